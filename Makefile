@@ -18,7 +18,9 @@ deps: node_modules/.installed
 	$(GO) mod download
 
 lab: deps
-	$(GO) run ./drivers/chaoslab lab
+	@echo "make lab: the local cloud (issue 5) is not built yet, so the lab cannot run on this machine."
+	@echo "What works today: make test, and npx cdk synth -c scenario=flawed|resilient."
+	@exit 2
 
 test: deps
 	$(GO) vet ./...
