@@ -1,0 +1,203 @@
+// Package stack reads the ChaosLab stack's outputs (the file written by
+// `cdk deploy --outputs-file outputs.json`) so every driver finds the
+// deployed resources the same way, and lets per-name flags override them.
+package stack
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// StackName is the stack id the CDK app deploys (docs/contracts.md §1).
+const StackName = "ChaosLab"
+
+// DefaultFile is where `cdk deploy --outputs-file outputs.json` writes.
+const DefaultFile = "outputs.json"
+
+// Output ids, exactly as the CDK app declares them (docs/contracts.md §1).
+const (
+	BucketName                = "BucketName"
+	JsonQueueUrl              = "JsonQueueUrl"
+	CsvQueueUrl               = "CsvQueueUrl"
+	ErrorQueueUrl             = "ErrorQueueUrl"
+	JsonQueueName             = "JsonQueueName"
+	CsvQueueName              = "CsvQueueName"
+	ErrorQueueName            = "ErrorQueueName"
+	TopicArn                  = "TopicArn"
+	TopicName                 = "TopicName"
+	TableName                 = "TableName"
+	FunctionName              = "FunctionName"
+	FaultParameterName        = "FaultParameterName"
+	DashboardName             = "DashboardName"
+	ExperimentStateMachineArn = "ExperimentStateMachineArn"
+	Scenario                  = "Scenario"
+)
+
+// ErrMissing is wrapped by every error about an output that is needed but absent.
+var ErrMissing = errors.New("missing stack output")
+
+// Outputs holds the stack's outputs by id. Source names where they came
+// from, for error messages.
+type Outputs struct {
+	Source string
+	Values map[string]string
+}
+
+// Load reads an outputs file. The file must hold an object keyed by the
+// stack name ("ChaosLab"); if it holds exactly one other stack, that one is
+// used, so a renamed stack still works.
+func Load(path string) (*Outputs, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("stack outputs %s: %w", path, err)
+	}
+	return Parse(path, b)
+}
+
+// Parse decodes the content of an outputs file; source names it in errors.
+func Parse(source string, b []byte) (*Outputs, error) {
+	var stacks map[string]map[string]any
+	if err := json.Unmarshal(b, &stacks); err != nil {
+		return nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks: %w", source, err)
+	}
+	vals, ok := stacks[StackName]
+	if !ok {
+		if len(stacks) != 1 {
+			names := make([]string, 0, len(stacks))
+			for n := range stacks {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("stack outputs %s: no stack %q (stacks in file: %s)", source, StackName, strings.Join(names, ", "))
+		}
+		for _, v := range stacks {
+			vals = v
+		}
+	}
+	o := &Outputs{Source: source, Values: make(map[string]string, len(vals))}
+	for k, v := range vals {
+		switch v := v.(type) {
+		case string:
+			o.Values[k] = v
+		case float64, bool:
+			o.Values[k] = fmt.Sprint(v)
+		default:
+			return nil, fmt.Errorf("stack outputs %s: %s.%s: want a string, got %T", source, StackName, k, v)
+		}
+	}
+	return o, nil
+}
+
+// Get returns the output id's value, or an error naming the file and the key.
+func (o *Outputs) Get(key string) (string, error) {
+	if o != nil {
+		if v := o.Values[key]; v != "" {
+			return v, nil
+		}
+	}
+	src := "(no outputs file)"
+	if o != nil {
+		src = o.Source
+	}
+	return "", fmt.Errorf("%w %q in %s: pass it as a flag or deploy with `cdk deploy --outputs-file`", ErrMissing, key, src)
+}
+
+// Names binds per-output override flags and resolves them against the
+// outputs file: a flag given on the command line wins, otherwise the
+// file's value is used. The file is read only when a needed value was not
+// given as a flag, so every name can be passed without any file.
+type Names struct {
+	// File is the outputs file (flag -outputs). Default: outputs.json.
+	File  string
+	flags map[string]*string
+	// fileSet records whether -outputs was given explicitly.
+	fileSet bool
+	loaded  *Outputs
+}
+
+// Bind registers -outputs and one override flag per key on fs. The flag
+// name of a key is given in flagNames (e.g. "bucket" for BucketName).
+func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
+	n := &Names{flags: map[string]*string{}}
+	fs.Func("outputs", "stack outputs file written by `cdk deploy --outputs-file` (default "+DefaultFile+")", func(s string) error {
+		n.File, n.fileSet = s, true
+		return nil
+	})
+	keys := make([]string, 0, len(flagNames))
+	for k := range flagNames {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		n.flags[key] = fs.String(flagNames[key], "", "override the stack output "+key+" (default: from -outputs)")
+	}
+	return n
+}
+
+// Resolve returns the value of every key, flags first, then the file. The
+// error lists every key it could not resolve.
+func (n *Names) Resolve(keys ...string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	var missing []string
+	for _, k := range keys {
+		if p := n.flags[k]; p != nil && *p != "" {
+			out[k] = *p
+			continue
+		}
+		missing = append(missing, k)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	o, err := n.outputs()
+	if err != nil {
+		return nil, fmt.Errorf("%w (needed for %s)", err, strings.Join(missing, ", "))
+	}
+	var errs []error
+	for _, k := range missing {
+		v, err := o.Get(k)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[k] = v
+	}
+	return out, errors.Join(errs...)
+}
+
+// Optional returns a key's value from the flag or file, or "" when neither
+// has it (a missing file is not an error when -outputs was not given).
+func (n *Names) Optional(key string) (string, error) {
+	if p := n.flags[key]; p != nil && *p != "" {
+		return *p, nil
+	}
+	o, err := n.outputs()
+	if err != nil {
+		if !n.fileSet && errors.Is(err, os.ErrNotExist) {
+			return "", nil
+		}
+		return "", err
+	}
+	return o.Values[key], nil
+}
+
+func (n *Names) outputs() (*Outputs, error) {
+	if n.loaded != nil {
+		return n.loaded, nil
+	}
+	path := n.File
+	if path == "" {
+		path = DefaultFile
+	}
+	o, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	n.loaded = o
+	return o, nil
+}

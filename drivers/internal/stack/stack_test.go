@@ -1,0 +1,137 @@
+package stack
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "outputs.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		key     string
+		wantErr []string // substrings; empty = success
+		want    string
+	}{
+		{name: "found", body: `{"ChaosLab":{"BucketName":"b1"}}`, key: BucketName, want: "b1"},
+		{name: "single other stack", body: `{"Renamed":{"BucketName":"b2"}}`, key: BucketName, want: "b2"},
+		{name: "missing key names file and key", body: `{"ChaosLab":{"BucketName":"b1"}}`, key: CsvQueueUrl,
+			wantErr: []string{"outputs.json", `"CsvQueueUrl"`, "missing stack output"}},
+		{name: "empty value is missing", body: `{"ChaosLab":{"CsvQueueUrl":""}}`, key: CsvQueueUrl,
+			wantErr: []string{"outputs.json", `"CsvQueueUrl"`}},
+		{name: "no such stack", body: `{"A":{},"B":{}}`, key: BucketName,
+			wantErr: []string{"outputs.json", `no stack "ChaosLab"`, "A, B"}},
+		{name: "not json", body: `BucketName=x`, key: BucketName,
+			wantErr: []string{"outputs.json", "not a `cdk deploy --outputs-file` JSON"}},
+		{name: "non-string value", body: `{"ChaosLab":{"BucketName":{"a":1}}}`, key: BucketName,
+			wantErr: []string{"outputs.json", "ChaosLab.BucketName"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, tt.body)
+			o, err := Load(p)
+			var got string
+			if err == nil {
+				got, err = o.Get(tt.key)
+			}
+			if len(tt.wantErr) == 0 {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, got %q", got)
+			}
+			for _, s := range tt.wantErr {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.json") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNamesResolve(t *testing.T) {
+	file := writeFile(t, `{"ChaosLab":{"BucketName":"from-file","CsvQueueUrl":"http://q"}}`)
+	tests := []struct {
+		name    string
+		args    []string
+		keys    []string
+		want    map[string]string
+		wantErr []string
+	}{
+		{name: "file", args: []string{"-outputs", file}, keys: []string{BucketName, CsvQueueUrl},
+			want: map[string]string{BucketName: "from-file", CsvQueueUrl: "http://q"}},
+		{name: "flag overrides file", args: []string{"-outputs", file, "-bucket", "mine"}, keys: []string{BucketName},
+			want: map[string]string{BucketName: "mine"}},
+		{name: "flags only, no file needed", args: []string{"-outputs", "/nonexistent/x.json", "-bucket", "b", "-csv-queue-url", "u"},
+			keys: []string{BucketName, CsvQueueUrl}, want: map[string]string{BucketName: "b", CsvQueueUrl: "u"}},
+		{name: "missing every key listed", args: []string{"-outputs", writeFile(t, `{"ChaosLab":{}}`)}, keys: []string{BucketName, CsvQueueUrl},
+			wantErr: []string{`"BucketName"`, `"CsvQueueUrl"`}},
+		{name: "missing file names it and the keys", args: []string{"-outputs", "/nonexistent/x.json"}, keys: []string{BucketName},
+			wantErr: []string{"/nonexistent/x.json", "needed for BucketName"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			n := Bind(fs, map[string]string{BucketName: "bucket", CsvQueueUrl: "csv-queue-url"})
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			got, err := n.Resolve(tt.keys...)
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("no error: %v", got)
+				}
+				for _, s := range tt.wantErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not contain %q", err, s)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestOptionalWithoutDefaultFile(t *testing.T) {
+	t.Chdir(t.TempDir()) // no outputs.json here
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	n := Bind(fs, map[string]string{ErrorQueueUrl: "error-queue-url"})
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	v, err := n.Optional(ErrorQueueUrl)
+	if err != nil || v != "" {
+		t.Fatalf("Optional = %q, %v; want empty, nil", v, err)
+	}
+}
