@@ -1,0 +1,376 @@
+package failure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	smithy "github.com/aws/smithy-go"
+)
+
+// Environment variables read by FromEnv (docs/contracts.md §2).
+const (
+	EnvParameter = "FAILURE_INJECTION_PARAM"
+	EnvCacheTTL  = "FAILURE_CACHE_TTL"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTTL is how long a fetched config is used before it is fetched again: an experiment's
+	// fault takes effect (and is rolled back) within about 5 s, at one GetParameter per sandbox per 5 s.
+	DefaultTTL = 5 * time.Second
+	// DefaultFetchTimeout bounds one GetParameter (with the SDK's retries). A slow or unreachable SSM
+	// then costs one caller at most this long per TTL, never every invocation.
+	DefaultFetchTimeout = 2 * time.Second
+)
+
+// Options configures an Injector. Zero values take documented defaults.
+type Options struct {
+	// Parameter is the SSM parameter name (FAILURE_INJECTION_PARAM). Empty: never inject.
+	Parameter string
+	// TTL is how long a fetched config is cached (FAILURE_CACHE_TTL). Default: DefaultTTL (5 s).
+	TTL time.Duration
+	// FetchTimeout bounds one fetch of the parameter. Default: DefaultFetchTimeout (2 s).
+	FetchTimeout time.Duration
+	// SSM reads the parameter, e.g. *ssm.Client. Its calls are never faulted, even when it uses a
+	// wrapped HTTP client. Nil: never inject.
+	SSM ParameterGetter
+	// Logger receives config problems and one line per injected fault. Default: slog.Default().
+	Logger *slog.Logger
+	// Metrics receives one CloudWatch EMF line per injected fault. Default: os.Stdout.
+	Metrics io.Writer
+	// TempDir is where diskspace faults write their file. Default: os.TempDir() (/tmp on Lambda).
+	TempDir string
+	// Now and Rand are for tests. Defaults: time.Now and math/rand/v2's Float64.
+	Now  func() time.Time
+	Rand func() float64
+}
+
+// ParameterGetter reads an SSM parameter; *ssm.Client implements it.
+type ParameterGetter interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+var _ ParameterGetter = (*ssm.Client)(nil)
+
+// Injector injects the faults of the config in an SSM parameter into a Lambda handler (Wrap) and
+// into the AWS SDK calls it makes (HTTPClient, Instrument). It is safe for concurrent use; build
+// one per sandbox, at init.
+type Injector struct {
+	param        string
+	ttl          time.Duration
+	fetchTimeout time.Duration
+	ssm          ParameterGetter
+	log          *slog.Logger
+	metrics      io.Writer
+	tempDir      string
+	now          func() time.Time
+	rand         func() float64
+
+	snap atomic.Pointer[snapshot] // the config in effect; nil until the first fetch
+
+	mu          sync.Mutex    // guards the fields below (never taken on the hot path)
+	inflight    chan struct{} // closed when the fetch in flight ends; nil when none
+	lastProblem string        // the problem logged last, so a persisting one is logged once
+	lastLoaded  string        // the parameter value+version logged last as loaded
+
+	metricsMu sync.Mutex
+	diskMu    sync.Mutex
+	filled    atomic.Bool // a diskspace file may exist
+}
+
+// snapshot is one fetched config with everything the hot paths need precomputed.
+type snapshot struct {
+	staleAt    int64 // UnixNano after which the config is fetched again
+	sdk        bool  // some fault acts on SDK calls
+	invocation bool  // some fault acts on the invocation
+	expires    time.Time
+	cfg        Config
+	version    int64
+	expiredLog atomic.Bool
+}
+
+// off is the snapshot of an injector that never injects.
+var off = &snapshot{staleAt: 1<<63 - 1}
+
+// New returns an Injector. With no Parameter or no SSM it never injects (and logs so once).
+func New(o Options) *Injector {
+	i := &Injector{
+		param: o.Parameter, ttl: o.TTL, fetchTimeout: o.FetchTimeout, ssm: o.SSM,
+		log: o.Logger, metrics: o.Metrics, tempDir: o.TempDir, now: o.Now, rand: o.Rand,
+	}
+	if i.ttl <= 0 {
+		i.ttl = DefaultTTL
+	}
+	if i.fetchTimeout <= 0 {
+		i.fetchTimeout = DefaultFetchTimeout
+	}
+	if i.log == nil {
+		i.log = slog.Default()
+	}
+	if i.metrics == nil {
+		i.metrics = os.Stdout
+	}
+	if i.tempDir == "" {
+		i.tempDir = os.TempDir()
+	}
+	if i.now == nil {
+		i.now = time.Now
+	}
+	if i.rand == nil {
+		i.rand = rand.Float64
+	}
+	switch {
+	case i.param == "":
+		i.log.Warn("failure injection off: no SSM parameter name (set " + EnvParameter + ")")
+		i.snap.Store(off)
+	case i.ssm == nil:
+		i.log.Warn("failure injection off: no SSM client", "parameter", i.param)
+		i.snap.Store(off)
+	}
+	return i
+}
+
+// FromEnv returns an Injector reading the parameter named by FAILURE_INJECTION_PARAM with an SSM
+// client built from cfg, cached for FAILURE_CACHE_TTL (a Go duration, default 5s). Pass the
+// uninstrumented cfg (the SSM calls are never faulted either way). An unset parameter name gives
+// an Injector that never injects (one log line); an invalid FAILURE_CACHE_TTL is an error.
+func FromEnv(cfg aws.Config) (*Injector, error) {
+	o := Options{Parameter: os.Getenv(EnvParameter)}
+	if s := os.Getenv(EnvCacheTTL); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%s=%q: want a positive Go duration such as 5s", EnvCacheTTL, s)
+		}
+		o.TTL = d
+	}
+	if o.Parameter != "" {
+		o.SSM = ssm.NewFromConfig(cfg)
+	}
+	return New(o), nil
+}
+
+// Parameter returns the SSM parameter name ("" when injection is off for good).
+func (i *Injector) Parameter() string { return i.param }
+
+// bypassKey marks the context of the injector's own SSM calls, which are never faulted.
+type bypassKey struct{}
+
+func bypassed(ctx context.Context) bool { return ctx.Value(bypassKey{}) != nil }
+
+// current returns the config in effect, fetching it when it is missing or older than the TTL.
+// Lock-free unless a fetch is due.
+func (i *Injector) current(ctx context.Context) *snapshot {
+	s := i.snap.Load()
+	if s != nil && i.now().UnixNano() < s.staleAt {
+		return s
+	}
+	return i.refresh(ctx, s)
+}
+
+// refresh fetches the config. One fetch is in flight at a time. While a config is cached, callers
+// that find it stale during someone else's fetch go on with the stale one (they never wait); the
+// caller that started the fetch waits for it (at most FetchTimeout). Before the first config
+// exists every caller waits for the first fetch, so the first invocation of a sandbox already sees
+// the fault (a cold start is when experiments often bite).
+func (i *Injector) refresh(ctx context.Context, old *snapshot) *snapshot {
+	if bypassed(ctx) { // the injector's own GetParameter, through a wrapped client
+		if old != nil {
+			return old
+		}
+		return off
+	}
+	i.mu.Lock()
+	if cur := i.snap.Load(); cur != old && cur != nil {
+		i.mu.Unlock()
+		return cur // fetched by someone else meanwhile
+	}
+	if ch := i.inflight; ch != nil {
+		i.mu.Unlock()
+		if old != nil {
+			return old
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		if s := i.snap.Load(); s != nil {
+			return s
+		}
+		return off
+	}
+	ch := make(chan struct{})
+	i.inflight = ch
+	i.mu.Unlock()
+
+	s := i.fetch(ctx)
+	i.snap.Store(s)
+	i.mu.Lock()
+	i.inflight = nil
+	i.mu.Unlock()
+	close(ch)
+	return s
+}
+
+// fetch reads and parses the parameter. Every failure yields a snapshot with injection off; the
+// problem is logged once until it changes or a good config is read.
+func (i *Injector) fetch(ctx context.Context) *snapshot {
+	fetched := i.now()
+	s := &snapshot{staleAt: fetched.Add(i.ttl).UnixNano()}
+	ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), bypassKey{}, true), i.fetchTimeout)
+	defer cancel()
+	out, err := i.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(i.param), WithDecryption: aws.Bool(true)})
+	if err != nil {
+		var nf *types.ParameterNotFound
+		var api smithy.APIError
+		switch {
+		case errors.As(err, &nf):
+			i.problem("not-found", "failure injection off: SSM parameter not found", "parameter", i.param)
+		case errors.As(err, &api):
+			i.problem("read:"+api.ErrorCode(), "failure injection off: SSM parameter unreadable", "parameter", i.param, "code", api.ErrorCode(), "error", err.Error())
+		case errors.Is(err, context.DeadlineExceeded):
+			i.problem("read:timeout", "failure injection off: SSM parameter unreadable", "parameter", i.param, "error", fmt.Sprintf("no answer within %s", i.fetchTimeout))
+		default:
+			i.problem("read:"+fmt.Sprintf("%T", errors.Unwrap(err)), "failure injection off: SSM parameter unreadable", "parameter", i.param, "error", err.Error())
+		}
+		return s
+	}
+	if out.Parameter == nil || out.Parameter.Value == nil {
+		i.problem("empty", "failure injection off: SSM parameter has no value", "parameter", i.param)
+		return s
+	}
+	value := *out.Parameter.Value
+	cfg, err := ParseConfig([]byte(value))
+	if err != nil {
+		i.problem("invalid:"+err.Error(), "failure injection off: invalid failure config", "parameter", i.param, "version", out.Parameter.Version, "error", err.Error())
+		return s
+	}
+	s.cfg = cfg
+	s.version = out.Parameter.Version
+	var lastModified time.Time
+	if out.Parameter.LastModifiedDate != nil {
+		lastModified = *out.Parameter.LastModifiedDate
+	}
+	s.expires = cfg.ExpiresAtFor(lastModified, fetched)
+	if cfg.Enabled {
+		for n := range cfg.Faults {
+			if cfg.Faults[n].sdkLevel() {
+				s.sdk = true
+			} else {
+				s.invocation = true
+			}
+		}
+	}
+	i.loaded(s, value, fetched)
+	return s
+}
+
+// problem logs a config problem unless it is the one logged last (so a parameter that stays
+// missing or invalid costs one line per sandbox, not one per TTL).
+func (i *Injector) problem(key, msg string, args ...any) {
+	i.mu.Lock()
+	same := i.lastProblem == key
+	i.lastProblem = key
+	i.lastLoaded = ""
+	i.mu.Unlock()
+	if !same {
+		i.log.Error(msg, args...)
+	}
+}
+
+// loaded logs a good config the first time it is seen (a new value or version).
+func (i *Injector) loaded(s *snapshot, value string, fetched time.Time) {
+	key := fmt.Sprint(s.version, "\x00", value)
+	i.mu.Lock()
+	same := i.lastLoaded == key
+	i.lastLoaded = key
+	i.lastProblem = ""
+	i.mu.Unlock()
+	if same {
+		return
+	}
+	modes := make([]string, len(s.cfg.Faults))
+	for n, f := range s.cfg.Faults {
+		modes[n] = string(f.Mode)
+	}
+	args := []any{"parameter", i.param, "version", s.version, "enabled", s.cfg.Enabled, "modes", strings.Join(modes, ",")}
+	if !s.expires.IsZero() {
+		args = append(args, "expires_at", s.expires.UTC().Format(time.RFC3339))
+		if !fetched.Before(s.expires) {
+			args = append(args, "expired", true)
+		}
+	}
+	i.log.Info("failure config loaded", args...)
+}
+
+// active reports whether the faults of s are in force now; it logs once when they expire.
+func (i *Injector) active(s *snapshot) bool {
+	if s.expires.IsZero() || i.now().Before(s.expires) {
+		return true
+	}
+	if s.expiredLog.CompareAndSwap(false, true) {
+		i.log.Info("failure config expired: injection off", "parameter", i.param, "version", s.version, "expires_at", s.expires.UTC().Format(time.RFC3339))
+	}
+	return false
+}
+
+// fires rolls the dice for f.
+func (i *Injector) fires(f *Fault) bool {
+	return f.Rate >= 1 || (f.Rate > 0 && i.rand() < f.Rate)
+}
+
+// latency draws a delay in f's range.
+func (i *Injector) latency(f *Fault) time.Duration {
+	d := f.MinLatency
+	if span := f.MaxLatency - f.MinLatency; span > 0 {
+		d += time.Duration(i.rand() * float64(span+1))
+		if d > f.MaxLatency {
+			d = f.MaxLatency
+		}
+	}
+	return d
+}
+
+// sleep waits d or until ctx is done (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// injected logs one line and writes one EMF metric for a fault that fired.
+func (i *Injector) injected(ctx context.Context, mode Mode, args ...any) {
+	i.log.LogAttrs(ctx, slog.LevelWarn, "fault injected", append([]slog.Attr{slog.String("mode", string(mode))}, attrs(args)...)...)
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":"FaultsInjected","Unit":"Count"}]}]},"Mode":%q,"FaultsInjected":1}`+"\n",
+		i.now().UnixMilli(), string(mode))
+	i.metricsMu.Lock()
+	_, _ = io.WriteString(i.metrics, line)
+	i.metricsMu.Unlock()
+}
+
+func attrs(args []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(args)/2)
+	for n := 0; n+1 < len(args); n += 2 {
+		out = append(out, slog.Any(fmt.Sprint(args[n]), args[n+1]))
+	}
+	return out
+}
