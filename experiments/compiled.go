@@ -1,0 +1,129 @@
+package experiments
+
+import "encoding/json"
+
+// CompiledVersion is the version of the Compiled format this package produces and the state
+// machine accepts. The machine rejects any other value before it touches anything.
+const CompiledVersion = 1
+
+// Compiled is the execution input of the experiment state machine: everything it needs, already
+// resolved (no ${vars}, no files, no shell). Every field is always present (empty lists, not
+// absent), because Step Functions' JSONPath fails on a missing path.
+type Compiled struct {
+	Version     int                `json:"version"`
+	Title       string             `json:"title"`
+	Source      string             `json:"source"` // file the experiment came from (base name)
+	SteadyState CompiledHypothesis `json:"steadyState"`
+	Method      []CompiledAction   `json:"method"`
+	Rollbacks   []CompiledAction   `json:"rollbacks"`
+	Guard       CompiledGuard      `json:"guard"`
+}
+
+// CompiledHypothesis is the steady-state hypothesis with its observation durations.
+type CompiledHypothesis struct {
+	Title string `json:"title"`
+	// ObserveSeconds: how long the machine observes before probing the steady state "before".
+	// Default: the longest probe window.
+	ObserveSeconds int `json:"observeSeconds"`
+	// RecoverySeconds: how long the machine observes after the rollbacks before the last check.
+	// Default: ObserveSeconds.
+	RecoverySeconds int             `json:"recoverySeconds"`
+	Probes          []CompiledProbe `json:"probes"`
+}
+
+// CompiledProbe is one CloudWatch GetMetricData call whose first returned value
+// (MetricDataResults[0].Values[0]) is checked against Tolerance.
+type CompiledProbe struct {
+	Name   string `json:"name"`
+	Source string `json:"source"` // JSON path of the probe in the experiment file
+	// Query is a short human description of what is measured (for the journal).
+	Query string `json:"query"`
+	// WindowSeconds is the probe's own window (the seed's `date --date '5 min ago'`, chaosaws
+	// duration). The machine observes windows; this decides ObserveSeconds.
+	WindowSeconds     int               `json:"windowSeconds"`
+	MetricDataQueries []MetricDataQuery `json:"metricDataQueries"`
+	Tolerance         Tolerance         `json:"tolerance"`
+	// NoData says what an empty result means: "zero" (count the value as 0, what chaosaws'
+	// providers do) or "fail" (the probe does not pass; what the aws CLI's `null` gives a
+	// Chaos Toolkit range tolerance).
+	NoData string `json:"noData"`
+}
+
+// NoData values.
+const (
+	NoDataZero = "zero"
+	NoDataFail = "fail"
+)
+
+// Tolerance is every Chaos Toolkit tolerance the compiler accepts, reduced to an inclusive
+// [Min, Max] interval that a Choice state checks with NumericGreaterThanEqualsPath and
+// NumericLessThanEqualsPath.
+type Tolerance struct {
+	Type string  `json:"type"` // exact | range | boolean
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+	Text string  `json:"text"` // as written in the experiment, e.g. "[-10, 80]" or "0"
+}
+
+// Tolerance types.
+const (
+	ToleranceExact   = "exact"
+	ToleranceRange   = "range"
+	ToleranceBoolean = "boolean"
+)
+
+// MetricDataQuery is CloudWatch's MetricDataQuery in the API's own (PascalCase) shape, which is
+// what the Step Functions AWS SDK integration and the aws CLI's --metric-data-queries take.
+type MetricDataQuery struct {
+	Id         string      `json:"Id"`
+	Expression string      `json:"Expression,omitempty"`
+	MetricStat *MetricStat `json:"MetricStat,omitempty"`
+	Label      string      `json:"Label,omitempty"`
+	ReturnData *bool       `json:"ReturnData,omitempty"`
+	Period     int         `json:"Period,omitempty"`
+	AccountId  string      `json:"AccountId,omitempty"`
+}
+
+// MetricStat is CloudWatch's MetricStat.
+type MetricStat struct {
+	Metric Metric `json:"Metric"`
+	Period int    `json:"Period"`
+	Stat   string `json:"Stat"`
+	Unit   string `json:"Unit,omitempty"`
+}
+
+// Metric is CloudWatch's Metric.
+type Metric struct {
+	Namespace  string      `json:"Namespace"`
+	MetricName string      `json:"MetricName"`
+	Dimensions []Dimension `json:"Dimensions,omitempty"`
+}
+
+// Dimension is CloudWatch's Dimension.
+type Dimension struct {
+	Name  string `json:"Name"`
+	Value string `json:"Value"`
+}
+
+// CompiledAction writes Value (a failure config, contracts.md §3) to the stack's fault parameter.
+type CompiledAction struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+	// Parameter is the parameter name as written in the experiment (e.g. the seed's
+	// failureLambdaConfig); the machine always writes the fault parameter it was deployed with.
+	Parameter          string          `json:"parameter"`
+	Value              json.RawMessage `json:"value"`
+	PauseBeforeSeconds int             `json:"pauseBeforeSeconds"`
+	PauseAfterSeconds  int             `json:"pauseAfterSeconds"`
+	// PauseSlices splits PauseAfterSeconds into the guard's check intervals (sum = the pause);
+	// one slice when there is no guard, none when the pause is 0.
+	PauseSlices []int `json:"pauseSlices"`
+}
+
+// CompiledGuard is the optional probe checked after each pause slice; a deviated value ends the
+// method early (verdict deviated). No data does not breach the guard: it means "not known yet".
+type CompiledGuard struct {
+	Enabled         bool           `json:"enabled"`
+	IntervalSeconds int            `json:"intervalSeconds"`
+	Probe           *CompiledProbe `json:"probe"`
+}

@@ -1,0 +1,69 @@
+// Package experiments loads Chaos Toolkit experiment definitions, validates them and compiles
+// them into the execution input of the experiment state machine (constructs/experiment). It
+// produces data only: it calls no AWS service.
+//
+// # Accepted input
+//
+// Chaos Toolkit's JSON format (title, description, configuration, steady-state-hypothesis,
+// method, rollbacks, pauses, extensions), including the seed lab's own files unchanged:
+//
+//   - probes as `aws cloudwatch get-metric-data` processes: the argument string is parsed like a
+//     shell would (quotes, backslashes, `...` and $(...) substitutions); --metric-data-queries
+//     is file://PATH (relative to the experiment file) or inline JSON; the `date` substitutions
+//     of --start-time/--end-time give the window length (GNU `--date 'N min ago'`, `-d`, and
+//     BSD/macOS `-v-5M`); --end-time must be now; --query must be MetricDataResults[0].Values[0].
+//   - probes as chaosaws python providers chaosaws.cloudwatch.probes.get_metric_statistics and
+//     get_metric_data (namespace, metric_name, dimension_name/value or dimensions, statistic or
+//     extended_statistic, duration, unit; offset must be 0).
+//   - our native probe: python provider module "chaoslab.cloudwatch", func "metric_data",
+//     arguments {"metric_data_queries": [...] or "file://...", "duration": 300, "no_data": "fail"}.
+//   - actions as `aws ssm put-parameter --name failureLambdaConfig --type String --overwrite
+//     --value '{...}'` processes, or chaosaws.ssm.actions.put_parameter (name, value as a string
+//     or an object, type, overwrite). The seed's parameter name failureLambdaConfig (and the
+//     stack's own fault parameter name) both mean "the stack's fault parameter"; any other name is
+//     rejected, since the state machine may write only that parameter. The value must be a
+//     failure config (docs/contracts.md §3).
+//   - ${var} substitution from `configuration` (literal values, or {"type": "env", "key": K,
+//     "default": D} looked up in CompileOptions.Env; EnvFromOutputs builds it from stack outputs),
+//     applied to every string of the providers and to the metric-data-query files.
+//   - tolerances: a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
+//     false is 0, as in Python), {"type": "range", "range": [min, max]}.
+//   - pauses.before/after on actions (pauses on probes are rejected).
+//   - a guard, in Chaos Toolkit's free-form extensions:
+//     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
+//
+// Everything else that would change what runs (probes in the method, background activities,
+// controls, other providers, http providers, other tolerance types) is an error naming the JSON
+// path and the reason; Compile collects every error before returning.
+//
+// # Compiled (the state machine's execution input)
+//
+//	{"version": 1, "title": "...", "source": "exp_1-minor_delay.json",
+//	 "steadyState": {"title": "...", "observeSeconds": 300, "recoverySeconds": 300,
+//	   "probes": [{"name": "messages-in-flight", "source": "steady-state-hypothesis.probes[1]",
+//	     "query": "e1 = ((2*m1) - (m2+m3)) / (2*m1) * 100", "windowSeconds": 300,
+//	     "metricDataQueries": [{"Id": "m1", "MetricStat": {...}, "ReturnData": false}, ...],
+//	     "tolerance": {"type": "range", "min": -10, "max": 80, "text": "[-10, 80]"},
+//	     "noData": "fail"}]},
+//	 "method": [{"name": "...", "source": "method[0]", "parameter": "failureLambdaConfig",
+//	   "value": {"isEnabled": true, ..., "expiresAfterSeconds": 420},
+//	   "pauseBeforeSeconds": 0, "pauseAfterSeconds": 300, "pauseSlices": [300]}],
+//	 "rollbacks": [{... "value": {"isEnabled": false} ...}],
+//	 "guard": {"enabled": false, "intervalSeconds": 0, "probe": null}}
+//
+// Probe windows are observed, not looked back on: Step Functions' JSONPath cannot compute
+// "now - 5 min", so the machine records $$.State.EnteredTime when a phase starts and queries
+// [that time, now]. Before: it waits observeSeconds, then probes. After: the window starts when
+// the first fault was written. After the rollbacks: it waits recoverySeconds, then probes.
+// Every MetricStat's Period is set to one period covering the longest window (rounded up to a
+// multiple of 60 s, plus 120 s for CloudWatch's rounding of StartTime down to the minute), so
+// Values[0] summarizes the whole window. A fault's value gets expiresAfterSeconds (seconds after
+// the parameter's LastModifiedDate) = the remaining method time + a margin, so a fault outlives
+// a broken experiment by at most the margin.
+//
+// # Journal (the state machine's output)
+//
+// See Journal: the execution's output when the verdict is held; the Cause (JSON) of the Fail
+// state otherwise (errors SteadyStateDeviated, NotSteadyBefore, ExperimentAborted,
+// RollbackFailed). Verdicts: held, deviated, not-steady-before, aborted.
+package experiments

@@ -1,0 +1,107 @@
+package experiments
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Verdicts a Journal can carry.
+const (
+	VerdictHeld            = "held"
+	VerdictDeviated        = "deviated"
+	VerdictNotSteadyBefore = "not-steady-before"
+	VerdictAborted         = "aborted"
+)
+
+// Error names the state machine fails with (besides the AWS ones). The Cause of each is the
+// journal as JSON, so a failed execution still carries its journal (DescribeExecution.cause).
+const (
+	ErrSteadyStateDeviated = "SteadyStateDeviated"
+	ErrNotSteadyBefore     = "NotSteadyBefore"
+	ErrExperimentAborted   = "ExperimentAborted"
+	ErrRollbackFailed      = "RollbackFailed"
+	ErrInvalidExperiment   = "InvalidExperiment"
+	ErrGuardBreached       = "GuardBreached"
+)
+
+// Journal is the state machine's record of one run: the execution's output when it succeeds
+// (verdict held, or a finished rollbackOf run) and the Cause of its Fail state otherwise.
+// A phase that did not run is null.
+type Journal struct {
+	Title        string `json:"title"`
+	ExecutionArn string `json:"executionArn"`
+	// RollbackOf is set when this run only rolled back an aborted or timed-out execution.
+	RollbackOf string `json:"rollbackOf"`
+	Verdict    string `json:"verdict"`
+	StartedAt  string `json:"startedAt"`
+	EndedAt    string `json:"endedAt"`
+
+	Before        []ProbeResult  `json:"before"`
+	Method        []ActionResult `json:"method"`
+	GuardBreach   *GuardBreach   `json:"guardBreach"`
+	After         []ProbeResult  `json:"after"`
+	Rollbacks     []ActionResult `json:"rollbacks"`
+	AfterRollback []ProbeResult  `json:"afterRollback"`
+
+	// Error is the failure that aborted the experiment (a Task or Map that failed).
+	Error *StepError `json:"error"`
+	// RollbackError is set when a rollback action failed (the fault then expires by itself).
+	RollbackError *StepError `json:"rollbackError"`
+	// RecoveryError is set when the steady-state check after the rollback could not run.
+	RecoveryError *StepError `json:"recoveryError"`
+}
+
+// ProbeResult is one probe evaluated over one observed window [Start, End].
+type ProbeResult struct {
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	Tolerance Tolerance `json:"tolerance"`
+	Value     *float64  `json:"value"` // nil: CloudWatch returned no data
+	Status    string    `json:"status"`
+	Pass      bool      `json:"pass"`
+	Start     string    `json:"start"`
+	End       string    `json:"end"`
+}
+
+// ProbeResult statuses.
+const (
+	ProbeOK       = "ok"
+	ProbeDeviated = "deviated"
+	ProbeNoData   = "no-data"
+)
+
+// ActionResult is one fault-parameter write and the pause after it.
+type ActionResult struct {
+	Name               string          `json:"name"`
+	Parameter          string          `json:"parameter"`
+	Value              json.RawMessage `json:"value"`
+	PauseBeforeSeconds int             `json:"pauseBeforeSeconds"`
+	PauseAfterSeconds  int             `json:"pauseAfterSeconds"`
+	PutAt              string          `json:"putAt"`
+	EndedAt            string          `json:"endedAt"`
+}
+
+// GuardBreach says which action's pause the guard ended, and the probe that breached it.
+type GuardBreach struct {
+	Action string      `json:"action"`
+	PutAt  string      `json:"putAt"`
+	Probe  ProbeResult `json:"probe"`
+}
+
+// StepError is Step Functions' error output ({"Error", "Cause"}).
+type StepError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// ParseJournal decodes a journal from an execution's output or a Fail state's cause.
+func ParseJournal(data []byte) (*Journal, error) {
+	var j Journal
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, fmt.Errorf("parse journal: %w", err)
+	}
+	return &j, nil
+}
+
+// Held reports whether the hypothesis held (the only verdict of a successful experiment).
+func (j *Journal) Held() bool { return j.Verdict == VerdictHeld }
