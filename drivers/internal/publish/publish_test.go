@@ -1,0 +1,254 @@
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"path"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// newS3 starts an in-process S3 (gofakes3) on 127.0.0.1 with one bucket.
+func newS3(t *testing.T, bucket string) *s3.Client {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	c := s3.New(s3.Options{
+		BaseEndpoint: aws.String(srv.URL),
+		UsePathStyle: true,
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", ""),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var (
+	symbolRE = regexp.MustCompile(`^[A-Z]{4}$`)
+	keyRE    = regexp.MustCompile(`^input/r1-data_object_msg-(\d+)\.json$`)
+)
+
+// checkShape asserts a well-formed body has exactly the seed's fields and types.
+func checkShape(t *testing.T, key string, b []byte) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: good document does not parse: %v: %s", key, err, b)
+	}
+	want := []string{"author", "messageId", "objectName", "submissionDate", "symbol", "value", "version"}
+	var got []string
+	for k := range m {
+		got = append(got, k)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: fields %v, want %v", key, got, want)
+	}
+	sym, _ := m["symbol"].(string)
+	if !symbolRE.MatchString(sym) {
+		t.Errorf("%s: symbol %q is not 4 upper-case letters", key, sym)
+	}
+	if m["author"] != "the_publisher.py" || m["version"] != 1.1 {
+		t.Errorf("%s: author/version = %v/%v", key, m["author"], m["version"])
+	}
+	if m["objectName"] != path.Base(key) {
+		t.Errorf("%s: objectName %v is not the key's base name", key, m["objectName"])
+	}
+	if _, err := time.Parse("02-Jan-2006 15:04:05", m["submissionDate"].(string)); err != nil {
+		t.Errorf("%s: submissionDate: %v", key, err)
+	}
+	if v, ok := m["value"].(float64); !ok || v != float64(int(v)) {
+		t.Errorf("%s: value %v is not an integer", key, m["value"])
+	}
+	id := keyRE.FindStringSubmatch(key)
+	if id == nil || m["messageId"] != mustFloat(id[1]) {
+		t.Errorf("%s: messageId %v does not match the key", key, m["messageId"])
+	}
+	return sym
+}
+
+func mustFloat(s string) float64 {
+	var f float64
+	_ = json.Unmarshal([]byte(s), &f)
+	return f
+}
+
+func TestRunUploadsSeedShapedDocuments(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := newS3(t, "bkt")
+	sum, err := Run(ctx, c, Config{Bucket: "bkt", RunID: "r1", Rate: -1, Count: 300, Malformed: 0.1, Seed: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Published != 300 || sum.Failed != 0 || len(sum.Keys) != 300 || sum.StoppedBy != "count" {
+		t.Fatalf("summary: published=%d failed=%d keys=%d stopped_by=%s", sum.Published, sum.Failed, len(sum.Keys), sum.StoppedBy)
+	}
+	if sum.Malformed != len(sum.MalformedKeys) || sum.Malformed < 15 || sum.Malformed > 50 {
+		t.Fatalf("malformed = %d (keys %d), want about 30 of 300", sum.Malformed, len(sum.MalformedKeys))
+	}
+	malformed := map[string]bool{}
+	for _, k := range sum.MalformedKeys {
+		malformed[k] = true
+	}
+	symbols := map[string]bool{}
+	for _, k := range sum.Keys {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String(k)})
+		if err != nil {
+			t.Fatalf("%s not in the bucket: %v", k, err)
+		}
+		b, _ := io.ReadAll(out.Body)
+		out.Body.Close()
+		if malformed[k] {
+			var v any
+			if json.Unmarshal(b, &v) == nil {
+				t.Errorf("%s: malformed document parses as JSON: %s", k, b)
+			}
+			if !strings.HasPrefix(string(b), `{symbol":`) {
+				t.Errorf("%s: malformed body is not the seed's (first quote removed): %s", k, b)
+			}
+			continue
+		}
+		sym := checkShape(t, k, b)
+		if symbols[sym] {
+			t.Errorf("symbol %s repeated", sym)
+		}
+		symbols[sym] = true
+	}
+}
+
+func TestGeneratorDeterministic(t *testing.T) {
+	fixed := func() time.Time { return time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC) }
+	run := func(seed uint64) []Document {
+		g := NewGenerator("input/", "r", seed, 0.2, fixed)
+		var ds []Document
+		for range 500 {
+			ds = append(ds, g.Next())
+		}
+		return ds
+	}
+	a, b, c := run(7), run(7), run(8)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("same seed gave different documents")
+	}
+	if reflect.DeepEqual(a, c) {
+		t.Fatal("different seeds gave the same documents")
+	}
+	n := 0
+	for _, d := range a {
+		if d.Malformed {
+			n++
+		}
+	}
+	if n < 70 || n > 130 {
+		t.Fatalf("malformed %d of 500 at share 0.2", n)
+	}
+}
+
+func TestSymbolsUniqueOverWholeSpace(t *testing.T) {
+	seen := make(map[string]bool, MaxDocuments)
+	for n := 1; n <= MaxDocuments; n++ {
+		s := symbol(n, 12345)
+		if seen[s] {
+			t.Fatalf("symbol %s repeated at n=%d", s, n)
+		}
+		seen[s] = true
+	}
+}
+
+func TestRunPacesAtRate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := newS3(t, "bkt")
+	var mu sync.Mutex
+	var progress []Stats
+	// 16 documents at 40/s are due over 15/40 = 0.375 s.
+	sum, err := Run(ctx, c, Config{Bucket: "bkt", Rate: 40, Count: 16, ProgressEvery: 100 * time.Millisecond,
+		Progress: func(s Stats) { mu.Lock(); progress = append(progress, s); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Published != 16 {
+		t.Fatalf("published %d", sum.Published)
+	}
+	if sum.Seconds < 0.37 {
+		t.Fatalf("16 documents at 40/s took %.3fs, want ≥ 0.375s (pacing ignored)", sum.Seconds)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(progress) < 2 {
+		t.Fatalf("got %d progress reports in %.2fs at 100ms", len(progress), sum.Seconds)
+	}
+}
+
+func TestRunStopsOnDurationAndInterrupt(t *testing.T) {
+	c := newS3(t, "bkt")
+	t.Run("duration", func(t *testing.T) {
+		sum, err := Run(context.Background(), c, Config{Bucket: "bkt", Rate: 20, Duration: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Due at 0, 50, ..., 250 ms: 6 documents (7 if the 300 ms one wins the race).
+		if sum.StoppedBy != "duration" || sum.Published < 5 || sum.Published > 7 {
+			t.Fatalf("stopped_by=%s published=%d", sum.StoppedBy, sum.Published)
+		}
+	})
+	t.Run("interrupt", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		sum, err := Run(ctx, c, Config{Bucket: "bkt", Rate: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.StoppedBy != "interrupt" || sum.Published == 0 || sum.Failed != 0 {
+			t.Fatalf("stopped_by=%s published=%d failed=%d", sum.StoppedBy, sum.Published, sum.Failed)
+		}
+	})
+}
+
+func TestRunCountsFailures(t *testing.T) {
+	c := newS3(t, "bkt")
+	sum, err := Run(context.Background(), c, Config{Bucket: "no-such-bucket", Rate: -1, Count: 5, Malformed: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Published != 0 || sum.Failed != 5 || len(sum.FailedKeys) != 5 {
+		t.Fatalf("published=%d failed=%d failed_keys=%v", sum.Published, sum.Failed, sum.FailedKeys)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{name: "no bucket", cfg: Config{}, want: "Bucket: required"},
+		{name: "share over 1", cfg: Config{Bucket: "bkt", Malformed: 1.5}, want: "Malformed: 1.5"},
+		{name: "count over symbol space", cfg: Config{Bucket: "bkt", Count: MaxDocuments + 1}, want: "Count"},
+		{name: "slash in run id", cfg: Config{Bucket: "bkt", RunID: "a/b"}, want: "RunID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), nil, tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
