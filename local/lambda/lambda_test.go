@@ -1,0 +1,416 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// codeDir holds the test function's bootstrap, built once per test binary from testdata/fn.
+var codeDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambda-test-")
+	if err != nil {
+		panic(err)
+	}
+	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/fn").CombinedOutput()
+	if err != nil {
+		os.RemoveAll(dir)
+		panic("build test bootstrap: " + err.Error() + "\n" + string(out))
+	}
+	codeDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// recorder collects what the service publishes.
+type recorder struct {
+	mu      sync.Mutex
+	metrics []Metric
+	emf     []string
+}
+
+func (r *recorder) metric(m Metric) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.metrics = append(r.metrics, m)
+}
+
+func (r *recorder) line(fn string, b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emf = append(r.emf, fn+" "+string(b))
+}
+
+func (r *recorder) sum(name string) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s float64
+	for _, m := range r.metrics {
+		if m.Name == name {
+			s += m.Value
+		}
+	}
+	return s
+}
+
+func newService(t *testing.T, fns ...Function) (*Service, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", Metric: rec.metric, EMF: rec.line})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, f := range fns {
+		if f.CodeDir == "" {
+			f.CodeDir = codeDir
+		}
+		if _, err := s.CreateFunction(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, rec
+}
+
+type reply struct {
+	Action    string `json:"action"`
+	Value     string `json:"value"`
+	RequestID string `json:"requestId"`
+	Pid       int    `json:"pid"`
+	Deadline  int64  `json:"deadlineMs"`
+}
+
+func invoke(t *testing.T, s *Service, fn string, payload string) (reply, *FunctionError, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, fe, err := s.Invoke(ctx, fn, []byte(payload))
+	var r reply
+	if err == nil && fe == nil {
+		if jerr := json.Unmarshal(out, &r); jerr != nil {
+			t.Fatalf("response %q: %v", out, jerr)
+		}
+	}
+	return r, fe, err
+}
+
+func TestInvoke(t *testing.T) {
+	s, rec := newService(t, Function{
+		Name: "fn", Handler: "bootstrap", Runtime: "provided.al2023", MemoryMB: 256, Timeout: 5 * time.Second,
+		Environment: map[string]string{"TABLE": "chaos-data", "AWS_REGION": "eu-west-1"},
+	})
+	tests := []struct {
+		name      string
+		payload   string
+		wantValue string
+		wantErr   string // substring of the FunctionError; "" for success
+	}{
+		{name: "echo", payload: `{"action":"echo","value":"hi"}`, wantValue: "hi"},
+		{name: "template variable", payload: `{"action":"env","key":"TABLE"}`, wantValue: "chaos-data"},
+		{name: "reserved variable wins", payload: `{"action":"env","key":"AWS_REGION"}`, wantValue: "us-east-1"},
+		{name: "endpoint", payload: `{"action":"env","key":"AWS_ENDPOINT_URL"}`, wantValue: "http://127.0.0.1:4566"},
+		{name: "memory size", payload: `{"action":"env","key":"AWS_LAMBDA_FUNCTION_MEMORY_SIZE"}`, wantValue: "256"},
+		{name: "credentials", payload: `{"action":"env","key":"AWS_ACCESS_KEY_ID"}`, wantValue: "AKIDLOCAL"},
+		{name: "time zone", payload: `{"action":"env","key":"TZ"}`, wantValue: ":UTC"},
+		{name: "function name", payload: `{"action":"env","key":"AWS_LAMBDA_FUNCTION_NAME"}`, wantValue: "fn"},
+		{name: "host environment not inherited", payload: `{"action":"env","key":"HOME"}`, wantValue: ""},
+		{name: "handler error", payload: `{"action":"error","value":"bad doc"}`, wantErr: "boom: bad doc"},
+		{name: "crash", payload: `{"action":"crash"}`, wantErr: "Runtime exited with error: exit status 3"},
+		{name: "after crash a new sandbox serves", payload: `{"action":"echo","value":"again"}`, wantValue: "again"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, fe, err := invoke(t, s, "fn", tc.payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr != "" {
+				if fe == nil || !strings.Contains(fe.Message, tc.wantErr) {
+					t.Fatalf("function error = %v, want it to contain %q", fe, tc.wantErr)
+				}
+				return
+			}
+			if fe != nil {
+				t.Fatalf("unexpected function error %v", fe)
+			}
+			if r.Value != tc.wantValue {
+				t.Errorf("value = %q, want %q", r.Value, tc.wantValue)
+			}
+			if r.RequestID == "" {
+				t.Error("no request id reached the handler")
+			}
+			if left := time.Until(time.UnixMilli(r.Deadline)); left <= 3*time.Second || left > 5*time.Second {
+				t.Errorf("deadline %v from now, want within the 5 s timeout", left)
+			}
+		})
+	}
+	if got, want := rec.sum("Invocations"), float64(len(tests)); got != want {
+		t.Errorf("Invocations = %v, want %v", got, want)
+	}
+	if got := rec.sum("Errors"); got != 2 {
+		t.Errorf("Errors = %v, want 2 (handler error + crash)", got)
+	}
+	logs, err := os.ReadFile(s.LogPath("fn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"START RequestId: ", "END RequestId: ", "REPORT RequestId: ", "Memory Size: 256 MB", "handling echo"} {
+		if !bytes.Contains(logs, []byte(want)) {
+			t.Errorf("log file lacks %q", want)
+		}
+	}
+}
+
+func TestSandboxReuse(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn"})
+	a, _, err := invoke(t, s, "fn", `{"action":"echo"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := invoke(t, s, "fn", `{"action":"error"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := invoke(t, s, "fn", `{"action":"echo"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b
+	if a.Pid != c.Pid {
+		t.Errorf("warm invocations ran in pids %d and %d; a handled error must not replace the sandbox", a.Pid, c.Pid)
+	}
+	if pids := s.Pids("fn"); len(pids) != 1 {
+		t.Errorf("sandboxes = %v, want 1", pids)
+	}
+}
+
+func TestTimeoutKillsProcess(t *testing.T) {
+	s, rec := newService(t, Function{Name: "slow", Timeout: time.Second})
+	first, _, err := invoke(t, s, "slow", `{"action":"echo"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, fe, err := invoke(t, s, "slow", `{"action":"sleep","ms":30000}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fe == nil || !strings.Contains(fe.Message, "Task timed out after 1.00 seconds") {
+		t.Fatalf("function error = %v, want a timeout", fe)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("timed-out invocation returned after %v, want about 1 s", took)
+	}
+	// The sandbox's process is gone (killed by pid, reaped).
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(first.Pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d still alive after the timeout", first.Pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := rec.sum("Errors"); got != 1 {
+		t.Errorf("Errors = %v, want 1", got)
+	}
+	next, fe, err := invoke(t, s, "slow", `{"action":"echo"}`)
+	if err != nil || fe != nil {
+		t.Fatalf("invocation after timeout: %v %v", fe, err)
+	}
+	if next.Pid == first.Pid {
+		t.Error("the timed-out sandbox was reused")
+	}
+}
+
+func TestConcurrencyThrottles(t *testing.T) {
+	s, rec := newService(t, Function{Name: "fn", ReservedConcurrency: 2})
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, fe, err := s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":800}`))
+			if fe != nil {
+				err = fe
+			}
+			errs[i] = err
+		}()
+		time.Sleep(150 * time.Millisecond) // let the first two occupy the sandboxes
+	}
+	wg.Wait()
+	var throttled, ok int
+	for _, err := range errs {
+		switch {
+		case errors.Is(err, ErrThrottled):
+			throttled++
+		case err == nil:
+			ok++
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if throttled != 1 || ok != 2 {
+		t.Errorf("throttled %d, succeeded %d; want 1 and 2 with a limit of 2", throttled, ok)
+	}
+	if got := rec.sum("Throttles"); got != 1 {
+		t.Errorf("Throttles metric = %v, want 1", got)
+	}
+	if got := rec.sum("Invocations"); got != 2 {
+		t.Errorf("Invocations = %v, want 2 (throttles are not invocations)", got)
+	}
+	rec.mu.Lock()
+	var peak float64
+	for _, m := range rec.metrics {
+		if m.Name == "ConcurrentExecutions" && m.Value > peak {
+			peak = m.Value
+		}
+	}
+	rec.mu.Unlock()
+	if peak != 2 {
+		t.Errorf("peak ConcurrentExecutions = %v, want 2", peak)
+	}
+}
+
+func TestEMFLinesBecomeMetrics(t *testing.T) {
+	s, rec := newService(t, Function{Name: "fn"})
+	if _, fe, err := invoke(t, s, "fn", `{"action":"emf"}`); err != nil || fe != nil {
+		t.Fatal(fe, err)
+	}
+	// stdout is read asynchronously: wait briefly for the line.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		rec.mu.Lock()
+		n := len(rec.emf)
+		rec.mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.emf) != 1 || !strings.HasPrefix(rec.emf[0], `fn {"_aws"`) {
+		t.Fatalf("EMF lines = %q, want the one EMF document (and not the plain log line)", rec.emf)
+	}
+}
+
+func TestCreateFunctionErrors(t *testing.T) {
+	dir := codeDir
+	// Use the host binary but claim the other architecture: the ELF header decides, so it still runs.
+	other := "arm64"
+	if hostArch() == "arm64" {
+		other = "x86_64"
+	}
+	s, _ := newService(t)
+	if _, err := s.CreateFunction(Function{Name: "fn", CodeDir: dir, Architecture: other}); err != nil {
+		t.Fatalf("a host-arch bootstrap under a %s template: %v", other, err)
+	}
+	tests := []struct {
+		name string
+		fn   Function
+		want string
+	}{
+		{name: "missing bootstrap", fn: Function{Name: "a", CodeDir: t.TempDir()}, want: "Code:"},
+		{name: "node runtime", fn: Function{Name: "b", CodeDir: dir, Runtime: "nodejs20.x"}, want: "Runtime \"nodejs20.x\""},
+		{name: "timeout too long", fn: Function{Name: "c", CodeDir: dir, Timeout: time.Hour}, want: "Timeout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CreateFunction(tc.fn)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.fn.Name) {
+				t.Fatalf("err = %v, want it to name the function and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestInvokeAPI(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn", ReservedConcurrency: 1})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	tests := []struct {
+		name       string
+		path       string
+		header     map[string]string
+		body       string
+		wantStatus int
+		wantHeader [2]string
+		wantBody   string
+	}{
+		{name: "success", path: "fn", body: `{"action":"echo","value":"v"}`, wantStatus: 200, wantBody: `"value":"v"`},
+		{name: "by ARN with qualifier", path: "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", body: `{"action":"echo","value":"w"}`, wantStatus: 200, wantBody: `"value":"w"`},
+		{name: "function error", path: "fn", body: `{"action":"error","value":"x"}`, wantStatus: 200,
+			wantHeader: [2]string{"X-Amz-Function-Error", "Unhandled"}, wantBody: `"errorMessage":"boom: x"`},
+		{name: "unknown function", path: "nope", body: `{}`, wantStatus: 404,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "Function not found"},
+		{name: "not json", path: "fn", body: `{`, wantStatus: 400, wantHeader: [2]string{"X-Amzn-Errortype", "InvalidRequestContentException"}},
+		{name: "dry run", path: "fn", body: `{}`, header: map[string]string{"X-Amz-Invocation-Type": "DryRun"}, wantStatus: 204},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/"+tc.path+"/invocations", strings.NewReader(tc.body))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("status %d (%s), want %d", resp.StatusCode, body, tc.wantStatus)
+			}
+			if tc.wantHeader[0] != "" && resp.Header.Get(tc.wantHeader[0]) != tc.wantHeader[1] {
+				t.Errorf("%s = %q, want %q", tc.wantHeader[0], resp.Header.Get(tc.wantHeader[0]), tc.wantHeader[1])
+			}
+			if !strings.Contains(string(body), tc.wantBody) {
+				t.Errorf("body %s, want it to contain %s", body, tc.wantBody)
+			}
+		})
+	}
+	t.Run("throttled", func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":600}`))
+		}()
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.Post(srv.URL+"/2015-03-31/functions/fn/invocations", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		<-done
+		if resp.StatusCode != 429 || resp.Header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
+			t.Errorf("status %d %q, want 429 TooManyRequestsException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+		}
+	})
+}
+
+func TestCloseKillsSandboxes(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn"})
+	r, _, err := invoke(t, s, "fn", `{"action":"echo"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := syscall.Kill(r.Pid, 0); err == nil {
+		t.Errorf("pid %d alive after Close", r.Pid)
+	}
+}

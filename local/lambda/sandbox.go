@@ -1,0 +1,336 @@
+package lambda
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// invocation is one request handed to a sandbox through its Runtime API.
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	traceID  string
+	done     chan outcome // buffered 1: the first response or error wins
+}
+
+type outcome struct {
+	body  []byte
+	fnErr *FunctionError
+}
+
+// sandbox is one execution environment: a bootstrap process and the Runtime API server it polls.
+type sandbox struct {
+	fn  *function
+	pid int
+
+	srv    *http.Server
+	next   chan *invocation // GET /next takes from here
+	ready  chan struct{}    // closed at the first GET /next: init is over
+	exited chan struct{}    // closed when the process has exited and its output is drained
+	initFailed chan *FunctionError
+
+	mu      sync.Mutex
+	current *invocation
+	exitErr error
+
+	readyOnce sync.Once
+	stopOnce  sync.Once
+}
+
+// startSandbox starts a bootstrap process and waits until it asks for its first invocation.
+func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, error) {
+	argv, err := command(f.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("function %s: runtime API listener: %w", f.cfg.Name, err)
+	}
+	sb := &sandbox{
+		fn:         f,
+		next:       make(chan *invocation),
+		ready:      make(chan struct{}),
+		exited:     make(chan struct{}),
+		initFailed: make(chan *FunctionError, 1),
+	}
+	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go sb.srv.Serve(ln)
+
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = f.cfg.CodeDir
+	cmd.Env = environ(f.cfg, f.svc.sandboxEnv(f.cfg), ln.Addr().String())
+	// Its own process group so a timeout kills everything the function started; Pdeathsig so a crash of
+	// the local cloud does not leave functions running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		sb.srv.Close()
+		return nil, nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		sb.srv.Close()
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		sb.srv.Close()
+		return nil, nil, fmt.Errorf("function %s: start %s: %w", f.cfg.Name, argv[0], err)
+	}
+	sb.pid = cmd.Process.Pid
+	var drained sync.WaitGroup
+	drained.Add(2)
+	go func() { defer drained.Done(); f.logs.copy(stdout) }()
+	go func() { defer drained.Done(); f.logs.copy(stderr) }()
+	go func() {
+		drained.Wait()
+		err := cmd.Wait()
+		sb.mu.Lock()
+		sb.exitErr = err
+		sb.mu.Unlock()
+		sb.srv.Close()
+		close(sb.exited)
+	}()
+
+	timer := time.NewTimer(initTimeout)
+	defer timer.Stop()
+	select {
+	case <-sb.ready:
+		return sb, nil, nil
+	case fe := <-sb.initFailed:
+		sb.kill()
+		return nil, fe, nil
+	case <-sb.exited:
+		return nil, &FunctionError{Type: "Runtime.ExitError", Message: "Runtime exited during init: " + sb.exitString()}, nil
+	case <-timer.C:
+		sb.kill()
+		return nil, &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", initTimeout.Seconds())}, nil
+	case <-ctx.Done():
+		sb.kill()
+		return nil, nil, ctx.Err()
+	}
+}
+
+func (sb *sandbox) exitString() string {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.exitErr == nil {
+		return "exit status 0"
+	}
+	return sb.exitErr.Error()
+}
+
+// kill ends the sandbox's whole process group by pid and waits (bounded) for it to be reaped.
+func (sb *sandbox) kill() {
+	sb.stopOnce.Do(func() {
+		_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
+	})
+	select {
+	case <-sb.exited:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// alive reports whether the process is still running.
+func (sb *sandbox) alive() bool {
+	select {
+	case <-sb.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// invoke hands inv to the process and waits for its response, its error, its exit or the deadline.
+// healthy is false when the sandbox must be discarded.
+func (sb *sandbox) invoke(ctx context.Context, inv *invocation) (out outcome, healthy bool, err error) {
+	timer := time.NewTimer(time.Until(inv.deadline))
+	defer timer.Stop()
+	timedOut := func() outcome {
+		sb.kill()
+		return outcome{fnErr: &FunctionError{
+			Type:    "Sandbox.Timedout",
+			Message: fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339Nano), inv.id, sb.fn.cfg.Timeout.Seconds()),
+		}}
+	}
+	crashed := func() outcome {
+		return outcome{fnErr: &FunctionError{
+			Type:    "Runtime.ExitError",
+			Message: fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", inv.id, sb.exitString()),
+		}}
+	}
+	select {
+	case sb.next <- inv:
+	case <-sb.exited:
+		return crashed(), false, nil
+	case <-timer.C:
+		return timedOut(), false, nil
+	case <-ctx.Done():
+		sb.kill()
+		return outcome{}, false, ctx.Err()
+	}
+	select {
+	case out := <-inv.done:
+		return out, sb.alive(), nil
+	case <-sb.exited:
+		// A response may have been posted just before the exit.
+		select {
+		case out := <-inv.done:
+			return out, false, nil
+		default:
+		}
+		return crashed(), false, nil
+	case <-timer.C:
+		return timedOut(), false, nil
+	case <-ctx.Done():
+		sb.kill()
+		return outcome{}, false, ctx.Err()
+	}
+}
+
+// routes is the Runtime API of one sandbox.
+func (sb *sandbox) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", sb.handleNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", sb.handleResponse)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", sb.handleError)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", sb.handleInitError)
+	return mux
+}
+
+func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
+	sb.readyOnce.Do(func() { close(sb.ready) })
+	select {
+	case inv := <-sb.next:
+		sb.mu.Lock()
+		sb.current = inv
+		sb.mu.Unlock()
+		h := w.Header()
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", sb.fn.arn)
+		h.Set("Lambda-Runtime-Trace-Id", inv.traceID)
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.Write(inv.payload)
+	case <-r.Context().Done():
+	}
+}
+
+// take returns the in-flight invocation with this id, or writes a Runtime API error.
+func (sb *sandbox) take(w http.ResponseWriter, id string) *invocation {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.current == nil || sb.current.id != id {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation in flight with id "+id)
+		return nil
+	}
+	inv := sb.current
+	sb.current = nil
+	return inv
+}
+
+func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+		return
+	}
+	inv := sb.take(w, r.PathValue("id"))
+	if inv == nil {
+		return
+	}
+	if len(body) > maxPayload {
+		inv.done <- outcome{fnErr: &FunctionError{Type: "Function.ResponseSizeTooLarge",
+			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxPayload)}}
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "response too large")
+		return
+	}
+	// aws-lambda-go reports a handler that failed mid-stream through trailers.
+	if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" {
+		inv.done <- outcome{fnErr: &FunctionError{Type: t, Message: "response stream failed"}}
+	} else {
+		inv.done <- outcome{body: body}
+	}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+}
+
+func (sb *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	inv := sb.take(w, r.PathValue("id"))
+	if inv == nil {
+		return
+	}
+	inv.done <- outcome{fnErr: parseFunctionError(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+}
+
+func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	fe := parseFunctionError(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
+	select {
+	case sb.initFailed <- fe:
+	default:
+	}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+}
+
+func parseFunctionError(body []byte, headerType string) *FunctionError {
+	fe := &FunctionError{Payload: body}
+	var doc struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
+	if json.Unmarshal(body, &doc) == nil {
+		fe.Message, fe.Type = doc.ErrorMessage, doc.ErrorType
+	}
+	if fe.Type == "" {
+		fe.Type = headerType
+	}
+	if fe.Type == "" {
+		fe.Type = "Unhandled"
+	}
+	return fe
+}
+
+func writeRuntimeError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"errorType": typ, "errorMessage": msg})
+}
+
+// maxMemoryUsedMB reads the process's peak resident set (VmHWM) for the REPORT line; 0 if unknown.
+func maxMemoryUsedMB(pid int) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return (kb + 1023) / 1024
+		}
+	}
+	return 0
+}
+
+var errClosed = errors.New("lambda: service closed")

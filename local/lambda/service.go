@@ -1,0 +1,375 @@
+package lambda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Options configure the Service.
+type Options struct {
+	// Dir is the run directory; function logs go to Dir/logs/<function>.log. Required.
+	Dir string
+	// Region is AWS_REGION for the functions. Default: us-east-1.
+	Region string
+	// AccountID goes into function ARNs. Default: 000000000000.
+	AccountID string
+	// Endpoint is AWS_ENDPOINT_URL for the functions (the local gateway). Empty: not set.
+	Endpoint string
+	// AccessKeyID and SecretAccessKey are the functions' credentials. Default: AKIDLOCAL / local.
+	AccessKeyID, SecretAccessKey string
+	// DefaultConcurrency limits functions without ReservedConcurrency. Default: 10 (a small stand-in
+	// for the account's unreserved concurrency, sized for a 2-core machine).
+	DefaultConcurrency int
+	// Metric receives the AWS/Lambda metrics (dimension FunctionName). Optional.
+	Metric func(Metric)
+	// EMF receives every log line of a function that is an embedded-metric-format document. Optional.
+	EMF func(function string, line []byte)
+	// Logger logs sandbox lifecycle events. Default: discard.
+	Logger *slog.Logger
+}
+
+// Metric is one AWS/Lambda datum.
+type Metric struct {
+	Name     string // Invocations, Errors, Duration, Throttles, ConcurrentExecutions
+	Function string // the FunctionName dimension
+	Value    float64
+	Unit     string // Count or Milliseconds
+	Time     time.Time
+}
+
+// FunctionError is an invocation that ran and failed: the handler returned an error, the process
+// crashed, or it timed out. Invoke's API answers it with 200 and X-Amz-Function-Error: Unhandled.
+type FunctionError struct {
+	Type    string
+	Message string
+	// Payload is the error document the runtime posted; empty for errors Lambda itself reports.
+	Payload []byte
+}
+
+func (e *FunctionError) Error() string { return e.Type + ": " + e.Message }
+
+// Body is the invocation's response payload, as Lambda returns it for a failed invocation.
+func (e *FunctionError) Body() []byte {
+	if len(e.Payload) > 0 {
+		return e.Payload
+	}
+	return fmt.Appendf(nil, `{"errorMessage":%q,"errorType":%q}`, e.Message, e.Type)
+}
+
+// Errors returned by Invoke (not function errors).
+var (
+	// ErrThrottled is an invocation refused because the function is at its concurrency limit
+	// (TooManyRequestsException in AWS).
+	ErrThrottled = errors.New("TooManyRequestsException: Rate Exceeded.")
+	// ErrNotFound is an invocation of an unknown function (ResourceNotFoundException).
+	ErrNotFound = errors.New("ResourceNotFoundException: Function not found")
+)
+
+// Service runs the functions.
+type Service struct {
+	opts Options
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	fns    map[string]*function
+	closed bool
+}
+
+// New returns a Service; functions are added with CreateFunction.
+func New(opts Options) (*Service, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("lambda: Options.Dir: empty")
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	if opts.AccessKeyID == "" {
+		opts.AccessKeyID, opts.SecretAccessKey = "AKIDLOCAL", "local"
+	}
+	if opts.DefaultConcurrency == 0 {
+		opts.DefaultConcurrency = 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "logs"), 0o755); err != nil {
+		return nil, fmt.Errorf("lambda: Options.Dir: %w", err)
+	}
+	return &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}}, nil
+}
+
+func (s *Service) sandboxEnv(f Function) sandboxEnv {
+	return sandboxEnv{region: s.opts.Region, accessKey: s.opts.AccessKeyID, secretKey: s.opts.SecretAccessKey, endpoint: s.opts.Endpoint}
+}
+
+// function is a created function and its sandboxes.
+type function struct {
+	svc   *Service
+	cfg   Function
+	arn   string
+	limit int
+	logs  *functionLog
+
+	mu       sync.Mutex
+	inflight int
+	idle     []*sandbox
+	all      map[*sandbox]struct{}
+}
+
+// CreateFunction validates f and makes it invocable. Sandboxes start on the first invocations
+// (cold starts), as in Lambda.
+func (s *Service) CreateFunction(f Function) (arn string, err error) {
+	f = f.withDefaults()
+	if err := f.validate(); err != nil {
+		return "", err
+	}
+	if _, err := command(f); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return "", errClosed
+	}
+	if _, ok := s.fns[f.Name]; ok {
+		return "", fmt.Errorf("function %s: ResourceConflictException: already exists", f.Name)
+	}
+	logs, err := openLog(filepath.Join(s.opts.Dir, "logs", f.Name+".log"), f.Name, s.opts.EMF)
+	if err != nil {
+		return "", err
+	}
+	limit := s.opts.DefaultConcurrency
+	if f.ReservedConcurrency > 0 {
+		limit = f.ReservedConcurrency
+	}
+	fn := &function{
+		svc: s, cfg: f, limit: limit, logs: logs, all: map[*sandbox]struct{}{},
+		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.opts.Region, s.opts.AccountID, f.Name),
+	}
+	s.fns[f.Name] = fn
+	s.log.Info("function created", "function", f.Name, "timeout", f.Timeout.String(), "concurrency", limit)
+	return fn.arn, nil
+}
+
+// ARN returns the function's ARN.
+func (s *Service) ARN(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.opts.Region, s.opts.AccountID, name)
+}
+
+// LogPath is where the function's log lines are written.
+func (s *Service) LogPath(name string) string {
+	return filepath.Join(s.opts.Dir, "logs", name+".log")
+}
+
+// Functions lists the created functions' configurations, sorted by name.
+func (s *Service) Functions() []Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Function, 0, len(s.fns))
+	for _, f := range s.fns {
+		out = append(out, f.cfg)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// DeleteFunction kills the function's sandboxes and forgets it.
+func (s *Service) DeleteFunction(name string) error {
+	s.mu.Lock()
+	fn, ok := s.fns[name]
+	delete(s.fns, name)
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("function %s: %w", name, ErrNotFound)
+	}
+	fn.shutdown()
+	return nil
+}
+
+// Close kills every sandbox of every function.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	fns := s.fns
+	s.fns = map[string]*function{}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn.shutdown()
+	}
+	return nil
+}
+
+func (fn *function) shutdown() {
+	fn.mu.Lock()
+	sbs := make([]*sandbox, 0, len(fn.all))
+	for sb := range fn.all {
+		sbs = append(sbs, sb)
+	}
+	fn.all = map[*sandbox]struct{}{}
+	fn.idle = nil
+	fn.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, sb := range sbs {
+		wg.Add(1)
+		go func() { defer wg.Done(); sb.kill() }()
+	}
+	wg.Wait()
+	fn.logs.close()
+}
+
+// Pids returns the process ids of the function's running sandboxes (for tests and diagnostics).
+func (s *Service) Pids(name string) []int {
+	s.mu.Lock()
+	fn := s.fns[name]
+	s.mu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	var pids []int
+	for sb := range fn.all {
+		pids = append(pids, sb.pid)
+	}
+	sort.Ints(pids)
+	return pids
+}
+
+func (s *Service) metric(name, fn string, v float64, unit string, at time.Time) {
+	if s.opts.Metric != nil {
+		s.opts.Metric(Metric{Name: name, Function: fn, Value: v, Unit: unit, Time: at})
+	}
+}
+
+// Invoke runs one synchronous invocation. A failed invocation (handler error, crash, timeout) is
+// fnErr with err nil; err is for invocations that did not run: ErrNotFound, ErrThrottled, a sandbox
+// that could not start, or ctx ending (the sandbox is then killed).
+func (s *Service) Invoke(ctx context.Context, name string, payload []byte) (result []byte, fnErr *FunctionError, err error) {
+	s.mu.Lock()
+	fn := s.fns[name]
+	s.mu.Unlock()
+	if fn == nil {
+		return nil, nil, fmt.Errorf("function %s: %w", name, ErrNotFound)
+	}
+	if len(payload) > maxPayload {
+		return nil, nil, fmt.Errorf("function %s: RequestEntityTooLargeException: payload of %d bytes exceeds %d", name, len(payload), maxPayload)
+	}
+	return fn.invoke(ctx, payload)
+}
+
+func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *FunctionError, error) {
+	s := fn.svc
+	now := time.Now()
+	fn.mu.Lock()
+	if fn.inflight >= fn.limit {
+		fn.mu.Unlock()
+		s.metric("Throttles", fn.cfg.Name, 1, "Count", now)
+		return nil, nil, fmt.Errorf("function %s (limit %d): %w", fn.cfg.Name, fn.limit, ErrThrottled)
+	}
+	fn.inflight++
+	concurrent := fn.inflight
+	var sb *sandbox
+	for len(fn.idle) > 0 && sb == nil {
+		sb = fn.idle[len(fn.idle)-1]
+		fn.idle = fn.idle[:len(fn.idle)-1]
+		if !sb.alive() { // died while idle (e.g. exited after a response)
+			delete(fn.all, sb)
+			sb = nil
+		}
+	}
+	fn.mu.Unlock()
+	defer func() {
+		fn.mu.Lock()
+		fn.inflight--
+		fn.mu.Unlock()
+	}()
+	s.metric("ConcurrentExecutions", fn.cfg.Name, float64(concurrent), "Count", now)
+
+	id := newRequestID()
+	if sb == nil {
+		var initErr *FunctionError
+		var err error
+		sb, initErr, err = fn.startSandbox(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if initErr != nil {
+			fn.logs.printf("INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
+			s.metric("Invocations", fn.cfg.Name, 1, "Count", now)
+			s.metric("Errors", fn.cfg.Name, 1, "Count", now)
+			return nil, initErr, nil
+		}
+		fn.mu.Lock()
+		fn.all[sb] = struct{}{}
+		fn.mu.Unlock()
+		s.log.Debug("sandbox started", "function", fn.cfg.Name, "pid", sb.pid)
+	}
+
+	start := time.Now()
+	inv := &invocation{
+		id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout),
+		traceID: newTraceID(start), done: make(chan outcome, 1),
+	}
+	fn.logs.printf("START RequestId: %s Version: $LATEST", id)
+	out, healthy, err := sb.invoke(ctx, inv)
+	elapsed := time.Since(start)
+	ms := float64(elapsed.Microseconds()) / 1000
+	if out.fnErr != nil && out.fnErr.Type == "Sandbox.Timedout" {
+		fn.logs.printf("%s", out.fnErr.Message)
+	}
+	fn.logs.printf("END RequestId: %s", id)
+	fn.logs.printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+		id, ms, int(elapsed.Milliseconds())+1, fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
+
+	fn.mu.Lock()
+	if healthy && err == nil {
+		fn.idle = append(fn.idle, sb)
+	} else {
+		delete(fn.all, sb)
+	}
+	fn.mu.Unlock()
+	if !healthy {
+		go sb.kill() // reap a crashed or timed-out sandbox; the next invocation gets a fresh one
+		s.log.Debug("sandbox replaced", "function", fn.cfg.Name, "pid", sb.pid)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s.metric("Invocations", fn.cfg.Name, 1, "Count", start)
+	s.metric("Duration", fn.cfg.Name, ms, "Milliseconds", start)
+	if out.fnErr != nil {
+		s.metric("Errors", fn.cfg.Name, 1, "Count", start)
+		return nil, out.fnErr, nil
+	}
+	return out.body, nil, nil
+}
+
+// newRequestID returns a random UUID (v4), Lambda's request id format.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit random>;Parent=...;Sampled=0.
+func newTraceID(t time.Time) string {
+	var r [20]byte
+	rand.Read(r[:])
+	h := hex.EncodeToString(r[:])
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", t.Unix(), h[:24], h[24:40])
+}

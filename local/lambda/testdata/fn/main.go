@@ -1,0 +1,53 @@
+// Command fn is the test function for local/lambda: a real aws-lambda-go bootstrap whose behaviour is
+// chosen by the payload, so the tests exercise the Runtime API exactly as a deployed function does.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type request struct {
+	Action string `json:"action"` // echo, error, sleep, crash, emf, env, spawn
+	Ms     int    `json:"ms"`
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+}
+
+type response struct {
+	Action    string `json:"action"`
+	Value     string `json:"value,omitempty"`
+	RequestID string `json:"requestId"`
+	Pid       int    `json:"pid"`
+	Deadline  int64  `json:"deadlineMs"`
+}
+
+func handle(ctx context.Context, req request) (response, error) {
+	lc, _ := lambdacontext.FromContext(ctx)
+	dl, _ := ctx.Deadline()
+	out := response{Action: req.Action, RequestID: lc.AwsRequestID, Pid: os.Getpid(), Deadline: dl.UnixMilli()}
+	fmt.Println("handling", req.Action)
+	switch req.Action {
+	case "echo":
+		out.Value = req.Value
+	case "env":
+		out.Value = os.Getenv(req.Key)
+	case "error":
+		return out, errors.New("boom: " + req.Value)
+	case "sleep":
+		time.Sleep(time.Duration(req.Ms) * time.Millisecond)
+	case "crash":
+		os.Exit(3)
+	case "emf":
+		fmt.Printf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Test","Dimensions":[["Fn"]],"Metrics":[{"Name":"Hits","Unit":"Count"}]}]},"Fn":"x","Hits":2}`+"\n", time.Now().UnixMilli())
+	}
+	return out, nil
+}
+
+func main() { lambda.Start(handle) }
