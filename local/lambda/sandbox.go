@@ -37,10 +37,10 @@ type sandbox struct {
 	fn  *function
 	pid int
 
-	srv    *http.Server
-	next   chan *invocation // GET /next takes from here
-	ready  chan struct{}    // closed at the first GET /next: init is over
-	exited chan struct{}    // closed when the process has exited and its output is drained
+	srv        *http.Server
+	next       chan *invocation // GET /next takes from here
+	ready      chan struct{}    // closed at the first GET /next: init is over
+	exited     chan struct{}    // closed when the process has exited and its output is drained
 	initFailed chan *FunctionError
 
 	mu      sync.Mutex
