@@ -1,0 +1,124 @@
+// Package cli holds what every driver's main shares: the signal-cancelled
+// context, the slog logger honouring LOG_LEVEL, the AWS SDK config, and the
+// mapping of errors to exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// SignalContext is cancelled by the first SIGINT or SIGTERM; the handler is
+// then removed, so a second Ctrl-C kills the process at once.
+func SignalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
+// Logger is a JSON slog logger on w at LOG_LEVEL (debug, info, warn, error;
+// default info).
+func Logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if s := os.Getenv("LOG_LEVEL"); s != "" {
+		if err := lvl.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+			lvl = slog.LevelInfo
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+// AWSConfig loads the SDK's default config: environment, shared files,
+// AWS_ENDPOINT_URL (so the drivers work against a local cloud unchanged).
+func AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}
+
+// ExitError carries a process exit code chosen by a command.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit returns an ExitError with the code.
+func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
+
+// UsageError is a bad command line; its exit code is 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// Code maps a command's error to an exit code: nil and -h are 0, a usage
+// error is 2, an ExitError its own code, anything else fallback.
+func Code(err error, fallback int) int {
+	var ee *ExitError
+	var ue *UsageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return ee.Code
+	case errors.As(err, &ue):
+		return 2
+	default:
+		return fallback
+	}
+}
+
+// Report prints err (if it has a message worth printing) to w and returns
+// the exit code.
+func Report(w io.Writer, err error, fallback int) int {
+	code := Code(err, fallback)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			fmt.Fprintln(w, "error:", err)
+		}
+	}
+	return code
+}
+
+// Parse parses args with fs, turning a flag error into a UsageError (the
+// FlagSet has already printed it with the usage). -h returns flag.ErrHelp.
+func Parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+// Command publisher uploads documents in the seed lab's shape to the
+// stack's bucket at a steady rate, prints live progress on stderr and a
+// JSON summary on stdout when it stops (count, duration or Ctrl-C).
+//
+//	go run ./drivers/publisher -count 600 -manifest published.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	m := NewMain()
+	os.Exit(cli.Report(m.Stderr, m.Run(ctx, os.Args[1:]), 1))
+}
+
+// Main is the publisher command.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// NewClient builds the S3 client; tests point it at a local S3.
+	// Default: the SDK's default config (AWS_ENDPOINT_URL honoured).
+	NewClient func(ctx context.Context) (publish.Putter, error)
+	// Now is the clock for the default run id. Default: time.Now.
+	Now func() time.Time
+}
+
+// NewMain returns the command wired to the process's streams.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+const usage = `publisher uploads documents in the seed lab's shape to the stack's bucket.
+
+Each document is input/<run-id>-data_object_msg-<n>.json with the body
+  {"symbol":"ABCD","messageId":n,"value":10,"objectName":"<run-id>-data_object_msg-<n>.json",
+   "submissionDate":"23-Nov-2026 13:20:00","author":"the_publisher.py","version":1.1}
+and a share of them malformed (the first '"' removed), as the seed's publisher does.
+It runs until -count documents, -duration, or Ctrl-C, printing progress on stderr
+every -progress and a JSON summary on stdout at the end. Exit code 0 when every
+upload succeeded, 1 when some failed, 2 on a bad command line.
+
+Usage:
+  publisher [flags]
+
+Flags:
+`
+
+// Run parses args and publishes.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("publisher", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	names := stack.Bind(fs, map[string]string{stack.BucketName: "bucket"})
+	rate := fs.Float64("rate", 2, "documents per second (the seed's 20 per 10 s); 0 or less: as fast as uploads go")
+	count := fs.Int("count", 0, "stop after this many documents (0: no limit)")
+	duration := fs.Duration("duration", 0, "stop after this long, e.g. 5m (0: no limit)")
+	malformed := fs.Float64("malformed", 0.01, "share of malformed documents in [0, 1] (the seed's 1 %)")
+	seed := fs.Uint64("seed", 0, "random seed for symbols, values and which documents are malformed (0: from the clock; the summary reports it)")
+	runID := fs.String("run-id", "", "prefix of every object name, so runs do not collide (default: run-<UTC time>)")
+	concurrency := fs.Int("concurrency", 8, "uploads in flight at most")
+	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
+	manifest := fs.String("manifest", "", "also write the full summary, with every published key, to this file")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return cli.Usagef("publisher: unexpected arguments %q", fs.Args())
+	}
+	if *malformed < 0 || *malformed > 1 {
+		return cli.Usagef("publisher: -malformed %v is not a share in [0, 1]", *malformed)
+	}
+	if *count < 0 || *duration < 0 {
+		return cli.Usagef("publisher: -count and -duration must not be negative")
+	}
+	res, err := names.Resolve(stack.BucketName)
+	if err != nil {
+		return cli.Usagef("publisher: %w", err)
+	}
+
+	now := m.Now
+	if now == nil {
+		now = time.Now
+	}
+	if *runID == "" {
+		*runID = "run-" + now().UTC().Format("20060102T150405")
+	}
+	if *seed == 0 {
+		*seed = uint64(now().UnixNano())
+	}
+	share := *malformed
+	if share == 0 {
+		share = -1 // publish.Config: negative means none, zero means the default
+	}
+	if *rate <= 0 {
+		*rate = -1
+	}
+
+	log := cli.Logger(m.Stderr)
+	client, err := m.client(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := publish.Config{
+		Bucket: res[stack.BucketName], RunID: *runID, Rate: *rate, Count: *count, Duration: *duration,
+		Malformed: share, Seed: *seed, Concurrency: *concurrency, ProgressEvery: *progress, Logger: log,
+		Progress: func(s publish.Stats) {
+			fmt.Fprintf(m.Stderr, "publisher: %6.1fs published=%d malformed=%d failed=%d rate=%.2f/s\n",
+				s.Elapsed.Seconds(), s.Published, s.Malformed, s.Failed, s.Rate)
+		},
+	}
+	log.Info("publishing", "bucket", cfg.Bucket, "run_id", cfg.RunID, "rate", *rate, "count", *count,
+		"duration", duration.String(), "malformed", *malformed, "seed", *seed)
+	sum, err := publish.Run(ctx, client, cfg)
+	if err != nil {
+		return cli.Usagef("publisher: %w", err)
+	}
+	if *manifest != "" {
+		if err := writeJSON(*manifest, sum); err != nil {
+			return err
+		}
+	}
+	short := sum
+	short.Keys = nil // the manifest holds them; stdout stays readable for thousands of documents
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(short); err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed", sum.Failed, sum.Failed+sum.Published))
+	}
+	return nil
+}
+
+func (m *Main) client(ctx context.Context) (publish.Putter, error) {
+	if m.NewClient != nil {
+		return m.NewClient(ctx)
+	}
+	cfg, err := cli.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s3.NewFromConfig(cfg), nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return nil
+}
+

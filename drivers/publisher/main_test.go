@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+func newMain(t *testing.T) (*Main, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	c := s3.New(s3.Options{BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("lab-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	return &Main{Stdout: &out, Stderr: &errb,
+		NewClient: func(context.Context) (publish.Putter, error) { return c, nil },
+		Now:       func() time.Time { return time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC) }}, &out, &errb
+}
+
+func TestHelpMentionsEveryFlag(t *testing.T) {
+	m, _, errb := newMain(t)
+	err := m.Run(context.Background(), []string{"-h"})
+	if cli.Code(err, 1) != 0 {
+		t.Fatalf("-h: err %v", err)
+	}
+	for _, f := range []string{"outputs", "bucket", "rate", "count", "duration", "malformed", "seed", "run-id", "concurrency", "progress", "manifest"} {
+		if !strings.Contains(errb.String(), "-"+f) {
+			t.Errorf("-h does not mention -%s", f)
+		}
+	}
+}
+
+func TestRunPrintsSummaryAndManifest(t *testing.T) {
+	m, out, errb := newMain(t)
+	dir := t.TempDir()
+	outputs := filepath.Join(dir, "outputs.json")
+	os.WriteFile(outputs, []byte(`{"ChaosLab":{"BucketName":"lab-bucket"}}`), 0o600)
+	manifest := filepath.Join(dir, "manifest.json")
+	err := m.Run(context.Background(), []string{"-outputs", outputs, "-count", "50", "-rate", "0",
+		"-malformed", "0.2", "-seed", "3", "-run-id", "t1", "-manifest", manifest, "-progress", "1ms"})
+	if err != nil {
+		t.Fatalf("run: %v\nstderr: %s", err, errb)
+	}
+	var sum publish.Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("stdout is not a JSON summary: %v\n%s", err, out)
+	}
+	if sum.Published != 50 || sum.RunID != "t1" || sum.Seed != 3 || sum.Malformed == 0 || len(sum.MalformedKeys) != sum.Malformed || sum.Keys != nil {
+		t.Fatalf("summary %+v", sum)
+	}
+	var full publish.Summary
+	b, err := os.ReadFile(manifest)
+	if err != nil || json.Unmarshal(b, &full) != nil || len(full.Keys) != 50 || full.Keys[0] != "input/t1-data_object_msg-1.json" {
+		t.Fatalf("manifest: %v %s", err, b)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+		msg  string
+	}{
+		{name: "help", args: []string{"-h"}, want: 0},
+		{name: "unknown flag", args: []string{"-nope"}, want: 2, msg: "-nope"},
+		{name: "bad share", args: []string{"-bucket", "lab-bucket", "-malformed", "2"}, want: 2, msg: "-malformed"},
+		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
+		{name: "uploads fail", args: []string{"-bucket", "missing-bucket", "-count", "2", "-rate", "0"}, want: 1, msg: "2 of 2 uploads failed"},
+		{name: "ok", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0"}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _, errb := newMain(t)
+			err := m.Run(context.Background(), tt.args)
+			if got := cli.Report(errb, err, 1); got != tt.want {
+				t.Fatalf("exit %d, want %d (err %v)", got, tt.want, err)
+			}
+			if tt.msg != "" && !strings.Contains(errb.String(), tt.msg) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.msg, errb)
+			}
+		})
+	}
+}
