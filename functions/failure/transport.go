@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -74,23 +75,42 @@ func (c Call) CanonicalHost() string {
 }
 
 // describe identifies the call: service and region from the SigV4 credential scope of the
-// Authorization header (what the signer really used), falling back to the SDK's middleware stack
-// values, which the SDK's ClientHandler passes on in the request's context; the operation from
-// the stack values.
+// Authorization header (what the signer really used); the operation from the SDK's middleware
+// stack values, which its ClientHandler passes on in the request's context. Measured with the
+// pinned SDK (v1.47.7): at the HTTP client the stack holds the operation name, the service ID
+// ("DynamoDB") and the region, but not the signing name (awsmiddleware.GetSigningName is empty),
+// so unsigned calls (anonymous S3) fall back to the service ID mapped to its signing name.
 func describe(req *http.Request) Call {
 	ctx := req.Context()
 	c := Call{Operation: awsmiddleware.GetOperationName(ctx), Host: req.URL.Hostname()}
 	c.Service, c.Region = credentialScope(req.Header.Get("Authorization"))
 	if c.Service == "" {
-		c.Service = awsmiddleware.GetSigningName(ctx) //nolint:staticcheck // fallback for unsigned calls
-	}
-	if c.Service == "" {
-		c.Service = strings.ToLower(strings.ReplaceAll(awsmiddleware.GetServiceID(ctx), " ", ""))
+		c.Service = signingName(awsmiddleware.GetServiceID(ctx))
 	}
 	if c.Region == "" {
 		c.Region = awsmiddleware.GetRegion(ctx)
 	}
 	return c
+}
+
+// signingName maps an SDK service ID to its SigV4 signing name: lower case without spaces, except
+// for the services whose signing name differs.
+func signingName(serviceID string) string {
+	id := strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
+	if n, ok := signingNames[id]; ok {
+		return n
+	}
+	return id
+}
+
+var signingNames = map[string]string{
+	"cloudwatch":           "monitoring",
+	"cloudwatchlogs":       "logs",
+	"sfn":                  "states",
+	"eventbridge":          "events",
+	"apigateway":           "apigateway",
+	"elasticloadbalancing": "elasticloadbalancing",
+	"iot":                  "iot",
 }
 
 // credentialScope extracts service and region from "AWS4-HMAC-SHA256 Credential=AKID/20260101/
@@ -218,6 +238,20 @@ func (e *InjectedError) Error() string {
 }
 
 func (e *InjectedError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the imitated network error is a timeout, as a real one would through
+// *url.Error (which asks its direct Err only).
+func (e *InjectedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.Err, &t) && t.Timeout()
+}
+
+// Temporary completes net.Error; like most network errors in Go's net package today, false
+// unless the imitated error says otherwise.
+func (e *InjectedError) Temporary() bool {
+	var t interface{ Temporary() bool }
+	return errors.As(e.Err, &t) && t.Temporary()
+}
 
 // transportError wraps err as net/http.Client.Do reports a failed request.
 func transportError(req *http.Request, err error) error {

@@ -1,0 +1,153 @@
+package failure
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// fakeSSM is a ParameterGetter (our own interface) holding one parameter; it counts calls.
+type fakeSSM struct {
+	mu       sync.Mutex
+	value    *string // nil: ParameterNotFound
+	version  int64
+	modified time.Time
+	err      error
+	calls    atomic.Int32
+	block    chan struct{} // when set, GetParameter waits for it to close
+}
+
+var _ ParameterGetter = (*fakeSSM)(nil)
+
+func (f *fakeSSM) GetParameter(ctx context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
+	f.calls.Add(1)
+	if f.block != nil {
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.value == nil {
+		return nil, &ssmtypes.ParameterNotFound{Message: aws.String("not found")}
+	}
+	p := &ssmtypes.Parameter{Name: in.Name, Value: aws.String(*f.value), Version: f.version}
+	if !f.modified.IsZero() {
+		p.LastModifiedDate = aws.Time(f.modified)
+	}
+	return &ssm.GetParameterOutput{Parameter: p}, nil
+}
+
+func (f *fakeSSM) set(value string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.value = &value
+	f.version++
+}
+
+// clock is a settable Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// seq returns the values in turn, then repeats the last one.
+func seq(vals ...float64) func() float64 {
+	var mu sync.Mutex
+	n := 0
+	return func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		v := vals[min(n, len(vals)-1)]
+		n++
+		return v
+	}
+}
+
+// syncBuffer is a goroutine-safe bytes.Buffer.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lines returns the lines containing sub.
+func (s *syncBuffer) lines(sub string) []string {
+	var out []string
+	for _, l := range strings.Split(s.String(), "\n") {
+		if l != "" && strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// rig is an Injector with its fake SSM, clock, log and metrics.
+type rig struct {
+	inj     *Injector
+	ssm     *fakeSSM
+	clock   *clock
+	logs    *syncBuffer
+	metrics *syncBuffer
+}
+
+func newRig(t *testing.T, config string, rnd func() float64) *rig {
+	t.Helper()
+	r := &rig{ssm: &fakeSSM{}, clock: newClock(), logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	if config != "" {
+		r.ssm.set(config)
+	}
+	if rnd == nil {
+		rnd = seq(0) // every fault with rate > 0 fires
+	}
+	r.inj = New(Options{
+		Parameter: "failureLambdaConfig", SSM: r.ssm, TTL: 5 * time.Second,
+		Logger:  slog.New(slog.NewJSONHandler(r.logs, nil)),
+		Metrics: r.metrics, TempDir: t.TempDir(), Now: r.clock.Now, Rand: rnd,
+	})
+	return r
+}
+
+// injected counts the EMF lines for mode.
+func (r *rig) injected(mode Mode) int {
+	return len(r.metrics.lines(`"Mode":"` + string(mode) + `"`))
+}
