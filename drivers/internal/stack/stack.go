@@ -124,7 +124,7 @@ type Names struct {
 // name of a key is given in flagNames (e.g. "bucket" for BucketName).
 func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 	n := &Names{flags: map[string]*string{}}
-	fs.Func("outputs", "stack outputs file written by `cdk deploy --outputs-file` (default "+DefaultFile+")", func(s string) error {
+	fs.Func("outputs", "stack outputs `file` written by cdk deploy --outputs-file (default "+DefaultFile+")", func(s string) error {
 		n.File, n.fileSet = s, true
 		return nil
 	})
