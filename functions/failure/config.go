@@ -250,7 +250,7 @@ func ParseConfig(b []byte) (Config, error) {
 
 var (
 	topFields = []string{"isEnabled", "failureMode", "rate", "minLatency", "maxLatency", "exceptionMsg",
-		"statusCode", "diskSpace", "denylist", "blacklist", "expiresAt", "expiresAfterSeconds", "faults"}
+		"statusCode", "diskSpace", "denylist", "blacklist", "targets", "error", "expiresAt", "expiresAfterSeconds", "faults"}
 	faultFields = []string{"mode", "rate", "minLatency", "maxLatency", "exceptionMsg", "statusCode",
 		"diskSpace", "denylist", "blacklist", "targets", "error"}
 	// fieldModes lists the modes that use each fault field (rate and mode: all).
