@@ -1,0 +1,274 @@
+package failure
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	smithy "github.com/aws/smithy-go"
+)
+
+func handlerOK(context.Context, string) (string, error) { return "ok", nil }
+
+func TestConfigFetchedOncePerTTL(t *testing.T) {
+	r := newRig(t, `{"isEnabled": false}`, nil)
+	h := Wrap(r.inj, handlerOK)
+	ctx := context.Background()
+	for range 10 { // ten invocations within one TTL
+		if _, err := h(ctx, "x"); err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Add(400 * time.Millisecond)
+	}
+	if got := r.ssm.calls.Load(); got != 1 {
+		t.Errorf("GetParameter calls within the TTL = %d, want 1", got)
+	}
+	r.clock.Add(2 * time.Second) // 6 s since the fetch
+	_, _ = h(ctx, "x")
+	_, _ = h(ctx, "x")
+	if got := r.ssm.calls.Load(); got != 2 {
+		t.Errorf("GetParameter calls after the TTL = %d, want 2", got)
+	}
+}
+
+func TestNewConfigTakesEffectAfterTTL(t *testing.T) {
+	r := newRig(t, `{"isEnabled": false}`, nil)
+	h := Wrap(r.inj, handlerOK)
+	ctx := context.Background()
+	if _, err := h(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	r.ssm.set(`{"isEnabled": true, "failureMode": "exception", "exceptionMsg": "boom"}`)
+	if _, err := h(ctx, "x"); err != nil {
+		t.Fatalf("a new config took effect before the TTL: %v", err)
+	}
+	r.clock.Add(5 * time.Second)
+	_, err := h(ctx, "x")
+	var inj *InjectedError
+	if !errors.As(err, &inj) || err.Error() != "boom" {
+		t.Fatalf("after the TTL: got %v, want the injected exception \"boom\"", err)
+	}
+	// Rollback: isEnabled false turns it off at the next fetch.
+	r.ssm.set(`{"isEnabled": false}`)
+	r.clock.Add(5 * time.Second)
+	if _, err := h(ctx, "x"); err != nil {
+		t.Fatalf("after rollback: %v", err)
+	}
+}
+
+func TestConcurrentCallersShareOneFetch(t *testing.T) {
+	r := newRig(t, `{"isEnabled": true, "failureMode": "exception"}`, nil)
+	r.ssm.block = make(chan struct{})
+	h := Wrap(r.inj, handlerOK)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			_, err := h(context.Background(), "x")
+			errs <- err
+		})
+	}
+	// Wait until the fetch is in flight, then let it finish.
+	for deadline := time.Now().Add(5 * time.Second); r.ssm.calls.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // give the others time to pile up on the fetch
+	close(r.ssm.block)
+	wg.Wait()
+	close(errs)
+	if got := r.ssm.calls.Load(); got != 1 {
+		t.Errorf("GetParameter calls = %d, want 1", got)
+	}
+	// Before the first config exists everyone waits for it, so every caller sees the fault.
+	for err := range errs {
+		if err == nil {
+			t.Error("a first-load caller ran without the config")
+		}
+	}
+}
+
+func TestStaleConfigServedDuringRefresh(t *testing.T) {
+	r := newRig(t, `{"isEnabled": true, "failureMode": "exception"}`, nil)
+	h := Wrap(r.inj, handlerOK)
+	if _, err := h(context.Background(), "x"); err == nil {
+		t.Fatal("want the injected exception")
+	}
+	r.clock.Add(6 * time.Second)
+	r.ssm.block = make(chan struct{})
+	done := make(chan struct{})
+	go func() { // this caller refreshes and waits for SSM
+		defer close(done)
+		_, _ = h(context.Background(), "x")
+	}()
+	for deadline := time.Now().Add(5 * time.Second); r.ssm.calls.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	// Another caller meanwhile is not blocked: it uses the stale config at once.
+	errc := make(chan error, 1)
+	go func() { _, err := h(context.Background(), "x"); errc <- err }()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Error("the stale config (exception) was not applied")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a caller blocked on another caller's refresh")
+	}
+	close(r.ssm.block)
+	<-done
+}
+
+func TestBadParameterFailsSafeAndLogsOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(f *fakeSSM)
+		wantLog string
+	}{
+		{"missing parameter", func(f *fakeSSM) { f.value = nil }, "SSM parameter not found"},
+		{"unreadable parameter", func(f *fakeSSM) {
+			f.err = &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}
+		}, "AccessDeniedException"},
+		{"invalid JSON", func(f *fakeSSM) { f.set(`{"isEnabled": tru`) }, "invalid failure config"},
+		{"unknown mode", func(f *fakeSSM) { f.set(`{"isEnabled": true, "failureMode": "chaos"}`) }, `unknown mode \"chaos\"`},
+		{"unknown field", func(f *fakeSSM) { f.set(`{"isEnabled": true, "failureMode": "exception", "ratio": 1}`) }, `unknown field \"ratio\"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, "", nil)
+			tt.setup(r.ssm)
+			h := Wrap(r.inj, handlerOK)
+			for range 5 { // five TTLs with the same problem
+				if out, err := h(context.Background(), "x"); err != nil || out != "ok" {
+					t.Fatalf("the function stopped working: %q, %v", out, err)
+				}
+				r.clock.Add(6 * time.Second)
+			}
+			if got := r.ssm.calls.Load(); got != 5 {
+				t.Errorf("GetParameter calls = %d, want 5 (one per TTL, even when failing)", got)
+			}
+			lines := r.logs.lines(`"level":"ERROR"`)
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.wantLog) || !strings.Contains(lines[0], "failureLambdaConfig") {
+				t.Errorf("log lines = %q, want one naming the parameter and %q", lines, tt.wantLog)
+			}
+			// Fixed, then broken again: the problem is logged again.
+			r.ssm.mu.Lock()
+			r.ssm.err = nil
+			r.ssm.mu.Unlock()
+			r.ssm.set(`{"isEnabled": false}`)
+			_, _ = h(context.Background(), "x")
+			r.clock.Add(6 * time.Second)
+			tt.setup(r.ssm)
+			_, _ = h(context.Background(), "x")
+			if got := len(r.logs.lines(`"level":"ERROR"`)); got != 2 {
+				t.Errorf("after recovery and relapse: %d error lines, want 2", got)
+			}
+		})
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	tests := []struct {
+		name     string
+		config   string
+		modified time.Time // LastModifiedDate; the rig's clock starts at 13:00:00Z
+		advance  time.Duration
+		want     bool // the fault fires after advance
+	}{
+		{"expiresAt in the future", `{"isEnabled": true, "expiresAt": "2026-11-23T13:00:10Z", "failureMode": "exception"}`, time.Time{}, 9 * time.Second, true},
+		{"expiresAt reached", `{"isEnabled": true, "expiresAt": "2026-11-23T13:00:10Z", "failureMode": "exception"}`, time.Time{}, 10 * time.Second, false},
+		{"expiresAt in the past", `{"isEnabled": true, "expiresAt": "2026-11-23T12:00:00Z", "failureMode": "exception"}`, time.Time{}, 0, false},
+		{"expiresAfterSeconds counts from LastModifiedDate", `{"isEnabled": true, "expiresAfterSeconds": 30, "failureMode": "exception"}`,
+			time.Date(2026, 11, 23, 12, 59, 40, 0, time.UTC), 9 * time.Second, true},
+		{"expiresAfterSeconds elapsed since LastModifiedDate", `{"isEnabled": true, "expiresAfterSeconds": 30, "failureMode": "exception"}`,
+			time.Date(2026, 11, 23, 12, 59, 40, 0, time.UTC), 10 * time.Second, false},
+		{"expiresAfterSeconds long past (a forgotten experiment)", `{"isEnabled": true, "expiresAfterSeconds": 300, "failureMode": "exception"}`,
+			time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, tt.config, nil)
+			r.ssm.modified = tt.modified
+			// Large TTL: expiry must hold within a cached config, not only at the next fetch.
+			r.inj.ttl = time.Hour
+			h := Wrap(r.inj, handlerOK)
+			_, _ = h(context.Background(), "x") // fetch at 13:00:00
+			r.clock.Add(tt.advance)
+			_, err := h(context.Background(), "x")
+			if got := err != nil; got != tt.want {
+				t.Errorf("fault fired = %v, want %v (err %v)", got, tt.want, err)
+			}
+			if !tt.want && len(r.logs.lines("expired")) == 0 {
+				t.Error("no log line says the config expired")
+			}
+		})
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		param   string
+		ttl     string
+		wantErr string
+		wantTTL time.Duration
+	}{
+		{name: "defaults", param: "failureLambdaConfig", wantTTL: DefaultTTL},
+		{name: "TTL from env", param: "p", ttl: "250ms", wantTTL: 250 * time.Millisecond},
+		{name: "bad TTL", param: "p", ttl: "5", wantErr: "FAILURE_CACHE_TTL"},
+		{name: "negative TTL", param: "p", ttl: "-1s", wantErr: "FAILURE_CACHE_TTL"},
+		{name: "no parameter: never injects", wantTTL: DefaultTTL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(EnvParameter, tt.param)
+			t.Setenv(EnvCacheTTL, tt.ttl)
+			inj, err := FromEnv(aws.Config{Region: "us-east-1"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inj.ttl != tt.wantTTL || inj.Parameter() != tt.param {
+				t.Errorf("ttl %s param %q, want %s %q", inj.ttl, inj.Parameter(), tt.wantTTL, tt.param)
+			}
+			if tt.param == "" && inj.snap.Load() != off {
+				t.Error("an injector without parameter must be off for good")
+			}
+		})
+	}
+}
+
+func TestNoParameterNeverFetches(t *testing.T) {
+	f := &fakeSSM{}
+	logs := &syncBuffer{}
+	inj := New(Options{SSM: f, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	h := Wrap(inj, handlerOK)
+	for range 3 {
+		if _, err := h(context.Background(), "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.calls.Load() != 0 || len(logs.lines(EnvParameter)) != 1 {
+		t.Errorf("calls %d, logs %q: want no fetch and one line naming %s", f.calls.Load(), logs, EnvParameter)
+	}
+}
+
+func TestNilInjectorIsANoOp(t *testing.T) {
+	var inj *Injector
+	h := Wrap(inj, handlerOK)
+	if out, err := h(context.Background(), "x"); out != "ok" || err != nil {
+		t.Errorf("got %q %v", out, err)
+	}
+	if inj.HTTPClient(nil) == nil {
+		t.Error("HTTPClient(nil) on a nil Injector returned nil")
+	}
+}
