@@ -1,0 +1,409 @@
+package sfn
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// apiError is a Step Functions API error as the SDK decodes it (X-Amzn-Errortype + __type).
+type apiError struct {
+	Code    string
+	Message string
+	Status  int // Default: 400
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// ErrorCode returns the AWS error code of err if it is a Step Functions API error
+// (e.g. "StateMachineDoesNotExist", "InvalidDefinition"), else "".
+func ErrorCode(err error) string {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+const jsonContentType = "application/x-amz-json-1.0"
+
+// Handler serves the Step Functions API (awsJson1.0, X-Amz-Target: AWSStepFunctions.<Op>).
+func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeError(w, &apiError{Code: "UnknownOperationException", Message: "Step Functions takes POST requests", Status: 405})
+		return
+	}
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+	if !ok {
+		writeError(w, &apiError{Code: "UnknownOperationException", Message: "missing or foreign X-Amz-Target header"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeError(w, &apiError{Code: "SerializationException", Message: err.Error()})
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	var out any
+	switch op {
+	case "StartExecution":
+		out, err = s.apiStartExecution(body)
+	case "DescribeExecution":
+		out, err = s.apiDescribeExecution(body)
+	case "GetExecutionHistory":
+		out, err = s.apiGetExecutionHistory(body)
+	case "StopExecution":
+		out, err = s.apiStopExecution(body)
+	case "ListExecutions":
+		out, err = s.apiListExecutions(body)
+	case "ListStateMachines":
+		out, err = s.apiListStateMachines(body)
+	case "DescribeStateMachine":
+		out, err = s.apiDescribeStateMachine(body)
+	case "DescribeStateMachineForExecution":
+		out, err = s.apiDescribeStateMachineForExecution(body)
+	default:
+		err = &apiError{Code: "UnknownOperationException", Message: "the local Step Functions does not implement " + op}
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", jsonContentType)
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = &apiError{Code: "InternalFailure", Message: err.Error(), Status: 500}
+	}
+	status := ae.Status
+	if status == 0 {
+		status = 400
+	}
+	w.Header().Set("Content-Type", jsonContentType)
+	w.Header().Set("X-Amzn-Errortype", ae.Code)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.swf.service.v2.model#" + ae.Code, "message": ae.Message})
+}
+
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return &apiError{Code: "SerializationException", Message: "request body: " + err.Error()}
+	}
+	return nil
+}
+
+func required(field, v string) error {
+	if v == "" {
+		return &apiError{Code: "MissingRequiredParameter", Message: "the request is missing " + field}
+	}
+	return nil
+}
+
+func (s *Service) apiStartExecution(body []byte) (any, error) {
+	var in struct {
+		StateMachineArn string  `json:"stateMachineArn"`
+		Name            string  `json:"name"`
+		Input           *string `json:"input"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	if _, _, err := parseArn(in.StateMachineArn, "stateMachine"); err != nil {
+		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
+	}
+	arn, start, err := s.StartExecution(in.StateMachineArn, in.Name, deref(in.Input))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"executionArn": arn, "startDate": epoch(start)}, nil
+}
+
+// execution looks an execution up by the request's executionArn.
+func (s *Service) execution(body []byte) (*execution, error) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	if _, _, err := parseArn(in.ExecutionArn, "execution"); err != nil {
+		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
+	}
+	s.mu.Lock()
+	e, ok := s.executions[in.ExecutionArn]
+	s.mu.Unlock()
+	if !ok {
+		return nil, &apiError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + in.ExecutionArn + "'"}
+	}
+	return e, nil
+}
+
+func (s *Service) apiDescribeExecution(body []byte) (any, error) {
+	e, err := s.execution(body)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	snap := e.snapshot()
+	s.mu.Unlock()
+	out := map[string]any{
+		"executionArn":    snap.Arn,
+		"stateMachineArn": snap.MachineArn,
+		"name":            snap.Name,
+		"status":          snap.Status,
+		"startDate":       epoch(snap.Start),
+		"input":           snap.Input,
+		"inputDetails":    map[string]any{"included": true},
+	}
+	if !snap.Stop.IsZero() {
+		out["stopDate"] = epoch(snap.Stop)
+	}
+	if snap.Output != nil {
+		out["output"] = *snap.Output
+		out["outputDetails"] = map[string]any{"included": true}
+	}
+	if snap.Error != nil {
+		out["error"] = *snap.Error
+	}
+	if snap.Cause != nil {
+		out["cause"] = *snap.Cause
+	}
+	return out, nil
+}
+
+// page cuts items[token:] to at most max (AWS: 1..1000, default 100) and returns the next token.
+func page[T any](items []T, token string, max int) ([]T, string, error) {
+	start := 0
+	if token != "" {
+		n, err := strconv.Atoi(token)
+		if err != nil || n < 0 || n > len(items) {
+			return nil, "", &apiError{Code: "InvalidToken", Message: "Invalid Token: '" + token + "'"}
+		}
+		start = n
+	}
+	if max <= 0 || max > 1000 {
+		max = 100
+	}
+	end := min(start+max, len(items))
+	next := ""
+	if end < len(items) {
+		next = strconv.Itoa(end)
+	}
+	return items[start:end], next, nil
+}
+
+func (s *Service) apiGetExecutionHistory(body []byte) (any, error) {
+	e, err := s.execution(body)
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		MaxResults           int    `json:"maxResults"`
+		NextToken            string `json:"nextToken"`
+		ReverseOrder         bool   `json:"reverseOrder"`
+		IncludeExecutionData *bool  `json:"includeExecutionData"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	events := slices.Clone(e.history)
+	s.mu.Unlock()
+	if in.ReverseOrder {
+		slices.Reverse(events)
+	}
+	events, next, err := page(events, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	if in.IncludeExecutionData != nil && !*in.IncludeExecutionData {
+		events = withoutData(events)
+	}
+	out := map[string]any{"events": events}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+// withoutData drops inputs, outputs and parameters, as includeExecutionData=false asks.
+func withoutData(events []historyEvent) []historyEvent {
+	out := make([]historyEvent, len(events))
+	for i, ev := range events {
+		d := map[string]any{}
+		for k, v := range ev.Details {
+			if k != "input" && k != "output" && k != "parameters" {
+				d[k] = v
+			}
+		}
+		ev.Details = d
+		out[i] = ev
+	}
+	return out
+}
+
+func (s *Service) apiStopExecution(body []byte) (any, error) {
+	var in struct {
+		ExecutionArn string  `json:"executionArn"`
+		Error        *string `json:"error"`
+		Cause        *string `json:"cause"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if _, err := s.execution(body); err != nil {
+		return nil, err
+	}
+	stop, err := s.StopExecution(in.ExecutionArn, in.Error, in.Cause)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"stopDate": epoch(stop)}, nil
+}
+
+func (s *Service) apiListExecutions(body []byte) (any, error) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		StatusFilter    string `json:"statusFilter"`
+		MaxResults      int    `json:"maxResults"`
+		NextToken       string `json:"nextToken"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if _, ok := s.machines[in.StateMachineArn]; !ok {
+		s.mu.Unlock()
+		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + in.StateMachineArn + "'"}
+	}
+	var items []map[string]any
+	// Newest first, as AWS lists them.
+	for i := len(s.execSeq) - 1; i >= 0; i-- {
+		e := s.executions[s.execSeq[i]]
+		if e.machineArn != in.StateMachineArn || (in.StatusFilter != "" && e.status != in.StatusFilter) {
+			continue
+		}
+		item := map[string]any{
+			"executionArn": e.arn, "stateMachineArn": e.machineArn, "name": e.name,
+			"status": e.status, "startDate": epoch(e.start),
+		}
+		if !e.stop.IsZero() {
+			item["stopDate"] = epoch(e.stop)
+		}
+		items = append(items, item)
+	}
+	s.mu.Unlock()
+	items, next, err := page(items, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"executions": nonNil(items)}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func (s *Service) apiListStateMachines(body []byte) (any, error) {
+	var in struct {
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var items []map[string]any
+	for _, arn := range s.machineSeq {
+		m := s.machines[arn]
+		items = append(items, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": epoch(m.created)})
+	}
+	s.mu.Unlock()
+	items, next, err := page(items, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"stateMachines": nonNil(items)}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func (s *Service) describeMachine(m *machine) map[string]any {
+	return map[string]any{
+		"stateMachineArn": m.arn, "name": m.name, "status": "ACTIVE", "definition": m.definition,
+		"roleArn": m.roleArn, "type": "STANDARD", "creationDate": epoch(m.created),
+		"loggingConfiguration": map[string]any{"level": "OFF", "includeExecutionData": false},
+	}
+}
+
+func (s *Service) apiDescribeStateMachine(body []byte) (any, error) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	if _, _, err := parseArn(in.StateMachineArn, "stateMachine"); err != nil {
+		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.machines[in.StateMachineArn]
+	if !ok {
+		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + in.StateMachineArn + "'"}
+	}
+	return s.describeMachine(m), nil
+}
+
+func (s *Service) apiDescribeStateMachineForExecution(body []byte) (any, error) {
+	e, err := s.execution(body)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.machines[e.machineArn]
+	if !ok {
+		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + e.machineArn + "'"}
+	}
+	d := s.describeMachine(m)
+	delete(d, "status")
+	delete(d, "type")
+	delete(d, "creationDate")
+	d["updateDate"] = epoch(m.created)
+	return d, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
