@@ -1,0 +1,81 @@
+package subscribe
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+)
+
+// ObjectRef is one S3 object named by a notification.
+type ObjectRef struct {
+	Bucket string
+	Key    string // decoded (S3 events URL-encode keys, spaces as '+')
+}
+
+// ErrNotNotification is wrapped when a body is neither an SNS envelope nor
+// an S3 event.
+var ErrNotNotification = errors.New("not an S3 event notification")
+
+type snsEnvelope struct {
+	Type    string `json:"Type"`
+	Message string `json:"Message"`
+}
+
+type s3Event struct {
+	Records []struct {
+		EventSource string `json:"eventSource"`
+		EventName   string `json:"eventName"`
+		S3          struct {
+			Bucket struct {
+				Name string `json:"name"`
+			} `json:"bucket"`
+			Object struct {
+				Key string `json:"key"`
+			} `json:"object"`
+		} `json:"s3"`
+	} `json:"Records"`
+	// S3 sends {"Service":"Amazon S3","Event":"s3:TestEvent",...} when a
+	// notification is configured.
+	Event string `json:"Event"`
+}
+
+// ParseNotification returns the objects named by an SQS message body: an
+// SNS envelope (the CSV queue's subscription is not raw) around an S3
+// event, or a bare S3 event (raw delivery, or the JSON queue's messages in
+// the error queue). An S3 test event yields no objects and no error.
+func ParseNotification(body string) ([]ObjectRef, error) {
+	var env snsEnvelope
+	if err := json.Unmarshal([]byte(body), &env); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotNotification, err)
+	}
+	inner := body
+	if env.Type != "" {
+		if env.Type != "Notification" {
+			return nil, fmt.Errorf("%w: SNS message of type %q", ErrNotNotification, env.Type)
+		}
+		inner = env.Message
+	}
+	var ev s3Event
+	if err := json.Unmarshal([]byte(inner), &ev); err != nil {
+		return nil, fmt.Errorf("%w: S3 event: %v", ErrNotNotification, err)
+	}
+	if ev.Event == "s3:TestEvent" {
+		return nil, nil
+	}
+	if len(ev.Records) == 0 {
+		return nil, fmt.Errorf("%w: no Records", ErrNotNotification)
+	}
+	refs := make([]ObjectRef, 0, len(ev.Records))
+	for i, r := range ev.Records {
+		if r.S3.Object.Key == "" {
+			return nil, fmt.Errorf("%w: Records[%d].s3.object.key is empty", ErrNotNotification, i)
+		}
+		key, err := url.QueryUnescape(r.S3.Object.Key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: Records[%d].s3.object.key %q: %v", ErrNotNotification, i, r.S3.Object.Key, err)
+		}
+		refs = append(refs, ObjectRef{Bucket: r.S3.Bucket.Name, Key: key})
+	}
+	return refs, nil
+}

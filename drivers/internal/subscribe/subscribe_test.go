@@ -1,0 +1,213 @@
+package subscribe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
+)
+
+var (
+	fauxqs    *testsvc.Service
+	fauxqsErr error
+)
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), testsvc.StartTimeout)
+	fauxqs, fauxqsErr = testsvc.StartFauxqs(ctx)
+	cancel()
+	code := m.Run()
+	fauxqs.Close()
+	os.Exit(code)
+}
+
+type clients struct {
+	sqs *sqs.Client
+	sns *sns.Client
+	s3  *s3.Client
+}
+
+func newClients(t *testing.T) clients {
+	t.Helper()
+	if fauxqsErr != nil {
+		if errors.Is(fauxqsErr, testsvc.ErrUnavailable) {
+			t.Skip(fauxqsErr)
+		}
+		t.Fatal(fauxqsErr)
+	}
+	cfg := testsvc.Config()
+	ep := aws.String(fauxqs.Endpoint)
+	return clients{
+		sqs: sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = ep }),
+		sns: sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = ep }),
+		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true }),
+	}
+}
+
+// must fails the test on a setup error: must(t)(call(...)).
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func eventJSON(bucket, key string) string {
+	return fmt.Sprintf(`{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":%q},"object":{"key":%q,"size":1}}}]}`, bucket, key)
+}
+
+const goodCSV = "objectName,submissionDate,author,formatVersion\nr1-data_object_msg-%d.json,23-Nov-2026 13:45:12,the_publisher.py,1.1\n"
+
+// TestRunAgainstFauxqs drives the whole path a deployed stack has: S3 events
+// published to an SNS topic, delivered (enveloped, not raw) to the CSV queue,
+// CSVs in S3, and an error queue holding a quarantined document (with
+// ErrorReason) and a redriven one (without).
+func TestRunAgainstFauxqs(t *testing.T) {
+	c := newClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	name := strings.ReplaceAll(t.Name(), "/", "-")
+	bucket := "bkt-" + strings.ToLower(name)
+	must[*s3.CreateBucketOutput](t)(c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))
+	csvQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-csv")})).QueueUrl
+	errQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-err")})).QueueUrl
+	qArn := must[*sqs.GetQueueAttributesOutput](t)(c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: csvQ,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})).Attributes["QueueArn"]
+	topic := must[*sns.CreateTopicOutput](t)(c.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name + "-topic")})).TopicArn
+	must[*sns.SubscribeOutput](t)(c.sns.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic, Protocol: aws.String("sqs"), Endpoint: aws.String(qArn)}))
+
+	notify := func(key string) {
+		must[*sns.PublishOutput](t)(c.sns.Publish(ctx, &sns.PublishInput{TopicArn: topic, Subject: aws.String("Amazon S3 Notification"), Message: aws.String(eventJSON(bucket, key))}))
+	}
+	put := func(key, body string) {
+		must[*s3.PutObjectOutput](t)(c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)}))
+	}
+	for n := 1; n <= 5; n++ {
+		key := fmt.Sprintf("output/r1-data_object_msg-%d.json.csv", n)
+		put(key, fmt.Sprintf(goodCSV, n))
+		notify(key)
+	}
+	notify("output/r1-data_object_msg-2.json.csv") // a duplicate delivery
+	put("output/r1-data_object_msg-6.json.csv", "objectName,date\nx,y\n")
+	notify("output/r1-data_object_msg-6.json.csv")    // wrong header
+	notify("output/r1-data_object_msg-7.json.csv")    // CSV missing in S3
+	notify("output/other-data_object_msg-1.json.csv") // another run
+	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: csvQ, MessageBody: aws.String("not json")}))
+
+	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: errQ,
+		MessageBody: aws.String(eventJSON(bucket, "input/r1-data_object_msg-8.json")),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+			"ErrorReason": {DataType: aws.String("String"), StringValue: aws.String("malformed_json")},
+			"ErrorDetail": {DataType: aws.String("String"), StringValue: aws.String("poison document (malformed_json)")},
+			"SourceKey":   {DataType: aws.String("String"), StringValue: aws.String("input/r1-data_object_msg-8.json")},
+		}}))
+	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: errQ, MessageBody: aws.String(eventJSON(bucket, "input/r1-data_object_msg-9.json"))}))
+
+	var progress int
+	sum, err := Run(ctx, c.sqs, c.s3, Config{QueueURL: *csvQ, ErrorQueueURL: *errQ, Verify: true, RunID: "r1",
+		Idle: 1500 * time.Millisecond, Wait: time.Second, ProgressEvery: 200 * time.Millisecond, Progress: func(Stats) { progress++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("summary: %+v", sum)
+	if sum.StoppedBy != "idle" || sum.Converted != 7 || sum.Duplicates != 1 || sum.Other != 1 || sum.Unparsed != 1 {
+		t.Errorf("stopped_by=%s converted=%d duplicates=%d other=%d unparsed=%d; want idle 7 1 1 1",
+			sum.StoppedBy, sum.Converted, sum.Duplicates, sum.Other, sum.Unparsed)
+	}
+	if len(sum.Keys) != 7 || sum.Keys[0] != "output/r1-data_object_msg-1.json.csv" {
+		t.Errorf("keys %v", sum.Keys)
+	}
+	if len(sum.VerifyFailures) != 2 {
+		t.Fatalf("verify failures %+v, want msg-6 (header) and msg-7 (missing)", sum.VerifyFailures)
+	}
+	for _, f := range sum.VerifyFailures {
+		switch f.Key {
+		case "output/r1-data_object_msg-6.json.csv":
+			if !strings.Contains(f.Reason, "header") {
+				t.Errorf("msg-6 reason %q", f.Reason)
+			}
+		case "output/r1-data_object_msg-7.json.csv":
+			if !strings.Contains(f.Reason, "get s3://") {
+				t.Errorf("msg-7 reason %q", f.Reason)
+			}
+		default:
+			t.Errorf("unexpected failure %+v", f)
+		}
+	}
+	want := []ErrorDocument{{Key: "input/r1-data_object_msg-8.json", Reason: "malformed_json", Detail: "poison document (malformed_json)"},
+		{Key: "input/r1-data_object_msg-9.json", Reason: "redrive"}}
+	if sum.InErrorQueue != 2 || len(sum.ErrorDocuments) != 2 {
+		t.Fatalf("error documents %+v", sum.ErrorDocuments)
+	}
+	for i, w := range want {
+		g := sum.ErrorDocuments[i]
+		if g.Key != w.Key || g.Reason != w.Reason || g.Detail != w.Detail || g.MessageID == "" {
+			t.Errorf("error document %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if progress == 0 {
+		t.Error("no progress reported")
+	}
+	// The CSV queue is drained; the error queue was only peeked.
+	left := must[*sqs.GetQueueAttributesOutput](t)(c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: csvQ,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}}))
+	if left.Attributes["ApproximateNumberOfMessages"] != "0" || left.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Errorf("CSV queue not drained: %v", left.Attributes)
+	}
+	errLeft := must[*sqs.GetQueueAttributesOutput](t)(c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: errQ,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}}))
+	if errLeft.Attributes["ApproximateNumberOfMessagesNotVisible"] != "2" {
+		t.Errorf("error queue: %v, want 2 peeked (in flight, not deleted)", errLeft.Attributes)
+	}
+}
+
+func TestRunStopsAtExpect(t *testing.T) {
+	c := newClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("expect-csv")})).QueueUrl
+	for n := 1; n <= 3; n++ {
+		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(eventJSON("b", fmt.Sprintf("output/d-%d.json.csv", n)))}))
+	}
+	// Without -expect this would run for the full minute.
+	sum, err := Run(ctx, c.sqs, nil, Config{QueueURL: *q, Expect: 3, Duration: time.Minute, Wait: time.Second, Pollers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.StoppedBy != "expect" || sum.Converted != 3 {
+		t.Fatalf("stopped_by=%s converted=%d", sum.StoppedBy, sum.Converted)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{name: "no queue", cfg: Config{}, want: "QueueURL: required"},
+		{name: "verify without s3", cfg: Config{QueueURL: "q", Verify: true}, want: "Verify needs an S3 client"},
+		{name: "wait over 20s", cfg: Config{QueueURL: "q", Wait: 21 * time.Second}, want: "20s long-poll"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), nil, nil, tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
