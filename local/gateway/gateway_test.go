@@ -1,0 +1,120 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+)
+
+func TestSigningName(t *testing.T) {
+	tests := []struct {
+		name string
+		req  func() *http.Request
+		want string
+	}{
+		{name: "authorization header", want: "dynamodb", req: func() *http.Request {
+			r := httptest.NewRequest("POST", "/", nil)
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=ab")
+			return r
+		}},
+		{name: "presigned url", want: "s3", req: func() *http.Request {
+			return httptest.NewRequest("GET", "/b/k?X-Amz-Credential="+url.QueryEscape("AKIDLOCAL/20260101/us-east-1/s3/aws4_request")+"&X-Amz-Signature=ab", nil)
+		}},
+		{name: "unsigned", want: "", req: func() *http.Request { return httptest.NewRequest("GET", "/", nil) }},
+		{name: "malformed scope", want: "", req: func() *http.Request {
+			r := httptest.NewRequest("POST", "/", nil)
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/x, Signature=ab")
+			return r
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gateway.SigningName(tc.req()); got != tc.want {
+				t.Errorf("SigningName = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRoutingProxyAndInterceptors(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "upstream saw host "+r.Host+" path "+r.URL.Path)
+	}))
+	defer upstream.Close()
+	target, _ := url.Parse(upstream.URL)
+
+	g := gateway.New(gateway.Options{})
+	g.Proxy("sqs", target, nil)
+	var order []string
+	g.Use("sqs", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { order = append(order, "outer"); next.ServeHTTP(w, r) })
+	})
+	g.Use("sqs", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { order = append(order, "inner"); next.ServeHTTP(w, r) })
+	})
+	g.Handle("ssm", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ssm here") }))
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("listening on %s, want 127.0.0.1", addr)
+	}
+	do := func(service string) string {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/q", nil)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/"+service+"/aws4_request, SignedHeaders=host, Signature=ab")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := do("sqs"); got != "upstream saw host "+addr+" path /q" {
+		t.Errorf("proxied = %q (the client's Host must be kept)", got)
+	}
+	if strings.Join(order, ",") != "outer,inner" {
+		t.Errorf("interceptor order = %v", order)
+	}
+	if got := do("ssm"); got != "ssm here" {
+		t.Errorf("handled = %q", got)
+	}
+
+	// An unknown service is an AWS-shaped error the SDK decodes, naming the service.
+	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	_, err = client.ListStateMachines(context.Background(), &sfn.ListStateMachinesInput{})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnknownServiceException" || !strings.Contains(apiErr.ErrorMessage(), `"states"`) {
+		t.Errorf("unknown service err = %v", err)
+	}
+
+	cancel() // Listen's context ends the server.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("still listening on %s after the context ended", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
