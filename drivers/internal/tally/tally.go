@@ -1,0 +1,108 @@
+// Package tally reconciles the publisher's and the subscriber's summaries
+// document by document: of what was published, how much was converted,
+// how much is in the error queue, and how much is lost
+// (lost = published − converted − in error queue, by key).
+package tally
+
+import (
+	"path"
+	"sort"
+	"strings"
+)
+
+// Input holds keys as the drivers report them; any of input/<name>,
+// output/<name>.csv or a bare <name> is accepted.
+type Input struct {
+	Published    []string // every key uploaded (publish.Summary.Keys)
+	Malformed    []string // the malformed ones among them
+	Converted    []string // CSV keys the subscriber counted (subscribe.Summary.Keys)
+	InErrorQueue []string // document keys found in the error queue
+}
+
+// Report is the reconciliation. Every published document is counted in
+// exactly one of Converted, InErrorQueue and Lost (a document both converted
+// and in the error queue counts as converted, and is listed in Both).
+type Report struct {
+	Published    int `json:"published"`
+	Converted    int `json:"converted"`
+	InErrorQueue int `json:"in_error_queue"`
+	Lost         int `json:"lost"`
+	// LostKeys are published documents neither converted nor in the error queue.
+	LostKeys []string `json:"lost_keys"`
+	// Both were converted and also reached the error queue (a retry after a
+	// success that was not reported, e.g. a timeout after the write).
+	Both []string `json:"converted_and_in_error_queue"`
+	// MalformedConverted are malformed documents that came out as CSV: a
+	// validation hole in the function.
+	MalformedConverted []string `json:"malformed_converted"`
+	// WellFormedInErrorQueue are good documents that ended in the error queue:
+	// not lost, but not processed either.
+	WellFormedInErrorQueue []string `json:"well_formed_in_error_queue"`
+	// Unpublished are converted or error-queue documents this run did not
+	// publish (another run's, or a subscriber without a run-id filter).
+	Unpublished []string `json:"unpublished"`
+}
+
+// DocumentName is the document a key stands for: input/x.json,
+// output/x.json.csv and x.json all give x.json.
+func DocumentName(key string) string {
+	return strings.TrimSuffix(path.Base(key), ".csv")
+}
+
+func set(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[DocumentName(k)] = true
+	}
+	return m
+}
+
+// Reconcile matches the keys by document name. Lists are sorted and never nil.
+func Reconcile(in Input) Report {
+	pub, mal, conv, errq := set(in.Published), set(in.Malformed), set(in.Converted), set(in.InErrorQueue)
+	r := Report{Published: len(pub), LostKeys: []string{}, Both: []string{}, MalformedConverted: []string{},
+		WellFormedInErrorQueue: []string{}, Unpublished: []string{}}
+	for d := range pub {
+		switch {
+		case conv[d]:
+			r.Converted++
+			if errq[d] {
+				r.Both = append(r.Both, d)
+			}
+			if mal[d] {
+				r.MalformedConverted = append(r.MalformedConverted, d)
+			}
+		case errq[d]:
+			r.InErrorQueue++
+			if !mal[d] {
+				r.WellFormedInErrorQueue = append(r.WellFormedInErrorQueue, d)
+			}
+		default:
+			r.Lost++
+			r.LostKeys = append(r.LostKeys, d)
+		}
+	}
+	for _, m := range []map[string]bool{conv, errq} {
+		for d := range m {
+			if !pub[d] {
+				r.Unpublished = append(r.Unpublished, d)
+			}
+		}
+	}
+	for _, l := range [][]string{r.LostKeys, r.Both, r.MalformedConverted, r.WellFormedInErrorQueue} {
+		sort.Strings(l)
+	}
+	r.Unpublished = uniqSorted(r.Unpublished)
+	return r
+}
+
+func uniqSorted(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}

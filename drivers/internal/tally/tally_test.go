@@ -1,0 +1,99 @@
+package tally
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestReconcile(t *testing.T) {
+	in := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = "input/" + n + ".json"
+		}
+		return names
+	}
+	out := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = "output/" + n + ".json.csv"
+		}
+		return names
+	}
+	j := func(names ...string) []string {
+		for i := range names {
+			names[i] += ".json"
+		}
+		return names
+	}
+	tests := []struct {
+		name string
+		in   Input
+		want Report
+	}{
+		{
+			name: "resilient: all converted, malformed in error queue",
+			in:   Input{Published: in("a", "b", "c"), Malformed: in("c"), Converted: out("a", "b"), InErrorQueue: in("c")},
+			want: Report{Published: 3, Converted: 2, InErrorQueue: 1, Lost: 0},
+		},
+		{
+			name: "flawed: silent loss",
+			in:   Input{Published: in("a", "b", "c", "d"), Converted: out("a"), InErrorQueue: in("b")},
+			want: Report{Published: 4, Converted: 1, InErrorQueue: 1, Lost: 2, LostKeys: j("c", "d"), WellFormedInErrorQueue: j("b")},
+		},
+		{
+			name: "converted and redriven counts once, as converted",
+			in:   Input{Published: in("a"), Converted: out("a"), InErrorQueue: in("a")},
+			want: Report{Published: 1, Converted: 1, Both: j("a")},
+		},
+		{
+			name: "malformed converted is a validation hole",
+			in:   Input{Published: in("a"), Malformed: in("a"), Converted: out("a")},
+			want: Report{Published: 1, Converted: 1, MalformedConverted: j("a")},
+		},
+		{
+			name: "another run's documents are not this run's",
+			in:   Input{Published: in("a"), Converted: out("a", "x"), InErrorQueue: in("y", "x")},
+			want: Report{Published: 1, Converted: 1, Unpublished: j("x", "y")},
+		},
+		{
+			name: "duplicate keys count once",
+			in:   Input{Published: append(in("a"), "input/a.json"), Converted: append(out("a"), "output/a.json.csv")},
+			want: Report{Published: 1, Converted: 1},
+		},
+		{
+			name: "nothing",
+			in:   Input{},
+			want: Report{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Reconcile(tt.in)
+			for _, p := range []*[]string{&tt.want.LostKeys, &tt.want.Both, &tt.want.MalformedConverted, &tt.want.WellFormedInErrorQueue, &tt.want.Unpublished} {
+				if *p == nil {
+					*p = []string{}
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
+			}
+			if got.Converted+got.InErrorQueue+got.Lost != got.Published {
+				t.Fatalf("converted+in error queue+lost = %d, published %d", got.Converted+got.InErrorQueue+got.Lost, got.Published)
+			}
+		})
+	}
+}
+
+func TestDocumentName(t *testing.T) {
+	tests := []struct{ name, key, want string }{
+		{name: "input", key: "input/r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
+		{name: "output", key: "output/r-data_object_msg-1.json.csv", want: "r-data_object_msg-1.json"},
+		{name: "bare", key: "r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DocumentName(tt.key); got != tt.want {
+				t.Fatalf("DocumentName(%q) = %q, want %q", tt.key, got, tt.want)
+			}
+		})
+	}
+}
