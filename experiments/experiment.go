@@ -1,0 +1,140 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// Experiment is a Chaos Toolkit experiment as written in its JSON file.
+type Experiment struct {
+	Version       string                     `json:"version"`
+	Title         string                     `json:"title"`
+	Description   string                     `json:"description"`
+	Tags          []string                   `json:"tags"`
+	Configuration map[string]json.RawMessage `json:"configuration"`
+	Secrets       json.RawMessage            `json:"secrets"`
+	Controls      json.RawMessage            `json:"controls"`
+	SteadyState   *Hypothesis                `json:"steady-state-hypothesis"`
+	Method        []Activity                 `json:"method"`
+	Rollbacks     []Activity                 `json:"rollbacks"`
+	Extensions    []json.RawMessage          `json:"extensions"`
+
+	// Name is the file's base name; Dir and FS locate the files its file:// arguments name.
+	Name string `json:"-"`
+	FS   fs.FS  `json:"-"`
+	Dir  string `json:"-"`
+}
+
+// Hypothesis is the steady-state hypothesis.
+type Hypothesis struct {
+	Title  string     `json:"title"`
+	Probes []Activity `json:"probes"`
+}
+
+// Activity is a probe or an action.
+type Activity struct {
+	Type       string          `json:"type"`
+	Name       string          `json:"name"`
+	Ref        string          `json:"ref"`
+	Tolerance  json.RawMessage `json:"tolerance"`
+	Provider   *Provider       `json:"provider"`
+	Pauses     *Pauses         `json:"pauses"`
+	Background bool            `json:"background"`
+	Controls   json.RawMessage `json:"controls"`
+}
+
+// Provider says how an activity runs.
+type Provider struct {
+	Type      string          `json:"type"` // process | python (| http: rejected)
+	Path      string          `json:"path"`
+	Arguments json.RawMessage `json:"arguments"`
+	Module    string          `json:"module"`
+	Func      string          `json:"func"`
+	Timeout   json.RawMessage `json:"timeout"`
+}
+
+// Pauses are seconds to wait around an activity.
+type Pauses struct {
+	Before float64 `json:"before"`
+	After  float64 `json:"after"`
+}
+
+// Load reads an experiment file; file:// arguments are read relative to its directory.
+func Load(file string) (*Experiment, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("load experiment: %w", err)
+	}
+	dir, name := filepath.Split(file)
+	if dir == "" {
+		dir = "."
+	}
+	return Parse(data, name, os.DirFS(dir), ".")
+}
+
+// LoadFS reads an experiment from fsys (e.g. Definitions); file:// arguments are read from the
+// same directory of fsys.
+func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("load experiment: %w", err)
+	}
+	return Parse(data, path.Base(name), fsys, path.Dir(name))
+}
+
+// Parse decodes an experiment named name; file:// arguments are read from dir in fsys.
+func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
+	var e Experiment
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+	}
+	e.Name, e.FS, e.Dir = name, fsys, dir
+	return &e, nil
+}
+
+// describeJSONError adds the line and column to a JSON syntax error.
+func describeJSONError(data []byte, err error) string {
+	var off int64 = -1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		off = e.Offset
+	case *json.UnmarshalTypeError:
+		off = e.Offset
+		if e.Field != "" {
+			return fmt.Sprintf("%s: want %s, got JSON %s", e.Field, e.Type, e.Value)
+		}
+	}
+	if off < 0 {
+		return err.Error()
+	}
+	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
+	col := int(off) - bytes.LastIndexByte(data[:min(int(off), len(data))], '\n')
+	return fmt.Sprintf("line %d column %d: %v", line, col, err)
+}
+
+// Problem is one reason an experiment cannot run, at a JSON path of its file.
+type Problem struct {
+	Path   string // e.g. method[0].provider.arguments
+	Reason string
+}
+
+// Error lists every problem found in one experiment.
+type Error struct {
+	Experiment string
+	Problems   []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problem(s):", e.Experiment, len(e.Problems))
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Path, p.Reason)
+	}
+	return b.String()
+}
