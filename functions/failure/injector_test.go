@@ -272,3 +272,25 @@ func TestNilInjectorIsANoOp(t *testing.T) {
 		t.Error("HTTPClient(nil) on a nil Injector returned nil")
 	}
 }
+
+// SDK calls alone (no Wrap) refresh the config too, once its TTL has passed on the real clock.
+func TestSDKPathRefreshesWithoutWrap(t *testing.T) {
+	f := &fakeSSM{}
+	f.set(`{"isEnabled": false}`)
+	inj := New(Options{Parameter: "p", SSM: f, TTL: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	for range 5 {
+		inj.currentFast(ctx)
+	}
+	if f.calls.Load() != 1 {
+		t.Fatalf("GetParameter calls = %d, want 1 within the TTL", f.calls.Load())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for f.calls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		inj.currentFast(ctx)
+	}
+	if f.calls.Load() != 2 {
+		t.Errorf("GetParameter calls = %d, want a second fetch after the TTL", f.calls.Load())
+	}
+}

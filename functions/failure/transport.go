@@ -50,7 +50,7 @@ type client struct {
 
 // Do sends req through next unless a fault says otherwise.
 func (c *client) Do(req *http.Request) (*http.Response, error) {
-	s := c.i.current(req.Context())
+	s := c.i.currentFast(req.Context())
 	if !s.sdk {
 		return c.next.Do(req)
 	}
@@ -104,13 +104,10 @@ func signingName(serviceID string) string {
 }
 
 var signingNames = map[string]string{
-	"cloudwatch":           "monitoring",
-	"cloudwatchlogs":       "logs",
-	"sfn":                  "states",
-	"eventbridge":          "events",
-	"apigateway":           "apigateway",
-	"elasticloadbalancing": "elasticloadbalancing",
-	"iot":                  "iot",
+	"cloudwatch":     "monitoring",
+	"cloudwatchlogs": "logs",
+	"sfn":            "states",
+	"eventbridge":    "events",
 }
 
 // credentialScope extracts service and region from "AWS4-HMAC-SHA256 Credential=AKID/20260101/
@@ -123,11 +120,22 @@ func credentialScope(auth string) (service, region string) {
 	if end := strings.IndexAny(rest, ", "); end >= 0 {
 		rest = rest[:end]
 	}
-	parts := strings.Split(rest, "/")
-	switch len(parts) {
-	case 5:
+	// AKID/date/region/service/aws4_request (SigV4) or AKID/date/service/aws4_request (SigV4a).
+	var parts [5]string
+	n := 0
+	for n < len(parts) {
+		p, tail, more := strings.Cut(rest, "/")
+		parts[n] = p
+		n++
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	switch {
+	case n == 5 && parts[4] == "aws4_request":
 		return parts[3], parts[2]
-	case 4:
+	case n == 4 && parts[3] == "aws4_request":
 		return parts[2], ""
 	}
 	return "", ""

@@ -363,10 +363,9 @@ func TestSDKLatencyWithTargets(t *testing.T) {
 func TestOwnSSMCallsAreNeverFaulted(t *testing.T) {
 	c := newCloud(t)
 	c.param = `{"isEnabled":true,"faults":[{"mode":"sdkerror","error":"internal"}]}`
-	clk := newClock()
 	// Build the SSM client from the instrumented config, the mistake this guards against.
 	lazy := &lateSSM{}
-	inj := New(Options{Parameter: "failureLambdaConfig", SSM: lazy, Now: clk.Now, Metrics: io.Discard,
+	inj := New(Options{Parameter: "failureLambdaConfig", SSM: lazy, TTL: 20 * time.Millisecond, Metrics: io.Discard,
 		Logger: slog.New(slog.DiscardHandler)})
 	lazy.c = ssm.NewFromConfig(inj.Instrument(c.awsConfig()))
 	db := dynamodb.NewFromConfig(inj.Instrument(c.awsConfig()), func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
@@ -374,7 +373,7 @@ func TestOwnSSMCallsAreNeverFaulted(t *testing.T) {
 		if _, err := putItem(context.Background(), db); err == nil {
 			t.Fatal("PutItem succeeded, want the injected error")
 		}
-		clk.Add(6 * time.Second) // past the TTL: the next call refetches through the wrapped client
+		time.Sleep(40 * time.Millisecond) // past the TTL: the next call refetches through the wrapped client
 	}
 	if got := c.count("ssm"); got != 2 {
 		t.Errorf("GetParameter reached the server %d times, want 2", got)

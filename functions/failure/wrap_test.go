@@ -23,19 +23,19 @@ func TestInvocationModes(t *testing.T) {
 		minElapsed time.Duration
 	}{
 		{
-			name:     "latency delays the invocation, then the handler runs",
-			config:   `{"isEnabled": true, "failureMode": "latency", "minLatency": 30, "maxLatency": 30}`,
-			wantRan:  true, wantMode: ModeLatency, minElapsed: 30 * time.Millisecond,
+			name:    "latency delays the invocation, then the handler runs",
+			config:  `{"isEnabled": true, "failureMode": "latency", "minLatency": 30, "maxLatency": 30}`,
+			wantRan: true, wantMode: ModeLatency, minElapsed: 30 * time.Millisecond,
 		},
 		{
-			name:     "exception fails the invocation with exceptionMsg without running the handler",
-			config:   `{"isEnabled": true, "failureMode": "exception", "exceptionMsg": "Exception message!"}`,
-			wantErr:  "Exception message!", wantMode: ModeException,
+			name:    "exception fails the invocation with exceptionMsg without running the handler",
+			config:  `{"isEnabled": true, "failureMode": "exception", "exceptionMsg": "Exception message!"}`,
+			wantErr: "Exception message!", wantMode: ModeException,
 		},
 		{
-			name:     "statuscode with an output lacking StatusCode fails the invocation",
-			config:   `{"isEnabled": true, "failureMode": "statuscode", "statusCode": 503}`,
-			wantErr:  "injected status code 503", wantMode: ModeStatusCode,
+			name:    "statuscode with an output lacking StatusCode fails the invocation",
+			config:  `{"isEnabled": true, "failureMode": "statuscode", "statusCode": 503}`,
+			wantErr: "injected status code 503", wantMode: ModeStatusCode,
 		},
 		{
 			name:    "rate 0.5 and a roll of 0.5: nothing fires",
@@ -44,10 +44,10 @@ func TestInvocationModes(t *testing.T) {
 			wantRan: true,
 		},
 		{
-			name:     "rate 0.5 and a roll of 0.49: fires",
-			config:   `{"isEnabled": true, "failureMode": "exception", "rate": 0.5}`,
-			rand:     []float64{0.49},
-			wantErr:  "injected exception", wantMode: ModeException,
+			name:    "rate 0.5 and a roll of 0.49: fires",
+			config:  `{"isEnabled": true, "failureMode": "exception", "rate": 0.5}`,
+			rand:    []float64{0.49},
+			wantErr: "injected exception", wantMode: ModeException,
 		},
 		{
 			name:    "rate 0 never fires",
@@ -65,9 +65,9 @@ func TestInvocationModes(t *testing.T) {
 			wantRan: true,
 		},
 		{
-			name:     "latency and exception together: delayed, then failed",
-			config:   `{"isEnabled": true, "failureMode": "latency", "minLatency": 10, "faults": [{"mode": "exception", "exceptionMsg": "late"}]}`,
-			wantErr:  "late", wantMode: ModeException, minElapsed: 10 * time.Millisecond,
+			name:    "latency and exception together: delayed, then failed",
+			config:  `{"isEnabled": true, "failureMode": "latency", "minLatency": 10, "faults": [{"mode": "exception", "exceptionMsg": "late"}]}`,
+			wantErr: "late", wantMode: ModeException, minElapsed: 10 * time.Millisecond,
 		},
 	}
 	for _, tt := range tests {
