@@ -1,0 +1,186 @@
+// Command subscriber drains the stack's CSV queue, counts each converted
+// document once, optionally verifies each CSV, reports the documents in the
+// error queue with their reason, and prints a JSON summary on stdout when it
+// stops (-idle, -duration, -expect or Ctrl-C). Given the publisher's
+// manifest (-published) it also reconciles: published, converted, in the
+// error queue, lost.
+//
+//	go run ./drivers/subscriber -verify -idle 60s -published published.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	m := NewMain()
+	os.Exit(cli.Report(m.Stderr, m.Run(ctx, os.Args[1:]), 1))
+}
+
+// Main is the subscriber command.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// NewClients builds the SQS and S3 clients; tests point them at local
+	// services. Default: the SDK's default config (AWS_ENDPOINT_URL honoured).
+	NewClients func(ctx context.Context) (subscribe.Queue, subscribe.Getter, error)
+}
+
+// NewMain returns the command wired to the process's streams.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// Output is what the subscriber prints: its summary and, with -published,
+// the reconciliation.
+type Output struct {
+	subscribe.Summary
+	Tally *tally.Report `json:"tally,omitempty"`
+}
+
+const usage = `subscriber drains the stack's CSV queue and counts converted documents.
+
+Each message is the SNS envelope of the S3 event of one CSV the function wrote;
+the subscriber deletes it and counts its document once (duplicates separately).
+With -verify it reads each CSV from S3 and checks the header
+objectName,submissionDate,author,formatVersion and the row. It also reads the
+error queue (peeking unless -drain-errors) and lists the documents there with
+their ErrorReason. It stops at -idle, -duration, -expect or Ctrl-C, prints
+progress on stderr every -progress and a JSON summary on stdout. Exit code 0,
+1 when a CSV failed verification or documents were lost, 2 on a bad command line.
+
+Usage:
+  subscriber [flags]
+
+Flags:
+`
+
+// Run parses args and drains.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("subscriber", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	names := stack.Bind(fs, map[string]string{
+		stack.CsvQueueUrl: "csv-queue-url", stack.ErrorQueueUrl: "error-queue-url", stack.BucketName: "bucket",
+	})
+	verify := fs.Bool("verify", false, "fetch each CSV from S3 and check its header and row")
+	errorQueue := fs.Bool("error-queue", true, "also read the error queue and report the documents there")
+	drain := fs.Bool("drain-errors", false, "delete what is read from the error queue (default: peek, leave it there)")
+	idle := fs.Duration("idle", 0, "stop after no message for this long, e.g. 60s (0: never)")
+	duration := fs.Duration("duration", 0, "stop after this long (0: no limit)")
+	expect := fs.Int("expect", 0, "stop once this many distinct documents are converted (0: no limit)")
+	runID := fs.String("run-id", "", "count only this publisher run's documents (<run-id>-data_object_msg-<n>); others are deleted and counted as other")
+	published := fs.String("published", "", "the publisher's -manifest file: reconcile published, converted, in the error queue, lost")
+	wait := fs.Duration("wait", 5*time.Second, "long-poll time of one receive (at most 20s)")
+	pollers := fs.Int("pollers", 2, "concurrent receivers on the CSV queue")
+	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return cli.Usagef("subscriber: unexpected arguments %q", fs.Args())
+	}
+	res, err := names.Resolve(stack.CsvQueueUrl)
+	if err != nil {
+		return cli.Usagef("subscriber: %w", err)
+	}
+	var errURL, bucket string
+	if *errorQueue {
+		if errURL, err = names.Optional(stack.ErrorQueueUrl); err != nil {
+			return cli.Usagef("subscriber: %w", err)
+		}
+	}
+	if *verify {
+		if bucket, err = names.Optional(stack.BucketName); err != nil {
+			return cli.Usagef("subscriber: %w", err)
+		}
+	}
+	var pub *publish.Summary
+	if *published != "" {
+		b, err := os.ReadFile(*published)
+		if err != nil {
+			return cli.Usagef("subscriber: -published: %w", err)
+		}
+		pub = new(publish.Summary)
+		if err := json.Unmarshal(b, pub); err != nil {
+			return cli.Usagef("subscriber: -published %s: not a publisher manifest: %w", *published, err)
+		}
+		if *runID == "" {
+			*runID = pub.RunID
+		}
+	}
+
+	log := cli.Logger(m.Stderr)
+	q, getter, err := m.clients(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := subscribe.Config{
+		QueueURL: res[stack.CsvQueueUrl], ErrorQueueURL: errURL, DrainErrors: *drain, Verify: *verify, Bucket: bucket,
+		RunID: *runID, Idle: *idle, Duration: *duration, Expect: *expect, Wait: *wait, Pollers: *pollers,
+		ProgressEvery: *progress, Logger: log,
+		Progress: func(s subscribe.Stats) {
+			fmt.Fprintf(m.Stderr, "subscriber: %6.1fs converted=%d duplicates=%d verify_failures=%d in_error_queue=%d rate=%.2f/s\n",
+				s.Elapsed.Seconds(), s.Converted, s.Duplicates, s.VerifyFailures, s.InErrorQueue, s.Rate)
+		},
+	}
+	log.Info("subscribing", "csv_queue_url", cfg.QueueURL, "error_queue_url", cfg.ErrorQueueURL, "verify", cfg.Verify,
+		"run_id", cfg.RunID, "idle", idle.String(), "duration", duration.String(), "expect", *expect)
+	sum, err := subscribe.Run(ctx, q, getter, cfg)
+	if err != nil {
+		return cli.Usagef("subscriber: %w", err)
+	}
+	out := Output{Summary: sum}
+	if pub != nil {
+		errKeys := make([]string, len(sum.ErrorDocuments))
+		for i, d := range sum.ErrorDocuments {
+			errKeys[i] = d.Key
+		}
+		r := tally.Reconcile(tally.Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sum.Keys, InErrorQueue: errKeys})
+		out.Tally = &r
+	}
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	switch {
+	case len(sum.VerifyFailures) > 0:
+		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
+	case out.Tally != nil && out.Tally.Lost > 0:
+		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents lost", out.Tally.Lost, out.Tally.Published))
+	}
+	return nil
+}
+
+func (m *Main) clients(ctx context.Context) (subscribe.Queue, subscribe.Getter, error) {
+	if m.NewClients != nil {
+		return m.NewClients(ctx)
+	}
+	cfg, err := cli.AWSConfig(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sqs.NewFromConfig(cfg), s3.NewFromConfig(cfg), nil
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
+)
+
+func TestHelpMentionsEveryFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	if code := cli.Code(m.Run(context.Background(), []string{"-h"}), 1); code != 0 {
+		t.Fatalf("-h exit %d", code)
+	}
+	for _, f := range []string{"outputs", "csv-queue-url", "error-queue-url", "bucket", "verify", "error-queue", "drain-errors",
+		"idle", "duration", "expect", "run-id", "published", "wait", "pollers", "progress"} {
+		if !strings.Contains(errb.String(), "-"+f+" ") && !strings.Contains(errb.String(), "-"+f+"\n") {
+			t.Errorf("-h does not mention -%s", f)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{name: "unknown flag", args: []string{"-nope"}, msg: "-nope"},
+		{name: "no queue", args: []string{"-outputs", "/nonexistent/o.json"}, msg: "/nonexistent/o.json"},
+		{name: "bad manifest", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "-published"},
+		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			m := &Main{Stdout: &out, Stderr: &errb}
+			if code := cli.Report(&errb, m.Run(context.Background(), tt.args), 1); code != 2 {
+				t.Fatalf("exit %d, want 2", code)
+			}
+			if !strings.Contains(errb.String(), tt.msg) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.msg, errb.String())
+			}
+		})
+	}
+}
+
+// TestReconcilesWithPublisherManifest runs the CLI on fauxqs: three documents
+// published, one converted, one in the error queue, one lost → exit 1 and a
+// tally saying so.
+func TestReconcilesWithPublisherManifest(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	svc, err := testsvc.StartFauxqs(ctx)
+	if errors.Is(err, testsvc.ErrUnavailable) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	cfg := testsvc.Config()
+	sq := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(svc.Endpoint) })
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(svc.Endpoint); o.UsePathStyle = true })
+	mkq := func(name string) string {
+		out, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.QueueUrl
+	}
+	csvQ, errQ := mkq("csv"), mkq("err")
+	send := func(q, body string) {
+		if _, err := sq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := func(key string) string {
+		return fmt.Sprintf(`{"Records":[{"eventSource":"aws:s3","s3":{"bucket":{"name":"b"},"object":{"key":%q}}}]}`, key)
+	}
+	send(csvQ, fmt.Sprintf(`{"Type":"Notification","Message":%q}`, ev("output/t-data_object_msg-1.json.csv")))
+	send(errQ, ev("input/t-data_object_msg-2.json"))
+
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "published.json")
+	b, _ := json.Marshal(publish.Summary{RunID: "t", Published: 3, Malformed: 1,
+		Keys:          []string{"input/t-data_object_msg-1.json", "input/t-data_object_msg-2.json", "input/t-data_object_msg-3.json"},
+		MalformedKeys: []string{"input/t-data_object_msg-2.json"}})
+	os.WriteFile(manifest, b, 0o600)
+	outputs := filepath.Join(dir, "outputs.json")
+	os.WriteFile(outputs, fmt.Appendf(nil, `{"ChaosLab":{"CsvQueueUrl":%q,"ErrorQueueUrl":%q,"BucketName":"b"}}`, csvQ, errQ), 0o600)
+
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, NewClients: func(context.Context) (subscribe.Queue, subscribe.Getter, error) { return sq, s3c, nil }}
+	err = m.Run(ctx, []string{"-outputs", outputs, "-published", manifest, "-idle", "1s", "-wait", "1s"})
+	if code := cli.Code(err, 1); code != 1 {
+		t.Fatalf("exit %d (err %v), want 1 for a lost document\n%s", code, err, errb.String())
+	}
+	var got Output
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, out.String())
+	}
+	if got.Tally == nil || got.Tally.Published != 3 || got.Tally.Converted != 1 || got.Tally.InErrorQueue != 1 || got.Tally.Lost != 1 ||
+		len(got.Tally.LostKeys) != 1 || got.Tally.LostKeys[0] != "t-data_object_msg-3.json" {
+		t.Fatalf("tally %+v", got.Tally)
+	}
+	if got.ErrorDocuments[0].Reason != "redrive" {
+		t.Errorf("error document %+v", got.ErrorDocuments[0])
+	}
+}
