@@ -20,8 +20,15 @@ import (
 
 // fauxqsScript binds fauxqs to 127.0.0.1 (its CLI binds 0.0.0.0), prints the port as one JSON line,
 // and exits when its stdin closes, so it cannot outlive the Go process that started it.
+//
+// Its SQS store's host is cleared so queue URLs are built from the request's Host header: through
+// the gateway (which keeps the client's Host) a queue URL is http://127.0.0.1:<gateway port>/000000000000/<name>,
+// a URL that works, instead of fauxqs's default http://sqs.<region>.localhost:<port>/....
 const fauxqsScript = `import { buildApp } from %q;
-const app = buildApp({ logger: false, defaultRegion: "us-east-1" });
+import { SqsStore } from %q;
+const sqsStore = new SqsStore();
+sqsStore.host = "";
+const app = buildApp({ logger: false, defaultRegion: "us-east-1", stores: { sqsStore } });
 const address = await app.listen({ host: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ address }));
 const stop = async () => { try { await app.close(); } finally { process.exit(0); } };
@@ -74,7 +81,8 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	}
 	script := filepath.Join(opts.RunDir, "fauxqs.mjs")
 	appURL := (&url.URL{Scheme: "file", Path: app}).String()
-	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL), 0o644); err != nil {
+	storeURL := (&url.URL{Scheme: "file", Path: filepath.Join(filepath.Dir(app), "sqs", "sqsStore.js")}).String()
+	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL, storeURL), 0o644); err != nil {
 		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
 	}
 	p, line, err := start(ctx, "fauxqs", opts, exec.Command(opts.Node, script))
