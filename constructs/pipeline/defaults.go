@@ -1,0 +1,33 @@
+package pipeline
+
+import "time"
+
+// Defaults, in one place. Each PipelineProps field documents the default it takes from here.
+const (
+	// DefaultFunctionSource is the Go main package of the lab's ETL function. As an import path it
+	// resolves from this module and from any module that requires it.
+	DefaultFunctionSource = "github.com/chaoslab/serverless-chaos-lab/functions/etl"
+	// DefaultArchitecture is arm64 (Graviton): AWS's recommendation for new functions, cheaper per ms.
+	DefaultArchitecture = ArchitectureARM64
+	// DefaultMaxReceiveCount is the seed's redrive setting: a document is tried 3 times, then parked.
+	DefaultMaxReceiveCount = 3
+	// DefaultFailureCacheTTL is how long the function caches the fault config (contracts §2).
+	DefaultFailureCacheTTL = 5 * time.Second
+	// DefaultInitialFaultConfig is the seed's initial SSM value: injection off.
+	DefaultInitialFaultConfig = `{"isEnabled": false}`
+	// DefaultCsvVisibilityTimeout is the seed's 180 s on the CSV queue (drained by the subscriber).
+	DefaultCsvVisibilityTimeout = 180 * time.Second
+	// DefaultLogRetention keeps a week of function logs: enough to investigate a lab run.
+	DefaultLogRetention = 7 * 24 * time.Hour
+	// MetricsNamespace is the namespace of the function's own metrics (contracts §2).
+	MetricsNamespace = "ChaosTransformer"
+)
+
+// Architectures accepted by PipelineProps.Architecture.
+const (
+	ArchitectureARM64 = "arm64"
+	ArchitectureX8664 = "x86_64"
+)
+
+// goarch maps a Lambda architecture name to GOARCH.
+var goarch = map[string]string{ArchitectureARM64: "arm64", ArchitectureX8664: "amd64"}
