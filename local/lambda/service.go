@@ -168,6 +168,16 @@ func (s *Service) ARN(name string) string {
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.opts.Region, s.opts.AccountID, name)
 }
 
+// FunctionTimeout returns the function's timeout; ok is false for an unknown function.
+func (s *Service) FunctionTimeout(name string) (timeout time.Duration, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fn := s.fns[name]; fn != nil {
+		return fn.cfg.Timeout, true
+	}
+	return 0, false
+}
+
 // LogPath is where the function's log lines are written.
 func (s *Service) LogPath(name string) string {
 	return filepath.Join(s.opts.Dir, "logs", name+".log")

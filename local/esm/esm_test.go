@@ -1,0 +1,345 @@
+package esm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
+)
+
+var (
+	codeDir string
+	client  *sqs.Client
+)
+
+// TestMain builds the test function and starts one real fauxqs for the whole binary.
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "esm-test-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/fn").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build test function: %v\n%s", err, out)
+		return 1
+	}
+	codeDir = dir
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: filepath.Join(dir, "run")})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start fauxqs: %v\n", err)
+		return 1
+	}
+	defer fq.Stop()
+	client = sqs.New(sqs.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", ""),
+		BaseEndpoint: aws.String(fq.Endpoint().String()),
+	})
+	return m.Run()
+}
+
+type queue struct{ url, arn string }
+
+func createQueue(t *testing.T, name string, attrs map[string]string) queue {
+	t.Helper()
+	ctx := context.Background()
+	out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		t.Fatalf("create queue %s: %v", name, err)
+	}
+	a, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: out.QueueUrl, AttributeNames: []types.QueueAttributeName{"QueueArn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return queue{url: *out.QueueUrl, arn: a.Attributes["QueueArn"]}
+}
+
+// setup makes a work queue (visibility in seconds, redrive to a DLQ after 2 receives), a function, a lambda
+// service and the mapping; it returns the queues and the function's record directory.
+func setup(t *testing.T, name string, visibility int, m Mapping) (work, dlq queue, records string) {
+	t.Helper()
+	dlq = createQueue(t, name+"-dlq", nil)
+	work = createQueue(t, name, map[string]string{
+		"VisibilityTimeout": strconv.Itoa(visibility),
+		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"2"}`, dlq.arn),
+	})
+	records = t.TempDir()
+	svc, err := lambda.New(lambda.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	if _, err := svc.CreateFunction(lambda.Function{Name: name, CodeDir: codeDir, Timeout: time.Second,
+		Environment: map[string]string{"RECORD_DIR": records}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	esm, err := New(ctx, Options{SQS: client, Lambda: svc, WaitTime: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { esm.Close() })
+	m.QueueURL, m.QueueARN, m.FunctionName = work.url, work.arn, name
+	if _, err := esm.Create(m); err != nil {
+		t.Fatal(err)
+	}
+	return work, dlq, records
+}
+
+func send(t *testing.T, q queue, bodies ...string) {
+	t.Helper()
+	var entries []types.SendMessageBatchRequestEntry
+	for i, b := range bodies {
+		entries = append(entries, types.SendMessageBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(b),
+			MessageAttributes: map[string]types.MessageAttributeValue{"Kind": {DataType: aws.String("String"), StringValue: aws.String("test")}},
+		})
+	}
+	out, err := client.SendMessageBatch(context.Background(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.url), Entries: entries})
+	if err != nil || len(out.Failed) > 0 {
+		t.Fatalf("send: %v %v", err, out)
+	}
+}
+
+// seen returns every record the function received, as "body#receiveCount", sorted, and the events.
+func seen(t *testing.T, dir string) ([]string, []events.SQSEvent) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	var out []string
+	var evs []events.SQSEvent
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.SQSEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		evs = append(evs, ev)
+		for _, r := range ev.Records {
+			out = append(out, r.Body+"#"+r.Attributes["ApproximateReceiveCount"])
+		}
+	}
+	sort.Strings(out)
+	return out, evs
+}
+
+// drain receives every message of q (deleting them) and returns their bodies, sorted.
+func drain(t *testing.T, q queue) []string {
+	t.Helper()
+	var bodies []string
+	for {
+		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.url), MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			sort.Strings(bodies)
+			return bodies
+		}
+		for _, m := range out.Messages {
+			bodies = append(bodies, *m.Body)
+			client.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(q.url), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+}
+
+func depth(t *testing.T, q queue) int {
+	t.Helper()
+	out, err := client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.url),
+		AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
+	b, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	return a + b
+}
+
+// waitFor polls cond for up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestEventShapeAndDeleteOnSuccess(t *testing.T) {
+	t.Parallel()
+	work, _, records := setup(t, "shape", 30, Mapping{BatchSize: 10, BatchingWindow: time.Second})
+	send(t, work, "a", "b", "c")
+	waitFor(t, 10*time.Second, "three records", func() bool { s, _ := seen(t, records); return len(s) == 3 })
+	waitFor(t, 5*time.Second, "the queue to be empty", func() bool { return depth(t, work) == 0 })
+	got, evs := seen(t, records)
+	if want := []string{"a#1", "b#1", "c#1"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("records = %v, want %v (each once, first receive)", got, want)
+	}
+	if len(evs) != 1 {
+		t.Errorf("%d invocations, want 1 batch within the 1 s batching window", len(evs))
+	}
+	r := evs[0].Records[0]
+	checks := []struct {
+		name, got, want string
+	}{
+		{name: "eventSource", got: r.EventSource, want: "aws:sqs"},
+		{name: "eventSourceARN", got: r.EventSourceARN, want: work.arn},
+		{name: "awsRegion", got: r.AWSRegion, want: "us-east-1"},
+		{name: "md5OfBody", got: r.Md5OfBody, want: map[string]string{"a": "0cc175b9c0f1b6a831c399e269772661", "b": "92eb5ffee6ae2fec3ad71c777531578f", "c": "4a8a08f09d37b73795649038408b5f33"}[r.Body]},
+		{name: "messageAttributes", got: aws.ToString(r.MessageAttributes["Kind"].StringValue) + "/" + r.MessageAttributes["Kind"].DataType, want: "test/String"},
+		{name: "has messageId", got: strconv.FormatBool(r.MessageId != ""), want: "true"},
+		{name: "has receiptHandle", got: strconv.FormatBool(r.ReceiptHandle != ""), want: "true"},
+		{name: "has SentTimestamp", got: strconv.FormatBool(r.Attributes["SentTimestamp"] != ""), want: "true"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		report  bool
+		bodies  []string
+		wantDLQ []string // bodies the queue's redrive moved to the DLQ after 2 receives
+		wantRun []string // what the function saw: body#ApproximateReceiveCount
+	}{
+		{
+			name: "partial batch failure deletes all but the reported", report: true,
+			bodies: []string{"ok1", "fail1", "ok2"}, wantDLQ: []string{"fail1"},
+			wantRun: []string{"fail1#1", "fail1#2", "ok1#1", "ok2#1"},
+		},
+		{
+			name: "unknown item identifier fails the whole batch", report: true,
+			bodies: []string{"ok1", "badid"}, wantDLQ: []string{"badid", "ok1"},
+			wantRun: []string{"badid#1", "badid#2", "ok1#1", "ok1#2"},
+		},
+		{
+			name: "function error deletes nothing", report: true,
+			bodies: []string{"ok1", "error"}, wantDLQ: []string{"error", "ok1"},
+			wantRun: []string{"error#1", "error#2", "ok1#1", "ok1#2"},
+		},
+		{
+			name: "without ReportBatchItemFailures the response is ignored", report: false,
+			bodies: []string{"ok1", "fail1"}, wantDLQ: nil,
+			wantRun: []string{"fail1#1", "ok1#1"},
+		},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			work, dlq, records := setup(t, "fail"+strconv.Itoa(i), 2, Mapping{BatchSize: 10, BatchingWindow: time.Second, ReportBatchItemFailures: tc.report})
+			send(t, work, tc.bodies...)
+			waitFor(t, 15*time.Second, "every record to be seen", func() bool { s, _ := seen(t, records); return len(s) >= len(tc.wantRun) })
+			waitFor(t, 10*time.Second, "the work queue to be empty", func() bool { return depth(t, work) == 0 })
+			if got := drain(t, dlq); strings.Join(got, ",") != strings.Join(tc.wantDLQ, ",") {
+				t.Errorf("DLQ = %v, want %v", got, tc.wantDLQ)
+			}
+			got, _ := seen(t, records)
+			if strings.Join(got, ",") != strings.Join(tc.wantRun, ",") {
+				t.Errorf("function saw %v, want %v", got, tc.wantRun)
+			}
+		})
+	}
+}
+
+func TestBatchItemFailures(t *testing.T) {
+	batch := []types.Message{{MessageId: aws.String("m1")}, {MessageId: aws.String("m2")}}
+	tests := []struct {
+		name       string
+		response   string
+		wantOK     bool
+		wantFailed []string
+	}{
+		{name: "empty response", response: ``, wantOK: true},
+		{name: "null", response: `null`, wantOK: true},
+		{name: "no key", response: `{}`, wantOK: true},
+		{name: "null list", response: `{"batchItemFailures":null}`, wantOK: true},
+		{name: "empty list", response: `{"batchItemFailures":[]}`, wantOK: true},
+		{name: "one failed", response: `{"batchItemFailures":[{"itemIdentifier":"m2"}]}`, wantOK: true, wantFailed: []string{"m2"}},
+		{name: "unknown id", response: `{"batchItemFailures":[{"itemIdentifier":"m3"}]}`},
+		{name: "empty id", response: `{"batchItemFailures":[{"itemIdentifier":""}]}`},
+		{name: "null id", response: `{"batchItemFailures":[{"itemIdentifier":null}]}`},
+		{name: "wrong key", response: `{"batchItemFailures":[{"id":"m1"}]}`},
+		{name: "invalid json", response: `{"batchItemFailures":`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			failed, ok := batchItemFailures([]byte(tc.response), batch)
+			if ok != tc.wantOK {
+				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
+			}
+			var got []string
+			for id := range failed {
+				got = append(got, id)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != strings.Join(tc.wantFailed, ",") {
+				t.Errorf("failed = %v, want %v", got, tc.wantFailed)
+			}
+		})
+	}
+}
+
+func TestCreateValidates(t *testing.T) {
+	svc, err := lambda.New(lambda.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if _, err := svc.CreateFunction(lambda.Function{Name: "slowfn", CodeDir: codeDir, Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	esm, err := New(context.Background(), Options{SQS: client, Lambda: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer esm.Close()
+	q := createQueue(t, "validate", map[string]string{"VisibilityTimeout": "5"})
+	tests := []struct {
+		name string
+		m    Mapping
+		want string
+	}{
+		{name: "big batch without window", m: Mapping{QueueURL: q.url, QueueARN: q.arn, FunctionName: "slowfn", BatchSize: 50}, want: "MaximumBatchingWindowInSeconds"},
+		{name: "visibility below function timeout", m: Mapping{QueueURL: q.url, QueueARN: q.arn, FunctionName: "slowfn"}, want: "Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := esm.Create(tc.m)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), q.arn) {
+				t.Errorf("err = %v, want %q naming the mapping", err, tc.want)
+			}
+		})
+	}
+}
