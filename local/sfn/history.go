@@ -50,7 +50,8 @@ type libEvent struct {
 	ParentState *struct {
 		Name string `json:"name"`
 	} `json:"parentState"`
-	Index *int `json:"index"`
+	Index     *int   `json:"index"`
+	StateName string `json:"stateName"`
 
 	// host.mjs Task* events
 	Resource   string          `json:"resource"`

@@ -60,8 +60,8 @@ function taskHandler(arn, state, resource) {
     await nextTurn();
     const id = String(nextTaskId++);
     const ts = () => Date.now();
-    send({ type: 'event', arn, event: { type: 'TaskScheduled', timestamp: ts(), state, resource, parameters } });
-    send({ type: 'event', arn, event: { type: 'TaskStarted', timestamp: ts(), state, resource } });
+    send({ type: 'event', arn, event: { type: 'TaskScheduled', timestamp: ts(), stateName: state, resource, parameters } });
+    send({ type: 'event', arn, event: { type: 'TaskStarted', timestamp: ts(), stateName: state, resource } });
     const answer = await new Promise((resolve, reject) => {
       pendingTasks.set(id, { resolve, reject });
       send({ type: 'task', id, arn, state, resource, parameters: parameters ?? null });
@@ -70,7 +70,7 @@ function taskHandler(arn, state, resource) {
       send({
         type: 'event',
         arn,
-        event: { type: 'TaskFailed', timestamp: ts(), state, resource, Error: answer.error, Cause: answer.cause ?? '' },
+        event: { type: 'TaskFailed', timestamp: ts(), stateName: state, resource, Error: answer.error, Cause: answer.cause ?? '' },
       });
       const err = new Error(answer.cause ?? '');
       err.name = answer.error;
@@ -82,7 +82,7 @@ function taskHandler(arn, state, resource) {
       throw err;
     }
     const output = answer.output ?? null;
-    send({ type: 'event', arn, event: { type: 'TaskSucceeded', timestamp: ts(), state, resource, output } });
+    send({ type: 'event', arn, event: { type: 'TaskSucceeded', timestamp: ts(), stateName: state, resource, output } });
     return output;
   };
 }

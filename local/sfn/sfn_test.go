@@ -1,0 +1,680 @@
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// One interpreter child and one endpoint for the whole test binary: Step Functions (this package's
+// Handler) and a small SSM-like service behind one 127.0.0.1 server, like the local cloud's gateway.
+var (
+	svc      *Service
+	endpoint string
+	client   *sfnapi.Client
+	params   = newParamStore()
+	metrics  = &metricCalls{}
+)
+
+const (
+	region  = "us-east-1"
+	account = "123456789012"
+)
+
+func machineArn(name string) string {
+	return "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	flag.Parse()
+	level := slog.LevelWarn
+	if testing.Verbose() {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	mux := &routeByTarget{}
+	srv := httptest.NewServer(mux) // 127.0.0.1
+	defer srv.Close()
+	endpoint = srv.URL
+	caller := NewSDKCallerForEndpoint(endpoint)
+
+	svc = New(Options{
+		Log: log,
+		Dir: mustTempDir(),
+		// CloudWatch is answered by a recording fake (the test asserts what the Task sent); every
+		// other service through the real SDK caller and the real clients.
+		Call: func(ctx context.Context, service, action string, p json.RawMessage) (json.RawMessage, error) {
+			if service == "cloudwatch" && action == "getMetricData" {
+				return metrics.getMetricData(p)
+			}
+			return caller.Call(ctx, service, action, p)
+		},
+	})
+	mux.sfn = svc.Handler()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := svc.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "start:", err)
+		return 1
+	}
+	defer os.RemoveAll(svc.opts.Dir)
+	defer func() {
+		if err := svc.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "close:", err)
+		}
+	}()
+	client = sfnapi.NewFromConfig(aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", ""),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	return m.Run()
+}
+
+func mustTempDir() string {
+	d, err := os.MkdirTemp("", "sfn-test-")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+type routeByTarget struct{ sfn http.Handler }
+
+func (r *routeByTarget) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	target := req.Header.Get("X-Amz-Target")
+	switch {
+	case strings.HasPrefix(target, "AWSStepFunctions."):
+		r.sfn.ServeHTTP(w, req)
+	case strings.HasPrefix(target, "AmazonSSM."):
+		params.ServeHTTP(w, req)
+	default:
+		http.Error(w, "no service for "+target, http.StatusNotFound)
+	}
+}
+
+// paramStore speaks the two SSM operations the tests' state machines call (awsJson1.1).
+type paramStore struct {
+	mu     sync.Mutex
+	values map[string]string
+	vers   map[string]int64
+}
+
+func newParamStore() *paramStore {
+	return &paramStore{values: map[string]string{}, vers: map[string]int64{}}
+}
+
+func (p *paramStore) get(name string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.values[name]
+	return v, ok
+}
+
+func (p *paramStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Name, Value string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch r.Header.Get("X-Amz-Target") {
+	case "AmazonSSM.PutParameter":
+		p.values[in.Name] = in.Value
+		p.vers[in.Name]++
+		fmt.Fprintf(w, `{"Tier":"Standard","Version":%d}`, p.vers[in.Name])
+	case "AmazonSSM.GetParameter":
+		v, ok := p.values[in.Name]
+		if !ok {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"__type":"ParameterNotFound","message":"Parameter %s not found."}`, in.Name)
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"Parameter": map[string]any{
+			"Name": in.Name, "Value": v, "Type": "String", "Version": p.vers[in.Name],
+			"LastModifiedDate": 1795440099.531, "DataType": "text",
+		}})
+		w.Write(b)
+	default:
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"__type":"InvalidAction","message":"not here"}`)
+	}
+}
+
+// metricCalls records the GetMetricData Parameters the state machine sent and answers with the
+// value named by the first query's Label.
+type metricCalls struct {
+	mu    sync.Mutex
+	calls []json.RawMessage
+}
+
+func (m *metricCalls) getMetricData(p json.RawMessage) (json.RawMessage, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, p)
+	m.mu.Unlock()
+	var in struct {
+		MetricDataQueries []struct{ Id, Label string }
+	}
+	if err := json.Unmarshal(p, &in); err != nil || len(in.MetricDataQueries) == 0 {
+		return nil, &TaskError{Name: "CloudWatch.InvalidParameterValueException", Cause: "no queries"}
+	}
+	q := in.MetricDataQueries[0]
+	return json.RawMessage(fmt.Sprintf(`{"MetricDataResults":[{"Id":%q,"StatusCode":"Complete","Values":[%s]}]}`, q.Id, q.Label)), nil
+}
+
+func (m *metricCalls) last() map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var v map[string]any
+	_ = json.Unmarshal(m.calls[len(m.calls)-1], &v)
+	return v
+}
+
+func create(t *testing.T, name, definition string) string {
+	t.Helper()
+	arn := machineArn(name)
+	if err := svc.CreateStateMachine(name, arn, definition, "arn:aws:iam::"+account+":role/sfn"); err != nil {
+		t.Fatalf("CreateStateMachine(%s): %v", name, err)
+	}
+	return arn
+}
+
+func start(t *testing.T, machine, input string) string {
+	t.Helper()
+	out, err := client.StartExecution(context.Background(), &sfnapi.StartExecutionInput{StateMachineArn: &machine, Input: &input})
+	if err != nil {
+		t.Fatalf("StartExecution: %v", err)
+	}
+	return *out.ExecutionArn
+}
+
+// wait blocks until the execution ends (bounded) and describes it through the SDK.
+func wait(t *testing.T, arn string) *sfnapi.DescribeExecutionOutput {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := svc.WaitExecution(ctx, arn); err != nil {
+		t.Fatalf("execution %s did not end: %v", arn, err)
+	}
+	out, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: &arn})
+	if err != nil {
+		t.Fatalf("DescribeExecution: %v", err)
+	}
+	return out
+}
+
+// history reads every event through the SDK paginator, a few per page.
+func history(t *testing.T, arn string, reverse bool) []types.HistoryEvent {
+	t.Helper()
+	var events []types.HistoryEvent
+	p := sfnapi.NewGetExecutionHistoryPaginator(client, &sfnapi.GetExecutionHistoryInput{
+		ExecutionArn: &arn, MaxResults: 4, ReverseOrder: reverse,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("GetExecutionHistory: %v", err)
+		}
+		events = append(events, page.Events...)
+	}
+	return events
+}
+
+func eventTypes(events []types.HistoryEvent) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, string(e.Type))
+	}
+	return out
+}
+
+// containsInOrder reports whether want appears in got as a subsequence.
+func containsInOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+const flowDefinition = `{
+  "Comment": "probe, decide, pause, fan out SSM writes, read back, catch a missing parameter",
+  "StartAt": "Init",
+  "States": {
+    "Init": {"Type": "Pass", "Parameters": {"items.$": "$.items", "metric.$": "$.metric", "pause": 0, "exec.$": "$$.Execution.Name"}, "Next": "Probe"},
+    "Probe": {
+      "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudwatch:getMetricData",
+      "Parameters": {
+        "MetricDataQueries": [{"Id": "errors", "Expression": "SUM(METRICS())", "Label.$": "States.Format('{}', $.metric)"}],
+        "StartTime.$": "$$.Execution.StartTime", "EndTime.$": "$$.State.EnteredTime"
+      },
+      "ResultSelector": {"value.$": "$.MetricDataResults[0].Values[0]"},
+      "ResultPath": "$.probe", "Next": "Check"
+    },
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.probe.value", "NumericGreaterThan": 10, "Next": "Pause"}], "Default": "Low"},
+    "Low": {"Type": "Fail", "Error": "Probe.Low", "Cause": "the metric is below its tolerance"},
+    "Pause": {"Type": "Wait", "SecondsPath": "$.pause", "Next": "Fanout"},
+    "Fanout": {
+      "Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.puts",
+      "ItemSelector": {"name.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index", "exec.$": "$.exec"},
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Put", "States": {
+        "Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
+          "Parameters": {"Name.$": "States.Format('/flow/{}/{}', $.exec, $.name)", "Value.$": "States.JsonToString($)", "Type": "String", "Overwrite": true},
+          "End": true}
+      }},
+      "Next": "ReadBack"
+    },
+    "ReadBack": {
+      "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+      "Parameters": {"Name.$": "States.Format('/flow/{}/{}', $.exec, $.items[0])"},
+      "ResultSelector": {"value.$": "States.StringToJson($.Parameter.Value)", "modified.$": "$.Parameter.LastModifiedDate"},
+      "ResultPath": "$.readBack", "Next": "ReadMissing"
+    },
+    "ReadMissing": {
+      "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+      "Parameters": {"Name": "/flow/missing"},
+      "Catch": [{"ErrorEquals": ["Ssm.ParameterNotFoundException"], "ResultPath": "$.missing", "Next": "Done"}],
+      "Next": "Done"
+    },
+    "Done": {"Type": "Succeed"}
+  }
+}`
+
+func TestExecutionRunsTheDefinition(t *testing.T) {
+	flow := create(t, "flow", flowDefinition)
+	tests := []struct {
+		name       string
+		input      string
+		wantStatus types.ExecutionStatus
+		wantError  string
+		wantEvents []string
+	}{
+		{
+			name:       "metric above tolerance: every state runs and SDK tasks reach SSM",
+			input:      `{"items": ["a", "b"], "metric": 42}`,
+			wantStatus: types.ExecutionStatusSucceeded,
+			wantEvents: []string{
+				"ExecutionStarted", "PassStateEntered", "PassStateExited",
+				"TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+				"ChoiceStateEntered", "ChoiceStateExited", "WaitStateEntered", "WaitStateExited",
+				"MapStateEntered", "MapStateStarted", "MapIterationStarted", "TaskSucceeded", "MapIterationSucceeded",
+				"MapStateSucceeded", "MapStateExited",
+				"TaskStateEntered", "TaskSucceeded", "TaskStateExited",
+				"TaskStateEntered", "TaskFailed", "TaskStateExited",
+				"SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded",
+			},
+		},
+		{
+			name:       "metric below tolerance: the Fail state fails the execution",
+			input:      `{"items": [], "metric": 3}`,
+			wantStatus: types.ExecutionStatusFailed,
+			wantError:  "Probe.Low",
+			wantEvents: []string{"ExecutionStarted", "TaskSucceeded", "ChoiceStateEntered", "FailStateEntered", "ExecutionFailed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arn := start(t, flow, tt.input)
+			out := wait(t, arn)
+			if out.Status != tt.wantStatus || aws.ToString(out.Error) != tt.wantError {
+				t.Fatalf("status %s error %q cause %q, want %s %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause), tt.wantStatus, tt.wantError)
+			}
+			if out.StartDate == nil || out.StopDate == nil || out.StopDate.Before(*out.StartDate) {
+				t.Errorf("start %v stop %v", out.StartDate, out.StopDate)
+			}
+			events := history(t, arn, false)
+			got := eventTypes(events)
+			if !containsInOrder(got, tt.wantEvents) {
+				t.Fatalf("history\n got %v\nwant (in order) %v", got, tt.wantEvents)
+			}
+			for i, e := range events {
+				if e.Id != int64(i+1) || e.Timestamp == nil {
+					t.Fatalf("event %d: id %d timestamp %v", i, e.Id, e.Timestamp)
+				}
+			}
+			reversed := eventTypes(history(t, arn, true))
+			if len(reversed) != len(got) || reversed[0] != got[len(got)-1] {
+				t.Errorf("reverseOrder: first %v, want %v", reversed[0], got[len(got)-1])
+			}
+			// The probe got its resolved Parameters, Context Object paths included.
+			probe := metrics.last()
+			if probe["StartTime"] == nil || probe["EndTime"] == nil || probe["MetricDataQueries"] == nil {
+				t.Errorf("GetMetricData parameters %v", probe)
+			}
+			if tt.wantStatus != types.ExecutionStatusSucceeded {
+				return
+			}
+			var output struct {
+				Puts     []struct{ Version int64 }
+				ReadBack struct {
+					Value    struct{ Name string }
+					Modified string
+				}
+				Missing struct{ Error, Cause string }
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &output); err != nil {
+				t.Fatalf("output %s: %v", aws.ToString(out.Output), err)
+			}
+			name := arn[strings.LastIndex(arn, ":")+1:]
+			if v, ok := params.get("/flow/" + name + "/b"); !ok || !strings.Contains(v, `"index":1`) {
+				t.Errorf("parameter written by Map iteration 1: %q %v", v, ok)
+			}
+			if len(output.Puts) != 2 || output.Puts[0].Version != 1 {
+				t.Errorf("Map results %+v", output.Puts)
+			}
+			if output.ReadBack.Value.Name != "a" {
+				t.Errorf("read back %+v", output.ReadBack)
+			}
+			if _, err := time.Parse(isoMillis, output.ReadBack.Modified); err != nil {
+				t.Errorf("LastModifiedDate %q is not ISO 8601 with milliseconds: %v", output.ReadBack.Modified, err)
+			}
+			if output.Missing.Error != "Ssm.ParameterNotFoundException" || !strings.Contains(output.Missing.Cause, "/flow/missing") {
+				t.Errorf("caught error %+v", output.Missing)
+			}
+			for _, e := range events {
+				if e.Type == types.HistoryEventTypeMapStateStarted && e.MapStateStartedEventDetails.Length != 2 {
+					t.Errorf("MapStateStarted length %d, want 2", e.MapStateStartedEventDetails.Length)
+				}
+				if e.Type == types.HistoryEventTypeTaskScheduled && aws.ToString(e.TaskScheduledEventDetails.Resource) == "getMetricData" &&
+					aws.ToString(e.TaskScheduledEventDetails.ResourceType) != "aws-sdk:cloudwatch" {
+					t.Errorf("TaskScheduled %+v", e.TaskScheduledEventDetails)
+				}
+			}
+		})
+	}
+}
+
+func TestTaskFailuresAndUnsupportedResources(t *testing.T) {
+	tests := []struct {
+		name       string
+		definition string
+		wantError  string
+		wantCause  string
+	}{
+		{
+			name: "an uncaught SDK error fails the execution with its Step Functions name",
+			definition: `{"StartAt": "Get", "States": {"Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+				"Parameters": {"Name": "/nope"}, "End": true}}}`,
+			wantError: "Ssm.ParameterNotFoundException",
+			wantCause: "Parameter /nope not found.",
+		},
+		{
+			name: "an unsupported integration fails even under Catch States.ALL",
+			definition: `{"StartAt": "Ec2", "States": {
+				"Ec2": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances", "Parameters": {},
+					"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+				"Caught": {"Type": "Succeed"}}}`,
+			wantError: "States.Runtime",
+			wantCause: "aws-sdk:ec2:describeInstances is not supported",
+		},
+		{
+			name: "a parameter the SDK input does not have is named",
+			definition: `{"StartAt": "Put", "States": {"Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
+				"Parameters": {"Name": "/x", "Value": "y", "Colour": "red"}, "End": true}}}`,
+			wantError: "States.Runtime",
+			wantCause: "Colour",
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			machine := create(t, fmt.Sprintf("fail%d", i), tt.definition)
+			out := wait(t, start(t, machine, `{}`))
+			if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != tt.wantError || !strings.Contains(aws.ToString(out.Cause), tt.wantCause) {
+				t.Fatalf("status %s error %q cause %q, want FAILED %q containing %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause), tt.wantError, tt.wantCause)
+			}
+		})
+	}
+}
+
+// guardRule is what the experiment construct declares: a rule on the experiment machine's
+// aborted/timed-out executions that starts the rollback machine with fields of the event.
+func guardRule(name, source, target string) Rule {
+	return Rule{
+		Name: name,
+		Pattern: json.RawMessage(`{"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+			"detail": {"status": ["ABORTED", "TIMED_OUT"], "stateMachineArn": ["` + source + `"]}}`),
+		Targets: []Target{{ID: "Target0", Arn: target, InputTransformer: &InputTransformer{
+			InputPathsMap: map[string]string{"detail-executionArn": "$.detail.executionArn", "detail-status": "$.detail.status", "detail-input": "$.detail.input"},
+			InputTemplate: `{"execution":<detail-executionArn>,"status":<detail-status>,"input":<detail-input>,"note":"rolled back after <detail-status>"}`,
+		}}},
+	}
+}
+
+const rollbackDefinition = `{"StartAt": "Rollback", "States": {"Rollback": {"Type": "Task",
+	"Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
+	"Parameters": {"Name.$": "States.Format('/rollback/{}', $.status)", "Value.$": "States.JsonToString($)", "Type": "String", "Overwrite": true},
+	"ResultPath": null, "End": true}}}`
+
+func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
+	rollback := create(t, "rollback", rollbackDefinition)
+	tests := []struct {
+		name       string
+		definition string
+		stop       bool
+		wantStatus types.ExecutionStatus
+		wantEvent  types.HistoryEventType
+	}{
+		{
+			name:       "StopExecution aborts a waiting execution",
+			definition: `{"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 30, "End": true}}}`,
+			stop:       true,
+			wantStatus: types.ExecutionStatusAborted,
+			wantEvent:  types.HistoryEventTypeExecutionAborted,
+		},
+		{
+			name:       "TimeoutSeconds times the execution out",
+			definition: `{"TimeoutSeconds": 1, "StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 30, "End": true}}}`,
+			wantStatus: types.ExecutionStatusTimedOut,
+			wantEvent:  types.HistoryEventTypeExecutionTimedOut,
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			source := create(t, fmt.Sprintf("experiment%d", i), tt.definition)
+			if err := svc.AddRule(guardRule(fmt.Sprintf("guard%d", i), source, rollback)); err != nil {
+				t.Fatal(err)
+			}
+			defer svc.RemoveRule(fmt.Sprintf("guard%d", i))
+			arn := start(t, source, `{"experiment": "exp_1"}`)
+			if tt.stop {
+				waitForEvent(t, arn, types.HistoryEventTypeWaitStateEntered)
+				if _, err := client.StopExecution(context.Background(), &sfnapi.StopExecutionInput{
+					ExecutionArn: &arn, Error: aws.String("Operator.Stop"), Cause: aws.String("stopped by the test"),
+				}); err != nil {
+					t.Fatalf("StopExecution: %v", err)
+				}
+			}
+			out := wait(t, arn)
+			if out.Status != tt.wantStatus {
+				t.Fatalf("status %s, want %s", out.Status, tt.wantStatus)
+			}
+			if tt.stop && (aws.ToString(out.Error) != "Operator.Stop" || aws.ToString(out.Cause) != "stopped by the test") {
+				t.Errorf("abort error %q cause %q", aws.ToString(out.Error), aws.ToString(out.Cause))
+			}
+			events := history(t, arn, false)
+			if last := events[len(events)-1].Type; last != tt.wantEvent {
+				t.Errorf("last event %s, want %s", last, tt.wantEvent)
+			}
+
+			// The rule started the rollback machine with the transformed event.
+			rb := waitForExecutions(t, rollback, i+1)
+			done := wait(t, aws.ToString(rb.ExecutionArn))
+			if done.Status != types.ExecutionStatusSucceeded {
+				t.Fatalf("rollback %s: %s %s", done.Status, aws.ToString(done.Error), aws.ToString(done.Cause))
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(aws.ToString(done.Input)), &got); err != nil {
+				t.Fatalf("rollback input %q: %v", aws.ToString(done.Input), err)
+			}
+			want := map[string]any{"execution": arn, "status": string(tt.wantStatus), "input": `{"experiment": "exp_1"}`, "note": "rolled back after " + string(tt.wantStatus)}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("rollback input\n got %v\nwant %v", got, want)
+			}
+			if v, ok := params.get("/rollback/" + string(tt.wantStatus)); !ok || !strings.Contains(v, arn) {
+				t.Errorf("rollback parameter %q %v", v, ok)
+			}
+		})
+	}
+}
+
+func errAs[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+func waitForEvent(t *testing.T, arn string, typ types.HistoryEventType) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, e := range history(t, arn, false) {
+			if e.Type == typ {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %s in the history of %s", typ, arn)
+}
+
+// waitForExecutions polls ListExecutions until the machine has n executions; it returns the newest.
+func waitForExecutions(t *testing.T, machine string, n int) types.ExecutionListItem {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: &machine})
+		if err != nil {
+			t.Fatalf("ListExecutions: %v", err)
+		}
+		if len(out.Executions) >= n {
+			if len(out.Executions) > n {
+				t.Fatalf("%d executions of %s, want %d", len(out.Executions), machine, n)
+			}
+			return out.Executions[0]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d executions of %s", n, machine)
+	return types.ExecutionListItem{}
+}
+
+func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
+	machine := create(t, "errors", `{"StartAt": "P", "States": {"P": {"Type": "Wait", "Seconds": 5, "End": true}}}`)
+	running := start(t, machine, `{"a": 1}`)
+	name := running[strings.LastIndex(running, ":")+1:]
+	defer client.StopExecution(context.Background(), &sfnapi.StopExecutionInput{ExecutionArn: &running})
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func() error
+		want func(error) bool
+	}{
+		{"describe an unknown execution", func() error {
+			_, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: aws.String(running + "x")})
+			return err
+		}, errAs[*types.ExecutionDoesNotExist]},
+		{"history of an unknown execution", func() error {
+			_, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: aws.String(running + "x")})
+			return err
+		}, errAs[*types.ExecutionDoesNotExist]},
+		{"start an unknown state machine", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machineArn("nope"))})
+			return err
+		}, errAs[*types.StateMachineDoesNotExist]},
+		{"describe an unknown state machine", func() error {
+			_, err := client.DescribeStateMachine(ctx, &sfnapi.DescribeStateMachineInput{StateMachineArn: aws.String(machineArn("nope"))})
+			return err
+		}, errAs[*types.StateMachineDoesNotExist]},
+		{"reuse a name with another input", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: &name, Input: aws.String(`{"a": 2}`)})
+			return err
+		}, errAs[*types.ExecutionAlreadyExists]},
+		{"input that is not JSON", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Input: aws.String(`{nope`)})
+			return err
+		}, errAs[*types.InvalidExecutionInput]},
+		{"a malformed ARN", func() error {
+			_, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: aws.String("arn:nope")})
+			return err
+		}, errAs[*types.InvalidArn]},
+		{"a bad page token", func() error {
+			_, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &running, NextToken: aws.String("zz")})
+			return err
+		}, errAs[*types.InvalidToken]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); !tt.want(err) {
+				t.Fatalf("got %v (%T)", err, err)
+			}
+		})
+	}
+
+	t.Run("the same name and input while running is idempotent", func(t *testing.T) {
+		out, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: &name, Input: aws.String(`{"a": 1}`)})
+		if err != nil || aws.ToString(out.ExecutionArn) != running {
+			t.Fatalf("got %v %v, want %s", out, err, running)
+		}
+	})
+	t.Run("an invalid definition is InvalidDefinition", func(t *testing.T) {
+		err := svc.CreateStateMachine("bad", machineArn("bad"), `{"StartAt": "Nowhere", "States": {}}`, "")
+		if ErrorCode(err) != "InvalidDefinition" {
+			t.Fatalf("got %v, want InvalidDefinition", err)
+		}
+	})
+	t.Run("list and describe state machines", func(t *testing.T) {
+		list, err := client.ListStateMachines(ctx, &sfnapi.ListStateMachinesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range list.StateMachines {
+			found = found || aws.ToString(m.StateMachineArn) == machine
+		}
+		d, err := client.DescribeStateMachine(ctx, &sfnapi.DescribeStateMachineInput{StateMachineArn: &machine})
+		if err != nil || !found || !strings.Contains(aws.ToString(d.Definition), `"Wait"`) || d.Status != types.StateMachineStatusActive {
+			t.Fatalf("found %v, describe %+v %v", found, d, err)
+		}
+	})
+}
+
+func TestMain_closeLeavesNoChild(t *testing.T) {
+	// A second service shows Close stops its child by pid and that the pid is gone.
+	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pid := s.host.cmd.Process.Pid
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if strings.Contains(string(b), "sfn-host.mjs") {
+			t.Fatalf("node pid %d still running after Close", pid)
+		}
+	}
+}
