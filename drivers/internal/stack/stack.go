@@ -201,3 +201,25 @@ func (n *Names) outputs() (*Outputs, error) {
 	n.loaded = o
 	return o, nil
 }
+
+// All returns every output of the file with the flags given on the command
+// line laid over it. A missing default file is not an error (only flags
+// then); a missing file given with -outputs is.
+func (n *Names) All() (map[string]string, error) {
+	out := map[string]string{}
+	o, err := n.outputs()
+	switch {
+	case err == nil:
+		for k, v := range o.Values {
+			out[k] = v
+		}
+	case n.fileSet || !errors.Is(err, os.ErrNotExist):
+		return nil, err
+	}
+	for k, p := range n.flags {
+		if *p != "" {
+			out[k] = *p
+		}
+	}
+	return out, nil
+}

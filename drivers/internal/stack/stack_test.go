@@ -135,3 +135,47 @@ func TestOptionalWithoutDefaultFile(t *testing.T) {
 		t.Fatalf("Optional = %q, %v; want empty, nil", v, err)
 	}
 }
+
+func TestNamesAll(t *testing.T) {
+	file := writeFile(t, `{"ChaosLab":{"BucketName":"from-file","TableName":"t"}}`)
+	tests := []struct {
+		name    string
+		chdir   bool
+		args    []string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "file with flag laid over", args: []string{"-outputs", file, "-bucket", "flag"},
+			want: map[string]string{BucketName: "flag", TableName: "t"}},
+		{name: "no default file: flags only", chdir: true, args: []string{"-bucket", "flag"},
+			want: map[string]string{BucketName: "flag"}},
+		{name: "explicit missing file is an error", args: []string{"-outputs", "/nonexistent/o.json"}, wantErr: "/nonexistent/o.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.chdir {
+				t.Chdir(t.TempDir())
+			}
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			n := Bind(fs, map[string]string{BucketName: "bucket"})
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			got, err := n.All()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || len(got) != len(tt.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
