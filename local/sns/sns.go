@@ -1,28 +1,50 @@
 // Package sns delivers SNS messages in the local cloud, so every delivery has a witness: it
 // intercepts Publish/PublishBatch at the gateway, lists the topic's subscriptions on the emulator,
 // sends each SQS subscriber the SNS envelope (or the raw message) itself, answers the Publish, and
-// records the AWS/SNS and AWS/SQS metrics. Everything else passes through to the emulator.
+// records the AWS/SNS metrics. Everything else passes through to the emulator.
+//
+// Not covered: FIFO topics and topics with a subscription FilterPolicy are published by the emulator
+// itself (only NumberOfMessagesPublished is recorded for them); only the sqs protocol is delivered.
 package sns
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 )
 
-// TopicAPI is what the service asks the emulator about topics (an *sns.Client pointed at fauxqs).
+// TopicAPI is what the service asks the emulator about topics (an *sns.Client pointed at the
+// emulator directly, not at the gateway).
 type TopicAPI interface {
 	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 	GetSubscriptionAttributes(ctx context.Context, in *sns.GetSubscriptionAttributesInput, optFns ...func(*sns.Options)) (*sns.GetSubscriptionAttributesOutput, error)
+	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
 }
 
-// QueueAPI delivers to SQS subscribers (an *sqs.Client pointed at the gateway, so the SQS
-// metrics middleware counts the deliveries as NumberOfMessagesSent).
+// QueueAPI delivers to SQS subscribers (an *sqs.Client pointed at the gateway, so the SQS metrics
+// interceptor counts each delivery as the queue's NumberOfMessagesSent).
 type QueueAPI interface {
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
@@ -34,7 +56,11 @@ type Options struct {
 	Queues  QueueAPI
 	Metrics *cloudwatch.Store // AWS/SNS metrics; nil records none
 	Region  string            // Default: us-east-1.
-	Logger  *slog.Logger      // Default: slog.Default().
+	// CacheTTL bounds how long a topic's subscription list is reused; Subscribe, Unsubscribe,
+	// SetSubscriptionAttributes and DeleteTopic through the gateway invalidate it at once.
+	// Default: 5s.
+	CacheTTL time.Duration
+	Logger   *slog.Logger // Default: slog.Default().
 }
 
 // MessageAttribute is an SNS message attribute.
@@ -52,9 +78,33 @@ type PublishInput struct {
 	MessageAttributes map[string]MessageAttribute
 }
 
+// Error is an SNS API error (Code is the query-protocol error code, e.g. NotFound).
+type Error struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+type subscription struct {
+	arn, queueArn string
+	raw           bool
+}
+
+type topicSubs struct {
+	subs     []subscription
+	fallback bool // a FilterPolicy or FIFO topic: let the emulator publish
+	at       time.Time
+}
+
 // Service delivers SNS messages.
 type Service struct {
 	opts Options
+
+	mu        sync.Mutex
+	cache     map[string]topicSubs
+	queueURLs map[string]string
 }
 
 // New returns a Service.
@@ -65,15 +115,386 @@ func New(opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Service{opts: opts}
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 5 * time.Second
+	}
+	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}}
 }
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func topicName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
+
+func (s *Service) metric(name, topicArn string, v float64) {
+	if s.opts.Metrics != nil && v > 0 {
+		s.opts.Metrics.Add("AWS/SNS", name, map[string]string{"TopicName": topicName(topicArn)}, v)
+	}
+}
+
+// Invalidate forgets the cached subscriptions of topicArn ("" = every topic).
+func (s *Service) Invalidate(topicArn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if topicArn == "" {
+		s.cache = map[string]topicSubs{}
+		return
+	}
+	delete(s.cache, topicArn)
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		status := http.StatusBadRequest
+		if api.ErrorCode() == "NotFound" {
+			status = http.StatusNotFound
+		}
+		return &Error{Code: api.ErrorCode(), Message: api.ErrorMessage(), Status: status}
+	}
+	return &Error{Code: "InternalError", Message: err.Error(), Status: http.StatusInternalServerError}
+}
+
+func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs, error) {
+	s.mu.Lock()
+	c, ok := s.cache[topicArn]
+	s.mu.Unlock()
+	if ok && time.Since(c.at) < s.opts.CacheTTL {
+		return c, nil
+	}
+	c = topicSubs{at: time.Now(), fallback: strings.HasSuffix(topicArn, ".fifo")}
+	var token *string
+	for {
+		out, err := s.opts.Topics.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicArn), NextToken: token})
+		if err != nil {
+			return c, err
+		}
+		for _, sub := range out.Subscriptions {
+			if aws.ToString(sub.Protocol) != "sqs" {
+				s.opts.Logger.Warn("sns: only sqs subscriptions are delivered locally", "topic", topicArn, "protocol", aws.ToString(sub.Protocol))
+				continue
+			}
+			attrs, err := s.opts.Topics.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn})
+			if err != nil {
+				return c, fmt.Errorf("subscription %s attributes: %w", aws.ToString(sub.SubscriptionArn), err)
+			}
+			if attrs.Attributes["PendingConfirmation"] == "true" {
+				continue
+			}
+			if attrs.Attributes["FilterPolicy"] != "" {
+				c.fallback = true
+			}
+			c.subs = append(c.subs, subscription{arn: aws.ToString(sub.SubscriptionArn), queueArn: aws.ToString(sub.Endpoint), raw: attrs.Attributes["RawMessageDelivery"] == "true"})
+		}
+		if token = out.NextToken; token == nil || *token == "" {
+			break
+		}
+	}
+	s.mu.Lock()
+	s.cache[topicArn] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+// Publish delivers in to every SQS subscriber of its topic and returns the message id. A delivery
+// that fails (after 3 attempts) counts as NumberOfNotificationsFailed and does not fail the publish,
+// as in SNS.
+func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) {
+	if in.TopicArn == "" {
+		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400}
+	}
+	if in.Message == "" {
+		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: Empty message", Status: 400}
+	}
+	if len(in.Message) > 262144 {
+		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: Message too long", Status: 400}
+	}
+	subs, err := s.subscriptions(ctx, in.TopicArn)
+	if err != nil {
+		return "", asError(err)
+	}
+	if subs.fallback {
+		out, err := s.opts.Topics.Publish(ctx, toSDK(in))
+		if err != nil {
+			return "", asError(err)
+		}
+		s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
+		return aws.ToString(out.MessageId), nil
+	}
+	id := newID()
+	s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
+	now := time.Now().UTC()
+	for _, sub := range subs.subs {
+		if err := s.deliver(ctx, id, now, in, sub); err != nil {
+			s.opts.Logger.Warn("sns: delivery failed", "topic", in.TopicArn, "subscription", sub.arn, "err", err)
+			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
+			continue
+		}
+		s.metric("NumberOfNotificationsDelivered", in.TopicArn, 1)
+	}
+	return id, nil
+}
+
+func toSDK(in PublishInput) *sns.PublishInput {
+	out := &sns.PublishInput{TopicArn: aws.String(in.TopicArn), Message: aws.String(in.Message)}
+	if in.Subject != "" {
+		out.Subject = aws.String(in.Subject)
+	}
+	if len(in.MessageAttributes) > 0 {
+		out.MessageAttributes = map[string]snstypes.MessageAttributeValue{}
+		for k, a := range in.MessageAttributes {
+			v := snstypes.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}
+			if a.BinaryValue == nil {
+				v.StringValue = aws.String(a.StringValue)
+			}
+			out.MessageAttributes[k] = v
+		}
+	}
+	return out
+}
+
+type envelopeAttr struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
+}
+
+// envelope is the JSON SNS sends to an SQS subscriber without RawMessageDelivery.
+type envelope struct {
+	Type              string                  `json:"Type"`
+	MessageID         string                  `json:"MessageId"`
+	TopicArn          string                  `json:"TopicArn"`
+	Subject           string                  `json:"Subject,omitempty"`
+	Message           string                  `json:"Message"`
+	Timestamp         string                  `json:"Timestamp"`
+	SignatureVersion  string                  `json:"SignatureVersion"`
+	Signature         string                  `json:"Signature"`
+	SigningCertURL    string                  `json:"SigningCertURL"`
+	UnsubscribeURL    string                  `json:"UnsubscribeURL"`
+	MessageAttributes map[string]envelopeAttr `json:"MessageAttributes,omitempty"`
+}
+
+func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error) {
+	s.mu.Lock()
+	u, ok := s.queueURLs[queueArn]
+	s.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	parts := strings.Split(queueArn, ":")
+	if len(parts) != 6 {
+		return "", fmt.Errorf("subscription endpoint %q is not an SQS queue ARN", queueArn)
+	}
+	out, err := s.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.queueURLs[queueArn] = aws.ToString(out.QueueUrl)
+	s.mu.Unlock()
+	return aws.ToString(out.QueueUrl), nil
+}
+
+func (s *Service) deliver(ctx context.Context, id string, at time.Time, in PublishInput, sub subscription) error {
+	send := &sqs.SendMessageInput{}
+	if sub.raw {
+		send.MessageBody = aws.String(in.Message)
+		if len(in.MessageAttributes) > 0 {
+			send.MessageAttributes = map[string]sqstypes.MessageAttributeValue{}
+			for k, a := range in.MessageAttributes {
+				v := sqstypes.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}
+				if a.BinaryValue == nil {
+					v.StringValue = aws.String(a.StringValue)
+				}
+				send.MessageAttributes[k] = v
+			}
+		}
+	} else {
+		env := envelope{
+			Type: "Notification", MessageID: id, TopicArn: in.TopicArn, Subject: in.Subject, Message: in.Message,
+			Timestamp: at.Format("2006-01-02T15:04:05.000Z"), SignatureVersion: "1",
+			Signature:      base64.StdEncoding.EncodeToString([]byte("local-cloud-unsigned")),
+			SigningCertURL: fmt.Sprintf("https://sns.%s.amazonaws.com/SimpleNotificationService-local.pem", s.opts.Region),
+			UnsubscribeURL: fmt.Sprintf("https://sns.%s.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=%s", s.opts.Region, url.QueryEscape(sub.arn)),
+		}
+		if len(in.MessageAttributes) > 0 {
+			env.MessageAttributes = map[string]envelopeAttr{}
+			for k, a := range in.MessageAttributes {
+				v := a.StringValue
+				if a.BinaryValue != nil {
+					v = base64.StdEncoding.EncodeToString(a.BinaryValue)
+				}
+				env.MessageAttributes[k] = envelopeAttr{Type: a.DataType, Value: v}
+			}
+		}
+		b, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		send.MessageBody = aws.String(string(b))
+	}
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+			}
+		}
+		var qurl string
+		if qurl, err = s.queueURL(ctx, sub.queueArn); err != nil {
+			continue
+		}
+		send.QueueUrl = aws.String(qurl)
+		if _, err = s.opts.Queues.SendMessage(ctx, send); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// --- the gateway interceptor (query protocol) ---------------------------------------------------
 
 // Middleware is the gateway interceptor for the "sns" signing name.
 func (s *Service) Middleware(next http.Handler) http.Handler {
-	return next
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+		if err != nil {
+			writeError(w, &Error{Code: "InvalidParameter", Message: "read body: " + err.Error(), Status: 400})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch action := form.Get("Action"); action {
+		case "Publish":
+			if form.Get("TopicArn") == "" { // TargetArn / PhoneNumber: not a topic
+				next.ServeHTTP(w, r)
+				return
+			}
+			in := PublishInput{TopicArn: form.Get("TopicArn"), Subject: form.Get("Subject"), Message: form.Get("Message"), MessageAttributes: attributes(form, "MessageAttributes.entry.")}
+			id, err := s.Publish(r.Context(), in)
+			if err != nil {
+				writeError(w, asError(err))
+				return
+			}
+			writeXML(w, "Publish", fmt.Sprintf("<MessageId>%s</MessageId>", id))
+		case "PublishBatch":
+			s.publishBatch(w, r, form)
+		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "DeleteTopic", "ConfirmSubscription":
+			next.ServeHTTP(w, r)
+			s.Invalidate("")
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
-// Publish delivers in to every subscriber of its topic and returns the message id.
-func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) {
-	return "", nil
+// attributes reads query-protocol message attributes: <prefix>N.Name, <prefix>N.Value.DataType,
+// .Value.StringValue, .Value.BinaryValue (base64).
+func attributes(form url.Values, prefix string) map[string]MessageAttribute {
+	out := map[string]MessageAttribute{}
+	for i := 1; ; i++ {
+		p := prefix + strconv.Itoa(i) + "."
+		name := form.Get(p + "Name")
+		if name == "" {
+			break
+		}
+		a := MessageAttribute{DataType: form.Get(p + "Value.DataType"), StringValue: form.Get(p + "Value.StringValue")}
+		if b := form.Get(p + "Value.BinaryValue"); b != "" {
+			a.BinaryValue, _ = base64.StdEncoding.DecodeString(b)
+		}
+		out[name] = a
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
+
+func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.Values) {
+	topic := form.Get("TopicArn")
+	var ok, failed strings.Builder
+	ids := map[string]bool{}
+	n := 0
+	for i := 1; ; i++ {
+		p := "PublishBatchRequestEntries.member." + strconv.Itoa(i) + "."
+		id := form.Get(p + "Id")
+		if id == "" {
+			break
+		}
+		n++
+		if n > 10 {
+			writeError(w, &Error{Code: "TooManyEntriesInBatchRequest", Message: "The batch request contains more entries than permissible.", Status: 400})
+			return
+		}
+		if ids[id] {
+			writeError(w, &Error{Code: "BatchEntryIdsNotDistinct", Message: "Two or more batch entries in the request have the same Id.", Status: 400})
+			return
+		}
+		ids[id] = true
+		in := PublishInput{TopicArn: topic, Subject: form.Get(p + "Subject"), Message: form.Get(p + "Message"), MessageAttributes: attributes(form, p+"MessageAttributes.entry.")}
+		mid, err := s.Publish(r.Context(), in)
+		if err != nil {
+			e := asError(err)
+			if e.Code == "NotFound" {
+				writeError(w, e)
+				return
+			}
+			fmt.Fprintf(&failed, "<member><Id>%s</Id><Code>%s</Code><Message>%s</Message><SenderFault>true</SenderFault></member>", esc(id), esc(e.Code), esc(e.Message))
+			continue
+		}
+		fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>%s</MessageId></member>", esc(id), mid)
+	}
+	if n == 0 {
+		writeError(w, &Error{Code: "EmptyBatchRequest", Message: "The batch request doesn't contain any entries.", Status: 400})
+		return
+	}
+	writeXML(w, "PublishBatch", "<Successful>"+ok.String()+"</Successful><Failed>"+failed.String()+"</Failed>")
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+const xmlns = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+func writeXML(w http.ResponseWriter, action, result string) {
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
+		action, xmlns, action, result, action, newID(), action)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	fault := "Sender"
+	if status >= 500 {
+		fault = "Receiver"
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+		xmlns, fault, esc(e.Code), esc(e.Message), newID())
+}
+
