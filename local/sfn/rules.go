@@ -137,8 +137,9 @@ func statusEvent(x snapshot) map[string]any {
 func (s *Service) notify(x snapshot) {
 	s.mu.Lock()
 	rules := append([]Rule(nil), s.rules...)
+	closed := s.closed
 	s.mu.Unlock()
-	if len(rules) == 0 {
+	if len(rules) == 0 || closed {
 		return
 	}
 	// Round-trip through JSON so patterns and paths see what EventBridge would (numbers as float64).

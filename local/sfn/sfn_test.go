@@ -659,7 +659,7 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 	})
 }
 
-func TestMain_closeLeavesNoChild(t *testing.T) {
+func TestCloseStopsTheInterpreter(t *testing.T) {
 	// A second service shows Close stops its child by pid and that the pid is gone.
 	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -675,6 +675,29 @@ func TestMain_closeLeavesNoChild(t *testing.T) {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		if strings.Contains(string(b), "sfn-host.mjs") {
 			t.Fatalf("node pid %d still running after Close", pid)
+		}
+	}
+}
+
+// BenchmarkExecution measures one short execution end to end: StartExecution through the SDK, a Pass,
+// an SSM Task answered through the real SDK caller, and the wait for SUCCEEDED.
+func BenchmarkExecution(b *testing.B) {
+	arn := machineArn("bench")
+	if err := svc.CreateStateMachine("bench", arn, `{"StartAt": "P", "States": {
+		"P": {"Type": "Pass", "Result": {"v": 1}, "Next": "Put"},
+		"Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
+			"Parameters": {"Name": "/bench", "Value.$": "States.JsonToString($)", "Overwrite": true}, "End": true}}}`, ""); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		out, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &arn})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := svc.WaitExecution(ctx, *out.ExecutionArn)
+		if err != nil || st.Status != statusSucceeded {
+			b.Fatalf("%+v %v", st, err)
 		}
 	}
 }
