@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// loadExperiment reads ref as a file if one exists at that path, else as a
+// shipped experiment's name (exp_1-minor_delay or exp_1-minor_delay.json).
+func loadExperiment(ref string) (*experiments.Experiment, error) {
+	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		return experiments.Load(ref)
+	}
+	if strings.ContainsAny(ref, `/\`) {
+		_, err := os.Stat(ref)
+		return nil, err
+	}
+	return experiments.LoadDefinition(ref)
+}
+
+// experimentName is the short name of ref, for execution and journal names.
+func experimentName(ref string) string {
+	return strings.TrimSuffix(filepath.Base(ref), ".json")
+}
+
+// compileFlags are the flags compile and run share: where the stack's names
+// come from and the duration overrides of experiments.CompileOptions.
+type compileFlags struct {
+	names         *stack.Names
+	pause         time.Duration
+	window        time.Duration
+	recovery      time.Duration
+	guardInterval time.Duration
+	expiryMargin  time.Duration
+}
+
+// outputFlags are the per-output overrides compile and run accept.
+var outputFlags = map[string]string{
+	stack.FaultParameterName:        "fault-parameter",
+	stack.ExperimentStateMachineArn: "state-machine-arn",
+	stack.TopicName:                 "topic-name",
+	stack.JsonQueueName:             "json-queue-name",
+	stack.CsvQueueName:              "csv-queue-name",
+	stack.TableName:                 "table-name",
+	stack.FunctionName:              "function-name",
+}
+
+func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
+	c := &compileFlags{names: stack.Bind(fs, outputFlags)}
+	fs.DurationVar(&c.pause, "pause", 0, "override every method action's pause after the fault, e.g. 1m (0: the experiment's)")
+	fs.DurationVar(&c.window, "window", 0, "override every probe's window, and so the observation before the fault (0: the experiment's)")
+	fs.DurationVar(&c.recovery, "recovery", 0, "override the observation after the rollbacks (0: the observation before)")
+	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
+	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
+	return c
+}
+
+// compile loads, validates and compiles ref with the stack's names. The
+// configuration's env entries come from the stack outputs, and the process
+// environment overrides them (Chaos Toolkit reads env entries from there).
+func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
+	for _, d := range []time.Duration{c.pause, c.window, c.recovery, c.guardInterval, c.expiryMargin} {
+		if d < 0 {
+			return nil, nil, errors.New("durations must not be negative")
+		}
+	}
+	e, err := loadExperiment(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	outputs, err := c.names.All()
+	if err != nil {
+		return nil, nil, err
+	}
+	env := experiments.EnvFromOutputs(outputs)
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	out, err := experiments.Compile(e, experiments.CompileOptions{
+		FaultParameterName: outputs[stack.FaultParameterName],
+		Env:                env,
+		Overrides: experiments.Overrides{
+			Pause: c.pause, ProbeWindow: c.window, Recovery: c.recovery,
+			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin,
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, outputs, nil
+}

@@ -1,0 +1,150 @@
+// Command chaoslab validates, compiles and runs chaos experiments on the
+// stack's experiment state machine, and switches a fault off by hand.
+//
+//	go run ./drivers/chaoslab list
+//	go run ./drivers/chaoslab validate exp_2-dynamodb_disruption
+//	go run ./drivers/chaoslab run -pause 2m exp_1-minor_delay
+//	go run ./drivers/chaoslab rollback
+//
+// Each subcommand lives in its own file and registers itself (register), so
+// new ones (local up|deploy|down|env, lab) are added without touching this file.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	m := NewMain()
+	os.Exit(cli.Report(m.Stderr, m.Run(ctx, os.Args[1:]), ExitError))
+}
+
+// Exit codes of chaoslab. A verdict that is not "held" (deviated, or not
+// steady before the fault: Chaos Toolkit also fails such a run) is 1;
+// everything that kept an experiment from giving a verdict is 2.
+const (
+	ExitHeld     = 0
+	ExitDeviated = 1
+	ExitError    = 2
+)
+
+// Main is the chaoslab command: a dispatcher over the registered subcommands.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// AWSConfig loads the SDK config. Default: the SDK's default chain
+	// (AWS_ENDPOINT_URL honoured); tests point it at a local cloud.
+	AWSConfig func(ctx context.Context) (aws.Config, error)
+	// Now is the clock for names of executions and journals. Default: time.Now.
+	Now func() time.Time
+}
+
+// NewMain returns the command wired to the process's streams.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// command is one subcommand. run gets the arguments after its name.
+type command struct {
+	name     string
+	synopsis string
+	run      func(m *Main, ctx context.Context, args []string) error
+}
+
+var commands = map[string]command{}
+
+// register adds a subcommand; each command's file calls it from init.
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("chaoslab: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprint(w, `chaoslab runs chaos experiments (Chaos Toolkit JSON) on the Serverless Chaos Lab's
+experiment state machine, reading resource names from the stack outputs
+(cdk deploy --outputs-file outputs.json) or from flags.
+
+Usage:
+  chaoslab <command> [flags] [arguments]
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, n := range names {
+		fmt.Fprintf(tw, "  %s\t%s\n", n, commands[n].synopsis)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Run "chaoslab <command> -h" for a command's flags.
+Exit codes: 0 held (or success), 1 deviated or not steady before the fault
+(or an invalid experiment), 2 error (bad command line, AWS failure, aborted run).
+`)
+}
+
+// Run dispatches args[0] to its subcommand.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return cli.Usagef("chaoslab: no command")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		if name == "help" && len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run(m, ctx, []string{"-h"})
+			}
+		}
+		m.usage(m.Stdout)
+		return nil
+	}
+	c, ok := commands[name]
+	if !ok {
+		m.usage(m.Stderr)
+		return cli.Usagef("chaoslab: unknown command %q", name)
+	}
+	return c.run(m, ctx, args[1:])
+}
+
+func (m *Main) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Main) awsConfig(ctx context.Context) (aws.Config, error) {
+	if m.AWSConfig != nil {
+		return m.AWSConfig(ctx)
+	}
+	return cli.AWSConfig(ctx)
+}
+
+// usageFunc prints a command's help: its text, then its flags.
+func usageFunc(fsOut func() io.Writer, text string, defaults func()) func() {
+	return func() {
+		fmt.Fprint(fsOut(), strings.TrimLeft(text, "\n"))
+		fmt.Fprintln(fsOut(), "\nFlags:")
+		defaults()
+	}
+}

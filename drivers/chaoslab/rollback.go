@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+)
+
+func init() {
+	register(command{name: "rollback", synopsis: `switch the fault off by hand ({"isEnabled": false})`, run: (*Main).rollback})
+}
+
+// faultOff is what a rollback writes, the seed's initial value.
+const faultOff = `{"isEnabled": false}`
+
+func (m *Main) rollback(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab rollback", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
+	fs.Usage = usageFunc(fs.Output, `
+chaoslab rollback writes {"isEnabled": false} to the stack's fault parameter,
+switching every injected fault off (the function sees it within its cache TTL).
+Use it when an experiment was interrupted and its rollback did not run.
+
+Usage:
+  chaoslab rollback [flags]
+`, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return cli.Usagef("chaoslab rollback: unexpected arguments %q", fs.Args())
+	}
+	res, err := names.Resolve(stack.FaultParameterName)
+	if err != nil {
+		return cli.Usagef("chaoslab rollback: %w", err)
+	}
+	cfg, err := m.awsConfig(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := switchOff(ctx, ssm.NewFromConfig(cfg), res[stack.FaultParameterName])
+	if err != nil {
+		return fmt.Errorf("chaoslab rollback: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "fault parameter %s set to %s (version %d)\n", res[stack.FaultParameterName], faultOff, v)
+	return nil
+}
+
+func switchOff(ctx context.Context, c *ssm.Client, name string) (int64, error) {
+	out, err := c.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(faultOff), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("put parameter %s: %w", name, err)
+	}
+	return out.Version, nil
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+func init() {
+	register(command{name: "validate", synopsis: "check experiment files (or shipped names) without running them", run: (*Main).validate})
+}
+
+func (m *Main) validate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab validate", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = usageFunc(fs.Output, `
+chaoslab validate checks each experiment: its JSON, every probe, action and
+tolerance it would translate, with the JSON path and reason of each problem.
+Environment values (${var} from env) are not needed. Exit 0 when all are
+valid, 1 when one is not, 2 when a file cannot be read.
+
+Usage:
+  chaoslab validate <file|name>...
+`, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return cli.Usagef("chaoslab validate: no experiment given")
+	}
+	invalid := 0
+	for _, ref := range fs.Args() {
+		e, err := loadExperiment(ref)
+		if err != nil {
+			return fmt.Errorf("chaoslab validate: %w", err)
+		}
+		if err := experiments.Validate(e); err != nil {
+			invalid++
+			var xe *experiments.Error
+			if !errors.As(err, &xe) {
+				return fmt.Errorf("chaoslab validate: %s: %w", ref, err)
+			}
+			fmt.Fprintf(m.Stdout, "invalid %s\n", err)
+			continue
+		}
+		fmt.Fprintf(m.Stdout, "ok      %s: %s\n", ref, e.Title)
+	}
+	if invalid > 0 {
+		return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab validate: %d of %d experiments invalid", invalid, fs.NArg()))
+	}
+	return nil
+}
