@@ -67,7 +67,7 @@ func SplitWords(s string) ([]Word, error) {
 			cur.WriteString(string(rs[i+1 : j]))
 			i = j
 		case c == '"':
-			inWord, literal = true, true
+			inWord = true
 			j := i + 1
 			closed := false
 			for j < len(rs) {
@@ -79,6 +79,7 @@ func SplitWords(s string) ([]Word, error) {
 				if d == '\\' && j+1 < len(rs) && strings.ContainsRune("\"\\$`\n", rs[j+1]) {
 					if rs[j+1] != '\n' {
 						cur.WriteRune(rs[j+1])
+						literal = true
 					}
 					j += 2
 					continue
@@ -95,6 +96,7 @@ func SplitWords(s string) ([]Word, error) {
 					continue
 				}
 				cur.WriteRune(d)
+				literal = true
 				j++
 			}
 			if !closed {

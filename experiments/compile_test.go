@@ -1,0 +1,426 @@
+package experiments
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+var testEnv = EnvFromOutputs(map[string]string{
+	"TopicName": "ChaosLab-Topic", "JsonQueueName": "ChaosLab-Json", "CsvQueueName": "ChaosLab-Csv",
+	"TableName": "ChaosLab-Table", "FunctionName": "ChaosLab-Etl", "BucketName": "chaos-bucket",
+	"FaultParameterName": "/ChaosLab/fault",
+})
+
+func mustCompile(t *testing.T, e *Experiment, opts CompileOptions) *Compiled {
+	t.Helper()
+	c, err := Compile(e, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func probeNamed(t *testing.T, c *Compiled, name string) CompiledProbe {
+	t.Helper()
+	for _, p := range c.SteadyState.Probes {
+		if p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no probe %q", name)
+	return CompiledProbe{}
+}
+
+func valueOf(t *testing.T, a CompiledAction) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(a.Value, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestShippedDefinitions(t *testing.T) {
+	tests := []struct {
+		name        string
+		flightMax   float64
+		fault       string // a substring of the fault's value
+		probeStyles string // provider type of messages-in-flight
+	}{
+		{name: "exp_1-minor_delay.json", flightMax: 80, fault: `"failureMode":"latency"`},
+		{name: "exp_2-dynamodb_disruption.json", flightMax: 20, fault: `"blacklist":["dynamodb.*.amazonaws.com"]`},
+		{name: "exp_3-output_write_failure.json", flightMax: 20, fault: `"targets":["s3:PutObject"]`},
+		{name: "exp_4-dynamodb_throttling.json", flightMax: 10, fault: `"error":"throttling"`},
+	}
+	if got := Names(); len(got) != len(tests) {
+		t.Fatalf("Names() = %v, want %d experiments", got, len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := LoadDefinition(tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Validate(e); err != nil {
+				t.Fatal(err)
+			}
+			c := mustCompile(t, e, CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"})
+			raw, _ := json.Marshal(c)
+			if strings.Contains(string(raw), "${") {
+				t.Errorf("unsubstituted ${var} in %s", raw)
+			}
+			for _, want := range []string{"ChaosLab-Json", "ChaosLab-Csv", "ChaosLab-Table", "ChaosLab-Etl", "ChaosLab-Topic"} {
+				if !strings.Contains(string(raw), want) {
+					t.Errorf("compiled experiment never names %s", want)
+				}
+			}
+			if f := probeNamed(t, c, "messages-in-flight"); f.Tolerance.Min != -10 || f.Tolerance.Max != tt.flightMax || f.NoData != NoDataFail {
+				t.Errorf("messages-in-flight = %+v, want [-10, %v] failing on no data", f.Tolerance, tt.flightMax)
+			}
+			if e := probeNamed(t, c, "normal-error-rates"); e.Tolerance.Min != 0 || e.Tolerance.Max != 5 {
+				t.Errorf("normal-error-rates = %+v, want [0, 5]", e.Tolerance)
+			}
+			if s := probeNamed(t, c, "zero-sns-errors"); s.Tolerance.Type != ToleranceExact || s.Tolerance.Max != 0 || s.NoData != NoDataZero {
+				t.Errorf("zero-sns-errors = %+v", s)
+			}
+			if len(c.Method) != 1 || len(c.Rollbacks) != 1 {
+				t.Fatalf("method %d, rollbacks %d actions; want 1 and 1", len(c.Method), len(c.Rollbacks))
+			}
+			m := c.Method[0]
+			if m.PauseAfterSeconds != 300 || !strings.Contains(string(m.Value), tt.fault) {
+				t.Errorf("method = pause %d value %s; want pause 300 and %s", m.PauseAfterSeconds, m.Value, tt.fault)
+			}
+			if v := valueOf(t, m); v["expiresAfterSeconds"] != float64(300+120) {
+				t.Errorf("expiresAfterSeconds = %v, want pause + default margin = 420", v["expiresAfterSeconds"])
+			}
+			if v := valueOf(t, c.Rollbacks[0]); v["isEnabled"] != false || v["expiresAfterSeconds"] != nil {
+				t.Errorf("rollback value = %v, want {isEnabled: false} without expiry", v)
+			}
+			if c.SteadyState.ObserveSeconds != 300 || c.Guard.Enabled {
+				t.Errorf("observe %d guard %v", c.SteadyState.ObserveSeconds, c.Guard.Enabled)
+			}
+		})
+	}
+}
+
+func TestSeedLab4CompilesUnchanged(t *testing.T) {
+	e, err := Load("testdata/seed/exp_2-dynamodb_disruption.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"S3_BUCKET_NAME": "chaos-bucket-x", "SNS_TOPIC_NAME": "chaos-csv-notification-topic", "LAMBDA_FUNCTION_NAME": "ChaosTransformer"}
+	c := mustCompile(t, e, CompileOptions{Env: env})
+
+	sns := probeNamed(t, c, "zero-sns-errors")
+	q := sns.MetricDataQueries[0].MetricStat
+	if sns.WindowSeconds != 900 || q.Metric.Dimensions[0].Value != "chaos-csv-notification-topic" || q.Stat != "Sum" {
+		t.Errorf("zero-sns-errors = window %d, %+v", sns.WindowSeconds, q)
+	}
+	flight := probeNamed(t, c, "messages-in-flight")
+	if flight.WindowSeconds != 300 || flight.Tolerance.Max != 50 || len(flight.MetricDataQueries) != 4 {
+		t.Errorf("messages-in-flight = window %d, tolerance %+v, %d queries", flight.WindowSeconds, flight.Tolerance, len(flight.MetricDataQueries))
+	}
+	if r := flight.MetricDataQueries[3]; r.Id != "e1" || !*r.ReturnData || *flight.MetricDataQueries[0].ReturnData {
+		t.Errorf("only e1 must return data: %+v", flight.MetricDataQueries)
+	}
+	// The longest window (900 s) is observed; one period covers it.
+	if c.SteadyState.ObserveSeconds != 900 || flight.MetricDataQueries[0].MetricStat.Period != 900+periodSlack {
+		t.Errorf("observe %d period %d", c.SteadyState.ObserveSeconds, flight.MetricDataQueries[0].MetricStat.Period)
+	}
+	a := c.Method[0]
+	v := valueOf(t, a)
+	if a.Parameter != SeedFaultParameter || v["failureMode"] != "blacklist" || v["rate"] != 0.5 || a.PauseAfterSeconds != 300 {
+		t.Errorf("method = %+v %v", a, v)
+	}
+	if c.Rollbacks[0].Name != "Disable Lambda failures" {
+		t.Errorf("rollback = %+v", c.Rollbacks[0])
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
+	tests := []struct {
+		name       string
+		o          Overrides
+		observe    int
+		recovery   int
+		slices     []int
+		expires    float64
+		period     int
+		guardEvery int
+	}{
+		{name: "none", observe: 300, recovery: 300, slices: []int{60, 60, 60, 60, 60}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
+		{name: "compressed", o: Overrides{Pause: 25 * time.Second, ProbeWindow: 10 * time.Second, Recovery: 5 * time.Second, GuardInterval: 10 * time.Second, ExpiryMargin: 30 * time.Second},
+			observe: 10, recovery: 5, slices: []int{10, 10, 5}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
+		{name: "sub-second rounds up", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
+			observe: 1, recovery: 1, slices: []int{2}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, e, CompileOptions{Env: testEnv, Overrides: tt.o})
+			if c.SteadyState.ObserveSeconds != tt.observe || c.SteadyState.RecoverySeconds != tt.recovery {
+				t.Errorf("observe %d recovery %d, want %d %d", c.SteadyState.ObserveSeconds, c.SteadyState.RecoverySeconds, tt.observe, tt.recovery)
+			}
+			if got := c.Method[0].PauseSlices; !equalInts(got, tt.slices) {
+				t.Errorf("slices %v, want %v", got, tt.slices)
+			}
+			if v := valueOf(t, c.Method[0]); v["expiresAfterSeconds"] != tt.expires {
+				t.Errorf("expiresAfterSeconds %v, want %v", v["expiresAfterSeconds"], tt.expires)
+			}
+			for _, p := range append(c.SteadyState.Probes, *c.Guard.Probe) {
+				for _, q := range p.MetricDataQueries {
+					if q.MetricStat != nil && q.MetricStat.Period != tt.period {
+						t.Errorf("%s %s period %d, want %d", p.Name, q.Id, q.MetricStat.Period, tt.period)
+					}
+				}
+			}
+			if !c.Guard.Enabled || c.Guard.IntervalSeconds != tt.guardEvery || c.Guard.Probe.Name != "normal-error-rates" {
+				t.Errorf("guard = %+v", c.Guard)
+			}
+		})
+	}
+	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Pause: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Pause") {
+		t.Errorf("negative override: err = %v", err)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// base is a minimal valid experiment; tests patch it.
+const base = `{
+ "title": "t",
+ "configuration": {"topic": {"type": "env", "key": "SNS_TOPIC_NAME"}, "lit": "literal-queue", "dflt": {"type": "env", "key": "NOPE", "default": "fallback"}},
+ "steady-state-hypothesis": {"title": "h", "probes": [PROBES]},
+ "method": [METHOD],
+ "rollbacks": [{"type": "action", "name": "off", "provider": {"type": "process", "path": "aws",
+   "arguments": "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": false}'"}}]
+}`
+
+const okProbe = `{"type": "probe", "name": "sns", "tolerance": 0, "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes",
+  "func": "get_metric_statistics", "arguments": {"namespace": "AWS/SNS", "metric_name": "NumberOfNotificationsFailed",
+  "dimension_name": "TopicName", "dimension_value": "${topic}", "statistic": "Sum", "duration": 60}}}`
+
+const okAction = `{"type": "action", "name": "on", "provider": {"type": "process", "path": "aws",
+  "arguments": "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": true, \"failureMode\": \"latency\", \"minLatency\": 1, \"maxLatency\": 2}'"},
+  "pauses": {"after": 30}}`
+
+const cliProbe = `{"type": "probe", "name": "flight", "tolerance": {"type": "range", "range": [-10, 50]}, "provider": {"type": "process", "path": "aws",
+  "arguments": "cloudwatch get-metric-data --metric-data-queries ARG --start-time ` + "`date --date '5 min ago' -u`" + ` --end-time ` + "`date -u`" + ` --query 'MetricDataResults[0].Values[0]'"}}`
+
+func experiment(t *testing.T, probes, method string) *Experiment {
+	t.Helper()
+	src := strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base)
+	fsys := fstest.MapFS{
+		"q.json": {Data: []byte(`[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Dimensions": [{"Name": "QueueName", "Value": "${lit}"}]}, "Period": 300, "Stat": "Sum"}}]`)},
+		"bad.json":  {Data: []byte(`[{"Id": "m1", "Expression": "1"}, {"Id": "m2", "Expression": "2"}]`)},
+		"junk.json": {Data: []byte("{\n  nope")},
+	}
+	e, err := Parse([]byte(src), "test.json", fsys, ".")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	return e
+}
+
+func TestCompileTranslates(t *testing.T) {
+	tests := []struct {
+		name  string
+		probe string
+		check func(t *testing.T, p CompiledProbe)
+	}{
+		{name: "cli probe with file", probe: strings.Replace(cliProbe, "ARG", "file://q.json", 1), check: func(t *testing.T, p CompiledProbe) {
+			if p.WindowSeconds != 300 || p.MetricDataQueries[0].MetricStat.Metric.Dimensions[0].Value != "literal-queue" || p.NoData != NoDataFail {
+				t.Errorf("%+v", p)
+			}
+		}},
+		{name: "cli probe inline json, macOS date", probe: strings.NewReplacer("ARG", `'[{\"Id\": \"e1\", \"Expression\": \"SUM(METRICS())\"}]'`, "--date '5 min ago'", "-v-2M").Replace(cliProbe), check: func(t *testing.T, p CompiledProbe) {
+			if p.WindowSeconds != 120 || p.MetricDataQueries[0].Expression != "SUM(METRICS())" {
+				t.Errorf("%+v", p)
+			}
+		}},
+		{name: "chaosaws statistics", probe: okProbe, check: func(t *testing.T, p CompiledProbe) {
+			m := p.MetricDataQueries[0].MetricStat
+			if p.WindowSeconds != 60 || m.Metric.Dimensions[0].Value != "ChaosLab-Topic" || m.Stat != "Sum" || p.NoData != NoDataZero {
+				t.Errorf("%+v %+v", p, m)
+			}
+		}},
+		{name: "chaosaws get_metric_data defaults", probe: `{"type": "probe", "name": "d", "tolerance": true, "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimensions": [{"Name": "A", "Value": "${dflt}"}]}}}`, check: func(t *testing.T, p CompiledProbe) {
+			m := p.MetricDataQueries[0].MetricStat
+			if p.WindowSeconds != 300 || m.Stat != "Average" || m.Metric.Dimensions[0].Value != "fallback" || p.Tolerance != (Tolerance{Type: ToleranceBoolean, Min: 1, Max: 1, Text: "true"}) {
+				t.Errorf("%+v %+v", p, m)
+			}
+		}},
+		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
+			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
+			check: func(t *testing.T, p CompiledProbe) {
+				if p.WindowSeconds != 120 || p.NoData != NoDataZero || p.Tolerance.Max != 0 || !strings.HasPrefix(p.Query, "e1 = m1*2 where m1 = N M{} Sum") {
+					t.Errorf("%+v", p)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, experiment(t, tt.probe, okAction), CompileOptions{Env: testEnv})
+			tt.check(t, c.SteadyState.Probes[0])
+		})
+	}
+}
+
+func TestCompileActions(t *testing.T) {
+	tests := []struct {
+		name, action, param string
+	}{
+		{name: "seed parameter name", action: okAction, param: "failureLambdaConfig"},
+		{name: "stack parameter name", action: strings.Replace(okAction, "--name failureLambdaConfig", "--name /ChaosLab/fault", 1), param: "/ChaosLab/fault"},
+		{name: "equals options", action: strings.Replace(okAction, "--name failureLambdaConfig", "--name=failureLambdaConfig", 1), param: "failureLambdaConfig"},
+		{name: "chaosaws object value", action: `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
+			"arguments": {"name": "failureLambdaConfig", "overwrite": true, "value": {"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.7, "targets": ["dynamodb:*"]}]}}},
+			"pauses": {"before": 5, "after": 30}}`, param: "failureLambdaConfig"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, experiment(t, okProbe, tt.action), CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"})
+			a := c.Method[0]
+			v := valueOf(t, a)
+			if a.Parameter != tt.param || v["isEnabled"] != true || v["expiresAfterSeconds"] != float64(30+120) || a.PauseAfterSeconds != 30 {
+				t.Errorf("%+v %v", a, v)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	tests := []struct {
+		name, probe, action string
+		opts                CompileOptions
+		want                []string // "path: reason substring"
+	}{
+		{name: "unknown provider function", probe: strings.Replace(okProbe, "get_metric_statistics", "describe_alarms", 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].provider: python provider chaosaws.cloudwatch.probes.describe_alarms is not translated"}},
+		{name: "other aws command", probe: strings.Replace(cliProbe, "cloudwatch get-metric-data", "sqs purge-queue", 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: only `aws cloudwatch get-metric-data"}},
+		{name: "absolute start time", probe: strings.Replace(cliProbe, "`date --date '5 min ago' -u`", "2021-01-01T00:00:00Z", 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: --start-time \"2021-01-01T00:00:00Z\""}},
+		{name: "end time not now", probe: strings.NewReplacer("ARG", "file://q.json", "--end-time `date -u`", "--end-time `date -d '1 min ago'`").Replace(cliProbe), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: --end-time must be now"}},
+		{name: "other query", probe: strings.NewReplacer("ARG", "file://q.json", "Values[0]", "Values").Replace(cliProbe), action: okAction,
+			want: []string{"probes[0].provider.arguments: --query must be"}},
+		{name: "missing file", probe: strings.Replace(cliProbe, "ARG", "file://nope.json", 1), action: okAction,
+			want: []string{"probes[0].provider.arguments --metric-data-queries: read nope.json"}},
+		{name: "broken file", probe: strings.Replace(cliProbe, "ARG", "file://junk.json", 1), action: okAction,
+			want: []string{"--metric-data-queries: metric data queries: line 2 column"}},
+		{name: "two returned queries", probe: strings.Replace(cliProbe, "ARG", "file://bad.json", 1), action: okAction,
+			want: []string{"--metric-data-queries[1].ReturnData: only one query may return data"}},
+		{name: "pipe in arguments", probe: strings.Replace(cliProbe, "ARG", "file://q.json | jq .", 1), action: okAction,
+			want: []string{"probes[0].provider.arguments: shell operator '|'"}},
+		{name: "tolerance type", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": {"type": "regex", "pattern": "x"}`, 1), action: okAction,
+			want: []string{"probes[0].tolerance.type: tolerance type regex is not translated"}},
+		{name: "reversed range", probe: strings.Replace(cliProbe, "[-10, 50]", "[5, 1]", 1), action: okAction,
+			want: []string{"probes[0].tolerance.range: min 5 is above max 1"}},
+		{name: "offset", probe: strings.Replace(okProbe, `"duration": 60`, `"duration": 60, "offset": 60`, 1), action: okAction,
+			want: []string{"probes[0].provider.arguments.offset: must be 0"}},
+		{name: "unknown variable", probe: strings.Replace(okProbe, "${topic}", "${nope}", 1), action: okAction,
+			want: []string{"probes[0].provider.arguments: ${nope} is not defined in configuration"}},
+		{name: "env not set", probe: okProbe, action: okAction, opts: CompileOptions{Env: map[string]string{}},
+			want: []string{"probes[0].provider.arguments: configuration topic: environment variable SNS_TOPIC_NAME is not set"}},
+		{name: "other parameter", probe: okProbe, action: strings.Replace(okAction, "--name failureLambdaConfig", "--name /prod/db-password", 1),
+			want: []string{"method[0].provider.arguments: parameter \"/prod/db-password\": the state machine may write only the fault parameter"}},
+		{name: "bad fault value", probe: okProbe, action: strings.Replace(okAction, `\"failureMode\": \"latency\"`, `\"failureMode\": \"meteor\", \"colour\": 1`, 1),
+			want: []string{"method[0].provider.arguments value.failureMode: unknown mode meteor", "method[0].provider.arguments value.colour: unknown failure config field"}},
+		{name: "value not json", probe: okProbe, action: strings.Replace(okAction, `--value '{`, `--value '{{`, 1),
+			want: []string{"method[0].provider.arguments: the value must be a failure config in JSON"}},
+		{name: "probe in method", probe: okProbe, action: `{"type": "probe", "name": "p", "provider": {"type": "process", "path": "aws", "arguments": "x"}}`,
+			want: []string{"method[0].type: want \"action\", got \"probe\""}},
+		{name: "http provider and negative pause", probe: okProbe, action: `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x"}, "pauses": {"after": -1}}`,
+			want: []string{"method[0].pauses.after: want seconds ≥ 0", "method[0].provider.type: provider type \"http\" is not translated"}},
+		{name: "no method", probe: okProbe, action: ``, want: []string{"method: at least one action is required"}},
+		{name: "every problem at once", probe: strings.Replace(okProbe, "get_metric_statistics", "x", 1), action: strings.Replace(okAction, "ssm put-parameter", "ssm delete-parameter", 1),
+			want: []string{"probes[0].provider: python provider", "method[0].provider.arguments: only `aws ssm put-parameter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			if opts.Env == nil {
+				opts.Env = testEnv
+			}
+			_, err := Compile(experiment(t, tt.probe, tt.action), opts)
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+			if len(cerr.Problems) < len(tt.want) {
+				t.Errorf("%d problems, want ≥ %d", len(cerr.Problems), len(tt.want))
+			}
+		})
+	}
+}
+
+func TestValidateIgnoresUnsetEnv(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	if err := Validate(e); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if _, err := Compile(e, CompileOptions{}); err == nil {
+		t.Fatal("Compile without the env: want an error")
+	}
+}
+
+func TestGuardExtension(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "other-tool", "x": 1}`), json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "nope"}}`)}
+	if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), `extensions[1].guard.probe: no hypothesis probe is named "nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+	e.Extensions[1] = json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "sns", "interval": 20}}`)
+	c := mustCompile(t, e, CompileOptions{Env: testEnv})
+	if !c.Guard.Enabled || c.Guard.Probe.Name != "sns" || !equalInts(c.Method[0].PauseSlices, []int{20, 10}) {
+		t.Fatalf("guard %+v slices %v", c.Guard, c.Method[0].PauseSlices)
+	}
+}
+
+func TestParseReportsLine(t *testing.T) {
+	_, err := Parse([]byte("{\n \"title\": 1\n}"), "x.json", nil, ".")
+	if err == nil || !strings.Contains(err.Error(), "x.json: title: want string") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = Parse([]byte("{\n \"title\": ,\n}"), "x.json", nil, ".")
+	if err == nil || !strings.Contains(err.Error(), "x.json: line 2 column") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func BenchmarkCompile(b *testing.B) {
+	e, err := LoadDefinition("exp_2-dynamodb_disruption")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Compile(e, CompileOptions{Env: testEnv}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
