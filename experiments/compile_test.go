@@ -229,7 +229,7 @@ func experiment(t *testing.T, probes, method string) *Experiment {
 	t.Helper()
 	src := strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base)
 	fsys := fstest.MapFS{
-		"q.json": {Data: []byte(`[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Dimensions": [{"Name": "QueueName", "Value": "${lit}"}]}, "Period": 300, "Stat": "Sum"}}]`)},
+		"q.json":    {Data: []byte(`[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Dimensions": [{"Name": "QueueName", "Value": "${lit}"}]}, "Period": 300, "Stat": "Sum"}}]`)},
 		"bad.json":  {Data: []byte(`[{"Id": "m1", "Expression": "1"}, {"Id": "m2", "Expression": "2"}]`)},
 		"junk.json": {Data: []byte("{\n  nope")},
 	}
