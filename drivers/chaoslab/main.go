@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -148,3 +149,5 @@ func usageFunc(fsOut func() io.Writer, text string, defaults func()) func() {
 		defaults()
 	}
 }
+
+func (m *Main) logger() *slog.Logger { return cli.Logger(m.Stderr) }

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// history reads the events of an execution after lastID, oldest first. It
+// pages newest-first and stops at lastID, so a long execution costs one
+// call per poll, not its whole history.
+func history(ctx context.Context, c *sfn.Client, arn string, lastID int64) ([]types.HistoryEvent, error) {
+	var got []types.HistoryEvent
+	var token *string
+	for {
+		out, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+			ExecutionArn: aws.String(arn), ReverseOrder: true, IncludeExecutionData: aws.Bool(true),
+			MaxResults: 100, NextToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("get execution history: %w", err)
+		}
+		for _, e := range out.Events {
+			if e.Id <= lastID {
+				slices.Reverse(got)
+				return got, nil
+			}
+			got = append(got, e)
+		}
+		if out.NextToken == nil {
+			slices.Reverse(got)
+			return got, nil
+		}
+		token = out.NextToken
+	}
+}
+
+// waitSpec is a Wait state's duration as the definition states it.
+type waitSpec struct {
+	InputPath     *string  `json:"InputPath"`
+	Seconds       *float64 `json:"Seconds"`
+	SecondsPath   string   `json:"SecondsPath"`
+	Timestamp     string   `json:"Timestamp"`
+	TimestampPath string   `json:"TimestampPath"`
+}
+
+// waitStates finds every Wait state of an ASL definition by name, inside
+// Map and Parallel states too.
+func waitStates(definition string) map[string]waitSpec {
+	out := map[string]waitSpec{}
+	var walk func(raw json.RawMessage)
+	walk = func(raw json.RawMessage) {
+		var sm struct {
+			States map[string]json.RawMessage `json:"States"`
+		}
+		if json.Unmarshal(raw, &sm) != nil {
+			return
+		}
+		for name, st := range sm.States {
+			var s struct {
+				Type          string            `json:"Type"`
+				Iterator      json.RawMessage   `json:"Iterator"`
+				ItemProcessor json.RawMessage   `json:"ItemProcessor"`
+				Branches      []json.RawMessage `json:"Branches"`
+			}
+			if json.Unmarshal(st, &s) != nil {
+				continue
+			}
+			if s.Type == "Wait" {
+				var w waitSpec
+				if json.Unmarshal(st, &w) == nil {
+					out[name] = w
+				}
+			}
+			for _, sub := range append([]json.RawMessage{s.Iterator, s.ItemProcessor}, s.Branches...) {
+				if len(sub) > 0 {
+					walk(sub)
+				}
+			}
+		}
+	}
+	walk(json.RawMessage(definition))
+	return out
+}
+
+var pathStep = regexp.MustCompile(`^(?:\.([A-Za-z0-9_$@-]+)|\['([^']*)'\]|\[(\d+)\])`)
+
+// jsonPath evaluates the plain reference paths Step Functions allows in
+// SecondsPath and InputPath: $, .field, ['field'], [n].
+func jsonPath(path string, v any) (any, bool) {
+	if !strings.HasPrefix(path, "$") {
+		return nil, false
+	}
+	rest := path[1:]
+	for rest != "" {
+		m := pathStep.FindStringSubmatch(rest)
+		if m == nil {
+			return nil, false
+		}
+		rest = rest[len(m[0]):]
+		switch {
+		case m[3] != "":
+			arr, ok := v.([]any)
+			i, _ := strconv.Atoi(m[3])
+			if !ok || i >= len(arr) {
+				return nil, false
+			}
+			v = arr[i]
+		default:
+			key := m[1] + m[2]
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = obj[key]; !ok {
+				return nil, false
+			}
+		}
+	}
+	return v, true
+}
+
+// until is when a Wait state entered at `at` with `input` ends, if the
+// definition says so in a way that can be read.
+func (w waitSpec) until(at time.Time, input string) (time.Time, bool) {
+	var in any
+	if err := json.Unmarshal([]byte(input), &in); err != nil && (w.SecondsPath != "" || w.TimestampPath != "") {
+		return time.Time{}, false
+	}
+	if w.InputPath != nil {
+		v, ok := jsonPath(*w.InputPath, in)
+		if !ok {
+			return time.Time{}, false
+		}
+		in = v
+	}
+	switch {
+	case w.Seconds != nil:
+		return at.Add(time.Duration(*w.Seconds * float64(time.Second))), true
+	case w.SecondsPath != "":
+		if v, ok := jsonPath(w.SecondsPath, in); ok {
+			if f, ok := v.(float64); ok && f >= 0 && !math.IsInf(f, 0) {
+				return at.Add(time.Duration(f * float64(time.Second))), true
+			}
+		}
+	case w.Timestamp != "":
+		t, err := time.Parse(time.RFC3339, w.Timestamp)
+		return t, err == nil
+	case w.TimestampPath != "":
+		if v, ok := jsonPath(w.TimestampPath, in); ok {
+			if s, ok := v.(string); ok {
+				t, err := time.Parse(time.RFC3339, s)
+				return t, err == nil
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// follower prints an execution's events as they arrive: states entered,
+// probe values, fault writes, pauses with a countdown, failures.
+type follower struct {
+	w         io.Writer
+	start     time.Time
+	waits     map[string]waitSpec
+	countdown time.Duration // how often a pause prints the time left
+	verbose   bool          // also Pass and Choice states
+
+	lastID  int64
+	pause   string    // Wait state in progress
+	until   time.Time // its end, zero if unknown
+	entered time.Time
+	next    time.Time // next countdown line
+}
+
+func (f *follower) printf(at time.Time, format string, args ...any) {
+	fmt.Fprintf(f.w, "[%7.1fs] %s\n", at.Sub(f.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// event prints one history event and reports whether the execution ended.
+func (f *follower) event(e types.HistoryEvent) (done bool) {
+	f.lastID = e.Id
+	at := aws.ToTime(e.Timestamp)
+	if at.IsZero() {
+		at = time.Now()
+	}
+	switch e.Type {
+	case types.HistoryEventTypeExecutionStarted:
+		f.printf(at, "execution started")
+	case types.HistoryEventTypeWaitStateEntered:
+		d := e.StateEnteredEventDetails
+		name := aws.ToString(d.Name)
+		f.pause, f.entered, f.until = name, at, time.Time{}
+		if w, ok := f.waits[name]; ok {
+			if u, ok := w.until(at, aws.ToString(d.Input)); ok {
+				f.until = u
+			}
+		}
+		if !f.until.IsZero() {
+			f.printf(at, "⏸ %s: pause %s (until %s)", name, f.until.Sub(at).Round(time.Second), f.until.Local().Format("15:04:05"))
+		} else {
+			f.printf(at, "⏸ %s: pause", name)
+		}
+		f.next = time.Now().Add(f.countdown)
+	case types.HistoryEventTypeWaitStateExited:
+		f.pause = ""
+		f.printf(at, "▶ %s: pause over after %s", aws.ToString(e.StateExitedEventDetails.Name), at.Sub(f.entered).Round(time.Second))
+	case types.HistoryEventTypePassStateEntered, types.HistoryEventTypeChoiceStateEntered:
+		if f.verbose {
+			f.printf(at, "→ %s", aws.ToString(e.StateEnteredEventDetails.Name))
+		}
+	case types.HistoryEventTypeTaskStateEntered, types.HistoryEventTypeMapStateEntered, types.HistoryEventTypeParallelStateEntered,
+		types.HistoryEventTypeFailStateEntered, types.HistoryEventTypeSucceedStateEntered:
+		f.printf(at, "→ %s", aws.ToString(e.StateEnteredEventDetails.Name))
+	case types.HistoryEventTypeTaskScheduled:
+		d := e.TaskScheduledEventDetails
+		if strings.EqualFold(aws.ToString(d.Resource), "putParameter") {
+			var p struct{ Name, Value string }
+			if json.Unmarshal([]byte(aws.ToString(d.Parameters)), &p) == nil {
+				f.printf(at, "  put %s = %s", p.Name, p.Value)
+			}
+		}
+	case types.HistoryEventTypeTaskSucceeded:
+		d := e.TaskSucceededEventDetails
+		if strings.EqualFold(aws.ToString(d.Resource), "getMetricData") {
+			f.printf(at, "  probe: %s", metricValues(aws.ToString(d.Output)))
+		}
+	case types.HistoryEventTypeTaskFailed:
+		d := e.TaskFailedEventDetails
+		f.printf(at, "  ✗ %s %s: %s", aws.ToString(d.Resource), aws.ToString(d.Error), clip(aws.ToString(d.Cause), 300))
+	case types.HistoryEventTypeExecutionSucceeded:
+		f.printf(at, "execution succeeded")
+		return true
+	case types.HistoryEventTypeExecutionFailed:
+		d := e.ExecutionFailedEventDetails
+		f.printf(at, "execution failed: %s", aws.ToString(d.Error))
+		return true
+	case types.HistoryEventTypeExecutionAborted:
+		f.printf(at, "execution aborted")
+		return true
+	case types.HistoryEventTypeExecutionTimedOut:
+		f.printf(at, "execution timed out")
+		return true
+	}
+	return false
+}
+
+// tick prints the countdown of a pause in progress.
+func (f *follower) tick(now time.Time) {
+	if f.pause == "" || f.countdown <= 0 || now.Before(f.next) {
+		return
+	}
+	f.next = now.Add(f.countdown)
+	if !f.until.IsZero() {
+		left := max(f.until.Sub(now), 0).Round(time.Second)
+		fmt.Fprintf(f.w, "[%7.1fs]   %s: %s left\n", now.Sub(f.start).Seconds(), f.pause, left)
+		return
+	}
+	fmt.Fprintf(f.w, "[%7.1fs]   %s: paused for %s\n", now.Sub(f.start).Seconds(), f.pause, now.Sub(f.entered).Round(time.Second))
+}
+
+// metricValues summarizes a GetMetricData output: each returned series'
+// first value, or "no data".
+func metricValues(output string) string {
+	var out struct {
+		MetricDataResults []struct {
+			Id     string
+			Label  string
+			Values []float64
+		}
+	}
+	if err := json.Unmarshal([]byte(output), &out); err != nil {
+		return clip(output, 200)
+	}
+	var parts []string
+	for _, r := range out.MetricDataResults {
+		if len(r.Values) == 0 {
+			parts = append(parts, r.Id+"=no data")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s=%s", r.Id, strconv.FormatFloat(r.Values[0], 'g', 6, 64)))
+	}
+	if len(parts) == 0 {
+		return "no data"
+	}
+	return strings.Join(parts, " ")
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
