@@ -2,19 +2,41 @@
 // but sends no notifications): a gateway interceptor for "s3" that keeps each bucket's notification
 // configuration and, after a successful write or delete, sends the AWS-shaped event to the
 // configured SQS queues and SNS topics whose event types and key filters match.
+//
+// Events: ObjectCreated:Put, ObjectCreated:Copy, ObjectCreated:CompleteMultipartUpload,
+// ObjectRemoved:Delete (DeleteObject and each key of DeleteObjects). Deliveries run in the
+// background, as in S3 (Wait blocks until they are done). Putting a configuration sends
+// s3:TestEvent to each destination and fails with InvalidArgument if one cannot be reached, as S3
+// validates destinations. Lambda destinations are rejected (the lab wires S3 → SQS → Lambda).
 package s3events
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
-// QueueAPI delivers to SQS (an *sqs.Client pointed at the gateway, so the delivery is counted).
+// QueueAPI delivers to SQS (an *sqs.Client pointed at the gateway, so the delivery is counted as
+// the queue's NumberOfMessagesSent).
 type QueueAPI interface {
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
@@ -33,20 +55,25 @@ type Options struct {
 	Topics TopicPublisher
 	Region string       // Default: us-east-1.
 	Logger *slog.Logger // Default: slog.Default().
+	// DeliveryTimeout bounds one event's delivery to all its destinations. Default: 30s.
+	DeliveryTimeout time.Duration
 }
 
 // FilterRule is one key filter rule: Name "prefix" or "suffix".
 type FilterRule struct {
-	Name  string `json:"Name"`
-	Value string `json:"Value"`
+	Name  string `json:"Name" xml:"Name"`
+	Value string `json:"Value" xml:"Value"`
+}
+
+// KeyFilter holds the key filter rules.
+type KeyFilter struct {
+	FilterRules []FilterRule `json:"FilterRules"`
 }
 
 // Filter is a notification's key filter, in the shape of the S3 API and of CloudFormation's
 // NotificationConfiguration (Filter.Key.FilterRules).
 type Filter struct {
-	Key struct {
-		FilterRules []FilterRule `json:"FilterRules"`
-	} `json:"Key"`
+	Key KeyFilter `json:"Key"`
 }
 
 // QueueConfiguration sends matching events to an SQS queue.
@@ -75,6 +102,12 @@ type Configuration struct {
 // Notifier keeps configurations and delivers events.
 type Notifier struct {
 	opts Options
+
+	mu        sync.RWMutex
+	configs   map[string]Configuration
+	queueURLs map[string]string
+	seq       atomic.Uint64
+	wg        sync.WaitGroup
 }
 
 // New returns a Notifier.
@@ -85,17 +118,545 @@ func New(opts Options) *Notifier {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Notifier{opts: opts}
+	if opts.DeliveryTimeout <= 0 {
+		opts.DeliveryTimeout = 30 * time.Second
+	}
+	return &Notifier{opts: opts, configs: map[string]Configuration{}, queueURLs: map[string]string{}}
 }
 
-// Middleware is the gateway interceptor for the "s3" signing name.
-func (n *Notifier) Middleware(next http.Handler) http.Handler { return next }
+// Wait blocks until every event delivery started so far has finished.
+func (n *Notifier) Wait() { n.wg.Wait() }
+
+// Configuration returns bucket's notification configuration.
+func (n *Notifier) Configuration(bucket string) (Configuration, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	c, ok := n.configs[bucket]
+	return c, ok
+}
+
+// InvalidArgumentError is S3's InvalidArgument (an unreachable or unsupported destination).
+type InvalidArgumentError struct{ Message string }
+
+func (e *InvalidArgumentError) Error() string { return "InvalidArgument: " + e.Message }
 
 // SetConfiguration replaces bucket's notification configuration and sends s3:TestEvent to each
-// destination, as S3 does.
+// destination, as S3 does; a destination that cannot be reached fails the call and leaves the
+// previous configuration in place.
 func (n *Notifier) SetConfiguration(ctx context.Context, bucket string, cfg Configuration) error {
+	for i, q := range cfg.QueueConfigurations {
+		if err := validate(q.Events, q.Filter); err != nil {
+			return &InvalidArgumentError{Message: fmt.Sprintf("QueueConfiguration %d (%s): %v", i+1, q.QueueArn, err)}
+		}
+	}
+	for i, t := range cfg.TopicConfigurations {
+		if err := validate(t.Events, t.Filter); err != nil {
+			return &InvalidArgumentError{Message: fmt.Sprintf("TopicConfiguration %d (%s): %v", i+1, t.TopicArn, err)}
+		}
+	}
+	test, _ := json.Marshal(map[string]string{
+		"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"Bucket": bucket, "RequestId": requestID(), "HostId": "local",
+	})
+	var unreachable []string
+	for _, q := range cfg.QueueConfigurations {
+		if err := n.sendQueue(ctx, q.QueueArn, string(test)); err != nil {
+			unreachable = append(unreachable, q.QueueArn+" ("+err.Error()+")")
+		}
+	}
+	for _, t := range cfg.TopicConfigurations {
+		if err := n.sendTopic(ctx, t.TopicArn, string(test)); err != nil {
+			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
+		}
+	}
+	if len(unreachable) > 0 {
+		return &InvalidArgumentError{Message: "Unable to validate the following destination configurations: " + strings.Join(unreachable, "; ")}
+	}
+	n.mu.Lock()
+	if len(cfg.QueueConfigurations)+len(cfg.TopicConfigurations) == 0 {
+		delete(n.configs, bucket)
+	} else {
+		n.configs[bucket] = cfg
+	}
+	n.mu.Unlock()
 	return nil
 }
 
-// Configuration returns bucket's notification configuration.
-func (n *Notifier) Configuration(bucket string) (Configuration, bool) { return Configuration{}, false }
+func validate(events []string, f *Filter) error {
+	if len(events) == 0 {
+		return fmt.Errorf("no Event")
+	}
+	for _, e := range events {
+		if !strings.HasPrefix(e, "s3:") {
+			return fmt.Errorf("event %q is not an s3: event type", e)
+		}
+	}
+	if f != nil {
+		seen := map[string]bool{}
+		for _, r := range f.Key.FilterRules {
+			name := strings.ToLower(r.Name)
+			if name != "prefix" && name != "suffix" {
+				return fmt.Errorf("filter rule name %q must be prefix or suffix", r.Name)
+			}
+			if seen[name] {
+				return fmt.Errorf("filter rule %s given twice", name)
+			}
+			seen[name] = true
+		}
+	}
+	return nil
+}
+
+// matches reports whether an event (e.g. "ObjectCreated:Put") on key passes events and filter.
+func matches(events []string, f *Filter, eventName, key string) bool {
+	ok := false
+	for _, e := range events {
+		e = strings.TrimPrefix(e, "s3:")
+		if e == eventName || (strings.HasSuffix(e, ":*") && strings.HasPrefix(eventName, strings.TrimSuffix(e, "*"))) {
+			ok = true
+		}
+	}
+	if !ok || f == nil {
+		return ok
+	}
+	for _, r := range f.Key.FilterRules {
+		switch strings.ToLower(r.Name) {
+		case "prefix":
+			ok = ok && strings.HasPrefix(key, r.Value)
+		case "suffix":
+			ok = ok && strings.HasSuffix(key, r.Value)
+		}
+	}
+	return ok
+}
+
+func requestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(fmt.Sprintf("%x", b))
+}
+
+func (n *Notifier) queueURL(ctx context.Context, arn string) (string, error) {
+	n.mu.RLock()
+	u, ok := n.queueURLs[arn]
+	n.mu.RUnlock()
+	if ok {
+		return u, nil
+	}
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[2] != "sqs" {
+		return "", fmt.Errorf("%q is not an SQS queue ARN", arn)
+	}
+	out, err := n.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
+	if err != nil {
+		return "", err
+	}
+	n.mu.Lock()
+	n.queueURLs[arn] = aws.ToString(out.QueueUrl)
+	n.mu.Unlock()
+	return aws.ToString(out.QueueUrl), nil
+}
+
+func (n *Notifier) sendQueue(ctx context.Context, arn, body string) error {
+	if n.opts.Queues == nil {
+		return fmt.Errorf("no SQS client configured")
+	}
+	u, err := n.queueURL(ctx, arn)
+	if err != nil {
+		return err
+	}
+	_, err = n.opts.Queues.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String(body)})
+	return err
+}
+
+func (n *Notifier) sendTopic(ctx context.Context, arn, body string) error {
+	if n.opts.Topics == nil {
+		return fmt.Errorf("no SNS publisher configured")
+	}
+	_, err := n.opts.Topics.Publish(ctx, sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body})
+	return err
+}
+
+// Object describes the object an event is about.
+type Object struct {
+	Key       string
+	Size      int64
+	ETag      string // without quotes
+	VersionID string
+}
+
+// record is one S3 event record (event version 2.1).
+type record struct {
+	EventVersion      string            `json:"eventVersion"`
+	EventSource       string            `json:"eventSource"`
+	AwsRegion         string            `json:"awsRegion"`
+	EventTime         string            `json:"eventTime"`
+	EventName         string            `json:"eventName"`
+	UserIdentity      map[string]string `json:"userIdentity"`
+	RequestParameters map[string]string `json:"requestParameters"`
+	ResponseElements  map[string]string `json:"responseElements"`
+	S3                s3Entity          `json:"s3"`
+}
+
+type s3Entity struct {
+	SchemaVersion   string `json:"s3SchemaVersion"`
+	ConfigurationID string `json:"configurationId"`
+	Bucket          struct {
+		Name          string            `json:"name"`
+		OwnerIdentity map[string]string `json:"ownerIdentity"`
+		Arn           string            `json:"arn"`
+	} `json:"bucket"`
+	Object struct {
+		Key       string `json:"key"`
+		Size      *int64 `json:"size,omitempty"`
+		ETag      string `json:"eTag,omitempty"`
+		VersionID string `json:"versionId,omitempty"`
+		Sequencer string `json:"sequencer"`
+	} `json:"object"`
+}
+
+// EncodeKey URL-encodes an object key as S3 event notifications do (form encoding: a space is
+// "+", "/" stays).
+func EncodeKey(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.QueryEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// Notify sends the event eventName ("ObjectCreated:Put", ...) about obj in bucket to every matching
+// destination, in the background. sourceIP and requestID fill the record's request fields.
+func (n *Notifier) Notify(bucket, eventName string, obj Object, sourceIP, reqID string) {
+	n.mu.RLock()
+	cfg, ok := n.configs[bucket]
+	n.mu.RUnlock()
+	if !ok {
+		return
+	}
+	seq := fmt.Sprintf("%016X", uint64(time.Now().UnixNano())<<8|n.seq.Add(1)&0xff)
+	build := func(configID string) string {
+		r := record{
+			EventVersion: "2.1", EventSource: "aws:s3", AwsRegion: n.opts.Region,
+			EventTime: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), EventName: eventName,
+			UserIdentity:      map[string]string{"principalId": "AWS:AKIDLOCAL"},
+			RequestParameters: map[string]string{"sourceIPAddress": sourceIP},
+			ResponseElements:  map[string]string{"x-amz-request-id": reqID, "x-amz-id-2": "local"},
+		}
+		r.S3.SchemaVersion = "1.0"
+		r.S3.ConfigurationID = configID
+		r.S3.Bucket.Name = bucket
+		r.S3.Bucket.OwnerIdentity = map[string]string{"principalId": "A000000000000"}
+		r.S3.Bucket.Arn = "arn:aws:s3:::" + bucket
+		r.S3.Object.Key = EncodeKey(obj.Key)
+		if strings.HasPrefix(eventName, "ObjectCreated:") {
+			size := obj.Size
+			r.S3.Object.Size = &size
+			r.S3.Object.ETag = obj.ETag
+		}
+		r.S3.Object.VersionID = obj.VersionID
+		r.S3.Object.Sequencer = seq
+		b, _ := json.Marshal(map[string][]record{"Records": {r}})
+		return string(b)
+	}
+	type dest struct{ queue, topic, body string }
+	var dests []dest
+	for _, q := range cfg.QueueConfigurations {
+		if matches(q.Events, q.Filter, eventName, obj.Key) {
+			dests = append(dests, dest{queue: q.QueueArn, body: build(q.ID)})
+		}
+	}
+	for _, t := range cfg.TopicConfigurations {
+		if matches(t.Events, t.Filter, eventName, obj.Key) {
+			dests = append(dests, dest{topic: t.TopicArn, body: build(t.ID)})
+		}
+	}
+	if len(dests) == 0 {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), n.opts.DeliveryTimeout)
+		defer cancel()
+		for _, d := range dests {
+			var err error
+			if d.queue != "" {
+				err = n.sendQueue(ctx, d.queue, d.body)
+			} else {
+				err = n.sendTopic(ctx, d.topic, d.body)
+			}
+			if err != nil {
+				n.opts.Logger.Error("s3 event notification not delivered", "bucket", bucket, "key", obj.Key, "event", eventName, "queue", d.queue, "topic", d.topic, "err", err)
+			}
+		}
+	}()
+}
+
+// --- the gateway interceptor (path-style S3 REST) -----------------------------------------------
+
+type xmlFilter struct {
+	Rules []FilterRule `xml:"S3Key>FilterRule"`
+}
+
+type xmlDest struct {
+	ID     string     `xml:"Id,omitempty"`
+	Queue  string     `xml:"Queue,omitempty"`
+	Topic  string     `xml:"Topic,omitempty"`
+	Lambda string     `xml:"CloudFunction,omitempty"`
+	Events []string   `xml:"Event"`
+	Filter *xmlFilter `xml:"Filter,omitempty"`
+}
+
+type xmlConfig struct {
+	XMLName xml.Name  `xml:"NotificationConfiguration"`
+	Xmlns   string    `xml:"xmlns,attr,omitempty"`
+	Queues  []xmlDest `xml:"QueueConfiguration"`
+	Topics  []xmlDest `xml:"TopicConfiguration"`
+	Lambdas []xmlDest `xml:"CloudFunctionConfiguration"`
+}
+
+func filterOf(f *xmlFilter) *Filter {
+	if f == nil || len(f.Rules) == 0 {
+		return nil
+	}
+	return &Filter{Key: KeyFilter{FilterRules: f.Rules}}
+}
+
+func xmlFilterOf(f *Filter) *xmlFilter {
+	if f == nil {
+		return nil
+	}
+	return &xmlFilter{Rules: f.Key.FilterRules}
+}
+
+// recorder passes a response through while keeping its status and headers.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(p)
+}
+
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func writeS3Error(w http.ResponseWriter, status int, code, msg, resource string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><Resource>%s</Resource><RequestId>%s</RequestId></Error>`,
+		esc(code), esc(msg), esc(resource), requestID())
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// subresources that make a PUT/POST/DELETE on a key something other than an object write.
+var subresources = []string{"tagging", "acl", "retention", "legal-hold", "uploads", "partNumber", "restore", "select", "torrent", "attributes"}
+
+// Middleware is the gateway interceptor for the "s3" signing name (path-style requests, which is
+// what the SDK sends to http://127.0.0.1:port).
+func (n *Notifier) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		q := r.URL.Query()
+		if bucket == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := q["notification"]; ok && key == "" {
+			n.serveNotification(w, r, next, bucket)
+			return
+		}
+		event := ""
+		switch {
+		case key == "":
+			if _, ok := q["delete"]; ok && r.Method == http.MethodPost {
+				n.deleteObjects(w, r, next, bucket)
+				return
+			}
+		case hasAny(q, subresources):
+		case r.Method == http.MethodPut && q.Get("uploadId") == "":
+			event = "ObjectCreated:Put"
+			if r.Header.Get("X-Amz-Copy-Source") != "" {
+				event = "ObjectCreated:Copy"
+			}
+		case r.Method == http.MethodPost && q.Get("uploadId") != "":
+			event = "ObjectCreated:CompleteMultipartUpload"
+		case r.Method == http.MethodDelete && q.Get("uploadId") == "":
+			event = "ObjectRemoved:Delete"
+		}
+		n.mu.RLock()
+		_, configured := n.configs[bucket]
+		n.mu.RUnlock()
+		if event == "" || !configured {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if rec.status/100 != 2 {
+			return
+		}
+		obj := Object{Key: key, VersionID: w.Header().Get("X-Amz-Version-Id")}
+		if strings.HasPrefix(event, "ObjectCreated:") {
+			var ok bool
+			if obj, ok = n.head(r, next, bucket, key); !ok {
+				n.opts.Logger.Warn("s3 event: object vanished before its notification", "bucket", bucket, "key", key)
+				return
+			}
+		}
+		n.Notify(bucket, event, obj, sourceIP(r), w.Header().Get("X-Amz-Request-Id"))
+	})
+}
+
+func hasAny(q url.Values, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := q[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// head asks the emulator for the object's size, ETag and version, as the event reports them.
+func (n *Notifier) head(r *http.Request, next http.Handler, bucket, key string) (Object, bool) {
+	req := httptest.NewRequestWithContext(r.Context(), http.MethodHead, (&url.URL{Path: "/" + bucket + "/" + key}).EscapedPath(), nil)
+	req.Host = r.Host
+	req.Header.Set("Authorization", r.Header.Get("Authorization"))
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return Object{}, false
+	}
+	size, _ := strconv.ParseInt(rec.Header().Get("Content-Length"), 10, 64)
+	return Object{Key: key, Size: size, ETag: strings.Trim(rec.Header().Get("ETag"), `"`), VersionID: rec.Header().Get("X-Amz-Version-Id")}, true
+}
+
+func (n *Notifier) bucketExists(r *http.Request, next http.Handler, bucket string) bool {
+	req := httptest.NewRequestWithContext(r.Context(), http.MethodHead, (&url.URL{Path: "/" + bucket}).EscapedPath(), nil)
+	req.Host = r.Host
+	req.Header.Set("Authorization", r.Header.Get("Authorization"))
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, req)
+	return rec.Code == http.StatusOK
+}
+
+func (n *Notifier) serveNotification(w http.ResponseWriter, r *http.Request, next http.Handler, bucket string) {
+	if !n.bucketExists(r, next, bucket) {
+		writeS3Error(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist", "/"+bucket)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		cfg, _ := n.Configuration(bucket)
+		out := xmlConfig{Xmlns: "http://s3.amazonaws.com/doc/2006-03-01/"}
+		for _, q := range cfg.QueueConfigurations {
+			out.Queues = append(out.Queues, xmlDest{ID: q.ID, Queue: q.QueueArn, Events: q.Events, Filter: xmlFilterOf(q.Filter)})
+		}
+		for _, t := range cfg.TopicConfigurations {
+			out.Topics = append(out.Topics, xmlDest{ID: t.ID, Topic: t.TopicArn, Events: t.Events, Filter: xmlFilterOf(t.Filter)})
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = io.WriteString(w, xml.Header)
+		_ = xml.NewEncoder(w).Encode(out)
+	case http.MethodPut:
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			writeS3Error(w, http.StatusBadRequest, "IncompleteBody", err.Error(), "/"+bucket)
+			return
+		}
+		var in xmlConfig
+		if err := xml.NewDecoder(bytes.NewReader(body)).Decode(&in); err != nil {
+			writeS3Error(w, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error(), "/"+bucket)
+			return
+		}
+		if len(in.Lambdas) > 0 {
+			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", "Lambda destinations (CloudFunctionConfiguration) are not supported by the local cloud; use SQS or SNS", "/"+bucket)
+			return
+		}
+		var cfg Configuration
+		for i, q := range in.Queues {
+			id := q.ID
+			if id == "" {
+				id = fmt.Sprintf("queue-%d", i+1)
+			}
+			cfg.QueueConfigurations = append(cfg.QueueConfigurations, QueueConfiguration{ID: id, QueueArn: q.Queue, Events: q.Events, Filter: filterOf(q.Filter)})
+		}
+		for i, t := range in.Topics {
+			id := t.ID
+			if id == "" {
+				id = fmt.Sprintf("topic-%d", i+1)
+			}
+			cfg.TopicConfigurations = append(cfg.TopicConfigurations, TopicConfiguration{ID: id, TopicArn: t.Topic, Events: t.Events, Filter: filterOf(t.Filter)})
+		}
+		if err := n.SetConfiguration(r.Context(), bucket, cfg); err != nil {
+			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", err.Error(), "/"+bucket)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	default:
+		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.", "/"+bucket)
+	}
+}
+
+// deleteObjects passes DeleteObjects through and notifies ObjectRemoved:Delete for each key the
+// response lists as deleted.
+func (n *Notifier) deleteObjects(w http.ResponseWriter, r *http.Request, next http.Handler, bucket string) {
+	n.mu.RLock()
+	_, configured := n.configs[bucket]
+	n.mu.RUnlock()
+	if !configured {
+		next.ServeHTTP(w, r)
+		return
+	}
+	crec := httptest.NewRecorder()
+	next.ServeHTTP(crec, r)
+	for k, v := range crec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(crec.Code)
+	body := crec.Body.Bytes()
+	_, _ = w.Write(body)
+	if crec.Code != http.StatusOK {
+		return
+	}
+	var res struct {
+		Deleted []struct {
+			Key       string `xml:"Key"`
+			VersionID string `xml:"VersionId"`
+		} `xml:"Deleted"`
+	}
+	if err := xml.Unmarshal(body, &res); err != nil {
+		return
+	}
+	for _, d := range res.Deleted {
+		n.Notify(bucket, "ObjectRemoved:Delete", Object{Key: d.Key, VersionID: d.VersionID}, sourceIP(r), crec.Header().Get("X-Amz-Request-Id"))
+	}
+}
