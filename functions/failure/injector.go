@@ -94,8 +94,8 @@ type Injector struct {
 type snapshot struct {
 	staleAt    int64       // UnixNano (of Now) after which the config is fetched again
 	stale      atomic.Bool // set by a timer TTL after the fetch: the SDK path's clock-free check
-	sdk        bool  // some fault acts on SDK calls
-	invocation bool  // some fault acts on the invocation
+	sdk        bool        // some fault acts on SDK calls
+	invocation bool        // some fault acts on the invocation
 	expires    time.Time
 	cfg        Config
 	version    int64
