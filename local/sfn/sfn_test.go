@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -20,15 +18,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
 )
 
 // One interpreter child and one endpoint for the whole test binary: Step Functions (this package's
-// Handler) and a small SSM-like service behind one 127.0.0.1 server, like the local cloud's gateway.
+// Handler) and the local Parameter Store behind the local cloud's gateway on 127.0.0.1.
 var (
 	svc      *Service
 	endpoint string
 	client   *sfnapi.Client
-	params   = newParamStore()
+	params   = ssm.New()
 	metrics  = &metricCalls{}
 )
 
@@ -53,10 +54,18 @@ func run(m *testing.M) int {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	mux := &routeByTarget{}
-	srv := httptest.NewServer(mux) // 127.0.0.1
-	defer srv.Close()
-	endpoint = srv.URL
+	// The local cloud's real gateway and Parameter Store; CloudWatch is a recording fake below.
+	gw := gateway.New(gateway.Options{Logger: log})
+	gw.Handle("ssm", params)
+	gctx, gcancel := context.WithCancel(context.Background()) // the gateway serves until run returns
+	defer gcancel()
+	addr, err := gw.Listen(gctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		return 1
+	}
+	defer gw.Close()
+	endpoint = "http://" + addr
 	caller := NewSDKCallerForEndpoint(endpoint)
 
 	svc = New(Options{
@@ -71,7 +80,7 @@ func run(m *testing.M) int {
 			return caller.Call(ctx, service, action, p)
 		},
 	})
-	mux.sfn = svc.Handler()
+	gw.Handle("states", svc.Handler())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := svc.Start(ctx); err != nil {
@@ -98,67 +107,6 @@ func mustTempDir() string {
 		panic(err)
 	}
 	return d
-}
-
-type routeByTarget struct{ sfn http.Handler }
-
-func (r *routeByTarget) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	target := req.Header.Get("X-Amz-Target")
-	switch {
-	case strings.HasPrefix(target, "AWSStepFunctions."):
-		r.sfn.ServeHTTP(w, req)
-	case strings.HasPrefix(target, "AmazonSSM."):
-		params.ServeHTTP(w, req)
-	default:
-		http.Error(w, "no service for "+target, http.StatusNotFound)
-	}
-}
-
-// paramStore speaks the two SSM operations the tests' state machines call (awsJson1.1).
-type paramStore struct {
-	mu     sync.Mutex
-	values map[string]string
-	vers   map[string]int64
-}
-
-func newParamStore() *paramStore {
-	return &paramStore{values: map[string]string{}, vers: map[string]int64{}}
-}
-
-func (p *paramStore) get(name string) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	v, ok := p.values[name]
-	return v, ok
-}
-
-func (p *paramStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Name, Value string }
-	_ = json.NewDecoder(r.Body).Decode(&in)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	switch r.Header.Get("X-Amz-Target") {
-	case "AmazonSSM.PutParameter":
-		p.values[in.Name] = in.Value
-		p.vers[in.Name]++
-		fmt.Fprintf(w, `{"Tier":"Standard","Version":%d}`, p.vers[in.Name])
-	case "AmazonSSM.GetParameter":
-		v, ok := p.values[in.Name]
-		if !ok {
-			w.WriteHeader(400)
-			fmt.Fprintf(w, `{"__type":"ParameterNotFound","message":"Parameter %s not found."}`, in.Name)
-			return
-		}
-		b, _ := json.Marshal(map[string]any{"Parameter": map[string]any{
-			"Name": in.Name, "Value": v, "Type": "String", "Version": p.vers[in.Name],
-			"LastModifiedDate": 1795440099.531, "DataType": "text",
-		}})
-		w.Write(b)
-	default:
-		w.WriteHeader(400)
-		fmt.Fprint(w, `{"__type":"InvalidAction","message":"not here"}`)
-	}
 }
 
 // metricCalls records the GetMetricData Parameters the state machine sent and answers with the
@@ -378,8 +326,8 @@ func TestExecutionRunsTheDefinition(t *testing.T) {
 				t.Fatalf("output %s: %v", aws.ToString(out.Output), err)
 			}
 			name := arn[strings.LastIndex(arn, ":")+1:]
-			if v, ok := params.get("/flow/" + name + "/b"); !ok || !strings.Contains(v, `"index":1`) {
-				t.Errorf("parameter written by Map iteration 1: %q %v", v, ok)
+			if p, err := params.Get("/flow/" + name + "/b"); err != nil || !strings.Contains(p.Value, `"index":1`) {
+				t.Errorf("parameter written by Map iteration 1: %+v %v", p, err)
 			}
 			if len(output.Puts) != 2 || output.Puts[0].Version != 1 {
 				t.Errorf("Map results %+v", output.Puts)
@@ -418,7 +366,7 @@ func TestTaskFailuresAndUnsupportedResources(t *testing.T) {
 			definition: `{"StartAt": "Get", "States": {"Get": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
 				"Parameters": {"Name": "/nope"}, "End": true}}}`,
 			wantError: "Ssm.ParameterNotFoundException",
-			wantCause: "Parameter /nope not found.",
+			wantCause: "/nope",
 		},
 		{
 			name: "an unsupported integration fails even under Catch States.ALL",
@@ -532,8 +480,8 @@ func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("rollback input\n got %v\nwant %v", got, want)
 			}
-			if v, ok := params.get("/rollback/" + string(tt.wantStatus)); !ok || !strings.Contains(v, arn) {
-				t.Errorf("rollback parameter %q %v", v, ok)
+			if p, err := params.Get("/rollback/" + string(tt.wantStatus)); err != nil || !strings.Contains(p.Value, arn) {
+				t.Errorf("rollback parameter %+v %v", p, err)
 			}
 		})
 	}
