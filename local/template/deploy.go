@@ -1,0 +1,402 @@
+package template
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
+)
+
+// StateMachines is the local Step Functions as the deployer needs it (the cloud package adapts
+// local/sfn to it).
+type StateMachines interface {
+	CreateStateMachine(name, arn, definition, roleArn string) error
+	DeleteStateMachine(arn string) error
+	// AddRule installs an EventBridge rule whose targets are state machines.
+	AddRule(rule Rule) error
+	RemoveRule(name string) error
+}
+
+// Rule is an AWS::Events::Rule.
+type Rule struct {
+	Name, Arn    string
+	EventPattern json.RawMessage
+	Enabled      bool
+	Targets      []RuleTarget
+}
+
+// RuleTarget is one of a rule's Targets.
+type RuleTarget struct {
+	ID, Arn, RoleArn string
+	Input            string // Input (a JSON text), when the target sets one
+	InputPath        string
+}
+
+// Options wire a deployment to the local cloud.
+type Options struct {
+	// AWS is the SDK config for the local cloud: region, credentials and BaseEndpoint (the gateway).
+	AWS aws.Config
+	// Lambda runs the functions. Required when the template has functions.
+	Lambda *lambda.Service
+	// ESM runs the event source mappings.
+	ESM *esm.Service
+	// StateMachines runs state machines and rules; nil makes them an error.
+	StateMachines StateMachines
+	// AccountID for ARNs. Default: 000000000000.
+	AccountID string
+	// ScratchDir receives extracted zip assets. Default: a temporary directory.
+	ScratchDir string
+	// Progress receives one line per created resource. Optional.
+	Progress io.Writer
+	// Logger. Default: discard.
+	Logger *slog.Logger
+}
+
+// Deployed is one resource of a deployment.
+type Deployed struct {
+	LogicalID  string `json:"logicalId"`
+	Type       string `json:"type"`
+	PhysicalID string `json:"physicalId"`
+	// Note says why a resource was only recorded.
+	Note string `json:"note,omitempty"`
+}
+
+// Deployment is a deployed stack.
+type Deployment struct {
+	StackName string
+	Outputs   map[string]string
+	Created   []Deployed // in creation order
+	Recorded  []Deployed // resources with no local meaning, not created
+
+	undo []undo
+}
+
+type undo struct {
+	what string
+	fn   func(context.Context) error
+}
+
+// deployer carries one deployment's state.
+type deployer struct {
+	asm  *Assembly
+	opts Options
+	ctx  *Context
+	dep  *Deployment
+
+	s3  *s3.Client
+	sqs *sqs.Client
+	sns *sns.Client
+	ddb *dynamodb.Client
+	ssm *ssm.Client
+	cw  *cloudwatch.Client
+
+	// providers are Lambda functions that only serve CloudFormation custom resources (the CDK's
+	// bucket-notification and auto-delete handlers): recorded, not run.
+	providers map[string]bool
+}
+
+// Deploy creates asm's resources in dependency order. On failure it tears down what it created and
+// returns an error naming the logical id and type.
+func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, error) {
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.ScratchDir == "" {
+		d, err := os.MkdirTemp("", "chaoslab-deploy-")
+		if err != nil {
+			return nil, err
+		}
+		opts.ScratchDir = d
+	}
+	region := opts.AWS.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	d := &deployer{
+		asm:  asm,
+		opts: opts,
+		ctx: &Context{Region: region, AccountID: opts.AccountID, StackName: asm.StackName,
+			Params: map[string]any{}, Refs: map[string]string{}, Attrs: map[string]map[string]string{}},
+		dep: &Deployment{StackName: asm.StackName, Outputs: map[string]string{}},
+		s3:  s3.NewFromConfig(opts.AWS, func(o *s3.Options) { o.UsePathStyle = true }),
+		sqs: sqs.NewFromConfig(opts.AWS),
+		sns: sns.NewFromConfig(opts.AWS),
+		ddb: dynamodb.NewFromConfig(opts.AWS),
+		ssm: ssm.NewFromConfig(opts.AWS),
+		cw:  cloudwatch.NewFromConfig(opts.AWS),
+	}
+	for name, p := range asm.Template.Parameters {
+		d.ctx.Params[name] = p.Default
+	}
+	if err := d.ctx.EvalConditions(asm.Template.Conditions); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", asm.StackName, err)
+	}
+	d.providers = customResourceProviders(asm.Template)
+	order, err := Order(asm.Template)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", asm.StackName, err)
+	}
+	if err := d.checkTypes(order); err != nil {
+		return nil, err
+	}
+	for _, id := range order {
+		res := asm.Template.Resources[id]
+		if res.Condition != "" && !d.ctx.Conditions[res.Condition] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			d.dep.Teardown(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		if err := d.create(ctx, id, res); err != nil {
+			d.dep.Teardown(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("stack %s: resource %s (%s): %w", asm.StackName, id, res.Type, err)
+		}
+	}
+	for name, o := range asm.Template.Outputs {
+		if o.Condition != "" && !d.ctx.Conditions[o.Condition] {
+			continue
+		}
+		v, err := d.ctx.Resolve(o.Value)
+		if err == nil {
+			var s string
+			s, err = scalar(v, "Value")
+			d.dep.Outputs[name] = s
+		}
+		if err != nil {
+			d.dep.Teardown(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("stack %s: output %s: %w", asm.StackName, name, err)
+		}
+	}
+	return d.dep, nil
+}
+
+// recordOnly are resource types with no local meaning: IAM (the local cloud does not authorize),
+// resource policies, log groups (logs are files), the CDK's metadata and auto-delete custom resource.
+var recordOnly = map[string]string{
+	"AWS::IAM::Role":              "IAM is not enforced locally",
+	"AWS::IAM::Policy":            "IAM is not enforced locally",
+	"AWS::IAM::ManagedPolicy":     "IAM is not enforced locally",
+	"AWS::SQS::QueuePolicy":       "resource policies are not enforced locally",
+	"AWS::SNS::TopicPolicy":       "resource policies are not enforced locally",
+	"AWS::S3::BucketPolicy":       "resource policies are not enforced locally",
+	"AWS::Lambda::Permission":     "resource policies are not enforced locally",
+	"AWS::Logs::LogGroup":         "function logs are files in the run directory",
+	"AWS::CDK::Metadata":          "CDK metadata",
+	"Custom::S3AutoDeleteObjects": "teardown deletes the bucket's objects itself",
+}
+
+// checkTypes fails on any resource type that would change behaviour and is not handled, before
+// anything is created.
+func (d *deployer) checkTypes(order []string) error {
+	var errs []error
+	for _, id := range order {
+		t := d.asm.Template.Resources[id].Type
+		if _, ok := recordOnly[t]; ok || creators[t] != nil || d.providers[id] {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("resource %s: type %s is not supported by the local cloud", id, t))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("stack %s: %w", d.asm.StackName, err)
+	}
+	return nil
+}
+
+// customResourceProviders finds Lambda functions that are referenced only as custom resources'
+// ServiceToken and are not OS-only runtimes: the CDK's own handlers, whose job the deployer does.
+func customResourceProviders(t *Template) map[string]bool {
+	tokens := map[string]bool{}
+	other := map[string]bool{}
+	for _, r := range t.Resources {
+		if strings.HasPrefix(r.Type, "Custom::") || r.Type == "AWS::CloudFormation::CustomResource" {
+			refs := map[string]bool{}
+			references(r.Properties["ServiceToken"], refs)
+			for id := range refs {
+				tokens[id] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for id := range tokens {
+		r, ok := t.Resources[id]
+		if !ok || r.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		if rt, _ := r.Properties["Runtime"].(string); strings.HasPrefix(rt, "provided") {
+			continue
+		}
+		if !other[id] {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+func (d *deployer) record(id string, res Resource, physical, note string, attrs map[string]string) {
+	d.ctx.Refs[id] = physical
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	d.ctx.Attrs[id] = attrs
+	d.dep.Recorded = append(d.dep.Recorded, Deployed{LogicalID: id, Type: res.Type, PhysicalID: physical, Note: note})
+}
+
+func (d *deployer) created(id, typ, physical string, attrs map[string]string, teardown func(context.Context) error) {
+	d.ctx.Refs[id] = physical
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	d.ctx.Attrs[id] = attrs
+	d.dep.Created = append(d.dep.Created, Deployed{LogicalID: id, Type: typ, PhysicalID: physical})
+	if teardown != nil {
+		d.dep.undo = append(d.dep.undo, undo{what: id + " (" + typ + ")", fn: teardown})
+	}
+	fmt.Fprintf(d.opts.Progress, "  created %-48s %s\n", id, typ)
+}
+
+func (d *deployer) create(ctx context.Context, id string, res Resource) error {
+	resolved, err := d.ctx.Resolve(res.Properties)
+	if err != nil {
+		return err
+	}
+	props, _ := resolved.(map[string]any)
+	if props == nil {
+		props = map[string]any{}
+	}
+	if d.providers[id] {
+		name := physicalName(d.asm.StackName, id, 64, false)
+		d.record(id, res, name, "CDK custom resource provider: the deployer does its job",
+			map[string]string{"Arn": d.arn("lambda", "function:"+name)})
+		return nil
+	}
+	if note, ok := recordOnly[res.Type]; ok {
+		physical, attrs := d.recordedIdentity(id, res.Type, props)
+		d.record(id, res, physical, note, attrs)
+		return nil
+	}
+	return creators[res.Type](ctx, d, id, props, res)
+}
+
+// recordedIdentity gives a recorded resource the Ref and attributes other resources may use.
+func (d *deployer) recordedIdentity(id, typ string, props map[string]any) (string, map[string]string) {
+	switch typ {
+	case "AWS::IAM::Role":
+		name := str(props, "RoleName")
+		if name == "" {
+			name = physicalName(d.asm.StackName, id, 64, false)
+		}
+		return name, map[string]string{"Arn": "arn:aws:iam::" + d.opts.AccountID + ":role/" + name, "RoleId": "AROA" + strings.ToUpper(hashSuffix(name, 17))}
+	case "AWS::IAM::ManagedPolicy":
+		name := physicalName(d.asm.StackName, id, 128, false)
+		arn := "arn:aws:iam::" + d.opts.AccountID + ":policy/" + name
+		return arn, map[string]string{"PolicyArn": arn}
+	case "AWS::Logs::LogGroup":
+		name := str(props, "LogGroupName")
+		if name == "" {
+			name = physicalName(d.asm.StackName, id, 512, false)
+		}
+		return name, map[string]string{"Arn": d.arn("logs", "log-group:"+name+":*")}
+	}
+	return physicalName(d.asm.StackName, id, 128, false), nil
+}
+
+func (d *deployer) arn(service, resource string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, d.ctx.Region, d.opts.AccountID, resource)
+}
+
+// Teardown deletes what the deployment created, newest first, and reports every failure.
+func (dep *Deployment) Teardown(ctx context.Context) error {
+	var errs []error
+	for i := len(dep.undo) - 1; i >= 0; i-- {
+		u := dep.undo[i]
+		uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := u.fn(uctx); err != nil {
+			errs = append(errs, fmt.Errorf("delete %s: %w", u.what, err))
+		}
+		cancel()
+	}
+	dep.undo = nil
+	return errors.Join(errs...)
+}
+
+// WriteOutputs writes the outputs in `cdk deploy --outputs-file` format: {"<stack>": {...}}.
+func (dep *Deployment) WriteOutputs(path string) error {
+	b, err := json.MarshalIndent(map[string]map[string]string{dep.StackName: dep.Outputs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Report is a human-readable summary: what was created, and what was only recorded and why.
+func (dep *Deployment) Report() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stack %s: %d resources created, %d recorded without a local counterpart\n", dep.StackName, len(dep.Created), len(dep.Recorded))
+	rec := append([]Deployed(nil), dep.Recorded...)
+	sort.Slice(rec, func(i, j int) bool { return rec[i].Type+rec[i].LogicalID < rec[j].Type+rec[j].LogicalID })
+	for _, r := range rec {
+		fmt.Fprintf(&b, "  recorded %-48s %-28s %s\n", r.LogicalID, r.Type, r.Note)
+	}
+	return b.String()
+}
+
+// physicalName names a resource as CloudFormation does when the template gives no name:
+// <stack>-<logicalId>-<suffix>, truncated to maxLen. The suffix is a hash of stack and logical id
+// instead of random, so a redeploy gets the same names.
+func physicalName(stack, logical string, maxLen int, lower bool) string {
+	suffix := strings.ToUpper(hashSuffix(stack+"/"+logical, 12))
+	room := maxLen - len(suffix) - 2
+	s, l := stack, logical
+	for len(s)+len(l) > room && (len(s) > 0 || len(l) > 0) {
+		if len(l) >= len(s) && len(l) > 0 {
+			l = l[:len(l)-1]
+		} else {
+			s = s[:len(s)-1]
+		}
+	}
+	name := s + "-" + l + "-" + suffix
+	if lower {
+		name = strings.ToLower(name)
+	}
+	return name
+}
+
+func hashSuffix(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:n]
+}
+
+// str returns a string property ("" when absent).
+func str(props map[string]any, key string) string {
+	s, _ := scalar(props[key], key)
+	if props[key] == nil {
+		return ""
+	}
+	return s
+}

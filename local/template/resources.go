@@ -1,0 +1,551 @@
+package template
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
+)
+
+type creator func(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error
+
+// creators are the resource types the local cloud creates.
+var creators map[string]creator
+
+func init() {
+	creators = map[string]creator{
+		"AWS::S3::Bucket":                  createBucket,
+		"AWS::SQS::Queue":                  createQueue,
+		"AWS::SNS::Topic":                  createTopic,
+		"AWS::SNS::Subscription":           createSubscription,
+		"AWS::DynamoDB::Table":             createTable,
+		"AWS::SSM::Parameter":              createParameter,
+		"AWS::Lambda::Function":            createFunction,
+		"AWS::Lambda::EventSourceMapping":  createMapping,
+		"Custom::S3BucketNotifications":    createBucketNotifications,
+		"AWS::CloudWatch::Dashboard":       createDashboard,
+		"AWS::StepFunctions::StateMachine": createStateMachine,
+		"AWS::Events::Rule":                createRule,
+	}
+}
+
+// convert round-trips v through JSON into out: CloudFormation's property shapes match the API's for
+// key schemas, filters and the like.
+func convert(v any, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+func intProp(props map[string]any, key string) (int, bool, error) {
+	v, ok := props[key]
+	if !ok || v == nil {
+		return 0, false, nil
+	}
+	s, err := scalar(v, key)
+	if err != nil {
+		return 0, false, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s: %q is not an integer", key, s)
+	}
+	return n, true, nil
+}
+
+func createBucket(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "BucketName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 63, true)
+	}
+	if _, err := d.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		return fmt.Errorf("CreateBucket %s: %w", name, err)
+	}
+	attrs := map[string]string{
+		"Arn":                 "arn:aws:s3:::" + name,
+		"DomainName":          name + ".s3.amazonaws.com",
+		"RegionalDomainName":  name + ".s3." + d.ctx.Region + ".amazonaws.com",
+		"DualStackDomainName": name + ".s3.dualstack." + d.ctx.Region + ".amazonaws.com",
+		"WebsiteURL":          "http://" + name + ".s3-website-" + d.ctx.Region + ".amazonaws.com",
+	}
+	d.created(id, "AWS::S3::Bucket", name, attrs, func(ctx context.Context) error { return emptyAndDeleteBucket(ctx, d.s3, name) })
+	if nc, ok := props["NotificationConfiguration"]; ok {
+		return putNotifications(ctx, d, name, nc)
+	}
+	return nil
+}
+
+func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, name string) error {
+	for {
+		out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+		if err != nil {
+			return err
+		}
+		if len(out.Contents) == 0 {
+			break
+		}
+		for _, o := range out.Contents {
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	return err
+}
+
+// queueAttributes are the AWS::SQS::Queue properties that are queue attributes.
+var queueAttributes = []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
+	"ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication",
+	"DeduplicationScope", "FifoThroughputLimit"}
+
+func createQueue(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "QueueName")
+	fifo := str(props, "FifoQueue") == "true"
+	if name == "" {
+		if fifo {
+			name = physicalName(d.asm.StackName, id, 75, false) + ".fifo"
+		} else {
+			name = physicalName(d.asm.StackName, id, 80, false)
+		}
+	}
+	attrs := map[string]string{}
+	for _, k := range queueAttributes {
+		v, ok := props[k]
+		if !ok || v == nil {
+			continue
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			// CloudFormation accepts the redrive policy as an object; the API wants JSON text.
+			b, _ := json.Marshal(x)
+			attrs[k] = string(b)
+		default:
+			s, err := scalar(x, k)
+			if err != nil {
+				return err
+			}
+			attrs[k] = s
+		}
+	}
+	out, err := d.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		return fmt.Errorf("CreateQueue %s: %w", name, err)
+	}
+	url := aws.ToString(out.QueueUrl)
+	arn := d.arn("sqs", name)
+	d.created(id, "AWS::SQS::Queue", url, map[string]string{"Arn": arn, "QueueName": name, "QueueUrl": url},
+		func(ctx context.Context) error {
+			_, err := d.sqs.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
+			return err
+		})
+	return nil
+}
+
+func createTopic(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "TopicName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 256, false)
+	}
+	out, err := d.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("CreateTopic %s: %w", name, err)
+	}
+	arn := aws.ToString(out.TopicArn)
+	d.created(id, "AWS::SNS::Topic", arn, map[string]string{"TopicArn": arn, "TopicName": name},
+		func(ctx context.Context) error {
+			_, err := d.sns.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: aws.String(arn)})
+			return err
+		})
+	if subs, ok := props["Subscription"].([]any); ok {
+		for i, s := range subs {
+			m, _ := s.(map[string]any)
+			m["TopicArn"] = arn
+			if err := createSubscription(ctx, d, fmt.Sprintf("%s.Subscription[%d]", id, i), m, res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// subscriptionAttributes are the AWS::SNS::Subscription properties that are subscription attributes.
+var subscriptionAttributes = []string{"RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"}
+
+func createSubscription(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	attrs := map[string]string{}
+	for _, k := range subscriptionAttributes {
+		v, ok := props[k]
+		if !ok || v == nil {
+			continue
+		}
+		if m, isMap := v.(map[string]any); isMap {
+			b, _ := json.Marshal(m)
+			attrs[k] = string(b)
+			continue
+		}
+		s, err := scalar(v, k)
+		if err != nil {
+			return err
+		}
+		attrs[k] = s
+	}
+	in := &sns.SubscribeInput{
+		TopicArn: aws.String(str(props, "TopicArn")), Protocol: aws.String(str(props, "Protocol")),
+		Endpoint: aws.String(str(props, "Endpoint")), ReturnSubscriptionArn: true,
+	}
+	if len(attrs) > 0 {
+		in.Attributes = attrs
+	}
+	out, err := d.sns.Subscribe(ctx, in)
+	if err != nil {
+		return fmt.Errorf("Subscribe %s to %s: %w", aws.ToString(in.Endpoint), aws.ToString(in.TopicArn), err)
+	}
+	arn := aws.ToString(out.SubscriptionArn)
+	d.created(id, "AWS::SNS::Subscription", arn, map[string]string{"Arn": arn}, func(ctx context.Context) error {
+		_, err := d.sns.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: aws.String(arn)})
+		return err
+	})
+	return nil
+}
+
+func createTable(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "TableName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 255, false)
+	}
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name)}
+	if err := convert(props["KeySchema"], &in.KeySchema); err != nil {
+		return fmt.Errorf("KeySchema: %w", err)
+	}
+	if err := convert(props["AttributeDefinitions"], &in.AttributeDefinitions); err != nil {
+		return fmt.Errorf("AttributeDefinitions: %w", err)
+	}
+	if v, ok := props["GlobalSecondaryIndexes"]; ok {
+		if err := convert(v, &in.GlobalSecondaryIndexes); err != nil {
+			return fmt.Errorf("GlobalSecondaryIndexes: %w", err)
+		}
+	}
+	if v, ok := props["LocalSecondaryIndexes"]; ok {
+		if err := convert(v, &in.LocalSecondaryIndexes); err != nil {
+			return fmt.Errorf("LocalSecondaryIndexes: %w", err)
+		}
+	}
+	billing := str(props, "BillingMode")
+	if billing == "PAY_PER_REQUEST" {
+		in.BillingMode = ddbtypes.BillingModePayPerRequest
+	} else {
+		in.BillingMode = ddbtypes.BillingModeProvisioned
+		in.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
+		if v, ok := props["ProvisionedThroughput"]; ok {
+			var pt struct{ ReadCapacityUnits, WriteCapacityUnits json.Number }
+			if err := convert(v, &pt); err != nil {
+				return fmt.Errorf("ProvisionedThroughput: %w", err)
+			}
+			r, _ := pt.ReadCapacityUnits.Int64()
+			w, _ := pt.WriteCapacityUnits.Int64()
+			in.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(r), WriteCapacityUnits: aws.Int64(w)}
+		}
+	}
+	if _, err := d.ddb.CreateTable(ctx, in); err != nil {
+		return fmt.Errorf("CreateTable %s: %w", name, err)
+	}
+	if ttl, ok := props["TimeToLiveSpecification"].(map[string]any); ok && str(ttl, "Enabled") == "true" {
+		if _, err := d.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
+			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{AttributeName: aws.String(str(ttl, "AttributeName")), Enabled: aws.Bool(true)}}); err != nil {
+			return fmt.Errorf("UpdateTimeToLive %s: %w", name, err)
+		}
+	}
+	arn := d.arn("dynamodb", "table/"+name)
+	d.created(id, "AWS::DynamoDB::Table", name, map[string]string{"Arn": arn, "StreamArn": arn + "/stream/local"},
+		func(ctx context.Context) error {
+			_, err := d.ddb.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+			return err
+		})
+	return nil
+}
+
+func createParameter(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "Name")
+	if name == "" {
+		name = "CFN-" + physicalName(d.asm.StackName, id, 1000, false)
+	}
+	typ := str(props, "Type")
+	if typ == "" {
+		typ = "String"
+	}
+	in := &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(str(props, "Value")), Type: ssmtypes.ParameterType(typ)}
+	if desc := str(props, "Description"); desc != "" {
+		in.Description = aws.String(desc)
+	}
+	if _, err := d.ssm.PutParameter(ctx, in); err != nil {
+		return fmt.Errorf("PutParameter %s: %w", name, err)
+	}
+	d.created(id, "AWS::SSM::Parameter", name, map[string]string{"Type": typ, "Value": str(props, "Value")},
+		func(ctx context.Context) error {
+			_, err := d.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)})
+			return err
+		})
+	return nil
+}
+
+func createFunction(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	if d.opts.Lambda == nil {
+		return fmt.Errorf("no local Lambda service")
+	}
+	if l, ok := props["Layers"].([]any); ok && len(l) > 0 {
+		return fmt.Errorf("Layers: not supported locally")
+	}
+	name := str(props, "FunctionName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 64, false)
+	}
+	code, _ := props["Code"].(map[string]any)
+	if _, inline := code["ZipFile"]; inline {
+		return fmt.Errorf("Code.ZipFile: inline code cannot run locally (only OS-only runtimes with a bootstrap asset)")
+	}
+	dir, err := d.asm.CodeDir(id, res, str(code, "S3Key"), d.opts.ScratchDir)
+	if err != nil {
+		return err
+	}
+	f := lambda.Function{Name: name, Runtime: str(props, "Runtime"), Handler: str(props, "Handler"), CodeDir: dir,
+		Environment: map[string]string{}}
+	if a, ok := props["Architectures"].([]any); ok && len(a) > 0 {
+		f.Architecture, _ = a[0].(string)
+	}
+	if n, ok, err := intProp(props, "MemorySize"); err != nil {
+		return err
+	} else if ok {
+		f.MemoryMB = n
+	}
+	if n, ok, err := intProp(props, "Timeout"); err != nil {
+		return err
+	} else if ok {
+		f.Timeout = time.Duration(n) * time.Second
+	}
+	if n, ok, err := intProp(props, "ReservedConcurrentExecutions"); err != nil {
+		return err
+	} else if ok {
+		if n == 0 {
+			return fmt.Errorf("ReservedConcurrentExecutions 0: the function could never run")
+		}
+		f.ReservedConcurrency = n
+	}
+	if env, ok := props["Environment"].(map[string]any); ok {
+		vars, _ := env["Variables"].(map[string]any)
+		for k, v := range vars {
+			s, err := scalar(v, "Environment.Variables."+k)
+			if err != nil {
+				return err
+			}
+			f.Environment[k] = s
+		}
+	}
+	arn, err := d.opts.Lambda.CreateFunction(f)
+	if err != nil {
+		return err
+	}
+	d.created(id, "AWS::Lambda::Function", name, map[string]string{"Arn": arn}, func(ctx context.Context) error {
+		return d.opts.Lambda.DeleteFunction(name)
+	})
+	return nil
+}
+
+func createMapping(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	if d.opts.ESM == nil {
+		return fmt.Errorf("no local event source mapping service")
+	}
+	src := str(props, "EventSourceArn")
+	if !strings.HasPrefix(src, "arn:aws:sqs:") {
+		return fmt.Errorf("EventSourceArn %q: only SQS sources run locally", src)
+	}
+	queueName := src[strings.LastIndex(src, ":")+1:]
+	q, err := d.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(queueName)})
+	if err != nil {
+		return fmt.Errorf("EventSourceArn %s: %w", src, err)
+	}
+	fn := str(props, "FunctionName")
+	if i := strings.Index(fn, "function:"); i >= 0 {
+		fn = strings.SplitN(fn[i+len("function:"):], ":", 2)[0]
+	}
+	m := esm.Mapping{QueueURL: aws.ToString(q.QueueUrl), QueueARN: src, FunctionName: fn}
+	if n, ok, err := intProp(props, "BatchSize"); err != nil {
+		return err
+	} else if ok {
+		m.BatchSize = n
+	}
+	if n, ok, err := intProp(props, "MaximumBatchingWindowInSeconds"); err != nil {
+		return err
+	} else if ok {
+		m.BatchingWindow = time.Duration(n) * time.Second
+	}
+	if sc, ok := props["ScalingConfig"].(map[string]any); ok {
+		if n, ok, err := intProp(sc, "MaximumConcurrency"); err != nil {
+			return err
+		} else if ok {
+			m.MaximumConcurrency = n
+		}
+	}
+	if types, ok := props["FunctionResponseTypes"].([]any); ok {
+		for _, t := range types {
+			if t == "ReportBatchItemFailures" {
+				m.ReportBatchItemFailures = true
+			}
+		}
+	}
+	if str(props, "Enabled") == "false" {
+		d.record(id, res, "disabled", "Enabled is false: no poller runs", nil)
+		return nil
+	}
+	uuid, err := d.opts.ESM.Create(m)
+	if err != nil {
+		return err
+	}
+	d.created(id, "AWS::Lambda::EventSourceMapping", uuid, map[string]string{"Id": uuid}, func(ctx context.Context) error {
+		return d.opts.ESM.Delete(uuid)
+	})
+	return nil
+}
+
+// createBucketNotifications does what the CDK's BucketNotificationsHandler does in AWS:
+// PutBucketNotificationConfiguration with the resource's NotificationConfiguration.
+func createBucketNotifications(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	bucket := str(props, "BucketName")
+	if err := putNotifications(ctx, d, bucket, props["NotificationConfiguration"]); err != nil {
+		return err
+	}
+	d.created(id, "Custom::S3BucketNotifications", bucket+"-notifications", nil, func(ctx context.Context) error {
+		_, err := d.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+			Bucket: aws.String(bucket), NotificationConfiguration: &s3types.NotificationConfiguration{}})
+		return err
+	})
+	return nil
+}
+
+func putNotifications(ctx context.Context, d *deployer, bucket string, cfg any) error {
+	var nc s3types.NotificationConfiguration
+	if err := convert(cfg, &nc); err != nil {
+		return fmt.Errorf("NotificationConfiguration: %w", err)
+	}
+	if len(nc.LambdaFunctionConfigurations) > 0 {
+		return fmt.Errorf("NotificationConfiguration.LambdaFunctionConfigurations: S3 → Lambda notifications are not supported locally")
+	}
+	if _, err := d.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
+		Bucket: aws.String(bucket), NotificationConfiguration: &nc, SkipDestinationValidation: aws.Bool(false),
+	}); err != nil {
+		return fmt.Errorf("PutBucketNotificationConfiguration %s: %w", bucket, err)
+	}
+	return nil
+}
+
+func createDashboard(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	name := str(props, "DashboardName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 255, false)
+	}
+	body := str(props, "DashboardBody")
+	if _, err := d.cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(name), DashboardBody: aws.String(body)}); err != nil {
+		return fmt.Errorf("PutDashboard %s: %w", name, err)
+	}
+	d.created(id, "AWS::CloudWatch::Dashboard", name, nil, func(ctx context.Context) error {
+		_, err := d.cw.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{name}})
+		return err
+	})
+	return nil
+}
+
+func createStateMachine(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	if d.opts.StateMachines == nil {
+		return fmt.Errorf("no local Step Functions")
+	}
+	name := str(props, "StateMachineName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 80, false)
+	}
+	def := str(props, "DefinitionString")
+	if obj, ok := props["Definition"]; ok && def == "" {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return fmt.Errorf("Definition: %w", err)
+		}
+		def = string(b)
+	}
+	if subs, ok := props["DefinitionSubstitutions"].(map[string]any); ok {
+		for k, v := range subs {
+			s, err := scalar(v, "DefinitionSubstitutions."+k)
+			if err != nil {
+				return err
+			}
+			def = strings.ReplaceAll(def, "${"+k+"}", s)
+		}
+	}
+	if def == "" {
+		return fmt.Errorf("DefinitionString: empty")
+	}
+	arn := d.arn("states", "stateMachine:"+name)
+	if err := d.opts.StateMachines.CreateStateMachine(name, arn, def, str(props, "RoleArn")); err != nil {
+		return err
+	}
+	d.created(id, "AWS::StepFunctions::StateMachine", arn, map[string]string{"Arn": arn, "Name": name},
+		func(ctx context.Context) error { return d.opts.StateMachines.DeleteStateMachine(arn) })
+	return nil
+}
+
+func createRule(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	if d.opts.StateMachines == nil {
+		return fmt.Errorf("no local Step Functions for the rule's targets")
+	}
+	name := str(props, "Name")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 64, false)
+	}
+	if bus := str(props, "EventBusName"); bus != "" && bus != "default" {
+		return fmt.Errorf("EventBusName %q: only the default bus exists locally", bus)
+	}
+	if str(props, "ScheduleExpression") != "" {
+		return fmt.Errorf("ScheduleExpression: scheduled rules are not supported locally")
+	}
+	pattern, err := json.Marshal(props["EventPattern"])
+	if err != nil {
+		return fmt.Errorf("EventPattern: %w", err)
+	}
+	rule := Rule{Name: name, Arn: "arn:aws:events:" + d.ctx.Region + ":" + d.opts.AccountID + ":rule/" + name,
+		EventPattern: pattern, Enabled: str(props, "State") != "DISABLED"}
+	targets, _ := props["Targets"].([]any)
+	for i, t := range targets {
+		tm, _ := t.(map[string]any)
+		rt := RuleTarget{ID: str(tm, "Id"), Arn: str(tm, "Arn"), RoleArn: str(tm, "RoleArn"), Input: str(tm, "Input"), InputPath: str(tm, "InputPath")}
+		if !strings.HasPrefix(rt.Arn, "arn:aws:states:") {
+			return fmt.Errorf("Targets[%d].Arn %q: only state machine targets run locally", i, rt.Arn)
+		}
+		if _, ok := tm["InputTransformer"]; ok {
+			return fmt.Errorf("Targets[%d].InputTransformer: not supported locally", i)
+		}
+		rule.Targets = append(rule.Targets, rt)
+	}
+	if err := d.opts.StateMachines.AddRule(rule); err != nil {
+		return err
+	}
+	d.created(id, "AWS::Events::Rule", name, map[string]string{"Arn": rule.Arn}, func(ctx context.Context) error {
+		return d.opts.StateMachines.RemoveRule(name)
+	})
+	return nil
+}
