@@ -38,6 +38,7 @@ import (
 // TopicAPI is what the service asks the emulator about topics (an *sns.Client pointed at the
 // emulator directly, not at the gateway).
 type TopicAPI interface {
+	GetTopicAttributes(ctx context.Context, in *sns.GetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)
 	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 	GetSubscriptionAttributes(ctx context.Context, in *sns.GetSubscriptionAttributesInput, optFns ...func(*sns.Options)) (*sns.GetSubscriptionAttributesOutput, error)
 	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
@@ -172,6 +173,10 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 		return c, nil
 	}
 	c = topicSubs{at: time.Now(), fallback: strings.HasSuffix(topicArn, ".fifo")}
+	// The emulator lists no subscriptions for a topic that does not exist; SNS answers NotFound.
+	if _, err := s.opts.Topics.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topicArn)}); err != nil {
+		return c, err
+	}
 	var token *string
 	for {
 		out, err := s.opts.Topics.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicArn), NextToken: token})

@@ -1,0 +1,191 @@
+package sns_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
+)
+
+var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
+
+func TestPublishDeliversWithWitness(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fq.Stop()
+	g := gateway.New(gateway.Options{})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	endpoint := aws.String("http://" + addr)
+	sqsc := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})
+	snsc := awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})
+	metrics := cloudwatch.NewStore()
+	svc := sns.New(sns.Options{
+		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds}),
+		Queues:  sqsc,
+		Metrics: metrics,
+	})
+	g.Proxy("sns", fq.Endpoint(), nil)
+	g.Proxy("sqs", fq.Endpoint(), nil)
+	g.Use("sns", svc.Middleware)
+	sqsm := cloudwatch.NewSQSMetrics(metrics, cloudwatch.SQSMetricsOptions{})
+	g.Use("sqs", sqsm.Middleware)
+
+	topic, err := snsc.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("t")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkq := func(name string, raw bool) string {
+		q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs := map[string]string{}
+		if raw {
+			attrs["RawMessageDelivery"] = "true"
+		}
+		if _, err := snsc.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:" + name), Attributes: attrs}); err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(q.QueueUrl)
+	}
+	envQ, rawQ := mkq("env", false), mkq("raw", true)
+
+	pub, err := snsc.Publish(ctx, &awssns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("hello"), Subject: aws.String("greeting"),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String("csv")}}})
+	if err != nil || aws.ToString(pub.MessageId) == "" {
+		t.Fatalf("Publish = %+v, %v", pub, err)
+	}
+	batch, err := snsc.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: topic.TopicArn, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+		{Id: aws.String("a"), Message: aws.String("one")}, {Id: aws.String("b"), Message: aws.String("two")}}})
+	if err != nil || len(batch.Successful) != 2 || len(batch.Failed) != 0 {
+		t.Fatalf("PublishBatch = %+v, %v", batch, err)
+	}
+
+	drain := func(q string) []sqstypes.Message {
+		var all []sqstypes.Message
+		for {
+			out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+				MessageAttributeNames: []string{"All"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Messages) == 0 {
+				return all
+			}
+			all = append(all, out.Messages...)
+		}
+	}
+	tests := []struct {
+		name  string
+		queue string
+		check func(t *testing.T, msgs []sqstypes.Message)
+	}{
+		{name: "envelope, each message exactly once", queue: envQ, check: func(t *testing.T, msgs []sqstypes.Message) {
+			if len(msgs) != 3 {
+				t.Fatalf("got %d messages, want 3 (no double delivery by the emulator)", len(msgs))
+			}
+			var env struct {
+				Type, MessageId, TopicArn, Subject, Message, Timestamp, SignatureVersion, UnsubscribeURL string
+				MessageAttributes                                                                        map[string]struct{ Type, Value string }
+			}
+			for _, m := range msgs {
+				if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &env); err != nil {
+					t.Fatal(err)
+				}
+				if env.Message == "hello" {
+					break
+				}
+			}
+			if env.Type != "Notification" || env.MessageId != aws.ToString(pub.MessageId) || env.TopicArn != aws.ToString(topic.TopicArn) ||
+				env.Subject != "greeting" || env.SignatureVersion != "1" || env.UnsubscribeURL == "" || env.MessageAttributes["kind"].Value != "csv" {
+				t.Errorf("envelope = %+v", env)
+			}
+			if _, err := time.Parse(time.RFC3339Nano, env.Timestamp); err != nil {
+				t.Errorf("Timestamp %q: %v", env.Timestamp, err)
+			}
+		}},
+		{name: "raw delivery with attributes", queue: rawQ, check: func(t *testing.T, msgs []sqstypes.Message) {
+			if len(msgs) != 3 {
+				t.Fatalf("got %d messages, want 3", len(msgs))
+			}
+			found := false
+			for _, m := range msgs {
+				if aws.ToString(m.Body) == "hello" {
+					found = aws.ToString(m.MessageAttributes["kind"].StringValue) == "csv"
+				}
+			}
+			if !found {
+				t.Errorf("raw messages = %+v, want body hello with attribute kind=csv", msgs)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, drain(tc.queue)) })
+	}
+
+	_, err = snsc.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:missing"), Message: aws.String("x")})
+	var nf *snstypes.NotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("Publish to a missing topic = %v, want NotFoundException", err)
+	}
+
+	sum := func(ns, name, dim, v string) float64 {
+		res, err := metrics.GetMetricData([]cloudwatch.Query{{ID: "m", ReturnData: true, MetricStat: &cloudwatch.MetricStat{
+			Namespace: ns, Name: name, Dimensions: map[string]string{dim: v}, Period: time.Hour, Stat: "Sum"}}}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+		if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
+			return 0
+		}
+		return res[0].Values[0]
+	}
+	metricTests := []struct {
+		name     string
+		ns, m    string
+		dim, val string
+		want     float64
+	}{
+		{name: "published", ns: "AWS/SNS", m: "NumberOfMessagesPublished", dim: "TopicName", val: "t", want: 3},
+		{name: "delivered", ns: "AWS/SNS", m: "NumberOfNotificationsDelivered", dim: "TopicName", val: "t", want: 6},
+		{name: "failed", ns: "AWS/SNS", m: "NumberOfNotificationsFailed", dim: "TopicName", val: "t", want: 0},
+		{name: "queue sent (deliveries pass the gateway)", ns: "AWS/SQS", m: "NumberOfMessagesSent", dim: "QueueName", val: "env", want: 3},
+		{name: "queue received", ns: "AWS/SQS", m: "NumberOfMessagesReceived", dim: "QueueName", val: "raw", want: 3},
+	}
+	for _, tc := range metricTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sum(tc.ns, tc.m, tc.dim, tc.val); got != tc.want {
+				t.Errorf("%s %s{%s=%s} = %v, want %v", tc.ns, tc.m, tc.dim, tc.val, got, tc.want)
+			}
+		})
+	}
+
+	g.Close()
+	fq.Stop()
+	for _, a := range []string{addr, fq.Addr()} {
+		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still listening", a)
+		}
+	}
+}
