@@ -543,9 +543,21 @@ func (s *Service) finish(arn string, m message, at time.Time) {
 	e.cancel()
 	close(e.done)
 	snap := e.snapshot()
+	closed := s.closed
+	if !closed {
+		s.bg.Add(1)
+	}
 	s.mu.Unlock()
 	s.log.Info("execution ended", "execution_arn", arn, "status", snap.Status, "error", deref(snap.Error))
-	s.notify(snap)
+	if closed {
+		return
+	}
+	// Not on the caller's goroutine: finish runs on the interpreter's stdout reader, and starting a
+	// rule's target writes to the interpreter's stdin; that reader must never wait on the child.
+	go func() {
+		defer s.bg.Done()
+		s.notify(snap)
+	}()
 }
 
 // snapshot is an execution's summary, for the API and for status-change events; call with s.mu held.

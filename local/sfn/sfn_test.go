@@ -649,3 +649,49 @@ func BenchmarkExecution(b *testing.B) {
 		}
 	}
 }
+
+func TestParallelRetryAndSelfDescribe(t *testing.T) {
+	machine := create(t, "parallel", `{"StartAt": "Both", "States": {
+	  "Both": {"Type": "Parallel", "ResultPath": "$.both", "End": true, "Branches": [
+	    {"StartAt": "Flaky", "States": {
+	      "Flaky": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter", "Parameters": {"Name": "/parallel/missing"},
+	        "Retry": [{"ErrorEquals": ["Ssm.ParameterNotFoundException"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+	        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Gave up"}], "End": true},
+	      "Gave up": {"Type": "Pass", "Parameters": {"error.$": "$.error.Error"}, "End": true}}},
+	    {"StartAt": "Self", "States": {
+	      "Self": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+	        "Parameters": {"ExecutionArn.$": "$$.Execution.Id"},
+	        "ResultSelector": {"status.$": "$.Status", "name.$": "$.Name"}, "End": true}}}
+	  ]}}}`)
+	arn := start(t, machine, `{}`)
+	out := wait(t, arn)
+	if out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("%s %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	var got struct {
+		Both []map[string]string
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil || len(got.Both) != 2 {
+		t.Fatalf("output %s: %v", aws.ToString(out.Output), err)
+	}
+	if got.Both[0]["error"] != "Ssm.ParameterNotFoundException" {
+		t.Errorf("branch 0 %v", got.Both[0])
+	}
+	// The execution described itself through the real SDK caller, the gateway and this Handler.
+	if got.Both[1]["status"] != "RUNNING" || !strings.HasSuffix(arn, ":"+got.Both[1]["name"]) {
+		t.Errorf("branch 1 %v", got.Both[1])
+	}
+	seen := eventTypes(history(t, arn, false))
+	scheduled := 0
+	for _, typ := range seen {
+		if typ == "TaskScheduled" {
+			scheduled++
+		}
+	}
+	if scheduled != 3 { // Flaky twice (one retry), Self once
+		t.Errorf("%d TaskScheduled, want 3: %v", scheduled, seen)
+	}
+	if !containsInOrder(seen, []string{"ParallelStateEntered", "ParallelStateStarted", "ParallelStateSucceeded", "ParallelStateExited", "ExecutionSucceeded"}) {
+		t.Errorf("history %v", seen)
+	}
+}
