@@ -20,7 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	smithy "github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -385,4 +389,55 @@ type lateSSM struct{ c *ssm.Client }
 
 func (l *lateSSM) GetParameter(ctx context.Context, in *ssm.GetParameterInput, o ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
 	return l.c.GetParameter(ctx, in, o...)
+}
+
+// Every protocol's error shape decodes to the right code in the real clients.
+func TestSDKErrorShapePerProtocol(t *testing.T) {
+	tests := []struct {
+		name     string
+		call     func(ctx context.Context, cfg aws.Config) error
+		kind     SDKError
+		wantCode string
+	}{
+		{"sqs awsJson1.0 throttling", func(ctx context.Context, cfg aws.Config) error {
+			_, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://127.0.0.1/q"), MessageBody: aws.String("x")})
+			return err
+		}, SDKErrorThrottling, "ThrottlingException"},
+		{"sns awsQuery throttling", func(ctx context.Context, cfg aws.Config) error {
+			_, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:1:t"), Message: aws.String("x")})
+			return err
+		}, SDKErrorThrottling, "Throttling"},
+		{"sns awsQuery internal", func(ctx context.Context, cfg aws.Config) error {
+			_, err := sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:1:t"), Message: aws.String("x")})
+			return err
+		}, SDKErrorInternal, "InternalFailure"},
+		{"cloudwatch rpcv2Cbor throttling", func(ctx context.Context, cfg aws.Config) error {
+			_, err := cloudwatch.NewFromConfig(cfg).PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("n"),
+				MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("m"), Value: aws.Float64(1)}}})
+			return err
+		}, SDKErrorThrottling, "ThrottlingException"},
+		{"ssm awsJson1.1 unavailable", func(ctx context.Context, cfg aws.Config) error {
+			_, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("other")})
+			return err
+		}, SDKErrorUnavailable, "ServiceUnavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, `{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "`+string(tt.kind)+`"}]}`, nil)
+			c := newCloud(t)
+			cfg := r.inj.Instrument(c.awsConfig())
+			cfg.RetryMaxAttempts = 1
+			err := tt.call(context.Background(), cfg)
+			var api smithy.APIError
+			if !errors.As(err, &api) || api.ErrorCode() != tt.wantCode {
+				t.Fatalf("want API error %s, got %T %v", tt.wantCode, err, err)
+			}
+			if !strings.Contains(api.ErrorMessage(), "injected") {
+				t.Errorf("message %q does not say the error was injected", api.ErrorMessage())
+			}
+			if n := c.count(""); n != 0 || len(c.hits) != 0 {
+				t.Errorf("the server was reached: %v", c.hits)
+			}
+		})
+	}
 }
