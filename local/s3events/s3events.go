@@ -144,6 +144,12 @@ func (e *InvalidArgumentError) Error() string { return "InvalidArgument: " + e.M
 // destination, as S3 does; a destination that cannot be reached fails the call and leaves the
 // previous configuration in place.
 func (n *Notifier) SetConfiguration(ctx context.Context, bucket string, cfg Configuration) error {
+	return n.setConfiguration(ctx, bucket, cfg, true)
+}
+
+// setConfiguration sends the test events; with validate false (the request's
+// x-amz-skip-destination-validation), an unreachable destination is logged, not an error.
+func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Configuration, strict bool) error {
 	for i, q := range cfg.QueueConfigurations {
 		if err := validate(q.Events, q.Filter); err != nil {
 			return &InvalidArgumentError{Message: fmt.Sprintf("QueueConfiguration %d (%s): %v", i+1, q.QueueArn, err)}
@@ -169,7 +175,9 @@ func (n *Notifier) SetConfiguration(ctx context.Context, bucket string, cfg Conf
 			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
 		}
 	}
-	if len(unreachable) > 0 {
+	if len(unreachable) > 0 && !strict {
+		n.opts.Logger.Warn("s3 notification destinations not reachable (validation skipped)", "bucket", bucket, "destinations", unreachable)
+	} else if len(unreachable) > 0 {
 		return &InvalidArgumentError{Message: "Unable to validate the following destination configurations: " + strings.Join(unreachable, "; ")}
 	}
 	n.mu.Lock()
@@ -616,7 +624,8 @@ func (n *Notifier) serveNotification(w http.ResponseWriter, r *http.Request, nex
 			}
 			cfg.TopicConfigurations = append(cfg.TopicConfigurations, TopicConfiguration{ID: id, TopicArn: t.Topic, Events: t.Events, Filter: filterOf(t.Filter)})
 		}
-		if err := n.SetConfiguration(r.Context(), bucket, cfg); err != nil {
+		validate := !strings.EqualFold(r.Header.Get("X-Amz-Skip-Destination-Validation"), "true")
+		if err := n.setConfiguration(r.Context(), bucket, cfg, validate); err != nil {
 			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", err.Error(), "/"+bucket)
 			return
 		}

@@ -3,6 +3,7 @@ package s3events_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
@@ -237,6 +239,18 @@ func TestNotificationsToQueueAndTopic(t *testing.T) {
 				t.Errorf("record s3 = %+v, want key %s size %d etag %s", r.S3, tc.wantKey, len(body), etag)
 			}
 		})
+	}
+
+	// A destination that does not exist is refused, as S3 validates destinations.
+	_, err = c.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String("lab"),
+		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
+			QueueArn: aws.String("arn:aws:sqs:us-east-1:000000000000:missing"), Events: []s3types.Event{"s3:ObjectCreated:*"}}}}})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidArgument" {
+		t.Errorf("configuration with a missing queue = %v, want InvalidArgument", err)
+	}
+	if cfg, _ := c.notifier.Configuration("lab"); len(cfg.QueueConfigurations) != 1 || cfg.QueueConfigurations[0].QueueArn != jsonArn {
+		t.Errorf("a refused configuration replaced the previous one: %+v", cfg)
 	}
 
 	// SQS metrics: the two deliveries to the work queue (test event + document) passed the gateway.
