@@ -10,20 +10,23 @@ import (
 	"time"
 )
 
-// Rule is an EventBridge rule on the default bus, as AWS::Events::Rule declares it. Only the events
-// this service emits ("Step Functions Execution Status Change") reach it.
+// Rule is an EventBridge rule on the default bus, as AWS::Events::Rule declares it: the resolved
+// Properties of that resource decode into it with encoding/json. Only the events this service emits
+// ("Step Functions Execution Status Change") reach it.
 type Rule struct {
 	Name    string
-	Arn     string // Default: arn:aws:events:<region>:<account>:rule/<Name> of the target's region/account
-	Pattern json.RawMessage
+	Arn     string          // Default: arn:aws:events:<region>:<account>:rule/<Name> of the target's region/account
+	Pattern json.RawMessage `json:"EventPattern"`
+	State   string          // DISABLED rules never fire. Default: ENABLED
 	Targets []Target
 }
 
 // Target is a rule target: a state machine started with the event or the input derived from it.
 // At most one of Input (a JSON text), InputPath and InputTransformer is set, as in EventBridge.
 type Target struct {
-	ID               string
+	ID               string `json:"Id"`
 	Arn              string
+	RoleArn          string // recorded, not enforced
 	Input            string
 	InputPath        string
 	InputTransformer *InputTransformer
@@ -147,6 +150,9 @@ func (s *Service) notify(x snapshot) {
 	b, _ := json.Marshal(statusEvent(x))
 	_ = json.Unmarshal(b, &event)
 	for _, r := range rules {
+		if r.State == "DISABLED" {
+			continue
+		}
 		var pattern map[string]any
 		_ = json.Unmarshal(r.Pattern, &pattern)
 		if !matchObject(pattern, event) {

@@ -123,3 +123,31 @@ func BenchmarkPatternMatch(b *testing.B) {
 		}
 	}
 }
+
+func TestRuleDecodesFromCloudFormationProperties(t *testing.T) {
+	// GIVEN the resolved Properties of an AWS::Events::Rule as the CDK emits them
+	props := `{"Name": "guard", "State": "ENABLED",
+		"EventPattern": {"source": ["aws.states"], "detail": {"status": ["ABORTED"]}},
+		"Targets": [{"Id": "Target0", "Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:rollback",
+			"RoleArn": "arn:aws:iam::123456789012:role/events",
+			"InputTransformer": {"InputPathsMap": {"detail-executionArn": "$.detail.executionArn"},
+				"InputTemplate": "{\"execution\":<detail-executionArn>}"}}]}`
+	// WHEN decoded
+	var r Rule
+	if err := json.Unmarshal([]byte(props), &r); err != nil {
+		t.Fatal(err)
+	}
+	// THEN the rule is usable as is
+	if err := New(Options{}).AddRule(r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := targetInput(r, r.Targets[0], testEvent("ABORTED"))
+	if err != nil || got != `{"execution":"arn:aws:states:us-east-1:123456789012:execution:exp:run-1"}` || r.Targets[0].ID != "Target0" {
+		t.Fatalf("input %s %v, target %+v", got, err, r.Targets[0])
+	}
+	var p map[string]any
+	_ = json.Unmarshal(r.Pattern, &p)
+	if !matchObject(p, testEvent("ABORTED")) || matchObject(p, testEvent("SUCCEEDED")) {
+		t.Fatal("pattern did not decode")
+	}
+}
