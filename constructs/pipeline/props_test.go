@@ -1,0 +1,71 @@
+package pipeline_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+)
+
+func TestValidateCollectsEveryProblem(t *testing.T) {
+	cases := []struct {
+		name  string
+		props *pipeline.PipelineProps
+		want  []string // substrings, each naming a field; empty: valid
+	}{
+		{name: "nil props are the defaults", props: nil},
+		{name: "zero props are the defaults", props: &pipeline.PipelineProps{}},
+		{name: "full valid", props: &pipeline.PipelineProps{
+			Scenario: "resilient", Architecture: "x86_64", FunctionCodeDir: prebuilt, MaxReceiveCount: 1000,
+			FailureCacheTTL: time.Minute, LogLevel: "WARN", FaultParameterName: "/chaos/failureLambdaConfig",
+			InitialFaultConfig: `{"isEnabled": true, "failureMode": "latency"}`, LogRetention: 14 * 24 * time.Hour,
+		}},
+		{name: "everything wrong at once", props: &pipeline.PipelineProps{
+			Scenario: "chaos", Architecture: "arm", FunctionSource: "./x", FunctionCodeDir: "testdata/none",
+			MaxReceiveCount: 1001, FailureCacheTTL: -time.Second, LogLevel: "loud", FaultParameterName: "bad name!",
+			InitialFaultConfig: "{", LogRetention: 2 * 24 * time.Hour,
+		}, want: []string{
+			`Scenario: scenario "chaos" is not one of: flawed, resilient`,
+			`Architecture: "arm" is not one of: arm64, x86_64`,
+			"FunctionCodeDir: set either FunctionSource or FunctionCodeDir",
+			`FunctionCodeDir: "testdata/none" has no bootstrap`,
+			"MaxReceiveCount: 1001 is outside SQS's 1..1000",
+			"FailureCacheTTL: -1s is negative",
+			`LogLevel: "loud"`,
+			`FaultParameterName: "bad name!"`,
+			"InitialFaultConfig: not a JSON object",
+			"LogRetention: 48h0m0s is not a retention",
+		}},
+		{name: "config without isEnabled", props: &pipeline.PipelineProps{InitialFaultConfig: `{"rate": 1}`},
+			want: []string{`InitialFaultConfig: needs a boolean "isEnabled"`}},
+		{name: "oversized config", props: &pipeline.PipelineProps{
+			InitialFaultConfig: `{"isEnabled": false, "x": "` + strings.Repeat("a", 5000) + `"}`},
+			want: []string{"InitialFaultConfig: 5029 bytes exceeds"}},
+		{name: "code dir is a directory", props: &pipeline.PipelineProps{FunctionCodeDir: "testdata"},
+			want: []string{`FunctionCodeDir: "testdata" has no bootstrap`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.props.Validate()
+			if len(c.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want %d problems", len(c.want))
+			}
+			msg := err.Error()
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+			if n := strings.Count(msg, "\n") + 1; n != len(c.want) {
+				t.Errorf("%d problems reported, want %d:\n%s", n, len(c.want), msg)
+			}
+		})
+	}
+}
