@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,13 @@ import (
 )
 
 // newClient serves store through a gateway on 127.0.0.1 and returns a real SDK client for it.
-func newClient(t *testing.T, store *localcw.Store) *cloudwatch.Client {
+func newClient(t *testing.T, store *localcw.Store, interceptors ...func(http.Handler) http.Handler) *cloudwatch.Client {
 	t.Helper()
 	g := gateway.New(gateway.Options{})
 	g.Handle("monitoring", store.Handler())
+	for _, mw := range interceptors {
+		g.Use("monitoring", mw)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, err := g.Listen(ctx)
 	if err != nil {
@@ -199,7 +203,15 @@ func TestGetMetricDataErrorsAreTyped(t *testing.T) {
 func TestPutMetricDataGzipAndStatistics(t *testing.T) {
 	ctx := context.Background()
 	store := localcw.NewStore()
-	cw := newClient(t, store)
+	var encodings []string
+	cw := newClient(t, store, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/PutMetricData") {
+				encodings = append(encodings, r.Header.Get("Content-Encoding"))
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
 	// 1000 data (> 10 KiB) make the SDK gzip the body.
 	var data []types.MetricDatum
@@ -210,6 +222,9 @@ func TestPutMetricDataGzipAndStatistics(t *testing.T) {
 	}
 	if _, err := cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("Lab"), MetricData: data}); err != nil {
 		t.Fatalf("PutMetricData (gzip): %v", err)
+	}
+	if fmt.Sprint(encodings) != "[gzip]" {
+		t.Fatalf("PutMetricData Content-Encoding = %v, want the SDK to have gzipped the body", encodings)
 	}
 	dim := types.Dimension{Name: aws.String("Function"), Value: aws.String("etl-with-a-long-dimension-value-" + strings.Repeat("x", 20))}
 	st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
