@@ -49,6 +49,14 @@ type RuleTarget struct {
 	ID, Arn, RoleArn string
 	Input            string // Input (a JSON text), when the target sets one
 	InputPath        string
+	InputTransformer *InputTransformer
+}
+
+// InputTransformer is a target's InputTransformer: InputPathsMap names JSONPaths into the event,
+// InputTemplate refers to them as <name>.
+type InputTransformer struct {
+	InputPathsMap map[string]string
+	InputTemplate string
 }
 
 // Options wire a deployment to the local cloud.

@@ -536,8 +536,12 @@ func createRule(ctx context.Context, d *deployer, id string, props map[string]an
 		if !strings.HasPrefix(rt.Arn, "arn:aws:states:") {
 			return fmt.Errorf("Targets[%d].Arn %q: only state machine targets run locally", i, rt.Arn)
 		}
-		if _, ok := tm["InputTransformer"]; ok {
-			return fmt.Errorf("Targets[%d].InputTransformer: not supported locally", i)
+		if it, ok := tm["InputTransformer"].(map[string]any); ok {
+			rt.InputTransformer = &InputTransformer{InputPathsMap: map[string]string{}, InputTemplate: str(it, "InputTemplate")}
+			paths, _ := it["InputPathsMap"].(map[string]any)
+			for k, v := range paths {
+				rt.InputTransformer.InputPathsMap[k] = str(map[string]any{k: v}, k)
+			}
 		}
 		rule.Targets = append(rule.Targets, rt)
 	}

@@ -1,0 +1,441 @@
+// Package cloud assembles the local cloud: it starts the emulators (fauxqs, DynamoDB Local), the
+// project's own services (SSM, CloudWatch, S3 notifications, SNS delivery, Lambda, the SQS event
+// source mapping, Step Functions) behind one gateway on 127.0.0.1, deploys a synthesized stack from
+// cdk.out into it, and stops everything it started by pid, even after a failure.
+package cloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
+	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
+	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
+	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/local/template"
+)
+
+// The local cloud's identity (docs/contracts.md §5).
+const (
+	Region    = "us-east-1"
+	AccountID = "000000000000"
+	AccessKey = "AKIDLOCAL"
+	SecretKey = "local"
+)
+
+// Options configure Start.
+type Options struct {
+	// Dir is the run directory: state file, emulator logs, function logs. Required.
+	Dir string
+	// Log receives progress lines for the long steps. Default: discard.
+	Log io.Writer
+	// Root is the repository root holding node_modules. Default: found walking up from the working directory.
+	Root string
+	// Port for the gateway on 127.0.0.1. Default: 0 (any free port).
+	Port int
+	// Logger for the services' structured logs. Default: JSON to Dir/cloud.log.
+	Logger *slog.Logger
+}
+
+// Outputs are a deployed stack's outputs, by output id.
+type Outputs map[string]string
+
+// Cloud is a running local cloud.
+type Cloud struct {
+	opts   Options
+	log    *slog.Logger
+	ctx    context.Context // lives until Close
+	cancel context.CancelFunc
+
+	fauxqs, dynamo *emulators.Process
+	gw             *gateway.Gateway
+	metrics        *cloudwatch.Store
+	lambda         *lambda.Service
+	esm            *esm.Service
+	sfn            *sfn.Service
+	endpoint       string
+	logFile        *os.File
+
+	mu         sync.Mutex
+	deployment *template.Deployment
+	closed     bool
+}
+
+func (c *Cloud) progress(format string, args ...any) {
+	fmt.Fprintf(c.opts.Log, format+"\n", args...)
+}
+
+// Start starts every part of the local cloud. ctx bounds the start-up; the cloud runs until Close.
+// On failure everything already started is stopped.
+func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
+	if opts.Dir == "" {
+		return nil, errors.New("cloud: Options.Dir: empty")
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cloud: Options.Dir: %w", err)
+	}
+	if st, err := ReadState(opts.Dir); err == nil {
+		return nil, fmt.Errorf("cloud: a local cloud (pid %d, %s) already runs from %s: stop it first", st.Pid, st.Endpoint, opts.Dir)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	c := &Cloud{opts: opts, ctx: runCtx, cancel: cancel}
+	if opts.Logger == nil {
+		f, ferr := os.OpenFile(filepath.Join(opts.Dir, "cloud.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if ferr != nil {
+			cancel()
+			return nil, fmt.Errorf("cloud: log file: %w", ferr)
+		}
+		c.logFile = f
+		opts.Logger = slog.New(slog.NewJSONHandler(f, nil))
+		c.opts.Logger = opts.Logger
+	}
+	c.log = opts.Logger
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	begin := time.Now()
+	emu := emulators.Options{Root: opts.Root, RunDir: filepath.Join(opts.Dir, "emulators"), Logger: c.log}
+
+	// The two emulators start in parallel: DynamoDB Local's JVM is the slow one.
+	c.progress("local cloud: starting fauxqs (S3, SNS, SQS) and DynamoDB Local ...")
+	var fqErr, ddbErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.fauxqs, fqErr = emulators.StartFauxqs(ctx, emu) }()
+	go func() { defer wg.Done(); c.dynamo, ddbErr = emulators.StartDynamoDB(ctx, emu) }()
+	wg.Wait()
+	if err := errors.Join(fqErr, ddbErr); err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+	c.progress("local cloud: emulators ready (fauxqs pid %d, DynamoDB Local pid %d) in %s", c.fauxqs.Pid(), c.dynamo.Pid(), since(begin))
+
+	creds := credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, "")
+	direct := aws.String(c.fauxqs.Endpoint().String())
+	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log})
+	addr, err := c.gw.Listen(runCtx)
+	if err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+	c.endpoint = "http://" + addr
+	through := aws.String(c.endpoint)
+
+	c.metrics = cloudwatch.NewStore()
+	sqsMetrics := cloudwatch.NewSQSMetrics(c.metrics, cloudwatch.SQSMetricsOptions{
+		Queues: sqs.New(sqs.Options{Region: Region, Credentials: creds, BaseEndpoint: direct}),
+		Fauxqs: c.fauxqs.Endpoint(),
+	})
+	go sqsMetrics.Run(runCtx)
+	// Deliveries go through the gateway so the SQS metrics see them; topic lookups go to fauxqs.
+	viaGateway := sqs.New(sqs.Options{Region: Region, Credentials: creds, BaseEndpoint: through})
+	snsSvc := sns.New(sns.Options{
+		Topics:  awssns.New(awssns.Options{Region: Region, Credentials: creds, BaseEndpoint: direct}),
+		Queues:  viaGateway,
+		Metrics: c.metrics,
+		Region:  Region,
+		Logger:  c.log,
+	})
+	notifier := s3events.New(s3events.Options{Queues: viaGateway, Topics: snsSvc, Region: Region, Logger: c.log})
+
+	for _, svc := range []string{"s3", "sqs", "sns"} {
+		c.gw.Proxy(svc, c.fauxqs.Endpoint(), nil)
+	}
+	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
+	c.gw.Use("s3", notifier.Middleware)
+	c.gw.Use("sns", snsSvc.Middleware)
+	c.gw.Use("sqs", sqsMetrics.Middleware)
+	c.gw.Handle("ssm", ssm.New())
+	c.gw.Handle("monitoring", c.metrics.Handler())
+
+	c.lambda, err = lambda.New(lambda.Options{
+		Dir: filepath.Join(opts.Dir, "lambda"), Region: Region, AccountID: AccountID, Endpoint: c.endpoint,
+		AccessKeyID: AccessKey, SecretAccessKey: SecretKey, Logger: c.log,
+		Metric: func(m lambda.Metric) {
+			c.metrics.Put(cloudwatch.Datum{Namespace: "AWS/Lambda", Name: m.Name,
+				Dimensions: map[string]string{"FunctionName": m.Function}, Value: m.Value, Unit: m.Unit, Time: m.Time})
+		},
+		EMF: func(fn string, line []byte) {
+			if data, ok := cloudwatch.ParseEMF(line); ok {
+				c.metrics.Put(data...)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+	c.gw.Handle("lambda", c.lambda.Handler())
+	c.esm, err = esm.New(runCtx, esm.Options{SQS: viaGateway, Lambda: c.lambda, Region: Region, Logger: c.log})
+	if err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+
+	c.progress("local cloud: starting Step Functions (aws-local-stepfunctions on Node 22) ...")
+	c.sfn = sfn.New(sfn.Options{
+		Dir:  filepath.Join(opts.Dir, "sfn"),
+		Call: sfn.NewSDKCallerForEndpoint(c.endpoint).Call,
+		Log:  c.log,
+	})
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "sfn"), 0o755); err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+	if err := c.sfn.Start(ctx); err != nil {
+		return nil, fmt.Errorf("cloud: %w", err)
+	}
+	c.gw.Handle("states", c.sfn.Handler())
+
+	if err := c.writeState(); err != nil {
+		return nil, err
+	}
+	c.progress("local cloud: ready at %s in %s", c.endpoint, since(begin))
+	return c, nil
+}
+
+func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
+
+// Endpoint is the gateway URL, AWS_ENDPOINT_URL for every client.
+func (c *Cloud) Endpoint() string { return c.endpoint }
+
+// Env is the environment a client process needs to use the local cloud.
+func (c *Cloud) Env() []string { return ClientEnv(c.endpoint) }
+
+// ClientEnv is the environment for a client of the local cloud at endpoint.
+func ClientEnv(endpoint string) []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_REGION=" + Region,
+		"AWS_DEFAULT_REGION=" + Region,
+		"AWS_ACCESS_KEY_ID=" + AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + SecretKey,
+	}
+}
+
+// Config is an SDK config for the local cloud.
+func (c *Cloud) Config() aws.Config { return ClientConfig(c.endpoint) }
+
+// ClientConfig is an SDK config whose every client talks to the local cloud at endpoint.
+func ClientConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+// Metrics is the CloudWatch store (for reports and tests).
+func (c *Cloud) Metrics() *cloudwatch.Store { return c.metrics }
+
+// Lambda is the function runner (for log paths and tests).
+func (c *Cloud) Lambda() *lambda.Service { return c.lambda }
+
+// StepFunctions is the state machine service (for waiting on executions).
+func (c *Cloud) StepFunctions() *sfn.Service { return c.sfn }
+
+// Pids are the process ids the cloud started and still owns: emulators, interpreter, sandboxes.
+func (c *Cloud) Pids() []int {
+	var pids []int
+	for _, p := range []*emulators.Process{c.fauxqs, c.dynamo} {
+		if p != nil {
+			pids = append(pids, p.Pid())
+		}
+	}
+	if c.lambda != nil {
+		for _, f := range c.lambda.Functions() {
+			pids = append(pids, c.lambda.Pids(f.Name)...)
+		}
+	}
+	return pids
+}
+
+// Deploy deploys the stack stackName from the cloud assembly cdkOut and writes Dir/outputs.json in
+// `cdk deploy --outputs-file` format. A stack already deployed is torn down first (a redeploy is a
+// teardown and a fresh deploy: simple, and each scenario starts from empty queues and tables).
+func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, error) {
+	asm, err := template.Load(cdkOut, stackName)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Teardown(ctx); err != nil {
+		return nil, err
+	}
+	begin := time.Now()
+	c.progress("local cloud: deploying %s from %s ...", asm.StackName, cdkOut)
+	dep, err := template.Deploy(ctx, asm, template.Options{
+		AWS:           c.Config(),
+		Lambda:        c.lambda,
+		ESM:           c.esm,
+		StateMachines: stateMachines{c.sfn},
+		AccountID:     AccountID,
+		ScratchDir:    filepath.Join(c.opts.Dir, "deploy"),
+		Progress:      c.opts.Log,
+		Logger:        c.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.deployment = dep
+	c.mu.Unlock()
+	if err := dep.WriteOutputs(filepath.Join(c.opts.Dir, "outputs.json")); err != nil {
+		return nil, fmt.Errorf("cloud: outputs.json: %w", err)
+	}
+	fmt.Fprint(c.opts.Log, dep.Report())
+	c.progress("local cloud: %s deployed in %s", asm.StackName, since(begin))
+	return Outputs(dep.Outputs), nil
+}
+
+// Deployment is the current deployment, or nil.
+func (c *Cloud) Deployment() *template.Deployment {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.deployment
+}
+
+// Teardown deletes the deployed stack's resources, if any.
+func (c *Cloud) Teardown(ctx context.Context) error {
+	c.mu.Lock()
+	dep := c.deployment
+	c.deployment = nil
+	c.mu.Unlock()
+	if dep == nil {
+		return nil
+	}
+	c.progress("local cloud: tearing down %s ...", dep.StackName)
+	if err := dep.Teardown(ctx); err != nil {
+		return fmt.Errorf("cloud: teardown %s: %w", dep.StackName, err)
+	}
+	return nil
+}
+
+// Close stops everything the cloud started, by pid, and removes the state file. Safe to call more
+// than once and after a failed Start.
+func (c *Cloud) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	var errs []error
+	if c.esm != nil {
+		c.esm.Close() // pollers first: nothing new is invoked
+	}
+	if c.lambda != nil {
+		c.lambda.Close()
+	}
+	if c.sfn != nil {
+		if err := c.sfn.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.gw != nil {
+		c.gw.Close()
+	}
+	c.cancel()
+	for _, p := range []*emulators.Process{c.fauxqs, c.dynamo} {
+		if p != nil {
+			if err := p.Stop(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	os.Remove(statePath(c.opts.Dir))
+	if c.logFile != nil {
+		c.logFile.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// stateMachines adapts local/sfn to the deployer.
+type stateMachines struct{ s *sfn.Service }
+
+func (a stateMachines) CreateStateMachine(name, arn, definition, roleArn string) error {
+	return a.s.CreateStateMachine(name, arn, definition, roleArn)
+}
+
+func (a stateMachines) DeleteStateMachine(arn string) error { a.s.DeleteStateMachine(arn); return nil }
+
+func (a stateMachines) AddRule(r template.Rule) error {
+	rule := sfn.Rule{Name: r.Name, Arn: r.Arn, Pattern: r.EventPattern}
+	if !r.Enabled {
+		return nil
+	}
+	for _, t := range r.Targets {
+		st := sfn.Target{ID: t.ID, Arn: t.Arn, Input: t.Input, InputPath: t.InputPath}
+		if t.InputTransformer != nil {
+			st.InputTransformer = &sfn.InputTransformer{InputPathsMap: t.InputTransformer.InputPathsMap, InputTemplate: t.InputTransformer.InputTemplate}
+		}
+		rule.Targets = append(rule.Targets, st)
+	}
+	return a.s.AddRule(rule)
+}
+
+func (a stateMachines) RemoveRule(name string) error { a.s.RemoveRule(name); return nil }
+
+// State is what the state file records, so other commands find a running local cloud.
+type State struct {
+	Pid      int       `json:"pid"`
+	Endpoint string    `json:"endpoint"`
+	Region   string    `json:"region"`
+	Started  time.Time `json:"started"`
+	Pids     []int     `json:"pids"` // emulator processes, for diagnostics
+}
+
+func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
+
+func (c *Cloud) writeState() error {
+	st := State{Pid: os.Getpid(), Endpoint: c.endpoint, Region: Region, Started: time.Now().UTC(), Pids: c.Pids()}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(statePath(c.opts.Dir), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("cloud: state file: %w", err)
+	}
+	return nil
+}
+
+// ErrNotRunning is returned by ReadState when no local cloud runs from the directory.
+var ErrNotRunning = errors.New("no local cloud is running (start one with `chaoslab local up`)")
+
+// ReadState finds the local cloud running from dir. A state file whose process is gone is stale:
+// it is removed and ErrNotRunning returned.
+func ReadState(dir string) (State, error) {
+	b, err := os.ReadFile(statePath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return State{}, ErrNotRunning
+	}
+	if err != nil {
+		return State{}, err
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return State{}, fmt.Errorf("%s: %w", statePath(dir), err)
+	}
+	if st.Pid <= 0 || syscall.Kill(st.Pid, 0) != nil {
+		os.Remove(statePath(dir))
+		return State{}, fmt.Errorf("%w (stale state file for pid %s removed)", ErrNotRunning, strconv.Itoa(st.Pid))
+	}
+	return st, nil
+}
