@@ -35,7 +35,15 @@ type Options struct {
 	StopTimeout time.Duration
 	// Logger for start/stop events. Default: slog.Default().
 	Logger *slog.Logger
+	// LoopbackTCP, for an emulator reached through a Unix socket (DynamoDB Local), also relays
+	// 127.0.0.1:<free port> to that socket and makes Endpoint that address, for clients that can
+	// only be given a URL (tests building SDK clients with BaseEndpoint). Default: false.
+	LoopbackTCP bool
 }
+
+// ErrUnavailable wraps every "this machine cannot run the emulator" error (no node, java, jar or
+// unprivileged network namespaces), so callers (test helpers) can tell it from a failed start.
+var ErrUnavailable = errors.New("emulator unavailable")
 
 // Process is a running emulator.
 type Process struct {
@@ -44,7 +52,9 @@ type Process struct {
 
 	cmd      *exec.Cmd
 	endpoint *url.URL
-	socket   string // Unix socket path when the emulator is reached through one
+	socket   string       // Unix socket path when the emulator is reached through one
+	relay    net.Listener // 127.0.0.1 side of Loopback; nil otherwise
+	relayMu  sync.Mutex
 	log      *slog.Logger
 	stopWait time.Duration
 	waitErr  error
@@ -63,7 +73,7 @@ func (p *Process) Endpoint() *url.URL { u := *p.endpoint; return &u }
 // Dial connects to the emulator: through its Unix socket if it has one, else by TCP to Endpoint.
 func (p *Process) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
-	if p.socket != "" {
+	if p.socket != "" && p.relay == nil {
 		return d.DialContext(ctx, "unix", p.socket)
 	}
 	return d.DialContext(ctx, "tcp", p.endpoint.Host)
@@ -149,7 +159,7 @@ func FindRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("emulators: no node_modules/fauxqs above the working directory: run npm ci at the repository root")
+			return "", fmt.Errorf("emulators: %w: no node_modules/fauxqs above the working directory: run npm ci at the repository root", ErrUnavailable)
 		}
 		dir = parent
 	}

