@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
@@ -269,6 +271,41 @@ func TestNotificationsToQueueAndTopic(t *testing.T) {
 	}
 	if d := c.sum("AWS/SNS", "NumberOfNotificationsDelivered", "TopicName", "csv-topic"); d != 4 {
 		t.Errorf("NumberOfNotificationsDelivered = %v, want 4 (2 messages × 2 subscriptions)", d)
+	}
+
+	// Batches count per entry that succeeded.
+	batchURL, _ := c.queue(t, "batch")
+	sb, err := c.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(batchURL), Entries: []sqstypes.SendMessageBatchRequestEntry{
+		{Id: aws.String("1"), MessageBody: aws.String("a")}, {Id: aws.String("2"), MessageBody: aws.String("b")}, {Id: aws.String("3"), MessageBody: aws.String("c")}}})
+	if err != nil || len(sb.Successful) != 3 {
+		t.Fatalf("SendMessageBatch = %+v, %v", sb, err)
+	}
+	rm, err := c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(batchURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil || len(rm.Messages) == 0 {
+		t.Fatalf("ReceiveMessage = %+v, %v", rm, err)
+	}
+	var del []sqstypes.DeleteMessageBatchRequestEntry
+	for i, m := range rm.Messages {
+		del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+	}
+	if _, err := c.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(batchURL), Entries: del}); err != nil {
+		t.Fatal(err)
+	}
+	batchTests := []struct {
+		name   string
+		metric string
+		want   float64
+	}{
+		{name: "sent", metric: "NumberOfMessagesSent", want: 3},
+		{name: "received", metric: "NumberOfMessagesReceived", want: float64(len(rm.Messages))},
+		{name: "deleted", metric: "NumberOfMessagesDeleted", want: float64(len(rm.Messages))},
+	}
+	for _, tc := range batchTests {
+		t.Run("batch "+tc.name, func(t *testing.T) {
+			if got := c.sum("AWS/SQS", tc.metric, "QueueName", "batch"); got != tc.want {
+				t.Errorf("batch %s = %v, want %v", tc.metric, got, tc.want)
+			}
+		})
 	}
 
 	// Sampling: one message waiting in the work queue.
