@@ -1,0 +1,91 @@
+package template
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadFixture(t *testing.T) {
+	asm, err := Load("testdata/cdk.out", "Fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asm.StackName != "Fixture" || len(asm.Template.Resources) == 0 {
+		t.Fatalf("stack %q with %d resources", asm.StackName, len(asm.Template.Resources))
+	}
+	fn := asm.Template.Resources["Fn9270CBC0"]
+	tests := []struct {
+		name    string
+		res     Resource
+		s3Key   string
+		want    string
+		wantErr string
+	}{
+		{name: "from aws:asset:path metadata", res: fn, want: "asset.0123abcd"},
+		{name: "from the S3Key via the asset manifest", res: Resource{Type: fn.Type}, s3Key: "0123abcd.zip", want: "asset.0123abcd"},
+		{name: "unknown key", res: Resource{Type: fn.Type}, s3Key: "nope.zip", wantErr: `no asset for S3Key "nope.zip"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, err := asm.CodeDir("Fn9270CBC0", tc.res, tc.s3Key, t.TempDir())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "Fn9270CBC0") {
+					t.Fatalf("err = %v, want %q naming the resource", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if filepath.Base(dir) != tc.want {
+				t.Errorf("dir = %s, want %s", dir, tc.want)
+			}
+		})
+	}
+	if providers := customResourceProviders(asm.Template); len(providers) != 2 ||
+		!providers["BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691"] ||
+		!providers["CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F"] {
+		t.Errorf("custom resource providers = %v, want the CDK's two handlers", providers)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, dir, stack, want string
+	}{
+		{name: "no assembly", dir: t.TempDir(), stack: "X", want: "run npx cdk synth first"},
+		{name: "unknown stack", dir: "testdata/cdk.out", stack: "Other", want: `no stack "Other" (stacks: Fixture)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.dir, tc.stack)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnknownTypeFailsBeforeCreatingAnything(t *testing.T) {
+	var tmpl Template
+	if err := json.Unmarshal([]byte(`{"Resources":{
+		"Queue":{"Type":"AWS::SQS::Queue"},
+		"Instance1":{"Type":"AWS::EC2::Instance"},
+		"Api":{"Type":"AWS::ApiGateway::RestApi"},
+		"Hook":{"Type":"Custom::Something","Properties":{"ServiceToken":"arn:aws:lambda:us-east-1:000000000000:function:x"}}}}`), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	// No backends at all: any creation attempt would fail differently.
+	_, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tmpl}, Options{})
+	if err == nil {
+		t.Fatal("deploy succeeded")
+	}
+	for _, want := range []string{"resource Instance1: type AWS::EC2::Instance", "resource Api: type AWS::ApiGateway::RestApi", "resource Hook: type Custom::Something"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %q", err, want)
+		}
+	}
+}
