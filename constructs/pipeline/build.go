@@ -23,27 +23,39 @@ type FunctionBuild struct {
 	Hash string
 }
 
-type buildKey struct{ pkg, goarch, outdir string }
+type buildKey struct{ pkg, goarch string }
 
 var (
 	buildMu    sync.Mutex
 	buildCache = map[buildKey]FunctionBuild{}
 )
 
-// BuildFunction compiles the Go main package pkg (an import path or a ./relative directory, resolved by
-// `go build` from the working directory) for linux/goarch into <stagingRoot>/<hash>/bootstrap.
-// Results are memoized per process, so synthesizing both scenarios builds once.
+// BuildFunction returns a build of the Go main package pkg for linux/goarch, compiling it with
+// CompileFunction unless this process already did (and that build's directory still exists), so
+// synthesizing several stacks or scenarios compiles once.
+func BuildFunction(pkg, goarch, stagingRoot string) (FunctionBuild, error) {
+	key := buildKey{pkg, goarch}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if b, ok := buildCache[key]; ok {
+		if _, err := os.Stat(filepath.Join(b.Dir, "bootstrap")); err == nil {
+			return b, nil
+		}
+	}
+	b, err := CompileFunction(pkg, goarch, stagingRoot)
+	if err == nil {
+		buildCache[key] = b
+	}
+	return b, err
+}
+
+// CompileFunction compiles the Go main package pkg (an import path or a ./relative directory, resolved
+// by `go build` from the working directory) for linux/goarch into <stagingRoot>/<goarch>-<hash>/bootstrap.
 //
 // The flags are those AWS documents for provided.al2023: CGO_ENABLED=0 (static binary), -tags
 // lambda.norpc (no net/rpc shim, smaller), -trimpath and -buildvcs=false (reproducible), -s -w (no
 // symbol tables: about half the size).
-func BuildFunction(pkg, goarch, stagingRoot string) (FunctionBuild, error) {
-	key := buildKey{pkg, goarch, stagingRoot}
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if b, ok := buildCache[key]; ok {
-		return b, nil
-	}
+func CompileFunction(pkg, goarch, stagingRoot string) (FunctionBuild, error) {
 	if err := os.MkdirAll(stagingRoot, 0o755); err != nil {
 		return FunctionBuild{}, fmt.Errorf("build function %s: staging dir: %w", pkg, err)
 	}
@@ -80,9 +92,7 @@ func BuildFunction(pkg, goarch, stagingRoot string) (FunctionBuild, error) {
 			return FunctionBuild{}, fmt.Errorf("build function %s: %w", pkg, err)
 		}
 	}
-	b := FunctionBuild{Dir: dir, Hash: hash}
-	buildCache[key] = b
-	return b, nil
+	return FunctionBuild{Dir: dir, Hash: hash}, nil
 }
 
 // HashCodeDir returns the hex SHA-256 of <dir>/bootstrap, for a prebuilt FunctionCodeDir.

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// contractOutputs are the output ids of docs/contracts.md §1 this app writes today.
+var contractOutputs = []string{
+	"BucketName", "JsonQueueUrl", "CsvQueueUrl", "ErrorQueueUrl", "JsonQueueName", "CsvQueueName", "ErrorQueueName",
+	"TopicArn", "TopicName", "TableName", "FunctionName", "FaultParameterName", "DashboardName", "Scenario",
+}
+
+// laterOutputs are contract outputs added by constructs wired into the app later.
+var laterOutputs = []string{"ExperimentStateMachineArn"}
+
+func newApp(context map[string]any) awscdk.App {
+	return awscdk.NewApp(&awscdk.AppProps{Context: &context})
+}
+
+func TestSynthBothScenarios(t *testing.T) {
+	cases := []struct {
+		name     string
+		context  map[string]any
+		scenario string
+		timeout  float64
+	}{
+		{name: "no context is flawed", context: map[string]any{}, scenario: "flawed", timeout: 3},
+		{name: "flawed", context: map[string]any{"scenario": "flawed"}, scenario: "flawed", timeout: 3},
+		{name: "resilient", context: map[string]any{"scenario": "resilient", "architecture": "arm64"}, scenario: "resilient", timeout: 30},
+	}
+	var hashes []string
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN the context WHEN the app is built from the real function source THEN the stack has
+			// every contract output under its exact id, the scenario's timeout, and no unsuppressed
+			// cdk-nag finding.
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%v", r)
+				}
+			}()
+			lab, err := NewLabApp(newApp(c.context))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id := *lab.Stack.StackName(); id != StackID {
+				t.Errorf("stack name %q, want %q", id, StackID)
+			}
+			tmpl := assertions.Template_FromStack(lab.Stack, nil)
+			outputs := (*tmpl.ToJSON())["Outputs"].(map[string]any)
+			for _, id := range contractOutputs {
+				if _, ok := outputs[id]; !ok {
+					t.Errorf("output %q missing", id)
+				}
+			}
+			for id := range outputs {
+				if !slices.Contains(contractOutputs, id) && !slices.Contains(laterOutputs, id) {
+					t.Errorf("output %q is not in docs/contracts.md §1", id)
+				}
+			}
+			if v := outputs["Scenario"].(map[string]any)["Value"]; v != c.scenario {
+				t.Errorf("Scenario output = %v, want %s", v, c.scenario)
+			}
+			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{"arm64"},
+				"Timeout": c.timeout,
+				"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+					"SCENARIO": c.scenario,
+				})},
+			})
+			tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+
+			ann := assertions.Annotations_FromStack(lab.Stack)
+			nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+			for _, m := range append(*ann.FindError(jsii.String("*"), nag), *ann.FindWarning(jsii.String("*"), nag)...) {
+				t.Errorf("unsuppressed cdk-nag finding at %s: %v", *m.Id, m.Entry.Data)
+			}
+			hashes = append(hashes, lab.Pipeline.CodeHash)
+		})
+	}
+
+	// AND the function is built for real, once per architecture, and a fresh build of the same source
+	// has the same bytes: the asset hash changes only when the code does.
+	if len(hashes) != len(cases) {
+		t.Fatal("not every scenario synthesized")
+	}
+	for _, h := range hashes[1:] {
+		if h != hashes[0] {
+			t.Errorf("scenarios built different binaries: %v", hashes)
+		}
+	}
+	fresh, err := pipeline.CompileFunction(pipeline.DefaultFunctionSource, "arm64", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Hash != hashes[0] {
+		t.Errorf("rebuilding unchanged source gave hash %s, first build %s: the build is not reproducible", fresh.Hash, hashes[0])
+	}
+	if st, err := os.Stat(fresh.Dir + "/bootstrap"); err != nil || st.Size() == 0 {
+		t.Errorf("no bootstrap in %s: %v", fresh.Dir, err)
+	}
+}
+
+func TestContext(t *testing.T) {
+	cases := []struct {
+		name     string
+		context  map[string]any
+		want     pipeline.PipelineProps
+		wantErrs []string
+	}{
+		{name: "empty takes the defaults", context: map[string]any{}},
+		{name: "both set", context: map[string]any{"scenario": "resilient", "architecture": "x86_64"},
+			want: pipeline.PipelineProps{Scenario: "resilient", Architecture: "x86_64"}},
+		{name: "unknown scenario", context: map[string]any{"scenario": "chaos"},
+			wantErrs: []string{`context "scenario": scenario "chaos" is not one of: flawed, resilient`}},
+		{name: "unknown architecture", context: map[string]any{"architecture": "sparc"},
+			wantErrs: []string{`context "architecture": "sparc" is not one of: arm64, x86_64`}},
+		{name: "both wrong, both reported", context: map[string]any{"scenario": "RESILIENT", "architecture": "amd64"},
+			wantErrs: []string{"flawed, resilient", "arm64, x86_64"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN the context WHEN the app reads it THEN valid values reach the pipeline props, and
+			// invalid ones fail synth (before any build) with a message listing the choices.
+			props, err := propsFromContext(newApp(c.context))
+			if len(c.wantErrs) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if props.Pipeline.Scenario != c.want.Scenario || props.Pipeline.Architecture != c.want.Architecture {
+					t.Errorf("props = %+v, want %+v", props.Pipeline, c.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.wantErrs {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			// NewLabApp reports the same error, and builds no stack.
+			app := newApp(c.context)
+			if _, err := NewLabApp(app); err == nil {
+				t.Error("NewLabApp accepted the context")
+			}
+			if n := len(*app.Node().Children()); n != 0 {
+				t.Errorf("NewLabApp built %d constructs despite the bad context", n)
+			}
+		})
+	}
+}
+
+func TestNewLabAppTurnsConstructPanicsIntoErrors(t *testing.T) {
+	// GIVEN an app that already holds the ChaosLab stack WHEN the lab is added again THEN CDK's
+	// duplicate-id panic comes back as an error naming the clash, not a crash.
+	app := newApp(map[string]any{})
+	awscdk.NewStack(app, jsii.String(StackID), nil)
+	_, err := NewLabApp(app)
+	if err == nil || !strings.Contains(err.Error(), StackID) {
+		t.Errorf("err = %v, want the duplicate %s", err, StackID)
+	}
+}
