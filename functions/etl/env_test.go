@@ -33,8 +33,8 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 )
 
-// One DynamoDB Local and one fauxqs (S3 + SQS) per test binary; every test makes its own table,
-// bucket and queue.
+// One DynamoDB Local and one fauxqs (S3 + SQS) per test binary, started by the first test that needs
+// them; every test makes its own table, bucket and queue.
 var (
 	dynamoSvc, fauxqsSvc      *testsvc.Service
 	dynamoErr, fauxqsErr      error
@@ -42,27 +42,30 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	ctx := context.Background()
 	flag.Parse()
-	if testing.Short() {
-		dynamoErr = fmt.Errorf("%w: -short skips the emulator tests", testsvc.ErrUnavailable)
-	} else {
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); dynamoSvc, dynamoErr = testsvc.StartDynamoDB(ctx) }()
-		go func() { defer wg.Done(); fauxqsSvc, fauxqsErr = testsvc.StartFauxqs(ctx) }()
-		wg.Wait()
-	}
 	code := m.Run()
 	dynamoSvc.Close()
 	fauxqsSvc.Close()
 	os.Exit(code)
 }
 
-// services skips the test when an emulator cannot run on this machine and fails it when one
-// should have started but did not.
+var startOnce sync.Once
+
+// services starts the emulators on first use (unit tests and fuzzing need none), skips the test
+// when an emulator cannot run on this machine, and fails it when one should have started but did not.
 func services(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skipping the tests that need DynamoDB Local and fauxqs")
+	}
+	startOnce.Do(func() {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); dynamoSvc, dynamoErr = testsvc.StartDynamoDB(ctx) }()
+		go func() { defer wg.Done(); fauxqsSvc, fauxqsErr = testsvc.StartFauxqs(ctx) }()
+		wg.Wait()
+	})
 	for _, err := range []error{dynamoErr, fauxqsErr} {
 		if errors.Is(err, testsvc.ErrUnavailable) {
 			t.Skip(err)
