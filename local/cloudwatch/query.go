@@ -299,11 +299,11 @@ func ValidStat(stat string) bool {
 // so no datapoint is returned for it, as CloudWatch does.
 
 type node struct {
-	kind  byte // 'n' number, 'i' id, 's' string, 'b' binary, 'u' unary minus, 'f' function
-	num   float64
-	name  string
-	op    byte
-	args  []*node
+	kind byte // 'n' number, 'i' id, 's' string, 'b' binary, 'u' unary minus, 'f' function
+	num  float64
+	name string
+	op   byte
+	args []*node
 }
 
 type parser struct {

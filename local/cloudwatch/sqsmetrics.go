@@ -77,7 +77,9 @@ func (m *SQSMetrics) count(metric, queue string, n int) {
 }
 
 // CountSent records n messages sent to queueName (for deliveries that do not pass the gateway).
-func (m *SQSMetrics) CountSent(queueName string, n int) { m.count("NumberOfMessagesSent", queueName, n) }
+func (m *SQSMetrics) CountSent(queueName string, n int) {
+	m.count("NumberOfMessagesSent", queueName, n)
+}
 
 // recorder passes a response through while keeping its status and body for counting.
 type recorder struct {

@@ -22,7 +22,7 @@ type Datum struct {
 
 // point is a statistic set: one Put value, or a StatisticValues/Values+Counts entry.
 type point struct {
-	t                   time.Time
+	t                    time.Time
 	sum, count, min, max float64
 }
 

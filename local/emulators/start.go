@@ -342,4 +342,3 @@ func (p *Process) startRelay() error {
 
 // Socket is the Unix socket path of a namespaced emulator ("" for a TCP one).
 func (p *Process) Socket() string { return p.socket }
-

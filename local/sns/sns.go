@@ -502,4 +502,3 @@ func writeError(w http.ResponseWriter, e *Error) {
 	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 		xmlns, fault, esc(e.Code), esc(e.Message), newID())
 }
-
