@@ -46,6 +46,9 @@ func assertGone(t *testing.T, p *emulators.Process) {
 }
 
 func TestEmulatorsBehindTheGateway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulators")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	run := t.TempDir()

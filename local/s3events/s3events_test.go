@@ -42,6 +42,9 @@ type cloud struct {
 // pid) at cleanup, checking nothing is left listening.
 func startCloud(t *testing.T) *cloud {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the real emulators")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})

@@ -24,6 +24,9 @@ import (
 var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
 
 func TestPublishDeliversWithWitness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulators")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
