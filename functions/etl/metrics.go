@@ -10,9 +10,9 @@ import (
 // Metric names of docs/contracts.md §2. The seed called PutMetricData once per write; an EMF line
 // on stdout costs no API call, no IAM action on "*" and cannot itself fail the write path.
 const (
-	metricNamespace  = "ChaosTransformer"
-	metricSymbolWrit = "SymbolWriteCount"
-	dimensionTable   = "DynamoDBTable"
+	metricNamespace    = "ChaosTransformer"
+	metricSymbolWrites = "SymbolWriteCount"
+	dimensionTable     = "DynamoDBTable"
 )
 
 // metricSink writes CloudWatch embedded-metric-format lines. Safe for concurrent use: the flawed
@@ -42,11 +42,11 @@ func (m *metricSink) symbolWrite(table string) error {
 			"CloudWatchMetrics": []emfDirective{{
 				Namespace:  metricNamespace,
 				Dimensions: [][]string{{dimensionTable}},
-				Metrics:    []emfMetric{{Name: metricSymbolWrit, Unit: "Count"}},
+				Metrics:    []emfMetric{{Name: metricSymbolWrites, Unit: "Count"}},
 			}},
 		},
-		dimensionTable:   table,
-		metricSymbolWrit: 1,
+		dimensionTable:     table,
+		metricSymbolWrites: 1,
 	})
 	if err != nil {
 		return err
