@@ -1,0 +1,260 @@
+package cloud
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// fixture copies the template package's cloud assembly fixture to a temporary directory, builds the
+// recording SQS test function into its asset, and points the function's RECORD_DIR at records.
+func fixture(t *testing.T, records string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "cdk.out")
+	if out, err := exec.Command("cp", "-r", "../template/testdata/cdk.out", dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy fixture: %v %s", err, out)
+	}
+	tpath := filepath.Join(dst, "Fixture.template.json")
+	b, err := os.ReadFile(tpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tpath, bytes.ReplaceAll(b, []byte("__RECORD_DIR__"), []byte(records)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dst, "asset.0123abcd", "bootstrap"), "../esm/testdata/fn")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build function: %v %s", err, out)
+	}
+	return dst
+}
+
+type testLog struct{ t *testing.T }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the emulators")
+	}
+	records := t.TempDir()
+	cdkOut := fixture(t, records)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+
+	c, err := Start(ctx, Options{Dir: dir, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			c.Close()
+		}
+	}()
+	st, err := ReadState(dir)
+	if err != nil || st.Endpoint != c.Endpoint() || st.Pid != os.Getpid() {
+		t.Fatalf("state = %+v, %v; want this process at %s", st, err, c.Endpoint())
+	}
+	if _, err := Start(ctx, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "already runs") {
+		t.Errorf("second Start in the same dir: %v, want refused", err)
+	}
+
+	outputs, err := c.Deploy(ctx, cdkOut, "Fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := c.Config()
+
+	t.Run("outputs", func(t *testing.T) {
+		for _, k := range []string{"BucketName", "JsonQueueUrl", "JsonQueueName", "ErrorQueueUrl", "CsvQueueUrl", "TopicArn",
+			"TableName", "FunctionName", "FaultParameterName", "DashboardName", "ExperimentStateMachineArn"} {
+			if outputs[k] == "" {
+				t.Errorf("output %s missing", k)
+			}
+		}
+		if outputs["Scenario"] != "flawed" || outputs["FaultParameterName"] != "/Fixture/failureLambdaConfig" {
+			t.Errorf("Scenario %q, FaultParameterName %q", outputs["Scenario"], outputs["FaultParameterName"])
+		}
+		if _, ok := outputs["OnlyResilient"]; ok {
+			t.Error("an output whose condition is false was emitted")
+		}
+		if !strings.HasPrefix(outputs["JsonQueueUrl"], c.Endpoint()) {
+			t.Errorf("queue URL %s does not point at the gateway %s", outputs["JsonQueueUrl"], c.Endpoint())
+		}
+		var file map[string]map[string]string
+		b, err := os.ReadFile(filepath.Join(dir, "outputs.json"))
+		if err != nil || json.Unmarshal(b, &file) != nil || file["Fixture"]["BucketName"] != outputs["BucketName"] {
+			t.Errorf("outputs.json = %s (%v), want {\"Fixture\": {...}}", b, err)
+		}
+	})
+
+	t.Run("recorded resources", func(t *testing.T) {
+		rec := map[string]bool{}
+		for _, r := range c.Deployment().Recorded {
+			rec[r.LogicalID] = true
+		}
+		for _, id := range []string{"FnServiceRoleB9001A96", "JsonQueuePolicy5A1C2B9E", "BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691",
+			"BucketAutoDeleteObjectsCustomResourceBAFD23C2", "FnLogGroup5E0E2D5C", "CDKMetadata"} {
+			if !rec[id] {
+				t.Errorf("%s not recorded", id)
+			}
+		}
+	})
+
+	t.Run("S3 notification reaches the function through the queue", func(t *testing.T) {
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(outputs["BucketName"]), Key: aws.String("input/doc.json"),
+			Body: strings.NewReader(`{"symbol":"ABCD"}`)}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			if rec, ok := findRecord(t, records, "input/doc.json"); ok {
+				if !strings.HasSuffix(rec.EventSourceARN, ":"+outputs["JsonQueueName"]) || rec.EventSource != "aws:sqs" {
+					t.Errorf("record from %s (%s), want the JSON queue", rec.EventSourceARN, rec.EventSource)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the function never received the object's notification")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("Lambda Invoke API through the gateway", func(t *testing.T) {
+		body := []byte(`{"Records":[]}`)
+		req, _ := http.NewRequest("POST", c.Endpoint()+"/2015-03-31/functions/"+outputs["FunctionName"]+"/invocations", bytes.NewReader(body))
+		sum := sha256.Sum256(body)
+		creds, _ := cfg.Credentials.Retrieve(ctx)
+		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", Region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" || !strings.Contains(string(out), "batchItemFailures") {
+			t.Errorf("invoke: %d %q %s", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"), out)
+		}
+	})
+
+	t.Run("table, parameter and state machine exist", func(t *testing.T) {
+		if _, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(outputs["TableName"])}); err != nil {
+			t.Errorf("DescribeTable: %v", err)
+		}
+		p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(outputs["FaultParameterName"])})
+		if err != nil || aws.ToString(p.Parameter.Value) != `{"isEnabled": false}` {
+			t.Errorf("GetParameter: %v %v", p, err)
+		}
+		sc := sfn.NewFromConfig(cfg)
+		ex, err := sc.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(outputs["ExperimentStateMachineArn"]), Input: aws.String("{}")})
+		if err != nil {
+			t.Fatalf("StartExecution: %v", err)
+		}
+		for {
+			d, err := sc.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Status != "RUNNING" {
+				if d.Status != "SUCCEEDED" || !strings.Contains(aws.ToString(d.Output), `isEnabled`) {
+					t.Errorf("execution %s output %s", d.Status, aws.ToString(d.Output))
+				}
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("redeploy tears down and deploys again", func(t *testing.T) {
+		again, err := c.Deploy(ctx, cdkOut, "Fixture")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again["JsonQueueUrl"] != outputs["JsonQueueUrl"] {
+			t.Errorf("names changed across deploys: %s then %s", outputs["JsonQueueUrl"], again["JsonQueueUrl"])
+		}
+		q, err := sqs.NewFromConfig(cfg).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(again["JsonQueueUrl"]),
+			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := q.Attributes["ApproximateNumberOfMessages"]; n != "0" {
+			t.Errorf("redeployed queue holds %s messages, want a fresh queue", n)
+		}
+	})
+
+	pids := c.Pids()
+	if len(pids) < 2 {
+		t.Fatalf("pids = %v, want the emulators at least", pids)
+	}
+	endpoint := c.Endpoint()
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	closed = true
+	for _, pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("pid %d still running after Close", pid)
+		}
+	}
+	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(endpoint, "http://"), time.Second); err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections after Close", endpoint)
+	}
+	if _, err := ReadState(dir); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("state after Close: %v, want ErrNotRunning", err)
+	}
+}
+
+// findRecord looks through the function's recorded events for an S3 notification naming key.
+func findRecord(t *testing.T, dir, key string) (events.SQSMessage, bool) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var ev events.SQSEvent
+		if json.Unmarshal(b, &ev) != nil {
+			continue
+		}
+		for _, r := range ev.Records {
+			if strings.Contains(r.Body, key) {
+				return r, true
+			}
+		}
+	}
+	return events.SQSMessage{}, false
+}
