@@ -263,7 +263,10 @@ func (f *follower) tick(now time.Time) {
 	}
 	f.next = now.Add(f.countdown)
 	if !f.until.IsZero() {
-		left := max(f.until.Sub(now), 0).Round(time.Second)
+		left := f.until.Sub(now).Round(time.Second)
+		if left <= 0 {
+			return // the exit event is about to arrive
+		}
 		fmt.Fprintf(f.w, "[%7.1fs]   %s: %s left\n", now.Sub(f.start).Seconds(), f.pause, left)
 		return
 	}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
+	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
+)
+
+// The local cloud's own parts (gateway, Parameter Store, CloudWatch, Step
+// Functions on the real ASL interpreter), started once per test binary.
+var (
+	endpoint   string
+	states     *sfn.Service
+	metrics    = cloudwatch.NewStore()
+	startErr   error
+	awsCfg     aws.Config
+	machineSrc []byte
+)
+
+const region, account = "us-east-1", "123456789012"
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	gw := gateway.New(gateway.Options{Logger: log})
+	gw.Handle("ssm", ssm.New())
+	gw.Handle("monitoring", metrics.Handler())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, err := gw.Listen(ctx)
+	if err != nil {
+		startErr = err
+		return m.Run()
+	}
+	defer gw.Close()
+	endpoint = "http://" + addr
+	awsCfg = aws.Config{Region: region, BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")}
+	caller := sfn.NewSDKCallerForEndpoint(endpoint)
+	states = sfn.New(sfn.Options{Log: log, Call: caller.Call})
+	gw.Handle("states", states.Handler())
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	defer scancel()
+	if startErr = states.Start(sctx); startErr != nil {
+		return m.Run()
+	}
+	defer states.Close()
+	if machineSrc, startErr = os.ReadFile("testdata/machine.asl.json"); startErr != nil {
+		return m.Run()
+	}
+	return m.Run()
+}
+
+func needCloud(t *testing.T) {
+	t.Helper()
+	if startErr != nil {
+		t.Skipf("local cloud unavailable: %v", startErr)
+	}
+}
+
+// machine registers the stand-in machine ending with verdict.
+func machine(t *testing.T, verdict, param string) string {
+	t.Helper()
+	pass, status := "true", experiments.ProbeOK
+	if verdict != experiments.VerdictHeld {
+		pass, status = "false", experiments.ProbeDeviated
+	}
+	now := time.Now().UTC()
+	def := strings.NewReplacer("__VERDICT__", verdict, "__PARAM__", param, "__PASS__", pass, "__STATUS__", status,
+		"__START__", now.Add(-10*time.Minute).Format(time.RFC3339), "__END__", now.Add(10*time.Minute).Format(time.RFC3339)).Replace(string(machineSrc))
+	name := strings.ReplaceAll(t.Name(), "/", "-")
+	arn := "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
+	if err := states.CreateStateMachine(name, arn, def, "arn:aws:iam::"+account+":role/x"); err != nil {
+		t.Fatal(err)
+	}
+	return arn
+}
+
+func outputsFile(t *testing.T, machineArn, param string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "outputs.json")
+	b, _ := json.Marshal(map[string]map[string]string{"ChaosLab": {
+		"ExperimentStateMachineArn": machineArn, "FaultParameterName": param, "TopicName": "csv-topic",
+		"JsonQueueName": "json-q", "CsvQueueName": "csv-q", "TableName": "tbl", "FunctionName": "fn"}})
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func newMain() (*Main, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &Main{Stdout: &out, Stderr: &errb, AWSConfig: func(context.Context) (aws.Config, error) { return awsCfg, nil },
+		Now: func() time.Time { return time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) }}, &out, &errb
+}
+
+func paramValue(t *testing.T, name string) string {
+	t.Helper()
+	out, err := ssmapi.NewFromConfig(awsCfg).GetParameter(context.Background(), &ssmapi.GetParameterInput{Name: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Parameter.Value)
+}
+
+func TestRunFollowsAndReportsVerdict(t *testing.T) {
+	needCloud(t)
+	// zero-sns-errors of exp_1 reads this metric.
+	metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	tests := []struct {
+		name    string
+		verdict string
+		code    int
+	}{
+		{name: "held", verdict: experiments.VerdictHeld, code: ExitHeld},
+		{name: "deviated", verdict: experiments.VerdictDeviated, code: ExitDeviated},
+		{name: "not steady before", verdict: experiments.VerdictNotSteadyBefore, code: ExitDeviated},
+		{name: "aborted verdict", verdict: experiments.VerdictAborted, code: ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each has its own machine and parameter
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			param := "fault-" + strings.ReplaceAll(tt.name, " ", "-")
+			outputs := outputsFile(t, machine(t, tt.verdict, param), param)
+			journal := filepath.Join(t.TempDir(), "journal.json")
+			m, out, errb := newMain()
+			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-window", "1s", "-poll", "200ms",
+				"-countdown", "500ms", "-journal", journal, "exp_1-minor_delay"})
+			if code := cli.Code(err, ExitError); code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, tt.code, err, out, errb)
+			}
+			s := out.String()
+			for _, want := range []string{
+				"execution started",
+				"→ Probe before", "probe: m1=0",
+				"put " + param + " = {", `"isEnabled":true`,
+				"⏸ Pause: pause 3s", "s left", "▶ Pause: pause over",
+				"put " + param + ` = {"isEnabled": false}`,
+				"PHASE", "zero-sns-errors",
+				"verdict: " + tt.verdict,
+			} {
+				if !strings.Contains(s, want) {
+					t.Errorf("output lacks %q:\n%s", want, s)
+				}
+			}
+			b, err := os.ReadFile(journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := experiments.ParseJournal(b)
+			if err != nil || j.Verdict != tt.verdict || len(j.Before) != 1 || j.Before[0].Value == nil || *j.Before[0].Value != 0 {
+				t.Fatalf("journal %s: %v", b, err)
+			}
+			if v := paramValue(t, param); v != `{"isEnabled": false}` {
+				t.Errorf("fault parameter after the run: %s", v)
+			}
+		})
+	}
+}
+
+func TestRunInterruptStopsAndSwitchesFaultOff(t *testing.T) {
+	needCloud(t)
+	t.Parallel()
+	param := "fault-interrupt"
+	outputs := outputsFile(t, machine(t, experiments.VerdictHeld, param), param)
+	m, out, _ := newMain()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // Ctrl-C during the 60 s pause
+		time.Sleep(3 * time.Second)
+		cancel()
+	}()
+	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms",
+		"-journal", filepath.Join(t.TempDir(), "j.json"), "exp_2-dynamodb_disruption"})
+	if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), "interrupted") {
+		t.Fatalf("exit %d err %v, want 2 interrupted\n%s", code, err, out)
+	}
+	if v := paramValue(t, param); v != `{"isEnabled": false}` {
+		t.Errorf("fault parameter after interrupt: %s", v)
+	}
+	list, lerr := sfnapi.NewFromConfig(awsCfg).ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{
+		StateMachineArn: aws.String("arn:aws:states:" + region + ":" + account + ":stateMachine:" + t.Name())})
+	if lerr != nil || len(list.Executions) != 1 || list.Executions[0].Status != sfntypes.ExecutionStatusAborted {
+		t.Fatalf("executions %+v %v, want one ABORTED", list, lerr)
+	}
+}
+
+func TestRollback(t *testing.T) {
+	needCloud(t)
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"rollback", "-fault-parameter", "manual-fault"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	if v := paramValue(t, "manual-fault"); v != `{"isEnabled": false}` {
+		t.Fatalf("parameter %s", v)
+	}
+	if !strings.Contains(out.String(), "manual-fault") {
+		t.Errorf("output %q", out)
+	}
+}
+
+func TestValidateAndCompileShipped(t *testing.T) {
+	for _, n := range experiments.Names() {
+		t.Run(n, func(t *testing.T) {
+			m, out, errb := newMain()
+			if err := m.Run(context.Background(), []string{"validate", n}); err != nil {
+				t.Fatalf("validate: %v\n%s", err, errb)
+			}
+			if !strings.HasPrefix(out.String(), "ok ") {
+				t.Errorf("validate output %q", out)
+			}
+			m, out, errb = newMain()
+			outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+			if err := m.Run(context.Background(), []string{"compile", "-outputs", outputs, "-pause", "7s", "-window", "60s", n}); err != nil {
+				t.Fatalf("compile: %v\n%s", err, errb)
+			}
+			var c experiments.Compiled
+			if err := json.Unmarshal(out.Bytes(), &c); err != nil {
+				t.Fatalf("compile output is not a Compiled: %v", err)
+			}
+			if len(c.Method) == 0 || c.Method[0].PauseAfterSeconds != 7 || c.SteadyState.ObserveSeconds != 60 {
+				t.Errorf("overrides not applied: method %+v observe %d", c.Method, c.SteadyState.ObserveSeconds)
+			}
+		})
+	}
+}
+
+func TestValidateRejectsBadExperiment(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(p, []byte(`{"title":"bad","steady-state-hypothesis":{"title":"x","probes":[{"type":"probe","name":"p","tolerance":0,
+		"provider":{"type":"http","url":"http://example.com"}}]},"method":[]}`), 0o600)
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"validate", p})
+	if code := cli.Report(errb, err, ExitError); code != 1 {
+		t.Fatalf("exit %d, want 1 (err %v)", code, err)
+	}
+	if !strings.Contains(out.String(), "steady-state-hypothesis.probes[0]") {
+		t.Errorf("output does not name the JSON path:\n%s", out)
+	}
+}
+
+func TestUsageAndHelp(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		flags []string
+	}{
+		{name: "no command", args: nil, code: 2},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2},
+		{name: "help", args: []string{"-h"}, code: 0},
+		{name: "run -h", args: []string{"run", "-h"}, code: 0, flags: []string{"outputs", "state-machine-arn", "fault-parameter",
+			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v"}},
+		{name: "compile -h", args: []string{"compile", "-h"}, code: 0, flags: []string{"outputs", "pause", "window", "recovery", "guard-interval", "expiry-margin"}},
+		{name: "rollback -h", args: []string{"rollback", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter"}},
+		{name: "run without machine", args: []string{"run", "-outputs", "/nonexistent/o.json", "exp_1-minor_delay"}, code: 2},
+		{name: "run two experiments", args: []string{"run", "a", "b"}, code: 2},
+		{name: "validate nothing", args: []string{"validate"}, code: 2},
+		{name: "validate unknown name", args: []string{"validate", "exp_9-nope"}, code: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, out, errb := newMain()
+			err := m.Run(context.Background(), tt.args)
+			if code := cli.Report(errb, err, ExitError); code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v)", code, tt.code, err)
+			}
+			text := out.String() + errb.String()
+			for _, c := range []string{"validate", "compile", "run", "rollback", "list"} {
+				if len(tt.args) <= 1 && tt.code == 2 && tt.name != "validate nothing" && !strings.Contains(text, "  "+c+" ") {
+					t.Errorf("usage does not list %s:\n%s", c, text)
+				}
+			}
+			for _, f := range tt.flags {
+				if !strings.Contains(text, "-"+f+" ") && !strings.Contains(text, "-"+f+"\n") && !strings.Contains(text, "-"+f+"\t") {
+					t.Errorf("help does not mention -%s:\n%s", f, text)
+				}
+			}
+		})
+	}
+}
