@@ -103,7 +103,7 @@ type putInput struct {
 	DataType    string
 }
 
-// maxValue is the Standard tier's value limit (4 KB); Advanced (8 KB) is accepted when Tier says so.
+// maxValue is the Standard tier's value limit (4 KB); the local store has only the Standard tier.
 const maxValue = 4096
 
 func (s *Service) put(in putInput) (Parameter, error) {
@@ -112,6 +112,9 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	}
 	if in.Value == nil || *in.Value == "" {
 		return Parameter{}, validation("1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if len(*in.Value) > maxValue {
+		return Parameter{}, validation(fmt.Sprintf("Standard tier parameters support a maximum parameter value of %d characters; %s has %d", maxValue, in.Name, len(*in.Value)))
 	}
 	switch in.Type {
 	case "", "String", "StringList", "SecureString":

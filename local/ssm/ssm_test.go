@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localssm "github.com/chaoslab/serverless-chaos-lab/local/ssm"
@@ -67,6 +69,10 @@ func TestParameterRoundTrip(t *testing.T) {
 			_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("x"), Type: types.ParameterTypeString})
 			return err
 		}, check: func(err error) bool { var e *types.ParameterAlreadyExists; return errors.As(err, &e) }},
+		{name: "value over the 4 KB standard limit", call: func() error {
+			_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/big"), Value: aws.String(strings.Repeat("x", 4097)), Type: types.ParameterTypeString})
+			return err
+		}, check: func(err error) bool { var e smithy.APIError; return errors.As(err, &e) && e.ErrorCode() == "ValidationException" }},
 		{name: "get missing", call: func() error {
 			_, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/nope")})
 			return err
