@@ -172,4 +172,3 @@ func writeJSON(path string, v any) error {
 	}
 	return nil
 }
-
