@@ -252,3 +252,16 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkGeneratorNext is the cost of one document (body, symbol, malformed choice):
+// the generator must never be what limits the publish rate.
+func BenchmarkGeneratorNext(b *testing.B) {
+	g := NewGenerator("input/", "bench", 1, 0.01, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if g.n >= MaxDocuments-1 {
+			g.n = 0
+		}
+		_ = g.Next()
+	}
+}

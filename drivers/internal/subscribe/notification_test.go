@@ -85,3 +85,28 @@ func TestVerifyCSV(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkParseNotification is the subscriber's per-message cost before any I/O.
+func BenchmarkParseNotification(b *testing.B) {
+	body, err := os.ReadFile("testdata/sns-s3-put.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(body)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseNotification(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyCSV(b *testing.B) {
+	body := []byte("objectName,submissionDate,author,formatVersion\nr-data_object_msg-1.json,23-Nov-2026 13:45:12,the_publisher.py,1.1\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := VerifyCSV("output/r-data_object_msg-1.json.csv", body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,15 +18,15 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 )
 
+// fauxqs is started by the first test that needs it (benchmarks and the
+// parsing tests do not) and stopped by its pid when the binary ends.
 var (
-	fauxqs    *testsvc.Service
-	fauxqsErr error
+	fauxqs     *testsvc.Service
+	fauxqsErr  error
+	fauxqsOnce sync.Once
 )
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), testsvc.StartTimeout)
-	fauxqs, fauxqsErr = testsvc.StartFauxqs(ctx)
-	cancel()
 	code := m.Run()
 	fauxqs.Close()
 	os.Exit(code)
@@ -39,6 +40,11 @@ type clients struct {
 
 func newClients(t *testing.T) clients {
 	t.Helper()
+	fauxqsOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testsvc.StartTimeout)
+		defer cancel()
+		fauxqs, fauxqsErr = testsvc.StartFauxqs(ctx)
+	})
 	if fauxqsErr != nil {
 		if errors.Is(fauxqsErr, testsvc.ErrUnavailable) {
 			t.Skip(fauxqsErr)
