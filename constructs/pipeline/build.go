@@ -92,7 +92,20 @@ func CompileFunction(pkg, goarch, stagingRoot string) (FunctionBuild, error) {
 			return FunctionBuild{}, fmt.Errorf("build function %s: %w", pkg, err)
 		}
 	}
+	pruneOtherBuilds(stagingRoot, goarch, dir)
 	return FunctionBuild{Dir: dir, Hash: hash}, nil
+}
+
+// pruneOtherBuilds removes earlier builds for the same architecture from stagingRoot, so repeated
+// synths after code changes do not pile up binaries in cdk.out. (CDK has already copied what it
+// staged into its own asset.<hash> directory.) Failures only leave files behind, so they are ignored.
+func pruneOtherBuilds(stagingRoot, goarch, keep string) {
+	old, _ := filepath.Glob(filepath.Join(stagingRoot, goarch+"-*"))
+	for _, d := range old {
+		if d != keep {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // HashCodeDir returns the hex SHA-256 of <dir>/bootstrap, for a prebuilt FunctionCodeDir.
