@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -177,6 +179,28 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	t.Run("AWS/Lambda metrics readable with the CloudWatch SDK", func(t *testing.T) {
+		cw := cloudwatch.NewFromConfig(cfg)
+		for _, name := range []string{"Invocations", "Duration", "ConcurrentExecutions"} {
+			out, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
+				Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(name),
+				Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(outputs["FunctionName"])}},
+				StartTime:  aws.Time(time.Now().Add(-5 * time.Minute)), EndTime: aws.Time(time.Now().Add(time.Minute)),
+				Period: aws.Int32(600), Statistics: []cwtypes.Statistic{cwtypes.StatisticSampleCount, cwtypes.StatisticSum},
+			})
+			if err != nil {
+				t.Fatalf("GetMetricStatistics %s: %v", name, err)
+			}
+			var n float64
+			for _, dp := range out.Datapoints {
+				n += aws.ToFloat64(dp.SampleCount)
+			}
+			if n < 2 { // the S3 test event, the document, and the direct invoke
+				t.Errorf("%s: %v samples, want at least 2", name, n)
+			}
+		}
+	})
+
 	t.Run("table, parameter and state machine exist", func(t *testing.T) {
 		if _, err := dynamodb.NewFromConfig(cfg).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(outputs["TableName"])}); err != nil {
 			t.Errorf("DescribeTable: %v", err)
@@ -255,6 +279,14 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 				t.Fatalf("no CSV after 30 s: %v\nfunction log:\n%s", err, logs)
 			}
 			time.Sleep(200 * time.Millisecond)
+		}
+		// The function's EMF line became the SymbolWriteCount metric (contracts.md §2).
+		got := false
+		for end := time.Now().Add(5 * time.Second); !got && time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			got = len(c.Metrics().ListMetrics("ChaosTransformer", "SymbolWriteCount", nil)) > 0
+		}
+		if !got {
+			t.Error("no ChaosTransformer/SymbolWriteCount metric from the function's EMF output")
 		}
 	})
 
