@@ -48,6 +48,40 @@ function taskStates(definition, out = new Map()) {
   return out;
 }
 
+// withStateNames rewrites $$.State.Name, which the library's Context Object cannot know, into the
+// literal name of the state it appears in (static: within a state it can only mean that state).
+function withStateNames(definition) {
+  const literal = (name) => `'${name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  const rewrite = (value, name) => {
+    if (Array.isArray(value)) return value.map((v) => rewrite(v, name));
+    if (value === null || typeof value !== 'object') return value;
+    const out = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (key.endsWith('.$') && v === '$$.State.Name') out[key.slice(0, -2)] = name;
+      else if (key.endsWith('.$') && typeof v === 'string' && v.startsWith('States.'))
+        out[key] = v.replaceAll('$$.State.Name', literal(name));
+      else out[key] = rewrite(v, name);
+    }
+    return out;
+  };
+  const walk = (machine) => {
+    if (!machine?.States) return machine;
+    const states = {};
+    for (const [name, state] of Object.entries(machine.States)) {
+      const s = { ...state };
+      for (const field of ['Parameters', 'ResultSelector', 'ItemSelector']) {
+        if (s[field] !== undefined) s[field] = rewrite(s[field], name);
+      }
+      if (s.ItemProcessor) s.ItemProcessor = walk(s.ItemProcessor);
+      if (s.Iterator) s.Iterator = walk(s.Iterator);
+      if (s.Branches) s.Branches = s.Branches.map(walk);
+      states[name] = s;
+    }
+    return { ...machine, States: states };
+  };
+  return walk(definition);
+}
+
 let nextTaskId = 1;
 const pendingTasks = new Map(); // id -> {resolve, reject}
 const executions = new Map(); // arn -> {execution, aborted}
@@ -128,7 +162,7 @@ async function start(msg) {
   }
   let machine;
   try {
-    machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
+    machine = new StateMachine(withStateNames(definition), { validationOptions: { noValidate: true } });
   } catch (err) {
     send({ type: 'end', arn, status: 'FAILED', error: 'States.Runtime', cause: String(err?.message ?? err) });
     return;

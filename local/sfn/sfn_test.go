@@ -211,7 +211,7 @@ const flowDefinition = `{
   "Comment": "probe, decide, pause, fan out SSM writes, read back, catch a missing parameter",
   "StartAt": "Init",
   "States": {
-    "Init": {"Type": "Pass", "Parameters": {"items.$": "$.items", "metric.$": "$.metric", "pause": 0, "exec.$": "$$.Execution.Name"}, "Next": "Probe"},
+    "Init": {"Type": "Pass", "Parameters": {"items.$": "$.items", "metric.$": "$.metric", "pause": 0, "exec.$": "$$.Execution.Name", "state.$": "$$.State.Name", "label.$": "States.Format('in {}', $$.State.Name)"}, "Next": "Probe"},
     "Probe": {
       "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:cloudwatch:getMetricData",
       "Parameters": {
@@ -320,10 +320,14 @@ func TestExecutionRunsTheDefinition(t *testing.T) {
 					Value    struct{ Name string }
 					Modified string
 				}
-				Missing struct{ Error, Cause string }
+				Missing      struct{ Error, Cause string }
+				State, Label string
 			}
 			if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &output); err != nil {
 				t.Fatalf("output %s: %v", aws.ToString(out.Output), err)
+			}
+			if output.State != "Init" || output.Label != "in Init" {
+				t.Errorf("$$.State.Name gave %q and %q, want Init", output.State, output.Label)
 			}
 			name := arn[strings.LastIndex(arn, ":")+1:]
 			if p, err := params.Get("/flow/" + name + "/b"); err != nil || !strings.Contains(p.Value, `"index":1`) {
