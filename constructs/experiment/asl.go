@@ -30,7 +30,7 @@ const (
 
 // Definition builds the state machine's Amazon States Language (JSONPath only) for a machine that
 // writes faults to faultParameterName (a name or a CDK token). See doc.go for the flow.
-func Definition(faultParameterName string) obj {
+func Definition(faultParameterName string, timeoutSeconds int) obj {
 	states := obj{
 		"Route": obj{"Type": "Choice",
 			"Choices": []any{obj{"Variable": "$.rollbackOf", "IsPresent": true, "Next": StateDescribeAborted}},
@@ -44,16 +44,16 @@ func Definition(faultParameterName string) obj {
 			"Next": "BeforeWindow"},
 
 		// 1. Steady state before: observe, then probe. Not steady: no fault, no rollback.
-		"BeforeWindow":  windowStart("BeforeObserve"),
-		"BeforeObserve": obj{"Type": "Wait", "SecondsPath": "$.experiment.steadyState.observeSeconds", "Next": "BeforeProbes"},
-		"BeforeProbes":  probeMap(PhaseBefore, "$.journal.before", "BeforeFailed", "Aborted"),
-		"BeforeFailed":  resultsText("$.journal.before", "BeforeSteady"),
-		"BeforeSteady":  anyFailed("NotSteadyBefore", "Method"),
+		"BeforeWindow":    windowStart("BeforeObserve"),
+		"BeforeObserve":   obj{"Type": "Wait", "SecondsPath": "$.experiment.steadyState.observeSeconds", "Next": "BeforeProbes"},
+		"BeforeProbes":    probeMap(PhaseBefore, "$.journal.before", "BeforeFailed", "Aborted"),
+		"BeforeFailed":    resultsText("$.journal.before", "BeforeSteady"),
+		"BeforeSteady":    anyFailed("NotSteadyBefore", "Method"),
 		"NotSteadyBefore": verdict(experiments.VerdictNotSteadyBefore, "Finish"),
 
 		// 2. Method: each action writes the fault, then pauses (checking the guard).
 		"Method": obj{"Type": "Map", "ItemsPath": "$.experiment.method", "MaxConcurrency": 1,
-			"ItemSelector": obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard"},
+			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard"},
 			"ItemProcessor": processor("Action.PauseBefore", actionStates("Action", faultParameterName, true)),
 			"ResultPath":    "$.journal.method",
 			"Catch": []any{
@@ -71,9 +71,9 @@ func Definition(faultParameterName string) obj {
 		"AfterProbes": probeMap(PhaseAfter, "$.journal.after", "AfterFailed", "Aborted"),
 		"AfterFailed": resultsText("$.journal.after", "AfterSteady"),
 		"AfterSteady": anyFailed("Deviated", "Held"),
-		"Held":     verdict(experiments.VerdictHeld, "Rollback"),
-		"Deviated": verdict(experiments.VerdictDeviated, "Rollback"),
-		"Aborted":  verdict(experiments.VerdictAborted, "Rollback"),
+		"Held":        verdict(experiments.VerdictHeld, "Rollback"),
+		"Deviated":    verdict(experiments.VerdictDeviated, "Rollback"),
+		"Aborted":     verdict(experiments.VerdictAborted, "Rollback"),
 
 		// 4. Rollbacks always run, then the steady state is observed and recorded once more.
 		"Rollback": obj{"Type": "Map", "ItemsPath": "$.experiment.rollbacks", "MaxConcurrency": 1,
@@ -88,7 +88,7 @@ func Definition(faultParameterName string) obj {
 		"RecoveryFailed":  obj{"Type": "Pass", "InputPath": "$.recoveryError", "ResultPath": "$.journal.recoveryError", "Next": "Finish"},
 
 		// 5. The journal: the output when held, else the Cause of a Fail state.
-		"Finish": obj{"Type": "Pass", "Parameters": obj{"at.$": enteredTime}, "ResultPath": "$.finished", "Next": "SetEnded"},
+		"Finish":   obj{"Type": "Pass", "Parameters": obj{"at.$": enteredTime}, "ResultPath": "$.finished", "Next": "SetEnded"},
 		"SetEnded": obj{"Type": "Pass", "InputPath": "$.finished.at", "ResultPath": "$.journal.endedAt", "Next": "JournalText"},
 		"JournalText": obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.journal)"},
 			"ResultPath": "$.failure", "Next": "Verdict"},
@@ -131,14 +131,15 @@ func Definition(faultParameterName string) obj {
 		"Comment": "Chaos experiment (Chaos Toolkit model): steady state before, method (fault parameter writes and pauses, " +
 			"with an optional guard), steady state after, rollbacks that always run, steady state after the rollbacks. " +
 			"Input: experiments.Compiled; output: experiments.Journal. Started with {\"rollbackOf\": ARN} it rolls back that execution.",
-		"StartAt": "Route",
-		"States":  states,
+		"StartAt":        "Route",
+		"TimeoutSeconds": timeoutSeconds,
+		"States":         states,
 	}
 }
 
 // DefinitionJSON is Definition as a string.
-func DefinitionJSON(faultParameterName string) string {
-	b, err := json.Marshal(Definition(faultParameterName))
+func DefinitionJSON(faultParameterName string, timeoutSeconds int) string {
+	b, err := json.Marshal(Definition(faultParameterName, timeoutSeconds))
 	if err != nil {
 		panic(err) // only maps, slices, strings and numbers: cannot fail
 	}

@@ -102,7 +102,7 @@ type scenario struct {
 func runMachine(t *testing.T, scs ...scenario) []runResult {
 	t.Helper()
 	node := node22(t)
-	in, err := json.Marshal(map[string]any{"definition": Definition(testParam), "scenarios": scs})
+	in, err := json.Marshal(map[string]any{"definition": Definition(testParam, 600), "scenarios": scs})
 	if err != nil {
 		t.Fatal(err)
 	}
