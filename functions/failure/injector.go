@@ -242,7 +242,13 @@ func (i *Injector) refresh(ctx context.Context, old *snapshot) *snapshot {
 func (i *Injector) fetch(ctx context.Context) *snapshot {
 	fetched := i.now()
 	s := &snapshot{staleAt: fetched.Add(i.ttl).UnixNano()}
-	ctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), bypassKey{}, true), i.fetchTimeout)
+	// Detached from the caller's cancellation (one caller giving up must not fail the fetch for
+	// everyone waiting on it) but not from its deadline: a fetch never outlives the invocation.
+	deadline := time.Now().Add(i.fetchTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	ctx, cancel := context.WithDeadline(context.WithValue(context.WithoutCancel(ctx), bypassKey{}, true), deadline)
 	defer cancel()
 	out, err := i.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(i.param), WithDecryption: aws.Bool(true)})
 	if err != nil {
