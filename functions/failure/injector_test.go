@@ -294,3 +294,24 @@ func TestSDKPathRefreshesWithoutWrap(t *testing.T) {
 		t.Errorf("GetParameter calls = %d, want a second fetch after the TTL", f.calls.Load())
 	}
 }
+
+// An SSM that does not answer costs the caller FetchTimeout, once per TTL, and turns injection off.
+func TestSlowSSMIsBounded(t *testing.T) {
+	r := newRig(t, `{"isEnabled": true, "failureMode": "exception"}`, nil)
+	r.ssm.block = make(chan struct{}) // never closed: SSM hangs
+	r.inj.fetchTimeout = 30 * time.Millisecond
+	h := Wrap(r.inj, handlerOK)
+	start := time.Now()
+	if _, err := h(context.Background(), "x"); err != nil {
+		t.Fatalf("the function stopped working: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the invocation waited %s for SSM", d)
+	}
+	if _, err := h(context.Background(), "x"); err != nil || r.ssm.calls.Load() != 1 {
+		t.Errorf("second invocation within the TTL: err %v, fetches %d (want nil, 1)", err, r.ssm.calls.Load())
+	}
+	if lines := r.logs.lines("no answer within 30ms"); len(lines) != 1 {
+		t.Errorf("logs %q, want one line saying SSM did not answer", r.logs)
+	}
+}
