@@ -116,9 +116,13 @@ func TestResilientRedeliveryCountsOnce(t *testing.T) {
 	l := newLab(t, ScenarioResilient, faultsOff)
 	const n = 6
 	var msgs []events.SQSMessage
-	for i := 1; i <= n; i++ {
+	for i := 1; i <= n-2; i++ {
 		msgs = append(msgs, l.put(inputKey(i), seedDocument(i)))
 	}
+	// One SQS message whose S3 notification names two objects: each counts once, both again on redelivery.
+	l.put(inputKey(n-1), seedDocument(n-1))
+	l.put(inputKey(n), seedDocument(n))
+	msgs = append(msgs, l.message(notification(l.bucket, inputKey(n-1), inputKey(n))))
 	for delivery := 1; delivery <= 3; delivery++ {
 		if d := l.deliverUntilDone(event(msgs...), 1); d != 1 {
 			t.Fatalf("delivery %d needed redelivery", delivery)
