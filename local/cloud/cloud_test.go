@@ -126,6 +126,20 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	t.Run("created resources", func(t *testing.T) {
+		made := map[string]string{}
+		for _, r := range c.Deployment().Created {
+			made[r.LogicalID] = r.Type
+		}
+		for _, id := range []string{"Bucket83908E77", "JsonQueueB3B0E0B7", "ErrorQueue5B4AB4C6", "CsvQueue8F8A1B52", "TopicBFC7AF6E",
+			"CsvQueueFixtureTopicSubscription9A1B2C3D", "TableCD117FA1", "FaultParameter6C1F5E2A", "Fn9270CBC0",
+			"FnSqsEventSourceFixtureJsonQueue4C6B5D3E", "BucketNotifications8F2E257D", "Dashboard9E4231ED", "Machine9A8B7C6D", "GuardRule5F3A2B1C"} {
+			if made[id] == "" {
+				t.Errorf("%s not created", id)
+			}
+		}
+	})
+
 	t.Run("recorded resources", func(t *testing.T) {
 		rec := map[string]bool{}
 		for _, r := range c.Deployment().Recorded {

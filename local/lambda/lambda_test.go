@@ -414,3 +414,26 @@ func TestCloseKillsSandboxes(t *testing.T) {
 		t.Errorf("pid %d alive after Close", r.Pid)
 	}
 }
+
+// BenchmarkInvokeWarm measures one warm invocation's round trip through the Runtime API of a real
+// bootstrap process (the local cloud's per-invocation overhead).
+func BenchmarkInvokeWarm(b *testing.B) {
+	s, err := New(Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.CreateFunction(Function{Name: "fn", CodeDir: codeDir}); err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte(`{"action":"echo","value":"x"}`)
+	if _, _, err := s.Invoke(context.Background(), "fn", payload); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, fe, err := s.Invoke(context.Background(), "fn", payload); err != nil || fe != nil {
+			b.Fatal(fe, err)
+		}
+	}
+}

@@ -174,3 +174,34 @@ func TestPhysicalName(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDeployPlan measures loading the fixture assembly, ordering it and resolving every
+// resource's properties (the deployer's own cost, without the emulators).
+func BenchmarkDeployPlan(b *testing.B) {
+	for b.Loop() {
+		asm, err := Load("testdata/cdk.out", "Fixture")
+		if err != nil {
+			b.Fatal(err)
+		}
+		order, err := Order(asm.Template)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := testContext()
+		for name, p := range asm.Template.Parameters {
+			c.Params[name] = p.Default
+		}
+		if err := c.EvalConditions(asm.Template.Conditions); err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range order {
+			c.Refs[id] = id
+			c.Attrs[id] = map[string]string{"Arn": "arn:aws:sqs:us-east-1:000000000000:" + id, "QueueName": id}
+		}
+		for _, id := range order {
+			if _, err := c.Resolve(asm.Template.Resources[id].Properties); err != nil {
+				b.Fatal(id, err)
+			}
+		}
+	}
+}
