@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // DefaultTimeout bounds an execution: the shipped experiments take about 15 minutes (5 min
@@ -122,5 +123,33 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 			"rollbackOf": awsevents.EventField_FromPath(jsii.String("$.detail.executionArn")),
 		}),
 	}))
+	e.suppressNag(name)
 	return e
+}
+
+// suppressNag records, for cdk-nag (run on every synth of the app), why the findings on this
+// construct are accepted.
+func (e *Experiment) suppressNag(name string) {
+	sup := func(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {
+		s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+		if len(appliesTo) > 0 {
+			list := make([]any, len(appliesTo))
+			for i, a := range appliesTo {
+				list[i] = a
+			}
+			s.AppliesTo = &list
+		}
+		return s
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(e.Role, &[]*cdknag.NagPackSuppression{
+		sup("AwsSolutions-IAM5", "cloudwatch:GetMetricData supports no resource-level permissions (it only reads metrics), "+
+			"and states:DescribeExecution is scoped to this state machine's own executions (the rollback of an aborted one)",
+			"Resource::*", "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"+name+":*"),
+	}, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressions(e.StateMachine, &[]*cdknag.NagPackSuppression{
+		sup("AwsSolutions-SF1", "every state's input and output is in the execution history, and the journal is the execution's "+
+			"output (or its failure cause); CloudWatch Logs would duplicate it and need logs:* permissions on *"),
+		sup("AwsSolutions-SF2", "the machine only calls CloudWatch, SSM and Step Functions APIs through SDK integrations; "+
+			"X-Ray traces would add nothing the execution history does not show"),
+	}, jsii.Bool(true))
 }
