@@ -18,6 +18,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/dashboard"
+	"github.com/chaoslab/serverless-chaos-lab/constructs/experiment"
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
 )
 
@@ -102,9 +103,10 @@ type ChaosLabStackProps struct {
 
 // ChaosLab is the stack and what it holds.
 type ChaosLab struct {
-	Stack     awscdk.Stack
-	Pipeline  *pipeline.Pipeline
-	Dashboard *dashboard.Dashboard
+	Stack      awscdk.Stack
+	Pipeline   *pipeline.Pipeline
+	Dashboard  *dashboard.Dashboard
+	Experiment *experiment.Experiment
 }
 
 // NewChaosLabStack builds the lab's stack. nil props mean the defaults (flawed, arm64). The stack is
@@ -130,17 +132,11 @@ func NewChaosLabStack(scope constructs.Construct, id string, props *ChaosLabStac
 	lab := &ChaosLab{Stack: stack, Pipeline: p, Dashboard: d}
 	lab.addOutputs()
 
-	// ---- Experiment state machine (constructs/experiment) goes here. ----
-	// It reads the fault parameter and the dashboard's metrics; wire it like:
-	//
-	//	exp := experiment.NewExperiment(stack, "Experiment", &experiment.ExperimentProps{
-	//		FaultParameter: p.FaultParameter,
-	//		...
-	//	})
-	//	output(stack, "ExperimentStateMachineArn", exp.StateMachine.StateMachineArn(),
-	//		"Experiment state machine: start an execution with a compiled experiment as input")
-	//
-	// and add a field to ChaosLab for it. The output id is fixed by docs/contracts.md §1.
+	lab.Experiment = experiment.NewExperiment(stack, "Experiment", &experiment.ExperimentProps{
+		FaultParameter: p.FaultParameter,
+	})
+	output(stack, "ExperimentStateMachineArn", lab.Experiment.StateMachine.StateMachineArn(),
+		"Experiment state machine: start an execution with a compiled experiment as input")
 
 	return lab
 }
