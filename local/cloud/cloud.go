@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,9 +77,13 @@ type Cloud struct {
 	endpoint       string
 	logFile        *os.File
 
-	mu         sync.Mutex
-	deployment *template.Deployment
-	closed     bool
+	deployMu     sync.Mutex
+	mu           sync.Mutex
+	deployment   *template.Deployment
+	closed       bool
+	control      string // control API URL, once ServeControl ran
+	controlToken string
+	controlSrv   *http.Server
 }
 
 func (c *Cloud) progress(format string, args ...any) {
@@ -274,6 +279,13 @@ func (c *Cloud) Pids() []int {
 // `cdk deploy --outputs-file` format. A stack already deployed is torn down first (a redeploy is a
 // teardown and a fresh deploy: simple, and each scenario starts from empty queues and tables).
 func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, error) {
+	return c.deployTo(ctx, cdkOut, stackName, c.opts.Log)
+}
+
+func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress io.Writer) (Outputs, error) {
+	// One deployment at a time: a redeploy tears the previous one down first.
+	c.deployMu.Lock()
+	defer c.deployMu.Unlock()
 	asm, err := template.Load(cdkOut, stackName)
 	if err != nil {
 		return nil, err
@@ -282,7 +294,7 @@ func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, 
 		return nil, err
 	}
 	begin := time.Now()
-	c.progress("local cloud: deploying %s from %s ...", asm.StackName, cdkOut)
+	fmt.Fprintf(progress, "local cloud: deploying %s from %s ...\n", asm.StackName, cdkOut)
 	dep, err := template.Deploy(ctx, asm, template.Options{
 		AWS:           c.Config(),
 		Lambda:        c.lambda,
@@ -290,7 +302,7 @@ func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, 
 		StateMachines: stateMachines{c.sfn},
 		AccountID:     AccountID,
 		ScratchDir:    filepath.Join(c.opts.Dir, "deploy"),
-		Progress:      c.opts.Log,
+		Progress:      progress,
 		Logger:        c.log,
 	})
 	if err != nil {
@@ -302,8 +314,8 @@ func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, 
 	if err := dep.WriteOutputs(filepath.Join(c.opts.Dir, "outputs.json")); err != nil {
 		return nil, fmt.Errorf("cloud: outputs.json: %w", err)
 	}
-	fmt.Fprint(c.opts.Log, dep.Report())
-	c.progress("local cloud: %s deployed in %s", asm.StackName, since(begin))
+	fmt.Fprint(progress, dep.Report())
+	fmt.Fprintf(progress, "local cloud: %s deployed in %s; outputs in %s\n", asm.StackName, since(begin), filepath.Join(c.opts.Dir, "outputs.json"))
 	return Outputs(dep.Outputs), nil
 }
 
@@ -351,6 +363,9 @@ func (c *Cloud) Close() error {
 		if err := c.sfn.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if c.controlSrv != nil {
+		c.controlSrv.Close()
 	}
 	if c.gw != nil {
 		c.gw.Close()
@@ -402,15 +417,20 @@ type State struct {
 	Endpoint string    `json:"endpoint"`
 	Region   string    `json:"region"`
 	Started  time.Time `json:"started"`
-	Pids     []int     `json:"pids"` // emulator processes, for diagnostics
+	Pids     []int     `json:"pids"`              // emulator processes, for diagnostics
+	Control  string    `json:"control,omitempty"` // control API (RemoteDeploy, Stop)
+	Token    string    `json:"token,omitempty"`   // required by the control API
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
 
 func (c *Cloud) writeState() error {
-	st := State{Pid: os.Getpid(), Endpoint: c.endpoint, Region: Region, Started: time.Now().UTC(), Pids: c.Pids()}
+	c.mu.Lock()
+	st := State{Pid: os.Getpid(), Endpoint: c.endpoint, Region: Region, Started: time.Now().UTC(), Pids: c.Pids(),
+		Control: c.control, Token: c.controlToken}
+	c.mu.Unlock()
 	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(statePath(c.opts.Dir), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(statePath(c.opts.Dir), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("cloud: state file: %w", err)
 	}
 	return nil

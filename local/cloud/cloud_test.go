@@ -83,12 +83,10 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := false
-	defer func() {
-		if !closed {
-			c.Close()
-		}
-	}()
+	defer c.Close() // idempotent: the test stops it through the control API below
+	if err := c.ServeControl(func() { c.Close() }); err != nil {
+		t.Fatal(err)
+	}
 	st, err := ReadState(dir)
 	if err != nil || st.Endpoint != c.Endpoint() || st.Pid != os.Getpid() {
 		t.Fatalf("state = %+v, %v; want this process at %s", st, err, c.Endpoint())
@@ -243,10 +241,14 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
-	t.Run("redeploy tears down and deploys again", func(t *testing.T) {
-		again, err := c.Deploy(ctx, cdkOut, "Fixture")
+	t.Run("redeploy from another process's view: control API", func(t *testing.T) {
+		var progress strings.Builder
+		again, err := RemoteDeploy(ctx, dir, cdkOut, "Fixture", &progress)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(progress.String(), "Fixture deployed") {
+			t.Errorf("progress = %q", progress.String())
 		}
 		if again["JsonQueueUrl"] != outputs["JsonQueueUrl"] {
 			t.Errorf("names changed across deploys: %s then %s", outputs["JsonQueueUrl"], again["JsonQueueUrl"])
@@ -309,10 +311,9 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		t.Fatalf("pids = %v, want the emulators at least", pids)
 	}
 	endpoint := c.Endpoint()
-	if err := c.Close(); err != nil {
-		t.Errorf("Close: %v", err)
+	if err := Stop(ctx, dir); err != nil {
+		t.Errorf("Stop: %v", err)
 	}
-	closed = true
 	for _, pid := range pids {
 		if syscall.Kill(pid, 0) == nil {
 			t.Errorf("pid %d still running after Close", pid)
