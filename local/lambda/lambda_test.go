@@ -437,3 +437,66 @@ func BenchmarkInvokeWarm(b *testing.B) {
 		}
 	}
 }
+
+// foreignELF writes an executable whose ELF header says it is for the other architecture.
+func foreignELF(t *testing.T) (dir, arch string) {
+	t.Helper()
+	machine, arch := uint16(183), "arm64" // EM_AARCH64
+	if hostArch() == "arm64" {
+		machine, arch = 62, "x86_64" // EM_X86_64
+	}
+	h := make([]byte, 64)
+	copy(h, "\x7fELF")
+	h[4], h[5], h[6] = 2, 1, 1 // 64-bit, little endian, version 1
+	h[16] = 2                  // ET_EXEC
+	h[18], h[19] = byte(machine), byte(machine>>8)
+	h[20] = 1  // e_version
+	h[52] = 64 // e_ehsize
+	h[54] = 56 // e_phentsize
+	h[58] = 64 // e_shentsize
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), h, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, arch
+}
+
+func TestForeignArchitecture(t *testing.T) {
+	dir, arch := foreignELF(t)
+	emulator := "qemu-aarch64-static"
+	if arch == "x86_64" {
+		emulator = "qemu-x86_64-static"
+	}
+	withQemu := t.TempDir()
+	if err := os.WriteFile(filepath.Join(withQemu, emulator), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		path     string
+		wantArgv string
+		wantErr  string
+	}{
+		{name: "no emulator: a clear error saying how to fix", path: t.TempDir(),
+			wantErr: "built for " + arch + " but this host is " + hostArch() + ": synthesize for the host (npx cdk synth -c architecture=" + hostArch() + ") or install " + emulator},
+		{name: "emulator on PATH runs the bootstrap", path: withQemu, wantArgv: filepath.Join(withQemu, emulator) + " " + filepath.Join(dir, "bootstrap")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PATH", tc.path)
+			argv, err := command(Function{Name: "fn", CodeDir: dir, Architecture: arch})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(argv, " "); got != tc.wantArgv {
+				t.Errorf("argv = %q, want %q", got, tc.wantArgv)
+			}
+		})
+	}
+}
