@@ -273,7 +273,8 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range []string{"BucketName", "JsonQueueUrl", "CsvQueueUrl", "ErrorQueueUrl", "JsonQueueName", "CsvQueueName",
-			"ErrorQueueName", "TopicArn", "TopicName", "TableName", "FunctionName", "FaultParameterName", "DashboardName", "Scenario"} {
+			"ErrorQueueName", "TopicArn", "TopicName", "TableName", "FunctionName", "FaultParameterName", "DashboardName", "Scenario",
+			"ExperimentStateMachineArn"} {
 			if out[k] == "" {
 				t.Errorf("contract output %s missing", k)
 			}
