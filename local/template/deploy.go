@@ -402,9 +402,9 @@ func hashSuffix(s string, n int) string {
 
 // str returns a string property ("" when absent).
 func str(props map[string]any, key string) string {
-	s, _ := scalar(props[key], key)
 	if props[key] == nil {
 		return ""
 	}
+	s, _ := scalar(props[key], key)
 	return s
 }
