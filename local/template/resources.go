@@ -377,6 +377,9 @@ func createMapping(ctx context.Context, d *deployer, id string, props map[string
 	if !strings.HasPrefix(src, "arn:aws:sqs:") {
 		return fmt.Errorf("EventSourceArn %q: only SQS sources run locally", src)
 	}
+	if _, ok := props["FilterCriteria"]; ok {
+		return fmt.Errorf("FilterCriteria: event filtering is not supported locally")
+	}
 	queueName := src[strings.LastIndex(src, ":")+1:]
 	q, err := d.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(queueName)})
 	if err != nil {
