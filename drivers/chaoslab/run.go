@@ -122,6 +122,8 @@ type runner struct {
 	ssm        *ssm.Client
 	faultParam string
 	opts       runOptions
+	// journal is the parsed journal once report has run (the lab reads it).
+	journal *experiments.Journal
 }
 
 func (r *runner) run(ctx context.Context, machineArn string, compiled *experiments.Compiled) error {
@@ -241,6 +243,7 @@ func (r *runner) report(desc *sfn.DescribeExecutionOutput) error {
 		return cli.Exit(ExitError, fmt.Errorf("chaoslab run: execution %s without a journal: %s: %s",
 			desc.Status, aws.ToString(desc.Error), clip(aws.ToString(desc.Cause), 500)))
 	}
+	r.journal = j
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, []byte(raw), "", "  ") != nil {
 		pretty.Reset()

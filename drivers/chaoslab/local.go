@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
+)
+
+func init() {
+	register(command{name: "local", synopsis: "keep a local cloud running: local up | deploy | env | down", run: (*Main).local})
+}
+
+const localUsage = `
+chaoslab local keeps a local cloud running on 127.0.0.1 so the drivers,
+chaoslab run and the AWS SDK/CLI can be used against it by hand.
+
+  chaoslab local up [-scenario flawed|resilient]   start it (and deploy), stay in the foreground until Ctrl-C or "local down"
+  chaoslab local deploy [-scenario ...]           synthesize that scenario and (re)deploy it into the running cloud
+  chaoslab local env                              print the environment a client needs (eval "$(chaoslab local env)")
+  chaoslab local down                             stop it: every process it started, by pid
+
+Then, in another terminal:
+  eval "$(go run ./drivers/chaoslab local env)"
+  go run ./drivers/publisher -outputs .lab/local/outputs.json -count 100
+  go run ./drivers/chaoslab run -outputs .lab/local/outputs.json -pause 30s -window 20s exp_1-minor_delay
+
+Usage:
+  chaoslab local <up|deploy|env|down> [flags]
+`
+
+func (m *Main) local(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab local", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json)")
+	scenario := fs.String("scenario", "flawed", "scenario to deploy (up, deploy); empty with up: deploy nothing")
+	fs.Usage = usageFunc(fs.Output, localUsage, fs.PrintDefaults)
+	if len(args) == 0 {
+		fs.Usage()
+		return cli.Usagef("chaoslab local: want up, deploy, env or down")
+	}
+	sub := args[0]
+	if sub == "-h" || sub == "-help" || sub == "--help" {
+		fs.Usage()
+		return nil
+	}
+	if err := cli.Parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *scenario != "" && *scenario != "flawed" && *scenario != "resilient" {
+		return cli.Usagef("chaoslab local: -scenario: unknown %q (want flawed, resilient)", *scenario)
+	}
+	root, err := findRoot()
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(*dir) {
+		*dir = filepath.Join(root, *dir)
+	}
+	switch sub {
+	case "up":
+		return m.localUp(ctx, root, *dir, *scenario)
+	case "deploy":
+		if *scenario == "" {
+			return cli.Usagef("chaoslab local deploy: -scenario is required")
+		}
+		return m.localDeploy(ctx, root, *dir, *scenario)
+	case "env":
+		st, err := cloud.ReadState(*dir)
+		if err != nil {
+			return err
+		}
+		for _, kv := range cloud.ClientEnv(st.Endpoint) {
+			fmt.Fprintf(m.Stdout, "export %s\n", kv)
+		}
+		return nil
+	case "down":
+		if err := cloud.Stop(ctx, *dir); err != nil {
+			return fmt.Errorf("chaoslab local down: %w", err)
+		}
+		fmt.Fprintln(m.Stderr, "local cloud stopped")
+		return nil
+	}
+	fs.Usage()
+	return cli.Usagef("chaoslab local: unknown subcommand %q (want up, deploy, env or down)", sub)
+}
+
+func (m *Main) localUp(ctx context.Context, root, dir, scenario string) error {
+	if st, err := cloud.ReadState(dir); err == nil {
+		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down`", dir, st.Pid, st.Endpoint)
+	}
+	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr})
+	if err != nil {
+		return fmt.Errorf("chaoslab local up: %w", err)
+	}
+	defer c.Close()
+	stop := make(chan struct{})
+	if err := c.ServeControl(func() { close(stop) }); err != nil {
+		return fmt.Errorf("chaoslab local up: control API: %w", err)
+	}
+	if scenario != "" {
+		if err := m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
+			return c.Deploy(ctx, cdkOut, stackName)
+		}); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(m.Stderr, "local cloud up at %s; environment for clients:\n", c.Endpoint())
+	for _, kv := range cloud.ClientEnv(c.Endpoint()) {
+		fmt.Fprintf(m.Stdout, "export %s\n", kv)
+	}
+	fmt.Fprintln(m.Stderr, "Ctrl-C or `chaoslab local down` stops it.")
+	select {
+	case <-ctx.Done():
+	case <-stop:
+	}
+	fmt.Fprintln(m.Stderr, "stopping the local cloud")
+	return c.Close()
+}
+
+func (m *Main) localDeploy(ctx context.Context, root, dir, scenario string) error {
+	if _, err := cloud.ReadState(dir); err != nil {
+		return fmt.Errorf("chaoslab local deploy: %w", err)
+	}
+	return m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
+		return cloud.RemoteDeploy(ctx, dir, cdkOut, stackName, m.Stderr)
+	})
+}
+
+// synthAndDeploy synthesizes scenario for the host and deploys it with deploy,
+// printing the outputs and where outputs.json is.
+func (m *Main) synthAndDeploy(ctx context.Context, root, scenario string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
+	cdkOut := filepath.Join(root, ".lab", "cdk.out."+scenario)
+	fmt.Fprintf(m.Stderr, "synthesizing scenario %s into %s\n", scenario, rel(root, cdkOut))
+	if err := synth(ctx, root, scenario, cdkOut, indent(m.Stderr)); err != nil {
+		return err
+	}
+	out, err := deploy(cdkOut)
+	if err != nil {
+		return fmt.Errorf("deploy %s: %w", scenario, err)
+	}
+	keys := make([]string, 0, len(out))
+	for k := range out {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(m.Stderr, "  %-26s %s\n", k, out[k])
+	}
+	fmt.Fprintln(m.Stderr, "deployed; the outputs are also in outputs.json in the cloud's run directory (-outputs for the drivers)")
+	return nil
+}
