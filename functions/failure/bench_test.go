@@ -92,3 +92,27 @@ func BenchmarkWrapDisabled(b *testing.B) { benchWrap(b, `{"isEnabled": false}`) 
 func BenchmarkWrapEnabledNoFire(b *testing.B) {
 	benchWrap(b, `{"isEnabled": true, "failureMode": "exception", "rate": 0}`)
 }
+
+// BenchmarkSDKCallInvocationScoped: the seed's Lab 4 fault inside an invocation whose dice
+// missed: the call reads the invocation's decision from its context and goes through.
+func BenchmarkSDKCallInvocationScoped(b *testing.B) {
+	inj := benchInjector(b, `{"isEnabled": true, "failureMode": "blacklist", "rate": 0.5, "blacklist": ["dynamodb.*.amazonaws.com"]}`)
+	c := inj.HTTPClient(next)
+	s := inj.current(context.Background())
+	req := sdkRequest()
+	ctx := context.WithValue(req.Context(), decisionKey{}, &decision{id: s.id, fired: make([]bool, len(s.cfg.Faults))})
+	req = req.WithContext(awsmiddleware.SetServiceID(ctx, "DynamoDB"))
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261123/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Do(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWrapInvocationDice: per-invocation cost of rolling the seed's Lab 4 dice and
+// carrying the decision in the context.
+func BenchmarkWrapInvocationDice(b *testing.B) {
+	benchWrap(b, `{"isEnabled": true, "failureMode": "blacklist", "rate": 0.5, "blacklist": ["dynamodb.*.amazonaws.com"]}`)
+}

@@ -59,6 +59,24 @@ const (
 	SDKErrorTimeout SDKError = "timeout"
 )
 
+// Scope says how often the dice are rolled for an SDK-level fault (denylist, sdkerror, latency
+// with targets).
+type Scope string
+
+const (
+	// ScopeCall: every matching SDK call (every attempt of the SDK's retryer) rolls its own dice.
+	// What throttling and 5xx experiments want: the retries face the same odds, independently.
+	// The default of the entries of faults.
+	ScopeCall Scope = "call"
+	// ScopeInvocation: Wrap rolls the dice once when the invocation starts; when they hit, every
+	// matching SDK call of that invocation (retries included) is faulted, when they miss none is.
+	// This is failure-lambda's semantics (one Math.random() per invocation; a denylist hit blocks
+	// every matching connection of the invocation) and the scope of the top-level fault: a
+	// dependency that is down for the whole invocation, which the SDK's retries cannot rescue.
+	// A call made outside any wrapped invocation (no decision in its context) rolls per call.
+	ScopeInvocation Scope = "invocation"
+)
+
 var sdkErrors = []SDKError{SDKErrorThrottling, SDKErrorInternal, SDKErrorUnavailable, SDKErrorConnectionReset, SDKErrorTimeout}
 
 // Limits on config values. They bound what a typo in the parameter can do to a sandbox.
@@ -88,6 +106,11 @@ type Fault struct {
 	Mode Mode
 	// Rate is the probability (0..1) that the fault fires for one invocation or SDK call. Default 1.
 	Rate float64
+	// Scope is how often SDK-level faults roll the dice: ScopeInvocation for the top-level
+	// (failure-lambda) fault, ScopeCall by default for the entries of faults ("scope" there).
+	// Invocation-level faults (exception, statuscode, diskspace, latency without targets) always
+	// roll once per invocation and carry ScopeInvocation.
+	Scope Scope
 	// MinLatency..MaxLatency is the uniform range of delays of latency faults (and of the wait of
 	// sdkerror "timeout").
 	MinLatency, MaxLatency time.Duration
@@ -252,7 +275,7 @@ var (
 	topFields = []string{"isEnabled", "failureMode", "rate", "minLatency", "maxLatency", "exceptionMsg",
 		"statusCode", "diskSpace", "denylist", "blacklist", "targets", "error", "expiresAt", "expiresAfterSeconds", "faults"}
 	faultFields = []string{"mode", "rate", "minLatency", "maxLatency", "exceptionMsg", "statusCode",
-		"diskSpace", "denylist", "blacklist", "targets", "error"}
+		"diskSpace", "denylist", "blacklist", "targets", "error", "scope"}
 	// fieldModes lists the modes that use each fault field (rate and mode: all).
 	fieldModes = map[string][]Mode{
 		"minLatency":   {ModeLatency, ModeSDKError},
@@ -264,6 +287,7 @@ var (
 		"blacklist":    {ModeDenylist},
 		"targets":      {ModeLatency, ModeDenylist, ModeSDKError},
 		"error":        {ModeSDKError},
+		"scope":        {ModeLatency, ModeDenylist, ModeSDKError},
 	}
 )
 
@@ -386,6 +410,29 @@ func (p *parser) fault(m map[string]json.RawMessage, modeRaw json.RawMessage, at
 	if raw, ok := m["targets"]; ok && slices.Contains(fieldModes["targets"], mode) {
 		if f.Targets, err = p.targets(raw, join(at, "targets")); err != nil {
 			return f, err
+		}
+	}
+	// The top-level fault is failure-lambda's: decided once per invocation. Entries of faults
+	// default to per-call dice. "scope" is not a top-level field (topFields), so top never reads it.
+	f.Scope = ScopeCall
+	if top || !f.sdkLevel() {
+		f.Scope = ScopeInvocation
+	}
+	if raw, ok := m["scope"]; ok && !top {
+		s, err := p.str(raw, join(at, "scope"))
+		if err != nil {
+			return f, err
+		}
+		switch Scope(s) {
+		case ScopeCall:
+			if !f.sdkLevel() {
+				return f, fmt.Errorf("%s: \"call\" needs targets (a latency fault without targets delays the invocation, once)", join(at, "scope"))
+			}
+			f.Scope = ScopeCall
+		case ScopeInvocation:
+			f.Scope = ScopeInvocation
+		default:
+			return f, fmt.Errorf("%s: unknown scope %q (known: call, invocation)", join(at, "scope"), s)
 		}
 	}
 	return f, nil

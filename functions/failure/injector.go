@@ -96,6 +96,8 @@ type snapshot struct {
 	stale      atomic.Bool // set by a timer TTL after the fetch: the SDK path's clock-free check
 	sdk        bool        // some fault acts on SDK calls
 	invocation bool        // some fault acts on the invocation
+	dice       bool        // some SDK-level fault is invocation-scoped: Wrap rolls its dice
+	id         string      // the parameter's version and value: equal ids, same faults
 	expires    time.Time
 	cfg        Config
 	version    int64
@@ -278,6 +280,7 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	}
 	s.cfg = cfg
 	s.version = out.Parameter.Version
+	s.id = fmt.Sprint(s.version, "\x00", value)
 	var lastModified time.Time
 	if out.Parameter.LastModifiedDate != nil {
 		lastModified = *out.Parameter.LastModifiedDate
@@ -285,8 +288,9 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	s.expires = cfg.ExpiresAtFor(lastModified, fetched)
 	if cfg.Enabled {
 		for n := range cfg.Faults {
-			if cfg.Faults[n].sdkLevel() {
+			if f := &cfg.Faults[n]; f.sdkLevel() {
 				s.sdk = true
+				s.dice = s.dice || f.Scope == ScopeInvocation
 			} else {
 				s.invocation = true
 			}
@@ -311,7 +315,7 @@ func (i *Injector) problem(key, msg string, args ...any) {
 
 // loaded logs a good config the first time it is seen (a new value or version).
 func (i *Injector) loaded(s *snapshot, value string, fetched time.Time) {
-	key := fmt.Sprint(s.version, "\x00", value)
+	key := s.id
 	i.mu.Lock()
 	same := i.lastLoaded == key
 	i.lastLoaded = key

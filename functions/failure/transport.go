@@ -168,7 +168,8 @@ func (f *Fault) matches(c *Call) bool {
 }
 
 // do applies the SDK-level faults of s to req, in config order: latency delays and goes on; the
-// first denylist or sdkerror fault that fires ends the call.
+// first denylist or sdkerror fault that fires ends the call. Whether a fault fires is rolled per
+// call or read from the invocation's decision in req.Context(), by the fault's Scope.
 func (i *Injector) do(next aws.HTTPClient, req *http.Request, s *snapshot) (*http.Response, error) {
 	ctx := req.Context()
 	if bypassed(ctx) || !i.active(s) {
@@ -184,7 +185,7 @@ func (i *Injector) do(next aws.HTTPClient, req *http.Request, s *snapshot) (*htt
 		if !described {
 			call, described = describe(req), true
 		}
-		if !f.matches(&call) || !i.fires(f) {
+		if !f.matches(&call) || !i.firesOnCall(ctx, s, n) {
 			continue
 		}
 		switch {

@@ -11,8 +11,11 @@ import (
 
 // Wrap returns h with the invocation-level faults of i's config applied before h runs, in this
 // order: diskspace (fill the temp dir), latency without targets (delay), exception (fail without
-// running h), statuscode (answer without running h). It also refreshes the config when its TTL
-// has passed, so SDK calls of the invocation see the current config without waiting.
+// running h), statuscode (answer without running h). Before those it rolls the dice of the
+// invocation-scoped SDK-level faults (the top-level failure-lambda fault, faults with "scope":
+// "invocation") and passes the decision to h in ctx: the SDK calls h makes with ctx (or a context
+// derived from it) are faulted all or none, as failure-lambda does. It also refreshes the config
+// when its TTL has passed, so SDK calls of the invocation see the current config without waiting.
 // A nil i returns h unchanged.
 func Wrap[In, Out any](i *Injector, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	if i == nil {
@@ -20,11 +23,14 @@ func Wrap[In, Out any](i *Injector, h func(context.Context, In) (Out, error)) fu
 	}
 	return func(ctx context.Context, in In) (Out, error) {
 		s := i.current(ctx)
-		if !s.invocation {
+		if !s.invocation && !s.dice {
 			if i.filled.Load() {
 				i.clearDisk(ctx)
 			}
 			return h(ctx, in)
+		}
+		if s.dice && i.active(s) {
+			ctx = i.withDecision(ctx, s)
 		}
 		status, err := i.before(ctx, s)
 		if err != nil {
