@@ -56,6 +56,19 @@ func (r *recorder) line(fn string, b []byte) {
 	r.emf = append(r.emf, fn+" "+string(b))
 }
 
+// count is the number of datapoints of a metric (AWS publishes zeros too).
+func (r *recorder) count(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, m := range r.metrics {
+		if m.Name == name {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *recorder) sum(name string) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -164,6 +177,9 @@ func TestInvoke(t *testing.T) {
 	}
 	if got := rec.sum("Errors"); got != 2 {
 		t.Errorf("Errors = %v, want 2 (handler error + crash)", got)
+	}
+	if got, want := rec.count("Errors"), len(tests); got != want {
+		t.Errorf("Errors datapoints = %d, want %d: one per invocation, 0 for a success, so error-rate math has data", got, want)
 	}
 	logs, err := os.ReadFile(s.LogPath("fn"))
 	if err != nil {

@@ -363,6 +363,9 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 		s.metric("Errors", fn.cfg.Name, 1, "Count", start)
 		return nil, out.fnErr, nil
 	}
+	// AWS/Lambda publishes Errors for every invoked period, 0 when none failed,
+	// so Errors/Invocations math has a datapoint for a healthy function too.
+	s.metric("Errors", fn.cfg.Name, 0, "Count", start)
 	return out.body, nil, nil
 }
 
