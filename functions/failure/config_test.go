@@ -249,6 +249,9 @@ func FuzzParseConfig(f *testing.F) {
 				f.Mode == ModeStatusCode && (f.StatusCode < 100 || f.StatusCode > 599) {
 				t.Fatalf("faults[%d] incomplete: %+v", n, f)
 			}
+			if f.Scope != ScopeCall && f.Scope != ScopeInvocation || f.Scope == ScopeCall && !f.sdkLevel() {
+				t.Fatalf("faults[%d]: scope %q for mode %s (SDK-level %v)", n, f.Scope, f.Mode, f.sdkLevel())
+			}
 		}
 	})
 }

@@ -9,7 +9,10 @@
 //
 //	inj, err := failure.FromEnv(cfg)  // FAILURE_INJECTION_PARAM, FAILURE_CACHE_TTL
 //	cfg = inj.Instrument(cfg)          // SDK-level faults: every client built from cfg
-//	lambda.Start(failure.Wrap(inj, h.Handle)) // invocation-level faults
+//	lambda.Start(failure.Wrap(inj, h.Handle)) // invocation-level faults, per-invocation dice
+//
+// The handler passes its ctx (or a context derived from it) to the SDK calls, so that the
+// transport finds the invocation's dice there (see Dice).
 //
 // # Config reference (the SSM parameter's value; docs/contracts.md §3)
 //
@@ -18,7 +21,8 @@
 //	isEnabled    bool     required. false: no fault fires (the rest is still validated).
 //	failureMode  string   latency | exception | statuscode | diskspace | denylist | sdkerror;
 //	                      "blacklist" (the seed lab's spelling) = denylist.
-//	rate         number   0..1, the probability a fault fires per invocation / SDK call. Default 1.
+//	rate         number   0..1, the probability the fault fires, per roll of its dice (see Dice).
+//	                      Default 1.
 //	minLatency   number   ms, 0..900000. maxLatency defaults to minLatency.
 //	maxLatency   number   ms, ≥ minLatency. The delay is uniform in [minLatency, maxLatency].
 //	exceptionMsg string   the invocation's error message. Default "injected exception".
@@ -27,6 +31,8 @@
 //	denylist     [string] host regexes (unanchored, RE2 syntax). Alias: blacklist.
 //	targets      [string] "service:Operation" patterns, see below (ours, for failureMode sdkerror/latency/denylist).
 //	error        string   the sdkerror kind, see below (ours).
+//	scope        string   only in faults entries, for SDK-level faults: "call" (default) or
+//	                      "invocation", see Dice (ours).
 //
 // Ours, at the top level:
 //
@@ -61,6 +67,34 @@
 //	            endpoint, FIPS or a local endpoint such as http://127.0.0.1:4566.
 //	sdkerror    a matching SDK call gets the error below, shaped as the service sends it.
 //
+// # Dice
+//
+// The top-level fault is failure-lambda's, and like failure-lambda (0.4.4 rolls Math.random()
+// once per invocation; a denylist hit blocks every matching connection of that invocation) it is
+// decided once per invocation, whatever its mode: Wrap rolls at the start of the invocation and
+// passes the decision to the handler in its ctx; every SDK call made with that ctx (or a context
+// derived from it, context.WithoutCancel included) reads it, so when the dice hit every matching
+// call of the invocation is faulted, the SDK's retries included, and when they miss none is.
+// Under the seed's Lab 4 config about half the invocations therefore lose their DynamoDB writes,
+// as the lab expects; rolling per call would let the SDK's 3 attempts rescue all but 0.5³ = 1/8.
+//
+// Entries of faults choose with "scope": "call" (the default) rolls for every matching SDK call,
+// each retry attempt included, which is what throttling and 5xx experiments want (the retryer
+// faces independent odds); "invocation" behaves as the top-level fault. Invocation-level faults
+// (exception, statuscode, diskspace, latency without targets) roll once per invocation anyway.
+//
+// An invocation-scoped fault seen by an SDK call that carries no decision (a call outside any
+// wrapped invocation: init code, a client used without Wrap, a goroutine started on
+// context.Background()) rolls per call. If the parameter changes during an invocation (a new
+// value or version, not the refetch of the same one every TTL), the invocation rolls once more
+// for the new config and keeps that decision.
+//
+// Where we differ from failure-lambda 0.4.4 on purpose: it never disables its network hook on a
+// roll that misses while the mode stays denylist, so after the first hit a warm sandbox keeps
+// blocking on every later invocation until the config changes; and it does not know the seed's
+// "blacklist" spelling at all (the seed's Lab 4 fault does nothing there). We do what the lab
+// text describes: rate is the share of invocations cut off from the dependency.
+//
 // targets select SDK calls: "dynamodb:UpdateItem", "s3:*", "*:*", "dynamodb:Update*". The service
 // is the SigV4 signing name (dynamodb, s3, sqs, sns, monitoring for CloudWatch, states for Step
 // Functions), the operation the SDK's operation name; both are path.Match patterns. No targets:
@@ -89,6 +123,8 @@
 //	{"isEnabled": true, "expiresAfterSeconds": 300, "faults": [
 //	  {"mode": "sdkerror", "rate": 0.75, "targets": ["dynamodb:*"], "error": "throttling"},
 //	  {"mode": "sdkerror", "rate": 0.5, "targets": ["s3:PutObject"], "error": "unavailable"}]}
+//	{"isEnabled": true, "faults": [
+//	  {"mode": "sdkerror", "rate": 0.3, "targets": ["dynamodb:*"], "error": "unavailable", "scope": "invocation"}]}
 //
 // # Caching and failure behaviour
 //
