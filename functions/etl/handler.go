@@ -34,6 +34,8 @@ type (
 	}
 	SQSAPI interface {
 		SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+		GetQueueUrl(context.Context, *sqs.GetQueueUrlInput, ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+		ChangeMessageVisibility(context.Context, *sqs.ChangeMessageVisibilityInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
 	}
 )
 
@@ -51,7 +53,7 @@ const summaryEntryType = "latest"
 type Handler struct {
 	S3       S3API
 	DynamoDB DynamoDBAPI
-	SQS      SQSAPI // resilient only: the error queue
+	SQS      SQSAPI // resilient only: the error queue, and the work queue's redelivery backoff
 	Settings Settings
 	Log      *slog.Logger
 
@@ -60,9 +62,16 @@ type Handler struct {
 	DeadlineMargin time.Duration
 	// Concurrency is how many SQS records resilient processes at once. Default 4.
 	Concurrency int
+	// RedeliveryBase and RedeliveryMax shape the backoff after which a failed record is visible
+	// again (redelivery.go). Defaults: DefaultRedeliveryBase (1 s), DefaultRedeliveryMax (60 s).
+	RedeliveryBase, RedeliveryMax time.Duration
+	// RedeliveryBudget bounds the visibility changes of one invocation. Default: DefaultRedeliveryBudget (2 s).
+	RedeliveryBudget time.Duration
 
-	metrics *metricSink
-	now     func() time.Time
+	metrics  *metricSink
+	now      func() time.Time
+	randIntN func(int) int // tests; default math/rand/v2's IntN
+	queues   queueURLs     // event source ARN → queue URL
 
 	// background tracks flawed's unawaited writes; only tests wait on it (waitBackground).
 	background sync.WaitGroup
@@ -226,7 +235,8 @@ func (h *Handler) putCSV(ctx context.Context, ref objectRef, doc Document) error
 
 // handleResilient processes every record, reporting failures per record. A poison document goes to
 // the error queue and counts as done; anything else that fails (after the SDK's bounded retries, or at
-// the deadline) is reported in BatchItemFailures so SQS redelivers only that record.
+// the deadline) is reported in BatchItemFailures so SQS redelivers only that record, and made
+// visible again after a short backoff (scheduleRedelivery) rather than the queue's visibility timeout.
 func (h *Handler) handleResilient(ctx context.Context, log *slog.Logger, ev events.SQSEvent) events.SQSEventResponse {
 	work := ctx
 	if dl, ok := ctx.Deadline(); ok {
@@ -248,14 +258,19 @@ func (h *Handler) handleResilient(ctx context.Context, log *slog.Logger, ev even
 	}
 	wg.Wait()
 	var resp events.SQSEventResponse
+	var failed []events.SQSMessage
 	for i, err := range errs {
 		if err != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+			failed = append(failed, ev.Records[i])
 		}
 	}
 	if len(resp.BatchItemFailures) > 0 {
 		log.Warn("batch partly failed", "failed", len(resp.BatchItemFailures), "records", len(ev.Records))
 	}
+	// Not work: its deadline may be what failed the records. scheduleRedelivery keeps half of
+	// DeadlineMargin free for the response.
+	h.scheduleRedelivery(ctx, log, failed)
 	return resp
 }
 
