@@ -71,9 +71,12 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy: 10 attempts with full-jitter waits of at most 50 ms, 100 ms, … capped at 1 s,
-// i.e. at most ≈5.6 s (≈2.8 s on average) of waiting per call. Under the lab's 50 % per-attempt fault
-// a call then fails with probability 0.5^10 ≈ 0.1 %, and the failure is reported per record and
-// redelivered anyway. The invocation deadline bounds it all (Handler.DeadlineMargin).
+// i.e. at most ≈5.6 s (≈2.8 s on average) of waiting per call. Under a per-call fault at 50 % (a
+// faults entry with the default "call" scope: throttling, 5xx) a call then fails with probability
+// 0.5^10 ≈ 0.1 %. Retries cannot rescue an outage that lasts the whole invocation (the seed's Lab 4
+// fault, decided once per invocation, as failure-lambda does): that record is reported failed and
+// comes back after a short backoff (redelivery.go). The invocation deadline bounds it all
+// (Handler.DeadlineMargin).
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 10, BaseDelay: 50 * time.Millisecond, MaxBackoff: time.Second}
 
 // Retryer builds the SDK retryer of p. The retry token bucket is off (ratelimit.None): with the SDK's

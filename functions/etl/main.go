@@ -1,7 +1,9 @@
 // Command etl is the lab's ETL Lambda (the seed's ChaosTransformer): for every S3 notification in an
 // SQS batch it reads the JSON document, writes it as CSV to output/, records it in DynamoDB (a summary
 // row per symbol and a row per message) and counts the write in the SymbolWriteCount metric, in the
-// scenario SCENARIO names: flawed (the seed's unawaited writes) or resilient (the fix).
+// scenario SCENARIO names: flawed (the seed's unawaited writes) or resilient (the fix: every write
+// awaited and idempotent, poison to the error queue, per-record batch failures, and each failed
+// record made visible again after a short backoff instead of the queue's visibility timeout).
 //
 // Every AWS call goes through functions/failure, so the fault in the SSM parameter named by
 // FAILURE_INJECTION_PARAM hits the real SDK calls. Environment: docs/contracts.md §2.
