@@ -166,19 +166,19 @@ func TestFailedRecordVisibleAgainAfterBackoff(t *testing.T) {
 		deliverAt int   // deliveries to make (each must fail)
 	}{
 		{
-			name: "backoff: visible again after ~1 s, then ~2 s; the queue URL is looked up once",
+			name:  "backoff: visible again after ~1 s, then ~2 s; the queue URL is looked up once",
 			fault: faultsOff, arn: func(q workQueue) string { return q.arn },
 			wantBack: true, wantLog: "failed record visible again after backoff", wantURLs: 1, deliverAt: 2,
 		},
 		{
-			name: "an unknown queue: logged, still reported failed, the visibility timeout applies",
+			name:  "an unknown queue: logged, still reported failed, the visibility timeout applies",
 			fault: faultsOff, arn: func(q workQueue) string { return q.arn + "-gone" },
 			wantLog: "could not shorten the visibility timeout", wantURLs: 1, deliverAt: 1,
 		},
 		{
-			name:  "ChangeMessageVisibility failing: logged, still reported failed, the visibility timeout applies",
-			fault: `{"isEnabled": true, "faults": [{"mode": "sdkerror", "targets": ["sqs:ChangeMessageVisibility"], "error": "internal"}]}`,
-			arn:   func(q workQueue) string { return q.arn },
+			name:    "ChangeMessageVisibility failing: logged, still reported failed, the visibility timeout applies",
+			fault:   `{"isEnabled": true, "faults": [{"mode": "sdkerror", "targets": ["sqs:ChangeMessageVisibility"], "error": "internal"}]}`,
+			arn:     func(q workQueue) string { return q.arn },
 			wantLog: "could not shorten the visibility timeout", wantURLs: 1, deliverAt: 1,
 		},
 	}
