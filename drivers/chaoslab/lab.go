@@ -123,9 +123,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		}
 	}
 	if exps == "all" {
-		c.experiments = experiments.Names()
-	} else {
-		c.experiments = splitList(exps)
+		exps = strings.Join(experiments.Names(), ",")
+	}
+	for _, e := range splitList(exps) {
+		c.experiments = append(c.experiments, strings.TrimSuffix(e, ".json"))
 	}
 	for _, e := range c.experiments {
 		if _, err := experiments.LoadDefinition(e); err != nil {
