@@ -9,8 +9,6 @@ const (
 	DefaultFunctionSource = "github.com/chaoslab/serverless-chaos-lab/functions/etl"
 	// DefaultArchitecture is arm64 (Graviton): AWS's recommendation for new functions, cheaper per ms.
 	DefaultArchitecture = ArchitectureARM64
-	// DefaultMaxReceiveCount is the seed's redrive setting: a document is tried 3 times, then parked.
-	DefaultMaxReceiveCount = 3
 	// DefaultFailureCacheTTL is how long the function caches the fault config (contracts §2).
 	DefaultFailureCacheTTL = 5 * time.Second
 	// DefaultInitialFaultConfig is the seed's initial SSM value: injection off.

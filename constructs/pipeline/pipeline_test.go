@@ -308,8 +308,10 @@ func TestRedrive(t *testing.T) {
 		props pipeline.PipelineProps
 		want  float64
 	}{
-		{name: "seed default", want: 3},
+		{name: "flawed: the seed's 3", want: 3},
+		{name: "resilient: 10, poison goes to the error queue directly", props: pipeline.PipelineProps{Scenario: "resilient"}, want: 10},
 		{name: "configured", props: pipeline.PipelineProps{MaxReceiveCount: 5}, want: 5},
+		{name: "configured overrides the scenario", props: pipeline.PipelineProps{Scenario: "resilient", MaxReceiveCount: 4}, want: 4},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ type PipelineProps struct {
 	// nothing is compiled and the asset hash is the bootstrap's SHA-256. Default: "" (build FunctionSource).
 	FunctionCodeDir string
 	// MaxReceiveCount is how many times the JSON queue delivers a message before it moves to the
-	// error queue (SQS allows 1..1000). Default: 3 (the seed's).
+	// error queue (SQS allows 1..1000). Default: the scenario's (flawed 3, the seed's; resilient 10).
 	MaxReceiveCount int
 	// FailureCacheTTL is passed as FAILURE_CACHE_TTL: how long the function caches the fault config.
 	// Default: 5s.
@@ -73,8 +73,8 @@ func (p *PipelineProps) withDefaults() PipelineProps {
 	if out.FunctionSource == "" && out.FunctionCodeDir == "" {
 		out.FunctionSource = DefaultFunctionSource
 	}
-	if out.MaxReceiveCount == 0 {
-		out.MaxReceiveCount = DefaultMaxReceiveCount
+	if sc, ok := scenarios[out.Scenario]; ok && out.MaxReceiveCount == 0 {
+		out.MaxReceiveCount = sc.MaxReceiveCount
 	}
 	if out.FailureCacheTTL == 0 {
 		out.FailureCacheTTL = DefaultFailureCacheTTL
@@ -128,7 +128,8 @@ func (p *PipelineProps) Validate() error {
 			bad("FunctionCodeDir", "%q: bootstrap is a directory", v.FunctionCodeDir)
 		}
 	}
-	if v.MaxReceiveCount < 1 || v.MaxReceiveCount > 1000 {
+	// 0 is left only when the scenario is unknown, which is reported already.
+	if _, known := scenarios[v.Scenario]; (known || v.MaxReceiveCount != 0) && (v.MaxReceiveCount < 1 || v.MaxReceiveCount > 1000) {
 		bad("MaxReceiveCount", "%d is outside SQS's 1..1000", v.MaxReceiveCount)
 	}
 	if v.FailureCacheTTL < 0 {
