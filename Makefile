@@ -33,7 +33,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./functions/... ./local/... ./experiments/...
 
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./functions/failure
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./functions/failure/faultconfig
 	$(GO) test -run '^$$' -fuzz FuzzParseDocument -fuzztime 30s ./functions/etl
 
 synth: deps

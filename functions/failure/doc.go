@@ -46,7 +46,9 @@
 // The top-level fault (if failureMode is set) comes first, then faults in order. Top-level fields
 // that failureMode does not use are accepted (failure-lambda's own sample config carries them
 // all) but type-checked. Unknown fields, unknown modes and values out of range are errors naming
-// the JSON path, e.g. `faults[1].rate: want 0 ≤ rate ≤ 1, got 1.5`.
+// the JSON path, e.g. `faults[1].rate: want 0 ≤ rate ≤ 1, got 1.5`. The parser and the config
+// types are in package faultconfig, which has no AWS dependencies: the experiments compiler
+// validates every fault it will write with it, so a config it accepts is one this package reads.
 //
 // Modes:
 //

@@ -288,7 +288,7 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	s.expires = cfg.ExpiresAtFor(lastModified, fetched)
 	if cfg.Enabled {
 		for n := range cfg.Faults {
-			if f := &cfg.Faults[n]; f.sdkLevel() {
+			if f := &cfg.Faults[n]; f.SDKLevel() {
 				s.sdk = true
 				s.dice = s.dice || f.Scope == ScopeInvocation
 			} else {

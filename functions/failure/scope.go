@@ -23,7 +23,7 @@ type decision struct {
 func (i *Injector) decide(s *snapshot) []bool {
 	fired := make([]bool, len(s.cfg.Faults))
 	for n := range s.cfg.Faults {
-		if f := &s.cfg.Faults[n]; f.sdkLevel() && f.Scope == ScopeInvocation {
+		if f := &s.cfg.Faults[n]; f.SDKLevel() && f.Scope == ScopeInvocation {
 			fired[n] = i.fires(f)
 		}
 	}

@@ -141,8 +141,9 @@ func credentialScope(auth string) (service, region string) {
 	return "", ""
 }
 
-// matches reports whether the SDK-level fault f applies to call c.
-func (f *Fault) matches(c *Call) bool {
+// matches reports whether the SDK-level fault f applies to call c. (A function, not a method:
+// Fault is faultconfig's, which knows nothing of calls.)
+func matches(f *Fault, c *Call) bool {
 	if len(f.Targets) > 0 {
 		hit := false
 		for _, t := range f.Targets {
@@ -179,13 +180,13 @@ func (i *Injector) do(next aws.HTTPClient, req *http.Request, s *snapshot) (*htt
 	described := false
 	for n := range s.cfg.Faults {
 		f := &s.cfg.Faults[n]
-		if !f.sdkLevel() {
+		if !f.SDKLevel() {
 			continue
 		}
 		if !described {
 			call, described = describe(req), true
 		}
-		if !f.matches(&call) || !i.firesOnCall(ctx, s, n) {
+		if !matches(f, &call) || !i.firesOnCall(ctx, s, n) {
 			continue
 		}
 		switch {

@@ -71,7 +71,7 @@ func (i *Injector) before(ctx context.Context, s *snapshot) (status int, err err
 	}
 	for n := range s.cfg.Faults {
 		f := &s.cfg.Faults[n]
-		if f.sdkLevel() || f.Mode == ModeDiskSpace || !i.fires(f) {
+		if f.SDKLevel() || f.Mode == ModeDiskSpace || !i.fires(f) {
 			continue
 		}
 		switch f.Mode {

@@ -1,14 +1,15 @@
-package failure
+package faultconfig
 
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestParseConfigValid(t *testing.T) {
+func TestParseValid(t *testing.T) {
 	tests := []struct {
 		name  string
 		json  string
@@ -33,7 +34,7 @@ func TestParseConfigValid(t *testing.T) {
 				if len(c.Faults) != 1 || f.Mode != ModeLatency || f.MinLatency != 100*time.Millisecond || f.MaxLatency != 400*time.Millisecond {
 					t.Errorf("got %+v", c.Faults)
 				}
-				if f.sdkLevel() {
+				if f.SDKLevel() {
 					t.Error("latency without targets must act on the invocation")
 				}
 			},
@@ -95,11 +96,22 @@ func TestParseConfigValid(t *testing.T) {
 				if c.ExpiresAfter != 300*time.Second || c.Faults[0].DiskSpaceMB != 10 {
 					t.Errorf("got %+v", c)
 				}
-				if f := c.Faults[1]; f.MaxLatency != 250*time.Millisecond || !f.sdkLevel() {
+				if f := c.Faults[1]; f.MaxLatency != 250*time.Millisecond || !f.SDKLevel() {
 					t.Errorf("latency with only minLatency = %+v", f)
 				}
 				if f := c.Faults[2]; f.Mode != ModeDenylist || !f.Targets[0].Matches("s3", "GetObject") || f.Targets[0].Matches("s3", "PutObject") {
 					t.Errorf("faults[2] = %+v", f)
+				}
+			},
+		},
+		{
+			name: "scope of faults entries: call by default, invocation when asked; the top-level fault is per invocation",
+			json: `{"isEnabled": true, "failureMode": "denylist", "denylist": ["x"],
+				"faults": [{"mode": "sdkerror", "error": "internal"}, {"mode": "sdkerror", "error": "unavailable", "targets": ["dynamodb:*"], "scope": "invocation"}]}`,
+			check: func(t *testing.T, c Config) {
+				got := []Scope{c.Faults[0].Scope, c.Faults[1].Scope, c.Faults[2].Scope}
+				if want := []Scope{ScopeInvocation, ScopeCall, ScopeInvocation}; !slices.Equal(got, want) {
+					t.Errorf("scopes = %v, want %v", got, want)
 				}
 			},
 		},
@@ -115,16 +127,16 @@ func TestParseConfigValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig([]byte(tt.json))
+			c, err := Parse([]byte(tt.json))
 			if err != nil {
-				t.Fatalf("ParseConfig: %v", err)
+				t.Fatalf("Parse: %v", err)
 			}
 			tt.check(t, c)
 		})
 	}
 }
 
-func TestParseConfigErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		json string
@@ -179,9 +191,9 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig([]byte(tt.json))
+			_, err := Parse([]byte(tt.json))
 			if err == nil {
-				t.Fatalf("ParseConfig accepted %s", tt.json)
+				t.Fatalf("Parse accepted %s", tt.json)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
@@ -227,7 +239,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := ParseConfig(b)
+		c, err := Parse(b)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error message")
@@ -249,8 +261,8 @@ func FuzzParseConfig(f *testing.F) {
 				f.Mode == ModeStatusCode && (f.StatusCode < 100 || f.StatusCode > 599) {
 				t.Fatalf("faults[%d] incomplete: %+v", n, f)
 			}
-			if f.Scope != ScopeCall && f.Scope != ScopeInvocation || f.Scope == ScopeCall && !f.sdkLevel() {
-				t.Fatalf("faults[%d]: scope %q for mode %s (SDK-level %v)", n, f.Scope, f.Mode, f.sdkLevel())
+			if f.Scope != ScopeCall && f.Scope != ScopeInvocation || f.Scope == ScopeCall && !f.SDKLevel() {
+				t.Fatalf("faults[%d]: scope %q for mode %s (SDK-level %v)", n, f.Scope, f.Mode, f.SDKLevel())
 			}
 		}
 	})
