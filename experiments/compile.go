@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // SeedFaultParameter is the seed lab's parameter name; experiments that write it write the stack's
@@ -885,9 +887,9 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 		c.fail(vp, "the value must be a JSON object (a failure config)")
 		return act, false
 	}
-	c.faultConfig(cfg, vp+" value")
 	act.Parameter = name
 	act.Value, _ = json.Marshal(cfg)
+	c.faultValue(act.Value, vp, "the value is not a valid failure config")
 	return act, len(c.problems) == n
 }
 
@@ -906,69 +908,12 @@ func (c *compiler) seconds(f float64, p string) int {
 	return int(math.Ceil(f))
 }
 
-// Failure config fields (docs/contracts.md §3); functions/failure is the authority, this catches
-// typos before anything runs.
-var (
-	faultTop   = []string{"isEnabled", "failureMode", "rate", "minLatency", "maxLatency", "exceptionMsg", "statusCode", "diskSpace", "denylist", "blacklist", "expiresAt", "expiresAfterSeconds", "faults"}
-	faultEntry = []string{"mode", "rate", "minLatency", "maxLatency", "exceptionMsg", "statusCode", "diskSpace", "denylist", "blacklist", "targets", "error"}
-	faultModes = []string{"latency", "exception", "statuscode", "diskspace", "denylist", "blacklist", "sdkerror"}
-	sdkErrors  = []string{"throttling", "internal", "unavailable", "connection-reset", "timeout"}
-)
-
-func (c *compiler) faultConfig(cfg map[string]any, p string) {
-	if _, ok := cfg["isEnabled"].(bool); !ok {
-		c.fail(p+".isEnabled", "required, true or false")
-	}
-	for k := range cfg {
-		if !slices.Contains(faultTop, k) {
-			c.fail(p+"."+k, "unknown failure config field (known: %s)", strings.Join(faultTop, ", "))
-		}
-	}
-	if m, ok := cfg["failureMode"]; ok {
-		if s, _ := m.(string); !slices.Contains(faultModes[:6], s) {
-			c.fail(p+".failureMode", "unknown mode %v (known: %s)", m, strings.Join(faultModes[:6], ", "))
-		}
-	}
-	c.rate(cfg, p)
-	if fs, ok := cfg["faults"]; ok {
-		list, ok := fs.([]any)
-		if !ok {
-			c.fail(p+".faults", "want a list of faults")
-			return
-		}
-		for i, f := range list {
-			fp := fmt.Sprintf("%s.faults[%d]", p, i)
-			obj, ok := f.(map[string]any)
-			if !ok {
-				c.fail(fp, "want an object")
-				continue
-			}
-			for k := range obj {
-				if !slices.Contains(faultEntry, k) {
-					c.fail(fp+"."+k, "unknown fault field (known: %s)", strings.Join(faultEntry, ", "))
-				}
-			}
-			if s, _ := obj["mode"].(string); !slices.Contains(faultModes, s) {
-				c.fail(fp+".mode", "unknown mode %v (known: %s)", obj["mode"], strings.Join(faultModes, ", "))
-			} else if s == "sdkerror" {
-				if e, _ := obj["error"].(string); !slices.Contains(sdkErrors, e) {
-					c.fail(fp+".error", "unknown sdkerror %v (known: %s)", obj["error"], strings.Join(sdkErrors, ", "))
-				}
-			}
-			c.rate(obj, fp)
-		}
-	}
-}
-
-func (c *compiler) rate(obj map[string]any, p string) {
-	r, ok := obj["rate"]
-	if !ok {
-		return
-	}
-	n, ok := r.(json.Number)
-	f, err := n.Float64()
-	if !ok || err != nil || f < 0 || f > 1 {
-		c.fail(p+".rate", "want 0 ≤ rate ≤ 1, got %v", r)
+// faultValue reports a fault parameter value that functions/failure would reject, with the very
+// parser the function reads the parameter with (faultconfig), under the action's path p: a typo
+// in an experiment fails at compile time, not as a silently fault-free run.
+func (c *compiler) faultValue(v []byte, p, what string) {
+	if _, err := faultconfig.Parse(v); err != nil {
+		c.fail(p, "%s: %v", what, err)
 	}
 }
 
@@ -1136,4 +1081,5 @@ func (c *compiler) expire(a *CompiledAction, seconds int) {
 	}
 	cfg["expiresAfterSeconds"] = seconds
 	a.Value, _ = json.Marshal(cfg)
+	c.faultValue(a.Value, a.Source+".provider.arguments", fmt.Sprintf("with the expiry the compiler adds (expiresAfterSeconds %d = the rest of the method + the expiry margin)", seconds))
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 var testEnv = EnvFromOutputs(map[string]string{
@@ -285,9 +287,16 @@ func TestCompileTranslates(t *testing.T) {
 	}
 }
 
+// chaosawsAction is a chaosaws put_parameter action writing value (a JSON object) for 30 s.
+func chaosawsAction(value string) string {
+	return `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
+		"arguments": {"name": "failureLambdaConfig", "overwrite": true, "value": ` + value + `}}, "pauses": {"after": 30}}`
+}
+
 func TestCompileActions(t *testing.T) {
 	tests := []struct {
 		name, action, param string
+		check               func(t *testing.T, fault faultconfig.Config) // the compiled value as functions/failure reads it
 	}{
 		{name: "seed parameter name", action: okAction, param: "failureLambdaConfig"},
 		{name: "stack parameter name", action: strings.Replace(okAction, "--name failureLambdaConfig", "--name /ChaosLab/fault", 1), param: "/ChaosLab/fault"},
@@ -295,6 +304,20 @@ func TestCompileActions(t *testing.T) {
 		{name: "chaosaws object value", action: `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
 			"arguments": {"name": "failureLambdaConfig", "overwrite": true, "value": {"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.7, "targets": ["dynamodb:*"]}]}}},
 			"pauses": {"before": 5, "after": 30}}`, param: "failureLambdaConfig"},
+		{name: "faults entry scoped to the invocation", param: "failureLambdaConfig",
+			action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "sdkerror", "rate": 0.3, "targets": ["dynamodb:*"], "error": "unavailable", "scope": "invocation"}]}`),
+			check: func(t *testing.T, f faultconfig.Config) {
+				if len(f.Faults) != 1 || f.Faults[0].Scope != faultconfig.ScopeInvocation || f.Faults[0].Error != faultconfig.SDKErrorUnavailable {
+					t.Errorf("faults = %+v, want one invocation-scoped sdkerror unavailable", f.Faults)
+				}
+			}},
+		{name: "top-level targets and error", param: "failureLambdaConfig",
+			action: chaosawsAction(`{"isEnabled": true, "failureMode": "sdkerror", "rate": 0.5, "targets": ["dynamodb:*"], "error": "throttling"}`),
+			check: func(t *testing.T, f faultconfig.Config) {
+				if len(f.Faults) != 1 || f.Faults[0].Error != faultconfig.SDKErrorThrottling || f.Faults[0].Targets[0].String() != "dynamodb:*" {
+					t.Errorf("faults = %+v, want one sdkerror throttling on dynamodb:*", f.Faults)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -303,6 +326,16 @@ func TestCompileActions(t *testing.T) {
 			v := valueOf(t, a)
 			if a.Parameter != tt.param || v["isEnabled"] != true || v["expiresAfterSeconds"] != float64(30+120) || a.PauseAfterSeconds != 30 {
 				t.Errorf("%+v %v", a, v)
+			}
+			f, err := faultconfig.Parse(a.Value)
+			if err != nil {
+				t.Fatalf("functions/failure would reject the compiled value %s: %v", a.Value, err)
+			}
+			if f.ExpiresAfter != 150*time.Second {
+				t.Errorf("ExpiresAfter = %v, want 150s", f.ExpiresAfter)
+			}
+			if tt.check != nil {
+				tt.check(t, f)
 			}
 		})
 	}
@@ -344,8 +377,22 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"probes[0].provider.arguments: configuration topic: environment variable SNS_TOPIC_NAME is not set"}},
 		{name: "other parameter", probe: okProbe, action: strings.Replace(okAction, "--name failureLambdaConfig", "--name /prod/db-password", 1),
 			want: []string{"method[0].provider.arguments: parameter \"/prod/db-password\": the state machine may write only the fault parameter"}},
-		{name: "bad fault value", probe: okProbe, action: strings.Replace(okAction, `\"failureMode\": \"latency\"`, `\"failureMode\": \"meteor\", \"colour\": 1`, 1),
-			want: []string{"method[0].provider.arguments value.failureMode: unknown mode meteor", "method[0].provider.arguments value.colour: unknown failure config field"}},
+		{name: "unknown fault mode", probe: okProbe, action: strings.Replace(okAction, `\"failureMode\": \"latency\"`, `\"failureMode\": \"meteor\"`, 1),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: failureMode: unknown mode "meteor"`}},
+		{name: "unknown fault config field", probe: okProbe, action: strings.Replace(okAction, `\"failureMode\": \"latency\"`, `\"failureMode\": \"latency\", \"colour\": 1`, 1),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: unknown field "colour"`}},
+		{name: "scope is not a top-level field", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "failureMode": "denylist", "denylist": ["x"], "scope": "call"}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: unknown field "scope"`}},
+		{name: "unknown sdkerror", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttle"}]}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: faults[0].error: unknown error "throttle"`}},
+		{name: "call scope on a latency without targets", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "latency", "minLatency": 1, "scope": "call"}]}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: faults[0].scope: "call" needs targets`}},
+		{name: "bad denylist regex", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "failureMode": "blacklist", "blacklist": ["dynamodb.(*"]}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: blacklist[0]: bad regex`}},
+		{name: "statuscode without statusCode", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "statuscode"}]}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: faults[0].statusCode: required`}},
+		{name: "the added expiry is beyond the parser's limit", probe: okProbe, action: strings.Replace(okAction, `"pauses": {"after": 30}`, `"pauses": {"after": 31622400}`, 1),
+			want: []string{"method[0].provider.arguments: with the expiry the compiler adds (expiresAfterSeconds 31622520 = the rest of the method + the expiry margin): expiresAfterSeconds: want 0 < seconds ≤ 31622400"}},
 		{name: "value not json", probe: okProbe, action: strings.Replace(okAction, `--value '{`, `--value '{{`, 1),
 			want: []string{"method[0].provider.arguments: the value must be a failure config in JSON"}},
 		{name: "probe in method", probe: okProbe, action: `{"type": "probe", "name": "p", "provider": {"type": "process", "path": "aws", "arguments": "x"}}`,
@@ -376,6 +423,15 @@ func TestCompileErrors(t *testing.T) {
 				t.Errorf("%d problems, want ≥ %d", len(cerr.Problems), len(tt.want))
 			}
 		})
+	}
+}
+
+func TestCompileChecksRollbackValues(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	e.Rollbacks[0].Provider.Arguments = json.RawMessage(`"ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": \"false\"}'"`)
+	_, err := Compile(e, CompileOptions{Env: testEnv})
+	if want := "rollbacks[0].provider.arguments: the value is not a valid failure config: isEnabled: want true or false"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want one containing %q", err, want)
 	}
 }
 
