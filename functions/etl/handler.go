@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -247,13 +249,28 @@ func (h *Handler) handleResilient(ctx context.Context, log *slog.Logger, ev even
 	n := max(h.Concurrency, 1)
 	sem := make(chan struct{}, n)
 	errs := make([]error, len(ev.Records))
+	// down trips when a record exhausts its retries against a dependency: the records not started yet
+	// would spend the invocation on the same outage, so they are handed back at once and their
+	// redelivery backoff starts now. Records in flight finish; poison and per-record errors (a missing
+	// object, a bad document) do not trip it.
+	var down atomic.Bool
 	var wg sync.WaitGroup
 	for i, msg := range ev.Records {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = h.processMessage(work, log.With("sqs_message_id", msg.MessageId), msg)
+			mlog := log.With("sqs_message_id", msg.MessageId)
+			if down.Load() {
+				mlog.Warn("record not attempted: an earlier record of this batch exhausted its retries; reported for redelivery")
+				errs[i] = errDependencyDown
+				return
+			}
+			errs[i] = h.processMessage(work, mlog, msg)
+			var exhausted *retry.MaxAttemptsError
+			if errors.As(errs[i], &exhausted) {
+				down.Store(true)
+			}
 		}()
 	}
 	wg.Wait()
@@ -273,6 +290,9 @@ func (h *Handler) handleResilient(ctx context.Context, log *slog.Logger, ev even
 	h.scheduleRedelivery(ctx, log, failed)
 	return resp
 }
+
+// errDependencyDown fails a record that was not attempted because a dependency is failing.
+var errDependencyDown = errors.New("not attempted: a dependency exhausted another record's retries in this invocation")
 
 // processMessage handles one SQS record, which may name several objects.
 func (h *Handler) processMessage(ctx context.Context, log *slog.Logger, msg events.SQSMessage) error {

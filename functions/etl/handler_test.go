@@ -271,3 +271,51 @@ func TestSetupFromEnvironment(t *testing.T) {
 		t.Fatalf("%+v, want one document processed", got)
 	}
 }
+
+// GIVEN DynamoDB cut off for the whole invocation (the seed's Lab 4 fault at rate 1) and records
+// processed one at a time, THEN only the first record spends its retries; the rest are handed back at
+// once (none is lost: all are reported for redelivery) instead of each burning the same retries.
+func TestResilientHandsBackBatchWhenDependencyDown(t *testing.T) {
+	l := newLab(t, ScenarioResilient, `{"isEnabled": true, "failureMode": "blacklist", "rate": 1, "blacklist": ["dynamodb.*.amazonaws.com"]}`)
+	l.h.Concurrency = 1
+	var msgs []events.SQSMessage
+	for n := 1; n <= 5; n++ {
+		msgs = append(msgs, l.put(inputKey(n), seedDocument(n)))
+	}
+	resp, err := l.invoke(context.Background(), event(msgs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != len(msgs) {
+		t.Fatalf("batch failures %+v, want all %d records handed back", resp.BatchItemFailures, len(msgs))
+	}
+	logs := l.logs.String()
+	if got := strings.Count(logs, "record failed; reported for redelivery"); got != 1 {
+		t.Errorf("%d records attempted to the end, want 1 (the one that found DynamoDB down)", got)
+	}
+	if got := strings.Count(logs, "record not attempted"); got != len(msgs)-1 {
+		t.Errorf("%d records handed back untried, want %d", got, len(msgs)-1)
+	}
+	if got := l.counts(); got.messageRows != 0 || got.csvs != 0 {
+		t.Errorf("%+v, want nothing written while DynamoDB is down", got)
+	}
+}
+
+// GIVEN one record failing on its own (its bucket is gone, not retried) THEN the others of the batch
+// are still attempted: only exhausted retries against a dependency hand the batch back.
+func TestResilientPerRecordErrorDoesNotHandBackBatch(t *testing.T) {
+	l := newLab(t, ScenarioResilient, faultsOff)
+	l.h.Concurrency = 1
+	lost := l.message(notification("no-such-bucket-9", inputKey(9)))
+	ok := l.put(inputKey(1), seedDocument(1))
+	resp, err := l.invoke(context.Background(), event(lost, ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != lost.MessageId {
+		t.Fatalf("batch failures %+v, want only %s", resp.BatchItemFailures, lost.MessageId)
+	}
+	if got := l.counts(); got.messageRows != 1 || got.csvs != 1 {
+		t.Errorf("%+v, want the good record written", got)
+	}
+}
