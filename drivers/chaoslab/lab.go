@@ -68,16 +68,18 @@ type labConfig struct {
 
 // LabResult is one experiment on one scenario: what summary.json holds.
 type LabResult struct {
-	Scenario   string                    `json:"scenario"`
-	Experiment string                    `json:"experiment"`
-	Verdict    string                    `json:"verdict"`
-	Journal    string                    `json:"journal,omitempty"`
-	Probes     []LabProbe                `json:"probes"`
-	Published  int                       `json:"published"`
-	Malformed  int                       `json:"malformed"`
-	Documents  tally.Report              `json:"documents"`
-	ErrorDocs  []subscribe.ErrorDocument `json:"error_documents"`
-	Written    int                       `json:"documents_written_to_dynamodb"`
+	Scenario   string     `json:"scenario"`
+	Experiment string     `json:"experiment"`
+	Verdict    string     `json:"verdict"`
+	Journal    string     `json:"journal,omitempty"`
+	Probes     []LabProbe `json:"probes"`
+	Published  int        `json:"published"`
+	Malformed  int        `json:"malformed"`
+	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
+	MalformedKeys []string                  `json:"malformed_keys"`
+	Documents     tally.Report              `json:"documents"`
+	ErrorDocs     []subscribe.ErrorDocument `json:"error_documents"`
+	Written       int                       `json:"documents_written_to_dynamodb"`
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int     `json:"writes_missing"`
 	FaultOff      bool    `json:"fault_off_after_run"`
@@ -103,7 +105,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&scen, "scenarios", strings.Join(Scenarios, ","), "scenarios to run, in order")
 	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
 	fs.DurationVar(&c.over.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s)")
-	fs.DurationVar(&c.over.Pause, "pause", 15*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s)")
+	fs.DurationVar(&c.over.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s); shorter makes redelivery delays look like lost work in the in-flight ratio")
 	fs.DurationVar(&c.over.Recovery, "recovery", 5*time.Second, "observation after the rollback")
 	fs.DurationVar(&c.over.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end")
 	fs.Float64Var(&c.rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
@@ -361,7 +363,7 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 		}
 		res.Error = fmt.Sprintf("experiment: %v", runErr)
 	}
-	res.Published, res.Malformed, res.ErrorDocs = pub.Published, pub.Malformed, sub.ErrorDocuments
+	res.Published, res.Malformed, res.MalformedKeys, res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
 	var inErr []string
 	for _, d := range sub.ErrorDocuments {
 		inErr = append(inErr, d.Key)

