@@ -72,7 +72,10 @@ func TestParameterRoundTrip(t *testing.T) {
 		{name: "value over the 4 KB standard limit", call: func() error {
 			_, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/big"), Value: aws.String(strings.Repeat("x", 4097)), Type: types.ParameterTypeString})
 			return err
-		}, check: func(err error) bool { var e smithy.APIError; return errors.As(err, &e) && e.ErrorCode() == "ValidationException" }},
+		}, check: func(err error) bool {
+			var e smithy.APIError
+			return errors.As(err, &e) && e.ErrorCode() == "ValidationException"
+		}},
 		{name: "get missing", call: func() error {
 			_, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/nope")})
 			return err
