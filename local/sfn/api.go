@@ -112,6 +112,30 @@ func required(field, v string) error {
 	return nil
 }
 
+// requiredArn checks that the request's field is present and is an ARN of the resource type.
+func requiredArn(field, arn, resource string) error {
+	if err := required(field, arn); err != nil {
+		return err
+	}
+	return validArn(arn, resource)
+}
+
+// validArn is InvalidArn unless arn is an ARN of the resource type ("stateMachine", "execution").
+func validArn(arn, resource string) error {
+	if _, _, err := parseArn(arn, resource); err != nil {
+		return &apiError{Code: "InvalidArn", Message: err.Error()}
+	}
+	return nil
+}
+
+func noSuchStateMachine(arn string) error {
+	return &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + arn + "'"}
+}
+
+func noSuchExecution(arn string) error {
+	return &apiError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + arn + "'"}
+}
+
 func (s *Service) apiStartExecution(body []byte) (any, error) {
 	var in struct {
 		StateMachineArn string  `json:"stateMachineArn"`
@@ -121,11 +145,8 @@ func (s *Service) apiStartExecution(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+	if err := requiredArn("stateMachineArn", in.StateMachineArn, "stateMachine"); err != nil {
 		return nil, err
-	}
-	if _, _, err := parseArn(in.StateMachineArn, "stateMachine"); err != nil {
-		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
 	}
 	arn, start, err := s.StartExecution(in.StateMachineArn, in.Name, deref(in.Input))
 	if err != nil {
@@ -142,17 +163,14 @@ func (s *Service) execution(body []byte) (*execution, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := required("executionArn", in.ExecutionArn); err != nil {
+	if err := requiredArn("executionArn", in.ExecutionArn, "execution"); err != nil {
 		return nil, err
-	}
-	if _, _, err := parseArn(in.ExecutionArn, "execution"); err != nil {
-		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
 	}
 	s.mu.Lock()
 	e, ok := s.executions[in.ExecutionArn]
 	s.mu.Unlock()
 	if !ok {
-		return nil, &apiError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + in.ExecutionArn + "'"}
+		return nil, noSuchExecution(in.ExecutionArn)
 	}
 	return e, nil
 }
@@ -296,7 +314,7 @@ func (s *Service) apiListExecutions(body []byte) (any, error) {
 	s.mu.Lock()
 	if _, ok := s.machines[in.StateMachineArn]; !ok {
 		s.mu.Unlock()
-		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + in.StateMachineArn + "'"}
+		return nil, noSuchStateMachine(in.StateMachineArn)
 	}
 	var items []map[string]any
 	// Newest first, as AWS lists them.
@@ -367,17 +385,14 @@ func (s *Service) apiDescribeStateMachine(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+	if err := requiredArn("stateMachineArn", in.StateMachineArn, "stateMachine"); err != nil {
 		return nil, err
-	}
-	if _, _, err := parseArn(in.StateMachineArn, "stateMachine"); err != nil {
-		return nil, &apiError{Code: "InvalidArn", Message: err.Error()}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.machines[in.StateMachineArn]
 	if !ok {
-		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + in.StateMachineArn + "'"}
+		return nil, noSuchStateMachine(in.StateMachineArn)
 	}
 	return s.describeMachine(m), nil
 }
@@ -391,7 +406,7 @@ func (s *Service) apiDescribeStateMachineForExecution(body []byte) (any, error) 
 	defer s.mu.Unlock()
 	m, ok := s.machines[e.machineArn]
 	if !ok {
-		return nil, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + e.machineArn + "'"}
+		return nil, noSuchStateMachine(e.machineArn)
 	}
 	d := s.describeMachine(m)
 	delete(d, "status")

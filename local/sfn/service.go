@@ -198,8 +198,8 @@ func (s *Service) watchHost(h *host) {
 // CreateStateMachine registers a state machine; the definition is validated by the interpreter's
 // ASL validator. A name already taken with another definition is StateMachineAlreadyExists.
 func (s *Service) CreateStateMachine(name, arn, definition, roleArn string) error {
-	if _, _, err := parseArn(arn, "stateMachine"); err != nil {
-		return &apiError{Code: "InvalidArn", Message: err.Error()}
+	if err := validArn(arn, "stateMachine"); err != nil {
+		return err
 	}
 	var def map[string]any
 	if err := json.Unmarshal([]byte(definition), &def); err != nil {
@@ -234,7 +234,7 @@ func (s *Service) UpdateStateMachine(arn, definition, roleArn string) error {
 	defer s.mu.Unlock()
 	m, ok := s.machines[arn]
 	if !ok {
-		return &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + arn + "'"}
+		return noSuchStateMachine(arn)
 	}
 	m.definition, m.roleArn = definition, roleArn
 	return nil
@@ -317,7 +317,7 @@ func (s *Service) StartExecution(machineArn, name, input string) (string, time.T
 	m, ok := s.machines[machineArn]
 	if !ok {
 		s.mu.Unlock()
-		return "", time.Time{}, &apiError{Code: "StateMachineDoesNotExist", Message: "State Machine Does Not Exist: '" + machineArn + "'"}
+		return "", time.Time{}, noSuchStateMachine(machineArn)
 	}
 	arn := executionArn(m.arn, name)
 	if e, ok := s.executions[arn]; ok {
@@ -361,7 +361,7 @@ func (s *Service) StopExecution(arn string, errName, cause *string) (time.Time, 
 	e, ok := s.executions[arn]
 	if !ok {
 		s.mu.Unlock()
-		return time.Time{}, &apiError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + arn + "'"}
+		return time.Time{}, noSuchExecution(arn)
 	}
 	if e.status != statusRunning {
 		stop := e.stop
@@ -398,7 +398,7 @@ func (s *Service) WaitExecution(ctx context.Context, arn string) (ExecutionStatu
 	e, ok := s.executions[arn]
 	s.mu.Unlock()
 	if !ok {
-		return ExecutionStatus{}, &apiError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + arn + "'"}
+		return ExecutionStatus{}, noSuchExecution(arn)
 	}
 	select {
 	case <-e.done:
