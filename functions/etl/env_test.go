@@ -30,6 +30,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure"
+	"github.com/chaoslab/serverless-chaos-lab/internal/s3event"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 )
 
@@ -247,22 +248,9 @@ func (l *lab) message(body string) events.SQSMessage {
 
 // notification is an S3 event notification for bucket/key, the key form-encoded as S3 sends it.
 func notification(bucket string, keys ...string) string {
-	type obj struct {
-		Key string `json:"key"`
-	}
-	type rec struct {
-		EventSource string `json:"eventSource"`
-		EventName   string `json:"eventName"`
-		S3          struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object obj `json:"object"`
-		} `json:"s3"`
-	}
-	var n struct{ Records []rec }
+	var n s3event.Notification
 	for _, k := range keys {
-		var r rec
+		var r s3event.Record
 		r.EventSource, r.EventName = "aws:s3", "ObjectCreated:Put"
 		r.S3.Bucket.Name = bucket
 		r.S3.Object.Key = url.QueryEscape(k)

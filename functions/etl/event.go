@@ -3,9 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"path"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/s3event"
 )
 
 // objectRef is one S3 object named by an event notification.
@@ -15,32 +16,14 @@ type objectRef struct {
 	Index  int    // position of the record in its SQS message body
 }
 
-// s3Notification is the part of an S3 event notification (or of the s3:TestEvent S3 sends when a
-// notification is configured) that the function reads.
-type s3Notification struct {
-	Event   string `json:"Event"` // "s3:TestEvent" for the configuration test message
-	Records []struct {
-		EventSource string `json:"eventSource"`
-		EventName   string `json:"eventName"`
-		S3          struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object struct {
-				Key string `json:"key"`
-			} `json:"object"`
-		} `json:"s3"`
-	} `json:"Records"`
-}
-
 // parseNotification returns the objects an SQS body names. A test event and records that are not
 // object creations yield none. Errors are *PoisonError: the body can never become valid.
 func parseNotification(body string) ([]objectRef, error) {
-	var n s3Notification
+	var n s3event.Notification
 	if err := json.Unmarshal([]byte(body), &n); err != nil {
 		return nil, &PoisonError{Reason: ReasonMalformedEvent, Err: fmt.Errorf("SQS body is not an S3 event notification: %w", err)}
 	}
-	if n.Event == "s3:TestEvent" {
+	if n.Event == s3event.TestEvent {
 		return nil, nil
 	}
 	var refs []objectRef
@@ -51,8 +34,7 @@ func parseNotification(body string) ([]objectRef, error) {
 		if !strings.HasPrefix(r.EventName, "ObjectCreated:") {
 			continue
 		}
-		// S3 sends keys form-encoded: a space arrives as "+", other bytes as %XX.
-		key, err := url.QueryUnescape(r.S3.Object.Key)
+		key, err := r.Key()
 		if err != nil {
 			return nil, &PoisonError{Reason: ReasonMalformedEvent, Field: "Records.s3.object.key", Err: err}
 		}

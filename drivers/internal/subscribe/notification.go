@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/s3event"
 )
 
 // ObjectRef is one S3 object named by a notification.
@@ -20,24 +21,6 @@ var ErrNotNotification = errors.New("not an S3 event notification")
 type snsEnvelope struct {
 	Type    string `json:"Type"`
 	Message string `json:"Message"`
-}
-
-type s3Event struct {
-	Records []struct {
-		EventSource string `json:"eventSource"`
-		EventName   string `json:"eventName"`
-		S3          struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object struct {
-				Key string `json:"key"`
-			} `json:"object"`
-		} `json:"s3"`
-	} `json:"Records"`
-	// S3 sends {"Service":"Amazon S3","Event":"s3:TestEvent",...} when a
-	// notification is configured.
-	Event string `json:"Event"`
 }
 
 // ParseNotification returns the objects named by an SQS message body: an
@@ -56,11 +39,11 @@ func ParseNotification(body string) ([]ObjectRef, error) {
 		}
 		inner = env.Message
 	}
-	var ev s3Event
+	var ev s3event.Notification
 	if err := json.Unmarshal([]byte(inner), &ev); err != nil {
 		return nil, fmt.Errorf("%w: S3 event: %v", ErrNotNotification, err)
 	}
-	if ev.Event == "s3:TestEvent" {
+	if ev.Event == s3event.TestEvent {
 		return nil, nil
 	}
 	if len(ev.Records) == 0 {
@@ -71,7 +54,7 @@ func ParseNotification(body string) ([]ObjectRef, error) {
 		if r.S3.Object.Key == "" {
 			return nil, fmt.Errorf("%w: Records[%d].s3.object.key is empty", ErrNotNotification, i)
 		}
-		key, err := url.QueryUnescape(r.S3.Object.Key)
+		key, err := r.Key()
 		if err != nil {
 			return nil, fmt.Errorf("%w: Records[%d].s3.object.key %q: %v", ErrNotNotification, i, r.S3.Object.Key, err)
 		}
