@@ -331,14 +331,22 @@ func metricStatOf(m cbor.Map, field string) (*MetricStat, error) {
 	return ms, nil
 }
 
-func (a *api) getMetricData(in cbor.Map) (cbor.Map, error) {
+// timeRange reads a query's StartTime and EndTime, both required.
+func timeRange(in cbor.Map) (start, end time.Time, err error) {
 	start, ok := timeOf(in, "StartTime")
 	if !ok {
-		return nil, missing("StartTime")
+		return start, end, missing("StartTime")
 	}
-	end, ok := timeOf(in, "EndTime")
-	if !ok {
-		return nil, missing("EndTime")
+	if end, ok = timeOf(in, "EndTime"); !ok {
+		return start, end, missing("EndTime")
+	}
+	return start, end, nil
+}
+
+func (a *api) getMetricData(in cbor.Map) (cbor.Map, error) {
+	start, end, err := timeRange(in)
+	if err != nil {
+		return nil, err
 	}
 	qs := list(in, "MetricDataQueries")
 	if len(qs) == 0 {
@@ -400,13 +408,9 @@ func (a *api) getMetricStatistics(in cbor.Map) (cbor.Map, error) {
 	if name == "" {
 		return nil, missing("MetricName")
 	}
-	start, ok := timeOf(in, "StartTime")
-	if !ok {
-		return nil, missing("StartTime")
-	}
-	end, ok := timeOf(in, "EndTime")
-	if !ok {
-		return nil, missing("EndTime")
+	start, end, err := timeRange(in)
+	if err != nil {
+		return nil, err
 	}
 	if !end.After(start) {
 		return nil, invalid("The parameter StartTime must be less than the parameter EndTime.")
