@@ -12,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // Options configure the Service.
@@ -307,7 +309,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	}()
 	s.metric("ConcurrentExecutions", fn.cfg.Name, float64(concurrent), "Count", now)
 
-	id := newRequestID()
+	id := uuid.New()
 	if sb == nil {
 		var initErr *FunctionError
 		var err error
@@ -367,16 +369,6 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	// so Errors/Invocations math has a datapoint for a healthy function too.
 	s.metric("Errors", fn.cfg.Name, 0, "Count", start)
 	return out.body, nil, nil
-}
-
-// newRequestID returns a random UUID (v4), Lambda's request id format.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit random>;Parent=...;Sampled=0.

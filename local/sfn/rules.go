@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // Rule is an EventBridge rule on the default bus, as AWS::Events::Rule declares it: the resolved
@@ -125,7 +127,7 @@ func statusEvent(x snapshot) map[string]any {
 	}
 	return map[string]any{
 		"version":     "0",
-		"id":          newUUID(),
+		"id":          uuid.New(),
 		"detail-type": "Step Functions Execution Status Change",
 		"source":      "aws.states",
 		"account":     account,

@@ -3,7 +3,6 @@ package sfn
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // CallFunc performs one AWS SDK call for an `arn:aws:states:::aws-sdk:<service>:<action>` Task:
@@ -304,7 +305,7 @@ func (s *Service) StartExecution(machineArn, name, input string) (string, time.T
 		return "", time.Time{}, &apiError{Code: "InvalidExecutionInput", Message: "Invalid State Machine Execution Input: input is not JSON"}
 	}
 	if name == "" {
-		name = newUUID()
+		name = uuid.New()
 	}
 	if err := checkName(name); err != nil {
 		return "", time.Time{}, err
@@ -604,14 +605,6 @@ func checkName(name string) error {
 		}
 	}
 	return nil
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func compactJSON(raw []byte) string {

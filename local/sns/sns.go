@@ -10,7 +10,6 @@ package sns
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -33,6 +32,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // TopicAPI is what the service asks the emulator about topics (an *sns.Client pointed at the
@@ -120,14 +120,6 @@ func New(opts Options) *Service {
 		opts.CacheTTL = 5 * time.Second
 	}
 	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}}
-}
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func topicName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
@@ -235,7 +227,7 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 		s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
 		return aws.ToString(out.MessageId), nil
 	}
-	id := newID()
+	id := uuid.New()
 	s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
 	now := time.Now().UTC()
 	for _, sub := range subs.subs {
@@ -485,7 +477,7 @@ const xmlns = "http://sns.amazonaws.com/doc/2010-03-31/"
 func writeXML(w http.ResponseWriter, action, result string) {
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
-		action, xmlns, action, result, action, newID(), action)
+		action, xmlns, action, result, action, uuid.New(), action)
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
@@ -500,5 +492,5 @@ func writeError(w http.ResponseWriter, e *Error) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
-		xmlns, fault, esc(e.Code), esc(e.Message), newID())
+		xmlns, fault, esc(e.Code), esc(e.Message), uuid.New())
 }
