@@ -4,8 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
@@ -143,12 +144,7 @@ func (m *Main) synthAndDeploy(ctx context.Context, root, scenario string, deploy
 	if err != nil {
 		return fmt.Errorf("deploy %s: %w", scenario, err)
 	}
-	keys := make([]string, 0, len(out))
-	for k := range out {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(out)) {
 		fmt.Fprintf(m.Stderr, "  %-26s %s\n", k, out[k])
 	}
 	fmt.Fprintln(m.Stderr, "deployed; the outputs are also in outputs.json in the cloud's run directory (-outputs for the drivers)")
