@@ -109,7 +109,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.over.Recovery, "recovery", 5*time.Second, "observation after the rollback")
 	fs.DurationVar(&c.over.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end")
 	fs.Float64Var(&c.rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
-	fs.DurationVar(&c.warmup, "warmup", 3*time.Second, "load before the experiment starts")
+	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
 	fs.DurationVar(&c.drain, "drain", 15*time.Second, "after the experiment, how long to wait for documents still in the pipeline")
 	fs.Usage = usageFunc(fs.Output, labUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
