@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
@@ -64,6 +65,7 @@ type labConfig struct {
 	rate         float64
 	warmup       time.Duration
 	drain        time.Duration
+	quiet        time.Duration
 }
 
 // LabResult is one experiment on one scenario: what summary.json holds.
@@ -76,10 +78,15 @@ type LabResult struct {
 	Published  int        `json:"published"`
 	Malformed  int        `json:"malformed"`
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
-	MalformedKeys []string                  `json:"malformed_keys"`
-	Documents     tally.Report              `json:"documents"`
-	ErrorDocs     []subscribe.ErrorDocument `json:"error_documents"`
-	Written       int                       `json:"documents_written_to_dynamodb"`
+	MalformedKeys []string     `json:"malformed_keys"`
+	Documents     tally.Report `json:"documents"`
+	// Pending are unaccounted documents still in the JSON work queue when the drain ended (waiting
+	// out a visibility timeout or a redelivery backoff): not converted yet, but not lost.
+	Pending int `json:"pending_in_work_queue"`
+	// Lost are the unaccounted documents beyond those: in no queue and no output.
+	Lost      int                       `json:"lost"`
+	ErrorDocs []subscribe.ErrorDocument `json:"error_documents"`
+	Written   int                       `json:"documents_written_to_dynamodb"`
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int     `json:"writes_missing"`
 	FaultOff      bool    `json:"fault_off_after_run"`
@@ -110,7 +117,8 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.over.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end")
 	fs.Float64Var(&c.rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
-	fs.DurationVar(&c.drain, "drain", 15*time.Second, "after the experiment, how long to wait for documents still in the pipeline")
+	fs.DurationVar(&c.drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
+	fs.DurationVar(&c.quiet, "quiet", 20*time.Second, "stop draining early once nothing has converted for this long (flawed's failed documents wait out a 180 s visibility timeout)")
 	fs.Usage = usageFunc(fs.Output, labUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -228,8 +236,8 @@ func (m *Main) runLab(ctx context.Context, c labConfig) error {
 			var r LabResult
 			_ = ph.do(fmt.Sprintf("%s on %s", e, s), func() error {
 				r = m.labRun(ctx, lc, c, cdkOut[s], s, e)
-				fmt.Fprintf(m.Stderr, "    verdict %s; %d published, %d converted, %d in the error queue, %d lost; %d DynamoDB writes missing\n",
-					r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Documents.Lost, r.WritesMissing)
+				fmt.Fprintf(m.Stderr, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
+					r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
 				if r.Error != "" {
 					return errors.New(r.Error)
 				}
@@ -285,7 +293,7 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 	}
 	need := map[string]string(outputs)
 	var missing []string
-	for _, k := range []string{stack.BucketName, stack.CsvQueueUrl, stack.ErrorQueueUrl, stack.TableName,
+	for _, k := range []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl, stack.TableName,
 		stack.FaultParameterName, stack.ExperimentStateMachineArn} {
 		if need[k] == "" {
 			missing = append(missing, k)
@@ -310,8 +318,10 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 	defer stopSub()
 	var wg sync.WaitGroup
 	wg.Add(2)
+	pubDone := make(chan struct{})
 	go func() {
 		defer wg.Done()
+		defer close(pubDone)
 		pub, _ = publish.Run(pubCtx, s3c, publish.Config{Bucket: need[stack.BucketName], RunID: runID, Rate: c.rate,
 			Seed: h.Sum64(), ProgressEvery: time.Hour, Logger: logger})
 	}()
@@ -341,13 +351,27 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 		opts: runOptions{journal: res.Journal, name: executionName(runID + "-" + m.now().UTC().Format("150405")), poll: 500 * time.Millisecond}}
 	runErr := r.run(ctx, need[stack.ExperimentStateMachineArn], compiled)
 
-	// Stop the load, then let the pipeline drain (bounded).
+	// Stop the load, then let the pipeline drain: until every document is accounted for, the work
+	// queue is empty, or nothing has converted for c.quiet; never longer than c.drain.
 	stopPub()
+	<-pubDone
+	lastConverted, lastChange := -1, time.Now()
 	for deadline := time.Now().Add(c.drain); time.Now().Before(deadline) && ctx.Err() == nil; sleep(ctx, 500*time.Millisecond) {
-		if s := subStats.Load(); s != nil && pub.Published > 0 && s.Converted+s.InErrorQueue >= pub.Published {
+		s := subStats.Load()
+		if s == nil {
+			continue
+		}
+		if s.Converted != lastConverted {
+			lastConverted, lastChange = s.Converted, time.Now()
+		}
+		if s.Converted+s.InErrorQueue >= pub.Published || time.Since(lastChange) > c.quiet {
+			break
+		}
+		if depth, err := queueDepth(ctx, sqsc, need[stack.JsonQueueUrl]); err == nil && depth == 0 {
 			break
 		}
 	}
+	depth, depthErr := queueDepth(ctx, sqsc, need[stack.JsonQueueUrl])
 	stopSub()
 	wg.Wait()
 
@@ -369,6 +393,12 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 		inErr = append(inErr, d.Key)
 	}
 	res.Documents = tally.Reconcile(tally.Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sub.Keys, InErrorQueue: inErr})
+	// The queue holds messages, not names: at most depth of the unaccounted documents are pending.
+	if depthErr != nil {
+		res.Error = joinErr(res.Error, fmt.Sprintf("read the work queue's depth: %v", depthErr))
+	}
+	res.Pending = min(depth, res.Documents.Lost)
+	res.Lost = res.Documents.Lost - res.Pending
 	if n, err := writtenDocuments(ctx, dynamodb.NewFromConfig(cfg), need[stack.TableName]); err != nil {
 		res.Error = joinErr(res.Error, fmt.Sprintf("count DynamoDB rows: %v", err))
 	} else {
@@ -413,6 +443,25 @@ func writtenDocuments(ctx context.Context, db *dynamodb.Client, table string) (i
 	return len(seen), nil
 }
 
+// queueDepth is the number of messages in a queue: visible, in flight and delayed.
+func queueDepth(ctx context.Context, c *sqs.Client, url string) (int, error) {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		i, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("queue attribute %q: %w", v, err)
+		}
+		n += i
+	}
+	return n, nil
+}
+
 // faultIsOff reads the fault parameter: off means valid JSON with isEnabled false.
 func faultIsOff(ctx context.Context, c *ssm.Client, name string) (bool, error) {
 	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
@@ -441,8 +490,8 @@ func labExpectations(rs []LabResult) []string {
 		if r.Verdict != want {
 			out = append(out, fmt.Sprintf("%s: verdict %s, want %s", id, r.Verdict, want))
 		}
-		if r.Scenario == "resilient" && r.Documents.Lost > 0 {
-			out = append(out, fmt.Sprintf("%s: %d documents lost: %s", id, r.Documents.Lost, strings.Join(r.Documents.LostKeys, ", ")))
+		if r.Scenario == "resilient" && r.Lost > 0 {
+			out = append(out, fmt.Sprintf("%s: %d documents lost (in no queue and no output): %s", id, r.Lost, strings.Join(r.Documents.LostKeys, ", ")))
 		}
 		if !r.FaultOff {
 			out = append(out, id+": the fault parameter was still on after the run")
@@ -453,7 +502,7 @@ func labExpectations(rs []LabResult) []string {
 
 func printLabTable(w io.Writer, rs []LabResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBES AFTER THE FAULT (value vs tolerance)\tPUBLISHED\tCONVERTED\tERROR Q\tLOST\tDDB WRITES MISSING")
+	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBES AFTER THE FAULT (value vs tolerance)\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
 	for _, r := range rs {
 		var ps []string
 		for _, p := range r.Probes {
@@ -472,10 +521,10 @@ func printLabTable(w io.Writer, rs []LabResult) {
 		}
 		for i, p := range ps {
 			if i == 0 {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n", r.Experiment, r.Scenario, r.Verdict, p,
-					r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Documents.Lost, r.WritesMissing)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.Experiment, r.Scenario, r.Verdict, p,
+					r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
 			} else {
-				fmt.Fprintf(tw, "\t\t\t%s\t\t\t\t\t\n", p)
+				fmt.Fprintf(tw, "\t\t\t%s\t\t\t\t\t\t\n", p)
 			}
 		}
 	}
