@@ -249,6 +249,19 @@ func (c *compiler) substAny(v any, p string) any {
 	return v
 }
 
+// activityBasics checks what every activity needs, whatever its kind ("probe" or "action").
+func (c *compiler) activityBasics(a Activity, p, kind string) {
+	if a.Ref != "" {
+		c.fail(p+".ref", "references are not supported: write the %s out", kind)
+	}
+	if a.Name == "" {
+		c.fail(p+".name", "required")
+	}
+	if a.Background {
+		c.fail(p+".background", "background activities are not supported")
+	}
+}
+
 // ---- probes ----
 
 func (c *compiler) probe(a Activity, p string) (CompiledProbe, bool) {
@@ -257,15 +270,7 @@ func (c *compiler) probe(a Activity, p string) (CompiledProbe, bool) {
 	if a.Type != "probe" {
 		c.fail(p+".type", "want \"probe\" in the steady-state hypothesis, got %q", a.Type)
 	}
-	if a.Ref != "" {
-		c.fail(p+".ref", "references are not supported: write the probe out")
-	}
-	if a.Name == "" {
-		c.fail(p+".name", "required")
-	}
-	if a.Background {
-		c.fail(p+".background", "background activities are not supported")
-	}
+	c.activityBasics(a, p, "probe")
 	if a.Pauses != nil {
 		c.fail(p+".pauses", "pauses on probes are not supported")
 	}
@@ -789,15 +794,7 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	if a.Type != "action" {
 		c.fail(p+".type", "want \"action\", got %q (probes belong in the steady-state hypothesis; a guard is an extension)", a.Type)
 	}
-	if a.Ref != "" {
-		c.fail(p+".ref", "references are not supported: write the action out")
-	}
-	if a.Name == "" {
-		c.fail(p+".name", "required")
-	}
-	if a.Background {
-		c.fail(p+".background", "background activities are not supported")
-	}
+	c.activityBasics(a, p, "action")
 	if a.Pauses != nil {
 		act.PauseBeforeSeconds = c.seconds(a.Pauses.Before, p+".pauses.before")
 		act.PauseAfterSeconds = c.seconds(a.Pauses.After, p+".pauses.after")
