@@ -286,15 +286,11 @@ func (c *compiler) probe(a Activity, p string) (CompiledProbe, bool) {
 	pp := p + ".provider"
 	switch a.Provider.Type {
 	case "process":
-		words, ok := c.processWords(a.Provider, pp)
+		args, ok := c.awsCommand(a.Provider, pp, "cloudwatch", "get-metric-data", "probes")
 		if !ok {
 			break
 		}
-		if len(words) < 2 || words[0].Text != "cloudwatch" || words[1].Text != "get-metric-data" {
-			c.fail(pp+".arguments", "only `aws cloudwatch get-metric-data ...` probes are translated, got `aws %s`", joinWords(words, 2))
-			break
-		}
-		c.getMetricDataCLI(&pr, words[2:], pp+".arguments")
+		c.getMetricDataCLI(&pr, args, pp+".arguments")
 	case "python":
 		args, ok := c.pythonArgs(a.Provider, pp)
 		if !ok {
@@ -325,6 +321,20 @@ func joinWords(ws []Word, n int) string {
 		parts = append(parts, w.Text)
 	}
 	return strings.Join(parts, " ")
+}
+
+// awsCommand checks a process provider runs `aws <service> <operation> ...`, the one command its kind
+// ("probes", "actions") is translated from, and returns the arguments after the operation.
+func (c *compiler) awsCommand(pv *Provider, pp, service, operation, kind string) ([]Word, bool) {
+	words, ok := c.processWords(pv, pp)
+	if !ok {
+		return nil, false
+	}
+	if len(words) < 2 || words[0].Text != service || words[1].Text != operation {
+		c.fail(pp+".arguments", "only `aws %s %s ...` %s are translated, got `aws %s`", service, operation, kind, joinWords(words, 2))
+		return nil, false
+	}
+	return words[2:], true
 }
 
 // processWords checks a process provider runs the aws CLI and splits its arguments.
@@ -808,15 +818,11 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	var valueObj any
 	switch a.Provider.Type {
 	case "process":
-		words, ok := c.processWords(a.Provider, pp)
+		args, ok := c.awsCommand(a.Provider, pp, "ssm", "put-parameter", "actions")
 		if !ok {
 			break
 		}
-		if len(words) < 2 || words[0].Text != "ssm" || words[1].Text != "put-parameter" {
-			c.fail(pp+".arguments", "only `aws ssm put-parameter ...` actions are translated, got `aws %s`", joinWords(words, 2))
-			break
-		}
-		opts, err := cliOptions(words[2:], withCommon(map[string]bool{"name": true, "value": true, "type": true,
+		opts, err := cliOptions(args, withCommon(map[string]bool{"name": true, "value": true, "type": true,
 			"overwrite": false, "no-overwrite": false, "description": true, "tier": true}))
 		if err != nil {
 			c.fail(pp+".arguments", "%v", err)

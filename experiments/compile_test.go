@@ -350,7 +350,7 @@ func TestCompileErrors(t *testing.T) {
 		{name: "unknown provider function", probe: strings.Replace(okProbe, "get_metric_statistics", "describe_alarms", 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].provider: python provider chaosaws.cloudwatch.probes.describe_alarms is not translated"}},
 		{name: "other aws command", probe: strings.Replace(cliProbe, "cloudwatch get-metric-data", "sqs purge-queue", 1), action: okAction,
-			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: only `aws cloudwatch get-metric-data"}},
+			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: only `aws cloudwatch get-metric-data ...` probes are translated, got `aws sqs purge-queue`"}},
 		{name: "absolute start time", probe: strings.Replace(cliProbe, "`date --date '5 min ago' -u`", "2021-01-01T00:00:00Z", 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: --start-time \"2021-01-01T00:00:00Z\""}},
 		{name: "end time not now", probe: strings.NewReplacer("ARG", "file://q.json", "--end-time `date -u`", "--end-time `date -d '1 min ago'`").Replace(cliProbe), action: okAction,
@@ -401,7 +401,7 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"method[0].pauses.after: want seconds ≥ 0", "method[0].provider.type: provider type \"http\" is not translated"}},
 		{name: "no method", probe: okProbe, action: ``, want: []string{"method: at least one action is required"}},
 		{name: "every problem at once", probe: strings.Replace(okProbe, "get_metric_statistics", "x", 1), action: strings.Replace(okAction, "ssm put-parameter", "ssm delete-parameter", 1),
-			want: []string{"probes[0].provider: python provider", "method[0].provider.arguments: only `aws ssm put-parameter"}},
+			want: []string{"probes[0].provider: python provider", "method[0].provider.arguments: only `aws ssm put-parameter ...` actions are translated, got `aws ssm delete-parameter`"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
