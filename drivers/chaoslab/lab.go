@@ -78,8 +78,10 @@ type LabResult struct {
 	Published  int        `json:"published"`
 	Malformed  int        `json:"malformed"`
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
-	MalformedKeys []string     `json:"malformed_keys"`
-	Documents     tally.Report `json:"documents"`
+	MalformedKeys []string `json:"malformed_keys"`
+	// Documents is the reconciliation by name; its lost counts every unaccounted document, the
+	// pending ones included: Pending and Lost below split it.
+	Documents tally.Report `json:"documents"`
 	// Pending are unaccounted documents still in the JSON work queue when the drain ended (waiting
 	// out a visibility timeout or a redelivery backoff): not converted yet, but not lost.
 	Pending int `json:"pending_in_work_queue"`
