@@ -430,7 +430,12 @@ func (c *Cloud) writeState() error {
 		Control: c.control, Token: c.controlToken}
 	c.mu.Unlock()
 	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(statePath(c.opts.Dir), append(b, '\n'), 0o600); err != nil {
+	// Written aside and renamed, so `chaoslab local env` never reads half a file.
+	tmp := statePath(c.opts.Dir) + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("cloud: state file: %w", err)
+	}
+	if err := os.Rename(tmp, statePath(c.opts.Dir)); err != nil {
 		return fmt.Errorf("cloud: state file: %w", err)
 	}
 	return nil

@@ -18,7 +18,12 @@ import (
 
 func handle(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
-	if err := os.WriteFile(filepath.Join(os.Getenv("RECORD_DIR"), lc.AwsRequestID+".json"), raw, 0o644); err != nil {
+	// Written under a temporary name and renamed, so the test's reader never sees half a file.
+	path := filepath.Join(os.Getenv("RECORD_DIR"), lc.AwsRequestID+".json")
+	if err := os.WriteFile(path+".tmp", raw, 0o644); err != nil {
+		return events.SQSEventResponse{}, err
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
 		return events.SQSEventResponse{}, err
 	}
 	var ev events.SQSEvent
