@@ -183,30 +183,102 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 	}
 }
 
-func TestRunInterruptStopsAndSwitchesFaultOff(t *testing.T) {
+// abortGuard registers the EventBridge rule the stack's Experiment construct declares: an
+// aborted or timed-out execution of machineArn starts machineArn with {"rollbackOf": <ARN>}.
+func abortGuard(t *testing.T, machineArn string) {
+	t.Helper()
+	pattern, _ := json.Marshal(map[string]any{"source": []string{"aws.states"},
+		"detail-type": []string{"Step Functions Execution Status Change"},
+		"detail":      map[string]any{"status": []string{"ABORTED", "TIMED_OUT"}, "stateMachineArn": []string{machineArn}}})
+	err := states.AddRule(sfn.Rule{Name: strings.ReplaceAll(t.Name(), "/", "-"), Pattern: pattern, Targets: []sfn.Target{{
+		ID: "Target0", Arn: machineArn, InputTransformer: &sfn.InputTransformer{
+			InputPathsMap: map[string]string{"arn": "$.detail.executionArn"}, InputTemplate: `{"rollbackOf":<arn>}`}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunAbortFollowsRollback: however an execution is aborted, chaoslab run exits 2, the fault
+// is off, and (with the abort guard) it follows the rollback execution and writes its journal.
+func TestRunAbortFollowsRollback(t *testing.T) {
 	needCloud(t)
-	t.Parallel()
-	param := "fault-interrupt"
-	outputs := outputsFile(t, machine(t, experiments.VerdictHeld, param), param)
-	m, out, _ := newMain()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { // Ctrl-C during the 60 s pause
-		time.Sleep(3 * time.Second)
-		cancel()
-	}()
-	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms",
-		"-journal", filepath.Join(t.TempDir(), "j.json"), "exp_2-dynamodb_disruption"})
-	if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), "interrupted") {
-		t.Fatalf("exit %d err %v, want 2 interrupted\n%s", code, err, out)
+	// zero-sns-errors of exp_1 reads this metric.
+	metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	tests := []struct {
+		name        string
+		guard       bool   // the abort guard rule exists
+		interrupt   bool   // Ctrl-C (else the execution is stopped elsewhere, as from the console)
+		wantOut     string // printed
+		wantErr     string // in the error
+		wantJournal bool   // the rollback execution's journal is written
+	}{
+		{name: "ctrl-c", guard: true, interrupt: true, wantOut: "rollback execution: ", wantErr: "the abort guard rolled it back", wantJournal: true},
+		{name: "stopped elsewhere", guard: true, wantOut: "execution ABORTED", wantErr: "the abort guard rolled it back", wantJournal: true},
+		{name: "no abort guard", interrupt: true, wantOut: "waiting up to 2s", wantErr: "no rollback execution started within 2s"},
 	}
-	if v := paramValue(t, param); v != `{"isEnabled": false}` {
-		t.Errorf("fault parameter after interrupt: %s", v)
-	}
-	list, lerr := sfnapi.NewFromConfig(awsCfg).ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{
-		StateMachineArn: aws.String("arn:aws:states:" + region + ":" + account + ":stateMachine:" + t.Name())})
-	if lerr != nil || len(list.Executions) != 1 || list.Executions[0].Status != sfntypes.ExecutionStatusAborted {
-		t.Fatalf("executions %+v %v, want one ABORTED", list, lerr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			param := "fault-abort-" + strings.ReplaceAll(tt.name, " ", "-")
+			machineArn := machine(t, experiments.VerdictHeld, param)
+			if tt.guard {
+				abortGuard(t, machineArn)
+			}
+			outputs := outputsFile(t, machineArn, param)
+			journal := filepath.Join(t.TempDir(), "j.json")
+			client := sfnapi.NewFromConfig(awsCfg)
+			m, out, _ := newMain()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() { // during the 60 s pause
+				time.Sleep(3 * time.Second)
+				if tt.interrupt {
+					cancel()
+					return
+				}
+				list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
+				if err != nil || len(list.Executions) != 1 {
+					t.Errorf("executions %+v %v, want one", list, err)
+					cancel()
+					return
+				}
+				client.StopExecution(context.Background(), &sfnapi.StopExecutionInput{ExecutionArn: list.Executions[0].ExecutionArn})
+			}()
+			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms",
+				"-rollback-wait", "2s", "-journal", journal, "exp_1-minor_delay"})
+			if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), tt.wantErr) {
+				t.Fatalf("exit %d err %v, want 2 %q\n%s", code, err, tt.wantErr, out)
+
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("output lacks %q:\n%s", tt.wantOut, out)
+			}
+			if v := paramValue(t, param); v != `{"isEnabled": false}` {
+				t.Errorf("fault parameter after the abort: %s", v)
+			}
+			list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			aborted := list.Executions[len(list.Executions)-1]
+			if aborted.Status != sfntypes.ExecutionStatusAborted {
+				t.Errorf("first execution %s, want ABORTED", aborted.Status)
+			}
+			b, jerr := os.ReadFile(journal)
+			if !tt.wantJournal {
+				if jerr == nil || len(list.Executions) != 1 {
+					t.Errorf("journal written (%v) or %d executions, want none and 1", jerr, len(list.Executions))
+				}
+				return
+			}
+			j, err := experiments.ParseJournal(b)
+			if err != nil || j.Verdict != experiments.VerdictAborted || j.RollbackOf != aws.ToString(aborted.ExecutionArn) || len(j.Rollbacks) != 1 {
+				t.Fatalf("journal %s (%v), want the rollback of %s", b, err, aws.ToString(aborted.ExecutionArn))
+			}
+			if len(list.Executions) != 2 || list.Executions[0].Status != sfntypes.ExecutionStatusSucceeded {
+				t.Errorf("executions %+v, want the aborted one and its succeeded rollback", list.Executions)
+			}
+		})
 	}
 }
 
@@ -276,7 +348,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2},
 		{name: "help", args: []string{"-h"}, code: 0},
 		{name: "run -h", args: []string{"run", "-h"}, code: 0, flags: []string{"outputs", "state-machine-arn", "fault-parameter",
-			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v"}},
+			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v", "rollback-wait"}},
 		{name: "compile -h", args: []string{"compile", "-h"}, code: 0, flags: []string{"outputs", "pause", "window", "recovery", "guard-interval", "expiry-margin"}},
 		{name: "rollback -h", args: []string{"rollback", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter"}},
 		{name: "run without machine", args: []string{"run", "-outputs", "/nonexistent/o.json", "exp_1-minor_delay"}, code: 2},

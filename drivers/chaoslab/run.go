@@ -33,10 +33,15 @@ experiment state machine (ExperimentStateMachineArn), prints its states live
 (probe values, fault writes, pauses with a countdown, rollbacks), then the
 probe table and the verdict, and writes the journal to -journal.
 
-Ctrl-C stops the execution (the machine's abort guard rolls back) and also
-switches the fault off directly. Exit 0 held; 1 deviated or not steady before
-the fault (nothing was injected then, but the hypothesis did not hold, as in
-Chaos Toolkit); 2 error, aborted or interrupted.
+Ctrl-C stops the execution and also switches the fault off directly. When an
+execution ends aborted or timed out (Ctrl-C, a stop from the console, the
+machine's timeout), the machine's abort guard starts a rollback execution:
+chaoslab waits up to -rollback-wait for it, follows it and writes its journal
+(verdict aborted). A second Ctrl-C leaves at once.
+
+Exit 0 held; 1 deviated or not steady before the fault (nothing was injected
+then, but the hypothesis did not hold, as in Chaos Toolkit); 2 error, aborted
+or interrupted.
 
 Usage:
   chaoslab run [flags] <file|name>
@@ -49,6 +54,8 @@ type runOptions struct {
 	poll      time.Duration
 	countdown time.Duration
 	verbose   bool
+	// rollbackWait is how long to wait for the abort guard's rollback execution to appear.
+	rollbackWait time.Duration
 }
 
 func (m *Main) runExperiment(ctx context.Context, args []string) error {
@@ -61,6 +68,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.poll, "poll", time.Second, "how often to read the execution's history")
 	fs.DurationVar(&o.countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
 	fs.BoolVar(&o.verbose, "v", false, "also print Pass and Choice states")
+	fs.DurationVar(&o.rollbackWait, "rollback-wait", time.Minute, "after an abort or timeout, how long to wait for the abort guard's rollback execution to start (0: do not wait)")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -153,7 +161,11 @@ func (r *runner) run(ctx context.Context, machineArn string, compiled *experimen
 
 	if err := r.follow(ctx, f, arn); err != nil {
 		if ctx.Err() != nil {
-			return r.interrupted(arn)
+			why := r.interrupted(arn)
+			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
+			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
+			defer cancel()
+			return r.followRollback(rctx, machineArn, arn, why)
 		}
 		return fmt.Errorf("chaoslab run: %w", err)
 	}
@@ -162,7 +174,97 @@ func (r *runner) run(ctx context.Context, machineArn string, compiled *experimen
 	if err != nil {
 		return fmt.Errorf("chaoslab run: describe execution: %w", err)
 	}
+	switch desc.Status {
+	case sfntypes.ExecutionStatusAborted, sfntypes.ExecutionStatusTimedOut:
+		why := fmt.Errorf("chaoslab run: execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+		fmt.Fprintf(out, "execution %s\n", desc.Status)
+		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
+		defer cancel()
+		return r.followRollback(rctx, machineArn, arn, why)
+	}
 	return r.report(desc)
+}
+
+// rollbackBound is the longest wait for the abort guard's rollback execution: to start, then to
+// run its rollbacks (with their pauses), observe the recovery and probe.
+func (r *runner) rollbackBound(c *experiments.Compiled) time.Duration {
+	d := r.opts.rollbackWait + time.Minute + time.Duration(c.SteadyState.RecoverySeconds)*time.Second
+	for _, a := range c.Rollbacks {
+		d += time.Duration(a.PauseBeforeSeconds+a.PauseAfterSeconds) * time.Second
+	}
+	return d
+}
+
+// followRollback waits for the execution the abort guard starts for arn (input
+// {"rollbackOf": arn}), follows it and reports its journal. why is the error the run
+// ends with either way: an aborted run is exit 2 even when its rollback went well.
+func (r *runner) followRollback(ctx context.Context, machineArn, arn string, why error) error {
+	out := r.m.Stdout
+	if r.opts.rollbackWait <= 0 {
+		return cli.Exit(ExitError, fmt.Errorf("%w; not waiting for the abort guard's rollback execution (-rollback-wait 0)", why))
+	}
+	fmt.Fprintf(out, "waiting up to %s for the abort guard's rollback execution (Ctrl-C again to leave)\n", r.opts.rollbackWait)
+	rb, err := r.findRollback(ctx, machineArn, arn)
+	if err != nil {
+		return cli.Exit(ExitError, fmt.Errorf("%w; %w: check the machine's EventBridge rule, and run `chaoslab rollback` to be sure the fault is off", why, err))
+	}
+	fmt.Fprintf(out, "rollback execution: %s\n", aws.ToString(rb.ExecutionArn))
+	f := &follower{w: out, start: aws.ToTime(rb.StartDate), countdown: r.opts.countdown, verbose: r.opts.verbose}
+	if err := r.follow(ctx, f, aws.ToString(rb.ExecutionArn)); err != nil {
+		return cli.Exit(ExitError, fmt.Errorf("%w; following the rollback execution %s: %w", why, aws.ToString(rb.ExecutionArn), err))
+	}
+	desc, err := r.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: rb.ExecutionArn})
+	if err != nil {
+		return cli.Exit(ExitError, fmt.Errorf("%w; describe the rollback execution: %w", why, err))
+	}
+	if rerr := r.report(desc); r.journal == nil {
+		return cli.Exit(ExitError, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr))
+	}
+	if r.journal.RollbackError != nil {
+		return cli.Exit(ExitError, fmt.Errorf("%w; the rollback failed (%s): the fault expires by itself at its expiresAt, or run `chaoslab rollback`",
+			why, r.journal.RollbackError.Error))
+	}
+	return cli.Exit(ExitError, fmt.Errorf("%w; the abort guard rolled it back", why))
+}
+
+// findRollback polls the machine's executions, newest first, for the one started with
+// {"rollbackOf": arn}, until ctx ends or opts.rollbackWait has passed.
+func (r *runner) findRollback(ctx context.Context, machineArn, arn string) (*sfn.DescribeExecutionOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.rollbackWait)
+	defer cancel()
+	checked := map[string]bool{arn: true}
+	tick := time.NewTicker(r.opts.poll)
+	defer tick.Stop()
+	for {
+		list, err := r.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 20})
+		if err != nil && ctx.Err() == nil {
+			r.m.logger().Warn("listing executions failed; retrying", "err", err)
+		}
+		if err == nil {
+			for _, e := range list.Executions {
+				id := aws.ToString(e.ExecutionArn)
+				if checked[id] {
+					continue
+				}
+				d, err := r.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+				if err != nil {
+					break // described again on the next poll
+				}
+				checked[id] = true
+				var in struct {
+					RollbackOf string `json:"rollbackOf"`
+				}
+				if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.RollbackOf == arn {
+					return d, nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no rollback execution started within %s", r.opts.rollbackWait)
+		case <-tick.C:
+		}
+	}
 }
 
 // follow prints events until the execution ends or ctx is cancelled.
@@ -200,7 +302,7 @@ func (r *runner) follow(ctx context.Context, f *follower, arn string) error {
 }
 
 // interrupted stops the execution and switches the fault off, with a fresh
-// context (the run's is cancelled).
+// context (the run's is cancelled). It returns the error the run ends with.
 func (r *runner) interrupted(arn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -221,7 +323,7 @@ func (r *runner) interrupted(arn string) error {
 	} else {
 		fmt.Fprintln(r.m.Stdout, "no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME` to be sure")
 	}
-	return cli.Exit(ExitError, errors.Join(append([]error{errors.New("chaoslab run: interrupted")}, errs...)...))
+	return errors.Join(append([]error{errors.New("chaoslab run: interrupted")}, errs...)...)
 }
 
 // report extracts the journal (the output when held, the Fail state's cause
@@ -235,7 +337,7 @@ func (r *runner) report(desc *sfn.DescribeExecutionOutput) error {
 	case sfntypes.ExecutionStatusFailed:
 		raw = aws.ToString(desc.Cause)
 	default:
-		return cli.Exit(ExitError, fmt.Errorf("chaoslab run: execution %s (%s: %s); its rollback runs in the execution the abort guard started",
+		return cli.Exit(ExitError, fmt.Errorf("chaoslab run: execution %s (%s: %s)",
 			desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause)))
 	}
 	j, err := experiments.ParseJournal([]byte(raw))
