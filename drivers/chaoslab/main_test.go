@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +82,9 @@ func needCloud(t *testing.T) {
 	}
 }
 
+// machineSeq makes machine names unique per run of a test, so `go test -count=N` works.
+var machineSeq atomic.Int64
+
 // machine registers the stand-in machine ending with verdict.
 func machine(t *testing.T, verdict, param string) string {
 	t.Helper()
@@ -91,7 +95,7 @@ func machine(t *testing.T, verdict, param string) string {
 	now := time.Now().UTC()
 	def := strings.NewReplacer("__VERDICT__", verdict, "__PARAM__", param, "__PASS__", pass, "__STATUS__", status,
 		"__START__", now.Add(-10*time.Minute).Format(time.RFC3339), "__END__", now.Add(10*time.Minute).Format(time.RFC3339)).Replace(string(machineSrc))
-	name := strings.ReplaceAll(t.Name(), "/", "-")
+	name := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), machineSeq.Add(1))
 	arn := "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
 	if err := states.CreateStateMachine(name, arn, def, "arn:aws:iam::"+account+":role/x"); err != nil {
 		t.Fatal(err)

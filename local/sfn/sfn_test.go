@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,8 +139,12 @@ func (m *metricCalls) last() map[string]any {
 	return v
 }
 
+// machineSeq makes machine names unique per run of a test, so `go test -count=N` works.
+var machineSeq atomic.Int64
+
 func create(t *testing.T, name, definition string) string {
 	t.Helper()
+	name = fmt.Sprintf("%s-%d", name, machineSeq.Add(1))
 	arn := machineArn(name)
 	if err := svc.CreateStateMachine(name, arn, definition, "arn:aws:iam::"+account+":role/sfn"); err != nil {
 		t.Fatalf("CreateStateMachine(%s): %v", name, err)

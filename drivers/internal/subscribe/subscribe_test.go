@@ -85,7 +85,7 @@ func TestRunAgainstFauxqs(t *testing.T) {
 	c := newClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	name := strings.ReplaceAll(t.Name(), "/", "-")
+	name := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano()%1e9) // unique per run: -count=N works
 	bucket := "bkt-" + strings.ToLower(name)
 	must[*s3.CreateBucketOutput](t)(c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}))
 	csvQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-csv")})).QueueUrl
