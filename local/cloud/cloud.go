@@ -6,6 +6,7 @@ package cloud
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -77,9 +79,12 @@ type Cloud struct {
 	endpoint       string
 	logFile        *os.File
 
-	deployMu     sync.Mutex
-	mu           sync.Mutex
-	deployment   *template.Deployment
+	deployMu   sync.Mutex
+	mu         sync.Mutex
+	deployment *template.Deployment
+	// listed holds the templates (by hash) whose resources a deploy has listed already: a
+	// redeploy of the same template (the lab deploys each one four times) prints one line.
+	listed       map[[32]byte]bool
 	closed       bool
 	control      string // control API URL, once ServeControl ran
 	controlToken string
@@ -295,6 +300,18 @@ func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress
 	}
 	begin := time.Now()
 	fmt.Fprintf(progress, "local cloud: deploying %s from %s ...\n", asm.StackName, cdkOut)
+	tb, _ := json.Marshal(asm.Template)
+	key := sha256.Sum256(tb)
+	c.mu.Lock()
+	if c.listed == nil {
+		c.listed = map[[32]byte]bool{}
+	}
+	again := c.listed[key]
+	c.mu.Unlock()
+	detail := progress
+	if again {
+		detail = io.Discard
+	}
 	dep, err := template.Deploy(ctx, asm, template.Options{
 		AWS:           c.Config(),
 		Lambda:        c.lambda,
@@ -302,7 +319,7 @@ func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress
 		StateMachines: stateMachines{c.sfn},
 		AccountID:     AccountID,
 		ScratchDir:    filepath.Join(c.opts.Dir, "deploy"),
-		Progress:      progress,
+		Progress:      detail,
 		Logger:        c.log,
 	})
 	if err != nil {
@@ -314,7 +331,15 @@ func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress
 	if err := dep.WriteOutputs(filepath.Join(c.opts.Dir, "outputs.json")); err != nil {
 		return nil, fmt.Errorf("cloud: outputs.json: %w", err)
 	}
-	fmt.Fprint(progress, dep.Report())
+	if report := dep.Report(); again {
+		summary, _, _ := strings.Cut(report, "\n")
+		fmt.Fprintf(progress, "%s (the same template as an earlier deploy, which listed them)\n", summary)
+	} else {
+		fmt.Fprint(progress, report)
+		c.mu.Lock()
+		c.listed[key] = true
+		c.mu.Unlock()
+	}
 	fmt.Fprintf(progress, "local cloud: %s deployed in %s; outputs in %s\n", asm.StackName, since(begin), filepath.Join(c.opts.Dir, "outputs.json"))
 	return Outputs(dep.Outputs), nil
 }
