@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
@@ -20,7 +24,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 		wants []string // in the output or the error
 	}{
 		{name: "lab -h lists every flag", args: []string{"lab", "-h"}, code: 0,
-			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir"}},
+			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-parallel"}},
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
 		{name: "unknown experiment names the shipped ones", args: []string{"lab", "-experiments", "exp_9-nope"}, code: 2,
 			wants: []string{"exp_9-nope", "exp_1-minor_delay"}},
@@ -96,5 +100,34 @@ func TestLabExpectations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Lanes running side by side share stderr: every line comes out whole, with its lane's prefix, even
+// through the indent of a nested writer.
+func TestLaneOutputKeepsLinesWhole(t *testing.T) {
+	var buf bytes.Buffer
+	shared := &lockedWriter{w: &buf}
+	var wg sync.WaitGroup
+	for _, lane := range []string{"flawed", "resilient"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := indent(&prefixWriter{w: shared, prefix: "[" + lane + "] "})
+			for i := range 200 {
+				fmt.Fprintf(w, "%s line %d\n", lane, i)
+			}
+		}()
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 400 {
+		t.Fatalf("%d lines, want 400", len(lines))
+	}
+	whole := regexp.MustCompile(`^\[(flawed|resilient)\]     (flawed|resilient) line \d+$`)
+	for _, l := range lines {
+		if m := whole.FindStringSubmatch(l); m == nil || m[1] != m[2] {
+			t.Fatalf("mixed line %q", l)
+		}
 	}
 }
