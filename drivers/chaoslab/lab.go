@@ -36,13 +36,14 @@ import (
 )
 
 func init() {
-	register(command{name: "lab", synopsis: "run the whole lab on a local cloud: every experiment on flawed, then on resilient", run: (*Main).lab})
+	register(command{name: "lab", synopsis: "run the whole lab on the local cloud: every experiment on flawed and on resilient", run: (*Main).lab})
 }
 
 const labUsage = `
 chaoslab lab runs the whole lab on one machine with no AWS account: it
-synthesizes the CDK app for each scenario, starts the local cloud on 127.0.0.1,
-and for every scenario and experiment deploys a fresh stack from cdk.out,
+synthesizes the CDK app for each scenario, starts a local cloud on 127.0.0.1
+per scenario (side by side; -parallel=false: one cloud, one scenario after the
+other), and for every scenario and experiment deploys a fresh stack from cdk.out,
 drives load (publisher + subscriber), runs the experiment on the deployed
 state machine with compressed durations, and reconciles the documents. It
 prints a verdict table, writes every journal and a summary.json to -results,
