@@ -165,7 +165,7 @@ func (r *runner) run(ctx context.Context, machineArn string, compiled *experimen
 			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
-			return r.followRollback(rctx, machineArn, arn, why)
+			return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
 		}
 		return fmt.Errorf("chaoslab run: %w", err)
 	}
@@ -180,7 +180,7 @@ func (r *runner) run(ctx context.Context, machineArn string, compiled *experimen
 		fmt.Fprintf(out, "execution %s\n", desc.Status)
 		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
 		defer cancel()
-		return r.followRollback(rctx, machineArn, arn, why)
+		return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
 	}
 	return r.report(desc)
 }
@@ -196,15 +196,15 @@ func (r *runner) rollbackBound(c *experiments.Compiled) time.Duration {
 }
 
 // followRollback waits for the execution the abort guard starts for arn (input
-// {"rollbackOf": arn}), follows it and reports its journal. why is the error the run
-// ends with either way: an aborted run is exit 2 even when its rollback went well.
-func (r *runner) followRollback(ctx context.Context, machineArn, arn string, why error) error {
+// {"rollbackOf": arn}; arn started at since), follows it and reports its journal. why is the
+// error the run ends with either way: an aborted run is exit 2 even when its rollback went well.
+func (r *runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error) error {
 	out := r.m.Stdout
 	if r.opts.rollbackWait <= 0 {
 		return cli.Exit(ExitError, fmt.Errorf("%w; not waiting for the abort guard's rollback execution (-rollback-wait 0)", why))
 	}
 	fmt.Fprintf(out, "waiting up to %s for the abort guard's rollback execution (Ctrl-C again to leave)\n", r.opts.rollbackWait)
-	rb, err := r.findRollback(ctx, machineArn, arn)
+	rb, err := r.findRollback(ctx, machineArn, arn, since)
 	if err != nil {
 		return cli.Exit(ExitError, fmt.Errorf("%w; %w: check the machine's EventBridge rule, and run `chaoslab rollback` to be sure the fault is off", why, err))
 	}
@@ -228,8 +228,9 @@ func (r *runner) followRollback(ctx context.Context, machineArn, arn string, why
 }
 
 // findRollback polls the machine's executions, newest first, for the one started with
-// {"rollbackOf": arn}, until ctx ends or opts.rollbackWait has passed.
-func (r *runner) findRollback(ctx context.Context, machineArn, arn string) (*sfn.DescribeExecutionOutput, error) {
+// {"rollbackOf": arn}, until ctx ends or opts.rollbackWait has passed. Only executions started
+// since arn did are described (a zero since describes every listed one).
+func (r *runner) findRollback(ctx context.Context, machineArn, arn string, since time.Time) (*sfn.DescribeExecutionOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.rollbackWait)
 	defer cancel()
 	checked := map[string]bool{arn: true}
@@ -244,6 +245,10 @@ func (r *runner) findRollback(ctx context.Context, machineArn, arn string) (*sfn
 			for _, e := range list.Executions {
 				id := aws.ToString(e.ExecutionArn)
 				if checked[id] {
+					continue
+				}
+				if aws.ToTime(e.StartDate).Before(since) {
+					checked[id] = true // older than the aborted run: not its rollback
 					continue
 				}
 				d, err := r.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
