@@ -229,6 +229,9 @@ func (m *Main) runLab(ctx context.Context, c labConfig) error {
 		}
 	}
 	stderr := &lockedWriter{w: m.Stderr}
+	// A lane that fails (its cloud does not start) stops the others: the lab cannot pass without it.
+	laneCtx, stopLanes := context.WithCancel(ctx)
+	defer stopLanes()
 	laneResults := make([][]LabResult, len(lanes))
 	laneErrs := make([]error, len(lanes))
 	var wg sync.WaitGroup
@@ -240,7 +243,10 @@ func (m *Main) runLab(ctx context.Context, c labConfig) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			laneResults[i], laneErrs[i] = m.runLane(ctx, c, root, lane, cdkOut, &phaser{w: w, start: ph.start}, dir)
+			laneResults[i], laneErrs[i] = m.runLane(laneCtx, c, root, lane, cdkOut, &phaser{w: w, start: ph.start}, dir)
+			if laneErrs[i] != nil {
+				stopLanes()
+			}
 		}()
 	}
 	wg.Wait()
