@@ -254,8 +254,9 @@ func (m *Main) runLab(ctx context.Context, c labConfig) error {
 	for _, rs := range laneResults {
 		results = append(results, rs...)
 	}
-	if err := errors.Join(laneErrs...); err != nil && len(results) == 0 {
-		return err
+	laneErr := errors.Join(laneErrs...)
+	if laneErr != nil && len(results) == 0 {
+		return laneErr
 	}
 
 	b, _ := json.MarshalIndent(results, "", "  ")
@@ -266,8 +267,8 @@ func (m *Main) runLab(ctx context.Context, c labConfig) error {
 	fmt.Fprintln(m.Stdout)
 	printLabTable(m.Stdout, results)
 	fmt.Fprintf(m.Stdout, "\njournals, logs and summary.json: %s (lab time %s)\n", rel(root, c.results), time.Since(ph.start).Round(time.Second))
-	if err := errors.Join(laneErrs...); err != nil {
-		return err
+	if laneErr != nil {
+		return laneErr
 	}
 	if problems := labExpectations(results); len(problems) > 0 {
 		fmt.Fprintln(m.Stdout, "\nexpectations not met:")
