@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
-
-	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 var testEnv = EnvFromOutputs(map[string]string{
@@ -143,69 +140,6 @@ func TestSeedLab4CompilesUnchanged(t *testing.T) {
 	}
 }
 
-func TestOverrides(t *testing.T) {
-	e, err := LoadDefinition("exp_1-minor_delay")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
-	tests := []struct {
-		name       string
-		o          Overrides
-		observe    int
-		recovery   int
-		slices     []int
-		expires    float64
-		period     int
-		guardEvery int
-	}{
-		{name: "none", observe: 300, recovery: 300, slices: []int{60, 60, 60, 60, 60}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
-		{name: "compressed", o: Overrides{Pause: 25 * time.Second, ProbeWindow: 10 * time.Second, Recovery: 5 * time.Second, GuardInterval: 10 * time.Second, ExpiryMargin: 30 * time.Second},
-			observe: 10, recovery: 5, slices: []int{10, 10, 5}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
-		{name: "sub-second rounds up", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
-			observe: 1, recovery: 1, slices: []int{2}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := mustCompile(t, e, CompileOptions{Env: testEnv, Overrides: tt.o})
-			if c.SteadyState.ObserveSeconds != tt.observe || c.SteadyState.RecoverySeconds != tt.recovery {
-				t.Errorf("observe %d recovery %d, want %d %d", c.SteadyState.ObserveSeconds, c.SteadyState.RecoverySeconds, tt.observe, tt.recovery)
-			}
-			if got := c.Method[0].PauseSlices; !equalInts(got, tt.slices) {
-				t.Errorf("slices %v, want %v", got, tt.slices)
-			}
-			if v := valueOf(t, c.Method[0]); v["expiresAfterSeconds"] != tt.expires {
-				t.Errorf("expiresAfterSeconds %v, want %v", v["expiresAfterSeconds"], tt.expires)
-			}
-			for _, p := range append(c.SteadyState.Probes, *c.Guard.Probe) {
-				for _, q := range p.MetricDataQueries {
-					if q.MetricStat != nil && q.MetricStat.Period != tt.period {
-						t.Errorf("%s %s period %d, want %d", p.Name, q.Id, q.MetricStat.Period, tt.period)
-					}
-				}
-			}
-			if !c.Guard.Enabled || c.Guard.IntervalSeconds != tt.guardEvery || c.Guard.Probe.Name != "normal-error-rates" {
-				t.Errorf("guard = %+v", c.Guard)
-			}
-		})
-	}
-	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Pause: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Pause") {
-		t.Errorf("negative override: err = %v", err)
-	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // base is a minimal valid experiment; tests patch it.
 const base = `{
  "title": "t",
@@ -240,105 +174,6 @@ func experiment(t *testing.T, probes, method string) *Experiment {
 		t.Fatalf("%v\n%s", err, src)
 	}
 	return e
-}
-
-func TestCompileTranslates(t *testing.T) {
-	tests := []struct {
-		name  string
-		probe string
-		check func(t *testing.T, p CompiledProbe)
-	}{
-		{name: "cli probe with file", probe: strings.Replace(cliProbe, "ARG", "file://q.json", 1), check: func(t *testing.T, p CompiledProbe) {
-			if p.WindowSeconds != 300 || p.MetricDataQueries[0].MetricStat.Metric.Dimensions[0].Value != "literal-queue" || p.NoData != NoDataFail {
-				t.Errorf("%+v", p)
-			}
-		}},
-		{name: "cli probe inline json, macOS date", probe: strings.NewReplacer("ARG", `'[{\"Id\": \"e1\", \"Expression\": \"SUM(METRICS())\"}]'`, "--date '5 min ago'", "-v-2M").Replace(cliProbe), check: func(t *testing.T, p CompiledProbe) {
-			if p.WindowSeconds != 120 || p.MetricDataQueries[0].Expression != "SUM(METRICS())" {
-				t.Errorf("%+v", p)
-			}
-		}},
-		{name: "chaosaws statistics", probe: okProbe, check: func(t *testing.T, p CompiledProbe) {
-			m := p.MetricDataQueries[0].MetricStat
-			if p.WindowSeconds != 60 || m.Metric.Dimensions[0].Value != "ChaosLab-Topic" || m.Stat != "Sum" || p.NoData != NoDataZero {
-				t.Errorf("%+v %+v", p, m)
-			}
-		}},
-		{name: "chaosaws get_metric_data defaults", probe: `{"type": "probe", "name": "d", "tolerance": true, "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
-			"arguments": {"namespace": "N", "metric_name": "M", "dimensions": [{"Name": "A", "Value": "${dflt}"}]}}}`, check: func(t *testing.T, p CompiledProbe) {
-			m := p.MetricDataQueries[0].MetricStat
-			if p.WindowSeconds != 300 || m.Stat != "Average" || m.Metric.Dimensions[0].Value != "fallback" || p.Tolerance != (Tolerance{Type: ToleranceBoolean, Min: 1, Max: 1, Text: "true"}) {
-				t.Errorf("%+v %+v", p, m)
-			}
-		}},
-		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
-			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
-			check: func(t *testing.T, p CompiledProbe) {
-				if p.WindowSeconds != 120 || p.NoData != NoDataZero || p.Tolerance.Max != 0 || !strings.HasPrefix(p.Query, "e1 = m1*2 where m1 = N M{} Sum") {
-					t.Errorf("%+v", p)
-				}
-			}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := mustCompile(t, experiment(t, tt.probe, okAction), CompileOptions{Env: testEnv})
-			tt.check(t, c.SteadyState.Probes[0])
-		})
-	}
-}
-
-// chaosawsAction is a chaosaws put_parameter action writing value (a JSON object) for 30 s.
-func chaosawsAction(value string) string {
-	return `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
-		"arguments": {"name": "failureLambdaConfig", "overwrite": true, "value": ` + value + `}}, "pauses": {"after": 30}}`
-}
-
-func TestCompileActions(t *testing.T) {
-	tests := []struct {
-		name, action, param string
-		check               func(t *testing.T, fault faultconfig.Config) // the compiled value as functions/failure reads it
-	}{
-		{name: "seed parameter name", action: okAction, param: "failureLambdaConfig"},
-		{name: "stack parameter name", action: strings.Replace(okAction, "--name failureLambdaConfig", "--name /ChaosLab/fault", 1), param: "/ChaosLab/fault"},
-		{name: "equals options", action: strings.Replace(okAction, "--name failureLambdaConfig", "--name=failureLambdaConfig", 1), param: "failureLambdaConfig"},
-		{name: "chaosaws object value", action: `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
-			"arguments": {"name": "failureLambdaConfig", "overwrite": true, "value": {"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.7, "targets": ["dynamodb:*"]}]}}},
-			"pauses": {"before": 5, "after": 30}}`, param: "failureLambdaConfig"},
-		{name: "faults entry scoped to the invocation", param: "failureLambdaConfig",
-			action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "sdkerror", "rate": 0.3, "targets": ["dynamodb:*"], "error": "unavailable", "scope": "invocation"}]}`),
-			check: func(t *testing.T, f faultconfig.Config) {
-				if len(f.Faults) != 1 || f.Faults[0].Scope != faultconfig.ScopeInvocation || f.Faults[0].Error != faultconfig.SDKErrorUnavailable {
-					t.Errorf("faults = %+v, want one invocation-scoped sdkerror unavailable", f.Faults)
-				}
-			}},
-		{name: "top-level targets and error", param: "failureLambdaConfig",
-			action: chaosawsAction(`{"isEnabled": true, "failureMode": "sdkerror", "rate": 0.5, "targets": ["dynamodb:*"], "error": "throttling"}`),
-			check: func(t *testing.T, f faultconfig.Config) {
-				if len(f.Faults) != 1 || f.Faults[0].Error != faultconfig.SDKErrorThrottling || f.Faults[0].Targets[0].String() != "dynamodb:*" {
-					t.Errorf("faults = %+v, want one sdkerror throttling on dynamodb:*", f.Faults)
-				}
-			}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := mustCompile(t, experiment(t, okProbe, tt.action), CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"})
-			a := c.Method[0]
-			v := valueOf(t, a)
-			if a.Parameter != tt.param || v["isEnabled"] != true || v["expiresAfterSeconds"] != float64(30+120) || a.PauseAfterSeconds != 30 {
-				t.Errorf("%+v %v", a, v)
-			}
-			f, err := faultconfig.Parse(a.Value)
-			if err != nil {
-				t.Fatalf("functions/failure would reject the compiled value %s: %v", a.Value, err)
-			}
-			if f.ExpiresAfter != 150*time.Second {
-				t.Errorf("ExpiresAfter = %v, want 150s", f.ExpiresAfter)
-			}
-			if tt.check != nil {
-				tt.check(t, f)
-			}
-		})
-	}
 }
 
 func TestCompileErrors(t *testing.T) {
@@ -426,15 +261,6 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestCompileChecksRollbackValues(t *testing.T) {
-	e := experiment(t, okProbe, okAction)
-	e.Rollbacks[0].Provider.Arguments = json.RawMessage(`"ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": \"false\"}'"`)
-	_, err := Compile(e, CompileOptions{Env: testEnv})
-	if want := "rollbacks[0].provider.arguments: the value is not a valid failure config: isEnabled: want true or false"; err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("err = %v, want one containing %q", err, want)
-	}
-}
-
 func TestValidateIgnoresUnsetEnv(t *testing.T) {
 	e := experiment(t, okProbe, okAction)
 	if err := Validate(e); err != nil {
@@ -442,30 +268,6 @@ func TestValidateIgnoresUnsetEnv(t *testing.T) {
 	}
 	if _, err := Compile(e, CompileOptions{}); err == nil {
 		t.Fatal("Compile without the env: want an error")
-	}
-}
-
-func TestGuardExtension(t *testing.T) {
-	e := experiment(t, okProbe, okAction)
-	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "other-tool", "x": 1}`), json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "nope"}}`)}
-	if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), `extensions[1].guard.probe: no hypothesis probe is named "nope"`) {
-		t.Fatalf("err = %v", err)
-	}
-	e.Extensions[1] = json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "sns", "interval": 20}}`)
-	c := mustCompile(t, e, CompileOptions{Env: testEnv})
-	if !c.Guard.Enabled || c.Guard.Probe.Name != "sns" || !equalInts(c.Method[0].PauseSlices, []int{20, 10}) {
-		t.Fatalf("guard %+v slices %v", c.Guard, c.Method[0].PauseSlices)
-	}
-}
-
-func TestParseReportsLine(t *testing.T) {
-	_, err := Parse([]byte("{\n \"title\": 1\n}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: title: want string") {
-		t.Fatalf("err = %v", err)
-	}
-	_, err = Parse([]byte("{\n \"title\": ,\n}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: line 2 column") {
-		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -66,4 +66,13 @@
 // See Journal: the execution's output when the verdict is held; the Cause (JSON) of the Fail
 // state otherwise (errors SteadyStateDeviated, NotSteadyBefore, ExperimentAborted,
 // RollbackFailed). Verdicts: held, deviated, not-steady-before, aborted.
+//
+// # Source files
+//
+// compile.go holds the entry points (Validate, Compile and their options); config.go the
+// configuration and ${var} substitution; probe.go the probes and their metric data queries;
+// awscli.go the aws CLI process providers; chaosaws.go the python providers' arguments and
+// chaosaws' metric probes; tolerance.go, action.go, guard.go and durations.go what their names
+// say; shell.go the shell word splitting; experiment.go, compiled.go and journal.go the input,
+// compiled and output types; definitions.go the shipped experiments.
 package experiments

@@ -1,0 +1,134 @@
+package experiments
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+)
+
+// action translates a method or rollback action, a write of the fault parameter (`aws ssm
+// put-parameter` or chaosaws.ssm.actions.put_parameter), into a CompiledAction; false when it found
+// problems.
+func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
+	n := len(c.problems)
+	act := CompiledAction{Name: a.Name, Source: p}
+	if a.Type != "action" {
+		c.fail(p+".type", "want \"action\", got %q (probes belong in the steady-state hypothesis; a guard is an extension)", a.Type)
+	}
+	c.activityBasics(a, p, "action")
+	if a.Pauses != nil {
+		act.PauseBeforeSeconds = c.seconds(a.Pauses.Before, p+".pauses.before")
+		act.PauseAfterSeconds = c.seconds(a.Pauses.After, p+".pauses.after")
+	}
+	if a.Provider == nil {
+		c.fail(p+".provider", "required")
+		return act, false
+	}
+	pp := p + ".provider"
+	var name, value, typ string
+	var valueObj any
+	switch a.Provider.Type {
+	case "process":
+		args, ok := c.awsCommand(a.Provider, pp, "ssm", "put-parameter", "actions")
+		if !ok {
+			break
+		}
+		opts, err := cliOptions(args, withCommon(map[string]bool{"name": true, "value": true, "type": true,
+			"overwrite": false, "no-overwrite": false, "description": true, "tier": true}))
+		if err != nil {
+			c.fail(pp+".arguments", "%v", err)
+			break
+		}
+		if _, ok := opts["no-overwrite"]; ok {
+			c.fail(pp+".arguments", "--no-overwrite cannot change the fault parameter, which exists")
+		}
+		for k, w := range opts {
+			if w.Subst != "" {
+				c.fail(pp+".arguments", "--%s: command substitution is not translated", k)
+			}
+		}
+		name, value, typ = opts["name"].Text, opts["value"].Text, opts["type"].Text
+		if _, ok := opts["value"]; !ok {
+			c.fail(pp+".arguments", "--value is required")
+		}
+	case "python":
+		args, ok := c.pythonArgs(a.Provider, pp)
+		if !ok {
+			break
+		}
+		if a.Provider.Module+"."+a.Provider.Func != "chaosaws.ssm.actions.put_parameter" {
+			c.fail(pp, "python provider %s.%s is not translated (want chaosaws.ssm.actions.put_parameter)", a.Provider.Module, a.Provider.Func)
+			break
+		}
+		ap := pp + ".arguments"
+		c.knownArgs(args, ap, "name", "value", "type", "overwrite", "description", "tier")
+		name = c.argString(args, "name", ap, true)
+		typ = c.argString(args, "type", ap, false)
+		if ow, ok := args["overwrite"]; ok && ow != true {
+			c.fail(ap+".overwrite", "must be true: the fault parameter exists")
+		}
+		switch v := args["value"].(type) {
+		case string:
+			value = v
+		case map[string]any:
+			valueObj = v
+		default:
+			c.fail(ap+".value", "required: the failure config, as an object or a JSON string")
+		}
+	default:
+		c.fail(pp+".type", "provider type %q is not translated (want process or python)", a.Provider.Type)
+	}
+	if len(c.problems) > n {
+		return act, false
+	}
+	vp := pp + ".arguments"
+	if name != SeedFaultParameter && (c.opts.FaultParameterName == "" || name != c.opts.FaultParameterName) {
+		c.fail(vp, "parameter %q: the state machine may write only the fault parameter (%s)", name, c.faultNames())
+	}
+	if typ != "" && typ != "String" {
+		c.fail(vp, "parameter type %q: the fault parameter is a String", typ)
+	}
+	if valueObj == nil {
+		dec := json.NewDecoder(strings.NewReader(value))
+		dec.UseNumber()
+		if err := dec.Decode(&valueObj); err != nil {
+			c.fail(vp, "the value must be a failure config in JSON: %v", err)
+			return act, false
+		}
+	}
+	cfg, ok := valueObj.(map[string]any)
+	if !ok {
+		c.fail(vp, "the value must be a JSON object (a failure config)")
+		return act, false
+	}
+	act.Parameter = name
+	act.Value, _ = json.Marshal(cfg)
+	c.faultValue(act.Value, vp, "the value is not a valid failure config")
+	return act, len(c.problems) == n
+}
+
+func (c *compiler) faultNames() string {
+	if c.opts.FaultParameterName == "" {
+		return SeedFaultParameter
+	}
+	return SeedFaultParameter + " or " + c.opts.FaultParameterName
+}
+
+func (c *compiler) seconds(f float64, p string) int {
+	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		c.fail(p, "want seconds ≥ 0, got %v", f)
+		return 0
+	}
+	return int(math.Ceil(f))
+}
+
+// faultValue reports a fault parameter value that functions/failure would reject, with the very
+// parser the function reads the parameter with (faultconfig), under the action's path p: a typo
+// in an experiment fails at compile time, not as a silently fault-free run.
+func (c *compiler) faultValue(v []byte, p, what string) {
+	if _, err := faultconfig.Parse(v); err != nil {
+		c.fail(p, "%s: %v", what, err)
+	}
+}

@@ -1,0 +1,123 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+func (c *compiler) pythonArgs(pv *Provider, pp string) (map[string]any, bool) {
+	if len(pv.Arguments) == 0 {
+		return map[string]any{}, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(pv.Arguments))
+	dec.UseNumber()
+	var args map[string]any
+	if err := dec.Decode(&args); err != nil {
+		c.fail(pp+".arguments", "want an object of keyword arguments: %v", err)
+		return nil, false
+	}
+	c.substAny(args, pp+".arguments")
+	return args, true
+}
+
+// argString / argInt read python keyword arguments.
+func (c *compiler) argString(args map[string]any, key, p string, required bool) string {
+	v, ok := args[key]
+	if !ok || v == nil {
+		if required {
+			c.fail(p+"."+key, "required")
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		c.fail(p+"."+key, "want a string, got %v", v)
+	}
+	return s
+}
+
+func (c *compiler) argInt(args map[string]any, key, p string, def int) int {
+	v, ok := args[key]
+	if !ok || v == nil {
+		return def
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		c.fail(p+"."+key, "want a number, got %v", v)
+		return def
+	}
+	f, err := n.Float64()
+	if err != nil || f < 0 || f != math.Trunc(f) {
+		c.fail(p+"."+key, "want a whole number of seconds ≥ 0, got %s", n)
+		return def
+	}
+	return int(f)
+}
+
+func (c *compiler) knownArgs(args map[string]any, p string, known ...string) {
+	for k := range args {
+		if !slices.Contains(known, k) {
+			c.fail(p+"."+k, "argument is not translated (known: %s)", strings.Join(known, ", "))
+		}
+	}
+}
+
+// chaosawsMetric translates chaosaws' single-metric probes; both return 0 when CloudWatch has no
+// datapoint, hence NoData zero.
+func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p string, defDuration int, statistics bool) {
+	c.knownArgs(args, p, "namespace", "metric_name", "dimension_name", "dimension_value", "dimensions",
+		"statistic", "extended_statistic", "duration", "offset", "unit", "period")
+	m := MetricStat{Metric: Metric{
+		Namespace:  c.argString(args, "namespace", p, true),
+		MetricName: c.argString(args, "metric_name", p, true),
+	}}
+	if dn := c.argString(args, "dimension_name", p, false); dn != "" {
+		m.Metric.Dimensions = append(m.Metric.Dimensions, Dimension{Name: dn, Value: c.argString(args, "dimension_value", p, true)})
+	}
+	if ds, ok := args["dimensions"]; ok && ds != nil {
+		list, _ := ds.([]any)
+		for i, d := range list {
+			obj, _ := d.(map[string]any)
+			n, _ := obj["Name"].(string)
+			v, _ := obj["Value"].(string)
+			if n == "" || v == "" {
+				c.fail(fmt.Sprintf("%s.dimensions[%d]", p, i), "want {\"Name\": ..., \"Value\": ...}")
+				continue
+			}
+			m.Metric.Dimensions = append(m.Metric.Dimensions, Dimension{Name: n, Value: v})
+		}
+		if list == nil {
+			c.fail(p+".dimensions", "want a list of {\"Name\", \"Value\"}")
+		}
+	}
+	m.Stat = c.argString(args, "statistic", p, false)
+	if es := c.argString(args, "extended_statistic", p, false); es != "" {
+		if m.Stat != "" {
+			c.fail(p+".extended_statistic", "give statistic or extended_statistic, not both")
+		}
+		m.Stat = es
+	}
+	if m.Stat == "" {
+		if statistics {
+			c.fail(p+".statistic", "required (or extended_statistic)")
+		} else {
+			m.Stat = "Average"
+		}
+	}
+	m.Unit = c.argString(args, "unit", p, false)
+	if c.argInt(args, "offset", p, 0) != 0 {
+		c.fail(p+".offset", "must be 0: the machine observes windows that end when the probe runs")
+	}
+	pr.WindowSeconds = c.argInt(args, "duration", p, defDuration)
+	if pr.WindowSeconds == 0 {
+		c.fail(p+".duration", "must be > 0")
+	}
+	pr.NoData = NoDataZero
+	t := true
+	pr.MetricDataQueries = []MetricDataQuery{{Id: "m1", MetricStat: &m, ReturnData: &t}}
+	pr.Query = describeQuery(pr.MetricDataQueries, 0)
+}

@@ -1,0 +1,144 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+)
+
+// periodSlack covers CloudWatch rounding StartTime down to the minute and the seconds the machine
+// spends between recording a window's start and querying it.
+const periodSlack = 120
+
+func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+
+// durations checks and applies the overrides, then sets what follows from the durations: the
+// observation and recovery windows, the guard, the pause slices, the faults' expiries and the
+// metrics' period.
+func (c *compiler) durations(out *Compiled, guardName string, guardInterval int) {
+	o := c.opts.Overrides
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"Pause", o.Pause}, {"ProbeWindow", o.ProbeWindow}, {"Recovery", o.Recovery}, {"GuardInterval", o.GuardInterval}, {"ExpiryMargin", o.ExpiryMargin}} {
+		if d.d < 0 {
+			c.fail("overrides."+d.name, "want a duration ≥ 0, got %v", d.d)
+		}
+	}
+	observe := 0
+	for i := range out.SteadyState.Probes {
+		pr := &out.SteadyState.Probes[i]
+		if o.ProbeWindow > 0 {
+			pr.WindowSeconds = ceilSeconds(o.ProbeWindow)
+		}
+		observe = max(observe, pr.WindowSeconds)
+	}
+	out.SteadyState.ObserveSeconds = observe
+	out.SteadyState.RecoverySeconds = observe
+	if o.Recovery > 0 {
+		out.SteadyState.RecoverySeconds = ceilSeconds(o.Recovery)
+	}
+
+	if o.Pause > 0 {
+		for i := range out.Method {
+			out.Method[i].PauseAfterSeconds = ceilSeconds(o.Pause)
+		}
+	}
+	if o.GuardInterval > 0 {
+		guardInterval = ceilSeconds(o.GuardInterval)
+	}
+	if guardName != "" {
+		if guardInterval <= 0 {
+			guardInterval = ceilSeconds(DefaultGuardInterval)
+		}
+		for _, pr := range out.SteadyState.Probes {
+			if pr.Name == guardName {
+				g := pr
+				g.Source = "guard: " + pr.Source
+				out.Guard = CompiledGuard{Enabled: true, IntervalSeconds: guardInterval, Probe: &g}
+			}
+		}
+	}
+	for i := range out.Method {
+		out.Method[i].PauseSlices = slicePause(out.Method[i].PauseAfterSeconds, out.Guard.IntervalSeconds)
+	}
+	for i := range out.Rollbacks {
+		out.Rollbacks[i].PauseSlices = slicePause(out.Rollbacks[i].PauseAfterSeconds, 0)
+	}
+
+	// Remaining method time after each action's write, for its fault's expiry.
+	margin := ceilSeconds(DefaultExpiryMargin)
+	if o.ExpiryMargin > 0 {
+		margin = ceilSeconds(o.ExpiryMargin)
+	}
+	methodTotal := 0
+	for i := len(out.Method) - 1; i >= 0; i-- {
+		a := &out.Method[i]
+		methodTotal += a.PauseAfterSeconds
+		c.expire(a, methodTotal+margin)
+		methodTotal += a.PauseBeforeSeconds
+	}
+
+	span := max(out.SteadyState.ObserveSeconds, out.SteadyState.RecoverySeconds, methodTotal)
+	period := (span+59)/60*60 + periodSlack
+	for i := range out.SteadyState.Probes {
+		setPeriod(&out.SteadyState.Probes[i], period)
+	}
+	if out.Guard.Probe != nil {
+		setPeriod(out.Guard.Probe, period)
+	}
+}
+
+// setPeriod gives every metric of p one period that covers the longest observed window, so the
+// returned query's Values[0] summarizes the whole window.
+func setPeriod(p *CompiledProbe, period int) {
+	qs := make([]MetricDataQuery, len(p.MetricDataQueries))
+	for i, q := range p.MetricDataQueries {
+		if q.MetricStat != nil {
+			m := *q.MetricStat
+			m.Period = period
+			q.MetricStat = &m
+		}
+		qs[i] = q
+	}
+	p.MetricDataQueries = qs
+}
+
+// slicePause splits a pause into guard intervals.
+func slicePause(pause, interval int) []int {
+	out := []int{}
+	if pause <= 0 {
+		return out
+	}
+	if interval <= 0 || interval >= pause {
+		return append(out, pause)
+	}
+	for left := pause; left > 0; left -= interval {
+		out = append(out, min(interval, left))
+	}
+	return out
+}
+
+// expire adds expiresAfterSeconds to a fault that enables injection, unless it has an expiry.
+func (c *compiler) expire(a *CompiledAction, seconds int) {
+	dec := json.NewDecoder(bytes.NewReader(a.Value))
+	dec.UseNumber()
+	var cfg map[string]any
+	if err := dec.Decode(&cfg); err != nil {
+		return
+	}
+	if on, _ := cfg["isEnabled"].(bool); !on {
+		return
+	}
+	if _, ok := cfg["expiresAfterSeconds"]; ok {
+		return
+	}
+	if _, ok := cfg["expiresAt"]; ok {
+		return
+	}
+	cfg["expiresAfterSeconds"] = seconds
+	a.Value, _ = json.Marshal(cfg)
+	c.faultValue(a.Value, a.Source+".provider.arguments", fmt.Sprintf("with the expiry the compiler adds (expiresAfterSeconds %d = the rest of the method + the expiry margin)", seconds))
+}

@@ -1,0 +1,71 @@
+package experiments
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOverrides(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
+	tests := []struct {
+		name       string
+		o          Overrides
+		observe    int
+		recovery   int
+		slices     []int
+		expires    float64
+		period     int
+		guardEvery int
+	}{
+		{name: "none", observe: 300, recovery: 300, slices: []int{60, 60, 60, 60, 60}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
+		{name: "compressed", o: Overrides{Pause: 25 * time.Second, ProbeWindow: 10 * time.Second, Recovery: 5 * time.Second, GuardInterval: 10 * time.Second, ExpiryMargin: 30 * time.Second},
+			observe: 10, recovery: 5, slices: []int{10, 10, 5}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
+		{name: "sub-second rounds up", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
+			observe: 1, recovery: 1, slices: []int{2}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, e, CompileOptions{Env: testEnv, Overrides: tt.o})
+			if c.SteadyState.ObserveSeconds != tt.observe || c.SteadyState.RecoverySeconds != tt.recovery {
+				t.Errorf("observe %d recovery %d, want %d %d", c.SteadyState.ObserveSeconds, c.SteadyState.RecoverySeconds, tt.observe, tt.recovery)
+			}
+			if got := c.Method[0].PauseSlices; !equalInts(got, tt.slices) {
+				t.Errorf("slices %v, want %v", got, tt.slices)
+			}
+			if v := valueOf(t, c.Method[0]); v["expiresAfterSeconds"] != tt.expires {
+				t.Errorf("expiresAfterSeconds %v, want %v", v["expiresAfterSeconds"], tt.expires)
+			}
+			for _, p := range append(c.SteadyState.Probes, *c.Guard.Probe) {
+				for _, q := range p.MetricDataQueries {
+					if q.MetricStat != nil && q.MetricStat.Period != tt.period {
+						t.Errorf("%s %s period %d, want %d", p.Name, q.Id, q.MetricStat.Period, tt.period)
+					}
+				}
+			}
+			if !c.Guard.Enabled || c.Guard.IntervalSeconds != tt.guardEvery || c.Guard.Probe.Name != "normal-error-rates" {
+				t.Errorf("guard = %+v", c.Guard)
+			}
+		})
+	}
+	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Pause: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Pause") {
+		t.Errorf("negative override: err = %v", err)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,44 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// guardExtension reads the first valid chaoslab guard of the extensions: the hypothesis probe it
+// checks and its interval in seconds (0 when not given); name is "" when there is none.
+func (c *compiler) guardExtension() (name string, interval int) {
+	for i, raw := range c.e.Extensions {
+		p := fmt.Sprintf("extensions[%d]", i)
+		var ext struct {
+			Name  string          `json:"name"`
+			Guard json.RawMessage `json:"guard"`
+		}
+		if err := json.Unmarshal(raw, &ext); err != nil || ext.Name != "chaoslab" || len(ext.Guard) == 0 {
+			continue // other tools' extensions are theirs
+		}
+		var g struct {
+			Probe    string  `json:"probe"`
+			Interval float64 `json:"interval"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(ext.Guard))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&g); err != nil {
+			c.fail(p+".guard", "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}: %v", err)
+			continue
+		}
+		found := false
+		if c.e.SteadyState != nil {
+			for _, a := range c.e.SteadyState.Probes {
+				found = found || a.Name == g.Probe
+			}
+		}
+		if !found {
+			c.fail(p+".guard.probe", "no hypothesis probe is named %q", g.Probe)
+			continue
+		}
+		return g.Probe, c.seconds(g.Interval, p+".guard.interval")
+	}
+	return "", 0
+}

@@ -1,0 +1,20 @@
+package experiments
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestGuardExtension(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "other-tool", "x": 1}`), json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "nope"}}`)}
+	if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), `extensions[1].guard.probe: no hypothesis probe is named "nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+	e.Extensions[1] = json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "sns", "interval": 20}}`)
+	c := mustCompile(t, e, CompileOptions{Env: testEnv})
+	if !c.Guard.Enabled || c.Guard.Probe.Name != "sns" || !equalInts(c.Method[0].PauseSlices, []int{20, 10}) {
+		t.Fatalf("guard %+v slices %v", c.Guard, c.Method[0].PauseSlices)
+	}
+}

@@ -1,0 +1,51 @@
+package experiments
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCompileTranslates(t *testing.T) {
+	tests := []struct {
+		name  string
+		probe string
+		check func(t *testing.T, p CompiledProbe)
+	}{
+		{name: "cli probe with file", probe: strings.Replace(cliProbe, "ARG", "file://q.json", 1), check: func(t *testing.T, p CompiledProbe) {
+			if p.WindowSeconds != 300 || p.MetricDataQueries[0].MetricStat.Metric.Dimensions[0].Value != "literal-queue" || p.NoData != NoDataFail {
+				t.Errorf("%+v", p)
+			}
+		}},
+		{name: "cli probe inline json, macOS date", probe: strings.NewReplacer("ARG", `'[{\"Id\": \"e1\", \"Expression\": \"SUM(METRICS())\"}]'`, "--date '5 min ago'", "-v-2M").Replace(cliProbe), check: func(t *testing.T, p CompiledProbe) {
+			if p.WindowSeconds != 120 || p.MetricDataQueries[0].Expression != "SUM(METRICS())" {
+				t.Errorf("%+v", p)
+			}
+		}},
+		{name: "chaosaws statistics", probe: okProbe, check: func(t *testing.T, p CompiledProbe) {
+			m := p.MetricDataQueries[0].MetricStat
+			if p.WindowSeconds != 60 || m.Metric.Dimensions[0].Value != "ChaosLab-Topic" || m.Stat != "Sum" || p.NoData != NoDataZero {
+				t.Errorf("%+v %+v", p, m)
+			}
+		}},
+		{name: "chaosaws get_metric_data defaults", probe: `{"type": "probe", "name": "d", "tolerance": true, "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimensions": [{"Name": "A", "Value": "${dflt}"}]}}}`, check: func(t *testing.T, p CompiledProbe) {
+			m := p.MetricDataQueries[0].MetricStat
+			if p.WindowSeconds != 300 || m.Stat != "Average" || m.Metric.Dimensions[0].Value != "fallback" || p.Tolerance != (Tolerance{Type: ToleranceBoolean, Min: 1, Max: 1, Text: "true"}) {
+				t.Errorf("%+v %+v", p, m)
+			}
+		}},
+		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
+			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
+			check: func(t *testing.T, p CompiledProbe) {
+				if p.WindowSeconds != 120 || p.NoData != NoDataZero || p.Tolerance.Max != 0 || !strings.HasPrefix(p.Query, "e1 = m1*2 where m1 = N M{} Sum") {
+					t.Errorf("%+v", p)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, experiment(t, tt.probe, okAction), CompileOptions{Env: testEnv})
+			tt.check(t, c.SteadyState.Probes[0])
+		})
+	}
+}

@@ -1,0 +1,64 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// tolerance reduces a Chaos Toolkit tolerance to [min, max].
+func (c *compiler) tolerance(raw json.RawMessage, p string) (Tolerance, bool) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		c.fail(p, "%v", err)
+		return Tolerance{}, false
+	}
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: x.String()}, true
+	case bool:
+		// Chaos Toolkit checks `value == tolerance`; in Python 1.0 == True and 0.0 == False.
+		f := 0.0
+		if x {
+			f = 1
+		}
+		return Tolerance{Type: ToleranceBoolean, Min: f, Max: f, Text: fmt.Sprint(x)}, true
+	case map[string]any:
+		if x["type"] != "range" {
+			c.fail(p+".type", "tolerance type %v is not translated (want a number, a boolean or {\"type\": \"range\"})", x["type"])
+			return Tolerance{}, false
+		}
+		for k := range x {
+			if k != "type" && k != "range" && k != "target" {
+				c.fail(p+"."+k, "not translated in a range tolerance")
+			}
+		}
+		if t, ok := x["target"]; ok && t != "stdout" {
+			c.fail(p+".target", "want \"stdout\" (the probe's value), got %v", t)
+		}
+		r, _ := x["range"].([]any)
+		if len(r) != 2 {
+			c.fail(p+".range", "want [min, max]")
+			return Tolerance{}, false
+		}
+		lo, ok1 := r[0].(json.Number)
+		hi, ok2 := r[1].(json.Number)
+		if !ok1 || !ok2 {
+			c.fail(p+".range", "want two numbers")
+			return Tolerance{}, false
+		}
+		a, _ := lo.Float64()
+		b, _ := hi.Float64()
+		if a > b {
+			c.fail(p+".range", "min %v is above max %v", a, b)
+			return Tolerance{}, false
+		}
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", lo, hi)}, true
+	default:
+		c.fail(p, "tolerance %s is not translated (want a number, a boolean or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
+		return Tolerance{}, false
+	}
+}
