@@ -20,10 +20,11 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/constructs/dashboard"
 	"github.com/chaoslab/serverless-chaos-lab/constructs/experiment"
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // StackID is the stack's construct id and CloudFormation name (contracts §1).
-const StackID = "ChaosLab"
+const StackID = contract.DefaultStackName
 
 // Context keys the app reads (`-c key=value` or cdk.json "context").
 const (

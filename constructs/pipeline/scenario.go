@@ -5,14 +5,16 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // Scenario names, as given on the command line (`-c scenario=...`) and passed to the function in SCENARIO.
 const (
 	// ScenarioFlawed is the seed's architecture: the lab starts here and the experiments find its flaws.
-	ScenarioFlawed = "flawed"
+	ScenarioFlawed = contract.ScenarioFlawed
 	// ScenarioResilient is the fixed architecture the experiments must not be able to break.
-	ScenarioResilient = "resilient"
+	ScenarioResilient = contract.ScenarioResilient
 )
 
 // Scenario holds every deployment setting that differs between the two architectures. It is the one

@@ -32,6 +32,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -113,7 +114,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	var scen, exps string
 	fs.StringVar(&c.dir, "dir", ".lab", "work directory: cdk.out per scenario, the local cloud's logs")
 	fs.StringVar(&c.results, "results", "lab-results", "where journals, logs and summary.json are written")
-	fs.StringVar(&scen, "scenarios", strings.Join(Scenarios, ","), "scenarios to run, in order")
+	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
 	fs.BoolVar(&c.parallel, "parallel", true, "run the scenarios side by side, each on a local cloud of its own (false: one cloud, one scenario after the other)")
 	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
 	fs.DurationVar(&c.over.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s)")
@@ -133,8 +134,8 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	c.scenarios = splitList(scen)
 	for _, s := range c.scenarios {
-		if s != "flawed" && s != "resilient" {
-			return cli.Usagef("chaoslab lab: -scenarios: unknown scenario %q (want flawed, resilient)", s)
+		if err := contract.CheckScenario("-scenarios", s); err != nil {
+			return cli.Usagef("chaoslab lab: %v", err)
 		}
 	}
 	if exps == "all" {
@@ -341,7 +342,7 @@ func (m *Main) labRun(ctx context.Context, lc *cloud.Cloud, c labConfig, cdkOut,
 	defer logf.Close()
 	logger := slog.New(slog.NewJSONHandler(logf, nil))
 
-	outputs, err := lc.Deploy(ctx, cdkOut, stackName)
+	outputs, err := lc.Deploy(ctx, cdkOut, contract.DefaultStackName)
 	if err != nil {
 		return fail(fmt.Errorf("deploy: %w", err))
 	}
@@ -540,11 +541,11 @@ func labExpectations(rs []LabResult) []string {
 		if r.Error != "" {
 			out = append(out, id+": "+r.Error)
 		}
-		want := map[string]string{"flawed": experiments.VerdictDeviated, "resilient": experiments.VerdictHeld}[r.Scenario]
+		want := map[string]string{contract.ScenarioFlawed: experiments.VerdictDeviated, contract.ScenarioResilient: experiments.VerdictHeld}[r.Scenario]
 		if r.Verdict != want {
 			out = append(out, fmt.Sprintf("%s: verdict %s, want %s", id, r.Verdict, want))
 		}
-		if r.Scenario == "resilient" && r.Lost > 0 {
+		if r.Scenario == contract.ScenarioResilient && r.Lost > 0 {
 			out = append(out, fmt.Sprintf("%s: %d documents lost (in no queue and no output): %s", id, r.Lost, strings.Join(r.Documents.LostKeys, ", ")))
 		}
 		if !r.FaultOff {

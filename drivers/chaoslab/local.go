@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -38,7 +39,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab local", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json)")
-	scenario := fs.String("scenario", "flawed", "scenario to deploy (up, deploy); empty with up: deploy nothing")
+	scenario := fs.String("scenario", contract.ScenarioFlawed, "scenario to deploy (up, deploy); empty with up: deploy nothing")
 	fs.Usage = usageFunc(fs.Output, localUsage, fs.PrintDefaults)
 	if len(args) == 0 {
 		fs.Usage()
@@ -52,8 +53,10 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	if err := cli.Parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if *scenario != "" && *scenario != "flawed" && *scenario != "resilient" {
-		return cli.Usagef("chaoslab local: -scenario: unknown %q (want flawed, resilient)", *scenario)
+	if *scenario != "" {
+		if err := contract.CheckScenario("-scenario", *scenario); err != nil {
+			return cli.Usagef("chaoslab local: %v", err)
+		}
 	}
 	root, err := findRoot()
 	if err != nil {
@@ -105,7 +108,7 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario string) error {
 	}
 	if scenario != "" {
 		if err := m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
-			return c.Deploy(ctx, cdkOut, stackName)
+			return c.Deploy(ctx, cdkOut, contract.DefaultStackName)
 		}); err != nil {
 			return err
 		}
@@ -128,7 +131,7 @@ func (m *Main) localDeploy(ctx context.Context, root, dir, scenario string) erro
 		return fmt.Errorf("chaoslab local deploy: %w", err)
 	}
 	return m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
-		return cloud.RemoteDeploy(ctx, dir, cdkOut, stackName, m.Stderr)
+		return cloud.RemoteDeploy(ctx, dir, cdkOut, contract.DefaultStackName, m.Stderr)
 	})
 }
 

@@ -12,13 +12,6 @@ import (
 	"time"
 )
 
-// Scenarios are the CDK app's scenarios, in the order the lab runs them:
-// the seed's flawed architecture first, then the fix.
-var Scenarios = []string{"flawed", "resilient"}
-
-// stackName is the CDK app's stack id (docs/contracts.md).
-const stackName = "ChaosLab"
-
 // hostArchitecture is the Lambda architecture matching this machine, so the
 // local cloud runs the very bootstrap binary that synth put into cdk.out.
 func hostArchitecture() string {

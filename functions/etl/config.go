@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // Scenario selects the handler's behaviour (docs/contracts.md §2, env SCENARIO).
@@ -18,9 +20,9 @@ type Scenario string
 
 const (
 	// ScenarioFlawed reproduces the seed: writes started but neither awaited nor checked.
-	ScenarioFlawed Scenario = "flawed"
+	ScenarioFlawed Scenario = contract.ScenarioFlawed
 	// ScenarioResilient awaits and checks everything, retries within the deadline, and is idempotent.
-	ScenarioResilient Scenario = "resilient"
+	ScenarioResilient Scenario = contract.ScenarioResilient
 )
 
 var scenarios = []Scenario{ScenarioFlawed, ScenarioResilient}

@@ -11,10 +11,12 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
-// StackName is the stack id the CDK app deploys (docs/contracts.md §1).
-const StackName = "ChaosLab"
+// StackName is the stack id the CDK app deploys by default (docs/contracts.md §1).
+const StackName = contract.DefaultStackName
 
 // DefaultFile is where `cdk deploy --outputs-file outputs.json` writes.
 const DefaultFile = "outputs.json"
@@ -49,7 +51,7 @@ type Outputs struct {
 }
 
 // Load reads an outputs file. The file must hold an object keyed by the
-// stack name ("ChaosLab"); if it holds exactly one other stack, that one is
+// default stack name (contract.DefaultStackName); if it holds exactly one other stack, that one is
 // used, so a renamed stack still works.
 func Load(path string) (*Outputs, error) {
 	b, err := os.ReadFile(path)
