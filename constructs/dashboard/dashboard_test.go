@@ -3,23 +3,19 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/dashboard"
+	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+// One Node child serves every test in this binary; close it once at the end.
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // names are plain strings here, so the dashboard body is plain JSON (no tokens) and every dimension
 // can be checked exactly.
@@ -33,26 +29,17 @@ func names() *dashboard.DashboardProps {
 // body synthesizes a dashboard and returns its decoded DashboardBody.
 func body(t *testing.T, props *dashboard.DashboardProps) map[string]any {
 	t.Helper()
+	// A concrete environment keeps the widgets' region literal, so the body is plain JSON.
+	env := &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")}}
+	tmpl := cdktest.SynthStack(t, env, func(stack awscdk.Stack) { dashboard.NewDashboard(stack, "Dashboard", props) })
 	var raw string
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("%v", r)
-			}
-		}()
-		app := awscdk.NewApp(nil)
-		// A concrete environment keeps the widgets' region literal, so the body is plain JSON.
-		stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")},
-		})
-		dashboard.NewDashboard(stack, "Dashboard", props)
-		tmpl := assertions.Template_FromStack(stack, nil)
+	cdktest.Guard(t, func() {
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Dashboard"), map[string]any{"DashboardName": "chaos-lab"})
 		for _, r := range (*tmpl.ToJSON())["Resources"].(map[string]any) {
 			raw = flatten(r.(map[string]any)["Properties"].(map[string]any)["DashboardBody"])
 		}
-	}()
+	})
 	var b map[string]any
 	if err := json.Unmarshal([]byte(raw), &b); err != nil {
 		t.Fatalf("DashboardBody is not JSON: %v\n%s", err, raw)

@@ -17,14 +17,11 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
 )
 
 // One Node child serves every test in this binary; close it once at the end.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // prebuilt is a stand-in bootstrap: construct tests check the template, not the code, so they skip
 // the Go build (app_test.go at the module root builds the real function).
@@ -47,29 +44,15 @@ func synth(t *testing.T, props *pipeline.PipelineProps, nag bool) synthed {
 		props.FunctionCodeDir = prebuilt
 	}
 	var s synthed
-	guard(t, func() {
-		app := awscdk.NewApp(nil)
-		s.stack = awscdk.NewStack(app, jsii.String("Test"), nil)
-		s.p = pipeline.NewPipeline(s.stack, "Pipeline", props)
+	s.template = cdktest.Synth(t, func(stack awscdk.Stack) {
+		s.stack = stack
+		s.p = pipeline.NewPipeline(stack, "Pipeline", props)
 		if nag {
-			awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
+			awscdk.Aspects_Of(stack.Node().Root()).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 		}
-		s.template = assertions.Template_FromStack(s.stack, nil)
-		s.json = *s.template.ToJSON()
 	})
+	cdktest.Guard(t, func() { s.json = *s.template.ToJSON() })
 	return s
-}
-
-// guard turns a panic (a failed CDK assertion, a jsii error) into a test failure, so the other tests
-// in the binary still run.
-func guard(t *testing.T, f func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Fatalf("%v", r)
-		}
-	}()
-	f()
 }
 
 func (s synthed) logicalID(c constructs.IConstruct) string {
@@ -143,7 +126,7 @@ func TestBucketIsLockedDown(t *testing.T) {
 	// GIVEN default props WHEN synthesized THEN the bucket blocks all public access, is encrypted, and
 	// its policy denies requests without TLS.
 	s := synth(t, nil, false)
-	guard(t, func() {
+	cdktest.Guard(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"PublicAccessBlockConfiguration": map[string]any{
 				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
@@ -226,7 +209,7 @@ func TestNotifications(t *testing.T) {
 	}
 
 	// AND the topic delivers SNS envelopes (not raw) to the CSV queue.
-	guard(t, func() {
+	cdktest.Guard(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
 			"Protocol":           "sqs",
 			"TopicArn":           ref(s.logicalID(s.p.Topic)),
@@ -411,7 +394,7 @@ func TestFunction(t *testing.T) {
 	if got := fn["LoggingConfig"]; !equalJSON(got, map[string]any{"LogGroup": ref(s.logicalID(s.p.FunctionLogGroup))}) {
 		t.Errorf("LoggingConfig = %v", got)
 	}
-	guard(t, func() {
+	cdktest.Guard(t, func() {
 		s.template.HasResourceProperties(jsii.String("AWS::SSM::Parameter"), map[string]any{
 			"Type": "String", "Name": "failureLambdaConfig", "Value": `{"isEnabled": false}`,
 		})
