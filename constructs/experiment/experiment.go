@@ -2,77 +2,45 @@ package experiment
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// DefaultTimeout bounds an execution: the shipped experiments take about 15 minutes (5 min
-// observed before, 5 min of fault, 5 min of recovery); a timed-out execution is rolled back by
-// the Rule.
-const DefaultTimeout = time.Hour
-
-// ExperimentProps configure the state machine.
-type ExperimentProps struct {
-	// FaultParameter is the SSM parameter holding the failure config; the only thing the machine
-	// may write. Required.
-	FaultParameter awsssm.IStringParameter
-	// Timeout of an execution. Default: DefaultTimeout.
-	Timeout time.Duration
-	// StateMachineName is the physical name. Default: a name unique in the app (generated at
-	// synth, so the role's DescribeExecution permission can name this machine without a cycle).
-	StateMachineName string
-}
-
 // Experiment is the experiment state machine and the rule that rolls back its aborted and
 // timed-out executions.
 type Experiment struct {
 	constructs.Construct
+	// StateMachine runs a compiled experiment (Definition); its name is StateMachineName or generated.
 	StateMachine awsstepfunctions.StateMachine
-	Role         awsiam.Role
+	// Role is the machine's role: ssm:PutParameter on the fault parameter, cloudwatch:GetMetricData,
+	// states:DescribeExecution on its own executions.
+	Role awsiam.Role
 	// Rule starts the machine with {"rollbackOf": <execution ARN>} when an execution of it is
 	// ABORTED or TIMED_OUT.
 	Rule awsevents.Rule
 }
 
-// NewExperiment builds the state machine. It panics (at synth) listing every invalid prop.
+// NewExperiment builds the state machine. nil props are invalid (FaultParameter is required).
+// Invalid props fail synth once, with every problem listed (Validate).
 func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps) *Experiment {
-	if props == nil {
-		props = &ExperimentProps{}
+	if err := props.Validate(); err != nil {
+		panic(fmt.Errorf("experiment %q: invalid props:\n%w", id, err))
 	}
-	var problems []string
-	if props.FaultParameter == nil {
-		problems = append(problems, "FaultParameter is required")
-	}
-	if props.Timeout < 0 || (props.Timeout > 0 && props.Timeout < time.Minute) || props.Timeout > 365*24*time.Hour {
-		problems = append(problems, fmt.Sprintf("Timeout %v: want 1 min to 1 year (Step Functions standard workflows)", props.Timeout))
-	}
-	if n := props.StateMachineName; n != "" && (len(n) > 80 || strings.ContainsAny(n, " <>{}[]?*\"#%\\^|~`$&,;:/")) {
-		problems = append(problems, fmt.Sprintf("StateMachineName %q: 1-80 characters without spaces or <>{}[]?*\"#%%\\^|~`$&,;:/", n))
-	}
-	if len(problems) > 0 {
-		panic(fmt.Sprintf("experiment.NewExperiment(%s): %s", id, strings.Join(problems, "; ")))
-	}
-	timeout := props.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	v := props.withDefaults()
 
 	c := constructs.NewConstruct(scope, &id)
 	e := &Experiment{Construct: c}
 	stack := awscdk.Stack_Of(c)
-	name := props.StateMachineName
+	name := v.StateMachineName
 	if name == "" {
-		name = *awscdk.Names_UniqueResourceName(c, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(80), Separator: jsii.String("-")})
+		name = *awscdk.Names_UniqueResourceName(c, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(maxNameLength), Separator: jsii.String("-")})
 	}
 
 	e.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
@@ -80,7 +48,7 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 		Description: jsii.String("Chaos experiment state machine: writes the fault parameter, reads metrics"),
 	})
 	// ssm:PutParameter on the fault parameter only.
-	props.FaultParameter.GrantWrite(e.Role)
+	v.FaultParameter.GrantWrite(e.Role)
 	// GetMetricData has no resource-level permissions (the IAM reference lists none): "*" is the
 	// narrowest statement there is. It reads metrics only.
 	e.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -100,7 +68,7 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 
 	e.StateMachine = awsstepfunctions.NewStateMachine(c, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
 		StateMachineName: jsii.String(name),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(DefinitionJSON(*props.FaultParameter.ParameterName(), int(timeout.Seconds())))),
+		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(DefinitionJSON(*v.FaultParameter.ParameterName(), int(v.Timeout.Seconds())))),
 		Role:             e.Role,
 		// The timeout is the definition's TimeoutSeconds (CDK cannot add it to a string definition).
 		StateMachineType: awsstepfunctions.StateMachineType_STANDARD,

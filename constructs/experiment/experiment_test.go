@@ -15,50 +15,73 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
 )
 
 // One jsii (Node) process serves every synth test of this binary.
-func TestMain(m *testing.M) {
-	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// synthed is a minimal stack (a fault parameter and the experiment) and its template.
+type synthed struct {
+	stack    awscdk.Stack
+	fault    awsssm.StringParameter
+	e        *Experiment
+	template assertions.Template
 }
 
-// synth builds a minimal stack: a fault parameter and the experiment.
-func synth(t *testing.T, props ExperimentProps) map[string]any {
+func synth(t *testing.T, props ExperimentProps) synthed {
 	t.Helper()
-	var tmpl map[string]any
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				t.Fatalf("synth: %v", r)
-			}
-		}()
-		app := awscdk.NewApp(nil)
-		stack := awscdk.NewStack(app, jsii.String("Test"), nil)
-		param := awsssm.NewStringParameter(stack, jsii.String("Fault"), &awsssm.StringParameterProps{StringValue: jsii.String(`{"isEnabled": false}`)})
-		props.FaultParameter = param
-		NewExperiment(stack, "Experiment", &props)
-		tmpl = *assertions.Template_FromStack(stack, nil).ToJSON()
-	}()
-	return tmpl
+	var s synthed
+	s.template = cdktest.Synth(t, func(stack awscdk.Stack) {
+		s.stack = stack
+		s.fault = awsssm.NewStringParameter(stack, jsii.String("Fault"), &awsssm.StringParameterProps{StringValue: jsii.String(`{"isEnabled": false}`)})
+		props.FaultParameter = s.fault
+		s.e = NewExperiment(stack, "Experiment", &props)
+	})
+	return s
 }
 
-func resources(tmpl map[string]any, typ string) []map[string]any {
-	var out []map[string]any
-	for _, r := range tmpl["Resources"].(map[string]any) {
-		r := r.(map[string]any)
-		if r["Type"] == typ {
-			out = append(out, r["Properties"].(map[string]any))
-		}
+func (s synthed) logicalID(t *testing.T, c constructs.IConstruct) string {
+	t.Helper()
+	var id string
+	cdktest.Guard(t, func() { id = *s.stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement)) })
+	return id
+}
+
+// definition returns the state machine's DefinitionString, flattened, and its parsed ASL.
+func (s synthed) definition(t *testing.T, props map[string]any) (string, map[string]any) {
+	t.Helper()
+	def := assertions.NewCapture(nil)
+	props["DefinitionString"] = def
+	var raw any
+	cdktest.Guard(t, func() {
+		s.template.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), props)
+		raw = *def.AsObject()
+	})
+	text := flatten(t, raw)
+	var asl map[string]any
+	if err := json.Unmarshal([]byte(text), &asl); err != nil {
+		t.Fatalf("definition: %v\n%s", err, text)
 	}
-	return out
+	return text, asl
 }
 
-// flatten resolves DefinitionString's Fn::Join the way ENVIRONMENT.md says: AWS::Partition → aws,
-// other references → their logical id.
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+
+func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+
+// arn is the Fn::Join CDK writes for an ARN in this stack's partition, region and account; resource
+// is the rest, as CDK joins it (":parameter/", ref).
+func arn(service string, resource ...any) map[string]any {
+	parts := append([]any{"arn:", ref("AWS::Partition"), ":" + service + ":", ref("AWS::Region"), ":", ref("AWS::AccountId")}, resource...)
+	return map[string]any{"Fn::Join": []any{"", parts}}
+}
+
+// flatten resolves DefinitionString's Fn::Join: AWS::Partition → aws, other references → their
+// logical id in lower case, Fn::GetAtt → the resource's logical id.
 func flatten(t *testing.T, v any) string {
 	t.Helper()
 	switch x := v.(type) {
@@ -102,107 +125,170 @@ func validateASL(t *testing.T, definition string) {
 }
 
 func TestSynth(t *testing.T) {
-	tmpl := synth(t, ExperimentProps{Timeout: 30 * time.Minute, StateMachineName: "ChaosLabExperiment"})
-
-	sms := resources(tmpl, "AWS::StepFunctions::StateMachine")
-	if len(sms) != 1 {
-		t.Fatalf("%d state machines", len(sms))
-	}
-	def := flatten(t, sms[0]["DefinitionString"])
-	var asl map[string]any
-	if err := json.Unmarshal([]byte(def), &asl); err != nil {
-		t.Fatalf("definition: %v\n%s", err, def)
-	}
-	if asl["TimeoutSeconds"] != 1800.0 || sms[0]["StateMachineName"] != "ChaosLabExperiment" {
-		t.Errorf("timeout %v name %v", asl["TimeoutSeconds"], sms[0]["StateMachineName"])
+	// GIVEN a name and a timeout WHEN the experiment is synthesized THEN there is one state machine
+	// with that name, the timeout in its definition, and a definition that writes the fault parameter.
+	s := synth(t, ExperimentProps{Timeout: 30 * time.Minute, StateMachineName: "ChaosLabExperiment"})
+	roleID, faultID, machineID := s.logicalID(t, s.e.Role), s.logicalID(t, s.fault), s.logicalID(t, s.e.StateMachine)
+	cdktest.Guard(t, func() {
+		s.template.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+		s.template.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(1))
+	})
+	def, asl := s.definition(t, map[string]any{"StateMachineName": "ChaosLabExperiment", "RoleArn": getAtt(roleID, "Arn")})
+	if asl["TimeoutSeconds"] != 1800.0 {
+		t.Errorf("TimeoutSeconds = %v, want 1800", asl["TimeoutSeconds"])
 	}
 	// The fault parameter's name (a reference) is what the machine writes.
-	if !strings.Contains(def, `"Name":"faultea`) {
-		t.Errorf("the definition does not write the fault parameter: %.300s", def)
+	if want := `"Name":"` + strings.ToLower(faultID) + `"`; !strings.Contains(def, want) {
+		t.Errorf("the definition does not write the fault parameter (%s): %.300s", want, def)
 	}
 	t.Run("asl-validator accepts the synthesized definition", func(t *testing.T) { validateASL(t, def) })
 
 	t.Run("least privilege", func(t *testing.T) {
-		var actions []string
-		for _, p := range resources(tmpl, "AWS::IAM::Policy") {
-			if !strings.Contains(fmt.Sprint(p["Roles"]), "ExperimentRole") {
-				continue
+		// GIVEN the same stack THEN the machine's role has one policy, and it allows exactly: writing the
+		// fault parameter, reading metrics, describing this machine's own executions.
+		cdktest.Guard(t, func() {
+			onRole := map[string]any{"Properties": map[string]any{"Roles": []any{ref(roleID)}}}
+			if n := len(*s.template.FindResources(jsii.String("AWS::IAM::Policy"), onRole)); n != 1 {
+				t.Errorf("%d policies on the machine's role, want 1", n)
 			}
-			for _, s := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				s := s.(map[string]any)
-				acts, ok := s["Action"].([]any)
-				if !ok {
-					acts = []any{s["Action"]}
-				}
-				res, _ := json.Marshal(s["Resource"])
-				for _, a := range acts {
-					a := a.(string)
-					actions = append(actions, a)
-					switch a {
-					case "ssm:PutParameter":
-						if !strings.Contains(string(res), "parameter/") || !strings.Contains(string(res), `{"Ref":"FaultE`) {
-							t.Errorf("PutParameter on %s, want the fault parameter only", res)
-						}
-					case "states:DescribeExecution":
-						if !strings.Contains(string(res), ":execution:ChaosLabExperiment:*") {
-							t.Errorf("DescribeExecution on %s, want this machine's executions", res)
-						}
-					case "cloudwatch:GetMetricData":
-					default:
-						t.Errorf("unexpected permission %s on %s", a, res)
-					}
-				}
-			}
-		}
-		slices.Sort(actions)
-		if got := strings.Join(actions, ","); got != "cloudwatch:GetMetricData,ssm:PutParameter,states:DescribeExecution" {
-			t.Errorf("machine permissions = %s", got)
-		}
+			s.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+				"Roles": []any{ref(roleID)},
+				"PolicyDocument": map[string]any{"Statement": []any{
+					map[string]any{"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": arn("ssm", ":parameter/", ref(faultID))},
+					map[string]any{"Effect": "Allow", "Action": "cloudwatch:GetMetricData", "Resource": "*"},
+					map[string]any{"Effect": "Allow", "Action": "states:DescribeExecution", "Resource": arn("states", ":execution:ChaosLabExperiment:*")},
+				}},
+			})
+		})
 	})
 
 	t.Run("aborted and timed-out executions are rolled back", func(t *testing.T) {
-		rules := resources(tmpl, "AWS::Events::Rule")
-		if len(rules) != 1 {
-			t.Fatalf("%d rules", len(rules))
-		}
-		b, _ := json.Marshal(rules[0])
-		b = []byte(strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(string(b)))
-		for _, want := range []string{`"status":["ABORTED","TIMED_OUT"]`, `"source":["aws.states"]`, `"Step Functions Execution Status Change"`,
-			`{\"rollbackOf\":<detail-executionArn>}`, `"detail-executionArn":"$.detail.executionArn"`} {
-			if !strings.Contains(string(b), want) {
-				t.Errorf("rule lacks %s:\n%s", want, b)
-			}
-		}
+		// GIVEN the same stack THEN a rule starts the machine with {"rollbackOf": <ARN>} when one of its
+		// executions is aborted or times out.
+		cdktest.Guard(t, func() {
+			s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+				"EventPattern": map[string]any{
+					"source":      []any{"aws.states"},
+					"detail-type": []any{"Step Functions Execution Status Change"},
+					"detail": map[string]any{
+						"status":          []any{"ABORTED", "TIMED_OUT"},
+						"stateMachineArn": []any{ref(machineID)},
+					},
+				},
+				"Targets": []any{map[string]any{
+					"Arn": ref(machineID),
+					"InputTransformer": map[string]any{
+						"InputPathsMap": map[string]any{"detail-executionArn": "$.detail.executionArn"},
+						"InputTemplate": `{"rollbackOf":<detail-executionArn>}`,
+					},
+				}},
+			})
+		})
 	})
 }
 
 func TestSynthDefaults(t *testing.T) {
-	tmpl := synth(t, ExperimentProps{})
-	sm := resources(tmpl, "AWS::StepFunctions::StateMachine")[0]
-	name, _ := sm["StateMachineName"].(string)
-	if name == "" || len(name) > 80 {
-		t.Errorf("generated name %q", name)
+	// GIVEN only the fault parameter WHEN synthesized THEN the machine gets a generated name of at most
+	// 80 characters, its role names that machine's executions, and executions time out after DefaultTimeout.
+	s := synth(t, ExperimentProps{})
+	name := assertions.NewCapture(nil)
+	_, asl := s.definition(t, map[string]any{"StateMachineName": name})
+	var generated string
+	cdktest.Guard(t, func() { generated = *name.AsString() })
+	if generated == "" || len(generated) > 80 {
+		t.Errorf("generated name %q", generated)
 	}
-	var asl map[string]any
-	if err := json.Unmarshal([]byte(flatten(t, sm["DefinitionString"])), &asl); err != nil || asl["TimeoutSeconds"] != DefaultTimeout.Seconds() {
-		t.Errorf("timeout %v (%v)", asl["TimeoutSeconds"], err)
+	if asl["TimeoutSeconds"] != DefaultTimeout.Seconds() {
+		t.Errorf("TimeoutSeconds = %v, want %v", asl["TimeoutSeconds"], DefaultTimeout.Seconds())
+	}
+	cdktest.Guard(t, func() {
+		s.template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"Roles": []any{ref(s.logicalID(t, s.e.Role))},
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"Action": "states:DescribeExecution", "Resource": arn("states", ":execution:"+generated+":*"),
+			})})},
+		})
+	})
+}
+
+// aParameter stands in for a fault parameter where only its presence matters: Validate needs no synth.
+type aParameter struct{ awsssm.IStringParameter }
+
+type validateCase struct {
+	name  string
+	props *ExperimentProps
+	want  []string // substrings, each naming a field; empty: valid
+}
+
+func TestValidateCollectsEveryProblem(t *testing.T) {
+	param := aParameter{}
+	cases := []validateCase{
+		{name: "nil props lack the parameter", props: nil, want: []string{"FaultParameter: required"}},
+		{name: "zero props lack the parameter", props: &ExperimentProps{}, want: []string{"FaultParameter: required"}},
+		{name: "only the parameter is the defaults", props: &ExperimentProps{FaultParameter: param}},
+		{name: "full valid", props: &ExperimentProps{FaultParameter: param, Timeout: 30 * time.Minute, StateMachineName: "ChaosLabExperiment"}},
+		{name: "shortest timeout", props: &ExperimentProps{FaultParameter: param, Timeout: time.Minute}},
+		{name: "longest timeout", props: &ExperimentProps{FaultParameter: param, Timeout: 365 * 24 * time.Hour}},
+		{name: "longest name", props: &ExperimentProps{FaultParameter: param, StateMachineName: strings.Repeat("a", 80)}},
+		{name: "everything wrong at once", props: &ExperimentProps{Timeout: time.Second, StateMachineName: "bad name"}, want: []string{
+			"FaultParameter: required",
+			"Timeout: 1s is outside 1 min to 1 year",
+			`StateMachineName: "bad name": want 1-80 characters`,
+		}},
+		{name: "timeout under a minute", props: &ExperimentProps{FaultParameter: param, Timeout: 59 * time.Second},
+			want: []string{"Timeout: 59s is outside"}},
+		{name: "negative timeout", props: &ExperimentProps{FaultParameter: param, Timeout: -time.Minute},
+			want: []string{"Timeout: -1m0s is outside"}},
+		{name: "timeout over a year", props: &ExperimentProps{FaultParameter: param, Timeout: 365*24*time.Hour + time.Second},
+			want: []string{"Timeout: 8760h0m1s is outside"}},
+		{name: "name too long", props: &ExperimentProps{FaultParameter: param, StateMachineName: strings.Repeat("a", 81)},
+			want: []string{`StateMachineName: "aaaa`}},
+	}
+	// Every character Step Functions forbids in a name is rejected.
+	for _, r := range nameForbidden {
+		name := "a" + string(r) + "b"
+		cases = append(cases, validateCase{name: fmt.Sprintf("name with %q", r),
+			props: &ExperimentProps{FaultParameter: param, StateMachineName: name},
+			want:  []string{fmt.Sprintf("StateMachineName: %q", name)}})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN the props WHEN validated THEN every problem is reported, one line each, naming its field.
+			err := c.props.Validate()
+			if len(c.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want %d problems", len(c.want))
+			}
+			msg := err.Error()
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+			if n := strings.Count(msg, "\n") + 1; n != len(c.want) {
+				t.Errorf("%d problems reported, want %d:\n%s", n, len(c.want), msg)
+			}
+		})
 	}
 }
 
-func TestPropsValidation(t *testing.T) {
-	defer func() {
-		r := recover()
-		msg := fmt.Sprint(r)
-		for _, want := range []string{"FaultParameter is required", "Timeout 1s", `StateMachineName "bad name"`} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("panic %q lacks %q", msg, want)
-			}
+func TestNewExperimentRejectsBadProps(t *testing.T) {
+	// GIVEN several invalid props WHEN NewExperiment runs THEN synth fails once, naming every problem.
+	var msg string
+	cdktest.Synth(t, func(stack awscdk.Stack) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		NewExperiment(stack, "Experiment", &ExperimentProps{Timeout: time.Second, StateMachineName: "bad name"})
+	})
+	for _, want := range []string{`experiment "Experiment": invalid props:`, "FaultParameter: required", "Timeout: 1s", `StateMachineName: "bad name"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("panic %q lacks %q", msg, want)
 		}
-	}()
-	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	NewExperiment(stack, "Experiment", &ExperimentProps{Timeout: time.Second, StateMachineName: "bad name"})
-	t.Fatal("want a panic")
+	}
 }
 
 // TestEveryTaskIsCaught: a failing Task or Map at the top level must lead to the rollbacks.
