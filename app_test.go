@@ -36,10 +36,13 @@ func TestSynthBothScenarios(t *testing.T) {
 		context  map[string]any
 		scenario string
 		timeout  float64
+		stack    string
 	}{
-		{name: "no context is flawed", context: map[string]any{}, scenario: "flawed", timeout: 3},
-		{name: "flawed", context: map[string]any{"scenario": "flawed"}, scenario: "flawed", timeout: 3},
-		{name: "resilient", context: map[string]any{"scenario": "resilient", "architecture": "arm64"}, scenario: "resilient", timeout: 30},
+		{name: "no context is flawed", context: map[string]any{}, scenario: "flawed", timeout: 3, stack: StackID},
+		{name: "flawed", context: map[string]any{"scenario": "flawed"}, scenario: "flawed", timeout: 3, stack: StackID},
+		{name: "resilient, named to sit beside the default stack",
+			context:  map[string]any{"scenario": "resilient", "architecture": "arm64", "stackName": "ChaosLabResilient"},
+			scenario: "resilient", timeout: 30, stack: "ChaosLabResilient"},
 	}
 	var hashes []string
 	for _, c := range cases {
@@ -56,8 +59,8 @@ func TestSynthBothScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if id := *lab.Stack.StackName(); id != StackID {
-				t.Errorf("stack name %q, want %q", id, StackID)
+			if id := *lab.Stack.StackName(); id != c.stack {
+				t.Errorf("stack name %q, want %q", id, c.stack)
 			}
 			tmpl := assertions.Template_FromStack(lab.Stack, nil)
 			outputs := (*tmpl.ToJSON())["Outputs"].(map[string]any)
@@ -117,14 +120,18 @@ func TestSynthBothScenarios(t *testing.T) {
 
 func TestContext(t *testing.T) {
 	cases := []struct {
-		name     string
-		context  map[string]any
-		want     pipeline.PipelineProps
-		wantErrs []string
+		name      string
+		context   map[string]any
+		want      pipeline.PipelineProps
+		wantStack string
+		wantErrs  []string
 	}{
-		{name: "empty takes the defaults", context: map[string]any{}},
+		{name: "empty takes the defaults", context: map[string]any{}, wantStack: StackID},
+		{name: "stack name", context: map[string]any{"stackName": "ChaosLabResilient"}, wantStack: "ChaosLabResilient"},
+		{name: "stack name CloudFormation refuses", context: map[string]any{"stackName": "chaos_lab"},
+			wantErrs: []string{`context "stackName": "chaos_lab" is not a CloudFormation stack name`}},
 		{name: "both set", context: map[string]any{"scenario": "resilient", "architecture": "x86_64"},
-			want: pipeline.PipelineProps{Scenario: "resilient", Architecture: "x86_64"}},
+			want: pipeline.PipelineProps{Scenario: "resilient", Architecture: "x86_64"}, wantStack: StackID},
 		{name: "unknown scenario", context: map[string]any{"scenario": "chaos"},
 			wantErrs: []string{`context "scenario": scenario "chaos" is not one of: flawed, resilient`}},
 		{name: "unknown architecture", context: map[string]any{"architecture": "sparc"},
@@ -143,6 +150,9 @@ func TestContext(t *testing.T) {
 				}
 				if props.Pipeline.Scenario != c.want.Scenario || props.Pipeline.Architecture != c.want.Architecture {
 					t.Errorf("props = %+v, want %+v", props.Pipeline, c.want)
+				}
+				if props.StackName != c.wantStack {
+					t.Errorf("stack name = %q, want %q", props.StackName, c.wantStack)
 				}
 				return
 			}
