@@ -11,13 +11,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // contractOutputs are the output ids of docs/contracts.md §1, all of them.
 var contractOutputs = []string{
@@ -50,49 +47,46 @@ func TestSynthBothScenarios(t *testing.T) {
 			// GIVEN the context WHEN the app is built from the real function source THEN the stack has
 			// every contract output under its exact id, the scenario's timeout, and no unsuppressed
 			// cdk-nag finding.
-			defer func() {
-				if r := recover(); r != nil {
-					t.Fatalf("%v", r)
+			cdktest.Guard(t, func() {
+				lab, err := NewLabApp(newApp(c.context))
+				if err != nil {
+					t.Fatal(err)
 				}
-			}()
-			lab, err := NewLabApp(newApp(c.context))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if id := *lab.Stack.StackName(); id != c.stack {
-				t.Errorf("stack name %q, want %q", id, c.stack)
-			}
-			tmpl := assertions.Template_FromStack(lab.Stack, nil)
-			outputs := (*tmpl.ToJSON())["Outputs"].(map[string]any)
-			for _, id := range contractOutputs {
-				if _, ok := outputs[id]; !ok {
-					t.Errorf("output %q missing", id)
+				if id := *lab.Stack.StackName(); id != c.stack {
+					t.Errorf("stack name %q, want %q", id, c.stack)
 				}
-			}
-			for id := range outputs {
-				if !slices.Contains(contractOutputs, id) {
-					t.Errorf("output %q is not in docs/contracts.md §1", id)
+				tmpl := assertions.Template_FromStack(lab.Stack, nil)
+				outputs := (*tmpl.ToJSON())["Outputs"].(map[string]any)
+				for _, id := range contractOutputs {
+					if _, ok := outputs[id]; !ok {
+						t.Errorf("output %q missing", id)
+					}
 				}
-			}
-			if v := outputs["Scenario"].(map[string]any)["Value"]; v != c.scenario {
-				t.Errorf("Scenario output = %v, want %s", v, c.scenario)
-			}
-			tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
-				"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{"arm64"},
-				"Timeout": c.timeout,
-				"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
-					"SCENARIO": c.scenario,
-				})},
-			})
-			tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
-			tmpl.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
+				for id := range outputs {
+					if !slices.Contains(contractOutputs, id) {
+						t.Errorf("output %q is not in docs/contracts.md §1", id)
+					}
+				}
+				if v := outputs["Scenario"].(map[string]any)["Value"]; v != c.scenario {
+					t.Errorf("Scenario output = %v, want %s", v, c.scenario)
+				}
+				tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+					"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{"arm64"},
+					"Timeout": c.timeout,
+					"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+						"SCENARIO": c.scenario,
+					})},
+				})
+				tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+				tmpl.ResourceCountIs(jsii.String("AWS::StepFunctions::StateMachine"), jsii.Number(1))
 
-			ann := assertions.Annotations_FromStack(lab.Stack)
-			nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
-			for _, m := range append(*ann.FindError(jsii.String("*"), nag), *ann.FindWarning(jsii.String("*"), nag)...) {
-				t.Errorf("unsuppressed cdk-nag finding at %s: %v", *m.Id, m.Entry.Data)
-			}
-			hashes = append(hashes, lab.Pipeline.CodeHash)
+				ann := assertions.Annotations_FromStack(lab.Stack)
+				nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+				for _, m := range append(*ann.FindError(jsii.String("*"), nag), *ann.FindWarning(jsii.String("*"), nag)...) {
+					t.Errorf("unsuppressed cdk-nag finding at %s: %v", *m.Id, m.Entry.Data)
+				}
+				hashes = append(hashes, lab.Pipeline.CodeHash)
+			})
 		})
 	}
 
