@@ -265,7 +265,6 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
-
 	pids := c.Pids()
 	if len(pids) < 2 {
 		t.Fatalf("pids = %v, want the emulators at least", pids)
