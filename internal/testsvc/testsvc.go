@@ -7,7 +7,7 @@
 //
 //	func TestMain(m *testing.M) {
 //		ddb, err := testsvc.StartDynamoDB(context.Background())
-//		... // keep err: tests call t.Skip(err) when errors.Is(err, testsvc.ErrUnavailable)
+//		... // keep err: tests call testenv.Require(t, "DynamoDB Local", err) (skip, or fail under CI)
 //		code := m.Run()
 //		ddb.Close()
 //		os.Exit(code)
@@ -25,7 +25,8 @@ import (
 )
 
 // ErrUnavailable wraps every "this machine cannot run the emulator" error (no java, no node, no
-// jar, no user namespaces), so that tests skip with the reason instead of failing.
+// jar, no user namespaces), so that tests can say what is missing (testenv.Require: a skip, or a
+// failure under CI).
 var ErrUnavailable = emulators.ErrUnavailable
 
 // Region and credentials the emulators accept (docs/contracts.md §5).
