@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -30,6 +32,11 @@ const (
 	ReasonNotUTF8        = "not_utf8"
 	ReasonMalformedEvent = "malformed_event"
 	ReasonNoSuchObject   = "no_such_object"
+	// ReasonNumberOutOfRange: a number DynamoDB cannot store (CheckDynamoDBNumbers).
+	ReasonNumberOutOfRange = "number_out_of_range"
+	// ReasonSummaryOverflow: the document is valid, but adding its value to its symbol's summary
+	// row would make a number DynamoDB cannot store (writeOnce).
+	ReasonSummaryOverflow = "summary_overflow"
 )
 
 // PoisonError says a document (or its event) can never be processed, whatever the retries.
@@ -145,6 +152,66 @@ func ParseDocument(body []byte) (Document, error) {
 			Err: fmt.Errorf("want DD-Mon-YYYY HH:MM:SS: %w", err)}
 	}
 	return d, nil
+}
+
+// DynamoDB's number type (Amazon DynamoDB Developer Guide, "Data types"): up to 38 significant
+// digits, leading and trailing zeros trimmed; magnitudes from 1E-130 to
+// 9.9999999999999999999999999999999999999E+125, and zero. DynamoDB rejects anything else with a
+// ValidationException ("Number overflow", "Number underflow", "DynamoDB only supports precision up
+// to 38 digits"), every time: so such a number is poison, not a reason to retry.
+const (
+	dynamoDBMaxDigits = 38
+	// A non-zero value is 0.d₁d₂…dₙ × 10^q with d₁ ≠ 0, so it lies in [10^(q-1), 10^q): it is at
+	// least 1E-130 iff q ≥ -129, and (with at most 38 digits) at most 9.99…9E+125 iff q ≤ 126.
+	dynamoDBMinQ = -129
+	dynamoDBMaxQ = 126
+)
+
+// CheckDynamoDBNumbers reports, as a *PoisonError (ReasonNumberOutOfRange), a number of d that
+// DynamoDB would reject. It checks value (symbolValue, and the summary's ADD operand); messageId
+// is an int64, always storable; version only goes to the CSV.
+func (d Document) CheckDynamoDBNumbers() error {
+	if err := checkDynamoDBNumber(d.Value.String()); err != nil {
+		return &PoisonError{Reason: ReasonNumberOutOfRange, Field: "value", Err: err}
+	}
+	return nil
+}
+
+// checkDynamoDBNumber checks the text of a JSON number (-?int(.frac)?([eE][+-]?exp)?) against
+// DynamoDB's limits, exactly and on the text: a float64 would lose digits and range.
+func checkDynamoDBNumber(n string) error {
+	s := strings.TrimPrefix(n, "-")
+	mant, exp, _ := strings.Cut(strings.ToLower(s), "e")
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	sig := strings.TrimLeft(digits, "0")
+	lead := len(digits) - len(sig)
+	sig = strings.TrimRight(sig, "0")
+	if sig == "" {
+		return nil // zero, whatever its exponent
+	}
+	if len(sig) > dynamoDBMaxDigits {
+		return fmt.Errorf("%s has %d significant digits, DynamoDB stores at most %d", n, len(sig), dynamoDBMaxDigits)
+	}
+	e := int64(0)
+	if exp != "" {
+		var err error
+		if e, err = strconv.ParseInt(exp, 10, 64); err != nil {
+			e = math.MaxInt64 // an exponent beyond int64 is out of range either way
+			if strings.HasPrefix(exp, "-") {
+				e = math.MinInt64
+			}
+		}
+	}
+	// q = len(intPart) - lead + e, computed without overflowing: both lengths are below 2^20.
+	off := int64(len(intPart) - lead)
+	switch {
+	case e > dynamoDBMaxQ-off:
+		return fmt.Errorf("%s is above DynamoDB's largest magnitude 9.9999999999999999999999999999999999999E+125", n)
+	case e < dynamoDBMinQ-off:
+		return fmt.Errorf("%s is below DynamoDB's smallest non-zero magnitude 1E-130", n)
+	}
+	return nil
 }
 
 // decodeField checks a raw JSON value against kind and returns its text (unquoted for strings).

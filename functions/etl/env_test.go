@@ -229,13 +229,26 @@ func inputKey(n int) string { return fmt.Sprintf("input/data_object_msg-%d.json"
 // put uploads a document and returns the SQS message S3 would send for it.
 func (l *lab) put(key string, body []byte) events.SQSMessage {
 	l.t.Helper()
+	return l.message(notificationOf(l.upload(key, body)))
+}
+
+// upload uploads a document and returns the event record S3 would send for it: its eTag, and a
+// new sequencer (S3 gives each write of a key a greater one).
+func (l *lab) upload(key string, body []byte) s3event.Record {
+	l.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := l.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
+	out, err := l.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
+	if err != nil {
 		l.t.Fatalf("put %s: %v", key, err)
 	}
-	return l.message(notification(l.bucket, key))
+	r := record(l.bucket, key)
+	r.S3.Object.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
+	r.S3.Object.Sequencer = fmt.Sprintf("%018X", uint64(time.Now().UnixNano())<<4|uint64(sequencerSeq.Add(1)&0xf))
+	return r
 }
+
+var sequencerSeq atomic.Int64
 
 // message wraps an SQS body as the event source mapping delivers it.
 func (l *lab) message(body string) events.SQSMessage {
@@ -246,17 +259,28 @@ func (l *lab) message(body string) events.SQSMessage {
 	}
 }
 
-// notification is an S3 event notification for bucket/key, the key form-encoded as S3 sends it.
+// notification is an S3 event notification for bucket/key, the key form-encoded as S3 sends it,
+// naming no version of the objects (no sequencer, no eTag).
 func notification(bucket string, keys ...string) string {
-	var n s3event.Notification
+	var recs []s3event.Record
 	for _, k := range keys {
-		var r s3event.Record
-		r.EventSource, r.EventName = "aws:s3", "ObjectCreated:Put"
-		r.S3.Bucket.Name = bucket
-		r.S3.Object.Key = url.QueryEscape(k)
-		n.Records = append(n.Records, r)
+		recs = append(recs, record(bucket, k))
 	}
-	b, _ := json.Marshal(n)
+	return notificationOf(recs...)
+}
+
+// record is an ObjectCreated:Put record for bucket/key, without sequencer or eTag.
+func record(bucket, key string) s3event.Record {
+	var r s3event.Record
+	r.EventSource, r.EventName = "aws:s3", "ObjectCreated:Put"
+	r.S3.Bucket.Name = bucket
+	r.S3.Object.Key = url.QueryEscape(key)
+	return r
+}
+
+// notificationOf is the SQS body of an S3 event notification holding recs.
+func notificationOf(recs ...s3event.Record) string {
+	b, _ := json.Marshal(s3event.Notification{Records: recs})
 	return string(b)
 }
 

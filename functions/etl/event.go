@@ -9,11 +9,14 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/s3event"
 )
 
-// objectRef is one S3 object named by an event notification.
+// objectRef is one S3 object named by an event notification, and the event that named it.
 type objectRef struct {
 	Bucket string
 	Key    string // URL-decoded
 	Index  int    // position of the record in its SQS message body
+	// Sequencer and ETag identify the event (idempotencyKey); either may be empty.
+	Sequencer string
+	ETag      string // without quotes
 }
 
 // parseNotification returns the objects an SQS body names. A test event and records that are not
@@ -41,7 +44,8 @@ func parseNotification(body string) ([]objectRef, error) {
 		if r.S3.Bucket.Name == "" || key == "" {
 			return nil, &PoisonError{Reason: ReasonMalformedEvent, Field: "Records.s3", Err: fmt.Errorf("record %d names no bucket or key", i)}
 		}
-		refs = append(refs, objectRef{Bucket: r.S3.Bucket.Name, Key: key, Index: i})
+		refs = append(refs, objectRef{Bucket: r.S3.Bucket.Name, Key: key, Index: i,
+			Sequencer: r.S3.Object.Sequencer, ETag: strings.Trim(r.S3.Object.ETag, `"`)})
 	}
 	return refs, nil
 }

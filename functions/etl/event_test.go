@@ -16,7 +16,8 @@ func TestParseNotification(t *testing.T) {
 		{name: "S3 notification: keys URL-decoded, non-create records skipped",
 			body: string(fixture(t, "s3-event.json")),
 			want: []objectRef{
-				{Bucket: "chaos-bucket-abc", Key: "input/data object (1)+plus.json", Index: 0},
+				{Bucket: "chaos-bucket-abc", Key: "input/data object (1)+plus.json", Index: 0,
+					ETag: "d41d8cd98f00b204e9800998ecf8427e", Sequencer: "0055AED6DCD90281E5"},
 				{Bucket: "chaos-bucket-abc", Key: "input/data_object_msg-2.json", Index: 2},
 			}},
 		{name: "s3:TestEvent is ignored", body: string(fixture(t, "s3-test-event.json"))},

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // The calls the handler makes, satisfied by the SDK clients (*s3.Client, …).
@@ -33,6 +31,7 @@ type (
 	DynamoDBAPI interface {
 		UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 		TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+		GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	}
 	SQSAPI interface {
 		SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
@@ -320,116 +319,34 @@ func (h *Handler) processObject(ctx context.Context, log *slog.Logger, msg event
 		return h.quarantine(ctx, log, msg, ref, err)
 	}
 	doc, err := ParseDocument(body)
+	if err == nil {
+		// Only resilient checks what DynamoDB will accept: flawed, like the seed, writes the CSV
+		// and loses the rejected DynamoDB writes silently.
+		err = doc.CheckDynamoDBNumbers()
+	}
 	if err != nil {
 		return h.quarantine(ctx, log, msg, ref, err)
 	}
-	// DynamoDB first: the transaction is idempotent, so a redelivery after a failed PutObject finds it
-	// done and only writes the CSV; the other order would rewrite the CSV (and notify SNS again) each
-	// time the DynamoDB write failed.
-	written, err := h.writeOnce(ctx, msg, ref, doc)
+	// DynamoDB first: the transaction is idempotent (idempotency.go), so a redelivery after a failed
+	// PutObject finds it done and only writes the CSV; the other order would rewrite the CSV (and
+	// notify SNS again) each time the DynamoDB write failed.
+	res, err := h.writeOnce(ctx, msg, ref, doc)
 	if err != nil {
-		return err
+		return h.quarantine(ctx, log, msg, ref, err)
 	}
-	if written {
+	if res.first {
 		if err := h.metrics.symbolWrite(h.Settings.Table); err != nil {
 			log.Error("metric write failed", "error", err)
 		}
 	}
+	if res.csvWritten {
+		log.Info("duplicate notification: document already written, nothing to do")
+		return nil
+	}
 	if err := h.putCSV(ctx, ref, doc); err != nil {
 		return err
 	}
-	log.Info("document processed", "first_delivery", written)
+	h.markCSVWritten(ctx, log, msg, ref, doc)
+	log.Info("document processed", "first_delivery", res.first)
 	return nil
-}
-
-// idempotencyKey names the per-message row of one record of one SQS message: stable across
-// redeliveries of that message.
-func idempotencyKey(msg events.SQSMessage, ref objectRef) string {
-	if ref.Index == 0 {
-		return "msg#" + msg.MessageId
-	}
-	return "msg#" + msg.MessageId + "#" + strconv.Itoa(ref.Index)
-}
-
-// writeOnce writes the per-message row and the summary update in one transaction, conditional on the
-// per-message row not existing: a redelivered message is recognised and counted once. It returns
-// written=false (and no error) when an earlier delivery already committed it.
-func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref objectRef, doc Document) (written bool, err error) {
-	sum := h.summaryUpdate(doc)
-	_, err = h.DynamoDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: []ddbtypes.TransactWriteItem{
-			{Put: &ddbtypes.Put{
-				TableName: aws.String(h.Settings.Table),
-				Item: map[string]ddbtypes.AttributeValue{
-					"symbol":              &ddbtypes.AttributeValueMemberS{Value: doc.Symbol},
-					"entryType":           &ddbtypes.AttributeValueMemberS{Value: idempotencyKey(msg, ref)},
-					"symbolValue":         &ddbtypes.AttributeValueMemberN{Value: doc.Value.String()},
-					"messageId":           &ddbtypes.AttributeValueMemberN{Value: doc.MessageID.String()},
-					"processingTimestamp": &ddbtypes.AttributeValueMemberS{Value: h.now().UTC().Format(time.RFC3339Nano)},
-					"objectKey":           &ddbtypes.AttributeValueMemberS{Value: ref.Key},
-				},
-				ConditionExpression: aws.String("attribute_not_exists(entryType)"),
-			}},
-			{Update: &ddbtypes.Update{
-				TableName:                 sum.TableName,
-				Key:                       sum.Key,
-				UpdateExpression:          sum.UpdateExpression,
-				ExpressionAttributeValues: sum.ExpressionAttributeValues,
-			}},
-		},
-	})
-	if err == nil {
-		return true, nil
-	}
-	var tce *ddbtypes.TransactionCanceledException
-	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
-		aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		return false, nil
-	}
-	return false, fmt.Errorf("write %s/%s: %w", doc.Symbol, idempotencyKey(msg, ref), err)
-}
-
-// maxDetail bounds the ErrorDetail attribute (SQS counts attributes in its 256 KiB message limit).
-const maxDetail = 1024
-
-// quarantine sends a poison record to the error queue with its reason and reports it done (nil), so
-// SQS deletes it instead of retrying what cannot succeed. A non-poison err is returned unchanged, and
-// so is a failure to enqueue: the record is then redelivered rather than lost.
-func (h *Handler) quarantine(ctx context.Context, log *slog.Logger, msg events.SQSMessage, ref objectRef, err error) error {
-	var poison *PoisonError
-	if !errors.As(err, &poison) {
-		return err
-	}
-	detail := err.Error()
-	if len(detail) > maxDetail {
-		detail = detail[:maxDetail]
-	}
-	attrs := map[string]sqstypes.MessageAttributeValue{}
-	for name, v := range map[string]string{
-		"ErrorReason": poison.Reason, "ErrorDetail": detail, "SourceMessageId": msg.MessageId,
-		"SourceBucket": ref.Bucket, "SourceKey": ref.Key,
-	} {
-		if v != "" { // SQS rejects empty attribute values
-			attrs[name] = stringAttr(v)
-		}
-	}
-	body := msg.Body
-	if body == "" {
-		body = "{}" // SQS rejects an empty body
-	}
-	if _, serr := h.SQS.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl:          aws.String(h.Settings.ErrorQueueURL),
-		MessageBody:       aws.String(body),
-		MessageAttributes: attrs,
-	}); serr != nil {
-		log.Error("poison document could not be sent to the error queue; reported for redelivery",
-			"reason", poison.Reason, "error", serr)
-		return fmt.Errorf("send poison record to error queue: %w (poison: %v)", serr, err)
-	}
-	log.Warn("poison document sent to the error queue", "reason", poison.Reason, "error", err)
-	return nil
-}
-
-func stringAttr(v string) sqstypes.MessageAttributeValue {
-	return sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 }

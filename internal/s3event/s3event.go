@@ -29,6 +29,17 @@ type Entity struct {
 	} `json:"bucket"`
 	Object struct {
 		Key string `json:"key"` // form-encoded, as S3 sends it: see Key
+		// ETag is the object's entity tag without quotes (ObjectCreated events only): an MD5 of the
+		// content for a single-part upload, "<md5 of part MD5s>-<parts>" for a multipart one. It names
+		// the content, not the write: two PUTs of the same bytes have the same ETag.
+		ETag string `json:"eTag,omitempty"`
+		// VersionID is the object version, in a versioned bucket only.
+		VersionID string `json:"versionId,omitempty"`
+		// Sequencer orders the events of one key (hex, compared after left-padding to equal
+		// length). It names one event: every notification of that event, duplicates included,
+		// carries the same value, and each PUT or DELETE of the key gets a new one. S3 sets it on
+		// ObjectCreated and ObjectRemoved events. Unique per bucket and key only, not across keys.
+		Sequencer string `json:"sequencer,omitempty"`
 	} `json:"object"`
 }
 
