@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
@@ -58,7 +59,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab local: %v", err)
 		}
 	}
-	root, err := findRoot()
+	root, err := cdkapp.FindRoot()
 	if err != nil {
 		return err
 	}
@@ -139,8 +140,8 @@ func (m *Main) localDeploy(ctx context.Context, root, dir, scenario string) erro
 // printing the outputs and where outputs.json is.
 func (m *Main) synthAndDeploy(ctx context.Context, root, scenario string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
 	cdkOut := filepath.Join(root, ".lab", "cdk.out."+scenario)
-	fmt.Fprintf(m.Stderr, "synthesizing scenario %s into %s\n", scenario, rel(root, cdkOut))
-	if err := synth(ctx, root, scenario, cdkOut, indent(m.Stderr)); err != nil {
+	fmt.Fprintf(m.Stderr, "synthesizing scenario %s into %s\n", scenario, cdkapp.Rel(root, cdkOut))
+	if err := cdkapp.Synth(ctx, root, scenario, cdkOut, cli.Indent(m.Stderr)); err != nil {
 		return err
 	}
 	out, err := deploy(cdkOut)

@@ -5,73 +5,40 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
-	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
-	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
-	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
 )
 
 // The local cloud's own parts (gateway, Parameter Store, CloudWatch, Step
 // Functions on the real ASL interpreter), started once per test binary.
 var (
-	endpoint   string
-	states     *sfn.Service
-	metrics    = cloudwatch.NewStore()
-	startErr   error
-	awsCfg     aws.Config
-	machineSrc []byte
+	lc       *runnertest.Cloud
+	startErr error
+	awsCfg   aws.Config
 )
-
-const region, account = "us-east-1", "123456789012"
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	gw := gateway.New(gateway.Options{Logger: log})
-	gw.Handle("ssm", ssm.New())
-	gw.Handle("monitoring", metrics.Handler())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr, err := gw.Listen(ctx)
-	if err != nil {
-		startErr = err
+	if lc, startErr = runnertest.Start(ctx); startErr != nil {
 		return m.Run()
 	}
-	defer gw.Close()
-	endpoint = "http://" + addr
-	awsCfg = aws.Config{Region: region, BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")}
-	caller := sfn.NewSDKCallerForEndpoint(endpoint)
-	states = sfn.New(sfn.Options{Log: log, Call: caller.Call})
-	gw.Handle("states", states.Handler())
-	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-	defer scancel()
-	if startErr = states.Start(sctx); startErr != nil {
-		return m.Run()
-	}
-	defer states.Close()
-	if machineSrc, startErr = os.ReadFile("testdata/machine.asl.json"); startErr != nil {
-		return m.Run()
-	}
+	defer lc.Close()
+	awsCfg = lc.AWS
 	return m.Run()
 }
 
@@ -82,33 +49,10 @@ func needCloud(t *testing.T) {
 	}
 }
 
-// machineSeq makes machine names unique per run of a test, so `go test -count=N` works.
-var machineSeq atomic.Int64
-
-// machine registers the stand-in machine ending with verdict.
-func machine(t *testing.T, verdict, param string) string {
-	t.Helper()
-	pass, status := "true", experiments.ProbeOK
-	if verdict != experiments.VerdictHeld {
-		pass, status = "false", experiments.ProbeDeviated
-	}
-	now := time.Now().UTC()
-	def := strings.NewReplacer("__VERDICT__", verdict, "__PARAM__", param, "__PASS__", pass, "__STATUS__", status,
-		"__START__", now.Add(-10*time.Minute).Format(time.RFC3339), "__END__", now.Add(10*time.Minute).Format(time.RFC3339)).Replace(string(machineSrc))
-	name := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), machineSeq.Add(1))
-	arn := "arn:aws:states:" + region + ":" + account + ":stateMachine:" + name
-	if err := states.CreateStateMachine(name, arn, def, "arn:aws:iam::"+account+":role/x"); err != nil {
-		t.Fatal(err)
-	}
-	return arn
-}
-
 func outputsFile(t *testing.T, machineArn, param string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "outputs.json")
-	b, _ := json.Marshal(map[string]map[string]string{"ChaosLab": {
-		"ExperimentStateMachineArn": machineArn, "FaultParameterName": param, "TopicName": "csv-topic",
-		"JsonQueueName": "json-q", "CsvQueueName": "csv-q", "TableName": "tbl", "FunctionName": "fn"}})
+	b, _ := json.Marshal(map[string]map[string]string{"ChaosLab": runnertest.Outputs(machineArn, param)})
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -121,19 +65,10 @@ func newMain() (*Main, *bytes.Buffer, *bytes.Buffer) {
 		Now: func() time.Time { return time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) }}, &out, &errb
 }
 
-func paramValue(t *testing.T, name string) string {
-	t.Helper()
-	out, err := ssmapi.NewFromConfig(awsCfg).GetParameter(context.Background(), &ssmapi.GetParameterInput{Name: aws.String(name)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(out.Parameter.Value)
-}
-
 func TestRunFollowsAndReportsVerdict(t *testing.T) {
 	needCloud(t)
 	// zero-sns-errors of exp_1 reads this metric.
-	metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
 	tests := []struct {
 		name    string
 		verdict string
@@ -150,7 +85,7 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			param := "fault-" + strings.ReplaceAll(tt.name, " ", "-")
-			outputs := outputsFile(t, machine(t, tt.verdict, param), param)
+			outputs := outputsFile(t, lc.Machine(t, tt.verdict, param), param)
 			journal := filepath.Join(t.TempDir(), "journal.json")
 			m, out, errb := newMain()
 			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-window", "1s", "-poll", "200ms",
@@ -180,25 +115,10 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 			if err != nil || j.Verdict != tt.verdict || len(j.Before) != 1 || j.Before[0].Value == nil || *j.Before[0].Value != 0 {
 				t.Fatalf("journal %s: %v", b, err)
 			}
-			if v := paramValue(t, param); v != `{"isEnabled": false}` {
+			if v := lc.Param(t, param); v != `{"isEnabled": false}` {
 				t.Errorf("fault parameter after the run: %s", v)
 			}
 		})
-	}
-}
-
-// abortGuard registers the EventBridge rule the stack's Experiment construct declares: an
-// aborted or timed-out execution of machineArn starts machineArn with {"rollbackOf": <ARN>}.
-func abortGuard(t *testing.T, machineArn string) {
-	t.Helper()
-	pattern, _ := json.Marshal(map[string]any{"source": []string{"aws.states"},
-		"detail-type": []string{"Step Functions Execution Status Change"},
-		"detail":      map[string]any{"status": []string{"ABORTED", "TIMED_OUT"}, "stateMachineArn": []string{machineArn}}})
-	err := states.AddRule(sfn.Rule{Name: strings.ReplaceAll(t.Name(), "/", "-"), Pattern: pattern, Targets: []sfn.Target{{
-		ID: "Target0", Arn: machineArn, InputTransformer: &sfn.InputTransformer{
-			InputPathsMap: map[string]string{"arn": "$.detail.executionArn"}, InputTemplate: `{"rollbackOf":<arn>}`}}}})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -207,7 +127,7 @@ func abortGuard(t *testing.T, machineArn string) {
 func TestRunAbortFollowsRollback(t *testing.T) {
 	needCloud(t)
 	// zero-sns-errors of exp_1 reads this metric.
-	metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
 	tests := []struct {
 		name        string
 		guard       bool   // the abort guard rule exists
@@ -224,9 +144,9 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			param := "fault-abort-" + strings.ReplaceAll(tt.name, " ", "-")
-			machineArn := machine(t, experiments.VerdictHeld, param)
+			machineArn := lc.Machine(t, experiments.VerdictHeld, param)
 			if tt.guard {
-				abortGuard(t, machineArn)
+				lc.AbortGuard(t, machineArn)
 			}
 			outputs := outputsFile(t, machineArn, param)
 			journal := filepath.Join(t.TempDir(), "j.json")
@@ -257,7 +177,7 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			if !strings.Contains(out.String(), tt.wantOut) {
 				t.Errorf("output lacks %q:\n%s", tt.wantOut, out)
 			}
-			if v := paramValue(t, param); v != `{"isEnabled": false}` {
+			if v := lc.Param(t, param); v != `{"isEnabled": false}` {
 				t.Errorf("fault parameter after the abort: %s", v)
 			}
 			list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
@@ -293,7 +213,7 @@ func TestRollback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errb)
 	}
-	if v := paramValue(t, "manual-fault"); v != `{"isEnabled": false}` {
+	if v := lc.Param(t, "manual-fault"); v != `{"isEnabled": false}` {
 		t.Fatalf("parameter %s", v)
 	}
 	if !strings.Contains(out.String(), "manual-fault") {

@@ -5,19 +5,15 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 )
 
 func init() {
 	register(command{name: "rollback", synopsis: `switch the fault off by hand ({"isEnabled": false})`, run: (*Main).rollback})
 }
-
-// faultOff is what a rollback writes, the seed's initial value.
-const faultOff = `{"isEnabled": false}`
 
 func (m *Main) rollback(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab rollback", flag.ContinueOnError)
@@ -46,20 +42,10 @@ Usage:
 	if err != nil {
 		return err
 	}
-	v, err := switchOff(ctx, ssm.NewFromConfig(cfg), res[stack.FaultParameterName])
+	v, err := runner.SwitchOff(ctx, ssm.NewFromConfig(cfg), res[stack.FaultParameterName])
 	if err != nil {
 		return fmt.Errorf("chaoslab rollback: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "fault parameter %s set to %s (version %d)\n", res[stack.FaultParameterName], faultOff, v)
+	fmt.Fprintf(m.Stdout, "fault parameter %s set to %s (version %d)\n", res[stack.FaultParameterName], runner.FaultOff, v)
 	return nil
-}
-
-func switchOff(ctx context.Context, c *ssm.Client, name string) (int64, error) {
-	out, err := c.PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String(name), Value: aws.String(faultOff), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
-	})
-	if err != nil {
-		return 0, fmt.Errorf("put parameter %s: %w", name, err)
-	}
-	return out.Version, nil
 }

@@ -1,4 +1,4 @@
-package main
+package cdkapp
 
 import (
 	"os/exec"

@@ -1,0 +1,86 @@
+// Package cdkapp finds the lab's CDK app on disk and synthesizes it with the pinned CDK CLI, for
+// the drivers that deploy it themselves (`chaoslab lab` and `chaoslab local`).
+//
+// Use it in order: find the repository once, then synthesize each scenario into a cdk.out of its
+// own, which the local cloud deploys:
+//
+//	root, err := cdkapp.FindRoot()                            // the folder holding cdk.json
+//	err = cdkapp.Synth(ctx, root, "flawed", outDir, logFile)  // node_modules/.bin/cdk synth
+//
+// Synth builds for the host's architecture (HostArchitecture), so that the local cloud runs the
+// very bootstrap binary synth put into cdk.out. Rel shortens a path under root for messages.
+package cdkapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// synthTimeout bounds one synth: the CLI compiles the Go app and the function first.
+const synthTimeout = 10 * time.Minute
+
+// HostArchitecture is the Lambda architecture matching this machine, so the
+// local cloud runs the very bootstrap binary that synth put into cdk.out.
+func HostArchitecture() string {
+	if runtime.GOARCH == "arm64" {
+		return "arm64"
+	}
+	return "x86_64"
+}
+
+// FindRoot walks up from the working directory to the folder holding cdk.json.
+func FindRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "cdk.json")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no cdk.json in %s or above: run chaoslab from the repository", dir)
+		}
+	}
+}
+
+// Rel is p relative to root when p is inside root, else p: for messages.
+func Rel(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+// Synth runs the pinned CDK CLI for one scenario into outDir, for the host's
+// architecture. Its output goes to log; it is bounded by ctx.
+func Synth(ctx context.Context, root, scenario, outDir string, log io.Writer) error {
+	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		return fmt.Errorf("synth: %s not found: run `npm ci` (make lab does)", cdk)
+	}
+	ctx, cancel := context.WithTimeout(ctx, synthTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cdk, "synth", "-q",
+		"-c", "scenario="+scenario, "-c", "architecture="+HostArchitecture(), "-o", outDir)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+	cmd.Stdout, cmd.Stderr = log, log
+	// The CLI starts the Go app as a child: stop the whole group on cancel.
+	setProcessGroup(cmd)
+	if err := cmd.Run(); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("synth %s: timed out after 10m", scenario)
+		}
+		return fmt.Errorf("synth %s: %w (see the log above)", scenario, err)
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
+)
+
+// trial is one experiment on one scenario, on a fresh stack: what its phases share. Each trial
+// starts from empty queues and tables, so one run's retries do not spill into the next one's
+// steady state (the seed's FAQ: ~15 minutes to recover after a failed experiment).
+type trial struct {
+	cfg        Config
+	cloud      *cloud.Cloud
+	cdkOut     string
+	scenario   string
+	experiment string
+	// id is <scenario>-<experiment>: the documents' run id and the base name of the trial's files.
+	id string
+	// log is the trial's log file: the runner's output and the drivers' JSON logs.
+	log    *os.File
+	logger *slog.Logger
+
+	// Set by deploy.
+	outputs cloud.Outputs
+	aws     aws.Config
+
+	res Result
+}
+
+// outputsUsed are the stack outputs the trial's phases read.
+var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl, stack.TableName,
+	stack.FaultParameterName, stack.ExperimentStateMachineArn}
+
+// runTrial runs the phases in order: deploy, load (and warm up), run the experiment, drain,
+// reconcile, audit. A failure before the experiment ends the trial with verdict "error"; after
+// it, the remaining phases still run and each problem is added to Result.Error.
+func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut, scenario, exp string) Result {
+	started := time.Now()
+	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: scenario, experiment: exp, id: scenario + "-" + exp,
+		res: Result{Scenario: scenario, Experiment: exp, Verdict: "error"}}
+	t.phases(ctx)
+	t.res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
+	return t.res
+}
+
+func (t *trial) phases(ctx context.Context) {
+	base := filepath.Join(t.cfg.Results, t.id)
+	logf, err := os.Create(base + ".log")
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	defer logf.Close()
+	t.log, t.logger = logf, slog.New(slog.NewJSONHandler(logf, nil))
+
+	if err := t.deploy(ctx); err != nil {
+		t.fail(err)
+		return
+	}
+	l := t.load(ctx)
+	defer l.cancel()
+	sleep(ctx, t.cfg.Warmup)
+	compiled, err := t.compile()
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.res.Journal = base + ".journal.json"
+	journal, runErr := t.run(ctx, compiled)
+	depth, depthErr := t.drain(ctx, l)
+	t.verdict(journal, runErr)
+	t.reconcile(l, depth, depthErr)
+	t.audit(ctx, l)
+}
+
+// fail records err as the trial's error.
+func (t *trial) fail(err error) { t.res.Error = err.Error() }
+
+// problem adds a problem found after the experiment to the trial's error.
+func (t *trial) problem(format string, args ...any) {
+	if t.res.Error != "" {
+		t.res.Error += "; "
+	}
+	t.res.Error += fmt.Sprintf(format, args...)
+}
+
+// deploy deploys a fresh stack from the scenario's cdk.out and checks it has the outputs the
+// other phases read.
+func (t *trial) deploy(ctx context.Context) error {
+	outputs, err := t.cloud.Deploy(ctx, t.cdkOut, contract.DefaultStackName)
+	if err != nil {
+		return fmt.Errorf("deploy: %w", err)
+	}
+	var missing []string
+	for _, k := range outputsUsed {
+		if outputs[k] == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("deployed stack has no output %s", strings.Join(missing, ", "))
+	}
+	t.outputs, t.aws = outputs, t.cloud.Config()
+	return nil
+}
+
+// load is the publisher and the subscriber, in-process, for the whole trial.
+type load struct {
+	s3  *s3.Client
+	sqs *sqs.Client
+
+	pub     publish.Summary // once pubDone is closed
+	sub     subscribe.Summary
+	stats   atomic.Pointer[subscribe.Stats] // the subscriber's progress
+	pubDone chan struct{}
+	wg      sync.WaitGroup
+	stopPub context.CancelFunc
+	stopSub context.CancelFunc
+}
+
+// cancel stops both drivers without waiting for them.
+func (l *load) cancel() { l.stopPub(); l.stopSub() }
+
+// load starts the publisher (at Config.Rate, seeded by the trial's id) and the subscriber
+// (verifying every CSV), both logging to the trial's log.
+func (t *trial) load(ctx context.Context) *load {
+	l := &load{s3: s3.NewFromConfig(t.aws), sqs: sqs.NewFromConfig(t.aws), pubDone: make(chan struct{})}
+	h := fnv.New64a()
+	h.Write([]byte(t.id))
+	pubCtx, stopPub := context.WithCancel(ctx)
+	subCtx, stopSub := context.WithCancel(ctx)
+	l.stopPub, l.stopSub = stopPub, stopSub
+	l.wg.Add(2)
+	go func() {
+		defer l.wg.Done()
+		defer close(l.pubDone)
+		l.pub, _ = publish.Run(pubCtx, l.s3, publish.Config{Bucket: t.outputs[stack.BucketName], RunID: t.id, Rate: t.cfg.Rate,
+			Seed: h.Sum64(), ProgressEvery: time.Hour, Logger: t.logger})
+	}()
+	go func() {
+		defer l.wg.Done()
+		l.sub, _ = subscribe.Run(subCtx, l.sqs, l.s3, subscribe.Config{QueueURL: t.outputs[stack.CsvQueueUrl],
+			ErrorQueueURL: t.outputs[stack.ErrorQueueUrl], Verify: true, RunID: t.id, Wait: 2 * time.Second,
+			ProgressEvery: 500 * time.Millisecond, Progress: func(s subscribe.Stats) { l.stats.Store(&s) }, Logger: t.logger})
+	}()
+	return l
+}
+
+// compile compiles the shipped experiment with the deployed stack's names and the lab's
+// compressed durations.
+func (t *trial) compile() (*experiments.Compiled, error) {
+	def, err := experiments.LoadDefinition(t.experiment)
+	if err != nil {
+		return nil, err
+	}
+	return experiments.Compile(def, experiments.CompileOptions{FaultParameterName: t.outputs[stack.FaultParameterName],
+		Env: experiments.EnvFromOutputs(t.outputs), Overrides: t.cfg.Overrides})
+}
+
+// run runs the experiment on the deployed state machine, as `chaoslab run` does, its output in
+// the trial's log and its journal next to it. No rollback wait: the lab's runs are not aborted.
+func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*experiments.Journal, error) {
+	r := &runner.Runner{
+		SFN: sfn.NewFromConfig(t.aws), SSM: ssm.NewFromConfig(t.aws), FaultParameter: t.outputs[stack.FaultParameterName],
+		Stdout: t.log, Logger: cli.Logger(t.log),
+		ExecutionName: runner.ExecutionName(t.id + "-" + t.cfg.Now().UTC().Format("150405")),
+		JournalPath:   t.res.Journal,
+		Poll:          500 * time.Millisecond,
+	}
+	return r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
+}
+
+// drain stops the publisher, then lets the pipeline drain: until every document is accounted for,
+// the work queue is empty, or nothing has converted for Config.Quiet; never longer than
+// Config.Drain. Then it stops the subscriber and returns the work queue's depth.
+func (t *trial) drain(ctx context.Context, l *load) (int, error) {
+	l.stopPub()
+	<-l.pubDone
+	lastConverted, lastChange := -1, time.Now()
+	for deadline := time.Now().Add(t.cfg.Drain); time.Now().Before(deadline) && ctx.Err() == nil; sleep(ctx, 500*time.Millisecond) {
+		s := l.stats.Load()
+		if s == nil {
+			continue
+		}
+		if s.Converted != lastConverted {
+			lastConverted, lastChange = s.Converted, time.Now()
+		}
+		if s.Converted+s.InErrorQueue >= l.pub.Published || time.Since(lastChange) > t.cfg.Quiet {
+			break
+		}
+		if depth, err := queueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
+			break
+		}
+	}
+	depth, err := queueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
+	l.stopSub()
+	l.wg.Wait()
+	return depth, err
+}
+
+// verdict takes the verdict and the after-fault probes from the journal; without one, the
+// experiment's error is the trial's.
+func (t *trial) verdict(j *experiments.Journal, runErr error) {
+	if j == nil {
+		t.res.Journal = ""
+		if runErr == nil {
+			runErr = errors.New("no journal")
+		}
+		t.res.Error = fmt.Sprintf("experiment: %v", runErr)
+		return
+	}
+	t.res.Verdict = j.Verdict
+	for _, p := range j.After {
+		t.res.Probes = append(t.res.Probes, Probe{Name: p.Name, Value: p.Value, Tolerance: p.Tolerance.Text, Pass: p.Pass})
+	}
+}
+
+// reconcile accounts for every published document by name (tally), and splits the unaccounted
+// ones into those still pending in the work queue (depth, read by drain) and those lost.
+func (t *trial) reconcile(l *load, depth int, depthErr error) {
+	pub, sub := l.pub, l.sub
+	t.res.Published, t.res.Malformed, t.res.MalformedKeys, t.res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
+	var inErr []string
+	for _, d := range sub.ErrorDocuments {
+		inErr = append(inErr, d.Key)
+	}
+	t.res.Documents = tally.Reconcile(tally.Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sub.Keys, InErrorQueue: inErr})
+	// The queue holds messages, not names: at most depth of the unaccounted documents are pending.
+	if depthErr != nil {
+		t.problem("read the work queue's depth: %v", depthErr)
+	}
+	t.res.Pending = min(depth, t.res.Documents.Lost)
+	t.res.Lost = t.res.Documents.Lost - t.res.Pending
+}
+
+// audit reads what the stack kept: the documents written to DynamoDB, and whether the fault is off.
+func (t *trial) audit(ctx context.Context, l *load) {
+	if n, err := writtenDocuments(ctx, dynamodb.NewFromConfig(t.aws), t.outputs[stack.TableName]); err != nil {
+		t.problem("count DynamoDB rows: %v", err)
+	} else {
+		t.res.Written = n
+		t.res.WritesMissing = l.pub.Published - l.pub.Malformed - n
+	}
+	off, err := faultIsOff(ctx, ssm.NewFromConfig(t.aws), t.outputs[stack.FaultParameterName])
+	if err != nil {
+		t.problem("read fault parameter: %v", err)
+	}
+	t.res.FaultOff = off
+}

@@ -1,0 +1,32 @@
+// Package runner starts one execution of the stack's experiment state machine (constructs/experiment)
+// with a compiled experiment, follows it live, and reports its journal: what `chaoslab run` does
+// on AWS and what `chaoslab lab` does on the local cloud, from the same code.
+//
+// # Use
+//
+// Compile the experiment with the stack's names (experiments.Compile), build one Runner per run,
+// call Run, and map its error:
+//
+//	r := &runner.Runner{SFN: sfn.NewFromConfig(cfg), SSM: ssm.NewFromConfig(cfg), FaultParameter: param,
+//		Stdout: os.Stdout, ExecutionName: runner.ExecutionName("exp_1-" + stamp), JournalPath: "journal.json"}
+//	journal, err := r.Run(ctx, machineArn, compiled)
+//	switch {
+//	case err == nil:                            // held
+//	case errors.Is(err, runner.ErrDeviated):    // deviated, or not steady before the fault
+//	default:                                    // no verdict: an AWS error, aborted, interrupted
+//	}
+//
+// # What Run prints (Stdout)
+//
+// Every state entered (Pass and Choice only with Verbose), each probe's values, each write of the
+// fault parameter, pauses with the time left every Countdown, failed tasks; then the probe table of
+// every phase, the actions, the errors and the verdict (PrintJournal), and the journal's path.
+//
+// # Aborts and interrupts
+//
+// The machine's abort guard (an EventBridge rule of the stack) starts a rollback execution,
+// input {"rollbackOf": <ARN>}, for every aborted or timed-out one. When the execution ends so, or
+// ctx is cancelled (Run then stops the execution and switches the fault off itself, SwitchOff),
+// Run waits up to RollbackWait for that execution, follows it and writes its journal instead:
+// the error then says whether the abort guard rolled the fault back.
+package runner

@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// ErrDeviated is wrapped by the VerdictError of a run whose hypothesis did not hold: deviated,
+// or not steady before the fault (nothing was injected then, but the hypothesis did not hold,
+// as in Chaos Toolkit). chaoslab run exits 1 for it, 2 for every other error.
+var ErrDeviated = errors.New("the steady-state hypothesis did not hold")
+
+// VerdictError is the error of a run whose journal has a verdict other than held.
+type VerdictError struct {
+	Verdict string
+}
+
+func (e *VerdictError) Error() string { return "verdict " + e.Verdict }
+
+// Unwrap is ErrDeviated for the verdicts that judge the hypothesis (deviated, not steady
+// before), nil for those that do not (aborted).
+func (e *VerdictError) Unwrap() error {
+	switch e.Verdict {
+	case experiments.VerdictDeviated, experiments.VerdictNotSteadyBefore:
+		return ErrDeviated
+	}
+	return nil
+}
+
+// verdictError is nil for held, else a *VerdictError.
+func verdictError(j *experiments.Journal) error {
+	if j.Verdict == experiments.VerdictHeld {
+		return nil
+	}
+	return &VerdictError{Verdict: j.Verdict}
+}
+
+// PrintJournal prints the probe table (every phase), the actions, errors and the verdict.
+func PrintJournal(w io.Writer, j *experiments.Journal) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PHASE\tPROBE\tVALUE\tTOLERANCE\tRESULT")
+	row := func(phase string, p experiments.ProbeResult) {
+		v := "no data"
+		if p.Value != nil {
+			v = strconv.FormatFloat(*p.Value, 'f', -1, 64)
+			if len(v) > 10 {
+				v = strconv.FormatFloat(*p.Value, 'g', 6, 64)
+			}
+		}
+		res := "pass"
+		if !p.Pass {
+			res = "FAIL"
+			if p.Status != "" && p.Status != experiments.ProbeDeviated {
+				res += " (" + p.Status + ")"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", phase, p.Name, v, p.Tolerance.Text, res)
+	}
+	for _, p := range j.Before {
+		row("before", p)
+	}
+	if j.GuardBreach != nil {
+		row("guard", j.GuardBreach.Probe)
+	}
+	for _, p := range j.After {
+		row("after", p)
+	}
+	for _, p := range j.AfterRollback {
+		row("after-rollback", p)
+	}
+	tw.Flush()
+	for _, a := range j.Method {
+		fmt.Fprintf(w, "fault:    %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
+	}
+	for _, a := range j.Rollbacks {
+		fmt.Fprintf(w, "rollback: %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
+	}
+	if j.GuardBreach != nil {
+		fmt.Fprintf(w, "guard:    %s breached during %s\n", j.GuardBreach.Probe.Name, j.GuardBreach.Action)
+	}
+	for _, e := range []struct {
+		what string
+		err  *experiments.StepError
+	}{{"error", j.Error}, {"rollback error", j.RollbackError}, {"recovery error", j.RecoveryError}} {
+		if e.err != nil {
+			fmt.Fprintf(w, "%s: %s: %s\n", e.what, e.err.Error, clip(e.err.Cause, 300))
+		}
+	}
+	fmt.Fprintf(w, "verdict: %s\n", j.Verdict)
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}

@@ -1,0 +1,333 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// Runner starts compiled experiments on an experiment state machine and follows them. Set the
+// fields, then call Run; a Runner holds no state of its own between runs.
+type Runner struct {
+	// SFN starts, reads and stops executions. Required.
+	SFN *sfn.Client
+	// SSM and FaultParameter switch the fault off when the run is interrupted (ctx cancelled).
+	// Without them an interrupted run only stops the execution and says how to switch it off.
+	SSM            *ssm.Client
+	FaultParameter string
+	// Stdout gets the live events, the probe table and the verdict. Default: discarded.
+	Stdout io.Writer
+	// Logger gets retries of failed reads. Default: discarded.
+	Logger *slog.Logger
+
+	// ExecutionName names the execution (ExecutionName makes any string a valid one). Required.
+	ExecutionName string
+	// JournalPath is where the journal is written (indented JSON). Required.
+	JournalPath string
+	// Poll is how often the execution's history is read. Default: 1s.
+	Poll time.Duration
+	// Countdown is how often a pause prints the time left. 0: never.
+	Countdown time.Duration
+	// Verbose also prints Pass and Choice states.
+	Verbose bool
+	// RollbackWait is how long to wait, after an abort or timeout, for the abort guard's rollback
+	// execution to start. 0: do not wait.
+	RollbackWait time.Duration
+}
+
+// defaultPoll is chaoslab run's -poll default.
+const defaultPoll = time.Second
+
+var badName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// ExecutionName makes s a valid execution name (1-80 of [A-Za-z0-9_-]), keeping its end, where
+// the callers put the time stamp.
+func ExecutionName(s string) string {
+	s = badName.ReplaceAllString(s, "-")
+	if len(s) > 80 {
+		s = s[len(s)-80:]
+	}
+	return s
+}
+
+func (r *Runner) stdout() io.Writer {
+	if r.Stdout != nil {
+		return r.Stdout
+	}
+	return io.Discard
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (r *Runner) poll() time.Duration {
+	if r.Poll > 0 {
+		return r.Poll
+	}
+	return defaultPoll
+}
+
+func (r *Runner) follower(start time.Time) *follower {
+	return &follower{w: r.stdout(), start: start, countdown: r.Countdown, verbose: r.Verbose}
+}
+
+// Run starts compiled on the state machine machineArn, prints its states as they happen, then
+// writes the journal to JournalPath and prints the probe table and the verdict.
+//
+// It returns the journal it wrote (nil if none) and nil when the verdict is held; a
+// *VerdictError (wrapping ErrDeviated when the hypothesis did not hold) for any other verdict.
+// When the execution is aborted or times out (ctx cancelled: Run stops it and switches the fault
+// off first), Run follows the abort guard's rollback execution for up to RollbackWait and returns
+// that execution's journal (verdict aborted) with an error saying how the rollback went: an
+// aborted run is an error even when its rollback went well.
+func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experiments.Compiled) (*experiments.Journal, error) {
+	if r.SFN == nil || r.ExecutionName == "" || r.JournalPath == "" {
+		return nil, errors.New("runner: SFN, ExecutionName and JournalPath are required")
+	}
+	out := r.stdout()
+	input, err := json.Marshal(compiled)
+	if err != nil {
+		return nil, err
+	}
+	started, err := r.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(machineArn), Name: aws.String(r.ExecutionName), Input: aws.String(string(input)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start execution on %s: %w", machineArn, err)
+	}
+	arn := aws.ToString(started.ExecutionArn)
+	fmt.Fprintf(out, "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
+
+	f := r.follower(aws.ToTime(started.StartDate))
+	if f.start.IsZero() {
+		f.start = time.Now()
+	}
+	if d, err := r.SFN.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
+		f.waits = waitStates(aws.ToString(d.Definition))
+	} else {
+		r.logger().Debug("no definition: pauses print no countdown", "err", err)
+	}
+
+	if err := r.follow(ctx, f, arn); err != nil {
+		if ctx.Err() != nil {
+			why := r.interrupted(arn)
+			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
+			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
+			defer cancel()
+			return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
+		}
+		return nil, err
+	}
+
+	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("describe execution: %w", err)
+	}
+	switch desc.Status {
+	case sfntypes.ExecutionStatusAborted, sfntypes.ExecutionStatusTimedOut:
+		why := fmt.Errorf("execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+		fmt.Fprintf(out, "execution %s\n", desc.Status)
+		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
+		defer cancel()
+		return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
+	}
+	return r.report(desc)
+}
+
+// rollbackBound is the longest wait for the abort guard's rollback execution: to start, then to
+// run its rollbacks (with their pauses), observe the recovery and probe.
+func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
+	d := r.RollbackWait + time.Minute + time.Duration(c.SteadyState.RecoverySeconds)*time.Second
+	for _, a := range c.Rollbacks {
+		d += time.Duration(a.PauseBeforeSeconds+a.PauseAfterSeconds) * time.Second
+	}
+	return d
+}
+
+// followRollback waits for the execution the abort guard starts for arn (input
+// {"rollbackOf": arn}; arn started at since), follows it and reports its journal. why is the
+// error the run ends with either way: an aborted run is an error even when its rollback went well.
+func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error) (*experiments.Journal, error) {
+	out := r.stdout()
+	if r.RollbackWait <= 0 {
+		return nil, fmt.Errorf("%w; not waiting for the abort guard's rollback execution (-rollback-wait 0)", why)
+	}
+	fmt.Fprintf(out, "waiting up to %s for the abort guard's rollback execution (Ctrl-C again to leave)\n", r.RollbackWait)
+	rb, err := r.findRollback(ctx, machineArn, arn, since)
+	if err != nil {
+		return nil, fmt.Errorf("%w; %w: check the machine's EventBridge rule, and run `chaoslab rollback` to be sure the fault is off", why, err)
+	}
+	fmt.Fprintf(out, "rollback execution: %s\n", aws.ToString(rb.ExecutionArn))
+	f := r.follower(aws.ToTime(rb.StartDate))
+	if err := r.follow(ctx, f, aws.ToString(rb.ExecutionArn)); err != nil {
+		return nil, fmt.Errorf("%w; following the rollback execution %s: %w", why, aws.ToString(rb.ExecutionArn), err)
+	}
+	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: rb.ExecutionArn})
+	if err != nil {
+		return nil, fmt.Errorf("%w; describe the rollback execution: %w", why, err)
+	}
+	j, rerr := r.report(desc)
+	if j == nil {
+		return nil, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr)
+	}
+	if j.RollbackError != nil {
+		return j, fmt.Errorf("%w; the rollback failed (%s): the fault expires by itself at its expiresAt, or run `chaoslab rollback`",
+			why, j.RollbackError.Error)
+	}
+	return j, fmt.Errorf("%w; the abort guard rolled it back", why)
+}
+
+// findRollback polls the machine's executions, newest first, for the one started with
+// {"rollbackOf": arn}, until ctx ends or RollbackWait has passed. Only executions started
+// since arn did are described (a zero since describes every listed one).
+func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since time.Time) (*sfn.DescribeExecutionOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.RollbackWait)
+	defer cancel()
+	checked := map[string]bool{arn: true}
+	tick := time.NewTicker(r.poll())
+	defer tick.Stop()
+	for {
+		list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 20})
+		if err != nil && ctx.Err() == nil {
+			r.logger().Warn("listing executions failed; retrying", "err", err)
+		}
+		if err == nil {
+			for _, e := range list.Executions {
+				id := aws.ToString(e.ExecutionArn)
+				if checked[id] {
+					continue
+				}
+				if aws.ToTime(e.StartDate).Before(since) {
+					checked[id] = true // older than the aborted run: not its rollback
+					continue
+				}
+				d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+				if err != nil {
+					break // described again on the next poll
+				}
+				checked[id] = true
+				var in struct {
+					RollbackOf string `json:"rollbackOf"`
+				}
+				if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.RollbackOf == arn {
+					return d, nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no rollback execution started within %s", r.RollbackWait)
+		case <-tick.C:
+		}
+	}
+}
+
+// follow prints events until the execution ends or ctx is cancelled.
+func (r *Runner) follow(ctx context.Context, f *follower, arn string) error {
+	tick := time.NewTicker(r.poll())
+	defer tick.Stop()
+	failures := 0
+	for {
+		events, err := history(ctx, r.SFN, arn, f.lastID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// A transient throttle or network error should not end the watch of a
+			// running experiment; five in a row do.
+			if failures++; failures >= 5 {
+				return err
+			}
+			r.logger().Warn("reading history failed; retrying", "err", err)
+		} else {
+			failures = 0
+		}
+		for _, e := range events {
+			if f.event(e) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			f.tick(now)
+		}
+	}
+}
+
+// interrupted stops the execution and switches the fault off, with a fresh
+// context (the run's is cancelled). It returns the error the run ends with.
+func (r *Runner) interrupted(arn string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	out := r.stdout()
+	fmt.Fprintln(out, "interrupted: stopping the execution")
+	var errs []error
+	if _, err := r.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn),
+		Error: aws.String("ChaoslabInterrupted"), Cause: aws.String("chaoslab run was interrupted")}); err != nil {
+		errs = append(errs, fmt.Errorf("stop execution: %w", err))
+	} else {
+		fmt.Fprintln(out, "execution stopped; the state machine's abort guard runs the rollbacks")
+	}
+	if r.FaultParameter != "" && r.SSM != nil {
+		if _, err := SwitchOff(ctx, r.SSM, r.FaultParameter); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(out, "fault parameter %s set to %s\n", r.FaultParameter, FaultOff)
+		}
+	} else {
+		fmt.Fprintln(out, "no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME` to be sure")
+	}
+	return errors.Join(append([]error{errors.New("interrupted")}, errs...)...)
+}
+
+// report extracts the journal (the output when held, the Fail state's cause
+// otherwise), writes it, prints the table and verdict, and maps the verdict to the error.
+func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal, error) {
+	out := r.stdout()
+	var raw string
+	switch desc.Status {
+	case sfntypes.ExecutionStatusSucceeded:
+		raw = aws.ToString(desc.Output)
+	case sfntypes.ExecutionStatusFailed:
+		raw = aws.ToString(desc.Cause)
+	default:
+		return nil, fmt.Errorf("execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+	}
+	j, err := experiments.ParseJournal([]byte(raw))
+	if err != nil || j.Verdict == "" {
+		return nil, fmt.Errorf("execution %s without a journal: %s: %s",
+			desc.Status, aws.ToString(desc.Error), clip(aws.ToString(desc.Cause), 500))
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, []byte(raw), "", "  ") != nil {
+		pretty.Reset()
+		pretty.WriteString(raw)
+	}
+	pretty.WriteByte('\n')
+	if err := os.WriteFile(r.JournalPath, pretty.Bytes(), 0o644); err != nil {
+		return j, fmt.Errorf("write journal: %w", err)
+	}
+	fmt.Fprintln(out)
+	PrintJournal(out, j)
+	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
+	return j, verdictError(j)
+}

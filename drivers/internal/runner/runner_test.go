@@ -1,0 +1,204 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// The local cloud (Parameter Store, CloudWatch, Step Functions), started once per test binary.
+var (
+	lc       *runnertest.Cloud
+	startErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if lc, startErr = runnertest.Start(ctx); startErr != nil {
+		return m.Run()
+	}
+	defer lc.Close()
+	// zero-sns-errors of exp_1 reads this metric.
+	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	return m.Run()
+}
+
+func needCloud(t *testing.T) {
+	t.Helper()
+	if startErr != nil {
+		t.Skipf("local cloud unavailable: %v", startErr)
+	}
+}
+
+// newRunner is a Runner on the local cloud for the fault parameter param, writing into t's temp dir.
+func newRunner(t *testing.T, param string, out *bytes.Buffer) *Runner {
+	return &Runner{SFN: sfn.NewFromConfig(lc.AWS), SSM: ssm.NewFromConfig(lc.AWS), FaultParameter: param, Stdout: out,
+		ExecutionName: ExecutionName(t.Name()), JournalPath: filepath.Join(t.TempDir(), "journal.json"), Poll: 200 * time.Millisecond}
+}
+
+// compiled is exp_1 with the stand-in's names, for the fault parameter param, with a pause of pause.
+func compiled(t *testing.T, param string, pause time.Duration) *experiments.Compiled {
+	t.Helper()
+	def, err := experiments.LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := experiments.Compile(def, experiments.CompileOptions{FaultParameterName: param,
+		Env:       experiments.EnvFromOutputs(runnertest.Outputs("", param)),
+		Overrides: experiments.Overrides{Pause: pause, ProbeWindow: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Run returns the journal it wrote, and an error that tells a verdict on the hypothesis
+// (ErrDeviated) from one that is not (aborted).
+func TestRunReturnsJournalAndVerdict(t *testing.T) {
+	needCloud(t)
+	tests := []struct {
+		name     string
+		verdict  string
+		deviated bool // errors.Is(err, ErrDeviated)
+	}{
+		{name: "held", verdict: experiments.VerdictHeld},
+		{name: "deviated", verdict: experiments.VerdictDeviated, deviated: true},
+		{name: "not steady before", verdict: experiments.VerdictNotSteadyBefore, deviated: true},
+		{name: "aborted verdict", verdict: experiments.VerdictAborted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each has its own machine and parameter
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			param := "runner-" + strings.ReplaceAll(tt.name, " ", "-")
+			var out bytes.Buffer
+			r := newRunner(t, param, &out)
+
+			j, err := r.Run(ctx, lc.Machine(t, tt.verdict, param), compiled(t, param, 2*time.Second))
+
+			if j == nil || j.Verdict != tt.verdict {
+				t.Fatalf("journal %+v (err %v), want verdict %s\n%s", j, err, tt.verdict, out.String())
+			}
+			var ve *VerdictError
+			if got := errors.As(err, &ve); got != (tt.verdict != experiments.VerdictHeld) || (got && ve.Verdict != tt.verdict) {
+				t.Errorf("err %v, want a VerdictError %s unless held", err, tt.verdict)
+			}
+			if errors.Is(err, ErrDeviated) != tt.deviated {
+				t.Errorf("errors.Is(%v, ErrDeviated) = %t, want %t", err, !tt.deviated, tt.deviated)
+			}
+			b, rerr := os.ReadFile(r.JournalPath)
+			if fj, perr := experiments.ParseJournal(b); rerr != nil || perr != nil || fj.Verdict != tt.verdict {
+				t.Errorf("journal file %s: %v %v", b, rerr, perr)
+			}
+			if !strings.Contains(out.String(), "verdict: "+tt.verdict) || !strings.Contains(out.String(), "journal: "+r.JournalPath) {
+				t.Errorf("output lacks the verdict or the journal's path:\n%s", out.String())
+			}
+			if v := lc.Param(t, param); v != FaultOff {
+				t.Errorf("fault parameter after the run: %s", v)
+			}
+		})
+	}
+}
+
+// An interrupted run stops the execution, switches the fault off, and returns the rollback
+// execution's journal with an error saying the abort guard rolled it back.
+func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
+	needCloud(t)
+	param := "runner-interrupted"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	lc.AbortGuard(t, arn)
+	var out bytes.Buffer
+	r := newRunner(t, param, &out)
+	r.RollbackWait = 5 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(3*time.Second, cancel) // during the 60 s pause
+
+	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
+
+	if err == nil || errors.Is(err, ErrDeviated) || !strings.HasPrefix(err.Error(), "interrupted") ||
+		!strings.Contains(err.Error(), "the abort guard rolled it back") {
+		t.Fatalf("err %v, want interrupted; the abort guard rolled it back\n%s", err, out.String())
+	}
+	if j == nil || j.Verdict != experiments.VerdictAborted || j.RollbackOf == "" {
+		t.Errorf("journal %+v, want the rollback execution's (verdict aborted)", j)
+	}
+	if v := lc.Param(t, param); v != FaultOff {
+		t.Errorf("fault parameter after the abort: %s", v)
+	}
+}
+
+func TestRunNeedsItsFields(t *testing.T) {
+	_, err := (&Runner{}).Run(context.Background(), "arn", &experiments.Compiled{})
+	if err == nil || !strings.Contains(err.Error(), "required") {
+		t.Fatalf("err %v, want the required fields named", err)
+	}
+}
+
+func TestExecutionName(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{name: "valid", in: "exp_1-minor_delay-20261123T140000Z", want: "exp_1-minor_delay-20261123T140000Z"},
+		{name: "invalid characters", in: "exp 1/minor.delay", want: "exp-1-minor-delay"},
+		{name: "too long keeps the end", in: strings.Repeat("a", 90) + "-stamp", want: strings.Repeat("a", 74) + "-stamp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExecutionName(tt.in); got != tt.want {
+				t.Errorf("ExecutionName(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// A pause prints its end when the definition states it, directly or through the state's input,
+// inside Map and Parallel states too.
+func TestWaitStatesUntil(t *testing.T) {
+	def := `{"States": {
+		"Fixed": {"Type": "Wait", "Seconds": 30},
+		"FromInput": {"Type": "Wait", "InputPath": "$.action", "SecondsPath": "$.pauseAfterSeconds"},
+		"At": {"Type": "Wait", "Timestamp": "2026-11-23T14:05:00Z"},
+		"Each": {"Type": "Map", "ItemProcessor": {"States": {"Inner": {"Type": "Wait", "SecondsPath": "$.pause[1]"}}}},
+		"Both": {"Type": "Parallel", "Branches": [{"States": {"Branch": {"Type": "Wait", "TimestampPath": "$['until']"}}}]},
+		"Probe": {"Type": "Task"}}}`
+	waits := waitStates(def)
+	at := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	tests := []struct {
+		state, input string
+		want         time.Time // zero: unknown
+	}{
+		{state: "Fixed", input: `{}`, want: at.Add(30 * time.Second)},
+		{state: "FromInput", input: `{"action": {"pauseAfterSeconds": 90}}`, want: at.Add(90 * time.Second)},
+		{state: "FromInput", input: `{"action": {}}`},
+		{state: "At", input: `{}`, want: time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC)},
+		{state: "Inner", input: `{"pause": [1, 2.5]}`, want: at.Add(2500 * time.Millisecond)},
+		{state: "Branch", input: `{"until": "2026-11-23T14:01:00Z"}`, want: at.Add(time.Minute)},
+		{state: "Branch", input: `not json`},
+	}
+	if _, ok := waits["Probe"]; ok || len(waits) != 5 {
+		t.Fatalf("wait states %v, want the 5 Wait states", waits)
+	}
+	for _, tt := range tests {
+		t.Run(tt.state+" "+tt.input, func(t *testing.T) {
+			got, ok := waits[tt.state].until(at, tt.input)
+			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
+				t.Errorf("until = %s, %t; want %s", got, ok, tt.want)
+			}
+		})
+	}
+}
