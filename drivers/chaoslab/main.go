@@ -7,7 +7,11 @@
 //	go run ./drivers/chaoslab rollback
 //
 // Each subcommand lives in its own file and registers itself (register), so
-// new ones (local up|deploy|down|env, lab) are added without touching this file.
+// new ones are added without touching this file. A subcommand parses its flags,
+// calls a package and maps the outcome to output and an exit code; the work is
+// done in drivers/internal: runner (run: start and follow an execution), lab
+// (lab: deploy, load, run, drain, reconcile, audit), cdkapp (lab, local: find
+// and synthesize the CDK app), stack (the stack's outputs and their flags).
 package main
 
 import (

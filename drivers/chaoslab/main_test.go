@@ -21,32 +21,8 @@ import (
 
 // The local cloud's own parts (gateway, Parameter Store, CloudWatch, Step
 // Functions on the real ASL interpreter), started once per test binary.
-var (
-	lc       *runnertest.Cloud
-	startErr error
-	awsCfg   aws.Config
-)
-
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if lc, startErr = runnertest.Start(ctx); startErr != nil {
-		return m.Run()
-	}
-	defer lc.Close()
-	awsCfg = lc.AWS
-	return m.Run()
-}
-
-func needCloud(t *testing.T) {
-	t.Helper()
-	if startErr != nil {
-		t.Skipf("local cloud unavailable: %v", startErr)
-	}
+	os.Exit(runnertest.Main(m))
 }
 
 func outputsFile(t *testing.T, machineArn, param string) string {
@@ -61,14 +37,13 @@ func outputsFile(t *testing.T, machineArn, param string) string {
 
 func newMain() (*Main, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
-	return &Main{Stdout: &out, Stderr: &errb, AWSConfig: func(context.Context) (aws.Config, error) { return awsCfg, nil },
+	return &Main{Stdout: &out, Stderr: &errb, AWSConfig: runnertest.AWSConfig,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) }}, &out, &errb
 }
 
 func TestRunFollowsAndReportsVerdict(t *testing.T) {
-	needCloud(t)
-	// zero-sns-errors of exp_1 reads this metric.
-	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	lc := runnertest.Need(t)
+	lc.Steady()
 	tests := []struct {
 		name    string
 		verdict string
@@ -125,9 +100,8 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 // TestRunAbortFollowsRollback: however an execution is aborted, chaoslab run exits 2, the fault
 // is off, and (with the abort guard) it follows the rollback execution and writes its journal.
 func TestRunAbortFollowsRollback(t *testing.T) {
-	needCloud(t)
-	// zero-sns-errors of exp_1 reads this metric.
-	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
+	lc := runnertest.Need(t)
+	lc.Steady()
 	tests := []struct {
 		name        string
 		guard       bool   // the abort guard rule exists
@@ -150,7 +124,7 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			}
 			outputs := outputsFile(t, machineArn, param)
 			journal := filepath.Join(t.TempDir(), "j.json")
-			client := sfnapi.NewFromConfig(awsCfg)
+			client := sfnapi.NewFromConfig(lc.AWS)
 			m, out, _ := newMain()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -207,7 +181,7 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 }
 
 func TestRollback(t *testing.T) {
-	needCloud(t)
+	lc := runnertest.Need(t)
 	m, out, errb := newMain()
 	err := m.Run(context.Background(), []string{"rollback", "-fault-parameter", "manual-fault"})
 	if err != nil {

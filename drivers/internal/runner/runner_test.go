@@ -16,37 +16,12 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
 
-// The local cloud (Parameter Store, CloudWatch, Step Functions), started once per test binary.
-var (
-	lc       *runnertest.Cloud
-	startErr error
-)
-
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(runnertest.Main(m))
 }
 
-func run(m *testing.M) int {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if lc, startErr = runnertest.Start(ctx); startErr != nil {
-		return m.Run()
-	}
-	defer lc.Close()
-	// zero-sns-errors of exp_1 reads this metric.
-	lc.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
-	return m.Run()
-}
-
-func needCloud(t *testing.T) {
-	t.Helper()
-	if startErr != nil {
-		t.Skipf("local cloud unavailable: %v", startErr)
-	}
-}
-
-// newRunner is a Runner on the local cloud for the fault parameter param, writing into t's temp dir.
-func newRunner(t *testing.T, param string, out *bytes.Buffer) *Runner {
+// newRunner is a Runner on the local cloud lc for the fault parameter param, writing into t's temp dir.
+func newRunner(t *testing.T, lc *runnertest.Cloud, param string, out *bytes.Buffer) *Runner {
 	return &Runner{SFN: sfn.NewFromConfig(lc.AWS), SSM: ssm.NewFromConfig(lc.AWS), FaultParameter: param, Stdout: out,
 		ExecutionName: ExecutionName(t.Name()), JournalPath: filepath.Join(t.TempDir(), "journal.json"), Poll: 200 * time.Millisecond}
 }
@@ -70,7 +45,8 @@ func compiled(t *testing.T, param string, pause time.Duration) *experiments.Comp
 // Run returns the journal it wrote, and an error that tells a verdict on the hypothesis
 // (ErrDeviated) from one that is not (aborted).
 func TestRunReturnsJournalAndVerdict(t *testing.T) {
-	needCloud(t)
+	lc := runnertest.Need(t)
+	lc.Steady()
 	tests := []struct {
 		name     string
 		verdict  string
@@ -88,7 +64,7 @@ func TestRunReturnsJournalAndVerdict(t *testing.T) {
 			defer cancel()
 			param := "runner-" + strings.ReplaceAll(tt.name, " ", "-")
 			var out bytes.Buffer
-			r := newRunner(t, param, &out)
+			r := newRunner(t, lc, param, &out)
 
 			j, err := r.Run(ctx, lc.Machine(t, tt.verdict, param), compiled(t, param, 2*time.Second))
 
@@ -119,12 +95,13 @@ func TestRunReturnsJournalAndVerdict(t *testing.T) {
 // An interrupted run stops the execution, switches the fault off, and returns the rollback
 // execution's journal with an error saying the abort guard rolled it back.
 func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
-	needCloud(t)
+	lc := runnertest.Need(t)
+	lc.Steady()
 	param := "runner-interrupted"
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
 	lc.AbortGuard(t, arn)
 	var out bytes.Buffer
-	r := newRunner(t, param, &out)
+	r := newRunner(t, lc, param, &out)
 	r.RollbackWait = 5 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,10 +3,14 @@
 // interpreter) behind one gateway, and registers a stand-in for the stack's experiment state
 // machine (machine.asl.json) ending with the verdict a test asks for.
 //
-// Start one per test binary, in TestMain, and skip the tests that need it when it did not start:
+// One cloud serves a test binary: TestMain starts it, and each test that needs it asks for it
+// (and is skipped when it did not start: no Node 22, see local/sfn):
 //
-//	lc, err := runnertest.Start(ctx)   // then defer lc.Close()
+//	func TestMain(m *testing.M) { os.Exit(runnertest.Main(m)) }
+//
+//	lc := runnertest.Need(t)
 //	arn := lc.Machine(t, experiments.VerdictHeld, "fault-param")
+//	lc.Steady()                        // the metric exp_1 probes, now
 //	lc.AbortGuard(t, arn)              // the stack's rule: an aborted execution is rolled back
 //	lc.Param(t, "fault-param")         // the fault parameter after the run
 package runnertest
@@ -82,6 +86,42 @@ func Start(ctx context.Context) (_ *Cloud, err error) {
 	return c, nil
 }
 
+// shared is the test binary's cloud, started by Main.
+var shared struct {
+	c   *Cloud
+	err error
+}
+
+// Main starts the test binary's cloud, runs the tests and stops the cloud: TestMain's body,
+// os.Exit(runnertest.Main(m)). The tests run also when the cloud did not start; Need skips them.
+func Main(m *testing.M) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	shared.c, shared.err = Start(ctx)
+	if shared.err == nil {
+		defer shared.c.Close()
+	}
+	return m.Run()
+}
+
+// Need returns the test binary's cloud (Main), or skips t when it did not start.
+func Need(t testing.TB) *Cloud {
+	t.Helper()
+	if shared.c == nil {
+		t.Skipf("local cloud unavailable: %v", shared.err)
+	}
+	return shared.c
+}
+
+// AWSConfig is a config for clients of the test binary's cloud, or the reason it did not start:
+// for code under test that loads its own config.
+func AWSConfig(context.Context) (aws.Config, error) {
+	if shared.c == nil {
+		return aws.Config{}, fmt.Errorf("local cloud unavailable: %v", shared.err)
+	}
+	return shared.c.AWS, nil
+}
+
 // Close stops the services and the gateway.
 func (c *Cloud) Close() { c.close() }
 
@@ -124,6 +164,12 @@ func (c *Cloud) AbortGuard(t testing.TB, machineArn string) {
 func Outputs(machineArn, param string) map[string]string {
 	return map[string]string{"ExperimentStateMachineArn": machineArn, "FaultParameterName": param, "TopicName": "csv-topic",
 		"JsonQueueName": "json-q", "CsvQueueName": "csv-q", "TableName": "tbl", "FunctionName": "fn"}
+}
+
+// Steady records, now, the metric that exp_1's zero-sns-errors probe reads: no notification
+// failed on the topic of Outputs. Call it at the start of a test that runs exp_1.
+func (c *Cloud) Steady() {
+	c.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
 }
 
 // Param is the value of the parameter name.
