@@ -153,11 +153,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	out := Output{Summary: sum}
 	if pub != nil {
-		errKeys := make([]string, len(sum.ErrorDocuments))
-		for i, d := range sum.ErrorDocuments {
-			errKeys[i] = d.Key
-		}
-		r := tally.Reconcile(tally.Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sum.Keys, InErrorQueue: errKeys})
+		r := tally.ReconcileSummaries(*pub, sum)
 		out.Tally = &r
 	}
 	enc := json.NewEncoder(m.Stdout)

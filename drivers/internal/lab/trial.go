@@ -245,11 +245,7 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 func (t *trial) reconcile(l *load, depth int, depthErr error) {
 	pub, sub := l.pub, l.sub
 	t.res.Published, t.res.Malformed, t.res.MalformedKeys, t.res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
-	var inErr []string
-	for _, d := range sub.ErrorDocuments {
-		inErr = append(inErr, d.Key)
-	}
-	t.res.Documents = tally.Reconcile(tally.Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sub.Keys, InErrorQueue: inErr})
+	t.res.Documents = tally.ReconcileSummaries(pub, sub)
 	// The queue holds messages, not names: at most depth of the unaccounted documents are pending.
 	if depthErr != nil {
 		t.problem("read the work queue's depth: %v", depthErr)

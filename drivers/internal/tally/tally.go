@@ -8,6 +8,9 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 )
 
 // Input holds keys as the drivers report them; any of input/<name>,
@@ -94,6 +97,16 @@ func Reconcile(in Input) Report {
 	}
 	r.Unpublished = uniqSorted(r.Unpublished)
 	return r
+}
+
+// ReconcileSummaries reconciles one run from the drivers' own summaries: the publisher's keys
+// and malformed keys, the subscriber's converted keys and the documents it found in the error queue.
+func ReconcileSummaries(pub publish.Summary, sub subscribe.Summary) Report {
+	inErr := make([]string, len(sub.ErrorDocuments))
+	for i, d := range sub.ErrorDocuments {
+		inErr[i] = d.Key
+	}
+	return Reconcile(Input{Published: pub.Keys, Malformed: pub.MalformedKeys, Converted: sub.Keys, InErrorQueue: inErr})
 }
 
 func uniqSorted(s []string) []string {

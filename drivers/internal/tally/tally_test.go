@@ -3,6 +3,9 @@ package tally
 import (
 	"reflect"
 	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 )
 
 func TestReconcile(t *testing.T) {
@@ -95,5 +98,16 @@ func TestDocumentName(t *testing.T) {
 				t.Fatalf("DocumentName(%q) = %q, want %q", tt.key, got, tt.want)
 			}
 		})
+	}
+}
+
+// The drivers' summaries are reconciled by their keys: the subscriber's error documents count as
+// in the error queue.
+func TestReconcileSummaries(t *testing.T) {
+	pub := publish.Summary{Keys: []string{"input/a.json", "input/b.json", "input/c.json"}, MalformedKeys: []string{"input/c.json"}}
+	sub := subscribe.Summary{Keys: []string{"output/a.json.csv"}, ErrorDocuments: []subscribe.ErrorDocument{{Key: "input/c.json"}}}
+	got := ReconcileSummaries(pub, sub)
+	if got.Published != 3 || got.Converted != 1 || got.InErrorQueue != 1 || got.Lost != 1 || !reflect.DeepEqual(got.LostKeys, []string{"b.json"}) {
+		t.Fatalf("report %+v, want 3 published: a converted, c in the error queue, b lost", got)
 	}
 }
