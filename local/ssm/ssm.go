@@ -4,7 +4,12 @@
 // Supported: PutParameter (Overwrite, versions, ParameterAlreadyExists), GetParameter (with
 // LastModifiedDate, which the failure layer's expiresAfterSeconds counts from), GetParameters,
 // DeleteParameter, DeleteParameters, DescribeParameters (Name filters Equals/BeginsWith),
-// GetParametersByPath (Recursive). SecureString values are stored and returned as given (no KMS).
+// GetParametersByPath (Recursive), GetParameterHistory (the last 100 versions). SecureString values
+// are stored and returned as given (no KMS).
+//
+// The store also keeps every write in order, deletes included, for in-process readers: History
+// (one parameter) and Writes (all of them since a time). The live dashboard page uses Writes to
+// know when a fault was on.
 package ssm
 
 import (
@@ -32,8 +37,10 @@ type Parameter struct {
 type Service struct {
 	mu     sync.RWMutex
 	params map[string]*Parameter
-	now    func() time.Time
-	region string
+	// history is every write, oldest first (history.go).
+	history []Write
+	now     func() time.Time
+	region  string
 }
 
 var _ http.Handler = (*Service)(nil)
@@ -74,6 +81,7 @@ func (s *Service) Delete(name string) error {
 		return fmt.Errorf("delete %s: %w", name, ErrParameterNotFound)
 	}
 	delete(s.params, name)
+	s.record(Write{Name: name, Time: s.now(), Deleted: true})
 	return nil
 }
 
@@ -140,6 +148,7 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	p.Value = *in.Value
 	p.Version++
 	p.LastModifiedDate = s.now()
+	s.record(Write{Name: p.Name, Value: p.Value, Type: p.Type, Version: p.Version, Time: p.LastModifiedDate})
 	return *p, nil
 }
 
@@ -234,6 +243,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, err = s.describe(body)
 	case "GetParametersByPath":
 		out, err = s.byPath(body)
+	case "GetParameterHistory":
+		out, err = s.parameterHistory(body)
 	default:
 		err = &apiError{Code: "UnknownOperationException", Message: fmt.Sprintf("ssm: operation %s is not emulated by the local cloud", op), Status: 400}
 	}

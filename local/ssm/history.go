@@ -1,0 +1,89 @@
+package ssm
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Write is one change of a parameter as the history keeps it: a put (its value and new version)
+// or a delete.
+type Write struct {
+	Name    string
+	Value   string // the value written; empty for a delete
+	Type    string // String, StringList or SecureString; empty for a delete
+	Version int64  // the version the put made; 0 for a delete
+	Time    time.Time
+	Deleted bool
+}
+
+// maxHistory bounds the writes kept, over every parameter (the oldest go first). Parameters are
+// written a few times per experiment, so this covers a local cloud's whole life.
+const maxHistory = 10000
+
+// maxVersions is what GetParameterHistory answers at most: SSM keeps a parameter's last 100 versions.
+const maxVersions = 100
+
+// record appends w to the history. The caller holds s.mu.
+func (s *Service) record(w Write) {
+	if len(s.history) >= maxHistory {
+		n := copy(s.history, s.history[len(s.history)-maxHistory+1:])
+		s.history = s.history[:n]
+	}
+	s.history = append(s.history, w)
+}
+
+// History returns every write (puts and deletes) to the parameter named name since the service
+// started, oldest first. Unlike SSM's GetParameterHistory it survives a delete, so a reader can
+// tell when a value stopped being in force.
+func (s *Service) History(name string) []Write {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Write
+	for _, w := range s.history {
+		if w.Name == name {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Writes returns every write to every parameter at or after since (the zero time: all of them),
+// oldest first. The live dashboard page reads it to shade the spans when a fault was on.
+func (s *Service) Writes(since time.Time) []Write {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := sort.Search(len(s.history), func(i int) bool { return !s.history[i].Time.Before(since) })
+	return append([]Write(nil), s.history[i:]...)
+}
+
+// parameterHistory answers GetParameterHistory: the versions of the parameter as it exists now
+// (a delete ends a parameter's history in SSM), oldest first, at most the last 100.
+func (s *Service) parameterHistory(body []byte) (any, error) {
+	var in struct{ Name string }
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, err
+	}
+	if _, err := s.Get(in.Name); err != nil {
+		return nil, notFound(in.Name)
+	}
+	var versions []Write
+	for _, w := range s.History(in.Name) {
+		if w.Deleted {
+			versions = versions[:0]
+			continue
+		}
+		versions = append(versions, w)
+	}
+	if len(versions) > maxVersions {
+		versions = versions[len(versions)-maxVersions:]
+	}
+	list := make([]any, 0, len(versions))
+	for _, w := range versions {
+		list = append(list, map[string]any{
+			"Name": w.Name, "Type": w.Type, "Value": w.Value, "Version": w.Version,
+			"LastModifiedDate": epoch(w.Time), "Tier": "Standard", "DataType": "text", "Labels": []string{},
+		})
+	}
+	return map[string]any{"Parameters": list}, nil
+}

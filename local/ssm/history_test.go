@@ -1,0 +1,83 @@
+package ssm_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	localssm "github.com/chaoslab/serverless-chaos-lab/local/ssm"
+)
+
+func TestHistoryKeepsEveryWriteInOrder(t *testing.T) {
+	// GIVEN a parameter written through the API three times, deleted, then created again
+	ctx := context.Background()
+	svc := localssm.New()
+	c := newClient(t, svc)
+	name, other := "/Stack/failureLambdaConfig", "/Stack/other"
+	start := time.Now()
+	put := func(n, v string) {
+		t.Helper()
+		if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(n), Value: aws.String(v), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(name, `{"isEnabled":false}`)
+	put(name, `{"isEnabled":true,"failureMode":"latency"}`)
+	put(other, "x")
+	put(name, `{"isEnabled":false}`)
+	if _, err := c.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	put(name, `{"isEnabled":true}`)
+
+	// THEN History has every write of that parameter, the delete included, oldest first
+	h := svc.History(name)
+	want := []struct {
+		value   string
+		version int64
+		deleted bool
+	}{{`{"isEnabled":false}`, 1, false}, {`{"isEnabled":true,"failureMode":"latency"}`, 2, false},
+		{`{"isEnabled":false}`, 3, false}, {"", 0, true}, {`{"isEnabled":true}`, 1, false}}
+	if len(h) != len(want) {
+		t.Fatalf("History = %+v, want %d writes", h, len(want))
+	}
+	for i, w := range want {
+		if h[i].Value != w.value || h[i].Version != w.version || h[i].Deleted != w.deleted || h[i].Name != name {
+			t.Errorf("History[%d] = %+v, want %+v", i, h[i], w)
+		}
+		if h[i].Time.Before(start) || (i > 0 && h[i].Time.Before(h[i-1].Time)) {
+			t.Errorf("History[%d].Time = %v: not in order after %v", i, h[i].Time, start)
+		}
+	}
+	// AND Writes interleaves every parameter, and since filters by time
+	all := svc.Writes(time.Time{})
+	if len(all) != 6 || all[2].Name != other {
+		t.Errorf("Writes = %+v, want 6 writes with %s third", all, other)
+	}
+	if late := svc.Writes(all[3].Time); len(late) != 3 || !late[1].Deleted {
+		t.Errorf("Writes(since the 4th) = %+v, want the last 3", late)
+	}
+
+	// AND GetParameterHistory answers the versions since the delete, as SSM does
+	got, err := c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Parameters) != 1 || aws.ToString(got.Parameters[0].Value) != `{"isEnabled":true}` || got.Parameters[0].Version != 1 ||
+		got.Parameters[0].LastModifiedDate == nil {
+		t.Errorf("GetParameterHistory = %+v", got.Parameters)
+	}
+	got, err = c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String(other)})
+	if err != nil || len(got.Parameters) != 1 || aws.ToString(got.Parameters[0].Value) != "x" {
+		t.Errorf("GetParameterHistory(%s) = %+v, %v", other, got, err)
+	}
+	var nf *types.ParameterNotFound
+	if _, err := c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/missing")}); !errors.As(err, &nf) {
+		t.Errorf("GetParameterHistory(missing) error = %v, want ParameterNotFound", err)
+	}
+}
