@@ -35,11 +35,17 @@ type Options struct {
 	StopTimeout time.Duration
 	// Logger for start/stop events. Default: slog.Default().
 	Logger *slog.Logger
+	// S3BodyLimit is the largest S3 request body fauxqs accepts, in bytes (a larger one is answered
+	// 413). fauxqs keeps objects in memory. Default: DefaultS3BodyLimit.
+	S3BodyLimit int64
 	// LoopbackTCP, for an emulator reached through a Unix socket (DynamoDB Local), also relays
 	// 127.0.0.1:<free port> to that socket and makes Endpoint that address, for clients that can
 	// only be given a URL (tests building SDK clients with BaseEndpoint). Default: false.
 	LoopbackTCP bool
 }
+
+// DefaultS3BodyLimit is 5 GiB: S3 takes objects up to 5 GB in one PUT (fauxqs alone stops at 11 MiB).
+const DefaultS3BodyLimit = 5 << 30
 
 // ErrUnavailable wraps every "this machine cannot run the emulator" error (no node, java, jar or
 // unprivileged network namespaces), so callers (test helpers) can tell it from a failed start.
@@ -115,6 +121,9 @@ func (o *Options) defaults(name string) error {
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 60 * time.Second
+	}
+	if o.S3BodyLimit <= 0 {
+		o.S3BodyLimit = DefaultS3BodyLimit
 	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = 5 * time.Second

@@ -12,13 +12,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
 // fauxqsScript binds fauxqs to 127.0.0.1 (its CLI binds 0.0.0.0), prints the port as one JSON line,
-// and exits when its stdin closes, so it cannot outlive the Go process that started it.
+// and exits when its stdin closes, so it cannot outlive the Go process that started it. Its one
+// argument is the S3 body limit in bytes (Options.S3BodyLimit).
 //
 // Its SQS store's host is cleared so queue URLs are built from the request's Host header: through
 // the gateway (which keeps the client's Host) a queue URL is http://127.0.0.1:<gateway port>/000000000000/<name>,
@@ -28,6 +30,12 @@ import { SqsStore } from %q;
 const sqsStore = new SqsStore();
 sqsStore.host = "";
 const app = buildApp({ logger: false, defaultRegion: "us-east-1", stores: { sqsStore } });
+// buildApp caps every body at 11 MiB (its Fastify bodyLimit, which it does not let callers set):
+// S3 takes up to 5 GB in one PUT. S3 bodies go through the catch-all parser; replace it with the
+// same parser and a body limit of its own (the SQS and SNS parsers keep theirs).
+const s3BodyLimit = Number(process.argv[2]);
+app.removeContentTypeParser("*");
+app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: s3BodyLimit }, (_req, body, done) => done(null, body));
 const address = await app.listen({ host: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ address }));
 const stop = async () => { try { await app.close(); } finally { process.exit(0); } };
@@ -89,7 +97,7 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL, storeURL), 0o644); err != nil {
 		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
 	}
-	p, line, err := start(ctx, "fauxqs", opts, exec.Command(opts.Node, script))
+	p, line, err := start(ctx, "fauxqs", opts, exec.Command(opts.Node, script, strconv.FormatInt(opts.S3BodyLimit, 10)))
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,11 @@
 // Package gateway is the local cloud's one endpoint: a single http.Handler on 127.0.0.1 that routes
 // every AWS request to the service that answers it, by the service name in the request's SigV4
 // credential scope, exactly as AWS_ENDPOINT_URL makes every SDK client send it there.
+//
+// Clients of different ages speak different dialects of one API. The gateway meets them at the
+// door, in front of every interceptor and handler of the service, so that those see one:
+// S3Compat (S3 defaults the emulator lacks) and SQSQuery (the SQS query protocol of older clients,
+// translated to and from the JSON protocol).
 package gateway
 
 import (
@@ -44,6 +49,7 @@ type Gateway struct {
 }
 
 type route struct {
+	name  string
 	base  http.Handler
 	mws   []func(http.Handler) http.Handler
 	chain http.Handler // base wrapped by mws; nil when base is nil
@@ -59,7 +65,19 @@ func (r *route) rebuild() {
 	for i := len(r.mws) - 1; i >= 0; i-- {
 		h = r.mws[i](h)
 	}
+	// The client dialect adapters are outermost: every interceptor sees the request the emulator
+	// will see.
+	if a := adapters[r.name]; a != nil {
+		h = a(h)
+	}
 	r.chain = h
+}
+
+// adapters normalize what clients of different ages send, in front of a service's interceptors
+// and handler, so that neither has to know every dialect.
+var adapters = map[string]func(http.Handler) http.Handler{
+	"s3":  S3Compat,
+	"sqs": SQSQuery,
 }
 
 // New returns a Gateway with no services registered.
@@ -74,7 +92,7 @@ func New(opts Options) *Gateway {
 func (g *Gateway) routeFor(name string) *route {
 	r, ok := g.routes[name]
 	if !ok {
-		r = &route{}
+		r = &route{name: name}
 		g.routes[name] = r
 	}
 	return r
@@ -114,6 +132,11 @@ func NewProxy(target *url.URL, dial func(ctx context.Context, network, addr stri
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
+			// The gateway's own server answers the client's Expect: 100-continue (net/http sends
+			// the 100 when the proxy starts reading the body). Passed on, the emulator would send
+			// a second 100, which the proxy relays to the ResponseWriter as a 1xx status before
+			// the final one: a trap for every interceptor that reads the status.
+			pr.Out.Header.Del("Expect")
 		},
 		Transport: tr,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

@@ -1,0 +1,86 @@
+package emulators_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+)
+
+// s3Do sends an unsigned-but-scoped S3 request straight to fauxqs (it checks no signature).
+func s3Do(t *testing.T, method, url string, body []byte, header http.Header) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// S3 takes objects up to 5 GB in one PUT; fauxqs by itself stops at 11 MiB (413). StartFauxqs
+// raises its S3 body limit (Options.S3BodyLimit, default 5 GiB) and keeps it a limit.
+func TestFauxqsS3BodyLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts fauxqs")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	big := bytes.Repeat([]byte("x"), 12<<20)
+	json := http.Header{"Content-Type": {"application/json"}}
+
+	t.Run("default: a 12 MiB object is stored", func(t *testing.T) {
+		fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fq.Stop()
+		base := fq.Endpoint().String()
+		if code, body, _ := s3Do(t, "PUT", base+"/big", nil, nil); code != 200 {
+			t.Fatalf("CreateBucket: %d %s", code, body)
+		}
+		if code, body, _ := s3Do(t, "PUT", base+"/big/input/big.json", big, json); code != 200 {
+			t.Fatalf("PutObject 12 MiB: %d %s", code, body)
+		}
+		code, _, h := s3Do(t, "HEAD", base+"/big/input/big.json", nil, nil)
+		if code != 200 || h.Get("Content-Length") != "12582912" {
+			t.Errorf("HeadObject: %d, Content-Length %s; want 200, 12582912", code, h.Get("Content-Length"))
+		}
+		// SQS keeps its own parser and works as before.
+		req := http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amz-Target": {"AmazonSQS.ListQueues"}}
+		if code, body, _ := s3Do(t, "POST", base+"/", []byte("{}"), req); code != 200 {
+			t.Errorf("SQS ListQueues: %d %s", code, body)
+		}
+	})
+
+	t.Run("a smaller limit is still enforced", func(t *testing.T) {
+		fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir(), S3BodyLimit: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fq.Stop()
+		base := fq.Endpoint().String()
+		if code, body, _ := s3Do(t, "PUT", base+"/small", nil, nil); code != 200 {
+			t.Fatalf("CreateBucket: %d %s", code, body)
+		}
+		if code, body, _ := s3Do(t, "PUT", base+"/small/ok", big[:1<<20], json); code != 200 {
+			t.Errorf("PutObject at the limit: %d %s", code, body)
+		}
+		if code, _, _ := s3Do(t, "PUT", base+"/small/too-big", big[:2<<20], json); code != http.StatusRequestEntityTooLarge {
+			t.Errorf("PutObject over the limit: %d, want 413", code)
+		}
+	})
+}
