@@ -438,18 +438,24 @@ func xmlFilterOf(f *Filter) *xmlFilter {
 	return &xmlFilter{Rules: f.Key.FilterRules}
 }
 
-// recorder passes a response through while keeping its status and headers.
+// recorder passes a response through while keeping its final status.
 type recorder struct {
 	http.ResponseWriter
 	status int
 }
 
+// WriteHeader keeps the first final status. An informational 1xx (a reverse proxy relays an
+// upstream's 100 Continue this way, before the final status) is passed on but not kept: it says
+// nothing about whether the write succeeded.
 func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
+	if r.status == 0 && (code < 100 || code > 199) {
 		r.status = code
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *recorder) Write(p []byte) (int, error) {
 	if r.status == 0 {

@@ -1,0 +1,154 @@
+package s3events_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
+)
+
+// fakeQueues records what the notifier sends.
+type fakeQueues struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (f *fakeQueues) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	return &sqs.GetQueueUrlOutput{QueueUrl: aws.String("http://queues/" + aws.ToString(in.QueueName))}, nil
+}
+
+func (f *fakeQueues) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, aws.ToString(in.MessageBody))
+	return &sqs.SendMessageOutput{MessageId: aws.String("m")}, nil
+}
+
+func (f *fakeQueues) bodies() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.sent...)
+}
+
+// A reverse proxy relays an upstream's interim 100 Continue to the ResponseWriter as a 1xx status
+// before the final 200 (boto3 and the AWS CLI send Expect: 100-continue on every PutObject). The
+// write succeeded: the notification must be sent.
+func TestInterimStatusBeforeTheFinalOne(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPut:
+			io.Copy(io.Discard, r.Body) // answers the Expect with 100 Continue
+			w.Header().Set("ETag", `"abc"`)
+		case http.MethodHead:
+			w.Header().Set("ETag", `"abc"`)
+			w.Header().Set("Content-Length", "5")
+		}
+	}))
+	defer upstream.Close()
+	target, _ := url.Parse(upstream.URL)
+	// A bare proxy that relays Expect (the gateway no longer does; the recorder must not rely on it).
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+
+	queues := &fakeQueues{}
+	n := s3events.New(s3events.Options{Queues: queues})
+	if err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{QueueConfigurations: []s3events.QueueConfiguration{
+		{ID: "json", QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:*"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(n.Middleware(proxy))
+	defer srv.Close()
+
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/lab/input/doc.json", strings.NewReader("hello"))
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ExpectContinueTimeout: time.Second}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	n.Wait()
+	sent := queues.bodies()
+	if len(sent) != 2 || !strings.Contains(sent[1], `"eventName":"ObjectCreated:Put"`) || !strings.Contains(sent[1], `"size":5`) {
+		t.Errorf("sent %q, want the test event and ObjectCreated:Put of 5 bytes", sent)
+	}
+}
+
+// What boto3 and the AWS CLI send, through the gateway and fauxqs, ends in a notification: a PUT
+// with Expect: 100-continue, an empty object without Content-Type, and a 12 MiB object.
+func TestClientUploadsAreNotified(t *testing.T) {
+	ctx := context.Background()
+	c := startCloud(t)
+	qURL, qArn := c.queue(t, "uploads")
+	if _, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("up")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{Bucket: aws.String("up"),
+		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{
+			{QueueArn: aws.String(qArn), Events: []s3types.Event{"s3:ObjectCreated:*"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	c.receive(t, qURL, 2) // s3:TestEvent
+
+	// The SDK's endpoint is the gateway: send raw requests there, as botocore does.
+	base := aws.ToString(c.s3.Options().BaseEndpoint) + "/up"
+	big := bytes.Repeat([]byte("z"), 12<<20)
+	tests := []struct {
+		name, key, ctype string
+		body             []byte
+	}{
+		{"Expect: 100-continue", "input/expect.json", "application/json", []byte(`{"a":1}`)},
+		{"empty without Content-Type", "input/empty.json", "", nil},
+		{"12 MiB", "input/big.json", "application/json", big},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPut, base+"/"+tc.key, bytes.NewReader(tc.body))
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
+			req.Header.Set("Expect", "100-continue")
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{ExpectContinueTimeout: time.Second}}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("PUT %s: %d %s", tc.key, resp.StatusCode, b)
+			}
+			var ev event
+			if err := json.Unmarshal([]byte(c.receive(t, qURL, 5)), &ev); err != nil || len(ev.Records) != 1 {
+				t.Fatalf("no notification for %s: %+v, %v", tc.key, ev, err)
+			}
+			o := ev.Records[0].S3.Object
+			if ev.Records[0].EventName != "ObjectCreated:Put" || o.Key != tc.key || o.Size != int64(len(tc.body)) {
+				t.Errorf("event %s %s size %d, want ObjectCreated:Put %s size %d", ev.Records[0].EventName, o.Key, o.Size, tc.key, len(tc.body))
+			}
+		})
+	}
+	head, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("up"), Key: aws.String("input/empty.json")})
+	if err != nil || aws.ToString(head.ContentType) != "binary/octet-stream" {
+		t.Errorf("empty object: Content-Type %q, %v; want binary/octet-stream (S3's default)", aws.ToString(head.ContentType), err)
+	}
+}
