@@ -183,16 +183,6 @@ func checkDynamoDBNumber(n string) error {
 	s := strings.TrimPrefix(n, "-")
 	mant, exp, _ := strings.Cut(strings.ToLower(s), "e")
 	intPart, frac, _ := strings.Cut(mant, ".")
-	digits := intPart + frac
-	sig := strings.TrimLeft(digits, "0")
-	lead := len(digits) - len(sig)
-	sig = strings.TrimRight(sig, "0")
-	if sig == "" {
-		return nil // zero, whatever its exponent
-	}
-	if len(sig) > dynamoDBMaxDigits {
-		return fmt.Errorf("%s has %d significant digits, DynamoDB stores at most %d", n, len(sig), dynamoDBMaxDigits)
-	}
 	e := int64(0)
 	if exp != "" {
 		var err error
@@ -203,7 +193,23 @@ func checkDynamoDBNumber(n string) error {
 			}
 		}
 	}
-	// q = len(intPart) - lead + e, computed without overflowing: both lengths are below 2^20.
+	digits := intPart + frac
+	sig := strings.TrimLeft(digits, "0")
+	lead := len(digits) - len(sig)
+	sig = strings.TrimRight(sig, "0")
+	if sig == "" {
+		// Zero, whatever its exponent; but DynamoDB Local, a Java BigDecimal, cannot read a zero
+		// whose exponent or scale (fraction digits minus exponent) leaves 32 bits ("A value
+		// provided cannot be converted into a number"). Be as strict as the emulator.
+		if e < math.MinInt32 || e > math.MaxInt32 || int64(len(frac))-e < math.MinInt32 || int64(len(frac))-e > math.MaxInt32 {
+			return fmt.Errorf("%s: a zero whose exponent DynamoDB cannot read", n)
+		}
+		return nil
+	}
+	if len(sig) > dynamoDBMaxDigits {
+		return fmt.Errorf("%s has %d significant digits, DynamoDB stores at most %d", n, len(sig), dynamoDBMaxDigits)
+	}
+	// q = len(intPart) - lead + e, compared without overflowing: both lengths are below 2^20.
 	off := int64(len(intPart) - lead)
 	switch {
 	case e > dynamoDBMaxQ-off:
