@@ -33,7 +33,7 @@ func missing(field string) *apiErr {
 // Handler answers the CloudWatch API for the "monitoring" signing name in the three protocols
 // CloudWatch clients speak, chosen per request:
 //
-//   - Smithy RPCv2-CBOR (SDK for Go v2 ≥ 1.4x, botocore's newest): POST
+//   - Smithy RPCv2-CBOR (the pinned SDK for Go v2, service/cloudwatch v1.75): POST
 //     /service/GraniteServiceVersion20100801/operation/<Op> with Smithy-Protocol: rpc-v2-cbor;
 //   - AWS JSON 1.0 (botocore 1.43, boto3 1.43, AWS CLI v1.45): X-Amz-Target:
 //     GraniteServiceVersion20100801.<Op>, Content-Type: application/x-amz-json-1.0;

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,8 +44,13 @@ type fieldInfo struct {
 	omitempty bool
 }
 
+var fieldCache sync.Map // reflect.Type → []fieldInfo
+
 // fieldsOf lists a struct type's members with their wire names.
 func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
 	var out []fieldInfo
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -57,6 +63,7 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 		}
 		out = append(out, fieldInfo{index: i, name: name, omitempty: opts == "omitempty"})
 	}
+	fieldCache.Store(t, out)
 	return out
 }
 

@@ -1,6 +1,8 @@
 // Package cloudwatch is the local cloud's CloudWatch: an in-memory metrics store, the CloudWatch
-// API as the pinned SDK speaks it (Smithy RPCv2-CBOR), Embedded Metric Format parsing for function
-// logs, and the AWS/SQS metrics witnessed at the gateway.
+// API in the three protocols its clients speak (Smithy RPCv2-CBOR for the pinned SDK for Go, AWS
+// JSON 1.0 for botocore 1.43 / AWS CLI v1.45, the query protocol for older botocore such as
+// Debian's AWS CLI 2.9), Embedded Metric Format parsing for function logs, and the AWS/SQS metrics
+// witnessed at the gateway.
 package cloudwatch
 
 import (
