@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -255,9 +256,25 @@ func fillTemplate(tmpl string, vals map[string]any) string {
 	return out.String()
 }
 
-// matchObject applies an EventBridge event pattern to an event.
+// matchObject applies an EventBridge event pattern to an event: every field of the pattern must
+// match (AND); a "$or" field holding two or more objects matches when one of them matches at this
+// level of the event (EventBridge's $or, which may nest). As in EventBridge (aws/event-ruler), "$or"
+// holding anything else is an ordinary field name.
 func matchObject(pattern, event map[string]any) bool {
 	for k, p := range pattern {
+		if alts, ok := orAlternatives(k, p); ok {
+			matched := false
+			for _, alt := range alts {
+				if matchObject(alt, event) {
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				return false
+			}
+			continue
+		}
 		v, present := event[k]
 		switch p := p.(type) {
 		case map[string]any:
@@ -274,6 +291,24 @@ func matchObject(pattern, event map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// orAlternatives returns the alternatives of a "$or" pattern field: an array of at least two
+// objects (aws/event-ruler's rule; anything else keeps "$or" an ordinary field name).
+func orAlternatives(key string, p any) ([]map[string]any, bool) {
+	arr, ok := p.([]any)
+	if key != "$or" || !ok || len(arr) < 2 {
+		return nil, false
+	}
+	alts := make([]map[string]any, 0, len(arr))
+	for _, a := range arr {
+		m, ok := a.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		alts = append(alts, m)
+	}
+	return alts, true
 }
 
 // matchAny: the event value (or any element of an array value) matches one of the pattern's values.
@@ -325,6 +360,8 @@ func matchOperator(op map[string]any, values []any, present bool) bool {
 			}
 			return false
 		case "anything-but":
+			// A missing field never matches. Like every matcher, anything-but is applied to each
+			// element of an array value, and the field matches when one element does.
 			if !present {
 				return false
 			}
@@ -332,17 +369,18 @@ func matchOperator(op map[string]any, values []any, present bool) bool {
 			if arr, ok := arg.([]any); ok {
 				excluded = arr
 			}
-			if m, ok := arg.(map[string]any); ok {
-				return !matchOperator(m, values, present)
-			}
 			for _, x := range values {
-				for _, ex := range excluded {
-					if equalJSON(ex, x) {
-						return false
+				if m, ok := arg.(map[string]any); ok {
+					if !matchOperator(m, []any{x}, present) {
+						return true
 					}
+					continue
+				}
+				if !slices.ContainsFunc(excluded, func(ex any) bool { return equalJSON(ex, x) }) {
+					return true
 				}
 			}
-			return true
+			return false
 		case "numeric":
 			conds, ok := arg.([]any)
 			if !ok || !present {

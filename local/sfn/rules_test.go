@@ -2,16 +2,21 @@ package sfn
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 )
 
-func testEvent(status string) map[string]any {
+func testEvent(status string) map[string]any { return testEventError(status, ptr("Operator.Stop")) }
+
+// testEventError is the status-change event of an execution that ended with status and errName (nil:
+// no error), as notify sees it.
+func testEventError(status string, errName *string) map[string]any {
 	var ev map[string]any
 	b, _ := json.Marshal(statusEvent(snapshot{
 		Arn: "arn:aws:states:us-east-1:123456789012:execution:exp:run-1", MachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:exp",
 		Name: "run-1", Status: status, Input: `{"x":1}`, Start: time.UnixMilli(1_700_000_000_000), Stop: time.UnixMilli(1_700_000_005_000),
-		Error: ptr("Operator.Stop"),
+		Error: errName, Cause: ptr("because"),
 	}))
 	_ = json.Unmarshal(b, &ev)
 	return ev
@@ -38,6 +43,16 @@ func TestPatternMatching(t *testing.T) {
 		{"null output matches null", `{"detail":{"output":[null]}}`, "ABORTED", true},
 		{"numeric range", `{"detail":{"startDate":[{"numeric":[">",0,"<=",1700000000000]}]}}`, "ABORTED", true},
 		{"nested field absent", `{"detail":{"nothing":["x"]}}`, "ABORTED", false},
+		{"anything-but on an array: one element outside the list matches", `{"resources":[{"anything-but":"arn:other"}]}`, "ABORTED", true},
+		{"anything-but on an array: every element excluded", `{"resources":[{"anything-but":["arn:aws:states:us-east-1:123456789012:execution:exp:run-1"]}]}`, "ABORTED", false},
+		{"anything-but a prefix", `{"detail":{"name":[{"anything-but":{"prefix":"run-"}}]}}`, "ABORTED", false},
+		{"anything-but a missing field", `{"detail":{"nothing":[{"anything-but":"x"}]}}`, "ABORTED", false},
+		{"$or: the second alternative", `{"detail":{"$or":[{"status":["ABORTED"]},{"name":["run-1"]}]}}`, "FAILED", true},
+		{"$or: no alternative", `{"detail":{"$or":[{"status":["ABORTED"]},{"name":["run-2"]}]}}`, "FAILED", false},
+		{"$or and a sibling field", `{"detail":{"name":["run-2"],"$or":[{"status":["FAILED"]},{"status":["ABORTED"]}]}}`, "FAILED", false},
+		{"$or at the top level", `{"$or":[{"source":["aws.ec2"]},{"detail":{"status":["FAILED"]}}]}`, "FAILED", true},
+		{"nested $or", `{"detail":{"$or":[{"status":["ABORTED"]},{"name":["run-1"],"$or":[{"status":["RUNNING"]},{"error":["Operator.Stop"]}]}]}}`, "FAILED", true},
+		{"$or with one object is a field name", `{"detail":{"$or":[{"status":["FAILED"]}]}}`, "FAILED", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,6 +61,44 @@ func TestPatternMatching(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := matchObject(p, testEvent(tt.status)); got != tt.want {
+				t.Fatalf("match = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRollbackGuardPattern runs the pattern the experiment construct declares (its rule starts a
+// rollback run) against every way an execution can end: aborted and timed out always, failed only
+// for an error that is not one of the machine's own Fail states'.
+func TestRollbackGuardPattern(t *testing.T) {
+	var p map[string]any
+	if err := json.Unmarshal([]byte(`{"source":["aws.states"],"detail-type":["Step Functions Execution Status Change"],
+		"detail":{"stateMachineArn":["arn:aws:states:us-east-1:123456789012:stateMachine:exp"],
+			"$or":[{"status":["ABORTED","TIMED_OUT"]},
+				{"status":["FAILED"],"error":[{"anything-but":["SteadyStateDeviated","NotSteadyBefore","ExperimentAborted","RollbackFailed","InvalidExperiment"]}]}]}}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		status string
+		err    *string
+		want   bool
+	}{
+		{"ABORTED", nil, true},
+		{"ABORTED", ptr("SteadyStateDeviated"), true}, // StopExecution's error is the operator's word, not the machine's
+		{"TIMED_OUT", ptr("States.Timeout"), true},
+		{"FAILED", ptr("States.Runtime"), true},
+		{"FAILED", ptr("Ssm.AccessDeniedException"), true},
+		{"FAILED", ptr("SteadyStateDeviated"), false},
+		{"FAILED", ptr("NotSteadyBefore"), false},
+		{"FAILED", ptr("ExperimentAborted"), false},
+		{"FAILED", ptr("RollbackFailed"), false},
+		{"FAILED", ptr("InvalidExperiment"), false},
+		{"SUCCEEDED", nil, false},
+		{"RUNNING", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %s", tt.status, deref(tt.err)), func(t *testing.T) {
+			if got := matchObject(p, testEventError(tt.status, tt.err)); got != tt.want {
 				t.Fatalf("match = %v, want %v", got, tt.want)
 			}
 		})

@@ -23,6 +23,21 @@ import (
 // a smithy.APIError becomes `<Service>.<Code>Exception`, anything else `States.TaskFailed`.
 type CallFunc func(ctx context.Context, service, action string, params json.RawMessage) (json.RawMessage, error)
 
+// Task is the Task state a CallFunc answers, found in the call's context with TaskFromContext: a
+// fake can answer per execution or per state, as a test's fixtures often need.
+type Task struct {
+	ExecutionArn string
+	State        string // the Task state's name (unique in a state machine, Map iterations included)
+}
+
+type taskKey struct{}
+
+// TaskFromContext returns the Task whose call ctx belongs to; false outside a CallFunc.
+func TaskFromContext(ctx context.Context) (Task, bool) {
+	t, ok := ctx.Value(taskKey{}).(Task)
+	return t, ok
+}
+
 // Options configure a Service.
 type Options struct {
 	// NodePath is a Node ≥ 22 binary. Default: $CHAOSLAB_NODE, else
@@ -447,7 +462,7 @@ func (s *Service) onTask(m message) {
 		s.mu.Unlock()
 		return
 	}
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(context.WithValue(e.ctx, taskKey{}, Task{ExecutionArn: m.Arn, State: m.State}))
 	s.tasks[m.ID] = cancel
 	h := s.host
 	s.bg.Add(1)

@@ -76,7 +76,8 @@ func run(m *testing.M) int {
 		// other service through the real SDK caller and the real clients.
 		Call: func(ctx context.Context, service, action string, p json.RawMessage) (json.RawMessage, error) {
 			if service == "cloudwatch" && action == "getMetricData" {
-				return metrics.getMetricData(p)
+				task, _ := TaskFromContext(ctx)
+				return metrics.getMetricData(task, p)
 			}
 			return caller.Call(ctx, service, action, p)
 		},
@@ -115,11 +116,13 @@ func mustTempDir() string {
 type metricCalls struct {
 	mu    sync.Mutex
 	calls []json.RawMessage
+	tasks []Task // the Task state of each call, from the call's context
 }
 
-func (m *metricCalls) getMetricData(p json.RawMessage) (json.RawMessage, error) {
+func (m *metricCalls) getMetricData(task Task, p json.RawMessage) (json.RawMessage, error) {
 	m.mu.Lock()
 	m.calls = append(m.calls, p)
+	m.tasks = append(m.tasks, task)
 	m.mu.Unlock()
 	var in struct {
 		MetricDataQueries []struct{ Id, Label string }
@@ -131,12 +134,12 @@ func (m *metricCalls) getMetricData(p json.RawMessage) (json.RawMessage, error) 
 	return json.RawMessage(fmt.Sprintf(`{"MetricDataResults":[{"Id":%q,"StatusCode":"Complete","Values":[%s]}]}`, q.Id, q.Label)), nil
 }
 
-func (m *metricCalls) last() map[string]any {
+func (m *metricCalls) last() (map[string]any, Task) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var v map[string]any
 	_ = json.Unmarshal(m.calls[len(m.calls)-1], &v)
-	return v
+	return v, m.tasks[len(m.tasks)-1]
 }
 
 // machineSeq makes machine names unique per run of a test, so `go test -count=N` works.
@@ -312,9 +315,12 @@ func TestExecutionRunsTheDefinition(t *testing.T) {
 				t.Errorf("reverseOrder: first %v, want %v", reversed[0], got[len(got)-1])
 			}
 			// The probe got its resolved Parameters, Context Object paths included.
-			probe := metrics.last()
+			probe, task := metrics.last()
 			if probe["StartTime"] == nil || probe["EndTime"] == nil || probe["MetricDataQueries"] == nil {
 				t.Errorf("GetMetricData parameters %v", probe)
+			}
+			if task != (Task{ExecutionArn: arn, State: "Probe"}) {
+				t.Errorf("the call's context names %+v, want this execution's Probe", task)
 			}
 			if tt.wantStatus != types.ExecutionStatusSucceeded {
 				return
@@ -405,17 +411,33 @@ func TestTaskFailuresAndUnsupportedResources(t *testing.T) {
 	}
 }
 
-// guardRule is what the experiment construct declares: a rule on the experiment machine's
-// aborted/timed-out executions that starts the rollback machine with fields of the event.
+// guardRule is what the experiment construct declares: a rule on the experiment machine's executions
+// that were aborted, timed out, or failed for a reason other than the machine's own Fail states
+// (here: Deliberate), which starts the rollback machine with fields of the event.
 func guardRule(name, source, target string) Rule {
 	return Rule{
 		Name: name,
 		Pattern: json.RawMessage(`{"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
-			"detail": {"status": ["ABORTED", "TIMED_OUT"], "stateMachineArn": ["` + source + `"]}}`),
+			"detail": {"stateMachineArn": ["` + source + `"], "$or": [
+				{"status": ["ABORTED", "TIMED_OUT"]},
+				{"status": ["FAILED"], "error": [{"anything-but": ["Deliberate"]}]}]}}`),
 		Targets: []Target{{ID: "Target0", Arn: target, InputTransformer: &InputTransformer{
-			InputPathsMap: map[string]string{"detail-executionArn": "$.detail.executionArn", "detail-status": "$.detail.status", "detail-input": "$.detail.input"},
-			InputTemplate: `{"execution":<detail-executionArn>,"status":<detail-status>,"input":<detail-input>,"note":"rolled back after <detail-status>"}`,
+			InputPathsMap: map[string]string{"detail-executionArn": "$.detail.executionArn", "detail-status": "$.detail.status",
+				"detail-error": "$.detail.error", "detail-cause": "$.detail.cause", "detail-input": "$.detail.input"},
+			InputTemplate: `{"execution":<detail-executionArn>,"status":<detail-status>,"error":<detail-error>,"cause":<detail-cause>,` +
+				`"input":<detail-input>,"note":"rolled back after <detail-status>"}`,
 		}}},
+	}
+}
+
+// witnessRule starts target on every end of an execution of source. Rules see an event in the order
+// they were added, so once the witness has run for an execution, a rule added before it has
+// decided on that execution too: the way to prove a rule did not fire.
+func witnessRule(name, source, target string) Rule {
+	return Rule{
+		Name:    name,
+		Pattern: json.RawMessage(`{"detail": {"stateMachineArn": ["` + source + `"], "status": [{"anything-but": "RUNNING"}]}}`),
+		Targets: []Target{{ID: "Witness", Arn: target}},
 	}
 }
 
@@ -424,14 +446,16 @@ const rollbackDefinition = `{"StartAt": "Rollback", "States": {"Rollback": {"Typ
 	"Parameters": {"Name.$": "States.Format('/rollback/{}', $.status)", "Value.$": "States.JsonToString($)", "Type": "String", "Overwrite": true},
 	"ResultPath": null, "End": true}}}`
 
-func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
-	rollback := create(t, "rollback", rollbackDefinition)
+func TestExecutionEndsStartTheRollback(t *testing.T) {
 	tests := []struct {
 		name       string
 		definition string
 		stop       bool
 		wantStatus types.ExecutionStatus
 		wantEvent  types.HistoryEventType
+		wantError  string // of the execution, and in the event the rule saw
+		wantCause  string // a part of it
+		rollback   bool
 	}{
 		{
 			name:       "StopExecution aborts a waiting execution",
@@ -439,21 +463,48 @@ func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
 			stop:       true,
 			wantStatus: types.ExecutionStatusAborted,
 			wantEvent:  types.HistoryEventTypeExecutionAborted,
+			wantError:  "Operator.Stop",
+			wantCause:  "stopped by the test",
+			rollback:   true,
 		},
 		{
 			name:       "TimeoutSeconds times the execution out",
 			definition: `{"TimeoutSeconds": 1, "StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 30, "End": true}}}`,
 			wantStatus: types.ExecutionStatusTimedOut,
 			wantEvent:  types.HistoryEventTypeExecutionTimedOut,
+			wantError:  "States.Timeout",
+			wantCause:  "timed out",
+			rollback:   true,
+		},
+		{
+			name:       "a runtime error in a Pass state fails the execution with States.Runtime",
+			definition: `{"StartAt": "Broken", "States": {"Broken": {"Type": "Pass", "Parameters": {"x.$": "$.missing"}, "End": true}}}`,
+			wantStatus: types.ExecutionStatusFailed,
+			wantEvent:  types.HistoryEventTypeExecutionFailed,
+			wantError:  "States.Runtime",
+			wantCause:  "$.missing",
+			rollback:   true,
+		},
+		{
+			name:       "a Fail state the rule excludes starts nothing",
+			definition: `{"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Deliberate", "Cause": "the machine rolled back already"}}}`,
+			wantStatus: types.ExecutionStatusFailed,
+			wantEvent:  types.HistoryEventTypeExecutionFailed,
+			wantError:  "Deliberate",
+			wantCause:  "rolled back already",
 		},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			source := create(t, fmt.Sprintf("experiment%d", i), tt.definition)
-			if err := svc.AddRule(guardRule(fmt.Sprintf("guard%d", i), source, rollback)); err != nil {
-				t.Fatal(err)
+			rollback := create(t, "rollback", rollbackDefinition)
+			witness := create(t, "witness", `{"StartAt": "Seen", "States": {"Seen": {"Type": "Succeed"}}}`)
+			for _, r := range []Rule{guardRule(fmt.Sprintf("guard%d", i), source, rollback), witnessRule(fmt.Sprintf("witness%d", i), source, witness)} {
+				if err := svc.AddRule(r); err != nil {
+					t.Fatal(err)
+				}
+				defer svc.RemoveRule(r.Name)
 			}
-			defer svc.RemoveRule(fmt.Sprintf("guard%d", i))
 			arn := start(t, source, `{"experiment": "exp_1"}`)
 			if tt.stop {
 				waitForEvent(t, arn, types.HistoryEventTypeWaitStateEntered)
@@ -464,19 +515,26 @@ func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
 				}
 			}
 			out := wait(t, arn)
-			if out.Status != tt.wantStatus {
-				t.Fatalf("status %s, want %s", out.Status, tt.wantStatus)
-			}
-			if tt.stop && (aws.ToString(out.Error) != "Operator.Stop" || aws.ToString(out.Cause) != "stopped by the test") {
-				t.Errorf("abort error %q cause %q", aws.ToString(out.Error), aws.ToString(out.Cause))
+			if out.Status != tt.wantStatus || aws.ToString(out.Error) != tt.wantError || !strings.Contains(aws.ToString(out.Cause), tt.wantCause) {
+				t.Fatalf("status %s error %q cause %q, want %s %q containing %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause),
+					tt.wantStatus, tt.wantError, tt.wantCause)
 			}
 			events := history(t, arn, false)
 			if last := events[len(events)-1].Type; last != tt.wantEvent {
 				t.Errorf("last event %s, want %s", last, tt.wantEvent)
 			}
 
+			// The witness ran, so the guard rule has decided on this execution.
+			waitForExecutions(t, witness, 1)
+			if !tt.rollback {
+				list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: &rollback})
+				if err != nil || len(list.Executions) != 0 {
+					t.Fatalf("the rule started %d rollback executions (%v), want none", len(list.Executions), err)
+				}
+				return
+			}
 			// The rule started the rollback machine with the transformed event.
-			rb := waitForExecutions(t, rollback, i+1)
+			rb := waitForExecutions(t, rollback, 1)
 			done := wait(t, aws.ToString(rb.ExecutionArn))
 			if done.Status != types.ExecutionStatusSucceeded {
 				t.Fatalf("rollback %s: %s %s", done.Status, aws.ToString(done.Error), aws.ToString(done.Cause))
@@ -485,7 +543,8 @@ func TestAbortAndTimeoutStartTheRollback(t *testing.T) {
 			if err := json.Unmarshal([]byte(aws.ToString(done.Input)), &got); err != nil {
 				t.Fatalf("rollback input %q: %v", aws.ToString(done.Input), err)
 			}
-			want := map[string]any{"execution": arn, "status": string(tt.wantStatus), "input": `{"experiment": "exp_1"}`, "note": "rolled back after " + string(tt.wantStatus)}
+			want := map[string]any{"execution": arn, "status": string(tt.wantStatus), "error": tt.wantError, "cause": aws.ToString(out.Cause),
+				"input": `{"experiment": "exp_1"}`, "note": "rolled back after " + string(tt.wantStatus)}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("rollback input\n got %v\nwant %v", got, want)
 			}
