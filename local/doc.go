@@ -10,7 +10,8 @@
 //	                 cloudwatch.SQSMetrics (AWS/SQS counts)
 //	dynamodb       → DynamoDB Local on Java 17 in its own network namespace (package emulators)
 //	ssm            → package ssm (Parameter Store)
-//	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR)
+//	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR, JSON 1.0
+//	                 and the query protocol, chosen per request as each client sends it)
 //	lambda, states → packages lambda and sfn
 //
 // The wiring, in order (local/cloud does this):
