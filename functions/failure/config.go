@@ -17,6 +17,18 @@ type (
 	Scope = faultconfig.Scope
 	// Target selects SDK calls by service and operation.
 	Target = faultconfig.Target
+	// Format is the generation of failure-lambda's config format a Config was written in.
+	Format = faultconfig.Format
+	// Condition is one of a failure-lambda 1.0 flag's match conditions.
+	Condition = faultconfig.Condition
+	// Operator is how a match condition compares.
+	Operator = faultconfig.Operator
+)
+
+// The config formats (see faultconfig).
+const (
+	FormatFlat  = faultconfig.FormatFlat
+	FormatFlags = faultconfig.FormatFlags
 )
 
 // The fault modes (see faultconfig).
@@ -27,6 +39,8 @@ const (
 	ModeDiskSpace  = faultconfig.ModeDiskSpace
 	ModeDenylist   = faultconfig.ModeDenylist
 	ModeSDKError   = faultconfig.ModeSDKError
+	ModeTimeout    = faultconfig.ModeTimeout
+	ModeCorruption = faultconfig.ModeCorruption
 )
 
 // The sdkerror kinds (see faultconfig).
@@ -50,6 +64,7 @@ const (
 	MaxDiskSpaceMB = faultconfig.MaxDiskSpaceMB
 )
 
-// ParseConfig parses and validates a failure config (docs/contracts.md §3): faultconfig.Parse.
-// Errors name the JSON path, e.g. `faults[1].rate: want 0 ≤ rate ≤ 1, got 1.5`.
+// ParseConfig parses and validates a failure config (docs/contracts.md §3), failure-lambda 0.x's
+// format or 1.0's: faultconfig.Parse. Errors name the JSON path, e.g.
+// `faults[1].rate: want 0 ≤ rate ≤ 1, got 1.5` or `latency.percentage: want a whole number 0..100, got 150`.
 func ParseConfig(b []byte) (Config, error) { return faultconfig.Parse(b) }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,8 +23,19 @@ import (
 
 // Environment variables read by FromEnv (docs/contracts.md §2).
 const (
+	// EnvParameter names the SSM parameter (failure-lambda's name).
 	EnvParameter = "FAILURE_INJECTION_PARAM"
-	EnvCacheTTL  = "FAILURE_CACHE_TTL"
+	// EnvCacheTTL is the config cache TTL: a Go duration ("5s") or, as in failure-lambda 1.0, a
+	// number of seconds ("60").
+	EnvCacheTTL = "FAILURE_CACHE_TTL"
+	// EnvDisabled is failure-lambda 1.0's kill switch: "true" turns injection off (Options.Disabled).
+	EnvDisabled = "FAILURE_LAMBDA_DISABLED"
+	// EnvDryRun is ours: "true" sets Options.DryRun, failure-lambda 1.0's dryRun option, which
+	// 1.0 takes in code only (injectFailure(handler, {dryRun: true})).
+	EnvDryRun = "FAILURE_INJECTION_DRY_RUN"
+	// EnvAppConfig is failure-lambda 1.0's AppConfig source, which we do not read: set, it turns
+	// injection off with an error (FAILURE_APPCONFIG_APPLICATION and _ENVIRONMENT go with it).
+	EnvAppConfig = "FAILURE_APPCONFIG_CONFIGURATION"
 )
 
 // Defaults of Options.
@@ -52,6 +65,13 @@ type Options struct {
 	Metrics io.Writer
 	// TempDir is where diskspace faults write their file. Default: os.TempDir() (/tmp on Lambda).
 	TempDir string
+	// Disabled turns injection off for good, whatever the parameter says: the parameter is never
+	// read (failure-lambda 1.0's kill switch, FAILURE_LAMBDA_DISABLED=true).
+	Disabled bool
+	// DryRun evaluates every fault (match conditions, dice) and logs each that would fire
+	// ("fault dry run", action dryrun) but injects nothing; the handler and the SDK calls run as
+	// if no fault were configured (failure-lambda 1.0's dryRun option; FAILURE_INJECTION_DRY_RUN).
+	DryRun bool
 	// Now and Rand are for tests. Defaults: time.Now and math/rand/v2's Float64.
 	Now  func() time.Time
 	Rand func() float64
@@ -77,6 +97,7 @@ type Injector struct {
 	tempDir      string
 	now          func() time.Time
 	rand         func() float64
+	dryRun       bool
 
 	snap atomic.Pointer[snapshot] // the config in effect; nil until the first fetch
 
@@ -97,21 +118,28 @@ type snapshot struct {
 	sdk        bool        // some fault acts on SDK calls
 	invocation bool        // some fault acts on the invocation
 	dice       bool        // some SDK-level fault is invocation-scoped: Wrap rolls its dice
+	match      bool        // some fault has match conditions: Wrap reads the event
+	post       bool        // some fault acts on the handler's response (corruption)
 	id         string      // the parameter's version and value: equal ids, same faults
 	expires    time.Time
 	cfg        Config
 	version    int64
 	expiredLog atomic.Bool
+	// Problems met at invocation time, logged once per config.
+	envelopeLog, eventLog, noBodyLog, deadlineLog atomic.Bool
 }
 
 // off is the snapshot of an injector that never injects.
 var off = &snapshot{staleAt: 1<<63 - 1}
 
-// New returns an Injector. With no Parameter or no SSM it never injects (and logs so once).
-func New(o Options) *Injector {
+// New returns an Injector. With Disabled, no Parameter or no SSM it never injects (and logs so once).
+func New(o Options) *Injector { return newInjector(o, false) }
+
+// newInjector is New; offLogged says the injector is off for a reason its caller has logged.
+func newInjector(o Options, offLogged bool) *Injector {
 	i := &Injector{
 		param: o.Parameter, ttl: o.TTL, fetchTimeout: o.FetchTimeout, ssm: o.SSM,
-		log: o.Logger, metrics: o.Metrics, tempDir: o.TempDir, now: o.Now, rand: o.Rand,
+		log: o.Logger, metrics: o.Metrics, tempDir: o.TempDir, now: o.Now, rand: o.Rand, dryRun: o.DryRun,
 	}
 	if i.ttl <= 0 {
 		i.ttl = DefaultTTL
@@ -135,33 +163,90 @@ func New(o Options) *Injector {
 		i.rand = rand.Float64
 	}
 	switch {
+	case offLogged:
+		i.snap.Store(off)
+	case o.Disabled:
+		i.log.Warn("failure injection off: kill switch ("+EnvDisabled+"=true)", "parameter", i.param)
+		i.snap.Store(off)
 	case i.param == "":
 		i.log.Warn("failure injection off: no SSM parameter name (set " + EnvParameter + ")")
 		i.snap.Store(off)
 	case i.ssm == nil:
 		i.log.Warn("failure injection off: no SSM client", "parameter", i.param)
 		i.snap.Store(off)
+	default:
+		if i.dryRun {
+			i.log.Info("failure injection dry run: faults are logged, never injected", "parameter", i.param)
+		}
 	}
 	return i
 }
 
 // FromEnv returns an Injector reading the parameter named by FAILURE_INJECTION_PARAM with an SSM
-// client built from cfg, cached for FAILURE_CACHE_TTL (a Go duration, default 5s). Pass the
-// uninstrumented cfg (the SSM calls are never faulted either way). An unset parameter name gives
-// an Injector that never injects (one log line); an invalid FAILURE_CACHE_TTL is an error.
+// client built from cfg, cached for FAILURE_CACHE_TTL (a Go duration such as 5s, or failure-lambda
+// 1.0's whole seconds such as 60; default 5s). Pass the uninstrumented cfg (the SSM calls are
+// never faulted either way). An unset parameter name gives an Injector that never injects (one
+// log line); an invalid FAILURE_CACHE_TTL is an error.
+//
+// FAILURE_LAMBDA_DISABLED (failure-lambda 1.0's kill switch) set to "true" turns injection off
+// without reading the parameter; 1.0 disables on exactly "true", and so do we, and also on the
+// other spellings of true that strconv.ParseBool reads ("1", "TRUE", ...), with a warning, as a
+// kill switch errs on the side of off. FAILURE_INJECTION_DRY_RUN (ours) set to true turns on
+// Options.DryRun; a value that is not a boolean does too, with a warning. FAILURE_APPCONFIG_
+// CONFIGURATION (1.0's AppConfig source, not supported) turns injection off with an error.
 func FromEnv(cfg aws.Config) (*Injector, error) {
+	log := slog.Default()
 	o := Options{Parameter: os.Getenv(EnvParameter)}
 	if s := os.Getenv(EnvCacheTTL); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("%s=%q: want a positive Go duration such as 5s", EnvCacheTTL, s)
+		d, err := parseTTL(s)
+		if err != nil {
+			return nil, err
 		}
 		o.TTL = d
 	}
-	if o.Parameter != "" {
+	if v := os.Getenv(EnvDisabled); v != "" {
+		b, err := strconv.ParseBool(v)
+		switch {
+		case v == "true":
+			o.Disabled = true
+		case err == nil && b:
+			o.Disabled = true
+			log.Warn(EnvDisabled+" is not \"true\" but reads as true: injection off (failure-lambda 1.0 would disable only on \"true\")", "value", v)
+		case err != nil:
+			log.Warn(EnvDisabled+" is not a boolean: injection stays on (only \"true\" disables)", "value", v)
+		}
+	}
+	if v := os.Getenv(EnvDryRun); v != "" {
+		b, err := strconv.ParseBool(v)
+		o.DryRun = b || err != nil
+		if err != nil {
+			log.Warn(EnvDryRun+" is not a boolean: dry run on (nothing is injected)", "value", v)
+		}
+	}
+	if v := os.Getenv(EnvAppConfig); v != "" && !o.Disabled {
+		log.Error("failure injection off: failure-lambda 1.0's AppConfig source ("+EnvAppConfig+") is not supported; unset it and put the config in the SSM parameter named by "+EnvParameter,
+			"configuration", v, "parameter", o.Parameter)
+		return newInjector(o, true), nil
+	}
+	if o.Parameter != "" && !o.Disabled {
 		o.SSM = ssm.NewFromConfig(cfg)
 	}
 	return New(o), nil
+}
+
+// parseTTL reads FAILURE_CACHE_TTL: a Go duration, or failure-lambda 1.0's seconds (a number).
+func parseTTL(s string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) {
+		if n <= 0 || n > 366*24*3600 {
+			return 0, fmt.Errorf("%s=%q: want a positive number of seconds (failure-lambda 1.0 reads 0 as no cache; this layer never fetches the parameter per invocation)", EnvCacheTTL, s)
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive Go duration such as 5s, or seconds such as 60", EnvCacheTTL, s)
+	}
+	return d, nil
 }
 
 // Parameter returns the SSM parameter name ("" when injection is off for good).
@@ -288,12 +373,15 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	s.expires = cfg.ExpiresAtFor(lastModified, fetched)
 	if cfg.Enabled {
 		for n := range cfg.Faults {
-			if f := &cfg.Faults[n]; f.SDKLevel() {
+			f := &cfg.Faults[n]
+			if f.SDKLevel() {
 				s.sdk = true
 				s.dice = s.dice || f.Scope == ScopeInvocation
 			} else {
 				s.invocation = true
 			}
+			s.match = s.match || len(f.Match) > 0
+			s.post = s.post || f.Mode == ModeCorruption
 		}
 	}
 	i.loaded(s, value, fetched)
@@ -328,7 +416,10 @@ func (i *Injector) loaded(s *snapshot, value string, fetched time.Time) {
 	for n, f := range s.cfg.Faults {
 		modes[n] = string(f.Mode)
 	}
-	args := []any{"parameter", i.param, "version", s.version, "enabled", s.cfg.Enabled, "modes", strings.Join(modes, ",")}
+	args := []any{"parameter", i.param, "version", s.version, "format", string(s.cfg.Format), "enabled", s.cfg.Enabled, "modes", strings.Join(modes, ",")}
+	if i.dryRun {
+		args = append(args, "dry_run", true)
+	}
 	if !s.expires.IsZero() {
 		args = append(args, "expires_at", s.expires.UTC().Format(time.RFC3339))
 		if !fetched.Before(s.expires) {
@@ -384,8 +475,30 @@ func sleep(ctx context.Context, d time.Duration) error {
 // injected logs one line and writes one EMF metric for a fault that fired.
 func (i *Injector) injected(ctx context.Context, mode Mode, args ...any) {
 	i.log.LogAttrs(ctx, slog.LevelWarn, "fault injected", append([]slog.Attr{slog.String("mode", string(mode))}, attrs(args)...)...)
-	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":"FaultsInjected","Unit":"Count"}]}]},"Mode":%q,"FaultsInjected":1}`+"\n",
-		i.now().UnixMilli(), string(mode))
+	i.metric(MetricFaultsInjected, mode, 1)
+}
+
+// wouldInject logs a fault that fired under Options.DryRun, as failure-lambda 1.0 logs
+// {"action":"dryrun"}; no metric, nothing injected.
+func (i *Injector) wouldInject(ctx context.Context, f *Fault, args ...any) {
+	i.log.LogAttrs(ctx, slog.LevelInfo, "fault dry run", append([]slog.Attr{slog.String("mode", string(f.Mode)), slog.String("action", "dryrun"),
+		slog.Float64("rate", f.Rate)}, attrs(args)...)...)
+}
+
+// Metrics the layer writes (CloudWatch EMF on Options.Metrics): namespace ChaosTransformer,
+// dimension Mode, unit Count.
+const (
+	// MetricFaultsInjected: 1 per fault that fired.
+	MetricFaultsInjected = "FaultsInjected"
+	// MetricBatchItemFailuresCorrupted: the batch item failures a corruption fault garbled or
+	// dropped from an SQS (or stream) batch response.
+	MetricBatchItemFailuresCorrupted = "BatchItemFailuresCorrupted"
+)
+
+// metric writes one EMF line: value of metric name, dimension Mode mode.
+func (i *Injector) metric(name string, mode Mode, value int) {
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,%q:%d}`+"\n",
+		i.now().UnixMilli(), name, string(mode), name, value)
 	i.metricsMu.Lock()
 	_, _ = io.WriteString(i.metrics, line)
 	i.metricsMu.Unlock()

@@ -136,6 +136,13 @@ func TestBadParameterFailsSafeAndLogsOnce(t *testing.T) {
 		{"invalid JSON", func(f *fakeSSM) { f.set(`{"isEnabled": tru`) }, "invalid failure config"},
 		{"unknown mode", func(f *fakeSSM) { f.set(`{"isEnabled": true, "failureMode": "chaos"}`) }, `unknown mode \"chaos\"`},
 		{"unknown field", func(f *fakeSSM) { f.set(`{"isEnabled": true, "failureMode": "exception", "ratio": 1}`) }, `unknown field \"ratio\"`},
+		{"1.0: percentage out of range", func(f *fakeSSM) { f.set(`{"exception": {"enabled": true, "percentage": 150}}`) }, `exception.percentage: want a whole number 0..100, got 150`},
+		{"1.0: bad match operator", func(f *fakeSSM) {
+			f.set(`{"latency": {"enabled": true, "min_latency": 1, "match": [{"path": "a", "operator": "contains", "value": "x"}]}}`)
+		}, `latency.match[0].operator: unknown operator \"contains\"`},
+		{"both formats at once", func(f *fakeSSM) {
+			f.set(`{"isEnabled": true, "failureMode": "exception", "exception": {"enabled": true}}`)
+		}, `unknown field \"exception\": a failure-lambda 1.0 flag`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,22 +218,41 @@ func TestExpiry(t *testing.T) {
 
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
-		name    string
-		param   string
-		ttl     string
-		wantErr string
-		wantTTL time.Duration
+		name       string
+		param      string
+		ttl        string
+		disabled   string // FAILURE_LAMBDA_DISABLED
+		dryRun     string // FAILURE_INJECTION_DRY_RUN
+		appConfig  string // FAILURE_APPCONFIG_CONFIGURATION
+		wantErr    string
+		wantTTL    time.Duration
+		wantOff    bool // never injects, never fetches
+		wantDryRun bool
 	}{
 		{name: "defaults", param: "failureLambdaConfig", wantTTL: DefaultTTL},
 		{name: "TTL from env", param: "p", ttl: "250ms", wantTTL: 250 * time.Millisecond},
-		{name: "bad TTL", param: "p", ttl: "5", wantErr: "FAILURE_CACHE_TTL"},
+		{name: "TTL in failure-lambda 1.0's seconds", param: "p", ttl: "60", wantTTL: time.Minute},
+		{name: "TTL in fractional seconds", param: "p", ttl: "1.5", wantTTL: 1500 * time.Millisecond},
+		{name: "TTL 0 (1.0: no cache) is refused", param: "p", ttl: "0", wantErr: "FAILURE_CACHE_TTL"},
+		{name: "bad TTL", param: "p", ttl: "5 minutes", wantErr: "FAILURE_CACHE_TTL"},
 		{name: "negative TTL", param: "p", ttl: "-1s", wantErr: "FAILURE_CACHE_TTL"},
-		{name: "no parameter: never injects", wantTTL: DefaultTTL},
+		{name: "no parameter: never injects", wantTTL: DefaultTTL, wantOff: true},
+		{name: "kill switch true", param: "p", disabled: "true", wantTTL: DefaultTTL, wantOff: true},
+		{name: "kill switch 1 (not 1.0's spelling) errs on the side of off", param: "p", disabled: "1", wantTTL: DefaultTTL, wantOff: true},
+		{name: "kill switch false", param: "p", disabled: "false", wantTTL: DefaultTTL},
+		{name: "kill switch not a boolean: stays on", param: "p", disabled: "yes please", wantTTL: DefaultTTL},
+		{name: "dry run", param: "p", dryRun: "true", wantTTL: DefaultTTL, wantDryRun: true},
+		{name: "dry run not a boolean: on", param: "p", dryRun: "maybe", wantTTL: DefaultTTL, wantDryRun: true},
+		{name: "dry run false", param: "p", dryRun: "false", wantTTL: DefaultTTL},
+		{name: "AppConfig source (not supported): off", param: "p", appConfig: "profile", wantTTL: DefaultTTL, wantOff: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(EnvParameter, tt.param)
 			t.Setenv(EnvCacheTTL, tt.ttl)
+			t.Setenv(EnvDisabled, tt.disabled)
+			t.Setenv(EnvDryRun, tt.dryRun)
+			t.Setenv(EnvAppConfig, tt.appConfig)
 			inj, err := FromEnv(aws.Config{Region: "us-east-1"})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -240,10 +266,33 @@ func TestFromEnv(t *testing.T) {
 			if inj.ttl != tt.wantTTL || inj.Parameter() != tt.param {
 				t.Errorf("ttl %s param %q, want %s %q", inj.ttl, inj.Parameter(), tt.wantTTL, tt.param)
 			}
-			if tt.param == "" && inj.snap.Load() != off {
-				t.Error("an injector without parameter must be off for good")
+			if off := inj.snap.Load() == off; off != tt.wantOff {
+				t.Errorf("off for good = %v, want %v", off, tt.wantOff)
+			}
+			if tt.wantOff && inj.ssm != nil {
+				t.Error("an injector that is off for good has an SSM client")
+			}
+			if inj.dryRun != tt.wantDryRun {
+				t.Errorf("dry run = %v, want %v", inj.dryRun, tt.wantDryRun)
 			}
 		})
+	}
+}
+
+// The kill switch: the parameter is never read, whatever it says, and the handler runs as is.
+func TestKillSwitch(t *testing.T) {
+	f := &fakeSSM{}
+	f.set(`{"exception": {"enabled": true}}`)
+	logs := &syncBuffer{}
+	inj := New(Options{Parameter: "p", SSM: f, Disabled: true, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	h := Wrap(inj, handlerOK)
+	for range 3 {
+		if out, err := h(context.Background(), "x"); err != nil || out != "ok" {
+			t.Fatalf("got %q %v", out, err)
+		}
+	}
+	if f.calls.Load() != 0 || len(logs.lines(EnvDisabled)) != 1 {
+		t.Errorf("calls %d, logs %q: want no fetch and one line naming %s", f.calls.Load(), logs, EnvDisabled)
 	}
 }
 

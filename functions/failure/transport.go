@@ -189,6 +189,10 @@ func (i *Injector) do(next aws.HTTPClient, req *http.Request, s *snapshot) (*htt
 		if !matches(f, &call) || !i.firesOnCall(ctx, s, n) {
 			continue
 		}
+		if i.dryRun {
+			i.wouldInject(ctx, f, "service", call.Service, "operation", call.Operation, "host", call.Host)
+			continue
+		}
 		switch {
 		case f.Mode == ModeLatency:
 			d := i.latency(f)

@@ -2,21 +2,30 @@ package failure
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
-// Wrap returns h with the invocation-level faults of i's config applied before h runs, in this
-// order: diskspace (fill the temp dir), latency without targets (delay), exception (fail without
-// running h), statuscode (answer without running h). Before those it rolls the dice of the
-// invocation-scoped SDK-level faults (the top-level failure-lambda fault, faults with "scope":
-// "invocation") and passes the decision to h in ctx: the SDK calls h makes with ctx (or a context
-// derived from it) are faulted all or none, as failure-lambda does. It also refreshes the config
-// when its TTL has passed, so SDK calls of the invocation see the current config without waiting.
-// A nil i returns h unchanged.
+// Wrap returns h with the invocation-level faults of i's config applied around it. Before h, in
+// config order (failure-lambda 1.0's injection order for a 1.0 config: latency, timeout,
+// diskspace, denylist, statuscode, exception): latency without targets (delay), timeout (wait
+// until the deadline minus the buffer), diskspace (fill the temp dir), exception (fail without
+// running h), statuscode (answer without running h). After h, when it succeeded: corruption
+// (replace or mangle its response). Each fault fires only when its match conditions hold for the
+// event (see faultconfig.Event) and its dice hit.
+//
+// Before those it rolls the dice of the invocation-scoped SDK-level faults (the top-level
+// failure-lambda 0.x fault, a 1.0 denylist, faults with "scope": "invocation") and passes the
+// decision to h in ctx: the SDK calls h makes with ctx (or a context derived from it) are faulted
+// all or none, as failure-lambda does. It also refreshes the config when its TTL has passed, so
+// SDK calls of the invocation see the current config without waiting. A nil i returns h unchanged.
 func Wrap[In, Out any](i *Injector, h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
 	if i == nil {
 		return h
@@ -29,49 +38,131 @@ func Wrap[In, Out any](i *Injector, h func(context.Context, In) (Out, error)) fu
 			}
 			return h(ctx, in)
 		}
-		if s.dice && i.active(s) {
-			ctx = i.withDecision(ctx, s)
+		active := i.active(s)
+		var ev faultconfig.Event
+		if s.match && active {
+			ev = readEvent(ctx, i, s, in)
 		}
-		status, err := i.before(ctx, s)
+		if s.dice && active {
+			ctx = i.withDecision(ctx, s, ev)
+		}
+		status, err := i.before(ctx, s, ev)
 		if err != nil {
 			var zero Out
 			return zero, err
 		}
-		if status != 0 {
-			if out, ok := withStatusCode[Out](status); ok {
+		if status != nil {
+			if out, ok := withStatusCode[Out](status.StatusCode, status.Format == FormatFlags); ok {
 				return out, nil
 			}
 			var zero Out
-			return zero, &InjectedError{Mode: ModeStatusCode, Msg: fmt.Sprintf("injected status code %d", status)}
+			return zero, &InjectedError{Mode: ModeStatusCode, Msg: fmt.Sprintf("injected status code %d", status.StatusCode)}
 		}
-		return h(ctx, in)
+		out, err := h(ctx, in)
+		if err != nil || !s.post || !active {
+			return out, err
+		}
+		return corrupt(ctx, i, s, ev, out), nil
 	}
 }
 
-// before applies the invocation-level faults of s. It returns a status code to answer with
-// instead of running the handler, or an error to fail the invocation with.
-func (i *Injector) before(ctx context.Context, s *snapshot) (status int, err error) {
+// statusAnswer is the statuscode fault that answers the invocation.
+type statusAnswer struct {
+	StatusCode int
+	Format     Format
+}
+
+// readEvent decodes the invocation's input for match conditions. An input that does not encode
+// as JSON matches no condition (logged once per config).
+func readEvent[In any](ctx context.Context, i *Injector, s *snapshot, in In) faultconfig.Event {
+	var b []byte
+	var err error
+	if raw, ok := any(in).([]byte); ok {
+		b = raw
+	} else {
+		b, err = json.Marshal(in)
+	}
+	var ev faultconfig.Event
+	if err == nil {
+		ev, err = faultconfig.ReadEvent(b)
+	}
+	if err != nil && s.eventLog.CompareAndSwap(false, true) {
+		i.log.ErrorContext(ctx, "match: cannot read the invocation's event as JSON; faults with match conditions do not fire",
+			"parameter", i.param, "version", s.version, "error", err.Error())
+	}
+	return ev
+}
+
+// matches reports whether f's match conditions hold for ev. On an SQS event a condition whose
+// path starts at Records (the envelope, as a 1.0 config for another event source might read it)
+// never holds, since paths read each record there: logged once per config.
+func (i *Injector) matches(ctx context.Context, s *snapshot, f *Fault, ev faultconfig.Event) bool {
+	if len(f.Match) == 0 {
+		return true
+	}
+	if f.Matches(ev) {
+		return true
+	}
+	if ev.SQS() {
+		for _, c := range f.Match {
+			if c.ReadsEnvelope() && s.envelopeLog.CompareAndSwap(false, true) {
+				i.log.ErrorContext(ctx, "match: on an SQS event paths read each record (body decoded), not the event: this condition never holds; write e.g. body.Records.0.s3.object.key",
+					"parameter", i.param, "version", s.version, "mode", string(f.Mode), "condition", c.String())
+			}
+		}
+	}
+	return false
+}
+
+// before applies the invocation-level faults of s that precede the handler. It returns a status
+// code to answer with instead of running the handler, or an error to fail the invocation with.
+func (i *Injector) before(ctx context.Context, s *snapshot, ev faultconfig.Event) (status *statusAnswer, err error) {
 	if !i.active(s) {
 		if i.filled.Load() {
 			i.clearDisk(ctx)
 		}
-		return 0, nil
+		return nil, nil
 	}
-	disk := 0
+	// The diskspace faults fill one file, the size of the largest that fires; it is written at
+	// the place of the first diskspace fault in the order, and removed when none fires.
+	disk, diskAt := 0, -1
+	var diskFault *Fault
 	for n := range s.cfg.Faults {
 		f := &s.cfg.Faults[n]
-		if f.Mode == ModeDiskSpace && i.fires(f) {
-			disk = max(disk, f.DiskSpaceMB)
+		if f.Mode != ModeDiskSpace {
+			continue
+		}
+		if diskAt < 0 {
+			diskAt = n
+		}
+		if i.matches(ctx, s, f, ev) && i.fires(f) && f.DiskSpaceMB > disk {
+			disk, diskFault = f.DiskSpaceMB, f
 		}
 	}
-	if disk > 0 {
-		i.fillDisk(ctx, disk)
-	} else if i.filled.Load() {
+	if diskAt < 0 && i.filled.Load() {
 		i.clearDisk(ctx)
 	}
 	for n := range s.cfg.Faults {
 		f := &s.cfg.Faults[n]
-		if f.SDKLevel() || f.Mode == ModeDiskSpace || !i.fires(f) {
+		if n == diskAt {
+			switch {
+			case disk > 0 && i.dryRun:
+				i.wouldInject(ctx, diskFault, "mb", disk)
+			case disk > 0:
+				i.fillDisk(ctx, disk)
+			case i.filled.Load():
+				i.clearDisk(ctx)
+			}
+			continue
+		}
+		if f.SDKLevel() || f.Mode == ModeDiskSpace || f.Mode == ModeCorruption {
+			continue
+		}
+		if !i.matches(ctx, s, f, ev) || !i.fires(f) {
+			continue
+		}
+		if i.dryRun {
+			i.wouldInject(ctx, f)
 			continue
 		}
 		switch f.Mode {
@@ -79,24 +170,43 @@ func (i *Injector) before(ctx context.Context, s *snapshot) (status int, err err
 			d := i.latency(f)
 			i.injected(ctx, f.Mode, "latency_ms", d.Milliseconds())
 			if err := sleep(ctx, d); err != nil {
-				return 0, fmt.Errorf("injected latency of %s: %w", d, err)
+				return nil, fmt.Errorf("injected latency of %s: %w", d, err)
+			}
+		case ModeTimeout:
+			deadline, ok := ctx.Deadline()
+			if !ok {
+				if s.deadlineLog.CompareAndSwap(false, true) {
+					i.log.WarnContext(ctx, "timeout fault: the invocation has no deadline; nothing injected", "parameter", i.param)
+				}
+				continue
+			}
+			// The real clock: the deadline is Lambda's, in wall time (Options.Now is for the
+			// config's own clock: TTL and expiry).
+			d := max(0, time.Until(deadline)-f.TimeoutBuffer)
+			i.injected(ctx, f.Mode, "sleep_ms", d.Milliseconds(), "buffer_ms", f.TimeoutBuffer.Milliseconds())
+			if err := sleep(ctx, d); err != nil {
+				return nil, fmt.Errorf("injected timeout of %s: %w", d, err)
 			}
 		case ModeException:
 			i.injected(ctx, f.Mode, "message", f.ExceptionMsg)
-			return 0, &InjectedError{Mode: f.Mode, Msg: f.ExceptionMsg}
+			return nil, &InjectedError{Mode: f.Mode, Msg: f.ExceptionMsg}
 		case ModeStatusCode:
 			i.injected(ctx, f.Mode, "status", f.StatusCode)
-			return f.StatusCode, nil
+			return &statusAnswer{StatusCode: f.StatusCode, Format: s.cfg.Format}, nil
 		}
 	}
-	return 0, nil
+	return nil, nil
 }
 
 // withStatusCode returns an Out carrying code, as failure-lambda answers {statusCode: code}: a
 // struct (or pointer to one) with an integer StatusCode field, such as
 // events.APIGatewayProxyResponse, or a map with string keys (key "statusCode"). ok is false
-// for any other Out.
-func withStatusCode[Out any](code int) (out Out, ok bool) {
+// for any other Out. With full, also 1.0's body {"message":"Injected status code <code>"} and
+// header Content-Type: application/json (src/failures/statuscode.ts), where Out has a string
+// Body (map key "body") and a map[string]string Headers (map key "headers").
+func withStatusCode[Out any](code int, full bool) (out Out, ok bool) {
+	body := fmt.Sprintf(`{"message":"Injected status code %d"}`, code)
+	headers := map[string]string{"Content-Type": "application/json"}
 	v := reflect.ValueOf(&out).Elem()
 	target := v
 	if v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Struct {
@@ -114,6 +224,14 @@ func withStatusCode[Out any](code int) (out Out, ok bool) {
 		default:
 			return out, false
 		}
+		if full {
+			if b := target.FieldByName("Body"); b.IsValid() && b.CanSet() && b.Kind() == reflect.String {
+				b.SetString(body)
+			}
+			if h := target.FieldByName("Headers"); h.IsValid() && h.CanSet() && h.Type() == reflect.TypeOf(headers) {
+				h.Set(reflect.ValueOf(headers))
+			}
+		}
 		if v.Kind() == reflect.Pointer {
 			v.Set(target.Addr())
 		}
@@ -129,6 +247,13 @@ func withStatusCode[Out any](code int) (out Out, ok bool) {
 		}
 		m := reflect.MakeMap(t)
 		m.SetMapIndex(reflect.ValueOf("statusCode").Convert(t.Key()), val)
+		if full {
+			for k, x := range map[string]any{"body": body, "headers": headers} {
+				if xv := reflect.ValueOf(x); xv.Type().AssignableTo(t.Elem()) {
+					m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), xv)
+				}
+			}
+		}
 		v.Set(m)
 		return out, true
 	}

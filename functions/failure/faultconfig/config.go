@@ -17,7 +17,8 @@ import (
 // Mode is a kind of fault.
 type Mode string
 
-// The fault modes. The first five are failure-lambda's; sdkerror is ours.
+// The fault modes. The first five are failure-lambda's (0.x and 1.0); timeout and corruption are
+// failure-lambda 1.0's and exist only in its format (flags.go); sdkerror is ours.
 const (
 	ModeLatency    Mode = "latency"    // delay the invocation, or (with targets) each matching SDK call
 	ModeException  Mode = "exception"  // fail the invocation with exceptionMsg before the handler runs
@@ -25,6 +26,21 @@ const (
 	ModeDiskSpace  Mode = "diskspace"  // fill os.TempDir() with diskSpace MB
 	ModeDenylist   Mode = "denylist"   // SDK calls to matching hosts fail as connection errors
 	ModeSDKError   Mode = "sdkerror"   // matching SDK calls get a service-shaped error
+	ModeTimeout    Mode = "timeout"    // wait until the deadline minus a buffer, then run the handler (1.0)
+	ModeCorruption Mode = "corruption" // after the handler: replace or mangle its response (1.0)
+)
+
+// Format is the generation of failure-lambda's config format a Config was written in. Parse tells
+// them apart by shape: isEnabled, failureMode or faults at the top level make a 0.x config,
+// anything else is read as 1.0.
+type Format string
+
+const (
+	// FormatFlat is failure-lambda 0.x's flat config (isEnabled, failureMode, rate, ...) with our
+	// extensions (faults, targets, error, scope).
+	FormatFlat Format = "0.x"
+	// FormatFlags is failure-lambda 1.0's: one flag object per mode ({"latency": {"enabled": ...}}).
+	FormatFlags Format = "1.0"
 )
 
 // modeAliases maps every accepted spelling to its mode. "blacklist" is the seed lab's spelling
@@ -89,22 +105,27 @@ const (
 
 // Config is a parsed, validated failure config (the SSM parameter's value).
 type Config struct {
-	// Enabled is the parameter's isEnabled. When false no fault fires.
+	// Format is the generation of the format the config was written in.
+	Format Format
+	// Enabled is the parameter's isEnabled (0.x), or whether some flag is enabled (1.0). When
+	// false no fault fires.
 	Enabled bool
 	// ExpiresAt, when not zero, turns every fault off from that instant on (expiresAt).
 	ExpiresAt time.Time
 	// ExpiresAfter, when not zero, turns every fault off that long after the parameter was last
 	// modified (expiresAfterSeconds, measured from GetParameter's LastModifiedDate).
 	ExpiresAfter time.Duration
-	// Faults are the faults active together: the top-level failure-lambda fault first (if
-	// failureMode is set), then the entries of faults in order.
+	// Faults are the faults active together. 0.x: the top-level failure-lambda fault first (if
+	// failureMode is set), then the entries of faults in order. 1.0: the enabled flags, in
+	// failure-lambda 1.0's injection order (FlagOrder); disabled flags are validated, not kept.
 	Faults []Fault
 }
 
 // Fault is one fault of a Config.
 type Fault struct {
 	Mode Mode
-	// Rate is the probability (0..1) that the fault fires for one invocation or SDK call. Default 1.
+	// Rate is the probability (0..1) that the fault fires for one invocation or SDK call (rate;
+	// 1.0's percentage / 100). Default 1.
 	Rate float64
 	// Scope is how often SDK-level faults roll the dice: ScopeInvocation for the top-level
 	// (failure-lambda) fault, ScopeCall by default for the entries of faults ("scope" there).
@@ -114,11 +135,13 @@ type Fault struct {
 	// MinLatency..MaxLatency is the uniform range of delays of latency faults (and of the wait of
 	// sdkerror "timeout").
 	MinLatency, MaxLatency time.Duration
-	// ExceptionMsg is the error message of exception faults. Default "injected exception".
+	// ExceptionMsg is the error message of exception faults. Default "injected exception" (0.x),
+	// "Injected exception" (1.0's default).
 	ExceptionMsg string
-	// StatusCode is the status code of statuscode faults (100..599).
+	// StatusCode is the status code of statuscode faults (100..599). 1.0's default: 500.
 	StatusCode int
-	// DiskSpaceMB is how much of os.TempDir() a diskspace fault fills (1..MaxDiskSpaceMB).
+	// DiskSpaceMB is how much of os.TempDir() a diskspace fault fills (1..MaxDiskSpaceMB). 1.0's
+	// default: 100.
 	DiskSpaceMB int
 	// Denylist holds the host patterns of denylist faults (unanchored, like failure-lambda's
 	// JavaScript RegExp.test).
@@ -128,6 +151,16 @@ type Fault struct {
 	Targets []Target
 	// Error is the error kind of sdkerror faults.
 	Error SDKError
+	// TimeoutBuffer is what a timeout fault leaves of the invocation: it waits until the deadline
+	// minus TimeoutBuffer, then the handler runs (1.0's timeout_buffer_ms). Default 0.
+	TimeoutBuffer time.Duration
+	// Body is what a corruption fault puts in place of the response body when ReplaceBody is set
+	// (1.0's body); without it the body is mangled.
+	Body        string
+	ReplaceBody bool
+	// Match gates the fault on the invocation's event (1.0's match): it may fire only when every
+	// condition holds (see Event). Empty: every invocation.
+	Match []Condition
 }
 
 // Target selects SDK calls by service (the SigV4 signing name, e.g. "dynamodb", "s3") and
@@ -178,22 +211,73 @@ func (c *Config) ExpiresAtFor(lastModified, fetched time.Time) time.Time {
 	return exp
 }
 
-// Parse parses and validates a failure config (docs/contracts.md §3). It is strict: unknown
-// fields, unknown modes, values of the wrong type or out of range are errors naming the JSON
-// path (e.g. `faults[1].rate`). Top-level failure-lambda fields that the chosen failureMode does
-// not use are accepted, as failure-lambda's own sample config carries all of them; inside
-// `faults` a field the mode does not use is an error.
+// Parse parses and validates a failure config (docs/contracts.md §3), in either of failure-lambda's
+// formats, told apart by shape: isEnabled, failureMode or faults at the top level make a 0.x
+// config (FormatFlat), anything else a 1.0 config (FormatFlags, flags.go). It is strict: unknown
+// fields, unknown modes, values of the wrong type or out of range are errors naming the JSON path
+// (e.g. `faults[1].rate`, `latency.percentage`). Top-level 0.x fields that the chosen failureMode
+// does not use are accepted, as failure-lambda's own sample config carries all of them; inside
+// `faults`, and inside a 1.0 flag, a field the mode does not use is an error.
 func Parse(b []byte) (Config, error) {
-	var c Config
 	top, err := object(b, "")
 	if err != nil {
-		return c, err
+		return Config{}, err
 	}
 	p := &parser{}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if !slices.Contains(topFields, k) {
-			return c, fmt.Errorf("unknown field %q (known: %s)", k, strings.Join(topFields, ", "))
+	if isFlat(top) {
+		return p.flat(top)
+	}
+	return p.flags(top)
+}
+
+// flatKeys are the top-level fields that only a 0.x config has; one of them makes a config 0.x.
+var flatKeys = []string{"isEnabled", "failureMode", "faults"}
+
+func isFlat(top map[string]json.RawMessage) bool {
+	for _, k := range flatKeys {
+		if _, ok := top[k]; ok {
+			return true
 		}
+	}
+	return false
+}
+
+// expiry reads our expiresAt and expiresAfterSeconds, accepted in both formats.
+func (p *parser) expiry(top map[string]json.RawMessage, c *Config) error {
+	if raw, ok := top["expiresAt"]; ok {
+		s, err := p.str(raw, "expiresAt")
+		if err != nil {
+			return err
+		}
+		if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
+		}
+	}
+	if raw, ok := top["expiresAfterSeconds"]; ok {
+		n, err := p.number(raw, "expiresAfterSeconds")
+		if err != nil {
+			return err
+		}
+		if n <= 0 || n > 366*24*3600 {
+			return fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
+		}
+		c.ExpiresAfter = time.Duration(n * float64(time.Second))
+	}
+	return nil
+}
+
+// flat parses a 0.x config.
+func (p *parser) flat(top map[string]json.RawMessage) (Config, error) {
+	c := Config{Format: FormatFlat}
+	var err error
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if slices.Contains(topFields, k) {
+			continue
+		}
+		if slices.Contains(FlagOrder, Mode(k)) {
+			return c, fmt.Errorf("unknown field %q: a failure-lambda 1.0 flag, but this config is 0.x (it has %s); write one format or the other", k, presentFlatKeys(top))
+		}
+		return c, fmt.Errorf("unknown field %q (known: %s)", k, strings.Join(topFields, ", "))
 	}
 	raw, ok := top["isEnabled"]
 	if !ok {
@@ -202,24 +286,8 @@ func Parse(b []byte) (Config, error) {
 	if c.Enabled, err = p.boolean(raw, "isEnabled"); err != nil {
 		return c, err
 	}
-	if raw, ok := top["expiresAt"]; ok {
-		s, err := p.str(raw, "expiresAt")
-		if err != nil {
-			return c, err
-		}
-		if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
-			return c, fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
-		}
-	}
-	if raw, ok := top["expiresAfterSeconds"]; ok {
-		n, err := p.number(raw, "expiresAfterSeconds")
-		if err != nil {
-			return c, err
-		}
-		if n <= 0 || n > 366*24*3600 {
-			return c, fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
-		}
-		c.ExpiresAfter = time.Duration(n * float64(time.Second))
+	if err := p.expiry(top, &c); err != nil {
+		return c, err
 	}
 	if raw, ok := top["failureMode"]; ok {
 		f, err := p.fault(top, raw, "", "failureMode", true)
@@ -271,6 +339,17 @@ func Parse(b []byte) (Config, error) {
 	return c, nil
 }
 
+// presentFlatKeys names the 0.x-only fields of top that made it a 0.x config.
+func presentFlatKeys(top map[string]json.RawMessage) string {
+	var have []string
+	for _, k := range flatKeys {
+		if _, ok := top[k]; ok {
+			have = append(have, k)
+		}
+	}
+	return strings.Join(have, ", ")
+}
+
 var (
 	topFields = []string{"isEnabled", "failureMode", "rate", "minLatency", "maxLatency", "exceptionMsg",
 		"statusCode", "diskSpace", "denylist", "blacklist", "targets", "error", "expiresAt", "expiresAfterSeconds", "faults"}
@@ -303,6 +382,9 @@ func (p *parser) fault(m map[string]json.RawMessage, modeRaw json.RawMessage, at
 	}
 	mode, ok := modeAliases[name]
 	if !ok {
+		if m := Mode(name); m == ModeTimeout || m == ModeCorruption {
+			return f, fmt.Errorf("%s: mode %q exists only in failure-lambda 1.0's format, e.g. {%q: {\"enabled\": true}} (without isEnabled, failureMode or faults)", join(at, modeKey), name, name)
+		}
 		return f, fmt.Errorf("%s: unknown mode %q (known: latency, exception, statuscode, diskspace, denylist or blacklist, sdkerror)", join(at, modeKey), name)
 	}
 	f.Mode = mode

@@ -1,0 +1,210 @@
+package faultconfig
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// FlagOrder is failure-lambda 1.0's injection order (src/types.ts FAILURE_MODE_ORDER): the
+// pre-handler flags that go on (latency, timeout, diskspace, denylist), then those that end the
+// invocation without the handler (statuscode, exception), then corruption, after the handler. A
+// 1.0 Config lists its enabled flags in this order.
+var FlagOrder = []Mode{ModeLatency, ModeTimeout, ModeDiskSpace, ModeDenylist, ModeStatusCode, ModeException, ModeCorruption}
+
+// Defaults of failure-lambda 1.0's flag attributes (src/failures/*.ts), used when an attribute
+// is omitted.
+const (
+	// DefaultPercentage: "When enabled, percentage defaults to 100 if omitted" (README).
+	DefaultPercentage = 100
+	// DefaultStatusCode: statuscode.ts answers 500 without status_code.
+	DefaultStatusCode = 500
+	// DefaultDiskSpaceMB: diskspace.ts fills 100 MB without disk_space.
+	DefaultDiskSpaceMB = 100
+	// DefaultExceptionMsg: exception.ts throws "Injected exception" without exception_msg.
+	DefaultExceptionMsg = "Injected exception"
+)
+
+// flagCommon are the attributes every 1.0 flag has (README "Flag Attributes": *all*).
+var flagCommon = []string{"enabled", "percentage", "match"}
+
+// flagAttrs are the attributes of each 1.0 flag besides flagCommon (README "Flag Attributes").
+var flagAttrs = map[Mode][]string{
+	ModeLatency:    {"min_latency", "max_latency"},
+	ModeTimeout:    {"timeout_buffer_ms"},
+	ModeDiskSpace:  {"disk_space"},
+	ModeDenylist:   {"deny_list"},
+	ModeStatusCode: {"status_code"},
+	ModeException:  {"exception_msg"},
+	ModeCorruption: {"body"},
+}
+
+// flatSpelling maps a 0.x field name to its 1.0 spelling, for the error message of a 0.x name
+// written inside a 1.0 flag.
+var flatSpelling = map[string]string{
+	"rate": "percentage (0..100)", "minLatency": "min_latency", "maxLatency": "max_latency",
+	"exceptionMsg": "exception_msg", "statusCode": "status_code", "diskSpace": "disk_space",
+	"denylist": "deny_list", "blacklist": "deny_list", "isEnabled": "enabled",
+}
+
+// flags parses a failure-lambda 1.0 config: one flag object per mode, plus our expiry.
+func (p *parser) flags(top map[string]json.RawMessage) (Config, error) {
+	c := Config{Format: FormatFlags}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if slices.Contains(FlagOrder, Mode(k)) || k == "expiresAt" || k == "expiresAfterSeconds" {
+			continue
+		}
+		if slices.Contains(topFields, k) {
+			return c, fmt.Errorf("unknown field %q: a failure-lambda 0.x field, but this config has no isEnabled, so it is read as 1.0 (one object per mode: %s); a 0.x config needs isEnabled", k, flagList())
+		}
+		return c, fmt.Errorf("unknown field %q (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, flagList())
+	}
+	if err := p.expiry(top, &c); err != nil {
+		return c, err
+	}
+	for _, mode := range FlagOrder {
+		raw, ok := top[string(mode)]
+		if !ok {
+			continue
+		}
+		f, on, err := p.flag(mode, raw)
+		if err != nil {
+			return c, err
+		}
+		if on {
+			c.Faults = append(c.Faults, f)
+		}
+	}
+	c.Enabled = len(c.Faults) > 0
+	return c, nil
+}
+
+// flag parses the 1.0 flag of mode. A disabled flag is validated all the same (as 1.0's
+// validateFlagValue does) and reported with on false.
+func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err error) {
+	at := string(mode)
+	m, err := object(raw, at)
+	if err != nil {
+		return f, false, fmt.Errorf("%s: want a flag object such as {\"enabled\": true}, got %s", at, snippet(raw))
+	}
+	own := flagAttrs[mode]
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if slices.Contains(flagCommon, k) || slices.Contains(own, k) {
+			continue
+		}
+		for other, attrs := range flagAttrs {
+			if slices.Contains(attrs, k) {
+				return f, false, fmt.Errorf("%s: %q is an attribute of %s, not of %s (known: %s)", join(at, k), k, other, mode, strings.Join(append(slices.Clone(flagCommon), own...), ", "))
+			}
+		}
+		if s, ok := flatSpelling[k]; ok {
+			return f, false, fmt.Errorf("%s: unknown attribute %q: the 0.x spelling; 1.0 writes %s", join(at, k), k, s)
+		}
+		return f, false, fmt.Errorf("%s: unknown attribute %q (known: %s)", join(at, k), k, strings.Join(append(slices.Clone(flagCommon), own...), ", "))
+	}
+	rawOn, ok := m["enabled"]
+	if !ok {
+		return f, false, fmt.Errorf("%s: required", join(at, "enabled"))
+	}
+	if on, err = p.boolean(rawOn, join(at, "enabled")); err != nil {
+		return f, false, err
+	}
+	f = Fault{Mode: mode, Rate: 1, Scope: ScopeInvocation}
+	if raw, ok := m["percentage"]; ok {
+		pct, err := p.integer(raw, join(at, "percentage"))
+		if err != nil {
+			return f, false, fmt.Errorf("%s: want a whole number 0..100, got %s", join(at, "percentage"), snippet(raw))
+		}
+		if pct < 0 || pct > 100 {
+			return f, false, fmt.Errorf("%s: want a whole number 0..100, got %d", join(at, "percentage"), pct)
+		}
+		f.Rate = float64(pct) / 100
+	}
+	if raw, ok := m["match"]; ok {
+		if f.Match, err = p.conditions(raw, join(at, "match")); err != nil {
+			return f, false, err
+		}
+	}
+	switch mode {
+	case ModeLatency:
+		if f.MinLatency, err = p.latency(m, "min_latency", at); err != nil {
+			return f, false, err
+		}
+		if f.MaxLatency, err = p.latency(m, "max_latency", at); err != nil {
+			return f, false, err
+		}
+		_, hasMin := m["min_latency"]
+		_, hasMax := m["max_latency"]
+		if hasMin && hasMax && f.MinLatency > f.MaxLatency {
+			return f, false, fmt.Errorf("%s: min_latency %d ms > max_latency %d ms", at, f.MinLatency.Milliseconds(), f.MaxLatency.Milliseconds())
+		}
+		// 1.0 draws min + random·max(0, max − min) with both defaulting to 0: min alone is a
+		// fixed delay of min.
+		if !hasMax {
+			f.MaxLatency = f.MinLatency
+		}
+	case ModeTimeout:
+		if f.TimeoutBuffer, err = p.latency(m, "timeout_buffer_ms", at); err != nil {
+			return f, false, err
+		}
+	case ModeDiskSpace:
+		f.DiskSpaceMB = DefaultDiskSpaceMB
+		if raw, ok := m["disk_space"]; ok {
+			if f.DiskSpaceMB, err = p.integer(raw, join(at, "disk_space")); err != nil {
+				return f, false, err
+			}
+			if f.DiskSpaceMB < 1 || f.DiskSpaceMB > MaxDiskSpaceMB {
+				return f, false, fmt.Errorf("%s: want 1..%d MB, got %d", join(at, "disk_space"), MaxDiskSpaceMB, f.DiskSpaceMB)
+			}
+		}
+	case ModeDenylist:
+		// 1.0 defaults deny_list to [] and then blocks nothing; an enabled denylist that blocks
+		// nothing is a mistake here. A disabled one may carry an empty list.
+		raw, ok := m["deny_list"]
+		var list []json.RawMessage
+		switch {
+		case !ok && on:
+			return f, false, fmt.Errorf("%s: required when denylist is enabled (1.0 would block nothing)", join(at, "deny_list"))
+		case ok && !on && json.Unmarshal(raw, &list) == nil && list != nil && len(list) == 0:
+		case ok:
+			if f.Denylist, err = p.regexps(raw, join(at, "deny_list")); err != nil {
+				return f, false, err
+			}
+		}
+	case ModeStatusCode:
+		f.StatusCode = DefaultStatusCode
+		if raw, ok := m["status_code"]; ok {
+			if f.StatusCode, err = p.integer(raw, join(at, "status_code")); err != nil {
+				return f, false, err
+			}
+			if f.StatusCode < 100 || f.StatusCode > 599 {
+				return f, false, fmt.Errorf("%s: want an HTTP status 100..599, got %d", join(at, "status_code"), f.StatusCode)
+			}
+		}
+	case ModeException:
+		f.ExceptionMsg = DefaultExceptionMsg
+		if raw, ok := m["exception_msg"]; ok {
+			if f.ExceptionMsg, err = p.str(raw, join(at, "exception_msg")); err != nil {
+				return f, false, err
+			}
+		}
+	case ModeCorruption:
+		if raw, ok := m["body"]; ok {
+			if f.Body, err = p.str(raw, join(at, "body")); err != nil {
+				return f, false, err
+			}
+			f.ReplaceBody = true
+		}
+	}
+	return f, on, nil
+}
+
+func flagList() string {
+	s := make([]string, len(FlagOrder))
+	for i, m := range FlagOrder {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
+}
