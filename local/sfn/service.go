@@ -84,6 +84,7 @@ type Service struct {
 	rules      []Rule
 	validating map[string]chan string
 	tasks      map[string]context.CancelFunc // task id -> cancel
+	notifying  int                           // status changes not yet delivered to the rules (WaitEvents)
 	seq        int
 	closed     bool
 	bg         sync.WaitGroup
@@ -562,6 +563,7 @@ func (s *Service) finish(arn string, m message, at time.Time) {
 	closed := s.closed
 	if !closed {
 		s.bg.Add(1)
+		s.notifying++
 	}
 	s.mu.Unlock()
 	s.log.Info("execution ended", "execution_arn", arn, "status", snap.Status, "error", deref(snap.Error))
@@ -573,7 +575,31 @@ func (s *Service) finish(arn string, m message, at time.Time) {
 	go func() {
 		defer s.bg.Done()
 		s.notify(snap)
+		s.mu.Lock()
+		s.notifying--
+		s.mu.Unlock()
 	}()
+}
+
+// WaitEvents blocks until every execution end so far has been delivered to the rules, and the
+// executions they start have started, or ctx is done: after it, an execution a rule did not start
+// will not appear (what a test of a rule that must not fire needs).
+func (s *Service) WaitEvents(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		n := s.notifying
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sfn: %d status changes not delivered to the rules: %w", n, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // snapshot is an execution's summary, for the API and for status-change events; call with s.mu held.
