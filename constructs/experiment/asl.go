@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"encoding/json"
+	"maps"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
@@ -20,6 +22,11 @@ const (
 	PhaseRecovery = "Recovery"
 	PhaseGuard    = "Guard"
 )
+
+// ExpiryMargin is how long past the method's planned time a fault this machine writes may stay on:
+// the compiler's default margin (experiments.DefaultExpiryMargin), so a compiled experiment's
+// expiry (the rest of the method + that margin) is always within the cap. See capExpiry.
+const ExpiryMargin = experiments.DefaultExpiryMargin
 
 const (
 	getMetricData     = "arn:aws:states:::aws-sdk:cloudwatch:getMetricData"
@@ -41,7 +48,29 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		"InvalidInput": obj{"Type": "Fail", "Error": experiments.ErrInvalidExperiment,
 			"Cause": "the input is not a compiled experiment (version 1): compile it with `chaoslab compile` (experiments.Compile)"},
 		"Init": obj{"Type": "Pass", "Parameters": obj{"experiment.$": "$", "journal": journalInit("$.title", nil, nil)},
-			"Next": "BeforeWindow"},
+			"Next": "Limits"},
+
+		// 0. The expiry cap, before anything is written (both paths: the rollbackOf run writes too):
+		// the method's time (every action's pauses) + ExpiryMargin, in $.limits.seconds.
+		"Limits": obj{"Type": "Pass", "Parameters": obj{"i": 0, "n.$": "States.ArrayLength($.experiment.method)",
+			"seconds": int(ExpiryMargin / time.Second)}, "ResultPath": "$.limits", "Next": "LimitsNext"},
+		"LimitsNext": obj{"Type": "Choice",
+			"Choices": []any{obj{"Variable": "$.limits.i", "NumericLessThanPath": "$.limits.n", "Next": "LimitsItem"}},
+			"Default": "LimitsDone"},
+		"LimitsItem": obj{"Type": "Pass", "Parameters": obj{"action.$": "States.ArrayGetItem($.experiment.method, $.limits.i)"},
+			"ResultPath": "$.limitsItem", "Next": "LimitsCheck"},
+		"LimitsCheck": obj{"Type": "Choice", "Choices": []any{obj{"And": append(
+			nonNegative("$.limitsItem.action.pauseBeforeSeconds"), nonNegative("$.limitsItem.action.pauseAfterSeconds")...),
+			"Next": "LimitsAdd"}}, "Default": "InvalidPauses"},
+		"InvalidPauses": obj{"Type": "Fail", "Error": experiments.ErrInvalidExperiment,
+			"Cause": "every method action needs pauseBeforeSeconds and pauseAfterSeconds ≥ 0: the expiry of every fault the machine writes is capped at the method's time + " +
+				ExpiryMargin.String() + ", computed from them"},
+		"LimitsAdd": obj{"Type": "Pass", "Parameters": obj{"i.$": "States.MathAdd($.limits.i, 1)", "n.$": "$.limits.n",
+			"seconds.$": "States.MathAdd($.limits.seconds, States.MathAdd($.limitsItem.action.pauseBeforeSeconds, $.limitsItem.action.pauseAfterSeconds))"},
+			"ResultPath": "$.limits", "Next": "LimitsNext"},
+		"LimitsDone": obj{"Type": "Choice",
+			"Choices": []any{obj{"Variable": "$.journal.rollbackOf", "IsNull": true, "Next": "BeforeWindow"}},
+			"Default": "Rollback"},
 
 		// 1. Steady state before: observe, then probe. Not steady: no fault, no rollback.
 		"BeforeWindow":    windowStart("BeforeObserve"),
@@ -53,7 +82,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 
 		// 2. Method: each action writes the fault, then pauses (checking the guard).
 		"Method": obj{"Type": "Map", "ItemsPath": "$.experiment.method", "MaxConcurrency": 1,
-			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard"},
+			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard", "expiry": expiry()},
 			"ItemProcessor": processor("Action.PauseBefore", actionStates("Action", faultParameterName, true)),
 			"ResultPath":    "$.journal.method",
 			"Catch": []any{
@@ -77,7 +106,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 
 		// 4. Rollbacks always run, then the steady state is observed and recorded once more.
 		"Rollback": obj{"Type": "Map", "ItemsPath": "$.experiment.rollbacks", "MaxConcurrency": 1,
-			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value"},
+			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "expiry": expiry()},
 			"ItemProcessor": processor("Rollback.PauseBefore", actionStates("Rollback", faultParameterName, false)),
 			"ResultPath":    "$.journal.rollbacks",
 			"Catch":         []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.journal.rollbackError", "Next": "RecoveryWindow"}},
@@ -107,25 +136,40 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		"FailAborted":   fail(experiments.ErrExperimentAborted),
 		"FailRollback":  fail(experiments.ErrRollbackFailed),
 
-		// The guard for aborted and timed-out executions: the EventBridge rule starts this machine
+		// The guard for executions that ended without their rollbacks (aborted, timed out, or failed
+		// outside the machine's Catches): the EventBridge rule (RollbackPattern) starts this machine
 		// with {"rollbackOf": "<execution ARN>"}; it reads that execution's input and rolls it back.
 		StateDescribeAborted: obj{"Type": "Task", "Resource": describeExecution,
-			"Parameters":     obj{"ExecutionArn.$": "$.rollbackOf"},
-			"ResultSelector": obj{"input.$": "States.StringToJson($.Input)", "status.$": "$.Status"},
-			"ResultPath":     "$.original",
-			"Retry":          retry(),
-			"Catch":          []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "CannotDescribe"}},
-			"Next":           "RollbackOfWhat"},
+			"Parameters": obj{"ExecutionArn.$": "$.rollbackOf"},
+			"ResultPath": "$.described",
+			"Retry":      retry(),
+			"Catch":      []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "CannotDescribe"}},
+			"Next":       "ReadAborted"},
 		"CannotDescribe": obj{"Type": "Fail", "Error": experiments.ErrRollbackFailed, "CausePath": "$.error.Cause"},
+		"ReadAborted": obj{"Type": "Pass", "Parameters": obj{"input.$": "States.StringToJson($.described.Input)", "status.$": "$.described.Status"},
+			"ResultPath": "$.original", "Next": "RollbackOfWhat"},
 		"RollbackOfWhat": obj{"Type": "Choice", "Choices": []any{
-			// An aborted rollback is not rolled back again (no loops); its fault expires by itself.
+			// A rollback run is never rolled back again (no loops), whatever its end; a fault it
+			// left on expires by itself, within the cap.
 			obj{"Variable": "$.original.input.rollbackOf", "IsPresent": true, "Next": "RollbackOfRollback"},
-			obj{"And": validInput("$.original.input"), "Next": "InitRollbackOf"},
+			obj{"And": validInput("$.original.input"), "Next": "OriginalError"},
 		}, "Default": "InvalidInput"},
-		"RollbackOfRollback": obj{"Type": "Succeed", "Comment": "the aborted execution was itself a rollback: not repeated"},
+		"RollbackOfRollback": obj{"Type": "Succeed", "Comment": "the execution was itself a rollback: not repeated"},
+		// The journal's error is why the execution ended: DescribeExecution's Error and Cause, either
+		// of which may be absent (an abort without an error, say).
+		"OriginalError": obj{"Type": "Choice", "Choices": []any{
+			obj{"And": []any{obj{"Variable": "$.described.Error", "IsPresent": true}, obj{"Variable": "$.described.Cause", "IsPresent": true}},
+				"Next": "OriginalErrorCause"},
+			obj{"Variable": "$.described.Error", "IsPresent": true, "Next": "OriginalErrorOnly"},
+		}, "Default": "OriginalNoError"},
+		"OriginalErrorCause": obj{"Type": "Pass", "Parameters": obj{"error": obj{"Error.$": "$.described.Error", "Cause.$": "$.described.Cause"}},
+			"ResultPath": "$.originalError", "Next": "InitRollbackOf"},
+		"OriginalErrorOnly": obj{"Type": "Pass", "Parameters": obj{"error": obj{"Error.$": "$.described.Error", "Cause": ""}},
+			"ResultPath": "$.originalError", "Next": "InitRollbackOf"},
+		"OriginalNoError": obj{"Type": "Pass", "Parameters": obj{"error": nil}, "ResultPath": "$.originalError", "Next": "InitRollbackOf"},
 		"InitRollbackOf": obj{"Type": "Pass", "Parameters": obj{"experiment.$": "$.original.input",
 			"journal": journalInit("$.original.input.title", "$.rollbackOf", experiments.VerdictAborted)},
-			"Next": "Rollback"},
+			"Next": "Limits"},
 	}
 	return obj{
 		"Comment": "Chaos experiment (Chaos Toolkit model): steady state before, method (fault parameter writes and pauses, " +
@@ -146,19 +190,41 @@ func DefinitionJSON(faultParameterName string, timeoutSeconds int) string {
 	return string(b)
 }
 
-// validInput is the Choice rule that accepts a compiled experiment at p.
+// validInput is the Choice rule that accepts a compiled experiment at p. Every test of a value
+// follows an IsPresent of its path: a type or value test of a missing path is a States.Runtime
+// error (in AWS and aws-local-stepfunctions alike), which no Catch sees; And stops at the first
+// false rule.
 func validInput(p string) []any {
 	return []any{
 		obj{"Variable": p + ".version", "IsPresent": true},
 		obj{"Variable": p + ".version", "NumericEquals": experiments.CompiledVersion},
+		obj{"Variable": p + ".title", "IsPresent": true},
 		obj{"Variable": p + ".title", "IsString": true},
+		obj{"Variable": p + ".steadyState.observeSeconds", "IsPresent": true},
 		obj{"Variable": p + ".steadyState.observeSeconds", "IsNumeric": true},
+		obj{"Variable": p + ".steadyState.recoverySeconds", "IsPresent": true},
 		obj{"Variable": p + ".steadyState.recoverySeconds", "IsNumeric": true},
 		obj{"Variable": p + ".steadyState.probes", "IsPresent": true},
 		obj{"Variable": p + ".method[0]", "IsPresent": true},
 		obj{"Variable": p + ".rollbacks", "IsPresent": true},
+		obj{"Variable": p + ".guard.enabled", "IsPresent": true},
 		obj{"Variable": p + ".guard.enabled", "IsBoolean": true},
 	}
+}
+
+// nonNegative is the Choice rules that accept a number ≥ 0 at p.
+func nonNegative(p string) []any {
+	return []any{
+		obj{"Variable": p, "IsPresent": true},
+		obj{"Variable": p, "IsNumeric": true},
+		obj{"Variable": p, "NumericGreaterThanEquals": 0},
+	}
+}
+
+// expiry is the cap as the fault config field it becomes: {"expiresAfterSeconds": $.limits.seconds},
+// given to every action (its Map's ItemSelector) for capExpiry.
+func expiry() obj {
+	return obj{"expiresAfterSeconds.$": "$.limits.seconds"}
 }
 
 // journalInit is a journal with every phase null (JSONPath cannot write into a missing object).
@@ -170,6 +236,8 @@ func journalInit(titlePath string, rollbackOfPath, verdictValue any) obj {
 	if rollbackOfPath != nil {
 		delete(j, "rollbackOf")
 		j["rollbackOf.$"] = rollbackOfPath
+		delete(j, "error")
+		j["error.$"] = "$.originalError.error"
 	}
 	return j
 }
@@ -281,7 +349,7 @@ func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
 // pause is a sequence of slices, each followed by the guard probe.
 func actionStates(p, faultParameterName string, guarded bool) obj {
 	s := obj{
-		p + ".PauseBefore": obj{"Type": "Wait", "SecondsPath": "$.action.pauseBeforeSeconds", "Next": p + ".Put"},
+		p + ".PauseBefore": obj{"Type": "Wait", "SecondsPath": "$.action.pauseBeforeSeconds", "Next": p + ".Expiry"},
 		p + ".Put": obj{"Type": "Task", "Resource": putParameter,
 			"Parameters": obj{"Name": faultParameterName, "Type": "String", "Overwrite": true,
 				"Value.$": "States.JsonToString($.action.value)"},
@@ -294,6 +362,7 @@ func actionStates(p, faultParameterName string, guarded bool) obj {
 			"pauseAfterSeconds.$": "$.action.pauseAfterSeconds", "putAt.$": "$.record.putAt", "endedAt.$": enteredTime},
 			"End": true},
 	}
+	maps.Copy(s, capExpiry(p))
 	if !guarded {
 		s[p+".Pause"] = obj{"Type": "Wait", "SecondsPath": "$.action.pauseAfterSeconds", "Next": p + ".Done"}
 		return s
@@ -317,4 +386,32 @@ func actionStates(p, faultParameterName string, guarded bool) obj {
 		"ResultPath":    nil,
 		"Next":          p + ".Done"}
 	return s
+}
+
+// capExpiry makes sure the action ({action, expiry}) writes no enabled fault that outlives the cap:
+// a value whose isEnabled is not false gets expiresAfterSeconds = the cap unless it has one in
+// (0, cap] already. Another expiresAt may stay: the failure layer ends a fault at the earlier of the
+// two (faultconfig.Config.ExpiresAtFor). $.action.value is updated, so the journal records the
+// value written.
+func capExpiry(p string) obj {
+	v := "$.action.value"
+	return obj{
+		p + ".Expiry": obj{"Type": "Choice", "Choices": []any{
+			obj{"And": []any{
+				obj{"Variable": v + ".isEnabled", "IsPresent": true},
+				obj{"Variable": v + ".isEnabled", "IsBoolean": true},
+				obj{"Variable": v + ".isEnabled", "BooleanEquals": false},
+			}, "Next": p + ".Put"},
+			obj{"And": []any{
+				obj{"Variable": v + ".expiresAfterSeconds", "IsPresent": true},
+				obj{"Variable": v + ".expiresAfterSeconds", "IsNumeric": true},
+				obj{"Variable": v + ".expiresAfterSeconds", "NumericGreaterThan": 0},
+				obj{"Variable": v + ".expiresAfterSeconds", "NumericLessThanEqualsPath": "$.expiry.expiresAfterSeconds"},
+			}, "Next": p + ".Put"},
+		}, "Default": p + ".Cap"},
+		// States.JsonMerge (shallow): the cap's field replaces the value's.
+		p + ".Cap": obj{"Type": "Pass", "Parameters": obj{"value.$": "States.JsonMerge(" + v + ", $.expiry, false)"},
+			"ResultPath": "$.capped", "Next": p + ".Capped"},
+		p + ".Capped": obj{"Type": "Pass", "InputPath": "$.capped.value", "ResultPath": v, "Next": p + ".Put"},
+	}
 }

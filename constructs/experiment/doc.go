@@ -5,20 +5,53 @@
 // Flow (Definition builds the ASL in Go, JSONPath only — no JSONata, so it runs on AWS and in
 // aws-local-stepfunctions alike):
 //
+//  0. The input is checked (a compiled experiment, version 1, else InvalidExperiment), then the
+//     expiry cap is computed before anything is written: the method's time (every action's
+//     pauseBeforeSeconds + pauseAfterSeconds) + ExpiryMargin. An action whose pauses are not
+//     numbers ≥ 0 fails the execution with InvalidExperiment, nothing written.
 //  1. Steady state before: record $$.State.EnteredTime, Wait observeSeconds, then a Map runs each
 //     probe as cloudwatch:getMetricData over [start, now] and checks MetricDataResults[0].Values[0]
 //     against the tolerance in Choice states. Not steady → verdict not-steady-before, no write.
 //  2. Method: per action, ssm:putParameter of the fault (the deployed fault parameter only), then
 //     the pause as slices; with a guard, the guard probe runs after each slice and a deviated value
-//     fails the Map with GuardBreached (verdict deviated).
+//     fails the Map with GuardBreached (verdict deviated). Every write is capped (below).
 //  3. Steady state after, over the window since the first fault was written.
 //  4. Rollbacks always run (every Task/Map has a States.ALL Catch), then the steady state is
-//     observed for recoverySeconds and recorded. An EventBridge rule starts the machine with
-//     {"rollbackOf": <ARN>} when an execution is ABORTED or TIMED_OUT; that run reads the
-//     execution's input (sfn:describeExecution), runs its rollbacks and records the recovery; it
-//     never rolls back a rollback (the fault's expiresAfterSeconds covers that case).
+//     observed for recoverySeconds and recorded.
 //  5. Held → Succeed with the journal as output; otherwise Fail (SteadyStateDeviated,
-//     NotSteadyBefore, ExperimentAborted, RollbackFailed) with the journal as the Cause.
+//     NotSteadyBefore, ExperimentAborted, RollbackFailed; InvalidExperiment for a bad input) with
+//     the journal as the Cause. These are DeliberateErrors.
+//
+// No fault outlives its experiment. Two guards cover what the Catches cannot:
+//
+//   - The rollback guard. An execution that is aborted, times out, or fails with an error no Catch
+//     sees (States.Runtime from a Pass, Choice, Wait or Map: a missing field, a bad path; States.ALL
+//     does not match it, in AWS as in aws-local-stepfunctions) has not run its rollbacks. The Rule
+//     (RollbackPattern) starts the machine with exactly {"rollbackOf": "<execution ARN>"} for an
+//     ABORTED or TIMED_OUT execution, and for a FAILED one whose error is not one of
+//     DeliberateErrors: those are the machine's own Fail states, reached after the rollbacks ran or
+//     before anything was written. That run describes the execution (sfn:describeExecution), runs
+//     its input's rollbacks (capped too) and records the recovery; its journal has rollbackOf, the
+//     verdict aborted and, as error, the execution's Error and Cause (null for an abort without
+//     them). It never rolls back a rollback run, whatever that run's end (RollbackOfRollback: it
+//     ends at once, successfully), so a failing rollback run starts one more run at most, never a
+//     loop; the fault it left on expires by itself, within the cap.
+//     Why a pattern, not a check inside the machine: a deliberate failure then starts nothing — no
+//     extra execution that only describes another and stops, which every client following a run
+//     would have to recognise — and the list of names is read from the definition
+//     (DeliberateErrors), so it cannot drift. "$or" keeps aborts apart: whatever error
+//     StopExecution was given, an abort is rolled back.
+//   - The expiry cap. Every write of an enabled fault (isEnabled not false), by an action or a
+//     rollback, carries expiresAfterSeconds ≤ the cap: a value without one, with one ≤ 0 or longer
+//     than the cap gets expiresAfterSeconds = the cap (States.JsonMerge); an expiresAt stays, and
+//     the failure layer ends the fault at the earlier of the two. The journal records the value
+//     written. Why cap, not refuse: JSONPath has no clock arithmetic, so the machine cannot judge an
+//     expiresAt and would have to refuse every experiment whose author set one (the compiler keeps
+//     it); a cap changes nothing an experiment measures (the fault is only needed until the method
+//     ends; a compiled experiment's expiry, the rest of the method + the compiler's margin, is never
+//     above it), needs no pass over the input before the run, and also covers a rollback run,
+//     whose input was accepted long ago. What the cap cannot judge (pauses that are not numbers) is
+//     refused, before anything is written.
 //
 // Running the definition locally (aws-local-stepfunctions 3.0.0): the interpreter's Context
 // Object has no State.EnteredTime and no Execution.Id; pass them, with EnteredTime as a getter
@@ -28,5 +61,6 @@
 //
 // Task states to answer: Before.Query, After.Query, Recovery.Query, Guard.Query (GetMetricData),
 // Action.Put, Rollback.Put (PutParameter), DescribeAborted (DescribeExecution). testdata/run.mjs
-// is a complete example.
+// is a complete example; the tests in lifecycle_test.go run the definition and the Rule on the
+// local cloud's Step Functions (package local/sfn), which needs none of this.
 package experiment

@@ -13,8 +13,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// Experiment is the experiment state machine and the rule that rolls back its aborted and
-// timed-out executions.
+// Experiment is the experiment state machine and the rule that rolls back its executions that ended
+// without their rollbacks (aborted, timed out, or failed outside the machine's own Fail states).
 type Experiment struct {
 	constructs.Construct
 	// StateMachine runs a compiled experiment (Definition); its name is StateMachineName or generated.
@@ -23,7 +23,7 @@ type Experiment struct {
 	// states:DescribeExecution on its own executions.
 	Role awsiam.Role
 	// Rule starts the machine with {"rollbackOf": <execution ARN>} when an execution of it is
-	// ABORTED or TIMED_OUT.
+	// ABORTED or TIMED_OUT, or FAILED with an error none of its Fail states has (RollbackPattern).
 	Rule awsevents.Rule
 }
 
@@ -75,15 +75,15 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 		Comment:          jsii.String("Runs a compiled chaos experiment (experiments.Compiled) and returns its journal"),
 	})
 
+	// The id stays "RollbackAborted" (its logical id, so a redeploy updates the rule in place).
+	pattern := RollbackPattern(e.StateMachine.StateMachineArn())
+	detail := pattern["detail"].(map[string]any)
 	e.Rule = awsevents.NewRule(c, jsii.String("RollbackAborted"), &awsevents.RuleProps{
-		Description: jsii.String("Roll back chaos experiments that were aborted or timed out"),
+		Description: jsii.String("Roll back chaos experiments that were aborted, timed out, or failed before their rollbacks"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings("aws.states"),
 			DetailType: jsii.Strings("Step Functions Execution Status Change"),
-			Detail: &map[string]any{
-				"status":          []string{"ABORTED", "TIMED_OUT"},
-				"stateMachineArn": []*string{e.StateMachine.StateMachineArn()},
-			},
+			Detail:     &detail,
 		},
 	})
 	e.Rule.AddTarget(awseventstargets.NewSfnStateMachine(e.StateMachine, &awseventstargets.SfnStateMachineProps{

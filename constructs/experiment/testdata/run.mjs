@@ -127,7 +127,8 @@ const executions = [];
 const first = await execute('run-1', sc.input);
 executions.push(first);
 if (first.status === 'ABORTED' || sc.rollbackOf) {
-  // What the EventBridge rule does on ABORTED / TIMED_OUT: start the machine with the execution's ARN.
+  // What the EventBridge rule does on ABORTED (and TIMED_OUT, or FAILED outside the machine's own Fail
+  // states: lifecycle_test.go runs the real rule on local/sfn): start the machine with the execution's ARN.
   executions.push(await execute('rollback-1', { rollbackOf: sc.rollbackOf ?? first.arn }));
 }
 return { executions, puts, queries };
