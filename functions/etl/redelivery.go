@@ -143,11 +143,17 @@ func (h *Handler) scheduleRedelivery(ctx context.Context, log *slog.Logger, fail
 	wg.Wait()
 }
 
-func (h *Handler) redeliverAfterBackoff(ctx context.Context, log *slog.Logger, msg events.SQSMessage) {
+// receiveCount is the record's ApproximateReceiveCount: 1 when missing or unreadable.
+func receiveCount(msg events.SQSMessage) int {
 	n, err := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
 	if err != nil || n < 1 {
-		n = 1
+		return 1
 	}
+	return n
+}
+
+func (h *Handler) redeliverAfterBackoff(ctx context.Context, log *slog.Logger, msg events.SQSMessage) {
+	n := receiveCount(msg)
 	base, maxDelay := h.RedeliveryBase, h.RedeliveryMax
 	if base <= 0 {
 		base = DefaultRedeliveryBase
