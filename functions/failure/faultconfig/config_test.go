@@ -1,6 +1,7 @@
 package faultconfig
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -249,9 +250,44 @@ func FuzzParseConfig(f *testing.F) {
 		if c.Enabled && len(c.Faults) == 0 {
 			t.Fatal("accepted an enabled config with no faults")
 		}
+		switch c.Format {
+		case FormatFlat:
+		case FormatFlags:
+			// 1.0: the enabled flags, each once, in FlagOrder; nothing but enabled flags.
+			if c.Enabled != (len(c.Faults) > 0) {
+				t.Fatalf("1.0 config: enabled %v with %d faults", c.Enabled, len(c.Faults))
+			}
+			last := -1
+			for n, f := range c.Faults {
+				at := slices.Index(FlagOrder, f.Mode)
+				if at <= last {
+					t.Fatalf("faults[%d]: mode %q out of 1.0's order or repeated", n, f.Mode)
+				}
+				last = at
+				if pct := f.Rate * 100; pct != math.Trunc(pct) || f.Scope != ScopeInvocation || len(f.Targets) > 0 || f.Error != "" {
+					t.Fatalf("faults[%d]: not a 1.0 flag: %+v", n, f)
+				}
+			}
+		default:
+			t.Fatalf("format %q", c.Format)
+		}
 		for n, f := range c.Faults {
-			if _, ok := modeAliases[string(f.Mode)]; !ok || f.Mode == "blacklist" {
-				t.Fatalf("faults[%d]: mode %q not canonical", n, f.Mode)
+			if c.Format == FormatFlat {
+				if _, ok := modeAliases[string(f.Mode)]; !ok || f.Mode == "blacklist" {
+					t.Fatalf("faults[%d]: mode %q not canonical", n, f.Mode)
+				}
+				if len(f.Match) > 0 || f.Mode == ModeTimeout || f.Mode == ModeCorruption {
+					t.Fatalf("faults[%d]: a 1.0 feature in a 0.x config: %+v", n, f)
+				}
+			}
+			if f.TimeoutBuffer < 0 || f.TimeoutBuffer > MaxLatency || (f.ReplaceBody && f.Mode != ModeCorruption) {
+				t.Fatalf("faults[%d] out of range: %+v", n, f)
+			}
+			for k, m := range f.Match {
+				if !slices.Contains(operators, m.Operator) || len(m.segs) == 0 || slices.Contains(m.segs, "") ||
+					(m.Operator == OpRegex) != (m.re != nil) || (m.Operator == OpExists && m.Value != "") {
+					t.Fatalf("faults[%d].match[%d] inconsistent: %+v", n, k, m)
+				}
 			}
 			if f.Rate < 0 || f.Rate > 1 || f.MinLatency < 0 || f.MinLatency > f.MaxLatency || f.MaxLatency > MaxLatency {
 				t.Fatalf("faults[%d] out of range: %+v", n, f)
@@ -264,6 +300,31 @@ func FuzzParseConfig(f *testing.F) {
 			if f.Scope != ScopeCall && f.Scope != ScopeInvocation || f.Scope == ScopeCall && !f.SDKLevel() {
 				t.Fatalf("faults[%d]: scope %q for mode %s (SDK-level %v)", n, f.Scope, f.Mode, f.SDKLevel())
 			}
+		}
+	})
+}
+
+// FuzzReadEvent: reading any event and matching it against conditions of every operator never
+// panics.
+func FuzzReadEvent(f *testing.F) {
+	f.Add([]byte(apiEvent))
+	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","body":"{\"Records\":[{\"s3\":{\"object\":{\"key\":\"input/msg-5.json\"}}}]}","attributes":{"ApproximateReceiveCount":"1"}}]}`))
+	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","body":"[1,2"}]}`))
+	f.Add([]byte(`[0, {"a": null}]`))
+	c, err := Parse([]byte(`{"exception": {"enabled": true, "match": [
+		{"path": "body.Records.0.s3.object.key", "operator": "regex", "value": "[05]\\.json$"},
+		{"path": "attributes.ApproximateReceiveCount", "value": "1"}]},
+		"latency": {"enabled": true, "match": [{"path": "0", "operator": "exists"}, {"path": "requestContext.http.path", "operator": "startsWith", "value": "/"}]}}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ev, err := ReadEvent(b)
+		if err != nil {
+			return
+		}
+		for n := range c.Faults {
+			_ = c.Faults[n].Matches(ev)
 		}
 	})
 }
