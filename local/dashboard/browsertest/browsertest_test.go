@@ -1,0 +1,60 @@
+package browsertest_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard/browsertest"
+)
+
+// TestRecorderSeesErrorsAndOutsideRequests checks the harness itself: a page that logs an error,
+// throws, and reaches outside 127.0.0.1 must be caught.
+func TestRecorderSeesErrorsAndOutsideRequests(t *testing.T) {
+	b := browsertest.Start(t, 30*time.Second)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<!doctype html><link rel="icon" href="data:,"><body><script>
+			console.error("boom");
+			new Image().src = "http://192.0.2.1/pixel.png";
+			setTimeout(() => { document.body.dataset.done = "1"; throw new Error("uncaught"); }, 0);
+		</script>`))
+	}))
+	defer srv.Close()
+	p := b.Open(t, srv.URL, browsertest.Loopback)
+	p.Wait(t, `document.body.dataset.done === "1"`, 5*time.Second)
+	time.Sleep(200 * time.Millisecond) // the exception event follows the dataset write
+	errs := strings.Join(p.Errors(), "\n")
+	if !strings.Contains(errs, "boom") || !strings.Contains(errs, "uncaught") {
+		t.Errorf("errors = %q, want the console.error and the exception", errs)
+	}
+	if !slices.Contains(p.Outside(), "http://192.0.2.1/pixel.png") {
+		t.Errorf("outside = %q, want the image request", p.Outside())
+	}
+	if !slices.ContainsFunc(p.Requests(), func(u string) bool { return strings.HasPrefix(u, srv.URL) }) {
+		t.Errorf("requests = %q, want the page itself", p.Requests())
+	}
+}
+
+func TestAllowLists(t *testing.T) {
+	for _, c := range []struct {
+		url              string
+		loopback, onDisk bool
+	}{
+		{"http://127.0.0.1:8080/x", true, false},
+		{"http://localhost:8080/x", false, false},
+		{"https://cdn.example.com/uplot.js", false, false},
+		{"file:///tmp/report.html", false, true},
+		{"data:image/png;base64,AAAA", true, true},
+	} {
+		if got := browsertest.Loopback(c.url); got != c.loopback {
+			t.Errorf("Loopback(%s) = %v", c.url, got)
+		}
+		if got := browsertest.FileOnly(c.url); got != c.onDisk {
+			t.Errorf("FileOnly(%s) = %v", c.url, got)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package dashboard
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFaultWindows(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	const p, q = "/Stack/failureLambdaConfig", "/Other/config"
+	writes := []Write{
+		{Parameter: p, Time: at(0), Value: `{"isEnabled": false}`},
+		{Parameter: p, Time: at(10), Value: `{"isEnabled": true, "failureMode": "latency", "rate": 0.5}`},
+		{Parameter: "/plain", Time: at(12), Value: `hello`},
+		{Parameter: p, Time: at(40), Value: `{"isEnabled": false}`},
+		// expires by itself 20 s after its write, before the rollback at 100
+		{Parameter: p, Time: at(50), Value: `{"isEnabled": true, "expiresAfterSeconds": 20, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.75}]}`},
+		{Parameter: p, Time: at(100), Value: `{"isEnabled": false}`},
+		// a JSON string holding the config (as some writers quote it), then deleted
+		{Parameter: q, Time: at(60), Value: `"{\"isEnabled\": true, \"expiresAt\": \"2026-01-01T12:10:00Z\"}"`},
+		{Parameter: q, Time: at(90), Deleted: true},
+		// still on
+		{Parameter: p, Time: at(200), Value: `{"isEnabled": true, "failureMode": "denylist"}`},
+	}
+	got := FaultWindows(writes)
+	want := []FaultWindow{
+		{Parameter: p, Start: at(10), End: at(40), Summary: "latency 50%"},
+		{Parameter: p, Start: at(50), End: at(70), Summary: "sdkerror (throttling) 75%"},
+		{Parameter: q, Start: at(60), End: at(90), Summary: "fault enabled"},
+		{Parameter: p, Start: at(200), Summary: "denylist"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("FaultWindows = %+v\nwant %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("window %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	spans := Spans(got, at(300))
+	if last := spans[3]; !last.Ongoing || last.End != Seconds(at(300)) {
+		t.Errorf("ongoing span = %+v", last)
+	}
+	if first := spans[0]; first.Ongoing || first.End != Seconds(at(40)) {
+		t.Errorf("closed span = %+v", first)
+	}
+}
+
+func TestFaultIsDecidedByTheValue(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		on    bool
+	}{
+		{`{"isEnabled": true}`, true},
+		{`{"isEnabled": false, "failureMode": "latency"}`, false},
+		{`{"isEnabled": "true"}`, false},
+		{`[{"isEnabled": true}]`, false},
+		{`isEnabled: true`, false},
+		{``, false},
+	} {
+		if on, _, _ := Fault(c.value, time.Now()); on != c.on {
+			t.Errorf("Fault(%q) = %v, want %v", c.value, on, c.on)
+		}
+	}
+}

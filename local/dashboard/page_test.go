@@ -1,0 +1,326 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard/browsertest"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
+)
+
+// fakeWrites is a parameter history with chosen times (the real store stamps writes with now).
+type fakeWrites struct {
+	mu     sync.Mutex
+	writes []ssm.Write
+}
+
+func (f *fakeWrites) Writes(since time.Time) []ssm.Write {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ssm.Write(nil), f.writes...)
+}
+
+// labBody is the lab's synthesized dashboard body plus widgets of every other kind: a stacked
+// graph with CloudWatch's shorthand and a right axis, a gauge, text, and a log widget.
+func labBody(t *testing.T) (string, int) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/lab-body.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Start   string           `json:"start"`
+		Widgets []map[string]any `json:"widgets"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	var extra []map[string]any
+	if err := json.Unmarshal([]byte(`[
+	 {"type":"metric","x":0,"y":30,"width":12,"height":6,"properties":{"title":"Queues stacked","stacked":true,"view":"timeSeries","region":"us-east-1","period":300,"stat":"Sum",
+	  "metrics":[["AWS/SQS","NumberOfMessagesSent","QueueName","ChaosLab-JsonQueue"],["...","ChaosLab-CsvQueue"],["AWS/Lambda","Duration","FunctionName","ChaosLab-Function",{"stat":"Average","yAxis":"right","label":"duration"}]],
+	  "annotations":{"horizontal":[{"value":2,"label":"budget"}]}}},
+	 {"type":"metric","x":12,"y":30,"width":6,"height":6,"properties":{"title":"Errors gauge","view":"gauge","metrics":[["AWS/Lambda","Errors","FunctionName","ChaosLab-Function",{"stat":"Sum"}]]}},
+	 {"type":"text","x":18,"y":30,"width":6,"height":3,"properties":{"markdown":"## Runbook\nThe **fault** is shaded in red."}},
+	 {"type":"log","x":18,"y":33,"width":6,"height":3,"properties":{"title":"Function logs","query":"SOURCE '/aws/lambda/x' | fields @message"}}
+	]`), &extra); err != nil {
+		t.Fatal(err)
+	}
+	body.Widgets = append(body.Widgets, extra...)
+	b, _ := json.Marshal(body)
+	return string(b), len(body.Widgets)
+}
+
+// putLabMetrics puts a second of pipeline traffic at each of the given times: 4 JSON messages
+// sent, 3 CSV messages, 3 symbol writes and 1 error (in flight: (8-6)/8 = 25 %).
+func putLabMetrics(store *localcw.Store, ts ...time.Time) {
+	for _, at := range ts {
+		q := func(name string) map[string]string { return map[string]string{"QueueName": name} }
+		fn := map[string]string{"FunctionName": "ChaosLab-Function"}
+		store.Put(
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: q("ChaosLab-JsonQueue"), Value: 4, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesReceived", Dimensions: q("ChaosLab-JsonQueue"), Value: 4, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: q("ChaosLab-CsvQueue"), Value: 3, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "ChaosTransformer", Name: "SymbolWriteCount", Dimensions: map[string]string{"DynamoDBTable": "ChaosLab-Table"}, Value: 3, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/Lambda", Name: "Errors", Dimensions: fn, Value: 1, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/Lambda", Name: "Invocations", Dimensions: fn, Value: 4, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/Lambda", Name: "Duration", Dimensions: fn, Value: 120, Unit: "Milliseconds", Time: at},
+		)
+	}
+}
+
+// serve starts a gateway (for the SDK, as a deployment uses it) and the page server over store.
+func serve(t *testing.T, store *localcw.Store, params dashboard.Parameters) (*dashboard.Server, *cloudwatch.Client) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	g := gateway.New(gateway.Options{})
+	g.Handle("monitoring", store.Handler())
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	cw := cloudwatch.New(cloudwatch.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	srv, err := dashboard.New(dashboard.Options{Metrics: store, Parameters: params, Root: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Listen(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, cw
+}
+
+func TestServerNeedsTheToken(t *testing.T) {
+	store := localcw.NewStore()
+	srv, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+		DashboardBody: aws.String(`{"widgets":[{"type":"text","properties":{"markdown":"hi"}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	page := srv.URL("D")
+	base, _, _ := strings.Cut(page, "?")
+	for _, c := range []struct {
+		url  string
+		want int
+	}{
+		{page, 200},
+		{base, 403},
+		{base + "?token=wrong", 403},
+		{strings.Replace(page, "/dashboards/D", "/api/dashboards/D", 1), 200},
+		{strings.Replace(base, "/dashboards/D", "/assets/uPlot.iife.min.js", 1), 403},
+		{strings.Replace(page, "/dashboards/D", "/assets/uPlot.iife.min.js", 1), 200},
+		{strings.Replace(page, "/dashboards/D", "/dashboards/missing", 1), 404},
+		{srv.IndexURL(), 200},
+	} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s = %d %s, want %d", c.url, resp.StatusCode, body, c.want)
+		}
+		if resp.StatusCode == 200 && !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("GET %s: no Content-Security-Policy", c.url)
+		}
+	}
+	if !strings.HasPrefix(page, "http://127.0.0.1:") || !strings.Contains(page, "?token="+srv.Token()) {
+		t.Errorf("URL = %s", page)
+	}
+}
+
+// TestLivePageInChromium opens the live page of the lab's dashboard in headless Chromium while
+// metrics arrive and a fault is on.
+func TestLivePageInChromium(t *testing.T) {
+	begin := time.Now()
+	b := browsertest.Start(t, 60*time.Second)
+	t.Logf("chromium started in %s", time.Since(begin).Round(time.Millisecond))
+
+	// GIVEN the lab's dashboard deployed (PutDashboard), 4 minutes of traffic, and a fault that
+	// was on from 150 s to 90 s ago and is on again since 30 s ago
+	store := localcw.NewStore()
+	params := &fakeWrites{}
+	srv, cw := serve(t, store, params)
+	body, widgets := labBody(t)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("ChaosLab-Dashboard"), DashboardBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var ts []time.Time
+	for s := 240; s >= 1; s-- {
+		ts = append(ts, now.Add(-time.Duration(s)*time.Second))
+	}
+	putLabMetrics(store, ts...)
+	const param = "/ChaosLab/failureLambdaConfig"
+	on1, off1, on2 := now.Add(-150*time.Second), now.Add(-90*time.Second), now.Add(-30*time.Second)
+	params.writes = []ssm.Write{
+		{Name: param, Time: now.Add(-200 * time.Second), Value: `{"isEnabled":false}`},
+		{Name: "/ChaosLab/unrelated", Time: now.Add(-180 * time.Second), Value: `plain`},
+		{Name: param, Time: on1, Value: `{"isEnabled":true,"failureMode":"latency","rate":0.5}`},
+		{Name: param, Time: off1, Value: `{"isEnabled":false}`},
+		{Name: param, Time: on2, Value: `{"isEnabled":true,"faults":[{"mode":"sdkerror","error":"throttling","rate":0.75}]}`},
+	}
+
+	// WHEN the page is opened over the last 5 minutes, refreshing every second
+	url := srv.URL("ChaosLab-Dashboard") + "&refresh=1#range=300"
+	p := b.Open(t, url, browsertest.Loopback)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
+
+	// THEN every widget of the body is on the page, in the body's order, with its type
+	got := browsertest.Eval[[]map[string]string](t, p, `[...document.querySelectorAll(".cd-widget")].map(e => ({
+		type: e.dataset.type, view: e.dataset.view || "", title: e.querySelector(".cd-title").textContent, points: e.dataset.points}))`)
+	if len(got) != widgets {
+		t.Fatalf("%d widgets on the page, want %d: %v", len(got), widgets, got)
+	}
+	parsed, err := dashboard.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range parsed.Widgets {
+		if got[i]["type"] != w.Type || (w.Title != "" && got[i]["title"] != w.Title) {
+			t.Errorf("widget %d on the page = %v, want %s %q", i, got[i], w.Type, w.Title)
+		}
+	}
+
+	// AND each sits where x, y, width and height put it on the 24-column grid
+	boxes := browsertest.Eval[[]map[string]float64](t, p, `(() => { const g = document.getElementById("grid").getBoundingClientRect();
+		return [...document.querySelectorAll(".cd-widget")].map(e => { const r = e.getBoundingClientRect();
+			return {left: (r.left - g.left) / g.width, right: (r.right - g.left) / g.width, top: r.top - g.top}; }); })()`)
+	for i, w := range parsed.Widgets {
+		left, right := float64(w.X)/24, float64(w.X+w.Width)/24
+		if math.Abs(boxes[i]["left"]-left) > 0.02 || math.Abs(boxes[i]["right"]-right) > 0.02 {
+			t.Errorf("widget %d (%s) spans %.3f–%.3f of the grid, want %.3f–%.3f", i, w.Title, boxes[i]["left"], boxes[i]["right"], left, right)
+		}
+		if i > 0 && w.Y > parsed.Widgets[i-1].Y && boxes[i]["top"] <= boxes[i-1]["top"] {
+			t.Errorf("widget %d (y %d) is not below widget %d", i, w.Y, i-1)
+		}
+	}
+
+	// AND the graphs hold the datapoints (read back from the chart objects)
+	charts := browsertest.Eval[map[string]map[string]float64](t, p, `(() => { const out = {};
+		for (const [id, u] of Object.entries(ChaosDash.charts)) {
+			let n = 0, max = -Infinity;
+			for (let s = 1; s < u.data.length; s++) for (const v of u.data[s]) if (v != null) { n++; max = Math.max(max, v); }
+			out[id] = {points: n, series: u.data.length - 1, max: max};
+		}
+		return out; })()`)
+	graphs := 0
+	for i, w := range parsed.Widgets {
+		if w.Type != "metric" || w.View != "timeSeries" {
+			continue
+		}
+		graphs++
+		c := charts[fmt.Sprintf("w%d", i)]
+		// Function concurrency has no data in this test (nothing put ConcurrentExecutions).
+		if w.Title == "Function concurrency" || strings.HasPrefix(w.Title, "CSV notifications") || w.Title == "Error queue" {
+			if c["points"] != 0 {
+				t.Errorf("%s: %v points, want none", w.Title, c["points"])
+			}
+			continue
+		}
+		// 240 s of data at 10 s points over the 5-minute range: about 24 per line.
+		if c["points"] < 20 {
+			t.Errorf("%s (w%d): %v points drawn, want ≥ 20", w.Title, i, c["points"])
+		}
+	}
+	if len(charts) != graphs {
+		t.Errorf("%d charts, want one per graph widget (%d)", len(charts), graphs)
+	}
+	// The metric math is the local CloudWatch's: in flight (2·4 − (3+3)) / (2·4) = 25 %, in every
+	// 10 s point, and the stacked graph adds the CSV queue onto the JSON queue (4+3 per second).
+	if c := charts["w0"]; c["max"] != 25 {
+		t.Errorf("In flight %%: max %v, want 25", c["max"])
+	}
+	if c := charts[fmt.Sprintf("w%d", widgets-4)]; c["max"] < 69 || c["series"] != 3 {
+		t.Errorf("stacked graph: %v, want 3 series stacked to 70 per 10 s", c)
+	}
+
+	// AND the single values show the last datapoint, and the other views and types render
+	singles := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="singleValue"] .cd-single-value')].map(e => e.dataset.value)`)
+	if len(singles) != 3 || singles[0] == "" {
+		t.Errorf("single values = %q, want 3 with data", singles)
+	}
+	text := browsertest.Eval[string](t, p, `document.querySelector('[data-type="text"] .cd-body').innerHTML`)
+	if !strings.Contains(text, "<h2>Runbook</h2>") || !strings.Contains(text, "<strong>fault</strong>") {
+		t.Errorf("text widget = %s", text)
+	}
+	placeholder := browsertest.Eval[string](t, p, `document.querySelector('[data-type="log"]').textContent`)
+	if !strings.Contains(placeholder, "“log”") {
+		t.Errorf("log widget shows %q, want a placeholder naming the type", placeholder)
+	}
+	gauge := browsertest.Eval[string](t, p, `document.querySelector('[data-view="gauge"] .cd-num').dataset.value`)
+	if gauge == "" {
+		t.Error("gauge widget: no latest value")
+	}
+
+	// AND the fault windows are shaded where the writes put them, on every graph
+	faults := browsertest.Eval[map[string][][]float64](t, p, `(() => { const out = {};
+		for (const [id, u] of Object.entries(ChaosDash.charts)) out[id] = JSON.parse(u.root.dataset.faults || "[]"); return out; })()`)
+	for id, spans := range faults {
+		if len(spans) != 2 {
+			t.Errorf("%s: fault spans %v, want 2", id, spans)
+			continue
+		}
+		if math.Abs(spans[0][0]-dashboard.Seconds(on1)) > 0.01 || math.Abs(spans[0][1]-dashboard.Seconds(off1)) > 0.01 ||
+			math.Abs(spans[1][0]-dashboard.Seconds(on2)) > 0.01 || spans[1][1] < dashboard.Seconds(now) {
+			t.Errorf("%s: fault spans %v, want [%v %v] and [%v, now]", id, spans, dashboard.Seconds(on1), dashboard.Seconds(off1), dashboard.Seconds(on2))
+		}
+	}
+	// The shading is in the pixels: red inside the first window, white before it.
+	pixels := browsertest.Eval[map[string][]int](t, p, fmt.Sprintf(`(() => { const u = ChaosDash.charts.w6, b = u.bbox;
+		const px = t => u.ctx.getImageData(Math.round(u.valToPos(t, "x", true)), Math.round(b.top + 2), 1, 1).data;
+		return {inside: [...px(%f)], before: [...px(%f)]}; })()`, dashboard.Seconds(on1.Add(30*time.Second)), dashboard.Seconds(on1.Add(-30*time.Second))))
+	if in := pixels["inside"]; len(in) != 4 || !(in[0] > in[1]+15 && in[0] > in[2]+15) {
+		t.Errorf("pixel inside the fault window = %v, want red-tinted", in)
+	}
+	if out := pixels["before"]; len(out) != 4 || out[0] != out[1] || out[1] != out[2] {
+		t.Errorf("pixel before the fault window = %v, want neutral", out)
+	}
+	banner := browsertest.Eval[string](t, p, `document.getElementById("fault").textContent`)
+	if !strings.Contains(banner, "Fault on since") || !strings.Contains(banner, param) || !strings.Contains(banner, "sdkerror (throttling) 75%") {
+		t.Errorf("fault banner = %q", banner)
+	}
+
+	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
+		png := p.Screenshot(t, filepath.Join("..", "..", "docs", "images", "dashboard.png"))
+		t.Logf("docs/images/dashboard.png: %d bytes", len(png))
+	}
+
+	// WHEN more traffic arrives with documents stuck in flight (JSON sent, nothing converted)
+	before := singles[0]
+	store.Put(localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 400, Unit: "Count"})
+	// THEN the page's numbers change by themselves
+	p.Wait(t, fmt.Sprintf(`document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value !== %q`, before), 5*time.Second)
+	after := browsertest.Eval[string](t, p, `document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value`)
+	t.Logf("In flight %%: %s → %s", before, after)
+
+	// AND the range selector redraws over another range
+	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
+	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 5*time.Second)
+
+	// AND nothing went wrong in the page, and nothing left 127.0.0.1
+	p.Check(t)
+	t.Logf("%d requests, all to 127.0.0.1; whole test %s", len(p.Requests()), time.Since(begin).Round(time.Millisecond))
+}

@@ -1,0 +1,456 @@
+// widgets.js: the one renderer of CloudWatch dashboard widgets, shared by the live dashboard page
+// (local/dashboard) and the run reports (drivers/internal/report). It draws a View (view.go) into
+// a 24-column grid: metric graphs (lines or stacked, with uPlot), single values, text, a table of
+// latest values for the other metric views, and a placeholder naming any other widget type. Fault
+// windows are shaded on every graph; bands (a probe's tolerance) and marks (a probe's measured
+// value) are drawn when the view has them.
+//
+// API: ChaosDash.render(root, view) draws or updates; ChaosDash.charts[widgetId] is the uPlot
+// instance of a graph (its .data is what is drawn). Each widget element carries data-widget-id,
+// data-type, data-view and data-points (the number of datapoints it shows).
+(function () {
+  "use strict";
+
+  var FAULT_FILL = "rgba(214, 39, 40, 0.14)";
+  var FAULT_EDGE = "rgba(214, 39, 40, 0.55)";
+  var BAND_FILL = "rgba(44, 160, 44, 0.12)";
+  var BAND_EDGE = "rgba(44, 160, 44, 0.7)";
+
+  var charts = {};
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function fmt(v) {
+    if (v == null || !isFinite(v)) return "–";
+    var a = Math.abs(v);
+    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
+    if (a >= 100) return v.toFixed(0);
+    if (a >= 10) return v.toFixed(1);
+    return String(Math.round(v * 100) / 100);
+  }
+
+  function utc(ts) {
+    return new Date(ts * 1000).toISOString().slice(11, 19) + " UTC";
+  }
+
+  function periodText(s) {
+    if (!s) return "";
+    if (s % 3600 === 0) return s / 3600 + " h";
+    if (s % 60 === 0) return s / 60 + " min";
+    return s + " s";
+  }
+
+  // layoutKey changes when the grid must be rebuilt.
+  function layoutKey(view) {
+    return view.widgets.map(function (w) {
+      return [w.id, w.type, w.view, w.x, w.y, w.width, w.height, w.placed].join(":");
+    }).join("|");
+  }
+
+  function render(root, view) {
+    var state = root.__chaosdash;
+    var key = layoutKey(view);
+    if (!state || state.key !== key) {
+      if (state) destroy(state);
+      state = build(root, view, key);
+      root.__chaosdash = state;
+    }
+    state.view = view;
+    view.widgets.forEach(function (w) {
+      update(state.widgets[w.id], w, view);
+    });
+  }
+
+  function destroy(state) {
+    Object.keys(state.widgets).forEach(function (id) {
+      var s = state.widgets[id];
+      if (s.chart) s.chart.destroy();
+      if (s.observer) s.observer.disconnect();
+      delete charts[id];
+    });
+  }
+
+  function build(root, view, key) {
+    root.textContent = "";
+    root.classList.add("cd-grid");
+    var state = { key: key, widgets: {} };
+    view.widgets.forEach(function (w) {
+      var box = el("section", "cd-widget cd-type-" + w.type);
+      box.dataset.widgetId = w.id;
+      box.dataset.type = w.type;
+      if (w.view) box.dataset.view = w.view;
+      box.dataset.points = "0";
+      box.style.gridColumn = (w.placed ? (w.x + 1) + " / " : "") + "span " + w.width;
+      box.style.gridRow = (w.placed ? (w.y + 1) + " / " : "") + "span " + w.height;
+      var head = el("header", "cd-head");
+      head.appendChild(el("h3", "cd-title", w.title || (w.type === "text" ? "" : "(untitled " + w.type + ")")));
+      var meta = el("span", "cd-meta");
+      head.appendChild(meta);
+      box.appendChild(head);
+      var body = el("div", "cd-body");
+      box.appendChild(body);
+      root.appendChild(box);
+      state.widgets[w.id] = { box: box, head: head, meta: meta, body: body, kind: kindOf(w) };
+    });
+    return state;
+  }
+
+  function kindOf(w) {
+    if (w.type === "metric") {
+      if (w.view === "timeSeries") return "graph";
+      if (w.view === "singleValue") return "single";
+      return "latest";
+    }
+    if (w.type === "text") return "text";
+    return "placeholder";
+  }
+
+  function update(s, w, view) {
+    s.box.classList.toggle("cd-has-error", !!w.error);
+    var meta = [];
+    if (w.period) meta.push("period " + periodText(w.period));
+    if (w.stacked) meta.push("stacked");
+    if (w.note) meta.push(w.note);
+    s.meta.textContent = meta.join(" · ");
+    var err = s.box.querySelector(".cd-error");
+    if (w.error) {
+      if (!err) {
+        err = el("p", "cd-error");
+        s.box.insertBefore(err, s.body);
+      }
+      err.textContent = w.error;
+    } else if (err) {
+      err.remove();
+    }
+    switch (s.kind) {
+      case "graph": return graph(s, w, view);
+      case "single": return single(s, w);
+      case "latest": return latest(s, w);
+      case "text":
+        if (s.html !== w.html) {
+          s.body.innerHTML = w.html || "";
+          s.html = w.html;
+        }
+        s.body.classList.add("cd-text");
+        return;
+      default:
+        if (!s.body.firstChild) {
+          var p = el("div", "cd-placeholder");
+          p.appendChild(el("strong", null, "Widget type \u201c" + w.type + "\u201d"));
+          p.appendChild(el("span", null, "This page draws metric graphs, single values and text; a " + w.type + " widget is shown in the CloudWatch console only."));
+          s.body.appendChild(p);
+        }
+    }
+  }
+
+  function lastPoint(line) {
+    var n = line.v.length;
+    return n ? { t: line.t[n - 1], v: line.v[n - 1] } : null;
+  }
+
+  function countPoints(w) {
+    var n = 0;
+    (w.lines || []).forEach(function (l) { n += l.v.length; });
+    return n;
+  }
+
+  function single(s, w) {
+    s.body.textContent = "";
+    s.body.classList.add("cd-singles");
+    var lines = w.lines || [];
+    if (!lines.length) s.body.appendChild(el("div", "cd-nodata", "No data"));
+    lines.forEach(function (l) {
+      var p = lastPoint(l);
+      var cell = el("div", "cd-single");
+      var num = el("div", "cd-single-value", p ? fmt(p.v) : "–");
+      num.dataset.value = p ? String(p.v) : "";
+      num.style.color = l.color;
+      cell.appendChild(num);
+      cell.appendChild(el("div", "cd-single-label", l.label));
+      if (p) cell.appendChild(el("div", "cd-single-time", "last datapoint " + utc(p.t)));
+      s.body.appendChild(cell);
+    });
+    s.box.dataset.points = String(countPoints(w));
+  }
+
+  function latest(s, w) {
+    s.body.textContent = "";
+    var note = el("p", "cd-note", "The \u201c" + w.view + "\u201d view is shown as a table of latest values.");
+    s.body.appendChild(note);
+    var table = el("table", "cd-latest");
+    (w.lines || []).forEach(function (l) {
+      var p = lastPoint(l);
+      var tr = el("tr");
+      var name = el("td", null, l.label);
+      name.style.borderLeft = "4px solid " + l.color;
+      tr.appendChild(name);
+      var v = el("td", "cd-num", p ? fmt(p.v) : "–");
+      v.dataset.value = p ? String(p.v) : "";
+      tr.appendChild(v);
+      table.appendChild(tr);
+    });
+    s.body.appendChild(table);
+    s.box.dataset.points = String(countPoints(w));
+  }
+
+  // align puts every line on the union of their timestamps (null where a line has no point), and
+  // for a stacked graph adds each line onto the ones before it on the same axis.
+  function align(w) {
+    var lines = w.lines || [];
+    var set = {};
+    lines.forEach(function (l) { l.t.forEach(function (t) { set[t] = true; }); });
+    var xs = Object.keys(set).map(Number).sort(function (a, b) { return a - b; });
+    var index = {};
+    xs.forEach(function (t, i) { index[t] = i; });
+    var raw = lines.map(function (l) {
+      var ys = new Array(xs.length).fill(null);
+      l.t.forEach(function (t, i) { ys[index[t]] = l.v[i]; });
+      return ys;
+    });
+    var drawn = raw;
+    if (w.stacked) {
+      var sums = {};
+      drawn = raw.map(function (ys, k) {
+        var axis = lines[k].axis;
+        var sum = sums[axis] || (sums[axis] = new Array(xs.length).fill(0));
+        return ys.map(function (y, i) { sum[i] += (y == null ? 0 : y); return sum[i]; });
+      });
+    }
+    return { xs: xs, raw: raw, drawn: drawn };
+  }
+
+  // stackBands fills each stacked line down to the line before it on the same axis.
+  function stackBands(w) {
+    var bands = [], last = {};
+    (w.lines || []).forEach(function (l, i) {
+      if (last[l.axis] != null) bands.push({ series: [i + 1, last[l.axis] + 1], fill: l.color + "55" });
+      last[l.axis] = i;
+    });
+    return bands;
+  }
+
+  // timeTicks labels the time axis in UTC: HH:MM, with seconds when ticks are under a minute apart.
+  function timeTicks(u, splits, axisIdx, space, incr) {
+    return splits.map(function (ts) {
+      var s = new Date(ts * 1000).toISOString();
+      return incr < 60 ? s.slice(11, 19) : s.slice(11, 16);
+    });
+  }
+
+  function seriesKey(w) {
+    return (w.lines || []).map(function (l) { return [l.id, l.label, l.color, l.axis].join(":"); }).join("|") + (w.stacked ? "|stacked" : "");
+  }
+
+  function graph(s, w, view) {
+    var a = align(w);
+    s.raw = a.raw;
+    s.widget = w;
+    s.view = view;
+    var data = [a.xs].concat(a.drawn);
+    var key = seriesKey(w);
+    if (!s.chart || s.key !== key) {
+      if (s.chart) s.chart.destroy();
+      s.body.textContent = "";
+      s.key = key;
+      s.chart = new uPlot(options(s, w), data, s.body);
+      charts[w.id] = s.chart;
+      if (!s.observer && window.ResizeObserver) {
+        s.observer = new ResizeObserver(function () { resize(s); });
+        s.observer.observe(s.body);
+      }
+      resize(s);
+    } else {
+      s.chart.setData(data);
+    }
+    var n = countPoints(w);
+    s.box.dataset.points = String(n);
+    var none = s.body.querySelector(".cd-nodata");
+    if (!n && !none) s.body.appendChild(el("div", "cd-nodata", "No data in this range"));
+    if (n && none) none.remove();
+  }
+
+  function resize(s) {
+    if (!s.chart) return;
+    var legend = s.chart.root.querySelector(".u-legend");
+    var lh = legend ? legend.offsetHeight : 0;
+    var width = Math.max(120, s.body.clientWidth);
+    var height = Math.max(80, s.body.clientHeight - lh - 4);
+    if (s.chart.width !== width || s.chart.height !== height) s.chart.setSize({ width: width, height: height });
+  }
+
+  function yRange(s, scale) {
+    return function (u, dmin, dmax) {
+      var w = s.widget, lo = dmin, hi = dmax;
+      function take(v) {
+        if (v == null || !isFinite(v)) return;
+        lo = lo == null ? v : Math.min(lo, v);
+        hi = hi == null ? v : Math.max(hi, v);
+      }
+      if (scale === "y") {
+        (w.bands || []).forEach(function (b) { take(b.min); take(b.max); });
+        (w.marks || []).forEach(function (m) { take(m.value); });
+        (w.horizontal || []).forEach(function (h) { take(h.value); });
+      }
+      var axis = scale === "y" ? (w.yAxis && w.yAxis.left) : (w.yAxis && w.yAxis.right);
+      if (lo == null) { lo = 0; hi = 1; }
+      if (lo === hi) { lo -= 1; hi += 1; }
+      var pad = (hi - lo) * 0.08;
+      lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+      hi = hi + pad;
+      if (axis && axis.min != null) lo = axis.min;
+      if (axis && axis.max != null) hi = axis.max;
+      return [lo, hi];
+    };
+  }
+
+  function options(s, w) {
+    var right = (w.lines || []).some(function (l) { return l.axis === "right"; });
+    var series = [{ label: "time (UTC)", value: function (u, v) { return v == null ? "–" : utc(v); } }];
+    (w.lines || []).forEach(function (l, i) {
+      var sr = {
+        label: l.label,
+        stroke: l.color,
+        width: 1.5,
+        scale: l.axis === "right" ? "y2" : "y",
+        spanGaps: true,
+        points: { show: true, size: 3 },
+        value: function (u, v, si, idx) {
+          var raw = s.raw && s.raw[si - 1];
+          return fmt(raw && idx != null ? raw[idx] : v);
+        }
+      };
+      if (w.stacked) sr.fill = l.color + (l.axis === "right" ? "22" : "55");
+      series.push(sr);
+    });
+    var bands = w.stacked ? stackBands(w) : [];
+    var axes = [
+      { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks },
+      { scale: "y", stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: 52,
+        label: (w.yAxis && w.yAxis.left && w.yAxis.left.label) || undefined }
+    ];
+    if (right) {
+      axes.push({ scale: "y2", side: 1, stroke: "#555", grid: { show: false }, size: 52,
+        label: (w.yAxis && w.yAxis.right && w.yAxis.right.label) || undefined });
+    }
+    var scales = {
+      x: { time: true, range: function () { return [s.view.start, s.view.end]; } },
+      y: { range: yRange(s, "y") }
+    };
+    if (right) scales.y2 = { range: yRange(s, "y2") };
+    return {
+      width: Math.max(120, s.body.clientWidth),
+      height: Math.max(80, s.body.clientHeight - 30),
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+      scales: scales,
+      axes: axes,
+      series: series,
+      bands: bands,
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false } },
+      hooks: {
+        drawClear: [function (u) { drawUnder(u, s); }],
+        draw: [function (u) { drawOver(u, s); }]
+      }
+    };
+  }
+
+  function xpos(u, t) {
+    return u.valToPos(t, "x", true);
+  }
+
+  // drawUnder shades the fault windows and the bands, under the lines.
+  function drawUnder(u, s) {
+    var ctx = u.ctx, b = u.bbox, view = s.view, w = s.widget;
+    var xmin = u.scales.x.min, xmax = u.scales.x.max;
+    ctx.save();
+    var drawn = [];
+    (view.faults || []).forEach(function (f) {
+      var a = Math.max(f.start, xmin), z = Math.min(f.end, xmax);
+      if (!(z > a)) return;
+      var x0 = xpos(u, a), x1 = xpos(u, z);
+      ctx.fillStyle = FAULT_FILL;
+      ctx.fillRect(x0, b.top, Math.max(1, x1 - x0), b.height);
+      ctx.fillStyle = FAULT_EDGE;
+      ctx.fillRect(x0, b.top, Math.max(1, devicePixelRatio), b.height);
+      drawn.push([a, z]);
+    });
+    u.root.dataset.faults = JSON.stringify(drawn);
+    (w.bands || []).forEach(function (band) {
+      var y0 = u.valToPos(band.max, "y", true), y1 = u.valToPos(band.min, "y", true);
+      var top = Math.max(b.top, Math.min(y0, y1)), bottom = Math.min(b.top + b.height, Math.max(y0, y1));
+      ctx.fillStyle = BAND_FILL;
+      ctx.fillRect(b.left, top, b.width, Math.max(bottom - top, 0));
+      ctx.strokeStyle = BAND_EDGE;
+      ctx.lineWidth = Math.max(1, devicePixelRatio);
+      ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      [y0, y1].forEach(function (y) {
+        if (y < b.top || y > b.top + b.height) return;
+        ctx.beginPath();
+        ctx.moveTo(b.left, y);
+        ctx.lineTo(b.left + b.width, y);
+        ctx.stroke();
+      });
+      ctx.setLineDash([]);
+    });
+    ctx.restore();
+  }
+
+  // drawOver draws the annotations and the marks, over the lines.
+  function drawOver(u, s) {
+    var ctx = u.ctx, b = u.bbox, w = s.widget;
+    var px = devicePixelRatio;
+    ctx.save();
+    ctx.font = (11 * px) + "px system-ui, sans-serif";
+    (w.horizontal || []).forEach(function (h) {
+      var y = u.valToPos(h.value, "y", true);
+      if (y < b.top || y > b.top + b.height) return;
+      ctx.strokeStyle = h.color || "#d62728";
+      ctx.lineWidth = px;
+      ctx.beginPath();
+      ctx.moveTo(b.left, y);
+      ctx.lineTo(b.left + b.width, y);
+      ctx.stroke();
+      if (h.label) {
+        ctx.fillStyle = h.color || "#d62728";
+        ctx.fillText(h.label, b.left + 4 * px, y - 3 * px);
+      }
+    });
+    (w.vertical || []).forEach(function (v) {
+      var t = Date.parse(v.time) / 1000;
+      if (!isFinite(t)) return;
+      var x = xpos(u, t);
+      if (x < b.left || x > b.left + b.width) return;
+      ctx.strokeStyle = v.color || "#555";
+      ctx.lineWidth = px;
+      ctx.beginPath();
+      ctx.moveTo(x, b.top);
+      ctx.lineTo(x, b.top + b.height);
+      ctx.stroke();
+      if (v.label) {
+        ctx.fillStyle = v.color || "#555";
+        ctx.fillText(v.label, x + 3 * px, b.top + 12 * px);
+      }
+    });
+    (w.marks || []).forEach(function (m) {
+      var x0 = xpos(u, Math.max(m.start, u.scales.x.min)), x1 = xpos(u, Math.min(m.end, u.scales.x.max));
+      var y = u.valToPos(m.value, "y", true);
+      var color = m.pass ? "#1b7f1b" : "#c11b1b";
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 3 * px;
+      ctx.beginPath();
+      ctx.moveTo(x0, y);
+      ctx.lineTo(Math.max(x1, x0 + 2 * px), y);
+      ctx.stroke();
+      ctx.fillStyle = color;
+      ctx.fillText(m.label + " " + fmt(m.value), x0 + 2 * px, y - 5 * px);
+    });
+    ctx.restore();
+  }
+
+  window.ChaosDash = { render: render, charts: charts, format: fmt };
+})();
