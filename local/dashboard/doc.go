@@ -30,11 +30,12 @@
 // Widgets sit where the body's x, y, width and height put them on a 24-column grid.
 //
 // Fault windows, shaded on every graph: which parameter is "the fault parameter" is decided from
-// the values, not from a name (see Fault): a parameter whose value is a JSON object with
-// "isEnabled": true has a fault on from that write until the next write that is not, its
-// deletion, or its expiry (expiresAt, or expiresAfterSeconds after the write). The writes come
-// from the local Parameter Store's history (ssm.Service.Writes); a report takes them from the
-// journal's actions instead. Both go through FaultWindows.
+// the values, not from a name (see Fault): a parameter whose value is a failure config with a fault
+// enabled — {"isEnabled": true, ...} (failure-lambda 0.x and ours) or a mode object with
+// {"enabled": true} (failure-lambda 1.0) — has a fault on from that write until the next write
+// that has none, its deletion, or its expiry (expiresAt, or expiresAfterSeconds after the write).
+// The writes come from the local Parameter Store's history (ssm.Service.Writes); a report takes
+// them from the journal's actions instead. Both go through FaultWindows.
 //
 // Files: body.go parses a dashboard body and turns widgets into GetMetricData queries; view.go is
 // the data the renderer draws (View) and BuildView, which fills it through a QueryFunc (the

@@ -9,11 +9,13 @@ import (
 )
 
 // Which parameter is "the fault parameter" is decided from the values, not from a name: any
-// parameter whose value is a JSON object with "isEnabled": true is a fault that is on (the
-// failure config of docs/contracts.md §3, and failure-lambda's), until the next write of that
-// parameter that is not, its deletion, or its expiry ("expiresAt", or "expiresAfterSeconds" after
-// the write), whichever comes first. A value written as a JSON string holding that object counts
-// too. Every other value (plain strings, "isEnabled": false) is not a fault.
+// parameter whose value is a failure config with a fault enabled (docs/contracts.md §3) has a
+// fault on: failure-lambda 0.x's shape and ours, {"isEnabled": true, ...}, or failure-lambda
+// 1.0's, one object per mode with {"enabled": true} (and a percentage above 0). It stays on until
+// the next write of that parameter that has none, its deletion, or its expiry ("expiresAt", or
+// "expiresAfterSeconds" after the write), whichever comes first. A value written as a JSON string
+// holding that object counts too. Every other value (plain strings, "isEnabled": false, every
+// flag disabled) is not a fault.
 
 // Write is one write of a parameter, as the SSM history or a journal's actions record it.
 type Write struct {
@@ -41,50 +43,99 @@ func Fault(value string, written time.Time) (on bool, expires time.Time, summary
 	if json.Unmarshal(raw, &inner) == nil {
 		raw = json.RawMessage(strings.TrimSpace(inner))
 	}
-	var cfg struct {
-		IsEnabled           bool     `json:"isEnabled"`
-		FailureMode         string   `json:"failureMode"`
-		Rate                *float64 `json:"rate"`
+	var top map[string]json.RawMessage
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &top) != nil {
+		return false, time.Time{}, ""
+	}
+	var parts []string
+	if _, flat := top["isEnabled"]; flat {
+		parts, on = flatFault(raw)
+	} else {
+		parts, on = flagFaults(top)
+	}
+	if !on {
+		return false, time.Time{}, ""
+	}
+	var exp struct {
 		ExpiresAt           string   `json:"expiresAt"`
 		ExpiresAfterSeconds *float64 `json:"expiresAfterSeconds"`
-		Faults              []struct {
+	}
+	json.Unmarshal(raw, &exp)
+	if t, err := time.Parse(time.RFC3339Nano, exp.ExpiresAt); err == nil {
+		expires = t
+	}
+	if exp.ExpiresAfterSeconds != nil {
+		if t := written.Add(time.Duration(*exp.ExpiresAfterSeconds * float64(time.Second))); expires.IsZero() || t.Before(expires) {
+			expires = t
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"fault enabled"}
+	}
+	return true, expires, strings.Join(parts, ", ")
+}
+
+// flatFault reads failure-lambda 0.x's shape and ours: isEnabled, failureMode and rate (0..1),
+// and our faults list.
+func flatFault(raw json.RawMessage) (parts []string, on bool) {
+	var cfg struct {
+		IsEnabled   bool     `json:"isEnabled"`
+		FailureMode string   `json:"failureMode"`
+		Rate        *float64 `json:"rate"`
+		Faults      []struct {
 			Mode  string   `json:"mode"`
 			Rate  *float64 `json:"rate"`
 			Error string   `json:"error"`
 		} `json:"faults"`
 	}
-	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &cfg) != nil || !cfg.IsEnabled {
-		return false, time.Time{}, ""
-	}
-	if t, err := time.Parse(time.RFC3339Nano, cfg.ExpiresAt); err == nil {
-		expires = t
-	}
-	if cfg.ExpiresAfterSeconds != nil {
-		if t := written.Add(time.Duration(*cfg.ExpiresAfterSeconds * float64(time.Second))); expires.IsZero() || t.Before(expires) {
-			expires = t
-		}
-	}
-	var parts []string
-	mode := func(m string, rate *float64) string {
-		if rate != nil && *rate < 1 {
-			return fmt.Sprintf("%s %g%%", m, *rate*100)
-		}
-		return m
+	if json.Unmarshal(raw, &cfg) != nil || !cfg.IsEnabled {
+		return nil, false
 	}
 	if cfg.FailureMode != "" {
-		parts = append(parts, mode(cfg.FailureMode, cfg.Rate))
+		parts = append(parts, withRate(cfg.FailureMode, cfg.Rate, 1))
 	}
 	for _, f := range cfg.Faults {
 		m := f.Mode
 		if f.Error != "" {
 			m += " (" + f.Error + ")"
 		}
-		parts = append(parts, mode(m, f.Rate))
+		parts = append(parts, withRate(m, f.Rate, 1))
 	}
-	if len(parts) == 0 {
-		parts = []string{"fault enabled"}
+	return parts, true
+}
+
+// flagFaults reads failure-lambda 1.0's shape: {"latency": {"enabled": true, "percentage": 50}, ...}.
+func flagFaults(top map[string]json.RawMessage) (parts []string, on bool) {
+	modes := make([]string, 0, len(top))
+	for k := range top {
+		modes = append(modes, k)
 	}
-	return true, expires, strings.Join(parts, ", ")
+	sort.Strings(modes)
+	for _, mode := range modes {
+		var flag struct {
+			Enabled    bool     `json:"enabled"`
+			Percentage *float64 `json:"percentage"`
+		}
+		v := top[mode]
+		if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &flag) != nil || !flag.Enabled {
+			continue
+		}
+		if flag.Percentage != nil && *flag.Percentage <= 0 {
+			continue // enabled at 0 %: never injected
+		}
+		parts = append(parts, withRate(mode, flag.Percentage, 100))
+		on = true
+	}
+	return parts, on
+}
+
+// withRate names a mode with its rate as a percentage when it is below always; whole is the
+// rate that means always (1 for 0.x's rate, 100 for 1.0's percentage).
+func withRate(mode string, rate *float64, whole float64) string {
+	if rate != nil && *rate < whole {
+		return fmt.Sprintf("%s %g%%", mode, *rate/whole*100)
+	}
+	return mode
 }
 
 // FaultWindows turns writes (any order, any parameters) into the spans when a fault was on,

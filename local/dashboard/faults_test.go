@@ -20,7 +20,9 @@ func TestFaultWindows(t *testing.T) {
 		// a JSON string holding the config (as some writers quote it), then deleted
 		{Parameter: q, Time: at(60), Value: `"{\"isEnabled\": true, \"expiresAt\": \"2026-01-01T12:10:00Z\"}"`},
 		{Parameter: q, Time: at(90), Deleted: true},
-		// still on
+		// failure-lambda 1.0's shape, then still on (0.x)
+		{Parameter: p, Time: at(150), Value: `{"expiresAfterSeconds": 420, "latency": {"enabled": true}, "denylist": {"enabled": true, "percentage": 50}}`},
+		{Parameter: p, Time: at(160), Value: `{"latency": {"enabled": false}}`},
 		{Parameter: p, Time: at(200), Value: `{"isEnabled": true, "failureMode": "denylist"}`},
 	}
 	got := FaultWindows(writes)
@@ -28,6 +30,7 @@ func TestFaultWindows(t *testing.T) {
 		{Parameter: p, Start: at(10), End: at(40), Summary: "latency 50%"},
 		{Parameter: p, Start: at(50), End: at(70), Summary: "sdkerror (throttling) 75%"},
 		{Parameter: q, Start: at(60), End: at(90), Summary: "fault enabled"},
+		{Parameter: p, Start: at(150), End: at(160), Summary: "denylist 50%, latency"},
 		{Parameter: p, Start: at(200), Summary: "denylist"},
 	}
 	if len(got) != len(want) {
@@ -39,7 +42,7 @@ func TestFaultWindows(t *testing.T) {
 		}
 	}
 	spans := Spans(got, at(300))
-	if last := spans[3]; !last.Ongoing || last.End != Seconds(at(300)) {
+	if last := spans[4]; !last.Ongoing || last.End != Seconds(at(300)) {
 		t.Errorf("ongoing span = %+v", last)
 	}
 	if first := spans[0]; first.Ongoing || first.End != Seconds(at(40)) {
@@ -58,6 +61,11 @@ func TestFaultIsDecidedByTheValue(t *testing.T) {
 		{`[{"isEnabled": true}]`, false},
 		{`isEnabled: true`, false},
 		{``, false},
+		// failure-lambda 1.0: one object per mode
+		{`{"latency": {"enabled": true, "min_latency": 200}}`, true},
+		{`{"latency": {"enabled": false}, "denylist": {"enabled": true, "percentage": 50, "deny_list": ["x"]}}`, true},
+		{`{"latency": {"enabled": true, "percentage": 0}, "exception": {"enabled": false}}`, false},
+		{`{"expiresAfterSeconds": 60, "timeout": {"enabled": false}}`, false},
 	} {
 		if on, _, _ := Fault(c.value, time.Now()); on != c.on {
 			t.Errorf("Fault(%q) = %v, want %v", c.value, on, c.on)
