@@ -1,0 +1,495 @@
+package clients
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
+)
+
+// callTimeout bounds one client process.
+const callTimeout = 2 * time.Minute
+
+// proc runs one client executable in a clean environment.
+type proc struct {
+	path string   // absolute
+	env  []string // the whole environment
+	dir  string   // working directory
+}
+
+// cleanEnv is a client's whole environment: a fresh HOME with empty AWS config and credentials
+// files, the local cloud's credentials, region and endpoint (cloud.ClientEnv), and nothing else of
+// the user's.
+func cleanEnv(t *testing.T, endpoint string) (env []string, home string) {
+	t.Helper()
+	home = t.TempDir()
+	config, creds := filepath.Join(home, ".aws", "config"), filepath.Join(home, ".aws", "credentials")
+	if err := os.MkdirAll(filepath.Dir(config), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{config, creds} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = []string{
+		"HOME=" + home,
+		"AWS_CONFIG_FILE=" + config,
+		"AWS_SHARED_CREDENTIALS_FILE=" + creds,
+		"PATH=/usr/bin:/bin",
+		"LANG=C.UTF-8",
+		"TMPDIR=" + home,
+		"AWS_PAGER=",                     // the CLI v2 pipes output through less otherwise
+		"AWS_EC2_METADATA_DISABLED=true", // no IMDS probe
+		"AWS_DEFAULT_OUTPUT=json",
+		"PYTHONDONTWRITEBYTECODE=1",
+		"PYTHONNOUSERSITE=1",
+	}
+	return append(env, cloud.ClientEnv(endpoint)...), home
+}
+
+// run runs the executable with args, bounded by callTimeout, and returns its stdout.
+func (p *proc) run(ctx context.Context, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, p.path, args...)
+	cmd.Env, cmd.Dir = p.env, p.dir
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (timed out after %s)", err, callTimeout)
+	}
+	if err != nil {
+		return stdout.Bytes(), fmt.Errorf("%s %s: %w\nstderr: %s", filepath.Base(p.path), strings.Join(args, " "), err, tail(stderr.String(), 3000))
+	}
+	return stdout.Bytes(), nil
+}
+
+// runJSON runs and decodes stdout as JSON into out (empty stdout leaves out untouched).
+func (p *proc) runJSON(ctx context.Context, out any, args ...string) error {
+	b, err := p.run(ctx, args...)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: output is not JSON: %v\n%s", filepath.Base(p.path), strings.Join(args, " "), err, tail(string(b), 2000))
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// versionOf runs `path args...` bounded and returns its combined output.
+func versionOf(ctx context.Context, path string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + os.TempDir(), "LANG=C.UTF-8"}
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// firstOnPath finds the first name on PATH that is not the system's (/usr/bin, /bin): the
+// user-installed one (pyenv here). A pyenv shim is resolved to the executable it runs.
+func firstOnPath(ctx context.Context, name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		if d := filepath.Dir(real); d == "/usr/bin" || d == "/bin" {
+			return "", fmt.Errorf("%s first on PATH is the system's (%s): %w", name, real, errNotFound)
+		}
+	}
+	if filepath.Base(filepath.Dir(p)) != "shims" {
+		return filepath.Abs(p)
+	}
+	root := filepath.Dir(filepath.Dir(p))
+	pyenv := filepath.Join(root, "libexec", "pyenv")
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, pyenv, "which", name)
+	cmd.Env = append(os.Environ(), "PYENV_ROOT="+root)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("resolve the pyenv shim %s (%s which %s): %w", p, pyenv, name, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// fromEnvOr returns the absolute path named by env var, else find().
+func fromEnvOr(ctx context.Context, env string, find func(context.Context) (string, error)) (string, error) {
+	if p := os.Getenv(env); p != "" {
+		if !filepath.IsAbs(p) {
+			return "", fmt.Errorf("%s=%s: want an absolute path", env, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s: %w", env, err)
+		}
+		return p, nil
+	}
+	return find(ctx)
+}
+
+var (
+	cliVersionRe    = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.(\d+)`)
+	botocoreVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
+)
+
+// atLeast reports whether a dotted version is at least major.minor.
+func atLeast(version string, major, minor int) bool {
+	m := botocoreVersion.FindStringSubmatch(version)
+	if m == nil {
+		return false
+	}
+	ma, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	return ma > major || ma == major && mi >= minor
+}
+
+// TestClients drives the deployed stack with each client in turn (one at a time: they share the
+// stack's queues).
+func TestClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a local cloud and runs four AWS clients")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	begin := time.Now()
+	st := startStack(ctx, t, "resilient")
+	t.Logf("local cloud started and the fixture deployed (resilient, ETL built for %s) in %s", hostArch(), st.started.Round(100*time.Millisecond))
+
+	t.Run("aws-cli-v1", func(t *testing.T) {
+		path, err := fromEnvOr(ctx, "CHAOSLAB_AWS_CLI_V1", func(ctx context.Context) (string, error) { return firstOnPath(ctx, "aws") })
+		if err != nil {
+			missing(t, "the AWS CLI v1 first on PATH (pyenv)", err, "pip install awscli==1.45.11 in a pyenv Python, or set CHAOSLAB_AWS_CLI_V1")
+		}
+		cliTest(ctx, t, st, path, 1)
+	})
+	t.Run("aws-cli-v2-debian", func(t *testing.T) {
+		path := "/usr/bin/aws"
+		if _, err := os.Stat(path); err != nil {
+			missing(t, "Debian's AWS CLI", err, "apt-get install awscli")
+		}
+		cliTest(ctx, t, st, path, 2)
+	})
+	t.Run("boto3-debian", func(t *testing.T) {
+		path := "/usr/bin/python3"
+		if out, err := versionOf(ctx, path, "-c", "import boto3"); err != nil {
+			missing(t, "Debian's boto3 for /usr/bin/python3", fmt.Errorf("%v: %s", err, out), "apt-get install python3-boto3")
+		}
+		boto3Test(ctx, t, st, path)
+	})
+	t.Run("boto3-pyenv", func(t *testing.T) {
+		path, err := fromEnvOr(ctx, "CHAOSLAB_PYTHON_BOTO3", func(ctx context.Context) (string, error) { return firstOnPath(ctx, "python3") })
+		if err == nil {
+			if out, verr := versionOf(ctx, path, "-c", "import boto3"); verr != nil {
+				err = fmt.Errorf("%s cannot import boto3: %v: %s", path, verr, out)
+			}
+		}
+		if err != nil {
+			missing(t, "a python3 with boto3 first on PATH (pyenv)", err, "pip install boto3==1.43.11 in a pyenv Python, or set CHAOSLAB_PYTHON_BOTO3")
+		}
+		boto3Test(ctx, t, st, path)
+	})
+	t.Logf("test/clients: %s in all", time.Since(begin).Round(100*time.Millisecond))
+}
+
+// cliMessage is one message of `aws sqs receive-message`.
+type cliMessage struct {
+	MessageID         string `json:"MessageId"`
+	ReceiptHandle     string
+	Body              string
+	Attributes        map[string]string
+	MessageAttributes map[string]struct{ StringValue, DataType string }
+}
+
+// cliTest drives the stack with an AWS CLI of the given major version.
+func cliTest(ctx context.Context, t *testing.T, st *stack, path string, major int) {
+	version, err := versionOf(ctx, path, "--version")
+	m := cliVersionRe.FindStringSubmatch(version)
+	if err != nil || m == nil || m[1] != strconv.Itoa(major) {
+		missing(t, fmt.Sprintf("AWS CLI v%d at %s", major, path), fmt.Errorf("--version: %q, %v", version, err), "see the package doc")
+	}
+	t.Logf("%s: %s", path, version)
+	env, home := cleanEnv(t, st.cloud.Endpoint())
+	cli := &proc{path: path, env: env, dir: home}
+	endpoint := []string{"--endpoint-url", st.cloud.Endpoint()}
+	// Which commands need --endpoint-url: every one for a CLI older than AWS_ENDPOINT_URL (v2 < 2.13);
+	// sqs for the v1, whose sqs customization sets its own endpoint unless one is given.
+	v2minor, _ := strconv.Atoi(m[2])
+	readsEnv := major == 1 || v2minor >= 13
+	aws := func(service string, args ...string) []string {
+		var out []string
+		if !readsEnv || service == "sqs" {
+			out = append(out, endpoint...)
+		}
+		return append(append(out, service), args...)
+	}
+	name := fmt.Sprintf("cli-v%d", major)
+	bucket, symbol := st.out["BucketName"], "CONF-CLI-V"+strconv.Itoa(major)
+	docKey := "input/" + name + "-doc.json"
+	docPath, _, bigPath := files(t, document(symbol, name+"-doc.json", "aws-cli "+m[0]))
+
+	t.Run("s3 uploads", func(t *testing.T) {
+		steps := []struct {
+			what string
+			args []string
+		}{
+			{"s3 cp of a JSON document", aws("s3", "cp", "--no-progress", docPath, "s3://"+bucket+"/"+docKey)},
+			// No --body: an empty object and no Content-Type, as boto3 sends it.
+			{"s3api put-object of an empty object", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-empty.json")},
+			// 12 MiB: multipart (the CLI's threshold is 8 MiB), CompleteMultipartUpload is the event.
+			{"s3 cp of 12 MiB (multipart)", aws("s3", "cp", "--no-progress", bigPath, "s3://"+bucket+"/input/"+name+"-big.json")},
+			// And in one PUT.
+			{"s3api put-object of 12 MiB", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-bigput.json", "--body", bigPath)},
+		}
+		for _, s := range steps {
+			if _, err := cli.run(ctx, s.args...); err != nil {
+				t.Fatalf("%s: %v", s.what, err)
+			}
+		}
+	})
+
+	t.Run("the document comes out as CSV", func(t *testing.T) {
+		st.waitObject(ctx, t, "output/"+name+"-doc.json.csv", time.Minute)
+		got, err := cli.run(ctx, aws("s3", "cp", "s3://"+bucket+"/output/"+name+"-doc.json.csv", "-")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := csvOf(name+"-doc.json", "aws-cli "+m[0]); string(got) != want {
+			t.Errorf("CSV = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("empty and 12 MiB objects are in the error queue with their reasons", func(t *testing.T) {
+		want := map[string]string{
+			"input/" + name + "-empty.json":  "malformed_json",
+			"input/" + name + "-big.json":    "too_large",
+			"input/" + name + "-bigput.json": "too_large",
+		}
+		got := map[string]string{}
+		for deadline := time.Now().Add(time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
+			var out struct{ Messages []cliMessage }
+			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", st.out["ErrorQueueUrl"],
+				"--max-number-of-messages", "10", "--wait-time-seconds", "2", "--message-attribute-names", "All")...); err != nil {
+				t.Fatal(err)
+			}
+			for _, msg := range out.Messages {
+				got[msg.MessageAttributes["SourceKey"].StringValue] = msg.MessageAttributes["ErrorReason"].StringValue
+				if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", st.out["ErrorQueueUrl"], "--receipt-handle", msg.ReceiptHandle)...); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for k, reason := range want {
+			if got[k] != reason {
+				t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
+			}
+		}
+	})
+
+	t.Run("sqs send and receive", func(t *testing.T) {
+		qname := "conformance-" + name
+		var created struct{ QueueUrl string }
+		if err := cli.runJSON(ctx, &created, aws("sqs", "create-queue", "--queue-name", qname)...); err != nil {
+			t.Fatal(err)
+		}
+		if want := st.cloud.Endpoint() + "/000000000000/" + qname; created.QueueUrl != want {
+			t.Errorf("QueueUrl = %q, want %q", created.QueueUrl, want)
+		}
+		body := `hello from the CLI {"x": [1, 2]} & <xml>`
+		var sent struct{ MessageId, MD5OfMessageBody string }
+		if err := cli.runJSON(ctx, &sent, aws("sqs", "send-message", "--queue-url", created.QueueUrl, "--message-body", body,
+			"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
+			t.Fatal(err)
+		}
+		var recv struct{ Messages []cliMessage }
+		for deadline := time.Now().Add(10 * time.Second); len(recv.Messages) == 0 && time.Now().Before(deadline); {
+			if err := cli.runJSON(ctx, &recv, aws("sqs", "receive-message", "--queue-url", created.QueueUrl, "--wait-time-seconds", "1",
+				"--attribute-names", "All", "--message-attribute-names", "All")...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(recv.Messages) != 1 {
+			t.Fatalf("received %d messages, want 1", len(recv.Messages))
+		}
+		got := recv.Messages[0]
+		if got.MessageID != sent.MessageId || got.Body != body || got.MessageAttributes["client"].StringValue != m[0] || got.Attributes["ApproximateReceiveCount"] != "1" {
+			t.Errorf("received %+v, want message %s with body %q and attribute client=%s", got, sent.MessageId, body, m[0])
+		}
+		if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", created.QueueUrl, "--receipt-handle", got.ReceiptHandle)...); err != nil {
+			t.Fatal(err)
+		}
+		var attrs struct{ Attributes map[string]string }
+		if err := cli.runJSON(ctx, &attrs, aws("sqs", "get-queue-attributes", "--queue-url", created.QueueUrl, "--attribute-names", "All")...); err != nil {
+			t.Fatal(err)
+		}
+		if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+			t.Errorf("after delete-message: %v", attrs.Attributes)
+		}
+		if _, err := cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", created.QueueUrl)...); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
+		message := "published by " + m[0]
+		var out struct{ MessageId string }
+		if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", st.out["TopicArn"], "--message", message, "--subject", "conformance",
+			"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
+			t.Fatal(err)
+		}
+		if out.MessageId == "" {
+			t.Error("publish returned no MessageId")
+		}
+		if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); attrs["client"] != m[0] {
+			t.Errorf("delivered with attributes %v, want client=%s", attrs, m[0])
+		}
+	})
+
+	t.Run("dynamodb scan", func(t *testing.T) {
+		var out struct{ Items []map[string]map[string]any }
+		if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {
+			t.Fatal(err)
+		}
+		checkRows(t, out.Items, symbol)
+	})
+}
+
+// boto3Test drives the stack with testdata/boto3_client.py on the given Python.
+func boto3Test(ctx context.Context, t *testing.T, st *stack, python string) {
+	script, err := filepath.Abs("testdata/boto3_client.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, home := cleanEnv(t, st.cloud.Endpoint())
+	py := &proc{path: python, env: env, dir: home}
+	var v struct{ Boto3, Botocore, Python string }
+	if err := py.runJSON(ctx, &v, script, "version"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: Python %s, boto3 %s, botocore %s", python, v.Python, v.Boto3, v.Botocore)
+	// botocore reads AWS_ENDPOINT_URL from 1.31 on; an older one is given the endpoint in code.
+	if !atLeast(v.Botocore, 1, 31) {
+		py.env = append(py.env, "CHAOSLAB_CLIENT_ENDPOINT_URL="+st.cloud.Endpoint())
+	}
+	run := func(out any, args ...string) {
+		t.Helper()
+		if err := py.runJSON(ctx, out, append([]string{script}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := "boto3-" + v.Boto3
+	bucket, symbol := st.out["BucketName"], "CONF-BOTO3-"+v.Boto3
+	author := "boto3 " + v.Boto3
+	docPath, emptyPath, bigPath := files(t, document(symbol, name+"-doc.json", author))
+	// botocore ≥ 1.36 sends aws-chunked bodies with a trailing checksum (over TLS).
+	chunked := atLeast(v.Botocore, 1, 36)
+
+	t.Run("s3 put_object", func(t *testing.T) {
+		var out map[string]any
+		run(&out, "put", bucket, "input/"+name+"-doc.json", docPath)
+		run(&out, "put", bucket, "input/"+name+"-empty.json", emptyPath)
+		run(&out, "put", bucket, "input/"+name+"-big.json", bigPath)
+		if chunked {
+			chunkedDoc := filepath.Join(t.TempDir(), "chunked.json")
+			if err := os.WriteFile(chunkedDoc, document(symbol, name+"-chunked.json", author), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var sent struct{ Sent map[string]string }
+			run(&sent, "put-chunked", bucket, "input/"+name+"-chunked.json", chunkedDoc)
+			if !strings.Contains(sent.Sent["content-encoding"], "aws-chunked") || sent.Sent["x-amz-trailer"] == "" {
+				t.Errorf("botocore did not send aws-chunked with a trailer: %v", sent.Sent)
+			}
+		}
+	})
+
+	t.Run("the document comes out as CSV", func(t *testing.T) {
+		docs := []string{name + "-doc.json"}
+		if chunked {
+			docs = append(docs, name+"-chunked.json") // the decoded bytes were stored, or this is no document
+		}
+		for _, d := range docs {
+			st.waitObject(ctx, t, "output/"+d+".csv", time.Minute)
+			var got struct{ Body, ContentType string }
+			run(&got, "get", bucket, "output/"+d+".csv")
+			if want := csvOf(d, author); got.Body != want || got.ContentType != "text/csv" {
+				t.Errorf("output/%s.csv = %q (%s), want %q (text/csv)", d, got.Body, got.ContentType, want)
+			}
+		}
+	})
+
+	t.Run("empty and 12 MiB objects are in the error queue with their reasons", func(t *testing.T) {
+		want := map[string]string{"input/" + name + "-empty.json": "malformed_json", "input/" + name + "-big.json": "too_large"}
+		keys := make([]string, 0, len(want))
+		for k := range want {
+			keys = append(keys, k)
+		}
+		got := map[string]string{}
+		run(&got, "error-reasons", st.out["ErrorQueueUrl"], strings.Join(keys, ","), "60")
+		for k, reason := range want {
+			if got[k] != reason {
+				t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
+			}
+		}
+	})
+
+	t.Run("sqs send and receive", func(t *testing.T) {
+		qname := "conformance-" + strings.ReplaceAll(name, ".", "-")
+		var got struct {
+			QueueUrl, SentId, Id, Body, Attribute, ReceiveCount string
+			Left                                                map[string]string
+		}
+		run(&got, "sqs-roundtrip", qname)
+		if want := st.cloud.Endpoint() + "/000000000000/" + qname; got.QueueUrl != want {
+			t.Errorf("QueueUrl = %q, want %q", got.QueueUrl, want)
+		}
+		if got.Id != got.SentId || got.Body != `hello from boto3 {"x": [1, 2]} & <xml>` || got.Attribute != author || got.ReceiveCount != "1" {
+			t.Errorf("round trip = %+v", got)
+		}
+		if got.Left["ApproximateNumberOfMessages"] != "0" || got.Left["ApproximateNumberOfMessagesNotVisible"] != "0" {
+			t.Errorf("after delete_message: %v", got.Left)
+		}
+	})
+
+	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
+		message := "published by " + author
+		var out struct{ MessageId string }
+		run(&out, "publish", st.out["TopicArn"], message)
+		if out.MessageId == "" {
+			t.Error("publish returned no MessageId")
+		}
+		if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); attrs["client"] != "boto3" {
+			t.Errorf("delivered with attributes %v, want client=boto3", attrs)
+		}
+	})
+
+	t.Run("dynamodb scan", func(t *testing.T) {
+		var items []map[string]map[string]any
+		run(&items, "scan", st.out["TableName"])
+		checkRows(t, items, symbol)
+	})
+}

@@ -1,0 +1,136 @@
+"""A user's boto3 script against the local cloud, one operation per run; the Go test runs it with
+each Python it tests and reads the JSON it prints. Written for any boto3 from 1.26 on.
+
+Usage: boto3_client.py <command> [args...]; every command prints one JSON value on stdout.
+
+The endpoint comes from the environment (AWS_ENDPOINT_URL, read by botocore >= 1.31), or from
+CHAOSLAB_CLIENT_ENDPOINT_URL for a boto3 too old to read it. Files are opened in binary mode, so
+botocore sends Expect: 100-continue and, for an empty file, no Content-Type: what a user's
+put_object(Body=open(path, "rb")) sends.
+"""
+
+import json
+import os
+import sys
+import time
+
+import boto3
+import botocore
+
+
+def client(service):
+    return boto3.client(service, endpoint_url=os.environ.get("CHAOSLAB_CLIENT_ENDPOINT_URL") or None)
+
+
+def cmd_version():
+    return {"boto3": boto3.__version__, "botocore": botocore.__version__, "python": sys.version.split()[0]}
+
+
+def cmd_put(bucket, key, path):
+    with open(path, "rb") as f:
+        out = client("s3").put_object(Bucket=bucket, Key=key, Body=f)
+    return {"ETag": out["ETag"]}
+
+
+def cmd_put_chunked(bucket, key, path):
+    """put_object as botocore >= 1.36 sends it over TLS: Content-Encoding: aws-chunked with the
+    CRC32 in a trailer. botocore only does that for https endpoints; make it take the TLS branch of
+    its checksum placement, keeping its own encoder."""
+    from botocore import httpchecksum
+
+    real = httpchecksum.urlparse
+
+    def as_if_tls(url):
+        return real(url)._replace(scheme="https")
+
+    httpchecksum.urlparse = as_if_tls
+    sent = {}
+
+    def capture(request, **kwargs):
+        sent.update({k.lower(): v if isinstance(v, str) else v.decode() for k, v in request.headers.items()})
+
+    s3 = client("s3")
+    s3.meta.events.register("before-send.s3.PutObject", capture)
+    try:
+        with open(path, "rb") as f:
+            s3.put_object(Bucket=bucket, Key=key, Body=f)
+    finally:
+        httpchecksum.urlparse = real
+    return {"sent": {k: sent.get(k, "") for k in ("content-encoding", "x-amz-trailer", "x-amz-decoded-content-length", "transfer-encoding")}}
+
+
+def cmd_get(bucket, key):
+    out = client("s3").get_object(Bucket=bucket, Key=key)
+    return {"Body": out["Body"].read().decode("utf-8"), "ContentType": out.get("ContentType", "")}
+
+
+def cmd_error_reasons(queue_url, want, timeout):
+    """Receives from the error queue until `want` (comma-separated keys) all came or timeout
+    seconds passed; deletes what it received; returns {SourceKey: ErrorReason}."""
+    sqs = client("sqs")
+    want = set(want.split(","))
+    found = {}
+    deadline = time.time() + float(timeout)
+    while not want <= set(found) and time.time() < deadline:
+        out = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2,
+                                  MessageAttributeNames=["All"])
+        for m in out.get("Messages", []):
+            attrs = m.get("MessageAttributes", {})
+            key = attrs.get("SourceKey", {}).get("StringValue", "")
+            found[key] = attrs.get("ErrorReason", {}).get("StringValue", "")
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    return found
+
+
+def cmd_sqs_roundtrip(queue_name):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=queue_name, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    if sqs.get_queue_url(QueueName=queue_name)["QueueUrl"] != url:
+        raise SystemExit("GetQueueUrl disagrees with CreateQueue")
+    body = 'hello from boto3 {"x": [1, 2]} & <xml>'
+    sent = sqs.send_message(QueueUrl=url, MessageBody=body,
+                            MessageAttributes={"client": {"DataType": "String", "StringValue": "boto3 " + boto3.__version__}})
+    got = []
+    deadline = time.time() + 10
+    while not got and time.time() < deadline:
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=1,
+                                  AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+    if not got:
+        raise SystemExit("nothing received")
+    m = got[0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    sqs.delete_queue(QueueUrl=url)
+    return {"QueueUrl": url, "SentId": sent["MessageId"], "Id": m["MessageId"], "Body": m["Body"],
+            "Attribute": m.get("MessageAttributes", {}).get("client", {}).get("StringValue", ""),
+            "ReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", ""), "Left": left}
+
+
+def cmd_publish(topic_arn, message):
+    out = client("sns").publish(TopicArn=topic_arn, Message=message, Subject="conformance",
+                                MessageAttributes={"client": {"DataType": "String", "StringValue": "boto3"}})
+    return {"MessageId": out["MessageId"]}
+
+
+def cmd_scan(table):
+    ddb = client("dynamodb")
+    items, kwargs = [], {"TableName": table}
+    while True:
+        out = ddb.scan(**kwargs)
+        items.extend(out.get("Items", []))
+        if "LastEvaluatedKey" not in out:
+            return items
+        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+def main():
+    name, args = sys.argv[1], sys.argv[2:]
+    fn = globals().get("cmd_" + name.replace("-", "_"))
+    if fn is None:
+        raise SystemExit("unknown command " + name)
+    json.dump(fn(*args), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
