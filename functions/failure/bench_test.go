@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -115,4 +116,61 @@ func BenchmarkSDKCallInvocationScoped(b *testing.B) {
 // carrying the decision in the context.
 func BenchmarkWrapInvocationDice(b *testing.B) {
 	benchWrap(b, `{"isEnabled": true, "failureMode": "blacklist", "rate": 0.5, "blacklist": ["dynamodb.*.amazonaws.com"]}`)
+}
+
+// BenchmarkWrapFlagsDisabled: a failure-lambda 1.0 config with every flag disabled (its README's
+// config as shipped) costs what isEnabled false costs.
+func BenchmarkWrapFlagsDisabled(b *testing.B) {
+	benchWrap(b, `{"latency": {"enabled": false, "min_latency": 100, "max_latency": 400}, "exception": {"enabled": false},
+		"statuscode": {"enabled": false}, "diskspace": {"enabled": false}, "denylist": {"enabled": false, "deny_list": ["s3"]},
+		"timeout": {"enabled": false}, "corruption": {"enabled": false}}`)
+}
+
+// BenchmarkSDKCallFlagsDisabled: the same config, per SDK call.
+func BenchmarkSDKCallFlagsDisabled(b *testing.B) {
+	benchSDK(b, `{"latency": {"enabled": false}, "denylist": {"enabled": false, "deny_list": ["s3"]}}`)
+}
+
+// BenchmarkWrapKillSwitch: FAILURE_LAMBDA_DISABLED=true; the parameter is never read.
+func BenchmarkWrapKillSwitch(b *testing.B) {
+	inj := New(Options{Parameter: "p", SSM: &fakeSSM{}, Disabled: true, Logger: slog.New(slog.DiscardHandler), Metrics: io.Discard})
+	h := Wrap(inj, handlerOK)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h(ctx, "x"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSDKCallKillSwitch: FAILURE_LAMBDA_DISABLED=true, per SDK call.
+func BenchmarkSDKCallKillSwitch(b *testing.B) {
+	inj := New(Options{Parameter: "p", SSM: &fakeSSM{}, Disabled: true, Logger: slog.New(slog.DiscardHandler), Metrics: io.Discard})
+	c := inj.HTTPClient(next)
+	req := sdkRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Do(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWrapMatchNoFire: an enabled 1.0 flag gated by match on the S3 key, on an SQS event
+// of one record that it does not select: the cost of reading the event (only paid while a flag
+// with match conditions is enabled).
+func BenchmarkWrapMatchNoFire(b *testing.B) {
+	inj := benchInjector(b, `{"latency": {"enabled": true, "min_latency": 3000, "match": `+byKey+`}}`)
+	h := Wrap(inj, func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+		return events.SQSEventResponse{}, nil
+	})
+	ev := sqsEventFor("input/run-data_object_msg-7.json")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -261,6 +261,9 @@ func bypassed(ctx context.Context) bool { return ctx.Value(bypassKey{}) != nil }
 // by Now. Wrap calls it once per invocation. Lock-free unless a fetch is due.
 func (i *Injector) current(ctx context.Context) *snapshot {
 	s := i.snap.Load()
+	if s == off { // off for good (kill switch, no parameter): not even a clock read
+		return s
+	}
 	if s != nil && !s.stale.Load() && i.now().UnixNano() < s.staleAt {
 		return s
 	}

@@ -184,6 +184,11 @@ func (i *Injector) before(ctx context.Context, s *snapshot, ev faultconfig.Event
 			// config's own clock: TTL and expiry).
 			d := max(0, time.Until(deadline)-f.TimeoutBuffer)
 			i.injected(ctx, f.Mode, "sleep_ms", d.Milliseconds(), "buffer_ms", f.TimeoutBuffer.Milliseconds())
+			if f.TimeoutBuffer <= 0 {
+				// No buffer: the invocation ends at its deadline, whichever of two timers fires first.
+				<-ctx.Done()
+				return nil, fmt.Errorf("injected timeout of %s: %w", d, ctx.Err())
+			}
 			if err := sleep(ctx, d); err != nil {
 				return nil, fmt.Errorf("injected timeout of %s: %w", d, err)
 			}
