@@ -30,6 +30,8 @@ import (
 var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
 
 type cloud struct {
+	gw       *gateway.Gateway
+	endpoint string // the gateway, http://127.0.0.1:<port>
 	s3       *s3.Client
 	sqs      *sqs.Client
 	sns      *awssns.Client
@@ -69,6 +71,7 @@ func startCloud(t *testing.T) *cloud {
 	})
 	endpoint := aws.String("http://" + addr)
 	c := &cloud{
+		gw: g, endpoint: "http://" + addr,
 		s3:      s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds, UsePathStyle: true}),
 		sqs:     sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds}),
 		sns:     awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds}),
