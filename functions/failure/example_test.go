@@ -70,6 +70,24 @@ func ExampleParseConfig() {
 	// faults[0].error: unknown error "throttle" (known: throttling, internal, unavailable, connection-reset, timeout)
 }
 
+// failure-lambda 1.0's format: one flag per mode, each with its own percentage and match
+// conditions; on an SQS event, paths read each record with its body decoded.
+func ExampleParseConfig_flags() {
+	cfg, err := failure.ParseConfig([]byte(`{
+		"latency": {"enabled": true, "min_latency": 3000, "max_latency": 5000,
+			"match": [{"path": "body.Records.0.s3.object.key", "operator": "regex", "value": "msg-[0-9]*[05]\\.json$"}]},
+		"exception": {"enabled": false},
+		"expiresAfterSeconds": 420}`))
+	f := cfg.Faults[0]
+	fmt.Println(cfg.Format, cfg.Enabled, len(cfg.Faults), f.Mode, f.Rate, f.MinLatency, f.MaxLatency, f.Match[0], cfg.ExpiresAfter, err)
+
+	_, err = failure.ParseConfig([]byte(`{"latency": {"enabled": true, "percentage": 150}}`))
+	fmt.Println(err)
+	// Output:
+	// 1.0 true 1 latency 1 3s 5s body.Records.0.s3.object.key regex "msg-[0-9]*[05]\\.json$" 7m0s <nil>
+	// latency.percentage: want a whole number 0..100, got 150
+}
+
 // parameter is a ParameterGetter holding a fixed value (in a Lambda: *ssm.Client).
 type parameter string
 
