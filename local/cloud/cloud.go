@@ -2,6 +2,11 @@
 // project's own services (SSM, CloudWatch, S3 notifications, SNS delivery, Lambda, the SQS event
 // source mapping, Step Functions) behind one gateway on 127.0.0.1, deploys a synthesized stack from
 // cdk.out into it, and stops everything it started by pid, even after a failure.
+//
+// It also serves the live page of each deployed dashboard (package dashboard) on a port of its
+// own on 127.0.0.1, with a token made at each start: a deploy prints
+// "local cloud: dashboard <name> live at <URL>", DashboardURL(name) gives the URL, and the state
+// file records the index (State.Dashboards).
 package cloud
 
 import (
@@ -27,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
@@ -73,6 +79,8 @@ type Cloud struct {
 	fauxqs, dynamo *emulators.Process
 	gw             *gateway.Gateway
 	metrics        *cloudwatch.Store
+	params         *ssm.Service
+	dashboards     *dashboard.Server // nil when the page could not start (see Start)
 	lambda         *lambda.Service
 	esm            *esm.Service
 	sfn            *sfn.Service
@@ -178,8 +186,10 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
-	c.gw.Handle("ssm", ssm.New())
+	c.params = ssm.New()
+	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())
+	c.startDashboards(runCtx)
 
 	c.lambda, err = lambda.New(lambda.Options{
 		Dir: filepath.Join(opts.Dir, "lambda"), Region: Region, AccountID: AccountID, Endpoint: c.endpoint,
@@ -221,6 +231,9 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, err
 	}
 	c.progress("local cloud: ready at %s in %s", c.endpoint, since(begin))
+	if u := c.DashboardsURL(); u != "" {
+		c.progress("local cloud: live dashboards at %s", u)
+	}
 	return c, nil
 }
 
@@ -257,6 +270,9 @@ func ClientConfig(endpoint string) aws.Config {
 
 // Metrics is the CloudWatch store (for reports and tests).
 func (c *Cloud) Metrics() *cloudwatch.Store { return c.metrics }
+
+// Parameters is the Parameter Store, with the history of every write (for tests).
+func (c *Cloud) Parameters() *ssm.Service { return c.params }
 
 // Lambda is the function runner (for log paths and tests).
 func (c *Cloud) Lambda() *lambda.Service { return c.lambda }
@@ -341,6 +357,9 @@ func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress
 		c.mu.Unlock()
 	}
 	fmt.Fprintf(progress, "local cloud: %s deployed in %s; outputs in %s\n", asm.StackName, since(begin), filepath.Join(c.opts.Dir, "outputs.json"))
+	if !again {
+		c.printDashboards(progress, dep)
+	}
 	return Outputs(dep.Outputs), nil
 }
 
@@ -391,6 +410,9 @@ func (c *Cloud) Close() error {
 	}
 	if c.controlSrv != nil {
 		c.controlSrv.Close()
+	}
+	if c.dashboards != nil {
+		c.dashboards.Close()
 	}
 	if c.gw != nil {
 		c.gw.Close()
@@ -445,6 +467,8 @@ type State struct {
 	Pids     []int     `json:"pids"`              // emulator processes, for diagnostics
 	Control  string    `json:"control,omitempty"` // control API (RemoteDeploy, Stop)
 	Token    string    `json:"token,omitempty"`   // required by the control API
+	// Dashboards is the live dashboard pages' index, token included (the file is the user's only).
+	Dashboards string `json:"dashboards,omitempty"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
@@ -452,7 +476,7 @@ func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
 func (c *Cloud) writeState() error {
 	c.mu.Lock()
 	st := State{Pid: os.Getpid(), Endpoint: c.endpoint, Region: Region, Started: time.Now().UTC(), Pids: c.Pids(),
-		Control: c.control, Token: c.controlToken}
+		Control: c.control, Token: c.controlToken, Dashboards: c.DashboardsURL()}
 	c.mu.Unlock()
 	b, _ := json.MarshalIndent(st, "", "  ")
 	// Written aside and renamed, so `chaoslab local env` never reads half a file.
