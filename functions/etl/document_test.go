@@ -102,7 +102,8 @@ func TestDocumentCSV(t *testing.T) {
 }
 
 // FuzzParseDocument: the parser never panics, rejects only with a *PoisonError, and whatever it
-// accepts renders to a CSV that reads back as the header plus exactly the document's four fields.
+// accepts passes resilient's DynamoDB number check or fails it as poison, and renders to a CSV that
+// reads back as the header plus exactly the document's four fields.
 func FuzzParseDocument(f *testing.F) {
 	for _, name := range []string{"valid.json", "malformed.json", "wrong-type.json", "missing-field.json", "quoting.json"} {
 		f.Add(fixture(f, name))
@@ -116,6 +117,12 @@ func FuzzParseDocument(f *testing.F) {
 				t.Fatalf("error %v is not a *PoisonError with a reason", err)
 			}
 			return
+		}
+		if err := d.CheckDynamoDBNumbers(); err != nil {
+			var p *PoisonError
+			if !errors.As(err, &p) || p.Reason != ReasonNumberOutOfRange {
+				t.Fatalf("CheckDynamoDBNumbers: %v, want nil or a %s poison", err, ReasonNumberOutOfRange)
+			}
 		}
 		recs, err := csv.NewReader(bytes.NewReader(d.CSV())).ReadAll()
 		if err != nil {

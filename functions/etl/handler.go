@@ -340,7 +340,7 @@ func (h *Handler) processObject(ctx context.Context, log *slog.Logger, msg event
 		}
 	}
 	if res.csvWritten {
-		log.Info("duplicate notification: document already written, nothing to do")
+		log.Info("duplicate notification or redelivery: document and CSV already written, nothing to do")
 		return nil
 	}
 	if err := h.putCSV(ctx, ref, doc); err != nil {
