@@ -18,7 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Resilient's exactly-once write. S3 delivers event notifications at least once ("designed to be
+// Resilient counts each S3 event once. S3 delivers event notifications at least once ("designed to be
 // delivered at least once", Amazon S3 User Guide, Event notifications): a duplicate of an event
 // arrives as a new SQS message with a new message id, and SQS itself redelivers a message whose
 // invocation failed or timed out. So the per-message row is keyed on the S3 event, not on the SQS
@@ -54,6 +54,9 @@ const (
 	legacyPrefix = "msg#"
 	// csvWrittenAttr is set on the per-message row once the CSV is written, so that a duplicate
 	// notification arriving after that does not write the CSV again (which would notify SNS again).
+	// Two copies processed at the same moment may both write it: the same bytes to the same key,
+	// and the subscriber counts CSVs by key. The CSV is written at least once, DynamoDB and the
+	// metric exactly once.
 	csvWrittenAttr = "csvWrittenAt"
 )
 
