@@ -54,6 +54,7 @@ func TestShippedDefinitions(t *testing.T) {
 		{name: "exp_2-dynamodb_disruption.json", flightMax: 20, fault: `"blacklist":["dynamodb.*.amazonaws.com"]`},
 		{name: "exp_3-output_write_failure.json", flightMax: 20, fault: `"targets":["s3:PutObject"]`},
 		{name: "exp_4-dynamodb_throttling.json", flightMax: 10, fault: `"error":"throttling"`},
+		{name: "exp_5-slow_documents.json", flightMax: 80, fault: `"match":[{"operator":"regex","path":"body.Records.0.s3.object.key"`},
 	}
 	if got := Names(); len(got) != len(tests) {
 		t.Fatalf("Names() = %v, want %d experiments", got, len(tests))
