@@ -55,8 +55,8 @@ const (
 	// csvWrittenAttr is set on the per-message row once the CSV is written, so that a duplicate
 	// notification arriving after that does not write the CSV again (which would notify SNS again).
 	// Two copies processed at the same moment may both write it: the same bytes to the same key,
-	// and the subscriber counts CSVs by key. The CSV is written at least once, DynamoDB and the
-	// metric exactly once.
+	// and the subscriber counts CSVs by key. So the CSV is written at least once, the DynamoDB
+	// rows exactly once, and the metric once per committed transaction (never for a duplicate).
 	csvWrittenAttr = "csvWrittenAt"
 )
 
