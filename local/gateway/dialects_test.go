@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -491,5 +493,66 @@ func TestSQSQueryProtocol(t *testing.T) {
 		if !strings.HasPrefix(tgt, "AmazonSQS.") {
 			t.Errorf("an interceptor saw X-Amz-Target %q; want every query request translated first", tgt)
 		}
+	}
+}
+
+// The translation itself, offline: nested flattened lists and maps in, the JSON members the API
+// names out, and a batch answer back in the query protocol's shape.
+func TestSQSQueryTranslation(t *testing.T) {
+	var got map[string]any
+	var target string
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target = r.Header.Get("X-Amz-Target")
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, `{"Successful":[{"Id":"a","MessageId":"m-1","MD5OfMessageBody":"x"}],"Failed":[{"Id":"b","SenderFault":true,"Code":"InvalidParameterValue","Message":"too <big>"}]}`)
+	})
+	form := url.Values{
+		"Action": {"SendMessageBatch"}, "Version": {"2012-11-05"}, "QueueUrl": {"http://h/000000000000/q"},
+		"SendMessageBatchRequestEntry.1.Id":                                   {"a"},
+		"SendMessageBatchRequestEntry.1.MessageBody":                          {"one"},
+		"SendMessageBatchRequestEntry.1.DelaySeconds":                         {"5"},
+		"SendMessageBatchRequestEntry.1.MessageAttribute.1.Name":              {"bin"},
+		"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType":    {"Binary"},
+		"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.BinaryValue": {"AAE="},
+		"SendMessageBatchRequestEntry.10.Id":                                  {"b"},
+		"SendMessageBatchRequestEntry.10.MessageBody":                         {"two"},
+		"SendMessageBatchRequestEntry.2.Id":                                   {"c"},
+		"SendMessageBatchRequestEntry.2.MessageBody":                          {"three"},
+	}
+	req := httptest.NewRequest("POST", "/", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	gateway.SQSQuery(upstream).ServeHTTP(rec, req)
+
+	want := map[string]any{
+		"QueueUrl": "http://h/000000000000/q",
+		"Entries": []any{
+			map[string]any{"Id": "a", "MessageBody": "one", "DelaySeconds": 5.0,
+				"MessageAttributes": map[string]any{"bin": map[string]any{"DataType": "Binary", "BinaryValue": "AAE="}}},
+			map[string]any{"Id": "c", "MessageBody": "three"}, // index 2 before index 10
+			map[string]any{"Id": "b", "MessageBody": "two"},
+		},
+	}
+	if target != "AmazonSQS.SendMessageBatch" || !reflect.DeepEqual(got, want) {
+		t.Errorf("upstream got %s %v\nwant %v", target, got, want)
+	}
+	var out struct {
+		XMLName xml.Name
+		OK      []struct{ Id, MessageId, MD5OfMessageBody string } `xml:"SendMessageBatchResult>SendMessageBatchResultEntry"`
+		Failed  []struct {
+			Id, Code, Message string
+			SenderFault       bool
+		} `xml:"SendMessageBatchResult>BatchResultErrorEntry"`
+		RequestID string `xml:"ResponseMetadata>RequestId"`
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%v in %s", err, rec.Body)
+	}
+	if rec.Code != 200 || out.XMLName.Local != "SendMessageBatchResponse" || len(out.OK) != 1 || out.OK[0].MessageId != "m-1" ||
+		len(out.Failed) != 1 || !out.Failed[0].SenderFault || out.Failed[0].Message != "too <big>" || out.RequestID == "" {
+		t.Errorf("answer %d %+v from %s", rec.Code, out, rec.Body)
 	}
 }
