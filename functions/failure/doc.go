@@ -32,6 +32,9 @@
 //	                                 turns injection off with an ERROR naming it (rather than read SSM
 //	                                 when the AppConfig config was meant).
 //
+// They are read once, at init: a sandbox's environment does not change while it lives (1.0 reads
+// FAILURE_LAMBDA_DISABLED at every invocation, to the same effect).
+//
 // # Config formats
 //
 // A config is one of failure-lambda's two formats, told apart by shape: isEnabled, failureMode or
