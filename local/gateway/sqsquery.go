@@ -27,9 +27,9 @@ const maxSQSQueryBody = 32 << 20
 
 const sqsXMLNS = "http://queue.amazonaws.com/doc/2012-11-05/"
 
-// IsSQSQuery reports whether r is an SQS query-protocol request (form-encoded or GET with an
+// isSQSQuery reports whether r is an SQS query-protocol request (form-encoded or GET with an
 // Action parameter, and no X-Amz-Target).
-func IsSQSQuery(r *http.Request) bool {
+func isSQSQuery(r *http.Request) bool {
 	if r.Header.Get("X-Amz-Target") != "" {
 		return false
 	}
@@ -43,7 +43,7 @@ func IsSQSQuery(r *http.Request) bool {
 // gateway installs it in front of every "sqs" handler.
 func SQSQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !IsSQSQuery(r) {
+		if !isSQSQuery(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
