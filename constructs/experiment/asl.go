@@ -389,8 +389,9 @@ func actionStates(p, faultParameterName string, guarded bool) obj {
 }
 
 // capExpiry makes sure the action ({action, expiry}) writes no enabled fault that outlives the cap:
-// a value whose isEnabled is not false gets expiresAfterSeconds = the cap unless it has one in
-// (0, cap] already. Another expiresAt may stay: the failure layer ends a fault at the earlier of the
+// a value whose isEnabled is not false (a failure-lambda 1.0 config has none: its flags say) gets
+// expiresAfterSeconds = the cap unless it has one in (0, cap] already; both formats read it at the
+// top level. Another expiresAt may stay: the failure layer ends a fault at the earlier of the
 // two (faultconfig.Config.ExpiresAtFor). $.action.value is updated, so the journal records the
 // value written.
 func capExpiry(p string) obj {

@@ -41,8 +41,9 @@
 //     would have to recognise — and the list of names is read from the definition
 //     (DeliberateErrors), so it cannot drift. "$or" keeps aborts apart: whatever error
 //     StopExecution was given, an abort is rolled back.
-//   - The expiry cap. Every write of an enabled fault (isEnabled not false), by an action or a
-//     rollback, carries expiresAfterSeconds ≤ the cap: a value without one, with one ≤ 0 or longer
+//   - The expiry cap. Every write of a fault that may be enabled (any value but isEnabled: false;
+//     a failure-lambda 1.0 config, which has no isEnabled, included), by an action or a rollback,
+//     carries expiresAfterSeconds ≤ the cap: a value without one, with one ≤ 0 or longer
 //     than the cap gets expiresAfterSeconds = the cap (States.JsonMerge); an expiresAt stays, and
 //     the failure layer ends the fault at the earlier of the two. The journal records the value
 //     written. Why cap, not refuse: JSONPath has no clock arithmetic, so the machine cannot judge an

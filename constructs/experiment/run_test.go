@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
@@ -397,6 +398,17 @@ func TestMachineRuns(t *testing.T) {
 			in["method"] = append(in["method"].([]any), second)
 		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Action.Put,Rollback.Put",
 			check: expiresAfter(10 + 20 + 5 + 30 + capMargin)},
+		{name: "a failure-lambda 1.0 config (flags, no isEnabled) gets the cap", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
+			item(in, "method", 0)["value"] = map[string]any{"latency": map[string]any{"enabled": true, "min_latency": 3000, "max_latency": 5000}}
+		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				expiresAfter(300+capMargin)(t, r, j)
+				b, _ := json.Marshal(r.Puts[0].Value)
+				c, err := faultconfig.Parse(b)
+				if err != nil || !c.Enabled || c.ExpiresAfter != time.Duration(300+capMargin)*time.Second {
+					t.Errorf("the failure layer reads %s as %+v (%v), want enabled for the cap", b, c, err)
+				}
+			}},
 		{name: "an enabled fault written by a rollback is capped too", sc: scenario{Input: handBuilt(t, func(in map[string]any) {
 			item(in, "rollbacks", 0)["value"] = map[string]any{"isEnabled": true, "failureMode": "latency", "minLatency": 1, "maxLatency": 2}
 		}), Metrics: steadyPhases()}, status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
