@@ -1,0 +1,538 @@
+package iam
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// SQS: the JSON protocol (X-Amz-Target: AmazonSQS.<Op>, QueueUrl in the body) and the query
+// protocol (Action=<Op>, QueueUrl in the form or the queue URL as the request path).
+func (m *Mapper) sqs(r *http.Request) (Operation, error) {
+	name, p, err := protocolParams(r)
+	op := Operation{Name: name}
+	if err != nil {
+		return op, err
+	}
+	queueURL := p.str("QueueUrl")
+	if queueURL == "" && p.form != nil {
+		if parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/"); len(parts) == 2 && isAccountID(parts[0]) {
+			queueURL = r.URL.Path
+		}
+	}
+	queue := func(action string) (Operation, error) {
+		if queueURL == "" {
+			return op, missing("QueueUrl")
+		}
+		op.Checks = []Check{check("sqs:"+action, queueARN(queueURL, m.region(), m.account()))}
+		return op, nil
+	}
+	switch name {
+	case "SendMessage", "SendMessageBatch":
+		return queue("SendMessage")
+	case "DeleteMessage", "DeleteMessageBatch":
+		return queue("DeleteMessage")
+	case "ChangeMessageVisibility", "ChangeMessageVisibilityBatch":
+		return queue("ChangeMessageVisibility")
+	case "ReceiveMessage", "GetQueueAttributes", "SetQueueAttributes", "DeleteQueue", "PurgeQueue",
+		"ListQueueTags", "TagQueue", "UntagQueue", "AddPermission", "RemovePermission", "ListDeadLetterSourceQueues":
+		return queue(name)
+	case "GetQueueUrl", "CreateQueue":
+		q := p.str("QueueName")
+		if q == "" {
+			return op, missing("QueueName")
+		}
+		acct := p.str("QueueOwnerAWSAccountId")
+		if acct == "" {
+			acct = m.account()
+		}
+		op.Checks = []Check{check("sqs:"+name, "arn:aws:sqs:"+m.region()+":"+acct+":"+q)}
+		return op, nil
+	case "ListQueues":
+		op.Checks = []Check{check("sqs:ListQueues", "*")}
+		return op, nil
+	case "StartMessageMoveTask", "ListMessageMoveTasks":
+		src := p.str("SourceArn")
+		if src == "" {
+			return op, missing("SourceArn")
+		}
+		op.Checks = []Check{check("sqs:"+name, src)}
+		return op, nil
+	}
+	return op, unmapped(name)
+}
+
+// SNS: the query protocol (Action=<Op>) and, for newer clients, JSON (X-Amz-Target).
+func (m *Mapper) sns(r *http.Request) (Operation, error) {
+	name, p, err := protocolParams(r)
+	op := Operation{Name: name}
+	if err != nil {
+		return op, err
+	}
+	on := func(action, member string) (Operation, error) {
+		arn := p.str(member)
+		if arn == "" {
+			return op, missing(member)
+		}
+		op.Checks = []Check{check("sns:"+action, arn)}
+		return op, nil
+	}
+	switch name {
+	case "Publish":
+		if p.str("PhoneNumber") != "" {
+			return op, unmapped("Publish to a phone number")
+		}
+		if p.str("TopicArn") == "" {
+			return on("Publish", "TargetArn")
+		}
+		return on("Publish", "TopicArn")
+	case "PublishBatch":
+		return on("Publish", "TopicArn")
+	case "Subscribe":
+		op, err := on("Subscribe", "TopicArn")
+		if err == nil {
+			op.Checks[0].Context = map[string][]string{}
+			if v := p.str("Protocol"); v != "" {
+				op.Checks[0].Context["sns:Protocol"] = []string{v}
+			}
+			if v := p.str("Endpoint"); v != "" {
+				op.Checks[0].Context["sns:Endpoint"] = []string{v}
+			}
+		}
+		return op, err
+	case "ConfirmSubscription", "ListSubscriptionsByTopic", "GetTopicAttributes", "SetTopicAttributes",
+		"DeleteTopic", "AddPermission", "RemovePermission":
+		return on(name, "TopicArn")
+	case "GetDataProtectionPolicy", "PutDataProtectionPolicy", "TagResource", "UntagResource", "ListTagsForResource":
+		return on(name, "ResourceArn")
+	case "CreateTopic":
+		t := p.str("Name")
+		if t == "" {
+			return op, missing("Name")
+		}
+		op.Checks = []Check{check("sns:CreateTopic", m.arn("sns", t))}
+		return op, nil
+	case "Unsubscribe", "GetSubscriptionAttributes", "SetSubscriptionAttributes", "ListTopics", "ListSubscriptions":
+		// No resource-level permission: the subscription is not an IAM resource.
+		op.Checks = []Check{check("sns:"+name, "*")}
+		return op, nil
+	}
+	return op, unmapped(name)
+}
+
+// DynamoDB: JSON 1.0, X-Amz-Target: DynamoDB_20120810.<Op>.
+func (m *Mapper) dynamodb(r *http.Request) (Operation, error) {
+	prefix, name, ok := jsonTarget(r)
+	op := Operation{Name: name}
+	if !ok {
+		return op, unmapped("request without X-Amz-Target")
+	}
+	if strings.HasPrefix(prefix, "DynamoDBStreams") {
+		return op, unmapped("DynamoDB Streams " + name)
+	}
+	p, err := jsonParams(r)
+	if err != nil {
+		return op, err
+	}
+	table := func(t string) string {
+		if strings.HasPrefix(t, "arn:") {
+			return t
+		}
+		return m.arn("dynamodb", "table/"+t)
+	}
+	// item builds the check of one action on one table, with the request's condition keys.
+	item := func(action, t string, body map[string]any, keys ...map[string]any) Check {
+		c := check("dynamodb:"+action, table(t))
+		c.Context = map[string][]string{}
+		if hk := m.HashKeys[strings.TrimPrefix(t, "arn:aws:dynamodb:"+m.region()+":"+m.account()+":table/")]; hk != "" {
+			var lead []string
+			for _, k := range keys {
+				if v, ok := attrValue(k[hk]); ok {
+					lead = append(lead, v)
+				}
+			}
+			if len(lead) > 0 {
+				c.Context["dynamodb:LeadingKeys"] = lead
+			}
+		}
+		for _, k := range []string{"Select", "ReturnValues", "ReturnConsumedCapacity"} {
+			if v := str(body, k); v != "" {
+				c.Context["dynamodb:"+k] = []string{v}
+			}
+		}
+		return c
+	}
+	obj := func(v any) map[string]any { o, _ := v.(map[string]any); return o }
+	tableName := p.str("TableName")
+	switch name {
+	case "GetItem", "UpdateItem", "DeleteItem":
+		if tableName == "" {
+			return op, missing("TableName")
+		}
+		op.Checks = []Check{item(name, tableName, p.json, obj(p.json["Key"]))}
+	case "PutItem":
+		if tableName == "" {
+			return op, missing("TableName")
+		}
+		op.Checks = []Check{item(name, tableName, p.json, obj(p.json["Item"]))}
+	case "Query", "Scan":
+		if tableName == "" {
+			return op, missing("TableName")
+		}
+		var keys []map[string]any
+		if name == "Query" {
+			if hk := m.HashKeys[tableName]; hk != "" {
+				if v := queryHashValue(p.json, hk); v != nil {
+					keys = append(keys, map[string]any{hk: v})
+				}
+			}
+		}
+		c := item(name, tableName, p.json, keys...)
+		if idx := p.str("IndexName"); idx != "" {
+			c.Resource += "/index/" + idx
+		}
+		op.Checks = []Check{c}
+	case "BatchGetItem", "BatchWriteItem":
+		reqs := obj(p.json["RequestItems"])
+		if len(reqs) == 0 {
+			return op, missing("RequestItems")
+		}
+		for _, t := range sortedKeys(reqs) {
+			var keys []map[string]any
+			switch x := reqs[t].(type) {
+			case map[string]any: // BatchGetItem: {Keys: [...]}
+				for _, k := range asList(x["Keys"]) {
+					keys = append(keys, obj(k))
+				}
+			case []any: // BatchWriteItem: [{PutRequest: {Item}}, {DeleteRequest: {Key}}]
+				for _, w := range x {
+					wm := obj(w)
+					if put := obj(wm["PutRequest"]); put != nil {
+						keys = append(keys, obj(put["Item"]))
+					}
+					if del := obj(wm["DeleteRequest"]); del != nil {
+						keys = append(keys, obj(del["Key"]))
+					}
+				}
+			}
+			op.Checks = append(op.Checks, item(name, t, p.json, keys...))
+		}
+	case "TransactWriteItems", "TransactGetItems":
+		items := asList(p.json["TransactItems"])
+		if len(items) == 0 {
+			return op, missing("TransactItems")
+		}
+		// AWS authorizes a transaction as each of its items' actions on the item's table.
+		actions := map[string]string{"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+		for i, it := range items {
+			im := obj(it)
+			found := false
+			for _, kind := range []string{"Put", "Update", "Delete", "ConditionCheck", "Get"} {
+				x := obj(im[kind])
+				if x == nil {
+					continue
+				}
+				t := str(x, "TableName")
+				if t == "" {
+					return op, fmt.Errorf("TransactItems[%d].%s: %w", i, kind, missing("TableName"))
+				}
+				key := obj(x["Key"])
+				if kind == "Put" {
+					key = obj(x["Item"])
+				}
+				op.Checks = append(op.Checks, item(actions[kind], t, x, key))
+				found = true
+			}
+			if !found {
+				return op, fmt.Errorf("TransactItems[%d]: no Put, Update, Delete, ConditionCheck or Get", i)
+			}
+		}
+	case "DescribeTable", "CreateTable", "DeleteTable", "UpdateTable", "DescribeTimeToLive", "UpdateTimeToLive",
+		"DescribeContinuousBackups", "UpdateContinuousBackups", "CreateBackup", "DescribeKinesisStreamingDestination",
+		"DescribeTableReplicaAutoScaling", "DescribeContributorInsights":
+		if tableName == "" {
+			return op, missing("TableName")
+		}
+		op.Checks = []Check{check("dynamodb:"+name, table(tableName))}
+	case "TagResource", "UntagResource", "ListTagsOfResource":
+		arn := p.str("ResourceArn")
+		if arn == "" {
+			return op, missing("ResourceArn")
+		}
+		op.Checks = []Check{check("dynamodb:"+name, arn)}
+	case "ListTables", "DescribeLimits", "DescribeEndpoints", "ListBackups", "ListGlobalTables", "ListContributorInsights":
+		op.Checks = []Check{check("dynamodb:"+name, "*")}
+	default:
+		// PartiQL (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) and the rest.
+		return op, unmapped(name)
+	}
+	return op, nil
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// attrValue renders a DynamoDB attribute value of a key ({"S": "x"}, {"N": "1"}, {"B": "..."}) as
+// dynamodb:LeadingKeys compares it.
+func attrValue(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	for _, t := range []string{"S", "N", "B"} {
+		if x, ok := m[t]; ok {
+			s, err := scalarString(x)
+			return s, err == nil
+		}
+	}
+	return "", false
+}
+
+var keyEquals = regexp.MustCompile(`(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)`)
+
+// queryHashValue finds the partition key value of a Query: KeyConditions (legacy) or an equality in
+// KeyConditionExpression.
+func queryHashValue(body map[string]any, hashKey string) any {
+	if kc, ok := body["KeyConditions"].(map[string]any); ok {
+		if c, ok := kc[hashKey].(map[string]any); ok {
+			if l := asList(c["AttributeValueList"]); len(l) > 0 {
+				return l[0]
+			}
+		}
+	}
+	expr := str(body, "KeyConditionExpression")
+	names, _ := body["ExpressionAttributeNames"].(map[string]any)
+	values, _ := body["ExpressionAttributeValues"].(map[string]any)
+	for _, mt := range keyEquals.FindAllStringSubmatch(expr, -1) {
+		n := mt[1]
+		if strings.HasPrefix(n, "#") {
+			n = str(names, n)
+		}
+		if n == hashKey {
+			return values[mt[2]]
+		}
+	}
+	return nil
+}
+
+// SSM: JSON 1.1, X-Amz-Target: AmazonSSM.<Op>.
+func (m *Mapper) ssm(r *http.Request) (Operation, error) {
+	_, name, ok := jsonTarget(r)
+	op := Operation{Name: name}
+	if !ok {
+		return op, unmapped("request without X-Amz-Target")
+	}
+	p, err := jsonParams(r)
+	if err != nil {
+		return op, err
+	}
+	param := func(n string) string {
+		if strings.HasPrefix(n, "arn:") {
+			head, rest, _ := strings.Cut(n, ":parameter/")
+			rest, _, _ = strings.Cut(rest, ":") // a version or label selector
+			return head + ":parameter/" + rest
+		}
+		n, _, _ = strings.Cut(n, ":")
+		return m.arn("ssm", "parameter/"+strings.TrimPrefix(n, "/"))
+	}
+	switch name {
+	case "GetParameter", "PutParameter", "DeleteParameter", "GetParameterHistory", "LabelParameterVersion", "UnlabelParameterVersion":
+		n := p.str("Name")
+		if n == "" {
+			return op, missing("Name")
+		}
+		c := check("ssm:"+name, param(n))
+		if name == "PutParameter" && p.has("Overwrite") {
+			c.Context = map[string][]string{"ssm:Overwrite": {p.str("Overwrite")}}
+		}
+		op.Checks = []Check{c}
+	case "GetParameters", "DeleteParameters":
+		names := p.list("Names")
+		if len(names) == 0 {
+			return op, missing("Names")
+		}
+		for _, n := range names {
+			op.Checks = append(op.Checks, check("ssm:"+name, param(n)))
+		}
+	case "GetParametersByPath":
+		path := p.str("Path")
+		if path == "" {
+			return op, missing("Path")
+		}
+		c := check("ssm:"+name, m.arn("ssm", "parameter/"+strings.Trim(path, "/")))
+		if p.has("Recursive") {
+			c.Context = map[string][]string{"ssm:Recursive": {p.str("Recursive")}}
+		}
+		op.Checks = []Check{c}
+	case "AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource":
+		if p.str("ResourceType") != "Parameter" {
+			return op, unmapped(name + " of a " + p.str("ResourceType"))
+		}
+		id := p.str("ResourceId")
+		if id == "" {
+			return op, missing("ResourceId")
+		}
+		op.Checks = []Check{check("ssm:"+name, param(id))}
+	case "DescribeParameters":
+		op.Checks = []Check{check("ssm:DescribeParameters", "*")}
+	default:
+		return op, unmapped(name)
+	}
+	return op, nil
+}
+
+// CloudWatch (signing name monitoring): RPCv2-CBOR (POST /service/GraniteServiceVersion20100801/
+// operation/<Op>), JSON 1.0 (X-Amz-Target: GraniteServiceVersion20100801.<Op>) and the query
+// protocol (Action=<Op>).
+func (m *Mapper) cloudwatch(r *http.Request) (Operation, error) {
+	var name string
+	var p params
+	var err error
+	switch {
+	case strings.EqualFold(r.Header.Get("Smithy-Protocol"), "rpc-v2-cbor") || strings.HasPrefix(r.URL.Path, "/service/"):
+		_, name, _ = strings.Cut(r.URL.Path, "/operation/")
+		p, err = cborParams(r)
+	case r.Header.Get("X-Amz-Target") != "" || strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json"):
+		_, name, _ = jsonTarget(r)
+		p, err = jsonParams(r)
+	default:
+		p, err = formParams(r)
+		name = p.form.Get("Action")
+	}
+	op := Operation{Name: name}
+	if err != nil {
+		return op, err
+	}
+	dashboard := func(n string) string { return "arn:aws:cloudwatch::" + m.account() + ":dashboard/" + n }
+	alarm := func(n string) string { return m.arn("cloudwatch", "alarm:"+n) }
+	switch name {
+	case "PutMetricData":
+		ns := p.str("Namespace")
+		if ns == "" {
+			return op, missing("Namespace")
+		}
+		// No resource-level permission; the namespace is a condition key.
+		op.Checks = []Check{{Action: "cloudwatch:PutMetricData", Resource: "*", Context: map[string][]string{"cloudwatch:namespace": {ns}}}}
+	case "GetMetricData", "GetMetricStatistics", "ListMetrics", "GetMetricWidgetImage", "ListDashboards",
+		"DescribeAlarms", "DescribeAlarmsForMetric", "DescribeAlarmHistory":
+		op.Checks = []Check{check("cloudwatch:"+name, "*")}
+	case "PutDashboard", "GetDashboard":
+		n := p.str("DashboardName")
+		if n == "" {
+			return op, missing("DashboardName")
+		}
+		op.Checks = []Check{check("cloudwatch:"+name, dashboard(n))}
+	case "DeleteDashboards":
+		names := p.list("DashboardNames")
+		if len(names) == 0 {
+			return op, missing("DashboardNames")
+		}
+		for _, n := range names {
+			op.Checks = append(op.Checks, check("cloudwatch:DeleteDashboards", dashboard(n)))
+		}
+	case "PutMetricAlarm", "SetAlarmState":
+		n := p.str("AlarmName")
+		if n == "" {
+			return op, missing("AlarmName")
+		}
+		op.Checks = []Check{check("cloudwatch:"+name, alarm(n))}
+	case "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions":
+		names := p.list("AlarmNames")
+		if len(names) == 0 {
+			return op, missing("AlarmNames")
+		}
+		for _, n := range names {
+			op.Checks = append(op.Checks, check("cloudwatch:"+name, alarm(n)))
+		}
+	default:
+		return op, unmapped(name)
+	}
+	return op, nil
+}
+
+// Step Functions: JSON 1.0, X-Amz-Target: AWSStepFunctions.<Op>.
+func (m *Mapper) states(r *http.Request) (Operation, error) {
+	_, name, ok := jsonTarget(r)
+	op := Operation{Name: name}
+	if !ok {
+		return op, unmapped("request without X-Amz-Target")
+	}
+	p, err := jsonParams(r)
+	if err != nil {
+		return op, err
+	}
+	on := func(member string) (Operation, error) {
+		arn := p.str(member)
+		if arn == "" {
+			return op, missing(member)
+		}
+		op.Checks = []Check{check("states:"+name, arn)}
+		return op, nil
+	}
+	switch name {
+	case "StartExecution", "StartSyncExecution", "ListExecutions", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine":
+		return on("stateMachineArn")
+	case "DescribeExecution", "StopExecution", "GetExecutionHistory", "DescribeStateMachineForExecution", "RedriveExecution":
+		return on("executionArn")
+	case "TagResource", "UntagResource", "ListTagsForResource":
+		return on("resourceArn")
+	case "CreateStateMachine":
+		n := p.str("name")
+		if n == "" {
+			return op, missing("name")
+		}
+		op.Checks = []Check{check("states:CreateStateMachine", m.arn("states", "stateMachine:"+n))}
+		if role := p.str("roleArn"); role != "" {
+			// Handing a role to a service is itself authorized.
+			op.Checks = append(op.Checks, Check{Action: "iam:PassRole", Resource: role,
+				Context: map[string][]string{"iam:PassedToService": {"states.amazonaws.com"}}})
+		}
+		return op, nil
+	case "ListStateMachines", "ListActivities", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat":
+		op.Checks = []Check{check("states:"+name, "*")}
+		return op, nil
+	}
+	return op, unmapped(name)
+}
+
+// Lambda: REST, /2015-03-31/functions/...
+func (m *Mapper) lambda(r *http.Request) (Operation, error) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	if !ok {
+		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
+	}
+	fn, sub, _ := strings.Cut(rest, "/")
+	fnArn := func() string {
+		q := r.URL.Query().Get("Qualifier")
+		var arn string
+		switch {
+		case strings.HasPrefix(fn, "arn:"):
+			arn = fn
+		case strings.Contains(fn, ":function:"):
+			arn = "arn:aws:lambda:" + m.region() + ":" + fn
+		default:
+			arn = m.arn("lambda", "function:"+fn)
+		}
+		if q != "" && strings.Count(arn, ":") == 6 {
+			arn += ":" + q
+		}
+		return arn
+	}
+	var op Operation
+	switch {
+	case fn == "" && r.Method == http.MethodGet:
+		op = Operation{Name: "ListFunctions", Checks: []Check{check("lambda:ListFunctions", "*")}}
+	case sub == "invocations" && r.Method == http.MethodPost:
+		op = Operation{Name: "Invoke", Checks: []Check{check("lambda:InvokeFunction", fnArn())}}
+	case sub == "" && r.Method == http.MethodGet:
+		op = Operation{Name: "GetFunction", Checks: []Check{check("lambda:GetFunction", fnArn())}}
+	case sub == "configuration" && r.Method == http.MethodGet:
+		op = Operation{Name: "GetFunctionConfiguration", Checks: []Check{check("lambda:GetFunctionConfiguration", fnArn())}}
+	default:
+		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
+	}
+	return op, nil
+}
