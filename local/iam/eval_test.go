@@ -101,7 +101,7 @@ func TestAuthorize(t *testing.T) {
 			reqs: []req{
 				{principal: appRole, action: "sqs:SendMessage", resource: queueArn, allowed: true, statement: "AppPolicy statement #0"},
 				{principal: appRole, action: "sqs:PurgeQueue", resource: queueArn,
-					reason: "is not authorized to perform: sqs:PurgeQueue on resource: " + queueArn + " with an explicit deny in an identity-based policy (AppPolicy statement NoPurge)",
+					reason:    "is not authorized to perform: sqs:PurgeQueue on resource: " + queueArn + " with an explicit deny in an identity-based policy (AppPolicy statement NoPurge)",
 					statement: "AppPolicy statement NoPurge"},
 			},
 		},
