@@ -44,9 +44,16 @@ test-short: deps
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./functions/... ./local/... ./experiments/... ./drivers/...
 
+# Every fuzz target of the module, each for FUZZTIME (run by .ci/run after make test). Targets are
+# found with go test -list, so a new one is fuzzed without touching this file.
+FUZZTIME ?= 30s
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime 30s ./functions/failure/faultconfig
-	$(GO) test -run '^$$' -fuzz FuzzParseDocument -fuzztime 30s ./functions/etl
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "==> fuzz $$t in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 synth: deps
 	npx cdk synth -q -c scenario=flawed

@@ -1,0 +1,41 @@
+package experiments
+
+import (
+	"io/fs"
+	"testing"
+	"time"
+)
+
+// FuzzExperimentFile: any bytes given as an experiment file are parsed, validated and compiled
+// without a panic, and an error, when there is one, is never empty (a user must be told why).
+// The seeds are the shipped experiments.
+func FuzzExperimentFile(f *testing.F) {
+	for _, name := range Names() {
+		b, err := fs.ReadFile(Definitions, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"title": "t", "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "aws", "arguments": "ssm put-parameter --name failureLambdaConfig --value '{}'"}}]}`))
+	env := EnvFromOutputs(map[string]string{
+		"BucketName": "b", "FunctionName": "f", "JsonQueueName": "j", "CsvQueueName": "c", "ErrorQueueName": "e",
+		"TableName": "t", "TopicName": "n", "FaultParameterName": "p",
+	})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := Parse(data, "fuzz.json", Definitions, ".")
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("Parse: empty error")
+			}
+			return
+		}
+		if err := Validate(e); err != nil && err.Error() == "" {
+			t.Fatal("Validate: empty error")
+		}
+		_, err = Compile(e, CompileOptions{FaultParameterName: "p", Env: env, Overrides: Overrides{Pause: time.Second}})
+		if err != nil && err.Error() == "" {
+			t.Fatal("Compile: empty error")
+		}
+	})
+}
