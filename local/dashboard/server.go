@@ -390,7 +390,7 @@ func (s *Server) faults() []FaultWindow {
 }
 
 // query runs a widget's queries on the local CloudWatch.
-func (s *Server) query(qs []Query, start, end time.Time) ([]Result, error) {
+func (s *Server) query(widget int, qs []Query, start, end time.Time) ([]Result, error) {
 	in := make([]cloudwatch.Query, 0, len(qs))
 	for _, q := range qs {
 		cq := cloudwatch.Query{ID: q.ID, Label: q.Label, Expression: q.Expression, ReturnData: q.ReturnData}
@@ -415,8 +415,9 @@ func (s *Server) query(qs []Query, start, end time.Time) ([]Result, error) {
 	return out, nil
 }
 
-// QueryFunc runs a widget's GetMetricData queries over [start, end).
-type QueryFunc func(qs []Query, start, end time.Time) ([]Result, error)
+// QueryFunc runs the GetMetricData queries of the widget at index widget of the body over
+// [start, end).
+type QueryFunc func(widget int, qs []Query, start, end time.Time) ([]Result, error)
 
 // BuildView draws every widget of b over [start, end]: each metric widget's queries go through
 // query at the widget's period (GraphPeriod for graphs), with the start aligned to that period;
@@ -439,7 +440,7 @@ func BuildView(title string, b *Body, start, end time.Time, faults []FaultWindow
 			if p := queryPeriod(qs); p > 0 {
 				from = time.Unix(start.Unix()/int64(p)*int64(p), 0)
 			}
-			rs, err := query(qs, from, end)
+			rs, err := query(i, qs, from, end)
 			if err != nil {
 				wv.Error = "GetMetricData: " + err.Error()
 			} else {

@@ -1,0 +1,456 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
+)
+
+// Run is what a report is about.
+type Run struct {
+	// Journal is the run's journal. Required; a failed, aborted or rolled-back run's journal is
+	// fine (phases that did not run are nil).
+	Journal *experiments.Journal
+	// Compiled is the experiment as run (the execution input). Optional: its probes' metric data
+	// queries give each probe a chart of its metrics over the run (the journal has no queries).
+	Compiled *experiments.Compiled
+	// Dashboards are the stack's dashboards as deployed (name and DashboardBody). Optional.
+	Dashboards []Dashboard
+	// Scenario and Experiment label the report (e.g. "flawed", "exp_1-minor_delay"). Optional.
+	Scenario, Experiment string
+	// Error is the run's error as the runner reported it, shown with the journal's. Optional.
+	Error string
+}
+
+// Dashboard is a deployed dashboard.
+type Dashboard struct{ Name, Body string }
+
+// parseTime reads a journal timestamp (RFC 3339, as $$.State.EnteredTime gives it).
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// journalSpan is the earliest and the latest time the journal records.
+func journalSpan(j *experiments.Journal) (first, last time.Time) {
+	take := func(s string) {
+		t := parseTime(s)
+		if t.IsZero() {
+			return
+		}
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	if j == nil {
+		return
+	}
+	take(j.StartedAt)
+	take(j.EndedAt)
+	for _, ps := range [][]experiments.ProbeResult{j.Before, j.After, j.AfterRollback} {
+		for _, p := range ps {
+			take(p.Start)
+			take(p.End)
+		}
+	}
+	for _, as := range [][]experiments.ActionResult{j.Method, j.Rollbacks} {
+		for _, a := range as {
+			take(a.PutAt)
+			take(a.EndedAt)
+		}
+	}
+	if j.GuardBreach != nil {
+		take(j.GuardBreach.PutAt)
+		take(j.GuardBreach.Probe.Start)
+		take(j.GuardBreach.Probe.End)
+	}
+	return first, last
+}
+
+// faultWindows are the spans when the journal's writes had a fault on. A rollback run's journal
+// (rollbackOf) starts with the fault already on: its window starts at the chart's start.
+func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWindow {
+	var ws []dashboard.Write
+	for _, as := range [][]experiments.ActionResult{j.Method, j.Rollbacks} {
+		for _, a := range as {
+			if t := parseTime(a.PutAt); !t.IsZero() {
+				ws = append(ws, dashboard.Write{Parameter: a.Parameter, Time: t, Value: string(a.Value)})
+			}
+		}
+	}
+	if j.RollbackOf != "" && len(j.Method) == 0 && len(j.Rollbacks) > 0 {
+		ws = append(ws, dashboard.Write{Parameter: j.Rollbacks[0].Parameter, Time: start,
+			Value: `{"isEnabled": true, "failureMode": "on before this rollback run"}`})
+	}
+	return dashboard.FaultWindows(ws)
+}
+
+// verdicts say what each verdict means, for the reader of the report.
+var verdicts = map[string]string{
+	experiments.VerdictHeld:            "The steady state held before the fault, with the fault on, and after the rollback.",
+	experiments.VerdictDeviated:        "The steady state did not hold once the fault was on: the experiment found a weakness.",
+	experiments.VerdictNotSteadyBefore: "The system was not in its steady state before the fault: nothing was injected.",
+	experiments.VerdictAborted:         "The run was aborted or timed out; its rollbacks ran in a rollback run.",
+}
+
+// step is one row of the timeline.
+type step struct {
+	Phase, Detail, When string
+	Kind                string // steady, fault, pause, after, rollback, recovery, guard, error
+	Ran                 bool
+	Left, Width         float64 // percent of the chart window
+	Instant             bool
+}
+
+// probeRow is one row of the probe table.
+type probeRow struct {
+	Phase, Name, Query, Value, Tolerance, Status, Window string
+	Pass                                                 bool
+}
+
+// errorBox is one error the run ended with.
+type errorBox struct{ Title, Error, Cause string }
+
+type model struct {
+	Title, Experiment, Scenario, ExecutionArn, RollbackOf string
+	Verdict, VerdictClass, VerdictText                    string
+	Started, Ended, Duration                              string
+	Errors                                                []errorBox
+	Timeline                                              []step
+	Probes                                                []probeRow
+	Faults                                                []string
+	Notes                                                 []string
+	Views                                                 views
+	HasProbeCharts                                        bool
+	Dashboards                                            []string
+}
+
+// views is what the renderer draws: one View of the probes, one per dashboard.
+type views struct {
+	Probes     dashboard.View   `json:"probes"`
+	Dashboards []dashboard.View `json:"dashboards"`
+}
+
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("15:04:05")
+}
+
+func buildModel(run Run, s *Series, now time.Time) model {
+	j := run.Journal
+	if j == nil {
+		j = &experiments.Journal{}
+	}
+	m := model{Title: j.Title, Experiment: run.Experiment, Scenario: run.Scenario, ExecutionArn: j.ExecutionArn,
+		RollbackOf: j.RollbackOf, Verdict: j.Verdict}
+	if m.Title == "" {
+		m.Title = "(untitled experiment)"
+	}
+	if run.Journal == nil {
+		m.Notes = append(m.Notes, "The run left no journal: only its error is known.")
+	}
+	m.VerdictClass = "verdict-" + strings.ReplaceAll(j.Verdict, " ", "-")
+	m.VerdictText = verdicts[j.Verdict]
+	if j.Verdict == "" {
+		m.Verdict, m.VerdictClass, m.VerdictText = "no verdict", "verdict-none", "The run ended before it reached a verdict."
+	}
+	var start, end time.Time
+	if s != nil {
+		start, end = s.Start, s.End
+	} else {
+		start, end, _ = Window(j, now)
+	}
+	first, last := journalSpan(j)
+	m.Started, m.Ended = clock(first), clock(last)
+	if !first.IsZero() && !last.IsZero() {
+		m.Duration = last.Sub(first).Round(time.Second).String()
+	}
+	if first.IsZero() {
+		m.Started = "–"
+	} else {
+		m.Started = first.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+
+	for _, e := range []struct {
+		title string
+		err   *experiments.StepError
+	}{{"The experiment failed", j.Error}, {"A rollback failed", j.RollbackError}, {"The check after the rollback could not run", j.RecoveryError}} {
+		if e.err != nil {
+			m.Errors = append(m.Errors, errorBox{Title: e.title, Error: e.err.Error, Cause: e.err.Cause})
+		}
+	}
+	if run.Error != "" {
+		m.Errors = append(m.Errors, errorBox{Title: "The run reported", Error: run.Error})
+	}
+
+	span := end.Sub(start).Seconds()
+	pos := func(a, b time.Time) (float64, float64) {
+		if span <= 0 || a.IsZero() {
+			return 0, 0
+		}
+		if b.IsZero() || b.Before(a) {
+			b = a
+		}
+		l := math.Max(0, math.Min(100, a.Sub(start).Seconds()/span*100))
+		r := math.Max(0, math.Min(100, b.Sub(start).Seconds()/span*100))
+		return l, r - l
+	}
+	window := func(ps []experiments.ProbeResult) (a, b time.Time) {
+		for _, p := range ps {
+			if t := parseTime(p.Start); !t.IsZero() && (a.IsZero() || t.Before(a)) {
+				a = t
+			}
+			if t := parseTime(p.End); t.After(b) {
+				b = t
+			}
+		}
+		return a, b
+	}
+	add := func(phase, kind, detail string, ran bool, a, b time.Time, instant bool) {
+		st := step{Phase: phase, Kind: kind, Detail: detail, Ran: ran, Instant: instant}
+		if ran {
+			st.Left, st.Width = pos(a, b)
+			if instant {
+				st.When = clock(a)
+			} else {
+				st.When = clock(a) + " → " + clock(b)
+				if !a.IsZero() && !b.IsZero() {
+					st.When += " (" + b.Sub(a).Round(time.Second).String() + ")"
+				}
+			}
+		}
+		m.Timeline = append(m.Timeline, st)
+	}
+	phaseDetail := func(ps []experiments.ProbeResult) string {
+		failed := 0
+		for _, p := range ps {
+			if !p.Pass {
+				failed++
+			}
+		}
+		if failed == 0 {
+			return fmt.Sprintf("%d probes, all within tolerance", len(ps))
+		}
+		return fmt.Sprintf("%d of %d probes out of tolerance", failed, len(ps))
+	}
+
+	if j.RollbackOf == "" {
+		a, b := window(j.Before)
+		if a.IsZero() {
+			a = parseTime(j.StartedAt)
+		}
+		add("Steady state before", "steady", phaseDetail(j.Before), j.Before != nil, a, b, false)
+		if j.Method == nil {
+			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
+		}
+		for _, act := range j.Method {
+			put, ended := parseTime(act.PutAt), parseTime(act.EndedAt)
+			_, _, summary := dashboard.Fault(string(act.Value), put)
+			if summary == "" {
+				summary = "fault off"
+			}
+			add("Fault written: "+act.Name, "fault", act.Parameter+" = "+summary, !put.IsZero(), put, put, true)
+			add("Pause", "pause", fmt.Sprintf("%d s after the write", act.PauseAfterSeconds), !put.IsZero() && !ended.IsZero(), put, ended, false)
+		}
+		if g := j.GuardBreach; g != nil {
+			t := parseTime(g.Probe.End)
+			add("Guard breached", "guard", fmt.Sprintf("%s = %s, tolerance %s: the method ended early", g.Probe.Name, value(g.Probe.Value), g.Probe.Tolerance.Text), true, t, t, true)
+		}
+		a, b = window(j.After)
+		add("Steady state after", "after", phaseDetail(j.After), j.After != nil, a, b, false)
+	}
+	if j.Rollbacks == nil {
+		add("Rollback", "rollback", "", false, time.Time{}, time.Time{}, true)
+	}
+	for _, act := range j.Rollbacks {
+		put := parseTime(act.PutAt)
+		detail := act.Parameter
+		if on, _, summary := dashboard.Fault(string(act.Value), put); on {
+			detail += " = " + summary
+		} else {
+			detail += ": fault off"
+		}
+		add("Rollback: "+act.Name, "rollback", detail, !put.IsZero(), put, put, true)
+	}
+	a, b := window(j.AfterRollback)
+	add("Steady state after rollback", "recovery", phaseDetail(j.AfterRollback), j.AfterRollback != nil, a, b, false)
+
+	faults := faultWindows(j, start)
+	for _, f := range faults {
+		e := "still on at the end of the journal"
+		if !f.End.IsZero() {
+			e = "to " + clock(f.End) + " (" + f.End.Sub(f.Start).Round(time.Second).String() + ")"
+		}
+		m.Faults = append(m.Faults, fmt.Sprintf("%s on %s from %s %s", f.Summary, f.Parameter, clock(f.Start), e))
+	}
+
+	for _, ph := range []struct {
+		name string
+		ps   []experiments.ProbeResult
+	}{{"before", j.Before}, {"after", j.After}, {"after rollback", j.AfterRollback}} {
+		for _, p := range ph.ps {
+			m.Probes = append(m.Probes, row(ph.name, p))
+		}
+	}
+	if g := j.GuardBreach; g != nil {
+		m.Probes = append(m.Probes, row("guard", g.Probe))
+	}
+
+	m.Views = buildViews(run, j, s, start, end, faults)
+	m.HasProbeCharts = len(m.Views.Probes.Widgets) > 0
+	for _, v := range m.Views.Dashboards {
+		m.Dashboards = append(m.Dashboards, v.Title)
+	}
+	if s == nil {
+		m.Notes = append(m.Notes, "No metric series were fetched for this run: the charts show the probes' measured values only.")
+	} else if run.Compiled == nil && len(s.Probes) == 0 && len(m.Probes) > 0 {
+		m.Notes = append(m.Notes, "The probes' metric queries were not given (the compiled experiment): their charts show the measured values only.")
+	}
+	return m
+}
+
+func value(v *float64) string {
+	if v == nil {
+		return "no data"
+	}
+	return strconv.FormatFloat(*v, 'g', 6, 64)
+}
+
+func row(phase string, p experiments.ProbeResult) probeRow {
+	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p.Value), Tolerance: p.Tolerance.Text,
+		Status: p.Status, Pass: p.Pass}
+	a, b := parseTime(p.Start), parseTime(p.End)
+	r.Window = clock(a) + " → " + clock(b)
+	if !a.IsZero() && !b.IsZero() {
+		r.Window += " (" + b.Sub(a).Round(time.Second).String() + ")"
+	}
+	return r
+}
+
+// buildViews makes the renderer's data: a chart per probe (its series, its tolerance as a band,
+// its measured values as marks) and each dashboard's widgets, all over [start, end] with the
+// fault windows.
+func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time, faults []dashboard.FaultWindow) views {
+	v := views{Probes: dashboard.View{Title: "Probes", Start: dashboard.Seconds(start), End: dashboard.Seconds(end),
+		Faults: dashboard.Spans(faults, end), Widgets: []dashboard.WidgetView{}}, Dashboards: []dashboard.View{}}
+	// The probes, in the order the journal has them, then any the series has besides.
+	type probeInfo struct {
+		tolerance experiments.Tolerance
+		query     string
+		marks     []dashboard.Mark
+	}
+	info := map[string]*probeInfo{}
+	var names []string
+	note := func(phase string, p experiments.ProbeResult) {
+		pi := info[p.Name]
+		if pi == nil {
+			pi = &probeInfo{tolerance: p.Tolerance, query: p.Query}
+			info[p.Name] = pi
+			names = append(names, p.Name)
+		}
+		a, b := parseTime(p.Start), parseTime(p.End)
+		if p.Value != nil && !a.IsZero() && !b.IsZero() {
+			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass})
+		}
+	}
+	for _, p := range j.Before {
+		note("before", p)
+	}
+	for _, p := range j.After {
+		note("after", p)
+	}
+	if j.GuardBreach != nil {
+		note("guard", j.GuardBreach.Probe)
+	}
+	for _, p := range j.AfterRollback {
+		note("after rollback", p)
+	}
+	sets := map[string]QuerySet{}
+	if s != nil {
+		for _, q := range s.Probes {
+			sets[q.Name] = q
+			if info[q.Name] == nil {
+				info[q.Name] = &probeInfo{}
+				names = append(names, q.Name)
+			}
+		}
+	}
+	for i, name := range names {
+		pi := info[name]
+		w := dashboard.WidgetView{ID: "p" + strconv.Itoa(i), Type: "metric", View: "timeSeries", Width: 12, Height: 7,
+			Title: name, Lines: []dashboard.LineView{}}
+		if set, ok := sets[name]; ok {
+			w.Period = set.Period
+			var lines []dashboard.Line
+			for _, r := range set.Results {
+				lines = append(lines, dashboard.Line{ID: r.ID, Label: r.Label, Visible: true, Axis: "left"})
+			}
+			w.SetResults(dashboard.Widget{Lines: lines}, set.Results)
+			w.Error = set.Error
+		}
+		if pi.tolerance.Text != "" {
+			w.Bands = []dashboard.Band{{Min: pi.tolerance.Min, Max: pi.tolerance.Max, Label: "tolerance " + pi.tolerance.Text}}
+			w.Note = "tolerance " + pi.tolerance.Text
+		}
+		w.Marks = pi.marks
+		v.Probes.Widgets = append(v.Probes.Widgets, w)
+	}
+
+	var dashes []DashboardSeries
+	if s != nil {
+		dashes = s.Dashboards
+	} else {
+		for _, d := range run.Dashboards {
+			dashes = append(dashes, DashboardSeries{Name: d.Name, Body: d.Body})
+		}
+	}
+	for _, d := range dashes {
+		body, err := dashboard.Parse(d.Body)
+		if body == nil {
+			v.Dashboards = append(v.Dashboards, dashboard.View{Title: d.Name + " (body not readable: " + err.Error() + ")",
+				Start: dashboard.Seconds(start), End: dashboard.Seconds(end), Faults: []dashboard.FaultSpan{}, Widgets: []dashboard.WidgetView{}})
+			continue
+		}
+		byWidget := map[int]QuerySet{}
+		for _, q := range d.Widgets {
+			byWidget[q.Widget] = q
+		}
+		var replay dashboard.QueryFunc
+		if s != nil {
+			replay = func(i int, _ []dashboard.Query, _, _ time.Time) ([]dashboard.Result, error) {
+				q, ok := byWidget[i]
+				if !ok {
+					return nil, errors.New("no data was fetched for this widget")
+				}
+				if q.Error != "" {
+					return q.Results, errors.New(q.Error)
+				}
+				return q.Results, nil
+			}
+		}
+		v.Dashboards = append(v.Dashboards, dashboard.BuildView(d.Name, body, start, end, faults, replay))
+	}
+	return v
+}
+
+// jsonData is the views as JSON for a <script type="application/json"> element (json.Marshal
+// escapes <, > and &, so the text cannot end the element).
+func jsonData(v views) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

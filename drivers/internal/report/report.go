@@ -1,0 +1,167 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
+)
+
+// web holds the report's page code: report.html and index.html (templates), report.js and
+// report.css. The widget renderer and the chart library come from package dashboard.
+//
+//go:embed web
+var web embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"pct": func(f float64) string { return fmt.Sprintf("%.3f%%", f) },
+}).ParseFS(web, "web/*.html"))
+
+func asset(name string) string {
+	b, err := web.ReadFile("web/" + name)
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return string(b)
+}
+
+// Options configure rendering.
+type Options struct {
+	// Chart is the chart library to inline. Default: dashboard.LoadChartLibrary(Root).
+	Chart *dashboard.ChartLibrary
+	// Root holds node_modules. Default: dashboard.FindRoot (walking up from the working directory).
+	Root string
+	// Now is the report's "generated" time. Default: time.Now.
+	Now func() time.Time
+}
+
+// Render writes the report of run as one self-contained HTML file: the chart library, the widget
+// renderer and the data are inline, so it opens from disk with no network. s may be nil (no
+// metric data fetched): the report then has the journal's tables and the probes' measured values.
+func Render(w io.Writer, run Run, s *Series) error { return Options{}.Render(w, run, s) }
+
+// Render is Render with these options.
+func (o Options) Render(w io.Writer, run Run, s *Series) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	chart := o.Chart
+	if chart == nil {
+		c, err := dashboard.LoadChartLibrary(o.Root)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		chart = c
+	}
+	now := o.Now()
+	m := buildModel(run, s, now)
+	data, err := jsonData(m.Views)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	page := struct {
+		model
+		Generated, ChartVersion string
+		ChartJS, RendererJS     template.JS
+		ReportJS, Data          template.JS
+		CSS                     template.CSS
+	}{
+		model:        m,
+		Generated:    now.UTC().Format("2006-01-02 15:04:05 UTC"),
+		ChartVersion: chart.Version,
+		ChartJS:      template.JS(chart.JS),
+		RendererJS:   template.JS(dashboard.RendererJS()),
+		ReportJS:     template.JS(asset("report.js")),
+		Data:         template.JS(data),
+		CSS:          template.CSS(string(chart.CSS) + "\n" + string(dashboard.RendererCSS()) + "\n" + asset("report.css")),
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "report.html", page); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// WriteFile renders the report to path (its directory is made).
+func (o Options) WriteFile(path string, run Run, s *Series) error {
+	var b bytes.Buffer
+	if err := o.Render(&b, run, s); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// IndexRow is one run of a lab: an experiment on a scenario.
+type IndexRow struct {
+	Experiment string
+	Scenario   string
+	Verdict    string
+	// Report is the link to the run's report (relative to the index file); "" when it has none.
+	Report string
+	// Error is the run's error, if any; Detail one more line to show (e.g. "0 documents lost").
+	Error, Detail string
+}
+
+// Index writes the lab's results page: a verdict table with an experiment per row and a
+// scenario per column (in the order they first appear in rows), each verdict linking to its
+// report. It needs no script and no network.
+func Index(w io.Writer, rows []IndexRow) error {
+	type cell struct {
+		IndexRow
+		Class string
+		Found bool
+	}
+	type line struct {
+		Experiment string
+		Cells      []cell
+	}
+	var scenarios, experiments []string
+	seen := map[string]bool{}
+	byKey := map[[2]string]IndexRow{}
+	for _, r := range rows {
+		if !seen["s:"+r.Scenario] {
+			seen["s:"+r.Scenario] = true
+			scenarios = append(scenarios, r.Scenario)
+		}
+		if !seen["e:"+r.Experiment] {
+			seen["e:"+r.Experiment] = true
+			experiments = append(experiments, r.Experiment)
+		}
+		byKey[[2]string{r.Experiment, r.Scenario}] = r
+	}
+	var lines []line
+	for _, e := range experiments {
+		l := line{Experiment: e}
+		for _, s := range scenarios {
+			r, ok := byKey[[2]string{e, s}]
+			c := cell{IndexRow: r, Found: ok, Class: "verdict-none"}
+			if r.Verdict != "" {
+				c.Class = "verdict-" + r.Verdict
+			}
+			l.Cells = append(l.Cells, c)
+		}
+		lines = append(lines, l)
+	}
+	var b bytes.Buffer
+	err := templates.ExecuteTemplate(&b, "index.html", struct {
+		Scenarios []string
+		Lines     []line
+		Generated string
+		CSS       template.CSS
+	}{scenarios, lines, time.Now().UTC().Format("2006-01-02 15:04:05 UTC"), template.CSS(asset("report.css"))})
+	if err != nil {
+		return fmt.Errorf("report index: %w", err)
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,411 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard/browsertest"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+)
+
+// root holds node_modules (the chart library).
+const root = "../../.."
+
+// labBody is the lab's synthesized dashboard body, the live page's fixture.
+func labBody(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "local", "dashboard", "testdata", "lab-body.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// cloudWatch serves a local CloudWatch store through a gateway and returns the SDK client for it:
+// the client a lab run uses with AWS_ENDPOINT_URL.
+func cloudWatch(t *testing.T) (*localcw.Store, *cloudwatch.Client) {
+	t.Helper()
+	store := localcw.NewStore()
+	g := gateway.New(gateway.Options{})
+	g.Handle("monitoring", store.Handler())
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return store, cloudwatch.New(cloudwatch.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+}
+
+func f(v float64) *float64 { return &v }
+
+// scenario is a deviated run of a minor-delay experiment, t0 being its start: steady state
+// observed for 60 s, the fault written at t0+60 s with a 120 s pause, the steady state after
+// over the fault's window, the rollback at t0+185 s, and the recovery observed for 60 s.
+type scenario struct {
+	t0                     time.Time
+	journal                *experiments.Journal
+	compiled               *experiments.Compiled
+	faultOn, faultOff, end time.Time
+}
+
+func newScenario(t0 time.Time) scenario {
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	ts := func(s int) string { return at(s).UTC().Format(time.RFC3339Nano) }
+	const param = "/ChaosLab/failureLambdaConfig"
+	inFlight := experiments.Tolerance{Type: experiments.ToleranceRange, Min: -10, Max: 80, Text: "[-10, 80]"}
+	errorsTol := experiments.Tolerance{Type: experiments.ToleranceExact, Min: 0, Max: 0, Text: "0"}
+	probe := func(name, query string, tol experiments.Tolerance, v *float64, pass bool, from, to int) experiments.ProbeResult {
+		status := experiments.ProbeOK
+		if !pass {
+			status = experiments.ProbeDeviated
+		}
+		return experiments.ProbeResult{Name: name, Query: query, Tolerance: tol, Value: v, Status: status, Pass: pass, Start: ts(from), End: ts(to)}
+	}
+	const q = "e1 = ((2*m1) - (m2+m3)) / (2*m1) * 100"
+	j := &experiments.Journal{
+		Title: "What happens when the function is slow?", ExecutionArn: "arn:aws:states:us-east-1:000000000000:execution:Machine:exp-1",
+		Verdict: experiments.VerdictDeviated, StartedAt: ts(0), EndedAt: ts(250),
+		Before: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 0, 60), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, f(0), true, 0, 60)},
+		Method: []experiments.ActionResult{{Name: "enable-latency", Parameter: param, Value: json.RawMessage(`{"isEnabled":true,"failureMode":"latency","rate":1,"minLatency":3000,"maxLatency":5000,"expiresAfterSeconds":300}`),
+			PauseAfterSeconds: 120, PutAt: ts(60), EndedAt: ts(180)}},
+		After:         []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(87.5), false, 60, 180), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, nil, false, 60, 180)},
+		Rollbacks:     []experiments.ActionResult{{Name: "disable-fault", Parameter: param, Value: json.RawMessage(`{"isEnabled":false}`), PutAt: ts(185), EndedAt: ts(185)}},
+		AfterRollback: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 185, 245)},
+		Error:         &experiments.StepError{Error: experiments.ErrSteadyStateDeviated, Cause: "messages-in-flight 87.5 is outside [-10, 80]"},
+	}
+	stat := func(id, ns, name, dim, val string) experiments.MetricDataQuery {
+		return experiments.MetricDataQuery{Id: id, ReturnData: aws.Bool(false), MetricStat: &experiments.MetricStat{Period: 420, Stat: "Sum",
+			Metric: experiments.Metric{Namespace: ns, MetricName: name, Dimensions: []experiments.Dimension{{Name: dim, Value: val}}}}}
+	}
+	c := &experiments.Compiled{Version: experiments.CompiledVersion, Title: j.Title, SteadyState: experiments.CompiledHypothesis{Probes: []experiments.CompiledProbe{
+		{Name: "messages-in-flight", Query: q, Tolerance: inFlight, MetricDataQueries: []experiments.MetricDataQuery{
+			stat("m1", "AWS/SQS", "NumberOfMessagesSent", "QueueName", "ChaosLab-JsonQueue"),
+			stat("m2", "AWS/SQS", "NumberOfMessagesSent", "QueueName", "ChaosLab-CsvQueue"),
+			stat("m3", "ChaosTransformer", "SymbolWriteCount", "DynamoDBTable", "ChaosLab-Table"),
+			{Id: "e1", Expression: "((2*m1) - (m2+m3)) / (2*m1) * 100", Label: "in flight %", ReturnData: aws.Bool(true)}}},
+		{Name: "lambda-errors", Query: "m1", Tolerance: errorsTol, MetricDataQueries: []experiments.MetricDataQuery{
+			func() experiments.MetricDataQuery {
+				m := stat("m1", "AWS/Lambda", "Errors", "FunctionName", "ChaosLab-Function")
+				m.ReturnData = nil
+				return m
+			}()}},
+	}}}
+	return scenario{t0: t0, journal: j, compiled: c, faultOn: at(60), faultOff: at(185), end: at(250)}
+}
+
+// putTraffic puts a second of pipeline traffic at each second of [from, to): 4 JSON messages,
+// and while the fault is on the CSV side and the symbol writes fall from 3 to 0.5 a second
+// (in flight: 25 % steady, 87.5 % under the fault).
+func putTraffic(store *localcw.Store, sc scenario, from, to time.Time) {
+	for at := from; at.Before(to); at = at.Add(time.Second) {
+		out := 3.0
+		if !at.Before(sc.faultOn) && at.Before(sc.faultOff) {
+			out = 0.5
+		}
+		store.Put(
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 4, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesReceived", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 4, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-CsvQueue"}, Value: out, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "ChaosTransformer", Name: "SymbolWriteCount", Dimensions: map[string]string{"DynamoDBTable": "ChaosLab-Table"}, Value: out, Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "AWS/Lambda", Name: "Duration", Dimensions: map[string]string{"FunctionName": "ChaosLab-Function"}, Value: 150, Unit: "Milliseconds", Time: at},
+		)
+	}
+}
+
+func TestFetchReadsTheRunWindowWithTheSDK(t *testing.T) {
+	// GIVEN a run that ended a minute ago, and its traffic in CloudWatch
+	sc := newScenario(time.Now().Add(-5 * time.Minute).Truncate(time.Second))
+	store, cw := cloudWatch(t)
+	putTraffic(store, sc, sc.t0.Add(-30*time.Second), sc.end)
+	run := report.Run{Journal: sc.journal, Compiled: sc.compiled, Dashboards: []report.Dashboard{{Name: "ChaosLab-Dashboard", Body: labBody(t)}}}
+
+	// WHEN the series are fetched
+	s, err := report.Fetch(context.Background(), cw, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// THEN the window covers the run with a period of margin, at a period giving ≥ 24 points
+	if s.Start.After(sc.t0) || s.End.Before(sc.end) || s.End.Sub(s.Start) > 6*time.Minute {
+		t.Errorf("window %s – %s, want around %s – %s", s.Start, s.End, sc.t0, sc.end)
+	}
+	if len(s.Probes) != 2 || s.Probes[0].Name != "messages-in-flight" || s.Probes[0].Period != 10 {
+		t.Fatalf("probes = %+v", s.Probes)
+	}
+	// The probe's expression is evaluated per 10 s: 25 % before the fault, 87.5 % under it.
+	r := s.Probes[0].Results
+	if len(r) != 1 || r[0].ID != "e1" || len(r[0].Values) < 20 {
+		t.Fatalf("in-flight results = %+v", r)
+	}
+	var steady, faulted int
+	for i, v := range r[0].Values {
+		mid := r[0].Timestamps[i].Add(5 * time.Second)
+		switch {
+		case mid.Before(sc.faultOn) && math.Abs(v-25) < 0.01:
+			steady++
+		case mid.After(sc.faultOn.Add(10*time.Second)) && mid.Before(sc.faultOff.Add(-10*time.Second)) && math.Abs(v-87.5) < 0.01:
+			faulted++
+		}
+	}
+	if steady < 5 || faulted < 8 {
+		t.Errorf("in flight: %d points at 25 before the fault, %d at 87.5 under it; values %v", steady, faulted, r[0].Values)
+	}
+	// A probe whose one query names no ReturnData returns it (CloudWatch's default).
+	if len(s.Probes[1].Results) != 1 {
+		t.Errorf("lambda-errors results = %+v", s.Probes[1].Results)
+	}
+	// Every metric widget of the dashboard was fetched.
+	if len(s.Dashboards) != 1 || len(s.Dashboards[0].Widgets) != 14 {
+		t.Fatalf("dashboards = %d, widgets = %d, want 1 and 14", len(s.Dashboards), len(s.Dashboards[0].Widgets))
+	}
+	for _, w := range s.Dashboards[0].Widgets {
+		if w.Error != "" {
+			t.Errorf("widget %s: %s", w.Name, w.Error)
+		}
+	}
+
+	// AND the series survive a round trip through the file saved beside the journal
+	path := filepath.Join(t.TempDir(), "run.series.json")
+	if err := s.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := report.ReadSeries(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Probes[0].Results[0].Values) != len(r[0].Values) || !back.Start.Equal(s.Start) {
+		t.Error("series changed across WriteFile/ReadSeries")
+	}
+}
+
+func TestFetchRecordsFailedQueries(t *testing.T) {
+	sc := newScenario(time.Now().Add(-5 * time.Minute))
+	_, cw := cloudWatch(t)
+	sc.compiled.SteadyState.Probes[0].MetricDataQueries[3].Expression = "m1 +* 2"
+	s, err := report.Fetch(context.Background(), cw, report.Run{Journal: sc.journal, Compiled: sc.compiled})
+	if err == nil || !strings.Contains(err.Error(), "messages-in-flight") {
+		t.Errorf("err = %v, want one naming the probe", err)
+	}
+	if s == nil || s.Probes[0].Error == "" || s.Probes[1].Error != "" {
+		t.Errorf("series = %+v, want the first probe's error recorded and the second fetched", s)
+	}
+}
+
+func TestRenderEveryKindOfRun(t *testing.T) {
+	chart, err := dashboard.LoadChartLibrary(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := report.Options{Chart: chart}
+	sc := newScenario(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	held := *sc.journal
+	held.Verdict, held.Error = experiments.VerdictHeld, nil
+	notSteady := experiments.Journal{Title: "x", Verdict: experiments.VerdictNotSteadyBefore, StartedAt: sc.journal.StartedAt,
+		Before: sc.journal.After, Error: &experiments.StepError{Error: experiments.ErrNotSteadyBefore, Cause: "{}"}}
+	rollback := experiments.Journal{Title: "x", RollbackOf: "arn:aws:states:us-east-1:000000000000:execution:Machine:exp-1", Verdict: experiments.VerdictAborted,
+		StartedAt: sc.journal.StartedAt, Rollbacks: sc.journal.Rollbacks, AfterRollback: sc.journal.AfterRollback,
+		RollbackError: &experiments.StepError{Error: "States.TaskFailed", Cause: "AccessDenied on ssm:PutParameter"}}
+	for _, c := range []struct {
+		name string
+		run  report.Run
+		want []string
+	}{
+		{"deviated", report.Run{Journal: sc.journal, Scenario: "flawed", Experiment: "exp_1-minor_delay"},
+			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]"}},
+		{"held", report.Run{Journal: &held}, []string{">held<", "held before the fault"}},
+		{"not steady before", report.Run{Journal: &notSteady}, []string{">not-steady-before<", "NotSteadyBefore", "did not run", "No fault was on"}},
+		{"rollback run", report.Run{Journal: &rollback}, []string{">aborted<", "Rollback of", "A rollback failed", "AccessDenied", "on before this rollback run"}},
+		{"no journal", report.Run{Error: "execution ex-1 without a journal: States.Runtime"}, []string{"no verdict", "without a journal", "left no journal"}},
+		{"empty journal", report.Run{Journal: &experiments.Journal{}}, []string{"no verdict", "(untitled experiment)"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := opts.Render(&b, c.run, nil); err != nil {
+				t.Fatal(err)
+			}
+			html := b.String()
+			for _, w := range c.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("report lacks %q", w)
+				}
+			}
+			// Only uPlot's license header and its SVG namespace name a URL: the browser test
+			// shows that nothing is requested.
+			for rest := html; ; {
+				i := strings.Index(rest, "://")
+				if i < 0 {
+					break
+				}
+				u := rest[max(0, i-5):min(len(rest), i+30)]
+				if !strings.Contains(u, "://github.com/leeoniya/uPlot") && !strings.Contains(u, "://www.w3.org/") {
+					t.Errorf("report names a URL: %q", u)
+				}
+				rest = rest[i+3:]
+			}
+		})
+	}
+}
+
+func TestIndexPutsScenariosSideBySide(t *testing.T) {
+	var b bytes.Buffer
+	err := report.Index(&b, []report.IndexRow{
+		{Experiment: "exp_1-minor_delay", Scenario: "flawed", Verdict: "deviated", Report: "flawed/exp_1.report.html", Detail: "12 lost"},
+		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "held", Report: "resilient/exp_1.report.html"},
+		{Experiment: "exp_2-dynamodb_disruption", Scenario: "flawed", Verdict: "", Error: "local cloud did not start"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, w := range []string{`<th>flawed</th><th>resilient</th>`, `href="flawed/exp_1.report.html">deviated</a>`,
+		`href="resilient/exp_1.report.html">held</a>`, "12 lost", "local cloud did not start", "not run"} {
+		if !strings.Contains(html, w) {
+			t.Errorf("index lacks %q", w)
+		}
+	}
+	if strings.Count(html, "<tr>") != 3 { // header + two experiments
+		t.Errorf("want 2 experiment rows:\n%s", html)
+	}
+}
+
+// TestReportInChromium renders a deviated run's report with fetched series and opens the file
+// in headless Chromium.
+func TestReportInChromium(t *testing.T) {
+	begin := time.Now()
+	b := browsertest.Start(t, 60*time.Second)
+	sc := newScenario(time.Now().Add(-5 * time.Minute).Truncate(time.Second))
+	store, cw := cloudWatch(t)
+	putTraffic(store, sc, sc.t0.Add(-30*time.Second), sc.end)
+	body := labBody(t)
+	run := report.Run{Journal: sc.journal, Compiled: sc.compiled, Scenario: "flawed", Experiment: "exp_1-minor_delay",
+		Dashboards: []report.Dashboard{{Name: "ChaosLab-Dashboard", Body: body}}, Error: "verdict deviated"}
+	s, err := report.Fetch(context.Background(), cw, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "flawed", "exp_1.report.html")
+	if err := (report.Options{Root: root}).WriteFile(path, run, s); err != nil {
+		t.Fatal(err)
+	}
+	// The index beside it, linking to it.
+	var idx bytes.Buffer
+	if err := report.Index(&idx, []report.IndexRow{{Experiment: "exp_1-minor_delay", Scenario: "flawed", Verdict: "deviated", Report: "flawed/exp_1.report.html"},
+		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "held"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), idx.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN the index is opened from disk and its link followed
+	ip := b.Open(t, (&url.URL{Scheme: "file", Path: filepath.Join(dir, "index.html")}).String(), browsertest.FileOnly)
+	href := browsertest.Eval[string](t, ip, `document.querySelector('td[data-scenario="flawed"] a').href`)
+	ip.Check(t)
+	p := b.Open(t, href, browsertest.FileOnly)
+	p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
+
+	// THEN the verdict is there in large type, and the error
+	verdict := browsertest.Eval[map[string]any](t, p, `(() => { const v = document.getElementById("verdict");
+		return {text: v.textContent, size: parseFloat(getComputedStyle(v).fontSize)}; })()`)
+	if verdict["text"] != "deviated" || verdict["size"].(float64) < 32 {
+		t.Errorf("verdict = %v, want deviated in large type", verdict)
+	}
+	if errs := browsertest.Eval[string](t, p, `document.getElementById("errors").textContent`); !strings.Contains(errs, "SteadyStateDeviated") || !strings.Contains(errs, "verdict deviated") {
+		t.Errorf("errors section = %q", errs)
+	}
+	// AND the timeline has every phase, in order
+	phases := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll("#timeline th")].map(e => e.textContent)`)
+	if strings.Join(phases, " | ") != "Steady state before | Fault written: enable-latency | Pause | Steady state after | Rollback: disable-fault | Steady state after rollback" {
+		t.Errorf("timeline = %q", phases)
+	}
+	// AND the probe table, a row per probe and phase
+	rows := browsertest.Eval[[][]string](t, p, `[...document.querySelectorAll("#probes tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()))`)
+	if len(rows) != 5 || rows[2][1] != "messages-in-flight" || rows[2][3] != "87.5" || rows[2][4] != "[-10, 80]" || !strings.HasPrefix(rows[2][5], "FAIL") {
+		t.Errorf("probe rows = %q", rows)
+	}
+
+	// AND a chart per probe and per dashboard widget, holding the fetched points
+	probes := browsertest.Eval[[]map[string]any](t, p, `[...document.querySelectorAll('[data-view="probes"] .cd-widget')].map(e => {
+		const u = ChaosDash.charts[e.dataset.widgetId]; let n = 0, max = -Infinity;
+		for (let s = 1; s < u.data.length; s++) for (const v of u.data[s]) if (v != null) { n++; max = Math.max(max, v); }
+		return {title: e.querySelector(".cd-title").textContent, points: n, max: max, faults: JSON.parse(u.root.dataset.faults || "[]")}; })`)
+	if len(probes) != 2 || probes[0]["title"] != "messages-in-flight" || probes[0]["points"].(float64) < 20 || probes[0]["max"] != 87.5 {
+		t.Errorf("probe charts = %v", probes)
+	}
+	widgets := browsertest.Eval[[]map[string]string](t, p, `[...document.querySelectorAll('[data-view="dashboard"] .cd-widget')].map(e => ({type: e.dataset.type, view: e.dataset.view, points: e.dataset.points}))`)
+	parsed, _ := dashboard.Parse(body)
+	if len(widgets) != len(parsed.Widgets) {
+		t.Fatalf("%d dashboard widgets in the report, want %d", len(widgets), len(parsed.Widgets))
+	}
+	for i, w := range parsed.Widgets {
+		hasData := !strings.Contains(w.Title, "SNS") && w.Title != "Error queue" && w.Title != "Function concurrency" && w.Title != "Function invocations" && w.Title != "Error %"
+		if hasData && widgets[i]["points"] == "0" {
+			t.Errorf("widget %d %q: no points", i, w.Title)
+		}
+	}
+
+	// AND the fault window is shaded where the journal put it, on every chart
+	want := []float64{dashboard.Seconds(sc.faultOn), dashboard.Seconds(sc.faultOff)}
+	all := browsertest.Eval[map[string][][]float64](t, p, `(() => { const o = {}; for (const [id, u] of Object.entries(ChaosDash.charts)) o[id] = JSON.parse(u.root.dataset.faults || "[]"); return o; })()`)
+	if len(all) < 12 {
+		t.Errorf("%d charts, want the 2 probes and the dashboard's graphs", len(all))
+	}
+	for id, spans := range all {
+		if len(spans) != 1 || math.Abs(spans[0][0]-want[0]) > 0.01 || math.Abs(spans[0][1]-want[1]) > 0.01 {
+			t.Errorf("chart %s: fault spans %v, want [%v]", id, spans, want)
+		}
+	}
+	// AND in the pixels: red under the fault, green in the tolerance band, neutral elsewhere
+	px := browsertest.Eval[map[string][]int](t, p, `(() => { const u = ChaosDash.charts.p0, b = u.bbox;
+		const at = (t, v) => [...u.ctx.getImageData(Math.round(u.valToPos(t, "x", true)), Math.round(v), 1, 1).data];
+		const mid = (`+ftoa(want[0])+` + `+ftoa(want[1])+`) / 2, before = `+ftoa(want[0])+` - 25;
+		return {fault: at(mid, b.top + 2), band: at(before, u.valToPos(-5, "y", true)), plain: at(before, b.top + 2)}; })()`)
+	if c := px["fault"]; !(c[0] > c[1]+15 && c[0] > c[2]+15) {
+		t.Errorf("pixel under the fault = %v, want red-tinted", c)
+	}
+	if c := px["band"]; !(c[1] > c[0]+10 && c[1] > c[2]+10) {
+		t.Errorf("pixel in the tolerance band = %v, want green-tinted", c)
+	}
+	if c := px["plain"]; c[0] != c[1] || c[1] != c[2] {
+		t.Errorf("pixel outside = %v, want neutral", c)
+	}
+
+	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
+		png := p.Screenshot(t, filepath.Join(root, "docs", "images", "report.png"))
+		t.Logf("docs/images/report.png: %d bytes", len(png))
+	}
+
+	// AND nothing but the file itself was loaded, and no error was logged
+	p.Check(t)
+	t.Logf("report %d KB; %d requests; test %s", fileSize(t, path)/1024, len(p.Requests()), time.Since(begin).Round(time.Millisecond))
+}
+
+func ftoa(v float64) string { b, _ := json.Marshal(v); return string(b) }
+
+func fileSize(t *testing.T, path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
