@@ -49,7 +49,7 @@ var (
 	}
 	s3ObjectPut = []subresource{
 		{"acl", "PutObjectAcl"}, {"tagging", "PutObjectTagging"}, {"retention", "PutObjectRetention"},
-		{"legal-hold", "PutObjectLegalHold"},
+		{"legal-hold", "PutObjectLegalHold"}, {"uploadId", "PutObject"}, // UploadPart
 	}
 	s3ObjectDelete = []subresource{{"uploadId", "AbortMultipartUpload"}, {"tagging", "DeleteObjectTagging"}}
 	s3ObjectPost   = []subresource{{"uploads", "PutObject"}, {"uploadId", "PutObject"}, {"restore", "RestoreObject"}, {"select", "GetObject"}}
