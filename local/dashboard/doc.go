@@ -27,7 +27,8 @@
 //   - text widgets: the markdown, rendered with goldmark (no raw HTML, images as their alt text).
 //   - any other type (alarm, log, explorer, custom, ...): a placeholder naming the type.
 //
-// Widgets sit where the body's x, y, width and height put them on a 24-column grid.
+// Widgets sit where the body's x, y, width and height put them on a 24-column grid. The page
+// takes ?refresh=<seconds> (default 5) and #range=60|300|900|run in its URL.
 //
 // Fault windows, shaded on every graph: which parameter is "the fault parameter" is decided from
 // the values, not from a name (see Fault): a parameter whose value is a failure config with a fault

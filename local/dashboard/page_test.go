@@ -324,3 +324,35 @@ func TestLivePageInChromium(t *testing.T) {
 	p.Check(t)
 	t.Logf("%d requests, all to 127.0.0.1; whole test %s", len(p.Requests()), time.Since(begin).Round(time.Millisecond))
 }
+
+func TestWholeRunStartsAtTheDeployment(t *testing.T) {
+	// GIVEN a page whose clock is 10 minutes past the dashboard's PutDashboard
+	store := localcw.NewStore()
+	ctx := context.Background()
+	later := time.Now().Add(10 * time.Minute)
+	srv, err := dashboard.New(dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cw := serve(t, store, nil)
+	put := time.Now()
+	if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// WHEN the whole run is asked for
+	v, status, err := srv.View("D", "run")
+	if err != nil {
+		t.Fatal(status, err)
+	}
+	// THEN it starts when the dashboard was put (ListDashboards' LastModified), not a minute ago
+	if d := v.Start - dashboard.Seconds(put); math.Abs(d) > 2 {
+		t.Errorf("run starts %v s away from the PutDashboard", d)
+	}
+	if v.End != dashboard.Seconds(later) || v.Widgets[0].Period != 10 {
+		t.Errorf("view %v–%v, period %d; want to now and 10 s points over 10 min (≥ 24 points)", v.Start, v.End, v.Widgets[0].Period)
+	}
+	if _, status, _ := srv.View("D", "7"); status != http.StatusBadRequest {
+		t.Errorf("range 7: status %d, want 400", status)
+	}
+}
