@@ -1,6 +1,10 @@
 package main
 
 import (
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -52,13 +56,12 @@ func TestMain(m *testing.M) {
 
 var startOnce sync.Once
 
-// services starts the emulators on first use (unit tests and fuzzing need none), skips the test
-// when an emulator cannot run on this machine, and fails it when one should have started but did not.
+// services starts the emulators on first use (unit tests and fuzzing need none). When an emulator
+// cannot run on this machine the test skips, or fails under CI (testenv.Require); it fails when one
+// should have started but did not.
 func services(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: skipping the tests that need DynamoDB Local and fauxqs")
-	}
+	testenv.SkipIfShort(t, "the tests that need DynamoDB Local and fauxqs")
 	startOnce.Do(func() {
 		ctx := context.Background()
 		var wg sync.WaitGroup
@@ -69,7 +72,7 @@ func services(t *testing.T) {
 	})
 	for _, err := range []error{dynamoErr, fauxqsErr} {
 		if errors.Is(err, testsvc.ErrUnavailable) {
-			t.Skip(err)
+			testenv.Require(t, "DynamoDB Local and fauxqs (Java 17, Node 22 and npm packages: make deps)", err)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -104,24 +107,6 @@ func (f *fakeSSM) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ .
 	}}, nil
 }
 
-// syncBuffer collects the handler's log and metric lines from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // lab is one test's slice of the pipeline: a table, a bucket, an error queue, the handler under
 // test wired through the real failure layer, and uninstrumented admin clients to look at the result.
 type lab struct {
@@ -132,8 +117,8 @@ type lab struct {
 	fault      *fakeSSM
 	h          *Handler
 	invoke     func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
-	logs       *syncBuffer
-	metrics    *syncBuffer
+	logs       *syncbuf.Buffer
+	metrics    *syncbuf.Buffer
 	ddb        *dynamodb.Client
 	s3         *s3.Client
 	sqs        *sqs.Client
@@ -155,7 +140,7 @@ func newLab(t *testing.T, sc Scenario, faultJSON string) *lab {
 		t: t, ddb: admin.ddb, s3: admin.s3, sqs: admin.sqs,
 		table:  fmt.Sprintf("chaos-data-%d", tableSeq.Add(1)),
 		bucket: fmt.Sprintf("chaos-bucket-%d", bucketSeq.Add(1)),
-		logs:   &syncBuffer{}, metrics: &syncBuffer{},
+		logs:   &syncbuf.Buffer{}, metrics: &syncbuf.Buffer{},
 		fault: &fakeSSM{},
 	}
 	l.fault.set(faultJSON)

@@ -157,7 +157,7 @@ func TestFlagsInvocation(t *testing.T) {
 // injectedModes lists the modes of the FaultsInjected metric lines, in order.
 func injectedModes(r *rig) []Mode {
 	var out []Mode
-	for _, l := range r.metrics.lines(`"FaultsInjected":1`) {
+	for _, l := range r.metrics.Lines(`"FaultsInjected":1`) {
 		_, rest, _ := strings.Cut(l, `"Mode":"`)
 		m, _, _ := strings.Cut(rest, `"`)
 		out = append(out, Mode(m))
@@ -231,7 +231,7 @@ func TestFlagsTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := len(r.logs.lines("no deadline")); n != 1 || len(injectedModes(r)) != 0 {
+		if n := len(r.logs.Lines("no deadline")); n != 1 || len(injectedModes(r)) != 0 {
 			t.Errorf("%d log lines, faults %v; want one line, no fault", n, injectedModes(r))
 		}
 	})
@@ -283,7 +283,7 @@ func TestFlagsMatchProblemsLoggedOnce(t *testing.T) {
 				t.Fatalf("fired: %v", err)
 			}
 		}
-		if lines := r.logs.lines("paths read each record"); len(lines) != 1 || !strings.Contains(lines[0], "Records.0.eventSource") {
+		if lines := r.logs.Lines("paths read each record"); len(lines) != 1 || !strings.Contains(lines[0], "Records.0.eventSource") {
 			t.Errorf("log lines %q, want one naming the condition", lines)
 		}
 	})
@@ -295,7 +295,7 @@ func TestFlagsMatchProblemsLoggedOnce(t *testing.T) {
 				t.Fatalf("fired: %v", err)
 			}
 		}
-		if n := len(r.logs.lines("cannot read the invocation's event")); n != 1 {
+		if n := len(r.logs.Lines("cannot read the invocation's event")); n != 1 {
 			t.Errorf("%d log lines, want 1", n)
 		}
 	})
@@ -326,7 +326,7 @@ func TestCorruption(t *testing.T) {
 		if resp.BatchItemFailures[0].ItemIdentifier != id1 {
 			t.Error("the handler's own response was changed")
 		}
-		if got := r.metrics.lines(`"BatchItemFailuresCorrupted":2`); len(got) != 1 || !slices.Equal(injectedModes(r), []Mode{ModeCorruption}) {
+		if got := r.metrics.Lines(`"BatchItemFailuresCorrupted":2`); len(got) != 1 || !slices.Equal(injectedModes(r), []Mode{ModeCorruption}) {
 			t.Errorf("metrics %q", r.metrics)
 		}
 	})
@@ -338,7 +338,7 @@ func TestCorruption(t *testing.T) {
 		if err != nil || len(out.BatchItemFailures) != 0 {
 			t.Fatalf("got %+v %v, want no failures", out, err)
 		}
-		if len(r.metrics.lines(`"BatchItemFailuresCorrupted":1`)) != 1 || len(r.logs.lines(`"method":"drop"`)) != 1 {
+		if len(r.metrics.Lines(`"BatchItemFailuresCorrupted":1`)) != 1 || len(r.logs.Lines(`"method":"drop"`)) != 1 {
 			t.Errorf("metrics %q logs %q", r.metrics, r.logs)
 		}
 	})
@@ -413,7 +413,7 @@ func TestCorruption(t *testing.T) {
 				t.Errorf("got %v %v", out, err)
 			}
 		}
-		if n := len(r.logs.lines("no body and no batch item failures")); n != 1 || r.metrics.String() != "" {
+		if n := len(r.logs.Lines("no body and no batch item failures")); n != 1 || r.metrics.String() != "" {
 			t.Errorf("%d log lines, metrics %q", n, r.metrics)
 		}
 	})
@@ -461,7 +461,7 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("dry run filled the disk: %v", err)
 	}
 	var modes []string
-	for _, l := range r.logs.lines(`"msg":"fault dry run"`) {
+	for _, l := range r.logs.Lines(`"msg":"fault dry run"`) {
 		if !strings.Contains(l, `"action":"dryrun"`) {
 			t.Errorf("line %q lacks action dryrun", l)
 		}

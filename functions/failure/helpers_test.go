@@ -1,10 +1,10 @@
 package failure
 
 import (
-	"bytes"
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
+
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,47 +92,18 @@ func seq(vals ...float64) func() float64 {
 	}
 }
 
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the lines containing sub.
-func (s *syncBuffer) lines(sub string) []string {
-	var out []string
-	for _, l := range strings.Split(s.String(), "\n") {
-		if l != "" && strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // rig is an Injector with its fake SSM, clock, log and metrics.
 type rig struct {
 	inj     *Injector
 	ssm     *fakeSSM
 	clock   *clock
-	logs    *syncBuffer
-	metrics *syncBuffer
+	logs    *syncbuf.Buffer
+	metrics *syncbuf.Buffer
 }
 
 func newRig(t *testing.T, config string, rnd func() float64) *rig {
 	t.Helper()
-	r := &rig{ssm: &fakeSSM{}, clock: newClock(), logs: &syncBuffer{}, metrics: &syncBuffer{}}
+	r := &rig{ssm: &fakeSSM{}, clock: newClock(), logs: &syncbuf.Buffer{}, metrics: &syncbuf.Buffer{}}
 	if config != "" {
 		r.ssm.set(config)
 	}
@@ -149,5 +120,5 @@ func newRig(t *testing.T, config string, rnd func() float64) *rig {
 
 // injected counts the EMF lines for mode.
 func (r *rig) injected(mode Mode) int {
-	return len(r.metrics.lines(`"Mode":"` + string(mode) + `"`))
+	return len(r.metrics.Lines(`"Mode":"` + string(mode) + `"`))
 }

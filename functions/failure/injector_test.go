@@ -1,6 +1,8 @@
 package failure
 
 import (
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -158,7 +160,7 @@ func TestBadParameterFailsSafeAndLogsOnce(t *testing.T) {
 			if got := r.ssm.calls.Load(); got != 5 {
 				t.Errorf("GetParameter calls = %d, want 5 (one per TTL, even when failing)", got)
 			}
-			lines := r.logs.lines(`"level":"ERROR"`)
+			lines := r.logs.Lines(`"level":"ERROR"`)
 			if len(lines) != 1 || !strings.Contains(lines[0], tt.wantLog) || !strings.Contains(lines[0], "failureLambdaConfig") {
 				t.Errorf("log lines = %q, want one naming the parameter and %q", lines, tt.wantLog)
 			}
@@ -171,7 +173,7 @@ func TestBadParameterFailsSafeAndLogsOnce(t *testing.T) {
 			r.clock.Add(6 * time.Second)
 			tt.setup(r.ssm)
 			_, _ = h(context.Background(), "x")
-			if got := len(r.logs.lines(`"level":"ERROR"`)); got != 2 {
+			if got := len(r.logs.Lines(`"level":"ERROR"`)); got != 2 {
 				t.Errorf("after recovery and relapse: %d error lines, want 2", got)
 			}
 		})
@@ -209,7 +211,7 @@ func TestExpiry(t *testing.T) {
 			if got := err != nil; got != tt.want {
 				t.Errorf("fault fired = %v, want %v (err %v)", got, tt.want, err)
 			}
-			if !tt.want && len(r.logs.lines("expired")) == 0 {
+			if !tt.want && len(r.logs.Lines("expired")) == 0 {
 				t.Error("no log line says the config expired")
 			}
 		})
@@ -283,7 +285,7 @@ func TestFromEnv(t *testing.T) {
 func TestKillSwitch(t *testing.T) {
 	f := &fakeSSM{}
 	f.set(`{"exception": {"enabled": true}}`)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	inj := New(Options{Parameter: "p", SSM: f, Disabled: true, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	h := Wrap(inj, handlerOK)
 	for range 3 {
@@ -291,14 +293,14 @@ func TestKillSwitch(t *testing.T) {
 			t.Fatalf("got %q %v", out, err)
 		}
 	}
-	if f.calls.Load() != 0 || len(logs.lines(EnvDisabled)) != 1 {
+	if f.calls.Load() != 0 || len(logs.Lines(EnvDisabled)) != 1 {
 		t.Errorf("calls %d, logs %q: want no fetch and one line naming %s", f.calls.Load(), logs, EnvDisabled)
 	}
 }
 
 func TestNoParameterNeverFetches(t *testing.T) {
 	f := &fakeSSM{}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	inj := New(Options{SSM: f, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	h := Wrap(inj, handlerOK)
 	for range 3 {
@@ -306,7 +308,7 @@ func TestNoParameterNeverFetches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if f.calls.Load() != 0 || len(logs.lines(EnvParameter)) != 1 {
+	if f.calls.Load() != 0 || len(logs.Lines(EnvParameter)) != 1 {
 		t.Errorf("calls %d, logs %q: want no fetch and one line naming %s", f.calls.Load(), logs, EnvParameter)
 	}
 }
@@ -360,7 +362,7 @@ func TestSlowSSMIsBounded(t *testing.T) {
 	if _, err := h(context.Background(), "x"); err != nil || r.ssm.calls.Load() != 1 {
 		t.Errorf("second invocation within the TTL: err %v, fetches %d (want nil, 1)", err, r.ssm.calls.Load())
 	}
-	if lines := r.logs.lines("no answer within 30ms"); len(lines) != 1 {
+	if lines := r.logs.Lines("no answer within 30ms"); len(lines) != 1 {
 		t.Errorf("logs %q, want one line saying SSM did not answer", r.logs)
 	}
 }

@@ -1,6 +1,8 @@
 package failure
 
 import (
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
+
 	"context"
 	"errors"
 	"io"
@@ -258,7 +260,7 @@ func TestInvocationDenialIsRefusedConnection(t *testing.T) {
 	if c.count("dynamodb") != 0 || c.count("s3") != 1 {
 		t.Errorf("server hits %v, want S3 only", c.hits)
 	}
-	if n := len(r.logs.lines(`"fault injected","mode":"denylist","service":"dynamodb","operation":"PutItem"`)); n != 3 {
+	if n := len(r.logs.Lines(`"fault injected","mode":"denylist","service":"dynamodb","operation":"PutItem"`)); n != 3 {
 		t.Errorf("denylist log lines for PutItem = %d, want 3", n)
 	}
 }
@@ -268,7 +270,7 @@ func TestInvocationDenialIsRefusedConnection(t *testing.T) {
 func TestInvocationDiceSurviveRefetch(t *testing.T) {
 	f := &fakeSSM{}
 	f.set(seedLab4)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	inj := New(Options{Parameter: "p", SSM: f, TTL: 5 * time.Millisecond, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Metrics: io.Discard, Rand: seq(0.1, 0.9)})
 	c := newCloud(t)

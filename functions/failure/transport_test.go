@@ -289,7 +289,7 @@ func TestSDKErrorsWithRealClients(t *testing.T) {
 			if total != tt.injected {
 				t.Errorf("faults injected = %d, want %d\nmetrics: %s", total, tt.injected, r.metrics)
 			}
-			if got := len(r.logs.lines(`"msg":"fault injected"`)); got != tt.injected {
+			if got := len(r.logs.Lines(`"msg":"fault injected"`)); got != tt.injected {
 				t.Errorf("fault log lines = %d, want %d", got, tt.injected)
 			}
 			if got := c.count(tt.call); got != tt.serverHit {
@@ -316,7 +316,7 @@ func TestTargetsSelectOperation(t *testing.T) {
 	if c.count("dynamodb:UpdateItem") != 0 || c.count("dynamodb:PutItem") != 1 {
 		t.Errorf("server hits = %v", c.hits)
 	}
-	line := r.logs.lines(`"fault injected"`)
+	line := r.logs.Lines(`"fault injected"`)
 	if len(line) != 1 || !strings.Contains(line[0], `"service":"dynamodb"`) || !strings.Contains(line[0], `"operation":"UpdateItem"`) {
 		t.Errorf("fault log = %q, want one line naming dynamodb UpdateItem", line)
 	}

