@@ -6,9 +6,11 @@
 //
 //	// 1. before teardown: GetMetricData over the run's window, with the SDK's CloudWatch client
 //	//    (AWS, or the local cloud through AWS_ENDPOINT_URL: the same code path)
+//	cw := cloudwatch.NewFromConfig(cfg)
+//	dashboards, err := report.Dashboards(ctx, cw, outputs["DashboardName"]) // GetDashboard's bodies
 //	run := report.Run{Journal: journal, Compiled: compiled, Scenario: "flawed", Experiment: "exp_1-minor_delay",
-//		Dashboards: []report.Dashboard{{Name: name, Body: body}}} // body: GetDashboard's DashboardBody
-//	series, err := report.Fetch(ctx, cloudwatch.NewFromConfig(cfg), run) // partial data + err on failed queries
+//		Dashboards: dashboards}
+//	series, err := report.Fetch(ctx, cw, run) // partial data + err on failed queries
 //	series.WriteFile("exp_1.series.json")                                // beside the journal
 //
 //	// 2. any time after: render (series may be nil, or read back with ReadSeries)
@@ -31,6 +33,6 @@
 // inlined with it: the file loads nothing (its Content-Security-Policy allows no request).
 //
 // Files: model.go turns a journal and series into what the page shows; series.go fetches and
-// stores the metric data; report.go renders; web/ holds the templates (report.html, index.html),
+// stores the metric data; dashboards.go reads the dashboard bodies; report.go renders; web/ holds the templates (report.html, index.html),
 // report.js and report.css.
 package report

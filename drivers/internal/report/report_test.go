@@ -409,3 +409,24 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return st.Size()
 }
+
+func TestDashboardsReadsTheDeployedBodies(t *testing.T) {
+	_, cw := cloudWatch(t)
+	ctx := context.Background()
+	for _, n := range []string{"A", "B"} {
+		if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(n), DashboardBody: aws.String(`{"widgets":[]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := report.Dashboards(ctx, cw)
+	if err != nil || len(all) != 2 || all[0].Name != "A" || all[1].Body != `{"widgets":[]}` {
+		t.Errorf("Dashboards() = %+v, %v", all, err)
+	}
+	one, err := report.Dashboards(ctx, cw, "B")
+	if err != nil || len(one) != 1 || one[0].Name != "B" {
+		t.Errorf("Dashboards(B) = %+v, %v", one, err)
+	}
+	if _, err := report.Dashboards(ctx, cw, "missing"); err == nil {
+		t.Error("Dashboards(missing): no error")
+	}
+}
