@@ -73,7 +73,14 @@ func WithoutStatement(template []byte, ref StatementRef) ([]byte, error) {
 	if err := removeStatement(props, ref); err != nil {
 		return nil, fmt.Errorf("WithoutStatement %s: %w", ref, err)
 	}
-	return json.MarshalIndent(t, "", " ")
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(t); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // WithoutStatement returns a copy of the stack with one statement removed (as the package

@@ -461,8 +461,10 @@ func (e *Engine) Roles() []string {
 	return out
 }
 
-// Region and AccountID are the ones the engine's ARNs use.
-func (e *Engine) Region() string    { return e.region }
+// Region is the region of the engine's ARNs.
+func (e *Engine) Region() string { return e.region }
+
+// AccountID is the account of the engine's ARNs.
 func (e *Engine) AccountID() string { return e.account }
 
 // Request is one authorization question: may Principal perform Action on Resource?

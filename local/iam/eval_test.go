@@ -381,6 +381,27 @@ func TestPolicySources(t *testing.T) {
 			t.Errorf("%s %s: statement %v, want %s", c.principal, c.action, d.Statement, c.statement)
 		}
 	}
+	// Removing a role's inline statement (by Sid) takes the grant away; the stack's statements list it.
+	refs := stack.Statements()
+	found := false
+	for _, ref := range refs {
+		if ref.String() == "R Policies[0] statement Inline" {
+			found = true
+			less, err := stack.WithoutStatement(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := load(t, less).Authorize(Request{Principal: r, Action: "ssm:GetParameter", Resource: "arn:aws:ssm:us-east-1:000000000000:parameter/p"}); d.Allowed {
+				t.Errorf("still allowed without the inline statement: %s", d.Reason)
+			}
+			if len(less.Statements()) != len(refs)-1 {
+				t.Errorf("statements: %d of %d", len(less.Statements()), len(refs))
+			}
+		}
+	}
+	if !found {
+		t.Errorf("Statements does not list the inline statement: %v", refs)
+	}
 	if got, _ := e.RoleARN("R"); got != r {
 		t.Errorf("RoleARN(R) = %q", got)
 	}
