@@ -137,7 +137,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		"FailRollback":  fail(experiments.ErrRollbackFailed),
 
 		// The guard for executions that ended without their rollbacks (aborted, timed out, or failed
-		// outside the machine's Catches): the EventBridge rule (RollbackPattern) starts this machine
+		// outside the machine's Catches): the EventBridge rule (experiments.RollbackPattern) starts this machine
 		// with {"rollbackOf": "<execution ARN>"}; it reads that execution's input and rolls it back.
 		StateDescribeAborted: obj{"Type": "Task", "Resource": describeExecution,
 			"Parameters": obj{"ExecutionArn.$": "$.rollbackOf"},

@@ -20,16 +20,16 @@
 //     observed for recoverySeconds and recorded.
 //  5. Held → Succeed with the journal as output; otherwise Fail (SteadyStateDeviated,
 //     NotSteadyBefore, ExperimentAborted, RollbackFailed; InvalidExperiment for a bad input) with
-//     the journal as the Cause. These are DeliberateErrors.
+//     the journal as the Cause. These are experiments.DeliberateErrors.
 //
 // No fault outlives its experiment. Two guards cover what the Catches cannot:
 //
 //   - The rollback guard. An execution that is aborted, times out, or fails with an error no Catch
 //     sees (States.Runtime from a Pass, Choice, Wait or Map: a missing field, a bad path; States.ALL
 //     does not match it, in AWS as in aws-local-stepfunctions) has not run its rollbacks. The Rule
-//     (RollbackPattern) starts the machine with exactly {"rollbackOf": "<execution ARN>"} for an
-//     ABORTED or TIMED_OUT execution, and for a FAILED one whose error is not one of
-//     DeliberateErrors: those are the machine's own Fail states, reached after the rollbacks ran or
+//     (experiments.RollbackPattern, RollbackInputTemplate) starts the machine with exactly
+//     {"rollbackOf": "<execution ARN>"} for an ABORTED or TIMED_OUT execution, and for a FAILED one
+//     whose error is not one of experiments.DeliberateErrors: those are the machine's own Fail states, reached after the rollbacks ran or
 //     before anything was written. That run describes the execution (sfn:describeExecution), runs
 //     its input's rollbacks (capped too) and records the recovery; its journal has rollbackOf, the
 //     verdict aborted and, as error, the execution's Error and Cause (null for an abort without
@@ -38,9 +38,12 @@
 //     loop; the fault it left on expires by itself, within the cap.
 //     Why a pattern, not a check inside the machine: a deliberate failure then starts nothing — no
 //     extra execution that only describes another and stops, which every client following a run
-//     would have to recognise — and the list of names is read from the definition
-//     (DeliberateErrors), so it cannot drift. "$or" keeps aborts apart: whatever error
-//     StopExecution was given, an abort is rolled back.
+//     would have to recognise — and the list of names is held to the definition's Fail states by
+//     this package's tests (TestDeliberateErrors), so it cannot drift. "$or" keeps aborts apart:
+//     whatever error StopExecution was given, an abort is rolled back. The rule's data lives in
+//     package experiments, free of the CDK, so that the runner (drivers/internal/runner) reads the
+//     same pattern to know when to wait for a rollback run (experiments.StartsRollback), and the
+//     local clouds' tests register it.
 //   - The expiry cap. Every write of a fault that may be enabled (any value but isEnabled: false;
 //     a failure-lambda 1.0 config, which has no isEnabled, included), by an action or a rollback,
 //     carries expiresAfterSeconds ≤ the cap: a value without one, with one ≤ 0 or longer

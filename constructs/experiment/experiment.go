@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
 
 // Experiment is the experiment state machine and the rule that rolls back its executions that ended
@@ -23,7 +24,8 @@ type Experiment struct {
 	// states:DescribeExecution on its own executions.
 	Role awsiam.Role
 	// Rule starts the machine with {"rollbackOf": <execution ARN>} when an execution of it is
-	// ABORTED or TIMED_OUT, or FAILED with an error none of its Fail states has (RollbackPattern).
+	// ABORTED or TIMED_OUT, or FAILED with an error none of its Fail states has
+	// (experiments.RollbackPattern).
 	Rule awsevents.Rule
 }
 
@@ -76,7 +78,7 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 	})
 
 	// The id stays "RollbackAborted" (its logical id, so a redeploy updates the rule in place).
-	pattern := RollbackPattern(e.StateMachine.StateMachineArn())
+	pattern := experiments.RollbackPattern(e.StateMachine.StateMachineArn())
 	detail := pattern["detail"].(map[string]any)
 	e.Rule = awsevents.NewRule(c, jsii.String("RollbackAborted"), &awsevents.RuleProps{
 		Description: jsii.String("Roll back chaos experiments that were aborted, timed out, or failed before their rollbacks"),

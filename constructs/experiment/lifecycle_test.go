@@ -26,9 +26,9 @@ import (
 )
 
 // The machine as the local cloud runs it: the definition in local/sfn's interpreter, the Rule
-// (RollbackPattern, RollbackInputTemplate) in its EventBridge emulation, the fault parameter in the
-// local Parameter Store, sfn:describeExecution against the service itself; CloudWatch answers from
-// each machine's fixtures. Unlike testdata/run.mjs, a rollback run here exists only if the rule
+// (experiments.RollbackPattern, RollbackInputTemplate) in its EventBridge emulation, the fault
+// parameter in the local Parameter Store, sfn:describeExecution against the service itself;
+// CloudWatch answers from each machine's fixtures. Unlike testdata/run.mjs, a rollback run here exists only if the rule
 // started it.
 
 const localAccount = "123456789012"
@@ -117,13 +117,13 @@ func (l *localStates) deploy(t *testing.T, name, param string, timeout int, metr
 	if err := l.svc.CreateStateMachine(name, arn, DefinitionJSON(param, timeout), "arn:aws:iam::"+localAccount+":role/experiment"); err != nil {
 		t.Fatal(err)
 	}
-	pattern, err := json.Marshal(RollbackPattern(arn))
+	pattern, err := json.Marshal(experiments.RollbackPattern(arn))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.svc.AddRule(sfn.Rule{Name: name, Pattern: pattern, Targets: []sfn.Target{{ID: "Target0", Arn: arn,
-		InputTransformer: &sfn.InputTransformer{InputPathsMap: map[string]string{"detail-executionArn": "$.detail.executionArn"},
-			InputTemplate: RollbackInputTemplate}}}}); err != nil {
+		InputTransformer: &sfn.InputTransformer{InputPathsMap: experiments.RollbackInputPaths(),
+			InputTemplate: experiments.RollbackInputTemplate}}}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.svc.RemoveRule(name) })
