@@ -20,9 +20,10 @@ deps: node_modules/.installed
 lab: deps
 	$(GO) run ./drivers/chaoslab lab $(LAB_FLAGS)
 
-# Clients this project did not write, for the conformance tests (test/clients): Debian's AWS CLI 2.9
-# and boto3 1.26. Installed with apt when missing, as a user would (sudo when not root).
-APT_TEST_PACKAGES := awscli python3-boto3
+# What the tests need that a fresh Debian lacks, installed with apt when missing, as a user would
+# (sudo when not root): clients this project did not write, for the conformance tests (Debian's AWS
+# CLI 2.9 and boto3 1.26), and Chromium for the browser tests of the dashboard page and the reports.
+APT_TEST_PACKAGES := awscli python3-boto3 chromium
 test-deps:
 	@missing=$$(for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
