@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -164,4 +166,41 @@ func Index(w io.Writer, rows []IndexRow) error {
 	}
 	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// CloudWatch is what Make calls: GetDashboard/ListDashboards and GetMetricData. *cloudwatch.Client
+// is one.
+type CloudWatch interface {
+	DashboardAPI
+	MetricData
+}
+
+// Make does both steps for a run whose stack still exists: it reads the dashboards named (none:
+// no dashboard charts), fetches the series, writes them to base+".series.json" and the report to
+// base+".report.html", and returns the report's path. A metric query or dashboard that fails is
+// returned as the error, but the report is written all the same (with what could be read), so a
+// run always has its report; the error is "" only when nothing failed.
+func (o Options) Make(ctx context.Context, cw CloudWatch, run Run, dashboards []string, base string) (string, error) {
+	var errs []error
+	if len(dashboards) > 0 {
+		ds, err := Dashboards(ctx, cw, dashboards...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		run.Dashboards = ds
+	}
+	s, err := Fetch(ctx, cw, run)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if s != nil {
+		if err := s.WriteFile(base + ".series.json"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	path := base + ".report.html"
+	if err := o.WriteFile(path, run, s); err != nil {
+		return "", errors.Join(append(errs, err)...)
+	}
+	return path, errors.Join(errs...)
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+func init() {
+	register(command{name: "report", synopsis: "write a self-contained HTML report of a run from its journal", run: (*Main).report})
+}
+
+const reportUsage = `
+chaoslab report writes one self-contained HTML file for a run (it opens from
+disk and loads nothing): the verdict, the timeline, the probe table, and a
+chart per probe and per dashboard widget over the run with the fault window
+shaded and the tolerance band drawn. Failed, aborted and rolled-back runs get
+one too, with their errors.
+
+The metric data is read with CloudWatch GetMetricData over the run's window,
+from AWS or, with AWS_ENDPOINT_URL, from the local cloud (read it before the
+stack is gone); it is saved beside the report as <base>.series.json, which
+-series reads back later without any cloud. -experiment names the experiment
+the journal is from, so each probe gets a chart of its metrics; the stack's
+dashboard (output DashboardName) is charted widget by widget.
+
+Usage:
+  chaoslab report [flags] <journal.json>
+`
+
+func (m *Main) report(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab report", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	cf := bindCompileFlags(fs)
+	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
+	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
+	out := fs.String("o", "", "write the report here (default: the journal's path with .report.html)")
+	fs.Usage = usageFunc(fs.Output, reportUsage, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return cli.Usagef("chaoslab report: want one journal, got %d arguments", fs.NArg())
+	}
+	journalPath := fs.Arg(0)
+	b, err := os.ReadFile(journalPath)
+	if err != nil {
+		return cli.Usagef("chaoslab report: %w", err)
+	}
+	var j experiments.Journal
+	if err := json.Unmarshal(b, &j); err != nil {
+		return cli.Usagef("chaoslab report: %s: not a journal: %w", journalPath, err)
+	}
+	base := strings.TrimSuffix(journalPath, ".json")
+	if *out != "" {
+		base = strings.TrimSuffix(*out, ".report.html")
+	}
+	run := report.Run{Journal: &j, Experiment: experimentName(*exp)}
+	root, _ := cdkapp.FindRoot() // node_modules (the chart library): the repository, when run from it
+	opts := report.Options{Root: root}
+
+	if *seriesFile != "" {
+		s, err := report.ReadSeries(*seriesFile)
+		if err != nil {
+			return cli.Usagef("chaoslab report: %w", err)
+		}
+		path := base + ".report.html"
+		if err := opts.WriteFile(path, run, s); err != nil {
+			return fmt.Errorf("chaoslab report: %w", err)
+		}
+		fmt.Fprintln(m.Stdout, path)
+		return nil
+	}
+
+	if *exp != "" {
+		compiled, _, err := cf.compile(*exp)
+		if err != nil {
+			return cli.Usagef("chaoslab report: -experiment: %w", err)
+		}
+		run.Compiled = compiled
+	}
+	var dashboards []string
+	if name, err := cf.names.Optional(stack.DashboardName); err != nil {
+		return cli.Usagef("chaoslab report: %w", err)
+	} else if name != "" {
+		dashboards = []string{name}
+	}
+	cfg, err := m.awsConfig(ctx)
+	if err != nil {
+		return err
+	}
+	path, err := opts.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, base)
+	if path == "" {
+		return fmt.Errorf("chaoslab report: %w", err)
+	}
+	if err != nil {
+		// The report is written with what could be read; say what could not.
+		fmt.Fprintf(m.Stderr, "chaoslab report: some metric data could not be read: %v\n", err)
+	}
+	fmt.Fprintln(m.Stdout, path)
+	return nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// A deviated exp_1 run that ended a minute ago: its journal, as `chaoslab run` writes it.
+func deviatedJournal(t *testing.T, dir string) string {
+	t.Helper()
+	t0 := time.Now().Add(-90 * time.Second).UTC()
+	at := func(s int) string { return t0.Add(time.Duration(s) * time.Second).Format(time.RFC3339Nano) }
+	v := func(f float64) *float64 { return &f }
+	tol := experiments.Tolerance{Type: "range", Min: 0, Max: 5, Text: "[0.0, 5.0]"}
+	j := experiments.Journal{
+		Title: "What is the impact of minor delays?", Verdict: experiments.VerdictDeviated, StartedAt: at(0), EndedAt: at(60),
+		Before: []experiments.ProbeResult{{Name: "normal-error-rates", Tolerance: tol, Value: v(0.5), Status: "ok", Pass: true, Start: at(0), End: at(10)}},
+		Method: []experiments.ActionResult{{Name: "Enable Lambda failure: LATENCY", PutAt: at(10), PauseAfterSeconds: 30,
+			Value: json.RawMessage(`{"isEnabled": true, "failureMode": "latency", "rate": 0.5, "minLatency": 3000, "maxLatency": 5000}`)}},
+		After:     []experiments.ProbeResult{{Name: "normal-error-rates", Tolerance: tol, Value: v(15.3), Status: "deviated", Start: at(10), End: at(40)}},
+		Rollbacks: []experiments.ActionResult{{Name: "Disable Lambda failures", PutAt: at(41), Value: json.RawMessage(`{"isEnabled": false}`)}},
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "journal-exp_1-minor_delay.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// GIVEN a journal and the stack's outputs WHEN `chaoslab report` runs against the cloud THEN it
+// writes a self-contained HTML report and the series beside it, prints the report's path, and the
+// saved series alone render the same report later (no cloud needed).
+func TestReportFromJournal(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	dir := t.TempDir()
+	journal := deviatedJournal(t, dir)
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:000000000000:stateMachine:unused", "fault")
+
+	m, out, errb := newMain()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := m.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", journal}); err != nil {
+		t.Fatalf("report: %v\n%s", err, errb.String())
+	}
+	base := strings.TrimSuffix(journal, ".json")
+	if got := strings.TrimSpace(out.String()); got != base+".report.html" {
+		t.Errorf("printed %q, want the report's path %q", got, base+".report.html")
+	}
+	html, err := os.ReadFile(base + ".report.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"deviated", "What is the impact of minor delays?", "normal-error-rates", "uPlot"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(string(html), `src="http`) || strings.Contains(string(html), `href="http`) {
+		t.Error("report loads something from the network")
+	}
+	s, err := report.ReadSeries(base + ".series.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Probes) == 0 {
+		t.Errorf("series hold no probe (the experiment's %d probes should each have their queries)", 3)
+	}
+
+	// Later, without the cloud: from the saved series.
+	m2, out2, errb2 := newMain()
+	m2.AWSConfig = nil
+	again := filepath.Join(dir, "again.report.html")
+	if err := m2.Run(ctx, []string{"report", "-series", base + ".series.json", "-o", again, journal}); err != nil {
+		t.Fatalf("report -series: %v\n%s", err, errb2.String())
+	}
+	if strings.TrimSpace(out2.String()) != again {
+		t.Errorf("printed %q, want %q", out2.String(), again)
+	}
+	if _, err := os.Stat(again); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestReportArgumentErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "no journal", args: []string{"report"}, want: "want one journal"},
+		{name: "missing file", args: []string{"report", filepath.Join(dir, "nope.json")}, want: "nope.json"},
+		{name: "not a journal", args: []string{"report", writeFile(t, dir, "bad.json", "[1, 2]")}, want: "bad.json: not a journal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, errb := newMain()
+			err := m.Run(context.Background(), tc.args)
+			if err == nil || !strings.Contains(err.Error()+errb.String(), tc.want) {
+				t.Errorf("err = %v (stderr %q), want one naming %q", err, errb.String(), tc.want)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
