@@ -42,7 +42,7 @@ func missing(field string) *apiErr {
 //
 // Answers and errors come in the request's protocol. Operations: PutMetricData (gzip bodies too),
 // GetMetricData, GetMetricStatistics, ListMetrics, PutDashboard, GetDashboard, ListDashboards,
-// DeleteDashboards.
+// DeleteDashboards, PutMetricAlarm, DescribeAlarms, DeleteAlarms (alarms.go).
 func (s *Store) Handler() http.Handler { return &api{s: s} }
 
 type api struct{ s *Store }
@@ -80,6 +80,9 @@ var operations = map[string]operation{
 	"GetDashboard":        op((*api).getDashboard),
 	"ListDashboards":      op((*api).listDashboards),
 	"DeleteDashboards":    op((*api).deleteDashboards),
+	"PutMetricAlarm":      op((*api).putMetricAlarm),
+	"DescribeAlarms":      op((*api).describeAlarms),
+	"DeleteAlarms":        op((*api).deleteAlarms),
 }
 
 // wire is a request's protocol.

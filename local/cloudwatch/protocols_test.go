@@ -282,6 +282,9 @@ func parseXML(t *testing.T, b []byte) xmlNode {
 	return n
 }
 
+// noOutputOps are the operations whose model has no output shape: no <…Result> element.
+var noOutputOps = map[string]bool{"PutMetricData": true, "PutMetricAlarm": true, "DeleteAlarms": true}
+
 func queryAnswer(t *testing.T, op string, rec *httptest.ResponseRecorder) any {
 	t.Helper()
 	if ct := rec.Header().Get("Content-Type"); ct != "text/xml" {
@@ -295,9 +298,9 @@ func queryAnswer(t *testing.T, op string, rec *httptest.ResponseRecorder) any {
 	if md, _ := m["ResponseMetadata"].(map[string]any); md == nil || md["RequestId"] == "" {
 		t.Errorf("no ResponseMetadata/RequestId in %s", rec.Body)
 	}
-	if op == "PutMetricData" {
+	if noOutputOps[op] {
 		if _, ok := m[op+"Result"]; ok {
-			t.Errorf("PutMetricData has no output shape, but the answer has a %sResult", op)
+			t.Errorf("%s has no output shape, but the answer has a %sResult", op, op)
 		}
 		return map[string]any{}
 	}
@@ -556,8 +559,8 @@ func TestProtocolErrors(t *testing.T) {
 			status: 404, code: "ResourceNotFound", shape: "DashboardNotFoundError", msg: "nope"},
 		{name: "dashboard body without widgets", op: "PutDashboard", in: map[string]any{"DashboardName": "d", "DashboardBody": `{"x":1}`},
 			status: 400, code: "InvalidParameterInput", shape: "DashboardInvalidInputError", msg: "widgets"},
-		{name: "unknown operation", op: "DescribeAlarms", in: map[string]any{},
-			status: 0, code: "InvalidAction", shape: "UnknownOperationException", msg: "DescribeAlarms"},
+		{name: "unknown operation", op: "DescribeAlarmHistory", in: map[string]any{},
+			status: 0, code: "InvalidAction", shape: "UnknownOperationException", msg: "DescribeAlarmHistory"},
 	}
 	for _, p := range protos {
 		for _, tc := range tests {

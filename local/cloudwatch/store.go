@@ -1,8 +1,8 @@
 // Package cloudwatch is the local cloud's CloudWatch: an in-memory metrics store, the CloudWatch
 // API in the three protocols its clients speak (Smithy RPCv2-CBOR for the pinned SDK for Go, AWS
 // JSON 1.0 for botocore 1.43 / AWS CLI v1.45, the query protocol for older botocore such as
-// Debian's AWS CLI 2.9), Embedded Metric Format parsing for function logs, and the AWS/SQS metrics
-// witnessed at the gateway.
+// Debian's AWS CLI 2.9), metric alarms evaluated on the store's own metrics (alarms.go), Embedded
+// Metric Format parsing for function logs, and the AWS/SQS metrics witnessed at the gateway.
 package cloudwatch
 
 import (
@@ -44,11 +44,12 @@ type series struct {
 // Dimension is a name/value pair of a metric.
 type Dimension struct{ Name, Value string }
 
-// Store holds metrics and dashboards. The zero value is not usable; call NewStore.
+// Store holds metrics, dashboards and alarms. The zero value is not usable; call NewStore.
 type Store struct {
 	mu         sync.RWMutex
 	series     map[metricKey]*series
 	dashboards map[string]dashboard
+	alarms     alarmBook
 	now        func() time.Time
 }
 

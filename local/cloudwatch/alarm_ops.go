@@ -1,0 +1,219 @@
+package cloudwatch
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The alarm operations (PutMetricAlarm, DescribeAlarms, DeleteAlarms), written once against the
+// shapes of alarm_shapes.go like the others in ops.go; the alarms themselves are in alarms.go.
+
+func (a *api) putMetricAlarm(in *putMetricAlarmInput) (*noOutput, error) {
+	if in.ThresholdMetricID != "" {
+		return nil, invalid("ThresholdMetricId (anomaly detection) is not emulated by the local CloudWatch.")
+	}
+	if in.EvaluationPeriods == nil {
+		return nil, missing("EvaluationPeriods")
+	}
+	if in.Threshold == nil {
+		return nil, missing("Threshold")
+	}
+	al := Alarm{
+		Name: in.AlarmName, Description: in.AlarmDescription, ActionsEnabled: in.ActionsEnabled,
+		AlarmActions: in.AlarmActions, OKActions: in.OKActions, InsufficientDataActions: in.InsufficientDataActions,
+		Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: dimensionMap(in.Dimensions),
+		Statistic: in.Statistic, ExtendedStatistic: in.ExtendedStatistic, Unit: in.Unit,
+		EvaluationPeriods: int(*in.EvaluationPeriods), Threshold: *in.Threshold,
+		ComparisonOperator: in.ComparisonOperator, TreatMissingData: in.TreatMissingData,
+		EvaluateLowSampleCountPercentile: in.EvaluateLowSampleCountPercentile,
+	}
+	if len(in.Dimensions) == 0 {
+		al.Dimensions = nil
+	}
+	if in.Period != nil {
+		al.Period = time.Duration(*in.Period) * time.Second
+	}
+	if in.DatapointsToAlarm != nil {
+		al.DatapointsToAlarm = int(*in.DatapointsToAlarm)
+		if al.DatapointsToAlarm < 1 {
+			return nil, invalid("The value %d for parameter DatapointsToAlarm is invalid: it must be at least 1.", al.DatapointsToAlarm)
+		}
+	}
+	for i, qm := range in.Metrics {
+		field := fmt.Sprintf("Metrics.member.%d", i+1)
+		q := Query{ID: qm.ID, Label: qm.Label, Expression: qm.Expression, ReturnData: qm.ReturnData == nil || *qm.ReturnData}
+		if qm.Period > 0 {
+			q.Period = time.Duration(qm.Period) * time.Second
+		}
+		if qm.MetricStat != nil {
+			ms, err := metricStatOf(qm.MetricStat, field+".MetricStat")
+			if err != nil {
+				return nil, err
+			}
+			q.MetricStat = ms
+		}
+		al.Metrics = append(al.Metrics, q)
+	}
+	if err := a.s.PutAlarm(al); err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+var alarmStates = map[string]bool{StateOK: true, StateAlarm: true, StateInsufficientData: true}
+
+// describeAlarmsPage is DescribeAlarms' MaxRecords when not given (and its maximum).
+const describeAlarmsPage = 100
+
+func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, error) {
+	if len(in.AlarmNames) > 0 && in.AlarmNamePrefix != "" {
+		return nil, &apiErr{code: "InvalidParameterCombinationException", query: "InvalidParameterCombination", msg: "AlarmNames and AlarmNamePrefix cannot be specified together."}
+	}
+	if len(in.AlarmNames) > 100 {
+		return nil, invalid("The collection AlarmNames must not have a size greater than 100.")
+	}
+	if in.StateValue != "" && !alarmStates[in.StateValue] {
+		return nil, invalid("The value %s for parameter StateValue is invalid (OK, ALARM, INSUFFICIENT_DATA).", in.StateValue)
+	}
+	page := describeAlarmsPage
+	if in.MaxRecords != nil {
+		if *in.MaxRecords < 1 || *in.MaxRecords > describeAlarmsPage {
+			return nil, invalid("The value %d for parameter MaxRecords is invalid: 1 to 100.", *in.MaxRecords)
+		}
+		page = int(*in.MaxRecords)
+	}
+	skip := 0
+	if in.NextToken != "" {
+		n, err := strconv.Atoi(in.NextToken)
+		if err != nil || n < 0 {
+			return nil, &apiErr{code: "InvalidNextToken", query: "InvalidNextToken", msg: "The service couldn't process the NextToken."}
+		}
+		skip = n
+	}
+	metricAlarms := len(in.AlarmTypes) == 0
+	for _, t := range in.AlarmTypes {
+		switch t {
+		case "MetricAlarm":
+			metricAlarms = true
+		case "CompositeAlarm":
+		default:
+			return nil, invalid("The value %s for parameter AlarmTypes is invalid (MetricAlarm, CompositeAlarm).", t)
+		}
+	}
+	out := &describeAlarmsOutput{MetricAlarms: []metricAlarm{}, CompositeAlarms: []struct{}{}}
+	if !metricAlarms || in.ChildrenOfAlarmName != "" || in.ParentsOfAlarmName != "" {
+		return out, nil
+	}
+	wanted := map[string]bool{}
+	for _, n := range in.AlarmNames {
+		wanted[n] = true
+	}
+	now := a.s.now()
+	b := &a.s.alarms
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	names := make([]string, 0, len(b.m))
+	for n := range b.m {
+		if (len(wanted) == 0 || wanted[n]) && strings.HasPrefix(n, in.AlarmNamePrefix) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var matched []*alarmRecord
+	for _, n := range names {
+		r := b.m[n]
+		a.s.catchUp(r, now)
+		if in.StateValue != "" && r.status.Value != in.StateValue {
+			continue
+		}
+		if in.ActionPrefix != "" && !hasPrefixed(in.ActionPrefix, r.cfg.AlarmActions, r.cfg.OKActions, r.cfg.InsufficientDataActions) {
+			continue
+		}
+		matched = append(matched, r)
+	}
+	if skip > len(matched) {
+		skip = len(matched)
+	}
+	end := min(skip+page, len(matched))
+	for _, r := range matched[skip:end] {
+		out.MetricAlarms = append(out.MetricAlarms, r.shape())
+	}
+	if end < len(matched) {
+		out.NextToken = strconv.Itoa(end)
+	}
+	return out, nil
+}
+
+func hasPrefixed(prefix string, lists ...[]string) bool {
+	for _, l := range lists {
+		for _, s := range l {
+			if strings.HasPrefix(s, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shape is the alarm as DescribeAlarms answers it.
+func (r *alarmRecord) shape() metricAlarm {
+	c := &r.cfg
+	enabled := c.ActionsEnabled == nil || *c.ActionsEnabled
+	dtoa := int64(c.DatapointsToAlarm)
+	threshold := c.Threshold
+	m := metricAlarm{
+		AlarmName: c.Name, AlarmArn: r.status.ARN, AlarmDescription: c.Description,
+		AlarmConfigurationUpdatedTimestamp: r.configUpdated, ActionsEnabled: enabled,
+		OKActions: nonNil(c.OKActions), AlarmActions: nonNil(c.AlarmActions), InsufficientDataActions: nonNil(c.InsufficientDataActions),
+		StateValue: r.status.Value, StateReason: r.status.Reason, StateReasonData: r.status.ReasonData,
+		StateUpdatedTimestamp: r.status.UpdatedAt, StateTransitionedTimestamp: r.status.UpdatedAt,
+		MetricName: c.MetricName, Namespace: c.Namespace, Statistic: c.Statistic, ExtendedStatistic: c.ExtendedStatistic,
+		Dimensions: dimensionList(dimsOf(c.Dimensions)), Unit: c.Unit,
+		EvaluationPeriods: int64(c.EvaluationPeriods), DatapointsToAlarm: &dtoa, Threshold: &threshold,
+		ComparisonOperator: c.ComparisonOperator, TreatMissingData: c.TreatMissingData,
+	}
+	sort.Slice(m.Dimensions, func(i, j int) bool { return m.Dimensions[i].Name < m.Dimensions[j].Name })
+	if len(c.Metrics) == 0 {
+		p := int64(c.Period / time.Second)
+		m.Period = &p
+	}
+	for _, q := range c.Metrics {
+		rd := q.ReturnData
+		aq := alarmQuery{ID: q.ID, Expression: q.Expression, Label: q.Label, ReturnData: &rd}
+		if q.Period > 0 {
+			p := int64(q.Period / time.Second)
+			aq.Period = &p
+		}
+		if ms := q.MetricStat; ms != nil {
+			dims := dimensionList(dimsOf(ms.Dimensions))
+			sort.Slice(dims, func(i, j int) bool { return dims[i].Name < dims[j].Name })
+			aq.MetricStat = &alarmMetricStat{Metric: &metric{Namespace: ms.Namespace, MetricName: ms.Name, Dimensions: dims},
+				Period: int64(ms.Period / time.Second), Stat: ms.Stat, Unit: ms.Unit}
+		}
+		m.Metrics = append(m.Metrics, aq)
+	}
+	return m
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (a *api) deleteAlarms(in *deleteAlarmsInput) (*noOutput, error) {
+	if len(in.AlarmNames) == 0 {
+		return nil, missing("AlarmNames")
+	}
+	if len(in.AlarmNames) > 100 {
+		return nil, invalid("The collection AlarmNames must not have a size greater than 100.")
+	}
+	if err := a.s.DeleteAlarms(in.AlarmNames...); err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}

@@ -1,0 +1,203 @@
+package cloudwatch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+)
+
+// TestProtocolsAlarms runs PutMetricAlarm, DescribeAlarms and DeleteAlarms in every protocol (the
+// hand-written clients of protocols_test.go): a single-metric and a metric-math alarm, a metric
+// crossing their thresholds, the filters and pages of DescribeAlarms, and the answers' shapes.
+func TestProtocolsAlarms(t *testing.T) {
+	fn := []any{map[string]any{"Name": "FunctionName", "Value": "etl"}}
+	errorsMetric := map[string]any{"Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn}
+	for _, p := range protos {
+		t.Run(p.name, func(t *testing.T) {
+			store := localcw.NewStore()
+			h := store.Handler()
+			call := func(op string, in map[string]any) any {
+				t.Helper()
+				rec := serve(h, p.request(op, in))
+				if rec.Code != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
+				}
+				return p.answer(t, op, rec)
+			}
+			alarms := func(in map[string]any) []any {
+				t.Helper()
+				out := call("DescribeAlarms", in)
+				if n := length(t, at(t, out, "CompositeAlarms")); n != 0 {
+					t.Errorf("CompositeAlarms: %d", n)
+				}
+				if l, ok := at(t, out, "MetricAlarms").([]any); ok {
+					return l
+				}
+				return nil // the query protocol's empty list
+			}
+
+			call("PutMetricAlarm", map[string]any{"AlarmName": "lab-errors", "AlarmDescription": "errors of etl",
+				"Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn, "Statistic": "Sum", "Period": 60.0,
+				"EvaluationPeriods": 1.0, "Threshold": 5.0, "ComparisonOperator": "GreaterThanThreshold",
+				"TreatMissingData": "notBreaching", "AlarmActions": []any{"arn:aws:sns:us-east-1:000000000000:ops"}})
+			call("PutMetricAlarm", map[string]any{"AlarmName": "lab-rate", "EvaluationPeriods": 1.0, "DatapointsToAlarm": 1.0,
+				"Threshold": 50.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Metrics": []any{
+					map[string]any{"Id": "e", "ReturnData": false, "MetricStat": map[string]any{"Metric": errorsMetric, "Period": 60.0, "Stat": "Sum"}},
+					map[string]any{"Id": "r", "Expression": "e * 10", "Label": "ten times"},
+				}})
+
+			got := alarms(map[string]any{})
+			if len(got) != 2 {
+				t.Fatalf("DescribeAlarms: %d alarms, want 2", len(got))
+			}
+			e, r := got[0].(map[string]any), got[1].(map[string]any)
+			if e["AlarmName"] != "lab-errors" || e["AlarmArn"] != "arn:aws:cloudwatch:us-east-1:000000000000:alarm:lab-errors" ||
+				e["AlarmDescription"] != "errors of etl" || e["Statistic"] != "Sum" || num(t, e["Period"]) != 60 ||
+				num(t, e["Threshold"]) != 5 || num(t, e["EvaluationPeriods"]) != 1 || num(t, e["DatapointsToAlarm"]) != 1 ||
+				fmt.Sprint(e["ActionsEnabled"]) != "true" || at(t, e, "AlarmActions.0") != "arn:aws:sns:us-east-1:000000000000:ops" ||
+				length(t, e["OKActions"]) != 0 || at(t, e, "Dimensions.0.Value") != "etl" || e["TreatMissingData"] != "notBreaching" {
+				t.Errorf("lab-errors = %v", e)
+			}
+			// No data: notBreaching is OK at once; missing (the default) stays INSUFFICIENT_DATA.
+			if e["StateValue"] != "OK" || r["StateValue"] != "INSUFFICIENT_DATA" {
+				t.Errorf("states without data: %v %v", e["StateValue"], r["StateValue"])
+			}
+			if ts := stamp(t, p, e["StateUpdatedTimestamp"]); time.Since(ts).Abs() > time.Minute {
+				t.Errorf("StateUpdatedTimestamp %v", ts)
+			}
+			for _, k := range []string{"Statistic", "Period", "MetricName", "Namespace"} {
+				if _, ok := r[k]; ok {
+					t.Errorf("the metric-math alarm has %s: %v", k, r)
+				}
+			}
+			if length(t, r["Metrics"]) != 2 || fmt.Sprint(at(t, r, "Metrics.0.ReturnData")) != "false" || at(t, r, "Metrics.1.Expression") != "e * 10" ||
+				num(t, at(t, r, "Metrics.0.MetricStat.Period")) != 60 || at(t, r, "Metrics.0.MetricStat.Metric.MetricName") != "Errors" {
+				t.Errorf("lab-rate metrics = %v", r["Metrics"])
+			}
+
+			call("PutMetricData", map[string]any{"Namespace": "Lab", "MetricData": []any{map[string]any{
+				"MetricName": "Errors", "Dimensions": fn, "Value": 7.0, "Timestamp": time.Now().Add(-5 * time.Second)}}})
+			got = alarms(map[string]any{"StateValue": "ALARM"})
+			if len(got) != 2 {
+				t.Fatalf("ALARM after 7 errors: %d alarms, want both", len(got))
+			}
+			if reason := got[0].(map[string]any)["StateReason"].(string); !strings.Contains(reason, "[7.0 (") || !strings.Contains(reason, "was greater than the threshold (5.0)") {
+				t.Errorf("reason %q", reason)
+			}
+			if reason := got[1].(map[string]any)["StateReason"].(string); !strings.Contains(reason, "[70.0 (") {
+				t.Errorf("metric-math reason %q", reason)
+			}
+
+			if got = alarms(map[string]any{"AlarmNamePrefix": "lab-r"}); len(got) != 1 || got[0].(map[string]any)["AlarmName"] != "lab-rate" {
+				t.Errorf("prefix lab-r: %v", got)
+			}
+			if got = alarms(map[string]any{"AlarmNames": []any{"lab-errors", "other"}}); len(got) != 1 {
+				t.Errorf("names: %v", got)
+			}
+			if got = alarms(map[string]any{"StateValue": "OK"}); len(got) != 0 {
+				t.Errorf("OK: %v", got)
+			}
+			page := call("DescribeAlarms", map[string]any{"MaxRecords": 1.0})
+			token, _ := at(t, page, "NextToken").(string)
+			if length(t, at(t, page, "MetricAlarms")) != 1 || token == "" {
+				t.Fatalf("first page %v", page)
+			}
+			if got = alarms(map[string]any{"MaxRecords": 1.0, "NextToken": token}); len(got) != 1 || got[0].(map[string]any)["AlarmName"] != "lab-rate" {
+				t.Errorf("second page %v", got)
+			}
+
+			call("DeleteAlarms", map[string]any{"AlarmNames": []any{"lab-errors", "lab-rate"}})
+			if got = alarms(map[string]any{}); len(got) != 0 {
+				t.Errorf("after DeleteAlarms: %v", got)
+			}
+		})
+	}
+}
+
+func TestProtocolAlarmErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		op     string
+		in     map[string]any
+		status int
+		code   string
+		shape  string
+		msg    string
+	}{
+		{name: "delete a missing alarm", op: "DeleteAlarms", in: map[string]any{"AlarmNames": []any{"nope"}},
+			status: 404, code: "ResourceNotFound", shape: "ResourceNotFound", msg: "nope"},
+		{name: "no evaluation periods", op: "PutMetricAlarm", in: map[string]any{"AlarmName": "a", "Namespace": "N", "MetricName": "m",
+			"Statistic": "Sum", "Period": 60.0, "Threshold": 1.0, "ComparisonOperator": "GreaterThanThreshold"},
+			status: 400, code: "MissingParameter", shape: "MissingRequiredParameterException", msg: "EvaluationPeriods"},
+		{name: "names and prefix", op: "DescribeAlarms", in: map[string]any{"AlarmNames": []any{"a"}, "AlarmNamePrefix": "a"},
+			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "AlarmNamePrefix"},
+		{name: "bad state filter", op: "DescribeAlarms", in: map[string]any{"StateValue": "RED"},
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "StateValue"},
+	}
+	for _, p := range protos {
+		for _, tc := range tests {
+			t.Run(p.name+"/"+tc.name, func(t *testing.T) {
+				rec := serve(localcw.NewStore().Handler(), p.request(tc.op, tc.in))
+				if rec.Code != tc.status {
+					t.Errorf("status %d, want %d", rec.Code, tc.status)
+				}
+				code, shape, msg := p.failure(t, rec)
+				wantShape := "com.amazonaws.cloudwatch#" + tc.shape
+				if p.name == "query" {
+					wantShape = tc.code
+				}
+				if code != tc.code || shape != wantShape || !strings.Contains(msg, tc.msg) {
+					t.Errorf("error = %q %q %q, want %q %q containing %q", code, shape, msg, tc.code, wantShape, tc.msg)
+				}
+			})
+		}
+	}
+}
+
+// TestAlarmsWithTheSDK: the pinned SDK for Go (RPCv2-CBOR) reads the alarms into its own types,
+// and DeleteAlarms of a missing alarm is its modeled ResourceNotFound.
+func TestAlarmsWithTheSDK(t *testing.T) {
+	ctx := context.Background()
+	store := localcw.NewStore()
+	cw := newClient(t, store)
+	fn := types.Dimension{Name: aws.String("FunctionName"), Value: aws.String("etl")}
+	_, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("etl-errors"), Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Errors"),
+		Dimensions: []types.Dimension{fn}, Statistic: types.StatisticSum, Period: aws.Int32(60),
+		EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(0), ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Put(localcw.Datum{Namespace: "AWS/Lambda", Name: "Errors", Dimensions: map[string]string{"FunctionName": "etl"}, Value: 1, Time: time.Now().Add(-time.Second)})
+	out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"etl-errors"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.MetricAlarms) != 1 {
+		t.Fatalf("alarms: %+v", out.MetricAlarms)
+	}
+	a := out.MetricAlarms[0]
+	if a.StateValue != types.StateValueAlarm || aws.ToFloat64(a.Threshold) != 0 || aws.ToInt32(a.Period) != 60 ||
+		a.Statistic != types.StatisticSum || a.StateUpdatedTimestamp == nil || aws.ToString(a.AlarmArn) != localcw.AlarmARN("etl-errors") {
+		t.Errorf("alarm = %+v (%s)", a, aws.ToString(a.StateReason))
+	}
+	_, err = cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"etl-errors", "nope"}})
+	var nf *types.ResourceNotFound
+	if !errors.As(err, &nf) {
+		t.Fatalf("DeleteAlarms of a missing alarm: %v, want ResourceNotFound", err)
+	}
+	if _, ok := store.Alarm("etl-errors"); !ok {
+		t.Error("a failed DeleteAlarms deleted etl-errors")
+	}
+}
