@@ -30,7 +30,10 @@ const (
 type Journal struct {
 	Title        string `json:"title"`
 	ExecutionArn string `json:"executionArn"`
-	// RollbackOf is set when this run only rolled back an aborted or timed-out execution.
+	// RollbackOf is set when this run only rolled back another execution, one that ended without
+	// its rollbacks: aborted, timed out, or failed with an error that is not one of
+	// DeliberateErrors (StartsRollback). The rollback guard's rule starts such a run
+	// (RollbackPattern); its verdict is aborted.
 	RollbackOf string `json:"rollbackOf"`
 	Verdict    string `json:"verdict"`
 	StartedAt  string `json:"startedAt"`
@@ -43,7 +46,10 @@ type Journal struct {
 	Rollbacks     []ActionResult `json:"rollbacks"`
 	AfterRollback []ProbeResult  `json:"afterRollback"`
 
-	// Error is the failure that aborted the experiment (a Task or Map that failed).
+	// Error is the failure that aborted the experiment (a Task or Map that failed). In a rollback
+	// run (RollbackOf set) it is the rolled-back execution's Error and Cause as DescribeExecution
+	// gives them: States.Runtime or an uncaught task error for a failure, StopExecution's for an
+	// abort (null when it gave none).
 	Error *StepError `json:"error"`
 	// RollbackError is set when a rollback action failed (the fault then expires by itself).
 	RollbackError *StepError `json:"rollbackError"`

@@ -98,21 +98,21 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 }
 
 // TestRunAbortFollowsRollback: however an execution is aborted, chaoslab run exits 2, the fault
-// is off, and (with the abort guard) it follows the rollback execution and writes its journal.
+// is off, and (with the rollback guard) it follows the rollback execution and writes its journal.
 func TestRunAbortFollowsRollback(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
 	tests := []struct {
 		name        string
-		guard       bool   // the abort guard rule exists
+		guard       bool   // the rollback guard rule exists
 		interrupt   bool   // Ctrl-C (else the execution is stopped elsewhere, as from the console)
 		wantOut     string // printed
 		wantErr     string // in the error
 		wantJournal bool   // the rollback execution's journal is written
 	}{
-		{name: "ctrl-c", guard: true, interrupt: true, wantOut: "rollback execution: ", wantErr: "the abort guard rolled it back", wantJournal: true},
-		{name: "stopped elsewhere", guard: true, wantOut: "execution ABORTED", wantErr: "the abort guard rolled it back", wantJournal: true},
-		{name: "no abort guard", interrupt: true, wantOut: "waiting up to 2s", wantErr: "no rollback execution started within 2s"},
+		{name: "ctrl-c", guard: true, interrupt: true, wantOut: "rollback execution: ", wantErr: "the rollback guard rolled it back", wantJournal: true},
+		{name: "stopped elsewhere", guard: true, wantOut: "execution ABORTED", wantErr: "the rollback guard rolled it back", wantJournal: true},
+		{name: "no rollback guard", interrupt: true, wantOut: "waiting up to 2s", wantErr: "no rollback execution started within 2s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			param := "fault-abort-" + strings.ReplaceAll(tt.name, " ", "-")
 			machineArn := lc.Machine(t, experiments.VerdictHeld, param)
 			if tt.guard {
-				lc.AbortGuard(t, machineArn)
+				lc.RollbackGuard(t, machineArn)
 			}
 			outputs := outputsFile(t, machineArn, param)
 			journal := filepath.Join(t.TempDir(), "j.json")
@@ -175,6 +175,96 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			}
 			if len(list.Executions) != 2 || list.Executions[0].Status != sfntypes.ExecutionStatusSucceeded {
 				t.Errorf("executions %+v, want the aborted one and its succeeded rollback", list.Executions)
+			}
+		})
+	}
+}
+
+// TestRunFailureFollowsRollback: an execution that fails before its rollbacks (States.Runtime, which
+// no Catch sees) is rolled back by the rollback guard, and chaoslab run follows that run, writes its
+// journal and exits 2, as for an abort; a deliberate failure (the machine's own Fail state, after
+// its rollbacks) exits 1 at once, and the guard starts nothing.
+func TestRunFailureFollowsRollback(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	tests := []struct {
+		name     string
+		failing  bool // the machine fails with States.Runtime before its rollback (else: deviated)
+		code     int
+		wantOut  []string
+		wantErr  string
+		runs     int    // executions of the machine in the end
+		rbError  string // the journal's error: the rollback run's journal, with the original error
+		noOutput string
+	}{
+		{name: "runtime error", failing: true, code: ExitError, runs: 2, rbError: "States.Runtime",
+			wantOut: []string{"execution failed: States.Runtime", "execution FAILED with States.Runtime before its rollbacks ran",
+				"waiting up to 30s for the rollback guard's execution", "rollback execution: ", "verdict: aborted"},
+			wantErr: "the rollback guard rolled it back"},
+		{name: "deliberate failure", code: ExitDeviated, runs: 1, wantOut: []string{"execution failed: SteadyStateDeviated", "verdict: deviated"},
+			noOutput: "waiting up to"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			param := "fault-failure-" + strings.ReplaceAll(tt.name, " ", "-")
+			machineArn := lc.Machine(t, experiments.VerdictDeviated, param)
+			if tt.failing {
+				machineArn = lc.FailingMachine(t, param)
+			}
+			lc.RollbackGuard(t, machineArn)
+			outputs := outputsFile(t, machineArn, param)
+			journal := filepath.Join(t.TempDir(), "j.json")
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			m, out, _ := newMain()
+			start := time.Now()
+			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+				"-rollback-wait", "30s", "-journal", journal, "exp_1-minor_delay"})
+			took := time.Since(start)
+			if code := cli.Code(err, ExitError); code != tt.code || !strings.Contains(fmt.Sprint(err), tt.wantErr) {
+				t.Fatalf("exit %d err %v, want %d %q\n%s", code, err, tt.code, tt.wantErr, out)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if tt.noOutput != "" && (strings.Contains(out.String(), tt.noOutput) || took > 25*time.Second) {
+				t.Errorf("waited for a rollback run (%s):\n%s", took.Round(time.Second), out)
+			}
+			if v := lc.Param(t, param); v != `{"isEnabled": false}` {
+				t.Errorf("fault parameter after the run: %s", v)
+			}
+			b, err := os.ReadFile(journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := experiments.ParseJournal(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // a rollback run the rule wrongly started would be listed by now
+			client := sfnapi.NewFromConfig(lc.AWS)
+			list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list.Executions) != tt.runs {
+				t.Fatalf("%d executions %+v, want %d", len(list.Executions), list.Executions, tt.runs)
+			}
+			first := list.Executions[len(list.Executions)-1]
+			if tt.rbError == "" {
+				if j.Verdict != experiments.VerdictDeviated || j.RollbackOf != "" {
+					t.Errorf("journal %s, want the deviated run's own", b)
+				}
+				return
+			}
+			if first.Status != sfntypes.ExecutionStatusFailed || list.Executions[0].Status != sfntypes.ExecutionStatusSucceeded {
+				t.Errorf("executions %+v, want the failed one and its succeeded rollback", list.Executions)
+			}
+			if j.Verdict != experiments.VerdictAborted || j.RollbackOf != aws.ToString(first.ExecutionArn) || j.Error == nil || j.Error.Error != tt.rbError {
+				t.Errorf("journal %s, want the rollback of %s with error %s", b, aws.ToString(first.ExecutionArn), tt.rbError)
 			}
 		})
 	}

@@ -26,14 +26,16 @@ experiment state machine (ExperimentStateMachineArn), prints its states live
 probe table and the verdict, and writes the journal to -journal.
 
 Ctrl-C stops the execution and also switches the fault off directly. When an
-execution ends aborted or timed out (Ctrl-C, a stop from the console, the
-machine's timeout), the machine's abort guard starts a rollback execution:
-chaoslab waits up to -rollback-wait for it, follows it and writes its journal
-(verdict aborted). A second Ctrl-C leaves at once.
+execution ends without its rollbacks — aborted or timed out (Ctrl-C, a stop
+from the console, the machine's timeout), or failed with an error that is not
+one of the machine's own (States.Runtime, an uncaught task error) — the
+machine's rollback guard starts a rollback execution: chaoslab waits up to
+-rollback-wait for it, follows it and writes its journal (verdict aborted,
+with the original error). A second Ctrl-C leaves at once.
 
 Exit 0 held; 1 deviated or not steady before the fault (nothing was injected
-then, but the hypothesis did not hold, as in Chaos Toolkit); 2 error, aborted
-or interrupted.
+then, but the hypothesis did not hold, as in Chaos Toolkit); 2 error, aborted,
+failed before its rollbacks, or interrupted.
 
 Usage:
   chaoslab run [flags] <file|name>
@@ -49,7 +51,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
 	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
 	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
-	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort or timeout, how long to wait for the abort guard's rollback execution to start (0: do not wait)")
+	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort, a timeout or a failure before the rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err

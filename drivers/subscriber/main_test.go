@@ -18,6 +18,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 )
 
@@ -64,11 +65,12 @@ func TestUsageErrors(t *testing.T) {
 // published, one converted, one in the error queue, one lost → exit 1 and a
 // tally saying so.
 func TestReconcilesWithPublisherManifest(t *testing.T) {
+	testenv.SkipIfShort(t, "starts fauxqs")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	svc, err := testsvc.StartFauxqs(ctx)
 	if errors.Is(err, testsvc.ErrUnavailable) {
-		t.Skip(err)
+		testenv.Require(t, "fauxqs (Node 22 and npm packages: make deps)", err)
 	}
 	if err != nil {
 		t.Fatal(err)

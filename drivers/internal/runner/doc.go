@@ -13,7 +13,7 @@
 //	switch {
 //	case err == nil:                            // held
 //	case errors.Is(err, runner.ErrDeviated):    // deviated, or not steady before the fault
-//	default:                                    // no verdict: an AWS error, aborted, interrupted
+//	default:                                    // no verdict: an AWS error, aborted, failed, interrupted
 //	}
 //
 // # What Run prints (Stdout)
@@ -22,11 +22,16 @@
 // fault parameter, pauses with the time left every Countdown, failed tasks; then the probe table of
 // every phase, the actions, the errors and the verdict (PrintJournal), and the journal's path.
 //
-// # Aborts and interrupts
+// # Runs that end without their rollbacks
 //
-// The machine's abort guard (an EventBridge rule of the stack) starts a rollback execution,
-// input {"rollbackOf": <ARN>}, for every aborted or timed-out one. When the execution ends so, or
-// ctx is cancelled (Run then stops the execution and switches the fault off itself, SwitchOff),
-// Run waits up to RollbackWait for that execution, follows it and writes its journal instead:
-// the error then says whether the abort guard rolled the fault back.
+// The machine's rollback guard (an EventBridge rule of the stack, experiments.RollbackPattern)
+// starts a rollback execution, input {"rollbackOf": <ARN>}, for every execution that ended
+// without running its rollbacks: aborted, timed out, or failed with an error that is not one of
+// the machine's own Fail states (experiments.DeliberateErrors: a States.Runtime that no Catch
+// sees, an uncaught task error). When the execution ends so (experiments.StartsRollback), or ctx
+// is cancelled (Run then stops the execution and switches the fault off itself, SwitchOff), Run
+// waits up to RollbackWait for that execution, follows it and writes its journal instead
+// (verdict aborted, rollbackOf and the original error): the error then says whether the rollback
+// guard rolled the fault back. A deliberate failure (deviated, not steady before, ...) ran its
+// rollbacks inside the execution: Run reports its journal at once and waits for nothing.
 package runner

@@ -43,8 +43,8 @@ type Runner struct {
 	Countdown time.Duration
 	// Verbose also prints Pass and Choice states.
 	Verbose bool
-	// RollbackWait is how long to wait, after an abort or timeout, for the abort guard's rollback
-	// execution to start. 0: do not wait.
+	// RollbackWait is how long to wait, after an abort, a timeout or a failure before the
+	// rollbacks, for the rollback guard's execution to start. 0: do not wait.
 	RollbackWait time.Duration
 }
 
@@ -93,10 +93,12 @@ func (r *Runner) follower(start time.Time) *follower {
 //
 // It returns the journal it wrote (nil if none) and nil when the verdict is held; a
 // *VerdictError (wrapping ErrDeviated when the hypothesis did not hold) for any other verdict.
-// When the execution is aborted or times out (ctx cancelled: Run stops it and switches the fault
-// off first), Run follows the abort guard's rollback execution for up to RollbackWait and returns
-// that execution's journal (verdict aborted) with an error saying how the rollback went: an
-// aborted run is an error even when its rollback went well.
+// When the execution ends without its rollbacks — aborted or timed out (ctx cancelled: Run stops
+// it and switches the fault off first), or failed with an error that is not one of the machine's
+// own (experiments.StartsRollback) — Run waits up to RollbackWait for the rollback guard's
+// execution, follows it and returns that execution's journal (verdict aborted, the original
+// error) with an error saying how the rollback went: such a run is an error even when its
+// rollback went well.
 func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experiments.Compiled) (*experiments.Journal, error) {
 	if r.SFN == nil || r.ExecutionName == "" || r.JournalPath == "" {
 		return nil, errors.New("runner: SFN, ExecutionName and JournalPath are required")
@@ -140,10 +142,16 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	if err != nil {
 		return nil, fmt.Errorf("describe execution: %w", err)
 	}
-	switch desc.Status {
-	case sfntypes.ExecutionStatusAborted, sfntypes.ExecutionStatusTimedOut:
-		why := fmt.Errorf("execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
-		fmt.Fprintf(out, "execution %s\n", desc.Status)
+	// An execution that ended without its rollbacks (aborted, timed out, or failed with an error
+	// that is not one of the machine's own Fail states) is rolled back by the rollback guard, in a
+	// run of its own: follow that one. A deliberate failure ran its rollbacks: report it at once.
+	if experiments.StartsRollback(string(desc.Status), aws.ToString(desc.Error)) {
+		why := fmt.Errorf("execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), clip(aws.ToString(desc.Cause), 300))
+		if desc.Status == sfntypes.ExecutionStatusFailed {
+			fmt.Fprintf(out, "execution %s with %s before its rollbacks ran\n", desc.Status, aws.ToString(desc.Error))
+		} else {
+			fmt.Fprintf(out, "execution %s\n", desc.Status)
+		}
 		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
 		defer cancel()
 		return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
@@ -151,7 +159,7 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	return r.report(desc)
 }
 
-// rollbackBound is the longest wait for the abort guard's rollback execution: to start, then to
+// rollbackBound is the longest wait for the rollback guard's execution: to start, then to
 // run its rollbacks (with their pauses), observe the recovery and probe.
 func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 	d := r.RollbackWait + time.Minute + time.Duration(c.SteadyState.RecoverySeconds)*time.Second
@@ -161,15 +169,16 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 	return d
 }
 
-// followRollback waits for the execution the abort guard starts for arn (input
+// followRollback waits for the execution the rollback guard starts for arn (input
 // {"rollbackOf": arn}; arn started at since), follows it and reports its journal. why is the
-// error the run ends with either way: an aborted run is an error even when its rollback went well.
+// error the run ends with either way: a run that ended without its rollbacks is an error even
+// when the guard's rollback went well.
 func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
-		return nil, fmt.Errorf("%w; not waiting for the abort guard's rollback execution (-rollback-wait 0)", why)
+		return nil, fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0): run `chaoslab rollback` to be sure the fault is off", why)
 	}
-	fmt.Fprintf(out, "waiting up to %s for the abort guard's rollback execution (Ctrl-C again to leave)\n", r.RollbackWait)
+	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (Ctrl-C again to leave)\n", r.RollbackWait)
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
 	if err != nil {
 		return nil, fmt.Errorf("%w; %w: check the machine's EventBridge rule, and run `chaoslab rollback` to be sure the fault is off", why, err)
@@ -191,7 +200,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		return j, fmt.Errorf("%w; the rollback failed (%s): the fault expires by itself at its expiresAt, or run `chaoslab rollback`",
 			why, j.RollbackError.Error)
 	}
-	return j, fmt.Errorf("%w; the abort guard rolled it back", why)
+	return j, fmt.Errorf("%w; the rollback guard rolled it back", why)
 }
 
 // findRollback polls the machine's executions, newest first, for the one started with
@@ -285,7 +294,7 @@ func (r *Runner) interrupted(arn string) error {
 		Error: aws.String("ChaoslabInterrupted"), Cause: aws.String("chaoslab run was interrupted")}); err != nil {
 		errs = append(errs, fmt.Errorf("stop execution: %w", err))
 	} else {
-		fmt.Fprintln(out, "execution stopped; the state machine's abort guard runs the rollbacks")
+		fmt.Fprintln(out, "execution stopped; the state machine's rollback guard runs the rollbacks")
 	}
 	if r.FaultParameter != "" && r.SSM != nil {
 		if _, err := SwitchOff(ctx, r.SSM, r.FaultParameter); err != nil {

@@ -93,13 +93,13 @@ func TestRunReturnsJournalAndVerdict(t *testing.T) {
 }
 
 // An interrupted run stops the execution, switches the fault off, and returns the rollback
-// execution's journal with an error saying the abort guard rolled it back.
+// execution's journal with an error saying the rollback guard rolled it back.
 func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
 	param := "runner-interrupted"
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
-	lc.AbortGuard(t, arn)
+	lc.RollbackGuard(t, arn)
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
 	r.RollbackWait = 5 * time.Second
@@ -110,14 +110,52 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 
 	if err == nil || errors.Is(err, ErrDeviated) || !strings.HasPrefix(err.Error(), "interrupted") ||
-		!strings.Contains(err.Error(), "the abort guard rolled it back") {
-		t.Fatalf("err %v, want interrupted; the abort guard rolled it back\n%s", err, out.String())
+		!strings.Contains(err.Error(), "the rollback guard rolled it back") {
+		t.Fatalf("err %v, want interrupted; the rollback guard rolled it back\n%s", err, out.String())
 	}
 	if j == nil || j.Verdict != experiments.VerdictAborted || j.RollbackOf == "" {
 		t.Errorf("journal %+v, want the rollback execution's (verdict aborted)", j)
 	}
 	if v := lc.Param(t, param); v != FaultOff {
 		t.Errorf("fault parameter after the abort: %s", v)
+	}
+}
+
+// A run that fails before its rollbacks (States.Runtime, which no Catch sees) is rolled back by the
+// rollback guard: Run follows that run and returns its journal, with the original error, and an
+// error that is not a verdict on the hypothesis.
+func TestRunFailedReturnsRollbackJournal(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-failed"
+	arn := lc.FailingMachine(t, param)
+	lc.RollbackGuard(t, arn)
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	r.RollbackWait = 20 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	j, err := r.Run(ctx, arn, compiled(t, param, time.Second))
+
+	if err == nil || errors.Is(err, ErrDeviated) || !strings.HasPrefix(err.Error(), "execution FAILED (States.Runtime") ||
+		!strings.Contains(err.Error(), "the rollback guard rolled it back") {
+		t.Fatalf("err %v, want execution FAILED (States.Runtime ...); the rollback guard rolled it back\n%s", err, out.String())
+	}
+	if j == nil || j.Verdict != experiments.VerdictAborted || !strings.Contains(j.RollbackOf, ":"+r.ExecutionName) ||
+		j.Error == nil || j.Error.Error != "States.Runtime" {
+		t.Fatalf("journal %+v, want the rollback execution's (verdict aborted, error States.Runtime)", j)
+	}
+	if b, err := os.ReadFile(r.JournalPath); err != nil || !strings.Contains(string(b), `"rollbackOf"`) {
+		t.Errorf("journal file %s (%v), want the rollback execution's", b, err)
+	}
+	for _, want := range []string{"execution FAILED with States.Runtime before its rollbacks ran", "rollback execution: ", "verdict: aborted"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if v := lc.Param(t, param); v != FaultOff {
+		t.Errorf("fault parameter after the rollback: %s", v)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 )
 
@@ -40,6 +41,7 @@ type clients struct {
 
 func newClients(t *testing.T) clients {
 	t.Helper()
+	testenv.SkipIfShort(t, "starts fauxqs")
 	fauxqsOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testsvc.StartTimeout)
 		defer cancel()
@@ -47,7 +49,7 @@ func newClients(t *testing.T) clients {
 	})
 	if fauxqsErr != nil {
 		if errors.Is(fauxqsErr, testsvc.ErrUnavailable) {
-			t.Skip(fauxqsErr)
+			testenv.Require(t, "fauxqs (Node 22 and npm packages: make deps)", fauxqsErr)
 		}
 		t.Fatal(fauxqsErr)
 	}

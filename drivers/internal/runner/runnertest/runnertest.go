@@ -3,15 +3,17 @@
 // interpreter) behind one gateway, and registers a stand-in for the stack's experiment state
 // machine (machine.asl.json) ending with the verdict a test asks for.
 //
-// One cloud serves a test binary: TestMain starts it, and each test that needs it asks for it
-// (and is skipped when it did not start: no Node 22, see local/sfn):
+// One cloud serves a test binary: TestMain starts it (not under -short), and each test that needs
+// it asks for it. When it did not start (no Node 22, see local/sfn) Need skips the test, or fails
+// it under CI (testenv.Require); under -short it skips (testenv.SkipIfShort).
 //
 //	func TestMain(m *testing.M) { os.Exit(runnertest.Main(m)) }
 //
 //	lc := runnertest.Need(t)
 //	arn := lc.Machine(t, experiments.VerdictHeld, "fault-param")
+//	arn = lc.FailingMachine(t, "fault-param") // fails with States.Runtime before its rollback
 //	lc.Steady()                        // the metric exp_1 probes, now
-//	lc.AbortGuard(t, arn)              // the stack's rule: an aborted execution is rolled back
+//	lc.RollbackGuard(t, arn)           // the stack's rule: a run that skipped its rollbacks is rolled back
 //	lc.Param(t, "fault-param")         // the fault parameter after the run
 package runnertest
 
@@ -19,6 +21,8 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
@@ -93,8 +98,14 @@ var shared struct {
 }
 
 // Main starts the test binary's cloud, runs the tests and stops the cloud: TestMain's body,
-// os.Exit(runnertest.Main(m)). The tests run also when the cloud did not start; Need skips them.
+// os.Exit(runnertest.Main(m)). Under -short it starts nothing. The tests run also when the cloud
+// did not start; Need decides what becomes of them.
 func Main(m *testing.M) int {
+	flag.Parse() // for testing.Short, before m.Run parses the flags
+	if testing.Short() {
+		shared.err = errors.New("not started under -short")
+		return m.Run()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	shared.c, shared.err = Start(ctx)
@@ -104,12 +115,12 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
-// Need returns the test binary's cloud (Main), or skips t when it did not start.
+// Need returns the test binary's cloud (Main). When it did not start, t is skipped under -short,
+// skipped elsewhere too, or failed under CI (testenv.Require), with the reason.
 func Need(t testing.TB) *Cloud {
 	t.Helper()
-	if shared.c == nil {
-		t.Skipf("local cloud unavailable: %v", shared.err)
-	}
+	testenv.SkipIfShort(t, "runs experiments on the local cloud's Step Functions (Node)")
+	testenv.Require(t, "the local cloud's Step Functions (Node 22 and aws-local-stepfunctions: make deps)", shared.err)
 	return shared.c
 }
 
@@ -129,6 +140,12 @@ func (c *Cloud) Close() { c.close() }
 // returns its ARN.
 func (c *Cloud) Machine(t testing.TB, verdict, param string) string {
 	t.Helper()
+	return c.register(t, verdict, param, nil)
+}
+
+// register registers the stand-in, its States changed by edit (when not nil), and returns its ARN.
+func (c *Cloud) register(t testing.TB, verdict, param string, edit func(states map[string]any)) string {
+	t.Helper()
 	pass, status := "true", experiments.ProbeOK
 	if verdict != experiments.VerdictHeld {
 		pass, status = "false", experiments.ProbeDeviated
@@ -136,6 +153,18 @@ func (c *Cloud) Machine(t testing.TB, verdict, param string) string {
 	now := time.Now().UTC()
 	def := strings.NewReplacer("__VERDICT__", verdict, "__PARAM__", param, "__PASS__", pass, "__STATUS__", status,
 		"__START__", now.Add(-10*time.Minute).Format(time.RFC3339), "__END__", now.Add(10*time.Minute).Format(time.RFC3339)).Replace(machineSrc)
+	if edit != nil {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(def), &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m["States"].(map[string]any))
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def = string(b)
+	}
 	name := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), c.seq.Add(1))
 	arn := "arn:aws:states:" + Region + ":" + Account + ":stateMachine:" + name
 	if err := c.States.CreateStateMachine(name, arn, def, "arn:aws:iam::"+Account+":role/x"); err != nil {
@@ -144,19 +173,35 @@ func (c *Cloud) Machine(t testing.TB, verdict, param string) string {
 	return arn
 }
 
-// AbortGuard registers the EventBridge rule the stack's Experiment construct declares: an
-// aborted or timed-out execution of machineArn starts machineArn with {"rollbackOf": <ARN>}.
-func (c *Cloud) AbortGuard(t testing.TB, machineArn string) {
+// FailingMachine registers a stand-in machine that writes the fault to param, pauses, then fails
+// with States.Runtime (a Pass state reading a field its input lacks) before its rollback: the
+// failure no Catch sees, which the rollback guard (RollbackGuard) rolls back. It returns its ARN.
+func (c *Cloud) FailingMachine(t testing.TB, param string) string {
 	t.Helper()
-	pattern, _ := json.Marshal(map[string]any{"source": []string{"aws.states"},
-		"detail-type": []string{"Step Functions Execution Status Change"},
-		"detail":      map[string]any{"status": []string{"ABORTED", "TIMED_OUT"}, "stateMachineArn": []string{machineArn}}})
-	err := c.States.AddRule(sfn.Rule{Name: strings.ReplaceAll(t.Name(), "/", "-"), Pattern: pattern, Targets: []sfn.Target{{
-		ID: "Target0", Arn: machineArn, InputTransformer: &sfn.InputTransformer{
-			InputPathsMap: map[string]string{"arn": "$.detail.executionArn"}, InputTemplate: `{"rollbackOf":<arn>}`}}}})
+	return c.register(t, experiments.VerdictHeld, param, func(states map[string]any) {
+		states["Pause"].(map[string]any)["Next"] = "Runtime error"
+		states["Runtime error"] = map[string]any{"Type": "Pass", "Parameters": map[string]any{"x.$": "$.no.such.field"}, "Next": "Rollback"}
+	})
+}
+
+// RollbackGuard registers the EventBridge rule the stack's Experiment construct declares, with its
+// very pattern and input (experiments.RollbackPattern): an execution of machineArn that is aborted,
+// times out, or fails with an error that is not one of the machine's own Fail states starts
+// machineArn with {"rollbackOf": <ARN>}.
+func (c *Cloud) RollbackGuard(t testing.TB, machineArn string) {
+	t.Helper()
+	pattern, err := json.Marshal(experiments.RollbackPattern(machineArn))
 	if err != nil {
 		t.Fatal(err)
 	}
+	name := strings.ReplaceAll(t.Name(), "/", "-")
+	err = c.States.AddRule(sfn.Rule{Name: name, Pattern: pattern, Targets: []sfn.Target{{
+		ID: "Target0", Arn: machineArn, InputTransformer: &sfn.InputTransformer{
+			InputPathsMap: experiments.RollbackInputPaths(), InputTemplate: experiments.RollbackInputTemplate}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.States.RemoveRule(name) })
 }
 
 // Outputs are the stack outputs a run on the stand-in machine machineArn needs: the names the
