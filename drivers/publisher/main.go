@@ -54,6 +54,9 @@ It runs until -count documents, -duration, or Ctrl-C, printing progress on stder
 every -progress and a JSON summary on stdout at the end. Exit code 0 when every
 upload succeeded, 1 when some failed, 2 on a bad command line.
 
+The bucket comes from -bucket or the stack outputs file (-outputs); when the
+file holds several stacks (a local cloud holding several), -stack picks one.
+
 Usage:
   publisher [flags]
 

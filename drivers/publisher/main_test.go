@@ -41,7 +41,7 @@ func TestHelpMentionsEveryFlag(t *testing.T) {
 	if cli.Code(err, 1) != 0 {
 		t.Fatalf("-h: err %v", err)
 	}
-	for _, f := range []string{"outputs", "bucket", "rate", "count", "duration", "malformed", "seed", "run-id", "concurrency", "progress", "manifest"} {
+	for _, f := range []string{"outputs", "stack", "bucket", "rate", "count", "duration", "malformed", "seed", "run-id", "concurrency", "progress", "manifest"} {
 		if !strings.Contains(errb.String(), "-"+f) {
 			t.Errorf("-h does not mention -%s", f)
 		}
@@ -73,6 +73,15 @@ func TestRunPrintsSummaryAndManifest(t *testing.T) {
 	}
 }
 
+// twoStacks is an outputs file of two stacks, as a local cloud holding both scenarios writes it; only
+// the second stack's bucket exists in the test S3.
+func twoStacks(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "outputs.json")
+	os.WriteFile(p, []byte(`{"ChaosLab":{"BucketName":"missing-bucket"},"ChaosLabResilient":{"BucketName":"lab-bucket"}}`), 0o600)
+	return p
+}
+
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
 		name string
@@ -84,6 +93,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"-nope"}, want: 2, msg: "-nope"},
 		{name: "bad share", args: []string{"-bucket", "lab-bucket", "-malformed", "2"}, want: 2, msg: "-malformed"},
 		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
+		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, want: 2, msg: "several stacks (ChaosLab, ChaosLabResilient): pick one with -stack"},
+		{name: "-stack picks one", args: []string{"-outputs", twoStacks(t), "-stack", "ChaosLabResilient", "-count", "2", "-rate", "0"}, want: 0},
 		{name: "uploads fail", args: []string{"-bucket", "missing-bucket", "-count", "2", "-rate", "0"}, want: 1, msg: "2 of 2 uploads failed"},
 		{name: "ok", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0"}, want: 0},
 	}

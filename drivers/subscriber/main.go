@@ -66,6 +66,9 @@ their ErrorReason. It stops at -idle, -duration, -expect or Ctrl-C, prints
 progress on stderr every -progress and a JSON summary on stdout. Exit code 0,
 1 when a CSV failed verification or documents were lost, 2 on a bad command line.
 
+The queues and the bucket come from their flags or the stack outputs file
+(-outputs); when the file holds several stacks, -stack picks one.
+
 Usage:
   subscriber [flags]
 

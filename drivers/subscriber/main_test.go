@@ -28,12 +28,19 @@ func TestHelpMentionsEveryFlag(t *testing.T) {
 	if code := cli.Code(m.Run(context.Background(), []string{"-h"}), 1); code != 0 {
 		t.Fatalf("-h exit %d", code)
 	}
-	for _, f := range []string{"outputs", "csv-queue-url", "error-queue-url", "bucket", "verify", "error-queue", "drain-errors",
+	for _, f := range []string{"outputs", "stack", "csv-queue-url", "error-queue-url", "bucket", "verify", "error-queue", "drain-errors",
 		"idle", "duration", "expect", "run-id", "published", "wait", "pollers", "progress"} {
 		if !strings.Contains(errb.String(), "-"+f+" ") && !strings.Contains(errb.String(), "-"+f+"\n") {
 			t.Errorf("-h does not mention -%s", f)
 		}
 	}
+}
+
+func twoStacks(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "outputs.json")
+	os.WriteFile(p, []byte(`{"A":{"CsvQueueUrl":"http://a"},"B":{"CsvQueueUrl":"http://b"}}`), 0o600)
+	return p
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -44,6 +51,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{name: "unknown flag", args: []string{"-nope"}, msg: "-nope"},
 		{name: "no queue", args: []string{"-outputs", "/nonexistent/o.json"}, msg: "/nonexistent/o.json"},
+		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, msg: "several stacks (A, B): pick one with -stack"},
+		{name: "no such stack", args: []string{"-outputs", twoStacks(t), "-stack", "C"}, msg: `no stack "C" (stacks in file: A, B)`},
 		{name: "bad manifest", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "-published"},
 		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments"},
 	}

@@ -1,6 +1,15 @@
-// Package stack reads the ChaosLab stack's outputs (the file written by
-// `cdk deploy --outputs-file outputs.json`) so every driver finds the
-// deployed resources the same way, and lets per-name flags override them.
+// Package stack reads a deployed lab stack's outputs (the file written by
+// `cdk deploy --outputs-file outputs.json`, or by the local cloud) so every
+// driver finds the deployed resources the same way, and lets per-name flags
+// override them.
+//
+// A file may hold several stacks (one `cdk deploy --outputs-file` of several
+// stacks, or a local cloud holding several): -stack picks one. Without it, a
+// file of one stack is read whatever the stack's name; a file of several is
+// ambiguous, and the error lists them:
+//
+//	names := stack.Bind(fs, map[string]string{stack.BucketName: "bucket"}) // -outputs, -stack, -bucket
+//	vals, err := names.Resolve(stack.BucketName)
 package stack
 
 import (
@@ -43,45 +52,66 @@ const (
 // ErrMissing is wrapped by every error about an output that is needed but absent.
 var ErrMissing = errors.New("missing stack output")
 
-// Outputs holds the stack's outputs by id. Source names where they came
-// from, for error messages.
+// Outputs holds one stack's outputs by id. Source names where they came
+// from, for error messages; Stack is the stack's name in the file.
 type Outputs struct {
 	Source string
+	Stack  string
 	Values map[string]string
 }
 
-// Load reads an outputs file. The file must hold an object keyed by the
-// default stack name (contract.DefaultStackName); if it holds exactly one other stack, that one is
-// used, so a renamed stack still works.
+// Load reads an outputs file and picks its only stack (see Pick).
 func Load(path string) (*Outputs, error) {
+	return LoadStack(path, "")
+}
+
+// LoadStack reads an outputs file and picks the stack named name; "" picks the file's only stack.
+func LoadStack(path, name string) (*Outputs, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("stack outputs %s: %w", path, err)
 	}
-	return Parse(path, b)
+	return ParseStack(path, b, name)
 }
 
-// Parse decodes the content of an outputs file; source names it in errors.
+// Parse decodes the content of an outputs file and picks its only stack; source names it in errors.
 func Parse(source string, b []byte) (*Outputs, error) {
+	return ParseStack(source, b, "")
+}
+
+// ErrAmbiguous is wrapped by the error of a file holding several stacks when none was named.
+var ErrAmbiguous = errors.New("several stacks")
+
+// ParseStack decodes the content of an outputs file and picks the stack named name. With name
+// "", a file of one stack gives that stack, whatever its name (a renamed stack still works);
+// a file of several is ambiguous (ErrAmbiguous) and the error lists them. source names the file
+// in errors.
+func ParseStack(source string, b []byte, name string) (*Outputs, error) {
 	var stacks map[string]map[string]any
 	if err := json.Unmarshal(b, &stacks); err != nil {
 		return nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks: %w", source, err)
 	}
-	vals, ok := stacks[StackName]
-	if !ok {
-		if len(stacks) != 1 {
-			names := make([]string, 0, len(stacks))
-			for n := range stacks {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			return nil, fmt.Errorf("stack outputs %s: no stack %q (stacks in file: %s)", source, StackName, strings.Join(names, ", "))
-		}
-		for _, v := range stacks {
-			vals = v
-		}
+	names := make([]string, 0, len(stacks))
+	for n := range stacks {
+		names = append(names, n)
 	}
-	o := &Outputs{Source: source, Values: make(map[string]string, len(vals))}
+	sort.Strings(names)
+	var vals map[string]any
+	switch {
+	case name != "":
+		v, ok := stacks[name]
+		if !ok {
+			return nil, fmt.Errorf("stack outputs %s: no stack %q (stacks in file: %s)", source, name, listOrNone(names))
+		}
+		vals = v
+	case len(stacks) == 1:
+		name, vals = names[0], stacks[names[0]]
+	case len(stacks) == 0:
+		return nil, fmt.Errorf("stack outputs %s: no stack in the file", source)
+	default:
+		return nil, fmt.Errorf("stack outputs %s: %w (%s): pick one with -stack", source, ErrAmbiguous, strings.Join(names, ", "))
+	}
+	o := &Outputs{Source: source, Stack: name, Values: make(map[string]string, len(vals))}
 	for k, v := range vals {
 		switch v := v.(type) {
 		case string:
@@ -89,10 +119,17 @@ func Parse(source string, b []byte) (*Outputs, error) {
 		case float64, bool:
 			o.Values[k] = fmt.Sprint(v)
 		default:
-			return nil, fmt.Errorf("stack outputs %s: %s.%s: want a string, got %T", source, StackName, k, v)
+			return nil, fmt.Errorf("stack outputs %s: %s.%s: want a string, got %T", source, name, k, v)
 		}
 	}
 	return o, nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // Get returns the output id's value, or an error naming the file and the key.
@@ -105,6 +142,9 @@ func (o *Outputs) Get(key string) (string, error) {
 	src := "(no outputs file)"
 	if o != nil {
 		src = o.Source
+		if o.Stack != "" {
+			src += ", stack " + o.Stack
+		}
 	}
 	return "", fmt.Errorf("%w %q in %s: pass it as a flag or deploy with `cdk deploy --outputs-file`", ErrMissing, key, src)
 }
@@ -115,21 +155,24 @@ func (o *Outputs) Get(key string) (string, error) {
 // given as a flag, so every name can be passed without any file.
 type Names struct {
 	// File is the outputs file (flag -outputs). Default: outputs.json.
-	File  string
+	File string
+	// Stack picks a stack of the file (flag -stack). Default: the file's only stack.
+	Stack string
 	flags map[string]*string
 	// fileSet records whether -outputs was given explicitly.
 	fileSet bool
 	loaded  *Outputs
 }
 
-// Bind registers -outputs and one override flag per key on fs. The flag
-// name of a key is given in flagNames (e.g. "bucket" for BucketName).
+// Bind registers -outputs, -stack and one override flag per key on fs. The
+// flag name of a key is given in flagNames (e.g. "bucket" for BucketName).
 func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 	n := &Names{flags: map[string]*string{}}
 	fs.Func("outputs", "stack outputs `file` written by cdk deploy --outputs-file (default "+DefaultFile+")", func(s string) error {
 		n.File, n.fileSet = s, true
 		return nil
 	})
+	fs.StringVar(&n.Stack, "stack", "", "the `stack` of the outputs file to use, when it holds several (default: its only one)")
 	keys := make([]string, 0, len(flagNames))
 	for k := range flagNames {
 		keys = append(keys, k)
@@ -196,7 +239,7 @@ func (n *Names) outputs() (*Outputs, error) {
 	if path == "" {
 		path = DefaultFile
 	}
-	o, err := Load(path)
+	o, err := LoadStack(path, n.Stack)
 	if err != nil {
 		return nil, err
 	}

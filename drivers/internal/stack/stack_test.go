@@ -32,8 +32,11 @@ func TestLoadErrors(t *testing.T) {
 			wantErr: []string{"outputs.json", `"CsvQueueUrl"`, "missing stack output"}},
 		{name: "empty value is missing", body: `{"ChaosLab":{"CsvQueueUrl":""}}`, key: CsvQueueUrl,
 			wantErr: []string{"outputs.json", `"CsvQueueUrl"`}},
-		{name: "no such stack", body: `{"A":{},"B":{}}`, key: BucketName,
-			wantErr: []string{"outputs.json", `no stack "ChaosLab"`, "A, B"}},
+		{name: "several stacks are ambiguous", body: `{"B":{},"A":{}}`, key: BucketName,
+			wantErr: []string{"outputs.json", "several stacks (A, B): pick one with -stack"}},
+		{name: "several stacks, the default among them, still ambiguous", body: `{"ChaosLab":{"BucketName":"b1"},"ChaosLabResilient":{}}`, key: BucketName,
+			wantErr: []string{"several stacks (ChaosLab, ChaosLabResilient)"}},
+		{name: "no stack", body: `{}`, key: BucketName, wantErr: []string{"outputs.json: no stack in the file"}},
 		{name: "not json", body: `BucketName=x`, key: BucketName,
 			wantErr: []string{"outputs.json", "not a `cdk deploy --outputs-file` JSON"}},
 		{name: "non-string value", body: `{"ChaosLab":{"BucketName":{"a":1}}}`, key: BucketName,
@@ -65,6 +68,49 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// A file of several stacks (a local cloud holding several, or one `cdk deploy --outputs-file` of
+// several): the stack is picked by name, and a wrong name lists the file's stacks.
+func TestLoadStack(t *testing.T) {
+	p := writeFile(t, `{"ChaosLab":{"BucketName":"b1"},"ChaosLabResilient":{"BucketName":"b2","Scenario":"resilient"}}`)
+	tests := []struct {
+		name, stack, want string
+		wantErr           []string
+	}{
+		{name: "first", stack: "ChaosLab", want: "b1"},
+		{name: "second", stack: "ChaosLabResilient", want: "b2"},
+		{name: "unknown names the file's stacks", stack: "Nope", wantErr: []string{"outputs.json", `no stack "Nope"`, "ChaosLab, ChaosLabResilient"}},
+		{name: "none named is ambiguous", wantErr: []string{"several stacks (ChaosLab, ChaosLabResilient): pick one with -stack"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := LoadStack(p, tt.stack)
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("no error, got stack %s", o.Stack)
+				}
+				for _, s := range tt.wantErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not contain %q", err, s)
+					}
+				}
+				if tt.stack == "" && !errors.Is(err, ErrAmbiguous) {
+					t.Errorf("error %v is not ErrAmbiguous", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := o.Get(BucketName); got != tt.want || o.Stack != tt.stack {
+				t.Errorf("stack %s bucket %q, want %s %q", o.Stack, got, tt.stack, tt.want)
+			}
+			if _, err := o.Get(TableName); err == nil || !strings.Contains(err.Error(), "stack "+tt.stack) {
+				t.Errorf("missing output error %v does not name the stack", err)
+			}
+		})
+	}
+}
+
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.json"))
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.json") {
@@ -91,6 +137,10 @@ func TestNamesResolve(t *testing.T) {
 			wantErr: []string{`"BucketName"`, `"CsvQueueUrl"`}},
 		{name: "missing file names it and the keys", args: []string{"-outputs", "/nonexistent/x.json"}, keys: []string{BucketName},
 			wantErr: []string{"/nonexistent/x.json", "needed for BucketName"}},
+		{name: "-stack picks one of several", args: []string{"-outputs", writeFile(t, `{"A":{"BucketName":"a"},"B":{"BucketName":"b"}}`), "-stack", "B"},
+			keys: []string{BucketName}, want: map[string]string{BucketName: "b"}},
+		{name: "several without -stack", args: []string{"-outputs", writeFile(t, `{"A":{"BucketName":"a"},"B":{"BucketName":"b"}}`)},
+			keys: []string{BucketName}, wantErr: []string{"several stacks (A, B): pick one with -stack", "needed for BucketName"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
