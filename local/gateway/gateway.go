@@ -2,6 +2,12 @@
 // every AWS request to the service that answers it, by the service name in the request's SigV4
 // credential scope, exactly as AWS_ENDPOINT_URL makes every SDK client send it there.
 //
+// With Options.Keys it is also the door AWS is: it verifies every request's Signature Version 4
+// (sigv4.go) against the keys it knows, refuses a request with another key or a bad signature with
+// the service's own error (InvalidAccessKeyId, InvalidClientTokenId, UnrecognizedClientException,
+// SignatureDoesNotMatch, ...), and passes on the principal the key stands for (PrincipalFrom) to
+// Options.Authorize and to the services.
+//
 // Clients of different ages speak different dialects of one API. The gateway meets them at the
 // door, in front of every interceptor and handler of the service, so that those see one:
 // S3Compat (S3 defaults the emulator lacks) and SQSQuery (the SQS query protocol of older clients,
@@ -30,6 +36,18 @@ type Options struct {
 	Port int
 	// Logger for routing errors. Default: slog.Default().
 	Logger *slog.Logger
+	// Keys are the access keys whose signatures the gateway accepts. Nil: signatures are not
+	// verified (a bare gateway in front of one service, for its tests); the local cloud always
+	// sets them.
+	Keys Keys
+	// Region, when set, is the only region a credential scope may name.
+	Region string
+	// Authorize, when set, decides each verified request: nil allows it, an error refuses it (an
+	// *Error is answered as it says, any other error as the service's AccessDenied). principal is
+	// PrincipalFrom(r.Context()). It runs before the dialect adapters, interceptors and handler.
+	Authorize func(r *http.Request, principal string) error
+	// Now is the clock signatures are checked against. Default: time.Now.
+	Now func() time.Time
 }
 
 // Gateway is an http.Handler that routes by SigV4 signing name. Register services with Handle
@@ -114,8 +132,27 @@ func (g *Gateway) Proxy(signingName string, target *url.URL, dial func(ctx conte
 	g.Handle(signingName, NewProxy(target, dial))
 }
 
+// Upstream is an emulator as ProxyTo reaches it.
+type Upstream struct {
+	URL *url.URL
+	// Dial, when not nil, replaces the TCP dial (a Unix socket).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Header is set on every forwarded request (an emulator's per-start secret).
+	Header http.Header
+}
+
+// ProxyTo is Proxy with headers of the gateway's own on every forwarded request.
+func (g *Gateway) ProxyTo(signingName string, u Upstream) {
+	g.Handle(signingName, newProxy(u))
+}
+
 // NewProxy returns the reverse proxy Proxy installs; exported for callers that want to wrap it.
 func NewProxy(target *url.URL, dial func(ctx context.Context, network, addr string) (net.Conn, error)) http.Handler {
+	return newProxy(Upstream{URL: target, Dial: dial})
+}
+
+func newProxy(u Upstream) http.Handler {
+	target, dial := u.URL, u.Dial
 	tr := &http.Transport{
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       30 * time.Second,
@@ -137,6 +174,9 @@ func NewProxy(target *url.URL, dial func(ctx context.Context, network, addr stri
 			// a second 100, which the proxy relays to the ResponseWriter as a 1xx status before
 			// the final one: a trap for every interceptor that reads the status.
 			pr.Out.Header.Del("Expect")
+			for k, v := range u.Header {
+				pr.Out.Header[k] = v
+			}
 		},
 		Transport: tr,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -168,13 +208,36 @@ func (g *Gateway) Services() []string {
 	return out
 }
 
-// ServeHTTP routes r by its signing name.
+func (g *Gateway) now() time.Time {
+	if g.opts.Now != nil {
+		return g.opts.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP verifies r's signature (with Options.Keys), asks Options.Authorize, and routes r by its
+// signing name.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := SigningName(r)
 	if name == "" {
 		WriteError(w, r, http.StatusBadRequest, "MissingAuthenticationToken",
 			"local cloud: request has no SigV4 credential scope (Authorization header or X-Amz-Credential) naming its service")
 		return
+	}
+	if g.opts.Keys != nil {
+		presigned := r.Header.Get("Authorization") == ""
+		verified, cred, aerr := g.verify(r)
+		if aerr != nil {
+			writeAuthError(w, r, name, aerr, presigned)
+			return
+		}
+		r = verified.WithContext(WithPrincipal(verified.Context(), cred.Principal))
+		if g.opts.Authorize != nil {
+			if err := g.opts.Authorize(r, cred.Principal); err != nil {
+				writeRefusal(w, r, name, err)
+				return
+			}
+		}
 	}
 	g.mu.RLock()
 	rt := g.routes[name]

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"sync"
+)
+
+// Credential is one access key the gateway accepts and the principal whose requests it signs.
+type Credential struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken is "" for a long-term key (AKIA...). A temporary key (ASIA..., what Lambda gives
+	// a function for its role) has one, and a request signed with it must carry it in
+	// X-Amz-Security-Token, as in AWS.
+	SessionToken string
+	// Principal is who the key stands for: a role ARN (arn:aws:iam::<account>:role/<name>), the
+	// account (arn:aws:iam::<account>:root), or a service principal (s3.amazonaws.com).
+	Principal string
+}
+
+// Keys finds the credential of an access key id.
+type Keys interface {
+	Lookup(accessKeyID string) (Credential, bool)
+}
+
+// KeyStore makes and holds the access keys a gateway accepts. Safe for concurrent use.
+type KeyStore struct {
+	mu          sync.RWMutex
+	byID        map[string]Credential
+	byPrincipal map[string]Credential // the session key of a principal (SessionKey)
+}
+
+// NewKeyStore returns an empty KeyStore.
+func NewKeyStore() *KeyStore {
+	return &KeyStore{byID: map[string]Credential{}, byPrincipal: map[string]Credential{}}
+}
+
+// Lookup implements Keys.
+func (k *KeyStore) Lookup(accessKeyID string) (Credential, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	c, ok := k.byID[accessKeyID]
+	return c, ok
+}
+
+// Add accepts c from now on (a key made elsewhere, e.g. a test's fixed one).
+func (k *KeyStore) Add(c Credential) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.byID[c.AccessKeyID] = c
+}
+
+// NewKey makes a long-term key (AKIA + 16 characters, a 40-character secret) for principal.
+func (k *KeyStore) NewKey(principal string) Credential {
+	c := Credential{AccessKeyID: "AKIA" + randomString(16, upperBase32), SecretAccessKey: randomString(40, alnum), Principal: principal}
+	k.Add(c)
+	return c
+}
+
+// SessionKey returns principal's temporary key (ASIA..., with a session token), made at the first
+// call: one key per principal, as the local cloud gives each role one.
+func (k *KeyStore) SessionKey(principal string) Credential {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if c, ok := k.byPrincipal[principal]; ok {
+		return c
+	}
+	c := Credential{
+		AccessKeyID:     "ASIA" + randomString(16, upperBase32),
+		SecretAccessKey: randomString(40, alnum),
+		SessionToken:    randomString(128, alnum),
+		Principal:       principal,
+	}
+	k.byID[c.AccessKeyID] = c
+	k.byPrincipal[principal] = c
+	return c
+}
+
+const (
+	upperBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	// alnum keeps secrets safe to paste into a shell unquoted (`eval "$(chaoslab local env)"`).
+	alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// randomString draws n characters of alphabet from crypto/rand, without modulo bias.
+func randomString(n int, alphabet string) string {
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	limit := 256 - 256%len(alphabet)
+	for len(out) < n {
+		rand.Read(buf[:])
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,722 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Signature Version 4, as the gateway checks it: every request must be signed, with the
+// Authorization header or as a presigned URL (X-Amz-Signature in the query), by a key of
+// Options.Keys. The canonical request is rebuilt from what arrived (the path and query exactly as
+// sent, the headers the client listed as signed, the payload hash) following the SigV4
+// specification, and the signature compared in constant time.
+//
+//   - Canonical URI: for S3 each path segment is decoded once and URI-encoded once (S3's rule: no
+//     double encoding); for every other service the path as sent is URI-encoded again (the SDKs'
+//     double encoding).
+//   - Canonical query: every parameter decoded and URI-encoded (RFC 3986 unreserved characters
+//     kept, a space as %20), sorted by name then value; X-Amz-Signature left out of a presigned one.
+//   - Payload: x-amz-content-sha256 when sent (S3 requires it on header-signed requests), else the
+//     SHA-256 of the body, computed here (a presigned S3 URL signs UNSIGNED-PAYLOAD). A hex hash is
+//     checked against the body: XAmzContentSHA256Mismatch. UNSIGNED-PAYLOAD and
+//     STREAMING-UNSIGNED-PAYLOAD-TRAILER are accepted as AWS accepts them; the chunks of
+//     STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) bodies are checked one by one against the seed
+//     signature's chain (and the trailer's signature). SigV4a (ECDSA) is refused.
+//   - Time: X-Amz-Date (or Date) within 15 minutes of the gateway's clock (RequestTimeTooSkewed,
+//     "Signature expired"); a presigned URL until X-Amz-Date + X-Amz-Expires (at most 7 days).
+//   - Scope: <key>/<yyyymmdd of X-Amz-Date>/<Options.Region>/<service>/aws4_request.
+//   - A temporary key's session token must come with it (X-Amz-Security-Token); a long-term key
+//     must come without one.
+//
+// Bodies up to verifyBufferLimit are checked before any handler runs, so that a mismatch is
+// answered with the service's error; a longer S3 body is checked as it streams to the emulator,
+// and a mismatch found at its end fails the upload (the emulator never gets a whole body).
+
+const (
+	sigAlgorithm    = "AWS4-HMAC-SHA256"
+	amzDateFormat   = "20060102T150405Z"
+	maxClockSkew    = 15 * time.Minute
+	maxPresignedTTL = 7 * 24 * time.Hour
+	emptySHA256     = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+	// verifyBufferLimit: a body up to this size is read and checked before the handler sees it.
+	verifyBufferLimit = 16 << 20
+	// maxHashedBody bounds a body whose hash the gateway computes (no x-amz-content-sha256): the
+	// services that sign that way take at most a few MiB (Lambda 6 MB, SQS 1 MiB per message).
+	maxHashedBody = 64 << 20
+
+	unsignedPayload          = "UNSIGNED-PAYLOAD"
+	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+)
+
+type authFailure int
+
+const (
+	failIncomplete   authFailure = iota // no or incomplete signature
+	failUnknownKey                      // access key not in Keys
+	failToken                           // session token missing, wrong or unexpected
+	failSignature                       // signature does not match
+	failSkew                            // X-Amz-Date too far from the clock
+	failExpired                         // presigned URL expired (or not valid yet)
+	failRegion                          // scope names another region
+	failHashMismatch                    // body does not match x-amz-content-sha256
+	failBadHash                         // x-amz-content-sha256 is not a hash or a known literal
+	failTooLarge                        // body too large to hash
+	failUnsupported                     // another algorithm (SigV2, SigV4a)
+)
+
+// authError is a refused request; fields are extra elements of S3's <Error> document.
+type authError struct {
+	kind   authFailure
+	msg    string
+	fields [][2]string
+}
+
+func (e *authError) Error() string { return e.msg }
+
+// sigRequest is what a request says about its signature.
+type sigRequest struct {
+	presigned                         bool
+	accessKey, date, region, service  string
+	scope                             string // date/region/service/aws4_request
+	signedHeaders                     []string
+	signature, amzDate, token, rawCrd string
+	at                                time.Time
+	expires                           time.Duration
+}
+
+// parseSignature reads the Authorization header or the presigned query.
+func parseSignature(r *http.Request) (*sigRequest, *authError) {
+	s := &sigRequest{}
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
+		if alg != sigAlgorithm {
+			return nil, &authError{kind: failUnsupported, msg: "The authorization mechanism you have provided is not supported. Please use " + sigAlgorithm + "."}
+		}
+		var headers string
+		for _, part := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch k {
+			case "Credential":
+				s.rawCrd = v
+			case "SignedHeaders":
+				headers = v
+			case "Signature":
+				s.signature = v
+			}
+		}
+		for _, p := range [][2]string{{"Credential", s.rawCrd}, {"SignedHeaders", headers}, {"Signature", s.signature}} {
+			if p[1] == "" {
+				return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("Authorization header requires '%s' parameter. Authorization=%s", p[0], auth)}
+			}
+		}
+		s.signedHeaders = strings.Split(headers, ";")
+		s.amzDate = r.Header.Get("X-Amz-Date")
+		if s.amzDate == "" {
+			if d := r.Header.Get("Date"); d != "" {
+				if t, err := http.ParseTime(d); err == nil {
+					s.amzDate = t.UTC().Format(amzDateFormat)
+				}
+			}
+		}
+		if s.amzDate == "" {
+			return nil, &authError{kind: failIncomplete, msg: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."}
+		}
+		s.token = r.Header.Get("X-Amz-Security-Token")
+	} else {
+		q := r.URL.Query()
+		if q.Get("X-Amz-Signature") == "" && q.Get("X-Amz-Credential") == "" {
+			return nil, &authError{kind: failIncomplete, msg: "Request is missing Authentication Token"}
+		}
+		s.presigned = true
+		if alg := q.Get("X-Amz-Algorithm"); alg != sigAlgorithm {
+			return nil, &authError{kind: failUnsupported, msg: fmt.Sprintf("X-Amz-Algorithm only supports \"%s\" (got %q)", sigAlgorithm, alg)}
+		}
+		s.rawCrd, s.signature, s.amzDate = q.Get("X-Amz-Credential"), q.Get("X-Amz-Signature"), q.Get("X-Amz-Date")
+		headers := q.Get("X-Amz-SignedHeaders")
+		for _, p := range [][2]string{{"X-Amz-Credential", s.rawCrd}, {"X-Amz-SignedHeaders", headers}, {"X-Amz-Signature", s.signature}, {"X-Amz-Date", s.amzDate}, {"X-Amz-Expires", q.Get("X-Amz-Expires")}} {
+			if p[1] == "" {
+				return nil, &authError{kind: failIncomplete, msg: "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."}
+			}
+		}
+		s.signedHeaders = strings.Split(headers, ";")
+		secs, err := strconv.Atoi(q.Get("X-Amz-Expires"))
+		if err != nil || secs < 1 || time.Duration(secs)*time.Second > maxPresignedTTL {
+			return nil, &authError{kind: failIncomplete, msg: "X-Amz-Expires must be a number of seconds from 1 to 604800 (a week)"}
+		}
+		s.expires = time.Duration(secs) * time.Second
+		s.token = q.Get("X-Amz-Security-Token")
+	}
+	parts := strings.Split(s.rawCrd, "/")
+	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" {
+		return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("Credential should be <access key>/<date>/<region>/<service>/aws4_request; got %q", s.rawCrd)}
+	}
+	s.accessKey, s.date, s.region, s.service = parts[0], parts[1], parts[2], parts[3]
+	s.scope = strings.Join(parts[1:], "/")
+	t, err := time.Parse(amzDateFormat, s.amzDate)
+	if err != nil {
+		return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("X-Amz-Date %q is not in ISO 8601 basic format (yyyyMMddTHHmmssZ)", s.amzDate)}
+	}
+	s.at = t
+	return s, nil
+}
+
+// verify checks r's signature and returns the request to pass on (its body replaced by a checked
+// copy or a checking reader) and the key's credential.
+func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError) {
+	s, aerr := parseSignature(r)
+	if aerr != nil {
+		return nil, Credential{}, aerr
+	}
+	cred, ok := g.opts.Keys.Lookup(s.accessKey)
+	if !ok {
+		return nil, Credential{}, &authError{kind: failUnknownKey, fields: [][2]string{{"AWSAccessKeyId", s.accessKey}}}
+	}
+	if s.token != cred.SessionToken {
+		return nil, Credential{}, &authError{kind: failToken}
+	}
+	now := g.now()
+	if s.presigned {
+		if s.at.After(now.Add(maxClockSkew)) {
+			return nil, Credential{}, &authError{kind: failExpired, msg: "Request is not valid yet"}
+		}
+		if now.After(s.at.Add(s.expires)) {
+			return nil, Credential{}, &authError{kind: failExpired, msg: "Request has expired", fields: [][2]string{
+				{"X-Amz-Expires", strconv.Itoa(int(s.expires / time.Second))},
+				{"Expires", s.at.Add(s.expires).UTC().Format(time.RFC3339)},
+				{"ServerTime", now.UTC().Format(time.RFC3339)}}}
+		}
+	} else if d := now.Sub(s.at); d > maxClockSkew || d < -maxClockSkew {
+		e := &authError{kind: failSkew, fields: [][2]string{
+			{"RequestTime", s.amzDate}, {"ServerTime", now.UTC().Format(time.RFC3339)},
+			{"MaxAllowedSkewMilliseconds", strconv.Itoa(int(maxClockSkew / time.Millisecond))}}}
+		if s.service != "s3" {
+			if d > 0 {
+				e.msg = fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)", s.amzDate,
+					now.Add(-maxClockSkew).UTC().Format(amzDateFormat), now.UTC().Format(amzDateFormat))
+			} else {
+				e.msg = fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)", s.amzDate,
+					now.Add(maxClockSkew).UTC().Format(amzDateFormat), now.UTC().Format(amzDateFormat))
+			}
+		}
+		return nil, Credential{}, e
+	}
+	if want := s.at.Format("20060102"); s.date != want {
+		return nil, Credential{}, &authError{kind: failSignature, msg: fmt.Sprintf(
+			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, want, s.amzDate)}
+	}
+	if g.opts.Region != "" && s.region != g.opts.Region {
+		msg := "Credential should be scoped to a valid region."
+		if s.service == "s3" {
+			msg = fmt.Sprintf("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", s.region, g.opts.Region)
+		}
+		return nil, Credential{}, &authError{kind: failRegion, msg: msg, fields: [][2]string{{"Region", g.opts.Region}}}
+	}
+	if !slicesContains(s.signedHeaders, "host") {
+		return nil, Credential{}, &authError{kind: failSignature, msg: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}
+	}
+
+	// The payload hash the client signed.
+	declared := r.Header.Get("X-Amz-Content-Sha256")
+	payloadHash := declared
+	switch {
+	case declared == "" && s.presigned && s.service == "s3":
+		payloadHash = unsignedPayload
+	case declared == "" && s.service == "s3":
+		return nil, Credential{}, &authError{kind: failBadHash, msg: "Missing required header for this request: x-amz-content-sha256"}
+	case declared == "":
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxHashedBody+1))
+		if err != nil {
+			return nil, Credential{}, &authError{kind: failIncomplete, msg: "reading the request body: " + err.Error()}
+		}
+		if len(body) > maxHashedBody {
+			return nil, Credential{}, &authError{kind: failTooLarge, msg: fmt.Sprintf("The request body is larger than %d bytes.", maxHashedBody)}
+		}
+		sum := sha256.Sum256(body)
+		payloadHash = hex.EncodeToString(sum[:])
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	case declared == unsignedPayload, declared == streamingUnsignedTrailer, declared == streamingSigned, declared == streamingSignedTrailer:
+	case isSHA256Hex(declared):
+	default:
+		return nil, Credential{}, &authError{kind: failBadHash, msg: "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, " +
+			"STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value (SigV4a is not supported locally)."}
+	}
+
+	canonical := canonicalRequest(r, s, payloadHash)
+	crHash := sha256.Sum256([]byte(canonical))
+	stringToSign := sigAlgorithm + "\n" + s.amzDate + "\n" + s.scope + "\n" + hex.EncodeToString(crHash[:])
+	key := signingKey(cred.SecretAccessKey, s.date, s.region, s.service)
+	want := hex.EncodeToString(hmacSHA256(key, []byte(stringToSign)))
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(s.signature))) {
+		g.log.Info("gateway: signature does not match", "service", s.service, "accessKey", s.accessKey, "canonicalRequest", canonical)
+		return nil, Credential{}, &authError{kind: failSignature, fields: [][2]string{
+			{"AWSAccessKeyId", s.accessKey}, {"StringToSign", stringToSign}, {"SignatureProvided", s.signature}, {"CanonicalRequest", canonical}}}
+	}
+
+	// The signature holds; now the body must be the one it covers.
+	var check io.Reader
+	switch {
+	case isSHA256Hex(declared):
+		check = &hashCheck{src: r.Body, h: sha256.New(), want: strings.ToLower(declared)}
+	case declared == streamingSigned || declared == streamingSignedTrailer:
+		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, trailer: declared == streamingSignedTrailer}
+	}
+	if check != nil {
+		if r.ContentLength >= 0 && r.ContentLength <= verifyBufferLimit {
+			body, err := io.ReadAll(check)
+			if err != nil {
+				if ae, ok := err.(*authError); ok {
+					return nil, Credential{}, ae
+				}
+				return nil, Credential{}, &authError{kind: failIncomplete, msg: "reading the request body: " + err.Error()}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		} else {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{check, r.Body}
+		}
+	}
+	return r, cred, nil
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+func hmacSHA256(key, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+func signingKey(secret, date, region, service string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), []byte(date))
+	k = hmacSHA256(k, []byte(region))
+	k = hmacSHA256(k, []byte(service))
+	return hmacSHA256(k, []byte("aws4_request"))
+}
+
+// canonicalRequest builds SigV4's canonical request of r as it arrived.
+func canonicalRequest(r *http.Request, s *sigRequest, payloadHash string) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte('\n')
+	b.WriteString(canonicalURI(wirePath(r), s.service == "s3"))
+	b.WriteByte('\n')
+	b.WriteString(canonicalQuery(wireQuery(r), s.presigned))
+	b.WriteByte('\n')
+	for _, name := range s.signedHeaders {
+		b.WriteString(name)
+		b.WriteByte(':')
+		b.WriteString(canonicalHeaderValue(r, name))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(s.signedHeaders, ";"))
+	b.WriteByte('\n')
+	b.WriteString(payloadHash)
+	return b.String()
+}
+
+// wirePath is the request's path exactly as the client sent it.
+func wirePath(r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" || !strings.HasPrefix(uri, "/") { // built in process, or absolute-form
+		return r.URL.EscapedPath()
+	}
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	return uri
+}
+
+func wireQuery(r *http.Request) string {
+	if r.RequestURI != "" && strings.HasPrefix(r.RequestURI, "/") {
+		_, q, _ := strings.Cut(r.RequestURI, "?")
+		return q
+	}
+	return r.URL.RawQuery
+}
+
+// canonicalURI: S3 decodes each segment once and encodes it once; the other services encode the
+// path as sent once more (so %2F becomes %252F).
+func canonicalURI(path string, s3 bool) string {
+	if path == "" {
+		return "/"
+	}
+	if !s3 {
+		return uriEncode(path, true)
+	}
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		if d, err := url.PathUnescape(seg); err == nil {
+			seg = d
+		}
+		segs[i] = uriEncode(seg, false)
+	}
+	return strings.Join(segs, "/")
+}
+
+func canonicalQuery(raw string, presigned bool) string {
+	if raw == "" {
+		return ""
+	}
+	type kv struct{ k, v string }
+	var pairs []kv
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		if d, err := url.QueryUnescape(k); err == nil {
+			k = d
+		}
+		if d, err := url.QueryUnescape(v); err == nil {
+			v = d
+		}
+		if presigned && k == "X-Amz-Signature" {
+			continue
+		}
+		pairs = append(pairs, kv{uriEncode(k, false), uriEncode(v, false)})
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
+	}
+	return b.String()
+}
+
+// uriEncode percent-encodes every byte but RFC 3986's unreserved characters (and '/' when
+// keepSlash), with upper-case hex: SigV4's UriEncode.
+func uriEncode(s string, keepSlash bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		case c == '/' && keepSlash:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
+}
+
+// canonicalHeaderValue is a signed header's values, each trimmed with inner runs of spaces made
+// one, joined by commas.
+func canonicalHeaderValue(r *http.Request, name string) string {
+	var vals []string
+	switch name {
+	case "host":
+		vals = []string{r.Host}
+	case "content-length":
+		vals = r.Header.Values("Content-Length")
+		if len(vals) == 0 && r.ContentLength >= 0 {
+			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
+		}
+	case "transfer-encoding":
+		vals = r.TransferEncoding
+	default:
+		vals = r.Header.Values(name)
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.Join(strings.Fields(v), " ")
+	}
+	return strings.Join(out, ",")
+}
+
+// hashCheck passes a body on and fails at its end if its SHA-256 is not want.
+type hashCheck struct {
+	src  io.Reader
+	h    hash.Hash
+	want string
+	err  error
+}
+
+func (c *hashCheck) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.src.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(c.h.Sum(nil)); got != c.want {
+			c.err = &authError{kind: failHashMismatch, fields: [][2]string{{"ClientComputedContentSHA256", c.want}, {"S3ComputedContentSHA256", got}}}
+			return n, c.err
+		}
+	}
+	return n, err
+}
+
+// chunkVerifier passes an aws-chunked body on unchanged (the emulator decodes it) and checks each
+// chunk's signature, chained from the seed signature, and the trailer's signature:
+//
+//	<hex size>;chunk-signature=<sig>\r\n<data>\r\n ... 0;chunk-signature=<sig>\r\n[<trailers>]\r\n
+//
+// A chunk's signature is HMAC(key, "AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n<previous
+// signature>\n<SHA-256 of "">\n<SHA-256 of the data>"); the trailer's
+// HMAC(key, "AWS4-HMAC-SHA256-TRAILER\n<date>\n<scope>\n<previous signature>\n<SHA-256 of the
+// trailer lines, each "name:value\n">").
+type chunkVerifier struct {
+	src     io.Reader
+	br      *bufioReader
+	key     []byte
+	amzDate string
+	scope   string
+	prev    string
+	trailer bool
+
+	pending   []byte // bytes read but not yet passed on
+	remaining int64  // data bytes left in the current chunk
+	h         hash.Hash
+	chunkSig  string
+	state     int
+	trailers  []string
+	err       error
+}
+
+const (
+	chunkHeader = iota
+	chunkData
+	chunkEnd      // the CRLF after a chunk's data
+	chunkTrailers // trailer lines up to an empty line
+	chunkFinal    // the CRLF after the last chunk (no trailer)
+	chunkDone
+)
+
+func (c *chunkVerifier) fail(msg string) error {
+	if c.err == nil {
+		c.err = &authError{kind: failSignature, msg: "aws-chunked body: " + msg}
+	}
+	return c.err
+}
+
+func (c *chunkVerifier) Read(p []byte) (int, error) {
+	if c.br == nil {
+		c.br = &bufioReader{src: c.src}
+		c.h = sha256.New()
+	}
+	for {
+		if len(c.pending) > 0 {
+			n := copy(p, c.pending)
+			c.pending = c.pending[n:]
+			return n, nil
+		}
+		if c.err != nil {
+			return 0, c.err
+		}
+		switch c.state {
+		case chunkDone:
+			return 0, io.EOF
+		case chunkHeader:
+			line, err := c.br.line()
+			if err != nil {
+				return 0, c.fail("reading a chunk header: " + err.Error())
+			}
+			c.pending = append(c.pending[:0], line...)
+			head := strings.TrimRight(string(line), "\r\n")
+			sizeHex, ext, _ := strings.Cut(head, ";")
+			size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
+			if err != nil || size < 0 {
+				return 0, c.fail(fmt.Sprintf("bad chunk size in %q", head))
+			}
+			sig, ok := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
+			if !ok {
+				return 0, c.fail(fmt.Sprintf("chunk without chunk-signature: %q", head))
+			}
+			c.chunkSig, c.remaining = sig, size
+			c.h.Reset()
+			if size > 0 {
+				c.state = chunkData
+				continue
+			}
+			if err := c.checkChunk(); err != nil {
+				return 0, err
+			}
+			if c.trailer {
+				c.state = chunkTrailers
+			} else {
+				c.state = chunkFinal
+			}
+		case chunkData:
+			n := len(p)
+			if int64(n) > c.remaining {
+				n = int(c.remaining)
+			}
+			n, err := c.br.read(p[:n])
+			c.h.Write(p[:n])
+			c.remaining -= int64(n)
+			if c.remaining == 0 {
+				c.state = chunkEnd
+			}
+			if err != nil && n == 0 {
+				return 0, c.fail("truncated chunk data: " + err.Error())
+			}
+			return n, nil
+		case chunkEnd, chunkFinal:
+			line, err := c.br.line()
+			if err != nil || string(line) != "\r\n" {
+				return 0, c.fail("a chunk's data is not followed by CRLF")
+			}
+			c.pending = append(c.pending[:0], line...)
+			if c.state == chunkFinal {
+				c.state = chunkDone
+				continue
+			}
+			if err := c.checkChunk(); err != nil {
+				return 0, err
+			}
+			c.state = chunkHeader
+		case chunkTrailers:
+			line, err := c.br.line()
+			if err != nil {
+				return 0, c.fail("reading the trailer: " + err.Error())
+			}
+			c.pending = append(c.pending[:0], line...)
+			text := strings.TrimRight(string(line), "\r\n")
+			if text == "" {
+				return 0, c.fail("trailer without x-amz-trailer-signature")
+			}
+			name, value, _ := strings.Cut(text, ":")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name != "x-amz-trailer-signature" {
+				c.trailers = append(c.trailers, name+":"+strings.TrimSpace(value)+"\n")
+				continue
+			}
+			sum := sha256.Sum256([]byte(strings.Join(c.trailers, "")))
+			sts := "AWS4-HMAC-SHA256-TRAILER\n" + c.amzDate + "\n" + c.scope + "\n" + c.prev + "\n" + hex.EncodeToString(sum[:])
+			want := hex.EncodeToString(hmacSHA256(c.key, []byte(sts)))
+			if !hmac.Equal([]byte(want), []byte(strings.TrimSpace(value))) {
+				return 0, c.fail("the trailer's signature does not match")
+			}
+			c.state = chunkFinal
+		}
+	}
+}
+
+func (c *chunkVerifier) checkChunk() error {
+	sts := "AWS4-HMAC-SHA256-PAYLOAD\n" + c.amzDate + "\n" + c.scope + "\n" + c.prev + "\n" + emptySHA256 + "\n" + hex.EncodeToString(c.h.Sum(nil))
+	want := hex.EncodeToString(hmacSHA256(c.key, []byte(sts)))
+	if !hmac.Equal([]byte(want), []byte(c.chunkSig)) {
+		return c.fail("a chunk's signature does not match")
+	}
+	c.prev = want
+	return nil
+}
+
+// bufioReader reads lines (bounded) and bytes from src with its own small buffer.
+type bufioReader struct {
+	src io.Reader
+	buf []byte
+	err error
+}
+
+const maxChunkLine = 4096
+
+func (b *bufioReader) fill() {
+	if b.err != nil {
+		return
+	}
+	tmp := make([]byte, 8192)
+	n, err := b.src.Read(tmp)
+	b.buf = append(b.buf, tmp[:n]...)
+	if err != nil {
+		b.err = err
+	}
+}
+
+// line returns the next line, its "\n" included.
+func (b *bufioReader) line() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(b.buf, '\n'); i >= 0 {
+			line := append([]byte(nil), b.buf[:i+1]...)
+			b.buf = b.buf[i+1:]
+			return line, nil
+		}
+		if len(b.buf) > maxChunkLine {
+			return nil, fmt.Errorf("line longer than %d bytes", maxChunkLine)
+		}
+		if b.err != nil {
+			if b.err == io.EOF {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, b.err
+		}
+		b.fill()
+	}
+}
+
+func (b *bufioReader) read(p []byte) (int, error) {
+	if len(b.buf) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		b.fill()
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+// The principal of a verified request, for the authorization step and the services behind.
+type principalKey struct{}
+
+// PrincipalFrom returns the principal whose key signed the request ctx belongs to: a role ARN,
+// the account (arn:aws:iam::<account>:root), or a service principal (s3.amazonaws.com). ok is
+// false when the gateway did not verify the request (a gateway without Options.Keys).
+func PrincipalFrom(ctx context.Context) (principal string, ok bool) {
+	p, ok := ctx.Value(principalKey{}).(string)
+	return p, ok
+}
+
+// WithPrincipal returns ctx carrying principal, as the gateway puts it on a verified request (for
+// tests of handlers that read PrincipalFrom).
+func WithPrincipal(ctx context.Context, principal string) context.Context {
+	return context.WithValue(ctx, principalKey{}, principal)
+}
