@@ -1,7 +1,9 @@
 // Package cloud assembles the local cloud: it starts the emulators (fauxqs, DynamoDB Local), the
 // project's own services (SSM, CloudWatch, S3 notifications, SNS delivery, Lambda, the SQS event
-// source mapping, Step Functions) behind one gateway on 127.0.0.1, deploys a synthesized stack from
-// cdk.out into it, and stops everything it started by pid, even after a failure.
+// source mapping, Step Functions) behind one gateway on 127.0.0.1, deploys synthesized stacks from
+// cdk.out into it — several at once, as CloudFormation holds them, each deployed, redeployed and
+// deleted by its name without touching the others (stacks.go) — and stops everything it started by
+// pid, even after a failure.
 //
 // It also serves the live page of each deployed dashboard (package dashboard) on a port of its
 // own on 127.0.0.1, with a token made at each start: a deploy prints
@@ -11,7 +13,6 @@ package cloud
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -87,12 +87,8 @@ type Cloud struct {
 	endpoint       string
 	logFile        *os.File
 
-	deployMu   sync.Mutex
-	mu         sync.Mutex
-	deployment *template.Deployment
-	// listed holds the templates (by hash) whose resources a deploy has listed already: a
-	// redeploy of the same template (the lab deploys each one four times) prints one line.
-	listed       map[[32]byte]bool
+	stacks       stackSet // the deployed stacks (stacks.go)
+	mu           sync.Mutex
 	closed       bool
 	control      string // control API URL, once ServeControl ran
 	controlToken string
@@ -294,96 +290,6 @@ func (c *Cloud) Pids() []int {
 		}
 	}
 	return pids
-}
-
-// Deploy deploys the stack stackName from the cloud assembly cdkOut and writes Dir/outputs.json in
-// `cdk deploy --outputs-file` format. A stack already deployed is torn down first (a redeploy is a
-// teardown and a fresh deploy: simple, and each scenario starts from empty queues and tables).
-func (c *Cloud) Deploy(ctx context.Context, cdkOut, stackName string) (Outputs, error) {
-	return c.deployTo(ctx, cdkOut, stackName, c.opts.Log)
-}
-
-func (c *Cloud) deployTo(ctx context.Context, cdkOut, stackName string, progress io.Writer) (Outputs, error) {
-	// One deployment at a time: a redeploy tears the previous one down first.
-	c.deployMu.Lock()
-	defer c.deployMu.Unlock()
-	asm, err := template.Load(cdkOut, stackName)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Teardown(ctx); err != nil {
-		return nil, err
-	}
-	begin := time.Now()
-	fmt.Fprintf(progress, "local cloud: deploying %s from %s ...\n", asm.StackName, cdkOut)
-	tb, _ := json.Marshal(asm.Template)
-	key := sha256.Sum256(tb)
-	c.mu.Lock()
-	if c.listed == nil {
-		c.listed = map[[32]byte]bool{}
-	}
-	again := c.listed[key]
-	c.mu.Unlock()
-	detail := progress
-	if again {
-		detail = io.Discard
-	}
-	dep, err := template.Deploy(ctx, asm, template.Options{
-		AWS:           c.Config(),
-		Lambda:        c.lambda,
-		ESM:           c.esm,
-		StateMachines: stateMachines{c.sfn},
-		AccountID:     AccountID,
-		ScratchDir:    filepath.Join(c.opts.Dir, "deploy"),
-		Progress:      detail,
-		Logger:        c.log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.deployment = dep
-	c.mu.Unlock()
-	if err := dep.WriteOutputs(filepath.Join(c.opts.Dir, "outputs.json")); err != nil {
-		return nil, fmt.Errorf("cloud: outputs.json: %w", err)
-	}
-	if report := dep.Report(); again {
-		summary, _, _ := strings.Cut(report, "\n")
-		fmt.Fprintf(progress, "%s (the same template as an earlier deploy, which listed them)\n", summary)
-	} else {
-		fmt.Fprint(progress, report)
-		c.mu.Lock()
-		c.listed[key] = true
-		c.mu.Unlock()
-	}
-	fmt.Fprintf(progress, "local cloud: %s deployed in %s; outputs in %s\n", asm.StackName, since(begin), filepath.Join(c.opts.Dir, "outputs.json"))
-	if !again {
-		c.printDashboards(progress, dep)
-	}
-	return Outputs(dep.Outputs), nil
-}
-
-// Deployment is the current deployment, or nil.
-func (c *Cloud) Deployment() *template.Deployment {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.deployment
-}
-
-// Teardown deletes the deployed stack's resources, if any.
-func (c *Cloud) Teardown(ctx context.Context) error {
-	c.mu.Lock()
-	dep := c.deployment
-	c.deployment = nil
-	c.mu.Unlock()
-	if dep == nil {
-		return nil
-	}
-	c.progress("local cloud: tearing down %s ...", dep.StackName)
-	if err := dep.Teardown(ctx); err != nil {
-		return fmt.Errorf("cloud: teardown %s: %w", dep.StackName, err)
-	}
-	return nil
 }
 
 // Close stops everything the cloud started, by pid, and removes the state file. Safe to call more

@@ -37,15 +37,28 @@ func (c *Cloud) ServeControl(shutdown func()) error {
 	var once sync.Once
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /deploy", func(w http.ResponseWriter, r *http.Request) {
-		var req struct{ CdkOut, Stack string }
+		var req struct{ CdkOut, Stack, Artifact string }
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, "body: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		var progress bytes.Buffer
-		out, err := c.deployTo(r.Context(), req.CdkOut, req.Stack, io.MultiWriter(&progress, c.opts.Log))
+		out, err := c.DeployStack(r.Context(), StackDeploy{CdkOut: req.CdkOut, StackName: req.Stack, Artifact: req.Artifact,
+			Progress: io.MultiWriter(&progress, c.opts.Log)})
 		resp := map[string]any{"outputs": out, "progress": progress.String()}
 		if err != nil {
+			resp["error"] = err.Error()
+		}
+		writeControl(w, resp)
+	})
+	mux.HandleFunc("POST /delete", func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Stack string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, "body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		resp := map[string]any{}
+		if err := c.Delete(r.Context(), req.Stack); err != nil {
 			resp["error"] = err.Error()
 		}
 		writeControl(w, resp)
@@ -142,7 +155,14 @@ func RemoteDeploy(ctx context.Context, dir, cdkOut, stack string, progress io.Wr
 	return outputs, nil
 }
 
-// RemoteTeardown asks the local cloud running from dir to delete its deployed stack.
+// RemoteDelete asks the local cloud running from dir to delete the stack named stack, leaving the
+// others alone.
+func RemoteDelete(ctx context.Context, dir, stack string) error {
+	_, err := control(ctx, dir, "/delete", map[string]string{"Stack": stack})
+	return err
+}
+
+// RemoteTeardown asks the local cloud running from dir to delete every deployed stack.
 func RemoteTeardown(ctx context.Context, dir string) error {
 	_, err := control(ctx, dir, "/teardown", struct{}{})
 	return err

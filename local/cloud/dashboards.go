@@ -45,13 +45,15 @@ func (c *Cloud) DashboardsURL() string {
 	return c.dashboards.IndexURL()
 }
 
-// Dashboards are the names of the deployed stack's dashboards.
+// Dashboards are the names of every deployed stack's dashboards, by stack name.
 func (c *Cloud) Dashboards() []string {
-	dep := c.Deployment()
-	if dep == nil {
-		return nil
+	var names []string
+	for _, s := range c.Stacks() {
+		if dep := c.Stack(s); dep != nil {
+			names = append(names, dashboardsOf(dep)...)
+		}
 	}
-	return dashboardsOf(dep)
+	return names
 }
 
 func dashboardsOf(dep *template.Deployment) []string {

@@ -77,6 +77,9 @@ type Options struct {
 	Progress io.Writer
 	// Logger. Default: discard.
 	Logger *slog.Logger
+	// Names, shared by every deployment into one cloud, makes a resource whose physical name another
+	// stack owns fail the deploy, as in CloudFormation. Default: no check (one stack).
+	Names *Names
 }
 
 // Deployed is one resource of a deployment.
@@ -95,7 +98,8 @@ type Deployment struct {
 	Created   []Deployed // in creation order
 	Recorded  []Deployed // resources with no local meaning, not created
 
-	undo []undo
+	undo     []undo
+	releases []func() // the physical names claimed in Options.Names
 }
 
 type undo struct {
@@ -350,6 +354,10 @@ func (dep *Deployment) Teardown(ctx context.Context) error {
 		cancel()
 	}
 	dep.undo = nil
+	for _, r := range dep.releases {
+		r()
+	}
+	dep.releases = nil
 	return errors.Join(errs...)
 }
 

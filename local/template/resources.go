@@ -76,6 +76,9 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 	if name == "" {
 		name = physicalName(d.asm.StackName, id, 63, true)
 	}
+	if err := d.claim("AWS::S3::Bucket", name); err != nil {
+		return err
+	}
 	if _, err := d.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		return fmt.Errorf("CreateBucket %s: %w", name, err)
 	}
@@ -127,6 +130,9 @@ func createQueue(ctx context.Context, d *deployer, id string, props map[string]a
 			name = physicalName(d.asm.StackName, id, 80, false)
 		}
 	}
+	if err := d.claim("AWS::SQS::Queue", name); err != nil {
+		return err
+	}
 	attrs := map[string]string{}
 	for _, k := range queueAttributes {
 		v, ok := props[k]
@@ -164,6 +170,9 @@ func createTopic(ctx context.Context, d *deployer, id string, props map[string]a
 	name := str(props, "TopicName")
 	if name == "" {
 		name = physicalName(d.asm.StackName, id, 256, false)
+	}
+	if err := d.claim("AWS::SNS::Topic", name); err != nil {
+		return err
 	}
 	out, err := d.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
 	if err != nil {
@@ -232,6 +241,9 @@ func createTable(ctx context.Context, d *deployer, id string, props map[string]a
 	if name == "" {
 		name = physicalName(d.asm.StackName, id, 255, false)
 	}
+	if err := d.claim("AWS::DynamoDB::Table", name); err != nil {
+		return err
+	}
 	in := &dynamodb.CreateTableInput{TableName: aws.String(name)}
 	if err := convert(props["KeySchema"], &in.KeySchema); err != nil {
 		return fmt.Errorf("KeySchema: %w", err)
@@ -288,6 +300,9 @@ func createParameter(ctx context.Context, d *deployer, id string, props map[stri
 	if name == "" {
 		name = "CFN-" + physicalName(d.asm.StackName, id, 1000, false)
 	}
+	if err := d.claim("AWS::SSM::Parameter", name); err != nil {
+		return err
+	}
 	typ := str(props, "Type")
 	if typ == "" {
 		typ = "String"
@@ -317,6 +332,9 @@ func createFunction(ctx context.Context, d *deployer, id string, props map[strin
 	name := str(props, "FunctionName")
 	if name == "" {
 		name = physicalName(d.asm.StackName, id, 64, false)
+	}
+	if err := d.claim("AWS::Lambda::Function", name); err != nil {
+		return err
 	}
 	code, _ := props["Code"].(map[string]any)
 	if _, inline := code["ZipFile"]; inline {
@@ -465,6 +483,9 @@ func createDashboard(ctx context.Context, d *deployer, id string, props map[stri
 		name = physicalName(d.asm.StackName, id, 255, false)
 	}
 	body := str(props, "DashboardBody")
+	if err := d.claim("AWS::CloudWatch::Dashboard", name); err != nil {
+		return err
+	}
 	if _, err := d.cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(name), DashboardBody: aws.String(body)}); err != nil {
 		return fmt.Errorf("PutDashboard %s: %w", name, err)
 	}
@@ -504,6 +525,9 @@ func createStateMachine(ctx context.Context, d *deployer, id string, props map[s
 		return fmt.Errorf("DefinitionString: empty")
 	}
 	arn := d.arn("states", "stateMachine:"+name)
+	if err := d.claim("AWS::StepFunctions::StateMachine", name); err != nil {
+		return err
+	}
 	if err := d.opts.StateMachines.CreateStateMachine(name, arn, def, str(props, "RoleArn")); err != nil {
 		return err
 	}
@@ -525,6 +549,9 @@ func createRule(ctx context.Context, d *deployer, id string, props map[string]an
 	}
 	if str(props, "ScheduleExpression") != "" {
 		return fmt.Errorf("ScheduleExpression: scheduled rules are not supported locally")
+	}
+	if err := d.claim("AWS::Events::Rule", name); err != nil {
+		return err
 	}
 	pattern, err := json.Marshal(props["EventPattern"])
 	if err != nil {
