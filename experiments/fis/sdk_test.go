@@ -1,0 +1,51 @@
+package fis_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
+)
+
+// TestParseAlarmsOfTheSDK: the CLI can hand ParseAlarms the SDK's DescribeAlarmsOutput as
+// json.Marshal writes it (the package itself imports no SDK client; only this test does).
+func TestParseAlarmsOfTheSDK(t *testing.T) {
+	fn := []types.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}}
+	out := &cloudwatch.DescribeAlarmsOutput{MetricAlarms: []types.MetricAlarm{{
+		AlarmName: aws.String("ChaosLab-EtlErrors"), AlarmArn: aws.String("arn:aws:cloudwatch:us-east-1:000000000000:alarm:ChaosLab-EtlErrors"),
+		EvaluationPeriods: aws.Int32(3), DatapointsToAlarm: aws.Int32(2), Threshold: aws.Float64(10),
+		ComparisonOperator: types.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
+		StateValue: types.StateValueOk,
+		Metrics: []types.MetricDataQuery{
+			{Id: aws.String("e"), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{Period: aws.Int32(60), Stat: aws.String("Sum"),
+				Metric: &types.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Errors"), Dimensions: fn}}},
+			{Id: aws.String("i"), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{Period: aws.Int32(60), Stat: aws.String("Sum"),
+				Metric: &types.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Invocations"), Dimensions: fn}}},
+			{Id: aws.String("pct"), Expression: aws.String("100 * e / i"), ReturnData: aws.Bool(true)},
+		},
+	}}}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := fis.ParseAlarms(raw)
+	if err != nil || len(as) != 1 || as[0].EvaluationPeriods != 3 || len(as[0].Metrics) != 3 || as[0].Metrics[0].MetricStat.Period != 60 {
+		t.Fatalf("ParseAlarms = %+v, %v\n%s", as, err, raw)
+	}
+	e, problems, err := fis.Translate(read(t, "add-delay.json"), fis.Options{FunctionName: function, Alarms: as})
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("%v %+v", err, problems)
+	}
+	c, err := experiments.Compile(e, experiments.CompileOptions{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Guard.Probe; p == nil || p.WindowSeconds != 180 || p.Tolerance.Max >= 10 || len(p.MetricDataQueries) != 3 {
+		t.Errorf("guard %+v", c.Guard)
+	}
+}

@@ -1,0 +1,185 @@
+package fis
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// template is an FIS experiment template, decoded member by member so that every problem has a
+// path. Objects keep their members' order (FIS's action names are keys).
+type template struct {
+	top     map[string]json.RawMessage
+	order   []string // top-level members, in the file's order
+	actions []namedRaw
+	targets []namedRaw
+	stops   []json.RawMessage
+	// problems found while reading the structure
+	problems []Problem
+}
+
+type namedRaw struct {
+	name string
+	raw  json.RawMessage
+}
+
+// knownTop are the members of CreateExperimentTemplate's input and of GetExperimentTemplate's
+// experimentTemplate (API_ExperimentTemplate): what each becomes is in the package doc.
+var knownTop = []string{"id", "arn", "description", "targets", "actions", "stopConditions", "roleArn", "tags",
+	"logConfiguration", "experimentOptions", "experimentReportConfiguration", "targetAccountConfigurationsCount",
+	"creationTime", "lastUpdateTime", "clientToken"}
+
+// ErrNotTemplate is returned for JSON that is no FIS experiment template.
+var ErrNotTemplate = errors.New("not an AWS FIS experiment template (want the CreateExperimentTemplate JSON or `aws fis get-experiment-template` output)")
+
+// parseTemplate reads a template, bare or in GetExperimentTemplate's {"experimentTemplate": ...}.
+func parseTemplate(data []byte) (*template, error) {
+	keys, top, err := object(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
+	}
+	if inner, ok := top["experimentTemplate"]; ok {
+		if len(keys) != 1 {
+			return nil, fmt.Errorf("%w: experimentTemplate is not the only member", ErrNotTemplate)
+		}
+		if keys, top, err = object(inner); err != nil {
+			return nil, fmt.Errorf("%w: experimentTemplate: %v", ErrNotTemplate, err)
+		}
+	}
+	_, hasActions := top["actions"]
+	_, hasTargets := top["targets"]
+	if !hasActions && !hasTargets {
+		return nil, fmt.Errorf("%w: no actions and no targets", ErrNotTemplate)
+	}
+	t := &template{top: top, order: keys}
+	for _, k := range keys {
+		if !slices.Contains(knownTop, k) {
+			t.fail(k, "unknown member of an experiment template")
+		}
+	}
+	t.actions = t.members("actions")
+	t.targets = t.members("targets")
+	if raw, ok := top["stopConditions"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &t.stops); err != nil {
+			t.fail("stopConditions", "want a list of {\"source\", \"value\"}")
+		}
+	}
+	return t, nil
+}
+
+func (t *template) fail(path, format string, args ...any) {
+	t.problems = append(t.problems, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// members reads the object member key as named members, in order.
+func (t *template) members(key string) []namedRaw {
+	raw, ok := t.top[key]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	keys, m, err := object(raw)
+	if err != nil {
+		t.fail(key, "want an object of named %s: %v", key, err)
+		return nil
+	}
+	out := make([]namedRaw, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, namedRaw{name: k, raw: m[k]})
+	}
+	return out
+}
+
+// str reads the string member key of the top level ("" when absent).
+func (t *template) str(key string) string {
+	var s string
+	if raw, ok := t.top[key]; ok && json.Unmarshal(raw, &s) != nil {
+		t.fail(key, "want a string")
+	}
+	return s
+}
+
+// stopAlarms lists the alarms the stop conditions name (a malformed one is a problem for
+// Translate, skipped here).
+func (t *template) stopAlarms() []stopAlarm {
+	var out []stopAlarm
+	for i, raw := range t.stops {
+		var sc struct {
+			Source string `json:"source"`
+			Value  string `json:"value"`
+		}
+		if json.Unmarshal(raw, &sc) != nil || sc.Source != sourceAlarm {
+			continue
+		}
+		if name, ok := alarmName(sc.Value); ok {
+			out = append(out, stopAlarm{name: name, arn: sc.Value, path: fmt.Sprintf("stopConditions[%d].value", i)})
+		}
+	}
+	return out
+}
+
+// object decodes a JSON object, keeping its members' order; a duplicate member is an error.
+func object(data []byte) ([]string, map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("want a JSON object")
+	}
+	var keys []string
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		k := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		if _, dup := m[k]; dup {
+			return nil, nil, fmt.Errorf("member %q given twice", k)
+		}
+		keys = append(keys, k)
+		m[k] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, err
+	}
+	if dec.More() {
+		return nil, nil, fmt.Errorf("data after the object")
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, nil, fmt.Errorf("data after the object")
+	}
+	return keys, m, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// stringMap reads an object whose values are all strings (FIS parameters, tags, an action's
+// targets), reporting a member of another type at path.member.
+func stringMap(raw json.RawMessage, path string, fail func(p, format string, args ...any)) ([]string, map[string]string) {
+	keys, m, err := object(raw)
+	if err != nil {
+		fail(path, "want an object of strings: %v", err)
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	var ok []string
+	for _, k := range keys {
+		var s string
+		if err := json.Unmarshal(m[k], &s); err != nil {
+			fail(path+"."+k, "want a string (FIS takes every parameter as a string, e.g. \"50\", \"true\"), got %s", strings.TrimSpace(string(m[k])))
+			continue
+		}
+		out[k] = s
+		ok = append(ok, k)
+	}
+	return ok, out
+}

@@ -1,0 +1,393 @@
+package fis_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
+)
+
+const (
+	function  = "ChaosLab-Etl"
+	faultName = "/ChaosLab/fault"
+)
+
+// env is the stack's outputs, as the CLI passes them to Compile.
+var env = experiments.EnvFromOutputs(map[string]string{
+	"TopicName": "ChaosLab-Topic", "JsonQueueName": "ChaosLab-Json", "CsvQueueName": "ChaosLab-Csv",
+	"TableName": "ChaosLab-Table", "FunctionName": function, "BucketName": "chaos-bucket", "FaultParameterName": faultName,
+})
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func alarms(t *testing.T) []fis.Alarm {
+	t.Helper()
+	as, err := fis.ParseAlarms(read(t, "describe-alarms.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// withAlarm is add-delay.json with its stop condition naming alarm instead.
+func withAlarm(t *testing.T, alarm string) []byte {
+	t.Helper()
+	return []byte(strings.Replace(string(read(t, "add-delay.json")), "alarm:ChaosLab-EtlErrors", "alarm:"+alarm, 1))
+}
+
+// args decodes an activity's provider arguments.
+func args(t *testing.T, a experiments.Activity) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(a.Provider.Arguments, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func value(t *testing.T, a experiments.Activity) string {
+	t.Helper()
+	b, _ := json.Marshal(args(t, a)["value"])
+	return string(b)
+}
+
+func methodSummary(t *testing.T, e *experiments.Experiment) []string {
+	t.Helper()
+	var out []string
+	for _, a := range e.Method {
+		pause := 0.0
+		if a.Pauses != nil {
+			pause = a.Pauses.After
+		}
+		out = append(out, a.Name+" "+strings.TrimSuffix(strings.TrimSuffix(jsonString(pause), ".0"), "")+"s "+value(t, a))
+	}
+	return out
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func guardOf(t *testing.T, e *experiments.Experiment) string {
+	t.Helper()
+	for _, raw := range e.Extensions {
+		var ext struct {
+			Name  string `json:"name"`
+			Guard struct {
+				Probe string `json:"probe"`
+			} `json:"guard"`
+		}
+		if err := json.Unmarshal(raw, &ext); err == nil && ext.Name == "chaoslab" {
+			return ext.Guard.Probe
+		}
+	}
+	return ""
+}
+
+func TestTranslate(t *testing.T) {
+	exp1, err := experiments.LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		template []byte
+		opts     func(o *fis.Options)
+		method   []string // name, pause, value of every method action
+		probes   []string // hypothesis probe names
+		guard    string
+		check    func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled)
+	}{
+		{name: "invocation-add-delay, by ARN, alarm stop condition", template: read(t, "add-delay.json"),
+			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				if e.Title != "Slow half of the ETL invocations by 3 s for 5 minutes" || e.Name != "fis-template.json" {
+					t.Errorf("title %q name %q", e.Title, e.Name)
+				}
+				if strings.Join(e.Tags, ",") != "aws-fis,Name=slow-etl,team=etl" {
+					t.Errorf("tags %v", e.Tags)
+				}
+				if !strings.Contains(e.Description, "Not carried over") || !strings.Contains(e.Description, "roleArn") {
+					t.Errorf("description %q", e.Description)
+				}
+				if len(e.Rollbacks) != 1 || value(t, e.Rollbacks[0]) != `{"isEnabled":false}` || args(t, e.Rollbacks[0])["name"] != experiments.SeedFaultParameter {
+					t.Errorf("rollbacks %+v", e.Rollbacks)
+				}
+				p := c.SteadyState.Probes[0]
+				if p.Tolerance.Min != -math.MaxFloat64 || p.Tolerance.Max != 0 || p.NoData != experiments.NoDataZero || p.WindowSeconds != 120 {
+					t.Errorf("alarm probe %+v", p)
+				}
+				ms := p.MetricDataQueries[0].MetricStat
+				if ms.Metric.Namespace != "AWS/Lambda" || ms.Metric.MetricName != "Errors" || ms.Stat != "Sum" || ms.Metric.Dimensions[0].Value != function {
+					t.Errorf("alarm metric %+v", ms)
+				}
+				if !c.Guard.Enabled || c.Guard.Probe.Name != "alarm ChaosLab-EtlErrors" || c.Method[0].Parameter != experiments.SeedFaultParameter {
+					t.Errorf("guard %+v, parameter %s", c.Guard, c.Method[0].Parameter)
+				}
+			}},
+		{name: "the get-experiment-template wrapper, tags target, parallel actions, a lent hypothesis", template: read(t, "get-experiment-template.json"),
+			opts: func(o *fis.Options) {
+				o.FunctionTags = map[string]string{"app": "chaoslab", "stage": "lab"}
+				o.Hypothesis = exp1
+			},
+			method: []string{
+				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"expiresAfterSeconds":240,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`unavailable 60s {"expiresAfterSeconds":180,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+			},
+			probes: []string{"zero-sns-errors", "messages-in-flight", "normal-error-rates"},
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				if e.Name != "fis-EXT4Bq9wVd2Lm8ReZ.json" || e.Title != "Errors, then HTTP 503 answers from the ETL function" {
+					t.Errorf("name %q title %q", e.Name, e.Title)
+				}
+				if !strings.Contains(e.Description, "logConfiguration") || c.Guard.Enabled {
+					t.Errorf("description %q guard %+v", e.Description, c.Guard)
+				}
+			}},
+		{name: "startAfter: delay, wait, then errors beside a second delay; metric-math alarm", template: read(t, "sequence.json"),
+			method: []string{
+				`first-delay 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
+				`no fault (quiet) 60s {"isEnabled":false}`,
+				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
+				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210}`,
+			},
+			probes: []string{"alarm ChaosLab-ErrorRate"}, guard: "alarm ChaosLab-ErrorRate",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				p := c.SteadyState.Probes[0]
+				if p.Tolerance.Max != math.Nextafter(5, math.Inf(-1)) || p.Tolerance.Max >= 5 || p.WindowSeconds != 180 || len(p.MetricDataQueries) != 3 {
+					t.Errorf("metric-math probe %+v", p)
+				}
+				if !strings.Contains(p.Query, "rate = 100 * errors / invocations") {
+					t.Errorf("query %q", p.Query)
+				}
+				var origin struct {
+					Name    string           `json:"name"`
+					Actions []map[string]any `json:"actions"`
+				}
+				_ = json.Unmarshal(e.Extensions[len(e.Extensions)-1], &origin)
+				if origin.Name != fis.ExtensionName || len(origin.Actions) != 4 || origin.Actions[2]["startSeconds"] != 180.0 || origin.Actions[2]["flag"] != "exception" {
+					t.Errorf("origin %+v", origin)
+				}
+			}},
+		{name: "a percentile alarm", template: withAlarm(t, "ChaosLab-SlowP99"),
+			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-SlowP99"}, guard: "alarm ChaosLab-SlowP99",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				p := c.SteadyState.Probes[0]
+				ms := p.MetricDataQueries[0].MetricStat
+				if ms.Stat != "p99" || ms.Unit != "Milliseconds" || p.Tolerance.Max != 2500 || p.WindowSeconds != 300 {
+					t.Errorf("p99 probe %+v %+v", p, ms)
+				}
+			}},
+		{name: "the function's ARN, account and region checked", template: read(t, "add-delay.json"),
+			opts:   func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:" + function },
+			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+			if tc.opts != nil {
+				tc.opts(&opts)
+			}
+			e, problems, err := fis.Translate(tc.template, opts)
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("err %v, problems:\n%s", err, (&experiments.Error{Problems: problems}).Error())
+			}
+			if got := methodSummary(t, e); strings.Join(got, "\n") != strings.Join(tc.method, "\n") {
+				t.Errorf("method:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.method, "\n"))
+			}
+			var probes []string
+			for _, p := range e.SteadyState.Probes {
+				probes = append(probes, p.Name)
+			}
+			if strings.Join(probes, ",") != strings.Join(tc.probes, ",") || guardOf(t, e) != tc.guard {
+				t.Errorf("probes %v guard %q, want %v %q", probes, guardOf(t, e), tc.probes, tc.guard)
+			}
+			if err := experiments.Validate(e); err != nil {
+				t.Fatal(err)
+			}
+			c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: faultName, Env: env})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The experiment survives being written and read back (what the CLI does).
+			b, err := json.MarshalIndent(e, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := experiments.Parse(b, e.Name, e.FS, e.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := experiments.Validate(back); err != nil {
+				t.Fatalf("written and read back: %v\n%s", err, b)
+			}
+			if tc.check != nil {
+				tc.check(t, e, c)
+			}
+		})
+	}
+}
+
+func TestTranslateProblems(t *testing.T) {
+	twoDelays := []byte(`{"targets": {"fn": {"resourceType": "aws:lambda:function", "resourceArns": ["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"], "selectionMode": "ALL"}},
+		"actions": {
+			"a": {"actionId": "aws:lambda:invocation-add-delay", "parameters": {"duration": "PT2M"}, "targets": {"Functions": "fn"}},
+			"b": {"actionId": "aws:lambda:invocation-add-delay", "parameters": {"duration": "PT1M"}, "targets": {"Functions": "fn"}}},
+		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
+	cycle := []byte(`{"targets": {}, "actions": {
+			"a": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["b"]},
+			"b": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["a"]}},
+		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
+	twoAlarms := []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions": [`,
+		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorRate"},`, 1))
+	lessAverage := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
+		Statistic: "Average", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
+
+	tests := []struct {
+		name     string
+		template []byte
+		opts     func(o *fis.Options)
+		want     map[string]string // path → part of the reason; every one must be reported
+		only     bool              // and nothing else
+	}{
+		{name: "everything this lab cannot translate", template: read(t, "problems.json"), only: true, want: map[string]string{
+			"unknownMember":                                     "unknown member",
+			"targets.instances.resourceType":                    `"aws:ec2:instance" is not translated`,
+			"targets.other-function.resourceArns[0]":            `names function "SomeoneElsesFunction", not the stack's function "ChaosLab-Etl"`,
+			"targets.etl.selectionMode":                         "PERCENT(50)",
+			"actions.stop-instances.actionId":                   "aws:ec2:stop-instances is not translated",
+			"actions.elsewhere.targets.Functions":               `target "other-function" does not select the stack's function`,
+			"actions.slowdown.targets.Functions":                `target "etl" does not select`,
+			"actions.slowdown.parameters.invocationPercentage":  "want a string",
+			"actions.slowdown.parameters.foo":                   "has no parameter foo",
+			"actions.slowdown.parameters.duration":              `"5 minutes" is not an ISO 8601 duration`,
+			"actions.run-then-fail.parameters.preventExecution": `"false" (run the function, then answer the fault) is not translated`,
+			"actions.run-then-fail.targets.Functions":           `target "etl" does not select`,
+			"actions.teapot.parameters.statusCode":              "999 is not translated",
+			"actions.teapot.parameters.contentTypeHeader":       `"text/plain" is not translated`,
+			"actions.teapot.targets.Functions":                  `target "etl" does not select`,
+			"actions.short-wait.parameters.duration":            "from one minute to 12 hours",
+			"actions.short-wait.startAfter[0]":                  `no action is named "nobody"`,
+			"actions.months.parameters.duration":                "years, months and weeks are not translated",
+			"stopConditions[0].value":                           `alarm "NoSuchAlarm" does not exist`,
+			"stopConditions[1].source":                          `"aws:cloudwatch:composite-alarm" is not translated`,
+			"stopConditions":                                    "no alarm stop condition",
+			"experimentOptions.accountTargeting":                `"multi-account" is not translated`,
+		}},
+		{name: "two delays at once", template: twoDelays, want: map[string]string{
+			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
+		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
+		{name: "a total compared with LessThan", template: withAlarm(t, "ChaosLab-LowTraffic"), only: true, want: map[string]string{
+			"stopConditions[0].value": `alarm "ChaosLab-LowTraffic": a Sum compared with LessThanThreshold is not translated`}},
+		{name: "no data would breach", template: withAlarm(t, "ChaosLab-FewWrites"), only: true,
+			opts: func(o *fis.Options) { o.Alarms = append(o.Alarms, lessAverage) },
+			want: map[string]string{"stopConditions[0].value": "with no data the probe counts 0, which LessThanThreshold the threshold 1"}},
+		{name: "a composite alarm", template: withAlarm(t, "ChaosLab-AnyTrouble"), only: true, want: map[string]string{
+			"stopConditions[0].value": "a composite alarm is not translated"}},
+		{name: "two alarms", template: twoAlarms, only: true, want: map[string]string{
+			"stopConditions[1]": "a second alarm stop condition is not translated"}},
+		{name: "tags without the function's tags", template: read(t, "get-experiment-template.json"), want: map[string]string{
+			"targets.etl-by-tag.resourceTags": "the stack function's tags are not known"}},
+		{name: "tags the function does not have", template: read(t, "get-experiment-template.json"),
+			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"app": "other"} },
+			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app=chaoslab"}},
+		{name: "another account's function of the same name", template: read(t, "add-delay.json"), only: true,
+			opts: func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:" + function },
+			want: map[string]string{"targets.EtlFunction.resourceArns[0]": "another account's or region's function",
+				"actions.slowdown.targets.Functions": `target "EtlFunction" does not select the stack's function`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+			if tc.opts != nil {
+				tc.opts(&opts)
+			}
+			e, problems, err := fis.Translate(tc.template, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e != nil {
+				t.Errorf("an experiment beside problems")
+			}
+			got := map[string][]string{}
+			for _, p := range problems {
+				got[p.Path] = append(got[p.Path], p.Reason)
+			}
+			for path, reason := range tc.want {
+				if !strings.Contains(strings.Join(got[path], " | "), reason) {
+					t.Errorf("%s: got %q, want a reason containing %q", path, got[path], reason)
+				}
+			}
+			if tc.only {
+				for path, reasons := range got {
+					if _, ok := tc.want[path]; !ok {
+						t.Errorf("unexpected problem %s: %q", path, reasons)
+					}
+				}
+			}
+		})
+	}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func TestNotATemplate(t *testing.T) {
+	for _, in := range []string{`[1, 2]`, `{"Resources": {}}`, `not json`, `{"experimentTemplate": {"actions": {}}, "x": 1}`} {
+		if _, _, err := fis.Translate([]byte(in), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) {
+			t.Errorf("%s: err = %v, want ErrNotTemplate", in, err)
+		}
+	}
+	if _, _, err := fis.Translate(read(t, "add-delay.json"), fis.Options{}); err == nil {
+		t.Error("no function name: want an error")
+	}
+}
+
+func TestAlarmNamesAndCheckAlarms(t *testing.T) {
+	tpl := read(t, "problems.json")
+	names, err := fis.AlarmNames(tpl)
+	if err != nil || strings.Join(names, ",") != "NoSuchAlarm" {
+		t.Fatalf("AlarmNames = %v, %v", names, err)
+	}
+	ps, err := fis.CheckAlarms(tpl, alarms(t))
+	if err != nil || len(ps) != 1 || ps[0].Path != "stopConditions[0].value" || !strings.Contains(ps[0].Reason, `"NoSuchAlarm" does not exist`) {
+		t.Fatalf("CheckAlarms = %+v, %v", ps, err)
+	}
+	if ps, _ := fis.CheckAlarms(read(t, "add-delay.json"), alarms(t)); len(ps) != 0 {
+		t.Errorf("CheckAlarms of an existing alarm: %+v", ps)
+	}
+	if names, _ := fis.AlarmNames(read(t, "get-experiment-template.json")); len(names) != 0 {
+		t.Errorf("source none names no alarm: %v", names)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64 // seconds; < 0: an error
+	}{
+		{"PT5M", 300}, {"PT1H30M", 5400}, {"PT90S", 90}, {"PT0.5S", 0.5}, {"P1D", 86400}, {"P1DT1M", 86460}, {"PT1.5M", 90},
+		{"P", -1}, {"PT", -1}, {"P1DT", -1}, {"5M", -1}, {"PT5m", -1}, {"P1M", -1}, {"P1W", -1}, {"P1Y", -1}, {"PT-5M", -1}, {"", -1},
+	}
+	for _, tc := range tests {
+		d, err := fis.ParseDuration(tc.in)
+		if (err != nil) != (tc.want < 0) || (err == nil && d.Seconds() != tc.want) {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v s", tc.in, d, err, tc.want)
+		}
+	}
+}
