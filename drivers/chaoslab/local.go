@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
@@ -20,20 +21,28 @@ func init() {
 
 const localUsage = `
 chaoslab local keeps a local cloud running on 127.0.0.1 so the drivers,
-chaoslab run and the AWS SDK/CLI can be used against it by hand.
+chaoslab run and the AWS SDK/CLI can be used against it by hand. The cloud
+holds several stacks at once, as CloudFormation does: each is deployed,
+redeployed and deleted by its name (-stack) without touching the others, and
+outputs.json in its run directory holds every deployed stack.
 
-  chaoslab local up [-scenario flawed|resilient]   start it (and deploy), stay in the foreground until Ctrl-C or "local down"
-  chaoslab local deploy [-scenario ...]           synthesize that scenario and (re)deploy it into the running cloud
-  chaoslab local env                              print the environment a client needs (eval "$(chaoslab local env)")
-  chaoslab local down                             stop it: every process it started, by pid
+  chaoslab local up [-scenario flawed|resilient] [-stack name]   start it (and deploy), stay in the foreground until Ctrl-C or "local down"
+  chaoslab local deploy [-scenario ...] [-stack name]          synthesize that scenario as that stack (-c stackName=) and (re)deploy it into the running cloud
+  chaoslab local delete -stack name                            delete one stack, leaving the others
+  chaoslab local env                                           print the environment a client needs (eval "$(chaoslab local env)")
+  chaoslab local down                                          stop it: every process it started, by pid
 
 Then, in another terminal:
   eval "$(go run ./drivers/chaoslab local env)"
   go run ./drivers/publisher -outputs .lab/local/outputs.json -count 100
   go run ./drivers/chaoslab run -outputs .lab/local/outputs.json -pause 30s -window 20s exp_1-minor_delay
 
+Both scenarios side by side:
+  go run ./drivers/chaoslab local deploy -scenario resilient -stack ChaosLabResilient
+  go run ./drivers/chaoslab run -outputs .lab/local/outputs.json -stack ChaosLabResilient exp_1-minor_delay
+
 Usage:
-  chaoslab local <up|deploy|env|down> [flags]
+  chaoslab local <up|deploy|delete|env|down> [flags]
 `
 
 func (m *Main) local(ctx context.Context, args []string) error {
@@ -41,10 +50,11 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json)")
 	scenario := fs.String("scenario", contract.ScenarioFlawed, "scenario to deploy (up, deploy); empty with up: deploy nothing")
+	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy, delete): synthesized with -c stackName=, so stacks never share a name")
 	fs.Usage = usageFunc(fs.Output, localUsage, fs.PrintDefaults)
 	if len(args) == 0 {
 		fs.Usage()
-		return cli.Usagef("chaoslab local: want up, deploy, env or down")
+		return cli.Usagef("chaoslab local: want up, deploy, delete, env or down")
 	}
 	sub := args[0]
 	if sub == "-h" || sub == "-help" || sub == "--help" {
@@ -59,6 +69,9 @@ func (m *Main) local(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab local: %v", err)
 		}
 	}
+	if !stackNamePattern.MatchString(*stackName) {
+		return cli.Usagef("chaoslab local: -stack %q is not a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128)", *stackName)
+	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {
 		return err
@@ -68,12 +81,18 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "up":
-		return m.localUp(ctx, root, *dir, *scenario)
+		return m.localUp(ctx, root, *dir, *scenario, *stackName)
 	case "deploy":
 		if *scenario == "" {
 			return cli.Usagef("chaoslab local deploy: -scenario is required")
 		}
-		return m.localDeploy(ctx, root, *dir, *scenario)
+		return m.localDeploy(ctx, root, *dir, *scenario, *stackName)
+	case "delete":
+		if err := cloud.RemoteDelete(ctx, *dir, *stackName); err != nil {
+			return fmt.Errorf("chaoslab local delete: %w", err)
+		}
+		fmt.Fprintf(m.Stderr, "stack %s deleted; outputs.json holds the stacks still deployed\n", *stackName)
+		return nil
 	case "env":
 		st, err := cloud.ReadState(*dir)
 		if err != nil {
@@ -91,10 +110,10 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		return nil
 	}
 	fs.Usage()
-	return cli.Usagef("chaoslab local: unknown subcommand %q (want up, deploy, env or down)", sub)
+	return cli.Usagef("chaoslab local: unknown subcommand %q (want up, deploy, delete, env or down)", sub)
 }
 
-func (m *Main) localUp(ctx context.Context, root, dir, scenario string) error {
+func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName string) error {
 	if st, err := cloud.ReadState(dir); err == nil {
 		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down`", dir, st.Pid, st.Endpoint)
 	}
@@ -108,8 +127,8 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario string) error {
 		return fmt.Errorf("chaoslab local up: control API: %w", err)
 	}
 	if scenario != "" {
-		if err := m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
-			return c.Deploy(ctx, cdkOut, contract.DefaultStackName)
+		if err := m.synthAndDeploy(ctx, root, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
+			return c.Deploy(ctx, cdkOut, stackName)
 		}); err != nil {
 			return err
 		}
@@ -127,21 +146,28 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario string) error {
 	return c.Close()
 }
 
-func (m *Main) localDeploy(ctx context.Context, root, dir, scenario string) error {
+func (m *Main) localDeploy(ctx context.Context, root, dir, scenario, stackName string) error {
 	if _, err := cloud.ReadState(dir); err != nil {
 		return fmt.Errorf("chaoslab local deploy: %w", err)
 	}
-	return m.synthAndDeploy(ctx, root, scenario, func(cdkOut string) (cloud.Outputs, error) {
-		return cloud.RemoteDeploy(ctx, dir, cdkOut, contract.DefaultStackName, m.Stderr)
+	return m.synthAndDeploy(ctx, root, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
+		return cloud.RemoteDeploy(ctx, dir, cdkOut, stackName, m.Stderr)
 	})
 }
 
-// synthAndDeploy synthesizes scenario for the host and deploys it with deploy,
-// printing the outputs and where outputs.json is.
-func (m *Main) synthAndDeploy(ctx context.Context, root, scenario string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
-	cdkOut := filepath.Join(root, ".lab", "cdk.out."+scenario)
-	fmt.Fprintf(m.Stderr, "synthesizing scenario %s into %s\n", scenario, cdkapp.Rel(root, cdkOut))
-	if err := cdkapp.Synth(ctx, root, scenario, cdkOut, cli.Indent(m.Stderr)); err != nil {
+// stackNamePattern is CloudFormation's rule for stack names (the CDK app checks it too).
+var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+
+// synthAndDeploy synthesizes scenario as the stack stackName for the host and deploys it with
+// deploy, printing the outputs and where outputs.json is.
+func (m *Main) synthAndDeploy(ctx context.Context, root, scenario, stackName string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
+	base := "cdk.out." + scenario
+	if stackName != contract.DefaultStackName {
+		base = "cdk.out." + stackName + "-" + scenario
+	}
+	cdkOut := filepath.Join(root, ".lab", base)
+	fmt.Fprintf(m.Stderr, "synthesizing scenario %s as stack %s into %s\n", scenario, stackName, cdkapp.Rel(root, cdkOut))
+	if err := cdkapp.SynthStack(ctx, root, scenario, stackName, cdkOut, cli.Indent(m.Stderr)); err != nil {
 		return err
 	}
 	out, err := deploy(cdkOut)
@@ -151,6 +177,6 @@ func (m *Main) synthAndDeploy(ctx context.Context, root, scenario string, deploy
 	for _, k := range slices.Sorted(maps.Keys(out)) {
 		fmt.Fprintf(m.Stderr, "  %-26s %s\n", k, out[k])
 	}
-	fmt.Fprintln(m.Stderr, "deployed; the outputs are also in outputs.json in the cloud's run directory (-outputs for the drivers)")
+	fmt.Fprintf(m.Stderr, "deployed %s; its outputs are also in outputs.json in the cloud's run directory, with every other stack deployed there (-outputs, and -stack %s when there are several)\n", stackName, stackName)
 	return nil
 }

@@ -7,6 +7,8 @@
 //	root, err := cdkapp.FindRoot()                            // the folder holding cdk.json
 //	err = cdkapp.Synth(ctx, root, "flawed", outDir, logFile)  // node_modules/.bin/cdk synth
 //
+// SynthStack names the stack (`-c stackName=`), for stacks deployed side by side.
+//
 // Synth builds for the host's architecture (HostArchitecture), so that the local cloud runs the
 // very bootstrap binary synth put into cdk.out. Rel shortens a path under root for messages.
 package cdkapp
@@ -63,14 +65,23 @@ func Rel(root, p string) string {
 // Synth runs the pinned CDK CLI for one scenario into outDir, for the host's
 // architecture. Its output goes to log; it is bounded by ctx.
 func Synth(ctx context.Context, root, scenario, outDir string, log io.Writer) error {
+	return SynthStack(ctx, root, scenario, "", outDir, log)
+}
+
+// SynthStack is Synth of a stack named stackName (`-c stackName=...`), so that several stacks
+// can be deployed side by side; "" is the app's default name (contract.DefaultStackName).
+func SynthStack(ctx context.Context, root, scenario, stackName, outDir string, log io.Writer) error {
 	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
 	if _, err := os.Stat(cdk); err != nil {
 		return fmt.Errorf("synth: %s not found: run `npm ci` (make lab does)", cdk)
 	}
 	ctx, cancel := context.WithTimeout(ctx, synthTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cdk, "synth", "-q",
-		"-c", "scenario="+scenario, "-c", "architecture="+HostArchitecture(), "-o", outDir)
+	args := []string{"synth", "-q", "-c", "scenario=" + scenario, "-c", "architecture=" + HostArchitecture(), "-o", outDir}
+	if stackName != "" {
+		args = append(args, "-c", "stackName="+stackName)
+	}
+	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
 	cmd.Stdout, cmd.Stderr = log, log
