@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // periodSlack covers CloudWatch rounding StartTime down to the minute and the seconds the machine
@@ -122,20 +124,18 @@ func slicePause(pause, interval int) []int {
 }
 
 // expire adds expiresAfterSeconds to a fault that enables injection, unless it has an expiry.
+// "Enables" is the function's own reading (faultconfig.Parse): a 0.x config with isEnabled true,
+// or a failure-lambda 1.0 config with an enabled flag (1.0 has no isEnabled). A value the parser
+// rejects is left as it is: the action's validation reports it.
 func (c *compiler) expire(a *CompiledAction, seconds int) {
+	parsed, err := faultconfig.Parse(a.Value)
+	if err != nil || !parsed.Enabled || !parsed.ExpiresAt.IsZero() || parsed.ExpiresAfter > 0 {
+		return
+	}
 	dec := json.NewDecoder(bytes.NewReader(a.Value))
 	dec.UseNumber()
 	var cfg map[string]any
 	if err := dec.Decode(&cfg); err != nil {
-		return
-	}
-	if on, _ := cfg["isEnabled"].(bool); !on {
-		return
-	}
-	if _, ok := cfg["expiresAfterSeconds"]; ok {
-		return
-	}
-	if _, ok := cfg["expiresAt"]; ok {
 		return
 	}
 	cfg["expiresAfterSeconds"] = seconds

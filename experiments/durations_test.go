@@ -69,3 +69,29 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// The compiler gives an expiry to every value that enables injection as the function reads it
+// (faultconfig.Parse): 0.x with isEnabled true and failure-lambda 1.0 configs (which have no
+// isEnabled) alike; a value with its own expiry, or that enables nothing, is left as written.
+func TestExpiryOfEveryEnablingValue(t *testing.T) {
+	tests := []struct {
+		name, value string
+		expires     any // expiresAfterSeconds in the compiled value; nil: none
+	}{
+		{name: "0.x on", value: `{"isEnabled": true, "failureMode": "latency", "minLatency": 100, "maxLatency": 200}`, expires: float64(30 + 120)},
+		{name: "1.0 on", value: `{"latency": {"enabled": true, "percentage": 50, "min_latency": 3000, "max_latency": 5000}}`, expires: float64(30 + 120)},
+		{name: "1.0 with one of two flags on", value: `{"latency": {"enabled": false}, "denylist": {"enabled": true, "deny_list": ["dynamodb"]}}`, expires: float64(30 + 120)},
+		{name: "1.0 with its own expiresAfterSeconds", value: `{"latency": {"enabled": true}, "expiresAfterSeconds": 60}`, expires: float64(60)},
+		{name: "1.0 with its own expiresAt", value: `{"latency": {"enabled": true}, "expiresAt": "2030-01-01T00:00:00Z"}`},
+		{name: "0.x off", value: `{"isEnabled": false}`},
+		{name: "1.0 with every flag off", value: `{"latency": {"enabled": false}, "exception": {"enabled": false}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustCompile(t, experiment(t, okProbe, chaosawsAction(tt.value)), CompileOptions{Env: testEnv})
+			if got := valueOf(t, c.Method[0])["expiresAfterSeconds"]; got != tt.expires {
+				t.Errorf("expiresAfterSeconds = %v, want %v (value %s)", got, tt.expires, c.Method[0].Value)
+			}
+		})
+	}
+}

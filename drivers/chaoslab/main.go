@@ -1,17 +1,20 @@
 // Command chaoslab validates, compiles and runs chaos experiments on the
-// stack's experiment state machine, and switches a fault off by hand.
+// stack's experiment state machine, and reads or sets the fault by hand.
 //
 //	go run ./drivers/chaoslab list
 //	go run ./drivers/chaoslab validate exp_2-dynamodb_disruption
 //	go run ./drivers/chaoslab run -pause 2m exp_1-minor_delay
+//	go run ./drivers/chaoslab fault enable latency min_latency=3000 max_latency=5000 -for 2m
+//	go run ./drivers/chaoslab fault status
 //	go run ./drivers/chaoslab rollback
 //
 // Each subcommand lives in its own file and registers itself (register), so
 // new ones are added without touching this file. A subcommand parses its flags,
 // calls a package and maps the outcome to output and an exit code; the work is
-// done in drivers/internal: runner (run: start and follow an execution), lab
-// (lab: deploy, load, run, drain, reconcile, audit), cdkapp (lab, local: find
-// and synthesize the CDK app), stack (the stack's outputs and their flags).
+// done in drivers/internal: runner (run: start and follow an execution; fault,
+// rollback: read, check and write the fault parameter), lab (lab: deploy, load,
+// run, drain, reconcile, audit), cdkapp (lab, local: find and synthesize the
+// CDK app), stack (the stack's outputs and their flags).
 package main
 
 import (

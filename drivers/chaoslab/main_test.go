@@ -339,6 +339,7 @@ func TestUsageAndHelp(t *testing.T) {
 			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v", "rollback-wait"}},
 		{name: "compile -h", args: []string{"compile", "-h"}, code: 0, flags: []string{"outputs", "pause", "window", "recovery", "guard-interval", "expiry-margin"}},
 		{name: "rollback -h", args: []string{"rollback", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter"}},
+		{name: "fault -h", args: []string{"fault", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter", "param", "for", "json"}},
 		{name: "run without machine", args: []string{"run", "-outputs", "/nonexistent/o.json", "exp_1-minor_delay"}, code: 2},
 		{name: "run two experiments", args: []string{"run", "a", "b"}, code: 2},
 		{name: "validate nothing", args: []string{"validate"}, code: 2},
@@ -352,7 +353,7 @@ func TestUsageAndHelp(t *testing.T) {
 				t.Fatalf("exit %d, want %d (err %v)", code, tt.code, err)
 			}
 			text := out.String() + errb.String()
-			for _, c := range []string{"validate", "compile", "run", "rollback", "list"} {
+			for _, c := range []string{"validate", "compile", "run", "rollback", "list", "fault"} {
 				if len(tt.args) <= 1 && tt.code == 2 && tt.name != "validate nothing" && !strings.Contains(text, "  "+c+" ") {
 					t.Errorf("usage does not list %s:\n%s", c, text)
 				}

@@ -2,9 +2,9 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 )
 
 // writtenDocuments counts documents with a per-message row: every item that is
@@ -56,17 +57,17 @@ func queueDepth(ctx context.Context, c *sqs.Client, url string) (int, error) {
 	return n, nil
 }
 
-// faultIsOff reads the fault parameter: off means valid JSON with isEnabled false.
+// faultIsOff reads the fault parameter: off when the function would inject nothing from it, as
+// the function's own parser reads it (faultconfig.Parse, through runner.ReadFault): a config of
+// either failure-lambda format that enables no fault, or whose expiry has passed. A value the
+// parser rejects is an error: the function injects nothing from it, but no rollback wrote it.
 func faultIsOff(ctx context.Context, c *ssm.Client, name string) (bool, error) {
-	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	f, err := runner.ReadFault(ctx, c, name)
 	if err != nil {
 		return false, err
 	}
-	var v struct {
-		IsEnabled bool `json:"isEnabled"`
+	if f.Invalid != nil {
+		return false, fmt.Errorf("%s is not a valid fault config: %w", name, f.Invalid)
 	}
-	if err := json.Unmarshal([]byte(aws.ToString(out.Parameter.Value)), &v); err != nil {
-		return false, fmt.Errorf("%s is not JSON: %w", name, err)
-	}
-	return !v.IsEnabled, nil
+	return !f.On(time.Now()), nil
 }
