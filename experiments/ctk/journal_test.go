@@ -1,0 +1,276 @@
+package ctk_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
+)
+
+func loadSchema(t *testing.T) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "journal.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// ourJournal reads a journal of testdata/journals exactly as the machine wrote it.
+func ourJournal(t *testing.T, name string) *experiments.Journal {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "journals", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var j experiments.Journal
+	if err := dec.Decode(&j); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return &j
+}
+
+// exp1 is the experiment the journals ran, with the guard of the guard-breach run when guard.
+func exp1(t *testing.T, guard bool) *experiments.Experiment {
+	t.Helper()
+	e, err := experiments.LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if guard {
+		e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
+	}
+	return e
+}
+
+func heldCTK(t *testing.T) *ctk.Journal {
+	t.Helper()
+	j, err := ctk.FromJournal(exp1(t, false), ourJournal(t, "held.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// summary is a journal's outline: status, deviation, the states and the runs.
+type summary struct {
+	status   string
+	deviated bool
+	before   string // "" (null), "met" or "not met"
+	after    string
+	during   int
+	run      string // activity names (status)
+	rollback string
+}
+
+func met(s *ctk.State) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.SteadyStateMet:
+		return "met"
+	}
+	return "not met"
+}
+
+func runs(t *testing.T, rs []ctk.Run) string {
+	t.Helper()
+	var out []string
+	for _, r := range rs {
+		var a struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(r.Activity, &a); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a.Name+" ("+r.Status+")")
+	}
+	return strings.Join(out, ", ")
+}
+
+// ext is the journal's chaoslab extension.
+func ext(t *testing.T, j *ctk.Journal) map[string]any {
+	t.Helper()
+	var e struct {
+		Extensions []map[string]any `json:"extensions"`
+	}
+	if err := json.Unmarshal(j.Experiment, &e); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range e.Extensions {
+		if x["name"] == ctk.ExtensionName && x["verdict"] != nil {
+			return x
+		}
+	}
+	t.Fatalf("no chaoslab extension in %s", j.Experiment)
+	return nil
+}
+
+func stdout(t *testing.T, r ctk.Run) string {
+	t.Helper()
+	m, ok := r.Output.(map[string]any)
+	if !ok {
+		t.Fatalf("output %v is not a process output", r.Output)
+	}
+	return m["stdout"].(string)
+}
+
+const action = "Enable Lambda failure: LATENCY (succeeded)"
+
+func TestFromJournal(t *testing.T) {
+	schema := loadSchema(t)
+	tests := []struct {
+		file  string
+		guard bool
+		nilEx bool // no experiment at hand
+		want  summary
+		check func(t *testing.T, j *ctk.Journal)
+	}{
+		{file: "held.json", want: summary{status: "completed", before: "met", after: "met", run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				p := j.SteadyStates.Before.Probes
+				if p[0].Output != 0.0 || *p[0].ToleranceMet != true {
+					t.Errorf("chaosaws probe output %v (python: the value)", p[0].Output)
+				}
+				if stdout(t, p[1]) != "1.5\n" || stdout(t, p[2]) != "3.0\n" {
+					t.Errorf("process probe outputs %v %v (the aws CLI's printout)", p[1].Output, p[2].Output)
+				}
+				v := j.Run[0].Output.(map[string]any)
+				if v["failureMode"] != "latency" || v["expiresAfterSeconds"] != 420.0 {
+					t.Errorf("action output %v, want the value written", v)
+				}
+				if !strings.HasSuffix(j.Start, "+00:00") || j.Duration <= 0 || j.ChaoslibVersion != ctk.FormatVersion || !strings.Contains(j.Node, ":execution:") {
+					t.Errorf("header %s %v %s %s", j.Start, j.Duration, j.ChaoslibVersion, j.Node)
+				}
+				if e := ext(t, j); e["verdict"] != "held" || e["afterRollback"].(map[string]any)["steady_state_met"] != true {
+					t.Errorf("extension %v", e)
+				}
+			}},
+		{file: "deviated.json", want: summary{status: "completed", deviated: true, before: "met", after: "not met", run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				p := j.SteadyStates.After.Probes[2]
+				if *p.ToleranceMet || stdout(t, p) != "40.0\n" {
+					t.Errorf("deviated probe %+v", p)
+				}
+			}},
+		{file: "not-steady-before.json", want: summary{status: "completed", before: "not met"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				if p := j.SteadyStates.Before.Probes[1]; *p.ToleranceMet || stdout(t, p) != "null\n" {
+					t.Errorf("no-data probe %+v: the aws CLI prints null", p)
+				}
+			}},
+		{file: "guard-breach.json", guard: true, want: summary{status: "completed", deviated: true, before: "met", during: 1, run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				d := j.SteadyStates.During[0]
+				if d.SteadyStateMet || len(d.Probes) != 1 || stdout(t, d.Probes[0]) != "50.0\n" {
+					t.Errorf("during %+v", d)
+				}
+			}},
+		{file: "aborted.json", want: summary{status: "aborted", before: "met", run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				if e := ext(t, j)["error"].(map[string]any); e["Error"] != "CloudWatch.InternalServiceException" {
+					t.Errorf("error %v", e)
+				}
+			}},
+		{file: "rollback-failed.json", want: summary{status: "completed", before: "met", after: "met", run: action, rollback: "Disable Lambda failures (failed)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				if ex := j.Rollbacks[0].Exception; len(ex) != 1 || ex[0] != "Ssm.InternalServerError: fixture: Rollback.Put fails" {
+					t.Errorf("exception %v", ex)
+				}
+			}},
+		{file: "rollback-of.json", want: summary{status: "interrupted", rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				if e := ext(t, j); !strings.HasSuffix(e["rollbackOf"].(string), ":run-1") || e["verdict"] != "aborted" {
+					t.Errorf("extension %v", e)
+				}
+			}},
+		{file: "rollback-of.json", nilEx: true, want: summary{status: "interrupted", rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				var e map[string]any
+				_ = json.Unmarshal(j.Experiment, &e)
+				var a map[string]any
+				_ = json.Unmarshal(j.Rollbacks[0].Activity, &a)
+				if e["title"] != "Minor delays should not impact processing" || a["provider"].(map[string]any)["func"] != "put_parameter" {
+					t.Errorf("described from the journal: experiment %v activity %v", e, a)
+				}
+			}},
+	}
+	for _, tc := range tests {
+		name := tc.file
+		if tc.nilEx {
+			name += " without the experiment"
+		}
+		t.Run(name, func(t *testing.T) {
+			var exp *experiments.Experiment
+			if !tc.nilEx {
+				exp = exp1(t, tc.guard)
+			}
+			j, err := ctk.FromJournal(exp, ourJournal(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := summary{status: j.Status, deviated: j.Deviated, before: met(j.SteadyStates.Before), after: met(j.SteadyStates.After),
+				during: len(j.SteadyStates.During), run: runs(t, j.Run), rollback: runs(t, j.Rollbacks)}
+			if got != tc.want {
+				t.Errorf("journal\n got %+v\nwant %+v", got, tc.want)
+			}
+			b, err := json.MarshalIndent(j, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if errs := validateSchema(schema, doc); len(errs) > 0 {
+				t.Errorf("not a Chaos Toolkit journal by the schema:\n%s\n%s", strings.Join(errs, "\n"), b)
+			}
+			if tc.check != nil {
+				tc.check(t, j)
+			}
+		})
+	}
+}
+
+func TestFromJournalErrors(t *testing.T) {
+	if _, err := ctk.FromJournal(nil, nil); err == nil {
+		t.Error("nil journal: want an error")
+	}
+	j := ourJournal(t, "held.json")
+	j.StartedAt = "yesterday"
+	if _, err := ctk.FromJournal(nil, j); err == nil || !strings.Contains(err.Error(), "startedAt") {
+		t.Errorf("bad time: %v", err)
+	}
+}
+
+func TestRollbackStrategy(t *testing.T) {
+	tests := []struct {
+		s    string
+		ok   bool
+		want string
+	}{
+		{"default", true, ""},
+		{"always", true, ""},
+		{"never", false, "no run of this lab may leave a fault on"},
+		{"deviated", false, "skipped when the hypothesis held"},
+		{"sometimes", false, "unknown rollback strategy"},
+	}
+	for _, tc := range tests {
+		err := ctk.RollbackStrategy(tc.s)
+		if (err == nil) != tc.ok || (err != nil && (!errors.Is(err, ctk.ErrRollbackStrategy) || !strings.Contains(err.Error(), tc.want))) {
+			t.Errorf("RollbackStrategy(%q) = %v", tc.s, err)
+		}
+	}
+}
