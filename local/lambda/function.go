@@ -23,6 +23,9 @@ type Function struct {
 	Runtime string
 	// Handler is passed to the process as _HANDLER, as Lambda does.
 	Handler string
+	// Role is the execution role's ARN (the template's Role). The sandbox gets credentials of this
+	// role (Options.Credentials), so what the function calls is done as the role.
+	Role string
 	// CodeDir is the directory holding the unzipped code (the cdk.out asset directory). Required.
 	CodeDir string
 	// Architecture is the template's Architectures[0]: "x86_64" or "arm64". Default: x86_64. The
@@ -142,13 +145,14 @@ func command(f Function) ([]string, error) {
 	return []string{path, bootstrap}, nil
 }
 
-// Env is what the credentials, region and endpoint a sandbox gets.
+// sandboxEnv is the credentials, region, endpoint and temporary directory a sandbox gets.
 type sandboxEnv struct {
-	region, accessKey, secretKey, endpoint, arn string
+	region, accessKey, secretKey, token, endpoint, tmp string
 }
 
 // environ builds the process environment: the template's variables, then Lambda's reserved ones,
-// which win as they do in AWS. The host environment is not inherited.
+// which win as they do in AWS. The host environment is not inherited. TMPDIR is the sandbox's own
+// temporary directory (Lambda gives each environment its own /tmp).
 func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
 	env := map[string]string{}
 	for k, v := range f.Environment {
@@ -176,6 +180,12 @@ func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
 	}
 	if e.endpoint != "" {
 		reserved["AWS_ENDPOINT_URL"] = e.endpoint
+	}
+	if e.token != "" {
+		reserved["AWS_SESSION_TOKEN"] = e.token
+	}
+	if e.tmp != "" {
+		reserved["TMPDIR"] = e.tmp
 	}
 	for k, v := range reserved {
 		env[k] = v

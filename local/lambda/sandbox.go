@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +35,10 @@ type outcome struct {
 
 // sandbox is one execution environment: a bootstrap process and the Runtime API server it polls.
 type sandbox struct {
-	fn  *function
-	pid int
+	fn      *function
+	pid     int
+	tmp     string        // the sandbox's TMPDIR, removed when it exits
+	started chan struct{} // closed once pid is set
 
 	srv        *http.Server
 	next       chan *invocation // GET /next takes from here
@@ -57,41 +60,63 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	if err != nil {
 		return nil, nil, err
 	}
+	env, err := f.svc.sandboxEnv(f.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The sandbox's own temporary directory (Lambda's /tmp): 0700, TMPDIR, removed with the sandbox.
+	tmpRoot := filepath.Join(f.svc.opts.Dir, "tmp")
+	if err := os.MkdirAll(tmpRoot, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("function %s: sandbox temporary directory: %w", f.cfg.Name, err)
+	}
+	tmp, err := os.MkdirTemp(tmpRoot, f.cfg.Name+"-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("function %s: sandbox temporary directory: %w", f.cfg.Name, err)
+	}
+	env.tmp = tmp
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		os.RemoveAll(tmp)
 		return nil, nil, fmt.Errorf("function %s: runtime API listener: %w", f.cfg.Name, err)
 	}
 	sb := &sandbox{
 		fn:         f,
+		tmp:        tmp,
 		next:       make(chan *invocation),
 		ready:      make(chan struct{}),
 		exited:     make(chan struct{}),
+		started:    make(chan struct{}),
 		initFailed: make(chan *FunctionError, 1),
 	}
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
-	go sb.srv.Serve(ln)
+	// The Runtime API answers the sandbox's own processes only (peer.go).
+	go sb.srv.Serve(&peerListener{Listener: ln, main: sb.mainPid, allow: sb.inGroup, log: f.svc.log, name: f.cfg.Name})
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = f.cfg.CodeDir
-	cmd.Env = environ(f.cfg, f.svc.sandboxEnv(f.cfg), ln.Addr().String())
+	cmd.Env = environ(f.cfg, env, ln.Addr().String())
 	// Its own process group so a timeout kills everything the function started; Pdeathsig so a crash of
 	// the local cloud does not leave functions running.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		sb.srv.Close()
+		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		sb.srv.Close()
+		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		sb.srv.Close()
+		os.RemoveAll(tmp)
 		return nil, nil, fmt.Errorf("function %s: start %s: %w", f.cfg.Name, argv[0], err)
 	}
 	sb.pid = cmd.Process.Pid
+	close(sb.started)
 	var drained sync.WaitGroup
 	drained.Add(2)
 	go func() { defer drained.Done(); f.logs.copy(stdout) }()
@@ -103,6 +128,9 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		sb.exitErr = err
 		sb.mu.Unlock()
 		sb.srv.Close()
+		// The environment ends with its runtime: whatever it started goes, then its /tmp.
+		_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
+		_ = os.RemoveAll(sb.tmp)
 		close(sb.exited)
 	}()
 

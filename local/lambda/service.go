@@ -26,7 +26,12 @@ type Options struct {
 	AccountID string
 	// Endpoint is AWS_ENDPOINT_URL for the functions (the local gateway). Empty: not set.
 	Endpoint string
-	// AccessKeyID and SecretAccessKey are the functions' credentials. Default: AKIDLOCAL / local.
+	// Credentials gives a sandbox the credentials of its function's execution role (Function.Role),
+	// as Lambda does (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN). It is asked at
+	// each sandbox start. Nil: AccessKeyID and SecretAccessKey for every function.
+	Credentials func(f Function) (Credentials, error)
+	// AccessKeyID and SecretAccessKey are the functions' credentials when Credentials is nil.
+	// Default: AKIDLOCAL / local (a bare service without a verifying gateway, in tests).
 	AccessKeyID, SecretAccessKey string
 	// DefaultConcurrency limits functions without ReservedConcurrency. Default: 10 (a small stand-in
 	// for the account's unreserved concurrency, sized for a 2-core machine).
@@ -112,8 +117,21 @@ func New(opts Options) (*Service, error) {
 	return &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}}, nil
 }
 
-func (s *Service) sandboxEnv(f Function) sandboxEnv {
-	return sandboxEnv{region: s.opts.Region, accessKey: s.opts.AccessKeyID, secretKey: s.opts.SecretAccessKey, endpoint: s.opts.Endpoint}
+// Credentials are what a sandbox signs its AWS calls with.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+func (s *Service) sandboxEnv(f Function) (sandboxEnv, error) {
+	e := sandboxEnv{region: s.opts.Region, accessKey: s.opts.AccessKeyID, secretKey: s.opts.SecretAccessKey, endpoint: s.opts.Endpoint}
+	if s.opts.Credentials != nil {
+		c, err := s.opts.Credentials(f)
+		if err != nil {
+			return e, fmt.Errorf("function %s: credentials of role %q: %w", f.Name, f.Role, err)
+		}
+		e.accessKey, e.secretKey, e.token = c.AccessKeyID, c.SecretAccessKey, c.SessionToken
+	}
+	return e, nil
 }
 
 // function is a created function and its sandboxes.

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -86,6 +87,10 @@ func startHost(ctx context.Context, nodePath, libDir, dir string, onLine func([]
 	// The child outlives ctx on purpose (ctx only bounds start-up); Close stops it by pid.
 	cmd := exec.Command(nodePath, script, libDir)
 	cmd.Dir = dir
+	// Its own process group (a Ctrl-C meant for the cloud does not kill executions mid-flight: the
+	// cloud stops the host itself), and SIGKILL when the cloud dies, however it dies. The host
+	// starts no processes of its own and listens on nothing: it talks over stdin and stdout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = onStderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
