@@ -30,7 +30,7 @@
 //	aws:lambda:invocation-http-         statuscode flag {"status_code": statusCode}; statusCode 100..599,
 //	  integration-response                contentTypeHeader application/json (the flag's answer),
 //	                                      preventExecution "true"; anything else is a problem
-//	aws:fis:wait                        no fault for its duration (only shifts what starts after it)
+//	aws:fis:wait                        adds no fault: it only delays what starts after it
 //	invocationPercentage (100)          the flag's percentage (1..100)
 //	duration                            ISO 8601 (PT5M, PT1H30M, PT90S, P1D): how long the flag is on
 //	startAfter                          FIS's schedule: an action starts when all it names have ended,
