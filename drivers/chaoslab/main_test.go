@@ -77,10 +77,19 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 				"put " + param + ` = {"isEnabled": false}`,
 				"PHASE", "zero-sns-errors",
 				"verdict: " + tt.verdict,
+				"report: " + strings.TrimSuffix(journal, ".json") + ".report.html",
 			} {
 				if !strings.Contains(s, want) {
 					t.Errorf("output lacks %q:\n%s", want, s)
 				}
+			}
+			// The report and its series are written beside the journal, whatever the verdict.
+			html, err := os.ReadFile(strings.TrimSuffix(journal, ".json") + ".report.html")
+			if err != nil || !strings.Contains(string(html), tt.verdict) {
+				t.Errorf("report beside the journal: %v (holds the verdict %q: %v)", err, tt.verdict, strings.Contains(string(html), tt.verdict))
+			}
+			if _, err := os.Stat(strings.TrimSuffix(journal, ".json") + ".series.json"); err != nil {
+				t.Errorf("series beside the journal: %v", err)
 			}
 			b, err := os.ReadFile(journal)
 			if err != nil {

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -23,7 +28,8 @@ const runUsage = `
 chaoslab run compiles an experiment with the stack's names, starts it on the
 experiment state machine (ExperimentStateMachineArn), prints its states live
 (probe values, fault writes, pauses with a countdown, rollbacks), then the
-probe table and the verdict, and writes the journal to -journal.
+probe table and the verdict, and writes the journal to -journal, and beside it
+the run's HTML report and metric series (-report=false: no report).
 
 Ctrl-C stops the execution and also switches the fault off directly. When an
 execution ends without its rollbacks — aborted or timed out (Ctrl-C, a stop
@@ -52,6 +58,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
 	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
 	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort, a timeout or a failure before the rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
+	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -92,8 +99,40 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		return err
 	}
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
-	_, err = r.Run(ctx, res[stack.ExperimentStateMachineArn], compiled)
+	j, err := r.Run(ctx, res[stack.ExperimentStateMachineArn], compiled)
+	if *withReport && j != nil {
+		m.writeRunReport(cfg, cf, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath)
+	}
 	return runExit(err)
+}
+
+// writeRunReport writes the report of a run beside its journal. It is bounded in time and runs on a
+// context of its own, so that a run interrupted with Ctrl-C still gets its report; a failure is
+// printed, never fatal (the journal is the run's record).
+func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, journalPath string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var dashboards []string
+	if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
+		dashboards = []string{name}
+	}
+	root, _ := cdkapp.FindRoot()
+	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
+	switch {
+	case path == "":
+		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %v\n", err)
+	case err != nil:
+		fmt.Fprintf(m.Stderr, "chaoslab run: report %s written without some metric data: %v\n", path, err)
+	default:
+		fmt.Fprintf(m.Stdout, "report: %s\n", path)
+	}
+}
+
+func errText(err error) string {
+	if err == nil || errors.Is(err, runner.ErrDeviated) {
+		return ""
+	}
+	return err.Error()
 }
 
 // runExit maps the runner's error to chaoslab's exit codes: 1 when the hypothesis did not hold
