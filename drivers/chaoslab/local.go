@@ -98,7 +98,10 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, kv := range cloud.ClientEnv(st.Endpoint) {
+		if st.AccessKeyID == "" {
+			return fmt.Errorf("chaoslab local env: the local cloud (pid %d) records no key: it predates per-start keys; restart it", st.Pid)
+		}
+		for _, kv := range cloud.ClientEnv(st.Endpoint, st.Credentials()) {
 			fmt.Fprintf(m.Stdout, "export %s\n", kv)
 		}
 		return nil
@@ -134,7 +137,7 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 		}
 	}
 	fmt.Fprintf(m.Stderr, "local cloud up at %s; environment for clients:\n", c.Endpoint())
-	for _, kv := range cloud.ClientEnv(c.Endpoint()) {
+	for _, kv := range c.Env() {
 		fmt.Fprintf(m.Stdout, "export %s\n", kv)
 	}
 	fmt.Fprintln(m.Stderr, "Ctrl-C or `chaoslab local down` stops it.")

@@ -75,6 +75,8 @@ func start(ctx context.Context, name string, run func(context.Context, emulators
 		RunDir:       dir,
 		StartTimeout: StartTimeout,
 		LoopbackTCP:  true,
+		// A test's own emulator: no per-start secret, so plain SDK clients given Endpoint can use it.
+		Unguarded: true,
 		// Start and stop lines would only clutter test output; a stop that needs SIGKILL still shows.
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

@@ -44,12 +44,11 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/template"
 )
 
-// The local cloud's identity (docs/contracts.md §5).
+// The local cloud's identity (docs/contracts.md §5). Its keys are made at each start
+// (credentials.go).
 const (
 	Region    = "us-east-1"
 	AccountID = "000000000000"
-	AccessKey = "AKIDLOCAL"
-	SecretKey = "local"
 )
 
 // Options configure Start.
@@ -86,6 +85,10 @@ type Cloud struct {
 	sfn            *sfn.Service
 	endpoint       string
 	logFile        *os.File
+
+	keys    *gateway.KeyStore // every key the gateway accepts (credentials.go)
+	user    Credentials       // the user's key of this start
+	callers sdkCallers        // Step Functions' SDK callers, per role
 
 	stacks       stackSet // the deployed stacks (stacks.go)
 	mu           sync.Mutex
@@ -148,35 +151,38 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	}
 	c.progress("local cloud: emulators ready (fauxqs pid %d, DynamoDB Local pid %d) in %s", c.fauxqs.Pid(), c.dynamo.Pid(), since(begin))
 
-	creds := credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, "")
+	if err := c.makeKeys(); err != nil {
+		return nil, err
+	}
+	// fauxqs directly (sampling, topic lookups): its secret on every request; it checks no signature.
+	internal := credentials.NewStaticCredentialsProvider(PrincipalInternal, "-", "")
 	direct := aws.String(c.fauxqs.Endpoint().String())
-	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log})
+	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log, Keys: c.keys, Region: Region})
 	addr, err := c.gw.Listen(runCtx)
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
 	c.endpoint = "http://" + addr
-	through := aws.String(c.endpoint)
 
 	c.metrics = cloudwatch.NewStore()
 	sqsMetrics := cloudwatch.NewSQSMetrics(c.metrics, cloudwatch.SQSMetricsOptions{
-		Queues: sqs.New(sqs.Options{Region: Region, Credentials: creds, BaseEndpoint: direct}),
-		Fauxqs: c.fauxqs.Endpoint(),
+		Queues: sqs.New(sqs.Options{Region: Region, Credentials: internal, BaseEndpoint: direct, HTTPClient: c.fauxqs.HTTPClient()}),
+		Fauxqs: c.fauxqs.SecretURL(),
 	})
 	go sqsMetrics.Run(runCtx)
-	// Deliveries go through the gateway so the SQS metrics see them; topic lookups go to fauxqs.
-	viaGateway := sqs.New(sqs.Options{Region: Region, Credentials: creds, BaseEndpoint: through})
+	// Deliveries go through the gateway so the SQS metrics see them, each signed as the service
+	// principal that delivers in AWS; topic lookups go to fauxqs.
 	snsSvc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: Region, Credentials: creds, BaseEndpoint: direct}),
-		Queues:  viaGateway,
+		Topics:  awssns.New(awssns.Options{Region: Region, Credentials: internal, BaseEndpoint: direct, HTTPClient: c.fauxqs.HTTPClient()}),
+		Queues:  sqs.NewFromConfig(c.as(PrincipalSNS)),
 		Metrics: c.metrics,
 		Region:  Region,
 		Logger:  c.log,
 	})
-	notifier := s3events.New(s3events.Options{Queues: viaGateway, Topics: snsSvc, Region: Region, Logger: c.log})
+	notifier := s3events.New(s3events.Options{Queues: sqs.NewFromConfig(c.as(PrincipalS3)), Topics: snsSvc, Region: Region, Logger: c.log})
 
 	for _, svc := range []string{"s3", "sqs", "sns"} {
-		c.gw.Proxy(svc, c.fauxqs.Endpoint(), nil)
+		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header()})
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("s3", notifier.Middleware)
@@ -189,7 +195,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 
 	c.lambda, err = lambda.New(lambda.Options{
 		Dir: filepath.Join(opts.Dir, "lambda"), Region: Region, AccountID: AccountID, Endpoint: c.endpoint,
-		AccessKeyID: AccessKey, SecretAccessKey: SecretKey, Logger: c.log,
+		Credentials: c.roleCredentials, Logger: c.log,
 		Metric: func(m lambda.Metric) {
 			c.metrics.Put(cloudwatch.Datum{Namespace: "AWS/Lambda", Name: m.Name,
 				Dimensions: map[string]string{"FunctionName": m.Function}, Value: m.Value, Unit: m.Unit, Time: m.Time})
@@ -204,7 +210,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
 	c.gw.Handle("lambda", c.lambda.Handler())
-	c.esm, err = esm.New(runCtx, esm.Options{SQS: viaGateway, Lambda: c.lambda, Region: Region, Logger: c.log})
+	c.esm, err = esm.New(runCtx, esm.Options{SQS: sqs.NewFromConfig(c.as(PrincipalInternal)), Lambda: c.lambda, Region: Region, Logger: c.log})
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
@@ -212,7 +218,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.progress("local cloud: starting Step Functions (aws-local-stepfunctions on Node 22) ...")
 	c.sfn = sfn.New(sfn.Options{
 		Dir:  filepath.Join(opts.Dir, "sfn"),
-		Call: sfn.NewSDKCallerForEndpoint(c.endpoint).Call,
+		Call: c.callTask,
 		Log:  c.log,
 	})
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "sfn"), 0o755); err != nil {
@@ -237,32 +243,6 @@ func since(t time.Time) string { return time.Since(t).Round(100 * time.Milliseco
 
 // Endpoint is the gateway URL, AWS_ENDPOINT_URL for every client.
 func (c *Cloud) Endpoint() string { return c.endpoint }
-
-// Env is the environment a client process needs to use the local cloud.
-func (c *Cloud) Env() []string { return ClientEnv(c.endpoint) }
-
-// ClientEnv is the environment for a client of the local cloud at endpoint.
-func ClientEnv(endpoint string) []string {
-	return []string{
-		"AWS_ENDPOINT_URL=" + endpoint,
-		"AWS_REGION=" + Region,
-		"AWS_DEFAULT_REGION=" + Region,
-		"AWS_ACCESS_KEY_ID=" + AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + SecretKey,
-	}
-}
-
-// Config is an SDK config for the local cloud.
-func (c *Cloud) Config() aws.Config { return ClientConfig(c.endpoint) }
-
-// ClientConfig is an SDK config whose every client talks to the local cloud at endpoint.
-func ClientConfig(endpoint string) aws.Config {
-	return aws.Config{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-	}
-}
 
 // Metrics is the CloudWatch store (for reports and tests).
 func (c *Cloud) Metrics() *cloudwatch.Store { return c.metrics }
@@ -332,6 +312,7 @@ func (c *Cloud) Close() error {
 		}
 	}
 	os.Remove(statePath(c.opts.Dir))
+	os.Remove(credentialsPath(c.opts.Dir))
 	if c.logFile != nil {
 		c.logFile.Close()
 	}
@@ -375,6 +356,9 @@ type State struct {
 	Token    string    `json:"token,omitempty"`   // required by the control API
 	// Dashboards is the live dashboard pages' index, token included (the file is the user's only).
 	Dashboards string `json:"dashboards,omitempty"`
+	// AccessKeyID and SecretAccessKey are the user's key of this start (Credentials, ClientEnv).
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
@@ -382,7 +366,8 @@ func statePath(dir string) string { return filepath.Join(dir, "cloud.json") }
 func (c *Cloud) writeState() error {
 	c.mu.Lock()
 	st := State{Pid: os.Getpid(), Endpoint: c.endpoint, Region: Region, Started: time.Now().UTC(), Pids: c.Pids(),
-		Control: c.control, Token: c.controlToken, Dashboards: c.DashboardsURL()}
+		Control: c.control, Token: c.controlToken, Dashboards: c.DashboardsURL(),
+		AccessKeyID: c.user.AccessKeyID, SecretAccessKey: c.user.SecretAccessKey}
 	c.mu.Unlock()
 	b, _ := json.MarshalIndent(st, "", "  ")
 	// Written aside and renamed, so `chaoslab local env` never reads half a file.

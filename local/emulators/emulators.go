@@ -1,18 +1,28 @@
 // Package emulators starts and stops the real AWS emulators the local cloud proxies to, on loopback
 // only, each as a child process owned by pid: fauxqs (S3, SNS, SQS) on Node 22, and DynamoDB Local
 // on Java 17 inside its own network namespace, reached through a Unix socket.
+//
+// Only the local cloud can use them: each start makes a secret that every request (fauxqs: the
+// SecretHeader header, or Basic credentials in a URL) or connection (DynamoDB's socket: a first
+// line) must carry, and the run directory holding the socket is 0700. Header, Dial, HTTPClient
+// and SecretURL carry it. Options.Unguarded turns this off for tests' throwaway emulators.
 package emulators
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -42,6 +52,36 @@ type Options struct {
 	// 127.0.0.1:<free port> to that socket and makes Endpoint that address, for clients that can
 	// only be given a URL (tests building SDK clients with BaseEndpoint). Default: false.
 	LoopbackTCP bool
+	// Unguarded starts the emulator without a secret: any process of the machine that finds its
+	// port (or, being this user, its socket) can use it. For tests' own emulators only
+	// (internal/testsvc); the local cloud never sets it.
+	Unguarded bool
+}
+
+// SecretHeader is the header that carries an emulator's per-start secret on each request.
+const SecretHeader = "X-Chaoslab-Secret"
+
+func newSecret(o Options) string {
+	if o.Unguarded {
+		return ""
+	}
+	var b [24]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withSecret is this process's environment with CHAOSLAB_SECRET set (or removed when secret is "").
+func withSecret(secret string) []string {
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CHAOSLAB_SECRET=") {
+			env = append(env, kv)
+		}
+	}
+	if secret != "" {
+		env = append(env, "CHAOSLAB_SECRET="+secret)
+	}
+	return env
 }
 
 // DefaultS3BodyLimit is 5 GiB: S3 takes objects up to 5 GB in one PUT (fauxqs alone stops at 11 MiB).
@@ -59,6 +99,7 @@ type Process struct {
 	cmd      *exec.Cmd
 	endpoint *url.URL
 	socket   string       // Unix socket path when the emulator is reached through one
+	secret   string       // per-start secret; "" when Unguarded
 	relay    net.Listener // 127.0.0.1 side of Loopback; nil otherwise
 	relayMu  sync.Mutex
 	log      *slog.Logger
@@ -76,13 +117,69 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 // use Dial as the transport's dialer.
 func (p *Process) Endpoint() *url.URL { u := *p.endpoint; return &u }
 
-// Dial connects to the emulator: through its Unix socket if it has one, else by TCP to Endpoint.
+// Dial connects to the emulator: through its Unix socket if it has one (sending the secret
+// first), else by TCP to Endpoint.
 func (p *Process) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
 	if p.socket != "" && p.relay == nil {
-		return d.DialContext(ctx, "unix", p.socket)
+		return p.dialSocket(ctx)
 	}
+	var d net.Dialer
 	return d.DialContext(ctx, "tcp", p.endpoint.Host)
+}
+
+// dialSocket connects to the Unix socket and sends the secret line the relay expects.
+func (p *Process) dialSocket(ctx context.Context) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", p.socket)
+	if err != nil || p.secret == "" {
+		return c, err
+	}
+	if _, err := io.WriteString(c, p.secret+"\n"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Header is what every HTTP request to the emulator must carry (the secret, for fauxqs), for a
+// proxy in front of it; nil when Unguarded or when the secret travels on the connection (Dial).
+func (p *Process) Header() http.Header {
+	if p.secret == "" || p.socket != "" {
+		return nil
+	}
+	return http.Header{SecretHeader: {p.secret}}
+}
+
+// SecretURL is Endpoint with the secret as Basic credentials (chaoslab:<secret>), for a client that
+// can only be given a URL: net/http sends a URL's user info as an Authorization header.
+func (p *Process) SecretURL() *url.URL {
+	u := p.Endpoint()
+	if p.secret != "" && p.socket == "" {
+		u.User = url.UserPassword("chaoslab", p.secret)
+	}
+	return u
+}
+
+// HTTPClient is a client for the emulator whose every request carries what Header and Dial add.
+// Give it to SDK clients (HTTPClient option) that call the emulator directly.
+func (p *Process) HTTPClient() *http.Client {
+	tr := &http.Transport{DialContext: p.Dial, MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second}
+	return &http.Client{Transport: headerTransport{rt: tr, header: p.Header()}}
+}
+
+type headerTransport struct {
+	rt     http.RoundTripper
+	header http.Header
+}
+
+func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if len(t.header) > 0 {
+		r = r.Clone(r.Context())
+		for k, v := range t.header {
+			r.Header[k] = v
+		}
+	}
+	return t.rt.RoundTrip(r)
 }
 
 // Exited is closed when the process has exited.
@@ -141,7 +238,11 @@ func (o *Options) defaults(name string) error {
 			return fmt.Errorf("emulators: run dir: %w", err)
 		}
 		o.RunDir = d
-	} else if err := os.MkdirAll(o.RunDir, 0o755); err != nil {
+	} else if err := os.MkdirAll(o.RunDir, 0o700); err != nil {
+		return fmt.Errorf("emulators: run dir %s: %w", o.RunDir, err)
+	}
+	// Sockets and scripts live here: no other user may reach them.
+	if err := os.Chmod(o.RunDir, 0o700); err != nil {
 		return fmt.Errorf("emulators: run dir %s: %w", o.RunDir, err)
 	}
 	if o.Node == "" {

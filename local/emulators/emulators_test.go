@@ -3,8 +3,14 @@ package emulators_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,7 +86,7 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 	}
 
 	g := gateway.New(gateway.Options{})
-	g.Proxy("sqs", fq.Endpoint(), nil)
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
 	g.Proxy("dynamodb", ddb.Endpoint(), ddb.Dial)
 	addr, err := g.Listen(ctx)
 	if err != nil {
@@ -130,6 +136,45 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 				t.Errorf("second conditional put = %v, want ConditionalCheckFailedException", err)
 			}
 		}},
+		{name: "nobody else gets in", run: func(t *testing.T) {
+			// fauxqs's port is open to the machine: a request without the secret is refused.
+			resp, err := http.Get(fq.Endpoint().String() + "/health")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("fauxqs without the secret: %s, want 403", resp.Status)
+			}
+			for name, get := range map[string]func() (*http.Response, error){
+				"SecretURL":  func() (*http.Response, error) { return http.Get(fq.SecretURL().String() + "/health") },
+				"HTTPClient": func() (*http.Response, error) { return fq.HTTPClient().Get(fq.Endpoint().String() + "/health") },
+			} {
+				resp, err := get()
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("fauxqs with the secret (%s): %s, want 200", name, resp.Status)
+				}
+			}
+			// DynamoDB's socket is in a directory only this user can enter, and a connection
+			// without the secret is closed before it reaches DynamoDB Local.
+			if st, err := os.Stat(filepath.Dir(ddb.Socket())); err != nil || st.Mode().Perm() != 0o700 {
+				t.Errorf("socket directory %s: %v %v, want 0700", filepath.Dir(ddb.Socket()), st.Mode(), err)
+			}
+			c, err := net.Dial("unix", ddb.Socket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n\r\n{}")
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if b, err := io.ReadAll(c); len(b) > 0 || err != nil {
+				t.Errorf("DynamoDB socket without the secret answered %q (%v), want the connection closed", b, err)
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.run)
@@ -148,6 +193,19 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 		t.Errorf("ListTables through the relay = %+v, %v", tables, err)
 	}
 
+	// SIGKILL to unshare alone (what a crash of the local cloud amounts to, through Pdeathsig):
+	// the namespace's node gets --kill-child's SIGKILL, and the JVM dies with its PID namespace.
+	tree := descendants(ddb.Pid())
+	if len(tree) < 3 {
+		t.Errorf("DynamoDB's process tree %v: want unshare, node and java", tree)
+	}
+	syscall.Kill(ddb.Pid(), syscall.SIGKILL)
+	waitGone(t, tree, 10*time.Second)
+	// The orphaned node is reaped by PID 1 of this machine, in its own time.
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-ddb.Pid(), 0) == nil && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	g.Close()
 	fq.Stop()
 	ddb.Stop()
@@ -156,5 +214,89 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Errorf("gateway still listening on %s", addr)
+	}
+}
+
+// proc is a process seen in /proc: its pid and start time (field 22 of stat), so that a reused pid
+// is not mistaken for it.
+type proc struct {
+	pid   int
+	start string
+	cmd   string
+}
+
+func readStat(pid int) (ppid int, start, cmd string, state byte, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", "", 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, "", "", 0, false
+	}
+	cmd = s[strings.IndexByte(s, '(')+1 : i]
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0, "", "", 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return ppid, f[19], cmd, f[0][0], true
+}
+
+// descendants lists pid and every process below it.
+func descendants(pid int) []proc {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	info := map[int]proc{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ppid, start, cmd, _, ok := readStat(p)
+		if !ok {
+			continue
+		}
+		children[ppid] = append(children[ppid], p)
+		info[p] = proc{pid: p, start: start, cmd: cmd}
+	}
+	var out []proc
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if pr, ok := info[p]; ok {
+			out = append(out, pr)
+		}
+		queue = append(queue, children[p]...)
+	}
+	return out
+}
+
+// alive reports whether p still runs (a zombie has exited).
+func alive(p proc) bool {
+	_, start, _, state, ok := readStat(p.pid)
+	return ok && start == p.start && state != 'Z'
+}
+
+func waitGone(t *testing.T, procs []proc, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var left []string
+		for _, p := range procs {
+			if alive(p) {
+				left = append(left, fmt.Sprintf("%d (%s)", p.pid, p.cmd))
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("still running %s after their ancestor was killed: %s", within, strings.Join(left, ", "))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

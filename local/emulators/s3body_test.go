@@ -12,6 +12,9 @@ import (
 )
 
 // s3Do sends an unsigned-but-scoped S3 request straight to fauxqs (it checks no signature).
+// secretHeader is the fauxqs under test's per-start secret, sent with every request.
+var secretHeader http.Header
+
 func s3Do(t *testing.T, method, url string, body []byte, header http.Header) (int, string, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
@@ -19,6 +22,9 @@ func s3Do(t *testing.T, method, url string, body []byte, header http.Header) (in
 		t.Fatal(err)
 	}
 	for k, v := range header {
+		req.Header[k] = v
+	}
+	for k, v := range secretHeader {
 		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
@@ -49,6 +55,7 @@ func TestFauxqsS3BodyLimit(t *testing.T) {
 		}
 		defer fq.Stop()
 		base := fq.Endpoint().String()
+		secretHeader = fq.Header()
 		if code, body, _ := s3Do(t, "PUT", base+"/big", nil, nil); code != 200 {
 			t.Fatalf("CreateBucket: %d %s", code, body)
 		}
@@ -73,6 +80,7 @@ func TestFauxqsS3BodyLimit(t *testing.T) {
 		}
 		defer fq.Stop()
 		base := fq.Endpoint().String()
+		secretHeader = fq.Header()
 		if code, body, _ := s3Do(t, "PUT", base+"/small", nil, nil); code != 200 {
 			t.Fatalf("CreateBucket: %d %s", code, body)
 		}

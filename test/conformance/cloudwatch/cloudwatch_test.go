@@ -155,8 +155,9 @@ func findPython(name string, pyenv bool) func(ctx context.Context, env []string)
 	}
 }
 
-// childEnv is a clean environment: no user configuration, the lab's local credentials.
-func childEnv(t *testing.T, clientPath, endpoint string) []string {
+// childEnv is a clean environment: no user configuration, the fixture's key (made at its start,
+// as the local cloud makes one at each start, and checked by its gateway).
+func childEnv(t *testing.T, clientPath, endpoint string, key gateway.Credential) []string {
 	home := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o755); err != nil {
 		t.Fatal(err)
@@ -170,8 +171,8 @@ func childEnv(t *testing.T, clientPath, endpoint string) []string {
 		"HOME=" + home,
 		"AWS_CONFIG_FILE=" + config,
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID=AKIDLOCAL",
-		"AWS_SECRET_ACCESS_KEY=local",
+		"AWS_ACCESS_KEY_ID=" + key.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + key.SecretAccessKey,
 		"AWS_DEFAULT_REGION=us-east-1",
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_OUTPUT=json",
@@ -197,13 +198,16 @@ type seen struct{ protocol, op, encoding string }
 type fixture struct {
 	store    *localcw.Store
 	endpoint string
+	key      gateway.Credential // the only key the fixture's gateway accepts
 	mu       sync.Mutex
 	seen     []seen
 }
 
 func newFixture(t *testing.T) *fixture {
 	f := &fixture{store: localcw.NewStore()}
-	g := gateway.New(gateway.Options{})
+	keys := gateway.NewKeyStore()
+	f.key = keys.NewKey("arn:aws:iam::000000000000:root")
+	g := gateway.New(gateway.Options{Keys: keys, Region: "us-east-1"})
 	g.Handle("monitoring", f.store.Handler())
 	g.Use("monitoring", f.record)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -392,7 +396,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 	for _, c := range clients {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			path, version, err := c.find(ctx, childEnv(t, "/usr/bin/true", ""))
+			path, version, err := c.find(ctx, childEnv(t, "/usr/bin/true", "", gateway.Credential{AccessKeyID: "none", SecretAccessKey: "none"}))
 			if err != nil {
 				missingClient(t, c.name, err)
 			}
@@ -405,7 +409,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 			} else {
 				p.Endpoint = f.endpoint
 			}
-			env := childEnv(t, path, endpointEnv)
+			env := childEnv(t, path, endpointEnv, f.key)
 			var o *observed
 			if c.python {
 				o = runBoto3(ctx, t, env, path, p)
