@@ -63,6 +63,9 @@ type Options struct {
 	Port int
 	// Logger for the services' structured logs. Default: JSON to Dir/cloud.log.
 	Logger *slog.Logger
+	// Authorize, when set, decides every request the gateway has verified, as the principal its
+	// key stands for (gateway.Options.Authorize; credentials.go lists who signs what).
+	Authorize func(r *http.Request, principal string) error
 }
 
 // Outputs are a deployed stack's outputs, by output id.
@@ -157,7 +160,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	// fauxqs directly (sampling, topic lookups): its secret on every request; it checks no signature.
 	internal := credentials.NewStaticCredentialsProvider(PrincipalInternal, "-", "")
 	direct := aws.String(c.fauxqs.Endpoint().String())
-	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log, Keys: c.keys, Region: Region})
+	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log, Keys: c.keys, Region: Region, Authorize: opts.Authorize})
 	addr, err := c.gw.Listen(runCtx)
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
