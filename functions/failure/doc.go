@@ -86,10 +86,11 @@
 //	            (events.APIGatewayProxyResponse, ...) or "statusCode" map key is statusCode.
 //	            For an Out with neither (an SQS handler) the invocation fails instead: answering
 //	            an empty SQSEventResponse would report the batch as processed and lose it.
-//	diskspace   fills the temp dir (/tmp) with one file of diskSpace MiB of real zeros, kept
-//	            while the fault keeps firing and removed at the first invocation where it does not
-//	            (rate miss, isEnabled false, expiry). failure-lambda instead adds a new file per
-//	            invocation and never removes them.
+//	diskspace   fills the temp dir (os.TempDir(): TMPDIR, else /tmp) with one file of diskSpace
+//	            MiB of real zeros (at most 10 GiB), created new (O_EXCL|O_NOFOLLOW: a link in its
+//	            place is removed, never followed), kept while the fault keeps firing and removed at
+//	            the first invocation where it does not (rate miss, isEnabled false, expiry).
+//	            failure-lambda instead adds a new file per invocation and never removes them.
 //	denylist    an SDK call whose host, or whose service's canonical host
 //	            <signing-name>.<region>.amazonaws.com, matches a regex fails as a refused
 //	            connection. So the seed's "dynamodb.*.amazonaws.com" also bites through a VPC

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
@@ -268,9 +269,20 @@ func withStatusCode[Out any](code int, full bool) (out Out, ok bool) {
 // DiskFileName is the file a diskspace fault writes in the temp dir. One file, rewritten to the
 // configured size: unlike failure-lambda, which adds a new file per invocation until /tmp is full
 // and never removes them, the fill is bounded by diskSpace and undone as soon as the fault is off.
+//
+// The temp dir is os.TempDir(): TMPDIR, which the local Lambda points at each sandbox's own 0700
+// directory (Lambda's /tmp); /tmp when unset. The file is opened with O_CREATE|O_EXCL|O_NOFOLLOW
+// after anything by that name is removed, so a link planted there is never followed: the fill
+// writes only its own new file, inside the temp dir, and at most MaxDiskSpaceMB (10 GiB, Lambda's
+// largest /tmp and failure-lambda 1.0's limit).
 const DiskFileName = "failure-injection-diskspace.fill"
 
 var zeroMiB = make([]byte, 1<<20)
+
+// diskBytes is the fill's size: mb MiB, within 1..MaxDiskSpaceMB whatever the configuration said.
+func diskBytes(mb int) int64 {
+	return int64(min(max(mb, 0), MaxDiskSpaceMB)) << 20
+}
 
 // fillDisk makes the diskspace file mb MiB long, writing real zeros (a sparse file would take
 // no space). A full disk is the fault's aim, so ENOSPC ends the fill without error.
@@ -279,12 +291,17 @@ func (i *Injector) fillDisk(ctx context.Context, mb int) {
 	defer i.diskMu.Unlock()
 	i.filled.Store(true)
 	name := filepath.Join(i.tempDir, DiskFileName)
-	want := int64(mb) << 20
-	if st, err := os.Stat(name); err == nil && st.Size() == want {
+	want := diskBytes(mb)
+	if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() && st.Size() == want {
 		i.injected(ctx, ModeDiskSpace, "file", name, "mb", mb, "written_mb", 0)
 		return
 	}
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	// Whatever is there (an older fill of another size, or a link) goes; a new file takes its place.
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		i.log.Error("diskspace fault: cannot replace file", "file", name, "error", err.Error())
+		return
+	}
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		i.log.Error("diskspace fault: cannot create file", "file", name, "error", err.Error())
 		return
