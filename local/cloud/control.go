@@ -74,6 +74,7 @@ func (c *Cloud) ServeControl(shutdown func()) error {
 		writeControl(w, map[string]any{})
 		once.Do(func() { go shutdown() })
 	})
+	c.serveProcesses(mux)
 	srv := &http.Server{Handler: requireToken(token, mux), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	c.mu.Lock()

@@ -219,7 +219,7 @@ func (c *Cloud) Deployment() *template.Deployment {
 // lists the deployed ones.
 func (c *Cloud) Delete(ctx context.Context, stackName string) error {
 	defer c.stacks.lock(stackName).Unlock()
-	return c.deleteStack(ctx, stackName, c.opts.Log)
+	return c.deleteStack(ctx, stackName, io.Discard)
 }
 
 // deleteStack tears one stack down; the caller holds the stack's lock.
