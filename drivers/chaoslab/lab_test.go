@@ -18,7 +18,8 @@ func TestLabAndLocalArguments(t *testing.T) {
 		wants []string // in the output or the error
 	}{
 		{name: "lab -h lists every flag", args: []string{"lab", "-h"}, code: 0,
-			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-parallel"}},
+			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-concurrency", "-clouds", "-repeat", "-resynth"}},
+		{name: "repeat at least once", args: []string{"lab", "-repeat", "0"}, code: 2, wants: []string{"-repeat"}},
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
 		{name: "unknown experiment names the shipped ones", args: []string{"lab", "-experiments", "exp_9-nope"}, code: 2,
 			wants: []string{"exp_9-nope", "exp_1-minor_delay"}},

@@ -1,6 +1,7 @@
 // Package lab runs the whole Serverless Chaos Lab on one machine with no AWS account, the library
-// behind `chaoslab lab` (and so `make lab` and the end-to-end test): every experiment on every
-// scenario, each on a fresh stack in a local cloud, with the lab's proof checked at the end.
+// behind `chaoslab lab` (and so `make lab`, `make lab-repeat` and the end-to-end test): every
+// experiment on every scenario, each pair on a stack of its own in a local cloud, all at the same
+// time, with the lab's proof checked at the end.
 //
 // # Use
 //
@@ -11,24 +12,33 @@
 //		Scenarios: contract.Scenarios(), Experiments: experiments.Names(), Rate: 10, ...})
 //	if sum == nil { return err }                     // nothing ran
 //	lab.PrintTable(os.Stdout, sum.Results)           // also in <Results>/summary.json
-//	if err != nil { return err }                     // a lane failed
+//	if err != nil { return err }                     // a cloud, a synth or a trial failed
 //	problems := lab.Expectations(sum.Results)        // none: the lab passed
+//
+// With Config.Repeat > 1 the results hold every run's (Result.Run), and PrintSpreads summarizes
+// each probe over the runs: min, median, max, and the runs that gave the expected verdict.
 //
 // # Phases, in order
 //
-// Run synthesizes the CDK app once per scenario (synthesize, with cdkapp.Synth), then runs lanes
-// side by side (runLanes; with Parallel one per scenario, each on a local cloud of its own). A
-// lane (runLane) starts its cloud, runs each experiment on each of its scenarios as a trial, and
-// stops the cloud. A trial (runTrial) is one experiment on one scenario, in phases:
+// Run synthesizes a stack per experiment and scenario (StackName: ChaosLab-<scenario>-exp<n>,
+// `cdk synth -c stackName=...`, Config.Synth at a time, a cdk.out each; one whose inputs are
+// unchanged since its synth is reused) while the local clouds start (Config.Clouds, default one),
+// then starts every trial at once (Config.Concurrency caps them). A trial (runTrial) is one
+// experiment on one scenario on its own stack, in phases:
 //
-//	deploy     a fresh stack from the scenario's cdk.out (empty queues and tables)
+//	deploy     the trial's stack from its cdk.out into its cloud, beside the others (empty queues and tables)
 //	load       publisher and subscriber in-process (drivers/internal/publish, subscribe), then Warmup
-//	run        the experiment on the deployed state machine (drivers/internal/runner), as chaoslab run
+//	run        the experiment on the stack's state machine (drivers/internal/runner), as chaoslab run
 //	drain      stop publishing; wait for the pipeline, at most Drain, less once Quiet
 //	reconcile  every published document by name: converted, in the error queue, pending, lost (tally)
 //	audit      documents written to DynamoDB; the fault parameter off after the run
+//	delete     the stack, so a next run deploys it afresh
 //
-// Progress goes to Config.Progress (a line per phase, prefixed by its lane when lanes run side by
-// side); each trial's runner output and driver logs go to <Results>/<scenario>-<experiment>.log,
-// its journal next to it.
+// Trials can share a cloud because nothing of one stack is another's: every name derives from the
+// stack name, the probes read the stack's own metrics (its queues', function's and table's
+// dimensions), and the cloud refuses a name another stack owns (local/cloud).
+//
+// Progress goes to Config.Progress: a line per trial phase, prefixed by the trial; each trial's
+// runner output, deploy report and driver logs go to <Results>/<scenario>-<experiment>.log, its
+// journal next to it.
 package lab

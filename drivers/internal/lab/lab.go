@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -22,29 +23,38 @@ import (
 type Config struct {
 	// Root is the repository: the folder holding cdk.json (cdkapp.FindRoot). Required.
 	Root string
-	// Dir is the work directory (cdk.out per scenario, the local clouds' logs) and Results where
+	// Dir is the work directory (a cdk.out per stack, the local clouds' logs) and Results where
 	// journals, logs and summary.json are written; both relative to Root unless absolute.
 	Dir, Results string
-	// Scenarios and Experiments are run in order: every experiment (a shipped name) on every scenario.
+	// Scenarios and Experiments are run: every experiment (a shipped name) on every scenario,
+	// each pair on a stack of its own (StackName).
 	Scenarios, Experiments []string
 	// Overrides compress the experiments' durations (windows, pauses, recovery, expiry margin).
 	Overrides experiments.Overrides
-	// Rate is the documents per second the publisher uploads.
+	// Rate is the documents per second the publisher uploads, per trial.
 	Rate float64
 	// Warmup is the load before the experiment starts; Drain the longest wait afterwards for
 	// documents still in the pipeline, which ends early once nothing has converted for Quiet.
 	Warmup, Drain, Quiet time.Duration
-	// Parallel runs the scenarios side by side, each on a local cloud of its own; else one cloud
-	// runs them one after the other.
-	Parallel bool
+	// Clouds is how many local clouds the stacks are spread over. Default: 1.
+	Clouds int
+	// Concurrency is how many trials run at once. Default (0): all of them.
+	Concurrency int
+	// Synth is how many CDK syntheses run at once. Default: the number of CPUs.
+	Synth int
+	// Resynth synthesizes every stack even when its cdk.out was made from the same inputs.
+	Resynth bool
+	// Repeat runs the whole lab this many times on the same clouds and cdk.outs, each run on
+	// fresh stacks, its files in <Results>/run-<n>. Default: 1 (files in <Results>).
+	Repeat int
 	// Progress gets the phases as they start and end, and the local clouds' output. Default: discarded.
 	Progress io.Writer
 	// Now is the clock for the executions' names. Default: time.Now.
 	Now func() time.Time
 }
 
-// Summary is what a lab produced: every result, in the order run, also written to
-// <Results>/summary.json.
+// Summary is what a lab produced: every result, in the order of the scenarios and experiments
+// (run after run), also written to <Results>/summary.json.
 type Summary struct {
 	Results []Result
 	// Dir is the absolute results directory: journals, logs and summary.json.
@@ -53,11 +63,12 @@ type Summary struct {
 	Elapsed time.Duration
 }
 
-// Run runs the lab: it synthesizes every scenario, then runs the lanes (one per scenario when
-// Parallel, else one for all), each on a local cloud of its own, and writes summary.json.
+// Run runs the lab: it synthesizes a stack per experiment and scenario while the local clouds
+// start, then runs every trial (Concurrency at a time), each on a stack of its own, and writes
+// summary.json (and, with Repeat, again per run).
 //
-// It returns a Summary whenever some experiment ran, with the error of a lane that failed (its
-// local cloud did not start, ctx was cancelled) if any; nil and the error when nothing ran. A
+// It returns a Summary whenever some experiment ran, with the error of what failed (a cloud did
+// not start, a synth failed, ctx was cancelled) if any; nil and the error when nothing ran. A
 // Summary without error may still fail the lab's proof: see Expectations.
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	if c.Root == "" {
@@ -68,6 +79,10 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	c.Clouds, c.Repeat = max(1, c.Clouds), max(1, c.Repeat)
+	if c.Synth <= 0 {
+		c.Synth = runtime.NumCPU()
 	}
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
@@ -81,128 +96,180 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			return nil, err
 		}
 	}
-	ph := &phaser{w: c.Progress, start: time.Now()}
+	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
 
-	cdkOut, err := synthesize(ctx, c, ph)
-	if err != nil {
-		return nil, err
-	}
-	results, laneErr := runLanes(ctx, c, cdkOut, ph)
-	if laneErr != nil && len(results) == 0 {
-		return nil, laneErr
-	}
-	b, _ := json.MarshalIndent(results, "", "  ")
-	if err := os.WriteFile(filepath.Join(c.Results, "summary.json"), append(b, '\n'), 0o644); err != nil {
-		return nil, err
-	}
-	return &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}, laneErr
-}
-
-// synthesize synthesizes the CDK app once per scenario, for the host, and returns each one's
-// cdk.out by scenario.
-func synthesize(ctx context.Context, c Config, ph *phaser) (map[string]string, error) {
-	cdkOut := map[string]string{}
+	var specs []trialSpec
+	stacks := map[string]string{}
 	for _, s := range c.Scenarios {
-		cdkOut[s] = filepath.Join(c.Dir, "cdk.out."+s)
-		logPath := filepath.Join(c.Results, "synth-"+s+".log")
-		err := ph.do("synthesize the CDK app, scenario "+s+" (log: "+cdkapp.Rel(c.Root, logPath)+")", func() error {
-			f, err := os.Create(logPath)
-			if err != nil {
-				return err
+		for _, e := range c.Experiments {
+			name := StackName(s, e, c.Experiments)
+			specs = append(specs, trialSpec{scenario: s, experiment: e, stack: name})
+			stacks[name] = s
+		}
+	}
+	order := make([]string, len(specs))
+	for i, sp := range specs {
+		order[i] = sp.stack
+	}
+
+	// The clouds start while the stacks are synthesized; a failure of either stops the lab.
+	labCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	syn := newSynthesizer(c, ph, stacks)
+	synthDone := make(chan struct{})
+	fmt.Fprintf(ph.w, "==> synthesize %d stacks (one per experiment and scenario), %d at a time; start %d local cloud(s) on 127.0.0.1\n",
+		len(specs), c.Synth, c.Clouds)
+	go func() {
+		defer close(synthDone)
+		begin := time.Now()
+		syn.run(labCtx, order)
+		syn.report(ph.w, time.Since(begin))
+	}()
+	clouds, cloudErr := startClouds(labCtx, c, ph)
+	defer func() {
+		_ = ph.do("stop the local cloud(s) (every process by pid)", func() error {
+			var errs []error
+			for _, lc := range clouds {
+				errs = append(errs, lc.Close())
 			}
-			defer f.Close()
-			return cdkapp.Synth(ctx, c.Root, s, cdkOut[s], f)
+			return errors.Join(errs...)
 		})
-		if err != nil {
+	}()
+	if cloudErr != nil {
+		stop()
+		<-synthDone
+		return nil, cloudErr
+	}
+	// Trials start once every stack is synthesized, all together: a synth takes a core for seconds,
+	// and a trial started beside syntheses saw its steady state skewed (resilient exp_2: in flight
+	// -13 % before the fault, tolerance [-10, 20], as the backlog of a starved warm-up drained).
+	<-synthDone
+
+	var results []Result
+	var runErr error
+	for run := 1; run <= c.Repeat && runErr == nil; run++ {
+		dir := c.Results
+		if c.Repeat > 1 {
+			dir = filepath.Join(c.Results, fmt.Sprintf("run-%d", run))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(ph.w, "==> run %d of %d (files in %s)\n", run, c.Repeat, cdkapp.Rel(c.Root, dir))
+		}
+		rs, err := runTrials(labCtx, c, specs, syn, clouds, ph, dir, run)
+		runErr = err
+		results = append(results, rs...)
+		if err := writeSummary(filepath.Join(dir, "summary.json"), rs); err != nil {
 			return nil, err
 		}
 	}
-	return cdkOut, nil
-}
-
-// runLanes runs the lanes side by side and returns their results, in the order of the
-// scenarios, with their errors joined.
-//
-// Each lane runs its scenarios one after the other on a local cloud of its own. Side by side, the
-// lab takes half the time: a run mostly waits (windows, pauses, drain), so two lanes share 2 cores
-// without changing what the probes see (README, design notes).
-func runLanes(ctx context.Context, c Config, cdkOut map[string]string, ph *phaser) ([]Result, error) {
-	lanes := [][]string{c.Scenarios}
-	if c.Parallel && len(c.Scenarios) > 1 {
-		lanes = nil
-		for _, s := range c.Scenarios {
-			lanes = append(lanes, []string{s})
+	if runErr != nil && len(results) == 0 {
+		return nil, runErr
+	}
+	if c.Repeat > 1 {
+		if err := writeSummary(filepath.Join(c.Results, "summary.json"), results); err != nil {
+			return nil, err
 		}
 	}
-	progress := &lockedWriter{w: ph.w}
-	// A lane that fails (its cloud does not start) stops the others: the lab cannot pass without it.
-	laneCtx, stopLanes := context.WithCancel(ctx)
-	defer stopLanes()
-	laneResults := make([][]Result, len(lanes))
-	laneErrs := make([]error, len(lanes))
+	return &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}, runErr
+}
+
+func writeSummary(path string, rs []Result) error {
+	b, _ := json.MarshalIndent(rs, "", "  ")
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// startClouds starts Config.Clouds local clouds side by side, in <Dir>/cloud (one) or
+// <Dir>/cloud-<n>. On failure the ones that started are returned too, for the caller to close.
+func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, error) {
+	clouds := make([]*cloud.Cloud, c.Clouds)
+	errs := make([]error, c.Clouds)
 	var wg sync.WaitGroup
-	for i, lane := range lanes {
-		w, dir := io.Writer(progress), filepath.Join(c.Dir, "cloud")
-		if len(lanes) > 1 {
-			w, dir = cli.Prefix(progress, "["+lane[0]+"] "), filepath.Join(c.Dir, "cloud-"+lane[0])
+	for i := range clouds {
+		dir, w := filepath.Join(c.Dir, "cloud"), ph.w
+		if c.Clouds > 1 {
+			dir, w = filepath.Join(c.Dir, fmt.Sprintf("cloud-%d", i+1)), cli.Prefix(ph.w, fmt.Sprintf("[cloud %d] ", i+1))
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			laneResults[i], laneErrs[i] = runLane(laneCtx, c, lane, cdkOut, &phaser{w: w, start: ph.start}, dir)
-			if laneErrs[i] != nil {
-				stopLanes()
+			begin := time.Now()
+			clouds[i], errs[i] = cloud.Start(ctx, cloud.Options{Dir: dir, Root: c.Root, Log: cli.Indent(w)})
+			if errs[i] == nil {
+				fmt.Fprintf(w, "    local cloud ready at %s in %s (lab time %s)\n", clouds[i].Endpoint(),
+					time.Since(begin).Round(100*time.Millisecond), time.Since(ph.start).Round(time.Second))
 			}
 		}()
 	}
 	wg.Wait()
-	var results []Result
-	for _, rs := range laneResults {
-		results = append(results, rs...)
+	var started []*cloud.Cloud
+	for _, lc := range clouds {
+		if lc != nil {
+			started = append(started, lc)
+		}
 	}
-	return results, errors.Join(laneErrs...)
+	return started, errors.Join(errs...)
 }
 
-// runLane starts a local cloud in dir, runs every experiment on each of scenarios there, one after
-// the other, and stops the cloud (every process by pid), also on failure or cancellation.
-func runLane(ctx context.Context, c Config, scenarios []string, cdkOut map[string]string, ph *phaser, dir string) ([]Result, error) {
-	var lc *cloud.Cloud
-	err := ph.do("start the local cloud on 127.0.0.1", func() error {
-		var err error
-		lc, err = cloud.Start(ctx, cloud.Options{Dir: dir, Root: c.Root, Log: cli.Indent(ph.w)})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		_ = ph.do("stop the local cloud (every process by pid)", lc.Close)
-	}()
-	fmt.Fprintf(ph.w, "    endpoint %s\n", lc.Endpoint())
+// trialSpec is one experiment on one scenario, on its stack.
+type trialSpec struct{ scenario, experiment, stack string }
 
-	var results []Result
-	for _, s := range scenarios {
-		for _, e := range c.Experiments {
-			if ctx.Err() != nil {
-				return results, ctx.Err()
+// runTrials runs every trial of one run, Config.Concurrency at a time, each as soon as its stack
+// is synthesized, trial i on cloud i mod Clouds, and returns the results in the order of specs.
+//
+// Trials run side by side: a trial mostly waits (windows, pauses, drain), and each has a stack of
+// its own, so their probes read only their own metrics (README, design notes, for the
+// measurements behind the default of all at once on one cloud).
+func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int) ([]Result, error) {
+	n := c.Concurrency
+	if n <= 0 {
+		n = len(specs)
+	}
+	sem := make(chan struct{}, n)
+	results := make([]Result, len(specs))
+	errs := make([]error, len(specs))
+	width := 0
+	for _, sp := range specs {
+		width = max(width, len(sp.experiment)+len(sp.scenario))
+	}
+	var wg sync.WaitGroup
+	for i, sp := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
+			cdkOut, err := syn.wait(ctx, sp.stack)
+			if err != nil {
+				results[i].Error, errs[i] = err.Error(), err
+				return
 			}
-			var r Result
-			_ = ph.do(fmt.Sprintf("%s on %s", e, s), func() error {
-				r = runTrial(ctx, c, lc, cdkOut[s], s, e)
-				fmt.Fprintf(ph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i].Error, errs[i] = ctx.Err().Error(), ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			label := sp.experiment + " " + sp.scenario
+			tph := &phaser{w: cli.Prefix(ph.w, fmt.Sprintf("[%-*s] ", width+1, label)), start: ph.start}
+			_ = tph.do(fmt.Sprintf("%s on %s: stack %s", sp.experiment, sp.scenario, sp.stack), func() error {
+				r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w)
+				r.Run = run
+				results[i] = r
+				fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
 					r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
 				if r.Error != "" {
 					return errors.New(r.Error)
 				}
 				return nil
 			})
-			results = append(results, r)
-		}
+		}()
 	}
-	if ctx.Err() == nil {
-		_ = ph.do("tear down the last stack", func() error { return lc.Teardown(ctx) })
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return results, err
 	}
-	return results, nil
+	return results, errors.Join(errs...)
 }
 
 // phaser prints a line when a phase starts and its duration when it ends.

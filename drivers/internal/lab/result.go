@@ -15,8 +15,11 @@ import (
 
 // Result is one experiment on one scenario: what summary.json holds.
 type Result struct {
+	// Run numbers the lab's runs (Config.Repeat), from 1.
+	Run        int     `json:"run"`
 	Scenario   string  `json:"scenario"`
 	Experiment string  `json:"experiment"`
+	Stack      string  `json:"stack"`
 	Verdict    string  `json:"verdict"`
 	Journal    string  `json:"journal,omitempty"`
 	Probes     []Probe `json:"probes"`
@@ -46,7 +49,55 @@ type Probe struct {
 	Name      string   `json:"name"`
 	Value     *float64 `json:"value"`
 	Tolerance string   `json:"tolerance"`
-	Pass      bool     `json:"pass"`
+	// Min and Max bound the tolerance, inclusive (an exact tolerance has Min == Max).
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+	Pass bool    `json:"pass"`
+	// Margin is the value's distance to the nearest bound of the tolerance: positive inside (how
+	// far the value could move before the probe fails), negative outside (how far it failed by),
+	// 0 on a bound; nil without a value.
+	Margin *float64 `json:"margin"`
+}
+
+func probeOf(p experiments.ProbeResult) Probe {
+	pr := Probe{Name: p.Name, Value: p.Value, Tolerance: p.Tolerance.Text, Min: p.Tolerance.Min, Max: p.Tolerance.Max, Pass: p.Pass}
+	if p.Value != nil {
+		m := margin(*p.Value, p.Tolerance.Min, p.Tolerance.Max)
+		pr.Margin = &m
+	}
+	return pr
+}
+
+// margin is v's signed distance to [lo, hi]: the distance to the nearest bound, positive inside.
+func margin(v, lo, hi float64) float64 {
+	switch {
+	case v < lo:
+		return v - lo
+	case v > hi:
+		return hi - v
+	default:
+		return min(v-lo, hi-v)
+	}
+}
+
+// Distance says in words where the value lies against the tolerance: how far inside from each
+// bound, or how far outside and past which.
+func (p Probe) Distance() string {
+	if p.Value == nil {
+		return "no data"
+	}
+	v := *p.Value
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+	switch {
+	case v > p.Max:
+		return f(v-p.Max) + " above max"
+	case v < p.Min:
+		return f(p.Min-v) + " below min"
+	case p.Min == p.Max:
+		return "equal"
+	default:
+		return f(v-p.Min) + " above min, " + f(p.Max-v) + " below max"
+	}
 }
 
 // Expectations is the lab's proof: each experiment flips from deviated on
@@ -54,12 +105,19 @@ type Probe struct {
 // It names every problem, one a line; none means the lab passed.
 func Expectations(rs []Result) []string {
 	var out []string
+	runs := 0
+	for _, r := range rs {
+		runs = max(runs, r.Run)
+	}
 	for _, r := range rs {
 		id := r.Experiment + " on " + r.Scenario
+		if runs > 1 {
+			id = fmt.Sprintf("run %d: %s", r.Run, id)
+		}
 		if r.Error != "" {
 			out = append(out, id+": "+r.Error)
 		}
-		want := map[string]string{contract.ScenarioFlawed: experiments.VerdictDeviated, contract.ScenarioResilient: experiments.VerdictHeld}[r.Scenario]
+		want := expectedVerdict(r.Scenario)
 		if r.Verdict != want {
 			out = append(out, fmt.Sprintf("%s: verdict %s, want %s", id, r.Verdict, want))
 		}
@@ -73,13 +131,18 @@ func Expectations(rs []Result) []string {
 	return out
 }
 
-// PrintTable prints the verdict table: a row per result, with a line per probe after the fault.
+// PrintTable prints the verdict table: a row per result, with a line per probe after the fault:
+// its value, its tolerance, ok or FAIL, and its distance to the tolerance (Probe.Distance).
 func PrintTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBES AFTER THE FAULT (value vs tolerance)\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
+	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBE AFTER THE FAULT\tVALUE\tTOLERANCE\t\tDISTANCE TO THE TOLERANCE\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
 	for _, r := range rs {
-		var ps []string
-		for _, p := range r.Probes {
+		counts := fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
+		if len(r.Probes) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t\t\t\t\t%s\n", r.Experiment, r.Scenario, r.Verdict, counts)
+			continue
+		}
+		for i, p := range r.Probes {
 			v := "no-data"
 			if p.Value != nil {
 				v = strconv.FormatFloat(*p.Value, 'f', 1, 64)
@@ -88,17 +151,11 @@ func PrintTable(w io.Writer, rs []Result) {
 			if !p.Pass {
 				mark = "FAIL"
 			}
-			ps = append(ps, fmt.Sprintf("%s %s %s %s", p.Name, v, p.Tolerance, mark))
-		}
-		if len(ps) == 0 {
-			ps = []string{"-"}
-		}
-		for i, p := range ps {
+			probe := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", p.Name, v, p.Tolerance, mark, p.Distance())
 			if i == 0 {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.Experiment, r.Scenario, r.Verdict, p,
-					r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Experiment, r.Scenario, r.Verdict, probe, counts)
 			} else {
-				fmt.Fprintf(tw, "\t\t\t%s\t\t\t\t\t\t\n", p)
+				fmt.Fprintf(tw, "\t\t\t%s\t\t\t\t\t\t\n", probe)
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package lab
 
 import (
+	"bytes"
+	"math"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,5 +53,57 @@ func TestLabExpectations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Each probe says how far its value lies from the tolerance: inside from each bound, or outside
+// past one; the margin is the signed distance to the nearest bound.
+func TestProbeDistance(t *testing.T) {
+	v := func(x float64) *float64 { return &x }
+	tests := []struct {
+		name     string
+		p        Probe
+		distance string
+		margin   float64
+	}{
+		{name: "inside", p: Probe{Value: v(12), Min: -10, Max: 20}, distance: "22.0 above min, 8.0 below max", margin: 8},
+		{name: "above", p: Probe{Value: v(26.8), Min: -10, Max: 20}, distance: "6.8 above max", margin: -6.8},
+		{name: "below", p: Probe{Value: v(-13), Min: -10, Max: 20}, distance: "3.0 below min", margin: -3},
+		{name: "on a bound", p: Probe{Value: v(0), Min: 0, Max: 5}, distance: "0.0 above min, 5.0 below max", margin: 0},
+		{name: "exact", p: Probe{Value: v(0), Min: 0, Max: 0}, distance: "equal", margin: 0},
+		{name: "exact missed", p: Probe{Value: v(2), Min: 0, Max: 0}, distance: "2.0 above max", margin: -2},
+		{name: "no data", p: Probe{Min: 0, Max: 5}, distance: "no data"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.Distance(); got != tt.distance {
+				t.Errorf("Distance() = %q, want %q", got, tt.distance)
+			}
+			if tt.p.Value != nil {
+				if got := margin(*tt.p.Value, tt.p.Min, tt.p.Max); math.Abs(got-tt.margin) > 1e-9 {
+					t.Errorf("margin = %v, want %v", got, tt.margin)
+				}
+			}
+		})
+	}
+}
+
+// The table shows each probe's value, tolerance, verdict and distance on a line of its own.
+func TestPrintTableShowsDistances(t *testing.T) {
+	v := func(x float64) *float64 { return &x }
+	var out bytes.Buffer
+	PrintTable(&out, []Result{{Experiment: "exp_2", Scenario: "flawed", Verdict: "deviated", Published: 506, Probes: []Probe{
+		{Name: "zero-sns-errors", Value: v(0), Tolerance: "0", Pass: true},
+		{Name: "messages-in-flight", Value: v(26.8), Tolerance: "[-10.0, 20.0]", Min: -10, Max: 20},
+	}}, {Experiment: "exp_2", Scenario: "resilient", Verdict: "error"}})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want header + 2 probes + 1 without probes:\n%s", len(lines), out.String())
+	}
+	for i, want := range []string{`DISTANCE TO THE TOLERANCE`, `zero-sns-errors\s+0\.0\s+0\s+ok\s+equal\s+506`,
+		`^\s+messages-in-flight\s+26\.8\s+\[-10\.0, 20\.0\]\s+FAIL\s+6\.8 above max\s*$`, `^exp_2\s+resilient\s+error\s+-`} {
+		if !regexp.MustCompile(want).MatchString(lines[i]) {
+			t.Errorf("line %d %q does not match %q", i, lines[i], want)
+		}
 	}
 }

@@ -2,9 +2,11 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,7 +28,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -39,6 +41,10 @@ type trial struct {
 	cdkOut     string
 	scenario   string
 	experiment string
+	stack      string
+	// dir is where the trial's files go; progress gets its few lines for the console.
+	dir      string
+	progress io.Writer
 	// id is <scenario>-<experiment>: the documents' run id and the base name of the trial's files.
 	id string
 	// log is the trial's log file: the runner's output and the drivers' JSON logs.
@@ -57,19 +63,20 @@ var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueU
 	stack.FaultParameterName, stack.ExperimentStateMachineArn}
 
 // runTrial runs the phases in order: deploy, load (and warm up), run the experiment, drain,
-// reconcile, audit. A failure before the experiment ends the trial with verdict "error"; after
-// it, the remaining phases still run and each problem is added to Result.Error.
-func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut, scenario, exp string) Result {
+// reconcile, audit, delete the stack. A failure before the experiment ends the trial with verdict
+// "error"; after it, the remaining phases still run and each problem is added to Result.Error.
+func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp trialSpec, dir string, progress io.Writer) Result {
 	started := time.Now()
-	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: scenario, experiment: exp, id: scenario + "-" + exp,
-		res: Result{Scenario: scenario, Experiment: exp, Verdict: "error"}}
+	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack,
+		id: sp.scenario + "-" + sp.experiment, dir: dir, progress: progress,
+		res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
 	t.phases(ctx)
 	t.res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
 	return t.res
 }
 
 func (t *trial) phases(ctx context.Context) {
-	base := filepath.Join(t.cfg.Results, t.id)
+	base := filepath.Join(t.dir, t.id)
 	logf, err := os.Create(base + ".log")
 	if err != nil {
 		t.fail(err)
@@ -82,6 +89,8 @@ func (t *trial) phases(ctx context.Context) {
 		t.fail(err)
 		return
 	}
+	// The stack goes when the trial ends, whatever happened: the next run deploys it afresh.
+	defer t.delete(ctx)
 	l := t.load(ctx)
 	defer l.cancel()
 	sleep(ctx, t.cfg.Warmup)
@@ -112,10 +121,13 @@ func (t *trial) problem(format string, args ...any) {
 // deploy deploys a fresh stack from the scenario's cdk.out and checks it has the outputs the
 // other phases read.
 func (t *trial) deploy(ctx context.Context) error {
-	outputs, err := t.cloud.Deploy(ctx, t.cdkOut, contract.DefaultStackName)
+	begin := time.Now()
+	outputs, err := t.cloud.DeployStack(ctx, cloud.StackDeploy{CdkOut: t.cdkOut, StackName: t.stack, Progress: t.log})
 	if err != nil {
 		return fmt.Errorf("deploy: %w", err)
 	}
+	fmt.Fprintf(t.progress, "    deployed in %s; load %g documents/s, then the experiment (journal %s)\n",
+		time.Since(begin).Round(100*time.Millisecond), t.cfg.Rate, filepath.Base(t.id)+".journal.json")
 	var missing []string
 	for _, k := range outputsUsed {
 		if outputs[k] == "" {
@@ -127,6 +139,17 @@ func (t *trial) deploy(ctx context.Context) error {
 	}
 	t.outputs, t.aws = outputs, t.cloud.Config()
 	return nil
+}
+
+// delete deletes the trial's stack, its sandboxes and its queues, so that the trials after it on
+// the same cloud have the machine to themselves.
+func (t *trial) delete(ctx context.Context) {
+	if ctx.Err() != nil {
+		return // the cloud is closing: Close stops every process
+	}
+	if err := t.cloud.Delete(ctx, t.stack); err != nil {
+		t.problem("delete the stack: %v", err)
+	}
 }
 
 // load is the publisher and the subscriber, in-process, for the whole trial.
@@ -192,13 +215,35 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 		JournalPath:   t.res.Journal,
 		Poll:          500 * time.Millisecond,
 	}
-	return r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
+	j, err := r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
+	if j != nil {
+		// Beside it, <id>.ctk.json: the run as a Chaos Toolkit journal, for the tools that read those.
+		def, _ := experiments.LoadDefinition(t.experiment) // nil: ctk describes the activities from the journal
+		cj, cerr := ctk.FromJournal(def, j)
+		var b []byte
+		if cerr == nil {
+			b, cerr = json.MarshalIndent(cj, "", "  ")
+		}
+		if cerr == nil {
+			cerr = os.WriteFile(strings.TrimSuffix(t.res.Journal, ".journal.json")+".ctk.json", append(b, '\n'), 0o644)
+		}
+		if cerr != nil {
+			t.problem("Chaos Toolkit journal: %v", cerr)
+		}
+	}
+	return j, err
 }
 
 // drain stops the publisher, then lets the pipeline drain: until every document is accounted for,
-// the work queue is empty, or nothing has converted for Config.Quiet; never longer than
-// Config.Drain. Then it stops the subscriber and returns the work queue's depth.
+// the work queue is empty and has settled, or nothing has converted for Config.Quiet; never longer
+// than Config.Drain. Then it stops the subscriber and returns the work queue's depth.
+//
+// An empty work queue is not the end by itself: the last batch's messages are deleted when the
+// function returns, and their CSV notifications reach the subscriber a poll later. Counting then
+// would report them lost (seen with resilient's batches of 10 slowed down by exp_5: 23 "lost"), so
+// the drain ends on an empty queue only once nothing has converted for settle.
 func (t *trial) drain(ctx context.Context, l *load) (int, error) {
+	const settle = 3 * time.Second // > the subscriber's 2 s long poll
 	l.stopPub()
 	<-l.pubDone
 	lastConverted, lastChange := -1, time.Now()
@@ -212,6 +257,9 @@ func (t *trial) drain(ctx context.Context, l *load) (int, error) {
 		}
 		if s.Converted+s.InErrorQueue >= l.pub.Published || time.Since(lastChange) > t.cfg.Quiet {
 			break
+		}
+		if time.Since(lastChange) < settle {
+			continue
 		}
 		if depth, err := queueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
 			break
@@ -236,7 +284,7 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 	}
 	t.res.Verdict = j.Verdict
 	for _, p := range j.After {
-		t.res.Probes = append(t.res.Probes, Probe{Name: p.Name, Value: p.Value, Tolerance: p.Tolerance.Text, Pass: p.Pass})
+		t.res.Probes = append(t.res.Probes, probeOf(p))
 	}
 }
 

@@ -1,0 +1,381 @@
+// Package bench measures the pipeline on the local cloud, the library behind `chaoslab bench`
+// (`make bench-pipeline`): it drives one deployed stack at rising rates, a step per rate, and
+// reports per step what went in and came out, how long a document took end to end, whether any
+// was lost, and what each process of the cloud spent on it. It is a benchmark, not a test: it
+// asserts nothing about speed.
+//
+// # Use
+//
+// Deploy a resilient stack (chaoslab bench runs `chaoslab local up` for it), then:
+//
+//	steps, err := bench.Run(ctx, bench.Config{AWS: cfg, Outputs: outputs,
+//		Rates: []float64{50, 100, 200}, Step: 20 * time.Second,
+//		Processes: func(ctx context.Context) ([]cloud.Process, error) { return cloud.RemoteProcesses(ctx, dir) }})
+//	bench.PrintSteps(os.Stdout, steps)
+//
+// # What a step measures
+//
+// A step uploads documents at its rate for Config.Step (in flight at most Config.InFlight: past
+// that, the uploads fall behind the rate, and "accepted" says so), while pollers drain the CSV
+// queue, then waits (at most Config.Drain) for the step's documents before the next step starts,
+// so that each step is measured on an empty pipeline:
+//
+//	accepted/s   uploads answered 200 during the step, per second of the step
+//	converted/s  CSV notifications received during the step, per second of the step
+//	latency      from the start of a document's PutObject to its CSV notification received by
+//	             the subscriber (S3 → SQS → function → S3 → SNS → SQS → receive): p50, p95, p99
+//	lost         accepted documents neither converted, nor in the error queue, nor still in the
+//	             work queue when the drain ended (must be 0 on resilient)
+//	CPU          each cloud process's utime+stime (/proc/<pid>/stat) over the step, per 1,000
+//	             documents converted during it
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
+)
+
+// Config is one benchmark. Zero values take the defaults stated per field.
+type Config struct {
+	// AWS is the client config of the local cloud. Required.
+	AWS aws.Config
+	// Outputs are the stack's outputs: BucketName, CsvQueueUrl, ErrorQueueUrl, JsonQueueUrl. Required.
+	Outputs map[string]string
+	// Rates are the steps' documents per second, in order. Required.
+	Rates []float64
+	// Step is each rate's length. Default: 20s.
+	Step time.Duration
+	// Drain is the longest wait after a step for its documents. Default: 60s.
+	Drain time.Duration
+	// InFlight bounds the uploads in flight. Default: 256.
+	InFlight int
+	// Pollers receive from the CSV queue concurrently. Default: 8.
+	Pollers int
+	// Processes lists the cloud's processes; each step reads their CPU time at its start and end.
+	// Default: no CPU figures.
+	Processes func(ctx context.Context) ([]cloud.Process, error)
+	// Profile, if set, is called at the start of the last step, in a goroutine of its own, with the
+	// step's length (to profile the cloud's Go side at the highest rate).
+	Profile func(ctx context.Context, d time.Duration)
+	// Progress gets a line per step. Default: discarded.
+	Progress io.Writer
+	// RunID prefixes the documents' names. Default: bench-<UTC time>.
+	RunID string
+}
+
+// Step is one rate's figures.
+type Step struct {
+	Rate    float64 `json:"rate"` // offered, documents per second
+	Seconds float64 `json:"seconds"`
+	// Published are the uploads answered 200; Failed the others.
+	Published int `json:"published"`
+	Failed    int `json:"failed"`
+	// Accepted and Converted are per second of the step: uploads answered 200, CSV notifications received.
+	Accepted  float64 `json:"accepted_per_s"`
+	Converted float64 `json:"converted_per_s"`
+	// Done counts the step's documents converted, the drain included; InErrorQueue those in the
+	// error queue; Pending those still in the work queue when the drain ended; Lost the rest.
+	Done         int `json:"done"`
+	InErrorQueue int `json:"in_error_queue"`
+	Pending      int `json:"pending"`
+	Lost         int `json:"lost"`
+	// Latency percentiles, milliseconds, of the step's converted documents.
+	P50 float64 `json:"p50_ms"`
+	P95 float64 `json:"p95_ms"`
+	P99 float64 `json:"p99_ms"`
+	// DrainSeconds is how long the step's tail took to come out after the step.
+	DrainSeconds float64 `json:"drain_seconds"`
+	CPU          []CPU   `json:"cpu"`
+}
+
+// CPU is one role's CPU time over a step (every process of the role summed: function sandboxes).
+type CPU struct {
+	Role    string  `json:"role"`
+	Seconds float64 `json:"seconds"`
+	// Per1000 is Seconds per 1,000 documents converted during the step.
+	Per1000 float64 `json:"per_1000_documents"`
+}
+
+func (c *Config) defaults() error {
+	if c.Step <= 0 {
+		c.Step = 20 * time.Second
+	}
+	if c.Drain <= 0 {
+		c.Drain = 60 * time.Second
+	}
+	if c.InFlight <= 0 {
+		c.InFlight = 256
+	}
+	if c.Pollers <= 0 {
+		c.Pollers = 8
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	if c.RunID == "" {
+		c.RunID = "bench-" + time.Now().UTC().Format("150405")
+	}
+	var errs []error
+	for _, k := range []string{stack.BucketName, stack.CsvQueueUrl, stack.ErrorQueueUrl, stack.JsonQueueUrl} {
+		if c.Outputs[k] == "" {
+			errs = append(errs, fmt.Errorf("bench: stack output %s missing", k))
+		}
+	}
+	if len(c.Rates) == 0 {
+		errs = append(errs, errors.New("bench: no rates"))
+	}
+	for _, r := range c.Rates {
+		if r <= 0 {
+			errs = append(errs, fmt.Errorf("bench: rate %v is not positive", r))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run runs every step in order and returns their figures; on error, the steps done so far.
+func Run(ctx context.Context, c Config) ([]Step, error) {
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	b := &bench{c: c, s3: s3.NewFromConfig(c.AWS, func(o *s3.Options) { o.UsePathStyle = true }), sqs: sqs.NewFromConfig(c.AWS),
+		sent: map[string]time.Time{}, got: map[string]time.Time{}, errored: map[string]bool{}}
+	subCtx, stopSub := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for range c.Pollers {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.poll(subCtx, c.Outputs[stack.CsvQueueUrl], false) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); b.poll(subCtx, c.Outputs[stack.ErrorQueueUrl], true) }()
+	defer func() { stopSub(); wg.Wait() }()
+
+	var steps []Step
+	for i, rate := range c.Rates {
+		st, err := b.step(ctx, i, rate, i == len(c.Rates)-1)
+		if err != nil {
+			return steps, err
+		}
+		steps = append(steps, st)
+		fmt.Fprintf(c.Progress, "  %4.0f documents/s offered: %.1f accepted/s, %.1f converted/s, p50 %.0f ms, p99 %.0f ms, %d lost\n",
+			rate, st.Accepted, st.Converted, st.P50, st.P99, st.Lost)
+	}
+	return steps, nil
+}
+
+type bench struct {
+	c   Config
+	s3  *s3.Client
+	sqs *sqs.Client
+
+	mu        sync.Mutex
+	sent      map[string]time.Time // document name → start of its PutObject
+	got       map[string]time.Time // document name → CSV notification received
+	errored   map[string]bool
+	converted atomic.Int64 // CSV notifications of our documents received, in all
+}
+
+// poll drains a queue: CSV notifications (their documents' arrival time) or the error queue.
+func (b *bench) poll(ctx context.Context, url string, errorQueue bool) {
+	for ctx.Err() == nil {
+		out, err := b.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			if ctx.Err() == nil {
+				time.Sleep(100 * time.Millisecond)
+			}
+			continue
+		}
+		now := time.Now()
+		var del []sqstypes.DeleteMessageBatchRequestEntry
+		for _, m := range out.Messages {
+			refs, _ := subscribe.ParseNotification(aws.ToString(m.Body))
+			b.mu.Lock()
+			for _, r := range refs {
+				name := documentName(r.Key)
+				if _, ok := b.sent[name]; !ok {
+					continue
+				}
+				if errorQueue {
+					b.errored[name] = true
+				} else if _, dup := b.got[name]; !dup {
+					b.got[name] = now
+					b.converted.Add(1)
+				}
+			}
+			b.mu.Unlock()
+			del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: m.MessageId, ReceiptHandle: m.ReceiptHandle})
+		}
+		if len(del) > 0 {
+			b.sqs.DeleteMessageBatch(context.WithoutCancel(ctx), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: del})
+		}
+	}
+}
+
+// documentName is the document's base name, from its input key or its CSV's key:
+// input/<name>.json and output/<name>.json.csv both give <name>.json.
+func documentName(key string) string { return strings.TrimSuffix(path.Base(key), ".csv") }
+
+func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step, error) {
+	st := Step{Rate: rate}
+	gen := publish.NewGenerator("input/", fmt.Sprintf("%s-s%d", b.c.RunID, i+1), uint64(i+1), 0, nil)
+	before, err := b.cpu(ctx)
+	if err != nil {
+		return st, err
+	}
+	if last && b.c.Profile != nil {
+		go b.c.Profile(ctx, b.c.Step)
+	}
+	convertedBefore := b.converted.Load()
+	begin := time.Now()
+	var names []string
+	var published, failed atomic.Int64
+	sem := make(chan struct{}, b.c.InFlight)
+	var wg sync.WaitGroup
+	interval := time.Duration(float64(time.Second) / rate)
+	for n := 0; ctx.Err() == nil; n++ {
+		at := begin.Add(time.Duration(n) * interval)
+		if at.Sub(begin) >= b.c.Step {
+			break
+		}
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if time.Since(begin) >= b.c.Step { // waited past the step for a free slot
+			<-sem
+			break
+		}
+		doc := gen.Next()
+		names = append(names, doc.Name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			b.mu.Lock()
+			b.sent[doc.Name] = time.Now()
+			b.mu.Unlock()
+			_, err := b.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(b.c.Outputs[stack.BucketName]), Key: aws.String(doc.Key),
+				Body: strings.NewReader(string(doc.Body)), ContentType: aws.String("application/json")})
+			if err != nil {
+				failed.Add(1)
+				b.mu.Lock()
+				delete(b.sent, doc.Name)
+				b.mu.Unlock()
+				return
+			}
+			if time.Since(begin) <= b.c.Step {
+				published.Add(1)
+			}
+		}()
+	}
+	stepEnd := time.Now()
+	convertedInStep := b.converted.Load() - convertedBefore
+	after, err := b.cpu(ctx)
+	if err != nil {
+		return st, err
+	}
+	wg.Wait()
+	st.Seconds = stepEnd.Sub(begin).Seconds()
+	st.Published, st.Failed = int(published.Load()), int(failed.Load())
+	st.Accepted = float64(st.Published) / st.Seconds
+	st.Converted = float64(convertedInStep) / st.Seconds
+	st.CPU = cpuDelta(before, after, convertedInStep)
+
+	// Drain: until every accepted document of the step is out, or nothing came for a while.
+	drainStart := time.Now()
+	lastDone, lastChange := -1, time.Now()
+	for time.Since(drainStart) < b.c.Drain && ctx.Err() == nil {
+		done, errored := b.count(names)
+		if done+errored >= len(names)-st.Failed {
+			break
+		}
+		if done != lastDone {
+			lastDone, lastChange = done, time.Now()
+		}
+		if time.Since(lastChange) > 15*time.Second {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	st.DrainSeconds = time.Since(drainStart).Seconds()
+	done, errored := b.count(names)
+	st.Done, st.InErrorQueue = done, errored
+	if missing := len(names) - st.Failed - done - errored; missing > 0 {
+		depth, _ := queueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
+		st.Pending = min(depth, missing)
+		st.Lost = missing - st.Pending
+	}
+	st.P50, st.P95, st.P99 = b.latencies(names)
+	return st, ctx.Err()
+}
+
+// count returns how many of names were converted and how many are in the error queue.
+func (b *bench) count(names []string) (done, errored int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range names {
+		if _, ok := b.got[n]; ok {
+			done++
+		} else if b.errored[n] {
+			errored++
+		}
+	}
+	return done, errored
+}
+
+// latencies are the p50, p95 and p99 of the converted documents' end-to-end times, in ms.
+func (b *bench) latencies(names []string) (p50, p95, p99 float64) {
+	b.mu.Lock()
+	var ds []float64
+	for _, n := range names {
+		if got, ok := b.got[n]; ok {
+			ds = append(ds, float64(got.Sub(b.sent[n]).Microseconds())/1000)
+		}
+	}
+	b.mu.Unlock()
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	sort.Float64s(ds)
+	q := func(p float64) float64 { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
+	return q(0.50), q(0.95), q(0.99)
+}
+
+func queueDepth(ctx context.Context, c *sqs.Client, url string) (int, error) {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		var i int
+		fmt.Sscan(v, &i)
+		n += i
+	}
+	return n, nil
+}

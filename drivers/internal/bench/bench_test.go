@@ -1,0 +1,62 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
+)
+
+// A document's input key and its CSV's key name the same document.
+func TestDocumentName(t *testing.T) {
+	for _, k := range []string{"input/bench-s1-data_object_msg-7.json", "output/bench-s1-data_object_msg-7.json.csv"} {
+		if got := documentName(k); got != "bench-s1-data_object_msg-7.json" {
+			t.Errorf("documentName(%s) = %s", k, got)
+		}
+	}
+}
+
+// CPU time is read from /proc/<pid>/stat, the command name's parentheses and spaces notwithstanding.
+func TestCPUSeconds(t *testing.T) {
+	before, ok := cpuSeconds(os.Getpid())
+	if !ok {
+		t.Skip("no /proc/<pid>/stat on this system")
+	}
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	after, _ := cpuSeconds(os.Getpid())
+	if after <= before {
+		t.Errorf("CPU seconds did not grow while spinning: %v then %v", before, after)
+	}
+	if _, ok := cpuSeconds(-1); ok {
+		t.Error("a pid that does not exist has CPU seconds")
+	}
+}
+
+// Each role's CPU over a step is the sum over its processes, per 1,000 documents converted; a
+// process that started during the step counts from zero.
+func TestCPUDelta(t *testing.T) {
+	before := sample{seconds: map[int]float64{1: 10, 2: 5}, role: map[int]string{1: cloud.RoleGateway, 2: cloud.RoleFauxqs}}
+	after := sample{seconds: map[int]float64{1: 12, 2: 6, 3: 0.5, 4: 0.25}, role: map[int]string{1: cloud.RoleGateway, 2: cloud.RoleFauxqs,
+		3: cloud.RoleFunction, 4: cloud.RoleFunction}}
+	got := cpuDelta(before, after, 500)
+	want := []CPU{{cloud.RoleGateway, 2, 4}, {cloud.RoleFauxqs, 1, 2}, {cloud.RoleFunction, 0.75, 1.5}}
+	if len(got) != len(want) {
+		t.Fatalf("cpuDelta = %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("cpuDelta[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	var out bytes.Buffer
+	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, CPU: got}})
+	if !regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+0\s+0\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5`).MatchString(out.String()) ||
+		!strings.Contains(out.String(), "gateway") {
+		t.Errorf("table:\n%s", out.String())
+	}
+}

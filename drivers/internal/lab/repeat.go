@@ -1,0 +1,130 @@
+package lab
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+)
+
+// Spread is one probe of one experiment on one scenario over the lab's runs (Config.Repeat).
+type Spread struct {
+	Experiment, Scenario, Probe, Tolerance string
+	// Values are the probe's values, one per run that had one, sorted.
+	Values []float64
+	// Expected counts the runs whose verdict was the expected one (deviated on flawed, held on
+	// resilient), out of Runs.
+	Expected, Runs int
+}
+
+// Min, Median and Max of the values (NaN with none).
+func (s Spread) Min() float64 { return s.at(0) }
+
+// Median of the values: the middle one, or the mean of the two middle ones.
+func (s Spread) Median() float64 {
+	n := len(s.Values)
+	if n == 0 {
+		return s.at(0)
+	}
+	if n%2 == 1 {
+		return s.Values[n/2]
+	}
+	return (s.Values[n/2-1] + s.Values[n/2]) / 2
+}
+
+// Max of the values.
+func (s Spread) Max() float64 { return s.at(len(s.Values) - 1) }
+
+func (s Spread) at(i int) float64 {
+	if i < 0 || i >= len(s.Values) {
+		return math.NaN()
+	}
+	return s.Values[i]
+}
+
+// expectedVerdict is the lab's proof per scenario.
+func expectedVerdict(scenario string) string {
+	return map[string]string{contract.ScenarioFlawed: experiments.VerdictDeviated, contract.ScenarioResilient: experiments.VerdictHeld}[scenario]
+}
+
+// Spreads gathers every run's results per experiment, scenario and probe, in the order they were
+// first run.
+func Spreads(rs []Result) []Spread {
+	type key struct{ e, s, p string }
+	var order []key
+	by := map[key]*Spread{}
+	runs := map[[2]string]map[int]bool{}     // runs seen per experiment and scenario
+	expected := map[[2]string]map[int]bool{} // runs with the expected verdict
+	for _, r := range rs {
+		es := [2]string{r.Experiment, r.Scenario}
+		if runs[es] == nil {
+			runs[es], expected[es] = map[int]bool{}, map[int]bool{}
+		}
+		runs[es][r.Run] = true
+		if r.Verdict == expectedVerdict(r.Scenario) && r.Error == "" {
+			expected[es][r.Run] = true
+		}
+		probes := r.Probes
+		if len(probes) == 0 {
+			probes = []Probe{{Name: "-"}}
+		}
+		for _, p := range probes {
+			k := key{r.Experiment, r.Scenario, p.Name}
+			sp := by[k]
+			if sp == nil {
+				sp = &Spread{Experiment: r.Experiment, Scenario: r.Scenario, Probe: p.Name, Tolerance: p.Tolerance}
+				by[k] = sp
+				order = append(order, k)
+			}
+			if p.Value != nil {
+				sp.Values = append(sp.Values, *p.Value)
+			}
+		}
+	}
+	hasProbes := map[[2]string]bool{}
+	for _, k := range order {
+		if k.p != "-" {
+			hasProbes[[2]string{k.e, k.s}] = true
+		}
+	}
+	out := make([]Spread, 0, len(order))
+	for _, k := range order {
+		if k.p == "-" && hasProbes[[2]string{k.e, k.s}] {
+			continue // a run without probes (not steady before, an error) beside runs with them
+		}
+		sp := by[k]
+		slices.Sort(sp.Values)
+		es := [2]string{k.e, k.s}
+		sp.Runs, sp.Expected = len(runs[es]), len(expected[es])
+		out = append(out, *sp)
+	}
+	return out
+}
+
+// PrintSpreads prints, per experiment, scenario and probe, the min, median and max of the
+// probe's value over the runs, its tolerance, and how many runs gave the expected verdict.
+func PrintSpreads(w io.Writer, rs []Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tEXPECTED VERDICT")
+	var last [2]string
+	for _, sp := range Spreads(rs) {
+		f := func(x float64) string {
+			if math.IsNaN(x) {
+				return "-"
+			}
+			return strconv.FormatFloat(x, 'f', 1, 64)
+		}
+		e, s, verdicts := sp.Experiment, sp.Scenario, fmt.Sprintf("%d of %d runs %s", sp.Expected, sp.Runs, expectedVerdict(sp.Scenario))
+		if [2]string{e, s} == last {
+			e, s, verdicts = "", "", ""
+		}
+		last = [2]string{sp.Experiment, sp.Scenario}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e, s, sp.Probe, f(sp.Min()), f(sp.Median()), f(sp.Max()), sp.Tolerance, verdicts)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,219 @@
+package lab
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+)
+
+// StackName is the stack of one experiment on one scenario: ChaosLab-<scenario>-<tag>, the tag
+// the experiment's number (exp_2-dynamodb_disruption → exp2), or the whole name made a valid
+// stack name when two experiments share a number. Each pair has a stack of its own, so every
+// queue, table, function, metric and state machine is the pair's own.
+func StackName(scenario, experiment string, all []string) string {
+	tag := stackTag(experiment)
+	for _, e := range all {
+		if e != experiment && stackTag(e) == tag {
+			tag = strings.NewReplacer("_", "-", ".", "-").Replace(experiment)
+			break
+		}
+	}
+	return contract.DefaultStackName + "-" + scenario + "-" + tag
+}
+
+func stackTag(experiment string) string {
+	head, _, _ := strings.Cut(experiment, "-")
+	return strings.ReplaceAll(head, "_", "")
+}
+
+// synthKeyFile, in a cdk.out, records the inputs it was synthesized from (synthKey).
+const synthKeyFile = "chaoslab-synth.key"
+
+// synthKey hashes what a synth reads: the CDK context the lab passes, the Go toolchain, and every
+// file of the repository the CDK app builds from — its Go sources (the function's included, which
+// synth compiles), go.mod/go.sum, cdk.json (feature flags) and package-lock.json (the CDK CLI).
+// Tests, docs and the folders the app never imports (local, drivers, test: see the dependency
+// direction in DESIGN.md) are left out, and so are the lab's own directories.
+func synthKey(root string, skip []string, context ...string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%q\x00", runtime.Version(), context)
+	skipDirs := map[string]bool{".git": true, "node_modules": true, "local": true, "drivers": true, "test": true, "docs": true, "seeds": true}
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			if p != root && (skipDirs[rel] || strings.HasPrefix(d.Name(), "cdk.out") || strings.HasPrefix(d.Name(), ".") || contains(skip, p)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		switch {
+		case strings.HasSuffix(name, "_test.go"), strings.HasSuffix(name, ".md"), !d.Type().IsRegular():
+			return nil
+		case strings.HasSuffix(name, ".go"), name == "go.mod", name == "go.sum", name == "cdk.json", name == "package-lock.json",
+			strings.HasSuffix(name, ".json") && !strings.Contains(rel, "testdata"):
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return "", err
+		}
+		sum := sha256.Sum256(b)
+		fmt.Fprintf(h, "%s\x00%x\x00", f, sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func contains(dirs []string, p string) bool {
+	for _, d := range dirs {
+		if filepath.Clean(d) == filepath.Clean(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// synthJob is one stack to synthesize.
+type synthJob struct {
+	scenario, stack, out string
+	done                 chan struct{} // closed when out is ready or err is set
+	err                  error
+	reused               bool
+}
+
+// synthesizer synthesizes every stack, Config.Synth at a time, each into a cdk.out of its own,
+// and lets trials wait for theirs. A cdk.out whose recorded inputs (synthKey) are those of the
+// tree now is reused, unless Config.Resynth.
+type synthesizer struct {
+	c    Config
+	ph   *phaser
+	jobs map[string]*synthJob // by stack name
+}
+
+func newSynthesizer(c Config, ph *phaser, stacks map[string]string) *synthesizer {
+	s := &synthesizer{c: c, ph: ph, jobs: map[string]*synthJob{}}
+	for stack, scenario := range stacks {
+		s.jobs[stack] = &synthJob{scenario: scenario, stack: stack, out: filepath.Join(c.Dir, "cdk.out."+stack), done: make(chan struct{})}
+	}
+	return s
+}
+
+// run synthesizes every stack in order (the order trials start in), Config.Synth at a time.
+func (s *synthesizer) run(ctx context.Context, order []string) {
+	next := make(chan *synthJob)
+	var wg sync.WaitGroup
+	for range max(1, s.c.Synth) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if j.err = ctx.Err(); j.err == nil {
+					j.err = s.synth(ctx, j)
+				}
+				close(j.done)
+			}
+		}()
+	}
+	for _, stack := range order {
+		next <- s.jobs[stack]
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (s *synthesizer) synth(ctx context.Context, j *synthJob) error {
+	key, err := synthKey(s.c.Root, []string{s.c.Dir, s.c.Results}, j.scenario, j.stack, cdkapp.HostArchitecture())
+	if err != nil {
+		return fmt.Errorf("synth %s: hash the app's inputs: %w", j.stack, err)
+	}
+	if !s.c.Resynth {
+		if b, err := os.ReadFile(filepath.Join(j.out, synthKeyFile)); err == nil && strings.TrimSpace(string(b)) == key {
+			if _, err := os.Stat(filepath.Join(j.out, "manifest.json")); err == nil {
+				j.reused = true
+				return nil
+			}
+		}
+	}
+	logPath := filepath.Join(s.c.Results, "synth-"+j.stack+".log")
+	begin := time.Now()
+	f, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// A half-written cdk.out must never pass for a good one: the key goes in last.
+	os.Remove(filepath.Join(j.out, synthKeyFile))
+	if err := cdkapp.SynthStack(ctx, s.c.Root, j.scenario, j.stack, j.out, f); err != nil {
+		return fmt.Errorf("%w (log: %s)", err, cdkapp.Rel(s.c.Root, logPath))
+	}
+	if err := os.WriteFile(filepath.Join(j.out, synthKeyFile), []byte(key+"\n"), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.ph.w, "    synthesized %s (%s) in %s\n", j.stack, j.scenario, time.Since(begin).Round(100*time.Millisecond))
+	return nil
+}
+
+// wait waits for the stack's cdk.out and returns it.
+func (s *synthesizer) wait(ctx context.Context, stack string) (string, error) {
+	j := s.jobs[stack]
+	if j == nil {
+		return "", fmt.Errorf("synth: no stack %s", stack)
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if j.err != nil {
+		return "", fmt.Errorf("synth %s: %w", stack, j.err)
+	}
+	return j.out, nil
+}
+
+// report prints how many stacks were synthesized and how many reused; the failures are the
+// trials' errors.
+func (s *synthesizer) report(w io.Writer, took time.Duration) {
+	var reused, made, failed int
+	for _, j := range s.jobs {
+		switch {
+		case j.err != nil:
+			failed++
+		case j.reused:
+			reused++
+		default:
+			made++
+		}
+	}
+	line := fmt.Sprintf("    stacks ready in %s: %d synthesized", took.Round(100*time.Millisecond), made)
+	if reused > 0 {
+		line += fmt.Sprintf(", %d reused (the app's inputs are unchanged since their synth; -resynth to synthesize anyway)", reused)
+	}
+	if failed > 0 {
+		line += fmt.Sprintf(", %d FAILED", failed)
+	}
+	fmt.Fprintln(w, line)
+}
