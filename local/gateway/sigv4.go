@@ -262,7 +262,11 @@ func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError
 	key := signingKey(cred.SecretAccessKey, s.date, s.region, s.service)
 	want := hex.EncodeToString(hmacSHA256(key, []byte(stringToSign)))
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(s.signature))) {
-		g.log.Info("gateway: signature does not match", "service", s.service, "accessKey", s.accessKey, "canonicalRequest", canonical)
+		logged := canonical
+		if s.token != "" {
+			logged = strings.ReplaceAll(logged, s.token, "<session token>")
+		}
+		g.log.Info("gateway: signature does not match", "service", s.service, "accessKey", s.accessKey, "canonicalRequest", logged)
 		return nil, Credential{}, &authError{kind: failSignature, fields: [][2]string{
 			{"AWSAccessKeyId", s.accessKey}, {"StringToSign", stringToSign}, {"SignatureProvided", s.signature}, {"CanonicalRequest", canonical}}}
 	}

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -548,4 +549,71 @@ type timedPresigner struct{ at time.Time }
 
 func (p timedPresigner) PresignHTTP(ctx context.Context, credentials aws.Credentials, r *http.Request, payloadHash string, service string, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
 	return v4.NewSigner().PresignHTTP(ctx, credentials, r, payloadHash, service, region, p.at, optFns...)
+}
+
+func hmacHex(key []byte, s string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
+
+// TestSigV4SignedChunksWithTrailer: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, signed here by the
+// formulas of AWS's documentation: each chunk's signature chained from the seed, then the
+// trailer's. A changed chunk or trailer is refused.
+func TestSigV4SignedChunksWithTrailer(t *testing.T) {
+	endpoint, keys, rec := newVerifyingGateway(t, gateway.Options{})
+	admin := keys.NewKey("arn:aws:iam::000000000000:root")
+	const mode = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	build := func(tamper string) *http.Request {
+		now := time.Now().UTC()
+		data := [][]byte{bytes.Repeat([]byte("a"), 8192), []byte("tail")}
+		req, _ := http.NewRequest("PUT", endpoint+"/b/chunked", nil)
+		req.Header.Set("X-Amz-Content-Sha256", mode)
+		req.Header.Set("Content-Encoding", "aws-chunked")
+		req.Header.Set("X-Amz-Decoded-Content-Length", "8196")
+		req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+		sign(t, admin, req, mode, "s3", now)
+		_, seed, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
+		date := now.Format("20060102")
+		scope := date + "/us-east-1/s3/aws4_request"
+		amzDate := now.Format("20060102T150405Z")
+		key := hmacHex([]byte("AWS4"+admin.SecretAccessKey), date)
+		for _, part := range []string{"us-east-1", "s3", "aws4_request"} {
+			key = hmacHex(key, part)
+		}
+		empty := sha256.Sum256(nil)
+		prev := seed
+		var body bytes.Buffer
+		for _, d := range append(data, nil) {
+			sum := sha256.Sum256(d)
+			sig := hex.EncodeToString(hmacHex(key, "AWS4-HMAC-SHA256-PAYLOAD\n"+amzDate+"\n"+scope+"\n"+prev+"\n"+hex.EncodeToString(empty[:])+"\n"+hex.EncodeToString(sum[:])))
+			fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n", len(d), sig)
+			if tamper == "chunk" && len(d) == 4 {
+				d = []byte("tall")
+			}
+			if len(d) > 0 {
+				body.Write(d)
+				body.WriteString("\r\n")
+			}
+			prev = sig
+		}
+		trailer := "x-amz-checksum-crc32:AAAAAA==\n"
+		tsum := sha256.Sum256([]byte(trailer))
+		tsig := hex.EncodeToString(hmacHex(key, "AWS4-HMAC-SHA256-TRAILER\n"+amzDate+"\n"+scope+"\n"+prev+"\n"+hex.EncodeToString(tsum[:])))
+		if tamper == "trailer" {
+			trailer = "x-amz-checksum-crc32:BBBBBB==\n"
+		}
+		body.WriteString(strings.TrimSuffix(trailer, "\n") + "\r\nx-amz-trailer-signature:" + tsig + "\r\n\r\n")
+		req.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
+		req.ContentLength = int64(body.Len())
+		return req
+	}
+	if status, out := do(t, build("")); status != 200 || !bytes.Contains(rec.bodies["s3"], []byte("x-amz-trailer-signature:")) {
+		t.Errorf("signed chunks with a trailer: %d %s, want 200 and the body passed on", status, out)
+	}
+	for _, tamper := range []string{"chunk", "trailer"} {
+		if status, out := do(t, build(tamper)); status != 403 || !strings.Contains(out, "SignatureDoesNotMatch") || !strings.Contains(out, tamper) {
+			t.Errorf("changed %s: %d %s, want 403 SignatureDoesNotMatch naming it", tamper, status, out)
+		}
+	}
 }
