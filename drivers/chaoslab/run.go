@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
 )
 
 func init() {
@@ -39,6 +43,15 @@ machine's rollback guard starts a rollback execution: chaoslab waits up to
 -rollback-wait for it, follows it and writes its journal (verdict aborted,
 with the original error). A second Ctrl-C leaves at once.
 
+-journal-format chooses the journal's format: chaoslab (ours, the state
+machine's output), ctk (Chaos Toolkit's journal.json format, chaostoolkit-lib
+1.45.0's, written to -journal instead of ours, for the tools that read Chaos
+Toolkit journals), or both (ours to -journal, Chaos Toolkit's beside it as
+<journal without .json>.ctk.json). chaoslab report reads ours: keep it (both)
+to make a report later. -rollback-strategy takes Chaos Toolkit's values: the
+state machine always rolls back, so default and always are accepted, and never
+and deviated, which would leave a fault on, are refused before anything runs.
+
 Exit 0 held; 1 deviated or not steady before the fault (nothing was injected
 then, but the hypothesis did not hold, as in Chaos Toolkit); 2 error, aborted,
 failed before its rollbacks, or interrupted.
@@ -59,6 +72,8 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
 	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort, a timeout or a failure before the rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
 	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
+	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal>.ctk.json)")
+	rollbackStrategy := fs.String("rollback-strategy", "default", "Chaos Toolkit's --rollback-strategy: default or always (the state machine always rolls back); never and deviated are refused")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -69,6 +84,12 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 	if r.Poll <= 0 {
 		return cli.Usagef("chaoslab run: -poll must be positive")
+	}
+	if !slices.Contains(journalFormats, *journalFormat) {
+		return cli.Usagef("chaoslab run: -journal-format %q: want %s", *journalFormat, strings.Join(journalFormats, ", "))
+	}
+	if err := ctk.RollbackStrategy(*rollbackStrategy); err != nil {
+		return cli.Usagef("chaoslab run: %w", err)
 	}
 	ref := fs.Arg(0)
 	compiled, _, err := cf.compile(ref)
@@ -103,7 +124,61 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	if *withReport && j != nil {
 		m.writeRunReport(cfg, cf, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath)
 	}
+	if j != nil && *journalFormat != journalChaoslab {
+		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)
+		if werr != nil {
+			// The run's record is the journal the user asked for: without it the run is not done.
+			fmt.Fprintf(m.Stderr, "chaoslab run: Chaos Toolkit journal: %v (our journal is at %s)\n", werr, r.JournalPath)
+			if err == nil || errors.Is(err, runner.ErrDeviated) {
+				err = fmt.Errorf("write the Chaos Toolkit journal: %w", werr)
+			}
+		} else {
+			fmt.Fprintf(m.Stdout, "Chaos Toolkit journal: %s\n", path)
+		}
+	}
 	return runExit(err)
+}
+
+// The journal formats of -journal-format.
+const (
+	journalChaoslab = "chaoslab"
+	journalCTK      = "ctk"
+	journalBoth     = "both"
+)
+
+var journalFormats = []string{journalChaoslab, journalCTK, journalBoth}
+
+// writeCTKJournal writes j, the journal of a run of ref, in Chaos Toolkit's format: over our
+// journal at journalPath when replace (-journal-format ctk), else beside it as
+// <journalPath without .json>.ctk.json. It returns the path written.
+func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, replace bool) (string, error) {
+	exp, err := loadExperiment(ref)
+	if err != nil {
+		exp = nil // the journal alone describes the activities (ctk.FromJournal)
+	}
+	cj, err := ctk.FromJournal(exp, j)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(cj, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := strings.TrimSuffix(journalPath, ".json") + ".ctk.json"
+	if replace {
+		path = journalPath
+	}
+	// Written whole and renamed, so a reader never finds half a journal (nor, with ctk, ours
+	// cut short).
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return path, nil
 }
 
 // writeRunReport writes the report of a run beside its journal. It is bounded in time and runs on a

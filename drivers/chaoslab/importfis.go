@@ -1,0 +1,480 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
+)
+
+func init() {
+	register(command{name: "import-fis", synopsis: "translate an AWS FIS experiment template into an experiment file", run: (*Main).importFIS})
+}
+
+const importFISUsage = `
+chaoslab import-fis translates an AWS Fault Injection Service experiment
+template (the CreateExperimentTemplate JSON, or what aws fis
+get-experiment-template prints) into an experiment of ours for the stack's
+function (FunctionName from -outputs, or -function-name). FIS's Lambda actions
+(invocation-add-delay, invocation-error, invocation-http-integration-response)
+become failure-lambda 1.0 flags written to the fault parameter on FIS's
+schedule (startAfter); aws:fis:wait only delays what starts after it; the
+rollback switches every fault off.
+
+The stop conditions' CloudWatch alarms are read with DescribeAlarms, from AWS
+or from the local cloud (AWS_ENDPOINT_URL); -alarms reads a saved answer of
+aws cloudwatch describe-alarms instead. Each alarm becomes a steady-state probe
+over its own metric and threshold, and the guard checked during every pause. A
+stop condition whose alarm does not exist is reported. A template without an
+alarm stop condition (source "none") has nothing to judge a run by: -hypothesis
+is then required, and borrows the steady-state hypothesis of a shipped
+experiment (chaoslab list) or of an experiment file.
+
+Whatever cannot be translated is printed to stderr as "path: reason", one per
+line (the path is the template's JSON path), and nothing is written. Otherwise
+the experiment is written to -o: by default fis-<template id>.json (the id of
+get-experiment-template's output), or fis-<template file's name>.json for a
+template without an id, in the current directory; "-o -" writes to stdout. An
+existing file is replaced only with -force. The experiment stands alone (the
+borrowed hypothesis's file:// queries are written inline), passes chaoslab
+validate, and runs with chaoslab run.
+
+Exit 0 written; 1 something is not translated (nothing written); 2 bad command
+line, a file that is not a template, or an AWS error.
+
+Usage:
+  chaoslab import-fis [flags] <template.json>
+
+Example:
+  aws fis get-experiment-template --id EXT4Bq9wVd2Lm8ReZ > template.json
+  chaoslab import-fis -outputs outputs.json template.json
+  chaoslab run fis-EXT4Bq9wVd2Lm8ReZ.json
+`
+
+func (m *Main) importFIS(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab import-fis", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	names := stack.Bind(fs, map[string]string{stack.FunctionName: "function-name"})
+	out := fs.String("o", "", "write the experiment to this `file` (default fis-<template id>.json, else fis-<template file name>.json; - for stdout)")
+	force := fs.Bool("force", false, "replace the -o file if it exists")
+	hypothesis := fs.String("hypothesis", "", "borrow the steady-state hypothesis (and configuration) of this `experiment`, a shipped name or a file; required when the template has no alarm stop condition")
+	alarmsFile := fs.String("alarms", "", "read the stop conditions' alarms from this `file` (aws cloudwatch describe-alarms output) instead of asking CloudWatch")
+	tags := map[string]string{}
+	fs.Func("function-tag", "a tag `key=value` of the stack's function, for targets that select by resourceTags (repeatable)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, got %q", s)
+		}
+		tags[k] = v
+		return nil
+	})
+	fs.Usage = usageFunc(fs.Output, importFISUsage, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return cli.Usagef("chaoslab import-fis: want one template, got %d arguments", fs.NArg())
+	}
+	src := fs.Arg(0)
+	tpl, err := os.ReadFile(src)
+	if err != nil {
+		return cli.Usagef("chaoslab import-fis: %w", err)
+	}
+	alarmNames, err := fis.AlarmNames(tpl)
+	if err != nil {
+		return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
+	}
+	dest := *out
+	if dest == "" {
+		dest = defaultImportName(tpl, src)
+	}
+	if dest != "-" {
+		if st, err := os.Stat(dest); err == nil {
+			if srcSt, err := os.Stat(src); err == nil && os.SameFile(st, srcSt) {
+				return cli.Usagef("chaoslab import-fis: -o %s is the template itself", dest)
+			}
+			if !*force {
+				return cli.Usagef("chaoslab import-fis: %s exists: pass -force to replace it, or -o another file", dest)
+			}
+		}
+	}
+	res, err := names.Resolve(stack.FunctionName)
+	if err != nil {
+		return cli.Usagef("chaoslab import-fis: %w", err)
+	}
+	opts := fis.Options{FunctionName: res[stack.FunctionName], Name: filepath.Base(dest)}
+	if dest == "-" {
+		opts.Name = defaultImportName(tpl, src)
+	}
+	if len(tags) > 0 {
+		opts.FunctionTags = tags
+	}
+	if *hypothesis != "" {
+		if opts.Hypothesis, err = loadExperiment(*hypothesis); err != nil {
+			return cli.Usagef("chaoslab import-fis: -hypothesis: %w", err)
+		}
+	}
+
+	var problems []fis.Problem
+	if len(alarmNames) > 0 {
+		if opts.Alarms, err = m.readAlarms(ctx, *alarmsFile, alarmNames); err != nil {
+			return fmt.Errorf("chaoslab import-fis: %w", err)
+		}
+		// The stop conditions whose alarm is missing, said once, as CheckAlarms says it;
+		// Translate's own problem at the same path is the same news.
+		if problems, err = fis.CheckAlarms(tpl, opts.Alarms); err != nil {
+			return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
+		}
+	}
+	e, tps, err := fis.Translate(tpl, opts)
+	if err != nil {
+		return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
+	}
+	for _, p := range tps {
+		if !slices.ContainsFunc(problems, func(q fis.Problem) bool { return q.Path == p.Path && strings.Contains(p.Reason, "does not exist") }) {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(m.Stderr, "%s: %s\n", p.Path, p.Reason)
+		}
+		if len(alarmNames) == 0 && opts.Hypothesis == nil {
+			fmt.Fprintln(m.Stderr, "\nThe template has no alarm stop condition (aws:cloudwatch:alarm), so nothing would judge a run:"+
+				" pass -hypothesis with a shipped experiment (chaoslab list), e.g. -hypothesis exp_1-minor_delay, or an experiment file, to borrow its steady-state hypothesis.")
+		}
+		return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab import-fis: %s: %d part(s) not translated: nothing written", src, len(problems)))
+	}
+
+	if err := inlineFiles(e); err != nil {
+		return fmt.Errorf("chaoslab import-fis: -hypothesis %s: %w", *hypothesis, err)
+	}
+	b, err := experimentJSON(e)
+	if err != nil {
+		return fmt.Errorf("chaoslab import-fis: %w", err)
+	}
+	// What is written is what chaoslab validate and run will read: check it alone, without the
+	// borrowed experiment's directory.
+	back, err := experiments.Parse(b, opts.Name, noFiles{}, ".")
+	if err == nil {
+		err = experiments.Validate(back)
+	}
+	if err != nil {
+		return fmt.Errorf("chaoslab import-fis: the written experiment would not validate (a bug: please report it): %w", err)
+	}
+	if dest == "-" {
+		_, err := m.Stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(dest, b, 0o644); err != nil {
+		return fmt.Errorf("chaoslab import-fis: %w", err)
+	}
+	printImported(m.Stdout, dest, e)
+	return nil
+}
+
+// defaultImportName is the file an imported template is written to without -o: fis-<id>.json
+// for a template with an id (get-experiment-template's output), else fis-<template's file
+// name>.json, so that importing add-delay.json writes fis-add-delay.json.
+func defaultImportName(tpl []byte, src string) string {
+	var t struct {
+		ID      string `json:"id"`
+		Wrapped *struct {
+			ID string `json:"id"`
+		} `json:"experimentTemplate"`
+	}
+	_ = json.Unmarshal(tpl, &t)
+	id := t.ID
+	if t.Wrapped != nil {
+		id = t.Wrapped.ID
+	}
+	if id == "" || strings.ContainsAny(id, `/\`) || id == "." || id == ".." {
+		id = strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+	}
+	return "fis-" + id + ".json"
+}
+
+// readAlarms returns the named alarms: from file (a saved DescribeAlarms answer) or from
+// CloudWatch, metric and composite alarms both (a composite one is then a problem that says so,
+// not a missing alarm).
+func (m *Main) readAlarms(ctx context.Context, file string, names []string) ([]fis.Alarm, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, cli.Usagef("-alarms: %w", err)
+		}
+		as, err := fis.ParseAlarms(b)
+		if err != nil {
+			return nil, cli.Usagef("-alarms %s: %w", file, err)
+		}
+		return as, nil
+	}
+	cfg, err := m.awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := &cloudwatch.DescribeAlarmsOutput{}
+	// DescribeAlarms takes at most 100 names; FIS allows far fewer stop conditions.
+	for chunk := range slices.Chunk(names, 100) {
+		p := cloudwatch.NewDescribeAlarmsPaginator(cloudwatch.NewFromConfig(cfg), &cloudwatch.DescribeAlarmsInput{
+			AlarmNames: chunk, AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm, cwtypes.AlarmTypeCompositeAlarm}})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read the stop conditions' alarms (DescribeAlarms %s): %w", strings.Join(chunk, ", "), err)
+			}
+			all.MetricAlarms = append(all.MetricAlarms, page.MetricAlarms...)
+			all.CompositeAlarms = append(all.CompositeAlarms, page.CompositeAlarms...)
+		}
+	}
+	b, err := json.Marshal(all)
+	if err != nil {
+		return nil, err
+	}
+	return fis.ParseAlarms(b)
+}
+
+// printImported says what was written and what it does.
+func printImported(w io.Writer, dest string, e *experiments.Experiment) {
+	fmt.Fprintf(w, "wrote %s: %s\n", dest, e.Title)
+	var probes []string
+	for _, p := range e.SteadyState.Probes {
+		probes = append(probes, p.Name)
+	}
+	fmt.Fprintf(w, "  hypothesis: %s\n", strings.Join(probes, ", "))
+	if g := guardProbe(e); g != "" {
+		fmt.Fprintf(w, "  guard:      %s, checked during every pause\n", g)
+	}
+	for _, a := range e.Method {
+		pause := ""
+		if a.Pauses != nil && a.Pauses.After > 0 {
+			pause = fmt.Sprintf(", then %gs", a.Pauses.After)
+		}
+		fmt.Fprintf(w, "  method:     %s%s\n", a.Name, pause)
+	}
+	for _, a := range e.Rollbacks {
+		fmt.Fprintf(w, "  rollback:   %s\n", a.Name)
+	}
+	fmt.Fprintf(w, "next: chaoslab validate %s; chaoslab run %s\n", dest, dest)
+}
+
+// guardProbe is the probe the chaoslab extension's guard names, if any.
+func guardProbe(e *experiments.Experiment) string {
+	for _, raw := range e.Extensions {
+		var x struct {
+			Name  string `json:"name"`
+			Guard struct {
+				Probe string `json:"probe"`
+			} `json:"guard"`
+		}
+		if json.Unmarshal(raw, &x) == nil && x.Name == "chaoslab" && x.Guard.Probe != "" {
+			return x.Guard.Probe
+		}
+	}
+	return ""
+}
+
+// noFiles is a directory with nothing in it: an experiment read from it must carry every query.
+type noFiles struct{}
+
+func (noFiles) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// inlineFiles writes the file:// metric data queries of e's probes (a borrowed hypothesis's,
+// such as the shipped experiments' file://steadyStateError.json) into the probes, so that the
+// experiment stands alone wherever it is written: into the aws CLI's --metric-data-queries as
+// a quoted JSON word, into the native probe's metric_data_queries as JSON.
+func inlineFiles(e *experiments.Experiment) error {
+	if e.SteadyState == nil {
+		return nil
+	}
+	read := func(ref string) ([]byte, error) {
+		rest := strings.TrimPrefix(ref, "file://")
+		if e.FS == nil {
+			return nil, fmt.Errorf("%s: the experiment was not read from a file", ref)
+		}
+		b, err := fs.ReadFile(e.FS, path.Clean(path.Join(e.Dir, rest)))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", ref, err)
+		}
+		var c bytes.Buffer
+		if err := json.Compact(&c, b); err != nil {
+			return nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		return c.Bytes(), nil
+	}
+	for i := range e.SteadyState.Probes {
+		pv := e.SteadyState.Probes[i].Provider
+		if pv == nil {
+			continue
+		}
+		switch pv.Type {
+		case "process":
+			var argStr string
+			if json.Unmarshal(pv.Arguments, &argStr) != nil || !strings.Contains(argStr, "file://") {
+				continue
+			}
+			words, err := experiments.SplitWords(argStr)
+			if err != nil {
+				continue // the compiler reports it
+			}
+			for _, w := range words {
+				if !strings.HasPrefix(w.Text, "file://") {
+					continue
+				}
+				data, err := read(w.Text)
+				if err != nil {
+					return err
+				}
+				quoted := "'" + strings.ReplaceAll(string(data), "'", `'\''`) + "'"
+				replaced := false
+				for _, form := range []string{"'" + w.Text + "'", `"` + w.Text + `"`, w.Text} {
+					if strings.Contains(argStr, form) {
+						argStr, replaced = strings.Replace(argStr, form, quoted, 1), true
+						break
+					}
+				}
+				if !replaced {
+					return fmt.Errorf("probe %q: cannot write %s inline", e.SteadyState.Probes[i].Name, w.Text)
+				}
+			}
+			if pv.Arguments, err = json.Marshal(argStr); err != nil {
+				return err
+			}
+		case "python":
+			var args map[string]json.RawMessage
+			if json.Unmarshal(pv.Arguments, &args) != nil {
+				continue
+			}
+			var ref string
+			if json.Unmarshal(args["metric_data_queries"], &ref) != nil || !strings.HasPrefix(ref, "file://") {
+				continue
+			}
+			data, err := read(ref)
+			if err != nil {
+				return err
+			}
+			args["metric_data_queries"] = data
+			if pv.Arguments, err = json.Marshal(args); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// The experiment as its file is written: Chaos Toolkit's members only where they hold
+// something. (experiments.Experiment writes every member, "ref": "" among them, which Chaos
+// Toolkit rejects: a reference must be a non-empty string.)
+type (
+	experimentFile struct {
+		Version       string                     `json:"version,omitempty"`
+		Title         string                     `json:"title"`
+		Description   string                     `json:"description"`
+		Tags          []string                   `json:"tags,omitempty"`
+		Configuration map[string]json.RawMessage `json:"configuration,omitempty"`
+		SteadyState   *hypothesisFile            `json:"steady-state-hypothesis,omitempty"`
+		Method        []activityFile             `json:"method"`
+		Rollbacks     []activityFile             `json:"rollbacks,omitempty"`
+		Extensions    []json.RawMessage          `json:"extensions,omitempty"`
+	}
+	hypothesisFile struct {
+		Title  string         `json:"title"`
+		Probes []activityFile `json:"probes"`
+	}
+	activityFile struct {
+		Type      string          `json:"type"`
+		Name      string          `json:"name"`
+		Tolerance json.RawMessage `json:"tolerance,omitempty"`
+		Provider  *providerFile   `json:"provider,omitempty"`
+		Pauses    *pausesFile     `json:"pauses,omitempty"`
+	}
+	providerFile struct {
+		Type      string          `json:"type"`
+		Path      string          `json:"path,omitempty"`
+		Module    string          `json:"module,omitempty"`
+		Func      string          `json:"func,omitempty"`
+		Arguments json.RawMessage `json:"arguments,omitempty"`
+		Timeout   json.RawMessage `json:"timeout,omitempty"`
+	}
+	pausesFile struct {
+		Before float64 `json:"before,omitempty"`
+		After  float64 `json:"after,omitempty"`
+	}
+)
+
+// experimentJSON is e as an indented Chaos Toolkit experiment file. What the file format has and
+// an imported experiment never holds (secrets, controls, refs, background activities) would be
+// refused by the compiler: it is an error here too, rather than silently dropped.
+func experimentJSON(e *experiments.Experiment) ([]byte, error) {
+	if len(nonNull(e.Secrets)) > 0 || len(nonNull(e.Controls)) > 0 {
+		return nil, errors.New("the experiment has secrets or controls, which are not written")
+	}
+	acts := func(as []experiments.Activity) ([]activityFile, error) {
+		out := make([]activityFile, 0, len(as))
+		for _, a := range as {
+			if a.Ref != "" || a.Background || len(nonNull(a.Controls)) > 0 {
+				return nil, fmt.Errorf("activity %q: a ref, background or controls are not written", a.Name)
+			}
+			f := activityFile{Type: a.Type, Name: a.Name, Tolerance: nonNull(a.Tolerance)}
+			if p := a.Provider; p != nil {
+				f.Provider = &providerFile{Type: p.Type, Path: p.Path, Module: p.Module, Func: p.Func,
+					Arguments: nonNull(p.Arguments), Timeout: nonNull(p.Timeout)}
+			}
+			if p := a.Pauses; p != nil && (p.Before > 0 || p.After > 0) {
+				f.Pauses = &pausesFile{Before: p.Before, After: p.After}
+			}
+			out = append(out, f)
+		}
+		return out, nil
+	}
+	f := experimentFile{Version: e.Version, Title: e.Title, Description: e.Description, Tags: e.Tags,
+		Configuration: e.Configuration, Extensions: e.Extensions}
+	var err error
+	if e.SteadyState != nil {
+		f.SteadyState = &hypothesisFile{Title: e.SteadyState.Title}
+		if f.SteadyState.Probes, err = acts(e.SteadyState.Probes); err != nil {
+			return nil, err
+		}
+	}
+	if f.Method, err = acts(e.Method); err != nil {
+		return nil, err
+	}
+	if f.Rollbacks, err = acts(e.Rollbacks); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // descriptions and shell arguments are read by people: & stays &
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// nonNull is raw, or nil when it is JSON null or empty.
+func nonNull(raw json.RawMessage) json.RawMessage {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return nil
+	}
+	return raw
+}

@@ -1,0 +1,483 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
+)
+
+// The FIS templates of testdata/fis are written for the function ChaosLab-Etl (the FIS user
+// guide's Lambda examples, with this lab's names); the stand-in stack of runnertest.Outputs
+// names its function fn.
+const templateFunction = "ChaosLab-Etl"
+
+// template is testdata/fis/name, its targets naming function instead, written to a temporary file.
+func template(t *testing.T, name, function string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "fis", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("function:"+templateFunction), []byte("function:"+function))
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// putErrorsAlarm puts into the local CloudWatch the alarm the templates' stop condition names
+// (ChaosLab-EtlErrors: any error of function), with the SDK as a user would, and a datapoint of
+// its metric, which the stand-in machine's probe reads.
+func putErrorsAlarm(t *testing.T, lc *runnertest.Cloud, function string) {
+	t.Helper()
+	_, err := cloudwatch.NewFromConfig(lc.AWS).PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String("ChaosLab-EtlErrors"), Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Errors"),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}},
+		Statistic:  cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(2), DatapointsToAlarm: aws.Int32(1),
+		Threshold: aws.Float64(0), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold, TreatMissingData: aws.String("notBreaching"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc.Metrics.Add("AWS/Lambda", "Errors", map[string]string{"FunctionName": function}, 0)
+}
+
+// fullJournalMachine is the stand-in machine ending with verdict, its journal also carrying what
+// the real machine records and the stand-in leaves out, which a Chaos Toolkit journal needs: the
+// run's times and execution ARN, the probe's window, the method's and the rollback's writes. It
+// returns the machine's ARN.
+func fullJournalMachine(t *testing.T, lc *runnertest.Cloud, verdict, param string) string {
+	t.Helper()
+	arn := lc.Machine(t, verdict, param)
+	d, err := sfnapi.NewFromConfig(lc.AWS).DescribeStateMachine(context.Background(), &sfnapi.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(d.Definition)), &def); err != nil {
+		t.Fatal(err)
+	}
+	params := def["States"].(map[string]any)["Journal"].(map[string]any)["Parameters"].(map[string]any)
+	const now = "$$.State.EnteredTime"
+	params["startedAt.$"], params["endedAt.$"], params["executionArn.$"] = "$$.Execution.StartTime", now, "$$.Execution.Id"
+	before := params["before"].([]any)[0].(map[string]any)
+	before["start.$"], before["end.$"] = now, now
+	params["method"] = []any{map[string]any{"name.$": "$.method[0].name", "parameter": param, "value.$": "$.method[0].value",
+		"pauseAfterSeconds.$": "$.method[0].pauseAfterSeconds", "putAt.$": now, "endedAt.$": now}}
+	params["rollbacks"] = []any{map[string]any{"name.$": "$.rollbacks[0].name", "parameter": param, "value.$": "$.rollbacks[0].value",
+		"putAt.$": now, "endedAt.$": now}}
+	b, _ := json.Marshal(def)
+	if err := lc.States.UpdateStateMachine(arn, string(b), aws.ToString(d.RoleArn)); err != nil {
+		t.Fatal(err)
+	}
+	return arn
+}
+
+// checkCTKJournal reads a Chaos Toolkit journal: exactly ctk.Journal's members, and what
+// experiments/ctk/testdata/journal.schema.json says of its top level (required members, no
+// others, the status enum, Python's isoformat times). The schema's full validator is in
+// experiments/ctk's tests, which hold FromJournal's every shape to it.
+func checkCTKJournal(t *testing.T, b []byte) *ctk.Journal {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var j ctk.Journal
+	if err := dec.Decode(&j); err != nil {
+		t.Fatalf("not a Chaos Toolkit journal: %v\n%s", err, b)
+	}
+	sb, err := os.ReadFile(filepath.Join("..", "..", "experiments", "ctk", "testdata", "journal.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Required   []string `json:"required"`
+		Properties struct {
+			Status struct {
+				Enum []string `json:"enum"`
+			} `json:"status"`
+		} `json:"properties"`
+		Defs struct {
+			Isotime struct {
+				Pattern string `json:"pattern"`
+			} `json:"isotime"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(sb, &schema); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range schema.Required {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("journal lacks the required member %q", k)
+		}
+	}
+	for k := range doc {
+		if !slices.Contains(schema.Required, k) {
+			t.Errorf("journal has the member %q, which the schema does not allow", k)
+		}
+	}
+	if !slices.Contains(schema.Properties.Status.Enum, j.Status) {
+		t.Errorf("status %q, want one of %v", j.Status, schema.Properties.Status.Enum)
+	}
+	iso := regexp.MustCompile(schema.Defs.Isotime.Pattern)
+	if !iso.MatchString(j.Start) || !iso.MatchString(j.End) {
+		t.Errorf("start %q, end %q: not Python's isoformat (%s)", j.Start, j.End, iso)
+	}
+	return &j
+}
+
+// TestImportFISThenRun: a FIS template (add-delay, a stop condition on an alarm of the local
+// CloudWatch) is imported for the stack's function, validated, and run on the stand-in machine
+// with both journal formats.
+func TestImportFISThenRun(t *testing.T) {
+	lc := runnertest.Need(t)
+	const param = "fault-import-fis"
+	outputs := outputsFile(t, fullJournalMachine(t, lc, experiments.VerdictHeld, param), param)
+	putErrorsAlarm(t, lc, runnertest.Outputs("", "")["FunctionName"])
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "imported.json")
+
+	// import-fis: the function from -outputs, the alarm from CloudWatch.
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"import-fis", "-outputs", outputs, "-o", exp, template(t, "add-delay.json", "fn")})
+	if err != nil {
+		t.Fatalf("import-fis: %v\n%s", err, errb)
+	}
+	for _, want := range []string{"wrote " + exp + ": Add a 1 s startup delay", "hypothesis: alarm ChaosLab-EtlErrors",
+		"guard:      alarm ChaosLab-EtlErrors", "method:     addDelay, then 300s", "rollback:   Turn the FIS faults off"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("import-fis output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Chaos Toolkit file: no empty members chaostoolkit would refuse ("ref": "").
+	for _, absent := range []string{`"ref"`, `"controls"`, `"secrets"`, `"background"`, "null"} {
+		if strings.Contains(string(b), absent) {
+			t.Errorf("the experiment holds %s:\n%s", absent, b)
+		}
+	}
+
+	m, out, errb = newMain()
+	if err := m.Run(context.Background(), []string{"validate", exp}); err != nil || !strings.HasPrefix(out.String(), "ok ") {
+		t.Fatalf("validate: %v %s\n%s", err, out, errb)
+	}
+
+	// run: the imported experiment, briefly, with both journals.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	journal := filepath.Join(dir, "journal.json")
+	m, out, errb = newMain()
+	err = m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-window", "1s", "-poll", "200ms", "-countdown", "500ms",
+		"-journal", journal, "-journal-format", "both", exp})
+	if code := cli.Code(err, ExitError); code != ExitHeld {
+		t.Fatalf("run: exit %d (%v)\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
+	}
+	ctkPath := filepath.Join(dir, "journal.ctk.json")
+	for _, want := range []string{"probe: m1=0", "put " + param + " = {", `"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":50}`,
+		"verdict: held", "journal: " + journal, "Chaos Toolkit journal: " + ctkPath} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err = os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := experiments.ParseJournal(b)
+	if err != nil || j.Verdict != experiments.VerdictHeld || len(j.Before) != 1 || j.Before[0].Name != "alarm ChaosLab-EtlErrors" {
+		t.Fatalf("journal %s (%v)", b, err)
+	}
+	b, err = os.ReadFile(ctkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cj := checkCTKJournal(t, b)
+	if cj.Status != ctk.StatusCompleted || cj.Deviated || cj.SteadyStates.Before == nil || !cj.SteadyStates.Before.SteadyStateMet {
+		t.Errorf("Chaos Toolkit journal: status %s deviated %v before %+v", cj.Status, cj.Deviated, cj.SteadyStates.Before)
+	}
+	if v := lc.Param(t, param); v != `{"isEnabled": false}` {
+		t.Errorf("fault parameter after the run: %s", v)
+	}
+}
+
+func TestImportFISProblems(t *testing.T) {
+	lc := runnertest.Need(t)
+	putErrorsAlarm(t, lc, templateFunction)
+	missingAlarm := strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)), "alarm:ChaosLab-EtlErrors", "alarm:NoSuchAlarm", 1)
+	tests := []struct {
+		name     string
+		template string // a file of testdata/fis, or the template itself
+		args     []string
+		code     int
+		problems []string // lines on stderr
+		stderr   []string // also on stderr
+	}{
+		{name: "unsupported action", template: "stop-instances.json", code: ExitDeviated, problems: []string{
+			`targets.myInstances.resourceType: resource type "aws:ec2:instance" is not translated: this lab injects faults into its Lambda function only (aws:lambda:function)`,
+			"actions.StopInstances.actionId: aws:ec2:stop-instances is not translated: this lab injects faults into its Lambda function only",
+		}, stderr: []string{"2 part(s) not translated: nothing written"}},
+		{name: "missing alarm, said once", template: missingAlarm, code: ExitDeviated, problems: []string{
+			`stopConditions[0].value: alarm "NoSuchAlarm" does not exist (DescribeAlarms did not return it)`,
+		}},
+		{name: "no stop condition, no hypothesis", template: "no-stop-condition.json", code: ExitDeviated, problems: []string{
+			"stopConditions: no alarm stop condition",
+		}, stderr: []string{"The template has no alarm stop condition (aws:cloudwatch:alarm), so nothing would judge a run: pass -hypothesis"}},
+		{name: "tags without the function's tags", template: strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)),
+			`"resourceArns": [
+                "arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"
+            ]`, `"resourceTags": {"app": "chaoslab"}`, 1), code: ExitDeviated, problems: []string{
+			"targets.myLambdaFunctions.resourceTags: cannot tell which functions these tags select"}},
+		{name: "tags of the function", template: strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)),
+			`"resourceArns": [
+                "arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"
+            ]`, `"resourceTags": {"app": "chaoslab"}`, 1), args: []string{"-function-tag", "app=chaoslab"}, code: 0},
+		{name: "not a template", template: `{"title": "an experiment of ours"}`, code: ExitError,
+			stderr: []string{"not an AWS FIS experiment template"}},
+		{name: "no template", code: ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var src string
+			switch {
+			case strings.HasPrefix(tt.template, "{"):
+				src = filepath.Join(dir, "template.json")
+				if err := os.WriteFile(src, []byte(tt.template), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			case tt.template != "":
+				src = template(t, tt.template, templateFunction)
+			}
+			exp := filepath.Join(dir, "out.json")
+			args := append([]string{"import-fis", "-function-name", templateFunction, "-o", exp}, tt.args...)
+			if src != "" {
+				args = append(args, src)
+			}
+			m, out, errb := newMain()
+			err := m.Run(context.Background(), args)
+			code := cli.Report(errb, err, ExitError)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, tt.code, err, out, errb)
+			}
+			lines := strings.Split(errb.String(), "\n")
+			for _, want := range tt.problems {
+				n := 0
+				for _, l := range lines {
+					if strings.HasPrefix(l, want) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("stderr has %d lines starting %q, want 1:\n%s", n, want, errb)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(errb.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errb)
+				}
+			}
+			_, statErr := os.Stat(exp)
+			if written := statErr == nil; written != (tt.code == 0) {
+				t.Errorf("experiment written: %v, want %v", written, tt.code == 0)
+			}
+		})
+	}
+}
+
+// TestImportFISBorrowedHypothesis: a template without a stop condition imports with a shipped
+// experiment's hypothesis, whose file:// queries go inline: the file validates and compiles
+// where no query file lies beside it. Offline: the template names no alarm.
+func TestImportFISBorrowedHypothesis(t *testing.T) {
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "borrowed.json")
+	src := template(t, "no-stop-condition.json", "fn")
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-o", exp, src})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	if !strings.Contains(out.String(), "hypothesis: zero-sns-errors, messages-in-flight, normal-error-rates") {
+		t.Errorf("output:\n%s", out)
+	}
+	b, _ := os.ReadFile(exp)
+	if strings.Contains(string(b), "file://") || !strings.Contains(string(b), `--metric-data-queries '[{\"Id\":\"m1\"`) {
+		t.Errorf("file:// queries not written inline:\n%s", b)
+	}
+	m, out, errb = newMain()
+	if err := m.Run(context.Background(), []string{"validate", exp}); err != nil {
+		t.Fatalf("validate: %v\n%s%s", err, out, errb)
+	}
+	m, out, errb = newMain()
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	if err := m.Run(context.Background(), []string{"compile", "-outputs", outputs, exp}); err != nil {
+		t.Fatalf("compile: %v\n%s", err, errb)
+	}
+	var c experiments.Compiled
+	var value bytes.Buffer
+	if err := json.Unmarshal(out.Bytes(), &c); err != nil || len(c.SteadyState.Probes) != 3 || len(c.Method) != 1 ||
+		json.Compact(&value, c.Method[0].Value) != nil || !strings.Contains(value.String(), `"status_code":503`) {
+		t.Fatalf("compiled %s (%v)", out, err)
+	}
+	// The same experiment to stdout, and an existing file kept without -force.
+	m, out, errb = newMain()
+	if err := m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-o", "-", src}); err != nil {
+		t.Fatalf("-o -: %v\n%s", err, errb)
+	}
+	if !bytes.Equal(out.Bytes(), b) {
+		t.Errorf("-o - wrote another experiment:\n%s", out)
+	}
+	m, _, errb = newMain()
+	err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-o", exp, src})
+	if code := cli.Report(errb, err, ExitError); code != ExitError || !strings.Contains(errb.String(), "exists: pass -force") {
+		t.Errorf("existing file: exit %d\n%s", code, errb)
+	}
+	m, _, errb = newMain()
+	err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-force", "-o", exp, src})
+	if err != nil {
+		t.Errorf("-force: %v\n%s", err, errb)
+	}
+}
+
+func TestDefaultImportName(t *testing.T) {
+	tests := []struct{ name, template, src, want string }{
+		{name: "get-experiment-template's id", template: `{"experimentTemplate": {"id": "EXT1a2b3c"}}`, src: "dir/t.json", want: "fis-EXT1a2b3c.json"},
+		{name: "bare, with an id", template: `{"id": "EXT9", "actions": {}}`, src: "t.json", want: "fis-EXT9.json"},
+		{name: "no id: the file's name", template: `{"actions": {}}`, src: "templates/add-delay.json", want: "fis-add-delay.json"},
+		{name: "an id that is a path", template: `{"id": "../x"}`, src: "a.json", want: "fis-a.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := defaultImportName([]byte(tt.template), tt.src); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunJournalFormat: -journal-format ctk writes Chaos Toolkit's journal at -journal (and
+// nothing beside it); refused rollback strategies and unknown formats stop before anything runs.
+func TestRunJournalFormat(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "never", args: []string{"-rollback-strategy", "never"}, want: "rollback strategy refused: --rollback-strategy never: no run of this lab may leave a fault on"},
+		{name: "deviated", args: []string{"-rollback-strategy", "deviated"}, want: "rollback strategy refused: --rollback-strategy deviated: rollbacks would be skipped when the hypothesis held"},
+		{name: "unknown strategy", args: []string{"-rollback-strategy", "sometimes"}, want: `unknown rollback strategy "sometimes"`},
+		{name: "unknown format", args: []string{"-journal-format", "yaml"}, want: `-journal-format "yaml": want chaoslab, ctk, both`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			journal := filepath.Join(t.TempDir(), "j.json")
+			m, out, errb := newMain()
+			// A machine that does not exist: refusing comes before any call.
+			args := append([]string{"run", "-state-machine-arn", "arn:aws:states:us-east-1:1:stateMachine:none", "-fault-parameter", "p",
+				"-journal", journal}, tt.args...)
+			err := m.Run(context.Background(), append(args, "exp_1-minor_delay"))
+			if code := cli.Report(errb, err, ExitError); code != ExitError || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("exit %d, want 2 with %q\nstdout:\n%s\nstderr:\n%s", code, tt.want, out, errb)
+			}
+			if out.Len() > 0 {
+				t.Errorf("something ran:\n%s", out)
+			}
+			if _, err := os.Stat(journal); err == nil {
+				t.Errorf("journal written")
+			}
+		})
+	}
+
+	t.Run("ctk", func(t *testing.T) {
+		lc := runnertest.Need(t)
+		lc.Steady()
+		const param = "fault-journal-ctk"
+		outputs := outputsFile(t, fullJournalMachine(t, lc, experiments.VerdictDeviated, param), param)
+		dir := t.TempDir()
+		journal := filepath.Join(dir, "journal.json")
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		m, out, errb := newMain()
+		err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "2s", "-window", "1s", "-poll", "200ms", "-report=false",
+			"-journal", journal, "-journal-format", "ctk", "-rollback-strategy", "always", "exp_1-minor_delay"})
+		if code := cli.Code(err, ExitError); code != ExitDeviated {
+			t.Fatalf("exit %d (%v), want 1\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
+		}
+		if !strings.Contains(out.String(), "Chaos Toolkit journal: "+journal) {
+			t.Errorf("output:\n%s", out)
+		}
+		b, err := os.ReadFile(journal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := checkCTKJournal(t, b)
+		if j.Status != ctk.StatusCompleted || !j.Deviated || len(j.Run) != 1 || len(j.Rollbacks) != 1 || j.SteadyStates.Before == nil || j.SteadyStates.Before.SteadyStateMet ||
+			j.ChaoslibVersion != ctk.FormatVersion || !strings.HasPrefix(j.Node, "arn:aws:states:") {
+			t.Errorf("journal: %s", b)
+		}
+		var x struct {
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal(j.Experiment, &x); err != nil || x.Title != "Minor delays should not impact processing" {
+			t.Errorf("experiment %s (%v)", j.Experiment, err)
+		}
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 1 {
+			t.Errorf("files beside the journal: %v, want only the journal", entries)
+		}
+	})
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestImportFISAndJournalFlagsInHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		flags []string
+	}{
+		{args: []string{"import-fis", "-h"}, flags: []string{"o", "force", "hypothesis", "alarms", "function-tag", "outputs", "stack", "function-name"}},
+		{args: []string{"run", "-h"}, flags: []string{"journal-format", "rollback-strategy"}},
+		{args: []string{"-h"}, flags: []string{"import-fis"}},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			m, out, errb := newMain()
+			if err := m.Run(context.Background(), tt.args); cli.Code(err, ExitError) != 0 {
+				t.Fatalf("%v", err)
+			}
+			text := out.String() + errb.String()
+			for _, f := range tt.flags {
+				if !regexp.MustCompile(`(?m)^\s+-?` + regexp.QuoteMeta(f) + `\s`).MatchString(text) {
+					t.Errorf("help does not list %s:\n%s", f, text)
+				}
+			}
+		})
+	}
+}
