@@ -83,8 +83,11 @@ import { timingSafeEqual } from "node:crypto";
 const [java, lib, port, sock] = process.argv.slice(2);
 const secret = Buffer.from((process.env.CHAOSLAB_SECRET ?? "") + "\n");
 delete process.env.CHAOSLAB_SECRET;
-const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
-  "-port", port, "-inMemory", "-sharedDb", "-disableTelemetry"], { stdio: ["ignore", "inherit", "inherit"] });
+// -XX:-UsePerfData: no /tmp/hsperfdata_<user>/<pid> file, whose name would clash with another
+// namespace's JVM of the same (small) pid and make the JVM warn. The JVM's stdout goes to stderr
+// (the log): this script's stdout starts with its hello line.
+const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
+  "-port", port, "-inMemory", "-sharedDb", "-disableTelemetry"], { stdio: ["ignore", 2, 2] });
 let stopping = false;
 child.on("exit", (code) => process.exit(stopping ? 0 : (code ?? 1)));
 const relay = (c, rest) => {
