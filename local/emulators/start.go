@@ -41,7 +41,11 @@ const secret = process.env.CHAOSLAB_SECRET ?? "";
 delete process.env.CHAOSLAB_SECRET;
 if (secret !== "") {
   const want = [Buffer.from(secret), Buffer.from("Basic " + Buffer.from("chaoslab:" + secret).toString("base64"))];
-  const same = (got, w) => typeof got === "string" && got.length === w.length && timingSafeEqual(Buffer.from(got), w);
+  const same = (got, w) => {
+    if (typeof got !== "string") return false;
+    const b = Buffer.from(got);
+    return b.length === w.length && timingSafeEqual(b, w);
+  };
   app.addHook("onRequest", async (req, reply) => {
     if (same(req.headers["x-chaoslab-secret"], want[0]) || same(req.headers["authorization"], want[1])) {
       delete req.headers["x-chaoslab-secret"];
