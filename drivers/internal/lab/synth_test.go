@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,10 +34,10 @@ func stackNameOK(s string) bool {
 	return strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }
 
-// A synthesized stack is reused only while everything the app builds from is unchanged: a source
-// file of the app or the function, an experiment, cdk.json; tests, docs, the drivers, the local
-// cloud and the lab's own directories do not count.
-func TestSynthKey(t *testing.T) {
+// A synthesized stack is reused only while everything the app builds from is unchanged: a Go file
+// of a package the app or its function depends on, a file they embed, go.mod, cdk.json; tests,
+// docs, and packages the app does not import (the drivers, the local cloud) do not count.
+func TestAppInputs(t *testing.T) {
 	root := t.TempDir()
 	write := func(rel, body string) {
 		t.Helper()
@@ -46,36 +47,50 @@ func TestSynthKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("app.go", "package main")
+	write("go.mod", "module example.com/app\n\ngo 1.22\n")
 	write("cdk.json", "{}")
-	write("functions/etl/main.go", "package main")
-	write("experiments/exp_1.json", "{}")
-	work := filepath.Join(root, ".lab")
+	write("app.go", "package main\n\nimport _ \"example.com/app/constructs\"\n\nfunc main() {}\n")
+	write("constructs/c.go", "package constructs\n\nimport _ \"embed\"\n\n//go:embed exp_1.json\nvar E []byte\n")
+	write("constructs/exp_1.json", "{}")
+	write("functions/etl/main.go", "package main\n\nfunc main() {}\n")
+	write("drivers/x.go", "package drivers\n")
 	key := func() string {
 		t.Helper()
-		k, err := synthKey(root, []string{work, filepath.Join(root, "results")}, "flawed", "ChaosLab-flawed-exp1", "x86_64")
+		in, err := appInputs(context.Background(), root)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return k
+		return synthKey(in, "flawed", "ChaosLab-flawed-exp1", "x86_64")
 	}
 	base := key()
-	for _, unchanged := range []string{"functions/etl/main_test.go", "README.md", "drivers/x.go", "local/y.go", "test/z.go",
-		".lab/cdk.out.ChaosLab-flawed-exp1/manifest.json", "results/summary.json", "functions/etl/testdata/event.json"} {
-		write(unchanged, "anything")
+	for _, unchanged := range []string{"constructs/c_test.go", "README.md", "drivers/x.go", "local/y.go", "constructs/notes.txt",
+		".lab/cdk.out.ChaosLab-flawed-exp1/manifest.json"} {
+		body := "package whatever\n"
+		if filepath.Dir(unchanged) == "constructs" {
+			body = "package constructs\n"
+		}
+		write(unchanged, body)
 		if key() != base {
 			t.Errorf("writing %s changed the key", unchanged)
 		}
 	}
-	for _, changed := range []string{"functions/etl/main.go", "experiments/exp_1.json", "cdk.json", "constructs/new.go", "go.sum"} {
-		write(changed, "changed "+changed)
+	for _, changed := range []string{"functions/etl/main.go", "constructs/exp_1.json", "cdk.json", "constructs/d.go", "go.sum"} {
+		body := "changed"
+		if filepath.Ext(changed) == ".go" {
+			body = "package " + filepath.Base(filepath.Dir(changed)) + "\n\n// changed\n"
+			if changed == "functions/etl/main.go" {
+				body = "package main\n\nfunc main() { println() }\n"
+			}
+		}
+		write(changed, body)
 		k := key()
 		if k == base {
 			t.Errorf("changing %s left the key", changed)
 		}
 		base = k
 	}
-	if k, _ := synthKey(root, nil, "resilient", "ChaosLab-resilient-exp1", "x86_64"); k == base {
+	in, _ := appInputs(context.Background(), root)
+	if synthKey(in, "resilient", "ChaosLab-resilient-exp1", "x86_64") == base {
 		t.Error("another scenario and stack gave the same key")
 	}
 }
