@@ -57,6 +57,7 @@ func run(m *testing.M) int {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", ""),
 		BaseEndpoint: aws.String(fq.Endpoint().String()),
+		HTTPClient:   fq.HTTPClient(), // fauxqs wants this start's secret on every request
 	})
 	return m.Run()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,16 +78,15 @@ func startCloud(t *testing.T) *cloud {
 	}
 	direct := aws.String(fq.Endpoint().String())
 	snsSvc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: direct, Credentials: creds}),
+		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: direct, Credentials: creds, HTTPClient: fq.HTTPClient()}),
 		Queues:  c.sqs,
 		Metrics: c.metrics,
 	})
 	c.notifier = s3events.New(s3events.Options{Queues: c.sqs, Topics: snsSvc})
-	u, _ := url.Parse(fq.Endpoint().String())
 	c.sqsm = cloudwatch.NewSQSMetrics(c.metrics, cloudwatch.SQSMetricsOptions{
-		Queues: sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: direct, Credentials: creds}), Fauxqs: u})
+		Queues: sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: direct, Credentials: creds, HTTPClient: fq.HTTPClient()}), Fauxqs: fq.SecretURL()})
 	for _, svc := range []string{"s3", "sqs", "sns"} {
-		g.Proxy(svc, fq.Endpoint(), nil)
+		g.ProxyTo(svc, gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
 	}
 	g.Use("s3", c.notifier.Middleware)
 	g.Use("sns", snsSvc.Middleware)

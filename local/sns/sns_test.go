@@ -45,12 +45,12 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 	snsc := awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})
 	metrics := cloudwatch.NewStore()
 	svc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds}),
+		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()}),
 		Queues:  sqsc,
 		Metrics: metrics,
 	})
-	g.Proxy("sns", fq.Endpoint(), nil)
-	g.Proxy("sqs", fq.Endpoint(), nil)
+	g.ProxyTo("sns", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
 	g.Use("sns", svc.Middleware)
 	sqsm := cloudwatch.NewSQSMetrics(metrics, cloudwatch.SQSMetricsOptions{})
 	g.Use("sqs", sqsm.Middleware)
