@@ -63,8 +63,10 @@ type Options struct {
 	Port int
 	// Logger for the services' structured logs. Default: JSON to Dir/cloud.log.
 	Logger *slog.Logger
-	// Authorize, when set, decides every request the gateway has verified, as the principal its
-	// key stands for (gateway.Options.Authorize; credentials.go lists who signs what).
+	// Authorize, when set, is asked first about every request the gateway has verified, as the
+	// principal its key stands for (gateway.Options.Authorize; credentials.go lists who signs
+	// what): an error refuses the request. The deployed stacks' IAM then decides it (iam.go);
+	// enforcement is always on.
 	Authorize func(r *http.Request, principal string) error
 }
 
@@ -92,6 +94,7 @@ type Cloud struct {
 	keys    *gateway.KeyStore // every key the gateway accepts (credentials.go)
 	user    Credentials       // the user's key of this start
 	callers sdkCallers        // Step Functions' SDK callers, per role
+	iam     iamState          // the deployed stacks' IAM (iam.go)
 
 	stacks       stackSet // the deployed stacks (stacks.go)
 	mu           sync.Mutex
@@ -157,10 +160,13 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	if err := c.makeKeys(); err != nil {
 		return nil, err
 	}
+	if err := c.loadIAM(); err != nil {
+		return nil, err
+	}
 	// fauxqs directly (sampling, topic lookups): its secret on every request; it checks no signature.
 	internal := credentials.NewStaticCredentialsProvider(PrincipalInternal, "-", "")
 	direct := aws.String(c.fauxqs.Endpoint().String())
-	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log, Keys: c.keys, Region: Region, Authorize: opts.Authorize})
+	c.gw = gateway.New(gateway.Options{Port: opts.Port, Logger: c.log, Keys: c.keys, Region: Region, Authorize: c.authorize})
 	addr, err := c.gw.Listen(runCtx)
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
@@ -176,13 +182,15 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	// Deliveries go through the gateway so the SQS metrics see them, each signed as the service
 	// principal that delivers in AWS; topic lookups go to fauxqs.
 	snsSvc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: Region, Credentials: internal, BaseEndpoint: direct, HTTPClient: c.fauxqs.HTTPClient()}),
-		Queues:  sqs.NewFromConfig(c.as(PrincipalSNS)),
-		Metrics: c.metrics,
-		Region:  Region,
-		Logger:  c.log,
+		Topics:    awssns.New(awssns.Options{Region: Region, Credentials: internal, BaseEndpoint: direct, HTTPClient: c.fauxqs.HTTPClient()}),
+		Queues:    sqs.NewFromConfig(c.as(PrincipalSNS)),
+		Metrics:   c.metrics,
+		Region:    Region,
+		Logger:    c.log,
+		Authorize: c.authorizePublish,
 	})
-	notifier := s3events.New(s3events.Options{Queues: sqs.NewFromConfig(c.as(PrincipalS3)), Topics: snsSvc, Region: Region, Logger: c.log})
+	notifier := s3events.New(s3events.Options{Queues: sqs.NewFromConfig(c.as(PrincipalS3)), Topics: snsSvc, Region: Region,
+		AccountID: AccountID, Logger: c.log})
 
 	for _, svc := range []string{"s3", "sqs", "sns"} {
 		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header()})
@@ -213,16 +221,19 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
 	c.gw.Handle("lambda", c.lambda.Handler())
-	c.esm, err = esm.New(runCtx, esm.Options{SQS: sqs.NewFromConfig(c.as(PrincipalInternal)), Lambda: c.lambda, Region: Region, Logger: c.log})
+	// A mapping polls as its function's role (esm.Mapping.Role); the internal client serves none.
+	c.esm, err = esm.New(runCtx, esm.Options{SQS: sqs.NewFromConfig(c.as(PrincipalInternal)), SQSAs: c.sqsAs,
+		Lambda: c.lambda, Region: Region, Logger: c.log})
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
 
 	c.progress("local cloud: starting Step Functions (aws-local-stepfunctions on Node 22) ...")
 	c.sfn = sfn.New(sfn.Options{
-		Dir:  filepath.Join(opts.Dir, "sfn"),
-		Call: c.callTask,
-		Log:  c.log,
+		Dir:             filepath.Join(opts.Dir, "sfn"),
+		Call:            c.callTask,
+		Log:             c.log,
+		AuthorizeTarget: c.authorizeTarget,
 	})
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "sfn"), 0o755); err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
@@ -337,7 +348,7 @@ func (a stateMachines) AddRule(r template.Rule) error {
 		return nil
 	}
 	for _, t := range r.Targets {
-		st := sfn.Target{ID: t.ID, Arn: t.Arn, Input: t.Input, InputPath: t.InputPath}
+		st := sfn.Target{ID: t.ID, Arn: t.Arn, RoleArn: t.RoleArn, Input: t.Input, InputPath: t.InputPath}
 		if t.InputTransformer != nil {
 			st.InputTransformer = &sfn.InputTransformer{InputPathsMap: t.InputTransformer.InputPathsMap, InputTemplate: t.InputTransformer.InputTemplate}
 		}

@@ -33,16 +33,17 @@ import (
 //
 //	a function's calls                  its execution role (Function.Role), in its sandbox's env
 //	Step Functions' aws-sdk Tasks       the state machine's role (RoleArn)
-//	S3 event notification → SQS         s3.amazonaws.com
-//	SNS delivery → SQS                  sns.amazonaws.com
-//	event source mapping Receive/Delete PrincipalInternal (AWS: the function's execution role; the
-//	                                    mapping is not told the function's role locally)
+//	S3 event notification → SQS         s3.amazonaws.com, the bucket as its source
+//	SNS delivery → SQS                  sns.amazonaws.com, the topic as its source
+//	event source mapping Receive/Delete the function's execution role (esm.Mapping.Role), as in AWS
 //	deploys (template)                  the user's key (PrincipalAccount), as `cdk deploy` is
 //
-// Calls made in process never pass the gateway and carry no principal: S3 → SNS notifications
-// (AWS: s3.amazonaws.com publishing to the topic), the event source mapping's Invoke (AWS: the
-// mapping, as the function's role), EventBridge rules starting executions (AWS: the rule's
-// RoleArn), and the SNS/SQS sampling and topic lookups that go to fauxqs directly.
+// Calls made in process never pass the gateway; they are authorized where they happen (iam.go):
+// S3 → SNS notifications (s3.amazonaws.com against the topic's policy) and EventBridge rules
+// starting executions (events.amazonaws.com assuming the target's RoleArn, which must be allowed
+// states:StartExecution). The event source mapping's Invoke needs no permission (in AWS neither),
+// and the SNS/SQS sampling and topic lookups that go to fauxqs directly are the cloud's own
+// (PrincipalInternal).
 
 const (
 	// PrincipalAccount is the principal of the user's key: the account.
@@ -153,11 +154,13 @@ type sdkCallers struct {
 
 // callTask answers an aws-sdk Task as the state machine's role, through the gateway.
 func (c *Cloud) callTask(ctx context.Context, service, action string, params json.RawMessage) (json.RawMessage, error) {
-	principal := PrincipalInternal
+	principal := ""
 	if task, ok := sfn.TaskFromContext(ctx); ok {
-		if role := c.machineRole(task.ExecutionArn); role != "" {
-			principal = role
-		}
+		principal = c.machineRole(task.ExecutionArn)
+	}
+	if principal == "" {
+		return nil, &sfn.TaskError{Name: "States.Runtime", Fatal: true,
+			Cause: "the state machine has no role (RoleArn): its aws-sdk Tasks cannot call " + service + ":" + action}
 	}
 	c.callers.mu.Lock()
 	if c.callers.m == nil {

@@ -187,18 +187,21 @@ func TestKeysAndPrincipals(t *testing.T) {
 	}
 
 	t.Run("who made each call", func(t *testing.T) {
-		machineRole := ""
+		machineRole, fnRole := "", ""
 		for who := range seen.seen {
 			if strings.HasPrefix(who, "arn:aws:iam::"+AccountID+":role/") && strings.Contains(who, "MachineRole") {
 				machineRole = who
+			}
+			if strings.HasPrefix(who, "arn:aws:iam::"+AccountID+":role/") && strings.Contains(who, "FnServiceRole") {
+				fnRole = who
 			}
 		}
 		for _, c := range []struct{ principal, call string }{
 			{PrincipalAccount, "s3 PUT /" + outputs["BucketName"] + "/input/p.json"}, // the user
 			{PrincipalAccount, "sqs AmazonSQS.CreateQueue"},                          // the deploy, as the user
 			{PrincipalS3, "sqs AmazonSQS.SendMessage"},                               // the notification
-			{PrincipalInternal, "sqs AmazonSQS.ReceiveMessage"},                      // the event source mapping
-			{PrincipalInternal, "sqs AmazonSQS.DeleteMessageBatch"},
+			{fnRole, "sqs AmazonSQS.ReceiveMessage"},                                 // the event source mapping, as the function's role
+			{fnRole, "sqs AmazonSQS.DeleteMessageBatch"},
 			{machineRole, "ssm AmazonSSM.GetParameter"}, // the aws-sdk Task
 		} {
 			if c.principal == "" || !seen.made(c.principal, c.call) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/iam"
 	"github.com/chaoslab/serverless-chaos-lab/local/template"
 )
 
@@ -129,8 +130,13 @@ func (c *Cloud) DeployStack(ctx context.Context, d StackDeploy) (Outputs, error)
 		Progress:   detail,
 		Logger:     c.log,
 		Names:      names,
+		IAM:        func(rs []iam.Resource) (*iam.Engine, error) { return c.setStackIAM(asm.StackName, rs) },
+		Alarms:     c.metrics,
 	})
 	if err != nil {
+		if _, ierr := c.setStackIAM(asm.StackName, nil); ierr != nil {
+			c.log.Error("iam: remove a failed stack", "stack", asm.StackName, "err", ierr)
+		}
 		return nil, err
 	}
 	c.stacks.mu.Lock()
@@ -238,6 +244,9 @@ func (c *Cloud) deleteStack(ctx context.Context, name string, progress io.Writer
 	}
 	fmt.Fprintf(progress, "local cloud: deleting %s ...\n", name)
 	err := dep.Teardown(ctx)
+	if _, ierr := c.setStackIAM(name, nil); ierr != nil && err == nil {
+		err = ierr
+	}
 	if werr := c.writeOutputs(); err == nil {
 		err = werr
 	}

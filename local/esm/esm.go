@@ -3,6 +3,9 @@
 // the function with the exact SQS event, and delete what succeeded: the whole batch on success, all
 // but the reported items with ReportBatchItemFailures, nothing on a function error or timeout (the
 // visibility timeout then redelivers, and the queue's redrive policy moves messages to its DLQ).
+// As in AWS, the mapping reads and deletes as the function's execution role (Mapping.Role,
+// Options.SQSAs): the role's policies must allow sqs:ReceiveMessage, sqs:DeleteMessage and
+// sqs:GetQueueAttributes on the queue.
 package esm
 
 import (
@@ -47,6 +50,11 @@ type Mapping struct {
 	QueueURL, QueueARN string
 	// FunctionName is the target. Required.
 	FunctionName string
+	// Role is the function's execution role (its ARN): in AWS the mapping reads the queue
+	// (GetQueueAttributes, ReceiveMessage, DeleteMessage) with the function's role, so the role's
+	// policies must allow it. With Options.SQSAs the mapping's calls are signed as Role; without a
+	// Role they go through Options.SQS.
+	Role string
 	// BatchSize is the most records per invocation. Default: 10 (Lambda's SQS default); max 10000.
 	BatchSize int
 	// BatchingWindow is MaximumBatchingWindowInSeconds: how long to keep gathering a batch. Default: 0.
@@ -87,8 +95,11 @@ func (m Mapping) validate() error {
 
 // Options wire a Service.
 type Options struct {
-	SQS    SQSAPI  // Required.
+	SQS    SQSAPI  // Required: the client of mappings without a Role (or without SQSAs).
 	Lambda Invoker // Required.
+	// SQSAs returns the client that signs as principal (a role ARN), for mappings with a Role.
+	// Default: every mapping uses SQS.
+	SQSAs func(principal string) SQSAPI
 	// Region is each record's awsRegion. Default: us-east-1.
 	Region string
 	// WaitTime is the long-poll wait of each ReceiveMessage. Default: 20 s (what Lambda uses).
@@ -138,7 +149,7 @@ func (s *Service) Create(m Mapping) (string, error) {
 		return "", err
 	}
 	visibility := 30 * time.Second // the SQS default, if the queue does not say
-	out, err := s.opts.SQS.GetQueueAttributes(s.ctx, &sqs.GetQueueAttributesInput{
+	out, err := s.sqsFor(m).GetQueueAttributes(s.ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(m.QueueURL), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout},
 	})
 	if err != nil {
@@ -153,7 +164,7 @@ func (s *Service) Create(m Mapping) (string, error) {
 			m.QueueARN, m.FunctionName, int(visibility/time.Second), int(t/time.Second))
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	p := &poller{svc: s, m: m, visibility: visibility, ctx: ctx, cancel: cancel, uuid: newUUID(m)}
+	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, ctx: ctx, cancel: cancel, uuid: newUUID(m)}
 	s.mu.Lock()
 	s.mappings[p.uuid] = p
 	s.mu.Unlock()
@@ -161,6 +172,14 @@ func (s *Service) Create(m Mapping) (string, error) {
 	p.spawn()
 	s.opts.Logger.Info("event source mapping started", "uuid", p.uuid, "queue", m.QueueARN, "function", m.FunctionName)
 	return p.uuid, nil
+}
+
+// sqsFor is the client of m's calls: its role's, or Options.SQS.
+func (s *Service) sqsFor(m Mapping) SQSAPI {
+	if m.Role != "" && s.opts.SQSAs != nil {
+		return s.opts.SQSAs(m.Role)
+	}
+	return s.opts.SQS
 }
 
 func (s *Service) functionTimeout(fn string) (time.Duration, bool) {
@@ -209,6 +228,7 @@ func newUUID(m Mapping) string {
 type poller struct {
 	svc        *Service
 	m          Mapping
+	sqs        SQSAPI // signs as the mapping's role
 	uuid       string
 	visibility time.Duration
 	ctx        context.Context
@@ -287,7 +307,7 @@ func (p *poller) receive() ([]types.Message, error) {
 			}
 			wait = min(wait, left)
 		}
-		out, err := p.svc.opts.SQS.ReceiveMessage(p.ctx, &sqs.ReceiveMessageInput{
+		out, err := p.sqs.ReceiveMessage(p.ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(p.m.QueueURL),
 			MaxNumberOfMessages:         int32(want),
 			WaitTimeSeconds:             int32(max(0, (wait+time.Second-1)/time.Second)),
@@ -432,7 +452,7 @@ func (p *poller) delete(msgs []types.Message) {
 		for i, m := range msgs[:n] {
 			entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
 		}
-		out, err := p.svc.opts.SQS.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.m.QueueURL), Entries: entries})
+		out, err := p.sqs.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.m.QueueURL), Entries: entries})
 		if err != nil {
 			p.svc.opts.Logger.Warn("delete failed; the messages will be redelivered", "uuid", p.uuid, "err", err)
 		} else if len(out.Failed) > 0 {

@@ -44,7 +44,9 @@ type Options struct {
 	Region string
 	// Authorize, when set, decides each verified request: nil allows it, an error refuses it (an
 	// *Error is answered as it says, any other error as the service's AccessDenied). principal is
-	// PrincipalFrom(r.Context()). It runs before the dialect adapters, interceptors and handler.
+	// PrincipalFrom(r.Context()); a service principal's delivery names its source in
+	// SourceFrom(r.Context()) (source.go). It runs before the dialect adapters, interceptors and
+	// handler.
 	Authorize func(r *http.Request, principal string) error
 	// Now is the clock signatures are checked against. Default: time.Now.
 	Now func() time.Time
@@ -232,6 +234,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r = verified.WithContext(WithPrincipal(verified.Context(), cred.Principal))
+		r = takeSource(r, cred.Principal)
 		if g.opts.Authorize != nil {
 			if err := g.opts.Authorize(r, cred.Principal); err != nil {
 				writeRefusal(w, r, name, err)

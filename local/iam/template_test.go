@@ -13,8 +13,9 @@ import (
 	"testing"
 )
 
-// The lab's synthesized template (flawed scenario; refresh with `make synth` and a copy of
-// cdk.out/ChaosLab.template.json).
+// The lab's synthesized template (resilient scenario, x86_64; refresh with
+// `npx cdk synth -q -c scenario=resilient -c architecture=x86_64 -o /tmp/cdkout-iam` and a copy of
+// /tmp/cdkout-iam/ChaosLab.template.json). local/cloud deploys it with enforcement on.
 const labTemplate = "testdata/ChaosLab.template.json"
 
 // deployed resolves a template as local/template deploys it: each resource gets the physical name,
@@ -490,7 +491,7 @@ var labCases = []labCase{
 	{"function writes its logs", fnRole, "logs:PutLogEvents", func(l *lab) string {
 		return "arn:aws:logs:us-east-1:000000000000:log-group:" + physicalName("ChaosLab", "PipelineFunctionLogs0A037C02", 512, false) + ":*"
 	}, nil, true, fnPolicy + " statement #6"},
-	{"function may not put metrics (flawed: EMF logs only)", fnRole, "cloudwatch:PutMetricData", fixed("*"), nil, false, ""},
+	{"function may not put metrics (EMF logs only)", fnRole, "cloudwatch:PutMetricData", fixed("*"), nil, false, ""},
 	{"function over plain HTTP is denied by the queue policy", fnRole, "sqs:SendMessage", func(l *lab) string { return l.errorQueue }, plainHTTP, false, "PipelineErrorQueuePolicy01B1F8FB statement #0"},
 	{"function over plain HTTP is denied by the bucket policy", fnRole, "s3:GetObject", func(l *lab) string { return l.bucket + "/input/a.json" }, plainHTTP, false, "PipelineBucketPolicy5F75DE89 statement #0"},
 	// Service principals through resource-based policies.

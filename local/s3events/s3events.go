@@ -8,6 +8,12 @@
 // background, as in S3 (Wait blocks until they are done). Putting a configuration sends
 // s3:TestEvent to each destination and fails with InvalidArgument if one cannot be reached, as S3
 // validates destinations. Lambda destinations are rejected (the lab wires S3 → SQS → Lambda).
+//
+// S3 delivers as s3.amazonaws.com on the bucket's behalf: each delivery names the bucket as its
+// source (aws:SourceArn arn:aws:s3:::<bucket>, aws:SourceAccount Options.AccountID), to a queue in
+// gateway.WithSource's headers, to a topic as sns.PublishInput.From, so that the queue's or topic's
+// policy decides it as in AWS (the test event of a configuration too: a destination whose policy
+// does not admit the bucket cannot be validated).
 package s3events
 
 import (
@@ -32,6 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
@@ -53,8 +60,10 @@ var _ TopicPublisher = (*sns.Service)(nil)
 type Options struct {
 	Queues QueueAPI
 	Topics TopicPublisher
-	Region string       // Default: us-east-1.
-	Logger *slog.Logger // Default: slog.Default().
+	Region string // Default: us-east-1.
+	// AccountID owns the buckets (aws:SourceAccount of the deliveries). Default: 000000000000.
+	AccountID string
+	Logger    *slog.Logger // Default: slog.Default().
 	// DeliveryTimeout bounds one event's delivery to all its destinations. Default: 30s.
 	DeliveryTimeout time.Duration
 }
@@ -115,6 +124,9 @@ func New(opts Options) *Notifier {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -166,12 +178,12 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 	})
 	var unreachable []string
 	for _, q := range cfg.QueueConfigurations {
-		if err := n.sendQueue(ctx, q.QueueArn, string(test)); err != nil {
+		if err := n.sendQueue(ctx, bucket, q.QueueArn, string(test)); err != nil {
 			unreachable = append(unreachable, q.QueueArn+" ("+err.Error()+")")
 		}
 	}
 	for _, t := range cfg.TopicConfigurations {
-		if err := n.sendTopic(ctx, t.TopicArn, string(test)); err != nil {
+		if err := n.sendTopic(ctx, bucket, t.TopicArn, string(test)); err != nil {
 			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
 		}
 	}
@@ -265,7 +277,7 @@ func (n *Notifier) queueURL(ctx context.Context, arn string) (string, error) {
 	return aws.ToString(out.QueueUrl), nil
 }
 
-func (n *Notifier) sendQueue(ctx context.Context, arn, body string) error {
+func (n *Notifier) sendQueue(ctx context.Context, bucket, arn, body string) error {
 	if n.opts.Queues == nil {
 		return fmt.Errorf("no SQS client configured")
 	}
@@ -273,15 +285,18 @@ func (n *Notifier) sendQueue(ctx context.Context, arn, body string) error {
 	if err != nil {
 		return err
 	}
-	_, err = n.opts.Queues.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String(body)})
+	src := gateway.Source{Arn: "arn:aws:s3:::" + bucket, Account: n.opts.AccountID}
+	_, err = n.opts.Queues.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String(body)},
+		func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, gateway.WithSource(src)) })
 	return err
 }
 
-func (n *Notifier) sendTopic(ctx context.Context, arn, body string) error {
+func (n *Notifier) sendTopic(ctx context.Context, bucket, arn, body string) error {
 	if n.opts.Topics == nil {
 		return fmt.Errorf("no SNS publisher configured")
 	}
-	_, err := n.opts.Topics.Publish(ctx, sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body})
+	_, err := n.opts.Topics.Publish(ctx, sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body,
+		From: &sns.Publisher{Principal: "s3.amazonaws.com", SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: n.opts.AccountID}})
 	return err
 }
 
@@ -390,9 +405,9 @@ func (n *Notifier) Notify(bucket, eventName string, obj Object, sourceIP, reqID 
 		for _, d := range dests {
 			var err error
 			if d.queue != "" {
-				err = n.sendQueue(ctx, d.queue, d.body)
+				err = n.sendQueue(ctx, bucket, d.queue, d.body)
 			} else {
-				err = n.sendTopic(ctx, d.topic, d.body)
+				err = n.sendTopic(ctx, bucket, d.topic, d.body)
 			}
 			if err != nil {
 				n.opts.Logger.Error("s3 event notification not delivered", "bucket", bucket, "key", obj.Key, "event", eventName, "queue", d.queue, "topic", d.topic, "err", err)

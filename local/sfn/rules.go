@@ -29,7 +29,7 @@ type Rule struct {
 type Target struct {
 	ID               string `json:"Id"`
 	Arn              string
-	RoleArn          string // recorded, not enforced
+	RoleArn          string // the role EventBridge starts the execution with (Options.AuthorizeTarget)
 	Input            string
 	InputPath        string
 	InputTransformer *InputTransformer
@@ -166,6 +166,12 @@ func (s *Service) notify(x snapshot) {
 			if err != nil {
 				s.log.Error("rule target input", "rule", r.Name, "target", t.Arn, "error", err)
 				continue
+			}
+			if s.opts.AuthorizeTarget != nil {
+				if err := s.opts.AuthorizeTarget(r, t); err != nil {
+					s.log.Error("rule target not started", "rule", r.Name, "target", t.Arn, "role", t.RoleArn, "error", err)
+					continue
+				}
 			}
 			arn, _, err := s.StartExecution(t.Arn, "", input)
 			if err != nil {

@@ -54,6 +54,11 @@ type Options struct {
 	Log *slog.Logger
 	// StopTimeout bounds how long StopExecution waits for the interpreter to confirm. Default: 5s.
 	StopTimeout time.Duration
+	// AuthorizeTarget, when set, decides whether a rule may start its target, as EventBridge
+	// assumes the target's RoleArn and calls states:StartExecution with it: an error leaves the
+	// execution unstarted (logged; EventBridge counts a failed invocation). Default: every target
+	// starts.
+	AuthorizeTarget func(rule Rule, target Target) error
 }
 
 // TaskError is a Task failure with the error name and cause Step Functions shows, e.g.

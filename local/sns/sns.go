@@ -3,6 +3,11 @@
 // sends each SQS subscriber the SNS envelope (or the raw message) itself, answers the Publish, and
 // records the AWS/SNS metrics. Everything else passes through to the emulator.
 //
+// Each delivery names the topic as its source (gateway.WithSource: aws:SourceArn, aws:SourceAccount),
+// so that the local cloud decides it against the queue's policy as AWS does, for the principal
+// Options.Queues signs as (sns.amazonaws.com). A Publish made in process on a resource's behalf
+// (PublishInput.From, S3 event notifications) is decided by Options.Authorize.
+//
 // Not covered: FIFO topics and topics with a subscription FilterPolicy are published by the emulator
 // itself (only NumberOfMessagesPublished is recorded for them); only the sqs protocol is delivered.
 package sns
@@ -32,6 +37,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
@@ -62,6 +68,18 @@ type Options struct {
 	// Default: 5s.
 	CacheTTL time.Duration
 	Logger   *slog.Logger // Default: slog.Default().
+	// Authorize, when set, decides a Publish made in process on a resource's behalf
+	// (PublishInput.From: S3 event notifications), as the topic's policy would in AWS: nil allows
+	// it, an error refuses it (AuthorizationError). A Publish through the gateway was authorized
+	// there.
+	Authorize func(ctx context.Context, from Publisher, topicArn string) error
+}
+
+// Publisher is a service that publishes on a resource's behalf: S3 for a bucket's event
+// notifications (Principal s3.amazonaws.com, SourceArn the bucket's ARN, SourceAccount its
+// owner), as the topic policy's aws:SourceArn and aws:SourceAccount see it.
+type Publisher struct {
+	Principal, SourceArn, SourceAccount string
 }
 
 // MessageAttribute is an SNS message attribute.
@@ -77,6 +95,8 @@ type PublishInput struct {
 	Subject           string
 	Message           string
 	MessageAttributes map[string]MessageAttribute
+	// From is the service that publishes in process (nil for a Publish through the gateway).
+	From *Publisher
 }
 
 // Error is an SNS API error (Code is the query-protocol error code, e.g. NotFound).
@@ -123,6 +143,14 @@ func New(opts Options) *Service {
 }
 
 func topicName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
+
+// arnAccount is the account field of an ARN ("" if none).
+func arnAccount(arn string) string {
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	return ""
+}
 
 func (s *Service) metric(name, topicArn string, v float64) {
 	if s.opts.Metrics != nil && v > 0 {
@@ -214,6 +242,11 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 	}
 	if len(in.Message) > 262144 {
 		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: Message too long", Status: 400}
+	}
+	if in.From != nil && s.opts.Authorize != nil {
+		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
+			return "", &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
+		}
 	}
 	subs, err := s.subscriptions(ctx, in.TopicArn)
 	if err != nil {
@@ -338,6 +371,11 @@ func (s *Service) deliver(ctx context.Context, id string, at time.Time, in Publi
 		}
 		send.MessageBody = aws.String(string(b))
 	}
+	// SNS delivers as sns.amazonaws.com on the topic's behalf: the queue policy sees the topic as
+	// aws:SourceArn and its owner as aws:SourceAccount.
+	from := func(o *sqs.Options) {
+		o.APIOptions = append(o.APIOptions, gateway.WithSource(gateway.Source{Arn: in.TopicArn, Account: arnAccount(in.TopicArn)}))
+	}
 	var err error
 	for attempt := range 3 {
 		if attempt > 0 {
@@ -352,7 +390,7 @@ func (s *Service) deliver(ctx context.Context, id string, at time.Time, in Publi
 			continue
 		}
 		send.QueueUrl = aws.String(qurl)
-		if _, err = s.opts.Queues.SendMessage(ctx, send); err == nil {
+		if _, err = s.opts.Queues.SendMessage(ctx, send, from); err == nil {
 			return nil
 		}
 	}

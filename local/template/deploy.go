@@ -22,7 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/iam"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
 
@@ -80,6 +82,19 @@ type Options struct {
 	// Names, shared by every deployment into one cloud, makes a resource whose physical name another
 	// stack owns fail the deploy, as in CloudFormation. Default: no check (one stack).
 	Names *Names
+	// IAM is called with the stack's resources that local/iam reads, each time one is created or
+	// recorded (iam.go), and returns the engine that decides requests from then on: the cloud's
+	// engine over every deployed stack and these. An error (a policy the local IAM cannot read)
+	// fails the deploy at that resource. Default: an engine over this stack alone.
+	IAM func(resources []iam.Resource) (*iam.Engine, error)
+	// Alarms creates the template's AWS::CloudWatch::Alarm resources. Nil makes them an error.
+	Alarms Alarms
+}
+
+// Alarms is the local CloudWatch's alarm store as the deployer needs it (*cloudwatch.Store).
+type Alarms interface {
+	PutAlarm(a localcw.Alarm) error
+	DeleteAlarms(names ...string) error
 }
 
 // Deployed is one resource of a deployment.
@@ -97,6 +112,11 @@ type Deployment struct {
 	Outputs   map[string]string
 	Created   []Deployed // in creation order
 	Recorded  []Deployed // resources with no local meaning, not created
+	// IAM are the resources local/iam read, as it read them (resolved properties, Ref,
+	// attributes): iam.Stack{Resources: dep.IAM} is the stack's IAM.
+	IAM []iam.Resource
+
+	iamSummary string // what each principal may do (Report)
 
 	undo     []undo
 	releases []func() // the physical names claimed in Options.Names
@@ -124,6 +144,8 @@ type deployer struct {
 	// providers are Lambda functions that only serve CloudFormation custom resources (the CDK's
 	// bucket-notification and auto-delete handlers): recorded, not run.
 	providers map[string]bool
+	// engine decides requests with the policies deployed so far (iam.go).
+	engine *iam.Engine
 }
 
 // Deploy creates asm's resources in dependency order. On failure it tears down what it created and
@@ -190,6 +212,12 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 			return nil, fmt.Errorf("stack %s: resource %s (%s): %w", asm.StackName, id, res.Type, err)
 		}
 	}
+	own, err := iam.Load(iam.Stack{Region: region, AccountID: opts.AccountID, Resources: d.dep.IAM})
+	if err != nil { // reported at its resource already; a stack that loads there loads here
+		d.dep.Teardown(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("stack %s: IAM: %w", asm.StackName, err)
+	}
+	d.dep.iamSummary = iamSummary(own, d.dep.IAM, d.shortNames())
 	for name, o := range asm.Template.Outputs {
 		if o.Condition != "" && !d.ctx.Conditions[o.Condition] {
 			continue
@@ -208,16 +236,20 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 	return d.dep, nil
 }
 
-// recordOnly are resource types with no local meaning: IAM (the local cloud does not authorize),
-// resource policies, log groups (logs are files), the CDK's metadata and auto-delete custom resource.
+// recordOnly are resource types with nothing to create locally: IAM and resource policies (local/iam
+// reads and enforces them: iam.go), log groups (logs are files), the CDK's metadata and auto-delete
+// custom resource.
 var recordOnly = map[string]string{
-	"AWS::IAM::Role":              "IAM is not enforced locally",
-	"AWS::IAM::Policy":            "IAM is not enforced locally",
-	"AWS::IAM::ManagedPolicy":     "IAM is not enforced locally",
-	"AWS::SQS::QueuePolicy":       "resource policies are not enforced locally",
-	"AWS::SNS::TopicPolicy":       "resource policies are not enforced locally",
-	"AWS::S3::BucketPolicy":       "resource policies are not enforced locally",
-	"AWS::Lambda::Permission":     "resource policies are not enforced locally",
+	"AWS::IAM::Role":              "enforced by the local IAM",
+	"AWS::IAM::Policy":            "enforced by the local IAM",
+	"AWS::IAM::RolePolicy":        "enforced by the local IAM",
+	"AWS::IAM::ManagedPolicy":     "enforced by the local IAM",
+	"AWS::SQS::QueuePolicy":       "enforced by the local IAM",
+	"AWS::SQS::QueueInlinePolicy": "enforced by the local IAM",
+	"AWS::SNS::TopicPolicy":       "enforced by the local IAM",
+	"AWS::SNS::TopicInlinePolicy": "enforced by the local IAM",
+	"AWS::S3::BucketPolicy":       "enforced by the local IAM",
+	"AWS::Lambda::Permission":     "enforced by the local IAM",
 	"AWS::Logs::LogGroup":         "function logs are files in the run directory",
 	"AWS::CDK::Metadata":          "CDK metadata",
 	"Custom::S3AutoDeleteObjects": "teardown deletes the bucket's objects itself",
@@ -301,18 +333,20 @@ func (d *deployer) create(ctx context.Context, id string, res Resource) error {
 	if props == nil {
 		props = map[string]any{}
 	}
-	if d.providers[id] {
+	switch note, recorded := recordOnly[res.Type]; {
+	case d.providers[id]:
 		name := physicalName(d.asm.StackName, id, 64, false)
 		d.record(id, res, name, "CDK custom resource provider: the deployer does its job",
 			map[string]string{"Arn": d.arn("lambda", "function:"+name)})
-		return nil
-	}
-	if note, ok := recordOnly[res.Type]; ok {
+	case recorded:
 		physical, attrs := d.recordedIdentity(id, res.Type, props)
 		d.record(id, res, physical, note, attrs)
-		return nil
+	default:
+		if err := creators[res.Type](ctx, d, id, props, res); err != nil {
+			return err
+		}
 	}
-	return creators[res.Type](ctx, d, id, props, res)
+	return d.addIAM(id, res.Type, props)
 }
 
 // recordedIdentity gives a recorded resource the Ref and attributes other resources may use.
@@ -370,15 +404,20 @@ func (dep *Deployment) WriteOutputs(path string) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// Report is a human-readable summary: what was created, and what was only recorded and why.
+// Report is a human-readable summary: what was created, what was only recorded and why, and what
+// each principal of the stack may do (its IAM, enforced; the policy resources are listed there,
+// not as recorded resources).
 func (dep *Deployment) Report() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "stack %s: %d resources created, %d recorded without a local counterpart\n", dep.StackName, len(dep.Created), len(dep.Recorded))
 	rec := append([]Deployed(nil), dep.Recorded...)
 	sort.Slice(rec, func(i, j int) bool { return rec[i].Type+rec[i].LogicalID < rec[j].Type+rec[j].LogicalID })
 	for _, r := range rec {
-		fmt.Fprintf(&b, "  recorded %-48s %-28s %s\n", r.LogicalID, r.Type, r.Note)
+		if !iamOnly[r.Type] {
+			fmt.Fprintf(&b, "  recorded %-48s %-28s %s\n", r.LogicalID, r.Type, r.Note)
+		}
 	}
+	b.WriteString(dep.iamSummary)
 	return b.String()
 }
 

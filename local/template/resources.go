@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
@@ -42,6 +43,7 @@ func init() {
 		"AWS::CloudWatch::Dashboard":       createDashboard,
 		"AWS::StepFunctions::StateMachine": createStateMachine,
 		"AWS::Events::Rule":                createRule,
+		"AWS::CloudWatch::Alarm":           createAlarm,
 	}
 }
 
@@ -336,6 +338,10 @@ func createFunction(ctx context.Context, d *deployer, id string, props map[strin
 	if err := d.claim("AWS::Lambda::Function", name); err != nil {
 		return err
 	}
+	// Lambda refuses a role it may not assume.
+	if err := d.assumable("lambda.amazonaws.com", str(props, "Role")); err != nil {
+		return fmt.Errorf("Role %s: InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda. (%v)", str(props, "Role"), err)
+	}
 	code, _ := props["Code"].(map[string]any)
 	if _, inline := code["ZipFile"]; inline {
 		return fmt.Errorf("Code.ZipFile: inline code cannot run locally (only OS-only runtimes with a bootstrap asset)")
@@ -407,7 +413,17 @@ func createMapping(ctx context.Context, d *deployer, id string, props map[string
 	if i := strings.Index(fn, "function:"); i >= 0 {
 		fn = strings.SplitN(fn[i+len("function:"):], ":", 2)[0]
 	}
-	m := esm.Mapping{QueueURL: aws.ToString(q.QueueUrl), QueueARN: src, FunctionName: fn}
+	role := d.functionRole(fn)
+	if role == "" {
+		return fmt.Errorf("FunctionName %s: ResourceNotFoundException: Function does not exist", fn)
+	}
+	// Lambda polls as the function's role, and refuses a mapping whose role may not.
+	for _, action := range []string{"ReceiveMessage", "DeleteMessage", "GetQueueAttributes"} {
+		if dec := d.authorize(role, "sqs:"+action, src); !dec.Allowed {
+			return fmt.Errorf("InvalidParameterValueException: The provided execution role does not have permissions to call %s on SQS (%s)", action, dec.Reason)
+		}
+	}
+	m := esm.Mapping{QueueURL: aws.ToString(q.QueueUrl), QueueARN: src, FunctionName: fn, Role: role}
 	if n, ok, err := intProp(props, "BatchSize"); err != nil {
 		return err
 	} else if ok {
@@ -525,6 +541,12 @@ func createStateMachine(ctx context.Context, d *deployer, id string, props map[s
 		return fmt.Errorf("DefinitionString: empty")
 	}
 	arn := d.arn("states", "stateMachine:"+name)
+	// Step Functions refuses a role it may not assume.
+	if role := str(props, "RoleArn"); role == "" {
+		return fmt.Errorf("RoleArn: required")
+	} else if err := d.assumable("states.amazonaws.com", role); err != nil {
+		return fmt.Errorf("RoleArn %s: AccessDeniedException: Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role. (%v)", role, err)
+	}
 	if err := d.claim("AWS::StepFunctions::StateMachine", name); err != nil {
 		return err
 	}
@@ -566,6 +588,9 @@ func createRule(ctx context.Context, d *deployer, id string, props map[string]an
 		if !strings.HasPrefix(rt.Arn, "arn:aws:states:") {
 			return fmt.Errorf("Targets[%d].Arn %q: only state machine targets run locally", i, rt.Arn)
 		}
+		if rt.RoleArn == "" { // EventBridge starts an execution only with a role
+			return fmt.Errorf("Targets[%d].RoleArn: ValidationException: RoleArn is required for target %s", i, rt.Arn)
+		}
 		if it, ok := tm["InputTransformer"].(map[string]any); ok {
 			rt.InputTransformer = &InputTransformer{InputPathsMap: map[string]string{}, InputTemplate: str(it, "InputTemplate")}
 			paths, _ := it["InputPathsMap"].(map[string]any)
@@ -582,4 +607,162 @@ func createRule(ctx context.Context, d *deployer, id string, props map[string]an
 		return d.opts.StateMachines.RemoveRule(name)
 	})
 	return nil
+}
+
+// functionRole is the execution role of the function named fn (this stack's or another's), "" if
+// unknown.
+func (d *deployer) functionRole(fn string) string {
+	if d.opts.Lambda == nil {
+		return ""
+	}
+	for _, f := range d.opts.Lambda.Functions() {
+		if f.Name == fn {
+			return f.Role
+		}
+	}
+	return ""
+}
+
+// createAlarm puts an AWS::CloudWatch::Alarm in the local CloudWatch (Options.Alarms), as
+// PutMetricAlarm would: one metric, or metric math (Metrics; a query without ReturnData returns
+// its data, as in CloudFormation).
+func createAlarm(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
+	if d.opts.Alarms == nil {
+		return fmt.Errorf("no local CloudWatch alarms")
+	}
+	if str(props, "ThresholdMetricId") != "" {
+		return fmt.Errorf("ThresholdMetricId: anomaly detection alarms are not supported locally")
+	}
+	name := str(props, "AlarmName")
+	if name == "" {
+		name = physicalName(d.asm.StackName, id, 255, false)
+	}
+	a := localcw.Alarm{
+		Name: name, Description: str(props, "AlarmDescription"),
+		Namespace: str(props, "Namespace"), MetricName: str(props, "MetricName"),
+		Statistic: str(props, "Statistic"), ExtendedStatistic: str(props, "ExtendedStatistic"), Unit: str(props, "Unit"),
+		ComparisonOperator: str(props, "ComparisonOperator"), TreatMissingData: str(props, "TreatMissingData"),
+		EvaluateLowSampleCountPercentile: str(props, "EvaluateLowSampleCountPercentile"),
+	}
+	if v, ok := props["ActionsEnabled"]; ok {
+		s, err := scalar(v, "ActionsEnabled")
+		if err != nil {
+			return err
+		}
+		enabled := s == "true"
+		a.ActionsEnabled = &enabled
+	}
+	var err error
+	for key, dst := range map[string]*[]string{"AlarmActions": &a.AlarmActions, "OKActions": &a.OKActions, "InsufficientDataActions": &a.InsufficientDataActions} {
+		if *dst, err = stringList(props, key); err != nil {
+			return err
+		}
+	}
+	if a.Dimensions, err = dimensions(props["Dimensions"], "Dimensions"); err != nil {
+		return err
+	}
+	seconds := func(m map[string]any, key string) (time.Duration, error) {
+		n, _, err := intProp(m, key)
+		return time.Duration(n) * time.Second, err
+	}
+	if a.Period, err = seconds(props, "Period"); err != nil {
+		return err
+	}
+	if a.EvaluationPeriods, _, err = intProp(props, "EvaluationPeriods"); err != nil {
+		return err
+	}
+	if a.DatapointsToAlarm, _, err = intProp(props, "DatapointsToAlarm"); err != nil {
+		return err
+	}
+	if v, ok := props["Threshold"]; ok {
+		s, err := scalar(v, "Threshold")
+		if err != nil {
+			return err
+		}
+		if a.Threshold, err = strconv.ParseFloat(s, 64); err != nil {
+			return fmt.Errorf("Threshold: %q is not a number", s)
+		}
+	}
+	metrics, _ := props["Metrics"].([]any)
+	for i, m := range metrics {
+		mm, _ := m.(map[string]any)
+		field := fmt.Sprintf("Metrics[%d]", i)
+		q := localcw.Query{ID: str(mm, "Id"), Label: str(mm, "Label"), Expression: str(mm, "Expression"), ReturnData: true}
+		if v, ok := mm["ReturnData"]; ok {
+			s, err := scalar(v, field+".ReturnData")
+			if err != nil {
+				return err
+			}
+			q.ReturnData = s == "true"
+		}
+		if q.Period, err = seconds(mm, "Period"); err != nil {
+			return fmt.Errorf("%s: %w", field, err)
+		}
+		if acct := str(mm, "AccountId"); acct != "" && acct != d.opts.AccountID {
+			return fmt.Errorf("%s.AccountId %s: cross-account metrics are not supported locally", field, acct)
+		}
+		if ms, ok := mm["MetricStat"].(map[string]any); ok {
+			metric, _ := ms["Metric"].(map[string]any)
+			stat := &localcw.MetricStat{Namespace: str(metric, "Namespace"), Name: str(metric, "MetricName"), Stat: str(ms, "Stat"), Unit: str(ms, "Unit")}
+			if stat.Dimensions, err = dimensions(metric["Dimensions"], field+".MetricStat.Metric.Dimensions"); err != nil {
+				return err
+			}
+			if stat.Period, err = seconds(ms, "Period"); err != nil {
+				return fmt.Errorf("%s.MetricStat: %w", field, err)
+			}
+			q.MetricStat = stat
+		}
+		a.Metrics = append(a.Metrics, q)
+	}
+	if err := d.claim("AWS::CloudWatch::Alarm", name); err != nil {
+		return err
+	}
+	if err := d.opts.Alarms.PutAlarm(a); err != nil {
+		return fmt.Errorf("PutMetricAlarm %s: %w", name, err)
+	}
+	d.created(id, "AWS::CloudWatch::Alarm", name, map[string]string{"Arn": d.arn("cloudwatch", "alarm:"+name)},
+		func(ctx context.Context) error { return d.opts.Alarms.DeleteAlarms(name) })
+	return nil
+}
+
+// stringList reads a list of strings property (nil when absent).
+func stringList(props map[string]any, key string) ([]string, error) {
+	v, ok := props[key]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a list", key)
+	}
+	out := make([]string, 0, len(l))
+	for i, e := range l {
+		s, err := scalar(e, fmt.Sprintf("%s[%d]", key, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// dimensions reads CloudFormation's [{Name, Value}] dimensions.
+func dimensions(v any, field string) (map[string]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: want a list of {Name, Value}", field)
+	}
+	out := map[string]string{}
+	for i, e := range l {
+		m, _ := e.(map[string]any)
+		name, value := str(m, "Name"), str(m, "Value")
+		if name == "" {
+			return nil, fmt.Errorf("%s[%d]: no Name", field, i)
+		}
+		out[name] = value
+	}
+	return out, nil
 }

@@ -1,0 +1,193 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/iam"
+	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
+)
+
+// IAM, enforced as AWS enforces it.
+//
+// One engine (local/iam) holds the policies of every deployed stack: local/template hands it each
+// stack's roles, policies and resource policies as it creates them (template.Options.IAM), and a
+// delete takes them away. Every request the gateway has verified is then decided by the principal
+// its key stands for (credentials.go):
+//
+//	the account (the user's key)    allowed: the account's root user may do everything
+//	chaoslab.internal               allowed: the cloud's own plumbing, with no AWS counterpart
+//	a role (functions, machines,    decided by the engine: the role's identity-based policies and the
+//	  event source mappings)        resource-based policies of what it calls
+//	s3.amazonaws.com,               decided by the engine with the delivery's source
+//	  sns.amazonaws.com             (aws:SourceArn, aws:SourceAccount: gateway.SourceFrom) against
+//	                                the queue's or topic's policy; their GetQueueUrl (the local
+//	                                deliveries look a queue's URL up; AWS addresses it by ARN) is
+//	                                allowed
+//
+// A denied request is answered with the service's own error (iam.DeniedError: AccessDenied and 403
+// for S3, SQS and CloudWatch, AuthorizationError for SNS, AccessDeniedException and 400 for
+// DynamoDB, SSM and Step Functions, 403 for Lambda) whose message is AWS's ("User: <principal> is not
+// authorized to perform: <action> on resource: <resource> because ..."). A request local/iam cannot
+// map to an action (iam.ErrUnmapped) is denied too, naming the operation: a role is never allowed
+// what the engine cannot decide.
+//
+// The calls made in process are decided where they happen, by the same engine: an EventBridge
+// rule's target starts only if events.amazonaws.com may assume the target's RoleArn and that role
+// may states:StartExecution on the machine (authorizeTarget); S3's publish to a topic only if the
+// topic's policy admits s3.amazonaws.com for the bucket (authorizePublish).
+//
+// aws:SecureTransport is true for the gateway's loopback HTTP (iam.Mapper.Insecure: every client of
+// the real cloud uses TLS, and the CDK's SSL-only denies would otherwise deny every local request).
+
+// iamState is the engine and what it was loaded from.
+type iamState struct {
+	mu     sync.Mutex
+	stacks map[string][]iam.Resource // by stack name
+	engine atomic.Pointer[iam.Engine]
+
+	sqsMu sync.Mutex
+	sqsAs map[string]esm.SQSAPI // an SQS client per principal (event source mappings)
+}
+
+// loadIAM starts with no stack.
+func (c *Cloud) loadIAM() error {
+	eng, err := iam.Load(iam.Stack{Region: Region, AccountID: AccountID})
+	if err != nil {
+		return fmt.Errorf("cloud: iam: %w", err)
+	}
+	c.iam.stacks = map[string][]iam.Resource{}
+	c.iam.engine.Store(eng)
+	return nil
+}
+
+// Engine is the IAM engine deciding requests now: every deployed stack's policies.
+func (c *Cloud) Engine() *iam.Engine { return c.iam.engine.Load() }
+
+// setStackIAM replaces one stack's resources (nil removes the stack) and reloads the engine over
+// every stack. On an error the engine in force is kept and the stack's resources are not taken.
+func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error) {
+	c.iam.mu.Lock()
+	defer c.iam.mu.Unlock()
+	names := make([]string, 0, len(c.iam.stacks)+1)
+	for n := range c.iam.stacks {
+		if n != stack {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var all []iam.Resource
+	for _, n := range names {
+		all = append(all, c.iam.stacks[n]...)
+	}
+	all = append(all, rs...)
+	eng, err := iam.Load(iam.Stack{Region: Region, AccountID: AccountID, Resources: all})
+	if err != nil {
+		return nil, err
+	}
+	if rs == nil {
+		delete(c.iam.stacks, stack)
+	} else {
+		c.iam.stacks[stack] = rs
+	}
+	c.iam.engine.Store(eng)
+	return eng, nil
+}
+
+// authorize is the gateway's Authorize hook: it decides a verified request as principal.
+func (c *Cloud) authorize(r *http.Request, principal string) error {
+	if c.opts.Authorize != nil {
+		if err := c.opts.Authorize(r, principal); err != nil {
+			return err
+		}
+	}
+	if principal == PrincipalAccount || principal == PrincipalInternal {
+		return nil
+	}
+	service := gateway.SigningName(r)
+	code, status := iam.DeniedError(service)
+	eng := c.Engine()
+	op, err := eng.Mapper().Map(service, r)
+	if err != nil {
+		why := "the local IAM cannot decide it"
+		if errors.Is(err, iam.ErrUnmapped) {
+			why = "the local IAM does not map this operation to IAM actions"
+		}
+		c.log.Warn("iam: denied", "principal", principal, "service", service, "err", err)
+		return &gateway.Error{Status: status, Code: code,
+			Message: fmt.Sprintf("User: %s is not authorized to perform this %s request: %s (%v)", principal, service, why, err)}
+	}
+	var keys map[string][]string
+	if gateway.IsServicePrincipal(principal) {
+		if (principal == PrincipalS3 || principal == PrincipalSNS) && op.Name == "GetQueueUrl" {
+			return nil
+		}
+		if src, ok := gateway.SourceFrom(r.Context()); ok {
+			keys = map[string][]string{"aws:SourceArn": {src.Arn}, "aws:SourceAccount": {src.Account}}
+		}
+	}
+	d := eng.AuthorizeAll(op.Requests(principal, keys))
+	if d.Allowed {
+		return nil
+	}
+	c.log.Info("iam: denied", "principal", principal, "operation", service+":"+op.Name, "action", d.Action, "resource", d.Resource, "reason", d.Reason)
+	return &gateway.Error{Status: status, Code: code, Message: d.Reason}
+}
+
+// authorizeTarget decides whether an EventBridge rule may start its target: events.amazonaws.com
+// assumes the target's role (its trust policy, with the rule as aws:SourceArn), and the role calls
+// states:StartExecution on the machine.
+func (c *Cloud) authorizeTarget(rule sfn.Rule, t sfn.Target) error {
+	if t.RoleArn == "" {
+		return fmt.Errorf("target %s of rule %s has no RoleArn", t.Arn, rule.Name)
+	}
+	eng := c.Engine()
+	d := eng.Authorize(iam.Request{Principal: "events.amazonaws.com", Action: "sts:AssumeRole", Resource: t.RoleArn,
+		Context: map[string][]string{"aws:SourceArn": {rule.Arn}, "aws:SourceAccount": {AccountID}}})
+	if d.Allowed {
+		d = eng.Authorize(iam.Request{Principal: t.RoleArn, Action: "states:StartExecution", Resource: t.Arn,
+			Context: map[string][]string{"aws:SecureTransport": {"true"}}})
+	}
+	if !d.Allowed {
+		return fmt.Errorf("AccessDenied: %s", d.Reason)
+	}
+	return nil
+}
+
+// authorizePublish decides a Publish made in process on a resource's behalf (S3's event
+// notifications to a topic) against the topic's policy.
+func (c *Cloud) authorizePublish(_ context.Context, from sns.Publisher, topicArn string) error {
+	d := c.Engine().Authorize(iam.Request{Principal: from.Principal, Action: "sns:Publish", Resource: topicArn,
+		Context: map[string][]string{"aws:SourceArn": {from.SourceArn}, "aws:SourceAccount": {from.SourceAccount},
+			"aws:SecureTransport": {"true"}}})
+	if !d.Allowed {
+		return errors.New(d.Reason)
+	}
+	return nil
+}
+
+// sqsAs is an SQS client signing as principal through the gateway (an event source mapping's, as
+// its function's role).
+func (c *Cloud) sqsAs(principal string) esm.SQSAPI {
+	c.iam.sqsMu.Lock()
+	defer c.iam.sqsMu.Unlock()
+	if c.iam.sqsAs == nil {
+		c.iam.sqsAs = map[string]esm.SQSAPI{}
+	}
+	cl := c.iam.sqsAs[principal]
+	if cl == nil {
+		cl = sqs.NewFromConfig(c.as(principal))
+		c.iam.sqsAs[principal] = cl
+	}
+	return cl
+}
