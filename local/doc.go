@@ -50,11 +50,22 @@
 // per principal: each function's sandbox gets its execution role's (Lambda's own way: the role's
 // credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), Step Functions'
 // aws-sdk Tasks are signed with the state machine's role's, S3 notifications and SNS deliveries to
-// queues with s3.amazonaws.com's and sns.amazonaws.com's, the event source mapping's receives and
-// deletes with chaoslab.internal's (in AWS, the function's role: the local mapping is not told the
-// function's role). gateway.PrincipalFrom(ctx) names the principal of a verified request, and
-// gateway.Options.Authorize (cloud.Options.Authorize) decides it. local/cloud/credentials.go lists
-// who signs what, and the calls made in process, which pass no gateway.
+// queues with s3.amazonaws.com's and sns.amazonaws.com's (naming the bucket or topic they deliver
+// for: gateway.WithSource), the event source mapping's receives and deletes with the function's
+// role's, as in AWS. chaoslab.internal signs only the cloud's own plumbing, which has no AWS
+// counterpart. gateway.PrincipalFrom(ctx) names the principal of a verified request.
+// local/cloud/credentials.go lists who signs what, and the calls made in process, which pass no
+// gateway.
+//
+// IAM. The deployed templates' policies decide every request (local/iam, wired in
+// local/cloud/iam.go): the user's key is the account's root and may do everything, chaoslab.internal
+// likewise; a role or a service principal may do what the role's policies and the resource's
+// policies allow, by AWS's evaluation logic, and is refused otherwise with the service's own
+// AccessDenied. The calls made in process are decided where they happen (an EventBridge rule's
+// target, S3's publish to a topic). The deploy fails where CloudFormation would: a role Lambda or
+// Step Functions may not assume, an event source mapping whose role may not poll, a notification
+// destination whose policy does not admit S3, a policy the local IAM cannot read. Loopback HTTP
+// counts as TLS (aws:SecureTransport).
 //
 // Signatures. The gateway rebuilds each request's canonical request and checks its SigV4 signature
 // (header or presigned), the payload (x-amz-content-sha256 checked against the body, or computed;
