@@ -2,8 +2,8 @@
 // project's own services (SSM, CloudWatch, S3 notifications, SNS delivery, Lambda, the SQS event
 // source mapping, Step Functions) behind one gateway on 127.0.0.1, deploys synthesized stacks from
 // cdk.out into it — several at once, as CloudFormation holds them, each deployed, redeployed and
-// deleted by its name without touching the others (stacks.go) — and stops everything it started by
-// pid, even after a failure.
+// deleted by its name without touching the others (stacks.go) — enforces their IAM on every request,
+// as AWS does (iam.go), and stops everything it started by pid, even after a failure.
 //
 // It also serves the live page of each deployed dashboard (package dashboard) on a port of its
 // own on 127.0.0.1, with a token made at each start: a deploy prints
