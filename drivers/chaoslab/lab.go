@@ -22,8 +22,9 @@ const labUsage = `
 chaoslab lab runs the whole lab on one machine with no AWS account: it
 synthesizes a stack per experiment and scenario (-c stackName=, so every
 queue, table, function, metric and state machine is the pair's own) while a
-local cloud starts on 127.0.0.1, then runs every experiment on every scenario
-at the same time, each on its own stack in that cloud: deploy, drive load
+local cloud starts on 127.0.0.1, then runs the experiments on the scenarios
+side by side, -concurrency at a time, each on its own stack in that cloud:
+deploy, drive load
 (publisher + subscriber), run the experiment on the stack's state machine
 with compressed durations, drain, reconcile the documents, delete the stack.
 It prints a verdict table (each probe's value, tolerance and distance to it),
@@ -51,7 +52,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: cdk.out per scenario, the local cloud's logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
-	fs.IntVar(&c.Concurrency, "concurrency", 0, "experiments running at once, each on a stack of its own (0: all; 1: one after the other)")
+	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the documents in flight at half of what the local cloud converts on 2 cores (make bench-pipeline)")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
 	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize every stack, even one whose cdk.out was made from the same inputs")
@@ -63,7 +64,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.Float64Var(&c.Rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
 	fs.DurationVar(&c.Drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
-	fs.DurationVar(&c.Quiet, "quiet", 20*time.Second, "stop draining early once nothing has converted for this long (flawed's failed documents wait out a 180 s visibility timeout)")
+	fs.DurationVar(&c.Quiet, "quiet", 10*time.Second, "stop draining early once nothing has converted for this long (flawed's failed documents wait out a 180 s visibility timeout, and the fault is off by then)")
 	fs.Usage = usageFunc(fs.Output, labUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err

@@ -1,7 +1,7 @@
 // Package lab runs the whole Serverless Chaos Lab on one machine with no AWS account, the library
 // behind `chaoslab lab` (and so `make lab`, `make lab-repeat` and the end-to-end test): every
-// experiment on every scenario, each pair on a stack of its own in a local cloud, all at the same
-// time, with the lab's proof checked at the end.
+// experiment on every scenario, each pair on a stack of its own in one local cloud, side by side,
+// with the lab's proof checked at the end.
 //
 // # Use
 //
@@ -23,8 +23,9 @@
 // Run synthesizes a stack per experiment and scenario (StackName: ChaosLab-<scenario>-exp<n>,
 // `cdk synth -c stackName=...`, Config.Synth at a time, a cdk.out each; one whose inputs are
 // unchanged since its synth is reused) while the local clouds start (Config.Clouds, default one),
-// then starts every trial at once (Config.Concurrency caps them). A trial (runTrial) is one
-// experiment on one scenario on its own stack, in phases:
+// then runs the trials side by side, Config.Concurrency at a time (chaoslab lab: DefaultConcurrency),
+// in the order of the scenarios and experiments. A trial (runTrial) is one experiment on one
+// scenario on its own stack, in phases:
 //
 //	deploy     the trial's stack from its cdk.out into its cloud, beside the others (empty queues and tables)
 //	load       publisher and subscriber in-process (drivers/internal/publish, subscribe), then Warmup

@@ -38,7 +38,8 @@ type Config struct {
 	Warmup, Drain, Quiet time.Duration
 	// Clouds is how many local clouds the stacks are spread over. Default: 1.
 	Clouds int
-	// Concurrency is how many trials run at once. Default (0): all of them.
+	// Concurrency is how many trials run at once; 0: all of them. chaoslab lab's default is
+	// DefaultConcurrency.
 	Concurrency int
 	// Synth is how many CDK syntheses run at once. Default: the number of CPUs.
 	Synth int
@@ -52,6 +53,14 @@ type Config struct {
 	// Now is the clock for the executions' names. Default: time.Now.
 	Now func() time.Time
 }
+
+// DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all
+// at the lab's 10 per trial, half of what the local cloud converts on this project's 2-core machine
+// (make bench-pipeline: it saturates at about 110/s, and at 100/s its p99 latency is already 2 s).
+// All ten at once put 100/s through it: the pipeline lagged, the in-flight and error-rate probes
+// measured the lag, and in 5 runs 7 of 50 verdicts were wrong; five at a time kept the margins of
+// the sequential lab at about 2 minutes (README, design notes).
+const DefaultConcurrency = 5
 
 // Summary is what a lab produced: every result, in the order of the scenarios and experiments
 // (run after run), also written to <Results>/summary.json.
@@ -218,8 +227,8 @@ type trialSpec struct{ scenario, experiment, stack string }
 // is synthesized, trial i on cloud i mod Clouds, and returns the results in the order of specs.
 //
 // Trials run side by side: a trial mostly waits (windows, pauses, drain), and each has a stack of
-// its own, so their probes read only their own metrics (README, design notes, for the
-// measurements behind the default of all at once on one cloud).
+// its own, so their probes read only their own metrics. What they share is the machine: see
+// DefaultConcurrency for how many at once keep the probes' margins.
 func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int) ([]Result, error) {
 	n := c.Concurrency
 	if n <= 0 {
@@ -234,22 +243,23 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesize
 	}
 	var wg sync.WaitGroup
 	for i, sp := range specs {
+		results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
+		// Slots are taken in the order of specs, so that trials capped by Concurrency run in order.
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			results[i].Error, errs[i] = ctx.Err().Error(), ctx.Err()
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
+			defer func() { <-sem }()
 			cdkOut, err := syn.wait(ctx, sp.stack)
 			if err != nil {
 				results[i].Error, errs[i] = err.Error(), err
 				return
 			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i].Error, errs[i] = ctx.Err().Error(), ctx.Err()
-				return
-			}
-			defer func() { <-sem }()
 			label := sp.experiment + " " + sp.scenario
 			tph := &phaser{w: cli.Prefix(ph.w, fmt.Sprintf("[%-*s] ", width+1, label)), start: ph.start}
 			_ = tph.do(fmt.Sprintf("%s on %s: stack %s", sp.experiment, sp.scenario, sp.stack), func() error {
