@@ -24,9 +24,9 @@ synthesizes a stack per experiment and scenario (-c stackName=, so every
 queue, table, function, metric and state machine is the pair's own) while a
 local cloud starts on 127.0.0.1, then runs the experiments on the scenarios
 side by side, -concurrency at a time, each on its own stack in that cloud:
-deploy, drive load
-(publisher + subscriber), run the experiment on the stack's state machine
-with compressed durations, drain, reconcile the documents, delete the stack.
+deploy, drive load (publisher + subscriber), run the experiment on the
+stack's state machine with compressed durations, drain, reconcile the
+documents, delete the stack.
 It prints a verdict table (each probe's value, tolerance and distance to it),
 writes every journal, log and a summary.json to -results, and stops
 everything it started, also on Ctrl-C or failure. A stack whose app inputs are
@@ -49,7 +49,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	c := lab.Config{Progress: m.Stderr, Now: m.now}
 	var scen, exps string
-	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: cdk.out per scenario, the local cloud's logs")
+	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: a cdk.out per stack, the local cloud's logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
 	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the documents in flight at half of what the local cloud converts on 2 cores (make bench-pipeline)")
