@@ -73,3 +73,11 @@ synth-resilient: deps
 
 clean:
 	rm -rf cdk.out cdk.out.* lab-results .lab
+
+# The lab guides (docs/labs) walked as a learner walks them, every `sh local` block in order against
+# a fresh local cloud, each block's output checked against the guide (docs/labs/README.md). Slow
+# (real fault windows, several minutes), so a step of its own after make test; go test ./... does
+# not even compile the walk (build tag labs), only the unit tests of its parser and matcher.
+.PHONY: labs
+labs: deps
+	$(GO) test -tags labs -count=1 -timeout 30m -v ./test/labs/
