@@ -494,10 +494,13 @@ func TestLabUnderIAM(t *testing.T) {
 	}
 
 	for _, g := range labGrants {
+		if g.none != "" {
+			// Not a test of its own: nothing could fail. Listed so that every statement of the
+			// template is accounted for (the table check above), with the reason no call needs it.
+			t.Logf("without %s: no local call depends on it: %s", g.statement, g.none)
+			continue
+		}
 		t.Run("without "+g.statement, func(t *testing.T) {
-			if g.none != "" {
-				t.Skipf("no local call depends on it: %s", g.none)
-			}
 			less, err := iam.WithoutStatement(tmpl, byName[g.statement])
 			if err != nil {
 				t.Fatal(err)
