@@ -31,6 +31,7 @@ type labResult struct {
 	Stack         string   `json:"stack"`
 	Verdict       string   `json:"verdict"`
 	Journal       string   `json:"journal"`
+	Report        string   `json:"report"`
 	Published     int      `json:"published"`
 	MalformedKeys []string `json:"malformed_keys"`
 	Documents     struct {
@@ -131,6 +132,16 @@ func TestLab(t *testing.T) {
 	if err := json.Unmarshal(b, &rs); err != nil {
 		t.Fatalf("summary.json: %v", err)
 	}
+	// AND the results page links every run's report.
+	index, err := os.ReadFile(filepath.Join(results, "index.html"))
+	if err != nil {
+		t.Errorf("no index.html: %v", err)
+	}
+	for _, r := range rs {
+		if r.Report != "" && !strings.Contains(string(index), filepath.Base(r.Report)) {
+			t.Errorf("index.html does not link %s", filepath.Base(r.Report))
+		}
+	}
 	want := map[string]string{"flawed": "deviated", "resilient": "held"}
 	seen := map[string]bool{}
 	stacks := map[string]string{}
@@ -158,6 +169,40 @@ func TestLab(t *testing.T) {
 			}
 			if json.Unmarshal(j, &v); v.Verdict != r.Verdict {
 				t.Errorf("%s: journal says %q, summary %q", id, v.Verdict, r.Verdict)
+			}
+		}
+		// AND the run has its report beside the journal, drawn from metric data read before the stack
+		// went: every probe's queries came back with datapoints.
+		if html, err := os.ReadFile(r.Report); err != nil {
+			t.Errorf("%s: report: %v", id, err)
+		} else if !strings.Contains(string(html), r.Verdict) {
+			t.Errorf("%s: report %s does not show the verdict %s", id, r.Report, r.Verdict)
+		}
+		seriesFile := strings.TrimSuffix(r.Report, ".report.html") + ".series.json"
+		var s struct {
+			Probes []struct {
+				Name    string `json:"name"`
+				Error   string `json:"error"`
+				Results []struct {
+					Values []float64 `json:"values"`
+				} `json:"results"`
+			} `json:"probes"`
+			Dashboards []json.RawMessage `json:"dashboards"`
+		}
+		if b, err := os.ReadFile(seriesFile); err != nil || json.Unmarshal(b, &s) != nil {
+			t.Errorf("%s: series %s: %v", id, seriesFile, err)
+		} else {
+			for _, p := range s.Probes {
+				points := 0
+				for _, res := range p.Results {
+					points += len(res.Values)
+				}
+				if p.Error != "" || points == 0 {
+					t.Errorf("%s: probe %s charted with %d datapoints (error %q)", id, p.Name, points, p.Error)
+				}
+			}
+			if len(s.Probes) == 0 || len(s.Dashboards) != 1 {
+				t.Errorf("%s: series of %d probes and %d dashboards, want the experiment's probes and the stack's dashboard", id, len(s.Probes), len(s.Dashboards))
 			}
 		}
 		// AND the fault is off after every run.

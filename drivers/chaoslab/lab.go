@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -111,7 +112,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "\nover %d runs:\n", c.Repeat)
 		lab.PrintSpreads(m.Stdout, sum.Results)
 	}
-	fmt.Fprintf(m.Stdout, "\njournals, logs and summary.json: %s (lab time %s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second))
+	fmt.Fprintf(m.Stdout, "\njournals, reports, logs and summary.json: %s (lab time %s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second))
+	if c.Repeat == 1 {
+		fmt.Fprintf(m.Stdout, "open the results: %s\n", filepath.Join(sum.Dir, "index.html"))
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
@@ -171,6 +173,9 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		if err := writeSummary(filepath.Join(dir, "summary.json"), rs); err != nil {
 			return nil, err
 		}
+		if err := writeIndex(filepath.Join(dir, "index.html"), rs); err != nil {
+			return nil, err
+		}
 	}
 	if runErr != nil && len(results) == 0 {
 		return nil, runErr
@@ -181,6 +186,25 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		}
 	}
 	return &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}, runErr
+}
+
+// writeIndex writes the results page of one run of the lab: the verdict table, an experiment per
+// row and a scenario per column, each verdict linking to its report.
+func writeIndex(path string, rs []Result) error {
+	rows := make([]report.IndexRow, 0, len(rs))
+	for _, r := range rs {
+		row := report.IndexRow{Experiment: r.Experiment, Scenario: r.Scenario, Verdict: r.Verdict, Error: r.Error,
+			Detail: fmt.Sprintf("%d published, %d converted, %d lost, %d DynamoDB writes missing", r.Published, r.Documents.Converted, r.Lost, r.WritesMissing)}
+		if r.Report != "" {
+			row.Report = filepath.Base(r.Report)
+		}
+		rows = append(rows, row)
+	}
+	var b bytes.Buffer
+	if err := report.Index(&b, rows); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 func writeSummary(path string, rs []Result) error {

@@ -16,15 +16,17 @@ import (
 // Result is one experiment on one scenario: what summary.json holds.
 type Result struct {
 	// Run numbers the lab's runs (Config.Repeat), from 1.
-	Run        int     `json:"run"`
-	Scenario   string  `json:"scenario"`
-	Experiment string  `json:"experiment"`
-	Stack      string  `json:"stack"`
-	Verdict    string  `json:"verdict"`
-	Journal    string  `json:"journal,omitempty"`
-	Probes     []Probe `json:"probes"`
-	Published  int     `json:"published"`
-	Malformed  int     `json:"malformed"`
+	Run        int    `json:"run"`
+	Scenario   string `json:"scenario"`
+	Experiment string `json:"experiment"`
+	Stack      string `json:"stack"`
+	Verdict    string `json:"verdict"`
+	Journal    string `json:"journal,omitempty"`
+	// Report is the run's HTML report (beside the journal), "" when none could be written.
+	Report    string  `json:"report,omitempty"`
+	Probes    []Probe `json:"probes"`
+	Published int     `json:"published"`
+	Malformed int     `json:"malformed"`
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
 	MalformedKeys []string `json:"malformed_keys"`
 	// Documents is the reconciliation by name; its lost counts every unaccounted document, the

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
@@ -105,6 +107,32 @@ func (t *trial) phases(ctx context.Context) {
 	t.verdict(journal, runErr)
 	t.reconcile(l, depth, depthErr)
 	t.audit(ctx, l)
+	t.report(ctx, compiled, journal, runErr)
+}
+
+// report writes the run's HTML report and metric series beside its journal, while the stack still
+// exists (the metrics are read from it): every run that has a journal gets one, whatever its
+// verdict. A report written without some of its metric data is noted as a problem.
+func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *experiments.Journal, runErr error) {
+	if j == nil {
+		return
+	}
+	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment}
+	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) {
+		run.Error = runErr.Error()
+	}
+	var dashboards []string
+	if name := t.outputs[stack.DashboardName]; name != "" {
+		dashboards = []string{name}
+	}
+	path, err := report.Options{Root: t.cfg.Root}.Make(ctx, cloudwatch.NewFromConfig(t.aws), run, dashboards,
+		strings.TrimSuffix(t.res.Journal, ".journal.json"))
+	if path != "" {
+		t.res.Report = path
+	}
+	if err != nil {
+		t.problem("report: %v", err)
+	}
 }
 
 // fail records err as the trial's error.
@@ -128,6 +156,9 @@ func (t *trial) deploy(ctx context.Context) error {
 	}
 	fmt.Fprintf(t.progress, "    deployed in %s; load %g documents/s, then the experiment (journal %s)\n",
 		time.Since(begin).Round(100*time.Millisecond), t.cfg.Rate, filepath.Base(t.id)+".journal.json")
+	if u := t.cloud.DashboardURL(outputs[stack.DashboardName]); u != "" {
+		fmt.Fprintf(t.progress, "    dashboard, live while the trial runs: %s\n", u)
+	}
 	var missing []string
 	for _, k := range outputsUsed {
 		if outputs[k] == "" {
