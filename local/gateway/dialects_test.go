@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -14,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -234,8 +235,8 @@ func startFauxqs(t *testing.T) *url.URL {
 	ctx, cancel := context.WithTimeout(context.Background(), testsvc.StartTimeout)
 	defer cancel()
 	fq, err := testsvc.StartFauxqs(ctx)
-	if errors.Is(err, testsvc.ErrUnavailable) && os.Getenv("CI") == "" {
-		t.Skip(err)
+	if errors.Is(err, testsvc.ErrUnavailable) {
+		testenv.Require(t, "fauxqs (Node 22 and npm packages: make deps)", err)
 	}
 	if err != nil {
 		t.Fatal(err)

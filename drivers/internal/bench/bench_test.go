@@ -1,6 +1,10 @@
 package bench
 
 import (
+	"errors"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
+	"strconv"
+
 	"bytes"
 	"os"
 	"regexp"
@@ -24,7 +28,7 @@ func TestDocumentName(t *testing.T) {
 func TestCPUSeconds(t *testing.T) {
 	before, ok := cpuSeconds(os.Getpid())
 	if !ok {
-		t.Skip("no /proc/<pid>/stat on this system")
+		testenv.Require(t, "/proc/<pid>/stat (Linux procfs)", errors.New("cannot read /proc/"+strconv.Itoa(os.Getpid())+"/stat"))
 	}
 	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
 	}
