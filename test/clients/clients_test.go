@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/awsclients"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -99,120 +101,28 @@ func tail(s string, n int) string {
 	return s
 }
 
-// versionOf runs `path args...` bounded and returns its combined output.
-func versionOf(ctx context.Context, path string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + os.TempDir(), "LANG=C.UTF-8"}
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
-// firstOnPath finds the first name on PATH that is not the system's (/usr/bin, /bin): the
-// user-installed one (pyenv here). A pyenv shim is resolved to the executable it runs.
-func firstOnPath(ctx context.Context, name string) (string, error) {
-	p, err := exec.LookPath(name)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(p); err == nil {
-		if d := filepath.Dir(real); d == "/usr/bin" || d == "/bin" {
-			return "", fmt.Errorf("%s first on PATH is the system's (%s): %w", name, real, errNotFound)
-		}
-	}
-	if filepath.Base(filepath.Dir(p)) != "shims" {
-		return filepath.Abs(p)
-	}
-	root := filepath.Dir(filepath.Dir(p))
-	pyenv := filepath.Join(root, "libexec", "pyenv")
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, pyenv, "which", name)
-	cmd.Env = append(os.Environ(), "PYENV_ROOT="+root)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("resolve the pyenv shim %s (%s which %s): %w", p, pyenv, name, err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// fromEnvOr returns the absolute path named by env var, else find().
-func fromEnvOr(ctx context.Context, env string, find func(context.Context) (string, error)) (string, error) {
-	if p := os.Getenv(env); p != "" {
-		if !filepath.IsAbs(p) {
-			return "", fmt.Errorf("%s=%s: want an absolute path", env, p)
-		}
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%s: %w", env, err)
-		}
-		return p, nil
-	}
-	return find(ctx)
-}
-
-var (
-	cliVersionRe    = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.(\d+)`)
-	botocoreVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
-)
-
-// atLeast reports whether a dotted version is at least major.minor.
-func atLeast(version string, major, minor int) bool {
-	m := botocoreVersion.FindStringSubmatch(version)
-	if m == nil {
-		return false
-	}
-	ma, _ := strconv.Atoi(m[1])
-	mi, _ := strconv.Atoi(m[2])
-	return ma > major || ma == major && mi >= minor
-}
+var cliVersionRe = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.(\d+)`)
 
 // TestClients drives the deployed stack with each client in turn (one at a time: they share the
 // stack's queues).
 func TestClients(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts a local cloud and runs four AWS clients")
-	}
+	testenv.SkipIfShort(t, "starts a local cloud and runs four AWS clients")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	begin := time.Now()
+	found, missing := awsclients.Find(ctx)
 	st := startStack(ctx, t, "resilient")
 	t.Logf("local cloud started and the fixture deployed (resilient, ETL built for %s) in %s", hostArch(), st.started.Round(100*time.Millisecond))
 
-	t.Run("aws-cli-v1", func(t *testing.T) {
-		path, err := fromEnvOr(ctx, "CHAOSLAB_AWS_CLI_V1", func(ctx context.Context) (string, error) { return firstOnPath(ctx, "aws") })
-		if err != nil {
-			missing(t, "the AWS CLI v1 first on PATH (pyenv)", err, "pip install awscli==1.45.11 in a pyenv Python, or set CHAOSLAB_AWS_CLI_V1")
+	awsclients.Run(t, found, missing, func(t *testing.T, c awsclients.Client) {
+		switch c.Kind {
+		case awsclients.CLI:
+			cliTest(ctx, t, st, c)
+		case awsclients.Python:
+			boto3Test(ctx, t, st, c)
+		default:
+			t.Fatalf("%s: kind %q", c.Name, c.Kind)
 		}
-		cliTest(ctx, t, st, path, 1)
-	})
-	t.Run("aws-cli-v2-debian", func(t *testing.T) {
-		path := "/usr/bin/aws"
-		if _, err := os.Stat(path); err != nil {
-			missing(t, "Debian's AWS CLI", err, "apt-get install awscli")
-		}
-		cliTest(ctx, t, st, path, 2)
-	})
-	t.Run("boto3-debian", func(t *testing.T) {
-		path := "/usr/bin/python3"
-		if out, err := versionOf(ctx, path, "-c", "import boto3"); err != nil {
-			missing(t, "Debian's boto3 for /usr/bin/python3", fmt.Errorf("%v: %s", err, out), "apt-get install python3-boto3")
-		}
-		boto3Test(ctx, t, st, path)
-	})
-	t.Run("boto3-pyenv", func(t *testing.T) {
-		path, err := fromEnvOr(ctx, "CHAOSLAB_PYTHON_BOTO3", func(ctx context.Context) (string, error) { return firstOnPath(ctx, "python3") })
-		if err == nil {
-			if out, verr := versionOf(ctx, path, "-c", "import boto3"); verr != nil {
-				err = fmt.Errorf("%s cannot import boto3: %v: %s", path, verr, out)
-			}
-		}
-		if err != nil {
-			missing(t, "a python3 with boto3 first on PATH (pyenv)", err, "pip install boto3==1.43.11 in a pyenv Python, or set CHAOSLAB_PYTHON_BOTO3")
-		}
-		boto3Test(ctx, t, st, path)
 	})
 	t.Logf("test/clients: %s in all", time.Since(begin).Round(100*time.Millisecond))
 }
@@ -226,21 +136,21 @@ type cliMessage struct {
 	MessageAttributes map[string]struct{ StringValue, DataType string }
 }
 
-// cliTest drives the stack with an AWS CLI of the given major version.
-func cliTest(ctx context.Context, t *testing.T, st *stack, path string, major int) {
-	version, err := versionOf(ctx, path, "--version")
-	m := cliVersionRe.FindStringSubmatch(version)
-	if err != nil || m == nil || m[1] != strconv.Itoa(major) {
-		missing(t, fmt.Sprintf("AWS CLI v%d at %s", major, path), fmt.Errorf("--version: %q, %v", version, err), "see the package doc")
+// cliTest drives the stack with an AWS CLI (v1 or v2).
+func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) {
+	path, major := c.Path, c.Major
+	m := cliVersionRe.FindStringSubmatch(c.Version)
+	if m == nil || m[1] != strconv.Itoa(major) || major != 1 && major != 2 {
+		t.Fatalf("%s at %s: --version printed %q, want aws-cli/%d.x (1 or 2)", c.Name, path, c.Version, major)
 	}
-	t.Logf("%s: %s", path, version)
+	t.Logf("%s: %s", path, c.Version)
 	env, home := cleanEnv(t, st.cloud)
 	cli := &proc{path: path, env: env, dir: home}
 	endpoint := []string{"--endpoint-url", st.cloud.Endpoint()}
-	// Which commands need --endpoint-url: every one for a CLI older than AWS_ENDPOINT_URL (v2 < 2.13);
-	// sqs for the v1, whose sqs customization sets its own endpoint unless one is given.
-	v2minor, _ := strconv.Atoi(m[2])
-	readsEnv := major == 1 || v2minor >= 13
+	// Which commands need --endpoint-url: every one for a CLI older than AWS_ENDPOINT_URL (v2 < 2.13,
+	// botocore < 1.31); sqs for the v1, whose sqs customization sets its own endpoint unless one is
+	// given.
+	readsEnv := c.EndpointEnv
 	aws := func(service string, args ...string) []string {
 		var out []string
 		if !readsEnv || service == "sqs" {
@@ -379,8 +289,9 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, path string, major in
 	})
 }
 
-// boto3Test drives the stack with testdata/boto3_client.py on the given Python.
-func boto3Test(ctx context.Context, t *testing.T, st *stack, python string) {
+// boto3Test drives the stack with testdata/boto3_client.py on the client's Python.
+func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) {
+	python := c.Path
 	script, err := filepath.Abs("testdata/boto3_client.py")
 	if err != nil {
 		t.Fatal(err)
@@ -392,8 +303,11 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, python string) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: Python %s, boto3 %s, botocore %s", python, v.Python, v.Boto3, v.Botocore)
+	if v.Boto3 != c.Boto3 || v.Botocore != c.Botocore {
+		t.Errorf("the script runs boto3 %s, botocore %s; awsclients found %s", v.Boto3, v.Botocore, c.Version)
+	}
 	// botocore reads AWS_ENDPOINT_URL from 1.31 on; an older one is given the endpoint in code.
-	if !atLeast(v.Botocore, 1, 31) {
+	if !c.EndpointEnv {
 		py.env = append(py.env, "CHAOSLAB_CLIENT_ENDPOINT_URL="+st.cloud.Endpoint())
 	}
 	run := func(out any, args ...string) {
@@ -407,7 +321,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, python string) {
 	author := "boto3 " + v.Boto3
 	docPath, emptyPath, bigPath := files(t, document(symbol, name+"-doc.json", author))
 	// botocore ≥ 1.36 sends aws-chunked bodies with a trailing checksum (over TLS).
-	chunked := atLeast(v.Botocore, 1, 36)
+	chunked := awsclients.AtLeast(v.Botocore, 1, 36)
 
 	t.Run("s3 put_object", func(t *testing.T) {
 		var out map[string]any

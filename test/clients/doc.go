@@ -29,7 +29,11 @@
 //
 // The stack is the local/template fixture (the lab's resources, the same names and wiring),
 // deployed in its resilient scenario with the real ETL function (functions/etl) built for this
-// host. `go test -short` skips the package. A client that is not installed skips its subtest, and
-// fails it when CI is set. Overrides: CHAOSLAB_AWS_CLI_V1 and CHAOSLAB_PYTHON_BOTO3 name the
-// pyenv clients by absolute path.
+// host. `go test -short` skips the package.
+//
+// internal/awsclients finds the clients. Debian's two are required (`make test` installs them
+// with apt): one missing fails its subtest when CI is set and skips it elsewhere. The pip ones
+// (pyenv's here) are optional, tested where they are on the machine: one missing has no subtest,
+// only a line in the log saying how to add it. Overrides: CHAOSLAB_AWS_CLI_V1 and
+// CHAOSLAB_PYTHON_BOTO3 name them by absolute path.
 package clients

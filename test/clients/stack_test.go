@@ -3,8 +3,6 @@ package clients
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,15 +252,3 @@ func checkRows(t *testing.T, items []map[string]map[string]any, symbol string) {
 		t.Errorf("scan: rows of %s have entry types %v, want the summary (latest) and the document's row (of %d items)", symbol, types, len(items))
 	}
 }
-
-// missing fails (CI set) or skips the test for a client that is not installed.
-func missing(t *testing.T, what string, err error, install string) {
-	t.Helper()
-	msg := fmt.Sprintf("%s not available: %v (install: %s)", what, err, install)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-var errNotFound = errors.New("not found")

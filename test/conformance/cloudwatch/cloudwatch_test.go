@@ -1,13 +1,15 @@
 // Package cloudwatchconformance drives the local CloudWatch (local/cloudwatch behind the local
-// cloud's gateway) with CloudWatch clients this project did not write: the AWS CLI v1 and boto3
-// of the machine's pyenv Python (botocore 1.43: JSON 1.0), and Debian's AWS CLI 2.9 and
-// python3-boto3 1.26 (older botocore: the query protocol). Each runs the seed's probe
-// (`aws cloudwatch get-metric-data --metric-data-queries file://steadyStateFlight.json ...` with
-// its metric-math expression) and the other calls the lab makes, and the test checks the values
+// cloud's gateway) with CloudWatch clients this project did not write: Debian's AWS CLI 2.9 and
+// python3-boto3 1.26 (older botocore: the query protocol) and, where they are on the machine, the
+// AWS CLI v1 and boto3 of a pip-installed Python first on PATH (pyenv's here, botocore 1.43: JSON
+// 1.0). Each runs the seed's probe (`aws cloudwatch get-metric-data --metric-data-queries
+// file://steadyStateFlight.json ...` with its metric-math expression) and the other calls the lab makes, and the test checks the values
 // that come back and which protocol each client spoke.
 //
-// A missing client skips its subtest, or fails it when the environment variable CI is set.
-// -short skips the whole test.
+// internal/awsclients finds the clients. Debian's two are required (`make test` installs them
+// with apt): one missing fails its subtest when the environment variable CI is set and skips it
+// elsewhere. The pip ones are optional: one missing has no subtest, only a line in the log saying
+// how to add it. -short skips the whole test.
 package cloudwatchconformance
 
 import (
@@ -30,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/awsclients"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
@@ -37,36 +41,18 @@ import (
 // childTimeout bounds every client process.
 const childTimeout = 90 * time.Second
 
-// client is a CloudWatch client that is not ours.
-type client struct {
-	name     string
-	python   bool   // boto3 (runs testdata/boto3_cloudwatch.py) rather than the AWS CLI
+// expectation is what a CloudWatch client that is not ours must do, by awsclients name.
+type expectation struct {
 	protocol string // the protocol it must speak: "json" or "query"
-	// endpointEnv: it reads AWS_ENDPOINT_URL (botocore ≥ 1.31); otherwise it is given the endpoint
-	// explicitly (--endpoint-url / endpoint_url=).
-	endpointEnv bool
 	// gzip: botocore ≥ 1.31 gzips a PutMetricData body over 10 KiB.
 	gzip bool
-	find func(ctx context.Context, env []string) (path, version string, err error)
 }
 
-var clients = []client{
-	{name: "pyenv-aws-cli-v1", protocol: "json", endpointEnv: true, gzip: true, find: findPyenvCLI},
-	{name: "debian-aws-cli-v2", protocol: "query", find: findDebianCLI},
-	{name: "debian-python3-boto3", python: true, protocol: "query", find: findPython("/usr/bin/python3", false)},
-	{name: "pyenv-boto3", python: true, protocol: "json", endpointEnv: true, gzip: true, find: findPython("python3", true)},
-}
-
-const installHint = "`make test` installs Debian's awscli and python3-boto3 with apt-get (apt-get install -y awscli python3-boto3); " +
-	"the pyenv Python 3.11 with awscli 1.45 and boto3 1.43 comes with the machine image (pip install awscli==1.45.11 boto3==1.43.11)"
-
-func missingClient(t *testing.T, name string, err error) {
-	t.Helper()
-	msg := fmt.Sprintf("CloudWatch client %s is missing: %v; %s", name, err, installHint)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+var expected = map[string]expectation{
+	awsclients.CLIv1:       {protocol: "json", gzip: true},
+	awsclients.CLIv2Debian: {protocol: "query"},
+	awsclients.Boto3Debian: {protocol: "query"},
+	awsclients.Boto3Pip:    {protocol: "json", gzip: true},
 }
 
 // output runs a child bounded by childTimeout and returns its stdout; on failure the error
@@ -95,64 +81,6 @@ type childError struct {
 
 func (e *childError) Error() string {
 	return fmt.Sprintf("%v; stderr: %s", e.err, strings.TrimSpace(e.stderr))
-}
-
-func findPyenvCLI(ctx context.Context, env []string) (string, string, error) {
-	path, err := exec.LookPath("aws")
-	if err != nil {
-		return "", "", fmt.Errorf("no aws on PATH: %w", err)
-	}
-	if path, err = filepath.Abs(path); err != nil {
-		return "", "", err
-	}
-	if real, _ := filepath.EvalSymlinks(path); real == "/usr/bin/aws" || real == "/bin/aws" {
-		return "", "", fmt.Errorf("the aws first on PATH is Debian's %s, not the pyenv AWS CLI v1", path)
-	}
-	v, err := output(ctx, env, "", path, "--version")
-	if err != nil {
-		return "", "", fmt.Errorf("%s --version: %w", path, err)
-	}
-	if !strings.HasPrefix(v, "aws-cli/1.") {
-		return "", "", fmt.Errorf("%s is %q, want the AWS CLI v1", path, strings.TrimSpace(v))
-	}
-	return path, strings.TrimSpace(v), nil
-}
-
-func findDebianCLI(ctx context.Context, env []string) (string, string, error) {
-	const path = "/usr/bin/aws"
-	if _, err := os.Stat(path); err != nil {
-		return "", "", err
-	}
-	v, err := output(ctx, env, "", path, "--version")
-	if err != nil {
-		return "", "", fmt.Errorf("%s --version: %w", path, err)
-	}
-	if !strings.HasPrefix(v, "aws-cli/2.") {
-		return "", "", fmt.Errorf("%s is %q, want Debian's AWS CLI 2.x", path, strings.TrimSpace(v))
-	}
-	return path, strings.TrimSpace(v), nil
-}
-
-// findPython finds a python3 with boto3: name is an absolute path or looked up on PATH; pyenv
-// means it must not be the system's /usr/bin/python3.
-func findPython(name string, pyenv bool) func(ctx context.Context, env []string) (string, string, error) {
-	return func(ctx context.Context, env []string) (string, string, error) {
-		path, err := exec.LookPath(name)
-		if err != nil {
-			return "", "", err
-		}
-		if path, err = filepath.Abs(path); err != nil {
-			return "", "", err
-		}
-		if real, _ := filepath.EvalSymlinks(path); pyenv && (strings.HasPrefix(real, "/usr/bin/") || strings.HasPrefix(real, "/bin/")) {
-			return "", "", fmt.Errorf("the python3 first on PATH is the system's %s, not the pyenv one", path)
-		}
-		v, err := output(ctx, env, "", path, "-c", "import sys, boto3, botocore; print('boto3', boto3.__version__, 'botocore', botocore.__version__, 'python', sys.version.split()[0], sys.executable)")
-		if err != nil {
-			return "", "", fmt.Errorf("%s has no boto3: %w", path, err)
-		}
-		return path, strings.TrimSpace(v), nil
-	}
 }
 
 // childEnv is a clean environment: no user configuration, the fixture's key (made at its start,
@@ -390,36 +318,35 @@ type observed struct {
 }
 
 func TestCloudWatchWithClientsNotOurs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: runs the AWS CLIs and boto3 as child processes")
-	}
-	for _, c := range clients {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := context.Background()
-			path, version, err := c.find(ctx, childEnv(t, "/usr/bin/true", "", gateway.Credential{AccessKeyID: "none", SecretAccessKey: "none"}))
-			if err != nil {
-				missingClient(t, c.name, err)
-			}
-			t.Logf("%s: %s (%s)", c.name, path, version)
-			f := newFixture(t)
-			p := newParams(t, f)
-			endpointEnv := ""
-			if c.endpointEnv {
-				endpointEnv = f.endpoint
-			} else {
-				p.Endpoint = f.endpoint
-			}
-			env := childEnv(t, path, endpointEnv, f.key)
-			var o *observed
-			if c.python {
-				o = runBoto3(ctx, t, env, path, p)
-			} else {
-				o = runCLI(ctx, t, env, path, p)
-			}
-			checkObserved(t, o, p, c.python)
-			checkProtocol(t, f.requests(), c)
-		})
-	}
+	testenv.SkipIfShort(t, "runs the AWS CLIs and boto3 as child processes")
+	ctx := context.Background()
+	found, missing := awsclients.Find(ctx)
+	awsclients.Run(t, found, missing, func(t *testing.T, c awsclients.Client) {
+		want, ok := expected[c.Name]
+		if !ok {
+			t.Fatalf("%s: no expected protocol for it", c.Name)
+		}
+		path := c.Path
+		t.Logf("%s: %s (%s)", c.Name, path, c.Version)
+		f := newFixture(t)
+		p := newParams(t, f)
+		endpointEnv := ""
+		if c.EndpointEnv {
+			endpointEnv = f.endpoint
+		} else {
+			p.Endpoint = f.endpoint
+		}
+		env := childEnv(t, path, endpointEnv, f.key)
+		python := c.Kind == awsclients.Python
+		var o *observed
+		if python {
+			o = runBoto3(ctx, t, env, path, p)
+		} else {
+			o = runCLI(ctx, t, env, path, p)
+		}
+		checkObserved(t, o, p, python)
+		checkProtocol(t, f.requests(), c.Name, want)
+	})
 }
 
 func runBoto3(ctx context.Context, t *testing.T, env []string, python string, p *params) *observed {
@@ -690,24 +617,24 @@ func checkObserved(t *testing.T, o *observed, p *params, boto3 bool) {
 // checkProtocol checks that every request was in the client's protocol (so both the JSON 1.0 and
 // the query code paths are what the clients exercised) and, for botocore ≥ 1.31, that the bulk
 // PutMetricData came gzipped.
-func checkProtocol(t *testing.T, reqs []seen, c client) {
+func checkProtocol(t *testing.T, reqs []seen, name string, c expectation) {
 	t.Helper()
 	if len(reqs) == 0 {
-		t.Fatalf("%s sent no request to the local cloud", c.name)
+		t.Fatalf("%s sent no request to the local cloud", name)
 	}
 	ops := map[string]int{}
 	gzipped := 0
 	for _, r := range reqs {
 		if r.protocol != c.protocol {
-			t.Errorf("%s sent a %s request (%s), want %s", c.name, r.protocol, r.op, c.protocol)
+			t.Errorf("%s sent a %s request (%s), want %s", name, r.protocol, r.op, c.protocol)
 		}
 		ops[r.op]++
 		if r.encoding == "gzip" {
 			gzipped++
 		}
 	}
-	t.Logf("%s: %d requests in %s: %v; %d gzipped", c.name, len(reqs), c.protocol, ops, gzipped)
+	t.Logf("%s: %d requests in %s: %v; %d gzipped", name, len(reqs), c.protocol, ops, gzipped)
 	if c.gzip && gzipped == 0 {
-		t.Errorf("%s: no gzipped PutMetricData, want the >10 KiB one compressed", c.name)
+		t.Errorf("%s: no gzipped PutMetricData, want the >10 KiB one compressed", name)
 	}
 }
