@@ -144,16 +144,7 @@ func newLab(t *testing.T, sc Scenario, faultJSON string) *lab {
 		fault: &fakeSSM{},
 	}
 	l.fault.set(faultJSON)
-	if _, err := l.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(l.table),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("symbol"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("entryType"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("symbol"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("entryType"), KeyType: ddbtypes.KeyTypeRange}},
-	}); err != nil {
+	if err := testsvc.CreateETLTable(ctx, l.ddb, l.table); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	if _, err := l.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(l.bucket)}); err != nil {

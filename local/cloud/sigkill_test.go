@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 )
@@ -105,10 +104,10 @@ func TestNothingOutlivesSIGKILL(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	tree := descendants(up.Process.Pid)[1:] // not chaoslab itself
+	tree := proctest.Descendants(up.Process.Pid)[1:] // not chaoslab itself
 	names := map[string]bool{}
 	for _, p := range tree {
-		names[p.cmd] = true
+		names[p.Cmd] = true
 	}
 	for _, want := range []string{"node", "unshare", "java", "bootstrap"} {
 		if !names[want] {
@@ -119,85 +118,5 @@ func TestNothingOutlivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-exited
-	waitGone(t, tree, 10*time.Second)
-}
-
-// proc is a process seen in /proc: pid, start time (so a reused pid is not taken for it), name.
-type proc struct {
-	pid   int
-	start string
-	cmd   string
-}
-
-func readStat(pid int) (ppid int, start, cmd string, state byte, ok bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, "", "", 0, false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, "", "", 0, false
-	}
-	cmd = s[strings.IndexByte(s, '(')+1 : i]
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, "", "", 0, false
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	return ppid, f[19], cmd, f[0][0], true
-}
-
-// descendants lists pid and every process below it, pid first.
-func descendants(pid int) []proc {
-	entries, _ := os.ReadDir("/proc")
-	children := map[int][]int{}
-	info := map[int]proc{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		ppid, start, cmd, _, ok := readStat(p)
-		if !ok {
-			continue
-		}
-		children[ppid] = append(children[ppid], p)
-		info[p] = proc{pid: p, start: start, cmd: cmd}
-	}
-	var out []proc
-	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
-		if pr, ok := info[queue[0]]; ok {
-			out = append(out, pr)
-		}
-		queue = append(queue, children[queue[0]]...)
-	}
-	return out
-}
-
-// alive reports whether p still runs (a zombie has ended).
-func alive(p proc) bool {
-	_, start, _, state, ok := readStat(p.pid)
-	return ok && start == p.start && state != 'Z'
-}
-
-func waitGone(t *testing.T, procs []proc, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		var left []string
-		for _, p := range procs {
-			if alive(p) {
-				left = append(left, fmt.Sprintf("%d (%s)", p.pid, p.cmd))
-			}
-		}
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("still running %s after their ancestor was killed: %s", within, strings.Join(left, ", "))
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	proctest.WaitGone(t, tree, 10*time.Second)
 }

@@ -43,17 +43,9 @@ func (a *api) putMetricAlarm(in *putMetricAlarmInput) (*noOutput, error) {
 		}
 	}
 	for i, qm := range in.Metrics {
-		field := fmt.Sprintf("Metrics.member.%d", i+1)
-		q := Query{ID: qm.ID, Label: qm.Label, Expression: qm.Expression, ReturnData: qm.ReturnData == nil || *qm.ReturnData}
-		if qm.Period > 0 {
-			q.Period = time.Duration(qm.Period) * time.Second
-		}
-		if qm.MetricStat != nil {
-			ms, err := metricStatOf(qm.MetricStat, field+".MetricStat")
-			if err != nil {
-				return nil, err
-			}
-			q.MetricStat = ms
+		q, err := queryOf(qm, fmt.Sprintf("Metrics.member.%d", i+1))
+		if err != nil {
+			return nil, err
 		}
 		al.Metrics = append(al.Metrics, q)
 	}

@@ -151,14 +151,7 @@ func TestProtocolAlarmErrors(t *testing.T) {
 				if rec.Code != tc.status {
 					t.Errorf("status %d, want %d", rec.Code, tc.status)
 				}
-				code, shape, msg := p.failure(t, rec)
-				wantShape := "com.amazonaws.cloudwatch#" + tc.shape
-				if p.name == "query" {
-					wantShape = tc.code
-				}
-				if code != tc.code || shape != wantShape || !strings.Contains(msg, tc.msg) {
-					t.Errorf("error = %q %q %q, want %q %q containing %q", code, shape, msg, tc.code, wantShape, tc.msg)
-				}
+				checkFailure(t, p, rec, tc.code, tc.shape, tc.msg)
 			})
 		}
 	}

@@ -117,6 +117,23 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 	return &noOutput{}, nil
 }
 
+// queryOf converts one metric data query of a request (field names it in errors) into a Query;
+// ReturnData defaults to true.
+func queryOf(qm metricDataQuery, field string) (Query, error) {
+	q := Query{ID: qm.ID, Label: qm.Label, Expression: qm.Expression, ReturnData: qm.ReturnData == nil || *qm.ReturnData}
+	if qm.Period > 0 {
+		q.Period = time.Duration(qm.Period) * time.Second
+	}
+	if qm.MetricStat != nil {
+		ms, err := metricStatOf(qm.MetricStat, field+".MetricStat")
+		if err != nil {
+			return Query{}, err
+		}
+		q.MetricStat = ms
+	}
+	return q, nil
+}
+
 func metricStatOf(m *metricStatShape, field string) (*MetricStat, error) {
 	if m.Metric == nil {
 		return nil, missing(field + ".Metric")
@@ -158,17 +175,9 @@ func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error
 	}
 	queries := make([]Query, 0, len(in.MetricDataQueries))
 	for i, qm := range in.MetricDataQueries {
-		field := fmt.Sprintf("MetricDataQueries.member.%d", i+1)
-		q := Query{ID: qm.ID, Label: qm.Label, Expression: qm.Expression, ReturnData: qm.ReturnData == nil || *qm.ReturnData}
-		if qm.Period > 0 {
-			q.Period = time.Duration(qm.Period) * time.Second
-		}
-		if qm.MetricStat != nil {
-			ms, err := metricStatOf(qm.MetricStat, field+".MetricStat")
-			if err != nil {
-				return nil, err
-			}
-			q.MetricStat = ms
+		q, err := queryOf(qm, fmt.Sprintf("MetricDataQueries.member.%d", i+1))
+		if err != nil {
+			return nil, err
 		}
 		queries = append(queries, q)
 	}

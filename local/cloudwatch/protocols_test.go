@@ -45,6 +45,20 @@ var protos = []proto{
 	{name: "query", request: queryRequest, answer: queryAnswer, failure: queryFailure, stamp: "string"},
 }
 
+// checkFailure checks an error answer in p's shape: its code, its shape (the query code in the
+// query protocol) and a message containing msg.
+func checkFailure(t *testing.T, p proto, rec *httptest.ResponseRecorder, wantCode, shape, msg string) {
+	t.Helper()
+	code, gotShape, gotMsg := p.failure(t, rec)
+	wantShape := "com.amazonaws.cloudwatch#" + shape
+	if p.name == "query" {
+		wantShape = wantCode
+	}
+	if code != wantCode || gotShape != wantShape || !strings.Contains(gotMsg, msg) {
+		t.Errorf("error = %q %q %q, want %q %q containing %q", code, gotShape, gotMsg, wantCode, wantShape, msg)
+	}
+}
+
 // --- RPCv2-CBOR ---
 
 func toCBOR(v any) cbor.Value {
@@ -569,14 +583,7 @@ func TestProtocolErrors(t *testing.T) {
 				if tc.status != 0 && rec.Code != tc.status || rec.Code < 400 {
 					t.Errorf("status %d, want %d", rec.Code, tc.status)
 				}
-				code, shape, msg := p.failure(t, rec)
-				wantShape := "com.amazonaws.cloudwatch#" + tc.shape
-				if p.name == "query" {
-					wantShape = tc.code
-				}
-				if code != tc.code || shape != wantShape || !strings.Contains(msg, tc.msg) {
-					t.Errorf("error = %q %q %q, want %q %q containing %q", code, shape, msg, tc.code, wantShape, tc.msg)
-				}
+				checkFailure(t, p, rec, tc.code, tc.shape, tc.msg)
 			})
 		}
 	}

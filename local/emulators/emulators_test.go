@@ -3,14 +3,11 @@ package emulators_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
@@ -195,12 +193,12 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 
 	// SIGKILL to unshare alone (what a crash of the local cloud amounts to, through Pdeathsig):
 	// the namespace's node gets --kill-child's SIGKILL, and the JVM dies with its PID namespace.
-	tree := descendants(ddb.Pid())
+	tree := proctest.Descendants(ddb.Pid())
 	if len(tree) < 3 {
 		t.Errorf("DynamoDB's process tree %v: want unshare, node and java", tree)
 	}
 	syscall.Kill(ddb.Pid(), syscall.SIGKILL)
-	waitGone(t, tree, 10*time.Second)
+	proctest.WaitGone(t, tree, 10*time.Second)
 	// The orphaned node is reaped by PID 1 of this machine, in its own time.
 	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-ddb.Pid(), 0) == nil && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
@@ -214,89 +212,5 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		c.Close()
 		t.Errorf("gateway still listening on %s", addr)
-	}
-}
-
-// proc is a process seen in /proc: its pid and start time (field 22 of stat), so that a reused pid
-// is not mistaken for it.
-type proc struct {
-	pid   int
-	start string
-	cmd   string
-}
-
-func readStat(pid int) (ppid int, start, cmd string, state byte, ok bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, "", "", 0, false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, "", "", 0, false
-	}
-	cmd = s[strings.IndexByte(s, '(')+1 : i]
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, "", "", 0, false
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	return ppid, f[19], cmd, f[0][0], true
-}
-
-// descendants lists pid and every process below it.
-func descendants(pid int) []proc {
-	entries, _ := os.ReadDir("/proc")
-	children := map[int][]int{}
-	info := map[int]proc{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		ppid, start, cmd, _, ok := readStat(p)
-		if !ok {
-			continue
-		}
-		children[ppid] = append(children[ppid], p)
-		info[p] = proc{pid: p, start: start, cmd: cmd}
-	}
-	var out []proc
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if pr, ok := info[p]; ok {
-			out = append(out, pr)
-		}
-		queue = append(queue, children[p]...)
-	}
-	return out
-}
-
-// alive reports whether p still runs (a zombie has exited).
-func alive(p proc) bool {
-	_, start, _, state, ok := readStat(p.pid)
-	return ok && start == p.start && state != 'Z'
-}
-
-func waitGone(t *testing.T, procs []proc, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		var left []string
-		for _, p := range procs {
-			if alive(p) {
-				left = append(left, fmt.Sprintf("%d (%s)", p.pid, p.cmd))
-			}
-		}
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("still running %s after their ancestor was killed: %s", within, strings.Join(left, ", "))
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -196,18 +196,6 @@ func writeServiceError(w http.ResponseWriter, r *http.Request, service string, s
 		b, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
 		_, _ = w.Write(b)
 	default:
-		h.Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		type errBody struct {
-			Type    string `xml:"Type"`
-			Code    string `xml:"Code"`
-			Message string `xml:"Message"`
-		}
-		type resp struct {
-			XMLName   xml.Name `xml:"ErrorResponse"`
-			Error     errBody  `xml:"Error"`
-			RequestID string   `xml:"RequestId"`
-		}
-		_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: msg}, RequestID: "local"})
+		writeErrorResponse(w, status, code, msg)
 	}
 }

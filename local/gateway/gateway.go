@@ -384,19 +384,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, messag
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, message)
 	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded"):
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(status)
-		type errBody struct {
-			Type    string `xml:"Type"`
-			Code    string `xml:"Code"`
-			Message string `xml:"Message"`
-		}
-		type resp struct {
-			XMLName   xml.Name `xml:"ErrorResponse"`
-			Error     errBody  `xml:"Error"`
-			RequestID string   `xml:"RequestId"`
-		}
-		_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: message}, RequestID: "local"})
+		writeErrorResponse(w, status, code, message)
 	default:
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(status)
@@ -408,4 +396,21 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, messag
 		}
 		_ = xml.NewEncoder(w).Encode(resp{Code: code, Message: message, RequestID: "local"})
 	}
+}
+
+// writeErrorResponse writes the query protocol's error answer: a sender fault in <ErrorResponse>.
+func writeErrorResponse(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	type errBody struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	}
+	type resp struct {
+		XMLName   xml.Name `xml:"ErrorResponse"`
+		Error     errBody  `xml:"Error"`
+		RequestID string   `xml:"RequestId"`
+	}
+	_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: message}, RequestID: "local"})
 }

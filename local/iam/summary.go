@@ -27,6 +27,12 @@ type Grant struct {
 // String renders the grant on one line:
 // "allow s3:GetObject on arn:aws:s3:::b/input/* [PipelineFunctionRoleDefaultPolicy… statement ReadInputDocuments]".
 func (g Grant) String() string {
+	return g.Clause(strings.Join(g.Actions, ", ")) + fmt.Sprintf(" [%s]", g.Statement)
+}
+
+// Clause renders the grant without its statement, "allow s3:GetObject on arn:aws:s3:::b/input/*
+// if …", with its actions written as the caller gives them (String joins them with ", ").
+func (g Grant) Clause(actions string) string {
 	var b strings.Builder
 	if g.Allow {
 		b.WriteString("allow ")
@@ -36,7 +42,7 @@ func (g Grant) String() string {
 	if g.NotAction {
 		b.WriteString("all but ")
 	}
-	b.WriteString(strings.Join(g.Actions, ", "))
+	b.WriteString(actions)
 	b.WriteString(" on ")
 	if g.NotResource {
 		b.WriteString("all but ")
@@ -45,7 +51,6 @@ func (g Grant) String() string {
 	if len(g.Conditions) > 0 {
 		b.WriteString(" if " + strings.Join(g.Conditions, " and "))
 	}
-	fmt.Fprintf(&b, " [%s]", g.Statement)
 	return b.String()
 }
 

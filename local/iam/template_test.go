@@ -1,8 +1,6 @@
 package iam
 
 import (
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
 )
 
 // The lab's synthesized template (resilient scenario, x86_64; refresh with
@@ -20,8 +20,8 @@ const labTemplate = "testdata/ChaosLab.template.json"
 
 // deployed resolves a template as local/template deploys it: each resource gets the physical name,
 // Ref value and attributes the deployer gives it (the naming below mirrors local/template's
-// deploy.go and resources.go), and its properties are resolved. The result is the Stack
-// local/template hands to Load.
+// resources.go, with the deployer's own local/internal/cfnname), and its properties are resolved.
+// The result is the Stack local/template hands to Load.
 func deployed(t testing.TB, template []byte, stack string) Stack {
 	t.Helper()
 	var tmpl struct {
@@ -83,7 +83,7 @@ func deployed(t testing.TB, template []byte, stack string) Stack {
 			if maxLen == 0 {
 				return ""
 			}
-			return physicalName(stack, id, maxLen, lower)
+			return cfnname.PhysicalName(stack, id, maxLen, lower)
 		}
 		var ref string
 		a := map[string]string{}
@@ -105,7 +105,7 @@ func deployed(t testing.TB, template []byte, stack string) Stack {
 			a["StreamArn"] = a["Arn"] + "/stream/local"
 		case "AWS::SSM::Parameter":
 			if ref = named("Name", 0, false); ref == "" {
-				ref = "CFN-" + physicalName(stack, id, 1000, false)
+				ref = "CFN-" + cfnname.PhysicalName(stack, id, 1000, false)
 			}
 		case "AWS::Lambda::Function":
 			ref = named("FunctionName", 64, false)
@@ -114,7 +114,7 @@ func deployed(t testing.TB, template []byte, stack string) Stack {
 			ref = named("RoleName", 64, false)
 			a["Arn"], a["RoleId"] = "arn:aws:iam::"+account+":role/"+ref, "AROA"+ref
 		case "AWS::IAM::ManagedPolicy":
-			ref = "arn:aws:iam::" + account + ":policy/" + physicalName(stack, id, 128, false)
+			ref = "arn:aws:iam::" + account + ":policy/" + cfnname.PhysicalName(stack, id, 128, false)
 			a["PolicyArn"] = ref
 		case "AWS::Logs::LogGroup":
 			ref = named("LogGroupName", 512, false)
@@ -127,7 +127,7 @@ func deployed(t testing.TB, template []byte, stack string) Stack {
 			ref = named("Name", 64, false)
 			a["Arn"] = arn("events", "rule/"+ref)
 		default:
-			ref = physicalName(stack, id, 128, false)
+			ref = cfnname.PhysicalName(stack, id, 128, false)
 		}
 		refs[id], attrs[id] = ref, a
 		return nameErr
@@ -350,30 +350,6 @@ func resolveStrOf(resolve func(any) (any, error), v any) (string, error) {
 	return scalarString(r)
 }
 
-// physicalName and hashSuffix are local/template's naming (deploy.go).
-func physicalName(stack, logical string, maxLen int, lower bool) string {
-	suffix := strings.ToUpper(hashSuffix(stack+"/"+logical, 12))
-	room := maxLen - len(suffix) - 2
-	s, l := stack, logical
-	for len(s)+len(l) > room && (len(s) > 0 || len(l) > 0) {
-		if len(l) >= len(s) && len(l) > 0 {
-			l = l[:len(l)-1]
-		} else {
-			s = s[:len(s)-1]
-		}
-	}
-	name := s + "-" + l + "-" + suffix
-	if lower {
-		name = strings.ToLower(name)
-	}
-	return name
-}
-
-func hashSuffix(s string, n int) string {
-	sum := sha256.Sum256([]byte(s))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:n]
-}
-
 // lab is the lab stack, deployed: the engine and the names a test needs.
 type lab struct {
 	template []byte
@@ -489,7 +465,7 @@ var labCases = []labCase{
 	{"function reads the fault parameter", fnRole, "ssm:GetParameter", func(l *lab) string { return l.param }, nil, true, fnPolicy + " statement ReadFaultConfig"},
 	{"function may not write the fault parameter", fnRole, "ssm:PutParameter", func(l *lab) string { return l.param }, nil, false, ""},
 	{"function writes its logs", fnRole, "logs:PutLogEvents", func(l *lab) string {
-		return "arn:aws:logs:us-east-1:000000000000:log-group:" + physicalName("ChaosLab", "PipelineFunctionLogs0A037C02", 512, false) + ":*"
+		return "arn:aws:logs:us-east-1:000000000000:log-group:" + cfnname.PhysicalName("ChaosLab", "PipelineFunctionLogs0A037C02", 512, false) + ":*"
 	}, nil, true, fnPolicy + " statement #6"},
 	{"function may not put metrics (EMF logs only)", fnRole, "cloudwatch:PutMetricData", fixed("*"), nil, false, ""},
 	{"function over plain HTTP is denied by the queue policy", fnRole, "sqs:SendMessage", func(l *lab) string { return l.errorQueue }, plainHTTP, false, "PipelineErrorQueuePolicy01B1F8FB statement #0"},

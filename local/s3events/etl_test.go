@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
@@ -59,16 +60,7 @@ func TestETLCountsDuplicateNotificationOnce(t *testing.T) {
 	}
 
 	const table = "chaos-data"
-	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(table),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("symbol"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("entryType"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("symbol"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("entryType"), KeyType: ddbtypes.KeyTypeRange}},
-	}); err != nil {
+	if err := testsvc.CreateETLTable(ctx, ddb, table); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	errorURL, _ := c.queue(t, "etl-errors")

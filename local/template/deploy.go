@@ -2,8 +2,6 @@ package template
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +23,7 @@ import (
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
 
@@ -335,7 +334,7 @@ func (d *deployer) create(ctx context.Context, id string, res Resource) error {
 	}
 	switch note, recorded := recordOnly[res.Type]; {
 	case d.providers[id]:
-		name := physicalName(d.asm.StackName, id, 64, false)
+		name := cfnname.PhysicalName(d.asm.StackName, id, 64, false)
 		d.record(id, res, name, "CDK custom resource provider: the deployer does its job",
 			map[string]string{"Arn": d.arn("lambda", "function:"+name)})
 	case recorded:
@@ -355,21 +354,21 @@ func (d *deployer) recordedIdentity(id, typ string, props map[string]any) (strin
 	case "AWS::IAM::Role":
 		name := str(props, "RoleName")
 		if name == "" {
-			name = physicalName(d.asm.StackName, id, 64, false)
+			name = cfnname.PhysicalName(d.asm.StackName, id, 64, false)
 		}
-		return name, map[string]string{"Arn": "arn:aws:iam::" + d.opts.AccountID + ":role/" + name, "RoleId": "AROA" + strings.ToUpper(hashSuffix(name, 17))}
+		return name, map[string]string{"Arn": "arn:aws:iam::" + d.opts.AccountID + ":role/" + name, "RoleId": "AROA" + strings.ToUpper(cfnname.HashSuffix(name, 17))}
 	case "AWS::IAM::ManagedPolicy":
-		name := physicalName(d.asm.StackName, id, 128, false)
+		name := cfnname.PhysicalName(d.asm.StackName, id, 128, false)
 		arn := "arn:aws:iam::" + d.opts.AccountID + ":policy/" + name
 		return arn, map[string]string{"PolicyArn": arn}
 	case "AWS::Logs::LogGroup":
 		name := str(props, "LogGroupName")
 		if name == "" {
-			name = physicalName(d.asm.StackName, id, 512, false)
+			name = cfnname.PhysicalName(d.asm.StackName, id, 512, false)
 		}
 		return name, map[string]string{"Arn": d.arn("logs", "log-group:"+name+":*")}
 	}
-	return physicalName(d.asm.StackName, id, 128, false), nil
+	return cfnname.PhysicalName(d.asm.StackName, id, 128, false), nil
 }
 
 func (d *deployer) arn(service, resource string) string {
@@ -419,32 +418,6 @@ func (dep *Deployment) Report() string {
 	}
 	b.WriteString(dep.iamSummary)
 	return b.String()
-}
-
-// physicalName names a resource as CloudFormation does when the template gives no name:
-// <stack>-<logicalId>-<suffix>, truncated to maxLen. The suffix is a hash of stack and logical id
-// instead of random, so a redeploy gets the same names.
-func physicalName(stack, logical string, maxLen int, lower bool) string {
-	suffix := strings.ToUpper(hashSuffix(stack+"/"+logical, 12))
-	room := maxLen - len(suffix) - 2
-	s, l := stack, logical
-	for len(s)+len(l) > room && (len(s) > 0 || len(l) > 0) {
-		if len(l) >= len(s) && len(l) > 0 {
-			l = l[:len(l)-1]
-		} else {
-			s = s[:len(s)-1]
-		}
-	}
-	name := s + "-" + l + "-" + suffix
-	if lower {
-		name = strings.ToLower(name)
-	}
-	return name
-}
-
-func hashSuffix(s string, n int) string {
-	sum := sha256.Sum256([]byte(s))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:n]
 }
 
 // str returns a string property ("" when absent).

@@ -200,28 +200,11 @@ func iamSummary(eng *iam.Engine, rs []iam.Resource, short func(string) string) s
 
 // grantLine is one statement on one line: "allow s3:GetObject on Bucket/input/* [Sid]".
 func grantLine(g iam.Grant) string {
-	var b strings.Builder
-	if g.Allow {
-		b.WriteString("allow ")
-	} else {
-		b.WriteString("deny ")
-	}
-	if g.NotAction {
-		b.WriteString("all but ")
-	}
-	b.WriteString(actionList(g.Actions))
-	b.WriteString(" on ")
-	if g.NotResource {
-		b.WriteString("all but ")
-	}
-	b.WriteString(strings.Join(g.Resources, ", "))
-	if len(g.Conditions) > 0 {
-		b.WriteString(" if " + strings.Join(g.Conditions, " and "))
-	}
+	line := g.Clause(actionList(g.Actions))
 	if g.Statement.Sid != "" {
-		b.WriteString(" [" + g.Statement.Sid + "]")
+		line += " [" + g.Statement.Sid + "]"
 	}
-	return b.String()
+	return line
 }
 
 // actionList joins actions, writing a service prefix once for a run of the same service:

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
 )
 
 func testContext() *Context {
@@ -164,11 +166,11 @@ func TestPhysicalName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := physicalName(tc.stack, tc.id, tc.max, tc.lower)
+			got := cfnname.PhysicalName(tc.stack, tc.id, tc.max, tc.lower)
 			if len(got) > tc.max || !strings.HasPrefix(got, tc.wantPrefix) {
 				t.Errorf("name %q (len %d), want prefix %q within %d", got, len(got), tc.wantPrefix, tc.max)
 			}
-			if again := physicalName(tc.stack, tc.id, tc.max, tc.lower); again != got {
+			if again := cfnname.PhysicalName(tc.stack, tc.id, tc.max, tc.lower); again != got {
 				t.Errorf("not deterministic: %q then %q", got, again)
 			}
 		})

@@ -21,6 +21,7 @@ import (
 
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
 
@@ -76,7 +77,7 @@ func intProp(props map[string]any, key string) (int, bool, error) {
 func createBucket(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "BucketName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 63, true)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 63, true)
 	}
 	if err := d.claim("AWS::S3::Bucket", name); err != nil {
 		return err
@@ -127,9 +128,9 @@ func createQueue(ctx context.Context, d *deployer, id string, props map[string]a
 	fifo := str(props, "FifoQueue") == "true"
 	if name == "" {
 		if fifo {
-			name = physicalName(d.asm.StackName, id, 75, false) + ".fifo"
+			name = cfnname.PhysicalName(d.asm.StackName, id, 75, false) + ".fifo"
 		} else {
-			name = physicalName(d.asm.StackName, id, 80, false)
+			name = cfnname.PhysicalName(d.asm.StackName, id, 80, false)
 		}
 	}
 	if err := d.claim("AWS::SQS::Queue", name); err != nil {
@@ -171,7 +172,7 @@ func createQueue(ctx context.Context, d *deployer, id string, props map[string]a
 func createTopic(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "TopicName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 256, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 256, false)
 	}
 	if err := d.claim("AWS::SNS::Topic", name); err != nil {
 		return err
@@ -241,7 +242,7 @@ func createSubscription(ctx context.Context, d *deployer, id string, props map[s
 func createTable(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "TableName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 255, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 255, false)
 	}
 	if err := d.claim("AWS::DynamoDB::Table", name); err != nil {
 		return err
@@ -300,7 +301,7 @@ func createTable(ctx context.Context, d *deployer, id string, props map[string]a
 func createParameter(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "Name")
 	if name == "" {
-		name = "CFN-" + physicalName(d.asm.StackName, id, 1000, false)
+		name = "CFN-" + cfnname.PhysicalName(d.asm.StackName, id, 1000, false)
 	}
 	if err := d.claim("AWS::SSM::Parameter", name); err != nil {
 		return err
@@ -333,7 +334,7 @@ func createFunction(ctx context.Context, d *deployer, id string, props map[strin
 	}
 	name := str(props, "FunctionName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 64, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 64, false)
 	}
 	if err := d.claim("AWS::Lambda::Function", name); err != nil {
 		return err
@@ -496,7 +497,7 @@ func putNotifications(ctx context.Context, d *deployer, bucket string, cfg any) 
 func createDashboard(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "DashboardName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 255, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 255, false)
 	}
 	body := str(props, "DashboardBody")
 	if err := d.claim("AWS::CloudWatch::Dashboard", name); err != nil {
@@ -518,7 +519,7 @@ func createStateMachine(ctx context.Context, d *deployer, id string, props map[s
 	}
 	name := str(props, "StateMachineName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 80, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 80, false)
 	}
 	def := str(props, "DefinitionString")
 	if obj, ok := props["Definition"]; ok && def == "" {
@@ -564,7 +565,7 @@ func createRule(ctx context.Context, d *deployer, id string, props map[string]an
 	}
 	name := str(props, "Name")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 64, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 64, false)
 	}
 	if bus := str(props, "EventBusName"); bus != "" && bus != "default" {
 		return fmt.Errorf("EventBusName %q: only the default bus exists locally", bus)
@@ -635,7 +636,7 @@ func createAlarm(ctx context.Context, d *deployer, id string, props map[string]a
 	}
 	name := str(props, "AlarmName")
 	if name == "" {
-		name = physicalName(d.asm.StackName, id, 255, false)
+		name = cfnname.PhysicalName(d.asm.StackName, id, 255, false)
 	}
 	a := localcw.Alarm{
 		Name: name, Description: str(props, "AlarmDescription"),

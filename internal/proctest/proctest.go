@@ -1,0 +1,95 @@
+// Package proctest lets tests see a process tree in /proc (Linux) and check that its processes
+// have ended: take the tree with Descendants before killing its root, then WaitGone.
+package proctest
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Proc is a process seen in /proc: its pid, its start time (field 22 of stat, so that a reused pid
+// is not mistaken for it) and its name.
+type Proc struct {
+	Pid   int
+	Start string
+	Cmd   string
+}
+
+func readStat(pid int) (ppid int, start, cmd string, state byte, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", "", 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, "", "", 0, false
+	}
+	cmd = s[strings.IndexByte(s, '(')+1 : i]
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0, "", "", 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return ppid, f[19], cmd, f[0][0], true
+}
+
+// Descendants lists pid and every process below it, pid first.
+func Descendants(pid int) []Proc {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	info := map[int]Proc{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ppid, start, cmd, _, ok := readStat(p)
+		if !ok {
+			continue
+		}
+		children[ppid] = append(children[ppid], p)
+		info[p] = Proc{Pid: p, Start: start, Cmd: cmd}
+	}
+	var out []Proc
+	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
+		if pr, ok := info[queue[0]]; ok {
+			out = append(out, pr)
+		}
+		queue = append(queue, children[queue[0]]...)
+	}
+	return out
+}
+
+// Alive reports whether p still runs (a zombie has ended).
+func Alive(p Proc) bool {
+	_, start, _, state, ok := readStat(p.Pid)
+	return ok && start == p.Start && state != 'Z'
+}
+
+// WaitGone waits up to within for every process of procs to end, and reports those still running
+// then as an error of t.
+func WaitGone(t testing.TB, procs []Proc, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var left []string
+		for _, p := range procs {
+			if Alive(p) {
+				left = append(left, fmt.Sprintf("%d (%s)", p.Pid, p.Cmd))
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("still running %s after their ancestor was killed: %s", within, strings.Join(left, ", "))
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
