@@ -187,3 +187,23 @@ func TestGuides(t *testing.T) {
 
 // relLink finds Markdown link targets.
 var relLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+func TestGuideFilesOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"lab-10-more.md", "lab-2-b.md", "lab-1-a.md", "README.md", "notes.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := GuideFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		got = append(got, filepath.Base(f))
+	}
+	if want := []string{"lab-1-a.md", "lab-2-b.md", "lab-10-more.md"}; !slices.Equal(got, want) {
+		t.Fatalf("GuideFiles = %v; want %v", got, want)
+	}
+}

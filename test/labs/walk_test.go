@@ -66,7 +66,10 @@ func TestWalkLabs(t *testing.T) {
 	}
 
 	w := &walker{t: t, repo: repo, work: work, env: learnerEnv(t, home), bg: map[string]*bgProc{}}
-	t.Cleanup(w.stopAll)
+	t.Cleanup(func() {
+		w.stopAll()
+		w.checkLeftovers()
+	})
 
 	files, err := GuideFiles(filepath.Join(repo, "docs", "labs"))
 	if err != nil || len(files) == 0 {
@@ -95,7 +98,6 @@ func TestWalkLabs(t *testing.T) {
 		timings = append(timings, fmt.Sprintf("%s %s", filepath.Base(f), time.Since(labStart).Round(time.Second)))
 	}
 	w.stopAll()
-	w.checkLeftovers()
 	t.Logf("walked in %s: %s", time.Since(start).Round(time.Second), strings.Join(timings, ", "))
 }
 
