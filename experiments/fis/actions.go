@@ -76,7 +76,7 @@ func (tr *translator) actions(targets map[string]bool) []*fisAction {
 }
 
 func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
-	a := &fisAction{name: na.name, path: "actions." + na.name}
+	a := &fisAction{name: na.name, path: member("actions", na.name)}
 	n := len(tr.problems)
 	keys, m, err := object(na.raw)
 	if err != nil {
@@ -85,7 +85,7 @@ func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
 	}
 	for _, k := range keys {
 		if !slices.Contains([]string{"actionId", "description", "parameters", "startAfter", "targets"}, k) {
-			tr.fail(a.path+"."+k, "unknown member of an action")
+			tr.fail(member(a.path, k), "unknown member of an action")
 		}
 	}
 	if err := json.Unmarshal(m["actionId"], &a.id); err != nil || a.id == "" {
@@ -168,7 +168,7 @@ func (tr *translator) actionTargets(a *fisAction, raw json.RawMessage, targets m
 	}
 	for _, k := range sortedKeys(ts) {
 		if k != "Functions" {
-			tr.fail(p+"."+k, "%s takes its target under \"Functions\"", a.id)
+			tr.fail(member(p, k), "%s takes its target under \"Functions\"", a.id)
 			continue
 		}
 		name := ts[k]

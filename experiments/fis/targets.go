@@ -22,7 +22,7 @@ var selection = regexp.MustCompile(`^(ALL|COUNT\(([0-9]+)\)|PERCENT\(([0-9]+)\))
 func (tr *translator) targets() map[string]bool {
 	ok := map[string]bool{}
 	for _, tg := range tr.t.targets {
-		p := "targets." + tg.name
+		p := member("targets", tg.name)
 		n := len(tr.problems)
 		keys, m, err := object(tg.raw)
 		if err != nil {
@@ -31,7 +31,7 @@ func (tr *translator) targets() map[string]bool {
 		}
 		for _, k := range keys {
 			if !slices.Contains([]string{"resourceType", "resourceArns", "resourceTags", "filters", "selectionMode", "parameters"}, k) {
-				tr.fail(p+"."+k, "unknown member of a target")
+				tr.fail(member(p, k), "unknown member of a target")
 			}
 		}
 		var rtype, mode string
@@ -122,7 +122,7 @@ func (tr *translator) targetTags(raw json.RawMessage, p string) {
 	}
 	for _, k := range sortedKeys(tags) {
 		if v, ok := tr.opts.FunctionTags[k]; !ok || v != tags[k] {
-			tr.fail(p+"."+k, "the stack's function %q has no tag %s=%s, so this target selects another function (or none)", tr.opts.FunctionName, k, tags[k])
+			tr.fail(member(p, k), "the stack's function %q has no tag %s=%s, so this target selects another function (or none)", tr.opts.FunctionName, k, tags[k])
 		}
 	}
 }

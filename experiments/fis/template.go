@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -57,7 +58,7 @@ func parseTemplate(data []byte) (*template, error) {
 	t := &template{top: top, order: keys}
 	for _, k := range keys {
 		if !slices.Contains(knownTop, k) {
-			t.fail(k, "unknown member of an experiment template")
+			t.fail(member("", k), "unknown member of an experiment template")
 		}
 	}
 	t.actions = t.members("actions")
@@ -175,11 +176,23 @@ func stringMap(raw json.RawMessage, path string, fail func(p, format string, arg
 	for _, k := range keys {
 		var s string
 		if err := json.Unmarshal(m[k], &s); err != nil {
-			fail(path+"."+k, "want a string (FIS takes every parameter as a string, e.g. \"50\", \"true\"), got %s", strings.TrimSpace(string(m[k])))
+			fail(member(path, k), "want a string (FIS takes every parameter as a string, e.g. \"50\", \"true\"), got %s", strings.TrimSpace(string(m[k])))
 			continue
 		}
 		out[k] = s
 		ok = append(ok, k)
 	}
 	return ok, out
+}
+
+// member is the JSON path of key under parent: parent.key, or parent["key"] when the key is empty
+// or holds characters that would make the dotted form ambiguous (a problem must name its place).
+func member(parent, key string) string {
+	if key != "" && !strings.ContainsAny(key, ".[]\" \t\n") {
+		if parent == "" {
+			return key
+		}
+		return parent + "." + key
+	}
+	return parent + "[" + strconv.Quote(key) + "]"
 }

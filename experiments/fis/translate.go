@@ -188,7 +188,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		}
 		for _, k := range keys {
 			if k != "source" && k != "value" {
-				tr.fail(p+"."+k, "unknown member of a stop condition")
+				tr.fail(member(p, k), "unknown member of a stop condition")
 			}
 		}
 		var source, value string
