@@ -3,6 +3,7 @@ package template
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
@@ -100,13 +102,32 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 }
 
 func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, name string) error {
+	// An upload can land between emptying the bucket and deleting it (a publisher still running while
+	// its stack is replaced): then the delete answers BucketNotEmpty, and the bucket is emptied again.
+	// Bounded, so a writer that never stops fails the delete with S3's own error.
+	const attempts = 10
+	var err error
+	for range attempts {
+		if err = emptyBucket(ctx, c, name); err != nil {
+			return err
+		}
+		_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+		var ae smithy.APIError
+		if err == nil || !errors.As(err, &ae) || ae.ErrorCode() != "BucketNotEmpty" {
+			return err
+		}
+	}
+	return fmt.Errorf("bucket %s: still written to after %d attempts to empty it: %w", name, attempts, err)
+}
+
+func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 	for {
 		out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
 		if err != nil {
 			return err
 		}
 		if len(out.Contents) == 0 {
-			break
+			return nil
 		}
 		for _, o := range out.Contents {
 			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key}); err != nil {
@@ -114,8 +135,6 @@ func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, name string) error 
 			}
 		}
 	}
-	_, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
-	return err
 }
 
 // queueAttributes are the AWS::SQS::Queue properties that are queue attributes.
