@@ -1,6 +1,9 @@
 package failure
 
 import (
+	"errors"
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 
 	"context"
@@ -121,4 +124,38 @@ func newRig(t *testing.T, config string, rnd func() float64) *rig {
 // injected counts the EMF lines for mode.
 func (r *rig) injected(mode Mode) int {
 	return len(r.metrics.Lines(`"Mode":"` + string(mode) + `"`))
+}
+
+// invokeWrapped builds a rig for config (rand: its dice, nil for the default), invokes a Wrap'ed
+// handler that records that it ran with event, and checks what every Wrap test checks: the error
+// (none, or an *InjectedError with the message wantErr), whether the handler ran, and that the
+// invocation took at least minElapsed. It returns the rig for the test's own checks.
+func invokeWrapped(t *testing.T, config string, rand []float64, event events.SQSEvent, wantErr string, wantRan bool, minElapsed time.Duration) *rig {
+	t.Helper()
+	var rnd func() float64
+	if rand != nil {
+		rnd = seq(rand...)
+	}
+	r := newRig(t, config, rnd)
+	ran := false
+	h := Wrap(r.inj, func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
+		ran = true
+		return events.SQSEventResponse{}, nil
+	})
+	start := time.Now()
+	_, err := h(context.Background(), event)
+	if wantErr == "" && err != nil {
+		t.Fatalf("unexpected error %v", err)
+	}
+	var inj *InjectedError
+	if wantErr != "" && (err == nil || err.Error() != wantErr || !errors.As(err, &inj)) {
+		t.Fatalf("err = %v, want *InjectedError %q", err, wantErr)
+	}
+	if ran != wantRan {
+		t.Errorf("handler ran = %v, want %v", ran, wantRan)
+	}
+	if d := time.Since(start); d < minElapsed {
+		t.Errorf("took %s, want ≥ %s", d, minElapsed)
+	}
+	return r
 }

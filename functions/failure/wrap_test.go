@@ -72,33 +72,7 @@ func TestInvocationModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rnd func() float64
-			if tt.rand != nil {
-				rnd = seq(tt.rand...)
-			}
-			r := newRig(t, tt.config, rnd)
-			ran := false
-			h := Wrap(r.inj, func(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
-				ran = true
-				return events.SQSEventResponse{}, nil
-			})
-			start := time.Now()
-			_, err := h(context.Background(), events.SQSEvent{})
-			if tt.wantErr == "" && err != nil {
-				t.Fatalf("unexpected error %v", err)
-			}
-			if tt.wantErr != "" {
-				var inj *InjectedError
-				if err == nil || err.Error() != tt.wantErr || !errors.As(err, &inj) {
-					t.Fatalf("err = %v, want *InjectedError %q", err, tt.wantErr)
-				}
-			}
-			if ran != tt.wantRan {
-				t.Errorf("handler ran = %v, want %v", ran, tt.wantRan)
-			}
-			if d := time.Since(start); d < tt.minElapsed {
-				t.Errorf("took %s, want ≥ %s", d, tt.minElapsed)
-			}
+			r := invokeWrapped(t, tt.config, tt.rand, events.SQSEvent{}, tt.wantErr, tt.wantRan, tt.minElapsed)
 			lines := r.metrics.Lines("FaultsInjected")
 			if tt.wantMode == "" && len(lines) != 0 {
 				t.Errorf("metrics %q, want none", lines)
