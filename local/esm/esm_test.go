@@ -259,10 +259,12 @@ func TestFailures(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			work, dlq, records := setup(t, "fail"+strconv.Itoa(i), 2, Mapping{BatchSize: 10, BatchingWindow: time.Second, ReportBatchItemFailures: tc.report})
+			// Visibility 6 s: AWS's advice of six times the function's timeout (1 s). At 2 s a loaded
+			// machine's batching window plus a cold start outlasted it and the batch came back a second time.
+			work, dlq, records := setup(t, "fail"+strconv.Itoa(i), 6, Mapping{BatchSize: 10, BatchingWindow: time.Second, ReportBatchItemFailures: tc.report})
 			send(t, work, tc.bodies...)
-			waitFor(t, 15*time.Second, "every record to be seen", func() bool { s, _ := seen(t, records); return len(s) >= len(tc.wantRun) })
-			waitFor(t, 10*time.Second, "the work queue to be empty", func() bool { return depth(t, work) == 0 })
+			waitFor(t, 30*time.Second, "every record to be seen", func() bool { s, _ := seen(t, records); return len(s) >= len(tc.wantRun) })
+			waitFor(t, 20*time.Second, "the work queue to be empty", func() bool { return depth(t, work) == 0 })
 			if got := drain(t, dlq); strings.Join(got, ",") != strings.Join(tc.wantDLQ, ",") {
 				t.Errorf("DLQ = %v, want %v", got, tc.wantDLQ)
 			}
