@@ -37,7 +37,9 @@ notification received by the subscriber) p50/p95/p99, the documents lost
 (must be 0), and the CPU seconds per 1,000 documents of each process of the
 cloud: the gateway (our Go process, with every Go service behind it), fauxqs,
 DynamoDB Local, the function sandboxes, the Step Functions interpreter. It is
-a benchmark, not a test: it asserts nothing about speed. -profile writes a CPU
+a benchmark, not a test: it asserts nothing about speed. A warm-up at the first
+rate comes first and is not reported (-warmup): the cloud's DynamoDB Local runs
+the JVM's full JIT, which compiles through its first minute of load. -profile writes a CPU
 profile of the cloud's Go side during the last step (go tool pprof).
 
 Usage:
@@ -50,6 +52,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	var cfg bench.Config
 	rates := fs.String("rates", "50,100,200,300,400", "documents per second of each step, in order")
 	fs.DurationVar(&cfg.Step, "step", 20*time.Second, "each step's length")
+	fs.DurationVar(&cfg.Warmup, "warmup", 30*time.Second, "drive the first rate for this long before the first step, not reported (0: none)")
 	fs.DurationVar(&cfg.Drain, "drain", 60*time.Second, "after each step, the longest wait for its documents")
 	fs.IntVar(&cfg.InFlight, "in-flight", 256, "uploads in flight at most")
 	dir := fs.String("dir", ".lab/bench", "the benchmarked local cloud's run directory")

@@ -120,7 +120,8 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 	if st, err := cloud.ReadState(dir); err == nil {
 		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down`", dir, st.Pid, st.Endpoint)
 	}
-	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr})
+	cloud.TuneGC() // this process is the cloud from here on
+	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr, LongLived: true})
 	if err != nil {
 		return fmt.Errorf("chaoslab local up: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -341,4 +342,25 @@ func listeningSockets(t *testing.T, pid int) []string {
 		}
 	}
 	return out
+}
+
+func TestDynamoJavaOptions(t *testing.T) {
+	tests := []struct {
+		name      string
+		longLived bool
+		env       string
+		want      []string
+	}{
+		{name: "short-lived, no env", want: []string{}},
+		{name: "long-lived: the full JIT", longLived: true, want: []string{"-XX:TieredStopAtLevel=4"}},
+		{name: "the user's options come last and win", longLived: true, env: " -XX:TieredStopAtLevel=1  -Xmx512m ",
+			want: []string{"-XX:TieredStopAtLevel=4", "-XX:TieredStopAtLevel=1", "-Xmx512m"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := dynamoJavaOptions(tc.longLived, tc.env); !slices.Equal(got, tc.want) {
+				t.Errorf("dynamoJavaOptions(%v, %q) = %q, want %q", tc.longLived, tc.env, got, tc.want)
+			}
+		})
+	}
 }

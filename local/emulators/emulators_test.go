@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,7 +67,8 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 	}
 	ddbc := make(chan started, 1)
 	go func() {
-		p, err := emulators.StartDynamoDB(ctx, emulators.Options{RunDir: run})
+		// JavaOptions come after the lab's own JVM flags, so the full JIT asked for here wins.
+		p, err := emulators.StartDynamoDB(ctx, emulators.Options{RunDir: run, JavaOptions: []string{"-XX:TieredStopAtLevel=4"}})
 		ddbc <- started{p, err}
 	}()
 	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: run})
@@ -197,6 +201,11 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 	if len(tree) < 3 {
 		t.Errorf("DynamoDB's process tree %v: want unshare, node and java", tree)
 	}
+	if args := javaArgs(tree); strings.Join(args, " ") == "" {
+		t.Errorf("no java in DynamoDB's process tree %v", tree)
+	} else if c1, c2 := slices.Index(args, "-XX:TieredStopAtLevel=1"), slices.Index(args, "-XX:TieredStopAtLevel=4"); c1 < 0 || c2 < c1 {
+		t.Errorf("java %q: want the JavaOptions (-XX:TieredStopAtLevel=4) after the default -XX:TieredStopAtLevel=1", args)
+	}
 	syscall.Kill(ddb.Pid(), syscall.SIGKILL)
 	proctest.WaitGone(t, tree, 10*time.Second)
 	// The orphaned node is reaped by PID 1 of this machine, in its own time.
@@ -213,4 +222,19 @@ func TestEmulatorsBehindTheGateway(t *testing.T) {
 		c.Close()
 		t.Errorf("gateway still listening on %s", addr)
 	}
+}
+
+// javaArgs is the command line of the java process among procs, or nil.
+func javaArgs(procs []proctest.Proc) []string {
+	for _, p := range procs {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if filepath.Base(args[0]) == "java" {
+			return args
+		}
+	}
+	return nil
 }

@@ -80,17 +80,18 @@ process.on("SIGINT", stop);
 // the socket but not the secret is closed on. The script is PID 1 of its namespace, so when it
 // dies, however it dies, the kernel kills the JVM with it. The JVM runs C1 only with the serial
 // collector: on 2 busy cores start-up time dominates the lab's small load (test start to ready
-// fell from ~26 s to ~10 s here).
+// fell from ~26 s to ~10 s here). Options.JavaOptions come after these flags and override them
+// (a long-lived cloud asks for the full JIT: cloud.Options.LongLived).
 const dynamoScript = `import net from "node:net";
 import { spawn } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
-const [java, lib, port, sock] = process.argv.slice(2);
+const [java, lib, port, sock, ...javaOptions] = process.argv.slice(2);
 const secret = Buffer.from((process.env.CHAOSLAB_SECRET ?? "") + "\n");
 delete process.env.CHAOSLAB_SECRET;
 // -XX:-UsePerfData: no /tmp/hsperfdata_<user>/<pid> file, whose name would clash with another
 // namespace's JVM of the same (small) pid and make the JVM warn. The JVM's stdout goes to stderr
 // (the log): this script's stdout starts with its hello line.
-const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
+const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", ...javaOptions, "-Djava.library.path=" + lib + "/DynamoDBLocal_lib", "-jar", lib + "/DynamoDBLocal.jar",
   "-port", port, "-inMemory", "-sharedDb", "-disableTelemetry"], { stdio: ["ignore", 2, 2] });
 let stopping = false;
 child.on("exit", (code) => process.exit(stopping ? 0 : (code ?? 1)));
@@ -239,7 +240,8 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 		return nil, fmt.Errorf("emulators: dynamodb: java: %w: %w", ErrUnavailable, err)
 	}
 	shell := `ip link set lo up && exec "$0" "$@"`
-	cmd := exec.Command(unshare, append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock)...)
+	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock), opts.JavaOptions...)
+	cmd := exec.Command(unshare, args...)
 	secret := newSecret(opts)
 	cmd.Env = withSecret(secret)
 	p, line, err := start(ctx, "dynamodb", opts, cmd)

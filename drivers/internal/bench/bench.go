@@ -63,6 +63,10 @@ type Config struct {
 	Rates []float64
 	// Step is each rate's length. Default: 20s.
 	Step time.Duration
+	// Warmup, when positive, drives the first rate for this long before the first step and reports
+	// it on Progress only: DynamoDB Local's JIT compiles through the first minute of load, and the
+	// first step would measure the compiler. Default: none.
+	Warmup time.Duration
 	// Drain is the longest wait after a step for its documents. Default: 60s.
 	Drain time.Duration
 	// InFlight bounds the uploads in flight. Default: 256.
@@ -167,9 +171,17 @@ func Run(ctx context.Context, c Config) ([]Step, error) {
 	go func() { defer wg.Done(); b.poll(subCtx, c.Outputs[stack.ErrorQueueUrl], true) }()
 	defer func() { stopSub(); wg.Wait() }()
 
+	if c.Warmup > 0 {
+		st, err := b.step(ctx, -1, c.Rates[0], c.Warmup, false)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(c.Progress, "  warm-up, %s at %.0f documents/s (not reported): %.1f converted/s, p99 %.0f ms, %d lost\n",
+			c.Warmup, c.Rates[0], st.Converted, st.P99, st.Lost)
+	}
 	var steps []Step
 	for i, rate := range c.Rates {
-		st, err := b.step(ctx, i, rate, i == len(c.Rates)-1)
+		st, err := b.step(ctx, i, rate, c.Step, i == len(c.Rates)-1)
 		if err != nil {
 			return steps, err
 		}
@@ -232,7 +244,8 @@ func (b *bench) poll(ctx context.Context, url string, errorQueue bool) {
 // input/<name>.json and output/<name>.json.csv both give <name>.json.
 func documentName(key string) string { return strings.TrimSuffix(path.Base(key), ".csv") }
 
-func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step, error) {
+// step offers rate documents per second for length, then drains; i numbers the documents (-1: the warm-up).
+func (b *bench) step(ctx context.Context, i int, rate float64, length time.Duration, last bool) (Step, error) {
 	st := Step{Rate: rate}
 	gen := publish.NewGenerator("input/", fmt.Sprintf("%s-s%d", b.c.RunID, i+1), uint64(i+1), 0, nil)
 	before, err := b.cpu(ctx)
@@ -240,7 +253,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step,
 		return st, err
 	}
 	if last && b.c.Profile != nil {
-		go b.c.Profile(ctx, b.c.Step)
+		go b.c.Profile(ctx, length)
 	}
 	convertedBefore := b.converted.Load()
 	begin := time.Now()
@@ -251,7 +264,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step,
 	interval := time.Duration(float64(time.Second) / rate)
 	for n := 0; ctx.Err() == nil; n++ {
 		at := begin.Add(time.Duration(n) * interval)
-		if at.Sub(begin) >= b.c.Step {
+		if at.Sub(begin) >= length {
 			break
 		}
 		if d := time.Until(at); d > 0 {
@@ -264,7 +277,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step,
 		if ctx.Err() != nil {
 			break
 		}
-		if time.Since(begin) >= b.c.Step { // waited past the step for a free slot
+		if time.Since(begin) >= length { // waited past the step for a free slot
 			<-sem
 			break
 		}
@@ -286,7 +299,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, last bool) (Step,
 				b.mu.Unlock()
 				return
 			}
-			if time.Since(begin) <= b.c.Step {
+			if time.Since(begin) <= length {
 				published.Add(1)
 			}
 		}()

@@ -217,6 +217,7 @@ func writeSummary(path string, rs []Result) error {
 func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, error) {
 	clouds := make([]*cloud.Cloud, c.Clouds)
 	errs := make([]error, c.Clouds)
+	cloud.TuneGC() // the lab's process hosts its clouds
 	var wg sync.WaitGroup
 	for i := range clouds {
 		dir, w := filepath.Join(c.Dir, "cloud"), ph.w
