@@ -124,10 +124,18 @@ type synthesizer struct {
 	once      sync.Once
 	inputs    string // appInputs, once
 	inputsErr error
+
+	// The first synthesis runs alone (warm, warmed): the app is `go run .`, and with an empty Go build
+	// cache two at once would each compile the CDK's Go bindings, one package of minutes, instead of
+	// one compiling them for all. Costs a few seconds when the cache is warm.
+	warm   sync.Mutex
+	warmed bool
+
+	synthStack func(ctx context.Context, root, scenario, stackName, outDir string, log io.Writer) error // tests; default cdkapp.SynthStack
 }
 
 func newSynthesizer(c Config, ph *phaser, stacks map[string]string) *synthesizer {
-	s := &synthesizer{c: c, ph: ph, jobs: map[string]*synthJob{}}
+	s := &synthesizer{c: c, ph: ph, jobs: map[string]*synthJob{}, synthStack: cdkapp.SynthStack}
 	for stack, scenario := range stacks {
 		s.jobs[stack] = &synthJob{scenario: scenario, stack: stack, out: filepath.Join(c.Dir, "cdk.out."+stack), done: make(chan struct{})}
 	}
@@ -180,7 +188,17 @@ func (s *synthesizer) synth(ctx context.Context, j *synthJob) error {
 	defer f.Close()
 	// A half-written cdk.out must never pass for a good one: the key goes in last.
 	os.Remove(filepath.Join(j.out, synthKeyFile))
-	if err := cdkapp.SynthStack(ctx, s.c.Root, j.scenario, j.stack, j.out, f); err != nil {
+	s.warm.Lock()
+	first := !s.warmed
+	if !first {
+		s.warm.Unlock()
+	}
+	err = s.synthStack(ctx, s.c.Root, j.scenario, j.stack, j.out, f)
+	if first {
+		s.warmed = err == nil // after a failure, the next one runs alone again
+		s.warm.Unlock()
+	}
+	if err != nil {
 		return fmt.Errorf("%w (log: %s)", err, cdkapp.Rel(s.c.Root, logPath))
 	}
 	if err := os.WriteFile(filepath.Join(j.out, synthKeyFile), []byte(key+"\n"), 0o644); err != nil {

@@ -2,10 +2,15 @@ package lab
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Each experiment and scenario has a stack of its own, named by the experiment's number unless two
@@ -92,5 +97,60 @@ func TestAppInputs(t *testing.T) {
 	in, _ := appInputs(context.Background(), root)
 	if synthKey(in, "resilient", "ChaosLab-resilient-exp1", "x86_64") == base {
 		t.Error("another scenario and stack gave the same key")
+	}
+}
+
+// The first synthesis runs alone (with an empty Go build cache it compiles the CDK bindings for all),
+// the rest Config.Synth at a time; a failed first one leaves the next to run alone.
+func TestSynthFirstAlone(t *testing.T) {
+	tests := []struct {
+		name      string
+		failFirst bool
+	}{
+		{name: "first succeeds"},
+		{name: "first fails", failFirst: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			stacks := map[string]string{"A": "flawed", "B": "flawed", "C": "resilient", "D": "resilient", "E": "flawed"}
+			s := newSynthesizer(Config{Root: dir, Dir: dir, Results: dir, Synth: 2}, &phaser{w: io.Discard}, stacks)
+			s.once.Do(func() { s.inputs = "inputs" })
+			var mu sync.Mutex
+			var running, calls int
+			var peaks []int // the most running at once during each call, in call order
+			s.synthStack = func(ctx context.Context, root, scenario, stack, out string, log io.Writer) error {
+				mu.Lock()
+				running++
+				calls++
+				n := calls
+				mu.Unlock()
+				time.Sleep(50 * time.Millisecond)
+				mu.Lock()
+				peaks = append(peaks, running)
+				running--
+				mu.Unlock()
+				if tc.failFirst && n == 1 {
+					return errors.New("synth failed")
+				}
+				return os.MkdirAll(out, 0o755)
+			}
+			s.run(context.Background(), []string{"A", "B", "C", "D", "E"})
+			if calls != 5 {
+				t.Fatalf("%d syntheses, want 5", calls)
+			}
+			alone := 1
+			if tc.failFirst {
+				alone = 2 // the failed one, then the next
+			}
+			for i := range alone {
+				if peaks[i] != 1 {
+					t.Errorf("synthesis %d ran beside %d others, want alone (peaks %v)", i+1, peaks[i]-1, peaks)
+				}
+			}
+			if slices.Max(peaks[alone:]) != 2 {
+				t.Errorf("after the first, peaks %v: want 2 at a time", peaks)
+			}
+		})
 	}
 }
