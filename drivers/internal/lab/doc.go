@@ -21,7 +21,7 @@
 // # Phases, in order
 //
 // Run synthesizes a stack per experiment and scenario (StackName: ChaosLab-<scenario>-exp<n>,
-// `cdk synth -c stackName=...`, Config.Synth at a time, a cdk.out each; one whose inputs are
+// `cdk synth -c stackName=...`, the first alone, then Config.Synth at a time, a cdk.out each; one whose inputs are
 // unchanged since its synth is reused) while the local clouds start (Config.Clouds, default one),
 // then runs the trials side by side, Config.Concurrency at a time (chaoslab lab: DefaultConcurrency),
 // in the order of the scenarios and experiments. A trial (runTrial) is one experiment on one
