@@ -50,8 +50,8 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab bench", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	var cfg bench.Config
-	rates := fs.String("rates", "50,100,200,300,400", "documents per second of each step, in order")
-	fs.DurationVar(&cfg.Step, "step", 20*time.Second, "each step's length")
+	rates := fs.String("rates", "50,100,150,200,250,300,400", "documents per second of each step, in order")
+	fs.DurationVar(&cfg.Step, "step", 30*time.Second, "each step's length")
 	fs.DurationVar(&cfg.Warmup, "warmup", 30*time.Second, "drive the first rate for this long before the first step, not reported (0: none)")
 	fs.DurationVar(&cfg.Drain, "drain", 60*time.Second, "after each step, the longest wait for its documents")
 	fs.IntVar(&cfg.InFlight, "in-flight", 256, "uploads in flight at most")

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register(command{name: "local", synopsis: "keep a local cloud running: local up | deploy | env | down", run: (*Main).local})
+	register(command{name: "local", synopsis: "keep a local cloud running: local up | deploy | delete | env | down", run: (*Main).local})
 }
 
 const localUsage = `
@@ -88,6 +88,14 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		}
 		return m.localDeploy(ctx, root, *dir, *scenario, *stackName)
 	case "delete":
+		// Deleting is for a stack the user names, as CloudFormation's delete-stack: the default
+		// name is not assumed.
+		named := false
+		fs.Visit(func(f *flag.Flag) { named = named || f.Name == "stack" })
+		if !named {
+			return cli.Usagef("chaoslab local delete: -stack is required: name the stack to delete (%s lists the deployed ones)",
+				cdkapp.Rel(root, filepath.Join(*dir, "outputs.json")))
+		}
 		if err := cloud.RemoteDelete(ctx, *dir, *stackName); err != nil {
 			return fmt.Errorf("chaoslab local delete: %w", err)
 		}

@@ -121,8 +121,8 @@ func descendants(pid int) []int {
 	return out
 }
 
-// PrintSteps prints a row per step: rates, latency, documents lost, and each role's CPU seconds
-// per 1,000 documents.
+// PrintSteps prints a row per step: rates, latency, documents lost and still pending in the work
+// queue when the drain gave up, and each role's CPU seconds per 1,000 documents.
 func PrintSteps(w io.Writer, steps []Step) {
 	roles := []string{}
 	seen := map[string]bool{}
@@ -135,14 +135,14 @@ func PrintSteps(w io.Writer, steps []Step) {
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "OFFERED/s\tACCEPTED/s\tCONVERTED/s\tP50 ms\tP95 ms\tP99 ms\tLOST\tERROR Q\tDRAIN s"
+	head := "OFFERED/s\tACCEPTED/s\tCONVERTED/s\tP50 ms\tP95 ms\tP99 ms\tLOST\tPENDING\tERROR Q\tDRAIN s"
 	for _, r := range roles {
 		head += "\t" + r
 	}
 	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\t")
 	for _, st := range steps {
-		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
-			st.Lost, st.InErrorQueue, st.DrainSeconds)
+		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
+			st.Lost, st.Pending, st.InErrorQueue, st.DrainSeconds)
 		var total float64
 		for _, r := range roles {
 			v := "-"
