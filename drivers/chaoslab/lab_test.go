@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/lab"
 )
 
 // The lab and local commands reject bad input before they synthesize or start anything; the whole
@@ -62,5 +63,21 @@ func TestLabAndLocalArguments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRepeatHeading(t *testing.T) {
+	runs := func(n ...int) []lab.Result {
+		var rs []lab.Result
+		for _, r := range n {
+			rs = append(rs, lab.Result{Run: r}, lab.Result{Run: r})
+		}
+		return rs
+	}
+	if got := repeatHeading(runs(1, 2, 3), 3); !strings.Contains(got, "over 3 runs:") {
+		t.Errorf("every run done: %q", got)
+	}
+	if got := repeatHeading(runs(1, 2), 5); !strings.Contains(got, "over 2 runs (of 5 asked: the lab stopped after run 2)") {
+		t.Errorf("stopped after run 2 of 5: %q", got)
 	}
 }

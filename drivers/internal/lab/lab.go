@@ -57,11 +57,12 @@ type Config struct {
 }
 
 // DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all
-// at the lab's 10 per trial, half of what the local cloud converts on this project's 2-core machine
-// (make bench-pipeline: it saturates at about 110/s, and at 100/s its p99 latency is already 2 s).
-// All ten at once put 100/s through it: the pipeline lagged, the in-flight and error-rate probes
-// measured the lag, and in 5 runs 7 of 50 verdicts were wrong; five at a time kept the margins of
-// the sequential lab at about 2 minutes (README, design notes).
+// at the lab's 10 per trial. Decided on the lab's own runs: all ten at once put 100/s through one
+// cloud (then measured to saturate at about 110/s, p99 2 s at 100/s), the pipeline lagged, the
+// in-flight and error-rate probes measured the lag, and in 5 runs 7 of 50 verdicts were wrong; five
+// at a time kept the margins of the sequential lab at about 2 minutes (README, design notes). The
+// cloud has got faster since (about 160/s in a long-lived cloud with the full JIT; the lab's
+// short-lived clouds keep the quick-starting C1), but the margin is worth more than the seconds.
 const DefaultConcurrency = 5
 
 // Summary is what a lab produced: every result, in the order of the scenarios and experiments
@@ -248,8 +249,8 @@ func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, err
 // trialSpec is one experiment on one scenario, on its stack.
 type trialSpec struct{ scenario, experiment, stack string }
 
-// runTrials runs every trial of one run, Config.Concurrency at a time, each as soon as its stack
-// is synthesized, trial i on cloud i mod Clouds, and returns the results in the order of specs.
+// runTrials runs every trial of one run, Config.Concurrency at a time (Run starts it once every
+// stack is synthesized), trial i on cloud i mod Clouds, and returns the results in the order of specs.
 //
 // Trials run side by side: a trial mostly waits (windows, pauses, drain), and each has a stack of
 // its own, so their probes read only their own metrics. What they share is the machine: see
