@@ -24,7 +24,7 @@ import (
 
 // TestStacksSideBySide deploys the committed fixture twice, under two stack names, into one
 // cloud, at the same time: every name is each stack's own, a document through each reaches only
-// its own function, and deleting one leaves the other working.
+// its own function, and redeploying or deleting one leaves the other working.
 func TestStacksSideBySide(t *testing.T) {
 	testenv.SkipIfShort(t, "starts the emulators")
 	records := t.TempDir()
@@ -134,6 +134,36 @@ func TestStacksSideBySide(t *testing.T) {
 		}
 		if err := c.Delete(ctx, "Red"); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("redeploying one stack leaves the other working", func(t *testing.T) {
+		// WHEN Blue is deployed again (as `chaoslab local deploy -stack Blue`) while Green runs.
+		again, err := c.DeployStack(ctx, StackDeploy{CdkOut: cdkOut, Artifact: "Fixture", StackName: "Blue"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blue = again
+		// THEN both are deployed, outputs.json holds both, and Green's resources are untouched.
+		if got := c.Stacks(); !slices.Equal(got, []string{"Blue", "Green"}) {
+			t.Errorf("Stacks() after the redeploy = %v", got)
+		}
+		if file := readOutputs(t, dir); len(file) != 2 || file["Blue"]["BucketName"] != blue["BucketName"] || file["Green"]["BucketName"] != green["BucketName"] {
+			t.Errorf("outputs.json = %v", file)
+		}
+		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(green["BucketName"])}); err != nil {
+			t.Errorf("Green's bucket after Blue's redeploy: %v", err)
+		}
+		// AND a document through each still reaches its own function.
+		for _, o := range []Outputs{blue, green} {
+			key := "input/after-redeploy-" + o["FunctionName"] + ".json"
+			if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(o["BucketName"]), Key: aws.String(key),
+				Body: strings.NewReader(`{"symbol":"EFGH"}`)}); err != nil {
+				t.Fatal(err)
+			}
+			if rec := waitRecord(t, records, key); !strings.HasSuffix(rec.EventSourceARN, ":"+o["JsonQueueName"]) {
+				t.Errorf("document of %s delivered from %s, want its own queue %s", o["FunctionName"], rec.EventSourceARN, o["JsonQueueName"])
+			}
 		}
 	})
 
