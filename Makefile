@@ -44,14 +44,9 @@ test-deps:
 
 # Every test; then a table of tests passed/failed/skipped per package. With CI set, a skipped test
 # fails the run (only -short skips on purpose, and make test does not pass it).
-# -p 4: most long tests wait on queues, clouds and fault windows rather than compute, so four test
-# binaries at once fit 2 cores (go test's default is one per core). The end-to-end lab (./test) keeps
-# its place in the order: named first, it started beside the compiles of every other package, and with
-# an empty Go build cache its trials were starved before their faults (not steady before).
-TEST_PARALLEL ?= 4
 test: deps test-deps
 	$(GO) vet ./...
-	set -o pipefail; $(GO) test -json -count=1 -p $(TEST_PARALLEL) -timeout 20m ./... | $(GO) run ./internal/testenv/testsummary
+	set -o pipefail; $(GO) test -json -count=1 -timeout 20m ./... | $(GO) run ./internal/testenv/testsummary
 
 test-short: deps
 	$(GO) test -short -count=1 ./...
