@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -150,7 +149,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	}()
 	begin := time.Now()
 	emu := emulators.Options{Root: opts.Root, RunDir: filepath.Join(opts.Dir, "emulators"), Logger: c.log}
-	emu.JavaOptions = dynamoJavaOptions(opts.LongLived, os.Getenv("CHAOSLAB_DYNAMODB_JAVA_OPTS"))
+	emu.JavaOptions = dynamoJavaOptions(opts.LongLived)
 
 	// The two emulators start in parallel: DynamoDB Local's JVM is the slow one.
 	c.progress("local cloud: starting fauxqs (S3, SNS, SQS) and DynamoDB Local ...")
@@ -427,12 +426,11 @@ func ReadState(dir string) (State, error) {
 	return st, nil
 }
 
-// dynamoJavaOptions are DynamoDB Local's extra JVM options: the full JIT for a long-lived cloud, then
-// the user's (env, $CHAOSLAB_DYNAMODB_JAVA_OPTS), which come last and so win.
-func dynamoJavaOptions(longLived bool, env string) []string {
-	opts := []string{}
+// dynamoJavaOptions are DynamoDB Local's extra JVM options: the full JIT for a long-lived cloud. The
+// emulator adds the user's $CHAOSLAB_DYNAMODB_JAVA_OPTS after them.
+func dynamoJavaOptions(longLived bool) []string {
 	if longLived {
-		opts = append(opts, "-XX:TieredStopAtLevel=4")
+		return []string{"-XX:TieredStopAtLevel=4"}
 	}
-	return append(opts, strings.Fields(env)...)
+	return nil
 }

@@ -40,9 +40,9 @@ type Options struct {
 	// Java is the Java 17 binary. Default: "java" on PATH.
 	Java string
 	// JavaOptions are added to DynamoDB Local's JVM command line after the lab's own (-XX:TieredStopAtLevel=1
-	// -XX:+UseSerialGC -XX:-UsePerfData), so a later one wins: a flight recording for a profile
-	// (-XX:StartFlightRecording=filename=/tmp/ddb.jfr,settings=profile) or -XX:TieredStopAtLevel=4 for
-	// the full JIT. Default: the words of $CHAOSLAB_DYNAMODB_JAVA_OPTS.
+	// -XX:+UseSerialGC -XX:-UsePerfData), and the words of $CHAOSLAB_DYNAMODB_JAVA_OPTS after them; a
+	// later one wins. For example -XX:TieredStopAtLevel=4 for the full JIT, or a flight recording for a
+	// profile (-XX:StartFlightRecording=filename=/tmp/ddb.jfr,settings=profile). Default: none.
 	JavaOptions []string
 	// StartTimeout bounds the wait for readiness. Default: 60s (DynamoDB Local's JVM start is ~3-10 s on 2 busy cores).
 	StartTimeout time.Duration
@@ -256,9 +256,6 @@ func (o *Options) defaults(name string) error {
 			return err
 		}
 		o.Node = n
-	}
-	if o.JavaOptions == nil {
-		o.JavaOptions = strings.Fields(os.Getenv("CHAOSLAB_DYNAMODB_JAVA_OPTS"))
 	}
 	if o.Java == "" {
 		o.Java = "java"

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -80,8 +81,8 @@ process.on("SIGINT", stop);
 // the socket but not the secret is closed on. The script is PID 1 of its namespace, so when it
 // dies, however it dies, the kernel kills the JVM with it. The JVM runs C1 only with the serial
 // collector: on 2 busy cores start-up time dominates the lab's small load (test start to ready
-// fell from ~26 s to ~10 s here). Options.JavaOptions come after these flags and override them
-// (a long-lived cloud asks for the full JIT: cloud.Options.LongLived).
+// fell from ~26 s to ~10 s here). Options.JavaOptions, then $CHAOSLAB_DYNAMODB_JAVA_OPTS, come after
+// these flags and override them (a long-lived cloud asks for the full JIT: cloud.Options.LongLived).
 const dynamoScript = `import net from "node:net";
 import { spawn } from "node:child_process";
 import { timingSafeEqual } from "node:crypto";
@@ -240,7 +241,8 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 		return nil, fmt.Errorf("emulators: dynamodb: java: %w: %w", ErrUnavailable, err)
 	}
 	shell := `ip link set lo up && exec "$0" "$@"`
-	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock), opts.JavaOptions...)
+	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock),
+		javaOptions(opts.JavaOptions, os.Getenv("CHAOSLAB_DYNAMODB_JAVA_OPTS"))...)
 	cmd := exec.Command(unshare, args...)
 	secret := newSecret(opts)
 	cmd.Env = withSecret(secret)
@@ -434,3 +436,9 @@ func (p *Process) startRelay() error {
 
 // Socket is the Unix socket path of a namespaced emulator ("" for a TCP one).
 func (p *Process) Socket() string { return p.socket }
+
+// javaOptions are the JVM options added after the lab's own: the caller's, then the words of env (the
+// user's $CHAOSLAB_DYNAMODB_JAVA_OPTS), which come last and so win.
+func javaOptions(opts []string, env string) []string {
+	return append(slices.Clone(opts), strings.Fields(env)...)
+}
