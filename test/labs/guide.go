@@ -121,6 +121,14 @@ func Parse(file string, src []byte, started map[string]bool) ([]Block, error) {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, args...)))
 	}
 	for _, f := range fences(src) {
+		// timeout reads a block's timeout= attribute, on command and expect blocks alike.
+		timeout := func(v string) time.Duration {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				fail(f.line, "timeout=%s: want a positive Go duration such as 90s or 5m", v)
+			}
+			return d
+		}
 		words := strings.Fields(f.info)
 		if len(words) == 0 {
 			continue
@@ -147,11 +155,7 @@ func Parse(file string, src []byte, started map[string]bool) ([]Block, error) {
 					}
 					b.Exit = n
 				case k == "timeout" && hasValue:
-					d, err := time.ParseDuration(v)
-					if err != nil || d <= 0 {
-						fail(f.line, "timeout=%s: want a positive Go duration such as 90s or 5m", v)
-					}
-					b.Timeout = d
+					b.Timeout = timeout(v)
 				default:
 					fail(f.line, "unknown attribute %q in %q (known: local, background, name=, interrupt=, exit=, timeout=)", w, f.info)
 				}
@@ -189,11 +193,7 @@ func Parse(file string, src []byte, started map[string]bool) ([]Block, error) {
 				case k == "from" && hasValue:
 					b.Target = v
 				case k == "timeout" && hasValue:
-					d, err := time.ParseDuration(v)
-					if err != nil || d <= 0 {
-						fail(f.line, "timeout=%s: want a positive Go duration such as 90s or 5m", v)
-					}
-					b.Timeout = d
+					b.Timeout = timeout(v)
 				default:
 					fail(f.line, "unknown attribute %q in %q (known: expect, from=, timeout=)", w, f.info)
 				}
