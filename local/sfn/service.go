@@ -361,6 +361,10 @@ func (s *Service) StartExecution(machineArn, name, input string) (string, time.T
 	})
 	s.executions[arn] = e
 	s.execSeq = append(s.execSeq, arn)
+	// The RUNNING event is this snapshot, taken now: an execution that fails at once may have
+	// finished (and sent its own event) before the start is announced below, and a snapshot taken
+	// then would announce that end a second time, starting every matching rule's target twice.
+	started := e.snapshot()
 	h, definition := s.host, m.definition
 	ctxObj, _ := json.Marshal(map[string]any{
 		"Execution":    map[string]any{"Id": arn, "Name": name, "RoleArn": m.roleArn, "StartTime": now.UTC().Format(isoMillis)},
@@ -373,7 +377,7 @@ func (s *Service) StartExecution(machineArn, name, input string) (string, time.T
 		return arn, now, nil
 	}
 	s.log.Info("execution started", "execution_arn", arn)
-	s.notify(e.snapshotLocked(&s.mu))
+	s.notify(started)
 	return arn, now, nil
 }
 
@@ -617,12 +621,6 @@ type snapshot struct {
 func (e *execution) snapshot() snapshot {
 	return snapshot{Arn: e.arn, MachineArn: e.machineArn, Name: e.name, Status: e.status, Input: e.input,
 		Output: e.output, Error: e.errName, Cause: e.cause, Start: e.start, Stop: e.stop}
-}
-
-func (e *execution) snapshotLocked(mu *sync.Mutex) snapshot {
-	mu.Lock()
-	defer mu.Unlock()
-	return e.snapshot()
 }
 
 // parseArn splits arn:aws:states:<region>:<account>:<kind>:<name>[:...].

@@ -545,6 +545,48 @@ func TestExecutionEndsStartTheRollback(t *testing.T) {
 	}
 }
 
+// An execution that fails at once can end before its start is announced to the rules; the start
+// must still be announced as RUNNING, so the guard rule sees one FAILED event and starts one rollback.
+func TestExecutionThatFailsAtOnceStartsOneRollback(t *testing.T) {
+	source := create(t, "fails-at-once", `{"StartAt": "Broken", "States": {"Broken": {"Type": "Pass", "Parameters": {"x.$": "$.missing"}, "End": true}}}`)
+	rollback := create(t, "rollback", `{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}`)
+	if err := svc.AddRule(guardRule("guard-at-once", source, rollback)); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.RemoveRule("guard-at-once")
+	const n = 30
+	for i := range n {
+		wait(t, start(t, source, fmt.Sprintf(`{"run": %d}`, i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := svc.WaitEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitForExecutions(t, rollback, n)
+	out, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: &rollback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, x := range out.Executions {
+		d := wait(t, aws.ToString(x.ExecutionArn))
+		var in struct{ Execution string }
+		if err := json.Unmarshal([]byte(aws.ToString(d.Input)), &in); err != nil {
+			t.Fatalf("rollback input %q: %v", aws.ToString(d.Input), err)
+		}
+		seen[in.Execution]++
+	}
+	for arn, k := range seen {
+		if k != 1 {
+			t.Errorf("%s was rolled back %d times, want once", arn, k)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d executions rolled back, want %d", len(seen), n)
+	}
+}
+
 func errAs[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
