@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
 	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
+	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
@@ -100,7 +102,7 @@ func TestSynthBothScenarios(t *testing.T) {
 			t.Errorf("scenarios built different binaries: %v", hashes)
 		}
 	}
-	fresh, err := pipeline.CompileFunction(pipeline.DefaultFunctionSource, "arm64", t.TempDir())
+	fresh, err := lambdabuild.Compile(context.Background(), pipeline.DefaultFunctionSource, "arm64", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,16 @@
 package pipeline
 
-import "time"
+import (
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
+)
 
 // Defaults, in one place. Each PipelineProps field documents the default it takes from here.
 const (
 	// DefaultFunctionSource is the Go main package of the lab's ETL function. As an import path it
 	// resolves from this module and from any module that requires it.
-	DefaultFunctionSource = "github.com/chaoslab/serverless-chaos-lab/functions/etl"
+	DefaultFunctionSource = lambdabuild.ETL
 	// DefaultArchitecture is arm64 (Graviton): AWS's recommendation for new functions, cheaper per ms.
 	DefaultArchitecture = ArchitectureARM64
 	// DefaultFailureCacheTTL is how long the function caches the fault config (contracts §2).

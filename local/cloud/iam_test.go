@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +28,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
@@ -67,18 +68,15 @@ var etl struct {
 func buildETL(t *testing.T) string {
 	t.Helper()
 	etl.once.Do(func() {
-		if etl.dir, etl.err = os.MkdirTemp("", "chaoslab-etl-"); etl.err != nil {
+		staging, err := os.MkdirTemp("", "chaoslab-etl-")
+		if err != nil {
+			etl.err = err
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a cold build of the SDK takes ~70 s here
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", filepath.Join(etl.dir, "bootstrap"), "./functions/etl")
-		cmd.Dir = "../.."
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		cmd.WaitDelay = 5 * time.Second
-		if out, err := cmd.CombinedOutput(); err != nil {
-			etl.err = fmt.Errorf("%v\n%s", err, out)
-		}
+		b, err := lambdabuild.Compile(ctx, lambdabuild.ETL, runtime.GOARCH, staging)
+		etl.dir, etl.err = b.Dir, err
 	})
 	if etl.err != nil {
 		t.Fatalf("build functions/etl: %v", etl.err)

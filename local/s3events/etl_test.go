@@ -1,15 +1,13 @@
 package s3events_test
 
 import (
-	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
-
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testsvc"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
@@ -52,12 +52,11 @@ func TestETLCountsDuplicateNotificationOnce(t *testing.T) {
 	c.gw.Proxy("dynamodb", ddbProc.Endpoint(), ddbProc.Dial)
 	ddb := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(c.endpoint), Credentials: creds})
 
-	code := t.TempDir()
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(code, "bootstrap"), "../../functions/etl")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build functions/etl: %v\n%s", err, out)
+	build, err := lambdabuild.Compile(ctx, lambdabuild.ETL, runtime.GOARCH, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
+	code := build.Dir
 
 	const table = "chaos-data"
 	if err := testsvc.CreateETLTable(ctx, ddb, table); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -96,12 +96,12 @@ func prepareFixture(ctx context.Context, t *testing.T, scenario string) string {
 	}
 	bctx, cancel := context.WithTimeout(ctx, 5*time.Minute) // a cold build of the SDK takes ~70 s here
 	defer cancel()
-	build := exec.CommandContext(bctx, "go", "build", "-o", filepath.Join(dst, asset, "bootstrap"), "./functions/etl")
-	build.Dir = "../.."
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.WaitDelay = 5 * time.Second
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build functions/etl: %v\n%s", err, out)
+	build, err := lambdabuild.Compile(bctx, lambdabuild.ETL, runtime.GOARCH, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(build.Dir, "bootstrap"), filepath.Join(dst, asset, "bootstrap")); err != nil {
+		t.Fatal(err)
 	}
 	return dst
 }
