@@ -50,10 +50,14 @@ func TestSynthBothScenarios(t *testing.T) {
 			// every contract output under its exact id, the scenario's timeout, and no unsuppressed
 			// cdk-nag finding.
 			cdktest.Guard(t, func() {
-				lab, err := NewLabApp(newApp(c.context))
+				labs, err := NewLabApp(newApp(c.context))
 				if err != nil {
 					t.Fatal(err)
 				}
+				if len(labs) != 1 {
+					t.Fatalf("%d stacks, want 1", len(labs))
+				}
+				lab := labs[0]
 				if id := *lab.Stack.StackName(); id != c.stack {
 					t.Errorf("stack name %q, want %q", id, c.stack)
 				}
@@ -134,16 +138,26 @@ func TestContext(t *testing.T) {
 			wantErrs: []string{`context "architecture": "sparc" is not one of: arm64, x86_64`}},
 		{name: "both wrong, both reported", context: map[string]any{"scenario": "RESILIENT", "architecture": "amd64"},
 			wantErrs: []string{"flawed, resilient", "arm64, x86_64"}},
+		{name: "stacks and stackName", context: map[string]any{"stacks": "A=flawed", "stackName": "B"},
+			wantErrs: []string{`context "stacks" and "stackName": set one`}},
+		{name: "every bad entry of stacks reported",
+			context: map[string]any{"stacks": "Good=flawed,NoScenario,bad_name=resilient,Good=resilient,Other=chaos"},
+			wantErrs: []string{`entry "NoScenario" is not <stackName>=<scenario>`, `"bad_name" is not a CloudFormation stack name`,
+				"stack Good is named twice", `scenario "chaos" is not one of`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// GIVEN the context WHEN the app reads it THEN valid values reach the pipeline props, and
 			// invalid ones fail synth (before any build) with a message listing the choices.
-			props, err := propsFromContext(newApp(c.context))
+			stacks, err := propsFromContext(newApp(c.context))
 			if len(c.wantErrs) == 0 {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if len(stacks) != 1 {
+					t.Fatalf("%d stacks, want 1", len(stacks))
+				}
+				props := stacks[0]
 				if props.Pipeline.Scenario != c.want.Scenario || props.Pipeline.Architecture != c.want.Architecture {
 					t.Errorf("props = %+v, want %+v", props.Pipeline, c.want)
 				}
@@ -170,6 +184,36 @@ func TestContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSeveralStacksInOneSynth(t *testing.T) {
+	// GIVEN -c stacks with two entries (and cdk.json's scenario, which they override) WHEN the app is
+	// built THEN it holds both stacks, in order, each with its own name and scenario, and one function
+	// build for both.
+	context := map[string]any{"scenario": "flawed", "architecture": "x86_64",
+		"stacks": "ChaosLab-resilient-exp1=resilient, ChaosLab-flawed-exp1=flawed"}
+	cdktest.Guard(t, func() {
+		labs, err := NewLabApp(newApp(context))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][2]string{{"ChaosLab-resilient-exp1", "resilient"}, {"ChaosLab-flawed-exp1", "flawed"}}
+		if len(labs) != len(want) {
+			t.Fatalf("%d stacks, want %d", len(labs), len(want))
+		}
+		for i, lab := range labs {
+			if name := *lab.Stack.StackName(); name != want[i][0] {
+				t.Errorf("stack %d is %s, want %s", i, name, want[i][0])
+			}
+			outputs := (*assertions.Template_FromStack(lab.Stack, nil).ToJSON())["Outputs"].(map[string]any)
+			if v := outputs["Scenario"].(map[string]any)["Value"]; v != want[i][1] {
+				t.Errorf("%s: Scenario output = %v, want %s", want[i][0], v, want[i][1])
+			}
+		}
+		if labs[0].Pipeline.CodeHash != labs[1].Pipeline.CodeHash {
+			t.Errorf("the stacks run different builds: %s, %s", labs[0].Pipeline.CodeHash, labs[1].Pipeline.CodeHash)
+		}
+	})
 }
 
 func TestNewLabAppTurnsConstructPanicsIntoErrors(t *testing.T) {

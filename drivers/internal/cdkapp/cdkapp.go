@@ -7,7 +7,8 @@
 //	root, err := cdkapp.FindRoot()                            // the folder holding cdk.json
 //	err = cdkapp.Synth(ctx, root, "flawed", outDir, logFile)  // node_modules/.bin/cdk synth
 //
-// SynthStack names the stack (`-c stackName=`), for stacks deployed side by side.
+// SynthStack names the stack (`-c stackName=`), for stacks deployed side by side; SynthStacks
+// synthesizes several stacks in one run of the app, into one cdk.out.
 //
 // Synth builds for the host's architecture (HostArchitecture), so that the local cloud runs the
 // very bootstrap binary synth put into cdk.out. Rel shortens a path under root for messages.
@@ -71,16 +72,45 @@ func Synth(ctx context.Context, root, scenario, outDir string, log io.Writer) er
 // SynthStack is Synth of a stack named stackName (`-c stackName=...`), so that several stacks
 // can be deployed side by side; "" is the app's default name (contract.DefaultStackName).
 func SynthStack(ctx context.Context, root, scenario, stackName, outDir string, log io.Writer) error {
-	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		return fmt.Errorf("synth: %s not found: run `npm ci` (make lab does)", cdk)
-	}
-	ctx, cancel := context.WithTimeout(ctx, synthTimeout)
-	defer cancel()
-	args := []string{"synth", "-q", "-c", "scenario=" + scenario, "-c", "architecture=" + HostArchitecture(), "-o", outDir}
+	args := []string{"-c", "scenario=" + scenario}
 	if stackName != "" {
 		args = append(args, "-c", "stackName="+stackName)
 	}
+	if err := synth(ctx, root, outDir, log, args...); err != nil {
+		return fmt.Errorf("synth %s: %w", scenario, err)
+	}
+	return nil
+}
+
+// Stack is one stack of SynthStacks: its name and its scenario.
+type Stack struct{ Name, Scenario string }
+
+// SynthStacks synthesizes every stack in one run of the app (`-c stacks=<name>=<scenario>,...`) into
+// one cdk.out, for the host's architecture: the app starts once (the jsii runtime, the function's
+// build) instead of once per stack. The stacks share the function's asset.
+func SynthStacks(ctx context.Context, root string, stacks []Stack, outDir string, log io.Writer) error {
+	if len(stacks) == 0 {
+		return errors.New("synth: no stacks")
+	}
+	list := make([]string, len(stacks))
+	for i, st := range stacks {
+		list[i] = st.Name + "=" + st.Scenario
+	}
+	if err := synth(ctx, root, outDir, log, "-c", "stacks="+strings.Join(list, ",")); err != nil {
+		return fmt.Errorf("synth %d stacks: %w", len(stacks), err)
+	}
+	return nil
+}
+
+// synth runs `cdk synth -q` with the context args, for the host's architecture, into outDir.
+func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs ...string) error {
+	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		return fmt.Errorf("%s not found: run `npm ci` (make lab does)", cdk)
+	}
+	ctx, cancel := context.WithTimeout(ctx, synthTimeout)
+	defer cancel()
+	args := append([]string{"synth", "-q", "-c", "architecture=" + HostArchitecture(), "-o", outDir}, contextArgs...)
 	cmd := exec.CommandContext(ctx, cdk, args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
@@ -89,9 +119,9 @@ func SynthStack(ctx context.Context, root, scenario, stackName, outDir string, l
 	setProcessGroup(cmd)
 	if err := cmd.Run(); err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("synth %s: timed out after 10m", scenario)
+			return fmt.Errorf("timed out after %s", synthTimeout)
 		}
-		return fmt.Errorf("synth %s: %w (see the log above)", scenario, err)
+		return fmt.Errorf("%w (see the log above)", err)
 	}
 	return nil
 }

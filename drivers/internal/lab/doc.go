@@ -20,9 +20,9 @@
 //
 // # Phases, in order
 //
-// Run synthesizes a stack per experiment and scenario (StackName: ChaosLab-<scenario>-exp<n>,
-// `cdk synth -c stackName=...`, the first alone, then Config.Synth at a time, a cdk.out each; one whose inputs are
-// unchanged since its synth is reused) while the local clouds start (Config.Clouds, default one),
+// Run synthesizes a stack per experiment and scenario (StackName: ChaosLab-<scenario>-exp<n>), all in
+// one run of the app (`cdk synth -c stacks=<name>=<scenario>,...`) into one cdk.out, reused while the
+// app's inputs are unchanged since its synth, while the local clouds start (Config.Clouds, default one),
 // then runs the trials side by side, Config.Concurrency at a time (chaoslab lab: DefaultConcurrency),
 // in the order of the scenarios and experiments. A trial (runTrial) is one experiment on one
 // scenario on its own stack, in phases:

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -43,8 +42,6 @@ type Config struct {
 	// Concurrency is how many trials run at once; 0: all of them. chaoslab lab's default is
 	// DefaultConcurrency.
 	Concurrency int
-	// Synth is how many CDK syntheses run at once. Default: the number of CPUs.
-	Synth int
 	// Resynth synthesizes every stack even when its cdk.out was made from the same inputs.
 	Resynth bool
 	// Repeat runs the whole lab this many times on the same clouds and cdk.outs, each run on
@@ -93,9 +90,6 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		c.Now = time.Now
 	}
 	c.Clouds, c.Repeat = max(1, c.Clouds), max(1, c.Repeat)
-	if c.Synth <= 0 {
-		c.Synth = runtime.NumCPU()
-	}
 	abs := func(p string) string {
 		if filepath.IsAbs(p) {
 			return p
@@ -111,17 +105,13 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
 
 	var specs []trialSpec
-	stacks := map[string]string{}
+	var stacks []cdkapp.Stack
 	for _, s := range c.Scenarios {
 		for _, e := range c.Experiments {
 			name := StackName(s, e, c.Experiments)
 			specs = append(specs, trialSpec{scenario: s, experiment: e, stack: name})
-			stacks[name] = s
+			stacks = append(stacks, cdkapp.Stack{Name: name, Scenario: s})
 		}
-	}
-	order := make([]string, len(specs))
-	for i, sp := range specs {
-		order[i] = sp.stack
 	}
 
 	// The clouds start while the stacks are synthesized; a failure of either stops the lab.
@@ -129,12 +119,12 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	defer stop()
 	syn := newSynthesizer(c, ph, stacks)
 	synthDone := make(chan struct{})
-	fmt.Fprintf(ph.w, "==> synthesize %d stacks (one per experiment and scenario), %d at a time; start %d local cloud(s) on 127.0.0.1\n",
-		len(specs), c.Synth, c.Clouds)
+	fmt.Fprintf(ph.w, "==> synthesize %d stacks (one per experiment and scenario) in one run of the app; start %d local cloud(s) on 127.0.0.1\n",
+		len(specs), c.Clouds)
 	go func() {
 		defer close(synthDone)
 		begin := time.Now()
-		syn.run(labCtx, order)
+		syn.run(labCtx)
 		syn.report(ph.w, time.Since(begin))
 	}()
 	clouds, cloudErr := startClouds(labCtx, c, ph)

@@ -14,9 +14,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
@@ -99,152 +99,101 @@ func appInputs(ctx context.Context, root string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// synthKey is the key of one stack's synth: the app's inputs and the context the lab passes.
+// synthKey is the key of a synth: the app's inputs and the context the lab passes.
 func synthKey(inputs string, context ...string) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%q", inputs, context))
 	return hex.EncodeToString(sum[:])
 }
 
-// synthJob is one stack to synthesize.
-type synthJob struct {
-	scenario, stack, out string
-	done                 chan struct{} // closed when out is ready or err is set
-	err                  error
-	reused               bool
-}
-
-// synthesizer synthesizes every stack, Config.Synth at a time, each into a cdk.out of its own,
-// and lets trials wait for theirs. A cdk.out whose recorded inputs (synthKey) are those of the
-// tree now is reused, unless Config.Resynth.
+// synthesizer synthesizes every stack of the lab in one run of the app (cdkapp.SynthStacks) into
+// one cdk.out, <Dir>/cdk.out.lab, and lets trials wait for it. A cdk.out whose recorded key
+// (synthKey: the app's inputs, the stacks and their scenarios, the architecture) is that of the tree
+// now is reused, unless Config.Resynth.
+//
+// One run rather than one per stack: a synth is mostly the app's start (the CDK CLI, `go run .`, the
+// jsii runtime loading the CDK, the function's build), about 4 of its 4½ seconds on 2 cores, so ten
+// stacks took 31–64 s two at a time and take about 10 s in one run.
 type synthesizer struct {
-	c    Config
-	ph   *phaser
-	jobs map[string]*synthJob // by stack name
+	c      Config
+	ph     *phaser
+	stacks []cdkapp.Stack // in the order trials start in
+	out    string
 
-	once      sync.Once
-	inputs    string // appInputs, once
-	inputsErr error
+	done   chan struct{} // closed when out is ready or err is set
+	err    error
+	reused bool
 
-	// The first synthesis runs alone (warm, warmed): the app is `go run .`, and with an empty Go build
-	// cache two at once would each compile the CDK's Go bindings, one package of minutes, instead of
-	// one compiling them for all. Costs a few seconds when the cache is warm.
-	warm   sync.Mutex
-	warmed bool
-
-	synthStack func(ctx context.Context, root, scenario, stackName, outDir string, log io.Writer) error // tests; default cdkapp.SynthStack
+	synthStacks func(ctx context.Context, root string, stacks []cdkapp.Stack, outDir string, log io.Writer) error // tests; default cdkapp.SynthStacks
 }
 
-func newSynthesizer(c Config, ph *phaser, stacks map[string]string) *synthesizer {
-	s := &synthesizer{c: c, ph: ph, jobs: map[string]*synthJob{}, synthStack: cdkapp.SynthStack}
-	for stack, scenario := range stacks {
-		s.jobs[stack] = &synthJob{scenario: scenario, stack: stack, out: filepath.Join(c.Dir, "cdk.out."+stack), done: make(chan struct{})}
-	}
-	return s
+func newSynthesizer(c Config, ph *phaser, stacks []cdkapp.Stack) *synthesizer {
+	return &synthesizer{c: c, ph: ph, stacks: stacks, out: filepath.Join(c.Dir, "cdk.out.lab"),
+		done: make(chan struct{}), synthStacks: cdkapp.SynthStacks}
 }
 
-// run synthesizes every stack in order (the order trials start in), Config.Synth at a time.
-func (s *synthesizer) run(ctx context.Context, order []string) {
-	next := make(chan *synthJob)
-	var wg sync.WaitGroup
-	for range max(1, s.c.Synth) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				if j.err = ctx.Err(); j.err == nil {
-					j.err = s.synth(ctx, j)
-				}
-				close(j.done)
-			}
-		}()
-	}
-	for _, stack := range order {
-		next <- s.jobs[stack]
-	}
-	close(next)
-	wg.Wait()
+// run synthesizes every stack (or finds the cdk.out reusable) and releases the trials waiting.
+func (s *synthesizer) run(ctx context.Context) {
+	defer close(s.done)
+	s.err = s.synth(ctx)
 }
 
-func (s *synthesizer) synth(ctx context.Context, j *synthJob) error {
-	s.once.Do(func() { s.inputs, s.inputsErr = appInputs(ctx, s.c.Root) })
-	if s.inputsErr != nil {
-		return fmt.Errorf("hash the app's inputs: %w", s.inputsErr)
+func (s *synthesizer) synth(ctx context.Context) error {
+	inputs, err := appInputs(ctx, s.c.Root)
+	if err != nil {
+		return fmt.Errorf("hash the app's inputs: %w", err)
 	}
-	key := synthKey(s.inputs, j.scenario, j.stack, cdkapp.HostArchitecture())
+	context := []string{cdkapp.HostArchitecture()}
+	for _, st := range s.stacks {
+		context = append(context, st.Name+"="+st.Scenario)
+	}
+	key := synthKey(inputs, context...)
 	if !s.c.Resynth {
-		if b, err := os.ReadFile(filepath.Join(j.out, synthKeyFile)); err == nil && strings.TrimSpace(string(b)) == key {
-			if _, err := os.Stat(filepath.Join(j.out, "manifest.json")); err == nil {
-				j.reused = true
+		if b, err := os.ReadFile(filepath.Join(s.out, synthKeyFile)); err == nil && strings.TrimSpace(string(b)) == key {
+			if _, err := os.Stat(filepath.Join(s.out, "manifest.json")); err == nil {
+				s.reused = true
 				return nil
 			}
 		}
 	}
-	logPath := filepath.Join(s.c.Results, "synth-"+j.stack+".log")
-	begin := time.Now()
+	logPath := filepath.Join(s.c.Results, "synth.log")
 	f, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	// A half-written cdk.out must never pass for a good one: the key goes in last.
-	os.Remove(filepath.Join(j.out, synthKeyFile))
-	s.warm.Lock()
-	first := !s.warmed
-	if !first {
-		s.warm.Unlock()
-	}
-	err = s.synthStack(ctx, s.c.Root, j.scenario, j.stack, j.out, f)
-	if first {
-		s.warmed = err == nil // after a failure, the next one runs alone again
-		s.warm.Unlock()
-	}
-	if err != nil {
+	os.Remove(filepath.Join(s.out, synthKeyFile))
+	if err := s.synthStacks(ctx, s.c.Root, s.stacks, s.out, f); err != nil {
 		return fmt.Errorf("%w (log: %s)", err, cdkapp.Rel(s.c.Root, logPath))
 	}
-	if err := os.WriteFile(filepath.Join(j.out, synthKeyFile), []byte(key+"\n"), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(s.ph.w, "    synthesized %s (%s) in %s\n", j.stack, j.scenario, time.Since(begin).Round(100*time.Millisecond))
-	return nil
+	return os.WriteFile(filepath.Join(s.out, synthKeyFile), []byte(key+"\n"), 0o644)
 }
 
-// wait waits for the stack's cdk.out and returns it.
+// wait waits for the cdk.out holding the stack and returns it.
 func (s *synthesizer) wait(ctx context.Context, stack string) (string, error) {
-	j := s.jobs[stack]
-	if j == nil {
+	if !slices.ContainsFunc(s.stacks, func(st cdkapp.Stack) bool { return st.Name == stack }) {
 		return "", fmt.Errorf("synth: no stack %s", stack)
 	}
 	select {
-	case <-j.done:
+	case <-s.done:
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
-	if j.err != nil {
-		return "", fmt.Errorf("synth %s: %w", stack, j.err)
+	if s.err != nil {
+		return "", fmt.Errorf("synth: %w", s.err)
 	}
-	return j.out, nil
+	return s.out, nil
 }
 
-// report prints how many stacks were synthesized and how many reused; the failures are the
-// trials' errors.
+// report prints whether the stacks were synthesized or reused; a failure is every trial's error.
 func (s *synthesizer) report(w io.Writer, took time.Duration) {
-	var reused, made, failed int
-	for _, j := range s.jobs {
-		switch {
-		case j.err != nil:
-			failed++
-		case j.reused:
-			reused++
-		default:
-			made++
-		}
+	switch {
+	case s.err != nil:
+		fmt.Fprintf(w, "    synth FAILED after %s: %v\n", took.Round(100*time.Millisecond), s.err)
+	case s.reused:
+		fmt.Fprintf(w, "    %d stacks reused from %s (the app's inputs are unchanged since their synth; -resynth to synthesize anyway)\n",
+			len(s.stacks), cdkapp.Rel(s.c.Root, s.out))
+	default:
+		fmt.Fprintf(w, "    %d stacks synthesized in one run of the app in %s\n", len(s.stacks), took.Round(100*time.Millisecond))
 	}
-	line := fmt.Sprintf("    stacks ready in %s: %d synthesized", took.Round(100*time.Millisecond), made)
-	if reused > 0 {
-		line += fmt.Sprintf(", %d reused (the app's inputs are unchanged since their synth; -resynth to synthesize anyway)", reused)
-	}
-	if failed > 0 {
-		line += fmt.Sprintf(", %d FAILED", failed)
-	}
-	fmt.Fprintln(w, line)
 }

@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 )
 
 // Each experiment and scenario has a stack of its own, named by the experiment's number unless two
@@ -100,57 +100,71 @@ func TestAppInputs(t *testing.T) {
 	}
 }
 
-// The first synthesis runs alone (with an empty Go build cache it compiles the CDK bindings for all),
-// the rest Config.Synth at a time; a failed first one leaves the next to run alone.
-func TestSynthFirstAlone(t *testing.T) {
-	tests := []struct {
-		name      string
-		failFirst bool
-	}{
-		{name: "first succeeds"},
-		{name: "first fails", failFirst: true},
+// Every stack is synthesized in one run of the app, into one cdk.out that every trial gets; a second
+// lab with the same inputs and stacks reuses it, and another set of stacks synthesizes again.
+func TestSynthOnceForEveryStack(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, body string) {
+		t.Helper()
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			stacks := map[string]string{"A": "flawed", "B": "flawed", "C": "resilient", "D": "resilient", "E": "flawed"}
-			s := newSynthesizer(Config{Root: dir, Dir: dir, Results: dir, Synth: 2}, &phaser{w: io.Discard}, stacks)
-			s.once.Do(func() { s.inputs = "inputs" })
-			var mu sync.Mutex
-			var running, calls int
-			var peaks []int // the most running at once during each call, in call order
-			s.synthStack = func(ctx context.Context, root, scenario, stack, out string, log io.Writer) error {
-				mu.Lock()
-				running++
-				calls++
-				n := calls
-				mu.Unlock()
-				time.Sleep(50 * time.Millisecond)
-				mu.Lock()
-				peaks = append(peaks, running)
-				running--
-				mu.Unlock()
-				if tc.failFirst && n == 1 {
-					return errors.New("synth failed")
-				}
-				return os.MkdirAll(out, 0o755)
+	write("go.mod", "module example.com/app\n\ngo 1.22\n")
+	write("app.go", "package main\n\nfunc main() {}\n")
+	write("functions/etl/main.go", "package main\n\nfunc main() {}\n")
+	var calls [][]cdkapp.Stack
+	lab := func(stacks []cdkapp.Stack, fail error) *synthesizer {
+		t.Helper()
+		s := newSynthesizer(Config{Root: dir, Dir: filepath.Join(dir, ".lab"), Results: dir}, &phaser{w: io.Discard}, stacks)
+		s.synthStacks = func(ctx context.Context, root string, stacks []cdkapp.Stack, out string, log io.Writer) error {
+			calls = append(calls, stacks)
+			if fail != nil {
+				return fail
 			}
-			s.run(context.Background(), []string{"A", "B", "C", "D", "E"})
-			if calls != 5 {
-				t.Fatalf("%d syntheses, want 5", calls)
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
 			}
-			alone := 1
-			if tc.failFirst {
-				alone = 2 // the failed one, then the next
-			}
-			for i := range alone {
-				if peaks[i] != 1 {
-					t.Errorf("synthesis %d ran beside %d others, want alone (peaks %v)", i+1, peaks[i]-1, peaks)
-				}
-			}
-			if slices.Max(peaks[alone:]) != 2 {
-				t.Errorf("after the first, peaks %v: want 2 at a time", peaks)
-			}
-		})
+			return os.WriteFile(filepath.Join(out, "manifest.json"), []byte("{}"), 0o644)
+		}
+		s.run(context.Background())
+		return s
+	}
+	two := []cdkapp.Stack{{Name: "ChaosLab-flawed-exp1", Scenario: "flawed"}, {Name: "ChaosLab-resilient-exp1", Scenario: "resilient"}}
+
+	s := lab(two, nil)
+	if len(calls) != 1 || !slices.Equal(calls[0], two) {
+		t.Fatalf("synth calls %v, want one with %v", calls, two)
+	}
+	for _, st := range two {
+		out, err := s.wait(context.Background(), st.Name)
+		if err != nil || out != filepath.Join(dir, ".lab", "cdk.out.lab") {
+			t.Errorf("wait(%s) = %s, %v; want .lab/cdk.out.lab", st.Name, out, err)
+		}
+	}
+	if _, err := s.wait(context.Background(), "ChaosLab-flawed-exp9"); err == nil || !strings.Contains(err.Error(), "no stack ChaosLab-flawed-exp9") {
+		t.Errorf("wait for a stack not synthesized: %v", err)
+	}
+
+	// THEN the same stacks from the same inputs are reused; other stacks are synthesized.
+	if s := lab(two, nil); !s.reused || len(calls) != 1 {
+		t.Errorf("same inputs and stacks: reused %v, %d synth calls; want reused, 1", s.reused, len(calls))
+	}
+	if s := lab(two[:1], nil); s.reused || len(calls) != 2 {
+		t.Errorf("one stack fewer: reused %v, %d synth calls; want a new synth", s.reused, len(calls))
+	}
+
+	// AND a failed synth is every trial's error, names its log, and leaves nothing to reuse.
+	failed := lab(two, errors.New("cdk synth failed"))
+	for _, st := range two {
+		if _, err := failed.wait(context.Background(), st.Name); err == nil || !strings.Contains(err.Error(), "cdk synth failed") ||
+			!strings.Contains(err.Error(), "synth.log") {
+			t.Errorf("wait(%s) after a failed synth: %v", st.Name, err)
+		}
+	}
+	if s := lab(two, nil); s.reused {
+		t.Error("a failed synth's cdk.out was reused")
 	}
 }
