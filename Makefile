@@ -44,13 +44,13 @@ test-deps:
 
 # Every test; then a table of tests passed/failed/skipped per package. With CI set, a skipped test
 # fails the run (only -short skips on purpose, and make test does not pass it).
-# The end-to-end lab (./test, about 3½ minutes, mostly waiting) is named first so that it starts at
-# once and every other package runs in go test's second slot beside it, instead of the lab starting
-# last, alone; go vet has compiled every package by then, so the lab runs beside test binaries, not
-# beside the compiles of the CDK's Go bindings (README, design notes).
+# The end-to-end lab (./test, about 3 minutes, mostly waiting) is named first so that it starts at
+# once, and -p 3 runs two other test binaries beside it (on 2 cores the tests leave a quarter of the
+# CPU idle at -p 2); go vet has compiled every package by then, so the lab runs beside test binaries,
+# not beside the compiles of the CDK's Go bindings (README, design notes).
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed vet
-	set -o pipefail; $(GO) test -json -count=1 -timeout 20m ./test ./... | $(GO) run ./internal/testenv/testsummary
+	set -o pipefail; $(GO) test -p 3 -json -count=1 -timeout 20m ./test ./... | $(GO) run ./internal/testenv/testsummary
 
 # go vet needs no npm package: make test runs it beside npm ci.
 vet:
