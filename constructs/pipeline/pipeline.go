@@ -239,6 +239,15 @@ func (p *Pipeline) grantFunction(v PipelineProps) {
 		}))
 	}
 	add("ReadInputDocuments", []string{"s3:GetObject"}, p.Bucket.ArnForObjects(jsii.String(InputPrefix+"*")))
+	// S3 says that a document is gone (404 NoSuchKey, which the function parks as no_such_object) only
+	// to a caller that may list the bucket; to any other a deleted document reads as 403 AccessDenied,
+	// an error the function retries until the work queue's DLQ. Listing is limited to the input prefix.
+	p.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ListInputDocuments"),
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  &[]*string{p.Bucket.BucketArn()},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": InputPrefix + "*"}},
+	}))
 	add("WriteOutputCsv", []string{"s3:PutObject"}, p.Bucket.ArnForObjects(jsii.String(OutputPrefix+"*")))
 	// TransactWriteItems is authorized per underlying action (Put/Update/ConditionCheck), so these four
 	// cover single and transactional writes.

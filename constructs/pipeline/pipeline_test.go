@@ -559,7 +559,7 @@ func resourceList(r any) []string {
 // output, write rows, park poison documents, read the fault config, write its logs.
 var baseActions = []string{
 	"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-	"s3:GetObject", "s3:PutObject",
+	"s3:GetObject", "s3:ListBucket", "s3:PutObject",
 	"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem",
 	"sqs:SendMessage",
 	"ssm:GetParameter",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -138,10 +139,29 @@ func (c *Cloud) authorize(r *http.Request, principal string) error {
 	}
 	d := eng.AuthorizeAll(op.Requests(principal, keys))
 	if d.Allowed {
+		if service == "s3" && op.Name == "GetObject" && !gateway.IsServicePrincipal(principal) {
+			if l := mayList(eng, principal, op); !l.Allowed {
+				gateway.ConcealMissing(r, l.Reason+" (S3 does not tell a caller that may not list the bucket whether a key exists)")
+			}
+		}
 		return nil
 	}
 	c.log.Info("iam: denied", "principal", principal, "operation", service+":"+op.Name, "action", d.Action, "resource", d.Resource, "reason", d.Reason)
 	return &gateway.Error{Status: status, Code: code, Message: d.Reason}
+}
+
+// mayList asks S3's question before it says that an object does not exist: may principal list the
+// bucket (s3:ListBucket, with the key as s3:prefix)? Without it S3 answers a missing key with 403
+// AccessDenied, not 404 NoSuchKey. op is an allowed GetObject (or HeadObject).
+func mayList(eng *iam.Engine, principal string, op iam.Operation) iam.Decision {
+	read := op.Checks[0]
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(read.Resource, "arn:aws:s3:::"), "/")
+	list := iam.Check{Action: "s3:ListBucket", Resource: "arn:aws:s3:::" + bucket, Context: map[string][]string{}}
+	for k, v := range read.Context {
+		list.Context[k] = v
+	}
+	list.Context["s3:prefix"] = []string{key}
+	return eng.AuthorizeAll(iam.Operation{Service: "s3", Name: "ListObjects", Checks: []iam.Check{list}}.Requests(principal, nil))
 }
 
 // authorizeTarget decides whether an EventBridge rule may start its target: events.amazonaws.com

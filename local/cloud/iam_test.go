@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -228,6 +229,20 @@ var (
 			&s3.GetObjectInput{Bucket: aws.String(l.out["BucketName"]), Key: aws.String("input/iam-probe.json")})
 		return err
 	}
+	// fnGetMissing reads an input document that is not there: S3 says so (NoSuchKey, which the
+	// function parks as no_such_object) only to a caller that may list the bucket.
+	fnGetMissing = func(ctx context.Context, l *lab) error {
+		_, err := s3.NewFromConfig(l.as(l.fnRole), func(o *s3.Options) { o.UsePathStyle = true }).GetObject(ctx,
+			&s3.GetObjectInput{Bucket: aws.String(l.out["BucketName"]), Key: aws.String("input/iam-missing.json")})
+		var nsk *s3types.NoSuchKey
+		switch {
+		case errors.As(err, &nsk):
+			return nil
+		case err == nil:
+			return errors.New("input/iam-missing.json was read: it must not exist")
+		}
+		return err
+	}
 	fnPutOutput = func(ctx context.Context, l *lab) error {
 		_, err := s3.NewFromConfig(l.as(l.fnRole), func(o *s3.Options) { o.UsePathStyle = true }).PutObject(ctx,
 			&s3.PutObjectInput{Bucket: aws.String(l.out["BucketName"]), Key: aws.String("output/iam-probe.json.csv"), Body: strings.NewReader("symbol\n")})
@@ -316,6 +331,7 @@ var labGrants = []grantCase{
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement #0", call: fnPoll,
 		deploy: "The provided execution role does not have permissions to call ReceiveMessage on SQS"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement ReadInputDocuments", call: fnGetInput, code: "AccessDenied", action: "s3:GetObject"},
+	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement ListInputDocuments", call: fnGetMissing, code: "AccessDenied", action: "s3:ListBucket"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement WriteOutputCsv", call: fnPutOutput, code: "AccessDenied", action: "s3:PutObject"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement WriteSymbolRows", call: fnWriteRow, code: "AccessDeniedException", action: "dynamodb:UpdateItem"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement ParkPoisonDocuments", call: fnPark, code: "AccessDenied", action: "sqs:SendMessage"},

@@ -43,7 +43,8 @@ type Options struct {
 	// Region, when set, is the only region a credential scope may name.
 	Region string
 	// Authorize, when set, decides each verified request: nil allows it, an error refuses it (an
-	// *Error is answered as it says, any other error as the service's AccessDenied). principal is
+	// *Error is answered as it says, any other error as the service's AccessDenied); on an allowed S3
+	// read it may call ConcealMissing. principal is
 	// PrincipalFrom(r.Context()); a service principal's delivery names its source in
 	// SourceFrom(r.Context()) (source.go). It runs before the dialect adapters, interceptors and
 	// handler.
@@ -236,9 +237,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = verified.WithContext(WithPrincipal(verified.Context(), cred.Principal))
 		r = takeSource(r, cred.Principal)
 		if g.opts.Authorize != nil {
+			var conceal *concealFlag
+			if name == "s3" {
+				r, conceal = withConcealFlag(r)
+			}
 			if err := g.opts.Authorize(r, cred.Principal); err != nil {
 				writeRefusal(w, r, name, err)
 				return
+			}
+			if conceal != nil && conceal.on {
+				w = &concealWriter{ResponseWriter: w, r: r, why: conceal.why}
 			}
 		}
 	}
