@@ -438,6 +438,9 @@ var (
 		return map[string][]string{"aws:SourceArn": {l.topic}, "aws:SourceAccount": {"000000000000"}, "aws:SecureTransport": {"true"}}
 	}
 	plainHTTP = func(*lab) map[string][]string { return map[string][]string{"aws:SecureTransport": {"false"}} }
+	prefix    = func(p string) func(*lab) map[string][]string {
+		return func(*lab) map[string][]string { return map[string][]string{"s3:prefix": {p}} }
+	}
 )
 
 const (
@@ -462,11 +465,14 @@ var labCases = []labCase{
 	{"function writes output", fnRole, "s3:PutObject", func(l *lab) string { return l.bucket + "/output/a.csv" }, nil, true, fnPolicy + " statement WriteOutputCsv"},
 	{"function may not read output", fnRole, "s3:GetObject", func(l *lab) string { return l.bucket + "/output/a.csv" }, nil, false, ""},
 	{"function may not list the bucket", fnRole, "s3:ListBucket", func(l *lab) string { return l.bucket }, nil, false, ""},
+	{"function lists under input/ (so S3 tells it a document is gone)", fnRole, "s3:ListBucket", func(l *lab) string { return l.bucket },
+		prefix("input/2024/a.json"), true, fnPolicy + " statement ListInputDocuments"},
+	{"function may not list under output/", fnRole, "s3:ListBucket", func(l *lab) string { return l.bucket }, prefix("output/"), false, ""},
 	{"function reads the fault parameter", fnRole, "ssm:GetParameter", func(l *lab) string { return l.param }, nil, true, fnPolicy + " statement ReadFaultConfig"},
 	{"function may not write the fault parameter", fnRole, "ssm:PutParameter", func(l *lab) string { return l.param }, nil, false, ""},
 	{"function writes its logs", fnRole, "logs:PutLogEvents", func(l *lab) string {
 		return "arn:aws:logs:us-east-1:000000000000:log-group:" + cfnname.PhysicalName("ChaosLab", "PipelineFunctionLogs0A037C02", 512, false) + ":*"
-	}, nil, true, fnPolicy + " statement #6"},
+	}, nil, true, fnPolicy + " statement #7"},
 	{"function may not put metrics (EMF logs only)", fnRole, "cloudwatch:PutMetricData", fixed("*"), nil, false, ""},
 	{"function over plain HTTP is denied by the queue policy", fnRole, "sqs:SendMessage", func(l *lab) string { return l.errorQueue }, plainHTTP, false, "PipelineErrorQueuePolicy01B1F8FB statement #0"},
 	{"function over plain HTTP is denied by the bucket policy", fnRole, "s3:GetObject", func(l *lab) string { return l.bucket + "/input/a.json" }, plainHTTP, false, "PipelineBucketPolicy5F75DE89 statement #0"},
@@ -693,6 +699,7 @@ func TestLabSummary(t *testing.T) {
 		"IAM enforced: 5 roles, 5 resource-based policies (account 000000000000, us-east-1)",
 		"  role " + l.fnRole + " (PipelineFunctionRole401437C7), assumed by lambda.amazonaws.com\n",
 		"    allow s3:GetObject on " + l.bucket + "/input/* [" + fnPolicy + " statement ReadInputDocuments]\n",
+		"    allow s3:ListBucket on " + l.bucket + " if StringLike s3:prefix=input/* [" + fnPolicy + " statement ListInputDocuments]\n",
 		"    allow dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:ConditionCheckItem on " + l.tbl + " [" + fnPolicy + " statement WriteSymbolRows]\n",
 		"  role " + l.smRole + " (ExperimentRoleB2A893DC), assumed by states.amazonaws.com\n",
 		"    allow ssm:PutParameter on " + l.param + " [" + smPolicy + " statement #0]\n",
