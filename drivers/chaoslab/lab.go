@@ -21,17 +21,18 @@ func init() {
 
 const labUsage = `
 chaoslab lab runs the whole lab on one machine with no AWS account: it
-synthesizes a stack per experiment and scenario (-c stackName=, so every
-queue, table, function, metric and state machine is the pair's own) while a
-local cloud starts on 127.0.0.1, then runs the experiments on the scenarios
+synthesizes a stack per experiment and scenario, all in one run of the CDK
+app (-c stacks=, so every queue, table, function, metric and state machine is
+the pair's own) while a local cloud starts on 127.0.0.1, then runs the experiments on the scenarios
 side by side, -concurrency at a time, each on its own stack in that cloud:
 deploy, drive load (publisher + subscriber), run the experiment on the
 stack's state machine with compressed durations, drain, reconcile the
 documents, delete the stack.
 It prints a verdict table (each probe's value, tolerance and distance to it),
 writes every journal, log and a summary.json to -results, and stops
-everything it started, also on Ctrl-C or failure. A stack whose app inputs are
-unchanged since its last synth is reused (-resynth: synthesize anyway).
+everything it started, also on Ctrl-C or failure. The stacks are reused while
+the app's inputs and the set of stacks are unchanged since their synth
+(-resynth: synthesize anyway).
 
 With -repeat N it runs the lab N times on the same cloud (files in
 -results/run-<n>) and then prints, per experiment, scenario and probe, the
@@ -56,7 +57,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, well under what the local cloud converts on 2 cores (make bench-pipeline), so the probes measure the fault, not a backlog")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
-	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize every stack, even one whose cdk.out was made from the same inputs")
+	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize the stacks even when their cdk.out was made from the same inputs")
 	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
 	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s)")
 	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s); shorter makes redelivery delays look like lost work in the in-flight ratio")
