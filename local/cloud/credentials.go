@@ -137,12 +137,14 @@ func (c *Cloud) as(principal string) aws.Config {
 	}
 }
 
-// roleCredentials gives a sandbox its function's role's session key (Lambda's Credentials hook).
+// roleCredentials gives a sandbox its function's role's session key (Lambda's Credentials hook): a
+// session of the role named after the function, as Lambda's, so that a denial names
+// arn:aws:sts::<account>:assumed-role/<role>/<function>.
 func (c *Cloud) roleCredentials(f lambda.Function) (lambda.Credentials, error) {
 	if f.Role == "" {
 		return lambda.Credentials{}, fmt.Errorf("function %s has no Role", f.Name)
 	}
-	k := c.keys.SessionKey(f.Role)
+	k := c.keys.RoleSessionKey(f.Role, f.Name)
 	return lambda.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, SessionToken: k.SessionToken}, nil
 }
 

@@ -137,10 +137,16 @@ func (c *Cloud) authorize(r *http.Request, principal string) error {
 			keys = map[string][]string{"aws:SourceArn": {src.Arn}, "aws:SourceAccount": {src.Account}}
 		}
 	}
-	d := eng.AuthorizeAll(op.Requests(principal, keys))
+	// The engine is asked as the caller: a role session's ARN, which it evaluates as the role and
+	// which its denials name, as AWS's do.
+	caller := gateway.CallerFrom(r.Context())
+	if caller == "" {
+		caller = principal
+	}
+	d := eng.AuthorizeAll(op.Requests(caller, keys))
 	if d.Allowed {
 		if service == "s3" && op.Name == "GetObject" && !gateway.IsServicePrincipal(principal) {
-			if l := mayList(eng, principal, op); !l.Allowed {
+			if l := mayList(eng, caller, op); !l.Allowed {
 				gateway.ConcealMissing(r, l.Reason+" (S3 does not tell a caller that may not list the bucket whether a key exists)")
 			}
 		}

@@ -576,6 +576,11 @@ func functionMeetsDenial(ctx context.Context, t *testing.T, l *lab) {
 	if !strings.Contains(line, "reported for redelivery") || !strings.Contains(line, "StatusCode: 403") {
 		t.Errorf("the function's handling: %s", line)
 	}
+	// AND the denial names the function's session of its role, as AWS's does.
+	session := gateway.SessionArn(l.fnRole, l.out["FunctionName"])
+	if !strings.Contains(line, "User: "+session+" is not authorized to perform: s3:GetObject") {
+		t.Errorf("the denial does not name the session %s: %s", session, line)
+	}
 }
 
 // machineMeetsDenial: the machine, refused the fault parameter, retries the write (the Task's

@@ -234,7 +234,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeAuthError(w, r, name, aerr, presigned)
 			return
 		}
-		r = verified.WithContext(WithPrincipal(verified.Context(), cred.Principal))
+		ctx := WithPrincipal(verified.Context(), cred.Principal)
+		if cred.Session != "" {
+			ctx = context.WithValue(ctx, sessionKey{}, cred.Session)
+		}
+		r = verified.WithContext(ctx)
 		r = takeSource(r, cred.Principal)
 		if g.opts.Authorize != nil {
 			var conceal *concealFlag

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/rand"
+	"strings"
 	"sync"
 )
 
@@ -16,6 +17,10 @@ type Credential struct {
 	// Principal is who the key stands for: a role ARN (arn:aws:iam::<account>:role/<name>), the
 	// account (arn:aws:iam::<account>:root), or a service principal (s3.amazonaws.com).
 	Principal string
+	// Session is the ARN of the role session a RoleSessionKey signs as
+	// (arn:aws:sts::<account>:assumed-role/<role name>/<session name>): the caller AWS names in its
+	// messages. "" for every other key.
+	Session string
 }
 
 // Keys finds the credential of an access key id.
@@ -55,6 +60,40 @@ func (k *KeyStore) NewKey(principal string) Credential {
 	c := Credential{AccessKeyID: "AKIA" + randomString(16, upperBase32), SecretAccessKey: randomString(40, alnum), Principal: principal}
 	k.Add(c)
 	return c
+}
+
+// RoleSessionKey returns the temporary key of role's session named session (what Lambda gives a
+// function: a session of its execution role named after the function), made at the first call and
+// the same afterwards. Its Principal is role; its Session the session's ARN.
+func (k *KeyStore) RoleSessionKey(role, session string) Credential {
+	id := role + "\x00" + session
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if c, ok := k.byPrincipal[id]; ok {
+		return c
+	}
+	c := Credential{
+		AccessKeyID:     "ASIA" + randomString(16, upperBase32),
+		SecretAccessKey: randomString(40, alnum),
+		SessionToken:    randomString(128, alnum),
+		Principal:       role,
+		Session:         SessionArn(role, session),
+	}
+	k.byID[c.AccessKeyID] = c
+	k.byPrincipal[id] = c
+	return c
+}
+
+// SessionArn is the ARN of role's session named session: arn:aws:sts::<account>:assumed-role/<role
+// name>/<session> (the role's path is not part of it). A role that is not an IAM role ARN is returned
+// as it is.
+func SessionArn(role, session string) string {
+	parts := strings.SplitN(role, ":", 6)
+	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+		return role
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return "arn:aws:sts::" + parts[4] + ":assumed-role/" + name + "/" + session
 }
 
 // SessionKey returns principal's temporary key (ASIA..., with a session token), made at the first

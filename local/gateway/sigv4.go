@@ -753,3 +753,15 @@ func PrincipalFrom(ctx context.Context) (principal string, ok bool) {
 func WithPrincipal(ctx context.Context, principal string) context.Context {
 	return context.WithValue(ctx, principalKey{}, principal)
 }
+
+type sessionKey struct{}
+
+// CallerFrom returns the ARN that signed the request ctx belongs to, as AWS names it in a denial:
+// the role session's (Credential.Session) for a RoleSessionKey, otherwise the principal.
+func CallerFrom(ctx context.Context) string {
+	if s, ok := ctx.Value(sessionKey{}).(string); ok {
+		return s
+	}
+	p, _ := PrincipalFrom(ctx)
+	return p
+}
