@@ -32,7 +32,7 @@ type Keys interface {
 type KeyStore struct {
 	mu          sync.RWMutex
 	byID        map[string]Credential
-	byPrincipal map[string]Credential // the session key of a principal (SessionKey)
+	byPrincipal map[string]Credential // temporary keys: a principal's (SessionKey), a role session's (RoleSessionKey)
 }
 
 // NewKeyStore returns an empty KeyStore.
@@ -66,22 +66,7 @@ func (k *KeyStore) NewKey(principal string) Credential {
 // function: a session of its execution role named after the function), made at the first call and
 // the same afterwards. Its Principal is role; its Session the session's ARN.
 func (k *KeyStore) RoleSessionKey(role, session string) Credential {
-	id := role + "\x00" + session
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if c, ok := k.byPrincipal[id]; ok {
-		return c
-	}
-	c := Credential{
-		AccessKeyID:     "ASIA" + randomString(16, upperBase32),
-		SecretAccessKey: randomString(40, alnum),
-		SessionToken:    randomString(128, alnum),
-		Principal:       role,
-		Session:         SessionArn(role, session),
-	}
-	k.byID[c.AccessKeyID] = c
-	k.byPrincipal[id] = c
-	return c
+	return k.temporary(role+"\x00"+session, role, SessionArn(role, session))
 }
 
 // SessionArn is the ARN of role's session named session: arn:aws:sts::<account>:assumed-role/<role
@@ -99,9 +84,15 @@ func SessionArn(role, session string) string {
 // SessionKey returns principal's temporary key (ASIA..., with a session token), made at the first
 // call: one key per principal, as the local cloud gives each role one.
 func (k *KeyStore) SessionKey(principal string) Credential {
+	return k.temporary(principal, principal, "")
+}
+
+// temporary returns the temporary key held under id (ASIA..., with a session token), made for
+// principal and session at the first call.
+func (k *KeyStore) temporary(id, principal, session string) Credential {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if c, ok := k.byPrincipal[principal]; ok {
+	if c, ok := k.byPrincipal[id]; ok {
 		return c
 	}
 	c := Credential{
@@ -109,9 +100,10 @@ func (k *KeyStore) SessionKey(principal string) Credential {
 		SecretAccessKey: randomString(40, alnum),
 		SessionToken:    randomString(128, alnum),
 		Principal:       principal,
+		Session:         session,
 	}
 	k.byID[c.AccessKeyID] = c
-	k.byPrincipal[principal] = c
+	k.byPrincipal[id] = c
 	return c
 }
 
