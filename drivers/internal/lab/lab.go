@@ -117,7 +117,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	// The clouds start while the stacks are synthesized; a failure of either stops the lab.
 	labCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	syn := newSynthesizer(c, ph, stacks)
+	syn := newSynthesizer(c, stacks)
 	synthDone := make(chan struct{})
 	fmt.Fprintf(ph.w, "==> synthesize %d stacks (one per experiment and scenario) in one run of the app; start %d local cloud(s) on 127.0.0.1\n",
 		len(specs), c.Clouds)

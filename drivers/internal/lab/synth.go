@@ -115,7 +115,6 @@ func synthKey(inputs string, context ...string) string {
 // stacks took 31–64 s two at a time and take about 10 s in one run.
 type synthesizer struct {
 	c      Config
-	ph     *phaser
 	stacks []cdkapp.Stack // in the order trials start in
 	out    string
 
@@ -126,8 +125,8 @@ type synthesizer struct {
 	synthStacks func(ctx context.Context, root string, stacks []cdkapp.Stack, outDir string, log io.Writer) error // tests; default cdkapp.SynthStacks
 }
 
-func newSynthesizer(c Config, ph *phaser, stacks []cdkapp.Stack) *synthesizer {
-	return &synthesizer{c: c, ph: ph, stacks: stacks, out: filepath.Join(c.Dir, "cdk.out.lab"),
+func newSynthesizer(c Config, stacks []cdkapp.Stack) *synthesizer {
+	return &synthesizer{c: c, stacks: stacks, out: filepath.Join(c.Dir, "cdk.out.lab"),
 		done: make(chan struct{}), synthStacks: cdkapp.SynthStacks}
 }
 

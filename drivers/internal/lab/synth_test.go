@@ -118,7 +118,7 @@ func TestSynthOnceForEveryStack(t *testing.T) {
 	var calls [][]cdkapp.Stack
 	lab := func(stacks []cdkapp.Stack, fail error) *synthesizer {
 		t.Helper()
-		s := newSynthesizer(Config{Root: dir, Dir: filepath.Join(dir, ".lab"), Results: dir}, &phaser{w: io.Discard}, stacks)
+		s := newSynthesizer(Config{Root: dir, Dir: filepath.Join(dir, ".lab"), Results: dir}, stacks)
 		s.synthStacks = func(ctx context.Context, root string, stacks []cdkapp.Stack, out string, log io.Writer) error {
 			calls = append(calls, stacks)
 			if fail != nil {
