@@ -242,8 +242,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = takeSource(r, cred.Principal)
 		if g.opts.Authorize != nil {
 			var conceal *concealFlag
-			if name == "s3" {
-				r, conceal = withConcealFlag(r)
+			if name == "s3" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				r, conceal = withConcealFlag(r) // only a read can be told that a key is missing
 			}
 			if err := g.opts.Authorize(r, cred.Principal); err != nil {
 				writeRefusal(w, r, name, err)
