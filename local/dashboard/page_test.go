@@ -289,14 +289,11 @@ func TestLivePageInChromium(t *testing.T) {
 		}
 	}
 	// The shading is in the pixels: red inside the first window, white before it.
-	pixels := browsertest.Eval[map[string][]int](t, p, fmt.Sprintf(`(() => { const u = ChaosDash.charts.w6, b = u.bbox;
-		const px = t => u.ctx.getImageData(Math.round(u.valToPos(t, "x", true)), Math.round(b.top + 2), 1, 1).data;
-		return {inside: [...px(%f)], before: [...px(%f)]}; })()`, dashboard.Seconds(on1.Add(30*time.Second)), dashboard.Seconds(on1.Add(-30*time.Second))))
-	if in := pixels["inside"]; len(in) != 4 || !(in[0] > in[1]+15 && in[0] > in[2]+15) {
-		t.Errorf("pixel inside the fault window = %v, want red-tinted", in)
+	if px := browsertest.ChartPixels(t, p, "w6", dashboard.Seconds(on1.Add(30*time.Second)), "b.top + 2"); !px.Mostly(browsertest.Red) {
+		t.Errorf("pixels inside the fault window = %v, want red-tinted", px)
 	}
-	if out := pixels["before"]; len(out) != 4 || out[0] != out[1] || out[1] != out[2] {
-		t.Errorf("pixel before the fault window = %v, want neutral", out)
+	if px := browsertest.ChartPixels(t, p, "w6", dashboard.Seconds(on1.Add(-30*time.Second)), "b.top + 2"); !px.Mostly(browsertest.Neutral) {
+		t.Errorf("pixels before the fault window = %v, want neutral", px)
 	}
 	banner := browsertest.Eval[string](t, p, `document.getElementById("fault").textContent`)
 	if !strings.Contains(banner, "Fault on since") || !strings.Contains(banner, param) || !strings.Contains(banner, "sdkerror (throttling) 75%") {

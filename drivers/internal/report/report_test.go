@@ -376,18 +376,15 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 	// AND in the pixels: red under the fault, green in the tolerance band, neutral elsewhere
-	px := browsertest.Eval[map[string][]int](t, p, `(() => { const u = ChaosDash.charts.p0, b = u.bbox;
-		const at = (t, v) => [...u.ctx.getImageData(Math.round(u.valToPos(t, "x", true)), Math.round(v), 1, 1).data];
-		const mid = (`+ftoa(want[0])+` + `+ftoa(want[1])+`) / 2, before = `+ftoa(want[0])+` - 25;
-		return {fault: at(mid, b.top + 2), band: at(before, u.valToPos(-5, "y", true)), plain: at(before, b.top + 2)}; })()`)
-	if c := px["fault"]; !(c[0] > c[1]+15 && c[0] > c[2]+15) {
-		t.Errorf("pixel under the fault = %v, want red-tinted", c)
+	mid, before := (want[0]+want[1])/2, want[0]-25
+	if px := browsertest.ChartPixels(t, p, "p0", mid, "b.top + 2"); !px.Mostly(browsertest.Red) {
+		t.Errorf("pixels under the fault = %v, want red-tinted", px)
 	}
-	if c := px["band"]; !(c[1] > c[0]+10 && c[1] > c[2]+10) {
-		t.Errorf("pixel in the tolerance band = %v, want green-tinted", c)
+	if px := browsertest.ChartPixels(t, p, "p0", before, `u.valToPos(-5, "y", true)`); !px.Mostly(browsertest.Green) {
+		t.Errorf("pixels in the tolerance band = %v, want green-tinted", px)
 	}
-	if c := px["plain"]; c[0] != c[1] || c[1] != c[2] {
-		t.Errorf("pixel outside = %v, want neutral", c)
+	if px := browsertest.ChartPixels(t, p, "p0", before, "b.top + 2"); !px.Mostly(browsertest.Neutral) {
+		t.Errorf("pixels outside = %v, want neutral", px)
 	}
 
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {

@@ -58,3 +58,18 @@ func TestAllowLists(t *testing.T) {
 		}
 	}
 }
+
+func TestPixelsMostlyForgivesAGridLine(t *testing.T) {
+	red, grid := [3]int{250, 220, 220}, [3]int{238, 238, 238}
+	row := browsertest.Pixels{red, red, red, red, grid, red, red, red, red}
+	if !row.Mostly(browsertest.Red) {
+		t.Errorf("%v: one grid line among red, want mostly red", row)
+	}
+	row = browsertest.Pixels{red, grid, red, grid, red, grid, red, red, red}
+	if row.Mostly(browsertest.Red) {
+		t.Errorf("%v: three of nine not red, want not mostly red", row)
+	}
+	if (browsertest.Pixels{grid}).Mostly(browsertest.Neutral) {
+		t.Error("a single pixel is not a row")
+	}
+}
