@@ -239,6 +239,26 @@ func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, err
 // trialSpec is one experiment on one scenario, on its stack.
 type trialSpec struct{ scenario, experiment, stack string }
 
+// runOrder is the order in which trials take their slots: experiment by experiment, each one's
+// scenarios in turn (flawed exp_1, resilient exp_1, flawed exp_2, ...), rather than every flawed
+// trial first. A flawed trial costs the machine more (retries, backlogs, more sandboxes), so this
+// spreads the flawed trials over the run instead of running them all beside each other.
+func runOrder(specs []trialSpec) []int {
+	var exps []string
+	byExp := map[string][]int{}
+	for i, sp := range specs {
+		if _, ok := byExp[sp.experiment]; !ok {
+			exps = append(exps, sp.experiment)
+		}
+		byExp[sp.experiment] = append(byExp[sp.experiment], i)
+	}
+	order := make([]int, 0, len(specs))
+	for _, e := range exps {
+		order = append(order, byExp[e]...)
+	}
+	return order
+}
+
 // runTrials runs every trial of one run, Config.Concurrency at a time (Run starts it once every
 // stack is synthesized), trial i on cloud i mod Clouds, and returns the results in the order of specs.
 //
@@ -258,9 +278,10 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesize
 		width = max(width, len(sp.experiment)+len(sp.scenario))
 	}
 	var wg sync.WaitGroup
-	for i, sp := range specs {
+	for _, i := range runOrder(specs) {
+		sp := specs[i]
 		results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
-		// Slots are taken in the order of specs, so that trials capped by Concurrency run in order.
+		// Slots are taken in runOrder, so that trials capped by Concurrency run in that order.
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():

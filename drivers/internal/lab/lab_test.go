@@ -39,3 +39,20 @@ func TestLaneOutputKeepsLinesWhole(t *testing.T) {
 		}
 	}
 }
+
+func TestTrialsTakeSlotsExperimentByExperiment(t *testing.T) {
+	var specs []trialSpec
+	for _, s := range []string{"flawed", "resilient"} {
+		for _, e := range []string{"exp_1", "exp_2", "exp_3"} {
+			specs = append(specs, trialSpec{scenario: s, experiment: e})
+		}
+	}
+	var got []string
+	for _, i := range runOrder(specs) {
+		got = append(got, specs[i].experiment+"/"+specs[i].scenario)
+	}
+	want := "exp_1/flawed exp_1/resilient exp_2/flawed exp_2/resilient exp_3/flawed exp_3/resilient"
+	if strings.Join(got, " ") != want {
+		t.Errorf("run order = %v, want %s (flawed trials spread over the run, not all at once)", got, want)
+	}
+}
