@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -67,6 +69,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
 	fs.DurationVar(&c.Drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
 	fs.DurationVar(&c.Quiet, "quiet", 10*time.Second, "stop draining early once nothing has converted for this long (flawed's failed documents wait out a 180 s visibility timeout, and the fault is off by then)")
+	profile := fs.String("profile", "", "write a CPU profile of the lab's process (its local clouds' Go side and the drivers) to this `file`, for go tool pprof")
 	fs.Usage = usageFunc(fs.Output, labUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -103,6 +106,22 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	c.Root = root
 
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return cli.Usagef("chaoslab lab: -profile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("chaoslab lab: -profile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err == nil {
+				fmt.Fprintf(m.Stderr, "CPU profile of the lab's process: %s (go tool pprof -top %s)\n", *profile, *profile)
+			}
+		}()
+	}
 	sum, err := lab.Run(ctx, c)
 	if sum == nil {
 		return err

@@ -17,16 +17,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
+// historyPage is how many events a GetExecutionHistory call of history asks for. A poll a
+// second finds a few new events, and each event carries its state's input or output (the whole
+// experiment state, kilobytes): the API's default page of 100 made every poll of a long
+// execution serialize and parse 100 events to keep 2, 17 % of the lab's CPU with ten trials.
+const historyPage = 10
+
 // history reads the events of an execution after lastID, oldest first. It
-// pages newest-first and stops at lastID, so a long execution costs one
-// call per poll, not its whole history.
+// pages newest-first and stops at lastID, so a poll costs a page of the
+// newest events, not the execution's whole history.
 func history(ctx context.Context, c *sfn.Client, arn string, lastID int64) ([]types.HistoryEvent, error) {
 	var got []types.HistoryEvent
 	var token *string
 	for {
 		out, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
 			ExecutionArn: aws.String(arn), ReverseOrder: true, IncludeExecutionData: aws.Bool(true),
-			MaxResults: 100, NextToken: token,
+			MaxResults: historyPage, NextToken: token,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("get execution history: %w", err)

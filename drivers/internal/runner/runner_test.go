@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,54 @@ func TestDescribeFaults(t *testing.T) {
 				t.Errorf("DescribeFaults =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
+	}
+}
+
+// history reads exactly the events after the last one seen, oldest first, across as many of its
+// small pages as that takes.
+func TestHistoryReadsTheEventsAfterTheLastSeen(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-history"
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	machine := lc.Machine(t, experiments.VerdictHeld, param)
+	if _, err := r.Run(ctx, machine, compiled(t, param, time.Second)); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	c := sfn.NewFromConfig(lc.AWS)
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: &machine})
+	if err != nil || len(list.Executions) != 1 {
+		t.Fatalf("executions %+v, %v; want the one run", list, err)
+	}
+	arn := *list.Executions[0].ExecutionArn
+	var all []int64
+	p := sfn.NewGetExecutionHistoryPaginator(c, &sfn.GetExecutionHistoryInput{ExecutionArn: &arn})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			all = append(all, e.Id)
+		}
+	}
+	if len(all) <= 2*historyPage {
+		t.Fatalf("%d events: too few to read across pages of %d", len(all), historyPage)
+	}
+	for _, last := range []int64{0, 1, int64(len(all)) - historyPage - 1, int64(len(all)) - 3, int64(len(all))} {
+		events, err := history(ctx, c, arn, last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, e := range events {
+			got = append(got, e.Id)
+		}
+		if want := all[last:]; !slices.Equal(got, want) {
+			t.Errorf("after event %d: read %v, want %v", last, got, want)
+		}
 	}
 }
