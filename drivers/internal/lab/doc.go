@@ -24,7 +24,8 @@
 // one run of the app (`cdk synth -c stacks=<name>=<scenario>,...`) into one cdk.out, reused while the
 // app's inputs are unchanged since its synth, while the local clouds start (Config.Clouds, default one),
 // then runs the trials side by side, Config.Concurrency at a time (chaoslab lab: DefaultConcurrency),
-// in the order of the scenarios and experiments. A trial (runTrial) is one experiment on one
+// experiment by experiment, each one's scenarios in turn (runOrder: flawed exp_1, resilient exp_1,
+// flawed exp_2, ...; the results keep the order of the scenarios and experiments). A trial (runTrial) is one experiment on one
 // scenario on its own stack, in phases:
 //
 //	deploy     the trial's stack from its cdk.out into its cloud, beside the others (empty queues and tables)
