@@ -18,6 +18,11 @@ const DefaultExpiryMargin = 120 * time.Second
 // DefaultGuardInterval is how often a guard is checked during a pause when the experiment says not.
 const DefaultGuardInterval = 60 * time.Second
 
+// DefaultFaultOnset is how long a fault written to the parameter takes to be in force: the
+// failure layer's config cache TTL (functions/failure DefaultTTL, the function's FAILURE_CACHE_TTL),
+// since a sandbox that fetched the config just before the write uses the old one that long.
+const DefaultFaultOnset = 5 * time.Second
+
 // CompileOptions are what a run adds to an experiment file.
 type CompileOptions struct {
 	// FaultParameterName is the stack's fault parameter (stack output FaultParameterName). An action
@@ -38,6 +43,7 @@ type Overrides struct {
 	Recovery      time.Duration // the observation after the rollbacks. Default: the observation before
 	GuardInterval time.Duration // how often the guard is checked. Default: the experiment's, else 60 s
 	ExpiryMargin  time.Duration // added to a fault's expiresAfterSeconds. Default: 120 s
+	Onset         time.Duration // how long a written fault takes to be in force. Default: DefaultFaultOnset
 }
 
 // Validate reports every problem of e that does not depend on a run's options: environment

@@ -3,8 +3,9 @@ package experiments
 import "encoding/json"
 
 // CompiledVersion is the version of the Compiled format this package produces and the state
-// machine accepts. The machine rejects any other value before it touches anything.
-const CompiledVersion = 1
+// machine accepts. The machine rejects any other value before it touches anything. 2: actions
+// have onsetSeconds.
+const CompiledVersion = 2
 
 // Compiled is the execution input of the experiment state machine: everything it needs, already
 // resolved (no ${vars}, no files, no shell). Every field is always present (empty lists, not
@@ -115,8 +116,13 @@ type CompiledAction struct {
 	Value              json.RawMessage `json:"value"`
 	PauseBeforeSeconds int             `json:"pauseBeforeSeconds"`
 	PauseAfterSeconds  int             `json:"pauseAfterSeconds"`
-	// PauseSlices splits PauseAfterSeconds into the guard's check intervals (sum = the pause);
-	// one slice when there is no guard, none when the pause is 0.
+	// OnsetSeconds is the first part of PauseAfterSeconds: how long the written fault takes to be
+	// in force in every sandbox (the failure layer's config cache, DefaultFaultOnset). The machine
+	// records the end of it as the action's inForceAt, where the steady state after the method
+	// starts its window: a window that began at the write would measure seconds without the fault.
+	OnsetSeconds int `json:"onsetSeconds"`
+	// PauseSlices splits the rest of the pause (PauseAfterSeconds − OnsetSeconds) into the guard's
+	// check intervals; one slice when there is no guard, none when nothing is left.
 	PauseSlices []int `json:"pauseSlices"`
 }
 

@@ -54,7 +54,7 @@
 // Probe windows are observed, not looked back on: Step Functions' JSONPath cannot compute
 // "now - 5 min", so the machine records $$.State.EnteredTime when a phase starts and queries
 // [that time, now]. Before: it waits observeSeconds, then probes. After: the window starts when
-// the first fault was written. After the rollbacks: it waits recoverySeconds, then probes.
+// the first fault was in force (its action's inForceAt: the write plus onsetSeconds). After the rollbacks: it waits recoverySeconds, then probes.
 // Every MetricStat's Period is set to one period covering the longest window (rounded up to a
 // multiple of 60 s, plus 120 s for CloudWatch's rounding of StartTime down to the minute), so
 // Values[0] summarizes the whole window. A fault's value gets expiresAfterSeconds (seconds after

@@ -24,7 +24,7 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"Pause", o.Pause}, {"ProbeWindow", o.ProbeWindow}, {"Recovery", o.Recovery}, {"GuardInterval", o.GuardInterval}, {"ExpiryMargin", o.ExpiryMargin}} {
+	}{{"Pause", o.Pause}, {"ProbeWindow", o.ProbeWindow}, {"Recovery", o.Recovery}, {"GuardInterval", o.GuardInterval}, {"ExpiryMargin", o.ExpiryMargin}, {"Onset", o.Onset}} {
 		if d.d < 0 {
 			c.fail("overrides."+d.name, "want a duration ≥ 0, got %v", d.d)
 		}
@@ -63,11 +63,19 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 			}
 		}
 	}
+	onset := ceilSeconds(DefaultFaultOnset)
+	if o.Onset > 0 {
+		onset = ceilSeconds(o.Onset)
+	}
 	for i := range out.Method {
-		out.Method[i].PauseSlices = slicePause(out.Method[i].PauseAfterSeconds, out.Guard.IntervalSeconds)
+		a := &out.Method[i]
+		a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
+		a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, out.Guard.IntervalSeconds)
 	}
 	for i := range out.Rollbacks {
-		out.Rollbacks[i].PauseSlices = slicePause(out.Rollbacks[i].PauseAfterSeconds, 0)
+		a := &out.Rollbacks[i]
+		a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
+		a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, 0)
 	}
 
 	// Remaining method time after each action's write, for its fault's expiry.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure"
 )
 
 func TestOverrides(t *testing.T) {
@@ -18,22 +20,29 @@ func TestOverrides(t *testing.T) {
 		o          Overrides
 		observe    int
 		recovery   int
+		onset      int
 		slices     []int
 		expires    float64
 		period     int
 		guardEvery int
 	}{
-		{name: "none", observe: 300, recovery: 300, slices: []int{60, 60, 60, 60, 60}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
+		{name: "none", observe: 300, recovery: 300, onset: 5, slices: []int{60, 60, 60, 60, 55}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
 		{name: "compressed", o: Overrides{Pause: 25 * time.Second, ProbeWindow: 10 * time.Second, Recovery: 5 * time.Second, GuardInterval: 10 * time.Second, ExpiryMargin: 30 * time.Second},
-			observe: 10, recovery: 5, slices: []int{10, 10, 5}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
-		{name: "sub-second rounds up", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
-			observe: 1, recovery: 1, slices: []int{2}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
+			observe: 10, recovery: 5, onset: 5, slices: []int{10, 10}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
+		{name: "onset set", o: Overrides{Pause: 30 * time.Second, Onset: 2 * time.Second, GuardInterval: 10 * time.Second},
+			observe: 300, recovery: 300, onset: 2, slices: []int{10, 10, 8}, expires: 150, period: 300 + periodSlack, guardEvery: 10},
+		{name: "sub-second rounds up; the onset is at most the pause", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
+			observe: 1, recovery: 1, onset: 2, slices: []int{}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mustCompile(t, e, CompileOptions{Env: testEnv, Overrides: tt.o})
 			if c.SteadyState.ObserveSeconds != tt.observe || c.SteadyState.RecoverySeconds != tt.recovery {
 				t.Errorf("observe %d recovery %d, want %d %d", c.SteadyState.ObserveSeconds, c.SteadyState.RecoverySeconds, tt.observe, tt.recovery)
+			}
+			// The onset is the pause's first part; the guard's slices cover the rest.
+			if got := c.Method[0].OnsetSeconds; got != tt.onset {
+				t.Errorf("onset %d, want %d", got, tt.onset)
 			}
 			if got := c.Method[0].PauseSlices; !equalInts(got, tt.slices) {
 				t.Errorf("slices %v, want %v", got, tt.slices)
@@ -55,6 +64,9 @@ func TestOverrides(t *testing.T) {
 	}
 	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Pause: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Pause") {
 		t.Errorf("negative override: err = %v", err)
+	}
+	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Onset: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Onset") {
+		t.Errorf("negative onset: err = %v", err)
 	}
 }
 
@@ -93,5 +105,13 @@ func TestExpiryOfEveryEnablingValue(t *testing.T) {
 				t.Errorf("expiresAfterSeconds = %v, want %v (value %s)", got, tt.expires, c.Method[0].Value)
 			}
 		})
+	}
+}
+
+// The onset the compiler waits for is the failure layer's config cache TTL, the longest a sandbox
+// keeps using the config it fetched just before the fault was written.
+func TestFaultOnsetIsTheFailureLayersCacheTTL(t *testing.T) {
+	if DefaultFaultOnset != failure.DefaultTTL {
+		t.Errorf("DefaultFaultOnset %v, failure.DefaultTTL %v: a window after the method would start before the fault is in force", DefaultFaultOnset, failure.DefaultTTL)
 	}
 }

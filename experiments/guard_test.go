@@ -14,7 +14,7 @@ func TestGuardExtension(t *testing.T) {
 	}
 	e.Extensions[1] = json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "sns", "interval": 20}}`)
 	c := mustCompile(t, e, CompileOptions{Env: testEnv})
-	if !c.Guard.Enabled || c.Guard.Probe.Name != "sns" || !equalInts(c.Method[0].PauseSlices, []int{20, 10}) {
+	if !c.Guard.Enabled || c.Guard.Probe.Name != "sns" || !equalInts(c.Method[0].PauseSlices, []int{20, 5}) {
 		t.Fatalf("guard %+v slices %v", c.Guard, c.Method[0].PauseSlices)
 	}
 }

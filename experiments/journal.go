@@ -84,7 +84,11 @@ type ActionResult struct {
 	PauseBeforeSeconds int             `json:"pauseBeforeSeconds"`
 	PauseAfterSeconds  int             `json:"pauseAfterSeconds"`
 	PutAt              string          `json:"putAt"`
-	EndedAt            string          `json:"endedAt"`
+	// OnsetSeconds and InForceAt: the wait after the write for the fault to be in force everywhere,
+	// and when it ended (the start of the steady state's window after the method).
+	OnsetSeconds int    `json:"onsetSeconds"`
+	InForceAt    string `json:"inForceAt,omitempty"`
+	EndedAt      string `json:"endedAt"`
 }
 
 // GuardBreach says which action's pause the guard ended, and the probe that breached it.

@@ -60,10 +60,11 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		"LimitsItem": obj{"Type": "Pass", "Parameters": obj{"action.$": "States.ArrayGetItem($.experiment.method, $.limits.i)"},
 			"ResultPath": "$.limitsItem", "Next": "LimitsCheck"},
 		"LimitsCheck": obj{"Type": "Choice", "Choices": []any{obj{"And": append(
-			nonNegative("$.limitsItem.action.pauseBeforeSeconds"), nonNegative("$.limitsItem.action.pauseAfterSeconds")...),
+			append(nonNegative("$.limitsItem.action.pauseBeforeSeconds"), nonNegative("$.limitsItem.action.pauseAfterSeconds")...),
+			nonNegative("$.limitsItem.action.onsetSeconds")...),
 			"Next": "LimitsAdd"}}, "Default": "InvalidPauses"},
 		"InvalidPauses": obj{"Type": "Fail", "Error": experiments.ErrInvalidExperiment,
-			"Cause": "every method action needs pauseBeforeSeconds and pauseAfterSeconds ≥ 0: the expiry of every fault the machine writes is capped at the method's time + " +
+			"Cause": "every method action needs pauseBeforeSeconds, pauseAfterSeconds and onsetSeconds ≥ 0: the expiry of every fault the machine writes is capped at the method's time + " +
 				ExpiryMargin.String() + ", computed from them"},
 		"LimitsAdd": obj{"Type": "Pass", "Parameters": obj{"i.$": "States.MathAdd($.limits.i, 1)", "n.$": "$.limits.n",
 			"seconds.$": "States.MathAdd($.limits.seconds, States.MathAdd($.limitsItem.action.pauseBeforeSeconds, $.limitsItem.action.pauseAfterSeconds))"},
@@ -94,8 +95,8 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 			"ResultPath": "$.guardParsed", "Next": "GuardRecord"},
 		"GuardRecord": obj{"Type": "Pass", "InputPath": "$.guardParsed.breach", "ResultPath": "$.journal.guardBreach", "Next": "Deviated"},
 
-		// 3. Steady state after, over the window since the first fault was written.
-		"AfterWindow": obj{"Type": "Pass", "Parameters": obj{"start.$": "$.journal.method[0].putAt"},
+		// 3. Steady state after, over the window since the first fault was in force.
+		"AfterWindow": obj{"Type": "Pass", "Parameters": obj{"start.$": "$.journal.method[0].inForceAt"},
 			"ResultPath": "$.window", "Next": "AfterProbes"},
 		"AfterProbes": probeMap(PhaseAfter, "$.journal.after", "AfterFailed", "Aborted"),
 		"AfterFailed": resultsText("$.journal.after", "AfterSteady"),
@@ -356,10 +357,16 @@ func actionStates(p, faultParameterName string, guarded bool) obj {
 			"ResultPath": nil,
 			"Retry":      retry(),
 			"Next":       p + ".Record"},
-		p + ".Record": obj{"Type": "Pass", "Parameters": obj{"putAt.$": enteredTime}, "ResultPath": "$.record", "Next": p + ".Pause"},
+		p + ".Record": obj{"Type": "Pass", "Parameters": obj{"putAt.$": enteredTime}, "ResultPath": "$.record", "Next": p + ".Onset"},
+		// The first part of the pause: the fault is in force in every sandbox once their cached
+		// configs have expired (experiments.DefaultFaultOnset).
+		p + ".Onset": obj{"Type": "Wait", "SecondsPath": "$.action.onsetSeconds", "Next": p + ".InForce"},
+		p + ".InForce": obj{"Type": "Pass", "Parameters": obj{"putAt.$": "$.record.putAt", "inForceAt.$": enteredTime},
+			"ResultPath": "$.record", "Next": p + ".Pause"},
 		p + ".Done": obj{"Type": "Pass", "Parameters": obj{"name.$": "$.action.name", "parameter.$": "$.action.parameter",
 			"value.$": "$.action.value", "pauseBeforeSeconds.$": "$.action.pauseBeforeSeconds",
-			"pauseAfterSeconds.$": "$.action.pauseAfterSeconds", "putAt.$": "$.record.putAt", "endedAt.$": enteredTime},
+			"pauseAfterSeconds.$": "$.action.pauseAfterSeconds", "putAt.$": "$.record.putAt",
+			"onsetSeconds.$": "$.action.onsetSeconds", "inForceAt.$": "$.record.inForceAt", "endedAt.$": enteredTime},
 			"End": true},
 	}
 	maps.Copy(s, capExpiry(p))

@@ -5,17 +5,19 @@
 // Flow (Definition builds the ASL in Go, JSONPath only — no JSONata, so it runs on AWS and in
 // aws-local-stepfunctions alike):
 //
-//  0. The input is checked (a compiled experiment, version 1, else InvalidExperiment), then the
-//     expiry cap is computed before anything is written: the method's time (every action's
-//     pauseBeforeSeconds + pauseAfterSeconds) + ExpiryMargin. An action whose pauses are not
-//     numbers ≥ 0 fails the execution with InvalidExperiment, nothing written.
+//  0. The input is checked (a compiled experiment, experiments.CompiledVersion, else
+//     InvalidExperiment), then the expiry cap is computed before anything is written: the method's
+//     time (every action's pauseBeforeSeconds + pauseAfterSeconds) + ExpiryMargin. An action whose
+//     pauses or onset are not numbers ≥ 0 fails the execution with InvalidExperiment, nothing written.
 //  1. Steady state before: record $$.State.EnteredTime, Wait observeSeconds, then a Map runs each
 //     probe as cloudwatch:getMetricData over [start, now] and checks MetricDataResults[0].Values[0]
 //     against the tolerance in Choice states. Not steady → verdict not-steady-before, no write.
 //  2. Method: per action, ssm:putParameter of the fault (the deployed fault parameter only), then
-//     the pause as slices; with a guard, the guard probe runs after each slice and a deviated value
-//     fails the Map with GuardBreached (verdict deviated). Every write is capped (below).
-//  3. Steady state after, over the window since the first fault was written.
+//     the pause: first its onset (onsetSeconds, a Wait: the failure layer's config cache TTL, after
+//     which every sandbox reads the new fault), recorded as the action's inForceAt, then the rest as
+//     slices; with a guard, the guard probe runs after each slice and a deviated value fails the Map
+//     with GuardBreached (verdict deviated). Every write is capped (below).
+//  3. Steady state after, over the window since the first fault was in force (inForceAt).
 //  4. Rollbacks always run (every Task/Map has a States.ALL Catch), then the steady state is
 //     observed for recoverySeconds and recorded.
 //  5. Held → Succeed with the journal as output; otherwise Fail (SteadyStateDeviated,

@@ -239,7 +239,8 @@ func TestMachineRuns(t *testing.T) {
 		puts      string
 		check     func(t *testing.T, r runResult, j *experiments.Journal)
 	}{
-		{name: "held", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": noSNSData, "Recovery": steady()}},
+		{name: "held", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": noSNSData, "Recovery": steady()},
+			Waits: map[string]int{"Action.Onset": 50}}, // the onset, shortened but long enough to tell the times apart
 			status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
 			check: func(t *testing.T, r runResult, j *experiments.Journal) {
 				if got := statuses(j.After); got != "zero-sns-errors=ok,messages-in-flight=ok,normal-error-rates=ok" {
@@ -252,13 +253,13 @@ func TestMachineRuns(t *testing.T) {
 					t.Errorf("journal phases: %+v", j)
 				}
 				m := j.Method[0]
-				if m.PutAt == "" || m.EndedAt < m.PutAt || m.PauseAfterSeconds != 300 || m.Parameter != "failureLambdaConfig" {
+				if m.PutAt == "" || m.InForceAt <= m.PutAt || m.EndedAt < m.InForceAt || m.PauseAfterSeconds != 300 || m.OnsetSeconds != 5 || m.Parameter != "failureLambdaConfig" {
 					t.Errorf("method = %+v", m)
 				}
-				// The after window starts when the fault was written.
+				// The after window starts when the fault was in force, after its onset.
 				for _, q := range r.Queries {
-					if q.Phase == "After" && q.Start != m.PutAt {
-						t.Errorf("after window starts %s, fault written %s", q.Start, m.PutAt)
+					if q.Phase == "After" && q.Start != m.InForceAt {
+						t.Errorf("after window starts %s, fault in force %s", q.Start, m.InForceAt)
 					}
 					if q.ScanBy != "TimestampDescending" {
 						t.Errorf("ScanBy = %q", q.ScanBy)

@@ -39,6 +39,7 @@ type compileFlags struct {
 	recovery      time.Duration
 	guardInterval time.Duration
 	expiryMargin  time.Duration
+	onset         time.Duration
 }
 
 // outputFlags are the per-output overrides compile and run accept.
@@ -59,6 +60,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.recovery, "recovery", 0, "override the observation after the rollbacks (0: the observation before)")
 	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
+	fs.DurationVar(&c.onset, "onset", 0, "override how long a written fault takes to be in force, the first part of each pause, where the window after the method starts (0: 5s, the function's FAILURE_CACHE_TTL)")
 	return c
 }
 
@@ -66,7 +68,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 // configuration's env entries come from the stack outputs, and the process
 // environment overrides them (Chaos Toolkit reads env entries from there).
 func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
-	for _, d := range []time.Duration{c.pause, c.window, c.recovery, c.guardInterval, c.expiryMargin} {
+	for _, d := range []time.Duration{c.pause, c.window, c.recovery, c.guardInterval, c.expiryMargin, c.onset} {
 		if d < 0 {
 			return nil, nil, errors.New("durations must not be negative")
 		}
@@ -90,7 +92,7 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 		Env:                env,
 		Overrides: experiments.Overrides{
 			Pause: c.pause, ProbeWindow: c.window, Recovery: c.recovery,
-			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin,
+			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: c.onset,
 		},
 	})
 	if err != nil {

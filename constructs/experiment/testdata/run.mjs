@@ -91,8 +91,8 @@ const handlers = {
   },
 };
 
-const waits = { BeforeObserve: 0, RecoveryObserve: 0, 'Action.PauseBefore': 0, 'Guard.Wait': 0,
-  'Rollback.PauseBefore': 0, 'Rollback.Pause': 0, ...(sc.waits ?? {}) };
+const waits = { BeforeObserve: 0, RecoveryObserve: 0, 'Action.PauseBefore': 0, 'Action.Onset': 0, 'Guard.Wait': 0,
+  'Rollback.PauseBefore': 0, 'Rollback.Onset': 0, 'Rollback.Pause': 0, ...(sc.waits ?? {}) };
 const retries = Object.fromEntries(Object.keys(handlers).map((k) => [k, 0]));
 
 // $$.State.EnteredTime is not provided by the interpreter: a getter gives the time the path is read,

@@ -265,7 +265,11 @@ func buildModel(run Run, s *Series, now time.Time) model {
 				summary = "fault off"
 			}
 			add("Fault written: "+act.Name, "fault", act.Parameter+" = "+summary, !put.IsZero(), put, put, true)
-			add("Pause", "pause", fmt.Sprintf("%d s after the write", act.PauseAfterSeconds), !put.IsZero() && !ended.IsZero(), put, ended, false)
+			pause := fmt.Sprintf("%d s after the write", act.PauseAfterSeconds)
+			if act.InForceAt != "" {
+				pause += fmt.Sprintf(", the first %d s for the fault to be in force everywhere (to %s)", act.OnsetSeconds, clock(parseTime(act.InForceAt)))
+			}
+			add("Pause", "pause", pause, !put.IsZero() && !ended.IsZero(), put, ended, false)
 		}
 		if g := j.GuardBreach; g != nil {
 			t := parseTime(g.Probe.End)

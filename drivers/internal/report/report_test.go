@@ -86,7 +86,7 @@ func newScenario(t0 time.Time) scenario {
 		Verdict: experiments.VerdictDeviated, StartedAt: ts(0), EndedAt: ts(250),
 		Before: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 0, 60), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, f(0), true, 0, 60)},
 		Method: []experiments.ActionResult{{Name: "enable-latency", Parameter: param, Value: json.RawMessage(`{"isEnabled":true,"failureMode":"latency","rate":1,"minLatency":3000,"maxLatency":5000,"expiresAfterSeconds":300}`),
-			PauseAfterSeconds: 120, PutAt: ts(60), EndedAt: ts(180)}},
+			PauseAfterSeconds: 120, PutAt: ts(60), OnsetSeconds: 5, InForceAt: ts(65), EndedAt: ts(180)}},
 		After:         []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(87.5), false, 60, 180), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, nil, false, 60, 180)},
 		Rollbacks:     []experiments.ActionResult{{Name: "disable-fault", Parameter: param, Value: json.RawMessage(`{"isEnabled":false}`), PutAt: ts(185), EndedAt: ts(185)}},
 		AfterRollback: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 185, 245)},
@@ -337,6 +337,10 @@ func TestReportInChromium(t *testing.T) {
 	phases := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll("#timeline th")].map(e => e.textContent)`)
 	if strings.Join(phases, " | ") != "Steady state before | Fault written: enable-latency | Pause | Steady state after | Rollback: disable-fault | Steady state after rollback" {
 		t.Errorf("timeline = %q", phases)
+	}
+	// AND the pause says when the fault was in force, where the window after the method starts
+	if cells := browsertest.Eval[string](t, p, `document.getElementById("timeline").textContent`); !strings.Contains(cells, "120 s after the write, the first 5 s for the fault to be in force everywhere (to "+sc.t0.Add(65*time.Second).UTC().Format("15:04:05")) {
+		t.Errorf("timeline text lacks the fault's onset:\n%s", cells)
 	}
 	// AND the probe table, a row per probe and phase
 	rows := browsertest.Eval[[][]string](t, p, `[...document.querySelectorAll("#probes tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()))`)

@@ -77,7 +77,11 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 	}
 	tw.Flush()
 	for _, a := range j.Method {
-		fmt.Fprintf(w, "fault:    %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
+		inForce := ""
+		if a.InForceAt != "" {
+			inForce = fmt.Sprintf(" (in force at %s, after a %d s onset)", a.InForceAt, a.OnsetSeconds)
+		}
+		fmt.Fprintf(w, "fault:    %s at %s%s: %s\n", a.Name, a.PutAt, inForce, compactJSON(a.Value))
 	}
 	for _, a := range j.Rollbacks {
 		fmt.Fprintf(w, "rollback: %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
