@@ -38,7 +38,7 @@
 //
 // # Compiled (the state machine's execution input)
 //
-//	{"version": 1, "title": "...", "source": "exp_1-minor_delay.json",
+//	{"version": 2, "title": "...", "source": "exp_1-minor_delay.json",
 //	 "steadyState": {"title": "...", "observeSeconds": 300, "recoverySeconds": 300,
 //	   "probes": [{"name": "messages-in-flight", "source": "steady-state-hypothesis.probes[1]",
 //	     "query": "e1 = ((2*m1) - (m2+m3)) / (2*m1) * 100", "windowSeconds": 300,
@@ -47,7 +47,7 @@
 //	     "noData": "fail"}]},
 //	 "method": [{"name": "...", "source": "method[0]", "parameter": "failureLambdaConfig",
 //	   "value": {"isEnabled": true, ..., "expiresAfterSeconds": 420},
-//	   "pauseBeforeSeconds": 0, "pauseAfterSeconds": 300, "pauseSlices": [300]}],
+//	   "pauseBeforeSeconds": 0, "pauseAfterSeconds": 300, "onsetSeconds": 5, "pauseSlices": [295]}],
 //	 "rollbacks": [{... "value": {"isEnabled": false} ...}],
 //	 "guard": {"enabled": false, "intervalSeconds": 0, "probe": null}}
 //

@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"maps"
+	"strconv"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -46,7 +47,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 			"Choices": []any{obj{"And": validInput("$"), "Next": "Init"}},
 			"Default": "InvalidInput"},
 		"InvalidInput": obj{"Type": "Fail", "Error": experiments.ErrInvalidExperiment,
-			"Cause": "the input is not a compiled experiment (version 1): compile it with `chaoslab compile` (experiments.Compile)"},
+			"Cause": "the input is not a compiled experiment (version " + strconv.Itoa(experiments.CompiledVersion) + "): compile it with `chaoslab compile` (experiments.Compile)"},
 		"Init": obj{"Type": "Pass", "Parameters": obj{"experiment.$": "$", "journal": journalInit("$.title", nil, nil)},
 			"Next": "Limits"},
 
