@@ -63,26 +63,16 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 			}
 		}
 	}
-	onset := ceilSeconds(DefaultFaultOnset)
-	if o.Onset > 0 {
-		onset = ceilSeconds(o.Onset)
-	}
+	onset := secondsOr(o.Onset, DefaultFaultOnset)
 	for i := range out.Method {
-		a := &out.Method[i]
-		a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
-		a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, out.Guard.IntervalSeconds)
+		splitPause(&out.Method[i], onset, out.Guard.IntervalSeconds)
 	}
 	for i := range out.Rollbacks {
-		a := &out.Rollbacks[i]
-		a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
-		a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, 0)
+		splitPause(&out.Rollbacks[i], onset, 0)
 	}
 
 	// Remaining method time after each action's write, for its fault's expiry.
-	margin := ceilSeconds(DefaultExpiryMargin)
-	if o.ExpiryMargin > 0 {
-		margin = ceilSeconds(o.ExpiryMargin)
-	}
+	margin := secondsOr(o.ExpiryMargin, DefaultExpiryMargin)
 	methodTotal := 0
 	for i := len(out.Method) - 1; i >= 0; i-- {
 		a := &out.Method[i]
@@ -114,6 +104,21 @@ func setPeriod(p *CompiledProbe, period int) {
 		qs[i] = q
 	}
 	p.MetricDataQueries = qs
+}
+
+// secondsOr is an override in whole seconds, rounded up, or def when the override is not set.
+func secondsOr(override, def time.Duration) int {
+	if override > 0 {
+		return ceilSeconds(override)
+	}
+	return ceilSeconds(def)
+}
+
+// splitPause makes the first onset seconds of a's pause (at most the pause) its onset, and slices
+// the rest into guard intervals.
+func splitPause(a *CompiledAction, onset, interval int) {
+	a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
+	a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, interval)
 }
 
 // slicePause splits a pause into guard intervals.
