@@ -35,15 +35,18 @@ type CompileOptions struct {
 	Overrides Overrides
 }
 
-// Overrides replace durations of the experiment when not zero. Durations are rounded up to whole
-// seconds.
+// Overrides replace durations of the experiment when not zero (Onset: when not nil). Durations are
+// rounded up to whole seconds.
 type Overrides struct {
 	Pause         time.Duration // every method action's pauses.after
 	ProbeWindow   time.Duration // every probe's window (and so the observation before)
 	Recovery      time.Duration // the observation after the rollbacks. Default: the observation before
 	GuardInterval time.Duration // how often the guard is checked. Default: the experiment's, else 60 s
 	ExpiryMargin  time.Duration // added to a fault's expiresAfterSeconds. Default: 120 s
-	Onset         time.Duration // how long a written fault takes to be in force. Default: DefaultFaultOnset
+	// Onset is how long a written fault takes to be in force: nil, DefaultFaultOnset; 0, none (a
+	// stack deployed with FAILURE_CACHE_TTL=0 reads every write at once). A pointer, since here 0
+	// is a value a user asks for, not "unset".
+	Onset *time.Duration
 }
 
 // Validate reports every problem of e that does not depend on a run's options: environment

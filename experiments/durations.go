@@ -24,7 +24,7 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"Pause", o.Pause}, {"ProbeWindow", o.ProbeWindow}, {"Recovery", o.Recovery}, {"GuardInterval", o.GuardInterval}, {"ExpiryMargin", o.ExpiryMargin}, {"Onset", o.Onset}} {
+	}{{"Pause", o.Pause}, {"ProbeWindow", o.ProbeWindow}, {"Recovery", o.Recovery}, {"GuardInterval", o.GuardInterval}, {"ExpiryMargin", o.ExpiryMargin}, {"Onset", onsetOr(o.Onset, 0)}} {
 		if d.d < 0 {
 			c.fail("overrides."+d.name, "want a duration ≥ 0, got %v", d.d)
 		}
@@ -63,7 +63,7 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 			}
 		}
 	}
-	onset := secondsOr(o.Onset, DefaultFaultOnset)
+	onset := ceilSeconds(onsetOr(o.Onset, DefaultFaultOnset))
 	for i := range out.Method {
 		splitPause(&out.Method[i], onset, out.Guard.IntervalSeconds)
 	}
@@ -112,6 +112,14 @@ func secondsOr(override, def time.Duration) int {
 		return ceilSeconds(override)
 	}
 	return ceilSeconds(def)
+}
+
+// onsetOr is the onset override, or def when it is not set.
+func onsetOr(o *time.Duration, def time.Duration) time.Duration {
+	if o == nil {
+		return def
+	}
+	return *o
 }
 
 // splitPause makes the first onset seconds of a's pause (at most the pause) its onset, and slices

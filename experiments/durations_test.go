@@ -29,8 +29,10 @@ func TestOverrides(t *testing.T) {
 		{name: "none", observe: 300, recovery: 300, onset: 5, slices: []int{60, 60, 60, 60, 55}, expires: 420, period: 300 + periodSlack, guardEvery: 60},
 		{name: "compressed", o: Overrides{Pause: 25 * time.Second, ProbeWindow: 10 * time.Second, Recovery: 5 * time.Second, GuardInterval: 10 * time.Second, ExpiryMargin: 30 * time.Second},
 			observe: 10, recovery: 5, onset: 5, slices: []int{10, 10}, expires: 55, period: 60 + periodSlack, guardEvery: 10},
-		{name: "onset set", o: Overrides{Pause: 30 * time.Second, Onset: 2 * time.Second, GuardInterval: 10 * time.Second},
+		{name: "onset set", o: Overrides{Pause: 30 * time.Second, Onset: new(2 * time.Second), GuardInterval: 10 * time.Second},
 			observe: 300, recovery: 300, onset: 2, slices: []int{10, 10, 8}, expires: 150, period: 300 + periodSlack, guardEvery: 10},
+		{name: "no onset: the window after starts at the write", o: Overrides{Pause: 30 * time.Second, Onset: new(time.Duration(0)), GuardInterval: 10 * time.Second},
+			observe: 300, recovery: 300, onset: 0, slices: []int{10, 10, 10}, expires: 150, period: 300 + periodSlack, guardEvery: 10},
 		{name: "sub-second rounds up; the onset is at most the pause", o: Overrides{Pause: 1500 * time.Millisecond, ProbeWindow: 100 * time.Millisecond},
 			observe: 1, recovery: 1, onset: 2, slices: []int{}, expires: 122, period: 60 + periodSlack, guardEvery: 60},
 	}
@@ -65,7 +67,7 @@ func TestOverrides(t *testing.T) {
 	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Pause: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Pause") {
 		t.Errorf("negative override: err = %v", err)
 	}
-	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Onset: -time.Second}}); err == nil || !strings.Contains(err.Error(), "overrides.Onset") {
+	if _, err := Compile(e, CompileOptions{Env: testEnv, Overrides: Overrides{Onset: new(-time.Second)}}); err == nil || !strings.Contains(err.Error(), "overrides.Onset") {
 		t.Errorf("negative onset: err = %v", err)
 	}
 }

@@ -186,7 +186,7 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 	l := startLocalStates(t)
 
 	// exp_1 in seconds: 1 s observed before and after the rollbacks, a 2 s pause (cap 2 s + margin).
-	fast := experiments.Overrides{ProbeWindow: time.Second, Recovery: time.Second, Pause: 2 * time.Second, GuardInterval: time.Second, Onset: time.Second}
+	fast := experiments.Overrides{ProbeWindow: time.Second, Recovery: time.Second, Pause: 2 * time.Second, GuardInterval: time.Second, Onset: new(time.Second)}
 	long := fast
 	long.Pause = time.Minute // stopped or timed out during its pause
 	input := func(o experiments.Overrides, guard bool, edit func(in map[string]any)) map[string]any {

@@ -60,7 +60,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.recovery, "recovery", 0, "override the observation after the rollbacks (0: the observation before)")
 	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
-	fs.DurationVar(&c.onset, "onset", 0, "override how long a written fault takes to be in force, the first part of each pause, where the window after the method starts (0: 5s, the function's FAILURE_CACHE_TTL)")
+	fs.DurationVar(&c.onset, "onset", experiments.DefaultFaultOnset, "how long a written fault takes to be in force (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause, where the window after the method starts")
 	return c
 }
 
@@ -92,7 +92,7 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 		Env:                env,
 		Overrides: experiments.Overrides{
 			Pause: c.pause, ProbeWindow: c.window, Recovery: c.recovery,
-			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: c.onset,
+			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
 	if err != nil {

@@ -65,7 +65,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s); shorter makes redelivery delays look like lost work in the in-flight ratio")
 	fs.DurationVar(&c.Overrides.Recovery, "recovery", 5*time.Second, "observation after the rollback")
 	fs.DurationVar(&c.Overrides.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end")
-	fs.DurationVar(&c.Overrides.Onset, "onset", experiments.DefaultFaultOnset, "the first part of each pause: how long a written fault takes to be in force in every sandbox (the function's FAILURE_CACHE_TTL); the window after the fault starts there")
+	onset := fs.Duration("onset", experiments.DefaultFaultOnset, "the first part of each pause: how long a written fault takes to be in force in every sandbox (the function's FAILURE_CACHE_TTL; 0 for none); the window after the fault starts there")
 	fs.Float64Var(&c.Rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
 	fs.DurationVar(&c.Drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
@@ -78,6 +78,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	if fs.NArg() != 0 {
 		return cli.Usagef("chaoslab lab: unexpected arguments %q", fs.Args())
 	}
+	c.Overrides.Onset = onset
 	c.Scenarios = splitList(scen)
 	for _, s := range c.Scenarios {
 		if err := contract.CheckScenario("-scenarios", s); err != nil {

@@ -320,6 +320,34 @@ func TestValidateAndCompileShipped(t *testing.T) {
 	}
 }
 
+// -onset defaults to the failure layer's cache TTL, and 0 asks for no onset at all (a stack whose
+// function reads the parameter on every invocation): not for the default.
+func TestCompileOnset(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	for _, tt := range []struct {
+		args        []string
+		onset, rest int
+	}{
+		{args: nil, onset: 5, rest: 25},
+		{args: []string{"-onset", "0"}, onset: 0, rest: 30},
+		{args: []string{"-onset", "2s"}, onset: 2, rest: 28},
+	} {
+		m, out, errb := newMain()
+		args := append(append([]string{"compile", "-outputs", outputs, "-pause", "30s", "-guard-interval", "60s"}, tt.args...), "exp_2-dynamodb_disruption")
+		if err := m.Run(context.Background(), args); err != nil {
+			t.Fatalf("%v: %v\n%s", tt.args, err, errb)
+		}
+		var c experiments.Compiled
+		if err := json.Unmarshal(out.Bytes(), &c); err != nil {
+			t.Fatalf("%v: compile output is not a Compiled: %v", tt.args, err)
+		}
+		a := c.Method[0]
+		if a.OnsetSeconds != tt.onset || len(a.PauseSlices) != 1 || a.PauseSlices[0] != tt.rest {
+			t.Errorf("%v: onset %d, slices %v; want %d, [%d]", tt.args, a.OnsetSeconds, a.PauseSlices, tt.onset, tt.rest)
+		}
+	}
+}
+
 func TestValidateRejectsBadExperiment(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(p, []byte(`{"title":"bad","steady-state-hypothesis":{"title":"x","probes":[{"type":"probe","name":"p","tolerance":0,
