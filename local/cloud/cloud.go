@@ -206,6 +206,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
+	c.gw.Use("sqs", c.queuePolicies)
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -55,6 +56,7 @@ import (
 type iamState struct {
 	mu     sync.Mutex
 	stacks map[string][]iam.Resource // by stack name
+	queues map[string]string         // queue ARN → the policy set through the SQS API (queuePolicies)
 	engine atomic.Pointer[iam.Engine]
 
 	sqsMu sync.Mutex
@@ -75,34 +77,42 @@ func (c *Cloud) loadIAM() error {
 // Engine is the IAM engine deciding requests now: every deployed stack's policies.
 func (c *Cloud) Engine() *iam.Engine { return c.iam.engine.Load() }
 
-// setStackIAM replaces one stack's resources (nil removes the stack) and reloads the engine over
-// every stack. On an error the engine in force is kept and the stack's resources are not taken.
+// setStackIAM replaces one stack's resources (nil removes the stack), forgets the policies set
+// through the API on its queues (see queuePolicies), and reloads the engine over every stack. On an error the engine in
+// force is kept and the stack's resources are not taken.
 func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error) {
 	c.iam.mu.Lock()
 	defer c.iam.mu.Unlock()
-	names := make([]string, 0, len(c.iam.stacks)+1)
-	for n := range c.iam.stacks {
-		if n != stack {
-			names = append(names, n)
+	stacks := maps.Clone(c.iam.stacks)
+	queues := maps.Clone(c.iam.queues)
+	// A deploy sets the template's queue policies again; a delete takes the queues away.
+	for _, r := range append(slices.Clone(stacks[stack]), rs...) {
+		if r.Type == "AWS::SQS::Queue" {
+			delete(queues, iam.QueueARN(r.Ref, Region, AccountID))
 		}
 	}
-	slices.Sort(names)
-	var all []iam.Resource
-	for _, n := range names {
-		all = append(all, c.iam.stacks[n]...)
+	if rs == nil {
+		delete(stacks, stack)
+	} else {
+		stacks[stack] = rs
 	}
-	all = append(all, rs...)
-	eng, err := iam.Load(iam.Stack{Region: Region, AccountID: AccountID, Resources: all})
+	eng, err := c.loadIAMLocked(stacks, queues)
 	if err != nil {
 		return nil, err
 	}
-	if rs == nil {
-		delete(c.iam.stacks, stack)
-	} else {
-		c.iam.stacks[stack] = rs
-	}
+	c.iam.stacks, c.iam.queues = stacks, queues
 	c.iam.engine.Store(eng)
 	return eng, nil
+}
+
+// loadIAMLocked builds an engine over stacks (in the order of their names) and the queue policies
+// set through the API. c.iam.mu is held.
+func (c *Cloud) loadIAMLocked(stacks map[string][]iam.Resource, queues map[string]string) (*iam.Engine, error) {
+	var all []iam.Resource
+	for _, n := range slices.Sorted(maps.Keys(stacks)) {
+		all = append(all, stacks[n]...)
+	}
+	return iam.Load(iam.Stack{Region: Region, AccountID: AccountID, Resources: all, QueuePolicies: queues})
 }
 
 // authorize is the gateway's Authorize hook: it decides a verified request as principal.

@@ -460,6 +460,39 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 	})
 
+	t.Run("a queue policy set through the SQS API is the queue's one policy", func(t *testing.T) {
+		sq := sqs.NewFromConfig(user)
+		setPolicy := func(doc string) error {
+			_, err := sq.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(full.out["CsvQueueUrl"]),
+				Attributes: map[string]string{"Policy": doc}})
+			return err
+		}
+		var api smithy.APIError
+		if err := setPolicy(`{"Statement": [`); !errors.As(err, &api) || api.ErrorCode() != "InvalidAttributeValue" || !strings.Contains(err.Error(), "Policy") {
+			t.Errorf("a policy that is not JSON: %v, want InvalidAttributeValue naming Policy", err)
+		}
+		if err := snsDelivers(ctx, full); err != nil {
+			t.Fatalf("the template's policy lets the topic deliver: %v", err)
+		}
+		// Removed: the template's policy no longer applies, as in SQS.
+		if err := setPolicy(""); err != nil {
+			t.Fatal(err)
+		}
+		if err := denied(snsDelivers(ctx, full), "AccessDenied", "sqs:SendMessage"); err != nil {
+			t.Errorf("with the policy removed: %v", err)
+		}
+		allow, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+			"Resource": iam.QueueARN(full.out["CsvQueueUrl"], Region, AccountID),
+			"Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": full.out["TopicArn"]}}}}})
+		if err := setPolicy(string(allow)); err != nil {
+			t.Fatal(err)
+		}
+		if err := snsDelivers(ctx, full); err != nil {
+			t.Errorf("with the topic allowed again through the API: %v", err)
+		}
+	})
+
 	t.Run("the rollback guard's rule may start the machine", func(t *testing.T) {
 		if err := ruleMayStart(ctx, full); err != nil {
 			t.Error(err)

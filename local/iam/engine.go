@@ -3,7 +3,9 @@ package iam
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +30,11 @@ type Stack struct {
 	// ManagedPolicies are documents (JSON text) of managed policies from outside the template, by
 	// ARN, in addition to AWSManagedPolicies.
 	ManagedPolicies map[string]string
+	// QueuePolicies are queue policies set through the SQS API (CreateQueue's or
+	// SetQueueAttributes' Policy), by queue ARN; "" is a policy removed. As in SQS, a queue has one
+	// policy: one set here replaces what the template's AWS::SQS::QueuePolicy resources give that
+	// queue.
+	QueuePolicies map[string]string
 }
 
 // Resource is one deployed template resource.
@@ -360,6 +367,22 @@ func Load(s Stack) (*Engine, error) {
 			e.resource = append(e.resource, p)
 		}
 	}
+	if len(s.QueuePolicies) > 0 {
+		e.resource = slices.DeleteFunc(e.resource, func(p *attachedPolicy) bool { _, set := s.QueuePolicies[p.attached]; return set })
+		arns := slices.Sorted(maps.Keys(s.QueuePolicies))
+		for _, arn := range arns {
+			if s.QueuePolicies[arn] == "" {
+				continue
+			}
+			ref := StatementRef{Policy: "the Policy of queue " + arn[strings.LastIndexByte(arn, ':')+1:], Document: "Policy"}
+			stmts, err := parseDocument(s.QueuePolicies[arn], resourcePolicy, ref)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("queue %s: Policy: %w", arn, err))
+				continue
+			}
+			e.resource = append(e.resource, &attachedPolicy{name: ref.Policy, kind: resourcePolicy, attached: arn, stmts: stmts})
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
@@ -426,10 +449,12 @@ func (e *Engine) lambdaPermission(r Resource, functionArn map[string]string) (*a
 
 // queueARNFromURL maps a queue URL (http://127.0.0.1:<port>/000000000000/<name>) to the queue's ARN.
 func (e *Engine) queueARNFromURL(u string) string {
-	return queueARN(u, e.region, e.account)
+	return QueueARN(u, e.region, e.account)
 }
 
-func queueARN(u, region, account string) string {
+// QueueARN is the ARN of the queue a queue URL (or a bare queue name) names, in region and, unless
+// the URL names one, account.
+func QueueARN(u, region, account string) string {
 	p := u
 	if pu, err := url.Parse(u); err == nil && pu.Path != "" {
 		p = pu.Path

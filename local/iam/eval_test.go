@@ -484,3 +484,55 @@ func TestCurrentTime(t *testing.T) {
 		t.Errorf("after the date: allowed")
 	}
 }
+
+// A queue policy set through the SQS API is the queue's one policy: it replaces the template's, ""
+// leaves the queue with none, and a bad one fails the load naming the queue.
+func TestQueuePoliciesSetThroughTheAPI(t *testing.T) {
+	allowSNS := `{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": "` + queueArn + `",
+		"Condition": {"ArnEquals": {"aws:SourceArn": "` + topicArn + `"}}}`
+	fromTopic := func(e *Engine, topic string) bool {
+		return e.Authorize(Request{Principal: "sns.amazonaws.com", Action: "sqs:SendMessage", Resource: queueArn,
+			Context: map[string][]string{"aws:SourceArn": {topic}}}).Allowed
+	}
+	other := strings.Replace(topicArn, ":t", ":other", 1)
+	apiDoc := string(mustJSON(t, statements(t, strings.Replace(allowSNS, topicArn, other, 1))))
+	tests := []struct {
+		name             string
+		template         []string
+		api              map[string]string
+		topic, otherTopc bool
+	}{
+		{name: "the template's policy", template: []string{allowSNS}, topic: true},
+		{name: "set through the API: replaces the template's", template: []string{allowSNS}, api: map[string]string{queueArn: apiDoc}, otherTopc: true},
+		{name: "removed through the API: none", template: []string{allowSNS}, api: map[string]string{queueArn: ""}},
+		{name: "set on another queue: the template's stays", template: []string{allowSNS}, api: map[string]string{queueArn + "x": apiDoc}, topic: true},
+		{name: "set through the API, no template policy", api: map[string]string{queueArn: apiDoc}, otherTopc: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testStack(t, nil, tt.template)
+			s.QueuePolicies = tt.api
+			e := load(t, s)
+			if got := fromTopic(e, topicArn); got != tt.topic {
+				t.Errorf("the topic may send: %v, want %v", got, tt.topic)
+			}
+			if got := fromTopic(e, other); got != tt.otherTopc {
+				t.Errorf("the other topic may send: %v, want %v", got, tt.otherTopc)
+			}
+		})
+	}
+	s := testStack(t, nil, nil)
+	s.QueuePolicies = map[string]string{queueArn: `{"Statement": "not a list"`}
+	if _, err := Load(s); err == nil || !strings.Contains(err.Error(), "queue "+queueArn+": Policy") {
+		t.Errorf("a bad policy: %v, want an error naming the queue", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

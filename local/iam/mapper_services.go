@@ -25,7 +25,7 @@ func (m *Mapper) sqs(r *http.Request) (Operation, error) {
 		if queueURL == "" {
 			return op, missing("QueueUrl")
 		}
-		op.Checks = []Check{check("sqs:"+action, queueARN(queueURL, m.region(), m.account()))}
+		op.Checks = []Check{check("sqs:"+action, QueueARN(queueURL, m.region(), m.account()))}
 		return op, nil
 	}
 	switch name {

@@ -8,8 +8,12 @@
 // Options.Queues signs as (sns.amazonaws.com). A Publish made in process on a resource's behalf
 // (PublishInput.From, S3 event notifications) is decided by Options.Authorize.
 //
-// Not covered: FIFO topics and topics with a subscription FilterPolicy are published by the emulator
-// itself (only NumberOfMessagesPublished is recorded for them); only the sqs protocol is delivered.
+// A subscription's FilterPolicy (either FilterPolicyScope) is decided here too (filter.go): a message
+// it filters out is not sent and counts as NumberOfNotificationsFilteredOut (or its -NoMessageAttributes
+// / -InvalidAttributes variant); a bad policy is refused when it is set, with InvalidParameter.
+//
+// Not covered: FIFO topics are published by the emulator itself (only NumberOfMessagesPublished is
+// recorded for them, and their deliveries are not authorized); only the sqs protocol is delivered.
 package sns
 
 import (
@@ -111,11 +115,13 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 type subscription struct {
 	arn, queueArn string
 	raw           bool
+	filter        *filterPolicy // nil: every message
+	badFilter     error         // a stored policy that does not compile: every delivery fails
 }
 
 type topicSubs struct {
 	subs     []subscription
-	fallback bool // a FilterPolicy or FIFO topic: let the emulator publish
+	fallback bool // a FIFO topic: let the emulator publish
 	at       time.Time
 }
 
@@ -215,10 +221,13 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 			if attrs.Attributes["PendingConfirmation"] == "true" {
 				continue
 			}
-			if attrs.Attributes["FilterPolicy"] != "" {
-				c.fallback = true
+			sb := subscription{arn: aws.ToString(sub.SubscriptionArn), queueArn: aws.ToString(sub.Endpoint), raw: attrs.Attributes["RawMessageDelivery"] == "true"}
+			if p := attrs.Attributes["FilterPolicy"]; !noPolicy(p) {
+				// Policies set through the gateway were checked there; one set on the emulator
+				// directly may not compile.
+				sb.filter, sb.badFilter = parseFilterPolicy(p, attrs.Attributes["FilterPolicyScope"])
 			}
-			c.subs = append(c.subs, subscription{arn: aws.ToString(sub.SubscriptionArn), queueArn: aws.ToString(sub.Endpoint), raw: attrs.Attributes["RawMessageDelivery"] == "true"})
+			c.subs = append(c.subs, sb)
 		}
 		if token = out.NextToken; token == nil || *token == "" {
 			break
@@ -264,6 +273,17 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 	s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
 	now := time.Now().UTC()
 	for _, sub := range subs.subs {
+		if sub.badFilter != nil {
+			s.opts.Logger.Warn("sns: delivery failed: the subscription's filter policy does not compile", "subscription", sub.arn, "err", sub.badFilter)
+			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
+			continue
+		}
+		if sub.filter != nil {
+			if out := sub.filter.decide(in); out != filterMatched {
+				s.metric(string(out), in.TopicArn, 1)
+				continue
+			}
+		}
 		if err := s.deliver(ctx, id, now, in, sub); err != nil {
 			s.opts.Logger.Warn("sns: delivery failed", "topic", in.TopicArn, "subscription", sub.arn, "err", err)
 			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
@@ -433,12 +453,66 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		case "PublishBatch":
 			s.publishBatch(w, r, form)
 		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "DeleteTopic", "ConfirmSubscription":
+			if err := s.checkFilterPolicy(r.Context(), form); err != nil {
+				writeError(w, err)
+				return
+			}
 			next.ServeHTTP(w, r)
 			s.Invalidate("")
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// checkFilterPolicy refuses a Subscribe or SetSubscriptionAttributes that would leave a subscription
+// with a filter policy SNS refuses (the emulator stores any string). For a change of one of the
+// policy and its scope, the other is the subscription's current one.
+func (s *Service) checkFilterPolicy(ctx context.Context, form url.Values) *Error {
+	var policy, scope string
+	switch form.Get("Action") {
+	case "Subscribe":
+		for i := 1; ; i++ {
+			p := "Attributes.entry." + strconv.Itoa(i) + "."
+			k := form.Get(p + "key")
+			if k == "" {
+				break
+			}
+			switch k {
+			case "FilterPolicy":
+				policy = form.Get(p + "value")
+			case "FilterPolicyScope":
+				scope = form.Get(p + "value")
+			}
+		}
+		if policy == "" && scope == "" {
+			return nil
+		}
+	case "SetSubscriptionAttributes":
+		name, value := form.Get("AttributeName"), form.Get("AttributeValue")
+		if name != "FilterPolicy" && name != "FilterPolicyScope" {
+			return nil
+		}
+		cur, err := s.opts.Topics.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(form.Get("SubscriptionArn"))})
+		if err != nil {
+			return asError(err)
+		}
+		policy, scope = cur.Attributes["FilterPolicy"], cur.Attributes["FilterPolicyScope"]
+		if name == "FilterPolicy" {
+			policy = value
+		} else {
+			scope = value
+		}
+	default:
+		return nil
+	}
+	if noPolicy(policy) { // no policy (or one being removed): only the scope's name is checked
+		policy = `{"-": [{"exists": true}]}`
+	}
+	if _, err := parseFilterPolicy(policy, scope); err != nil {
+		return &Error{Code: "InvalidParameter", Message: "Invalid parameter: " + err.Error(), Status: 400}
+	}
+	return nil
 }
 
 // attributes reads query-protocol message attributes: <prefix>N.Name, <prefix>N.Value.DataType,

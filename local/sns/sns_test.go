@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,37 +25,65 @@ import (
 
 var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
 
+// local is fauxqs behind a gateway with the SNS service and the SQS metrics, as the local cloud
+// wires them; stopped when the test ends (the caller may stop it earlier).
+type local struct {
+	fq      *emulators.Process
+	g       *gateway.Gateway
+	addr    string
+	sqs     *sqs.Client
+	sns     *awssns.Client
+	metrics *cloudwatch.Store
+}
+
+func startLocal(ctx context.Context, t *testing.T) *local {
+	t.Helper()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fq.Stop() })
+	g := gateway.New(gateway.Options{})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	endpoint := aws.String("http://" + addr)
+	l := &local{fq: fq, g: g, addr: addr, metrics: cloudwatch.NewStore(),
+		sqs: sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds}),
+		sns: awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})}
+	svc := sns.New(sns.Options{
+		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()}),
+		Queues:  l.sqs,
+		Metrics: l.metrics,
+	})
+	g.ProxyTo("sns", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.Use("sns", svc.Middleware)
+	sqsm := cloudwatch.NewSQSMetrics(l.metrics, cloudwatch.SQSMetricsOptions{})
+	g.Use("sqs", sqsm.Middleware)
+	return l
+}
+
+// sum is a metric's sum over the last hour.
+func (l *local) sum(ns, name, dim, v string) float64 {
+	res, err := l.metrics.GetMetricData([]cloudwatch.Query{{ID: "m", ReturnData: true, MetricStat: &cloudwatch.MetricStat{
+		Namespace: ns, Name: name, Dimensions: map[string]string{dim: v}, Period: time.Hour, Stat: "Sum"}}}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
+		return 0
+	}
+	return res[0].Values[0]
+}
+
 func TestPublishDeliversWithWitness(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts the real emulators")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fq.Stop()
-	g := gateway.New(gateway.Options{})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	endpoint := aws.String("http://" + addr)
-	sqsc := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})
-	snsc := awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})
-	metrics := cloudwatch.NewStore()
-	svc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()}),
-		Queues:  sqsc,
-		Metrics: metrics,
-	})
-	g.ProxyTo("sns", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.Use("sns", svc.Middleware)
-	sqsm := cloudwatch.NewSQSMetrics(metrics, cloudwatch.SQSMetricsOptions{})
-	g.Use("sqs", sqsm.Middleware)
+	l := startLocal(ctx, t)
+	fq, g, addr, sqsc, snsc := l.fq, l.g, l.addr, l.sqs, l.sns
 
 	topic, err := snsc.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("t")})
 	if err != nil {
@@ -155,14 +185,7 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		t.Errorf("Publish to a missing topic = %v, want NotFoundException", err)
 	}
 
-	sum := func(ns, name, dim, v string) float64 {
-		res, err := metrics.GetMetricData([]cloudwatch.Query{{ID: "m", ReturnData: true, MetricStat: &cloudwatch.MetricStat{
-			Namespace: ns, Name: name, Dimensions: map[string]string{dim: v}, Period: time.Hour, Stat: "Sum"}}}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
-		if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
-			return 0
-		}
-		return res[0].Values[0]
-	}
+	sum := l.sum
 	metricTests := []struct {
 		name     string
 		ns, m    string
@@ -189,6 +212,81 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
 			c.Close()
 			t.Errorf("%s still listening", a)
+		}
+	}
+}
+
+// A subscription's filter policy decides each delivery here (the deliveries pass the gateway, so
+// the queue's policy decides them too), and a policy SNS refuses is refused when set.
+func TestFilterPolicyThroughTheGateway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulators")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l := startLocal(ctx, t)
+	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("placed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subscribe := func(policy, scope string) (*awssns.SubscribeOutput, error) {
+		return l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:placed"), ReturnSubscriptionArn: true,
+			Attributes: map[string]string{"RawMessageDelivery": "true", "FilterPolicy": policy, "FilterPolicyScope": scope}})
+	}
+	var invalid *snstypes.InvalidParameterException
+	if _, err := subscribe(`{"order": {"event": ["placed"]}}`, "MessageAttributes"); !errors.As(err, &invalid) || !strings.Contains(err.Error(), "order: scope MessageAttributes takes no nested object") {
+		t.Errorf("a nested policy on attributes: %v, want InvalidParameter naming order", err)
+	}
+	sub, err := subscribe(`{"order": {"event": ["placed"]}}`, "MessageBody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{`{"order": {"event": "placed", "id": 1}}`, `{"order": {"event": "cancelled", "id": 2}}`, "not JSON"} {
+		if _, err := l.sns.Publish(ctx, &awssns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(m)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Changing the scope alone is checked against the policy the subscription has.
+	if _, err := l.sns.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn,
+		AttributeName: aws.String("FilterPolicyScope"), AttributeValue: aws.String("MessageAttributes")}); !errors.As(err, &invalid) {
+		t.Errorf("scope MessageAttributes under a nested policy: %v, want InvalidParameter", err)
+	}
+	// {} removes the policy: everything is delivered again.
+	if _, err := l.sns.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn,
+		AttributeName: aws.String("FilterPolicy"), AttributeValue: aws.String("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sns.Publish(ctx, &awssns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("unfiltered")}); err != nil {
+		t.Fatal(err)
+	}
+
+	var got []string
+	for range 2 {
+		out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			got = append(got, aws.ToString(m.Body))
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"unfiltered", `{"order": {"event": "placed", "id": 1}}`}; !slices.Equal(got, want) {
+		t.Errorf("delivered %q, want %q", got, want)
+	}
+	for name, want := range map[string]float64{
+		"NumberOfMessagesPublished":                          4,
+		"NumberOfNotificationsDelivered":                     2,
+		"NumberOfNotificationsFilteredOut":                   1,
+		"NumberOfNotificationsFilteredOut-InvalidAttributes": 1,
+	} {
+		if got := l.sum("AWS/SNS", name, "TopicName", "orders"); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -280,6 +280,57 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 	})
 
+	t.Run("sns filter policy decides each delivery", func(t *testing.T) {
+		var topic struct{ TopicArn string }
+		if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-filter")...); err != nil {
+			t.Fatal(err)
+		}
+		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
+		// The queue lets the topic send to it, as a subscriber's queue must (the local cloud authorizes
+		// each delivery against it).
+		queueArn := strings.Replace(strings.Replace(topic.TopicArn, ":sns:", ":sqs:", 1), name+"-filter", name+"-filtered", 1)
+		policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+			"Resource": queueArn, "Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topic.TopicArn}}}}})
+		attrs, _ := json.Marshal(map[string]string{"Policy": string(policy)})
+		var q struct{ QueueUrl string }
+		if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", name+"-filtered", "--attributes", string(attrs))...); err != nil {
+			t.Fatal(err)
+		}
+		defer cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...)
+		subscribe := func(filter string) error {
+			a, _ := json.Marshal(map[string]string{"FilterPolicy": filter, "RawMessageDelivery": "true"})
+			_, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn, "--attributes", string(a))...)
+			return err
+		}
+		// A policy SNS refuses is refused here too, with its reason (the emulator would store it).
+		if err := subscribe(`{"kind": "csv"}`); err == nil || !strings.Contains(err.Error(), "InvalidParameter") || !strings.Contains(err.Error(), "kind: want an array") {
+			t.Errorf("subscribe with a bare value as the policy: %v, want InvalidParameter naming kind", err)
+		}
+		if err := subscribe(`{"kind": ["csv"], "size": [{"numeric": [">", 10]}]}`); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []struct{ body, kind, size string }{{"json, filtered out", "json", "20"}, {"small, filtered out", "csv", "5"}, {"delivered", "csv", "20"}} {
+			a := fmt.Sprintf(`{"kind":{"DataType":"String","StringValue":%q},"size":{"DataType":"Number","StringValue":%q}}`, m.kind, m.size)
+			if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", m.body, "--message-attributes", a)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for range 2 { // the deliveries are done when publish returns; a second receive finds nothing more
+			var out struct{ Messages []cliMessage }
+			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", q.QueueUrl, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				got = append(got, m.Body)
+			}
+		}
+		if len(got) != 1 || got[0] != "delivered" {
+			t.Errorf("the queue received %q, want only the message the policy lets through", got)
+		}
+	})
+
 	t.Run("dynamodb scan", func(t *testing.T) {
 		var out struct{ Items []map[string]map[string]any }
 		if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {

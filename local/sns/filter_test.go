@@ -1,0 +1,154 @@
+package sns
+
+import (
+	"strings"
+	"testing"
+)
+
+func str(v string) MessageAttribute { return MessageAttribute{DataType: "String", StringValue: v} }
+func num(v string) MessageAttribute { return MessageAttribute{DataType: "Number", StringValue: v} }
+func arr(v string) MessageAttribute { return MessageAttribute{DataType: "String.Array", StringValue: v} }
+
+// The examples of the SNS developer guide's filter policy pages, as a subscriber relies on them.
+func TestFilterPolicyOnAttributes(t *testing.T) {
+	order := map[string]MessageAttribute{
+		"customer_interests": arr(`["soccer", "rugby", "hockey"]`),
+		"store":              str("example_corp"),
+		"event":              str("order_placed"),
+		"price_usd":          num("210.75"),
+		"source_ip":          str("10.0.0.42"),
+		"encrypted":          {DataType: "Binary", BinaryValue: []byte{1}},
+	}
+	tests := []struct {
+		name, policy string
+		want         filterOutcome
+	}{
+		{"exact string", `{"store": ["example_corp"]}`, filterMatched},
+		{"exact string, other value", `{"store": ["other_corp"]}`, filterOut},
+		{"any of the array's values", `{"customer_interests": ["rugby", "football"]}`, filterMatched},
+		{"none of the array's values", `{"customer_interests": ["football", "baseball"]}`, filterOut},
+		{"keys are ANDed", `{"store": ["example_corp"], "event": ["order_cancelled"]}`, filterOut},
+		{"numeric exact", `{"price_usd": [{"numeric": ["=", 210.75]}]}`, filterMatched},
+		{"numeric range", `{"price_usd": [{"numeric": [">", 100, "<=", 250]}]}`, filterMatched},
+		{"numeric range missed", `{"price_usd": [{"numeric": [">=", 250]}]}`, filterOut},
+		{"a string does not equal a number", `{"price_usd": ["210.75"]}`, filterOut},
+		{"a number does not equal a string", `{"store": [210]}`, filterOut},
+		{"prefix", `{"event": [{"prefix": "order_"}]}`, filterMatched},
+		{"suffix", `{"event": [{"suffix": "_placed"}]}`, filterMatched},
+		{"equals-ignore-case", `{"store": [{"equals-ignore-case": "EXAMPLE_CORP"}]}`, filterMatched},
+		{"anything-but a value", `{"event": [{"anything-but": "order_cancelled"}]}`, filterMatched},
+		{"anything-but the value", `{"event": [{"anything-but": ["order_placed", "order_cancelled"]}]}`, filterOut},
+		{"anything-but a prefix", `{"event": [{"anything-but": {"prefix": "order"}}]}`, filterOut},
+		{"anything-but a number", `{"price_usd": [{"anything-but": [100, 200]}]}`, filterMatched},
+		{"anything-but needs the attribute", `{"missing": [{"anything-but": "x"}]}`, filterOut},
+		{"exists", `{"store": [{"exists": true}]}`, filterMatched},
+		{"exists false on a missing attribute", `{"coupon": [{"exists": false}]}`, filterMatched},
+		{"exists false on a present one", `{"store": [{"exists": false}]}`, filterOut},
+		{"a binary attribute is not filtered on", `{"encrypted": [{"exists": true}]}`, filterOut},
+		{"cidr", `{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, filterMatched},
+		{"cidr outside", `{"source_ip": [{"cidr": "10.0.1.0/24"}]}`, filterOut},
+		{"$or of alternatives", `{"store": ["example_corp"], "$or": [{"event": ["order_cancelled"]}, {"price_usd": [{"numeric": [">", 200]}]}]}`, filterMatched},
+		{"$or none", `{"$or": [{"event": ["order_cancelled"]}, {"price_usd": [{"numeric": ["<", 200]}]}]}`, filterOut},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := parseFilterPolicy(tt.policy, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.decide(PublishInput{Message: "m", MessageAttributes: order}); got != tt.want {
+				t.Errorf("decide = %q, want %q", got, tt.want)
+			}
+		})
+	}
+
+	f, _ := parseFilterPolicy(`{"store": ["example_corp"]}`, ScopeAttributes)
+	if got := f.decide(PublishInput{Message: "m"}); got != filterNoAttributes {
+		t.Errorf("no attributes: %q, want %q", got, filterNoAttributes)
+	}
+	if got := f.decide(PublishInput{Message: "m", MessageAttributes: map[string]MessageAttribute{"store": arr(`not json`)}}); got != filterInvalidMessage {
+		t.Errorf("a String.Array that is not JSON: %q, want %q", got, filterInvalidMessage)
+	}
+}
+
+func TestFilterPolicyOnBody(t *testing.T) {
+	body := `{"order": {"store": "example_corp", "items": [{"sku": "a-1", "qty": 2}, {"sku": "b-7", "qty": 1}]},
+		"event": "order_placed", "tags": ["gift", "express"], "coupon": null, "paid": true, "price_usd": 210.75}`
+	tests := []struct {
+		name, policy string
+		want         filterOutcome
+	}{
+		{"nested key", `{"order": {"store": ["example_corp"]}}`, filterMatched},
+		{"nested key, other value", `{"order": {"store": ["other"]}}`, filterOut},
+		{"any object of an array", `{"order": {"items": {"sku": [{"prefix": "b-"}], "qty": [{"numeric": ["=", 1]}]}}}`, filterMatched},
+		{"one object must hold both", `{"order": {"items": {"sku": ["a-1"], "qty": [{"numeric": ["=", 1]}]}}}`, filterOut},
+		{"any value of an array", `{"tags": ["express"]}`, filterMatched},
+		{"null", `{"coupon": [null]}`, filterMatched},
+		{"boolean", `{"paid": [true]}`, filterMatched},
+		{"boolean, other value", `{"paid": [false]}`, filterOut},
+		{"number", `{"price_usd": [{"numeric": [">", 200]}]}`, filterMatched},
+		{"exists on a nested object", `{"order": [{"exists": true}]}`, filterMatched},
+		{"missing nested object", `{"refund": {"store": ["example_corp"]}}`, filterOut},
+		{"$or in a nested object", `{"order": {"$or": [{"store": ["x"]}, {"items": {"qty": [2]}}]}}`, filterMatched},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := parseFilterPolicy(tt.policy, ScopeBody)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.decide(PublishInput{Message: body}); got != tt.want {
+				t.Errorf("decide = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	f, _ := parseFilterPolicy(`{"event": ["order_placed"]}`, ScopeBody)
+	for _, m := range []string{"not json", `["an", "array"]`, `"a string"`} {
+		if got := f.decide(PublishInput{Message: m}); got != filterInvalidMessage {
+			t.Errorf("body %s: %q, want %q", m, got, filterInvalidMessage)
+		}
+	}
+}
+
+// A policy SNS refuses is refused with a reason that names the key and the rule broken.
+func TestFilterPolicyRefused(t *testing.T) {
+	tests := []struct {
+		name, policy, scope, want string
+	}{
+		{"not JSON", `{"a": [`, "", "not a JSON object"},
+		{"not an object", `["a"]`, "", "not a JSON object"},
+		{"empty", `{}`, "", "empty object"},
+		{"a bare value", `{"store": "example_corp"}`, "", `store: want an array of conditions, got a string`},
+		{"an empty array", `{"store": []}`, "", "store: an empty array"},
+		{"nested under attributes", `{"order": {"store": ["x"]}}`, ScopeAttributes, "order: scope MessageAttributes takes no nested object"},
+		{"unknown operator", `{"store": [{"contains": "x"}]}`, "", `store[0]: unknown operator "contains"`},
+		{"two operators in one object", `{"store": [{"prefix": "a", "suffix": "b"}]}`, "", "exactly one key"},
+		{"prefix of a number", `{"store": [{"prefix": 1}]}`, "", "prefix: want a string, got a number"},
+		{"exists of a string", `{"store": [{"exists": "yes"}]}`, "", "exists: want true or false"},
+		{"numeric without operator", `{"price": [{"numeric": [100]}]}`, "", "numeric"},
+		{"numeric upper bound first", `{"price": [{"numeric": ["<", 100, ">", 0]}]}`, "", "a lower bound then an upper one"},
+		{"numeric empty range", `{"price": [{"numeric": [">", 100, "<", 50]}]}`, "", "is empty"},
+		{"numeric too large", `{"price": [{"numeric": ["=", 1e10]}]}`, "", "want -1000000000..1000000000"},
+		{"cidr not a prefix", `{"ip": [{"cidr": "10.0.0.300/8"}]}`, "", "cidr:"},
+		{"anything-but of an object value", `{"a": [{"anything-but": [{"x": 1}]}]}`, "", "anything-but: list values are strings or numbers"},
+		{"$or of one", `{"$or": [{"a": ["x"]}]}`, "", "$or: want at least 2 alternatives"},
+		{"too many combinations", `{"a": [1,2,3,4,5,6], "b": [1,2,3,4,5], "c": [1,2,3,4,5,6]}`, "", "180 combinations of values, at most 150"},
+		{"unknown scope", `{"a": ["x"]}`, "MessageHeaders", `FilterPolicyScope: "MessageHeaders"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFilterPolicy(tt.policy, tt.scope)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	for _, p := range []string{"", " ", "{}", "{ }"} {
+		if !noPolicy(p) {
+			t.Errorf("noPolicy(%q) = false: SNS removes a policy set to it", p)
+		}
+	}
+	if noPolicy(`{"a": ["x"]}`) {
+		t.Error(`noPolicy({"a": ["x"]}) = true`)
+	}
+}
