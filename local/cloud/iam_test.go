@@ -483,7 +483,7 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		allow, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-			"Resource": iam.QueueARN(full.out["CsvQueueUrl"], Region, AccountID),
+			"Resource":  iam.QueueARN(full.out["CsvQueueUrl"], Region, AccountID),
 			"Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": full.out["TopicArn"]}}}}})
 		if err := setPolicy(string(allow)); err != nil {
 			t.Fatal(err)

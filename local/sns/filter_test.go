@@ -7,7 +7,9 @@ import (
 
 func str(v string) MessageAttribute { return MessageAttribute{DataType: "String", StringValue: v} }
 func num(v string) MessageAttribute { return MessageAttribute{DataType: "Number", StringValue: v} }
-func arr(v string) MessageAttribute { return MessageAttribute{DataType: "String.Array", StringValue: v} }
+func arr(v string) MessageAttribute {
+	return MessageAttribute{DataType: "String.Array", StringValue: v}
+}
 
 // The examples of the SNS developer guide's filter policy pages, as a subscriber relies on them.
 func TestFilterPolicyOnAttributes(t *testing.T) {
