@@ -43,9 +43,9 @@ type Overrides struct {
 	Recovery      time.Duration // the observation after the rollbacks. Default: the observation before
 	GuardInterval time.Duration // how often the guard is checked. Default: the experiment's, else 60 s
 	ExpiryMargin  time.Duration // added to a fault's expiresAfterSeconds. Default: 120 s
-	// Onset is how long a written fault takes to be in force: nil, DefaultFaultOnset; 0, none (a
-	// stack deployed with FAILURE_CACHE_TTL=0 reads every write at once). A pointer, since here 0
-	// is a value a user asks for, not "unset".
+	// Onset is how long a written fault takes to be in force: nil, DefaultFaultOnset; 0, none (the
+	// window after the method starts at the write, as the seed's lab measured it). A pointer, since
+	// here 0 is a value a user asks for, not "unset".
 	Onset *time.Duration
 }
 

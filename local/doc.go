@@ -1,13 +1,15 @@
 // Package local is the root of the local cloud behind `make lab`: AWS on 127.0.0.1 for the lab's
-// stack, with real emulators where they exist and the project's own Go code where none does.
+// stacks (several at once, as CloudFormation holds them), with real emulators where they exist and
+// the project's own Go code where none does.
 //
 // One endpoint serves every service (AWS_ENDPOINT_URL=http://127.0.0.1:<port>, a key made at each
 // start, region us-east-1, account 000000000000): package gateway verifies each request's SigV4
 // signature and routes it by the service in its credential scope.
 //
 //	s3, sqs, sns   → fauxqs on Node 22 (package emulators), with interceptors:
-//	                 s3events (S3 event notifications), sns (delivery to SQS subscribers),
-//	                 cloudwatch.SQSMetrics (AWS/SQS counts)
+//	                 s3events (S3 event notifications), sns (delivery to SQS subscribers,
+//	                 filter policies), cloudwatch.SQSMetrics (AWS/SQS counts), cloud's queue
+//	                 policies (SQS API policies into the IAM engine)
 //	dynamodb       → DynamoDB Local on Java 17 in its own network namespace (package emulators)
 //	ssm            → package ssm (Parameter Store)
 //	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR, JSON 1.0

@@ -53,7 +53,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	c := lab.Config{Progress: m.Stderr, Now: m.now}
 	var scen, exps string
-	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: a cdk.out per stack, the local cloud's logs")
+	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: one cdk.out for every stack (cdk.out.lab), the local clouds' logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
 	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, well under what the local cloud converts on 2 cores (make bench-pipeline), so the probes measure the fault, not a backlog")
@@ -61,10 +61,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
 	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize the stacks even when their cdk.out was made from the same inputs")
 	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
-	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s)")
-	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s); shorter makes redelivery delays look like lost work in the in-flight ratio")
-	fs.DurationVar(&c.Overrides.Recovery, "recovery", 5*time.Second, "observation after the rollback")
-	fs.DurationVar(&c.Overrides.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end")
+	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s; 0: the experiment's)")
+	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s; 0: the experiment's); shorter makes redelivery delays look like lost work in the in-flight ratio")
+	fs.DurationVar(&c.Overrides.Recovery, "recovery", 5*time.Second, "observation after the rollback (0: the observation before)")
+	fs.DurationVar(&c.Overrides.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end (0: 120s)")
 	onset := fs.Duration("onset", experiments.DefaultFaultOnset, "the first part of each pause: how long a written fault takes to be in force in every sandbox (the function's FAILURE_CACHE_TTL; 0 for none); the window after the fault starts there")
 	fs.Float64Var(&c.Rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")

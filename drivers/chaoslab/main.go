@@ -1,5 +1,5 @@
-// Command chaoslab validates, compiles and runs chaos experiments on the
-// stack's experiment state machine, and reads or sets the fault by hand.
+// Command chaoslab validates, compiles and runs chaos experiments on the stack's experiment state
+// machine, reads or sets the fault by hand, and runs the whole lab on a local cloud.
 //
 //	go run ./drivers/chaoslab list
 //	go run ./drivers/chaoslab validate exp_2-dynamodb_disruption
@@ -7,14 +7,19 @@
 //	go run ./drivers/chaoslab fault enable latency min_latency=3000 max_latency=5000 -for 2m
 //	go run ./drivers/chaoslab fault status
 //	go run ./drivers/chaoslab rollback
+//	go run ./drivers/chaoslab lab                    # every experiment × scenario on a local cloud
+//	go run ./drivers/chaoslab local up -scenario resilient
 //
-// Each subcommand lives in its own file and registers itself (register), so
-// new ones are added without touching this file. A subcommand parses its flags,
-// calls a package and maps the outcome to output and an exit code; the work is
-// done in drivers/internal: runner (run: start and follow an execution; fault,
-// rollback: read, check and write the fault parameter), lab (lab: deploy, load,
-// run, drain, reconcile, audit), cdkapp (lab, local: find and synthesize the
-// CDK app), stack (the stack's outputs and their flags).
+// The subcommands: list, validate, compile, run, rollback, fault, report (a run's journal as an
+// HTML report), import-fis (an AWS FIS experiment template as an experiment), lab, local (a local
+// cloud to deploy to and drive by hand) and bench (the local pipeline at rising rates).
+//
+// Each subcommand lives in its own file and registers itself (register), so new ones are added
+// without touching this file. A subcommand parses its flags, calls a package and maps the outcome
+// to output and an exit code; the work is done in drivers/internal: runner (run: start and follow an
+// execution; fault, rollback: read, check and write the fault parameter), report (report, and the
+// lab's reports), lab (lab: deploy, load, run, drain, reconcile, audit), cdkapp (lab, local, bench,
+// report, run: find and synthesize the CDK app), stack (the stack's outputs and their flags).
 package main
 
 import (

@@ -134,8 +134,8 @@ func parseFilterPolicy(policy, scope string) (*filterPolicy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("FilterPolicy: %w", err)
 	}
-	if n := combinations(root); n > maxFilterCombinations {
-		return nil, fmt.Errorf("FilterPolicy: %d combinations of values, at most %d", n, maxFilterCombinations)
+	if combinations(root) > maxFilterCombinations {
+		return nil, fmt.Errorf("FilterPolicy: more than %d combinations of values", maxFilterCombinations)
 	}
 	return &filterPolicy{scope: scope, root: root}, nil
 }
@@ -380,22 +380,24 @@ func parseAnythingBut(arg any) (cond, error) {
 	return c, nil
 }
 
-// combinations is the policy's size as SNS counts it.
+// combinations is the policy's size as SNS counts it, saturating above maxFilterCombinations (a
+// policy of many keys would overflow an int).
 func combinations(o *fpObject) int {
+	capped := func(n int) int { return min(n, maxFilterCombinations+1) }
 	n := 1
 	for _, k := range o.keys {
 		if k.sub != nil {
-			n *= combinations(k.sub)
+			n = capped(n * combinations(k.sub))
 		} else {
-			n *= len(k.conds)
+			n = capped(n * len(k.conds))
 		}
 	}
 	for _, alts := range o.ors {
 		sum := 0
 		for _, a := range alts {
-			sum += combinations(a)
+			sum = capped(sum + combinations(a))
 		}
-		n *= sum
+		n = capped(n * sum)
 	}
 	return n
 }

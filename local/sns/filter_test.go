@@ -1,6 +1,7 @@
 package sns
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -134,7 +135,8 @@ func TestFilterPolicyRefused(t *testing.T) {
 		{"cidr not a prefix", `{"ip": [{"cidr": "10.0.0.300/8"}]}`, "", "cidr:"},
 		{"anything-but of an object value", `{"a": [{"anything-but": [{"x": 1}]}]}`, "", "anything-but: list values are strings or numbers"},
 		{"$or of one", `{"$or": [{"a": ["x"]}]}`, "", "$or: want at least 2 alternatives"},
-		{"too many combinations", `{"a": [1,2,3,4,5,6], "b": [1,2,3,4,5], "c": [1,2,3,4,5,6]}`, "", "180 combinations of values, at most 150"},
+		{"too many combinations", `{"a": [1,2,3,4,5,6], "b": [1,2,3,4,5], "c": [1,2,3,4,5,6]}`, "", "more than 150 combinations of values"},
+		{"too many to count", manyKeys(70), "", "more than 150 combinations of values"},
 		{"unknown scope", `{"a": ["x"]}`, "MessageHeaders", `FilterPolicyScope: "MessageHeaders"`},
 	}
 	for _, tt := range tests {
@@ -153,4 +155,32 @@ func TestFilterPolicyRefused(t *testing.T) {
 	if noPolicy(`{"a": ["x"]}`) {
 		t.Error(`noPolicy({"a": ["x"]}) = true`)
 	}
+}
+
+// Any policy and any message: parsing refuses or compiles, deciding never panics, and a policy that
+// compiles keeps within SNS's size limit.
+func FuzzFilterPolicy(f *testing.F) {
+	f.Add(`{"store": ["example_corp"], "price_usd": [{"numeric": [">", 100, "<=", 250]}]}`, "", `{"store": "example_corp"}`, "210.75")
+	f.Add(`{"order": {"items": {"sku": [{"prefix": "b-"}]}}, "$or": [{"a": [null]}, {"b": [{"exists": false}]}]}`, "MessageBody", `{"order": {"items": [{"sku": "b-7"}]}}`, "1")
+	f.Add(`{"ip": [{"cidr": "10.0.0.0/24"}], "t": [{"anything-but": {"suffix": "x"}}]}`, "", `[1, "a", null]`, "x")
+	f.Fuzz(func(t *testing.T, policy, scope, message, number string) {
+		p, err := parseFilterPolicy(policy, scope)
+		if err != nil {
+			return
+		}
+		if n := combinations(p.root); n > maxFilterCombinations {
+			t.Fatalf("compiled a policy of %d combinations", n)
+		}
+		_ = p.decide(PublishInput{Message: message, MessageAttributes: map[string]MessageAttribute{
+			"store": str(message), "price_usd": num(number), "t": arr(message), "ip": str(number)}})
+	})
+}
+
+// manyKeys is a policy of n keys with two values each: 2^n combinations.
+func manyKeys(n int) string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf(`"k%d": ["a", "b"]`, i)
+	}
+	return "{" + strings.Join(keys, ", ") + "}"
 }

@@ -24,7 +24,7 @@ import (
 type Config struct {
 	// Root is the repository: the folder holding cdk.json (cdkapp.FindRoot). Required.
 	Root string
-	// Dir is the work directory (a cdk.out per stack, the local clouds' logs) and Results where
+	// Dir is the work directory (one cdk.out for every stack, the local clouds' logs) and Results where
 	// journals, logs and summary.json are written; both relative to Root unless absolute.
 	Dir, Results string
 	// Scenarios and Experiments are run: every experiment (a shipped name) on every scenario,
@@ -44,7 +44,7 @@ type Config struct {
 	Concurrency int
 	// Resynth synthesizes every stack even when its cdk.out was made from the same inputs.
 	Resynth bool
-	// Repeat runs the whole lab this many times on the same clouds and cdk.outs, each run on
+	// Repeat runs the whole lab this many times on the same clouds and cdk.out, each run on
 	// fresh stacks, its files in <Results>/run-<n>. Default: 1 (files in <Results>).
 	Repeat int
 	// Progress gets the phases as they start and end, and the local clouds' output. Default: discarded.
@@ -57,7 +57,8 @@ type Config struct {
 // at the lab's 10 per trial. Decided on the lab's own runs: all ten at once put 100/s through one
 // cloud (then measured to saturate at about 110/s, p99 2 s at 100/s), the pipeline lagged, the
 // in-flight and error-rate probes measured the lag, and in 5 runs 7 of 50 verdicts were wrong; five
-// at a time kept the margins of the sequential lab at about 2 minutes (README, design notes). The
+// at a time gives every verdict in about 2 minutes, the flawed margins as wide as the sequential
+// lab's and three resilient highs a few points narrower (README, lab-repeat tables). The
 // cloud has got faster since (about 160/s in a long-lived cloud with the full JIT; the lab's
 // short-lived clouds keep the quick-starting C1), but the margin is worth more than the seconds.
 // Four at a time took 2 min 53 s a lab and gave no margin reliably wider (README, lab-repeat tables).
