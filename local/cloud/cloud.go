@@ -204,7 +204,9 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("s3", notifier.Middleware)
+	c.gw.Use("s3", c.bucketPolicies)
 	c.gw.Use("sns", snsSvc.Middleware)
+	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
 	c.gw.Use("sqs", c.queuePolicies)
 	c.params = ssm.New()

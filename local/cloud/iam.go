@@ -54,10 +54,10 @@ import (
 
 // iamState is the engine and what it was loaded from.
 type iamState struct {
-	mu     sync.Mutex
-	stacks map[string][]iam.Resource // by stack name
-	queues map[string]string         // queue ARN → the policy set through the SQS API (queuePolicies)
-	engine atomic.Pointer[iam.Engine]
+	mu       sync.Mutex
+	stacks   map[string][]iam.Resource // by stack name
+	policies map[string]string         // resource ARN → the policy set through its service's API (apipolicy.go)
+	engine   atomic.Pointer[iam.Engine]
 
 	sqsMu sync.Mutex
 	sqsAs map[string]esm.SQSAPI // an SQS client per principal (event source mappings)
@@ -78,17 +78,22 @@ func (c *Cloud) loadIAM() error {
 func (c *Cloud) Engine() *iam.Engine { return c.iam.engine.Load() }
 
 // setStackIAM replaces one stack's resources (nil removes the stack), forgets the policies set
-// through the API on its queues (see queuePolicies), and reloads the engine over every stack. On an error the engine in
+// through the APIs on its queues, topics and buckets (apipolicy.go), and reloads the engine over every stack. On an error the engine in
 // force is kept and the stack's resources are not taken.
 func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error) {
 	c.iam.mu.Lock()
 	defer c.iam.mu.Unlock()
 	stacks := maps.Clone(c.iam.stacks)
-	queues := maps.Clone(c.iam.queues)
-	// A deploy sets the template's queue policies again; a delete takes the queues away.
+	policies := maps.Clone(c.iam.policies)
+	// A deploy sets the template's policies again; a delete takes the resources away.
 	for _, r := range append(slices.Clone(stacks[stack]), rs...) {
-		if r.Type == "AWS::SQS::Queue" {
-			delete(queues, iam.QueueARN(r.Ref, Region, AccountID))
+		switch r.Type {
+		case "AWS::SQS::Queue":
+			delete(policies, iam.QueueARN(r.Ref, Region, AccountID))
+		case "AWS::SNS::Topic":
+			delete(policies, r.Ref)
+		case "AWS::S3::Bucket":
+			delete(policies, "arn:aws:s3:::"+r.Ref)
 		}
 	}
 	if rs == nil {
@@ -96,23 +101,23 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	} else {
 		stacks[stack] = rs
 	}
-	eng, err := c.loadIAMLocked(stacks, queues)
+	eng, err := c.loadIAMLocked(stacks, policies)
 	if err != nil {
 		return nil, err
 	}
-	c.iam.stacks, c.iam.queues = stacks, queues
+	c.iam.stacks, c.iam.policies = stacks, policies
 	c.iam.engine.Store(eng)
 	return eng, nil
 }
 
-// loadIAMLocked builds an engine over stacks (in the order of their names) and the queue policies
-// set through the API. c.iam.mu is held.
-func (c *Cloud) loadIAMLocked(stacks map[string][]iam.Resource, queues map[string]string) (*iam.Engine, error) {
+// loadIAMLocked builds an engine over stacks (in the order of their names) and the resource
+// policies set through the APIs. c.iam.mu is held.
+func (c *Cloud) loadIAMLocked(stacks map[string][]iam.Resource, policies map[string]string) (*iam.Engine, error) {
 	var all []iam.Resource
 	for _, n := range slices.Sorted(maps.Keys(stacks)) {
 		all = append(all, stacks[n]...)
 	}
-	return iam.Load(iam.Stack{Region: Region, AccountID: AccountID, Resources: all, QueuePolicies: queues})
+	return iam.Load(iam.Stack{Region: Region, AccountID: AccountID, Resources: all, APIPolicies: policies})
 }
 
 // authorize is the gateway's Authorize hook: it decides a verified request as principal.

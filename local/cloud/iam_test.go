@@ -23,6 +23,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	snssdk "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -34,6 +35,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
 	localsfn "github.com/chaoslab/serverless-chaos-lab/local/sfn"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
 // The lab's stack as the CDK synthesizes it (local/iam's snapshot: resilient, x86_64), deployed
@@ -490,6 +492,84 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		if err := snsDelivers(ctx, full); err != nil {
 			t.Errorf("with the topic allowed again through the API: %v", err)
+		}
+	})
+
+	t.Run("a topic policy set through the SNS API is the topic's one policy", func(t *testing.T) {
+		snsc := snssdk.NewFromConfig(user)
+		topic := full.out["TopicArn"]
+		setPolicy := func(doc string) error {
+			_, err := snsc.SetTopicAttributes(ctx, &snssdk.SetTopicAttributesInput{TopicArn: aws.String(topic),
+				AttributeName: aws.String("Policy"), AttributeValue: aws.String(doc)})
+			return err
+		}
+		s3Publishes := func() error {
+			return c.authorizePublish(ctx, sns.Publisher{Principal: PrincipalS3, SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: AccountID}, topic)
+		}
+		var api smithy.APIError
+		if err := setPolicy(`{"Statement": [`); !errors.As(err, &api) || api.ErrorCode() != "InvalidParameter" || !strings.Contains(err.Error(), "Policy") {
+			t.Errorf("a policy that is not JSON: %v, want InvalidParameter naming Policy", err)
+		}
+		if err := s3Publishes(); err != nil {
+			t.Fatalf("the template's policy lets S3 publish: %v", err)
+		}
+		if err := setPolicy(""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s3Publishes(); err == nil || !strings.Contains(err.Error(), "sns:Publish") {
+			t.Errorf("with the policy removed: %v, want a refusal naming sns:Publish", err)
+		}
+		allow, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]string{"Service": "s3.amazonaws.com"}, "Action": "sns:Publish", "Resource": topic,
+			"Condition": map[string]any{"ArnLike": map[string]string{"aws:SourceArn": "arn:aws:s3:::" + bucket}}}}})
+		if err := setPolicy(string(allow)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s3Publishes(); err != nil {
+			t.Errorf("with S3 allowed again through the API: %v", err)
+		}
+	})
+
+	t.Run("a bucket policy set through the S3 API is the bucket's one policy", func(t *testing.T) {
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("input/iam-probe.json"), Body: strings.NewReader("{}")}); err != nil {
+			t.Fatal(err)
+		}
+		getPolicy := func() (string, error) {
+			out, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.Policy), nil
+		}
+		if doc, err := getPolicy(); err != nil || !strings.Contains(doc, "aws:SecureTransport") {
+			t.Errorf("GetBucketPolicy before any change: %q, %v; want the template's (its TLS-only deny)", doc, err)
+		}
+		var api smithy.APIError
+		if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String("not a policy")}); !errors.As(err, &api) || api.ErrorCode() != "MalformedPolicy" {
+			t.Errorf("a policy that is not JSON: %v, want MalformedPolicy", err)
+		}
+		deny, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Deny", "Principal": map[string]string{"AWS": full.fnRole}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + bucket + "/*"}}})
+		if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(deny))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := denied(fnGetInput(ctx, full), "AccessDenied", "s3:GetObject"); err != nil {
+			t.Errorf("with a Deny for the function's role: %v", err)
+		}
+		if doc, err := getPolicy(); err != nil || doc != string(deny) {
+			t.Errorf("GetBucketPolicy = %q, %v; want the policy put", doc, err)
+		}
+		if _, err := s3c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Errorf("the bucket after DeleteBucketPolicy: %v (the emulator takes DELETE ?policy for DeleteBucket)", err)
+		}
+		if _, err := getPolicy(); !errors.As(err, &api) || api.ErrorCode() != "NoSuchBucketPolicy" {
+			t.Errorf("GetBucketPolicy after the delete: %v, want NoSuchBucketPolicy", err)
+		}
+		if err := fnGetInput(ctx, full); err != nil {
+			t.Errorf("with the policy deleted (the role's own grant): %v", err)
 		}
 	})
 

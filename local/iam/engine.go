@@ -30,11 +30,11 @@ type Stack struct {
 	// ManagedPolicies are documents (JSON text) of managed policies from outside the template, by
 	// ARN, in addition to AWSManagedPolicies.
 	ManagedPolicies map[string]string
-	// QueuePolicies are queue policies set through the SQS API (CreateQueue's or
-	// SetQueueAttributes' Policy), by queue ARN; "" is a policy removed. As in SQS, a queue has one
-	// policy: one set here replaces what the template's AWS::SQS::QueuePolicy resources give that
-	// queue.
-	QueuePolicies map[string]string
+	// APIPolicies are resource policies set through the services' APIs, by the ARN of the queue
+	// (CreateQueue's or SetQueueAttributes' Policy), topic (CreateTopic's or SetTopicAttributes'
+	// Policy) or bucket (PutBucketPolicy); "" is a policy removed. A resource has one policy: one
+	// set here replaces what the template's policy resources give that resource.
+	APIPolicies map[string]string
 }
 
 // Resource is one deployed template resource.
@@ -367,17 +367,16 @@ func Load(s Stack) (*Engine, error) {
 			e.resource = append(e.resource, p)
 		}
 	}
-	if len(s.QueuePolicies) > 0 {
-		e.resource = slices.DeleteFunc(e.resource, func(p *attachedPolicy) bool { _, set := s.QueuePolicies[p.attached]; return set })
-		arns := slices.Sorted(maps.Keys(s.QueuePolicies))
-		for _, arn := range arns {
-			if s.QueuePolicies[arn] == "" {
+	if len(s.APIPolicies) > 0 {
+		e.resource = slices.DeleteFunc(e.resource, func(p *attachedPolicy) bool { _, set := s.APIPolicies[p.attached]; return set })
+		for _, arn := range slices.Sorted(maps.Keys(s.APIPolicies)) {
+			if s.APIPolicies[arn] == "" {
 				continue
 			}
-			ref := StatementRef{Policy: "the Policy of queue " + arn[strings.LastIndexByte(arn, ':')+1:], Document: "Policy"}
-			stmts, err := parseDocument(s.QueuePolicies[arn], resourcePolicy, ref)
+			ref := StatementRef{Policy: "the policy of " + arn, Document: "Policy"}
+			stmts, err := parseDocument(s.APIPolicies[arn], resourcePolicy, ref)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("queue %s: Policy: %w", arn, err))
+				errs = append(errs, fmt.Errorf("%s: Policy: %w", arn, err))
 				continue
 			}
 			e.resource = append(e.resource, &attachedPolicy{name: ref.Policy, kind: resourcePolicy, attached: arn, stmts: stmts})

@@ -511,7 +511,7 @@ func TestQueuePoliciesSetThroughTheAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := testStack(t, nil, tt.template)
-			s.QueuePolicies = tt.api
+			s.APIPolicies = tt.api
 			e := load(t, s)
 			if got := fromTopic(e, topicArn); got != tt.topic {
 				t.Errorf("the topic may send: %v, want %v", got, tt.topic)
@@ -522,8 +522,8 @@ func TestQueuePoliciesSetThroughTheAPI(t *testing.T) {
 		})
 	}
 	s := testStack(t, nil, nil)
-	s.QueuePolicies = map[string]string{queueArn: `{"Statement": "not a list"`}
-	if _, err := Load(s); err == nil || !strings.Contains(err.Error(), "queue "+queueArn+": Policy") {
+	s.APIPolicies = map[string]string{queueArn: `{"Statement": "not a list"`}
+	if _, err := Load(s); err == nil || !strings.Contains(err.Error(), queueArn+": Policy") {
 		t.Errorf("a bad policy: %v, want an error naming the queue", err)
 	}
 }

@@ -331,6 +331,29 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 	})
 
+	t.Run("s3api bucket policy: put, get, delete, the bucket kept", func(t *testing.T) {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
+		if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", "{not json")...); err == nil || !strings.Contains(err.Error(), "MalformedPolicy") {
+			t.Errorf("put-bucket-policy of a policy that is not JSON: %v, want MalformedPolicy", err)
+		}
+		if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", doc)...); err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Policy string }
+		if err := cli.runJSON(ctx, &got, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || got.Policy != doc {
+			t.Errorf("get-bucket-policy = %q, %v; want the policy put", got.Policy, err)
+		}
+		if _, err := cli.run(ctx, aws("s3api", "delete-bucket-policy", "--bucket", bucket)...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cli.run(ctx, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err == nil || !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
+			t.Errorf("get-bucket-policy after the delete: %v, want NoSuchBucketPolicy", err)
+		}
+		if _, err := cli.run(ctx, aws("s3api", "head-bucket", "--bucket", bucket)...); err != nil {
+			t.Errorf("the bucket after delete-bucket-policy: %v", err)
+		}
+	})
+
 	t.Run("dynamodb scan", func(t *testing.T) {
 		var out struct{ Items []map[string]map[string]any }
 		if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {
