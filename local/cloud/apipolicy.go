@@ -6,13 +6,13 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
+	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
 )
 
 // Resource policies set through the services' APIs, kept in step with the IAM engine by three
@@ -160,7 +160,7 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 			c.applyPolicy(w, r, next, ch)
 			return
 		}
-		if !bucketExists(r, next, bucket) {
+		if !s3events.BucketExists(r, next, bucket) {
 			gateway.WriteError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 			return
 		}
@@ -210,16 +210,6 @@ func (c *Cloud) bucketPolicy(bucket string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// bucketExists asks the emulator (next) with a HEAD of the bucket, signed as r.
-func bucketExists(r *http.Request, next http.Handler, bucket string) bool {
-	req := httptest.NewRequestWithContext(r.Context(), http.MethodHead, (&url.URL{Path: "/" + bucket}).EscapedPath(), nil)
-	req.Host = r.Host
-	req.Header.Set("Authorization", r.Header.Get("Authorization"))
-	rec := httptest.NewRecorder()
-	next.ServeHTTP(rec, req)
-	return rec.Code == http.StatusOK
 }
 
 // statusRecorder passes a response through and keeps its status.

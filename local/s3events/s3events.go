@@ -588,7 +588,9 @@ func (n *Notifier) head(r *http.Request, next http.Handler, bucket, key string) 
 	return Object{Key: key, Size: size, ETag: strings.Trim(rec.Header().Get("ETag"), `"`), VersionID: rec.Header().Get("X-Amz-Version-Id")}, true
 }
 
-func (n *Notifier) bucketExists(r *http.Request, next http.Handler, bucket string) bool {
+// BucketExists asks the emulator (next) whether bucket exists, with a HEAD of it signed as r: for
+// the bucket subresources the emulator lacks and an interceptor answers itself.
+func BucketExists(r *http.Request, next http.Handler, bucket string) bool {
 	req := httptest.NewRequestWithContext(r.Context(), http.MethodHead, (&url.URL{Path: "/" + bucket}).EscapedPath(), nil)
 	req.Host = r.Host
 	req.Header.Set("Authorization", r.Header.Get("Authorization"))
@@ -598,7 +600,7 @@ func (n *Notifier) bucketExists(r *http.Request, next http.Handler, bucket strin
 }
 
 func (n *Notifier) serveNotification(w http.ResponseWriter, r *http.Request, next http.Handler, bucket string) {
-	if !n.bucketExists(r, next, bucket) {
+	if !BucketExists(r, next, bucket) {
 		writeS3Error(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist", "/"+bucket)
 		return
 	}
