@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"slices"
@@ -25,9 +26,12 @@ const (
 	ScopeBody       = "MessageBody"
 )
 
-// maxFilterCombinations is SNS's limit on a policy's size: the product of its keys' value counts
-// (summed over $or alternatives).
-const maxFilterCombinations = 150
+// SNS's limits on a policy's size: the product of its keys' value counts (summed over $or
+// alternatives), and its keys.
+const (
+	maxFilterCombinations = 150
+	maxFilterKeys         = 5
+)
 
 // filterPolicy is a compiled FilterPolicy.
 type filterPolicy struct {
@@ -59,6 +63,7 @@ const (
 	condNumeric
 	condExists
 	condCIDR
+	condWildcard // s with '*' for any run of characters
 )
 
 type cond struct {
@@ -122,9 +127,7 @@ func parseFilterPolicy(policy, scope string) (*filterPolicy, error) {
 		return nil, errors.New("FilterPolicy: longer than 256 KB")
 	}
 	var raw map[string]any
-	d := json.NewDecoder(strings.NewReader(policy))
-	d.UseNumber()
-	if err := d.Decode(&raw); err != nil || raw == nil {
+	if err := decodeJSON(policy, &raw); err != nil || raw == nil {
 		return nil, fmt.Errorf("FilterPolicy: not a JSON object (%v)", err)
 	}
 	if len(raw) == 0 {
@@ -137,8 +140,66 @@ func parseFilterPolicy(policy, scope string) (*filterPolicy, error) {
 	if combinations(root) > maxFilterCombinations {
 		return nil, fmt.Errorf("FilterPolicy: more than %d combinations of values", maxFilterCombinations)
 	}
+	if n := leafKeys(root); n > maxFilterKeys {
+		return nil, fmt.Errorf("FilterPolicy: %d keys, at most %d", n, maxFilterKeys)
+	}
 	return &filterPolicy{scope: scope, root: root}, nil
 }
+
+// decodeJSON decodes s, numbers as json.Number, and refuses anything after the value.
+func decodeJSON(s string, v any) error {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("more after the JSON value")
+	}
+	return nil
+}
+
+// leafKeys counts the keys that hold conditions, in the policy and every $or alternative.
+func leafKeys(o *fpObject) int {
+	n := 0
+	for _, k := range o.keys {
+		if k.sub != nil {
+			n += leafKeys(k.sub)
+		} else {
+			n++
+		}
+	}
+	for _, alts := range o.ors {
+		for _, a := range alts {
+			n += leafKeys(a)
+		}
+	}
+	return n
+}
+
+// isOr is whether a "$or" value is the operator: an array of at least 2 objects, none of them an
+// operator object (such as {"prefix": "a"}). Otherwise "$or" is an attribute name like any other.
+func isOr(v []any) bool {
+	if len(v) < 2 {
+		return false
+	}
+	for _, a := range v {
+		m, ok := a.(map[string]any)
+		if !ok || len(m) == 0 {
+			return false
+		}
+		for k := range m {
+			if operators[k] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// operators are the condition operators' names.
+var operators = map[string]bool{"prefix": true, "suffix": true, "equals-ignore-case": true, "anything-but": true,
+	"numeric": true, "exists": true, "cidr": true, "wildcard": true}
 
 func parseObject(raw map[string]any, scope, path string) (*fpObject, error) {
 	o := &fpObject{}
@@ -151,7 +212,7 @@ func parseObject(raw map[string]any, scope, path string) (*fpObject, error) {
 		at := path + k
 		switch v := raw[k].(type) {
 		case []any:
-			if k == "$or" {
+			if k == "$or" && isOr(v) {
 				alts, err := parseOr(v, scope, path)
 				if err != nil {
 					return nil, err
@@ -235,13 +296,16 @@ func literal(v any) (fval, error) {
 	case bool:
 		return fval{kind: fBool, b: x}, nil
 	case json.Number:
-		n, err := number(x)
-		return fval{kind: fNumber, n: n}, err
+		n, err := x.Float64()
+		if err != nil {
+			return fval{}, fmt.Errorf("number %s: %v", x, err)
+		}
+		return fval{kind: fNumber, n: n}, nil
 	}
 	return fval{}, fmt.Errorf("want a value, got %s", jsonType(v))
 }
 
-// number reads a policy number; SNS takes -1e9..1e9.
+// number reads a bound of numeric matching, which SNS takes in -1e9..1e9.
 func number(x json.Number) (float64, error) {
 	n, err := x.Float64()
 	if err != nil || math.Abs(n) > 1e9 {
@@ -249,6 +313,9 @@ func number(x json.Number) (float64, error) {
 	}
 	return n, nil
 }
+
+// fiveDecimals is n to the five digits after the point numeric matching is accurate to.
+func fiveDecimals(n float64) float64 { return math.Round(n*1e5) / 1e5 }
 
 func parseCond(c any) (cond, error) {
 	m, ok := c.(map[string]any)
@@ -290,12 +357,18 @@ func parseCond(c any) (cond, error) {
 				return cond{}, fmt.Errorf("cidr: %v", err)
 			}
 			return cond{kind: condCIDR, cidr: p.Masked()}, nil
+		case "wildcard":
+			c, err := str(condWildcard)
+			if err == nil {
+				err = checkWildcard(c.s)
+			}
+			return c, err
 		case "numeric":
 			return parseNumeric(arg)
 		case "anything-but":
 			return parseAnythingBut(arg)
 		}
-		return cond{}, fmt.Errorf("unknown operator %q (want prefix, suffix, equals-ignore-case, anything-but, numeric, exists or cidr)", op)
+		return cond{}, fmt.Errorf("unknown operator %q (want prefix, suffix, equals-ignore-case, wildcard, anything-but, numeric, exists or cidr)", op)
 	}
 	panic("unreachable")
 }
@@ -353,8 +426,13 @@ func parseAnythingBut(arg any) (cond, error) {
 				c.abKind = condPrefix
 			case "suffix":
 				c.abKind = condSuffix
+			case "wildcard":
+				if err := checkWildcard(s); err != nil {
+					return cond{}, fmt.Errorf("anything-but: %w", err)
+				}
+				c.abKind = condWildcard
 			default:
-				return cond{}, fmt.Errorf("anything-but: unknown operator %q (want prefix or suffix)", op)
+				return cond{}, fmt.Errorf("anything-but: unknown operator %q (want prefix, suffix or wildcard)", op)
 			}
 			c.s = s
 		}
@@ -378,6 +456,37 @@ func parseAnythingBut(arg any) (cond, error) {
 	}
 	c.set = []fval{f}
 	return c, nil
+}
+
+// checkWildcard refuses what SNS refuses of a wildcard pattern: more than 3 '*', or two in a row.
+func checkWildcard(p string) error {
+	if n := strings.Count(p, "*"); n > 3 {
+		return fmt.Errorf("wildcard %q: %d '*', at most 3", p, n)
+	}
+	if strings.Contains(p, "**") {
+		return fmt.Errorf("wildcard %q: consecutive '*'", p)
+	}
+	return nil
+}
+
+// wildcardMatch is whether v matches p, '*' standing for any run of characters.
+func wildcardMatch(p, v string) bool {
+	parts := strings.Split(p, "*")
+	if len(parts) == 1 {
+		return p == v
+	}
+	if !strings.HasPrefix(v, parts[0]) {
+		return false
+	}
+	v = v[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(v, mid)
+		if i < 0 {
+			return false
+		}
+		v = v[i+len(mid):]
+	}
+	return strings.HasSuffix(v, parts[len(parts)-1])
 }
 
 // combinations is the policy's size as SNS counts it, saturating above maxFilterCombinations (a
@@ -413,12 +522,16 @@ func (c cond) match(v fval) bool {
 		return v.kind == fString && strings.HasSuffix(v.s, c.s)
 	case condIgnoreCase:
 		return v.kind == fString && strings.EqualFold(v.s, c.s)
+	case condWildcard:
+		return v.kind == fString && wildcardMatch(c.s, v.s)
 	case condAnythingBut:
 		switch c.abKind {
 		case condPrefix:
 			return v.kind == fString && !strings.HasPrefix(v.s, c.s)
 		case condSuffix:
 			return v.kind == fString && !strings.HasSuffix(v.s, c.s)
+		case condWildcard:
+			return v.kind == fString && !wildcardMatch(c.s, v.s)
 		}
 		if v.kind != fString && v.kind != fNumber {
 			return false
@@ -428,19 +541,20 @@ func (c cond) match(v fval) bool {
 		if v.kind != fNumber {
 			return false
 		}
+		n := fiveDecimals(v.n)
 		for _, b := range c.bounds {
 			ok := false
-			switch b.op {
+			switch bn := fiveDecimals(b.n); b.op {
 			case "=":
-				ok = v.n == b.n
+				ok = n == bn
 			case "<":
-				ok = v.n < b.n
+				ok = n < bn
 			case "<=":
-				ok = v.n <= b.n
+				ok = n <= bn
 			case ">":
-				ok = v.n > b.n
+				ok = n > bn
 			case ">=":
-				ok = v.n >= b.n
+				ok = n >= bn
 			}
 			if !ok {
 				return false
@@ -475,26 +589,27 @@ func (k fpKey) matchValues(vals []fval, present bool) bool {
 	return false
 }
 
-// filterOutcome is why a delivery was filtered out, as the AWS/SNS metric names it.
+// filterOutcome is why a delivery was filtered out, as the AWS/SNS metric names it. A message the
+// policy does not match counts as filterOut and as filterOut-<scope>; one that cannot be judged
+// counts only under its reason.
 type filterOutcome string
 
 const (
-	filterMatched        filterOutcome = ""
-	filterOut            filterOutcome = "NumberOfNotificationsFilteredOut"
-	filterNoAttributes   filterOutcome = "NumberOfNotificationsFilteredOut-NoMessageAttributes"
-	filterInvalidMessage filterOutcome = "NumberOfNotificationsFilteredOut-InvalidAttributes"
+	filterMatched      filterOutcome = ""
+	filterOut          filterOutcome = "NumberOfNotificationsFilteredOut"
+	filterNoAttributes filterOutcome = "NumberOfNotificationsFilteredOut-NoMessageAttributes"
+	filterInvalidAttrs filterOutcome = "NumberOfNotificationsFilteredOut-InvalidAttributes"
+	filterInvalidBody  filterOutcome = "NumberOfNotificationsFilteredOut-InvalidMessageBody"
 )
 
 // decide is whether the message passes the policy, and if not, which metric counts it.
 func (f *filterPolicy) decide(in PublishInput) filterOutcome {
 	if f.scope == ScopeBody {
 		var body map[string]any
-		d := json.NewDecoder(strings.NewReader(in.Message))
-		d.UseNumber()
-		if err := d.Decode(&body); err != nil || body == nil {
-			return filterInvalidMessage
+		if err := decodeJSON(in.Message, &body); err != nil || body == nil {
+			return filterInvalidBody
 		}
-		if matchBody(f.root, body) {
+		if len(body) > 0 && matchBody(f.root, body) {
 			return filterMatched
 		}
 		return filterOut
@@ -506,7 +621,7 @@ func (f *filterPolicy) decide(in PublishInput) filterOutcome {
 	for name, a := range in.MessageAttributes {
 		v, ok := attributeValues(a)
 		if !ok {
-			return filterInvalidMessage
+			return filterInvalidAttrs
 		}
 		if v != nil {
 			vals[name] = v
@@ -525,9 +640,7 @@ func attributeValues(a MessageAttribute) ([]fval, bool) {
 	switch base, _, _ := strings.Cut(a.DataType, "."); {
 	case a.DataType == "String.Array":
 		var l []any
-		d := json.NewDecoder(strings.NewReader(a.StringValue))
-		d.UseNumber()
-		if err := d.Decode(&l); err != nil {
+		if err := decodeJSON(a.StringValue, &l); err != nil {
 			return nil, false
 		}
 		out := make([]fval, 0, len(l))
@@ -566,23 +679,17 @@ func matchAttributes(o *fpObject, vals map[string][]fval) bool {
 
 func matchBody(o *fpObject, body map[string]any) bool {
 	for _, k := range o.keys {
-		raw, present := body[k.name]
+		raw := body[k.name]
 		if k.sub != nil {
 			if !matchNested(k.sub, raw) {
 				return false
 			}
 			continue
 		}
-		var vals []fval
-		if l, ok := raw.([]any); ok {
-			for _, e := range l {
-				if f, err := literal(e); err == nil {
-					vals = append(vals, f)
-				}
-			}
-		} else if f, err := literal(raw); err == nil && present {
-			vals = []fval{f}
-		}
+		// A leaf's values: a scalar, or the scalars of an array (nested arrays too). The key
+		// exists for exists: true only with a non-null value that is not an object or empty.
+		vals := scalars(raw, nil)
+		present := slices.ContainsFunc(vals, func(v fval) bool { return v.kind != fNull })
 		if !k.matchValues(vals, present) {
 			return false
 		}
@@ -595,15 +702,38 @@ func matchBody(o *fpObject, body map[string]any) bool {
 	return true
 }
 
-// matchNested matches a nested policy against an object, or any object of an array.
+// scalars appends the strings, numbers, booleans and nulls of v (v itself, or the elements of an
+// array, at any depth) to out; objects give none.
+func scalars(v any, out []fval) []fval {
+	if l, ok := v.([]any); ok {
+		for _, e := range l {
+			out = scalars(e, out)
+		}
+		return out
+	}
+	if _, isObject := v.(map[string]any); isObject {
+		return out
+	}
+	if f, err := literal(v); err == nil {
+		return append(out, f)
+	}
+	return out
+}
+
+// matchNested matches a nested policy against an object, or any object of an array (at any
+// depth); where there is no object the policy meets an empty one, which only exists: false passes.
 func matchNested(o *fpObject, raw any) bool {
 	switch x := raw.(type) {
 	case map[string]any:
 		return matchBody(o, x)
 	case []any:
-		return slices.ContainsFunc(x, func(e any) bool { m, ok := e.(map[string]any); return ok && matchBody(o, m) })
+		return slices.ContainsFunc(x, func(e any) bool {
+			_, isList := e.([]any)
+			m, isObject := e.(map[string]any)
+			return isObject && matchBody(o, m) || isList && matchNested(o, e)
+		})
 	}
-	return false
+	return matchBody(o, map[string]any{})
 }
 
 // noPolicy is whether a FilterPolicy attribute sets no policy: empty, or {} (how SNS removes one).

@@ -52,6 +52,11 @@ func TestFilterPolicyOnAttributes(t *testing.T) {
 		{"cidr outside", `{"source_ip": [{"cidr": "10.0.1.0/24"}]}`, filterOut},
 		{"$or of alternatives", `{"store": ["example_corp"], "$or": [{"event": ["order_cancelled"]}, {"price_usd": [{"numeric": [">", 200]}]}]}`, filterMatched},
 		{"$or none", `{"$or": [{"event": ["order_cancelled"]}, {"price_usd": [{"numeric": ["<", 200]}]}]}`, filterOut},
+		{"wildcard", `{"event": [{"wildcard": "order_*ed"}]}`, filterMatched},
+		{"wildcard missed", `{"event": [{"wildcard": "*_cancel*"}]}`, filterOut},
+		{"anything-but a wildcard", `{"store": [{"anything-but": {"wildcard": "*_corp"}}]}`, filterOut},
+		{"numeric to five decimals", `{"price_usd": [{"numeric": ["=", 210.750001]}]}`, filterMatched},
+		{"a number beyond numeric's range, exactly", `{"price_usd": [1700000000000]}`, filterOut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,14 +74,15 @@ func TestFilterPolicyOnAttributes(t *testing.T) {
 	if got := f.decide(PublishInput{Message: "m"}); got != filterNoAttributes {
 		t.Errorf("no attributes: %q, want %q", got, filterNoAttributes)
 	}
-	if got := f.decide(PublishInput{Message: "m", MessageAttributes: map[string]MessageAttribute{"store": arr(`not json`)}}); got != filterInvalidMessage {
-		t.Errorf("a String.Array that is not JSON: %q, want %q", got, filterInvalidMessage)
+	if got := f.decide(PublishInput{Message: "m", MessageAttributes: map[string]MessageAttribute{"store": arr(`not json`)}}); got != filterInvalidAttrs {
+		t.Errorf("a String.Array that is not JSON: %q, want %q", got, filterInvalidAttrs)
 	}
 }
 
 func TestFilterPolicyOnBody(t *testing.T) {
 	body := `{"order": {"store": "example_corp", "items": [{"sku": "a-1", "qty": 2}, {"sku": "b-7", "qty": 1}]},
-		"event": "order_placed", "tags": ["gift", "express"], "coupon": null, "paid": true, "price_usd": 210.75}`
+		"event": "order_placed", "tags": ["gift", "express"], "coupon": null, "paid": true, "price_usd": 210.75,
+		"matrix": [[1, 2], [3, 4]], "grid": [[{"v": "a"}], [{"v": "b"}]], "epoch_ms": 1700000000000}`
 	tests := []struct {
 		name, policy string
 		want         filterOutcome
@@ -90,7 +96,13 @@ func TestFilterPolicyOnBody(t *testing.T) {
 		{"boolean", `{"paid": [true]}`, filterMatched},
 		{"boolean, other value", `{"paid": [false]}`, filterOut},
 		{"number", `{"price_usd": [{"numeric": [">", 200]}]}`, filterMatched},
-		{"exists on a nested object", `{"order": [{"exists": true}]}`, filterMatched},
+		{"exists is for leaves: an object is no value", `{"order": [{"exists": true}]}`, filterOut},
+		{"exists: a null is no value", `{"coupon": [{"exists": true}]}`, filterOut},
+		{"exists false: a null is no value", `{"coupon": [{"exists": false}]}`, filterMatched},
+		{"exists false under a missing parent", `{"refund": {"id": [{"exists": false}]}}`, filterMatched},
+		{"nested arrays are flattened", `{"matrix": [3]}`, filterMatched},
+		{"objects in nested arrays", `{"grid": {"v": ["b"]}}`, filterMatched},
+		{"a large plain number", `{"epoch_ms": [1700000000000]}`, filterMatched},
 		{"missing nested object", `{"refund": {"store": ["example_corp"]}}`, filterOut},
 		{"$or in a nested object", `{"order": {"$or": [{"store": ["x"]}, {"items": {"qty": [2]}}]}}`, filterMatched},
 	}
@@ -106,10 +118,13 @@ func TestFilterPolicyOnBody(t *testing.T) {
 		})
 	}
 	f, _ := parseFilterPolicy(`{"event": ["order_placed"]}`, ScopeBody)
-	for _, m := range []string{"not json", `["an", "array"]`, `"a string"`} {
-		if got := f.decide(PublishInput{Message: m}); got != filterInvalidMessage {
-			t.Errorf("body %s: %q, want %q", m, got, filterInvalidMessage)
+	for _, m := range []string{"not json", `["an", "array"]`, `"a string"`, `{"event": "order_placed"} and more`} {
+		if got := f.decide(PublishInput{Message: m}); got != filterInvalidBody {
+			t.Errorf("body %s: %q, want %q", m, got, filterInvalidBody)
 		}
+	}
+	if got := f.decide(PublishInput{Message: `{}`}); got != filterOut {
+		t.Errorf("an empty body: %q, want %q", got, filterOut)
 	}
 }
 
@@ -119,6 +134,8 @@ func TestFilterPolicyRefused(t *testing.T) {
 		name, policy, scope, want string
 	}{
 		{"not JSON", `{"a": [`, "", "not a JSON object"},
+		{"more after the object", `{"a": ["x"]} {"b": ["y"]}`, "", "more after the JSON value"},
+		{"six keys", `{"a": ["x"], "b": ["x"], "c": ["x"], "d": ["x"], "e": ["x"], "f": ["x"]}`, "", "6 keys, at most 5"},
 		{"not an object", `["a"]`, "", "not a JSON object"},
 		{"empty", `{}`, "", "empty object"},
 		{"a bare value", `{"store": "example_corp"}`, "", `store: want an array of conditions, got a string`},
@@ -134,9 +151,9 @@ func TestFilterPolicyRefused(t *testing.T) {
 		{"numeric too large", `{"price": [{"numeric": ["=", 1e10]}]}`, "", "want -1000000000..1000000000"},
 		{"cidr not a prefix", `{"ip": [{"cidr": "10.0.0.300/8"}]}`, "", "cidr:"},
 		{"anything-but of an object value", `{"a": [{"anything-but": [{"x": 1}]}]}`, "", "anything-but: list values are strings or numbers"},
-		{"$or of one", `{"$or": [{"a": ["x"]}]}`, "", "$or: want at least 2 alternatives"},
 		{"too many combinations", `{"a": [1,2,3,4,5,6], "b": [1,2,3,4,5], "c": [1,2,3,4,5,6]}`, "", "more than 150 combinations of values"},
 		{"too many to count", manyKeys(70), "", "more than 150 combinations of values"},
+		{"wildcard of four stars", `{"a": [{"wildcard": "*a*b*c*"}]}`, "", "4 '*', at most 3"},
 		{"unknown scope", `{"a": ["x"]}`, "MessageHeaders", `FilterPolicyScope: "MessageHeaders"`},
 	}
 	for _, tt := range tests {
@@ -183,4 +200,27 @@ func manyKeys(n int) string {
 		keys[i] = fmt.Sprintf(`"k%d": ["a", "b"]`, i)
 	}
 	return "{" + strings.Join(keys, ", ") + "}"
+}
+
+// "$or" is the operator only as an array of 2 or more policy objects; otherwise it is an attribute
+// name like any other, as SNS reads it.
+func TestFilterPolicyOrAsAName(t *testing.T) {
+	for _, tt := range []struct {
+		policy string
+		attrs  map[string]MessageAttribute
+		want   filterOutcome
+	}{
+		{`{"$or": ["a", "b"]}`, map[string]MessageAttribute{"$or": str("b")}, filterMatched},
+		{`{"$or": [{"prefix": "ab"}, {"suffix": "yz"}]}`, map[string]MessageAttribute{"$or": str("xyz")}, filterMatched},
+		{`{"$or": [{"a": ["x"]}, {"b": ["y"]}]}`, map[string]MessageAttribute{"b": str("y")}, filterMatched},
+		{`{"$or": [{"a": ["x"]}, {"b": ["y"]}]}`, map[string]MessageAttribute{"$or": str("x")}, filterOut},
+	} {
+		f, err := parseFilterPolicy(tt.policy, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.policy, err)
+		}
+		if got := f.decide(PublishInput{Message: "m", MessageAttributes: tt.attrs}); got != tt.want {
+			t.Errorf("%s on %v: %q, want %q", tt.policy, tt.attrs, got, tt.want)
+		}
+	}
 }

@@ -9,8 +9,9 @@
 // (PublishInput.From, S3 event notifications) is decided by Options.Authorize.
 //
 // A subscription's FilterPolicy (either FilterPolicyScope) is decided here too (filter.go): a message
-// it filters out is not sent and counts as NumberOfNotificationsFilteredOut (or its -NoMessageAttributes
-// / -InvalidAttributes variant); a bad policy is refused when it is set, with InvalidParameter.
+// it filters out is not sent and counts as NumberOfNotificationsFilteredOut and its -MessageAttributes
+// or -MessageBody (or, when it cannot be judged, -NoMessageAttributes, -InvalidAttributes or
+// -InvalidMessageBody); a bad policy is refused when it is set, with InvalidParameter.
 //
 // Not covered: FIFO topics are published by the emulator itself (only NumberOfMessagesPublished is
 // recorded for them, and their deliveries are not authorized); only the sqs protocol is delivered.
@@ -281,6 +282,9 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 		if sub.filter != nil {
 			if out := sub.filter.decide(in); out != filterMatched {
 				s.metric(string(out), in.TopicArn, 1)
+				if out == filterOut {
+					s.metric(string(out)+"-"+sub.filter.scope, in.TopicArn, 1)
+				}
 				continue
 			}
 		}
@@ -510,7 +514,11 @@ func (s *Service) checkFilterPolicy(ctx context.Context, form url.Values) *Error
 		policy = `{"-": [{"exists": true}]}`
 	}
 	if _, err := parseFilterPolicy(policy, scope); err != nil {
-		return &Error{Code: "InvalidParameter", Message: "Invalid parameter: " + err.Error(), Status: 400}
+		msg := "Invalid parameter: " + err.Error()
+		if form.Get("Action") == "Subscribe" {
+			msg = "Invalid parameter: Attributes Reason: " + err.Error() // as SNS words it
+		}
+		return &Error{Code: "InvalidParameter", Message: msg, Status: 400}
 	}
 	return nil
 }

@@ -280,10 +280,11 @@ func TestFilterPolicyThroughTheGateway(t *testing.T) {
 		t.Errorf("delivered %q, want %q", got, want)
 	}
 	for name, want := range map[string]float64{
-		"NumberOfMessagesPublished":                          4,
-		"NumberOfNotificationsDelivered":                     2,
-		"NumberOfNotificationsFilteredOut":                   1,
-		"NumberOfNotificationsFilteredOut-InvalidAttributes": 1,
+		"NumberOfMessagesPublished":                           4,
+		"NumberOfNotificationsDelivered":                      2,
+		"NumberOfNotificationsFilteredOut":                    1,
+		"NumberOfNotificationsFilteredOut-MessageBody":        1,
+		"NumberOfNotificationsFilteredOut-InvalidMessageBody": 1,
 	} {
 		if got := l.sum("AWS/SNS", name, "TopicName", "orders"); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
