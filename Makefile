@@ -20,7 +20,8 @@ deps: node_modules/.installed
 lab: deps
 	$(GO) run ./drivers/chaoslab lab $(LAB_FLAGS)
 
-# The lab N times on the same cloud; then each probe's min/median/max and the runs that flipped.
+# The lab N times on the same cloud; then each probe's min/median/max, the run closest to its
+# tolerance, and the runs that flipped.
 N ?= 5
 lab-repeat: deps
 	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)

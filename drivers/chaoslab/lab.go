@@ -38,7 +38,9 @@ the app's inputs and the set of stacks are unchanged since their synth
 
 With -repeat N it runs the lab N times on the same cloud (files in
 -results/run-<n>) and then prints, per experiment, scenario and probe, the
-min, median and max of the value and how many runs gave the expected verdict.
+min, median and max of the value, how close the nearest run came to the
+tolerance ("4.3 outside": every run failed the probe by at least that much), and
+how many runs gave the expected verdict.
 
 Exit 0 when every experiment deviated on flawed and held on resilient, with no
 document lost on resilient and the fault off after every run (every run, with

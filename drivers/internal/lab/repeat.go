@@ -15,6 +15,8 @@ import (
 // Spread is one probe of one experiment on one scenario over the lab's runs (Config.Repeat).
 type Spread struct {
 	Experiment, Scenario, Probe, Tolerance string
+	// Low and High bound the tolerance, inclusive (Probe.Min, Probe.Max).
+	Low, High float64
 	// Values are the probe's values, one per run that had one, sorted.
 	Values []float64
 	// Expected counts the runs whose verdict was the expected one (deviated on flawed, held on
@@ -47,6 +49,39 @@ func (s Spread) at(i int) float64 {
 	return s.Values[i]
 }
 
+// Closest is how near the runs came to the tolerance's edge: the smallest distance of a value to it,
+// with "inside" when every value was within the tolerance and "outside" when none was (so a margin
+// of the flip that held over every run), "equal" for an exact tolerance every value met, "both
+// sides" when the runs differ on it, and "-" without values.
+func (s Spread) Closest() (float64, string) {
+	if len(s.Values) == 0 {
+		return math.NaN(), "-"
+	}
+	in, out, d := 0, 0, math.Inf(1)
+	for _, x := range s.Values {
+		switch {
+		case x < s.Low:
+			out++
+			d = min(d, s.Low-x)
+		case x > s.High:
+			out++
+			d = min(d, x-s.High)
+		default:
+			in++
+			d = min(d, x-s.Low, s.High-x)
+		}
+	}
+	switch {
+	case out == 0 && s.Low == s.High:
+		return 0, "equal"
+	case out == 0:
+		return d, "inside"
+	case in == 0:
+		return d, "outside"
+	}
+	return math.NaN(), "both sides"
+}
+
 // expectedVerdict is the lab's proof per scenario.
 func expectedVerdict(scenario string) string {
 	return map[string]string{contract.ScenarioFlawed: experiments.VerdictDeviated, contract.ScenarioResilient: experiments.VerdictHeld}[scenario]
@@ -77,7 +112,7 @@ func Spreads(rs []Result) []Spread {
 			k := key{r.Experiment, r.Scenario, p.Name}
 			sp := by[k]
 			if sp == nil {
-				sp = &Spread{Experiment: r.Experiment, Scenario: r.Scenario, Probe: p.Name, Tolerance: p.Tolerance}
+				sp = &Spread{Experiment: r.Experiment, Scenario: r.Scenario, Probe: p.Name, Tolerance: p.Tolerance, Low: p.Min, High: p.Max}
 				by[k] = sp
 				order = append(order, k)
 			}
@@ -107,10 +142,11 @@ func Spreads(rs []Result) []Spread {
 }
 
 // PrintSpreads prints, per experiment, scenario and probe, the min, median and max of the
-// probe's value over the runs, its tolerance, and how many runs gave the expected verdict.
+// probe's value over the runs, its tolerance, how close the runs came to its edge (Closest), and how
+// many runs gave the expected verdict.
 func PrintSpreads(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tEXPECTED VERDICT")
+	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tCLOSEST RUN TO IT\tEXPECTED VERDICT")
 	var last [2]string
 	for _, sp := range Spreads(rs) {
 		f := func(x float64) string {
@@ -124,7 +160,14 @@ func PrintSpreads(w io.Writer, rs []Result) {
 			e, s, verdicts = "", "", ""
 		}
 		last = [2]string{sp.Experiment, sp.Scenario}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e, s, sp.Probe, f(sp.Min()), f(sp.Median()), f(sp.Max()), sp.Tolerance, verdicts)
+		closest := ""
+		switch d, side := sp.Closest(); side {
+		case "inside", "outside":
+			closest = f(d) + " " + side
+		default:
+			closest = side
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e, s, sp.Probe, f(sp.Min()), f(sp.Median()), f(sp.Max()), sp.Tolerance, closest, verdicts)
 	}
 	tw.Flush()
 }

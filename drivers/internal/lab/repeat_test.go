@@ -40,9 +40,37 @@ func TestSpreads(t *testing.T) {
 	}
 	var out bytes.Buffer
 	PrintSpreads(&out, rs)
-	for _, want := range []string{"3 of 4 runs deviated", "3 of 4 runs held", "19.0  24.0    26.0"} {
+	for _, want := range []string{"3 of 4 runs deviated", "3 of 4 runs held", "19.0  24.0    26.0",
+		"[-10.0, 20.0]  both sides", // flawed in flight: 19 inside, 23-26 outside
+		"[-10.0, 20.0]  4.0 inside", // resilient in flight: 16 is 4 under 20
+		"[0.0, 5.0]     0.0 inside", // error rates on the bound
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table does not say %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// Closest is the margin a flip kept over every run: the nearest value to the tolerance's edge.
+func TestSpreadClosest(t *testing.T) {
+	for _, tt := range []struct {
+		values    []float64
+		low, high float64
+		d         float64
+		side      string
+	}{
+		{[]float64{24.3, 27.1, 28.6}, -10, 20, 4.3, "outside"},
+		{[]float64{-30, 25}, -10, 20, 5, "outside"},
+		{[]float64{8.8, 12.0, 12.4}, -10, 20, 7.6, "inside"},
+		{[]float64{-8.8, 16}, -10, 80, 1.2, "inside"},
+		{[]float64{0, 0}, 0, 0, 0, "equal"},
+		{[]float64{0, 1}, 0, 0, math.NaN(), "both sides"},
+		{[]float64{19, 26}, -10, 20, math.NaN(), "both sides"},
+		{nil, -10, 20, math.NaN(), "-"},
+	} {
+		d, side := Spread{Values: tt.values, Low: tt.low, High: tt.high}.Closest()
+		if side != tt.side || !(math.Abs(d-tt.d) < 1e-9 || math.IsNaN(d) && math.IsNaN(tt.d)) {
+			t.Errorf("%v in [%v, %v]: %v %s, want %v %s", tt.values, tt.low, tt.high, d, side, tt.d, tt.side)
 		}
 	}
 }
