@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,38 +17,45 @@ import (
 )
 
 // Resource policies set through the services' APIs, kept in step with the IAM engine by three
-// gateway interceptors (after the clients' dialects are adapted): an SQS queue's Policy
-// (CreateQueue, SetQueueAttributes; DeleteQueue forgets it), an SNS topic's Policy (CreateTopic,
-// SetTopicAttributes; DeleteTopic) and an S3 bucket's policy (PutBucketPolicy, DeleteBucketPolicy;
-// DeleteBucket; the emulator has none of these, so they are answered here). A resource has one policy: one set through the API replaces what the templates'
-// policy resources give it, and an empty one leaves it with none. A deploy of the resource's stack
-// forgets it (CloudFormation sets the template's policy again; see setStackIAM). A policy the engine
-// cannot read is refused with the service's error before the emulator sees the request, as the
-// service refuses it; the engine changes only once the emulator has taken the request.
+// gateway interceptors (after the clients' dialects are adapted): an SQS queue's Policy (CreateQueue,
+// SetQueueAttributes), an SNS topic's (CreateTopic, SetTopicAttributes) and an S3 bucket's
+// (Put/Get/DeleteBucketPolicy, which the emulator lacks and are answered here). A resource has one
+// policy: one set through the API replaces what the templates' policy resources give it; an empty
+// one (SQS's way to remove it; SNS refuses it) and the resource's deletion (DeleteQueue, DeleteTopic,
+// DeleteBucket) leave it with none. A deploy of the stack whose policy resources name it forgets
+// what the API set (CloudFormation sets the template's policy again; see setStackIAM). A policy the
+// engine cannot read is refused with the service's error before the emulator sees the request, as
+// the service refuses it; the engine changes only once the emulator has taken the request.
 
 // policyChange is one request's change to a resource's policy.
 type policyChange struct {
-	arn    string
-	policy string // "" with set: the resource has no policy
-	forget bool   // the resource is deleted: drop what the API set
+	arn string
+	// policy is the resource's policy from now on; "" is none (a policy removed, or the resource
+	// deleted: one made again with its name has no policy until one is set, or its stack deployed).
+	policy string
 	// refused is the service's error for a policy the engine cannot read.
 	refused func(reason string) (status int, code, message string)
 }
 
-// applyPolicy forwards r to next and, when the emulator takes it, puts ch into the engine.
+// applyPolicy checks ch, forwards r to next and, when next takes it (2xx), puts ch into the engine.
+// Changes are serialized by c.iam.apiMu, held across the forward, so that the emulator and the
+// engine see them in one order; c.iam.mu is held only to check and to commit (each time over the
+// stacks deployed then), so a slow emulator never holds up deploys or the engine's readers.
 func (c *Cloud) applyPolicy(w http.ResponseWriter, r *http.Request, next http.Handler, ch policyChange) {
-	c.iam.mu.Lock()
-	defer c.iam.mu.Unlock()
-	policies := maps.Clone(c.iam.policies)
-	if policies == nil {
-		policies = map[string]string{}
-	}
-	if ch.forget {
-		delete(policies, ch.arn)
-	} else {
+	c.iam.apiMu.Lock()
+	defer c.iam.apiMu.Unlock()
+	with := func() (*iam.Engine, map[string]string, error) {
+		policies := maps.Clone(c.iam.policies)
+		if policies == nil {
+			policies = map[string]string{}
+		}
 		policies[ch.arn] = ch.policy
+		eng, err := c.loadIAMLocked(c.iam.stacks, policies)
+		return eng, policies, err
 	}
-	eng, err := c.loadIAMLocked(c.iam.stacks, policies)
+	c.iam.mu.Lock()
+	_, _, err := with()
+	c.iam.mu.Unlock()
 	if err != nil {
 		status, code, msg := ch.refused(err.Error())
 		gateway.WriteError(w, r, status, code, msg)
@@ -58,14 +66,22 @@ func (c *Cloud) applyPolicy(w http.ResponseWriter, r *http.Request, next http.Ha
 	if rec.status/100 != 2 {
 		return
 	}
+	c.iam.mu.Lock()
+	defer c.iam.mu.Unlock()
+	eng, policies, err := with()
+	if err != nil { // a stack deployed meanwhile made it unreadable; the check above passed
+		c.log.Warn("iam: a policy set through the API no longer loads", "resource", ch.arn, "err", err)
+		return
+	}
 	c.iam.policies = policies
 	c.iam.engine.Store(eng)
 }
 
-// readBody reads r's body and puts it back for the handlers after.
+// readBody reads up to 2 MiB of r's body, the most a policy request carries, and puts it back
+// whole for the handlers after.
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 	return body, err
 }
 
@@ -95,7 +111,7 @@ func (c *Cloud) queuePolicies(next http.Handler) http.Handler {
 		if op == "CreateQueue" {
 			name = in.QueueName
 		}
-		c.applyPolicy(w, r, next, policyChange{arn: iam.QueueARN(name, Region, AccountID), policy: policy, forget: op == "DeleteQueue",
+		c.applyPolicy(w, r, next, policyChange{arn: iam.QueueARN(name, Region, AccountID), policy: policy,
 			refused: func(reason string) (int, string, string) {
 				return http.StatusBadRequest, "InvalidAttributeValue", "Invalid value for the parameter Policy. Reason: " + reason
 			}})
@@ -130,10 +146,14 @@ func (c *Cloud) topicPolicies(next http.Handler) http.Handler {
 		case "SetTopicAttributes":
 			ch.policy, set = form.Get("AttributeValue"), form.Get("AttributeName") == "Policy"
 		case "DeleteTopic":
-			ch.forget, set = true, true
+			set = true // the topic has no policy any more
 		}
 		if !set || ch.arn == "" {
 			next.ServeHTTP(w, r)
+			return
+		}
+		if form.Get("Action") != "DeleteTopic" && strings.TrimSpace(ch.policy) == "" {
+			gateway.WriteError(w, r, http.StatusBadRequest, "InvalidParameter", "Invalid parameter: Policy is empty")
 			return
 		}
 		c.applyPolicy(w, r, next, ch)
@@ -141,14 +161,30 @@ func (c *Cloud) topicPolicies(next http.Handler) http.Handler {
 }
 
 // bucketPolicies is the interceptor for s3 (path-style requests). The emulator has no bucket
-// policy API (it takes DELETE /<bucket>?policy for DeleteBucket), so PutBucketPolicy,
-// GetBucketPolicy and DeleteBucketPolicy are answered here; DeleteBucket passes through and, when it
-// succeeds, forgets the bucket's policy.
+// policy API, so PutBucketPolicy, GetBucketPolicy and DeleteBucketPolicy are answered here;
+// DeleteBucket passes through and, when it succeeds, leaves the bucket's name with no policy. The
+// emulator ignores a DELETE's query and deletes an empty bucket for any of them, so a DELETE of a
+// bucket subresource it lacks (?tagging, ?cors, ?lifecycle, ...) is refused with NotImplemented
+// rather than passed on.
 func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		_, policyOp := r.URL.Query()["policy"]
-		if bucket == "" || rest != "" || !policyOp && (r.Method != http.MethodDelete || len(r.URL.Query()) > 0) {
+		var sub []string // the query's subresources (not the SDK's x-id, nor a presigned URL's X-Amz-*)
+		for k := range r.URL.Query() {
+			if k != "x-id" && !strings.HasPrefix(strings.ToLower(k), "x-amz-") {
+				sub = append(sub, k)
+			}
+		}
+		policyOp := slices.Equal(sub, []string{"policy"})
+		switch {
+		case rest != "" || r.Method != http.MethodDelete && !policyOp:
+			next.ServeHTTP(w, r)
+			return
+		case r.Method == http.MethodDelete && (bucket == "" || len(sub) > 0 && !policyOp):
+			gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented",
+				"the local cloud does not implement DELETE "+r.URL.RequestURI()+" (path-style bucket requests only; of a bucket's subresources, DELETE ?policy)")
+			return
+		case bucket == "":
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -156,17 +192,24 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 			return http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{': " + reason
 		}}
 		if !policyOp { // DeleteBucket
-			ch.forget = true
 			c.applyPolicy(w, r, next, ch)
 			return
 		}
-		if !s3events.BucketExists(r, next, bucket) {
-			gateway.WriteError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
-			return
-		}
-		noContent := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		// Answered here, after the bucket is found (inside applyPolicy's serialized section, so a
+		// DeleteBucket cannot come between the two).
+		answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !s3events.BucketExists(r, next, bucket) {
+				gateway.WriteError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
 		switch r.Method {
 		case http.MethodGet:
+			if !s3events.BucketExists(r, next, bucket) {
+				gateway.WriteError(w, r, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+				return
+			}
 			doc, ok := c.bucketPolicy(bucket)
 			if !ok {
 				gateway.WriteError(w, r, http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist")
@@ -184,9 +227,9 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 			if strings.TrimSpace(ch.policy) == "" {
 				ch.policy = " " // not a removal: the engine refuses it as malformed
 			}
-			c.applyPolicy(w, r, noContent, ch)
+			c.applyPolicy(w, r, answer, ch)
 		case http.MethodDelete:
-			c.applyPolicy(w, r, noContent, ch)
+			c.applyPolicy(w, r, answer, ch)
 		default:
 			gateway.WriteError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 		}

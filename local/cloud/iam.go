@@ -57,6 +57,7 @@ type iamState struct {
 	mu       sync.Mutex
 	stacks   map[string][]iam.Resource // by stack name
 	policies map[string]string         // resource ARN → the policy set through its service's API (apipolicy.go)
+	apiMu    sync.Mutex                // serializes the API's policy changes (apipolicy.go)
 	engine   atomic.Pointer[iam.Engine]
 
 	sqsMu sync.Mutex
@@ -85,15 +86,11 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	defer c.iam.mu.Unlock()
 	stacks := maps.Clone(c.iam.stacks)
 	policies := maps.Clone(c.iam.policies)
-	// A deploy sets the template's policies again; a delete takes the resources away.
+	// A deploy sets the template's policies again, and a delete takes the resources away: either way
+	// what the API set on the stack's queues and on what its policy resources name is forgotten.
 	for _, r := range append(slices.Clone(stacks[stack]), rs...) {
-		switch r.Type {
-		case "AWS::SQS::Queue":
-			delete(policies, iam.QueueARN(r.Ref, Region, AccountID))
-		case "AWS::SNS::Topic":
-			delete(policies, r.Ref)
-		case "AWS::S3::Bucket":
-			delete(policies, "arn:aws:s3:::"+r.Ref)
+		for _, arn := range policyTargets(r) {
+			delete(policies, arn)
 		}
 	}
 	if rs == nil {
@@ -108,6 +105,42 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	c.iam.stacks, c.iam.policies = stacks, policies
 	c.iam.engine.Store(eng)
 	return eng, nil
+}
+
+// policyTargets are the ARNs a deployed resource sets the policy of: a queue itself, and what a
+// queue, topic or bucket policy resource names.
+func policyTargets(r iam.Resource) []string {
+	str := func(k string) string { v, _ := r.Properties[k].(string); return v }
+	list := func(k string) []string {
+		var out []string
+		l, _ := r.Properties[k].([]any)
+		for _, v := range l {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	queue := func(u string) string { return iam.QueueARN(u, Region, AccountID) }
+	switch r.Type {
+	case "AWS::SQS::Queue":
+		return []string{queue(r.Ref)}
+	case "AWS::SQS::QueuePolicy":
+		var out []string
+		for _, u := range list("Queues") {
+			out = append(out, queue(u))
+		}
+		return out
+	case "AWS::SQS::QueueInlinePolicy":
+		return []string{queue(str("Queue"))}
+	case "AWS::SNS::TopicPolicy":
+		return list("Topics")
+	case "AWS::SNS::TopicInlinePolicy":
+		return []string{str("TopicArn")}
+	case "AWS::S3::BucketPolicy":
+		return []string{"arn:aws:s3:::" + str("Bucket")}
+	}
+	return nil
 }
 
 // loadIAMLocked builds an engine over stacks (in the order of their names) and the resource

@@ -135,6 +135,20 @@ type lab struct {
 	rule                       localsfn.Rule // the rollback guard's rule, as EventBridge runs it
 }
 
+// forgetAPIPolicies puts the engine back to the deployed templates' policies, as before any was set
+// through an API, for the tests that follow on the same lab.
+func forgetAPIPolicies(t *testing.T, c *Cloud) {
+	t.Helper()
+	c.iam.mu.Lock()
+	defer c.iam.mu.Unlock()
+	eng, err := c.loadIAMLocked(c.iam.stacks, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.iam.policies = nil
+	c.iam.engine.Store(eng)
+}
+
 // deployLab deploys template as the stack ChaosLab (replacing the one deployed).
 func deployLab(ctx context.Context, t *testing.T, c *Cloud, template []byte, progress io.Writer) (*lab, error) {
 	t.Helper()
@@ -463,6 +477,7 @@ func TestLabUnderIAM(t *testing.T) {
 	})
 
 	t.Run("a queue policy set through the SQS API is the queue's one policy", func(t *testing.T) {
+		defer forgetAPIPolicies(t, c)
 		sq := sqs.NewFromConfig(user)
 		setPolicy := func(doc string) error {
 			_, err := sq.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(full.out["CsvQueueUrl"]),
@@ -483,6 +498,16 @@ func TestLabUnderIAM(t *testing.T) {
 		if err := denied(snsDelivers(ctx, full), "AccessDenied", "sqs:SendMessage"); err != nil {
 			t.Errorf("with the policy removed: %v", err)
 		}
+		// A deploy of the queue's stack sets the template's policy again.
+		if _, err := c.setStackIAM(labStackName, c.Stack(labStackName).IAM); err != nil {
+			t.Fatal(err)
+		}
+		if err := snsDelivers(ctx, full); err != nil {
+			t.Errorf("after the stack's deploy: %v, want the template's policy again", err)
+		}
+		if err := setPolicy(""); err != nil {
+			t.Fatal(err)
+		}
 		allow, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
 			"Resource":  iam.QueueARN(full.out["CsvQueueUrl"], Region, AccountID),
@@ -496,6 +521,7 @@ func TestLabUnderIAM(t *testing.T) {
 	})
 
 	t.Run("a topic policy set through the SNS API is the topic's one policy", func(t *testing.T) {
+		defer forgetAPIPolicies(t, c)
 		snsc := snssdk.NewFromConfig(user)
 		topic := full.out["TopicArn"]
 		setPolicy := func(doc string) error {
@@ -513,11 +539,16 @@ func TestLabUnderIAM(t *testing.T) {
 		if err := s3Publishes(); err != nil {
 			t.Fatalf("the template's policy lets S3 publish: %v", err)
 		}
-		if err := setPolicy(""); err != nil {
+		if err := setPolicy(""); !errors.As(err, &api) || api.ErrorCode() != "InvalidParameter" || !strings.Contains(err.Error(), "Policy is empty") {
+			t.Errorf("an empty policy: %v, want InvalidParameter (SNS refuses it)", err)
+		}
+		ownerOnly, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]string{"AWS": "arn:aws:iam::" + AccountID + ":root"}, "Action": "sns:Publish", "Resource": topic}}})
+		if err := setPolicy(string(ownerOnly)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s3Publishes(); err == nil || !strings.Contains(err.Error(), "sns:Publish") {
-			t.Errorf("with the policy removed: %v, want a refusal naming sns:Publish", err)
+			t.Errorf("with a policy that does not name S3: %v, want a refusal naming sns:Publish", err)
 		}
 		allow, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 			"Effect": "Allow", "Principal": map[string]string{"Service": "s3.amazonaws.com"}, "Action": "sns:Publish", "Resource": topic,
@@ -531,6 +562,7 @@ func TestLabUnderIAM(t *testing.T) {
 	})
 
 	t.Run("a bucket policy set through the S3 API is the bucket's one policy", func(t *testing.T) {
+		defer forgetAPIPolicies(t, c)
 		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("input/iam-probe.json"), Body: strings.NewReader("{}")}); err != nil {
 			t.Fatal(err)
 		}
@@ -567,6 +599,13 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		if _, err := getPolicy(); !errors.As(err, &api) || api.ErrorCode() != "NoSuchBucketPolicy" {
 			t.Errorf("GetBucketPolicy after the delete: %v, want NoSuchBucketPolicy", err)
+		}
+		// The emulator would take any DELETE of the bucket for DeleteBucket.
+		if _, err := s3c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(bucket)}); !errors.As(err, &api) || api.ErrorCode() != "NotImplemented" {
+			t.Errorf("DeleteBucketTagging: %v, want NotImplemented", err)
+		}
+		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Errorf("the bucket after DeleteBucketTagging: %v", err)
 		}
 		if err := fnGetInput(ctx, full); err != nil {
 			t.Errorf("with the policy deleted (the role's own grant): %v", err)

@@ -333,6 +333,15 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 
 	t.Run("s3api bucket policy: put, get, delete, the bucket kept", func(t *testing.T) {
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
+		var template struct{ Policy string } // the stack's, put back for the clients after this one
+		if err := cli.runJSON(ctx, &template, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || template.Policy == "" {
+			t.Fatalf("get-bucket-policy of the stack's bucket: %q, %v", template.Policy, err)
+		}
+		defer func() {
+			if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", template.Policy)...); err != nil {
+				t.Errorf("putting the stack's policy back: %v", err)
+			}
+		}()
 		if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", "{not json")...); err == nil || !strings.Contains(err.Error(), "MalformedPolicy") {
 			t.Errorf("put-bucket-policy of a policy that is not JSON: %v, want MalformedPolicy", err)
 		}
