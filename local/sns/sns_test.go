@@ -26,7 +26,8 @@ import (
 var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
 
 // local is fauxqs behind a gateway with the SNS service and the SQS metrics, as the local cloud
-// wires them; stopped when the test ends (the caller may stop it earlier).
+// wires them; startLocal starts it (skipped with -short) with a context of a minute, and stops it
+// when the test ends (the caller may stop it earlier).
 type local struct {
 	fq      *emulators.Process
 	g       *gateway.Gateway
@@ -36,8 +37,13 @@ type local struct {
 	metrics *cloudwatch.Store
 }
 
-func startLocal(ctx context.Context, t *testing.T) *local {
+func startLocal(t *testing.T) (context.Context, *local) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts the real emulators")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
 	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +69,7 @@ func startLocal(ctx context.Context, t *testing.T) *local {
 	g.Use("sns", svc.Middleware)
 	sqsm := cloudwatch.NewSQSMetrics(l.metrics, cloudwatch.SQSMetricsOptions{})
 	g.Use("sqs", sqsm.Middleware)
-	return l
+	return ctx, l
 }
 
 // sum is a metric's sum over the last hour.
@@ -77,12 +83,7 @@ func (l *local) sum(ns, name, dim, v string) float64 {
 }
 
 func TestPublishDeliversWithWitness(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulators")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l := startLocal(ctx, t)
+	ctx, l := startLocal(t)
 	fq, g, addr, sqsc, snsc := l.fq, l.g, l.addr, l.sqs, l.sns
 
 	topic, err := snsc.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("t")})
@@ -219,12 +220,7 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 // A subscription's filter policy decides each delivery here (the deliveries pass the gateway, so
 // the queue's policy decides them too), and a policy SNS refuses is refused when set.
 func TestFilterPolicyThroughTheGateway(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulators")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	l := startLocal(ctx, t)
+	ctx, l := startLocal(t)
 	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("orders")})
 	if err != nil {
 		t.Fatal(err)
