@@ -85,6 +85,9 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	c.iam.mu.Lock()
 	defer c.iam.mu.Unlock()
 	stacks := maps.Clone(c.iam.stacks)
+	if stacks == nil {
+		stacks = map[string][]iam.Resource{}
+	}
 	policies := maps.Clone(c.iam.policies)
 	// A deploy sets the template's policies again, and a delete takes the resources away: either way
 	// what the API set on the stack's queues and on what its policy resources name is forgotten.
