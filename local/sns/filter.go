@@ -679,7 +679,7 @@ func matchAttributes(o *fpObject, vals map[string][]fval) bool {
 
 func matchBody(o *fpObject, body map[string]any) bool {
 	for _, k := range o.keys {
-		raw := body[k.name]
+		raw := lookup(body, k.name)
 		if k.sub != nil {
 			if !matchNested(k.sub, raw) {
 				return false
@@ -700,6 +700,22 @@ func matchBody(o *fpObject, body map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// lookup is body's value at key, or, for a dotted key the body does not hold as such ("order.total"),
+// at its path of nested objects, as SNS reads a dotted key.
+func lookup(body map[string]any, key string) any {
+	if v, ok := body[key]; ok {
+		return v
+	}
+	head, rest, dotted := strings.Cut(key, ".")
+	if !dotted {
+		return nil
+	}
+	if m, ok := body[head].(map[string]any); ok {
+		return lookup(m, rest)
+	}
+	return nil
 }
 
 // scalars appends the strings, numbers, booleans and nulls of v (v itself, or the elements of an

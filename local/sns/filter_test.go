@@ -103,6 +103,8 @@ func TestFilterPolicyOnBody(t *testing.T) {
 		{"nested arrays are flattened", `{"matrix": [3]}`, filterMatched},
 		{"objects in nested arrays", `{"grid": {"v": ["b"]}}`, filterMatched},
 		{"a large plain number", `{"epoch_ms": [1700000000000]}`, filterMatched},
+		{"a dotted key is a path", `{"order.store": ["example_corp"]}`, filterMatched},
+		{"a dotted key, other value", `{"order.store": ["other"]}`, filterOut},
 		{"missing nested object", `{"refund": {"store": ["example_corp"]}}`, filterOut},
 		{"$or in a nested object", `{"order": {"$or": [{"store": ["x"]}, {"items": {"qty": [2]}}]}}`, filterMatched},
 	}
