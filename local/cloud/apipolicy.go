@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
 	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
 // Resource policies set through the services' APIs, kept in step with the IAM engine by three
@@ -138,11 +138,7 @@ func (c *Cloud) topicPolicies(next http.Handler) http.Handler {
 		switch form.Get("Action") {
 		case "CreateTopic":
 			ch.arn = "arn:aws:sns:" + Region + ":" + AccountID + ":" + form.Get("Name")
-			for i := 1; form.Get("Attributes.entry."+strconv.Itoa(i)+".key") != ""; i++ {
-				if p := "Attributes.entry." + strconv.Itoa(i) + "."; form.Get(p+"key") == "Policy" {
-					ch.policy, set = form.Get(p+"value"), true
-				}
-			}
+			ch.policy, set = sns.AttributeEntries(form)["Policy"]
 		case "SetTopicAttributes":
 			ch.policy, set = form.Get("AttributeValue"), form.Get("AttributeName") == "Policy"
 		case "DeleteTopic":

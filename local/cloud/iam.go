@@ -79,8 +79,9 @@ func (c *Cloud) loadIAM() error {
 func (c *Cloud) Engine() *iam.Engine { return c.iam.engine.Load() }
 
 // setStackIAM replaces one stack's resources (nil removes the stack), forgets the policies set
-// through the APIs on its queues, topics and buckets (apipolicy.go), and reloads the engine over every stack. On an error the engine in
-// force is kept and the stack's resources are not taken.
+// through the APIs on what its template sets the policy of (iam.PolicyTargets; apipolicy.go), and
+// reloads the engine over every stack. On an error the engine in force is kept and the stack's
+// resources are not taken.
 func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error) {
 	c.iam.mu.Lock()
 	defer c.iam.mu.Unlock()
@@ -91,10 +92,8 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	policies := maps.Clone(c.iam.policies)
 	// A deploy sets the template's policies again, and a delete takes the resources away: either way
 	// what the API set on the stack's queues and on what its policy resources name is forgotten.
-	for _, r := range append(slices.Clone(stacks[stack]), rs...) {
-		for _, arn := range policyTargets(r) {
-			delete(policies, arn)
-		}
+	for _, arn := range iam.PolicyTargets(iam.Stack{Region: Region, AccountID: AccountID, Resources: append(slices.Clone(stacks[stack]), rs...)}) {
+		delete(policies, arn)
 	}
 	if rs == nil {
 		delete(stacks, stack)
@@ -108,42 +107,6 @@ func (c *Cloud) setStackIAM(stack string, rs []iam.Resource) (*iam.Engine, error
 	c.iam.stacks, c.iam.policies = stacks, policies
 	c.iam.engine.Store(eng)
 	return eng, nil
-}
-
-// policyTargets are the ARNs a deployed resource sets the policy of: a queue itself, and what a
-// queue, topic or bucket policy resource names.
-func policyTargets(r iam.Resource) []string {
-	str := func(k string) string { v, _ := r.Properties[k].(string); return v }
-	list := func(k string) []string {
-		var out []string
-		l, _ := r.Properties[k].([]any)
-		for _, v := range l {
-			if s, ok := v.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	queue := func(u string) string { return iam.QueueARN(u, Region, AccountID) }
-	switch r.Type {
-	case "AWS::SQS::Queue":
-		return []string{queue(r.Ref)}
-	case "AWS::SQS::QueuePolicy":
-		var out []string
-		for _, u := range list("Queues") {
-			out = append(out, queue(u))
-		}
-		return out
-	case "AWS::SQS::QueueInlinePolicy":
-		return []string{queue(str("Queue"))}
-	case "AWS::SNS::TopicPolicy":
-		return list("Topics")
-	case "AWS::SNS::TopicInlinePolicy":
-		return []string{str("TopicArn")}
-	case "AWS::S3::BucketPolicy":
-		return []string{"arn:aws:s3:::" + str("Bucket")}
-	}
-	return nil
 }
 
 // loadIAMLocked builds an engine over stacks (in the order of their names) and the resource

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -266,25 +267,13 @@ func Load(s Stack) (*Engine, error) {
 		}
 	}
 	list := func(r Resource, key string) []string {
-		v, ok := r.Properties[key]
-		if !ok {
-			return nil
-		}
-		l, err := stringList(v)
+		l, err := listProp(r, key)
 		if err != nil {
-			fail(r, fmt.Errorf("%s: %w", key, err))
+			fail(r, err)
 		}
 		return l
 	}
-	queue := func(u string) string {
-		if a, ok := queueArn[u]; ok {
-			return a
-		}
-		if strings.HasPrefix(u, "arn:") {
-			return u
-		}
-		return e.queueARNFromURL(u)
-	}
+	queue := queueResolver(queueArn, e.region, e.account)
 
 	for _, r := range s.Resources {
 		switch r.Type {
@@ -339,25 +328,14 @@ func Load(s Stack) (*Engine, error) {
 					fail(r, err)
 				}
 			}
-		case "AWS::SQS::QueuePolicy":
-			var arns []string
-			for _, u := range list(r, "Queues") {
-				arns = append(arns, queue(u))
-			}
-			resourcePol(r, arns)
-		case "AWS::SQS::QueueInlinePolicy":
-			resourcePol(r, []string{queue(str(r.Properties, "Queue"))})
-		case "AWS::SNS::TopicPolicy":
-			resourcePol(r, list(r, "Topics"))
-		case "AWS::SNS::TopicInlinePolicy":
-			resourcePol(r, []string{str(r.Properties, "TopicArn")})
-		case "AWS::S3::BucketPolicy":
-			b := str(r.Properties, "Bucket")
-			if b == "" {
-				fail(r, fmt.Errorf("no Bucket"))
+		case "AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy", "AWS::SNS::TopicPolicy",
+			"AWS::SNS::TopicInlinePolicy", "AWS::S3::BucketPolicy":
+			arns, err := policyTargets(r, queue)
+			if err != nil {
+				fail(r, err)
 				continue
 			}
-			resourcePol(r, []string{"arn:aws:s3:::" + b})
+			resourcePol(r, arns)
 		case "AWS::Lambda::Permission":
 			p, err := e.lambdaPermission(r, functionArn)
 			if err != nil {
@@ -386,6 +364,83 @@ func Load(s Stack) (*Engine, error) {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	return e, nil
+}
+
+// listProp reads a list property of r (nil when absent).
+func listProp(r Resource, key string) ([]string, error) {
+	v, ok := r.Properties[key]
+	if !ok {
+		return nil, nil
+	}
+	l, err := stringList(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return l, nil
+}
+
+// queueResolver maps what a template names a queue by (its URL, its ARN) to its ARN: the deployed
+// queue's Arn attribute when known (queueArn, by URL), else from the URL.
+func queueResolver(queueArn map[string]string, region, account string) func(string) string {
+	return func(u string) string {
+		if a, ok := queueArn[u]; ok {
+			return a
+		}
+		if strings.HasPrefix(u, "arn:") {
+			return u
+		}
+		return QueueARN(u, region, account)
+	}
+}
+
+// policyTargets are the ARNs a queue, topic or bucket policy resource attaches its document to
+// (nil for other types); queue resolves the queues it names.
+func policyTargets(r Resource, queue func(string) string) ([]string, error) {
+	var arns []string
+	switch r.Type {
+	case "AWS::SQS::QueuePolicy":
+		l, err := listProp(r, "Queues")
+		for _, u := range l {
+			arns = append(arns, queue(u))
+		}
+		return arns, err
+	case "AWS::SQS::QueueInlinePolicy":
+		return []string{queue(str(r.Properties, "Queue"))}, nil
+	case "AWS::SNS::TopicPolicy":
+		return listProp(r, "Topics")
+	case "AWS::SNS::TopicInlinePolicy":
+		return []string{str(r.Properties, "TopicArn")}, nil
+	case "AWS::S3::BucketPolicy":
+		b := str(r.Properties, "Bucket")
+		if b == "" {
+			return nil, errors.New("no Bucket")
+		}
+		return []string{"arn:aws:s3:::" + b}, nil
+	}
+	return nil, nil
+}
+
+// PolicyTargets are the resources whose policy s's template sets: its queues, and whatever its
+// queue, topic and bucket policy resources name, as Load attaches them (resources it cannot read
+// are left out: Load reports them).
+func PolicyTargets(s Stack) []string {
+	region, account := cmp.Or(s.Region, DefaultRegion), cmp.Or(s.AccountID, DefaultAccountID)
+	queueArn := map[string]string{}
+	for _, r := range s.Resources {
+		if r.Type == "AWS::SQS::Queue" && r.Ref != "" && r.Attrs["Arn"] != "" {
+			queueArn[r.Ref] = r.Attrs["Arn"]
+		}
+	}
+	queue := queueResolver(queueArn, region, account)
+	var out []string
+	for _, r := range s.Resources {
+		if r.Type == "AWS::SQS::Queue" && r.Ref != "" {
+			out = append(out, queue(r.Ref))
+		}
+		arns, _ := policyTargets(r, queue)
+		out = append(out, arns...)
+	}
+	return out
 }
 
 // lambdaPermission turns an AWS::Lambda::Permission into the statement Lambda adds to the
@@ -444,11 +499,6 @@ func (e *Engine) lambdaPermission(r Resource, functionArn map[string]string) (*a
 		return nil, err
 	}
 	return &attachedPolicy{name: r.LogicalID, kind: resourcePolicy, attached: arn, stmts: []*statement{st}}, nil
-}
-
-// queueARNFromURL maps a queue URL (http://127.0.0.1:<port>/000000000000/<name>) to the queue's ARN.
-func (e *Engine) queueARNFromURL(u string) string {
-	return QueueARN(u, e.region, e.account)
 }
 
 // QueueARN is the ARN of the queue a queue URL (or a bare queue name) names, in region and, unless

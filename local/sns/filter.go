@@ -116,12 +116,9 @@ func (a fval) equal(b fval) bool {
 
 // parseFilterPolicy compiles policy for scope ("" is MessageAttributes).
 func parseFilterPolicy(policy, scope string) (*filterPolicy, error) {
-	switch scope {
-	case "":
-		scope = ScopeAttributes
-	case ScopeAttributes, ScopeBody:
-	default:
-		return nil, fmt.Errorf("FilterPolicyScope: %q is not %s or %s", scope, ScopeAttributes, ScopeBody)
+	scope, err := filterScope(scope)
+	if err != nil {
+		return nil, err
 	}
 	if len(policy) > 256*1024 {
 		return nil, errors.New("FilterPolicy: longer than 256 KB")
@@ -144,6 +141,17 @@ func parseFilterPolicy(policy, scope string) (*filterPolicy, error) {
 		return nil, fmt.Errorf("FilterPolicy: %d keys, at most %d", n, maxFilterKeys)
 	}
 	return &filterPolicy{scope: scope, root: root}, nil
+}
+
+// filterScope checks a FilterPolicyScope ("" is MessageAttributes).
+func filterScope(scope string) (string, error) {
+	switch scope {
+	case "":
+		return ScopeAttributes, nil
+	case ScopeAttributes, ScopeBody:
+		return scope, nil
+	}
+	return "", fmt.Errorf("FilterPolicyScope: %q is not %s or %s", scope, ScopeAttributes, ScopeBody)
 }
 
 // decodeJSON decodes s, numbers as json.Number, and refuses anything after the value.
@@ -662,6 +670,16 @@ func attributeValues(a MessageAttribute) ([]fval, bool) {
 	return nil, true
 }
 
+// orsMatch is whether every $or of o has an alternative that matches.
+func (o *fpObject) orsMatch(match func(*fpObject) bool) bool {
+	for _, alts := range o.ors {
+		if !slices.ContainsFunc(alts, match) {
+			return false
+		}
+	}
+	return true
+}
+
 func matchAttributes(o *fpObject, vals map[string][]fval) bool {
 	for _, k := range o.keys {
 		v, present := vals[k.name]
@@ -669,12 +687,7 @@ func matchAttributes(o *fpObject, vals map[string][]fval) bool {
 			return false
 		}
 	}
-	for _, alts := range o.ors {
-		if !slices.ContainsFunc(alts, func(a *fpObject) bool { return matchAttributes(a, vals) }) {
-			return false
-		}
-	}
-	return true
+	return o.orsMatch(func(a *fpObject) bool { return matchAttributes(a, vals) })
 }
 
 func matchBody(o *fpObject, body map[string]any) bool {
@@ -694,12 +707,7 @@ func matchBody(o *fpObject, body map[string]any) bool {
 			return false
 		}
 	}
-	for _, alts := range o.ors {
-		if !slices.ContainsFunc(alts, func(a *fpObject) bool { return matchBody(a, body) }) {
-			return false
-		}
-	}
-	return true
+	return o.orsMatch(func(a *fpObject) bool { return matchBody(a, body) })
 }
 
 // lookup is body's value at key, or, for a dotted key the body does not hold as such ("order.total"),

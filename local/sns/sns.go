@@ -476,19 +476,8 @@ func (s *Service) checkFilterPolicy(ctx context.Context, form url.Values) *Error
 	var policy, scope string
 	switch form.Get("Action") {
 	case "Subscribe":
-		for i := 1; ; i++ {
-			p := "Attributes.entry." + strconv.Itoa(i) + "."
-			k := form.Get(p + "key")
-			if k == "" {
-				break
-			}
-			switch k {
-			case "FilterPolicy":
-				policy = form.Get(p + "value")
-			case "FilterPolicyScope":
-				scope = form.Get(p + "value")
-			}
-		}
+		attrs := AttributeEntries(form)
+		policy, scope = attrs["FilterPolicy"], attrs["FilterPolicyScope"]
 		if policy == "" && scope == "" {
 			return nil
 		}
@@ -510,10 +499,11 @@ func (s *Service) checkFilterPolicy(ctx context.Context, form url.Values) *Error
 	default:
 		return nil
 	}
+	check := func() error { _, err := parseFilterPolicy(policy, scope); return err }
 	if noPolicy(policy) { // no policy (or one being removed): only the scope's name is checked
-		policy = `{"-": [{"exists": true}]}`
+		check = func() error { _, err := filterScope(scope); return err }
 	}
-	if _, err := parseFilterPolicy(policy, scope); err != nil {
+	if err := check(); err != nil {
 		msg := "Invalid parameter: " + err.Error()
 		if form.Get("Action") == "Subscribe" {
 			msg = "Invalid parameter: Attributes Reason: " + err.Error() // as SNS words it
@@ -521,6 +511,20 @@ func (s *Service) checkFilterPolicy(ctx context.Context, form url.Values) *Error
 		return &Error{Code: "InvalidParameter", Message: msg, Status: 400}
 	}
 	return nil
+}
+
+// AttributeEntries reads a query-protocol request's Attributes map (Attributes.entry.N.key and
+// .value, as Subscribe and CreateTopic send it).
+func AttributeEntries(form url.Values) map[string]string {
+	out := map[string]string{}
+	for i := 1; ; i++ {
+		p := "Attributes.entry." + strconv.Itoa(i) + "."
+		k := form.Get(p + "key")
+		if k == "" {
+			return out
+		}
+		out[k] = form.Get(p + "value")
+	}
 }
 
 // attributes reads query-protocol message attributes: <prefix>N.Name, <prefix>N.Value.DataType,
