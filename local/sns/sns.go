@@ -13,8 +13,12 @@
 // or -MessageBody (or, when it cannot be judged, -NoMessageAttributes, -InvalidAttributes or
 // -InvalidMessageBody); a bad policy is refused when it is set, with InvalidParameter.
 //
-// Not covered: FIFO topics are published by the emulator itself (only NumberOfMessagesPublished is
-// recorded for them, and their deliveries are not authorized); only the sqs protocol is delivered.
+// FIFO topics (fifo.go) are delivered here too: MessageGroupId required, MessageDeduplicationId or
+// the topic's ContentBasedDeduplication, a duplicate within five minutes accepted and not delivered,
+// a sequence number per message, and each topic's messages delivered one at a time in the order of
+// their sequence numbers, with the group and deduplication ids on deliveries to FIFO queues.
+//
+// Not covered: only the sqs protocol is delivered.
 package sns
 
 import (
@@ -36,7 +40,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -52,7 +55,6 @@ type TopicAPI interface {
 	GetTopicAttributes(ctx context.Context, in *sns.GetTopicAttributesInput, optFns ...func(*sns.Options)) (*sns.GetTopicAttributesOutput, error)
 	ListSubscriptionsByTopic(ctx context.Context, in *sns.ListSubscriptionsByTopicInput, optFns ...func(*sns.Options)) (*sns.ListSubscriptionsByTopicOutput, error)
 	GetSubscriptionAttributes(ctx context.Context, in *sns.GetSubscriptionAttributesInput, optFns ...func(*sns.Options)) (*sns.GetSubscriptionAttributesOutput, error)
-	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
 }
 
 // QueueAPI delivers to SQS subscribers (an *sqs.Client pointed at the gateway, so the SQS metrics
@@ -100,8 +102,16 @@ type PublishInput struct {
 	Subject           string
 	Message           string
 	MessageAttributes map[string]MessageAttribute
+	// MessageGroupId and MessageDeduplicationId: for FIFO topics (a standard topic refuses a
+	// deduplication id; its group id is accepted and not passed on).
+	MessageGroupId, MessageDeduplicationId string
 	// From is the service that publishes in process (nil for a Publish through the gateway).
 	From *Publisher
+}
+
+// Published is what a Publish answers: the message id and, on a FIFO topic, its sequence number.
+type Published struct {
+	MessageID, SequenceNumber string
 }
 
 // Error is an SNS API error (Code is the query-protocol error code, e.g. NotFound).
@@ -121,9 +131,10 @@ type subscription struct {
 }
 
 type topicSubs struct {
-	subs     []subscription
-	fallback bool // a FIFO topic: let the emulator publish
-	at       time.Time
+	subs         []subscription
+	fifo         bool // FifoTopic
+	contentDedup bool // ContentBasedDeduplication (FIFO topics)
+	at           time.Time
 }
 
 // Service delivers SNS messages.
@@ -133,6 +144,7 @@ type Service struct {
 	mu        sync.Mutex
 	cache     map[string]topicSubs
 	queueURLs map[string]string
+	fifo      map[string]*fifoTopic // by topic ARN; created on a FIFO topic's first publish
 }
 
 // New returns a Service.
@@ -146,7 +158,7 @@ func New(opts Options) *Service {
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 5 * time.Second
 	}
-	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}}
+	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}, fifo: map[string]*fifoTopic{}}
 }
 
 func topicName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
@@ -199,11 +211,16 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 	if ok && time.Since(c.at) < s.opts.CacheTTL {
 		return c, nil
 	}
-	c = topicSubs{at: time.Now(), fallback: strings.HasSuffix(topicArn, ".fifo")}
+	c = topicSubs{at: time.Now()}
 	// The emulator lists no subscriptions for a topic that does not exist; SNS answers NotFound.
-	if _, err := s.opts.Topics.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topicArn)}); err != nil {
+	ta, err := s.opts.Topics.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topicArn)})
+	if err != nil {
 		return c, err
 	}
+	// Only a FIFO topic's name ends in .fifo (CreateTopic refuses the one without the other).
+	c.fifo = ta.Attributes["FifoTopic"] == "true" || strings.HasSuffix(topicArn, ".fifo")
+	c.contentDedup = c.fifo && ta.Attributes["ContentBasedDeduplication"] == "true"
+
 	var token *string
 	for {
 		out, err := s.opts.Topics.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicArn), NextToken: token})
@@ -244,36 +261,46 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 // that fails (after 3 attempts) counts as NumberOfNotificationsFailed and does not fail the publish,
 // as in SNS.
 func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) {
+	out, err := s.publish(ctx, in)
+	return out.MessageID, err
+}
+
+func (s *Service) publish(ctx context.Context, in PublishInput) (Published, error) {
 	if in.TopicArn == "" {
-		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400}
+		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400}
 	}
 	if in.Message == "" {
-		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: Empty message", Status: 400}
+		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: Empty message", Status: 400}
 	}
 	if len(in.Message) > 262144 {
-		return "", &Error{Code: "InvalidParameter", Message: "Invalid parameter: Message too long", Status: 400}
+		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: Message too long", Status: 400}
 	}
 	if in.From != nil && s.opts.Authorize != nil {
 		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
-			return "", &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
+			return Published{}, &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
 		}
 	}
 	subs, err := s.subscriptions(ctx, in.TopicArn)
 	if err != nil {
-		return "", asError(err)
+		return Published{}, asError(err)
 	}
-	if subs.fallback {
-		out, err := s.opts.Topics.Publish(ctx, toSDK(in))
-		if err != nil {
-			return "", asError(err)
+	if !subs.fifo {
+		if in.MessageDeduplicationId != "" {
+			return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type", Status: 400}
 		}
-		s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
-		return aws.ToString(out.MessageId), nil
+		in.MessageGroupId = "" // accepted on a standard topic; not passed to its subscribers here
+		out := Published{MessageID: uuid.New()}
+		s.fanOut(ctx, out, in, subs.subs)
+		return out, nil
 	}
-	id := uuid.New()
+	return s.publishFIFO(ctx, in, subs)
+}
+
+// fanOut sends one published message to each subscription its filter policy lets through.
+func (s *Service) fanOut(ctx context.Context, p Published, in PublishInput, subs []subscription) {
 	s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
 	now := time.Now().UTC()
-	for _, sub := range subs.subs {
+	for _, sub := range subs {
 		if sub.badFilter != nil {
 			s.opts.Logger.Warn("sns: delivery failed: the subscription's filter policy does not compile", "subscription", sub.arn, "err", sub.badFilter)
 			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
@@ -288,32 +315,13 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 				continue
 			}
 		}
-		if err := s.deliver(ctx, id, now, in, sub); err != nil {
+		if err := s.deliver(ctx, p, now, in, sub); err != nil {
 			s.opts.Logger.Warn("sns: delivery failed", "topic", in.TopicArn, "subscription", sub.arn, "err", err)
 			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
 			continue
 		}
 		s.metric("NumberOfNotificationsDelivered", in.TopicArn, 1)
 	}
-	return id, nil
-}
-
-func toSDK(in PublishInput) *sns.PublishInput {
-	out := &sns.PublishInput{TopicArn: aws.String(in.TopicArn), Message: aws.String(in.Message)}
-	if in.Subject != "" {
-		out.Subject = aws.String(in.Subject)
-	}
-	if len(in.MessageAttributes) > 0 {
-		out.MessageAttributes = map[string]snstypes.MessageAttributeValue{}
-		for k, a := range in.MessageAttributes {
-			v := snstypes.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}
-			if a.BinaryValue == nil {
-				v.StringValue = aws.String(a.StringValue)
-			}
-			out.MessageAttributes[k] = v
-		}
-	}
-	return out
 }
 
 type envelopeAttr struct {
@@ -334,6 +342,7 @@ type envelope struct {
 	SigningCertURL    string                  `json:"SigningCertURL"`
 	UnsubscribeURL    string                  `json:"UnsubscribeURL"`
 	MessageAttributes map[string]envelopeAttr `json:"MessageAttributes,omitempty"`
+	SequenceNumber    string                  `json:"SequenceNumber,omitempty"` // FIFO topics
 }
 
 func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error) {
@@ -357,8 +366,12 @@ func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error)
 	return aws.ToString(out.QueueUrl), nil
 }
 
-func (s *Service) deliver(ctx context.Context, id string, at time.Time, in PublishInput, sub subscription) error {
+func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in PublishInput, sub subscription) error {
 	send := &sqs.SendMessageInput{}
+	if in.MessageGroupId != "" && strings.HasSuffix(sub.queueArn, ".fifo") {
+		// A FIFO topic's message keeps its group and deduplication ids in a FIFO queue.
+		send.MessageGroupId, send.MessageDeduplicationId = aws.String(in.MessageGroupId), aws.String(in.MessageDeduplicationId)
+	}
 	if sub.raw {
 		send.MessageBody = aws.String(in.Message)
 		if len(in.MessageAttributes) > 0 {
@@ -373,7 +386,7 @@ func (s *Service) deliver(ctx context.Context, id string, at time.Time, in Publi
 		}
 	} else {
 		env := envelope{
-			Type: "Notification", MessageID: id, TopicArn: in.TopicArn, Subject: in.Subject, Message: in.Message,
+			Type: "Notification", MessageID: p.MessageID, SequenceNumber: p.SequenceNumber, TopicArn: in.TopicArn, Subject: in.Subject, Message: in.Message,
 			Timestamp: at.Format("2006-01-02T15:04:05.000Z"), SignatureVersion: "1",
 			Signature:      base64.StdEncoding.EncodeToString([]byte("local-cloud-unsigned")),
 			SigningCertURL: fmt.Sprintf("https://sns.%s.amazonaws.com/SimpleNotificationService-local.pem", s.opts.Region),
@@ -447,13 +460,12 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			in := PublishInput{TopicArn: form.Get("TopicArn"), Subject: form.Get("Subject"), Message: form.Get("Message"), MessageAttributes: attributes(form, "MessageAttributes.entry.")}
-			id, err := s.Publish(r.Context(), in)
+			out, err := s.publish(r.Context(), publishInput(form, form.Get("TopicArn"), ""))
 			if err != nil {
 				writeError(w, asError(err))
 				return
 			}
-			writeXML(w, "Publish", fmt.Sprintf("<MessageId>%s</MessageId>", id))
+			writeXML(w, "Publish", "<MessageId>"+out.MessageID+"</MessageId>"+sequenceXML(out))
 		case "PublishBatch":
 			s.publishBatch(w, r, form)
 		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "DeleteTopic", "ConfirmSubscription":
@@ -461,8 +473,15 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				writeError(w, err)
 				return
 			}
+			if err := checkFIFOSubscription(form); err != nil {
+				writeError(w, err)
+				return
+			}
 			next.ServeHTTP(w, r)
 			s.Invalidate("")
+			if action == "DeleteTopic" {
+				s.forgetFIFO(form.Get("TopicArn"))
+			}
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -527,6 +546,20 @@ func AttributeEntries(form url.Values) map[string]string {
 	}
 }
 
+// publishInput reads one message of a Publish (prefix "") or of a PublishBatch entry (its prefix).
+func publishInput(form url.Values, topic, prefix string) PublishInput {
+	return PublishInput{TopicArn: topic, Subject: form.Get(prefix + "Subject"), Message: form.Get(prefix + "Message"),
+		MessageAttributes: attributes(form, prefix+"MessageAttributes.entry."),
+		MessageGroupId:    form.Get(prefix + "MessageGroupId"), MessageDeduplicationId: form.Get(prefix + "MessageDeduplicationId")}
+}
+
+func sequenceXML(p Published) string {
+	if p.SequenceNumber == "" {
+		return ""
+	}
+	return "<SequenceNumber>" + p.SequenceNumber + "</SequenceNumber>"
+}
+
 // attributes reads query-protocol message attributes: <prefix>N.Name, <prefix>N.Value.DataType,
 // .Value.StringValue, .Value.BinaryValue (base64).
 func attributes(form url.Values, prefix string) map[string]MessageAttribute {
@@ -570,8 +603,7 @@ func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.
 			return
 		}
 		ids[id] = true
-		in := PublishInput{TopicArn: topic, Subject: form.Get(p + "Subject"), Message: form.Get(p + "Message"), MessageAttributes: attributes(form, p+"MessageAttributes.entry.")}
-		mid, err := s.Publish(r.Context(), in)
+		out, err := s.publish(r.Context(), publishInput(form, topic, p))
 		if err != nil {
 			e := asError(err)
 			if e.Code == "NotFound" {
@@ -581,7 +613,7 @@ func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.
 			fmt.Fprintf(&failed, "<member><Id>%s</Id><Code>%s</Code><Message>%s</Message><SenderFault>true</SenderFault></member>", esc(id), esc(e.Code), esc(e.Message))
 			continue
 		}
-		fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>%s</MessageId></member>", esc(id), mid)
+		fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>%s</MessageId>%s</member>", esc(id), out.MessageID, sequenceXML(out))
 	}
 	if n == 0 {
 		writeError(w, &Error{Code: "EmptyBatchRequest", Message: "The batch request doesn't contain any entries.", Status: 400})

@@ -287,3 +287,191 @@ func TestFilterPolicyThroughTheGateway(t *testing.T) {
 		}
 	}
 }
+
+// A FIFO topic is delivered here too: group id required, deduplication by id or by content within
+// five minutes, sequence numbers in order, group and deduplication ids on a FIFO queue's messages.
+func TestFIFOTopic(t *testing.T) {
+	ctx, l := startLocal(t)
+	mkTopic := func(name string, attrs map[string]string) *string {
+		out, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String(name), Attributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.TopicArn
+	}
+	orders := mkTopic("orders.fifo", map[string]string{"FifoTopic": "true"})
+	byContent := mkTopic("content.fifo", map[string]string{"FifoTopic": "true", "ContentBasedDeduplication": "true"})
+	standard := mkTopic("standard", nil)
+	mkQueue := func(name string, attrs map[string]string, topic *string, raw bool) string {
+		q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := map[string]string{}
+		if raw {
+			sub["RawMessageDelivery"] = "true"
+		}
+		if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:" + name), Attributes: sub}); err != nil {
+			t.Fatalf("subscribe %s: %v", name, err)
+		}
+		return aws.ToString(q.QueueUrl)
+	}
+	fifoQ := mkQueue("orders-q.fifo", map[string]string{"FifoQueue": "true"}, orders, false)
+	stdQ := mkQueue("orders-std", nil, orders, true)
+	contentQ := mkQueue("content-q.fifo", map[string]string{"FifoQueue": "true"}, byContent, true)
+
+	publish := func(topic *string, msg, group, dedup string) (*awssns.PublishOutput, error) {
+		in := &awssns.PublishInput{TopicArn: topic, Message: aws.String(msg)}
+		if group != "" {
+			in.MessageGroupId = aws.String(group)
+		}
+		if dedup != "" {
+			in.MessageDeduplicationId = aws.String(dedup)
+		}
+		return l.sns.Publish(ctx, in)
+	}
+	refusals := []struct {
+		name                string
+		topic               *string
+		group, dedup, wants string
+	}{
+		{"no group id", orders, "", "d", "MessageGroupId parameter is required"},
+		{"no deduplication id, no content deduplication", orders, "g", "", "ContentBasedDeduplication"},
+		{"group id with a space", orders, "g 1", "d", "MessageGroupId Reason"},
+		{"deduplication id on a standard topic", standard, "", "d", "MessageDeduplicationId"},
+	}
+	for _, tc := range refusals {
+		t.Run("refused: "+tc.name, func(t *testing.T) {
+			_, err := publish(tc.topic, "m", tc.group, tc.dedup)
+			var ip *snstypes.InvalidParameterException
+			if !errors.As(err, &ip) || !strings.Contains(err.Error(), tc.wants) {
+				t.Errorf("Publish = %v, want InvalidParameter naming %q", err, tc.wants)
+			}
+		})
+	}
+	t.Run("refused: a FIFO queue on a standard topic", func(t *testing.T) {
+		_, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: standard, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:orders-q.fifo")})
+		var ip *snstypes.InvalidParameterException
+		if !errors.As(err, &ip) || !strings.Contains(err.Error(), "FIFO SQS Queues") {
+			t.Errorf("Subscribe = %v, want InvalidParameter", err)
+		}
+	})
+
+	first, err := publish(orders, "one", "g1", "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := publish(orders, "two", "g1", "d2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := publish(orders, "one again", "g1", "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := l.sns.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: orders, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+		{Id: aws.String("a"), Message: aws.String("three"), MessageGroupId: aws.String("g2"), MessageDeduplicationId: aws.String("d3")},
+		{Id: aws.String("b"), Message: aws.String("four"), MessageDeduplicationId: aws.String("d4")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a duplicate is answered as the first", func(t *testing.T) {
+		if aws.ToString(again.MessageId) != aws.ToString(first.MessageId) || aws.ToString(again.SequenceNumber) != aws.ToString(first.SequenceNumber) {
+			t.Errorf("duplicate = %s/%s, first %s/%s", aws.ToString(again.MessageId), aws.ToString(again.SequenceNumber), aws.ToString(first.MessageId), aws.ToString(first.SequenceNumber))
+		}
+	})
+	t.Run("sequence numbers rise", func(t *testing.T) {
+		a, b := aws.ToString(first.SequenceNumber), aws.ToString(second.SequenceNumber)
+		if len(a) != 20 || len(b) != 20 || b <= a {
+			t.Errorf("sequence numbers %q then %q", a, b)
+		}
+	})
+	t.Run("a batch entry without a group id fails alone", func(t *testing.T) {
+		if len(batch.Successful) != 1 || aws.ToString(batch.Successful[0].SequenceNumber) == "" || len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Id) != "b" {
+			t.Errorf("PublishBatch = %+v", batch)
+		}
+	})
+
+	receive := func(q string, want int) []sqstypes.Message {
+		var all []sqstypes.Message
+		for range 10 {
+			out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+				MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				all = append(all, m)
+				if _, err := l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(all) >= want && len(out.Messages) == 0 {
+				break
+			}
+		}
+		return all
+	}
+	t.Run("the FIFO queue gets each message once, in order, with its ids", func(t *testing.T) {
+		msgs := receive(fifoQ, 3)
+		var got []string
+		for _, m := range msgs {
+			var env struct{ Message, MessageId, SequenceNumber string }
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &env); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, env.Message+"/"+m.Attributes["MessageGroupId"])
+			if env.Message == "one" && (env.SequenceNumber != aws.ToString(first.SequenceNumber) || m.Attributes["MessageDeduplicationId"] != "d1") {
+				t.Errorf("first message: envelope %+v, attributes %v", env, m.Attributes)
+			}
+		}
+		if want := []string{"one/g1", "two/g1", "three/g2"}; !slices.Equal(sortedGroups(got), want) {
+			t.Errorf("FIFO queue got %v, want %v", got, want)
+		}
+	})
+	t.Run("a standard queue on a FIFO topic gets them too", func(t *testing.T) {
+		var got []string
+		for _, m := range receive(stdQ, 3) {
+			got = append(got, aws.ToString(m.Body))
+		}
+		slices.Sort(got)
+		if want := []string{"one", "three", "two"}; !slices.Equal(got, want) {
+			t.Errorf("standard queue got %v, want %v", got, want)
+		}
+	})
+	t.Run("content-based deduplication", func(t *testing.T) {
+		a, err := publish(byContent, "same", "g", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := publish(byContent, "same", "g", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(a.MessageId) != aws.ToString(b.MessageId) {
+			t.Errorf("same content published twice: ids %s and %s", aws.ToString(a.MessageId), aws.ToString(b.MessageId))
+		}
+		if msgs := receive(contentQ, 1); len(msgs) != 1 {
+			t.Errorf("content queue got %d messages, want 1", len(msgs))
+		}
+	})
+	t.Run("metrics count each message once", func(t *testing.T) {
+		if got := l.sum("AWS/SNS", "NumberOfMessagesPublished", "TopicName", "orders.fifo"); got != 3 {
+			t.Errorf("published = %v, want 3 (the duplicate is not)", got)
+		}
+		if got := l.sum("AWS/SNS", "NumberOfNotificationsDelivered", "TopicName", "orders.fifo"); got != 6 {
+			t.Errorf("delivered = %v, want 6", got)
+		}
+	})
+}
+
+// sortedGroups orders "message/group" strings by group, keeping each group's own order.
+func sortedGroups(got []string) []string {
+	out := slices.Clone(got)
+	slices.SortStableFunc(out, func(a, b string) int {
+		return strings.Compare(a[strings.IndexByte(a, '/'):], b[strings.IndexByte(b, '/'):])
+	})
+	return out
+}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -265,6 +267,25 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 	})
 
+	// queueFor makes a queue (deleted when the test ends) that lets topicArn send to it, as a
+	// subscriber's queue must (the local cloud authorizes each delivery against its policy).
+	queueFor := func(topicArn, queue string, attrs map[string]string) (arn, url string) {
+		t.Helper()
+		arn = strings.Replace(topicArn[:strings.LastIndexByte(topicArn, ':')+1]+queue, ":sns:", ":sqs:", 1)
+		policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+			"Resource": arn, "Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topicArn}}}}})
+		all := map[string]string{"Policy": string(policy)}
+		maps.Copy(all, attrs)
+		a, _ := json.Marshal(all)
+		var q struct{ QueueUrl string }
+		if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", queue, "--attributes", string(a))...); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cli.run(context.Background(), aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...) })
+		return arn, q.QueueUrl
+	}
+
 	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
 		message := "published by " + m[0]
 		var out struct{ MessageId string }
@@ -286,18 +307,8 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			t.Fatal(err)
 		}
 		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
-		// The queue lets the topic send to it, as a subscriber's queue must (the local cloud authorizes
-		// each delivery against it).
-		queueArn := strings.Replace(strings.Replace(topic.TopicArn, ":sns:", ":sqs:", 1), name+"-filter", name+"-filtered", 1)
-		policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-			"Resource": queueArn, "Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topic.TopicArn}}}}})
-		attrs, _ := json.Marshal(map[string]string{"Policy": string(policy)})
-		var q struct{ QueueUrl string }
-		if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", name+"-filtered", "--attributes", string(attrs))...); err != nil {
-			t.Fatal(err)
-		}
-		defer cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...)
+		queueArn, queueURL := queueFor(topic.TopicArn, name+"-filtered", nil)
+		q := struct{ QueueUrl string }{queueURL}
 		subscribe := func(filter string) error {
 			a, _ := json.Marshal(map[string]string{"FilterPolicy": filter, "RawMessageDelivery": "true"})
 			_, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn, "--attributes", string(a))...)
@@ -328,6 +339,51 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 		if len(got) != 1 || got[0] != "delivered" {
 			t.Errorf("the queue received %q, want only the message the policy lets through", got)
+		}
+	})
+
+	t.Run("sns FIFO topic: group ids, deduplication, order", func(t *testing.T) {
+		var topic struct{ TopicArn string }
+		if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-orders.fifo", "--attributes", `{"FifoTopic":"true"}`)...); err != nil {
+			t.Fatal(err)
+		}
+		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
+		queueArn, queueURL := queueFor(topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
+		if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn,
+			"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", "no group")...); err == nil || !strings.Contains(err.Error(), "MessageGroupId") {
+			t.Errorf("publish without a group id: %v, want InvalidParameter naming MessageGroupId", err)
+		}
+		var seqs []string
+		for _, p := range []struct{ body, dedup string }{{"first", "d1"}, {"second", "d2"}, {"first, again", "d1"}, {"third", "d3"}} {
+			var out struct{ MessageId, SequenceNumber string }
+			if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", p.body,
+				"--message-group-id", "orders", "--message-deduplication-id", p.dedup)...); err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, out.SequenceNumber)
+		}
+		if seqs[2] != seqs[0] || !(seqs[0] < seqs[1] && seqs[1] < seqs[3]) {
+			t.Errorf("sequence numbers %q: want the duplicate answered as the first, the others rising", seqs)
+		}
+		var got []string
+		for range 4 { // a FIFO queue hands out a group's next message once the one before is deleted
+			var out struct{ Messages []cliMessage }
+			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10",
+				"--wait-time-seconds", "1", "--attribute-names", "All")...); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				got = append(got, m.Body+"/"+m.Attributes["MessageGroupId"])
+				if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", queueURL, "--receipt-handle", m.ReceiptHandle)...); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {
+			t.Errorf("the FIFO queue received %q, want %q", got, want)
 		}
 	})
 
