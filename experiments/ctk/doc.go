@@ -20,8 +20,11 @@
 //	platform, node     Platform (the state machine ran it); the execution ARN
 //	experiment         the experiment as its file has it, plus the extension {"name": "chaoslab-journal",
 //	                   "verdict", "executionArn", "rollbackOf", "error", "rollbackError",
-//	                   "recoveryError", "afterRollback"}: what Chaos Toolkit's journal has no
-//	                   member for (afterRollback is the steady state after the rollbacks, as a state)
+//	                   "recoveryError", "afterRollback", "onsets"}: what Chaos Toolkit's journal has
+//	                   no member for (afterRollback is the steady state after the rollbacks, as a
+//	                   state; onsets, per write with an onset, {"phase", "activity", "onsetSeconds",
+//	                   "inForceAt"}: when the fault was in force, where the window after the method
+//	                   starts)
 //	start, end         startedAt, endedAt as Python's isoformat() (2026-11-30T06:56:10.894000+00:00)
 //	duration           seconds between them
 //	status, deviated   held, deviated, not-steady-before → completed (chaoslib too says completed of

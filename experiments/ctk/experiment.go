@@ -3,6 +3,7 @@ package ctk
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
@@ -75,6 +76,31 @@ func (w *writer) extension() (map[string]any, error) {
 		if e != nil {
 			ext[k] = map[string]any{"Error": e.Error, "Cause": e.Cause}
 		}
+	}
+	// The onset of each write (Chaos Toolkit has no member for it): the window after the method
+	// starts at the method's inForceAt.
+	var onsets []any
+	for _, p := range []struct {
+		phase string
+		as    []experiments.ActionResult
+	}{{"method", j.Method}, {"rollbacks", j.Rollbacks}} {
+		phase := p.phase
+		for _, a := range p.as {
+			if a.OnsetSeconds > 0 || a.InForceAt != "" {
+				o := map[string]any{"phase": phase, "activity": a.Name, "onsetSeconds": a.OnsetSeconds}
+				if a.InForceAt != "" {
+					at, err := pyTime(a.InForceAt)
+					if err != nil {
+						return nil, fmt.Errorf("ctk: %s %s: inForceAt: %w", phase, a.Name, err)
+					}
+					o["inForceAt"] = at
+				}
+				onsets = append(onsets, o)
+			}
+		}
+	}
+	if len(onsets) > 0 {
+		ext["onsets"] = onsets
 	}
 	if j.AfterRollback != nil {
 		s, err := w.state(j.AfterRollback)

@@ -157,6 +157,11 @@ func TestFromJournal(t *testing.T) {
 				if e := ext(t, j); e["verdict"] != "held" || e["afterRollback"].(map[string]any)["steady_state_met"] != true {
 					t.Errorf("extension %v", e)
 				}
+				// The method's onset: when the window after it started (the rollback had none).
+				onsets, _ := json.Marshal(ext(t, j)["onsets"])
+				if want := `[{"activity":"Enable Lambda failure: LATENCY","inForceAt":"2026-11-30T06:56:15.760000+00:00","onsetSeconds":5,"phase":"method"}]`; string(onsets) != want {
+					t.Errorf("onsets %s, want %s", onsets, want)
+				}
 			}},
 		{file: "deviated.json", want: summary{status: "completed", deviated: true, before: "met", after: "not met", run: action, rollback: "Disable Lambda failures (succeeded)"},
 			check: func(t *testing.T, j *ctk.Journal) {
