@@ -8,8 +8,9 @@
 //
 //	s3, sqs, sns   → fauxqs on Node 22 (package emulators), with interceptors:
 //	                 s3events (S3 event notifications), sns (delivery to SQS subscribers,
-//	                 filter policies), cloudwatch.SQSMetrics (AWS/SQS counts), cloud's queue
-//	                 policies (SQS API policies into the IAM engine)
+//	                 filter policies, FIFO topics), cloudwatch.SQSMetrics (AWS/SQS counts),
+//	                 cloud's queue policies (SQS API policies into the IAM engine), sqs.LongPoll
+//	                 (a long poll returns empty only when its wait is over)
 //	dynamodb       → DynamoDB Local on Java 17 in its own network namespace (package emulators)
 //	ssm            → package ssm (Parameter Store)
 //	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR, JSON 1.0
@@ -32,7 +33,7 @@
 //	go sqsm.Run(ctx)
 //	for _, s := range []string{"s3", "sqs", "sns"} { g.ProxyTo(s, gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()}) }
 //	g.Proxy("dynamodb", ddb.Endpoint(), ddb.Dial)
-//	g.Use("s3", notifier.Middleware); g.Use("sns", snsSvc.Middleware); g.Use("sqs", sqsm.Middleware)
+//	g.Use("s3", notifier.Middleware); g.Use("sns", snsSvc.Middleware); g.Use("sqs", sqsm.Middleware); g.Use("sqs", sqs.LongPoll)
 //	g.Handle("ssm", ssm.New()); g.Handle("monitoring", metrics.Handler())
 //
 // Queue URLs are built from the request's Host, so through the gateway they are

@@ -40,6 +40,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
 	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
+	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/local/template"
 )
@@ -209,6 +210,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
 	c.gw.Use("sqs", c.queuePolicies)
+	c.gw.Use("sqs", localsqs.LongPoll) // innermost: the metrics above see one answer per receive
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())

@@ -1,0 +1,180 @@
+package sqs_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
+)
+
+// emulator is a stand-in for fauxqs: it answers each ReceiveMessage from a script and records the
+// WaitTimeSeconds it was asked for.
+type emulator struct {
+	mu      sync.Mutex
+	answers []string // bodies, in turn; the last repeats
+	waits   []int
+	other   int // requests that were not ReceiveMessage
+}
+
+func (e *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r.Header.Get("X-Amz-Target") != "AmazonSQS.ReceiveMessage" {
+		e.other++
+		w.WriteHeader(http.StatusTeapot)
+		return
+	}
+	b, _ := io.ReadAll(r.Body)
+	if int(r.ContentLength) != len(b) {
+		http.Error(w, "Content-Length does not match the body", http.StatusBadRequest)
+		return
+	}
+	var in struct{ WaitTimeSeconds int }
+	_ = json.Unmarshal(b, &in)
+	e.waits = append(e.waits, in.WaitTimeSeconds)
+	body := e.answers[min(len(e.waits), len(e.answers))-1]
+	if strings.HasPrefix(body, "error") {
+		w.WriteHeader(http.StatusBadRequest)
+	}
+	_, _ = io.WriteString(w, body)
+}
+
+func receive(t *testing.T, h http.Handler, body string) (*httptest.ResponseRecorder, time.Duration) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	r.Header.Set("X-Amz-Target", "AmazonSQS.ReceiveMessage")
+	w := httptest.NewRecorder()
+	start := time.Now()
+	h.ServeHTTP(w, r)
+	return w, time.Since(start)
+}
+
+func TestLongPollAsksAgainForTheTimeLeft(t *testing.T) {
+	msg := `{"Messages":[{"MessageId":"m1","Body":"x"}]}`
+	tests := []struct {
+		name      string
+		request   string
+		answers   []string
+		wantBody  string
+		wantWaits []int
+	}{
+		{name: "an early empty answer is asked again", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
+			answers: []string{`{}`, msg}, wantBody: msg, wantWaits: []int{3, 2}},
+		{name: "messages at once", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
+			answers: []string{msg}, wantBody: msg, wantWaits: []int{3}},
+		{name: "no long poll: the emulator's answer", request: `{"QueueUrl":"q"}`,
+			answers: []string{`{}`}, wantBody: `{}`, wantWaits: []int{0}},
+		{name: "an error is passed on at once", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
+			answers: []string{`error: QueueDoesNotExist`}, wantBody: `error: QueueDoesNotExist`, wantWaits: []int{3}},
+		{name: "a wait SQS refuses is the emulator's to refuse", request: `{"QueueUrl":"q","WaitTimeSeconds":21}`,
+			answers: []string{`error: InvalidParameterValue`}, wantBody: `error: InvalidParameterValue`, wantWaits: []int{21}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &emulator{answers: tc.answers}
+			w, _ := receive(t, localsqs.LongPoll(e), tc.request)
+			if got := w.Body.String(); got != tc.wantBody {
+				t.Errorf("body %q, want %q", got, tc.wantBody)
+			}
+			if len(e.waits) != len(tc.wantWaits) || e.waits[0] != tc.wantWaits[0] || len(e.waits) > 1 && e.waits[1] > tc.wantWaits[1] {
+				t.Errorf("the emulator was asked to wait %v, want %v", e.waits, tc.wantWaits)
+			}
+		})
+	}
+	t.Run("empty only when the wait is over", func(t *testing.T) {
+		e := &emulator{answers: []string{`{}`}} // the emulator answers at once, always empty
+		w, took := receive(t, localsqs.LongPoll(e), `{"QueueUrl":"q","WaitTimeSeconds":2}`)
+		if w.Body.String() != `{}` || took < time.Second {
+			t.Errorf("answered %q after %v, want {} after at least a second", w.Body.String(), took)
+		}
+		if len(e.waits) < 2 || e.waits[len(e.waits)-1] != 1 {
+			t.Errorf("waits asked %v, want 2 then 1 for the second left", e.waits)
+		}
+	})
+	t.Run("other actions pass through", func(t *testing.T) {
+		e := &emulator{}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"QueueUrl":"q","WaitTimeSeconds":3}`))
+		r.Header.Set("X-Amz-Target", "AmazonSQS.SendMessage")
+		w := httptest.NewRecorder()
+		localsqs.LongPoll(e).ServeHTTP(w, r)
+		if w.Code != http.StatusTeapot || e.other != 1 {
+			t.Errorf("status %d, %d passed through", w.Code, e.other)
+		}
+	})
+}
+
+// On fauxqs, which wakes every waiting poll when a message arrives: the poll that gets the message
+// returns it, the others go on waiting until their wait is over, as in SQS.
+func TestLongPollOnTheEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulator")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fq.Stop()
+	g := gateway.New(gateway.Options{})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.Use("sqs", localsqs.LongPoll)
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("polled")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const wait = 3 * time.Second
+	type result struct {
+		n    int
+		took time.Duration
+	}
+	results := make(chan result, 3)
+	start := time.Now()
+	for range 3 {
+		go func() {
+			out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: int32(wait / time.Second)})
+			if err != nil {
+				t.Error(err)
+			}
+			results <- result{len(out.Messages), time.Since(start)}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("one")}); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for range 3 {
+		r := <-results
+		got += r.n
+		// The message's poll returns at once; an empty one no sooner than the second its last ask
+		// could still wait (the time left is asked for in whole seconds).
+		if r.n == 0 && r.took < wait-time.Second {
+			t.Errorf("an empty poll returned after %v, before its %v wait was over", r.took.Round(time.Millisecond), wait)
+		}
+	}
+	if got != 1 {
+		t.Errorf("%d messages received, want 1", got)
+	}
+}
