@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -13,8 +14,9 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
-// DedupWindow is how long a FIFO topic remembers a message's deduplication id: a message published
-// again with the same id within it is accepted, answered as the first, and not delivered.
+// DedupWindow is how long a FIFO topic remembers a message's deduplication id (Options.DedupWindow's
+// default): a message published again with the same id within it is accepted, answered as the
+// first, and not delivered.
 const DedupWindow = 5 * time.Minute
 
 // fifoTopic is a FIFO topic's ordering and deduplication state. Its lock is held from a message's
@@ -50,42 +52,61 @@ func (s *Service) forgetFIFO(arn string) {
 	delete(s.fifo, arn)
 }
 
-// publishFIFO publishes to a FIFO topic: in.MessageGroupId is required, and a deduplication id
-// (given, or the SHA-256 of the message when the topic has ContentBasedDeduplication).
-func (s *Service) publishFIFO(ctx context.Context, in PublishInput, subs topicSubs) (Published, error) {
-	if in.MessageGroupId == "" {
-		return Published{}, invalid("The MessageGroupId parameter is required for FIFO topics")
-	}
-	if err := fifoID("MessageGroupId", in.MessageGroupId); err != nil {
-		return Published{}, err
-	}
-	switch {
-	case in.MessageDeduplicationId != "":
-		if err := fifoID("MessageDeduplicationId", in.MessageDeduplicationId); err != nil {
-			return Published{}, err
+// checkIDs checks a message's group and deduplication ids against its topic, as SNS does: a FIFO
+// topic requires a group id, and a deduplication id unless it has ContentBasedDeduplication; a
+// standard topic refuses a deduplication id and checks a group id by the same rules (SNS passes it
+// to standard queues for fair queueing).
+func checkIDs(in PublishInput, subs topicSubs) *Error {
+	if in.MessageGroupId != "" {
+		if err := fifoID("MessageGroupId", in.MessageGroupId); err != nil {
+			return err
 		}
-	case subs.contentDedup:
+	}
+	if !subs.fifo {
+		if in.MessageDeduplicationId != "" {
+			return invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+		}
+		return nil
+	}
+	if in.MessageGroupId == "" {
+		return invalid("The MessageGroupId parameter is required for FIFO topics")
+	}
+	if in.MessageDeduplicationId != "" {
+		return fifoID("MessageDeduplicationId", in.MessageDeduplicationId)
+	}
+	if !subs.contentDedup {
+		return invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+	}
+	return nil
+}
+
+// publishFIFO publishes to a FIFO topic a message whose ids checkIDs accepted; without a
+// deduplication id, the SHA-256 of the message is its id.
+func (s *Service) publishFIFO(ctx context.Context, in PublishInput, subs topicSubs) (Published, error) {
+	if in.MessageDeduplicationId == "" {
 		sum := sha256.Sum256([]byte(in.Message))
 		in.MessageDeduplicationId = hex.EncodeToString(sum[:])
-	default:
-		return Published{}, invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+	}
+	key := in.MessageDeduplicationId
+	if subs.groupDedup { // FifoThroughputScope MessageGroup: ids are per group
+		key = in.MessageGroupId + "\x00" + key
 	}
 
 	t := s.fifoTopic(in.TopicArn)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
-	for len(t.order) > 0 && now.Sub(t.sent[t.order[0]].at) >= DedupWindow {
+	for len(t.order) > 0 && now.Sub(t.sent[t.order[0]].at) >= s.opts.DedupWindow {
 		delete(t.sent, t.order[0])
 		t.order = t.order[1:]
 	}
-	if prev, ok := t.sent[in.MessageDeduplicationId]; ok {
+	if prev, ok := t.sent[key]; ok {
 		return prev.out, nil
 	}
 	t.seq++
 	out := Published{MessageID: uuid.New(), SequenceNumber: fmt.Sprintf("1%019d", t.seq)}
-	t.sent[in.MessageDeduplicationId] = fifoSent{out: out, at: now}
-	t.order = append(t.order, in.MessageDeduplicationId)
+	t.sent[key] = fifoSent{out: out, at: now}
+	t.order = append(t.order, key)
 	s.fanOut(ctx, out, in, subs.subs)
 	return out, nil
 }
@@ -118,4 +139,24 @@ func checkFIFOSubscription(form url.Values) *Error {
 		return invalid("Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	}
 	return nil
+}
+
+// statusRecorder notes the status of a response it passes on.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(p)
 }

@@ -71,9 +71,12 @@ type Options struct {
 	Metrics *cloudwatch.Store // AWS/SNS metrics; nil records none
 	Region  string            // Default: us-east-1.
 	// CacheTTL bounds how long a topic's subscription list is reused; Subscribe, Unsubscribe,
-	// SetSubscriptionAttributes and DeleteTopic through the gateway invalidate it at once.
-	// Default: 5s.
+	// SetSubscriptionAttributes, SetTopicAttributes and DeleteTopic through the gateway invalidate
+	// it at once. Default: 5s.
 	CacheTTL time.Duration
+	// DedupWindow is how long a FIFO topic remembers a deduplication id. Default: DedupWindow
+	// (5 minutes, as SNS).
+	DedupWindow time.Duration
 	Logger   *slog.Logger // Default: slog.Default().
 	// Authorize, when set, decides a Publish made in process on a resource's behalf
 	// (PublishInput.From: S3 event notifications), as the topic's policy would in AWS: nil allows
@@ -134,6 +137,7 @@ type topicSubs struct {
 	subs         []subscription
 	fifo         bool // FifoTopic
 	contentDedup bool // ContentBasedDeduplication (FIFO topics)
+	groupDedup   bool // FifoThroughputScope MessageGroup: a deduplication id is the group's own
 	at           time.Time
 }
 
@@ -157,6 +161,9 @@ func New(opts Options) *Service {
 	}
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 5 * time.Second
+	}
+	if opts.DedupWindow <= 0 {
+		opts.DedupWindow = DedupWindow
 	}
 	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}, fifo: map[string]*fifoTopic{}}
 }
@@ -220,6 +227,7 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 	// Only a FIFO topic's name ends in .fifo (CreateTopic refuses the one without the other).
 	c.fifo = ta.Attributes["FifoTopic"] == "true" || strings.HasSuffix(topicArn, ".fifo")
 	c.contentDedup = c.fifo && ta.Attributes["ContentBasedDeduplication"] == "true"
+	c.groupDedup = c.fifo && ta.Attributes["FifoThroughputScope"] == "MessageGroup"
 
 	var token *string
 	for {
@@ -284,11 +292,15 @@ func (s *Service) publish(ctx context.Context, in PublishInput) (Published, erro
 	if err != nil {
 		return Published{}, asError(err)
 	}
+	if err := checkIDs(in, subs); err != nil {
+		return Published{}, err
+	}
+	// Once a publish is accepted its deliveries are made even if the publisher stops waiting (a
+	// client's timeout would otherwise cancel them, and its retry of a FIFO message be taken for a
+	// duplicate); each delivery is bounded by its own attempts.
+	ctx = context.WithoutCancel(ctx)
 	if !subs.fifo {
-		if in.MessageDeduplicationId != "" {
-			return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type", Status: 400}
-		}
-		in.MessageGroupId = "" // accepted on a standard topic; not passed to its subscribers here
+		in.MessageGroupId = "" // checked, as SNS does; not passed to standard queues here (fair queues)
 		out := Published{MessageID: uuid.New()}
 		s.fanOut(ctx, out, in, subs.subs)
 		return out, nil
@@ -337,9 +349,9 @@ type envelope struct {
 	Subject           string                  `json:"Subject,omitempty"`
 	Message           string                  `json:"Message"`
 	Timestamp         string                  `json:"Timestamp"`
-	SignatureVersion  string                  `json:"SignatureVersion"`
-	Signature         string                  `json:"Signature"`
-	SigningCertURL    string                  `json:"SigningCertURL"`
+	SignatureVersion  string                  `json:"SignatureVersion,omitempty"` // not on FIFO topics'
+	Signature         string                  `json:"Signature,omitempty"`
+	SigningCertURL    string                  `json:"SigningCertURL,omitempty"`
 	UnsubscribeURL    string                  `json:"UnsubscribeURL"`
 	MessageAttributes map[string]envelopeAttr `json:"MessageAttributes,omitempty"`
 	SequenceNumber    string                  `json:"SequenceNumber,omitempty"` // FIFO topics
@@ -387,10 +399,13 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in Pub
 	} else {
 		env := envelope{
 			Type: "Notification", MessageID: p.MessageID, SequenceNumber: p.SequenceNumber, TopicArn: in.TopicArn, Subject: in.Subject, Message: in.Message,
-			Timestamp: at.Format("2006-01-02T15:04:05.000Z"), SignatureVersion: "1",
-			Signature:      base64.StdEncoding.EncodeToString([]byte("local-cloud-unsigned")),
-			SigningCertURL: fmt.Sprintf("https://sns.%s.amazonaws.com/SimpleNotificationService-local.pem", s.opts.Region),
+			Timestamp:      at.Format("2006-01-02T15:04:05.000Z"),
 			UnsubscribeURL: fmt.Sprintf("https://sns.%s.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=%s", s.opts.Region, url.QueryEscape(sub.arn)),
+		}
+		if p.SequenceNumber == "" { // SNS does not sign a FIFO topic's notifications
+			env.SignatureVersion = "1"
+			env.Signature = base64.StdEncoding.EncodeToString([]byte("local-cloud-unsigned"))
+			env.SigningCertURL = fmt.Sprintf("https://sns.%s.amazonaws.com/SimpleNotificationService-local.pem", s.opts.Region)
 		}
 		if len(in.MessageAttributes) > 0 {
 			env.MessageAttributes = map[string]envelopeAttr{}
@@ -468,7 +483,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			writeXML(w, "Publish", "<MessageId>"+out.MessageID+"</MessageId>"+sequenceXML(out))
 		case "PublishBatch":
 			s.publishBatch(w, r, form)
-		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "DeleteTopic", "ConfirmSubscription":
+		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "SetTopicAttributes", "DeleteTopic", "ConfirmSubscription":
 			if err := s.checkFilterPolicy(r.Context(), form); err != nil {
 				writeError(w, err)
 				return
@@ -477,9 +492,10 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				writeError(w, err)
 				return
 			}
-			next.ServeHTTP(w, r)
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r)
 			s.Invalidate("")
-			if action == "DeleteTopic" {
+			if action == "DeleteTopic" && rec.status < 300 {
 				s.forgetFIFO(form.Get("TopicArn"))
 			}
 		default:
@@ -585,16 +601,19 @@ func attributes(form url.Values, prefix string) map[string]MessageAttribute {
 func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.Values) {
 	topic := form.Get("TopicArn")
 	var ok, failed strings.Builder
+	type entry struct {
+		id string
+		in PublishInput
+	}
+	var entries []entry
 	ids := map[string]bool{}
-	n := 0
 	for i := 1; ; i++ {
 		p := "PublishBatchRequestEntries.member." + strconv.Itoa(i) + "."
 		id := form.Get(p + "Id")
 		if id == "" {
 			break
 		}
-		n++
-		if n > 10 {
+		if len(entries) == 10 {
 			writeError(w, &Error{Code: "TooManyEntriesInBatchRequest", Message: "The batch request contains more entries than permissible.", Status: 400})
 			return
 		}
@@ -603,7 +622,27 @@ func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.
 			return
 		}
 		ids[id] = true
-		out, err := s.publish(r.Context(), publishInput(form, topic, p))
+		entries = append(entries, entry{id, publishInput(form, topic, p)})
+	}
+	if len(entries) == 0 {
+		writeError(w, &Error{Code: "EmptyBatchRequest", Message: "The batch request doesn't contain any entries.", Status: 400})
+		return
+	}
+	// SNS refuses the whole batch when an entry's group or deduplication id is missing or malformed.
+	subs, err := s.subscriptions(r.Context(), topic)
+	if err != nil {
+		writeError(w, asError(err))
+		return
+	}
+	for _, e := range entries {
+		if err := checkIDs(e.in, subs); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	for _, e := range entries {
+		id := e.id
+		out, err := s.publish(r.Context(), e.in)
 		if err != nil {
 			e := asError(err)
 			if e.Code == "NotFound" {
@@ -614,10 +653,6 @@ func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.
 			continue
 		}
 		fmt.Fprintf(&ok, "<member><Id>%s</Id><MessageId>%s</MessageId>%s</member>", esc(id), out.MessageID, sequenceXML(out))
-	}
-	if n == 0 {
-		writeError(w, &Error{Code: "EmptyBatchRequest", Message: "The batch request doesn't contain any entries.", Status: 400})
-		return
 	}
 	writeXML(w, "PublishBatch", "<Successful>"+ok.String()+"</Successful><Failed>"+failed.String()+"</Failed>")
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +26,9 @@ import (
 )
 
 var creds = credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")
+
+// fifoWindow is startLocal's FIFO deduplication window (SNS's is sns.DedupWindow, 5 minutes).
+const fifoWindow = 3 * time.Second
 
 // local is fauxqs behind a gateway with the SNS service and the SQS metrics, as the local cloud
 // wires them; startLocal starts it (skipped with -short) with a context of a minute, and stops it
@@ -63,6 +68,8 @@ func startLocal(t *testing.T) (context.Context, *local) {
 		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()}),
 		Queues:  l.sqs,
 		Metrics: l.metrics,
+		// A FIFO topic's deduplication window, shortened so that a test can outlast it.
+		DedupWindow: fifoWindow,
 	})
 	g.ProxyTo("sns", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
 	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
@@ -289,7 +296,7 @@ func TestFilterPolicyThroughTheGateway(t *testing.T) {
 }
 
 // A FIFO topic is delivered here too: group id required, deduplication by id or by content within
-// five minutes, sequence numbers in order, group and deduplication ids on a FIFO queue's messages.
+// the window, sequence numbers in order, group and deduplication ids on a FIFO queue's messages.
 func TestFIFOTopic(t *testing.T) {
 	ctx, l := startLocal(t)
 	mkTopic := func(name string, attrs map[string]string) *string {
@@ -299,7 +306,8 @@ func TestFIFOTopic(t *testing.T) {
 		}
 		return out.TopicArn
 	}
-	orders := mkTopic("orders.fifo", map[string]string{"FifoTopic": "true"})
+	fifo := map[string]string{"FifoTopic": "true"}
+	orders := mkTopic("orders.fifo", fifo)
 	byContent := mkTopic("content.fifo", map[string]string{"FifoTopic": "true", "ContentBasedDeduplication": "true"})
 	standard := mkTopic("standard", nil)
 	mkQueue := func(name string, attrs map[string]string, topic *string, raw bool) string {
@@ -317,9 +325,11 @@ func TestFIFOTopic(t *testing.T) {
 		}
 		return aws.ToString(q.QueueUrl)
 	}
-	fifoQ := mkQueue("orders-q.fifo", map[string]string{"FifoQueue": "true"}, orders, false)
+	fifoQueue := map[string]string{"FifoQueue": "true"}
+	fifoQ := mkQueue("orders-q.fifo", fifoQueue, orders, false)
+	// Standard queues: they do not deduplicate, so what they get is what the topic sent.
 	stdQ := mkQueue("orders-std", nil, orders, true)
-	contentQ := mkQueue("content-q.fifo", map[string]string{"FifoQueue": "true"}, byContent, true)
+	contentStdQ := mkQueue("content-std", nil, byContent, true)
 
 	publish := func(topic *string, msg, group, dedup string) (*awssns.PublishOutput, error) {
 		in := &awssns.PublishInput{TopicArn: topic, Message: aws.String(msg)}
@@ -339,7 +349,9 @@ func TestFIFOTopic(t *testing.T) {
 		{"no group id", orders, "", "d", "MessageGroupId parameter is required"},
 		{"no deduplication id, no content deduplication", orders, "g", "", "ContentBasedDeduplication"},
 		{"group id with a space", orders, "g 1", "d", "MessageGroupId Reason"},
+		{"deduplication id of 129 characters", orders, "g", strings.Repeat("d", 129), "MessageDeduplicationId Reason"},
 		{"deduplication id on a standard topic", standard, "", "d", "MessageDeduplicationId"},
+		{"group id with a space on a standard topic", standard, "g 1", "", "MessageGroupId Reason"},
 	}
 	for _, tc := range refusals {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
@@ -358,6 +370,15 @@ func TestFIFOTopic(t *testing.T) {
 			t.Errorf("Subscribe = %v, want InvalidParameter", err)
 		}
 	})
+	t.Run("refused: a batch with an entry without a group id, whole", func(t *testing.T) {
+		_, err := l.sns.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: orders, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
+			{Id: aws.String("a"), Message: aws.String("never"), MessageGroupId: aws.String("g2"), MessageDeduplicationId: aws.String("never")},
+			{Id: aws.String("b"), Message: aws.String("never either"), MessageDeduplicationId: aws.String("d4")}}})
+		var ip *snstypes.InvalidParameterException
+		if !errors.As(err, &ip) || !strings.Contains(err.Error(), "MessageGroupId parameter is required") {
+			t.Errorf("PublishBatch = %v, want the whole batch refused with InvalidParameter", err)
+		}
+	})
 
 	first, err := publish(orders, "one", "g1", "d1")
 	if err != nil {
@@ -372,8 +393,7 @@ func TestFIFOTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch, err := l.sns.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: orders, PublishBatchRequestEntries: []snstypes.PublishBatchRequestEntry{
-		{Id: aws.String("a"), Message: aws.String("three"), MessageGroupId: aws.String("g2"), MessageDeduplicationId: aws.String("d3")},
-		{Id: aws.String("b"), Message: aws.String("four"), MessageDeduplicationId: aws.String("d4")}}})
+		{Id: aws.String("a"), Message: aws.String("three"), MessageGroupId: aws.String("g2"), MessageDeduplicationId: aws.String("d3")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,60 +404,46 @@ func TestFIFOTopic(t *testing.T) {
 	})
 	t.Run("sequence numbers rise", func(t *testing.T) {
 		a, b := aws.ToString(first.SequenceNumber), aws.ToString(second.SequenceNumber)
-		if len(a) != 20 || len(b) != 20 || b <= a {
-			t.Errorf("sequence numbers %q then %q", a, b)
+		c := ""
+		if len(batch.Successful) == 1 {
+			c = aws.ToString(batch.Successful[0].SequenceNumber)
 		}
-	})
-	t.Run("a batch entry without a group id fails alone", func(t *testing.T) {
-		if len(batch.Successful) != 1 || aws.ToString(batch.Successful[0].SequenceNumber) == "" || len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Id) != "b" {
-			t.Errorf("PublishBatch = %+v", batch)
+		if len(a) != 20 || len(b) != 20 || b <= a || c <= b {
+			t.Errorf("sequence numbers %q, %q, then the batch's %q", a, b, c)
 		}
 	})
 
-	receive := func(q string, want int) []sqstypes.Message {
-		var all []sqstypes.Message
-		for range 10 {
-			out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-				MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out.Messages {
-				all = append(all, m)
-				if _, err := l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if len(all) >= want && len(out.Messages) == 0 {
-				break
-			}
-		}
-		return all
-	}
-	t.Run("the FIFO queue gets each message once, in order, with its ids", func(t *testing.T) {
-		msgs := receive(fifoQ, 3)
+	t.Run("the FIFO queue gets each message once, in order, with its ids, unsigned", func(t *testing.T) {
+		msgs := receive(ctx, t, l, fifoQ, 3)
 		var got []string
 		for _, m := range msgs {
-			var env struct{ Message, MessageId, SequenceNumber string }
+			var env map[string]any
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &env); err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, env.Message+"/"+m.Attributes["MessageGroupId"])
-			if env.Message == "one" && (env.SequenceNumber != aws.ToString(first.SequenceNumber) || m.Attributes["MessageDeduplicationId"] != "d1") {
-				t.Errorf("first message: envelope %+v, attributes %v", env, m.Attributes)
+			got = append(got, env["Message"].(string)+"/"+m.Attributes["MessageGroupId"])
+			if env["Message"] == "one" && (env["SequenceNumber"] != aws.ToString(first.SequenceNumber) || m.Attributes["MessageDeduplicationId"] != "d1") {
+				t.Errorf("first message: envelope %v, attributes %v", env, m.Attributes)
+			}
+			for _, k := range []string{"Signature", "SignatureVersion", "SigningCertURL"} {
+				if _, ok := env[k]; ok {
+					t.Errorf("a FIFO topic's envelope has %s: %v", k, env)
+				}
 			}
 		}
 		if want := []string{"one/g1", "two/g1", "three/g2"}; !slices.Equal(sortedGroups(got), want) {
 			t.Errorf("FIFO queue got %v, want %v", got, want)
 		}
 	})
-	t.Run("a standard queue on a FIFO topic gets them too", func(t *testing.T) {
+	t.Run("a standard queue on a FIFO topic gets each message once, without ids", func(t *testing.T) {
 		var got []string
-		for _, m := range receive(stdQ, 3) {
+		for _, m := range receive(ctx, t, l, stdQ, 3) {
 			got = append(got, aws.ToString(m.Body))
+			if g := m.Attributes["MessageGroupId"]; g != "" {
+				t.Errorf("%s has group id %q in a standard queue", aws.ToString(m.Body), g)
+			}
 		}
-		slices.Sort(got)
-		if want := []string{"one", "three", "two"}; !slices.Equal(got, want) {
+		if want := []string{"one", "two", "three"}; !slices.Equal(got, want) {
 			t.Errorf("standard queue got %v, want %v", got, want)
 		}
 	})
@@ -453,8 +459,8 @@ func TestFIFOTopic(t *testing.T) {
 		if aws.ToString(a.MessageId) != aws.ToString(b.MessageId) {
 			t.Errorf("same content published twice: ids %s and %s", aws.ToString(a.MessageId), aws.ToString(b.MessageId))
 		}
-		if msgs := receive(contentQ, 1); len(msgs) != 1 {
-			t.Errorf("content queue got %d messages, want 1", len(msgs))
+		if msgs := receive(ctx, t, l, contentStdQ, 1); len(msgs) != 1 {
+			t.Errorf("the standard queue got %d messages, want 1", len(msgs))
 		}
 	})
 	t.Run("metrics count each message once", func(t *testing.T) {
@@ -465,6 +471,82 @@ func TestFIFOTopic(t *testing.T) {
 			t.Errorf("delivered = %v, want 6", got)
 		}
 	})
+	t.Run("concurrent publishes are delivered in sequence order", func(t *testing.T) {
+		topic := mkTopic("busy.fifo", fifo)
+		q := mkQueue("busy-std", nil, topic, false)
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				if _, err := publish(topic, fmt.Sprint(i), fmt.Sprint("g", i%4), fmt.Sprint("d", i)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		var seqs []string
+		for _, m := range receive(ctx, t, l, q, 20) {
+			var env struct{ SequenceNumber string }
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &env); err != nil {
+				t.Fatal(err)
+			}
+			seqs = append(seqs, env.SequenceNumber)
+		}
+		if len(seqs) != 20 || !slices.IsSorted(seqs) {
+			t.Errorf("received sequence numbers %v, want 20 in order", seqs)
+		}
+	})
+	t.Run("deduplication ids per group with FifoThroughputScope MessageGroup", func(t *testing.T) {
+		topic := mkTopic("scoped.fifo", map[string]string{"FifoTopic": "true", "FifoThroughputScope": "MessageGroup"})
+		q := mkQueue("scoped-std", nil, topic, true)
+		for _, g := range []string{"g1", "g2", "g1"} {
+			if _, err := publish(topic, "to "+g, g, "same"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for _, m := range receive(ctx, t, l, q, 2) {
+			got = append(got, aws.ToString(m.Body))
+		}
+		if want := []string{"to g1", "to g2"}; !slices.Equal(got, want) {
+			t.Errorf("received %v, want %v (one id in two groups is two messages)", got, want)
+		}
+	})
+	t.Run("a deduplication id is forgotten after the window", func(t *testing.T) {
+		time.Sleep(fifoWindow) // d1 was published at least this long ago
+		later, err := publish(orders, "one, later", "g1", "d1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(later.MessageId) == aws.ToString(first.MessageId) {
+			t.Error("d1 published again after the window was taken for a duplicate")
+		}
+		if msgs := receive(ctx, t, l, stdQ, 1); len(msgs) != 1 || aws.ToString(msgs[0].Body) != "one, later" {
+			t.Errorf("the standard queue got %v, want the later message", msgs)
+		}
+	})
+}
+
+// receive takes up to want messages from q (deleting each), with every system attribute.
+func receive(ctx context.Context, t *testing.T, l *local, q string, want int) []sqstypes.Message {
+	t.Helper()
+	var all []sqstypes.Message
+	for range 10 {
+		out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			all = append(all, m)
+			if _, err := l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(all) >= want && len(out.Messages) == 0 {
+			break
+		}
+	}
+	return all
 }
 
 // sortedGroups orders "message/group" strings by group, keeping each group's own order.

@@ -349,9 +349,13 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
 		queueArn, queueURL := queueFor(topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
-		if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn,
-			"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
-			t.Fatal(err)
+		// A standard queue too: it does not deduplicate, so it shows what the topic sent.
+		stdArn, stdURL := queueFor(topic.TopicArn, name+"-orders-std", nil)
+		for _, arn := range []string{queueArn, stdArn} {
+			if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", arn,
+				"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", "no group")...); err == nil || !strings.Contains(err.Error(), "MessageGroupId") {
 			t.Errorf("publish without a group id: %v, want InvalidParameter naming MessageGroupId", err)
@@ -384,6 +388,20 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 		if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {
 			t.Errorf("the FIFO queue received %q, want %q", got, want)
+		}
+		var std []string
+		for range 2 { // the deliveries are done when publish returns; a second receive finds nothing more
+			var out struct{ Messages []cliMessage }
+			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", stdURL, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				std = append(std, m.Body)
+			}
+		}
+		slices.Sort(std)
+		if want := []string{"first", "second", "third"}; !slices.Equal(std, want) {
+			t.Errorf("the standard queue received %q, want each message once: %q", std, want)
 		}
 	})
 
