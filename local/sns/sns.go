@@ -77,7 +77,7 @@ type Options struct {
 	// DedupWindow is how long a FIFO topic remembers a deduplication id. Default: DedupWindow
 	// (5 minutes, as SNS).
 	DedupWindow time.Duration
-	Logger   *slog.Logger // Default: slog.Default().
+	Logger      *slog.Logger // Default: slog.Default().
 	// Authorize, when set, decides a Publish made in process on a resource's behalf
 	// (PublishInput.From: S3 event notifications), as the topic's policy would in AWS: nil allows
 	// it, an error refuses it (AuthorizationError). A Publish through the gateway was authorized
