@@ -63,7 +63,8 @@ type Mapping struct {
 	// ReportBatchItemFailures is FunctionResponseTypes: [ReportBatchItemFailures].
 	ReportBatchItemFailures bool
 	// MaximumConcurrency is ScalingConfig.MaximumConcurrency: the most concurrent invocations
-	// (pollers). Default: 5, the number of pollers Lambda starts with (minimum 2 as in AWS).
+	// (pollers). Default: 5, the number of batches Lambda processes at a time once messages are
+	// available (minimum 2 as in AWS).
 	MaximumConcurrency int
 }
 
@@ -168,8 +169,7 @@ func (s *Service) Create(m Mapping) (string, error) {
 	s.mu.Lock()
 	s.mappings[p.uuid] = p
 	s.mu.Unlock()
-	p.spawn() // Lambda starts several pollers; more join while batches come back full.
-	p.spawn()
+	p.scaleTo(idlePollers) // more join once messages are available (loop)
 	s.opts.Logger.Info("event source mapping started", "uuid", p.uuid, "queue", m.QueueARN, "function", m.FunctionName)
 	return p.uuid, nil
 }
@@ -239,21 +239,44 @@ type poller struct {
 	wg     sync.WaitGroup
 }
 
+// Lambda's scaling of an SQS event source (services-sqs-scaling): "when messages are available,
+// Lambda starts processing five batches at a time", adds more while messages are still available,
+// and scales back as traffic falls, to as few as two.
+const (
+	idlePollers   = 2 // a mapping whose queue is idle
+	activePollers = 5 // once messages are available
+)
+
+// scaleTo adds pollers until n are active, within MaximumConcurrency.
+func (p *poller) scaleTo(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.active < min(n, p.m.MaximumConcurrency) && p.ctx.Err() == nil {
+		p.active++
+		extra := p.active > idlePollers
+		p.wg.Add(1)
+		go p.loop(extra)
+	}
+}
+
 // spawn adds a poller if below MaximumConcurrency.
 func (p *poller) spawn() {
 	p.mu.Lock()
+	n := p.active + 1
+	p.mu.Unlock()
+	p.scaleTo(n)
+}
+
+// pollers is how many pollers are active.
+func (p *poller) pollers() int {
+	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.active >= p.m.MaximumConcurrency || p.ctx.Err() != nil {
-		return
-	}
-	p.active++
-	extra := p.active > 2
-	p.wg.Add(1)
-	go p.loop(extra)
+	return p.active
 }
 
 // loop polls until the mapping stops; an extra poller (scaled up under load) retires after an
-// empty receive, as Lambda scales pollers down when the queue drains.
+// empty receive (a whole long poll without a message: the local cloud's gateway keeps a long poll
+// waiting until its time is up, as SQS does), as Lambda scales pollers down when the queue drains.
 func (p *poller) loop(extra bool) {
 	defer p.wg.Done()
 	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()
@@ -276,8 +299,9 @@ func (p *poller) loop(extra bool) {
 			}
 			continue
 		}
+		p.scaleTo(activePollers) // messages are available: five batches at a time
 		if len(batch) >= p.m.BatchSize {
-			p.spawn()
+			p.spawn() // and more while batches come back full
 		}
 		p.process(batch)
 	}

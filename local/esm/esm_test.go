@@ -82,6 +82,13 @@ func createQueue(t *testing.T, name string, attrs map[string]string) queue {
 // service and the mapping; it returns the queues and the function's record directory.
 func setup(t *testing.T, name string, visibility int, m Mapping) (work, dlq queue, records string) {
 	t.Helper()
+	work, dlq, records, _ = setupMapping(t, name, visibility, m)
+	return work, dlq, records
+}
+
+// setupMapping is setup, and it returns the mapping's pollers too.
+func setupMapping(t *testing.T, name string, visibility int, m Mapping) (work, dlq queue, records string, p *poller) {
+	t.Helper()
 	dlq = createQueue(t, name+"-dlq", nil)
 	work = createQueue(t, name, map[string]string{
 		"VisibilityTimeout": strconv.Itoa(visibility),
@@ -105,10 +112,14 @@ func setup(t *testing.T, name string, visibility int, m Mapping) (work, dlq queu
 	}
 	t.Cleanup(func() { esm.Close() })
 	m.QueueURL, m.QueueARN, m.FunctionName = work.url, work.arn, name
-	if _, err := esm.Create(m); err != nil {
+	id, err := esm.Create(m)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return work, dlq, records
+	esm.mu.Lock()
+	p = esm.mappings[id]
+	esm.mu.Unlock()
+	return work, dlq, records, p
 }
 
 func send(t *testing.T, q queue, bodies ...string) {
@@ -224,6 +235,29 @@ func TestEventShapeAndDeleteOnSuccess(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
+	}
+}
+
+// Lambda polls an idle queue with two pollers and, once messages are available, processes five
+// batches at a time (within MaximumConcurrency).
+func TestPollersScaleWhenMessagesArrive(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		max     int
+		wantNow int
+	}{{"default", 0, 5}, {"MaximumConcurrency 3", 3, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			work, _, records, p := setupMapping(t, "scale-"+strconv.Itoa(tc.max), 30, Mapping{BatchSize: 10, MaximumConcurrency: tc.max})
+			if n := p.pollers(); n != 2 {
+				t.Errorf("%d pollers on an idle queue, want 2", n)
+			}
+			send(t, work, "a")
+			waitFor(t, 10*time.Second, "the record", func() bool { s, _ := seen(t, records); return len(s) == 1 })
+			if n := p.pollers(); n != tc.wantNow {
+				t.Errorf("%d pollers once a message came, want %d", n, tc.wantNow)
+			}
+		})
 	}
 }
 
