@@ -63,8 +63,9 @@ type Mapping struct {
 	// ReportBatchItemFailures is FunctionResponseTypes: [ReportBatchItemFailures].
 	ReportBatchItemFailures bool
 	// MaximumConcurrency is ScalingConfig.MaximumConcurrency: the most concurrent invocations
-	// (pollers). Default: 5, the number of batches Lambda processes at a time once messages are
-	// available (minimum 2 as in AWS).
+	// (pollers), minimum 2 as in AWS. Default: 5, a stand-in cap for a small machine (AWS has none
+	// when it is unset and scales up to 1,000), so by default a mapping stops at the five batches
+	// Lambda starts with once messages are available.
 	MaximumConcurrency int
 }
 
@@ -236,6 +237,7 @@ type poller struct {
 
 	mu     sync.Mutex
 	active int
+	peak   int // the most pollers active at once
 	wg     sync.WaitGroup
 }
 
@@ -251,32 +253,38 @@ const (
 func (p *poller) scaleTo(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.addLocked(n)
+}
+
+// spawn adds a poller if below MaximumConcurrency.
+func (p *poller) spawn() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.addLocked(p.active + 1)
+}
+
+// addLocked starts pollers until n are active, within MaximumConcurrency; p.mu is held.
+func (p *poller) addLocked(n int) {
 	for p.active < min(n, p.m.MaximumConcurrency) && p.ctx.Err() == nil {
 		p.active++
+		p.peak = max(p.peak, p.active)
 		extra := p.active > idlePollers
 		p.wg.Add(1)
 		go p.loop(extra)
 	}
 }
 
-// spawn adds a poller if below MaximumConcurrency.
-func (p *poller) spawn() {
-	p.mu.Lock()
-	n := p.active + 1
-	p.mu.Unlock()
-	p.scaleTo(n)
-}
-
-// pollers is how many pollers are active.
-func (p *poller) pollers() int {
+// pollers is how many pollers are active, and the most that have been at once.
+func (p *poller) pollers() (now, peak int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.active
+	return p.active, p.peak
 }
 
 // loop polls until the mapping stops; an extra poller (scaled up under load) retires after an
-// empty receive (a whole long poll without a message: the local cloud's gateway keeps a long poll
-// waiting until its time is up, as SQS does), as Lambda scales pollers down when the queue drains.
+// empty receive (in the local cloud a whole long poll without a message: its gateway keeps a long
+// poll waiting until its time is up, as SQS does), as Lambda scales pollers down when the queue
+// drains. (AWS keeps five when MaximumConcurrency is set; here every mapping goes back to two.)
 func (p *poller) loop(extra bool) {
 	defer p.wg.Done()
 	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()

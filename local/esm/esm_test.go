@@ -249,13 +249,15 @@ func TestPollersScaleWhenMessagesArrive(t *testing.T) {
 	}{{"default", 0, 5}, {"MaximumConcurrency 3", 3, 3}} {
 		t.Run(tc.name, func(t *testing.T) {
 			work, _, records, p := setupMapping(t, "scale-"+strconv.Itoa(tc.max), 30, Mapping{BatchSize: 10, MaximumConcurrency: tc.max})
-			if n := p.pollers(); n != 2 {
+			if n, _ := p.pollers(); n != 2 {
 				t.Errorf("%d pollers on an idle queue, want 2", n)
 			}
 			send(t, work, "a")
 			waitFor(t, 10*time.Second, "the record", func() bool { s, _ := seen(t, records); return len(s) == 1 })
-			if n := p.pollers(); n != tc.wantNow {
-				t.Errorf("%d pollers once a message came, want %d", n, tc.wantNow)
+			// The extra pollers retire after an empty receive (this test's 2 s WaitTime, straight
+			// to the emulator), so the most at once is what tells.
+			if _, peak := p.pollers(); peak != tc.wantNow {
+				t.Errorf("at most %d pollers once a message came, want %d", peak, tc.wantNow)
 			}
 		})
 	}

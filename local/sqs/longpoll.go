@@ -5,16 +5,19 @@
 // it and the others return at once with nothing, though their wait is not over. In SQS a long poll
 // returns when there are messages for it or when WaitTimeSeconds has passed. LongPoll, a gateway
 // interceptor for the "sqs" signing name (JSON protocol: the gateway translates the query
-// protocol before any interceptor), asks the emulator again for the time left whenever a long poll
-// comes back empty early, so clients see SQS's behaviour: an event source mapping's pollers do not
-// spin through an empty receive per message, and a driver's empty receive means an idle queue.
+// protocol before any interceptor), asks the emulator again for the whole seconds left whenever a
+// long poll comes back empty early, and waits out the last fraction of a second itself, so clients
+// see SQS's behaviour: an event source mapping's pollers do not spin through an empty receive per
+// message, and a driver's empty receive means an idle queue. If a second ask fails (the queue was
+// deleted while the poll waited), the client gets the first, empty, answer.
 //
-// Only a request's own WaitTimeSeconds is honoured this way; a queue's ReceiveMessageWaitTimeSeconds
-// (a request without one) is left to the emulator.
+// Only a numeric WaitTimeSeconds in the request is honoured this way; a queue's
+// ReceiveMessageWaitTimeSeconds (a request without one) is left to the emulator.
 package sqs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -30,7 +33,7 @@ func LongPoll(next http.Handler) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body)) // all of it, if read again
 		var in map[string]json.RawMessage
 		if err != nil || json.Unmarshal(body, &in) != nil {
 			next.ServeHTTP(w, r) // the emulator answers what it cannot read
@@ -41,19 +44,49 @@ func LongPoll(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		ctx := r.Context()
 		deadline := time.Now().Add(time.Duration(wait) * time.Second)
+		var empty *response // the emulator's first empty answer
 		for {
+			asked := time.Now()
 			rec := &response{header: http.Header{}}
 			next.ServeHTTP(rec, withBody(r, body))
-			left := time.Until(deadline)
-			if rec.status != http.StatusOK || rec.hasMessages() || left < time.Second || r.Context().Err() != nil {
+			switch {
+			case rec.status != http.StatusOK && empty != nil:
+				empty.copyTo(w) // the queue went away while the poll waited: the poll ends empty
+				return
+			case rec.status != http.StatusOK || rec.hasMessages() || ctx.Err() != nil:
 				rec.copyTo(w)
 				return
 			}
-			in["WaitTimeSeconds"] = json.RawMessage(strconv.Itoa(int(left / time.Second)))
+			if empty == nil {
+				empty = rec
+			}
+			left := time.Until(deadline)
+			if left < time.Second {
+				pause(ctx, left) // the last fraction of the wait
+				empty.copyTo(w)
+				return
+			}
+			if time.Since(asked) < minAsk {
+				pause(ctx, minAsk) // an emulator that answers at once is not asked in a tight loop
+			}
+			in["WaitTimeSeconds"] = json.RawMessage(strconv.Itoa(int(time.Until(deadline) / time.Second)))
 			body, _ = json.Marshal(in)
 		}
 	})
+}
+
+// minAsk is the least time between two asks of one long poll.
+const minAsk = 50 * time.Millisecond
+
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // withBody is r with body as its body.
@@ -75,7 +108,7 @@ type response struct {
 func (r *response) Header() http.Header { return r.header }
 
 func (r *response) WriteHeader(code int) {
-	if r.status == 0 {
+	if r.status == 0 && code >= 200 { // 1xx are informational
 		r.status = code
 	}
 }
