@@ -61,9 +61,9 @@ func (c *Cloud) applyPolicy(w http.ResponseWriter, r *http.Request, next http.Ha
 		gateway.WriteError(w, r, status, code, msg)
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := gateway.NewStatusRecorder(w)
 	next.ServeHTTP(rec, r)
-	if rec.status/100 != 2 {
+	if rec.Status()/100 != 2 {
 		return
 	}
 	c.iam.mu.Lock()
@@ -249,21 +249,4 @@ func (c *Cloud) bucketPolicy(bucket string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// statusRecorder passes a response through and keeps its status.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }

@@ -74,7 +74,7 @@ func SQSQuery(next http.Handler) http.Handler {
 		out.Header.Set("Content-Type", "application/x-amz-json-1.0")
 		out.Header.Set("X-Amz-Target", "AmazonSQS."+action)
 		out.Header.Del("Expect")
-		rec := &bufferedResponse{header: http.Header{}}
+		rec := NewResponseBuffer()
 		next.ServeHTTP(rec, out)
 		writeQueryResponse(w, action, rec)
 	})
@@ -236,31 +236,6 @@ func structToJSON(n *qnode) map[string]any {
 	return out
 }
 
-// bufferedResponse keeps a whole response (SQS answers are small) to translate it.
-type bufferedResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferedResponse) Header() http.Header { return b.header }
-
-func (b *bufferedResponse) WriteHeader(code int) {
-	if code >= 100 && code < 200 {
-		return // interim; the final status follows
-	}
-	if b.status == 0 {
-		b.status = code
-	}
-}
-
-func (b *bufferedResponse) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
-}
-
 func writeQueryError(w http.ResponseWriter, status int, code, fault, message string) {
 	type errBody struct {
 		Type    string `xml:"Type"`
@@ -290,14 +265,11 @@ func newRequestID() string {
 }
 
 // writeQueryResponse writes the JSON answer rec of action as the query protocol's XML.
-func writeQueryResponse(w http.ResponseWriter, action string, rec *bufferedResponse) {
-	status := rec.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	reqID := rec.header.Get("X-Amzn-Requestid")
+func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffer) {
+	status := rec.Status()
+	reqID := rec.Header().Get("X-Amzn-Requestid")
 	if reqID == "" {
-		reqID = rec.header.Get("X-Amz-Request-Id")
+		reqID = rec.Header().Get("X-Amz-Request-Id")
 	}
 	if reqID == "" {
 		reqID = newRequestID()
@@ -308,16 +280,16 @@ func writeQueryResponse(w http.ResponseWriter, action string, rec *bufferedRespo
 			Message  string `json:"message"`
 			Message2 string `json:"Message"`
 		}
-		_ = json.Unmarshal(rec.body.Bytes(), &e)
+		_ = json.Unmarshal(rec.Body.Bytes(), &e)
 		code, fault := "", "Sender"
-		if q := rec.header.Get("X-Amzn-Query-Error"); q != "" {
+		if q := rec.Header().Get("X-Amzn-Query-Error"); q != "" {
 			code, fault, _ = strings.Cut(q, ";")
 		}
 		if code == "" {
 			code = e.Type[strings.LastIndexByte(e.Type, '#')+1:]
 		}
 		if code == "" {
-			code = rec.header.Get("X-Amzn-Errortype")
+			code = rec.Header().Get("X-Amzn-Errortype")
 		}
 		if code == "" {
 			code = http.StatusText(status)
@@ -333,14 +305,14 @@ func writeQueryResponse(w http.ResponseWriter, action string, rec *bufferedRespo
 			msg = e.Message2
 		}
 		if msg == "" && e.Type == "" {
-			msg = strings.TrimSpace(rec.body.String())
+			msg = strings.TrimSpace(rec.Body.String())
 		}
 		writeQueryError(w, status, code, fault, msg)
 		return
 	}
 	var result map[string]any
-	if rec.body.Len() > 0 {
-		dec := json.NewDecoder(&rec.body)
+	if rec.Body.Len() > 0 {
+		dec := json.NewDecoder(&rec.Body)
 		dec.UseNumber()
 		if err := dec.Decode(&result); err != nil {
 			writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "Receiver", "local cloud: SQS answered with JSON that does not parse: "+err.Error())

@@ -453,38 +453,6 @@ func xmlFilterOf(f *Filter) *xmlFilter {
 	return &xmlFilter{Rules: f.Key.FilterRules}
 }
 
-// recorder passes a response through while keeping its final status.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader keeps the first final status. An informational 1xx (a reverse proxy relays an
-// upstream's 100 Continue this way, before the final status) is passed on but not kept: it says
-// nothing about whether the write succeeded.
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 && (code < 100 || code > 199) {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(p)
-}
-
-func (r *recorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 func writeS3Error(w http.ResponseWriter, status int, code, msg, resource string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
@@ -540,9 +508,9 @@ func (n *Notifier) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec := &recorder{ResponseWriter: w}
+		rec := gateway.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		if rec.status/100 != 2 {
+		if rec.Status()/100 != 2 {
 			return
 		}
 		obj := Object{Key: key, VersionID: w.Header().Get("X-Amz-Version-Id")}

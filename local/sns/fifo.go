@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -125,10 +124,6 @@ func fifoID(field, v string) *Error {
 	return nil
 }
 
-func invalid(reason string) *Error {
-	return &Error{Code: "InvalidParameter", Message: "Invalid parameter: " + reason, Status: 400}
-}
-
 // checkFIFOSubscription refuses to subscribe a FIFO queue to a standard topic, as SNS does (a FIFO
 // topic takes both kinds of queue).
 func checkFIFOSubscription(form url.Values) *Error {
@@ -139,24 +134,4 @@ func checkFIFOSubscription(form url.Values) *Error {
 		return invalid("Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	}
 	return nil
-}
-
-// statusRecorder notes the status of a response it passes on.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(p)
 }

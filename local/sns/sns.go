@@ -126,6 +126,11 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// invalid is SNS's InvalidParameter error with its reason.
+func invalid(reason string) *Error {
+	return &Error{Code: "InvalidParameter", Message: "Invalid parameter: " + reason, Status: 400}
+}
+
 type subscription struct {
 	arn, queueArn string
 	raw           bool
@@ -275,13 +280,13 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 
 func (s *Service) publish(ctx context.Context, in PublishInput) (Published, error) {
 	if in.TopicArn == "" {
-		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400}
+		return Published{}, invalid("TopicArn")
 	}
 	if in.Message == "" {
-		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: Empty message", Status: 400}
+		return Published{}, invalid("Empty message")
 	}
 	if len(in.Message) > 262144 {
-		return Published{}, &Error{Code: "InvalidParameter", Message: "Invalid parameter: Message too long", Status: 400}
+		return Published{}, invalid("Message too long")
 	}
 	if in.From != nil && s.opts.Authorize != nil {
 		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
@@ -492,10 +497,10 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				writeError(w, err)
 				return
 			}
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := gateway.NewStatusRecorder(w)
 			next.ServeHTTP(rec, r)
 			s.Invalidate("")
-			if action == "DeleteTopic" && rec.status < 300 {
+			if action == "DeleteTopic" && rec.Status() < 300 {
 				s.forgetFIFO(form.Get("TopicArn"))
 			}
 		default:

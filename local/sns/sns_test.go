@@ -125,20 +125,6 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		t.Fatalf("PublishBatch = %+v, %v", batch, err)
 	}
 
-	drain := func(q string) []sqstypes.Message {
-		var all []sqstypes.Message
-		for {
-			out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-				MessageAttributeNames: []string{"All"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(out.Messages) == 0 {
-				return all
-			}
-			all = append(all, out.Messages...)
-		}
-	}
 	tests := []struct {
 		name  string
 		queue string
@@ -184,7 +170,7 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.check(t, drain(tc.queue)) })
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, receive(ctx, t, l, tc.queue, 0)) })
 	}
 
 	_, err = snsc.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:000000000000:missing"), Message: aws.String("x")})
@@ -526,13 +512,14 @@ func TestFIFOTopic(t *testing.T) {
 	})
 }
 
-// receive takes up to want messages from q (deleting each), with every system attribute.
+// receive takes the messages of q (deleting each) until it has at least want and the queue is
+// empty, with every attribute.
 func receive(ctx context.Context, t *testing.T, l *local, q string, want int) []sqstypes.Message {
 	t.Helper()
 	var all []sqstypes.Message
 	for range 10 {
 		out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}})
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"All"}, MessageAttributeNames: []string{"All"}})
 		if err != nil {
 			t.Fatal(err)
 		}

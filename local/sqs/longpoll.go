@@ -23,6 +23,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
 
 // LongPoll is the gateway interceptor (see the package doc).
@@ -46,17 +48,17 @@ func LongPoll(next http.Handler) http.Handler {
 		}
 		ctx := r.Context()
 		deadline := time.Now().Add(time.Duration(wait) * time.Second)
-		var empty *response // the emulator's first empty answer
+		var empty *gateway.ResponseBuffer // the emulator's first empty answer
 		for {
 			asked := time.Now()
-			rec := &response{header: http.Header{}}
+			rec := gateway.NewResponseBuffer()
 			next.ServeHTTP(rec, withBody(r, body))
 			switch {
-			case rec.status != http.StatusOK && empty != nil:
-				empty.copyTo(w) // the queue went away while the poll waited: the poll ends empty
+			case rec.Status() != http.StatusOK && empty != nil:
+				empty.SendTo(w) // the queue went away while the poll waited: the poll ends empty
 				return
-			case rec.status != http.StatusOK || rec.hasMessages() || ctx.Err() != nil:
-				rec.copyTo(w)
+			case rec.Status() != http.StatusOK || hasMessages(rec) || ctx.Err() != nil:
+				rec.SendTo(w)
 				return
 			}
 			if empty == nil {
@@ -65,7 +67,7 @@ func LongPoll(next http.Handler) http.Handler {
 			left := time.Until(deadline)
 			if left < time.Second {
 				pause(ctx, left) // the last fraction of the wait
-				empty.copyTo(w)
+				empty.SendTo(w)
 				return
 			}
 			if time.Since(asked) < minAsk {
@@ -98,41 +100,9 @@ func withBody(r *http.Request, body []byte) *http.Request {
 	return r2
 }
 
-// response holds the emulator's answer until LongPoll knows it is the one to send.
-type response struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *response) Header() http.Header { return r.header }
-
-func (r *response) WriteHeader(code int) {
-	if r.status == 0 && code >= 200 { // 1xx are informational
-		r.status = code
-	}
-}
-
-func (r *response) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(p)
-}
-
-func (r *response) hasMessages() bool {
+// hasMessages says whether an answer to ReceiveMessage carries messages (an unreadable one is
+// passed on as it is).
+func hasMessages(b *gateway.ResponseBuffer) bool {
 	var out struct{ Messages []json.RawMessage }
-	return json.Unmarshal(r.body.Bytes(), &out) != nil || len(out.Messages) > 0 // unreadable: pass it on
-}
-
-func (r *response) copyTo(w http.ResponseWriter) {
-	for k, v := range r.header {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(r.body.Len()))
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	w.WriteHeader(r.status)
-	_, _ = w.Write(r.body.Bytes())
+	return json.Unmarshal(b.Body.Bytes(), &out) != nil || len(out.Messages) > 0
 }

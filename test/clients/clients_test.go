@@ -269,7 +269,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 
 	// queueFor makes a queue (deleted when the test ends) that lets topicArn send to it, as a
 	// subscriber's queue must (the local cloud authorizes each delivery against its policy).
-	queueFor := func(topicArn, queue string, attrs map[string]string) (arn, url string) {
+	queueFor := func(t *testing.T, topicArn, queue string, attrs map[string]string) (arn, url string) {
 		t.Helper()
 		arn = strings.Replace(topicArn[:strings.LastIndexByte(topicArn, ':')+1]+queue, ":sns:", ":sqs:", 1)
 		policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
@@ -284,6 +284,23 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 		t.Cleanup(func() { cli.run(context.Background(), aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...) })
 		return arn, q.QueueUrl
+	}
+
+	// delivered is the bodies a topic's deliveries left in a queue: they are done when publish returns,
+	// so a second receive finds nothing more.
+	delivered := func(t *testing.T, queueURL string) []string {
+		t.Helper()
+		var bodies []string
+		for range 2 {
+			var out struct{ Messages []cliMessage }
+			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range out.Messages {
+				bodies = append(bodies, m.Body)
+			}
+		}
+		return bodies
 	}
 
 	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
@@ -307,8 +324,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			t.Fatal(err)
 		}
 		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
-		queueArn, queueURL := queueFor(topic.TopicArn, name+"-filtered", nil)
-		q := struct{ QueueUrl string }{queueURL}
+		queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-filtered", nil)
 		subscribe := func(filter string) error {
 			a, _ := json.Marshal(map[string]string{"FilterPolicy": filter, "RawMessageDelivery": "true"})
 			_, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn, "--attributes", string(a))...)
@@ -327,16 +343,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 				t.Fatal(err)
 			}
 		}
-		var got []string
-		for range 2 { // the deliveries are done when publish returns; a second receive finds nothing more
-			var out struct{ Messages []cliMessage }
-			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", q.QueueUrl, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out.Messages {
-				got = append(got, m.Body)
-			}
-		}
+		got := delivered(t, queueURL)
 		if len(got) != 1 || got[0] != "delivered" {
 			t.Errorf("the queue received %q, want only the message the policy lets through", got)
 		}
@@ -348,9 +355,9 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			t.Fatal(err)
 		}
 		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
-		queueArn, queueURL := queueFor(topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
+		queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
 		// A standard queue too: it does not deduplicate, so it shows what the topic sent.
-		stdArn, stdURL := queueFor(topic.TopicArn, name+"-orders-std", nil)
+		stdArn, stdURL := queueFor(t, topic.TopicArn, name+"-orders-std", nil)
 		for _, arn := range []string{queueArn, stdArn} {
 			if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", arn,
 				"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
@@ -389,16 +396,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {
 			t.Errorf("the FIFO queue received %q, want %q", got, want)
 		}
-		var std []string
-		for range 2 { // the deliveries are done when publish returns; a second receive finds nothing more
-			var out struct{ Messages []cliMessage }
-			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", stdURL, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out.Messages {
-				std = append(std, m.Body)
-			}
-		}
+		std := delivered(t, stdURL)
 		slices.Sort(std)
 		if want := []string{"first", "second", "third"}; !slices.Equal(std, want) {
 			t.Errorf("the standard queue received %q, want each message once: %q", std, want)
