@@ -27,7 +27,8 @@
 //	lost         accepted documents neither converted, nor in the error queue, nor still in the
 //	             work queue when the drain ended (must be 0 on resilient)
 //	CPU          each cloud process's utime+stime (/proc/<pid>/stat) over the step, per 1,000
-//	             documents converted during it
+//	             documents converted during it; the same for this process (the load: publisher
+//	             and subscriber); and the whole machine's busy share (/proc/stat)
 package bench
 
 import (
@@ -35,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -108,6 +110,12 @@ type Step struct {
 	// DrainSeconds is how long the step's tail took to come out after the step.
 	DrainSeconds float64 `json:"drain_seconds"`
 	CPU          []CPU   `json:"cpu"`
+	// LoadPer1000 is this process's own CPU seconds (the publisher and the subscriber, which are
+	// not the cloud's) per 1,000 documents converted during the step.
+	LoadPer1000 float64 `json:"load_per_1000_documents"`
+	// MachineBusy is the percentage of the whole machine's CPU time (every core) busy during the
+	// step: near 100, the cores are the ceiling, whatever process spends them.
+	MachineBusy float64 `json:"machine_busy_percent"`
 }
 
 // CPU is one role's CPU time over a step (every process of the role summed: function sandboxes).
@@ -255,6 +263,8 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	if last && b.c.Profile != nil {
 		go b.c.Profile(ctx, length)
 	}
+	loadBefore, _ := cpuSeconds(os.Getpid())
+	machineBefore, _ := machineCPU()
 	convertedBefore := b.converted.Load()
 	begin := time.Now()
 	var names []string
@@ -308,6 +318,8 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	}
 	stepEnd := time.Now()
 	convertedInStep := b.converted.Load() - convertedBefore
+	loadAfter, _ := cpuSeconds(os.Getpid())
+	machineAfter, _ := machineCPU()
 	after, err := b.cpu(ctx)
 	if err != nil {
 		return st, err
@@ -318,6 +330,10 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	st.Accepted = float64(st.Published) / st.Seconds
 	st.Converted = float64(convertedInStep) / st.Seconds
 	st.CPU = cpuDelta(before, after, convertedInStep)
+	if convertedInStep > 0 {
+		st.LoadPer1000 = (loadAfter - loadBefore) / float64(convertedInStep) * 1000
+	}
+	st.MachineBusy = busyPercent(machineBefore, machineAfter)
 
 	// Drain: until every accepted document of the step is out, or nothing came for a while.
 	drainStart := time.Now()

@@ -58,10 +58,31 @@ func TestCPUDelta(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, Lost: 1, Pending: 7, InErrorQueue: 3, CPU: got}})
+	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, Lost: 1, Pending: 7, InErrorQueue: 3, CPU: got,
+		LoadPer1000: 0.9, MachineBusy: 97.4}})
 	if !regexp.MustCompile(`LOST\s+PENDING\s+ERROR Q`).MatchString(out.String()) ||
-		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5`).MatchString(out.String()) ||
+		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5\s+0\.9\s+97 %`).MatchString(out.String()) ||
 		!strings.Contains(out.String(), "gateway") {
 		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+// The machine's busy share is everything but idle and iowait, between two readings of /proc/stat.
+func TestMachineBusy(t *testing.T) {
+	before, ok := parseProcStat("cpu  100 10 50 800 40 0 0 0 7 0\ncpu0 50 5 25 400 20 0 0 0 0 0\nintr 1\n")
+	if !ok || before != (machine{busy: 160, total: 1000}) {
+		t.Fatalf("parseProcStat = %+v, %v; want busy 160 of 1000 (guest is inside user)", before, ok)
+	}
+	after, _ := parseProcStat("cpu  250 10 100 830 50 3 2 5 0 0\n")
+	if got := busyPercent(before, after); got != 84 { // 210 of 250 ticks busy (irq, softirq and steal count)
+		t.Errorf("busyPercent = %v, want 84", got)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8\n", "cpu 1 2 3\n", "cpu 1 2 x 4 5 6 7 8\n"} {
+		if _, ok := parseProcStat(bad); ok {
+			t.Errorf("parseProcStat(%q) read a line that is not /proc/stat's cpu total", bad)
+		}
+	}
+	if _, ok := machineCPU(); !ok {
+		testenv.Require(t, "/proc/stat (Linux procfs)", errors.New("cannot read /proc/stat"))
 	}
 }

@@ -100,6 +100,48 @@ func cpuSeconds(pid int) (float64, bool) {
 	return (u + k) / clockTicks, true
 }
 
+// machine is the whole machine's CPU time from boot, in clock ticks: busy (everything but idle and
+// iowait) and total, from /proc/stat's first line. ok is false where it cannot be read.
+type machine struct{ busy, total uint64 }
+
+func machineCPU() (machine, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machine{}, false
+	}
+	return parseProcStat(string(b))
+}
+
+// parseProcStat reads the "cpu" line: user nice system idle iowait irq softirq steal (guest and
+// guest_nice are already counted in user and nice).
+func parseProcStat(s string) (machine, bool) {
+	line, _, _ := strings.Cut(s, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return machine{}, false
+	}
+	var m machine
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machine{}, false
+		}
+		m.total += n
+		if i != 3 && i != 4 { // idle, iowait
+			m.busy += n
+		}
+	}
+	return m, true
+}
+
+// busyPercent is the share of the machine's CPU time that was busy between two readings.
+func busyPercent(before, after machine) float64 {
+	if after.total <= before.total {
+		return 0
+	}
+	return float64(after.busy-before.busy) / float64(after.total-before.total) * 100
+}
+
 // descendants are pid's children, their children, and so on.
 func descendants(pid int) []int {
 	var out []int
@@ -122,7 +164,9 @@ func descendants(pid int) []int {
 }
 
 // PrintSteps prints a row per step: rates, latency, documents lost and still pending in the work
-// queue when the drain gave up, and each role's CPU seconds per 1,000 documents.
+// queue when the drain gave up, each role's CPU seconds per 1,000 documents and their total (the
+// cloud's), the load's own (this process: the publisher and the subscriber), and how busy the
+// whole machine was.
 func PrintSteps(w io.Writer, steps []Step) {
 	roles := []string{}
 	seen := map[string]bool{}
@@ -139,7 +183,7 @@ func PrintSteps(w io.Writer, steps []Step) {
 	for _, r := range roles {
 		head += "\t" + r
 	}
-	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\t")
+	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\tthe load's own\tmachine busy\t")
 	for _, st := range steps {
 		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
 			st.Lost, st.Pending, st.InErrorQueue, st.DrainSeconds)
@@ -154,7 +198,7 @@ func PrintSteps(w io.Writer, steps []Step) {
 			}
 			row += "\t" + v
 		}
-		fmt.Fprintf(tw, "%s\ttotal %.1f\t\n", row, total)
+		fmt.Fprintf(tw, "%s\ttotal %.1f\t%.1f\t%.0f %%\t\n", row, total, st.LoadPer1000, st.MachineBusy)
 	}
 	tw.Flush()
 }
