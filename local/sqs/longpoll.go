@@ -11,8 +11,9 @@
 // message, and a driver's empty receive means an idle queue. If a second ask fails (the queue was
 // deleted while the poll waited), the client gets the first, empty, answer.
 //
-// Only a numeric WaitTimeSeconds in the request is honoured this way; a queue's
-// ReceiveMessageWaitTimeSeconds (a request without one) is left to the emulator.
+// A request without WaitTimeSeconds waits the queue's ReceiveMessageWaitTimeSeconds, as in SQS:
+// LongPoll asks the emulator for it (GetQueueAttributes) and then treats the poll as one that
+// named it. WaitTimeSeconds 0 in the request is a short poll whatever the queue says.
 package sqs
 
 import (
@@ -41,7 +42,13 @@ func LongPoll(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // the emulator answers what it cannot read
 			return
 		}
-		wait, err := strconv.Atoi(string(in["WaitTimeSeconds"]))
+		var wait int
+		if raw, ok := in["WaitTimeSeconds"]; ok && string(raw) != "null" {
+			wait, err = strconv.Atoi(string(raw))
+		} else if wait = queueWait(r, next, in["QueueUrl"]); wait > 0 {
+			in["WaitTimeSeconds"] = json.RawMessage(strconv.Itoa(wait))
+			body, _ = json.Marshal(in)
+		}
 		if err != nil || wait <= 0 || wait > 20 { // no long poll, or one the emulator refuses
 			next.ServeHTTP(w, r)
 			return
@@ -77,6 +84,28 @@ func LongPoll(next http.Handler) http.Handler {
 			body, _ = json.Marshal(in)
 		}
 	})
+}
+
+// queueWait is the queue's ReceiveMessageWaitTimeSeconds, asked of the emulator; 0 when it has
+// none or cannot say (the receive then goes to the emulator as it came, to be answered there).
+func queueWait(r *http.Request, next http.Handler, queueURL json.RawMessage) int {
+	if len(queueURL) == 0 {
+		return 0
+	}
+	body, _ := json.Marshal(map[string]any{"QueueUrl": queueURL, "AttributeNames": []string{"ReceiveMessageWaitTimeSeconds"}})
+	ask := withBody(r, body)
+	ask.Header.Set("X-Amz-Target", "AmazonSQS.GetQueueAttributes")
+	rec := gateway.NewResponseBuffer()
+	next.ServeHTTP(rec, ask)
+	var out struct{ Attributes map[string]string }
+	if rec.Status() != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+		return 0
+	}
+	wait, err := strconv.Atoi(out.Attributes["ReceiveMessageWaitTimeSeconds"])
+	if err != nil {
+		return 0
+	}
+	return wait
 }
 
 // minAsk is the least time between two asks of one long poll.

@@ -26,12 +26,30 @@ type emulator struct {
 	mu      sync.Mutex
 	answers []string // bodies, in turn; the last repeats
 	waits   []int
-	other   int // requests that were not ReceiveMessage
+	other   int // requests that were neither ReceiveMessage nor GetQueueAttributes
+	// queueWait, when set, is the queue's ReceiveMessageWaitTimeSeconds, given to GetQueueAttributes;
+	// asked counts those requests.
+	queueWait string
+	asked     int
 }
 
 func (e *emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if r.Header.Get("X-Amz-Target") == "AmazonSQS.GetQueueAttributes" && e.queueWait != "" {
+		e.asked++
+		var in struct {
+			QueueUrl       string
+			AttributeNames []string
+		}
+		if b, _ := io.ReadAll(r.Body); json.Unmarshal(b, &in) != nil || in.QueueUrl != "q" ||
+			len(in.AttributeNames) != 1 || in.AttributeNames[0] != "ReceiveMessageWaitTimeSeconds" {
+			http.Error(w, "GetQueueAttributes: want q's ReceiveMessageWaitTimeSeconds", http.StatusBadRequest)
+			return
+		}
+		_, _ = io.WriteString(w, `{"Attributes":{"ReceiveMessageWaitTimeSeconds":"`+e.queueWait+`"}}`)
+		return
+	}
 	if r.Header.Get("X-Amz-Target") != "AmazonSQS.ReceiveMessage" {
 		e.other++
 		w.WriteHeader(http.StatusTeapot)
@@ -67,15 +85,25 @@ func TestLongPollAsksAgainForTheTimeLeft(t *testing.T) {
 	tests := []struct {
 		name      string
 		request   string
+		queueWait string // the queue's ReceiveMessageWaitTimeSeconds; "" for a stand-in without GetQueueAttributes
 		answers   []string
 		wantBody  string
 		wantWaits []int
+		wantAsked int // GetQueueAttributes requests
 	}{
 		{name: "an early empty answer is asked again", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
 			answers: []string{`{}`, msg}, wantBody: msg, wantWaits: []int{3, 2}},
 		{name: "messages at once", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
 			answers: []string{msg}, wantBody: msg, wantWaits: []int{3}},
-		{name: "no long poll: the emulator's answer", request: `{"QueueUrl":"q"}`,
+		{name: "no long poll: the emulator's answer", request: `{"QueueUrl":"q"}`, queueWait: "0",
+			answers: []string{`{}`}, wantBody: `{}`, wantWaits: []int{0}, wantAsked: 1},
+		{name: "no wait in the request: the queue's ReceiveMessageWaitTimeSeconds", request: `{"QueueUrl":"q"}`, queueWait: "3",
+			answers: []string{`{}`, msg}, wantBody: msg, wantWaits: []int{3, 2}, wantAsked: 1},
+		{name: "a null wait is no wait", request: `{"QueueUrl":"q","WaitTimeSeconds":null}`, queueWait: "3",
+			answers: []string{`{}`, msg}, wantBody: msg, wantWaits: []int{3, 2}, wantAsked: 1},
+		{name: "WaitTimeSeconds 0 is a short poll whatever the queue says", request: `{"QueueUrl":"q","WaitTimeSeconds":0}`, queueWait: "3",
+			answers: []string{`{}`}, wantBody: `{}`, wantWaits: []int{0}},
+		{name: "the queue's wait unknown: the emulator's answer", request: `{"QueueUrl":"q"}`,
 			answers: []string{`{}`}, wantBody: `{}`, wantWaits: []int{0}},
 		{name: "an error is passed on at once", request: `{"QueueUrl":"q","WaitTimeSeconds":3}`,
 			answers: []string{`error: QueueDoesNotExist`}, wantBody: `error: QueueDoesNotExist`, wantWaits: []int{3}},
@@ -86,8 +114,11 @@ func TestLongPollAsksAgainForTheTimeLeft(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &emulator{answers: tc.answers}
+			e := &emulator{answers: tc.answers, queueWait: tc.queueWait}
 			w, _ := receive(t, localsqs.LongPoll(e), tc.request)
+			if e.asked != tc.wantAsked {
+				t.Errorf("the queue's wait asked %d times, want %d", e.asked, tc.wantAsked)
+			}
 			if got := w.Body.String(); got != tc.wantBody {
 				t.Errorf("body %q, want %q", got, tc.wantBody)
 			}
@@ -141,42 +172,57 @@ func TestLongPollOnTheEmulator(t *testing.T) {
 	g.Use("sqs", localsqs.LongPoll)
 	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
-	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("polled")})
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	const wait = 3 * time.Second
-	type result struct {
-		n    int
-		took time.Duration
-	}
-	results := make(chan result, 3)
-	start := time.Now()
-	for range 3 {
-		go func() {
-			out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: int32(wait / time.Second)})
+	for _, tc := range []struct {
+		name  string
+		queue string
+		attrs map[string]string
+		wait  int32 // the request's WaitTimeSeconds; 0: none
+	}{
+		{name: "the request's WaitTimeSeconds", queue: "request-waits", wait: int32(wait / time.Second)},
+		{name: "the queue's ReceiveMessageWaitTimeSeconds", queue: "queue-waits", attrs: map[string]string{"ReceiveMessageWaitTimeSeconds": "3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(tc.queue), Attributes: tc.attrs})
 			if err != nil {
-				t.Error(err)
-				out = &sqs.ReceiveMessageOutput{}
+				t.Fatal(err)
 			}
-			results <- result{len(out.Messages), time.Since(start)}
-		}()
-	}
-	time.Sleep(500 * time.Millisecond)
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("one")}); err != nil {
-		t.Fatal(err)
-	}
-	got := 0
-	for range 3 {
-		r := <-results
-		got += r.n
-		// The message's poll returns at once; an empty one when its wait is over.
-		if r.n == 0 && r.took < wait {
-			t.Errorf("an empty poll returned after %v, before its %v wait was over", r.took.Round(time.Millisecond), wait)
-		}
-	}
-	if got != 1 {
-		t.Errorf("%d messages received, want 1", got)
+			type result struct {
+				n    int
+				took time.Duration
+			}
+			results := make(chan result, 3)
+			start := time.Now()
+			for range 3 {
+				go func() {
+					in := &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl}
+					if tc.wait > 0 {
+						in.WaitTimeSeconds = tc.wait
+					}
+					out, err := c.ReceiveMessage(ctx, in)
+					if err != nil {
+						t.Error(err)
+						out = &sqs.ReceiveMessageOutput{}
+					}
+					results <- result{len(out.Messages), time.Since(start)}
+				}()
+			}
+			time.Sleep(500 * time.Millisecond)
+			if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("one")}); err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for range 3 {
+				r := <-results
+				got += r.n
+				// The message's poll returns at once; an empty one when its wait is over.
+				if r.n == 0 && r.took < wait {
+					t.Errorf("an empty poll returned after %v, before its %v wait was over", r.took.Round(time.Millisecond), wait)
+				}
+			}
+			if got != 1 {
+				t.Errorf("%d messages received, want 1", got)
+			}
+		})
 	}
 }

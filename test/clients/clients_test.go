@@ -267,6 +267,48 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 		}
 	})
 
+	t.Run("sqs long polls on the queue's ReceiveMessageWaitTimeSeconds end empty only when it is over", func(t *testing.T) {
+		const wait = 5 * time.Second
+		var q struct{ QueueUrl string }
+		if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", "long-poll-"+name,
+			"--attributes", fmt.Sprintf(`{"ReceiveMessageWaitTimeSeconds":"%d"}`, int(wait/time.Second)))...); err != nil {
+			t.Fatal(err)
+		}
+		defer cli.run(context.Background(), aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...)
+		type poll struct {
+			n    int
+			took time.Duration
+			err  error
+		}
+		polls := make(chan poll, 2)
+		for range 2 { // no --wait-time-seconds: the queue's wait applies
+			go func() {
+				start := time.Now()
+				var out struct{ Messages []cliMessage }
+				err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", q.QueueUrl)...)
+				polls <- poll{len(out.Messages), time.Since(start), err}
+			}()
+		}
+		time.Sleep(2 * time.Second) // both polls waiting
+		if _, err := cli.run(ctx, aws("sqs", "send-message", "--queue-url", q.QueueUrl, "--message-body", "wake")...); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for range 2 {
+			p := <-polls
+			if p.err != nil {
+				t.Fatal(p.err)
+			}
+			got += p.n
+			if p.n == 0 && p.took < wait {
+				t.Errorf("an empty receive-message returned after %v, before the queue's %v wait was over", p.took.Round(time.Millisecond), wait)
+			}
+		}
+		if got != 1 {
+			t.Errorf("%d messages received, want 1", got)
+		}
+	})
+
 	// queueFor makes a queue (deleted when the test ends) that lets topicArn send to it, as a
 	// subscriber's queue must (the local cloud authorizes each delivery against its policy).
 	queueFor := func(t *testing.T, topicArn, queue string, attrs map[string]string) (arn, url string) {
