@@ -355,7 +355,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	done, errored := b.count(names)
 	st.Done, st.InErrorQueue = done, errored
 	if missing := len(names) - st.Failed - done - errored; missing > 0 {
-		depth, _ := queueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
+		depth, _ := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
 		st.Pending = min(depth, missing)
 		st.Lost = missing - st.Pending
 	}
@@ -395,18 +395,3 @@ func (b *bench) latencies(names []string) (p50, p95, p99 float64) {
 	return q(0.50), q(0.95), q(0.99)
 }
 
-func queueDepth(ctx context.Context, c *sqs.Client, url string) (int, error) {
-	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		var i int
-		fmt.Sscan(v, &i)
-		n += i
-	}
-	return n, nil
-}

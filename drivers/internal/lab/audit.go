@@ -3,14 +3,11 @@ package lab
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 )
@@ -36,25 +33,6 @@ func writtenDocuments(ctx context.Context, db *dynamodb.Client, table string) (i
 		}
 	}
 	return len(seen), nil
-}
-
-// queueDepth is the number of messages in a queue: visible, in flight and delayed.
-func queueDepth(ctx context.Context, c *sqs.Client, url string) (int, error) {
-	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible, sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		i, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, fmt.Errorf("queue attribute %q: %w", v, err)
-		}
-		n += i
-	}
-	return n, nil
 }
 
 // faultIsOff reads the fault parameter: off when the function would inject nothing from it, as

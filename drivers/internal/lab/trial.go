@@ -292,11 +292,11 @@ func (t *trial) drain(ctx context.Context, l *load) (int, error) {
 		if time.Since(lastChange) < settle {
 			continue
 		}
-		if depth, err := queueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
+		if depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
 			break
 		}
 	}
-	depth, err := queueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
+	depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
 	l.stopSub()
 	l.wg.Wait()
 	return depth, err

@@ -219,3 +219,29 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// A queue's depth counts every message it still holds: visible, received and not yet deleted, delayed.
+func TestQueueDepth(t *testing.T) {
+	c := newClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName: aws.String(fmt.Sprintf("depth-%d", time.Now().UnixNano()%1e9))})).QueueUrl
+	for _, delay := range []int32{0, 0, 60} {
+		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String("m"), DelaySeconds: delay}))
+	}
+	got := must[*sqs.ReceiveMessageOutput](t)(c.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q, MaxNumberOfMessages: 1, VisibilityTimeout: 60}))
+	if len(got.Messages) != 1 {
+		t.Fatalf("received %d messages, want 1", len(got.Messages))
+	}
+	if n, err := QueueDepth(ctx, c.sqs, *q); err != nil || n != 3 {
+		t.Errorf("QueueDepth = %d, %v; want 3 (visible, in flight, delayed)", n, err)
+	}
+	must[*sqs.DeleteMessageOutput](t)(c.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q, ReceiptHandle: got.Messages[0].ReceiptHandle}))
+	if n, err := QueueDepth(ctx, c.sqs, *q); err != nil || n != 2 {
+		t.Errorf("after the delete, QueueDepth = %d, %v; want 2", n, err)
+	}
+	if _, err := QueueDepth(ctx, c.sqs, *q+"-missing"); err == nil {
+		t.Error("QueueDepth of a queue that does not exist: no error")
+	}
+}
