@@ -114,7 +114,11 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stderr, "==> %d steps of %s, rates %s documents/s (load average before: %s)\n", len(cfg.Rates), cfg.Step, *rates, loadAverage())
 	steps, err := bench.Run(ctx, cfg)
 	fmt.Fprintln(m.Stdout)
-	bench.PrintSteps(m.Stdout, steps)
+	if len(steps) == 0 {
+		fmt.Fprintln(m.Stdout, "no step finished")
+	} else {
+		bench.PrintSteps(m.Stdout, steps)
+	}
 	fmt.Fprintf(m.Stdout, "\nload average after: %s (the machine's other work shares the cores)\n", loadAverage())
 	if *out != "" && len(steps) > 0 {
 		b, _ := json.MarshalIndent(steps, "", "  ")
