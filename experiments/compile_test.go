@@ -127,6 +127,10 @@ func TestSeedLab4CompilesUnchanged(t *testing.T) {
 	if r := flight.MetricDataQueries[3]; r.Id != "e1" || !*r.ReturnData || *flight.MetricDataQueries[0].ReturnData {
 		t.Errorf("only e1 must return data: %+v", flight.MetricDataQueries)
 	}
+	// The seed's own labels are kept (a query without one gets the probe's name: probe_test.go).
+	if r := flight.MetricDataQueries[3]; r.Label != "Percent in flight" || flight.MetricDataQueries[0].Label != "JSON messages in" {
+		t.Errorf("labels: returned %q, first %q; want the seed's", r.Label, flight.MetricDataQueries[0].Label)
+	}
 	// The longest window (900 s) is observed; one period covers it.
 	if c.SteadyState.ObserveSeconds != 900 || flight.MetricDataQueries[0].MetricStat.Period != 900+periodSlack {
 		t.Errorf("observe %d period %d", c.SteadyState.ObserveSeconds, flight.MetricDataQueries[0].MetricStat.Period)

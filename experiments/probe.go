@@ -139,6 +139,11 @@ func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p strin
 		r := i == returned
 		qs[i].ReturnData = &r
 	}
+	if qs[returned].Label == "" {
+		// CloudWatch returns a query's Label with its result (the Id when none is set): the probe's
+		// name there lets a reader of the execution's history tell the probes apart.
+		qs[returned].Label = pr.Name
+	}
 	pr.MetricDataQueries = qs
 	pr.Query = describeQuery(qs, returned)
 }

@@ -40,6 +40,10 @@ func TestCompileTranslates(t *testing.T) {
 				if p.WindowSeconds != 120 || p.NoData != NoDataZero || p.Tolerance.Max != 0 || !strings.HasPrefix(p.Query, "e1 = m1*2 where m1 = N M{} Sum") {
 					t.Errorf("%+v", p)
 				}
+				// The returned query, unlabelled, is labelled with the probe's name; the others stay unlabelled.
+				if p.MetricDataQueries[0].Label != "n" || p.MetricDataQueries[1].Label != "" {
+					t.Errorf("labels %q, %q; want the probe's name on e1 only", p.MetricDataQueries[0].Label, p.MetricDataQueries[1].Label)
+				}
 			}},
 	}
 	for _, tt := range tests {

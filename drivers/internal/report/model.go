@@ -119,6 +119,9 @@ type step struct {
 type probeRow struct {
 	Phase, Name, Query, Value, Tolerance, Status, Window string
 	Pass                                                 bool
+	// Judged is false for the rows after the rollback: recorded to show the recovery, not read by
+	// the verdict, so neither pass nor FAIL.
+	Judged bool
 }
 
 // errorBox is one error the run ended with.
@@ -337,7 +340,7 @@ func value(v *float64) string {
 
 func row(phase string, p experiments.ProbeResult) probeRow {
 	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p.Value), Tolerance: p.Tolerance.Text,
-		Status: p.Status, Pass: p.Pass}
+		Status: p.Status, Pass: p.Pass, Judged: phase != "after rollback"}
 	a, b := parseTime(p.Start), parseTime(p.End)
 	r.Window = clock(a) + " → " + clock(b)
 	if !a.IsZero() && !b.IsZero() {

@@ -89,7 +89,8 @@ func newScenario(t0 time.Time) scenario {
 			PauseAfterSeconds: 120, PutAt: ts(60), OnsetSeconds: 5, InForceAt: ts(65), EndedAt: ts(180)}},
 		After:         []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(87.5), false, 60, 180), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, nil, false, 60, 180)},
 		Rollbacks:     []experiments.ActionResult{{Name: "disable-fault", Parameter: param, Value: json.RawMessage(`{"isEnabled":false}`), PutAt: ts(185), EndedAt: ts(185)}},
-		AfterRollback: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 185, 245)},
+		AfterRollback: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 185, 245),
+			probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, f(2), false, 185, 245)},
 		Error:         &experiments.StepError{Error: experiments.ErrSteadyStateDeviated, Cause: "messages-in-flight 87.5 is outside [-10, 80]"},
 	}
 	stat := func(id, ns, name, dim, val string) experiments.MetricDataQuery {
@@ -344,8 +345,12 @@ func TestReportInChromium(t *testing.T) {
 	}
 	// AND the probe table, a row per probe and phase
 	rows := browsertest.Eval[[][]string](t, p, `[...document.querySelectorAll("#probes tbody tr")].map(r => [...r.cells].map(c => c.textContent.trim()))`)
-	if len(rows) != 5 || rows[2][1] != "messages-in-flight" || rows[2][3] != "87.5" || rows[2][4] != "[-10, 80]" || !strings.HasPrefix(rows[2][5], "FAIL") {
+	if len(rows) != 6 || rows[2][1] != "messages-in-flight" || rows[2][3] != "87.5" || rows[2][4] != "[-10, 80]" || !strings.HasPrefix(rows[2][5], "FAIL") {
 		t.Errorf("probe rows = %q", rows)
+	}
+	// AND the rows after the rollback say where the value is, but neither pass nor FAIL: the verdict does not read them
+	if len(rows) == 6 && (rows[4][0] != "after rollback" || rows[4][5] != "inside, not judged" || rows[5][5] != "outside, not judged") {
+		t.Errorf("after-rollback rows = %q, want inside/outside, not judged", rows[4:])
 	}
 
 	// AND a chart per probe and per dashboard widget, holding the fetched points

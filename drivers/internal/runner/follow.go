@@ -280,7 +280,8 @@ func (f *follower) tick(now time.Time) {
 }
 
 // metricValues summarizes a GetMetricData output: each returned series'
-// first value, or "no data".
+// first value, or "no data", after its label when that is not just its id (the
+// compiler labels a probe's query with the probe's name).
 func metricValues(output string) string {
 	var out struct {
 		MetricDataResults []struct {
@@ -294,11 +295,15 @@ func metricValues(output string) string {
 	}
 	var parts []string
 	for _, r := range out.MetricDataResults {
-		if len(r.Values) == 0 {
-			parts = append(parts, r.Id+"=no data")
-			continue
+		v := "no data"
+		if len(r.Values) > 0 {
+			v = strconv.FormatFloat(r.Values[0], 'g', 6, 64)
 		}
-		parts = append(parts, fmt.Sprintf("%s=%s", r.Id, strconv.FormatFloat(r.Values[0], 'g', 6, 64)))
+		if r.Label != "" && r.Label != r.Id {
+			parts = append(parts, fmt.Sprintf("%s %s=%s", r.Label, r.Id, v))
+		} else {
+			parts = append(parts, r.Id+"="+v)
+		}
 	}
 	if len(parts) == 0 {
 		return "no data"

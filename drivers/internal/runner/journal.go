@@ -42,7 +42,9 @@ func verdictError(j *experiments.Journal) error {
 	return &VerdictError{Verdict: j.Verdict}
 }
 
-// PrintJournal prints the probe table (every phase), the actions, errors and the verdict.
+// PrintJournal prints the probe table (every phase), the actions, errors and the verdict. The
+// after-rollback rows say whether the value is inside its tolerance but are not pass or FAIL: the
+// verdict judges the phases before and after the fault only.
 func PrintJournal(w io.Writer, j *experiments.Journal) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tPROBE\tVALUE\tTOLERANCE\tRESULT")
@@ -55,7 +57,13 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 			}
 		}
 		res := "pass"
-		if !p.Pass {
+		switch {
+		case phase == "after-rollback": // recorded to show the recovery; the verdict does not read it
+			res = "inside, not judged"
+			if !p.Pass {
+				res = "outside, not judged"
+			}
+		case !p.Pass:
 			res = "FAIL"
 			if p.Status != "" && p.Status != experiments.ProbeDeviated {
 				res += " (" + p.Status + ")"
