@@ -394,4 +394,3 @@ func (b *bench) latencies(names []string) (p50, p95, p99 float64) {
 	q := func(p float64) float64 { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
 	return q(0.50), q(0.95), q(0.99)
 }
-

@@ -87,11 +87,11 @@ func newScenario(t0 time.Time) scenario {
 		Before: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 0, 60), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, f(0), true, 0, 60)},
 		Method: []experiments.ActionResult{{Name: "enable-latency", Parameter: param, Value: json.RawMessage(`{"isEnabled":true,"failureMode":"latency","rate":1,"minLatency":3000,"maxLatency":5000,"expiresAfterSeconds":300}`),
 			PauseAfterSeconds: 120, PutAt: ts(60), OnsetSeconds: 5, InForceAt: ts(65), EndedAt: ts(180)}},
-		After:         []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(87.5), false, 60, 180), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, nil, false, 60, 180)},
-		Rollbacks:     []experiments.ActionResult{{Name: "disable-fault", Parameter: param, Value: json.RawMessage(`{"isEnabled":false}`), PutAt: ts(185), EndedAt: ts(185)}},
+		After:     []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(87.5), false, 60, 180), probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, nil, false, 60, 180)},
+		Rollbacks: []experiments.ActionResult{{Name: "disable-fault", Parameter: param, Value: json.RawMessage(`{"isEnabled":false}`), PutAt: ts(185), EndedAt: ts(185)}},
 		AfterRollback: []experiments.ProbeResult{probe("messages-in-flight", q, inFlight, f(25), true, 185, 245),
 			probe("lambda-errors", "m1 (AWS/Lambda Errors Sum)", errorsTol, f(2), false, 185, 245)},
-		Error:         &experiments.StepError{Error: experiments.ErrSteadyStateDeviated, Cause: "messages-in-flight 87.5 is outside [-10, 80]"},
+		Error: &experiments.StepError{Error: experiments.ErrSteadyStateDeviated, Cause: "messages-in-flight 87.5 is outside [-10, 80]"},
 	}
 	stat := func(id, ns, name, dim, val string) experiments.MetricDataQuery {
 		return experiments.MetricDataQuery{Id: id, ReturnData: aws.Bool(false), MetricStat: &experiments.MetricStat{Period: 420, Stat: "Sum",
