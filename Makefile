@@ -54,10 +54,12 @@ test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed vet
 	set -o pipefail; $(GO) test -p 3 -json -count=1 -timeout 20m ./test ./... | $(GO) run ./internal/testenv/testsummary
 
-# go vet needs no npm package: make test runs it beside npm ci.
+# go vet and the gofmt check need no npm package: make test runs them beside npm ci.
 vet:
 	$(GO) mod download
 	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: these files are not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
 
 test-short: deps
 	$(GO) test -short -count=1 ./...
