@@ -58,7 +58,10 @@ test: test-deps
 vet:
 	$(GO) mod download
 	$(GO) vet ./...
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then list() { git ls-files -z -- '*.go'; }; \
+	else list() { find . -name '*.go' -not -path './node_modules/*' -print0; }; fi; \
+	unformatted=$$(list | xargs -0 -r "$$gofmt" -l) || { echo "gofmt failed"; exit 1; }; \
 	if [ -n "$$unformatted" ]; then echo "gofmt: these files are not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
 
 test-short: deps

@@ -118,6 +118,6 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	}
 	pr.NoData = NoDataZero
 	t := true
-	pr.MetricDataQueries = []MetricDataQuery{{Id: "m1", MetricStat: &m, ReturnData: &t}}
+	pr.MetricDataQueries = []MetricDataQuery{{Id: "m1", Label: probeLabel(pr.Name), MetricStat: &m, ReturnData: &t}}
 	pr.Query = describeQuery(pr.MetricDataQueries, 0)
 }

@@ -99,6 +99,17 @@ func (c *compiler) queryValue(pr *CompiledProbe, raw any, p string) {
 	c.checkQueries(pr, qs, p)
 }
 
+// probeLabel is the Label given to a probe's returned query when it has none: CloudWatch returns
+// a query's Label with its result (else the metric's name or the Id), so the probe's name there
+// lets a reader of the execution's history tell the probes apart. A name holding "${" gets none:
+// CloudWatch would read it as a dynamic label.
+func probeLabel(name string) string {
+	if strings.Contains(name, "${") {
+		return ""
+	}
+	return name
+}
+
 var queryID = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
 
 func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p string) {
@@ -140,9 +151,7 @@ func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p strin
 		qs[i].ReturnData = &r
 	}
 	if qs[returned].Label == "" {
-		// CloudWatch returns a query's Label with its result (the Id when none is set): the probe's
-		// name there lets a reader of the execution's history tell the probes apart.
-		qs[returned].Label = pr.Name
+		qs[returned].Label = probeLabel(pr.Name)
 	}
 	pr.MetricDataQueries = qs
 	pr.Query = describeQuery(qs, returned)

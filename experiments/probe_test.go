@@ -33,6 +33,9 @@ func TestCompileTranslates(t *testing.T) {
 			if p.WindowSeconds != 300 || m.Stat != "Average" || m.Metric.Dimensions[0].Value != "fallback" || p.Tolerance != (Tolerance{Type: ToleranceBoolean, Min: 1, Max: 1, Text: "true"}) {
 				t.Errorf("%+v %+v", p, m)
 			}
+			if l := p.MetricDataQueries[0].Label; l != "d" {
+				t.Errorf("label %q, want the probe's name", l)
+			}
 		}},
 		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
 			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
@@ -51,5 +54,15 @@ func TestCompileTranslates(t *testing.T) {
 			c := mustCompile(t, experiment(t, tt.probe, okAction), CompileOptions{Env: testEnv})
 			tt.check(t, c.SteadyState.Probes[0])
 		})
+	}
+}
+
+// A probe's name becomes its returned query's label, unless CloudWatch would read it as a dynamic label.
+func TestProbeLabel(t *testing.T) {
+	if got := probeLabel("messages-in-flight"); got != "messages-in-flight" {
+		t.Errorf("probeLabel = %q", got)
+	}
+	if got := probeLabel("errors of ${lambda_function}"); got != "" {
+		t.Errorf("probeLabel of a name with ${ = %q, want none", got)
 	}
 }

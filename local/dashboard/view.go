@@ -79,6 +79,9 @@ type Mark struct {
 	Value float64 `json:"value"`
 	Label string  `json:"label"`
 	Pass  bool    `json:"pass"`
+	// NotJudged marks a value recorded but not judged (a report's after-rollback probes): drawn
+	// neither as a pass nor as a failure.
+	NotJudged bool `json:"notJudged,omitempty"`
 }
 
 // Result is one query's answer, in neither SDK's types.

@@ -113,8 +113,9 @@ type Step struct {
 	// LoadPer1000 is this process's own CPU seconds (the publisher and the subscriber, which are
 	// not the cloud's) per 1,000 documents converted during the step.
 	LoadPer1000 float64 `json:"load_per_1000_documents"`
-	// MachineBusy is the percentage of the whole machine's CPU time (every core) busy during the
-	// step: near 100, the cores are the ceiling, whatever process spends them.
+	// MachineBusy is the percentage of the whole machine's CPU time (every core of the host) busy
+	// during the step: near 100, the cores are the ceiling, whatever process spends them. -1 when
+	// /proc/stat could not be read.
 	MachineBusy float64 `json:"machine_busy_percent"`
 }
 
@@ -264,7 +265,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 		go b.c.Profile(ctx, length)
 	}
 	loadBefore, _ := cpuSeconds(os.Getpid())
-	machineBefore, _ := machineCPU()
+	machineBefore, machineOK := machineCPU()
 	convertedBefore := b.converted.Load()
 	begin := time.Now()
 	var names []string
@@ -319,7 +320,8 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	stepEnd := time.Now()
 	convertedInStep := b.converted.Load() - convertedBefore
 	loadAfter, _ := cpuSeconds(os.Getpid())
-	machineAfter, _ := machineCPU()
+	machineAfter, ok := machineCPU()
+	machineOK = machineOK && ok
 	after, err := b.cpu(ctx)
 	if err != nil {
 		return st, err
@@ -333,7 +335,10 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	if convertedInStep > 0 {
 		st.LoadPer1000 = (loadAfter - loadBefore) / float64(convertedInStep) * 1000
 	}
-	st.MachineBusy = busyPercent(machineBefore, machineAfter)
+	st.MachineBusy = -1
+	if machineOK {
+		st.MachineBusy = busyPercent(machineBefore, machineAfter)
+	}
 
 	// Drain: until every accepted document of the step is out, or nothing came for a while.
 	drainStart := time.Now()

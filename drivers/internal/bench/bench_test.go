@@ -77,6 +77,19 @@ func TestMachineBusy(t *testing.T) {
 	if got := busyPercent(before, after); got != 84 { // 210 of 250 ticks busy (irq, softirq and steal count)
 		t.Errorf("busyPercent = %v, want 84", got)
 	}
+	if got := busyPercent(after, before); got != -1 {
+		t.Errorf("busyPercent with no time between = %v, want -1 (unknown)", got)
+	}
+	stealBack := after
+	stealBack.busy, stealBack.total = before.busy-10, before.total+100 // a busy counter went backwards
+	if got := busyPercent(before, stealBack); got != 0 {
+		t.Errorf("busyPercent when busy went backwards = %v, want 0", got)
+	}
+	var out bytes.Buffer
+	PrintSteps(&out, []Step{{Rate: 1, MachineBusy: -1}})
+	if !regexp.MustCompile(`total 0\.0\s+0\.0\s+-`).MatchString(out.String()) {
+		t.Errorf("an unknown busy share is not printed as -:\n%s", out.String())
+	}
 	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8\n", "cpu 1 2 3\n", "cpu 1 2 x 4 5 6 7 8\n"} {
 		if _, ok := parseProcStat(bad); ok {
 			t.Errorf("parseProcStat(%q) read a line that is not /proc/stat's cpu total", bad)

@@ -101,7 +101,8 @@ func cpuSeconds(pid int) (float64, bool) {
 }
 
 // machine is the whole machine's CPU time from boot, in clock ticks: busy (everything but idle and
-// iowait) and total, from /proc/stat's first line. ok is false where it cannot be read.
+// iowait) and total, from /proc/stat's first line: every CPU of the host, so in a container held to
+// fewer cores by its cgroup the share reads low. ok is false where it cannot be read.
 type machine struct{ busy, total uint64 }
 
 func machineCPU() (machine, bool) {
@@ -134,12 +135,15 @@ func parseProcStat(s string) (machine, bool) {
 	return m, true
 }
 
-// busyPercent is the share of the machine's CPU time that was busy between two readings.
+// busyPercent is the share of the machine's CPU time that was busy between two readings, within
+// [0, 100] (a counter that went backwards, as steal time can on some hypervisors, is clamped), or
+// -1 when it cannot be told (no time passed between them).
 func busyPercent(before, after machine) float64 {
 	if after.total <= before.total {
-		return 0
+		return -1
 	}
-	return float64(after.busy-before.busy) / float64(after.total-before.total) * 100
+	p := (float64(after.busy) - float64(before.busy)) / float64(after.total-before.total) * 100
+	return min(max(p, 0), 100)
 }
 
 // descendants are pid's children, their children, and so on.
@@ -198,7 +202,11 @@ func PrintSteps(w io.Writer, steps []Step) {
 			}
 			row += "\t" + v
 		}
-		fmt.Fprintf(tw, "%s\ttotal %.1f\t%.1f\t%.0f %%\t\n", row, total, st.LoadPer1000, st.MachineBusy)
+		busy := "-"
+		if st.MachineBusy >= 0 {
+			busy = fmt.Sprintf("%.0f %%", st.MachineBusy)
+		}
+		fmt.Fprintf(tw, "%s\ttotal %.1f\t%.1f\t%s\t\n", row, total, st.LoadPer1000, busy)
 	}
 	tw.Flush()
 }

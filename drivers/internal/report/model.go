@@ -372,7 +372,8 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		}
 		a, b := parseTime(p.Start), parseTime(p.End)
 		if p.Value != nil && !a.IsZero() && !b.IsZero() {
-			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass})
+			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass,
+				NotJudged: phase == "after rollback"})
 		}
 	}
 	for _, p := range j.Before {

@@ -60,7 +60,9 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		switch {
 		case phase == "after-rollback": // recorded to show the recovery; the verdict does not read it
 			res = "inside, not judged"
-			if !p.Pass {
+			if p.Value == nil {
+				res = "no data, not judged"
+			} else if !p.Pass {
 				res = "outside, not judged"
 			}
 		case !p.Pass:

@@ -18,7 +18,8 @@ func TestPrintJournalDoesNotJudgeTheRecovery(t *testing.T) {
 		After:  []experiments.ProbeResult{{Name: "messages-in-flight", Tolerance: tol, Value: v(95), Status: experiments.ProbeDeviated}},
 		AfterRollback: []experiments.ProbeResult{
 			{Name: "messages-in-flight", Tolerance: tol, Value: v(-24), Status: experiments.ProbeDeviated},
-			{Name: "normal-error-rates", Tolerance: tol, Value: v(1), Status: experiments.ProbeOK, Pass: true}},
+			{Name: "normal-error-rates", Tolerance: tol, Value: v(1), Status: experiments.ProbeOK, Pass: true},
+			{Name: "zero-sns-errors", Tolerance: tol, Status: experiments.ProbeNoData}},
 	}
 	var out bytes.Buffer
 	PrintJournal(&out, j)
@@ -27,6 +28,7 @@ func TestPrintJournalDoesNotJudgeTheRecovery(t *testing.T) {
 		`(?m)^after\s+messages-in-flight\s+95\s+\[-10, 80\]\s+FAIL$`,
 		`(?m)^after-rollback\s+messages-in-flight\s+-24\s+\[-10, 80\]\s+outside, not judged$`,
 		`(?m)^after-rollback\s+normal-error-rates\s+1\s+\[-10, 80\]\s+inside, not judged$`,
+		`(?m)^after-rollback\s+zero-sns-errors\s+no data\s+\[-10, 80\]\s+no data, not judged$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
 			t.Errorf("no line like %s in:\n%s", want, out.String())

@@ -439,7 +439,7 @@
     (w.marks || []).forEach(function (m) {
       var x0 = xpos(u, Math.max(m.start, u.scales.x.min)), x1 = xpos(u, Math.min(m.end, u.scales.x.max));
       var y = u.valToPos(m.value, "y", true);
-      var color = m.pass ? "#1b7f1b" : "#c11b1b";
+      var color = m.notJudged ? "#5f6b7a" : m.pass ? "#1b7f1b" : "#c11b1b";
       ctx.strokeStyle = color;
       ctx.lineWidth = 3 * px;
       ctx.beginPath();
