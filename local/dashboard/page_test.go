@@ -309,13 +309,13 @@ func TestLivePageInChromium(t *testing.T) {
 	before := singles[0]
 	store.Put(localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 400, Unit: "Count"})
 	// THEN the page's numbers change by themselves
-	p.Wait(t, fmt.Sprintf(`document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value !== %q`, before), 5*time.Second)
+	p.Wait(t, fmt.Sprintf(`document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value !== %q`, before), 20*time.Second) // a refresh a second; generous for a loaded CI machine
 	after := browsertest.Eval[string](t, p, `document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value`)
 	t.Logf("In flight %%: %s → %s", before, after)
 
 	// AND the range selector redraws over another range
 	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
-	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 5*time.Second)
+	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 20*time.Second)
 
 	// AND nothing went wrong in the page, and nothing left 127.0.0.1
 	p.Check(t)
