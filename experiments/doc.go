@@ -55,6 +55,8 @@
 // "now - 5 min", so the machine records $$.State.EnteredTime when a phase starts and queries
 // [that time, now]. Before: it waits observeSeconds, then probes. After: the window starts when
 // the first fault was in force (its action's inForceAt: the write plus onsetSeconds). After the rollbacks: it waits recoverySeconds, then probes.
+// The query that returns data keeps its Label or, without one, gets the probe's name (CloudWatch
+// returns it with the result, so the execution's history says which probe a value is).
 // Every MetricStat's Period is set to one period covering the longest window (rounded up to a
 // multiple of 60 s, plus 120 s for CloudWatch's rounding of StartTime down to the minute), so
 // Values[0] summarizes the whole window. A fault's value gets expiresAfterSeconds (seconds after
