@@ -360,7 +360,10 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	done, errored := b.count(names)
 	st.Done, st.InErrorQueue = done, errored
 	if missing := len(names) - st.Failed - done - errored; missing > 0 {
-		depth, _ := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
+		depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
+		if err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
+			return st, fmt.Errorf("bench: %d documents of the step not converted, and the work queue's depth unknown: %w", missing, err)
+		}
 		st.Pending = min(depth, missing)
 		st.Lost = missing - st.Pending
 	}
