@@ -69,6 +69,19 @@ type ProbeResult struct {
 	End       string    `json:"end"`
 }
 
+// Unjudged says where a probe's value is without judging it, for a phase the verdict does not read
+// (the steady state after the rollbacks): "inside, not judged", "outside, not judged" or "no data,
+// not judged".
+func (p ProbeResult) Unjudged() string {
+	switch {
+	case p.Value == nil:
+		return "no data, not judged"
+	case p.Pass:
+		return "inside, not judged"
+	}
+	return "outside, not judged"
+}
+
 // ProbeResult statuses.
 const (
 	ProbeOK       = "ok"

@@ -66,3 +66,20 @@ func TestProbeLabel(t *testing.T) {
 		t.Errorf("probeLabel of a name with ${ = %q, want none", got)
 	}
 }
+
+// A value the verdict does not read is placed, not judged.
+func TestUnjudged(t *testing.T) {
+	v := 3.0
+	for _, tc := range []struct {
+		p    ProbeResult
+		want string
+	}{
+		{ProbeResult{Value: &v, Pass: true}, "inside, not judged"},
+		{ProbeResult{Value: &v}, "outside, not judged"},
+		{ProbeResult{Status: ProbeNoData}, "no data, not judged"},
+	} {
+		if got := tc.p.Unjudged(); got != tc.want {
+			t.Errorf("Unjudged(%+v) = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -119,9 +119,9 @@ type step struct {
 type probeRow struct {
 	Phase, Name, Query, Value, Tolerance, Status, Window string
 	Pass                                                 bool
-	// Judged is false for the rows after the rollback: recorded to show the recovery, not read by
-	// the verdict, so neither pass nor FAIL.
-	Judged bool
+	// Unjudged is set for the rows after the rollback (ProbeResult.Unjudged): recorded to show the
+	// recovery, not read by the verdict, so neither pass nor FAIL.
+	Unjudged string
 }
 
 // errorBox is one error the run ended with.
@@ -309,7 +309,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	for _, ph := range []struct {
 		name string
 		ps   []experiments.ProbeResult
-	}{{"before", j.Before}, {"after", j.After}, {"after rollback", j.AfterRollback}} {
+	}{{"before", j.Before}, {"after", j.After}, {phaseAfterRollback, j.AfterRollback}} {
 		for _, p := range ph.ps {
 			m.Probes = append(m.Probes, row(ph.name, p))
 		}
@@ -338,9 +338,15 @@ func value(v *float64) string {
 	return strconv.FormatFloat(*v, 'g', 6, 64)
 }
 
+// phaseAfterRollback names the phase whose probes the verdict does not read.
+const phaseAfterRollback = "after rollback"
+
 func row(phase string, p experiments.ProbeResult) probeRow {
 	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p.Value), Tolerance: p.Tolerance.Text,
-		Status: p.Status, Pass: p.Pass, Judged: phase != "after rollback"}
+		Status: p.Status, Pass: p.Pass}
+	if phase == phaseAfterRollback {
+		r.Unjudged = p.Unjudged()
+	}
 	a, b := parseTime(p.Start), parseTime(p.End)
 	r.Window = clock(a) + " → " + clock(b)
 	if !a.IsZero() && !b.IsZero() {
@@ -373,7 +379,7 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		a, b := parseTime(p.Start), parseTime(p.End)
 		if p.Value != nil && !a.IsZero() && !b.IsZero() {
 			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass,
-				NotJudged: phase == "after rollback"})
+				NotJudged: phase == phaseAfterRollback})
 		}
 	}
 	for _, p := range j.Before {
@@ -386,7 +392,7 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		note("guard", j.GuardBreach.Probe)
 	}
 	for _, p := range j.AfterRollback {
-		note("after rollback", p)
+		note(phaseAfterRollback, p)
 	}
 	sets := map[string]QuerySet{}
 	if s != nil {

@@ -59,12 +59,7 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		res := "pass"
 		switch {
 		case phase == "after-rollback": // recorded to show the recovery; the verdict does not read it
-			res = "inside, not judged"
-			if p.Value == nil {
-				res = "no data, not judged"
-			} else if !p.Pass {
-				res = "outside, not judged"
-			}
+			res = p.Unjudged()
 		case !p.Pass:
 			res = "FAIL"
 			if p.Status != "" && p.Status != experiments.ProbeDeviated {
