@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -52,12 +51,6 @@ const (
 	idempotencyPrefix = "obj#"
 	// legacyPrefix marks per-message rows keyed on the SQS message (events without a sequencer or eTag).
 	legacyPrefix = "msg#"
-	// csvWrittenAttr is set on the per-message row once the CSV is written, so that a duplicate
-	// notification arriving after that does not write the CSV again (which would notify SNS again).
-	// Two copies processed at the same moment may both write it: the same bytes to the same key,
-	// and the subscriber counts CSVs by key. So the CSV is written at least once, the DynamoDB
-	// rows exactly once, and the metric once per committed transaction (never for a duplicate).
-	csvWrittenAttr = "csvWrittenAt"
 )
 
 // idempotencyKey is the entryType of the per-message row of ref as named by msg.
@@ -80,24 +73,15 @@ func idempotencyKey(msg events.SQSMessage, ref objectRef) string {
 	return idempotencyPrefix + hex.EncodeToString(h.Sum(nil))
 }
 
-// writeResult says what writeOnce found.
-type writeResult struct {
-	// first is true when this delivery committed the write (and so counts it).
-	first bool
-	// csvWritten is true when an earlier delivery already wrote the CSV.
-	csvWritten bool
-}
-
 // writeOnce writes the per-message row and the summary update in one transaction, conditional on the
 // per-message row not existing: a duplicated or redelivered notification is recognised and counted
-// once. The row of an earlier delivery comes back with the failed condition
-// (ReturnValuesOnConditionCheckFailure), so a duplicate costs no extra read.
+// once. first is true when this delivery committed the write (and so counts it).
 //
 // A summary ADD that DynamoDB cannot represent (the running total would leave the number range or
 // need more than 38 digits) is rejected with a ValidationException, on every retry alike: it is
 // returned as a *PoisonError (ReasonSummaryOverflow), unless the row shows the event was already
 // counted (DynamoDB Local validates the update before it checks the condition).
-func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref objectRef, doc Document) (writeResult, error) {
+func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref objectRef, doc Document) (first bool, err error) {
 	key := idempotencyKey(msg, ref)
 	item := map[string]ddbtypes.AttributeValue{
 		"symbol":              &ddbtypes.AttributeValueMemberS{Value: doc.Symbol},
@@ -116,13 +100,12 @@ func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref obje
 		item["s3ETag"] = &ddbtypes.AttributeValueMemberS{Value: ref.ETag}
 	}
 	sum := h.summaryUpdate(doc)
-	_, err := h.DynamoDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err = h.DynamoDB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []ddbtypes.TransactWriteItem{
 			{Put: &ddbtypes.Put{
-				TableName:                           aws.String(h.Settings.Table),
-				Item:                                item,
-				ConditionExpression:                 aws.String("attribute_not_exists(entryType)"),
-				ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld,
+				TableName:           aws.String(h.Settings.Table),
+				Item:                item,
+				ConditionExpression: aws.String("attribute_not_exists(entryType)"),
 			}},
 			{Update: &ddbtypes.Update{
 				TableName:                 sum.TableName,
@@ -133,17 +116,16 @@ func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref obje
 		},
 	})
 	if err == nil {
-		return writeResult{first: true}, nil
+		return true, nil
 	}
 	var tce *ddbtypes.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
 		aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		_, done := tce.CancellationReasons[0].Item[csvWrittenAttr]
-		return writeResult{csvWritten: done}, nil
+		return false, nil
 	}
 	werr := fmt.Errorf("write %s/%s: %w", doc.Symbol, key, err)
 	if !summaryRejected(err) {
-		return writeResult{}, werr
+		return false, werr
 	}
 	row, gerr := h.DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(h.Settings.Table),
@@ -152,13 +134,12 @@ func (h *Handler) writeOnce(ctx context.Context, msg events.SQSMessage, ref obje
 	})
 	if gerr != nil {
 		// Cannot tell a duplicate from a first delivery: retry later rather than park a counted document.
-		return writeResult{}, fmt.Errorf("%w; and reading the per-message row: %w", werr, gerr)
+		return false, fmt.Errorf("%w; and reading the per-message row: %w", werr, gerr)
 	}
 	if row.Item != nil {
-		_, done := row.Item[csvWrittenAttr]
-		return writeResult{csvWritten: done}, nil
+		return false, nil
 	}
-	return writeResult{}, &PoisonError{Reason: ReasonSummaryOverflow, Field: "value",
+	return false, &PoisonError{Reason: ReasonSummaryOverflow, Field: "value",
 		Err: fmt.Errorf("adding %s to the summary of %q: %w", doc.Value, doc.Symbol, err)}
 }
 
@@ -179,22 +160,6 @@ func summaryRejected(err error) bool {
 	msg := strings.ToLower(ae.ErrorMessage())
 	return strings.Contains(msg, "number overflow") || strings.Contains(msg, "number underflow") ||
 		strings.Contains(msg, "precision")
-}
-
-// markCSVWritten records on the per-message row that the CSV is written. Best effort: if it fails,
-// a later duplicate writes the same CSV again, which is harmless (same key, same bytes); failing
-// the record for it would rewrite the CSV for certain.
-func (h *Handler) markCSVWritten(ctx context.Context, log *slog.Logger, msg events.SQSMessage, ref objectRef, doc Document) {
-	_, err := h.DynamoDB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(h.Settings.Table),
-		Key:                       rowKey(doc.Symbol, idempotencyKey(msg, ref)),
-		UpdateExpression:          aws.String("SET " + csvWrittenAttr + " = :t"),
-		ConditionExpression:       aws.String("attribute_exists(entryType)"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":t": &ddbtypes.AttributeValueMemberS{Value: h.now().UTC().Format(time.RFC3339Nano)}},
-	})
-	if err != nil {
-		log.Warn("could not mark the CSV written; a duplicate notification would write it again", "error", err)
-	}
 }
 
 func rowKey(symbol, entryType string) map[string]ddbtypes.AttributeValue {
