@@ -127,13 +127,15 @@ func (c *Cloud) makeKeys() error {
 
 func credentialsPath(dir string) string { return filepath.Join(dir, "credentials") }
 
-// as is an SDK config signing with principal's session key.
+// as is an SDK config signing with principal's session key, for the cloud's own calls: they reach
+// the gateway in this process (gateway.InProcessClient), verified and authorized as any other.
 func (c *Cloud) as(principal string) aws.Config {
 	k := c.keys.SessionKey(principal)
 	return aws.Config{
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, k.SessionToken),
 		BaseEndpoint: aws.String(c.endpoint),
+		HTTPClient:   c.gw.InProcessClient(),
 	}
 }
 

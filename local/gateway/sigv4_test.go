@@ -181,7 +181,12 @@ var allServices = []string{"s3", "sqs", "sns", "dynamodb", "ssm", "monitoring", 
 // sdkCalls makes one call per service with the SDK for Go v2 (Lambda, whose client the module does
 // not carry, with the SDK's signer).
 func sdkCalls(endpoint string, creds aws.CredentialsProvider) map[string]func(context.Context) error {
-	cfg := aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1}
+	return sdkCallsVia(endpoint, creds, http.DefaultClient)
+}
+
+// sdkCallsVia is sdkCalls with every request sent by client.
+func sdkCallsVia(endpoint string, creds aws.CredentialsProvider, client *http.Client) map[string]func(context.Context) error {
+	cfg := aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1, HTTPClient: client}
 	return map[string]func(context.Context) error{
 		"s3": func(ctx context.Context) error {
 			_, err := s3.NewFromConfig(cfg).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("dir/a key+é"), Body: strings.NewReader("hello")})
@@ -222,7 +227,7 @@ func sdkCalls(endpoint string, creds aws.CredentialsProvider) map[string]func(co
 			if err := v4.NewSigner().SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), "lambda", "us-east-1", time.Now()); err != nil {
 				return err
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := client.Do(req)
 			if err != nil {
 				return err
 			}
