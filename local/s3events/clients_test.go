@@ -3,12 +3,16 @@ package s3events_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -114,16 +118,30 @@ func TestClientUploadsAreNotified(t *testing.T) {
 	tests := []struct {
 		name, key, ctype string
 		body             []byte
+		chunked          bool // aws-chunked with a trailing checksum, as the AWS CLI v2 and boto3 send
 	}{
-		{"Expect: 100-continue", "input/expect.json", "application/json", []byte(`{"a":1}`)},
-		{"empty without Content-Type", "input/empty.json", "", nil},
-		{"12 MiB", "input/big.json", "application/json", big},
+		{"Expect: 100-continue", "input/expect.json", "application/json", []byte(`{"a":1}`), false},
+		{"empty without Content-Type", "input/empty.json", "", nil, false},
+		{"12 MiB", "input/big.json", "application/json", big, false},
+		{"aws-chunked", "input/chunked.json", "application/json", []byte(`{"chunked":true}`), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPut, base+"/"+tc.key, bytes.NewReader(tc.body))
+			wire := tc.body
+			if tc.chunked {
+				sum := crc32.ChecksumIEEE(tc.body)
+				trailer := base64.StdEncoding.EncodeToString([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+				wire = []byte(fmt.Sprintf("%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n", len(tc.body), tc.body, trailer))
+			}
+			req, _ := http.NewRequest(http.MethodPut, base+"/"+tc.key, bytes.NewReader(wire))
 			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00")
 			req.Header.Set("Expect", "100-continue")
+			if tc.chunked {
+				req.Header.Set("Content-Encoding", "aws-chunked")
+				req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+				req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(tc.body)))
+				req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+			}
 			if tc.ctype != "" {
 				req.Header.Set("Content-Type", tc.ctype)
 			}
@@ -144,6 +162,11 @@ func TestClientUploadsAreNotified(t *testing.T) {
 			o := ev.Records[0].S3.Object
 			if ev.Records[0].EventName != "ObjectCreated:Put" || o.Key != tc.key || o.Size != int64(len(tc.body)) {
 				t.Errorf("event %s %s size %d, want ObjectCreated:Put %s size %d", ev.Records[0].EventName, o.Key, o.Size, tc.key, len(tc.body))
+			}
+			head, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("up"), Key: aws.String(tc.key)})
+			if err != nil || aws.ToInt64(head.ContentLength) != int64(len(tc.body)) || strings.Trim(aws.ToString(head.ETag), `"`) != o.ETag {
+				t.Errorf("HeadObject = size %d, ETag %s (%v); the event said size %d, eTag %s",
+					aws.ToInt64(head.ContentLength), aws.ToString(head.ETag), err, o.Size, o.ETag)
 			}
 		})
 	}

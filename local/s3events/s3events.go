@@ -514,7 +514,9 @@ func (n *Notifier) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		obj := Object{Key: key, VersionID: w.Header().Get("X-Amz-Version-Id")}
-		if strings.HasPrefix(event, "ObjectCreated:") {
+		if put, ok := putObject(r, w.Header(), key); ok && event == "ObjectCreated:Put" {
+			obj = put
+		} else if strings.HasPrefix(event, "ObjectCreated:") {
 			var ok bool
 			if obj, ok = n.head(r, next, bucket, key); !ok {
 				n.opts.Logger.Warn("s3 event: object vanished before its notification", "bucket", bucket, "key", key)
@@ -540,6 +542,29 @@ func sourceIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// putObject is the object a PutObject wrote, as its request and answer describe it: the size the
+// request's body decodes to (X-Amz-Decoded-Content-Length for an aws-chunked body, else its
+// Content-Length) and the answer's ETag and version. ok is false when either is unknown (a body
+// of no stated length, an answer without ETag): head asks the emulator then.
+func putObject(r *http.Request, answer http.Header, key string) (obj Object, ok bool) {
+	etag := strings.Trim(answer.Get("ETag"), `"`)
+	if etag == "" {
+		return Object{}, false
+	}
+	size := r.ContentLength
+	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
+		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		var err error
+		if size, err = strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64); err != nil {
+			return Object{}, false
+		}
+	}
+	if size < 0 {
+		return Object{}, false
+	}
+	return Object{Key: key, Size: size, ETag: etag, VersionID: answer.Get("X-Amz-Version-Id")}, true
 }
 
 // head asks the emulator for the object's size, ETag and version, as the event reports them.
