@@ -307,7 +307,11 @@ func TestLivePageInChromium(t *testing.T) {
 
 	// WHEN more traffic arrives with documents stuck in flight (JSON sent, nothing converted)
 	before := singles[0]
-	store.Put(localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 400, Unit: "Count"})
+	// At the time of the last traffic, not now: the single value's period is the body's (minutes
+	// long, aligned), and a datum alone in a period that began after the traffic would make an
+	// expression over metrics that have no data there, hence no new datapoint (the likely cause of a rare flake when the
+	// test ran across a period's boundary).
+	store.Put(localcw.Datum{Namespace: "AWS/SQS", Name: "NumberOfMessagesSent", Dimensions: map[string]string{"QueueName": "ChaosLab-JsonQueue"}, Value: 400, Unit: "Count", Time: ts[len(ts)-1]})
 	// THEN the page's numbers change by themselves
 	p.Wait(t, fmt.Sprintf(`document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value !== %q`, before), 20*time.Second) // a refresh a second; generous for a loaded CI machine
 	after := browsertest.Eval[string](t, p, `document.querySelector('[data-view="singleValue"] .cd-single-value').dataset.value`)
