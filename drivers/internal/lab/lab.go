@@ -53,16 +53,15 @@ type Config struct {
 	Now func() time.Time
 }
 
-// DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all
-// at the lab's 10 per trial. Decided on the lab's own runs: all ten at once put 100/s through one
-// cloud (then measured to saturate at about 110/s, p99 2 s at 100/s), the pipeline lagged, the
-// in-flight and error-rate probes measured the lag, and in 5 runs 7 of 50 verdicts were wrong; five
-// at a time gives every verdict in about 2 minutes, the flawed margins as wide as the sequential
-// lab's and three resilient highs a few points narrower (README, lab-repeat tables). The
-// cloud has got faster since (about 160/s in a long-lived cloud with the full JIT; the lab's
-// short-lived clouds keep the quick-starting C1), but the margin is worth more than the seconds.
-// Four at a time took 2 min 53 s a lab and gave no margin reliably wider (README, lab-repeat tables).
-const DefaultConcurrency = 5
+// DefaultConcurrency is how many trials `chaoslab lab` runs at once: 10, every trial of the
+// shipped experiments, so 100 documents/s in all at the lab's 10 per trial. Decided on the lab's own
+// runs, twice. When the local cloud converted about 110 documents/s, ten at once lagged, the
+// in-flight and error-rate probes measured the lag, and 7 of 50 verdicts in 5 runs were wrong, so the
+// lab ran five at a time (2 minutes a lab). With one DynamoDB write per document and the cloud's own
+// calls in process it converts about 300/s on 2 cores (make bench-pipeline), and ten at once gave 50
+// of 50 verdicts in 5 runs, about 1 min 10 s a lab, with margins inside the spread of the five-at-a-time
+// and one-after-the-other tables (README, lab-repeat tables).
+const DefaultConcurrency = 10
 
 // Summary is what a lab produced: every result, in the order of the scenarios and experiments
 // (run after run), also written to <Results>/summary.json.
