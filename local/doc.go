@@ -25,6 +25,7 @@
 //	g := gateway.New(gateway.Options{Keys: keys, Region: "us-east-1", Authorize: ...})
 //	addr, _ := g.Listen(ctx)                                   // clients: http://<addr>
 //	as := func(p string) sqs client on http://<addr> with keys.SessionKey(p) // deliveries are counted
+//	                                    // (HTTPClient g.InProcessClient(): no TCP, same checks)
 //	direct := fq.Endpoint() with fq.HTTPClient()               // emulator-internal lookups
 //	metrics := cloudwatch.NewStore()
 //	snsSvc := sns.New(sns.Options{Topics: sns client on direct, Queues: as("sns.amazonaws.com"), Metrics: metrics})
@@ -58,7 +59,8 @@
 // role's, as in AWS. chaoslab.internal signs only the cloud's own plumbing, which has no AWS
 // counterpart. gateway.PrincipalFrom(ctx) names the principal of a verified request.
 // local/cloud/credentials.go lists who signs what, and the calls made in process, which pass no
-// gateway.
+// gateway. The signed calls the cloud makes itself reach the gateway's handler through
+// gateway.InProcessClient, without a socket: verified, authorized and counted as any other.
 //
 // IAM. The deployed templates' policies decide every request (local/iam, wired in
 // local/cloud/iam.go): the user's key is the account's root and may do everything, chaoslab.internal
