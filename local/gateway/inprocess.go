@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,9 @@ import (
 // this process. Requests must name the gateway's own endpoint (the SDK's BaseEndpoint); the URL's
 // host is the request's Host, as it would be on the wire.
 func (g *Gateway) InProcessClient() *http.Client {
-	return &http.Client{Transport: inProcess{g: g}}
+	return &http.Client{Transport: inProcess{g: g},
+		// An answer is the SDK's to read, redirects included, as with its own client.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 type inProcess struct{ g *Gateway }
@@ -34,7 +37,16 @@ func (t inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error)
 	if req.Body != nil {
 		defer req.Body.Close()
 	}
-	in := req.Clone(req.Context())
+	// What the handler may see of the caller's context is its cancellation, as over a socket: not
+	// its values (a delivery made while serving a function's request must not pass on who that
+	// function was: PrincipalFrom, CallerFrom, SourceFrom).
+	if err := req.Context().Err(); err != nil {
+		return nil, err // a transport sends nothing for a call already cancelled
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer context.AfterFunc(req.Context(), cancel)()
+	in := req.Clone(ctx)
 	in.RequestURI = req.URL.RequestURI()
 	in.URL.Scheme, in.URL.Host = "", ""
 	if in.Host == "" {

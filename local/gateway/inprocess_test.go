@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
@@ -84,5 +86,42 @@ func TestInProcessClientCancelAndPanic(t *testing.T) {
 	}
 	if _, err := c.ListQueues(context.Background(), &sqs.ListQueuesInput{}); err == nil || !strings.Contains(err.Error(), "panicked: boom") {
 		t.Fatalf("ListQueues on a panicking handler = %v, want an error that says so", err)
+	}
+}
+
+// A delivery made while serving another principal's request (SNS delivering to a queue while a
+// function's Publish is served) is judged as its own signer: the in-process call passes on the
+// caller's cancellation, not its context's values, as a socket would.
+func TestInProcessClientDoesNotPassOnTheCallersIdentity(t *testing.T) {
+	keys := gateway.NewKeyStore()
+	g := gateway.New(gateway.Options{Keys: keys, Region: "us-east-1"})
+	client := g.InProcessClient()
+	fn := keys.RoleSessionKey("arn:aws:iam::000000000000:role/fn-role", "etl")
+	svc := keys.SessionKey("sns.amazonaws.com")
+	const endpoint = "http://127.0.0.1:9"
+
+	var deliveredBy string
+	g.Handle("sqs", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deliveredBy = gateway.CallerFrom(r.Context())
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, "{}")
+	}))
+	queues := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), HTTPClient: client,
+		Credentials: credentials.NewStaticCredentialsProvider(svc.AccessKeyID, svc.SecretAccessKey, svc.SessionToken)})
+	g.Handle("sns", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := queues.ListQueues(r.Context(), &sqs.ListQueuesInput{}); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, `<ListTopicsResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ListTopicsResult><Topics/></ListTopicsResult></ListTopicsResponse>`)
+	}))
+	topics := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), HTTPClient: client, RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(fn.AccessKeyID, fn.SecretAccessKey, fn.SessionToken)})
+	if _, err := topics.ListTopics(context.Background(), &sns.ListTopicsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if deliveredBy != "sns.amazonaws.com" {
+		t.Errorf("the delivery's caller = %q, want sns.amazonaws.com (not the function it was made for)", deliveredBy)
 	}
 }

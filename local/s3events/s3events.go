@@ -554,8 +554,11 @@ func putObject(r *http.Request, answer http.Header, key string) (obj Object, ok 
 		return Object{}, false
 	}
 	size := r.ContentLength
-	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
-		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+	chunked := strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked")
+	if !chunked && strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
+		return Object{}, false // chunks the emulator may have stored as they came: ask it
+	}
+	if chunked {
 		var err error
 		if size, err = strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64); err != nil {
 			return Object{}, false
