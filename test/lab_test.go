@@ -91,7 +91,7 @@ func TestLab(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
 	defer cancel()
-	// The lab as `make lab` runs it: every experiment × scenario side by side (all ten at once), each
+	// The lab as `make lab` runs it: every experiment × scenario side by side (five at a time), each
 	// on a stack of its own in one cloud (synthesized into this test's own work directory, so nothing
 	// is reused).
 	// A 45 s pause (the lab's default is 30 s): in-flight % compares work done with work sent in the

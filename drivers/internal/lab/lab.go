@@ -53,15 +53,15 @@ type Config struct {
 	Now func() time.Time
 }
 
-// DefaultConcurrency is how many trials `chaoslab lab` runs at once: 10, every trial of the
-// shipped experiments, so 100 documents/s in all at the lab's 10 per trial. Decided on the lab's own
-// runs, twice. When the local cloud converted about 110 documents/s, ten at once lagged, the
-// in-flight and error-rate probes measured the lag, and 7 of 50 verdicts in 5 runs were wrong, so the
-// lab ran five at a time (2 minutes a lab). With one DynamoDB write per document and the cloud's own
-// calls in process it converts about 300/s on 2 cores (make bench-pipeline), and ten at once gave 50
-// of 50 verdicts in 5 runs, about 1 min 10 s a lab, with margins inside the spread of the five-at-a-time
-// and one-after-the-other tables (README, lab-repeat tables).
-const DefaultConcurrency = 10
+// DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all at
+// the lab's 10 per trial. Decided on the lab's own runs, twice. When the local cloud converted about
+// 110 documents/s, all ten at once lagged and 7 of 50 verdicts in 5 runs were wrong. On 2026-12-01,
+// with the cloud at about 330/s, ten at once gave 50 of 50 in 5 runs on a quiet machine (1 min 10 s
+// a lab instead of 2 minutes), but the same lab inside make test, beside other test binaries, gave
+// exp_4 flawed "not steady before" and exp_2 flawed 20.6 % against 20: too close for the test every
+// change must pass. So the default stays five; -concurrency 10 runs them all (README, lab-repeat
+// tables).
+const DefaultConcurrency = 5
 
 // Summary is what a lab produced: every result, in the order of the scenarios and experiments
 // (run after run), also written to <Results>/summary.json.
