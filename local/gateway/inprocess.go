@@ -64,7 +64,7 @@ func (t inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error)
 	defer func() {
 		if p := recover(); p != nil {
 			resp, err = nil, fmt.Errorf("gateway: in-process %s %s: handler panicked: %v", req.Method, req.URL.Path, p)
-			if errors.Is(asError(p), http.ErrAbortHandler) {
+			if e, ok := p.(error); ok && errors.Is(e, http.ErrAbortHandler) {
 				err = fmt.Errorf("gateway: in-process %s %s: response aborted", req.Method, req.URL.Path)
 			}
 		}
@@ -85,11 +85,6 @@ func (t inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error)
 		ContentLength: int64(len(body)),
 		Request:       req,
 	}, nil
-}
-
-func asError(p any) error {
-	err, _ := p.(error)
-	return err
 }
 
 // inProcessWriter is a ResponseBuffer that can be flushed (a reverse proxy flushes streamed

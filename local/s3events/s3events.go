@@ -514,7 +514,11 @@ func (n *Notifier) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		obj := Object{Key: key, VersionID: w.Header().Get("X-Amz-Version-Id")}
-		if put, ok := putObject(r, w.Header(), key); ok && event == "ObjectCreated:Put" {
+		put, known := Object{}, false
+		if event == "ObjectCreated:Put" {
+			put, known = putObject(r, w.Header(), key)
+		}
+		if known {
 			obj = put
 		} else if strings.HasPrefix(event, "ObjectCreated:") {
 			var ok bool
