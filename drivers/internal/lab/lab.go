@@ -38,8 +38,8 @@ type Config struct {
 	// documents still in the pipeline, which ends early once nothing has converted for Quiet.
 	Warmup, Drain, Quiet time.Duration
 	// Settle is the longest wait after Warmup for the pipeline to keep up with the load (the
-	// documents published and not yet converted at most two seconds of it, twice in a row) before
-	// the experiment starts; 0: no wait. See keepUp.
+	// documents published and not yet converted at most two seconds of it) before the experiment
+	// starts; 0: no wait. See keepUp.
 	Settle time.Duration
 	// Clouds is how many local clouds the stacks are spread over. Default: 1.
 	Clouds int
