@@ -235,8 +235,9 @@ func (t *trial) load(ctx context.Context) *load {
 // converted, from the drivers' own counts: the work queue's visible messages do not show it, the
 // event source mapping's pollers take them while the function lags. Keeping up is a backlog of at
 // most two seconds of load (a second of latency, and the drivers' half-second counts); a pipeline
-// that keeps up from the start is not delayed at all. If the backlog is still there at the end, the experiment starts all the same: the state
-// machine's steady-state check is the judge, and the trial's log says so.
+// that keeps up from the start is not delayed at all. If the backlog is still there at the end, the
+// experiment starts all the same: the state machine's steady-state check is the judge, and the
+// trial's log says so.
 func (t *trial) keepUp(ctx context.Context, l *load) {
 	if t.cfg.Settle <= 0 {
 		return
