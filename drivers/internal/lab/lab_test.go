@@ -2,13 +2,11 @@ package lab
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 )
@@ -56,96 +54,5 @@ func TestTrialsTakeSlotsExperimentByExperiment(t *testing.T) {
 	want := "exp_1/flawed exp_1/resilient exp_2/flawed exp_2/resilient exp_3/flawed exp_3/resilient"
 	if strings.Join(got, " ") != want {
 		t.Errorf("run order = %v, want %s (flawed trials spread over the run, not all at once)", got, want)
-	}
-}
-
-func TestWaitBacklog(t *testing.T) {
-	cases := []struct {
-		name      string
-		reads     []int // the backlog, read after read; the last repeats
-		wantReads int   // 0: as many as fit in the wait
-		wantLast  int
-	}{
-		{name: "keeping up from the start: one read, no wait", reads: []int{3}, wantReads: 1, wantLast: 3},
-		{name: "a backlog that drains", reads: []int{40, 25, 12, 11, 4}, wantReads: 5, wantLast: 4},
-		{name: "the limit itself is low enough", reads: []int{30, 10}, wantReads: 2, wantLast: 10},
-		{name: "a backlog that never drains: waits its whole time", reads: []int{50}, wantLast: 50},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			// GIVEN a backlog read after read WHEN the lab waits for the pipeline to keep up (limit 10,
-			// at most 100 ms, a read every 10 ms) THEN it stops at the first read at most the limit,
-			// or at its time limit, and returns the last read.
-			reads := 0
-			backlog := func() int {
-				reads++
-				return c.reads[min(reads, len(c.reads))-1]
-			}
-			const d = 100 * time.Millisecond
-			waited, last := waitBacklog(context.Background(), backlog, 10, d, 10*time.Millisecond)
-			if c.wantReads != 0 && reads != c.wantReads {
-				t.Errorf("%d reads, want %d", reads, c.wantReads)
-			}
-			if c.wantReads == 0 && (waited < d-10*time.Millisecond || reads < 2) {
-				t.Errorf("gave up after %s and %d reads, want the whole %s", waited, reads, d)
-			}
-			if last != c.wantLast {
-				t.Errorf("last read %d, want %d", last, c.wantLast)
-			}
-		})
-	}
-	// AND a cancelled context ends the wait at once.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	reads := 0
-	waitBacklog(ctx, func() int { reads++; return 50 }, 10, time.Minute, 10*time.Millisecond)
-	if reads != 1 {
-		t.Errorf("a cancelled wait read %d times, want 1", reads)
-	}
-}
-
-func TestDrainEnd(t *testing.T) {
-	// One step of the drain: at second at, the subscriber's count, and the work queue's depth when
-	// the drain reads it (-2: not read, -1: the read failed).
-	type step struct {
-		at        float64
-		converted int
-		depth     int
-	}
-	const notRead = -2
-	cases := []struct {
-		name  string
-		steps []step
-		endAt float64 // the step the drain may end at; 0: none
-	}{
-		{name: "the queue empty and still empty 3 s later, nothing converted: the end",
-			steps: []step{{0, 10, notRead}, {3, 10, 0}, {4, 10, 0}, {6, 10, 0}}, endAt: 6},
-		{name: "a slow batch deleted after a quiet spell: its notifications come before the end (exp_5 resilient)",
-			steps: []step{{0, 499, notRead}, {3, 499, 3}, {4, 499, 3}, {5, 499, 0}, {6, 502, notRead}, {9, 502, 0}, {11, 502, 0}, {12, 502, 0}},
-			endAt: 12},
-		{name: "messages back in the queue (a redelivery) restart the wait",
-			steps: []step{{0, 10, 0}, {2, 10, 1}, {4, 10, 0}, {6, 10, 0}, {7, 10, 0}}, endAt: 7},
-		{name: "a failed read is not an empty queue",
-			steps: []step{{0, 10, 0}, {1, 10, -1}, {2, 10, 0}, {4, 10, 0}}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			// GIVEN the drain's observations, second by second WHEN it asks whether it may end on an
-			// empty queue THEN only once the queue has stayed empty for 3 s with nothing converted.
-			t0 := time.Now()
-			d := drainEnd{settle: 3 * time.Second, lastConverted: -1, lastChange: t0}
-			var endedAt float64
-			for _, s := range c.steps {
-				now := t0.Add(time.Duration(s.at * float64(time.Second)))
-				d.converted(s.converted, now)
-				if s.depth != notRead && d.empty(s.depth, now) {
-					endedAt = s.at
-					break
-				}
-			}
-			if endedAt != c.endAt {
-				t.Errorf("ended at %gs, want %gs (0: not at all)", endedAt, c.endAt)
-			}
-		})
 	}
 }

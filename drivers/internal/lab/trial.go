@@ -96,7 +96,6 @@ func (t *trial) phases(ctx context.Context) {
 	l := t.load(ctx)
 	defer l.cancel()
 	sleep(ctx, t.cfg.Warmup)
-	t.keepUp(ctx, l)
 	compiled, err := t.compile()
 	if err != nil {
 		t.fail(err)
@@ -192,7 +191,6 @@ type load struct {
 	pub     publish.Summary // once pubDone is closed
 	sub     subscribe.Summary
 	stats   atomic.Pointer[subscribe.Stats] // the subscriber's progress
-	pubStat atomic.Pointer[publish.Stats]   // the publisher's progress
 	pubDone chan struct{}
 	wg      sync.WaitGroup
 	stopPub context.CancelFunc
@@ -216,7 +214,7 @@ func (t *trial) load(ctx context.Context) *load {
 		defer l.wg.Done()
 		defer close(l.pubDone)
 		l.pub, _ = publish.Run(pubCtx, l.s3, publish.Config{Bucket: t.outputs[stack.BucketName], RunID: t.id, Rate: t.cfg.Rate,
-			Seed: h.Sum64(), ProgressEvery: 500 * time.Millisecond, Progress: func(s publish.Stats) { l.pubStat.Store(&s) }, Logger: t.logger})
+			Seed: h.Sum64(), ProgressEvery: time.Hour, Logger: t.logger})
 	}()
 	go func() {
 		defer l.wg.Done()
@@ -225,59 +223,6 @@ func (t *trial) load(ctx context.Context) *load {
 			ProgressEvery: 500 * time.Millisecond, Progress: func(s subscribe.Stats) { l.stats.Store(&s) }, Logger: t.logger})
 	}()
 	return l
-}
-
-// keepUp waits, after the warmup, until the pipeline keeps up with the load, at most Config.Settle:
-// the experiment's steady-state window should see the pipeline as it runs, not the backlog of its
-// start. All ten trials starting at once beside other work meet cold sandboxes and a cold DynamoDB
-// Local together; a backlog carried into the window reads as documents in flight (inside make test:
-// exp_4 flawed "not steady before"). The backlog is the well-formed documents published and not yet
-// converted, from the drivers' own counts: the work queue's visible messages do not show it, the
-// event source mapping's pollers take them while the function lags. Keeping up is a backlog of at
-// most two seconds of load (a second of latency, and the drivers' half-second counts); a pipeline
-// that keeps up from the start is not delayed at all. If the backlog is still there at the end, the
-// experiment starts all the same: the state machine's steady-state check is the judge, and the
-// trial's log says so.
-func (t *trial) keepUp(ctx context.Context, l *load) {
-	if t.cfg.Settle <= 0 {
-		return
-	}
-	limit := max(1, int(2*t.cfg.Rate))
-	backlog := func() int {
-		p, s := l.pubStat.Load(), l.stats.Load()
-		if p == nil {
-			return 0 // nothing published yet: nothing to keep up with
-		}
-		done := 0
-		if s != nil {
-			done = s.Converted
-		}
-		return max(0, p.Published-p.Malformed-done)
-	}
-	waited, last := waitBacklog(ctx, backlog, limit, t.cfg.Settle, 500*time.Millisecond)
-	switch {
-	case last > limit:
-		t.logger.Warn("the pipeline did not keep up before the experiment", "backlog", last, "limit", limit, "waited", waited.String())
-		fmt.Fprintf(t.progress, "    %d documents still unconverted after %s more of load; the experiment starts anyway (its steady-state check decides)\n",
-			last, waited.Round(100*time.Millisecond))
-	case waited >= time.Second:
-		t.logger.Info("the pipeline keeps up", "backlog", last, "limit", limit, "waited", waited.String())
-		fmt.Fprintf(t.progress, "    the pipeline caught up after %s more of load (%d documents behind)\n", waited.Round(100*time.Millisecond), last)
-	}
-}
-
-// waitBacklog reads backlog every interval until it is at most limit, for at most d. It returns
-// how long it waited and the last read.
-func waitBacklog(ctx context.Context, backlog func() int, limit int, d, every time.Duration) (time.Duration, int) {
-	begin := time.Now()
-	deadline := begin.Add(d)
-	for {
-		n := backlog()
-		if n <= limit || !time.Now().Add(every).Before(deadline) || ctx.Err() != nil {
-			return time.Since(begin), n
-		}
-		sleep(ctx, every)
-	}
 }
 
 // compile compiles the shipped experiment with the deployed stack's names and the lab's
@@ -327,30 +272,27 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 // An empty work queue is not the end by itself: the last batch's messages are deleted when the
 // function returns, and their CSV notifications reach the subscriber a poll later. Counting then
 // would report them lost (seen with resilient's batches of 10 slowed down by exp_5: 23 "lost"), so
-// the drain ends on an empty queue only once it has stayed empty, with nothing converted, for
-// drainSettle (drainEnd).
+// the drain ends on an empty queue only once nothing has converted for settle.
 func (t *trial) drain(ctx context.Context, l *load) (int, error) {
+	const settle = 3 * time.Second // > the subscriber's 2 s long poll
 	l.stopPub()
 	<-l.pubDone
-	d := drainEnd{settle: drainSettle, lastConverted: -1, lastChange: time.Now()}
+	lastConverted, lastChange := -1, time.Now()
 	for deadline := time.Now().Add(t.cfg.Drain); time.Now().Before(deadline) && ctx.Err() == nil; sleep(ctx, 500*time.Millisecond) {
 		s := l.stats.Load()
 		if s == nil {
 			continue
 		}
-		now := time.Now()
-		d.converted(s.Converted, now)
-		if s.Converted+s.InErrorQueue >= l.pub.Published || now.Sub(d.lastChange) > t.cfg.Quiet {
+		if s.Converted != lastConverted {
+			lastConverted, lastChange = s.Converted, time.Now()
+		}
+		if s.Converted+s.InErrorQueue >= l.pub.Published || time.Since(lastChange) > t.cfg.Quiet {
 			break
 		}
-		if now.Sub(d.lastChange) < d.settle {
+		if time.Since(lastChange) < settle {
 			continue
 		}
-		depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
-		if err != nil {
-			depth = -1
-		}
-		if d.empty(depth, time.Now()) {
+		if depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
 			break
 		}
 	}
@@ -358,43 +300,6 @@ func (t *trial) drain(ctx context.Context, l *load) (int, error) {
 	l.stopSub()
 	l.wg.Wait()
 	return depth, err
-}
-
-// drainSettle is how long the work queue must stay empty, with nothing converted, before a drain
-// ends on it: longer than the subscriber's 2 s long poll.
-const drainSettle = 3 * time.Second
-
-// drainEnd decides when a drain may end on an empty work queue. The last batch's messages leave the
-// queue when the function returns, and their CSV notifications reach the subscriber a poll or so
-// later: the queue must be seen empty, and still empty settle later, with nothing converted in
-// between. (Measuring settle from the last conversion instead ended a drain the moment a slow
-// batch was deleted, after a quiet spell while it ran: exp_5 resilient reported the batch's 3
-// documents lost, 2026-12-01.)
-type drainEnd struct {
-	settle                 time.Duration
-	lastConverted          int
-	lastChange, emptySince time.Time
-}
-
-// converted records the subscriber's count of converted documents at now; a change restarts the
-// wait for an empty queue.
-func (d *drainEnd) converted(n int, now time.Time) {
-	if n != d.lastConverted {
-		d.lastConverted, d.lastChange, d.emptySince = n, now, time.Time{}
-	}
-}
-
-// empty records the work queue's depth at now (-1: unknown) and reports whether the drain may end.
-func (d *drainEnd) empty(depth int, now time.Time) bool {
-	switch {
-	case depth != 0:
-		d.emptySince = time.Time{}
-	case d.emptySince.IsZero():
-		d.emptySince = now
-	case now.Sub(d.emptySince) >= d.settle:
-		return true
-	}
-	return false
 }
 
 // verdict takes the verdict and the after-fault probes from the journal; without one, the
