@@ -272,27 +272,30 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 // An empty work queue is not the end by itself: the last batch's messages are deleted when the
 // function returns, and their CSV notifications reach the subscriber a poll later. Counting then
 // would report them lost (seen with resilient's batches of 10 slowed down by exp_5: 23 "lost"), so
-// the drain ends on an empty queue only once nothing has converted for settle.
+// the drain ends on an empty queue only once it has stayed empty, with nothing converted, for
+// drainSettle (drainEnd).
 func (t *trial) drain(ctx context.Context, l *load) (int, error) {
-	const settle = 3 * time.Second // > the subscriber's 2 s long poll
 	l.stopPub()
 	<-l.pubDone
-	lastConverted, lastChange := -1, time.Now()
+	d := drainEnd{settle: drainSettle, lastConverted: -1, lastChange: time.Now()}
 	for deadline := time.Now().Add(t.cfg.Drain); time.Now().Before(deadline) && ctx.Err() == nil; sleep(ctx, 500*time.Millisecond) {
 		s := l.stats.Load()
 		if s == nil {
 			continue
 		}
-		if s.Converted != lastConverted {
-			lastConverted, lastChange = s.Converted, time.Now()
-		}
-		if s.Converted+s.InErrorQueue >= l.pub.Published || time.Since(lastChange) > t.cfg.Quiet {
+		now := time.Now()
+		d.converted(s.Converted, now)
+		if s.Converted+s.InErrorQueue >= l.pub.Published || now.Sub(d.lastChange) > t.cfg.Quiet {
 			break
 		}
-		if time.Since(lastChange) < settle {
+		if now.Sub(d.lastChange) < d.settle {
 			continue
 		}
-		if depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err == nil && depth == 0 {
+		depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
+		if err != nil {
+			depth = -1
+		}
+		if d.empty(depth, time.Now()) {
 			break
 		}
 	}
@@ -300,6 +303,43 @@ func (t *trial) drain(ctx context.Context, l *load) (int, error) {
 	l.stopSub()
 	l.wg.Wait()
 	return depth, err
+}
+
+// drainSettle is how long the work queue must stay empty, with nothing converted, before a drain
+// ends on it: longer than the subscriber's 2 s long poll.
+const drainSettle = 3 * time.Second
+
+// drainEnd decides when a drain may end on an empty work queue. The last batch's messages leave the
+// queue when the function returns, and their CSV notifications reach the subscriber a poll or so
+// later: the queue must be seen empty, and still empty settle later, with nothing converted in
+// between. (Measuring settle from the last conversion instead ended a drain the moment a slow
+// batch was deleted, after a quiet spell while it ran: exp_5 resilient reported the batch's 3
+// documents lost, 2026-12-01.)
+type drainEnd struct {
+	settle                 time.Duration
+	lastConverted          int
+	lastChange, emptySince time.Time
+}
+
+// converted records the subscriber's count of converted documents at now; a change restarts the
+// wait for an empty queue.
+func (d *drainEnd) converted(n int, now time.Time) {
+	if n != d.lastConverted {
+		d.lastConverted, d.lastChange, d.emptySince = n, now, time.Time{}
+	}
+}
+
+// empty records the work queue's depth at now (-1: unknown) and reports whether the drain may end.
+func (d *drainEnd) empty(depth int, now time.Time) bool {
+	switch {
+	case depth != 0:
+		d.emptySince = time.Time{}
+	case d.emptySince.IsZero():
+		d.emptySince = now
+	case now.Sub(d.emptySince) >= d.settle:
+		return true
+	}
+	return false
 }
 
 // verdict takes the verdict and the after-fault probes from the journal; without one, the
