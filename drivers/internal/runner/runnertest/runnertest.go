@@ -3,8 +3,8 @@
 // interpreter) behind one gateway, and registers a stand-in for the stack's experiment state
 // machine (machine.asl.json) ending with the verdict a test asks for.
 //
-// One cloud serves a test binary: TestMain starts it (not under -short), and each test that needs
-// it asks for it. When it did not start (no Node 22, see local/sfn) Need skips the test, or fails
+// One cloud serves a test binary: the first test that needs it starts it (not under -short), and
+// TestMain stops it. When it did not start (no Node 22, see local/sfn) Need skips the test, or fails
 // it under CI (testenv.Require); under -short it skips (testenv.SkipIfShort).
 //
 //	func TestMain(m *testing.M) { os.Exit(runnertest.Main(m)) }
@@ -27,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -91,46 +92,65 @@ func Start(ctx context.Context) (_ *Cloud, err error) {
 	return c, nil
 }
 
-// shared is the test binary's cloud, started by Main.
+// shared is the test binary's cloud, started by the first test that asks for it (Need,
+// AWSConfig) and stopped by Main.
 var shared struct {
-	c   *Cloud
-	err error
+	once   sync.Once
+	short  bool // under -short nothing starts
+	c      *Cloud
+	err    error
+	cancel context.CancelFunc
 }
 
-// Main starts the test binary's cloud, runs the tests and stops the cloud: TestMain's body,
-// os.Exit(runnertest.Main(m)). Under -short it starts nothing. The tests run also when the cloud
-// did not start; Need decides what becomes of them.
+// Main runs the tests and stops the test binary's cloud if one of them started it: TestMain's
+// body, os.Exit(runnertest.Main(m)). The cloud starts on first use, so a run whose tests do not
+// need it (go test -run, -short, a build check with -run '^$') starts no Node process at all.
 func Main(m *testing.M) int {
 	flag.Parse() // for testing.Short, before m.Run parses the flags
-	if testing.Short() {
-		shared.err = errors.New("not started under -short")
-		return m.Run()
+	shared.short = testing.Short()
+	code := m.Run()
+	if shared.c != nil {
+		shared.c.Close()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	shared.c, shared.err = Start(ctx)
-	if shared.err == nil {
-		defer shared.c.Close()
+	if shared.cancel != nil {
+		shared.cancel()
 	}
-	return m.Run()
+	return code
 }
 
-// Need returns the test binary's cloud (Main). When it did not start, t is skipped under -short,
-// skipped elsewhere too, or failed under CI (testenv.Require), with the reason.
+// cloud starts the test binary's cloud on its first call and returns it, or why it did not start.
+func cloud() (*Cloud, error) {
+	shared.once.Do(func() {
+		if shared.short {
+			shared.err = errors.New("not started under -short")
+			return
+		}
+		var ctx context.Context
+		ctx, shared.cancel = context.WithCancel(context.Background())
+		shared.c, shared.err = Start(ctx)
+	})
+	return shared.c, shared.err
+}
+
+// Need returns the test binary's cloud, starting it on first use. When it did not start, t is
+// skipped under -short, skipped elsewhere too, or failed under CI (testenv.Require), with the
+// reason.
 func Need(t testing.TB) *Cloud {
 	t.Helper()
 	testenv.SkipIfShort(t, "runs experiments on the local cloud's Step Functions (Node)")
-	testenv.Require(t, "the local cloud's Step Functions (Node 22 and aws-local-stepfunctions: make deps)", shared.err)
-	return shared.c
+	c, err := cloud()
+	testenv.Require(t, "the local cloud's Step Functions (Node 22 and aws-local-stepfunctions: make deps)", err)
+	return c
 }
 
-// AWSConfig is a config for clients of the test binary's cloud, or the reason it did not start:
-// for code under test that loads its own config.
+// AWSConfig is a config for clients of the test binary's cloud (starting it on first use), or the
+// reason it did not start: for code under test that loads its own config.
 func AWSConfig(context.Context) (aws.Config, error) {
-	if shared.c == nil {
-		return aws.Config{}, fmt.Errorf("local cloud unavailable: %v", shared.err)
+	c, err := cloud()
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("local cloud unavailable: %v", err)
 	}
-	return shared.c.AWS, nil
+	return c.AWS, nil
 }
 
 // Close stops the services and the gateway.
