@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -100,10 +101,17 @@ func holds(pid int, link string) bool {
 	return false
 }
 
-// refuse answers 403 and closes.
+// refuse reads the request, answers 403 and closes. The request is read first: a 403 written on
+// accept can reach the client before its request is sent (a Go client then drops it as an
+// unsolicited response and reports a broken connection, seen in make test), and closing with the
+// request unread resets the connection, which can discard the answer.
 func refuse(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+		io.Copy(io.Discard, io.LimitReader(req.Body, 1<<20))
+		req.Body.Close()
+	}
 	const body = `{"errorType":"Forbidden","errorMessage":"the Runtime API answers its sandbox's processes only"}` + "\n"
 	fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
 }
