@@ -105,26 +105,33 @@ func tail(s string, n int) string {
 
 var cliVersionRe = regexp.MustCompile(`aws-cli/(\d+)\.(\d+)\.(\d+)`)
 
-// TestClients drives the deployed stack with each client in turn (one at a time: they share the
-// stack's queues).
+// TestClients drives the fixture with each client, the clients side by side, each on a stack of
+// its own in one local cloud (a client reads and deletes its stack's queues, and puts its bucket's
+// policy back: nothing of one is another's).
 func TestClients(t *testing.T) {
 	testenv.SkipIfShort(t, "starts a local cloud and runs four AWS clients")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	begin := time.Now()
 	found, missing := awsclients.Find(ctx)
-	st := startStack(ctx, t, "resilient")
-	t.Logf("local cloud started and the fixture deployed (resilient, ETL built for %s) in %s", hostArch(), st.started.Round(100*time.Millisecond))
+	const scenario = "resilient"
+	cdkOut := prepareFixture(ctx, t, scenario)
+	c := startCloud(ctx, t)
+	t.Logf("local cloud started, the fixture built (%s, ETL for %s) in %s", scenario, hostArch(), time.Since(begin).Round(100*time.Millisecond))
 
-	awsclients.Run(t, found, missing, func(t *testing.T, c awsclients.Client) {
-		switch c.Kind {
-		case awsclients.CLI:
-			cliTest(ctx, t, st, c)
-		case awsclients.Python:
-			boto3Test(ctx, t, st, c)
-		default:
-			t.Fatalf("%s: kind %q", c.Name, c.Kind)
-		}
+	t.Run("clients", func(t *testing.T) { // returns when every parallel client has, before the cloud stops
+		awsclients.Run(t, found, missing, func(t *testing.T, client awsclients.Client) {
+			t.Parallel()
+			st := deployStack(ctx, t, c, cdkOut, fixtureStack+"-"+client.Name, scenario)
+			switch client.Kind {
+			case awsclients.CLI:
+				cliTest(ctx, t, st, client)
+			case awsclients.Python:
+				boto3Test(ctx, t, st, client)
+			default:
+				t.Fatalf("%s: kind %q", client.Name, client.Kind)
+			}
+		})
 	})
 	t.Logf("test/clients: %s in all", time.Since(begin).Round(100*time.Millisecond))
 }
@@ -447,7 +454,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 
 	t.Run("s3api bucket policy: put, get, delete, the bucket kept", func(t *testing.T) {
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
-		var template struct{ Policy string } // the stack's, put back for the clients after this one
+		var template struct{ Policy string } // the stack's, put back when the subtest ends
 		if err := cli.runJSON(ctx, &template, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || template.Policy == "" {
 			t.Fatalf("get-bucket-policy of the stack's bucket: %q, %v", template.Policy, err)
 		}

@@ -29,7 +29,9 @@
 //
 // The stack is the local/template fixture (the lab's resources, the same names and wiring),
 // deployed in its resilient scenario with the real ETL function (functions/etl) built for this
-// host. `go test -short` skips the package.
+// host, a copy per client (Fixture-<client>) in one local cloud, so that the clients run side by
+// side: each reads and deletes its own queues and changes its own bucket's policy. `go test
+// -short` skips the package.
 //
 // internal/awsclients finds the clients. Debian's two are required (`make test` installs them
 // with apt): one missing fails its subtest when CI is set and skips it elsewhere. The pip ones

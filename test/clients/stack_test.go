@@ -25,14 +25,12 @@ const fixtureDir = "../../local/template/testdata/cdk.out"
 // fixtureStack is its stack name.
 const fixtureStack = "Fixture"
 
-// stack is the deployed fixture in a running local cloud.
+// stack is one deployed copy of the fixture in a running local cloud.
 type stack struct {
-	cloud   *cloud.Cloud
-	out     cloud.Outputs
-	s3      *s3.Client
-	sqs     *sqs.Client
-	runDir  string
-	started time.Duration
+	cloud *cloud.Cloud
+	out   cloud.Outputs
+	s3    *s3.Client
+	sqs   *sqs.Client
 }
 
 type testLog struct{ t *testing.T }
@@ -106,12 +104,9 @@ func prepareFixture(ctx context.Context, t *testing.T, scenario string) string {
 	return dst
 }
 
-// startStack starts a local cloud as `chaoslab local up` does and deploys the fixture with the ETL
-// function in scenario; everything is stopped at cleanup.
-func startStack(ctx context.Context, t *testing.T, scenario string) *stack {
+// startCloud starts a local cloud as `chaoslab local up` does; it is stopped at cleanup.
+func startCloud(ctx context.Context, t *testing.T) *cloud.Cloud {
 	t.Helper()
-	cdkOut := prepareFixture(ctx, t, scenario)
-	begin := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	// A short run directory: DynamoDB Local's Unix socket lives there (108-byte limit).
@@ -134,7 +129,17 @@ func startStack(ctx context.Context, t *testing.T, scenario string) *stack {
 		}
 		os.RemoveAll(dir)
 	})
-	out, err := c.Deploy(sctx, cdkOut, fixtureStack)
+	return c
+}
+
+// deployStack deploys the prepared fixture (prepareFixture) as a stack of its own named name, as
+// `aws cloudformation deploy --stack-name` deploys one template under any name: its bucket, queues,
+// topic, table and function are its own.
+func deployStack(ctx context.Context, t *testing.T, c *cloud.Cloud, cdkOut, name, scenario string) *stack {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	out, err := c.DeployStack(sctx, cloud.StackDeploy{CdkOut: cdkOut, StackName: name, Artifact: fixtureStack, Progress: testLog{t}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +148,10 @@ func startStack(ctx context.Context, t *testing.T, scenario string) *stack {
 	}
 	cfg := c.Config()
 	return &stack{
-		cloud:   c,
-		out:     out,
-		s3:      s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		sqs:     sqs.NewFromConfig(cfg),
-		runDir:  dir,
-		started: time.Since(begin),
+		cloud: c,
+		out:   out,
+		s3:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		sqs:   sqs.NewFromConfig(cfg),
 	}
 }
 
