@@ -23,8 +23,11 @@ type Result struct {
 	Verdict    string `json:"verdict"`
 	Journal    string `json:"journal,omitempty"`
 	// Report is the run's HTML report (beside the journal), "" when none could be written.
-	Report    string  `json:"report,omitempty"`
-	Probes    []Probe `json:"probes"`
+	Report string  `json:"report,omitempty"`
+	Probes []Probe `json:"probes"`
+	// Before are the probes of the steady-state check before the fault: what decides a trial that
+	// was not steady before it (the table shows them when there are no Probes).
+	Before    []Probe `json:"probes_before_fault,omitempty"`
 	Published int     `json:"published"`
 	Malformed int     `json:"malformed"`
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
@@ -134,17 +137,23 @@ func Expectations(rs []Result) []string {
 }
 
 // PrintTable prints the verdict table: a row per result, with a line per probe after the fault:
-// its value, its tolerance, ok or FAIL, and its distance to the tolerance (Probe.Distance).
+// its value, its tolerance, ok or FAIL, and its distance to the tolerance (Probe.Distance). A
+// trial without probes after the fault (not steady before it) shows those of the check before it,
+// each marked "(before)", since they decided it.
 func PrintTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBE AFTER THE FAULT\tVALUE\tTOLERANCE\t\tDISTANCE TO THE TOLERANCE\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
 	for _, r := range rs {
 		counts := fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
-		if len(r.Probes) == 0 {
+		probes, suffix := r.Probes, ""
+		if len(probes) == 0 {
+			probes, suffix = r.Before, " (before)"
+		}
+		if len(probes) == 0 {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t\t\t\t\t%s\n", r.Experiment, r.Scenario, r.Verdict, counts)
 			continue
 		}
-		for i, p := range r.Probes {
+		for i, p := range probes {
 			v := "no-data"
 			if p.Value != nil {
 				v = strconv.FormatFloat(*p.Value, 'f', 1, 64)
@@ -153,7 +162,7 @@ func PrintTable(w io.Writer, rs []Result) {
 			if !p.Pass {
 				mark = "FAIL"
 			}
-			probe := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", p.Name, v, p.Tolerance, mark, p.Distance())
+			probe := fmt.Sprintf("%s%s\t%s\t%s\t%s\t%s", p.Name, suffix, v, p.Tolerance, mark, p.Distance())
 			if i == 0 {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Experiment, r.Scenario, r.Verdict, probe, counts)
 			} else {

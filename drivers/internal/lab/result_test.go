@@ -88,20 +88,25 @@ func TestProbeDistance(t *testing.T) {
 	}
 }
 
-// The table shows each probe's value, tolerance, verdict and distance on a line of its own.
+// The table shows each probe's value, tolerance, verdict and distance on a line of its own; a trial
+// not steady before the fault shows the probes of that check.
 func TestPrintTableShowsDistances(t *testing.T) {
 	v := func(x float64) *float64 { return &x }
 	var out bytes.Buffer
 	PrintTable(&out, []Result{{Experiment: "exp_2", Scenario: "flawed", Verdict: "deviated", Published: 506, Probes: []Probe{
 		{Name: "zero-sns-errors", Value: v(0), Tolerance: "0", Pass: true},
 		{Name: "messages-in-flight", Value: v(26.8), Tolerance: "[-10.0, 20.0]", Min: -10, Max: 20},
-	}}, {Experiment: "exp_2", Scenario: "resilient", Verdict: "error"}})
+	}}, {Experiment: "exp_2", Scenario: "resilient", Verdict: "error"},
+		{Experiment: "exp_4", Scenario: "flawed", Verdict: "not-steady-before", Published: 300, Before: []Probe{
+			{Name: "messages-in-flight", Value: v(10.9), Tolerance: "[-10.0, 10.0]", Min: -10, Max: 10},
+		}}})
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines, want header + 2 probes + 1 without probes:\n%s", len(lines), out.String())
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want header + 2 probes + 1 without probes + 1 probe before the fault:\n%s", len(lines), out.String())
 	}
 	for i, want := range []string{`DISTANCE TO THE TOLERANCE`, `zero-sns-errors\s+0\.0\s+0\s+ok\s+equal\s+506`,
-		`^\s+messages-in-flight\s+26\.8\s+\[-10\.0, 20\.0\]\s+FAIL\s+6\.8 above max\s*$`, `^exp_2\s+resilient\s+error\s+-`} {
+		`^\s+messages-in-flight\s+26\.8\s+\[-10\.0, 20\.0\]\s+FAIL\s+6\.8 above max\s*$`, `^exp_2\s+resilient\s+error\s+-`,
+		`^exp_4\s+flawed\s+not-steady-before\s+messages-in-flight \(before\)\s+10\.9\s+\[-10\.0, 10\.0\]\s+FAIL\s+0\.9 above max\s+300`} {
 		if !regexp.MustCompile(want).MatchString(lines[i]) {
 			t.Errorf("line %d %q does not match %q", i, lines[i], want)
 		}

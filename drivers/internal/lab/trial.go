@@ -357,6 +357,9 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 	for _, p := range j.After {
 		t.res.Probes = append(t.res.Probes, probeOf(p))
 	}
+	for _, p := range j.Before {
+		t.res.Before = append(t.res.Before, probeOf(p))
+	}
 }
 
 // reconcile accounts for every published document by name (tally), and splits the unaccounted
