@@ -32,6 +32,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,10 +138,33 @@ func Find(ctx context.Context) (found []Client, missing []Missing) {
 // saying so and how to add it.
 func Run(t *testing.T, found []Client, missing []Missing, fn func(t *testing.T, c Client)) {
 	t.Helper()
+	subtests(t, found, missing, fn, func(name string, f func(*testing.T)) { t.Run(name, f) })
+}
+
+// RunAll is Run with the clients' subtests all at once, each in a goroutine of its own, for
+// clients that share nothing; it returns when every one has. (Not t.Parallel: its limit, -parallel,
+// is GOMAXPROCS by default, so on 2 cores the third and fourth clients waited for the first two.)
+func RunAll(t *testing.T, found []Client, missing []Missing, fn func(t *testing.T, c Client)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	subtests(t, found, missing, fn, func(name string, f func(*testing.T)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name, f)
+		}()
+	})
+	wg.Wait()
+}
+
+// subtests has run start the subtest of each client found and of each required one missing, in
+// Specs' order, and logs the optional ones missing.
+func subtests(t *testing.T, found []Client, missing []Missing, fn func(t *testing.T, c Client), run func(name string, f func(*testing.T))) {
+	t.Helper()
 	for _, s := range Specs {
 		for _, c := range found {
 			if c.Name == s.Name {
-				t.Run(c.Name, func(t *testing.T) { fn(t, c) })
+				run(c.Name, func(t *testing.T) { fn(t, c) })
 			}
 		}
 		for _, m := range missing {
@@ -148,7 +172,7 @@ func Run(t *testing.T, found []Client, missing []Missing, fn func(t *testing.T, 
 				continue
 			}
 			if m.Required {
-				t.Run(m.Name, func(t *testing.T) {
+				run(m.Name, func(t *testing.T) {
 					testenv.Require(t, m.What+" (install: "+m.Install+")", m.Err)
 				})
 				continue

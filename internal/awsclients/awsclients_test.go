@@ -7,7 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
@@ -203,23 +206,31 @@ func TestFind(t *testing.T) {
 }
 
 // TestRunPolicy runs itself in a child test binary, with CI set and without, where it calls Run
-// with a client found, an optional one missing and a required one missing: a found client is a
+// (and RunAll) with a client found, an optional one missing and a required one missing: a found client is a
 // subtest; a required one missing is a subtest that fails under CI and skips elsewhere; an
 // optional one missing is no subtest, a line in the log.
 func TestRunPolicy(t *testing.T) {
 	if os.Getenv("AWSCLIENTS_POLICY_CHILD") != "" {
 		found := []Client{{Spec: Specs[2], Path: "/usr/bin/python3"}}
 		missing := []Missing{{Spec: Specs[0], Err: errors.New("no aws here")}, {Spec: Specs[1], Err: errors.New("no /usr/bin/aws here")}}
-		Run(t, found, missing, func(t *testing.T, c Client) {
+		run := Run
+		if os.Getenv("AWSCLIENTS_POLICY_CHILD") == "all" {
+			run = RunAll
+		}
+		run(t, found, missing, func(t *testing.T, c Client) {
 			if c.Name != Boto3Debian {
 				t.Errorf("fn called for %s", c.Name)
 			}
 		})
 		return
 	}
-	for _, ci := range []bool{true, false} {
+	for _, tc := range []struct {
+		ci   bool
+		mode string // the child calls Run ("one"), or RunAll ("all")
+	}{{true, "one"}, {false, "one"}, {true, "all"}, {false, "all"}} {
+		ci := tc.ci
 		cmd := exec.Command(os.Args[0], "-test.run=^TestRunPolicy$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "AWSCLIENTS_POLICY_CHILD=1", "CI=false")
+		cmd.Env = append(os.Environ(), "AWSCLIENTS_POLICY_CHILD="+tc.mode, "CI=false")
 		if ci {
 			cmd.Env = append(cmd.Env, "CI=true")
 		}
@@ -248,5 +259,33 @@ func TestRunPolicy(t *testing.T) {
 		if strings.Contains(string(out), "RUN   TestRunPolicy/aws-cli-v1") {
 			t.Errorf("CI=%v: a subtest for the missing optional client:\n%s", ci, out)
 		}
+	}
+}
+
+// TestRunAllAtOnce: RunAll starts every client's subtest before any has ended (each waits here
+// until all four have started; Run, one after the other, would wait out the timeout), and returns
+// only when all have ended.
+func TestRunAllAtOnce(t *testing.T) {
+	var found []Client
+	for _, s := range Specs {
+		found = append(found, Client{Spec: s, Path: "/nowhere/" + s.Name})
+	}
+	var started sync.WaitGroup
+	started.Add(len(found))
+	allStarted := make(chan struct{})
+	go func() { started.Wait(); close(allStarted) }()
+	var ended atomic.Int32
+	RunAll(t, found, nil, func(t *testing.T, c Client) {
+		started.Done()
+		select {
+		case <-allStarted:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: the other clients' subtests had not all started after 10 s", c.Name)
+		}
+		time.Sleep(50 * time.Millisecond)
+		ended.Add(1)
+	})
+	if n := ended.Load(); n != int32(len(found)) {
+		t.Errorf("RunAll returned with %d of %d subtests ended", n, len(found))
 	}
 }

@@ -119,19 +119,16 @@ func TestClients(t *testing.T) {
 	c := startCloud(ctx, t)
 	t.Logf("local cloud started, the fixture built (%s, ETL for %s) in %s", scenario, hostArch(), time.Since(begin).Round(100*time.Millisecond))
 
-	t.Run("clients", func(t *testing.T) { // returns when every parallel client has, before the cloud stops
-		awsclients.Run(t, found, missing, func(t *testing.T, client awsclients.Client) {
-			t.Parallel()
-			st := deployStack(ctx, t, c, cdkOut, fixtureStack+"-"+client.Name, scenario)
-			switch client.Kind {
-			case awsclients.CLI:
-				cliTest(ctx, t, st, client)
-			case awsclients.Python:
-				boto3Test(ctx, t, st, client)
-			default:
-				t.Fatalf("%s: kind %q", client.Name, client.Kind)
-			}
-		})
+	awsclients.RunAll(t, found, missing, func(t *testing.T, client awsclients.Client) {
+		st := deployStack(ctx, t, c, cdkOut, fixtureStack+"-"+client.Name, scenario)
+		switch client.Kind {
+		case awsclients.CLI:
+			cliTest(ctx, t, st, client)
+		case awsclients.Python:
+			boto3Test(ctx, t, st, client)
+		default:
+			t.Fatalf("%s: kind %q", client.Name, client.Kind)
+		}
 	})
 	t.Logf("test/clients: %s in all", time.Since(begin).Round(100*time.Millisecond))
 }

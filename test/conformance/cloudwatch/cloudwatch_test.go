@@ -321,7 +321,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 	testenv.SkipIfShort(t, "runs the AWS CLIs and boto3 as child processes")
 	ctx := context.Background()
 	found, missing := awsclients.Find(ctx)
-	awsclients.Run(t, found, missing, func(t *testing.T, c awsclients.Client) {
+	awsclients.RunAll(t, found, missing, func(t *testing.T, c awsclients.Client) { // each on a fixture of its own
 		want, ok := expected[c.Name]
 		if !ok {
 			t.Fatalf("%s: no expected protocol for it", c.Name)
