@@ -97,7 +97,7 @@ const child = spawn(java, ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-
 let stopping = false;
 child.on("exit", (code) => process.exit(stopping ? 0 : (code ?? 1)));
 const relay = (c, rest) => {
-  const u = net.connect(Number(port), "127.0.0.1");
+  const u = net.connect({ port: Number(port), host: "127.0.0.1", noDelay: true });
   if (rest.length > 0) u.write(rest);
   c.pipe(u); u.pipe(c);
   c.on("error", () => u.destroy()); u.on("error", () => c.destroy());
