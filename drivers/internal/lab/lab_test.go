@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -57,6 +58,51 @@ func TestTrialsTakeSlotsExperimentByExperiment(t *testing.T) {
 		t.Errorf("run order = %v, want %s (flawed trials spread over the run, not all at once)", got, want)
 	}
 }
+func TestWaitBacklog(t *testing.T) {
+	cases := []struct {
+		name      string
+		reads     []int // the backlog, read after read; the last repeats
+		wantReads int   // 0: as many as fit in the wait
+		wantLast  int
+	}{
+		{name: "keeping up from the start: one read, no wait", reads: []int{3}, wantReads: 1, wantLast: 3},
+		{name: "a backlog that drains", reads: []int{40, 25, 12, 11, 4}, wantReads: 5, wantLast: 4},
+		{name: "the limit itself is low enough", reads: []int{30, 10}, wantReads: 2, wantLast: 10},
+		{name: "a backlog that never drains: waits its whole time", reads: []int{50}, wantLast: 50},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN a backlog read after read WHEN the lab waits for the pipeline to keep up (limit 10,
+			// at most 100 ms, a read every 10 ms) THEN it stops at the first read at most the limit,
+			// or at its time limit, and returns the last read.
+			reads := 0
+			backlog := func() int {
+				reads++
+				return c.reads[min(reads, len(c.reads))-1]
+			}
+			const d = 100 * time.Millisecond
+			waited, last := waitBacklog(context.Background(), backlog, 10, d, 10*time.Millisecond)
+			if c.wantReads != 0 && reads != c.wantReads {
+				t.Errorf("%d reads, want %d", reads, c.wantReads)
+			}
+			if c.wantReads == 0 && (waited < d-10*time.Millisecond || reads < 2) {
+				t.Errorf("gave up after %s and %d reads, want the whole %s", waited, reads, d)
+			}
+			if last != c.wantLast {
+				t.Errorf("last read %d, want %d", last, c.wantLast)
+			}
+		})
+	}
+	// AND a cancelled context ends the wait at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	reads := 0
+	waitBacklog(ctx, func() int { reads++; return 50 }, 10, time.Minute, 10*time.Millisecond)
+	if reads != 1 {
+		t.Errorf("a cancelled wait read %d times, want 1", reads)
+	}
+}
+
 func TestDrainEnd(t *testing.T) {
 	// One step of the drain: at second at, the subscriber's count, and the work queue's depth when
 	// the drain reads it (-2: not read, -1: the read failed).
