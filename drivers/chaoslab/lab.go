@@ -102,6 +102,14 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	if c.Rate <= 0 {
 		return cli.Usagef("chaoslab lab: -rate must be positive")
 	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"-warmup", c.Warmup}, {"-settle", c.Settle}, {"-drain", c.Drain}, {"-quiet", c.Quiet}} {
+		if d.v < 0 {
+			return cli.Usagef("chaoslab lab: %s %s: a duration must not be negative (0: none)", d.flag, d.v)
+		}
+	}
 	if c.Concurrency < 0 || c.Clouds < 1 || c.Repeat < 1 {
 		return cli.Usagef("chaoslab lab: -concurrency must be 0 or more, -clouds and -repeat 1 or more")
 	}
