@@ -265,3 +265,42 @@ func BenchmarkGeneratorNext(b *testing.B) {
 		_ = g.Next()
 	}
 }
+
+// TestMalformedSpreadEvenly: at the lab's 1 % (and at 10 %), every 1/share documents in a row hold
+// exactly one malformed document, whatever the seed, so a steady-state window's error rate does not
+// depend on where the window falls; the seed still moves where they are.
+func TestMalformedSpreadEvenly(t *testing.T) {
+	for _, c := range []struct {
+		share float64
+		every int
+	}{{0.01, 100}, {0.1, 10}} {
+		firsts := map[int]bool{}
+		for seed := range uint64(20) {
+			g := NewGenerator("input/", "r", seed, c.share, nil)
+			var malformed []bool
+			first := -1
+			for i := range 20 * c.every {
+				d := g.Next()
+				malformed = append(malformed, d.Malformed)
+				if d.Malformed && first < 0 {
+					first = i
+				}
+			}
+			firsts[first] = true
+			for start := 0; start+c.every <= len(malformed); start++ {
+				n := 0
+				for _, m := range malformed[start : start+c.every] {
+					if m {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Fatalf("share %v, seed %d: documents %d–%d hold %d malformed, want 1", c.share, seed, start, start+c.every-1, n)
+				}
+			}
+		}
+		if len(firsts) < 5 {
+			t.Errorf("share %v: 20 seeds put the first malformed document at only %d places (%v), want the seed to move them", c.share, len(firsts), firsts)
+		}
+	}
+}
