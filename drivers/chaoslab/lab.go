@@ -70,7 +70,6 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	onset := fs.Duration("onset", experiments.DefaultFaultOnset, "the first part of each pause: how long a written fault takes to be in force in every sandbox (the function's FAILURE_CACHE_TTL; 0 for none); the window after the fault starts there")
 	fs.Float64Var(&c.Rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")
-	fs.DurationVar(&c.Settle, "settle", 60*time.Second, "after the warmup, the longest wait for the pipeline to be steady (documents published and not yet converted at most two seconds of load, and no longer rising or falling) before the experiment starts (0: none)")
 	fs.DurationVar(&c.Drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
 	fs.DurationVar(&c.Quiet, "quiet", 10*time.Second, "stop draining early once nothing has converted for this long (flawed's failed documents wait out a 180 s visibility timeout, and the fault is off by then)")
 	profile := fs.String("profile", "", "write a CPU profile of the lab's process (its local clouds' Go side and the drivers) to this `file`, for go tool pprof")
@@ -105,7 +104,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"-warmup", c.Warmup}, {"-settle", c.Settle}, {"-drain", c.Drain}, {"-quiet", c.Quiet}} {
+	}{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}} {
 		if d.v < 0 {
 			return cli.Usagef("chaoslab lab: %s %s: a duration must not be negative (0: none)", d.flag, d.v)
 		}

@@ -29,9 +29,7 @@
 // scenario on its own stack, in phases:
 //
 //	deploy     the trial's stack from its cdk.out into its cloud, beside the others (empty queues and tables)
-//	load       publisher and subscriber in-process (drivers/internal/publish, subscribe), then Warmup,
-//	           then until the pipeline is steady: at most two seconds of load unconverted, and no
-//	           longer rising or falling (at most Settle)
+//	load       publisher and subscriber in-process (drivers/internal/publish, subscribe), then Warmup
 //	run        the experiment on the stack's state machine (drivers/internal/runner), as chaoslab run
 //	drain      stop publishing; wait for the pipeline, at most Drain, less once Quiet
 //	reconcile  every published document by name: converted, in the error queue, pending, lost (tally)

@@ -37,10 +37,6 @@ type Config struct {
 	// Warmup is the load before the experiment starts; Drain the longest wait afterwards for
 	// documents still in the pipeline, which ends early once nothing has converted for Quiet.
 	Warmup, Drain, Quiet time.Duration
-	// Settle is the longest wait after Warmup for the pipeline to be steady under the load (the
-	// documents published and not yet converted at most two seconds of it, and no longer rising or
-	// falling) before the experiment starts; 0: no wait. See keepUp.
-	Settle time.Duration
 	// Clouds is how many local clouds the stacks are spread over. Default: 1.
 	Clouds int
 	// Concurrency is how many trials run at once; 0: all of them. chaoslab lab's default is

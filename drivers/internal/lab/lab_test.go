@@ -2,7 +2,6 @@ package lab
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -58,53 +57,6 @@ func TestTrialsTakeSlotsExperimentByExperiment(t *testing.T) {
 		t.Errorf("run order = %v, want %s (flawed trials spread over the run, not all at once)", got, want)
 	}
 }
-func TestWaitSteady(t *testing.T) {
-	cases := []struct {
-		name       string
-		reads      []int // the backlog, read after read; the last repeats
-		wantReads  int   // 0: as many as fit in the wait
-		wantSteady bool
-	}{
-		{name: "steady from the start: the eight reads the comparison needs", reads: []int{3, 2, 4, 3, 3, 2, 4, 3}, wantReads: 8, wantSteady: true},
-		{name: "batches make it jump, but it does not move", reads: []int{0, 10, 0, 10, 0, 10, 0, 10}, wantReads: 8, wantSteady: true},
-		{name: "catching up: not while it still falls (the -20 % of a window that starts then)",
-			reads: []int{40, 30, 22, 16, 12, 9, 7, 5, 4, 3, 3, 3, 3, 3, 3, 3}, wantReads: 14, wantSteady: true},
-		{name: "falling behind: never steady", reads: []int{2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42}},
-		{name: "steady above the limit: not enough", reads: []int{30}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			// GIVEN a backlog read after read WHEN the lab waits for the pipeline to be steady (limit
-			// 20, trend 2.5, at most 200 ms, a read every 10 ms) THEN it stops once the last four
-			// reads' mean is at most the limit and within the trend of the four before, or at its
-			// time limit, not steady.
-			reads := 0
-			backlog := func() int {
-				reads++
-				return c.reads[min(reads, len(c.reads))-1]
-			}
-			const d = 200 * time.Millisecond
-			waited, _, steady := waitSteady(context.Background(), backlog, 20, 2.5, d, 10*time.Millisecond)
-			if steady != c.wantSteady {
-				t.Errorf("steady = %v, want %v", steady, c.wantSteady)
-			}
-			if c.wantReads != 0 && reads != c.wantReads {
-				t.Errorf("%d reads, want %d", reads, c.wantReads)
-			}
-			if c.wantReads == 0 && (waited < d-10*time.Millisecond || reads < steadyReads) {
-				t.Errorf("gave up after %s and %d reads, want the whole %s", waited, reads, d)
-			}
-		})
-	}
-	// AND a cancelled context ends the wait at once.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	reads := 0
-	if _, _, steady := waitSteady(ctx, func() int { reads++; return 50 }, 20, 2.5, time.Minute, 10*time.Millisecond); steady || reads != 1 {
-		t.Errorf("a cancelled wait read %d times (steady %v), want once, not steady", reads, steady)
-	}
-}
-
 func TestDrainEnd(t *testing.T) {
 	// One step of the drain: at second at, the subscriber's count, and the work queue's depth when
 	// the drain reads it (-2: not read, -1: the read failed).

@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,7 +96,6 @@ func (t *trial) phases(ctx context.Context) {
 	l := t.load(ctx)
 	defer l.cancel()
 	sleep(ctx, t.cfg.Warmup)
-	t.keepUp(ctx, l)
 	compiled, err := t.compile()
 	if err != nil {
 		t.fail(err)
@@ -193,7 +191,6 @@ type load struct {
 	pub     publish.Summary // once pubDone is closed
 	sub     subscribe.Summary
 	stats   atomic.Pointer[subscribe.Stats] // the subscriber's progress
-	pubStat atomic.Pointer[publish.Stats]   // the publisher's progress
 	pubDone chan struct{}
 	wg      sync.WaitGroup
 	stopPub context.CancelFunc
@@ -217,7 +214,7 @@ func (t *trial) load(ctx context.Context) *load {
 		defer l.wg.Done()
 		defer close(l.pubDone)
 		l.pub, _ = publish.Run(pubCtx, l.s3, publish.Config{Bucket: t.outputs[stack.BucketName], RunID: t.id, Rate: t.cfg.Rate,
-			Seed: h.Sum64(), ProgressEvery: 500 * time.Millisecond, Progress: func(s publish.Stats) { l.pubStat.Store(&s) }, Logger: t.logger})
+			Seed: h.Sum64(), ProgressEvery: time.Hour, Logger: t.logger})
 	}()
 	go func() {
 		defer l.wg.Done()
@@ -226,87 +223,6 @@ func (t *trial) load(ctx context.Context) *load {
 			ProgressEvery: 500 * time.Millisecond, Progress: func(s subscribe.Stats) { l.stats.Store(&s) }, Logger: t.logger})
 	}()
 	return l
-}
-
-// keepUp waits, after the warmup, until the pipeline is steady under the load, at most
-// Config.Settle: the experiment's steady-state window should see the pipeline as it runs, not the
-// lag of its start nor the catching up after it. Trials starting together meet cold sandboxes and
-// a busy machine at once. The window's in flight is, in documents, how much the backlog grew across
-// it over the documents sent in it: a pipeline still falling behind reads high (a first round on a
-// quiet 2-core VM, 2026-12-01: exp_2 flawed 38.2 % before its fault, tolerance [-10, 20]), and one
-// still catching up reads low (a first version of this gate let the experiment start as soon as the
-// backlog was two seconds of load: inside make test exp_2 and exp_3 flawed read -20.3 % and -16.8 %).
-// So the gate waits until the backlog is at most two seconds of load and has stopped moving: its
-// mean over the last two seconds within a quarter second of load of the two seconds before. The
-// backlog is the well-formed documents published and not yet converted, from the drivers' own
-// counts (the work queue's visible messages do not show it: the event source mapping's pollers take
-// them while the function lags). A pipeline steady from the start waits the four seconds of reads
-// the comparison needs. If it is not steady by the end, the experiment starts all the same: the
-// state machine's steady-state check is the judge, and the trial's progress and log say so.
-func (t *trial) keepUp(ctx context.Context, l *load) {
-	if t.cfg.Settle <= 0 {
-		return
-	}
-	limit := max(1, int(2*t.cfg.Rate))
-	trend := max(1, t.cfg.Rate/4)
-	backlog := func() int {
-		p, s := l.pubStat.Load(), l.stats.Load()
-		if p == nil {
-			return 0 // nothing published yet: nothing to keep up with
-		}
-		done := 0
-		if s != nil {
-			done = s.Converted
-		}
-		return max(0, p.Published-p.Malformed-done)
-	}
-	waited, last, steady := waitSteady(ctx, backlog, float64(limit), trend, t.cfg.Settle, 500*time.Millisecond)
-	if !steady {
-		t.logger.Warn("the pipeline was not steady before the experiment", "backlog", last, "limit", limit, "waited", waited.String())
-		fmt.Fprintf(t.progress, "    the pipeline was not steady after %s more of load (%.0f documents behind); the experiment starts anyway (its steady-state check decides)\n",
-			waited.Round(100*time.Millisecond), last)
-		return
-	}
-	t.logger.Info("the pipeline is steady", "backlog", last, "limit", limit, "waited", waited.String())
-	if waited > 5*time.Second { // longer than a steady pipeline's four seconds of reads
-		fmt.Fprintf(t.progress, "    the pipeline was steady after %s more of load (%.0f documents behind)\n", waited.Round(100*time.Millisecond), last)
-	}
-}
-
-// steadyReads is how many reads waitSteady compares: the last half against the half before.
-const steadyReads = 8
-
-// waitSteady reads backlog every interval, for at most d, until the mean of its last
-// steadyReads/2 reads is at most limit and within trend of the mean of the steadyReads/2 before.
-// It returns how long it waited, the last mean, and whether the backlog was steady.
-func waitSteady(ctx context.Context, backlog func() int, limit, trend float64, d, every time.Duration) (time.Duration, float64, bool) {
-	begin := time.Now()
-	deadline := begin.Add(d)
-	var reads []int
-	mean := func(r []int) float64 {
-		sum := 0
-		for _, n := range r {
-			sum += n
-		}
-		return float64(sum) / float64(len(r))
-	}
-	for {
-		reads = append(reads, backlog())
-		if len(reads) > steadyReads {
-			reads = reads[1:]
-		}
-		last := mean(reads[max(0, len(reads)-steadyReads/2):])
-		if len(reads) == steadyReads {
-			before := mean(reads[:steadyReads/2])
-			if last <= limit && math.Abs(last-before) <= trend {
-				return time.Since(begin), last, true
-			}
-		}
-		if !time.Now().Add(every).Before(deadline) || ctx.Err() != nil {
-			return time.Since(begin), last, false
-		}
-		sleep(ctx, every)
-	}
 }
 
 // compile compiles the shipped experiment with the deployed stack's names and the lab's
