@@ -19,7 +19,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 		wants []string // in the output or the error
 	}{
 		{name: "lab -h lists every flag", args: []string{"lab", "-h"}, code: 0,
-			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-concurrency", "-clouds", "-repeat", "-resynth"}},
+			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-concurrency", "-stagger", "-clouds", "-repeat", "-resynth"}},
 		{name: "repeat at least once", args: []string{"lab", "-repeat", "0"}, code: 2, wants: []string{"-repeat"}},
 		{name: "bench -h says what it measures", args: []string{"bench", "-h"}, code: 0,
 			wants: []string{"-rates", "-step", "-profile", "p50/p95/p99", "CPU seconds per 1,000 documents"}},
@@ -30,6 +30,8 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "rate must be positive", args: []string{"lab", "-rate", "0"}, code: 2, wants: []string{"-rate"}},
 		{name: "a negative wait is refused, naming its flag", args: []string{"lab", "-drain", "-5s"}, code: 2,
 			wants: []string{"-drain -5s: a duration must not be negative"}},
+		{name: "a negative stagger is refused, naming its flag", args: []string{"lab", "-stagger", "-1s"}, code: 2,
+			wants: []string{"-stagger -1s: a duration must not be negative"}},
 		{name: "local without a subcommand", args: []string{"local"}, code: 2, wants: []string{"up, deploy, delete, env or down"}},
 		{name: "local -h shows two stacks side by side", args: []string{"local", "-h"}, code: 0,
 			wants: []string{"-stack", "local deploy -scenario resilient -stack ChaosLabResilient", "local delete -stack name"}},

@@ -42,6 +42,9 @@ type Config struct {
 	// Concurrency is how many trials run at once; 0: all of them. chaoslab lab's default is
 	// DefaultConcurrency.
 	Concurrency int
+	// Stagger is the least time between two trials' starts (0: none), so that the first trials'
+	// cold starts do not all land on the machine at once: see DefaultStagger.
+	Stagger time.Duration
 	// Resynth synthesizes every stack even when its cdk.out was made from the same inputs.
 	Resynth bool
 	// Repeat runs the whole lab this many times on the same clouds and cdk.out, each run on
@@ -62,6 +65,16 @@ type Config struct {
 // change must pass. So the default stays five; -concurrency 10 runs them all (README, lab-repeat
 // tables).
 const DefaultConcurrency = 5
+
+// DefaultStagger is how far apart `chaoslab lab` starts its trials: 8 s. Started all at once, the
+// first five trials' deploys, cold sandboxes and the emulators' JIT warm-up held the 2-core VM of
+// 2026-12-01 at 190 % CPU for 20 s, and pipelines fell behind (or caught up) inside the steady-state
+// window before the fault: alone on the machine, 2 labs in 2 had trials "not steady before" (exp_2
+// and exp_3 flawed 62 % in flight, exp_3 flawed -17.6 %; tolerance [-10, 20]), and inside make test
+// 3 in 7. Eight seconds apart, the next lab's ten trials read -0.5 to 2.0 % in flight before their
+// faults, and took 25 s longer (3 min 38 s). Trials that start later, as slots free, are spread by
+// their own lengths and rarely wait (README, design notes).
+const DefaultStagger = 8 * time.Second
 
 // Summary is what a lab produced: every result, in the order of the scenarios and experiments
 // (run after run), also written to <Results>/summary.json.
@@ -271,53 +284,76 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesize
 	if n <= 0 {
 		n = len(specs)
 	}
-	sem := make(chan struct{}, n)
 	results := make([]Result, len(specs))
 	errs := make([]error, len(specs))
 	width := 0
-	for _, sp := range specs {
+	for i, sp := range specs {
 		width = max(width, len(sp.experiment)+len(sp.scenario))
-	}
-	var wg sync.WaitGroup
-	for _, i := range runOrder(specs) {
-		sp := specs[i]
 		results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
-		// Slots are taken in runOrder, so that trials capped by Concurrency run in that order.
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			results[i].Error, errs[i] = ctx.Err().Error(), ctx.Err()
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			cdkOut, err := syn.wait(ctx, sp.stack)
-			if err != nil {
-				results[i].Error, errs[i] = err.Error(), err
-				return
-			}
-			label := sp.experiment + " " + sp.scenario
-			tph := &phaser{w: cli.Prefix(ph.w, fmt.Sprintf("[%-*s] ", width+1, label)), start: ph.start}
-			_ = tph.do(fmt.Sprintf("%s on %s: stack %s", sp.experiment, sp.scenario, sp.stack), func() error {
-				r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w)
-				r.Run = run
-				results[i] = r
-				fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
-					r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
-				if r.Error != "" {
-					return errors.New(r.Error)
-				}
-				return nil
-			})
-		}()
 	}
-	wg.Wait()
+	// Slots are taken in runOrder, so that trials capped by Concurrency run in that order.
+	schedule(ctx, runOrder(specs), n, c.Stagger, func(i int, err error) {
+		sp := specs[i]
+		if err != nil {
+			results[i].Error, errs[i] = err.Error(), err
+			return
+		}
+		cdkOut, err := syn.wait(ctx, sp.stack)
+		if err != nil {
+			results[i].Error, errs[i] = err.Error(), err
+			return
+		}
+		label := sp.experiment + " " + sp.scenario
+		tph := &phaser{w: cli.Prefix(ph.w, fmt.Sprintf("[%-*s] ", width+1, label)), start: ph.start}
+		_ = tph.do(fmt.Sprintf("%s on %s: stack %s", sp.experiment, sp.scenario, sp.stack), func() error {
+			r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w)
+			r.Run = run
+			results[i] = r
+			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
+				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
+			if r.Error != "" {
+				return errors.New(r.Error)
+			}
+			return nil
+		})
+	})
 	if err := ctx.Err(); err != nil {
 		return results, err
 	}
 	return results, errors.Join(errs...)
+}
+
+// schedule calls do(i, nil) for each i of order, in that order, each in a goroutine of its own: at
+// most n at once, and each started at least stagger after the one before. An i whose turn comes
+// after ctx is done gets do(i, ctx.Err()) at once instead. It returns when every do has returned.
+func schedule(ctx context.Context, order []int, n int, stagger time.Duration, do func(i int, err error)) {
+	sem := make(chan struct{}, max(n, 1))
+	var wg sync.WaitGroup
+	var last time.Time
+	for _, i := range order {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			do(i, ctx.Err())
+			continue
+		}
+		if !last.IsZero() {
+			sleep(ctx, time.Until(last.Add(stagger)))
+		}
+		if err := ctx.Err(); err != nil {
+			<-sem
+			do(i, err)
+			continue
+		}
+		last = time.Now()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			do(i, nil)
+		}()
+	}
+	wg.Wait()
 }
 
 // phaser prints a line when a phase starts and its duration when it ends.

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -100,5 +101,81 @@ func TestDrainEnd(t *testing.T) {
 				t.Errorf("ended at %gs, want %gs (0: not at all)", endedAt, c.endAt)
 			}
 		})
+	}
+}
+
+func TestScheduleStaggersStartsAndCapsConcurrency(t *testing.T) {
+	// GIVEN five trials, at most two at once, started at least 30 ms apart, each running 50 ms
+	// WHEN they are scheduled THEN they start in order, never closer than the stagger, and never
+	// more than two run at once.
+	const n, stagger, run = 2, 30 * time.Millisecond, 50 * time.Millisecond
+	var mu sync.Mutex
+	var starts []time.Time
+	var order []int
+	running, most := 0, 0
+	schedule(context.Background(), []int{3, 1, 4, 0, 2}, n, stagger, func(i int, err error) {
+		if err != nil {
+			t.Errorf("trial %d: %v", i, err)
+			return
+		}
+		mu.Lock()
+		starts, order = append(starts, time.Now()), append(order, i)
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		time.Sleep(run)
+		mu.Lock()
+		running--
+		mu.Unlock()
+	})
+	if fmt.Sprint(order) != "[3 1 4 0 2]" {
+		t.Errorf("started in order %v, want [3 1 4 0 2]", order)
+	}
+	if most > n {
+		t.Errorf("%d trials ran at once, want at most %d", most, n)
+	}
+	for k := 1; k < len(starts); k++ {
+		if gap := starts[k].Sub(starts[k-1]); gap < stagger {
+			t.Errorf("start %d came %s after the one before, want at least %s", k, gap, stagger)
+		}
+	}
+}
+
+func TestScheduleWithoutStaggerStartsAllAtOnce(t *testing.T) {
+	// GIVEN three trials, no cap and no stagger, each waiting for the other two to start
+	// WHEN they are scheduled THEN all three run at once (a stagger or a cap would leave one waiting
+	// for ever: the test's deadline).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var all sync.WaitGroup
+	all.Add(3)
+	schedule(ctx, []int{0, 1, 2}, 3, 0, func(i int, err error) {
+		all.Done()
+		waited := make(chan struct{})
+		go func() { all.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-ctx.Done():
+			t.Errorf("trial %d: the others did not start beside it", i)
+		}
+	})
+}
+
+func TestScheduleAfterCancelSkipsTheRest(t *testing.T) {
+	// GIVEN a context cancelled while the first trial runs and the second waits for a slot
+	// WHEN they are scheduled THEN the second and third get the context's error and are not run.
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []string
+	var mu sync.Mutex
+	schedule(ctx, []int{0, 1, 2}, 1, 0, func(i int, err error) {
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%d:%v", i, err))
+		mu.Unlock()
+		if i == 0 {
+			cancel()
+		}
+	})
+	if want := "[0:<nil> 1:context canceled 2:context canceled]"; fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
 	}
 }
