@@ -26,7 +26,7 @@ chaoslab lab runs the whole lab on one machine with no AWS account: it
 synthesizes a stack per experiment and scenario, all in one run of the CDK
 app (-c stacks=, so every queue, table, function, metric and state machine is
 the pair's own) while a local cloud starts on 127.0.0.1, then runs the experiments on the scenarios
-side by side, -concurrency at a time, each on its own stack in that cloud:
+side by side, -concurrency at a time and started -stagger apart, each on its own stack in that cloud:
 deploy, drive load (publisher + subscriber), run the experiment on the
 stack's state machine with compressed durations, drain, reconcile the
 documents, delete the stack.
