@@ -102,14 +102,15 @@ func TestLab(t *testing.T) {
 		"-results", results, "-dir", work)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), mark)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// The lab's progress (stderr) streams into the test's output as it comes, so that make test shows
+	// the minutes of the lab's phases as they pass; the verdict table (stdout) is logged at the end.
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, t.Output()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	err := cmd.Run()
 	t.Logf("chaoslab lab stdout:\n%s", stdout.String())
 	if err != nil {
-		t.Logf("chaoslab lab stderr:\n%s", stderr.String())
 		if ctx.Err() != nil {
 			t.Fatalf("chaoslab lab did not finish in time: %v", ctx.Err())
 		}
