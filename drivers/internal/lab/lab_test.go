@@ -141,9 +141,9 @@ func TestScheduleStaggersStartsAndCapsConcurrency(t *testing.T) {
 	}
 }
 
-func TestScheduleWithoutStaggerStartsAllAtOnce(t *testing.T) {
-	// GIVEN three trials, no cap and no stagger, each waiting for the other two to start
-	// WHEN they are scheduled THEN all three run at once (a stagger or a cap would leave one waiting
+func TestScheduleUpToTheCapRunsAllAtOnce(t *testing.T) {
+	// GIVEN three trials, a cap of three and no stagger, each waiting for the other two to start
+	// WHEN they are scheduled THEN all three run at once (a cap under three would leave one waiting
 	// for ever: the test's deadline).
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
