@@ -15,8 +15,10 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.installed
+modules:
 	$(GO) mod download
+
+deps: node_modules/.installed modules
 
 lab: deps
 	$(GO) run ./drivers/chaoslab lab $(LAB_FLAGS)
@@ -66,12 +68,8 @@ test: test-deps
 		[ $$vetrc = 0 ] && [ $$labrc = 0 ] && [ $$othersrc = 0 ]; \
 	} | $(GO) run ./internal/testenv/testsummary
 
-modules:
-	$(GO) mod download
-
 # go vet and the gofmt check (make test runs them at nice 19 beside the end-to-end lab).
-vet:
-	$(GO) mod download
+vet: modules
 	$(GO) vet ./...
 	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; \
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then list() { git ls-files -z -- '*.go'; }; \

@@ -102,8 +102,9 @@ func TestLab(t *testing.T) {
 		"-results", results, "-dir", work)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), mark)
-	// The lab's progress (stderr) streams into the test's output as it comes, so that make test shows
-	// the minutes of the lab's phases as they pass; the verdict table (stdout) is logged at the end.
+	// The lab's progress (stderr) streams into the test's output as it comes: go test -v shows the
+	// lab's phases as they pass, and make test's summary prints them if the test fails. The verdict
+	// table (stdout) is logged at the end.
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, t.Output()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
