@@ -48,27 +48,30 @@ test-deps:
 
 # Every test; then a table of tests passed/failed/skipped per package. With CI set, a skipped test
 # fails the run (only -short skips on purpose, and make test does not pass it).
-# The end-to-end lab (./test, about 3.5 minutes) runs first and alone: its probes measure throughput,
-# and beside other test binaries a 2-core VM could not keep five pipelines steady (trials "not steady
-# before" in 4 of 8 make tests, even with the trials' starts staggered; README, design notes). Then
-# every other package, -p 3 (on 2 cores the tests leave CPU idle at -p 2). go vet and the gofmt check
-# run beside the lab at nice 19, on the CPU the lab leaves idle (a third of the cores; with an empty
-# build cache vet compiles every package, 4 minutes here); their output comes after the lab's, and the
-# go tests do not vet again (-vet=off: go vet's checks are a superset of go test's). Everything writes
-# to one summary; make test fails if vet, the lab or the other packages failed.
+# The end-to-end lab (./test, about 3.5 minutes) runs at normal priority; go vet, the gofmt check
+# and then every other package (-p 3) run beside it at nice 19, on the CPU the lab leaves idle (it
+# needs about one of 2 cores, more in bursts). Beside other test binaries at the same priority a
+# 2-core VM could not keep the lab's five pipelines steady (trials "not steady before" in 4 of 8
+# make tests); at nice 19 they yield to it (README, design notes). The lab's output streams; the
+# rest's (JSON, into a file, so that two writers never interleave a line) follows it. The go tests
+# do not vet again (-vet=off: go vet's checks are a superset of go test's). Everything goes into one
+# summary; make test fails if vet, the lab or another package failed.
 LAB_PKG := ./test
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
-	set -o pipefail; vetlog=$$(mktemp); trap 'rm -f "$$vetlog"' EXIT; { \
-		nice -n 19 $(MAKE) --no-print-directory vet >"$$vetlog" 2>&1 & vet=$$!; \
-		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list ./... | grep -vx "$$lab") || { kill $$vet; exit 1; }; \
+	set -o pipefail; restlog=$$(mktemp); trap 'rm -f "$$restlog"' EXIT; { \
+		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list ./... | grep -vx "$$lab") || exit 1; \
+		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; \
+			$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
+			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest $$others >"$$restlog" 2>&1 & rest=$$!; \
 		$(GO) test -vet=off -json -count=1 -timeout 20m $$lab; labrc=$$?; \
-		wait $$vet; vetrc=$$?; cat "$$vetlog"; \
-		$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m $$others; othersrc=$$?; \
-		[ $$vetrc = 0 ] && [ $$labrc = 0 ] && [ $$othersrc = 0 ]; \
+		echo "==> the other packages (go vet, then go test at nice 19 beside the lab): waiting for them"; \
+		wait $$rest; restrc=$$?; cat "$$restlog"; \
+		[ $$labrc = 0 ] && [ $$restrc = 0 ]; \
 	} | $(GO) run ./internal/testenv/testsummary
 
-# go vet and the gofmt check (make test runs them at nice 19 beside the end-to-end lab).
+# go vet and the gofmt check (make test runs them at nice 19 beside the end-to-end lab, before the
+# other packages' tests).
 vet: modules
 	$(GO) vet ./...
 	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; \
