@@ -253,7 +253,11 @@ func Run(ctx context.Context, client Putter, cfg Config) (Summary, error) {
 
 // produce paces documents onto jobs: document n is due at start + (n-1)/Rate,
 // so a slow upload does not make the next ones late (they run concurrently)
-// and the average rate holds. It returns why it stopped.
+// and the average rate holds. With a Duration, no document due at or after
+// start + Duration is published, however late this goroutine runs: after a
+// stall (a loaded machine) the loop can wake past the end before the stop
+// context's timer has fired, and would otherwise publish the overdue ones. It
+// returns why it stopped.
 func produce(stopCtx, ctx context.Context, cfg Config, gen *Generator, start time.Time, jobs chan<- Document) string {
 	stopped := func() string {
 		if ctx.Err() != nil {
@@ -267,6 +271,9 @@ func produce(stopCtx, ctx context.Context, cfg Config, gen *Generator, start tim
 	for n := 1; cfg.Count == 0 || n <= cfg.Count; n++ {
 		if cfg.Rate > 0 {
 			due := start.Add(time.Duration(float64(n-1) / cfg.Rate * float64(time.Second)))
+			if cfg.Duration > 0 && !due.Before(start.Add(cfg.Duration)) {
+				return stopped()
+			}
 			if d := time.Until(due); d > 0 {
 				timer.Reset(d)
 				select {
