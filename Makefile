@@ -58,14 +58,14 @@ test-deps:
 # summary; make test fails if vet, the lab or another package failed.
 LAB_PKG := ./test
 # The other packages whose tests take longest (in that order; 30 s to 1.5 minutes each, alone),
-# named first so that go test starts them first and the run does not end on one of them alone.
+# named first so that go test starts them first and the run does not end on one of them alone (go list
+# keeps the patterns' order and lists a package once).
 SLOW_PKGS := ./test/clients ./local/cloud ./constructs/experiment ./drivers/chaoslab ./local/esm \
 	./functions/etl ./test/conformance/cloudwatch
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
 	set -o pipefail; restlog=$$(mktemp); trap 'rm -f "$$restlog"' EXIT; { \
-		lab=$$($(GO) list $(LAB_PKG)) && slow=$$($(GO) list $(SLOW_PKGS)) && \
-			others="$$slow $$($(GO) list ./... | grep -vxF -e "$$lab" $$(printf -- '-e %s ' $$slow))" || exit 1; \
+		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list $(SLOW_PKGS) ./... | grep -vx "$$lab") || exit 1; \
 		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; \
 			$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
 			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest $$others >"$$restlog" 2>&1 & rest=$$!; \
