@@ -137,15 +137,22 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			m, out, _ := newMain()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			go func() { // during the 60 s pause
-				time.Sleep(3 * time.Second)
-				if tt.interrupt {
+			go func() { // during the 60 s pause: once the execution is running, and a second more
+				var list *sfnapi.ListExecutionsOutput
+				var err error
+				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+					list, err = client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
+					if err != nil || len(list.Executions) > 0 || time.Now().After(deadline) {
+						break
+					}
+				}
+				if err != nil || len(list.Executions) != 1 {
+					t.Errorf("executions %+v %v, want one within 30 s", list, err)
 					cancel()
 					return
 				}
-				list, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
-				if err != nil || len(list.Executions) != 1 {
-					t.Errorf("executions %+v %v, want one", list, err)
+				time.Sleep(time.Second)
+				if tt.interrupt {
 					cancel()
 					return
 				}

@@ -26,8 +26,14 @@ func TestRecorderSeesErrorsAndOutsideRequests(t *testing.T) {
 	defer srv.Close()
 	p := b.Open(t, srv.URL, browsertest.Loopback)
 	p.Wait(t, `document.body.dataset.done === "1"`, 5*time.Second)
-	time.Sleep(200 * time.Millisecond) // the exception event follows the dataset write
-	errs := strings.Join(p.Errors(), "\n")
+	// The exception event follows the dataset write, by a moment or (a loaded machine) by seconds.
+	var errs string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		errs = strings.Join(p.Errors(), "\n")
+		if strings.Contains(errs, "uncaught") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if !strings.Contains(errs, "boom") || !strings.Contains(errs, "uncaught") {
 		t.Errorf("errors = %q, want the console.error and the exception", errs)
 	}
