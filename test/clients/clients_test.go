@@ -169,304 +169,313 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 	docKey := "input/" + name + "-doc.json"
 	docPath, _, bigPath := files(t, document(symbol, name+"-doc.json", "aws-cli "+m[0]))
 
-	t.Run("s3 uploads", func(t *testing.T) {
-		steps := []struct {
-			what string
-			args []string
-		}{
-			{"s3 cp of a JSON document", aws("s3", "cp", "--no-progress", docPath, "s3://"+bucket+"/"+docKey)},
-			// No --body: an empty object and no Content-Type, as boto3 sends it.
-			{"s3api put-object of an empty object", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-empty.json")},
-			// 12 MiB: multipart (the CLI's threshold is 8 MiB), CompleteMultipartUpload is the event.
-			{"s3 cp of 12 MiB (multipart)", aws("s3", "cp", "--no-progress", bigPath, "s3://"+bucket+"/input/"+name+"-big.json")},
-			// And in one PUT.
-			{"s3api put-object of 12 MiB", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-bigput.json", "--body", bigPath)},
-		}
-		for _, s := range steps {
-			if _, err := cli.run(ctx, s.args...); err != nil {
-				t.Fatalf("%s: %v", s.what, err)
+	// Two groups side by side (each CLI call is a second of CPU or so, one after the other): the
+	// stack's own pipeline, bucket and table, in order (the CSV and the error queue follow the
+	// uploads); and queues and topics the subtests make for themselves.
+	t.Run("s3, the pipeline, dynamodb", func(t *testing.T) {
+		t.Parallel()
+		t.Run("s3 uploads", func(t *testing.T) {
+			steps := []struct {
+				what string
+				args []string
+			}{
+				{"s3 cp of a JSON document", aws("s3", "cp", "--no-progress", docPath, "s3://"+bucket+"/"+docKey)},
+				// No --body: an empty object and no Content-Type, as boto3 sends it.
+				{"s3api put-object of an empty object", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-empty.json")},
+				// 12 MiB: multipart (the CLI's threshold is 8 MiB), CompleteMultipartUpload is the event.
+				{"s3 cp of 12 MiB (multipart)", aws("s3", "cp", "--no-progress", bigPath, "s3://"+bucket+"/input/"+name+"-big.json")},
+				// And in one PUT.
+				{"s3api put-object of 12 MiB", aws("s3api", "put-object", "--bucket", bucket, "--key", "input/"+name+"-bigput.json", "--body", bigPath)},
 			}
-		}
-	})
+			for _, s := range steps {
+				if _, err := cli.run(ctx, s.args...); err != nil {
+					t.Fatalf("%s: %v", s.what, err)
+				}
+			}
+		})
 
-	t.Run("the document comes out as CSV", func(t *testing.T) {
-		st.waitObject(ctx, t, "output/"+name+"-doc.json.csv", time.Minute)
-		got, err := cli.run(ctx, aws("s3", "cp", "s3://"+bucket+"/output/"+name+"-doc.json.csv", "-")...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := csvOf(name+"-doc.json", "aws-cli "+m[0]); string(got) != want {
-			t.Errorf("CSV = %q, want %q", got, want)
-		}
-	})
-
-	t.Run("empty and 12 MiB objects are in the error queue with their reasons", func(t *testing.T) {
-		want := map[string]string{
-			"input/" + name + "-empty.json":  "malformed_json",
-			"input/" + name + "-big.json":    "too_large",
-			"input/" + name + "-bigput.json": "too_large",
-		}
-		got := map[string]string{}
-		for deadline := time.Now().Add(time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
-			var out struct{ Messages []cliMessage }
-			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", st.out["ErrorQueueUrl"],
-				"--max-number-of-messages", "10", "--wait-time-seconds", "2", "--message-attribute-names", "All")...); err != nil {
+		t.Run("the document comes out as CSV", func(t *testing.T) {
+			st.waitObject(ctx, t, "output/"+name+"-doc.json.csv", time.Minute)
+			got, err := cli.run(ctx, aws("s3", "cp", "s3://"+bucket+"/output/"+name+"-doc.json.csv", "-")...)
+			if err != nil {
 				t.Fatal(err)
 			}
-			for _, msg := range out.Messages {
-				got[msg.MessageAttributes["SourceKey"].StringValue] = msg.MessageAttributes["ErrorReason"].StringValue
-				if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", st.out["ErrorQueueUrl"], "--receipt-handle", msg.ReceiptHandle)...); err != nil {
+			if want := csvOf(name+"-doc.json", "aws-cli "+m[0]); string(got) != want {
+				t.Errorf("CSV = %q, want %q", got, want)
+			}
+		})
+
+		t.Run("empty and 12 MiB objects are in the error queue with their reasons", func(t *testing.T) {
+			want := map[string]string{
+				"input/" + name + "-empty.json":  "malformed_json",
+				"input/" + name + "-big.json":    "too_large",
+				"input/" + name + "-bigput.json": "too_large",
+			}
+			got := map[string]string{}
+			for deadline := time.Now().Add(time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
+				var out struct{ Messages []cliMessage }
+				if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", st.out["ErrorQueueUrl"],
+					"--max-number-of-messages", "10", "--wait-time-seconds", "2", "--message-attribute-names", "All")...); err != nil {
+					t.Fatal(err)
+				}
+				for _, msg := range out.Messages {
+					got[msg.MessageAttributes["SourceKey"].StringValue] = msg.MessageAttributes["ErrorReason"].StringValue
+					if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", st.out["ErrorQueueUrl"], "--receipt-handle", msg.ReceiptHandle)...); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for k, reason := range want {
+				if got[k] != reason {
+					t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
+				}
+			}
+		})
+
+		t.Run("s3api bucket policy: put, get, delete, the bucket kept", func(t *testing.T) {
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
+			var template struct{ Policy string } // the stack's, put back when the subtest ends
+			if err := cli.runJSON(ctx, &template, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || template.Policy == "" {
+				t.Fatalf("get-bucket-policy of the stack's bucket: %q, %v", template.Policy, err)
+			}
+			defer func() {
+				if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", template.Policy)...); err != nil {
+					t.Errorf("putting the stack's policy back: %v", err)
+				}
+			}()
+			if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", "{not json")...); err == nil || !strings.Contains(err.Error(), "MalformedPolicy") {
+				t.Errorf("put-bucket-policy of a policy that is not JSON: %v, want MalformedPolicy", err)
+			}
+			if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", doc)...); err != nil {
+				t.Fatal(err)
+			}
+			var got struct{ Policy string }
+			if err := cli.runJSON(ctx, &got, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || got.Policy != doc {
+				t.Errorf("get-bucket-policy = %q, %v; want the policy put", got.Policy, err)
+			}
+			if _, err := cli.run(ctx, aws("s3api", "delete-bucket-policy", "--bucket", bucket)...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cli.run(ctx, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err == nil || !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
+				t.Errorf("get-bucket-policy after the delete: %v, want NoSuchBucketPolicy", err)
+			}
+			if _, err := cli.run(ctx, aws("s3api", "head-bucket", "--bucket", bucket)...); err != nil {
+				t.Errorf("the bucket after delete-bucket-policy: %v", err)
+			}
+		})
+
+		t.Run("dynamodb scan", func(t *testing.T) {
+			var out struct{ Items []map[string]map[string]any }
+			if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {
+				t.Fatal(err)
+			}
+			checkRows(t, out.Items, symbol)
+		})
+	})
+
+	t.Run("sqs and sns", func(t *testing.T) {
+		t.Parallel()
+		t.Run("sqs send and receive", func(t *testing.T) {
+			qname := "conformance-" + name
+			var created struct{ QueueUrl string }
+			if err := cli.runJSON(ctx, &created, aws("sqs", "create-queue", "--queue-name", qname)...); err != nil {
+				t.Fatal(err)
+			}
+			if want := st.cloud.Endpoint() + "/000000000000/" + qname; created.QueueUrl != want {
+				t.Errorf("QueueUrl = %q, want %q", created.QueueUrl, want)
+			}
+			body := `hello from the CLI {"x": [1, 2]} & <xml>`
+			var sent struct{ MessageId, MD5OfMessageBody string }
+			if err := cli.runJSON(ctx, &sent, aws("sqs", "send-message", "--queue-url", created.QueueUrl, "--message-body", body,
+				"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
+				t.Fatal(err)
+			}
+			var recv struct{ Messages []cliMessage }
+			for deadline := time.Now().Add(10 * time.Second); len(recv.Messages) == 0 && time.Now().Before(deadline); {
+				if err := cli.runJSON(ctx, &recv, aws("sqs", "receive-message", "--queue-url", created.QueueUrl, "--wait-time-seconds", "1",
+					"--attribute-names", "All", "--message-attribute-names", "All")...); err != nil {
 					t.Fatal(err)
 				}
 			}
-		}
-		for k, reason := range want {
-			if got[k] != reason {
-				t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
+			if len(recv.Messages) != 1 {
+				t.Fatalf("received %d messages, want 1", len(recv.Messages))
 			}
-		}
-	})
-
-	t.Run("sqs send and receive", func(t *testing.T) {
-		qname := "conformance-" + name
-		var created struct{ QueueUrl string }
-		if err := cli.runJSON(ctx, &created, aws("sqs", "create-queue", "--queue-name", qname)...); err != nil {
-			t.Fatal(err)
-		}
-		if want := st.cloud.Endpoint() + "/000000000000/" + qname; created.QueueUrl != want {
-			t.Errorf("QueueUrl = %q, want %q", created.QueueUrl, want)
-		}
-		body := `hello from the CLI {"x": [1, 2]} & <xml>`
-		var sent struct{ MessageId, MD5OfMessageBody string }
-		if err := cli.runJSON(ctx, &sent, aws("sqs", "send-message", "--queue-url", created.QueueUrl, "--message-body", body,
-			"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
-			t.Fatal(err)
-		}
-		var recv struct{ Messages []cliMessage }
-		for deadline := time.Now().Add(10 * time.Second); len(recv.Messages) == 0 && time.Now().Before(deadline); {
-			if err := cli.runJSON(ctx, &recv, aws("sqs", "receive-message", "--queue-url", created.QueueUrl, "--wait-time-seconds", "1",
-				"--attribute-names", "All", "--message-attribute-names", "All")...); err != nil {
+			got := recv.Messages[0]
+			if got.MessageID != sent.MessageId || got.Body != body || got.MessageAttributes["client"].StringValue != m[0] || got.Attributes["ApproximateReceiveCount"] != "1" {
+				t.Errorf("received %+v, want message %s with body %q and attribute client=%s", got, sent.MessageId, body, m[0])
+			}
+			if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", created.QueueUrl, "--receipt-handle", got.ReceiptHandle)...); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if len(recv.Messages) != 1 {
-			t.Fatalf("received %d messages, want 1", len(recv.Messages))
-		}
-		got := recv.Messages[0]
-		if got.MessageID != sent.MessageId || got.Body != body || got.MessageAttributes["client"].StringValue != m[0] || got.Attributes["ApproximateReceiveCount"] != "1" {
-			t.Errorf("received %+v, want message %s with body %q and attribute client=%s", got, sent.MessageId, body, m[0])
-		}
-		if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", created.QueueUrl, "--receipt-handle", got.ReceiptHandle)...); err != nil {
-			t.Fatal(err)
-		}
-		var attrs struct{ Attributes map[string]string }
-		if err := cli.runJSON(ctx, &attrs, aws("sqs", "get-queue-attributes", "--queue-url", created.QueueUrl, "--attribute-names", "All")...); err != nil {
-			t.Fatal(err)
-		}
-		if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
-			t.Errorf("after delete-message: %v", attrs.Attributes)
-		}
-		if _, err := cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", created.QueueUrl)...); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	// Two receive-message calls wait on a queue whose ReceiveMessageWaitTimeSeconds is 5; a message
-	// sent while both wait wakes one of them, and the other returns empty only when its 5 s are over.
-	// The test cannot see when a CLI's request reaches the cloud (a CLI starts in under a second
-	// alone, in several at nice 19 beside the lab in make test), so an attempt in which both polls
-	// came back empty is judged by the message's SentTimestamp, the cloud's own clock: a poll that
-	// started at s and returned empty at e waited from at most e−5 s to at least s+5 s if the cloud is
-	// right, so a message that arrived in that stretch should have woken it (the cloud is wrong). A
-	// message that arrived outside it came too late (or too early) to tell: the attempt is made again,
-	// three at most.
-	t.Run("sqs long polls on the queue's ReceiveMessageWaitTimeSeconds end empty only when it is over", func(t *testing.T) {
-		const wait, attempts = 5 * time.Second, 3
-		for attempt := 1; ; attempt++ {
-			judged := longPollAttempt(ctx, t, cli, aws, fmt.Sprintf("long-poll-%s-%d", name, attempt), wait)
-			if judged || t.Failed() {
-				return
-			}
-			if attempt == attempts {
-				t.Fatalf("in %d attempts the message never reached the queue while both polls waited: the CLIs were too slow to tell", attempts)
-			}
-		}
-	})
-
-	// queueFor makes a queue (deleted when the test ends) that lets topicArn send to it, as a
-	// subscriber's queue must (the local cloud authorizes each delivery against its policy).
-	queueFor := func(t *testing.T, topicArn, queue string, attrs map[string]string) (arn, url string) {
-		t.Helper()
-		arn = strings.Replace(topicArn[:strings.LastIndexByte(topicArn, ':')+1]+queue, ":sns:", ":sqs:", 1)
-		policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
-			"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-			"Resource": arn, "Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topicArn}}}}})
-		all := map[string]string{"Policy": string(policy)}
-		maps.Copy(all, attrs)
-		a, _ := json.Marshal(all)
-		var q struct{ QueueUrl string }
-		if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", queue, "--attributes", string(a))...); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cli.run(context.Background(), aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...) })
-		return arn, q.QueueUrl
-	}
-
-	// delivered is the bodies a topic's deliveries left in a queue: they are done when publish returns,
-	// so a second receive finds nothing more.
-	delivered := func(t *testing.T, queueURL string) []string {
-		t.Helper()
-		var bodies []string
-		for range 2 {
-			var out struct{ Messages []cliMessage }
-			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
+			var attrs struct{ Attributes map[string]string }
+			if err := cli.runJSON(ctx, &attrs, aws("sqs", "get-queue-attributes", "--queue-url", created.QueueUrl, "--attribute-names", "All")...); err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range out.Messages {
-				bodies = append(bodies, m.Body)
+			if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+				t.Errorf("after delete-message: %v", attrs.Attributes)
 			}
-		}
-		return bodies
-	}
+			if _, err := cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", created.QueueUrl)...); err != nil {
+				t.Fatal(err)
+			}
+		})
 
-	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
-		message := "published by " + m[0]
-		var out struct{ MessageId string }
-		if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", st.out["TopicArn"], "--message", message, "--subject", "conformance",
-			"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
-			t.Fatal(err)
-		}
-		if out.MessageId == "" {
-			t.Error("publish returned no MessageId")
-		}
-		if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); attrs["client"] != m[0] {
-			t.Errorf("delivered with attributes %v, want client=%s", attrs, m[0])
-		}
-	})
+		// Two receive-message calls wait on a queue whose ReceiveMessageWaitTimeSeconds is 5; a message
+		// sent while both wait wakes one of them, and the other returns empty only when its 5 s are over.
+		// The test cannot see when a CLI's request reaches the cloud (a CLI starts in under a second
+		// alone, in several at nice 19 beside the lab in make test), so an attempt in which both polls
+		// came back empty is judged by the message's SentTimestamp, the cloud's own clock: a poll that
+		// started at s and returned empty at e waited from at most e−5 s to at least s+5 s if the cloud is
+		// right, so a message that arrived in that stretch should have woken it (the cloud is wrong). A
+		// message that arrived outside it came too late (or too early) to tell: the attempt is made again,
+		// three at most.
+		t.Run("sqs long polls on the queue's ReceiveMessageWaitTimeSeconds end empty only when it is over", func(t *testing.T) {
+			const wait, attempts = 5 * time.Second, 3
+			for attempt := 1; ; attempt++ {
+				judged := longPollAttempt(ctx, t, cli, aws, fmt.Sprintf("long-poll-%s-%d", name, attempt), wait)
+				if judged || t.Failed() {
+					return
+				}
+				if attempt == attempts {
+					t.Fatalf("in %d attempts the message never reached the queue while both polls waited: the CLIs were too slow to tell", attempts)
+				}
+			}
+		})
 
-	t.Run("sns filter policy decides each delivery", func(t *testing.T) {
-		var topic struct{ TopicArn string }
-		if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-filter")...); err != nil {
-			t.Fatal(err)
-		}
-		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
-		queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-filtered", nil)
-		subscribe := func(filter string) error {
-			a, _ := json.Marshal(map[string]string{"FilterPolicy": filter, "RawMessageDelivery": "true"})
-			_, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn, "--attributes", string(a))...)
-			return err
-		}
-		// A policy SNS refuses is refused here too, with its reason (the emulator would store it).
-		if err := subscribe(`{"kind": "csv"}`); err == nil || !strings.Contains(err.Error(), "InvalidParameter") || !strings.Contains(err.Error(), "kind: want an array") {
-			t.Errorf("subscribe with a bare value as the policy: %v, want InvalidParameter naming kind", err)
-		}
-		if err := subscribe(`{"kind": ["csv"], "size": [{"numeric": [">", 10]}]}`); err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range []struct{ body, kind, size string }{{"json, filtered out", "json", "20"}, {"small, filtered out", "csv", "5"}, {"delivered", "csv", "20"}} {
-			a := fmt.Sprintf(`{"kind":{"DataType":"String","StringValue":%q},"size":{"DataType":"Number","StringValue":%q}}`, m.kind, m.size)
-			if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", m.body, "--message-attributes", a)...); err != nil {
+		// queueFor makes a queue (deleted when the test ends) that lets topicArn send to it, as a
+		// subscriber's queue must (the local cloud authorizes each delivery against its policy).
+		queueFor := func(t *testing.T, topicArn, queue string, attrs map[string]string) (arn, url string) {
+			t.Helper()
+			arn = strings.Replace(topicArn[:strings.LastIndexByte(topicArn, ':')+1]+queue, ":sns:", ":sqs:", 1)
+			policy, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Allow", "Principal": map[string]string{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+				"Resource": arn, "Condition": map[string]any{"ArnEquals": map[string]string{"aws:SourceArn": topicArn}}}}})
+			all := map[string]string{"Policy": string(policy)}
+			maps.Copy(all, attrs)
+			a, _ := json.Marshal(all)
+			var q struct{ QueueUrl string }
+			if err := cli.runJSON(ctx, &q, aws("sqs", "create-queue", "--queue-name", queue, "--attributes", string(a))...); err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { cli.run(context.Background(), aws("sqs", "delete-queue", "--queue-url", q.QueueUrl)...) })
+			return arn, q.QueueUrl
 		}
-		got := delivered(t, queueURL)
-		if len(got) != 1 || got[0] != "delivered" {
-			t.Errorf("the queue received %q, want only the message the policy lets through", got)
-		}
-	})
 
-	t.Run("sns FIFO topic: group ids, deduplication, order", func(t *testing.T) {
-		var topic struct{ TopicArn string }
-		if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-orders.fifo", "--attributes", `{"FifoTopic":"true"}`)...); err != nil {
-			t.Fatal(err)
+		// delivered is the bodies a topic's deliveries left in a queue: they are done when publish returns,
+		// so a second receive finds nothing more.
+		delivered := func(t *testing.T, queueURL string) []string {
+			t.Helper()
+			var bodies []string
+			for range 2 {
+				var out struct{ Messages []cliMessage }
+				if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10", "--wait-time-seconds", "1")...); err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range out.Messages {
+					bodies = append(bodies, m.Body)
+				}
+			}
+			return bodies
 		}
-		defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
-		queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
-		// A standard queue too: it does not deduplicate, so it shows what the topic sent.
-		stdArn, stdURL := queueFor(t, topic.TopicArn, name+"-orders-std", nil)
-		for _, arn := range []string{queueArn, stdArn} {
-			if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", arn,
-				"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
+
+		t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
+			message := "published by " + m[0]
+			var out struct{ MessageId string }
+			if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", st.out["TopicArn"], "--message", message, "--subject", "conformance",
+				"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", "no group")...); err == nil || !strings.Contains(err.Error(), "MessageGroupId") {
-			t.Errorf("publish without a group id: %v, want InvalidParameter naming MessageGroupId", err)
-		}
-		var seqs []string
-		for _, p := range []struct{ body, dedup string }{{"first", "d1"}, {"second", "d2"}, {"first, again", "d1"}, {"third", "d3"}} {
-			var out struct{ MessageId, SequenceNumber string }
-			if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", p.body,
-				"--message-group-id", "orders", "--message-deduplication-id", p.dedup)...); err != nil {
+			if out.MessageId == "" {
+				t.Error("publish returned no MessageId")
+			}
+			if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); attrs["client"] != m[0] {
+				t.Errorf("delivered with attributes %v, want client=%s", attrs, m[0])
+			}
+		})
+
+		t.Run("sns filter policy decides each delivery", func(t *testing.T) {
+			var topic struct{ TopicArn string }
+			if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-filter")...); err != nil {
 				t.Fatal(err)
 			}
-			seqs = append(seqs, out.SequenceNumber)
-		}
-		if seqs[2] != seqs[0] || !(seqs[0] < seqs[1] && seqs[1] < seqs[3]) {
-			t.Errorf("sequence numbers %q: want the duplicate answered as the first, the others rising", seqs)
-		}
-		var got []string
-		for range 4 { // a FIFO queue hands out a group's next message once the one before is deleted
-			var out struct{ Messages []cliMessage }
-			if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10",
-				"--wait-time-seconds", "1", "--attribute-names", "All")...); err != nil {
+			defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
+			queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-filtered", nil)
+			subscribe := func(filter string) error {
+				a, _ := json.Marshal(map[string]string{"FilterPolicy": filter, "RawMessageDelivery": "true"})
+				_, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", queueArn, "--attributes", string(a))...)
+				return err
+			}
+			// A policy SNS refuses is refused here too, with its reason (the emulator would store it).
+			if err := subscribe(`{"kind": "csv"}`); err == nil || !strings.Contains(err.Error(), "InvalidParameter") || !strings.Contains(err.Error(), "kind: want an array") {
+				t.Errorf("subscribe with a bare value as the policy: %v, want InvalidParameter naming kind", err)
+			}
+			if err := subscribe(`{"kind": ["csv"], "size": [{"numeric": [">", 10]}]}`); err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range out.Messages {
-				got = append(got, m.Body+"/"+m.Attributes["MessageGroupId"])
-				if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", queueURL, "--receipt-handle", m.ReceiptHandle)...); err != nil {
+			for _, m := range []struct{ body, kind, size string }{{"json, filtered out", "json", "20"}, {"small, filtered out", "csv", "5"}, {"delivered", "csv", "20"}} {
+				a := fmt.Sprintf(`{"kind":{"DataType":"String","StringValue":%q},"size":{"DataType":"Number","StringValue":%q}}`, m.kind, m.size)
+				if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", m.body, "--message-attributes", a)...); err != nil {
 					t.Fatal(err)
 				}
 			}
-		}
-		if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {
-			t.Errorf("the FIFO queue received %q, want %q", got, want)
-		}
-		std := delivered(t, stdURL)
-		slices.Sort(std)
-		if want := []string{"first", "second", "third"}; !slices.Equal(std, want) {
-			t.Errorf("the standard queue received %q, want each message once: %q", std, want)
-		}
-	})
-
-	t.Run("s3api bucket policy: put, get, delete, the bucket kept", func(t *testing.T) {
-		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::` + bucket + `"}]}`
-		var template struct{ Policy string } // the stack's, put back when the subtest ends
-		if err := cli.runJSON(ctx, &template, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || template.Policy == "" {
-			t.Fatalf("get-bucket-policy of the stack's bucket: %q, %v", template.Policy, err)
-		}
-		defer func() {
-			if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", template.Policy)...); err != nil {
-				t.Errorf("putting the stack's policy back: %v", err)
+			got := delivered(t, queueURL)
+			if len(got) != 1 || got[0] != "delivered" {
+				t.Errorf("the queue received %q, want only the message the policy lets through", got)
 			}
-		}()
-		if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", "{not json")...); err == nil || !strings.Contains(err.Error(), "MalformedPolicy") {
-			t.Errorf("put-bucket-policy of a policy that is not JSON: %v, want MalformedPolicy", err)
-		}
-		if _, err := cli.run(ctx, aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", doc)...); err != nil {
-			t.Fatal(err)
-		}
-		var got struct{ Policy string }
-		if err := cli.runJSON(ctx, &got, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err != nil || got.Policy != doc {
-			t.Errorf("get-bucket-policy = %q, %v; want the policy put", got.Policy, err)
-		}
-		if _, err := cli.run(ctx, aws("s3api", "delete-bucket-policy", "--bucket", bucket)...); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cli.run(ctx, aws("s3api", "get-bucket-policy", "--bucket", bucket)...); err == nil || !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
-			t.Errorf("get-bucket-policy after the delete: %v, want NoSuchBucketPolicy", err)
-		}
-		if _, err := cli.run(ctx, aws("s3api", "head-bucket", "--bucket", bucket)...); err != nil {
-			t.Errorf("the bucket after delete-bucket-policy: %v", err)
-		}
-	})
+		})
 
-	t.Run("dynamodb scan", func(t *testing.T) {
-		var out struct{ Items []map[string]map[string]any }
-		if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {
-			t.Fatal(err)
-		}
-		checkRows(t, out.Items, symbol)
+		t.Run("sns FIFO topic: group ids, deduplication, order", func(t *testing.T) {
+			var topic struct{ TopicArn string }
+			if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-orders.fifo", "--attributes", `{"FifoTopic":"true"}`)...); err != nil {
+				t.Fatal(err)
+			}
+			defer cli.run(ctx, aws("sns", "delete-topic", "--topic-arn", topic.TopicArn)...)
+			queueArn, queueURL := queueFor(t, topic.TopicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
+			// A standard queue too: it does not deduplicate, so it shows what the topic sent.
+			stdArn, stdURL := queueFor(t, topic.TopicArn, name+"-orders-std", nil)
+			for _, arn := range []string{queueArn, stdArn} {
+				if _, err := cli.run(ctx, aws("sns", "subscribe", "--topic-arn", topic.TopicArn, "--protocol", "sqs", "--notification-endpoint", arn,
+					"--attributes", `{"RawMessageDelivery":"true"}`)...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", "no group")...); err == nil || !strings.Contains(err.Error(), "MessageGroupId") {
+				t.Errorf("publish without a group id: %v, want InvalidParameter naming MessageGroupId", err)
+			}
+			var seqs []string
+			for _, p := range []struct{ body, dedup string }{{"first", "d1"}, {"second", "d2"}, {"first, again", "d1"}, {"third", "d3"}} {
+				var out struct{ MessageId, SequenceNumber string }
+				if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", topic.TopicArn, "--message", p.body,
+					"--message-group-id", "orders", "--message-deduplication-id", p.dedup)...); err != nil {
+					t.Fatal(err)
+				}
+				seqs = append(seqs, out.SequenceNumber)
+			}
+			if seqs[2] != seqs[0] || !(seqs[0] < seqs[1] && seqs[1] < seqs[3]) {
+				t.Errorf("sequence numbers %q: want the duplicate answered as the first, the others rising", seqs)
+			}
+			var got []string
+			for range 4 { // a FIFO queue hands out a group's next message once the one before is deleted
+				var out struct{ Messages []cliMessage }
+				if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", queueURL, "--max-number-of-messages", "10",
+					"--wait-time-seconds", "1", "--attribute-names", "All")...); err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range out.Messages {
+					got = append(got, m.Body+"/"+m.Attributes["MessageGroupId"])
+					if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", queueURL, "--receipt-handle", m.ReceiptHandle)...); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {
+				t.Errorf("the FIFO queue received %q, want %q", got, want)
+			}
+			std := delivered(t, stdURL)
+			slices.Sort(std)
+			if want := []string{"first", "second", "third"}; !slices.Equal(std, want) {
+				t.Errorf("the standard queue received %q, want each message once: %q", std, want)
+			}
+		})
 	})
 }
 
