@@ -104,16 +104,18 @@ func TestDrainEnd(t *testing.T) {
 	}
 }
 
-func TestScheduleStaggersStartsAndCapsConcurrency(t *testing.T) {
-	// GIVEN five trials, at most two at once, started at least 30 ms apart, each running 50 ms
-	// WHEN they are scheduled THEN they start in order, never closer than the stagger, and never
-	// more than two run at once.
-	const n, stagger, run = 2, 30 * time.Millisecond, 50 * time.Millisecond
+func TestScheduleStaggersTheFirstRoundAndCapsConcurrency(t *testing.T) {
+	// GIVEN five trials, at most two at once, the first round started at least 500 ms apart, each
+	// running 550 ms
+	// WHEN they are scheduled THEN they start in order, the first two 500 ms apart, the later ones
+	// as soon as a slot is free (not another 500 ms after the start before), and never more than
+	// two run at once.
+	const n, stagger, run = 2, 500 * time.Millisecond, 550 * time.Millisecond
 	var mu sync.Mutex
 	var starts []time.Time
 	var order []int
 	running, most := 0, 0
-	schedule(context.Background(), []int{3, 1, 4, 0, 2}, n, stagger, func(i int, err error) {
+	schedule(context.Background(), []int{3, 1, 4, 0, 2}, n, stagger, func(i int, _ func(), err error) {
 		if err != nil {
 			t.Errorf("trial %d: %v", i, err)
 			return
@@ -134,10 +136,13 @@ func TestScheduleStaggersStartsAndCapsConcurrency(t *testing.T) {
 	if most > n {
 		t.Errorf("%d trials ran at once, want at most %d", most, n)
 	}
-	for k := 1; k < len(starts); k++ {
-		if gap := starts[k].Sub(starts[k-1]); gap < stagger {
-			t.Errorf("start %d came %s after the one before, want at least %s", k, gap, stagger)
-		}
+	if gap := starts[1].Sub(starts[0]); gap < stagger {
+		t.Errorf("the second start came %s after the first, want at least %s", gap, stagger)
+	}
+	// The third takes the first's slot when it ends, at 550 ms: 50 ms after the second start (more
+	// on a loaded machine). A stagger for it would make that 500 ms.
+	if gap := starts[2].Sub(starts[1]); gap >= stagger-10*time.Millisecond {
+		t.Errorf("the third start came %s after the second: staggered, want it as soon as the first's slot was free (about %s)", gap, run-stagger)
 	}
 }
 
@@ -149,7 +154,7 @@ func TestScheduleUpToTheCapRunsAllAtOnce(t *testing.T) {
 	defer cancel()
 	var all sync.WaitGroup
 	all.Add(3)
-	schedule(ctx, []int{0, 1, 2}, 3, 0, func(i int, err error) {
+	schedule(ctx, []int{0, 1, 2}, 3, 0, func(i int, _ func(), err error) {
 		all.Done()
 		waited := make(chan struct{})
 		go func() { all.Wait(); close(waited) }()
@@ -167,7 +172,7 @@ func TestScheduleAfterCancelSkipsTheRest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var got []string
 	var mu sync.Mutex
-	schedule(ctx, []int{0, 1, 2}, 1, 0, func(i int, err error) {
+	schedule(ctx, []int{0, 1, 2}, 1, 0, func(i int, _ func(), err error) {
 		mu.Lock()
 		got = append(got, fmt.Sprintf("%d:%v", i, err))
 		mu.Unlock()
@@ -177,5 +182,45 @@ func TestScheduleAfterCancelSkipsTheRest(t *testing.T) {
 	})
 	if want := "[0:<nil> 1:context canceled 2:context canceled]"; fmt.Sprint(got) != want {
 		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+func TestScheduleReleaseGivesTheSlotBackEarly(t *testing.T) {
+	// GIVEN two trials, one at a time; the first releases its slot, then goes on working (its
+	// bookkeeping after the drain) until the second has started
+	// WHEN they are scheduled THEN the second starts while the first still runs (without the
+	// release it would wait for the first to return: the test's deadline); and releasing twice or
+	// returning after a release frees no second slot.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	second := make(chan struct{})
+	var mu sync.Mutex
+	running, most := 0, 0
+	schedule(ctx, []int{0, 1, 2}, 1, 0, func(i int, release func(), err error) {
+		if err != nil {
+			t.Errorf("trial %d: %v", i, err)
+			return
+		}
+		mu.Lock()
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		defer func() { mu.Lock(); running--; mu.Unlock() }()
+		switch i {
+		case 0:
+			release()
+			release()
+			select {
+			case <-second:
+			case <-ctx.Done():
+				t.Error("the second trial did not start after the first released its slot")
+			}
+		case 1:
+			close(second)
+			time.Sleep(50 * time.Millisecond) // holds its slot: trial 2 must wait for it
+		}
+	})
+	if most != 2 {
+		t.Errorf("at most %d trials ran at once, want 2 (the first after its release, and one holding the slot)", most)
 	}
 }

@@ -50,6 +50,8 @@ type trial struct {
 	progress io.Writer
 	// id is <scenario>-<experiment>: the documents' run id and the base name of the trial's files.
 	id string
+	// release gives the trial's slot back once its load has stopped (schedule).
+	release func()
 	// log is the trial's log file: the runner's output and the drivers' JSON logs.
 	log    *os.File
 	logger *slog.Logger
@@ -68,9 +70,11 @@ var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueU
 // runTrial runs the phases in order: deploy, load (and warm up), run the experiment, drain,
 // reconcile, audit, delete the stack. A failure before the experiment ends the trial with verdict
 // "error"; after it, the remaining phases still run and each problem is added to Result.Error.
-func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp trialSpec, dir string, progress io.Writer) Result {
+//
+// release gives the trial's slot back (schedule): runTrial calls it once the load has stopped.
+func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp trialSpec, dir string, progress io.Writer, release func()) Result {
 	started := time.Now()
-	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack,
+	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack, release: release,
 		id: sp.scenario + "-" + sp.experiment, dir: dir, progress: progress,
 		res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
 	t.phases(ctx)
@@ -105,6 +109,7 @@ func (t *trial) phases(ctx context.Context) {
 	t.res.Journal = base + ".journal.json"
 	journal, runErr := t.run(ctx, compiled)
 	depth, depthErr := t.drain(ctx, l)
+	t.release() // the load has stopped: what is left reads and deletes, and need not hold a slot
 	t.verdict(journal, runErr)
 	t.reconcile(l, depth, depthErr)
 	t.audit(ctx, l)
