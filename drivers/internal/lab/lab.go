@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,6 +168,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 
 	var results []Result
 	var runErr error
+	longest := longestTrials(filepath.Join(c.Results, "summary.json")) // the last lab's, if any
 	for run := 1; run <= c.Repeat && runErr == nil; run++ {
 		dir := c.Results
 		if c.Repeat > 1 {
@@ -174,9 +178,14 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			}
 			fmt.Fprintf(ph.w, "==> run %d of %d (files in %s)\n", run, c.Repeat, cdkapp.Rel(c.Root, dir))
 		}
-		rs, err := runTrials(labCtx, c, specs, syn, clouds, ph, dir, run)
+		order := runOrder(specs, longest)
+		if longest != nil {
+			fmt.Fprintf(ph.w, "==> trials in order of the longest of each experiment in the last run: %s\n", experimentsIn(specs, order))
+		}
+		rs, err := runTrials(labCtx, c, specs, order, syn, clouds, ph, dir, run)
 		runErr = err
 		results = append(results, rs...)
+		longest = longestOf(rs)
 		if err := writeSummary(filepath.Join(dir, "summary.json"), rs); err != nil {
 			return nil, err
 		}
@@ -259,7 +268,14 @@ type trialSpec struct{ scenario, experiment, stack string }
 // scenarios in turn (flawed exp_1, resilient exp_1, flawed exp_2, ...), rather than every flawed
 // trial first. A flawed trial costs the machine more (retries, backlogs, more sandboxes), so this
 // spreads the flawed trials over the run instead of running them all beside each other.
-func runOrder(specs []trialSpec) []int {
+//
+// The experiments go longest first by longest (an experiment's longest trial in seconds, from the
+// last run: longestTrials), those it does not know after them in their own order; nil keeps the
+// shipped order. The trial that ends last ends the lab: exp_2 on resilient, whose drain waits for
+// documents on a redelivery backoff after the DynamoDB outage, ran 61–74 s against 53–60 s for the
+// others on 2026-12-01, and started fourth, 27 s into the lab; first, the lab ends about 7 s
+// sooner (README, design notes).
+func runOrder(specs []trialSpec, longest map[string]float64) []int {
 	var exps []string
 	byExp := map[string][]int{}
 	for i, sp := range specs {
@@ -268,11 +284,61 @@ func runOrder(specs []trialSpec) []int {
 		}
 		byExp[sp.experiment] = append(byExp[sp.experiment], i)
 	}
+	slices.SortStableFunc(exps, func(a, b string) int {
+		ta, oka := longest[a]
+		tb, okb := longest[b]
+		switch {
+		case oka && okb:
+			return cmp.Compare(tb, ta)
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
 	order := make([]int, 0, len(specs))
 	for _, e := range exps {
 		order = append(order, byExp[e]...)
 	}
 	return order
+}
+
+// experimentsIn names the experiments of specs in the order their trials come in order.
+func experimentsIn(specs []trialSpec, order []int) string {
+	var names []string
+	for _, i := range order {
+		if e := specs[i].experiment; !slices.Contains(names, e) {
+			names = append(names, e)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// longestTrials reads, from a lab's summary.json, how long each experiment's longest trial took;
+// nil when there is none or it cannot be read (the lab then keeps the shipped order).
+func longestTrials(path string) map[string]float64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var rs []Result
+	if json.Unmarshal(b, &rs) != nil {
+		return nil
+	}
+	return longestOf(rs)
+}
+
+// longestOf is each experiment's longest trial in rs, in seconds; nil for no trial.
+func longestOf(rs []Result) map[string]float64 {
+	if len(rs) == 0 {
+		return nil
+	}
+	m := map[string]float64{}
+	for _, r := range rs {
+		m[r.Experiment] = max(m[r.Experiment], r.Seconds)
+	}
+	return m
 }
 
 // runTrials runs every trial of one run, Config.Concurrency at a time (Run starts it once every
@@ -281,7 +347,7 @@ func runOrder(specs []trialSpec) []int {
 // Trials run side by side: a trial mostly waits (windows, pauses, drain), and each has a stack of
 // its own, so their probes read only their own metrics. What they share is the machine: see
 // DefaultConcurrency for how many at once keep the probes' margins.
-func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int) ([]Result, error) {
+func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int) ([]Result, error) {
 	n := c.Concurrency
 	if n <= 0 {
 		n = len(specs)
@@ -293,8 +359,8 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, syn *synthesize
 		width = max(width, len(sp.experiment)+len(sp.scenario))
 		results[i] = Result{Run: run, Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}
 	}
-	// Slots are taken in runOrder, so that trials capped by Concurrency run in that order.
-	schedule(ctx, runOrder(specs), n, c.Stagger, func(i int, release func(), err error) {
+	// Slots are taken in order (runOrder), so that trials capped by Concurrency run in that order.
+	schedule(ctx, order, n, c.Stagger, func(i int, release func(), err error) {
 		sp := specs[i]
 		if err != nil {
 			results[i].Error, errs[i] = err.Error(), err
