@@ -43,8 +43,8 @@ type Config struct {
 	// Clouds is how many local clouds the stacks are spread over. Default: 1.
 	Clouds int
 	// Concurrency is how many trials run at once, counted until their load stops (a trial's
-	// reconcile, report and stack delete after its drain run outside the count); 0: all of them. chaoslab lab's default is
-	// DefaultConcurrency.
+	// reconcile, report and stack delete after its drain run outside the count); 0: all of them.
+	// chaoslab lab's default is DefaultConcurrency.
 	Concurrency int
 	// Stagger is the least time between two trials' starts (0: none), so that the first trials'
 	// cold starts do not all land on the machine at once: see DefaultStagger.
