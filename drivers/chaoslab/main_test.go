@@ -17,6 +17,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 )
 
 // The local cloud's own parts (gateway, Parameter Store, CloudWatch, Step
@@ -140,12 +141,10 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 			go func() { // during the 60 s pause: once the execution is running, and a second more
 				var list *sfnapi.ListExecutionsOutput
 				var err error
-				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				poll.Until(30*time.Second, 100*time.Millisecond, func() bool {
 					list, err = client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
-					if err != nil || len(list.Executions) > 0 || time.Now().After(deadline) {
-						break
-					}
-				}
+					return err != nil || len(list.Executions) > 0
+				})
 				if err != nil || len(list.Executions) != 1 {
 					t.Errorf("executions %+v %v, want one within 30 s", list, err)
 					cancel()

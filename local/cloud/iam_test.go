@@ -31,6 +31,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
@@ -773,9 +774,7 @@ func machineMeetsDenial(ctx context.Context, t *testing.T, l *lab) {
 // waitFor polls cond every 200 ms for at most within.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
+	if !poll.Until(within, 200*time.Millisecond, cond) {
+		t.Fatalf("%s: not within %s", what, within)
 	}
 }

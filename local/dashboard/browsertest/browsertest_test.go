@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard/browsertest"
 )
 
@@ -28,12 +29,10 @@ func TestRecorderSeesErrorsAndOutsideRequests(t *testing.T) {
 	p.Wait(t, `document.body.dataset.done === "1"`, 5*time.Second)
 	// The exception event follows the dataset write, by a moment or (a loaded machine) by seconds.
 	var errs string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	poll.Until(5*time.Second, 20*time.Millisecond, func() bool {
 		errs = strings.Join(p.Errors(), "\n")
-		if strings.Contains(errs, "uncaught") || time.Now().After(deadline) {
-			break
-		}
-	}
+		return strings.Contains(errs, "uncaught")
+	})
 	if !strings.Contains(errs, "boom") || !strings.Contains(errs, "uncaught") {
 		t.Errorf("errors = %q, want the console.error and the exception", errs)
 	}
