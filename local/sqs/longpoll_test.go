@@ -1,15 +1,11 @@
 package sqs_test
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,50 +137,6 @@ func TestLongPollAsksAgainForTheTimeLeft(t *testing.T) {
 			t.Errorf("waits asked %v: want 2, then at most the second left, at most one ask per 50 ms", e.waits)
 		}
 	})
-	t.Run("one poll per queue waits on the emulator; one whose turn never comes asks without waiting at its end", func(t *testing.T) {
-		// An emulator with empty queues: a long poll waits out its whole WaitTimeSeconds.
-		type ask struct {
-			queue string
-			wait  int
-			at    time.Duration
-		}
-		var mu sync.Mutex
-		var asks []ask
-		start := time.Now()
-		h := localsqs.LongPoll(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var in struct {
-				QueueUrl        string
-				WaitTimeSeconds int
-			}
-			b, _ := io.ReadAll(r.Body)
-			_ = json.Unmarshal(b, &in)
-			mu.Lock()
-			asks = append(asks, ask{in.QueueUrl, in.WaitTimeSeconds, time.Since(start)})
-			mu.Unlock()
-			time.Sleep(time.Duration(in.WaitTimeSeconds) * time.Second)
-			_, _ = io.WriteString(w, `{}`)
-		}))
-		var wg sync.WaitGroup
-		for i, q := range []string{"http://127.0.0.1:1/000000000000/q", "http://localhost:1/000000000000/q", "http://127.0.0.1:1/000000000000/other"} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				time.Sleep(time.Duration(i) * 100 * time.Millisecond) // in this order
-				if w, took := receive(t, h, `{"QueueUrl":"`+q+`","WaitTimeSeconds":1}`); w.Body.String() != `{}` || took < time.Second {
-					t.Errorf("%s: %q after %v, want {} after the whole second", q, w.Body.String(), took)
-				}
-			}()
-		}
-		wg.Wait()
-		slices.SortFunc(asks, func(a, b ask) int { return cmp.Compare(a.at, b.at) })
-		got := fmt.Sprint(asks)
-		// q's first poll waits 1 s; the other queue's is asked at once (200 ms); q's second poll
-		// (q by another host) has no turn until the first's ends with its own wait: a short poll.
-		if len(asks) != 3 || asks[0].wait != 1 || asks[1].queue != "http://127.0.0.1:1/000000000000/other" || asks[1].wait != 1 ||
-			asks[1].at > 700*time.Millisecond || asks[2].wait != 0 || asks[2].at < time.Second {
-			t.Errorf("the emulator was asked %s; want q for 1 s, the other queue for 1 s at once, then q's second poll without waiting at its end", got)
-		}
-	})
 	t.Run("other actions pass through", func(t *testing.T) {
 		e := &emulator{}
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"QueueUrl":"q","WaitTimeSeconds":3}`))
@@ -218,8 +170,6 @@ func TestLongPollOnTheEmulator(t *testing.T) {
 	defer g.Close()
 	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
 	g.Use("sqs", localsqs.LongPoll)
-	var asks waiting // beneath LongPoll: the receives that reach the emulator
-	g.Use("sqs", asks.count)
 	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
 	const wait = 3 * time.Second
@@ -273,54 +223,6 @@ func TestLongPollOnTheEmulator(t *testing.T) {
 			if got != 1 {
 				t.Errorf("%d messages received, want 1", got)
 			}
-			// One poll at a time waits on the emulator, which wakes them all for a message: the
-			// others wait their turn in the gateway (each one ask, and no empty asks again).
-			if n, most := asks.stats(); most != 1 || n > 4 {
-				t.Errorf("%d receives reached the emulator, at most %d long polls at once; want one at a time, 3 or 4 receives in all", n, most)
-			}
 		})
 	}
-}
-
-// waiting counts the ReceiveMessage requests that pass, and the most long polls (WaitTimeSeconds
-// above 0) in progress at once.
-type waiting struct {
-	mu           sync.Mutex
-	n, now, most int
-}
-
-func (c *waiting) count(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-Amz-Target") != "AmazonSQS.ReceiveMessage" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		b, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		var in struct{ WaitTimeSeconds int }
-		_ = json.Unmarshal(b, &in)
-		longPoll := in.WaitTimeSeconds > 0 // a short poll does not wait
-		c.mu.Lock()
-		c.n++
-		if longPoll {
-			c.now++
-			c.most = max(c.most, c.now)
-		}
-		c.mu.Unlock()
-		next.ServeHTTP(w, r)
-		if longPoll {
-			c.mu.Lock()
-			c.now--
-			c.mu.Unlock()
-		}
-	})
-}
-
-// stats returns the counts and starts again.
-func (c *waiting) stats() (n, most int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n, most = c.n, c.most
-	c.n, c.most = 0, 0
-	return n, most
 }
