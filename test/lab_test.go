@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -259,6 +260,17 @@ func TestLab(t *testing.T) {
 				t.Errorf("no result for %s on %s", e, s)
 			}
 		}
+	}
+
+	// AND chaoslab lab-compare reads the lab's results: against themselves, every flip's margin is as
+	// wide (each of the lab's expected verdicts counted: exit 0 when all were right, 1 when not).
+	cmp := exec.CommandContext(ctx, bin, "lab-compare", results, filepath.Join(results, "summary.json"))
+	out, err := cmp.Output()
+	m := regexp.MustCompile(`(\d+) of (\d+) margins as wide or wider`).FindStringSubmatch(string(out))
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Errorf("chaoslab lab-compare of the lab with itself: %v\n%s", err, out)
+	} else if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1 || !t.Failed()) {
+		t.Errorf("chaoslab lab-compare: %v, with every verdict as expected\n%s", err, out)
 	}
 }
 

@@ -11,8 +11,9 @@
 //	go run ./drivers/chaoslab local up -scenario resilient
 //
 // The subcommands: list, validate, compile, run, rollback, fault, report (a run's journal as an
-// HTML report), import-fis (an AWS FIS experiment template as an experiment), lab, local (a local
-// cloud to deploy to and drive by hand) and bench (the local pipeline at rising rates).
+// HTML report), import-fis (an AWS FIS experiment template as an experiment), lab, lab-compare (two
+// labs' margins side by side), local (a local cloud to deploy to and drive by hand) and bench (the
+// local pipeline at rising rates).
 //
 // Each subcommand lives in its own file and registers itself (register), so new ones are added
 // without touching this file. A subcommand parses its flags, calls a package and maps the outcome

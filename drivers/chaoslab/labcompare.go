@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/lab"
+)
+
+func init() {
+	register(command{name: "lab-compare", synopsis: "compare two labs' margins (a baseline's summary.json and a candidate's), probe by probe", run: (*Main).labCompare})
+}
+
+const labCompareUsage = `
+chaoslab lab-compare puts two labs' runs side by side, each read from its
+summary.json (a -results directory of chaoslab lab, usually of -repeat N, or
+the file itself): per experiment, scenario and probe that decides the flip,
+the min, median and max of the value over the runs, how many runs gave the
+expected verdict, and the margin: the run closest to the tolerance's edge,
+inside it on resilient (every probe must hold) and outside it on flawed (the
+probes that deviated in every baseline run). Then it counts the candidate's
+margins that are as wide as the baseline's or wider, and names the others.
+
+The baseline first: for the concurrent lab against one trial at a time,
+  make lab-repeat N=5 LAB_FLAGS="-concurrency 1 -results lab-results-sequential"
+  make lab-repeat N=5
+  chaoslab lab-compare lab-results-sequential lab-results
+
+Exit 0 when every margin is as wide in the candidate and every candidate run
+gave the expected verdict; 1 when not; 2 on errors (a file that is missing or
+is not a lab's summary.json).
+
+Usage:
+  chaoslab lab-compare BASELINE CANDIDATE
+`
+
+func (m *Main) labCompare(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab lab-compare", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = usageFunc(fs.Output, labCompareUsage, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return cli.Usagef("chaoslab lab-compare: want two labs' results, BASELINE and CANDIDATE; got %d argument(s)", fs.NArg())
+	}
+	names := fs.Args()
+	base, err := lab.ReadResults(names[0])
+	if err != nil {
+		return fmt.Errorf("chaoslab lab-compare: BASELINE: %w", err)
+	}
+	cand, err := lab.ReadResults(names[1])
+	if err != nil {
+		return fmt.Errorf("chaoslab lab-compare: CANDIDATE: %w", err)
+	}
+	cs := lab.Compare(base, cand)
+	flips, unexpected := 0, 0
+	for _, c := range cs {
+		if c.Flip {
+			flips++
+		}
+	}
+	if flips == 0 {
+		return fmt.Errorf("chaoslab lab-compare: BASELINE %s: no margin to compare (no resilient probe, and no flawed probe that deviated in every run)", names[0])
+	}
+	narrower := lab.PrintComparison(m.Stdout, names[0], names[1], cs)
+	seen := map[[2]string]bool{}
+	for _, c := range cs {
+		if k := [2]string{c.Experiment, c.Scenario}; !seen[k] {
+			seen[k] = true
+			unexpected += c.Cand.Runs - c.Cand.Expected
+		}
+	}
+	if unexpected > 0 {
+		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict.\n", unexpected, names[1])
+	}
+	if narrower > 0 || unexpected > 0 {
+		return cli.Exit(ExitDeviated, nil)
+	}
+	return nil
+}

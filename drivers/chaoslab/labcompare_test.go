@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+)
+
+// Two labs' 5-run results (testdata: the sequential baseline and five at a time, measured on the
+// night of 2026-12-01, trimmed to the fields the comparison reads) side by side.
+func TestLabCompare(t *testing.T) {
+	seq, conc := filepath.Join("testdata", "lab-compare", "one-after-the-other"), filepath.Join("testdata", "lab-compare", "five-at-a-time")
+	notSummary := filepath.Join(t.TempDir(), "journal.json")
+	if err := os.WriteFile(notSummary, []byte(`{"verdict": "held"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // in stdout, or stderr for errors
+	}{
+		{name: "five at a time against one after the other", args: []string{seq, conc}, code: 1, want: []string{
+			"exp_2-dynamodb_disruption   flawed     messages-in-flight",
+			"16 of 21 margins as wide or wider in " + conc + " than in " + seq,
+			"narrower: exp_3-output_write_failure flawed messages-in-flight 26.4 against 31.2",
+			"exp_1-minor_delay resilient messages-in-flight 4.0 against 8.8.",
+		}},
+		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 0, want: []string{"21 of 21 margins as wide or wider"}},
+		{name: "one lab", args: []string{seq}, code: 2, want: []string{"want two labs' results"}},
+		{name: "a missing baseline", args: []string{filepath.Join(t.TempDir(), "nope"), conc}, code: 2, want: []string{"BASELINE", "nope"}},
+		{name: "a journal as the candidate", args: []string{seq, notSummary}, code: 2, want: []string{"CANDIDATE", notSummary, "not a lab's summary.json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, out, errb := newMain()
+			err := m.Run(context.Background(), append([]string{"lab-compare"}, tt.args...))
+			if code := cli.Report(errb, err, ExitError); code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v)\n%s%s", code, tt.code, err, out, errb)
+			}
+			text := out.String() + errb.String()
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("output lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+)
+
+// Comparison is one probe of one experiment on one scenario in two labs' runs: a baseline (say, one
+// trial at a time) and a candidate (say, five at a time).
+type Comparison struct {
+	Experiment, Scenario, Probe, Tolerance string
+	Base, Cand                             Spread
+	// BaseMargin and CandMargin are the flip's margin in each: over the runs, the smallest distance
+	// of the probe's value to its tolerance's edge on the side the scenario must show (inside on
+	// resilient, which must hold; outside on flawed, which must deviate), negative when a run was on
+	// the other side; NaN without values.
+	BaseMargin, CandMargin float64
+	// Flip says whether the probe is one of the flip's margins: every probe on resilient (each must
+	// hold), and on flawed the probes that deviated in every baseline run (a flawed probe that
+	// stayed inside did not decide the verdict).
+	Flip bool
+}
+
+// AsWide says whether the candidate's margin is at least the baseline's (to the tenth the tables
+// print).
+func (c Comparison) AsWide() bool {
+	return !math.IsNaN(c.CandMargin) && math.Round(c.CandMargin*10) >= math.Round(c.BaseMargin*10)
+}
+
+// flipMargin is the smallest signed distance of rs's values of probe to its edge on the side the
+// scenario must show; NaN without a value.
+func flipMargin(rs []Result, experiment, scenario, probe string) float64 {
+	m := math.NaN()
+	for _, r := range rs {
+		if r.Experiment != experiment || r.Scenario != scenario {
+			continue
+		}
+		for _, p := range r.Probes {
+			if p.Name != probe || p.Margin == nil {
+				continue
+			}
+			d := *p.Margin // positive inside, negative outside
+			if scenario == contract.ScenarioFlawed {
+				d = -d
+			}
+			if math.IsNaN(m) || d < m {
+				m = d
+			}
+		}
+	}
+	return m
+}
+
+// Compare pairs every probe of the baseline's runs with the candidate's, in the baseline's order.
+// A probe the candidate lacks has NaN for its margin (not as wide).
+func Compare(base, cand []Result) []Comparison {
+	cs := Spreads(cand)
+	find := func(s Spread) Spread {
+		for _, c := range cs {
+			if c.Experiment == s.Experiment && c.Scenario == s.Scenario && c.Probe == s.Probe {
+				return c
+			}
+		}
+		return Spread{Experiment: s.Experiment, Scenario: s.Scenario, Probe: s.Probe}
+	}
+	var out []Comparison
+	for _, b := range Spreads(base) {
+		if b.Probe == "-" {
+			continue // runs without probes: nothing to compare
+		}
+		c := Comparison{Experiment: b.Experiment, Scenario: b.Scenario, Probe: b.Probe, Tolerance: b.Tolerance,
+			Base: b, Cand: find(b),
+			BaseMargin: flipMargin(base, b.Experiment, b.Scenario, b.Probe),
+			CandMargin: flipMargin(cand, b.Experiment, b.Scenario, b.Probe)}
+		c.Flip = b.Scenario == contract.ScenarioResilient || b.Scenario == contract.ScenarioFlawed && c.BaseMargin > 0
+		out = append(out, c)
+	}
+	return out
+}
+
+// ReadResults reads a lab's summary.json: path is the file, or the lab's -results directory.
+func ReadResults(path string) ([]Result, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "summary.json")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rs []Result
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, fmt.Errorf("%s: not a lab's summary.json: %w", path, err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("%s: no results", path)
+	}
+	for i, r := range rs {
+		if r.Experiment == "" || r.Scenario == "" {
+			return nil, fmt.Errorf("%s: result %d: no experiment or scenario", path, i)
+		}
+	}
+	return rs, nil
+}
+
+// PrintComparison prints the flips' margins of base and cand side by side (min / median / max of
+// each probe's value, the margin, and whether the candidate's is as wide), then a line counting
+// them and naming the narrower ones. It returns how many of the flips' margins are narrower in the
+// candidate.
+func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) int {
+	f := func(x float64) string {
+		if math.IsNaN(x) {
+			return "-"
+		}
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	spread := func(s Spread) string {
+		return fmt.Sprintf("%s / %s / %s (%d of %d)", f(s.Min()), f(s.Median()), f(s.Max()), s.Expected, s.Runs)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\n")
+	flips, narrower := 0, []string{}
+	for _, c := range cs {
+		if !c.Flip {
+			continue
+		}
+		flips++
+		wide := "yes"
+		if !c.AsWide() {
+			wide = "no"
+			narrower = append(narrower, fmt.Sprintf("%s %s %s %s against %s", c.Experiment, c.Scenario, c.Probe, f(c.CandMargin), f(c.BaseMargin)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Experiment, c.Scenario, c.Probe, c.Tolerance,
+			spread(c.Base), f(c.BaseMargin), spread(c.Cand), f(c.CandMargin), wide)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d of %d margins as wide or wider in %s than in %s", flips-len(narrower), flips, candName, baseName)
+	if len(narrower) > 0 {
+		fmt.Fprintf(w, "; narrower: %s", strings.Join(narrower, "; "))
+	}
+	fmt.Fprintln(w, ".")
+	fmt.Fprintln(w, "A margin is the run closest to the tolerance's edge: inside it on resilient, outside it on flawed (negative: a run on the wrong side).")
+	return len(narrower)
+}
