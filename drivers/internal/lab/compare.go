@@ -26,7 +26,7 @@ type Comparison struct {
 	BaseMargin, CandMargin float64
 	// Flip says whether the probe is one of the flip's margins: every probe on resilient (each must
 	// hold), and on flawed the probes that deviated in every baseline run (a flawed probe that
-	// stayed inside did not decide the verdict).
+	// stayed inside did not decide the verdict); never one without a value in the baseline.
 	Flip bool
 }
 
@@ -81,7 +81,7 @@ func Compare(base, cand []Result) []Comparison {
 			Base: b, Cand: find(b),
 			BaseMargin: flipMargin(base, b.Experiment, b.Scenario, b.Probe),
 			CandMargin: flipMargin(cand, b.Experiment, b.Scenario, b.Probe)}
-		c.Flip = b.Scenario == contract.ScenarioResilient || b.Scenario == contract.ScenarioFlawed && c.BaseMargin > 0
+		c.Flip = !math.IsNaN(c.BaseMargin) && (b.Scenario == contract.ScenarioResilient || b.Scenario == contract.ScenarioFlawed && c.BaseMargin > 0)
 		out = append(out, c)
 	}
 	return out

@@ -76,6 +76,13 @@ func TestCompare(t *testing.T) {
 			t.Errorf("%s %s: as wide %v, %d runs, with nothing of it in the candidate", c.Scenario, c.Probe, c.AsWide(), c.Cand.Runs)
 		}
 	}
+	// A probe the baseline has no value of (its query failed in every run) has no margin to keep.
+	noValue := []Result{{Run: 1, Experiment: "exp_2", Scenario: "resilient", Verdict: "held", Probes: []Probe{{Name: "messages-in-flight", Min: -10, Max: 20}}}}
+	for _, c := range Compare(noValue, cand) {
+		if c.Flip {
+			t.Errorf("a probe without values in the baseline is compared: %+v", c)
+		}
+	}
 	// Margins are compared to the tenth the table shows.
 	if !(Comparison{BaseMargin: 10.6, CandMargin: 10.6000000001 - 0.0000000002}).AsWide() {
 		t.Error("10.6 against 10.6 is not as wide")
