@@ -16,7 +16,9 @@
 //	problems := lab.Expectations(sum.Results)        // none: the lab passed
 //
 // With Config.Repeat > 1 the results hold every run's (Result.Run), and PrintSpreads summarizes
-// each probe over the runs: min, median, max, and the runs that gave the expected verdict.
+// each probe over the runs: min, median, max, and the runs that gave the expected verdict. Two labs'
+// results (ReadResults: a summary.json) side by side, each flip's margin in one against the other,
+// are Compare and PrintComparison (`chaoslab lab-compare`).
 //
 // # Phases, in order
 //
