@@ -36,11 +36,12 @@ lab-repeat: deps
 	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)
 
 # Two labs' flip margins side by side, probe by probe: BASE is the baseline's -results directory (or
-# its summary.json), WITH the candidate's (default: the last lab's). Exit 1 when a margin is narrower.
+# its summary.json), WITH the candidate's (default: the last lab's). Fails when a margin is narrower
+# or a candidate run gave another verdict (chaoslab lab-compare exits 1; 2 on errors).
 WITH ?= lab-results
 lab-compare: modules
 	@[ -n "$(BASE)" ] || { echo "make lab-compare BASE=<a lab's -results directory> [WITH=lab-results]"; exit 2; }
-	$(GO) run ./drivers/chaoslab lab-compare $(BASE) $(WITH)
+	$(GO) run ./drivers/chaoslab lab-compare "$(BASE)" "$(WITH)"
 
 # The pipeline on the local cloud at rising rates: throughput, latency, loss, CPU per process.
 bench-pipeline: deps
@@ -69,7 +70,8 @@ test-deps:
 # rest's (JSON, into a file, so that two writers never interleave a line) follows it. The go tests
 # do not vet again (-vet=off: go vet's checks are a superset of go test's). go vet starts while npm
 # ci installs node_modules (16 s from npm's cache), which every test but vet needs: the lab starts
-# when npm ci is done, the other packages when both are (npm's exit status passes through a file).
+# when npm ci is done, the other packages when both are (npm's exit status passes through a file;
+# they stop waiting if the shell that runs npm ci is gone).
 # Everything goes into one summary; make test fails if npm ci, vet, the lab or another package failed.
 LAB_PKG := ./test
 # The other packages whose tests take longest (in that order; 30 s to 1.5 minutes each, alone),
@@ -82,8 +84,8 @@ test: test-deps
 	set -o pipefail; restlog=$$(mktemp); npmrc=$$(mktemp -u); trap 'rm -f "$$restlog" "$$npmrc"' EXIT; { \
 		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list $(SLOW_PKGS) ./... | grep -vx "$$lab") || exit 1; \
 		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; npmrc=$$1; shift; \
-			for i in $$(seq 1200); do [ -e "$$npmrc" ] && break; sleep 0.5; done; \
-			[ "$$(cat "$$npmrc" 2>/dev/null)" = 0 ] || { echo "npm ci failed (or did not end in 10 minutes): no tests without node_modules"; exit 1; }; \
+			while [ ! -e "$$npmrc" ] && kill -0 $$PPID 2>/dev/null; do sleep 0.5; done; \
+			[ "$$(cat "$$npmrc" 2>/dev/null)" = 0 ] || { echo "npm ci failed (or make test stopped): no tests without node_modules"; exit 1; }; \
 			$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
 			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest "$$npmrc" $$others >"$$restlog" 2>&1 & rest=$$!; \
 		$(MAKE) --no-print-directory node_modules/.installed >&2; npm=$$?; echo $$npm >"$$npmrc.tmp" && mv "$$npmrc.tmp" "$$npmrc"; \

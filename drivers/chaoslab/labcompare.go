@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/lab"
@@ -56,7 +57,7 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab lab-compare: CANDIDATE: %w", err)
 	}
 	cs := lab.Compare(base, cand)
-	flips, unexpected := 0, 0
+	flips := 0
 	for _, c := range cs {
 		if c.Flip {
 			flips++
@@ -66,17 +67,11 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE %s: no margin to compare (no resilient probe, and no flawed probe that deviated in every run)", names[0])
 	}
 	narrower := lab.PrintComparison(m.Stdout, names[0], names[1], cs)
-	seen := map[[2]string]bool{}
-	for _, c := range cs {
-		if k := [2]string{c.Experiment, c.Scenario}; !seen[k] {
-			seen[k] = true
-			unexpected += c.Cand.Runs - c.Cand.Expected
-		}
+	unexpected := lab.UnexpectedVerdicts(cand)
+	if len(unexpected) > 0 {
+		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict: %s.\n", len(unexpected), names[1], strings.Join(unexpected, "; "))
 	}
-	if unexpected > 0 {
-		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict.\n", unexpected, names[1])
-	}
-	if narrower > 0 || unexpected > 0 {
+	if narrower > 0 || len(unexpected) > 0 {
 		return cli.Exit(ExitDeviated, nil)
 	}
 	return nil

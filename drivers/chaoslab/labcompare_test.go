@@ -18,6 +18,17 @@ func TestLabCompare(t *testing.T) {
 	if err := os.WriteFile(notSummary, []byte(`{"verdict": "held"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Five at a time again, with a trial of another experiment that the baseline never ran, and that
+	// did not hold: the margins are as wide, the verdict is not.
+	extra := filepath.Join(t.TempDir(), "summary.json")
+	b, err := os.ReadFile(filepath.Join(conc, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b[:strings.LastIndexByte(string(b), ']')], []byte(`,{"run":1,"scenario":"resilient","experiment":"exp_9-new","verdict":"deviated","probes":[]}]`)...)
+	if err := os.WriteFile(extra, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -31,6 +42,8 @@ func TestLabCompare(t *testing.T) {
 			"exp_1-minor_delay resilient messages-in-flight 4.0 against 8.8.",
 		}},
 		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 0, want: []string{"21 of 21 margins as wide or wider"}},
+		{name: "a candidate run with another verdict", args: []string{conc, extra}, code: 1, want: []string{
+			"21 of 21 margins as wide or wider", "1 run(s) of " + extra + " did not give the expected verdict: exp_9-new on resilient, run 1: deviated."}},
 		{name: "one lab", args: []string{seq}, code: 2, want: []string{"want two labs' results"}},
 		{name: "a missing baseline", args: []string{filepath.Join(t.TempDir(), "nope"), conc}, code: 2, want: []string{"BASELINE", "nope"}},
 		{name: "a journal as the candidate", args: []string{seq, notSummary}, code: 2, want: []string{"CANDIDATE", notSummary, "not a lab's summary.json"}},

@@ -25,15 +25,17 @@ type Comparison struct {
 	// the other side; NaN without values.
 	BaseMargin, CandMargin float64
 	// Flip says whether the probe is one of the flip's margins: every probe on resilient (each must
-	// hold), and on flawed the probes that deviated in every baseline run (a flawed probe that
-	// stayed inside did not decide the verdict); never one without a value in the baseline.
+	// hold), and on flawed the probes that deviated in every baseline run, each run with a value (a
+	// flawed probe that stayed inside did not decide the verdict); never one without a value in the
+	// baseline.
 	Flip bool
 }
 
-// AsWide says whether the candidate's margin is at least the baseline's (to the tenth the tables
-// print).
+// AsWide says whether the candidate's margin is at least the baseline's (the values' own precision:
+// a float's error aside, no rounding, so a margin on the wrong side is never as wide as one on the
+// right side).
 func (c Comparison) AsWide() bool {
-	return !math.IsNaN(c.CandMargin) && math.Round(c.CandMargin*10) >= math.Round(c.BaseMargin*10)
+	return !math.IsNaN(c.CandMargin) && c.CandMargin >= c.BaseMargin-1e-9
 }
 
 // flipMargin is the smallest signed distance of rs's values of probe to its edge on the side the
@@ -45,10 +47,10 @@ func flipMargin(rs []Result, experiment, scenario, probe string) float64 {
 			continue
 		}
 		for _, p := range r.Probes {
-			if p.Name != probe || p.Margin == nil {
+			if p.Name != probe || p.Value == nil {
 				continue
 			}
-			d := *p.Margin // positive inside, negative outside
+			d := margin(*p.Value, p.Min, p.Max) // positive inside, negative outside (as Probe.Margin)
 			if scenario == contract.ScenarioFlawed {
 				d = -d
 			}
@@ -61,16 +63,22 @@ func flipMargin(rs []Result, experiment, scenario, probe string) float64 {
 }
 
 // Compare pairs every probe of the baseline's runs with the candidate's, in the baseline's order.
-// A probe the candidate lacks has NaN for its margin (not as wide).
+// A probe the candidate lacks has NaN for its margin (not as wide), and its pair's runs and expected
+// verdicts if the candidate ran the pair without probes.
 func Compare(base, cand []Result) []Comparison {
 	cs := Spreads(cand)
 	find := func(s Spread) Spread {
+		out := Spread{Experiment: s.Experiment, Scenario: s.Scenario, Probe: s.Probe}
 		for _, c := range cs {
-			if c.Experiment == s.Experiment && c.Scenario == s.Scenario && c.Probe == s.Probe {
+			if c.Experiment != s.Experiment || c.Scenario != s.Scenario {
+				continue
+			}
+			if c.Probe == s.Probe {
 				return c
 			}
+			out.Runs, out.Expected = c.Runs, c.Expected // the pair's, whatever probe
 		}
-		return Spread{Experiment: s.Experiment, Scenario: s.Scenario, Probe: s.Probe}
+		return out
 	}
 	var out []Comparison
 	for _, b := range Spreads(base) {
@@ -81,7 +89,12 @@ func Compare(base, cand []Result) []Comparison {
 			Base: b, Cand: find(b),
 			BaseMargin: flipMargin(base, b.Experiment, b.Scenario, b.Probe),
 			CandMargin: flipMargin(cand, b.Experiment, b.Scenario, b.Probe)}
-		c.Flip = !math.IsNaN(c.BaseMargin) && (b.Scenario == contract.ScenarioResilient || b.Scenario == contract.ScenarioFlawed && c.BaseMargin > 0)
+		switch b.Scenario {
+		case contract.ScenarioResilient:
+			c.Flip = !math.IsNaN(c.BaseMargin)
+		case contract.ScenarioFlawed:
+			c.Flip = c.BaseMargin > 0 && len(b.Values) == b.Runs // outside in every run, each with a value
+		}
 		out = append(out, c)
 	}
 	return out
@@ -105,7 +118,7 @@ func ReadResults(path string) ([]Result, error) {
 	}
 	for i, r := range rs {
 		if r.Experiment == "" || r.Scenario == "" {
-			return nil, fmt.Errorf("%s: result %d: no experiment or scenario", path, i)
+			return nil, fmt.Errorf("%s: result %d of %d: no experiment or scenario", path, i+1, len(rs))
 		}
 	}
 	return rs, nil
@@ -119,6 +132,9 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) in
 	f := func(x float64) string {
 		if math.IsNaN(x) {
 			return "-"
+		}
+		if x == 0 {
+			x = 0 // not "-0.0" for a value on a flawed probe's bound
 		}
 		return strconv.FormatFloat(x, 'f', 1, 64)
 	}
@@ -149,4 +165,20 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) in
 	fmt.Fprintln(w, ".")
 	fmt.Fprintln(w, "A margin is the run closest to the tolerance's edge: inside it on resilient, outside it on flawed (negative: a run on the wrong side).")
 	return len(narrower)
+}
+
+// UnexpectedVerdicts lists the runs of rs whose verdict is not the scenario's (deviated on flawed,
+// held on resilient), or that ended in an error, as "experiment on scenario, run N: verdict".
+func UnexpectedVerdicts(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		if r.Verdict != expectedVerdict(r.Scenario) || r.Error != "" {
+			what := r.Verdict
+			if r.Error != "" {
+				what += " (" + r.Error + ")"
+			}
+			out = append(out, fmt.Sprintf("%s on %s, run %d: %s", r.Experiment, r.Scenario, r.Run, what))
+		}
+	}
+	return out
 }

@@ -83,9 +83,41 @@ func TestCompare(t *testing.T) {
 			t.Errorf("a probe without values in the baseline is compared: %+v", c)
 		}
 	}
-	// Margins are compared to the tenth the table shows.
+	// Margins are compared as they are (a float's error aside): a run just on the wrong side is
+	// narrower than one just on the right side, though both print as 0.0.
 	if !(Comparison{BaseMargin: 10.6, CandMargin: 10.6000000001 - 0.0000000002}).AsWide() {
 		t.Error("10.6 against 10.6 is not as wide")
+	}
+	if (Comparison{BaseMargin: 0.04, CandMargin: -0.04}).AsWide() || (Comparison{BaseMargin: 0.25, CandMargin: 0.2}).AsWide() {
+		t.Error("a narrower margin is as wide")
+	}
+
+	// A flawed probe decides the flip only if it deviated in every baseline run, each with a value.
+	gap := append([]Result{{Run: 3, Experiment: "exp_2", Scenario: "flawed", Verdict: "not-steady-before"}}, base...)
+	for _, c := range Compare(gap, cand) {
+		if c.Scenario == "flawed" && c.Flip {
+			t.Errorf("flawed %s decides the flip with a baseline run without its value: %+v", c.Probe, c)
+		}
+	}
+	// A pair the candidate ran without probes keeps its runs and their verdicts.
+	for _, c := range Compare(base, []Result{{Run: 1, Experiment: "exp_2", Scenario: "resilient", Verdict: "not-steady-before"}}) {
+		if c.Scenario == "resilient" && (c.Cand.Runs != 1 || c.Cand.Expected != 0 || c.AsWide()) {
+			t.Errorf("resilient %s: candidate %d of %d runs, as wide %v; want 0 of 1, narrower", c.Probe, c.Cand.Expected, c.Cand.Runs, c.AsWide())
+		}
+	}
+}
+
+// Every run whose verdict is not its scenario's, or that failed, is named.
+func TestUnexpectedVerdicts(t *testing.T) {
+	got := UnexpectedVerdicts([]Result{
+		{Run: 1, Experiment: "exp_1", Scenario: "flawed", Verdict: "deviated"},
+		{Run: 1, Experiment: "exp_1", Scenario: "resilient", Verdict: "deviated"},
+		{Run: 2, Experiment: "exp_1", Scenario: "resilient", Verdict: "held"},
+		{Run: 2, Experiment: "exp_3", Scenario: "flawed", Verdict: "deviated", Error: "drain: context canceled"},
+	})
+	want := []string{"exp_1 on resilient, run 1: deviated", "exp_3 on flawed, run 2: deviated (drain: context canceled)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("UnexpectedVerdicts = %q, want %q", got, want)
 	}
 }
 
