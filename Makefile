@@ -68,11 +68,8 @@ test-deps:
 # 2-core VM could not keep the lab's five pipelines steady (trials "not steady before" in 4 of 8
 # make tests); at nice 19 they yield to it (README, design notes). The lab's output streams; the
 # rest's (JSON, into a file, so that two writers never interleave a line) follows it. The go tests
-# do not vet again (-vet=off: go vet's checks are a superset of go test's). go vet starts while npm
-# ci installs node_modules (16 s from npm's cache), which every test but vet needs: the lab starts
-# when npm ci is done, the other packages when both are (npm's exit status passes through a file;
-# they stop waiting if the shell that runs npm ci is gone).
-# Everything goes into one summary; make test fails if npm ci, vet, the lab or another package failed.
+# do not vet again (-vet=off: go vet's checks are a superset of go test's). Everything goes into one
+# summary; make test fails if vet, the lab or another package failed.
 LAB_PKG := ./test
 # The other packages whose tests take longest (in that order; 30 s to 1.5 minutes each, alone),
 # named first so that go test starts them first and the run does not end on one of them alone (go list
@@ -80,16 +77,12 @@ LAB_PKG := ./test
 SLOW_PKGS := ./test/clients ./local/cloud ./constructs/experiment ./drivers/chaoslab ./local/esm \
 	./functions/etl ./test/conformance/cloudwatch
 test: test-deps
-	@$(MAKE) --no-print-directory modules
-	set -o pipefail; restlog=$$(mktemp); npmrc=$$(mktemp -u); trap 'rm -f "$$restlog" "$$npmrc"' EXIT; { \
+	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
+	set -o pipefail; restlog=$$(mktemp); trap 'rm -f "$$restlog"' EXIT; { \
 		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list $(SLOW_PKGS) ./... | grep -vx "$$lab") || exit 1; \
-		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; npmrc=$$1; shift; \
-			while [ ! -e "$$npmrc" ] && kill -0 $$PPID 2>/dev/null; do sleep 0.5; done; \
-			[ "$$(cat "$$npmrc" 2>/dev/null)" = 0 ] || { echo "npm ci failed (or make test stopped): no tests without node_modules"; exit 1; }; \
+		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; \
 			$(GO) test -vet=off -p 3 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
-			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest "$$npmrc" $$others >"$$restlog" 2>&1 & rest=$$!; \
-		$(MAKE) --no-print-directory node_modules/.installed >&2; npm=$$?; echo $$npm >"$$npmrc.tmp" && mv "$$npmrc.tmp" "$$npmrc"; \
-		if [ $$npm != 0 ]; then wait $$rest; cat "$$restlog"; exit 1; fi; \
+			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest $$others >"$$restlog" 2>&1 & rest=$$!; \
 		$(GO) test -vet=off -json -count=1 -timeout 20m $$lab; labrc=$$?; \
 		echo "==> the other packages (go vet, then go test at nice 19 beside the lab): waiting for them"; \
 		wait $$rest; restrc=$$?; cat "$$restlog"; \
