@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -38,25 +37,18 @@ func (c Comparison) AsWide() bool {
 	return !math.IsNaN(c.CandMargin) && c.CandMargin >= c.BaseMargin-1e-9
 }
 
-// flipMargin is the smallest signed distance of rs's values of probe to its edge on the side the
-// scenario must show; NaN without a value.
-func flipMargin(rs []Result, experiment, scenario, probe string) float64 {
+// FlipMargin is the smallest signed distance of the values to the tolerance's edge on the side the
+// scenario must show: inside on resilient, outside on flawed (margin, as Probe.Margin, with its sign
+// turned); NaN without values.
+func (s Spread) FlipMargin() float64 {
 	m := math.NaN()
-	for _, r := range rs {
-		if r.Experiment != experiment || r.Scenario != scenario {
-			continue
+	for _, v := range s.Values {
+		d := margin(v, s.Low, s.High) // positive inside, negative outside
+		if s.Scenario == contract.ScenarioFlawed {
+			d = -d
 		}
-		for _, p := range r.Probes {
-			if p.Name != probe || p.Value == nil {
-				continue
-			}
-			d := margin(*p.Value, p.Min, p.Max) // positive inside, negative outside (as Probe.Margin)
-			if scenario == contract.ScenarioFlawed {
-				d = -d
-			}
-			if math.IsNaN(m) || d < m {
-				m = d
-			}
+		if math.IsNaN(m) || d < m {
+			m = d
 		}
 	}
 	return m
@@ -86,9 +78,8 @@ func Compare(base, cand []Result) []Comparison {
 			continue // runs without probes: nothing to compare
 		}
 		c := Comparison{Experiment: b.Experiment, Scenario: b.Scenario, Probe: b.Probe, Tolerance: b.Tolerance,
-			Base: b, Cand: find(b),
-			BaseMargin: flipMargin(base, b.Experiment, b.Scenario, b.Probe),
-			CandMargin: flipMargin(cand, b.Experiment, b.Scenario, b.Probe)}
+			Base: b, Cand: find(b)}
+		c.BaseMargin, c.CandMargin = c.Base.FlipMargin(), c.Cand.FlipMargin()
 		switch b.Scenario {
 		case contract.ScenarioResilient:
 			c.Flip = !math.IsNaN(c.BaseMargin)
@@ -129,17 +120,8 @@ func ReadResults(path string) ([]Result, error) {
 // them and naming the narrower ones. It returns how many of the flips' margins are narrower in the
 // candidate.
 func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) int {
-	f := func(x float64) string {
-		if math.IsNaN(x) {
-			return "-"
-		}
-		if x == 0 {
-			x = 0 // not "-0.0" for a value on a flawed probe's bound
-		}
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	}
 	spread := func(s Spread) string {
-		return fmt.Sprintf("%s / %s / %s (%d of %d)", f(s.Min()), f(s.Median()), f(s.Max()), s.Expected, s.Runs)
+		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\n")
@@ -152,10 +134,10 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) in
 		wide := "yes"
 		if !c.AsWide() {
 			wide = "no"
-			narrower = append(narrower, fmt.Sprintf("%s %s %s %s against %s", c.Experiment, c.Scenario, c.Probe, f(c.CandMargin), f(c.BaseMargin)))
+			narrower = append(narrower, fmt.Sprintf("%s %s %s %s against %s", c.Experiment, c.Scenario, c.Probe, tenth(c.CandMargin), tenth(c.BaseMargin)))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Experiment, c.Scenario, c.Probe, c.Tolerance,
-			spread(c.Base), f(c.BaseMargin), spread(c.Cand), f(c.CandMargin), wide)
+			spread(c.Base), tenth(c.BaseMargin), spread(c.Cand), tenth(c.CandMargin), wide)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d of %d margins as wide or wider in %s than in %s", flips-len(narrower), flips, candName, baseName)

@@ -318,12 +318,8 @@ func experimentsIn(specs []trialSpec, order []int) string {
 // longestTrials reads, from a lab's summary.json, how long each experiment's longest trial took;
 // nil when there is none or it cannot be read (the lab then keeps the shipped order).
 func longestTrials(path string) map[string]float64 {
-	b, err := os.ReadFile(path)
+	rs, err := ReadResults(path)
 	if err != nil {
-		return nil
-	}
-	var rs []Result
-	if json.Unmarshal(b, &rs) != nil {
 		return nil
 	}
 	return longestOf(rs)

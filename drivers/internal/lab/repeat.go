@@ -149,12 +149,6 @@ func PrintSpreads(w io.Writer, rs []Result) {
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tCLOSEST RUN TO IT\tEXPECTED VERDICT")
 	var last [2]string
 	for _, sp := range Spreads(rs) {
-		f := func(x float64) string {
-			if math.IsNaN(x) {
-				return "-"
-			}
-			return strconv.FormatFloat(x, 'f', 1, 64)
-		}
 		e, s, verdicts := sp.Experiment, sp.Scenario, fmt.Sprintf("%d of %d runs %s", sp.Expected, sp.Runs, expectedVerdict(sp.Scenario))
 		if [2]string{e, s} == last {
 			e, s, verdicts = "", "", ""
@@ -163,11 +157,23 @@ func PrintSpreads(w io.Writer, rs []Result) {
 		closest := ""
 		switch d, side := sp.Closest(); side {
 		case "inside", "outside":
-			closest = f(d) + " " + side
+			closest = tenth(d) + " " + side
 		default:
 			closest = side
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e, s, sp.Probe, f(sp.Min()), f(sp.Median()), f(sp.Max()), sp.Tolerance, closest, verdicts)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e, s, sp.Probe, tenth(sp.Min()), tenth(sp.Median()), tenth(sp.Max()), sp.Tolerance, closest, verdicts)
 	}
 	tw.Flush()
+}
+
+// tenth is x to a tenth, as the tables print values and margins: "-" for NaN (no value), and "0.0",
+// not "-0.0", for a negative zero (a margin turned on a probe's bound).
+func tenth(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	if x == 0 {
+		x = 0
+	}
+	return strconv.FormatFloat(x, 'f', 1, 64)
 }
