@@ -19,6 +19,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
@@ -365,12 +366,14 @@ func wantRollbackOf(t *testing.T, run, of execution, errName string) {
 // waitForFault waits until a fault is on in param.
 func waitForFault(t *testing.T, l *localStates, param string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if p, err := l.params.Get(param); err == nil {
-			if c, err := faultconfig.Parse([]byte(p.Value)); err == nil && c.Enabled {
-				return
-			}
+	if !poll.Until(time.Minute, 20*time.Millisecond, func() bool {
+		p, err := l.params.Get(param)
+		if err != nil {
+			return false
 		}
+		c, err := faultconfig.Parse([]byte(p.Value))
+		return err == nil && c.Enabled
+	}) {
+		t.Fatalf("no fault written to %s", param)
 	}
-	t.Fatalf("no fault written to %s", param)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
 )
@@ -594,37 +596,31 @@ func errAs[T error](err error) bool {
 
 func waitForEvent(t *testing.T, arn string, typ types.HistoryEventType) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, e := range history(t, arn, false) {
-			if e.Type == typ {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll.Until(10*time.Second, 20*time.Millisecond, func() bool {
+		return slices.ContainsFunc(history(t, arn, false), func(e types.HistoryEvent) bool { return e.Type == typ })
+	}) {
+		t.Fatalf("no %s in the history of %s", typ, arn)
 	}
-	t.Fatalf("no %s in the history of %s", typ, arn)
 }
 
 // waitForExecutions polls ListExecutions until the machine has n executions; it returns the newest.
 func waitForExecutions(t *testing.T, machine string, n int) types.ExecutionListItem {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var listed []types.ExecutionListItem
+	if !poll.Until(10*time.Second, 20*time.Millisecond, func() bool {
 		out, err := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: &machine})
 		if err != nil {
 			t.Fatalf("ListExecutions: %v", err)
 		}
-		if len(out.Executions) >= n {
-			if len(out.Executions) > n {
-				t.Fatalf("%d executions of %s, want %d", len(out.Executions), machine, n)
-			}
-			return out.Executions[0]
-		}
-		time.Sleep(20 * time.Millisecond)
+		listed = out.Executions
+		return len(listed) >= n
+	}) {
+		t.Fatalf("fewer than %d executions of %s", n, machine)
 	}
-	t.Fatalf("fewer than %d executions of %s", n, machine)
-	return types.ExecutionListItem{}
+	if len(listed) > n {
+		t.Fatalf("%d executions of %s, want %d", len(listed), machine, n)
+	}
+	return listed[0]
 }
 
 func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {

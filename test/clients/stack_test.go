@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -158,21 +159,18 @@ func deployStack(ctx context.Context, t *testing.T, c *cloud.Cloud, cdkOut, name
 // waitObject waits (bounded) until key exists in the stack's bucket.
 func (s *stack) waitObject(ctx context.Context, t *testing.T, key string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		_, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.out["BucketName"]), Key: aws.String(key)})
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			logs, _ := os.ReadFile(s.cloud.Lambda().LogPath(s.out["FunctionName"]))
-			if len(logs) > 4000 {
-				logs = logs[len(logs)-4000:]
-			}
-			t.Fatalf("s3://%s/%s not there after %s: %v\nfunction log (end):\n%s", s.out["BucketName"], key, within, err, logs)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var err error
+	if poll.Until(within, 200*time.Millisecond, func() bool {
+		_, err = s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.out["BucketName"]), Key: aws.String(key)})
+		return err == nil || ctx.Err() != nil
+	}) && err == nil {
+		return
 	}
+	logs, _ := os.ReadFile(s.cloud.Lambda().LogPath(s.out["FunctionName"]))
+	if len(logs) > 4000 {
+		logs = logs[len(logs)-4000:]
+	}
+	t.Fatalf("s3://%s/%s not there after %s: %v\nfunction log (end):\n%s", s.out["BucketName"], key, within, err, logs)
 }
 
 // snsDelivered waits (bounded) for message in queueURL, the topic's subscriber (raw message
