@@ -28,7 +28,8 @@
 //	             work queue when the drain ended (must be 0 on resilient)
 //	CPU          each cloud process's utime+stime (/proc/<pid>/stat) over the step, per 1,000
 //	             documents converted during it; the same for this process (the load: publisher
-//	             and subscriber); and the whole machine's busy share (/proc/stat)
+//	             and subscriber); and the whole machine's busy share and, on a VM, the share its
+//	             hypervisor stole (/proc/stat): the same code is slower on a VM whose host is busy
 package bench
 
 import (
@@ -117,6 +118,10 @@ type Step struct {
 	// during the step: near 100, the cores are the ceiling, whatever process spends them. -1 when
 	// /proc/stat could not be read.
 	MachineBusy float64 `json:"machine_busy_percent"`
+	// MachineSteal is the percentage of the machine's CPU time its hypervisor gave to others during
+	// the step (steal, counted in MachineBusy too): on a shared VM, the cores the step did not have.
+	// -1 when /proc/stat could not be read.
+	MachineSteal float64 `json:"machine_steal_percent"`
 }
 
 // CPU is one role's CPU time over a step (every process of the role summed: function sandboxes).
@@ -335,9 +340,9 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	if convertedInStep > 0 {
 		st.LoadPer1000 = (loadAfter - loadBefore) / float64(convertedInStep) * 1000
 	}
-	st.MachineBusy = -1
+	st.MachineBusy, st.MachineSteal = -1, -1
 	if machineOK {
-		st.MachineBusy = busyPercent(machineBefore, machineAfter)
+		st.MachineBusy, st.MachineSteal = busyPercent(machineBefore, machineAfter), stealPercent(machineBefore, machineAfter)
 	}
 
 	// Drain: until every accepted document of the step is out, or nothing came for a while.

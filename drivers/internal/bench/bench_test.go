@@ -59,9 +59,9 @@ func TestCPUDelta(t *testing.T) {
 	}
 	var out bytes.Buffer
 	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, Lost: 1, Pending: 7, InErrorQueue: 3, CPU: got,
-		LoadPer1000: 0.9, MachineBusy: 97.4}})
+		LoadPer1000: 0.9, MachineBusy: 97.4, MachineSteal: 12.6}})
 	if !regexp.MustCompile(`LOST\s+PENDING\s+ERROR Q`).MatchString(out.String()) ||
-		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5\s+0\.9\s+97 %`).MatchString(out.String()) ||
+		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5\s+0\.9\s+97 %\s+13 %`).MatchString(out.String()) ||
 		!strings.Contains(out.String(), "gateway") {
 		t.Errorf("table:\n%s", out.String())
 	}
@@ -77,18 +77,27 @@ func TestMachineBusy(t *testing.T) {
 	if got := busyPercent(before, after); got != 84 { // 210 of 250 ticks busy (irq, softirq and steal count)
 		t.Errorf("busyPercent = %v, want 84", got)
 	}
+	if got := stealPercent(before, after); got != 2 { // 5 of 250 ticks stolen
+		t.Errorf("stealPercent = %v, want 2", got)
+	}
 	if got := busyPercent(after, before); got != -1 {
 		t.Errorf("busyPercent with no time between = %v, want -1 (unknown)", got)
 	}
+	if got := stealPercent(after, before); got != -1 {
+		t.Errorf("stealPercent with no time between = %v, want -1 (unknown)", got)
+	}
 	stealBack := after
-	stealBack.busy, stealBack.total = before.busy-10, before.total+100 // a busy counter went backwards
+	stealBack.busy, stealBack.steal, stealBack.total = before.busy-10, 0, before.total+100 // counters went backwards
 	if got := busyPercent(before, stealBack); got != 0 {
 		t.Errorf("busyPercent when busy went backwards = %v, want 0", got)
 	}
+	if got := stealPercent(after, machine{busy: after.busy, steal: 0, total: after.total + 100}); got != 0 {
+		t.Errorf("stealPercent when steal went backwards = %v, want 0", got)
+	}
 	var out bytes.Buffer
-	PrintSteps(&out, []Step{{Rate: 1, MachineBusy: -1}})
-	if !regexp.MustCompile(`total 0\.0\s+0\.0\s+-`).MatchString(out.String()) {
-		t.Errorf("an unknown busy share is not printed as -:\n%s", out.String())
+	PrintSteps(&out, []Step{{Rate: 1, MachineBusy: -1, MachineSteal: -1}})
+	if !regexp.MustCompile(`total 0\.0\s+0\.0\s+-\s+-`).MatchString(out.String()) {
+		t.Errorf("an unknown busy or steal share is not printed as -:\n%s", out.String())
 	}
 	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8\n", "cpu 1 2 3\n", "cpu 1 2 x 4 5 6 7 8\n"} {
 		if _, ok := parseProcStat(bad); ok {

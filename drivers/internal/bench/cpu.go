@@ -101,9 +101,11 @@ func cpuSeconds(pid int) (float64, bool) {
 }
 
 // machine is the whole machine's CPU time from boot, in clock ticks: busy (everything but idle and
-// iowait) and total, from /proc/stat's first line: every CPU of the host, so in a container held to
-// fewer cores by its cgroup the share reads low. ok is false where it cannot be read.
-type machine struct{ busy, total uint64 }
+// iowait), steal (the time a virtual machine's CPUs wanted to run and the hypervisor ran something
+// else; counted in busy too) and total, from /proc/stat's first line: every CPU of the host, so in
+// a container held to fewer cores by its cgroup the share reads low. ok is false where it cannot be
+// read.
+type machine struct{ busy, steal, total uint64 }
 
 func machineCPU() (machine, bool) {
 	b, err := os.ReadFile("/proc/stat")
@@ -131,6 +133,9 @@ func parseProcStat(s string) (machine, bool) {
 		if i != 3 && i != 4 { // idle, iowait
 			m.busy += n
 		}
+		if i == 7 {
+			m.steal = n
+		}
 	}
 	return m, true
 }
@@ -139,10 +144,22 @@ func parseProcStat(s string) (machine, bool) {
 // [0, 100] (a counter that went backwards, as steal time can on some hypervisors, is clamped), or
 // -1 when it cannot be told (no time passed between them).
 func busyPercent(before, after machine) float64 {
+	return sharePercent(before.busy, after.busy, before, after)
+}
+
+// stealPercent is the share of the machine's CPU time stolen by the hypervisor between two readings,
+// as busyPercent is for busy: what a step on a shared VM lacked of its cores.
+func stealPercent(before, after machine) float64 {
+	return sharePercent(before.steal, after.steal, before, after)
+}
+
+// sharePercent is how much a counter of the machine grew between two readings, as a percentage of
+// its total time between them, clamped to [0, 100]; -1 when no time passed.
+func sharePercent(from, to uint64, before, after machine) float64 {
 	if after.total <= before.total {
 		return -1
 	}
-	p := (float64(after.busy) - float64(before.busy)) / float64(after.total-before.total) * 100
+	p := (float64(to) - float64(from)) / float64(after.total-before.total) * 100
 	return min(max(p, 0), 100)
 }
 
@@ -187,7 +204,7 @@ func PrintSteps(w io.Writer, steps []Step) {
 	for _, r := range roles {
 		head += "\t" + r
 	}
-	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\tthe load's own\tmachine busy\t")
+	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\tthe load's own\tmachine busy\tsteal\t")
 	for _, st := range steps {
 		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
 			st.Lost, st.Pending, st.InErrorQueue, st.DrainSeconds)
@@ -202,11 +219,15 @@ func PrintSteps(w io.Writer, steps []Step) {
 			}
 			row += "\t" + v
 		}
-		busy := "-"
-		if st.MachineBusy >= 0 {
-			busy = fmt.Sprintf("%.0f %%", st.MachineBusy)
-		}
-		fmt.Fprintf(tw, "%s\ttotal %.1f\t%.1f\t%s\t\n", row, total, st.LoadPer1000, busy)
+		fmt.Fprintf(tw, "%s\ttotal %.1f\t%.1f\t%s\t%s\t\n", row, total, st.LoadPer1000, percent(st.MachineBusy), percent(st.MachineSteal))
 	}
 	tw.Flush()
+}
+
+// percent prints a share as a whole percentage, or "-" when it is unknown (negative).
+func percent(p float64) string {
+	if p < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f %%", p)
 }
