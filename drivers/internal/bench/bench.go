@@ -24,8 +24,13 @@
 //	converted/s  CSV notifications received during the step, per second of the step
 //	latency      from the start of a document's PutObject to its CSV notification received by
 //	             the subscriber (S3 → SQS → function → S3 → SNS → SQS → receive): p50, p95, p99
-//	lost         accepted documents neither converted, nor in the error queue, nor still in the
-//	             work queue when the drain ended (must be 0 on resilient)
+//	lost         accepted documents neither converted, nor in the error queue, nor still owed
+//	             when the drain ended: in the work queue, or as a CSV notification in the CSV
+//	             queue not yet received (must be 0 on resilient)
+//	receive      the bench's own failed ReceiveMessage calls (every attempt: the pollers' client
+//	errors       does not retry): a receive that failed after the queue handed it messages leaves
+//	             them invisible for the queue's visibility timeout, so a step with receive errors
+//	             can end with documents pending in the CSV queue
 //	CPU          each cloud process's utime+stime (/proc/<pid>/stat) over the step, per 1,000
 //	             documents converted during it; the same for this process (the load: publisher
 //	             and subscriber); and the whole machine's busy share and, on a VM, the share its
@@ -99,7 +104,8 @@ type Step struct {
 	Accepted  float64 `json:"accepted_per_s"`
 	Converted float64 `json:"converted_per_s"`
 	// Done counts the step's documents converted, the drain included; InErrorQueue those in the
-	// error queue; Pending those still in the work queue when the drain ended; Lost the rest.
+	// error queue; Pending those still owed when the drain ended (at most the messages in the work
+	// queue and the CSV queue, visible, in flight or delayed); Lost the rest.
 	Done         int `json:"done"`
 	InErrorQueue int `json:"in_error_queue"`
 	Pending      int `json:"pending"`
@@ -110,7 +116,11 @@ type Step struct {
 	P99 float64 `json:"p99_ms"`
 	// DrainSeconds is how long the step's tail took to come out after the step.
 	DrainSeconds float64 `json:"drain_seconds"`
-	CPU          []CPU   `json:"cpu"`
+	// ReceiveErrors counts the bench's failed ReceiveMessage calls (the CSV and error queues' pollers)
+	// during the step and its drain; LastReceiveError is the last one's message.
+	ReceiveErrors    int    `json:"receive_errors"`
+	LastReceiveError string `json:"last_receive_error,omitempty"`
+	CPU              []CPU  `json:"cpu"`
 	// LoadPer1000 is this process's own CPU seconds (the publisher and the subscriber, which are
 	// not the cloud's) per 1,000 documents converted during the step.
 	LoadPer1000 float64 `json:"load_per_1000_documents"`
@@ -174,7 +184,8 @@ func Run(ctx context.Context, c Config) ([]Step, error) {
 		return nil, err
 	}
 	b := &bench{c: c, s3: s3.NewFromConfig(c.AWS, func(o *s3.Options) { o.UsePathStyle = true }), sqs: sqs.NewFromConfig(c.AWS),
-		sent: map[string]time.Time{}, got: map[string]time.Time{}, errored: map[string]bool{}}
+		receiver: sqs.NewFromConfig(c.AWS, func(o *sqs.Options) { o.RetryMaxAttempts = 1 }),
+		sent:     map[string]time.Time{}, got: map[string]time.Time{}, errored: map[string]bool{}}
 	subCtx, stopSub := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for range c.Pollers {
@@ -200,8 +211,8 @@ func Run(ctx context.Context, c Config) ([]Step, error) {
 			return steps, err
 		}
 		steps = append(steps, st)
-		fmt.Fprintf(c.Progress, "  %4.0f documents/s offered: %.1f accepted/s, %.1f converted/s, p50 %.0f ms, p99 %.0f ms, %d lost\n",
-			rate, st.Accepted, st.Converted, st.P50, st.P99, st.Lost)
+		fmt.Fprintf(c.Progress, "  %4.0f documents/s offered: %.1f accepted/s, %.1f converted/s, p50 %.0f ms, p99 %.0f ms, %d lost%s\n",
+			rate, st.Accepted, st.Converted, st.P50, st.P99, st.Lost, receiveErrorsNote(st))
 	}
 	return steps, nil
 }
@@ -210,20 +221,28 @@ type bench struct {
 	c   Config
 	s3  *s3.Client
 	sqs *sqs.Client
+	// receiver is the pollers' client: no retries of its own (a poller calls again anyway), so that
+	// every failed receive is counted, also one the SDK would have retried into a success.
+	receiver *sqs.Client
 
 	mu        sync.Mutex
 	sent      map[string]time.Time // document name → start of its PutObject
 	got       map[string]time.Time // document name → CSV notification received
 	errored   map[string]bool
 	converted atomic.Int64 // CSV notifications of our documents received, in all
+
+	receiveErrors  atomic.Int64 // failed ReceiveMessage calls, in all
+	lastReceiveErr atomic.Value // string: the last one's message
 }
 
 // poll drains a queue: CSV notifications (their documents' arrival time) or the error queue.
 func (b *bench) poll(ctx context.Context, url string, errorQueue bool) {
 	for ctx.Err() == nil {
-		out, err := b.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		out, err := b.receiver.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 		if err != nil {
 			if ctx.Err() == nil {
+				b.receiveErrors.Add(1)
+				b.lastReceiveErr.Store(err.Error())
 				time.Sleep(100 * time.Millisecond)
 			}
 			continue
@@ -271,7 +290,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	}
 	loadBefore, _ := cpuSeconds(os.Getpid())
 	machineBefore, machineOK := machineCPU()
-	convertedBefore := b.converted.Load()
+	convertedBefore, receiveErrorsBefore := b.converted.Load(), b.receiveErrors.Load()
 	begin := time.Now()
 	var names []string
 	var published, failed atomic.Int64
@@ -364,12 +383,21 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	st.DrainSeconds = time.Since(drainStart).Seconds()
 	done, errored := b.count(names)
 	st.Done, st.InErrorQueue = done, errored
+	if st.ReceiveErrors = int(b.receiveErrors.Load() - receiveErrorsBefore); st.ReceiveErrors > 0 {
+		st.LastReceiveError, _ = b.lastReceiveErr.Load().(string)
+	}
 	if missing := len(names) - st.Failed - done - errored; missing > 0 {
-		depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[stack.JsonQueueUrl])
-		if err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
-			return st, fmt.Errorf("bench: %d documents of the step not converted, and the work queue's depth unknown: %w", missing, err)
+		// Still owed: documents not yet converted (the work queue) and CSV notifications not yet
+		// received (the CSV queue, where a receive that failed leaves them invisible for a while).
+		owed := 0
+		for _, q := range []string{stack.JsonQueueUrl, stack.CsvQueueUrl} {
+			depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[q])
+			if err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
+				return st, fmt.Errorf("bench: %d documents of the step not converted, and the depth of %s unknown: %w", missing, b.c.Outputs[q], err)
+			}
+			owed += depth
 		}
-		st.Pending = min(depth, missing)
+		st.Pending = min(owed, missing)
 		st.Lost = missing - st.Pending
 	}
 	st.P50, st.P95, st.P99 = b.latencies(names)
@@ -406,4 +434,13 @@ func (b *bench) latencies(names []string) (p50, p95, p99 float64) {
 	sort.Float64s(ds)
 	q := func(p float64) float64 { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
 	return q(0.50), q(0.95), q(0.99)
+}
+
+// receiveErrorsNote is what a progress line says of a step's failed receives: nothing when there
+// were none.
+func receiveErrorsNote(st Step) string {
+	if st.ReceiveErrors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d pending, %d failed receives (the last: %s)", st.Pending, st.ReceiveErrors, st.LastReceiveError)
 }

@@ -58,10 +58,10 @@ func TestCPUDelta(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, Lost: 1, Pending: 7, InErrorQueue: 3, CPU: got,
+	PrintSteps(&out, []Step{{Rate: 100, Accepted: 99.5, Converted: 98, P50: 40, P95: 80, P99: 120, Lost: 1, Pending: 7, InErrorQueue: 3, ReceiveErrors: 2, CPU: got,
 		LoadPer1000: 0.9, MachineBusy: 97.4, MachineSteal: 12.6}})
-	if !regexp.MustCompile(`LOST\s+PENDING\s+ERROR Q`).MatchString(out.String()) ||
-		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5\s+0\.9\s+97 %\s+13 %`).MatchString(out.String()) ||
+	if !regexp.MustCompile(`LOST\s+PENDING\s+ERROR Q\s+RECV ERR\s+DRAIN s`).MatchString(out.String()) ||
+		!regexp.MustCompile(`100\s+99\.5\s+98\.0\s+40\s+80\s+120\s+1\s+7\s+3\s+2\s+0\.0\s+4\.0\s+2\.0\s+1\.5\s+total 7\.5\s+0\.9\s+97 %\s+13 %`).MatchString(out.String()) ||
 		!strings.Contains(out.String(), "gateway") {
 		t.Errorf("table:\n%s", out.String())
 	}

@@ -184,10 +184,10 @@ func descendants(pid int) []int {
 	return out
 }
 
-// PrintSteps prints a row per step: rates, latency, documents lost and still pending in the work
-// queue when the drain gave up, each role's CPU seconds per 1,000 documents and their total (the
-// cloud's), the load's own (this process: the publisher and the subscriber), and how busy the
-// whole machine was.
+// PrintSteps prints a row per step: rates, latency, documents lost and still pending (in the work
+// queue or the CSV queue) when the drain gave up, the bench's failed receives, each role's CPU
+// seconds per 1,000 documents and their total (the cloud's), the load's own (this process: the
+// publisher and the subscriber), and how busy the whole machine was and how much of it was stolen.
 func PrintSteps(w io.Writer, steps []Step) {
 	roles := []string{}
 	seen := map[string]bool{}
@@ -200,14 +200,14 @@ func PrintSteps(w io.Writer, steps []Step) {
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "OFFERED/s\tACCEPTED/s\tCONVERTED/s\tP50 ms\tP95 ms\tP99 ms\tLOST\tPENDING\tERROR Q\tDRAIN s"
+	head := "OFFERED/s\tACCEPTED/s\tCONVERTED/s\tP50 ms\tP95 ms\tP99 ms\tLOST\tPENDING\tERROR Q\tRECV ERR\tDRAIN s"
 	for _, r := range roles {
 		head += "\t" + r
 	}
 	fmt.Fprintln(tw, head+"\tCPU s per 1,000 documents\tthe load's own\tmachine busy\tsteal\t")
 	for _, st := range steps {
-		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
-			st.Lost, st.Pending, st.InErrorQueue, st.DrainSeconds)
+		row := fmt.Sprintf("%.0f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%.1f", st.Rate, st.Accepted, st.Converted, st.P50, st.P95, st.P99,
+			st.Lost, st.Pending, st.InErrorQueue, st.ReceiveErrors, st.DrainSeconds)
 		var total float64
 		for _, r := range roles {
 			v := "-"
