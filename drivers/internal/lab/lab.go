@@ -373,8 +373,12 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w, release)
 			r.Run = run
 			results[i] = r
-			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue, %d lost; %d DynamoDB writes missing\n",
-				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
+			notifications := ""
+			if r.NotificationsPending > 0 {
+				notifications = fmt.Sprintf(", %d CSV notifications not received yet", r.NotificationsPending)
+			}
+			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing\n",
+				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, notifications, r.Lost, r.WritesMissing)
 			if r.Error != "" {
 				return errors.New(r.Error)
 			}

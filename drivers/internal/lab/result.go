@@ -33,11 +33,16 @@ type Result struct {
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
 	MalformedKeys []string `json:"malformed_keys"`
 	// Documents is the reconciliation by name; its lost counts every unaccounted document, the
-	// pending ones included: Pending and Lost below split it.
+	// pending ones included: Pending, NotificationsPending and Lost below split it.
 	Documents tally.Report `json:"documents"`
 	// Pending are unaccounted documents still in the JSON work queue when the drain ended (waiting
 	// out a visibility timeout or a redelivery backoff): not converted yet, but not lost.
 	Pending int `json:"pending_in_work_queue"`
+	// NotificationsPending are unaccounted documents beyond those that were converted but whose CSV
+	// notification was still in the CSV queue when the subscriber stopped (a receive that failed
+	// after the queue handed it messages leaves them invisible for the queue's visibility timeout):
+	// at most the CSV queue's depth.
+	NotificationsPending int `json:"pending_in_csv_queue,omitempty"`
 	// Lost are the unaccounted documents beyond those: in no queue and no output.
 	Lost      int                       `json:"lost"`
 	ErrorDocs []subscribe.ErrorDocument `json:"error_documents"`

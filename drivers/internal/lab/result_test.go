@@ -2,11 +2,15 @@ package lab
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
@@ -110,5 +114,43 @@ func TestPrintTableShowsDistances(t *testing.T) {
 		if !regexp.MustCompile(want).MatchString(lines[i]) {
 			t.Errorf("line %d %q does not match %q", i, lines[i], want)
 		}
+	}
+}
+
+// The unaccounted documents of a trial are pending first in the work queue (not converted yet),
+// then in the CSV queue (converted, their notification not received yet), each at most as many as
+// its queue holds; only the rest are lost.
+func TestReconcileSplitsTheUnaccounted(t *testing.T) {
+	keys := func(n int) []string {
+		var k []string
+		for i := range n {
+			k = append(k, "input/doc-"+strconv.Itoa(i)+".json")
+		}
+		return k
+	}
+	for _, tt := range []struct {
+		name                                string
+		depths                              queueDepths
+		pending, notificationsPending, lost int
+	}{
+		{"queues empty: all lost", queueDepths{}, 0, 0, 6},
+		{"the work queue first", queueDepths{work: 2, csv: 3}, 2, 3, 1},
+		{"never more than unaccounted", queueDepths{work: 4, csv: 9}, 4, 2, 0},
+		{"the CSV queue alone", queueDepths{csv: 6}, 0, 6, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &load{pub: publish.Summary{Published: 10, Keys: keys(10)}, sub: subscribe.Summary{Keys: keys(4)}}
+			tr := &trial{}
+			tr.reconcile(l, tt.depths, nil)
+			if tr.res.Pending != tt.pending || tr.res.NotificationsPending != tt.notificationsPending || tr.res.Lost != tt.lost {
+				t.Errorf("pending %d, notifications pending %d, lost %d; want %d, %d, %d",
+					tr.res.Pending, tr.res.NotificationsPending, tr.res.Lost, tt.pending, tt.notificationsPending, tt.lost)
+			}
+		})
+	}
+	tr := &trial{}
+	tr.reconcile(&load{}, queueDepths{}, errors.New("no CSV queue"))
+	if !strings.Contains(tr.res.Error, "read the queues' depths: no CSV queue") {
+		t.Errorf("a depth that could not be read: error %q, want it named", tr.res.Error)
 	}
 }

@@ -108,10 +108,10 @@ func (t *trial) phases(ctx context.Context) {
 	}
 	t.res.Journal = base + ".journal.json"
 	journal, runErr := t.run(ctx, compiled)
-	depth, depthErr := t.drain(ctx, l)
+	depths, depthErr := t.drain(ctx, l)
 	t.release() // the load has stopped: what is left reads and deletes, and need not hold a slot
 	t.verdict(journal, runErr)
-	t.reconcile(l, depth, depthErr)
+	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
 	t.report(ctx, compiled, journal, runErr)
 }
@@ -273,14 +273,15 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 
 // drain stops the publisher, then lets the pipeline drain: until every document is accounted for,
 // the work queue is empty and has settled, or nothing has converted for Config.Quiet; never longer
-// than Config.Drain. Then it stops the subscriber and returns the work queue's depth.
+// than Config.Drain. Then it stops the subscriber and returns the depths of the work queue (read
+// before) and of the CSV queue (read after).
 //
 // An empty work queue is not the end by itself: the last batch's messages are deleted when the
 // function returns, and their CSV notifications reach the subscriber a poll later. Counting then
 // would report them lost (seen with resilient's batches of 10 slowed down by exp_5: 23 "lost"), so
 // the drain ends on an empty queue only once it has stayed empty, with nothing converted, for
 // drainSettle (drainEnd).
-func (t *trial) drain(ctx context.Context, l *load) (int, error) {
+func (t *trial) drain(ctx context.Context, l *load) (queueDepths, error) {
 	l.stopPub()
 	<-l.pubDone
 	begin := time.Now()
@@ -318,11 +319,27 @@ func (t *trial) drain(ctx context.Context, l *load) (int, error) {
 		why = "the lab was cancelled"
 	}
 	fmt.Fprintf(t.log, "drain: ended after %s: %s\n", time.Since(begin).Round(100*time.Millisecond), why)
-	depth, err := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl])
+	var q queueDepths
+	var err error
+	if q.work, err = subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err != nil {
+		err = fmt.Errorf("the work queue: %w", err)
+	}
 	l.stopSub()
 	l.wg.Wait()
-	return depth, err
+	// Read once the subscriber has stopped: what it has not received by then is still in the queue.
+	if csv, cerr := subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.CsvQueueUrl]); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("the CSV queue: %w", cerr))
+	} else {
+		q.csv = csv
+	}
+	return q, err
 }
+
+// queueDepths are the messages still in a trial's queues when its drain ended (visible, in flight
+// and delayed): the work queue's are documents not converted yet; the CSV queue's are CSV
+// notifications the subscriber did not receive (a receive that failed after the queue handed it
+// messages leaves them invisible for the queue's visibility timeout).
+type queueDepths struct{ work, csv int }
 
 // drainQuiet is how long a drain waits with nothing converted before it ends on that alone.
 // Config.Quiet, except on flawed, for which it can know sooner that nothing more will come.
@@ -403,17 +420,20 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 }
 
 // reconcile accounts for every published document by name (tally), and splits the unaccounted
-// ones into those still pending in the work queue (depth, read by drain) and those lost.
-func (t *trial) reconcile(l *load, depth int, depthErr error) {
+// ones into those still pending in the work queue, those whose CSV notification is still in the
+// CSV queue (depths, read by drain) and those lost.
+func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 	pub, sub := l.pub, l.sub
 	t.res.Published, t.res.Malformed, t.res.MalformedKeys, t.res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
 	t.res.Documents = tally.ReconcileSummaries(pub, sub)
-	// The queue holds messages, not names: at most depth of the unaccounted documents are pending.
+	// The queues hold messages, not names: at most their depths of the unaccounted documents are
+	// pending.
 	if depthErr != nil {
-		t.problem("read the work queue's depth: %v", depthErr)
+		t.problem("read the queues' depths: %v", depthErr)
 	}
-	t.res.Pending = min(depth, t.res.Documents.Lost)
-	t.res.Lost = t.res.Documents.Lost - t.res.Pending
+	t.res.Pending = min(depths.work, t.res.Documents.Lost)
+	t.res.NotificationsPending = min(depths.csv, t.res.Documents.Lost-t.res.Pending)
+	t.res.Lost = t.res.Documents.Lost - t.res.Pending - t.res.NotificationsPending
 }
 
 // audit reads what the stack kept: the documents written to DynamoDB, and whether the fault is off.
