@@ -55,6 +55,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
@@ -289,7 +290,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 		go b.c.Profile(ctx, length)
 	}
 	loadBefore, _ := cpuSeconds(os.Getpid())
-	machineBefore, machineOK := machineCPU()
+	machineBefore, machineOK := hostcpu.Read()
 	convertedBefore, receiveErrorsBefore := b.converted.Load(), b.receiveErrors.Load()
 	begin := time.Now()
 	var names []string
@@ -344,7 +345,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	stepEnd := time.Now()
 	convertedInStep := b.converted.Load() - convertedBefore
 	loadAfter, _ := cpuSeconds(os.Getpid())
-	machineAfter, ok := machineCPU()
+	machineAfter, ok := hostcpu.Read()
 	machineOK = machineOK && ok
 	after, err := b.cpu(ctx)
 	if err != nil {
@@ -361,7 +362,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	}
 	st.MachineBusy, st.MachineSteal = -1, -1
 	if machineOK {
-		st.MachineBusy, st.MachineSteal = busyPercent(machineBefore, machineAfter), stealPercent(machineBefore, machineAfter)
+		st.MachineBusy, st.MachineSteal = hostcpu.BusyPercent(machineBefore, machineAfter), hostcpu.StealPercent(machineBefore, machineAfter)
 	}
 
 	// Drain: until every accepted document of the step is out, or nothing came for a while.

@@ -100,69 +100,6 @@ func cpuSeconds(pid int) (float64, bool) {
 	return (u + k) / clockTicks, true
 }
 
-// machine is the whole machine's CPU time from boot, in clock ticks: busy (everything but idle and
-// iowait), steal (the time a virtual machine's CPUs wanted to run and the hypervisor ran something
-// else; counted in busy too) and total, from /proc/stat's first line: every CPU of the host, so in
-// a container held to fewer cores by its cgroup the share reads low. ok is false where it cannot be
-// read.
-type machine struct{ busy, steal, total uint64 }
-
-func machineCPU() (machine, bool) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return machine{}, false
-	}
-	return parseProcStat(string(b))
-}
-
-// parseProcStat reads the "cpu" line: user nice system idle iowait irq softirq steal (guest and
-// guest_nice are already counted in user and nice).
-func parseProcStat(s string) (machine, bool) {
-	line, _, _ := strings.Cut(s, "\n")
-	f := strings.Fields(line)
-	if len(f) < 9 || f[0] != "cpu" {
-		return machine{}, false
-	}
-	var m machine
-	for i, v := range f[1:9] {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return machine{}, false
-		}
-		m.total += n
-		if i != 3 && i != 4 { // idle, iowait
-			m.busy += n
-		}
-		if i == 7 {
-			m.steal = n
-		}
-	}
-	return m, true
-}
-
-// busyPercent is the share of the machine's CPU time that was busy between two readings, within
-// [0, 100] (a counter that went backwards, as steal time can on some hypervisors, is clamped), or
-// -1 when it cannot be told (no time passed between them).
-func busyPercent(before, after machine) float64 {
-	return sharePercent(before.busy, after.busy, before, after)
-}
-
-// stealPercent is the share of the machine's CPU time stolen by the hypervisor between two readings,
-// as busyPercent is for busy: what a step on a shared VM lacked of its cores.
-func stealPercent(before, after machine) float64 {
-	return sharePercent(before.steal, after.steal, before, after)
-}
-
-// sharePercent is how much a counter of the machine grew between two readings, as a percentage of
-// its total time between them, clamped to [0, 100]; -1 when no time passed.
-func sharePercent(from, to uint64, before, after machine) float64 {
-	if after.total <= before.total {
-		return -1
-	}
-	p := (float64(to) - float64(from)) / float64(after.total-before.total) * 100
-	return min(max(p, 0), 100)
-}
-
 // descendants are pid's children, their children, and so on.
 func descendants(pid int) []int {
 	var out []int

@@ -1,0 +1,80 @@
+// Package hostcpu reads how busy the whole machine's CPUs were between two moments, and how much of
+// that time the hypervisor stole: the context a benchmark's or a lab's figures need on a shared
+// virtual machine, where the same code runs at half its speed while the host is busy.
+//
+//	before, ok := hostcpu.Read()
+//	... the work ...
+//	after, ok2 := hostcpu.Read()
+//	if ok && ok2 {
+//		busy, steal := hostcpu.BusyPercent(before, after), hostcpu.StealPercent(before, after)
+//	}
+package hostcpu
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Sample is the machine's CPU time from boot, in clock ticks, from /proc/stat's first line: Busy
+// (everything but idle and iowait), Steal (the time the virtual machine's CPUs wanted to run and
+// the hypervisor ran something else; counted in Busy too) and Total. It counts every CPU of the
+// host, so in a container held to fewer cores by its cgroup the shares read low.
+type Sample struct{ Busy, Steal, Total uint64 }
+
+// Read samples /proc/stat; ok is false where it cannot be read (not Linux).
+func Read() (s Sample, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return Sample{}, false
+	}
+	return Parse(string(b))
+}
+
+// Parse reads /proc/stat's "cpu" line: user nice system idle iowait irq softirq steal (guest and
+// guest_nice are already counted in user and nice).
+func Parse(stat string) (Sample, bool) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return Sample{}, false
+	}
+	var s Sample
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return Sample{}, false
+		}
+		s.Total += n
+		if i != 3 && i != 4 { // idle, iowait
+			s.Busy += n
+		}
+		if i == 7 {
+			s.Steal = n
+		}
+	}
+	return s, true
+}
+
+// BusyPercent is the share of the machine's CPU time that was busy between two samples, within
+// [0, 100] (a counter that went backwards, as steal time can on some hypervisors, is clamped), or
+// -1 when it cannot be told (no time passed between them).
+func BusyPercent(before, after Sample) float64 {
+	return share(before.Busy, after.Busy, before, after)
+}
+
+// StealPercent is the share of the machine's CPU time the hypervisor stole between two samples, as
+// BusyPercent is for busy: what the work lacked of its cores.
+func StealPercent(before, after Sample) float64 {
+	return share(before.Steal, after.Steal, before, after)
+}
+
+// share is how much a counter grew between two samples, as a percentage of the total time between
+// them, clamped to [0, 100]; -1 when no time passed.
+func share(from, to uint64, before, after Sample) float64 {
+	if after.Total <= before.Total {
+		return -1
+	}
+	p := (float64(to) - float64(from)) / float64(after.Total-before.Total) * 100
+	return min(max(p, 0), 100)
+}
