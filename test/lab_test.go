@@ -46,11 +46,13 @@ type labResult struct {
 		Key    string `json:"key"`
 		Reason string `json:"reason"`
 	} `json:"error_documents"`
-	Pending       int    `json:"pending_in_work_queue"`
-	Lost          int    `json:"lost"`
-	WritesMissing int    `json:"writes_missing"`
-	FaultOff      bool   `json:"fault_off_after_run"`
-	Error         string `json:"error"`
+	Pending       int     `json:"pending_in_work_queue"`
+	Lost          int     `json:"lost"`
+	WritesMissing int     `json:"writes_missing"`
+	FaultOff      bool    `json:"fault_off_after_run"`
+	Error         string  `json:"error"`
+	MachineBusy   float64 `json:"machine_busy_percent"`
+	MachineSteal  float64 `json:"machine_steal_percent"`
 }
 
 func repoRoot(t *testing.T) string {
@@ -122,6 +124,12 @@ func TestLab(t *testing.T) {
 		}
 	}
 
+	// AND the lab says how busy the machine was, and how much of it the hypervisor took: what a
+	// reader of its margins needs on a shared VM.
+	if !regexp.MustCompile(`\(lab time [0-9ms]+; the machine \d+ % busy, \d+ % of its CPU time taken by the hypervisor\)`).MatchString(stdout.String()) {
+		t.Errorf("the lab's last lines do not give the machine's busy and stolen shares:\n%s", stdout.String())
+	}
+
 	// THEN nothing the lab started is still running (and so nothing listens).
 	if left := processesMarked(mark, tmp); len(left) > 0 {
 		t.Errorf("processes left after the lab: %s", strings.Join(left, "; "))
@@ -156,6 +164,10 @@ func TestLab(t *testing.T) {
 			t.Errorf("%s ran on stack %q, as did %s", id, r.Stack, other)
 		}
 		stacks[r.Stack] = id
+		// AND its machine's shares over the trial: busy (the trial ran), of which some stolen.
+		if !(r.MachineBusy > 0 && r.MachineBusy <= 100 && r.MachineSteal >= 0 && r.MachineSteal <= r.MachineBusy) {
+			t.Errorf("%s: machine %v %% busy, %v %% stolen; want 0 < busy <= 100 and 0 <= stolen <= busy", id, r.MachineBusy, r.MachineSteal)
+		}
 		if r.Error != "" {
 			t.Errorf("%s: %s", id, r.Error)
 		}

@@ -145,7 +145,11 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		fmt.Fprint(m.Stdout, repeatHeading(sum.Results, c.Repeat))
 		lab.PrintSpreads(m.Stdout, sum.Results)
 	}
-	fmt.Fprintf(m.Stdout, "\njournals, reports, logs and summary.json: %s (lab time %s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second))
+	machine := ""
+	if sum.MachineBusy >= 0 {
+		machine = fmt.Sprintf("; the machine %.0f %% busy, %.0f %% of its CPU time taken by the hypervisor", sum.MachineBusy, sum.MachineSteal)
+	}
+	fmt.Fprintf(m.Stdout, "\njournals, reports, logs and summary.json: %s (lab time %s%s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second), machine)
 	if c.Repeat == 1 {
 		fmt.Fprintf(m.Stdout, "open the results: %s\n", filepath.Join(sum.Dir, "index.html"))
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
@@ -89,6 +90,9 @@ type Summary struct {
 	Dir string
 	// Elapsed is the lab time, from the first synth to the summary.
 	Elapsed time.Duration
+	// MachineBusy and MachineSteal are the machine's busy and stolen shares of CPU time over the
+	// lab time, in percent (-1: unknown); each Result has its trial's.
+	MachineBusy, MachineSteal float64
 }
 
 // Run runs the lab: it synthesizes a stack per experiment and scenario while the local clouds
@@ -122,6 +126,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		}
 	}
 	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
+	cpuStart, cpuOK := hostcpu.Read()
 
 	var specs []trialSpec
 	var stacks []cdkapp.Stack
@@ -201,7 +206,9 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			return nil, err
 		}
 	}
-	return &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}, runErr
+	sum := &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}
+	sum.MachineBusy, sum.MachineSteal = machineShares(cpuStart, cpuOK)
+	return sum, runErr
 }
 
 // writeIndex writes the results page of one run of the lab: the verdict table, an experiment per

@@ -52,6 +52,12 @@ type Result struct {
 	FaultOff      bool    `json:"fault_off_after_run"`
 	Seconds       float64 `json:"seconds"`
 	Error         string  `json:"error,omitempty"`
+	// MachineBusy and MachineSteal are the whole machine's shares of CPU time over the trial that
+	// were busy and that the hypervisor stole (hostcpu), in percent; -1 when /proc/stat could not be
+	// read, 0 in summaries older than them. A margin narrower than another run's on a trial whose
+	// machine lost a third of its CPU to other tenants says more about the machine than the code.
+	MachineBusy  float64 `json:"machine_busy_percent"`
+	MachineSteal float64 `json:"machine_steal_percent"`
 }
 
 // Probe is one probe of the after-fault phase, as the table shows it.

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
@@ -74,11 +75,13 @@ var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueU
 // release gives the trial's slot back (schedule): runTrial calls it once the load has stopped.
 func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp trialSpec, dir string, progress io.Writer, release func()) Result {
 	started := time.Now()
+	cpuBefore, cpuOK := hostcpu.Read()
 	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack, release: release,
 		id: sp.scenario + "-" + sp.experiment, dir: dir, progress: progress,
 		res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
 	t.phases(ctx)
 	t.res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
+	t.res.MachineBusy, t.res.MachineSteal = machineShares(cpuBefore, cpuOK)
 	return t.res
 }
 
@@ -449,4 +452,14 @@ func (t *trial) audit(ctx context.Context, l *load) {
 		t.problem("read fault parameter: %v", err)
 	}
 	t.res.FaultOff = off
+}
+
+// machineShares are the machine's busy and stolen shares of CPU time since before (hostcpu), or -1
+// and -1 when /proc/stat could not be read then (ok false) or now.
+func machineShares(before hostcpu.Sample, ok bool) (busy, steal float64) {
+	after, ok2 := hostcpu.Read()
+	if !ok || !ok2 {
+		return -1, -1
+	}
+	return hostcpu.BusyPercent(before, after), hostcpu.StealPercent(before, after)
 }
