@@ -25,8 +25,8 @@
 //	latency      from the start of a document's PutObject to its CSV notification received by
 //	             the subscriber (S3 → SQS → function → S3 → SNS → SQS → receive): p50, p95, p99
 //	lost         accepted documents neither converted, nor in the error queue, nor still owed
-//	             when the drain ended: in the work queue, or as a CSV notification in the CSV
-//	             queue not yet received (must be 0 on resilient)
+//	             when the drain ended: in the work queue, or as a message not yet received in the
+//	             CSV queue or the error queue (must be 0 on resilient)
 //	receive      the bench's own failed ReceiveMessage calls (every attempt: the pollers' client
 //	errors       does not retry): a receive that failed after the queue handed it messages leaves
 //	             them invisible for the queue's visibility timeout, so a step with receive errors
@@ -105,8 +105,8 @@ type Step struct {
 	Accepted  float64 `json:"accepted_per_s"`
 	Converted float64 `json:"converted_per_s"`
 	// Done counts the step's documents converted, the drain included; InErrorQueue those in the
-	// error queue; Pending those still owed when the drain ended (at most the messages in the work
-	// queue and the CSV queue, visible, in flight or delayed); Lost the rest.
+	// error queue; Pending those still owed when the drain ended (at most the messages in the work,
+	// CSV and error queues, visible, in flight or delayed); Lost the rest.
 	Done         int `json:"done"`
 	InErrorQueue int `json:"in_error_queue"`
 	Pending      int `json:"pending"`
@@ -388,10 +388,11 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 		st.LastReceiveError, _ = b.lastReceiveErr.Load().(string)
 	}
 	if missing := len(names) - st.Failed - done - errored; missing > 0 {
-		// Still owed: documents not yet converted (the work queue) and CSV notifications not yet
-		// received (the CSV queue, where a receive that failed leaves them invisible for a while).
+		// Still owed: documents not yet converted (the work queue), and CSV notifications and
+		// error-queue messages not yet received (where a receive that failed leaves them invisible
+		// for a while).
 		owed := 0
-		for _, q := range []string{stack.JsonQueueUrl, stack.CsvQueueUrl} {
+		for _, q := range []string{stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl} {
 			depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[q])
 			if err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
 				return st, fmt.Errorf("bench: %d documents of the step not converted, and the depth of %s unknown: %w", missing, b.c.Outputs[q], err)

@@ -38,10 +38,11 @@ type Result struct {
 	// Pending are unaccounted documents still in the JSON work queue when the drain ended (waiting
 	// out a visibility timeout or a redelivery backoff): not converted yet, but not lost.
 	Pending int `json:"pending_in_work_queue"`
-	// NotificationsPending are unaccounted documents beyond those that were converted but whose CSV
-	// notification was still in the CSV queue when the subscriber stopped (a receive that failed
-	// after the queue handed it messages leaves them invisible for the queue's visibility timeout):
-	// at most the CSV queue's depth.
+	// NotificationsPending are unaccounted documents beyond those pending in the work queue:
+	// converted, but their CSV notification was still in the CSV queue when the subscriber stopped
+	// (a receive that failed after the queue handed it messages leaves them invisible for the
+	// queue's visibility timeout). At most the CSV queue's depth; the table's PENDING counts them
+	// with Pending.
 	NotificationsPending int `json:"pending_in_csv_queue,omitempty"`
 	// Lost are the unaccounted documents beyond those: in no queue and no output.
 	Lost      int                       `json:"lost"`
@@ -155,7 +156,7 @@ func PrintTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBE AFTER THE FAULT\tVALUE\tTOLERANCE\t\tDISTANCE TO THE TOLERANCE\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
 	for _, r := range rs {
-		counts := fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, r.Lost, r.WritesMissing)
+		counts := fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending+r.NotificationsPending, r.Lost, r.WritesMissing)
 		probes, suffix := r.Probes, ""
 		if len(probes) == 0 {
 			probes, suffix = r.Before, " (before)"
