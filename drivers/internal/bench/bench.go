@@ -345,8 +345,7 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	stepEnd := time.Now()
 	convertedInStep := b.converted.Load() - convertedBefore
 	loadAfter, _ := cpuSeconds(os.Getpid())
-	machineAfter, ok := hostcpu.Read()
-	machineOK = machineOK && ok
+	st.MachineBusy, st.MachineSteal = hostcpu.Since(machineBefore, machineOK)
 	after, err := b.cpu(ctx)
 	if err != nil {
 		return st, err
@@ -359,10 +358,6 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 	st.CPU = cpuDelta(before, after, convertedInStep)
 	if convertedInStep > 0 {
 		st.LoadPer1000 = (loadAfter - loadBefore) / float64(convertedInStep) * 1000
-	}
-	st.MachineBusy, st.MachineSteal = -1, -1
-	if machineOK {
-		st.MachineBusy, st.MachineSteal = hostcpu.BusyPercent(machineBefore, machineAfter), hostcpu.StealPercent(machineBefore, machineAfter)
 	}
 
 	// Drain: until every accepted document of the step is out, or nothing came for a while.

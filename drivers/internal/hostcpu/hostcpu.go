@@ -4,10 +4,7 @@
 //
 //	before, ok := hostcpu.Read()
 //	... the work ...
-//	after, ok2 := hostcpu.Read()
-//	if ok && ok2 {
-//		busy, steal := hostcpu.BusyPercent(before, after), hostcpu.StealPercent(before, after)
-//	}
+//	busy, steal := hostcpu.Since(before, ok) // -1, -1 where /proc/stat cannot be read
 package hostcpu
 
 import (
@@ -67,6 +64,16 @@ func BusyPercent(before, after Sample) float64 {
 // BusyPercent is for busy: what the work lacked of its cores.
 func StealPercent(before, after Sample) float64 {
 	return share(before.Steal, after.Steal, before, after)
+}
+
+// Since is the busy and stolen shares from before (a Read, with its ok) to now: BusyPercent and
+// StealPercent, or -1 and -1 when /proc/stat could not be read then or now.
+func Since(before Sample, ok bool) (busy, steal float64) {
+	after, ok2 := Read()
+	if !ok || !ok2 {
+		return -1, -1
+	}
+	return BusyPercent(before, after), StealPercent(before, after)
 }
 
 // share is how much a counter grew between two samples, as a percentage of the total time between

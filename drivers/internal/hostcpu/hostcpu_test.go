@@ -39,7 +39,14 @@ func TestShares(t *testing.T) {
 			t.Errorf("Parse(%q) read a line that is not /proc/stat's cpu total", bad)
 		}
 	}
+	if busy, steal := Since(Sample{}, false); busy != -1 || steal != -1 {
+		t.Errorf("Since a sample that could not be read = %v, %v; want -1, -1 (unknown)", busy, steal)
+	}
 	if _, ok := Read(); !ok {
 		testenv.Require(t, "/proc/stat (Linux procfs)", errors.New("cannot read /proc/stat"))
+	}
+	// Since boot, as the zero sample is: a share of real time, steal inside busy.
+	if busy, steal := Since(Sample{}, true); !(busy > 0 && busy <= 100 && steal >= 0 && steal <= busy) {
+		t.Errorf("Since boot = %v %% busy, %v %% stolen; want 0 < busy <= 100, 0 <= steal <= busy", busy, steal)
 	}
 }

@@ -207,7 +207,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		}
 	}
 	sum := &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}
-	sum.MachineBusy, sum.MachineSteal = machineShares(cpuStart, cpuOK)
+	sum.MachineBusy, sum.MachineSteal = hostcpu.Since(cpuStart, cpuOK)
 	return sum, runErr
 }
 

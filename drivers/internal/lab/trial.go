@@ -81,7 +81,7 @@ func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp 
 		res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
 	t.phases(ctx)
 	t.res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
-	t.res.MachineBusy, t.res.MachineSteal = machineShares(cpuBefore, cpuOK)
+	t.res.MachineBusy, t.res.MachineSteal = hostcpu.Since(cpuBefore, cpuOK)
 	return t.res
 }
 
@@ -452,14 +452,4 @@ func (t *trial) audit(ctx context.Context, l *load) {
 		t.problem("read fault parameter: %v", err)
 	}
 	t.res.FaultOff = off
-}
-
-// machineShares are the machine's busy and stolen shares of CPU time since before (hostcpu), or -1
-// and -1 when /proc/stat could not be read then (ok false) or now.
-func machineShares(before hostcpu.Sample, ok bool) (busy, steal float64) {
-	after, ok2 := hostcpu.Read()
-	if !ok || !ok2 {
-		return -1, -1
-	}
-	return hostcpu.BusyPercent(before, after), hostcpu.StealPercent(before, after)
 }
