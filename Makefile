@@ -36,8 +36,9 @@ lab-repeat: deps
 	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)
 
 # Two labs' flip margins side by side, probe by probe: BASE is the baseline's -results directory (or
-# its summary.json), WITH the candidate's (default: the last lab's). Fails when a margin is narrower
-# or a candidate run gave another verdict (chaoslab lab-compare exits 1; 2 on errors).
+# its summary.json), WITH the candidate's (default: the last lab's). Fails when the candidate's
+# margins are narrower beyond chance (a permutation test of the runs) or one was lost outright, or
+# a candidate run gave another verdict (chaoslab lab-compare exits 1; 2 on errors).
 WITH ?= lab-results
 lab-compare: modules
 	@[ -n "$(BASE)" ] || { echo "make lab-compare BASE=<a lab's -results directory> [WITH=lab-results]"; exit 2; }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/lab"
 )
 
 // Two labs' 5-run results (testdata: the sequential baseline and five at a time, measured on the
@@ -29,17 +31,54 @@ func TestLabCompare(t *testing.T) {
 	if err := os.WriteFile(extra, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The baseline with every flip's margin halved: each value moved halfway to its tolerance's edge.
+	halved := filepath.Join(t.TempDir(), "summary.json")
+	rs, err := lab.ReadResults(seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs {
+		for j, p := range rs[i].Probes {
+			if p.Value == nil {
+				continue
+			}
+			v := *p.Value
+			switch {
+			case v > p.Max:
+				v = p.Max + (v-p.Max)/2
+			case v < p.Min:
+				v = p.Min - (p.Min-v)/2
+			case v-p.Min < p.Max-v:
+				v = p.Min + (v-p.Min)/2
+			default:
+				v = p.Max - (p.Max-v)/2
+			}
+			rs[i].Probes[j].Value = &v
+		}
+	}
+	if b, err := json.Marshal(rs); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(halved, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		code int
 		want []string // in stdout, or stderr for errors
 	}{
-		{name: "five at a time against one after the other", args: []string{seq, conc}, code: 1, want: []string{
+		// Five closest runs narrower, none beyond chance: not narrower.
+		{name: "five at a time against one after the other", args: []string{seq, conc}, code: 0, want: []string{
 			"exp_2-dynamodb_disruption   flawed     messages-in-flight",
 			"16 of 21 margins as wide or wider in " + conc + " than in " + seq,
 			"narrower: exp_3-output_write_failure flawed messages-in-flight 26.4 against 31.2",
 			"exp_1-minor_delay resilient messages-in-flight 4.0 against 8.8.",
+			"Flips narrower beyond chance, each on its own (p < 0.05; of 21 such tests, about one in twenty falls below by chance alone): none.",
+			"Every flip at once, the runs as units: " + conc + "'s margins narrower than " + seq + "'s beyond chance? no (p 0.54).",
+		}},
+		{name: "every margin halved", args: []string{seq, halved}, code: 1, want: []string{
+			"22.4 / 23.1 / 23.6 (5 of 5)                       2.4     no       yes (0.004)",
+			"'s margins narrower than " + seq + "'s beyond chance? yes (p 0.004).",
 		}},
 		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 0, want: []string{"21 of 21 margins as wide or wider"}},
 		{name: "a candidate run with another verdict", args: []string{conc, extra}, code: 1, want: []string{

@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -23,11 +25,27 @@ type Comparison struct {
 	// resilient, which must hold; outside on flawed, which must deviate), negative when a run was on
 	// the other side; NaN without values.
 	BaseMargin, CandMargin float64
+	// P is the chance of the candidate's runs' margins ranking as low among the baseline's as they
+	// do if both came from one distribution (NarrowerP); NaN without values on either side.
+	P float64
 	// Flip says whether the probe is one of the flip's margins: every probe on resilient (each must
 	// hold), and on flawed the probes that deviated in every baseline run, each run with a value (a
 	// flawed probe that stayed inside did not decide the verdict); never one without a value in the
 	// baseline.
 	Flip bool
+}
+
+// Narrower says whether this flip's margins are narrower in the candidate than chance makes of two
+// tables of one lab: P below NarrowerLevel. Of a score of flips, about one in twenty is, by chance
+// alone; NarrowerOverall asks of them all at once.
+func (c Comparison) Narrower() bool {
+	return c.P < NarrowerLevel
+}
+
+// Crossed says whether the candidate lost the flip's margin outright: a run on the wrong side of the
+// edge where no baseline run was, or no value at all.
+func (c Comparison) Crossed() bool {
+	return math.IsNaN(c.CandMargin) || (c.CandMargin < 0 && c.BaseMargin >= 0)
 }
 
 // AsWide says whether the candidate's margin is at least the baseline's (the values' own precision:
@@ -42,16 +60,71 @@ func (c Comparison) AsWide() bool {
 // turned); NaN without values.
 func (s Spread) FlipMargin() float64 {
 	m := math.NaN()
-	for _, v := range s.Values {
-		d := margin(v, s.Low, s.High) // positive inside, negative outside
-		if s.Scenario == contract.ScenarioFlawed {
-			d = -d
-		}
+	for _, d := range s.FlipMargins() {
 		if math.IsNaN(m) || d < m {
 			m = d
 		}
 	}
 	return m
+}
+
+// FlipMargins are each run's signed distance to the tolerance's edge on the side the scenario must
+// show, in the order of Values.
+func (s Spread) FlipMargins() []float64 {
+	ms := make([]float64, len(s.Values))
+	for i, v := range s.Values {
+		ms[i] = flipMargin(s.Scenario, v, s.Low, s.High)
+	}
+	return ms
+}
+
+// flipMargin is v's signed distance to [lo, hi] on the side the scenario must show: margin's,
+// turned on flawed (positive outside).
+func flipMargin(scenario string, v, lo, hi float64) float64 {
+	if scenario == contract.ScenarioFlawed {
+		return -margin(v, lo, hi)
+	}
+	return margin(v, lo, hi)
+}
+
+// NarrowerOverall is the chance that the candidate's margins, every flip of cs at once, rank as
+// low as they do among the baseline's if both labs were one: NarrowerP's test with each lab's runs
+// (Result.Run) as the units, so that it asks of the labs as a whole whether the candidate's runs
+// sit closer to the edges. NaN when either lab has no margin. One test of every flip, rather than
+// a verdict per flip: at 5 % each, a score of flips would mark one or so by chance alone.
+func NarrowerOverall(base, cand []Result, cs []Comparison) float64 {
+	matrix := func(rs []Result) [][]float64 {
+		var runs []int
+		for _, r := range rs {
+			if !slices.Contains(runs, r.Run) {
+				runs = append(runs, r.Run)
+			}
+		}
+		slices.Sort(runs)
+		var m [][]float64
+		for _, c := range cs {
+			if !c.Flip {
+				continue
+			}
+			row := make([]float64, len(runs))
+			for i := range row {
+				row[i] = math.NaN()
+			}
+			for _, r := range rs {
+				if r.Experiment != c.Experiment || r.Scenario != c.Scenario {
+					continue
+				}
+				for _, p := range r.Probes {
+					if i := slices.Index(runs, r.Run); p.Name == c.Probe && p.Value != nil && math.IsNaN(row[i]) {
+						row[i] = flipMargin(r.Scenario, *p.Value, p.Min, p.Max)
+					}
+				}
+			}
+			m = append(m, row)
+		}
+		return m
+	}
+	return narrowerP(matrix(base), matrix(cand))
 }
 
 // Compare pairs every probe of the baseline's runs with the candidate's, in the baseline's order.
@@ -80,6 +153,7 @@ func Compare(base, cand []Result) []Comparison {
 		c := Comparison{Experiment: b.Experiment, Scenario: b.Scenario, Probe: b.Probe, Tolerance: b.Tolerance,
 			Base: b, Cand: find(b)}
 		c.BaseMargin, c.CandMargin = c.Base.FlipMargin(), c.Cand.FlipMargin()
+		c.P = NarrowerP(c.Base.FlipMargins(), c.Cand.FlipMargins())
 		switch b.Scenario {
 		case contract.ScenarioResilient:
 			c.Flip = !math.IsNaN(c.BaseMargin)
@@ -116,37 +190,71 @@ func ReadResults(path string) ([]Result, error) {
 }
 
 // PrintComparison prints the flips' margins of base and cand side by side (min / median / max of
-// each probe's value, the margin, and whether the candidate's is as wide), then a line counting
-// them and naming the narrower ones. It returns how many of the flips' margins are narrower in the
-// candidate.
-func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison) int {
+// each probe's value, the margin, whether the candidate's closest run is as wide, and each flip's
+// NarrowerP), then a line counting the closest runs as wide, one naming the flips narrower beyond
+// chance, and one with overall, NarrowerOverall's p of every flip at once. It returns whether the
+// candidate's margins are narrower: overall below NarrowerLevel, or a flip Crossed.
+func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, overall float64) bool {
 	spread := func(s Spread) string {
 		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\n")
-	flips, narrower := 0, []string{}
+	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\tNARROWER (p)\n")
+	flips, closer, narrower, crossed := 0, []string{}, []string{}, []string{}
 	for _, c := range cs {
 		if !c.Flip {
 			continue
 		}
 		flips++
+		name := c.Experiment + " " + c.Scenario + " " + c.Probe
 		wide := "yes"
 		if !c.AsWide() {
 			wide = "no"
-			narrower = append(narrower, fmt.Sprintf("%s %s %s %s against %s", c.Experiment, c.Scenario, c.Probe, tenth(c.CandMargin), tenth(c.BaseMargin)))
+			closer = append(closer, fmt.Sprintf("%s %s against %s", name, tenth(c.CandMargin), tenth(c.BaseMargin)))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Experiment, c.Scenario, c.Probe, c.Tolerance,
-			spread(c.Base), tenth(c.BaseMargin), spread(c.Cand), tenth(c.CandMargin), wide)
+		narrow := "no"
+		if c.Narrower() {
+			narrow = "yes"
+			narrower = append(narrower, fmt.Sprintf("%s (p %s)", name, chance(c.P)))
+		}
+		if c.Crossed() {
+			crossed = append(crossed, name)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\n", c.Experiment, c.Scenario, c.Probe, c.Tolerance,
+			spread(c.Base), tenth(c.BaseMargin), spread(c.Cand), tenth(c.CandMargin), wide, narrow, chance(c.P))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d of %d margins as wide or wider in %s than in %s", flips-len(narrower), flips, candName, baseName)
-	if len(narrower) > 0 {
-		fmt.Fprintf(w, "; narrower: %s", strings.Join(narrower, "; "))
+	fmt.Fprintf(w, "\n%d of %d margins as wide or wider in %s than in %s", flips-len(closer), flips, candName, baseName)
+	if len(closer) > 0 {
+		fmt.Fprintf(w, "; narrower: %s", strings.Join(closer, "; "))
 	}
 	fmt.Fprintln(w, ".")
+	fmt.Fprintf(w, "Flips narrower beyond chance, each on its own (p < %.2f; of %d such tests, about one in twenty falls below by chance alone): ", NarrowerLevel, flips)
+	if len(narrower) == 0 {
+		fmt.Fprintln(w, "none.")
+	} else {
+		fmt.Fprintf(w, "%d: %s.\n", len(narrower), strings.Join(narrower, "; "))
+	}
+	verdict := "no"
+	if overall < NarrowerLevel {
+		verdict = "yes"
+	}
+	fmt.Fprintf(w, "Every flip at once, the runs as units: %s's margins narrower than %s's beyond chance? %s (p %s).\n", candName, baseName, verdict, chance(overall))
+	if len(crossed) > 0 {
+		fmt.Fprintf(w, "Margins lost outright in %s (a run on the wrong side, or no value): %s.\n", candName, strings.Join(crossed, "; "))
+	}
 	fmt.Fprintln(w, "A margin is the run closest to the tolerance's edge: inside it on resilient, outside it on flawed (negative: a run on the wrong side).")
-	return len(narrower)
+	fmt.Fprintln(w, "p is the chance that the candidate's runs rank this close to the edge among the baseline's if both labs were one (a one-sided")
+	fmt.Fprintln(w, "permutation test); a closest run narrower than the baseline's is common between two tables of the same lab.")
+	return overall < NarrowerLevel || len(crossed) > 0
+}
+
+// chance prints a p-value to two significant digits ("-" for NaN).
+func chance(p float64) string {
+	if math.IsNaN(p) {
+		return "-"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
 }
 
 // UnexpectedVerdicts lists the runs of rs whose verdict is not the scenario's (deviated on flawed,

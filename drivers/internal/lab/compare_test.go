@@ -3,6 +3,7 @@ package lab
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,11 +57,18 @@ func TestCompare(t *testing.T) {
 		}
 	}
 
-	var out bytes.Buffer
-	if n := PrintComparison(&out, "seq", "conc", cs); n != 1 {
-		t.Errorf("%d narrower, want 1:\n%s", n, out.String())
+	// resilient messages-in-flight: a candidate run crossed the edge where no baseline run did.
+	for _, c := range cs {
+		if crossed := c.Scenario == "resilient" && c.Probe == "messages-in-flight"; c.Crossed() != crossed {
+			t.Errorf("%s %s: crossed %v, want %v", c.Scenario, c.Probe, c.Crossed(), crossed)
+		}
 	}
-	for _, want := range []string{"2 of 3 margins as wide or wider in conc than in seq", "narrower: exp_2 resilient messages-in-flight -1.0 against 8.0"} {
+	var out bytes.Buffer
+	if !PrintComparison(&out, "seq", "conc", cs, NarrowerOverall(base, cand, cs)) {
+		t.Errorf("a margin lost outright, and the comparison is not narrower:\n%s", out.String())
+	}
+	for _, want := range []string{"2 of 3 margins as wide or wider in conc than in seq", "narrower: exp_2 resilient messages-in-flight -1.0 against 8.0",
+		"Margins lost outright in conc (a run on the wrong side, or no value): exp_2 resilient messages-in-flight."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -145,5 +153,110 @@ func TestReadResults(t *testing.T) {
 	}
 	if _, err := ReadResults(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing path reads")
+	}
+}
+
+// NarrowerP is the exact one-sided permutation test: its value on small cases worked by hand.
+func TestNarrowerP(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		base, cand []float64
+		want       float64
+	}{
+		// 5 a side: 252 ways to choose the candidate's runs; only one puts all five lowest.
+		{name: "every candidate run below every baseline run", base: []float64{6, 7, 8, 9, 10}, cand: []float64{1, 2, 3, 4, 5}, want: 1.0 / 252},
+		{name: "every candidate run above", base: []float64{1, 2, 3, 4, 5}, cand: []float64{6, 7, 8, 9, 10}, want: 1},
+		// 2 a side, ranks 1..4; the candidate's (1, 4) sum to 5: four of the six pairs sum to 5 or less.
+		{name: "interleaved", base: []float64{2, 3}, cand: []float64{1, 4}, want: 4.0 / 6},
+		// Ties share their rank: every value equal, every split as low.
+		{name: "every value the same", base: []float64{0, 0, 0}, cand: []float64{0, 0, 0}, want: 1},
+		// The two ones share ranks 1 and 2 (1.5 each); the candidate's 1.5 + 3 = 4.5 is as low as
+		// 1.5+1.5, 1.5+3 (twice): three of six.
+		{name: "a tie across the labs", base: []float64{1, 4}, cand: []float64{1, 2}, want: 3.0 / 6},
+	} {
+		if got := NarrowerP(tt.base, tt.cand); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("%s: NarrowerP(%v, %v) = %v, want %v", tt.name, tt.base, tt.cand, got, tt.want)
+		}
+	}
+	if p := NarrowerP(nil, []float64{1}); !math.IsNaN(p) {
+		t.Errorf("NarrowerP without a baseline = %v, want NaN", p)
+	}
+	// Past exactSplits ways (11 a side: 705,432) it samples them; all lowest is still near 0.
+	var lo, hi []float64
+	for i := range 11 {
+		lo, hi = append(lo, float64(i)), append(hi, float64(100+i))
+	}
+	if p := NarrowerP(hi, lo); p > 1e-4 {
+		t.Errorf("11 runs a side, every candidate run lowest: p %v, want about 1/exactSplits", p)
+	}
+	if p := NarrowerP(lo, hi); p < 0.999 {
+		t.Errorf("11 runs a side, every candidate run highest: p %v, want about 1", p)
+	}
+}
+
+// What the test is for: two labs that are one (margins drawn from one distribution) are called
+// narrower at most one time in twenty, and labs whose margins narrowed by a clear step almost
+// always are. Each probe draws its own scale, and a run's probes share a run effect, as a lab's do.
+func TestNarrowerOverallCalibration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	draw := func(runs, probes int, shift float64, scale []float64) [][]float64 {
+		m := make([][]float64, probes)
+		for k := range m {
+			m[k] = make([]float64, runs)
+		}
+		for i := range runs {
+			runEffect := rng.NormFloat64() * 0.5
+			for k := range probes {
+				m[k][i] = scale[k] * (10 + runEffect + rng.NormFloat64() - shift)
+			}
+		}
+		return m
+	}
+	const labs, probes = 1000, 11
+	for _, tt := range []struct {
+		name     string
+		shift    float64
+		min, max float64 // share of the labs called narrower
+	}{
+		{name: "one lab", shift: 0, min: 0, max: 0.065},
+		{name: "margins narrower by a standard deviation and a half everywhere", shift: 1.5, min: 0.9, max: 1},
+	} {
+		called := 0
+		for range labs {
+			scale := make([]float64, probes)
+			for k := range scale {
+				scale[k] = 0.1 + rng.Float64()*10
+			}
+			if narrowerP(draw(5, probes, 0, scale), draw(5, probes, tt.shift, scale)) < NarrowerLevel {
+				called++
+			}
+		}
+		t.Logf("%s: %.3f called narrower", tt.name, float64(called)/labs)
+		if share := float64(called) / labs; share < tt.min || share > tt.max {
+			t.Errorf("%s: %.3f of %d comparisons called narrower, want %.2f–%.2f", tt.name, share, labs, tt.min, tt.max)
+		}
+	}
+}
+
+// The runs are the units: every probe's margins of one run stay together, and a probe a run has no
+// value of is left out of that run's score.
+func TestNarrowerOverall(t *testing.T) {
+	res := func(run int, inFlight float64, errorRate *float64) Result {
+		p := func(name string, v *float64, lo, hi float64) Probe { return Probe{Name: name, Value: v, Min: lo, Max: hi} }
+		return Result{Run: run, Experiment: "exp_2", Scenario: "resilient", Verdict: "held", Probes: []Probe{
+			p("messages-in-flight", &inFlight, -10, 20), p("normal-error-rates", errorRate, 0, 5)}}
+	}
+	v := func(x float64) *float64 { return &x }
+	var base, near, far []Result
+	for run := 1; run <= 5; run++ {
+		base = append(base, res(run, float64(run), v(1)))    // in flight 1..5: margins 11..15
+		near = append(near, res(run, 14+float64(run), v(1))) // 15..19: margins 5..1, all narrower
+		far = append(far, res(run, float64(run), nil))       // as the baseline, the error rate unread
+	}
+	if p := NarrowerOverall(base, near, Compare(base, near)); math.Abs(p-1.0/252) > 1e-12 {
+		t.Errorf("every candidate run narrower: p %v, want 1/252", p)
+	}
+	if p := NarrowerOverall(base, far, Compare(base, far)); p < 0.5 {
+		t.Errorf("the same margins, one probe unread: p %v, want ≥ 0.5", p)
 	}
 }
