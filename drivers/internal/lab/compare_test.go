@@ -242,7 +242,9 @@ func TestNarrowerOverallCalibration(t *testing.T) {
 // value of is left out of that run's score.
 func TestNarrowerOverall(t *testing.T) {
 	res := func(run int, inFlight float64, errorRate *float64) Result {
-		p := func(name string, v *float64, lo, hi float64) Probe { return Probe{Name: name, Value: v, Min: lo, Max: hi} }
+		p := func(name string, v *float64, lo, hi float64) Probe {
+			return Probe{Name: name, Value: v, Min: lo, Max: hi}
+		}
 		return Result{Run: run, Experiment: "exp_2", Scenario: "resilient", Verdict: "held", Probes: []Probe{
 			p("messages-in-flight", &inFlight, -10, 20), p("normal-error-rates", errorRate, 0, 5)}}
 	}
