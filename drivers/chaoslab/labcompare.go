@@ -30,7 +30,9 @@ So each probe also gets p, the chance that the candidate's runs would rank as
 close to the edge among the baseline's as they do if both labs were one (an
 exact one-sided permutation test, Mann-Whitney's), and one test asks of every
 flip at once, each lab's runs as the units: are the candidate's margins
-narrower beyond chance (p < 0.05)? That test decides.
+narrower beyond chance (p < 0.05)? That test decides. With 3 runs a side or
+fewer it cannot find a difference (its smallest p is 1/20 or more), and says
+so: the verdicts and the margins lost outright decide alone.
 
 The baseline first: for the concurrent lab against one trial at a time,
   make lab-repeat N=5 LAB_FLAGS="-concurrency 1 -results lab-results-sequential"
@@ -76,7 +78,8 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	if flips == 0 {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE %s: no margin to compare (no resilient probe, and no flawed probe that deviated in every run)", names[0])
 	}
-	narrower := lab.PrintComparison(m.Stdout, names[0], names[1], cs, lab.NarrowerOverall(base, cand, cs))
+	p, smallest := lab.NarrowerOverall(base, cand, cs)
+	narrower := lab.PrintComparison(m.Stdout, names[0], names[1], cs, p, smallest)
 	unexpected := lab.UnexpectedVerdicts(cand)
 	if len(unexpected) > 0 {
 		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict: %s.\n", len(unexpected), names[1], strings.Join(unexpected, "; "))

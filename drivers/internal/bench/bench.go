@@ -377,28 +377,51 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 		time.Sleep(200 * time.Millisecond)
 	}
 	st.DrainSeconds = time.Since(drainStart).Seconds()
-	done, errored := b.count(names)
-	st.Done, st.InErrorQueue = done, errored
 	if st.ReceiveErrors = int(b.receiveErrors.Load() - receiveErrorsBefore); st.ReceiveErrors > 0 {
 		st.LastReceiveError, _ = b.lastReceiveErr.Load().(string)
 	}
-	if missing := len(names) - st.Failed - done - errored; missing > 0 {
-		// Still owed: documents not yet converted (the work queue), and CSV notifications and
-		// error-queue messages not yet received (where a receive that failed leaves them invisible
-		// for a while).
+	// What is done and what is still owed, read as one: the pollers keep receiving, and a
+	// notification received between the count and the queues' depths would be in neither. So the
+	// count is taken again after the depths, until it has not moved; after a few tries the later
+	// count stands (a document received in between is then in both, and shows as pending, never
+	// as lost).
+	for try := 1; ; try++ {
+		done, errored := b.count(names)
 		owed := 0
-		for _, q := range []string{stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl} {
-			depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[q])
-			if err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
-				return st, fmt.Errorf("bench: %d documents of the step not converted, and the depth of %s unknown: %w", missing, b.c.Outputs[q], err)
+		if missing := len(names) - st.Failed - done - errored; missing > 0 {
+			var err error
+			if owed, err = b.owed(ctx); err != nil { // without the depth, pending and lost cannot be told apart: no figure rather than a wrong one
+				return st, fmt.Errorf("bench: %d documents of the step not converted, and %w", missing, err)
 			}
-			owed += depth
 		}
-		st.Pending = min(owed, missing)
-		st.Lost = missing - st.Pending
+		again, erroredAgain := b.count(names)
+		if (again != done || erroredAgain != errored) && try < 5 {
+			continue
+		}
+		st.Done, st.InErrorQueue = again, erroredAgain
+		if missing := len(names) - st.Failed - again - erroredAgain; missing > 0 {
+			st.Pending = min(owed, missing)
+			st.Lost = missing - st.Pending
+		}
+		break
 	}
 	st.P50, st.P95, st.P99 = b.latencies(names)
 	return st, ctx.Err()
+}
+
+// owed is how many messages the step's documents may still be in: the work queue's (not yet
+// converted), and the CSV and error queues' (a notification or an error-queue message not yet
+// received; a receive that failed leaves them invisible for a while).
+func (b *bench) owed(ctx context.Context) (int, error) {
+	owed := 0
+	for _, q := range []string{stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl} {
+		depth, err := subscribe.QueueDepth(ctx, b.sqs, b.c.Outputs[q])
+		if err != nil {
+			return 0, fmt.Errorf("the depth of %s unknown: %w", b.c.Outputs[q], err)
+		}
+		owed += depth
+	}
+	return owed, nil
 }
 
 // count returns how many of names were converted and how many are in the error queue.

@@ -43,9 +43,19 @@ func (c Comparison) Narrower() bool {
 }
 
 // Crossed says whether the candidate lost the flip's margin outright: a run on the wrong side of the
-// edge where no baseline run was, or no value at all.
+// edge where no baseline run was (on flawed the edge itself is the wrong side: the tolerance's
+// bounds are inside it), or no value at all. Only a flip's margin can be lost.
 func (c Comparison) Crossed() bool {
-	return math.IsNaN(c.CandMargin) || (c.CandMargin < 0 && c.BaseMargin >= 0)
+	if !c.Flip {
+		return false
+	}
+	if math.IsNaN(c.CandMargin) {
+		return true
+	}
+	if c.Scenario == contract.ScenarioFlawed {
+		return c.CandMargin <= 0 // a flawed flip's baseline margin is > 0 in every run
+	}
+	return c.CandMargin < 0 && c.BaseMargin >= 0
 }
 
 // AsWide says whether the candidate's margin is at least the baseline's (the values' own precision:
@@ -90,13 +100,23 @@ func flipMargin(scenario string, v, lo, hi float64) float64 {
 // NarrowerOverall is the chance that the candidate's margins, every flip of cs at once, rank as
 // low as they do among the baseline's if both labs were one: NarrowerP's test with each lab's runs
 // (Result.Run) as the units, so that it asks of the labs as a whole whether the candidate's runs
-// sit closer to the edges. NaN when either lab has no margin. One test of every flip, rather than
-// a verdict per flip: at 5 % each, a score of flips would mark one or so by chance alone.
-func NarrowerOverall(base, cand []Result, cs []Comparison) float64 {
+// sit closer to the edges. One test of every flip, rather than a verdict per flip: at 5 % each, a
+// score of flips would mark one or so by chance alone. A run without a value of a probe is left out
+// of that probe (neither closer nor farther); the units are the runs with a trial of a flip's pair.
+// smallest is the least p the runs allow (1 over the ways to split them): with 3 runs a side it is
+// 1/20, and the test can never call the candidate narrower. p and smallest are NaN when either lab
+// has no margin.
+func NarrowerOverall(base, cand []Result, cs []Comparison) (p, smallest float64) {
+	pairs := map[[2]string]bool{}
+	for _, c := range cs {
+		if c.Flip {
+			pairs[[2]string{c.Experiment, c.Scenario}] = true
+		}
+	}
 	matrix := func(rs []Result) [][]float64 {
 		var runs []int
 		for _, r := range rs {
-			if !slices.Contains(runs, r.Run) {
+			if pairs[[2]string{r.Experiment, r.Scenario}] && !slices.Contains(runs, r.Run) {
 				runs = append(runs, r.Run)
 			}
 		}
@@ -124,7 +144,13 @@ func NarrowerOverall(base, cand []Result, cs []Comparison) float64 {
 		}
 		return m
 	}
-	return narrowerP(matrix(base), matrix(cand))
+	mb, mc := matrix(base), matrix(cand)
+	p = narrowerP(mb, mc)
+	if math.IsNaN(p) {
+		return p, p
+	}
+	nb, nc := len(mb[0]), len(mc[0])
+	return p, 1 / float64(binomial(nb+nc, nc))
 }
 
 // Compare pairs every probe of the baseline's runs with the candidate's, in the baseline's order.
@@ -192,9 +218,10 @@ func ReadResults(path string) ([]Result, error) {
 // PrintComparison prints the flips' margins of base and cand side by side (min / median / max of
 // each probe's value, the margin, whether the candidate's closest run is as wide, and each flip's
 // NarrowerP), then a line counting the closest runs as wide, one naming the flips narrower beyond
-// chance, and one with overall, NarrowerOverall's p of every flip at once. It returns whether the
+// chance, and one with overall, NarrowerOverall's p of every flip at once ("cannot tell" when
+// smallest, the least p the runs allow, is not below NarrowerLevel). It returns whether the
 // candidate's margins are narrower: overall below NarrowerLevel, or a flip Crossed.
-func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, overall float64) bool {
+func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, overall, smallest float64) bool {
 	spread := func(s Spread) string {
 		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs)
 	}
@@ -236,8 +263,11 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, ov
 		fmt.Fprintf(w, "%d: %s.\n", len(narrower), strings.Join(narrower, "; "))
 	}
 	verdict := "no"
-	if overall < NarrowerLevel {
+	switch {
+	case overall < NarrowerLevel:
 		verdict = "yes"
+	case !(smallest < NarrowerLevel):
+		verdict = fmt.Sprintf("cannot tell: with these runs the smallest p is %s (4 runs a side or more: make lab-repeat N=5)", chance(smallest))
 	}
 	fmt.Fprintf(w, "Every flip at once, the runs as units: %s's margins narrower than %s's beyond chance? %s (p %s).\n", candName, baseName, verdict, chance(overall))
 	if len(crossed) > 0 {

@@ -64,11 +64,16 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if !PrintComparison(&out, "seq", "conc", cs, NarrowerOverall(base, cand, cs)) {
+	p, smallest := NarrowerOverall(base, cand, cs)
+	if math.Abs(smallest-1.0/6) > 1e-12 {
+		t.Errorf("2 runs a side: the smallest p %v, want 1/6 (six ways to split four runs)", smallest)
+	}
+	if !PrintComparison(&out, "seq", "conc", cs, p, smallest) {
 		t.Errorf("a margin lost outright, and the comparison is not narrower:\n%s", out.String())
 	}
 	for _, want := range []string{"2 of 3 margins as wide or wider in conc than in seq", "narrower: exp_2 resilient messages-in-flight -1.0 against 8.0",
-		"Margins lost outright in conc (a run on the wrong side, or no value): exp_2 resilient messages-in-flight."} {
+		"Margins lost outright in conc (a run on the wrong side, or no value): exp_2 resilient messages-in-flight.",
+		"beyond chance? cannot tell: with these runs the smallest p is 0.17 (4 runs a side or more: make lab-repeat N=5)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -89,6 +94,13 @@ func TestCompare(t *testing.T) {
 	for _, c := range Compare(noValue, cand) {
 		if c.Flip {
 			t.Errorf("a probe without values in the baseline is compared: %+v", c)
+		}
+	}
+	// On flawed the tolerance's edge is inside it: a candidate run on it lost the flip's margin.
+	onEdge := []Result{res(1, "flawed", "deviated", 20, 0), res(2, "flawed", "deviated", 27, 0)}
+	for _, c := range Compare(base, onEdge) {
+		if c.Scenario == "flawed" && c.Probe == "messages-in-flight" && !c.Crossed() {
+			t.Errorf("flawed in flight at 20 of [-10, 20] is not a margin lost: %+v", c)
 		}
 	}
 	// Margins are compared as they are (a float's error aside): a run just on the wrong side is
@@ -195,8 +207,10 @@ func TestNarrowerP(t *testing.T) {
 }
 
 // What the test is for: two labs that are one (margins drawn from one distribution) are called
-// narrower at most one time in twenty, and labs whose margins narrowed by a clear step almost
-// always are. Each probe draws its own scale, and a run's probes share a run effect, as a lab's do.
+// narrower about one time in twenty or less (the bound allows for the simulation's own spread), and
+// labs whose margins narrowed by a clear step almost always are: here by 1.5 times a probe's noise
+// per run (1.34 times its whole spread, with the run effect). Each probe draws its own scale, and a
+// run's probes share a run effect, as a lab's do.
 func TestNarrowerOverallCalibration(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	draw := func(runs, probes int, shift float64, scale []float64) [][]float64 {
@@ -241,24 +255,43 @@ func TestNarrowerOverallCalibration(t *testing.T) {
 // The runs are the units: every probe's margins of one run stay together, and a probe a run has no
 // value of is left out of that run's score.
 func TestNarrowerOverall(t *testing.T) {
-	res := func(run int, inFlight float64, errorRate *float64) Result {
+	res := func(run int, inFlight, errorRate *float64) Result {
 		p := func(name string, v *float64, lo, hi float64) Probe {
 			return Probe{Name: name, Value: v, Min: lo, Max: hi}
 		}
 		return Result{Run: run, Experiment: "exp_2", Scenario: "resilient", Verdict: "held", Probes: []Probe{
-			p("messages-in-flight", &inFlight, -10, 20), p("normal-error-rates", errorRate, 0, 5)}}
+			p("messages-in-flight", inFlight, -10, 20), p("normal-error-rates", errorRate, 0, 5)}}
 	}
 	v := func(x float64) *float64 { return &x }
-	var base, near, far []Result
+	var base, near, far, gaps []Result
 	for run := 1; run <= 5; run++ {
-		base = append(base, res(run, float64(run), v(1)))    // in flight 1..5: margins 11..15
-		near = append(near, res(run, 14+float64(run), v(1))) // 15..19: margins 5..1, all narrower
-		far = append(far, res(run, float64(run), nil))       // as the baseline, the error rate unread
+		base = append(base, res(run, v(float64(run)), v(1)))    // in flight 1..5: margins 11..15
+		near = append(near, res(run, v(14+float64(run)), v(1))) // 15..19: margins 5..1, all narrower
+		far = append(far, res(run, v(float64(run)), nil))       // as the baseline, the error rate unread
 	}
-	if p := NarrowerOverall(base, near, Compare(base, near)); math.Abs(p-1.0/252) > 1e-12 {
-		t.Errorf("every candidate run narrower: p %v, want 1/252", p)
+	// Four runs numbered with gaps (2, 4, 6, 8), one of them without its in-flight value: the three
+	// with one are narrower than every baseline run; the fourth is neither.
+	gaps = []Result{res(2, v(19), v(1)), res(4, v(18), v(1)), res(6, nil, v(1)), res(8, v(17), v(1))}
+	for _, tt := range []struct {
+		name     string
+		cand     []Result
+		p        func(float64) bool
+		want     string
+		smallest float64
+	}{
+		{name: "every candidate run narrower", cand: near, p: func(p float64) bool { return math.Abs(p-1.0/252) < 1e-12 }, want: "1/252", smallest: 1.0 / 252},
+		{name: "the same margins, one probe unread", cand: far, p: func(p float64) bool { return p >= 0.5 }, want: "≥ 0.5", smallest: 1.0 / 252},
+		// 9 runs, 4 of them the candidate's: 126 splits. The three narrower runs are the three lowest
+		// scores; the one without a value scores 0, above them and below the baseline's.
+		{name: "runs with gaps and a value missing", cand: gaps, p: func(p float64) bool { return p < NarrowerLevel }, want: "< 0.05", smallest: 1.0 / 126},
+	} {
+		p, smallest := NarrowerOverall(base, tt.cand, Compare(base, tt.cand))
+		if !tt.p(p) || math.Abs(smallest-tt.smallest) > 1e-12 {
+			t.Errorf("%s: p %v (want %s), smallest %v (want %v)", tt.name, p, tt.want, smallest, tt.smallest)
+		}
 	}
-	if p := NarrowerOverall(base, far, Compare(base, far)); p < 0.5 {
-		t.Errorf("the same margins, one probe unread: p %v, want ≥ 0.5", p)
+	// A candidate with no trial of the flips' pairs: nothing to test.
+	if p, smallest := NarrowerOverall(base, []Result{{Run: 1, Experiment: "exp_9", Scenario: "resilient"}}, Compare(base, near)); !math.IsNaN(p) || !math.IsNaN(smallest) {
+		t.Errorf("a candidate without the pairs: p %v, smallest %v; want NaN", p, smallest)
 	}
 }
