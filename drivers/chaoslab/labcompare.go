@@ -40,8 +40,9 @@ The baseline first: for the concurrent lab against one trial at a time,
   chaoslab lab-compare lab-results-sequential lab-results
 
 Exit 0 when the candidate's margins are not narrower beyond chance, none was
-lost outright (a candidate run on the wrong side of the edge where no
-baseline run was, or no value), and every candidate run gave the expected
+lost outright (a resilient probe outside its tolerance in a candidate run
+where no baseline run was, or without a value), and every candidate run
+gave the expected
 verdict; 1 when not; 2 on errors (a file that is missing or is not a lab's
 summary.json).
 

@@ -42,20 +42,16 @@ func (c Comparison) Narrower() bool {
 	return c.P < NarrowerLevel
 }
 
-// Crossed says whether the candidate lost the flip's margin outright: a run on the wrong side of the
-// edge where no baseline run was (on flawed the edge itself is the wrong side: the tolerance's
-// bounds are inside it), or no value at all. Only a flip's margin can be lost.
+// Crossed says whether the candidate lost a resilient flip's margin outright: a run outside the
+// tolerance where no baseline run was, or no value at all. Resilient must hold on every probe, so
+// one probe outside loses the verdict; flawed needs one probe outside, so a flawed probe that
+// stayed inside in a run (another deciding it) is a narrower margin for the test to weigh, and a
+// flawed verdict lost is UnexpectedVerdicts' to name.
 func (c Comparison) Crossed() bool {
-	if !c.Flip {
+	if !c.Flip || c.Scenario != contract.ScenarioResilient {
 		return false
 	}
-	if math.IsNaN(c.CandMargin) {
-		return true
-	}
-	if c.Scenario == contract.ScenarioFlawed {
-		return c.CandMargin <= 0 // a flawed flip's baseline margin is > 0 in every run
-	}
-	return c.CandMargin < 0 && c.BaseMargin >= 0
+	return math.IsNaN(c.CandMargin) || (c.CandMargin < 0 && c.BaseMargin >= 0)
 }
 
 // AsWide says whether the candidate's margin is at least the baseline's (the values' own precision:
@@ -271,7 +267,7 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, ov
 	}
 	fmt.Fprintf(w, "Every flip at once, the runs as units: %s's margins narrower than %s's beyond chance? %s (p %s).\n", candName, baseName, verdict, chance(overall))
 	if len(crossed) > 0 {
-		fmt.Fprintf(w, "Margins lost outright in %s (a run on the wrong side, or no value): %s.\n", candName, strings.Join(crossed, "; "))
+		fmt.Fprintf(w, "Margins lost outright in %s (resilient: a run outside the tolerance, or no value): %s.\n", candName, strings.Join(crossed, "; "))
 	}
 	fmt.Fprintln(w, "A margin is the run closest to the tolerance's edge: inside it on resilient, outside it on flawed (negative: a run on the wrong side).")
 	fmt.Fprintln(w, "p is the chance that the candidate's runs rank this close to the edge among the baseline's if both labs were one (a one-sided")
