@@ -36,13 +36,14 @@ lab-repeat: deps
 	$(GO) run ./drivers/chaoslab lab -repeat $(N) $(LAB_FLAGS)
 
 # Two labs' flip margins side by side, probe by probe: BASE is the baseline's -results directory (or
-# its summary.json), WITH the candidate's (default: the last lab's). Fails when the candidate's
+# its summary.json), WITH the candidate's (default: the last lab's; several are pooled into one lab,
+# their runs numbered one after the other). Fails when the candidate's
 # margins are narrower beyond chance (a permutation test of the runs) or one was lost outright, or
 # a candidate run gave another verdict (chaoslab lab-compare exits 1; 2 on errors).
 WITH ?= lab-results
 lab-compare: modules
 	@[ -n "$(BASE)" ] || { echo "make lab-compare BASE=<a lab's -results directory> [WITH=lab-results]"; exit 2; }
-	$(GO) run ./drivers/chaoslab lab-compare "$(BASE)" "$(WITH)"
+	$(GO) run ./drivers/chaoslab lab-compare "$(BASE)" $(foreach w,$(WITH),"$(w)")
 
 # The pipeline on the local cloud at rising rates: throughput, latency, loss, CPU per process.
 bench-pipeline: deps

@@ -46,8 +46,12 @@ gave the expected
 verdict; 1 when not; 2 on errors (a file that is missing or is not a lab's
 summary.json).
 
+More than one CANDIDATE are pooled into one lab, their runs numbered one
+after the other (two 5-run tables of the concurrent lab against one baseline:
+ten runs against five, a test that can see smaller differences).
+
 Usage:
-  chaoslab lab-compare BASELINE CANDIDATE
+  chaoslab lab-compare BASELINE CANDIDATE [CANDIDATE...]
 `
 
 func (m *Main) labCompare(ctx context.Context, args []string) error {
@@ -57,17 +61,30 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
-		return cli.Usagef("chaoslab lab-compare: want two labs' results, BASELINE and CANDIDATE; got %d argument(s)", fs.NArg())
+	if fs.NArg() < 2 {
+		return cli.Usagef("chaoslab lab-compare: want two labs' results or more, BASELINE and CANDIDATE...; got %d argument(s)", fs.NArg())
 	}
 	names := fs.Args()
 	base, err := lab.ReadResults(names[0])
 	if err != nil {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE: %w", err)
 	}
-	cand, err := lab.ReadResults(names[1])
-	if err != nil {
-		return fmt.Errorf("chaoslab lab-compare: CANDIDATE: %w", err)
+	var cands [][]lab.Result
+	for _, name := range names[1:] {
+		rs, err := lab.ReadResults(name)
+		if err != nil {
+			return fmt.Errorf("chaoslab lab-compare: CANDIDATE: %w", err)
+		}
+		cands = append(cands, rs)
+	}
+	cand, ranges := lab.Pool(cands...)
+	candName := strings.Join(names[1:], " + ")
+	if len(cands) > 1 {
+		var parts []string
+		for i, r := range ranges {
+			parts = append(parts, fmt.Sprintf("%s runs %d–%d", names[1+i], r[0], r[1]))
+		}
+		fmt.Fprintf(m.Stdout, "The candidates pooled into one lab, their runs numbered one after the other: %s.\n\n", strings.Join(parts, ", "))
 	}
 	cs := lab.Compare(base, cand)
 	flips := 0
@@ -80,10 +97,10 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE %s: no margin to compare (no resilient probe, and no flawed probe that deviated in every run)", names[0])
 	}
 	p, smallest := lab.NarrowerOverall(base, cand, cs)
-	narrower := lab.PrintComparison(m.Stdout, names[0], names[1], cs, p, smallest)
+	narrower := lab.PrintComparison(m.Stdout, names[0], candName, cs, p, smallest)
 	unexpected := lab.UnexpectedVerdicts(cand)
 	if len(unexpected) > 0 {
-		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict: %s.\n", len(unexpected), names[1], strings.Join(unexpected, "; "))
+		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict: %s.\n", len(unexpected), candName, strings.Join(unexpected, "; "))
 	}
 	if narrower || len(unexpected) > 0 {
 		return cli.Exit(ExitDeviated, nil)

@@ -81,6 +81,12 @@ func TestLabCompare(t *testing.T) {
 			"'s margins narrower than " + seq + "'s beyond chance? yes (p 0.004).",
 		}},
 		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 0, want: []string{"21 of 21 margins as wide or wider"}},
+		// Two candidates pooled: ten runs against five.
+		{name: "two candidates pooled", args: []string{seq, conc, conc}, code: 0, want: []string{
+			"The candidates pooled into one lab, their runs numbered one after the other: " + conc + " runs 1–5, " + conc + " runs 6–10.",
+			"24.8 / 26.2 / 27.3 (5 of 5)                      4.8     24.8 / 26.0 / 27.6 (10 of 10)",
+			"in " + conc + " + " + conc + " than in " + seq,
+		}},
 		{name: "a candidate run with another verdict", args: []string{conc, extra}, code: 1, want: []string{
 			"21 of 21 margins as wide or wider", "1 run(s) of " + extra + " did not give the expected verdict: exp_9-new on resilient, run 1: deviated."}},
 		{name: "one lab", args: []string{seq}, code: 2, want: []string{"want two labs' results"}},

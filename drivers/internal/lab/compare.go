@@ -187,6 +187,26 @@ func Compare(base, cand []Result) []Comparison {
 	return out
 }
 
+// Pool joins several labs' results into one, as if one lab had run them all: each lab's runs are
+// numbered after the previous labs' (Result.Run, from 1 within each). ranges gives each lab's first
+// and last run number in the pool.
+func Pool(labs ...[]Result) (pooled []Result, ranges [][2]int) {
+	offset := 0
+	for _, rs := range labs {
+		last := 0
+		for _, r := range rs {
+			last = max(last, r.Run)
+		}
+		for _, r := range rs {
+			r.Run += offset
+			pooled = append(pooled, r)
+		}
+		ranges = append(ranges, [2]int{offset + 1, offset + last})
+		offset += last
+	}
+	return pooled, ranges
+}
+
 // ReadResults reads a lab's summary.json: path is the file, or the lab's -results directory.
 func ReadResults(path string) ([]Result, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -294,5 +295,25 @@ func TestNarrowerOverall(t *testing.T) {
 	// A candidate with no trial of the flips' pairs: nothing to test.
 	if p, smallest := NarrowerOverall(base, []Result{{Run: 1, Experiment: "exp_9", Scenario: "resilient"}}, Compare(base, near)); !math.IsNaN(p) || !math.IsNaN(smallest) {
 		t.Errorf("a candidate without the pairs: p %v, smallest %v; want NaN", p, smallest)
+	}
+}
+
+// Pool numbers each lab's runs after the previous labs', whatever their own numbers.
+func TestPool(t *testing.T) {
+	a := []Result{{Run: 1, Experiment: "e"}, {Run: 2, Experiment: "e"}}
+	b := []Result{{Run: 1, Experiment: "e"}, {Run: 3, Experiment: "e"}} // a lab whose run 2 failed to start
+	pooled, ranges := Pool(a, b)
+	var runs []int
+	for _, r := range pooled {
+		runs = append(runs, r.Run)
+	}
+	if want := []int{1, 2, 3, 5}; !slices.Equal(runs, want) {
+		t.Errorf("pooled runs %v, want %v", runs, want)
+	}
+	if want := [][2]int{{1, 2}, {3, 5}}; !slices.Equal(ranges, want) {
+		t.Errorf("ranges %v, want %v", ranges, want)
+	}
+	if a[0].Run != 1 || b[1].Run != 3 {
+		t.Errorf("the labs' own results were renumbered: %+v %+v", a, b)
 	}
 }
