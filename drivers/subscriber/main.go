@@ -1,7 +1,8 @@
 // Command subscriber drains the stack's CSV queue, counts each converted
 // document once, optionally verifies each CSV, reports the documents in the
 // error queue with their reason, and prints a JSON summary on stdout when it
-// stops (-idle, -duration, -expect or Ctrl-C). Given the publisher's
+// stops (-idle, -duration, -expect or Ctrl-C), with the receives that failed
+// (receive_errors; each is also logged as it happens). Given the publisher's
 // manifest (-published) it also reconciles: published, converted, in the
 // error queue, lost.
 //

@@ -115,13 +115,17 @@ type Summary struct {
 	ErrorDocuments []ErrorDocument `json:"error_documents"`
 	// Other counts documents of other runs (see Config.RunID); Unparsed
 	// messages that were not S3 notifications. Both are deleted.
-	Other     int       `json:"other"`
-	Unparsed  int       `json:"unparsed"`
-	StoppedBy string    `json:"stopped_by"` // idle, duration, expect or interrupt
-	Started   time.Time `json:"started"`
-	Ended     time.Time `json:"ended"`
-	Seconds   float64   `json:"seconds"`
-	Keys      []string  `json:"keys"` // converted documents' CSV keys, sorted
+	Other    int `json:"other"`
+	Unparsed int `json:"unparsed"`
+	// ReceiveErrors counts the receives that failed (after the client's own retries), each logged
+	// with its error. A receive that fails after the queue handed it messages leaves them invisible
+	// for the visibility timeout: a run that stops before they come back reports them missing.
+	ReceiveErrors int       `json:"receive_errors"`
+	StoppedBy     string    `json:"stopped_by"` // idle, duration, expect or interrupt
+	Started       time.Time `json:"started"`
+	Ended         time.Time `json:"ended"`
+	Seconds       float64   `json:"seconds"`
+	Keys          []string  `json:"keys"` // converted documents' CSV keys, sorted
 }
 
 // ErrConfig is wrapped by every configuration error.
@@ -288,6 +292,9 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			if hard.Err() != nil {
 				return
 			}
+			st.mu.Lock()
+			st.sum.ReceiveErrors++
+			st.mu.Unlock()
 			log.Warn("receive failed", "err", err, "retry_in", backoff.String())
 			select {
 			case <-hard.Done():

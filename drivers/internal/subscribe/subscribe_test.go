@@ -200,6 +200,39 @@ func TestRunStopsAtExpect(t *testing.T) {
 	}
 }
 
+// failingReceives is the real queue client, its first n receives failing before they reach the
+// queue (as a connection reset would).
+type failingReceives struct {
+	Queue
+	n int
+}
+
+func (f *failingReceives) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	if f.n > 0 {
+		f.n--
+		return nil, errors.New("read: connection reset by peer")
+	}
+	return f.Queue.ReceiveMessage(ctx, in, optFns...)
+}
+
+// A receive that fails is counted in the summary, and the subscriber carries on receiving.
+func TestRunCountsFailedReceives(t *testing.T) {
+	c := newClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("failing-csv")})).QueueUrl
+	for n := 1; n <= 3; n++ {
+		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(eventJSON("b", fmt.Sprintf("output/f-%d.json.csv", n)))}))
+	}
+	sum, err := Run(ctx, &failingReceives{Queue: c.sqs, n: 2}, nil, Config{QueueURL: *q, Expect: 3, Duration: 20 * time.Second, Wait: time.Second, Pollers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ReceiveErrors != 2 || sum.Converted != 3 || sum.StoppedBy != "expect" {
+		t.Fatalf("receive_errors=%d converted=%d stopped_by=%s; want 2, 3, expect", sum.ReceiveErrors, sum.Converted, sum.StoppedBy)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
