@@ -182,14 +182,22 @@ func TestRunAgainstFauxqs(t *testing.T) {
 	}
 }
 
+// threeNotifications creates the queue name holding the CSV notifications of three documents,
+// output/<prefix>-1..3.json.csv, and returns its URL.
+func threeNotifications(ctx context.Context, t *testing.T, c clients, name, prefix string) *string {
+	t.Helper()
+	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})).QueueUrl
+	for n := 1; n <= 3; n++ {
+		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(eventJSON("b", fmt.Sprintf("output/%s-%d.json.csv", prefix, n)))}))
+	}
+	return q
+}
+
 func TestRunStopsAtExpect(t *testing.T) {
 	c := newClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("expect-csv")})).QueueUrl
-	for n := 1; n <= 3; n++ {
-		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(eventJSON("b", fmt.Sprintf("output/d-%d.json.csv", n)))}))
-	}
+	q := threeNotifications(ctx, t, c, "expect-csv", "d")
 	// Without -expect this would run for the full minute.
 	sum, err := Run(ctx, c.sqs, nil, Config{QueueURL: *q, Expect: 3, Duration: time.Minute, Wait: time.Second, Pollers: 1})
 	if err != nil {
@@ -220,10 +228,7 @@ func TestRunCountsFailedReceives(t *testing.T) {
 	c := newClients(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	q := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("failing-csv")})).QueueUrl
-	for n := 1; n <= 3; n++ {
-		must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(eventJSON("b", fmt.Sprintf("output/f-%d.json.csv", n)))}))
-	}
+	q := threeNotifications(ctx, t, c, "failing-csv", "f")
 	sum, err := Run(ctx, &failingReceives{Queue: c.sqs, n: 2}, nil, Config{QueueURL: *q, Expect: 3, Duration: 20 * time.Second, Wait: time.Second, Pollers: 1})
 	if err != nil {
 		t.Fatal(err)
