@@ -384,6 +384,9 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			if r.NotificationsPending > 0 {
 				notifications = fmt.Sprintf(", %d CSV notifications not received yet", r.NotificationsPending)
 			}
+			if r.ReceiveErrors > 0 {
+				notifications += fmt.Sprintf(" (%d failed receives)", r.ReceiveErrors)
+			}
 			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing\n",
 				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, notifications, r.Lost, r.WritesMissing)
 			if r.Error != "" {

@@ -44,6 +44,9 @@ type Result struct {
 	// queue's visibility timeout). At most the CSV queue's depth; the table's PENDING counts them
 	// with Pending.
 	NotificationsPending int `json:"pending_in_csv_queue,omitempty"`
+	// ReceiveErrors are the subscriber's receives that failed (subscribe.Summary.ReceiveErrors): what
+	// leaves notifications invisible for a while, and so pending when the subscriber stops.
+	ReceiveErrors int `json:"subscriber_receive_errors,omitempty"`
 	// Lost are the unaccounted documents beyond those: in no queue and no output.
 	Lost      int                       `json:"lost"`
 	ErrorDocs []subscribe.ErrorDocument `json:"error_documents"`

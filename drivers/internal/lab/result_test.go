@@ -139,12 +139,15 @@ func TestReconcileSplitsTheUnaccounted(t *testing.T) {
 		{"the CSV queue alone", queueDepths{csv: 6}, 0, 6, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := &load{pub: publish.Summary{Published: 10, Keys: keys(10)}, sub: subscribe.Summary{Keys: keys(4)}}
+			l := &load{pub: publish.Summary{Published: 10, Keys: keys(10)}, sub: subscribe.Summary{Keys: keys(4), ReceiveErrors: 2}}
 			tr := &trial{}
 			tr.reconcile(l, tt.depths, nil)
 			if tr.res.Pending != tt.pending || tr.res.NotificationsPending != tt.notificationsPending || tr.res.Lost != tt.lost {
 				t.Errorf("pending %d, notifications pending %d, lost %d; want %d, %d, %d",
 					tr.res.Pending, tr.res.NotificationsPending, tr.res.Lost, tt.pending, tt.notificationsPending, tt.lost)
+			}
+			if tr.res.ReceiveErrors != 2 {
+				t.Errorf("the subscriber's 2 failed receives recorded as %d", tr.res.ReceiveErrors)
 			}
 		})
 	}

@@ -428,6 +428,7 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 	pub, sub := l.pub, l.sub
 	t.res.Published, t.res.Malformed, t.res.MalformedKeys, t.res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
+	t.res.ReceiveErrors = sub.ReceiveErrors
 	t.res.Documents = tally.ReconcileSummaries(pub, sub)
 	// The queues hold messages, not names: at most their depths of the unaccounted documents are
 	// pending.
