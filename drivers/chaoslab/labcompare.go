@@ -42,9 +42,8 @@ The baseline first: for the concurrent lab against one trial at a time,
 Exit 0 when the candidate's margins are not narrower beyond chance, none was
 lost outright (a resilient probe outside its tolerance in a candidate run
 where no baseline run was, or without a value), and every candidate run
-gave the expected
-verdict; 1 when not; 2 on errors (a file that is missing or is not a lab's
-summary.json).
+gave the expected verdict; 1 when not; 2 on errors (a file that is missing
+or is not a lab's summary.json).
 
 More than one CANDIDATE are pooled into one lab, their runs numbered one
 after the other (two 5-run tables of the concurrent lab against one baseline:
@@ -96,7 +95,7 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	if flips == 0 {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE %s: no margin to compare (no resilient probe, and no flawed probe that deviated in every run)", names[0])
 	}
-	p, smallest := lab.NarrowerOverall(base, cand, cs)
+	p, smallest := lab.NarrowerOverall(cs)
 	narrower := lab.PrintComparison(m.Stdout, names[0], candName, cs, p, smallest)
 	unexpected := lab.UnexpectedVerdicts(cand)
 	if len(unexpected) > 0 {

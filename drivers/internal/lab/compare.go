@@ -102,51 +102,36 @@ func flipMargin(scenario string, v, lo, hi float64) float64 {
 // smallest is the least p the runs allow (1 over the ways to split them): with 3 runs a side it is
 // 1/20, and the test can never call the candidate narrower. p and smallest are NaN when either lab
 // has no margin.
-func NarrowerOverall(base, cand []Result, cs []Comparison) (p, smallest float64) {
-	pairs := map[[2]string]bool{}
+func NarrowerOverall(cs []Comparison) (p, smallest float64) {
+	var flips []Comparison
+	var baseRuns, candRuns []int
 	for _, c := range cs {
 		if c.Flip {
-			pairs[[2]string{c.Experiment, c.Scenario}] = true
+			flips = append(flips, c)
+			baseRuns, candRuns = append(baseRuns, c.Base.Trials...), append(candRuns, c.Cand.Trials...)
 		}
 	}
-	matrix := func(rs []Result) [][]float64 {
-		var runs []int
-		for _, r := range rs {
-			if pairs[[2]string{r.Experiment, r.Scenario}] && !slices.Contains(runs, r.Run) {
-				runs = append(runs, r.Run)
+	baseRuns, candRuns = slices.Compact(slices.Sorted(slices.Values(baseRuns))), slices.Compact(slices.Sorted(slices.Values(candRuns)))
+	// row is a spread's flip margins over runs, NaN where a run has no value.
+	row := func(s Spread, runs []int) []float64 {
+		ms := make([]float64, len(runs))
+		for i, run := range runs {
+			ms[i] = math.NaN()
+			if v, ok := s.ByRun[run]; ok {
+				ms[i] = flipMargin(s.Scenario, v, s.Low, s.High)
 			}
 		}
-		slices.Sort(runs)
-		var m [][]float64
-		for _, c := range cs {
-			if !c.Flip {
-				continue
-			}
-			row := make([]float64, len(runs))
-			for i := range row {
-				row[i] = math.NaN()
-			}
-			for _, r := range rs {
-				if r.Experiment != c.Experiment || r.Scenario != c.Scenario {
-					continue
-				}
-				for _, p := range r.Probes {
-					if i := slices.Index(runs, r.Run); p.Name == c.Probe && p.Value != nil && math.IsNaN(row[i]) {
-						row[i] = flipMargin(r.Scenario, *p.Value, p.Min, p.Max)
-					}
-				}
-			}
-			m = append(m, row)
-		}
-		return m
+		return ms
 	}
-	mb, mc := matrix(base), matrix(cand)
+	var mb, mc [][]float64
+	for _, c := range flips {
+		mb, mc = append(mb, row(c.Base, baseRuns)), append(mc, row(c.Cand, candRuns))
+	}
 	p = narrowerP(mb, mc)
 	if math.IsNaN(p) {
 		return p, p
 	}
-	nb, nc := len(mb[0]), len(mc[0])
-	return p, 1 / float64(binomial(nb+nc, nc))
+	return p, 1 / float64(binomial(len(baseRuns)+len(candRuns), len(candRuns)))
 }
 
 // Compare pairs every probe of the baseline's runs with the candidate's, in the baseline's order.
@@ -163,7 +148,7 @@ func Compare(base, cand []Result) []Comparison {
 			if c.Probe == s.Probe {
 				return c
 			}
-			out.Runs, out.Expected = c.Runs, c.Expected // the pair's, whatever probe
+			out.Expected, out.Trials = c.Expected, c.Trials // the pair's, whatever probe
 		}
 		return out
 	}
@@ -180,7 +165,7 @@ func Compare(base, cand []Result) []Comparison {
 		case contract.ScenarioResilient:
 			c.Flip = !math.IsNaN(c.BaseMargin)
 		case contract.ScenarioFlawed:
-			c.Flip = c.BaseMargin > 0 && len(b.Values) == b.Runs // outside in every run, each with a value
+			c.Flip = c.BaseMargin > 0 && len(b.Values) == b.Runs() // outside in every run, each with a value
 		}
 		out = append(out, c)
 	}
@@ -239,7 +224,7 @@ func ReadResults(path string) ([]Result, error) {
 // candidate's margins are narrower: overall below NarrowerLevel, or a flip Crossed.
 func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, overall, smallest float64) bool {
 	spread := func(s Spread) string {
-		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs)
+		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs())
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\tNARROWER (p)\n")

@@ -65,7 +65,7 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	p, smallest := NarrowerOverall(base, cand, cs)
+	p, smallest := NarrowerOverall(cs)
 	if math.Abs(smallest-1.0/6) > 1e-12 {
 		t.Errorf("2 runs a side: the smallest p %v, want 1/6 (six ways to split four runs)", smallest)
 	}
@@ -86,8 +86,8 @@ func TestCompare(t *testing.T) {
 	// A pair the candidate did not run has no margin: not as wide.
 	cs = Compare(base, []Result{{Run: 1, Experiment: "exp_9", Scenario: "flawed", Verdict: "deviated"}})
 	for _, c := range cs {
-		if c.Flip && (c.AsWide() || c.Cand.Runs != 0) {
-			t.Errorf("%s %s: as wide %v, %d runs, with nothing of it in the candidate", c.Scenario, c.Probe, c.AsWide(), c.Cand.Runs)
+		if c.Flip && (c.AsWide() || c.Cand.Runs() != 0) {
+			t.Errorf("%s %s: as wide %v, %d runs, with nothing of it in the candidate", c.Scenario, c.Probe, c.AsWide(), c.Cand.Runs())
 		}
 	}
 	// A probe the baseline has no value of (its query failed in every run) has no margin to keep.
@@ -123,8 +123,8 @@ func TestCompare(t *testing.T) {
 	}
 	// A pair the candidate ran without probes keeps its runs and their verdicts.
 	for _, c := range Compare(base, []Result{{Run: 1, Experiment: "exp_2", Scenario: "resilient", Verdict: "not-steady-before"}}) {
-		if c.Scenario == "resilient" && (c.Cand.Runs != 1 || c.Cand.Expected != 0 || c.AsWide()) {
-			t.Errorf("resilient %s: candidate %d of %d runs, as wide %v; want 0 of 1, narrower", c.Probe, c.Cand.Expected, c.Cand.Runs, c.AsWide())
+		if c.Scenario == "resilient" && (c.Cand.Runs() != 1 || c.Cand.Expected != 0 || c.AsWide()) {
+			t.Errorf("resilient %s: candidate %d of %d runs, as wide %v; want 0 of 1, narrower", c.Probe, c.Cand.Expected, c.Cand.Runs(), c.AsWide())
 		}
 	}
 }
@@ -287,13 +287,13 @@ func TestNarrowerOverall(t *testing.T) {
 		// scores; the one without a value scores 0, above them and below the baseline's.
 		{name: "runs with gaps and a value missing", cand: gaps, p: func(p float64) bool { return p < NarrowerLevel }, want: "< 0.05", smallest: 1.0 / 126},
 	} {
-		p, smallest := NarrowerOverall(base, tt.cand, Compare(base, tt.cand))
+		p, smallest := NarrowerOverall(Compare(base, tt.cand))
 		if !tt.p(p) || math.Abs(smallest-tt.smallest) > 1e-12 {
 			t.Errorf("%s: p %v (want %s), smallest %v (want %v)", tt.name, p, tt.want, smallest, tt.smallest)
 		}
 	}
 	// A candidate with no trial of the flips' pairs: nothing to test.
-	if p, smallest := NarrowerOverall(base, []Result{{Run: 1, Experiment: "exp_9", Scenario: "resilient"}}, Compare(base, near)); !math.IsNaN(p) || !math.IsNaN(smallest) {
+	if p, smallest := NarrowerOverall(Compare(base, []Result{{Run: 1, Experiment: "exp_9", Scenario: "resilient"}})); !math.IsNaN(p) || !math.IsNaN(smallest) {
 		t.Errorf("a candidate without the pairs: p %v, smallest %v; want NaN", p, smallest)
 	}
 }

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -19,10 +20,18 @@ type Spread struct {
 	Low, High float64
 	// Values are the probe's values, one per run that had one, sorted.
 	Values []float64
+	// ByRun is each run's value (Result.Run; the first, should a run have two), and Trials the runs
+	// of the experiment on the scenario, sorted, whether they read the probe or not: what a test
+	// that moves whole runs between two labs needs (NarrowerOverall).
+	ByRun  map[int]float64
+	Trials []int
 	// Expected counts the runs whose verdict was the expected one (deviated on flawed, held on
 	// resilient), out of Runs.
-	Expected, Runs int
+	Expected int
 }
+
+// Runs is how many runs the experiment had on the scenario (its Trials).
+func (s Spread) Runs() int { return len(s.Trials) }
 
 // Min, Median and Max of the values (NaN with none).
 func (s Spread) Min() float64 { return s.at(0) }
@@ -112,12 +121,16 @@ func Spreads(rs []Result) []Spread {
 			k := key{r.Experiment, r.Scenario, p.Name}
 			sp := by[k]
 			if sp == nil {
-				sp = &Spread{Experiment: r.Experiment, Scenario: r.Scenario, Probe: p.Name, Tolerance: p.Tolerance, Low: p.Min, High: p.Max}
+				sp = &Spread{Experiment: r.Experiment, Scenario: r.Scenario, Probe: p.Name, Tolerance: p.Tolerance, Low: p.Min, High: p.Max,
+					ByRun: map[int]float64{}}
 				by[k] = sp
 				order = append(order, k)
 			}
 			if p.Value != nil {
 				sp.Values = append(sp.Values, *p.Value)
+				if _, seen := sp.ByRun[r.Run]; !seen {
+					sp.ByRun[r.Run] = *p.Value
+				}
 			}
 		}
 	}
@@ -135,7 +148,7 @@ func Spreads(rs []Result) []Spread {
 		sp := by[k]
 		slices.Sort(sp.Values)
 		es := [2]string{k.e, k.s}
-		sp.Runs, sp.Expected = len(runs[es]), len(expected[es])
+		sp.Trials, sp.Expected = slices.Sorted(maps.Keys(runs[es])), len(expected[es])
 		out = append(out, *sp)
 	}
 	return out
@@ -149,7 +162,7 @@ func PrintSpreads(w io.Writer, rs []Result) {
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tCLOSEST RUN TO IT\tEXPECTED VERDICT")
 	var last [2]string
 	for _, sp := range Spreads(rs) {
-		e, s, verdicts := sp.Experiment, sp.Scenario, fmt.Sprintf("%d of %d runs %s", sp.Expected, sp.Runs, expectedVerdict(sp.Scenario))
+		e, s, verdicts := sp.Experiment, sp.Scenario, fmt.Sprintf("%d of %d runs %s", sp.Expected, sp.Runs(), expectedVerdict(sp.Scenario))
 		if [2]string{e, s} == last {
 			e, s, verdicts = "", "", ""
 		}

@@ -28,11 +28,11 @@ func TestSpreads(t *testing.T) {
 		t.Fatalf("%d spreads, want 4 (2 scenarios × 2 probes): %+v", len(sp), sp)
 	}
 	f := sp[0]
-	if f.Scenario != "flawed" || f.Probe != "messages-in-flight" || f.Min() != 19 || f.Median() != 24 || f.Max() != 26 || f.Expected != 3 || f.Runs != 4 {
+	if f.Scenario != "flawed" || f.Probe != "messages-in-flight" || f.Min() != 19 || f.Median() != 24 || f.Max() != 26 || f.Expected != 3 || f.Runs() != 4 {
 		t.Errorf("flawed in flight: %+v min %v median %v max %v", f, f.Min(), f.Median(), f.Max())
 	}
 	r := sp[2]
-	if r.Scenario != "resilient" || len(r.Values) != 3 || r.Median() != 12 || r.Expected != 3 || r.Runs != 4 {
+	if r.Scenario != "resilient" || len(r.Values) != 3 || r.Median() != 12 || r.Expected != 3 || r.Runs() != 4 {
 		t.Errorf("resilient in flight: %+v median %v", r, r.Median())
 	}
 	if !math.IsNaN(Spread{}.Median()) {
