@@ -380,15 +380,17 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w, release)
 			r.Run = run
 			results[i] = r
-			notifications := ""
+			// Named only when there are any: CSV notifications still queued, and the subscriber's
+			// failed receives that leave them so.
+			subscriber := ""
 			if r.NotificationsPending > 0 {
-				notifications = fmt.Sprintf(", %d CSV notifications not received yet", r.NotificationsPending)
+				subscriber = fmt.Sprintf(", %d CSV notifications not received yet", r.NotificationsPending)
 			}
 			if r.ReceiveErrors > 0 {
-				notifications += fmt.Sprintf(" (%d failed receives)", r.ReceiveErrors)
+				subscriber += fmt.Sprintf(", %d of the subscriber's receives failed", r.ReceiveErrors)
 			}
 			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing\n",
-				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, notifications, r.Lost, r.WritesMissing)
+				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, subscriber, r.Lost, r.WritesMissing)
 			if r.Error != "" {
 				return errors.New(r.Error)
 			}
