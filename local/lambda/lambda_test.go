@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -212,6 +213,21 @@ func TestSandboxReuse(t *testing.T) {
 	}
 	if pids := s.Pids("fn"); len(pids) != 1 {
 		t.Errorf("sandboxes = %v, want 1", pids)
+	}
+	// As in Lambda, the cold start's REPORT line names its Init Duration; a warm invocation's does not.
+	logs, err := os.ReadFile(s.LogPath("fn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reports []string
+	for _, l := range strings.Split(string(logs), "\n") {
+		if strings.HasPrefix(l, "REPORT RequestId: ") {
+			reports = append(reports, l)
+		}
+	}
+	initRe := regexp.MustCompile(`\tInit Duration: [0-9]+\.[0-9]{2} ms$`)
+	if len(reports) != 3 || !initRe.MatchString(reports[0]) || strings.Contains(reports[1]+reports[2], "Init Duration") {
+		t.Errorf("REPORT lines %q: want three, an Init Duration on the first (the cold start) only", reports)
 	}
 }
 

@@ -328,10 +328,13 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	s.metric("ConcurrentExecutions", fn.cfg.Name, float64(concurrent), "Count", now)
 
 	id := uuid.New()
+	var initTime time.Duration // a cold start's init, for the REPORT line (0: a warm sandbox)
 	if sb == nil {
 		var initErr *FunctionError
 		var err error
+		initStart := time.Now()
 		sb, initErr, err = fn.startSandbox(ctx)
+		initTime = time.Since(initStart)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -360,8 +363,14 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 		fn.logs.printf("%s", out.fnErr.Message)
 	}
 	fn.logs.printf("END RequestId: %s", id)
-	fn.logs.printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
+	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
+	// its first request for an invocation), which is not part of Duration.
+	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
 		id, ms, int(elapsed.Milliseconds())+1, fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
+	if initTime > 0 {
+		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initTime.Microseconds())/1000)
+	}
+	fn.logs.printf("%s", report)
 
 	fn.mu.Lock()
 	if healthy && err == nil {
