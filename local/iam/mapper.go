@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -306,26 +308,39 @@ func jsonParams(r *http.Request) (params, error) {
 	return params{json: m}, nil
 }
 
-// formParams reads a query-protocol request: the URL's query and a form-encoded body.
+// formParams reads a query-protocol request. Its parameters must be in one place, each given once:
+// the URL's query with no body (a GET), or a form-encoded body with no query (a POST, as every AWS
+// SDK and CLI sends them). The services behind the gateway each read a query request their own way
+// (the SQS translation reads the URL and any body, the SNS interceptor the form body alone, the
+// emulators theirs), so a request whose parameters can be read two ways could be decided here on one
+// resource and carried out on another: Action and TopicArn in the URL, another TopicArn in the body;
+// a QueueUrl in a body that is not form-typed; a parameter given twice. Such a request is refused.
 func formParams(r *http.Request) (params, error) {
-	form := url.Values{}
-	for k, v := range r.URL.Query() {
-		form[k] = append(form[k], v...)
+	form := r.URL.Query()
+	b, err := readBody(r)
+	if err != nil {
+		return params{}, err
 	}
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
-		b, err := readBody(r)
-		if err != nil {
-			return params{}, err
+	if b, err = decoded(r, b); err != nil {
+		return params{}, err
+	}
+	if len(bytes.TrimSpace(b)) > 0 {
+		ct := r.Header.Get("Content-Type")
+		switch {
+		case r.Method == http.MethodGet || r.Method == http.MethodHead:
+			return params{}, fmt.Errorf("a query-protocol %s request carries its parameters in the URL, and this one has a body too", r.Method)
+		case !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded"):
+			return params{}, fmt.Errorf("a query-protocol request's body must be application/x-www-form-urlencoded, not %q", ct)
+		case len(form) > 0:
+			return params{}, fmt.Errorf("parameters both in the URL's query (%s) and in the body: a query-protocol request carries them in one", strings.Join(slices.Sorted(maps.Keys(form)), ", "))
 		}
-		if b, err = decoded(r, b); err != nil {
-			return params{}, err
-		}
-		body, err := url.ParseQuery(string(b))
-		if err != nil {
+		if form, err = url.ParseQuery(string(b)); err != nil {
 			return params{}, fmt.Errorf("form body: %w", err)
 		}
-		for k, v := range body {
-			form[k] = append(form[k], v...)
+	}
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		if n := len(form[k]); n > 1 {
+			return params{}, fmt.Errorf("parameter %s given %d times", k, n)
 		}
 	}
 	return params{form: form}, nil

@@ -272,6 +272,29 @@ func TestMap(t *testing.T) {
 			`<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>input/a.json</Key></Object><Object><Key>output/r.csv</Key><VersionId>7</VersionId></Object><Quiet>true</Quiet></Delete>`), "DeleteObjects",
 			[]Check{c("s3:DeleteObject", "arn:aws:s3:::b/input/a.json"), c("s3:DeleteObjectVersion", "arn:aws:s3:::b/output/r.csv")}, nil, ""},
 		{"s3 delete objects: empty", "s3", restReq(http.MethodPost, "/b?delete", nil, `<Delete></Delete>`), "DeleteObjects", nil, nil, "no Object"},
+		{"s3 delete objects: a key escaped", "s3", restReq(http.MethodPost, "/b?delete", nil, `<Delete><Object><Key>a&amp;b&lt;c</Key></Object></Delete>`), "DeleteObjects",
+			[]Check{c("s3:DeleteObject", "arn:aws:s3:::b/a&b<c")}, nil, ""},
+		// What the S3 emulator would delete must be what is decided: it takes every <Key> anywhere
+		// and decodes the named entities one after the other.
+		{"s3 delete objects: a key in a comment", "s3", restReq(http.MethodPost, "/b?delete", nil,
+			`<Delete><Object><Key>allowed</Key></Object><!-- <Key>secret</Key> --></Delete>`), "DeleteObjects", nil, nil, "a <Key> elsewhere"},
+		{"s3 delete objects: a key in another element", "s3", restReq(http.MethodPost, "/b?delete", nil,
+			`<Delete><Object><Key>allowed</Key></Object><X><Key>secret</Key></X></Delete>`), "DeleteObjects", nil, nil, "a <Key> elsewhere"},
+		{"s3 delete objects: a key the emulator decodes twice", "s3", restReq(http.MethodPost, "/b?delete", nil,
+			`<Delete><Object><Key>&amp;lt;k</Key></Object></Delete>`), "DeleteObjects", nil, nil, `which the S3 emulator reads as "<k"`},
+		// A query request whose parameters can be read two ways is refused: the services behind the
+		// gateway read them each their own way.
+		{"sns query: parameters in the URL and the body", "sns", restReq(http.MethodPost, "/?Action=Publish&TopicArn="+url.QueryEscape(tArn),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "Action=Publish&TopicArn="+url.QueryEscape(tArn+"-other")+"&Message=m"),
+			"", nil, nil, "both in the URL's query (Action, TopicArn) and in the body"},
+		{"sns query: a parameter twice", "sns", formReq("/", url.Values{"Action": {"Publish"}, "TopicArn": {tArn, tArn + "-other"}}),
+			"", nil, nil, "TopicArn given 2 times"},
+		{"sqs query: a body that is not a form", "sqs", restReq(http.MethodPost, "/000000000000/q?Action=SendMessage",
+			map[string]string{"Content-Type": "text/plain"}, "QueueUrl="+url.QueryEscape(qURL+"-other")), "", nil, nil, `must be application/x-www-form-urlencoded, not "text/plain"`},
+		{"sqs query: a GET with a body", "sqs", restReq(http.MethodGet, "/000000000000/q?Action=PurgeQueue",
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "QueueUrl="+url.QueryEscape(qURL+"-other")), "", nil, nil, "has a body too"},
+		{"sqs query: a GET, the parameters in the URL", "sqs", restReq(http.MethodGet, "/000000000000/q?Action=PurgeQueue", nil, ""), "PurgeQueue",
+			[]Check{c("sqs:PurgeQueue", "arn:aws:sqs:us-east-1:000000000000:q")}, nil, ""},
 		// Others.
 		{"an unknown service", "kinesis", jsonReq("Kinesis_20131202.PutRecord", `{}`), "", nil, nil, "unmapped"},
 	}
