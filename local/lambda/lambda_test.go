@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -229,6 +231,68 @@ func TestSandboxReuse(t *testing.T) {
 	if len(reports) != 3 || !initRe.MatchString(reports[0]) || strings.Contains(reports[1]+reports[2], "Init Duration") {
 		t.Errorf("REPORT lines %q: want three, an Init Duration on the first (the cold start) only", reports)
 	}
+}
+
+// A function deleted while a cold start is under way leaves no sandbox behind: the one that was
+// starting is killed once it is up, and its invocation fails.
+func TestDeleteDuringColdStart(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn", Environment: map[string]string{"FN_INIT_MS": "1500"}})
+	before := children(t)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Invoke(context.Background(), "fn", []byte(`{"action":"echo"}`))
+		done <- err
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no sandbox process started within 10 s")
+		}
+		for p := range children(t) {
+			if !before[p] {
+				pid = p
+			}
+		}
+	}
+	if err := s.DeleteFunction("fn"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("the invocation whose cold start outlived its function: err %v, want ErrNotFound", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the invocation did not return within 20 s of the delete")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(-pid, syscall.SIGKILL) // what the test would otherwise leak
+			t.Fatalf("the sandbox (pid %d) still runs 10 s after its function was deleted", pid)
+		}
+	}
+}
+
+// children returns the pids of this process's children (/proc/self/task/*/children).
+func children(t *testing.T) map[int]bool {
+	t.Helper()
+	files, err := filepath.Glob("/proc/self/task/*/children")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := map[int]bool{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, w := range strings.Fields(string(b)) {
+			if p, err := strconv.Atoi(w); err == nil {
+				pids[p] = true
+			}
+		}
+	}
+	return pids
 }
 
 func TestTimeoutKillsProcess(t *testing.T) {

@@ -146,6 +146,9 @@ type function struct {
 	inflight int
 	idle     []*sandbox
 	all      map[*sandbox]struct{}
+	// closed is set by shutdown: a sandbox that finishes starting after it is killed, not kept (a
+	// cold start under way when the function is deleted or the cloud stops must not outlive them).
+	closed bool
 }
 
 // CreateFunction validates f and makes it invocable. Sandboxes start on the first invocations
@@ -249,6 +252,7 @@ func (fn *function) shutdown() {
 	}
 	fn.all = map[*sandbox]struct{}{}
 	fn.idle = nil
+	fn.closed = true
 	fn.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, sb := range sbs {
@@ -345,8 +349,15 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 			return nil, initErr, nil
 		}
 		fn.mu.Lock()
-		fn.all[sb] = struct{}{}
+		closed := fn.closed
+		if !closed {
+			fn.all[sb] = struct{}{}
+		}
 		fn.mu.Unlock()
+		if closed {
+			sb.kill()
+			return nil, nil, fmt.Errorf("function %s: deleted while its sandbox started: %w", fn.cfg.Name, ErrNotFound)
+		}
 		s.log.Debug("sandbox started", "function", fn.cfg.Name, "pid", sb.pid)
 	}
 
@@ -373,12 +384,16 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	fn.logs.printf("%s", report)
 
 	fn.mu.Lock()
-	if healthy && err == nil {
+	keep := healthy && err == nil && !fn.closed
+	if keep {
 		fn.idle = append(fn.idle, sb)
 	} else {
 		delete(fn.all, sb)
 	}
 	fn.mu.Unlock()
+	if healthy && !keep {
+		sb.kill() // the function was deleted (or the cloud stopped) during the invocation
+	}
 	if !healthy {
 		go sb.kill() // reap a crashed or timed-out sandbox; the next invocation gets a fresh one
 		s.log.Debug("sandbox replaced", "function", fn.cfg.Name, "pid", sb.pid)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -50,4 +51,10 @@ func handle(ctx context.Context, req request) (response, error) {
 	return out, nil
 }
 
-func main() { lambda.Start(handle) }
+func main() {
+	// FN_INIT_MS: a slow init (a cold start the tests can act during).
+	if ms, err := strconv.Atoi(os.Getenv("FN_INIT_MS")); err == nil {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+	lambda.Start(handle)
+}
