@@ -9,6 +9,7 @@
 package esm
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -380,15 +381,58 @@ func appendUnique(batch, msgs []types.Message) []types.Message {
 	return batch
 }
 
-// process invokes the function with batch and deletes what succeeded.
+// process invokes the function with batch, in as many invocations as Lambda's 6 MB payload limit
+// needs, one after the other, and deletes what succeeded.
 func (p *poller) process(batch []types.Message) {
-	log := p.svc.opts.Logger
-	payload, err := json.Marshal(p.event(batch))
+	received := time.Now()
+	parts, payloads, err := p.events(batch)
 	if err != nil {
-		log.Error("marshal event", "uuid", p.uuid, "err", err)
+		p.svc.opts.Logger.Error("marshal event", "uuid", p.uuid, "err", err)
 		return
 	}
-	received := time.Now()
+	for i := range parts {
+		p.invoke(parts[i], payloads[i], received)
+	}
+}
+
+// events cuts batch into runs whose SQS event fits one synchronous invocation and returns each run
+// with its event: Lambda gathers a batch "up to the payload limit for synchronous invocation (6 MB)"
+// (EventSourceMapping BatchSize), so ten messages of 1 MiB are two invocations, not one refused
+// again and again until the queue's redrive takes them. A record that alone exceeds the limit is
+// sent alone (its invocation is refused, and the queue's redrive policy ends it).
+func (p *poller) events(batch []types.Message) (parts [][]types.Message, payloads [][]byte, err error) {
+	const head, tail = `{"Records":[`, `]}`
+	var cur bytes.Buffer
+	start := 0
+	for i, m := range batch {
+		rec, err := json.Marshal(p.event([]types.Message{m}).Records[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		if i > start && cur.Len()+1+len(rec)+len(tail) > lambda.MaxPayload {
+			cur.WriteString(tail)
+			parts, payloads = append(parts, batch[start:i]), append(payloads, bytes.Clone(cur.Bytes()))
+			cur.Reset()
+			start = i
+		}
+		if i == start {
+			cur.WriteString(head)
+		} else {
+			cur.WriteByte(',')
+		}
+		cur.Write(rec)
+	}
+	if start < len(batch) {
+		cur.WriteString(tail)
+		parts, payloads = append(parts, batch[start:]), append(payloads, bytes.Clone(cur.Bytes()))
+	}
+	return parts, payloads, nil
+}
+
+// invoke runs one invocation of batch (payload is its event) and deletes what succeeded.
+func (p *poller) invoke(batch []types.Message, payload []byte, received time.Time) {
+	log := p.svc.opts.Logger
+	var err error
 	var out []byte
 	var fnErr *lambda.FunctionError
 	backoff := 100 * time.Millisecond

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -232,6 +233,46 @@ func TestEventShapeAndDeleteOnSuccess(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
+	}
+}
+
+// Lambda fills a batch up to its 6 MB synchronous payload limit: twenty messages of 900 kB, gathered
+// by the mapping's two idle pollers into batches of ten (a window long enough for all of them: 9 MB
+// as one event), are cut into invocations that fit, each message handled once; as one they would be
+// refused every time until the queue's redrive took them.
+func TestBatchesFitTheInvocationPayload(t *testing.T) {
+	t.Parallel()
+	work, dlq, records := setup(t, "big", 60, Mapping{BatchSize: 10, BatchingWindow: 8 * time.Second})
+	const n, size = 20, 900_000
+	var want []string
+	for i := range n {
+		body := fmt.Sprintf("m%02d-", i)
+		body += strings.Repeat("x", size-len(body))
+		if _, err := client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(work.url), MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("m%02d", i))
+	}
+	waitFor(t, 30*time.Second, "twenty records", func() bool { s, _ := seen(t, records); return len(s) >= n })
+	waitFor(t, 5*time.Second, "the queue to be empty", func() bool { return depth(t, work) == 0 })
+	_, evs := seen(t, records)
+	var got []string
+	for _, ev := range evs {
+		b, _ := json.Marshal(ev)
+		if len(b) > lambda.MaxPayload {
+			t.Errorf("an invocation's event of %d bytes, over Lambda's %d", len(b), lambda.MaxPayload)
+		}
+		for _, r := range ev.Records {
+			id, _, _ := strings.Cut(r.Body, "-")
+			got = append(got, id)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) || len(evs) < 4 {
+		t.Errorf("%d invocations of %v, want at least 4 (two batches of ten, each cut in two), every message once: %v", len(evs), got, want)
+	}
+	if d := depth(t, dlq); d != 0 {
+		t.Errorf("%d messages in the dead-letter queue, want 0", d)
 	}
 }
 

@@ -51,8 +51,11 @@ const (
 	// initTimeout is how long a sandbox may take to reach its first /next (Lambda's 10 s init limit).
 	initTimeout = 10 * time.Second
 	// maxPayload is Lambda's 6 MB synchronous request and response limit.
-	maxPayload = 6 * 1024 * 1024
+	maxPayload = MaxPayload
 )
+
+// MaxPayload is Lambda's limit on a synchronous invocation's request (and response): 6 MB.
+const MaxPayload = 6 * 1024 * 1024
 
 func (f Function) withDefaults() Function {
 	if f.MemoryMB == 0 {
