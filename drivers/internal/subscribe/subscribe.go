@@ -310,17 +310,22 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 		if len(out.Messages) == 0 {
 			continue
 		}
-		st.mu.Lock()
-		st.last = time.Now()
-		st.mu.Unlock()
+		// Activity, for -idle, is a message not seen before: a peeked error-queue message comes back
+		// after each visibility timeout, and would otherwise keep an idle subscriber running forever.
+		fresh := !errorQueue
 		var done []sqstypes.Message
 		for _, m := range out.Messages {
 			if errorQueue {
-				st.errorMessage(m)
+				fresh = st.errorMessage(m) || fresh
 			} else {
 				st.csvMessage(hard, m)
 			}
 			done = append(done, m)
+		}
+		if fresh {
+			st.mu.Lock()
+			st.last = time.Now()
+			st.mu.Unlock()
 		}
 		if errorQueue && !st.cfg.DrainErrors {
 			continue
@@ -429,12 +434,12 @@ func attr(m sqstypes.Message, name string) string {
 	return ""
 }
 
-func (st *state) errorMessage(m sqstypes.Message) {
+func (st *state) errorMessage(m sqstypes.Message) (fresh bool) {
 	id := aws.ToString(m.MessageId)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.errIDs[id] { // a peeked message seen again after its visibility timeout
-		return
+		return false
 	}
 	st.errIDs[id] = true
 	reason := attr(m, "ErrorReason")
@@ -451,7 +456,7 @@ func (st *state) errorMessage(m sqstypes.Message) {
 	} else {
 		st.cfg.Logger.Warn("error-queue message names no document", "message_id", id, "err", err)
 		st.sum.Unparsed++
-		return
+		return true
 	}
 	for _, k := range keys {
 		if !st.mine(k) {
@@ -464,4 +469,5 @@ func (st *state) errorMessage(m sqstypes.Message) {
 		st.errs[k] = ErrorDocument{Key: k, Reason: reason, Detail: attr(m, "ErrorDetail"), MessageID: id}
 		st.sum.InErrorQueue++
 	}
+	return true
 }

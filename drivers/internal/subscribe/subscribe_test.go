@@ -238,6 +238,27 @@ func TestRunCountsFailedReceives(t *testing.T) {
 	}
 }
 
+// -idle ends a run once nothing new arrives: the error queue's one message, peeked and back every
+// PeekVisibility, is not news after its first receive (it kept an idle subscriber running forever).
+func TestIdleWithAPeekedErrorMessage(t *testing.T) {
+	c := newClients(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("idle-%d", time.Now().UnixNano()%1e9)
+	csvQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-csv")})).QueueUrl
+	errQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-err")})).QueueUrl
+	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: errQ, MessageBody: aws.String(eventJSON("b", "input/r1-data_object_msg-8.json"))}))
+	sum, err := Run(ctx, c.sqs, nil, Config{QueueURL: *csvQ, ErrorQueueURL: *errQ, RunID: "r1",
+		Idle: 2 * time.Second, Duration: 12 * time.Second, PeekVisibility: time.Second, Wait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.StoppedBy != "idle" || sum.InErrorQueue != 1 {
+		t.Errorf("stopped by %q after %.1f s with %d in the error queue; want idle, 1 (the peeked message seen again is not activity)",
+			sum.StoppedBy, sum.Seconds, sum.InErrorQueue)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
