@@ -86,7 +86,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	verify := fs.Bool("verify", false, "fetch each CSV from S3 and check its header and row")
 	errorQueue := fs.Bool("error-queue", true, "also read the error queue and report the documents there")
 	drain := fs.Bool("drain-errors", false, "delete what is read from the error queue (default: peek, leave it there)")
-	idle := fs.Duration("idle", 0, "stop after no message for this long, e.g. 60s (0: never)")
+	idle := fs.Duration("idle", 0, "stop after no new message for this long, e.g. 60s (0: never; a peeked error-queue message seen again is not new)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: no limit)")
 	expect := fs.Int("expect", 0, "stop once this many distinct documents are converted (0: no limit)")
 	runID := fs.String("run-id", "", "count only this publisher run's documents (<run-id>-data_object_msg-<n>); others are deleted and counted as other")
