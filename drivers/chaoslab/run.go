@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 )
 
 func init() {
@@ -170,12 +170,7 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 	}
 	// Written whole and renamed, so a reader never finds half a journal (nor, with ctk, ours
 	// cut short).
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return "", err
 	}
 	return path, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -197,14 +198,16 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		if err := writeIndex(filepath.Join(dir, "index.html"), rs); err != nil {
 			return nil, err
 		}
+		// The combined summary after every run, not only the last: a repeat stopped at run k leaves
+		// runs 1..k in it, never the previous lab's results beside this one's folders.
+		if c.Repeat > 1 {
+			if err := writeSummary(filepath.Join(c.Results, "summary.json"), results); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if runErr != nil && len(results) == 0 {
 		return nil, runErr
-	}
-	if c.Repeat > 1 {
-		if err := writeSummary(filepath.Join(c.Results, "summary.json"), results); err != nil {
-			return nil, err
-		}
 	}
 	sum := &Summary{Results: results, Dir: c.Results, Elapsed: time.Since(ph.start)}
 	sum.MachineBusy, sum.MachineSteal = hostcpu.Since(cpuStart, cpuOK)
@@ -227,12 +230,14 @@ func writeIndex(path string, rs []Result) error {
 	if err := report.Index(&b, rows); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, b.Bytes(), 0o644)
 }
 
+// writeSummary writes summary.json whole (renamed into place): lab-compare reads it, and a lab stopped
+// mid-write must leave the last one, not half of it.
 func writeSummary(path string, rs []Result) error {
 	b, _ := json.MarshalIndent(rs, "", "  ")
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // startClouds starts Config.Clouds local clouds side by side, in <Dir>/cloud (one) or

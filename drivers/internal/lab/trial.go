@@ -32,6 +32,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
@@ -265,7 +266,7 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 			b, cerr = json.MarshalIndent(cj, "", "  ")
 		}
 		if cerr == nil {
-			cerr = os.WriteFile(strings.TrimSuffix(t.res.Journal, ".journal.json")+".ctk.json", append(b, '\n'), 0o644)
+			cerr = atomicfile.WriteFile(strings.TrimSuffix(t.res.Journal, ".journal.json")+".ctk.json", append(b, '\n'), 0o644)
 		}
 		if cerr != nil {
 			t.problem("Chaos Toolkit journal: %v", cerr)

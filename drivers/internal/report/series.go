@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 )
 
@@ -245,7 +246,7 @@ func (s *Series) WriteFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("series: %w", err)
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // ReadSeries reads series saved with WriteFile.

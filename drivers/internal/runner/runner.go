@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"regexp"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 )
 
 // Runner starts compiled experiments on an experiment state machine and follows them. Set the
@@ -332,7 +332,7 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal
 		pretty.WriteString(raw)
 	}
 	pretty.WriteByte('\n')
-	if err := os.WriteFile(r.JournalPath, pretty.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(r.JournalPath, pretty.Bytes(), 0o644); err != nil {
 		return j, fmt.Errorf("write journal: %w", err)
 	}
 	fmt.Fprintln(out)
