@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -83,6 +84,9 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	c.Overrides.Onset = onset
 	c.Scenarios = splitList(scen)
+	if len(c.Scenarios) == 0 {
+		return cli.Usagef("chaoslab lab: -scenarios %q names no scenario (%s)", scen, strings.Join(contract.Scenarios(), ", "))
+	}
 	for _, s := range c.Scenarios {
 		if err := contract.CheckScenario("-scenarios", s); err != nil {
 			return cli.Usagef("chaoslab lab: %v", err)
@@ -91,27 +95,43 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	if exps == "all" {
 		exps = strings.Join(experiments.Names(), ",")
 	}
+	seen := map[string]bool{}
 	for _, e := range splitList(exps) {
-		c.Experiments = append(c.Experiments, strings.TrimSuffix(e, ".json"))
+		if e = strings.TrimSuffix(e, ".json"); !seen[e] { // named twice: one trial, one stack
+			seen[e] = true
+			c.Experiments = append(c.Experiments, e)
+		}
+	}
+	if len(c.Experiments) == 0 {
+		return cli.Usagef("chaoslab lab: -experiments %q names no experiment (all, or some of: %s)", exps, strings.Join(experiments.Names(), ", "))
 	}
 	for _, e := range c.Experiments {
 		if _, err := experiments.LoadDefinition(e); err != nil {
-			return cli.Usagef("chaoslab lab: -experiments: %v (shipped: %s)", err, strings.Join(experiments.Names(), ", "))
+			return cli.Usagef("chaoslab lab: -experiments: %v", err)
 		}
 	}
-	if c.Rate <= 0 {
-		return cli.Usagef("chaoslab lab: -rate must be positive")
+	if !(c.Rate > 0) || math.IsInf(c.Rate, 1) { // NaN fails the first test too
+		return cli.Usagef("chaoslab lab: -rate %v: want a positive number of documents per second", c.Rate)
 	}
+	// Every duration up front: a negative one reached the experiment's compiler only inside each
+	// trial, after the cloud, the deploy and the warm-up, named by its Go field.
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger}} {
+	}{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger},
+		{"-window", c.Overrides.ProbeWindow}, {"-pause", c.Overrides.Pause}, {"-recovery", c.Overrides.Recovery},
+		{"-expiry-margin", c.Overrides.ExpiryMargin}, {"-onset", *onset}} {
 		if d.v < 0 {
-			return cli.Usagef("chaoslab lab: %s %s: a duration must not be negative (0: none)", d.flag, d.v)
+			return cli.Usagef("chaoslab lab: %s %s: a duration must not be negative (0: the default it names)", d.flag, d.v)
 		}
 	}
-	if c.Concurrency < 0 || c.Clouds < 1 || c.Repeat < 1 {
-		return cli.Usagef("chaoslab lab: -concurrency must be 0 or more, -clouds and -repeat 1 or more")
+	for _, n := range []struct {
+		flag     string
+		v, least int
+	}{{"-concurrency", c.Concurrency, 0}, {"-clouds", c.Clouds, 1}, {"-repeat", c.Repeat, 1}} {
+		if n.v < n.least {
+			return cli.Usagef("chaoslab lab: %s %d: want %d or more", n.flag, n.v, n.least)
+		}
 	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {

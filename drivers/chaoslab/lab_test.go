@@ -32,6 +32,17 @@ func TestLabAndLocalArguments(t *testing.T) {
 			wants: []string{"-drain -5s: a duration must not be negative"}},
 		{name: "a negative stagger is refused, naming its flag", args: []string{"lab", "-stagger", "-1s"}, code: 2,
 			wants: []string{"-stagger -1s: a duration must not be negative"}},
+		// Refused before a cloud starts: each reached the compiler only inside the trials, named by its Go field.
+		{name: "a negative pause is refused up front, naming its flag", args: []string{"lab", "-pause", "-1s"}, code: 2,
+			wants: []string{"-pause -1s: a duration must not be negative"}},
+		{name: "a negative onset is refused up front", args: []string{"lab", "-onset", "-3s"}, code: 2, wants: []string{"-onset -3s"}},
+		{name: "a negative window is refused up front", args: []string{"lab", "-window", "-2s"}, code: 2, wants: []string{"-window -2s"}},
+		// An empty list ran nothing and passed: an empty $VAR in LAB_FLAGS would have passed CI.
+		{name: "no experiment at all", args: []string{"lab", "-experiments", ","}, code: 2, wants: []string{`-experiments "," names no experiment`, "exp_1-minor_delay"}},
+		{name: "no scenario at all", args: []string{"lab", "-scenarios", ""}, code: 2, wants: []string{`-scenarios "" names no scenario`}},
+		{name: "rate NaN", args: []string{"lab", "-rate", "NaN"}, code: 2, wants: []string{"-rate NaN"}},
+		{name: "concurrency named alone", args: []string{"lab", "-concurrency", "-1"}, code: 2, wants: []string{"-concurrency -1: want 0 or more"}},
+		{name: "clouds named alone", args: []string{"lab", "-clouds", "0"}, code: 2, wants: []string{"-clouds 0: want 1 or more"}},
 		{name: "local without a subcommand", args: []string{"local"}, code: 2, wants: []string{"up, deploy, delete, env or down"}},
 		{name: "local -h shows two stacks side by side", args: []string{"local", "-h"}, code: 0,
 			wants: []string{"-stack", "local deploy -scenario resilient -stack ChaosLabResilient", "local delete -stack name"}},
