@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -174,6 +175,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "open the results: %s\n", filepath.Join(sum.Dir, "index.html"))
 	}
 	if err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			// Ctrl-C or a signal: the table above is what was done by then.
+			return fmt.Errorf("chaoslab lab: interrupted; every process it started is stopped, and the trials' counts so far are in %s", cdkapp.Rel(root, sum.Dir))
+		}
 		return err
 	}
 	if problems := lab.Expectations(sum.Results); len(problems) > 0 {

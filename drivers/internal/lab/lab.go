@@ -372,6 +372,9 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 		sp := specs[i]
 		if err != nil {
 			results[i].Error, errs[i] = err.Error(), err
+			if errors.Is(err, context.Canceled) {
+				results[i].Error = "not run: the lab was stopped before this trial started"
+			}
 			return
 		}
 		cdkOut, err := syn.wait(ctx, sp.stack)

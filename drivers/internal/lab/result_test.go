@@ -41,6 +41,8 @@ func TestLabExpectations(t *testing.T) {
 		}, wants: []string{"exp_1 on resilient: 1 documents lost (in no queue and no output): doc-7.json"}},
 		{name: "pending is not lost", edit: func(rs []Result) { rs[1].Pending = 2 }},
 		{name: "fault left on", edit: func(rs []Result) { rs[0].FaultOff = false }, wants: []string{"exp_1 on flawed: the fault parameter was still on"}},
+		{name: "fault unread is not fault on", edit: func(rs []Result) { rs[0].FaultOff, rs[0].FaultUnread = false, true },
+			wants: []string{"exp_1 on flawed: the fault parameter could not be read after the run, so whether it is off is unknown"}},
 		{name: "a run failed", edit: func(rs []Result) { rs[0].Error = "deploy: boom" }, wants: []string{"exp_1 on flawed: deploy: boom"}},
 	}
 	for _, tt := range tests {
@@ -151,9 +153,13 @@ func TestReconcileSplitsTheUnaccounted(t *testing.T) {
 			}
 		})
 	}
+	// Depths that could not be read (a lab stopped with Ctrl-C): the unaccounted are unknown, none lost.
 	tr := &trial{}
-	tr.reconcile(&load{}, queueDepths{}, errors.New("no CSV queue"))
+	tr.reconcile(&load{pub: publish.Summary{Published: 10, Keys: keys(10)}, sub: subscribe.Summary{Keys: keys(4)}}, queueDepths{}, errors.New("no CSV queue"))
 	if !strings.Contains(tr.res.Error, "read the queues' depths: no CSV queue") {
 		t.Errorf("a depth that could not be read: error %q, want it named", tr.res.Error)
+	}
+	if tr.res.Lost != 0 || tr.res.Unknown != 6 {
+		t.Errorf("queues unread: lost %d, unknown %d; want 0 and 6 (neither pending nor lost as far as can be told)", tr.res.Lost, tr.res.Unknown)
 	}
 }

@@ -118,6 +118,9 @@ func (t *trial) phases(ctx context.Context) {
 	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
 	t.report(ctx, compiled, journal, runErr)
+	if ctx.Err() != nil {
+		t.problem("interrupted: the lab was stopped during this trial; its counts are what was done by then")
+	}
 }
 
 // report writes the run's HTML report and metric series beside its journal, while the stack still
@@ -323,6 +326,8 @@ func (t *trial) drain(ctx context.Context, l *load) (queueDepths, error) {
 		why = "the lab was cancelled"
 	}
 	fmt.Fprintf(t.log, "drain: ended after %s: %s\n", time.Since(begin).Round(100*time.Millisecond), why)
+	ctx, cancel := readContext(ctx)
+	defer cancel()
 	var q queueDepths
 	var err error
 	if q.work, err = subscribe.QueueDepth(ctx, l.sqs, t.outputs[stack.JsonQueueUrl]); err != nil {
@@ -411,6 +416,11 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 		if runErr == nil {
 			runErr = errors.New("no journal")
 		}
+		if errors.Is(runErr, runner.ErrInterrupted) {
+			// The lab was stopped: phases says so, and the audit reads whether the fault is off (the
+			// runner's advice to run `chaoslab rollback` is for a cloud that outlives the run).
+			return
+		}
 		t.res.Error = fmt.Sprintf("experiment: %v", runErr)
 		return
 	}
@@ -434,7 +444,10 @@ func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 	// The queues hold messages, not names: at most their depths of the unaccounted documents are
 	// pending.
 	if depthErr != nil {
-		t.problem("read the queues' depths: %v", depthErr)
+		// Without the depths, an unaccounted document may be pending or lost: none is called lost.
+		t.res.Unknown = t.res.Documents.Lost
+		t.problem("read the queues' depths: %v (%d documents not accounted for by name, neither pending nor lost as far as can be told)", depthErr, t.res.Unknown)
+		return
 	}
 	t.res.Pending = min(depths.work, t.res.Documents.Lost)
 	t.res.NotificationsPending = min(depths.csv, t.res.Documents.Lost-t.res.Pending)
@@ -443,6 +456,8 @@ func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 
 // audit reads what the stack kept: the documents written to DynamoDB, and whether the fault is off.
 func (t *trial) audit(ctx context.Context, l *load) {
+	ctx, cancel := readContext(ctx)
+	defer cancel()
 	if n, err := writtenDocuments(ctx, dynamodb.NewFromConfig(t.aws), t.outputs[stack.TableName]); err != nil {
 		t.problem("count DynamoDB rows: %v", err)
 	} else {
@@ -452,6 +467,14 @@ func (t *trial) audit(ctx context.Context, l *load) {
 	off, err := faultIsOff(ctx, ssm.NewFromConfig(t.aws), t.outputs[stack.FaultParameterName])
 	if err != nil {
 		t.problem("read fault parameter: %v", err)
+		t.res.FaultUnread = true
 	}
 	t.res.FaultOff = off
+}
+
+// readContext bounds the reads after a trial's run (queue depths, DynamoDB rows, the fault
+// parameter): they are made even when the lab is being stopped, so that an interrupted trial reports
+// what it can still read rather than errors for all of it, and within 20 s.
+func readContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 }

@@ -305,8 +305,11 @@ func (r *Runner) interrupted(arn string) error {
 	} else {
 		fmt.Fprintln(out, "no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME` to be sure")
 	}
-	return errors.Join(append([]error{errors.New("interrupted")}, errs...)...)
+	return errors.Join(append([]error{ErrInterrupted}, errs...)...)
 }
+
+// ErrInterrupted is in the error of a run whose context ended while its execution ran (Ctrl-C).
+var ErrInterrupted = errors.New("interrupted")
 
 // report extracts the journal (the output when held, the Fail state's cause
 // otherwise), writes it, prints the table and verdict, and maps the verdict to the error.
