@@ -32,8 +32,9 @@ chaoslab bench measures the pipeline on the local cloud: it starts one
 is the cloud's alone), deploys a resilient stack, and drives it at rising
 rates, a step per rate, each long enough to be steady. Per step it prints the
 documents per second accepted (S3 PutObject answered) and converted (CSV
-notifications received), the end-to-end latency (PutObject started → CSV
-notification received by the subscriber) p50/p95/p99, the documents lost
+notifications received), the end-to-end latency (the document's scheduled
+upload → CSV notification received by the subscriber; a wait for an upload
+slot counts) p50/p95/p99 (nearest rank), the documents lost
 (must be 0), and the CPU seconds per 1,000 documents of each process of the
 cloud: the gateway (our Go process, with every Go service behind it), fauxqs,
 DynamoDB Local, the function sandboxes, the Step Functions interpreter. It is

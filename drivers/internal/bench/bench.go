@@ -22,8 +22,9 @@
 //
 //	accepted/s   uploads answered 200 during the step, per second of the step
 //	converted/s  CSV notifications received during the step, per second of the step
-//	latency      from the start of a document's PutObject to its CSV notification received by
-//	             the subscriber (S3 → SQS → function → S3 → SNS → SQS → receive): p50, p95, p99
+//	latency      from a document's scheduled upload (a wait for an upload slot counts) to its
+//	             CSV notification received by the subscriber (S3 → SQS → function → S3 → SNS →
+//	             SQS → receive): p50, p95, p99, nearest rank
 //	lost         accepted documents neither converted, nor in the error queue, nor still owed
 //	             when the drain ended: in the work queue, or as a message not yet received in the
 //	             CSV queue or the error queue (must be 0 on resilient)
@@ -42,6 +43,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sort"
@@ -452,8 +454,15 @@ func (b *bench) latencies(names []string) (p50, p95, p99 float64) {
 		return 0, 0, 0
 	}
 	sort.Float64s(ds)
-	q := func(p float64) float64 { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
-	return q(0.50), q(0.95), q(0.99)
+	return nearestRank(ds, 0.50), nearestRank(ds, 0.95), nearestRank(ds, 0.99)
+}
+
+// nearestRank is the p-th percentile (0 < p ≤ 1) of sorted by the nearest-rank method: the smallest
+// value with at least p of the values at or below it (the ⌈p·n⌉-th). With 100 values the p99 is the
+// 99th, not the largest.
+func nearestRank(sorted []float64, p float64) float64 {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(len(sorted)-1, i))]
 }
 
 // receiveErrorsNote is what a progress line says of a step's failed receives: nothing when there

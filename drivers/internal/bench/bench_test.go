@@ -74,3 +74,27 @@ func TestUnknownMachineShares(t *testing.T) {
 		t.Errorf("an unknown busy or steal share is not printed as -:\n%s", out.String())
 	}
 }
+
+// The bench's percentiles are nearest-rank: with 100 latencies the p99 is the 99th, not the worst.
+func TestNearestRank(t *testing.T) {
+	seq := func(n int) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = float64(i + 1)
+		}
+		return s
+	}
+	for _, tt := range []struct {
+		n    int
+		p    float64
+		want float64
+	}{
+		{100, 0.50, 50}, {100, 0.95, 95}, {100, 0.99, 99},
+		{20, 0.95, 19}, {20, 0.99, 20},
+		{2, 0.50, 1}, {1, 0.99, 1}, {1000, 0.99, 990},
+	} {
+		if got := nearestRank(seq(tt.n), tt.p); got != tt.want {
+			t.Errorf("p%.0f of 1..%d = %v, want %v", tt.p*100, tt.n, got, tt.want)
+		}
+	}
+}
