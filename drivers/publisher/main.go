@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -88,11 +89,23 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		fs.Usage()
 		return cli.Usagef("publisher: unexpected arguments %q", fs.Args())
 	}
-	if *malformed < 0 || *malformed > 1 {
+	if !(*malformed >= 0 && *malformed <= 1) { // NaN fails both
 		return cli.Usagef("publisher: -malformed %v is not a share in [0, 1]", *malformed)
 	}
-	if *count < 0 || *duration < 0 {
-		return cli.Usagef("publisher: -count and -duration must not be negative")
+	if math.IsNaN(*rate) || math.IsInf(*rate, 0) {
+		return cli.Usagef("publisher: -rate %v: want documents per second (0 or less: as fast as uploads go)", *rate)
+	}
+	if *count < 0 {
+		return cli.Usagef("publisher: -count %d must not be negative (0: until -duration or Ctrl-C)", *count)
+	}
+	if *duration < 0 {
+		return cli.Usagef("publisher: -duration %s must not be negative (0: until -count or Ctrl-C)", *duration)
+	}
+	if *concurrency < 1 {
+		return cli.Usagef("publisher: -concurrency %d: want 1 or more uploads in flight", *concurrency)
+	}
+	if *progress <= 0 {
+		return cli.Usagef("publisher: -progress %s: want a positive interval", *progress)
 	}
 	res, err := names.Resolve(stack.BucketName)
 	if err != nil {

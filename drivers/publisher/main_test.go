@@ -92,6 +92,12 @@ func TestExitCodes(t *testing.T) {
 		{name: "help", args: []string{"-h"}, want: 0},
 		{name: "unknown flag", args: []string{"-nope"}, want: 2, msg: "-nope"},
 		{name: "bad share", args: []string{"-bucket", "lab-bucket", "-malformed", "2"}, want: 2, msg: "-malformed"},
+		// Refused, each naming its flag, where they were taken silently (NaN published no malformed
+		// document; -concurrency 0 or less became 8; -progress 0 or less 10 s).
+		{name: "share NaN", args: []string{"-bucket", "lab-bucket", "-malformed", "NaN"}, want: 2, msg: "-malformed NaN is not a share"},
+		{name: "no upload in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "0"}, want: 2, msg: "-concurrency 0"},
+		{name: "negative progress", args: []string{"-bucket", "lab-bucket", "-progress", "-1s"}, want: 2, msg: "-progress -1s"},
+		{name: "negative count named alone", args: []string{"-bucket", "lab-bucket", "-count", "-3"}, want: 2, msg: "-count -3 must not be negative"},
 		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
 		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, want: 2, msg: "several stacks (ChaosLab, ChaosLabResilient): pick one with -stack"},
 		{name: "-stack picks one", args: []string{"-outputs", twoStacks(t), "-stack", "ChaosLabResilient", "-count", "2", "-rate", "0"}, want: 0},

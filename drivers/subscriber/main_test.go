@@ -55,6 +55,12 @@ func TestUsageErrors(t *testing.T) {
 		{name: "no such stack", args: []string{"-outputs", twoStacks(t), "-stack", "C"}, msg: `no stack "C" (stacks in file: A, B)`},
 		{name: "bad manifest", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "-published"},
 		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments"},
+		// Each named by its flag, where they were taken (-pollers -1, -wait 500ms: a poll loop with
+		// no wait) or refused by the library's field names.
+		{name: "negative idle", args: []string{"-csv-queue-url", "http://q", "-idle", "-1s"}, msg: "-idle -1s must not be negative"},
+		{name: "no poller", args: []string{"-csv-queue-url", "http://q", "-pollers", "-1"}, msg: "-pollers -1"},
+		{name: "a wait under a second", args: []string{"-csv-queue-url", "http://q", "-wait", "500ms"}, msg: "-wait 500ms"},
+		{name: "negative expect", args: []string{"-csv-queue-url", "http://q", "-expect", "-2"}, msg: "-expect -2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
