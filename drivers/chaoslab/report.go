@@ -63,6 +63,11 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return cli.Usagef("chaoslab report: %s: not a journal: %w", journalPath, err)
 	}
+	// Any JSON object unmarshals: a journal names its execution or its start (a Chaos Toolkit
+	// journal, outputs.json or {} made an empty report that read "the run ended before a verdict").
+	if j.ExecutionArn == "" && j.StartedAt == "" {
+		return cli.Usagef("chaoslab report: %s: not a chaoslab journal (neither executionArn nor startedAt; a Chaos Toolkit journal, *.ctk.json, is not read)", journalPath)
+	}
 	base := strings.TrimSuffix(journalPath, ".json")
 	if *out != "" {
 		base = strings.TrimSuffix(*out, ".report.html")

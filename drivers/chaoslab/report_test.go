@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -105,6 +106,8 @@ func TestReportArgumentErrors(t *testing.T) {
 		{name: "no journal", args: []string{"report"}, want: "want one journal"},
 		{name: "missing file", args: []string{"report", filepath.Join(dir, "nope.json")}, want: "nope.json"},
 		{name: "not a journal", args: []string{"report", writeFile(t, dir, "bad.json", "[1, 2]")}, want: "bad.json: not a journal"},
+		{name: "JSON, but not a journal", args: []string{"report", writeFile(t, dir, "outputs.json", `{"ChaosLab":{"BucketName":"b"}}`)}, want: "outputs.json: not a chaoslab journal"},
+		{name: "a Chaos Toolkit journal", args: []string{"report", writeFile(t, dir, "j.ctk.json", `{"chaoslib-version":"1.45.0","status":"completed","experiment":{}}`)}, want: "j.ctk.json: not a chaoslab journal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _, errb := newMain()
@@ -123,4 +126,15 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A journal that cannot be written is refused before the run starts (it failed only after the whole
+// experiment, the run's record lost).
+func TestRunRefusesAnUnwritableJournal(t *testing.T) {
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"run", "-state-machine-arn", "arn:aws:states:us-east-1:000000000000:stateMachine:X",
+		"-fault-parameter", "p", "-journal", filepath.Join(t.TempDir(), "no", "such", "dir", "j.json"), "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-journal") || !strings.Contains(errb.String(), "cannot take the journal") {
+		t.Fatalf("exit %d, stderr %q; want 2 and -journal named", code, errb.String())
+	}
 }

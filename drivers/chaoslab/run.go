@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -90,6 +92,12 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 	if err := ctk.RollbackStrategy(*rollbackStrategy); err != nil {
 		return cli.Usagef("chaoslab run: %w", err)
+	}
+	// The journal is the run's record: a directory it cannot be written to is found before the fault
+	// goes in, not after the whole experiment (a quarter of an hour with AWS's durations). The
+	// default journal goes in the working directory.
+	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
+		return cli.Usagef("chaoslab run: -journal %s: %v", r.JournalPath, err)
 	}
 	ref := fs.Arg(0)
 	compiled, _, err := cf.compile(ref)
@@ -216,4 +224,15 @@ func runExit(err error) error {
 	default:
 		return cli.Exit(ExitError, fmt.Errorf("chaoslab run: %w", err))
 	}
+}
+
+// writableDir checks that dir exists and a file can be created in it (and removes that file).
+func writableDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".chaoslab-write-check-*")
+	if err != nil {
+		return fmt.Errorf("its directory cannot take the journal: %w", err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
