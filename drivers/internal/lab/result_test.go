@@ -159,6 +159,12 @@ func TestReconcileSplitsTheUnaccounted(t *testing.T) {
 	if !strings.Contains(tr.res.Error, "read the queues' depths: no CSV queue") {
 		t.Errorf("a depth that could not be read: error %q, want it named", tr.res.Error)
 	}
+	// A driver that refused its configuration is the trial's problem, not silence.
+	tr2 := &trial{}
+	tr2.reconcile(&load{subErr: errors.New("subscribe config: Wait must be 1-20 s")}, queueDepths{}, nil)
+	if !strings.Contains(tr2.res.Error, "subscriber: subscribe config: Wait") {
+		t.Errorf("a subscriber's error: trial error %q, want it named", tr2.res.Error)
+	}
 	if tr.res.Lost != 0 || tr.res.Unknown != 6 {
 		t.Errorf("queues unread: lost %d, unknown %d; want 0 and 6 (neither pending nor lost as far as can be told)", tr.res.Lost, tr.res.Unknown)
 	}

@@ -103,7 +103,10 @@ func (t *trial) phases(ctx context.Context) {
 	// The stack goes when the trial ends, whatever happened: the next run deploys it afresh.
 	defer t.delete(ctx)
 	l := t.load(ctx)
-	defer l.cancel()
+	// Both drivers are stopped and waited for before the stack goes (the defers run in reverse): a
+	// trial that fails before its drain must not leave them uploading to a deleted bucket and
+	// writing to a closed log.
+	defer func() { l.cancel(); l.wg.Wait() }()
 	sleep(ctx, t.cfg.Warmup)
 	compiled, err := t.compile()
 	if err != nil {
@@ -201,13 +204,15 @@ type load struct {
 	s3  *s3.Client
 	sqs *sqs.Client
 
-	pub     publish.Summary // once pubDone is closed
-	sub     subscribe.Summary
-	stats   atomic.Pointer[subscribe.Stats] // the subscriber's progress
-	pubDone chan struct{}
-	wg      sync.WaitGroup
-	stopPub context.CancelFunc
-	stopSub context.CancelFunc
+	pub publish.Summary // once pubDone is closed
+	sub subscribe.Summary
+	// pubErr and subErr are the drivers' own errors (a configuration they refused), read once wg is done.
+	pubErr, subErr error
+	stats          atomic.Pointer[subscribe.Stats] // the subscriber's progress
+	pubDone        chan struct{}
+	wg             sync.WaitGroup
+	stopPub        context.CancelFunc
+	stopSub        context.CancelFunc
 }
 
 // cancel stops both drivers without waiting for them.
@@ -226,12 +231,12 @@ func (t *trial) load(ctx context.Context) *load {
 	go func() {
 		defer l.wg.Done()
 		defer close(l.pubDone)
-		l.pub, _ = publish.Run(pubCtx, l.s3, publish.Config{Bucket: t.outputs[stack.BucketName], RunID: t.id, Rate: t.cfg.Rate,
+		l.pub, l.pubErr = publish.Run(pubCtx, l.s3, publish.Config{Bucket: t.outputs[stack.BucketName], RunID: t.id, Rate: t.cfg.Rate,
 			Seed: h.Sum64(), ProgressEvery: time.Hour, Logger: t.logger})
 	}()
 	go func() {
 		defer l.wg.Done()
-		l.sub, _ = subscribe.Run(subCtx, l.sqs, l.s3, subscribe.Config{QueueURL: t.outputs[stack.CsvQueueUrl],
+		l.sub, l.subErr = subscribe.Run(subCtx, l.sqs, l.s3, subscribe.Config{QueueURL: t.outputs[stack.CsvQueueUrl],
 			ErrorQueueURL: t.outputs[stack.ErrorQueueUrl], Verify: true, RunID: t.id, Wait: 2 * time.Second,
 			ProgressEvery: 500 * time.Millisecond, Progress: func(s subscribe.Stats) { l.stats.Store(&s) }, Logger: t.logger})
 	}()
@@ -438,6 +443,12 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 // CSV queue (depths, read by drain) and those lost.
 func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 	pub, sub := l.pub, l.sub
+	if l.pubErr != nil {
+		t.problem("publisher: %v", l.pubErr)
+	}
+	if l.subErr != nil {
+		t.problem("subscriber: %v", l.subErr)
+	}
 	t.res.Published, t.res.Malformed, t.res.MalformedKeys, t.res.ErrorDocs = pub.Published, pub.Malformed, pub.MalformedKeys, sub.ErrorDocuments
 	t.res.ReceiveErrors = sub.ReceiveErrors
 	t.res.Documents = tally.ReconcileSummaries(pub, sub)
