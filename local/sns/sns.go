@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -77,7 +78,10 @@ type Options struct {
 	// DedupWindow is how long a FIFO topic remembers a deduplication id. Default: DedupWindow
 	// (5 minutes, as SNS).
 	DedupWindow time.Duration
-	Logger      *slog.Logger // Default: slog.Default().
+	// DeliveryRetry bounds the retries of a delivery to a queue that fails on the service's side.
+	// Default: DefaultDeliveryRetry.
+	DeliveryRetry time.Duration
+	Logger        *slog.Logger // Default: slog.Default().
 	// Authorize, when set, decides a Publish made in process on a resource's behalf
 	// (PublishInput.From: S3 event notifications), as the topic's policy would in AWS: nil allows
 	// it, an error refuses it (AuthorizationError). A Publish through the gateway was authorized
@@ -156,6 +160,12 @@ type Service struct {
 	fifo      map[string]*fifoTopic // by topic ARN; created on a FIFO topic's first publish
 }
 
+// DefaultDeliveryRetry is how long a delivery that fails on the queue service's side is retried:
+// 30 s, a stall of the emulators under a chaos trial; AWS retries deliveries to SQS for 23 days
+// (100,015 attempts), which a local cloud that lives minutes cannot outlast anyway. A Publish
+// answers once its deliveries are made or given up, so this also bounds how long it can wait.
+const DefaultDeliveryRetry = 30 * time.Second
+
 // New returns a Service.
 func New(opts Options) *Service {
 	if opts.Region == "" {
@@ -169,6 +179,9 @@ func New(opts Options) *Service {
 	}
 	if opts.DedupWindow <= 0 {
 		opts.DedupWindow = DedupWindow
+	}
+	if opts.DeliveryRetry <= 0 {
+		opts.DeliveryRetry = DefaultDeliveryRetry
 	}
 	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}, fifo: map[string]*fifoTopic{}}
 }
@@ -433,25 +446,48 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in Pub
 	from := func(o *sqs.Options) {
 		o.APIOptions = append(o.APIOptions, gateway.WithSource(gateway.Source{Arn: in.TopicArn, Account: arnAccount(in.TopicArn)}))
 	}
+	// SNS's delivery policy for SQS endpoints: a server-side failure (the queue service failing,
+	// throttling, unreachable) is retried, for days in AWS and here for up to DeliveryRetry, backing
+	// off from 100 ms to 5 s; a client-side one (the queue's policy denies, the queue is gone) is not
+	// retried, as SNS does not. Before, three attempts within 300 ms lost the notification of any
+	// stall longer than that.
 	var err error
-	for attempt := range 3 {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+	deadline := time.Now().Add(s.opts.DeliveryRetry)
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		var qurl string
+		if qurl, err = s.queueURL(ctx, sub.queueArn); err == nil {
+			send.QueueUrl = aws.String(qurl)
+			if _, err = s.opts.Queues.SendMessage(ctx, send, from); err == nil {
+				return nil
 			}
 		}
-		var qurl string
-		if qurl, err = s.queueURL(ctx, sub.queueArn); err != nil {
-			continue
+		if clientFault(err) || time.Now().Add(backoff).After(deadline) {
+			return err
 		}
-		send.QueueUrl = aws.String(qurl)
-		if _, err = s.opts.Queues.SendMessage(ctx, send, from); err == nil {
-			return nil
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(backoff):
 		}
 	}
-	return err
+}
+
+// clientFault reports an error SNS does not retry: the request was refused for what it is (an
+// access denied, a queue that does not exist: a 4xx answer other than throttling), not failed by the
+// service (a 5xx, or no answer at all).
+func clientFault(err error) bool {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() < 400 || re.HTTPStatusCode() >= 500 {
+		return false
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "RequestThrottled", "ThrottlingException", "Throttling", "KmsThrottled":
+			return false
+		}
+	}
+	return true
 }
 
 // --- the gateway interceptor (query protocol) ---------------------------------------------------

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +14,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
@@ -39,6 +43,7 @@ type local struct {
 	addr    string
 	sqs     *sqs.Client
 	sns     *awssns.Client
+	topics  *awssns.Client // straight to the emulator, as the cloud's Service reads topics
 	metrics *cloudwatch.Store
 }
 
@@ -64,8 +69,9 @@ func startLocal(t *testing.T) (context.Context, *local) {
 	l := &local{fq: fq, g: g, addr: addr, metrics: cloudwatch.NewStore(),
 		sqs: sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds}),
 		sns: awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: endpoint, Credentials: creds})}
+	l.topics = awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()})
 	svc := sns.New(sns.Options{
-		Topics:  awssns.New(awssns.Options{Region: "us-east-1", BaseEndpoint: aws.String(fq.Endpoint().String()), Credentials: creds, HTTPClient: fq.HTTPClient()}),
+		Topics:  l.topics,
 		Queues:  l.sqs,
 		Metrics: l.metrics,
 		// A FIFO topic's deduplication window, shortened so that a test can outlast it.
@@ -543,4 +549,89 @@ func sortedGroups(got []string) []string {
 		return strings.Compare(a[strings.IndexByte(a, '/'):], b[strings.IndexByte(b, '/'):])
 	})
 	return out
+}
+
+// flakyQueues fails the first failures SendMessage calls with err, then hands them to the real queues.
+type flakyQueues struct {
+	sns.QueueAPI
+	mu       sync.Mutex
+	failures int
+	calls    int
+	err      error
+}
+
+func (f *flakyQueues) SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.calls <= f.failures
+	f.mu.Unlock()
+	if fail {
+		return nil, f.err
+	}
+	return f.QueueAPI.SendMessage(ctx, in, optFns...)
+}
+
+// responseError is an answer of the queue service with status code and error code.
+func responseError(status int, code string) error {
+	return &smithy.OperationError{ServiceID: "SQS", OperationName: "SendMessage", Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+			Err: &smithy.GenericAPIError{Code: code, Message: code}}}}
+}
+
+// A delivery the queue service fails on its side is retried until it is made (SNS retries
+// deliveries to SQS for days): a stall longer than the three attempts within 300 ms that were all
+// there was lost the notification. One the queue refuses (a 4xx) is not retried, as SNS does not.
+func TestDeliveryRetriesServerSideFailures(t *testing.T) {
+	ctx, l := startLocal(t)
+	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("retried")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("retried-q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:retried-q")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		failures  int
+		err       error
+		delivered bool
+		calls     int
+	}{
+		{name: "five server-side failures, about 3 s: delivered", failures: 5, err: responseError(500, "InternalError"), delivered: true, calls: 6},
+		{name: "throttled twice: delivered", failures: 2, err: responseError(400, "RequestThrottled"), delivered: true, calls: 3},
+		{name: "refused: not retried", failures: 100, err: responseError(403, "AccessDenied"), calls: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			metrics := cloudwatch.NewStore()
+			flaky := &flakyQueues{QueueAPI: l.sqs, failures: tt.failures, err: tt.err}
+			svc := sns.New(sns.Options{Topics: l.topics, Queues: flaky, Metrics: metrics})
+			msg := "retried " + tt.name
+			if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: aws.ToString(topic.TopicArn), Message: msg}); err != nil {
+				t.Fatal(err)
+			}
+			if flaky.calls != tt.calls {
+				t.Errorf("%d attempts, want %d", flaky.calls, tt.calls)
+			}
+			failed := (&local{metrics: metrics}).sum("AWS/SNS", "NumberOfNotificationsFailed", "TopicName", "retried")
+			if got := failed == 0; got != tt.delivered {
+				t.Errorf("NumberOfNotificationsFailed %v, want delivered %v", failed, tt.delivered)
+			}
+			out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := len(out.Messages) == 1 && strings.Contains(aws.ToString(out.Messages[0].Body), msg)
+			if got != tt.delivered {
+				t.Errorf("the queue received %d messages; want the notification delivered: %v", len(out.Messages), tt.delivered)
+			}
+			for _, m := range out.Messages {
+				l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+			}
+		})
+	}
 }
