@@ -92,6 +92,15 @@ func (f Function) validate() error {
 	if f.MemoryMB < 128 || f.MemoryMB > 10240 {
 		errs = append(errs, fmt.Errorf("MemorySize %d: Lambda allows 128 to 10240 MB", f.MemoryMB))
 	}
+	var reserved []string
+	for _, k := range reservedEnv {
+		if _, ok := f.Environment[k]; ok {
+			reserved = append(reserved, k)
+		}
+	}
+	if len(reserved) > 0 {
+		errs = append(errs, fmt.Errorf("Environment.Variables: %s reserved by Lambda, which refuses to set them", strings.Join(reserved, ", ")))
+	}
 	if f.ReservedConcurrency < 0 {
 		errs = append(errs, fmt.Errorf("ReservedConcurrentExecutions %d: negative", f.ReservedConcurrency))
 	}
@@ -153,11 +162,22 @@ type sandboxEnv struct {
 	region, accessKey, secretKey, token, endpoint, tmp string
 }
 
-// environ builds the process environment: the template's variables, then Lambda's reserved ones,
-// which win as they do in AWS. The host environment is not inherited. TMPDIR is the sandbox's own
-// temporary directory (Lambda gives each environment its own /tmp).
+// reservedEnv are the variables Lambda sets and a function's configuration may not (CreateFunction
+// refuses them: "Lambda was unable to configure your environment variables because the environment
+// variables you have provided contains reserved keys"); LANG and PATH, which it also sets, are not
+// reserved and a configuration may change them.
+var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT",
+	"LAMBDA_RUNTIME_DIR", "TZ"}
+
+// environ builds the process environment: LANG and PATH as Lambda sets them, then the template's
+// variables (which validate has checked hold no reserved key), then Lambda's reserved ones and the
+// local cloud's own (its endpoint, the sandbox's TMPDIR: Lambda gives each environment its own
+// /tmp). The host environment is not inherited.
 func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
-	env := map[string]string{}
+	env := map[string]string{"LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"}
 	for k, v := range f.Environment {
 		env[k] = v
 	}
@@ -178,8 +198,6 @@ func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
 		"LAMBDA_TASK_ROOT":                f.CodeDir,
 		"LAMBDA_RUNTIME_DIR":              f.CodeDir,
 		"TZ":                              ":UTC",
-		"LANG":                            "en_US.UTF-8",
-		"PATH":                            "/usr/local/bin:/usr/bin:/bin",
 	}
 	if e.endpoint != "" {
 		reserved["AWS_ENDPOINT_URL"] = e.endpoint
