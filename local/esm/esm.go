@@ -87,6 +87,14 @@ func (m Mapping) validate() error {
 	if m.BatchingWindow > 300*time.Second {
 		errs = append(errs, fmt.Errorf("MaximumBatchingWindowInSeconds %s: at most 300", m.BatchingWindow))
 	}
+	if strings.HasSuffix(m.QueueARN, ".fifo") { // services-sqs-parameters: FIFO queues
+		if m.BatchSize > 10 {
+			errs = append(errs, fmt.Errorf("BatchSize %d: at most 10 for a FIFO queue", m.BatchSize))
+		}
+		if m.BatchingWindow > 0 {
+			errs = append(errs, fmt.Errorf("MaximumBatchingWindowInSeconds %s: a FIFO queue's mapping has no batching window", m.BatchingWindow))
+		}
+	}
 	if m.MaximumConcurrency < 2 || m.MaximumConcurrency > 1000 {
 		errs = append(errs, fmt.Errorf("ScalingConfig.MaximumConcurrency %d: want 2..1000", m.MaximumConcurrency))
 	}

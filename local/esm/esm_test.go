@@ -403,6 +403,7 @@ func TestCreateValidates(t *testing.T) {
 	}
 	defer esm.Close()
 	q := createQueue(t, "validate", map[string]string{"VisibilityTimeout": "5"})
+	fq := createQueue(t, "validate.fifo", map[string]string{"FifoQueue": "true", "VisibilityTimeout": "60"})
 	tests := []struct {
 		name string
 		m    Mapping
@@ -410,11 +411,14 @@ func TestCreateValidates(t *testing.T) {
 	}{
 		{name: "big batch without window", m: Mapping{QueueURL: q.url, QueueARN: q.arn, FunctionName: "slowfn", BatchSize: 50}, want: "MaximumBatchingWindowInSeconds"},
 		{name: "visibility below function timeout", m: Mapping{QueueURL: q.url, QueueARN: q.arn, FunctionName: "slowfn"}, want: "Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds"},
+		// Lambda's limits for a FIFO queue: batches of at most 10, no batching window.
+		{name: "a FIFO queue's batch", m: Mapping{QueueURL: fq.url, QueueARN: fq.arn, FunctionName: "slowfn", BatchSize: 20, BatchingWindow: time.Second}, want: "BatchSize 20: at most 10 for a FIFO queue"},
+		{name: "a FIFO queue's window", m: Mapping{QueueURL: fq.url, QueueARN: fq.arn, FunctionName: "slowfn", BatchingWindow: time.Second}, want: "a FIFO queue's mapping has no batching window"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := esm.Create(tc.m)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), q.arn) {
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.m.QueueARN) {
 				t.Errorf("err = %v, want %q naming the mapping", err, tc.want)
 			}
 		})
