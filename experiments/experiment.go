@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 )
 
@@ -107,15 +108,46 @@ func describeJSONError(data []byte, err error) string {
 	case *json.UnmarshalTypeError:
 		off = e.Offset
 		if e.Field != "" {
-			return fmt.Sprintf("%s: want %s, got JSON %s", e.Field, e.Type, e.Value)
+			// The field's path has no array index (encoding/json does not keep it): the line and
+			// column say which element; the type is named as JSON names it, not as Go does.
+			line, col := position(data, off)
+			return fmt.Sprintf("line %d column %d: %s: want a JSON %s, got JSON %s", line, col, e.Field, jsonKind(e.Type), e.Value)
 		}
 	}
 	if off < 0 {
 		return err.Error()
 	}
-	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:min(int(off), len(data))], '\n')
+	line, col := position(data, off)
 	return fmt.Sprintf("line %d column %d: %v", line, col, err)
+}
+
+// position is the line and column (from 1) of byte offset off in data.
+func position(data []byte, off int64) (line, col int) {
+	before := data[:max(0, min(int(off), len(data)))]
+	return 1 + bytes.Count(before, []byte("\n")), len(before) - bytes.LastIndexByte(before, '\n')
+}
+
+// jsonKind names a Go type as the JSON value it is decoded from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "value"
 }
 
 // Problem is one reason an experiment cannot run, at a JSON path of its file.

@@ -111,7 +111,8 @@ Commands:
 	fmt.Fprint(w, `
 Run "chaoslab <command> -h" for a command's flags.
 Exit codes: 0 held (or success), 1 deviated or not steady before the fault
-(or an invalid experiment), 2 error (bad command line, AWS failure, aborted run).
+(validate and compile: an invalid experiment), 2 error (bad command line, an
+experiment run cannot use, AWS failure, aborted run).
 `)
 }
 

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -113,7 +114,14 @@ func (p Probe) Distance() string {
 		return "no data"
 	}
 	v := *p.Value
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+	// One decimal, unless that would print a distance that is not 0 as 0.0 (80.04 against a max of 80
+	// is outside, by 0.04, not by "0.0").
+	f := func(x float64) string {
+		if x != 0 && math.Abs(x) < 0.05 {
+			return strconv.FormatFloat(x, 'g', 2, 64)
+		}
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
 	switch {
 	case v > p.Max:
 		return f(v-p.Max) + " above max"

@@ -78,6 +78,7 @@ func TestProbeDistance(t *testing.T) {
 		{name: "on a bound", p: Probe{Value: v(0), Min: 0, Max: 5}, distance: "0.0 above min, 5.0 below max", margin: 0},
 		{name: "exact", p: Probe{Value: v(0), Min: 0, Max: 0}, distance: "equal", margin: 0},
 		{name: "exact missed", p: Probe{Value: v(2), Min: 0, Max: 0}, distance: "2.0 above max", margin: -2},
+		{name: "just outside: not 0.0", p: Probe{Value: v(80.04), Min: -10, Max: 80}, distance: "0.04 above max", margin: -0.04},
 		{name: "no data", p: Probe{Min: 0, Max: 5}, distance: "no data"},
 	}
 	for _, tt := range tests {
