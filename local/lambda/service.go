@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -377,7 +378,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
 	// its first request for an invocation), which is not part of Duration.
 	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		id, ms, int(elapsed.Milliseconds())+1, fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
+		id, ms, max(1, int(math.Ceil(ms))), fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
 	if initTime > 0 {
 		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initTime.Microseconds())/1000)
 	}
