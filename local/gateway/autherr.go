@@ -39,7 +39,7 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 			return 400, "InvalidToken"
 		case failSkew:
 			return 403, "RequestTimeTooSkewed"
-		case failExpired:
+		case failExpired, failUnsignedHeaders:
 			return 403, "AccessDenied"
 		case failHashMismatch:
 			return 400, "XAmzContentSHA256Mismatch"

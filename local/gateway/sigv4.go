@@ -67,17 +67,18 @@ const (
 type authFailure int
 
 const (
-	failIncomplete   authFailure = iota // no or incomplete signature
-	failUnknownKey                      // access key not in Keys
-	failToken                           // session token missing, wrong or unexpected
-	failSignature                       // signature does not match
-	failSkew                            // X-Amz-Date too far from the clock
-	failExpired                         // presigned URL expired (or not valid yet)
-	failRegion                          // scope names another region
-	failHashMismatch                    // body does not match x-amz-content-sha256
-	failBadHash                         // x-amz-content-sha256 is not a hash or a known literal
-	failTooLarge                        // body too large to hash
-	failUnsupported                     // another algorithm (SigV2, SigV4a)
+	failIncomplete      authFailure = iota // no or incomplete signature
+	failUnknownKey                         // access key not in Keys
+	failToken                              // session token missing, wrong or unexpected
+	failSignature                          // signature does not match
+	failSkew                               // X-Amz-Date too far from the clock
+	failExpired                            // presigned URL expired (or not valid yet)
+	failRegion                             // scope names another region
+	failHashMismatch                       // body does not match x-amz-content-sha256
+	failBadHash                            // x-amz-content-sha256 is not a hash or a known literal
+	failTooLarge                           // body too large to hash
+	failUnsupported                        // another algorithm (SigV2, SigV4a)
+	failUnsignedHeaders                    // S3: an x-amz-* header the signature does not cover
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.
@@ -229,6 +230,21 @@ func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError
 	}
 	if !slicesContains(s.signedHeaders, "host") {
 		return nil, Credential{}, &authError{kind: failSignature, msg: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}
+	}
+	// S3 refuses a header-signed request carrying an x-amz-* header its signature does not cover
+	// (HeadersNotSigned): a client that sends one works here only if it would work there.
+	if s.service == "s3" && !s.presigned {
+		var unsigned []string
+		for k := range r.Header {
+			if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-") && !slicesContains(s.signedHeaders, lk) {
+				unsigned = append(unsigned, lk)
+			}
+		}
+		if len(unsigned) > 0 {
+			sort.Strings(unsigned)
+			return nil, Credential{}, &authError{kind: failUnsignedHeaders, msg: "There were headers present in the request which were not signed",
+				fields: [][2]string{{"HeadersNotSigned", strings.Join(unsigned, ", ")}}}
+		}
 	}
 
 	// The payload hash the client signed.

@@ -431,6 +431,27 @@ func TestSigV4Refusals(t *testing.T) {
 		}
 	})
 
+	t.Run("an S3 x-amz-* header the signature does not cover", func(t *testing.T) {
+		body := []byte("the object")
+		req, _ := http.NewRequest("PUT", endpoint+"/b/k", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Content-Sha256", hashOf(body))
+		sign(t, admin, req, hashOf(body), "s3", now)
+		req.Header.Set("X-Amz-Meta-Owner", "added after signing")
+		req.Header.Set("X-Amz-Acl", "public-read")
+		if status, out := do(t, req); status != 403 || !strings.Contains(out, "<Code>AccessDenied</Code>") ||
+			!strings.Contains(out, "<HeadersNotSigned>x-amz-acl, x-amz-meta-owner</HeadersNotSigned>") {
+			t.Errorf("unsigned x-amz headers: %d %s, want 403 AccessDenied naming them in HeadersNotSigned", status, out)
+		}
+		// Signed, the same headers pass; other services sign what they sign.
+		req, _ = http.NewRequest("PUT", endpoint+"/b/k", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Content-Sha256", hashOf(body))
+		req.Header.Set("X-Amz-Meta-Owner", "signed")
+		sign(t, admin, req, hashOf(body), "s3", now)
+		if status, out := do(t, req); status != 200 {
+			t.Errorf("signed x-amz-meta header: %d %s, want 200", status, out)
+		}
+	})
+
 	t.Run("clock skew", func(t *testing.T) {
 		req, _ := http.NewRequest("POST", endpoint+"/", strings.NewReader("{}"))
 		req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
