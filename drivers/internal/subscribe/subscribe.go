@@ -86,7 +86,11 @@ type Stats struct {
 	Duplicates     int
 	VerifyFailures int
 	InErrorQueue   int
-	Rate           float64 // converted per second since the start
+	// Accounted are the distinct documents converted or in the error queue: a document that is both
+	// (converted, then redriven after a later failure) counts once, where Converted+InErrorQueue
+	// counts it twice.
+	Accounted int
+	Rate      float64 // converted per second since the start
 }
 
 // VerifyFailure is a converted document whose CSV did not check out.
@@ -170,6 +174,7 @@ type state struct {
 	mu     sync.Mutex
 	seen   map[string]bool
 	errs   map[string]ErrorDocument
+	docs   map[string]bool // the documents converted or in the error queue, by name (DocumentName)
 	errIDs map[string]bool
 	sum    Summary
 	last   time.Time // last message from either queue
@@ -184,7 +189,7 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 	if err := cfg.defaults(getter); err != nil {
 		return Summary{}, err
 	}
-	st := &state{cfg: cfg, s3: getter, start: time.Now(), seen: map[string]bool{}, errs: map[string]ErrorDocument{},
+	st := &state{cfg: cfg, s3: getter, start: time.Now(), seen: map[string]bool{}, errs: map[string]ErrorDocument{}, docs: map[string]bool{},
 		errIDs: map[string]bool{}, expect: make(chan struct{})}
 	st.last = st.start
 	st.sum.Started = st.start.UTC()
@@ -266,7 +271,7 @@ func (st *state) stats() Stats {
 	defer st.mu.Unlock()
 	el := time.Since(st.start)
 	return Stats{Elapsed: el, Converted: st.sum.Converted, Duplicates: st.sum.Duplicates,
-		VerifyFailures: len(st.sum.VerifyFailures), InErrorQueue: st.sum.InErrorQueue,
+		VerifyFailures: len(st.sum.VerifyFailures), InErrorQueue: st.sum.InErrorQueue, Accounted: len(st.docs),
 		Rate: float64(st.sum.Converted) / el.Seconds()}
 }
 
@@ -396,6 +401,7 @@ func (st *state) csvMessage(ctx context.Context, m sqstypes.Message) {
 			continue
 		}
 		st.seen[r.Key] = true
+		st.docs[DocumentName(r.Key)] = true
 		st.sum.Converted++
 		if vf != nil {
 			st.sum.VerifyFailures = append(st.sum.VerifyFailures, *vf)
@@ -467,7 +473,12 @@ func (st *state) errorMessage(m sqstypes.Message) (fresh bool) {
 			continue
 		}
 		st.errs[k] = ErrorDocument{Key: k, Reason: reason, Detail: attr(m, "ErrorDetail"), MessageID: id}
+		st.docs[DocumentName(k)] = true
 		st.sum.InErrorQueue++
 	}
 	return true
 }
+
+// DocumentName is the document a key stands for: input/x.json, output/x.json.csv and x.json all
+// give x.json.
+func DocumentName(key string) string { return strings.TrimSuffix(path.Base(key), ".csv") }

@@ -248,14 +248,21 @@ func TestIdleWithAPeekedErrorMessage(t *testing.T) {
 	csvQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-csv")})).QueueUrl
 	errQ := must[*sqs.CreateQueueOutput](t)(c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-err")})).QueueUrl
 	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: errQ, MessageBody: aws.String(eventJSON("b", "input/r1-data_object_msg-8.json"))}))
+	// The same document converted too (a later delivery failed and was redriven): one document.
+	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: csvQ, MessageBody: aws.String(eventJSON("b", "output/r1-data_object_msg-8.json.csv"))}))
+	var last Stats
 	sum, err := Run(ctx, c.sqs, nil, Config{QueueURL: *csvQ, ErrorQueueURL: *errQ, RunID: "r1",
-		Idle: 2 * time.Second, Duration: 12 * time.Second, PeekVisibility: time.Second, Wait: time.Second})
+		Idle: 2 * time.Second, Duration: 12 * time.Second, PeekVisibility: time.Second, Wait: time.Second,
+		ProgressEvery: 100 * time.Millisecond, Progress: func(s Stats) { last = s }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.StoppedBy != "idle" || sum.InErrorQueue != 1 {
-		t.Errorf("stopped by %q after %.1f s with %d in the error queue; want idle, 1 (the peeked message seen again is not activity)",
-			sum.StoppedBy, sum.Seconds, sum.InErrorQueue)
+	if sum.StoppedBy != "idle" || sum.InErrorQueue != 1 || sum.Converted != 1 {
+		t.Errorf("stopped by %q after %.1f s with %d converted, %d in the error queue; want idle, 1, 1 (the peeked message seen again is not activity)",
+			sum.StoppedBy, sum.Seconds, sum.Converted, sum.InErrorQueue)
+	}
+	if last.Accounted != 1 {
+		t.Errorf("Stats.Accounted %d, want 1: a document converted and in the error queue is one document", last.Accounted)
 	}
 }
 

@@ -5,9 +5,7 @@
 package tally
 
 import (
-	"path"
 	"sort"
-	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
@@ -46,11 +44,9 @@ type Report struct {
 	Unpublished []string `json:"unpublished"`
 }
 
-// DocumentName is the document a key stands for: input/x.json,
+// DocumentName is the document a key stands for (subscribe.DocumentName): input/x.json,
 // output/x.json.csv and x.json all give x.json.
-func DocumentName(key string) string {
-	return strings.TrimSuffix(path.Base(key), ".csv")
-}
+func DocumentName(key string) string { return subscribe.DocumentName(key) }
 
 func set(keys []string) map[string]bool {
 	m := make(map[string]bool, len(keys))
