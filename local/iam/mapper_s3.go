@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -231,18 +230,6 @@ func (m *Mapper) s3(r *http.Request) (Operation, error) {
 	return op, nil
 }
 
-// deleteKeyRe finds a DeleteObjects body's <Key> elements as the emulator does (fauxqs 1.9.2).
-var deleteKeyRe = regexp.MustCompile(`<Key>([\s\S]*?)</Key>`)
-
-// emulatorUnescape decodes a <Key>'s text as the emulator does: the five named entities, each in
-// turn (so "&amp;lt;" becomes "<", where XML reads "&lt;"), nothing else (not &#38; nor CDATA).
-func emulatorUnescape(s string) string {
-	for _, e := range [][2]string{{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", `"`}, {"&apos;", "'"}} {
-		s = strings.ReplaceAll(s, e[0], e[1])
-	}
-	return s
-}
-
 // s3DeleteObjects reads the objects of a multi-object delete (POST /bucket?delete): AWS authorizes
 // s3:DeleteObject (s3:DeleteObjectVersion with a version) on each.
 func s3DeleteObjects(r *http.Request) ([]struct{ key, version string }, error) {
@@ -261,19 +248,6 @@ func s3DeleteObjects(r *http.Request) ([]struct{ key, version string }, error) {
 	}
 	if len(del.Objects) == 0 {
 		return nil, missing("Object")
-	}
-	// The emulator finds the keys to delete by their <Key> elements wherever they stand (in a comment
-	// or another element too) and decodes only the five named entities, one after the other;
-	// encoding/xml reads only <Delete><Object><Key>, and decodes all of XML. A body the two would read
-	// differently is refused, so that what is deleted is what was decided.
-	raw := deleteKeyRe.FindAllSubmatch(b, -1)
-	if len(raw) != len(del.Objects) {
-		return nil, fmt.Errorf("DeleteObjects body: %d <Key> elements, %d of them in <Delete><Object>: a <Key> elsewhere (a comment, another element) is refused", len(raw), len(del.Objects))
-	}
-	for i, m := range raw {
-		if got := emulatorUnescape(string(m[1])); got != del.Objects[i].Key {
-			return nil, fmt.Errorf("DeleteObjects body: key %q is written %q, which the S3 emulator reads as %q: refused", del.Objects[i].Key, m[1], got)
-		}
 	}
 	out := make([]struct{ key, version string }, len(del.Objects))
 	for i, o := range del.Objects {
