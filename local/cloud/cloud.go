@@ -196,6 +196,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		Region:    Region,
 		Logger:    c.log,
 		Authorize: c.authorizePublish,
+		Context:   runCtx, // a stopping cloud stops retrying deliveries
 	})
 	notifier := s3events.New(s3events.Options{Queues: sqs.NewFromConfig(c.as(PrincipalS3)), Topics: snsSvc, Region: Region,
 		AccountID: AccountID, Logger: c.log})

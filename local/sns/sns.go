@@ -78,10 +78,13 @@ type Options struct {
 	// DedupWindow is how long a FIFO topic remembers a deduplication id. Default: DedupWindow
 	// (5 minutes, as SNS).
 	DedupWindow time.Duration
-	// DeliveryRetry bounds the retries of a delivery to a queue that fails on the service's side.
-	// Default: DefaultDeliveryRetry.
+	// DeliveryRetry bounds the retries of a publish's deliveries to queues that fail on the service's
+	// side, all of them together. Default: DefaultDeliveryRetry.
 	DeliveryRetry time.Duration
-	Logger        *slog.Logger // Default: slog.Default().
+	// Context is the service's life: when it ends (the cloud stops), deliveries stop retrying.
+	// Default: context.Background().
+	Context context.Context
+	Logger  *slog.Logger // Default: slog.Default().
 	// Authorize, when set, decides a Publish made in process on a resource's behalf
 	// (PublishInput.From: S3 event notifications), as the topic's policy would in AWS: nil allows
 	// it, an error refuses it (AuthorizationError). A Publish through the gateway was authorized
@@ -182,6 +185,9 @@ func New(opts Options) *Service {
 	}
 	if opts.DeliveryRetry <= 0 {
 		opts.DeliveryRetry = DefaultDeliveryRetry
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
 	}
 	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}, fifo: map[string]*fifoTopic{}}
 }
@@ -284,7 +290,7 @@ func (s *Service) subscriptions(ctx context.Context, topicArn string) (topicSubs
 }
 
 // Publish delivers in to every SQS subscriber of its topic and returns the message id. A delivery
-// that fails (after 3 attempts) counts as NumberOfNotificationsFailed and does not fail the publish,
+// that fails (refused, or still failing after DeliveryRetry) counts as NumberOfNotificationsFailed and does not fail the publish,
 // as in SNS.
 func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) {
 	out, err := s.publish(ctx, in)
@@ -330,6 +336,9 @@ func (s *Service) publish(ctx context.Context, in PublishInput) (Published, erro
 func (s *Service) fanOut(ctx context.Context, p Published, in PublishInput, subs []subscription) {
 	s.metric("NumberOfMessagesPublished", in.TopicArn, 1)
 	now := time.Now().UTC()
+	// One bound for the whole publish, not one per subscription: a Publish waits DeliveryRetry at
+	// most, however many of its queues fail.
+	deadline := now.Add(s.opts.DeliveryRetry)
 	for _, sub := range subs {
 		if sub.badFilter != nil {
 			s.opts.Logger.Warn("sns: delivery failed: the subscription's filter policy does not compile", "subscription", sub.arn, "err", sub.badFilter)
@@ -345,7 +354,7 @@ func (s *Service) fanOut(ctx context.Context, p Published, in PublishInput, subs
 				continue
 			}
 		}
-		if err := s.deliver(ctx, p, now, in, sub); err != nil {
+		if err := s.deliver(ctx, p, now, deadline, in, sub); err != nil {
 			s.opts.Logger.Warn("sns: delivery failed", "topic", in.TopicArn, "subscription", sub.arn, "err", err)
 			s.metric("NumberOfNotificationsFailed", in.TopicArn, 1)
 			continue
@@ -384,7 +393,7 @@ func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error)
 	}
 	parts := strings.Split(queueArn, ":")
 	if len(parts) != 6 {
-		return "", fmt.Errorf("subscription endpoint %q is not an SQS queue ARN", queueArn)
+		return "", permanent{fmt.Errorf("subscription endpoint %q is not an SQS queue ARN", queueArn)}
 	}
 	out, err := s.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
 	if err != nil {
@@ -396,7 +405,12 @@ func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error)
 	return aws.ToString(out.QueueUrl), nil
 }
 
-func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in PublishInput, sub subscription) error {
+// permanent is a delivery failure no retry can mend (an endpoint that is not a queue).
+type permanent struct{ error }
+
+func (e permanent) Unwrap() error { return e.error }
+
+func (s *Service) deliver(ctx context.Context, p Published, at time.Time, deadline time.Time, in PublishInput, sub subscription) error {
 	send := &sqs.SendMessageInput{}
 	if in.MessageGroupId != "" && strings.HasSuffix(sub.queueArn, ".fifo") {
 		// A FIFO topic's message keeps its group and deduplication ids in a FIFO queue.
@@ -452,7 +466,6 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in Pub
 	// retried, as SNS does not. Before, three attempts within 300 ms lost the notification of any
 	// stall longer than that.
 	var err error
-	deadline := time.Now().Add(s.opts.DeliveryRetry)
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		var qurl string
 		if qurl, err = s.queueURL(ctx, sub.queueArn); err == nil {
@@ -467,6 +480,8 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in Pub
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())
+		case <-s.opts.Context.Done(): // the cloud is stopping
+			return errors.Join(err, s.opts.Context.Err())
 		case <-time.After(backoff):
 		}
 	}
@@ -476,6 +491,9 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, in Pub
 // access denied, a queue that does not exist: a 4xx answer other than throttling), not failed by the
 // service (a 5xx, or no answer at all).
 func clientFault(err error) bool {
+	if errors.As(err, new(permanent)) {
+		return true
+	}
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) || re.HTTPStatusCode() < 400 || re.HTTPStatusCode() >= 500 {
 		return false

@@ -635,3 +635,48 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 		})
 	}
 }
+
+// DeliveryRetry bounds a whole publish, not each of its deliveries; an endpoint that is not a queue
+// is not retried at all.
+func TestDeliveryRetryBoundsAPublish(t *testing.T) {
+	ctx, l := startLocal(t)
+	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("bounded")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"b1", "b2", "b3"} {
+		if _, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:" + q)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down := &flakyQueues{QueueAPI: l.sqs, failures: 1 << 30, err: responseError(503, "ServiceUnavailable")}
+	svc := sns.New(sns.Options{Topics: l.topics, Queues: down, DeliveryRetry: time.Second})
+	start := time.Now()
+	if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: aws.ToString(topic.TopicArn), Message: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	// Per delivery it took about 1 s each, 3 s; the bound for the publish is 1 s.
+	if took := time.Since(start); took > 2*time.Second || down.calls < 4 {
+		t.Errorf("three queues down: the publish took %s over %d attempts, want about 1 s (DeliveryRetry) and retries", took, down.calls)
+	}
+
+	other, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("not-a-queue")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: other.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String("not-an-arn")}); err != nil {
+		t.Fatalf("subscribing an endpoint that is not a queue ARN: %v", err)
+	}
+	svc = sns.New(sns.Options{Topics: l.topics, Queues: l.sqs, DeliveryRetry: 10 * time.Second})
+	start = time.Now()
+	if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: aws.ToString(other.TopicArn), Message: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("an endpoint that is not a queue ARN: the publish took %s, want no retries", took)
+	}
+}
