@@ -164,20 +164,20 @@ type sandboxEnv struct {
 
 // reservedEnv are the variables Lambda sets and a function's configuration may not (CreateFunction
 // refuses them: "Lambda was unable to configure your environment variables because the environment
-// variables you have provided contains reserved keys"); LANG and PATH, which it also sets, are not
-// reserved and a configuration may change them.
+// variables you have provided contains reserved keys"); LANG, PATH and TZ, which it also sets, are
+// not reserved (TZ no longer is) and a configuration may change them.
 var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
 	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
 	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT",
-	"LAMBDA_RUNTIME_DIR", "TZ"}
+	"LAMBDA_RUNTIME_DIR"}
 
-// environ builds the process environment: LANG and PATH as Lambda sets them, then the template's
+// environ builds the process environment: LANG, PATH and TZ as Lambda sets them, then the template's
 // variables (which validate has checked hold no reserved key), then Lambda's reserved ones and the
 // local cloud's own (its endpoint, the sandbox's TMPDIR: Lambda gives each environment its own
 // /tmp). The host environment is not inherited.
 func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
-	env := map[string]string{"LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+	env := map[string]string{"LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin", "TZ": ":UTC"}
 	for k, v := range f.Environment {
 		env[k] = v
 	}
@@ -197,7 +197,6 @@ func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
 		"_HANDLER":                        f.Handler,
 		"LAMBDA_TASK_ROOT":                f.CodeDir,
 		"LAMBDA_RUNTIME_DIR":              f.CodeDir,
-		"TZ":                              ":UTC",
 	}
 	if e.endpoint != "" {
 		reserved["AWS_ENDPOINT_URL"] = e.endpoint

@@ -141,6 +141,7 @@ func TestInvoke(t *testing.T) {
 		{name: "a reserved variable, set by the cloud", payload: `{"action":"env","key":"AWS_REGION"}`, wantValue: "us-east-1"},
 		{name: "LANG is not reserved: the template's", payload: `{"action":"env","key":"LANG"}`, wantValue: "C.UTF-8"},
 		{name: "PATH as Lambda sets it", payload: `{"action":"env","key":"PATH"}`, wantValue: "/usr/local/bin:/usr/bin:/bin"},
+		{name: "TZ as Lambda sets it", payload: `{"action":"env","key":"TZ"}`, wantValue: ":UTC"},
 		{name: "endpoint", payload: `{"action":"env","key":"AWS_ENDPOINT_URL"}`, wantValue: "http://127.0.0.1:4566"},
 		{name: "memory size", payload: `{"action":"env","key":"AWS_LAMBDA_FUNCTION_MEMORY_SIZE"}`, wantValue: "256"},
 		{name: "credentials", payload: `{"action":"env","key":"AWS_ACCESS_KEY_ID"}`, wantValue: "AKIDLOCAL"},
@@ -426,8 +427,8 @@ func TestCreateFunctionErrors(t *testing.T) {
 		{name: "missing bootstrap", fn: Function{Name: "a", CodeDir: t.TempDir()}, want: "Code:"},
 		{name: "node runtime", fn: Function{Name: "b", CodeDir: dir, Runtime: "nodejs20.x"}, want: "Runtime \"nodejs20.x\""},
 		{name: "timeout too long", fn: Function{Name: "c", CodeDir: dir, Timeout: time.Hour}, want: "Timeout"},
-		{name: "a reserved variable", fn: Function{Name: "d", CodeDir: dir, Environment: map[string]string{"AWS_REGION": "eu-west-1", "TZ": "CET", "MINE": "x"}},
-			want: "Environment.Variables: AWS_REGION, TZ reserved by Lambda"},
+		{name: "a reserved variable", fn: Function{Name: "d", CodeDir: dir, Environment: map[string]string{"AWS_REGION": "eu-west-1", "_HANDLER": "h", "TZ": "CET", "MINE": "x"}},
+			want: "Environment.Variables: _HANDLER, AWS_REGION reserved by Lambda"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
