@@ -398,8 +398,14 @@ func (p *poller) process(batch []types.Message) {
 		p.svc.opts.Logger.Error("marshal event", "uuid", p.uuid, "err", err)
 		return
 	}
+	fifo := strings.HasSuffix(p.m.QueueARN, ".fifo")
 	for i := range parts {
-		p.invoke(parts[i], payloads[i], received)
+		if i > 0 && time.Since(received) >= p.visibility {
+			return // the rest are visible again: another receive has them, or will
+		}
+		if !p.invoke(parts[i], payloads[i], received) && fifo {
+			return // a FIFO queue's later messages wait for the earlier ones: they return with them
+		}
 	}
 }
 
@@ -437,8 +443,9 @@ func (p *poller) events(batch []types.Message) (parts [][]types.Message, payload
 	return parts, payloads, nil
 }
 
-// invoke runs one invocation of batch (payload is its event) and deletes what succeeded.
-func (p *poller) invoke(batch []types.Message, payload []byte, received time.Time) {
+// invoke runs one invocation of batch (payload is its event) and deletes what succeeded; ok is true
+// when every record of it succeeded.
+func (p *poller) invoke(batch []types.Message, payload []byte, received time.Time) (ok bool) {
 	log := p.svc.opts.Logger
 	var err error
 	var out []byte
@@ -454,7 +461,7 @@ func (p *poller) invoke(batch []types.Message, payload []byte, received time.Tim
 		// Throttled: Lambda retries while the messages are still hidden; after that they return to the
 		// queue by themselves.
 		if time.Since(received)+backoff >= p.visibility || p.ctx.Err() != nil {
-			return
+			return false
 		}
 		sleep(p.ctx, backoff)
 		backoff = min(backoff*2, 5*time.Second)
@@ -462,18 +469,18 @@ func (p *poller) invoke(batch []types.Message, payload []byte, received time.Tim
 	log.Debug("invoked", "uuid", p.uuid, "records", len(batch), "err", err, "function_error", fnErr, "response", truncate(out))
 	if err != nil {
 		log.Warn("invoke failed", "uuid", p.uuid, "function", p.m.FunctionName, "err", err)
-		return
+		return false
 	}
 	if fnErr != nil {
 		log.Info("batch failed; messages return after the visibility timeout", "uuid", p.uuid, "records", len(batch), "error", fnErr.Error())
-		return
+		return false
 	}
 	toDelete := batch
 	if p.m.ReportBatchItemFailures {
 		failed, ok := batchItemFailures(out, batch)
 		if !ok {
 			log.Info("invalid batch item failures response: whole batch failed", "uuid", p.uuid, "response", truncate(out))
-			return
+			return false
 		}
 		toDelete = toDelete[:0:0]
 		for _, msg := range batch {
@@ -483,6 +490,7 @@ func (p *poller) invoke(batch []types.Message, payload []byte, received time.Tim
 		}
 	}
 	p.delete(toDelete)
+	return len(toDelete) == len(batch)
 }
 
 func truncate(b []byte) string {

@@ -424,3 +424,65 @@ func TestCreateValidates(t *testing.T) {
 		})
 	}
 }
+
+// recordingInvoker fails, as a batch item failure, every record whose body starts with "fail", and
+// records each invocation's message ids.
+type recordingInvoker struct{ calls [][]string }
+
+func (r *recordingInvoker) Invoke(_ context.Context, _ string, payload []byte) ([]byte, *lambda.FunctionError, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	var resp events.SQSEventResponse
+	for _, r := range ev.Records {
+		ids = append(ids, r.MessageId)
+		if strings.HasPrefix(r.Body, "fail") {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
+		}
+	}
+	r.calls = append(r.calls, ids)
+	out, _ := json.Marshal(resp)
+	return out, nil, nil
+}
+
+type deletes struct{ SQSAPI }
+
+func (deletes) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return &sqs.DeleteMessageBatchOutput{}, nil
+}
+
+// A batch cut to fit the payload limit: on a FIFO queue, a part that did not wholly succeed stops
+// the parts after it (their messages, later in the group, wait for the failed one); on a standard
+// queue the next part is invoked; no part is invoked once the batch's visibility timeout is over.
+func TestBatchPartsAfterAFailure(t *testing.T) {
+	batch := make([]types.Message, 8)
+	for i := range batch {
+		body := strings.Repeat("x", 900_000)
+		if i == 0 {
+			body = "fail" + body
+		}
+		batch[i] = types.Message{MessageId: aws.String(fmt.Sprintf("m%d", i)), ReceiptHandle: aws.String(fmt.Sprintf("h%d", i)), Body: aws.String(body)}
+	}
+	for _, tt := range []struct {
+		name       string
+		arn        string
+		visibility time.Duration
+		calls      int
+	}{
+		{"fifo: stops after the failed part", "arn:aws:sqs:us-east-1:000000000000:q.fifo", time.Minute, 1},
+		{"standard: every part", "arn:aws:sqs:us-east-1:000000000000:q", time.Minute, 2},
+		{"visibility over: no later part", "arn:aws:sqs:us-east-1:000000000000:q", -time.Second, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &recordingInvoker{}
+			p := &poller{svc: &Service{opts: Options{Lambda: inv, Logger: slog.New(slog.DiscardHandler)}}, sqs: deletes{},
+				m: Mapping{QueueARN: tt.arn, FunctionName: "f", ReportBatchItemFailures: true}, visibility: tt.visibility, ctx: context.Background()}
+			p.process(batch)
+			if len(inv.calls) != tt.calls {
+				t.Errorf("%d invocations %v, want %d", len(inv.calls), inv.calls, tt.calls)
+			}
+		})
+	}
+}
