@@ -158,6 +158,9 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	sum, err := lab.Run(ctx, c)
 	if sum == nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return fmt.Errorf("chaoslab lab: interrupted before any trial ran; every process it started is stopped")
+		}
 		return err
 	}
 	fmt.Fprintln(m.Stdout)

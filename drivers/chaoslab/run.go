@@ -97,6 +97,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	// goes in, not after the whole experiment (a quarter of an hour with AWS's durations). The
 	// default journal goes in the working directory.
 	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
+		if r.JournalPath == "" {
+			return cli.Usagef("chaoslab run: the journal goes in the working directory (or -journal): %v", err)
+		}
 		return cli.Usagef("chaoslab run: -journal %s: %v", r.JournalPath, err)
 	}
 	ref := fs.Arg(0)

@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return cli.Usagef("subscriber: -expect %d must not be negative (0: no limit)", *expect)
 	case *pollers < 1:
 		return cli.Usagef("subscriber: -pollers %d: want 1 or more receivers", *pollers)
-	case *wait < time.Second || *wait > 20*time.Second:
+	case *wait < time.Second || *wait > 20*time.Second || *wait%time.Second != 0:
 		return cli.Usagef("subscriber: -wait %s: a long poll is 1s to 20s, in whole seconds", *wait)
 	case *progress <= 0:
 		return cli.Usagef("subscriber: -progress %s: want a positive interval", *progress)

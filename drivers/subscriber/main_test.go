@@ -60,6 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "negative idle", args: []string{"-csv-queue-url", "http://q", "-idle", "-1s"}, msg: "-idle -1s must not be negative"},
 		{name: "no poller", args: []string{"-csv-queue-url", "http://q", "-pollers", "-1"}, msg: "-pollers -1"},
 		{name: "a wait under a second", args: []string{"-csv-queue-url", "http://q", "-wait", "500ms"}, msg: "-wait 500ms"},
+		{name: "a wait in part seconds", args: []string{"-csv-queue-url", "http://q", "-wait", "1.5s"}, msg: "-wait 1.5s: a long poll is 1s to 20s, in whole seconds"},
 		{name: "negative expect", args: []string{"-csv-queue-url", "http://q", "-expect", "-2"}, msg: "-expect -2"},
 	}
 	for _, tt := range tests {

@@ -9,10 +9,15 @@ import (
 )
 
 // WriteFile writes data to path as os.WriteFile does, through a temporary file in path's directory
-// that replaces path when it is complete. On an error path is left as it was and the temporary file
+// that replaces path when it is complete (a regular file, or none yet). On an error path is left as it was and the temporary file
 // is removed. It guards against the writer being stopped, not against the machine losing power
 // (no fsync).
 func WriteFile(path string, data []byte, perm os.FileMode) error {
+	// A path that is not a regular file (a symbolic link, /dev/stdout) is written through, as
+	// os.WriteFile does: renaming over it would replace the link or the device node itself.
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return os.WriteFile(path, data, perm)
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
