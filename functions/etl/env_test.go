@@ -319,9 +319,11 @@ func (l *lab) errorQueueMessages() []sqstypes.Message {
 	defer cancel()
 	var all []sqstypes.Message
 	for {
+		// A long poll: a short one may answer empty while the queue holds messages (SQS samples its
+		// servers; under load the emulator answered 0 of 7 in a make test).
 		out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(l.errorQueue), MaxNumberOfMessages: 10,
-			MessageAttributeNames: []string{"All"}, VisibilityTimeout: 60,
+			MessageAttributeNames: []string{"All"}, VisibilityTimeout: 60, WaitTimeSeconds: 1,
 		})
 		if err != nil {
 			l.t.Fatalf("receive from error queue: %v", err)
