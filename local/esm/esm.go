@@ -87,7 +87,7 @@ func (m Mapping) validate() error {
 	if m.BatchingWindow > 300*time.Second {
 		errs = append(errs, fmt.Errorf("MaximumBatchingWindowInSeconds %s: at most 300", m.BatchingWindow))
 	}
-	if strings.HasSuffix(m.QueueARN, ".fifo") { // services-sqs-parameters: FIFO queues
+	if m.fifo() { // services-sqs-parameters: FIFO queues
 		if m.BatchSize > 10 {
 			errs = append(errs, fmt.Errorf("BatchSize %d: at most 10 for a FIFO queue", m.BatchSize))
 		}
@@ -103,6 +103,9 @@ func (m Mapping) validate() error {
 	}
 	return nil
 }
+
+// fifo reports a FIFO queue (its name ends in .fifo, as SQS requires).
+func (m Mapping) fifo() bool { return strings.HasSuffix(m.QueueARN, ".fifo") }
 
 // Options wire a Service.
 type Options struct {
@@ -398,12 +401,11 @@ func (p *poller) process(batch []types.Message) {
 		p.svc.opts.Logger.Error("marshal event", "uuid", p.uuid, "err", err)
 		return
 	}
-	fifo := strings.HasSuffix(p.m.QueueARN, ".fifo")
 	for i := range parts {
 		if i > 0 && time.Since(received) >= p.visibility {
 			return // the rest are visible again: another receive has them, or will
 		}
-		if !p.invoke(parts[i], payloads[i], received) && fifo {
+		if !p.invoke(parts[i], payloads[i], received) && p.m.fifo() {
 			return // a FIFO queue's later messages wait for the earlier ones: they return with them
 		}
 	}

@@ -22,7 +22,7 @@ const DefaultObjectContentType = "binary/octet-stream"
 //     (deleteObjectsBody), so that the emulator deletes the keys IAM decided on: it takes every
 //     <Key> wherever it stands (a comment too) and decodes only the five named entities.
 //
-// Bodies are passed on as they come, never buffered: S3 takes up to 5 GB in one PUT. aws-chunked
+// Object bodies are passed on as they come, never buffered: S3 takes up to 5 GB in one PUT. aws-chunked
 // bodies (Content-Encoding: aws-chunked, with a trailing checksum) are decoded by the emulator.
 func S3Compat(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,9 +101,9 @@ func deleteObjectsBody(b []byte) ([]byte, error) {
 }
 
 // emulatorEscape writes text for the emulator's reading: &, < and > as entities, the rest as is.
-func emulatorEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func emulatorEscape(s string) string { return emulatorEscaper.Replace(s) }
+
+var emulatorEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // emulatorUnescape reads a <Key> as the emulator (fauxqs 1.9.2) does: the five named entities,
 // each replaced in turn over the whole text.

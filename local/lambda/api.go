@@ -52,12 +52,12 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	if fn == nil {
 		return
 	}
-	payload, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil {
 		writeAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
 		return
 	}
-	if len(payload) > maxPayload {
+	if len(payload) > MaxPayload {
 		writeAPIError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 		return
 	}

@@ -50,8 +50,6 @@ const (
 	defaultTimeout  = 3 * time.Second
 	// initTimeout is how long a sandbox may take to reach its first /next (Lambda's 10 s init limit).
 	initTimeout = 10 * time.Second
-	// maxPayload is Lambda's 6 MB synchronous request and response limit.
-	maxPayload = MaxPayload
 )
 
 // MaxPayload is Lambda's limit on a synchronous invocation's request (and response): 6 MB.

@@ -273,7 +273,7 @@ func (sb *sandbox) take(w http.ResponseWriter, id string) *invocation {
 }
 
 func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 	if err != nil {
 		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
 		return
@@ -282,9 +282,9 @@ func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
 	if inv == nil {
 		return
 	}
-	if len(body) > maxPayload {
+	if len(body) > MaxPayload {
 		inv.done <- outcome{fnErr: &FunctionError{Type: "Function.ResponseSizeTooLarge",
-			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxPayload)}}
+			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxPayload)}}
 		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "response too large")
 		return
 	}
@@ -299,7 +299,7 @@ func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
 }
 
 func (sb *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxPayload))
 	inv := sb.take(w, r.PathValue("id"))
 	if inv == nil {
 		return
@@ -310,7 +310,7 @@ func (sb *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
 }
 
 func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxPayload))
 	fe := parseFunctionError(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
 	select {
 	case sb.initFailed <- fe:

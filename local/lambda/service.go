@@ -298,8 +298,8 @@ func (s *Service) Invoke(ctx context.Context, name string, payload []byte) (resu
 	if fn == nil {
 		return nil, nil, fmt.Errorf("function %s: %w", name, ErrNotFound)
 	}
-	if len(payload) > maxPayload {
-		return nil, nil, fmt.Errorf("function %s: RequestEntityTooLargeException: payload of %d bytes exceeds %d", name, len(payload), maxPayload)
+	if len(payload) > MaxPayload {
+		return nil, nil, fmt.Errorf("function %s: RequestEntityTooLargeException: payload of %d bytes exceeds %d", name, len(payload), MaxPayload)
 	}
 	return fn.invoke(ctx, payload)
 }
