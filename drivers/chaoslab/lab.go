@@ -157,8 +157,9 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		}()
 	}
 	sum, err := lab.Run(ctx, c)
+	interrupted := errors.Is(err, context.Canceled) && ctx.Err() != nil // Ctrl-C or a signal
 	if sum == nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		if interrupted {
 			return fmt.Errorf("chaoslab lab: interrupted before any trial ran; every process it started is stopped")
 		}
 		return err
@@ -178,8 +179,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "open the results: %s\n", filepath.Join(sum.Dir, "index.html"))
 	}
 	if err != nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			// Ctrl-C or a signal: the table above is what was done by then.
+		if interrupted { // the table above is what was done by then
 			return fmt.Errorf("chaoslab lab: interrupted; every process it started is stopped, and the trials' counts so far are in %s", cdkapp.Rel(root, sum.Dir))
 		}
 		return err

@@ -311,3 +311,19 @@ func TestQueueDepth(t *testing.T) {
 		t.Error("QueueDepth of a queue that does not exist: no error")
 	}
 }
+
+// A key names its document the same whether it is the input, the CSV, or bare (tally reconciles by it).
+func TestDocumentName(t *testing.T) {
+	tests := []struct{ name, key, want string }{
+		{name: "input", key: "input/r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
+		{name: "output", key: "output/r-data_object_msg-1.json.csv", want: "r-data_object_msg-1.json"},
+		{name: "bare", key: "r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DocumentName(tt.key); got != tt.want {
+				t.Fatalf("DocumentName(%q) = %q, want %q", tt.key, got, tt.want)
+			}
+		})
+	}
+}

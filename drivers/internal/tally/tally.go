@@ -44,14 +44,10 @@ type Report struct {
 	Unpublished []string `json:"unpublished"`
 }
 
-// DocumentName is the document a key stands for (subscribe.DocumentName): input/x.json,
-// output/x.json.csv and x.json all give x.json.
-func DocumentName(key string) string { return subscribe.DocumentName(key) }
-
 func set(keys []string) map[string]bool {
 	m := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		m[DocumentName(k)] = true
+		m[subscribe.DocumentName(k)] = true
 	}
 	return m
 }

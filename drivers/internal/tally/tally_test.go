@@ -86,21 +86,6 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
-func TestDocumentName(t *testing.T) {
-	tests := []struct{ name, key, want string }{
-		{name: "input", key: "input/r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
-		{name: "output", key: "output/r-data_object_msg-1.json.csv", want: "r-data_object_msg-1.json"},
-		{name: "bare", key: "r-data_object_msg-1.json", want: "r-data_object_msg-1.json"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := DocumentName(tt.key); got != tt.want {
-				t.Fatalf("DocumentName(%q) = %q, want %q", tt.key, got, tt.want)
-			}
-		})
-	}
-}
-
 // The drivers' summaries are reconciled by their keys: the subscriber's error documents count as
 // in the error queue.
 func TestReconcileSummaries(t *testing.T) {
