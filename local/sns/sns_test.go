@@ -581,20 +581,33 @@ func responseError(status int, code string) error {
 // A delivery the queue service fails on its side is retried until it is made (SNS retries
 // deliveries to SQS for days): a stall longer than the three attempts within 300 ms that were all
 // there was lost the notification. One the queue refuses (a 4xx) is not retried, as SNS does not.
+// topicWithQueues creates a topic and, for each name, a queue subscribed to it (envelope delivery);
+// it returns the topic's ARN and the queues' URLs.
+func (l *local) topicWithQueues(ctx context.Context, t *testing.T, topic string, queues ...string) (string, []string) {
+	t.Helper()
+	tp, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String(topic)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for _, name := range queues {
+		q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: tp.TopicArn, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:" + name)}); err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, aws.ToString(q.QueueUrl))
+	}
+	return aws.ToString(tp.TopicArn), urls
+}
+
 func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 	ctx, l := startLocal(t)
-	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("retried")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("retried-q")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:retried-q")}); err != nil {
-		t.Fatal(err)
-	}
+	topic, urls := l.topicWithQueues(ctx, t, "retried", "retried-q")
+	queueURL := aws.String(urls[0])
 	for _, tt := range []struct {
 		name      string
 		failures  int
@@ -611,7 +624,7 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 			flaky := &flakyQueues{QueueAPI: l.sqs, failures: tt.failures, err: tt.err}
 			svc := sns.New(sns.Options{Topics: l.topics, Queues: flaky, Metrics: metrics})
 			msg := "retried " + tt.name
-			if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: aws.ToString(topic.TopicArn), Message: msg}); err != nil {
+			if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: topic, Message: msg}); err != nil {
 				t.Fatal(err)
 			}
 			if flaky.calls != tt.calls {
@@ -621,7 +634,7 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 			if got := failed == 0; got != tt.delivered {
 				t.Errorf("NumberOfNotificationsFailed %v, want delivered %v", failed, tt.delivered)
 			}
-			out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+			out, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: queueURL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -630,7 +643,7 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 				t.Errorf("the queue received %d messages; want the notification delivered: %v", len(out.Messages), tt.delivered)
 			}
 			for _, m := range out.Messages {
-				l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+				l.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: queueURL, ReceiptHandle: m.ReceiptHandle})
 			}
 		})
 	}
@@ -640,23 +653,11 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 // is not retried at all.
 func TestDeliveryRetryBoundsAPublish(t *testing.T) {
 	ctx, l := startLocal(t)
-	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("bounded")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"b1", "b2", "b3"} {
-		if _, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(q)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-			Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:" + q)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	topic, _ := l.topicWithQueues(ctx, t, "bounded", "b1", "b2", "b3")
 	down := &flakyQueues{QueueAPI: l.sqs, failures: 1 << 30, err: responseError(503, "ServiceUnavailable")}
 	svc := sns.New(sns.Options{Topics: l.topics, Queues: down, DeliveryRetry: time.Second})
 	start := time.Now()
-	if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: aws.ToString(topic.TopicArn), Message: "m"}); err != nil {
+	if _, err := svc.Publish(ctx, sns.PublishInput{TopicArn: topic, Message: "m"}); err != nil {
 		t.Fatal(err)
 	}
 	// Per delivery it took about 1 s each, 3 s; the bound for the publish is 1 s.
