@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -74,7 +75,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this long, e.g. 5m (0: no limit)")
 	malformed := fs.Float64("malformed", 0.01, "share of malformed documents in [0, 1] (the seed's 1 %)")
 	seed := fs.Uint64("seed", 0, "random seed for symbols, values and which documents are malformed (0: from the clock; the summary reports it)")
-	runID := fs.String("run-id", "", "prefix of every object name, so runs do not collide (default: run-<UTC time>)")
+	runID := fs.String("run-id", "", "prefix of every object name, so runs do not collide (default: run-<UTC time to the millisecond>-<6 random hex digits>)")
 	concurrency := fs.Int("concurrency", 8, "uploads in flight at most")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
 	manifest := fs.String("manifest", "", "also write the full summary, with every published key, to this file")
@@ -117,7 +118,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		now = time.Now
 	}
 	if *runID == "" {
-		*runID = "run-" + now().UTC().Format("20060102T150405")
+		*runID = defaultRunID(now())
 	}
 	if *seed == 0 {
 		*seed = uint64(now().UnixNano())
@@ -187,4 +188,12 @@ func writeJSON(path string, v any) error {
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	return nil
+}
+
+// defaultRunID names a run by its start, to the millisecond, and six random
+// hex digits: two publishers started in the same second (a script starting
+// one per stack) would otherwise write the same object names and overwrite
+// each other's documents.
+func defaultRunID(t time.Time) string {
+	return fmt.Sprintf("run-%s-%06x", t.UTC().Format("20060102T150405.000"), rand.Uint32()&0xffffff)
 }

@@ -117,3 +117,27 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// Two publishers started in the same millisecond (a script starting one per
+// stack) must not write the same object names.
+func TestDefaultRunIDsDoNotCollide(t *testing.T) {
+	ids := map[string]bool{}
+	for range 2 {
+		m, out, errb := newMain(t)
+		err := m.Run(context.Background(), []string{"-bucket", "lab-bucket", "-count", "1", "-rate", "0", "-malformed", "0"})
+		if err != nil {
+			t.Fatalf("run: %v\nstderr: %s", err, errb)
+		}
+		var sum publish.Summary
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatalf("stdout is not a JSON summary: %v\n%s", err, out)
+		}
+		if !strings.HasPrefix(sum.RunID, "run-20261123T130000.000-") {
+			t.Errorf("run id %q does not start with the run's UTC start to the millisecond", sum.RunID)
+		}
+		ids[sum.RunID] = true
+	}
+	if len(ids) != 2 {
+		t.Fatalf("two publishers started at the same instant got one run id: %v", ids)
+	}
+}
