@@ -409,3 +409,45 @@ func TestUsageAndHelp(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOutsideTheRepositoryKeepsTheJournal: run from a folder outside the repository (an
+// installed binary), the report's chart library is not found; the run still gives its verdict and
+// journal, and the message says where the library comes from and how to make the report later.
+func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	param := "fault-outside"
+	outputs := outputsFile(t, lc.Machine(t, experiments.VerdictHeld, param), param)
+	elsewhere := t.TempDir()
+	t.Chdir(elsewhere)
+	journal := filepath.Join(elsewhere, "journal.json")
+	m, out, errb := newMain()
+	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+		"-countdown", "200ms", "-journal", journal, "exp_1-minor_delay"})
+	if code := cli.Code(err, ExitError); code != ExitHeld {
+		t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitHeld, err, out, errb)
+	}
+	for _, want := range []string{
+		"no report: chart library: no node_modules/uplot in " + elsewhere,
+		"run from the lab's repository, where `npm ci`",
+		"`chaoslab report " + journal + "` makes its report later",
+	} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb)
+		}
+	}
+	if _, err := experiments.ParseJournal(mustRead(t, journal)); err != nil {
+		t.Errorf("journal: %v", err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
+	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
 // fakeQueues records what the notifier sends.
@@ -175,3 +176,65 @@ func TestClientUploadsAreNotified(t *testing.T) {
 		t.Errorf("empty object: Content-Type %q, %v; want binary/octet-stream (S3's default)", aws.ToString(head.ContentType), err)
 	}
 }
+
+// A configuration S3 refuses is refused here too, naming what is wrong, and the bucket keeps the
+// configuration it had: an unknown event type, or two configurations one event could match (S3
+// would have to pick one destination).
+func TestConfigurationsS3Refuses(t *testing.T) {
+	q := func(name, prefix, suffix string, events ...string) s3events.QueueConfiguration {
+		c := s3events.QueueConfiguration{QueueArn: "arn:aws:sqs:us-east-1:000000000000:" + name, Events: events}
+		var rules []s3events.FilterRule
+		if prefix != "" {
+			rules = append(rules, s3events.FilterRule{Name: "prefix", Value: prefix})
+		}
+		if suffix != "" {
+			rules = append(rules, s3events.FilterRule{Name: "Suffix", Value: suffix})
+		}
+		if rules != nil {
+			c.Filter = &s3events.Filter{Key: s3events.KeyFilter{FilterRules: rules}}
+		}
+		return c
+	}
+	created := "s3:ObjectCreated:*"
+	for _, tt := range []struct {
+		name   string
+		queues []s3events.QueueConfiguration
+		topics []s3events.TopicConfiguration
+		want   string // "" = accepted
+	}{
+		{name: "the lab's: two prefixes", queues: []s3events.QueueConfiguration{q("a", "input/", ".json", created), q("b", "output/", ".csv", created)}},
+		{name: "one prefix, two suffixes", queues: []s3events.QueueConfiguration{q("a", "images/", ".jpg", created), q("b", "images/", ".png", created)}},
+		{name: "one filter, two event families", queues: []s3events.QueueConfiguration{q("a", "", "", created), q("b", "", "", "s3:ObjectRemoved:*")}},
+		{name: "unknown event type", queues: []s3events.QueueConfiguration{q("a", "", "", "s3:ObjectCreated:Upload")},
+			want: `QueueConfiguration 1 (arn:aws:sqs:us-east-1:000000000000:a): event "s3:ObjectCreated:Upload": the event is not supported`},
+		{name: "prefixes that nest", queues: []s3events.QueueConfiguration{q("a", "input/", "", created), q("b", "input/new/", "", "s3:ObjectCreated:Put")},
+			want: `Configurations overlap. Configurations on the same bucket cannot share a common event type: QueueConfiguration 1 (arn:aws:sqs:us-east-1:000000000000:a) and QueueConfiguration 2 (arn:aws:sqs:us-east-1:000000000000:b) both take s3:ObjectCreated:Put for keys prefix "input/new/"`},
+		{name: "a prefix and a suffix", queues: []s3events.QueueConfiguration{q("a", "images", "", created)},
+			topics: []s3events.TopicConfiguration{{TopicArn: "arn:aws:sns:us-east-1:000000000000:t", Events: []string{"s3:ObjectCreated:Copy"},
+				Filter: &s3events.Filter{Key: s3events.KeyFilter{FilterRules: []s3events.FilterRule{{Name: "suffix", Value: "jpg"}}}}}},
+			want: `QueueConfiguration 1 (arn:aws:sqs:us-east-1:000000000000:a) and TopicConfiguration 1 (arn:aws:sns:us-east-1:000000000000:t) both take s3:ObjectCreated:Copy for keys prefix "images" suffix "jpg"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n := s3events.New(s3events.Options{Queues: &fakeQueues{}, Topics: topicsFunc(func(context.Context, sns.PublishInput) (string, error) { return "m", nil })})
+			before := s3events.Configuration{QueueConfigurations: []s3events.QueueConfiguration{q("before", "", "", created)}}
+			if err := n.SetConfiguration(context.Background(), "lab", before); err != nil {
+				t.Fatal(err)
+			}
+			err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{QueueConfigurations: tt.queues, TopicConfigurations: tt.topics})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("err %v, want InvalidArgument saying %q", err, tt.want)
+			case tt.want != "":
+				if cfg, _ := n.Configuration("lab"); len(cfg.QueueConfigurations) != 1 || cfg.QueueConfigurations[0].QueueArn != before.QueueConfigurations[0].QueueArn {
+					t.Errorf("a refused configuration replaced the previous one: %+v", cfg)
+				}
+			}
+		})
+	}
+}
+
+type topicsFunc func(context.Context, sns.PublishInput) (string, error)
+
+func (f topicsFunc) Publish(ctx context.Context, in sns.PublishInput) (string, error) { return f(ctx, in) }

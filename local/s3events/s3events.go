@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
@@ -172,6 +173,9 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 			return &InvalidArgumentError{Message: fmt.Sprintf("TopicConfiguration %d (%s): %v", i+1, t.TopicArn, err)}
 		}
 	}
+	if err := overlaps(cfg); err != nil {
+		return err
+	}
 	test, _ := json.Marshal(map[string]string{
 		"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		"Bucket": bucket, "RequestId": requestID(), "HostId": "local",
@@ -207,8 +211,8 @@ func validate(events []string, f *Filter) error {
 		return fmt.Errorf("no Event")
 	}
 	for _, e := range events {
-		if !strings.HasPrefix(e, "s3:") {
-			return fmt.Errorf("event %q is not an s3: event type", e)
+		if !knownEvent(e) {
+			return fmt.Errorf("event %q: the event is not supported for notifications (S3's event types: s3:ObjectCreated:*, s3:ObjectRemoved:Delete, ...)", e)
 		}
 	}
 	if f != nil {
@@ -225,6 +229,89 @@ func validate(events []string, f *Filter) error {
 		}
 	}
 	return nil
+}
+
+// knownEvent reports whether e is one of S3's notification event types (the S3 API model's list).
+func knownEvent(e string) bool {
+	for _, v := range s3types.Event("").Values() {
+		if string(v) == e {
+			return true
+		}
+	}
+	return false
+}
+
+// destination is one configuration of any kind, for the overlap check.
+type destination struct {
+	name   string // "QueueConfiguration 2 (arn:...)"
+	events []string
+	prefix string
+	suffix string
+}
+
+// overlaps refuses two configurations that one event could match, as S3 does ("Configurations
+// overlap"): they share an event type (s3:ObjectCreated:* shares every s3:ObjectCreated:...), and
+// a key could pass both filters (one prefix starts the other, one suffix ends the other; a missing
+// rule matches every key). S3 would otherwise have to pick one destination for the event.
+func overlaps(cfg Configuration) error {
+	var ds []destination
+	add := func(kind string, i int, arn string, events []string, f *Filter) {
+		d := destination{name: fmt.Sprintf("%s %d (%s)", kind, i+1, arn), events: events}
+		if f != nil {
+			for _, r := range f.Key.FilterRules {
+				switch strings.ToLower(r.Name) {
+				case "prefix":
+					d.prefix = r.Value
+				case "suffix":
+					d.suffix = r.Value
+				}
+			}
+		}
+		ds = append(ds, d)
+	}
+	for i, q := range cfg.QueueConfigurations {
+		add("QueueConfiguration", i, q.QueueArn, q.Events, q.Filter)
+	}
+	for i, t := range cfg.TopicConfigurations {
+		add("TopicConfiguration", i, t.TopicArn, t.Events, t.Filter)
+	}
+	for i, a := range ds {
+		for _, b := range ds[i+1:] {
+			ev, ok := sharedEvent(a.events, b.events)
+			if !ok || !(strings.HasPrefix(a.prefix, b.prefix) || strings.HasPrefix(b.prefix, a.prefix)) ||
+				!(strings.HasSuffix(a.suffix, b.suffix) || strings.HasSuffix(b.suffix, a.suffix)) {
+				continue
+			}
+			return &InvalidArgumentError{Message: fmt.Sprintf("Configurations overlap. Configurations on the same bucket cannot share a common event type: %s and %s both take %s for keys prefix %q suffix %q",
+				a.name, b.name, ev, longer(a.prefix, b.prefix), longer(a.suffix, b.suffix))}
+		}
+	}
+	return nil
+}
+
+// sharedEvent returns an event type both lists take, a wildcard standing for its family.
+func sharedEvent(a, b []string) (string, bool) {
+	covers := func(wild, e string) bool {
+		return strings.HasSuffix(wild, ":*") && strings.HasPrefix(e, strings.TrimSuffix(wild, "*"))
+	}
+	for _, x := range a {
+		for _, y := range b {
+			switch {
+			case x == y, covers(x, y):
+				return y, true
+			case covers(y, x):
+				return x, true
+			}
+		}
+	}
+	return "", false
+}
+
+func longer(a, b string) string {
+	if len(a) >= len(b) {
+		return a
+	}
+	return b
 }
 
 // matches reports whether an event (e.g. "ObjectCreated:Put") on key passes events and filter.

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -495,13 +496,14 @@ func clientFault(err error) bool {
 		return true
 	}
 	var re *awshttp.ResponseError
-	if !errors.As(err, &re) || re.HTTPStatusCode() < 400 || re.HTTPStatusCode() >= 500 {
+	if !errors.As(err, &re) || re.HTTPStatusCode() < 400 || re.HTTPStatusCode() >= 500 || re.HTTPStatusCode() == http.StatusTooManyRequests {
 		return false
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "RequestThrottled", "ThrottlingException", "Throttling", "KmsThrottled":
+		// A throttle is a 4xx the service asks to be retried: the SDK's list of them, and SQS's own
+		// for a throttled KMS key.
+		if _, throttled := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]; throttled || ae.ErrorCode() == "KmsThrottled" {
 			return false
 		}
 	}

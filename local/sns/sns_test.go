@@ -617,6 +617,8 @@ func TestDeliveryRetriesServerSideFailures(t *testing.T) {
 	}{
 		{name: "five server-side failures, about 3 s: delivered", failures: 5, err: responseError(500, "InternalError"), delivered: true, calls: 6},
 		{name: "throttled twice: delivered", failures: 2, err: responseError(400, "RequestThrottled"), delivered: true, calls: 3},
+		{name: "throttled by another of the SDK's codes: delivered", failures: 1, err: responseError(400, "RequestLimitExceeded"), delivered: true, calls: 2},
+		{name: "429 whatever its code: delivered", failures: 1, err: responseError(429, "SomethingNew"), delivered: true, calls: 2},
 		{name: "refused: not retried", failures: 100, err: responseError(403, "AccessDenied"), calls: 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
