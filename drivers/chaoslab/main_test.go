@@ -430,7 +430,7 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 		t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitHeld, err, out, errb)
 	}
 	for _, want := range []string{
-		"no report: chart library: no node_modules/uplot in " + elsewhere,
+		"chaoslab run: no report: chart library: no node_modules/uplot in " + elsewhere,
 		"run from the lab's repository, where `npm ci`",
 		"`chaoslab report " + journal + "` makes its report later",
 	} {

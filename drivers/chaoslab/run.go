@@ -201,7 +201,8 @@ func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, 
 	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
 	switch {
 	case path == "":
-		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %v; the journal %s holds the run, and `chaoslab report %s` makes its report later\n", err, journalPath, journalPath)
+		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",
+			strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
 	case err != nil:
 		fmt.Fprintf(m.Stderr, "chaoslab run: report %s written without some metric data: %v\n", path, err)
 	default:

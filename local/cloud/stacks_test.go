@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,6 +169,9 @@ func TestStacksSideBySide(t *testing.T) {
 	})
 
 	t.Run("deleting one stack leaves the other working", func(t *testing.T) {
+		// GIVEN Blue's bucket holds more objects than one DeleteObjects call takes, some of them with
+		// names XML and URLs escape.
+		fillBucket(ctx, t, s3c, blue["BucketName"], 1050, "filler/O'Brien & <co> %d.txt", "filler/plain-%d")
 		// WHEN Blue is deleted through the control API (as `chaoslab local delete -stack Blue`).
 		if err := RemoteDelete(ctx, dir, "Blue"); err != nil {
 			t.Fatal(err)
@@ -196,6 +200,34 @@ func TestStacksSideBySide(t *testing.T) {
 			t.Errorf("second delete: %v", err)
 		}
 	})
+}
+
+// fillBucket puts n small objects into bucket, named by the formats in turn (%d the object's number),
+// sixteen uploads at a time.
+func fillBucket(ctx context.Context, t *testing.T, c *s3.Client, bucket string, n int, formats ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	work := make(chan int)
+	for range 16 {
+		wg.Go(func() {
+			for i := range work {
+				key := fmt.Sprintf(formats[i%len(formats)], i)
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("x")}); err != nil {
+					errs <- fmt.Errorf("put %s: %w", key, err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
 }
 
 func readOutputs(t *testing.T, dir string) map[string]map[string]string {

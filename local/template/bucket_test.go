@@ -2,8 +2,11 @@ package template
 
 import (
 	"context"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,6 +72,98 @@ func TestEmptyAndDeleteBucketRetriesWhenWrittenMeanwhile(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "BucketNotEmpty") {
 				t.Errorf("err = %v, want one saying %q with S3's BucketNotEmpty", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// bulkS3 holds keys; it answers ListObjectsV2 with the first thousand, DeleteObjects by deleting
+// the keys named (failing the ones in refuse, per key, as S3 does), DeleteBucket with 204.
+type bulkS3 struct {
+	mu      sync.Mutex
+	keys    []string
+	refuse  map[string]bool
+	batches []int // keys per DeleteObjects call
+	singles int   // DeleteObject calls
+}
+
+func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	resp := func(status int, body string) *http.Response {
+		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/xml"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}
+	}
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodGet && q.Get("list-type") == "2":
+		var b strings.Builder
+		page := f.keys[:min(1000, len(f.keys))]
+		fmt.Fprintf(&b, `<ListBucketResult><Name>b</Name><KeyCount>%d</KeyCount><IsTruncated>%v</IsTruncated>`, len(page), len(page) < len(f.keys))
+		for _, k := range page {
+			fmt.Fprintf(&b, "<Contents><Key>%s</Key></Contents>", k)
+		}
+		return resp(200, b.String()+"</ListBucketResult>"), nil
+	case r.Method == http.MethodPost && q.Has("delete"):
+		var del struct {
+			Object []struct{ Key string }
+		}
+		if err := xml.NewDecoder(r.Body).Decode(&del); err != nil {
+			return resp(400, `<Error><Code>MalformedXML</Code></Error>`), nil
+		}
+		f.batches = append(f.batches, len(del.Object))
+		gone := map[string]bool{}
+		var b strings.Builder
+		b.WriteString("<DeleteResult>")
+		for _, o := range del.Object {
+			if f.refuse[o.Key] {
+				fmt.Fprintf(&b, "<Error><Key>%s</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", o.Key)
+				continue
+			}
+			gone[o.Key] = true
+		}
+		f.keys = slices.DeleteFunc(f.keys, func(k string) bool { return gone[k] })
+		return resp(200, b.String()+"</DeleteResult>"), nil
+	case r.Method == http.MethodDelete && r.URL.Path != "/b":
+		f.singles++
+		return resp(204, ""), nil
+	case r.Method == http.MethodDelete:
+		return resp(204, ""), nil
+	}
+	return resp(400, `<Error><Code>Unexpected</Code><Message>`+r.Method+" "+r.URL.String()+`</Message></Error>`), nil
+}
+
+func TestEmptyBucketDeletesAThousandKeysACall(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		keys    int
+		refuse  string
+		batches []int
+		wantErr string
+	}{
+		{name: "2,500 objects", keys: 2500, batches: []int{1000, 1000, 500}},
+		{name: "empty", keys: 0},
+		{name: "a key refused", keys: 1200, refuse: "k-1100", batches: []int{1000, 200},
+			wantErr: `DeleteObjects b: 1 of 200 keys not deleted, the first "k-1100": AccessDenied: Access Denied`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &bulkS3{refuse: map[string]bool{tc.refuse: true}}
+			for i := range tc.keys {
+				f.keys = append(f.keys, fmt.Sprintf("k-%d", i))
+			}
+			c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true,
+				Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+				HTTPClient:  smithyhttp.ClientDoFunc(f.Do), RetryMaxAttempts: 1})
+			err := emptyAndDeleteBucket(context.Background(), c, "b")
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+			} else if err != nil || len(f.keys) != 0 {
+				t.Fatalf("err = %v, %d keys left", err, len(f.keys))
+			}
+			if !slices.Equal(f.batches, tc.batches) || f.singles != 0 {
+				t.Errorf("DeleteObjects batches %v and %d DeleteObject calls, want batches %v and none", f.batches, f.singles, tc.batches)
 			}
 		})
 	}

@@ -122,9 +122,17 @@ type Deployment struct {
 }
 
 type undo struct {
-	what string
-	fn   func(context.Context) error
+	what    string
+	fn      func(context.Context) error
+	timeout time.Duration // 0: undoTimeout
 }
+
+// undoTimeout bounds the deletion of one resource; a bucket's, which scales with its objects, has
+// bucketDeleteTimeout.
+const (
+	undoTimeout         = 30 * time.Second
+	bucketDeleteTimeout = 5 * time.Minute
+)
 
 // deployer carries one deployment's state.
 type deployer struct {
@@ -380,7 +388,11 @@ func (dep *Deployment) Teardown(ctx context.Context) error {
 	var errs []error
 	for i := len(dep.undo) - 1; i >= 0; i-- {
 		u := dep.undo[i]
-		uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		timeout := u.timeout
+		if timeout == 0 {
+			timeout = undoTimeout
+		}
+		uctx, cancel := context.WithTimeout(ctx, timeout)
 		if err := u.fn(uctx); err != nil {
 			errs = append(errs, fmt.Errorf("delete %s: %w", u.what, err))
 		}

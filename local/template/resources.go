@@ -95,6 +95,7 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 		"WebsiteURL":          "http://" + name + ".s3-website-" + d.ctx.Region + ".amazonaws.com",
 	}
 	d.created(id, "AWS::S3::Bucket", name, attrs, func(ctx context.Context) error { return emptyAndDeleteBucket(ctx, d.s3, name) })
+	d.dep.undo[len(d.dep.undo)-1].timeout = bucketDeleteTimeout
 	if nc, ok := props["NotificationConfiguration"]; ok {
 		return putNotifications(ctx, d, name, nc)
 	}
@@ -120,6 +121,9 @@ func emptyAndDeleteBucket(ctx context.Context, c *s3.Client, name string) error 
 	return fmt.Errorf("bucket %s: still written to after %d attempts to empty it: %w", name, attempts, err)
 }
 
+// emptyBucket deletes every object, up to a thousand keys per DeleteObjects call (S3's most, and
+// ListObjectsV2's page): one DeleteObject per key took over 30 s for four lab stacks' buckets of
+// 1,300 objects each, deleted at once on a loaded machine.
 func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 	for {
 		out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
@@ -129,10 +133,19 @@ func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 		if len(out.Contents) == 0 {
 			return nil
 		}
-		for _, o := range out.Contents {
-			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: o.Key}); err != nil {
-				return err
-			}
+		ids := make([]s3types.ObjectIdentifier, len(out.Contents))
+		for i, o := range out.Contents {
+			ids[i] = s3types.ObjectIdentifier{Key: o.Key}
+		}
+		res, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(name),
+			Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return err
+		}
+		if len(res.Errors) > 0 {
+			e := res.Errors[0]
+			return fmt.Errorf("DeleteObjects %s: %d of %d keys not deleted, the first %q: %s: %s", name, len(res.Errors), len(ids),
+				aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
 		}
 	}
 }
