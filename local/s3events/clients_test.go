@@ -237,4 +237,6 @@ func TestConfigurationsS3Refuses(t *testing.T) {
 
 type topicsFunc func(context.Context, sns.PublishInput) (string, error)
 
-func (f topicsFunc) Publish(ctx context.Context, in sns.PublishInput) (string, error) { return f(ctx, in) }
+func (f topicsFunc) Publish(ctx context.Context, in sns.PublishInput) (string, error) {
+	return f(ctx, in)
+}
