@@ -50,6 +50,9 @@ const (
 	defaultTimeout  = 3 * time.Second
 	// initTimeout is how long a sandbox may take to reach its first /next (Lambda's 10 s init limit).
 	initTimeout = 10 * time.Second
+	// drainTimeout is how long an exited runtime's output is read after its process group is killed:
+	// only a process that left the group (setsid) can hold the pipes longer.
+	drainTimeout = time.Second
 )
 
 // MaxPayload is Lambda's limit on a synchronous invocation's request (and response): 6 MB.

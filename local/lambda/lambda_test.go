@@ -151,6 +151,9 @@ func TestInvoke(t *testing.T) {
 		{name: "handler error", payload: `{"action":"error","value":"bad doc"}`, wantErr: "boom: bad doc"},
 		{name: "crash", payload: `{"action":"crash"}`, wantErr: "Runtime exited with error: exit status 3"},
 		{name: "after crash a new sandbox serves", payload: `{"action":"echo","value":"again"}`, wantValue: "again"},
+		// The child holds the runtime's output pipes past its exit: still a crash, not a timeout.
+		{name: "crash leaving a child", payload: `{"action":"crash-leaving-child"}`, wantErr: "Runtime exited with error: exit status 3"},
+		{name: "after that crash a new sandbox serves", payload: `{"action":"echo","value":"once more"}`, wantValue: "once more"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,8 +184,8 @@ func TestInvoke(t *testing.T) {
 	if got, want := rec.sum("Invocations"), float64(len(tests)); got != want {
 		t.Errorf("Invocations = %v, want %v", got, want)
 	}
-	if got := rec.sum("Errors"); got != 2 {
-		t.Errorf("Errors = %v, want 2 (handler error + crash)", got)
+	if got := rec.sum("Errors"); got != 3 {
+		t.Errorf("Errors = %v, want 3 (handler error and two crashes)", got)
 	}
 	if got, want := rec.count("Errors"), len(tests); got != want {
 		t.Errorf("Errors datapoints = %d, want %d: one per invocation, 0 for a success, so error-rate math has data", got, want)

@@ -98,38 +98,62 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	// Its own process group so a timeout kills everything the function started; Pdeathsig so a crash of
 	// the local cloud does not leave functions running.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdout, err := cmd.StdoutPipe()
+	// The output pipes are the sandbox's own, not exec's: Wait then returns when the runtime exits, even
+	// while a process it started still holds them (with exec's pipes, Wait waited for that process,
+	// and a crash read as a timeout).
+	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
 		sb.srv.Close()
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	stderr, stderrW, err := os.Pipe()
 	if err != nil {
+		stdout.Close()
+		stdoutW.Close()
 		sb.srv.Close()
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	err = cmd.Start()
+	stdoutW.Close() // the runtime holds the write ends now
+	stderrW.Close()
+	if err != nil {
+		stdout.Close()
+		stderr.Close()
 		sb.srv.Close()
 		os.RemoveAll(tmp)
 		return nil, nil, fmt.Errorf("function %s: start %s: %w", f.cfg.Name, argv[0], err)
 	}
 	sb.pid = cmd.Process.Pid
 	close(sb.started)
-	var drained sync.WaitGroup
-	drained.Add(2)
-	go func() { defer drained.Done(); f.logs.copy(stdout) }()
-	go func() { defer drained.Done(); f.logs.copy(stderr) }()
+	drained := make(chan struct{})
 	go func() {
-		drained.Wait()
+		var wg sync.WaitGroup
+		wg.Go(func() { f.logs.copy(stdout) })
+		wg.Go(func() { f.logs.copy(stderr) })
+		wg.Wait()
+		close(drained)
+	}()
+	go func() {
 		err := cmd.Wait()
 		sb.mu.Lock()
 		sb.exitErr = err
 		sb.mu.Unlock()
 		sb.srv.Close()
-		// The environment ends with its runtime: whatever it started goes, then its /tmp.
+		// The environment ends with its runtime: whatever it started goes (and with it its ends of the
+		// output pipes), then its /tmp.
 		_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
+		// The last lines are logged before the exit is seen; a process that left the group (setsid)
+		// and still holds the pipes is not waited for beyond drainTimeout.
+		select {
+		case <-drained:
+		case <-time.After(drainTimeout):
+		}
+		stdout.Close()
+		stderr.Close()
+		<-drained
 		_ = os.RemoveAll(sb.tmp)
 		close(sb.exited)
 	}()

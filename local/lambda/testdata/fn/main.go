@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 )
 
 type request struct {
-	Action string `json:"action"` // echo, error, sleep, crash, emf, env, spawn
+	Action string `json:"action"` // echo, error, sleep, crash, crash-leaving-child, emf, env
 	Ms     int    `json:"ms"`
 	Key    string `json:"key"`
 	Value  string `json:"value"`
@@ -44,6 +45,15 @@ func handle(ctx context.Context, req request) (response, error) {
 	case "sleep":
 		time.Sleep(time.Duration(req.Ms) * time.Millisecond)
 	case "crash":
+		os.Exit(3)
+	case "crash-leaving-child":
+		// A process the function started holds its stdout and stderr past the runtime's exit.
+		child := exec.Command("sleep", "30")
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			return out, err
+		}
+		fmt.Println("started child", child.Process.Pid)
 		os.Exit(3)
 	case "emf":
 		fmt.Printf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Test","Dimensions":[["Fn"]],"Metrics":[{"Name":"Hits","Unit":"Count"}]}]},"Fn":"x","Hits":2}`+"\n", time.Now().UnixMilli())
