@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -74,12 +73,11 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	case "Event":
-		// Asynchronous: accepted now, run in the background, bounded by the function's timeout.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), fn.cfg.Timeout+initTimeout)
-			defer cancel()
-			fn.invoke(ctx, payload)
-		}()
+		// Asynchronous: accepted now, queued, run in the background with Lambda's retries.
+		if err := s.InvokeAsync(fn.cfg.Name, payload); err != nil {
+			writeAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+s.ARN(fn.cfg.Name))
+			return
+		}
 		w.WriteHeader(http.StatusAccepted)
 		return
 	case "", "RequestResponse":

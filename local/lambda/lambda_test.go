@@ -604,3 +604,77 @@ func TestForeignArchitecture(t *testing.T) {
 		})
 	}
 }
+
+// Asynchronous invocations (InvocationType Event) are queued as Lambda queues them: an event the
+// function cannot take yet (throttled) runs once it can, one the function fails is tried twice more
+// and then dropped, and Close ends the queue without waiting for its retries.
+func TestAsyncInvocations(t *testing.T) {
+	s, rec := newService(t, Function{Name: "fn", ReservedConcurrency: 1, Timeout: 5 * time.Second})
+	s.opts.AsyncRetryDelay = 100 * time.Millisecond
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	event := func(t *testing.T, body string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/fn/invocations", strings.NewReader(body))
+		req.Header.Set("X-Amz-Invocation-Type", "Event")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("Event invocation: status %d, want 202", resp.StatusCode)
+		}
+	}
+	waitFor := func(t *testing.T, what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("15 s and still not: %s", what)
+			}
+		}
+	}
+
+	t.Run("throttled, then run", func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":1000}`))
+		}()
+		time.Sleep(300 * time.Millisecond) // the one sandbox the limit allows is busy
+		event(t, `{"action":"emf"}`)
+		<-done
+		waitFor(t, "the throttled event ran (its EMF line)", func() bool {
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			return len(rec.emf) == 1
+		})
+		if rec.sum("Throttles") < 1 || rec.sum("AsyncEventsDropped") != 0 || rec.sum("AsyncEventsReceived") != 1 {
+			t.Errorf("Throttles %v (want 1 or more), AsyncEventsDropped %v (want 0), AsyncEventsReceived %v (want 1)",
+				rec.sum("Throttles"), rec.sum("AsyncEventsDropped"), rec.sum("AsyncEventsReceived"))
+		}
+	})
+
+	t.Run("failed three times, then dropped", func(t *testing.T) {
+		before := rec.sum("Invocations")
+		event(t, `{"action":"error","value":"async"}`)
+		waitFor(t, "the failed event dropped", func() bool { return rec.sum("AsyncEventsDropped") == 1 })
+		if got := rec.sum("Invocations") - before; got != 3 {
+			t.Errorf("%v invocations of the failed event, want 3 (the first and two retries)", got)
+		}
+	})
+
+	t.Run("Close does not wait for a retry", func(t *testing.T) {
+		s.opts.AsyncRetryDelay = time.Hour
+		before := rec.sum("Errors")
+		event(t, `{"action":"error","value":"waits an hour"}`)
+		waitFor(t, "the event's first attempt", func() bool { return rec.sum("Errors") == before+1 })
+		closed := make(chan struct{})
+		go func() { s.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close still waiting after 10 s: the queue kept the service open")
+		}
+	})
+}

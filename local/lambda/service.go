@@ -43,6 +43,12 @@ type Options struct {
 	EMF func(function string, line []byte)
 	// Logger logs sandbox lifecycle events. Default: discard.
 	Logger *slog.Logger
+	// AsyncRetryDelay is how long an asynchronous event the function failed waits before its first
+	// retry (twice that before its second). Default: 1 minute, as Lambda.
+	AsyncRetryDelay time.Duration
+	// MaxEventAge is how long an asynchronous event that cannot run (throttled) is retried. Default:
+	// 6 hours, as Lambda.
+	MaxEventAge time.Duration
 }
 
 // Metric is one AWS/Lambda datum.
@@ -90,6 +96,11 @@ type Service struct {
 	mu     sync.Mutex
 	fns    map[string]*function
 	closed bool
+
+	// The asynchronous invocation queue (async.go): its events' lives end with asyncCtx.
+	asyncCtx  context.Context
+	asyncStop context.CancelFunc
+	async     sync.WaitGroup
 }
 
 // New returns a Service; functions are added with CreateFunction.
@@ -115,7 +126,15 @@ func New(opts Options) (*Service, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "logs"), 0o755); err != nil {
 		return nil, fmt.Errorf("lambda: Options.Dir: %w", err)
 	}
-	return &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}}, nil
+	if opts.AsyncRetryDelay <= 0 {
+		opts.AsyncRetryDelay = defaultAsyncDelay
+	}
+	if opts.MaxEventAge <= 0 {
+		opts.MaxEventAge = defaultMaxEventAge
+	}
+	s := &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}}
+	s.asyncCtx, s.asyncStop = context.WithCancel(context.Background())
+	return s, nil
 }
 
 // Credentials are what a sandbox signs its AWS calls with.
@@ -239,9 +258,25 @@ func (s *Service) Close() error {
 	fns := s.fns
 	s.fns = map[string]*function{}
 	s.mu.Unlock()
+	s.asyncStop() // queued events are dropped with the service, as with a deleted function
 	for _, fn := range fns {
 		fn.shutdown()
 	}
+	s.async.Wait()
+	return nil
+}
+
+// InvokeAsync queues an asynchronous invocation (InvocationType Event): it runs in the background,
+// with Lambda's retries (async.go). ErrNotFound when there is no such function.
+func (s *Service) InvokeAsync(name string, payload []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn := s.fns[name]
+	if fn == nil || s.closed {
+		return fmt.Errorf("function %s: %w", name, ErrNotFound)
+	}
+	s.async.Add(1)
+	go s.invokeAsync(fn, payload)
 	return nil
 }
 
