@@ -441,6 +441,21 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 	if _, err := experiments.ParseJournal(mustRead(t, journal)); err != nil {
 		t.Errorf("journal: %v", err)
 	}
+
+	// With -journal-format ctk the journal at the path is Chaos Toolkit's, which chaoslab report does
+	// not read: the message does not offer it.
+	ctk := filepath.Join(elsewhere, "ctk.json")
+	const ctkParam = "fault-outside-ctk"
+	ctkOutputs := outputsFile(t, fullJournalMachine(t, lc, experiments.VerdictHeld, ctkParam), ctkParam)
+	m, out, errb = newMain()
+	err = m.Run(ctx, []string{"run", "-outputs", ctkOutputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+		"-countdown", "200ms", "-journal", ctk, "-journal-format", "ctk", "exp_1-minor_delay"})
+	if code := cli.Code(err, ExitError); code != ExitHeld {
+		t.Fatalf("ctk: exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitHeld, err, out, errb)
+	}
+	if s := errb.String(); !strings.Contains(s, "chaoslab run: no report: chart library") || strings.Contains(s, "chaoslab report ") {
+		t.Errorf("ctk: stderr should say there is no report and not offer chaoslab report:\n%s", s)
+	}
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -133,7 +133,10 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, err := r.Run(ctx, res[stack.ExperimentStateMachineArn], compiled)
 	if *withReport && j != nil {
-		m.writeRunReport(cfg, cf, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath)
+		// `chaoslab report` reads our journal: offered only when it stays at its path.
+		_, statErr := os.Stat(r.JournalPath)
+		reportLater := statErr == nil && *journalFormat != journalCTK
+		m.writeRunReport(cfg, cf, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {
 		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)
@@ -190,7 +193,7 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 // writeRunReport writes the report of a run beside its journal. It is bounded in time and runs on a
 // context of its own, so that a run interrupted with Ctrl-C still gets its report; a failure is
 // printed, never fatal (the journal is the run's record).
-func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, journalPath string) {
+func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, journalPath string, reportLater bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var dashboards []string
@@ -200,9 +203,11 @@ func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, 
 	root, _ := cdkapp.FindRoot()
 	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
 	switch {
-	case path == "":
+	case path == "" && reportLater:
 		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",
 			strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
+	case path == "":
+		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %s\n", strings.TrimPrefix(err.Error(), "report: "))
 	case err != nil:
 		fmt.Fprintf(m.Stderr, "chaoslab run: report %s written without some metric data: %v\n", path, err)
 	default:

@@ -250,7 +250,7 @@ type destination struct {
 }
 
 // overlaps refuses two configurations that one event could match, as S3 does ("Configurations
-// overlap"): they share an event type (s3:ObjectCreated:* shares every s3:ObjectCreated:...), and
+// overlap", or with filters "Configuration is ambiguously defined"): they share an event type (s3:ObjectCreated:* shares every s3:ObjectCreated:...), and
 // a key could pass both filters (one prefix starts the other, one suffix ends the other; a missing
 // rule matches every key). S3 would otherwise have to pick one destination for the event.
 func overlaps(cfg Configuration) error {
@@ -282,8 +282,13 @@ func overlaps(cfg Configuration) error {
 				!(strings.HasSuffix(a.suffix, b.suffix) || strings.HasSuffix(b.suffix, a.suffix)) {
 				continue
 			}
-			return &InvalidArgumentError{Message: fmt.Sprintf("Configurations overlap. Configurations on the same bucket cannot share a common event type: %s and %s both take %s for keys prefix %q suffix %q",
-				a.name, b.name, ev, longer(a.prefix, b.prefix), longer(a.suffix, b.suffix))}
+			// S3's two messages: one for configurations without filters, one for filters that overlap.
+			msg := "Configurations overlap. Configurations on the same bucket cannot share a common event type."
+			if a.prefix+a.suffix+b.prefix+b.suffix != "" {
+				msg = "Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes are overlapping for the same event type."
+			}
+			return &InvalidArgumentError{Message: fmt.Sprintf("%s (%s and %s both take %s for keys prefix %q suffix %q)",
+				msg, a.name, b.name, ev, longer(a.prefix, b.prefix), longer(a.suffix, b.suffix))}
 		}
 	}
 	return nil

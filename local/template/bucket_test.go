@@ -80,11 +80,13 @@ func TestEmptyAndDeleteBucketRetriesWhenWrittenMeanwhile(t *testing.T) {
 // bulkS3 holds keys; it answers ListObjectsV2 with the first thousand, DeleteObjects by deleting
 // the keys named (failing the ones in refuse, per key, as S3 does), DeleteBucket with 204.
 type bulkS3 struct {
-	mu      sync.Mutex
-	keys    []string
-	refuse  map[string]bool
-	batches []int // keys per DeleteObjects call
-	singles int   // DeleteObject calls
+	mu        sync.Mutex
+	keys      []string
+	refuse    map[string]bool
+	malformed map[string]bool // a DeleteObjects naming one of these is MalformedXML (the local S3 would misread it)
+	ignore    bool            // DeleteObjects answers success and deletes nothing
+	batches   []int           // keys per DeleteObjects call
+	singles   int             // DeleteObject calls
 }
 
 func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
@@ -112,6 +114,14 @@ func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
 			return resp(400, `<Error><Code>MalformedXML</Code></Error>`), nil
 		}
 		f.batches = append(f.batches, len(del.Object))
+		if f.ignore {
+			return resp(200, "<DeleteResult></DeleteResult>"), nil
+		}
+		for _, o := range del.Object {
+			if f.malformed[o.Key] {
+				return resp(400, `<Error><Code>MalformedXML</Code><Message>key `+o.Key+`</Message></Error>`), nil
+			}
+		}
 		gone := map[string]bool{}
 		var b strings.Builder
 		b.WriteString("<DeleteResult>")
@@ -126,6 +136,8 @@ func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
 		return resp(200, b.String()+"</DeleteResult>"), nil
 	case r.Method == http.MethodDelete && r.URL.Path != "/b":
 		f.singles++
+		key := strings.TrimPrefix(r.URL.Path, "/b/")
+		f.keys = slices.DeleteFunc(f.keys, func(k string) bool { return k == key })
 		return resp(204, ""), nil
 	case r.Method == http.MethodDelete:
 		return resp(204, ""), nil
@@ -135,19 +147,25 @@ func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
 
 func TestEmptyBucketDeletesAThousandKeysACall(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		keys    int
-		refuse  string
-		batches []int
-		wantErr string
+		name      string
+		keys      int
+		refuse    string
+		malformed string
+		ignore    bool
+		batches   []int
+		singles   int
+		wantErr   string
 	}{
 		{name: "2,500 objects", keys: 2500, batches: []int{1000, 1000, 500}},
 		{name: "empty", keys: 0},
 		{name: "a key refused", keys: 1200, refuse: "k-1100", batches: []int{1000, 200},
 			wantErr: `DeleteObjects b: 1 of 200 keys not deleted, the first "k-1100": AccessDenied: Access Denied`},
+		{name: "a page the local S3 cannot take at once: a key at a time", keys: 1200, malformed: "k-1100", batches: []int{1000, 200}, singles: 200},
+		{name: "deleted but still listed", keys: 10, ignore: true, batches: []int{10},
+			wantErr: `bucket b: "k-0" still listed after it was deleted`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &bulkS3{refuse: map[string]bool{tc.refuse: true}}
+			f := &bulkS3{refuse: map[string]bool{tc.refuse: true}, malformed: map[string]bool{tc.malformed: true}, ignore: tc.ignore}
 			for i := range tc.keys {
 				f.keys = append(f.keys, fmt.Sprintf("k-%d", i))
 			}
@@ -162,8 +180,8 @@ func TestEmptyBucketDeletesAThousandKeysACall(t *testing.T) {
 			} else if err != nil || len(f.keys) != 0 {
 				t.Fatalf("err = %v, %d keys left", err, len(f.keys))
 			}
-			if !slices.Equal(f.batches, tc.batches) || f.singles != 0 {
-				t.Errorf("DeleteObjects batches %v and %d DeleteObject calls, want batches %v and none", f.batches, f.singles, tc.batches)
+			if !slices.Equal(f.batches, tc.batches) || f.singles != tc.singles {
+				t.Errorf("DeleteObjects batches %v and %d DeleteObject calls, want batches %v and %d", f.batches, f.singles, tc.batches, tc.singles)
 			}
 		})
 	}
