@@ -392,6 +392,43 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			}
 		})
 
+		t.Run("lambda invoke --invocation-type Event is queued and run", func(t *testing.T) {
+			payload := filepath.Join(t.TempDir(), "event.json")
+			if err := os.WriteFile(payload, []byte(`{"Records":[]}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"invoke", "--function-name", st.out["FunctionName"], "--invocation-type", "Event",
+				"--payload", "fileb://" + payload, filepath.Join(t.TempDir(), "out.json")}
+			var out struct{ StatusCode int }
+			if err := cli.runJSON(ctx, &out, aws("lambda", args...)...); err != nil {
+				t.Fatal(err)
+			}
+			if out.StatusCode != 202 {
+				t.Fatalf("StatusCode %d, want 202 (accepted into the queue)", out.StatusCode)
+			}
+			// The stack's function is this client's own: one event received, and it ran without a drop.
+			sum := func(metric string) float64 {
+				var stats struct{ Datapoints []struct{ Sum float64 } }
+				now := time.Now().UTC()
+				if err := cli.runJSON(ctx, &stats, aws("cloudwatch", "get-metric-statistics", "--namespace", "AWS/Lambda", "--metric-name", metric,
+					"--dimensions", "Name=FunctionName,Value="+st.out["FunctionName"], "--statistics", "Sum", "--period", "3600",
+					"--start-time", now.Add(-time.Hour).Format(time.RFC3339), "--end-time", now.Add(time.Minute).Format(time.RFC3339))...); err != nil {
+					t.Fatal(err)
+				}
+				var n float64
+				for _, d := range stats.Datapoints {
+					n += d.Sum
+				}
+				return n
+			}
+			if got := sum("AsyncEventsReceived"); got != 1 {
+				t.Errorf("AsyncEventsReceived %v, want 1", got)
+			}
+			if got := sum("AsyncEventsDropped"); got != 0 {
+				t.Errorf("AsyncEventsDropped %v, want 0", got)
+			}
+		})
+
 		t.Run("sns filter policy decides each delivery", func(t *testing.T) {
 			var topic struct{ TopicArn string }
 			if err := cli.runJSON(ctx, &topic, aws("sns", "create-topic", "--name", name+"-filter")...); err != nil {
