@@ -17,34 +17,6 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// fakeS3 answers ListObjectsV2 with an empty bucket and DeleteBucket with BucketNotEmpty the first
-// notEmpty times (an upload landed after the bucket was emptied), then 204.
-type fakeS3 struct {
-	mu       sync.Mutex
-	notEmpty int
-	deletes  int
-}
-
-func (f *fakeS3) Do(r *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	resp := func(status int, body string) *http.Response {
-		return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"application/xml"}},
-			Body: io.NopCloser(strings.NewReader(body)), Request: r}
-	}
-	switch {
-	case r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2":
-		return resp(200, `<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`), nil
-	case r.Method == http.MethodDelete:
-		f.deletes++
-		if f.deletes <= f.notEmpty {
-			return resp(409, `<Error><Code>BucketNotEmpty</Code><Message>The bucket you tried to delete is not empty</Message></Error>`), nil
-		}
-		return resp(204, ""), nil
-	}
-	return resp(400, `<Error><Code>Unexpected</Code><Message>`+r.Method+" "+r.URL.String()+`</Message></Error>`), nil
-}
-
 func TestEmptyAndDeleteBucketRetriesWhenWrittenMeanwhile(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -56,7 +28,7 @@ func TestEmptyAndDeleteBucketRetriesWhenWrittenMeanwhile(t *testing.T) {
 		{name: "a writer that never stops", notEmpty: 1000, wantErr: "still written to after 10 attempts"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeS3{notEmpty: tc.notEmpty}
+			f := &bulkS3{notEmpty: tc.notEmpty}
 			c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true,
 				Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
 				HTTPClient:  smithyhttp.ClientDoFunc(f.Do), RetryMaxAttempts: 1})
@@ -78,9 +50,13 @@ func TestEmptyAndDeleteBucketRetriesWhenWrittenMeanwhile(t *testing.T) {
 }
 
 // bulkS3 holds keys; it answers ListObjectsV2 with the first thousand, DeleteObjects by deleting
-// the keys named (failing the ones in refuse, per key, as S3 does), DeleteBucket with 204.
+// the keys named (failing the ones in refuse, per key, as S3 does), DeleteObject by deleting its
+// key, and DeleteBucket with BucketNotEmpty the first notEmpty times (an upload landed after the
+// bucket was emptied), then 204.
 type bulkS3 struct {
 	mu        sync.Mutex
+	notEmpty  int
+	deletes   int // DeleteBucket calls
 	keys      []string
 	refuse    map[string]bool
 	malformed map[string]bool // a DeleteObjects naming one of these is MalformedXML (the local S3 would misread it)
@@ -140,6 +116,10 @@ func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
 		f.keys = slices.DeleteFunc(f.keys, func(k string) bool { return k == key })
 		return resp(204, ""), nil
 	case r.Method == http.MethodDelete:
+		f.deletes++
+		if f.deletes <= f.notEmpty {
+			return resp(409, `<Error><Code>BucketNotEmpty</Code><Message>The bucket you tried to delete is not empty</Message></Error>`), nil
+		}
 		return resp(204, ""), nil
 	}
 	return resp(400, `<Error><Code>Unexpected</Code><Message>`+r.Method+" "+r.URL.String()+`</Message></Error>`), nil
