@@ -60,7 +60,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: one cdk.out for every stack (cdk.out.lab), the local clouds' logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
-	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, a sixth of what the local cloud converts on 2 cores (make bench-pipeline), so the probes measure the fault, not a backlog, even beside other work (10 runs every shipped trial at once)")
+	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, a third to a sixth of what the local cloud converts on 2 cores, by the VM (make bench-pipeline), so the probes measure the fault, not a backlog, even beside other work (10 runs every shipped trial at once)")
 	fs.DurationVar(&c.Stagger, "stagger", lab.DefaultStagger, "the least time between two experiments' starts (0: all at once): a cold start each, not five on the machine at once")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
