@@ -130,3 +130,28 @@ func TestGraphPeriod(t *testing.T) {
 		}
 	}
 }
+
+// A text widget's links lead to http, https, mailto or a relative address; any other scheme, however
+// spelled, is drawn as its text (a report allows inline script: a javascript: link there would run).
+func TestMarkdownLinks(t *testing.T) {
+	for _, tt := range []struct {
+		src, want, not string
+	}{
+		{src: "[runbook](https://example.com/a?b=1&c=2)", want: `<a href="https://example.com/a?b=1&amp;c=2">runbook</a>`},
+		{src: `[docs](../docs/labs/README.md "the labs")`, want: `<a href="../docs/labs/README.md" title="the labs">docs</a>`},
+		{src: "<https://example.com/x>", want: `<a href="https://example.com/x">https://example.com/x</a>`},
+		{src: "write to <ops@example.com>", want: `<a href="mailto:ops@example.com">ops@example.com</a>`},
+		{src: "www.example.com", want: `<a href="http://www.example.com">www.example.com</a>`},
+		{src: "[x](javascript:alert(1))", want: "<p>x</p>", not: "<a"},
+		{src: "<javascript:alert(1)>", want: "javascript:alert(1)", not: "<a"},
+		{src: "[x](&#106;avascript:alert(1))", want: "<p>x</p>", not: "<a"},
+		{src: "[x](JavaScript&#58;alert(1))", want: "<p>x</p>", not: "<a"},
+		{src: "[x](data:text/html;base64,PHNjcmlwdD4=)", want: "<p>x</p>", not: "<a"},
+		{src: "[x](vbscript:msgbox)", want: "<p>x</p>", not: "<a"},
+	} {
+		got := Markdown(tt.src)
+		if !strings.Contains(got, tt.want) || tt.not != "" && strings.Contains(got, tt.not) {
+			t.Errorf("Markdown(%q) = %q, want it to hold %q and not %q", tt.src, got, tt.want, tt.not)
+		}
+	}
+}
