@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -320,6 +321,23 @@ func TestLivePageInChromium(t *testing.T) {
 	// AND the range selector redraws over another range
 	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
 	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 20*time.Second)
+
+	// AND numbers keep three significant digits, however small (an error rate kept as a fraction)
+	formatted := browsertest.Eval[[]string](t, p, `[0.0049, 0.003, 0.0123, 1.2345, 9.87, 0.0009, 0, 25, 1234].map(ChaosDash.format)`)
+	if want := []string{"0.0049", "0.003", "0.0123", "1.23", "9.87", "9.00e-4", "0", "25.0", "1234"}; !slices.Equal(formatted, want) {
+		t.Errorf("ChaosDash.format = %q, want %q", formatted, want)
+	}
+
+	// WHEN the dashboard is deployed again with its first widget renamed
+	renamed := strings.Replace(body, `"title":"`+parsed.Widgets[0].Title+`"`, `"title":"Renamed in place"`, 1)
+	if renamed == body {
+		t.Fatalf("the first widget's title %q is not in the body", parsed.Widgets[0].Title)
+	}
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("ChaosLab-Dashboard"), DashboardBody: aws.String(renamed)}); err != nil {
+		t.Fatal(err)
+	}
+	// THEN the page shows the new title without a reload
+	p.Wait(t, `document.querySelector(".cd-widget .cd-title").textContent === "Renamed in place"`, 20*time.Second)
 
 	// AND nothing went wrong in the page, and nothing left 127.0.0.1
 	p.Check(t)

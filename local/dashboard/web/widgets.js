@@ -31,7 +31,7 @@
     if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
     if (a >= 100) return v.toFixed(0);
     if (a >= 10) return v.toFixed(1);
-    return String(Math.round(v * 100) / 100);
+    return String(Number(v.toPrecision(3))); // 0.0049 stays 0.0049, not 0
   }
 
   function utc(ts) {
@@ -88,14 +88,15 @@
       box.style.gridColumn = (w.placed ? (w.x + 1) + " / " : "") + "span " + w.width;
       box.style.gridRow = (w.placed ? (w.y + 1) + " / " : "") + "span " + w.height;
       var head = el("header", "cd-head");
-      head.appendChild(el("h3", "cd-title", w.title || (w.type === "text" ? "" : "(untitled " + w.type + ")")));
+      var title = el("h3", "cd-title");
+      head.appendChild(title);
       var meta = el("span", "cd-meta");
       head.appendChild(meta);
       box.appendChild(head);
       var body = el("div", "cd-body");
       box.appendChild(body);
       root.appendChild(box);
-      state.widgets[w.id] = { box: box, head: head, meta: meta, body: body, kind: kindOf(w) };
+      state.widgets[w.id] = { box: box, head: head, title: title, meta: meta, body: body, kind: kindOf(w) };
     });
     return state;
   }
@@ -111,6 +112,8 @@
   }
 
   function update(s, w, view) {
+    // The title is not part of the layout: a redeploy that renames a widget renames it in place.
+    s.title.textContent = w.title || (w.type === "text" ? "" : "(untitled " + w.type + ")");
     s.box.classList.toggle("cd-has-error", !!w.error);
     var meta = [];
     if (w.period) meta.push("period " + periodText(w.period));
