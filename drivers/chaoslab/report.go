@@ -45,7 +45,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	cf := bindCompileFlags(fs)
 	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
 	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
-	out := fs.String("o", "", "write the report here (default: the journal's path with .report.html)")
+	out := fs.String("o", "", "write the report to this `file` (default: the journal's path with .report.html); its series goes beside it as <file without .html>.series.json")
 	fs.Usage = usageFunc(fs.Output, reportUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -68,9 +68,12 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if j.ExecutionArn == "" && j.StartedAt == "" {
 		return cli.Usagef("chaoslab report: %s: not a chaoslab journal (neither executionArn nor startedAt; a Chaos Toolkit journal, *.ctk.json, is not read)", journalPath)
 	}
+	// The report goes to -o as given, its series beside it (<name without .report.html or .html>.series.json).
 	base := strings.TrimSuffix(journalPath, ".json")
+	path := base + ".report.html"
 	if *out != "" {
-		base = strings.TrimSuffix(*out, ".report.html")
+		path = *out
+		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
 	}
 	run := report.Run{Journal: &j, Experiment: experimentName(*exp)}
 	root, _ := cdkapp.FindRoot() // node_modules (the chart library): the repository, when run from it
@@ -81,7 +84,6 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		if err != nil {
 			return cli.Usagef("chaoslab report: %w", err)
 		}
-		path := base + ".report.html"
 		if err := opts.WriteFile(path, run, s); err != nil {
 			return fmt.Errorf("chaoslab report: %w", err)
 		}
@@ -106,7 +108,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := opts.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, base)
+	path, err = opts.MakeAt(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, path, base+".series.json")
 	if path == "" {
 		return fmt.Errorf("chaoslab report: %w", err)
 	}

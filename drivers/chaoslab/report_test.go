@@ -94,6 +94,24 @@ func TestReportFromJournal(t *testing.T) {
 	if _, err := os.Stat(again); err != nil {
 		t.Error(err)
 	}
+
+	// -o names the report's file as given, whatever its name; the series goes beside it.
+	m3, out3, errb3 := newMain()
+	named := filepath.Join(dir, "weekly.html")
+	if err := m3.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", "-o", named, journal}); err != nil {
+		t.Fatalf("report -o: %v\n%s", err, errb3.String())
+	}
+	if strings.TrimSpace(out3.String()) != named {
+		t.Errorf("printed %q, want %q", out3.String(), named)
+	}
+	for _, p := range []string{named, filepath.Join(dir, "weekly.series.json")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(named + ".report.html"); err == nil {
+		t.Errorf("%s.report.html written: -o was not taken as the report's path", named)
+	}
 }
 
 func TestReportArgumentErrors(t *testing.T) {

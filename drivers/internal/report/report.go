@@ -181,6 +181,11 @@ type CloudWatch interface {
 // returned as the error, but the report is written all the same (with what could be read), so a
 // run always has its report; the error is "" only when nothing failed.
 func (o Options) Make(ctx context.Context, cw CloudWatch, run Run, dashboards []string, base string) (string, error) {
+	return o.MakeAt(ctx, cw, run, dashboards, base+".report.html", base+".series.json")
+}
+
+// MakeAt is Make with the report's and the series' paths given.
+func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards []string, path, seriesPath string) (string, error) {
 	var errs []error
 	if len(dashboards) > 0 {
 		ds, err := Dashboards(ctx, cw, dashboards...)
@@ -194,11 +199,10 @@ func (o Options) Make(ctx context.Context, cw CloudWatch, run Run, dashboards []
 		errs = append(errs, err)
 	}
 	if s != nil {
-		if err := s.WriteFile(base + ".series.json"); err != nil {
+		if err := s.WriteFile(seriesPath); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	path := base + ".report.html"
 	if err := o.WriteFile(path, run, s); err != nil {
 		return "", errors.Join(append(errs, err)...)
 	}
