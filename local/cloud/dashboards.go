@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 	"github.com/chaoslab/serverless-chaos-lab/local/template"
@@ -16,7 +17,7 @@ import (
 // startDashboards starts the pages. A page that cannot start (no chart library in node_modules)
 // costs the page only: the cloud runs on, and says why.
 func (c *Cloud) startDashboards(ctx context.Context) {
-	srv, err := dashboard.New(dashboard.Options{Metrics: c.metrics, Parameters: c.params, Root: c.opts.Root, Logger: c.log})
+	srv, err := dashboard.New(dashboard.Options{Metrics: c.metrics, Parameters: c.params, ParametersOf: c.parametersOf, Root: c.opts.Root, Logger: c.log})
 	if err == nil {
 		_, err = srv.Listen(ctx, 0)
 	}
@@ -54,6 +55,25 @@ func (c *Cloud) Dashboards() []string {
 		}
 	}
 	return names
+}
+
+// parametersOf names the SSM parameters of the stack that owns dashboard: the faults its page
+// shades are its own stack's, not its neighbours' in the same cloud.
+func (c *Cloud) parametersOf(dashboard string) ([]string, bool) {
+	for _, s := range c.Stacks() {
+		dep := c.Stack(s)
+		if dep == nil || !slices.Contains(dashboardsOf(dep), dashboard) {
+			continue
+		}
+		var names []string
+		for _, r := range dep.Created {
+			if r.Type == "AWS::SSM::Parameter" {
+				names = append(names, r.PhysicalID)
+			}
+		}
+		return names, true
+	}
+	return nil, false
 }
 
 func dashboardsOf(dep *template.Deployment) []string {

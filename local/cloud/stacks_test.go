@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,8 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
@@ -106,6 +109,36 @@ func TestStacksSideBySide(t *testing.T) {
 			if n := invocations(t, ctx, c, o["FunctionName"]); n < 1 {
 				t.Errorf("%s: %v invocations recorded", o["FunctionName"], n)
 			}
+		}
+	})
+
+	t.Run("each stack's dashboard shades its own stack's faults", func(t *testing.T) {
+		// WHEN a fault is put into Green's parameter
+		if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(green["FaultParameterName"]),
+			Value: aws.String(`{"isEnabled":true,"failureMode":"latency","rate":0.5}`), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		// THEN Green's live dashboard shades it and Blue's does not
+		faults := func(dashboard string) []map[string]any {
+			api := strings.Replace(c.dashboards.URL(dashboard), "/dashboards/", "/api/dashboards/", 1)
+			resp, err := http.Get(api)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var v struct {
+				Faults []map[string]any `json:"faults"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("GET %s: %d %v", api, resp.StatusCode, err)
+			}
+			return v.Faults
+		}
+		if f := faults(green["DashboardName"]); len(f) != 1 {
+			t.Errorf("Green's dashboard shades %v, want its one fault", f)
+		}
+		if f := faults(blue["DashboardName"]); len(f) != 0 {
+			t.Errorf("Blue's dashboard shades %v, Green's fault", f)
 		}
 	})
 

@@ -51,6 +51,10 @@ type Options struct {
 	// Parameters is the local Parameter Store, whose history says when faults were on. Optional:
 	// without it no window is shaded.
 	Parameters Parameters
+	// ParametersOf names the parameters whose faults a dashboard shades: its own stack's, when
+	// several stacks share the cloud (a lab's trials side by side). Nil, or ok false (a dashboard
+	// no stack owns): every parameter's.
+	ParametersOf func(dashboard string) (names []string, ok bool)
 	// Chart is the chart library. Default: LoadChartLibrary(Root).
 	Chart *ChartLibrary
 	// Root holds node_modules. Default: FindRoot.
@@ -374,7 +378,7 @@ func (s *Server) View(name, rangeKey string) (*LiveView, int, error) {
 	if b == nil {
 		b = &Body{}
 	}
-	lv.View = BuildView(name, b, start, now, s.faults(), s.query)
+	lv.View = BuildView(name, b, start, now, s.faults(name), s.query)
 	return lv, http.StatusOK, nil
 }
 
@@ -392,13 +396,25 @@ func (s *Server) runStart(name string) time.Time {
 	return s.started
 }
 
-func (s *Server) faults() []FaultWindow {
+// faults are the fault windows of the parameters dashboard shades (Options.ParametersOf).
+func (s *Server) faults(dashboard string) []FaultWindow {
 	if s.opts.Parameters == nil {
 		return nil
 	}
+	var own map[string]bool
+	if s.opts.ParametersOf != nil {
+		if names, ok := s.opts.ParametersOf(dashboard); ok {
+			own = map[string]bool{}
+			for _, n := range names {
+				own[n] = true
+			}
+		}
+	}
 	var ws []Write
 	for _, w := range s.opts.Parameters.Writes(time.Time{}) {
-		ws = append(ws, Write{Parameter: w.Name, Time: w.Time, Value: w.Value, Deleted: w.Deleted})
+		if own == nil || own[w.Name] {
+			ws = append(ws, Write{Parameter: w.Name, Time: w.Time, Value: w.Value, Deleted: w.Deleted})
+		}
 	}
 	return FaultWindows(ws)
 }
