@@ -171,6 +171,9 @@ func TestLivePageInChromium(t *testing.T) {
 	now := time.Now()
 	var ts []time.Time
 	for s := 240; s >= 1; s-- {
+		if s <= 200 && s > 170 { // 30 s with no traffic at all: a stall
+			continue
+		}
 		ts = append(ts, now.Add(-time.Duration(s)*time.Second))
 	}
 	putLabMetrics(store, ts...)
@@ -248,6 +251,13 @@ func TestLivePageInChromium(t *testing.T) {
 	}
 	if len(charts) != graphs {
 		t.Errorf("%d charts, want one per graph widget (%d)", len(charts), graphs)
+	}
+	// The 30 s stall is a gap in the line, not a slope drawn across it: a null between two points.
+	gap := browsertest.Eval[bool](t, p, `(() => { const ys = ChaosDash.charts.w0.data[1];
+		const first = ys.findIndex(v => v != null), last = ys.findLastIndex(v => v != null);
+		return ys.slice(first, last).some(v => v == null) && ChaosDash.charts.w0.series[1].spanGaps === false; })()`)
+	if !gap {
+		t.Error("In flight %: no gap where nothing was measured for 30 s")
 	}
 	// The metric math is the local CloudWatch's: in flight (2·4 − (3+3)) / (2·4) = 25 %, in every
 	// 10 s point, and the stacked graph adds the CSV queue onto the JSON queue (4+3 per second).

@@ -208,6 +208,16 @@
     var set = {};
     lines.forEach(function (l) { l.t.forEach(function (t) { set[t] = true; }); });
     var xs = Object.keys(set).map(Number).sort(function (a, b) { return a - b; });
+    // A period no line has a point in is a gap in every line (nothing was measured: a stalled
+    // pipeline sends nothing), not a slope drawn across it.
+    if (w.period > 0) {
+      var gapped = [];
+      xs.forEach(function (t, i) {
+        gapped.push(t);
+        if (i + 1 < xs.length && xs[i + 1] - t > 1.5 * w.period) gapped.push(t + w.period);
+      });
+      xs = gapped;
+    }
     var index = {};
     xs.forEach(function (t, i) { index[t] = i; });
     var raw = lines.map(function (l) {
@@ -320,7 +330,7 @@
         stroke: l.color,
         width: 1.5,
         scale: l.axis === "right" ? "y2" : "y",
-        spanGaps: true,
+        spanGaps: false,
         points: { show: true, size: 3 },
         value: function (u, v, si, idx) {
           var raw = s.raw && s.raw[si - 1];
