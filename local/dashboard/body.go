@@ -388,17 +388,28 @@ func GraphPeriod(period, rangeSeconds int) int {
 const MinPoints = 24
 
 // WidgetPeriod is the period of the widget's queries over a range of rangeSeconds: GraphPeriod
-// for graphs; for a single value, the whole range when the body says setPeriodToTimeRange and the
-// widget's own period otherwise (its number is the last datapoint at that period).
+// for graphs; for a single value, the whole range when the body says setPeriodToTimeRange (as
+// a period CloudWatch takes: 1, 5, 10, 30 or a multiple of 60 seconds, the range or just over it)
+// and the widget's own period otherwise (its number is the last datapoint at that period).
 func (w Widget) WidgetPeriod(rangeSeconds int) int {
 	if w.View == "timeSeries" {
 		return GraphPeriod(w.Period, rangeSeconds)
 	}
-	if w.SetPeriodToTimeRange && rangeSeconds > 0 {
-		return rangeSeconds
+	if w.WholeRange() && rangeSeconds > 0 {
+		for _, p := range []int{1, 5, 10, 30} {
+			if rangeSeconds <= p {
+				return p
+			}
+		}
+		return (rangeSeconds + 59) / 60 * 60
 	}
 	return 0
 }
+
+// WholeRange reports whether the widget's number sums up the whole range shown (a single value
+// with setPeriodToTimeRange): its one period starts at the range's start, not at a multiple of
+// the period, or the number would be of a part of the range.
+func (w Widget) WholeRange() bool { return w.View != "timeSeries" && w.SetPeriodToTimeRange }
 
 // Describe names the widget for placeholders and errors: its type, view and title.
 func (w Widget) Describe() string {

@@ -385,3 +385,43 @@ func TestWholeRunStartsAtTheDeployment(t *testing.T) {
 		t.Errorf("range 7: status %d, want 400", status)
 	}
 }
+
+// A single value with setPeriodToTimeRange is the number of the whole range shown: one period from
+// the range's start to its end, of a length CloudWatch takes (the range's start rounded down to
+// a multiple of the range made the number of a part of it).
+func TestSingleValueOfTheWholeRange(t *testing.T) {
+	store := localcw.NewStore()
+	ctx := context.Background()
+	// 20 s past a multiple of 60 and of 300: an aligned start would cut the range short.
+	now := time.Unix(time.Now().Unix()/300*300+20, 0)
+	srv, err := dashboard.New(dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
+		`{"widgets":[{"type":"metric","properties":{"view":"singleValue","setPeriodToTimeRange":true,"stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN one count a second for the last 20 minutes
+	for s := 1200; s >= 1; s-- {
+		store.Put(localcw.Datum{Namespace: "NS", Name: "M", Value: 1, Unit: "Count", Time: now.Add(-time.Duration(s) * time.Second)})
+	}
+	for _, c := range []struct {
+		rng    string
+		want   float64
+		period int
+	}{{"60", 60, 60}, {"300", 300, 300}, {"900", 900, 900}} {
+		v, status, err := srv.View("D", c.rng)
+		if err != nil {
+			t.Fatal(status, err)
+		}
+		w := v.Widgets[0]
+		if len(w.Lines) != 1 || len(w.Lines[0].V) == 0 {
+			t.Fatalf("range %s: no value: %+v", c.rng, w)
+		}
+		if got := w.Lines[0].V[len(w.Lines[0].V)-1]; got != c.want || w.Period != c.period {
+			t.Errorf("range %s: the number %v at a period of %d s, want %v (a count a second over the whole range) at %d", c.rng, got, w.Period, c.want, c.period)
+		}
+	}
+}

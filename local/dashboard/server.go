@@ -450,7 +450,8 @@ func (s *Server) query(widget int, qs []Query, start, end time.Time) ([]Result, 
 type QueryFunc func(widget int, qs []Query, start, end time.Time) ([]Result, error)
 
 // BuildView draws every widget of b over [start, end]: each metric widget's queries go through
-// query at the widget's period (GraphPeriod for graphs), with the start aligned to that period;
+// query at the widget's period (GraphPeriod for graphs), with the start aligned to that period
+// (but for a number of the whole range, Widget.WholeRange);
 // faults are shaded where they overlap the range. The live page and the reports both build
 // their views here.
 func BuildView(title string, b *Body, start, end time.Time, faults []FaultWindow, query QueryFunc) View {
@@ -467,7 +468,7 @@ func BuildView(title string, b *Body, start, end time.Time, faults []FaultWindow
 		if w.Type == "metric" && len(w.Lines) > 0 && query != nil {
 			qs := w.Queries(period)
 			from := start
-			if p := queryPeriod(qs); p > 0 {
+			if p := queryPeriod(qs); p > 0 && !w.WholeRange() {
 				from = time.Unix(start.Unix()/int64(p)*int64(p), 0)
 			}
 			rs, err := query(i, qs, from, end)
