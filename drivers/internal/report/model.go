@@ -419,7 +419,12 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		}
 		if pi.tolerance.Text != "" {
 			w.Bands = []dashboard.Band{{Min: pi.tolerance.Min, Max: pi.tolerance.Max, Label: "tolerance " + pi.tolerance.Text}}
-			w.Note = "tolerance " + pi.tolerance.Text
+			// The probe's value (the marks, and the band it is judged against) is of its whole
+			// window; the line is at the chart's shorter period: a Sum reads smaller on the line.
+			w.Note = "tolerance " + pi.tolerance.Text + ", judged over each measured window (the marks)"
+			if w.Period > 0 {
+				w.Note += fmt.Sprintf("; the line per %d s", w.Period)
+			}
 		}
 		w.Marks = pi.marks
 		v.Probes.Widgets = append(v.Probes.Widgets, w)

@@ -232,7 +232,7 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	}{
 		{"deviated", report.Run{Journal: sc.journal, Scenario: "flawed", Experiment: "exp_1-minor_delay"},
 			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]",
-				`"label":"after rollback","pass":true,"notJudged":true`}},
+				`"label":"after rollback","pass":true,"notJudged":true`, "judged over each measured window (the marks)"}},
 		{"held", report.Run{Journal: &held}, []string{">held<", "held before the fault"}},
 		{"not steady before", report.Run{Journal: &notSteady}, []string{">not-steady-before<", "NotSteadyBefore", "did not run", "No fault was on"}},
 		{"rollback run", report.Run{Journal: &rollback}, []string{">aborted<", "Rollback of", "A rollback failed", "AccessDenied", "on before this rollback run"}},
