@@ -30,7 +30,8 @@
 //
 // The charts are drawn by the widget renderer of the live dashboard page (package
 // local/dashboard: one renderer for both), with uPlot read from node_modules at render time and
-// inlined with it: the file loads nothing (its Content-Security-Policy allows no request).
+// inlined with it: the file loads nothing (its Content-Security-Policy allows no request) and runs
+// only its own three scripts (script-src names their SHA-256 hashes).
 //
 // Files: model.go turns a journal and series into what the page shows; series.go fetches and
 // stores the metric data; dashboards.go reads the dashboard bodies; report.go renders; web/ holds the templates (report.html, index.html),

@@ -245,6 +245,11 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			html := b.String()
+			// Only the page's own scripts run: hashes, not 'unsafe-inline'.
+			if csp := html[strings.Index(html, "Content-Security-Policy"):]; !strings.Contains(csp[:strings.Index(csp, ">")], "script-src &#39;sha256-") ||
+				strings.Contains(csp[:strings.Index(csp, ">")], "script-src &#39;unsafe-inline") {
+				t.Errorf("Content-Security-Policy %s: want the scripts' hashes, not 'unsafe-inline'", csp[:strings.Index(csp, ">")])
+			}
 			for _, w := range c.want {
 				if !strings.Contains(html, w) {
 					t.Errorf("report lacks %q", w)
