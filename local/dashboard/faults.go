@@ -91,15 +91,24 @@ func flatFault(raw json.RawMessage) (parts []string, on bool) {
 	if json.Unmarshal(raw, &cfg) != nil || !cfg.IsEnabled {
 		return nil, false
 	}
-	if cfg.FailureMode != "" {
+	// A mode at rate 0 fires on no call (as a 1.0 flag at percentage 0): enabled, it injects
+	// nothing, and is not shaded.
+	fires := func(rate *float64) bool { return rate == nil || *rate > 0 }
+	if cfg.FailureMode != "" && fires(cfg.Rate) {
 		parts = append(parts, withRate(cfg.FailureMode, cfg.Rate, 1))
 	}
 	for _, f := range cfg.Faults {
+		if !fires(f.Rate) {
+			continue
+		}
 		m := f.Mode
 		if f.Error != "" {
 			m += " (" + f.Error + ")"
 		}
 		parts = append(parts, withRate(m, f.Rate, 1))
+	}
+	if len(parts) == 0 && (cfg.FailureMode != "" || len(cfg.Faults) > 0) {
+		return nil, false // every mode named is at rate 0
 	}
 	return parts, true
 }

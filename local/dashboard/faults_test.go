@@ -66,6 +66,11 @@ func TestFaultIsDecidedByTheValue(t *testing.T) {
 		{`{"latency": {"enabled": false}, "denylist": {"enabled": true, "percentage": 50, "deny_list": ["x"]}}`, true},
 		{`{"latency": {"enabled": true, "percentage": 0}, "exception": {"enabled": false}}`, false},
 		{`{"expiresAfterSeconds": 60, "timeout": {"enabled": false}}`, false},
+		// 0.x and ours: a mode at rate 0 fires on no call
+		{`{"isEnabled": true, "failureMode": "latency", "rate": 0}`, false},
+		{`{"isEnabled": true, "faults": [{"mode": "sdkerror", "rate": 0}]}`, false},
+		{`{"isEnabled": true, "faults": [{"mode": "sdkerror", "rate": 0}, {"mode": "latency", "rate": 0.1}]}`, true},
+		{`{"isEnabled": true, "failureMode": "latency"}`, true},
 	} {
 		if on, _, _ := Fault(c.value, time.Now()); on != c.on {
 			t.Errorf("Fault(%q) = %v, want %v", c.value, on, c.on)
