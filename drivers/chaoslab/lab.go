@@ -61,6 +61,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
 	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, a third to a sixth of what the local cloud converts on 2 cores, by the VM (make bench-pipeline), so the probes measure the fault, not a backlog, even beside other work (10 runs every shipped trial at once)")
+	fs.IntVar(&c.NotSteadyRetries, "retry-not-steady", 1, "times a trial that was not steady before its fault (its experiment did not run) runs again on a fresh stack (0: never)")
 	fs.DurationVar(&c.Stagger, "stagger", lab.DefaultStagger, "the least time between two experiments' starts (0: all at once): a cold start each, not five on the machine at once")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
@@ -129,7 +130,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	for _, n := range []struct {
 		flag     string
 		v, least int
-	}{{"-concurrency", c.Concurrency, 0}, {"-clouds", c.Clouds, 1}, {"-repeat", c.Repeat, 1}} {
+	}{{"-concurrency", c.Concurrency, 0}, {"-clouds", c.Clouds, 1}, {"-repeat", c.Repeat, 1}, {"-retry-not-steady", c.NotSteadyRetries, 0}} {
 		if n.v < n.least {
 			return cli.Usagef("chaoslab lab: %s %d: want %d or more", n.flag, n.v, n.least)
 		}
@@ -177,6 +178,12 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "\njournals, reports, logs and summary.json: %s (lab time %s%s)\n", cdkapp.Rel(root, sum.Dir), sum.Elapsed.Round(time.Second), machine)
 	if c.Repeat == 1 {
 		fmt.Fprintf(m.Stdout, "open the results: %s\n", filepath.Join(sum.Dir, "index.html"))
+	}
+	for _, r := range sum.Results {
+		for _, a := range r.NotSteadyAttempts {
+			fmt.Fprintf(m.Stdout, "ran again: %s on %s was not steady before its fault (%s); the table shows the next attempt\n",
+				r.Experiment, r.Scenario, a.Outside())
+		}
 	}
 	if err != nil {
 		if interrupted { // the table above is what was done by then

@@ -53,6 +53,9 @@ type Config struct {
 	Stagger time.Duration
 	// Resynth synthesizes every stack even when its cdk.out was made from the same inputs.
 	Resynth bool
+	// NotSteadyRetries is how many times a trial that was not steady before its fault (so its
+	// experiment did not run) runs again on a fresh stack. chaoslab lab's default: 1.
+	NotSteadyRetries int
 	// Repeat runs the whole lab this many times on the same clouds and cdk.out, each run on
 	// fresh stacks, its files in <Results>/run-<n>. Default: 1 (files in <Results>).
 	Repeat int

@@ -254,3 +254,43 @@ func TestScheduleReleaseGivesTheSlotBackEarly(t *testing.T) {
 		t.Errorf("at most %d trials ran at once, want 2 (the first after its release, and one holding the slot)", most)
 	}
 }
+
+// A trial not steady before its fault runs again, up to the retries allowed, and its result keeps
+// the earlier attempts; any other verdict stands at once.
+func TestNotSteadyTrialsRunAgain(t *testing.T) {
+	v := 26.7
+	notSteady := Result{Verdict: "not-steady-before", Journal: "j0", Before: []Probe{
+		{Name: "messages-in-flight", Value: &v, Tolerance: "[-10, 20]", Pass: false}, {Name: "zero-sns-errors", Tolerance: "0", Pass: true}}}
+	for _, tt := range []struct {
+		name     string
+		retries  int
+		verdicts []string // what each attempt gives
+		calls    int
+		final    string
+	}{
+		{name: "deviated at once", retries: 1, verdicts: []string{"deviated"}, calls: 1, final: "deviated"},
+		{name: "not steady, then deviated", retries: 1, verdicts: []string{"not-steady-before", "deviated"}, calls: 2, final: "deviated"},
+		{name: "not steady twice: the second stands", retries: 1, verdicts: []string{"not-steady-before", "not-steady-before"}, calls: 2, final: "not-steady-before"},
+		{name: "no retries", retries: 0, verdicts: []string{"not-steady-before"}, calls: 1, final: "not-steady-before"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			calls := 0
+			res := attempts(&out, tt.retries, func(n int, retryable bool) (Result, bool) {
+				calls++
+				r := Result{Verdict: tt.verdicts[n]}
+				if r.Verdict == "not-steady-before" {
+					r = notSteady
+				}
+				return r, retryable && r.Verdict == "not-steady-before"
+			})
+			if calls != tt.calls || res.Verdict != tt.final || len(res.NotSteadyAttempts) != tt.calls-1 {
+				t.Fatalf("%d attempts, verdict %s, %d earlier attempts kept; want %d, %s, %d", calls, res.Verdict, len(res.NotSteadyAttempts), tt.calls, tt.final, tt.calls-1)
+			}
+			if tt.calls > 1 && (res.NotSteadyAttempts[0].Journal != "j0" ||
+				!strings.Contains(out.String(), "not steady before the fault (messages-in-flight 26.7 outside [-10, 20]): the experiment did not run; once more on a fresh stack")) {
+				t.Errorf("earlier attempt %+v, progress %q", res.NotSteadyAttempts[0], out.String())
+			}
+		})
+	}
+}

@@ -14,6 +14,31 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
+// Attempt is an attempt of a trial that was not steady before its fault: its journal, and the
+// probes that decided it.
+type Attempt struct {
+	Journal string  `json:"journal,omitempty"`
+	Before  []Probe `json:"probes_before_fault"`
+}
+
+// Outside names the probes of the attempt that were outside their tolerances, with their values.
+func (a Attempt) Outside() string {
+	var out []string
+	for _, p := range a.Before {
+		if !p.Pass {
+			v := "no data"
+			if p.Value != nil {
+				v = strconv.FormatFloat(*p.Value, 'f', 1, 64)
+			}
+			out = append(out, fmt.Sprintf("%s %s outside %s", p.Name, v, p.Tolerance))
+		}
+	}
+	if len(out) == 0 {
+		return "no probe outside its tolerance recorded"
+	}
+	return strings.Join(out, ", ")
+}
+
 // Result is one experiment on one scenario: what summary.json holds.
 type Result struct {
 	// Run numbers the lab's runs (Config.Repeat), from 1.
@@ -28,9 +53,12 @@ type Result struct {
 	Probes []Probe `json:"probes"`
 	// Before are the probes of the steady-state check before the fault: what decides a trial that
 	// was not steady before it (the table shows them when there are no Probes).
-	Before    []Probe `json:"probes_before_fault,omitempty"`
-	Published int     `json:"published"`
-	Malformed int     `json:"malformed"`
+	Before []Probe `json:"probes_before_fault,omitempty"`
+	// NotSteadyAttempts are the earlier attempts of this trial that were not steady before their
+	// fault (Config.NotSteadyRetries): their experiments did not run; this result is the last one's.
+	NotSteadyAttempts []Attempt `json:"not_steady_attempts,omitempty"`
+	Published         int       `json:"published"`
+	Malformed         int       `json:"malformed"`
 	// MalformedKeys are the documents the publisher broke on purpose (the seed's 1 %).
 	MalformedKeys []string `json:"malformed_keys"`
 	// Documents is the reconciliation by name; its lost counts every unaccounted document, the

@@ -54,6 +54,9 @@ type trial struct {
 	id string
 	// release gives the trial's slot back once its load has stopped (schedule).
 	release func()
+	// retryable: a verdict of not steady before runs the trial again (Config.NotSteadyRetries),
+	// in the same slot; retry says it will.
+	retryable, retry bool
 	// log is the trial's log file: the runner's output and the drivers' JSON logs.
 	log    *os.File
 	logger *slog.Logger
@@ -74,16 +77,43 @@ var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueU
 // "error"; after it, the remaining phases still run and each problem is added to Result.Error.
 //
 // release gives the trial's slot back (schedule): runTrial calls it once the load has stopped.
+//
+// A trial that was not steady before its fault did not run its experiment: it is no evidence either
+// way, so it runs again on a fresh stack, up to Config.NotSteadyRetries times, and its result says
+// so (NotSteadyAttempts, each attempt's files kept under its own name). Any other verdict stands.
 func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp trialSpec, dir string, progress io.Writer, release func()) Result {
 	started := time.Now()
 	cpuBefore, cpuOK := hostcpu.Read()
-	t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack, release: release,
-		id: sp.scenario + "-" + sp.experiment, dir: dir, progress: progress,
-		res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
-	t.phases(ctx)
-	t.res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
-	t.res.MachineBusy, t.res.MachineSteal = hostcpu.Since(cpuBefore, cpuOK)
-	return t.res
+	res := attempts(progress, c.NotSteadyRetries, func(n int, retryable bool) (Result, bool) {
+		id := sp.scenario + "-" + sp.experiment
+		if n > 0 {
+			id += fmt.Sprintf("-again-%d", n)
+		}
+		t := &trial{cfg: c, cloud: lc, cdkOut: cdkOut, scenario: sp.scenario, experiment: sp.experiment, stack: sp.stack, release: release,
+			id: id, dir: dir, progress: progress, retryable: retryable,
+			res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
+		t.phases(ctx)
+		return t.res, t.retry
+	})
+	res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
+	res.MachineBusy, res.MachineSteal = hostcpu.Since(cpuBefore, cpuOK)
+	return res
+}
+
+// attempts runs attempt (numbered from 0; retryable while retries are left) until it says not to
+// retry, and returns the last result with the earlier ones as its NotSteadyAttempts.
+func attempts(progress io.Writer, retries int, attempt func(n int, retryable bool) (Result, bool)) Result {
+	var earlier []Attempt
+	for n := 0; ; n++ {
+		res, retry := attempt(n, n < retries)
+		if !retry {
+			res.NotSteadyAttempts = earlier
+			return res
+		}
+		a := Attempt{Journal: res.Journal, Before: res.Before}
+		earlier = append(earlier, a)
+		fmt.Fprintf(progress, "    not steady before the fault (%s): the experiment did not run; once more on a fresh stack\n", a.Outside())
+	}
 }
 
 func (t *trial) phases(ctx context.Context) {
@@ -116,8 +146,11 @@ func (t *trial) phases(ctx context.Context) {
 	t.res.Journal = base + ".journal.json"
 	journal, runErr := t.run(ctx, compiled)
 	depths, depthErr := t.drain(ctx, l)
-	t.release() // the load has stopped: what is left reads and deletes, and need not hold a slot
 	t.verdict(journal, runErr)
+	t.retry = t.retryable && t.res.Verdict == experiments.VerdictNotSteadyBefore && ctx.Err() == nil
+	if !t.retry {
+		t.release() // the load has stopped: what is left reads and deletes, and need not hold a slot
+	}
 	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
 	t.report(ctx, compiled, journal, runErr)
