@@ -123,6 +123,9 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 		{name: "ctrl-c", guard: true, interrupt: true, wantOut: "rollback execution: ", wantErr: "the rollback guard rolled it back", wantJournal: true},
 		{name: "stopped elsewhere", guard: true, wantOut: "execution ABORTED", wantErr: "the rollback guard rolled it back", wantJournal: true},
 		{name: "no rollback guard", interrupt: true, wantOut: "waiting up to 2s", wantErr: "no rollback execution started within 2s"},
+		// Stopped by someone else and no guard: nothing in the cloud rolls it back, so chaoslab does.
+		{name: "stopped elsewhere, no rollback guard", wantOut: "no rollback execution came: fault parameter fault-abort-stopped-elsewhere,-no-rollback-guard set to",
+			wantErr: "chaoslab switched the fault off itself"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -465,4 +468,45 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRunWhoseRollbackFailed: a run whose rollback failed in the state machine (its retries spent:
+// IAM, throttling) is an error whatever its verdict, and chaoslab switches the fault off itself.
+func TestRunWhoseRollbackFailed(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	const param = "fault-rollback-failed"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	d, err := sfnapi.NewFromConfig(lc.AWS).DescribeStateMachine(context.Background(), &sfnapi.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(d.Definition)), &def); err != nil {
+		t.Fatal(err)
+	}
+	params := def["States"].(map[string]any)["Journal"].(map[string]any)["Parameters"].(map[string]any)
+	params["rollbackError"] = map[string]any{"error": "States.TaskFailed", "cause": "AccessDenied on ssm:PutParameter"}
+	b, _ := json.Marshal(def)
+	if err := lc.States.UpdateStateMachine(arn, string(b), aws.ToString(d.RoleArn)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	m, out, errb := newMain()
+	err = m.Run(ctx, []string{"run", "-outputs", outputsFile(t, arn, param), "-pause", "1s", "-window", "1s", "-poll", "200ms",
+		"-countdown", "200ms", "-report=false", "-journal", filepath.Join(t.TempDir(), "journal.json"), "exp_1-minor_delay"})
+	if code := cli.Code(err, ExitError); code != ExitError {
+		t.Fatalf("exit %d, want %d: a failed rollback is an error, held or not (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitError, err, out, errb)
+	}
+	if !strings.Contains(err.Error(), "the rollback failed (States.TaskFailed: AccessDenied on ssm:PutParameter)") ||
+		!strings.Contains(err.Error(), "chaoslab switched the fault off itself") {
+		t.Errorf("error %q: want the rollback's failure and that chaoslab switched the fault off", err)
+	}
+	if !strings.Contains(out.String(), "the rollback failed in the state machine: fault parameter "+param+" set to") {
+		t.Errorf("stdout does not say the fault was switched off from here:\n%s", out)
+	}
+	if v := lc.Param(t, param); v != `{"isEnabled": false}` {
+		t.Errorf("fault parameter after the run: %s", v)
+	}
 }

@@ -156,7 +156,42 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		defer cancel()
 		return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
 	}
-	return r.report(desc)
+	j, err := r.report(desc)
+	if j != nil && j.RollbackError != nil {
+		return j, r.rollbackFailed(j, nil)
+	}
+	return j, err
+}
+
+// ErrRollbackFailed is in the error of a run whose rollback failed in the state machine (its
+// retries spent): whatever the verdict, the run is an error.
+var ErrRollbackFailed = errors.New("the rollback failed")
+
+// rollbackFailed ends a run whose rollback failed in the machine; why is the run's error before
+// (nil for a run that ended as the machine meant).
+func (r *Runner) rollbackFailed(j *experiments.Journal, why error) error {
+	failed := fmt.Errorf("%w (%s: %s)", ErrRollbackFailed, j.RollbackError.Error, clip(j.RollbackError.Cause, 300))
+	if why != nil {
+		failed = fmt.Errorf("%w; %w", why, failed)
+	}
+	return r.offFromHere(failed, "the rollback failed in the state machine")
+}
+
+// offFromHere switches the fault off from the runner, with its own credentials (allowed what the
+// machine's role may not be, and seconds after a throttle the machine's retries met), for a run
+// whose rollback did not happen in the state machine: failed is the run's error, what says why
+// for the console.
+func (r *Runner) offFromHere(failed error, what string) error {
+	if r.FaultParameter == "" || r.SSM == nil {
+		return fmt.Errorf("%w: no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME`, or the fault expires by itself", failed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := SwitchOff(ctx, r.SSM, r.FaultParameter); err != nil {
+		return fmt.Errorf("%w, and switching %s off from here failed too: %w: run `chaoslab rollback`, or the fault expires by itself", failed, r.FaultParameter, err)
+	}
+	fmt.Fprintf(r.stdout(), "%s: fault parameter %s set to %s from here\n", what, r.FaultParameter, FaultOff)
+	return fmt.Errorf("%w: chaoslab switched the fault off itself", failed)
 }
 
 // rollbackBound is the longest wait for the rollback guard's execution: to start, then to
@@ -176,12 +211,12 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
-		return nil, fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0): run `chaoslab rollback` to be sure the fault is off", why)
+		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed")
 	}
 	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (Ctrl-C again to leave)\n", r.RollbackWait)
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
 	if err != nil {
-		return nil, fmt.Errorf("%w; %w: check the machine's EventBridge rule, and run `chaoslab rollback` to be sure the fault is off", why, err)
+		return nil, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came")
 	}
 	fmt.Fprintf(out, "rollback execution: %s\n", aws.ToString(rb.ExecutionArn))
 	f := r.follower(aws.ToTime(rb.StartDate))
@@ -197,8 +232,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		return nil, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr)
 	}
 	if j.RollbackError != nil {
-		return j, fmt.Errorf("%w; the rollback failed (%s): the fault expires by itself at its expiresAt, or run `chaoslab rollback`",
-			why, j.RollbackError.Error)
+		return j, r.rollbackFailed(j, why)
 	}
 	return j, fmt.Errorf("%w; the rollback guard rolled it back", why)
 }
