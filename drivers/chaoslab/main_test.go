@@ -510,3 +510,70 @@ func TestRunWhoseRollbackFailed(t *testing.T) {
 		t.Errorf("fault parameter after the run: %s", v)
 	}
 }
+
+// TestRunRefusesASecondExperimentOnTheMachine: two experiments on one stack share its fault
+// parameter (each one's rollback would end the other's fault), so a run is refused while another
+// execution of the machine runs, naming it; -alongside starts it anyway.
+func TestRunRefusesASecondExperimentOnTheMachine(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	const param = "fault-busy"
+	machineArn := lc.Machine(t, experiments.VerdictHeld, param)
+	outputs := outputsFile(t, machineArn, param)
+	client := sfnapi.NewFromConfig(lc.AWS)
+
+	// GIVEN a run whose execution is in its 60 s pause
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	doneA := make(chan error, 1)
+	go func() {
+		a, _, _ := newMain()
+		doneA <- a.Run(ctxA, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms", "-report=false",
+			"-rollback-wait", "0", "-journal", filepath.Join(t.TempDir(), "a.json"), "exp_1-minor_delay"})
+	}()
+	var running *sfnapi.ListExecutionsOutput
+	poll.Until(30*time.Second, 100*time.Millisecond, func() bool {
+		running, _ = client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
+			StatusFilter: sfntypes.ExecutionStatusRunning})
+		return running != nil && len(running.Executions) == 1
+	})
+	if running == nil || len(running.Executions) != 1 {
+		t.Fatalf("the first run's execution is not running: %+v", running)
+	}
+	first := aws.ToString(running.Executions[0].ExecutionArn)
+
+	// WHEN a second run starts on the same machine
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, out, _ := newMain()
+	b.Now = func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }
+	err := b.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms", "-report=false",
+		"-journal", filepath.Join(t.TempDir(), "b.json"), "exp_1-minor_delay"})
+	// THEN it is refused, naming the running one, and starts nothing
+	if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), "another experiment is running on this state machine: "+first) ||
+		!strings.Contains(fmt.Sprint(err), "-alongside") {
+		t.Fatalf("second run: exit %d, err %v; want 2 naming %s and -alongside\n%s", code, err, first, out)
+	}
+	if list, _ := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)}); len(list.Executions) != 1 {
+		t.Errorf("%d executions, want the first one only", len(list.Executions))
+	}
+
+	// AND with -alongside it starts (and is stopped here: its Ctrl-C)
+	c, outC, _ := newMain()
+	c.Now = func() time.Time { return time.Date(2026, 11, 23, 14, 6, 0, 0, time.UTC) }
+	ctxC, cancelC := context.WithCancel(context.Background())
+	go func() {
+		poll.Until(30*time.Second, 100*time.Millisecond, func() bool {
+			l, _ := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)})
+			return l != nil && len(l.Executions) == 2
+		})
+		cancelC()
+	}()
+	errC := c.Run(ctxC, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms", "-report=false",
+		"-rollback-wait", "0", "-alongside", "-journal", filepath.Join(t.TempDir(), "c.json"), "exp_1-minor_delay"})
+	if !strings.Contains(outC.String(), "execution started") {
+		t.Errorf("-alongside did not start: %v\n%s", errC, outC)
+	}
+	cancelA()
+	<-doneA
+}

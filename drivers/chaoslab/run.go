@@ -72,6 +72,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
 	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
 	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
+	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault)")
 	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort, a timeout or a failure before the rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
 	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
 	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal>.ctk.json)")

@@ -46,7 +46,14 @@ type Runner struct {
 	// RollbackWait is how long to wait, after an abort, a timeout or a failure before the
 	// rollbacks, for the rollback guard's execution to start. 0: do not wait.
 	RollbackWait time.Duration
+	// Alongside starts the experiment even while another execution of the machine runs. Two
+	// experiments on one stack share its fault parameter: each one's rollback turns the other's
+	// fault off, and its verdict is of the wrong fault. Default false: Run refuses (ErrBusy).
+	Alongside bool
 }
+
+// ErrBusy is the error of a run refused because another execution of the machine is running.
+var ErrBusy = errors.New("another experiment is running on this state machine")
 
 // defaultPoll is chaoslab run's -poll default.
 const defaultPoll = time.Second
@@ -107,6 +114,18 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	input, err := json.Marshal(compiled)
 	if err != nil {
 		return nil, err
+	}
+	if !r.Alongside {
+		running, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
+			StatusFilter: sfntypes.ExecutionStatusRunning, MaxResults: 1})
+		if err != nil {
+			return nil, fmt.Errorf("list the running executions of %s: %w", machineArn, err)
+		}
+		if len(running.Executions) > 0 {
+			e := running.Executions[0]
+			return nil, fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it, stop it (aws stepfunctions stop-execution --execution-arn %s; its rollback guard then rolls it back), or start alongside it on purpose (-alongside)",
+				ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
+		}
 	}
 	started, err := r.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(machineArn), Name: aws.String(r.ExecutionName), Input: aws.String(string(input)),
