@@ -66,6 +66,15 @@ func putErrorsAlarm(t *testing.T, lc *runnertest.Cloud, function string) {
 func fullJournalMachine(t *testing.T, lc *runnertest.Cloud, verdict, param string) string {
 	t.Helper()
 	arn := lc.Machine(t, verdict, param)
+	editJournal(t, lc, arn, func(params map[string]any) {
+		fillJournal(params, param)
+	})
+	return arn
+}
+
+// editJournal changes the parameters of machine arn's Journal state (the journal it ends with).
+func editJournal(t *testing.T, lc *runnertest.Cloud, arn string, edit func(params map[string]any)) {
+	t.Helper()
 	d, err := sfnapi.NewFromConfig(lc.AWS).DescribeStateMachine(context.Background(), &sfnapi.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +83,15 @@ func fullJournalMachine(t *testing.T, lc *runnertest.Cloud, verdict, param strin
 	if err := json.Unmarshal([]byte(aws.ToString(d.Definition)), &def); err != nil {
 		t.Fatal(err)
 	}
-	params := def["States"].(map[string]any)["Journal"].(map[string]any)["Parameters"].(map[string]any)
+	edit(def["States"].(map[string]any)["Journal"].(map[string]any)["Parameters"].(map[string]any))
+	b, _ := json.Marshal(def)
+	if err := lc.States.UpdateStateMachine(arn, string(b), aws.ToString(d.RoleArn)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fillJournal gives the test machine's journal what a real run's has: its times and the fault's writes.
+func fillJournal(params map[string]any, param string) {
 	const now = "$$.State.EnteredTime"
 	params["startedAt.$"], params["endedAt.$"], params["executionArn.$"] = "$$.Execution.StartTime", now, "$$.Execution.Id"
 	before := params["before"].([]any)[0].(map[string]any)
@@ -83,11 +100,6 @@ func fullJournalMachine(t *testing.T, lc *runnertest.Cloud, verdict, param strin
 		"pauseAfterSeconds.$": "$.method[0].pauseAfterSeconds", "putAt.$": now, "endedAt.$": now}}
 	params["rollbacks"] = []any{map[string]any{"name.$": "$.rollbacks[0].name", "parameter": param, "value.$": "$.rollbacks[0].value",
 		"putAt.$": now, "endedAt.$": now}}
-	b, _ := json.Marshal(def)
-	if err := lc.States.UpdateStateMachine(arn, string(b), aws.ToString(d.RoleArn)); err != nil {
-		t.Fatal(err)
-	}
-	return arn
 }
 
 // checkCTKJournal reads a Chaos Toolkit journal: exactly ctk.Journal's members, and what

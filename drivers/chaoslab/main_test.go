@@ -477,24 +477,13 @@ func TestRunWhoseRollbackFailed(t *testing.T) {
 	lc.Steady()
 	const param = "fault-rollback-failed"
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
-	d, err := sfnapi.NewFromConfig(lc.AWS).DescribeStateMachine(context.Background(), &sfnapi.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var def map[string]any
-	if err := json.Unmarshal([]byte(aws.ToString(d.Definition)), &def); err != nil {
-		t.Fatal(err)
-	}
-	params := def["States"].(map[string]any)["Journal"].(map[string]any)["Parameters"].(map[string]any)
-	params["rollbackError"] = map[string]any{"error": "States.TaskFailed", "cause": "AccessDenied on ssm:PutParameter"}
-	b, _ := json.Marshal(def)
-	if err := lc.States.UpdateStateMachine(arn, string(b), aws.ToString(d.RoleArn)); err != nil {
-		t.Fatal(err)
-	}
+	editJournal(t, lc, arn, func(params map[string]any) {
+		params["rollbackError"] = map[string]any{"error": "States.TaskFailed", "cause": "AccessDenied on ssm:PutParameter"}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	m, out, errb := newMain()
-	err = m.Run(ctx, []string{"run", "-outputs", outputsFile(t, arn, param), "-pause", "1s", "-window", "1s", "-poll", "200ms",
+	err := m.Run(ctx, []string{"run", "-outputs", outputsFile(t, arn, param), "-pause", "1s", "-window", "1s", "-poll", "200ms",
 		"-countdown", "200ms", "-report=false", "-journal", filepath.Join(t.TempDir(), "journal.json"), "exp_1-minor_delay"})
 	if code := cli.Code(err, ExitError); code != ExitError {
 		t.Fatalf("exit %d, want %d: a failed rollback is an error, held or not (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitError, err, out, errb)
