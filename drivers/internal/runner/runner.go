@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -131,6 +132,9 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		StateMachineArn: aws.String(machineArn), Name: aws.String(r.ExecutionName), Input: aws.String(string(input)),
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, r.interruptedStarting(machineArn, err)
+		}
 		return nil, fmt.Errorf("start execution on %s: %w", machineArn, err)
 	}
 	arn := aws.ToString(started.ExecutionArn)
@@ -359,6 +363,33 @@ func (r *Runner) interrupted(arn string) error {
 		fmt.Fprintln(out, "no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME` to be sure")
 	}
 	return errors.Join(append([]error{ErrInterrupted}, errs...)...)
+}
+
+// interruptedStarting ends a run interrupted while StartExecution was in flight: the request may
+// have started the execution all the same, unwatched, so it is looked up by its name and, if it
+// exists, stopped and its fault switched off, as any interrupted run.
+func (r *Runner) interruptedStarting(machineArn string, startErr error) error {
+	arn := executionArn(machineArn, r.ExecutionName)
+	if arn != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		_, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		cancel()
+		if err == nil {
+			fmt.Fprintf(r.stdout(), "interrupted while starting; the execution had started: %s\n", arn)
+			return r.interrupted(arn)
+		}
+	}
+	return fmt.Errorf("%w while starting the execution (%w): no execution %s started", ErrInterrupted, startErr, r.ExecutionName)
+}
+
+// executionArn is the ARN of machineArn's execution named name ("" when machineArn is not a state
+// machine's ARN): arn:aws:states:<region>:<account>:execution:<machine>:<name>.
+func executionArn(machineArn, name string) string {
+	prefix, machine, ok := strings.Cut(machineArn, ":stateMachine:")
+	if !ok || machine == "" {
+		return ""
+	}
+	return prefix + ":execution:" + machine + ":" + name
 }
 
 // ErrInterrupted is in the error of a run whose context ended while its execution ran (Ctrl-C).

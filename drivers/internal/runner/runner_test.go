@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -295,5 +299,57 @@ func TestHistoryReadsTheEventsAfterTheLastSeen(t *testing.T) {
 		if want := all[last:]; !slices.Equal(got, want) {
 			t.Errorf("after event %d: read %v, want %v", last, got, want)
 		}
+	}
+}
+
+// cancelAfterStart lets StartExecution reach the state machine, then answers as if the caller had
+// been interrupted before the reply came (Ctrl-C while the request was in flight).
+type cancelAfterStart struct {
+	next   *awshttp.BuildableClient
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfterStart) Do(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(r)
+	if err == nil && r.Header.Get("X-Amz-Target") == "AWSStepFunctions.StartExecution" {
+		resp.Body.Close()
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+// A run interrupted while StartExecution was in flight may have started its execution all the
+// same: Run finds it by its name, stops it and switches the fault off, as for any interrupted run.
+func TestRunInterruptedWhileStarting(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-interrupted-starting"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	if _, err := ssm.NewFromConfig(lc.AWS).PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(param),
+		Value: aws.String(`{"isEnabled":true,"failureMode":"latency","rate":1}`), Overwrite: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
+		o.HTTPClient = &cancelAfterStart{next: awshttp.NewBuildableClient(), cancel: cancel}
+		o.RetryMaxAttempts = 1
+	})
+
+	_, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
+
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(out.String(), "interrupted while starting; the execution had started: ") {
+		t.Fatalf("err %v, want interrupted, the started execution found\n%s", err, out.String())
+	}
+	d, derr := sfn.NewFromConfig(lc.AWS).DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{
+		ExecutionArn: aws.String(executionArn(arn, r.ExecutionName))})
+	if derr != nil || d.Status != sfntypes.ExecutionStatusAborted {
+		t.Errorf("the execution started while interrupted: %+v %v, want ABORTED", d, derr)
+	}
+	if v := lc.Param(t, param); v != FaultOff {
+		t.Errorf("fault parameter after the interrupted start: %s", v)
 	}
 }
