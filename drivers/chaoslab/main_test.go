@@ -124,7 +124,7 @@ func TestRunAbortFollowsRollback(t *testing.T) {
 		{name: "stopped elsewhere", guard: true, wantOut: "execution ABORTED", wantErr: "the rollback guard rolled it back", wantJournal: true},
 		{name: "no rollback guard", interrupt: true, wantOut: "waiting up to 2s", wantErr: "no rollback execution started within 2s"},
 		// Stopped by someone else and no guard: nothing in the cloud rolls it back, so chaoslab does.
-		{name: "stopped elsewhere, no rollback guard", wantOut: "no rollback execution came: fault parameter fault-abort-stopped-elsewhere,-no-rollback-guard set to",
+		{name: "stopped elsewhere without a rollback guard", wantOut: "no rollback execution came: fault parameter fault-abort-stopped-elsewhere-without-a-rollback-guard set to",
 			wantErr: "chaoslab switched the fault off itself"},
 	}
 	for _, tt := range tests {
@@ -560,8 +560,9 @@ func TestRunRefusesASecondExperimentOnTheMachine(t *testing.T) {
 	}()
 	errC := c.Run(ctxC, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms", "-report=false",
 		"-rollback-wait", "0", "-alongside", "-journal", filepath.Join(t.TempDir(), "c.json"), "exp_1-minor_delay"})
-	if !strings.Contains(outC.String(), "execution started") {
-		t.Errorf("-alongside did not start: %v\n%s", errC, outC)
+	if list, _ := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)}); len(list.Executions) != 2 ||
+		strings.Contains(fmt.Sprint(errC), "another experiment is running") {
+		t.Errorf("-alongside: %d executions, err %v; want it started beside the first\n%s", len(list.Executions), errC, outC)
 	}
 	cancelA()
 	<-doneA
