@@ -158,7 +158,8 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 			defer cancel()
 			return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
 		}
-		return nil, err
+		// The watch ended, not the experiment: it runs on, its rollbacks in its own states.
+		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: its journal is its output (aws stepfunctions describe-execution --execution-arn %s)", arn, err, arn)
 	}
 
 	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})

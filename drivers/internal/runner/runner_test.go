@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -351,5 +352,42 @@ func TestRunInterruptedWhileStarting(t *testing.T) {
 	}
 	if v := lc.Param(t, param); v != FaultOff {
 		t.Errorf("fault parameter after the interrupted start: %s", v)
+	}
+}
+
+// failHistory answers every GetExecutionHistory with a 500 (the SDK retries none: RetryMaxAttempts 1).
+type failHistory struct{ next *awshttp.BuildableClient }
+
+func (c failHistory) Do(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("X-Amz-Target") == "AWSStepFunctions.GetExecutionHistory" {
+		return &http.Response{StatusCode: 500, Status: "500 Internal Server Error", Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body: io.NopCloser(strings.NewReader(`{"__type":"InternalServerError","message":"history unavailable"}`)), Request: r}, nil
+	}
+	return c.next.Do(r)
+}
+
+// When the history cannot be read (five reads in a row), the watch ends and says that the
+// experiment runs on, rolling its fault back itself, and where its journal will be.
+func TestRunThatCannotFollowSaysTheExecutionRunsOn(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-cannot-follow"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	r.Poll = 50 * time.Millisecond
+	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
+		o.HTTPClient = failHistory{next: awshttp.NewBuildableClient()}
+		o.RetryMaxAttempts = 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	_, err := r.Run(ctx, arn, compiled(t, param, 2*time.Second))
+
+	exec := executionArn(arn, r.ExecutionName)
+	if err == nil || !strings.Contains(err.Error(), "following execution "+exec) || !strings.Contains(err.Error(), "history unavailable") ||
+		!strings.Contains(err.Error(), "the execution runs on and rolls its fault back itself") {
+		t.Fatalf("err %v, want the watch's end, its cause, and that %s runs on", err, exec)
 	}
 }
