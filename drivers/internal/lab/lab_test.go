@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
 
 // Lanes running side by side share stderr: every line comes out whole, with its lane's prefix, even
@@ -292,5 +294,23 @@ func TestNotSteadyTrialsRunAgain(t *testing.T) {
 				t.Errorf("earlier attempt %+v, progress %q", res.NotSteadyAttempts[0], out.String())
 			}
 		})
+	}
+}
+
+// A trial whose run has a journal and an error that is not its verdict's (a rollback that failed in
+// the machine, the fault then switched off by the runner) is an error whatever its verdict; a
+// deviated verdict's own error is not.
+func TestTrialVerdictKeepsTheRunsError(t *testing.T) {
+	j := &experiments.Journal{Verdict: experiments.VerdictHeld}
+	failed := fmt.Errorf("%w (States.TaskFailed: AccessDenied): chaoslab switched the fault off itself", runner.ErrRollbackFailed)
+	tr := &trial{}
+	tr.verdict(j, failed)
+	if tr.res.Verdict != experiments.VerdictHeld || !strings.Contains(tr.res.Error, "experiment: the rollback failed (States.TaskFailed: AccessDenied)") {
+		t.Errorf("verdict %q, error %q: want held, and the rollback's failure as the trial's error", tr.res.Verdict, tr.res.Error)
+	}
+	deviated := &trial{}
+	deviated.verdict(&experiments.Journal{Verdict: experiments.VerdictDeviated}, runner.ErrDeviated)
+	if deviated.res.Error != "" {
+		t.Errorf("a deviated verdict's own error recorded as the trial's: %q", deviated.res.Error)
 	}
 }

@@ -93,7 +93,7 @@ func runTrial(ctx context.Context, c Config, lc *cloud.Cloud, cdkOut string, sp 
 			id: id, dir: dir, progress: progress, retryable: retryable,
 			res: Result{Scenario: sp.scenario, Experiment: sp.experiment, Stack: sp.stack, Verdict: "error"}}
 		t.phases(ctx)
-		return t.res, t.retry
+		return t.res, t.retry && ctx.Err() == nil // not after Ctrl-C during the attempt's last phases
 	})
 	res.Seconds = time.Since(started).Round(100 * time.Millisecond).Seconds()
 	res.MachineBusy, res.MachineSteal = hostcpu.Since(cpuBefore, cpuOK)
@@ -296,6 +296,9 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 		ExecutionName: runner.ExecutionName(t.id + "-" + t.cfg.Now().UTC().Format("150405")),
 		JournalPath:   t.res.Journal,
 		Poll:          500 * time.Millisecond,
+		// The stack is the trial's own, deployed for it: an execution still listed under the same
+		// name (a stack of an earlier run or attempt, deleted while its execution ran) is not its.
+		Alongside: true,
 	}
 	j, err := r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
 	if j != nil {
@@ -463,6 +466,11 @@ func (t *trial) verdict(j *experiments.Journal, runErr error) {
 		return
 	}
 	t.res.Verdict = j.Verdict
+	// A journal and an error that is not the verdict's (a rollback that failed in the machine, which
+	// the runner then switched off itself): the run is an error whatever its verdict.
+	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) && !errors.Is(runErr, runner.ErrInterrupted) {
+		t.problem("experiment: %v", runErr)
+	}
 	for _, p := range j.After {
 		t.res.Probes = append(t.res.Probes, probeOf(p))
 	}

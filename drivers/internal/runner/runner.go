@@ -120,11 +120,14 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		running, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
 			StatusFilter: sfntypes.ExecutionStatusRunning, MaxResults: 1})
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
+			}
 			return nil, fmt.Errorf("list the running executions of %s: %w", machineArn, err)
 		}
 		if len(running.Executions) > 0 {
 			e := running.Executions[0]
-			return nil, fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it, stop it (aws stepfunctions stop-execution --execution-arn %s; its rollback guard then rolls it back), or start alongside it on purpose (-alongside)",
+			return nil, fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
 				ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
 		}
 	}
@@ -371,16 +374,27 @@ func (r *Runner) interrupted(arn string) error {
 // exists, stopped and its fault switched off, as any interrupted run.
 func (r *Runner) interruptedStarting(machineArn string, startErr error) error {
 	arn := executionArn(machineArn, r.ExecutionName)
-	if arn != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		_, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-		cancel()
-		if err == nil {
+	if arn == "" {
+		return fmt.Errorf("%w while starting the execution (%w)", ErrInterrupted, startErr)
+	}
+	// Only "does not exist" says it did not start; the request may still be on its way, and a
+	// throttle says nothing: a few looks, a second apart.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var err error
+	for range 3 {
+		if _, err = r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
 			fmt.Fprintf(r.stdout(), "interrupted while starting; the execution had started: %s\n", arn)
 			return r.interrupted(arn)
 		}
+		sleepCtx(ctx, time.Second)
 	}
-	return fmt.Errorf("%w while starting the execution (%w): no execution %s started", ErrInterrupted, startErr, r.ExecutionName)
+	var missing *sfntypes.ExecutionDoesNotExist
+	if errors.As(err, &missing) {
+		return fmt.Errorf("%w while starting the execution (%w): no execution %s started", ErrInterrupted, startErr, r.ExecutionName)
+	}
+	return fmt.Errorf("%w while starting the execution (%w), and whether %s started could not be read (%w): see aws stepfunctions describe-execution --execution-arn %s, and run `chaoslab rollback` to be sure the fault is off",
+		ErrInterrupted, startErr, r.ExecutionName, err, arn)
 }
 
 // executionArn is the ARN of machineArn's execution named name ("" when machineArn is not a state
@@ -427,4 +441,12 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal
 	PrintJournal(out, j)
 	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
 	return j, verdictError(j)
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }
