@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"html"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -154,4 +156,34 @@ func TestMarkdownLinks(t *testing.T) {
 			t.Errorf("Markdown(%q) = %q, want it to hold %q and not %q", tt.src, got, tt.want, tt.not)
 		}
 	}
+}
+
+// FuzzMarkdown: whatever a text widget holds, its HTML has no script, no raw HTML from the source,
+// and no link whose address (as the browser reads the attribute) runs code.
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range []string{"[x](javascript:alert(1))", "<javascript:alert(1)>", "[x](&#106;avascript:1)", "www.example.com",
+		"<b>raw</b> <script>x</script>", "[a](https://example.com \"t\")", "![i](http://x/y.png)", "| a | b |\n|---|---|\n| 1 | 2 |"} {
+		f.Add(s)
+	}
+	href := regexp.MustCompile(`(?i)\shref="([^"]*)"`)
+	f.Fuzz(func(t *testing.T, src string) {
+		out := Markdown(src)
+		if strings.Contains(strings.ToLower(out), "<script") || strings.Contains(strings.ToLower(out), "<img") {
+			t.Fatalf("Markdown(%q) = %q: a script or an image", src, out)
+		}
+		for _, m := range href.FindAllStringSubmatch(out, -1) {
+			u := strings.ToLower(strings.TrimLeftFunc(html.UnescapeString(m[1]), func(r rune) bool { return r <= ' ' }))
+			u = strings.Map(func(r rune) rune {
+				if r == '\t' || r == '\n' || r == '\r' { // the URL parser drops them anywhere
+					return -1
+				}
+				return r
+			}, u)
+			for _, bad := range []string{"javascript:", "vbscript:", "data:", "file:"} {
+				if strings.HasPrefix(u, bad) {
+					t.Fatalf("Markdown(%q) = %q: a %s link", src, out, bad)
+				}
+			}
+		}
+	})
 }
