@@ -257,16 +257,7 @@ func overlaps(cfg Configuration) error {
 	var ds []destination
 	add := func(kind string, i int, arn string, events []string, f *Filter) {
 		d := destination{name: fmt.Sprintf("%s %d (%s)", kind, i+1, arn), events: events}
-		if f != nil {
-			for _, r := range f.Key.FilterRules {
-				switch strings.ToLower(r.Name) {
-				case "prefix":
-					d.prefix = r.Value
-				case "suffix":
-					d.suffix = r.Value
-				}
-			}
-		}
+		d.prefix, d.suffix = f.rules()
 		ds = append(ds, d)
 	}
 	for i, q := range cfg.QueueConfigurations {
@@ -294,11 +285,31 @@ func overlaps(cfg Configuration) error {
 	return nil
 }
 
+// covers reports whether the wildcard event type wild (s3:ObjectCreated:*) stands for e
+// (s3:ObjectCreated:Put); both with their s3: or both without.
+func covers(wild, e string) bool {
+	return strings.HasSuffix(wild, ":*") && strings.HasPrefix(e, strings.TrimSuffix(wild, "*"))
+}
+
+// rules are f's prefix and suffix ("" for a rule not given: every key passes it). validate has
+// checked that each is given at most once.
+func (f *Filter) rules() (prefix, suffix string) {
+	if f == nil {
+		return "", ""
+	}
+	for _, r := range f.Key.FilterRules {
+		switch strings.ToLower(r.Name) {
+		case "prefix":
+			prefix = r.Value
+		case "suffix":
+			suffix = r.Value
+		}
+	}
+	return prefix, suffix
+}
+
 // sharedEvent returns an event type both lists take, a wildcard standing for its family.
 func sharedEvent(a, b []string) (string, bool) {
-	covers := func(wild, e string) bool {
-		return strings.HasSuffix(wild, ":*") && strings.HasPrefix(e, strings.TrimSuffix(wild, "*"))
-	}
 	for _, x := range a {
 		for _, y := range b {
 			switch {
@@ -324,22 +335,12 @@ func matches(events []string, f *Filter, eventName, key string) bool {
 	ok := false
 	for _, e := range events {
 		e = strings.TrimPrefix(e, "s3:")
-		if e == eventName || (strings.HasSuffix(e, ":*") && strings.HasPrefix(eventName, strings.TrimSuffix(e, "*"))) {
+		if e == eventName || covers(e, eventName) {
 			ok = true
 		}
 	}
-	if !ok || f == nil {
-		return ok
-	}
-	for _, r := range f.Key.FilterRules {
-		switch strings.ToLower(r.Name) {
-		case "prefix":
-			ok = ok && strings.HasPrefix(key, r.Value)
-		case "suffix":
-			ok = ok && strings.HasSuffix(key, r.Value)
-		}
-	}
-	return ok
+	prefix, suffix := f.rules()
+	return ok && strings.HasPrefix(key, prefix) && strings.HasSuffix(key, suffix)
 }
 
 func requestID() string {
