@@ -124,7 +124,7 @@ type Deployment struct {
 type undo struct {
 	what    string
 	fn      func(context.Context) error
-	timeout time.Duration // 0: undoTimeout
+	timeout time.Duration
 }
 
 // undoTimeout bounds the deletion of one resource; a bucket's, which scales with its objects, has
@@ -319,6 +319,11 @@ func (d *deployer) record(id string, res Resource, physical, note string, attrs 
 }
 
 func (d *deployer) created(id, typ, physical string, attrs map[string]string, teardown func(context.Context) error) {
+	d.createdWithin(id, typ, physical, attrs, teardown, undoTimeout)
+}
+
+// createdWithin is created for a resource whose teardown may take up to timeout.
+func (d *deployer) createdWithin(id, typ, physical string, attrs map[string]string, teardown func(context.Context) error, timeout time.Duration) {
 	d.ctx.Refs[id] = physical
 	if attrs == nil {
 		attrs = map[string]string{}
@@ -326,7 +331,7 @@ func (d *deployer) created(id, typ, physical string, attrs map[string]string, te
 	d.ctx.Attrs[id] = attrs
 	d.dep.Created = append(d.dep.Created, Deployed{LogicalID: id, Type: typ, PhysicalID: physical})
 	if teardown != nil {
-		d.dep.undo = append(d.dep.undo, undo{what: id + " (" + typ + ")", fn: teardown})
+		d.dep.undo = append(d.dep.undo, undo{what: id + " (" + typ + ")", fn: teardown, timeout: timeout})
 	}
 	fmt.Fprintf(d.opts.Progress, "  created %-48s %s\n", id, typ)
 }
@@ -388,11 +393,7 @@ func (dep *Deployment) Teardown(ctx context.Context) error {
 	var errs []error
 	for i := len(dep.undo) - 1; i >= 0; i-- {
 		u := dep.undo[i]
-		timeout := u.timeout
-		if timeout == 0 {
-			timeout = undoTimeout
-		}
-		uctx, cancel := context.WithTimeout(ctx, timeout)
+		uctx, cancel := context.WithTimeout(ctx, u.timeout)
 		if err := u.fn(uctx); err != nil {
 			errs = append(errs, fmt.Errorf("delete %s: %w", u.what, err))
 		}

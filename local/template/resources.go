@@ -94,8 +94,7 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 		"DualStackDomainName": name + ".s3.dualstack." + d.ctx.Region + ".amazonaws.com",
 		"WebsiteURL":          "http://" + name + ".s3-website-" + d.ctx.Region + ".amazonaws.com",
 	}
-	d.created(id, "AWS::S3::Bucket", name, attrs, func(ctx context.Context) error { return emptyAndDeleteBucket(ctx, d.s3, name) })
-	d.dep.undo[len(d.dep.undo)-1].timeout = bucketDeleteTimeout
+	d.createdWithin(id, "AWS::S3::Bucket", name, attrs, func(ctx context.Context) error { return emptyAndDeleteBucket(ctx, d.s3, name) }, bucketDeleteTimeout)
 	if nc, ok := props["NotificationConfiguration"]; ok {
 		return putNotifications(ctx, d, name, nc)
 	}
@@ -136,11 +135,10 @@ func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 		if len(out.Contents) == 0 {
 			return nil
 		}
-		if k := aws.ToString(out.Contents[0].Key); k == first {
-			return fmt.Errorf("bucket %s: %q still listed after it was deleted", name, k)
-		} else {
-			first = k
+		if aws.ToString(out.Contents[0].Key) == first {
+			return fmt.Errorf("bucket %s: %q still listed after it was deleted", name, first)
 		}
+		first = aws.ToString(out.Contents[0].Key)
 		if err := deletePage(ctx, c, name, out.Contents); err != nil {
 			return err
 		}
