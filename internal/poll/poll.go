@@ -1,6 +1,7 @@
 // Package poll waits, bounded in time, until a condition holds: how a test waits for the event it
 // needs (a message delivered, an execution listed) instead of sleeping a guess, which a loaded
-// machine (make test runs most packages at nice 19) can outlast.
+// machine (make test runs most packages at nice 19) can outlast, and how a driver looks again
+// for something that may be on its way (the runner's execution after an interrupted start).
 package poll
 
 import "time"

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 )
 
 // Runner starts compiled experiments on an experiment state machine and follows them. Set the
@@ -382,12 +383,12 @@ func (r *Runner) interruptedStarting(machineArn string, startErr error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	var err error
-	for range 3 {
-		if _, err = r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
-			fmt.Fprintf(r.stdout(), "interrupted while starting; the execution had started: %s\n", arn)
-			return r.interrupted(arn)
-		}
-		sleepCtx(ctx, time.Second)
+	if poll.Until(2*time.Second, time.Second, func() bool {
+		_, err = r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		return err == nil
+	}) {
+		fmt.Fprintf(r.stdout(), "interrupted while starting; the execution had started: %s\n", arn)
+		return r.interrupted(arn)
 	}
 	var missing *sfntypes.ExecutionDoesNotExist
 	if errors.As(err, &missing) {
@@ -441,12 +442,4 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal
 	PrintJournal(out, j)
 	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
 	return j, verdictError(j)
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
 }
