@@ -210,16 +210,28 @@ func (r *Runner) rollbackFailed(j *experiments.Journal, why error) error {
 // whose rollback did not happen in the state machine: failed is the run's error, what says why
 // for the console.
 func (r *Runner) offFromHere(failed error, what string) error {
-	if r.FaultParameter == "" || r.SSM == nil {
-		return fmt.Errorf("%w: no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME`, or the fault expires by itself", failed)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if _, err := SwitchOff(ctx, r.SSM, r.FaultParameter); err != nil {
+	switch err := r.switchOff(ctx); {
+	case errors.Is(err, errNoFaultParameter):
+		return fmt.Errorf("%w: %w: run `chaoslab rollback -fault-parameter NAME`, or the fault expires by itself", failed, err)
+	case err != nil:
 		return fmt.Errorf("%w, and switching %s off from here failed too: %w: run `chaoslab rollback`, or the fault expires by itself", failed, r.FaultParameter, err)
 	}
 	fmt.Fprintf(r.stdout(), "%s: fault parameter %s set to %s from here\n", what, r.FaultParameter, FaultOff)
 	return fmt.Errorf("%w: chaoslab switched the fault off itself", failed)
+}
+
+// errNoFaultParameter: the runner was given no fault parameter (or no SSM client) to switch off.
+var errNoFaultParameter = errors.New("no fault parameter known (FaultParameterName)")
+
+// switchOff writes FaultOff to the fault parameter with the runner's own credentials.
+func (r *Runner) switchOff(ctx context.Context) error {
+	if r.FaultParameter == "" || r.SSM == nil {
+		return errNoFaultParameter
+	}
+	_, err := SwitchOff(ctx, r.SSM, r.FaultParameter)
+	return err
 }
 
 // rollbackBound is the longest wait for the rollback guard's execution: to start, then to
@@ -358,14 +370,13 @@ func (r *Runner) interrupted(arn string) error {
 	} else {
 		fmt.Fprintln(out, "execution stopped; the state machine's rollback guard runs the rollbacks")
 	}
-	if r.FaultParameter != "" && r.SSM != nil {
-		if _, err := SwitchOff(ctx, r.SSM, r.FaultParameter); err != nil {
-			errs = append(errs, err)
-		} else {
-			fmt.Fprintf(out, "fault parameter %s set to %s\n", r.FaultParameter, FaultOff)
-		}
-	} else {
-		fmt.Fprintln(out, "no fault parameter known (FaultParameterName): run `chaoslab rollback -fault-parameter NAME` to be sure")
+	switch err := r.switchOff(ctx); {
+	case errors.Is(err, errNoFaultParameter):
+		fmt.Fprintf(out, "%v: run `chaoslab rollback -fault-parameter NAME` to be sure\n", err)
+	case err != nil:
+		errs = append(errs, err)
+	default:
+		fmt.Fprintf(out, "fault parameter %s set to %s\n", r.FaultParameter, FaultOff)
 	}
 	return errors.Join(append([]error{ErrInterrupted}, errs...)...)
 }
