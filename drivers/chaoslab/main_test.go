@@ -441,7 +441,9 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errb)
 		}
 	}
-	if _, err := experiments.ParseJournal(mustRead(t, journal)); err != nil {
+	if b, err := os.ReadFile(journal); err != nil {
+		t.Error(err)
+	} else if _, err := experiments.ParseJournal(b); err != nil {
 		t.Errorf("journal: %v", err)
 	}
 
@@ -459,15 +461,6 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 	if s := errb.String(); !strings.Contains(s, "chaoslab run: no report: chart library") || strings.Contains(s, "chaoslab report ") {
 		t.Errorf("ctk: stderr should say there is no report and not offer chaoslab report:\n%s", s)
 	}
-}
-
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestRunWhoseRollbackFailed: a run whose rollback failed in the state machine (its retries spent:
