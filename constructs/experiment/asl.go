@@ -85,7 +85,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		// 2. Method: each action writes the fault, then pauses (checking the guard).
 		"Method": obj{"Type": "Map", "ItemsPath": "$.experiment.method", "MaxConcurrency": 1,
 			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "guard.$": "$.experiment.guard", "expiry": expiry()},
-			"ItemProcessor": processor("Action.PauseBefore", actionStates("Action", faultParameterName, true)),
+			"ItemProcessor": processor("Action.PauseBefore", actionStates("Action", faultParameterName, true, retry())),
 			"ResultPath":    "$.journal.method",
 			"Catch": []any{
 				obj{"ErrorEquals": []any{experiments.ErrGuardBreached}, "ResultPath": "$.guardError", "Next": "GuardBreached"},
@@ -109,7 +109,7 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		// 4. Rollbacks always run, then the steady state is observed and recorded once more.
 		"Rollback": obj{"Type": "Map", "ItemsPath": "$.experiment.rollbacks", "MaxConcurrency": 1,
 			"ItemSelector":  obj{"action.$": "$$.Map.Item.Value", "expiry": expiry()},
-			"ItemProcessor": processor("Rollback.PauseBefore", actionStates("Rollback", faultParameterName, false)),
+			"ItemProcessor": processor("Rollback.PauseBefore", actionStates("Rollback", faultParameterName, false, rollbackRetry())),
 			"ResultPath":    "$.journal.rollbacks",
 			"Catch":         []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.journal.rollbackError", "Next": "RecoveryWindow"}},
 			"Next":          "RecoveryWindow"},
@@ -144,9 +144,10 @@ func Definition(faultParameterName string, timeoutSeconds int) obj {
 		StateDescribeAborted: obj{"Type": "Task", "Resource": describeExecution,
 			"Parameters": obj{"ExecutionArn.$": "$.rollbackOf"},
 			"ResultPath": "$.described",
-			"Retry":      retry(),
-			"Catch":      []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "CannotDescribe"}},
-			"Next":       "ReadAborted"},
+			// An execution that does not exist will not come to: no retry for that.
+			"Retry": append([]any{obj{"ErrorEquals": []any{"Sfn.ExecutionDoesNotExistException"}, "MaxAttempts": 0}}, rollbackRetry()...),
+			"Catch": []any{obj{"ErrorEquals": []any{"States.ALL"}, "ResultPath": "$.error", "Next": "CannotDescribe"}},
+			"Next":  "ReadAborted"},
 		"CannotDescribe": obj{"Type": "Fail", "Error": experiments.ErrRollbackFailed, "CausePath": "$.error.Cause"},
 		"ReadAborted": obj{"Type": "Pass", "Parameters": obj{"input.$": "States.StringToJson($.described.Input)", "status.$": "$.described.Status"},
 			"ResultPath": "$.original", "Next": "RollbackOfWhat"},
@@ -271,8 +272,26 @@ func anyFailed(failed, passed string) obj {
 		"Default": passed}
 }
 
+// retry is the budget of a task whose failure ends the experiment early (a probe's query, the
+// fault's write): two retries, 2 s and 4 s after. The rollback follows either way.
 func retry() []any {
 	return []any{obj{"ErrorEquals": []any{"States.TaskFailed"}, "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2}}
+}
+
+// rollbackRetry is the budget of the tasks a rollback needs (the fault's switch-off, and the
+// guard's read of the execution it rolls back): a fault left on is worse than a late rollback, and
+// SSM throttles PutParameter at a few a second per account (ThrottlingException, TooManyUpdates
+// when writes of one parameter overlap), which clears within seconds. Six retries, the waits
+// doubling from 1 s to at most 16 s, each drawn at random below that (full jitter, so rollbacks
+// throttled together do not retry together): 47 s at the very most. A denial is retried as any
+// other task's error is (twice): it is a policy to mend, not a burst to outlast, and whoever runs
+// the experiment then switches the fault off with their own credentials (drivers/internal/runner).
+func rollbackRetry() []any {
+	return []any{
+		obj{"ErrorEquals": []any{"Ssm.AccessDeniedException", "Sfn.AccessDeniedException"}, "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2},
+		obj{"ErrorEquals": []any{"States.ALL"}, "IntervalSeconds": 1, "MaxAttempts": 6, "BackoffRate": 2,
+			"MaxDelaySeconds": 16, "JitterStrategy": "FULL"},
+	}
 }
 
 func processor(startAt string, states obj) obj {
@@ -347,16 +366,16 @@ func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
 	}
 }
 
-// actionStates writes one action's fault ({action[, guard]}) and pauses after it; with a guard the
-// pause is a sequence of slices, each followed by the guard probe.
-func actionStates(p, faultParameterName string, guarded bool) obj {
+// actionStates writes one action's fault ({action[, guard]}), retrying the write as putRetry says,
+// and pauses after it; with a guard the pause is a sequence of slices, each followed by the guard probe.
+func actionStates(p, faultParameterName string, guarded bool, putRetry []any) obj {
 	s := obj{
 		p + ".PauseBefore": obj{"Type": "Wait", "SecondsPath": "$.action.pauseBeforeSeconds", "Next": p + ".Expiry"},
 		p + ".Put": obj{"Type": "Task", "Resource": putParameter,
 			"Parameters": obj{"Name": faultParameterName, "Type": "String", "Overwrite": true,
 				"Value.$": "States.JsonToString($.action.value)"},
 			"ResultPath": nil,
-			"Retry":      retry(),
+			"Retry":      putRetry,
 			"Next":       p + ".Record"},
 		p + ".Record": obj{"Type": "Pass", "Parameters": obj{"putAt.$": enteredTime}, "ResultPath": "$.record", "Next": p + ".Onset"},
 		// The first part of the pause: the fault is in force in every sandbox once their cached

@@ -19,7 +19,9 @@
 //     with GuardBreached (verdict deviated). Every write is capped (below).
 //  3. Steady state after, over the window since the first fault was in force (inForceAt).
 //  4. Rollbacks always run (every Task/Map has a States.ALL Catch), then the steady state is
-//     observed for recoverySeconds and recorded.
+//     observed for recoverySeconds and recorded. A probe or the fault's write is retried twice (2 s,
+//     4 s); a rollback's write six times, jittered, up to 47 s in all (rollbackRetry: SSM throttles
+//     PutParameter, and a fault left on is worse than a late rollback).
 //  5. Held → Succeed with the journal as output; otherwise Fail (SteadyStateDeviated,
 //     NotSteadyBefore, ExperimentAborted, RollbackFailed; InvalidExperiment for a bad input) with
 //     the journal as the Cause. These are experiments.DeliberateErrors.

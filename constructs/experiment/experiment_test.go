@@ -326,6 +326,26 @@ func TestDeliberateErrors(t *testing.T) {
 	}
 }
 
+// TestRollbackRetriesEndBeforeTheExpiry: the rollback's write retries through a throttle (several
+// attempts, jittered), and its longest wait in total ends well before the fault's expiry
+// (ExpiryMargin past the method) would have switched the fault off anyway.
+func TestRollbackRetriesEndBeforeTheExpiry(t *testing.T) {
+	rollback := Definition("p", 60)["States"].(obj)["Rollback"].(obj)["ItemProcessor"].(obj)["States"].(obj)
+	rules := rollback[StateRollbackPut].(obj)["Retry"].([]any)
+	r := rules[len(rules)-1].(obj)
+	if !slices.Equal(r["ErrorEquals"].([]any), []any{"States.ALL"}) || r["JitterStrategy"] != "FULL" || r["MaxAttempts"].(int) < 5 {
+		t.Fatalf("rollback retry %v: want States.ALL, FULL jitter, at least 5 attempts", r)
+	}
+	var total, wait float64 = 0, float64(r["IntervalSeconds"].(int))
+	for range r["MaxAttempts"].(int) {
+		total += min(wait, float64(r["MaxDelaySeconds"].(int)))
+		wait *= float64(r["BackoffRate"].(int))
+	}
+	if limit := ExpiryMargin.Seconds() / 2; total > limit {
+		t.Errorf("the rollback's retries may wait %.0f s, more than %.0f s (half the expiry margin)", total, limit)
+	}
+}
+
 // TestEveryTaskIsCaught: a failing Task or Map at the top level must lead to the rollbacks.
 func TestEveryTaskIsCaught(t *testing.T) {
 	states := Definition("p", 60)["States"].(obj)

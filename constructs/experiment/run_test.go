@@ -95,6 +95,7 @@ type scenario struct {
 	Input         any                       `json:"input"`
 	Metrics       map[string]map[string]any `json:"metrics"`
 	Fail          map[string]string         `json:"fail,omitempty"`
+	FailFirst     map[string]int            `json:"failFirst,omitempty"` // only the first n calls of a state in Fail fail
 	AbortAfterPut bool                      `json:"abortAfterPut,omitempty"`
 	Waits         map[string]int            `json:"waits,omitempty"`
 }
@@ -319,6 +320,15 @@ func TestMachineRuns(t *testing.T) {
 			check: func(t *testing.T, r runResult, j *experiments.Journal) {
 				if j.RollbackError == nil || j.RollbackError.Error != "Ssm.InternalServerError" || len(j.AfterRollback) != 3 {
 					t.Errorf("rollback error %+v, after rollback %d", j.RollbackError, len(j.AfterRollback))
+				}
+			}},
+		// SSM throttles PutParameter per account; a rollback outlasts a burst of it (rollbackRetry).
+		{name: "throttled rollback retried until it is written", sc: scenario{Input: plain, Metrics: map[string]map[string]any{"Before": steady(), "After": steady(), "Recovery": steady()},
+			Fail: map[string]string{"Rollback.Put": "Ssm.TooManyUpdatesException"}, FailFirst: map[string]int{"Rollback.Put": 6}},
+			status: "SUCCEEDED", verdict: experiments.VerdictHeld, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if j.RollbackError != nil || len(j.Rollbacks) != 1 {
+					t.Errorf("rollback error %+v, rollbacks %+v", j.RollbackError, j.Rollbacks)
 				}
 			}},
 		{name: "guard breach ends the pause early", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": guardSeries, "Recovery": steady()}},

@@ -755,7 +755,8 @@ func machineMeetsDenial(ctx context.Context, t *testing.T, l *lab) {
 	if d.Status != "FAILED" || aws.ToString(d.Error) != experiments.ErrRollbackFailed || j.Verdict != "aborted" || len(j.Method) != 0 {
 		t.Errorf("execution %s %s, verdict %s, %d method actions", d.Status, aws.ToString(d.Error), j.Verdict, len(j.Method))
 	}
-	// Each write was tried three times (MaxAttempts 2 after the first).
+	// Each write was tried three times (MaxAttempts 2 after the first): a denial, even of the
+	// rollback's write, is not retried as long as a throttle is (experiment.rollbackRetry).
 	h, err := sfn.NewFromConfig(l.c.Config()).GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: d.ExecutionArn, MaxResults: 1000})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 // Runs the experiment state machine's ASL with aws-local-stepfunctions (Node 22), answering its AWS
 // SDK tasks from the scenario's fixtures and recording what the machine asked for.
 // stdin: {"definition", "scenarios": [{"input", "metrics": {"<Phase>": {"<probe>": number | null | "error" | [per call]}},
-//         "fail": {"<state>": "<error name>"}, "abortAfterPut": bool, "waits": {"<state>": ms}}]}
+//         "fail": {"<state>": "<error name>"}, "failFirst": {"<state>": n (only the first n calls fail)}, "abortAfterPut": bool, "waits": {"<state>": ms}}]}
 // stdout: one result per scenario: {"executions": [{"arn", "status", "error", "cause", "output"}], "puts": [...], "queries": [...]}
 // (one Node process for every scenario: starting Node costs seconds on a loaded machine)
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -24,8 +24,11 @@ const inputs = {}; // execution ARN -> input, for DescribeExecution
 const calls = {};
 const fail = sc.fail ?? {};
 
+const failFirst = sc.failFirst ?? {}; // state -> how many calls fail before the rest succeed
+const failed = {};
 function failWith(state) {
   if (!fail[state]) return;
+  if (failFirst[state] !== undefined && (failed[state] = (failed[state] ?? 0) + 1) > failFirst[state]) return;
   const err = new Error(`fixture: ${state} fails`);
   err.name = fail[state];
   throw err;
