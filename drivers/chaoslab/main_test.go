@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -559,4 +560,70 @@ func TestRunRefusesASecondExperimentOnTheMachine(t *testing.T) {
 	}
 	cancelA()
 	<-doneA
+}
+
+// TestFollowTakesUpAnExecution: chaoslab follow gives an execution chaoslab run did not follow to
+// its end (started with the AWS API, here ended before the watch began) what run would have: its
+// states, the verdict's exit code, the journal and the report.
+func TestFollowTakesUpAnExecution(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	for _, tt := range []struct {
+		verdict string
+		code    int
+	}{{experiments.VerdictHeld, ExitHeld}, {experiments.VerdictDeviated, ExitDeviated}} {
+		t.Run(tt.verdict, func(t *testing.T) {
+			t.Parallel() // each has its own machine and parameter
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			param := "fault-follow-" + tt.verdict
+			machine := lc.Machine(t, tt.verdict, param)
+			outputs := outputsFile(t, machine, param)
+			m, out, errb := newMain()
+			if err := m.Run(ctx, []string{"compile", "-outputs", outputs, "-pause", "1s", "-window", "1s", "exp_1-minor_delay"}); err != nil {
+				t.Fatalf("compile: %v\n%s", err, errb)
+			}
+			client := sfnapi.NewFromConfig(lc.AWS)
+			started, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machine),
+				Name: aws.String("by-hand"), Input: aws.String(out.String())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arn := aws.ToString(started.ExecutionArn)
+			if !poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
+				d, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+				return err == nil && d.Status != "RUNNING"
+			}) {
+				t.Fatalf("execution %s did not end", arn)
+			}
+
+			journal := filepath.Join(t.TempDir(), "journal.json")
+			m, out, errb = newMain()
+			err = m.Run(ctx, []string{"follow", "-outputs", outputs, "-poll", "200ms", "-journal", journal, arn})
+
+			if code := cli.Code(err, ExitError); code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, tt.code, err, out, errb)
+			}
+			for _, want := range []string{"execution:  " + arn, "its history follows", "→ Inject fault", "→ Rollback",
+				"verdict: " + tt.verdict, "journal: " + journal, "report: " + strings.TrimSuffix(journal, ".json") + ".report.html"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			if b, err := os.ReadFile(journal); err != nil || !strings.Contains(string(b), `"verdict": "`+tt.verdict+`"`) {
+				t.Errorf("journal %s: %s %v", journal, b, err)
+			}
+		})
+	}
+}
+
+// TestFollowRefusesWhatIsNotAnExecution: the argument must be an execution's ARN, named in the error.
+func TestFollowRefusesWhatIsNotAnExecution(t *testing.T) {
+	for _, arg := range []string{"journal.json", "arn:aws:states:us-east-1:123456789012:stateMachine:ChaosLab", "arn:aws:states:us-east-1:123456789012:execution:ChaosLab:"} {
+		m, _, _ := newMain()
+		err := m.Run(context.Background(), []string{"follow", arg})
+		if cli.Code(err, 0) != 2 || !strings.Contains(err.Error(), strconv.Quote(arg)+" is not an execution ARN") {
+			t.Errorf("follow %s: %v, want a usage error naming it", arg, err)
+		}
+	}
 }

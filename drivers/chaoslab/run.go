@@ -137,7 +137,11 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		// `chaoslab report` reads our journal: offered only when it stays at its path.
 		_, statErr := os.Stat(r.JournalPath)
 		reportLater := statErr == nil && *journalFormat != journalCTK
-		m.writeRunReport(cfg, cf, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
+		var dashboards []string
+		if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
+			dashboards = []string{name}
+		}
+		m.writeRunReport(cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {
 		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)
@@ -151,7 +155,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stdout, "Chaos Toolkit journal: %s\n", path)
 		}
 	}
-	return runExit(err)
+	return runExit("chaoslab run", err)
 }
 
 // The journal formats of -journal-format.
@@ -191,16 +195,12 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 	return path, nil
 }
 
-// writeRunReport writes the report of a run beside its journal. It is bounded in time and runs on a
+// writeRunReport writes the report of a run beside its journal, charting the dashboards named. It is bounded in time and runs on a
 // context of its own, so that a run interrupted with Ctrl-C still gets its report; a failure is
 // printed, never fatal (the journal is the run's record).
-func (m *Main) writeRunReport(cfg aws.Config, cf *compileFlags, run report.Run, journalPath string, reportLater bool) {
+func (m *Main) writeRunReport(cfg aws.Config, dashboards []string, run report.Run, journalPath string, reportLater bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var dashboards []string
-	if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
-		dashboards = []string{name}
-	}
 	root, _ := cdkapp.FindRoot()
 	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
 	switch {
@@ -224,15 +224,16 @@ func errText(err error) string {
 }
 
 // runExit maps the runner's error to chaoslab's exit codes: 1 when the hypothesis did not hold
-// (nothing more to say: the verdict is printed), 2 for anything that kept it from a verdict.
-func runExit(err error) error {
+// (nothing more to say: the verdict is printed), 2 for anything that kept it from a verdict; cmd
+// prefixes the error.
+func runExit(cmd string, err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, runner.ErrDeviated):
 		return cli.Exit(ExitDeviated, nil)
 	default:
-		return cli.Exit(ExitError, fmt.Errorf("chaoslab run: %w", err))
+		return cli.Exit(ExitError, fmt.Errorf("%s: %w", cmd, err))
 	}
 }
 

@@ -16,6 +16,10 @@
 //	default:                                    // no verdict: an AWS error, aborted, failed, interrupted
 //	}
 //
+// Attach does the same for an execution already started (`chaoslab follow`: a run whose watch
+// ended, one started by hand, a rollback run), running or ended; it only watches, so a cancelled
+// ctx ends the watch and leaves the execution running.
+//
 // # What Run prints (Stdout)
 //
 // Every state entered (Pass and Choice only with Verbose), each probe's values, each write of the

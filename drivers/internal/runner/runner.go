@@ -144,7 +144,51 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	arn := aws.ToString(started.ExecutionArn)
 	fmt.Fprintf(out, "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
 
-	f := r.follower(aws.ToTime(started.StartDate))
+	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), compiled, true)
+}
+
+// Attach follows an execution that is running or has ended — one whose `chaoslab run` lost its
+// watch, one started from the console or by the rollback guard — as Run follows its own: it
+// prints the states (from the first), then writes the journal, follows the rollback guard's
+// execution when this one ended without its rollbacks, and returns as Run does. The execution is
+// not Attach's: when ctx ends it stops watching and leaves the execution running. It also returns
+// the execution's input, the compiled experiment (nil for a rollback run, or when it could not be
+// read).
+func (r *Runner) Attach(ctx context.Context, arn string) (*experiments.Journal, *experiments.Compiled, error) {
+	if r.SFN == nil || r.JournalPath == "" {
+		return nil, nil, errors.New("runner: SFN and JournalPath are required")
+	}
+	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe execution %s: %w", arn, err)
+	}
+	// The input is the compiled experiment, or {"rollbackOf": ARN} for a rollback run.
+	var compiled *experiments.Compiled
+	var in struct {
+		RollbackOf string `json:"rollbackOf"`
+	}
+	if json.Unmarshal([]byte(aws.ToString(desc.Input)), &in) == nil && in.RollbackOf != "" {
+		fmt.Fprintf(r.stdout(), "rollback execution: %s (of %s)\n", arn, in.RollbackOf)
+	} else {
+		compiled = new(experiments.Compiled)
+		if err := json.Unmarshal([]byte(aws.ToString(desc.Input)), compiled); err != nil {
+			return nil, nil, fmt.Errorf("execution %s: its input is not a compiled experiment: %w", arn, err)
+		}
+		fmt.Fprintf(r.stdout(), "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
+	}
+	if desc.Status != sfntypes.ExecutionStatusRunning {
+		fmt.Fprintf(r.stdout(), "(ended %s, %s: its history follows)\n", aws.ToTime(desc.StopDate).UTC().Format(time.RFC3339), desc.Status)
+	}
+	j, err := r.watch(ctx, aws.ToString(desc.StateMachineArn), arn, aws.ToTime(desc.StartDate), compiled, false)
+	return j, compiled, err
+}
+
+// watch follows the execution arn of machineArn (started at start) to its end and reports it, as
+// Run and Attach describe. compiled is its input (nil for a rollback run); own says the run is
+// this runner's: ctx ending stops it and switches its fault off, else only the watch ends.
+func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.Time, compiled *experiments.Compiled, own bool) (*experiments.Journal, error) {
+	out := r.stdout()
+	f := r.follower(start)
 	if f.start.IsZero() {
 		f.start = time.Now()
 	}
@@ -155,15 +199,18 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	}
 
 	if err := r.follow(ctx, f, arn); err != nil {
+		if ctx.Err() != nil && !own {
+			return nil, fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+		}
 		if ctx.Err() != nil {
 			why := r.interrupted(arn)
 			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
-			return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
+			return r.followRollback(rctx, machineArn, arn, start, why)
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states.
-		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: its journal is its output (aws stepfunctions describe-execution --execution-arn %s)", arn, err, arn)
+		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
 	}
 
 	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
@@ -173,6 +220,7 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	// An execution that ended without its rollbacks (aborted, timed out, or failed with an error
 	// that is not one of the machine's own Fail states) is rolled back by the rollback guard, in a
 	// run of its own: follow that one. A deliberate failure ran its rollbacks: report it at once.
+	// A rollback run is never rolled back again: its fault is switched off from here.
 	if experiments.StartsRollback(string(desc.Status), aws.ToString(desc.Error)) {
 		why := fmt.Errorf("execution %s (%s: %s)", desc.Status, aws.ToString(desc.Error), clip(aws.ToString(desc.Cause), 300))
 		if desc.Status == sfntypes.ExecutionStatusFailed {
@@ -180,9 +228,12 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		} else {
 			fmt.Fprintf(out, "execution %s\n", desc.Status)
 		}
+		if compiled == nil {
+			return nil, r.offFromHere(fmt.Errorf("%w; a rollback run is not rolled back again", why), "the rollback run ended without its rollbacks")
+		}
 		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
 		defer cancel()
-		return r.followRollback(rctx, machineArn, arn, aws.ToTime(started.StartDate), why)
+		return r.followRollback(rctx, machineArn, arn, start, why)
 	}
 	j, err := r.report(desc)
 	if j != nil && j.RollbackError != nil {

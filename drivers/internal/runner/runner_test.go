@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -367,7 +368,8 @@ func (c failHistory) Do(r *http.Request) (*http.Response, error) {
 }
 
 // When the history cannot be read (five reads in a row), the watch ends and says that the
-// experiment runs on, rolling its fault back itself, and where its journal will be.
+// experiment runs on, rolling its fault back itself, and how to take it up again: Attach, on a
+// client that can read the history, follows it to its end and writes its journal.
 func TestRunThatCannotFollowSaysTheExecutionRunsOn(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
@@ -389,5 +391,62 @@ func TestRunThatCannotFollowSaysTheExecutionRunsOn(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "following execution "+exec) || !strings.Contains(err.Error(), "history unavailable") ||
 		!strings.Contains(err.Error(), "the execution runs on and rolls its fault back itself") {
 		t.Fatalf("err %v, want the watch's end, its cause, and that %s runs on", err, exec)
+	}
+	if !strings.Contains(err.Error(), "chaoslab follow "+exec+" takes it up again") {
+		t.Errorf("err %v does not say how to take the execution up again", err)
+	}
+
+	var again bytes.Buffer
+	a := newRunner(t, lc, param, &again)
+	j, c, err := a.Attach(ctx, exec)
+	if err != nil || j == nil || j.Verdict != experiments.VerdictHeld || c == nil || c.Title != compiled(t, param, 2*time.Second).Title {
+		t.Fatalf("Attach: journal %+v, compiled %v, err %v; want held and the run's experiment\n%s", j, c, err, again.String())
+	}
+	if b, rerr := os.ReadFile(a.JournalPath); rerr != nil || !strings.Contains(string(b), `"verdict": "held"`) {
+		t.Errorf("journal file: %s %v", b, rerr)
+	}
+	for _, want := range []string{"execution:  " + exec, "→ Inject fault", "→ Rollback", "verdict: held", "journal: " + a.JournalPath} {
+		if !strings.Contains(again.String(), want) {
+			t.Errorf("Attach's output lacks %q:\n%s", want, again.String())
+		}
+	}
+}
+
+// Attach watches an execution that is not its own: when its context ends it leaves the execution
+// running, neither stopped nor its fault switched off, and says how to take it up again.
+func TestAttachInterruptedLeavesTheExecutionRunning(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-attach-interrupted"
+	machine := lc.Machine(t, experiments.VerdictHeld, param)
+	client := sfn.NewFromConfig(lc.AWS)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	input, err := json.Marshal(compiled(t, param, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(string(input))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := aws.ToString(started.ExecutionArn)
+	defer client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn})
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	actx, acancel := context.WithCancel(ctx)
+	time.AfterFunc(2*time.Second, acancel) // during the 60 s pause
+
+	j, _, err := r.Attach(actx, exec)
+
+	if j != nil || !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "chaoslab follow "+exec+" takes it up again") {
+		t.Fatalf("journal %v, err %v: want no journal and ErrInterrupted saying how to take it up again\n%s", j, err, out.String())
+	}
+	d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+	if err != nil || d.Status != sfntypes.ExecutionStatusRunning {
+		t.Errorf("execution after the watch ended: %v %v, want RUNNING", d, err)
+	}
+	if v := lc.Param(t, param); v == FaultOff {
+		t.Errorf("the fault was switched off by a watch that does not own the run")
 	}
 }

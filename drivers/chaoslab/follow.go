@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+)
+
+func init() {
+	register(command{name: "follow", synopsis: "take up an execution that runs or has ended (a run that lost its watch): follow it, write its journal and report", run: (*Main).follow})
+}
+
+const followUsage = `
+chaoslab follow takes up an execution of the experiment state machine that is
+running or has ended: one whose chaoslab run lost its watch (its history could
+not be read), one started from the console or with the AWS CLI, a rollback
+guard's run. It does what chaoslab run does once its execution has started:
+prints the states from the first (live while it runs), then the probe table
+and the verdict, writes the journal to -journal and the report beside it, and
+follows the rollback guard's execution when this one ended without its
+rollbacks.
+
+The execution is not chaoslab follow's: Ctrl-C only ends the watch, and the
+execution runs on (aws stepfunctions stop-execution stops it; the rollback
+guard then rolls it back). The stack's outputs (-outputs, -stack, or
+-fault-parameter) name the fault parameter, switched off from here when the
+rollback failed in the machine, and the dashboard the report charts.
+
+Exit codes as chaoslab run's: 0 held, 1 deviated or not steady before the
+fault, 2 error, aborted, or the watch ended before the execution did.
+
+Usage:
+  chaoslab follow [flags] <execution ARN>
+`
+
+func (m *Main) follow(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chaoslab follow", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
+	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
+	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
+	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
+	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
+	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
+	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "when the execution ended without its rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
+	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
+	fs.Usage = usageFunc(fs.Output, followUsage, fs.PrintDefaults)
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return cli.Usagef("chaoslab follow: want one execution ARN, got %d arguments", fs.NArg())
+	}
+	arn := fs.Arg(0)
+	_, name, ok := strings.Cut(arn, ":execution:")
+	if _, name, _ = strings.Cut(name, ":"); !ok || !strings.HasPrefix(arn, "arn:") || name == "" {
+		return cli.Usagef("chaoslab follow: %q is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)", arn)
+	}
+	if r.Poll <= 0 {
+		return cli.Usagef("chaoslab follow: -poll must be positive")
+	}
+	if r.JournalPath == "" {
+		r.JournalPath = "journal-" + runner.ExecutionName(name) + ".json"
+	}
+	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
+		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
+	}
+	var err error
+	if r.FaultParameter, err = names.Optional(stack.FaultParameterName); err != nil {
+		return cli.Usagef("chaoslab follow: %w", err)
+	}
+	dashboard, err := names.Optional(stack.DashboardName)
+	if err != nil {
+		return cli.Usagef("chaoslab follow: %w", err)
+	}
+
+	cfg, err := m.awsConfig(ctx)
+	if err != nil {
+		return err
+	}
+	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
+	j, c, err := r.Attach(ctx, arn)
+	if *withReport && j != nil {
+		var dashboards []string
+		if dashboard != "" {
+			dashboards = []string{dashboard}
+		}
+		m.writeRunReport(cfg, dashboards, report.Run{Journal: j, Compiled: c, Experiment: name, Error: errText(err)}, r.JournalPath, true)
+	}
+	return runExit("chaoslab follow", err)
+}
