@@ -22,6 +22,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -742,7 +743,11 @@ func (n *Notifier) serveNotification(w http.ResponseWriter, r *http.Request, nex
 		}
 		validate := !strings.EqualFold(r.Header.Get("X-Amz-Skip-Destination-Validation"), "true")
 		if err := n.setConfiguration(r.Context(), bucket, cfg, validate); err != nil {
-			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", err.Error(), "/"+bucket)
+			msg := err.Error()
+			if ia := (*InvalidArgumentError)(nil); errors.As(err, &ia) {
+				msg = ia.Message // the code is the error's Code; the message is S3's, without it
+			}
+			writeS3Error(w, http.StatusBadRequest, "InvalidArgument", msg, "/"+bucket)
 			return
 		}
 		w.WriteHeader(http.StatusOK)

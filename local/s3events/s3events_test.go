@@ -252,8 +252,9 @@ func TestNotificationsToQueueAndTopic(t *testing.T) {
 		NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
 			QueueArn: aws.String("arn:aws:sqs:us-east-1:000000000000:missing"), Events: []s3types.Event{"s3:ObjectCreated:*"}}}}})
 	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidArgument" {
-		t.Errorf("configuration with a missing queue = %v, want InvalidArgument", err)
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidArgument" ||
+		!strings.HasPrefix(apiErr.ErrorMessage(), "Unable to validate the following destination configurations") {
+		t.Errorf("configuration with a missing queue = %v, want InvalidArgument with S3's message (its code said once)", err)
 	}
 	if cfg, _ := c.notifier.Configuration("lab"); len(cfg.QueueConfigurations) != 1 || cfg.QueueConfigurations[0].QueueArn != jsonArn {
 		t.Errorf("a refused configuration replaced the previous one: %+v", cfg)
