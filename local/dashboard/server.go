@@ -468,7 +468,7 @@ func BuildView(title string, b *Body, start, end time.Time, faults []FaultWindow
 		if w.Type == "metric" && len(w.Lines) > 0 && query != nil {
 			qs := w.Queries(period)
 			from := start
-			if p := queryPeriod(qs); p > 0 && !w.WholeRange() {
+			if p := QueryPeriod(qs); p > 0 && !w.WholeRange() {
 				from = time.Unix(start.Unix()/int64(p)*int64(p), 0)
 			}
 			rs, err := query(i, qs, from, end)
@@ -483,8 +483,8 @@ func BuildView(title string, b *Body, start, end time.Time, faults []FaultWindow
 	return v
 }
 
-// queryPeriod is the shortest metric period of qs (0 if none).
-func queryPeriod(qs []Query) int {
+// QueryPeriod is the shortest metric period of qs (0 if none): the period a widget's data came at.
+func QueryPeriod(qs []Query) int {
 	p := 0
 	for _, q := range qs {
 		if q.Period > 0 && (p == 0 || q.Period < p) {

@@ -182,6 +182,14 @@ func TestFetchReadsTheRunWindowWithTheSDK(t *testing.T) {
 		if w.Error != "" {
 			t.Errorf("widget %s: %s", w.Name, w.Error)
 		}
+		// The period saved is the one the data came at: a single value's too (its own 300 s).
+		if want := 10; w.Widget < 3 || w.Widget > 5 {
+			if w.Period != want {
+				t.Errorf("widget %s: period %d, want %d (the graph's, ≥ 24 points over the window)", w.Name, w.Period, want)
+			}
+		} else if w.Period != 300 {
+			t.Errorf("single value %s: period %d, want its own 300", w.Name, w.Period)
+		}
 	}
 
 	// AND the series survive a round trip through the file saved beside the journal

@@ -106,7 +106,7 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 			continue
 		}
 		dashboard.BuildView(d.Name, body, start, end, nil, func(i int, qs []dashboard.Query, from, to time.Time) ([]dashboard.Result, error) {
-			set := QuerySet{Name: fmt.Sprintf("w%d", i), Widget: i, Period: body.Widgets[i].WidgetPeriod(int(end.Sub(start).Seconds()))}
+			set := QuerySet{Name: fmt.Sprintf("w%d", i), Widget: i, Period: dashboard.QueryPeriod(qs)}
 			rs, err := getMetricData(ctx, cw, toSDK(qs), from, to)
 			if err != nil {
 				set.Error = err.Error()
