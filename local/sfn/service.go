@@ -262,10 +262,12 @@ func (s *Service) UpdateStateMachine(arn, definition, roleArn string) error {
 	return nil
 }
 
-// DeleteStateMachine forgets a state machine (its executions' history stays readable).
+// DeleteStateMachine forgets a state machine and aborts its running executions (error
+// StateMachineDeleted); their history stays readable. AWS terminates them at their next state
+// transition; here it is at once, so that none writes on into a stack deleted around it, nor
+// keeps an interpreter slot, nor reads as running to a machine created again under the same ARN.
 func (s *Service) DeleteStateMachine(arn string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.machines, arn)
 	for i, a := range s.machineSeq {
 		if a == arn {
@@ -273,6 +275,23 @@ func (s *Service) DeleteStateMachine(arn string) {
 			break
 		}
 	}
+	var running []string
+	for id, e := range s.executions {
+		if e.machineArn == arn && e.status == statusRunning {
+			running = append(running, id)
+		}
+	}
+	s.mu.Unlock()
+	errName, cause := "StateMachineDeleted", "the state machine "+arn+" was deleted"
+	var wg sync.WaitGroup
+	for _, id := range running {
+		wg.Go(func() {
+			if _, err := s.StopExecution(id, &errName, &cause); err != nil {
+				s.log.Warn("stopping an execution of a deleted state machine", "execution_arn", id, "err", err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (s *Service) validate(definition string) error {

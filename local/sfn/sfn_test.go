@@ -723,6 +723,34 @@ func TestCloseStopsTheInterpreter(t *testing.T) {
 	}
 }
 
+// TestDeletingAMachineAbortsItsExecutions: a deleted machine's running executions end (ABORTED,
+// StateMachineDeleted) instead of running on into the stack deleted around them; one that had
+// ended keeps its status, and both histories stay readable.
+func TestDeletingAMachineAbortsItsExecutions(t *testing.T) {
+	machine := create(t, "deleted", `{"StartAt": "Choose", "States": {
+		"Choose": {"Type": "Choice", "Choices": [{"Variable": "$.wait", "NumericGreaterThan": 0, "Next": "Wait"}], "Default": "Done"},
+		"Wait": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "Done"},
+		"Done": {"Type": "Succeed"}}}`)
+	ended := start(t, machine, `{"wait": 0}`)
+	if d := wait(t, ended); d.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("short execution %s", d.Status)
+	}
+	running := start(t, machine, `{"wait": 600}`)
+
+	svc.DeleteStateMachine(machine)
+
+	d := wait(t, running)
+	if d.Status != types.ExecutionStatusAborted || aws.ToString(d.Error) != "StateMachineDeleted" || !strings.Contains(aws.ToString(d.Cause), machine) {
+		t.Errorf("running execution after the delete: %s %s %s, want ABORTED StateMachineDeleted naming the machine", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	if d := wait(t, ended); d.Status != types.ExecutionStatusSucceeded {
+		t.Errorf("ended execution after the delete: %s", d.Status)
+	}
+	if h := history(t, running, false); len(h) == 0 || h[len(h)-1].Type != types.HistoryEventTypeExecutionAborted {
+		t.Errorf("history of the aborted execution ends with %v", h[len(h)-1].Type)
+	}
+}
+
 // BenchmarkExecution measures one short execution end to end: StartExecution through the SDK, a Pass,
 // an SSM Task answered through the real SDK caller, and the wait for SUCCEEDED.
 func BenchmarkExecution(b *testing.B) {
