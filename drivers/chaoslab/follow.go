@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,9 +34,12 @@ rollbacks.
 
 The execution is not chaoslab follow's: Ctrl-C only ends the watch, and the
 execution runs on (aws stepfunctions stop-execution stops it; the rollback
-guard then rolls it back). The stack's outputs (-outputs, -stack, or
--fault-parameter) name the fault parameter, switched off from here when the
-rollback failed in the machine, and the dashboard the report charts.
+guard then rolls it back). When the rollback did not happen in the machine,
+the fault parameter its machine writes (named in its definition) is switched
+off from here, if the execution was still running when the watch began; one
+that had ended is history (another experiment may hold the parameter now),
+and the error says how to check it. The report charts the dashboard of the
+machine's stack when -outputs holds that stack.
 
 Exit codes as chaoslab run's: 0 held, 1 deviated or not steady before the
 fault, 2 error, aborted, or the watch ended before the execution did.
@@ -45,8 +51,9 @@ Usage:
 func (m *Main) follow(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab follow", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
+	outputs := fs.String("outputs", stack.DefaultFile, "stack outputs `file`; the stack of the execution's state machine, if it is there, names the dashboard the report charts")
 	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
+	fs.StringVar(&r.FaultParameter, "fault-parameter", "", "the fault parameter to switch off when the rollback did not happen, for a machine whose definition names none (ours names it)")
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
 	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
 	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
@@ -62,8 +69,8 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab follow: want one execution ARN, got %d arguments", fs.NArg())
 	}
 	arn := fs.Arg(0)
-	_, name, ok := strings.Cut(arn, ":execution:")
-	if _, name, _ = strings.Cut(name, ":"); !ok || !strings.HasPrefix(arn, "arn:") || name == "" {
+	machineArn, name := splitExecutionArn(arn)
+	if name == "" {
 		return cli.Usagef("chaoslab follow: %q is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)", arn)
 	}
 	if r.Poll <= 0 {
@@ -75,12 +82,18 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
 		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
 	}
-	var err error
-	if r.FaultParameter, err = names.Optional(stack.FaultParameterName); err != nil {
-		return cli.Usagef("chaoslab follow: %w", err)
-	}
-	dashboard, err := names.Optional(stack.DashboardName)
-	if err != nil {
+	// The outputs are the user's, not the execution's: only the stack of its machine is read.
+	var dashboards []string
+	switch o, err := stack.LoadWhere(*outputs, stack.ExperimentStateMachineArn, machineArn); {
+	case err == nil && o.Values[stack.DashboardName] != "":
+		dashboards = []string{o.Values[stack.DashboardName]}
+	case errors.Is(err, stack.ErrNoStack):
+		if flagSet(fs, "outputs") {
+			fmt.Fprintf(m.Stderr, "chaoslab follow: %v: the report charts the probes only\n", err)
+		}
+	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "outputs"):
+		// no stack file here: the report charts the probes only
+	case err != nil:
 		return cli.Usagef("chaoslab follow: %w", err)
 	}
 
@@ -91,11 +104,30 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, c, err := r.Attach(ctx, arn)
 	if *withReport && j != nil {
-		var dashboards []string
-		if dashboard != "" {
-			dashboards = []string{dashboard}
+		experiment := name
+		if c != nil && c.Source != "" {
+			experiment = experimentName(c.Source)
 		}
-		m.writeRunReport(cfg, dashboards, report.Run{Journal: j, Compiled: c, Experiment: name, Error: errText(err)}, r.JournalPath, true)
+		_, statErr := os.Stat(r.JournalPath)
+		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Experiment: experiment, Error: errText(err)}, r.JournalPath, statErr == nil)
 	}
 	return runExit("chaoslab follow", err)
+}
+
+// splitExecutionArn is the state machine's ARN and the execution's name of an execution's ARN
+// (arn:<partition>:states:<region>:<account>:execution:<machine>:<name>); "", "" when arn is not one.
+func splitExecutionArn(arn string) (machineArn, name string) {
+	prefix, rest, ok := strings.Cut(arn, ":execution:")
+	machine, name, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || !strings.HasPrefix(arn, "arn:") || machine == "" || name == "" || strings.Contains(name, ":") {
+		return "", ""
+	}
+	return prefix + ":stateMachine:" + machine, name
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -627,3 +627,69 @@ func TestFollowRefusesWhatIsNotAnExecution(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowSwitchesOffOnlyALiveRunsFault: when the rollback failed in the machine, follow
+// switches off the parameter the execution's machine writes (not the one of the outputs file's
+// stack) if the execution was running when the watch began; for one that had ended it writes
+// nothing (another experiment may hold the parameter by then) and says how to check it.
+func TestFollowSwitchesOffOnlyALiveRunsFault(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	for _, tt := range []struct {
+		name  string
+		ended bool
+	}{{"running", false}, {"ended", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			param, other := "fault-follow-off-"+tt.name, "fault-follow-other-"+tt.name
+			machine := lc.Machine(t, experiments.VerdictHeld, param)
+			editJournal(t, lc, machine, func(params map[string]any) {
+				params["rollbackError"] = map[string]any{"error": "States.TaskFailed", "cause": "AccessDenied on ssm:PutParameter"}
+			})
+			otherMachine := lc.Machine(t, experiments.VerdictHeld, other)
+			m, out, errb := newMain()
+			if err := m.Run(ctx, []string{"compile", "-outputs", outputsFile(t, machine, param), "-pause", "2s", "-window", "1s", "exp_1-minor_delay"}); err != nil {
+				t.Fatalf("compile: %v\n%s", err, errb)
+			}
+			client := sfnapi.NewFromConfig(lc.AWS)
+			started, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(out.String())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arn := aws.ToString(started.ExecutionArn)
+			if tt.ended {
+				if !poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
+					d, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+					return err == nil && d.Status != "RUNNING"
+				}) {
+					t.Fatalf("execution %s did not end", arn)
+				}
+			}
+			// The parameters as another experiment would leave them: both faults on.
+			const on = `{"isEnabled": true, "rate": 0.5, "failureMode": "latency"}`
+			for _, p := range []string{param, other} {
+				lc.SetParam(t, p, on)
+			}
+
+			m, out, errb = newMain()
+			err = m.Run(ctx, []string{"follow", "-outputs", outputsFile(t, otherMachine, other), "-poll", "200ms", "-report=false",
+				"-journal", filepath.Join(t.TempDir(), "journal.json"), arn})
+
+			if cli.Code(err, ExitError) != ExitError || !strings.Contains(err.Error(), "the rollback failed") {
+				t.Fatalf("err %v, want exit 2 for the failed rollback\nstdout:\n%s\nstderr:\n%s", err, out, errb)
+			}
+			if v := lc.Param(t, other); v != on {
+				t.Errorf("the outputs file's stack's parameter was written: %s", v)
+			}
+			want, says := `{"isEnabled": false}`, "switched the fault off itself"
+			if tt.ended {
+				want, says = on, "not written from here"
+			}
+			if v := lc.Param(t, param); v != want || !strings.Contains(err.Error(), says) {
+				t.Errorf("the machine's parameter %s = %s, want %s; err %v, want it to say %q", param, v, want, err, says)
+			}
+		})
+	}
+}

@@ -141,7 +141,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
 			dashboards = []string{name}
 		}
-		m.writeRunReport(cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
+		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {
 		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)
@@ -195,22 +195,23 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 	return path, nil
 }
 
-// writeRunReport writes the report of a run beside its journal, charting the dashboards named. It is bounded in time and runs on a
+// writeRunReport writes the report of a run beside its journal, charting the dashboards named; cmd
+// prefixes what it prints to stderr. It is bounded in time and runs on a
 // context of its own, so that a run interrupted with Ctrl-C still gets its report; a failure is
 // printed, never fatal (the journal is the run's record).
-func (m *Main) writeRunReport(cfg aws.Config, dashboards []string, run report.Run, journalPath string, reportLater bool) {
+func (m *Main) writeRunReport(cmd string, cfg aws.Config, dashboards []string, run report.Run, journalPath string, reportLater bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	root, _ := cdkapp.FindRoot()
 	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
 	switch {
 	case path == "" && reportLater:
-		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",
-			strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
+		fmt.Fprintf(m.Stderr, "%s: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",
+			cmd, strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
 	case path == "":
-		fmt.Fprintf(m.Stderr, "chaoslab run: no report: %s\n", strings.TrimPrefix(err.Error(), "report: "))
+		fmt.Fprintf(m.Stderr, "%s: no report: %s\n", cmd, strings.TrimPrefix(err.Error(), "report: "))
 	case err != nil:
-		fmt.Fprintf(m.Stderr, "chaoslab run: report %s written without some metric data: %v\n", path, err)
+		fmt.Fprintf(m.Stderr, "%s: report %s written without some metric data: %v\n", cmd, path, err)
 	default:
 		fmt.Fprintf(m.Stdout, "report: %s\n", path)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -107,6 +108,9 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 		}
 		dashboard.BuildView(d.Name, body, start, end, nil, func(i int, qs []dashboard.Query, from, to time.Time) ([]dashboard.Result, error) {
 			set := QuerySet{Name: fmt.Sprintf("w%d", i), Widget: i, Period: dashboard.QueryPeriod(qs)}
+			if set.Period == 0 { // expressions only: the period the widget asked for
+				set.Period = body.Widgets[i].WidgetPeriod(int(math.Round(end.Sub(start).Seconds())))
+			}
 			rs, err := getMetricData(ctx, cw, toSDK(qs), from, to)
 			if err != nil {
 				set.Error = err.Error()

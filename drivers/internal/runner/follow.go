@@ -61,10 +61,8 @@ type waitSpec struct {
 	TimestampPath string   `json:"TimestampPath"`
 }
 
-// waitStates finds every Wait state of an ASL definition by name, inside
-// Map and Parallel states too.
-func waitStates(definition string) map[string]waitSpec {
-	out := map[string]waitSpec{}
+// eachState calls fn with every state of an ASL definition, inside Map and Parallel states too.
+func eachState(definition string, fn func(name, typ string, state json.RawMessage)) {
 	var walk func(raw json.RawMessage)
 	walk = func(raw json.RawMessage) {
 		var sm struct {
@@ -83,12 +81,7 @@ func waitStates(definition string) map[string]waitSpec {
 			if json.Unmarshal(st, &s) != nil {
 				continue
 			}
-			if s.Type == "Wait" {
-				var w waitSpec
-				if json.Unmarshal(st, &w) == nil {
-					out[name] = w
-				}
-			}
+			fn(name, s.Type, st)
 			for _, sub := range append([]json.RawMessage{s.Iterator, s.ItemProcessor}, s.Branches...) {
 				if len(sub) > 0 {
 					walk(sub)
@@ -97,8 +90,46 @@ func waitStates(definition string) map[string]waitSpec {
 		}
 	}
 	walk(json.RawMessage(definition))
+}
+
+// waitStates finds every Wait state of an ASL definition by name.
+func waitStates(definition string) map[string]waitSpec {
+	out := map[string]waitSpec{}
+	eachState(definition, func(name, typ string, st json.RawMessage) {
+		var w waitSpec
+		if typ == "Wait" && json.Unmarshal(st, &w) == nil {
+			out[name] = w
+		}
+	})
 	return out
 }
+
+// faultParameterOf is the parameter an experiment machine's definition writes its faults to: the
+// one Name of its ssm:putParameter tasks ("" when it has none, or several).
+func faultParameterOf(definition string) string {
+	names := map[string]bool{}
+	eachState(definition, func(_, typ string, st json.RawMessage) {
+		var t struct {
+			Resource   string `json:"Resource"`
+			Parameters struct {
+				Name string `json:"Name"`
+			} `json:"Parameters"`
+		}
+		if typ == "Task" && json.Unmarshal(st, &t) == nil && t.Resource == putParameterTask && t.Parameters.Name != "" {
+			names[t.Parameters.Name] = true
+		}
+	})
+	if len(names) != 1 {
+		return ""
+	}
+	for n := range names {
+		return n
+	}
+	return ""
+}
+
+// putParameterTask is the Resource of the experiment machine's fault writes.
+const putParameterTask = "arn:aws:states:::aws-sdk:ssm:putParameter"
 
 var pathStep = regexp.MustCompile(`^(?:\.([A-Za-z0-9_$@-]+)|\['([^']*)'\]|\[(\d+)\])`)
 

@@ -144,16 +144,20 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	arn := aws.ToString(started.ExecutionArn)
 	fmt.Fprintf(out, "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
 
-	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), compiled, true)
+	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), compiled, watchMode{own: true})
 }
 
 // Attach follows an execution that is running or has ended — one whose `chaoslab run` lost its
 // watch, one started from the console or by the rollback guard — as Run follows its own: it
 // prints the states (from the first), then writes the journal, follows the rollback guard's
-// execution when this one ended without its rollbacks, and returns as Run does. The execution is
-// not Attach's: when ctx ends it stops watching and leaves the execution running. It also returns
-// the execution's input, the compiled experiment (nil for a rollback run, or when it could not be
-// read).
+// execution when this one ended without its rollbacks, and returns as Run does. It also returns
+// the execution's input, the compiled experiment (nil for a rollback run).
+//
+// The execution is not Attach's: when ctx ends it stops watching and leaves the execution
+// running. The fault parameter it switches off when the rollback did not happen is the one the
+// execution's machine writes (its definition's ssm:putParameter Name; FaultParameter when the
+// definition names none), and only for an execution that was running when Attach began: one
+// that had ended is history, and another experiment may hold the parameter by now.
 func (r *Runner) Attach(ctx context.Context, arn string) (*experiments.Journal, *experiments.Compiled, error) {
 	if r.SFN == nil || r.JournalPath == "" {
 		return nil, nil, errors.New("runner: SFN and JournalPath are required")
@@ -171,22 +175,42 @@ func (r *Runner) Attach(ctx context.Context, arn string) (*experiments.Journal, 
 		fmt.Fprintf(r.stdout(), "rollback execution: %s (of %s)\n", arn, in.RollbackOf)
 	} else {
 		compiled = new(experiments.Compiled)
-		if err := json.Unmarshal([]byte(aws.ToString(desc.Input)), compiled); err != nil {
-			return nil, nil, fmt.Errorf("execution %s: its input is not a compiled experiment: %w", arn, err)
+		if err := json.Unmarshal([]byte(aws.ToString(desc.Input)), compiled); err != nil || compiled.Version != experiments.CompiledVersion {
+			return nil, nil, fmt.Errorf("execution %s: its input is not an experiment compiled by chaoslab (version %d) nor a rollback run's", arn, experiments.CompiledVersion)
 		}
 		fmt.Fprintf(r.stdout(), "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
 	}
-	if desc.Status != sfntypes.ExecutionStatusRunning {
+	mode := watchMode{ended: desc.Status != sfntypes.ExecutionStatusRunning}
+	if mode.ended {
 		fmt.Fprintf(r.stdout(), "(ended %s, %s: its history follows)\n", aws.ToTime(desc.StopDate).UTC().Format(time.RFC3339), desc.Status)
 	}
-	j, err := r.watch(ctx, aws.ToString(desc.StateMachineArn), arn, aws.ToTime(desc.StartDate), compiled, false)
+	attached := *r
+	if d, err := r.SFN.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
+		if p := faultParameterOf(aws.ToString(d.Definition)); p != "" {
+			attached.FaultParameter = p
+		}
+	}
+	j, err := attached.watch(ctx, aws.ToString(desc.StateMachineArn), arn, aws.ToTime(desc.StartDate), compiled, mode)
 	return j, compiled, err
 }
 
+// watchMode says what a watch may do to the execution it follows.
+type watchMode struct {
+	// own: Run's own execution; ctx ending stops it and switches its fault off. Otherwise ctx
+	// ending only ends the watch.
+	own bool
+	// ended: the execution had ended before the watch began; its fault parameter is not written.
+	ended bool
+}
+
+// watchEnded is the error of a watch (not Run's) whose ctx ended while arn ran on.
+func watchEnded(arn string) error {
+	return fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+}
+
 // watch follows the execution arn of machineArn (started at start) to its end and reports it, as
-// Run and Attach describe. compiled is its input (nil for a rollback run); own says the run is
-// this runner's: ctx ending stops it and switches its fault off, else only the watch ends.
-func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.Time, compiled *experiments.Compiled, own bool) (*experiments.Journal, error) {
+// Run and Attach describe. compiled is its input (nil for a rollback run).
+func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.Time, compiled *experiments.Compiled, mode watchMode) (*experiments.Journal, error) {
 	out := r.stdout()
 	f := r.follower(start)
 	if f.start.IsZero() {
@@ -199,15 +223,15 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 	}
 
 	if err := r.follow(ctx, f, arn); err != nil {
-		if ctx.Err() != nil && !own {
-			return nil, fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+		if ctx.Err() != nil && !mode.own {
+			return nil, watchEnded(arn)
 		}
 		if ctx.Err() != nil {
 			why := r.interrupted(arn)
 			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
-			return r.followRollback(rctx, machineArn, arn, start, why)
+			return r.followRollback(rctx, machineArn, arn, start, why, mode)
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states.
 		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
@@ -229,15 +253,15 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 			fmt.Fprintf(out, "execution %s\n", desc.Status)
 		}
 		if compiled == nil {
-			return nil, r.offFromHere(fmt.Errorf("%w; a rollback run is not rolled back again", why), "the rollback run ended without its rollbacks")
+			return nil, r.offFromHere(fmt.Errorf("%w; a rollback run is not rolled back again", why), "the rollback run ended without its rollbacks", mode)
 		}
 		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
 		defer cancel()
-		return r.followRollback(rctx, machineArn, arn, start, why)
+		return r.followRollback(rctx, machineArn, arn, start, why, mode)
 	}
 	j, err := r.report(desc)
 	if j != nil && j.RollbackError != nil {
-		return j, r.rollbackFailed(j, nil)
+		return j, r.rollbackFailed(j, nil, mode)
 	}
 	return j, err
 }
@@ -248,19 +272,23 @@ var ErrRollbackFailed = errors.New("the rollback failed")
 
 // rollbackFailed ends a run whose rollback failed in the machine; why is the run's error before
 // (nil for a run that ended as the machine meant).
-func (r *Runner) rollbackFailed(j *experiments.Journal, why error) error {
+func (r *Runner) rollbackFailed(j *experiments.Journal, why error, mode watchMode) error {
 	failed := fmt.Errorf("%w (%s: %s)", ErrRollbackFailed, j.RollbackError.Error, clip(j.RollbackError.Cause, 300))
 	if why != nil {
 		failed = fmt.Errorf("%w; %w", why, failed)
 	}
-	return r.offFromHere(failed, "the rollback failed in the state machine")
+	return r.offFromHere(failed, "the rollback failed in the state machine", mode)
 }
 
 // offFromHere switches the fault off from the runner, with its own credentials (allowed what the
 // machine's role may not be, and seconds after a throttle the machine's retries met), for a run
 // whose rollback did not happen in the state machine: failed is the run's error, what says why
-// for the console.
-func (r *Runner) offFromHere(failed error, what string) error {
+// for the console. An execution that had ended before the watch began (mode.ended) is history:
+// its parameter is left as it is now, and the error says how to check it.
+func (r *Runner) offFromHere(failed error, what string, mode watchMode) error {
+	if mode.ended {
+		return fmt.Errorf("%w: it ended before this watch began, so its fault parameter is not written from here (another experiment may be using it now): `chaoslab fault status` shows it, `chaoslab rollback` switches it off", failed)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	switch err := r.switchOff(ctx); {
@@ -298,21 +326,29 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 // followRollback waits for the execution the rollback guard starts for arn (input
 // {"rollbackOf": arn}; arn started at since), follows it and reports its journal. why is the
 // error the run ends with either way: a run that ended without its rollbacks is an error even
-// when the guard's rollback went well.
-func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error) (*experiments.Journal, error) {
+// when the guard's rollback went well. A watch that is not Run's ends when ctx is cancelled.
+func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
-		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed")
+		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode)
 	}
+	interrupted := func() bool { return !mode.own && errors.Is(ctx.Err(), context.Canceled) }
 	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (Ctrl-C again to leave)\n", r.RollbackWait)
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
-	if err != nil {
-		return nil, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came")
+	if interrupted() {
+		return nil, watchEnded(arn)
 	}
-	fmt.Fprintf(out, "rollback execution: %s\n", aws.ToString(rb.ExecutionArn))
+	if err != nil {
+		return nil, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode)
+	}
+	rbArn := aws.ToString(rb.ExecutionArn)
+	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)
 	f := r.follower(aws.ToTime(rb.StartDate))
-	if err := r.follow(ctx, f, aws.ToString(rb.ExecutionArn)); err != nil {
-		return nil, fmt.Errorf("%w; following the rollback execution %s: %w", why, aws.ToString(rb.ExecutionArn), err)
+	if err := r.follow(ctx, f, rbArn); err != nil {
+		if interrupted() {
+			return nil, watchEnded(rbArn)
+		}
+		return nil, fmt.Errorf("%w; following the rollback execution %s: %w", why, rbArn, err)
 	}
 	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: rb.ExecutionArn})
 	if err != nil {
@@ -323,14 +359,15 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		return nil, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr)
 	}
 	if j.RollbackError != nil {
-		return j, r.rollbackFailed(j, why)
+		return j, r.rollbackFailed(j, why, mode)
 	}
 	return j, fmt.Errorf("%w; the rollback guard rolled it back", why)
 }
 
 // findRollback polls the machine's executions, newest first, for the one started with
-// {"rollbackOf": arn}, until ctx ends or RollbackWait has passed. Only executions started
-// since arn did are described (a zero since describes every listed one).
+// {"rollbackOf": arn}, until ctx ends or RollbackWait has passed. Each poll pages back to the
+// executions started before arn (since; a zero since reads every page), and only those started
+// since arn did are described, each once.
 func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since time.Time) (*sfn.DescribeExecutionOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.RollbackWait)
 	defer cancel()
@@ -338,37 +375,52 @@ func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since
 	tick := time.NewTicker(r.poll())
 	defer tick.Stop()
 	for {
-		list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 20})
+		d, err := r.scanForRollback(ctx, machineArn, arn, since, checked)
+		if d != nil {
+			return d, nil
+		}
 		if err != nil && ctx.Err() == nil {
 			r.logger().Warn("listing executions failed; retrying", "err", err)
-		}
-		if err == nil {
-			for _, e := range list.Executions {
-				id := aws.ToString(e.ExecutionArn)
-				if checked[id] {
-					continue
-				}
-				if aws.ToTime(e.StartDate).Before(since) {
-					checked[id] = true // older than the aborted run: not its rollback
-					continue
-				}
-				d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
-				if err != nil {
-					break // described again on the next poll
-				}
-				checked[id] = true
-				var in struct {
-					RollbackOf string `json:"rollbackOf"`
-				}
-				if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.RollbackOf == arn {
-					return d, nil
-				}
-			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("no rollback execution started within %s", r.RollbackWait)
 		case <-tick.C:
+		}
+	}
+}
+
+// scanForRollback is one poll of findRollback: the pages of the machine's executions down to
+// since, each new one described once (checked) until the one that rolls back arn.
+func (r *Runner) scanForRollback(ctx context.Context, machineArn, arn string, since time.Time, checked map[string]bool) (*sfn.DescribeExecutionOutput, error) {
+	var token *string
+	for {
+		list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 100, NextToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range list.Executions {
+			id := aws.ToString(e.ExecutionArn)
+			if aws.ToTime(e.StartDate).Before(since) {
+				return nil, nil // newest first: the rest are older than arn, none its rollback
+			}
+			if checked[id] {
+				continue
+			}
+			d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+			if err != nil {
+				return nil, err // described again on the next poll
+			}
+			checked[id] = true
+			var in struct {
+				RollbackOf string `json:"rollbackOf"`
+			}
+			if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.RollbackOf == arn {
+				return d, nil
+			}
+		}
+		if token = list.NextToken; token == nil {
+			return nil, nil
 		}
 	}
 }

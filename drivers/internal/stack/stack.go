@@ -87,15 +87,10 @@ var ErrAmbiguous = errors.New("several stacks")
 // a file of several is ambiguous (ErrAmbiguous) and the error lists them. source names the file
 // in errors.
 func ParseStack(source string, b []byte, name string) (*Outputs, error) {
-	var stacks map[string]map[string]any
-	if err := json.Unmarshal(b, &stacks); err != nil {
-		return nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks: %w", source, err)
+	stacks, names, err := parseStacks(source, b)
+	if err != nil {
+		return nil, err
 	}
-	names := make([]string, 0, len(stacks))
-	for n := range stacks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var vals map[string]any
 	switch {
 	case name != "":
@@ -111,6 +106,25 @@ func ParseStack(source string, b []byte, name string) (*Outputs, error) {
 	default:
 		return nil, fmt.Errorf("stack outputs %s: %w (%s): pick one with -stack", source, ErrAmbiguous, strings.Join(names, ", "))
 	}
+	return outputsOf(source, name, vals)
+}
+
+// parseStacks decodes an outputs file's content (from source): its stacks' outputs, and their names sorted.
+func parseStacks(source string, b []byte) (map[string]map[string]any, []string, error) {
+	var stacks map[string]map[string]any
+	if err := json.Unmarshal(b, &stacks); err != nil {
+		return nil, nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks: %w", source, err)
+	}
+	names := make([]string, 0, len(stacks))
+	for n := range stacks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return stacks, names, nil
+}
+
+// outputsOf is the stack name's outputs vals, as read from source.
+func outputsOf(source, name string, vals map[string]any) (*Outputs, error) {
 	o := &Outputs{Source: source, Stack: name, Values: make(map[string]string, len(vals))}
 	for k, v := range vals {
 		switch v := v.(type) {
@@ -123,6 +137,28 @@ func ParseStack(source string, b []byte, name string) (*Outputs, error) {
 		}
 	}
 	return o, nil
+}
+
+// ErrNoStack is wrapped by the error of LoadWhere when no stack of the file has the output.
+var ErrNoStack = errors.New("no stack has the output")
+
+// LoadWhere reads an outputs file and picks the stack whose output key is value (the stack of a
+// given state machine, whatever the file holds besides it).
+func LoadWhere(path, key, value string) (*Outputs, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("stack outputs %s: %w", path, err)
+	}
+	stacks, names, err := parseStacks(path, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if v, _ := stacks[n][key].(string); v == value {
+			return outputsOf(path, n, stacks[n])
+		}
+	}
+	return nil, fmt.Errorf("stack outputs %s: %w %s = %s (stacks in file: %s)", path, ErrNoStack, key, value, listOrNone(names))
 }
 
 func listOrNone(names []string) string {

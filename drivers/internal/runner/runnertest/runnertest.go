@@ -237,6 +237,15 @@ func (c *Cloud) Steady() {
 	c.Metrics.Add("AWS/SNS", "NumberOfNotificationsFailed", map[string]string{"TopicName": "csv-topic"}, 0)
 }
 
+// SetParam writes value to the parameter name, as a fault written elsewhere would be.
+func (c *Cloud) SetParam(t testing.TB, name, value string) {
+	t.Helper()
+	if _, err := ssmapi.NewFromConfig(c.AWS).PutParameter(context.Background(), &ssmapi.PutParameterInput{Name: aws.String(name),
+		Value: aws.String(value), Type: "String", Overwrite: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Param is the value of the parameter name.
 func (c *Cloud) Param(t testing.TB, name string) string {
 	t.Helper()
