@@ -13,10 +13,11 @@ import (
 // lab runs in test/ (end to end).
 func TestLabAndLocalArguments(t *testing.T) {
 	tests := []struct {
-		name  string
-		args  []string
-		code  int
-		wants []string // in the output or the error
+		name    string
+		outside bool // run from a directory outside the repository
+		args    []string
+		code    int
+		wants   []string // in the output or the error
 	}{
 		{name: "lab -h lists every flag", args: []string{"lab", "-h"}, code: 0,
 			wants: []string{"-scenarios", "-experiments", "-window", "-pause", "-recovery", "-rate", "-warmup", "-drain", "-quiet", "-results", "-dir", "-concurrency", "-stagger", "-clouds", "-repeat", "-resynth"}},
@@ -57,10 +58,18 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "local env with no cloud running", args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local deploy with no cloud running", args: []string{"local", "deploy", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local bad scenario", args: []string{"local", "up", "-scenario", "chaotic", "-dir", "DIR"}, code: 2, wants: []string{`"chaotic"`}},
+		// A cloud named by its absolute -dir is reached from anywhere: only up and deploy synthesize.
+		{name: "local env outside the repository", outside: true, args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
+		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
+		{name: "local delete outside the repository", outside: true, args: []string{"local", "delete", "-stack", "S", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
+		{name: "local up outside the repository", outside: true, args: []string{"local", "up", "-dir", "DIR"}, code: 2, wants: []string{"no cdk.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			if tt.outside {
+				t.Chdir(dir)
+			}
 			for i, a := range tt.args {
 				if a == "DIR" {
 					tt.args[i] = dir

@@ -72,9 +72,15 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	if !stackNamePattern.MatchString(*stackName) {
 		return cli.Usagef("chaoslab local: -stack %q is not a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128)", *stackName)
 	}
-	root, err := cdkapp.FindRoot()
-	if err != nil {
-		return err
+	// The repository is needed to synthesize (up, deploy) and to place a relative -dir; env, down
+	// and delete of a cloud named by its absolute -dir work from anywhere.
+	var root string
+	if sub == "up" || sub == "deploy" || !filepath.IsAbs(*dir) {
+		r, err := cdkapp.FindRoot()
+		if err != nil {
+			return err
+		}
+		root = r
 	}
 	if !filepath.IsAbs(*dir) {
 		*dir = filepath.Join(root, *dir)
