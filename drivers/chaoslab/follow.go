@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -55,11 +54,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
 	fs.StringVar(&r.FaultParameter, "fault-parameter", "", "the fault parameter to switch off when the rollback did not happen, for a machine whose definition names none (ours names it)")
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
-	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
-	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
-	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
-	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "when the execution ended without its rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
-	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
+	withReport := bindWatchFlags(fs, r)
 	fs.Usage = usageFunc(fs.Output, followUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err

@@ -69,12 +69,8 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<name>-<UTC time>.json)")
 	fs.StringVar(&r.ExecutionName, "name", "", "execution name (default <name>-<UTC time>)")
-	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
-	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
-	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
 	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault)")
-	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "after an abort, a timeout or a failure before the rollbacks, how long to wait for the rollback guard's execution to start (0: do not wait)")
-	withReport := fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
+	withReport := bindWatchFlags(fs, r)
 	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal>.ctk.json)")
 	rollbackStrategy := fs.String("rollback-strategy", "default", "Chaos Toolkit's --rollback-strategy: default or always (the state machine always rolls back); never and deviated are refused")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
@@ -156,6 +152,16 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		}
 	}
 	return runExit("chaoslab run", err)
+}
+
+// bindWatchFlags binds the flags run and follow share, how the execution is watched and reported,
+// to r; the -report flag's value is returned.
+func bindWatchFlags(fs *flag.FlagSet, r *runner.Runner) *bool {
+	fs.DurationVar(&r.Poll, "poll", time.Second, "how often to read the execution's history")
+	fs.DurationVar(&r.Countdown, "countdown", 30*time.Second, "how often a pause prints the time left (0: never)")
+	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
+	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "when the execution ends without its rollbacks (an abort, a timeout, a failure before them), how long to wait for the rollback guard's execution to start (0: do not wait)")
+	return fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
 }
 
 // The journal formats of -journal-format.
