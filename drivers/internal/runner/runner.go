@@ -333,7 +333,11 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode)
 	}
 	interrupted := func() bool { return !mode.own && errors.Is(ctx.Err(), context.Canceled) }
-	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (Ctrl-C again to leave)\n", r.RollbackWait)
+	leave := "Ctrl-C to leave"
+	if mode.own {
+		leave = "Ctrl-C again to leave"
+	}
+	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (%s)\n", r.RollbackWait, leave)
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
 	if interrupted() {
 		return nil, watchEnded(arn)
