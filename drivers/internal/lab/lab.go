@@ -419,9 +419,9 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 // after the one before; a later one starts as soon as a slot is free, since the slots free up at
 // times as staggered as the first round's starts (a stagger for them too only delayed the last
 // trials of a lab by 5 s: a chain of 8 s gaps). A call holds its slot until it calls release (once
-// or more) or returns, whichever comes first: a trial gives its slot back when its load has stopped
-// (after the drain), and its bookkeeping (reconcile, report, delete the stack) does not hold up the
-// next one. An i whose turn comes after ctx is done gets do(i, release, ctx.Err()) at once instead.
+// or more) or returns, whichever comes first: a trial gives its slot back when its publisher has
+// stopped (before the drain), and its drain and bookkeeping (reconcile, report, delete the stack) do
+// not hold up the next one. An i whose turn comes after ctx is done gets do(i, release, ctx.Err()) at once instead.
 // It returns when every do has returned.
 func schedule(ctx context.Context, order []int, n int, stagger time.Duration, do func(i int, release func(), err error)) {
 	sem := make(chan struct{}, max(n, 1))

@@ -52,7 +52,7 @@ type trial struct {
 	progress io.Writer
 	// id is <scenario>-<experiment>: the documents' run id and the base name of the trial's files.
 	id string
-	// release gives the trial's slot back once its load has stopped (schedule).
+	// release gives the trial's slot back once its publisher has stopped (schedule).
 	release func()
 	// retryable: a verdict of not steady before runs the trial again (Config.NotSteadyRetries),
 	// in the same slot; retry says it will.
@@ -76,7 +76,8 @@ var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueU
 // reconcile, audit, delete the stack. A failure before the experiment ends the trial with verdict
 // "error"; after it, the remaining phases still run and each problem is added to Result.Error.
 //
-// release gives the trial's slot back (schedule): runTrial calls it once the load has stopped.
+// release gives the trial's slot back (schedule): runTrial calls it once the publisher has stopped,
+// before the drain (a drain is waiting, mostly: the next trial's deploy and warm-up overlap it).
 //
 // A trial that was not steady before its fault did not run its experiment: it is no evidence either
 // way, so it runs again on a fresh stack, up to Config.NotSteadyRetries times, and its result says
@@ -145,12 +146,13 @@ func (t *trial) phases(ctx context.Context) {
 	}
 	t.res.Journal = base + ".journal.json"
 	journal, runErr := t.run(ctx, compiled)
-	depths, depthErr := t.drain(ctx, l)
 	t.verdict(journal, runErr)
 	t.retry = t.retryable && t.res.Verdict == experiments.VerdictNotSteadyBefore && ctx.Err() == nil
-	if !t.retry {
-		t.release() // the load has stopped: what is left reads and deletes, and need not hold a slot
-	}
+	depths, depthErr := t.drain(ctx, l, func() {
+		if !t.retry {
+			t.release() // the publisher has stopped: what is left waits, reads and deletes, and need not hold a slot
+		}
+	})
 	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
 	t.report(ctx, compiled, journal, runErr)
@@ -319,7 +321,7 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 	return j, err
 }
 
-// drain stops the publisher, then lets the pipeline drain: until every document is accounted for,
+// drain stops the publisher (then calls stopped), then lets the pipeline drain: until every document is accounted for,
 // the work queue is empty and has settled, or nothing has converted for Config.Quiet; never longer
 // than Config.Drain. Then it stops the subscriber and returns the depths of the work queue (read
 // before) and of the CSV queue (read after).
@@ -329,9 +331,10 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 // would report them lost (seen with resilient's batches of 10 slowed down by exp_5: 23 "lost"), so
 // the drain ends on an empty queue only once it has stayed empty, with nothing converted, for
 // drainSettle (drainEnd).
-func (t *trial) drain(ctx context.Context, l *load) (queueDepths, error) {
+func (t *trial) drain(ctx context.Context, l *load, stopped func()) (queueDepths, error) {
 	l.stopPub()
 	<-l.pubDone
+	stopped()
 	begin := time.Now()
 	d := drainEnd{settle: drainSettle, lastConverted: -1, lastChange: begin}
 	quiet := t.drainQuiet()
