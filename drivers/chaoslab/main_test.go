@@ -579,27 +579,11 @@ func TestFollowTakesUpAnExecution(t *testing.T) {
 			param := "fault-follow-" + tt.verdict
 			machine := lc.Machine(t, tt.verdict, param)
 			outputs := outputsFile(t, machine, param)
-			m, out, errb := newMain()
-			if err := m.Run(ctx, []string{"compile", "-outputs", outputs, "-pause", "1s", "-window", "1s", "exp_1-minor_delay"}); err != nil {
-				t.Fatalf("compile: %v\n%s", err, errb)
-			}
-			client := sfnapi.NewFromConfig(lc.AWS)
-			started, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machine),
-				Name: aws.String("by-hand"), Input: aws.String(out.String())})
-			if err != nil {
-				t.Fatal(err)
-			}
-			arn := aws.ToString(started.ExecutionArn)
-			if !poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
-				d, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
-				return err == nil && d.Status != "RUNNING"
-			}) {
-				t.Fatalf("execution %s did not end", arn)
-			}
+			arn := startByHand(ctx, t, lc, outputs, machine, "1s", true)
 
 			journal := filepath.Join(t.TempDir(), "journal.json")
-			m, out, errb = newMain()
-			err = m.Run(ctx, []string{"follow", "-outputs", outputs, "-poll", "200ms", "-journal", journal, arn})
+			m, out, errb := newMain()
+			err := m.Run(ctx, []string{"follow", "-outputs", outputs, "-poll", "200ms", "-journal", journal, arn})
 
 			if code := cli.Code(err, ExitError); code != tt.code {
 				t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, tt.code, err, out, errb)
@@ -615,6 +599,28 @@ func TestFollowTakesUpAnExecution(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startByHand starts exp_1, compiled with outputs and pause, on machine as a user would with the
+// AWS API (not chaoslab run), and returns the execution's ARN; with ended, once it has ended.
+func startByHand(ctx context.Context, t *testing.T, lc *runnertest.Cloud, outputs, machine, pause string, ended bool) string {
+	t.Helper()
+	m, out, errb := newMain()
+	if err := m.Run(ctx, []string{"compile", "-outputs", outputs, "-pause", pause, "-window", "1s", "exp_1-minor_delay"}); err != nil {
+		t.Fatalf("compile: %v\n%s", err, errb)
+	}
+	client := sfnapi.NewFromConfig(lc.AWS)
+	started, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(out.String())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended && !poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
+		d, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+		return err == nil && d.Status != sfntypes.ExecutionStatusRunning
+	}) {
+		t.Fatalf("execution %s did not end", aws.ToString(started.ExecutionArn))
+	}
+	return aws.ToString(started.ExecutionArn)
 }
 
 // TestFollowRefusesWhatIsNotAnExecution: the argument must be an execution's ARN, named in the error.
@@ -649,32 +655,15 @@ func TestFollowSwitchesOffOnlyALiveRunsFault(t *testing.T) {
 				params["rollbackError"] = map[string]any{"error": "States.TaskFailed", "cause": "AccessDenied on ssm:PutParameter"}
 			})
 			otherMachine := lc.Machine(t, experiments.VerdictHeld, other)
-			m, out, errb := newMain()
-			if err := m.Run(ctx, []string{"compile", "-outputs", outputsFile(t, machine, param), "-pause", "2s", "-window", "1s", "exp_1-minor_delay"}); err != nil {
-				t.Fatalf("compile: %v\n%s", err, errb)
-			}
-			client := sfnapi.NewFromConfig(lc.AWS)
-			started, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: aws.String(machine), Input: aws.String(out.String())})
-			if err != nil {
-				t.Fatal(err)
-			}
-			arn := aws.ToString(started.ExecutionArn)
-			if tt.ended {
-				if !poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
-					d, err := client.DescribeExecution(ctx, &sfnapi.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
-					return err == nil && d.Status != "RUNNING"
-				}) {
-					t.Fatalf("execution %s did not end", arn)
-				}
-			}
+			arn := startByHand(ctx, t, lc, outputsFile(t, machine, param), machine, "2s", tt.ended)
 			// The parameters as another experiment would leave them: both faults on.
 			const on = `{"isEnabled": true, "rate": 0.5, "failureMode": "latency"}`
 			for _, p := range []string{param, other} {
 				lc.SetParam(t, p, on)
 			}
 
-			m, out, errb = newMain()
-			err = m.Run(ctx, []string{"follow", "-outputs", outputsFile(t, otherMachine, other), "-poll", "200ms", "-report=false",
+			m, out, errb := newMain()
+			err := m.Run(ctx, []string{"follow", "-outputs", outputsFile(t, otherMachine, other), "-poll", "200ms", "-report=false",
 				"-journal", filepath.Join(t.TempDir(), "journal.json"), arn})
 
 			if cli.Code(err, ExitError) != ExitError || !strings.Contains(err.Error(), "the rollback failed") {
