@@ -66,7 +66,8 @@
 //	expiresAt           string  RFC 3339. From then on every fault is off, whatever isEnabled says.
 //	expiresAfterSeconds number  every fault is off this long after the parameter's LastModifiedDate
 //	                            (SSM stamps the write time; the experiment state machine cannot
-//	                            compute now+pause in JSONPath). With both, the earlier wins.
+//	                            compute now+pause in JSONPath; a store that gives no date: from
+//	                            this sandbox's first read of the value). With both, the earlier wins.
 //	faults              [object] faults active together, each with "mode" and the fields above
 //	                            that its mode uses (a field its mode does not use is an error here).
 //

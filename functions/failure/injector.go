@@ -105,6 +105,8 @@ type Injector struct {
 	inflight    chan struct{} // closed when the fetch in flight ends; nil when none
 	lastProblem string        // the problem logged last, so a persisting one is logged once
 	lastLoaded  string        // the parameter value+version logged last as loaded
+	seenID      string        // the config (version+value) whose first fetch is seenAt
+	seenAt      time.Time     // the expiry's start when the parameter store gives no LastModifiedDate
 
 	metricsMu sync.Mutex
 	diskMu    sync.Mutex
@@ -369,11 +371,11 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	s.cfg = cfg
 	s.version = out.Parameter.Version
 	s.id = fmt.Sprint(s.version, "\x00", value)
-	var lastModified time.Time
+	since := i.firstSeen(s.id, fetched)
 	if out.Parameter.LastModifiedDate != nil {
-		lastModified = *out.Parameter.LastModifiedDate
+		since = *out.Parameter.LastModifiedDate
 	}
-	s.expires = cfg.ExpiresAtFor(lastModified, fetched)
+	s.expires = cfg.ExpiresAtFor(since, fetched)
 	if cfg.Enabled {
 		for n := range cfg.Faults {
 			f := &cfg.Faults[n]
@@ -389,6 +391,19 @@ func (i *Injector) fetch(ctx context.Context) *snapshot {
 	}
 	i.loaded(s, value, fetched)
 	return s
+}
+
+// firstSeen is when this sandbox first read the config id (its version and value): where
+// expiresAfterSeconds counts from when the parameter store gives no LastModifiedDate (AWS and
+// the local cloud give it). Counting from each fetch instead would start the count again every
+// TTL, and such a fault would never expire.
+func (i *Injector) firstSeen(id string, fetched time.Time) time.Time {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.seenID != id {
+		i.seenID, i.seenAt = id, fetched
+	}
+	return i.seenAt
 }
 
 // problem logs a config problem unless it is the one logged last (so a parameter that stays

@@ -218,6 +218,30 @@ func TestExpiry(t *testing.T) {
 	}
 }
 
+// A parameter store that gives no LastModifiedDate: expiresAfterSeconds counts from the first
+// fetch of the value, not from each one (every TTL would start the count again: never expired).
+func TestExpiryWithoutLastModifiedDate(t *testing.T) {
+	r := newRig(t, `{"isEnabled": true, "expiresAfterSeconds": 10, "failureMode": "exception"}`, nil)
+	r.inj.ttl = 2 * time.Second
+	h := Wrap(r.inj, handlerOK)
+	if _, err := h(context.Background(), "x"); err == nil {
+		t.Fatal("the fault did not fire at the first fetch")
+	}
+	for range 5 { // 10 s, refetched every 2 s
+		r.clock.Add(2 * time.Second)
+		_, _ = h(context.Background(), "x")
+	}
+	if _, err := h(context.Background(), "x"); err != nil || r.ssm.calls.Load() < 5 {
+		t.Errorf("10 s and %d fetches after the first: the fault fired (%v), want it expired", r.ssm.calls.Load(), err)
+	}
+	// A new value starts its own count.
+	r.ssm.set(`{"isEnabled": true, "expiresAfterSeconds": 10, "failureMode": "exception"}`)
+	r.clock.Add(2 * time.Second)
+	if _, err := h(context.Background(), "x"); err == nil {
+		t.Error("a new version's fault did not fire")
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
 		name       string
