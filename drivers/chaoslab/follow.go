@@ -88,6 +88,9 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 		}
 	case errors.Is(err, os.ErrNotExist) && !flagSet(fs, "outputs"):
 		// no stack file here: the report charts the probes only
+	case err != nil && !flagSet(fs, "outputs"):
+		// a default file that cannot be read only costs the report its dashboard
+		fmt.Fprintf(m.Stderr, "chaoslab follow: %v: the report charts the probes only\n", err)
 	case err != nil:
 		return cli.Usagef("chaoslab follow: %w", err)
 	}

@@ -219,7 +219,7 @@ func TestScheduleAfterCancelSkipsTheRest(t *testing.T) {
 
 func TestScheduleReleaseGivesTheSlotBackEarly(t *testing.T) {
 	// GIVEN two trials, one at a time; the first releases its slot, then goes on working (its
-	// bookkeeping after the drain) until the second has started
+	// drain and bookkeeping once its publisher has stopped) until the second has started
 	// WHEN they are scheduled THEN the second starts while the first still runs (without the
 	// release it would wait for the first to return: the test's deadline); and releasing twice or
 	// returning after a release frees no second slot.

@@ -201,6 +201,8 @@ type watchMode struct {
 	own bool
 	// ended: the execution had ended before the watch began; its fault parameter is not written.
 	ended bool
+	// interrupted: Run's ctx was cancelled and the execution stopped (a second Ctrl-C leaves).
+	interrupted bool
 }
 
 // watchEnded is the error of a watch (not Run's) whose ctx ended while arn ran on.
@@ -231,6 +233,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
+			mode.interrupted = true
 			return r.followRollback(rctx, machineArn, arn, start, why, mode)
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states.
@@ -257,7 +260,12 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		}
 		rctx, cancel := context.WithTimeout(ctx, r.rollbackBound(compiled))
 		defer cancel()
-		return r.followRollback(rctx, machineArn, arn, start, why, mode)
+		// The guard's run starts once this one has stopped (a second's leeway for the clocks).
+		since := start
+		if desc.StopDate != nil {
+			since = desc.StopDate.Add(-time.Second)
+		}
+		return r.followRollback(rctx, machineArn, arn, since, why, mode)
 	}
 	j, err := r.report(desc)
 	if j != nil && j.RollbackError != nil {
@@ -324,23 +332,27 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 }
 
 // followRollback waits for the execution the rollback guard starts for arn (input
-// {"rollbackOf": arn}; arn started at since), follows it and reports its journal. why is the
+// {"rollbackOf": arn}; started at since or later), follows it and reports its journal. why is the
 // error the run ends with either way: a run that ended without its rollbacks is an error even
-// when the guard's rollback went well. A watch that is not Run's ends when ctx is cancelled.
+// when the guard's rollback went well. A cancelled ctx (Ctrl-C while waiting or following) ends a
+// watch that is not Run's with ErrInterrupted; Run's switches the fault off from here first.
 func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
 		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode)
 	}
-	interrupted := func() bool { return !mode.own && errors.Is(ctx.Err(), context.Canceled) }
+	cancelled := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
 	leave := "Ctrl-C to leave"
-	if mode.own {
+	if mode.interrupted {
 		leave = "Ctrl-C again to leave"
 	}
 	fmt.Fprintf(out, "waiting up to %s for the rollback guard's execution (%s)\n", r.RollbackWait, leave)
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
-	if interrupted() {
-		return nil, watchEnded(arn)
+	if err != nil && cancelled() {
+		if !mode.own {
+			return nil, fmt.Errorf("%w: stopped waiting for the rollback guard's execution of %s, which ended without its rollbacks (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+		}
+		return nil, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode)
 	}
 	if err != nil {
 		return nil, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode)
@@ -349,8 +361,12 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)
 	f := r.follower(aws.ToTime(rb.StartDate))
 	if err := r.follow(ctx, f, rbArn); err != nil {
-		if interrupted() {
+		switch {
+		case cancelled() && !mode.own:
 			return nil, watchEnded(rbArn)
+		case cancelled():
+			// A rollback run is never stopped (it would not be rolled back again): it runs on.
+			return nil, r.offFromHere(fmt.Errorf("%w; %w while following the rollback execution %s, which runs on", why, ErrInterrupted, rbArn), "interrupted while following the rollback", mode)
 		}
 		return nil, fmt.Errorf("%w; following the rollback execution %s: %w", why, rbArn, err)
 	}
@@ -370,8 +386,8 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 
 // findRollback polls the machine's executions, newest first, for the one started with
 // {"rollbackOf": arn}, until ctx ends or RollbackWait has passed. Each poll pages back to the
-// executions started before arn (since; a zero since reads every page), and only those started
-// since arn did are described, each once.
+// executions started before since (when arn started or stopped; a zero since reads every page),
+// and only those started since then are described, each once.
 func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since time.Time) (*sfn.DescribeExecutionOutput, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.RollbackWait)
 	defer cancel()
@@ -413,7 +429,11 @@ func (r *Runner) scanForRollback(ctx context.Context, machineArn, arn string, si
 			}
 			d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
 			if err != nil {
-				return nil, err // described again on the next poll
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				r.logger().Warn("describing an execution failed; it is described again on the next poll", "execution", id, "err", err)
+				continue
 			}
 			checked[id] = true
 			var in struct {

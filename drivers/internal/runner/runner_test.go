@@ -22,6 +22,8 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -164,6 +166,39 @@ func TestRunFailedReturnsRollbackJournal(t *testing.T) {
 	}
 	if v := lc.Param(t, param); v != FaultOff {
 		t.Errorf("fault parameter after the rollback: %s", v)
+	}
+}
+
+// Ctrl-C while a run that failed before its rollbacks waits for the guard's execution (here the
+// guard never comes): the run is interrupted, not "no rollback came", and its fault goes off from
+// here. The wait says Ctrl-C leaves (not "again": nothing was pressed before).
+func TestRunInterruptedWhileWaitingForTheGuard(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-wait-interrupted"
+	arn := lc.FailingMachine(t, param) // no RollbackGuard: no guard run will start
+	var out syncbuf.Buffer
+	r := newRunner(t, lc, param, nil)
+	r.Stdout = &out
+	r.RollbackWait = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	go func() {
+		poll.Until(60*time.Second, 100*time.Millisecond, func() bool { return len(out.Lines("waiting up to")) > 0 })
+		cancel()
+	}()
+
+	_, err := r.Run(ctx, arn, compiled(t, param, time.Second))
+
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "while waiting for the rollback guard's execution") ||
+		strings.Contains(err.Error(), "EventBridge") || !strings.Contains(err.Error(), "chaoslab switched the fault off itself") {
+		t.Fatalf("err %v, want an interruption while waiting for the guard, the fault switched off\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "(Ctrl-C to leave)") {
+		t.Errorf("the wait does not say Ctrl-C leaves:\n%s", out.String())
+	}
+	if v := lc.Param(t, param); v != FaultOff {
+		t.Errorf("fault parameter after the run: %s", v)
 	}
 }
 
