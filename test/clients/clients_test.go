@@ -212,6 +212,8 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 				"input/" + name + "-bigput.json": "too_large",
 			}
 			got := map[string]string{}
+			type entry struct{ Id, ReceiptHandle string }
+			var received []entry
 			for deadline := time.Now().Add(time.Minute); len(got) < len(want) && time.Now().Before(deadline); {
 				var out struct{ Messages []cliMessage }
 				if err := cli.runJSON(ctx, &out, aws("sqs", "receive-message", "--queue-url", st.out["ErrorQueueUrl"],
@@ -220,15 +222,36 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 				}
 				for _, msg := range out.Messages {
 					got[msg.MessageAttributes["SourceKey"].StringValue] = msg.MessageAttributes["ErrorReason"].StringValue
-					if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", st.out["ErrorQueueUrl"], "--receipt-handle", msg.ReceiptHandle)...); err != nil {
-						t.Fatal(err)
-					}
+					received = append(received, entry{fmt.Sprint("m", len(received)), msg.ReceiptHandle})
 				}
 			}
 			for k, reason := range want {
 				if got[k] != reason {
 					t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
 				}
+			}
+			// Deleted in one batch (both CLIs' protocols: JSON for the v1, query for Debian's v2).
+			if len(received) == 0 {
+				return
+			}
+			entries, _ := json.Marshal(received)
+			var deleted struct {
+				Successful []struct{ Id string }
+				Failed     []struct{ Id, Code, Message string }
+			}
+			if err := cli.runJSON(ctx, &deleted, aws("sqs", "delete-message-batch", "--queue-url", st.out["ErrorQueueUrl"], "--entries", string(entries))...); err != nil {
+				t.Fatal(err)
+			}
+			if len(deleted.Successful) != len(received) || len(deleted.Failed) != 0 {
+				t.Errorf("delete-message-batch of %d: %d deleted, failed %+v", len(received), len(deleted.Successful), deleted.Failed)
+			}
+			var attrs struct{ Attributes map[string]string }
+			if err := cli.runJSON(ctx, &attrs, aws("sqs", "get-queue-attributes", "--queue-url", st.out["ErrorQueueUrl"],
+				"--attribute-names", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")...); err != nil {
+				t.Fatal(err)
+			}
+			if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+				t.Errorf("the error queue after delete-message-batch: %v", attrs.Attributes)
 			}
 		})
 

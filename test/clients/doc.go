@@ -7,7 +7,7 @@
 //     checksum headers or aws-chunked encoding the client uses);
 //   - an empty object without a Content-Type and a 12 MiB object (one PUT and multipart) are
 //     stored, and the function puts them in the error queue with their reasons (malformed_json,
-//     too_large);
+//     too_large), which the CLIs delete in one delete-message-batch;
 //   - SQS in both protocols (JSON for botocore ≥ 1.31, query for older clients), SNS publish to the
 //     stack's topic reaching its SQS subscriber, and a DynamoDB scan of the stack's table.
 //
