@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -64,7 +63,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab follow: want one execution ARN, got %d arguments", fs.NArg())
 	}
 	arn := fs.Arg(0)
-	machineArn, name := splitExecutionArn(arn)
+	machineArn, name := runner.SplitExecutionArn(arn)
 	if name == "" {
 		return cli.Usagef("chaoslab follow: %q is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)", arn)
 	}
@@ -110,17 +109,6 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Experiment: experiment, Error: errText(err)}, r.JournalPath, statErr == nil)
 	}
 	return runExit("chaoslab follow", err)
-}
-
-// splitExecutionArn is the state machine's ARN and the execution's name of an execution's ARN
-// (arn:<partition>:states:<region>:<account>:execution:<machine>:<name>); "", "" when arn is not one.
-func splitExecutionArn(arn string) (machineArn, name string) {
-	prefix, rest, ok := strings.Cut(arn, ":execution:")
-	machine, name, ok2 := strings.Cut(rest, ":")
-	if !ok || !ok2 || !strings.HasPrefix(arn, "arn:") || machine == "" || name == "" || strings.Contains(name, ":") {
-		return "", ""
-	}
-	return prefix + ":stateMachine:" + machine, name
 }
 
 // flagSet reports whether the flag name was given on the command line.

@@ -144,7 +144,7 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	arn := aws.ToString(started.ExecutionArn)
 	fmt.Fprintf(out, "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
 
-	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), compiled, watchMode{own: true})
+	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), r.definition(ctx, arn), compiled, watchMode{own: true})
 }
 
 // Attach follows an execution that is running or has ended — one whose `chaoslab run` lost its
@@ -168,11 +168,8 @@ func (r *Runner) Attach(ctx context.Context, arn string) (*experiments.Journal, 
 	}
 	// The input is the compiled experiment, or {"rollbackOf": ARN} for a rollback run.
 	var compiled *experiments.Compiled
-	var in struct {
-		RollbackOf string `json:"rollbackOf"`
-	}
-	if json.Unmarshal([]byte(aws.ToString(desc.Input)), &in) == nil && in.RollbackOf != "" {
-		fmt.Fprintf(r.stdout(), "rollback execution: %s (of %s)\n", arn, in.RollbackOf)
+	if of := rollbackOf(aws.ToString(desc.Input)); of != "" {
+		fmt.Fprintf(r.stdout(), "rollback execution: %s (of %s)\n", arn, of)
 	} else {
 		compiled = new(experiments.Compiled)
 		if err := json.Unmarshal([]byte(aws.ToString(desc.Input)), compiled); err != nil || compiled.Version != experiments.CompiledVersion {
@@ -184,13 +181,12 @@ func (r *Runner) Attach(ctx context.Context, arn string) (*experiments.Journal, 
 	if mode.ended {
 		fmt.Fprintf(r.stdout(), "(ended %s, %s: its history follows)\n", aws.ToTime(desc.StopDate).UTC().Format(time.RFC3339), desc.Status)
 	}
+	definition := r.definition(ctx, arn)
 	attached := *r
-	if d, err := r.SFN.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
-		if p := faultParameterOf(aws.ToString(d.Definition)); p != "" {
-			attached.FaultParameter = p
-		}
+	if p := faultParameterOf(definition); p != "" {
+		attached.FaultParameter = p
 	}
-	j, err := attached.watch(ctx, aws.ToString(desc.StateMachineArn), arn, aws.ToTime(desc.StartDate), compiled, mode)
+	j, err := attached.watch(ctx, aws.ToString(desc.StateMachineArn), arn, aws.ToTime(desc.StartDate), definition, compiled, mode)
 	return j, compiled, err
 }
 
@@ -210,19 +206,27 @@ func watchEnded(arn string) error {
 	return fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
 }
 
-// watch follows the execution arn of machineArn (started at start) to its end and reports it, as
-// Run and Attach describe. compiled is its input (nil for a rollback run).
-func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.Time, compiled *experiments.Compiled, mode watchMode) (*experiments.Journal, error) {
+// definition is the definition of the machine arn is an execution of ("" when it cannot be read:
+// pauses then print no countdown, and Attach knows no fault parameter from it).
+func (r *Runner) definition(ctx context.Context, arn string) string {
+	d, err := r.SFN.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		r.logger().Debug("no definition: pauses print no countdown", "err", err)
+		return ""
+	}
+	return aws.ToString(d.Definition)
+}
+
+// watch follows the execution arn of machineArn (started at start; its machine's definition, for
+// the pauses' countdown) to its end and reports it, as Run and Attach describe. compiled is its
+// input (nil for a rollback run).
+func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.Time, definition string, compiled *experiments.Compiled, mode watchMode) (*experiments.Journal, error) {
 	out := r.stdout()
 	f := r.follower(start)
 	if f.start.IsZero() {
 		f.start = time.Now()
 	}
-	if d, err := r.SFN.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: aws.String(arn)}); err == nil {
-		f.waits = waitStates(aws.ToString(d.Definition))
-	} else {
-		r.logger().Debug("no definition: pauses print no countdown", "err", err)
-	}
+	f.waits = waitStates(definition)
 
 	if err := r.follow(ctx, f, arn); err != nil {
 		if ctx.Err() != nil && !mode.own {
@@ -410,6 +414,18 @@ func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since
 	}
 }
 
+// rollbackOf is the execution a rollback run's input ({"rollbackOf": ARN}) names; "" for any
+// other input.
+func rollbackOf(input string) string {
+	var in struct {
+		RollbackOf string `json:"rollbackOf"`
+	}
+	if json.Unmarshal([]byte(input), &in) != nil {
+		return ""
+	}
+	return in.RollbackOf
+}
+
 // scanForRollback is one poll of findRollback: the pages of the machine's executions down to
 // since, each new one described once (checked) until the one that rolls back arn.
 func (r *Runner) scanForRollback(ctx context.Context, machineArn, arn string, since time.Time, checked map[string]bool) (*sfn.DescribeExecutionOutput, error) {
@@ -436,10 +452,7 @@ func (r *Runner) scanForRollback(ctx context.Context, machineArn, arn string, si
 				continue
 			}
 			checked[id] = true
-			var in struct {
-				RollbackOf string `json:"rollbackOf"`
-			}
-			if json.Unmarshal([]byte(aws.ToString(d.Input)), &in) == nil && in.RollbackOf == arn {
+			if rollbackOf(aws.ToString(d.Input)) == arn {
 				return d, nil
 			}
 		}
@@ -544,6 +557,17 @@ func executionArn(machineArn, name string) string {
 		return ""
 	}
 	return prefix + ":execution:" + machine + ":" + name
+}
+
+// SplitExecutionArn is the state machine's ARN and the execution's name of an execution's ARN
+// (the inverse of executionArn); "", "" when arn is not one.
+func SplitExecutionArn(arn string) (machineArn, name string) {
+	prefix, rest, ok := strings.Cut(arn, ":execution:")
+	machine, name, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || !strings.HasPrefix(arn, "arn:") || machine == "" || name == "" || strings.Contains(name, ":") {
+		return "", ""
+	}
+	return prefix + ":stateMachine:" + machine, name
 }
 
 // ErrInterrupted is in the error of a run whose context ended while its execution ran (Ctrl-C).
