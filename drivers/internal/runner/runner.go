@@ -48,14 +48,21 @@ type Runner struct {
 	// RollbackWait is how long to wait, after an abort, a timeout or a failure before the
 	// rollbacks, for the rollback guard's execution to start. 0: do not wait.
 	RollbackWait time.Duration
-	// Alongside starts the experiment even while another execution of the machine runs. Two
-	// experiments on one stack share its fault parameter: each one's rollback turns the other's
-	// fault off, and its verdict is of the wrong fault. Default false: Run refuses (ErrBusy).
+	// Alongside starts the experiment even while another execution of the machine runs, or its
+	// rollback run is due. Two experiments on one stack share its fault parameter: each one's
+	// rollback turns the other's fault off, and its verdict is of the wrong fault. Default false:
+	// Run refuses (ErrBusy).
 	Alongside bool
 }
 
-// ErrBusy is the error of a run refused because another execution of the machine is running.
+// ErrBusy is the error of a run refused because another execution of the machine is running, or
+// ended so recently that the rollback guard's run for it has not started yet.
 var ErrBusy = errors.New("another experiment is running on this state machine")
+
+// guardGrace is how long after an execution ended without its rollbacks Run still expects the
+// rollback guard's run for it. EventBridge starts it within seconds; a minute is chaoslab run's
+// -rollback-wait default, the time a run waits for it too. Past that it is not coming.
+const guardGrace = time.Minute
 
 // defaultPoll is chaoslab run's -poll default.
 const defaultPoll = time.Second
@@ -130,6 +137,17 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 			e := running.Executions[0]
 			return nil, fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
 				ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
+		}
+		due, err := r.rollbackDue(ctx, machineArn)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
+			}
+			return nil, fmt.Errorf("look for an execution of %s whose rollback is due: %w", machineArn, err)
+		}
+		if due != nil {
+			return nil, fmt.Errorf("%w: %s ended %s at %s, and the rollback guard's run for it has not started yet; its fault may still be on, and that run, when it starts, switches off the fault of any run started now: wait for it (chaoslab follow %s follows both), or start alongside it on purpose (-alongside)",
+				ErrBusy, aws.ToString(due.ExecutionArn), due.Status, aws.ToTime(due.StopDate).UTC().Format(time.RFC3339), aws.ToString(due.ExecutionArn))
 		}
 	}
 	started, err := r.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
@@ -412,6 +430,42 @@ func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since
 		case <-tick.C:
 		}
 	}
+}
+
+// rollbackDue is the newest execution of machineArn that ended less than guardGrace ago in a way
+// the rollback guard rolls back (experiments.StartsRollback) and whose rollback run has not
+// started; nil when there is none. Only the newest page is read: an execution that ended within
+// the minute is among the last hundred started unless a hundred more started since.
+func (r *Runner) rollbackDue(ctx context.Context, machineArn string) (*sfn.DescribeExecutionOutput, error) {
+	list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range list.Executions {
+		stop := aws.ToTime(e.StopDate)
+		if e.StopDate == nil || time.Since(stop) > guardGrace {
+			continue // running (checked before), or ended long enough ago (newest first by start, not by stop: read on)
+		}
+		if e.Status != sfntypes.ExecutionStatusAborted && e.Status != sfntypes.ExecutionStatusTimedOut && e.Status != sfntypes.ExecutionStatusFailed {
+			continue
+		}
+		d, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+		if err != nil {
+			return nil, err
+		}
+		if !experiments.StartsRollback(string(d.Status), aws.ToString(d.Error)) {
+			continue
+		}
+		arn := aws.ToString(e.ExecutionArn)
+		found, err := r.scanForRollback(ctx, machineArn, arn, stop.Add(-time.Second), map[string]bool{arn: true})
+		if err != nil {
+			return nil, err
+		}
+		if found == nil {
+			return d, nil
+		}
+	}
+	return nil, nil
 }
 
 // rollbackOf is the execution a rollback run's input ({"rollbackOf": ARN}) names; "" for any

@@ -202,6 +202,76 @@ func TestRunInterruptedWhileWaitingForTheGuard(t *testing.T) {
 	}
 }
 
+// An experiment aborted a moment ago whose rollback guard's run has not started yet (EventBridge
+// takes its seconds) still owns the fault parameter: a run started now would have its fault
+// switched off by that rollback run. Run refuses it, naming the aborted execution, until the
+// rollback run has started; a run that failed deliberately (its rollbacks ran) blocks nothing.
+func TestRunRefusedWhileARollbackIsDue(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	client := sfn.NewFromConfig(lc.AWS)
+	param := "runner-rollback-due"
+	arn := lc.Machine(t, experiments.VerdictHeld, param) // no RollbackGuard: its run is started by hand below
+	lc.SetParam(t, param, FaultOff)
+	input, err := json.Marshal(compiled(t, param, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN an execution stopped during its pause, with no rollback run yet
+	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("aborted"), Input: aws.String(string(input))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aborted := aws.ToString(started.ExecutionArn)
+	poll.Until(30*time.Second, 100*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
+	if _, err := client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(aborted)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// WHEN a run starts on the machine
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	_, err = r.Run(ctx, arn, compiled(t, param, time.Second))
+
+	// THEN it is refused, naming the aborted execution, and starts nothing
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), aborted+" ended ABORTED") ||
+		!strings.Contains(err.Error(), "has not started yet") || !strings.Contains(err.Error(), "-alongside") {
+		t.Fatalf("err %v, want ErrBusy naming %s and its rollback run not started", err, aborted)
+	}
+	if list, _ := client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)}); len(list.Executions) != 1 {
+		t.Fatalf("%d executions, want the aborted one only", len(list.Executions))
+	}
+
+	// AND once the rollback run has run (started here as the guard starts it), the run starts and holds
+	rb, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("rollback"),
+		Input: aws.String(`{"rollbackOf":"` + aborted + `"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(30*time.Second, 100*time.Millisecond, func() bool {
+		d, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: rb.ExecutionArn})
+		return err == nil && d.Status != sfntypes.ExecutionStatusRunning
+	})
+	r = newRunner(t, lc, param, &out)
+	if j, err := r.Run(ctx, arn, compiled(t, param, time.Second)); err != nil || j.Verdict != experiments.VerdictHeld {
+		t.Fatalf("after the rollback run: journal %+v, err %v; want held\n%s", j, err, out.String())
+	}
+
+	// AND a run right after a deliberate failure (deviated: its rollbacks ran inside it) is not refused
+	dev := lc.Machine(t, experiments.VerdictDeviated, param)
+	r = newRunner(t, lc, param, &out)
+	if _, err := r.Run(ctx, dev, compiled(t, param, time.Second)); !errors.Is(err, ErrDeviated) {
+		t.Fatalf("first run on the deviating machine: %v, want deviated", err)
+	}
+	r = newRunner(t, lc, param, &out)
+	r.ExecutionName += "-again"
+	if _, err := r.Run(ctx, dev, compiled(t, param, time.Second)); !errors.Is(err, ErrDeviated) {
+		t.Fatalf("second run on the deviating machine: %v, want deviated, not refused", err)
+	}
+}
+
 func TestRunNeedsItsFields(t *testing.T) {
 	_, err := (&Runner{}).Run(context.Background(), "arn", &experiments.Compiled{})
 	if err == nil || !strings.Contains(err.Error(), "required") {
