@@ -9,7 +9,9 @@
 //     stored, and the function puts them in the error queue with their reasons (malformed_json,
 //     too_large), which the CLIs delete in one delete-message-batch;
 //   - SQS in both protocols (JSON for botocore ≥ 1.31, query for older clients), SNS publish to the
-//     stack's topic reaching its SQS subscriber, and a DynamoDB scan of the stack's table.
+//     stack's topic reaching its SQS subscriber, and a DynamoDB scan of the stack's table;
+//   - with the required CLI (Debian's v2) only, the cloud's features that every CLI asks for with
+//     the same requests: Lambda's async invoke, SNS filter policies and FIFO topics.
 //
 // The clients, each run by its absolute path with a fresh HOME, AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE (no user configuration leaks in) and only the local cloud's
