@@ -329,6 +329,15 @@ func TestTimeoutKillsProcess(t *testing.T) {
 	if got := rec.sum("Errors"); got != 1 {
 		t.Errorf("Errors = %v, want 1", got)
 	}
+	// As AWS documents for Lambda's metrics, the timestamp is when the function was invoked: the
+	// timed-out invocation's error is stamped with its start, a second before it ended.
+	rec.mu.Lock()
+	for _, m := range rec.metrics {
+		if m.Name == "Errors" && m.Value == 1 && (m.Time.Before(start) || m.Time.After(start.Add(500*time.Millisecond))) {
+			t.Errorf("the timeout's Errors is stamped %v after the invocation was made, want its start (the timeout is 1 s)", m.Time.Sub(start))
+		}
+	}
+	rec.mu.Unlock()
 	next, fe, err := invoke(t, s, "slow", `{"action":"echo"}`)
 	if err != nil || fe != nil {
 		t.Fatalf("invocation after timeout: %v %v", fe, err)
