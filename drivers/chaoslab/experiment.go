@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,14 +16,25 @@ import (
 )
 
 // loadExperiment reads ref as a file if one exists at that path, else as a
-// shipped experiment's name (exp_1-minor_delay or exp_1-minor_delay.json).
+// shipped experiment's name (exp_1-minor_delay or exp_1-minor_delay.json). An error
+// says which of the two ref was taken for and what is wrong with it.
 func loadExperiment(ref string) (*experiments.Experiment, error) {
-	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
-		return experiments.Load(ref)
+	shipped := strings.Join(experiments.Names(), ", ")
+	if ref == "" {
+		return nil, fmt.Errorf("the experiment is an empty argument: give an experiment's JSON file or a shipped experiment's name (%s)", shipped)
 	}
-	if strings.ContainsAny(ref, `/\`) {
-		_, err := os.Stat(ref)
-		return nil, err
+	st, err := os.Stat(ref)
+	switch {
+	case err == nil && st.IsDir():
+		return nil, fmt.Errorf("%s is a directory: give an experiment's JSON file or a shipped experiment's name (%s)", ref, shipped)
+	case err == nil:
+		return experiments.Load(ref)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("experiment file %s: %w", ref, err)
+	case strings.ContainsAny(ref, `/\`):
+		return nil, fmt.Errorf("no experiment file %s", ref)
+	case !slices.Contains(experiments.Names(), strings.TrimSuffix(ref, ".json")+".json"):
+		return nil, fmt.Errorf("%s: no such file here, nor a shipped experiment of that name (have %s)", ref, shipped)
 	}
 	return experiments.LoadDefinition(ref)
 }

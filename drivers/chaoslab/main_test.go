@@ -372,6 +372,43 @@ func TestValidateRejectsBadExperiment(t *testing.T) {
 	}
 }
 
+// An experiment argument that is neither a file nor a shipped name is refused with what it was
+// taken for (a directory, a missing file, an unknown name), never a crash.
+func TestExperimentArgumentErrors(t *testing.T) {
+	template, err := filepath.Abs("testdata/fis/no-stop-condition.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("adir", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	for _, tt := range []struct {
+		ref, want string
+	}{
+		{"./adir", "./adir is a directory"},
+		{"adir", "adir is a directory"},
+		{"../" + filepath.Base(dir) + "/adir", "is a directory"},
+		{"./missing.json", "no experiment file ./missing.json"},
+		{"missing.json", "missing.json: no such file here, nor a shipped experiment of that name (have exp_1-minor_delay.json"},
+		{"", "the experiment is an empty argument"},
+	} {
+		cmds := [][]string{{"validate", tt.ref}, {"compile", "-outputs", outputs, tt.ref}}
+		if tt.ref != "" { // import-fis -hypothesis "" is no -hypothesis
+			cmds = append(cmds, []string{"import-fis", "-outputs", outputs, "-hypothesis", tt.ref, "-o", "imported.json", template})
+		}
+		for _, args := range cmds {
+			m, _, errb := newMain()
+			err := m.Run(context.Background(), args)
+			if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("%q: exit %d, stderr %q; want 2 and %q", args, code, errb, tt.want)
+			}
+		}
+	}
+}
+
 func TestUsageAndHelp(t *testing.T) {
 	tests := []struct {
 		name  string
