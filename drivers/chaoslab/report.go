@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -31,9 +32,14 @@ one too, with their errors.
 The metric data is read with CloudWatch GetMetricData over the run's window,
 from AWS or, with AWS_ENDPOINT_URL, from the local cloud (read it before the
 stack is gone); it is saved beside the report as <base>.series.json, which
--series reads back later without any cloud. -experiment names the experiment
-the journal is from, so each probe gets a chart of its metrics; the stack's
-dashboard (output DashboardName) is charted widget by widget.
+-series reads back later without any cloud. A saved series that holds more
+data than CloudWatch gives now (the stack or the local cloud gone, a read
+that failed) is kept, and the report drawn from it. -experiment names the
+experiment the journal is from, so each probe gets a chart of its metrics;
+the stack's dashboard (output DashboardName) is charted widget by widget.
+
+Exit status: 0 when the report is written whole; 2 when it could not be
+written, or was written with only the metric data that could be read.
 
 Usage:
   chaoslab report [flags] <journal.json>
@@ -112,10 +118,14 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if path == "" {
 		return fmt.Errorf("chaoslab report: %w", err)
 	}
-	if err != nil {
-		// The report is written with what could be read; say what could not.
-		fmt.Fprintf(m.Stderr, "chaoslab report: some metric data could not be read: %v\n", err)
-	}
 	fmt.Fprintln(m.Stdout, path)
+	switch {
+	case errors.Is(err, report.ErrSeriesKept):
+		// Drawn from the saved data, which held more: the report is whole, as -series would draw it.
+		fmt.Fprintf(m.Stderr, "chaoslab report: %v\n", err)
+	case err != nil:
+		// The report is written with what could be read: a partial report is not a success.
+		return fmt.Errorf("chaoslab report: the report is written, but some metric data could not be read: %w", err)
+	}
 	return nil
 }

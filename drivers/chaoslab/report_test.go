@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
@@ -95,6 +97,45 @@ func TestReportFromJournal(t *testing.T) {
 		t.Error(err)
 	}
 
+	// With the cloud gone (an endpoint nothing listens on), the saved series is the only copy of
+	// the run's data: report keeps it, draws the report from it, says so, and exits 0.
+	saved, err := os.ReadFile(base + ".series.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := func(ctx context.Context) (aws.Config, error) {
+		cfg, err := runnertest.AWSConfig(ctx)
+		cfg.BaseEndpoint = aws.String("http://127.0.0.1:1")
+		cfg.RetryMaxAttempts = 1
+		return cfg, err
+	}
+	m4, out4, errb4 := newMain()
+	m4.AWSConfig = gone
+	err = m4.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", journal})
+	if code := cli.Report(errb4, err, ExitError); code != 0 || !strings.Contains(errb4.String(), "kept the saved series "+base+".series.json") {
+		t.Errorf("report with the cloud gone: exit %d, stderr %q; want 0 and the saved series kept", code, errb4)
+	}
+	if now, _ := os.ReadFile(base + ".series.json"); !bytes.Equal(now, saved) {
+		t.Errorf("the saved series was rewritten with the cloud gone (%d bytes, was %d)", len(now), len(saved))
+	}
+	if html, _ := os.ReadFile(base + ".report.html"); strings.TrimSpace(out4.String()) != base+".report.html" || !strings.Contains(string(html), "normal-error-rates") {
+		t.Errorf("printed %q; the report drawn from the saved series lacks the probe's chart", out4)
+	}
+	// A run with no saved series and no cloud gets a partial report, and exit 2 says so.
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, mustRead(t, journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m5, _, errb5 := newMain()
+	m5.AWSConfig = gone
+	err = m5.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", other})
+	if code := cli.Report(errb5, err, ExitError); code != 2 || !strings.Contains(errb5.String(), "the report is written, but some metric data could not be read") {
+		t.Errorf("report with neither cloud nor saved series: exit %d, stderr %q; want 2, the report partial", code, errb5)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other.report.html")); err != nil {
+		t.Errorf("the partial report: %v", err)
+	}
+
 	// -o names the report's file as given, whatever its name; the series goes beside it.
 	m3, out3, errb3 := newMain()
 	named := filepath.Join(dir, "weekly.html")
@@ -135,6 +176,15 @@ func TestReportArgumentErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {

@@ -197,6 +197,10 @@ func (o Options) Make(ctx context.Context, cw CloudWatch, run Run, dashboards []
 	return o.MakeAt(ctx, cw, run, dashboards, base+".report.html", base+".series.json")
 }
 
+// ErrSeriesKept is in MakeAt's error when the series saved at its path held more data than
+// CloudWatch gave, and the report was drawn from it (the file left as it was).
+var ErrSeriesKept = errors.New("kept the saved series")
+
 // MakeAt is Make with the report's and the series' paths given.
 func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards []string, path, seriesPath string) (string, error) {
 	var errs []error
@@ -211,7 +215,15 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if s != nil {
+	// A series saved before (by the run, or an earlier report) may be the only copy of the run's
+	// data: the stack deleted, the local cloud stopped, the metrics aged out. One that holds more
+	// data points than CloudWatch gives now, or as many when a read failed, is kept, and the report
+	// drawn from it.
+	if old, rerr := ReadSeries(seriesPath); rerr == nil && (old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
+		errs = append(errs, fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now; the report is drawn from it (delete it to draw from CloudWatch)",
+			ErrSeriesKept, seriesPath, old.Points(), s.Points()))
+		s = old
+	} else if s != nil {
 		if err := s.WriteFile(seriesPath); err != nil {
 			errs = append(errs, err)
 		}

@@ -253,6 +253,26 @@ func (s *Series) WriteFile(path string) error {
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// Points is how many data points s holds, over every probe and widget (0 for nil).
+func (s *Series) Points() int {
+	if s == nil {
+		return 0
+	}
+	n := 0
+	count := func(sets []QuerySet) {
+		for _, q := range sets {
+			for _, r := range q.Results {
+				n += len(r.Values)
+			}
+		}
+	}
+	count(s.Probes)
+	for _, d := range s.Dashboards {
+		count(d.Widgets)
+	}
+	return n
+}
+
 // ReadSeries reads series saved with WriteFile.
 func ReadSeries(path string) (*Series, error) {
 	b, err := os.ReadFile(path)
