@@ -409,6 +409,25 @@ func TestExperimentArgumentErrors(t *testing.T) {
 	}
 }
 
+// Without -outputs and with no outputs.json in the working directory, the names an experiment
+// needs are missing: compile and run say that the file is not there and how to make it, and exit
+// 2 (the experiment is not invalid).
+func TestCompileWithoutTheOutputsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, k := range []string{"SNS_TOPIC_NAME", "JSON_QUEUE_NAME", "CSV_QUEUE_NAME", "DYNAMODB_TABLE_NAME", "LAMBDA_FUNCTION_NAME"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	for _, cmd := range []string{"compile", "run"} {
+		m, _, errb := newMain()
+		err := m.Run(context.Background(), []string{cmd, "exp_1-minor_delay"})
+		if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "no stack outputs file outputs.json in ") ||
+			!strings.Contains(errb.String(), "npx cdk deploy --outputs-file outputs.json") || !strings.Contains(errb.String(), "SNS_TOPIC_NAME") {
+			t.Errorf("%s: exit %d, stderr %q; want 2, the missing outputs.json and the names", cmd, code, errb)
+		}
+	}
+}
+
 func TestUsageAndHelp(t *testing.T) {
 	tests := []struct {
 		name  string
