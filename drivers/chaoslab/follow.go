@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -73,7 +72,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	if r.JournalPath == "" {
 		r.JournalPath = "journal-" + runner.ExecutionName(name) + ".json"
 	}
-	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
+	if err := writableJournal(r.JournalPath); err != nil {
 		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
 	}
 	// The outputs are the user's, not the execution's: only the stack of its machine is read.

@@ -199,10 +199,19 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // A journal that cannot be written is refused before the run starts (it failed only after the whole
 // experiment, the run's record lost).
 func TestRunRefusesAnUnwritableJournal(t *testing.T) {
-	m, _, errb := newMain()
-	err := m.Run(context.Background(), []string{"run", "-state-machine-arn", "arn:aws:states:us-east-1:000000000000:stateMachine:X",
-		"-fault-parameter", "p", "-journal", filepath.Join(t.TempDir(), "no", "such", "dir", "j.json"), "exp_1-minor_delay"})
-	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-journal") || !strings.Contains(errb.String(), "cannot take the journal") {
-		t.Fatalf("exit %d, stderr %q; want 2 and -journal named", code, errb.String())
+	for _, tt := range []struct{ journal, want string }{
+		{filepath.Join(t.TempDir(), "no", "such", "dir", "j.json"), "cannot take the journal"},
+		{t.TempDir(), "is a directory"},
+	} {
+		for _, cmd := range [][]string{
+			{"run", "-state-machine-arn", "arn:aws:states:us-east-1:000000000000:stateMachine:X", "-fault-parameter", "p", "-journal", tt.journal, "exp_1-minor_delay"},
+			{"follow", "-journal", tt.journal, "arn:aws:states:us-east-1:000000000000:execution:X:e"},
+		} {
+			m, _, errb := newMain()
+			err := m.Run(context.Background(), cmd)
+			if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-journal") || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("%s -journal %s: exit %d, stderr %q; want 2, -journal named and %q", cmd[0], tt.journal, code, errb.String(), tt.want)
+			}
+		}
 	}
 }

@@ -93,7 +93,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	// The journal is the run's record: a directory it cannot be written to is found before the fault
 	// goes in, not after the whole experiment (a quarter of an hour with AWS's durations). The
 	// default journal goes in the working directory.
-	if err := writableDir(filepath.Dir(r.JournalPath)); err != nil {
+	if err := writableJournal(r.JournalPath); err != nil {
 		if r.JournalPath == "" {
 			return cli.Usagef("chaoslab run: the journal goes in the working directory (or -journal): %v", err)
 		}
@@ -244,9 +244,13 @@ func runExit(cmd string, err error) error {
 	}
 }
 
-// writableDir checks that dir exists and a file can be created in it (and removes that file).
-func writableDir(dir string) error {
-	f, err := os.CreateTemp(dir, ".chaoslab-write-check-*")
+// writableJournal checks that the journal can be written at path: no directory is there, and its
+// directory exists and takes a file (created and removed).
+func writableJournal(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a directory: name the journal's file")
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".chaoslab-write-check-*")
 	if err != nil {
 		return fmt.Errorf("its directory cannot take the journal: %w", err)
 	}
