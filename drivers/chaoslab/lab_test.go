@@ -59,12 +59,16 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "local bad stack name", args: []string{"local", "deploy", "-stack", "chaos_lab", "-dir", "DIR"}, code: 2,
 			wants: []string{`-stack "chaos_lab" is not a CloudFormation stack name`}},
 		{name: "local unknown subcommand", args: []string{"local", "sideways", "-dir", "DIR"}, code: 2, wants: []string{`"sideways"`}},
-		{name: "local env with no cloud running", args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
+		{name: "local env with no cloud running", args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running from DIR"}},
+		// A word among the flags ended flag parsing: -dir was dropped and the default directory read.
+		{name: "local down with a stray word", args: []string{"local", "down", "extra", "-dir", "DIR"}, code: 2, wants: []string{`local down: unexpected argument "extra"`}},
+		{name: "local unknown subcommand outside the repository", outside: true, args: []string{"local", "sideways"}, code: 2,
+			wants: []string{`unknown subcommand "sideways"`}},
 		{name: "local deploy with no cloud running", args: []string{"local", "deploy", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local bad scenario", args: []string{"local", "up", "-scenario", "chaotic", "-dir", "DIR"}, code: 2, wants: []string{`"chaotic"`}},
 		// A cloud named by its absolute -dir is reached from anywhere: only up and deploy synthesize.
 		{name: "local env outside the repository", outside: true, args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
-		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
+		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running from DIR"}},
 		{name: "local delete outside the repository", outside: true, args: []string{"local", "delete", "-stack", "S", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local up outside the repository", outside: true, args: []string{"local", "up", "-dir", "DIR"}, code: 2, wants: []string{"no cdk.json"}},
 	}
@@ -86,7 +90,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 			}
 			text := out.String() + errb.String()
 			for _, w := range tt.wants {
-				if !strings.Contains(text, w) {
+				if w = strings.ReplaceAll(w, "DIR", dir); !strings.Contains(text, w) {
 					t.Errorf("output does not mention %q:\n%s", w, text)
 				}
 			}

@@ -61,8 +61,19 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		fs.Usage()
 		return nil
 	}
+	switch sub {
+	case "up", "deploy", "delete", "env", "down":
+	default:
+		fs.Usage()
+		return cli.Usagef("chaoslab local: unknown subcommand %q: want up, deploy, delete, env or down", sub)
+	}
 	if err := cli.Parse(fs, args[1:]); err != nil {
 		return err
+	}
+	// A word among the flags ends the flag parsing: every flag after it would be dropped silently
+	// (local down extra -dir /other would look in the default directory).
+	if fs.NArg() > 0 {
+		return cli.Usagef("chaoslab local %s: unexpected argument %q (flags go after the subcommand; it takes no other argument)", sub, fs.Arg(0))
 	}
 	if *scenario != "" {
 		if err := contract.CheckScenario("-scenario", *scenario); err != nil {
@@ -126,8 +137,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stderr, "local cloud stopped")
 		return nil
 	}
-	fs.Usage()
-	return cli.Usagef("chaoslab local: unknown subcommand %q (want up, deploy, delete, env or down)", sub)
+	panic("chaoslab local: subcommand " + sub + " accepted above but not handled")
 }
 
 func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName string) error {

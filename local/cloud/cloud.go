@@ -409,14 +409,14 @@ func (c *Cloud) writeState() error {
 }
 
 // ErrNotRunning is returned by ReadState when no local cloud runs from the directory.
-var ErrNotRunning = errors.New("no local cloud is running (start one with `chaoslab local up`)")
+var ErrNotRunning = errors.New("no local cloud is running")
 
 // ReadState finds the local cloud running from dir. A state file whose process is gone is stale:
 // it is removed and ErrNotRunning returned.
 func ReadState(dir string) (State, error) {
 	b, err := os.ReadFile(statePath(dir))
 	if errors.Is(err, os.ErrNotExist) {
-		return State{}, ErrNotRunning
+		return State{}, fmt.Errorf("%w from %s (start one with `chaoslab local up`, or name its directory with -dir)", ErrNotRunning, dir)
 	}
 	if err != nil {
 		return State{}, err
@@ -427,7 +427,7 @@ func ReadState(dir string) (State, error) {
 	}
 	if st.Pid <= 0 || syscall.Kill(st.Pid, 0) != nil {
 		os.Remove(statePath(dir))
-		return State{}, fmt.Errorf("%w (stale state file for pid %s removed)", ErrNotRunning, strconv.Itoa(st.Pid))
+		return State{}, fmt.Errorf("%w from %s (its stale state file, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, strconv.Itoa(st.Pid))
 	}
 	return st, nil
 }
