@@ -82,9 +82,12 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 // configuration's env entries come from the stack outputs, and the process
 // environment overrides them (Chaos Toolkit reads env entries from there).
 func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
-	for _, d := range []time.Duration{c.pause, c.window, c.recovery, c.guardInterval, c.expiryMargin, c.onset} {
-		if d < 0 {
-			return nil, nil, errors.New("durations must not be negative")
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{{"pause", c.pause}, {"window", c.window}, {"recovery", c.recovery}, {"guard-interval", c.guardInterval}, {"expiry-margin", c.expiryMargin}, {"onset", c.onset}} {
+		if d.d < 0 {
+			return nil, nil, fmt.Errorf("-%s %s: a duration must not be negative", d.flag, d.d)
 		}
 	}
 	e, err := loadExperiment(ref)

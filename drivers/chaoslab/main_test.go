@@ -409,6 +409,20 @@ func TestExperimentArgumentErrors(t *testing.T) {
 	}
 }
 
+// A negative duration override is refused naming its flag, in each command that takes it.
+func TestNegativeDurationNamesItsFlag(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	for _, flag := range []string{"pause", "window", "recovery", "guard-interval", "expiry-margin", "onset"} {
+		for _, cmd := range []string{"compile", "run"} {
+			m, _, errb := newMain()
+			err := m.Run(context.Background(), []string{cmd, "-outputs", outputs, "-" + flag, "-2s", "exp_1-minor_delay"})
+			if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-"+flag+" -2s: a duration must not be negative") {
+				t.Errorf("%s -%s -2s: exit %d, stderr %q; want 2 naming the flag", cmd, flag, code, errb)
+			}
+		}
+	}
+}
+
 // Without -outputs and with no outputs.json in the working directory, the names an experiment
 // needs are missing: compile and run say that the file is not there and how to make it, and exit
 // 2 (the experiment is not invalid).
