@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -64,6 +66,9 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab lab-compare: want two labs' results or more, BASELINE and CANDIDATE...; got %d argument(s)", fs.NArg())
 	}
 	names := fs.Args()
+	if err := distinctResults(names); err != nil {
+		return cli.Usagef("chaoslab lab-compare: %w", err)
+	}
 	base, err := lab.ReadResults(names[0])
 	if err != nil {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE: %w", err)
@@ -103,6 +108,28 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	}
 	if narrower || len(unexpected) > 0 {
 		return cli.Exit(ExitDeviated, nil)
+	}
+	return nil
+}
+
+// distinctResults refuses a results file named twice (as itself, through its directory, or as a
+// copy, however formatted): pooled, its runs would count twice and the permutation test take them for more evidence.
+func distinctResults(names []string) error {
+	seen := map[[sha256.Size]byte]string{}
+	for _, name := range names {
+		rs, err := lab.ReadResults(name)
+		if err != nil {
+			continue // read again below, where what is wrong with it is said
+		}
+		b, err := json.Marshal(rs) // the results, whatever the file's formatting
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		if first, ok := seen[sum]; ok {
+			return fmt.Errorf("%s and %s hold the same results: a lab compared with itself, or pooled twice, counts its runs twice", first, name)
+		}
+		seen[sum] = name
 	}
 	return nil
 }

@@ -61,6 +61,25 @@ func TestLabCompare(t *testing.T) {
 	} else if err := os.WriteFile(halved, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The five-at-a-time lab again, indented otherwise; and its first four runs only.
+	reformatted, fourRuns := filepath.Join(t.TempDir(), "summary.json"), filepath.Join(t.TempDir(), "summary.json")
+	concRuns, err := lab.ReadResults(conc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first4 []lab.Result
+	for _, r := range concRuns {
+		if r.Run <= 4 {
+			first4 = append(first4, r)
+		}
+	}
+	for path, rs := range map[string][]lab.Result{reformatted: concRuns, fourRuns: first4} {
+		if b, err := json.MarshalIndent(rs, "", "\t"); err != nil {
+			t.Fatal(err)
+		} else if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -80,13 +99,17 @@ func TestLabCompare(t *testing.T) {
 			"22.4 / 23.1 / 23.6 (5 of 5)                       2.4     no       yes (0.004)",
 			"'s margins narrower than " + seq + "'s beyond chance? yes (p 0.004).",
 		}},
-		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 0, want: []string{"21 of 21 margins as wide or wider"}},
-		// Two candidates pooled: ten runs against five.
-		{name: "two candidates pooled", args: []string{seq, conc, conc}, code: 0, want: []string{
-			"The candidates pooled into one lab, their runs numbered one after the other: " + conc + " runs 1–5, " + conc + " runs 6–10.",
-			"24.8 / 26.2 / 27.3 (5 of 5)                      4.8     24.8 / 26.0 / 27.6 (10 of 10)",
-			"in " + conc + " + " + conc + " than in " + seq,
+		// The same results twice (the file, its directory, a copy formatted otherwise) would count
+		// their runs twice.
+		{name: "a lab against itself", args: []string{conc, filepath.Join(conc, "summary.json")}, code: 2, want: []string{
+			conc + " and " + filepath.Join(conc, "summary.json") + " hold the same results"}},
+		{name: "a candidate pooled twice", args: []string{seq, conc, reformatted}, code: 2, want: []string{conc + " and " + reformatted + " hold the same results"}},
+		// Two candidates pooled: nine runs against five.
+		{name: "two candidates pooled", args: []string{seq, conc, fourRuns}, code: 0, want: []string{
+			"The candidates pooled into one lab, their runs numbered one after the other: " + conc + " runs 1–5, " + fourRuns + " runs 6–9.",
+			"in " + conc + " + " + fourRuns + " than in " + seq,
 		}},
+		{name: "an object, not a summary", args: []string{seq, notSummary}, code: 2, want: []string{"it holds a JSON object, where a lab's summary is the list of its trials' results"}},
 		{name: "a candidate run with another verdict", args: []string{conc, extra}, code: 1, want: []string{
 			"21 of 21 margins as wide or wider", "1 run(s) of " + extra + " did not give the expected verdict: exp_9-new on resilient, run 1: deviated."}},
 		{name: "one lab", args: []string{seq}, code: 2, want: []string{"want two labs' results"}},

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -203,7 +204,11 @@ func ReadResults(path string) ([]Result, error) {
 	}
 	var rs []Result
 	if err := json.Unmarshal(b, &rs); err != nil {
-		return nil, fmt.Errorf("%s: not a lab's summary.json: %w", path, err)
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field == "" {
+			err = fmt.Errorf("it holds a JSON %s, where a lab's summary is the list of its trials' results", ute.Value)
+		}
+		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): %w", path, err)
 	}
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("%s: no results", path)
