@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,13 +69,27 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	}
 	for _, r := range splitList(*rates) {
 		v, err := strconv.ParseFloat(r, 64)
-		if err != nil || v <= 0 {
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
 			return cli.Usagef("chaoslab bench: -rates: %q is not a positive number", r)
 		}
 		cfg.Rates = append(cfg.Rates, v)
 	}
 	if len(cfg.Rates) == 0 {
 		return cli.Usagef("chaoslab bench: -rates: none given")
+	}
+	// Checked before a cloud starts: the benchmark used to swap a bad value for its default
+	// silently, a minute later.
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+		zero bool // 0 allowed
+	}{{"step", cfg.Step, false}, {"warmup", cfg.Warmup, true}, {"drain", cfg.Drain, false}} {
+		if d.d < 0 || d.d == 0 && !d.zero {
+			return cli.Usagef("chaoslab bench: -%s %s: want a positive duration", d.flag, d.d)
+		}
+	}
+	if cfg.InFlight < 1 {
+		return cli.Usagef("chaoslab bench: -in-flight %d: want 1 or more", cfg.InFlight)
 	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {

@@ -25,6 +25,12 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "bench -h says what it measures", args: []string{"bench", "-h"}, code: 0,
 			wants: []string{"-rates", "-step", "-profile", "p50/p95/p99", "CPU seconds per 1,000 documents"}},
 		{name: "bench rates must be positive", args: []string{"bench", "-rates", "50,0"}, code: 2, wants: []string{`-rates: "0" is not a positive number`}},
+		{name: "bench rates must be finite numbers", args: []string{"bench", "-rates", "NaN"}, code: 2, wants: []string{`-rates: "NaN" is not a positive number`}},
+		{name: "bench rates must not be infinite", args: []string{"bench", "-rates", "50,Inf"}, code: 2, wants: []string{`-rates: "Inf" is not a positive number`}},
+		// Refused before a cloud starts: the benchmark swapped each for its default.
+		{name: "bench negative step", args: []string{"bench", "-step", "-5s"}, code: 2, wants: []string{"-step -5s: want a positive duration"}},
+		{name: "bench zero drain", args: []string{"bench", "-drain", "0"}, code: 2, wants: []string{"-drain 0s: want a positive duration"}},
+		{name: "bench nothing in flight", args: []string{"bench", "-in-flight", "0"}, code: 2, wants: []string{"-in-flight 0: want 1 or more"}},
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
 		{name: "unknown experiment names the shipped ones", args: []string{"lab", "-experiments", "exp_9-nope"}, code: 2,
 			wants: []string{"exp_9-nope", "exp_1-minor_delay"}},
