@@ -100,6 +100,9 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	}
 	if !slices.Contains(faultSubcommands, sub) {
 		fs.Usage()
+		if strings.HasPrefix(sub, "-") {
+			return cli.Usagef("chaoslab fault: %s before the subcommand: write the subcommand first, then its flags (chaoslab fault status %s ...)", sub, sub)
+		}
 		return cli.Usagef("chaoslab fault: unknown subcommand %q (want %s)", sub, strings.Join(faultSubcommands, ", "))
 	}
 	pos, err := parseInterspersed(fs, args[1:])
@@ -273,6 +276,9 @@ func flagConfig(args []string) (map[string]any, error) {
 		k, v, isAttr := strings.Cut(a, "=")
 		if !isAttr {
 			if !slices.Contains(faultconfig.FlagOrder, faultconfig.Mode(a)) {
+				if fl != nil && (slices.Contains(numberAttrs, a) || slices.Contains(listAttrs, a) || a == "exception_msg" || a == "body") {
+					return nil, fmt.Errorf("%s.%s: an attribute takes a value: %s=VALUE", mode, a, a)
+				}
 				return nil, fmt.Errorf("unknown mode %q (failure-lambda 1.0's: %s; ours, such as sdkerror, with -json)", a, modeList())
 			}
 			if _, dup := cfg[a]; dup {

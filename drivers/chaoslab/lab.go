@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,7 +86,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab lab: unexpected arguments %q", fs.Args())
 	}
 	c.Overrides.Onset = onset
-	c.Scenarios = splitList(scen)
+	c.Scenarios = uniqueList(scen, nil)
 	if len(c.Scenarios) == 0 {
 		return cli.Usagef("chaoslab lab: -scenarios %q names no scenario (%s)", scen, strings.Join(contract.Scenarios(), ", "))
 	}
@@ -97,13 +98,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	if exps == "all" {
 		exps = strings.Join(experiments.Names(), ",")
 	}
-	seen := map[string]bool{}
-	for _, e := range splitList(exps) {
-		if e = strings.TrimSuffix(e, ".json"); !seen[e] { // named twice: one trial, one stack
-			seen[e] = true
-			c.Experiments = append(c.Experiments, e)
-		}
-	}
+	c.Experiments = uniqueList(exps, func(e string) string { return strings.TrimSuffix(e, ".json") })
 	if len(c.Experiments) == 0 {
 		return cli.Usagef("chaoslab lab: -experiments %q names no experiment (all, or some of: %s)", exps, strings.Join(experiments.Names(), ", "))
 	}
@@ -200,6 +195,21 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stdout, "\nevery experiment deviated on flawed and held on resilient; resilient lost no document; every fault was off after its run.")
 	return nil
+}
+
+// uniqueList is the comma-separated list s, each item normalized by norm (when not nil), each
+// once: a scenario or experiment named twice is one trial, as it is one stack name.
+func uniqueList(s string, norm func(string) string) []string {
+	var out []string
+	for _, f := range splitList(s) {
+		if norm != nil {
+			f = norm(f)
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func splitList(s string) []string {

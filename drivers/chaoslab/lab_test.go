@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,6 +102,17 @@ func TestLabAndLocalArguments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A scenario or experiment named twice is run once: two trials would share one stack name.
+func TestLabListsAreUnique(t *testing.T) {
+	if got := uniqueList(" flawed, flawed,resilient,,flawed", nil); !slices.Equal(got, []string{"flawed", "resilient"}) {
+		t.Errorf("scenarios %q, want flawed, resilient", got)
+	}
+	trim := func(e string) string { return strings.TrimSuffix(e, ".json") }
+	if got := uniqueList("exp_1-minor_delay.json,exp_2-dynamodb_disruption,exp_1-minor_delay", trim); !slices.Equal(got, []string{"exp_1-minor_delay", "exp_2-dynamodb_disruption"}) {
+		t.Errorf("experiments %q, want exp_1 and exp_2 once each", got)
 	}
 }
 

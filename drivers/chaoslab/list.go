@@ -26,6 +26,9 @@ Usage:
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() != 0 {
+		return cli.Usagef("chaoslab list: unexpected arguments %q (it takes none: chaoslab validate <name> shows one experiment)", fs.Args())
+	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTITLE")
 	for _, n := range experiments.Names() {

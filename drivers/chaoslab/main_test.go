@@ -461,6 +461,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{name: "run two experiments", args: []string{"run", "a", "b"}, code: 2},
 		{name: "validate nothing", args: []string{"validate"}, code: 2},
 		{name: "validate unknown name", args: []string{"validate", "exp_9-nope"}, code: 2},
+		{name: "list takes no argument", args: []string{"list", "exp_1-minor_delay"}, code: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
