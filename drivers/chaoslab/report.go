@@ -81,6 +81,13 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		path = *out
 		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
 	}
+	if *exp != "" {
+		// Only its name is used with -series (the series hold the probes' data), but a name that
+		// is no experiment is a mistake to say, not to print in the report's title.
+		if _, err := loadExperiment(*exp); err != nil {
+			return cli.Usagef("chaoslab report: -experiment: %w", err)
+		}
+	}
 	run := report.Run{Journal: &j, Experiment: experimentName(*exp)}
 	root, _ := cdkapp.FindRoot() // node_modules (the chart library): the repository, when run from it
 	opts := report.Options{Root: root}
