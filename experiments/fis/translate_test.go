@@ -48,6 +48,19 @@ func withAlarm(t *testing.T, alarm string) []byte {
 	return []byte(strings.Replace(string(read(t, "add-delay.json")), "alarm:ChaosLab-EtlErrors", "alarm:"+alarm, 1))
 }
 
+// metricAlarm is a one-metric alarm of the ETL function's metric (AWS/Lambda, 60 s periods, 3 of
+// them, missing data not breaching).
+func metricAlarm(name, metric, stat, op string, threshold float64) fis.Alarm {
+	fn := []experiments.Dimension{{Name: "FunctionName", Value: function}}
+	return fis.Alarm{AlarmName: name, Namespace: "AWS/Lambda", MetricName: metric, Statistic: stat, Dimensions: fn,
+		Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: ptr(threshold), ComparisonOperator: op, TreatMissingData: "notBreaching"}
+}
+
+// withAlarms adds alarms to the options' alarms.
+func withAlarms(as ...fis.Alarm) func(o *fis.Options) {
+	return func(o *fis.Options) { o.Alarms = append(o.Alarms, as...) }
+}
+
 // args decodes an activity's provider arguments.
 func args(t *testing.T, a experiments.Activity) map[string]any {
 	t.Helper()
@@ -158,20 +171,21 @@ func TestTranslate(t *testing.T) {
 					t.Errorf("description %q guard %+v", e.Description, c.Guard)
 				}
 			}},
-		{name: "startAfter: delay, wait, then errors beside a second delay; metric-math alarm", template: read(t, "sequence.json"),
+		{name: "startAfter: delay, wait, then errors beside a second delay; an alarm in the Metrics form",
+			template: []byte(strings.Replace(string(read(t, "sequence.json")), "alarm:ChaosLab-ErrorRate", "alarm:ChaosLab-ErrorCount", 1)),
 			method: []string{
 				`first-delay 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
 				`no fault (quiet) 60s {"isEnabled":false}`,
 				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
 				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210}`,
 			},
-			probes: []string{"alarm ChaosLab-ErrorRate"}, guard: "alarm ChaosLab-ErrorRate",
+			probes: []string{"alarm ChaosLab-ErrorCount"}, guard: "alarm ChaosLab-ErrorCount",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				p := c.SteadyState.Probes[0]
-				if p.Tolerance.Max != math.Nextafter(5, math.Inf(-1)) || p.Tolerance.Max >= 5 || p.WindowSeconds != 180 || len(p.MetricDataQueries) != 3 {
-					t.Errorf("metric-math probe %+v", p)
+				if p.Tolerance.Max != math.Nextafter(5, math.Inf(-1)) || p.Tolerance.Max >= 5 || p.WindowSeconds != 180 || len(p.MetricDataQueries) != 1 {
+					t.Errorf("Metrics-form probe %+v", p)
 				}
-				if !strings.Contains(p.Query, "rate = 100 * errors / invocations") {
+				if !strings.Contains(p.Query, "AWS/Lambda Errors{FunctionName=ChaosLab-Etl} Sum") {
 					t.Errorf("query %q", p.Query)
 				}
 				var origin struct {
@@ -183,14 +197,32 @@ func TestTranslate(t *testing.T) {
 					t.Errorf("origin %+v", origin)
 				}
 			}},
-		{name: "a percentile alarm", template: withAlarm(t, "ChaosLab-SlowP99"),
+		{name: "a Maximum compared with GreaterThan", template: withAlarm(t, "ChaosLab-Slowest"),
+			opts: func(o *fis.Options) {
+				a := metricAlarm("ChaosLab-Slowest", "Duration", "Maximum", "GreaterThanThreshold", 2500)
+				a.Unit, a.EvaluationPeriods = "Milliseconds", 5
+				o.Alarms = append(o.Alarms, a)
+			},
 			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
-			probes: []string{"alarm ChaosLab-SlowP99"}, guard: "alarm ChaosLab-SlowP99",
+			probes: []string{"alarm ChaosLab-Slowest"}, guard: "alarm ChaosLab-Slowest",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				p := c.SteadyState.Probes[0]
 				ms := p.MetricDataQueries[0].MetricStat
-				if ms.Stat != "p99" || ms.Unit != "Milliseconds" || p.Tolerance.Max != 2500 || p.WindowSeconds != 300 {
-					t.Errorf("p99 probe %+v %+v", p, ms)
+				if ms.Stat != "Maximum" || ms.Unit != "Milliseconds" || p.Tolerance.Max != 2500 || p.WindowSeconds != 300 {
+					t.Errorf("Maximum probe %+v %+v", p, ms)
+				}
+			}},
+		{name: "a Minimum compared with LessThan", template: withAlarm(t, "ChaosLab-Idle"),
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-Idle", "Invocations", "Minimum", "LessThanThreshold", 1)
+				a.TreatMissingData = "breaching"
+				return a
+			}()),
+			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-Idle"}, guard: "alarm ChaosLab-Idle",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				if p := c.SteadyState.Probes[0]; p.Tolerance.Min != 1 || p.NoData != experiments.NoDataFail {
+					t.Errorf("Minimum probe %+v", p)
 				}
 			}},
 		{name: "the function's ARN, account and region checked", template: read(t, "add-delay.json"),
@@ -255,9 +287,9 @@ func TestTranslateProblems(t *testing.T) {
 			"b": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["a"]}},
 		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
 	twoAlarms := []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions": [`,
-		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorRate"},`, 1))
-	lessAverage := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
-		Statistic: "Average", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
+		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorCount"},`, 1))
+	lessMinimum := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
+		Statistic: "Minimum", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
 
 	tests := []struct {
 		name     string
@@ -293,10 +325,40 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "two delays at once", template: twoDelays, want: map[string]string{
 			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
 		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
+		// The guard judges one value over its whole window; the alarm, DatapointsToAlarm of
+		// EvaluationPeriods periods. Every form whose whole-window value can stay within the
+		// threshold while the alarm goes to ALARM is refused.
 		{name: "a total compared with LessThan", template: withAlarm(t, "ChaosLab-LowTraffic"), only: true, want: map[string]string{
 			"stopConditions[0].value": `alarm "ChaosLab-LowTraffic": a Sum compared with LessThanThreshold is not translated`}},
+		{name: "a ratio in metric math (2 of 3 minutes at 6 % alarm; the window's 3 % would not)", template: withAlarm(t, "ChaosLab-ErrorRate"), only: true, want: map[string]string{
+			"stopConditions[0].value": `alarm "ChaosLab-ErrorRate": metric math (query "rate": 100 * errors / invocations) is not translated`}},
+		{name: "a percentile", template: withAlarm(t, "ChaosLab-SlowP99"), only: true, want: map[string]string{
+			"stopConditions[0].value": `alarm "ChaosLab-SlowP99": a p99 compared with GreaterThanThreshold is not translated`}},
+		{name: "an Average", template: withAlarm(t, "ChaosLab-SlowAverage"), only: true,
+			opts: withAlarms(metricAlarm("ChaosLab-SlowAverage", "Duration", "Average", "GreaterThanOrEqualToThreshold", 2000)),
+			want: map[string]string{"stopConditions[0].value": `alarm "ChaosLab-SlowAverage": an Average compared with GreaterThanOrEqualToThreshold is not translated: the lab's probe judges one Average over its whole window`}},
+		{name: "a Minimum compared with GreaterThan", template: withAlarm(t, "ChaosLab-AlwaysSlow"), only: true,
+			opts: withAlarms(metricAlarm("ChaosLab-AlwaysSlow", "Duration", "Minimum", "GreaterThanThreshold", 2000)),
+			want: map[string]string{"stopConditions[0].value": `a Minimum compared with GreaterThanThreshold is not translated`}},
+		{name: "a Maximum compared with LessThan", template: withAlarm(t, "ChaosLab-NoneFast"), only: true,
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-NoneFast", "Duration", "Maximum", "LessThanOrEqualToThreshold", 10)
+				a.TreatMissingData = "breaching"
+				return a
+			}()),
+			want: map[string]string{"stopConditions[0].value": `a Maximum compared with LessThanOrEqualToThreshold is not translated`}},
+		{name: "a total compared with LessThan, in the Metrics form", template: withAlarm(t, "ChaosLab-LowTrafficMetrics"), only: true,
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-LowTrafficMetrics", "Invocations", "Sum", "LessThanThreshold", 1)
+				a.TreatMissingData = "breaching"
+				a.Metrics = []experiments.MetricDataQuery{{Id: "m1", MetricStat: &experiments.MetricStat{
+					Metric: experiments.Metric{Namespace: a.Namespace, MetricName: a.MetricName, Dimensions: a.Dimensions}, Period: 60, Stat: "Sum"}}}
+				a.Namespace, a.MetricName, a.Statistic, a.Dimensions, a.Period = "", "", "", nil, 0
+				return a
+			}()),
+			want: map[string]string{"stopConditions[0].value": `a Sum compared with LessThanThreshold is not translated`}},
 		{name: "no data would breach", template: withAlarm(t, "ChaosLab-FewWrites"), only: true,
-			opts: func(o *fis.Options) { o.Alarms = append(o.Alarms, lessAverage) },
+			opts: func(o *fis.Options) { o.Alarms = append(o.Alarms, lessMinimum) },
 			want: map[string]string{"stopConditions[0].value": "with no data the probe counts 0, which LessThanThreshold the threshold 1"}},
 		{name: "a composite alarm", template: withAlarm(t, "ChaosLab-AnyTrouble"), only: true, want: map[string]string{
 			"stopConditions[0].value": "a composite alarm is not translated"}},
