@@ -112,6 +112,13 @@ func (tr *translator) translate() *experiments.Experiment {
 	as := tr.actions(targets)
 	tr.schedule(as)
 	segs := tr.segments(as)
+	// Waits before the first fault are the first write's pause before, not a write of their own:
+	// the state machine's steady state after the method starts its window when method[0]'s write
+	// is in force, which must be the first fault's, not a fault-free wait's.
+	var lead time.Duration
+	if len(segs) > 1 && len(segs[0].faults) == 0 {
+		lead, segs = segs[0].end-segs[0].start, segs[1:]
+	}
 	hyp, guard := tr.hypothesis()
 
 	name := tr.opts.Name
@@ -132,6 +139,12 @@ func (tr *translator) translate() *experiments.Experiment {
 	names := segmentNames(segs)
 	for i, s := range segs {
 		e.Method = append(e.Method, tr.put(names[i], tr.segmentValue(s), s.end-s.start))
+	}
+	if lead > 0 {
+		if e.Method[0].Pauses == nil {
+			e.Method[0].Pauses = &experiments.Pauses{}
+		}
+		e.Method[0].Pauses.Before = math.Ceil(lead.Seconds())
 	}
 	e.Rollbacks = []experiments.Activity{tr.put("Turn the FIS faults off", map[string]any{"isEnabled": false}, 0)}
 	if guard != "" {

@@ -116,6 +116,11 @@ func TestTranslate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	leadingWait := []byte(`{"targets": {"fn": {"resourceType": "aws:lambda:function", "resourceArns": ["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"], "selectionMode": "ALL"}},
+		"actions": {
+			"settle": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}},
+			"slowdown": {"actionId": "aws:lambda:invocation-add-delay", "parameters": {"duration": "PT2M"}, "targets": {"Functions": "fn"}, "startAfter": ["settle"]}},
+		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
 	tests := []struct {
 		name     string
 		template []byte
@@ -195,6 +200,15 @@ func TestTranslate(t *testing.T) {
 				_ = json.Unmarshal(e.Extensions[len(e.Extensions)-1], &origin)
 				if origin.Name != fis.ExtensionName || len(origin.Actions) != 4 || origin.Actions[2]["startSeconds"] != 180.0 || origin.Actions[2]["flag"] != "exception" {
 					t.Errorf("origin %+v", origin)
+				}
+			}},
+		{name: "a leading wait is the first fault's pause before, so the window after starts at the fault", template: leadingWait,
+			method: []string{`slowdown 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`},
+			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				// The machine starts the window after the method at method[0]'s inForceAt.
+				if len(c.Method) != 1 || c.Method[0].PauseBeforeSeconds != 60 || !strings.Contains(string(c.Method[0].Value), `"latency":{"enabled":true`) {
+					t.Errorf("method: %d actions, the first %q writes %s after %d s", len(c.Method), c.Method[0].Name, c.Method[0].Value, c.Method[0].PauseBeforeSeconds)
 				}
 			}},
 		{name: "a Maximum compared with GreaterThan", template: withAlarm(t, "ChaosLab-Slowest"),
