@@ -51,18 +51,19 @@
 //	                                    ("aws-fis", key=value), the file name fis-<id>.json
 //
 // The schedule becomes the method: the experiment is cut wherever an action starts or ends, and
-// each stretch with the same faults on is one action that writes their flags (failure-lambda
-// 1.0's per-flag format, which has a percentage per flag; the 0.x format has one rate for one
-// mode) with expiresAfterSeconds = the stretch + Options.ExpiryMargin, then pauses for the
-// stretch. Every write names the seed's parameter, failureLambdaConfig, which the compiler maps to
-// the fault parameter of the stack it compiles for: the experiment is not tied to one stack. A
-// stretch with only waits writes {"isEnabled": false}, except before the first fault: waits there
-// are the first write's pauses.before (nothing is written and no guard runs while they do; a
-// -pause override does not shorten them), since the state machine starts the window of the
-// steady state after the method when method[0]'s write is in force, which must be the first
-// fault's. Two actions of the same flag on at once are a problem (the parameter holds one flag
-// per mode). The rollback writes {"isEnabled": false}; the extension "aws-fis" records each FIS
-// action's start, end and flag.
+// each stretch with the same faults on is one action that writes their flags (failure-lambda 1.0's
+// per-flag format, which has a percentage per flag; the 0.x format has one rate for one mode), then
+// pauses for the stretch. The flags carry no expiry: the compiler gives them one as to any
+// experiment's fault (expiresAfterSeconds = the rest of the method + the expiry margin), so a run's
+// -pause and -expiry-margin overrides set it. Every write names the seed's parameter,
+// failureLambdaConfig, which the compiler maps to the fault parameter of the stack it compiles for:
+// the experiment is not tied to one stack. A stretch with only waits writes {"isEnabled": false},
+// except before the first fault: waits there are the first write's pauses.before (nothing is
+// written and no guard runs while they do; a -pause override does not shorten them), since the
+// state machine starts the window of the steady state after the method when method[0]'s write is in
+// force, which must be the first fault's. Two actions of the same flag on at once are a problem
+// (the parameter holds one flag per mode). The rollback writes {"isEnabled": false}; the extension
+// "aws-fis" records each FIS action's start, end and flag.
 //
 // # Stop conditions
 //

@@ -38,9 +38,6 @@ type Options struct {
 	Hypothesis *experiments.Experiment
 	// Name is the experiment's file name (Experiment.Name). Default: fis-<template id>.json.
 	Name string
-	// ExpiryMargin is how long a fault may outlive its FIS duration (expiresAfterSeconds = the
-	// duration + the margin). Default: experiments.DefaultExpiryMargin.
-	ExpiryMargin time.Duration
 }
 
 const sourceAlarm = "aws:cloudwatch:alarm"
@@ -64,9 +61,6 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 	t, err := parseTemplate(template)
 	if err != nil {
 		return nil, nil, err
-	}
-	if opts.ExpiryMargin <= 0 {
-		opts.ExpiryMargin = experiments.DefaultExpiryMargin
 	}
 	tr := &translator{t: t, opts: opts, problems: t.problems, targetNames: map[string]bool{}, actionNames: map[string]bool{}}
 	for _, tg := range t.targets {
@@ -264,14 +258,15 @@ func (tr *translator) put(name string, value map[string]any, pause time.Duration
 	return a
 }
 
-// segmentValue is the failure config of a segment: failure-lambda 1.0's flags of the faults on,
-// which expires the segment's length + the margin after it is written; {"isEnabled": false}
-// when only waits run.
+// segmentValue is the failure config of a segment: failure-lambda 1.0's flags of the faults on;
+// {"isEnabled": false} when only waits run. It has no expiry of its own: the compiler gives it
+// one as to any experiment's fault (the rest of the method + the expiry margin), which follows
+// the run's overrides (a value's own expiresAfterSeconds would be kept as it is).
 func (tr *translator) segmentValue(s segment) map[string]any {
 	if len(s.faults) == 0 {
 		return map[string]any{"isEnabled": false}
 	}
-	v := map[string]any{"expiresAfterSeconds": int(math.Ceil((s.end - s.start + tr.opts.ExpiryMargin).Seconds()))}
+	v := map[string]any{}
 	for _, a := range s.faults {
 		v[string(a.flag)] = a.value
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
@@ -131,7 +132,7 @@ func TestTranslate(t *testing.T) {
 		check    func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled)
 	}{
 		{name: "invocation-add-delay, by ARN, alarm stop condition", template: read(t, "add-delay.json"),
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				if e.Title != "Slow half of the ETL invocations by 3 s for 5 minutes" || e.Name != "fis-template.json" {
@@ -164,8 +165,8 @@ func TestTranslate(t *testing.T) {
 				o.Hypothesis = exp1
 			},
 			method: []string{
-				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"expiresAfterSeconds":240,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
-				`unavailable 60s {"expiresAfterSeconds":180,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`unavailable 60s {"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
 			},
 			probes: []string{"zero-sns-errors", "messages-in-flight", "normal-error-rates"},
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
@@ -179,10 +180,10 @@ func TestTranslate(t *testing.T) {
 		{name: "startAfter: delay, wait, then errors beside a second delay; an alarm in the Metrics form",
 			template: []byte(strings.Replace(string(read(t, "sequence.json")), "alarm:ChaosLab-ErrorRate", "alarm:ChaosLab-ErrorCount", 1)),
 			method: []string{
-				`first-delay 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
+				`first-delay 120s {"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
 				`no fault (quiet) 60s {"isEnabled":false}`,
-				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
-				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210}`,
+				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
+				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100}}`,
 			},
 			probes: []string{"alarm ChaosLab-ErrorCount"}, guard: "alarm ChaosLab-ErrorCount",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
@@ -203,7 +204,7 @@ func TestTranslate(t *testing.T) {
 				}
 			}},
 		{name: "a leading wait is the first fault's pause before, so the window after starts at the fault", template: leadingWait,
-			method: []string{`slowdown 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`},
+			method: []string{`slowdown 120s {"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`},
 			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				// The machine starts the window after the method at method[0]'s inForceAt.
@@ -217,7 +218,7 @@ func TestTranslate(t *testing.T) {
 				a.Unit, a.EvaluationPeriods = "Milliseconds", 5
 				o.Alarms = append(o.Alarms, a)
 			},
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-Slowest"}, guard: "alarm ChaosLab-Slowest",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				p := c.SteadyState.Probes[0]
@@ -232,7 +233,7 @@ func TestTranslate(t *testing.T) {
 				a.TreatMissingData = "breaching"
 				return a
 			}()),
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-Idle"}, guard: "alarm ChaosLab-Idle",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				if p := c.SteadyState.Probes[0]; p.Tolerance.Min != 1 || p.NoData != experiments.NoDataFail {
@@ -241,7 +242,7 @@ func TestTranslate(t *testing.T) {
 			}},
 		{name: "the function's ARN, account and region checked", template: read(t, "add-delay.json"),
 			opts:   func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:" + function },
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors"},
 	}
 	for _, tc := range tests {
@@ -285,6 +286,54 @@ func TestTranslate(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, e, c)
+			}
+		})
+	}
+}
+
+// TestExpiryFollowsOverrides: an imported template's faults get their expiry from the compiler,
+// like any experiment's (the rest of the method + the margin), so -pause and -expiry-margin
+// (Overrides.Pause, ExpiryMargin) set it: a fault never expires before its pause ends.
+func TestExpiryFollowsOverrides(t *testing.T) {
+	sequence := []byte(strings.Replace(string(read(t, "sequence.json")), "alarm:ChaosLab-ErrorRate", "alarm:ChaosLab-ErrorCount", 1))
+	tests := []struct {
+		name      string
+		template  []byte
+		overrides experiments.Overrides
+		want      []int // each method action's expiresAfterSeconds (0: none, a fault-free write)
+	}{
+		{name: "the template's durations", template: read(t, "add-delay.json"), want: []int{300 + 120}},
+		{name: "-pause 10m", template: read(t, "add-delay.json"),
+			overrides: experiments.Overrides{Pause: 10 * time.Minute}, want: []int{600 + 120}},
+		{name: "-pause 10m -expiry-margin 30s", template: read(t, "add-delay.json"),
+			overrides: experiments.Overrides{Pause: 10 * time.Minute, ExpiryMargin: 30 * time.Second}, want: []int{600 + 30}},
+		{name: "stretches 120, 60 (a wait), 90, 90 s; -expiry-margin 30s", template: sequence,
+			overrides: experiments.Overrides{ExpiryMargin: 30 * time.Second}, want: []int{360 + 30, 0, 180 + 30, 90 + 30}},
+		{name: "stretches, -pause 1m", template: sequence,
+			overrides: experiments.Overrides{Pause: time.Minute}, want: []int{240 + 120, 0, 120 + 120, 60 + 120}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, problems, err := fis.Translate(tc.template, fis.Options{FunctionName: function, Alarms: alarms(t)})
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("err %v, problems %+v", err, problems)
+			}
+			c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: faultName, Env: env, Overrides: tc.overrides})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, a := range c.Method {
+				var v struct {
+					ExpiresAfterSeconds int `json:"expiresAfterSeconds"`
+				}
+				if err := json.Unmarshal(a.Value, &v); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, v.ExpiresAfterSeconds)
+			}
+			if jsonString(got) != jsonString(tc.want) {
+				t.Errorf("expiresAfterSeconds %v, want %v", got, tc.want)
 			}
 		})
 	}
