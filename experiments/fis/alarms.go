@@ -163,15 +163,21 @@ func alarmProbe(a *Alarm, name, p string) (experiments.Activity, []Problem) {
 	if !ok {
 		fail("comparison %q is not translated (GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold)", a.ComparisonOperator)
 	}
-	less := strings.HasPrefix(a.ComparisonOperator, "Less")
 	evals := max(a.EvaluationPeriods, 1)
 	var queries []experiments.MetricDataQuery
 	period := a.Period
 	if len(a.Metrics) > 0 {
 		queries = a.Metrics
 		for _, q := range a.Metrics {
+			if q.Expression != "" {
+				fail("metric math (query %q: %s) is not translated: the lab's probe evaluates the expression once, over each metric aggregated across its whole window, where the alarm evaluates it per period and counts the breaching periods (DatapointsToAlarm of EvaluationPeriods); a ratio of two window totals, say, can stay within the threshold while the alarm goes to ALARM, so the guard would leave the fault on where FIS would stop it. %s",
+					q.Id, q.Expression, lenientAdvice)
+			}
 			if q.MetricStat != nil {
 				period = max(period, q.MetricStat.Period)
+				if why := laxer(q.MetricStat.Stat, a.ComparisonOperator); why != "" {
+					fail("%s", why)
+				}
 			}
 		}
 	} else {
@@ -183,12 +189,8 @@ func alarmProbe(a *Alarm, name, p string) (experiments.Activity, []Problem) {
 			fail("want a metric alarm with Namespace, MetricName, Statistic (or ExtendedStatistic) and Period, or Metrics")
 			return experiments.Activity{}, ps
 		}
-		// The probe aggregates the statistic over the whole observed window (the guard's grows
-		// from the fault's write): a total (Sum, SampleCount) only grows with it, which makes a
-		// Greater* comparison stricter than the alarm (it may stop earlier, never later) but a
-		// Less* one laxer: such a guard could miss the stop the alarm would make.
-		if less && (stat == "Sum" || stat == "SampleCount") {
-			fail("a %s compared with %s is not translated: the lab's probe totals the statistic over its whole window, so it would breach later than the alarm (if at all)", stat, a.ComparisonOperator)
+		if why := laxer(stat, a.ComparisonOperator); why != "" {
+			fail("%s", why)
 		}
 		t := true
 		queries = []experiments.MetricDataQuery{{Id: "m1", ReturnData: &t, MetricStat: &experiments.MetricStat{
@@ -220,6 +222,39 @@ func alarmProbe(a *Alarm, name, p string) (experiments.Activity, []Problem) {
 	tol, _ := json.Marshal(map[string]any{"type": "range", "range": []float64{lo, hi}})
 	return experiments.Activity{Type: "probe", Name: name, Tolerance: tol, Provider: &experiments.Provider{
 		Type: "python", Module: "chaoslab.cloudwatch", Func: "metric_data", Arguments: rawArgs}}, ps
+}
+
+// lenientAdvice says what to do with an alarm the guard would judge more laxly than CloudWatch.
+const lenientAdvice = "Name an alarm on Sum, SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, or on Minimum compared with LessThan(OrEqualTo)Threshold, without metric math; or drop this stop condition and lend a hypothesis (import-fis -hypothesis, Options.Hypothesis)"
+
+// laxer says why a probe of stat compared with op would be laxer than the alarm, or "" when it is
+// not. The probe (and the guard, whose window grows from the fault's write) judges one value of
+// the statistic over its whole window, where the alarm judges the statistic of each period and
+// goes to ALARM when DatapointsToAlarm of EvaluationPeriods of them breach. The whole window's
+// value breaches whenever one period's does only for a statistic that cannot move away from the
+// threshold as the window takes in more periods: a total (Sum, SampleCount; of values that are
+// not negative, as every AWS count and duration) or the Maximum only grows, so compared with
+// Greater* it breaches no later than the alarm (maybe earlier: stricter); the Minimum only falls,
+// the same for Less*. Any other pairing (an Average, a percentile or another extended statistic,
+// a Minimum with Greater*, a total or the Maximum with Less*) can stay within the threshold while
+// the alarm goes to ALARM.
+func laxer(stat, op string) string {
+	less := strings.HasPrefix(op, "Less")
+	switch {
+	case !less && (stat == "Sum" || stat == "SampleCount" || stat == "Maximum"):
+		return ""
+	case less && stat == "Minimum":
+		return ""
+	}
+	if !strings.HasPrefix(op, "Less") && !strings.HasPrefix(op, "Greater") {
+		return "" // the comparison is reported on its own
+	}
+	article := "a"
+	if stat != "" && strings.ContainsRune("AEIOU", rune(stat[0])) {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s compared with %s is not translated: the lab's probe judges one %s over its whole window (the guard's grows from the fault's write), which can stay within the threshold while the alarm, judging each period, goes to ALARM (DatapointsToAlarm of EvaluationPeriods periods breaching): the guard would leave the fault on where FIS would stop it. %s",
+		article, stat, op, stat, lenientAdvice)
 }
 
 func cmpOr(s, def string) string {

@@ -51,39 +51,58 @@
 //	                                    ("aws-fis", key=value), the file name fis-<id>.json
 //
 // The schedule becomes the method: the experiment is cut wherever an action starts or ends, and
-// each stretch with the same faults on is one action that writes their flags (failure-lambda
-// 1.0's per-flag format, which has a percentage per flag; the 0.x format has one rate for one
-// mode) with expiresAfterSeconds = the stretch + Options.ExpiryMargin, then pauses for the
-// stretch. Every write names the seed's parameter, failureLambdaConfig, which the compiler maps to
-// the fault parameter of the stack it compiles for: the experiment is not tied to one stack. A stretch with only waits writes {"isEnabled": false}. Two actions of the same flag
-// on at once are a problem (the parameter holds one flag per mode). The rollback writes
-// {"isEnabled": false}; the extension "aws-fis" records each FIS action's start, end and flag.
+// each stretch with the same faults on is one action that writes their flags (failure-lambda 1.0's
+// per-flag format, which has a percentage per flag; the 0.x format has one rate for one mode), then
+// pauses for the stretch. The flags carry no expiry: the compiler gives them one as to any
+// experiment's fault (expiresAfterSeconds = the rest of the method + the expiry margin), so a run's
+// -pause and -expiry-margin overrides set it. Every write names the seed's parameter,
+// failureLambdaConfig, which the compiler maps to the fault parameter of the stack it compiles for:
+// the experiment is not tied to one stack. A stretch with only waits writes {"isEnabled": false},
+// except before the first fault: waits there are the first write's pauses.before (nothing is
+// written and no guard runs while they do; a -pause override does not shorten them), since the
+// state machine starts the window of the steady state after the method when method[0]'s write is in
+// force, which must be the first fault's. Two actions of the same flag on at once are a problem
+// (the parameter holds one flag per mode). The rollback writes {"isEnabled": false}; the extension
+// "aws-fis" records each FIS action's start, end and flag.
 //
 // # Stop conditions
 //
 // A stop condition's alarm (found by name in Options.Alarms, so a template from an AWS account
 // finds the local cloud's alarm of the same name) becomes a probe of our native provider
-// chaoslab.cloudwatch.metric_data over the alarm's own metric (Statistic or ExtendedStatistic,
-// Dimensions, Unit) or metric math (Metrics), whose tolerance is the range the comparison does
-// not breach ([-max, threshold] for GreaterThanThreshold, the next float below the threshold for
-// GreaterThanOrEqualToThreshold, and so on): the probe deviates exactly when the value is in
-// alarm. Its window is Period × EvaluationPeriods. It is a hypothesis probe (checked before and
-// after the method, which FIS does not do) and the guard (checked during every pause, what FIS
-// does). Why a metric probe and not the alarm's state: the state machine's probes are
-// GetMetricData calls, and a guard judged on metrics records the value that breached.
+// chaoslab.cloudwatch.metric_data over the alarm's own metric (Statistic, Dimensions, Unit; as
+// the alarm's members or as MetricStat queries of its Metrics), whose tolerance is the range the
+// comparison does not breach ([-max, threshold] for GreaterThanThreshold, the next float below
+// the threshold for GreaterThanOrEqualToThreshold, and so on): the probe deviates exactly when
+// the value is in alarm. Its window is Period × EvaluationPeriods. It is a hypothesis probe
+// (checked before and after the method, which FIS does not do) and the guard (checked during
+// every pause, what FIS does). Why a metric probe and not the alarm's state: the state machine's
+// probes are GetMetricData calls, and a guard judged on metrics records the value that breached.
 //
-// What differs from the alarm, on purpose or by necessity: the probe aggregates the statistic
-// over its whole window (the guard's grows from the fault's write) where the alarm counts
-// DatapointsToAlarm of EvaluationPeriods datapoints. For Average, Minimum, Maximum and
-// percentiles that is the same statistic over a longer period; for a total (Sum, SampleCount)
-// it only grows, so a Greater* guard is stricter than its alarm (it may stop earlier, never
-// later) and a Less* one would be laxer: that is a problem. Missing data never puts an alarm in
-// ALARM unless TreatMissingData is breaching: the probe then counts no data as 0 (no_data
-// "zero"), and a comparison that 0 breaches is a problem; breaching makes no data fail the
-// hypothesis (the guard treats no data as "not known yet"). Composite alarms, anomaly bands and a
-// second alarm stop condition (the guard checks one probe) are problems. An alarm named by a stop
-// condition that DescribeAlarms did not return is a problem: the template would run without the
-// stop its author meant.
+// What differs from the alarm, on purpose or by necessity: the probe judges one value of the
+// statistic over its whole window (the guard's grows from the fault's write; the compiler gives
+// every metric one period covering the window) where the alarm judges each Period and goes to
+// ALARM when DatapointsToAlarm of EvaluationPeriods of them breach. So only alarms whose
+// whole-window value breaches whenever one period's does are translated, and their guard is
+// stricter than the alarm (it may stop earlier, never later):
+//
+//	Sum, SampleCount, Maximum     with GreaterThanThreshold or GreaterThanOrEqualToThreshold: a
+//	                              total of values that are not negative (AWS's counts and
+//	                              durations) and a maximum only grow as the window grows
+//	Minimum                       with LessThanThreshold or LessThanOrEqualToThreshold: it only falls
+//
+// Every other alarm is a problem, since its guard could leave the fault on where FIS would stop
+// the experiment: Average, percentiles and the other extended statistics (any direction),
+// Minimum with Greater*, Sum, SampleCount or Maximum with Less*, and metric math (any query with
+// an Expression: a ratio of window totals reads 3 % over minutes at 0, 0, 6 and 6 % on which a
+// 5 %, 2-of-3 alarm goes to ALARM). For those, name an alarm of an accepted form, or drop the
+// stop condition and lend a hypothesis (Options.Hypothesis; import-fis -hypothesis).
+//
+// Missing data never puts an alarm in ALARM unless TreatMissingData is breaching: the probe then
+// counts no data as 0 (no_data "zero"), and a comparison that 0 breaches is a problem; breaching
+// makes no data fail the hypothesis (the guard treats no data as "not known yet"). Composite
+// alarms, anomaly bands and a second alarm stop condition (the guard checks one probe) are
+// problems. An alarm named by a stop condition that DescribeAlarms did not return is a problem:
+// the template would run without the stop its author meant.
 //
 // Without an alarm there is no hypothesis, and the lab cannot judge a run: Options.Hypothesis
 // lends one (a shipped experiment's probes and configuration).

@@ -22,11 +22,8 @@ func TestParseAlarmsOfTheSDK(t *testing.T) {
 		ComparisonOperator: types.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
 		StateValue: types.StateValueOk,
 		Metrics: []types.MetricDataQuery{
-			{Id: aws.String("e"), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{Period: aws.Int32(60), Stat: aws.String("Sum"),
+			{Id: aws.String("e"), ReturnData: aws.Bool(true), MetricStat: &types.MetricStat{Period: aws.Int32(60), Stat: aws.String("Sum"),
 				Metric: &types.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Errors"), Dimensions: fn}}},
-			{Id: aws.String("i"), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{Period: aws.Int32(60), Stat: aws.String("Sum"),
-				Metric: &types.Metric{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Invocations"), Dimensions: fn}}},
-			{Id: aws.String("pct"), Expression: aws.String("100 * e / i"), ReturnData: aws.Bool(true)},
 		},
 	}}}
 	raw, err := json.Marshal(out)
@@ -34,7 +31,7 @@ func TestParseAlarmsOfTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	as, err := fis.ParseAlarms(raw)
-	if err != nil || len(as) != 1 || as[0].EvaluationPeriods != 3 || len(as[0].Metrics) != 3 || as[0].Metrics[0].MetricStat.Period != 60 {
+	if err != nil || len(as) != 1 || as[0].EvaluationPeriods != 3 || len(as[0].Metrics) != 1 || as[0].Metrics[0].MetricStat.Period != 60 {
 		t.Fatalf("ParseAlarms = %+v, %v\n%s", as, err, raw)
 	}
 	e, problems, err := fis.Translate(read(t, "add-delay.json"), fis.Options{FunctionName: function, Alarms: as})
@@ -45,7 +42,7 @@ func TestParseAlarmsOfTheSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Guard.Probe; p == nil || p.WindowSeconds != 180 || p.Tolerance.Max >= 10 || len(p.MetricDataQueries) != 3 {
+	if p := c.Guard.Probe; p == nil || p.WindowSeconds != 180 || p.Tolerance.Max >= 10 || len(p.MetricDataQueries) != 1 {
 		t.Errorf("guard %+v", c.Guard)
 	}
 }

@@ -38,9 +38,6 @@ type Options struct {
 	Hypothesis *experiments.Experiment
 	// Name is the experiment's file name (Experiment.Name). Default: fis-<template id>.json.
 	Name string
-	// ExpiryMargin is how long a fault may outlive its FIS duration (expiresAfterSeconds = the
-	// duration + the margin). Default: experiments.DefaultExpiryMargin.
-	ExpiryMargin time.Duration
 }
 
 const sourceAlarm = "aws:cloudwatch:alarm"
@@ -64,9 +61,6 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 	t, err := parseTemplate(template)
 	if err != nil {
 		return nil, nil, err
-	}
-	if opts.ExpiryMargin <= 0 {
-		opts.ExpiryMargin = experiments.DefaultExpiryMargin
 	}
 	tr := &translator{t: t, opts: opts, problems: t.problems, targetNames: map[string]bool{}, actionNames: map[string]bool{}}
 	for _, tg := range t.targets {
@@ -112,6 +106,13 @@ func (tr *translator) translate() *experiments.Experiment {
 	as := tr.actions(targets)
 	tr.schedule(as)
 	segs := tr.segments(as)
+	// Waits before the first fault are the first write's pause before, not a write of their own:
+	// the state machine's steady state after the method starts its window when method[0]'s write
+	// is in force, which must be the first fault's, not a fault-free wait's.
+	var lead time.Duration
+	if len(segs) > 1 && len(segs[0].faults) == 0 {
+		lead, segs = segs[0].end-segs[0].start, segs[1:]
+	}
 	hyp, guard := tr.hypothesis()
 
 	name := tr.opts.Name
@@ -132,6 +133,12 @@ func (tr *translator) translate() *experiments.Experiment {
 	names := segmentNames(segs)
 	for i, s := range segs {
 		e.Method = append(e.Method, tr.put(names[i], tr.segmentValue(s), s.end-s.start))
+	}
+	if lead > 0 {
+		if e.Method[0].Pauses == nil {
+			e.Method[0].Pauses = &experiments.Pauses{}
+		}
+		e.Method[0].Pauses.Before = math.Ceil(lead.Seconds())
 	}
 	e.Rollbacks = []experiments.Activity{tr.put("Turn the FIS faults off", map[string]any{"isEnabled": false}, 0)}
 	if guard != "" {
@@ -251,14 +258,15 @@ func (tr *translator) put(name string, value map[string]any, pause time.Duration
 	return a
 }
 
-// segmentValue is the failure config of a segment: failure-lambda 1.0's flags of the faults on,
-// which expires the segment's length + the margin after it is written; {"isEnabled": false}
-// when only waits run.
+// segmentValue is the failure config of a segment: failure-lambda 1.0's flags of the faults on;
+// {"isEnabled": false} when only waits run. It has no expiry of its own: the compiler gives it
+// one as to any experiment's fault (the rest of the method + the expiry margin), which follows
+// the run's overrides (a value's own expiresAfterSeconds would be kept as it is).
 func (tr *translator) segmentValue(s segment) map[string]any {
 	if len(s.faults) == 0 {
 		return map[string]any{"isEnabled": false}
 	}
-	v := map[string]any{"expiresAfterSeconds": int(math.Ceil((s.end - s.start + tr.opts.ExpiryMargin).Seconds()))}
+	v := map[string]any{}
 	for _, a := range s.faults {
 		v[string(a.flag)] = a.value
 	}

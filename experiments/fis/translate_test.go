@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
@@ -46,6 +47,19 @@ func alarms(t *testing.T) []fis.Alarm {
 func withAlarm(t *testing.T, alarm string) []byte {
 	t.Helper()
 	return []byte(strings.Replace(string(read(t, "add-delay.json")), "alarm:ChaosLab-EtlErrors", "alarm:"+alarm, 1))
+}
+
+// metricAlarm is a one-metric alarm of the ETL function's metric (AWS/Lambda, 60 s periods, 3 of
+// them, missing data not breaching).
+func metricAlarm(name, metric, stat, op string, threshold float64) fis.Alarm {
+	fn := []experiments.Dimension{{Name: "FunctionName", Value: function}}
+	return fis.Alarm{AlarmName: name, Namespace: "AWS/Lambda", MetricName: metric, Statistic: stat, Dimensions: fn,
+		Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: ptr(threshold), ComparisonOperator: op, TreatMissingData: "notBreaching"}
+}
+
+// withAlarms adds alarms to the options' alarms.
+func withAlarms(as ...fis.Alarm) func(o *fis.Options) {
+	return func(o *fis.Options) { o.Alarms = append(o.Alarms, as...) }
 }
 
 // args decodes an activity's provider arguments.
@@ -103,6 +117,11 @@ func TestTranslate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	leadingWait := []byte(`{"targets": {"fn": {"resourceType": "aws:lambda:function", "resourceArns": ["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"], "selectionMode": "ALL"}},
+		"actions": {
+			"settle": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}},
+			"slowdown": {"actionId": "aws:lambda:invocation-add-delay", "parameters": {"duration": "PT2M"}, "targets": {"Functions": "fn"}, "startAfter": ["settle"]}},
+		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
 	tests := []struct {
 		name     string
 		template []byte
@@ -113,7 +132,7 @@ func TestTranslate(t *testing.T) {
 		check    func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled)
 	}{
 		{name: "invocation-add-delay, by ARN, alarm stop condition", template: read(t, "add-delay.json"),
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				if e.Title != "Slow half of the ETL invocations by 3 s for 5 minutes" || e.Name != "fis-template.json" {
@@ -146,8 +165,8 @@ func TestTranslate(t *testing.T) {
 				o.Hypothesis = exp1
 			},
 			method: []string{
-				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"expiresAfterSeconds":240,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
-				`unavailable 60s {"expiresAfterSeconds":180,"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`unavailable 60s {"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
 			},
 			probes: []string{"zero-sns-errors", "messages-in-flight", "normal-error-rates"},
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
@@ -158,20 +177,21 @@ func TestTranslate(t *testing.T) {
 					t.Errorf("description %q guard %+v", e.Description, c.Guard)
 				}
 			}},
-		{name: "startAfter: delay, wait, then errors beside a second delay; metric-math alarm", template: read(t, "sequence.json"),
+		{name: "startAfter: delay, wait, then errors beside a second delay; an alarm in the Metrics form",
+			template: []byte(strings.Replace(string(read(t, "sequence.json")), "alarm:ChaosLab-ErrorRate", "alarm:ChaosLab-ErrorCount", 1)),
 			method: []string{
-				`first-delay 120s {"expiresAfterSeconds":240,"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
+				`first-delay 120s {"latency":{"enabled":true,"max_latency":1500,"min_latency":1500,"percentage":100}}`,
 				`no fault (quiet) 60s {"isEnabled":false}`,
-				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210,"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
-				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"expiresAfterSeconds":210}`,
+				`errors + second-delay 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100},"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`,
+				`errors 90s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":100}}`,
 			},
-			probes: []string{"alarm ChaosLab-ErrorRate"}, guard: "alarm ChaosLab-ErrorRate",
+			probes: []string{"alarm ChaosLab-ErrorCount"}, guard: "alarm ChaosLab-ErrorCount",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				p := c.SteadyState.Probes[0]
-				if p.Tolerance.Max != math.Nextafter(5, math.Inf(-1)) || p.Tolerance.Max >= 5 || p.WindowSeconds != 180 || len(p.MetricDataQueries) != 3 {
-					t.Errorf("metric-math probe %+v", p)
+				if p.Tolerance.Max != math.Nextafter(5, math.Inf(-1)) || p.Tolerance.Max >= 5 || p.WindowSeconds != 180 || len(p.MetricDataQueries) != 1 {
+					t.Errorf("Metrics-form probe %+v", p)
 				}
-				if !strings.Contains(p.Query, "rate = 100 * errors / invocations") {
+				if !strings.Contains(p.Query, "AWS/Lambda Errors{FunctionName=ChaosLab-Etl} Sum") {
 					t.Errorf("query %q", p.Query)
 				}
 				var origin struct {
@@ -183,19 +203,46 @@ func TestTranslate(t *testing.T) {
 					t.Errorf("origin %+v", origin)
 				}
 			}},
-		{name: "a percentile alarm", template: withAlarm(t, "ChaosLab-SlowP99"),
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
-			probes: []string{"alarm ChaosLab-SlowP99"}, guard: "alarm ChaosLab-SlowP99",
+		{name: "a leading wait is the first fault's pause before, so the window after starts at the fault", template: leadingWait,
+			method: []string{`slowdown 120s {"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":100}}`},
+			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				// The machine starts the window after the method at method[0]'s inForceAt.
+				if len(c.Method) != 1 || c.Method[0].PauseBeforeSeconds != 60 || !strings.Contains(string(c.Method[0].Value), `"latency":{"enabled":true`) {
+					t.Errorf("method: %d actions, the first %q writes %s after %d s", len(c.Method), c.Method[0].Name, c.Method[0].Value, c.Method[0].PauseBeforeSeconds)
+				}
+			}},
+		{name: "a Maximum compared with GreaterThan", template: withAlarm(t, "ChaosLab-Slowest"),
+			opts: func(o *fis.Options) {
+				a := metricAlarm("ChaosLab-Slowest", "Duration", "Maximum", "GreaterThanThreshold", 2500)
+				a.Unit, a.EvaluationPeriods = "Milliseconds", 5
+				o.Alarms = append(o.Alarms, a)
+			},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-Slowest"}, guard: "alarm ChaosLab-Slowest",
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
 				p := c.SteadyState.Probes[0]
 				ms := p.MetricDataQueries[0].MetricStat
-				if ms.Stat != "p99" || ms.Unit != "Milliseconds" || p.Tolerance.Max != 2500 || p.WindowSeconds != 300 {
-					t.Errorf("p99 probe %+v %+v", p, ms)
+				if ms.Stat != "Maximum" || ms.Unit != "Milliseconds" || p.Tolerance.Max != 2500 || p.WindowSeconds != 300 {
+					t.Errorf("Maximum probe %+v %+v", p, ms)
+				}
+			}},
+		{name: "a Minimum compared with LessThan", template: withAlarm(t, "ChaosLab-Idle"),
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-Idle", "Invocations", "Minimum", "LessThanThreshold", 1)
+				a.TreatMissingData = "breaching"
+				return a
+			}()),
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			probes: []string{"alarm ChaosLab-Idle"}, guard: "alarm ChaosLab-Idle",
+			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
+				if p := c.SteadyState.Probes[0]; p.Tolerance.Min != 1 || p.NoData != experiments.NoDataFail {
+					t.Errorf("Minimum probe %+v", p)
 				}
 			}},
 		{name: "the function's ARN, account and region checked", template: read(t, "add-delay.json"),
 			opts:   func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:" + function },
-			method: []string{`slowdown 300s {"expiresAfterSeconds":420,"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
+			method: []string{`slowdown 300s {"latency":{"enabled":true,"max_latency":3000,"min_latency":3000,"percentage":50}}`},
 			probes: []string{"alarm ChaosLab-EtlErrors"}, guard: "alarm ChaosLab-EtlErrors"},
 	}
 	for _, tc := range tests {
@@ -244,6 +291,54 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
+// TestExpiryFollowsOverrides: an imported template's faults get their expiry from the compiler,
+// like any experiment's (the rest of the method + the margin), so -pause and -expiry-margin
+// (Overrides.Pause, ExpiryMargin) set it: a fault never expires before its pause ends.
+func TestExpiryFollowsOverrides(t *testing.T) {
+	sequence := []byte(strings.Replace(string(read(t, "sequence.json")), "alarm:ChaosLab-ErrorRate", "alarm:ChaosLab-ErrorCount", 1))
+	tests := []struct {
+		name      string
+		template  []byte
+		overrides experiments.Overrides
+		want      []int // each method action's expiresAfterSeconds (0: none, a fault-free write)
+	}{
+		{name: "the template's durations", template: read(t, "add-delay.json"), want: []int{300 + 120}},
+		{name: "-pause 10m", template: read(t, "add-delay.json"),
+			overrides: experiments.Overrides{Pause: 10 * time.Minute}, want: []int{600 + 120}},
+		{name: "-pause 10m -expiry-margin 30s", template: read(t, "add-delay.json"),
+			overrides: experiments.Overrides{Pause: 10 * time.Minute, ExpiryMargin: 30 * time.Second}, want: []int{600 + 30}},
+		{name: "stretches 120, 60 (a wait), 90, 90 s; -expiry-margin 30s", template: sequence,
+			overrides: experiments.Overrides{ExpiryMargin: 30 * time.Second}, want: []int{360 + 30, 0, 180 + 30, 90 + 30}},
+		{name: "stretches, -pause 1m", template: sequence,
+			overrides: experiments.Overrides{Pause: time.Minute}, want: []int{240 + 120, 0, 120 + 120, 60 + 120}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, problems, err := fis.Translate(tc.template, fis.Options{FunctionName: function, Alarms: alarms(t)})
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("err %v, problems %+v", err, problems)
+			}
+			c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: faultName, Env: env, Overrides: tc.overrides})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, a := range c.Method {
+				var v struct {
+					ExpiresAfterSeconds int `json:"expiresAfterSeconds"`
+				}
+				if err := json.Unmarshal(a.Value, &v); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, v.ExpiresAfterSeconds)
+			}
+			if jsonString(got) != jsonString(tc.want) {
+				t.Errorf("expiresAfterSeconds %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestTranslateProblems(t *testing.T) {
 	twoDelays := []byte(`{"targets": {"fn": {"resourceType": "aws:lambda:function", "resourceArns": ["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"], "selectionMode": "ALL"}},
 		"actions": {
@@ -255,9 +350,9 @@ func TestTranslateProblems(t *testing.T) {
 			"b": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["a"]}},
 		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
 	twoAlarms := []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions": [`,
-		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorRate"},`, 1))
-	lessAverage := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
-		Statistic: "Average", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
+		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorCount"},`, 1))
+	lessMinimum := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
+		Statistic: "Minimum", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
 
 	tests := []struct {
 		name     string
@@ -293,10 +388,40 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "two delays at once", template: twoDelays, want: map[string]string{
 			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
 		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
+		// The guard judges one value over its whole window; the alarm, DatapointsToAlarm of
+		// EvaluationPeriods periods. Every form whose whole-window value can stay within the
+		// threshold while the alarm goes to ALARM is refused.
 		{name: "a total compared with LessThan", template: withAlarm(t, "ChaosLab-LowTraffic"), only: true, want: map[string]string{
 			"stopConditions[0].value": `alarm "ChaosLab-LowTraffic": a Sum compared with LessThanThreshold is not translated`}},
+		{name: "a ratio in metric math (2 of 3 minutes at 6 % alarm; the window's 3 % would not)", template: withAlarm(t, "ChaosLab-ErrorRate"), only: true, want: map[string]string{
+			"stopConditions[0].value": `alarm "ChaosLab-ErrorRate": metric math (query "rate": 100 * errors / invocations) is not translated`}},
+		{name: "a percentile", template: withAlarm(t, "ChaosLab-SlowP99"), only: true, want: map[string]string{
+			"stopConditions[0].value": `alarm "ChaosLab-SlowP99": a p99 compared with GreaterThanThreshold is not translated`}},
+		{name: "an Average", template: withAlarm(t, "ChaosLab-SlowAverage"), only: true,
+			opts: withAlarms(metricAlarm("ChaosLab-SlowAverage", "Duration", "Average", "GreaterThanOrEqualToThreshold", 2000)),
+			want: map[string]string{"stopConditions[0].value": `alarm "ChaosLab-SlowAverage": an Average compared with GreaterThanOrEqualToThreshold is not translated: the lab's probe judges one Average over its whole window`}},
+		{name: "a Minimum compared with GreaterThan", template: withAlarm(t, "ChaosLab-AlwaysSlow"), only: true,
+			opts: withAlarms(metricAlarm("ChaosLab-AlwaysSlow", "Duration", "Minimum", "GreaterThanThreshold", 2000)),
+			want: map[string]string{"stopConditions[0].value": `a Minimum compared with GreaterThanThreshold is not translated`}},
+		{name: "a Maximum compared with LessThan", template: withAlarm(t, "ChaosLab-NoneFast"), only: true,
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-NoneFast", "Duration", "Maximum", "LessThanOrEqualToThreshold", 10)
+				a.TreatMissingData = "breaching"
+				return a
+			}()),
+			want: map[string]string{"stopConditions[0].value": `a Maximum compared with LessThanOrEqualToThreshold is not translated`}},
+		{name: "a total compared with LessThan, in the Metrics form", template: withAlarm(t, "ChaosLab-LowTrafficMetrics"), only: true,
+			opts: withAlarms(func() fis.Alarm {
+				a := metricAlarm("ChaosLab-LowTrafficMetrics", "Invocations", "Sum", "LessThanThreshold", 1)
+				a.TreatMissingData = "breaching"
+				a.Metrics = []experiments.MetricDataQuery{{Id: "m1", MetricStat: &experiments.MetricStat{
+					Metric: experiments.Metric{Namespace: a.Namespace, MetricName: a.MetricName, Dimensions: a.Dimensions}, Period: 60, Stat: "Sum"}}}
+				a.Namespace, a.MetricName, a.Statistic, a.Dimensions, a.Period = "", "", "", nil, 0
+				return a
+			}()),
+			want: map[string]string{"stopConditions[0].value": `a Sum compared with LessThanThreshold is not translated`}},
 		{name: "no data would breach", template: withAlarm(t, "ChaosLab-FewWrites"), only: true,
-			opts: func(o *fis.Options) { o.Alarms = append(o.Alarms, lessAverage) },
+			opts: func(o *fis.Options) { o.Alarms = append(o.Alarms, lessMinimum) },
 			want: map[string]string{"stopConditions[0].value": "with no data the probe counts 0, which LessThanThreshold the threshold 1"}},
 		{name: "a composite alarm", template: withAlarm(t, "ChaosLab-AnyTrouble"), only: true, want: map[string]string{
 			"stopConditions[0].value": "a composite alarm is not translated"}},
