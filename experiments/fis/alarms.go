@@ -3,6 +3,7 @@ package fis
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -47,6 +48,14 @@ func ParseAlarms(data []byte) ([]Alarm, error) {
 			return nil, fmt.Errorf("parse alarms: %w", err)
 		}
 		return list, nil
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(data, &keys) == nil {
+		_, metric := keys["MetricAlarms"]
+		_, composite := keys["CompositeAlarms"]
+		if !metric && !composite {
+			return nil, errors.New("parse alarms: want DescribeAlarms' answer ({\"MetricAlarms\": [...]}, as aws cloudwatch describe-alarms prints it) or a list of alarms; this object has neither MetricAlarms nor CompositeAlarms")
+		}
 	}
 	var out struct {
 		MetricAlarms    []Alarm `json:"MetricAlarms"`
@@ -225,7 +234,7 @@ func alarmProbe(a *Alarm, name, p string) (experiments.Activity, []Problem) {
 }
 
 // lenientAdvice says what to do with an alarm the guard would judge more laxly than CloudWatch.
-const lenientAdvice = "Name an alarm on Sum, SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, or on Minimum compared with LessThan(OrEqualTo)Threshold, without metric math; or drop this stop condition and lend a hypothesis (import-fis -hypothesis, Options.Hypothesis)"
+const lenientAdvice = "Name an alarm on Sum, SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, or on Minimum compared with LessThan(OrEqualTo)Threshold, without metric math; or drop this stop condition and lend a hypothesis (chaoslab import-fis -hypothesis)"
 
 // laxer says why a probe of stat compared with op would be laxer than the alarm, or "" when it is
 // not. The probe (and the guard, whose window grows from the fault's write) judges one value of

@@ -2,6 +2,7 @@ package fis_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,5 +45,20 @@ func TestParseAlarmsOfTheSDK(t *testing.T) {
 	}
 	if p := c.Guard.Probe; p == nil || p.WindowSeconds != 180 || p.Tolerance.Max >= 10 || len(p.MetricDataQueries) != 1 {
 		t.Errorf("guard %+v", c.Guard)
+	}
+}
+
+// A JSON object that is not DescribeAlarms' answer (an outputs.json, a template) is refused as
+// such: it read as no alarms at all, and every stop condition's alarm as missing.
+func TestParseAlarmsRefusesAnotherObject(t *testing.T) {
+	for _, in := range []string{`{"ChaosLab": {"FunctionName": "f"}}`, `{}`} {
+		if as, err := fis.ParseAlarms([]byte(in)); err == nil || !strings.Contains(err.Error(), "neither MetricAlarms nor CompositeAlarms") {
+			t.Errorf("ParseAlarms(%s) = %v, %v; want refused", in, as, err)
+		}
+	}
+	for _, in := range []string{`{"MetricAlarms": []}`, `{"CompositeAlarms": []}`, `[]`} {
+		if _, err := fis.ParseAlarms([]byte(in)); err != nil {
+			t.Errorf("ParseAlarms(%s): %v", in, err)
+		}
 	}
 }
