@@ -36,8 +36,13 @@ rollback switches every fault off.
 The stop conditions' CloudWatch alarms are read with DescribeAlarms, from AWS
 or from the local cloud (AWS_ENDPOINT_URL); -alarms reads a saved answer of
 aws cloudwatch describe-alarms instead. Each alarm becomes a steady-state probe
-over its own metric and threshold, and the guard checked during every pause. A
-stop condition whose alarm does not exist is reported. A template without an
+over its own metric and threshold, and the guard checked during every pause.
+The probe judges one value over its whole window where the alarm judges each
+period, so only alarms it judges at least as strictly are translated: Sum,
+SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, Minimum
+with LessThan(OrEqualTo)Threshold, no metric math. Others (an Average, a
+percentile, a ratio) are reported, as is a stop condition whose alarm does not
+exist. A template without an
 alarm stop condition (source "none") has nothing to judge a run by: -hypothesis
 is then required, and borrows the steady-state hypothesis of a shipped
 experiment (chaoslab list) or of an experiment file.
