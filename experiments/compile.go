@@ -1,7 +1,7 @@
 package experiments
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -94,15 +94,14 @@ func (c *compiler) compile() *Compiled {
 	if strings.TrimSpace(e.Title) == "" {
 		c.fail("title", "required")
 	}
-	if len(bytes.TrimSpace(e.Controls)) > 0 && string(bytes.TrimSpace(e.Controls)) != "null" {
-		c.fail("controls", "controls are not supported: the state machine runs the experiment, not chaostoolkit")
-	}
+	c.noControls(e.Controls, "controls")
 	c.configuration()
 
 	if e.SteadyState == nil {
 		c.fail("steady-state-hypothesis", "required: an experiment without a hypothesis cannot deviate")
 	} else {
 		out.SteadyState.Title = e.SteadyState.Title
+		c.noControls(e.SteadyState.Controls, "steady-state-hypothesis.controls")
 		if len(e.SteadyState.Probes) == 0 {
 			c.fail("steady-state-hypothesis.probes", "at least one probe is required")
 		}
@@ -149,5 +148,15 @@ func (c *compiler) activityBasics(a Activity, p, kind string) {
 	}
 	if a.Background {
 		c.fail(p+".background", "background activities are not supported")
+	}
+	c.noControls(a.Controls, p+".controls")
+}
+
+// noControls refuses Chaos Toolkit controls (at the experiment's, the hypothesis's or an
+// activity's level): they are Python code chaostoolkit runs around each level, which the state
+// machine cannot run.
+func (c *compiler) noControls(raw json.RawMessage, p string) {
+	if len(nonNull(raw)) > 0 {
+		c.fail(p, "controls are not supported: the state machine runs the experiment, not chaostoolkit")
 	}
 }

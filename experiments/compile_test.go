@@ -168,7 +168,12 @@ const cliProbe = `{"type": "probe", "name": "flight", "tolerance": {"type": "ran
 
 func experiment(t *testing.T, probes, method string) *Experiment {
 	t.Helper()
-	src := strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base)
+	return parseExperiment(t, strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base))
+}
+
+// parseExperiment parses src as test.json, beside the query files the tests name.
+func parseExperiment(t *testing.T, src string) *Experiment {
+	t.Helper()
 	fsys := fstest.MapFS{
 		"q.json":    {Data: []byte(`[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Dimensions": [{"Name": "QueueName", "Value": "${lit}"}]}, "Period": 300, "Stat": "Sum"}}]`)},
 		"bad.json":  {Data: []byte(`[{"Id": "m1", "Expression": "1"}, {"Id": "m2", "Expression": "2"}]`)},
@@ -240,6 +245,10 @@ func TestCompileErrors(t *testing.T) {
 		{name: "http provider and negative pause", probe: okProbe, action: `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x"}, "pauses": {"after": -1}}`,
 			want: []string{"method[0].pauses.after: want seconds ≥ 0", "method[0].provider.type: provider type \"http\" is not translated"}},
 		{name: "no method", probe: okProbe, action: ``, want: []string{"method: at least one action is required"}},
+		{name: "controls on an action", probe: okProbe, action: strings.Replace(okAction, `"pauses"`, `"controls": [`+tracing+`], "pauses"`, 1),
+			want: []string{"method[0].controls: controls are not supported"}},
+		{name: "controls on a probe", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": 0, "controls": [`+tracing+`]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].controls: controls are not supported"}},
 		{name: "every problem at once", probe: strings.Replace(okProbe, "get_metric_statistics", "x", 1), action: strings.Replace(okAction, "ssm put-parameter", "ssm delete-parameter", 1),
 			want: []string{"probes[0].provider: python provider", "method[0].provider.arguments: only `aws ssm put-parameter ...` actions are translated, got `aws ssm delete-parameter`"}},
 	}
@@ -263,6 +272,24 @@ func TestCompileErrors(t *testing.T) {
 				t.Errorf("%d problems, want ≥ %d", len(cerr.Problems), len(tt.want))
 			}
 		})
+	}
+}
+
+// tracing is a Chaos Toolkit control, as its documentation declares one.
+const tracing = `{"name": "tracing", "provider": {"type": "python", "module": "chaostracing.control"}}`
+
+// Controls are refused at every level Chaos Toolkit applies them: the experiment, the hypothesis
+// and each activity (TestCompileErrors).
+func TestCompileRefusesControls(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"title": "t",`, `"title": "t", "controls": [` + tracing + `],`, "controls: controls are not supported"},
+		{`{"title": "h",`, `{"title": "h", "controls": [` + tracing + `],`, "steady-state-hypothesis.controls: controls are not supported"},
+	} {
+		e := parseExperiment(t, strings.Replace(src, tt.from, tt.to, 1))
+		if err := Validate(e); err == nil || !strings.Contains(err.Error(), "\n  "+tt.want) {
+			t.Errorf("err = %v, want %q", err, tt.want)
+		}
 	}
 }
 

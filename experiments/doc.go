@@ -33,8 +33,9 @@
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
 //
 // Everything else that would change what runs (probes in the method, background activities,
-// controls, other providers, http providers, other tolerance types) is an error naming the JSON
-// path and the reason; Compile collects every error before returning.
+// controls at the experiment's, the hypothesis's or an activity's level, other providers, http
+// providers, other tolerance types) is an error naming the JSON path and the reason; Compile
+// collects every error before returning.
 //
 // # Compiled (the state machine's execution input)
 //

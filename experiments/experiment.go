@@ -34,8 +34,9 @@ type Experiment struct {
 
 // Hypothesis is the steady-state hypothesis.
 type Hypothesis struct {
-	Title  string     `json:"title"`
-	Probes []Activity `json:"probes"`
+	Title    string          `json:"title"`
+	Probes   []Activity      `json:"probes"`
+	Controls json.RawMessage `json:"controls"`
 }
 
 // Activity is a probe or an action.

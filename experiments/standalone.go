@@ -150,7 +150,7 @@ type (
 // an imported experiment never holds (secrets, controls, refs, background activities) would be
 // refused by the compiler: it is an error here too, rather than silently dropped.
 func MarshalFile(e *Experiment) ([]byte, error) {
-	if len(nonNull(e.Secrets)) > 0 || len(nonNull(e.Controls)) > 0 {
+	if len(nonNull(e.Secrets)) > 0 || len(nonNull(e.Controls)) > 0 || (e.SteadyState != nil && len(nonNull(e.SteadyState.Controls)) > 0) {
 		return nil, errors.New("the experiment has secrets or controls, which are not written")
 	}
 	acts := func(as []Activity) ([]activityFile, error) {
