@@ -3,6 +3,8 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,10 +93,12 @@ func (c *compiler) compile() *Compiled {
 	e := c.e
 	out := &Compiled{Version: CompiledVersion, Title: e.Title, Source: e.Name,
 		Method: []CompiledAction{}, Rollbacks: []CompiledAction{}}
+	c.problems = append(c.problems, e.keyProblems...)
 	if strings.TrimSpace(e.Title) == "" {
 		c.fail("title", "required")
 	}
 	c.noControls(e.Controls, "controls")
+	c.runtime()
 	c.configuration()
 
 	if e.SteadyState == nil {
@@ -159,4 +163,52 @@ func (c *compiler) noControls(raw json.RawMessage, p string) {
 	if len(nonNull(raw)) > 0 {
 		c.fail(p, "controls are not supported: the state machine runs the experiment, not chaostoolkit")
 	}
+}
+
+// runtime accepts Chaos Toolkit's runtime strategies where they say what the state machine does:
+// it always rolls back (rollbacks default or always; never and deviated would leave a fault on)
+// and checks the hypothesis before and after the method (hypothesis default; a chaoslab guard
+// extension checks a probe during it).
+func (c *compiler) runtime() {
+	if len(nonNull(c.e.Runtime)) == 0 {
+		return
+	}
+	var rt map[string]json.RawMessage
+	if err := json.Unmarshal(c.e.Runtime, &rt); err != nil {
+		c.fail("runtime", "want {\"rollbacks\": {\"strategy\": ...}, \"hypothesis\": {\"strategy\": ...}}")
+		return
+	}
+	allowed := map[string][]string{"rollbacks": {"default", "always"}, "hypothesis": {"default"}}
+	for _, k := range slices.Sorted(maps.Keys(rt)) {
+		p := "runtime." + k
+		ok, known := allowed[k]
+		if !known {
+			c.fail(p, "unknown key (known: hypothesis, rollbacks)")
+			continue
+		}
+		if len(nonNull(rt[k])) == 0 {
+			continue
+		}
+		var s map[string]json.RawMessage
+		if err := json.Unmarshal(rt[k], &s); err != nil {
+			c.fail(p, "want {\"strategy\": ...}")
+			continue
+		}
+		for _, sk := range slices.Sorted(maps.Keys(s)) {
+			var v string
+			switch {
+			case sk != "strategy":
+				c.fail(p+"."+sk, "unknown key (known: strategy)")
+			case json.Unmarshal(s[sk], &v) != nil:
+				c.fail(p+".strategy", "want a string")
+			case !slices.Contains(ok, v):
+				c.fail(p+".strategy", "%q is not what the state machine does (want %s): %s", v, strings.Join(ok, " or "), runtimeWhy[k])
+			}
+		}
+	}
+}
+
+var runtimeWhy = map[string]string{
+	"rollbacks":  "it always rolls back, whatever ended the run",
+	"hypothesis": "it checks the hypothesis before and after the method (a chaoslab guard extension checks a probe during the pauses)",
 }

@@ -275,6 +275,71 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
+// A key the format does not have is refused with its JSON path (and the key it may be a typo
+// of): encoding/json would drop it, silently changing the experiment (no pause, no rollback).
+func TestUnknownKeys(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe+", "+strings.Replace(cliProbe, "ARG", "file://q.json", 1), "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"pauses": {"after": 30}`, `"pause": {"after": 30}`, `method[0].pause: unknown key; did you mean "pauses"?`},
+		{`"pauses": {"after": 30}`, `"pauses": {"afterr": 30}`, `method[0].pauses.afterr: unknown key; did you mean "after"?`},
+		{`"rollbacks": [`, `"rollback": [`, `rollback: unknown key; did you mean "rollbacks"?`},
+		{`"title": "t",`, `"title": "t", "bogusField": 1,`, `bogusField: unknown key`},
+		{`"tolerance": 0,`, `"toleranc": 0,`, `steady-state-hypothesis.probes[0].toleranc: unknown key; did you mean "tolerance"?`},
+		{`"module": "chaosaws.cloudwatch.probes"`, `"Module": "chaosaws.cloudwatch.probes"`, `steady-state-hypothesis.probes[0].provider.Module: unknown key; did you mean "module"?`},
+		{`"path": "aws",
+  "arguments": "cloudwatch`, `"path": "aws", "timeuot": 5,
+  "arguments": "cloudwatch`, `steady-state-hypothesis.probes[1].provider.timeuot: unknown key; did you mean "timeout"?`},
+		{`{"title": "h",`, `{"title": "h", "probe": [],`, `steady-state-hypothesis.probe: unknown key; did you mean "probes"?`},
+		{`"steady-state-hypothesis"`, `"steady-state"`, `steady-state: unknown key; did you mean "steady-state-hypothesis"?`},
+		{`"title": "t",`, `"title": "t", "dry": "actions",`, `dry: dry runs are not supported`},
+		{`"name": "off",`, `"name": "off", "dry": true,`, `rollbacks[0].dry: dry runs are not supported`},
+		{`"default": "fallback"`, `"defualt": "fallback"`, `configuration.dflt.defualt: unknown key; did you mean "default"?`},
+		{`"key": "NOPE"`, `"key": "NOPE", "env_var_type": "int"`, `configuration.dflt.env_var_type: not translated`},
+		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "gaurd": {"probe": "sns"}}],`, `extensions[0].gaurd: unknown key; did you mean "guard"?`},
+		{`"title": "t",`, `"title": "t", "runtime": {"rollbacks": {"strategy": "deviated"}},`, `runtime.rollbacks.strategy: "deviated" is not what the state machine does`},
+		{`"title": "t",`, `"title": "t", "runtime": {"hypothesis": {"strategy": "continuously"}},`, `runtime.hypothesis.strategy: "continuously" is not what the state machine does`},
+		{`"title": "t",`, `"title": "t", "runtime": {"rollback": {}},`, `runtime.rollback: unknown key`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			changed := strings.Replace(src, tt.from, tt.to, 1)
+			if changed == src {
+				t.Fatalf("%q is not in the experiment", tt.from)
+			}
+			err := Validate(parseExperiment(t, changed))
+			if err == nil || !strings.Contains(err.Error(), "\n  "+tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The keys a Chaos Toolkit experiment may carry that do not change what the state machine runs
+// are accepted: metadata, secrets (a ${var} naming one is refused: not in configuration), the
+// activities' references to them, timeouts, other tools' extensions, the runtime strategies
+// the machine follows anyway.
+func TestChaosToolkitKeysAccepted(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	src = strings.NewReplacer(
+		`"title": "t",`, `"title": "t", "version": "1.0.0", "description": "d", "tags": ["a"], "contributions": {"reliability": "high"},
+		 "secrets": {"aws": {"token": {"type": "env", "key": "AWS_TOKEN"}}}, "controls": null,
+		 "runtime": {"rollbacks": {"strategy": "always"}, "hypothesis": {"strategy": "default"}},
+		 "extensions": [{"name": "vendorX", "data": "..."}, {"name": "chaoslab-journal", "verdict": "held"}],`,
+		`"name": "sns",`, `"name": "sns", "secrets": ["aws"], "configuration": "topic", "timeout": 10, "background": false,`,
+		`"module": "chaosaws.cloudwatch.probes",`, `"module": "chaosaws.cloudwatch.probes", "secrets": ["aws"], "timeout": 30,`,
+	).Replace(src)
+	e := parseExperiment(t, src)
+	if err := Validate(e); err != nil {
+		t.Fatal(err)
+	}
+	// An http provider is refused as a whole, not member by member.
+	e = experiment(t, okProbe, `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x", "method": "POST", "headers": {}, "expected_status": 200}}`)
+	err := Validate(e)
+	var cerr *Error
+	if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), `method[0].provider.type: provider type "http" is not translated`) {
+		t.Errorf("err = %v, want only the provider type refused", err)
+	}
+}
+
 // tracing is a Chaos Toolkit control, as its documentation declares one.
 const tracing = `{"name": "tracing", "provider": {"type": "python", "module": "chaostracing.control"}}`
 

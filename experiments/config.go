@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 )
 
@@ -56,6 +58,15 @@ func (c *compiler) configuration() {
 			if x["type"] != "env" {
 				c.fail(p+".type", "want \"env\" (or a literal value), got %v", x["type"])
 				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				switch k {
+				case "type", "key", "default":
+				case "env_var_type":
+					c.fail(p+"."+k, "not translated: configuration values are substituted as text")
+				default:
+					c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "key", "default"}))
+				}
 			}
 			key, _ := x["key"].(string)
 			if key == "" {

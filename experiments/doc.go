@@ -32,6 +32,16 @@
 //   - a guard, in Chaos Toolkit's free-form extensions:
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
 //
+// Every member of the file is one of the format's: a key it does not have is an error at its
+// JSON path ("method[0].pause: unknown key; did you mean \"pauses\"?"), since ignoring it
+// would silently change the experiment. Accepted and ignored, as they do not change what runs:
+// version, tags, description, contributions, secrets (a ${var} naming a secret is an error: it
+// is not in configuration), an activity's secrets, configuration and timeout, a provider's
+// secrets and timeout, other tools' extensions, and runtime when its strategies are what the
+// state machine does anyway (rollbacks "default" or "always", hypothesis "default"). Refused
+// with their path: dry (top level or activity), other runtime strategies, a configuration env
+// entry's env_var_type, and the members of the chaoslab extension other than name and guard.
+//
 // Everything else that would change what runs (probes in the method, background activities,
 // controls at the experiment's, the hypothesis's or an activity's level, other providers, http
 // providers, other tolerance types) is an error naming the JSON path and the reason; Compile
@@ -77,5 +87,6 @@
 // awscli.go the aws CLI process providers; chaosaws.go the python providers' arguments and
 // chaosaws' metric probes; tolerance.go, action.go, guard.go and durations.go what their names
 // say; shell.go the shell word splitting; experiment.go, compiled.go and journal.go the input,
-// compiled and output types; definitions.go the shipped experiments.
+// compiled and output types; schema.go the keys each object of the file may have; definitions.go
+// the shipped experiments.
 package experiments

@@ -25,11 +25,17 @@ type Experiment struct {
 	Method        []Activity                 `json:"method"`
 	Rollbacks     []Activity                 `json:"rollbacks"`
 	Extensions    []json.RawMessage          `json:"extensions"`
+	// Runtime is Chaos Toolkit's runtime strategies, accepted when they are the state machine's.
+	Runtime json.RawMessage `json:"runtime"`
 
 	// Name is the file's base name; Dir and FS locate the files its file:// arguments name.
 	Name string `json:"-"`
 	FS   fs.FS  `json:"-"`
 	Dir  string `json:"-"`
+
+	// keyProblems are the file's members the format does not have (Parse), reported with the
+	// compiler's problems.
+	keyProblems []Problem
 }
 
 // Hypothesis is the steady-state hypothesis.
@@ -97,6 +103,7 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
 	}
 	e.Name, e.FS, e.Dir = name, fsys, dir
+	e.keyProblems = unknownKeys(data)
 	return &e, nil
 }
 

@@ -120,6 +120,7 @@ type (
 		Method        []activityFile             `json:"method"`
 		Rollbacks     []activityFile             `json:"rollbacks,omitempty"`
 		Extensions    []json.RawMessage          `json:"extensions,omitempty"`
+		Runtime       json.RawMessage            `json:"runtime,omitempty"`
 	}
 	hypothesisFile struct {
 		Title  string         `json:"title"`
@@ -172,7 +173,7 @@ func MarshalFile(e *Experiment) ([]byte, error) {
 		return out, nil
 	}
 	f := experimentFile{Version: e.Version, Title: e.Title, Description: e.Description, Tags: e.Tags,
-		Configuration: e.Configuration, Extensions: e.Extensions}
+		Configuration: e.Configuration, Extensions: e.Extensions, Runtime: nonNull(e.Runtime)}
 	var err error
 	if e.SteadyState != nil {
 		f.SteadyState = &hypothesisFile{Title: e.SteadyState.Title}
