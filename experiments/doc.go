@@ -34,7 +34,10 @@
 //
 // Every member of the file is one of the format's: a key it does not have is an error at its
 // JSON path ("method[0].pause: unknown key; did you mean \"pauses\"?"), since ignoring it
-// would silently change the experiment. Accepted and ignored, as they do not change what runs:
+// would silently change the experiment. A value of the wrong JSON type is an error at its full
+// path too ("method[0].pauses.after: want a JSON number, got JSON string"): Parse returns an
+// *Error listing every one of them with every unknown key; Validate and Compile report the
+// unknown keys of a file that decodes with their own problems. Accepted and ignored, as they do not change what runs:
 // version, tags, description, contributions, secrets (a ${var} naming a secret is an error: it
 // is not in configuration), an activity's secrets, configuration and timeout, a provider's
 // secrets and timeout, other tools' extensions, and runtime when its strategies are what the

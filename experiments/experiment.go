@@ -96,14 +96,26 @@ func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
 	return Parse(data, path.Base(name), fsys, path.Dir(name))
 }
 
-// Parse decodes an experiment named name; file:// arguments are read from dir in fsys.
+// Parse decodes an experiment named name; file:// arguments are read from dir in fsys. A file
+// that is not JSON, or has values of the wrong JSON type, is an *Error listing every such value
+// at its JSON path, and every unknown key; the unknown keys of a file that decodes are reported
+// by Validate and Compile with the other problems.
 func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
+	var syntax json.RawMessage
+	if err := json.Unmarshal(data, &syntax); err != nil {
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: describeJSONError(data, err)}}}
+	}
+	problems, types := checkFile(data)
+	if types > 0 {
+		return nil, &Error{Experiment: name, Problems: problems}
+	}
 	var e Experiment
 	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+		// Not reached: checkFile reports what json.Unmarshal refuses.
+		return nil, &Error{Experiment: name, Problems: append(problems, Problem{Reason: describeJSONError(data, err)})}
 	}
 	e.Name, e.FS, e.Dir = name, fsys, dir
-	e.keyProblems = unknownKeys(data)
+	e.keyProblems = problems
 	return &e, nil
 }
 
@@ -160,7 +172,7 @@ func jsonKind(t reflect.Type) string {
 
 // Problem is one reason an experiment cannot run, at a JSON path of its file.
 type Problem struct {
-	Path   string // e.g. method[0].provider.arguments
+	Path   string // e.g. method[0].provider.arguments; "" for the file as a whole
 	Reason string
 }
 
@@ -174,6 +186,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d problem(s):", e.Experiment, len(e.Problems))
 	for _, p := range e.Problems {
+		if p.Path == "" {
+			fmt.Fprintf(&b, "\n  %s", p.Reason)
+			continue
+		}
 		fmt.Fprintf(&b, "\n  %s: %s", p.Path, p.Reason)
 	}
 	return b.String()

@@ -1,9 +1,11 @@
 package experiments
 
-// The members an experiment file may have. encoding/json drops a member it has no field for,
-// so a misspelt key ("pause" for "pauses") would silently change the experiment: every object of
-// the file is walked along the shape of Experiment, and each member that is neither a field nor
-// a Chaos Toolkit key the lab deliberately ignores is a problem at its JSON path.
+// The members an experiment file may have, and their JSON types. encoding/json drops a member it
+// has no field for, so a misspelt key ("pause" for "pauses") would silently change the
+// experiment; and it stops at the first value of the wrong type, naming it without its array
+// index. Every value of the file is walked along the shape of Experiment instead: each member
+// that is neither a field nor a Chaos Toolkit key the lab deliberately ignores, and each value
+// of another JSON type than its field's, is a problem at its full JSON path.
 
 import (
 	"bytes"
@@ -12,6 +14,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -75,17 +78,20 @@ var rawMessageType = reflect.TypeFor[json.RawMessage]()
 type fileWalker struct {
 	dec      *json.Decoder
 	problems []Problem
+	types    int // how many of problems are values of the wrong type
 }
 
-// unknownKeys lists the members of data (a valid JSON document) that Experiment neither has nor
-// deliberately ignores, in the order of the file.
-func unknownKeys(data []byte) []Problem {
+// checkFile lists, in the order of the file, the members of data (a valid JSON document) that
+// Experiment neither has nor deliberately ignores, and the values json.Unmarshal could not
+// decode into their fields; types counts the latter.
+func checkFile(data []byte) (problems []Problem, types int) {
 	w := &fileWalker{dec: json.NewDecoder(bytes.NewReader(data))}
 	w.dec.UseNumber()
 	if err := w.walk(reflect.TypeFor[Experiment](), ""); err != nil {
-		return nil // not reached: the caller decoded data already
+		// Not reached: the caller checked data is valid JSON.
+		return append(w.problems, Problem{Reason: err.Error()}), w.types + 1
 	}
-	return w.problems
+	return w.problems, w.types
 }
 
 func (w *fileWalker) walk(t reflect.Type, p string) error {
@@ -126,8 +132,42 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 		_, err := w.dec.Token()
 		return err
 	}
-	// A value of another JSON type than t's: json.Unmarshal reports it.
+	got := tokenKind(tok)
+	switch {
+	case got == jsonKind(t) && got == "number":
+		// A number too large for a float64 (1e400) does not decode either.
+		if _, err := strconv.ParseFloat(tok.(json.Number).String(), 64); err != nil {
+			w.typeProblem(p, "number %s is out of range", tok)
+		}
+	case got == jsonKind(t) && (got == "string" || got == "boolean"):
+	default:
+		w.typeProblem(p, "want a JSON %s, got JSON %s", jsonKind(t), got)
+	}
 	return w.skip(tok)
+}
+
+func (w *fileWalker) typeProblem(p, format string, args ...any) {
+	w.problems = append(w.problems, Problem{Path: p, Reason: fmt.Sprintf(format, args...)})
+	w.types++
+}
+
+// tokenKind names the JSON type of the value a token starts.
+func tokenKind(tok json.Token) string {
+	switch tok {
+	case json.Delim('{'):
+		return "object"
+	case json.Delim('['):
+		return "array"
+	}
+	switch tok.(type) {
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "value"
 }
 
 // object walks the members of a JSON object decoded into struct type t.
@@ -164,6 +204,7 @@ func (w *fileWalker) object(t reflect.Type, p string) error {
 				return err
 			}
 			w.problems = append(w.problems, sub.problems...)
+			w.types += sub.types
 			continue
 		}
 		if why, ok := rule.refused[m.key]; ok {
