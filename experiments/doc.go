@@ -26,11 +26,12 @@
 //   - ${var} substitution from `configuration` (literal values, or {"type": "env", "key": K,
 //     "default": D} looked up in CompileOptions.Env; EnvFromOutputs builds it from stack outputs),
 //     applied to every string of the providers and to the metric-data-query files.
-//   - tolerances: a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
-//     false is 0, as in Python), {"type": "range", "range": [min, max]}, and [min, max] on a
-//     python probe, whose value is a number (Chaos Toolkit: min <= value <= max). A list is
-//     refused on a process probe, where Chaos Toolkit checks the exit status is one of its
-//     values, and when it has other than two values (the value is one of them).
+//   - tolerances: {"type": "range", "range": [min, max]}; and on a python probe, whose value is
+//     a number, a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
+//     false is 0, as in Python) and [min, max] (Chaos Toolkit: min <= value <= max). On a
+//     process probe Chaos Toolkit checks a number or a list against the exit status and compares
+//     a boolean with the whole result, so they are refused there (the error says to write a
+//     range with "target": "stdout"); so is a list of other than two values (one of them).
 //   - pauses.before/after on actions (pauses on probes are rejected).
 //   - a guard, in Chaos Toolkit's free-form extensions:
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.

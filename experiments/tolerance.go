@@ -18,9 +18,19 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 	}
 	switch x := v.(type) {
 	case json.Number:
+		if process {
+			// chaoslib compares a number with a process's {"status", "stdout", "stderr"} by its
+			// status: 0 passes whenever the aws CLI succeeds, whatever the metric.
+			c.fail(p, "a number on a process probe is the exit status Chaos Toolkit checks, not the value the command prints: write {\"type\": \"range\", \"range\": [%s, %s], \"target\": \"stdout\"} to check the value", x, x)
+			return Tolerance{}, false
+		}
 		f, _ := x.Float64()
 		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: x.String()}, true
 	case bool:
+		if process {
+			c.fail(p, "a boolean on a process probe is compared with the process's whole result ({\"status\", \"stdout\", \"stderr\"}) in Chaos Toolkit, which it never equals: write {\"type\": \"range\", \"range\": [min, max], \"target\": \"stdout\"} to check the value")
+			return Tolerance{}, false
+		}
 		// Chaos Toolkit checks `value == tolerance`; in Python 1.0 == True and 0.0 == False.
 		f := 0.0
 		if x {
