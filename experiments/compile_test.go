@@ -352,6 +352,35 @@ func TestChaosToolkitKeysAccepted(t *testing.T) {
 	}
 }
 
+// A duration too large for the machine (or for an int) is refused at its own path: it used to
+// wrap around (a window of -9223372036854775808 s), become the default (a guard interval of 60 s)
+// or be blamed on the expiry the compiler adds.
+func TestDurationBounds(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe+", "+strings.Replace(cliProbe, "ARG", "file://q.json", 1), "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"duration": 60`, `"duration": 1e19`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 1e19"},
+		{`"duration": 60`, `"duration": 31622401`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 31622401"},
+		{`"pauses": {"after": 30}`, `"pauses": {"after": 1e19}`, "method[0].pauses.after: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`"pauses": {"after": 30}`, `"pauses": {"before": 1e19, "after": 30}`, "method[0].pauses.before: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "guard": {"probe": "sns", "interval": 1e19}}],`, "extensions[0].guard.interval: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`--date '5 min ago'`, `--date '9999999999999999 days ago'`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: date "9999999999999999 days ago": want at most 31622400 seconds (366 days) from now`},
+		{`--date '5 min ago'`, `-v-999999999999999w`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: date -v-999999999999999w: want at most 31622400 seconds (366 days) from now`},
+		{`--date '5 min ago'`, `--date '300000 min ago' --date '300000 min ago'`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: want a window of at most 31622400 seconds (366 days), got 36000000`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			changed := strings.Replace(src, tt.from, tt.to, 1)
+			if changed == src {
+				t.Fatalf("%q is not in the experiment", tt.from)
+			}
+			_, err := Compile(parseExperiment(t, changed), CompileOptions{Env: testEnv})
+			var cerr *Error
+			if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || cerr.Problems[0].Path+": "+cerr.Problems[0].Reason != tt.want {
+				t.Errorf("err = %v, want the one problem %q", err, tt.want)
+			}
+		})
+	}
+}
+
 // tracing is a Chaos Toolkit control, as its documentation declares one.
 const tracing = `{"name": "tracing", "provider": {"type": "python", "module": "chaostracing.control"}}`
 

@@ -32,7 +32,9 @@
 //     process probe Chaos Toolkit checks a number or a list against the exit status and compares
 //     a boolean with the whole result, so they are refused there (the error says to write a
 //     range with "target": "stdout"); so is a list of other than two values (one of them).
-//   - pauses.before/after on actions (pauses on probes are rejected).
+//   - pauses.before/after on actions (pauses on probes are rejected). Every duration (a pause, a
+//     probe's window, the guard's interval) is at most 366 days: the longest a fault may stay on,
+//     longer than a Step Functions execution may run.
 //   - a guard, in Chaos Toolkit's free-form extensions:
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
 //
