@@ -381,6 +381,31 @@ func TestDurationBounds(t *testing.T) {
 	}
 }
 
+// A number from the configuration is substituted as Chaos Toolkit substitutes it: as Python
+// prints the int or float its json module reads (an env default of 1000000 is 1000000, not
+// 1e+06).
+func TestConfigurationNumbers(t *testing.T) {
+	probe := strings.Replace(okProbe, "${topic}", "topic-${dflt}-${lit}", 1)
+	for _, tt := range []struct{ dflt, lit, want string }{
+		{`1000000`, `"q"`, "topic-1000000-q"},
+		{`12345678901234567890`, `-0`, "topic-12345678901234567890-0"},
+		{`1e6`, `1.50`, "topic-1000000.0-1.5"},
+		{`1e16`, `9999999999999998.0`, "topic-1e+16-9999999999999998.0"},
+		{`0.0001`, `0.00001`, "topic-0.0001-1e-05"},
+		{`-0.0`, `true`, "topic--0.0-true"},
+	} {
+		src := strings.NewReplacer("PROBES", probe, "METHOD", okAction, `"default": "fallback"`, `"default": `+tt.dflt, `"lit": "literal-queue"`, `"lit": `+tt.lit).Replace(base)
+		c := mustCompile(t, parseExperiment(t, src), CompileOptions{Env: testEnv})
+		if got := c.SteadyState.Probes[0].MetricDataQueries[0].MetricStat.Metric.Dimensions[0].Value; got != tt.want {
+			t.Errorf("default %s, literal %s: substituted %q, want %q", tt.dflt, tt.lit, got, tt.want)
+		}
+	}
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction, `"default": "fallback"`, `"default": {"a": 1}`).Replace(base)
+	if err := Validate(parseExperiment(t, src)); err == nil || !strings.Contains(err.Error(), "configuration.dflt.default: want a string, a number or a boolean") {
+		t.Errorf("an object default: err = %v", err)
+	}
+}
+
 // tracing is a Chaos Toolkit control, as its documentation declares one.
 const tracing = `{"name": "tracing", "provider": {"type": "python", "module": "chaostracing.control"}}`
 

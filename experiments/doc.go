@@ -25,7 +25,9 @@
 //     failure config (docs/contracts.md §3).
 //   - ${var} substitution from `configuration` (literal values, or {"type": "env", "key": K,
 //     "default": D} looked up in CompileOptions.Env; EnvFromOutputs builds it from stack outputs),
-//     applied to every string of the providers and to the metric-data-query files.
+//     applied to every string of the providers and to the metric-data-query files. A number is
+//     substituted as Chaos Toolkit (Python) prints it: an integer as written (1000000), any
+//     other as a float (1e6 is 1000000.0, 1e16 is 1e+16).
 //   - tolerances: {"type": "range", "range": [min, max]}; and on a python probe, whose value is
 //     a number, a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
 //     false is 0, as in Python) and [min, max] (Chaos Toolkit: min <= value <= max). On a
