@@ -116,9 +116,20 @@ func (c *compiler) faultNames() string {
 	return SeedFaultParameter + " or " + c.opts.FaultParameterName
 }
 
+// maxSeconds bounds every duration an experiment gives (pauses, probe windows, the guard's
+// interval): 366 days, the longest a fault may stay on (faultconfig's expiresAfterSeconds) and
+// longer than a Step Functions execution may run (a year). Beyond it, a number of seconds would
+// also overflow the compiled ints.
+const maxSeconds = 366 * 24 * 3600
+
+// seconds is a duration of the experiment in whole seconds, rounded up.
 func (c *compiler) seconds(f float64, p string) int {
 	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		c.fail(p, "want seconds ≥ 0, got %v", f)
+		return 0
+	}
+	if f > maxSeconds {
+		c.fail(p, "want seconds ≤ %d (366 days), got %v", maxSeconds, f)
 		return 0
 	}
 	return int(math.Ceil(f))

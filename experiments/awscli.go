@@ -133,6 +133,8 @@ func (c *compiler) getMetricDataCLI(pr *CompiledProbe, words []Word, p string) {
 			c.fail(p, "--end-time must be now: the machine observes windows that end when the probe runs")
 		case start <= 0:
 			c.fail(p, "--start-time must be before --end-time")
+		case start > maxSeconds:
+			c.fail(p, "--start-time: want a window of at most %d seconds (366 days), got %d", maxSeconds, start)
 		default:
 			pr.WindowSeconds = start
 		}

@@ -51,8 +51,8 @@ func (c *compiler) argInt(args map[string]any, key, p string, def int) int {
 		return def
 	}
 	f, err := n.Float64()
-	if err != nil || f < 0 || f != math.Trunc(f) {
-		c.fail(p+"."+key, "want a whole number of seconds ≥ 0, got %s", n)
+	if err != nil || f < 0 || f != math.Trunc(f) || f > maxSeconds {
+		c.fail(p+"."+key, "want a whole number of seconds from 0 to %d (366 days), got %s", maxSeconds, n)
 		return def
 	}
 	return int(f)

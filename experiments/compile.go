@@ -1,8 +1,10 @@
 package experiments
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,18 +93,19 @@ func (c *compiler) compile() *Compiled {
 	e := c.e
 	out := &Compiled{Version: CompiledVersion, Title: e.Title, Source: e.Name,
 		Method: []CompiledAction{}, Rollbacks: []CompiledAction{}}
+	c.problems = append(c.problems, e.keyProblems...)
 	if strings.TrimSpace(e.Title) == "" {
 		c.fail("title", "required")
 	}
-	if len(bytes.TrimSpace(e.Controls)) > 0 && string(bytes.TrimSpace(e.Controls)) != "null" {
-		c.fail("controls", "controls are not supported: the state machine runs the experiment, not chaostoolkit")
-	}
+	c.noControls(e.Controls, "controls")
+	c.runtime()
 	c.configuration()
 
 	if e.SteadyState == nil {
 		c.fail("steady-state-hypothesis", "required: an experiment without a hypothesis cannot deviate")
 	} else {
 		out.SteadyState.Title = e.SteadyState.Title
+		c.noControls(e.SteadyState.Controls, "steady-state-hypothesis.controls")
 		if len(e.SteadyState.Probes) == 0 {
 			c.fail("steady-state-hypothesis.probes", "at least one probe is required")
 		}
@@ -150,4 +153,62 @@ func (c *compiler) activityBasics(a Activity, p, kind string) {
 	if a.Background {
 		c.fail(p+".background", "background activities are not supported")
 	}
+	c.noControls(a.Controls, p+".controls")
+}
+
+// noControls refuses Chaos Toolkit controls (at the experiment's, the hypothesis's or an
+// activity's level): they are Python code chaostoolkit runs around each level, which the state
+// machine cannot run.
+func (c *compiler) noControls(raw json.RawMessage, p string) {
+	if len(nonNull(raw)) > 0 {
+		c.fail(p, "controls are not supported: the state machine runs the experiment, not chaostoolkit")
+	}
+}
+
+// runtime accepts Chaos Toolkit's runtime strategies where they say what the state machine does:
+// it always rolls back (rollbacks default or always; never and deviated would leave a fault on)
+// and checks the hypothesis before and after the method (hypothesis default; a chaoslab guard
+// extension checks a probe during it).
+func (c *compiler) runtime() {
+	if len(nonNull(c.e.Runtime)) == 0 {
+		return
+	}
+	var rt map[string]json.RawMessage
+	if err := json.Unmarshal(c.e.Runtime, &rt); err != nil {
+		c.fail("runtime", "want {\"rollbacks\": {\"strategy\": ...}, \"hypothesis\": {\"strategy\": ...}}")
+		return
+	}
+	allowed := map[string][]string{"rollbacks": {"default", "always"}, "hypothesis": {"default"}}
+	for _, k := range slices.Sorted(maps.Keys(rt)) {
+		p := "runtime." + k
+		ok, known := allowed[k]
+		if !known {
+			c.fail(p, "unknown key (known: hypothesis, rollbacks)")
+			continue
+		}
+		if len(nonNull(rt[k])) == 0 {
+			continue
+		}
+		var s map[string]json.RawMessage
+		if err := json.Unmarshal(rt[k], &s); err != nil {
+			c.fail(p, "want {\"strategy\": ...}")
+			continue
+		}
+		for _, sk := range slices.Sorted(maps.Keys(s)) {
+			var v string
+			switch {
+			case sk != "strategy":
+				c.fail(p+"."+sk, "unknown key (known: strategy)")
+			case json.Unmarshal(s[sk], &v) != nil:
+				c.fail(p+".strategy", "want a string")
+			case !slices.Contains(ok, v):
+				c.fail(p+".strategy", "%q is not what the state machine does (want %s): %s", v, strings.Join(ok, " or "), runtimeWhy[k])
+			}
+		}
+	}
+}
+
+var runtimeWhy = map[string]string{
+	"rollbacks":  "it always rolls back, whatever ended the run",
+	"hypothesis": "it checks the hypothesis before and after the method (a chaoslab guard extension checks a probe during the pauses)",
 }

@@ -168,7 +168,12 @@ const cliProbe = `{"type": "probe", "name": "flight", "tolerance": {"type": "ran
 
 func experiment(t *testing.T, probes, method string) *Experiment {
 	t.Helper()
-	src := strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base)
+	return parseExperiment(t, strings.NewReplacer("PROBES", probes, "METHOD", method).Replace(base))
+}
+
+// parseExperiment parses src as test.json, beside the query files the tests name.
+func parseExperiment(t *testing.T, src string) *Experiment {
+	t.Helper()
 	fsys := fstest.MapFS{
 		"q.json":    {Data: []byte(`[{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent", "Dimensions": [{"Name": "QueueName", "Value": "${lit}"}]}, "Period": 300, "Stat": "Sum"}}]`)},
 		"bad.json":  {Data: []byte(`[{"Id": "m1", "Expression": "1"}, {"Id": "m2", "Expression": "2"}]`)},
@@ -240,6 +245,22 @@ func TestCompileErrors(t *testing.T) {
 		{name: "http provider and negative pause", probe: okProbe, action: `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x"}, "pauses": {"after": -1}}`,
 			want: []string{"method[0].pauses.after: want seconds ≥ 0", "method[0].provider.type: provider type \"http\" is not translated"}},
 		{name: "no method", probe: okProbe, action: ``, want: []string{"method: at least one action is required"}},
+		{name: "[min, max] on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `[-10, 50]`).Replace(cliProbe), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance: a list on a process probe is the exit statuses Chaos Toolkit accepts"}},
+		{name: "a number on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `0`).Replace(cliProbe), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].tolerance: a number on a process probe is the exit status Chaos Toolkit checks, not the value the command prints: write {"type": "range", "range": [0, 0], "target": "stdout"}`}},
+		{name: "a boolean on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `true`).Replace(cliProbe), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].tolerance: a boolean on a process probe is compared with the process's whole result`}},
+		{name: "a list of three values", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [0, 1, 2]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance: a list of 3 values is the values Chaos Toolkit accepts: not translated"}},
+		{name: "a list of strings", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": ["0", "5"]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance: want [min, max], two numbers"}},
+		{name: "a list upside down", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [5, 0]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance: min 5 is above max 0"}},
+		{name: "controls on an action", probe: okProbe, action: strings.Replace(okAction, `"pauses"`, `"controls": [`+tracing+`], "pauses"`, 1),
+			want: []string{"method[0].controls: controls are not supported"}},
+		{name: "controls on a probe", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": 0, "controls": [`+tracing+`]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].controls: controls are not supported"}},
 		{name: "every problem at once", probe: strings.Replace(okProbe, "get_metric_statistics", "x", 1), action: strings.Replace(okAction, "ssm put-parameter", "ssm delete-parameter", 1),
 			want: []string{"probes[0].provider: python provider", "method[0].provider.arguments: only `aws ssm put-parameter ...` actions are translated, got `aws ssm delete-parameter`"}},
 	}
@@ -263,6 +284,143 @@ func TestCompileErrors(t *testing.T) {
 				t.Errorf("%d problems, want ≥ %d", len(cerr.Problems), len(tt.want))
 			}
 		})
+	}
+}
+
+// A key the format does not have is refused with its JSON path (and the key it may be a typo
+// of): encoding/json would drop it, silently changing the experiment (no pause, no rollback).
+func TestUnknownKeys(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe+", "+strings.Replace(cliProbe, "ARG", "file://q.json", 1), "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"pauses": {"after": 30}`, `"pause": {"after": 30}`, `method[0].pause: unknown key; did you mean "pauses"?`},
+		{`"pauses": {"after": 30}`, `"pauses": {"afterr": 30}`, `method[0].pauses.afterr: unknown key; did you mean "after"?`},
+		{`"rollbacks": [`, `"rollback": [`, `rollback: unknown key; did you mean "rollbacks"?`},
+		{`"title": "t",`, `"title": "t", "bogusField": 1,`, `bogusField: unknown key`},
+		{`"tolerance": 0,`, `"toleranc": 0,`, `steady-state-hypothesis.probes[0].toleranc: unknown key; did you mean "tolerance"?`},
+		{`"module": "chaosaws.cloudwatch.probes"`, `"Module": "chaosaws.cloudwatch.probes"`, `steady-state-hypothesis.probes[0].provider.Module: unknown key; did you mean "module"?`},
+		{`"path": "aws",
+  "arguments": "cloudwatch`, `"path": "aws", "timeuot": 5,
+  "arguments": "cloudwatch`, `steady-state-hypothesis.probes[1].provider.timeuot: unknown key; did you mean "timeout"?`},
+		{`{"title": "h",`, `{"title": "h", "probe": [],`, `steady-state-hypothesis.probe: unknown key; did you mean "probes"?`},
+		{`"steady-state-hypothesis"`, `"steady-state"`, `steady-state: unknown key; did you mean "steady-state-hypothesis"?`},
+		{`"title": "t",`, `"title": "t", "dry": "actions",`, `dry: dry runs are not supported`},
+		{`"name": "off",`, `"name": "off", "dry": true,`, `rollbacks[0].dry: dry runs are not supported`},
+		{`"default": "fallback"`, `"defualt": "fallback"`, `configuration.dflt.defualt: unknown key; did you mean "default"?`},
+		{`"key": "NOPE"`, `"key": "NOPE", "env_var_type": "int"`, `configuration.dflt.env_var_type: not translated`},
+		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "gaurd": {"probe": "sns"}}],`, `extensions[0].gaurd: unknown key; did you mean "guard"?`},
+		{`"title": "t",`, `"title": "t", "runtime": {"rollbacks": {"strategy": "deviated"}},`, `runtime.rollbacks.strategy: "deviated" is not what the state machine does`},
+		{`"title": "t",`, `"title": "t", "runtime": {"hypothesis": {"strategy": "continuously"}},`, `runtime.hypothesis.strategy: "continuously" is not what the state machine does`},
+		{`"title": "t",`, `"title": "t", "runtime": {"rollback": {}},`, `runtime.rollback: unknown key`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			changed := strings.Replace(src, tt.from, tt.to, 1)
+			if changed == src {
+				t.Fatalf("%q is not in the experiment", tt.from)
+			}
+			err := Validate(parseExperiment(t, changed))
+			if err == nil || !strings.Contains(err.Error(), "\n  "+tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The keys a Chaos Toolkit experiment may carry that do not change what the state machine runs
+// are accepted: metadata, secrets (a ${var} naming one is refused: not in configuration), the
+// activities' references to them, timeouts, other tools' extensions, the runtime strategies
+// the machine follows anyway.
+func TestChaosToolkitKeysAccepted(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	src = strings.NewReplacer(
+		`"title": "t",`, `"title": "t", "version": "1.0.0", "description": "d", "tags": ["a"], "contributions": {"reliability": "high"},
+		 "secrets": {"aws": {"token": {"type": "env", "key": "AWS_TOKEN"}}}, "controls": null,
+		 "runtime": {"rollbacks": {"strategy": "always"}, "hypothesis": {"strategy": "default"}},
+		 "extensions": [{"name": "vendorX", "data": "..."}, {"name": "chaoslab-journal", "verdict": "held"}],`,
+		`"name": "sns",`, `"name": "sns", "secrets": ["aws"], "configuration": "topic", "timeout": 10, "background": false,`,
+		`"module": "chaosaws.cloudwatch.probes",`, `"module": "chaosaws.cloudwatch.probes", "secrets": ["aws"], "timeout": 30,`,
+	).Replace(src)
+	e := parseExperiment(t, src)
+	if err := Validate(e); err != nil {
+		t.Fatal(err)
+	}
+	// An http provider is refused as a whole, not member by member.
+	e = experiment(t, okProbe, `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x", "method": "POST", "headers": {}, "expected_status": 200}}`)
+	err := Validate(e)
+	var cerr *Error
+	if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), `method[0].provider.type: provider type "http" is not translated`) {
+		t.Errorf("err = %v, want only the provider type refused", err)
+	}
+}
+
+// A duration too large for the machine (or for an int) is refused at its own path: it used to
+// wrap around (a window of -9223372036854775808 s), become the default (a guard interval of 60 s)
+// or be blamed on the expiry the compiler adds.
+func TestDurationBounds(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe+", "+strings.Replace(cliProbe, "ARG", "file://q.json", 1), "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"duration": 60`, `"duration": 1e19`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 1e19"},
+		{`"duration": 60`, `"duration": 31622401`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 31622401"},
+		{`"pauses": {"after": 30}`, `"pauses": {"after": 1e19}`, "method[0].pauses.after: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`"pauses": {"after": 30}`, `"pauses": {"before": 1e19, "after": 30}`, "method[0].pauses.before: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "guard": {"probe": "sns", "interval": 1e19}}],`, "extensions[0].guard.interval: want seconds ≤ 31622400 (366 days), got 1e+19"},
+		{`--date '5 min ago'`, `--date '9999999999999999 days ago'`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: date "9999999999999999 days ago": want at most 31622400 seconds (366 days) from now`},
+		{`--date '5 min ago'`, `-v-999999999999999w`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: date -v-999999999999999w: want at most 31622400 seconds (366 days) from now`},
+		{`--date '5 min ago'`, `--date '300000 min ago' --date '300000 min ago'`, `steady-state-hypothesis.probes[1].provider.arguments: --start-time: want a window of at most 31622400 seconds (366 days), got 36000000`},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			changed := strings.Replace(src, tt.from, tt.to, 1)
+			if changed == src {
+				t.Fatalf("%q is not in the experiment", tt.from)
+			}
+			_, err := Compile(parseExperiment(t, changed), CompileOptions{Env: testEnv})
+			var cerr *Error
+			if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || cerr.Problems[0].Path+": "+cerr.Problems[0].Reason != tt.want {
+				t.Errorf("err = %v, want the one problem %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A number from the configuration is substituted as Chaos Toolkit substitutes it: as Python
+// prints the int or float its json module reads (an env default of 1000000 is 1000000, not
+// 1e+06).
+func TestConfigurationNumbers(t *testing.T) {
+	probe := strings.Replace(okProbe, "${topic}", "topic-${dflt}-${lit}", 1)
+	for _, tt := range []struct{ dflt, lit, want string }{
+		{`1000000`, `"q"`, "topic-1000000-q"},
+		{`12345678901234567890`, `-0`, "topic-12345678901234567890-0"},
+		{`1e6`, `1.50`, "topic-1000000.0-1.5"},
+		{`1e16`, `9999999999999998.0`, "topic-1e+16-9999999999999998.0"},
+		{`0.0001`, `0.00001`, "topic-0.0001-1e-05"},
+		{`-0.0`, `true`, "topic--0.0-true"},
+	} {
+		src := strings.NewReplacer("PROBES", probe, "METHOD", okAction, `"default": "fallback"`, `"default": `+tt.dflt, `"lit": "literal-queue"`, `"lit": `+tt.lit).Replace(base)
+		c := mustCompile(t, parseExperiment(t, src), CompileOptions{Env: testEnv})
+		if got := c.SteadyState.Probes[0].MetricDataQueries[0].MetricStat.Metric.Dimensions[0].Value; got != tt.want {
+			t.Errorf("default %s, literal %s: substituted %q, want %q", tt.dflt, tt.lit, got, tt.want)
+		}
+	}
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction, `"default": "fallback"`, `"default": {"a": 1}`).Replace(base)
+	if err := Validate(parseExperiment(t, src)); err == nil || !strings.Contains(err.Error(), "configuration.dflt.default: want a string, a number or a boolean") {
+		t.Errorf("an object default: err = %v", err)
+	}
+}
+
+// tracing is a Chaos Toolkit control, as its documentation declares one.
+const tracing = `{"name": "tracing", "provider": {"type": "python", "module": "chaostracing.control"}}`
+
+// Controls are refused at every level Chaos Toolkit applies them: the experiment, the hypothesis
+// and each activity (TestCompileErrors).
+func TestCompileRefusesControls(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	for _, tt := range []struct{ from, to, want string }{
+		{`"title": "t",`, `"title": "t", "controls": [` + tracing + `],`, "controls: controls are not supported"},
+		{`{"title": "h",`, `{"title": "h", "controls": [` + tracing + `],`, "steady-state-hypothesis.controls: controls are not supported"},
+	} {
+		e := parseExperiment(t, strings.Replace(src, tt.from, tt.to, 1))
+		if err := Validate(e); err == nil || !strings.Contains(err.Error(), "\n  "+tt.want) {
+			t.Errorf("err = %v, want %q", err, tt.want)
+		}
 	}
 }
 

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/big"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // EnvFromOutputs maps stack outputs (docs/contracts.md §1) to the environment variable names the
@@ -43,29 +48,46 @@ func (c *compiler) configuration() {
 		raw := c.e.Configuration[name]
 		p := "configuration." + name
 		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
 			c.fail(p, "%v", err)
 			continue
 		}
+		if text, ok := scalarText(v); ok {
+			c.vars[name] = text
+			continue
+		}
 		switch x := v.(type) {
-		case string:
-			c.vars[name] = x
-		case float64, bool:
-			c.vars[name] = string(bytes.TrimSpace(raw))
 		case map[string]any:
 			if x["type"] != "env" {
 				c.fail(p+".type", "want \"env\" (or a literal value), got %v", x["type"])
 				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				switch k {
+				case "type", "key", "default":
+				case "env_var_type":
+					c.fail(p+"."+k, "not translated: configuration values are substituted as text")
+				default:
+					c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "key", "default"}))
+				}
 			}
 			key, _ := x["key"].(string)
 			if key == "" {
 				c.fail(p+".key", "required: the environment variable to read")
 				continue
 			}
+			d, hasDefault := x["default"]
+			text, scalar := scalarText(d)
+			if hasDefault && d != nil && !scalar {
+				c.fail(p+".default", "want a string, a number or a boolean")
+				continue
+			}
 			if val, ok := c.opts.Env[key]; ok {
 				c.vars[name] = val
-			} else if d, ok := x["default"]; ok {
-				c.vars[name] = fmt.Sprint(d)
+			} else if d != nil {
+				c.vars[name] = text
 			} else {
 				c.missing[name] = fmt.Sprintf("configuration %s: environment variable %s is not set (pass it, or the stack outputs)", name, key)
 			}
@@ -73,6 +95,49 @@ func (c *compiler) configuration() {
 			c.fail(p, "want a string, a number or {\"type\": \"env\", \"key\": ...}")
 		}
 	}
+}
+
+// scalarText is a configuration value as Chaos Toolkit substitutes it into a string (Python's
+// str): a number as Python reads it from JSON, an integer without exponent (1000000, not
+// 1e+06), any other number as a float's repr (1e6 is 1000000.0); false when v is not a string,
+// a number or a boolean.
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return fmt.Sprint(x), true
+	case json.Number:
+		return pythonNumber(x), true
+	}
+	return "", false
+}
+
+// pythonNumber is str() of the number Python's json module reads n as: an int for an integer
+// literal, else a float, whose repr is fixed-point with at least one decimal from 1e-4 up to
+// 1e16 and the shortest exponent form (1e+16, 1.5e-05) beyond.
+func pythonNumber(n json.Number) string {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		if i, ok := new(big.Int).SetString(s, 10); ok {
+			return i.String() // -0 is 0
+		}
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s // out of a float's range: Parse refuses such numbers where they are decoded
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	fixed := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(fixed, ".") {
+		fixed += ".0"
+	}
+	return fixed
 }
 
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)

@@ -25,16 +25,38 @@
 //     failure config (docs/contracts.md §3).
 //   - ${var} substitution from `configuration` (literal values, or {"type": "env", "key": K,
 //     "default": D} looked up in CompileOptions.Env; EnvFromOutputs builds it from stack outputs),
-//     applied to every string of the providers and to the metric-data-query files.
-//   - tolerances: a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
-//     false is 0, as in Python), {"type": "range", "range": [min, max]}.
-//   - pauses.before/after on actions (pauses on probes are rejected).
+//     applied to every string of the providers and to the metric-data-query files. A number is
+//     substituted as Chaos Toolkit (Python) prints it: an integer as written (1000000), any
+//     other as a float (1e6 is 1000000.0, 1e16 is 1e+16).
+//   - tolerances: {"type": "range", "range": [min, max]}; and on a python probe, whose value is
+//     a number, a number (exact), a boolean (Chaos Toolkit compares with ==, so true is 1 and
+//     false is 0, as in Python) and [min, max] (Chaos Toolkit: min <= value <= max). On a
+//     process probe Chaos Toolkit checks a number or a list against the exit status and compares
+//     a boolean with the whole result, so they are refused there (the error says to write a
+//     range with "target": "stdout"); so is a list of other than two values (one of them).
+//   - pauses.before/after on actions (pauses on probes are rejected). Every duration (a pause, a
+//     probe's window, the guard's interval) is at most 366 days: the longest a fault may stay on,
+//     longer than a Step Functions execution may run.
 //   - a guard, in Chaos Toolkit's free-form extensions:
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
 //
+// Every member of the file is one of the format's: a key it does not have is an error at its
+// JSON path ("method[0].pause: unknown key; did you mean \"pauses\"?"), since ignoring it
+// would silently change the experiment. A value of the wrong JSON type is an error at its full
+// path too ("method[0].pauses.after: want a JSON number, got JSON string"): Parse returns an
+// *Error listing every one of them with every unknown key; Validate and Compile report the
+// unknown keys of a file that decodes with their own problems. Accepted and ignored, as they do not change what runs:
+// version, tags, description, contributions, secrets (a ${var} naming a secret is an error: it
+// is not in configuration), an activity's secrets, configuration and timeout, a provider's
+// secrets and timeout, other tools' extensions, and runtime when its strategies are what the
+// state machine does anyway (rollbacks "default" or "always", hypothesis "default"). Refused
+// with their path: dry (top level or activity), other runtime strategies, a configuration env
+// entry's env_var_type, and the members of the chaoslab extension other than name and guard.
+//
 // Everything else that would change what runs (probes in the method, background activities,
-// controls, other providers, http providers, other tolerance types) is an error naming the JSON
-// path and the reason; Compile collects every error before returning.
+// controls at the experiment's, the hypothesis's or an activity's level, other providers, http
+// providers, other tolerance types) is an error naming the JSON path and the reason; Compile
+// collects every error before returning.
 //
 // # Compiled (the state machine's execution input)
 //
@@ -76,5 +98,6 @@
 // awscli.go the aws CLI process providers; chaosaws.go the python providers' arguments and
 // chaosaws' metric probes; tolerance.go, action.go, guard.go and durations.go what their names
 // say; shell.go the shell word splitting; experiment.go, compiled.go and journal.go the input,
-// compiled and output types; definitions.go the shipped experiments.
+// compiled and output types; schema.go the keys each object of the file may have; definitions.go
+// the shipped experiments.
 package experiments

@@ -25,17 +25,24 @@ type Experiment struct {
 	Method        []Activity                 `json:"method"`
 	Rollbacks     []Activity                 `json:"rollbacks"`
 	Extensions    []json.RawMessage          `json:"extensions"`
+	// Runtime is Chaos Toolkit's runtime strategies, accepted when they are the state machine's.
+	Runtime json.RawMessage `json:"runtime"`
 
 	// Name is the file's base name; Dir and FS locate the files its file:// arguments name.
 	Name string `json:"-"`
 	FS   fs.FS  `json:"-"`
 	Dir  string `json:"-"`
+
+	// keyProblems are the file's members the format does not have (Parse), reported with the
+	// compiler's problems.
+	keyProblems []Problem
 }
 
 // Hypothesis is the steady-state hypothesis.
 type Hypothesis struct {
-	Title  string     `json:"title"`
-	Probes []Activity `json:"probes"`
+	Title    string          `json:"title"`
+	Probes   []Activity      `json:"probes"`
+	Controls json.RawMessage `json:"controls"`
 }
 
 // Activity is a probe or an action.
@@ -89,13 +96,26 @@ func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
 	return Parse(data, path.Base(name), fsys, path.Dir(name))
 }
 
-// Parse decodes an experiment named name; file:// arguments are read from dir in fsys.
+// Parse decodes an experiment named name; file:// arguments are read from dir in fsys. A file
+// that is not JSON, or has values of the wrong JSON type, is an *Error listing every such value
+// at its JSON path, and every unknown key; the unknown keys of a file that decodes are reported
+// by Validate and Compile with the other problems.
 func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
+	var syntax json.RawMessage
+	if err := json.Unmarshal(data, &syntax); err != nil {
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: describeJSONError(data, err)}}}
+	}
+	problems, types := checkFile(data)
+	if types > 0 {
+		return nil, &Error{Experiment: name, Problems: problems}
+	}
 	var e Experiment
 	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+		// Not reached: checkFile reports what json.Unmarshal refuses.
+		return nil, &Error{Experiment: name, Problems: append(problems, Problem{Reason: describeJSONError(data, err)})}
 	}
 	e.Name, e.FS, e.Dir = name, fsys, dir
+	e.keyProblems = problems
 	return &e, nil
 }
 
@@ -152,7 +172,7 @@ func jsonKind(t reflect.Type) string {
 
 // Problem is one reason an experiment cannot run, at a JSON path of its file.
 type Problem struct {
-	Path   string // e.g. method[0].provider.arguments
+	Path   string // e.g. method[0].provider.arguments; "" for the file as a whole
 	Reason string
 }
 
@@ -166,6 +186,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d problem(s):", e.Experiment, len(e.Problems))
 	for _, p := range e.Problems {
+		if p.Path == "" {
+			fmt.Fprintf(&b, "\n  %s", p.Reason)
+			continue
+		}
 		fmt.Fprintf(&b, "\n  %s: %s", p.Path, p.Reason)
 	}
 	return b.String()

@@ -1,22 +1,54 @@
 package experiments
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
-func TestParseReportsLine(t *testing.T) {
-	_, err := Parse([]byte("{\n \"title\": 1\n}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: line 2 column 12: title: want a JSON string, got JSON number") {
-		t.Fatalf("err = %v", err)
+// Parse reports every value of the wrong JSON type at its full JSON path (array indexes
+// included), with every unknown key, in one *Error; a file that is not JSON, with the line and
+// column.
+func TestParseReportsEveryProblem(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want []string // the problems, in order
+	}{
+		{"{\n \"title\": 1\n}", []string{"title: want a JSON string, got JSON number"}},
+		{`{"title": 7, "method": [{"type": "action", "name": "a", "pauses": {"after": "300"}}]}`,
+			[]string{"title: want a JSON string, got JSON number", "method[0].pauses.after: want a JSON number, got JSON string"}},
+		{"{\"title\": \"t\", \"method\": [\n {\"name\": \"a\"},\n {\"name\": 7, \"pause\": {}}\n], \"rollbacks\": {}}",
+			[]string{"method[1].name: want a JSON string, got JSON number", `method[1].pause: unknown key; did you mean "pauses"?`, "rollbacks: want a JSON array, got JSON object"}},
+		{`{"title": "t", "steady-state-hypothesis": {"probes": [{"background": "no", "provider": []}]}, "tags": [1]}`,
+			[]string{"steady-state-hypothesis.probes[0].background: want a JSON boolean, got JSON string",
+				"steady-state-hypothesis.probes[0].provider: want a JSON object, got JSON array", "tags[0]: want a JSON string, got JSON number"}},
+		{`{"method": [{"pauses": {"before": 1e400}}]}`, []string{"method[0].pauses.before: number 1e400 is out of range"}},
+		{`[]`, []string{": want a JSON object, got JSON array"}},
+		{"{\n \"title\": ,\n}", []string{": line 2 column 12: invalid character ','"}},
+	} {
+		_, err := Parse([]byte(tt.src), "x.json", nil, ".")
+		var perr *Error
+		if !errors.As(err, &perr) {
+			t.Errorf("%s: err = %v, want an *Error", tt.src, err)
+			continue
+		}
+		var got []string
+		for _, p := range perr.Problems {
+			got = append(got, p.Path+": "+p.Reason)
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: problems\n%s\nwant\n%s", tt.src, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tt.want[i]) {
+				t.Errorf("%s: problem %d = %q, want %q", tt.src, i, got[i], tt.want[i])
+			}
+		}
 	}
-	// A field inside an array: the path has no index, the line says which element.
-	_, err = Parse([]byte("{\"title\": \"t\", \"method\": [\n {\"name\": \"a\"},\n {\"name\": 7}\n]}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: line 3 column") || !strings.Contains(err.Error(), "want a JSON string, got JSON number") {
-		t.Fatalf("err = %v", err)
-	}
-	_, err = Parse([]byte("{\n \"title\": ,\n}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: line 2 column") {
-		t.Fatalf("err = %v", err)
+	// A syntax error is the whole file's problem: no path before its position.
+	_, err := Parse([]byte("{\n \"title\": ,\n}"), "x.json", nil, ".")
+	if err == nil || !strings.Contains(err.Error(), "x.json: 1 problem(s):\n  line 2 column 12: ") {
+		t.Errorf("err = %v", err)
 	}
 }

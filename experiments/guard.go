@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // guardExtension reads the first valid chaoslab guard of the extensions: the hypothesis probe it
@@ -15,8 +17,19 @@ func (c *compiler) guardExtension() (name string, interval int) {
 			Name  string          `json:"name"`
 			Guard json.RawMessage `json:"guard"`
 		}
-		if err := json.Unmarshal(raw, &ext); err != nil || ext.Name != "chaoslab" || len(ext.Guard) == 0 {
+		if err := json.Unmarshal(raw, &ext); err != nil || ext.Name != "chaoslab" {
 			continue // other tools' extensions are theirs
+		}
+		var members map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &members)
+		for _, k := range slices.Sorted(maps.Keys(members)) {
+			if k != "name" && k != "guard" {
+				c.fail(p+"."+k, "%s", unknownKey(k, []string{"name", "guard"}))
+			}
+		}
+		if len(nonNull(ext.Guard)) == 0 {
+			c.fail(p+".guard", "required: the chaoslab extension is {\"name\": \"chaoslab\", \"guard\": {\"probe\": ..., \"interval\": ...}}")
+			continue
 		}
 		var g struct {
 			Probe    string  `json:"probe"`

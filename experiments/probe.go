@@ -24,7 +24,7 @@ func (c *compiler) probe(a Activity, p string) (CompiledProbe, bool) {
 	}
 	if len(a.Tolerance) == 0 {
 		c.fail(p+".tolerance", "required")
-	} else if t, ok := c.tolerance(a.Tolerance, p+".tolerance"); ok {
+	} else if t, ok := c.tolerance(a.Tolerance, p+".tolerance", a.Provider != nil && a.Provider.Type == "process"); ok {
 		pr.Tolerance = t
 	}
 	if a.Provider == nil {

@@ -37,6 +37,11 @@ func TestCompileTranslates(t *testing.T) {
 				t.Errorf("label %q, want the probe's name", l)
 			}
 		}},
+		{name: "chaosaws with a [min, max] tolerance", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [0, 5.5]`, 1), check: func(t *testing.T, p CompiledProbe) {
+			if p.Tolerance != (Tolerance{Type: ToleranceRange, Min: 0, Max: 5.5, Text: "[0, 5.5]"}) {
+				t.Errorf("tolerance %+v, want the range [0, 5.5]", p.Tolerance)
+			}
+		}},
 		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
 			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
 			check: func(t *testing.T, p CompiledProbe) {

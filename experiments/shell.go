@@ -231,8 +231,12 @@ func dateOffset(cmd string) (int, error) {
 			offset += n
 		case bsdAdjust.MatchString(t):
 			m := bsdAdjust.FindStringSubmatch(t)
-			n, _ := strconv.Atoi(m[2])
-			n *= map[string]int{"S": 1, "M": 60, "H": 3600, "d": 86400, "w": 7 * 86400}[m[3]]
+			n, err := strconv.Atoi(m[2])
+			unit := map[string]int{"S": 1, "M": 60, "H": 3600, "d": 86400, "w": 7 * 86400}[m[3]]
+			if err != nil || n > maxSeconds/unit {
+				return 0, fmt.Errorf("date %s: want at most %d seconds (366 days) from now", t, maxSeconds)
+			}
+			n *= unit
 			if m[1] == "-" {
 				offset += n
 			} else {
@@ -266,6 +270,9 @@ func relativeSeconds(s string) (int, error) {
 		unit = 3600
 	case 'd':
 		unit = 86400
+	}
+	if n > maxSeconds/unit || n < -maxSeconds/unit {
+		return 0, fmt.Errorf("date %q: want at most %d seconds (366 days) from now", s, maxSeconds)
 	}
 	n *= unit
 	if m[3] != "ago" {

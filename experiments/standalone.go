@@ -120,6 +120,7 @@ type (
 		Method        []activityFile             `json:"method"`
 		Rollbacks     []activityFile             `json:"rollbacks,omitempty"`
 		Extensions    []json.RawMessage          `json:"extensions,omitempty"`
+		Runtime       json.RawMessage            `json:"runtime,omitempty"`
 	}
 	hypothesisFile struct {
 		Title  string         `json:"title"`
@@ -150,7 +151,7 @@ type (
 // an imported experiment never holds (secrets, controls, refs, background activities) would be
 // refused by the compiler: it is an error here too, rather than silently dropped.
 func MarshalFile(e *Experiment) ([]byte, error) {
-	if len(nonNull(e.Secrets)) > 0 || len(nonNull(e.Controls)) > 0 {
+	if len(nonNull(e.Secrets)) > 0 || len(nonNull(e.Controls)) > 0 || (e.SteadyState != nil && len(nonNull(e.SteadyState.Controls)) > 0) {
 		return nil, errors.New("the experiment has secrets or controls, which are not written")
 	}
 	acts := func(as []Activity) ([]activityFile, error) {
@@ -172,7 +173,7 @@ func MarshalFile(e *Experiment) ([]byte, error) {
 		return out, nil
 	}
 	f := experimentFile{Version: e.Version, Title: e.Title, Description: e.Description, Tags: e.Tags,
-		Configuration: e.Configuration, Extensions: e.Extensions}
+		Configuration: e.Configuration, Extensions: e.Extensions, Runtime: nonNull(e.Runtime)}
 	var err error
 	if e.SteadyState != nil {
 		f.SteadyState = &hypothesisFile{Title: e.SteadyState.Title}

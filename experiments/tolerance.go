@@ -6,8 +6,9 @@ import (
 	"fmt"
 )
 
-// tolerance reduces a Chaos Toolkit tolerance to [min, max].
-func (c *compiler) tolerance(raw json.RawMessage, p string) (Tolerance, bool) {
+// tolerance reduces a Chaos Toolkit tolerance to [min, max]. process says the probe is a process,
+// whose value Chaos Toolkit checks a number or a list against is its exit status, not its output.
+func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Tolerance, bool) {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -17,9 +18,19 @@ func (c *compiler) tolerance(raw json.RawMessage, p string) (Tolerance, bool) {
 	}
 	switch x := v.(type) {
 	case json.Number:
+		if process {
+			// chaoslib compares a number with a process's {"status", "stdout", "stderr"} by its
+			// status: 0 passes whenever the aws CLI succeeds, whatever the metric.
+			c.fail(p, "a number on a process probe is the exit status Chaos Toolkit checks, not the value the command prints: write {\"type\": \"range\", \"range\": [%s, %s], \"target\": \"stdout\"} to check the value", x, x)
+			return Tolerance{}, false
+		}
 		f, _ := x.Float64()
 		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: x.String()}, true
 	case bool:
+		if process {
+			c.fail(p, "a boolean on a process probe is compared with the process's whole result ({\"status\", \"stdout\", \"stderr\"}) in Chaos Toolkit, which it never equals: write {\"type\": \"range\", \"range\": [min, max], \"target\": \"stdout\"} to check the value")
+			return Tolerance{}, false
+		}
 		// Chaos Toolkit checks `value == tolerance`; in Python 1.0 == True and 0.0 == False.
 		f := 0.0
 		if x {
@@ -57,8 +68,32 @@ func (c *compiler) tolerance(raw json.RawMessage, p string) (Tolerance, bool) {
 			return Tolerance{}, false
 		}
 		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", lo, hi)}, true
+	case []any:
+		// Chaos Toolkit: min <= value <= max for two values, the value is one of them for more;
+		// for a process, its exit status is one of them (chaoslib hypothesis.within_tolerance).
+		if process {
+			c.fail(p, "a list on a process probe is the exit statuses Chaos Toolkit accepts, not bounds of the output: write {\"type\": \"range\", \"range\": [min, max], \"target\": \"stdout\"} to bound the value")
+			return Tolerance{}, false
+		}
+		if len(x) != 2 {
+			c.fail(p, "a list of %d values is the values Chaos Toolkit accepts: not translated (want [min, max])", len(x))
+			return Tolerance{}, false
+		}
+		lo, ok1 := x[0].(json.Number)
+		hi, ok2 := x[1].(json.Number)
+		if !ok1 || !ok2 {
+			c.fail(p, "want [min, max], two numbers")
+			return Tolerance{}, false
+		}
+		a, _ := lo.Float64()
+		b, _ := hi.Float64()
+		if a > b {
+			c.fail(p, "min %v is above max %v", a, b)
+			return Tolerance{}, false
+		}
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", lo, hi)}, true
 	default:
-		c.fail(p, "tolerance %s is not translated (want a number, a boolean or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
+		c.fail(p, "tolerance %s is not translated (want a number, a boolean, [min, max] or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
 		return Tolerance{}, false
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -369,6 +370,53 @@ func TestValidateRejectsBadExperiment(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "steady-state-hypothesis.probes[0]") {
 		t.Errorf("output does not name the JSON path:\n%s", out)
+	}
+}
+
+// validate reports every problem of every file: type errors at their indexed JSON paths with
+// the unknown keys, and goes on past an invalid or unreadable file; exit 2 when a file cannot
+// be read, else 1 when one is invalid.
+func TestValidateChecksEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	typed := filepath.Join(dir, "typed.json")
+	os.WriteFile(typed, []byte(`{"title": 7, "method": [{"type": "action", "name": "a", "pause": {}, "pauses": {"after": "300"}}]}`), 0o600)
+	var exp map[string]any
+	b, _ := fs.ReadFile(experiments.Definitions, "exp_1-minor_delay.json")
+	json.Unmarshal(b, &exp)
+	exp["rollback"] = exp["rollbacks"]
+	delete(exp, "rollbacks")
+	b, _ = json.Marshal(exp)
+	unknown := filepath.Join(dir, "unknown.json")
+	os.WriteFile(unknown, b, 0o600)
+	for _, q := range []string{"steadyStateFlight.json", "steadyStateError.json"} {
+		b, _ := fs.ReadFile(experiments.Definitions, q)
+		os.WriteFile(filepath.Join(dir, q), b, 0o600)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{typed, unknown, "exp_1-minor_delay"}, 1},
+		{[]string{typed, filepath.Join(dir, "missing.json"), unknown, "exp_1-minor_delay"}, 2},
+	} {
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), append([]string{"validate"}, tt.args...))
+		if code := cli.Report(errb, err, ExitError); code != tt.code {
+			t.Errorf("%v: exit %d, want %d (err %v)", tt.args, code, tt.code, err)
+		}
+		for _, want := range []string{
+			"invalid typed.json: 3 problem(s):\n  title: want a JSON string, got JSON number\n  method[0].pause: unknown key; did you mean \"pauses\"?\n  method[0].pauses.after: want a JSON number, got JSON string\n",
+			"invalid unknown.json: 1 problem(s):\n  rollback: unknown key; did you mean \"rollbacks\"?\n",
+			"ok      exp_1-minor_delay: ",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: output does not contain %q:\n%s", tt.args, want, out)
+			}
+		}
+		if tt.code == 2 && !strings.Contains(errb.String(), "no experiment file") {
+			t.Errorf("%v: stderr %q does not say which file cannot be read", tt.args, errb)
+		}
 	}
 }
 

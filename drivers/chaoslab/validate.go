@@ -19,9 +19,10 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	fs.Usage = usageFunc(fs.Output, `
 chaoslab validate checks each experiment: its JSON, every probe, action and
-tolerance it would translate, with the JSON path and reason of each problem.
-Environment values (${var} from env) are not needed. Exit 0 when all are
-valid, 1 when one is not, 2 when a file cannot be read.
+tolerance it would translate, with the JSON path and reason of each problem:
+every unknown key and every value of the wrong type. Every experiment given is
+checked. Environment values (${var} from env) are not needed. Exit 0 when all
+are valid, 1 when one is not, 2 when a file cannot be read.
 
 Usage:
   chaoslab validate <file|name>...
@@ -33,24 +34,31 @@ Usage:
 		fs.Usage()
 		return cli.Usagef("chaoslab validate: no experiment given")
 	}
-	invalid := 0
+	// Every experiment is checked, whatever is wrong with the ones before it.
+	invalid, unread := 0, 0
 	for _, ref := range fs.Args() {
 		e, err := loadExperiment(ref)
-		if err != nil {
-			return fmt.Errorf("chaoslab validate: %w", err)
+		if err == nil {
+			err = experiments.Validate(e)
 		}
-		if err := experiments.Validate(e); err != nil {
+		var xe *experiments.Error
+		switch {
+		case err == nil:
+			fmt.Fprintf(m.Stdout, "ok      %s: %s\n", ref, e.Title)
+		case errors.As(err, &xe):
 			invalid++
-			var xe *experiments.Error
-			if !errors.As(err, &xe) {
-				return fmt.Errorf("chaoslab validate: %s: %w", ref, err)
-			}
 			fmt.Fprintf(m.Stdout, "invalid %s\n", err)
-			continue
+		default:
+			unread++
+			fmt.Fprintf(m.Stderr, "chaoslab validate: %v\n", err)
 		}
-		fmt.Fprintf(m.Stdout, "ok      %s: %s\n", ref, e.Title)
 	}
-	if invalid > 0 {
+	switch {
+	case unread > 0 && invalid > 0:
+		return fmt.Errorf("chaoslab validate: of %d experiments, %d cannot be read, %d invalid", fs.NArg(), unread, invalid)
+	case unread > 0:
+		return fmt.Errorf("chaoslab validate: %d of %d experiments cannot be read", unread, fs.NArg())
+	case invalid > 0:
 		return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab validate: %d of %d experiments invalid", invalid, fs.NArg()))
 	}
 	return nil

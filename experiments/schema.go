@@ -1,0 +1,297 @@
+package experiments
+
+// The members an experiment file may have, and their JSON types. encoding/json drops a member it
+// has no field for, so a misspelt key ("pause" for "pauses") would silently change the
+// experiment; and it stops at the first value of the wrong type, naming it without its array
+// index. Every value of the file is walked along the shape of Experiment instead: each member
+// that is neither a field nor a Chaos Toolkit key the lab deliberately ignores, and each value
+// of another JSON type than its field's, is a problem at its full JSON path.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// keyRule is what an object of the file may hold besides its type's json fields.
+type keyRule struct {
+	// ignored are Chaos Toolkit keys that do not change what the state machine runs.
+	ignored []string
+	// refused are Chaos Toolkit keys that would change it and are not translated: key → reason.
+	refused map[string]string
+	// open says when any other key is accepted too: an object the compiler refuses whole.
+	open func(members map[string]json.RawMessage) bool
+}
+
+const dryRefused = "dry runs are not supported: the state machine runs every activity (chaoslab compile shows what it would run)"
+
+var keyRules = map[reflect.Type]keyRule{
+	// contributions: what the experiment contributes to (reliability, ...), metadata only.
+	reflect.TypeFor[Experiment](): {ignored: []string{"contributions"}, refused: map[string]string{"dry": dryRefused}},
+	// secrets and configuration: the identifiers of the top-level sections an activity uses
+	// (chaoslib does not read them); timeout: chaoslib checks it is a number and does not use it.
+	reflect.TypeFor[Activity](): {ignored: []string{"secrets", "configuration", "timeout"}, refused: map[string]string{"dry": dryRefused}},
+	// secrets: the secrets a python function receives; the state machine's own role makes the
+	// calls. The members of another provider type (http: url, headers...) are not checked: the
+	// compiler refuses the provider type itself.
+	reflect.TypeFor[Provider](): {ignored: []string{"secrets"}, open: func(members map[string]json.RawMessage) bool {
+		var typ string
+		_ = json.Unmarshal(members["type"], &typ)
+		return typ != "process" && typ != "python"
+	}},
+}
+
+// objectKeys is the type of each json member of a struct type, by the member's name.
+type objectKeys map[string]reflect.Type
+
+var keysCache sync.Map // reflect.Type → objectKeys
+
+func keysOf(t reflect.Type) objectKeys {
+	if k, ok := keysCache.Load(t); ok {
+		return k.(objectKeys)
+	}
+	k := objectKeys{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		k[name] = f.Type
+	}
+	keysCache.Store(t, k)
+	return k
+}
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+// fileWalker walks a JSON document (already known to be valid) along a Go type.
+type fileWalker struct {
+	dec      *json.Decoder
+	problems []Problem
+	types    int // how many of problems are values of the wrong type
+}
+
+// checkFile lists, in the order of the file, the members of data (a valid JSON document) that
+// Experiment neither has nor deliberately ignores, and the values json.Unmarshal could not
+// decode into their fields; types counts the latter.
+func checkFile(data []byte) (problems []Problem, types int) {
+	w := &fileWalker{dec: json.NewDecoder(bytes.NewReader(data))}
+	w.dec.UseNumber()
+	if err := w.walk(reflect.TypeFor[Experiment](), ""); err != nil {
+		// Not reached: the caller checked data is valid JSON.
+		return append(w.problems, Problem{Reason: err.Error()}), w.types + 1
+	}
+	return w.problems, w.types
+}
+
+func (w *fileWalker) walk(t reflect.Type, p string) error {
+	tok, err := w.dec.Token()
+	if err != nil {
+		return err
+	}
+	return w.value(t, p, tok)
+}
+
+func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
+	if t.Kind() == reflect.Pointer && tok != nil {
+		t = t.Elem()
+	}
+	switch {
+	case t == rawMessageType || tok == nil:
+		return w.skip(tok)
+	case t.Kind() == reflect.Struct && tok == json.Delim('{'):
+		return w.object(t, p)
+	case t.Kind() == reflect.Map && tok == json.Delim('{'):
+		for w.dec.More() {
+			key, err := w.dec.Token()
+			if err != nil {
+				return err
+			}
+			if err := w.walk(t.Elem(), join(p, key.(string))); err != nil {
+				return err
+			}
+		}
+		_, err := w.dec.Token()
+		return err
+	case t.Kind() == reflect.Slice && tok == json.Delim('['):
+		for i := 0; w.dec.More(); i++ {
+			if err := w.walk(t.Elem(), fmt.Sprintf("%s[%d]", p, i)); err != nil {
+				return err
+			}
+		}
+		_, err := w.dec.Token()
+		return err
+	}
+	got := tokenKind(tok)
+	switch {
+	case got == jsonKind(t) && got == "number":
+		// A number too large for a float64 (1e400) does not decode either.
+		if _, err := strconv.ParseFloat(tok.(json.Number).String(), 64); err != nil {
+			w.typeProblem(p, "number %s is out of range", tok)
+		}
+	case got == jsonKind(t) && (got == "string" || got == "boolean"):
+	default:
+		w.typeProblem(p, "want a JSON %s, got JSON %s", jsonKind(t), got)
+	}
+	return w.skip(tok)
+}
+
+func (w *fileWalker) typeProblem(p, format string, args ...any) {
+	w.problems = append(w.problems, Problem{Path: p, Reason: fmt.Sprintf(format, args...)})
+	w.types++
+}
+
+// tokenKind names the JSON type of the value a token starts.
+func tokenKind(tok json.Token) string {
+	switch tok {
+	case json.Delim('{'):
+		return "object"
+	case json.Delim('['):
+		return "array"
+	}
+	switch tok.(type) {
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "value"
+}
+
+// object walks the members of a JSON object decoded into struct type t.
+func (w *fileWalker) object(t reflect.Type, p string) error {
+	fields, rule := keysOf(t), keyRules[t]
+	type member struct {
+		key string
+		raw json.RawMessage
+	}
+	var members []member
+	byKey := map[string]json.RawMessage{}
+	for w.dec.More() {
+		key, err := w.dec.Token()
+		if err != nil {
+			return err
+		}
+		var raw json.RawMessage
+		if err := w.dec.Decode(&raw); err != nil {
+			return err
+		}
+		members = append(members, member{key.(string), raw})
+		byKey[key.(string)] = raw
+	}
+	if _, err := w.dec.Token(); err != nil {
+		return err
+	}
+	open := rule.open != nil && rule.open(byKey)
+	for _, m := range members {
+		mp := join(p, m.key)
+		if ft, ok := fields[m.key]; ok {
+			sub := &fileWalker{dec: json.NewDecoder(bytes.NewReader(m.raw))}
+			sub.dec.UseNumber()
+			if err := sub.walk(ft, mp); err != nil {
+				return err
+			}
+			w.problems = append(w.problems, sub.problems...)
+			w.types += sub.types
+			continue
+		}
+		if why, ok := rule.refused[m.key]; ok {
+			w.problems = append(w.problems, Problem{Path: mp, Reason: why})
+			continue
+		}
+		if open || slices.Contains(rule.ignored, m.key) {
+			continue
+		}
+		known := slices.AppendSeq(slices.Clone(rule.ignored), maps.Keys(fields))
+		w.problems = append(w.problems, Problem{Path: mp, Reason: unknownKey(m.key, known)})
+	}
+	return nil
+}
+
+// skip reads the rest of a value whose first token is tok.
+func (w *fileWalker) skip(tok json.Token) error {
+	depth := 0
+	for {
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+		var err error
+		if tok, err = w.dec.Token(); err != nil {
+			return err
+		}
+	}
+}
+
+func join(p, key string) string {
+	if p == "" {
+		return key
+	}
+	return p + "." + key
+}
+
+// unknownKey is the reason a member key is refused: unknown, and which known key it may be.
+func unknownKey(key string, known []string) string {
+	if s := suggest(key, known); s != "" {
+		return fmt.Sprintf("unknown key; did you mean %q?", s)
+	}
+	return "unknown key"
+}
+
+// suggest is the known key closest to key: the same but for case, one a prefix of the other, or
+// at most two edits away; "" when none is.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range slices.Sorted(slices.Values(known)) {
+		lk, lkey := strings.ToLower(k), strings.ToLower(key)
+		d := editDistance(lk, lkey)
+		if lk == lkey {
+			d = 0
+		} else if len(lkey) >= 4 && (strings.HasPrefix(lk, lkey) || strings.HasPrefix(lkey, lk)) {
+			d = min(d, 2)
+		}
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
