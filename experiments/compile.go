@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // SeedFaultParameter is the seed lab's parameter name; experiments that write it write the stack's
@@ -127,6 +129,14 @@ func (c *compiler) compile() *Compiled {
 	for i, a := range e.Method {
 		if act, ok := c.action(a, fmt.Sprintf("method[%d]", i)); ok {
 			out.Method = append(out.Method, act)
+		}
+	}
+	// The machine observes the steady state after from the moment method[0]'s value is in force
+	// (the first fault's onset): a first action that enables nothing would put fault-free time in
+	// that window and dilute what it measures.
+	if len(out.Method) > 0 && out.Method[0].Source == "method[0]" {
+		if cfg, err := faultconfig.Parse(out.Method[0].Value); err == nil && !cfg.Enabled {
+			c.fail("method[0]", "the first action enables no fault: the steady state after is observed from the moment the first action's value is in force, so its window would start before any fault; begin with the first fault (wait before it with its pauses.before)")
 		}
 	}
 	for i, a := range e.Rollbacks {

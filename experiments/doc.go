@@ -76,7 +76,9 @@
 // Probe windows are observed, not looked back on: Step Functions' JSONPath cannot compute
 // "now - 5 min", so the machine records $$.State.EnteredTime when a phase starts and queries
 // [that time, now]. Before: it waits observeSeconds, then probes. After: the window starts when
-// the first fault was in force (its action's inForceAt: the write plus onsetSeconds). After the rollbacks: it waits recoverySeconds, then probes.
+// the first fault was in force (its action's inForceAt: the write plus onsetSeconds), method[0]'s;
+// so a first action whose value enables no fault is refused (wait before the first fault with its
+// pauses.before). After the rollbacks: it waits recoverySeconds, then probes.
 // The query that returns data keeps its Label or, without one, gets the probe's name (CloudWatch
 // returns it with the result, so the execution's history says which probe a value is).
 // Every MetricStat's Period is set to one period covering the longest window (rounded up to a

@@ -97,16 +97,32 @@ func TestExpiryOfEveryEnablingValue(t *testing.T) {
 		{name: "1.0 with one of two flags on", value: `{"latency": {"enabled": false}, "denylist": {"enabled": true, "deny_list": ["dynamodb"]}}`, expires: float64(30 + 120)},
 		{name: "1.0 with its own expiresAfterSeconds", value: `{"latency": {"enabled": true}, "expiresAfterSeconds": 60}`, expires: float64(60)},
 		{name: "1.0 with its own expiresAt", value: `{"latency": {"enabled": true}, "expiresAt": "2030-01-01T00:00:00Z"}`},
+		// An action that enables nothing is not first (the window after starts at the first action).
 		{name: "0.x off", value: `{"isEnabled": false}`},
 		{name: "1.0 with every flag off", value: `{"latency": {"enabled": false}, "exception": {"enabled": false}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := mustCompile(t, experiment(t, okProbe, chaosawsAction(tt.value)), CompileOptions{Env: testEnv})
-			if got := valueOf(t, c.Method[0])["expiresAfterSeconds"]; got != tt.expires {
-				t.Errorf("expiresAfterSeconds = %v, want %v (value %s)", got, tt.expires, c.Method[0].Value)
+			method, last := chaosawsAction(tt.value), 0
+			if tt.expires == nil && !strings.Contains(tt.value, "expiresAt") {
+				method, last = chaosawsAction(`{"isEnabled": true, "failureMode": "latency"}`)+","+method, 1
+			}
+			c := mustCompile(t, experiment(t, okProbe, method), CompileOptions{Env: testEnv})
+			if got := valueOf(t, c.Method[last])["expiresAfterSeconds"]; got != tt.expires {
+				t.Errorf("expiresAfterSeconds = %v, want %v (value %s)", got, tt.expires, c.Method[last].Value)
 			}
 		})
+	}
+}
+
+// The window after the method starts when method[0]'s value is in force: a first action that
+// enables nothing is refused (its window would take in fault-free time).
+func TestFirstActionEnablesAFault(t *testing.T) {
+	for _, off := range []string{`{"isEnabled": false}`, `{"latency": {"enabled": false}}`} {
+		_, err := Compile(experiment(t, okProbe, chaosawsAction(off)+","+chaosawsAction(`{"isEnabled": true, "failureMode": "latency"}`)), CompileOptions{Env: testEnv})
+		if err == nil || !strings.Contains(err.Error(), "method[0]: the first action enables no fault") {
+			t.Errorf("first action %s: err %v, want method[0] refused", off, err)
+		}
 	}
 }
 
