@@ -116,6 +116,20 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	if pr.WindowSeconds == 0 {
 		c.fail(p+".duration", "must be > 0")
 	}
+	// chaosaws' get_metric_data reads the statistic per period (default 60 s) and returns the
+	// sum of the periods' values for Sum, their least or greatest for Minimum and Maximum, and
+	// their mean otherwise. The machine reads one value over the whole window: the same for
+	// Sum, Minimum and Maximum, and for an Average or a percentile the same when the periods hold
+	// as many samples each (weighted by samples otherwise). A SampleCount would be the window's
+	// count, duration/period times chaosaws' mean count per period: refused.
+	if !statistics {
+		if period := c.argInt(args, "period", p, 60); period == 0 {
+			c.fail(p+".period", "must be > 0")
+		} else if m.Stat == "SampleCount" && period < pr.WindowSeconds {
+			c.fail(p+".statistic", "SampleCount over periods of %d s: chaosaws returns the mean count per period, where the state machine reads one count over the whole %d s window (%d times as much); set period to the duration (%d) to count over the window, or use Sum of a count metric",
+				period, pr.WindowSeconds, pr.WindowSeconds/period, pr.WindowSeconds)
+		}
+	}
 	pr.NoData = NoDataZero
 	t := true
 	pr.MetricDataQueries = []MetricDataQuery{{Id: "m1", Label: probeLabel(pr.Name), MetricStat: &m, ReturnData: &t}}

@@ -216,6 +216,13 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"probes[0].tolerance.range: min 5 is above max 1"}},
 		{name: "offset", probe: strings.Replace(okProbe, `"duration": 60`, `"duration": 60, "offset": 60`, 1), action: okAction,
 			want: []string{"probes[0].provider.arguments.offset: must be 0"}},
+		// chaosaws' get_metric_data averages a SampleCount over its periods; the machine counts over the window.
+		{name: "get_metric_data SampleCount per period", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "SampleCount"}}}`, action: okAction,
+			want: []string{"probes[0].provider.arguments.statistic: SampleCount over periods of 60 s: chaosaws returns the mean count per period, where the state machine reads one count over the whole 300 s window (5 times as much)"}},
+		{name: "get_metric_data period 0", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Sum", "period": 0}}}`, action: okAction,
+			want: []string{"probes[0].provider.arguments.period: must be > 0"}},
 		{name: "unknown variable", probe: strings.Replace(okProbe, "${topic}", "${nope}", 1), action: okAction,
 			want: []string{"probes[0].provider.arguments: ${nope} is not defined in configuration"}},
 		{name: "env not set", probe: okProbe, action: okAction, opts: CompileOptions{Env: map[string]string{}},

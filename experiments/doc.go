@@ -14,7 +14,11 @@
 //     BSD/macOS `-v-5M`); --end-time must be now; --query must be MetricDataResults[0].Values[0].
 //   - probes as chaosaws python providers chaosaws.cloudwatch.probes.get_metric_statistics and
 //     get_metric_data (namespace, metric_name, dimension_name/value or dimensions, statistic or
-//     extended_statistic, duration, unit; offset must be 0).
+//     extended_statistic, duration, unit; offset must be 0). The machine reads one value of the
+//     statistic over the window; chaosaws' get_metric_data reads it per period and sums (Sum),
+//     takes the least or greatest (Minimum, Maximum) or averages the periods' values: the same
+//     but for an Average or percentile whose periods hold unequal numbers of samples, and for a
+//     SampleCount, which is refused unless its period is the duration.
 //   - our native probe: python provider module "chaoslab.cloudwatch", func "metric_data",
 //     arguments {"metric_data_queries": [...] or "file://...", "duration": 300, "no_data": "fail"}.
 //   - actions as `aws ssm put-parameter --name failureLambdaConfig --type String --overwrite

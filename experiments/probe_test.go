@@ -37,6 +37,12 @@ func TestCompileTranslates(t *testing.T) {
 				t.Errorf("label %q, want the probe's name", l)
 			}
 		}},
+		{name: "chaosaws get_metric_data SampleCount over one period", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "SampleCount", "duration": 120, "period": 120}}}`, check: func(t *testing.T, p CompiledProbe) {
+			if m := p.MetricDataQueries[0].MetricStat; p.WindowSeconds != 120 || m.Stat != "SampleCount" {
+				t.Errorf("%+v %+v", p, m)
+			}
+		}},
 		{name: "chaosaws with a [min, max] tolerance", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [0, 5.5]`, 1), check: func(t *testing.T, p CompiledProbe) {
 			if p.Tolerance != (Tolerance{Type: ToleranceRange, Min: 0, Max: 5.5, Text: "[0, 5.5]"}) {
 				t.Errorf("tolerance %+v, want the range [0, 5.5]", p.Tolerance)
