@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -410,6 +411,30 @@ func TestConfigurationNumbers(t *testing.T) {
 	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction, `"default": "fallback"`, `"default": {"a": 1}`).Replace(base)
 	if err := Validate(parseExperiment(t, src)); err == nil || !strings.Contains(err.Error(), "configuration.dflt.default: want a string, a number or a boolean") {
 		t.Errorf("an object default: err = %v", err)
+	}
+}
+
+// A python argument that is one ${name} and nothing else takes a number's or a boolean's type, as
+// Chaos Toolkit substitutes it: "duration": "${window}" is the number; inside a longer string, the
+// text; from the environment (always text), a string.
+func TestTypedSubstitution(t *testing.T) {
+	withDuration := func(dur, config string) *Experiment {
+		probe := strings.Replace(okProbe, `"duration": 60`, `"duration": `+dur, 1)
+		return parseExperiment(t, strings.NewReplacer("PROBES", probe, "METHOD", okAction, `"lit": "literal-queue"`, `"lit": "literal-queue", `+config).Replace(base))
+	}
+	c := mustCompile(t, withDuration(`"${window}"`, `"window": 120`), CompileOptions{Env: testEnv})
+	if w := c.SteadyState.Probes[0].WindowSeconds; w != 120 {
+		t.Errorf("duration ${window} with window 120: window %d s", w)
+	}
+	c = mustCompile(t, withDuration(`"${window}"`, `"window": {"type": "env", "key": "NO_SUCH_WINDOW", "default": 90}`), CompileOptions{Env: testEnv})
+	if w := c.SteadyState.Probes[0].WindowSeconds; w != 90 {
+		t.Errorf("duration ${window} with an env default of 90: window %d s", w)
+	}
+	env := maps.Clone(testEnv)
+	env["WINDOW"] = "120"
+	if _, err := Compile(withDuration(`"${window}"`, `"window": {"type": "env", "key": "WINDOW"}`), CompileOptions{Env: env}); err == nil ||
+		!strings.Contains(err.Error(), "duration: want a number, got 120") {
+		t.Errorf("duration ${window} from the environment (text in Chaos Toolkit): err %v, want a number wanted", err)
 	}
 }
 

@@ -38,7 +38,7 @@ func EnvFromOutputs(outputs map[string]string) map[string]string {
 }
 
 func (c *compiler) configuration() {
-	c.vars, c.missing = map[string]string{}, map[string]string{}
+	c.vars, c.missing, c.typed = map[string]string{}, map[string]string{}, map[string]any{}
 	names := make([]string, 0, len(c.e.Configuration))
 	for k := range c.e.Configuration {
 		names = append(names, k)
@@ -56,6 +56,7 @@ func (c *compiler) configuration() {
 		}
 		if text, ok := scalarText(v); ok {
 			c.vars[name] = text
+			c.keepType(name, v)
 			continue
 		}
 		switch x := v.(type) {
@@ -88,6 +89,7 @@ func (c *compiler) configuration() {
 				c.vars[name] = val
 			} else if d != nil {
 				c.vars[name] = text
+				c.keepType(name, d) // chaoslib takes the default as JSON gave it
 			} else {
 				c.missing[name] = fmt.Sprintf("configuration %s: environment variable %s is not set (pass it, or the stack outputs)", name, key)
 			}
@@ -160,10 +162,26 @@ func (c *compiler) subst(s, p string) string {
 	})
 }
 
-// substAny substitutes in every string of a decoded JSON value.
+// keepType records a configuration value that is a number or a boolean: a python argument that is
+// "${name}" and nothing else takes it with its type, as Chaos Toolkit substitutes it.
+func (c *compiler) keepType(name string, v any) {
+	switch v.(type) {
+	case json.Number, bool:
+		c.typed[name] = v
+	}
+}
+
+// substAny substitutes in every string of a decoded JSON value. A string that is exactly one
+// ${name} of a number or a boolean becomes that value, not its text (Chaos Toolkit's typed
+// substitution: "duration": "${window}" with window 300 is the number 300).
 func (c *compiler) substAny(v any, p string) any {
 	switch x := v.(type) {
 	case string:
+		if m := varRef.FindStringSubmatch(x); m != nil && m[0] == x {
+			if t, ok := c.typed[m[1]]; ok {
+				return t
+			}
+		}
 		return c.subst(x, p)
 	case []any:
 		for i := range x {
