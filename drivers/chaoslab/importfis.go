@@ -131,6 +131,11 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		if opts.Hypothesis, err = loadExperiment(*hypothesis); err != nil {
 			return cli.Usagef("chaoslab import-fis: -hypothesis: %w", err)
 		}
+		// Checked whole, as chaoslab validate would: a key it does not know would be dropped from
+		// the experiment written (unknown keys are the compiler's problems, not Parse's).
+		if err := experiments.Validate(opts.Hypothesis); err != nil {
+			return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab import-fis: -hypothesis %s is not a valid experiment: %w", *hypothesis, err))
+		}
 	}
 
 	var problems []fis.Problem

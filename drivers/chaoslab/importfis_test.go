@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -370,6 +371,26 @@ func TestImportFISBorrowedHypothesis(t *testing.T) {
 	err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-force", "-o", exp, src})
 	if err != nil {
 		t.Errorf("-force: %v\n%s", err, errb)
+	}
+	// A borrowed experiment with a key the format does not have is refused, not written without it.
+	def, err := experiments.Definitions.Open("exp_1-minor_delay.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := io.ReadAll(def)
+	def.Close()
+	bad := filepath.Join(dir, "typo.json")
+	if err := os.WriteFile(bad, bytes.Replace(orig, []byte(`"tolerance": 0`), []byte(`"toleranc": 0`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb = newMain()
+	err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", bad, "-o", filepath.Join(dir, "never.json"), src})
+	if code := cli.Report(errb, err, ExitError); code != 1 || !strings.Contains(errb.String(), "-hypothesis "+bad+" is not a valid experiment") ||
+		!strings.Contains(errb.String(), "toleranc: unknown key") {
+		t.Errorf("a borrowed experiment with an unknown key: exit %d\n%s", code, errb)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "never.json")); err == nil {
+		t.Error("written all the same")
 	}
 }
 
