@@ -77,7 +77,7 @@ type compiler struct {
 	lenient  bool
 	problems []Problem
 	vars     map[string]string
-	typed    map[string]any // the configuration's numbers and booleans, as JSON gave them (json.Number, bool)
+	typed    map[string]any    // the configuration's numbers and booleans, as JSON gave them (json.Number, bool)
 	missing  map[string]string // configuration name → why it has no value
 }
 
