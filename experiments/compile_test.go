@@ -400,7 +400,8 @@ func TestConfigurationNumbers(t *testing.T) {
 		{`1e6`, `1.50`, "topic-1000000.0-1.5"},
 		{`1e16`, `9999999999999998.0`, "topic-1e+16-9999999999999998.0"},
 		{`0.0001`, `0.00001`, "topic-0.0001-1e-05"},
-		{`-0.0`, `true`, "topic--0.0-true"},
+		{`-0.0`, `true`, "topic--0.0-True"},
+		{`false`, `"q"`, "topic-False-q"},
 	} {
 		src := strings.NewReplacer("PROBES", probe, "METHOD", okAction, `"default": "fallback"`, `"default": `+tt.dflt, `"lit": "literal-queue"`, `"lit": `+tt.lit).Replace(base)
 		c := mustCompile(t, parseExperiment(t, src), CompileOptions{Env: testEnv})

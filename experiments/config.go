@@ -101,14 +101,17 @@ func (c *compiler) configuration() {
 
 // scalarText is a configuration value as Chaos Toolkit substitutes it into a string (Python's
 // str): a number as Python reads it from JSON, an integer without exponent (1000000, not
-// 1e+06), any other number as a float's repr (1e6 is 1000000.0); false when v is not a string,
-// a number or a boolean.
+// 1e+06), any other number as a float's repr (1e6 is 1000000.0), a boolean True or False; false
+// when v is not a string, a number or a boolean.
 func scalarText(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true
 	case bool:
-		return fmt.Sprint(x), true
+		if x { // Python's str
+			return "True", true
+		}
+		return "False", true
 	case json.Number:
 		return pythonNumber(x), true
 	}
