@@ -54,6 +54,7 @@ type compileFlags struct {
 	guardInterval time.Duration
 	expiryMargin  time.Duration
 	onset         time.Duration
+	onsetSet      bool // -onset given on the command line
 }
 
 // outputFlags are the per-output overrides compile and run accept.
@@ -74,7 +75,12 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.recovery, "recovery", 0, "override the observation after the rollbacks (0: the observation before)")
 	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
-	fs.DurationVar(&c.onset, "onset", experiments.DefaultFaultOnset, "how long a written fault takes to be in force (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause, where the window after the method starts")
+	c.onset = experiments.DefaultFaultOnset
+	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause, where the window after the method starts (default %s)", experiments.DefaultFaultOnset), func(s string) error {
+		d, err := time.ParseDuration(s)
+		c.onset, c.onsetSet = d, true
+		return err
+	})
 	return c
 }
 
@@ -112,6 +118,19 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
+	if err == nil && c.onsetSet && len(out.Method) > 0 {
+		// The steady state after is observed from method[0]'s onset to the method's end. An onset
+		// that takes all of that time (the compiler clamps it to each pause) leaves that window
+		// empty: the run would judge nothing of the fault.
+		rest := time.Duration(out.Method[0].PauseAfterSeconds) * time.Second
+		for _, a := range out.Method[1:] {
+			rest += time.Duration(a.PauseBeforeSeconds+a.PauseAfterSeconds) * time.Second
+		}
+		if c.onset >= rest {
+			return nil, nil, fmt.Errorf("-onset %s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
+				c.onset, rest)
+		}
+	}
 	if err != nil {
 		if _, serr := os.Stat(stack.DefaultFile); c.names.File == "" && errors.Is(serr, fs.ErrNotExist) {
 			// Not an invalid experiment (exit 2, not 1): the stack's names were looked for in a

@@ -471,6 +471,28 @@ func TestNegativeDurationNamesItsFlag(t *testing.T) {
 	}
 }
 
+// An -onset that takes all the time from the first fault's write to the method's end leaves the
+// window after the method empty: refused, where the compiler clamped it to the pause in silence.
+func TestOnsetLeavesTimeToObserve(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	for _, tt := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"-onset", "10m"}, false},
+		{[]string{"-pause", "30s", "-onset", "30s"}, false},
+		{[]string{"-pause", "30s", "-onset", "29s"}, true},
+		{[]string{"-pause", "2s"}, true}, // the default onset, clamped: the tests' short runs
+	} {
+		m, _, errb := newMain()
+		err := m.Run(context.Background(), append(append([]string{"compile", "-outputs", outputs}, tt.args...), "exp_1-minor_delay"))
+		code := cli.Report(errb, err, ExitError)
+		if tt.ok != (code == 0) || !tt.ok && !strings.Contains(errb.String(), "leaves no time to observe the fault") {
+			t.Errorf("%q: exit %d, stderr %q", tt.args, code, errb)
+		}
+	}
+}
+
 // Without -outputs and with no outputs.json in the working directory, the names an experiment
 // needs are missing: compile and run say that the file is not there and how to make it, and exit
 // 2 (the experiment is not invalid).
