@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -394,6 +395,10 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 	for _, p := range j.AfterRollback {
 		note(phaseAfterRollback, p)
 	}
+	compiled := map[string]experiments.CompiledProbe{}
+	for _, p := range compiledProbes(run.Compiled) {
+		compiled[p.Name] = p
+	}
 	sets := map[string]QuerySet{}
 	if s != nil {
 		for _, q := range s.Probes {
@@ -408,13 +413,18 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		pi := info[name]
 		w := dashboard.WidgetView{ID: "p" + strconv.Itoa(i), Type: "metric", View: "timeSeries", Width: 12, Height: 7,
 			Title: name, Lines: []dashboard.LineView{}}
+		rolled := 0 // the probe's window, when its rolling total is drawn
 		if set, ok := sets[name]; ok {
 			w.Period = set.Period
+			results := set.Results
+			if r, win, ok := windowTotal(compiled[name], set); ok {
+				results, rolled = append(slices.Clip(results), r), win
+			}
 			var lines []dashboard.Line
-			for _, r := range set.Results {
+			for _, r := range results {
 				lines = append(lines, dashboard.Line{ID: r.ID, Label: r.Label, Visible: true, Axis: "left"})
 			}
-			w.SetResults(dashboard.Widget{Lines: lines}, set.Results)
+			w.SetResults(dashboard.Widget{Lines: lines}, results)
 			w.Error = set.Error
 		}
 		if pi.tolerance.Text != "" {
@@ -424,6 +434,9 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 			w.Note = "tolerance " + pi.tolerance.Text + ", judged over each measured window (the marks)"
 			if w.Period > 0 {
 				w.Note += fmt.Sprintf("; the line per %d s", w.Period)
+			}
+			if rolled > 0 {
+				w.Note += fmt.Sprintf(", and its total over the probe's %d s, what the probe reads, beside it", rolled)
 			}
 		}
 		w.Marks = pi.marks
@@ -472,4 +485,46 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 func jsonData(v views) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// windowTotal is the line a probe that totals one metric over its window (a Sum or SampleCount,
+// no expression) reads at each point of its chart: the total of the chart's periods over the
+// probe's window up to that point. The chart's own line is per period, smaller than the
+// tolerance it is judged by by the ratio of the two; this one is on the tolerance's scale. ok is
+// false for any other probe, or one whose window is not longer than the chart's period.
+func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result, window int, ok bool) {
+	if len(p.MetricDataQueries) != 1 || len(set.Results) != 1 || set.Period <= 0 || p.WindowSeconds <= set.Period {
+		return r, 0, false
+	}
+	ms := p.MetricDataQueries[0].MetricStat
+	if ms == nil || ms.Stat != "Sum" && ms.Stat != "SampleCount" {
+		return r, 0, false
+	}
+	src := set.Results[0]
+	if len(src.Timestamps) != len(src.Values) {
+		return r, 0, false
+	}
+	type point struct {
+		t time.Time
+		v float64
+	}
+	pts := make([]point, len(src.Values))
+	for i := range src.Values {
+		pts[i] = point{src.Timestamps[i], src.Values[i]}
+	}
+	slices.SortFunc(pts, func(a, b point) int { return a.t.Compare(b.t) })
+	period, win := time.Duration(set.Period)*time.Second, time.Duration(p.WindowSeconds)*time.Second
+	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", ms.Stat, p.WindowSeconds)}
+	from, sum := 0, 0.0
+	for i, pt := range pts {
+		sum += pt.v
+		// A point stamped t covers [t, t+period): the window ending with it starts at t+period-win.
+		for pts[from].t.Before(pt.t.Add(period - win)) {
+			sum -= pts[from].v
+			from++
+		}
+		r.Timestamps = append(r.Timestamps, pts[i].t)
+		r.Values = append(r.Values, sum)
+	}
+	return r, p.WindowSeconds, true
 }
