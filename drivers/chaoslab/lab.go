@@ -63,7 +63,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
 	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, a third to a sixth of what the local cloud converts on 2 cores, by the VM (make bench-pipeline), so the probes measure the fault, not a backlog, even beside other work (10 runs every shipped trial at once)")
 	fs.IntVar(&c.NotSteadyRetries, "retry-not-steady", 1, "times a trial that was not steady before its fault (its experiment did not run) runs again on a fresh stack (0: never)")
-	fs.DurationVar(&c.Stagger, "stagger", lab.DefaultStagger, "the least time between two experiments' starts (0: all at once): a cold start each, not five on the machine at once")
+	fs.DurationVar(&c.Stagger, "stagger", lab.DefaultStagger, "the least time between the starts of the first round's trials (later ones start as a slot frees; 0: the first round at once): a cold start each, not five on the machine at once")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
 	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize the stacks even when their cdk.out was made from the same inputs")
