@@ -164,7 +164,7 @@ const okAction = `{"type": "action", "name": "on", "provider": {"type": "process
   "arguments": "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": true, \"failureMode\": \"latency\", \"minLatency\": 1, \"maxLatency\": 2}'"},
   "pauses": {"after": 30}}`
 
-const cliProbe = `{"type": "probe", "name": "flight", "tolerance": {"type": "range", "range": [-10, 50]}, "provider": {"type": "process", "path": "aws",
+const cliProbe = `{"type": "probe", "name": "flight", "tolerance": {"type": "range", "range": [-10, 50], "target": "stdout"}, "provider": {"type": "process", "path": "aws",
   "arguments": "cloudwatch get-metric-data --metric-data-queries ARG --start-time ` + "`date --date '5 min ago' -u`" + ` --end-time ` + "`date -u`" + ` --query 'MetricDataResults[0].Values[0]'"}}`
 
 func experiment(t *testing.T, probes, method string) *Experiment {
@@ -253,12 +253,16 @@ func TestCompileErrors(t *testing.T) {
 		{name: "http provider and negative pause", probe: okProbe, action: `{"type": "action", "name": "h", "provider": {"type": "http", "url": "http://x"}, "pauses": {"after": -1}}`,
 			want: []string{"method[0].pauses.after: want seconds ≥ 0", "method[0].provider.type: provider type \"http\" is not translated"}},
 		{name: "no method", probe: okProbe, action: ``, want: []string{"method: at least one action is required"}},
-		{name: "[min, max] on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `[-10, 50]`).Replace(cliProbe), action: okAction,
+		{name: "[min, max] on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50], "target": "stdout"}`, `[-10, 50]`).Replace(cliProbe), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: a list on a process probe is the exit statuses Chaos Toolkit accepts"}},
-		{name: "a number on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `0`).Replace(cliProbe), action: okAction,
+		{name: "a number on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50], "target": "stdout"}`, `0`).Replace(cliProbe), action: okAction,
 			want: []string{`steady-state-hypothesis.probes[0].tolerance: a number on a process probe is the exit status Chaos Toolkit checks, not the value the command prints: write {"type": "range", "range": [0, 0], "target": "stdout"}`}},
-		{name: "a boolean on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50]}`, `true`).Replace(cliProbe), action: okAction,
+		{name: "a boolean on a process probe", probe: strings.NewReplacer("ARG", "file://q.json", `{"type": "range", "range": [-10, 50], "target": "stdout"}`, `true`).Replace(cliProbe), action: okAction,
 			want: []string{`steady-state-hypothesis.probes[0].tolerance: a boolean on a process probe is compared with the process's whole result`}},
+		{name: "a range on a process probe without its target", probe: strings.NewReplacer("ARG", "file://q.json", `, "target": "stdout"}`, `}`).Replace(cliProbe), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].tolerance: a range on a process probe needs "target": "stdout"`}},
+		{name: "a target on a python probe", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": {"type": "range", "range": [0, 1], "target": "stdout"}`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance.target: a python probe's value is the number itself: leave target out"}},
 		{name: "a list of three values", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [0, 1, 2]`, 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: a list of 3 values is the values Chaos Toolkit accepts: not translated"}},
 		{name: "a list of strings", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": ["0", "5"]`, 1), action: okAction,

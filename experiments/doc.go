@@ -37,7 +37,9 @@
 //     false is 0, as in Python) and [min, max] (Chaos Toolkit: min <= value <= max). On a
 //     process probe Chaos Toolkit checks a number or a list against the exit status and compares
 //     a boolean with the whole result, so they are refused there (the error says to write a
-//     range with "target": "stdout"); so is a list of other than two values (one of them).
+//     range with "target": "stdout"); so is a list of other than two values (one of them). A
+//     range on a process probe needs "target": "stdout" (without it Chaos Toolkit ranges the
+//     whole result), and a python probe's range has no target (its value is the number).
 //   - pauses.before/after on actions (pauses on probes are rejected). Every duration (a pause, a
 //     probe's window, the guard's interval) is at most 366 days: the longest a fault may stay on,
 //     longer than a Step Functions execution may run.

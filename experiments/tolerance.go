@@ -47,8 +47,15 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 				c.fail(p+"."+k, "not translated in a range tolerance")
 			}
 		}
-		if t, ok := x["target"]; ok && t != "stdout" {
+		// chaoslib ranges a process's {"status", "stdout", "stderr"} by the member target names,
+		// and a python probe's value as it is (a target there indexes a number and fails).
+		switch t, ok := x["target"]; {
+		case ok && !process:
+			c.fail(p+".target", "a python probe's value is the number itself: leave target out (Chaos Toolkit would look it up in the number)")
+		case ok && t != "stdout":
 			c.fail(p+".target", "want \"stdout\" (the probe's value), got %v", t)
+		case !ok && process:
+			c.fail(p, "a range on a process probe needs \"target\": \"stdout\": without it Chaos Toolkit ranges the process's whole result ({\"status\", \"stdout\", \"stderr\"}), not the value it prints")
 		}
 		r, _ := x["range"].([]any)
 		if len(r) != 2 {
