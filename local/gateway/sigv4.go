@@ -31,8 +31,9 @@ import (
 //     kept, a space as %20), sorted by name then value; X-Amz-Signature left out of a presigned one.
 //   - Payload: x-amz-content-sha256 when sent (S3 requires it on header-signed requests), else the
 //     SHA-256 of the body, computed here (a presigned S3 URL signs UNSIGNED-PAYLOAD). A hex hash is
-//     checked against the body: XAmzContentSHA256Mismatch. UNSIGNED-PAYLOAD and
-//     STREAMING-UNSIGNED-PAYLOAD-TRAILER are accepted as AWS accepts them; the chunks of
+//     checked against the body: XAmzContentSHA256Mismatch. For S3, UNSIGNED-PAYLOAD and
+//     STREAMING-UNSIGNED-PAYLOAD-TRAILER are accepted as AWS accepts them (any other service hashes
+//     the body it got, whatever the header says); the chunks of
 //     STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) bodies are checked one by one against the seed
 //     signature's chain (and the trailer's signature). SigV4a (ECDSA) is refused.
 //   - Time: X-Amz-Date (or Date) within 15 minutes of the gateway's clock (RequestTimeTooSkewed,
@@ -249,6 +250,12 @@ func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError
 
 	// The payload hash the client signed.
 	declared := r.Header.Get("X-Amz-Content-Sha256")
+	if s.service != "s3" && !isSHA256Hex(declared) {
+		// Only S3 reads the payload's hash from x-amz-content-sha256 and knows its unsigned and
+		// chunked forms; every other service hashes the body it got. An UNSIGNED-PAYLOAD there
+		// left the body unprotected here (one signed for one parameter carried another's name).
+		declared = ""
+	}
 	payloadHash := declared
 	switch {
 	case declared == "" && s.presigned && s.service == "s3":

@@ -489,6 +489,18 @@ func TestSigV4Refusals(t *testing.T) {
 		if status, out := do(t, req); status != 400 || !strings.Contains(out, "x-amz-content-sha256") {
 			t.Errorf("S3 without x-amz-content-sha256: %d %s, want 400", status, out)
 		}
+		// Another service hashes the body it got: signed UNSIGNED-PAYLOAD for one body, another body
+		// does not pass (SSM read the swapped parameter's name).
+		for _, mode := range []string{"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"} {
+			req, _ = http.NewRequest("POST", endpoint+"/", strings.NewReader(`{"Name":"other"}`))
+			req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			req.Header.Set("X-Amz-Content-Sha256", mode)
+			sign(t, admin, req, mode, "ssm", now)
+			if status, out := do(t, req); status != 400 || !strings.Contains(out, "InvalidSignatureException") {
+				t.Errorf("ssm with %s: %d %s, want 400 InvalidSignatureException", mode, status, out)
+			}
+		}
 		// S3 with the SDK, UNSIGNED-PAYLOAD.
 		cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
 			Credentials: credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretAccessKey, "")}
