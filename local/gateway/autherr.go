@@ -48,6 +48,8 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 				return 400, "InvalidRequest"
 			}
 			return 400, "InvalidArgument"
+		case failTwoMechanisms:
+			return 400, "InvalidArgument"
 		case failTooLarge:
 			return 400, "EntityTooLarge"
 		case failUnsupported:
@@ -62,7 +64,7 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 			status = 403
 		}
 		switch e.kind {
-		case failIncomplete, failUnsupported, failBadHash:
+		case failIncomplete, failUnsupported, failBadHash, failTwoMechanisms:
 			if strings.HasPrefix(e.msg, "Request is missing") {
 				return status, "MissingAuthenticationTokenException"
 			}
@@ -76,7 +78,7 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 	}
 	// sqs, sns, monitoring and anything else: the query family.
 	switch e.kind {
-	case failIncomplete, failUnsupported, failBadHash:
+	case failIncomplete, failUnsupported, failBadHash, failTwoMechanisms:
 		if strings.HasPrefix(e.msg, "Request is missing") {
 			return 403, "MissingAuthenticationToken"
 		}

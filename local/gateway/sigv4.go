@@ -80,6 +80,7 @@ const (
 	failTooLarge                           // body too large to hash
 	failUnsupported                        // another algorithm (SigV2, SigV4a)
 	failUnsignedHeaders                    // S3: an x-amz-* header the signature does not cover
+	failTwoMechanisms                      // an Authorization header and a presigned query, or two Credentials
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.
@@ -106,13 +107,24 @@ type sigRequest struct {
 func parseSignature(r *http.Request) (*sigRequest, *authError) {
 	s := &sigRequest{}
 	if auth := r.Header.Get("Authorization"); auth != "" {
+		// S3 refuses a request that carries both; a service picked by one and a signature checked
+		// against the other would be a request read two ways.
+		if q := r.URL.Query(); q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Algorithm") {
+			return nil, &authError{kind: failTwoMechanisms, msg: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"}
+		}
 		alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
 		if alg != sigAlgorithm {
 			return nil, &authError{kind: failUnsupported, msg: "The authorization mechanism you have provided is not supported. Please use " + sigAlgorithm + "."}
 		}
 		var headers string
+		seen := map[string]bool{}
 		for _, part := range strings.Split(rest, ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if seen[k] && (k == "Credential" || k == "SignedHeaders" || k == "Signature") {
+				// The gateway routed by the first Credential and checked the signature with the last.
+				return nil, &authError{kind: failTwoMechanisms, msg: fmt.Sprintf("Authorization header has '%s' twice. Authorization=%s", k, auth)}
+			}
+			seen[k] = true
 			switch k {
 			case "Credential":
 				s.rawCrd = v

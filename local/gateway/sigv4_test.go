@@ -566,6 +566,32 @@ func TestSigV4Refusals(t *testing.T) {
 		}
 	})
 
+	// One request, one signature: S3 refuses a presigned URL that also carries an Authorization
+	// header, and a header naming two Credentials was routed by the first and checked by the last.
+	t.Run("two auth mechanisms", func(t *testing.T) {
+		cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+			Credentials: credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretAccessKey, "")}
+		ps, err := s3.NewPresignClient(s3.NewFromConfig(cfg)).PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("b"), Key: aws.String("k")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(ps.Method, ps.URL, nil)
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		sign(t, admin, req, "UNSIGNED-PAYLOAD", "s3", now)
+		if status, out := do(t, req); status != 400 || !strings.Contains(out, "<Code>InvalidArgument</Code>") || !strings.Contains(out, "Only one auth mechanism allowed") {
+			t.Errorf("presigned URL with an Authorization header: %d %s, want 400 InvalidArgument", status, out)
+		}
+		req, _ = http.NewRequest("POST", endpoint+"/", strings.NewReader("{}"))
+		req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		sign(t, admin, req, hashOf([]byte("{}")), "ssm", now)
+		auth := req.Header.Get("Authorization")
+		req.Header.Set("Authorization", strings.Replace(auth, "Credential=", "Credential="+admin.AccessKeyID+"/"+now.Format("20060102")+"/us-east-1/dynamodb/aws4_request, Credential=", 1))
+		if status, out := do(t, req); status != 400 || !strings.Contains(out, "IncompleteSignatureException") || !strings.Contains(out, "'Credential' twice") {
+			t.Errorf("two Credentials: %d %s, want 400 IncompleteSignatureException", status, out)
+		}
+	})
+
 	t.Run("other region", func(t *testing.T) {
 		cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
 			Credentials: credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretAccessKey, "")}
