@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
 // apiError is a Step Functions API error as the SDK decodes it (X-Amzn-Errortype + __type).
@@ -98,8 +100,9 @@ func writeError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.swf.service.v2.model#" + ae.Code, "message": ae.Message})
 }
 
+// decode reads a request body as Step Functions does: members by their exact names.
 func decode(body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := exactjson.Unmarshal(body, v); err != nil {
 		return &apiError{Code: "SerializationException", Message: "request body: " + err.Error()}
 	}
 	return nil

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
 // LongPoll is the gateway interceptor (see the package doc).
@@ -38,7 +39,7 @@ func LongPoll(next http.Handler) http.Handler {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body)) // all of it, if read again
 		var in map[string]json.RawMessage
-		if err != nil || json.Unmarshal(body, &in) != nil {
+		if err != nil || exactjson.Unmarshal(body, &in) != nil {
 			next.ServeHTTP(w, r) // the emulator answers what it cannot read
 			return
 		}

@@ -1,9 +1,10 @@
 package ssm
 
 import (
-	"encoding/json"
 	"sort"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
 // Write is one change of a parameter as the history keeps it: a put (its value and new version)
@@ -61,7 +62,7 @@ func (s *Service) Writes(since time.Time) []Write {
 // (a delete ends a parameter's history in SSM), oldest first, at most the last 100.
 func (s *Service) parameterHistory(body []byte) (any, error) {
 	var in struct{ Name string }
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
 	if _, err := s.Get(in.Name); err != nil {

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
 // Parameter is one stored parameter.
@@ -190,14 +192,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Value                             *string
 			Overwrite                         bool
 		}
-		if err = json.Unmarshal(body, &in); err == nil {
+		if err = exactjson.Unmarshal(body, &in); err == nil {
 			var p Parameter
 			p, err = s.put(putInput{Name: in.Name, Value: in.Value, Type: in.Type, Description: in.Description, Overwrite: in.Overwrite})
 			out = map[string]any{"Version": p.Version, "Tier": "Standard"}
 		}
 	case "GetParameter":
 		var in struct{ Name string }
-		if err = json.Unmarshal(body, &in); err == nil {
+		if err = exactjson.Unmarshal(body, &in); err == nil {
 			var p Parameter
 			if p, err = s.Get(in.Name); err != nil {
 				err = notFound(in.Name)
@@ -207,7 +209,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "GetParameters":
 		var in struct{ Names []string }
-		if err = json.Unmarshal(body, &in); err == nil {
+		if err = exactjson.Unmarshal(body, &in); err == nil {
 			params, invalid := []any{}, []string{}
 			for _, n := range in.Names {
 				if p, gerr := s.Get(n); gerr == nil {
@@ -220,7 +222,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "DeleteParameter":
 		var in struct{ Name string }
-		if err = json.Unmarshal(body, &in); err == nil {
+		if err = exactjson.Unmarshal(body, &in); err == nil {
 			if err = s.Delete(in.Name); err != nil {
 				err = notFound(in.Name)
 			}
@@ -228,7 +230,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "DeleteParameters":
 		var in struct{ Names []string }
-		if err = json.Unmarshal(body, &in); err == nil {
+		if err = exactjson.Unmarshal(body, &in); err == nil {
 			deleted, invalid := []string{}, []string{}
 			for _, n := range in.Names {
 				if s.Delete(n) == nil {
@@ -281,7 +283,7 @@ func (s *Service) describe(body []byte) (any, error) {
 			Values []string
 		}
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
 	match := func(p Parameter) bool {
@@ -332,7 +334,7 @@ func (s *Service) byPath(body []byte) (any, error) {
 		Path      string
 		Recursive bool
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
 	prefix := strings.TrimSuffix(in.Path, "/") + "/"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,31 @@ func TestParameterRoundTrip(t *testing.T) {
 	}
 	if _, err := svc.Get(name); !errors.Is(err, localssm.ErrParameterNotFound) {
 		t.Errorf("after delete Get = %v", err)
+	}
+}
+
+// A member is read under its exact name, as SSM reads it and as the gateway's IAM check reads it:
+// {"Name": a, "name": b} is a request for a (encoding/json took b, the last of its case-folded
+// matches, so a request authorized for a read b), and {"name": b} alone names nothing.
+func TestMembersAreReadByTheirExactNames(t *testing.T) {
+	svc := localssm.New()
+	for _, p := range [][2]string{{"/allowed", "fault"}, {"/secret", "TOPSECRET"}} {
+		if _, err := svc.Put(p[0], p[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(body string) (int, string) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		rec := httptest.NewRecorder()
+		svc.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, out := get(`{"Name": "/allowed", "name": "/secret"}`); code != 200 || !strings.Contains(out, `"Value":"fault"`) || strings.Contains(out, "TOPSECRET") {
+		t.Errorf("Name and name: %d %s, want /allowed's value", code, out)
+	}
+	if code, out := get(`{"NAME": "/secret"}`); code == 200 || strings.Contains(out, "TOPSECRET") {
+		t.Errorf("NAME alone: %d %s, want no parameter read", code, out)
 	}
 }
