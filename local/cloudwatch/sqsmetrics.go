@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
 // SQSQueueAPI is what the sampler asks the emulator (an *sqs.Client).
@@ -126,7 +127,8 @@ func (m *SQSMetrics) Middleware(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		var in struct{ QueueUrl string }
-		_ = json.Unmarshal(body, &in)
+		_ = exactjson.Unmarshal(body, &in) // the queue fauxqs reads: the member named exactly
+
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		if rec.status != http.StatusOK {
