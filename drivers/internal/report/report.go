@@ -216,10 +216,11 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 		errs = append(errs, err)
 	}
 	// A series saved before (by the run, or an earlier report) may be the only copy of the run's
-	// data: the stack deleted, the local cloud stopped, the metrics aged out. One that holds more
-	// data points than CloudWatch gives now, or as many when a read failed, is kept, and the report
-	// drawn from it.
-	if old, rerr := ReadSeries(seriesPath); rerr == nil && (old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
+	// data: the stack deleted, the local cloud stopped, the metrics aged out. One of the same window
+	// (the same run: another run's journal at that path has another) that holds more data points
+	// than CloudWatch gives now, or as many when a read failed, is kept, and the report drawn from it.
+	if old, rerr := ReadSeries(seriesPath); rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
+		(old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
 		errs = append(errs, fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now; the report is drawn from it (delete it to draw from CloudWatch)",
 			ErrSeriesKept, seriesPath, old.Points(), s.Points()))
 		s = old

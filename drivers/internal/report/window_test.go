@@ -1,10 +1,16 @@
 package report
 
 import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
@@ -61,5 +67,56 @@ func TestSumProbeChartShowsTheWindowTotal(t *testing.T) {
 	}
 	if !slices.Equal(labels, []string{"errors", "Sum over 60 s"}) || !strings.Contains(w.Note, "its total over the probe's 60 s, what the probe reads") {
 		t.Errorf("lines %q, note %q", labels, w.Note)
+	}
+}
+
+// A point without a number (NaN) adds nothing to the totals, then or after it has left the window.
+func TestWindowTotalSkipsNaN(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	p := experiments.CompiledProbe{Name: "e", WindowSeconds: 20, MetricDataQueries: []experiments.MetricDataQuery{{Id: "m1",
+		MetricStat: &experiments.MetricStat{Metric: experiments.Metric{Namespace: "N", MetricName: "M"}, Stat: "Sum"}}}}
+	r := dashboard.Result{ID: "m1", Timestamps: []time.Time{t0, t0.Add(10 * time.Second), t0.Add(20 * time.Second), t0.Add(30 * time.Second)},
+		Values: []float64{1, math.NaN(), 2, 3}}
+	got, _, ok := windowTotal(p, QuerySet{Period: 10, Results: []dashboard.Result{r}})
+	if want := []float64{1, 1, 2, 5}; !ok || !slices.Equal(got.Values, want) {
+		t.Errorf("totals %v, want %v", got.Values, want)
+	}
+}
+
+// noCloud answers every GetMetricData with no data, as a cloud whose metrics are gone does.
+type noCloud struct{ DashboardAPI }
+
+func (noCloud) GetMetricData(context.Context, *cloudwatch.GetMetricDataInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	return &cloudwatch.GetMetricDataOutput{}, nil
+}
+
+// A saved series is kept only for the run it is of: at the same path, another run's (another
+// window: a journal written again by a later run) is replaced by this run's, however few its points.
+func TestSavedSeriesKeptOnlyForItsRun(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	j := &experiments.Journal{Title: "x", StartedAt: t0.Format(time.RFC3339), EndedAt: t0.Add(2 * time.Minute).Format(time.RFC3339)}
+	start, end, _ := Window(j, time.Now())
+	dir := t.TempDir()
+	seriesPath := filepath.Join(dir, "j.series.json")
+	saved := func(from time.Time) {
+		s := &Series{Start: from, End: end, Probes: []QuerySet{{Name: "p", Results: []dashboard.Result{{ID: "m1", Timestamps: []time.Time{from}, Values: []float64{7}}}}}}
+		if err := s.WriteFile(seriesPath); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := Run{Journal: j}
+	saved(start) // this run's, with a point CloudWatch no longer has
+	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath); !errors.Is(err, ErrSeriesKept) {
+		t.Errorf("this run's saved series: err %v, want it kept", err)
+	}
+	if s, _ := ReadSeries(seriesPath); s == nil || s.Points() != 1 {
+		t.Errorf("this run's saved series: %+v, want it as saved", s)
+	}
+	saved(start.Add(-time.Hour)) // another run's
+	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath); err != nil {
+		t.Errorf("another run's saved series: err %v, want it replaced", err)
+	}
+	if s, _ := ReadSeries(seriesPath); s == nil || !s.Start.Equal(start) || s.Points() != 0 {
+		t.Errorf("another run's saved series: %+v, want this run's window", s)
 	}
 }

@@ -8,6 +8,7 @@ package exactjson
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 )
@@ -21,6 +22,9 @@ func Unmarshal(data []byte, v any) error {
 	var tree any
 	if err := dec.Decode(&tree); err != nil {
 		return json.Unmarshal(data, v) // its error, in its words
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return json.Unmarshal(data, v) // something after the value: its error too
 	}
 	b, err := json.Marshal(keep(reflect.TypeOf(v), tree))
 	if err != nil {

@@ -55,4 +55,7 @@ func TestSyntaxErrorsAreJSONs(t *testing.T) {
 	if err := Unmarshal([]byte(`{"Name": 3}`), &v); err == nil {
 		t.Error("a number for a string: no error")
 	}
+	if err := Unmarshal([]byte(`{"Name": "a"} {"Name": "b"}`), &v); err == nil {
+		t.Error("a second value after the first: no error")
+	}
 }
