@@ -32,8 +32,8 @@ one too, with their errors.
 The metric data is read with CloudWatch GetMetricData over the run's window,
 from AWS or, with AWS_ENDPOINT_URL, from the local cloud (read it before the
 stack is gone); it is saved beside the report as <base>.series.json, which
--series reads back later without any cloud. A saved series that holds more
-data than CloudWatch gives now (the stack or the local cloud gone, a read
+-series reads back later without any cloud. A saved series of the same run
+(the same window) that holds more data than CloudWatch gives now (the stack or the local cloud gone, a read
 that failed) is kept, and the report drawn from it. -experiment names the
 experiment the journal is from, so each probe gets a chart of its metrics;
 the stack's dashboard (output DashboardName) is charted widget by widget.
