@@ -66,9 +66,6 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab lab-compare: want two labs' results or more, BASELINE and CANDIDATE...; got %d argument(s)", fs.NArg())
 	}
 	names := fs.Args()
-	if err := distinctResults(names); err != nil {
-		return cli.Usagef("chaoslab lab-compare: %w", err)
-	}
 	base, err := lab.ReadResults(names[0])
 	if err != nil {
 		return fmt.Errorf("chaoslab lab-compare: BASELINE: %w", err)
@@ -80,6 +77,9 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 			return fmt.Errorf("chaoslab lab-compare: CANDIDATE: %w", err)
 		}
 		cands = append(cands, rs)
+	}
+	if err := distinctResults(names, append([][]lab.Result{base}, cands...)); err != nil {
+		return cli.Usagef("chaoslab lab-compare: %w", err)
 	}
 	cand, ranges := lab.Pool(cands...)
 	candName := strings.Join(names[1:], " + ")
@@ -112,24 +112,21 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	return nil
 }
 
-// distinctResults refuses a results file named twice (as itself, through its directory, or as a
-// copy, however formatted): pooled, its runs would count twice and the permutation test take them for more evidence.
-func distinctResults(names []string) error {
+// distinctResults refuses results named twice (names[i]'s are results[i]: a file as itself, through
+// its directory, or as a copy, however formatted): pooled, its runs would count twice and the
+// permutation test take them for more evidence.
+func distinctResults(names []string, results [][]lab.Result) error {
 	seen := map[[sha256.Size]byte]string{}
-	for _, name := range names {
-		rs, err := lab.ReadResults(name)
-		if err != nil {
-			continue // read again below, where what is wrong with it is said
-		}
+	for i, rs := range results {
 		b, err := json.Marshal(rs) // the results, whatever the file's formatting
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(b)
 		if first, ok := seen[sum]; ok {
-			return fmt.Errorf("%s and %s hold the same results: a lab compared with itself, or pooled twice, counts its runs twice", first, name)
+			return fmt.Errorf("%s and %s hold the same results: a lab compared with itself, or pooled twice, counts its runs twice", first, names[i])
 		}
-		seen[sum] = name
+		seen[sum] = names[i]
 	}
 	return nil
 }
