@@ -39,6 +39,23 @@ func loadExperiment(ref string) (*experiments.Experiment, error) {
 	return experiments.LoadDefinition(ref)
 }
 
+// flagDuration is a duration flag's name (with its dash) and value.
+type flagDuration struct {
+	flag string
+	d    time.Duration
+}
+
+// negativeDuration is the error naming the first of ds that is below zero, nil when none is (0 is
+// each flag's default or "none", as its help says; a negative is never meant).
+func negativeDuration(ds []flagDuration) error {
+	for _, d := range ds {
+		if d.d < 0 {
+			return fmt.Errorf("%s %s: a duration must not be negative", d.flag, d.d)
+		}
+	}
+	return nil
+}
+
 // experimentName is the short name of ref, for execution and journal names.
 func experimentName(ref string) string {
 	return strings.TrimSuffix(filepath.Base(ref), ".json")
@@ -88,13 +105,9 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 // configuration's env entries come from the stack outputs, and the process
 // environment overrides them (Chaos Toolkit reads env entries from there).
 func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
-	for _, d := range []struct {
-		flag string
-		d    time.Duration
-	}{{"pause", c.pause}, {"window", c.window}, {"recovery", c.recovery}, {"guard-interval", c.guardInterval}, {"expiry-margin", c.expiryMargin}, {"onset", c.onset}} {
-		if d.d < 0 {
-			return nil, nil, fmt.Errorf("-%s %s: a duration must not be negative", d.flag, d.d)
-		}
+	if err := negativeDuration([]flagDuration{{"-pause", c.pause}, {"-window", c.window}, {"-recovery", c.recovery},
+		{"-guard-interval", c.guardInterval}, {"-expiry-margin", c.expiryMargin}, {"-onset", c.onset}}); err != nil {
+		return nil, nil, err
 	}
 	e, err := loadExperiment(ref)
 	if err != nil {

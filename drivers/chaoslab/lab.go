@@ -112,15 +112,10 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	// Every duration up front: a negative one reached the experiment's compiler only inside each
 	// trial, after the cloud, the deploy and the warm-up, named by its Go field.
-	for _, d := range []struct {
-		flag string
-		v    time.Duration
-	}{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger},
+	if err := negativeDuration([]flagDuration{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger},
 		{"-window", c.Overrides.ProbeWindow}, {"-pause", c.Overrides.Pause}, {"-recovery", c.Overrides.Recovery},
-		{"-expiry-margin", c.Overrides.ExpiryMargin}, {"-onset", *onset}} {
-		if d.v < 0 {
-			return cli.Usagef("chaoslab lab: %s %s: a duration must not be negative (0: the default it names)", d.flag, d.v)
-		}
+		{"-expiry-margin", c.Overrides.ExpiryMargin}, {"-onset", *onset}}); err != nil {
+		return cli.Usagef("chaoslab lab: %w", err)
 	}
 	for _, n := range []struct {
 		flag     string
