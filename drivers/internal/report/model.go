@@ -509,18 +509,16 @@ func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result,
 		v float64
 	}
 	pts := make([]point, len(src.Values))
-	for i := range src.Values {
-		pts[i] = point{src.Timestamps[i], src.Values[i]}
+	for i, v := range src.Values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = 0 // a point without a number adds nothing, then or later
+		}
+		pts[i] = point{src.Timestamps[i], v}
 	}
 	slices.SortFunc(pts, func(a, b point) int { return a.t.Compare(b.t) })
 	period, win := time.Duration(set.Period)*time.Second, time.Duration(p.WindowSeconds)*time.Second
 	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", ms.Stat, p.WindowSeconds)}
 	from, sum := 0, 0.0
-	for i := range pts {
-		if math.IsNaN(pts[i].v) || math.IsInf(pts[i].v, 0) {
-			pts[i].v = 0 // a point without a number adds nothing, then or later
-		}
-	}
 	for i, pt := range pts {
 		sum += pt.v
 		// A point stamped t covers [t, t+period): the window ending with it starts at t+period-win.
