@@ -16,7 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // keyRule is what an object of the file may hold besides its type's json fields.
@@ -45,31 +46,6 @@ var keyRules = map[reflect.Type]keyRule{
 		_ = json.Unmarshal(members["type"], &typ)
 		return typ != "process" && typ != "python"
 	}},
-}
-
-// objectKeys is the type of each json member of a struct type, by the member's name.
-type objectKeys map[string]reflect.Type
-
-var keysCache sync.Map // reflect.Type → objectKeys
-
-func keysOf(t reflect.Type) objectKeys {
-	if k, ok := keysCache.Load(t); ok {
-		return k.(objectKeys)
-	}
-	k := objectKeys{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		k[name] = f.Type
-	}
-	keysCache.Store(t, k)
-	return k
 }
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
@@ -172,7 +148,7 @@ func tokenKind(tok json.Token) string {
 
 // object walks the members of a JSON object decoded into struct type t.
 func (w *fileWalker) object(t reflect.Type, p string) error {
-	fields, rule := keysOf(t), keyRules[t]
+	fields, rule := jsonfields.Of(t), keyRules[t]
 	type member struct {
 		key string
 		raw json.RawMessage

@@ -10,7 +10,8 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
-	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // Unmarshal decodes data into v (a pointer) as json.Unmarshal does, but for member names, which
@@ -45,7 +46,7 @@ func keep(t reflect.Type, tree any) any {
 	case map[string]any:
 		switch t.Kind() {
 		case reflect.Struct:
-			fields := fieldsOf(t)
+			fields := jsonfields.Of(t)
 			out := make(map[string]any, len(x))
 			for k, v := range x {
 				if ft, ok := fields[k]; ok {
@@ -66,40 +67,4 @@ func keep(t reflect.Type, tree any) any {
 		}
 	}
 	return tree
-}
-
-// fieldsOf maps each json member name of struct type t to its field's type (embedded structs'
-// fields included, as encoding/json promotes them).
-func fieldsOf(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range fieldsOf(ft) {
-					if _, ok := out[k]; !ok {
-						out[k] = v
-					}
-				}
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		out[name] = f.Type
-	}
-	return out
 }

@@ -1,0 +1,54 @@
+// Package jsonfields lists the JSON members a Go struct type decodes, by their exact names, as
+// encoding/json names them (the json tag's name, else the field's; "-" and unexported fields
+// left out; an untagged embedded struct's fields promoted). The experiment format's checker
+// (experiments) and the local cloud's exact-case decoder (local/internal/exactjson) walk JSON
+// along Go types with it.
+package jsonfields
+
+import (
+	"reflect"
+	"strings"
+	"sync"
+)
+
+var cache sync.Map // reflect.Type → map[string]reflect.Type
+
+// Of maps each JSON member name of struct type t to its field's type. The map is shared: do not
+// change it.
+func Of(t reflect.Type) map[string]reflect.Type {
+	if m, ok := cache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range Of(ft) {
+					if _, ok := out[k]; !ok {
+						out[k] = v
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	cache.Store(t, out)
+	return out
+}
