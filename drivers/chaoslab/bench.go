@@ -20,6 +20,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -168,7 +169,7 @@ func startBenchCloud(ctx context.Context, root, dir, stackName string) (cloud.St
 	}
 	cmd := exec.Command(self, "local", "up", "-dir", dir, "-scenario", contract.ScenarioResilient, "-stack", stackName)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = root, logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	procgroup.Own(cmd, syscall.SIGTERM) // the cloud stops what it started when bench dies
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return cloud.State{}, nil, err

@@ -104,6 +104,7 @@ type Cloud struct {
 	iam     iamState          // the deployed stacks' IAM (iam.go)
 
 	stacks       stackSet // the deployed stacks (stacks.go)
+	lock         *os.File // the run directory's lock (lock.go), held until Close
 	mu           sync.Mutex
 	closed       bool
 	control      string // control API URL, once ServeControl ran
@@ -130,8 +131,15 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	if st, err := ReadState(opts.Dir); err == nil {
 		return nil, fmt.Errorf("cloud: a local cloud (pid %d, %s) already runs from %s: stop it first", st.Pid, st.Endpoint, opts.Dir)
 	}
+	lock, err := lockDir(opts.Dir)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("cloud: a local cloud is starting in %s (another process holds %s): wait for it and stop it first, or use another directory", opts.Dir, lockPath(opts.Dir))
+	}
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	c := &Cloud{opts: opts, ctx: runCtx, cancel: cancel}
+	c := &Cloud{opts: opts, ctx: runCtx, cancel: cancel, lock: lock}
 	if opts.Logger == nil {
 		f, ferr := os.OpenFile(filepath.Join(opts.Dir, "cloud.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if ferr != nil {
@@ -343,6 +351,7 @@ func (c *Cloud) Close() error {
 	if c.logFile != nil {
 		c.logFile.Close()
 	}
+	c.lock.Close() // last: the directory is free once its files are this start's no more
 	return errors.Join(errs...)
 }
 
@@ -411,8 +420,9 @@ func (c *Cloud) writeState() error {
 // ErrNotRunning is returned by ReadState when no local cloud runs from the directory.
 var ErrNotRunning = errors.New("no local cloud is running")
 
-// ReadState finds the local cloud running from dir. A state file whose process is gone is stale:
-// it is removed and ErrNotRunning returned.
+// ReadState finds the local cloud running from dir. A state file whose process is gone, or whose
+// pid no longer holds the directory's lock (given to another process since), is stale: it and the
+// start's key file are removed and ErrNotRunning returned.
 func ReadState(dir string) (State, error) {
 	b, err := os.ReadFile(statePath(dir))
 	if errors.Is(err, os.ErrNotExist) {
@@ -425,8 +435,10 @@ func ReadState(dir string) (State, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return State{}, fmt.Errorf("%s: %w", statePath(dir), err)
 	}
-	if st.Pid <= 0 || syscall.Kill(st.Pid, 0) != nil {
+	held, known := lockHeld(dir)
+	if st.Pid <= 0 || syscall.Kill(st.Pid, 0) != nil || known && !held {
 		os.Remove(statePath(dir))
+		os.Remove(credentialsPath(dir))
 		return State{}, fmt.Errorf("%w from %s (its stale state file, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, strconv.Itoa(st.Pid))
 	}
 	return st, nil

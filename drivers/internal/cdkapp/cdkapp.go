@@ -24,7 +24,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 )
 
 // synthTimeout bounds one synth: the CLI compiles the Go app and the function first.
@@ -118,11 +121,16 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 	// printed nine lines into every deploy's output.
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true")
 	cmd.Stdout, cmd.Stderr = log, log
-	// The CLI starts the Go app as a child: stop the whole group on cancel.
-	setProcessGroup(cmd)
+	// The CLI starts the Go app as a child: stop the whole group on cancel, and the CLI if this
+	// process dies (its own children, the app, end with the synth, which writes into outDir, a
+	// directory the next synth of the same stacks replaces).
+	procgroup.Own(cmd, syscall.SIGKILL)
 	if err := cmd.Run(); err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("timed out after %s", synthTimeout)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
 		}
 		return fmt.Errorf("%w (see the log above)", err)
 	}

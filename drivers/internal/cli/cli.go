@@ -20,10 +20,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
-// SignalContext is cancelled by the first SIGINT or SIGTERM; the handler is
-// then removed, so a second Ctrl-C kills the process at once.
+// SignalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
+// terminal closed, the SSH session dropped): each gets the same clean stop,
+// the fault switched off and the results written. The handler is then
+// removed, so a second Ctrl-C kills the process at once.
+//
+// SIGPIPE is caught for the process's life, so a write to a closed pipe
+// (`chaoslab lab | tee log`, and tee gone with the Ctrl-C) fails with EPIPE
+// instead of killing the process in the middle of its clean-up, as Go does
+// by default for standard output and error. It is caught, not ignored: an
+// ignored signal would stay ignored in every child the process runs.
+//
+// A SIGHUP the process was started ignoring (nohup) stays ignored: catching it
+// would undo what the user asked for.
 func SignalContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	go func() {
 		<-ctx.Done()
 		stop()

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
+)
+
+// signalHelperEnv makes the test binary a driver under test: it calls SignalContext, says it is
+// ready on stderr, and once cancelled writes clean-up progress to stdout and then a marker file.
+const signalHelperEnv = "CLI_SIGNAL_HELPER_MARKER"
+
+func TestMain(m *testing.M) {
+	if marker := os.Getenv(signalHelperEnv); marker != "" {
+		ctx, stop := SignalContext()
+		defer stop()
+		fmt.Fprintln(os.Stderr, "ready")
+		<-ctx.Done()
+		for i := range 3 {
+			fmt.Printf("cleaning up, step %d\n", i) // stdout may be a pipe nobody reads any more
+		}
+		os.WriteFile(marker, []byte("clean"), 0o600)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// startSignalHelper runs the test binary as a driver (behind wrap, e.g. nohup, when given) and
+// waits for it to be ready. Its stdout is a pipe, closed at once when closeStdout.
+func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cmd, string) {
+	t.Helper()
+	marker := filepath.Join(t.TempDir(), "marker")
+	args := append(wrap, os.Args[0], "-test.run=^$")
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), signalHelperEnv+"="+marker)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if closeStdout {
+		r.Close() // the reader is gone: the next write gets SIGPIPE/EPIPE
+	} else {
+		t.Cleanup(func() { r.Close() })
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "ready") {
+				ready <- true
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the helper did not get ready")
+	}
+	return cmd, marker
+}
+
+// waitClean waits for the helper's exit and checks it finished its clean-up and exited 0.
+func waitClean(t *testing.T, cmd *exec.Cmd, marker string) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the driver did not exit cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the driver did not exit")
+	}
+	if b, _ := os.ReadFile(marker); string(b) != "clean" {
+		t.Fatal("the driver died before the end of its clean-up")
+	}
+}
+
+// A closed terminal (SIGHUP) gets the same clean stop as Ctrl-C: `chaoslab run` used to die at
+// once with the fault still on.
+func TestSIGHUPStopsCleanly(t *testing.T) {
+	cmd, marker := startSignalHelper(t, false)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitClean(t, cmd, marker)
+}
+
+// `chaoslab lab | tee log` and Ctrl-C: tee is gone, and the clean-up's progress lines go to a
+// closed pipe. They fail; the clean-up goes on to the end.
+func TestCleanUpOutlivesAClosedPipe(t *testing.T) {
+	cmd, marker := startSignalHelper(t, true)
+	cmd.Process.Signal(syscall.SIGINT)
+	waitClean(t, cmd, marker)
+}
+
+// Under nohup, SIGHUP stays ignored: the driver runs on; SIGTERM still stops it cleanly.
+func TestNohupKeepsSIGHUPIgnored(t *testing.T) {
+	nohup, err := exec.LookPath("nohup")
+	testenv.Require(t, "nohup (coreutils)", err)
+	cmd, marker := startSignalHelper(t, false, nohup)
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("SIGHUP stopped a driver started under nohup")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitClean(t, cmd, marker)
+}
