@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
 // SQS: the JSON protocol (X-Amz-Target: AmazonSQS.<Op>, QueueUrl in the body) and the query
@@ -329,14 +331,10 @@ func (m *Mapper) ssm(r *http.Request) (Operation, error) {
 	if err != nil {
 		return op, err
 	}
-	param := func(n string) string {
-		if strings.HasPrefix(n, "arn:") {
-			head, rest, _ := strings.Cut(n, ":parameter/")
-			rest, _, _ = strings.Cut(rest, ":") // a version or label selector
-			return head + ":parameter/" + rest
-		}
-		n, _, _ = strings.Cut(n, ":")
-		return m.arn("ssm", "parameter/"+strings.TrimPrefix(n, "/"))
+	// param is the ARN of the parameter n names, read as the operation reads it (ssmname): a
+	// selector only where SSM takes one, so a ':' in a written name is not cut off.
+	param := func(n string, form ssmname.Form) string {
+		return ssmname.Parse(n, form).Resource(m.region(), m.account())
 	}
 	switch name {
 	case "GetParameter", "PutParameter", "DeleteParameter", "GetParameterHistory", "LabelParameterVersion", "UnlabelParameterVersion":
@@ -344,7 +342,14 @@ func (m *Mapper) ssm(r *http.Request) (Operation, error) {
 		if n == "" {
 			return op, missing("Name")
 		}
-		c := check("ssm:"+name, param(n))
+		form := ssmname.Plain
+		switch name {
+		case "GetParameter":
+			form = ssmname.Selectable
+		case "GetParameterHistory":
+			form = ssmname.NameOrARN
+		}
+		c := check("ssm:"+name, param(n, form))
 		if name == "PutParameter" && p.has("Overwrite") {
 			c.Context = map[string][]string{"ssm:Overwrite": {p.str("Overwrite")}}
 		}
@@ -354,11 +359,15 @@ func (m *Mapper) ssm(r *http.Request) (Operation, error) {
 		if len(names) == 0 {
 			return op, missing("Names")
 		}
+		form := ssmname.Plain
+		if name == "GetParameters" {
+			form = ssmname.Selectable
+		}
 		for _, n := range names {
-			op.Checks = append(op.Checks, check("ssm:"+name, param(n)))
+			op.Checks = append(op.Checks, check("ssm:"+name, param(n, form)))
 		}
 	case "GetParametersByPath":
-		path := p.str("Path")
+		path := ssmname.Parse(p.str("Path"), ssmname.Plain).Name
 		if path == "" {
 			return op, missing("Path")
 		}
@@ -375,7 +384,7 @@ func (m *Mapper) ssm(r *http.Request) (Operation, error) {
 		if id == "" {
 			return op, missing("ResourceId")
 		}
-		op.Checks = []Check{check("ssm:"+name, param(id))}
+		op.Checks = []Check{check("ssm:"+name, param(id, ssmname.NameOrARN))}
 	case "DescribeParameters":
 		op.Checks = []Check{check("ssm:DescribeParameters", "*")}
 	default:

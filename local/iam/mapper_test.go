@@ -176,6 +176,18 @@ func TestMap(t *testing.T) {
 			[]Check{c("ssm:GetParameter", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault")}, nil, ""},
 		{"ssm put", "ssm", jsonReq("AmazonSSM.PutParameter", `{"Name":"/chaos/fault","Value":"{}","Overwrite":true}`), "PutParameter",
 			[]Check{c("ssm:PutParameter", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault")}, map[int]map[string][]string{0: {"ssm:Overwrite": {"true"}}}, ""},
+		// A ':' is a selector only where SSM reads one: PutParameter "<fault>:evil" writes the
+		// parameter "<fault>:evil" (which SSM refuses as a name), so it is not authorized as <fault>.
+		{"ssm put with a colon", "ssm", jsonReq("AmazonSSM.PutParameter", `{"Name":"/chaos/fault:evil","Value":"{}","Type":"String"}`), "PutParameter",
+			[]Check{c("ssm:PutParameter", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault:evil")}, nil, ""},
+		{"ssm delete with a colon", "ssm", jsonReq("AmazonSSM.DeleteParameters", `{"Names":["fault:1"]}`), "DeleteParameters",
+			[]Check{c("ssm:DeleteParameters", "arn:aws:ssm:us-east-1:000000000000:parameter/fault:1")}, nil, ""},
+		{"ssm history takes no selector", "ssm", jsonReq("AmazonSSM.GetParameterHistory", `{"Name":"/chaos/fault:3"}`), "GetParameterHistory",
+			[]Check{c("ssm:GetParameterHistory", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault:3")}, nil, ""},
+		{"ssm history by ARN", "ssm", jsonReq("AmazonSSM.GetParameterHistory", `{"Name":"arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault"}`), "GetParameterHistory",
+			[]Check{c("ssm:GetParameterHistory", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault")}, nil, ""},
+		{"ssm name trimmed as SSM trims it", "ssm", jsonReq("AmazonSSM.GetParameter", `{"Name":"  /chaos/fault "}`), "GetParameter",
+			[]Check{c("ssm:GetParameter", "arn:aws:ssm:us-east-1:000000000000:parameter/chaos/fault")}, nil, ""},
 		{"ssm get several", "ssm", jsonReq("AmazonSSM.GetParameters", `{"Names":["a","/b/c"]}`), "GetParameters",
 			[]Check{c("ssm:GetParameters", "arn:aws:ssm:us-east-1:000000000000:parameter/a"), c("ssm:GetParameters", "arn:aws:ssm:us-east-1:000000000000:parameter/b/c")}, nil, ""},
 		{"ssm by path", "ssm", jsonReq("AmazonSSM.GetParametersByPath", `{"Path":"/chaos/","Recursive":true}`), "GetParametersByPath",

@@ -758,7 +758,7 @@ func BenchmarkExecution(b *testing.B) {
 	if err := svc.CreateStateMachine("bench", arn, `{"StartAt": "P", "States": {
 		"P": {"Type": "Pass", "Result": {"v": 1}, "Next": "Put"},
 		"Put": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ssm:putParameter",
-			"Parameters": {"Name": "/bench", "Value.$": "States.JsonToString($)", "Overwrite": true}, "End": true}}}`, ""); err != nil {
+			"Parameters": {"Name": "/bench", "Value.$": "States.JsonToString($)", "Type": "String", "Overwrite": true}, "End": true}}}`, ""); err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()

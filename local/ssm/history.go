@@ -1,10 +1,11 @@
 package ssm
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
 // Write is one change of a parameter as the history keeps it: a put (its value and new version)
@@ -58,33 +59,59 @@ func (s *Service) Writes(since time.Time) []Write {
 	return append([]Write(nil), s.history[i:]...)
 }
 
-// parameterHistory answers GetParameterHistory: the versions of the parameter as it exists now
-// (a delete ends a parameter's history in SSM), oldest first, at most the last 100.
+// versions is the versions of the parameter name as it exists now (a delete ends a parameter's
+// history in SSM), oldest first, at most the last 100. The caller holds s.mu.
+func (s *Service) versions(name string) []Write {
+	var out []Write
+	for _, w := range s.history {
+		switch {
+		case w.Name != name:
+		case w.Deleted:
+			out = out[:0]
+		default:
+			out = append(out, w)
+		}
+	}
+	if len(out) > maxVersions {
+		out = out[len(out)-maxVersions:]
+	}
+	return out
+}
+
+// parameterHistory answers GetParameterHistory: a page of the parameter's versions, oldest first.
+// Name is a name or an ARN (no selector).
 func (s *Service) parameterHistory(body []byte) (any, error) {
-	var in struct{ Name string }
-	if err := exactjson.Unmarshal(body, &in); err != nil {
+	var in struct {
+		Name       string
+		MaxResults *int
+		NextToken  string
+	}
+	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if _, err := s.Get(in.Name); err != nil {
+	if in.Name == "" {
+		return nil, constraint("name", nil, "not be null")
+	}
+	s.mu.RLock()
+	p, ok := s.lookup(ssmname.Parse(in.Name, ssmname.NameOrARN))
+	var versions []Write
+	if ok {
+		versions = s.versions(p.Name)
+	}
+	s.mu.RUnlock()
+	if !ok {
 		return nil, notFound(in.Name)
 	}
-	var versions []Write
-	for _, w := range s.History(in.Name) {
-		if w.Deleted {
-			versions = versions[:0]
-			continue
-		}
-		versions = append(versions, w)
+	keys := make([]string, len(versions)) // the versions, zero-padded to sort as numbers
+	for i, w := range versions {
+		keys[i] = fmt.Sprintf("%020d", w.Version)
 	}
-	if len(versions) > maxVersions {
-		versions = versions[len(versions)-maxVersions:]
-	}
-	list := make([]any, 0, len(versions))
-	for _, w := range versions {
-		list = append(list, map[string]any{
+	pg := page{op: "GetParameterHistory", token: in.NextToken, maxResults: in.MaxResults, limit: 50}
+	return pg.answer(keys, func(i int) map[string]any {
+		w := versions[i]
+		return map[string]any{
 			"Name": w.Name, "Type": w.Type, "Value": w.Value, "Version": w.Version,
 			"LastModifiedDate": epoch(w.Time), "Tier": "Standard", "DataType": "text", "Labels": []string{},
-		})
-	}
-	return map[string]any{"Parameters": list}, nil
+		}
+	})
 }

@@ -434,7 +434,7 @@ func TestRunInterruptedWhileStarting(t *testing.T) {
 	param := "runner-interrupted-starting"
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
 	if _, err := ssm.NewFromConfig(lc.AWS).PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(param),
-		Value: aws.String(`{"isEnabled":true,"failureMode":"latency","rate":1}`), Overwrite: aws.Bool(true)}); err != nil {
+		Value: aws.String(`{"isEnabled":true,"failureMode":"latency","rate":1}`), Type: "String", Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
