@@ -21,6 +21,9 @@ func (a *api) putMetricAlarm(in *putMetricAlarmInput) (*noOutput, error) {
 	if in.Threshold == nil {
 		return nil, missing("Threshold")
 	}
+	if err := checkDimensions(in.Dimensions, "Dimensions", false); err != nil {
+		return nil, err
+	}
 	al := Alarm{
 		Name: in.AlarmName, Description: in.AlarmDescription, ActionsEnabled: in.ActionsEnabled,
 		AlarmActions: in.AlarmActions, OKActions: in.OKActions, InsufficientDataActions: in.InsufficientDataActions,
@@ -81,7 +84,7 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 	if in.NextToken != "" {
 		n, err := strconv.Atoi(in.NextToken)
 		if err != nil || n < 0 {
-			return nil, &apiErr{code: "InvalidNextToken", query: "InvalidNextToken", msg: "The service couldn't process the NextToken."}
+			return nil, badToken()
 		}
 		skip = n
 	}

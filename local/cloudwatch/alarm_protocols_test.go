@@ -2,7 +2,6 @@ package cloudwatch_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -124,6 +123,25 @@ func TestProtocolsAlarms(t *testing.T) {
 	}
 }
 
+// putAlarm is a valid PutMetricAlarm input with the members of mod set.
+func putAlarm(mod map[string]any) map[string]any {
+	in := map[string]any{"AlarmName": "a", "Namespace": "N", "MetricName": "m", "Statistic": "Sum", "Period": 60.0,
+		"EvaluationPeriods": 1.0, "Threshold": 1.0, "ComparisonOperator": "GreaterThanThreshold"}
+	for k, v := range mod {
+		in[k] = v
+	}
+	return in
+}
+
+// manyDimensions is n dimensions D1=v … Dn=v.
+func manyDimensions(n int) []any {
+	var ds []any
+	for i := range n {
+		ds = append(ds, map[string]any{"Name": fmt.Sprintf("D%d", i+1), "Value": "v"})
+	}
+	return ds
+}
+
 func TestProtocolAlarmErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -134,8 +152,21 @@ func TestProtocolAlarmErrors(t *testing.T) {
 		shape  string
 		msg    string
 	}{
-		{name: "delete a missing alarm", op: "DeleteAlarms", in: map[string]any{"AlarmNames": []any{"nope"}},
-			status: 404, code: "ResourceNotFound", shape: "ResourceNotFound", msg: "nope"},
+		{name: "six alarm actions", op: "PutMetricAlarm", in: putAlarm(map[string]any{"AlarmActions": []any{
+			"arn:aws:sns:us-east-1:000000000000:a", "arn:aws:sns:us-east-1:000000000000:b", "arn:aws:sns:us-east-1:000000000000:c",
+			"arn:aws:sns:us-east-1:000000000000:d", "arn:aws:sns:us-east-1:000000000000:e", "arn:aws:sns:us-east-1:000000000000:f"}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "AlarmActions must not have a size greater than 5"},
+		{name: "an action that is not an ARN", op: "PutMetricAlarm", in: putAlarm(map[string]any{"OKActions": []any{"not-an-arn"}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "OKActions.member.1"},
+		{name: "a description over 1024 characters", op: "PutMetricAlarm", in: putAlarm(map[string]any{"AlarmDescription": strings.Repeat("d", 1025)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "AlarmDescription must be at most 1024"},
+		{name: "31 dimensions", op: "PutMetricAlarm", in: putAlarm(map[string]any{"Dimensions": manyDimensions(31)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Dimensions must not have a size greater than 30"},
+		{name: "a dimension named twice", op: "PutMetricAlarm", in: putAlarm(map[string]any{"Dimensions": []any{
+			map[string]any{"Name": "F", "Value": "a"}, map[string]any{"Name": "F", "Value": "b"}}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Dimensions.member.2.Name is duplicated"},
+		{name: "a namespace starting with a colon", op: "PutMetricAlarm", in: putAlarm(map[string]any{"Namespace": ":x"}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Namespace"},
 		{name: "no evaluation periods", op: "PutMetricAlarm", in: map[string]any{"AlarmName": "a", "Namespace": "N", "MetricName": "m",
 			"Statistic": "Sum", "Period": 60.0, "Threshold": 1.0, "ComparisonOperator": "GreaterThanThreshold"},
 			status: 400, code: "MissingParameter", shape: "MissingRequiredParameterException", msg: "EvaluationPeriods"},
@@ -158,7 +189,7 @@ func TestProtocolAlarmErrors(t *testing.T) {
 }
 
 // TestAlarmsWithTheSDK: the pinned SDK for Go (RPCv2-CBOR) reads the alarms into its own types,
-// and DeleteAlarms of a missing alarm is its modeled ResourceNotFound.
+// and DeleteAlarms naming a missing alarm deletes the others and succeeds, as AWS's does.
 func TestAlarmsWithTheSDK(t *testing.T) {
 	ctx := context.Background()
 	store := localcw.NewStore()
@@ -185,12 +216,10 @@ func TestAlarmsWithTheSDK(t *testing.T) {
 		a.Statistic != types.StatisticSum || a.StateUpdatedTimestamp == nil || aws.ToString(a.AlarmArn) != localcw.AlarmARN("etl-errors") {
 		t.Errorf("alarm = %+v (%s)", a, aws.ToString(a.StateReason))
 	}
-	_, err = cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"etl-errors", "nope"}})
-	var nf *types.ResourceNotFound
-	if !errors.As(err, &nf) {
-		t.Fatalf("DeleteAlarms of a missing alarm: %v, want ResourceNotFound", err)
+	if _, err = cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"etl-errors", "nope"}}); err != nil {
+		t.Fatalf("DeleteAlarms naming a missing alarm: %v, want success", err)
 	}
-	if _, ok := store.Alarm("etl-errors"); !ok {
-		t.Error("a failed DeleteAlarms deleted etl-errors")
+	if _, ok := store.Alarm("etl-errors"); ok {
+		t.Error("DeleteAlarms naming a missing alarm kept etl-errors, a correct name")
 	}
 }

@@ -129,7 +129,13 @@ func (a *Alarm) validate() error {
 		return missing("AlarmName")
 	}
 	if len(a.Name) > 255 {
-		return invalid("The value for parameter AlarmName must be at most 255 characters.")
+		return tooLong("AlarmName", 255)
+	}
+	if len(a.Description) > 1024 {
+		return tooLong("AlarmDescription", 1024)
+	}
+	if err := a.validateActions(); err != nil {
+		return err
 	}
 	if a.EvaluationPeriods < 1 {
 		return invalid("The value %d for parameter EvaluationPeriods is invalid: it must be at least 1.", a.EvaluationPeriods)
@@ -167,6 +173,15 @@ func (a *Alarm) validate() error {
 	if a.Namespace == "" {
 		return missing("Namespace")
 	}
+	if err := checkNamespace(a.Namespace, "Namespace"); err != nil {
+		return err
+	}
+	if err := checkMetricName(a.MetricName, "MetricName"); err != nil {
+		return err
+	}
+	if len(a.Dimensions) > 30 {
+		return tooMany("Dimensions", 30)
+	}
 	if (a.Statistic == "") == (a.ExtendedStatistic == "") {
 		return &apiErr{code: "InvalidParameterCombinationException", query: "InvalidParameterCombination", msg: "Exactly one of the parameters Statistic and ExtendedStatistic must be specified."}
 	}
@@ -184,6 +199,27 @@ func (a *Alarm) validate() error {
 	}
 	if a.Period*time.Duration(a.EvaluationPeriods) > maxEvaluationRange {
 		return invalid("The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.")
+	}
+	return nil
+}
+
+// maxActions is the most actions an alarm has for each state (the model's ResourceList).
+const maxActions = 5
+
+// validateActions checks the three action lists: at most 5 each, every one an ARN.
+func (a *Alarm) validateActions() error {
+	for _, l := range []struct {
+		field   string
+		actions []string
+	}{{"AlarmActions", a.AlarmActions}, {"OKActions", a.OKActions}, {"InsufficientDataActions", a.InsufficientDataActions}} {
+		if len(l.actions) > maxActions {
+			return tooMany(l.field, maxActions)
+		}
+		for i, arn := range l.actions {
+			if err := checkARN(arn, fmt.Sprintf("%s.member.%d", l.field, i+1)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -309,22 +345,16 @@ func copyMap(m map[string]string) map[string]string {
 	return out
 }
 
-// DeleteAlarms deletes the named alarms, all or none: a name that does not exist is a
-// ResourceNotFound error and nothing is deleted (as DeleteAlarms does).
+// DeleteAlarms deletes the named alarms that exist. A name that does not is skipped, not an
+// error: DeleteAlarms' documentation says "If you specify any incorrect alarm names, the alarms you
+// specify with correct names are still deleted", and AWS answers such a call with success (its
+// ResourceNotFound is not returned for an unknown name: CloudFormation's alarm handler checks
+// existence itself for that reason, aws-cloudformation/cloudformation-cli#456). The error is
+// always nil; it is there for the deployer's interface.
 func (s *Store) DeleteAlarms(names ...string) error {
 	b := &s.alarms
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var unknown []string
-	for _, n := range names {
-		if _, ok := b.m[n]; !ok {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		return &apiErr{code: "ResourceNotFound", query: "ResourceNotFound", status: 404,
-			msg: fmt.Sprintf("The following alarms were not found: [%s]", strings.Join(unknown, ", "))}
-	}
 	for _, n := range names {
 		delete(b.m, n)
 	}

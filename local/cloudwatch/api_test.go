@@ -229,9 +229,8 @@ func TestPutMetricDataGzipAndStatistics(t *testing.T) {
 	dim := types.Dimension{Name: aws.String("Function"), Value: aws.String("etl-with-a-long-dimension-value-" + strings.Repeat("x", 20))}
 	st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
 		Namespace: aws.String("Lab"), MetricName: aws.String("Latency"), Dimensions: []types.Dimension{dim},
-		StartTime: aws.Time(start), EndTime: aws.Time(start.Add(100 * time.Second)), Period: aws.Int32(100),
-		Statistics:         []types.Statistic{types.StatisticSum, types.StatisticSampleCount, types.StatisticMaximum, types.StatisticMinimum, types.StatisticAverage},
-		ExtendedStatistics: []string{"p50"},
+		StartTime: aws.Time(start), EndTime: aws.Time(start.Add(100 * time.Second)), Period: aws.Int32(120),
+		Statistics: []types.Statistic{types.StatisticSum, types.StatisticSampleCount, types.StatisticMaximum, types.StatisticMinimum, types.StatisticAverage},
 	})
 	if err != nil {
 		t.Fatalf("GetMetricStatistics: %v", err)
@@ -243,7 +242,15 @@ func TestPutMetricDataGzipAndStatistics(t *testing.T) {
 	if aws.ToFloat64(dp.Sum) != 4950 || aws.ToFloat64(dp.SampleCount) != 100 || aws.ToFloat64(dp.Maximum) != 99 || aws.ToFloat64(dp.Minimum) != 0 || math.Abs(aws.ToFloat64(dp.Average)-49.5) > 1e-9 {
 		t.Errorf("datapoint = sum %v count %v max %v min %v avg %v", aws.ToFloat64(dp.Sum), aws.ToFloat64(dp.SampleCount), aws.ToFloat64(dp.Maximum), aws.ToFloat64(dp.Minimum), aws.ToFloat64(dp.Average))
 	}
-	if dp.Unit != types.StandardUnitMilliseconds || dp.ExtendedStatistics["p50"] != 49 {
+	// Statistics and ExtendedStatistics are asked for in separate calls ("either ... but not both").
+	st, err = cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String("Lab"), MetricName: aws.String("Latency"), Dimensions: []types.Dimension{dim},
+		StartTime: aws.Time(start), EndTime: aws.Time(start.Add(100 * time.Second)), Period: aws.Int32(120), ExtendedStatistics: []string{"p50"},
+	})
+	if err != nil || len(st.Datapoints) != 1 {
+		t.Fatalf("GetMetricStatistics p50: %+v, %v", st, err)
+	}
+	if dp := st.Datapoints[0]; dp.Unit != types.StandardUnitMilliseconds || dp.ExtendedStatistics["p50"] != 49 {
 		t.Errorf("unit %v p50 %v", dp.Unit, dp.ExtendedStatistics)
 	}
 	lm, err := cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("Lab"), Dimensions: []types.DimensionFilter{{Name: aws.String("Function")}}})
@@ -260,5 +267,116 @@ func TestPutMetricDataGzipAndStatistics(t *testing.T) {
 	ld, err := cw.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{})
 	if err != nil || len(ld.DashboardEntries) != 1 {
 		t.Errorf("ListDashboards = %+v, %v", ld, err)
+	}
+}
+
+// TestGetMetricDataPages: MaxDatapoints pages the answer (PartialData and a NextToken while
+// datapoints remain, in ScanBy's order), the token continues the same request only, and an empty
+// result is returned once.
+func TestGetMetricDataPages(t *testing.T) {
+	ctx := context.Background()
+	store := localcw.NewStore()
+	cw := newClient(t, store)
+	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	for i := range 7 {
+		store.Put(localcw.Datum{Namespace: "Lab", Name: "A", Value: float64(i + 1), Time: start.Add(time.Duration(i) * time.Minute)})
+	}
+	for i := range 2 {
+		store.Put(localcw.Datum{Namespace: "Lab", Name: "B", Value: float64(10 * (i + 1)), Time: start.Add(time.Duration(i) * time.Minute)})
+	}
+	query := func(id, name string) types.MetricDataQuery {
+		return types.MetricDataQuery{Id: aws.String(id), MetricStat: &types.MetricStat{Metric: &types.Metric{Namespace: aws.String("Lab"), MetricName: aws.String(name)},
+			Period: aws.Int32(60), Stat: aws.String("Sum")}}
+	}
+	in := func(scan types.ScanBy) *cloudwatch.GetMetricDataInput {
+		return &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(start.Add(10 * time.Minute)), ScanBy: scan, MaxDatapoints: aws.Int32(3),
+			MetricDataQueries: []types.MetricDataQuery{query("a", "A"), query("none", "Nothing"), query("b", "B")}}
+	}
+	tests := []struct {
+		scan  types.ScanBy
+		pages []string // each page: id status values; ...
+	}{
+		{scan: types.ScanByTimestampAscending, pages: []string{
+			"a PartialData [1 2 3]",
+			"a PartialData [4 5 6]",
+			"a Complete [7]; none Complete []; b Complete [10 20]",
+		}},
+		{scan: types.ScanByTimestampDescending, pages: []string{
+			"a PartialData [7 6 5]",
+			"a PartialData [4 3 2]",
+			"a Complete [1]; none Complete []; b Complete [20 10]",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.scan), func(t *testing.T) {
+			req := in(tc.scan)
+			for i, want := range tc.pages {
+				out, err := cw.GetMetricData(ctx, req)
+				if err != nil {
+					t.Fatalf("page %d: %v", i+1, err)
+				}
+				var got []string
+				for _, r := range out.MetricDataResults {
+					got = append(got, fmt.Sprintf("%s %s %v", aws.ToString(r.Id), r.StatusCode, r.Values))
+				}
+				if strings.Join(got, "; ") != want {
+					t.Errorf("page %d = %q, want %q", i+1, strings.Join(got, "; "), want)
+				}
+				if last := i == len(tc.pages)-1; last != (out.NextToken == nil) {
+					t.Fatalf("page %d: NextToken %v", i+1, aws.ToString(out.NextToken))
+				}
+				req.NextToken = out.NextToken
+			}
+		})
+	}
+
+	first, err := cw.GetMetricData(ctx, in(types.ScanByTimestampAscending))
+	if err != nil || first.NextToken == nil {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	other := in(types.ScanByTimestampAscending)
+	other.EndTime = aws.Time(start.Add(9 * time.Minute))
+	other.NextToken = first.NextToken
+	var bad *types.InvalidNextToken
+	if _, err := cw.GetMetricData(ctx, other); !errors.As(err, &bad) {
+		t.Errorf("a token with another request: %v, want InvalidNextToken", err)
+	}
+}
+
+// TestListMetricsPages: ListMetrics answers 500 metrics at a time with a NextToken for the rest,
+// and RecentlyActive (PT3H) keeps the metrics with a datapoint in the past three hours.
+func TestListMetricsPages(t *testing.T) {
+	ctx := context.Background()
+	store := localcw.NewStore()
+	cw := newClient(t, store)
+	now := time.Now()
+	for i := range 501 {
+		store.Put(localcw.Datum{Namespace: "Lab", Name: fmt.Sprintf("M%03d", i), Value: 1, Time: now.Add(-time.Minute)})
+	}
+	store.Put(localcw.Datum{Namespace: "Lab", Name: "Old", Value: 1, Time: now.Add(-4 * time.Hour)})
+	var names []string
+	in := &cloudwatch.ListMetricsInput{Namespace: aws.String("Lab")}
+	for page := 1; ; page++ {
+		out, err := cw.ListMetrics(ctx, in)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if page == 1 && len(out.Metrics) != 500 {
+			t.Errorf("first page: %d metrics, want 500", len(out.Metrics))
+		}
+		for _, m := range out.Metrics {
+			names = append(names, aws.ToString(m.MetricName))
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	if len(names) != 502 || names[0] != "M000" || names[501] != "Old" {
+		t.Errorf("listed %d metrics (%v … %v), want 502, M000 … Old", len(names), names[0], names[len(names)-1])
+	}
+	out, err := cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("Lab"), MetricName: aws.String("Old"), RecentlyActive: types.RecentlyActivePt3h})
+	if err != nil || len(out.Metrics) != 0 {
+		t.Errorf("RecentlyActive PT3H listed %+v, %v; want nothing (Old's datapoint is 4 hours old)", out, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,6 +38,9 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 	if ns == "" {
 		return nil, missing("Namespace")
 	}
+	if err := checkNamespace(ns, "Namespace"); err != nil {
+		return nil, err
+	}
 	// CloudWatch reserves the AWS/ namespaces for AWS services (PutMetricData rejects them).
 	if strings.HasPrefix(ns, "AWS/") {
 		return nil, invalid("The value %s for parameter Namespace is invalid.", ns)
@@ -45,7 +49,7 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 		return nil, missing("MetricData")
 	}
 	if len(in.MetricData) > 1000 {
-		return nil, invalid("The collection MetricData must not have a size greater than 1000.")
+		return nil, tooMany("MetricData", 1000)
 	}
 	type pending struct {
 		name string
@@ -57,20 +61,14 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 	now := a.s.now()
 	for i, d := range in.MetricData {
 		field := fmt.Sprintf("MetricData.member.%d", i+1)
-		if d.MetricName == "" {
-			return nil, missing(field + ".MetricName")
-		}
-		if !validUnits[d.Unit] {
-			return nil, invalid("The value %s for parameter %s.Unit is invalid.", d.Unit, field)
+		if err := checkDatum(d, field, now); err != nil {
+			return nil, err
 		}
 		t := now
 		if d.Timestamp != nil {
 			t = *d.Timestamp
 		}
 		dims := dimsOf(dimensionMap(d.Dimensions))
-		if len(dims) > 30 {
-			return nil, invalid("The collection %s.Dimensions must not have a size greater than 30.", field)
-		}
 		add := func(p point) {
 			p.t = t
 			ps = append(ps, pending{name: d.MetricName, dims: dims, unit: d.Unit, p: p})
@@ -78,34 +76,17 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 		switch {
 		case d.StatisticValues != nil:
 			sv := d.StatisticValues
-			if sv.SampleCount == nil || sv.Sum == nil || sv.Minimum == nil || sv.Maximum == nil {
-				return nil, missing(field + ".StatisticValues (SampleCount, Sum, Minimum, Maximum)")
-			}
 			add(point{sum: *sv.Sum, count: *sv.SampleCount, min: *sv.Minimum, max: *sv.Maximum})
 		case len(d.Values) > 0:
-			if len(d.Counts) > 0 && len(d.Counts) != len(d.Values) {
-				return nil, invalid("The parameters %s.Values and %s.Counts must be of the same size.", field, field)
-			}
 			for j, f := range d.Values {
-				if !finite(f) {
-					return nil, invalid("The value for parameter %s.Values.member.%d is invalid.", field, j+1)
-				}
 				c := 1.0
 				if len(d.Counts) > 0 {
-					if c = d.Counts[j]; !finite(c) {
-						return nil, invalid("The value for parameter %s.Counts.member.%d is invalid.", field, j+1)
-					}
+					c = d.Counts[j]
 				}
 				add(point{sum: f * c, count: c, min: f, max: f})
 			}
 		default:
-			if d.Value == nil {
-				return nil, missing(field + ".Value")
-			}
 			f := *d.Value
-			if !finite(f) {
-				return nil, invalid("The value %v for parameter %s.Value is invalid.", f, field)
-			}
 			add(point{sum: f, count: 1, min: f, max: f})
 		}
 	}
@@ -117,11 +98,98 @@ func (a *api) putMetricData(in *putMetricDataInput) (*noOutput, error) {
 	return &noOutput{}, nil
 }
 
-// queryOf converts one metric data query of a request (field names it in errors) into a Query;
+// maxValues is the most Values (and Counts) one datum may carry (PutMetricData's documentation).
+const maxValues = 150
+
+// checkDatum checks one MetricDatum of a PutMetricData request (field names it): exactly one of
+// Value, StatisticValues and Values, each number finite and within ±2^360, at most 150 Values
+// with as many Counts if any, a StorageResolution of 1 or 60, a timestamp within two weeks before
+// and two hours after now.
+func checkDatum(d metricDatum, field string, now time.Time) error {
+	if d.MetricName == "" {
+		return missing(field + ".MetricName")
+	}
+	if err := checkMetricName(d.MetricName, field+".MetricName"); err != nil {
+		return err
+	}
+	if err := checkUnit(d.Unit, field+".Unit"); err != nil {
+		return err
+	}
+	if err := checkDimensions(d.Dimensions, field+".Dimensions", false); err != nil {
+		return err
+	}
+	if d.Timestamp != nil {
+		if err := checkTimestamp(*d.Timestamp, now, field+".Timestamp"); err != nil {
+			return err
+		}
+	}
+	if r := d.StorageResolution; r != nil && *r != 1 && *r != 60 {
+		return invalid("The value %d for parameter %s.StorageResolution is invalid: 1 or 60.", *r, field)
+	}
+	var given []string
+	for _, g := range []struct {
+		name string
+		set  bool
+	}{{"Value", d.Value != nil}, {"StatisticValues", d.StatisticValues != nil}, {"Values", len(d.Values) > 0}} {
+		if g.set {
+			given = append(given, field+"."+g.name)
+		}
+	}
+	switch {
+	case len(given) == 0:
+		return missing(field + ".Value")
+	case len(given) > 1:
+		return combination("The parameters %s and %s are mutually exclusive and you have specified both.", given[0], given[1])
+	case len(d.Counts) > 0 && len(d.Counts) != len(d.Values):
+		return invalid("The parameters %s.Values and %s.Counts must be of the same size.", field, field)
+	case len(d.Values) > maxValues:
+		return tooMany(field+".Values", maxValues)
+	}
+	if sv := d.StatisticValues; sv != nil {
+		if sv.SampleCount == nil || sv.Sum == nil || sv.Minimum == nil || sv.Maximum == nil {
+			return missing(field + ".StatisticValues (SampleCount, Sum, Minimum, Maximum)")
+		}
+		for _, m := range []struct {
+			name string
+			v    float64
+		}{{"SampleCount", *sv.SampleCount}, {"Sum", *sv.Sum}, {"Minimum", *sv.Minimum}, {"Maximum", *sv.Maximum}} {
+			if err := checkValue(m.v, field+".StatisticValues."+m.name); err != nil {
+				return err
+			}
+		}
+	}
+	if d.Value != nil {
+		if err := checkValue(*d.Value, field+".Value"); err != nil {
+			return err
+		}
+	}
+	for j, f := range d.Values {
+		if err := checkValue(f, fmt.Sprintf("%s.Values.member.%d", field, j+1)); err != nil {
+			return err
+		}
+	}
+	for j, c := range d.Counts {
+		if !finite(c) {
+			return invalid("The value for parameter %s.Counts.member.%d is invalid.", field, j+1)
+		}
+	}
+	return nil
+}
+
+// queryOf converts one metric data query of a request (field names it) into a Query;
 // ReturnData defaults to true.
 func queryOf(qm metricDataQuery, field string) (Query, error) {
 	q := Query{ID: qm.ID, Label: qm.Label, Expression: qm.Expression, ReturnData: qm.ReturnData == nil || *qm.ReturnData}
-	if qm.Period > 0 {
+	if len(qm.ID) > 255 {
+		return Query{}, tooLong(field+".Id", 255)
+	}
+	if len(qm.Expression) > 2048 {
+		return Query{}, tooLong(field+".Expression", 2048)
+	}
+	if qm.Period != 0 {
+		if err := checkQueryPeriod(qm.Period, field+".Period"); err != nil {
+			return Query{}, err
+		}
 		q.Period = time.Duration(qm.Period) * time.Second
 	}
 	if qm.MetricStat != nil {
@@ -142,8 +210,17 @@ func metricStatOf(m *metricStatShape, field string) (*MetricStat, error) {
 	if ms.Name == "" {
 		return nil, missing(field + ".Metric.MetricName")
 	}
-	if m.Period <= 0 {
+	for _, err := range []error{checkNamespace(ms.Namespace, field+".Metric.Namespace"), checkMetricName(ms.Name, field+".Metric.MetricName"),
+		checkDimensions(m.Metric.Dimensions, field+".Metric.Dimensions", false), checkUnit(m.Unit, field+".Unit")} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if m.Period == 0 {
 		return nil, missing(field + ".Period")
+	}
+	if err := checkQueryPeriod(m.Period, field+".Period"); err != nil {
+		return nil, err
 	}
 	ms.Period = time.Duration(m.Period) * time.Second
 	if !ValidStat(ms.Stat) {
@@ -152,7 +229,7 @@ func metricStatOf(m *metricStatShape, field string) (*MetricStat, error) {
 	return ms, nil
 }
 
-// timeRange checks a query's StartTime and EndTime, both required.
+// timeRange checks a query's StartTime and EndTime, both required, the start first.
 func timeRange(start, end time.Time) error {
 	if start.IsZero() {
 		return missing("StartTime")
@@ -160,8 +237,14 @@ func timeRange(start, end time.Time) error {
 	if end.IsZero() {
 		return missing("EndTime")
 	}
+	if !end.After(start) {
+		return invalid("The parameter StartTime must be less than the parameter EndTime.")
+	}
 	return nil
 }
+
+// defaultMaxDatapoints is GetMetricData's page when MaxDatapoints is not given (its documentation).
+const defaultMaxDatapoints = 100800
 
 func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error) {
 	if err := timeRange(in.StartTime, in.EndTime); err != nil {
@@ -171,7 +254,19 @@ func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error
 		return nil, missing("MetricDataQueries")
 	}
 	if len(in.MetricDataQueries) > 500 {
-		return nil, invalid("The collection MetricDataQueries must not have a size greater than 500.")
+		return nil, tooMany("MetricDataQueries", 500)
+	}
+	descending := true
+	switch in.ScanBy {
+	case "", "TimestampDescending":
+	case "TimestampAscending":
+		descending = false
+	default:
+		return nil, invalid("The value %s for parameter ScanBy is invalid (TimestampDescending, TimestampAscending).", in.ScanBy)
+	}
+	page := defaultMaxDatapoints
+	if in.MaxDatapoints != nil && *in.MaxDatapoints > 0 {
+		page = int(min(*in.MaxDatapoints, math.MaxInt32))
 	}
 	queries := make([]Query, 0, len(in.MetricDataQueries))
 	for i, qm := range in.MetricDataQueries {
@@ -181,30 +276,66 @@ func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error
 		}
 		queries = append(queries, q)
 	}
-	descending := in.ScanBy != "TimestampAscending"
+	digest := digestOf(getMetricDataInput{MetricDataQueries: in.MetricDataQueries, StartTime: in.StartTime, EndTime: in.EndTime, ScanBy: in.ScanBy})
+	offset, err := pageOffset(in.NextToken, digest)
+	if err != nil {
+		return nil, err
+	}
 	results, err := a.s.GetMetricData(queries, in.StartTime, in.EndTime, descending)
 	if err != nil {
 		return nil, err
 	}
-	maxPoints := math.MaxInt
-	if in.MaxDatapoints != nil && *in.MaxDatapoints > 0 {
-		maxPoints = int(*in.MaxDatapoints)
+	out, next, ok := pageOf(results, offset, page)
+	if !ok {
+		return nil, badToken()
 	}
-	out := &getMetricDataOutput{MetricDataResults: []metricDataResult{}}
-	for _, r := range results {
-		res := metricDataResult{ID: r.ID, Label: r.Label, Timestamps: []time.Time{}, Values: []float64{}, StatusCode: "Complete"}
-		for i := range r.Values {
-			if maxPoints == 0 {
-				break
-			}
-			maxPoints--
-			res.Timestamps = append(res.Timestamps, r.Timestamps[i])
-			res.Values = append(res.Values, r.Values[i])
-		}
-		out.MetricDataResults = append(out.MetricDataResults, res)
+	if next > 0 {
+		out.NextToken = pageToken(next, digest)
 	}
 	return out, nil
 }
+
+// pageOf is the page of at most size datapoints that starts offset datapoints into the results
+// (their datapoints counted in order, query after query), and the offset of the next page (0:
+// none); ok is false when offset is past the end. A result appears on each page that holds some of
+// its datapoints, PartialData while some remain for a later page; one without datapoints appears
+// once, on the page its place falls on.
+func pageOf(results []Result, offset, size int) (out *getMetricDataOutput, next int, ok bool) {
+	total := 0
+	for _, r := range results {
+		total += len(r.Values)
+	}
+	if offset > total {
+		return nil, 0, false
+	}
+	end := min(offset+size, total)
+	out = &getMetricDataOutput{MetricDataResults: []metricDataResult{}}
+	pos := 0
+	for _, r := range results {
+		first, n := pos, len(r.Values)
+		pos += n
+		from, to := max(offset, first), min(end, pos)
+		if n == 0 && (first < offset || first > end || first == end && end < total) || n > 0 && from >= to {
+			continue
+		}
+		res := metricDataResult{ID: r.ID, Label: r.Label, Timestamps: []time.Time{}, Values: []float64{}, StatusCode: "Complete"}
+		if n > 0 {
+			res.Timestamps = append(res.Timestamps, r.Timestamps[from-first:to-first]...)
+			res.Values = append(res.Values, r.Values[from-first:to-first]...)
+		}
+		if pos > end {
+			res.StatusCode = "PartialData"
+		}
+		out.MetricDataResults = append(out.MetricDataResults, res)
+	}
+	if end < total {
+		next = end
+	}
+	return out, next, true
+}
+
+// maxStatisticsDatapoints is the most datapoints one GetMetricStatistics call may ask for.
+const maxStatisticsDatapoints = 1440
 
 func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStatisticsOutput, error) {
 	ns, name := in.Namespace, in.MetricName
@@ -214,15 +345,27 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 	if name == "" {
 		return nil, missing("MetricName")
 	}
-	if err := timeRange(in.StartTime, in.EndTime); err != nil {
+	for _, err := range []error{checkNamespace(ns, "Namespace"), checkMetricName(name, "MetricName"),
+		checkDimensions(in.Dimensions, "Dimensions", false), checkUnit(in.Unit, "Unit"), timeRange(in.StartTime, in.EndTime)} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if in.Period == 0 {
+		return nil, missing("Period")
+	}
+	if err := checkQueryPeriod(in.Period, "Period"); err != nil {
 		return nil, err
 	}
-	start, end := in.StartTime, in.EndTime
-	if !end.After(start) {
-		return nil, invalid("The parameter StartTime must be less than the parameter EndTime.")
-	}
-	if in.Period <= 0 {
-		return nil, missing("Period")
+	switch {
+	case len(in.Statistics)+len(in.ExtendedStatistics) == 0:
+		return nil, combination("At least one of the parameters Statistics and ExtendedStatistics must be specified.")
+	case len(in.Statistics) > 0 && len(in.ExtendedStatistics) > 0:
+		return nil, combination("The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.")
+	case len(in.Statistics) > 5:
+		return nil, tooMany("Statistics", 5)
+	case len(in.ExtendedStatistics) > 10:
+		return nil, tooMany("ExtendedStatistics", 10)
 	}
 	for _, s := range in.Statistics {
 		if !ValidStat(s) || strings.HasPrefix(s, "p") {
@@ -234,11 +377,13 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 			return nil, invalid("The value %s for parameter ExtendedStatistics is invalid.", s)
 		}
 	}
-	if len(in.Statistics)+len(in.ExtendedStatistics) == 0 {
-		return nil, &apiErr{code: "InvalidParameterCombinationException", query: "InvalidParameterCombination", msg: "At least one of the parameters Statistics and ExtendedStatistics must be specified."}
+	period := time.Duration(in.Period) * time.Second
+	start, end := in.StartTime, in.EndTime
+	// The message is CloudWatch's (from memory).
+	if n := (end.Sub(start) + period - 1) / period; n > maxStatisticsDatapoints {
+		return nil, combination("You have requested up to %s datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", thousands(int64(n)))
 	}
 	dims := dimensionMap(in.Dimensions)
-	period := time.Duration(in.Period) * time.Second
 	byT := map[int64]*datapoint{}
 	a.s.mu.RLock()
 	k, _ := keyOf(ns, name, dimsOf(dims))
@@ -286,11 +431,21 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 	return out, nil
 }
 
+// thousands writes n with comma separators, as CloudWatch's messages do (2,881).
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // ListedMetric is one metric ListMetrics returns.
 type ListedMetric struct {
 	Namespace  string
 	Name       string
 	Dimensions []Dimension
+	Latest     time.Time // its newest datapoint's timestamp
 }
 
 // ListMetrics returns the metrics matching namespace and name ("" = any) that have every filter
@@ -314,7 +469,11 @@ func (s *Store) ListMetrics(namespace, name string, filter map[string]string) []
 			ok = ok && found
 		}
 		if ok {
-			out = append(out, ListedMetric{Namespace: k.namespace, Name: k.name, Dimensions: se.dims})
+			m := ListedMetric{Namespace: k.namespace, Name: k.name, Dimensions: se.dims}
+			if n := len(se.points); n > 0 {
+				m.Latest = se.points[n-1].t
+			}
+			out = append(out, m)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -332,11 +491,46 @@ func (s *Store) ListMetrics(namespace, name string, filter map[string]string) []
 	return out
 }
 
+// listMetricsPage is how many metrics one ListMetrics answer holds (its documentation: "Up to
+// 500 results are returned for any one call").
+const listMetricsPage = 500
+
 func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
+	for _, err := range []error{checkNamespace(in.Namespace, "Namespace"), checkMetricName(in.MetricName, "MetricName"),
+		checkDimensions(in.Dimensions, "Dimensions", true)} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if in.RecentlyActive != "" && in.RecentlyActive != "PT3H" {
+		return nil, invalid("The value %s for parameter RecentlyActive is invalid (PT3H).", in.RecentlyActive)
+	}
+	digest := digestOf(listMetricsInput{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions, RecentlyActive: in.RecentlyActive})
+	offset, err := pageOffset(in.NextToken, digest)
+	if err != nil {
+		return nil, err
+	}
 	ms := a.s.ListMetrics(in.Namespace, in.MetricName, dimensionMap(in.Dimensions))
-	out := &listMetricsOutput{Metrics: make([]metric, 0, len(ms))}
-	for _, m := range ms {
+	if in.RecentlyActive != "" {
+		since := a.s.now().Add(-3 * time.Hour)
+		recent := ms[:0]
+		for _, m := range ms {
+			if !m.Latest.Before(since) {
+				recent = append(recent, m)
+			}
+		}
+		ms = recent
+	}
+	if offset > len(ms) {
+		return nil, badToken()
+	}
+	end := min(offset+listMetricsPage, len(ms))
+	out := &listMetricsOutput{Metrics: make([]metric, 0, end-offset)}
+	for _, m := range ms[offset:end] {
 		out.Metrics = append(out.Metrics, metric{Namespace: m.Namespace, MetricName: m.Name, Dimensions: dimensionList(m.Dimensions)})
+	}
+	if end < len(ms) {
+		out.NextToken = pageToken(end, digest)
 	}
 	return out, nil
 }

@@ -430,6 +430,7 @@ func TestProtocolsEveryOperation(t *testing.T) {
 	for _, p := range protos {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
+			store.SetClock(func() time.Time { return t0.Add(5 * time.Minute) })
 			h := store.Handler()
 			call := func(op string, in map[string]any) any {
 				t.Helper()
@@ -492,16 +493,21 @@ func TestProtocolsEveryOperation(t *testing.T) {
 
 			out = call("GetMetricStatistics", map[string]any{"Namespace": "Lab", "MetricName": "Writes", "Dimensions": dims,
 				"StartTime": t0, "EndTime": t0.Add(2 * time.Minute), "Period": 120,
-				"Statistics": []any{"Sum", "Maximum"}, "ExtendedStatistics": []any{"p50"}})
+				"Statistics": []any{"Sum", "Maximum"}})
 			if at(t, out, "Label") != "Writes" || length(t, at(t, out, "Datapoints")) != 1 {
 				t.Fatalf("GetMetricStatistics = %v", out)
 			}
 			dp := at(t, out, "Datapoints.0").(map[string]any)
-			if !stamp(t, p, dp["Timestamp"]).Equal(t0) || num(t, dp["Sum"]) != 15.5 || num(t, dp["Maximum"]) != 5 || dp["Unit"] != "Count" || num(t, at(t, dp, "ExtendedStatistics.p50")) != 2.5 {
-				t.Errorf("datapoint = %v, want %v Sum 15.5 Maximum 5 Count p50 2.5", dp, t0)
+			if !stamp(t, p, dp["Timestamp"]).Equal(t0) || num(t, dp["Sum"]) != 15.5 || num(t, dp["Maximum"]) != 5 || dp["Unit"] != "Count" {
+				t.Errorf("datapoint = %v, want %v Sum 15.5 Maximum 5 Count", dp, t0)
 			}
 			if _, ok := dp["Average"]; ok {
 				t.Errorf("datapoint has Average, which was not asked for: %v", dp)
+			}
+			out = call("GetMetricStatistics", map[string]any{"Namespace": "Lab", "MetricName": "Writes", "Dimensions": dims,
+				"StartTime": t0, "EndTime": t0.Add(2 * time.Minute), "Period": 120, "ExtendedStatistics": []any{"p50"}})
+			if length(t, at(t, out, "Datapoints")) != 1 || num(t, at(t, out, "Datapoints.0.ExtendedStatistics.p50")) != 2.5 {
+				t.Errorf("GetMetricStatistics p50 = %v, want 2.5", out)
 			}
 
 			out = call("ListMetrics", map[string]any{"Namespace": "Lab", "Dimensions": []any{map[string]any{"Name": "DynamoDBTable"}}})
@@ -524,7 +530,7 @@ func TestProtocolsEveryOperation(t *testing.T) {
 			call("PutDashboard", map[string]any{"DashboardName": "other", "DashboardBody": `{"widgets":[]}`})
 			out = call("ListDashboards", map[string]any{"DashboardNamePrefix": "la"})
 			if length(t, at(t, out, "DashboardEntries")) != 1 || at(t, out, "DashboardEntries.0.DashboardName") != "lab" ||
-				num(t, at(t, out, "DashboardEntries.0.Size")) != float64(len(body)) || time.Since(stamp(t, p, at(t, out, "DashboardEntries.0.LastModified"))).Abs() > time.Minute {
+				num(t, at(t, out, "DashboardEntries.0.Size")) != float64(len(body)) || !stamp(t, p, at(t, out, "DashboardEntries.0.LastModified")).Equal(t0.Add(5*time.Minute)) {
 				t.Errorf("ListDashboards = %v", out)
 			}
 			call("DeleteDashboards", map[string]any{"DashboardNames": []any{"lab", "other"}})
@@ -536,6 +542,68 @@ func TestProtocolsEveryOperation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// datum is a PutMetricData input of one datum (Value 1) with the members of mod set; a nil
+// member is left out, and "__namespace" is the request's Namespace.
+func datum(mod map[string]any) map[string]any {
+	d := map[string]any{"MetricName": "m", "Value": 1.0}
+	ns := "N"
+	for k, v := range mod {
+		switch {
+		case k == "__namespace":
+			ns = v.(string)
+		case v == nil:
+			delete(d, k)
+		default:
+			d[k] = v
+		}
+	}
+	return map[string]any{"Namespace": ns, "MetricData": []any{d}}
+}
+
+// numbers is 1 … n.
+func numbers(n int) []any {
+	var out []any
+	for i := range n {
+		out = append(out, float64(i+1))
+	}
+	return out
+}
+
+// manyData is n data of one value each.
+func manyData(n int) []any {
+	var out []any
+	for range n {
+		out = append(out, map[string]any{"MetricName": "m", "Value": 1.0})
+	}
+	return out
+}
+
+// metricData is a GetMetricData input of one MetricStat query over an hour; mod sets members of
+// the MetricStat (Unit, Period) or of the request (ScanBy, NextToken, MaxDatapoints).
+func metricData(mod map[string]any) map[string]any {
+	t0 := time.Unix(1_800_000_000, 0).UTC()
+	ms := map[string]any{"Metric": map[string]any{"Namespace": "N", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
+	in := map[string]any{"StartTime": t0, "EndTime": t0.Add(time.Hour), "MetricDataQueries": []any{map[string]any{"Id": "q", "MetricStat": ms}}}
+	for k, v := range mod {
+		if k == "Unit" || k == "Period" {
+			ms[k] = v
+		} else {
+			in[k] = v
+		}
+	}
+	return in
+}
+
+// statistics is a GetMetricStatistics input (Sum at 60 s over an hour) with the members of mod set.
+func statistics(mod map[string]any) map[string]any {
+	t0 := time.Unix(1_800_000_000, 0).UTC()
+	in := map[string]any{"Namespace": "N", "MetricName": "m", "StartTime": t0, "EndTime": t0.Add(time.Hour), "Period": 60, "Statistics": []any{"Sum"}}
+	for k, v := range mod {
+		in[k] = v
+	}
+	return in
 }
 
 // TestProtocolErrors checks each protocol's error shape: the modeled error's shape id in __type
@@ -573,6 +641,65 @@ func TestProtocolErrors(t *testing.T) {
 			status: 404, code: "ResourceNotFound", shape: "DashboardNotFoundError", msg: "nope"},
 		{name: "dashboard body without widgets", op: "PutDashboard", in: map[string]any{"DashboardName": "d", "DashboardBody": `{"x":1}`},
 			status: 400, code: "InvalidParameterInput", shape: "DashboardInvalidInputError", msg: "widgets"},
+		{name: "a timestamp 3 hours ahead", op: "PutMetricData", in: datum(map[string]any{"Timestamp": time.Now().Add(3 * time.Hour)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Timestamp must specify a time no more than two hours in the future"},
+		{name: "a timestamp 15 days old", op: "PutMetricData", in: datum(map[string]any{"Timestamp": time.Now().Add(-15 * 24 * time.Hour)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Timestamp must specify a time no more than two weeks in the past"},
+		{name: "Value and Values", op: "PutMetricData", in: datum(map[string]any{"Values": []any{1.0}}),
+			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "MetricData.member.1.Value and MetricData.member.1.Values are mutually exclusive"},
+		{name: "Value and StatisticValues", op: "PutMetricData", in: datum(map[string]any{"StatisticValues": map[string]any{"SampleCount": 1.0, "Sum": 1.0, "Minimum": 1.0, "Maximum": 1.0}}),
+			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "MetricData.member.1.StatisticValues"},
+		{name: "151 values", op: "PutMetricData", in: datum(map[string]any{"Value": nil, "Values": numbers(151)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Values must not have a size greater than 150"},
+		{name: "counts without as many values", op: "PutMetricData", in: datum(map[string]any{"Value": nil, "Values": numbers(2), "Counts": numbers(3)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Counts must be of the same size"},
+		{name: "counts with a single value", op: "PutMetricData", in: datum(map[string]any{"Counts": numbers(1)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Counts"},
+		{name: "storage resolution 5", op: "PutMetricData", in: datum(map[string]any{"StorageResolution": 5}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.StorageResolution"},
+		{name: "a dimension without a value", op: "PutMetricData", in: datum(map[string]any{"Dimensions": []any{map[string]any{"Name": "F"}}}),
+			status: 400, code: "MissingParameter", shape: "MissingRequiredParameterException", msg: "MetricData.member.1.Dimensions.member.1.Value"},
+		{name: "a dimension named twice", op: "PutMetricData", in: datum(map[string]any{"Dimensions": []any{
+			map[string]any{"Name": "F", "Value": "a"}, map[string]any{"Name": "F", "Value": "b"}}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Dimensions.member.2.Name is duplicated"},
+		{name: "31 dimensions", op: "PutMetricData", in: datum(map[string]any{"Dimensions": manyDimensions(31)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Dimensions must not have a size greater than 30"},
+		{name: "a value over 2^360", op: "PutMetricData", in: datum(map[string]any{"Value": math.Ldexp(1.5, 360)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Value"},
+		{name: "a value under -2^360 in Values", op: "PutMetricData", in: datum(map[string]any{"Value": nil, "Values": []any{1.0, -math.Ldexp(1.5, 360)}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.Values.member.2"},
+		{name: "a namespace starting with a colon", op: "PutMetricData", in: datum(map[string]any{"__namespace": ":Probe"}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Namespace"},
+		{name: "a namespace of 256 characters", op: "PutMetricData", in: datum(map[string]any{"__namespace": strings.Repeat("n", 256)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Namespace must be at most 255"},
+		{name: "a metric name of 256 characters", op: "PutMetricData", in: datum(map[string]any{"MetricName": strings.Repeat("m", 256)}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData.member.1.MetricName must be at most 255"},
+		{name: "1001 data", op: "PutMetricData", in: map[string]any{"Namespace": "N", "MetricData": manyData(1001)},
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricData must not have a size greater than 1000"},
+		{name: "a bad ScanBy", op: "GetMetricData", in: metricData(map[string]any{"ScanBy": "Newest"}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "ScanBy"},
+		{name: "a bad unit in a MetricStat", op: "GetMetricData", in: metricData(map[string]any{"Unit": "Parsecs"}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricDataQueries.member.1.MetricStat.Unit"},
+		{name: "a period of 90 s in a MetricStat", op: "GetMetricData", in: metricData(map[string]any{"Period": 90}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricDataQueries.member.1.MetricStat.Period"},
+		{name: "a period of 7 s in a MetricStat", op: "GetMetricData", in: metricData(map[string]any{"Period": 7}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "MetricDataQueries.member.1.MetricStat.Period"},
+		{name: "a garbled NextToken", op: "GetMetricData", in: metricData(map[string]any{"NextToken": "garbage"}),
+			status: 400, code: "InvalidNextToken", shape: "InvalidNextToken", msg: "NextToken"},
+		{name: "2,881 datapoints", op: "GetMetricStatistics", in: statistics(map[string]any{"EndTime": t0.Add(48*time.Hour + 48*time.Second), "StartTime": t0.Add(47 * time.Second)}),
+			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "You have requested up to 2,881 datapoints, which exceeds the limit of 1,440"},
+		{name: "statistics and extended statistics", op: "GetMetricStatistics", in: statistics(map[string]any{"ExtendedStatistics": []any{"p99"}}),
+			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "Statistics and ExtendedStatistics are mutually exclusive"},
+		{name: "a period of 7 s", op: "GetMetricStatistics", in: statistics(map[string]any{"Period": 7}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Period"},
+		{name: "a period of 90 s", op: "GetMetricStatistics", in: statistics(map[string]any{"Period": 90}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Period"},
+		{name: "RecentlyActive PT1H", op: "ListMetrics", in: map[string]any{"RecentlyActive": "PT1H"},
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "RecentlyActive"},
+		{name: "11 dimension filters", op: "ListMetrics", in: map[string]any{"Dimensions": manyDimensions(11)},
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Dimensions must not have a size greater than 10"},
+		{name: "a garbled ListMetrics NextToken", op: "ListMetrics", in: map[string]any{"NextToken": "garbage"},
+			status: 400, code: "InvalidNextToken", shape: "InvalidNextToken", msg: "NextToken"},
 		{name: "unknown operation", op: "DescribeAlarmHistory", in: map[string]any{},
 			status: 0, code: "InvalidAction", shape: "UnknownOperationException", msg: "DescribeAlarmHistory"},
 	}

@@ -89,6 +89,7 @@ type metricDataResult struct {
 
 type getMetricDataOutput struct {
 	MetricDataResults []metricDataResult
+	NextToken         string `cw:",omitempty"`
 	Messages          []messageData
 }
 
@@ -121,14 +122,16 @@ type getMetricStatisticsOutput struct {
 }
 
 type listMetricsInput struct {
-	Namespace  string
-	MetricName string
-	Dimensions []dimension // DimensionFilter: an empty Value matches any value
-	NextToken  string
+	Namespace      string
+	MetricName     string
+	Dimensions     []dimension // DimensionFilter: an empty Value matches any value
+	NextToken      string
+	RecentlyActive string
 }
 
 type listMetricsOutput struct {
-	Metrics []metric
+	Metrics   []metric
+	NextToken string `cw:",omitempty"`
 }
 
 type putDashboardInput struct {

@@ -94,7 +94,7 @@ r = cw.get_metric_statistics(
 out["latency"] = [{k: (epoch(v) if k == "Timestamp" else v) for k, v in d.items()} for d in r["Datapoints"]]
 r = cw.get_metric_statistics(
     Namespace=p["namespace"], MetricName="Bulk", Dimensions=bulk_dims, StartTime=start, EndTime=end, Period=300,
-    Statistics=["Sum", "SampleCount"], ExtendedStatistics=["p50", "p90"],
+    ExtendedStatistics=["p50", "p90"],
 )
 out["bulk"] = [{k: (epoch(v) if k == "Timestamp" else v) for k, v in d.items()} for d in r["Datapoints"]]
 
