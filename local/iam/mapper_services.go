@@ -476,7 +476,12 @@ func (m *Mapper) states(r *http.Request) (Operation, error) {
 		return op, nil
 	}
 	switch name {
-	case "StartExecution", "StartSyncExecution", "ListExecutions", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine":
+	case "ListExecutions":
+		if p.str("stateMachineArn") == "" && p.str("mapRunArn") != "" {
+			return on("mapRunArn") // the executions of a Distributed Map's Map Run
+		}
+		return on("stateMachineArn")
+	case "StartExecution", "StartSyncExecution", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine":
 		return on("stateMachineArn")
 	case "DescribeExecution", "StopExecution", "GetExecutionHistory", "DescribeStateMachineForExecution", "RedriveExecution":
 		return on("executionArn")

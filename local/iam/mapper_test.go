@@ -211,6 +211,11 @@ func TestMap(t *testing.T) {
 			[]Check{c("states:CreateStateMachine", smArn), c("iam:PassRole", "arn:aws:iam::000000000000:role/r")}, map[int]map[string][]string{1: {"iam:PassedToService": {"states.amazonaws.com"}}}, ""},
 		{"states list", "states", jsonReq("AWSStepFunctions.ListStateMachines", `{}`), "ListStateMachines", []Check{c("states:ListStateMachines", "*")}, nil, ""},
 		{"states no arn", "states", jsonReq("AWSStepFunctions.StartExecution", `{}`), "StartExecution", nil, nil, "no stateMachineArn"},
+		{"states list executions", "states", jsonReq("AWSStepFunctions.ListExecutions", `{"stateMachineArn":"`+smArn+`"}`), "ListExecutions",
+			[]Check{c("states:ListExecutions", smArn)}, nil, ""},
+		{"states list a map run's executions", "states", jsonReq("AWSStepFunctions.ListExecutions", `{"mapRunArn":"arn:aws:states:us-east-1:000000000000:mapRun:m/run:1"}`), "ListExecutions",
+			[]Check{c("states:ListExecutions", "arn:aws:states:us-east-1:000000000000:mapRun:m/run:1")}, nil, ""},
+		{"states list executions of nothing", "states", jsonReq("AWSStepFunctions.ListExecutions", `{}`), "ListExecutions", nil, nil, "no stateMachineArn"},
 		// Lambda.
 		{"lambda invoke", "lambda", restReq(http.MethodPost, "/2015-03-31/functions/etl/invocations", nil, "{}"), "Invoke",
 			[]Check{c("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:000000000000:function:etl")}, nil, ""},
