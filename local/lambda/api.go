@@ -149,14 +149,15 @@ func readPayload(r *http.Request, typ string) ([]byte, *apiError) {
 }
 
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
-	fn := s.lookup(w, r)
-	if fn == nil {
-		return
-	}
+	// The request's members are checked first, as AWS validates a request before it looks anything up.
 	typ, logType := r.Header.Get("X-Amz-Invocation-Type"), r.Header.Get("X-Amz-Log-Type")
 	if err := cmp.Or(enum("invocationType", cmp.Or(typ, "RequestResponse"), "Event", "RequestResponse", "DryRun"),
 		enum("logType", cmp.Or(logType, "None"), "None", "Tail")); err != nil {
 		err.write(w)
+		return
+	}
+	fn := s.lookup(w, r)
+	if fn == nil {
 		return
 	}
 	payload, perr := readPayload(r, typ)
