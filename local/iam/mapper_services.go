@@ -1,11 +1,13 @@
 package iam
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
@@ -482,7 +484,12 @@ func (m *Mapper) states(r *http.Request) (Operation, error) {
 		return op, nil
 	}
 	switch name {
-	case "StartExecution", "StartSyncExecution", "ListExecutions", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine":
+	case "ListExecutions":
+		if p.str("stateMachineArn") == "" && p.str("mapRunArn") != "" {
+			return on("mapRunArn") // the executions of a Distributed Map's Map Run
+		}
+		return on("stateMachineArn")
+	case "StartExecution", "StartSyncExecution", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine":
 		return on("stateMachineArn")
 	case "DescribeExecution", "StopExecution", "GetExecutionHistory", "DescribeStateMachineForExecution", "RedriveExecution":
 		return on("executionArn")
@@ -514,18 +521,17 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
 	}
 	fn, sub, _ := strings.Cut(rest, "/")
+	// The function's ARN as Lambda reads FunctionName (lambdaname): a name or a partial or full ARN,
+	// qualified by a version or alias in it or by ?Qualifier (a qualified request is decided on the
+	// qualified ARN, as AWS's are; the Lambda API refuses two qualifiers that differ).
 	fnArn := func() string {
-		q := r.URL.Query().Get("Qualifier")
-		var arn string
-		switch {
-		case strings.HasPrefix(fn, "arn:"):
-			arn = fn
-		case strings.Contains(fn, ":function:"):
-			arn = "arn:aws:lambda:" + m.region() + ":" + fn
-		default:
-			arn = m.arn("lambda", "function:"+fn)
+		ref, ok := lambdaname.Parse(fn)
+		if !ok {
+			return m.arn("lambda", "function:"+fn) // the Lambda API refuses it (ValidationException)
 		}
-		if q != "" && strings.Count(arn, ":") == 6 {
+		arn := "arn:" + cmp.Or(ref.Partition, "aws") + ":lambda:" + cmp.Or(ref.Region, m.region()) + ":" +
+			cmp.Or(ref.Account, m.account()) + ":function:" + ref.Name
+		if q := cmp.Or(ref.Qualifier, r.URL.Query().Get("Qualifier")); q != "" {
 			arn += ":" + q
 		}
 		return arn

@@ -1,12 +1,20 @@
 package lambda
 
 import (
+	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 )
 
 // Handler serves the Lambda API (signing name "lambda", REST-JSON) for the gateway to mount:
@@ -24,51 +32,141 @@ func (s *Service) Handler() http.Handler {
 	return mux
 }
 
-// functionName accepts a name, a full or partial ARN, with or without a :$LATEST qualifier.
-func functionName(ref string) string {
-	if i := strings.Index(ref, "function:"); i >= 0 {
-		ref = ref[i+len("function:"):]
-	}
-	if name, q, ok := strings.Cut(ref, ":"); ok && q != "" {
-		return name
-	}
-	return ref
+// apiError is a Lambda API error: its HTTP status, X-Amzn-ErrorType and message.
+type apiError struct {
+	status   int
+	typ, msg string
 }
 
+func (e *apiError) write(w http.ResponseWriter) { writeAPIError(w, e.status, e.typ, e.msg) }
+
+// validation is AWS's ValidationException for one member that breaks the model's constraints.
+func validation(format string, args ...any) *apiError {
+	return &apiError{http.StatusBadRequest, "ValidationException", "1 validation error detected: " + fmt.Sprintf(format, args...)}
+}
+
+// enum is the ValidationException for a member outside the model's enum (nil when v is in it).
+func enum(member, v string, values ...string) *apiError {
+	if slices.Contains(values, v) {
+		return nil
+	}
+	return validation("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, member, strings.Join(values, ", "))
+}
+
+// qualifierExpr is the model's NumericLatestPublishedOrAliasQualifier pattern (1-128 characters).
+const qualifierExpr = `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`
+
+var qualifierPattern = regexp.MustCompile(`^(?:` + qualifierExpr + `)$`)
+
+// lookup finds the function a request names (its path's FunctionName and its ?Qualifier), or writes
+// AWS's error: ValidationException for a name or qualifier outside the model's constraints,
+// InvalidParameterValueException for a qualifier in the name that ?Qualifier contradicts, and
+// ResourceNotFoundException for a function, version or alias that does not exist. Only $LATEST
+// exists here: nothing publishes versions or aliases (the deployer refuses AWS::Lambda::Version and
+// AWS::Lambda::Alias, as every type it does not create), so any other qualifier names a version or
+// alias that does not exist, and is refused rather than run as $LATEST.
 func (s *Service) lookup(w http.ResponseWriter, r *http.Request) *function {
-	name := functionName(r.PathValue("name"))
-	s.mu.Lock()
-	fn := s.fns[name]
-	s.mu.Unlock()
-	if fn == nil {
-		writeAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+s.ARN(name))
+	fn, err := s.resolve(r)
+	if err != nil {
+		err.write(w)
 	}
 	return fn
 }
 
+func (s *Service) resolve(r *http.Request) (*function, *apiError) {
+	name := r.PathValue("name")
+	switch {
+	case name == "":
+		return nil, validation("Value '' at 'functionName' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	case len(name) > lambdaname.MaxLen:
+		return nil, validation("Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to %d", name, lambdaname.MaxLen)
+	}
+	ref, ok := lambdaname.Parse(name)
+	if !ok {
+		return nil, validation("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, lambdaname.Pattern)
+	}
+	q := ref.Qualifier
+	if vs, ok := r.URL.Query()["Qualifier"]; ok {
+		v := vs[0]
+		switch {
+		case v == "":
+			return nil, validation("Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		case len(v) > 128:
+			return nil, validation("Value '%s' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128", v)
+		case !qualifierPattern.MatchString(v):
+			return nil, validation("Value '%s' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, qualifierExpr)
+		case q != "" && q != v:
+			return nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier."}
+		}
+		q = v
+	}
+	s.mu.Lock()
+	fn := s.fns[ref.Name]
+	s.mu.Unlock()
+	here := (!ref.ARN || ref.Partition == "aws") && (ref.Region == "" || ref.Region == s.opts.Region) &&
+		(ref.Account == "" || ref.Account == s.opts.AccountID)
+	if fn == nil || !here || (q != "" && q != "$LATEST") {
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", cmp.Or(ref.Region, s.opts.Region), cmp.Or(ref.Account, s.opts.AccountID), ref.Name)
+		if q != "" {
+			arn += ":" + q
+		}
+		return nil, &apiError{http.StatusNotFound, "ResourceNotFoundException", "Function not found: " + arn}
+	}
+	return fn, nil
+}
+
+// MaxAsyncPayload is Lambda's limit on an asynchronous (Event) invocation's payload: 1 MB, as the
+// Invoke documentation in botocore's model (1.43.11) says: "1 MB for asynchronous invocations"
+// (raised from 256 KB in October 2025, by AWS's announcement). The byte count, the error code and
+// its wording are not in the model: they are from real responses quoted in public issues, "...
+// byte payload is too large for the Event invocation type (limit 1048576 bytes)", and before the
+// raise the same with (limit 262144 bytes), code RequestEntityTooLargeException.
+const MaxAsyncPayload = 1 << 20
+
+// tooLarge is the 413 for a payload over the invocation type's limit. AWS answers the code
+// RequestEntityTooLargeException (as real responses show, e.g. "Request must be smaller than
+// 6291456 bytes for the InvokeFunction operation"), not the model's RequestTooLargeException.
+func tooLarge(msg string) *apiError {
+	return &apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", msg}
+}
+
+// readPayload reads an invocation's payload within its invocation type's limit; empty is {}.
+func readPayload(r *http.Request, typ string) ([]byte, *apiError) {
+	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	switch {
+	case err != nil:
+		return nil, &apiError{http.StatusBadRequest, "InvalidRequestContentException", err.Error()}
+	case len(payload) > MaxPayload:
+		return nil, tooLarge(fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxPayload))
+	case typ == "Event" && len(payload) > MaxAsyncPayload:
+		return nil, tooLarge(fmt.Sprintf("%d byte payload is too large for the Event invocation type (limit %d bytes)", len(payload), MaxAsyncPayload))
+	case len(payload) == 0:
+		return []byte("{}"), nil
+	case !json.Valid(payload):
+		return nil, &apiError{http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json"}
+	}
+	return payload, nil
+}
+
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
+	// The request's members are checked first, as AWS validates a request before it looks anything up.
+	typ, logType := r.Header.Get("X-Amz-Invocation-Type"), r.Header.Get("X-Amz-Log-Type")
+	if err := cmp.Or(enum("invocationType", cmp.Or(typ, "RequestResponse"), "Event", "RequestResponse", "DryRun"),
+		enum("logType", cmp.Or(logType, "None"), "None", "Tail")); err != nil {
+		err.write(w)
+		return
+	}
 	fn := s.lookup(w, r)
 	if fn == nil {
 		return
 	}
-	payload, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
-	if err != nil {
-		writeAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", err.Error())
-		return
-	}
-	if len(payload) > MaxPayload {
-		writeAPIError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
-		return
-	}
-	if len(payload) == 0 {
-		payload = []byte("{}")
-	}
-	if !json.Valid(payload) {
-		writeAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", "Could not parse request body into json")
+	payload, perr := readPayload(r, typ)
+	if perr != nil {
+		perr.write(w)
 		return
 	}
 	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
-	switch typ := r.Header.Get("X-Amz-Invocation-Type"); typ {
+	switch typ {
 	case "DryRun":
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -80,12 +178,16 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusAccepted)
 		return
-	case "", "RequestResponse":
-	default:
-		writeAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "X-Amz-Invocation-Type: "+typ)
-		return
 	}
-	out, fnErr, err := fn.invoke(r.Context(), payload)
+	// Tail: the invocation's own log, its last 4 KB, as Lambda returns it to a synchronous call.
+	var tail *logTail
+	if logType == "Tail" {
+		tail = &logTail{}
+	}
+	out, fnErr, err := fn.invoke(r.Context(), payload, tail)
+	if tail != nil && err == nil {
+		w.Header().Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tail.bytes()))
+	}
 	switch {
 	case errors.Is(err, ErrThrottled):
 		w.Header().Set("Retry-After", "1")
@@ -143,17 +245,70 @@ func (s *Service) serveGetConfiguration(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
+// listPage is the most functions one ListFunctions response holds, whatever MaxItems asks (the
+// model: "ListFunctions returns a maximum of 50 items in each response").
+const listPage = 50
+
+// markerPrefix begins every NextMarker (base64url of it and the page's last function name).
+const markerPrefix = "chaoslab-lambda-list:"
+
+// serveList is ListFunctions, by name, in pages of MaxItems (1-10000, at most 50) after Marker.
 func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
+	limit, after, err := listParams(r)
+	if err != nil {
+		err.write(w)
+		return
+	}
 	s.mu.Lock()
-	var list []map[string]any
-	for _, fn := range s.fns {
-		list = append(list, fn.configuration())
+	var fns []*function
+	for name, fn := range s.fns {
+		if name > after {
+			fns = append(fns, fn)
+		}
 	}
 	s.mu.Unlock()
-	if list == nil {
-		list = []map[string]any{}
+	slices.SortFunc(fns, func(a, b *function) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
+	body := map[string]any{}
+	if len(fns) > limit {
+		fns = fns[:limit]
+		body["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(markerPrefix + fns[limit-1].cfg.Name))
 	}
-	writeJSON(w, map[string]any{"Functions": list})
+	list := make([]map[string]any, len(fns))
+	for i, fn := range fns {
+		list[i] = fn.configuration()
+	}
+	body["Functions"] = list
+	writeJSON(w, body)
+}
+
+// listParams reads ListFunctions' MaxItems (the page size) and Marker (the name a page ends at).
+// A MaxItems outside the model's 1-10000 is a ValidationException; a Marker that no ListFunctions
+// gave is an InvalidParameterValueException (the model's error for ListFunctions; the message
+// is ours, as is the one for a MaxItems that is no integer).
+func listParams(r *http.Request) (limit int, after string, err *apiError) {
+	q := r.URL.Query()
+	limit = listPage
+	if v, ok := q["MaxItems"]; ok {
+		n, perr := strconv.Atoi(v[0])
+		switch {
+		case perr != nil:
+			return 0, "", validation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", v[0])
+		case n < 1:
+			return 0, "", validation("Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+		case n > 10000:
+			return 0, "", validation("Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", n)
+		}
+		limit = min(n, listPage)
+	}
+	if v, ok := q["Marker"]; ok {
+		b, derr := base64.RawURLEncoding.DecodeString(v[0])
+		name, found := strings.CutPrefix(string(b), markerPrefix)
+		if derr != nil || !found || name == "" {
+			return 0, "", &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid Marker: '" + v[0] + "' was not returned by ListFunctions"}
+		}
+		after = name
+	}
+	return limit, after, nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

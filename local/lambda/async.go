@@ -32,7 +32,7 @@ func (s *Service) invokeAsync(fn *function, payload []byte) {
 			return
 		}
 		ctx, cancel := context.WithTimeout(s.asyncCtx, fn.cfg.Timeout+initTimeout)
-		_, fnErr, err := fn.invoke(ctx, payload)
+		_, fnErr, err := fn.invoke(ctx, payload, nil)
 		cancel()
 		if s.asyncCtx.Err() != nil {
 			return // the service is closing

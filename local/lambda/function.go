@@ -53,6 +53,9 @@ const (
 	// drainTimeout is how long an exited runtime's output is read after its process group is killed:
 	// only a process that left the group (setsid) can hold the pipes longer.
 	drainTimeout = time.Second
+	// syncTimeout bounds how long an invocation's log is awaited (syncLogs): the sandbox's output is
+	// read as it is printed, so only a log that cannot be written takes longer.
+	syncTimeout = time.Second
 )
 
 // MaxPayload is Lambda's limit on a synchronous invocation's request (and response): 6 MB.

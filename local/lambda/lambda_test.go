@@ -3,6 +3,7 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -453,12 +454,20 @@ func TestCreateFunctionErrors(t *testing.T) {
 }
 
 func TestInvokeAPI(t *testing.T) {
-	s, _ := newService(t, Function{Name: "fn", ReservedConcurrency: 1})
+	// ev takes the Event invocations, so their runs do not throttle fn's (reserved 1).
+	s, _ := newService(t, Function{Name: "fn", ReservedConcurrency: 1}, Function{Name: "ev"})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
+	event := map[string]string{"X-Amz-Invocation-Type": "Event"}
+	// sized is an echo payload of exactly n bytes.
+	sized := func(n int) string {
+		const head, tail = `{"action":"echo","value":"`, `"}`
+		return head + strings.Repeat("x", n-len(head)-len(tail)) + tail
+	}
 	tests := []struct {
 		name       string
 		path       string
+		query      string
 		header     map[string]string
 		body       string
 		wantStatus int
@@ -467,6 +476,33 @@ func TestInvokeAPI(t *testing.T) {
 	}{
 		{name: "success", path: "fn", body: `{"action":"echo","value":"v"}`, wantStatus: 200, wantBody: `"value":"v"`},
 		{name: "by ARN with qualifier", path: "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", body: `{"action":"echo","value":"w"}`, wantStatus: 200, wantBody: `"value":"w"`},
+		{name: "by partial ARN", path: "000000000000:function:fn", body: `{"action":"echo","value":"p"}`, wantStatus: 200, wantBody: `"value":"p"`},
+		{name: "Qualifier $LATEST", path: "fn", query: "?Qualifier=%24LATEST", body: `{"action":"echo","value":"q"}`, wantStatus: 200,
+			wantHeader: [2]string{"X-Amz-Executed-Version", "$LATEST"}, wantBody: `"value":"q"`},
+		// Only $LATEST exists: a version or alias is one that does not, and is not run as $LATEST.
+		{name: "a version in the name", path: "fn:7", body: `{}`, wantStatus: 404,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "Function not found: arn:aws:lambda:us-east-1:000000000000:function:fn:7"},
+		{name: "an alias as Qualifier", path: "fn", query: "?Qualifier=nosuchalias", body: `{}`, wantStatus: 404,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "function:fn:nosuchalias"},
+		{name: "a version of an unknown function", path: "nope:3", body: `{}`, wantStatus: 404,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "function:nope:3"},
+		{name: "another account's function", path: "arn:aws:lambda:us-east-1:111111111111:function:fn", body: `{}`, wantStatus: 404,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "arn:aws:lambda:us-east-1:111111111111:function:fn"},
+		{name: "qualifiers that disagree", path: "fn:$LATEST", query: "?Qualifier=7", body: `{}`, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "InvalidParameterValueException"}, wantBody: "does not match the specified qualifier"},
+		{name: "a name outside the pattern", path: "bad%20name%21", body: `{}`, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ValidationException"}, wantBody: "Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{name: "a qualifier outside the pattern", path: "fn", query: "?Qualifier=a.b", body: `{}`, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ValidationException"}, wantBody: "at 'qualifier'"},
+		{name: "unknown invocation type", path: "fn", header: map[string]string{"X-Amz-Invocation-Type": "Later"}, body: `{}`, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ValidationException"}, wantBody: "Value 'Later' at 'invocationType'"},
+		{name: "unknown log type", path: "fn", header: map[string]string{"X-Amz-Log-Type": "All"}, body: `{}`, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ValidationException"}, wantBody: "Value 'All' at 'logType'"},
+		{name: "event at the async limit", path: "ev", header: event, body: sized(MaxAsyncPayload), wantStatus: 202},
+		{name: "event over the async limit", path: "ev", header: event, body: sized(2 << 20), wantStatus: 413,
+			wantHeader: [2]string{"X-Amzn-Errortype", "RequestEntityTooLargeException"}, wantBody: "2097152 byte payload is too large for the Event invocation type (limit 1048576 bytes)"},
+		{name: "request over the sync limit", path: "fn", body: sized(MaxPayload + 1), wantStatus: 413,
+			wantHeader: [2]string{"X-Amzn-Errortype", "RequestEntityTooLargeException"}, wantBody: "Request must be smaller than 6291456 bytes for the InvokeFunction operation"},
 		{name: "function error", path: "fn", body: `{"action":"error","value":"x"}`, wantStatus: 200,
 			wantHeader: [2]string{"X-Amz-Function-Error", "Unhandled"}, wantBody: `"errorMessage":"boom: x"`},
 		{name: "unknown function", path: "nope", body: `{}`, wantStatus: 404,
@@ -476,7 +512,7 @@ func TestInvokeAPI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/"+tc.path+"/invocations", strings.NewReader(tc.body))
+			req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/"+tc.path+"/invocations"+tc.query, strings.NewReader(tc.body))
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
@@ -514,6 +550,128 @@ func TestInvokeAPI(t *testing.T) {
 			t.Errorf("status %d %q, want 429 TooManyRequestsException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 		}
 	})
+}
+
+// tailOf invokes fn through the API with X-Amz-Log-Type: Tail and returns its decoded LogResult.
+func tailOf(t *testing.T, srv *httptest.Server, fn, body string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", srv.URL+"/2015-03-31/functions/"+fn+"/invocations", strings.NewReader(body))
+	req.Header.Set("X-Amz-Log-Type", "Tail")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	log, err := base64.StdEncoding.DecodeString(resp.Header.Get("X-Amz-Log-Result"))
+	if err != nil || len(log) == 0 {
+		t.Fatalf("X-Amz-Log-Result %q: %v, want the invocation's log in base64", resp.Header.Get("X-Amz-Log-Result"), err)
+	}
+	return string(log)
+}
+
+func TestLogTail(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn"})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	// The function's line, printed before it responded, is in its own invocation's log, between
+	// Lambda's START and END lines; each invocation's log is its own. A few rounds, since the
+	// line and the response travel apart.
+	for i := range 5 {
+		log := tailOf(t, srv, "fn", fmt.Sprintf(`{"action":"log","value":"line %d","lines":1}`, i))
+		want := regexp.MustCompile(fmt.Sprintf(`^START RequestId: (\S+) Version: \$LATEST\nhandling log\nline %d\nEND RequestId: (\S+)\nREPORT RequestId: (\S+)\tDuration: [^\n]*\n$`, i))
+		m := want.FindStringSubmatch(log)
+		if m == nil || m[1] != m[2] || m[2] != m[3] {
+			t.Fatalf("invocation %d's log:\n%s\nwant START, the function's two lines, END and REPORT of one request", i, log)
+		}
+	}
+	t.Run("the last 4 KB", func(t *testing.T) {
+		log := tailOf(t, srv, "fn", `{"action":"log","value":"`+strings.Repeat("y", 99)+`","lines":100}`)
+		if len(log) != 4096 || !strings.HasPrefix(log[strings.LastIndex(log, "END RequestId"):], "END RequestId") || !strings.Contains(log, "\nREPORT RequestId") {
+			t.Errorf("%d bytes ending %q, want the last 4096 of the log, its END and REPORT lines last", len(log), log[max(0, len(log)-300):])
+		}
+	})
+	t.Run("a function error's log", func(t *testing.T) {
+		// aws-lambda-go prints the error on stderr before it reports it: both pipes are in the log
+		// (each in its order; the two are read apart).
+		log := tailOf(t, srv, "fn", `{"action":"error","value":"t"}`)
+		body, _, _ := strings.Cut(log, "\nEND RequestId")
+		if !strings.Contains(body, "\nhandling error") || !strings.Contains(body, `"errorMessage":"boom: t"`) {
+			t.Errorf("log %q, want the failed invocation's lines, stdout's and stderr's, before END", log)
+		}
+	})
+}
+
+func TestFunctionAPI(t *testing.T) {
+	s, _ := newService(t, Function{Name: "c"}, Function{Name: "a"}, Function{Name: "b"})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	get := func(t *testing.T, path string, v any) (status int, errType string) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/2015-03-31/functions/" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if v != nil && resp.StatusCode == 200 {
+			if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType")
+	}
+	for _, tc := range []struct {
+		path, wantType string
+		wantStatus     int
+	}{
+		{"a", "", 200},
+		{"a?Qualifier=%24LATEST", "", 200},
+		{"a/configuration?Qualifier=%24LATEST", "", 200},
+		{"a?Qualifier=9", "ResourceNotFoundException", 404},
+		{"a:live/configuration", "ResourceNotFoundException", 404},
+		{"a%20b", "ValidationException", 400},
+	} {
+		if status, typ := get(t, tc.path, nil); status != tc.wantStatus || typ != tc.wantType {
+			t.Errorf("GET %s: %d %q, want %d %q", tc.path, status, typ, tc.wantStatus, tc.wantType)
+		}
+	}
+
+	type page struct {
+		Functions  []struct{ FunctionName string }
+		NextMarker string
+	}
+	names := func(p page) string {
+		var n []string
+		for _, f := range p.Functions {
+			n = append(n, f.FunctionName)
+		}
+		return strings.Join(n, ",")
+	}
+	t.Run("pages", func(t *testing.T) {
+		var first, second page
+		if status, typ := get(t, "?MaxItems=2", &first); status != 200 || names(first) != "a,b" || first.NextMarker == "" {
+			t.Fatalf("first page: %d %s %+v, want a,b and a NextMarker", status, typ, first)
+		}
+		if status, typ := get(t, "?MaxItems=2&Marker="+first.NextMarker, &second); status != 200 || names(second) != "c" || second.NextMarker != "" {
+			t.Fatalf("second page: %d %s %+v, want c and no NextMarker", status, typ, second)
+		}
+		var all page
+		if get(t, "?MaxItems=10000", &all); names(all) != "a,b,c" || all.NextMarker != "" {
+			t.Errorf("MaxItems 10000: %+v, want a,b,c", all)
+		}
+	})
+	for _, tc := range []struct{ query, wantType string }{
+		{"?MaxItems=0", "ValidationException"},
+		{"?MaxItems=10001", "ValidationException"},
+		{"?MaxItems=two", "ValidationException"},
+		{"?Marker=garbage", "InvalidParameterValueException"},
+	} {
+		if status, typ := get(t, tc.query, nil); status != 400 || typ != tc.wantType {
+			t.Errorf("ListFunctions%s: %d %q, want 400 %s", tc.query, status, typ, tc.wantType)
+		}
+	}
 }
 
 func TestCloseKillsSandboxes(t *testing.T) {

@@ -1,10 +1,8 @@
 package lambda
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 )
@@ -28,20 +26,6 @@ func openLog(path, name string, emf func(string, []byte)) (*functionLog, error) 
 	return &functionLog{name: name, emf: emf, file: f}, nil
 }
 
-// copy reads r line by line until EOF.
-func (l *functionLog) copy(r io.Reader) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			l.line(bytes.TrimRight(line, "\r\n"))
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 func (l *functionLog) line(b []byte) {
 	l.mu.Lock()
 	l.file.Write(append(b[:len(b):len(b)], '\n')) // one write per line; a copy, b is the caller's
@@ -51,12 +35,38 @@ func (l *functionLog) line(b []byte) {
 	}
 }
 
-func (l *functionLog) printf(format string, args ...any) {
-	l.line([]byte(fmt.Sprintf(format, args...)))
-}
-
 func (l *functionLog) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.file.Close()
+}
+
+// maxTail is how much of an invocation's log X-Amz-Log-Type: Tail returns: its last 4 KB, as Lambda's
+// LogResult (botocore's model: "the last 4 KB of the execution log").
+const maxTail = 4096
+
+// logTail keeps the end of one invocation's log: Lambda's own lines around it (START, END, REPORT)
+// and those its sandbox printed while it ran. A nil *logTail keeps nothing.
+type logTail struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (t *logTail) add(line []byte) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(append(t.b, line...), '\n')
+	if len(t.b) > maxTail {
+		t.b = t.b[len(t.b)-maxTail:]
+	}
+}
+
+// bytes is the tail kept so far.
+func (t *logTail) bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bytes.Clone(t.b)
 }

@@ -2,7 +2,10 @@ package lambda
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,9 +49,17 @@ type sandbox struct {
 	exited     chan struct{}    // closed when the process has exited and its output is drained
 	initFailed chan *FunctionError
 
+	// The log's write ends, kept to sync with (syncLogs): a marker written after what the function
+	// printed is read back once everything before it is logged. marker is random per sandbox.
+	logW    [2]*os.File
+	marker  []byte
+	synced  chan []byte // the sequence number after each marker read back
+	syncSeq int
+
 	mu      sync.Mutex
 	current *invocation
 	exitErr error
+	tail    *logTail // the running invocation's, while it keeps one
 
 	readyOnce sync.Once
 	stopOnce  sync.Once
@@ -87,6 +98,8 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		exited:     make(chan struct{}),
 		started:    make(chan struct{}),
 		initFailed: make(chan *FunctionError, 1),
+		marker:     newMarker(),
+		synced:     make(chan []byte, 4),
 	}
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
 	// The Runtime API answers the sandbox's own processes only (peer.go).
@@ -117,9 +130,9 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	}
 	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	err = cmd.Start()
-	stdoutW.Close() // the runtime holds the write ends now
-	stderrW.Close()
+	sb.logW = [2]*os.File{stdoutW, stderrW} // the runtime holds them too now; closed when it exits
 	if err != nil {
+		sb.closeLogW()
 		stdout.Close()
 		stderr.Close()
 		sb.srv.Close()
@@ -131,8 +144,8 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	drained := make(chan struct{})
 	go func() {
 		var wg sync.WaitGroup
-		wg.Go(func() { f.logs.copy(stdout) })
-		wg.Go(func() { f.logs.copy(stderr) })
+		wg.Go(func() { sb.copyLog(stdout) })
+		wg.Go(func() { sb.copyLog(stderr) })
 		wg.Wait()
 		close(drained)
 	}()
@@ -145,6 +158,7 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		// The environment ends with its runtime: whatever it started goes (and with it its ends of the
 		// output pipes), then its /tmp.
 		_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
+		sb.closeLogW()
 		// The last lines are logged before the exit is seen; a process that left the group (setsid)
 		// and still holds the pipes is not waited for beyond drainTimeout.
 		select {
@@ -174,6 +188,98 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	case <-ctx.Done():
 		sb.kill()
 		return nil, nil, ctx.Err()
+	}
+}
+
+// newMarker is a sandbox's sync marker: a NUL and a random token no function prints by chance.
+func newMarker() []byte {
+	var r [12]byte
+	rand.Read(r[:])
+	return []byte("\x00chaoslab-log-sync-" + hex.EncodeToString(r[:]) + "-")
+}
+
+// copyLog logs r's lines until EOF, each to the function's log and to the running invocation's
+// tail; a sync marker (syncLogs) is not logged but reported, with what the line had before it.
+func (sb *sandbox) copyLog(r io.Reader) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	for {
+		line, err := br.ReadBytes('\n')
+		line = bytes.TrimRight(line, "\r\n")
+		if i := bytes.LastIndex(line, sb.marker); i >= 0 {
+			seq := line[i+len(sb.marker):]
+			if line = line[:i]; len(line) > 0 { // a line the function left unfinished
+				sb.logLine(line)
+			}
+			select {
+			case sb.synced <- bytes.Clone(seq):
+			default: // no one waits (a sync that gave up): drop it
+			}
+		} else if len(line) > 0 {
+			sb.logLine(line)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (sb *sandbox) logLine(b []byte) {
+	sb.fn.logs.line(b)
+	sb.mu.Lock()
+	t := sb.tail
+	sb.mu.Unlock()
+	t.add(b)
+}
+
+// setTail makes t the tail the sandbox's lines go to (nil: none).
+func (sb *sandbox) setTail(t *logTail) {
+	sb.mu.Lock()
+	sb.tail = t
+	sb.mu.Unlock()
+}
+
+// syncLogs returns once what the sandbox printed so far is logged: it writes a marker behind it on
+// stdout and stderr and waits to read both back, bounded by syncTimeout, or until the sandbox has
+// exited (its output is then drained). A process that printed before it responded is then in its
+// invocation's log and tail, ahead of Lambda's END line. One invocation at a time calls it.
+func (sb *sandbox) syncLogs() {
+	for drained := false; !drained; { // a marker of an earlier sync that gave up
+		select {
+		case <-sb.synced:
+		default:
+			drained = true
+		}
+	}
+	sb.syncSeq++
+	seq := strconv.Itoa(sb.syncSeq)
+	line := append(bytes.Clone(sb.marker), seq+"\n"...)
+	for _, w := range sb.logW {
+		// Not waited for: a write fails once the process has exited (and its output is drained
+		// then), and one that blocks on a full pipe is given up with the sync.
+		go w.Write(line)
+	}
+	timer := time.NewTimer(syncTimeout)
+	defer timer.Stop()
+	for want := len(sb.logW); want > 0; {
+		select {
+		case got := <-sb.synced:
+			if string(got) == seq {
+				want--
+			}
+		case <-sb.exited:
+			return
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// closeLogW closes the sandbox's own write ends of its output pipes, so they end with the process.
+func (sb *sandbox) closeLogW() {
+	for _, w := range sb.logW {
+		if w != nil {
+			w.Close()
+		}
 	}
 }
 

@@ -336,10 +336,12 @@ func (s *Service) Invoke(ctx context.Context, name string, payload []byte) (resu
 	if len(payload) > MaxPayload {
 		return nil, nil, fmt.Errorf("function %s: RequestEntityTooLargeException: payload of %d bytes exceeds %d", name, len(payload), MaxPayload)
 	}
-	return fn.invoke(ctx, payload)
+	return fn.invoke(ctx, payload, nil)
 }
 
-func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *FunctionError, error) {
+// invoke runs one invocation (Invoke's). A non-nil tail gets the invocation's log: Lambda's lines
+// and what its sandbox printed until it responded.
+func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) ([]byte, *FunctionError, error) {
 	s := fn.svc
 	now := time.Now()
 	fn.mu.Lock()
@@ -379,7 +381,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 			return nil, nil, err
 		}
 		if initErr != nil {
-			fn.logs.printf("INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
+			fn.logf(tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
 			s.metric("Invocations", fn.cfg.Name, 1, "Count", now)
 			s.metric("Errors", fn.cfg.Name, 1, "Count", now)
 			return nil, initErr, nil
@@ -402,14 +404,19 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 		id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout),
 		traceID: newTraceID(start), done: make(chan outcome, 1),
 	}
-	fn.logs.printf("START RequestId: %s Version: $LATEST", id)
+	fn.logf(tail, "START RequestId: %s Version: $LATEST", id)
+	sb.setTail(tail)
 	out, healthy, err := sb.invoke(ctx, inv)
 	elapsed := time.Since(start)
+	if tail != nil {
+		sb.syncLogs()
+		sb.setTail(nil)
+	}
 	ms := float64(elapsed.Microseconds()) / 1000
 	if out.fnErr != nil && out.fnErr.Type == "Sandbox.Timedout" {
-		fn.logs.printf("%s", out.fnErr.Message)
+		fn.logf(tail, "%s", out.fnErr.Message)
 	}
-	fn.logs.printf("END RequestId: %s", id)
+	fn.logf(tail, "END RequestId: %s", id)
 	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
 	// its first request for an invocation), which is not part of Duration.
 	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
@@ -417,7 +424,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	if initTime > 0 {
 		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initTime.Microseconds())/1000)
 	}
-	fn.logs.printf("%s", report)
+	fn.logf(tail, "%s", report)
 
 	fn.mu.Lock()
 	keep := healthy && err == nil && !fn.closed
@@ -447,6 +454,13 @@ func (fn *function) invoke(ctx context.Context, payload []byte) ([]byte, *Functi
 	// so Errors/Invocations math has a datapoint for a healthy function too.
 	s.metric("Errors", fn.cfg.Name, 0, "Count", start)
 	return out.body, nil, nil
+}
+
+// logf writes one of Lambda's own lines (START, END, REPORT) to the function's log and to tail.
+func (fn *function) logf(tail *logTail, format string, args ...any) {
+	line := fmt.Appendf(nil, format, args...)
+	fn.logs.line(line)
+	tail.add(line)
 }
 
 // newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit random>;Parent=...;Sampled=0.

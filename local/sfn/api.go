@@ -1,8 +1,10 @@
 package sfn
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -16,7 +18,8 @@ import (
 type apiError struct {
 	Code    string
 	Message string
-	Status  int // Default: 400
+	Status  int    // Default: 400
+	Reason  string // a ValidationException's reason (the model's ValidationExceptionReason), if any
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -97,7 +100,11 @@ func writeError(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", jsonContentType)
 	w.Header().Set("X-Amzn-Errortype", ae.Code)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.swf.service.v2.model#" + ae.Code, "message": ae.Message})
+	body := map[string]string{"__type": "com.amazonaws.swf.service.v2.model#" + ae.Code, "message": ae.Message}
+	if ae.Reason != "" {
+		body["reason"] = ae.Reason
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // decode reads a request body as Step Functions does: members by their exact names.
@@ -108,11 +115,28 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// validation is AWS's ValidationException for one member outside the model's constraints, in the
+// words AWS's JSON services use ("1 validation error detected: Value ... at 'name' failed to
+// satisfy constraint: ..."), as local/ssm's.
+func validation(format string, args ...any) error {
+	return &apiError{Code: "ValidationException", Message: "1 validation error detected: " + fmt.Sprintf(format, args...)}
+}
+
+// required is the ValidationException for a required member that is missing: AWS's JSON services
+// answer it so (not the query protocol's MissingParameter).
 func required(field, v string) error {
 	if v == "" {
-		return &apiError{Code: "MissingRequiredParameter", Message: "the request is missing " + field}
+		return validation("Value null at '%s' failed to satisfy constraint: Member must not be null", field)
 	}
 	return nil
+}
+
+// enum is the ValidationException for a member outside the model's enum ("" is absent).
+func enum(field, v string, values ...string) error {
+	if v == "" || slices.Contains(values, v) {
+		return nil
+	}
+	return validation("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(values, ", "))
 }
 
 // requiredArn checks that the request's field is present and is an ARN of the resource type.
@@ -142,7 +166,7 @@ func noSuchExecution(arn string) error {
 func (s *Service) apiStartExecution(body []byte) (any, error) {
 	var in struct {
 		StateMachineArn string  `json:"stateMachineArn"`
-		Name            string  `json:"name"`
+		Name            *string `json:"name"`
 		Input           *string `json:"input"`
 	}
 	if err := decode(body, &in); err != nil {
@@ -151,7 +175,11 @@ func (s *Service) apiStartExecution(body []byte) (any, error) {
 	if err := requiredArn("stateMachineArn", in.StateMachineArn, "stateMachine"); err != nil {
 		return nil, err
 	}
-	arn, start, err := s.StartExecution(in.StateMachineArn, in.Name, deref(in.Input))
+	// An absent name is a UUID; a given one has the model's 1-80 characters (checkName).
+	if in.Name != nil && *in.Name == "" {
+		return nil, validation("Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	arn, start, err := s.StartExecution(in.StateMachineArn, deref(in.Name), deref(in.Input))
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +239,21 @@ func (s *Service) apiDescribeExecution(body []byte) (any, error) {
 	return out, nil
 }
 
-// page cuts items[token:] to at most max (AWS: 1..1000, default 100) and returns the next token.
-func page[T any](items []T, token string, max int) ([]T, string, error) {
+// pageSize is a request's maxResults as the page size: the model's 0-1000, 0 for the default 100.
+func pageSize(maxResults int) (int, error) {
+	switch {
+	case maxResults < 0:
+		return 0, validation("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", maxResults)
+	case maxResults > 1000:
+		return 0, validation("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", maxResults)
+	case maxResults == 0:
+		return 100, nil
+	}
+	return maxResults, nil
+}
+
+// page cuts items[token:] to at most size (pageSize's) and returns the next token.
+func page[T any](items []T, token string, size int) ([]T, string, error) {
 	start := 0
 	if token != "" {
 		n, err := strconv.Atoi(token)
@@ -221,10 +262,7 @@ func page[T any](items []T, token string, max int) ([]T, string, error) {
 		}
 		start = n
 	}
-	if max <= 0 || max > 1000 {
-		max = 100
-	}
-	end := min(start+max, len(items))
+	end := min(start+size, len(items))
 	next := ""
 	if end < len(items) {
 		next = strconv.Itoa(end)
@@ -246,13 +284,17 @@ func (s *Service) apiGetExecutionHistory(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	size, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	events := slices.Clone(e.history)
 	s.mu.Unlock()
 	if in.ReverseOrder {
 		slices.Reverse(events)
 	}
-	events, next, err := page(events, in.NextToken, in.MaxResults)
+	events, next, err := page(events, in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}
@@ -301,17 +343,46 @@ func (s *Service) apiStopExecution(body []byte) (any, error) {
 	return map[string]any{"stopDate": epoch(stop)}, nil
 }
 
+// listExecutionsMachine checks ListExecutions' choice of what to list: a state machine, or a Map
+// Run (mapRunArn), which the model offers instead. Map Runs are Distributed Map's, which the local
+// interpreter does not run (a Map state runs inline), so none exists: a Map Run ARN is
+// ResourceNotFound, and neither ARN, or both, a ValidationException (AWS's wording for these two
+// is not documented; these are ours).
+func listExecutionsMachine(machineArn, mapRunArn string) error {
+	switch {
+	case machineArn == "" && mapRunArn == "":
+		return &apiError{Code: "ValidationException", Reason: "MISSING_REQUIRED_PARAMETER",
+			Message: "ListExecutions needs a stateMachineArn or a mapRunArn"}
+	case machineArn != "" && mapRunArn != "":
+		return &apiError{Code: "ValidationException", Message: "ListExecutions takes a stateMachineArn or a mapRunArn, not both"}
+	case mapRunArn != "":
+		if err := validArn(mapRunArn, "mapRun"); err != nil {
+			return err
+		}
+		return &apiError{Code: "ResourceNotFound", Message: "Resource not found: '" + mapRunArn + "' (the local Step Functions runs no Distributed Map, so no Map Run)"}
+	}
+	return validArn(machineArn, "stateMachine")
+}
+
 func (s *Service) apiListExecutions(body []byte) (any, error) {
 	var in struct {
 		StateMachineArn string `json:"stateMachineArn"`
+		MapRunArn       string `json:"mapRunArn"`
 		StatusFilter    string `json:"statusFilter"`
+		RedriveFilter   string `json:"redriveFilter"`
 		MaxResults      int    `json:"maxResults"`
 		NextToken       string `json:"nextToken"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+	size, err := pageSize(in.MaxResults)
+	if err == nil {
+		err = cmp.Or(enum("statusFilter", in.StatusFilter, statusRunning, statusSucceeded, statusFailed, statusTimedOut, statusAborted, "PENDING_REDRIVE"),
+			enum("redriveFilter", in.RedriveFilter, "REDRIVEN", "NOT_REDRIVEN"),
+			listExecutionsMachine(in.StateMachineArn, in.MapRunArn))
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -320,8 +391,8 @@ func (s *Service) apiListExecutions(body []byte) (any, error) {
 		return nil, noSuchStateMachine(in.StateMachineArn)
 	}
 	var items []map[string]any
-	// Newest first, as AWS lists them.
-	for i := len(s.execSeq) - 1; i >= 0; i-- {
+	// Newest first, as AWS lists them. None was redriven (the local service has no RedriveExecution).
+	for i := len(s.execSeq) - 1; i >= 0 && in.RedriveFilter != "REDRIVEN"; i-- {
 		e := s.executions[s.execSeq[i]]
 		if e.machineArn != in.StateMachineArn || (in.StatusFilter != "" && e.status != in.StatusFilter) {
 			continue
@@ -336,7 +407,7 @@ func (s *Service) apiListExecutions(body []byte) (any, error) {
 		items = append(items, item)
 	}
 	s.mu.Unlock()
-	items, next, err := page(items, in.NextToken, in.MaxResults)
+	items, next, err := page(items, in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}
@@ -355,6 +426,10 @@ func (s *Service) apiListStateMachines(body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	size, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	var items []map[string]any
 	for _, arn := range s.machineSeq {
@@ -362,7 +437,7 @@ func (s *Service) apiListStateMachines(body []byte) (any, error) {
 		items = append(items, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": epoch(m.created)})
 	}
 	s.mu.Unlock()
-	items, next, err := page(items, in.NextToken, in.MaxResults)
+	items, next, err := page(items, in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
@@ -335,9 +336,18 @@ const (
 	statusAborted   = "ABORTED"
 )
 
+// maxInput is the model's limit on StartExecution's input (262144), which the quotas page gives
+// as 256 KiB of UTF-8: it is counted in bytes, which are never fewer than the characters.
+const maxInput = 256 << 10
+
 // StartExecution starts an execution of the state machine; name defaults to a UUID and input to {}.
 // It returns the execution ARN and start date.
 func (s *Service) StartExecution(machineArn, name, input string) (string, time.Time, error) {
+	if len(input) > maxInput {
+		// The member is sensitive: AWS's message leaves its value out (the wording is from memory,
+		// in the form of its other length errors).
+		return "", time.Time{}, validation("Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d", maxInput)
+	}
 	if input == "" {
 		input = "{}"
 	}
@@ -656,10 +666,13 @@ func executionArn(machineArn, name string) string {
 	return strings.Join(parts[:5], ":") + ":execution:" + parts[6] + ":" + name
 }
 
-// checkName applies AWS's execution name rules: 1-80 characters, no whitespace, wildcards or
-// control characters.
+// checkName applies AWS's execution name rules: 1-80 characters (the model's length, a
+// ValidationException as AWS's), no whitespace, wildcards or control characters (InvalidName).
 func checkName(name string) error {
-	if len(name) > 80 || strings.ContainsAny(name, " \t\n<>{}[]?*\"#%\\^|~`$&,;:/") {
+	if len(utf16.Encode([]rune(name))) > 80 { // the model counts characters as Java does, in UTF-16
+		return validation("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
+	}
+	if strings.ContainsAny(name, " \t\n<>{}[]?*\"#%\\^|~`$&,;:/") {
 		return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}
 	}
 	for _, r := range name {

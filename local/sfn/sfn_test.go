@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
@@ -589,6 +591,15 @@ func TestExecutionThatFailsAtOnceStartsOneRollback(t *testing.T) {
 	}
 }
 
+// isCode is whether err is an API error of that code (one the operation's model does not list,
+// which the SDK leaves untyped).
+func isCode(code string) func(error) bool {
+	return func(err error) bool {
+		var ae smithy.APIError
+		return errors.As(err, &ae) && ae.ErrorCode() == code
+	}
+}
+
 func errAs[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
@@ -666,6 +677,67 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 			_, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &running, NextToken: aws.String("zz")})
 			return err
 		}, errAs[*types.InvalidToken]},
+		// The model's constraints: ValidationException, as AWS's.
+		{"a status filter outside the enum", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, StatusFilter: "BOGUS"})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"a redrive filter outside the enum", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, RedriveFilter: "SOMETIMES"})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"maxResults over 1000", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, MaxResults: 5000})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"maxResults under 0", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, MaxResults: -1})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"history maxResults over 1000", func() error {
+			_, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &running, MaxResults: 1001})
+			return err
+		}, isCode("ValidationException")},
+		{"state machines maxResults over 1000", func() error {
+			_, err := client.ListStateMachines(ctx, &sfnapi.ListStateMachinesInput{MaxResults: 1001})
+			return err
+		}, isCode("ValidationException")},
+		{"an input over 256 KiB", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Input: aws.String(`"` + strings.Repeat("x", 300<<10) + `"`)})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"an empty name", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("")})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"a name over 80 characters", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String(strings.Repeat("n", 81))})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"a name with a space", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("a b")})
+			return err
+		}, errAs[*types.InvalidName]},
+		{"list the executions of no ARN", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: aws.String("not-an-arn")})
+			return err
+		}, errAs[*types.InvalidArn]},
+		{"list the executions of an execution", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &running})
+			return err
+		}, errAs[*types.InvalidArn]},
+		{"list the executions of a Map Run", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{MapRunArn: aws.String("arn:aws:states:us-east-1:123456789012:mapRun:errors/m:1")})
+			return err
+		}, errAs[*types.ResourceNotFound]},
+		{"list the executions of a malformed Map Run ARN", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{MapRunArn: aws.String("nope")})
+			return err
+		}, errAs[*types.InvalidArn]},
+		{"list the executions of a machine and a Map Run", func() error {
+			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, MapRunArn: aws.String("arn:aws:states:us-east-1:123456789012:mapRun:errors/m:1")})
+			return err
+		}, errAs[*types.ValidationException]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -675,6 +747,45 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 		})
 	}
 
+	t.Run("the filters select", func(t *testing.T) {
+		for _, tc := range []struct {
+			in   sfnapi.ListExecutionsInput
+			want int
+		}{
+			{sfnapi.ListExecutionsInput{StatusFilter: types.ExecutionStatusRunning}, 1},
+			{sfnapi.ListExecutionsInput{StatusFilter: types.ExecutionStatusPendingRedrive}, 0},
+			{sfnapi.ListExecutionsInput{RedriveFilter: types.ExecutionRedriveFilterNotRedriven}, 1},
+			{sfnapi.ListExecutionsInput{RedriveFilter: types.ExecutionRedriveFilterRedriven}, 0}, // none is: no RedriveExecution
+			{sfnapi.ListExecutionsInput{MaxResults: 1000}, 1},
+		} {
+			tc.in.StateMachineArn = &machine
+			out, err := client.ListExecutions(ctx, &tc.in)
+			if err != nil || len(out.Executions) != tc.want {
+				t.Errorf("%+v: %v %v, want %d executions", tc.in, out, err, tc.want)
+			}
+		}
+	})
+	t.Run("a missing member is a ValidationException naming it", func(t *testing.T) {
+		for _, tc := range []struct{ op, body, want, reason string }{
+			{"StartExecution", `{"input":"{}"}`, "Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null", ""},
+			{"DescribeExecution", `{}`, "Value null at 'executionArn'", ""},
+			{"ListExecutions", `{"statusFilter":"RUNNING"}`, "stateMachineArn or a mapRunArn", "MISSING_REQUIRED_PARAMETER"},
+		} {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			req.Header.Set("X-Amz-Target", "AWSStepFunctions."+tc.op)
+			rec := httptest.NewRecorder()
+			svc.Handler().ServeHTTP(rec, req)
+			var body struct{ Type, Message, Reason string }
+			json.Unmarshal(rec.Body.Bytes(), &struct {
+				Type    *string `json:"__type"`
+				Message *string `json:"message"`
+				Reason  *string `json:"reason"`
+			}{&body.Type, &body.Message, &body.Reason})
+			if rec.Code != 400 || rec.Header().Get("X-Amzn-Errortype") != "ValidationException" || !strings.Contains(body.Message, tc.want) || body.Reason != tc.reason {
+				t.Errorf("%s %s: %d %s %+v, want 400 ValidationException %q (reason %q)", tc.op, tc.body, rec.Code, rec.Header().Get("X-Amzn-Errortype"), body, tc.want, tc.reason)
+			}
+		}
+	})
 	t.Run("the same name and input while running is idempotent", func(t *testing.T) {
 		out, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: &name, Input: aws.String(`{"a": 1}`)})
 		if err != nil || aws.ToString(out.ExecutionArn) != running {

@@ -16,8 +16,9 @@ import (
 )
 
 type request struct {
-	Action string `json:"action"` // echo, error, sleep, crash, crash-leaving-child, emf, env
+	Action string `json:"action"` // echo, error, sleep, crash, crash-leaving-child, emf, env, log
 	Ms     int    `json:"ms"`
+	Lines  int    `json:"lines"` // log: how many times Value is printed
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 }
@@ -55,6 +56,10 @@ func handle(ctx context.Context, req request) (response, error) {
 		}
 		fmt.Println("started child", child.Process.Pid)
 		os.Exit(3)
+	case "log":
+		for range req.Lines {
+			fmt.Println(req.Value)
+		}
 	case "emf":
 		fmt.Printf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Test","Dimensions":[["Fn"]],"Metrics":[{"Name":"Hits","Unit":"Count"}]}]},"Fn":"x","Hits":2}`+"\n", time.Now().UnixMilli())
 	}
