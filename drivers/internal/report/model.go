@@ -417,7 +417,11 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		if set, ok := sets[name]; ok {
 			w.Period = set.Period
 			results := set.Results
-			if r, win, ok := windowTotal(compiled[name], set); ok {
+			total := set.Total // the series' own record; one saved before it was kept: the experiment's
+			if total == nil {
+				total = probeTotal(compiled[name])
+			}
+			if r, win, ok := windowTotal(total, set); ok {
 				results, rolled = append(slices.Clip(results), r), win
 			}
 			var lines []dashboard.Line
@@ -487,17 +491,26 @@ func jsonData(v views) (string, error) {
 	return string(b), err
 }
 
-// windowTotal is the line a probe that totals one metric over its window (a Sum or SampleCount,
-// no expression) reads at each point of its chart: the total of the chart's periods over the
-// probe's window up to that point. The chart's own line is per period, smaller than the
-// tolerance it is judged by by the ratio of the two; this one is on the tolerance's scale. ok is
-// false for any other probe, or one whose window is not longer than the chart's period.
-func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result, window int, ok bool) {
-	if len(p.MetricDataQueries) != 1 || len(set.Results) != 1 || set.Period <= 0 || p.WindowSeconds <= set.Period {
-		return r, 0, false
+// probeTotal is what a probe that totals one metric over its window (a Sum or SampleCount, no
+// expression) reads; nil for any other probe.
+func probeTotal(p experiments.CompiledProbe) *Total {
+	if len(p.MetricDataQueries) != 1 {
+		return nil
 	}
 	ms := p.MetricDataQueries[0].MetricStat
 	if ms == nil || ms.Stat != "Sum" && ms.Stat != "SampleCount" {
+		return nil
+	}
+	return &Total{Stat: ms.Stat, WindowSeconds: p.WindowSeconds}
+}
+
+// windowTotal is the line a probe that reads total (probeTotal) reads at each point of its
+// chart: the total of the chart's periods over the probe's window up to that point. The chart's
+// own line is per period, smaller than the tolerance it is judged by by the ratio of the two;
+// this one is on the tolerance's scale. ok is false without a total, or for a window not longer
+// than the chart's period.
+func windowTotal(total *Total, set QuerySet) (r dashboard.Result, window int, ok bool) {
+	if total == nil || len(set.Results) != 1 || set.Period <= 0 || total.WindowSeconds <= set.Period {
 		return r, 0, false
 	}
 	src := set.Results[0]
@@ -516,8 +529,8 @@ func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result,
 		pts[i] = point{src.Timestamps[i], v}
 	}
 	slices.SortFunc(pts, func(a, b point) int { return a.t.Compare(b.t) })
-	period, win := time.Duration(set.Period)*time.Second, time.Duration(p.WindowSeconds)*time.Second
-	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", ms.Stat, p.WindowSeconds)}
+	period, win := time.Duration(set.Period)*time.Second, time.Duration(total.WindowSeconds)*time.Second
+	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", total.Stat, total.WindowSeconds)}
 	from, sum := 0, 0.0
 	for i, pt := range pts {
 		sum += pt.v
@@ -529,5 +542,5 @@ func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result,
 		r.Timestamps = append(r.Timestamps, pts[i].t)
 		r.Values = append(r.Values, sum)
 	}
-	return r, p.WindowSeconds, true
+	return r, total.WindowSeconds, true
 }

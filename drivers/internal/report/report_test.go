@@ -174,6 +174,10 @@ func TestFetchReadsTheRunWindowWithTheSDK(t *testing.T) {
 	if len(s.Probes[1].Results) != 1 {
 		t.Errorf("lambda-errors results = %+v", s.Probes[1].Results)
 	}
+	// The series keeps what a probe that totals one metric reads, for a report drawn from it alone.
+	if s.Probes[0].Total != nil || s.Probes[1].Total == nil || s.Probes[1].Total.Stat != "Sum" {
+		t.Errorf("totals %+v, %+v; want none for the expression, Sum for lambda-errors", s.Probes[0].Total, s.Probes[1].Total)
+	}
 	// Every metric widget of the dashboard was fetched.
 	if len(s.Dashboards) != 1 || len(s.Dashboards[0].Widgets) != 14 {
 		t.Fatalf("dashboards = %d, widgets = %d, want 1 and 14", len(s.Dashboards), len(s.Dashboards[0].Widgets))
