@@ -225,9 +225,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		}
 		return a, b
 	}
+	// A phase that did not run claims no result: its detail (a count of probes, a pause's
+	// length) is of a run that happened.
 	add := func(phase, kind, detail string, ran bool, a, b time.Time, instant bool) {
-		st := step{Phase: phase, Kind: kind, Detail: detail, Ran: ran, Instant: instant}
+		st := step{Phase: phase, Kind: kind, Ran: ran, Instant: instant}
 		if ran {
+			st.Detail = detail
 			st.Left, st.Width = pos(a, b)
 			if instant {
 				st.When = clock(a)
