@@ -332,6 +332,23 @@ func TestLivePageInChromium(t *testing.T) {
 	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
 	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 20*time.Second)
 
+	// AND at 1280 px, over a minute (HH:MM:SS labels) as over 5, no time-axis label touches the next
+	p.Viewport(t, 1280, 1000)
+	p.Wait(t, `ChaosDash.charts.w0.width < 420`, 5*time.Second)
+	for _, rng := range []string{"60", "300"} {
+		browsertest.Eval[bool](t, p, fmt.Sprintf(`(document.querySelector('[data-range="%s"]').click(), true)`, rng))
+		p.Wait(t, fmt.Sprintf(`Math.abs(ChaosDash.charts.w0.scales.x.max - ChaosDash.charts.w0.scales.x.min - %s) < 1`, rng), 20*time.Second)
+		for id, ls := range browsertest.TickLabels(t, p) {
+			if len(ls) < 3 {
+				t.Errorf("range %s, chart %s: time-axis labels %v, want several", rng, id, ls)
+			}
+			if o := browsertest.Crowded(ls, 8); len(o) > 0 {
+				t.Errorf("range %s, chart %s: time-axis labels less than 8 px apart at 1280 px: %v", rng, id, o)
+			}
+		}
+	}
+	p.Viewport(t, 1400, 1000)
+
 	// AND numbers keep three significant digits, however small (an error rate kept as a fraction)
 	formatted := browsertest.Eval[[]string](t, p, `[0.0049, 0.003, 0.0123, 1.2345, 9.87, 0.0009, 0, 25, 1234].map(ChaosDash.format)`)
 	if want := []string{"0.0049", "0.003", "0.0123", "1.23", "9.87", "9.00e-4", "0", "25.0", "1234"}; !slices.Equal(formatted, want) {

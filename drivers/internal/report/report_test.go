@@ -414,6 +414,19 @@ func TestReportInChromium(t *testing.T) {
 		t.Errorf("pixels outside = %v, want neutral", px)
 	}
 
+	// AND at 1280 px no time-axis label overlaps or touches the next (8-column graphs are about 400 px wide)
+	p.Viewport(t, 1280, 1000)
+	p.Wait(t, `ChaosDash.charts.w0.width < 400`, 5*time.Second)
+	for id, ls := range browsertest.TickLabels(t, p) {
+		if len(ls) < 2 {
+			t.Errorf("chart %s: time-axis labels %v, want several", id, ls)
+		}
+		if o := browsertest.Crowded(ls, 8); len(o) > 0 {
+			t.Errorf("chart %s: time-axis labels less than 8 px apart at 1280 px: %v", id, o)
+		}
+	}
+	p.Viewport(t, 1400, 1000)
+
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
 		png := p.Screenshot(t, filepath.Join(root, "docs", "images", "report.png"))
 		t.Logf("docs/images/report.png: %d bytes", len(png))

@@ -247,6 +247,31 @@
     return bands;
   }
 
+  // AXIS_FONT is uPlot's default axis font, named so the labels' width can be measured.
+  var AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+  var LABEL_GAP = 16; // CSS px between two time labels, at the least
+  // TIME_INCRS are the time axis' tick steps, in seconds.
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  var labelWidths = null;
+
+  // timeLabelSpace is the least distance between two time ticks, in CSS px: the step whose
+  // labels (HH:MM:SS under a minute, HH:MM from a minute, as timeTicks prints them) fit between
+  // its ticks with a gap, the shortest such. Labels never touch, whatever the chart's width.
+  function timeLabelSpace(u, axisIdx, min, max, dim) {
+    if (!labelWidths) {
+      var c = document.createElement("canvas").getContext("2d");
+      c.font = AXIS_FONT;
+      labelWidths = { seconds: c.measureText("00:00:00").width, minutes: c.measureText("00:00").width };
+    }
+    var range = max - min, need = 0;
+    for (var i = 0; range > 0 && i < TIME_INCRS.length; i++) {
+      var incr = TIME_INCRS[i], px = dim * incr / range;
+      need = (incr < 60 ? labelWidths.seconds : labelWidths.minutes) + LABEL_GAP;
+      if (px >= need) return px;
+    }
+    return need || 50;
+  }
+
   // timeTicks labels the time axis in UTC: HH:MM, with seconds when ticks are under a minute apart.
   function timeTicks(u, splits, axisIdx, space, incr) {
     return splits.map(function (ts) {
@@ -342,7 +367,8 @@
     });
     var bands = w.stacked ? stackBands(w) : [];
     var axes = [
-      { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks },
+      { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks, font: AXIS_FONT,
+        incrs: TIME_INCRS, space: timeLabelSpace },
       { scale: "y", stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: 52,
         label: (w.yAxis && w.yAxis.left && w.yAxis.left.label) || undefined }
     ];
