@@ -103,7 +103,7 @@ func newScenario(t0 time.Time) scenario {
 			stat("m2", "AWS/SQS", "NumberOfMessagesSent", "QueueName", "ChaosLab-CsvQueue"),
 			stat("m3", "ChaosTransformer", "SymbolWriteCount", "DynamoDBTable", "ChaosLab-Table"),
 			{Id: "e1", Expression: "((2*m1) - (m2+m3)) / (2*m1) * 100", Label: "in flight %", ReturnData: aws.Bool(true)}}},
-		{Name: "lambda-errors", Query: "m1", Tolerance: errorsTol, MetricDataQueries: []experiments.MetricDataQuery{
+		{Name: "lambda-errors", Query: "m1", Tolerance: errorsTol, WindowSeconds: 60, MetricDataQueries: []experiments.MetricDataQuery{
 			func() experiments.MetricDataQuery {
 				m := stat("m1", "AWS/Lambda", "Errors", "FunctionName", "ChaosLab-Function")
 				m.ReturnData = nil
@@ -424,6 +424,20 @@ func TestReportInChromium(t *testing.T) {
 		if o := browsertest.Crowded(ls, 8); len(o) > 0 {
 			t.Errorf("chart %s: time-axis labels less than 8 px apart at 1280 px: %v", id, o)
 		}
+	}
+	// AND every probe chart's title (the probe's name) is shown whole, and its note wraps inside the widget
+	heads := browsertest.Eval[[]map[string]any](t, p, `[...document.querySelectorAll('[data-view="probes"] .cd-widget')].map(e => {
+		const h = e.querySelector(".cd-title"), m = e.querySelector(".cd-meta");
+		return {title: h.textContent, width: h.getBoundingClientRect().width, titleClipped: h.scrollWidth > h.clientWidth,
+			note: m.textContent, noteClipped: m.scrollWidth > m.clientWidth || m.getBoundingClientRect().right > e.getBoundingClientRect().right}; })`)
+	for _, h := range heads {
+		if h["width"].(float64) <= 0 || h["titleClipped"].(bool) || h["noteClipped"].(bool) {
+			t.Errorf("probe chart %q: title %v px wide (clipped: %v), note %q clipped: %v; want the title whole and the note wrapped",
+				h["title"], h["width"], h["titleClipped"], h["note"], h["noteClipped"])
+		}
+	}
+	if len(heads) != 2 || !strings.Contains(heads[1]["note"].(string), "its total over the probe's 60 s") {
+		t.Errorf("probe charts %v, want the second's note to name its total (a long note)", heads)
 	}
 	p.Viewport(t, 1400, 1000)
 
