@@ -268,6 +268,15 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("stacked graph: %v, want 3 series stacked to 70 per 10 s", c)
 	}
 
+	// AND a graph with no data says so above the chart, not over it, naming its metric; a graph
+	// with data says nothing
+	none := browsertest.Eval[map[string]any](t, p, `(() => { const e = document.querySelector('[data-widget-id="w13"]'), n = e.querySelector(".cd-nodata");
+		return {text: n ? n.textContent : "", clear: !!n && n.getBoundingClientRect().bottom <= e.querySelector("canvas").getBoundingClientRect().top,
+			elsewhere: document.querySelectorAll('[data-widget-id="w0"] .cd-nodata').length}; })()`)
+	if none["text"] != "No data in this range: Concurrent executions" || none["clear"] != true || none["elsewhere"].(float64) != 0 {
+		t.Errorf("no-data note = %v, want \"No data in this range: Concurrent executions\" above the chart, and none on a graph with data", none)
+	}
+
 	// AND the single values show the last datapoint, and the other views and types render
 	singles := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="singleValue"] .cd-single-value')].map(e => e.dataset.value)`)
 	if len(singles) != 3 || singles[0] == "" {

@@ -381,9 +381,14 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 			names = append(names, p.Name)
 		}
 		a, b := parseTime(p.Start), parseTime(p.End)
-		if p.Value != nil && !a.IsZero() && !b.IsZero() {
-			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass,
-				NotJudged: phase == phaseAfterRollback})
+		if !a.IsZero() && !b.IsZero() {
+			// A window measured with no value has its mark too, saying so: no gap where a phase was.
+			m := dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Label: phase, Pass: p.Pass,
+				NotJudged: phase == phaseAfterRollback, NoData: p.Value == nil}
+			if p.Value != nil {
+				m.Value = *p.Value
+			}
+			pi.marks = append(pi.marks, m)
 		}
 	}
 	for _, p := range j.Before {

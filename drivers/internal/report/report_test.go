@@ -413,6 +413,17 @@ func TestReportInChromium(t *testing.T) {
 	if px := browsertest.ChartPixels(t, p, "p0", before, "b.top + 2"); !px.Mostly(browsertest.Neutral) {
 		t.Errorf("pixels outside = %v, want neutral", px)
 	}
+	// AND a probe measured with no value (lambda-errors after the fault) has its mark: a dashed
+	// segment in the failure's red (#c11b1b) along the chart's bottom over its window
+	marked := 0
+	for _, c := range browsertest.ChartPixels(t, p, "p1", mid, `b.top + b.height - 3 * devicePixelRatio`) {
+		if math.Abs(float64(c[0]-193)) < 10 && c[1] < 40 && c[2] < 40 {
+			marked++
+		}
+	}
+	if marked < 3 {
+		t.Errorf("lambda-errors' no-data mark: %d of 9 pixels the mark's red, want ≥ 3", marked)
+	}
 
 	// AND at 1280 px no time-axis label overlaps or touches the next (8-column graphs are about 400 px wide)
 	p.Viewport(t, 1280, 1000)

@@ -307,9 +307,26 @@
     }
     var n = countPoints(w);
     s.box.dataset.points = String(n);
-    var none = s.body.querySelector(".cd-nodata");
-    if (!n && !none) s.body.appendChild(el("div", "cd-nodata", "No data in this range"));
-    if (n && none) none.remove();
+    noDataNote(s, w, n);
+  }
+
+  // noDataNote says, above the chart (never over its marks and axes), which of the graph's
+  // metrics have no datapoint in the range: a line without points names nothing in the legend.
+  function noDataNote(s, w, n) {
+    var missing = w.noData || (w.lines || []).filter(function (l) { return !l.v.length; }).map(function (l) { return l.label; });
+    var text = "";
+    if (!n) text = "No data in this range" + (missing.length ? ": " + missing.join(", ") : "");
+    else if (missing.length) text = "No data in this range for " + missing.join(", ");
+    var note = s.box.querySelector(".cd-nodata");
+    if (!text) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = el("p", "cd-nodata");
+      s.box.insertBefore(note, s.body);
+    }
+    note.textContent = text;
   }
 
   function resize(s) {
@@ -331,7 +348,7 @@
       }
       if (scale === "y") {
         (w.bands || []).forEach(function (b) { take(b.min); take(b.max); });
-        (w.marks || []).forEach(function (m) { take(m.value); });
+        (w.marks || []).forEach(function (m) { if (!m.noData) take(m.value); });
         (w.horizontal || []).forEach(function (h) { take(h.value); });
       }
       var axis = scale === "y" ? (w.yAxis && w.yAxis.left) : (w.yAxis && w.yAxis.right);
@@ -477,16 +494,19 @@
     });
     (w.marks || []).forEach(function (m) {
       var x0 = xpos(u, Math.max(m.start, u.scales.x.min)), x1 = xpos(u, Math.min(m.end, u.scales.x.max));
-      var y = u.valToPos(m.value, "y", true);
+      // A window measured with no value: along the bottom of the plot, dashed, saying so.
+      var y = m.noData ? b.top + b.height - 3 * px : u.valToPos(m.value, "y", true);
       var color = m.notJudged ? "#5f6b7a" : m.pass ? "#1b7f1b" : "#c11b1b";
       ctx.strokeStyle = color;
       ctx.lineWidth = 3 * px;
+      if (m.noData) ctx.setLineDash([6 * px, 3 * px]);
       ctx.beginPath();
       ctx.moveTo(x0, y);
       ctx.lineTo(Math.max(x1, x0 + 2 * px), y);
       ctx.stroke();
+      ctx.setLineDash([]);
       ctx.fillStyle = color;
-      ctx.fillText(m.label + " " + fmt(m.value), x0 + 2 * px, y - 5 * px);
+      ctx.fillText(m.label + " " + (m.noData ? "no data" : fmt(m.value)), x0 + 2 * px, y - 5 * px);
     });
     ctx.restore();
   }
