@@ -268,6 +268,7 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("stacked graph: %v, want 3 series stacked to 70 per 10 s", c)
 	}
 
+
 	// AND a graph with no data says so above the chart, not over it, naming its metric; a graph
 	// with data says nothing
 	none := browsertest.Eval[map[string]any](t, p, `(() => { const e = document.querySelector('[data-widget-id="w13"]'), n = e.querySelector(".cd-nodata");
@@ -340,6 +341,13 @@ func TestLivePageInChromium(t *testing.T) {
 	// AND the range selector redraws over another range
 	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
 	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 20*time.Second)
+	// AND over the last minute (no stall, every stacked value far above 0) the stacked areas stand
+	// on 0, as CloudWatch's do, on both axes
+	stacked := fmt.Sprintf("ChaosDash.charts.w%d", widgets-4)
+	p.Wait(t, stacked+`.scales.x.max - `+stacked+`.scales.x.min < 61`, 20*time.Second)
+	if lo := browsertest.Eval[[]float64](t, p, `(u => [u.scales.y.min, u.scales.y2.min, Math.min(...u.data[1].filter(v => v != null))])(`+stacked+`)`); lo[0] != 0 || lo[1] != 0 || lo[2] <= 0 {
+		t.Errorf("stacked graph's axes start at %v (its smallest value %v), want 0", lo[:2], lo[2])
+	}
 
 	// AND at 1280 px, over a minute (HH:MM:SS labels) as over 5, no time-axis label touches the next
 	p.Viewport(t, 1280, 1000)

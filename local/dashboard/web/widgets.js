@@ -355,7 +355,9 @@
       if (lo == null) { lo = 0; hi = 1; }
       if (lo === hi) { lo -= 1; hi += 1; }
       var pad = (hi - lo) * 0.08;
-      lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+      // A stacked graph's areas stand on 0, as CloudWatch draws them (their bottom is the total's
+      // base, not the smallest value); other graphs snap to 0 only when the padding would cross it.
+      lo = lo >= 0 && (w.stacked || lo - pad < 0) ? 0 : lo - pad;
       hi = hi + pad;
       if (axis && axis.min != null) lo = axis.min;
       if (axis && axis.max != null) hi = axis.max;
