@@ -459,3 +459,38 @@ func TestSingleValueOfTheWholeRange(t *testing.T) {
 		}
 	}
 }
+
+// The live graphs end with the last complete period: the one under way holds part of its data
+// and would draw a false drop at the right edge. A single value keeps the latest datapoint, as
+// CloudWatch shows it.
+func TestLiveGraphsLeaveOutThePeriodUnderWay(t *testing.T) {
+	store := localcw.NewStore()
+	now := time.Unix(time.Now().Unix()/60*60+45, 700e6) // 0.7 s into a second, 45 s into a minute
+	srv, err := dashboard.New(dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
+		`{"widgets":[{"type":"metric","properties":{"view":"timeSeries","stat":"Sum","metrics":[["NS","M"]]}},
+		{"type":"metric","properties":{"view":"singleValue","stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN a count every half second up to now
+	for at := now.Add(-120 * time.Second); at.Before(now); at = at.Add(500 * time.Millisecond) {
+		store.Put(localcw.Datum{Namespace: "NS", Name: "M", Value: 1, Unit: "Count", Time: at})
+	}
+	v, status, err := srv.View("D", "60")
+	if err != nil {
+		t.Fatal(status, err)
+	}
+	graph, single := v.Widgets[0].Lines[0], v.Widgets[1].Lines[0]
+	p := v.Widgets[0].Period
+	under := dashboard.Seconds(time.Unix(now.Unix()/int64(p)*int64(p), 0))
+	if last, n := graph.T[len(graph.T)-1], graph.V[len(graph.V)-1]; last >= under || n != float64(2*p) {
+		t.Errorf("graph ends with %v at %v, want a whole %d s period (%d) before the period under way (%v)", n, last, p, 2*p, under)
+	}
+	if last := single.T[len(single.T)-1]; last != dashboard.Seconds(now.Truncate(time.Minute)) {
+		t.Errorf("single value's last datapoint at %v, want the period under way's", last)
+	}
+}
