@@ -268,7 +268,6 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("stacked graph: %v, want 3 series stacked to 70 per 10 s", c)
 	}
 
-
 	// AND a graph with no data says so above the chart, not over it, naming its metric; a graph
 	// with data says nothing
 	none := browsertest.Eval[map[string]any](t, p, `(() => { const e = document.querySelector('[data-widget-id="w13"]'), n = e.querySelector(".cd-nodata");
