@@ -493,3 +493,58 @@ func TestLiveGraphsLeaveOutThePeriodUnderWay(t *testing.T) {
 		t.Errorf("single value's last datapoint at %v, want the period under way's", last)
 	}
 }
+
+// GIVEN a live page with a fault on WHEN the local cloud stops (a restart gets a new port and
+// token, which the page cannot learn) THEN after the first failed refresh the page says it is
+// stale: a notice with the time of its last update and where the new address is printed, the
+// charts faded, the fault banner marked; and it backs off instead of asking every second.
+// AND an address's refresh or range that the page cannot use is said, and the default taken.
+func TestLivePageSaysWhenItStopsUpdating(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	store := localcw.NewStore()
+	params := &fakeWrites{writes: []ssm.Write{{Name: "/p", Time: time.Now().Add(-time.Minute), Value: `{"isEnabled":true,"failureMode":"latency"}`}}}
+	srv, cw := serve(t, store, params)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	putLabMetrics(store, time.Now().Add(-30*time.Second))
+
+	// An address with a refresh and a range the page cannot use.
+	p := b.Open(t, srv.URL("D")+"&refresh=-1#range=bogus", browsertest.Loopback)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
+	got := browsertest.Eval[map[string]any](t, p, `({status: document.getElementById("status").textContent, retryIn: Number(document.body.dataset.retryIn),
+		pressed: [...document.querySelectorAll('[aria-pressed="true"]')].map(b => b.dataset.range)})`)
+	status := got["status"].(string)
+	if !strings.Contains(status, "refreshes every 5 s") || !strings.Contains(status, "refresh=-1 is not a number of seconds ≥ 1: the default is used") ||
+		!strings.Contains(status, "range=bogus is not one of 60, 300, 900, run: the default is shown") || got["retryIn"] != 5000.0 {
+		t.Errorf("status %q, next refresh in %v ms; want the 5 s default and both refusals said", status, got["retryIn"])
+	}
+	if pressed := fmt.Sprint(got["pressed"]); pressed != "["+dashboard.DefaultRange+"]" {
+		t.Errorf("range buttons pressed: %s, want the default's", pressed)
+	}
+
+	// WHEN the cloud's page server stops
+	q := b.Open(t, srv.URL("D")+"&refresh=1", browsertest.Loopback)
+	q.Wait(t, `Number(document.body.dataset.updates) >= 1 && !document.getElementById("fault").hidden`, 10*time.Second)
+	updated := browsertest.Eval[string](t, q, `document.getElementById("status").textContent.match(/updated (\d\d:\d\d:\d\d)/)[1]`)
+	p.Check(t) // before the stop: a refused fetch is logged as a console error
+	srv.Close()
+	q.Wait(t, `document.body.dataset.stale === "true"`, 10*time.Second)
+	st := browsertest.Eval[map[string]any](t, q, `(() => { const s = document.getElementById("stale"), f = document.getElementById("fault");
+		return {notice: s.hidden ? "" : s.textContent, opacity: Number(getComputedStyle(document.getElementById("grid")).opacity),
+			banner: getComputedStyle(f, "::after").content, live: f.getAttribute("aria-live"), retryIn: Number(document.body.dataset.retryIn)}; })()`)
+	notice := st["notice"].(string)
+	if !strings.Contains(notice, "Not updating since "+updated+" UTC") || !strings.Contains(notice, "local cloud: dashboard … live at …") || !strings.Contains(notice, "chaoslab local up") {
+		t.Errorf("stale notice %q, want the last update (%s) and where the new address is", notice, updated)
+	}
+	if st["opacity"].(float64) >= 1 || !strings.Contains(st["banner"].(string), "not updating since "+updated) {
+		t.Errorf("stale page: charts' opacity %v, fault banner's mark %v; want the charts faded and the banner marked", st["opacity"], st["banner"])
+	}
+	// AND it backs off: the next try waits longer than the refresh, and longer again after it
+	first := st["retryIn"].(float64)
+	q.Wait(t, fmt.Sprintf(`Number(document.body.dataset.retryIn) > %v`, first), 15*time.Second)
+	if first < 2000 {
+		t.Errorf("first retry in %v ms, want it backed off from the 1 s refresh", first)
+	}
+}
