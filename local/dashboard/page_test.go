@@ -277,6 +277,21 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("no-data note = %v, want \"No data in this range: Concurrent executions\" above the chart, and none on a graph with data", none)
 	}
 
+	// AND each chart is an image named after its widget and metrics, the fault banner is polite
+	// live region, and the small greys meet WCAG AA
+	if a := browsertest.Eval[[]string](t, p, `[document.querySelector('[data-widget-id="w13"] canvas').getAttribute("role"),
+		document.querySelector('[data-widget-id="w13"] canvas').getAttribute("aria-label"), document.getElementById("fault").getAttribute("aria-live")]`); a[0] != "img" ||
+		a[1] != "Function concurrency: Concurrent executions (no data in this range)" || a[2] != "polite" {
+		t.Errorf("chart role %q, label %q; fault banner aria-live %q", a[0], a[1], a[2])
+	}
+	for _, sel := range []string{".cd-single-time", ".cd-meta", ".live-sub", ".live-foot", ".cd-nodata"} {
+		for _, c := range browsertest.Contrast(t, p, sel) {
+			if c < 4.5 {
+				t.Errorf("%s: contrast %.2f:1, want ≥ 4.5:1", sel, c)
+			}
+		}
+	}
+
 	// AND the single values show the last datapoint, and the other views and types render
 	singles := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="singleValue"] .cd-single-value')].map(e => e.dataset.value)`)
 	if len(singles) != 3 || singles[0] == "" {

@@ -492,3 +492,37 @@ func TestDashboardsReadsTheDeployedBodies(t *testing.T) {
 		t.Error("Dashboards(missing): no error")
 	}
 }
+
+// The badges and the greys a reader relies on meet WCAG AA (4.5:1) in Chromium: the verdicts
+// not-steady-before and no verdict, a phase that did not run; and each chart is an image named
+// after its widget and metrics.
+func TestReportIsReadable(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	sc := newScenario(time.Date(2026, 12, 3, 2, 47, 0, 0, time.UTC))
+	notSteady := experiments.Journal{Title: "x", Verdict: experiments.VerdictNotSteadyBefore, StartedAt: sc.journal.StartedAt, Before: sc.journal.After}
+	interrupted := experiments.Journal{Title: "x", StartedAt: sc.journal.StartedAt, Before: sc.journal.Before}
+	dir := t.TempDir()
+	for name, j := range map[string]*experiments.Journal{"not-steady-before": &notSteady, "no verdict": &interrupted} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".html")
+		if err := (report.Options{Root: root}).WriteFile(path, report.Run{Journal: j}, nil); err != nil {
+			t.Fatal(err)
+		}
+		p := b.Open(t, (&url.URL{Scheme: "file", Path: path}).String(), browsertest.FileOnly)
+		p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
+		for _, sel := range []string{"#verdict", ".r-skipped th", ".r-skipped td", ".r-detail", ".r-kicker", ".r-sub"} {
+			for _, c := range browsertest.Contrast(t, p, sel) {
+				if c < 4.5 {
+					t.Errorf("%s report: %s contrast %.2f:1, want ≥ 4.5:1", name, sel, c)
+				}
+			}
+		}
+		if n := len(browsertest.Contrast(t, p, ".r-skipped th")); n == 0 {
+			t.Errorf("%s report: no phase that did not run", name)
+		}
+		labels := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="probes"] canvas')].map(c => c.getAttribute("role") + " " + c.getAttribute("aria-label"))`)
+		if len(labels) == 0 || !strings.HasPrefix(labels[0], "img messages-in-flight: ") {
+			t.Errorf("%s report: probe charts' canvases %q, want role img named after the probe", name, labels)
+		}
+		p.Check(t)
+	}
+}

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,4 +48,19 @@ func Crowded(ls []Label, gap float64) [][2]Label {
 		}
 	}
 	return out
+}
+
+// Contrast is the WCAG contrast ratio of each element matching selector: its computed text
+// colour against the first opaque background among it and its ancestors (white if none).
+func Contrast(t testing.TB, p *Page, selector string) []float64 {
+	t.Helper()
+	return Eval[[]float64](t, p, fmt.Sprintf(`(() => {
+		const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+		const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+			return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+		return [...document.querySelectorAll(%q)].map(e => {
+			let bg = [255, 255, 255];
+			for (let a = e; a; a = a.parentElement) { const c = rgb(getComputedStyle(a).backgroundColor); if (c.length === 3 || c[3] > 0) { bg = c; break; } }
+			const l1 = lum(rgb(getComputedStyle(e).color)), l2 = lum(bg);
+			return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05); }); })()`, selector))
 }

@@ -308,6 +308,18 @@
     var n = countPoints(w);
     s.box.dataset.points = String(n);
     noDataNote(s, w, n);
+    describe(s, w, n);
+  }
+
+  // describe names the chart for assistive technology: the canvas is an image of the widget's
+  // metrics.
+  function describe(s, w, n) {
+    var canvas = s.chart.root.querySelector("canvas");
+    if (!canvas) return;
+    var names = (w.lines || []).map(function (l) { return l.label; });
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join(", ") : "no metric") +
+      (n ? "" : " (no data in this range)"));
   }
 
   // noDataNote says, above the chart (never over its marks and axes), which of the graph's
