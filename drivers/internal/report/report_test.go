@@ -391,6 +391,19 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 
+	// AND a single value says the span its number covers, cut at the report's end, not only when
+	// its period began
+	end := time.Unix(int64(browsertest.Eval[float64](t, p, `JSON.parse(document.getElementById("report-data").textContent).dashboards[0].end`)), 0).UTC().Format("15:04:05")
+	captions := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="dashboard"] .cd-single-time')].map(e => e.textContent)`)
+	if len(captions) != 2 { // Error % has no data
+		t.Errorf("single value captions %q, want 2", captions)
+	}
+	for _, c := range captions {
+		if !strings.HasPrefix(c, "over ") || !strings.Contains(c, "–"+end+" UTC") {
+			t.Errorf("single value caption %q, want the span it covers, to the report's end %s", c, end)
+		}
+	}
+
 	// AND the fault window is shaded where the journal put it, on every chart
 	want := []float64{dashboard.Seconds(sc.faultOn), dashboard.Seconds(sc.faultOff)}
 	all := browsertest.Eval[map[string][][]float64](t, p, `(() => { const o = {}; for (const [id, u] of Object.entries(ChaosDash.charts)) o[id] = JSON.parse(u.root.dataset.faults || "[]"); return o; })()`)

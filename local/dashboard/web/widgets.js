@@ -132,7 +132,7 @@
     }
     switch (s.kind) {
       case "graph": return graph(s, w, view);
-      case "single": return single(s, w);
+      case "single": return single(s, w, view);
       case "latest": return latest(s, w);
       case "text":
         if (s.html !== w.html) {
@@ -162,7 +162,15 @@
     return n;
   }
 
-  function single(s, w) {
+  // spanText is what a single value covers: its period from the datapoint's timestamp, cut at
+  // the view's end (a report's window, the live page's now), not only when the period began.
+  function spanText(p, w, view) {
+    if (!w.period) return "last datapoint " + utc(p.t);
+    var to = Math.min(p.t + w.period, view.end);
+    return "over " + utc(p.t).slice(0, 8) + "\u2013" + utc(to) + (to < p.t + w.period ? " (" + periodText(w.period) + " period, cut at the range's end)" : "");
+  }
+
+  function single(s, w, view) {
     s.body.textContent = "";
     s.body.classList.add("cd-singles");
     var lines = w.lines || [];
@@ -175,7 +183,7 @@
       num.style.color = l.color;
       cell.appendChild(num);
       cell.appendChild(el("div", "cd-single-label", l.label));
-      if (p) cell.appendChild(el("div", "cd-single-time", "last datapoint " + utc(p.t)));
+      if (p) cell.appendChild(el("div", "cd-single-time", spanText(p, w, view)));
       s.body.appendChild(cell);
     });
     s.box.dataset.points = String(countPoints(w));
