@@ -248,8 +248,13 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	// than CloudWatch gives now, or as many when a read failed, is kept, and the report drawn from it.
 	if old, rerr := ReadSeries(seriesPath); rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
 		(old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
-		errs = append(errs, fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now; the report is drawn from it (delete it to draw from CloudWatch)",
-			ErrSeriesKept, seriesPath, old.Points(), s.Points()))
+		// What failed to be read now is not missing from the report: said, but as text only.
+		failed := ""
+		if len(errs) > 0 {
+			failed = fmt.Sprintf(" (reading now: %v)", errors.Join(errs...))
+		}
+		errs = []error{fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now%s; the report is drawn from it (delete it to draw from CloudWatch)",
+			ErrSeriesKept, seriesPath, old.Points(), s.Points(), failed)}
 		if err := old.Err(); err != nil {
 			errs = append(errs, fmt.Errorf("the saved series %s: %w", seriesPath, err))
 		}
