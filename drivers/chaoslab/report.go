@@ -39,7 +39,8 @@ experiment the journal is from, so each probe gets a chart of its metrics;
 the stack's dashboard (output DashboardName) is charted widget by widget.
 
 Exit status: 0 when the report is written whole; 2 when it could not be
-written, or was written with only the metric data that could be read.
+written, or was written with only the metric data that could be read (with
+-series: the saved series records a query that failed).
 
 Usage:
   chaoslab report [flags] <journal.json>
@@ -97,10 +98,23 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		if err != nil {
 			return cli.Usagef("chaoslab report: %w", err)
 		}
+		if *exp != "" {
+			// A series saved before it recorded each probe's total (QuerySet.Total) takes it from
+			// the experiment. Without the stack's names it does not compile: the charts are drawn
+			// all the same, without that total.
+			if compiled, _, err := cf.compile(*exp); err == nil {
+				run.Compiled = compiled
+			} else if !s.HasTotals() {
+				fmt.Fprintf(m.Stderr, "chaoslab report: -experiment %s did not compile (a probe that totals a metric over its window gets no line of that total): %v\n", *exp, err)
+			}
+		}
 		if err := opts.WriteFile(path, run, s); err != nil {
 			return fmt.Errorf("chaoslab report: %w", err)
 		}
 		fmt.Fprintln(m.Stdout, path)
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("chaoslab report: the report is written, but the saved series %s holds metric data that could not be read: %w", *seriesFile, err)
+		}
 		return nil
 	}
 
@@ -126,11 +140,11 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab report: %w", err)
 	}
 	fmt.Fprintln(m.Stdout, path)
-	switch {
-	case errors.Is(err, report.ErrSeriesKept):
-		// Drawn from the saved data, which held more: the report is whole, as -series would draw it.
+	if errors.Is(err, report.ErrSeriesKept) {
+		// Drawn from the saved data, which held more: whole, unless that data missed some too.
 		fmt.Fprintf(m.Stderr, "chaoslab report: %v\n", err)
-	case err != nil:
+	}
+	if err := report.Incomplete(err); err != nil {
 		// The report is written with what could be read: a partial report is not a success.
 		return fmt.Errorf("chaoslab report: the report is written, but some metric data could not be read: %w", err)
 	}

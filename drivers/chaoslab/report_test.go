@@ -15,6 +15,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 )
 
 // A deviated exp_1 run that ended a minute ago: its journal, as `chaoslab run` writes it.
@@ -152,6 +153,73 @@ func TestReportFromJournal(t *testing.T) {
 	}
 	if _, err := os.Stat(named + ".report.html"); err == nil {
 		t.Errorf("%s.report.html written: -o was not taken as the report's path", named)
+	}
+}
+
+// GIVEN a run's journal and its saved series WHEN `chaoslab report -series` draws the report
+// (no cloud) THEN a probe that totals a metric over its window (exp_1's zero-sns-errors, a Sum
+// over 300 s) gets its "Sum over 300 s" line and note, as the lab's report has: from the series'
+// own record of it, or, in a series saved before that was kept, from -experiment; AND a series
+// that records a query that failed gives a report and exit 2, as a partial report does.
+func TestReportFromSeriesAsTheLabDrawsIt(t *testing.T) {
+	dir := t.TempDir()
+	journal := deviatedJournal(t, dir)
+	var j experiments.Journal
+	if err := json.Unmarshal(mustRead(t, journal), &j); err != nil {
+		t.Fatal(err)
+	}
+	start, end, _ := report.Window(&j, time.Now())
+	j.Before = append(j.Before, experiments.ProbeResult{Name: "zero-sns-errors", Tolerance: experiments.Tolerance{Type: "exact", Text: "0"},
+		Value: new(float64), Status: "ok", Pass: true, Start: j.StartedAt, End: j.EndedAt})
+	b, _ := json.Marshal(j)
+	if err := os.WriteFile(journal, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	series := func(name string, total *report.Total, queryErr string) string {
+		res := dashboard.Result{ID: "m1", Label: "NumberOfNotificationsFailed"}
+		for at := start; at.Before(end); at = at.Add(10 * time.Second) {
+			res.Timestamps, res.Values = append(res.Timestamps, at), append(res.Values, 1)
+		}
+		s := &report.Series{Start: start, End: end, Probes: []report.QuerySet{
+			{Name: "zero-sns-errors", Widget: -1, Period: 10, Results: []dashboard.Result{res}, Total: total},
+			{Name: "normal-error-rates", Widget: -1, Period: 10, Results: []dashboard.Result{}, Error: queryErr}}}
+		p := filepath.Join(dir, name)
+		if err := s.WriteFile(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:000000000000:stateMachine:unused", "fault")
+	for _, tc := range []struct {
+		name, series string
+		args         []string
+		code         int
+		stderr       string
+	}{
+		{"the series records the total", series("new.series.json", &report.Total{Stat: "Sum", WindowSeconds: 300}, ""), nil, 0, ""},
+		{"an older series, the total from -experiment", series("old.series.json", nil, ""), []string{"-outputs", outputs, "-experiment", "exp_1-minor_delay"}, 0, ""},
+		{"a query failed", series("failed.series.json", &report.Total{Stat: "Sum", WindowSeconds: 300}, "InvalidParameterValue: bad"), nil, 2,
+			"the report is written, but the saved series " + filepath.Join(dir, "failed.series.json") + " holds metric data that could not be read: probe normal-error-rates: InvalidParameterValue: bad"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, out, errb := newMain()
+			m.AWSConfig = nil
+			html := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".report.html")
+			args := append(append([]string{"report", "-series", tc.series, "-o", html}, tc.args...), journal)
+			err := m.Run(context.Background(), args)
+			if code := cli.Report(errb, err, ExitError); code != tc.code || !strings.Contains(errb.String(), tc.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errb, tc.code, tc.stderr)
+			}
+			if strings.TrimSpace(out.String()) != html {
+				t.Errorf("printed %q, want the report's path", out)
+			}
+			page := string(mustRead(t, html))
+			for _, want := range []string{`"label":"Sum over 300 s"`, "and its total over the probe's 300 s, what the probe reads"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("report lacks %q", want)
+				}
+			}
+		})
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"html"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseTheLabBody(t *testing.T) {
@@ -186,4 +188,21 @@ func FuzzMarkdown(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A line with no datapoint in the range is named (its label, else the metric), so the page can
+// say which metric is missing; lines with data, and hidden lines, are not.
+func TestSetResultsNamesLinesWithoutData(t *testing.T) {
+	b, err := Parse(`{"widgets":[{"type":"metric","properties":{"metrics":[
+		["NS","Has"],["NS","Empty",{"label":"empty one"}],["NS","Absent"],["NS","Hidden",{"visible":false}]]}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := b.Widgets[0]
+	var v WidgetView
+	v.SetResults(w, []Result{{ID: "m1", Label: "Has", Timestamps: []time.Time{time.Now()}, Values: []float64{1}},
+		{ID: "m2", Label: "Empty"}})
+	if want := []string{"empty one", "Absent"}; !slices.Equal(v.NoData, want) {
+		t.Errorf("NoData = %q, want %q", v.NoData, want)
+	}
 }

@@ -268,6 +268,30 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("stacked graph: %v, want 3 series stacked to 70 per 10 s", c)
 	}
 
+	// AND a graph with no data says so above the chart, not over it, naming its metric; a graph
+	// with data says nothing
+	none := browsertest.Eval[map[string]any](t, p, `(() => { const e = document.querySelector('[data-widget-id="w13"]'), n = e.querySelector(".cd-nodata");
+		return {text: n ? n.textContent : "", clear: !!n && n.getBoundingClientRect().bottom <= e.querySelector("canvas").getBoundingClientRect().top,
+			elsewhere: document.querySelectorAll('[data-widget-id="w0"] .cd-nodata').length}; })()`)
+	if none["text"] != "No data in this range: Concurrent executions" || none["clear"] != true || none["elsewhere"].(float64) != 0 {
+		t.Errorf("no-data note = %v, want \"No data in this range: Concurrent executions\" above the chart, and none on a graph with data", none)
+	}
+
+	// AND each chart is an image named after its widget and metrics, the fault banner is polite
+	// live region, and the small greys meet WCAG AA
+	if a := browsertest.Eval[[]string](t, p, `[document.querySelector('[data-widget-id="w13"] canvas').getAttribute("role"),
+		document.querySelector('[data-widget-id="w13"] canvas').getAttribute("aria-label"), document.getElementById("fault").getAttribute("aria-live")]`); a[0] != "img" ||
+		a[1] != "Function concurrency: Concurrent executions (no data in this range)" || a[2] != "polite" {
+		t.Errorf("chart role %q, label %q; fault banner aria-live %q", a[0], a[1], a[2])
+	}
+	for _, sel := range []string{".cd-single-time", ".cd-meta", ".live-sub", ".live-foot", ".cd-nodata"} {
+		for _, c := range browsertest.Contrast(t, p, sel) {
+			if c < 4.5 {
+				t.Errorf("%s: contrast %.2f:1, want ≥ 4.5:1", sel, c)
+			}
+		}
+	}
+
 	// AND the single values show the last datapoint, and the other views and types render
 	singles := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="singleValue"] .cd-single-value')].map(e => e.dataset.value)`)
 	if len(singles) != 3 || singles[0] == "" {
@@ -331,6 +355,30 @@ func TestLivePageInChromium(t *testing.T) {
 	// AND the range selector redraws over another range
 	browsertest.Eval[bool](t, p, `(document.querySelector('[data-range="60"]').click(), true)`)
 	p.Wait(t, `ChaosDash.charts.w6 && ChaosDash.charts.w6.scales.x.max - ChaosDash.charts.w6.scales.x.min < 61`, 20*time.Second)
+	// AND over the last minute (no stall, every stacked value far above 0) the stacked areas stand
+	// on 0, as CloudWatch's do, on both axes
+	stacked := fmt.Sprintf("ChaosDash.charts.w%d", widgets-4)
+	p.Wait(t, stacked+`.scales.x.max - `+stacked+`.scales.x.min < 61`, 20*time.Second)
+	if lo := browsertest.Eval[[]float64](t, p, `(u => [u.scales.y.min, u.scales.y2.min, Math.min(...u.data[1].filter(v => v != null))])(`+stacked+`)`); lo[0] != 0 || lo[1] != 0 || lo[2] <= 0 {
+		t.Errorf("stacked graph's axes start at %v (its smallest value %v), want 0", lo[:2], lo[2])
+	}
+
+	// AND at 1280 px, over a minute (HH:MM:SS labels) as over 5, no time-axis label touches the next
+	p.Viewport(t, 1280, 1000)
+	p.Wait(t, `ChaosDash.charts.w0.width < 420`, 5*time.Second)
+	for _, rng := range []string{"60", "300"} {
+		browsertest.Eval[bool](t, p, fmt.Sprintf(`(document.querySelector('[data-range="%s"]').click(), true)`, rng))
+		p.Wait(t, fmt.Sprintf(`Math.abs(ChaosDash.charts.w0.scales.x.max - ChaosDash.charts.w0.scales.x.min - %s) < 1`, rng), 20*time.Second)
+		for id, ls := range browsertest.TickLabels(t, p) {
+			if len(ls) < 3 {
+				t.Errorf("range %s, chart %s: time-axis labels %v, want several", rng, id, ls)
+			}
+			if o := browsertest.Crowded(ls, 8); len(o) > 0 {
+				t.Errorf("range %s, chart %s: time-axis labels less than 8 px apart at 1280 px: %v", rng, id, o)
+			}
+		}
+	}
+	p.Viewport(t, 1400, 1000)
 
 	// AND numbers keep three significant digits, however small (an error rate kept as a fraction)
 	formatted := browsertest.Eval[[]string](t, p, `[0.0049, 0.003, 0.0123, 1.2345, 9.87, 0.0009, 0, 25, 1234].map(ChaosDash.format)`)
@@ -423,5 +471,95 @@ func TestSingleValueOfTheWholeRange(t *testing.T) {
 		if got := w.Lines[0].V[len(w.Lines[0].V)-1]; got != c.want || w.Period != c.period {
 			t.Errorf("range %s: the number %v at a period of %d s, want %v (a count a second over the whole range) at %d", c.rng, got, w.Period, c.want, c.period)
 		}
+	}
+}
+
+// The live graphs end with the last complete period: the one under way holds part of its data
+// and would draw a false drop at the right edge. A single value keeps the latest datapoint, as
+// CloudWatch shows it.
+func TestLiveGraphsLeaveOutThePeriodUnderWay(t *testing.T) {
+	store := localcw.NewStore()
+	now := time.Unix(time.Now().Unix()/60*60+45, 700e6) // 0.7 s into a second, 45 s into a minute
+	srv, err := dashboard.New(dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
+		`{"widgets":[{"type":"metric","properties":{"view":"timeSeries","stat":"Sum","metrics":[["NS","M"]]}},
+		{"type":"metric","properties":{"view":"singleValue","stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN a count every half second up to now
+	for at := now.Add(-120 * time.Second); at.Before(now); at = at.Add(500 * time.Millisecond) {
+		store.Put(localcw.Datum{Namespace: "NS", Name: "M", Value: 1, Unit: "Count", Time: at})
+	}
+	v, status, err := srv.View("D", "60")
+	if err != nil {
+		t.Fatal(status, err)
+	}
+	graph, single := v.Widgets[0].Lines[0], v.Widgets[1].Lines[0]
+	p := v.Widgets[0].Period
+	under := dashboard.Seconds(time.Unix(now.Unix()/int64(p)*int64(p), 0))
+	if last, n := graph.T[len(graph.T)-1], graph.V[len(graph.V)-1]; last >= under || n != float64(2*p) {
+		t.Errorf("graph ends with %v at %v, want a whole %d s period (%d) before the period under way (%v)", n, last, p, 2*p, under)
+	}
+	if last := single.T[len(single.T)-1]; last != dashboard.Seconds(now.Truncate(time.Minute)) {
+		t.Errorf("single value's last datapoint at %v, want the period under way's", last)
+	}
+}
+
+// GIVEN a live page with a fault on WHEN the local cloud stops (a restart gets a new port and
+// token, which the page cannot learn) THEN after the first failed refresh the page says it is
+// stale: a notice with the time of its last update and where the new address is printed, the
+// charts faded, the fault banner marked; and it backs off instead of asking every second.
+// AND an address's refresh or range that the page cannot use is said, and the default taken.
+func TestLivePageSaysWhenItStopsUpdating(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	store := localcw.NewStore()
+	params := &fakeWrites{writes: []ssm.Write{{Name: "/p", Time: time.Now().Add(-time.Minute), Value: `{"isEnabled":true,"failureMode":"latency"}`}}}
+	srv, cw := serve(t, store, params)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	putLabMetrics(store, time.Now().Add(-30*time.Second))
+
+	// An address with a refresh and a range the page cannot use.
+	p := b.Open(t, srv.URL("D")+"&refresh=-1#range=bogus", browsertest.Loopback)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
+	got := browsertest.Eval[map[string]any](t, p, `({status: document.getElementById("status").textContent, retryIn: Number(document.body.dataset.retryIn),
+		pressed: [...document.querySelectorAll('[aria-pressed="true"]')].map(b => b.dataset.range)})`)
+	status := got["status"].(string)
+	if !strings.Contains(status, "refreshes every 5 s") || !strings.Contains(status, "refresh=-1 is not a number of seconds ≥ 1: the default is used") ||
+		!strings.Contains(status, "range=bogus is not one of 60, 300, 900, run: the default is shown") || got["retryIn"] != 5000.0 {
+		t.Errorf("status %q, next refresh in %v ms; want the 5 s default and both refusals said", status, got["retryIn"])
+	}
+	if pressed := fmt.Sprint(got["pressed"]); pressed != "["+dashboard.DefaultRange+"]" {
+		t.Errorf("range buttons pressed: %s, want the default's", pressed)
+	}
+
+	// WHEN the cloud's page server stops
+	q := b.Open(t, srv.URL("D")+"&refresh=1", browsertest.Loopback)
+	q.Wait(t, `Number(document.body.dataset.updates) >= 1 && !document.getElementById("fault").hidden`, 10*time.Second)
+	updated := browsertest.Eval[string](t, q, `document.getElementById("status").textContent.match(/updated (\d\d:\d\d:\d\d)/)[1]`)
+	p.Check(t) // before the stop: a refused fetch is logged as a console error
+	srv.Close()
+	q.Wait(t, `document.body.dataset.stale === "true"`, 10*time.Second)
+	st := browsertest.Eval[map[string]any](t, q, `(() => { const s = document.getElementById("stale"), f = document.getElementById("fault");
+		return {notice: s.hidden ? "" : s.textContent, opacity: Number(getComputedStyle(document.getElementById("grid")).opacity),
+			banner: getComputedStyle(f, "::after").content, live: f.getAttribute("aria-live"), retryIn: Number(document.body.dataset.retryIn)}; })()`)
+	notice := st["notice"].(string)
+	if !strings.Contains(notice, "Not updating since "+updated+" UTC") || !strings.Contains(notice, "local cloud: dashboard … live at …") || !strings.Contains(notice, "chaoslab local up") {
+		t.Errorf("stale notice %q, want the last update (%s) and where the new address is", notice, updated)
+	}
+	if st["opacity"].(float64) >= 1 || !strings.Contains(st["banner"].(string), "not updating since "+updated) {
+		t.Errorf("stale page: charts' opacity %v, fault banner's mark %v; want the charts faded and the banner marked", st["opacity"], st["banner"])
+	}
+	// AND it backs off: the next try waits longer than the refresh, and longer again after it
+	first := st["retryIn"].(float64)
+	q.Wait(t, fmt.Sprintf(`Number(document.body.dataset.retryIn) > %v`, first), 15*time.Second)
+	if first < 2000 {
+		t.Errorf("first retry in %v ms, want it backed off from the 1 s refresh", first)
 	}
 }

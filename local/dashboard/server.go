@@ -378,8 +378,22 @@ func (s *Server) View(name, rangeKey string) (*LiveView, int, error) {
 	if b == nil {
 		b = &Body{}
 	}
-	lv.View = BuildView(name, b, start, now, s.faults(name), s.query)
+	lv.View = BuildView(name, b, start, now, s.faults(name), func(i int, qs []Query, from, to time.Time) ([]Result, error) {
+		return s.query(i, qs, from, completed(b.Widgets[i], qs, to))
+	})
 	return lv, http.StatusOK, nil
+}
+
+// completed is the end of a graph's last complete period at now: the period under way has only
+// part of its data (a Sum reads low, a ratio of metrics that arrive at different times reads
+// wrong), a false drop at the graph's right edge, so the live graphs leave it out. Other views
+// show the latest datapoint as CloudWatch does, the period under way included.
+func completed(w Widget, qs []Query, now time.Time) time.Time {
+	p := int64(QueryPeriod(qs))
+	if w.View != "timeSeries" || p <= 0 {
+		return now
+	}
+	return time.Unix(now.Unix()/p*p, 0)
 }
 
 // runStart is when the dashboard was last put (its deployment), or when the server started.

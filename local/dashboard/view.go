@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"math"
 	"sort"
 	"time"
@@ -53,6 +54,9 @@ type WidgetView struct {
 	// Error says why the widget has no data (a failed query); Note adds a remark under its title.
 	Error string `json:"error,omitempty"`
 	Note  string `json:"note,omitempty"`
+	// NoData names the widget's lines with no datapoint in the range (SetResults), so the page
+	// can say which metric is missing: a line without points has nothing in the legend to show.
+	NoData []string `json:"noData,omitempty"`
 }
 
 // LineView is one returned line: T[i] (Unix seconds) and V[i] are a datapoint, oldest first.
@@ -82,6 +86,9 @@ type Mark struct {
 	// NotJudged marks a value recorded but not judged (a report's after-rollback probes): drawn
 	// neither as a pass nor as a failure.
 	NotJudged bool `json:"notJudged,omitempty"`
+	// NoData marks a window measured with no value (Value is meaningless): drawn along the
+	// bottom of the chart, labelled "no data".
+	NoData bool `json:"noData,omitempty"`
 }
 
 // Result is one query's answer, in neither SDK's types.
@@ -160,6 +167,40 @@ func (v *WidgetView) SetResults(w Widget, results []Result) {
 		}
 		v.Lines = append(v.Lines, lv)
 	}
+	v.NoData = noData(w, results, v.Lines)
+}
+
+// noData names the visible lines of w (or, for lines w does not name, the results) that have
+// no point in lines: by their label, else their metric or expression, else their id.
+func noData(w Widget, results []Result, lines []LineView) []string {
+	points := map[string]int{}
+	for _, l := range lines {
+		points[l.ID] += len(l.V)
+	}
+	var out []string
+	named := map[string]bool{}
+	for _, l := range w.Lines {
+		named[l.ID] = true
+		if !l.Visible || points[l.ID] > 0 {
+			continue
+		}
+		name := l.Label
+		for _, r := range results {
+			if name == "" && r.ID == l.ID {
+				name = r.Label
+			}
+		}
+		if name == "" {
+			name = cmp.Or(l.MetricName, l.Expression, l.ID)
+		}
+		out = append(out, name)
+	}
+	for _, r := range results {
+		if !named[r.ID] && points[r.ID] == 0 {
+			out = append(out, cmp.Or(r.Label, r.ID))
+		}
+	}
+	return out
 }
 
 // Spans converts fault windows for a view ending at end (a window still on ends there).

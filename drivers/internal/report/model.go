@@ -225,9 +225,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		}
 		return a, b
 	}
+	// A phase that did not run claims no result: its detail (a count of probes, a pause's
+	// length) is of a run that happened.
 	add := func(phase, kind, detail string, ran bool, a, b time.Time, instant bool) {
-		st := step{Phase: phase, Kind: kind, Detail: detail, Ran: ran, Instant: instant}
+		st := step{Phase: phase, Kind: kind, Ran: ran, Instant: instant}
 		if ran {
+			st.Detail = detail
 			st.Left, st.Width = pos(a, b)
 			if instant {
 				st.When = clock(a)
@@ -378,9 +381,14 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 			names = append(names, p.Name)
 		}
 		a, b := parseTime(p.Start), parseTime(p.End)
-		if p.Value != nil && !a.IsZero() && !b.IsZero() {
-			pi.marks = append(pi.marks, dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Value: *p.Value, Label: phase, Pass: p.Pass,
-				NotJudged: phase == phaseAfterRollback})
+		if !a.IsZero() && !b.IsZero() {
+			// A window measured with no value has its mark too, saying so: no gap where a phase was.
+			m := dashboard.Mark{Start: dashboard.Seconds(a), End: dashboard.Seconds(b), Label: phase, Pass: p.Pass,
+				NotJudged: phase == phaseAfterRollback, NoData: p.Value == nil}
+			if p.Value != nil {
+				m.Value = *p.Value
+			}
+			pi.marks = append(pi.marks, m)
 		}
 	}
 	for _, p := range j.Before {
@@ -417,7 +425,11 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 		if set, ok := sets[name]; ok {
 			w.Period = set.Period
 			results := set.Results
-			if r, win, ok := windowTotal(compiled[name], set); ok {
+			total := set.Total // the series' own record; one saved before it was kept: the experiment's
+			if total == nil {
+				total = probeTotal(compiled[name])
+			}
+			if r, win, ok := windowTotal(total, set); ok {
 				results, rolled = append(slices.Clip(results), r), win
 			}
 			var lines []dashboard.Line
@@ -487,17 +499,26 @@ func jsonData(v views) (string, error) {
 	return string(b), err
 }
 
-// windowTotal is the line a probe that totals one metric over its window (a Sum or SampleCount,
-// no expression) reads at each point of its chart: the total of the chart's periods over the
-// probe's window up to that point. The chart's own line is per period, smaller than the
-// tolerance it is judged by by the ratio of the two; this one is on the tolerance's scale. ok is
-// false for any other probe, or one whose window is not longer than the chart's period.
-func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result, window int, ok bool) {
-	if len(p.MetricDataQueries) != 1 || len(set.Results) != 1 || set.Period <= 0 || p.WindowSeconds <= set.Period {
-		return r, 0, false
+// probeTotal is what a probe that totals one metric over its window (a Sum or SampleCount, no
+// expression) reads; nil for any other probe.
+func probeTotal(p experiments.CompiledProbe) *Total {
+	if len(p.MetricDataQueries) != 1 {
+		return nil
 	}
 	ms := p.MetricDataQueries[0].MetricStat
 	if ms == nil || ms.Stat != "Sum" && ms.Stat != "SampleCount" {
+		return nil
+	}
+	return &Total{Stat: ms.Stat, WindowSeconds: p.WindowSeconds}
+}
+
+// windowTotal is the line a probe that reads total (probeTotal) reads at each point of its
+// chart: the total of the chart's periods over the probe's window up to that point. The chart's
+// own line is per period, smaller than the tolerance it is judged by by the ratio of the two;
+// this one is on the tolerance's scale. ok is false without a total, or for a window not longer
+// than the chart's period.
+func windowTotal(total *Total, set QuerySet) (r dashboard.Result, window int, ok bool) {
+	if total == nil || len(set.Results) != 1 || set.Period <= 0 || total.WindowSeconds <= set.Period {
 		return r, 0, false
 	}
 	src := set.Results[0]
@@ -516,8 +537,8 @@ func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result,
 		pts[i] = point{src.Timestamps[i], v}
 	}
 	slices.SortFunc(pts, func(a, b point) int { return a.t.Compare(b.t) })
-	period, win := time.Duration(set.Period)*time.Second, time.Duration(p.WindowSeconds)*time.Second
-	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", ms.Stat, p.WindowSeconds)}
+	period, win := time.Duration(set.Period)*time.Second, time.Duration(total.WindowSeconds)*time.Second
+	r = dashboard.Result{ID: src.ID + "_window", Label: fmt.Sprintf("%s over %d s", total.Stat, total.WindowSeconds)}
 	from, sum := 0, 0.0
 	for i, pt := range pts {
 		sum += pt.v
@@ -529,5 +550,5 @@ func windowTotal(p experiments.CompiledProbe, set QuerySet) (r dashboard.Result,
 		r.Timestamps = append(r.Timestamps, pts[i].t)
 		r.Values = append(r.Values, sum)
 	}
-	return r, p.WindowSeconds, true
+	return r, total.WindowSeconds, true
 }

@@ -201,6 +201,33 @@ func (o Options) Make(ctx context.Context, cw CloudWatch, run Run, dashboards []
 // CloudWatch gave, and the report was drawn from it (the file left as it was).
 var ErrSeriesKept = errors.New("kept the saved series")
 
+// Incomplete is MakeAt's error less its ErrSeriesKept note: nil when the report was drawn from
+// all the data of the run (read now, or kept), else what is missing from it.
+func Incomplete(err error) error {
+	var rest []error
+	for _, e := range flatten(err) {
+		if !errors.Is(e, ErrSeriesKept) {
+			rest = append(rest, e)
+		}
+	}
+	return errors.Join(rest...)
+}
+
+// flatten lists the errors errors.Join joined in err (err itself when it is no join).
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
 // MakeAt is Make with the report's and the series' paths given.
 func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards []string, path, seriesPath string) (string, error) {
 	var errs []error
@@ -221,8 +248,16 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	// than CloudWatch gives now, or as many when a read failed, is kept, and the report drawn from it.
 	if old, rerr := ReadSeries(seriesPath); rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
 		(old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
-		errs = append(errs, fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now; the report is drawn from it (delete it to draw from CloudWatch)",
-			ErrSeriesKept, seriesPath, old.Points(), s.Points()))
+		// What failed to be read now is not missing from the report: said, but as text only.
+		failed := ""
+		if len(errs) > 0 {
+			failed = fmt.Sprintf(" (reading now: %v)", errors.Join(errs...))
+		}
+		errs = []error{fmt.Errorf("%w %s: it holds %d data points, CloudWatch gave %d now%s; the report is drawn from it (delete it to draw from CloudWatch)",
+			ErrSeriesKept, seriesPath, old.Points(), s.Points(), failed)}
+		if err := old.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("the saved series %s: %w", seriesPath, err))
+		}
 		s = old
 	} else if s != nil {
 		if err := s.WriteFile(seriesPath); err != nil {

@@ -103,7 +103,7 @@ func newScenario(t0 time.Time) scenario {
 			stat("m2", "AWS/SQS", "NumberOfMessagesSent", "QueueName", "ChaosLab-CsvQueue"),
 			stat("m3", "ChaosTransformer", "SymbolWriteCount", "DynamoDBTable", "ChaosLab-Table"),
 			{Id: "e1", Expression: "((2*m1) - (m2+m3)) / (2*m1) * 100", Label: "in flight %", ReturnData: aws.Bool(true)}}},
-		{Name: "lambda-errors", Query: "m1", Tolerance: errorsTol, MetricDataQueries: []experiments.MetricDataQuery{
+		{Name: "lambda-errors", Query: "m1", Tolerance: errorsTol, WindowSeconds: 60, MetricDataQueries: []experiments.MetricDataQuery{
 			func() experiments.MetricDataQuery {
 				m := stat("m1", "AWS/Lambda", "Errors", "FunctionName", "ChaosLab-Function")
 				m.ReturnData = nil
@@ -173,6 +173,10 @@ func TestFetchReadsTheRunWindowWithTheSDK(t *testing.T) {
 	// A probe whose one query names no ReturnData returns it (CloudWatch's default).
 	if len(s.Probes[1].Results) != 1 {
 		t.Errorf("lambda-errors results = %+v", s.Probes[1].Results)
+	}
+	// The series keeps what a probe that totals one metric reads, for a report drawn from it alone.
+	if s.Probes[0].Total != nil || s.Probes[1].Total == nil || s.Probes[1].Total.Stat != "Sum" {
+		t.Errorf("totals %+v, %+v; want none for the expression, Sum for lambda-errors", s.Probes[0].Total, s.Probes[1].Total)
 	}
 	// Every metric widget of the dashboard was fetched.
 	if len(s.Dashboards) != 1 || len(s.Dashboards[0].Widgets) != 14 {
@@ -387,6 +391,19 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 
+	// AND a single value says the span its number covers, cut at the report's end, not only when
+	// its period began
+	end := time.Unix(int64(browsertest.Eval[float64](t, p, `JSON.parse(document.getElementById("report-data").textContent).dashboards[0].end`)), 0).UTC().Format("15:04:05")
+	captions := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="dashboard"] .cd-single-time')].map(e => e.textContent)`)
+	if len(captions) != 2 { // Error % has no data
+		t.Errorf("single value captions %q, want 2", captions)
+	}
+	for _, c := range captions {
+		if !strings.HasPrefix(c, "over ") || !strings.Contains(c, "–"+end+" UTC") {
+			t.Errorf("single value caption %q, want the span it covers, to the report's end %s", c, end)
+		}
+	}
+
 	// AND the fault window is shaded where the journal put it, on every chart
 	want := []float64{dashboard.Seconds(sc.faultOn), dashboard.Seconds(sc.faultOff)}
 	all := browsertest.Eval[map[string][][]float64](t, p, `(() => { const o = {}; for (const [id, u] of Object.entries(ChaosDash.charts)) o[id] = JSON.parse(u.root.dataset.faults || "[]"); return o; })()`)
@@ -409,6 +426,44 @@ func TestReportInChromium(t *testing.T) {
 	if px := browsertest.ChartPixels(t, p, "p0", before, "b.top + 2"); !px.Mostly(browsertest.Neutral) {
 		t.Errorf("pixels outside = %v, want neutral", px)
 	}
+	// AND a probe measured with no value (lambda-errors after the fault) has its mark: a dashed
+	// segment in the failure's red (#c11b1b) along the chart's bottom over its window
+	marked := 0
+	for _, c := range browsertest.ChartPixels(t, p, "p1", mid, `b.top + b.height - 3 * devicePixelRatio`) {
+		if math.Abs(float64(c[0]-193)) < 10 && c[1] < 40 && c[2] < 40 {
+			marked++
+		}
+	}
+	if marked < 3 {
+		t.Errorf("lambda-errors' no-data mark: %d of 9 pixels the mark's red, want ≥ 3", marked)
+	}
+
+	// AND at 1280 px no time-axis label overlaps or touches the next (8-column graphs are about 400 px wide)
+	p.Viewport(t, 1280, 1000)
+	p.Wait(t, `ChaosDash.charts.w0.width < 400`, 5*time.Second)
+	for id, ls := range browsertest.TickLabels(t, p) {
+		if len(ls) < 2 {
+			t.Errorf("chart %s: time-axis labels %v, want several", id, ls)
+		}
+		if o := browsertest.Crowded(ls, 8); len(o) > 0 {
+			t.Errorf("chart %s: time-axis labels less than 8 px apart at 1280 px: %v", id, o)
+		}
+	}
+	// AND every probe chart's title (the probe's name) is shown whole, and its note wraps inside the widget
+	heads := browsertest.Eval[[]map[string]any](t, p, `[...document.querySelectorAll('[data-view="probes"] .cd-widget')].map(e => {
+		const h = e.querySelector(".cd-title"), m = e.querySelector(".cd-meta");
+		return {title: h.textContent, width: h.getBoundingClientRect().width, titleClipped: h.scrollWidth > h.clientWidth,
+			note: m.textContent, noteClipped: m.scrollWidth > m.clientWidth || m.getBoundingClientRect().right > e.getBoundingClientRect().right}; })`)
+	for _, h := range heads {
+		if h["width"].(float64) <= 0 || h["titleClipped"].(bool) || h["noteClipped"].(bool) {
+			t.Errorf("probe chart %q: title %v px wide (clipped: %v), note %q clipped: %v; want the title whole and the note wrapped",
+				h["title"], h["width"], h["titleClipped"], h["note"], h["noteClipped"])
+		}
+	}
+	if len(heads) != 2 || !strings.Contains(heads[1]["note"].(string), "its total over the probe's 60 s") {
+		t.Errorf("probe charts %v, want the second's note to name its total (a long note)", heads)
+	}
+	p.Viewport(t, 1400, 1000)
 
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
 		png := p.Screenshot(t, filepath.Join(root, "docs", "images", "report.png"))
@@ -448,5 +503,39 @@ func TestDashboardsReadsTheDeployedBodies(t *testing.T) {
 	}
 	if _, err := report.Dashboards(ctx, cw, "missing"); err == nil {
 		t.Error("Dashboards(missing): no error")
+	}
+}
+
+// The badges and the greys a reader relies on meet WCAG AA (4.5:1) in Chromium: the verdicts
+// not-steady-before and no verdict, a phase that did not run; and each chart is an image named
+// after its widget and metrics.
+func TestReportIsReadable(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	sc := newScenario(time.Date(2026, 12, 3, 2, 47, 0, 0, time.UTC))
+	notSteady := experiments.Journal{Title: "x", Verdict: experiments.VerdictNotSteadyBefore, StartedAt: sc.journal.StartedAt, Before: sc.journal.After}
+	interrupted := experiments.Journal{Title: "x", StartedAt: sc.journal.StartedAt, Before: sc.journal.Before}
+	dir := t.TempDir()
+	for name, j := range map[string]*experiments.Journal{"not-steady-before": &notSteady, "no verdict": &interrupted} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".html")
+		if err := (report.Options{Root: root}).WriteFile(path, report.Run{Journal: j}, nil); err != nil {
+			t.Fatal(err)
+		}
+		p := b.Open(t, (&url.URL{Scheme: "file", Path: path}).String(), browsertest.FileOnly)
+		p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
+		for _, sel := range []string{"#verdict", ".r-skipped th", ".r-skipped td", ".r-detail", ".r-kicker", ".r-sub"} {
+			for _, c := range browsertest.Contrast(t, p, sel) {
+				if c < 4.5 {
+					t.Errorf("%s report: %s contrast %.2f:1, want ≥ 4.5:1", name, sel, c)
+				}
+			}
+		}
+		if n := len(browsertest.Contrast(t, p, ".r-skipped th")); n == 0 {
+			t.Errorf("%s report: no phase that did not run", name)
+		}
+		labels := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="probes"] canvas')].map(c => c.getAttribute("role") + " " + c.getAttribute("aria-label"))`)
+		if len(labels) == 0 || !strings.HasPrefix(labels[0], "img messages-in-flight: ") {
+			t.Errorf("%s report: probe charts' canvases %q, want role img named after the probe", name, labels)
+		}
+		p.Check(t)
 	}
 }

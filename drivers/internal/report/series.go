@@ -41,6 +41,15 @@ type QuerySet struct {
 	Period  int                `json:"period"`
 	Results []dashboard.Result `json:"results"`
 	Error   string             `json:"error,omitempty"`
+	// Total is what a probe that totals one metric over its window reads (probeTotal): kept
+	// with its data, so a report drawn from the saved series alone draws that total too.
+	Total *Total `json:"total,omitempty"`
+}
+
+// Total is a probe's statistic (Sum or SampleCount) totalled over its window, in seconds.
+type Total struct {
+	Stat          string `json:"stat"`
+	WindowSeconds int    `json:"windowSeconds"`
 }
 
 // DashboardSeries is one dashboard: its body as deployed and the data of each metric widget.
@@ -89,7 +98,7 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 	var errs []error
 	for _, p := range compiledProbes(run.Compiled) {
 		qs := probeQueries(p, period)
-		set := QuerySet{Name: p.Name, Widget: -1, Period: qs.period}
+		set := QuerySet{Name: p.Name, Widget: -1, Period: qs.period, Total: probeTotal(p)}
 		rs, err := getMetricData(ctx, cw, qs.queries, start, end)
 		if err != nil {
 			set.Error = err.Error()
@@ -273,6 +282,27 @@ func (s *Series) Points() int {
 	return n
 }
 
+// Err joins the errors the series records (a probe's or a widget's query that failed, a
+// dashboard body not read): nil when every query it holds was answered.
+func (s *Series) Err() error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	record := func(where string, sets []QuerySet) {
+		for _, q := range sets {
+			if q.Error != "" {
+				errs = append(errs, fmt.Errorf("%s %s: %s", where, q.Name, q.Error))
+			}
+		}
+	}
+	record("probe", s.Probes)
+	for _, d := range s.Dashboards {
+		record("dashboard "+d.Name+" widget", d.Widgets)
+	}
+	return errors.Join(errs...)
+}
+
 // ReadSeries reads series saved with WriteFile.
 func ReadSeries(path string) (*Series, error) {
 	b, err := os.ReadFile(path)
@@ -284,4 +314,14 @@ func ReadSeries(path string) (*Series, error) {
 		return nil, fmt.Errorf("series %s: %w", path, err)
 	}
 	return &s, nil
+}
+
+// HasTotals reports whether any probe's data records its total (saved since QuerySet.Total was).
+func (s *Series) HasTotals() bool {
+	for _, q := range s.Probes {
+		if q.Total != nil {
+			return true
+		}
+	}
+	return false
 }

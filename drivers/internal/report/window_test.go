@@ -37,18 +37,18 @@ func TestSumProbeChartShowsTheWindowTotal(t *testing.T) {
 	r.ID, r.Label = "m1", "errors"
 	set := QuerySet{Name: "errors", Widget: -1, Period: 10, Results: []dashboard.Result{r}}
 
-	got, win, ok := windowTotal(sum("Sum"), set)
+	got, win, ok := windowTotal(probeTotal(sum("Sum")), set)
 	// Each point's window: the six periods ending with it (t-50 s .. t).
 	want := []float64{1, 1 + 2, 1 + 2 + 3, 1 + 2 + 3 + 5, 1 + 2 + 3 + 5 + 6, 2 + 3 + 5 + 6 + 7, 3 + 5 + 6 + 7 + 8, 5 + 6 + 7 + 8 + 9}
 	if !ok || win != 60 || !slices.Equal(got.Values, want) || len(got.Timestamps) != len(want) || got.Label != "Sum over 60 s" {
 		t.Errorf("windowTotal = %v %v (%q), %d, %t; want %v", got.Values, got.Timestamps, got.Label, win, ok, want)
 	}
 	for _, p := range []experiments.CompiledProbe{sum("Average"), sum("Maximum"), {Name: "ratio", WindowSeconds: 60, MetricDataQueries: []experiments.MetricDataQuery{{Id: "e1", Expression: "m1/m2*100"}}}} {
-		if _, _, ok := windowTotal(p, set); ok {
+		if _, _, ok := windowTotal(probeTotal(p), set); ok {
 			t.Errorf("%s %+v: a window total drawn; only a Sum or SampleCount reads one", p.Name, p.MetricDataQueries[0])
 		}
 	}
-	if _, _, ok := windowTotal(experiments.CompiledProbe{Name: "errors", WindowSeconds: 10, MetricDataQueries: sum("Sum").MetricDataQueries}, set); ok {
+	if _, _, ok := windowTotal(probeTotal(experiments.CompiledProbe{Name: "errors", WindowSeconds: 10, MetricDataQueries: sum("Sum").MetricDataQueries}), set); ok {
 		t.Error("a window no longer than the chart's period: its line is the probe's reading already")
 	}
 
@@ -77,7 +77,7 @@ func TestWindowTotalSkipsNaN(t *testing.T) {
 		MetricStat: &experiments.MetricStat{Metric: experiments.Metric{Namespace: "N", MetricName: "M"}, Stat: "Sum"}}}}
 	r := dashboard.Result{ID: "m1", Timestamps: []time.Time{t0, t0.Add(10 * time.Second), t0.Add(20 * time.Second), t0.Add(30 * time.Second)},
 		Values: []float64{1, math.NaN(), 2, 3}}
-	got, _, ok := windowTotal(p, QuerySet{Period: 10, Results: []dashboard.Result{r}})
+	got, _, ok := windowTotal(probeTotal(p), QuerySet{Period: 10, Results: []dashboard.Result{r}})
 	if want := []float64{1, 1, 2, 5}; !ok || !slices.Equal(got.Values, want) {
 		t.Errorf("totals %v, want %v", got.Values, want)
 	}
@@ -111,6 +111,16 @@ func TestSavedSeriesKeptOnlyForItsRun(t *testing.T) {
 	}
 	if s, _ := ReadSeries(seriesPath); s == nil || s.Points() != 1 {
 		t.Errorf("this run's saved series: %+v, want it as saved", s)
+	}
+	// A kept series that records a failed query is kept, but the report drawn from it is partial.
+	failed := &Series{Start: start, End: end, Probes: []QuerySet{{Name: "p", Error: "Throttling: slow down",
+		Results: []dashboard.Result{{ID: "m1", Timestamps: []time.Time{start}, Values: []float64{7}}}}}}
+	if err := failed.WriteFile(seriesPath); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath)
+	if rest := Incomplete(err); !errors.Is(err, ErrSeriesKept) || rest == nil || !strings.Contains(rest.Error(), "probe p: Throttling: slow down") {
+		t.Errorf("a kept series with a failed query: err %v, incomplete %v; want it kept and the failure said", err, rest)
 	}
 	saved(start.Add(-time.Hour)) // another run's
 	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath); err != nil {

@@ -7,17 +7,57 @@
   var name = body.dataset.name;
   var params = new URLSearchParams(location.search);
   var token = params.get("token");
-  var refresh = Number(params.get("refresh")) * 1000 || Number(body.dataset.refresh) || 5000;
-  var range = (location.hash.match(/range=([a-z0-9]+)/) || [])[1] || body.dataset.defaultRange;
   var grid = document.getElementById("grid");
   var status = document.getElementById("status");
   var fault = document.getElementById("fault");
   var problems = document.getElementById("problems");
+  var stale = document.getElementById("stale");
+  var MIN_REFRESH = 1000, MAX_RETRY = 60000;
+  var notes = []; // what the address asked for that the page does not do, said in the status line
+  var refresh = Number(body.dataset.refresh) || 5000;
+  if (params.has("refresh")) {
+    var asked = Number(params.get("refresh")) * 1000;
+    if (isFinite(asked) && asked >= MIN_REFRESH) refresh = asked;
+    else notes.push("refresh=" + params.get("refresh") + " is not a number of seconds ≥ " + MIN_REFRESH / 1000 + ": the default is used");
+  }
+  var ranges = [].map.call(document.querySelectorAll("[data-range]"), function (b) { return b.dataset.range; });
+  var range = (location.hash.match(/range=([^&]*)/) || [])[1];
+  if (range != null && ranges.indexOf(range) < 0) {
+    notes.push("range=" + decodeURIComponent(range) + " is not one of " + ranges.join(", ") + ": the default is shown");
+    range = null;
+  }
+  range = range || body.dataset.defaultRange;
   var timer = null;
   var busy = false;
+  var lastUpdate = null; // the view's time of the last refresh that worked
+  var retry = 0;         // the wait before the next try after a failure, doubling to MAX_RETRY
 
   function clock(ts) {
     return new Date(ts * 1000).toISOString().slice(11, 19);
+  }
+
+  function statusText(text) {
+    status.textContent = [text].concat(notes).join(" · ");
+  }
+
+  // markStale says, on the charts and the fault banner, that what they show is no longer
+  // updated, and how to get the page's new address: a restarted local cloud has a new port
+  // and token, and this page cannot learn them.
+  function markStale(message) {
+    var since = lastUpdate ? lastUpdate + " UTC" : "the page opened";
+    body.dataset.stale = "true";
+    stale.hidden = false;
+    stale.textContent = "Not updating since " + since + " (" + message + "). If the local cloud restarted, it has a new address and token: " +
+      "open the URL from its “local cloud: dashboard … live at …” line (chaoslab local up prints it); " +
+      "retrying every " + Math.round(retry / 1000) + " s.";
+    if (!fault.hidden) fault.dataset.staleSince = since;
+    statusText("cannot update: " + message + " · next try in " + Math.round(retry / 1000) + " s");
+  }
+
+  function fresh() {
+    body.dataset.stale = "false";
+    stale.hidden = true;
+    delete fault.dataset.staleSince;
   }
 
   function pressed() {
@@ -47,6 +87,12 @@
     body.dataset.faultOn = String(on.length > 0);
   }
 
+  function schedule() {
+    clearTimeout(timer);
+    body.dataset.retryIn = String(retry || refresh);
+    timer = setTimeout(load, retry || refresh);
+  }
+
   function load() {
     if (busy) return;
     busy = true;
@@ -59,12 +105,18 @@
       showFaults(view);
       problems.hidden = !(view.problems && view.problems.length);
       problems.textContent = (view.problems || []).join("\n");
-      status.textContent = "updated " + view.updated.slice(11, 19) + " UTC · refreshes every " + refresh / 1000 + " s";
+      lastUpdate = view.updated.slice(11, 19);
+      retry = 0;
+      fresh();
+      statusText("updated " + lastUpdate + " UTC · refreshes every " + refresh / 1000 + " s");
       body.dataset.updates = String(Number(body.dataset.updates) + 1);
     }).catch(function (e) {
-      status.textContent = "cannot update: " + e.message + " (retrying)";
+      // Back off: a cloud that is gone is not asked every few seconds forever.
+      retry = Math.min(MAX_RETRY, retry ? retry * 2 : Math.max(2 * refresh, 5000));
+      markStale(e.message);
     }).finally(function () {
       busy = false;
+      schedule();
     });
   }
 
@@ -78,8 +130,7 @@
   });
   pressed();
   load();
-  timer = setInterval(load, refresh);
   document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) load();
+    if (!document.hidden && !retry) load();
   });
 })();

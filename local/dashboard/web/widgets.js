@@ -132,7 +132,7 @@
     }
     switch (s.kind) {
       case "graph": return graph(s, w, view);
-      case "single": return single(s, w);
+      case "single": return single(s, w, view);
       case "latest": return latest(s, w);
       case "text":
         if (s.html !== w.html) {
@@ -162,7 +162,15 @@
     return n;
   }
 
-  function single(s, w) {
+  // spanText is what a single value covers: its period from the datapoint's timestamp, cut at
+  // the view's end (a report's window, the live page's now), not only when the period began.
+  function spanText(p, w, view) {
+    if (!w.period) return "last datapoint " + utc(p.t);
+    var to = Math.min(p.t + w.period, view.end);
+    return "over " + utc(p.t).slice(0, 8) + "\u2013" + utc(to) + (to < p.t + w.period ? " (" + periodText(w.period) + " period, cut at the range's end)" : "");
+  }
+
+  function single(s, w, view) {
     s.body.textContent = "";
     s.body.classList.add("cd-singles");
     var lines = w.lines || [];
@@ -175,7 +183,7 @@
       num.style.color = l.color;
       cell.appendChild(num);
       cell.appendChild(el("div", "cd-single-label", l.label));
-      if (p) cell.appendChild(el("div", "cd-single-time", "last datapoint " + utc(p.t)));
+      if (p) cell.appendChild(el("div", "cd-single-time", spanText(p, w, view)));
       s.body.appendChild(cell);
     });
     s.box.dataset.points = String(countPoints(w));
@@ -247,6 +255,31 @@
     return bands;
   }
 
+  // AXIS_FONT is uPlot's default axis font, named so the labels' width can be measured.
+  var AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+  var LABEL_GAP = 16; // CSS px between two time labels, at the least
+  // TIME_INCRS are the time axis' tick steps, in seconds.
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  var labelWidths = null;
+
+  // timeLabelSpace is the least distance between two time ticks, in CSS px: the step whose
+  // labels (HH:MM:SS under a minute, HH:MM from a minute, as timeTicks prints them) fit between
+  // its ticks with a gap, the shortest such. Labels never touch, whatever the chart's width.
+  function timeLabelSpace(u, axisIdx, min, max, dim) {
+    if (!labelWidths) {
+      var c = document.createElement("canvas").getContext("2d");
+      c.font = AXIS_FONT;
+      labelWidths = { seconds: c.measureText("00:00:00").width, minutes: c.measureText("00:00").width };
+    }
+    var range = max - min, need = 0;
+    for (var i = 0; range > 0 && i < TIME_INCRS.length; i++) {
+      var incr = TIME_INCRS[i], px = dim * incr / range;
+      need = (incr < 60 ? labelWidths.seconds : labelWidths.minutes) + LABEL_GAP;
+      if (px >= need) return px;
+    }
+    return need || 50;
+  }
+
   // timeTicks labels the time axis in UTC: HH:MM, with seconds when ticks are under a minute apart.
   function timeTicks(u, splits, axisIdx, space, incr) {
     return splits.map(function (ts) {
@@ -282,9 +315,38 @@
     }
     var n = countPoints(w);
     s.box.dataset.points = String(n);
-    var none = s.body.querySelector(".cd-nodata");
-    if (!n && !none) s.body.appendChild(el("div", "cd-nodata", "No data in this range"));
-    if (n && none) none.remove();
+    noDataNote(s, w, n);
+    describe(s, w, n);
+  }
+
+  // describe names the chart for assistive technology: the canvas is an image of the widget's
+  // metrics.
+  function describe(s, w, n) {
+    var canvas = s.chart.root.querySelector("canvas");
+    if (!canvas) return;
+    var names = (w.lines || []).map(function (l) { return l.label; });
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join(", ") : "no metric") +
+      (n ? "" : " (no data in this range)"));
+  }
+
+  // noDataNote says, above the chart (never over its marks and axes), which of the graph's
+  // metrics have no datapoint in the range: a line without points names nothing in the legend.
+  function noDataNote(s, w, n) {
+    var missing = w.noData || (w.lines || []).filter(function (l) { return !l.v.length; }).map(function (l) { return l.label; });
+    var text = "";
+    if (!n) text = "No data in this range" + (missing.length ? ": " + missing.join(", ") : "");
+    else if (missing.length) text = "No data in this range for " + missing.join(", ");
+    var note = s.box.querySelector(".cd-nodata");
+    if (!text) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = el("p", "cd-nodata");
+      s.box.insertBefore(note, s.body);
+    }
+    note.textContent = text;
   }
 
   function resize(s) {
@@ -306,14 +368,16 @@
       }
       if (scale === "y") {
         (w.bands || []).forEach(function (b) { take(b.min); take(b.max); });
-        (w.marks || []).forEach(function (m) { take(m.value); });
+        (w.marks || []).forEach(function (m) { if (!m.noData) take(m.value); });
         (w.horizontal || []).forEach(function (h) { take(h.value); });
       }
       var axis = scale === "y" ? (w.yAxis && w.yAxis.left) : (w.yAxis && w.yAxis.right);
       if (lo == null) { lo = 0; hi = 1; }
       if (lo === hi) { lo -= 1; hi += 1; }
       var pad = (hi - lo) * 0.08;
-      lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+      // A stacked graph's areas stand on 0, as CloudWatch draws them (their bottom is the total's
+      // base, not the smallest value); other graphs snap to 0 only when the padding would cross it.
+      lo = lo >= 0 && (w.stacked || lo - pad < 0) ? 0 : lo - pad;
       hi = hi + pad;
       if (axis && axis.min != null) lo = axis.min;
       if (axis && axis.max != null) hi = axis.max;
@@ -342,7 +406,8 @@
     });
     var bands = w.stacked ? stackBands(w) : [];
     var axes = [
-      { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks },
+      { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks, font: AXIS_FONT,
+        incrs: TIME_INCRS, space: timeLabelSpace },
       { scale: "y", stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: 52,
         label: (w.yAxis && w.yAxis.left && w.yAxis.left.label) || undefined }
     ];
@@ -451,16 +516,19 @@
     });
     (w.marks || []).forEach(function (m) {
       var x0 = xpos(u, Math.max(m.start, u.scales.x.min)), x1 = xpos(u, Math.min(m.end, u.scales.x.max));
-      var y = u.valToPos(m.value, "y", true);
+      // A window measured with no value: along the bottom of the plot, dashed, saying so.
+      var y = m.noData ? b.top + b.height - 3 * px : u.valToPos(m.value, "y", true);
       var color = m.notJudged ? "#5f6b7a" : m.pass ? "#1b7f1b" : "#c11b1b";
       ctx.strokeStyle = color;
       ctx.lineWidth = 3 * px;
+      if (m.noData) ctx.setLineDash([6 * px, 3 * px]);
       ctx.beginPath();
       ctx.moveTo(x0, y);
       ctx.lineTo(Math.max(x1, x0 + 2 * px), y);
       ctx.stroke();
+      ctx.setLineDash([]);
       ctx.fillStyle = color;
-      ctx.fillText(m.label + " " + fmt(m.value), x0 + 2 * px, y - 5 * px);
+      ctx.fillText(m.label + " " + (m.noData ? "no data" : fmt(m.value)), x0 + 2 * px, y - 5 * px);
     });
     ctx.restore();
   }

@@ -1,0 +1,35 @@
+package report
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+)
+
+// An interrupted run (the fault written, the pause cut short, no steady state after, no
+// rollback, no verdict): the phases that did not run say so and claim no result, neither "0
+// probes, all within tolerance" nor the pause's length and onset.
+func TestPhasesThatDidNotRunClaimNothing(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 2, 47, 0, 0, time.UTC)
+	ts := func(s int) string { return t0.Add(time.Duration(s) * time.Second).Format(time.RFC3339) }
+	j := &experiments.Journal{Title: "x", StartedAt: ts(0),
+		Before: []experiments.ProbeResult{{Name: "p", Value: new(float64), Pass: true, Start: ts(0), End: ts(60)}},
+		Method: []experiments.ActionResult{{Name: "enable", Parameter: "/f", Value: json.RawMessage(`{"isEnabled":true,"failureMode":"latency"}`),
+			PutAt: ts(67), PauseAfterSeconds: 120, OnsetSeconds: 15, InForceAt: ts(82)}}}
+	m := buildModel(Run{Journal: j}, nil, t0.Add(5*time.Minute))
+	ran := map[string]bool{}
+	for _, st := range m.Timeline {
+		ran[st.Phase] = st.Ran
+		if !st.Ran && (st.Detail != "" || st.When != "") {
+			t.Errorf("%s did not run, but says %q %q", st.Phase, st.When, st.Detail)
+		}
+	}
+	for phase, want := range map[string]bool{"Steady state before": true, "Fault written: enable": true, "Pause": false,
+		"Steady state after": false, "Rollback": false, "Steady state after rollback": false} {
+		if got, ok := ran[phase]; !ok || got != want {
+			t.Errorf("%s: ran %v (in the timeline: %v), want %v", phase, got, ok, want)
+		}
+	}
+}
