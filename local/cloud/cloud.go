@@ -31,6 +31,7 @@ import (
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
@@ -131,12 +132,12 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	if st, err := ReadState(opts.Dir); err == nil {
 		return nil, fmt.Errorf("cloud: a local cloud (pid %d, %s) already runs from %s: stop it first", st.Pid, st.Endpoint, opts.Dir)
 	}
-	lock, err := lockDir(opts.Dir)
-	if errors.Is(err, errLocked) {
+	lock, err := dirlock.Lock(lockPath(opts.Dir))
+	if errors.Is(err, dirlock.ErrLocked) {
 		return nil, fmt.Errorf("cloud: a local cloud is starting in %s (another process holds %s): wait for it and stop it first, or use another directory", opts.Dir, lockPath(opts.Dir))
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cloud: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	c := &Cloud{opts: opts, ctx: runCtx, cancel: cancel, lock: lock}
@@ -144,6 +145,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		f, ferr := os.OpenFile(filepath.Join(opts.Dir, "cloud.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if ferr != nil {
 			cancel()
+			lock.Close()
 			return nil, fmt.Errorf("cloud: log file: %w", ferr)
 		}
 		c.logFile = f
@@ -435,13 +437,18 @@ func ReadState(dir string) (State, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return State{}, fmt.Errorf("%s: %w", statePath(dir), err)
 	}
-	held, known := lockHeld(dir)
-	if st.Pid <= 0 || syscall.Kill(st.Pid, 0) != nil || known && !held {
-		os.Remove(statePath(dir))
-		os.Remove(credentialsPath(dir))
-		return State{}, fmt.Errorf("%w from %s (its stale state file, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, strconv.Itoa(st.Pid))
+	held, known := dirlock.Held(lockPath(dir))
+	if st.Pid > 0 && syscall.Kill(st.Pid, 0) == nil && (held || !known) {
+		return st, nil
 	}
-	return st, nil
+	if held {
+		// Another start holds the directory and has not written its state yet: the file read is
+		// its predecessor's, or it is being replaced; either way it is not this reader's to remove.
+		return State{}, fmt.Errorf("%w from %s yet (a local cloud is starting there)", ErrNotRunning, dir)
+	}
+	os.Remove(statePath(dir))
+	os.Remove(credentialsPath(dir))
+	return State{}, fmt.Errorf("%w from %s (its stale state file, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, strconv.Itoa(st.Pid))
 }
 
 // dynamoJavaOptions are DynamoDB Local's extra JVM options: the full JIT for a long-lived cloud. The

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 )
 
 // writeStateFile writes a state file naming pid, and a key file beside it, as a start would.
@@ -29,7 +31,7 @@ func writeStateFile(t *testing.T, dir string, pid int) {
 // and the loser's clean-up deleted the winner's state, key and DynamoDB socket.
 func TestStartRefusedWhileAnotherStartHoldsTheDirectory(t *testing.T) {
 	dir := t.TempDir()
-	lock, err := lockDir(dir)
+	lock, err := dirlock.Lock(lockPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestStartRefusedWhileAnotherStartHoldsTheDirectory(t *testing.T) {
 	}
 	// Let go, the directory is free.
 	lock.Close()
-	again, err := lockDir(dir)
+	again, err := dirlock.Lock(lockPath(dir))
 	if err != nil {
 		t.Fatalf("after the holder let go: %v", err)
 	}
@@ -67,7 +69,7 @@ func TestStaleStateOfAReusedPid(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { stranger.Process.Kill(); stranger.Wait() }()
-	l, err := lockDir(dir) // a lock file, as any start since the lock leaves one; let go at once
+	l, err := dirlock.Lock(lockPath(dir)) // a lock file, as any start since the lock leaves one; let go at once
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func TestStateOfARunningCloud(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if tc.lock {
-				l, err := lockDir(dir)
+				l, err := dirlock.Lock(lockPath(dir))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -116,3 +118,28 @@ func TestStateOfARunningCloud(t *testing.T) {
 		})
 	}
 }
+
+// A state file whose pid is gone while another start holds the directory is that start's
+// predecessor's: it is not running, and the reader leaves the files to the start.
+func TestStateWhileAnotherStartHoldsTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	l, err := dirlock.Lock(lockPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	writeStateFile(t, dir, gone.Process.Pid)
+	if _, err := ReadState(dir); !errors.Is(err, ErrNotRunning) || !strings.Contains(err.Error(), "starting") {
+		t.Fatalf("ReadState: %v, want ErrNotRunning saying a cloud is starting", err)
+	}
+	for _, f := range []string{statePath(dir), credentialsPath(dir)} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s: %v, want it left to the start that holds the directory", f, err)
+		}
+	}
+}
+

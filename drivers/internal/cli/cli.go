@@ -22,8 +22,10 @@ import (
 
 // SignalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
 // terminal closed, the SSH session dropped): each gets the same clean stop,
-// the fault switched off and the results written. The handler is then
-// removed, so a second Ctrl-C kills the process at once.
+// the fault switched off and the results written. Then Ctrl-C goes back to
+// its default, so a second one kills the process at once, while a later
+// SIGTERM or SIGHUP is absorbed: the clean-up runs on (Ctrl-C, then the
+// terminal closed, must not leave a fault on).
 //
 // SIGPIPE is caught for the process's life, so a write to a closed pipe
 // (`chaoslab lab | tee log`, and tee gone with the Ctrl-C) fails with EPIPE
@@ -39,12 +41,18 @@ func SignalContext() (context.Context, context.CancelFunc) {
 	if !signal.Ignored(syscall.SIGHUP) {
 		sigs = append(sigs, syscall.SIGHUP)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	ch := make(chan os.Signal, 1) // read once: the signals after the first are dropped
+	signal.Notify(ch, sigs...)
+	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-ctx.Done()
-		stop()
+		select {
+		case <-ch:
+			signal.Reset(os.Interrupt)
+		case <-ctx.Done():
+		}
+		cancel()
 	}()
-	return ctx, stop
+	return ctx, func() { signal.Stop(ch); cancel() }
 }
 
 // Logger is a JSON slog logger on w at LOG_LEVEL (debug, info, warn, error;

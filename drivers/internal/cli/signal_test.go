@@ -24,6 +24,9 @@ func TestMain(m *testing.M) {
 		defer stop()
 		fmt.Fprintln(os.Stderr, "ready")
 		<-ctx.Done()
+		if os.Getenv(signalHelperEnv+"_SLOW") != "" {
+			time.Sleep(time.Second)
+		}
 		for i := range 3 {
 			fmt.Printf("cleaning up, step %d\n", i) // stdout may be a pipe nobody reads any more
 		}
@@ -38,9 +41,13 @@ func TestMain(m *testing.M) {
 func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cmd, string) {
 	t.Helper()
 	marker := filepath.Join(t.TempDir(), "marker")
+	env := append(os.Environ(), signalHelperEnv+"="+marker)
+	if len(wrap) > 0 && wrap[0] == "slow" { // a clean-up that takes a second
+		env, wrap = append(env, signalHelperEnv+"_SLOW=1"), wrap[1:]
+	}
 	args := append(wrap, os.Args[0], "-test.run=^$")
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), signalHelperEnv+"="+marker)
+	cmd.Env = env
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +108,32 @@ func TestSIGHUPStopsCleanly(t *testing.T) {
 	cmd, marker := startSignalHelper(t, false)
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitClean(t, cmd, marker)
+}
+
+// Ctrl-C, then the terminal closed during the clean-up: the SIGHUP must not cut the clean-up short.
+// A second Ctrl-C still kills at once.
+func TestSignalsDuringTheCleanUp(t *testing.T) {
+	t.Run("SIGHUP after Ctrl-C", func(t *testing.T) {
+		cmd, marker := startSignalHelper(t, false, "slow")
+		cmd.Process.Signal(syscall.SIGINT)
+		time.Sleep(200 * time.Millisecond) // inside the helper's clean-up
+		cmd.Process.Signal(syscall.SIGHUP)
+		cmd.Process.Signal(syscall.SIGTERM)
+		waitClean(t, cmd, marker)
+	})
+	t.Run("Ctrl-C twice", func(t *testing.T) {
+		cmd, marker := startSignalHelper(t, false, "slow")
+		cmd.Process.Signal(syscall.SIGINT)
+		time.Sleep(200 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		err := cmd.Wait()
+		if err == nil || !strings.Contains(err.Error(), "interrupt") {
+			t.Fatalf("the second Ctrl-C: %v, want the process killed by it", err)
+		}
+		if _, serr := os.Stat(marker); serr == nil {
+			t.Fatal("the clean-up ran to its end after a second Ctrl-C")
+		}
+	})
 }
 
 // `chaoslab lab | tee log` and Ctrl-C: tee is gone, and the clean-up's progress lines go to a

@@ -21,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -129,6 +130,15 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			return nil, err
 		}
 	}
+	locks, err := lockDirs(c.Dir, c.Results)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, l := range locks {
+			l.Close()
+		}
+	}()
 	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
 	cpuStart, cpuOK := hostcpu.Read()
 
@@ -241,6 +251,31 @@ func writeIndex(path string, rs []Result) error {
 func writeSummary(path string, rs []Result) error {
 	b, _ := json.MarshalIndent(rs, "", "  ")
 	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// lockDirs gives the lab its run and results directories (internal/dirlock, lab.lock in each) for
+// as long as it runs: a second lab on either is refused at once, before it synthesizes into the
+// first one's cdk.out or writes over its results.
+func lockDirs(dirs ...string) ([]*os.File, error) {
+	var locks []*os.File
+	for i, d := range dirs {
+		if slices.Contains(dirs[:i], d) {
+			continue // -results is -dir
+		}
+		path := filepath.Join(d, "lab.lock")
+		f, err := dirlock.Lock(path)
+		if err != nil {
+			for _, l := range locks {
+				l.Close()
+			}
+			if errors.Is(err, dirlock.ErrLocked) {
+				return nil, fmt.Errorf("another chaoslab lab is running in %s (it holds %s): wait for it to end, or give this one other -dir and -results directories", d, path)
+			}
+			return nil, err
+		}
+		locks = append(locks, f)
+	}
+	return locks, nil
 }
 
 // startClouds starts Config.Clouds local clouds side by side, in <Dir>/cloud (one) or

@@ -314,3 +314,30 @@ func TestTrialVerdictKeepsTheRunsError(t *testing.T) {
 		t.Errorf("a deviated verdict's own error recorded as the trial's: %q", deviated.res.Error)
 	}
 }
+
+// A second lab on a run or results directory another lab holds is refused at once, naming it,
+// before it synthesizes into the first one's cdk.out or writes over its results.
+func TestSecondLabOnTheSameDirectoriesIsRefused(t *testing.T) {
+	dir, results, other := t.TempDir(), t.TempDir(), t.TempDir()
+	first, err := lockDirs(dir, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dirs := range [][]string{{dir, other}, {other, results}} {
+		if _, err := lockDirs(dirs...); err == nil || !strings.Contains(err.Error(), "another chaoslab lab is running in") {
+			t.Errorf("lockDirs(%v) while the first lab runs: %v, want a refusal", dirs, err)
+		}
+	}
+	// The refused lab let go of what it took before it was refused.
+	for _, l := range first {
+		l.Close()
+	}
+	again, err := lockDirs(other, other) // -results the same as -dir: one lock
+	if err != nil || len(again) != 1 {
+		t.Fatalf("lockDirs(other, other): %d locks, %v", len(again), err)
+	}
+	again[0].Close()
+	if _, err := lockDirs(dir, results); err != nil {
+		t.Errorf("after the first lab ended: %v", err)
+	}
+}

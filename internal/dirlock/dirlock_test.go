@@ -1,0 +1,68 @@
+package dirlock
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// holderEnv makes the test binary a process that takes the lock at the path it names, says so on
+// stdout and waits to be killed.
+const holderEnv = "DIRLOCK_TEST_HOLDER"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(holderEnv); path != "" {
+		if _, err := Lock(path); err != nil {
+			os.Stdout.WriteString("error " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("held\n")
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// One holder at a time; a holder killed with SIGKILL lets go.
+func TestOneHolderAndTheKernelLetsGo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	if held, known := Held(path); held || known {
+		t.Fatalf("no lock file yet: held %v known %v", held, known)
+	}
+	holder := exec.Command(os.Args[0], "-test.run=^$")
+	holder.Env = append(os.Environ(), holderEnv+"="+path)
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Wait()
+	defer holder.Process.Kill()
+	buf := make([]byte, 64)
+	n, _ := out.Read(buf)
+	if !strings.HasPrefix(string(buf[:n]), "held") {
+		t.Fatalf("the holder said %q", buf[:n])
+	}
+	if held, known := Held(path); !held || !known {
+		t.Fatalf("while another process holds it: held %v known %v", held, known)
+	}
+	if _, err := Lock(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock while another holds it: %v, want ErrLocked", err)
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	if held, known := Held(path); held || !known {
+		t.Fatalf("after the holder was killed: held %v known %v", held, known)
+	}
+	f, err := Lock(path)
+	if err != nil {
+		t.Fatalf("after the holder was killed: %v", err)
+	}
+	f.Close()
+}
