@@ -142,4 +142,3 @@ func TestStateWhileAnotherStartHoldsTheDirectory(t *testing.T) {
 		}
 	}
 }
-
