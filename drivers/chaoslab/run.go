@@ -216,10 +216,10 @@ func (m *Main) writeRunReport(cmd string, cfg aws.Config, dashboards []string, r
 			cmd, strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
 	case path == "":
 		fmt.Fprintf(m.Stderr, "%s: no report: %s\n", cmd, strings.TrimPrefix(err.Error(), "report: "))
-	case err != nil:
-		fmt.Fprintf(m.Stderr, "%s: report %s written without some metric data: %v\n", cmd, path, err)
+	case report.Incomplete(err) != nil:
+		fmt.Fprintf(m.Stderr, "%s: report %s written without some metric data: %v\n", cmd, path, report.Incomplete(err))
 	default:
-		fmt.Fprintf(m.Stdout, "report: %s\n", path)
+		fmt.Fprintf(m.Stdout, "report: %s\n", path) // whole, read now or kept from the saved series
 	}
 }
 

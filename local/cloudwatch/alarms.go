@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Metric alarms, held by the Store and evaluated on its own metrics.
@@ -128,10 +129,12 @@ func (a *Alarm) validate() error {
 	if a.Name == "" {
 		return missing("AlarmName")
 	}
-	if len(a.Name) > 255 {
+	// Characters, not bytes: an alarm's name and description may be any UTF-8 (the model's
+	// lengths count characters), unlike namespaces and dimensions, which are ASCII.
+	if utf8.RuneCountInString(a.Name) > 255 {
 		return tooLong("AlarmName", 255)
 	}
-	if len(a.Description) > 1024 {
+	if utf8.RuneCountInString(a.Description) > 1024 {
 		return tooLong("AlarmDescription", 1024)
 	}
 	if err := a.validateActions(); err != nil {

@@ -174,6 +174,18 @@ func TestPutAlarmValidation(t *testing.T) {
 	}
 }
 
+// An alarm's name and description are counted in characters: a description of 1,024 characters
+// of three bytes each is AWS's longest, not three times too long.
+func TestAlarmTextCountsCharacters(t *testing.T) {
+	a := errorsAlarm(func(a *Alarm) {
+		a.Name = strings.Repeat("警", 255)
+		a.Description = strings.Repeat("警", 1024)
+	})
+	if err := NewStore().PutAlarm(a); err != nil {
+		t.Errorf("255 and 1,024 characters: %v", err)
+	}
+}
+
 // TestDeleteAlarmsSkipsUnknownNames: "If you specify any incorrect alarm names, the alarms you
 // specify with correct names are still deleted" (DeleteAlarms' documentation), without an error.
 func TestDeleteAlarmsSkipsUnknownNames(t *testing.T) {

@@ -531,13 +531,23 @@ func TestLivePageSaysWhenItStopsUpdating(t *testing.T) {
 	got := browsertest.Eval[map[string]any](t, p, `({status: document.getElementById("status").textContent, retryIn: Number(document.body.dataset.retryIn),
 		pressed: [...document.querySelectorAll('[aria-pressed="true"]')].map(b => b.dataset.range)})`)
 	status := got["status"].(string)
-	if !strings.Contains(status, "refreshes every 5 s") || !strings.Contains(status, "refresh=-1 is not a number of seconds ≥ 1: the default is used") ||
+	if !strings.Contains(status, "refreshes every 5 s") || !strings.Contains(status, "refresh=-1 is not a number of seconds from 1 to 3600: the default is used") ||
 		!strings.Contains(status, "range=bogus is not one of 60, 300, 900, run: the default is shown") || got["retryIn"] != 5000.0 {
 		t.Errorf("status %q, next refresh in %v ms; want the 5 s default and both refusals said", status, got["retryIn"])
 	}
 	if pressed := fmt.Sprint(got["pressed"]); pressed != "["+dashboard.DefaultRange+"]" {
 		t.Errorf("range buttons pressed: %s, want the default's", pressed)
 	}
+
+	// A refresh too long for a browser's timer (it would fire at once, in a loop) and a range that
+	// is no URI encoding (decodeURIComponent throws on it) are refused the same way.
+	r := b.Open(t, srv.URL("D")+"&refresh=3000000#range=%", browsertest.Loopback)
+	r.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
+	status = browsertest.Eval[string](t, r, `document.getElementById("status").textContent`)
+	if !strings.Contains(status, "refresh=3000000 is not a number of seconds from 1 to 3600") || !strings.Contains(status, "range=% is not one of") {
+		t.Errorf("status %q, want the refresh and the range refused", status)
+	}
+	r.Check(t)
 
 	// WHEN the cloud's page server stops
 	q := b.Open(t, srv.URL("D")+"&refresh=1", browsertest.Loopback)

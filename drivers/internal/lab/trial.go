@@ -181,7 +181,7 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 	if path != "" {
 		t.res.Report = path
 	}
-	if err != nil {
+	if err := report.Incomplete(err); err != nil { // a kept saved series is whole: no problem
 		t.problem("report: %v", err)
 	}
 }

@@ -223,6 +223,25 @@ func TestFetchRecordsFailedQueries(t *testing.T) {
 	}
 }
 
+// A dashboard whose body cannot be read is recorded in the series as an error, so a report drawn
+// from the saved series says it is partial (chaoslab report -series exits 2), as one drawn now does.
+func TestFetchRecordsAnUnreadableDashboard(t *testing.T) {
+	sc := newScenario(time.Now().Add(-5 * time.Minute))
+	_, cw := cloudWatch(t)
+	run := report.Run{Journal: sc.journal, Compiled: sc.compiled,
+		Dashboards: []report.Dashboard{{Name: "broken", Body: "{not json"}}}
+	s, err := report.Fetch(context.Background(), cw, run)
+	if err == nil || !strings.Contains(err.Error(), "dashboard broken") {
+		t.Errorf("Fetch: %v, want an error naming the dashboard", err)
+	}
+	if s == nil || len(s.Dashboards) != 1 || s.Dashboards[0].Error == "" {
+		t.Fatalf("series = %+v, want the dashboard's error recorded", s)
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "dashboard broken: body not read") {
+		t.Errorf("Series.Err = %v, want the unreadable body", err)
+	}
+}
+
 func TestRenderEveryKindOfRun(t *testing.T) {
 	chart, err := dashboard.LoadChartLibrary(root)
 	if err != nil {

@@ -57,6 +57,8 @@ type DashboardSeries struct {
 	Name    string     `json:"name"`
 	Body    string     `json:"body"`
 	Widgets []QuerySet `json:"widgets"`
+	// Error: why the body could not be read (no widget was queried); "" when it was.
+	Error string `json:"error,omitempty"`
 }
 
 // MetricData is the one CloudWatch call Fetch makes; *cloudwatch.Client is one (against AWS, or
@@ -111,6 +113,7 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 		ds := DashboardSeries{Name: d.Name, Body: d.Body, Widgets: []QuerySet{}}
 		body, err := dashboard.Parse(d.Body)
 		if body == nil {
+			ds.Error = err.Error()
 			errs = append(errs, fmt.Errorf("dashboard %s: %w", d.Name, err))
 			s.Dashboards = append(s.Dashboards, ds)
 			continue
@@ -298,6 +301,9 @@ func (s *Series) Err() error {
 	}
 	record("probe", s.Probes)
 	for _, d := range s.Dashboards {
+		if d.Error != "" {
+			errs = append(errs, fmt.Errorf("dashboard %s: body not read: %s", d.Name, d.Error))
+		}
 		record("dashboard "+d.Name+" widget", d.Widgets)
 	}
 	return errors.Join(errs...)

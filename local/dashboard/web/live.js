@@ -12,18 +12,22 @@
   var fault = document.getElementById("fault");
   var problems = document.getElementById("problems");
   var stale = document.getElementById("stale");
-  var MIN_REFRESH = 1000, MAX_RETRY = 60000;
+  var MIN_REFRESH = 1000, MAX_REFRESH = 3600000, MAX_RETRY = 60000;
   var notes = []; // what the address asked for that the page does not do, said in the status line
   var refresh = Number(body.dataset.refresh) || 5000;
   if (params.has("refresh")) {
     var asked = Number(params.get("refresh")) * 1000;
-    if (isFinite(asked) && asked >= MIN_REFRESH) refresh = asked;
-    else notes.push("refresh=" + params.get("refresh") + " is not a number of seconds ≥ " + MIN_REFRESH / 1000 + ": the default is used");
+    // At most an hour: a browser takes a timer over 2^31 - 1 ms (24.8 days) as 1 ms.
+    if (isFinite(asked) && asked >= MIN_REFRESH && asked <= MAX_REFRESH) refresh = asked;
+    else notes.push("refresh=" + params.get("refresh") + " is not a number of seconds from " + MIN_REFRESH / 1000 +
+      " to " + MAX_REFRESH / 1000 + ": the default is used");
   }
   var ranges = [].map.call(document.querySelectorAll("[data-range]"), function (b) { return b.dataset.range; });
   var range = (location.hash.match(/range=([^&]*)/) || [])[1];
   if (range != null && ranges.indexOf(range) < 0) {
-    notes.push("range=" + decodeURIComponent(range) + " is not one of " + ranges.join(", ") + ": the default is shown");
+    var said = range;
+    try { said = decodeURIComponent(range); } catch (e) { /* not URI-encoded (#range=%): say it as written */ }
+    notes.push("range=" + said + " is not one of " + ranges.join(", ") + ": the default is shown");
     range = null;
   }
   range = range || body.dataset.defaultRange;
@@ -97,7 +101,11 @@
     if (busy) return;
     busy = true;
     var url = "/api/dashboards/" + encodeURIComponent(name) + "?token=" + encodeURIComponent(token) + "&range=" + range;
-    fetch(url, { cache: "no-store" }).then(function (r) {
+    // A cloud that takes the connection and never answers (stopped, overloaded) must not hold
+    // the page in "busy" forever: the request gives up and the page says it is stale.
+    var abort = new AbortController();
+    var limit = setTimeout(function () { abort.abort(); }, Math.max(refresh, 10000));
+    fetch(url, { cache: "no-store", signal: abort.signal }).then(function (r) {
       if (!r.ok) return r.text().then(function (t) { throw new Error(r.status + " " + t.trim()); });
       return r.json();
     }).then(function (view) {
@@ -111,10 +119,12 @@
       statusText("updated " + lastUpdate + " UTC · refreshes every " + refresh / 1000 + " s");
       body.dataset.updates = String(Number(body.dataset.updates) + 1);
     }).catch(function (e) {
-      // Back off: a cloud that is gone is not asked every few seconds forever.
-      retry = Math.min(MAX_RETRY, retry ? retry * 2 : Math.max(2 * refresh, 5000));
-      markStale(e.message);
+      // Back off: a cloud that is gone is not asked every few seconds forever (nor more often
+      // than the refresh asked for).
+      retry = Math.max(refresh, Math.min(MAX_RETRY, retry ? retry * 2 : Math.max(2 * refresh, 5000)));
+      markStale(e.name === "AbortError" ? "no answer within " + Math.max(refresh, 10000) / 1000 + " s" : e.message);
     }).finally(function () {
+      clearTimeout(limit);
       busy = false;
       schedule();
     });

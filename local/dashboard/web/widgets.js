@@ -271,13 +271,15 @@
       c.font = AXIS_FONT;
       labelWidths = { seconds: c.measureText("00:00:00").width, minutes: c.measureText("00:00").width };
     }
-    var range = max - min, need = 0;
+    var range = max - min, px = 0;
     for (var i = 0; range > 0 && i < TIME_INCRS.length; i++) {
-      var incr = TIME_INCRS[i], px = dim * incr / range;
-      need = (incr < 60 ? labelWidths.seconds : labelWidths.minutes) + LABEL_GAP;
-      if (px >= need) return px;
+      var incr = TIME_INCRS[i];
+      px = dim * incr / range;
+      if (px >= (incr < 60 ? labelWidths.seconds : labelWidths.minutes) + LABEL_GAP) return px;
     }
-    return need || 50;
+    // No step leaves room (days in a narrow widget): the longest step, whose ticks then are the
+    // fewest; a space no step reaches would leave the axis with none.
+    return px || 50;
   }
 
   // timeTicks labels the time axis in UTC: HH:MM, with seconds when ticks are under a minute apart.
