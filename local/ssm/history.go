@@ -19,20 +19,31 @@ type Write struct {
 	Deleted bool
 }
 
-// maxHistory bounds the writes kept, over every parameter (the oldest go first). Parameters are
-// written a few times per experiment, so this covers a local cloud's whole life.
+// maxHistory bounds the writes kept over every parameter for History and Writes (the oldest go
+// first). Parameters are written a few times per experiment, so this covers a lab's life; a
+// parameter's versions are kept apart from it (versionsOf), so a busy cloud loses none of them.
 const maxHistory = 10000
 
 // maxVersions is what GetParameterHistory answers at most: SSM keeps a parameter's last 100 versions.
 const maxVersions = 100
 
-// record appends w to the history. The caller holds s.mu.
+// record appends w to the history, and to its parameter's versions (a delete ends them, as it
+// ends a parameter's history in SSM). The caller holds s.mu.
 func (s *Service) record(w Write) {
 	if len(s.history) >= maxHistory {
 		n := copy(s.history, s.history[len(s.history)-maxHistory+1:])
 		s.history = s.history[:n]
 	}
 	s.history = append(s.history, w)
+	if w.Deleted {
+		delete(s.versionsOf, w.Name)
+		return
+	}
+	v := append(s.versionsOf[w.Name], w)
+	if len(v) > maxVersions {
+		v = append(v[:0:0], v[len(v)-maxVersions:]...)
+	}
+	s.versionsOf[w.Name] = v
 }
 
 // History returns every write (puts and deletes) to the parameter named name since the service
@@ -59,23 +70,10 @@ func (s *Service) Writes(since time.Time) []Write {
 	return append([]Write(nil), s.history[i:]...)
 }
 
-// versions is the versions of the parameter name as it exists now (a delete ends a parameter's
-// history in SSM), oldest first, at most the last 100. The caller holds s.mu.
+// versions is the versions of the parameter name as it exists now, oldest first, at most the
+// last 100. The caller holds s.mu.
 func (s *Service) versions(name string) []Write {
-	var out []Write
-	for _, w := range s.history {
-		switch {
-		case w.Name != name:
-		case w.Deleted:
-			out = out[:0]
-		default:
-			out = append(out, w)
-		}
-	}
-	if len(out) > maxVersions {
-		out = out[len(out)-maxVersions:]
-	}
-	return out
+	return append([]Write(nil), s.versionsOf[name]...)
 }
 
 // parameterHistory answers GetParameterHistory: a page of the parameter's versions, oldest first.

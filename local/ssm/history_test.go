@@ -3,6 +3,7 @@ package ssm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,5 +80,45 @@ func TestHistoryKeepsEveryWriteInOrder(t *testing.T) {
 	var nf *types.ParameterNotFound
 	if _, err := c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/missing")}); !errors.As(err, &nf) {
 		t.Errorf("GetParameterHistory(missing) error = %v, want ParameterNotFound", err)
+	}
+}
+
+// A parameter's versions outlive the history every parameter shares: 10,000 writes to others
+// used to take a rarely written parameter's versions with them, and GetParameter of its own
+// current version said ParameterVersionNotFound.
+func TestVersionsOutliveTheSharedHistory(t *testing.T) {
+	ctx := context.Background()
+	svc := localssm.New()
+	c := newClient(t, svc)
+	put := func(n, v string) {
+		t.Helper()
+		if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(n), Value: aws.String(v), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("/quiet", "one")
+	put("/quiet", "two")
+	for i := range 10001 {
+		put("/busy", fmt.Sprint(i))
+	}
+	got, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/quiet:2")})
+	if err != nil || aws.ToString(got.Parameter.Value) != "two" {
+		t.Fatalf("GetParameter /quiet:2: %v, %v", got, err)
+	}
+	h, err := c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/quiet")})
+	if err != nil || len(h.Parameters) != 2 {
+		t.Fatalf("GetParameterHistory /quiet: %d versions, %v; want 2", len(h.Parameters), err)
+	}
+	// The busy one keeps its last 100, as SSM does.
+	var n int
+	for p := ssm.NewGetParameterHistoryPaginator(c, &ssm.GetParameterHistoryInput{Name: aws.String("/busy")}); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(out.Parameters)
+	}
+	if n != 100 {
+		t.Errorf("GetParameterHistory /busy: %d versions, want the last 100", n)
 	}
 }

@@ -51,10 +51,12 @@ type Parameter struct {
 type Service struct {
 	mu     sync.RWMutex
 	params map[string]*Parameter
-	// history is every write, oldest first (history.go).
-	history []Write
-	now     func() time.Time
-	region  string
+	// history is every write, oldest first, and versionsOf each parameter's last versions
+	// (history.go).
+	history    []Write
+	versionsOf map[string][]Write
+	now        func() time.Time
+	region     string
 }
 
 var _ http.Handler = (*Service)(nil)
@@ -64,7 +66,7 @@ const account = "000000000000"
 
 // New returns an empty Parameter Store.
 func New() *Service {
-	return &Service{params: map[string]*Parameter{}, now: time.Now, region: "us-east-1"}
+	return &Service{params: map[string]*Parameter{}, versionsOf: map[string][]Write{}, now: time.Now, region: "us-east-1"}
 }
 
 // ErrParameterNotFound is returned by Get and Delete for a missing name.
