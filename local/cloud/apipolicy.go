@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/iam"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
@@ -98,7 +99,9 @@ func (c *Cloud) queuePolicies(next http.Handler) http.Handler {
 			QueueName, QueueUrl string
 			Attributes          map[string]string
 		}
-		if err != nil || json.Unmarshal(body, &in) != nil {
+		// Members by their exact names, as the gateway's IAM check and fauxqs read them (and SQS):
+		// {"QueueName": "mine", "queueName": "theirs"} is a request about mine, and its policy mine's.
+		if err != nil || exactjson.Unmarshal(body, &in) != nil {
 			next.ServeHTTP(w, r) // the emulator answers what it cannot read
 			return
 		}

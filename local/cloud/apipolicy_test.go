@@ -91,6 +91,23 @@ func TestAPIPolicies(t *testing.T) {
 	if !snsMaySend() {
 		t.Error("a SetQueueAttributes the emulator refused changed the engine")
 	}
+	// Members are read by their exact names, as IAM and fauxqs read them: one in another case names
+	// no queue and sets no policy (encoding/json took the last of "QueueName" and "queueName").
+	const mineURL = "http://127.0.0.1:1/000000000000/mine"
+	for _, probe := range [][2]string{
+		{"CreateQueue", `{"QueueName": "mine", "queueName": "q", "Attributes": {"Policy": ""}}`},
+		{"SetQueueAttributes", `{"QueueUrl": "` + mineURL + `", "queueUrl": "` + queueURL + `", "Attributes": {"Policy": ""}}`},
+		{"DeleteQueue", `{"QueueUrl": "` + mineURL + `", "queueUrl": "` + queueURL + `"}`},
+		{"SetQueueAttributes", `{"QueueUrl": "` + queueURL + `", "Attributes": {"DelaySeconds": "0"}, "attributes": {"Policy": ""}}`},
+	} {
+		serve(c.queuePolicies(emulator), sqsReq(probe[0], probe[1]))
+		if !snsMaySend() {
+			t.Errorf("%s %s changed q's policy", probe[0], probe[1])
+		}
+	}
+	if _, set := c.iam.policies["arn:aws:sqs:us-east-1:000000000000:mine"]; !set {
+		t.Error("the probes did not act on the queue they name exactly (mine)")
+	}
 
 	// SNS: an empty Policy is refused, as SNS refuses it; DeleteTopic leaves the topic's name with none.
 	if rec := serve(c.topicPolicies(emulator), snsReq(url.Values{"Action": {"SetTopicAttributes"}, "TopicArn": {topicArn},

@@ -170,6 +170,20 @@ func (c *Cloud) authorize(r *http.Request, principal string) error {
 	return &gateway.Error{Status: status, Code: code, Message: d.Reason}
 }
 
+// dynamoTables is the interceptor for dynamodb: a table named by an ARN of another region or
+// account, or by one that is not a table's, is refused as DynamoDB refuses it (iam.TableError),
+// since DynamoDB Local would read it as the table of that name here, which IAM did not decide on.
+func (c *Cloud) dynamoTables(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var te *iam.TableError
+		if errors.As(c.Engine().Mapper().CheckDynamoDBTables(r), &te) {
+			gateway.WriteError(w, r, http.StatusBadRequest, te.Code, te.Message)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // mayList asks S3's question before it says that an object does not exist: may principal list the
 // bucket (s3:ListBucket, with the key as s3:prefix)? Without it S3 answers a missing key with 403
 // AccessDenied, not 404 NoSuchKey. op is an allowed GetObject (or HeadObject).

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -777,5 +780,38 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	t.Helper()
 	if !poll.Until(within, 200*time.Millisecond, cond) {
 		t.Fatalf("%s: not within %s", what, within)
+	}
+}
+
+// A table named by another account's or region's ARN never reaches DynamoDB Local, which would
+// read it as the table of that name here; this cloud's ARN of it does.
+func TestDynamoTablesByARN(t *testing.T) {
+	c := &Cloud{log: slog.New(slog.DiscardHandler)}
+	if err := c.loadIAM(); err != nil {
+		t.Fatal(err)
+	}
+	forwarded := 0
+	h := c.dynamoTables(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { forwarded++ }))
+	for _, tc := range []struct {
+		table, code string
+	}{
+		{"arn:aws:dynamodb:" + Region + ":" + AccountID + ":table/Victim", ""},
+		{"arn:aws:dynamodb:" + Region + ":123456789012:table/Victim", "ResourceNotFoundException"},
+		{"arn:aws:dynamodb:eu-west-1:" + AccountID + ":table/Victim", "ValidationException"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"TableName":"`+tc.table+`","Key":{"pk":{"S":"a"}}}`))
+		r.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+		rec := httptest.NewRecorder()
+		before := forwarded
+		h.ServeHTTP(rec, r)
+		if tc.code == "" {
+			if forwarded != before+1 {
+				t.Errorf("%s: not passed to DynamoDB Local: %d %s", tc.table, rec.Code, rec.Body)
+			}
+			continue
+		}
+		if forwarded != before || rec.Code != http.StatusBadRequest || rec.Header().Get("X-Amzn-ErrorType") != tc.code || !strings.Contains(rec.Body.String(), tc.table) {
+			t.Errorf("%s: %d %s %s (forwarded %v), want 400 %s naming the ARN", tc.table, rec.Code, rec.Header().Get("X-Amzn-ErrorType"), rec.Body, forwarded != before, tc.code)
+		}
 	}
 }

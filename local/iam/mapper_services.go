@@ -139,17 +139,24 @@ func (m *Mapper) dynamodb(r *http.Request) (Operation, error) {
 	if err != nil {
 		return op, err
 	}
+	// table is the resource of a TableName: the table's ARN here, whether named by name or by that
+	// ARN; any other ARN is checked as given (the cloud refuses it before DynamoDB Local, TableError).
 	table := func(t string) string {
-		if strings.HasPrefix(t, "arn:") {
-			return t
+		if name, err := m.tableName(t); err == nil {
+			return m.arn("dynamodb", "table/"+name)
 		}
-		return m.arn("dynamodb", "table/"+t)
+		return t
+	}
+	// hashKey is the partition key attribute of the table t names, if known.
+	hashKey := func(t string) string {
+		name, _ := m.tableName(t)
+		return m.HashKeys[name]
 	}
 	// item builds the check of one action on one table, with the request's condition keys.
 	item := func(action, t string, body map[string]any, keys ...map[string]any) Check {
 		c := check("dynamodb:"+action, table(t))
 		c.Context = map[string][]string{}
-		if hk := m.HashKeys[strings.TrimPrefix(t, "arn:aws:dynamodb:"+m.region()+":"+m.account()+":table/")]; hk != "" {
+		if hk := hashKey(t); hk != "" {
 			var lead []string
 			for _, k := range keys {
 				if v, ok := attrValue(k[hk]); ok {
@@ -186,7 +193,7 @@ func (m *Mapper) dynamodb(r *http.Request) (Operation, error) {
 		}
 		var keys []map[string]any
 		if name == "Query" {
-			if hk := m.HashKeys[tableName]; hk != "" {
+			if hk := hashKey(tableName); hk != "" {
 				if v := queryHashValue(p.json, hk); v != nil {
 					keys = append(keys, map[string]any{hk: v})
 				}
@@ -272,6 +279,67 @@ func (m *Mapper) dynamodb(r *http.Request) (Operation, error) {
 		return op, unmapped(name)
 	}
 	return op, nil
+}
+
+// TableError is DynamoDB's answer to a table named by an ARN that is not of a table of this
+// region and account (every status is 400).
+type TableError struct{ Code, Message string }
+
+func (e *TableError) Error() string { return e.Code + ": " + e.Message }
+
+// tableName reads a TableName (or a RequestItems key) as DynamoDB does: a table's name, or the ARN
+// of a table (botocore's model: "You can also provide the Amazon Resource Name (ARN) of the table").
+// An ARN of this region and account names the table here; any other is refused: another region's
+// with the ValidationException AWS answers it with (its message as quoted from AWS in
+// hashicorp/terraform-provider-aws#42792), another account's with ResourceNotFoundException (from
+// memory: this cloud has one account, so no such table is found), and an ARN that is not a
+// table's (an index's, another service's) with a ValidationException (from memory).
+func (m *Mapper) tableName(t string) (string, *TableError) {
+	if !strings.HasPrefix(t, "arn:") {
+		return t, nil
+	}
+	parts := strings.SplitN(t, ":", 6)
+	if len(parts) != 6 || parts[1] != "aws" || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") ||
+		strings.Contains(parts[5][len("table/"):], "/") || parts[5] == "table/" {
+		return "", &TableError{Code: "ValidationException", Message: "1 validation error detected: Value '" + t +
+			"' at 'tableName' failed to satisfy constraint: Member must be a table name or a table's ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)"}
+	}
+	if parts[3] != m.region() {
+		return "", &TableError{Code: "ValidationException", Message: "1 validation error detected: Invalid AWS region in '" + t + "'"}
+	}
+	if parts[4] != m.account() {
+		return "", &TableError{Code: "ResourceNotFoundException", Message: "Requested resource not found: Table: " + t + " not found"}
+	}
+	return parts[5][len("table/"):], nil
+}
+
+// CheckDynamoDBTables refuses a DynamoDB request that names a table by an ARN tableName refuses,
+// in TableName, a RequestItems key or a TransactItems entry's TableName, with a *TableError; Map
+// checks the table such an ARN names here, so DynamoDB Local (which reads any table ARN as its
+// name alone) must not see the others. The body is left whole; one that cannot be read is for
+// DynamoDB Local to answer.
+func (m *Mapper) CheckDynamoDBTables(r *http.Request) error {
+	p, err := jsonParams(r)
+	if err != nil {
+		return nil
+	}
+	names := []string{p.str("TableName")}
+	if reqs, ok := p.json["RequestItems"].(map[string]any); ok {
+		names = append(names, sortedKeys(reqs)...)
+	}
+	for _, it := range asList(p.json["TransactItems"]) {
+		im, _ := it.(map[string]any)
+		for _, kind := range sortedKeys(im) {
+			x, _ := im[kind].(map[string]any)
+			names = append(names, str(x, "TableName"))
+		}
+	}
+	for _, t := range names {
+		if _, terr := m.tableName(t); terr != nil {
+			return terr
+		}
+	}
+	return nil
 }
 
 func asList(v any) []any {

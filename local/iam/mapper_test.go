@@ -147,6 +147,14 @@ func TestMap(t *testing.T) {
 			[]Check{c("dynamodb:Query", tbl+"chaos-data/index/byDate")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"AAPL"}, "dynamodb:Select": {"COUNT"}}}, ""},
 		{"ddb query legacy", "dynamodb", jsonReq("DynamoDB_20120810.Query", `{"TableName":"chaos-data","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"MSFT"}]}}}`), "Query",
 			[]Check{c("dynamodb:Query", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"MSFT"}}}, ""},
+		// A table's ARN here names the table (LeadingKeys too); another region's or account's ARN is
+		// checked as given, and refused before DynamoDB Local (TestCheckDynamoDBTables).
+		{"ddb query by table ARN", "dynamodb", jsonReq("DynamoDB_20120810.Query", `{"TableName":"`+tbl+`chaos-data","KeyConditionExpression":"pk = :v","ExpressionAttributeValues":{":v":{"S":"AAPL"}}}`), "Query",
+			[]Check{c("dynamodb:Query", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"AAPL"}}}, ""},
+		{"ddb batch get by table ARN", "dynamodb", jsonReq("DynamoDB_20120810.BatchGetItem", `{"RequestItems":{"`+tbl+`chaos-data":{"Keys":[{"pk":{"S":"A"}}]}}}`), "BatchGetItem",
+			[]Check{c("dynamodb:BatchGetItem", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"A"}}}, ""},
+		{"ddb get by another region's ARN", "dynamodb", jsonReq("DynamoDB_20120810.GetItem", `{"TableName":"arn:aws:dynamodb:eu-west-1:000000000000:table/chaos-data","Key":{"pk":{"S":"A"}}}`), "GetItem",
+			[]Check{c("dynamodb:GetItem", "arn:aws:dynamodb:eu-west-1:000000000000:table/chaos-data")}, nil, ""},
 		{"ddb scan", "dynamodb", jsonReq("DynamoDB_20120810.Scan", `{"TableName":"other"}`), "Scan", []Check{c("dynamodb:Scan", tbl+"other")}, nil, ""},
 		{"ddb transact write: one check per item", "dynamodb", jsonReq("DynamoDB_20120810.TransactWriteItems", `{"TransactItems":[
 			{"Put":{"TableName":"chaos-data","Item":{"pk":{"S":"A"}}}},
@@ -443,4 +451,43 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += n
 	return n, err
+}
+
+// A table named by an ARN DynamoDB Local would read as the table of that name here, though IAM
+// decided on another, is refused with DynamoDB's error, in every member that names a table.
+func TestCheckDynamoDBTables(t *testing.T) {
+	m := &Mapper{}
+	const (
+		region  = "arn:aws:dynamodb:eu-west-1:000000000000:table/Victim"
+		account = "arn:aws:dynamodb:us-east-1:123456789012:table/Victim"
+		index   = "arn:aws:dynamodb:us-east-1:000000000000:table/Victim/index/i"
+	)
+	for _, tc := range []struct{ target, body, code string }{
+		{"GetItem", `{"TableName":"Victim","Key":{}}`, ""},
+		{"GetItem", `{"TableName":"` + tbl + `Victim","Key":{}}`, ""},
+		{"ListTables", `{}`, ""},
+		{"GetItem", `{"TableName":"` + account + `","Key":{}}`, "ResourceNotFoundException"},
+		{"GetItem", `{"TableName":"` + region + `","Key":{}}`, "ValidationException"},
+		{"Query", `{"TableName":"` + index + `"}`, "ValidationException"},
+		{"DescribeTable", `{"TableName":"arn:aws:sqs:us-east-1:000000000000:Victim"}`, "ValidationException"},
+		{"BatchGetItem", `{"RequestItems":{"a":{"Keys":[]},"` + account + `":{"Keys":[]}}}`, "ResourceNotFoundException"},
+		{"BatchWriteItem", `{"RequestItems":{"` + region + `":[]}}`, "ValidationException"},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"a"}},{"ConditionCheck":{"TableName":"` + account + `"}}]}`, "ResourceNotFoundException"},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"` + region + `"}}]}`, "ValidationException"},
+	} {
+		r := jsonReq("DynamoDB_20120810."+tc.target, tc.body)()
+		err := m.CheckDynamoDBTables(r)
+		got := ""
+		if te := (*TableError)(nil); errors.As(err, &te) {
+			got = te.Code
+		} else if err != nil {
+			t.Errorf("%s: %v, want nil or a *TableError", tc.target, err)
+		}
+		if got != tc.code {
+			t.Errorf("%s %s: %v, want %q", tc.target, tc.body, err, tc.code)
+		}
+		if b, _ := io.ReadAll(r.Body); string(b) != tc.body {
+			t.Errorf("%s: the body left for DynamoDB Local is %q", tc.target, b)
+		}
+	}
 }
