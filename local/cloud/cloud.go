@@ -215,6 +215,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header()})
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
+	c.gw.Use("s3", (&s3Served{}).Middleware) // outermost: what the interceptors and the emulator serve
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("s3", c.bucketPolicies)
 	c.gw.Use("sns", snsSvc.Middleware)
