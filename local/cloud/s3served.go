@@ -17,7 +17,9 @@ import (
 // subresource's own action. So the outermost S3 interceptor lets through only the requests the
 // local cloud serves as S3 does (s3Requests) and refuses the rest with NotImplemented. It also
 // holds multipart uploads to their bucket and key: the emulator continues an upload by its id
-// alone, whatever object the URL names, where S3 answers NoSuchUpload.
+// alone, whatever object the URL names, where S3 answers NoSuchUpload. And it serves path-style
+// requests only: the emulator takes the bucket from a Host with a dot in it (and the gateway
+// forwards it no such Host: gateway.Upstream.PathStyle), where IAM decides on the path's.
 
 // s3Param is the values a request may give a query parameter: any, or only "null" (the version
 // of an object in a bucket that is not versioned, as every bucket of the local cloud is).
@@ -110,6 +112,11 @@ type s3Served struct {
 // Middleware refuses what the local cloud does not serve and holds uploads to their objects.
 func (s *s3Served) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !gateway.PathStyleHost(r.Host) {
+			gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "the local cloud does not serve virtual-hosted-style requests (Host "+
+				r.Host+"): use path-style, with the endpoint's IP address or localhost as the Host (the bucket IAM decides on is the path's)")
+			return
+		}
 		path := strings.TrimPrefix(r.URL.Path, "/")
 		bucket, key, _ := strings.Cut(path, "/")
 		q, err := url.ParseQuery(r.URL.RawQuery) // strictly: a pair Go drops (a ";") the emulator reads

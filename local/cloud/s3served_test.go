@@ -22,8 +22,10 @@ func TestS3Served(t *testing.T) {
 		}
 	})
 	h := (&s3Served{}).Middleware(emulator)
+	host := "127.0.0.1:4566"
 	serve := func(method, target, copySource string) (int, string, bool) {
 		r := httptest.NewRequest(method, target, strings.NewReader(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`))
+		r.Host = host
 		if copySource != "" {
 			r.Header.Set("X-Amz-Copy-Source", copySource)
 		}
@@ -103,6 +105,17 @@ func TestS3Served(t *testing.T) {
 			t.Errorf("%s %s: %d %s (reached the emulator: %v), want %d NotImplemented", tc.method, tc.target, code, body, reached, tc.want)
 		}
 	}
+
+	// Path-style only: a Host with a bucket in it (the emulator would read it) is refused.
+	for h, want := range map[string]int{"victim.s3.local": 501, "victim.s3.local:4566": 501, "b.s3.amazonaws.com": 501,
+		"victim.localhost:4566": 501, "": 501, "localhost:4566": 0, "LOCALHOST": 0, "127.0.0.1": 0, "[::1]:4566": 0} {
+		host = h
+		code, body, reached := serve("GET", "/b/input/a.json", "")
+		if want == 0 && (!reached || code != http.StatusOK) || want != 0 && (reached || code != want || !strings.Contains(body, "virtual-hosted-style")) {
+			t.Errorf("Host %q: %d %s (reached the emulator: %v), want %d", h, code, body, reached, want)
+		}
+	}
+	host = "127.0.0.1:4566"
 
 	// A multipart upload is continued at its own bucket and key only, and not after it completed.
 	if code, _, _ := serve("POST", "/b/mp.txt?uploads", ""); code != http.StatusOK {
