@@ -161,29 +161,14 @@ func (c *Cloud) topicPolicies(next http.Handler) http.Handler {
 
 // bucketPolicies is the interceptor for s3 (path-style requests). The emulator has no bucket
 // policy API, so PutBucketPolicy, GetBucketPolicy and DeleteBucketPolicy are answered here;
-// DeleteBucket passes through and, when it succeeds, leaves the bucket's name with no policy. The
-// emulator ignores a DELETE's query and deletes an empty bucket for any of them, so a DELETE of a
-// bucket subresource it lacks (?tagging, ?cors, ?lifecycle, ...) is refused with NotImplemented
-// rather than passed on.
+// DeleteBucket passes through and, when it succeeds, leaves the bucket's name with no policy. A
+// DELETE of another bucket subresource (?tagging, ?cors, ...) never comes here: s3Served refuses it.
 func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bucket, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		var sub []string // the query's subresources (not the SDK's x-id, nor a presigned URL's X-Amz-*)
-		for k := range r.URL.Query() {
-			if k != "x-id" && !strings.HasPrefix(strings.ToLower(k), "x-amz-") {
-				sub = append(sub, k)
-			}
-		}
+		sub := slices.Collect(maps.Keys(s3Subresources(r.URL.Query())))
 		policyOp := slices.Equal(sub, []string{"policy"})
-		switch {
-		case rest != "" || r.Method != http.MethodDelete && !policyOp:
-			next.ServeHTTP(w, r)
-			return
-		case r.Method == http.MethodDelete && (bucket == "" || len(sub) > 0 && !policyOp):
-			gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented",
-				"the local cloud does not implement DELETE "+r.URL.RequestURI()+" (path-style bucket requests only; of a bucket's subresources, DELETE ?policy)")
-			return
-		case bucket == "":
+		if rest != "" || bucket == "" || !policyOp && (r.Method != http.MethodDelete || len(sub) > 0) {
 			next.ServeHTTP(w, r)
 			return
 		}

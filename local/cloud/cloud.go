@@ -212,10 +212,11 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		AccountID: AccountID, Logger: c.log})
 
 	for _, svc := range []string{"s3", "sqs", "sns"} {
-		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header()})
+		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header(), PathStyle: svc == "s3"})
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("dynamodb", c.dynamoTables)
+	c.gw.Use("s3", (&s3Served{}).Middleware) // outermost: what the interceptors and the emulator serve
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("s3", c.bucketPolicies)
 	c.gw.Use("sns", snsSvc.Middleware)

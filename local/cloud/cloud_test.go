@@ -172,6 +172,44 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	t.Run("S3 requests the emulator would answer as another operation are refused", func(t *testing.T) {
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		bucket := outputs["BucketName"]
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("output/x.csv"),
+			Body: strings.NewReader("a,b")}); err != nil {
+			t.Fatal(err)
+		}
+		creds, _ := cfg.Credentials.Retrieve(ctx)
+		for _, tc := range []struct{ method, target, host string }{
+			{"POST", "/" + bucket + "/input/doc.json?select", ""}, // was DeleteObjects of the body's keys
+			{"DELETE", "/" + bucket + "/output/x.csv?tagging", ""},
+			{"DELETE", "/output/x.csv", bucket + ".s3.local"}, // was the Host's bucket
+		} {
+			body := []byte(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`)
+			req, _ := http.NewRequest(tc.method, c.Endpoint()+tc.target, bytes.NewReader(body))
+			if tc.host != "" {
+				req.Host = tc.host
+			}
+			sum := sha256.Sum256(body)
+			req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+			if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "s3", Region, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(out), "NotImplemented") {
+				t.Errorf("%s %s (Host %q): %d %s, want 501 NotImplemented", tc.method, tc.target, tc.host, resp.StatusCode, out)
+			}
+			if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("output/x.csv")}); err != nil {
+				t.Errorf("after %s %s: the object is gone: %v", tc.method, tc.target, err)
+			}
+		}
+	})
+
 	t.Run("Lambda Invoke API through the gateway", func(t *testing.T) {
 		body := []byte(`{"Records":[]}`)
 		req, _ := http.NewRequest("POST", c.Endpoint()+"/2015-03-31/functions/"+outputs["FunctionName"]+"/invocations", bytes.NewReader(body))

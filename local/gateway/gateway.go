@@ -142,6 +142,10 @@ type Upstream struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Header is set on every forwarded request (an emulator's per-start secret).
 	Header http.Header
+	// PathStyle forwards the client's Host only when it is an IP literal or localhost (PathStyleHost),
+	// else the upstream's own: an emulator that takes an S3 bucket from a Host with a dot in it
+	// (fauxqs) never sees one.
+	PathStyle bool
 }
 
 // ProxyTo is Proxy with headers of the gateway's own on every forwarded request.
@@ -172,6 +176,9 @@ func newProxy(u Upstream) http.Handler {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host
+			if u.PathStyle && !PathStyleHost(pr.In.Host) {
+				pr.Out.Host = target.Host
+			}
 			// The gateway's own server answers the client's Expect: 100-continue (net/http sends
 			// the 100 when the proxy starts reading the body). Passed on, the emulator would send
 			// a second 100, which the proxy relays to the ResponseWriter as a 1xx status before
@@ -267,6 +274,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.ServeHTTP(w, r)
+}
+
+// PathStyleHost reports whether host (with or without a port) is an IP literal or localhost: a
+// Host no S3 client puts a bucket name in.
+func PathStyleHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return net.ParseIP(host) != nil || strings.EqualFold(host, "localhost")
 }
 
 // SigningName returns the service of r's SigV4 credential scope

@@ -59,6 +59,7 @@ func TestRoutingProxyAndInterceptors(t *testing.T) {
 
 	g := gateway.New(gateway.Options{})
 	g.Proxy("sqs", target, nil)
+	g.ProxyTo("s3", gateway.Upstream{URL: target, PathStyle: true})
 	var order []string
 	g.Use("sqs", func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { order = append(order, "outer"); next.ServeHTTP(w, r) })
@@ -75,8 +76,10 @@ func TestRoutingProxyAndInterceptors(t *testing.T) {
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("listening on %s, want 127.0.0.1", addr)
 	}
+	host := ""
 	do := func(service string) string {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/q", nil)
+		req.Host = host
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/"+service+"/aws4_request, SignedHeaders=host, Signature=ab")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -95,6 +98,15 @@ func TestRoutingProxyAndInterceptors(t *testing.T) {
 	if got := do("ssm"); got != "ssm here" {
 		t.Errorf("handled = %q", got)
 	}
+	// PathStyle: a Host an emulator would read a bucket from is never forwarded; an IP's or
+	// localhost's is.
+	for h, want := range map[string]string{"victim.s3.local": target.Host, "localhost:1": "localhost:1", "": addr} {
+		host = h
+		if got := do("s3"); got != "upstream saw host "+want+" path /q" {
+			t.Errorf("s3 with Host %q: %q, want the upstream to see %s", h, got, want)
+		}
+	}
+	host = ""
 
 	// An unknown service is an AWS-shaped error the SDK decodes, naming the service.
 	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})

@@ -1,0 +1,249 @@
+package cloud
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+)
+
+// The emulator (fauxqs) serves a few S3 operations and answers the rest as one of those: it ignores
+// a query it does not know (GET ?tagging returns the object, PUT ?acl replaces it, POST ?select
+// deletes the keys of its body, DELETE ?tagging deletes the object), while IAM decides on the
+// subresource's own action. So the outermost S3 interceptor lets through only the requests the
+// local cloud serves as S3 does (s3Requests) and refuses the rest with NotImplemented. It also
+// holds multipart uploads to their bucket and key: the emulator continues an upload by its id
+// alone, whatever object the URL names, where S3 answers NoSuchUpload. And it serves path-style
+// requests only: the emulator takes the bucket from a Host with a dot in it (and the gateway
+// forwards it no such Host: gateway.Upstream.PathStyle), where IAM decides on the path's.
+
+// s3Param is the values a request may give a query parameter: any, or only "null" (the version
+// of an object in a bucket that is not versioned, as every bucket of the local cloud is).
+type s3Param int
+
+const (
+	s3Any s3Param = iota
+	s3Null
+)
+
+// s3Request is one request shape the local cloud serves: a method on a bucket (object false) or
+// an object, with the query parameters it may carry (must: all present).
+type s3Request struct {
+	method string
+	object bool
+	must   []string
+	may    map[string]s3Param
+}
+
+var (
+	s3Listing = map[string]s3Param{"list-type": s3Any, "prefix": s3Any, "delimiter": s3Any, "max-keys": s3Any,
+		"continuation-token": s3Any, "start-after": s3Any, "encoding-type": s3Any, "fetch-owner": s3Any, "marker": s3Any}
+	s3Read = map[string]s3Param{"versionId": s3Null, "response-content-type": s3Any, "response-content-language": s3Any,
+		"response-expires": s3Any, "response-cache-control": s3Any, "response-content-disposition": s3Any,
+		"response-content-encoding": s3Any}
+	s3Version = map[string]s3Param{"versionId": s3Null}
+
+	// s3Requests are what the emulator serves (its router, node_modules/fauxqs/dist/s3/s3Router.js,
+	// and the query keys its actions read) and the interceptors answer (?policy, ?notification).
+	// GET ?uploadId (ListParts), GET/HEAD ?partNumber and UploadPartCopy are not among them: the
+	// emulator answers them as GetObject or as an UploadPart of the body.
+	s3Requests = []s3Request{
+		{method: http.MethodGet, may: s3Listing},                           // ListObjects(V2)
+		{method: http.MethodGet, must: []string{"policy"}},                 // bucketPolicies
+		{method: http.MethodGet, must: []string{"notification"}},           // s3events
+		{method: http.MethodHead},                                          // HeadBucket
+		{method: http.MethodPut},                                           // CreateBucket
+		{method: http.MethodPut, must: []string{"policy"}},                 // bucketPolicies
+		{method: http.MethodPut, must: []string{"notification"}},           // s3events
+		{method: http.MethodDelete},                                        // DeleteBucket
+		{method: http.MethodDelete, must: []string{"policy"}},              // bucketPolicies
+		{method: http.MethodPost, must: []string{"delete"}},                // DeleteObjects
+		{method: http.MethodGet, object: true, may: s3Read},                // GetObject
+		{method: http.MethodHead, object: true, may: s3Read},               // HeadObject
+		{method: http.MethodPut, object: true},                             // PutObject, CopyObject
+		{method: http.MethodDelete, object: true, may: s3Version},          // DeleteObject
+		{method: http.MethodPost, object: true, must: []string{"uploads"}}, // CreateMultipartUpload
+		{method: http.MethodPut, object: true, must: []string{"partNumber", "uploadId"}},
+		{method: http.MethodPost, object: true, must: []string{"uploadId"}},   // CompleteMultipartUpload
+		{method: http.MethodDelete, object: true, must: []string{"uploadId"}}, // AbortMultipartUpload
+	}
+)
+
+// served reports whether the request shape takes q (x-id and X-Amz-* already left out).
+func (s s3Request) served(method string, object bool, q url.Values) bool {
+	if s.method != method || s.object != object {
+		return false
+	}
+	for _, k := range s.must {
+		if _, ok := q[k]; !ok {
+			return false
+		}
+	}
+	for k, v := range q {
+		p, ok := s.may[k]
+		switch {
+		case contains(s.must, k):
+		case !ok, p == s3Null && v[0] != "null":
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// s3Served is the outermost S3 interceptor (see above).
+type s3Served struct {
+	mu      sync.Mutex
+	uploads map[string]string // upload id → "bucket/key" of its CreateMultipartUpload
+}
+
+// Middleware refuses what the local cloud does not serve and holds uploads to their objects.
+func (s *s3Served) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !gateway.PathStyleHost(r.Host) {
+			gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "the local cloud does not serve virtual-hosted-style requests (Host "+
+				r.Host+"): use path-style, with the endpoint's IP address or localhost as the Host (the bucket IAM decides on is the path's)")
+			return
+		}
+		path := strings.TrimPrefix(r.URL.Path, "/")
+		bucket, key, _ := strings.Cut(path, "/")
+		q, err := url.ParseQuery(r.URL.RawQuery) // strictly: a pair Go drops (a ";") the emulator reads
+		q = s3Subresources(q)
+		switch {
+		case err != nil, bucket == "" && (r.Method == http.MethodDelete || r.Method == http.MethodGet && len(q) > 0):
+			// ListBuckets: the emulator lists every bucket whatever the query.
+			notImplemented(w, r)
+			return
+		case bucket == "":
+			next.ServeHTTP(w, r) // ListBuckets; anything else sent to the root IAM has refused
+			return
+		case !s3Takes(r.Method, key != "", q, r.Header):
+			notImplemented(w, r)
+			return
+		}
+		id, multipart := q["uploadId"]
+		switch {
+		case r.Method == http.MethodPost && q.Has("uploads"):
+			s.create(w, r, next, path)
+		case multipart && !s.owns(id[0], path):
+			gateway.WriteError(w, r, http.StatusNotFound, "NoSuchUpload",
+				"The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+		case multipart && r.Method != http.MethodPut: // CompleteMultipartUpload, AbortMultipartUpload
+			rec := gateway.NewStatusRecorder(w)
+			next.ServeHTTP(rec, r)
+			if rec.Status()/100 == 2 {
+				s.mu.Lock()
+				delete(s.uploads, id[0])
+				s.mu.Unlock()
+			}
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// s3Subresources is q without the SDK's x-id and a presigned URL's X-Amz-* parameters.
+func s3Subresources(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k != "x-id" && !strings.HasPrefix(strings.ToLower(k), "x-amz-") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// s3Takes reports whether the local cloud serves method on a bucket or an object with query q:
+// one of s3Requests, each parameter given once, and no copy source on an UploadPart.
+func s3Takes(method string, object bool, q url.Values, h http.Header) bool {
+	for _, v := range q {
+		if len(v) != 1 {
+			return false
+		}
+	}
+	if q.Has("uploadId") && h.Get("X-Amz-Copy-Source") != "" {
+		return false // UploadPartCopy: the emulator would upload the request's body as the part
+	}
+	for _, s := range s3Requests {
+		if s.served(method, object, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func notImplemented(w http.ResponseWriter, r *http.Request) {
+	gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented",
+		"the local cloud does not implement "+r.Method+" "+r.URL.RequestURI()+
+			" (path-style requests; of the subresources, a bucket's ?policy and ?notification, ?delete, and multipart uploads)")
+}
+
+// create forwards a CreateMultipartUpload and records its upload id with the object it is of.
+func (s *s3Served) create(w http.ResponseWriter, r *http.Request, next http.Handler, object string) {
+	rec := &bodyTee{ResponseWriter: w}
+	next.ServeHTTP(rec, r)
+	var out struct {
+		UploadID string `xml:"UploadId"`
+	}
+	if rec.status/100 != 2 || xml.Unmarshal(rec.body.Bytes(), &out) != nil || out.UploadID == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploads == nil {
+		s.uploads = map[string]string{}
+	}
+	s.uploads[out.UploadID] = object
+}
+
+// owns reports whether the upload id is one of object's ("bucket/key").
+func (s *s3Served) owns(id, object string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploads[id] == object && object != ""
+}
+
+// bodyTee passes an answer on and keeps its status and the first 64 KiB of its body (an
+// InitiateMultipartUploadResult is far smaller).
+type bodyTee struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (t *bodyTee) WriteHeader(code int) {
+	if t.status == 0 {
+		t.status = code
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *bodyTee) Write(p []byte) (int, error) {
+	if t.status == 0 {
+		t.status = http.StatusOK
+	}
+	if room := 64<<10 - t.body.Len(); room > 0 {
+		t.body.Write(p[:min(len(p), room)])
+	}
+	return t.ResponseWriter.Write(p)
+}
+
+func (t *bodyTee) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+
+func (t *bodyTee) Flush() {
+	if f, ok := t.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

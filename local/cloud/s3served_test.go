@@ -1,0 +1,144 @@
+package cloud
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// The S3 filter against a stand-in emulator that answers everything (and counts what reaches it):
+// each request the emulator would answer as another operation is refused before it, and a
+// multipart upload is continued only at its own bucket and key.
+func TestS3Served(t *testing.T) {
+	var forwarded []string
+	uploads := 0
+	emulator := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forwarded = append(forwarded, r.Method+" "+r.URL.RequestURI())
+		if r.URL.Query().Has("uploads") {
+			uploads++
+			fmt.Fprintf(w, `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-%d</UploadId></InitiateMultipartUploadResult>`, uploads)
+		}
+	})
+	h := (&s3Served{}).Middleware(emulator)
+	host := "127.0.0.1:4566"
+	serve := func(method, target, copySource string) (int, string, bool) {
+		r := httptest.NewRequest(method, target, strings.NewReader(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`))
+		r.Host = host
+		if copySource != "" {
+			r.Header.Set("X-Amz-Copy-Source", copySource)
+		}
+		rec := httptest.NewRecorder()
+		n := len(forwarded)
+		h.ServeHTTP(rec, r)
+		return rec.Code, rec.Body.String(), len(forwarded) > n
+	}
+
+	for _, tc := range []struct {
+		method, target, copySource string
+		want                       int // 0: passed to the emulator
+	}{
+		// The probe's requests: each a subresource the emulator answers as another operation.
+		{"POST", "/b/input/a.json?select", "", 501}, // DeleteObjects of the body's keys
+		{"POST", "/b/input/a.json?select&select-type=2", "", 501},
+		{"POST", "/b/input/a.json?restore", "", 501},
+		{"POST", "/b/input/a.json", "", 501},
+		{"DELETE", "/b/k?tagging", "", 501}, // DeleteObject
+		{"PUT", "/b/k?acl", "", 501},        // PutObject of the body
+		{"PUT", "/b/k?tagging", "", 501},
+		{"PUT", "/b/k?retention", "", 501},
+		{"PUT", "/b/k?legal-hold", "", 501},
+		{"PUT", "/b/out?tagging", "/victim/secret", 501}, // CopyObject
+		{"GET", "/b/k?tagging", "", 501},                 // GetObject
+		{"GET", "/b/k?acl", "", 501},
+		{"GET", "/b/k?attributes", "", 501},
+		{"GET", "/b/k?uploadId=up-1", "", 501}, // ListParts
+		{"GET", "/b/k?partNumber=1", "", 501},
+		{"GET", "/b/k?versionId=3HL4kqtJlcpXroDTDmJ", "", 501},
+		{"DELETE", "/b/k?versionId=3HL4kqtJlcpXroDTDmJ", "", 501},
+		{"PUT", "/b/k?versionId=null", "", 501},
+		{"GET", "/b?location", "", 501}, // ListObjects
+		{"GET", "/b?acl", "", 501},
+		{"GET", "/b?versions", "", 501},
+		{"GET", "/b?uploads", "", 501},
+		{"GET", "/b?list-type=2&tagging", "", 501},
+		{"PUT", "/b?tagging", "", 501},    // CreateBucket
+		{"DELETE", "/b?tagging", "", 501}, // DeleteBucket
+		{"DELETE", "/b?cors", "", 501},
+		{"DELETE", "/?policy", "", 501},
+		{"GET", "/?prefix=a", "", 501},        // ListBuckets of every bucket
+		{"POST", "/b?select", "", 501},        // DeleteObjects
+		{"POST", "/b/k?uploads;x=1", "", 501}, // a pair Go would drop
+		{"POST", "/b/k?uploads&uploadId=up-1", "", 501},
+		{"PUT", "/b/k?partNumber=1", "", 501}, // PutObject
+		{"PUT", "/b/k?uploadId=up-1", "", 501},
+		{"PUT", "/b/k?partNumber=1&uploadId=a&uploadId=b", "", 501},
+		// What the local cloud serves.
+		{"GET", "/", "", 0},
+		{"GET", "/?x-id=ListBuckets", "", 0},
+		{"PUT", "/b", "", 0},
+		{"PUT", "/b/", "", 0},
+		{"HEAD", "/b", "", 0},
+		{"DELETE", "/b?x-id=DeleteBucket", "", 0},
+		{"GET", "/b?list-type=2&prefix=input%2F&delimiter=%2F&max-keys=5&continuation-token=t&start-after=a&encoding-type=url&fetch-owner=true", "", 0},
+		{"GET", "/b?marker=a&prefix=b", "", 0},
+		{"GET", "/b?policy", "", 0},
+		{"PUT", "/b?policy", "", 0},
+		{"DELETE", "/b?policy", "", 0},
+		{"GET", "/b?notification", "", 0},
+		{"PUT", "/b?notification", "", 0},
+		{"POST", "/b?delete", "", 0},
+		{"GET", "/b/k?x-id=GetObject", "", 0},
+		{"GET", "/b/k?versionId=null&response-content-type=text%2Fplain&response-content-disposition=inline", "", 0},
+		{"GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=c&X-Amz-Signature=s", "", 0},
+		{"HEAD", "/b/k", "", 0},
+		{"PUT", "/b/k?x-id=PutObject", "", 0},
+		{"PUT", "/b/k", "/b/other", 0}, // CopyObject
+		{"DELETE", "/b/k?versionId=null", "", 0},
+	} {
+		code, body, reached := serve(tc.method, tc.target, tc.copySource)
+		switch {
+		case tc.want == 0 && (!reached || code != http.StatusOK):
+			t.Errorf("%s %s: %d %s, want it passed on", tc.method, tc.target, code, body)
+		case tc.want != 0 && (reached || code != tc.want || !strings.Contains(body, "<Code>NotImplemented</Code>")):
+			t.Errorf("%s %s: %d %s (reached the emulator: %v), want %d NotImplemented", tc.method, tc.target, code, body, reached, tc.want)
+		}
+	}
+
+	// Path-style only: a Host with a bucket in it (the emulator would read it) is refused.
+	for h, want := range map[string]int{"victim.s3.local": 501, "victim.s3.local:4566": 501, "b.s3.amazonaws.com": 501,
+		"victim.localhost:4566": 501, "": 501, "localhost:4566": 0, "LOCALHOST": 0, "127.0.0.1": 0, "[::1]:4566": 0} {
+		host = h
+		code, body, reached := serve("GET", "/b/input/a.json", "")
+		if want == 0 && (!reached || code != http.StatusOK) || want != 0 && (reached || code != want || !strings.Contains(body, "virtual-hosted-style")) {
+			t.Errorf("Host %q: %d %s (reached the emulator: %v), want %d", h, code, body, reached, want)
+		}
+	}
+	host = "127.0.0.1:4566"
+
+	// A multipart upload is continued at its own bucket and key only, and not after it completed.
+	if code, _, _ := serve("POST", "/b/mp.txt?uploads", ""); code != http.StatusOK {
+		t.Fatalf("CreateMultipartUpload: %d", code)
+	}
+	for _, tc := range []struct {
+		method, target, copySource string
+		want                       int
+	}{
+		{"PUT", "/b/output/z.csv?partNumber=1&uploadId=up-1", "", 404},
+		{"PUT", "/victim/mp.txt?partNumber=1&uploadId=up-1", "", 404},
+		{"PUT", "/b/mp.txt?partNumber=1&uploadId=up-2", "", 404},
+		{"PUT", "/b/mp.txt?partNumber=1&uploadId=", "", 404},
+		{"PUT", "/b/mp.txt?partNumber=1&uploadId=up-1", "/b/other", 501}, // UploadPartCopy
+		{"PUT", "/b/mp.txt?partNumber=1&uploadId=up-1", "", 200},
+		{"POST", "/b/output/z.csv?uploadId=up-1", "", 404},
+		{"DELETE", "/b/output/z.csv?uploadId=up-1", "", 404},
+		{"POST", "/b/mp.txt?uploadId=up-1", "", 200},
+		{"PUT", "/b/mp.txt?partNumber=2&uploadId=up-1", "", 404}, // completed: forgotten
+	} {
+		code, body, reached := serve(tc.method, tc.target, tc.copySource)
+		if code != tc.want || reached != (tc.want == 200) || tc.want == 404 && !strings.Contains(body, "<Code>NoSuchUpload</Code>") {
+			t.Errorf("%s %s: %d %s (reached the emulator: %v), want %d", tc.method, tc.target, code, body, reached, tc.want)
+		}
+	}
+}
