@@ -3,6 +3,8 @@ package cloud
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -133,6 +135,12 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			notImplemented(w, r)
 			return
 		}
+		if r.Method == http.MethodPost && q.Has("delete") {
+			if msg := versionedDelete(r); msg != "" {
+				gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", msg)
+				return
+			}
+		}
 		id, multipart := q["uploadId"]
 		switch {
 		case r.Method == http.MethodPost && q.Has("uploads"):
@@ -152,6 +160,43 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// maxDeleteBody bounds the DeleteObjects body read here: 1,000 keys of at most 1,024 bytes each,
+// with their XML.
+const maxDeleteBody = 2 << 20
+
+// versionedDelete says why a DeleteObjects request names a version the local cloud cannot honour
+// ("" when it names none but "null"): the emulator has no versioning and deletes the current
+// object whatever the entry's VersionId, while IAM charges s3:DeleteObjectVersion for it, so a
+// principal allowed only that could delete current objects. The body is given back to the request.
+func versionedDelete(r *http.Request) string {
+	if r.Body == nil || r.Body == http.NoBody {
+		return ""
+	}
+	orig := r.Body
+	b, err := io.ReadAll(io.LimitReader(orig, maxDeleteBody+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), orig), orig}
+	if err != nil || len(b) > maxDeleteBody {
+		return "" // the IAM mapper, which reads the same body, has refused it already
+	}
+	var del struct {
+		Objects []struct {
+			VersionID *string `xml:"VersionId"`
+		} `xml:"Object"`
+	}
+	if xml.Unmarshal(b, &del) != nil {
+		return ""
+	}
+	for i, o := range del.Objects {
+		if o.VersionID != nil && *o.VersionID != "null" {
+			return fmt.Sprintf("the local cloud has no object versioning: DeleteObjects entry %d names VersionId %q (only \"null\", the one version of an unversioned bucket's object, is served)", i+1, *o.VersionID)
+		}
+	}
+	return ""
 }
 
 // s3Subresources is q without the SDK's x-id and a presigned URL's X-Amz-* parameters.

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -139,6 +140,40 @@ func TestS3Served(t *testing.T) {
 		code, body, reached := serve(tc.method, tc.target, tc.copySource)
 		if code != tc.want || reached != (tc.want == 200) || tc.want == 404 && !strings.Contains(body, "<Code>NoSuchUpload</Code>") {
 			t.Errorf("%s %s: %d %s (reached the emulator: %v), want %d", tc.method, tc.target, code, body, reached, tc.want)
+		}
+	}
+}
+
+// A DeleteObjects entry naming a version is refused: the emulator has no versioning and would
+// delete the current object, while IAM charged s3:DeleteObjectVersion. "null" (the one version of
+// an unversioned bucket's object) and no version pass, with the body intact.
+func TestS3ServedDeleteObjectsVersions(t *testing.T) {
+	var got []string
+	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, string(b))
+	}))
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`<Delete><Object><Key>a</Key></Object></Delete>`, 200},
+		{`<Delete><Object><Key>a</Key><VersionId>null</VersionId></Object></Delete>`, 200},
+		{`<Delete><Object><Key>a</Key></Object><Object><Key>b</Key><VersionId>3HL4kqtJlcpXroDTDmjVBH40Nrjfkd</VersionId></Object></Delete>`, 501},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/b?delete", strings.NewReader(tc.body))
+		r.Host = "127.0.0.1:4566"
+		rec := httptest.NewRecorder()
+		n := len(got)
+		h.ServeHTTP(rec, r)
+		if rec.Code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.body, rec.Code, rec.Body, tc.want)
+		}
+		if tc.want == 200 && (len(got) != n+1 || got[n] != tc.body) {
+			t.Errorf("%s: the emulator got %q, want the body whole", tc.body, got[n:])
+		}
+		if tc.want == 501 && len(got) != n {
+			t.Errorf("%s: passed on", tc.body)
 		}
 	}
 }
