@@ -219,6 +219,8 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("s3", (&s3Served{}).Middleware) // outermost: what the interceptors and the emulator serve
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("s3", c.bucketPolicies)
+	c.gw.Use("sns", endpointHostOnly) // outermost, as s3Served for S3
+	c.gw.Use("sqs", endpointHostOnly)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
