@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -88,21 +89,12 @@ func (s s3Request) served(method string, object bool, q url.Values) bool {
 	for k, v := range q {
 		p, ok := s.may[k]
 		switch {
-		case contains(s.must, k):
+		case slices.Contains(s.must, k):
 		case !ok, p == s3Null && v[0] != "null":
 			return false
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // s3Served is the outermost S3 interceptor (see above).
