@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
@@ -301,8 +302,8 @@ func (m *Mapper) tableName(t string) (string, *TableError) {
 	parts := strings.SplitN(t, ":", 6)
 	if len(parts) != 6 || parts[1] != "aws" || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") ||
 		strings.Contains(parts[5][len("table/"):], "/") || parts[5] == "table/" {
-		return "", &TableError{Code: "ValidationException", Message: "1 validation error detected: Value '" + t +
-			"' at 'tableName' failed to satisfy constraint: Member must be a table name or a table's ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)"}
+		return "", &TableError{Code: "ValidationException",
+			Message: modelrule.Message("tableName", t, "be a table name or a table's ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)")}
 	}
 	if parts[3] != m.region() {
 		return "", &TableError{Code: "ValidationException", Message: "1 validation error detected: Invalid AWS region in '" + t + "'"}

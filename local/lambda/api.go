@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 )
 
 // Handler serves the Lambda API (signing name "lambda", REST-JSON) for the gateway to mount:
@@ -40,9 +41,10 @@ type apiError struct {
 
 func (e *apiError) write(w http.ResponseWriter) { writeAPIError(w, e.status, e.typ, e.msg) }
 
-// validation is AWS's ValidationException for one member that breaks the model's constraints.
-func validation(format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, "ValidationException", "1 validation error detected: " + fmt.Sprintf(format, args...)}
+// violates is AWS's ValidationException for member, whose value (nil: absent) breaks the model's
+// rule (modelrule.Message).
+func violates(member string, value any, rule string) *apiError {
+	return &apiError{http.StatusBadRequest, "ValidationException", modelrule.Message(member, value, rule)}
 }
 
 // enum is the ValidationException for a member outside the model's enum (nil when v is in it).
@@ -50,7 +52,7 @@ func enum(member, v string, values ...string) *apiError {
 	if slices.Contains(values, v) {
 		return nil
 	}
-	return validation("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, member, strings.Join(values, ", "))
+	return violates(member, v, modelrule.Enum(values...))
 }
 
 // qualifierExpr is the model's NumericLatestPublishedOrAliasQualifier pattern (1-128 characters).
@@ -77,24 +79,24 @@ func (s *Service) resolve(r *http.Request) (*function, *apiError) {
 	name := r.PathValue("name")
 	switch {
 	case name == "":
-		return nil, validation("Value '' at 'functionName' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		return nil, violates("functionName", "", "have length greater than or equal to 1")
 	case len(name) > lambdaname.MaxLen:
-		return nil, validation("Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to %d", name, lambdaname.MaxLen)
+		return nil, violates("functionName", name, fmt.Sprintf("have length less than or equal to %d", lambdaname.MaxLen))
 	}
 	ref, ok := lambdaname.Parse(name)
 	if !ok {
-		return nil, validation("Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, lambdaname.Pattern)
+		return nil, violates("functionName", name, "satisfy regular expression pattern: "+lambdaname.Pattern)
 	}
 	q := ref.Qualifier
 	if vs, ok := r.URL.Query()["Qualifier"]; ok {
 		v := vs[0]
 		switch {
 		case v == "":
-			return nil, validation("Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1")
+			return nil, violates("qualifier", "", "have length greater than or equal to 1")
 		case len(v) > 128:
-			return nil, validation("Value '%s' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128", v)
+			return nil, violates("qualifier", v, "have length less than or equal to 128")
 		case !qualifierPattern.MatchString(v):
-			return nil, validation("Value '%s' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", v, qualifierExpr)
+			return nil, violates("qualifier", v, "satisfy regular expression pattern: "+qualifierExpr)
 		case q != "" && q != v:
 			return nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier."}
 		}
@@ -292,11 +294,11 @@ func listParams(r *http.Request) (limit int, after string, err *apiError) {
 		n, perr := strconv.Atoi(v[0])
 		switch {
 		case perr != nil:
-			return 0, "", validation("Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", v[0])
+			return 0, "", violates("maxItems", v[0], "be an integer")
 		case n < 1:
-			return 0, "", validation("Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+			return 0, "", violates("maxItems", n, "have value greater than or equal to 1")
 		case n > 10000:
-			return 0, "", validation("Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", n)
+			return 0, "", violates("maxItems", n, "have value less than or equal to 10000")
 		}
 		limit = min(n, listPage)
 	}

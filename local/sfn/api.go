@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 )
 
 // apiError is a Step Functions API error as the SDK decodes it (X-Amzn-Errortype + __type).
@@ -115,18 +116,23 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
-// validation is AWS's ValidationException for one member outside the model's constraints, in the
-// words AWS's JSON services use ("1 validation error detected: Value ... at 'name' failed to
-// satisfy constraint: ..."), as local/ssm's.
+// validation is a ValidationException in AWS's words whose message modelrule does not word: an
+// execution's input too long, whose value AWS does not quote.
 func validation(format string, args ...any) error {
 	return &apiError{Code: "ValidationException", Message: "1 validation error detected: " + fmt.Sprintf(format, args...)}
+}
+
+// violates is the ValidationException for member, whose value (nil: absent) breaks rule
+// (modelrule.Message).
+func violates(member string, value any, rule string) error {
+	return &apiError{Code: "ValidationException", Message: modelrule.Message(member, value, rule)}
 }
 
 // required is the ValidationException for a required member that is missing: AWS's JSON services
 // answer it so (not the query protocol's MissingParameter).
 func required(field, v string) error {
 	if v == "" {
-		return validation("Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+		return violates(field, nil, "not be null")
 	}
 	return nil
 }
@@ -136,7 +142,7 @@ func enum(field, v string, values ...string) error {
 	if v == "" || slices.Contains(values, v) {
 		return nil
 	}
-	return validation("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(values, ", "))
+	return violates(field, v, modelrule.Enum(values...))
 }
 
 // requiredArn checks that the request's field is present and is an ARN of the resource type.
@@ -177,7 +183,7 @@ func (s *Service) apiStartExecution(body []byte) (any, error) {
 	}
 	// An absent name is a UUID; a given one has the model's 1-80 characters (checkName).
 	if in.Name != nil && *in.Name == "" {
-		return nil, validation("Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		return nil, violates("name", "", "have length greater than or equal to 1")
 	}
 	arn, start, err := s.StartExecution(in.StateMachineArn, deref(in.Name), deref(in.Input))
 	if err != nil {
@@ -243,9 +249,9 @@ func (s *Service) apiDescribeExecution(body []byte) (any, error) {
 func pageSize(maxResults int) (int, error) {
 	switch {
 	case maxResults < 0:
-		return 0, validation("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", maxResults)
+		return 0, violates("maxResults", maxResults, "have value greater than or equal to 0")
 	case maxResults > 1000:
-		return 0, validation("Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", maxResults)
+		return 0, violates("maxResults", maxResults, "have value less than or equal to 1000")
 	case maxResults == 0:
 		return 100, nil
 	}

@@ -670,7 +670,7 @@ func executionArn(machineArn, name string) string {
 // ValidationException as AWS's), no whitespace, wildcards or control characters (InvalidName).
 func checkName(name string) error {
 	if len(utf16.Encode([]rune(name))) > 80 { // the model counts characters as Java does, in UTF-16
-		return validation("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80", name)
+		return violates("name", name, "have length less than or equal to 80")
 	}
 	if strings.ContainsAny(name, " \t\n<>{}[]?*\"#%\\^|~`$&,;:/") {
 		return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}

@@ -31,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
@@ -124,10 +125,7 @@ func validation(msg string) *apiError {
 // constraint is the ValidationException AWS's request validation answers for a member (member,
 // as the model's path in lowerCamelCase) whose value breaks the model's constraint (must ...).
 func constraint(member string, value any, must string) *apiError {
-	if value == nil {
-		return validation(fmt.Sprintf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must %s", member, must))
-	}
-	return validation(fmt.Sprintf("1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must %s", value, member, must))
+	return validation(modelrule.Message(member, value, must))
 }
 
 // maxLength refuses a string member longer than max characters.
