@@ -16,6 +16,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
 // Handler serves the Lambda API (signing name "lambda", REST-JSON) for the gateway to mount:
@@ -251,9 +252,6 @@ func (s *Service) serveGetConfiguration(w http.ResponseWriter, r *http.Request) 
 // model: "ListFunctions returns a maximum of 50 items in each response").
 const listPage = 50
 
-// markerPrefix begins every NextMarker (base64url of it and the page's last function name).
-const markerPrefix = "chaoslab-lambda-list:"
-
 // serveList is ListFunctions, by name, in pages of MaxItems (1-10000, at most 50) after Marker.
 func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	limit, after, err := listParams(r)
@@ -273,7 +271,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{}
 	if len(fns) > limit {
 		fns = fns[:limit]
-		body["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(markerPrefix + fns[limit-1].cfg.Name))
+		body["NextMarker"] = pagetoken.After("ListFunctions", fns[limit-1].cfg.Name)
 	}
 	list := make([]map[string]any, len(fns))
 	for i, fn := range fns {
@@ -303,9 +301,8 @@ func listParams(r *http.Request) (limit int, after string, err *apiError) {
 		limit = min(n, listPage)
 	}
 	if v, ok := q["Marker"]; ok {
-		b, derr := base64.RawURLEncoding.DecodeString(v[0])
-		name, found := strings.CutPrefix(string(b), markerPrefix)
-		if derr != nil || !found || name == "" {
+		name, found := pagetoken.Last(v[0], "ListFunctions")
+		if !found || name == "" {
 			return 0, "", &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid Marker: '" + v[0] + "' was not returned by ListFunctions"}
 		}
 		after = name

@@ -1,12 +1,12 @@
 package ssm
 
 import (
-	"encoding/base64"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
@@ -212,16 +212,15 @@ func (pg page) of(keys []string) (from, to int, next string, err error) {
 		}
 	}
 	if pg.token != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(pg.token)
-		last, ok := strings.CutPrefix(string(raw), pg.op+"\n")
-		if derr != nil || !ok {
+		last, ok := pagetoken.Last(pg.token, pg.op)
+		if !ok {
 			return 0, 0, "", &apiError{Code: "InvalidNextToken", Status: 400, Message: "The specified token isn't valid."}
 		}
 		from = sort.Search(len(keys), func(i int) bool { return keys[i] > last })
 	}
 	to = min(from+n, len(keys))
 	if to < len(keys) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(pg.op + "\n" + keys[to-1]))
+		next = pagetoken.After(pg.op, keys[to-1])
 	}
 	return from, to, next, nil
 }
