@@ -1,6 +1,7 @@
-// Package procgroup runs a driver's long-lived child (the CDK CLI's synth, a benchmarked local
-// cloud) so that nothing of it outlives the driver: the child leads a process group of its own,
-// which a cancel kills whole, and it gets a signal when the driver dies, however it died (SIGKILL
+// Package procgroup runs a long-lived child (the CDK CLI's synth and a benchmarked local cloud for
+// the drivers; the emulators, the Step Functions host and the function sandboxes for the local
+// cloud) so that nothing of it outlives its parent: the child leads a process group of its own,
+// which a cancel kills whole, and it gets a signal when the parent dies, however it died (SIGKILL
 // included, which leaves no clean-up to run).
 package procgroup
 

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 )
 
 // fauxqsScript binds fauxqs to 127.0.0.1 (its CLI binds 0.0.0.0), prints the port as one JSON line,
@@ -295,7 +297,7 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	if err != nil {
 		return nil, nil, fmt.Errorf("emulators: %s log: %w", name, err)
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	procgroup.Own(cmd, syscall.SIGKILL)
 	cmd.Stderr = logf
 	cmd.Dir = opts.RunDir
 	stdin, err := cmd.StdinPipe()

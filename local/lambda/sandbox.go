@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 )
 
 // invocation is one request handed to a sandbox through its Runtime API.
@@ -110,7 +112,7 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 	cmd.Env = environ(f.cfg, env, ln.Addr().String())
 	// Its own process group so a timeout kills everything the function started; Pdeathsig so a crash of
 	// the local cloud does not leave functions running.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	procgroup.Own(cmd, syscall.SIGKILL)
 	// The output pipes are the sandbox's own, not exec's: Wait then returns when the runtime exits, even
 	// while a process it started still holds them (with exec's pipes, Wait waited for that process,
 	// and a crash read as a timeout).

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 )
 
 // hostScript is the Node side of the interpreter; it is written into Options.Dir at Start so the
@@ -90,7 +92,7 @@ func startHost(ctx context.Context, nodePath, libDir, dir string, onLine func([]
 	// Its own process group (a Ctrl-C meant for the cloud does not kill executions mid-flight: the
 	// cloud stops the host itself), and SIGKILL when the cloud dies, however it dies. The host
 	// starts no processes of its own and listens on nothing: it talks over stdin and stdout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	procgroup.Own(cmd, syscall.SIGKILL)
 	cmd.Stderr = onStderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
