@@ -28,6 +28,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.serveGetFunction)
 	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", s.serveGetConfiguration)
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.serveList)
+	mux.HandleFunc("GET /2015-03-31/functions", s.serveList) // botocore 1.43 sends no trailing slash
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path)
 	})

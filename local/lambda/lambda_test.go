@@ -662,6 +662,23 @@ func TestFunctionAPI(t *testing.T) {
 			t.Errorf("MaxItems 10000: %+v, want a,b,c", all)
 		}
 	})
+	// ListFunctions with the path's trailing slash (the AWS CLI 2.9) and without (botocore 1.43):
+	// both answered, not redirected (an SDK does not follow the 307 ServeMux would give).
+	t.Run("with and without a trailing slash", func(t *testing.T) {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, path := range []string{"/2015-03-31/functions/?MaxItems=1", "/2015-03-31/functions?MaxItems=1"} {
+			resp, err := client.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p page
+			json.NewDecoder(resp.Body).Decode(&p)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || names(p) != "a" {
+				t.Errorf("GET %s: %d %+v, want 200 and a", path, resp.StatusCode, p)
+			}
+		}
+	})
 	for _, tc := range []struct{ query, wantType string }{
 		{"?MaxItems=0", "ValidationException"},
 		{"?MaxItems=10001", "ValidationException"},
