@@ -7,11 +7,16 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,6 +95,12 @@ func putLabMetrics(store *localcw.Store, ts ...time.Time) {
 // serve starts a gateway (for the SDK, as a deployment uses it) and the page server over store.
 func serve(t *testing.T, store *localcw.Store, params dashboard.Parameters) (*dashboard.Server, *cloudwatch.Client) {
 	t.Helper()
+	return serveOpts(t, store, dashboard.Options{Metrics: store, Parameters: params, Root: "../.."})
+}
+
+// serveOpts is serve with the page server's options chosen (its clock).
+func serveOpts(t *testing.T, store *localcw.Store, opts dashboard.Options) (*dashboard.Server, *cloudwatch.Client) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	g := gateway.New(gateway.Options{})
@@ -101,7 +112,7 @@ func serve(t *testing.T, store *localcw.Store, params dashboard.Parameters) (*da
 	t.Cleanup(func() { g.Close() })
 	cw := cloudwatch.New(cloudwatch.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
-	srv, err := dashboard.New(dashboard.Options{Metrics: store, Parameters: params, Root: "../.."})
+	srv, err := dashboard.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -572,4 +583,101 @@ func TestLivePageSaysWhenItStopsUpdating(t *testing.T) {
 	if first < 2000 {
 		t.Errorf("first retry in %v ms, want it backed off from the 1 s refresh", first)
 	}
+}
+
+// A cloud that has run for weeks or a year shows its whole run with dates on the time axis (ticks a
+// day or more apart all read "00:00" as times), the labels apart from each other.
+func TestLivePageOverWeeksLabelsDates(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	for _, c := range []struct {
+		name  string
+		ran   time.Duration
+		label *regexp.Regexp
+	}{
+		{"20 days", 20 * 24 * time.Hour, regexp.MustCompile(`^\d\d-\d\d$`)},
+		{"400 days", 400 * 24 * time.Hour, regexp.MustCompile(`^\d{4}-\d\d$`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// GIVEN a dashboard put c.ran ago, as the page server's clock reads
+			store := localcw.NewStore()
+			later := time.Now().Add(c.ran)
+			srv, cw := serveOpts(t, store, dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return later }})
+			if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+				DashboardBody: aws.String(`{"widgets":[{"type":"metric","x":0,"y":0,"width":6,"height":6,"properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+				t.Fatal(err)
+			}
+			// WHEN its whole run is shown in a quarter of the grid
+			p := b.Open(t, srv.URL("D")+"#range=run", browsertest.Loopback)
+			p.Viewport(t, 1280, 800)
+			p.Wait(t, `Number(document.body.dataset.updates) >= 1 && ChaosDash.charts.w0 && ChaosDash.charts.w0.width < 400`, 10*time.Second)
+			// THEN the time axis has dates, each once, and no label within 8 px of the next
+			ls := browsertest.TickLabels(t, p)["w0"]
+			if len(ls) < 2 {
+				t.Fatalf("time-axis labels %v, want two or more", ls)
+			}
+			var texts []string
+			for _, l := range ls {
+				if !c.label.MatchString(l.Text) || slices.Contains(texts, l.Text) {
+					t.Errorf("time-axis label %q: want each a date matching %s, once (all: %v)", l.Text, c.label, ls)
+					break
+				}
+				texts = append(texts, l.Text)
+			}
+			if o := browsertest.Crowded(ls, 8); len(o) > 0 {
+				t.Errorf("time-axis labels less than 8 px apart: %v", o)
+			}
+			p.Check(t)
+		})
+	}
+}
+
+// A request the cloud takes and never answers does not hold the page: it gives up, says the page is
+// stale and why, and updates again once the cloud answers.
+func TestLivePageGivesUpOnARequestNeverAnswered(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	store := localcw.NewStore()
+	srv, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// The page is served through a proxy on 127.0.0.1 that, while hang is set, takes the data
+	// requests and answers none (until the browser gives up on them).
+	target, err := url.Parse(srv.URL("D"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hang atomic.Bool
+	var hung atomic.Int32
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(&url.URL{Scheme: target.Scheme, Host: target.Host}) }}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() && strings.HasPrefix(r.URL.Path, "/api/") {
+			hung.Add(1)
+			<-r.Context().Done()
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	page := *target
+	page.Host = strings.TrimPrefix(front.URL, "http://")
+
+	p := b.Open(t, page.String()+"&refresh=1", browsertest.Loopback)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
+	// WHEN the cloud stops answering
+	hang.Store(true)
+	// THEN after 10 s without an answer the page says it is stale, and that nothing answered
+	p.Wait(t, `document.body.dataset.stale === "true"`, 20*time.Second)
+	status := browsertest.Eval[string](t, p, `document.getElementById("status").textContent`)
+	notice := browsertest.Eval[string](t, p, `document.getElementById("stale").textContent`)
+	if !strings.Contains(status, "no answer within 10 s") || !strings.Contains(notice, "no answer within 10 s") {
+		t.Errorf("status %q, notice %q: want both to say no answer came within 10 s", status, notice)
+	}
+	if n := hung.Load(); n != 1 {
+		t.Errorf("%d requests taken while none was answered, want 1 (the page asks again only after giving up)", n)
+	}
+	// WHEN the cloud answers again THEN the page updates by itself and is no longer stale
+	updates := browsertest.Eval[float64](t, p, `Number(document.body.dataset.updates)`)
+	hang.Store(false)
+	p.Wait(t, fmt.Sprintf(`Number(document.body.dataset.updates) > %v && document.body.dataset.stale === "false"`, updates), 20*time.Second)
 }

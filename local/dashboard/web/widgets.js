@@ -258,36 +258,50 @@
   // AXIS_FONT is uPlot's default axis font, named so the labels' width can be measured.
   var AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
   var LABEL_GAP = 16; // CSS px between two time labels, at the least
-  // TIME_INCRS are the time axis' tick steps, in seconds.
-  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  // TIME_INCRS are the time axis' tick steps, in seconds: up to a day, then days, weeks, and
+  // calendar months and years (uPlot steps by the calendar from 30 days; a cloud that ran for
+  // weeks shows its whole run with a tick a week).
+  var DAY = 86400, MONTH = 30 * DAY, YEAR = 365 * DAY;
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+    DAY, 2 * DAY, 7 * DAY, 14 * DAY, MONTH, 3 * MONTH, 6 * MONTH, YEAR];
   var labelWidths = null;
 
+  // timeLabel prints a tick of the time axis in UTC for ticks incr seconds apart: HH:MM:SS under a
+  // minute, HH:MM under a day, the date MM-DD under a month (a row of "00:00" would say nothing),
+  // then YYYY-MM, and YYYY a year apart.
+  function timeLabel(ts, incr) {
+    var s = new Date(ts * 1000).toISOString();
+    if (incr < 60) return s.slice(11, 19);
+    // An hour or more apart, midnight is the day's date: a range over days says which.
+    if (incr < DAY) return incr >= 3600 && s.slice(11, 16) === "00:00" ? s.slice(5, 10) : s.slice(11, 16);
+    if (incr < MONTH) return s.slice(5, 10);
+    return incr < YEAR ? s.slice(0, 7) : s.slice(0, 4);
+  }
+
   // timeLabelSpace is the least distance between two time ticks, in CSS px: the step whose
-  // labels (HH:MM:SS under a minute, HH:MM from a minute, as timeTicks prints them) fit between
-  // its ticks with a gap, the shortest such. Labels never touch, whatever the chart's width.
+  // labels (as timeLabel prints them) fit between its ticks with a gap, the shortest such. Labels
+  // never touch while a step a year long leaves room for its labels.
   function timeLabelSpace(u, axisIdx, min, max, dim) {
     if (!labelWidths) {
       var c = document.createElement("canvas").getContext("2d");
       c.font = AXIS_FONT;
-      labelWidths = { seconds: c.measureText("00:00:00").width, minutes: c.measureText("00:00").width };
+      labelWidths = {};
+      TIME_INCRS.forEach(function (incr) { labelWidths[incr] = c.measureText(timeLabel(0, incr).replace(/\d/g, "0")).width; });
     }
     var range = max - min, px = 0;
     for (var i = 0; range > 0 && i < TIME_INCRS.length; i++) {
       var incr = TIME_INCRS[i];
       px = dim * incr / range;
-      if (px >= (incr < 60 ? labelWidths.seconds : labelWidths.minutes) + LABEL_GAP) return px;
+      if (px >= labelWidths[incr] + LABEL_GAP) return px;
     }
-    // No step leaves room (days in a narrow widget): the longest step, whose ticks then are the
+    // No step leaves room (years in a narrow widget): the longest step, whose ticks then are the
     // fewest; a space no step reaches would leave the axis with none.
     return px || 50;
   }
 
-  // timeTicks labels the time axis in UTC: HH:MM, with seconds when ticks are under a minute apart.
+  // timeTicks labels the time axis (timeLabel).
   function timeTicks(u, splits, axisIdx, space, incr) {
-    return splits.map(function (ts) {
-      var s = new Date(ts * 1000).toISOString();
-      return incr < 60 ? s.slice(11, 19) : s.slice(11, 16);
-    });
+    return splits.map(function (ts) { return timeLabel(ts, incr); });
   }
 
   function seriesKey(w) {
