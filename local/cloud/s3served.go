@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -144,9 +145,14 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			rec := gateway.NewStatusRecorder(w)
 			next.ServeHTTP(rec, r)
 			if rec.Status()/100 == 2 {
-				s.mu.Lock()
-				delete(s.uploads, id[0])
-				s.mu.Unlock()
+				s.forget(func(upload, _ string) bool { return upload == id[0] })
+			}
+		case r.Method == http.MethodDelete && key == "" && len(q) == 0: // DeleteBucket
+			// The emulator drops a deleted bucket's uploads with it; so are their ids here.
+			rec := gateway.NewStatusRecorder(w)
+			next.ServeHTTP(rec, r)
+			if rec.Status()/100 == 2 {
+				s.forget(func(_, object string) bool { return strings.HasPrefix(object, bucket+"/") })
 			}
 		default:
 			next.ServeHTTP(w, r)
@@ -243,6 +249,13 @@ func (s *s3Served) create(w http.ResponseWriter, r *http.Request, next http.Hand
 		s.uploads = map[string]string{}
 	}
 	s.uploads[out.UploadID] = object
+}
+
+// forget drops the uploads gone reports true of (by upload id and "bucket/key").
+func (s *s3Served) forget(gone func(upload, object string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps.DeleteFunc(s.uploads, gone)
 }
 
 // owns reports whether the upload id is one of object's ("bucket/key").

@@ -17,12 +17,17 @@ func TestS3Served(t *testing.T) {
 	uploads := 0
 	emulator := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		forwarded = append(forwarded, r.Method+" "+r.URL.RequestURI())
+		if r.Method == http.MethodDelete && r.URL.Path == "/full" {
+			w.WriteHeader(http.StatusConflict) // BucketNotEmpty
+			return
+		}
 		if r.URL.Query().Has("uploads") {
 			uploads++
 			fmt.Fprintf(w, `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-%d</UploadId></InitiateMultipartUploadResult>`, uploads)
 		}
 	})
-	h := (&s3Served{}).Middleware(emulator)
+	served := &s3Served{}
+	h := served.Middleware(emulator)
 	host := "127.0.0.1:4566"
 	serve := func(method, target, copySource string) (int, string, bool) {
 		r := httptest.NewRequest(method, target, strings.NewReader(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`))
@@ -136,11 +141,24 @@ func TestS3Served(t *testing.T) {
 		{"DELETE", "/b/output/z.csv?uploadId=up-1", "", 404},
 		{"POST", "/b/mp.txt?uploadId=up-1", "", 200},
 		{"PUT", "/b/mp.txt?partNumber=2&uploadId=up-1", "", 404}, // completed: forgotten
+		// A bucket that could not be deleted keeps its uploads; a deleted one's are forgotten with it
+		// (and another bucket's are kept).
+		{"POST", "/full/a?uploads", "", 200},    // up-2
+		{"POST", "/b/mp.txt?uploads", "", 200},  // up-3
+		{"POST", "/bb/mp.txt?uploads", "", 200}, // up-4
+		{"DELETE", "/full", "", 409},
+		{"PUT", "/full/a?partNumber=1&uploadId=up-2", "", 200},
+		{"DELETE", "/b", "", 200},
+		{"PUT", "/b/mp.txt?partNumber=1&uploadId=up-3", "", 404},
+		{"PUT", "/bb/mp.txt?partNumber=1&uploadId=up-4", "", 200},
 	} {
 		code, body, reached := serve(tc.method, tc.target, tc.copySource)
-		if code != tc.want || reached != (tc.want == 200) || tc.want == 404 && !strings.Contains(body, "<Code>NoSuchUpload</Code>") {
+		if code != tc.want || reached != (tc.want == 200 || tc.want == 409) || tc.want == 404 && !strings.Contains(body, "<Code>NoSuchUpload</Code>") {
 			t.Errorf("%s %s: %d %s (reached the emulator: %v), want %d", tc.method, tc.target, code, body, reached, tc.want)
 		}
+	}
+	if n := len(served.uploads); n != 2 {
+		t.Errorf("%d uploads remembered, want 2 (of the bucket kept and of the other bucket)", n)
 	}
 }
 
