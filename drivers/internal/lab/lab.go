@@ -163,7 +163,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		defer close(synthDone)
 		begin := time.Now()
 		syn.run(labCtx)
-		syn.report(ph.w, time.Since(begin))
+		syn.report(ph.w, time.Since(begin), labCtx.Err() != nil)
 	}()
 	clouds, cloudErr := startClouds(labCtx, c, ph)
 	defer func() {

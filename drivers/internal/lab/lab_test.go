@@ -15,6 +15,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 )
 
 // Lanes running side by side share stderr: every line comes out whole, with its lane's prefix, even
@@ -339,5 +340,35 @@ func TestSecondLabOnTheSameDirectoriesIsRefused(t *testing.T) {
 	again[0].Close()
 	if _, err := lockDirs(dir, results); err != nil {
 		t.Errorf("after the first lab ended: %v", err)
+	}
+}
+
+// A lab whose local cloud cannot start (another holds its directory) stops the synth it started
+// beside it: the synth is said to be stopped, not failed, and the cloud's refusal is the error.
+func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, results := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, err := dirlock.Lock(filepath.Join(dir, "cloud", "cloud.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var progress bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sum, err := Run(ctx, Config{Root: root, Dir: dir, Results: results, Scenarios: []string{"flawed"},
+		Experiments: []string{"exp_1-minor_delay"}, Resynth: true, Progress: &progress})
+	if sum != nil || err == nil || !strings.Contains(err.Error(), "a local cloud is starting in "+filepath.Join(dir, "cloud")) {
+		t.Errorf("Run = %v, %v; want no summary and the cloud's refusal", sum, err)
+	}
+	out := progress.String()
+	if !strings.Contains(out, "synth stopped after") || strings.Contains(out, "synth FAILED") || strings.Contains(out, "killed") {
+		t.Errorf("progress:\n%s\nwant the synth said stopped, not failed", out)
 	}
 }

@@ -185,8 +185,12 @@ func (s *synthesizer) wait(ctx context.Context, stack string) (string, error) {
 }
 
 // report prints whether the stacks were synthesized or reused; a failure is every trial's error.
-func (s *synthesizer) report(w io.Writer, took time.Duration) {
+// stopping says the lab was being stopped (a cloud did not start, Ctrl-C): a synth it cut short did
+// not fail (its "signal: killed" would read as the reason, printed before the real one).
+func (s *synthesizer) report(w io.Writer, took time.Duration, stopping bool) {
 	switch {
+	case s.err != nil && stopping:
+		fmt.Fprintf(w, "    synth stopped after %s: the lab is stopping\n", took.Round(100*time.Millisecond))
 	case s.err != nil:
 		fmt.Fprintf(w, "    synth FAILED after %s: %v\n", took.Round(100*time.Millisecond), s.err)
 	case s.reused:
