@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -255,7 +256,7 @@ const listPage = 50
 
 // serveList is ListFunctions, by name, in pages of MaxItems (1-10000, at most 50) after Marker.
 func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
-	limit, after, err := listParams(r)
+	limit, after, listing, err := listParams(r)
 	if err != nil {
 		err.write(w)
 		return
@@ -272,7 +273,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{}
 	if len(fns) > limit {
 		fns = fns[:limit]
-		body["NextMarker"] = pagetoken.After("ListFunctions", fns[limit-1].cfg.Name)
+		body["NextMarker"] = pagetoken.After(listing, fns[limit-1].cfg.Name)
 	}
 	list := make([]map[string]any, len(fns))
 	for i, fn := range fns {
@@ -282,33 +283,42 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, body)
 }
 
-// listParams reads ListFunctions' MaxItems (the page size) and Marker (the name a page ends at).
-// A MaxItems outside the model's 1-10000 is a ValidationException; a Marker that no ListFunctions
-// gave is an InvalidParameterValueException (the model's error for ListFunctions; the message
-// is ours, as is the one for a MaxItems that is no integer).
-func listParams(r *http.Request) (limit int, after string, err *apiError) {
+// listParams reads ListFunctions' MaxItems (the page size) and Marker (the name a page ends at),
+// and names the listing the request asks for (its other parameters, pagetoken.Scope): a Marker
+// is good for the request it came from only. A MaxItems outside the model's 1-10000 is a
+// ValidationException; a Marker that no ListFunctions of the same request gave is an
+// InvalidParameterValueException (the model's error for ListFunctions; the message is ours, as is
+// the one for a MaxItems that is no integer).
+func listParams(r *http.Request) (limit int, after, listing string, err *apiError) {
 	q := r.URL.Query()
+	var members []string
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if k != "Marker" && k != "MaxItems" {
+			members = append(members, k, strings.Join(q[k], "\x00"))
+		}
+	}
+	listing = pagetoken.Scope("ListFunctions", members...)
 	limit = listPage
 	if v, ok := q["MaxItems"]; ok {
 		n, perr := strconv.Atoi(v[0])
 		switch {
 		case perr != nil:
-			return 0, "", violates("maxItems", v[0], "be an integer")
+			return 0, "", "", violates("maxItems", v[0], "be an integer")
 		case n < 1:
-			return 0, "", violates("maxItems", n, "have value greater than or equal to 1")
+			return 0, "", "", violates("maxItems", n, "have value greater than or equal to 1")
 		case n > 10000:
-			return 0, "", violates("maxItems", n, "have value less than or equal to 10000")
+			return 0, "", "", violates("maxItems", n, "have value less than or equal to 10000")
 		}
 		limit = min(n, listPage)
 	}
 	if v, ok := q["Marker"]; ok {
-		name, found := pagetoken.Last(v[0], "ListFunctions")
+		name, found := pagetoken.Last(v[0], listing)
 		if !found || name == "" {
-			return 0, "", &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid Marker: '" + v[0] + "' was not returned by ListFunctions"}
+			return 0, "", "", &apiError{http.StatusBadRequest, "InvalidParameterValueException", "Invalid Marker: '" + v[0] + "' was not returned by ListFunctions"}
 		}
 		after = name
 	}
-	return limit, after, nil
+	return limit, after, listing, nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

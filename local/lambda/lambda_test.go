@@ -657,6 +657,12 @@ func TestFunctionAPI(t *testing.T) {
 		if status, typ := get(t, "?MaxItems=2&Marker="+first.NextMarker, &second); status != 200 || names(second) != "c" || second.NextMarker != "" {
 			t.Fatalf("second page: %d %s %+v, want c and no NextMarker", status, typ, second)
 		}
+		// A Marker is its request's: not a page of another listing (all versions, another region's).
+		for _, other := range []string{"?FunctionVersion=ALL&Marker=", "?MasterRegion=us-west-2&Marker="} {
+			if status, typ := get(t, other+first.NextMarker, nil); status != 400 || typ != "InvalidParameterValueException" {
+				t.Errorf("ListFunctions%s<the first page's>: %d %q, want 400 InvalidParameterValueException", other, status, typ)
+			}
+		}
 		var all page
 		if get(t, "?MaxItems=10000", &all); names(all) != "a,b,c" || all.NextMarker != "" {
 			t.Errorf("MaxItems 10000: %+v, want a,b,c", all)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 	"io"
 	"net/http"
 	"slices"
@@ -258,22 +259,41 @@ func pageSize(maxResults int) (int, error) {
 	return maxResults, nil
 }
 
-// page cuts items[token:] to at most size (pageSize's) and returns the next token.
-func page[T any](items []T, token string, size int) ([]T, string, error) {
-	start := 0
+// keyed is an item of a listing and its key: the listing is in the keys' order, rising (or
+// falling, newest first), and a key is an item's for as long as it lives.
+type keyed[T any] struct {
+	key int64
+	v   T
+}
+
+// page cuts a listing to the items after the token's key, at most size (pageSize's), and returns
+// the next token: the listing (pagetoken.Scope of the request's other members) and the last key
+// answered. So an item added or removed between two pages (a new execution listed first, a
+// deleted machine) neither repeats one nor skips one, and a token of another request is
+// InvalidToken.
+func page[T any](items []keyed[T], falling bool, listing, token string, size int) ([]T, string, error) {
 	if token != "" {
-		n, err := strconv.Atoi(token)
-		if err != nil || n < 0 || n > len(items) {
+		last, ok := pagetoken.Last(token, listing)
+		key, err := strconv.ParseInt(last, 10, 64)
+		if !ok || err != nil {
 			return nil, "", &apiError{Code: "InvalidToken", Message: "Invalid Token: '" + token + "'"}
 		}
-		start = n
+		from := slices.IndexFunc(items, func(it keyed[T]) bool { return falling && it.key < key || !falling && it.key > key })
+		if from < 0 {
+			from = len(items)
+		}
+		items = items[from:]
 	}
-	end := min(start+size, len(items))
 	next := ""
-	if end < len(items) {
-		next = strconv.Itoa(end)
+	if len(items) > size {
+		items = items[:size]
+		next = pagetoken.After(listing, strconv.FormatInt(items[size-1].key, 10))
 	}
-	return items[start:end], next, nil
+	out := make([]T, len(items))
+	for i, it := range items {
+		out[i] = it.v
+	}
+	return out, next, nil
 }
 
 func (s *Service) apiGetExecutionHistory(body []byte) (any, error) {
@@ -295,19 +315,23 @@ func (s *Service) apiGetExecutionHistory(body []byte) (any, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	events := slices.Clone(e.history)
+	events := make([]keyed[historyEvent], len(e.history))
+	for i, ev := range e.history {
+		events[i] = keyed[historyEvent]{ev.ID, ev}
+	}
 	s.mu.Unlock()
 	if in.ReverseOrder {
 		slices.Reverse(events)
 	}
-	events, next, err := page(events, in.NextToken, size)
+	listing := pagetoken.Scope("GetExecutionHistory", e.arn, strconv.FormatBool(in.ReverseOrder), fmt.Sprint(in.IncludeExecutionData != nil && !*in.IncludeExecutionData))
+	evs, next, err := page(events, in.ReverseOrder, listing, in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}
 	if in.IncludeExecutionData != nil && !*in.IncludeExecutionData {
-		events = withoutData(events)
+		evs = withoutData(evs)
 	}
-	out := map[string]any{"events": events}
+	out := map[string]any{"events": evs}
 	if next != "" {
 		out["nextToken"] = next
 	}
@@ -396,8 +420,9 @@ func (s *Service) apiListExecutions(body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, noSuchStateMachine(in.StateMachineArn)
 	}
-	var items []map[string]any
-	// Newest first, as AWS lists them. None was redriven (the local service has no RedriveExecution).
+	var items []keyed[map[string]any]
+	// Newest first, as AWS lists them, each keyed by its place in the start order. None was
+	// redriven (the local service has no RedriveExecution).
 	for i := len(s.execSeq) - 1; i >= 0 && in.RedriveFilter != "REDRIVEN"; i-- {
 		e := s.executions[s.execSeq[i]]
 		if e.machineArn != in.StateMachineArn || (in.StatusFilter != "" && e.status != in.StatusFilter) {
@@ -410,14 +435,15 @@ func (s *Service) apiListExecutions(body []byte) (any, error) {
 		if !e.stop.IsZero() {
 			item["stopDate"] = epoch(e.stop)
 		}
-		items = append(items, item)
+		items = append(items, keyed[map[string]any]{int64(i), item})
 	}
 	s.mu.Unlock()
-	items, next, err := page(items, in.NextToken, size)
+	listing := pagetoken.Scope("ListExecutions", in.StateMachineArn, in.MapRunArn, in.StatusFilter, in.RedriveFilter)
+	executions, next, err := page(items, true, listing, in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"executions": nonNil(items)}
+	out := map[string]any{"executions": nonNil(executions)}
 	if next != "" {
 		out["nextToken"] = next
 	}
@@ -437,17 +463,17 @@ func (s *Service) apiListStateMachines(body []byte) (any, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	var items []map[string]any
+	var items []keyed[map[string]any]
 	for _, arn := range s.machineSeq {
 		m := s.machines[arn]
-		items = append(items, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": epoch(m.created)})
+		items = append(items, keyed[map[string]any]{m.seq, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": "STANDARD", "creationDate": epoch(m.created)}})
 	}
 	s.mu.Unlock()
-	items, next, err := page(items, in.NextToken, size)
+	machines, next, err := page(items, false, pagetoken.Scope("ListStateMachines"), in.NextToken, size)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"stateMachines": nonNil(items)}
+	out := map[string]any{"stateMachines": nonNil(machines)}
 	if next != "" {
 		out["nextToken"] = next
 	}

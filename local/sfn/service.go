@@ -82,24 +82,26 @@ type Service struct {
 	host    *host
 	tempDir string
 
-	mu         sync.Mutex
-	machines   map[string]*machine
-	machineSeq []string // creation order
-	executions map[string]*execution
-	execSeq    []string // start order
-	rules      []Rule
-	validating map[string]chan string
-	tasks      map[string]context.CancelFunc // task id -> cancel
-	notifying  int                           // status changes not yet delivered to the rules (WaitEvents)
-	seq        int
-	closed     bool
-	bg         sync.WaitGroup
+	mu           sync.Mutex
+	machines     map[string]*machine
+	machineSeq   []string // creation order
+	machinesMade int64    // machines ever created (the next one's seq)
+	executions   map[string]*execution
+	execSeq      []string // start order
+	rules        []Rule
+	validating   map[string]chan string
+	tasks        map[string]context.CancelFunc // task id -> cancel
+	notifying    int                           // status changes not yet delivered to the rules (WaitEvents)
+	seq          int
+	closed       bool
+	bg           sync.WaitGroup
 }
 
 type machine struct {
 	name, arn, roleArn string
 	definition         string
 	created            time.Time
+	seq                int64 // its place in the creation order (ListStateMachines' pages)
 }
 
 type execution struct {
@@ -242,7 +244,8 @@ func (s *Service) CreateStateMachine(name, arn, definition, roleArn string) erro
 		}
 		return nil
 	}
-	s.machines[arn] = &machine{name: name, arn: arn, roleArn: roleArn, definition: definition, created: time.Now()}
+	s.machinesMade++
+	s.machines[arn] = &machine{name: name, arn: arn, roleArn: roleArn, definition: definition, created: time.Now(), seq: s.machinesMade}
 	s.machineSeq = append(s.machineSeq, arn)
 	s.log.Info("state machine created", "arn", arn)
 	return nil

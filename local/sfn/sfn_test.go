@@ -930,3 +930,84 @@ func TestParallelRetryAndSelfDescribe(t *testing.T) {
 		t.Errorf("history %v", seen)
 	}
 }
+
+// A page token continues the listing it came from: an execution started or a machine deleted
+// between two pages neither repeats an item nor skips one, and a token of another request (another
+// filter, another order) is InvalidToken.
+func TestPagesHoldWhileTheListingChanges(t *testing.T) {
+	ctx := context.Background()
+	machine := create(t, "pages", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}`)
+	var started []string
+	for range 3 {
+		arn := start(t, machine, `{}`)
+		wait(t, arn)
+		started = append(started, arn)
+	}
+	first, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, MaxResults: 2})
+	if err != nil || len(first.Executions) != 2 || first.NextToken == nil {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	// WHEN another execution starts (it is listed first, newest first) before the next page
+	wait(t, start(t, machine, `{}`))
+	second, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: &machine, MaxResults: 2, NextToken: first.NextToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// THEN the two pages hold the first three executions once each, newest first
+	var got []string
+	for _, e := range append(first.Executions, second.Executions...) {
+		got = append(got, aws.ToString(e.ExecutionArn))
+	}
+	if want := []string{started[2], started[1], started[0]}; !slices.Equal(got, want) || second.NextToken != nil {
+		t.Errorf("pages %v (next %v), want %v and no next page", got, second.NextToken, want)
+	}
+	// AND the token is refused by another request
+	for name, in := range map[string]*sfnapi.ListExecutionsInput{
+		"a status filter": {StateMachineArn: &machine, StatusFilter: types.ExecutionStatusSucceeded, NextToken: first.NextToken},
+		"another machine": {StateMachineArn: aws.String(create(t, "pages-other", `{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}`)), NextToken: first.NextToken},
+	} {
+		var bad *types.InvalidToken
+		if _, err := client.ListExecutions(ctx, in); !errors.As(err, &bad) {
+			t.Errorf("ListExecutions with %s and the first page's token: %v, want InvalidToken", name, err)
+		}
+	}
+	history, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &started[0], MaxResults: 1})
+	if err != nil || history.NextToken == nil {
+		t.Fatalf("history page: %+v, %v", history, err)
+	}
+	var bad *types.InvalidToken
+	if _, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &started[0], ReverseOrder: true, NextToken: history.NextToken}); !errors.As(err, &bad) {
+		t.Errorf("history in reverse with a token of the forward order: %v, want InvalidToken", err)
+	}
+	rest, err := client.GetExecutionHistory(ctx, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &started[0], NextToken: history.NextToken})
+	if err != nil || len(rest.Events) == 0 || rest.Events[0].Id != history.Events[0].Id+1 {
+		t.Errorf("the history's next page: %+v, %v; want it to start at event %d", rest, err, history.Events[0].Id+1)
+	}
+
+	// WHEN a machine listed on the first page is deleted before the next
+	var names []string
+	for i := range 3 {
+		names = append(names, create(t, fmt.Sprintf("pages-del-%d", i), `{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}`))
+	}
+	var listed []string
+	var token *string
+	for pages := 0; ; pages++ {
+		out, err := client.ListStateMachines(ctx, &sfnapi.ListStateMachinesInput{MaxResults: 1, NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.StateMachines {
+			listed = append(listed, aws.ToString(m.StateMachineArn))
+			if aws.ToString(m.StateMachineArn) == names[0] {
+				svc.DeleteStateMachine(names[0])
+			}
+		}
+		if token = out.NextToken; token == nil || pages > 1000 {
+			break
+		}
+	}
+	// THEN the machines after it are all listed still
+	if !slices.Contains(listed, names[1]) || !slices.Contains(listed, names[2]) {
+		t.Errorf("machines listed %v: want %s and %s, created after the one deleted", listed, names[1], names[2])
+	}
+}

@@ -104,7 +104,7 @@ func (s *Service) parameterHistory(body []byte) (any, error) {
 	for i, w := range versions {
 		keys[i] = fmt.Sprintf("%020d", w.Version)
 	}
-	pg := page{op: "GetParameterHistory", token: in.NextToken, maxResults: in.MaxResults, limit: 50}
+	pg := page{op: pageScope("GetParameterHistory", body), token: in.NextToken, maxResults: in.MaxResults, limit: 50}
 	return pg.answer(keys, func(i int) map[string]any {
 		w := versions[i]
 		return map[string]any{

@@ -1,6 +1,7 @@
 package ssm
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -184,9 +185,20 @@ func (f oldFilter) filter(i int) (stringFilter, error) {
 	return stringFilter{Key: f.Key, Option: &option, Values: f.Values}, nil
 }
 
+// pageScope is op's listing as the request body asks for it: every member but NextToken and
+// MaxResults (pagetoken.Scope), so that a token is refused by another request.
+func pageScope(op string, body []byte) string {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(body, &m) // decode has accepted the body
+	delete(m, "NextToken")
+	delete(m, "MaxResults")
+	b, _ := json.Marshal(m) // the members sorted, their values compacted
+	return pagetoken.Scope(op, string(b))
+}
+
 // page is where a paginated listing starts and ends.
 type page struct {
-	op         string
+	op         string // the listing (pageScope)
 	token      string
 	maxResults *int
 	limit      int // the model's maximum of MaxResults
@@ -198,8 +210,8 @@ type page struct {
 const defaultPage = 10
 
 // of answers the page of keys (sorted) the request asks for: the indexes [from, to) and the token
-// of the next page ("" when the listing ends there). A token is the operation and the last key
-// answered; one this service did not make for op is InvalidNextToken.
+// of the next page ("" when the listing ends there). A token is the listing and the last key
+// answered; one this service did not make for the same listing is InvalidNextToken.
 func (pg page) of(keys []string) (from, to int, next string, err error) {
 	n := defaultPage
 	if pg.maxResults != nil {
@@ -297,7 +309,7 @@ func (s *Service) describe(body []byte) (any, error) {
 	}
 	// Shared lists the parameters other accounts share with this one: the local cloud has none.
 	params := s.matching(filters, func(Parameter) bool { return !in.Shared })
-	pg := page{op: "DescribeParameters", token: in.NextToken, maxResults: in.MaxResults, limit: 50}
+	pg := page{op: pageScope("DescribeParameters", body), token: in.NextToken, maxResults: in.MaxResults, limit: 50}
 	return pg.answer(names(params), func(i int) map[string]any { return s.metadataJSON(params[i]) })
 }
 
@@ -344,6 +356,6 @@ func (s *Service) byPath(body []byte) (any, error) {
 		}
 	}
 	params := s.matching(in.ParameterFilters, func(p Parameter) bool { return under(p.Name, path, in.Recursive) })
-	pg := page{op: "GetParametersByPath", token: in.NextToken, maxResults: in.MaxResults, limit: 10}
+	pg := page{op: pageScope("GetParametersByPath", body), token: in.NextToken, maxResults: in.MaxResults, limit: 10}
 	return pg.answer(names(params), func(i int) map[string]any { return s.paramJSON(params[i], "") })
 }

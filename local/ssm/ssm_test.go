@@ -390,6 +390,21 @@ func TestListingsArePaginated(t *testing.T) {
 	if _, code, out := call(t, svc, "GetParametersByPath", fmt.Sprintf(`{"Path": "/p", "NextToken": %q}`, page.NextToken)); code != "InvalidNextToken" {
 		t.Errorf("another listing's token: %s %s, want InvalidNextToken", code, out)
 	}
+	// And of its request: a page of one path or filter is not continued under another (it would
+	// start after a key of another listing), while another page size is the same listing.
+	_, _, out = call(t, svc, "GetParametersByPath", `{"Path": "/p", "MaxResults": 1}`)
+	if err := json.Unmarshal([]byte(out), &page); err != nil || page.NextToken == "" {
+		t.Fatalf("GetParametersByPath /p MaxResults 1: %s", out)
+	}
+	for _, other := range []string{`{"Path": "/q", "NextToken": %q}`, `{"Path": "/p", "Recursive": true, "NextToken": %q}`,
+		`{"Path": "/p", "ParameterFilters": [{"Key": "Type", "Values": ["String"]}], "NextToken": %q}`} {
+		if _, code, out := call(t, svc, "GetParametersByPath", fmt.Sprintf(other, page.NextToken)); code != "InvalidNextToken" {
+			t.Errorf("%s: %s %s, want InvalidNextToken", other, code, out)
+		}
+	}
+	if code, errCode, out := call(t, svc, "GetParametersByPath", fmt.Sprintf(`{"Path": "/p", "MaxResults": 5, "NextToken": %q}`, page.NextToken)); code != 200 {
+		t.Errorf("the same request with another MaxResults: %d %s %s, want the next page", code, errCode, out)
+	}
 }
 
 // seq is format applied to from … to-1.

@@ -1,13 +1,31 @@
 // Package pagetoken makes and reads the next-page tokens of listings sorted by a key (SSM's
-// parameters and versions, Lambda's functions): a token names its listing and the last key
-// answered, so the next page starts after it however the listing changed meanwhile, and a token
-// made for another listing, or not made here, is refused.
+// parameters and versions, Lambda's functions, Step Functions' machines, executions and events): a
+// token names its listing and the last key answered, so the next page starts after it however the
+// listing changed meanwhile, and a token made for another listing, or not made here, is refused.
+//
+// A listing is an operation and the request's other members (Scope): a token is good only for the
+// request it came from with another token, as AWS's are (CloudWatch says so of GetMetricData; a
+// page cut by one filter continued under another would skip or repeat items).
 package pagetoken
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"strings"
 )
+
+// Scope is the listing of op asked for with members (the request's members but its token and page
+// size, in a fixed order): op and a digest of the members.
+func Scope(op string, members ...string) string {
+	h := sha256.New()
+	for _, m := range members {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(m)))) // length first: no two lists alike
+		h.Write([]byte(m))
+	}
+	return op + " " + hex.EncodeToString(h.Sum(nil)[:12])
+}
 
 // After is the token of the page that follows last in listing.
 func After(listing, last string) string {

@@ -17,3 +17,27 @@ func TestAfterAndLast(t *testing.T) {
 		}
 	}
 }
+
+func TestScope(t *testing.T) {
+	a := Scope("ListExecutions", "arn:m", "RUNNING")
+	if a != Scope("ListExecutions", "arn:m", "RUNNING") {
+		t.Error("the same request's scope differs")
+	}
+	for _, other := range []string{
+		Scope("ListExecutions", "arn:m", ""),
+		Scope("ListExecutions", "arn:mRUNNING"),
+		Scope("ListExecutions", "arn:m", "RUNNING", ""),
+		Scope("ListStateMachines", "arn:m", "RUNNING"),
+	} {
+		if other == a {
+			t.Errorf("another request's scope is the same: %q", other)
+		}
+	}
+	// A token of one request is refused for another.
+	if _, ok := Last(After(a, "7"), Scope("ListExecutions", "arn:m", "")); ok {
+		t.Error("a token read under another request's scope")
+	}
+	if last, ok := Last(After(a, "7"), a); !ok || last != "7" {
+		t.Errorf("Last under its own scope: %q %v", last, ok)
+	}
+}
