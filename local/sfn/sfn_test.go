@@ -1011,3 +1011,27 @@ func TestPagesHoldWhileTheListingChanges(t *testing.T) {
 		t.Errorf("machines listed %v: want %s and %s, created after the one deleted", listed, names[1], names[2])
 	}
 }
+
+// A listing read newest first (as the runner reads an execution's history) that grows between two
+// pages continues after the last item answered.
+func TestPageNewestFirstWhileItGrows(t *testing.T) {
+	list := func(keys ...int64) []keyed[int64] {
+		var out []keyed[int64]
+		for _, k := range keys {
+			out = append(out, keyed[int64]{k, k})
+		}
+		return out
+	}
+	first, token, err := page(list(5, 4, 3, 2, 1), true, "L", "", 2)
+	if err != nil || !slices.Equal(first, []int64{5, 4}) || token == "" {
+		t.Fatalf("first page %v %q %v", first, token, err)
+	}
+	second, token, err := page(list(7, 6, 5, 4, 3, 2, 1), true, "L", token, 2)
+	if err != nil || !slices.Equal(second, []int64{3, 2}) {
+		t.Errorf("second page after 7 and 6 were added: %v %v, want [3 2]", second, err)
+	}
+	last, token, err := page(list(7, 6, 5, 4, 3, 2, 1), true, "L", token, 2)
+	if err != nil || !slices.Equal(last, []int64{1}) || token != "" {
+		t.Errorf("last page: %v %q %v, want [1] and no token", last, token, err)
+	}
+}
