@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
@@ -19,8 +20,8 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	}
 	c.activityBasics(a, p, "action")
 	if a.Pauses != nil {
-		act.PauseBeforeSeconds = c.seconds(a.Pauses.Before, p+".pauses.before")
-		act.PauseAfterSeconds = c.seconds(a.Pauses.After, p+".pauses.after")
+		act.PauseBeforeSeconds = c.pause(a.Pauses.Before, p+".pauses.before")
+		act.PauseAfterSeconds = c.pause(a.Pauses.After, p+".pauses.after")
 	}
 	if a.Provider == nil {
 		c.fail(p+".provider", "required")
@@ -123,6 +124,24 @@ func (c *compiler) faultNames() string {
 const maxSeconds = 366 * 24 * 3600
 
 // seconds is a duration of the experiment in whole seconds, rounded up.
+// pause is a pause's seconds (seconds), its "${name}" substituted from the configuration first:
+// a number, or a string that reads as one, as Chaos Toolkit would sleep for it.
+func (c *compiler) pause(s Seconds, p string) int {
+	if s.Var == "" {
+		return c.seconds(s.N, p)
+	}
+	text := c.subst(s.Var, p)
+	if text == s.Var {
+		return 0 // not defined: subst said why
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil {
+		c.fail(p, "%s is %q, not a number of seconds", s.Var, text)
+		return 0
+	}
+	return c.seconds(f, p)
+}
+
 func (c *compiler) seconds(f float64, p string) int {
 	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		c.fail(p, "want seconds ≥ 0, got %v", f)

@@ -69,16 +69,32 @@ func (c *compiler) knownArgs(args map[string]any, p string, known ...string) {
 // chaosawsMetric translates chaosaws' single-metric probes; both return 0 when CloudWatch has no
 // datapoint, hence NoData zero.
 func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p string, defDuration int, statistics bool) {
-	c.knownArgs(args, p, "namespace", "metric_name", "dimension_name", "dimension_value", "dimensions",
-		"statistic", "extended_statistic", "duration", "offset", "unit", "period")
+	// Each function's own arguments: chaoslib refuses an argument its function does not take
+	// (get_metric_statistics has no period, get_metric_data no extended_statistic).
+	known := []string{"namespace", "metric_name", "dimension_name", "dimension_value", "dimensions", "statistic", "duration", "offset", "unit"}
+	if statistics {
+		known = append(known, "extended_statistic")
+	} else {
+		known = append(known, "period")
+	}
+	c.knownArgs(args, p, known...)
 	m := MetricStat{Metric: Metric{
 		Namespace:  c.argString(args, "namespace", p, true),
 		MetricName: c.argString(args, "metric_name", p, true),
 	}}
-	if dn := c.argString(args, "dimension_name", p, false); dn != "" {
+	ds, listed := args["dimensions"]
+	if list, _ := ds.([]any); len(list) > 0 {
+		// chaosaws queries the dimensions list alone when it is not empty, ignoring the other two: a
+		// probe giving both would read another metric than its author meant, under either tool.
+		for _, k := range []string{"dimension_name", "dimension_value"} {
+			if v, ok := args[k]; ok && v != nil {
+				c.fail(p+"."+k, "give dimensions or dimension_name and dimension_value, not both: chaosaws queries the dimensions list alone and ignores %s", k)
+			}
+		}
+	} else if dn := c.argString(args, "dimension_name", p, false); dn != "" {
 		m.Metric.Dimensions = append(m.Metric.Dimensions, Dimension{Name: dn, Value: c.argString(args, "dimension_value", p, true)})
 	}
-	if ds, ok := args["dimensions"]; ok && ds != nil {
+	if listed && ds != nil {
 		list, _ := ds.([]any)
 		for i, d := range list {
 			obj, _ := d.(map[string]any)

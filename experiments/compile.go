@@ -145,6 +145,15 @@ func (c *compiler) compile() *Compiled {
 			out.Rollbacks = append(out.Rollbacks, act)
 		}
 	}
+	// The machine runs the rollbacks as written, and what the last one writes stays: a run must end
+	// with the fault off (the enabling values' expiry is the backstop, not the plan).
+	if len(e.Rollbacks) == 0 {
+		c.fail("rollbacks", "at least one action is required, the last switching the fault off (e.g. the value {\"isEnabled\": false}): no run may leave a fault on")
+	} else if n := len(e.Rollbacks) - 1; len(out.Rollbacks) == len(e.Rollbacks) {
+		if cfg, err := faultconfig.Parse(out.Rollbacks[n].Value); err == nil && cfg.Enabled {
+			c.fail(fmt.Sprintf("rollbacks[%d]", n), "the last rollback enables a fault, which would stay on after the run: end the rollbacks with the fault off (e.g. the value {\"isEnabled\": false})")
+		}
+	}
 	guardName, guardInterval := c.guardExtension()
 	if len(c.problems) > 0 {
 		return out

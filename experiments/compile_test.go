@@ -224,6 +224,15 @@ func TestCompileErrors(t *testing.T) {
 		{name: "get_metric_data period 0", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Sum", "period": 0}}}`, action: okAction,
 			want: []string{"probes[0].provider.arguments.period: must be > 0"}},
+		// Each chaosaws function's own arguments, and its dimensions as chaosaws reads them.
+		{name: "get_metric_data extended_statistic", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "extended_statistic": "p99"}}}`, action: okAction,
+			want: []string{"probes[0].provider.arguments.extended_statistic: argument is not translated (known: namespace, metric_name, dimension_name, dimension_value, dimensions, statistic, duration, offset, unit, period)"}},
+		{name: "get_metric_statistics period", probe: strings.Replace(okProbe, `"duration": 60`, `"duration": 60, "period": 60`, 1), action: okAction,
+			want: []string{"probes[0].provider.arguments.period: argument is not translated"}},
+		{name: "dimensions and dimension_name", probe: strings.Replace(okProbe, `"statistic"`, `"dimensions": [{"Name": "Resource", "Value": "f:live"}], "statistic"`, 1), action: okAction,
+			want: []string{"probes[0].provider.arguments.dimension_name: give dimensions or dimension_name and dimension_value, not both: chaosaws queries the dimensions list alone and ignores dimension_name",
+				"probes[0].provider.arguments.dimension_value: give dimensions or dimension_name and dimension_value, not both"}},
 		{name: "unknown variable", probe: strings.Replace(okProbe, "${topic}", "${nope}", 1), action: okAction,
 			want: []string{"probes[0].provider.arguments: ${nope} is not defined in configuration"}},
 		{name: "env not set", probe: okProbe, action: okAction, opts: CompileOptions{Env: map[string]string{}},
@@ -479,6 +488,66 @@ func BenchmarkCompile(b *testing.B) {
 	for b.Loop() {
 		if _, err := Compile(e, CompileOptions{Env: testEnv}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The rollbacks run as written and the last one's value stays: an experiment must end them with the
+// fault off (the enabling values' expiry is a backstop, not the plan).
+func TestRollbacksEndWithTheFaultOff(t *testing.T) {
+	on := `{"type": "action", "name": "on again", "provider": {"type": "process", "path": "aws",
+   "arguments": "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": true, \"failureMode\": \"latency\", \"minLatency\": 1, \"maxLatency\": 2}'"}}`
+	off := `{"type": "action", "name": "off", "provider": {"type": "process", "path": "aws",
+   "arguments": "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": false}'"}}`
+	for _, tt := range []struct{ name, rollbacks, want string }{
+		{"none", ``, `rollbacks: at least one action is required, the last switching the fault off`},
+		{"the last enables a fault", off + ", " + on, `rollbacks[1]: the last rollback enables a fault, which would stay on after the run`},
+		{"one enabling, then off", on + ", " + off, ``},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+			start := strings.Index(src, `"rollbacks": [`) + len(`"rollbacks": [`)
+			src = src[:start] + tt.rollbacks + "]\n}"
+			_, err := Compile(parseExperiment(t, src), CompileOptions{Env: testEnv})
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("Compile: %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// A pause may be "${name}" of the configuration, as Chaos Toolkit allows: a number, or a string
+// that reads as one.
+func TestPauseFromTheConfiguration(t *testing.T) {
+	for _, tt := range []struct{ name, config, pause, want string }{
+		{"a number", `"pause": 45`, `"${pause}"`, ""},
+		{"a string of a number", `"pause": "45"`, `"${pause}"`, ""},
+		{"an environment value", `"pause": {"type": "env", "key": "PAUSE"}`, `"${pause}"`, ""},
+		{"not a number", `"pause": "soon"`, `"${pause}"`, `method[0].pauses.after: ${pause} is "soon", not a number of seconds`},
+		{"undefined", `"other": 1`, `"${pause}"`, `method[0].pauses.after: ${pause} is not defined in configuration`},
+		{"negative", `"pause": -5`, `"${pause}"`, `method[0].pauses.after: want seconds ≥ 0, got -5`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.NewReplacer("PROBES", okProbe, "METHOD", strings.Replace(okAction, `"pauses": {"after": 30}`, `"pauses": {"after": `+tt.pause+`}`, 1),
+				`"lit": "literal-queue",`, `"lit": "literal-queue", `+tt.config+`,`).Replace(base)
+			env := maps.Clone(testEnv)
+			env["PAUSE"] = "45"
+			c, err := Compile(parseExperiment(t, src), CompileOptions{Env: env})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatal(err)
+			case tt.want == "" && c.Method[0].PauseAfterSeconds != 45:
+				t.Errorf("pause after %d s, want 45", c.Method[0].PauseAfterSeconds)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Compile: %v, want %q", err, tt.want)
+			}
+		})
+	}
+	// A string that is not one ${name} is no pause.
+	for _, pause := range []string{`"45"`, `"${pause}s"`, `true`} {
+		src := strings.NewReplacer("PROBES", okProbe, "METHOD", strings.Replace(okAction, `"pauses": {"after": 30}`, `"pauses": {"after": `+pause+`}`, 1)).Replace(base)
+		if _, err := Parse([]byte(src), "test.json", nil, "."); err == nil || !strings.Contains(err.Error(), "method[0].pauses.after: want a JSON number, got JSON") {
+			t.Errorf("pause %s: %v, want it refused as no number", pause, err)
 		}
 	}
 }

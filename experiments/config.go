@@ -147,6 +147,12 @@ func pythonNumber(n json.Number) string {
 
 var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
+// isVarRef reports whether s is one ${name} and nothing else.
+func isVarRef(s string) bool {
+	m := varRef.FindString(s)
+	return m != "" && m == s
+}
+
 // subst replaces ${name} with the configuration's values, as Chaos Toolkit does.
 func (c *compiler) subst(s, p string) string {
 	return varRef.ReplaceAllStringFunc(s, func(m string) string {

@@ -40,16 +40,19 @@
 //     range with "target": "stdout"); so is a list of other than two values (one of them). A
 //     range on a process probe needs "target": "stdout" (without it Chaos Toolkit ranges the
 //     whole result), and a python probe's range has no target (its value is the number).
-//   - pauses.before/after on actions (pauses on probes are rejected). Every duration (a pause, a
+//   - pauses.before/after on actions, a number or "${name}" of the configuration (pauses on
+//     probes are rejected). Every duration (a pause, a
 //     probe's window, the guard's interval) is at most 366 days: the longest a fault may stay on,
 //     longer than a Step Functions execution may run.
+//   - rollbacks ending with the fault off: the machine runs them as written, so none, or a last
+//     one that enables a fault, is rejected (no run may leave a fault on).
 //   - a guard, in Chaos Toolkit's free-form extensions:
 //     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
 //
 // Every member of the file is one of the format's: a key it does not have is an error at its
 // JSON path ("method[0].pause: unknown key; did you mean \"pauses\"?"), since ignoring it
 // would silently change the experiment. A value of the wrong JSON type is an error at its full
-// path too ("method[0].pauses.after: want a JSON number, got JSON string"): Parse returns an
+// path too ("title: want a JSON string, got JSON number"): Parse returns an
 // *Error listing every one of them with every unknown key; Validate and Compile report the
 // unknown keys of a file that decodes with their own problems. Accepted and ignored, as they do not change what runs:
 // version, tags, description, contributions, secrets (a ${var} naming a secret is an error: it

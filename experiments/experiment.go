@@ -69,8 +69,45 @@ type Provider struct {
 
 // Pauses are seconds to wait around an activity.
 type Pauses struct {
-	Before float64 `json:"before"`
-	After  float64 `json:"after"`
+	Before Seconds `json:"before"`
+	After  Seconds `json:"after"`
+}
+
+// Seconds is a pause: a number of seconds or, as Chaos Toolkit allows, the string "${name}" of a
+// configuration value (substituted when the experiment is compiled).
+type Seconds struct {
+	N   float64
+	Var string // "${name}", written instead of a number
+}
+
+// MarshalJSON writes the number, or the "${name}" written instead.
+func (s Seconds) MarshalJSON() ([]byte, error) {
+	if s.Var != "" {
+		return json.Marshal(s.Var)
+	}
+	return json.Marshal(s.N)
+}
+
+// UnmarshalJSON reads a number, or a string that is one "${name}" and nothing else.
+func (s *Seconds) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		*s = Seconds{N: x}
+	case string:
+		if !isVarRef(x) {
+			return fmt.Errorf("a pause is a number of seconds or \"${name}\" of the configuration, got %q", x)
+		}
+		*s = Seconds{Var: x}
+	case nil:
+		*s = Seconds{}
+	default:
+		return &json.UnmarshalTypeError{Value: tokenKind(v), Type: reflect.TypeFor[float64]()}
+	}
+	return nil
 }
 
 // Load reads an experiment file; file:// arguments are read relative to its directory.

@@ -48,7 +48,10 @@ var keyRules = map[reflect.Type]keyRule{
 	}},
 }
 
-var rawMessageType = reflect.TypeFor[json.RawMessage]()
+var (
+	rawMessageType = reflect.TypeFor[json.RawMessage]()
+	secondsType    = reflect.TypeFor[Seconds]()
+)
 
 // fileWalker walks a JSON document (already known to be valid) along a Go type.
 type fileWalker struct {
@@ -84,6 +87,21 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 	}
 	switch {
 	case t == rawMessageType || tok == nil:
+		return w.skip(tok)
+	case t == secondsType:
+		// A number, or "${name}" of the configuration (Seconds).
+		switch x := tok.(type) {
+		case json.Number:
+			if _, err := strconv.ParseFloat(x.String(), 64); err != nil {
+				w.typeProblem(p, "number %s is out of range", tok)
+			}
+		case string:
+			if !isVarRef(x) {
+				w.typeProblem(p, "want a JSON number, got JSON string %q (a pause written as a string is \"${name}\" of the configuration)", x)
+			}
+		default:
+			w.typeProblem(p, "want a JSON number, got JSON %s", tokenKind(tok))
+		}
 		return w.skip(tok)
 	case t.Kind() == reflect.Struct && tok == json.Delim('{'):
 		return w.object(t, p)

@@ -142,8 +142,8 @@ type (
 		Timeout   json.RawMessage `json:"timeout,omitempty"`
 	}
 	pausesFile struct {
-		Before float64 `json:"before,omitempty"`
-		After  float64 `json:"after,omitempty"`
+		Before *Seconds `json:"before,omitempty"`
+		After  *Seconds `json:"after,omitempty"`
 	}
 )
 
@@ -165,8 +165,16 @@ func MarshalFile(e *Experiment) ([]byte, error) {
 				f.Provider = &providerFile{Type: p.Type, Path: p.Path, Module: p.Module, Func: p.Func,
 					Arguments: nonNull(p.Arguments), Timeout: nonNull(p.Timeout)}
 			}
-			if p := a.Pauses; p != nil && (p.Before > 0 || p.After > 0) {
-				f.Pauses = &pausesFile{Before: p.Before, After: p.After}
+			if p := a.Pauses; p != nil {
+				given := func(s Seconds) *Seconds {
+					if s.N > 0 || s.Var != "" {
+						return &s
+					}
+					return nil
+				}
+				if before, after := given(p.Before), given(p.After); before != nil || after != nil {
+					f.Pauses = &pausesFile{Before: before, After: after}
+				}
 			}
 			out = append(out, f)
 		}

@@ -270,8 +270,8 @@ func printImported(w io.Writer, dest string, e *experiments.Experiment) {
 	}
 	for _, a := range e.Method {
 		pause := ""
-		if a.Pauses != nil && a.Pauses.After > 0 {
-			pause = fmt.Sprintf(", then %gs", a.Pauses.After)
+		if a.Pauses != nil && a.Pauses.After.N > 0 {
+			pause = fmt.Sprintf(", then %gs", a.Pauses.After.N)
 		}
 		fmt.Fprintf(w, "  method:     %s%s\n", a.Name, pause)
 	}

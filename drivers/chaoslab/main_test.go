@@ -406,8 +406,8 @@ func TestValidateChecksEveryFile(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d (err %v)", tt.args, code, tt.code, err)
 		}
 		for _, want := range []string{
-			"invalid typed.json: 3 problem(s):\n  title: want a JSON string, got JSON number\n  method[0].pause: unknown key; did you mean \"pauses\"?\n  method[0].pauses.after: want a JSON number, got JSON string\n",
-			"invalid unknown.json: 1 problem(s):\n  rollback: unknown key; did you mean \"rollbacks\"?\n",
+			"invalid typed.json: 3 problem(s):\n  title: want a JSON string, got JSON number\n  method[0].pause: unknown key; did you mean \"pauses\"?\n  method[0].pauses.after: want a JSON number, got JSON string \"300\" (a pause written as a string is \"${name}\" of the configuration)\n",
+			"invalid unknown.json: 2 problem(s):\n  rollback: unknown key; did you mean \"rollbacks\"?\n  rollbacks: at least one action is required",
 			"ok      exp_1-minor_delay: ",
 		} {
 			if !strings.Contains(out.String(), want) {

@@ -149,10 +149,10 @@ func activityMap(a experiments.Activity) map[string]any {
 	}
 	if p := a.Pauses; p != nil {
 		pm := map[string]any{}
-		if p.Before != 0 {
+		if p.Before != (experiments.Seconds{}) {
 			pm["before"] = p.Before
 		}
-		if p.After != 0 {
+		if p.After != (experiments.Seconds{}) {
 			pm["after"] = p.After
 		}
 		m["pauses"] = pm

@@ -138,7 +138,7 @@ func (tr *translator) translate() *experiments.Experiment {
 		if e.Method[0].Pauses == nil {
 			e.Method[0].Pauses = &experiments.Pauses{}
 		}
-		e.Method[0].Pauses.Before = math.Ceil(lead.Seconds())
+		e.Method[0].Pauses.Before = experiments.Seconds{N: math.Ceil(lead.Seconds())}
 	}
 	e.Rollbacks = []experiments.Activity{tr.put("Turn the FIS faults off", map[string]any{"isEnabled": false}, 0)}
 	if guard != "" {
@@ -253,7 +253,7 @@ func (tr *translator) put(name string, value map[string]any, pause time.Duration
 	a := experiments.Activity{Type: "action", Name: name, Provider: &experiments.Provider{
 		Type: "python", Module: "chaosaws.ssm.actions", Func: "put_parameter", Arguments: args}}
 	if pause > 0 {
-		a.Pauses = &experiments.Pauses{After: math.Ceil(pause.Seconds())}
+		a.Pauses = &experiments.Pauses{After: experiments.Seconds{N: math.Ceil(pause.Seconds())}}
 	}
 	return a
 }

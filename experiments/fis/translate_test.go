@@ -84,7 +84,7 @@ func methodSummary(t *testing.T, e *experiments.Experiment) []string {
 	for _, a := range e.Method {
 		pause := 0.0
 		if a.Pauses != nil {
-			pause = a.Pauses.After
+			pause = a.Pauses.After.N
 		}
 		out = append(out, a.Name+" "+strings.TrimSuffix(strings.TrimSuffix(jsonString(pause), ".0"), "")+"s "+value(t, a))
 	}
