@@ -8,9 +8,11 @@ import (
 	"slices"
 )
 
-// guardExtension reads the first valid chaoslab guard of the extensions: the hypothesis probe it
-// checks and its interval in seconds (0 when not given); name is "" when there is none.
+// guardExtension reads the chaoslab extension, its guard: the hypothesis probe it checks and its
+// interval in seconds (0 when not given); name is "" when there is none. There is one at most: a
+// second is refused, whatever it says, rather than read or ignored.
 func (c *compiler) guardExtension() (name string, interval int) {
+	first := ""
 	for i, raw := range c.e.Extensions {
 		p := fmt.Sprintf("extensions[%d]", i)
 		var ext struct {
@@ -20,6 +22,11 @@ func (c *compiler) guardExtension() (name string, interval int) {
 		if err := json.Unmarshal(raw, &ext); err != nil || ext.Name != "chaoslab" {
 			continue // other tools' extensions are theirs
 		}
+		if first != "" {
+			c.fail(p, "a second chaoslab extension (the first is %s): give the guard once", first)
+			continue
+		}
+		first = p
 		var members map[string]json.RawMessage
 		_ = json.Unmarshal(raw, &members)
 		for _, k := range slices.Sorted(maps.Keys(members)) {
@@ -51,7 +58,7 @@ func (c *compiler) guardExtension() (name string, interval int) {
 			c.fail(p+".guard.probe", "no hypothesis probe is named %q", g.Probe)
 			continue
 		}
-		return g.Probe, c.seconds(g.Interval, p+".guard.interval")
+		name, interval = g.Probe, c.seconds(g.Interval, p+".guard.interval")
 	}
-	return "", 0
+	return name, interval
 }

@@ -18,3 +18,14 @@ func TestGuardExtension(t *testing.T) {
 		t.Fatalf("guard %+v slices %v", c.Guard, c.Method[0].PauseSlices)
 	}
 }
+
+// A second chaoslab extension is refused, valid or not, rather than ignored or read instead.
+func TestSecondGuardExtensionRefused(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	for _, second := range []string{`{"name": "chaoslab", "guard": {"probe": "nope"}}`, `{"name": "chaoslab", "guard": {"probe": "sns", "interval": 10}}`} {
+		e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "sns", "interval": 20}}`), json.RawMessage(second)}
+		if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), "extensions[1]: a second chaoslab extension (the first is extensions[0]): give the guard once") {
+			t.Errorf("second extension %s: %v, want it refused", second, err)
+		}
+	}
+}

@@ -187,8 +187,9 @@ func readSubst(rs []rune, i int) (src, cmd string, end int, err error) {
 	return "", "", 0, fmt.Errorf("unterminated $( at character %d", i+1)
 }
 
-// relativeDate matches GNU date's "N unit ago" (and "N unit" / "-N unit").
-var relativeDate = regexp.MustCompile(`^\s*(-?\d+)\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hour|hours|d|day|days)\s*(ago)?\s*$`)
+// relativeDate matches GNU date's "N unit ago" (and "N unit" / "-N unit"), with the units GNU date
+// reads (a single letter is a military time zone to it: `date --date '5 m ago'` is an invalid date).
+var relativeDate = regexp.MustCompile(`^\s*(-?\d+)\s*(sec|secs|second|seconds|min|mins|minute|minutes|hour|hours|day|days|week|weeks)\s*(ago)?\s*$`)
 
 // bsdAdjust matches BSD/macOS date's -v adjustment, e.g. -v-5M.
 var bsdAdjust = regexp.MustCompile(`^-v([+-])(\d+)([SMHdw])$`)
@@ -270,6 +271,8 @@ func relativeSeconds(s string) (int, error) {
 		unit = 3600
 	case 'd':
 		unit = 86400
+	case 'w':
+		unit = 7 * 86400
 	}
 	if n > maxSeconds/unit || n < -maxSeconds/unit {
 		return 0, fmt.Errorf("date %q: want at most %d seconds (366 days) from now", s, maxSeconds)

@@ -83,6 +83,7 @@ func TestDateOffset(t *testing.T) {
 		{name: "seconds", cmd: "date -d '90 sec ago'", want: 90},
 		{name: "macOS", cmd: "date -u -v-5M '+%Y-%m-%dT%H:%M:%SZ'", want: 300},
 		{name: "now", cmd: "date --date now", want: 0},
+		{name: "a week", cmd: "date -d '1 week ago'", want: 7 * 86400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +96,8 @@ func TestDateOffset(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"date --date '2021-01-01'", "ls", "date -r file"} {
+	// GNU date reads a single letter as a military time zone: '5 m ago' is an invalid date to it.
+	for _, bad := range []string{"date --date '2021-01-01'", "ls", "date -r file", "date -d '5 m ago'", "date -d '30 s ago'", "date -d '2 d ago'"} {
 		if _, err := dateOffset(bad); err == nil {
 			t.Errorf("dateOffset(%q): want an error", bad)
 		}

@@ -62,16 +62,21 @@ func InlineFiles(e *Experiment) error {
 				continue // the compiler reports it
 			}
 			for _, w := range words {
-				if !strings.HasPrefix(w.Text, "file://") {
+				// file://x as a word of its own, or as the value of --option=file://x.
+				opt, ref := "", w.Text
+				if o, v, ok := strings.Cut(w.Text, "="); ok && strings.HasPrefix(o, "--") && strings.HasPrefix(v, "file://") {
+					opt, ref = o+"=", v
+				}
+				if !strings.HasPrefix(ref, "file://") {
 					continue
 				}
-				data, err := read(w.Text)
+				data, err := read(ref)
 				if err != nil {
 					return err
 				}
-				quoted := "'" + strings.ReplaceAll(string(data), "'", `'\''`) + "'"
+				quoted := opt + "'" + strings.ReplaceAll(string(data), "'", `'\''`) + "'"
 				replaced := false
-				for _, form := range []string{"'" + w.Text + "'", `"` + w.Text + `"`, w.Text} {
+				for _, form := range []string{opt + "'" + ref + "'", opt + `"` + ref + `"`, "'" + opt + ref + "'", `"` + opt + ref + `"`, opt + ref} {
 					if strings.Contains(argStr, form) {
 						argStr, replaced = strings.Replace(argStr, form, quoted, 1), true
 						break

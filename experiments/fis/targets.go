@@ -42,8 +42,10 @@ func (tr *translator) targets() map[string]bool {
 		}
 		arns, hasArns := m["resourceArns"]
 		tags, hasTags := m["resourceTags"]
-		hasArns = hasArns && !isNull(arns)
-		hasTags = hasTags && !isNull(tags)
+		// An empty list or map selects nothing: it is not given (the console and the CLI print
+		// the member they leave empty as [] or {}).
+		hasArns = hasArns && !isNull(arns) && !isEmpty(arns)
+		hasTags = hasTags && !isNull(tags) && !isEmpty(tags)
 		switch {
 		case hasArns && hasTags:
 			tr.fail(p, "give resourceArns or resourceTags, not both")

@@ -163,6 +163,21 @@ func object(data []byte) ([]string, map[string]json.RawMessage, error) {
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
+// isEmpty reports whether raw is an empty object or array ({} or [], spaces inside allowed).
+func isEmpty(raw json.RawMessage) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return false
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
 // stringMap reads an object whose values are all strings (FIS parameters, tags, an action's
 // targets), reporting a member of another type at path.member.
 func stringMap(raw json.RawMessage, path string, fail func(p, format string, args ...any)) ([]string, map[string]string) {

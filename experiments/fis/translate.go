@@ -225,7 +225,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		}
 		alarms++
 		if alarms > 1 {
-			tr.fail(p, "a second alarm stop condition is not translated: the lab's guard checks one probe during the method (the alarm %q would be checked before and after only); keep one, or combine the alarms' metrics into one metric-math alarm", name)
+			tr.fail(p, "a second alarm stop condition is not translated: the lab's guard checks one probe during the method (the alarm %q would be checked before and after only); keep one as the stop condition, and check the other's metric before and after as a probe of the hypothesis (-hypothesis)", name)
 			continue
 		}
 		probeName := "alarm " + name

@@ -1,6 +1,7 @@
 package fis_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -514,5 +515,19 @@ func TestParseDuration(t *testing.T) {
 		if (err != nil) != (tc.want < 0) || (err == nil && d.Seconds() != tc.want) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v s", tc.in, d, err, tc.want)
 		}
+	}
+}
+
+// An empty resourceTags ({}) or resourceArns ([]) beside the other selects nothing: the target is
+// read from the member that selects, not refused as giving both.
+func TestEmptyTargetMemberIsNotGiven(t *testing.T) {
+	template := read(t, "add-delay.json")
+	withEmptyTags := bytes.Replace(template, []byte(`"resourceArns": [`), []byte(`"resourceTags": {}, "resourceArns": [`), 1)
+	if bytes.Equal(withEmptyTags, template) {
+		t.Fatal("add-delay.json has no resourceArns")
+	}
+	e, problems, err := fis.Translate(withEmptyTags, fis.Options{FunctionName: function, Alarms: alarms(t)})
+	if err != nil || len(problems) > 0 || e == nil {
+		t.Errorf("resourceArns beside an empty resourceTags: %v %v", problems, err)
 	}
 }
