@@ -52,7 +52,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	cf := bindCompileFlags(fs)
 	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
 	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
-	out := fs.String("o", "", "write the report to this `file` (default: the journal's path with .report.html); its series goes beside it as <file without .html>.series.json")
+	out := fs.String("o", "", "write the report to this `file` (default: the journal's path with .report.html for .json, or for .journal.json); its series goes beside it as <file without .report.html or .html>.series.json")
 	fs.Usage = usageFunc(fs.Output, reportUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -75,8 +75,10 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if j.ExecutionArn == "" && j.StartedAt == "" {
 		return cli.Usagef("chaoslab report: %s: not a chaoslab journal (neither executionArn nor startedAt; a Chaos Toolkit journal, *.ctk.json, is not read)", journalPath)
 	}
-	// The report goes to -o as given, its series beside it (<name without .report.html or .html>.series.json).
-	base := strings.TrimSuffix(journalPath, ".json")
+	// The report goes to -o as given, its series beside it (<name without .report.html or .html>.series.json);
+	// by default both are named as the run or the lab named them (report.Base), so that a saved
+	// series is found and kept.
+	base := report.Base(journalPath)
 	path := base + ".report.html"
 	if *out != "" {
 		path = *out
@@ -89,7 +91,10 @@ func (m *Main) report(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab report: -experiment: %w", err)
 		}
 	}
-	run := report.Run{Journal: &j, Experiment: experimentName(*exp)}
+	run := report.Run{Journal: &j}
+	if *exp != "" {
+		run.Experiment = experimentName(*exp)
+	}
 	root, _ := cdkapp.FindRoot() // node_modules (the chart library): the repository, when run from it
 	opts := report.Options{Root: root}
 

@@ -214,7 +214,7 @@ func TestReportFromSeriesAsTheLabDrawsIt(t *testing.T) {
 				t.Errorf("printed %q, want the report's path", out)
 			}
 			page := string(mustRead(t, html))
-			for _, want := range []string{`"label":"Sum over 300 s"`, "and its total over the probe's 300 s, what the probe reads"} {
+			for _, want := range []string{`"label":"Sum over 300 s"`, "and its total over the last 300 s (the probe's window before the fault)"} {
 				if !strings.Contains(page, want) {
 					t.Errorf("report lacks %q", want)
 				}

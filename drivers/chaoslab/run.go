@@ -209,7 +209,7 @@ func (m *Main) writeRunReport(cmd string, cfg aws.Config, dashboards []string, r
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	root, _ := cdkapp.FindRoot()
-	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, strings.TrimSuffix(journalPath, ".json"))
+	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, report.Base(journalPath))
 	switch {
 	case path == "" && reportLater:
 		fmt.Fprintf(m.Stderr, "%s: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",

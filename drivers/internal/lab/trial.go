@@ -176,8 +176,7 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 	if name := t.outputs[stack.DashboardName]; name != "" {
 		dashboards = []string{name}
 	}
-	path, err := report.Options{Root: t.cfg.Root}.Make(ctx, cloudwatch.NewFromConfig(t.aws), run, dashboards,
-		strings.TrimSuffix(t.res.Journal, ".journal.json"))
+	path, err := report.Options{Root: t.cfg.Root}.Make(ctx, cloudwatch.NewFromConfig(t.aws), run, dashboards, report.Base(t.res.Journal))
 	if path != "" {
 		t.res.Report = path
 	}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -96,15 +95,33 @@ func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWind
 		ws = append(ws, dashboard.Write{Parameter: j.Rollbacks[0].Parameter, Time: start,
 			Value: `{"isEnabled": true, "failureMode": "on before this rollback run"}`})
 	}
+	// A guard breach fails the method's Map, whose results are lost: the breached action's write
+	// time is the guard's record of it (its value is in the experiment, not the journal).
+	if g := j.GuardBreach; g != nil && len(j.Method) == 0 && len(j.Rollbacks) > 0 {
+		if t := parseTime(g.PutAt); !t.IsZero() {
+			mode, _ := json.Marshal(g.Action + ", until the guard breached")
+			ws = append(ws, dashboard.Write{Parameter: j.Rollbacks[0].Parameter, Time: t,
+				Value: `{"isEnabled": true, "failureMode": ` + string(mode) + `}`})
+		}
+	}
 	return dashboard.FaultWindows(ws)
 }
 
 // verdicts say what each verdict means, for the reader of the report.
 var verdicts = map[string]string{
-	experiments.VerdictHeld:            "The steady state held before the fault, with the fault on, and after the rollback.",
+	experiments.VerdictHeld:            "The steady state held before the fault and with the fault on (the check after the rollback is recorded, not judged).",
 	experiments.VerdictDeviated:        "The steady state did not hold once the fault was on: the experiment found a weakness.",
 	experiments.VerdictNotSteadyBefore: "The system was not in its steady state before the fault: nothing was injected.",
-	experiments.VerdictAborted:         "The run was aborted or timed out; its rollbacks ran in a rollback run.",
+	experiments.VerdictAborted:         "The run did not reach a verdict: a step failed, the guard breached, or the execution was stopped or timed out. Its rollbacks ran, in this run or in a rollback run.",
+}
+
+// verdictClass is the CSS class of a verdict's badge: one of the four verdicts' own, else
+// verdict-none (a lab trial's "error", no verdict), so that no badge is left without a colour.
+func verdictClass(v string) string {
+	if _, known := verdicts[v]; known {
+		return "verdict-" + v
+	}
+	return "verdict-none"
 }
 
 // step is one row of the timeline.
@@ -112,6 +129,7 @@ type step struct {
 	Phase, Detail, When string
 	Kind                string // steady, fault, pause, after, rollback, recovery, guard, error
 	Ran                 bool
+	Failed              string  // a step that did not run because it failed: the error
 	Left, Width         float64 // percent of the chart window
 	Instant             bool
 }
@@ -168,7 +186,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	if run.Journal == nil {
 		m.Notes = append(m.Notes, "The run left no journal: only its error is known.")
 	}
-	m.VerdictClass = "verdict-" + strings.ReplaceAll(j.Verdict, " ", "-")
+	m.VerdictClass = verdictClass(j.Verdict)
 	m.VerdictText = verdicts[j.Verdict]
 	if j.Verdict == "" {
 		m.Verdict, m.VerdictClass, m.VerdictText = "no verdict", "verdict-none", "The run ended before it reached a verdict."
@@ -262,7 +280,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			a = parseTime(j.StartedAt)
 		}
 		add("Steady state before", "steady", phaseDetail(j.Before), j.Before != nil, a, b, false)
-		if j.Method == nil {
+		if g := j.GuardBreach; j.Method == nil && g != nil && !parseTime(g.PutAt).IsZero() {
+			// The method's results are lost with the breach; the guard kept the breached write's time.
+			put := parseTime(g.PutAt)
+			add("Fault written: "+g.Action, "fault", "its value is the experiment's", true, put, put, true)
+			add("Pause", "pause", "ended early by the guard", true, put, parseTime(g.Probe.End), false)
+		} else if j.Method == nil {
 			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
 		}
 		for _, act := range j.Method {
@@ -287,6 +310,10 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	}
 	if j.Rollbacks == nil {
 		add("Rollback", "rollback", "", false, time.Time{}, time.Time{}, true)
+		if e := j.RollbackError; e != nil {
+			// The rollbacks' Map failed: its results are lost, its error is the journal's.
+			m.Timeline[len(m.Timeline)-1].Failed = e.Error
+		}
 	}
 	for _, act := range j.Rollbacks {
 		put := parseTime(act.PutAt)
@@ -448,7 +475,9 @@ func buildViews(run Run, j *experiments.Journal, s *Series, start, end time.Time
 				w.Note += fmt.Sprintf("; the line per %d s", w.Period)
 			}
 			if rolled > 0 {
-				w.Note += fmt.Sprintf(", and its total over the probe's %d s, what the probe reads, beside it", rolled)
+				// The probe's window before the fault; the windows after it and after the rollback
+				// are the pause's and the recovery's, whose totals are the marks.
+				w.Note += fmt.Sprintf(", and its total over the last %d s (the probe's window before the fault) beside it", rolled)
 			}
 		}
 		w.Marks = pi.marks

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
@@ -159,10 +160,7 @@ func Index(w io.Writer, rows []IndexRow) error {
 		l := line{Experiment: e}
 		for _, s := range scenarios {
 			r, ok := byKey[[2]string{e, s}]
-			c := cell{IndexRow: r, Found: ok, Class: "verdict-none"}
-			if r.Verdict != "" {
-				c.Class = "verdict-" + r.Verdict
-			}
+			c := cell{IndexRow: r, Found: ok, Class: verdictClass(r.Verdict)}
 			l.Cells = append(l.Cells, c)
 		}
 		lines = append(lines, l)
@@ -186,6 +184,16 @@ func Index(w io.Writer, rows []IndexRow) error {
 type CloudWatch interface {
 	DashboardAPI
 	MetricData
+}
+
+// Base is the path a journal's report and series are named after: the journal's without
+// ".journal.json" (the lab's <trial>.journal.json: <trial>.report.html) or else without ".json"
+// (chaoslab run's journal-<name>-<time>.json). Every writer and reader of them names them so.
+func Base(journalPath string) string {
+	if b, ok := strings.CutSuffix(journalPath, ".journal.json"); ok {
+		return b
+	}
+	return strings.TrimSuffix(journalPath, ".json")
 }
 
 // Make does both steps for a run whose stack still exists: it reads the dashboards named (none:

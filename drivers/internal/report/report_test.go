@@ -256,11 +256,23 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	rollback := experiments.Journal{Title: "x", RollbackOf: "arn:aws:states:us-east-1:000000000000:execution:Machine:exp-1", Verdict: experiments.VerdictAborted,
 		StartedAt: sc.journal.StartedAt, Rollbacks: sc.journal.Rollbacks, AfterRollback: sc.journal.AfterRollback,
 		RollbackError: &experiments.StepError{Error: "States.TaskFailed", Cause: "AccessDenied on ssm:PutParameter"}}
+	// A guard breach fails the method's Map: no method results, the breached write's time kept by the guard.
+	breach := *sc.journal
+	breach.Verdict, breach.Method, breach.After = experiments.VerdictAborted, nil, nil
+	breach.GuardBreach = &experiments.GuardBreach{Action: "enable-latency", PutAt: sc.journal.Method[0].PutAt, Probe: sc.journal.After[0]}
+	breach.Error = &experiments.StepError{Error: experiments.ErrGuardBreached, Cause: "{}"}
+	// A rollback that failed in the run: its Map's results are lost, its error kept.
+	rollbackFailed := held
+	rollbackFailed.Rollbacks = nil
+	rollbackFailed.RollbackError = &experiments.StepError{Error: "Ssm.InternalServerError", Cause: "{}"}
 	for _, c := range []struct {
 		name string
 		run  report.Run
 		want []string
 	}{
+		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended early by the guard", "Guard breached",
+			"enable-latency, until the guard breached on", "shaded red in every chart"}},
+		{"rollback failed", report.Run{Journal: &rollbackFailed}, []string{`<td class="r-when">failed</td>`, "Ssm.InternalServerError"}},
 		{"deviated", report.Run{Journal: sc.journal, Scenario: "flawed", Experiment: "exp_1-minor_delay"},
 			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]",
 				`"label":"after rollback","pass":true,"notJudged":true`, "judged over each measured window (the marks)"}},
@@ -309,6 +321,7 @@ func TestIndexPutsScenariosSideBySide(t *testing.T) {
 		{Experiment: "exp_1-minor_delay", Scenario: "flawed", Verdict: "deviated", Report: "flawed/exp_1.report.html", Detail: "12 lost"},
 		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "held", Report: "resilient/exp_1.report.html"},
 		{Experiment: "exp_2-dynamodb_disruption", Scenario: "flawed", Verdict: "", Error: "local cloud did not start"},
+		{Experiment: "exp_3-output_write_failure", Scenario: "flawed", Verdict: "error", Error: "no journal"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -320,8 +333,26 @@ func TestIndexPutsScenariosSideBySide(t *testing.T) {
 			t.Errorf("index lacks %q", w)
 		}
 	}
-	if strings.Count(html, "<tr>") != 3 { // header + two experiments
-		t.Errorf("want 2 experiment rows:\n%s", html)
+	if strings.Count(html, "<tr>") != 4 { // header + three experiments
+		t.Errorf("want 3 experiment rows:\n%s", html)
+	}
+	// A verdict that is none of the four (the lab's "error") has a badge of a colour, not none.
+	if strings.Contains(html, "verdict-error") || strings.Count(html, "verdict-none") < 2 {
+		t.Errorf("an error verdict's badge: want the class verdict-none:\n%s", html)
+	}
+}
+
+// A journal's report and series are named as the run and the lab name them, so that report finds
+// (and keeps) the series they saved.
+func TestBase(t *testing.T) {
+	for in, want := range map[string]string{
+		"lab-results/flawed-exp_1.journal.json": "lab-results/flawed-exp_1",
+		"journal-exp_1-20261203T0800Z.json":     "journal-exp_1-20261203T0800Z",
+		"x.journal":                             "x.journal",
+	} {
+		if got := report.Base(in); got != want {
+			t.Errorf("Base(%s) = %s, want %s", in, got, want)
+		}
 	}
 }
 
@@ -551,6 +582,12 @@ func TestReportIsReadable(t *testing.T) {
 		if n := len(browsertest.Contrast(t, p, ".r-skipped th")); n == 0 {
 			t.Errorf("%s report: no phase that did not run", name)
 		}
+		// At a tablet's width the page does not scroll sideways: the timeline wraps.
+		p.Viewport(t, 768, 1000)
+		if w := browsertest.Eval[float64](t, p, `document.documentElement.scrollWidth`); w > 768 {
+			t.Errorf("%s report: %v px wide in a 768 px window, want no sideways scrolling", name, w)
+		}
+		p.Viewport(t, 1280, 1000)
 		labels := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="probes"] canvas')].map(c => c.getAttribute("role") + " " + c.getAttribute("aria-label"))`)
 		if len(labels) == 0 || !strings.HasPrefix(labels[0], "img messages-in-flight: ") {
 			t.Errorf("%s report: probe charts' canvases %q, want role img named after the probe", name, labels)

@@ -65,7 +65,7 @@ func TestSumProbeChartShowsTheWindowTotal(t *testing.T) {
 	for _, l := range w.Lines {
 		labels = append(labels, l.Label)
 	}
-	if !slices.Equal(labels, []string{"errors", "Sum over 60 s"}) || !strings.Contains(w.Note, "its total over the probe's 60 s, what the probe reads") {
+	if !slices.Equal(labels, []string{"errors", "Sum over 60 s"}) || !strings.Contains(w.Note, "its total over the last 60 s (the probe's window before the fault) beside it") {
 		t.Errorf("lines %q, note %q", labels, w.Note)
 	}
 }

@@ -114,6 +114,7 @@
   function update(s, w, view) {
     // The title is not part of the layout: a redeploy that renames a widget renames it in place.
     s.title.textContent = w.title || (w.type === "text" ? "" : "(untitled " + w.type + ")");
+    s.title.title = s.title.textContent; // the whole title on hover, where a narrow widget cuts it
     s.box.classList.toggle("cd-has-error", !!w.error);
     var meta = [];
     if (w.period) meta.push("period " + periodText(w.period));
@@ -500,6 +501,10 @@
     var px = devicePixelRatio;
     ctx.save();
     ctx.font = (11 * px) + "px system-ui, sans-serif";
+    // Every label starts at its point, on its baseline: uPlot leaves its axes' alignment (right,
+    // middle) on the context, which drew each label ending where its mark starts.
+    ctx.textAlign = "left";
+    ctx.textBaseline = "alphabetic";
     (w.horizontal || []).forEach(function (h) {
       var y = u.valToPos(h.value, "y", true);
       if (y < b.top || y > b.top + b.height) return;
