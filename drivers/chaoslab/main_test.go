@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -292,6 +293,7 @@ func TestRunFailureFollowsRollback(t *testing.T) {
 
 func TestRollback(t *testing.T) {
 	lc := runnertest.Need(t)
+	putParam(t, lc, "manual-fault", `{"isEnabled": true, "failureMode": "latency", "minLatency": 100, "maxLatency": 200}`)
 	m, out, errb := newMain()
 	err := m.Run(context.Background(), []string{"rollback", "-fault-parameter", "manual-fault"})
 	if err != nil {
@@ -302,6 +304,15 @@ func TestRollback(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "manual-fault") {
 		t.Errorf("output %q", out)
+	}
+	// A parameter that does not exist is a wrong name: refused, and not created.
+	m, _, errb = newMain()
+	if err := m.Run(context.Background(), []string{"rollback", "-fault-parameter", "manual-fualt"}); err == nil ||
+		!strings.Contains(err.Error(), "ParameterNotFound") || !strings.Contains(err.Error(), "nothing written") {
+		t.Errorf("rollback of a parameter that does not exist: %v, want ParameterNotFound and nothing written\n%s", err, errb)
+	}
+	if _, err := ssmapi.NewFromConfig(lc.AWS).GetParameter(context.Background(), &ssmapi.GetParameterInput{Name: aws.String("manual-fualt")}); err == nil {
+		t.Error("rollback created the parameter it was given")
 	}
 }
 

@@ -42,7 +42,13 @@ Usage:
 	if err != nil {
 		return err
 	}
-	v, err := runner.SwitchOff(ctx, ssm.NewFromConfig(cfg), res[stack.FaultParameterName])
+	client := ssm.NewFromConfig(cfg)
+	// Read first: a parameter that does not exist is a wrong name (the stack creates it), and
+	// writing would create a parameter no function reads while the real fault stays on.
+	if _, err := runner.ReadFault(ctx, client, res[stack.FaultParameterName]); err != nil {
+		return fmt.Errorf("chaoslab rollback: %w (nothing written)", err)
+	}
+	v, err := runner.SwitchOff(ctx, client, res[stack.FaultParameterName])
 	if err != nil {
 		return fmt.Errorf("chaoslab rollback: %w", err)
 	}
