@@ -84,6 +84,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		path = *out
 		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
 	}
+	// The report never goes over what it is drawn from (the journal, a saved series: maybe the
+	// run's only copy of its data), nor does a series read from CloudWatch.
+	for what, in := range map[string]string{"the journal": journalPath, "the -series file": *seriesFile} {
+		for _, written := range []string{path, base + ".series.json"} {
+			if in != "" && sameFile(written, in) && (written == path || *seriesFile == "") {
+				return cli.Usagef("chaoslab report: %s would be written over %s (%s): give -o another file", written, what, in)
+			}
+		}
+	}
 	if *exp != "" {
 		// Only its name is used with -series (the series hold the probes' data), but a name that
 		// is no experiment is a mistake to say, not to print in the report's title.
@@ -154,4 +163,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab report: the report is written, but some metric data could not be read: %w", err)
 	}
 	return nil
+}
+
+// sameFile reports whether a and b name one file that exists (a link or another spelling of the
+// path included).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }

@@ -237,12 +237,30 @@ func TestReportArgumentErrors(t *testing.T) {
 		{name: "not a journal", args: []string{"report", writeFile(t, dir, "bad.json", "[1, 2]")}, want: "bad.json: not a journal"},
 		{name: "JSON, but not a journal", args: []string{"report", writeFile(t, dir, "outputs.json", `{"ChaosLab":{"BucketName":"b"}}`)}, want: "outputs.json: not a chaoslab journal"},
 		{name: "a Chaos Toolkit journal", args: []string{"report", writeFile(t, dir, "j.ctk.json", `{"chaoslib-version":"1.45.0","status":"completed","experiment":{}}`)}, want: "j.ctk.json: not a chaoslab journal"},
+		// Nothing it reads is written over.
+		{name: "-o the journal", args: []string{"report", "-series", writeFile(t, dir, "k.series.json", "{}"), "-o", filepath.Join(dir, "k.json"),
+			writeFile(t, dir, "k.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "would be written over the journal"},
+		{name: "-o the series", args: []string{"report", "-series", writeFile(t, dir, "l.series.json", "{}"), "-o", filepath.Join(dir, "l.series.json"),
+			writeFile(t, dir, "l.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "would be written over the -series file"},
+		{name: "-o whose series is the journal", args: []string{"report", "-o", filepath.Join(dir, "m.html"),
+			writeFile(t, dir, "m.series.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "m.series.json would be written over the journal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			before := map[string]string{}
+			for _, a := range tc.args {
+				if b, err := os.ReadFile(a); err == nil {
+					before[a] = string(b)
+				}
+			}
 			m, _, errb := newMain()
 			err := m.Run(context.Background(), tc.args)
 			if err == nil || !strings.Contains(err.Error()+errb.String(), tc.want) {
 				t.Errorf("err = %v (stderr %q), want one naming %q", err, errb.String(), tc.want)
+			}
+			for f, b := range before {
+				if after, _ := os.ReadFile(f); string(after) != b {
+					t.Errorf("%s changed", f)
+				}
 			}
 		})
 	}
