@@ -45,12 +45,19 @@ type flagDuration struct {
 	d    time.Duration
 }
 
-// negativeDuration is the error naming the first of ds that is below zero, nil when none is (0 is
-// each flag's default or "none", as its help says; a negative is never meant).
-func negativeDuration(ds []flagDuration) error {
+// maxFlagDuration bounds every duration flag: 366 days, as every duration of an experiment is
+// bounded (the longest a fault may stay on).
+const maxFlagDuration = 366 * 24 * time.Hour
+
+// badDuration is the error naming the first of ds that is below zero or above maxFlagDuration, nil
+// when none is (0 is each flag's default or "none", as its help says; a negative is never meant).
+func badDuration(ds []flagDuration) error {
 	for _, d := range ds {
 		if d.d < 0 {
 			return fmt.Errorf("%s %s: a duration must not be negative", d.flag, d.d)
+		}
+		if d.d > maxFlagDuration {
+			return fmt.Errorf("%s %s: at most 366 days (%s)", d.flag, d.d, maxFlagDuration)
 		}
 	}
 	return nil
@@ -105,7 +112,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 // configuration's env entries come from the stack outputs, and the process
 // environment overrides them (Chaos Toolkit reads env entries from there).
 func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
-	if err := negativeDuration([]flagDuration{{"-pause", c.pause}, {"-window", c.window}, {"-recovery", c.recovery},
+	if err := badDuration([]flagDuration{{"-pause", c.pause}, {"-window", c.window}, {"-recovery", c.recovery},
 		{"-guard-interval", c.guardInterval}, {"-expiry-margin", c.expiryMargin}, {"-onset", c.onset}}); err != nil {
 		return nil, nil, err
 	}
@@ -131,17 +138,21 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
-	if err == nil && c.onsetSet && len(out.Method) > 0 {
+	if err == nil && len(out.Method) > 0 {
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
-		// that takes all of that time (the compiler clamps it to each pause) leaves that window
-		// empty: the run would judge nothing of the fault.
+		// (given or the default) that takes all of that time (the compiler clamps it to each pause)
+		// leaves that window empty: the run would judge nothing of the fault.
 		rest := time.Duration(out.Method[0].PauseAfterSeconds) * time.Second
 		for _, a := range out.Method[1:] {
 			rest += time.Duration(a.PauseBeforeSeconds+a.PauseAfterSeconds) * time.Second
 		}
 		if c.onset >= rest {
-			return nil, nil, fmt.Errorf("-onset %s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
-				c.onset, rest)
+			onset := fmt.Sprintf("-onset %s", c.onset)
+			if !c.onsetSet {
+				onset = fmt.Sprintf("the fault's onset (-onset, default %s)", c.onset)
+			}
+			return nil, nil, fmt.Errorf("%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
+				onset, rest)
 		}
 	}
 	if err != nil {

@@ -203,7 +203,7 @@ func TestImportFISThenRun(t *testing.T) {
 	defer cancel()
 	journal := filepath.Join(dir, "journal.json")
 	m, out, errb = newMain()
-	err = m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-window", "1s", "-poll", "200ms", "-countdown", "500ms",
+	err = m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-onset", "0", "-window", "1s", "-poll", "200ms", "-countdown", "500ms",
 		"-journal", journal, "-journal-format", "both", exp})
 	if code := cli.Code(err, ExitError); code != ExitHeld {
 		t.Fatalf("run: exit %d (%v)\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
@@ -452,7 +452,7 @@ func TestRunJournalFormat(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		m, out, errb := newMain()
-		err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "2s", "-window", "1s", "-poll", "200ms", "-report=false",
+		err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "2s", "-onset", "0", "-window", "1s", "-poll", "200ms", "-report=false",
 			"-journal", journal, "-journal-format", "ctk", "-rollback-strategy", "always", "exp_1-minor_delay"})
 		if code := cli.Code(err, ExitError); code != ExitDeviated {
 			t.Fatalf("exit %d (%v), want 1\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)

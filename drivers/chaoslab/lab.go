@@ -112,7 +112,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	}
 	// Every duration up front: a negative one reached the experiment's compiler only inside each
 	// trial, after the cloud, the deploy and the warm-up, named by its Go field.
-	if err := negativeDuration([]flagDuration{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger},
+	if err := badDuration([]flagDuration{{"-warmup", c.Warmup}, {"-drain", c.Drain}, {"-quiet", c.Quiet}, {"-stagger", c.Stagger},
 		{"-window", c.Overrides.ProbeWindow}, {"-pause", c.Overrides.Pause}, {"-recovery", c.Overrides.Recovery},
 		{"-expiry-margin", c.Overrides.ExpiryMargin}, {"-onset", *onset}}); err != nil {
 		return cli.Usagef("chaoslab lab: %w", err)

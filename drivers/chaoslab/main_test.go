@@ -67,7 +67,7 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 			outputs := outputsFile(t, lc.Machine(t, tt.verdict, param), param)
 			journal := filepath.Join(t.TempDir(), "journal.json")
 			m, out, errb := newMain()
-			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-window", "1s", "-poll", "200ms",
+			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "3s", "-onset", "0", "-window", "1s", "-poll", "200ms",
 				"-countdown", "500ms", "-journal", journal, "exp_1-minor_delay"})
 			if code := cli.Code(err, ExitError); code != tt.code {
 				t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, tt.code, err, out, errb)
@@ -240,7 +240,7 @@ func TestRunFailureFollowsRollback(t *testing.T) {
 			defer cancel()
 			m, out, _ := newMain()
 			start := time.Now()
-			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+			err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-onset", "0", "-window", "1s", "-poll", "200ms",
 				"-rollback-wait", "30s", "-journal", journal, "exp_1-minor_delay"})
 			took := time.Since(start)
 			if code := cli.Code(err, ExitError); code != tt.code || !strings.Contains(fmt.Sprint(err), tt.wantErr) {
@@ -482,8 +482,9 @@ func TestNegativeDurationNamesItsFlag(t *testing.T) {
 	}
 }
 
-// An -onset that takes all the time from the first fault's write to the method's end leaves the
-// window after the method empty: refused, where the compiler clamped it to the pause in silence.
+// An onset (given, or the default) that takes all the time from the first fault's write to the
+// method's end leaves the window after the method empty: refused, where the compiler clamped it to
+// the pause in silence.
 func TestOnsetLeavesTimeToObserve(t *testing.T) {
 	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
 	for _, tt := range []struct {
@@ -491,14 +492,16 @@ func TestOnsetLeavesTimeToObserve(t *testing.T) {
 		ok   bool
 	}{
 		{[]string{"-onset", "10m"}, false},
+		{[]string{"-pause", "1000000h"}, false}, // and a duration beyond 366 days names its flag
 		{[]string{"-pause", "30s", "-onset", "30s"}, false},
 		{[]string{"-pause", "30s", "-onset", "29s"}, true},
-		{[]string{"-pause", "2s"}, true}, // the default onset, clamped: the tests' short runs
+		{[]string{"-pause", "2s"}, false}, // the default onset (5 s) takes the whole pause
+		{[]string{"-pause", "2s", "-onset", "0"}, true},
 	} {
 		m, _, errb := newMain()
 		err := m.Run(context.Background(), append(append([]string{"compile", "-outputs", outputs}, tt.args...), "exp_1-minor_delay"))
 		code := cli.Report(errb, err, ExitError)
-		if tt.ok != (code == 0) || !tt.ok && !strings.Contains(errb.String(), "leaves no time to observe the fault") {
+		if tt.ok != (code == 0) || !tt.ok && !strings.Contains(errb.String(), "leaves no time to observe the fault") && !strings.Contains(errb.String(), "-pause 1000000h0m0s: at most 366 days") {
 			t.Errorf("%q: exit %d, stderr %q", tt.args, code, errb)
 		}
 	}
@@ -580,7 +583,7 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 	t.Chdir(elsewhere)
 	journal := filepath.Join(elsewhere, "journal.json")
 	m, out, errb := newMain()
-	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-onset", "0", "-window", "1s", "-poll", "200ms",
 		"-countdown", "200ms", "-journal", journal, "exp_1-minor_delay"})
 	if code := cli.Code(err, ExitError); code != ExitHeld {
 		t.Fatalf("exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitHeld, err, out, errb)
@@ -606,7 +609,7 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 	const ctkParam = "fault-outside-ctk"
 	ctkOutputs := outputsFile(t, fullJournalMachine(t, lc, experiments.VerdictHeld, ctkParam), ctkParam)
 	m, out, errb = newMain()
-	err = m.Run(ctx, []string{"run", "-outputs", ctkOutputs, "-pause", "1s", "-window", "1s", "-poll", "200ms",
+	err = m.Run(ctx, []string{"run", "-outputs", ctkOutputs, "-pause", "1s", "-onset", "0", "-window", "1s", "-poll", "200ms",
 		"-countdown", "200ms", "-journal", ctk, "-journal-format", "ctk", "exp_1-minor_delay"})
 	if code := cli.Code(err, ExitError); code != ExitHeld {
 		t.Fatalf("ctk: exit %d, want %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitHeld, err, out, errb)
@@ -629,7 +632,7 @@ func TestRunWhoseRollbackFailed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	m, out, errb := newMain()
-	err := m.Run(ctx, []string{"run", "-outputs", outputsFile(t, arn, param), "-pause", "1s", "-window", "1s", "-poll", "200ms",
+	err := m.Run(ctx, []string{"run", "-outputs", outputsFile(t, arn, param), "-pause", "1s", "-onset", "0", "-window", "1s", "-poll", "200ms",
 		"-countdown", "200ms", "-report=false", "-journal", filepath.Join(t.TempDir(), "journal.json"), "exp_1-minor_delay"})
 	if code := cli.Code(err, ExitError); code != ExitError {
 		t.Fatalf("exit %d, want %d: a failed rollback is an error, held or not (err %v)\nstdout:\n%s\nstderr:\n%s", code, ExitError, err, out, errb)
@@ -682,7 +685,7 @@ func TestRunRefusesASecondExperimentOnTheMachine(t *testing.T) {
 	defer cancel()
 	b, out, _ := newMain()
 	b.Now = func() time.Time { return time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC) }
-	err := b.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-window", "1s", "-poll", "200ms", "-report=false",
+	err := b.Run(ctx, []string{"run", "-outputs", outputs, "-pause", "1s", "-onset", "0", "-window", "1s", "-poll", "200ms", "-report=false",
 		"-journal", filepath.Join(t.TempDir(), "b.json"), "exp_1-minor_delay"})
 	// THEN it is refused, naming the running one, and starts nothing
 	if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), "another experiment is running on this state machine: "+first) ||
@@ -758,7 +761,7 @@ func TestFollowTakesUpAnExecution(t *testing.T) {
 func startByHand(ctx context.Context, t *testing.T, lc *runnertest.Cloud, outputs, machine, pause string, ended bool) string {
 	t.Helper()
 	m, out, errb := newMain()
-	if err := m.Run(ctx, []string{"compile", "-outputs", outputs, "-pause", pause, "-window", "1s", "exp_1-minor_delay"}); err != nil {
+	if err := m.Run(ctx, []string{"compile", "-outputs", outputs, "-pause", pause, "-onset", "0", "-window", "1s", "exp_1-minor_delay"}); err != nil {
 		t.Fatalf("compile: %v\n%s", err, errb)
 	}
 	client := sfnapi.NewFromConfig(lc.AWS)
