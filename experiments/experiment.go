@@ -116,11 +116,12 @@ func Load(file string) (*Experiment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load experiment: %w", err)
 	}
-	dir, name := filepath.Split(file)
+	dir, _ := filepath.Split(file)
 	if dir == "" {
 		dir = "."
 	}
-	return Parse(data, name, os.DirFS(dir), ".")
+	// Named by the path as given: two files of one name in two folders are told apart.
+	return Parse(data, file, os.DirFS(dir), ".")
 }
 
 // LoadFS reads an experiment from fsys (e.g. Definitions); file:// arguments are read from the

@@ -156,6 +156,9 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 		}
 	}
 	if err != nil {
+		if verr := experiments.Validate(e); verr != nil {
+			return nil, nil, verr // invalid whatever the stack's names (exit 1): not the missing file's fault
+		}
 		if _, serr := os.Stat(stack.DefaultFile); c.names.File == "" && errors.Is(serr, fs.ErrNotExist) {
 			// Not an invalid experiment (exit 2, not 1): the stack's names were looked for in a
 			// file that is not here.

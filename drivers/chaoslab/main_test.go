@@ -417,8 +417,8 @@ func TestValidateChecksEveryFile(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d (err %v)", tt.args, code, tt.code, err)
 		}
 		for _, want := range []string{
-			"invalid typed.json: 3 problem(s):\n  title: want a JSON string, got JSON number\n  method[0].pause: unknown key; did you mean \"pauses\"?\n  method[0].pauses.after: want a JSON number, got JSON string \"300\" (a pause written as a string is \"${name}\" of the configuration)\n",
-			"invalid unknown.json: 2 problem(s):\n  rollback: unknown key; did you mean \"rollbacks\"?\n  rollbacks: at least one action is required",
+			"invalid " + typed + ": 3 problem(s):\n  title: want a JSON string, got JSON number\n  method[0].pause: unknown key; did you mean \"pauses\"?\n  method[0].pauses.after: want a JSON number, got JSON string \"300\" (a pause written as a string is \"${name}\" of the configuration)\n",
+			"invalid " + unknown + ": 2 problem(s):\n  rollback: unknown key; did you mean \"rollbacks\"?\n  rollbacks: at least one action is required",
 			"ok      exp_1-minor_delay: ",
 		} {
 			if !strings.Contains(out.String(), want) {
@@ -511,6 +511,7 @@ func TestOnsetLeavesTimeToObserve(t *testing.T) {
 // needs are missing: compile and run say that the file is not there and how to make it, and exit
 // 2 (the experiment is not invalid).
 func TestCompileWithoutTheOutputsFile(t *testing.T) {
+	exp1 := mustRead(t, "../../experiments/exp_1-minor_delay.json")
 	t.Chdir(t.TempDir())
 	for _, k := range []string{"SNS_TOPIC_NAME", "JSON_QUEUE_NAME", "CSV_QUEUE_NAME", "DYNAMODB_TABLE_NAME", "LAMBDA_FUNCTION_NAME"} {
 		t.Setenv(k, "")
@@ -523,6 +524,16 @@ func TestCompileWithoutTheOutputsFile(t *testing.T) {
 			!strings.Contains(errb.String(), "npx cdk deploy --outputs-file outputs.json") || !strings.Contains(errb.String(), "SNS_TOPIC_NAME") {
 			t.Errorf("%s: exit %d, stderr %q; want 2, the missing outputs.json and the names", cmd, code, errb)
 		}
+	}
+	// An experiment that is invalid whatever the names is that (exit 1), not the missing file.
+	bad := filepath.Join(t.TempDir(), "typo.json")
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(exp1), `"pauses"`, `"pause"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"compile", bad})
+	if code := cli.Report(errb, err, ExitError); code != 1 || !strings.Contains(errb.String(), `unknown key; did you mean "pauses"?`) || strings.Contains(errb.String(), "no stack outputs file") {
+		t.Errorf("an invalid experiment without outputs.json: exit %d, stderr %q; want 1 and its problem", code, errb)
 	}
 }
 

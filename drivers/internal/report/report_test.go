@@ -510,7 +510,7 @@ func TestReportInChromium(t *testing.T) {
 				h["title"], h["width"], h["titleClipped"], h["note"], h["noteClipped"])
 		}
 	}
-	if len(heads) != 2 || !strings.Contains(heads[1]["note"].(string), "its total over the probe's 60 s") {
+	if len(heads) != 2 || !strings.Contains(heads[1]["note"].(string), "its total over the last 60 s (the probe's window before the fault)") {
 		t.Errorf("probe charts %v, want the second's note to name its total (a long note)", heads)
 	}
 	p.Viewport(t, 1400, 1000)
