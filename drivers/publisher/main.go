@@ -14,6 +14,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -102,8 +103,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if *duration < 0 {
 		return cli.Usagef("publisher: -duration %s must not be negative (0: until -count or Ctrl-C)", *duration)
 	}
-	if *concurrency < 1 {
-		return cli.Usagef("publisher: -concurrency %d: want 1 or more uploads in flight", *concurrency)
+	if *concurrency < 1 || *concurrency > maxInFlight {
+		return cli.Usagef("publisher: -concurrency %d: want 1 to %d uploads in flight", *concurrency, maxInFlight)
 	}
 	if *progress <= 0 {
 		return cli.Usagef("publisher: -progress %s: want a positive interval", *progress)
@@ -131,6 +132,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		*rate = -1
 	}
 
+	if *manifest != "" {
+		// Before any upload: a manifest that cannot be written after them would lose the keys.
+		if err := writable(*manifest); err != nil {
+			return cli.Usagef("publisher: -manifest: %w", err)
+		}
+	}
+
 	log := cli.Logger(m.Stderr)
 	client, err := m.client(ctx)
 	if err != nil {
@@ -150,17 +158,22 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return cli.Usagef("publisher: %w", err)
 	}
+	var manifestErr error
 	if *manifest != "" {
-		if err := writeJSON(*manifest, sum); err != nil {
-			return err
-		}
+		manifestErr = writeJSON(*manifest, sum)
 	}
 	short := sum
 	short.Keys = nil // the manifest holds them; stdout stays readable for thousands of documents
+	if manifestErr != nil {
+		short.Keys = sum.Keys // the manifest's keys, then, are here
+	}
 	enc := json.NewEncoder(m.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(short); err != nil {
 		return err
+	}
+	if manifestErr != nil {
+		return fmt.Errorf("publisher: the documents are published, but %w (their keys are in the summary above)", manifestErr)
 	}
 	if sum.Failed > 0 {
 		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed", sum.Failed, sum.Failed+sum.Published))
@@ -178,6 +191,24 @@ func (m *Main) client(ctx context.Context) (publish.Putter, error) {
 	}
 	return s3.NewFromConfig(cfg), nil
 }
+
+// writable says why path cannot be written as a file (nil when it can): a directory, or a
+// folder that does not exist or takes no new file. Nothing is left behind.
+func writable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".manifest-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// maxInFlight bounds -concurrency: each slot is a goroutine and a connection, and 100 million of
+// them took the machine's memory whole (a typo is not a load test).
+const maxInFlight = 1024
 
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")

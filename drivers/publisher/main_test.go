@@ -96,6 +96,7 @@ func TestExitCodes(t *testing.T) {
 		// document; -concurrency 0 or less became 8; -progress 0 or less 10 s).
 		{name: "share NaN", args: []string{"-bucket", "lab-bucket", "-malformed", "NaN"}, want: 2, msg: "-malformed NaN is not a share"},
 		{name: "no upload in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "0"}, want: 2, msg: "-concurrency 0"},
+		{name: "a hundred million in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "100000000"}, want: 2, msg: "-concurrency 100000000: want 1 to 1024"},
 		{name: "negative progress", args: []string{"-bucket", "lab-bucket", "-progress", "-1s"}, want: 2, msg: "-progress -1s"},
 		{name: "negative count named alone", args: []string{"-bucket", "lab-bucket", "-count", "-3"}, want: 2, msg: "-count -3 must not be negative"},
 		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
@@ -103,13 +104,19 @@ func TestExitCodes(t *testing.T) {
 		{name: "-stack picks one", args: []string{"-outputs", twoStacks(t), "-stack", "ChaosLabResilient", "-count", "2", "-rate", "0"}, want: 0},
 		{name: "uploads fail", args: []string{"-bucket", "missing-bucket", "-count", "2", "-rate", "0"}, want: 1, msg: "2 of 2 uploads failed"},
 		{name: "ok", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0"}, want: 0},
+		// A manifest that could not be written after the uploads would lose their keys: refused first.
+		{name: "-manifest a directory", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", t.TempDir()}, want: 2, msg: "-manifest: " + os.TempDir()},
+		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest: cannot write /nonexistent/m.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _, errb := newMain(t)
+			m, out, errb := newMain(t)
 			err := m.Run(context.Background(), tt.args)
 			if got := cli.Report(errb, err, 1); got != tt.want {
 				t.Fatalf("exit %d, want %d (err %v)", got, tt.want, err)
+			}
+			if tt.want == 2 && out.Len() > 0 {
+				t.Errorf("refused, yet published: %s", out)
 			}
 			if tt.msg != "" && !strings.Contains(errb.String(), tt.msg) {
 				t.Errorf("stderr does not mention %q:\n%s", tt.msg, errb)

@@ -117,8 +117,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch {
 	case *expect < 0:
 		return cli.Usagef("subscriber: -expect %d must not be negative (0: no limit)", *expect)
-	case *pollers < 1:
-		return cli.Usagef("subscriber: -pollers %d: want 1 or more receivers", *pollers)
+	case *pollers < 1 || *pollers > maxPollers:
+		return cli.Usagef("subscriber: -pollers %d: want 1 to %d receivers", *pollers, maxPollers)
 	case *wait < time.Second || *wait > 20*time.Second || *wait%time.Second != 0:
 		return cli.Usagef("subscriber: -wait %s: a long poll is 1s to 20s, in whole seconds", *wait)
 	case *progress <= 0:
@@ -148,6 +148,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		pub = new(publish.Summary)
 		if err := json.Unmarshal(b, pub); err != nil {
 			return cli.Usagef("subscriber: -published %s: not a publisher manifest: %w", *published, err)
+		}
+		// The manifest names every published key: without them, each would count as neither
+		// converted nor lost (the publisher's stdout summary, other JSON, {}).
+		switch {
+		case pub.RunID == "":
+			return cli.Usagef("subscriber: -published %s: not a publisher manifest (no run_id): give the file the publisher's -manifest wrote", *published)
+		case len(pub.Keys) != pub.Published:
+			return cli.Usagef("subscriber: -published %s: %d documents published but %d keys listed: give the file the publisher's -manifest wrote (its stdout summary lists none)", *published, pub.Published, len(pub.Keys))
 		}
 		if *runID == "" {
 			*runID = pub.RunID
@@ -205,3 +213,7 @@ func (m *Main) clients(ctx context.Context) (subscribe.Queue, subscribe.Getter, 
 	// uploaded without) made the SDK log "Response has no supported checksum" once per document.
 	return sqs.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }), nil
 }
+
+// maxPollers bounds -pollers: each is a goroutine and a long poll held open (a typo of millions
+// would take the machine's memory whole).
+const maxPollers = 256

@@ -54,11 +54,16 @@ func TestUsageErrors(t *testing.T) {
 		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, msg: "several stacks (A, B): pick one with -stack"},
 		{name: "no such stack", args: []string{"-outputs", twoStacks(t), "-stack", "C"}, msg: `no stack "C" (stacks in file: A, B)`},
 		{name: "bad manifest", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "-published"},
+		// JSON that is no manifest would count every document as neither converted nor lost.
+		{name: "the publisher's stdout summary", args: []string{"-csv-queue-url", "http://q", "-published", jsonFile(t, `{"run_id": "r", "published": 5}`)},
+			msg: "5 documents published but 0 keys listed: give the file the publisher's -manifest wrote"},
+		{name: "an empty object", args: []string{"-csv-queue-url", "http://q", "-published", jsonFile(t, `{}`)}, msg: "not a publisher manifest (no run_id)"},
 		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments"},
 		// Each named by its flag, where they were taken (-pollers -1, -wait 500ms: a poll loop with
 		// no wait) or refused by the library's field names.
 		{name: "negative idle", args: []string{"-csv-queue-url", "http://q", "-idle", "-1s"}, msg: "-idle -1s must not be negative"},
 		{name: "no poller", args: []string{"-csv-queue-url", "http://q", "-pollers", "-1"}, msg: "-pollers -1"},
+		{name: "millions of pollers", args: []string{"-csv-queue-url", "http://q", "-pollers", "9999999"}, msg: "-pollers 9999999: want 1 to 256"},
 		{name: "a wait under a second", args: []string{"-csv-queue-url", "http://q", "-wait", "500ms"}, msg: "-wait 500ms"},
 		{name: "a wait in part seconds", args: []string{"-csv-queue-url", "http://q", "-wait", "1.5s"}, msg: "-wait 1.5s: a long poll is 1s to 20s, in whole seconds"},
 		{name: "negative expect", args: []string{"-csv-queue-url", "http://q", "-expect", "-2"}, msg: "-expect -2"},
@@ -140,4 +145,14 @@ func TestReconcilesWithPublisherManifest(t *testing.T) {
 	if got.ErrorDocuments[0].Reason != "redrive" {
 		t.Errorf("error document %+v", got.ErrorDocuments[0])
 	}
+}
+
+// jsonFile writes body to a file of its own and returns its path.
+func jsonFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
