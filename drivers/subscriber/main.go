@@ -65,7 +65,8 @@ objectName,submissionDate,author,formatVersion and the row. It also reads the
 error queue (peeking unless -drain-errors) and lists the documents there with
 their ErrorReason. It stops at -idle, -duration, -expect or Ctrl-C, prints
 progress on stderr every -progress and a JSON summary on stdout. Exit code 0,
-1 when a CSV failed verification or documents were lost, 2 on a bad command line.
+1 when a CSV failed verification or documents were lost, 2 on a bad command line
+or when no receive answered (a wrong queue URL or endpoint: nothing is known).
 
 The queues and the bucket come from their flags or the stack outputs file
 (-outputs); when the file holds several stacks, -stack picks one.
@@ -193,8 +194,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	switch {
+	case sum.Receives == 0 && sum.ReceiveErrors > 0:
+		// Not one receive answered: nothing is known of the pipeline, not even a loss.
+		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?)", sum.ReceiveErrors))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
+	case out.Tally != nil && out.Tally.Lost > 0 && sum.ReceiveErrors > 0:
+		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read", out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors))
 	case out.Tally != nil && out.Tally.Lost > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents lost", out.Tally.Lost, out.Tally.Published))
 	}

@@ -156,3 +156,31 @@ func jsonFile(t *testing.T, body string) string {
 	}
 	return p
 }
+
+// unreadable is a queue every receive of which fails.
+type unreadable struct{}
+
+func (unreadable) ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:1: connection refused")
+}
+
+func (unreadable) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:1: connection refused")
+}
+
+// A queue never read is no verdict on the pipeline: exit 2 saying so, not 0 (nothing received, so
+// nothing wrong) nor "lost" (blaming the pipeline for documents nobody looked for).
+func TestEveryReceiveFailed(t *testing.T) {
+	manifest := jsonFile(t, `{"run_id": "r", "published": 1, "keys": ["input/r-data_object_msg-1.json"]}`)
+	for _, args := range [][]string{
+		{"-csv-queue-url", "http://127.0.0.1:1/q", "-error-queue=false", "-duration", "2s", "-wait", "1s"},
+		{"-csv-queue-url", "http://127.0.0.1:1/q", "-error-queue=false", "-duration", "2s", "-wait", "1s", "-published", manifest},
+	} {
+		var out, errb bytes.Buffer
+		m := &Main{Stdout: &out, Stderr: &errb, NewClients: func(context.Context) (subscribe.Queue, subscribe.Getter, error) { return unreadable{}, nil, nil }}
+		err := m.Run(context.Background(), args)
+		if code := cli.Report(&errb, err, 1); code != 2 || !strings.Contains(errb.String(), "every receive failed") || strings.Contains(errb.String(), "lost") {
+			t.Errorf("%q: exit %d, stderr %s; want 2 and every receive failed", args, code, errb.String())
+		}
+	}
+}

@@ -124,12 +124,14 @@ type Summary struct {
 	// ReceiveErrors counts the receives that failed (after the client's own retries), each logged
 	// with its error. A receive that fails after the queue handed it messages leaves them invisible
 	// for the visibility timeout: a run that stops before they come back reports them missing.
-	ReceiveErrors int       `json:"receive_errors"`
-	StoppedBy     string    `json:"stopped_by"` // idle, duration, expect or interrupt
-	Started       time.Time `json:"started"`
-	Ended         time.Time `json:"ended"`
-	Seconds       float64   `json:"seconds"`
-	Keys          []string  `json:"keys"` // converted documents' CSV keys, sorted
+	ReceiveErrors int `json:"receive_errors"`
+	// Receives counts the receives that answered (with messages or none).
+	Receives  int       `json:"receives"`
+	StoppedBy string    `json:"stopped_by"` // idle, duration, expect or interrupt
+	Started   time.Time `json:"started"`
+	Ended     time.Time `json:"ended"`
+	Seconds   float64   `json:"seconds"`
+	Keys      []string  `json:"keys"` // converted documents' CSV keys, sorted
 }
 
 // ErrConfig is wrapped by every configuration error.
@@ -312,6 +314,9 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		st.mu.Lock()
+		st.sum.Receives++
+		st.mu.Unlock()
 		if len(out.Messages) == 0 {
 			continue
 		}
