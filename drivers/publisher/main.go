@@ -94,8 +94,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if !(*malformed >= 0 && *malformed <= 1) { // NaN fails both
 		return cli.Usagef("publisher: -malformed %v is not a share in [0, 1]", *malformed)
 	}
-	if math.IsNaN(*rate) || math.IsInf(*rate, 0) {
-		return cli.Usagef("publisher: -rate %v: want documents per second (0 or less: as fast as uploads go)", *rate)
+	if math.IsNaN(*rate) || math.IsInf(*rate, 0) || *rate > 0 && *rate < minRate {
+		// Below one a day the spacing of the documents overflows a duration (1e-20 published all at once).
+		return cli.Usagef("publisher: -rate %v: want documents per second, at least one a day (%.2g; 0 or less: as fast as uploads go)", *rate, minRate)
 	}
 	if *count < 0 {
 		return cli.Usagef("publisher: -count %d must not be negative (0: until -duration or Ctrl-C)", *count)
@@ -205,6 +206,9 @@ func writable(path string) error {
 	f.Close()
 	return os.Remove(f.Name())
 }
+
+// minRate is the slowest -rate: one document a day.
+const minRate = 1.0 / 86400
 
 // maxInFlight bounds -concurrency: each slot is a goroutine and a connection, and 100 million of
 // them took the machine's memory whole (a typo is not a load test).

@@ -96,6 +96,7 @@ func TestExitCodes(t *testing.T) {
 		// document; -concurrency 0 or less became 8; -progress 0 or less 10 s).
 		{name: "share NaN", args: []string{"-bucket", "lab-bucket", "-malformed", "NaN"}, want: 2, msg: "-malformed NaN is not a share"},
 		{name: "no upload in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "0"}, want: 2, msg: "-concurrency 0"},
+		{name: "a rate whose spacing overflows", args: []string{"-bucket", "lab-bucket", "-rate", "1e-20", "-count", "2"}, want: 2, msg: "-rate 1e-20: want documents per second, at least one a day"},
 		{name: "a hundred million in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "100000000"}, want: 2, msg: "-concurrency 100000000: want 1 to 1024"},
 		{name: "negative progress", args: []string{"-bucket", "lab-bucket", "-progress", "-1s"}, want: 2, msg: "-progress -1s"},
 		{name: "negative count named alone", args: []string{"-bucket", "lab-bucket", "-count", "-3"}, want: 2, msg: "-count -3 must not be negative"},
