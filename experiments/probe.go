@@ -69,6 +69,11 @@ func (c *compiler) queries(pr *CompiledProbe, spec, p string) {
 			return
 		}
 		name := path.Clean(path.Join(c.e.Dir, rest))
+		if path.IsAbs(rest) || !fs.ValidPath(name) {
+			// The experiment's folder is all it may read: it goes where its file goes.
+			c.fail(p, "%s: a file:// path is relative to the experiment file's folder and inside it (an absolute path or one that leaves the folder is not read)", spec)
+			return
+		}
 		b, err := fs.ReadFile(c.e.FS, name)
 		if err != nil {
 			c.fail(p, "read %s (relative to the experiment file): %v", rest, err)
