@@ -69,6 +69,9 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	if r.Poll <= 0 {
 		return cli.Usagef("chaoslab follow: -poll must be positive")
 	}
+	if err := badDuration([]flagDuration{{"-countdown", r.Countdown}, {"-rollback-wait", r.RollbackWait}}); err != nil {
+		return cli.Usagef("chaoslab follow: %w", err)
+	}
 	if r.JournalPath == "" {
 		r.JournalPath = "journal-" + runner.ExecutionName(name) + ".json"
 	}

@@ -480,6 +480,17 @@ func TestNegativeDurationNamesItsFlag(t *testing.T) {
 			}
 		}
 	}
+	// And the watch's own durations, in run and follow.
+	for _, flag := range []string{"countdown", "rollback-wait"} {
+		for _, args := range [][]string{{"run", "-outputs", outputs, "-" + flag, "-2s", "exp_1-minor_delay"},
+			{"follow", "-" + flag, "-2s", "arn:aws:states:us-east-1:000000000000:execution:m:e"}} {
+			m, _, errb := newMain()
+			err := m.Run(context.Background(), args)
+			if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-"+flag+" -2s: a duration must not be negative") {
+				t.Errorf("%q: exit %d, stderr %q; want 2 naming the flag", args, code, errb)
+			}
+		}
+	}
 }
 
 // An onset (given, or the default) that takes all the time from the first fault's write to the

@@ -84,6 +84,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	if r.Poll <= 0 {
 		return cli.Usagef("chaoslab run: -poll must be positive")
 	}
+	if err := badDuration([]flagDuration{{"-countdown", r.Countdown}, {"-rollback-wait", r.RollbackWait}}); err != nil {
+		return cli.Usagef("chaoslab run: %w", err)
+	}
 	if !slices.Contains(journalFormats, *journalFormat) {
 		return cli.Usagef("chaoslab run: -journal-format %q: want %s", *journalFormat, strings.Join(journalFormats, ", "))
 	}
