@@ -129,6 +129,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			if c, ok := commands[args[1]]; ok {
 				return c.run(m, ctx, []string{"-h"})
 			}
+			m.usage(m.Stderr)
+			return cli.Usagef("chaoslab help: unknown command %q", args[1])
 		}
 		m.usage(m.Stdout)
 		return nil

@@ -237,6 +237,8 @@ func TestReportArgumentErrors(t *testing.T) {
 		{name: "not a journal", args: []string{"report", writeFile(t, dir, "bad.json", "[1, 2]")}, want: "bad.json: not a journal"},
 		{name: "JSON, but not a journal", args: []string{"report", writeFile(t, dir, "outputs.json", `{"ChaosLab":{"BucketName":"b"}}`)}, want: "outputs.json: not a chaoslab journal"},
 		{name: "a Chaos Toolkit journal", args: []string{"report", writeFile(t, dir, "j.ctk.json", `{"chaoslib-version":"1.45.0","status":"completed","experiment":{}}`)}, want: "j.ctk.json: not a chaoslab journal"},
+		{name: "-series that is no series", args: []string{"report", "-series", writeFile(t, dir, "outputs-as-series.json", `{"ChaosLab":{"BucketName":"b"}}`),
+			writeFile(t, dir, "n.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "outputs-as-series.json: not a saved series"},
 		// Nothing it reads is written over.
 		{name: "-o the journal", args: []string{"report", "-series", writeFile(t, dir, "k.series.json", "{}"), "-o", filepath.Join(dir, "k.json"),
 			writeFile(t, dir, "k.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "would be written over the journal"},

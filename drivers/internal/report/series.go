@@ -319,6 +319,11 @@ func ReadSeries(path string) (*Series, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("series %s: %w", path, err)
 	}
+	// Any JSON object decodes: a saved series has its window (outputs.json, a journal or {} made an
+	// empty report that exited 0).
+	if s.Start.IsZero() || s.End.IsZero() {
+		return nil, fmt.Errorf("series %s: not a saved series (no start and end): give the <journal>.series.json a run or report wrote", path)
+	}
 	return &s, nil
 }
 
