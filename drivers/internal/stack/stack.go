@@ -205,6 +205,9 @@ type Names struct {
 func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 	n := &Names{flags: map[string]*string{}}
 	fs.Func("outputs", "stack outputs `file` written by cdk deploy --outputs-file (default "+DefaultFile+")", func(s string) error {
+		if s == "" {
+			return errEmptyFlag
+		}
 		n.File, n.fileSet = s, true
 		return nil
 	})
@@ -215,10 +218,22 @@ func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
-		n.flags[key] = fs.String(flagNames[key], "", "override the stack output "+key+" (default: from -outputs)")
+		v := new(string)
+		n.flags[key] = v
+		// Given empty (an unset $VAR), it would silently fall back to the outputs file's stack.
+		fs.Func(flagNames[key], "override the stack output "+key+" (default: from -outputs)", func(s string) error {
+			if s == "" {
+				return errEmptyFlag
+			}
+			*v = s
+			return nil
+		})
 	}
 	return n
 }
+
+// errEmptyFlag refuses a name flag given an empty value.
+var errEmptyFlag = errors.New("empty: give a value, or leave the flag out to take it from the stack outputs file")
 
 // Resolve returns the value of every key, flags first, then the file. The
 // error lists every key it could not resolve.

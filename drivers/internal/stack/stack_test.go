@@ -3,6 +3,7 @@ package stack
 import (
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,5 +228,19 @@ func TestNamesAll(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A name flag or -outputs given empty (an unset $VAR) is refused at parse time, naming the flag:
+// it fell back to the outputs file's stack, acting on another resource than the one meant.
+func TestEmptyNameFlagRefused(t *testing.T) {
+	for _, args := range [][]string{{"-bucket", ""}, {"-outputs", ""}, {"-bucket="}} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		Bind(fs, map[string]string{BucketName: "bucket"})
+		err := fs.Parse(args)
+		if err == nil || !strings.Contains(err.Error(), "flag "+strings.TrimSuffix(args[0], "=")) || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("%q: %v, want it refused naming the flag", args, err)
+		}
 	}
 }
