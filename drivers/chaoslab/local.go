@@ -57,7 +57,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab local: want up, deploy, delete, env or down")
 	}
 	sub := args[0]
-	if sub == "-h" || sub == "-help" || sub == "--help" {
+	if sub == "-h" || sub == "-help" || sub == "--help" || sub == "help" {
 		fs.Usage()
 		return nil
 	}

@@ -558,6 +558,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{name: "no command", args: nil, code: 2},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2},
 		{name: "help of an unknown command", args: []string{"help", "frobnicate"}, code: 2},
+		{name: "local help", args: []string{"local", "help"}, code: 0},
 		{name: "help", args: []string{"-h"}, code: 0},
 		{name: "run -h", args: []string{"run", "-h"}, code: 0, flags: []string{"outputs", "state-machine-arn", "fault-parameter",
 			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v", "rollback-wait"}},
