@@ -113,9 +113,9 @@ Run "chaoslab <command> -h" for a command's flags.
 Exit codes: 0 held (or success), 1 deviated or not steady before the fault
 (validate and compile: an invalid experiment; import-fis: something not
 translated; lab: an expectation not met (a verdict, a lost document, a fault
-left on); lab-compare: margins narrower
-beyond chance or an unexpected verdict), 2 error (bad command line, an
-experiment run cannot use, AWS failure, aborted run).
+left on); lab-compare: margins narrower beyond chance or an unexpected verdict),
+2 error (bad command line, an experiment run cannot use, AWS failure, aborted
+run).
 `)
 }
 
