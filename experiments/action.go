@@ -123,7 +123,6 @@ func (c *compiler) faultNames() string {
 // also overflow the compiled ints.
 const maxSeconds = 366 * 24 * 3600
 
-// seconds is a duration of the experiment in whole seconds, rounded up.
 // pause is a pause's seconds (seconds), its "${name}" substituted from the configuration first:
 // a number, or a string that reads as one, as Chaos Toolkit would sleep for it.
 func (c *compiler) pause(s Seconds, p string) int {
@@ -142,6 +141,7 @@ func (c *compiler) pause(s Seconds, p string) int {
 	return c.seconds(f, p)
 }
 
+// seconds is a duration of the experiment in whole seconds, rounded up.
 func (c *compiler) seconds(f float64, p string) int {
 	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 		c.fail(p, "want seconds ≥ 0, got %v", f)

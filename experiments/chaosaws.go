@@ -83,7 +83,8 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		MetricName: c.argString(args, "metric_name", p, true),
 	}}
 	ds, listed := args["dimensions"]
-	if list, _ := ds.([]any); len(list) > 0 {
+	list, _ := ds.([]any)
+	if len(list) > 0 {
 		// chaosaws queries the dimensions list alone when it is not empty, ignoring the other two: a
 		// probe giving both would read another metric than its author meant, under either tool.
 		for _, k := range []string{"dimension_name", "dimension_value"} {
@@ -95,7 +96,6 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		m.Metric.Dimensions = append(m.Metric.Dimensions, Dimension{Name: dn, Value: c.argString(args, "dimension_value", p, true)})
 	}
 	if listed && ds != nil {
-		list, _ := ds.([]any)
 		for i, d := range list {
 			obj, _ := d.(map[string]any)
 			n, _ := obj["Name"].(string)

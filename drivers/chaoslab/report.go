@@ -84,12 +84,16 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		path = *out
 		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
 	}
-	// The report never goes over what it is drawn from (the journal, a saved series: maybe the
-	// run's only copy of its data), nor does a series read from CloudWatch.
-	for what, in := range map[string]string{"the journal": journalPath, "the -series file": *seriesFile} {
-		for _, written := range []string{path, base + ".series.json"} {
-			if in != "" && sameFile(written, in) && (written == path || *seriesFile == "") {
-				return cli.Usagef("chaoslab report: %s would be written over %s (%s): give -o another file", written, what, in)
+	// Nothing written goes over what the report is drawn from (the journal, a saved series: maybe
+	// the run's only copy of its data). The series is written only when read from CloudWatch.
+	written := []string{path}
+	if *seriesFile == "" {
+		written = append(written, base+".series.json")
+	}
+	for _, w := range written {
+		for what, in := range map[string]string{"the journal": journalPath, "the -series file": *seriesFile} {
+			if in != "" && sameFile(w, in) {
+				return cli.Usagef("chaoslab report: %s would be written over %s (%s): give -o another file", w, what, in)
 			}
 		}
 	}

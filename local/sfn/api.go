@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 	"io"
 	"net/http"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
 // apiError is a Step Functions API error as the SDK decodes it (X-Amzn-Errortype + __type).
