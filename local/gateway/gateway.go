@@ -352,7 +352,7 @@ func (g *Gateway) Serve(l net.Listener) error {
 		g.srvMu.Unlock()
 		return errors.New("gateway: already serving")
 	}
-	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	g.srv = &http.Server{Handler: continueEmpty(g), ReadHeaderTimeout: 10 * time.Second}
 	g.listener = l
 	if g.done == nil {
 		g.done = make(chan struct{})
@@ -364,6 +364,23 @@ func (g *Gateway) Serve(l net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// continueEmpty answers Expect: 100-continue on a request without a body with 100 Continue before
+// h runs, as net/http answers it on a request with one when the handler first reads the body.
+// net/http sends no 100 when there is no body to wait for (RFC 9110 allows that), and botocore
+// then takes the final response as the answer to its wait and keeps its status line for the
+// connection: the response to the next request on it (a user's upload after an empty one, with
+// one boto3 client) is read against that stale status, waits out botocore's 60-second read
+// timeout and the request is sent again (boto/botocore#3755). Only the network server does this:
+// an in-process client has no connection to poison, and a 1xx would be its final status.
+func continueEmpty(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 && r.ProtoAtLeast(1, 1) && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			w.WriteHeader(http.StatusContinue)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Addr is the listening address, or "" before Listen/Serve.

@@ -10,8 +10,16 @@
 //     too_large), which the CLIs delete in one delete-message-batch;
 //   - SQS in both protocols (JSON for botocore ≥ 1.31, query for older clients), SNS publish to the
 //     stack's topic reaching its SQS subscriber, and a DynamoDB scan of the stack's table;
-//   - with the required CLI (Debian's v2) only, the cloud's features that every CLI asks for with
-//     the same requests: Lambda's async invoke, SNS filter policies and FIFO topics.
+//   - one boto3 client's uploads on one connection, an empty one before a 12 MiB one, each
+//     answered on its first attempt (botocore stalls 60 s and retries when an empty body's
+//     Expect: 100-continue gets no 100: boto/botocore#3755; the gateway sends it);
+//   - with the required boto3 (Debian's) only, the cloud's features that every botocore asks for
+//     with the same requests: Lambda's async invoke, SNS filter policies and FIFO topics, as API
+//     calls of the script's session.
+//
+// A CLI runs once per command, as a user types them; boto3 runs testdata/boto3_client.py once
+// per client, as one session answering request after request (a user's script: one Python start,
+// one client per service, its connections kept).
 //
 // The clients, each run by its absolute path with a fresh HOME, AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE (no user configuration leaks in) and only the local cloud's

@@ -1,7 +1,12 @@
-"""A user's boto3 script against the local cloud, one operation per run; the Go test runs it with
-each Python it tests and reads the JSON it prints. Written for any boto3 from 1.26 on.
+"""A user's boto3 script against the local cloud; the Go test runs it with each Python it tests and
+reads the JSON it prints. Written for any boto3 from 1.26 on.
 
-Usage: boto3_client.py <command> [args...]; every command prints one JSON value on stdout.
+Usage: boto3_client.py <command> [args...] prints the command's one JSON value on stdout;
+boto3_client.py session runs many in one process (one Python start, one client per service, as a
+user's script makes them): each line on stdin is a JSON request, either ["command", args...] or
+{"service": "sns", "operation": "Publish", "params": {...}} (any API call, its response returned
+without ResponseMetadata), and each gets one line on stdout: {"ok": value} or {"error": message,
+"code": the service's error code, if it answered with one}.
 
 The endpoint comes from the environment (AWS_ENDPOINT_URL, read by botocore >= 1.31), or from
 CHAOSLAB_CLIENT_ENDPOINT_URL for a boto3 too old to read it. Files are opened in binary mode, so
@@ -16,10 +21,51 @@ import time
 
 import boto3
 import botocore
+import botocore.exceptions
+
+
+_clients = {}
 
 
 def client(service):
-    return boto3.client(service, endpoint_url=os.environ.get("CHAOSLAB_CLIENT_ENDPOINT_URL") or None)
+    if service not in _clients:
+        _clients[service] = boto3.client(service, endpoint_url=os.environ.get("CHAOSLAB_CLIENT_ENDPOINT_URL") or None)
+    return _clients[service]
+
+
+def api_call(service, operation, params):
+    c = client(service)
+    out = getattr(c, botocore.xform_name(operation))(**params)
+    out.pop("ResponseMetadata", None)
+    return out
+
+
+def plain(v):
+    """JSON for what a response holds besides JSON's own types."""
+    if hasattr(v, "read"):  # a streaming body (lambda invoke's Payload)
+        v = v.read()
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    raise TypeError("cannot encode %r" % type(v))
+
+
+def cmd_session():
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            if isinstance(req, dict):
+                result = {"ok": api_call(req["service"], req["operation"], req.get("params") or {})}
+            else:
+                result = {"ok": command(req[0])(*req[1:])}
+        except botocore.exceptions.ClientError as e:
+            result = {"error": str(e), "code": e.response.get("Error", {}).get("Code", "")}
+        except Exception as e:  # the test reports it; the session goes on
+            result = {"error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(result, default=plain) + "\n")
+        sys.stdout.flush()
+    return None
 
 
 def cmd_version():
@@ -29,7 +75,7 @@ def cmd_version():
 def cmd_put(bucket, key, path):
     with open(path, "rb") as f:
         out = client("s3").put_object(Bucket=bucket, Key=key, Body=f)
-    return {"ETag": out["ETag"]}
+    return {"ETag": out["ETag"], "RetryAttempts": out["ResponseMetadata"]["RetryAttempts"]}
 
 
 def cmd_put_chunked(bucket, key, path):
@@ -86,7 +132,7 @@ def cmd_sqs_roundtrip(queue_name):
     sqs = client("sqs")
     url = sqs.create_queue(QueueName=queue_name, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
     if sqs.get_queue_url(QueueName=queue_name)["QueueUrl"] != url:
-        raise SystemExit("GetQueueUrl disagrees with CreateQueue")
+        raise RuntimeError("GetQueueUrl disagrees with CreateQueue")
     body = 'hello from boto3 {"x": [1, 2]} & <xml>'
     sent = sqs.send_message(QueueUrl=url, MessageBody=body,
                             MessageAttributes={"client": {"DataType": "String", "StringValue": "boto3 " + boto3.__version__}})
@@ -96,7 +142,7 @@ def cmd_sqs_roundtrip(queue_name):
         got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=1,
                                   AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
     if not got:
-        raise SystemExit("nothing received")
+        raise RuntimeError("nothing received")
     m = got[0]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
@@ -123,13 +169,19 @@ def cmd_scan(table):
         kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
 
-def main():
-    name, args = sys.argv[1], sys.argv[2:]
+def command(name):
     fn = globals().get("cmd_" + name.replace("-", "_"))
     if fn is None:
-        raise SystemExit("unknown command " + name)
-    json.dump(fn(*args), sys.stdout)
-    sys.stdout.write("\n")
+        raise RuntimeError("unknown command " + name)
+    return fn
+
+
+def main():
+    name, args = sys.argv[1], sys.argv[2:]
+    out = command(name)(*args)
+    if name != "session":
+        json.dump(out, sys.stdout, default=plain)
+        sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
