@@ -65,7 +65,7 @@ test-deps:
 # Every test; then a table of tests passed/failed/skipped per package. With CI set, a skipped test
 # fails the run (only -short skips on purpose, and make test does not pass it).
 # The end-to-end lab (./test, about 3.5 minutes) runs at normal priority; go vet, the gofmt check
-# and then every other package (-p 3) run beside it at nice 19, on the CPU the lab leaves idle (it
+# and then every other package (-p 4) run beside it at nice 19, on the CPU the lab leaves idle (it
 # needs about one of 2 cores, more in bursts). Beside other test binaries at the same priority a
 # 2-core VM could not keep the lab's five pipelines steady (trials "not steady before" in 4 of 8
 # make tests); at nice 19 they yield to it (README, design notes). The lab's output streams; the
@@ -75,17 +75,20 @@ test-deps:
 # debug information a link takes about a third less CPU; stack traces do not need it). Everything
 # goes into one summary; make test fails if vet, the lab or another package failed.
 LAB_PKG := ./test
-# The other packages whose tests take longest (in that order; 30 s to 1.5 minutes each, alone),
-# named first so that go test starts them first and the run does not end on one of them alone (go list
-# keeps the patterns' order and lists a package once).
-SLOW_PKGS := ./test/clients ./local/cloud ./constructs/experiment ./drivers/chaoslab ./local/esm \
-	./functions/etl ./test/conformance/cloudwatch
+# The other packages whose tests take longest, longest first (10 s to 1 minute each, alone; most of
+# it waiting, on emulators, Chromium or a clock), named first so that go test starts them first and
+# the run does not end on one of them alone (go list keeps the patterns' order and lists a package
+# once). -p 4: one more test binary than there are cores, since most of these wait more than they run.
+SLOW_PKGS := ./local/cloud ./test/clients ./drivers/chaoslab ./functions/etl ./local/dashboard \
+	./drivers/internal/runner ./local/esm ./test/conformance/cloudwatch ./constructs/experiment \
+	./local/sns . ./drivers/internal/lab ./local/lambda ./local/sqs ./local/emulators ./local/gateway \
+	./local/s3events ./constructs/pipeline
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
 	set -o pipefail; restlog=$$(mktemp); trap 'rm -f "$$restlog"' EXIT; { \
 		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list $(SLOW_PKGS) ./... | grep -vx "$$lab") || exit 1; \
 		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; \
-			$(GO) test -vet=off -ldflags=-w -p 3 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
+			$(GO) test -vet=off -ldflags=-w -p 4 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
 			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest $$others >"$$restlog" 2>&1 & rest=$$!; \
 		$(GO) test -vet=off -ldflags=-w -json -count=1 -timeout 20m $$lab; labrc=$$?; \
 		echo "==> the other packages (go vet, then go test at nice 19 beside the lab): waiting for them"; \
