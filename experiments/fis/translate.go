@@ -185,7 +185,8 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 	}
 	guard := ""
 	seen := map[string]bool{}
-	alarms := 0
+	alarms := 0 // translated
+	named := 0  // alarm stop conditions with an alarm's ARN: each one not translated says why itself
 	for i, raw := range tr.t.stops {
 		p := fmt.Sprintf("stopConditions[%d]", i)
 		keys, m, err := object(raw)
@@ -214,6 +215,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 			tr.fail(p+".value", "%q is not a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)", value)
 			continue
 		}
+		named++
 		if seen[name] {
 			continue
 		}
@@ -239,7 +241,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		h.Probes = append(h.Probes, probe)
 		guard = probeName
 	}
-	if len(h.Probes) == 0 {
+	if len(h.Probes) == 0 && named == 0 {
 		tr.fail("stopConditions", "no alarm stop condition: the lab judges a run by a steady-state hypothesis; add an %s stop condition, or lend a hypothesis (chaoslab import-fis -hypothesis, e.g. a shipped experiment's)", sourceAlarm)
 	}
 	return h, guard

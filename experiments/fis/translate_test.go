@@ -383,9 +383,13 @@ func TestTranslateProblems(t *testing.T) {
 			"actions.months.parameters.duration":                "years, months and weeks are not translated",
 			"stopConditions[0].value":                           `alarm "NoSuchAlarm" does not exist`,
 			"stopConditions[1].source":                          `"aws:cloudwatch:composite-alarm" is not translated`,
-			"stopConditions":                                    "no alarm stop condition",
 			"experimentOptions.accountTargeting":                `"multi-account" is not translated`,
 		}},
+		// DescribeAlarms answered none (import-fis -alarms with []): the alarm is missing, said
+		// once; the template has an alarm stop condition, so not "no alarm stop condition" too.
+		{name: "the stop condition's alarm not described", template: read(t, "add-delay.json"), only: true,
+			opts: func(o *fis.Options) { o.Alarms = nil },
+			want: map[string]string{"stopConditions[0].value": `does not exist`}},
 		{name: "two delays at once", template: twoDelays, want: map[string]string{
 			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
 		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
