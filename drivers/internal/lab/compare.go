@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,17 +207,32 @@ func ReadResults(path string) ([]Result, error) {
 	if err := json.Unmarshal(b, &rs); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) && ute.Field == "" {
-			err = fmt.Errorf("it holds a JSON %s, where a lab's summary is the list of its trials' results", ute.Value)
+			if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+				err = fmt.Errorf("it holds a list of JSON %ss, where a lab's summary lists its trials' results (objects)", ute.Value)
+			} else {
+				err = fmt.Errorf("it holds a JSON %s, where a lab's summary is the list of its trials' results", ute.Value)
+			}
 		}
 		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): %w", path, err)
 	}
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("%s: no results", path)
 	}
+	type trial struct {
+		run                  int
+		experiment, scenario string
+	}
+	first := map[trial]int{} // a trial's first result, from 1
 	for i, r := range rs {
 		if r.Experiment == "" || r.Scenario == "" {
 			return nil, fmt.Errorf("%s: result %d of %d: no experiment or scenario", path, i+1, len(rs))
 		}
+		// A run counted twice would weigh twice in every spread and test (a hand-merged file).
+		k := trial{r.Run, r.Experiment, r.Scenario}
+		if j, ok := first[k]; ok {
+			return nil, fmt.Errorf("%s: result %d of %d: %s on %s, run %d, again (result %d): to pool labs, name each one to lab-compare", path, i+1, len(rs), r.Experiment, r.Scenario, r.Run, j)
+		}
+		first[k] = i + 1
 	}
 	return rs, nil
 }

@@ -168,6 +168,21 @@ func TestReadResults(t *testing.T) {
 	if _, err := ReadResults(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing path reads")
 	}
+	// What is wrong is said as it is: a list of numbers is not "a JSON number"; a trial twice names both.
+	for name, c := range map[string]struct{ content, want string }{
+		"numbers.json": {`[1, 2]`, "a list of JSON numbers"},
+		"number.json":  {`7`, "it holds a JSON number,"},
+		"twice.json": {`[{"run":2,"experiment":"exp_1","scenario":"flawed","probes":[]},{"run":1,"experiment":"exp_1","scenario":"flawed","probes":[]},` +
+			`{"run":2,"experiment":"exp_1","scenario":"flawed","probes":[]}]`, "result 3 of 3: exp_1 on flawed, run 2, again (result 1)"},
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(c.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadResults(p); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadResults(%s): %v, want an error saying %q", name, err, c.want)
+		}
+	}
 }
 
 // NarrowerP is the exact one-sided permutation test: its value on small cases worked by hand.
