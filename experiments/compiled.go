@@ -1,6 +1,9 @@
 package experiments
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // CompiledVersion is the version of the Compiled format this package produces and the state
 // machine accepts. The machine rejects any other value before it touches anything. 2: actions
@@ -18,6 +21,19 @@ type Compiled struct {
 	Method      []CompiledAction   `json:"method"`
 	Rollbacks   []CompiledAction   `json:"rollbacks"`
 	Guard       CompiledGuard      `json:"guard"`
+}
+
+// FaultSpan is the time from the first method action's write to the method's end: the steady
+// state after is observed over it, from the fault's onset on (0 without a method).
+func (c *Compiled) FaultSpan() time.Duration {
+	if len(c.Method) == 0 {
+		return 0
+	}
+	span := time.Duration(c.Method[0].PauseAfterSeconds) * time.Second
+	for _, a := range c.Method[1:] {
+		span += time.Duration(a.PauseBeforeSeconds+a.PauseAfterSeconds) * time.Second
+	}
+	return span
 }
 
 // CompiledHypothesis is the steady-state hypothesis with its observation durations.

@@ -45,6 +45,10 @@ func TestLabAndLocalArguments(t *testing.T) {
 			wants: []string{"-pause -1s: a duration must not be negative"}},
 		{name: "a negative onset is refused up front", args: []string{"lab", "-onset", "-3s"}, code: 2, wants: []string{"-onset -3s"}},
 		{name: "a negative window is refused up front", args: []string{"lab", "-window", "-2s"}, code: 2, wants: []string{"-window -2s"}},
+		// A pause the onset takes whole would have every trial judge nothing of its fault.
+		{name: "an onset that takes the whole pause is refused up front", args: []string{"lab", "-pause", "3s", "-experiments", "exp_2-dynamodb_disruption"}, code: 2,
+			wants: []string{"-onset 5s leaves no time to observe exp_2-dynamodb_disruption's fault", "3s after its write", "lengthen -pause"}},
+		{name: "or an onset as long as it", args: []string{"lab", "-pause", "8s", "-onset", "8s"}, code: 2, wants: []string{"-onset 8s leaves no time"}},
 		// An empty list ran nothing and passed: an empty $VAR in LAB_FLAGS would have passed CI.
 		{name: "no experiment at all", args: []string{"lab", "-experiments", ","}, code: 2, wants: []string{`-experiments "," names no experiment`, "exp_1-minor_delay"}},
 		{name: "no scenario at all", args: []string{"lab", "-scenarios", ""}, code: 2, wants: []string{`-scenarios "" names no scenario`}},
