@@ -36,6 +36,12 @@ func (c *Compiled) FaultSpan() time.Duration {
 	return span
 }
 
+// OnsetTakesAll reports whether onset, rounded up to whole seconds as the compiler rounds it,
+// takes the whole FaultSpan: the steady state after would observe no time with the fault in force.
+func (c *Compiled) OnsetTakesAll(onset time.Duration) bool {
+	return len(c.Method) > 0 && time.Duration(ceilSeconds(onset))*time.Second >= c.FaultSpan()
+}
+
 // CompiledHypothesis is the steady-state hypothesis with its observation durations.
 type CompiledHypothesis struct {
 	Title string `json:"title"`

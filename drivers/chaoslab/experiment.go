@@ -142,7 +142,7 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
 		// (given or the default) that takes all of that time (the compiler clamps it to each pause)
 		// leaves that window empty: the run would judge nothing of the fault.
-		if rest := out.FaultSpan(); c.onset >= rest {
+		if rest := out.FaultSpan(); out.OnsetTakesAll(c.onset) {
 			onset := fmt.Sprintf("-onset %s", c.onset)
 			if !c.onsetSet {
 				onset = fmt.Sprintf("the fault's onset (-onset, default %s)", c.onset)

@@ -258,7 +258,7 @@ func checkOnset(names []string, o experiments.Overrides, onset time.Duration) er
 		if err != nil {
 			return fmt.Errorf("%s with the lab's durations: %w", name, err)
 		}
-		if span := out.FaultSpan(); len(out.Method) > 0 && onset >= span {
+		if span := out.FaultSpan(); out.OnsetTakesAll(onset) {
 			return fmt.Errorf("-onset %s leaves no time to observe %s's fault: its steady state after is observed from the first fault's onset to the method's end, %s after its write with these durations; shorten -onset or lengthen -pause",
 				onset, name, span)
 		}

@@ -49,6 +49,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "an onset that takes the whole pause is refused up front", args: []string{"lab", "-pause", "3s", "-experiments", "exp_2-dynamodb_disruption"}, code: 2,
 			wants: []string{"-onset 5s leaves no time to observe exp_2-dynamodb_disruption's fault", "3s after its write", "lengthen -pause"}},
 		{name: "or an onset as long as it", args: []string{"lab", "-pause", "8s", "-onset", "8s"}, code: 2, wants: []string{"-onset 8s leaves no time"}},
+		{name: "or one the compiler rounds up to it", args: []string{"lab", "-pause", "3s", "-onset", "2.5s"}, code: 2, wants: []string{"-onset 2.5s leaves no time"}},
 		// An empty list ran nothing and passed: an empty $VAR in LAB_FLAGS would have passed CI.
 		{name: "no experiment at all", args: []string{"lab", "-experiments", ","}, code: 2, wants: []string{`-experiments "," names no experiment`, "exp_1-minor_delay"}},
 		{name: "no scenario at all", args: []string{"lab", "-scenarios", ""}, code: 2, wants: []string{`-scenarios "" names no scenario`}},

@@ -206,6 +206,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		case "none":
 			continue
 		case sourceAlarm:
+			named++
 		default:
 			tr.fail(p+".source", "%q is not translated (want %s or none)", source, sourceAlarm)
 			continue
@@ -215,7 +216,6 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 			tr.fail(p+".value", "%q is not a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)", value)
 			continue
 		}
-		named++
 		if seen[name] {
 			continue
 		}

@@ -367,7 +367,8 @@ func (g *Gateway) Serve(l net.Listener) error {
 }
 
 // continueEmpty answers Expect: 100-continue on a request without a body with 100 Continue before
-// h runs, as net/http answers it on a request with one when the handler first reads the body.
+// h runs, as net/http answers it on a request with one when the handler first reads the body
+// (botocore sends the header on every PUT or POST whose body is a file, an empty file too).
 // net/http sends no 100 when there is no body to wait for (RFC 9110 allows that), and botocore
 // then takes the final response as the answer to its wait and keeps its status line for the
 // connection: the response to the next request on it (a user's upload after an empty one, with

@@ -395,14 +395,14 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 		env = append(env, "CHAOSLAB_CLIENT_ENDPOINT_URL="+st.cloud.Endpoint())
 	}
 	sess := startSession(ctx, t, &proc{path: python, env: env, dir: home}, script)
-	run := func(out any, command string, args ...string) {
+	run := func(t *testing.T, out any, command string, args ...string) {
 		t.Helper()
 		if err := sess.run(out, command, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var v struct{ Boto3, Botocore, Python string }
-	run(&v, "version")
+	run(t, &v, "version")
 	t.Logf("%s: Python %s, boto3 %s, botocore %s", python, v.Python, v.Boto3, v.Botocore)
 	if v.Boto3 != c.Boto3 || v.Botocore != c.Botocore {
 		t.Errorf("the script runs boto3 %s, botocore %s; awsclients found %s", v.Boto3, v.Botocore, c.Version)
@@ -419,7 +419,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 		// attempt (botocore retries a response it waited 60 s for: the gateway's continueEmpty).
 		for _, p := range []struct{ key, path string }{{"-doc.json", docPath}, {"-empty.json", emptyPath}, {"-big.json", bigPath}} {
 			var out struct{ RetryAttempts int }
-			run(&out, "put", bucket, "input/"+name+p.key, p.path)
+			run(t, &out, "put", bucket, "input/"+name+p.key, p.path)
 			if out.RetryAttempts != 0 {
 				t.Errorf("put_object of input/%s%s took %d retries, want none", name, p.key, out.RetryAttempts)
 			}
@@ -430,7 +430,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 				t.Fatal(err)
 			}
 			var sent struct{ Sent map[string]string }
-			run(&sent, "put-chunked", bucket, "input/"+name+"-chunked.json", chunkedDoc)
+			run(t, &sent, "put-chunked", bucket, "input/"+name+"-chunked.json", chunkedDoc)
 			if !strings.Contains(sent.Sent["content-encoding"], "aws-chunked") || sent.Sent["x-amz-trailer"] == "" {
 				t.Errorf("botocore did not send aws-chunked with a trailer: %v", sent.Sent)
 			}
@@ -445,7 +445,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 		for _, d := range docs {
 			st.waitObject(ctx, t, "output/"+d+".csv", time.Minute)
 			var got struct{ Body, ContentType string }
-			run(&got, "get", bucket, "output/"+d+".csv")
+			run(t, &got, "get", bucket, "output/"+d+".csv")
 			if want := csvOf(d, author); got.Body != want || got.ContentType != "text/csv" {
 				t.Errorf("output/%s.csv = %q (%s), want %q (text/csv)", d, got.Body, got.ContentType, want)
 			}
@@ -459,7 +459,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 			keys = append(keys, k)
 		}
 		got := map[string]string{}
-		run(&got, "error-reasons", st.out["ErrorQueueUrl"], strings.Join(keys, ","), "60")
+		run(t, &got, "error-reasons", st.out["ErrorQueueUrl"], strings.Join(keys, ","), "60")
 		for k, reason := range want {
 			if got[k] != reason {
 				t.Errorf("error queue: %s has reason %q, want %q (all: %v)", k, got[k], reason, got)
@@ -473,7 +473,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 			QueueUrl, SentId, Id, Body, Attribute, ReceiveCount string
 			Left                                                map[string]string
 		}
-		run(&got, "sqs-roundtrip", qname)
+		run(t, &got, "sqs-roundtrip", qname)
 		if want := st.cloud.Endpoint() + "/000000000000/" + qname; got.QueueUrl != want {
 			t.Errorf("QueueUrl = %q, want %q", got.QueueUrl, want)
 		}
@@ -488,7 +488,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 	t.Run("sns publish reaches the topic's queue", func(t *testing.T) {
 		message := "published by " + author
 		var out struct{ MessageId string }
-		run(&out, "publish", st.out["TopicArn"], message)
+		run(t, &out, "publish", st.out["TopicArn"], message)
 		if out.MessageId == "" {
 			t.Error("publish returned no MessageId")
 		}
@@ -499,7 +499,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 
 	t.Run("dynamodb scan", func(t *testing.T) {
 		var items []map[string]map[string]any
-		run(&items, "scan", st.out["TableName"])
+		run(t, &items, "scan", st.out["TableName"])
 		checkRows(t, items, symbol)
 	})
 
@@ -518,7 +518,7 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 // cloudFeatures drives Lambda's async invoke, an SNS filter policy and a FIFO topic through a
 // boto3 session's API calls; name prefixes the topics and queues it makes.
 func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
-	call := func(out any, service, operation string, params any) {
+	call := func(t *testing.T, out any, service, operation string, params any) {
 		t.Helper()
 		if err := sess.call(out, service, operation, params); err != nil {
 			t.Fatal(err)
@@ -526,7 +526,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 	}
 	t.Run("lambda invoke with InvocationType Event is queued and run", func(t *testing.T) {
 		var out struct{ StatusCode int }
-		call(&out, "lambda", "Invoke", map[string]any{"FunctionName": st.out["FunctionName"], "InvocationType": "Event", "Payload": `{"Records":[]}`})
+		call(t, &out, "lambda", "Invoke", map[string]any{"FunctionName": st.out["FunctionName"], "InvocationType": "Event", "Payload": `{"Records":[]}`})
 		if out.StatusCode != 202 {
 			t.Fatalf("StatusCode %d, want 202 (accepted into the queue)", out.StatusCode)
 		}
@@ -534,7 +534,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		sum := func(metric string) float64 {
 			var stats struct{ Datapoints []struct{ Sum float64 } }
 			now := time.Now().UTC()
-			call(&stats, "cloudwatch", "GetMetricStatistics", map[string]any{
+			call(t, &stats, "cloudwatch", "GetMetricStatistics", map[string]any{
 				"Namespace": "AWS/Lambda", "MetricName": metric, "Statistics": []string{"Sum"}, "Period": 3600,
 				"Dimensions": []map[string]string{{"Name": "FunctionName", "Value": st.out["FunctionName"]}},
 				"StartTime":  now.Add(-time.Hour).Format(time.RFC3339), "EndTime": now.Add(time.Minute).Format(time.RFC3339)})
@@ -565,7 +565,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		all := map[string]string{"Policy": string(policy)}
 		maps.Copy(all, attrs)
 		var q struct{ QueueUrl string }
-		call(&q, "sqs", "CreateQueue", map[string]any{"QueueName": queue, "Attributes": all})
+		call(t, &q, "sqs", "CreateQueue", map[string]any{"QueueName": queue, "Attributes": all})
 		t.Cleanup(func() { sess.call(nil, "sqs", "DeleteQueue", map[string]any{"QueueUrl": q.QueueUrl}) })
 		return arn, q.QueueUrl
 	}
@@ -576,7 +576,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 			params["Attributes"] = attrs
 		}
 		var out struct{ TopicArn string }
-		call(&out, "sns", "CreateTopic", params)
+		call(t, &out, "sns", "CreateTopic", params)
 		t.Cleanup(func() { sess.call(nil, "sns", "DeleteTopic", map[string]any{"TopicArn": out.TopicArn}) })
 		return out.TopicArn
 	}
@@ -587,7 +587,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 	receive := func(t *testing.T, queueURL string) []message {
 		t.Helper()
 		var out struct{ Messages []message }
-		call(&out, "sqs", "ReceiveMessage", map[string]any{"QueueUrl": queueURL, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1, "AttributeNames": []string{"All"}})
+		call(t, &out, "sqs", "ReceiveMessage", map[string]any{"QueueUrl": queueURL, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1, "AttributeNames": []string{"All"}})
 		return out.Messages
 	}
 	// delivered is the bodies a topic's deliveries left in a queue: they are done when publish returns,
@@ -618,7 +618,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 			t.Fatal(err)
 		}
 		for _, m := range []struct{ body, kind, size string }{{"json, filtered out", "json", "20"}, {"small, filtered out", "csv", "5"}, {"delivered", "csv", "20"}} {
-			call(nil, "sns", "Publish", map[string]any{"TopicArn": topicArn, "Message": m.body, "MessageAttributes": map[string]any{
+			call(t, nil, "sns", "Publish", map[string]any{"TopicArn": topicArn, "Message": m.body, "MessageAttributes": map[string]any{
 				"kind": map[string]string{"DataType": "String", "StringValue": m.kind},
 				"size": map[string]string{"DataType": "Number", "StringValue": m.size}}})
 		}
@@ -633,7 +633,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		// A standard queue too: it does not deduplicate, so it shows what the topic sent.
 		stdArn, stdURL := queueFor(t, topicArn, name+"-orders-std", nil)
 		for _, arn := range []string{queueArn, stdArn} {
-			call(nil, "sns", "Subscribe", map[string]any{"TopicArn": topicArn, "Protocol": "sqs", "Endpoint": arn,
+			call(t, nil, "sns", "Subscribe", map[string]any{"TopicArn": topicArn, "Protocol": "sqs", "Endpoint": arn,
 				"Attributes": map[string]string{"RawMessageDelivery": "true"}})
 		}
 		if err := sess.call(nil, "sns", "Publish", map[string]any{"TopicArn": topicArn, "Message": "no group"}); err == nil || !strings.Contains(err.Error(), "MessageGroupId") {
@@ -642,7 +642,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		var seqs []string
 		for _, p := range []struct{ body, dedup string }{{"first", "d1"}, {"second", "d2"}, {"first, again", "d1"}, {"third", "d3"}} {
 			var out struct{ MessageId, SequenceNumber string }
-			call(&out, "sns", "Publish", map[string]any{"TopicArn": topicArn, "Message": p.body, "MessageGroupId": "orders", "MessageDeduplicationId": p.dedup})
+			call(t, &out, "sns", "Publish", map[string]any{"TopicArn": topicArn, "Message": p.body, "MessageGroupId": "orders", "MessageDeduplicationId": p.dedup})
 			seqs = append(seqs, out.SequenceNumber)
 		}
 		if seqs[2] != seqs[0] || !(seqs[0] < seqs[1] && seqs[1] < seqs[3]) {
@@ -652,7 +652,7 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		for range 4 { // a FIFO queue hands out a group's next message once the one before is deleted
 			for _, m := range receive(t, queueURL) {
 				got = append(got, m.Body+"/"+m.Attributes["MessageGroupId"])
-				call(nil, "sqs", "DeleteMessage", map[string]any{"QueueUrl": queueURL, "ReceiptHandle": m.ReceiptHandle})
+				call(t, nil, "sqs", "DeleteMessage", map[string]any{"QueueUrl": queueURL, "ReceiptHandle": m.ReceiptHandle})
 			}
 		}
 		if want := []string{"first/orders", "second/orders", "third/orders"}; !slices.Equal(got, want) {

@@ -24,16 +24,17 @@ type pySession struct {
 	dead   error // set once a request timed out or the process stopped answering
 }
 
-// apiError is the error a service answered a session's call with.
+// apiError is the error a session's request ended with: a service's answer (Code set) or what
+// botocore raised before sending (parameter validation: Code "").
 type apiError struct {
-	Code    string // the service's error code ("InvalidParameter")
-	Message string // botocore's text of it
+	Code    string // the service's error code ("InvalidParameter"), "" when no service answered
+	Message string // the request, then botocore's text of the error
 }
 
 func (e *apiError) Error() string { return e.Message }
 
-// startSession starts the script's session on py's Python, stopped (stdin closed, then waited for
-// by its own pid, at most 5 s more) when the test ends.
+// startSession starts the script's session on py's Python, stopped when the test ends: its stdin
+// closed, then waited for, and killed by its own pid if it has not ended within callTimeout.
 func startSession(ctx context.Context, t *testing.T, py *proc, script string) *pySession {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, py.path, script, "session")
@@ -110,7 +111,8 @@ func (s *pySession) request(req any, out any) error {
 		s.dead = fmt.Errorf("boto3 session: no answer to %s within %s (killed)\nstderr: %s", b, callTimeout, tail(s.stderr.String(), 3000))
 		return s.dead
 	}
-	if a.err != nil {
+	if a.err != nil { // the process ended, or its answer was too long to read: it is no use now
+		s.cmd.Process.Kill()
 		s.dead = fmt.Errorf("boto3 session: no answer to %s: %v\nstderr: %s", b, a.err, tail(s.stderr.String(), 3000))
 		return s.dead
 	}

@@ -53,8 +53,8 @@ def plain(v):
 
 def cmd_session():
     for line in sys.stdin:
-        req = json.loads(line)
         try:
+            req = json.loads(line)
             if isinstance(req, dict):
                 result = {"ok": api_call(req["service"], req["operation"], req.get("params") or {})}
             else:
@@ -63,7 +63,11 @@ def cmd_session():
             result = {"error": str(e), "code": e.response.get("Error", {}).get("Code", "")}
         except Exception as e:  # the test reports it; the session goes on
             result = {"error": "%s: %s" % (type(e).__name__, e)}
-        sys.stdout.write(json.dumps(result, default=plain) + "\n")
+        try:
+            out = json.dumps(result, default=plain)
+        except Exception as e:
+            out = json.dumps({"error": "the answer is not JSON: %s: %s" % (type(e).__name__, e)})
+        sys.stdout.write(out + "\n")
         sys.stdout.flush()
     return None
 
@@ -102,6 +106,7 @@ def cmd_put_chunked(bucket, key, path):
             s3.put_object(Bucket=bucket, Key=key, Body=f)
     finally:
         httpchecksum.urlparse = real
+        s3.meta.events.unregister("before-send.s3.PutObject", capture)
     return {"sent": {k: sent.get(k, "") for k in ("content-encoding", "x-amz-trailer", "x-amz-decoded-content-length", "transfer-encoding")}}
 
 
