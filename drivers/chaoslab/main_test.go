@@ -491,6 +491,12 @@ func TestNegativeDurationNamesItsFlag(t *testing.T) {
 			}
 		}
 	}
+	// An execution name Step Functions would refuse at StartExecution is refused before anything runs.
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"run", "-outputs", outputs, "-name", "my run", "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), `-name "my run": an execution name has no whitespace`) {
+		t.Errorf("run -name 'my run': exit %d, stderr %q; want 2 naming the flag and the rule", code, errb)
+	}
 }
 
 // An onset (given, or the default) that takes all the time from the first fault's write to the

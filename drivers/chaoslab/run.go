@@ -84,6 +84,11 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	if r.Poll <= 0 {
 		return cli.Usagef("chaoslab run: -poll must be positive")
 	}
+	if r.ExecutionName != "" {
+		if err := runner.CheckExecutionName(r.ExecutionName); err != nil {
+			return cli.Usagef("chaoslab run: -name %w", err)
+		}
+	}
 	if err := badDuration([]flagDuration{{"-countdown", r.Countdown}, {"-rollback-wait", r.RollbackWait}}); err != nil {
 		return cli.Usagef("chaoslab run: %w", err)
 	}

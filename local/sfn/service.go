@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf16"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
@@ -675,11 +676,11 @@ func checkName(name string) error {
 	if len(utf16.Encode([]rune(name))) > 80 { // the model counts characters as Java does, in UTF-16
 		return violates("name", name, "have length less than or equal to 80")
 	}
-	if strings.ContainsAny(name, " \t\n<>{}[]?*\"#%\\^|~`$&,;:/") {
+	if strings.ContainsAny(name, "<>{}[]?*\"#%\\^|~`$&,;:/") {
 		return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
+	for _, r := range name { // control characters are U+0000-001F and U+007F-009F in AWS's rule
+		if r < 0x20 || r >= 0x7f && r <= 0x9f || unicode.IsSpace(r) {
 			return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}
 		}
 	}

@@ -718,6 +718,15 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("a b")})
 			return err
 		}, errAs[*types.InvalidName]},
+		// AWS's control characters are U+0000-001F and U+007F-009F; white space is any.
+		{"a name with a C1 control character", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("a\u0085b")})
+			return err
+		}, errAs[*types.InvalidName]},
+		{"a name with a no-break space", func() error {
+			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("a\u00a0b")})
+			return err
+		}, errAs[*types.InvalidName]},
 		{"list the executions of no ARN", func() error {
 			_, err := client.ListExecutions(ctx, &sfnapi.ListExecutionsInput{StateMachineArn: aws.String("not-an-arn")})
 			return err

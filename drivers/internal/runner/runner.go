@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -77,6 +79,22 @@ func ExecutionName(s string) string {
 		s = s[len(s)-80:]
 	}
 	return s
+}
+
+// CheckExecutionName checks a name given for an execution against Step Functions' rule (1 to 80
+// characters; no whitespace, brackets, wildcards, control characters or any of "#%\^|~`$&,;:/),
+// so that chaoslab run refuses it naming its flag before it compiles or writes anything; the
+// service (AWS's, or local/sfn) would answer InvalidName only at StartExecution.
+func CheckExecutionName(name string) error {
+	if name == "" || len(utf16.Encode([]rune(name))) > 80 { // counted as the service counts, in UTF-16
+		return fmt.Errorf("%q: an execution name is 1 to 80 characters", name)
+	}
+	for _, c := range name {
+		if c < 0x20 || c >= 0x7f && c <= 0x9f || unicode.IsSpace(c) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", c) {
+			return fmt.Errorf("%q: an execution name has no whitespace, brackets, wildcards, control characters or any of \"#%%\\^|~`$&,;:/ (%q)", name, c)
+		}
+	}
+	return nil
 }
 
 func (r *Runner) stdout() io.Writer {
