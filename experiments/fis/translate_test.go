@@ -392,7 +392,7 @@ func TestTranslateProblems(t *testing.T) {
 			want: map[string]string{"stopConditions[0].value": `does not exist`}},
 		{name: "a stop condition's value that is no alarm ARN", only: true,
 			template: []byte(strings.Replace(string(read(t, "add-delay.json")), "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors", "ChaosLab-EtlErrors", 1)),
-			want: map[string]string{"stopConditions[0].value": `is not a CloudWatch alarm ARN`}},
+			want:     map[string]string{"stopConditions[0].value": `is not a CloudWatch alarm ARN`}},
 		{name: "two delays at once", template: twoDelays, want: map[string]string{
 			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
 		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
