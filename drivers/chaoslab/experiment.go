@@ -142,13 +142,13 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
 		// (given or the default) that takes all of that time (the compiler clamps it to each pause)
 		// leaves that window empty: the run would judge nothing of the fault.
-		if rest := out.FaultSpan(); out.OnsetTakesAll(c.onset) {
+		if out.OnsetTakesAll(c.onset) {
 			onset := fmt.Sprintf("-onset %s", c.onset)
 			if !c.onsetSet {
 				onset = fmt.Sprintf("the fault's onset (-onset, default %s)", c.onset)
 			}
 			return nil, nil, fmt.Errorf("%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
-				onset, rest)
+				onset, out.FaultSpan())
 		}
 	}
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/lab"
-	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
@@ -126,7 +125,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab lab: %s %d: want %d or more", n.flag, n.v, n.least)
 		}
 	}
-	if err := checkOnset(c.Experiments, c.Overrides, *onset); err != nil {
+	if err := lab.CheckOnset(c.Experiments, c.Overrides); err != nil {
 		return cli.Usagef("chaoslab lab: %w", err)
 	}
 	root, err := cdkapp.FindRoot()
@@ -232,36 +231,4 @@ func repeatHeading(results []lab.Result, asked int) string {
 		return fmt.Sprintf("\nover %d runs (of %d asked: the lab stopped after run %d):\n", ran, asked, ran)
 	}
 	return fmt.Sprintf("\nover %d runs:\n", asked)
-}
-
-// checkOnset refuses an onset that takes the whole of an experiment's fault span with the lab's
-// durations (chaoslab run refuses it for one run): every trial of it would observe nothing of its
-// fault, found only after the cloud, the stacks and the warm-ups. The span does not depend on the
-// stack's names, so the experiments are compiled with stand-ins for them.
-func checkOnset(names []string, o experiments.Overrides, onset time.Duration) error {
-	const account, region = "000000000000", "us-east-1"
-	outputs := map[string]string{
-		stack.BucketName: "onset-check", stack.TableName: "onset-check", stack.FunctionName: "onset-check",
-		stack.JsonQueueName: "onset-check-json", stack.CsvQueueName: "onset-check-csv", stack.ErrorQueueName: "onset-check-error",
-		stack.JsonQueueUrl: "http://127.0.0.1/" + account + "/onset-check-json", stack.CsvQueueUrl: "http://127.0.0.1/" + account + "/onset-check-csv",
-		stack.ErrorQueueUrl: "http://127.0.0.1/" + account + "/onset-check-error", stack.TopicName: "onset-check",
-		stack.TopicArn: "arn:aws:sns:" + region + ":" + account + ":onset-check", stack.FaultParameterName: "/onset-check/fault",
-		stack.DashboardName: "onset-check", stack.ExperimentStateMachineArn: "arn:aws:states:" + region + ":" + account + ":stateMachine:onset-check",
-	}
-	for _, name := range names {
-		def, err := experiments.LoadDefinition(name)
-		if err != nil {
-			return err
-		}
-		out, err := experiments.Compile(def, experiments.CompileOptions{FaultParameterName: outputs[stack.FaultParameterName],
-			Env: experiments.EnvFromOutputs(outputs), Overrides: o})
-		if err != nil {
-			return fmt.Errorf("%s with the lab's durations: %w", name, err)
-		}
-		if span := out.FaultSpan(); out.OnsetTakesAll(onset) {
-			return fmt.Errorf("-onset %s leaves no time to observe %s's fault: its steady state after is observed from the first fault's onset to the method's end, %s after its write with these durations; shorten -onset or lengthen -pause",
-				onset, name, span)
-		}
-	}
-	return nil
 }

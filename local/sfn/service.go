@@ -13,9 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf16"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/sfnname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
@@ -673,16 +672,11 @@ func executionArn(machineArn, name string) string {
 // checkName applies AWS's execution name rules: 1-80 characters (the model's length, a
 // ValidationException as AWS's), no whitespace, wildcards or control characters (InvalidName).
 func checkName(name string) error {
-	if len(utf16.Encode([]rune(name))) > 80 { // the model counts characters as Java does, in UTF-16
-		return violates("name", name, "have length less than or equal to 80")
+	if sfnname.TooLong(name) {
+		return violates("name", name, fmt.Sprintf("have length less than or equal to %d", sfnname.MaxLength))
 	}
-	if strings.ContainsAny(name, "<>{}[]?*\"#%\\^|~`$&,;:/") {
+	if _, bad := sfnname.BadRune(name); bad {
 		return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}
-	}
-	for _, r := range name { // control characters are U+0000-001F and U+007F-009F in AWS's rule
-		if r < 0x20 || r >= 0x7f && r <= 0x9f || unicode.IsSpace(r) {
-			return &apiError{Code: "InvalidName", Message: "Invalid Name: '" + name + "'"}
-		}
 	}
 	return nil
 }

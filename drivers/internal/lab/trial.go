@@ -280,12 +280,50 @@ func (t *trial) load(ctx context.Context) *load {
 // compile compiles the shipped experiment with the deployed stack's names and the lab's
 // compressed durations.
 func (t *trial) compile() (*experiments.Compiled, error) {
-	def, err := experiments.LoadDefinition(t.experiment)
+	return compileShipped(t.experiment, t.outputs, t.cfg.Overrides)
+}
+
+// compileShipped compiles the shipped experiment name for a stack of these outputs with the lab's
+// durations o.
+func compileShipped(name string, outputs map[string]string, o experiments.Overrides) (*experiments.Compiled, error) {
+	def, err := experiments.LoadDefinition(name)
 	if err != nil {
 		return nil, err
 	}
-	return experiments.Compile(def, experiments.CompileOptions{FaultParameterName: t.outputs[stack.FaultParameterName],
-		Env: experiments.EnvFromOutputs(t.outputs), Overrides: t.cfg.Overrides})
+	return experiments.Compile(def, experiments.CompileOptions{FaultParameterName: outputs[stack.FaultParameterName],
+		Env: experiments.EnvFromOutputs(outputs), Overrides: o})
+}
+
+// CheckOnset refuses an onset (o.Onset, nil: the default) that takes the whole of an experiment's
+// fault span with the lab's durations o (chaoslab run refuses it for one run): every trial of it
+// would observe nothing of its fault, found only after the cloud, the stacks and the warm-ups. The
+// span does not depend on the stack's names, so the experiments are compiled as trials compile
+// them, with stand-ins for the names.
+func CheckOnset(names []string, o experiments.Overrides) error {
+	onset := experiments.DefaultFaultOnset
+	if o.Onset != nil {
+		onset = *o.Onset
+	}
+	const account, region = "000000000000", "us-east-1"
+	outputs := map[string]string{
+		stack.BucketName: "onset-check", stack.TableName: "onset-check", stack.FunctionName: "onset-check",
+		stack.JsonQueueName: "onset-check-json", stack.CsvQueueName: "onset-check-csv", stack.ErrorQueueName: "onset-check-error",
+		stack.JsonQueueUrl: "http://127.0.0.1/" + account + "/onset-check-json", stack.CsvQueueUrl: "http://127.0.0.1/" + account + "/onset-check-csv",
+		stack.ErrorQueueUrl: "http://127.0.0.1/" + account + "/onset-check-error", stack.TopicName: "onset-check",
+		stack.TopicArn: "arn:aws:sns:" + region + ":" + account + ":onset-check", stack.FaultParameterName: "/onset-check/fault",
+		stack.DashboardName: "onset-check", stack.ExperimentStateMachineArn: "arn:aws:states:" + region + ":" + account + ":stateMachine:onset-check",
+	}
+	for _, name := range names {
+		out, err := compileShipped(name, outputs, o)
+		if err != nil {
+			return fmt.Errorf("%s with the lab's durations: %w", name, err)
+		}
+		if out.OnsetTakesAll(onset) {
+			return fmt.Errorf("-onset %s leaves no time to observe %s's fault: its steady state after is observed from the first fault's onset to the method's end, %s after its write with these durations; shorten -onset or lengthen -pause",
+				onset, name, out.FaultSpan())
+		}
+	}
+	return nil
 }
 
 // run runs the experiment on the deployed state machine, as `chaoslab run` does, its output in

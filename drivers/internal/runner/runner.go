@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf16"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -21,6 +19,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
+	"github.com/chaoslab/serverless-chaos-lab/internal/sfnname"
 )
 
 // Runner starts compiled experiments on an experiment state machine and follows them. Set the
@@ -86,13 +85,11 @@ func ExecutionName(s string) string {
 // so that chaoslab run refuses it naming its flag before it compiles or writes anything; the
 // service (AWS's, or local/sfn) would answer InvalidName only at StartExecution.
 func CheckExecutionName(name string) error {
-	if name == "" || len(utf16.Encode([]rune(name))) > 80 { // counted as the service counts, in UTF-16
-		return fmt.Errorf("%q: an execution name is 1 to 80 characters", name)
+	if name == "" || sfnname.TooLong(name) {
+		return fmt.Errorf("%q: an execution name is 1 to %d characters", name, sfnname.MaxLength)
 	}
-	for _, c := range name {
-		if c < 0x20 || c >= 0x7f && c <= 0x9f || unicode.IsSpace(c) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", c) {
-			return fmt.Errorf("%q: an execution name has no whitespace, brackets, wildcards, control characters or any of \"#%%\\^|~`$&,;:/ (%q)", name, c)
-		}
+	if c, bad := sfnname.BadRune(name); bad {
+		return fmt.Errorf("%q: an execution name has no whitespace, brackets, wildcards, control characters or any of \"#%%\\^|~`$&,;:/ (%q)", name, c)
 	}
 	return nil
 }
