@@ -78,7 +78,8 @@ LAB_PKG := ./test
 # The other packages whose tests take longest, longest first (10 s to 1 minute each, alone; most of
 # it waiting, on emulators, Chromium or a clock), named first so that go test starts them first and
 # the run does not end on one of them alone (go list keeps the patterns' order and lists a package
-# once). -p 4: twice as many test binaries as a 2-core VM has cores, since most of these wait more than they run.
+# once). -p 4: twice as many test binaries as a 2-core VM has cores, since most of these wait more
+# than they run.
 SLOW_PKGS := ./local/cloud ./test/clients ./drivers/chaoslab ./functions/etl ./local/dashboard \
 	./drivers/internal/runner ./local/esm ./test/conformance/cloudwatch ./constructs/experiment \
 	./local/sns . ./drivers/internal/lab ./local/lambda ./local/sqs ./local/emulators ./local/gateway \
