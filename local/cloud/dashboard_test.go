@@ -73,7 +73,7 @@ func TestLiveDashboardOfTheDeployedStack(t *testing.T) {
 
 	// WHEN the page is opened
 	browser := time.Now()
-	b := browsertest.Start(t, 45*time.Second)
+	b := browsertest.Start(t, 90*time.Second)
 	p := b.Open(t, url+"&refresh=1", browsertest.Loopback)
 	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
 
@@ -82,8 +82,8 @@ func TestLiveDashboardOfTheDeployedStack(t *testing.T) {
 		t.Errorf("%d widgets, want the fixture's 1", n)
 	}
 	points := `(() => { const u = ChaosDash.charts.w0; let n = 0; if (u) for (const v of u.data[1] || []) if (v != null) n++; return n; })()`
-	p.Wait(t, points+` >= 2`, 5*time.Second)
-	p.Wait(t, `document.body.dataset.faultOn === "true" && JSON.parse(ChaosDash.charts.w0.root.dataset.faults || "[]").length === 1`, 5*time.Second)
+	p.Wait(t, points+` >= 2`, 20*time.Second)
+	p.Wait(t, `document.body.dataset.faultOn === "true" && JSON.parse(ChaosDash.charts.w0.root.dataset.faults || "[]").length === 1`, 20*time.Second)
 	banner := browsertest.Eval[string](t, p, `document.getElementById("fault").textContent`)
 	if !strings.Contains(banner, outputs["FaultParameterName"]) || !strings.Contains(banner, "latency") {
 		t.Errorf("fault banner = %q", banner)
@@ -93,14 +93,14 @@ func TestLiveDashboardOfTheDeployedStack(t *testing.T) {
 	before := browsertest.Eval[int](t, p, points)
 	time.Sleep(1100 * time.Millisecond)
 	send()
-	p.Wait(t, points+` > `+strconv.Itoa(before), 5*time.Second)
+	p.Wait(t, points+` > `+strconv.Itoa(before), 20*time.Second)
 
 	// WHEN the fault is rolled back, THEN its window closes
 	if _, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(outputs["FaultParameterName"]),
 		Value: aws.String(`{"isEnabled": false}`), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	p.Wait(t, `document.body.dataset.faultOn === "false"`, 5*time.Second)
+	p.Wait(t, `document.body.dataset.faultOn === "false"`, 20*time.Second)
 	p.Check(t)
 	t.Logf("browser part %s", time.Since(browser).Round(time.Millisecond))
 }

@@ -376,7 +376,7 @@ func TestLivePageInChromium(t *testing.T) {
 
 	// AND at 1280 px, over a minute (HH:MM:SS labels) as over 5, no time-axis label touches the next
 	p.Viewport(t, 1280, 1000)
-	p.Wait(t, `ChaosDash.charts.w0.width < 420`, 5*time.Second)
+	p.Wait(t, `ChaosDash.charts.w0.width < 420`, 20*time.Second)
 	for _, rng := range []string{"60", "300"} {
 		browsertest.Eval[bool](t, p, fmt.Sprintf(`(document.querySelector('[data-range="%s"]').click(), true)`, rng))
 		p.Wait(t, fmt.Sprintf(`Math.abs(ChaosDash.charts.w0.scales.x.max - ChaosDash.charts.w0.scales.x.min - %s) < 1`, rng), 20*time.Second)

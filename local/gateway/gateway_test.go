@@ -116,8 +116,8 @@ func TestRoutingProxyAndInterceptors(t *testing.T) {
 		t.Errorf("unknown service err = %v", err)
 	}
 
-	cancel() // Listen's context ends the server.
-	deadline := time.Now().Add(2 * time.Second)
+	cancel()                                     // Listen's context ends the server.
+	deadline := time.Now().Add(10 * time.Second) // a poll: generous for a loaded machine
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err != nil {

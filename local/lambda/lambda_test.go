@@ -316,8 +316,9 @@ func TestTimeoutKillsProcess(t *testing.T) {
 	if fe == nil || !strings.Contains(fe.Message, "Task timed out after 1.00 seconds") {
 		t.Fatalf("function error = %v, want a timeout", fe)
 	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("timed-out invocation returned after %v, want about 1 s", took)
+	// About 1 s; the bound is far from the function's 30 s sleep, and wide for make test's nice 19.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("timed-out invocation returned after %v, want about 1 s (not the function's 30 s)", took)
 	}
 	// The sandbox's process is gone (killed by pid, reaped).
 	deadline := time.Now().Add(5 * time.Second)
@@ -403,8 +404,8 @@ func TestEMFLinesBecomeMetrics(t *testing.T) {
 	if _, fe, err := invoke(t, s, "fn", `{"action":"emf"}`); err != nil || fe != nil {
 		t.Fatal(fe, err)
 	}
-	// stdout is read asynchronously: wait briefly for the line.
-	deadline := time.Now().Add(2 * time.Second)
+	// stdout is read asynchronously: wait for the line (a poll, generous for a loaded machine).
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rec.mu.Lock()
 		n := len(rec.emf)

@@ -26,10 +26,10 @@ func TestRecorderSeesErrorsAndOutsideRequests(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := b.Open(t, srv.URL, browsertest.Loopback)
-	p.Wait(t, `document.body.dataset.done === "1"`, 5*time.Second)
+	p.Wait(t, `document.body.dataset.done === "1"`, 20*time.Second)
 	// The exception event follows the dataset write, by a moment or (a loaded machine) by seconds.
 	var errs string
-	poll.Until(5*time.Second, 20*time.Millisecond, func() bool {
+	poll.Until(20*time.Second, 20*time.Millisecond, func() bool {
 		errs = strings.Join(p.Errors(), "\n")
 		return strings.Contains(errs, "uncaught")
 	})
