@@ -3,6 +3,7 @@ package procgroup
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,14 +17,23 @@ import (
 )
 
 // driverEnv makes the test binary a driver: it starts `sh -c 'sleep 60 & sleep 60'` with Own
-// (a child with a grandchild), prints the child's pid and waits to be killed.
-const driverEnv = "PROCGROUP_TEST_DRIVER"
+// (a child with a grandchild), prints the child's pid and waits to be killed. With treeEnv set
+// too, it starts it with TreeCommand.
+const (
+	driverEnv = "PROCGROUP_TEST_DRIVER"
+	treeEnv   = "PROCGROUP_TEST_TREE"
+)
 
 func TestMain(m *testing.M) {
 	if sig := os.Getenv(driverEnv); sig != "" {
 		n, _ := strconv.Atoi(sig)
-		cmd := exec.Command("sh", "-c", "sleep 60 & sleep 60")
-		Own(cmd, syscall.Signal(n))
+		var cmd *exec.Cmd
+		if os.Getenv(treeEnv) != "" {
+			cmd = TreeCommand(context.Background(), "sh", "-c", "sleep 60 & sleep 60")
+		} else {
+			cmd = exec.Command("sh", "-c", "sleep 60 & sleep 60")
+			Own(cmd, syscall.Signal(n))
+		}
 		if err := cmd.Start(); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
@@ -35,28 +45,34 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// startDriver starts the test binary as a driver (see TestMain) with env, and returns its child's pid.
+func startDriver(t *testing.T, env ...string) (driver *exec.Cmd, child int) {
+	t.Helper()
+	driver = exec.Command(os.Args[0], "-test.run=^$")
+	driver.Env = append(os.Environ(), env...)
+	out, err := driver.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := driver.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { driver.Process.Kill(); driver.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pid, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		t.Fatalf("the driver printed %q: %v %v", line, err, perr)
+	}
+	t.Cleanup(func() { syscall.Kill(-pid, syscall.SIGKILL) }) // the group, should the test fail
+	return driver, pid
+}
+
 // A driver killed with SIGKILL takes its child with it: `chaoslab bench` killed used to leave
 // its whole local cloud running, reparented to init.
 func TestChildDiesWithItsDriver(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
-			driver := exec.Command(os.Args[0], "-test.run=^$")
-			driver.Env = append(os.Environ(), fmt.Sprintf("%s=%d", driverEnv, int(sig)))
-			out, err := driver.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := driver.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer driver.Wait()
-			line, err := bufio.NewReader(out).ReadString('\n')
-			pid, perr := strconv.Atoi(strings.TrimSpace(line))
-			if err != nil || perr != nil {
-				driver.Process.Kill()
-				t.Fatalf("the driver printed %q: %v %v", line, err, perr)
-			}
-			defer syscall.Kill(-pid, syscall.SIGKILL) // the group, should the test fail
+			driver, pid := startDriver(t, fmt.Sprintf("%s=%d", driverEnv, int(sig)))
 			child := proctest.Descendants(pid)
 			if len(child) == 0 {
 				t.Fatalf("the driver's child %d is not running", pid)
@@ -65,6 +81,49 @@ func TestChildDiesWithItsDriver(t *testing.T) {
 			proctest.WaitGone(t, child[:1], 10*time.Second)
 		})
 	}
+}
+
+// With TreeCommand the child's own children die with the driver too: the shell that leads the group,
+// the child and both its sleeps. (With Own alone the background sleep outlives a SIGKILLed driver by
+// its whole minute.)
+func TestTreeDiesWithItsDriver(t *testing.T) {
+	driver, pid := startDriver(t, fmt.Sprintf("%s=%d", driverEnv, int(syscall.SIGKILL)), treeEnv+"=1")
+	var tree []proctest.Proc
+	for deadline := time.Now().Add(10 * time.Second); len(tree) < 4 && time.Now().Before(deadline); {
+		tree = proctest.Descendants(pid)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(tree) < 4 {
+		t.Fatalf("the tree is %v, want the leading shell, sh and two sleeps", tree)
+	}
+	driver.Process.Kill()
+	proctest.WaitGone(t, tree, 10*time.Second)
+}
+
+// TreeCommand's child's exit status is the command's, and a cancel kills the whole tree.
+func TestTreeCommandStatusAndCancel(t *testing.T) {
+	err := TreeCommand(context.Background(), "sh", "-c", "exit 3").Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Errorf("exit 3 through TreeCommand: %v, want exit status 3", err)
+	}
+	if out, err := TreeCommand(context.Background(), "echo", "a b", "c").Output(); err != nil || string(out) != "a b c\n" {
+		t.Errorf("echo through TreeCommand: %q %v, want its arguments as they were", out, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := TreeCommand(ctx, "sh", "-c", "sleep 60 & sleep 60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	var tree []proctest.Proc
+	for deadline := time.Now().Add(10 * time.Second); len(tree) < 4 && time.Now().Before(deadline); {
+		tree = proctest.Descendants(cmd.Process.Pid)
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	cmd.Wait()
+	proctest.WaitGone(t, tree, 10*time.Second)
 }
 
 // A cancel kills the whole group: the child and what it started.

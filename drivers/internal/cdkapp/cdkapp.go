@@ -20,11 +20,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
@@ -114,17 +112,17 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 	ctx, cancel := context.WithTimeout(ctx, synthTimeout)
 	defer cancel()
 	args := append([]string{"synth", "-q", "-c", "architecture=" + HostArchitecture(), "-o", outDir}, contextArgs...)
-	cmd := exec.CommandContext(ctx, cdk, args...)
+	// The CLI runs `go run .`, which compiles the app (minutes on a cold build cache) and runs it,
+	// and the app starts jsii's node: the whole group is stopped on cancel and when this process
+	// dies, however it dies; the synth writes into outDir, a directory the next synth of the same
+	// stacks replaces.
+	cmd := procgroup.TreeCommand(ctx, cdk, args...)
 	cmd.Dir = root
 	// Node 20 runs the CLI (Debian's): jsii's end-of-life notice and the AWS SDK for JavaScript's
 	// notice about its versions after January 2027 say nothing about these pinned ones, and each
 	// printed nine lines into every deploy's output.
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true")
 	cmd.Stdout, cmd.Stderr = log, log
-	// The CLI starts the Go app as a child: stop the whole group on cancel, and the CLI if this
-	// process dies (its own children, the app, end with the synth, which writes into outDir, a
-	// directory the next synth of the same stacks replaces).
-	procgroup.Own(cmd, syscall.SIGKILL)
 	if err := cmd.Run(); err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("timed out after %s", synthTimeout)
