@@ -53,6 +53,10 @@ type Overrides struct {
 	Onset *time.Duration
 }
 
+// FaultOnset is the onset the compiler uses (before it rounds it up to whole seconds): Onset, or
+// DefaultFaultOnset when it is not set.
+func (o Overrides) FaultOnset() time.Duration { return onsetOr(o.Onset, DefaultFaultOnset) }
+
 // Validate reports every problem of e that does not depend on a run's options: environment
 // variables that are not set are not problems here.
 func Validate(e *Experiment) error {

@@ -63,7 +63,7 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 			}
 		}
 	}
-	onset := ceilSeconds(onsetOr(o.Onset, DefaultFaultOnset))
+	onset := ceilSeconds(o.FaultOnset())
 	for i := range out.Method {
 		splitPause(&out.Method[i], onset, out.Guard.IntervalSeconds)
 	}

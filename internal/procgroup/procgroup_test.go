@@ -67,6 +67,20 @@ func startDriver(t *testing.T, env ...string) (driver *exec.Cmd, child int) {
 	return driver, pid
 }
 
+// waitTree waits up to 10 s for pid's tree to hold n processes, and returns it.
+func waitTree(t *testing.T, pid, n int) []proctest.Proc {
+	t.Helper()
+	var tree []proctest.Proc
+	for deadline := time.Now().Add(10 * time.Second); len(tree) < n && time.Now().Before(deadline); {
+		tree = proctest.Descendants(pid)
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(tree) < n {
+		t.Fatalf("the tree of %d is %v, want %d processes", pid, tree, n)
+	}
+	return tree
+}
+
 // A driver killed with SIGKILL takes its child with it: `chaoslab bench` killed used to leave
 // its whole local cloud running, reparented to init.
 func TestChildDiesWithItsDriver(t *testing.T) {
@@ -88,14 +102,7 @@ func TestChildDiesWithItsDriver(t *testing.T) {
 // its whole minute.)
 func TestTreeDiesWithItsDriver(t *testing.T) {
 	driver, pid := startDriver(t, fmt.Sprintf("%s=%d", driverEnv, int(syscall.SIGKILL)), treeEnv+"=1")
-	var tree []proctest.Proc
-	for deadline := time.Now().Add(10 * time.Second); len(tree) < 4 && time.Now().Before(deadline); {
-		tree = proctest.Descendants(pid)
-		time.Sleep(20 * time.Millisecond)
-	}
-	if len(tree) < 4 {
-		t.Fatalf("the tree is %v, want the leading shell, sh and two sleeps", tree)
-	}
+	tree := waitTree(t, pid, 4) // the leading shell, sh and two sleeps
 	driver.Process.Kill()
 	proctest.WaitGone(t, tree, 10*time.Second)
 }
@@ -116,11 +123,7 @@ func TestTreeCommandStatusAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	var tree []proctest.Proc
-	for deadline := time.Now().Add(10 * time.Second); len(tree) < 4 && time.Now().Before(deadline); {
-		tree = proctest.Descendants(cmd.Process.Pid)
-		time.Sleep(20 * time.Millisecond)
-	}
+	tree := waitTree(t, cmd.Process.Pid, 4)
 	cancel()
 	cmd.Wait()
 	proctest.WaitGone(t, tree, 10*time.Second)
@@ -135,12 +138,7 @@ func TestCancelKillsTheGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	var tree []proctest.Proc
-	deadline := time.Now().Add(10 * time.Second)
-	for len(tree) < 3 && time.Now().Before(deadline) { // sh and its two sleeps
-		tree = proctest.Descendants(cmd.Process.Pid)
-		time.Sleep(20 * time.Millisecond)
-	}
+	tree := waitTree(t, cmd.Process.Pid, 3) // sh and its two sleeps
 	cancel()
 	cmd.Wait()
 	proctest.WaitGone(t, tree, 10*time.Second)

@@ -84,8 +84,7 @@ func (s *pySession) request(req any, out any) error {
 		return err
 	}
 	if _, err := s.in.Write(append(b, '\n')); err != nil {
-		s.dead = fmt.Errorf("boto3 session: writing %s: %v\nstderr: %s", b, err, tail(s.stderr.String(), 3000))
-		return s.dead
+		return s.die("writing %s: %v", b, err)
 	}
 	type answer struct {
 		line []byte
@@ -107,14 +106,10 @@ func (s *pySession) request(req any, out any) error {
 	select {
 	case a = <-got:
 	case <-time.After(callTimeout):
-		s.cmd.Process.Kill()
-		s.dead = fmt.Errorf("boto3 session: no answer to %s within %s (killed)\nstderr: %s", b, callTimeout, tail(s.stderr.String(), 3000))
-		return s.dead
+		return s.die("no answer to %s within %s (killed)", b, callTimeout)
 	}
 	if a.err != nil { // the process ended, or its answer was too long to read: it is no use now
-		s.cmd.Process.Kill()
-		s.dead = fmt.Errorf("boto3 session: no answer to %s: %v\nstderr: %s", b, a.err, tail(s.stderr.String(), 3000))
-		return s.dead
+		return s.die("no answer to %s: %v", b, a.err)
 	}
 	var resp struct {
 		OK    json.RawMessage `json:"ok"`
@@ -134,6 +129,14 @@ func (s *pySession) request(req any, out any) error {
 		return fmt.Errorf("boto3 session: the answer to %s: %v\n%s", b, err, tail(string(resp.OK), 2000))
 	}
 	return nil
+}
+
+// die kills the session (by its pid, if it still runs) and makes it answer every request from now on
+// with this error, the script's stderr appended.
+func (s *pySession) die(format string, args ...any) error {
+	s.cmd.Process.Kill()
+	s.dead = fmt.Errorf("boto3 session: "+format+"\nstderr: %s", append(args, tail(s.stderr.String(), 3000))...)
+	return s.dead
 }
 
 // run runs one of the script's commands (boto3_client.py <command> args...).

@@ -300,10 +300,7 @@ func compileShipped(name string, outputs map[string]string, o experiments.Overri
 // span does not depend on the stack's names, so the experiments are compiled as trials compile
 // them, with stand-ins for the names.
 func CheckOnset(names []string, o experiments.Overrides) error {
-	onset := experiments.DefaultFaultOnset
-	if o.Onset != nil {
-		onset = *o.Onset
-	}
+	onset := o.FaultOnset()
 	const account, region = "000000000000", "us-east-1"
 	outputs := map[string]string{
 		stack.BucketName: "onset-check", stack.TableName: "onset-check", stack.FunctionName: "onset-check",
