@@ -2,7 +2,8 @@
 // the drivers; the emulators, the Step Functions host and the function sandboxes for the local
 // cloud) so that nothing of it outlives its parent: the child leads a process group of its own,
 // which a cancel kills whole, and it gets a signal when the parent dies, however it died (SIGKILL
-// included, which leaves no clean-up to run). TreeCommand reaches the child's own children too.
+// included, which leaves no clean-up to run). TreeCommand reaches the child's own children too;
+// a Reaper does the same for many children at the cost of one process in all.
 package procgroup
 
 import (

@@ -18,10 +18,11 @@ import (
 
 // driverEnv makes the test binary a driver: it starts `sh -c 'sleep 60 & sleep 60'` with Own
 // (a child with a grandchild), prints the child's pid and waits to be killed. With treeEnv set
-// too, it starts it with TreeCommand.
+// too, it starts it with TreeCommand; with reaperEnv, with Own and listed with a Reaper.
 const (
 	driverEnv = "PROCGROUP_TEST_DRIVER"
 	treeEnv   = "PROCGROUP_TEST_TREE"
+	reaperEnv = "PROCGROUP_TEST_REAPER"
 )
 
 func TestMain(m *testing.M) {
@@ -37,6 +38,16 @@ func TestMain(m *testing.M) {
 		if err := cmd.Start(); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
+		}
+		if os.Getenv(reaperEnv) != "" {
+			rp, err := StartReaper()
+			if err == nil {
+				err = rp.Add(cmd.Process.Pid)
+			}
+			if err != nil {
+				fmt.Println("error", err)
+				os.Exit(1)
+			}
 		}
 		fmt.Println(cmd.Process.Pid)
 		cmd.Wait()
@@ -105,6 +116,58 @@ func TestTreeDiesWithItsDriver(t *testing.T) {
 	tree := waitTree(t, pid, 4) // the leading shell, sh and two sleeps
 	driver.Process.Kill()
 	proctest.WaitGone(t, tree, 10*time.Second)
+}
+
+// With a Reaper the child's own children die with the driver too, though the child has only Own's
+// parent-death signal: the reaper kills the group the driver listed.
+func TestReaperKillsTheGroupWhenItsDriverDies(t *testing.T) {
+	driver, pid := startDriver(t, fmt.Sprintf("%s=%d", driverEnv, int(syscall.SIGKILL)), reaperEnv+"=1")
+	tree := waitTree(t, pid, 3) // sh and two sleeps
+	driver.Process.Kill()
+	proctest.WaitGone(t, tree, 10*time.Second)
+}
+
+// Close kills the groups still listed and leaves the removed ones alone; Add after Close fails.
+func TestReaperClose(t *testing.T) {
+	start := func() (*exec.Cmd, []proctest.Proc) {
+		cmd := exec.Command("sh", "-c", "sleep 60 & sleep 60")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+		go cmd.Wait()
+		return cmd, waitTree(t, cmd.Process.Pid, 3)
+	}
+	rp, err := StartReaper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, listedTree := start()
+	removed, removedTree := start()
+	for _, pg := range []int{listed.Process.Pid, removed.Process.Pid} {
+		if err := rp.Add(pg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rp.Remove(removed.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := rp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	proctest.WaitGone(t, listedTree, 10*time.Second)
+	for _, p := range removedTree {
+		if !proctest.Alive(p) {
+			t.Errorf("%v of the removed group died with the reaper", p)
+		}
+	}
+	if err := rp.Add(removed.Process.Pid); err == nil {
+		t.Error("Add after Close succeeded")
+	}
+	if err := rp.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
 }
 
 // TreeCommand's child's exit status is the command's, and a cancel kills the whole tree.

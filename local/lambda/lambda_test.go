@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -20,12 +21,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 )
 
 // codeDir holds the test function's bootstrap, built once per test binary from testdata/fn.
 var codeDir string
 
+// driverEnv makes the test binary a local cloud's Lambda service (see sandboxDriver) in a process
+// of its own, for a test to kill.
+const driverEnv = "LAMBDA_TEST_DRIVER"
+
 func TestMain(m *testing.M) {
+	if code := os.Getenv(driverEnv); code != "" {
+		sandboxDriver(code)
+		return
+	}
 	dir, err := os.MkdirTemp("", "lambda-test-")
 	if err != nil {
 		panic(err)
@@ -39,6 +50,34 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// sandboxDriver runs a Service with the test function from codeDir, has it start a process of its
+// own ({"action":"spawn"}), prints that process's pid and waits to be killed.
+func sandboxDriver(codeDir string) {
+	dir, err := os.MkdirTemp("", "lambda-driver-")
+	if err == nil {
+		var s *Service
+		if s, err = New(Options{Dir: dir}); err == nil {
+			if _, err = s.CreateFunction(Function{Name: "fn", CodeDir: codeDir}); err == nil {
+				var out []byte
+				var fe *FunctionError
+				if out, fe, err = s.Invoke(context.Background(), "fn", []byte(`{"action":"spawn"}`)); err == nil && fe != nil {
+					err = fe
+				}
+				var r reply
+				if err == nil {
+					err = json.Unmarshal(out, &r)
+				}
+				if err == nil {
+					fmt.Println(r.Value)
+					select {}
+				}
+			}
+		}
+	}
+	fmt.Println("error", err)
+	os.Exit(1)
 }
 
 // recorder collects what the service publishes.
@@ -696,6 +735,41 @@ func TestFunctionAPI(t *testing.T) {
 			t.Errorf("ListFunctions%s: %d %q, want 400 %s", tc.query, status, typ, tc.wantType)
 		}
 	}
+}
+
+// A process a function started dies with the local cloud, even when the cloud is SIGKILLed and has
+// no clean-up to run: the sandbox's runtime dies by its parent-death signal, and the reaper kills
+// the rest of its process group. (Without the reaper the function's process lives on, reparented to
+// init: this test fails.)
+func TestFunctionsChildrenDieWithTheCloud(t *testing.T) {
+	driver := exec.Command(os.Args[0], "-test.run=^$")
+	driver.Env = append(os.Environ(), driverEnv+"="+codeDir)
+	out, err := driver.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := driver.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { driver.Process.Kill(); driver.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	child, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		t.Fatalf("the driver printed %q: %v %v", line, err, perr)
+	}
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) }) // should the test fail
+	var spawned []proctest.Proc
+	tree := proctest.Descendants(driver.Process.Pid)
+	for _, p := range tree {
+		if p.Pid == child {
+			spawned = append(spawned, p)
+		}
+	}
+	if len(spawned) == 0 {
+		t.Fatalf("the function's process %d is not in the driver's tree %v", child, tree)
+	}
+	driver.Process.Kill()
+	proctest.WaitGone(t, tree, 10*time.Second)
 }
 
 func TestCloseKillsSandboxes(t *testing.T) {

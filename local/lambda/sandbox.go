@@ -142,6 +142,9 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		return nil, nil, fmt.Errorf("function %s: start %s: %w", f.cfg.Name, argv[0], err)
 	}
 	sb.pid = cmd.Process.Pid
+	if err := f.svc.reaper.Add(sb.pid); err != nil {
+		f.svc.log.Warn("sandbox: what the function starts may outlive a crash of the local cloud", "function", f.cfg.Name, "error", err)
+	}
 	close(sb.started)
 	drained := make(chan struct{})
 	go func() {
@@ -160,6 +163,7 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		// The environment ends with its runtime: whatever it started goes (and with it its ends of the
 		// output pipes), then its /tmp.
 		_ = syscall.Kill(-sb.pid, syscall.SIGKILL)
+		_ = f.svc.reaper.Remove(sb.pid)
 		sb.closeLogW()
 		// The last lines are logged before the exit is seen; a process that left the group (setsid)
 		// and still holds the pipes is not waited for beyond drainTimeout.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
@@ -101,6 +102,11 @@ type Service struct {
 	asyncCtx  context.Context
 	asyncStop context.CancelFunc
 	async     sync.WaitGroup
+
+	// reaper kills the process groups of the sandboxes still running should this process die
+	// without Close: a sandbox's runtime dies with it by its parent-death signal, but what the
+	// function started would live on, reparented to init.
+	reaper *procgroup.Reaper
 }
 
 // New returns a Service; functions are added with CreateFunction.
@@ -132,7 +138,11 @@ func New(opts Options) (*Service, error) {
 	if opts.MaxEventAge <= 0 {
 		opts.MaxEventAge = defaultMaxEventAge
 	}
-	s := &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}}
+	reaper, err := procgroup.StartReaper()
+	if err != nil {
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	s := &Service{opts: opts, log: opts.Logger, fns: map[string]*function{}, reaper: reaper}
 	s.asyncCtx, s.asyncStop = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -263,7 +273,7 @@ func (s *Service) Close() error {
 		fn.shutdown()
 	}
 	s.async.Wait()
-	return nil
+	return s.reaper.Close()
 }
 
 // InvokeAsync queues an asynchronous invocation (InvocationType Event): it runs in the background,

@@ -56,6 +56,13 @@ func handle(ctx context.Context, req request) (response, error) {
 		}
 		fmt.Println("started child", child.Process.Pid)
 		os.Exit(3)
+	case "spawn":
+		// A process the function starts and leaves running; its pid is the value.
+		child := exec.Command("sleep", "60")
+		if err := child.Start(); err != nil {
+			return out, err
+		}
+		out.Value = strconv.Itoa(child.Process.Pid)
 	case "log":
 		for range req.Lines {
 			fmt.Println(req.Value)
