@@ -3,11 +3,11 @@ package dirlock
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 )
 
 // holderEnv makes the test binary a process that takes the lock at the path it names, says so on
@@ -33,21 +33,9 @@ func TestOneHolderAndTheKernelLetsGo(t *testing.T) {
 	if held, known := Held(path); held || known {
 		t.Fatalf("no lock file yet: held %v known %v", held, known)
 	}
-	holder := exec.Command(os.Args[0], "-test.run=^$")
-	holder.Env = append(os.Environ(), holderEnv+"="+path)
-	out, err := holder.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Wait()
-	defer holder.Process.Kill()
-	buf := make([]byte, 64)
-	n, _ := out.Read(buf)
-	if !strings.HasPrefix(string(buf[:n]), "held") {
-		t.Fatalf("the holder said %q", buf[:n])
+	holder, said := proctest.StartSelf(t, holderEnv+"="+path)
+	if said != "held" {
+		t.Fatalf("the holder said %q", said)
 	}
 	if held, known := Held(path); !held || !known {
 		t.Fatalf("while another process holds it: held %v known %v", held, known)

@@ -1,14 +1,12 @@
 package procgroup
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,20 +57,10 @@ func TestMain(m *testing.M) {
 // startDriver starts the test binary as a driver (see TestMain) with env, and returns its child's pid.
 func startDriver(t *testing.T, env ...string) (driver *exec.Cmd, child int) {
 	t.Helper()
-	driver = exec.Command(os.Args[0], "-test.run=^$")
-	driver.Env = append(os.Environ(), env...)
-	out, err := driver.StdoutPipe()
+	driver, line := proctest.StartSelf(t, env...)
+	pid, err := strconv.Atoi(line)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := driver.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { driver.Process.Kill(); driver.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	pid, perr := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || perr != nil {
-		t.Fatalf("the driver printed %q: %v %v", line, err, perr)
+		t.Fatalf("the driver printed %q: %v", line, err)
 	}
 	t.Cleanup(func() { syscall.Kill(-pid, syscall.SIGKILL) }) // the group, should the test fail
 	return driver, pid

@@ -1,15 +1,41 @@
 // Package proctest lets tests see a process tree in /proc (Linux) and check that its processes
-// have ended: take the tree with Descendants before killing its root, then WaitGone.
+// have ended: take the tree with Descendants before killing its root, then WaitGone. StartSelf
+// starts the test binary again as the process to kill.
 package proctest
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
+
+// StartSelf starts this test binary again, running no test (-test.run=^$) and with env added to the
+// environment: its TestMain sees the variable and plays the process under test (a driver, a lock's
+// holder). It returns the process and the first line it printed, once printed (its stdout's
+// further lines are not read). The process is killed and reaped when the test ends.
+func StartSelf(t testing.TB, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s with %v printed %q and then: %v", os.Args[0], env, line, err)
+	}
+	return cmd, strings.TrimSuffix(line, "\n")
+}
 
 // Proc is a process seen in /proc: its pid, its start time (field 22 of stat, so that a reused pid
 // is not mistaken for it) and its name.

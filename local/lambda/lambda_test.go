@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -742,20 +741,10 @@ func TestFunctionAPI(t *testing.T) {
 // the rest of its process group. (Without the reaper the function's process lives on, reparented to
 // init: this test fails.)
 func TestFunctionsChildrenDieWithTheCloud(t *testing.T) {
-	driver := exec.Command(os.Args[0], "-test.run=^$")
-	driver.Env = append(os.Environ(), driverEnv+"="+codeDir)
-	out, err := driver.StdoutPipe()
+	driver, line := proctest.StartSelf(t, driverEnv+"="+codeDir)
+	child, err := strconv.Atoi(line)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := driver.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { driver.Process.Kill(); driver.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	child, perr := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || perr != nil {
-		t.Fatalf("the driver printed %q: %v %v", line, err, perr)
+		t.Fatalf("the driver printed %q: %v", line, err)
 	}
 	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) }) // should the test fail
 	var spawned []proctest.Proc
