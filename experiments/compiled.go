@@ -85,7 +85,7 @@ type Tolerance struct {
 	Type string  `json:"type"` // exact | range | boolean
 	Min  float64 `json:"min"`
 	Max  float64 `json:"max"`
-	Text string  `json:"text"` // as written in the experiment, e.g. "[-10, 80]" or "0"
+	Text string  `json:"text"` // the bounds as numbers, not as spelled: "[-10, 80]" for [-10.0, 80.0], or "0"
 }
 
 // Tolerance types.

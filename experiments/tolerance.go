@@ -4,7 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 )
+
+// numberText writes a tolerance's bound as the number it is, not as the file spelled it: -10.0 and
+// -10 both read "-10", so the text is the same whichever tool last wrote the file (jq 1.6 rewrites
+// -10.0 as -10, jq 1.7 keeps it), and the lab guides' expected output does not depend on it. Plain
+// decimals from 1e-6 to 1e21, as JavaScript prints numbers; an exponent outside them.
+func numberText(f float64) string {
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
 
 // tolerance reduces a Chaos Toolkit tolerance to [min, max]. process says the probe is a process,
 // whose value Chaos Toolkit checks a number or a list against is its exit status, not its output.
@@ -25,7 +38,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			return Tolerance{}, false
 		}
 		f, _ := x.Float64()
-		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: x.String()}, true
+		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: numberText(f)}, true
 	case bool:
 		if process {
 			c.fail(p, "a boolean on a process probe is compared with the process's whole result ({\"status\", \"stdout\", \"stderr\"}) in Chaos Toolkit, which it never equals: write {\"type\": \"range\", \"range\": [min, max], \"target\": \"stdout\"} to check the value")
@@ -74,7 +87,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p+".range", "min %v is above max %v", a, b)
 			return Tolerance{}, false
 		}
-		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", lo, hi)}, true
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", numberText(a), numberText(b))}, true
 	case []any:
 		// Chaos Toolkit: min <= value <= max for two values, the value is one of them for more;
 		// for a process, its exit status is one of them (chaoslib hypothesis.within_tolerance).
@@ -98,7 +111,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p, "min %v is above max %v", a, b)
 			return Tolerance{}, false
 		}
-		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", lo, hi)}, true
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", numberText(a), numberText(b))}, true
 	default:
 		c.fail(p, "tolerance %s is not translated (want a number, a boolean, [min, max] or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
 		return Tolerance{}, false

@@ -322,7 +322,7 @@ func ReadSeries(path string) (*Series, error) {
 	// Any JSON object decodes: a saved series has its window (outputs.json, a journal or {} made an
 	// empty report that exited 0).
 	if s.Start.IsZero() || s.End.IsZero() {
-		return nil, fmt.Errorf("series %s: not a saved series (no start and end): give the <journal>.series.json a run or report wrote", path)
+		return nil, fmt.Errorf("series %s: not a saved series (no start and end): give the .series.json a run or report wrote beside the journal", path)
 	}
 	return &s, nil
 }
