@@ -282,6 +282,13 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: want [min, max], two numbers"}},
 		{name: "a list upside down", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [5, 0]`, 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: min 5 is above max 0"}},
+		// Beyond float64 the bound would be +Inf, which no journal can hold (JSON has no Infinity).
+		{name: "a bound beyond float64", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [0, 1e400]`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance[1]: 1e400 is not a number this tool can hold"}},
+		{name: "a range bound beyond float64", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": {"type": "range", "range": [-1e400, 0]}`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance.range[0]: -1e400 is not a number this tool can hold"}},
+		{name: "an exact tolerance beyond float64", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": 1e400`, 1), action: okAction,
+			want: []string{"steady-state-hypothesis.probes[0].tolerance: 1e400 is not a number this tool can hold"}},
 		{name: "controls on an action", probe: okProbe, action: strings.Replace(okAction, `"pauses"`, `"controls": [`+tracing+`], "pauses"`, 1),
 			want: []string{"method[0].controls: controls are not supported"}},
 		{name: "controls on a probe", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": 0, "controls": [`+tracing+`]`, 1), action: okAction,

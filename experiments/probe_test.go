@@ -60,6 +60,16 @@ func TestCompileTranslates(t *testing.T) {
 				t.Errorf("tolerance %+v, want 2.5 as its text", p.Tolerance)
 			}
 		}},
+		{name: "tolerance text of -0 and a tiny bound", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [-0.0, 1e-7]`, 1), check: func(t *testing.T, p CompiledProbe) {
+			if p.Tolerance.Text != "[0, 1e-07]" {
+				t.Errorf("tolerance %+v, want [0, 1e-07] as its text", p.Tolerance)
+			}
+		}},
+		{name: "tolerance text of a huge bound", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [1000000, 1e21]`, 1), check: func(t *testing.T, p CompiledProbe) {
+			if p.Tolerance.Text != "[1000000, 1e+21]" {
+				t.Errorf("tolerance %+v, want [1000000, 1e+21] as its text", p.Tolerance)
+			}
+		}},
 		{name: "native inline queries", probe: `{"type": "probe", "name": "n", "tolerance": false, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
 			"arguments": {"duration": 120, "no_data": "zero", "metric_data_queries": [{"Id": "e1", "Expression": "m1*2", "ReturnData": true}, {"Id": "m1", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "N", "MetricName": "M"}, "Period": 60, "Stat": "Sum"}}]}}}`,
 			check: func(t *testing.T, p CompiledProbe) {

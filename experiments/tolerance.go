@@ -11,12 +11,25 @@ import (
 // numberText writes a tolerance's bound as the number it is, not as the file spelled it: -10.0 and
 // -10 both read "-10", so the text is the same whichever tool last wrote the file (jq 1.6 rewrites
 // -10.0 as -10, jq 1.7 keeps it), and the lab guides' expected output does not depend on it. Plain
-// decimals from 1e-6 to 1e21, as JavaScript prints numbers; an exponent outside them.
+// decimals from 1e-6 up to 1e21, Go's shortest exponent form outside them; -0 reads 0.
 func numberText(f float64) string {
-	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+	if f == 0 {
+		return "0"
+	}
+	if a := math.Abs(f); a >= 1e-6 && a < 1e21 {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// bound reads a tolerance's number; one beyond float64's range (1e400) is a problem at p, not +Inf.
+func (c *compiler) bound(n json.Number, p string) (float64, bool) {
+	f, err := n.Float64()
+	if err != nil {
+		c.fail(p, "%s is not a number this tool can hold (beyond ±1.8e308)", n)
+		return 0, false
+	}
+	return f, true
 }
 
 // tolerance reduces a Chaos Toolkit tolerance to [min, max]. process says the probe is a process,
@@ -37,7 +50,10 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p, "a number on a process probe is the exit status Chaos Toolkit checks, not the value the command prints: write {\"type\": \"range\", \"range\": [%s, %s], \"target\": \"stdout\"} to check the value", x, x)
 			return Tolerance{}, false
 		}
-		f, _ := x.Float64()
+		f, ok := c.bound(x, p)
+		if !ok {
+			return Tolerance{}, false
+		}
 		return Tolerance{Type: ToleranceExact, Min: f, Max: f, Text: numberText(f)}, true
 	case bool:
 		if process {
@@ -81,8 +97,11 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p+".range", "want two numbers")
 			return Tolerance{}, false
 		}
-		a, _ := lo.Float64()
-		b, _ := hi.Float64()
+		a, ok1 := c.bound(lo, p+".range[0]")
+		b, ok2 := c.bound(hi, p+".range[1]")
+		if !ok1 || !ok2 {
+			return Tolerance{}, false
+		}
 		if a > b {
 			c.fail(p+".range", "min %v is above max %v", a, b)
 			return Tolerance{}, false
@@ -105,8 +124,11 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p, "want [min, max], two numbers")
 			return Tolerance{}, false
 		}
-		a, _ := lo.Float64()
-		b, _ := hi.Float64()
+		a, ok1 := c.bound(lo, p+"[0]")
+		b, ok2 := c.bound(hi, p+"[1]")
+		if !ok1 || !ok2 {
+			return Tolerance{}, false
+		}
 		if a > b {
 			c.fail(p, "min %v is above max %v", a, b)
 			return Tolerance{}, false

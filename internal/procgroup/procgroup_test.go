@@ -124,8 +124,7 @@ func TestReaperClose(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-		go cmd.Wait()
-		return cmd, waitTree(t, cmd.Process.Pid, 3)
+		return cmd, waitTree(t, cmd.Process.Pid, 3) // a killed sh stays a zombie till then: not Alive
 	}
 	rp, err := StartReaper()
 	if err != nil {
@@ -150,8 +149,8 @@ func TestReaperClose(t *testing.T) {
 			t.Errorf("%v of the removed group died with the reaper", p)
 		}
 	}
-	if err := rp.Add(removed.Process.Pid); err == nil {
-		t.Error("Add after Close succeeded")
+	if err := rp.Add(removed.Process.Pid); !errors.Is(err, ErrReaperClosed) {
+		t.Errorf("Add after Close: %v, want ErrReaperClosed", err)
 	}
 	if err := rp.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)

@@ -15,23 +15,34 @@ import (
 // and not told have ended. It is for children that start processes of their own which Own's
 // parent-death signal does not reach (it reaches the child alone), where a shell per child
 // (TreeCommand) would cost too much: the local cloud's function sandboxes, started at every cold
-// start, each leading a group of its own so that a timeout kills what the function started.
+// start, each leading a group of its own so that a timeout kills what the function started. A
+// process that leaves its group (setsid) is not reached.
 //
 // The reaper is one awk process that reads "+ pgid" and "- pgid" lines on its stdin, a pipe whose
 // only write end is this process's. When this process dies the kernel closes that end; awk reads
 // end of file and SIGKILLs every group still listed. It leads a process group of its own, so a
 // terminal's Ctrl-C, which goes to this process's group, does not end it before it has reaped.
 //
-// A group is told ended (Remove) after it has been killed and its leader reaped; until then its
-// pgid cannot be another process's, since a pid is not reused while a group of that id has a member.
+// A group is told ended (Remove) after it has been killed and its leader reaped. Its id is not
+// another process's while the group has a member; once the last member is gone it may be reused,
+// so between that moment and Remove (microseconds, within this process) the reaper would kill a
+// stranger that leads a group of that id, should this process die exactly then.
 type Reaper struct {
-	mu     sync.Mutex
-	w      *os.File
-	cmd    *exec.Cmd
-	err    error // the first failed write: the reaper is gone
-	closed bool
-	done   chan struct{}
+	mu      sync.Mutex
+	w       *os.File
+	cmd     *exec.Cmd
+	err     error // the first failed write: the reaper is gone
+	closed  bool
+	done    chan struct{}
+	waitErr error // awk's exit, once done is closed
 }
+
+// ErrReaperClosed is Add's and Remove's error after Close.
+var ErrReaperClosed = errors.New("procgroup: reaper closed")
+
+// writeTimeout bounds a line's write: a reaper that stopped reading (stopped, or its pipe full)
+// must not hold up a cold start.
+const writeTimeout = time.Second
 
 // reaperScript keeps the listed groups in an array and kills them all at end of input ("kill -s KILL",
 // the spelling dash's builtin kill takes: it reads "-KILL -- -pgid" as a bad number). kill(1)
@@ -61,7 +72,7 @@ func StartReaper() (*Reaper, error) {
 	r.Close() // awk holds the read end; this process keeps only the write end
 	rp := &Reaper{w: w, cmd: cmd, done: make(chan struct{})}
 	go func() {
-		cmd.Wait()
+		rp.waitErr = cmd.Wait()
 		close(rp.done)
 	}()
 	return rp, nil
@@ -83,6 +94,7 @@ func (rp *Reaper) write(op byte, pgid int) error {
 		return rp.err
 	}
 	line := append([]byte{op, ' '}, strconv.Itoa(pgid)...)
+	_ = rp.w.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := rp.w.Write(append(line, '\n')); err != nil {
 		rp.err = fmt.Errorf("procgroup: the reaper is gone: %w", err)
 		return rp.err
@@ -91,7 +103,8 @@ func (rp *Reaper) write(op byte, pgid int) error {
 }
 
 // Close ends the reaper as this process's death would: the groups still listed are SIGKILLed. It
-// waits for the reaper to exit (5 s at most; then it is killed by its pid).
+// waits for the reaper to exit (5 s at most; then it is killed by its pid), and reports how it
+// exited.
 func (rp *Reaper) Close() error {
 	rp.mu.Lock()
 	if rp.closed {
@@ -101,10 +114,11 @@ func (rp *Reaper) Close() error {
 	}
 	rp.closed = true
 	if rp.err == nil {
-		rp.err = errors.New("procgroup: reaper closed")
+		rp.err = ErrReaperClosed
 	}
-	err := rp.w.Close()
 	rp.mu.Unlock()
+	// Not under the lock: a write held by a full pipe returns when its file is closed.
+	rp.w.Close()
 	select {
 	case <-rp.done:
 	case <-time.After(5 * time.Second):
@@ -112,5 +126,8 @@ func (rp *Reaper) Close() error {
 		<-rp.done
 		return errors.New("procgroup: the reaper did not exit within 5 s of its input's end; killed")
 	}
-	return err
+	if rp.waitErr != nil {
+		return fmt.Errorf("procgroup: the reaper (awk): %w", rp.waitErr)
+	}
+	return nil
 }

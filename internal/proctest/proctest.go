@@ -17,7 +17,8 @@ import (
 // StartSelf starts this test binary again, running no test (-test.run=^$) and with env added to the
 // environment: its TestMain sees the variable and plays the process under test (a driver, a lock's
 // holder). It returns the process and the first line it printed, once printed (its stdout's
-// further lines are not read). The process is killed and reaped when the test ends.
+// further lines are not read; no line within 30 s fails the test). The process is killed and
+// reaped when the test ends.
 func StartSelf(t testing.TB, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -30,12 +31,30 @@ func StartSelf(t testing.TB, env ...string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("%s with %v printed %q and then: %v", os.Args[0], env, line, err)
+	type read struct {
+		line string
+		err  error
 	}
-	return cmd, strings.TrimSuffix(line, "\n")
+	got := make(chan read, 1)
+	go func() {
+		line, err := bufio.NewReader(out).ReadString('\n')
+		got <- read{line, err}
+	}()
+	select {
+	case r := <-got:
+		if r.err != nil {
+			t.Fatalf("%s with %v printed %q and then: %v", os.Args[0], env, r.line, r.err)
+		}
+		return cmd, strings.TrimSuffix(r.line, "\n")
+	case <-time.After(firstLineTimeout):
+		t.Fatalf("%s with %v printed no line in %v", os.Args[0], env, firstLineTimeout)
+		return nil, ""
+	}
 }
+
+// firstLineTimeout bounds StartSelf's wait: a helper's first line comes in well under a second,
+// more under make test's load.
+const firstLineTimeout = 30 * time.Second
 
 // Proc is a process seen in /proc: its pid, its start time (field 22 of stat, so that a reused pid
 // is not mistaken for it) and its name.

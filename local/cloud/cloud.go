@@ -328,7 +328,9 @@ func (c *Cloud) Close() error {
 		c.esm.Close() // pollers first: nothing new is invoked
 	}
 	if c.lambda != nil {
-		c.lambda.Close()
+		if err := c.lambda.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.sfn != nil {
 		if err := c.sfn.Close(); err != nil {

@@ -142,7 +142,8 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		return nil, nil, fmt.Errorf("function %s: start %s: %w", f.cfg.Name, argv[0], err)
 	}
 	sb.pid = cmd.Process.Pid
-	if err := f.svc.reaper.Add(sb.pid); err != nil {
+	// After Close (a cold start that raced it) the sandbox is killed by the shutdown anyway.
+	if err := f.svc.reaper.Add(sb.pid); err != nil && !errors.Is(err, procgroup.ErrReaperClosed) {
 		f.svc.log.Warn("sandbox: what the function starts may outlive a crash of the local cloud", "function", f.cfg.Name, "error", err)
 	}
 	close(sb.started)
