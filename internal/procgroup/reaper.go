@@ -33,6 +33,7 @@ type Reaper struct {
 	cmd     *exec.Cmd
 	err     error // the first failed write: the reaper is gone
 	closed  bool
+	listed  map[int]bool // what awk has been told is listed (Listed)
 	done    chan struct{}
 	waitErr error // awk's exit, once done is closed
 }
@@ -70,7 +71,7 @@ func StartReaper() (*Reaper, error) {
 		return nil, fmt.Errorf("procgroup: start the reaper: %w", err)
 	}
 	r.Close() // awk holds the read end; this process keeps only the write end
-	rp := &Reaper{w: w, cmd: cmd, done: make(chan struct{})}
+	rp := &Reaper{w: w, cmd: cmd, listed: map[int]bool{}, done: make(chan struct{})}
 	go func() {
 		rp.waitErr = cmd.Wait()
 		close(rp.done)
@@ -99,7 +100,23 @@ func (rp *Reaper) write(op byte, pgid int) error {
 		rp.err = fmt.Errorf("procgroup: the reaper is gone: %w", err)
 		return rp.err
 	}
+	if op == '+' {
+		rp.listed[pgid] = true
+	} else {
+		delete(rp.listed, pgid)
+	}
 	return nil
+}
+
+// Listed returns the groups listed now, in no order (for tests and diagnostics).
+func (rp *Reaper) Listed() []int {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	out := make([]int, 0, len(rp.listed))
+	for pg := range rp.listed {
+		out = append(out, pg)
+	}
+	return out
 }
 
 // Close ends the reaper as this process's death would: the groups still listed are SIGKILLed. It

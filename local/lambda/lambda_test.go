@@ -385,6 +385,11 @@ func TestTimeoutKillsProcess(t *testing.T) {
 	if next.Pid == first.Pid {
 		t.Error("the timed-out sandbox was reused")
 	}
+	// The reaper lists the running sandbox's group and no longer the killed one's, whose id may be
+	// another process's by now.
+	if got := s.reaper.Listed(); len(got) != 1 || got[0] != next.Pid {
+		t.Errorf("the reaper lists the groups %v, want only the running sandbox's, %d", got, next.Pid)
+	}
 }
 
 func TestConcurrencyThrottles(t *testing.T) {
@@ -767,9 +772,15 @@ func TestCloseKillsSandboxes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := s.reaper.Listed(); len(got) != 1 || got[0] != r.Pid {
+		t.Errorf("the reaper lists the groups %v, want the sandbox's, %d", got, r.Pid)
+	}
 	s.Close()
 	if err := syscall.Kill(r.Pid, 0); err == nil {
 		t.Errorf("pid %d alive after Close", r.Pid)
+	}
+	if got := s.reaper.Listed(); len(got) != 0 {
+		t.Errorf("after Close the reaper lists the groups %v, want none: the sandboxes were killed", got)
 	}
 }
 
