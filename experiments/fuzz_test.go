@@ -1,14 +1,17 @@
 package experiments
 
 import (
+	"bytes"
+	"encoding/json"
 	"io/fs"
 	"testing"
 	"time"
 )
 
 // FuzzExperimentFile: any bytes given as an experiment file are parsed, validated and compiled
-// without a panic, and an error, when there is one, is never empty (a user must be told why).
-// The seeds are the shipped experiments.
+// without a panic, and an error, when there is one, is never empty (a user must be told why); what
+// compiles can be written as JSON (the state machine's input and the journal are JSON, which has no
+// Infinity: a bound of 1e400 once compiled to +Inf). The seeds are the shipped experiments.
 func FuzzExperimentFile(f *testing.F) {
 	for _, name := range Names() {
 		b, err := fs.ReadFile(Definitions, name)
@@ -16,6 +19,7 @@ func FuzzExperimentFile(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+		f.Add(bytes.Replace(b, []byte("-10.0"), []byte("-1e400"), 1)) // a bound beyond float64
 	}
 	f.Add([]byte(`{"title": "t", "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "aws", "arguments": "ssm put-parameter --name failureLambdaConfig --value '{}'"}}]}`))
 	env := EnvFromOutputs(map[string]string{
@@ -33,9 +37,15 @@ func FuzzExperimentFile(f *testing.F) {
 		if err := Validate(e); err != nil && err.Error() == "" {
 			t.Fatal("Validate: empty error")
 		}
-		_, err = Compile(e, CompileOptions{FaultParameterName: "p", Env: env, Overrides: Overrides{Pause: time.Second}})
-		if err != nil && err.Error() == "" {
-			t.Fatal("Compile: empty error")
+		c, err := Compile(e, CompileOptions{FaultParameterName: "p", Env: env, Overrides: Overrides{Pause: time.Second}})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("Compile: empty error")
+			}
+			return
+		}
+		if _, err := json.Marshal(c); err != nil {
+			t.Fatalf("the compiled experiment is not JSON: %v", err)
 		}
 	})
 }
