@@ -116,8 +116,14 @@ var Specs = []Spec{
 		}},
 }
 
-// probeTimeout bounds one process run to find or version a client.
-const probeTimeout = 30 * time.Second
+// probeTimeout bounds one process run to find or version a client: a guard against a hang, not a
+// speed check. A CLI's --version takes about a second of CPU, far longer at nice 19 on a busy
+// machine (over 30 s once, with a CPU hog beside make test).
+const probeTimeout = 2 * time.Minute
+
+// ErrSlow is a client that is there but did not answer its version within probeTimeout: not a
+// missing prerequisite, and not skipped (a subtest that fails saying so, with or without CI).
+var ErrSlow = errors.New("did not answer in time")
 
 // Find looks for every client of Specs: the ones found, in Specs' order, and for the others why not.
 func Find(ctx context.Context) (found []Client, missing []Missing) {
@@ -135,7 +141,8 @@ func Find(ctx context.Context) (found []Client, missing []Missing) {
 // Run runs fn in a subtest named after each client found, in Specs' order, and applies the
 // policy to the missing ones: a required client missing is a subtest that fails under CI and skips
 // elsewhere (testenv.Require); an optional one missing has no subtest, only a line in t's log
-// saying so and how to add it.
+// saying so and how to add it; one there but too slow to answer (ErrSlow), required or not, is a
+// subtest that fails saying so.
 func Run(t *testing.T, found []Client, missing []Missing, fn func(t *testing.T, c Client)) {
 	t.Helper()
 	subtests(t, found, missing, fn, func(name string, f func(*testing.T)) { t.Run(name, f) })
@@ -169,6 +176,12 @@ func subtests(t *testing.T, found []Client, missing []Missing, fn func(t *testin
 		}
 		for _, m := range missing {
 			if m.Name != s.Name {
+				continue
+			}
+			if errors.Is(m.Err, ErrSlow) {
+				run(m.Name, func(t *testing.T) {
+					t.Fatalf("%s is there but slow: %v", m.What, m.Err)
+				})
 				continue
 			}
 			if m.Required {
@@ -284,7 +297,7 @@ func probe(ctx context.Context, path string, args ...string) (string, error) {
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		err = fmt.Errorf("%w (timed out after %s)", err, probeTimeout)
+		err = fmt.Errorf("%w: %w (timed out after %s; the machine too busy?)", ErrSlow, err, probeTimeout)
 	}
 	return strings.TrimSpace(string(out)), err
 }

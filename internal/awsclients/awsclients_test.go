@@ -3,6 +3,7 @@ package awsclients
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,6 +211,13 @@ func TestFind(t *testing.T) {
 // subtest; a required one missing is a subtest that fails under CI and skips elsewhere; an
 // optional one missing is no subtest, a line in the log.
 func TestRunPolicy(t *testing.T) {
+	if os.Getenv("AWSCLIENTS_POLICY_CHILD") == "slow" {
+		slow := fmt.Errorf("%w: signal: killed (timed out after 2m0s)", ErrSlow)
+		Run(t, nil, []Missing{{Spec: Specs[3], Err: slow}}, func(t *testing.T, c Client) {
+			t.Errorf("fn called for %s", c.Name)
+		})
+		return
+	}
 	if os.Getenv("AWSCLIENTS_POLICY_CHILD") != "" {
 		found := []Client{{Spec: Specs[2], Path: "/usr/bin/python3"}}
 		missing := []Missing{{Spec: Specs[0], Err: errors.New("no aws here")}, {Spec: Specs[1], Err: errors.New("no /usr/bin/aws here")}}
@@ -259,6 +267,26 @@ func TestRunPolicy(t *testing.T) {
 		if strings.Contains(string(out), "RUN   TestRunPolicy/aws-cli-v1") {
 			t.Errorf("CI=%v: a subtest for the missing optional client:\n%s", ci, out)
 		}
+	}
+}
+
+// A client that is there but did not answer its version in time is neither missing nor skipped,
+// even an optional one without CI: its subtest fails and says it is slow, not "prerequisite
+// missing" (which a busy make test once printed about Debian's AWS CLI, there all along).
+func TestRunPolicySlowClient(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunPolicy$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "AWSCLIENTS_POLICY_CHILD=slow", "CI=false")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Errorf("the child passed, want it failed\n%s", out)
+	}
+	for _, w := range []string{"--- FAIL: TestRunPolicy/" + Specs[3].Name, Specs[3].What + " is there but slow: did not answer in time"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(string(out), "prerequisite missing") {
+		t.Errorf("a slow client reported as missing:\n%s", out)
 	}
 }
 
