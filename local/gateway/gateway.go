@@ -229,6 +229,13 @@ func (g *Gateway) now() time.Time {
 // signing name.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := SigningName(r)
+	if auth := r.Header.Get("Authorization"); name == "" && auth != "" {
+		if _, aerr := authParams(auth); aerr != nil {
+			// Malformed, so not routed: the first credential scope in it only picks the error's form.
+			writeAuthError(w, r, firstScopeService(auth), aerr, false)
+			return
+		}
+	}
 	if name == "" {
 		WriteError(w, r, http.StatusBadRequest, "MissingAuthenticationToken",
 			"local cloud: request has no SigV4 credential scope (Authorization header or X-Amz-Credential) naming its service")
@@ -236,7 +243,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.opts.Keys != nil {
 		presigned := r.Header.Get("Authorization") == ""
-		verified, cred, aerr := g.verify(r)
+		verified, cred, aerr := g.verify(r, name)
 		if aerr != nil {
 			writeAuthError(w, r, name, aerr, presigned)
 			return
@@ -291,18 +298,30 @@ func PathStyleHost(host string) bool {
 // X-Amz-Credential, or "" when r is not signed.
 func SigningName(r *http.Request) string {
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if i := strings.Index(auth, "Credential="); i >= 0 {
-			cred := auth[i+len("Credential="):]
-			if j := strings.IndexAny(cred, ", "); j >= 0 {
-				cred = cred[:j]
-			}
-			return scopeService(cred)
+		// The same reading as the signature check's: one Credential parameter, nothing else.
+		params, aerr := authParams(auth)
+		if aerr != nil {
+			return ""
 		}
+		return scopeService(params["Credential"])
 	}
 	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
 		return scopeService(cred)
 	}
 	return ""
+}
+
+// firstScopeService is the service of the first "Credential=" in a malformed Authorization header:
+// the service its error is written for, never the one it is routed to.
+func firstScopeService(auth string) string {
+	_, cred, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	if j := strings.IndexAny(cred, ", "); j >= 0 {
+		cred = cred[:j]
+	}
+	return scopeService(cred)
 }
 
 func scopeService(cred string) string {

@@ -103,6 +103,34 @@ type sigRequest struct {
 	expires                           time.Duration
 }
 
+// authParams reads a SigV4 Authorization header, "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
+// Signature=...": its three parameters, each once, and nothing else. The header is not covered by
+// the signature, so anything else in it is a third party's: an extra "X=Credential=<another
+// service's scope>" once routed the request to the service it named while the signature was
+// checked, by another service's rules, against the real one (SigningName reads the header with
+// this too).
+func authParams(auth string) (map[string]string, *authError) {
+	alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
+	if alg != sigAlgorithm {
+		return nil, &authError{kind: failUnsupported, msg: "The authorization mechanism you have provided is not supported. Please use " + sigAlgorithm + "."}
+	}
+	params := map[string]string{}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		switch {
+		case !ok:
+			return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", strings.TrimSpace(part), auth)}
+		case k != "Credential" && k != "SignedHeaders" && k != "Signature":
+			return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("Authorization header has '%s', which is none of Credential, SignedHeaders and Signature. Authorization=%s", k, auth)}
+		case params[k] != "":
+			// The gateway routed by the first Credential and checked the signature with the last.
+			return nil, &authError{kind: failTwoMechanisms, msg: fmt.Sprintf("Authorization header has '%s' twice. Authorization=%s", k, auth)}
+		}
+		params[k] = v
+	}
+	return params, nil
+}
+
 // parseSignature reads the Authorization header or the presigned query.
 func parseSignature(r *http.Request) (*sigRequest, *authError) {
 	s := &sigRequest{}
@@ -112,28 +140,12 @@ func parseSignature(r *http.Request) (*sigRequest, *authError) {
 		if q := r.URL.Query(); q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Algorithm") {
 			return nil, &authError{kind: failTwoMechanisms, msg: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"}
 		}
-		alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
-		if alg != sigAlgorithm {
-			return nil, &authError{kind: failUnsupported, msg: "The authorization mechanism you have provided is not supported. Please use " + sigAlgorithm + "."}
+		params, aerr := authParams(auth)
+		if aerr != nil {
+			return nil, aerr
 		}
-		var headers string
-		seen := map[string]bool{}
-		for _, part := range strings.Split(rest, ",") {
-			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if seen[k] && (k == "Credential" || k == "SignedHeaders" || k == "Signature") {
-				// The gateway routed by the first Credential and checked the signature with the last.
-				return nil, &authError{kind: failTwoMechanisms, msg: fmt.Sprintf("Authorization header has '%s' twice. Authorization=%s", k, auth)}
-			}
-			seen[k] = true
-			switch k {
-			case "Credential":
-				s.rawCrd = v
-			case "SignedHeaders":
-				headers = v
-			case "Signature":
-				s.signature = v
-			}
-		}
+		s.rawCrd, s.signature = params["Credential"], params["Signature"]
+		headers := params["SignedHeaders"]
 		for _, p := range [][2]string{{"Credential", s.rawCrd}, {"SignedHeaders", headers}, {"Signature", s.signature}} {
 			if p[1] == "" {
 				return nil, &authError{kind: failIncomplete, msg: fmt.Sprintf("Authorization header requires '%s' parameter. Authorization=%s", p[0], auth)}
@@ -190,12 +202,16 @@ func parseSignature(r *http.Request) (*sigRequest, *authError) {
 	return s, nil
 }
 
-// verify checks r's signature and returns the request to pass on (its body replaced by a checked
-// copy or a checking reader) and the key's credential.
-func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError) {
+// verify checks r's signature for the service r is routed to and returns the request to pass on
+// (its body replaced by a checked copy or a checking reader) and the key's credential.
+func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Credential, *authError) {
 	s, aerr := parseSignature(r)
 	if aerr != nil {
 		return nil, Credential{}, aerr
+	}
+	if s.service != service {
+		// SigningName and parseSignature read one header one way; this holds should they ever part.
+		return nil, Credential{}, &authError{kind: failSignature, msg: fmt.Sprintf("the request is routed to %q but signed for %q", service, s.service)}
 	}
 	cred, ok := g.opts.Keys.Lookup(s.accessKey)
 	if !ok {
@@ -244,9 +260,11 @@ func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError
 	if !slicesContains(s.signedHeaders, "host") {
 		return nil, Credential{}, &authError{kind: failSignature, msg: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}
 	}
-	// S3 refuses a header-signed request carrying an x-amz-* header its signature does not cover
-	// (HeadersNotSigned): a client that sends one works here only if it would work there.
-	if s.service == "s3" && !s.presigned {
+	// S3 refuses a request carrying an x-amz-* header its signature does not cover (HeadersNotSigned):
+	// a client that sends one works here only if it would work there. A presigned URL too (AWS: the
+	// signed headers are host and "any x-amz-* headers that you plan to add to the request"): an
+	// upload URL sent with an unsigned x-amz-copy-source copied any object its signer could read.
+	if s.service == "s3" {
 		var unsigned []string
 		for k := range r.Header {
 			if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-") && !slicesContains(s.signedHeaders, lk) {
@@ -313,7 +331,12 @@ func (g *Gateway) verify(r *http.Request) (*http.Request, Credential, *authError
 	case isSHA256Hex(declared):
 		check = &hashCheck{src: r.Body, h: sha256.New(), want: strings.ToLower(declared)}
 	case declared == streamingSigned || declared == streamingSignedTrailer:
-		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, trailer: declared == streamingSignedTrailer}
+		// S3 requires the decoded length of a signed aws-chunked body, and so does this check.
+		decoded, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
+		if err != nil || decoded < 0 {
+			return nil, Credential{}, &authError{kind: failIncomplete, msg: "an aws-chunked body needs x-amz-decoded-content-length: the length of its data, a number of bytes"}
+		}
+		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, trailer: declared == streamingSignedTrailer, wantDecoded: decoded}
 	}
 	if check != nil {
 		if r.ContentLength >= 0 && r.ContentLength <= verifyBufferLimit {
@@ -342,6 +365,16 @@ func slicesContains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isHex reports whether s is one or more hexadecimal digits (no sign, no space).
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isSHA256Hex(s string) bool {
@@ -580,6 +613,10 @@ type chunkVerifier struct {
 	prev    string
 	trailer bool
 
+	// wantDecoded is x-amz-decoded-content-length (-1: absent, refused before); decoded the data
+	// bytes the chunk headers have announced so far. They must agree at the final chunk.
+	wantDecoded, decoded int64
+
 	pending   []byte // bytes read but not yet passed on
 	remaining int64  // data bytes left in the current chunk
 	h         hash.Hash
@@ -628,11 +665,21 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 				return 0, c.fail("reading a chunk header: " + err.Error())
 			}
 			c.pending = append(c.pending[:0], line...)
-			head := strings.TrimRight(string(line), "\r\n")
-			sizeHex, ext, _ := strings.Cut(head, ";")
-			size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
-			if err != nil || size < 0 {
+			// CRLF, and no other CR: S3 behind the gateway splits the body at CRLF, and a header
+			// ending in a bare LF was one line here and part of the next there (the data it
+			// stored was not the data whose signature was checked).
+			head, ok := bytes.CutSuffix(line, []byte("\r\n"))
+			if !ok || bytes.IndexByte(head, '\r') >= 0 {
+				return 0, c.fail(fmt.Sprintf("a chunk header does not end in CRLF: %q", line))
+			}
+			sizeHex, ext, _ := strings.Cut(string(head), ";")
+			size, err := strconv.ParseInt(sizeHex, 16, 64)
+			if err != nil || size < 0 || !isHex(sizeHex) {
 				return 0, c.fail(fmt.Sprintf("bad chunk size in %q", head))
+			}
+			c.decoded += size
+			if size == 0 && c.wantDecoded >= 0 && c.decoded != c.wantDecoded {
+				return 0, c.fail(fmt.Sprintf("%d bytes of data in its chunks; x-amz-decoded-content-length says %d", c.decoded, c.wantDecoded))
 			}
 			sig, ok := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
 			if !ok {
@@ -687,7 +734,11 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 				return 0, c.fail("reading the trailer: " + err.Error())
 			}
 			c.pending = append(c.pending[:0], line...)
-			text := strings.TrimRight(string(line), "\r\n")
+			trimmed, ok := bytes.CutSuffix(line, []byte("\r\n"))
+			if !ok || bytes.IndexByte(trimmed, '\r') >= 0 {
+				return 0, c.fail(fmt.Sprintf("a trailer line does not end in CRLF: %q", line))
+			}
+			text := string(trimmed)
 			if text == "" {
 				return 0, c.fail("trailer without x-amz-trailer-signature")
 			}

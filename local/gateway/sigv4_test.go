@@ -537,6 +537,18 @@ func TestSigV4Refusals(t *testing.T) {
 		if status, out := do(t, req); status != 403 || !strings.Contains(out, "Request has expired") {
 			t.Errorf("expired presigned GET: %d %s, want 403 AccessDenied: Request has expired", status, out)
 		}
+		// An upload URL does not carry x-amz-* headers it was not signed with: sent with
+		// x-amz-copy-source it copied whatever its signer could read.
+		up, err := presign.PresignPutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("upload")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.calls = map[string]string{}
+		req, _ = http.NewRequest(up.Method, up.URL, strings.NewReader(""))
+		req.Header.Set("X-Amz-Copy-Source", "/secret-bucket/payroll.csv")
+		if status, out := do(t, req); status != 403 || !strings.Contains(out, "HeadersNotSigned") || !strings.Contains(out, "x-amz-copy-source") || rec.principal("s3") != "" {
+			t.Errorf("presigned PUT with an unsigned x-amz-copy-source: %d %s (reached S3 as %q), want 403 naming the header", status, out, rec.principal("s3"))
+		}
 	})
 
 	t.Run("authorize hook", func(t *testing.T) {
@@ -590,6 +602,20 @@ func TestSigV4Refusals(t *testing.T) {
 		if status, out := do(t, req); status != 400 || !strings.Contains(out, "IncompleteSignatureException") || !strings.Contains(out, "'Credential' twice") {
 			t.Errorf("two Credentials: %d %s, want 400 IncompleteSignatureException", status, out)
 		}
+		// The header is not signed, so a parameter of any other name is a third party's: an S3 PUT
+		// signed with UNSIGNED-PAYLOAD, an "X=Credential=" naming SQS put in front, and a body of
+		// SQS's, was routed to SQS (by the first "Credential=" text) and checked as S3's.
+		rec.calls = map[string]string{}
+		req, _ = http.NewRequest("PUT", endpoint+"/b/k", strings.NewReader("Action=DeleteQueue&QueueUrl=q"))
+		req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		sign(t, admin, req, "UNSIGNED-PAYLOAD", "s3", now)
+		auth = req.Header.Get("Authorization")
+		req.Header.Set("Authorization", strings.Replace(auth, "Credential=", "X=Credential="+admin.AccessKeyID+"/"+now.Format("20060102")+"/us-east-1/sqs/aws4_request, Credential=", 1))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if status, out := do(t, req); status < 400 || !strings.Contains(out, "which is none of Credential, SignedHeaders and Signature") || rec.principal("sqs") != "" || rec.principal("s3") != "" {
+			t.Errorf("an extra Authorization parameter naming another service: %d %s (reached SQS as %q, S3 as %q), want it refused and neither reached",
+				status, out, rec.principal("sqs"), rec.principal("s3"))
+		}
 	})
 
 	t.Run("other region", func(t *testing.T) {
@@ -634,7 +660,13 @@ func TestSigV4SignedChunksWithTrailer(t *testing.T) {
 		req, _ := http.NewRequest("PUT", endpoint+"/b/chunked", nil)
 		req.Header.Set("X-Amz-Content-Sha256", mode)
 		req.Header.Set("Content-Encoding", "aws-chunked")
-		req.Header.Set("X-Amz-Decoded-Content-Length", "8196")
+		switch tamper {
+		case "no decoded length":
+		case "decoded length":
+			req.Header.Set("X-Amz-Decoded-Content-Length", "8195")
+		default:
+			req.Header.Set("X-Amz-Decoded-Content-Length", "8196")
+		}
 		req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
 		sign(t, admin, req, mode, "s3", now)
 		_, seed, _ := strings.Cut(req.Header.Get("Authorization"), "Signature=")
@@ -651,7 +683,13 @@ func TestSigV4SignedChunksWithTrailer(t *testing.T) {
 		for _, d := range append(data, nil) {
 			sum := sha256.Sum256(d)
 			sig := hex.EncodeToString(hmacHex(key, "AWS4-HMAC-SHA256-PAYLOAD\n"+amzDate+"\n"+scope+"\n"+prev+"\n"+hex.EncodeToString(empty[:])+"\n"+hex.EncodeToString(sum[:])))
-			fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n", len(d), sig)
+			// The chunk headers are not signed: a bare LF once passed here, and S3 behind, which
+			// splits at CRLF, read the next chunk's header as this one's data.
+			if tamper == "bare LF" && len(d) == 4 {
+				fmt.Fprintf(&body, "%x;chunk-signature=%s\n", len(d), sig)
+			} else {
+				fmt.Fprintf(&body, "%x;chunk-signature=%s\r\n", len(d), sig)
+			}
 			if tamper == "chunk" && len(d) == 4 {
 				d = []byte("tall")
 			}
@@ -678,6 +716,15 @@ func TestSigV4SignedChunksWithTrailer(t *testing.T) {
 	for _, tamper := range []string{"chunk", "trailer"} {
 		if status, out := do(t, build(tamper)); status != 403 || !strings.Contains(out, "SignatureDoesNotMatch") || !strings.Contains(out, tamper) {
 			t.Errorf("changed %s: %d %s, want 403 SignatureDoesNotMatch naming it", tamper, status, out)
+		}
+	}
+	for tamper, want := range map[string]string{
+		"bare LF":           "a chunk header does not end in CRLF",
+		"decoded length":    "8196 bytes of data in its chunks; x-amz-decoded-content-length says 8195",
+		"no decoded length": "needs x-amz-decoded-content-length",
+	} {
+		if status, out := do(t, build(tamper)); status < 400 || !strings.Contains(out, want) {
+			t.Errorf("%s: %d %s, want it refused: %s", tamper, status, out, want)
 		}
 	}
 }
