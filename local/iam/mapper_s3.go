@@ -217,12 +217,20 @@ func (m *Mapper) s3(r *http.Request) (Operation, error) {
 		if _, ok := q["uploadId"]; ok {
 			op.Name = "UploadPartCopy"
 		}
-		if u, err := url.PathUnescape(src); err == nil {
-			src = u
+		// As S3 reads it: the query (versionId) starts at the first raw '?', and the path before it is
+		// then URL-decoded (a key's own '?' comes as %3F). Decoded first, /b/a%3Fsecret was checked
+		// as b/a, and a Deny on b/*secret* missed the object copied.
+		rawPath, srcQuery, _ := strings.Cut(strings.TrimPrefix(src, "/"), "?")
+		srcPath, err := url.PathUnescape(rawPath)
+		if err != nil {
+			return op, fmt.Errorf("x-amz-copy-source %q: not a URL-encoded bucket/key: %w", src, err)
 		}
-		srcPath, srcQuery, _ := strings.Cut(strings.TrimPrefix(src, "/"), "?")
 		read := "GetObject"
-		if vq, err := url.ParseQuery(srcQuery); err == nil && vq.Get("versionId") != "" {
+		if srcQuery != "" {
+			vq, err := url.ParseQuery(srcQuery)
+			if err != nil || len(vq) != 1 || len(vq["versionId"]) != 1 {
+				return op, fmt.Errorf("x-amz-copy-source %q: after '?' only versionId=<id> (a '?' in a key is %%3F)", src)
+			}
 			read = "GetObjectVersion"
 		}
 		add(read, "arn:aws:s3:::"+srcPath)
