@@ -263,6 +263,12 @@ func Load(s Stack) (*Engine, error) {
 			return
 		}
 		for _, a := range attached {
+			// A queue, topic or bucket has one policy; a second resource writing one replaces the
+			// first in AWS, whichever CloudFormation writes last. Here both once counted, merged.
+			if i := slices.IndexFunc(e.resource, func(p *attachedPolicy) bool { return p.attached == a && p.kind == resourcePolicy }); i >= 0 {
+				fail(r, fmt.Errorf("%s already has a policy, %s: AWS keeps one policy per queue, topic or bucket (the one written last), so write the statements into one", a, e.resource[i].name))
+				continue
+			}
 			e.resource = append(e.resource, &attachedPolicy{name: r.LogicalID, kind: resourcePolicy, attached: a, stmts: stmts})
 		}
 	}
@@ -286,11 +292,11 @@ func Load(s Stack) (*Engine, error) {
 				continue // reported above
 			}
 			if doc, ok := r.Properties["AssumeRolePolicyDocument"]; ok {
-				stmts, err := parseDocument(doc, resourcePolicy, StatementRef{Policy: r.LogicalID, Document: "AssumeRolePolicyDocument"})
+				stmts, err := parseDocument(doc, trustPolicy, StatementRef{Policy: r.LogicalID, Document: "AssumeRolePolicyDocument"})
 				if err != nil {
 					fail(r, fmt.Errorf("AssumeRolePolicyDocument: %w", err))
 				} else {
-					ro.trust = &attachedPolicy{name: r.LogicalID, kind: resourcePolicy, attached: ro.arn, stmts: stmts}
+					ro.trust = &attachedPolicy{name: r.LogicalID, kind: trustPolicy, attached: ro.arn, stmts: stmts}
 					e.resource = append(e.resource, ro.trust)
 				}
 			}
@@ -700,7 +706,9 @@ func (e *Engine) Authorize(r Request) Decision {
 		}
 	}
 	for _, p := range e.resource {
-		if r.Resource != p.attached && !strings.HasPrefix(r.Resource, p.attached+"/") {
+		// A bucket's policy covers its objects (<bucket ARN>/<key>); any other policy its own
+		// resource only: a role's trust policy covered role/app/x, another role, as role/app's.
+		if r.Resource != p.attached && !(strings.HasPrefix(p.attached, "arn:aws:s3:::") && strings.HasPrefix(r.Resource, p.attached+"/")) {
 			continue
 		}
 		for _, st := range p.stmts {

@@ -323,6 +323,11 @@ func TestTrustPolicy(t *testing.T) {
 	if d := e.Authorize(Request{Principal: "states.amazonaws.com", Action: "sts:AssumeRole", Resource: appRole}); d.Allowed {
 		t.Errorf("states may not assume a Lambda role")
 	}
+	// A role's trust policy is that role's, not of the roles whose ARN starts with it (role/app/x is
+	// another role, of path /app/): only a bucket's policy covers what is under its ARN.
+	if d := e.Authorize(Request{Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: appRole + "/x"}); d.Allowed {
+		t.Errorf("the trust policy of %s let lambda assume %s/x: %s", appRole, appRole, d.Reason)
+	}
 }
 
 func TestPolicySources(t *testing.T) {
@@ -451,6 +456,22 @@ func TestLoadErrors(t *testing.T) {
 		{"a resource policy without Principal", []Resource{queuePolicy(`{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}`)}, []string{"QP (AWS::SQS::QueuePolicy)", "no Principal"}},
 		{"an unknown principal type", []Resource{queuePolicy(`{"Effect": "Allow", "Principal": {"Robot": "r"}, "Action": "sqs:*", "Resource": "*"}`)}, []string{`unknown principal type "Robot"`}},
 		{"an unknown statement element", []Resource{queuePolicy(`{"Effect": "Allow", "Principal": "*", "Actions": "sqs:*", "Resource": "*"}`)}, []string{`unknown element "Actions"`}},
+		// Stricter than it was, as strict as AWS (review of 2026-12-03): each of these once loaded and
+		// allowed what AWS refuses to write.
+		{"no Resource in a queue policy", []Resource{queuePolicy(`{"Effect": "Allow", "Principal": "*", "Action": "sqs:*"}`)},
+			[]string{"QP (AWS::SQS::QueuePolicy)", "no Resource or NotResource (a resource-based policy needs one)"}},
+		{"NotPrincipal with Allow", []Resource{queuePolicy(`{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::000000000000:role/app"}, "Action": "sqs:*", "Resource": "*"}`)},
+			[]string{"NotPrincipal with Effect Allow"}},
+		{"NotPrincipal in a trust policy", []Resource{role(map[string]any{"AssumeRolePolicyDocument": statements(t, `{"Effect": "Deny", "NotPrincipal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}`)})},
+			[]string{"AssumeRolePolicyDocument", "NotPrincipal in a trust policy"}},
+		{"another action in a trust policy", []Resource{role(map[string]any{"AssumeRolePolicyDocument": statements(t, `{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:role/other"}, "Action": ["sts:AssumeRole", "iam:PassRole"]}`)})},
+			[]string{`Action "iam:PassRole" in a trust policy`}},
+		{"a Resource in a trust policy", []Resource{role(map[string]any{"AssumeRolePolicyDocument": statements(t, `{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole", "Resource": "*"}`)})},
+			[]string{"Resource in a trust policy"}},
+		{"two policies on one queue", []Resource{queuePolicy(`{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": "*"}`),
+			{LogicalID: "QP2", Type: "AWS::SQS::QueuePolicy", Properties: map[string]any{"Queues": []any{queueURL},
+				"PolicyDocument": statements(t, `{"Effect": "Allow", "Principal": "*", "Action": "sqs:PurgeQueue", "Resource": "*"}`)}}},
+			[]string{"already has a policy, QP", "one policy per queue"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ type policyKind int
 const (
 	identityPolicy policyKind = iota
 	resourcePolicy
+	// trustPolicy is a role's AssumeRolePolicyDocument: resource-based, for the role, but AWS
+	// allows in it only the sts:AssumeRole* family (and session tags), no Resource, no NotPrincipal.
+	trustPolicy
 )
 
 func (k policyKind) String() string {
@@ -55,6 +59,12 @@ func (k policyKind) String() string {
 	}
 	return "resource-based"
 }
+
+// trustActions are the actions AWS accepts in a role's trust policy (anything else is
+// MalformedPolicyDocument there): a trust policy that allowed iam:PassRole acted as a resource
+// policy for it here.
+var trustActions = []string{"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+	"sts:tagsession", "sts:setsourceidentity", "sts:setcontext", "sts:*"}
 
 // withArticle is "an identity-based" or "a resource-based", as AWS's messages say.
 func (k policyKind) withArticle() string {
@@ -188,6 +198,9 @@ func parseStatement(m map[string]any, kind policyKind, ref StatementRef) (*state
 		if x != "*" && !strings.Contains(x, ":") {
 			return nil, fmt.Errorf("Action %q: want <service>:<action>", x)
 		}
+		if kind == trustPolicy && (st.notAction || !slices.Contains(trustActions, strings.ToLower(x))) {
+			return nil, fmt.Errorf("Action %q in a trust policy: AWS allows only sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity, sts:TagSession, sts:SetSourceIdentity and sts:SetContext there (MalformedPolicyDocument)", x)
+		}
 		st.actions = append(st.actions, strings.ToLower(x))
 		st.written = append(st.written, x)
 	}
@@ -197,10 +210,13 @@ func parseStatement(m map[string]any, kind policyKind, ref StatementRef) (*state
 	switch {
 	case hasR && hasNR:
 		return nil, fmt.Errorf("both Resource and NotResource")
+	case kind == trustPolicy && (hasR || hasNR):
+		return nil, fmt.Errorf("Resource in a trust policy (AWS rejects it: MalformedPolicyDocument; the resource is the role)")
+	case kind == trustPolicy:
 	case !hasR && !hasNR:
-		if kind == identityPolicy {
-			return nil, fmt.Errorf("no Resource or NotResource (an identity-based policy needs one)")
-		}
+		// A bucket, topic or queue policy too: S3 answers "Statement is missing required element",
+		// SNS wants one Resource. Without one, a statement here covered the bucket and every object.
+		return nil, fmt.Errorf("no Resource or NotResource (%s policy needs one)", kind.withArticle())
 	default:
 		if hasNR {
 			r, st.notResource = nr, true
@@ -220,9 +236,13 @@ func parseStatement(m map[string]any, kind policyKind, ref StatementRef) (*state
 	switch {
 	case kind == identityPolicy && (hasP || hasNP):
 		return nil, fmt.Errorf("Principal in an identity-based policy (AWS rejects it: MalformedPolicyDocument)")
-	case kind == resourcePolicy && hasP && hasNP:
+	case hasNP && kind == trustPolicy:
+		return nil, fmt.Errorf("NotPrincipal in a trust policy (AWS rejects it: name who may assume the role)")
+	case hasNP && st.allow:
+		return nil, fmt.Errorf("NotPrincipal with Effect Allow (AWS allows NotPrincipal with Deny only: an Allow to everyone but one principal)")
+	case kind != identityPolicy && hasP && hasNP:
 		return nil, fmt.Errorf("both Principal and NotPrincipal")
-	case kind == resourcePolicy && !hasP && !hasNP:
+	case kind != identityPolicy && !hasP && !hasNP:
 		return nil, fmt.Errorf("no Principal (a resource-based policy needs one)")
 	case hasP || hasNP:
 		if hasNP {
