@@ -195,7 +195,13 @@ func (m *Mapper) dynamodb(r *http.Request) (Operation, error) {
 		var keys []map[string]any
 		if name == "Query" {
 			if hk := hashKey(tableName); hk != "" {
-				if v := queryHashValue(p.json, hk); v != nil {
+				v := queryHashValue(p.json, hk)
+				if v == nil && p.str("IndexName") == "" {
+					// Without it dynamodb:LeadingKeys would be absent, and ForAllValues:StringEquals
+					// on it, the usual way to confine a caller to its partitions, true: any partition.
+					return op, fmt.Errorf("Query on %s: the partition key %s's value is not found: write %s = :value in KeyConditionExpression (or KeyConditions)", tableName, hk, hk)
+				}
+				if v != nil {
 					keys = append(keys, map[string]any{hk: v})
 				}
 			}
@@ -364,7 +370,8 @@ func attrValue(v any) (string, bool) {
 	return "", false
 }
 
-var keyEquals = regexp.MustCompile(`(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)`)
+// keyEquals is "name = :value" or ":value = name" (DynamoDB takes either order).
+var keyEquals = regexp.MustCompile(`(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)|(:[A-Za-z0-9_]+)\s*=\s*(#?[A-Za-z0-9_.\-]+)`)
 
 // queryHashValue finds the partition key value of a Query: KeyConditions (legacy) or an equality in
 // KeyConditionExpression.
@@ -380,12 +387,15 @@ func queryHashValue(body map[string]any, hashKey string) any {
 	names, _ := body["ExpressionAttributeNames"].(map[string]any)
 	values, _ := body["ExpressionAttributeValues"].(map[string]any)
 	for _, mt := range keyEquals.FindAllStringSubmatch(expr, -1) {
-		n := mt[1]
+		n, v := mt[1], mt[2]
+		if n == "" {
+			n, v = mt[4], mt[3]
+		}
 		if strings.HasPrefix(n, "#") {
 			n = str(names, n)
 		}
 		if n == hashKey {
-			return values[mt[2]]
+			return values[v]
 		}
 	}
 	return nil

@@ -149,6 +149,11 @@ func TestMap(t *testing.T) {
 			[]Check{c("dynamodb:Query", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"MSFT"}}}, ""},
 		// A table's ARN here names the table (LeadingKeys too); another region's or account's ARN is
 		// checked as given, and refused before DynamoDB Local (TestCheckDynamoDBTables).
+		{"ddb query value first", "dynamodb", jsonReq("DynamoDB_20120810.Query", `{"TableName":"chaos-data","KeyConditionExpression":":v = pk","ExpressionAttributeValues":{":v":{"S":"IBM"}}}`), "Query",
+			[]Check{c("dynamodb:Query", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"IBM"}}}, ""},
+		// Unread, LeadingKeys would be absent, and ForAllValues:StringEquals on it true for any partition.
+		{"ddb query whose partition key is not read", "dynamodb", jsonReq("DynamoDB_20120810.Query", `{"TableName":"chaos-data","KeyConditionExpression":"(pk) = :v","ExpressionAttributeValues":{":v":{"S":"IBM"}}}`), "Query",
+			nil, nil, "the partition key pk's value is not found"},
 		{"ddb query by table ARN", "dynamodb", jsonReq("DynamoDB_20120810.Query", `{"TableName":"`+tbl+`chaos-data","KeyConditionExpression":"pk = :v","ExpressionAttributeValues":{":v":{"S":"AAPL"}}}`), "Query",
 			[]Check{c("dynamodb:Query", tbl+"chaos-data")}, map[int]map[string][]string{0: {"dynamodb:LeadingKeys": {"AAPL"}}}, ""},
 		{"ddb batch get by table ARN", "dynamodb", jsonReq("DynamoDB_20120810.BatchGetItem", `{"RequestItems":{"`+tbl+`chaos-data":{"Keys":[{"pk":{"S":"A"}}]}}}`), "BatchGetItem",
