@@ -252,6 +252,23 @@ func TestAuthorize(t *testing.T) {
 			},
 		},
 		{
+			// AWS evaluates NotPrincipal against the account, the role and the session: a Deny that
+			// lists only the role still denies its sessions; listing all three spares them.
+			name:     "a NotPrincipal deny spares only principals listed at every level",
+			identity: []string{`{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}`},
+			queue: []string{
+				`{"Effect": "Deny", "NotPrincipal": {"AWS": "` + appRole + `"}, "Action": "sqs:PurgeQueue", "Resource": "` + queueArn + `"}`,
+				`{"Effect": "Deny", "NotPrincipal": {"AWS": ["` + appRole + `", "arn:aws:sts::000000000000:assumed-role/app/s", "arn:aws:iam::000000000000:root"]}, "Action": "sqs:DeleteQueue", "Resource": "` + queueArn + `"}`,
+			},
+			reqs: []req{
+				{principal: "arn:aws:sts::000000000000:assumed-role/app/s", action: "sqs:PurgeQueue", resource: queueArn, reason: "explicit deny"},
+				{principal: appRole, action: "sqs:PurgeQueue", resource: queueArn, reason: "explicit deny"},
+				{principal: "arn:aws:sts::000000000000:assumed-role/app/s", action: "sqs:DeleteQueue", resource: queueArn, allowed: true},
+				{principal: "arn:aws:sts::000000000000:assumed-role/app/other", action: "sqs:DeleteQueue", resource: queueArn, reason: "explicit deny"},
+				{principal: otherRole, action: "sqs:DeleteQueue", resource: queueArn, reason: "explicit deny"},
+			},
+		},
+		{
 			name:     "aws:PrincipalArn is the role, for a session too",
 			identity: []string{`{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*", "Condition": {"ArnEquals": {"aws:PrincipalArn": "` + appRole + `"}}}`},
 			reqs: []req{

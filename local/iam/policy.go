@@ -412,8 +412,33 @@ func (st *statement) matchPrincipal(pr principal) bool {
 	if st.principals == nil {
 		return false
 	}
-	hit := st.principals.match(pr, st.allow)
-	return hit != st.notPrincipal
+	if st.notPrincipal {
+		return !st.principals.exempts(pr)
+	}
+	return st.principals.match(pr, st.allow)
+}
+
+// exempts reports whether a NotPrincipal element (Deny only) spares pr: as AWS evaluates it, every
+// level of pr must be listed, the account, the role and the role session, so that a Deny naming
+// only role/app in NotPrincipal still denies app's sessions (AWS's guide: list the account's ARN
+// and the session's as well, or "you might deny access to all users in the account").
+func (p *principals) exempts(pr principal) bool {
+	if p.all {
+		return true
+	}
+	if pr.service != "" {
+		return slices.Contains(p.services, pr.service)
+	}
+	if !slices.Contains(p.accounts, pr.account) {
+		return false
+	}
+	if pr.root {
+		return true
+	}
+	if !slices.Contains(p.aws, pr.arn) {
+		return false
+	}
+	return pr.roleArn == "" || pr.roleArn == pr.arn || slices.Contains(p.aws, pr.roleArn)
 }
 
 // match reports whether the element names pr. An account principal delegates to the account's
