@@ -81,6 +81,7 @@ const (
 	failUnsupported                        // another algorithm (SigV2, SigV4a)
 	failUnsignedHeaders                    // S3: an x-amz-* header the signature does not cover
 	failTwoMechanisms                      // an Authorization header and a presigned query, or two Credentials
+	failBadDigest                          // S3: Content-MD5 or an x-amz-checksum-* does not match the data
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.
@@ -325,18 +326,32 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 			{"AWSAccessKeyId", s.accessKey}, {"StringToSign", stringToSign}, {"SignatureProvided", s.signature}, {"CanonicalRequest", canonical}}}
 	}
 
-	// The signature holds; now the body must be the one it covers.
+	// The signature holds; now the body must be the one it covers, and have the checksums it says.
+	var ds digests
+	if s.service == "s3" {
+		if ds, aerr = requestDigests(r); aerr != nil {
+			return nil, Credential{}, aerr
+		}
+	}
+	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
 	var check io.Reader
 	switch {
 	case isSHA256Hex(declared):
 		check = &hashCheck{src: r.Body, h: sha256.New(), want: strings.ToLower(declared)}
-	case declared == streamingSigned || declared == streamingSignedTrailer:
-		// S3 requires the decoded length of a signed aws-chunked body, and so does this check.
+	case chunked:
+		// S3 requires the decoded length of an aws-chunked body, and so does this check.
 		decoded, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
 		if err != nil || decoded < 0 {
 			return nil, Credential{}, &authError{kind: failIncomplete, msg: "an aws-chunked body needs x-amz-decoded-content-length: the length of its data, a number of bytes"}
 		}
-		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, trailer: declared == streamingSignedTrailer, wantDecoded: decoded}
+		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, wantDecoded: decoded, ds: ds,
+			trailer: declared != streamingSigned, unsigned: declared == streamingUnsignedTrailer}
+	}
+	if len(ds) > 0 && !chunked {
+		if check == nil {
+			check = r.Body
+		}
+		check = &digestCheck{src: check, ds: ds}
 	}
 	if check != nil {
 		if r.ContentLength >= 0 && r.ContentLength <= verifyBufferLimit {
@@ -613,9 +628,13 @@ type chunkVerifier struct {
 	prev    string
 	trailer bool
 
-	// wantDecoded is x-amz-decoded-content-length (-1: absent, refused before); decoded the data
-	// bytes the chunk headers have announced so far. They must agree at the final chunk.
+	// wantDecoded is x-amz-decoded-content-length; decoded the data bytes the chunk headers have
+	// announced so far. They must agree at the final chunk.
 	wantDecoded, decoded int64
+	// unsigned: STREAMING-UNSIGNED-PAYLOAD-TRAILER, chunks "<hex size>\r\n<data>\r\n" with no
+	// signatures and trailers with none; ds the checksums of the data (its trailer's among them).
+	unsigned bool
+	ds       digests
 
 	pending   []byte // bytes read but not yet passed on
 	remaining int64  // data bytes left in the current chunk
@@ -681,11 +700,18 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			if size == 0 && c.wantDecoded >= 0 && c.decoded != c.wantDecoded {
 				return 0, c.fail(fmt.Sprintf("%d bytes of data in its chunks; x-amz-decoded-content-length says %d", c.decoded, c.wantDecoded))
 			}
-			sig, ok := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
-			if !ok {
-				return 0, c.fail(fmt.Sprintf("chunk without chunk-signature: %q", head))
+			if c.unsigned {
+				if ext != "" {
+					return 0, c.fail(fmt.Sprintf("an unsigned chunk with an extension: %q", head))
+				}
+			} else {
+				sig, ok := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
+				if !ok {
+					return 0, c.fail(fmt.Sprintf("chunk without chunk-signature: %q", head))
+				}
+				c.chunkSig = sig
 			}
-			c.chunkSig, c.remaining = sig, size
+			c.remaining = size
 			c.h.Reset()
 			if size > 0 {
 				c.state = chunkData
@@ -706,6 +732,7 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			}
 			n, err := c.br.read(p[:n])
 			c.h.Write(p[:n])
+			c.ds.Write(p[:n])
 			c.remaining -= int64(n)
 			if c.remaining == 0 {
 				c.state = chunkEnd
@@ -721,7 +748,9 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			}
 			c.pending = append(c.pending[:0], line...)
 			if c.state == chunkFinal {
-				c.state = chunkDone
+				if err := c.done(); err != nil {
+					return 0, err
+				}
 				continue
 			}
 			if err := c.checkChunk(); err != nil {
@@ -739,13 +768,20 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 				return 0, c.fail(fmt.Sprintf("a trailer line does not end in CRLF: %q", line))
 			}
 			text := string(trimmed)
+			if text == "" && c.unsigned {
+				if err := c.done(); err != nil {
+					return 0, err
+				}
+				continue
+			}
 			if text == "" {
 				return 0, c.fail("trailer without x-amz-trailer-signature")
 			}
 			name, value, _ := strings.Cut(text, ":")
 			name = strings.ToLower(strings.TrimSpace(name))
-			if name != "x-amz-trailer-signature" {
+			if name != "x-amz-trailer-signature" || c.unsigned {
 				c.trailers = append(c.trailers, name+":"+strings.TrimSpace(value)+"\n")
+				c.ds.fromTrailer(name, strings.TrimSpace(value))
 				continue
 			}
 			sum := sha256.Sum256([]byte(strings.Join(c.trailers, "")))
@@ -759,7 +795,20 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 	}
 }
 
+// done ends the body: its data must have the checksums it announced.
+func (c *chunkVerifier) done() error {
+	c.state = chunkDone
+	if aerr := c.ds.check(); aerr != nil {
+		c.err = aerr
+		return aerr
+	}
+	return nil
+}
+
 func (c *chunkVerifier) checkChunk() error {
+	if c.unsigned {
+		return nil
+	}
 	sts := "AWS4-HMAC-SHA256-PAYLOAD\n" + c.amzDate + "\n" + c.scope + "\n" + c.prev + "\n" + emptySHA256 + "\n" + hex.EncodeToString(c.h.Sum(nil))
 	want := hex.EncodeToString(hmacSHA256(c.key, []byte(sts)))
 	if !hmac.Equal([]byte(want), []byte(c.chunkSig)) {

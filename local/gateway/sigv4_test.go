@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -472,11 +476,48 @@ func TestSigV4Refusals(t *testing.T) {
 		for _, mode := range []string{"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"} {
 			req, _ := http.NewRequest("PUT", endpoint+"/b/"+mode, strings.NewReader("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"))
 			req.Header.Set("X-Amz-Content-Sha256", mode)
+			if mode != "UNSIGNED-PAYLOAD" {
+				req.Header.Set("Content-Encoding", "aws-chunked")
+				req.Header.Set("X-Amz-Decoded-Content-Length", "5")
+				req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+			}
 			sign(t, admin, req, mode, "s3", now)
 			if status, out := do(t, req); status != 200 {
 				t.Errorf("%s: %d %s, want 200", mode, status, out)
 			}
 		}
+		// S3's checksums over the data, as S3 checks them (BadDigest): the emulator behind does not.
+		md5sum := md5.Sum([]byte("hello"))
+		goodMD5 := base64.StdEncoding.EncodeToString(md5sum[:])
+		sha := sha256.Sum256([]byte("hello"))
+		for _, tc := range []struct {
+			name, mode, body string
+			headers          map[string]string
+			want             string // "" for 200, else the error code
+		}{
+			{"Content-MD5", "UNSIGNED-PAYLOAD", "hello", map[string]string{"Content-MD5": goodMD5}, ""},
+			{"a wrong Content-MD5", "UNSIGNED-PAYLOAD", "hellO", map[string]string{"Content-MD5": goodMD5}, "BadDigest"},
+			{"a malformed Content-MD5", "UNSIGNED-PAYLOAD", "hello", map[string]string{"Content-MD5": "nope"}, "InvalidDigest"},
+			{"x-amz-checksum-sha256", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sha[:])}, ""},
+			{"a wrong x-amz-checksum-crc32", "UNSIGNED-PAYLOAD", "hellO", map[string]string{"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, "BadDigest"},
+			{"a wrong checksum with a signed payload", hashOf([]byte("hellO")), "hellO", map[string]string{"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, "BadDigest"},
+			{"a wrong trailer, unsigned", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "5\r\nhellO\r\n0\r\nx-amz-checksum-crc32:" + crc32Base64([]byte("hello")) + "\r\n\r\n",
+				map[string]string{"Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "5", "X-Amz-Trailer": "x-amz-checksum-crc32"}, "BadDigest"},
+			{"an announced trailer not sent", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "5\r\nhello\r\n0\r\n\r\n",
+				map[string]string{"Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": "5", "X-Amz-Trailer": "x-amz-checksum-crc32"}, "InvalidRequest"},
+		} {
+			req, _ := http.NewRequest("PUT", endpoint+"/b/sum", strings.NewReader(tc.body))
+			req.Header.Set("X-Amz-Content-Sha256", tc.mode)
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
+			}
+			sign(t, admin, req, tc.mode, "s3", now)
+			status, out := do(t, req)
+			if tc.want == "" && status != 200 || tc.want != "" && (status != 400 || !strings.Contains(out, "<Code>"+tc.want+"</Code>")) {
+				t.Errorf("%s: %d %s, want %q", tc.name, status, out, tc.want)
+			}
+		}
+
 		req, _ := http.NewRequest("PUT", endpoint+"/b/k", strings.NewReader("x"))
 		req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD")
 		sign(t, admin, req, "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "s3", now)
@@ -647,6 +688,13 @@ func hmacHex(key []byte, s string) []byte {
 	return m.Sum(nil)
 }
 
+// crc32Base64 is S3's x-amz-checksum-crc32 of b.
+func crc32Base64(b []byte) string {
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(b))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
 // TestSigV4SignedChunksWithTrailer: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, signed here by the
 // formulas of AWS's documentation: each chunk's signature chained from the seed, then the
 // trailer's. A changed chunk or trailer is refused.
@@ -699,7 +747,10 @@ func TestSigV4SignedChunksWithTrailer(t *testing.T) {
 			}
 			prev = sig
 		}
-		trailer := "x-amz-checksum-crc32:AAAAAA==\n"
+		trailer := "x-amz-checksum-crc32:" + crc32Base64(bytes.Join(data, nil)) + "\n"
+		if tamper == "checksum" {
+			trailer = "x-amz-checksum-crc32:" + crc32Base64([]byte("other data")) + "\n" // signed, and wrong
+		}
 		tsum := sha256.Sum256([]byte(trailer))
 		tsig := hex.EncodeToString(hmacHex(key, "AWS4-HMAC-SHA256-TRAILER\n"+amzDate+"\n"+scope+"\n"+prev+"\n"+hex.EncodeToString(tsum[:])))
 		if tamper == "trailer" {
@@ -722,6 +773,7 @@ func TestSigV4SignedChunksWithTrailer(t *testing.T) {
 		"bare LF":           "a chunk header does not end in CRLF",
 		"decoded length":    "8196 bytes of data in its chunks; x-amz-decoded-content-length says 8195",
 		"no decoded length": "needs x-amz-decoded-content-length",
+		"checksum":          "<Code>BadDigest</Code>",
 	} {
 		if status, out := do(t, build(tamper)); status < 400 || !strings.Contains(out, want) {
 			t.Errorf("%s: %d %s, want it refused: %s", tamper, status, out, want)

@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"hash/crc64"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// S3's integrity checks on a request's data, made here because the S3 emulator behind does not
+// make them: Content-MD5 and x-amz-checksum-<algorithm>, as headers over the body's data, or as the
+// trailer of an aws-chunked body that X-Amz-Trailer announces. A mismatch is S3's 400 BadDigest.
+// With a signed payload the signature covers the body already; an UNSIGNED-PAYLOAD or
+// unsigned-trailer upload has only these to protect it.
+
+// crc64NVME is the CRC-64/NVME table (reflected polynomial 0x9a6c9329ac4bc9b5), S3's CRC64NVME.
+var crc64NVME = crc64.MakeTable(0x9a6c9329ac4bc9b5)
+
+// checksumAlgorithms are S3's checksum algorithms by the header that carries each.
+var checksumAlgorithms = map[string]struct {
+	label string
+	new   func() hash.Hash
+}{
+	"x-amz-checksum-crc32":     {"CRC32", func() hash.Hash { return crc32.NewIEEE() }},
+	"x-amz-checksum-crc32c":    {"CRC32C", func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) }},
+	"x-amz-checksum-crc64nvme": {"CRC64NVME", func() hash.Hash { return crc64.New(crc64NVME) }},
+	"x-amz-checksum-sha1":      {"SHA1", sha1.New},
+	"x-amz-checksum-sha256":    {"SHA256", sha256.New},
+}
+
+// digest is one checksum the data must have: want is its base64 value ("" until a trailer gives it).
+type digest struct {
+	name  string // the header or trailer that carried it, lower case
+	label string // as S3's message names it: "Content-MD5", "CRC32", ...
+	h     hash.Hash
+	want  string
+}
+
+// digests are a request's checksums; nil when it has none.
+type digests []*digest
+
+// requestDigests reads r's checksums: Content-MD5 and x-amz-checksum-* headers, and the checksum an
+// X-Amz-Trailer announces (its value comes at the body's end: fromTrailer).
+func requestDigests(r *http.Request) (digests, *authError) {
+	var ds digests
+	if v := r.Header.Get("Content-Md5"); v != "" {
+		ds = append(ds, &digest{name: "content-md5", label: "Content-MD5", h: md5.New(), want: v})
+	}
+	for name, alg := range checksumAlgorithms {
+		if v := r.Header.Get(name); v != "" {
+			ds = append(ds, &digest{name: name, label: alg.label, h: alg.new(), want: v})
+		}
+	}
+	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		alg, ok := checksumAlgorithms[t]
+		if !ok {
+			return nil, &authError{kind: failBadDigest, msg: fmt.Sprintf("x-amz-trailer %q: not a checksum S3 knows (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256)", t)}
+		}
+		ds = append(ds, &digest{name: t, label: alg.label, h: alg.new()})
+	}
+	return ds, nil
+}
+
+func (ds digests) Write(p []byte) (int, error) {
+	for _, d := range ds {
+		d.h.Write(p)
+	}
+	return len(p), nil
+}
+
+// fromTrailer sets the value of the announced checksum name; false when name was not announced.
+func (ds digests) fromTrailer(name, value string) bool {
+	for _, d := range ds {
+		if d.name == name && d.want == "" {
+			d.want = value
+			return true
+		}
+	}
+	return false
+}
+
+// check compares each checksum with the data's, once all of it has been written.
+func (ds digests) check() *authError {
+	for _, d := range ds {
+		if d.want == "" {
+			return &authError{kind: failBadDigest, msg: fmt.Sprintf("the body announced a %s trailer (x-amz-trailer) and did not send it", d.name)}
+		}
+		got := base64.StdEncoding.EncodeToString(d.h.Sum(nil))
+		if got == d.want {
+			continue
+		}
+		if d.label == "Content-MD5" {
+			if _, err := base64.StdEncoding.DecodeString(d.want); err != nil || len(d.want) != 24 {
+				return &authError{kind: failBadDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", d.want}}}
+			}
+			return &authError{kind: failBadDigest, msg: "The Content-MD5 you specified did not match what we received.",
+				fields: [][2]string{{"ExpectedDigest", d.want}, {"CalculatedDigest", got}}}
+		}
+		return &authError{kind: failBadDigest, msg: fmt.Sprintf("The %s you specified did not match the calculated checksum.", d.label)}
+	}
+	return nil
+}
+
+// digestCheck passes a body on and fails at its end if a checksum does not match its data.
+type digestCheck struct {
+	src io.Reader
+	ds  digests
+	err error
+}
+
+func (c *digestCheck) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.src.Read(p)
+	c.ds.Write(p[:n])
+	if err == io.EOF {
+		if aerr := c.ds.check(); aerr != nil {
+			c.err = aerr
+			return n, c.err
+		}
+	}
+	return n, err
+}
