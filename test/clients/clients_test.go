@@ -424,6 +424,12 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 				t.Errorf("put_object of input/%s%s took %d retries, want none", name, p.key, out.RetryAttempts)
 			}
 		}
+		// S3 checks the data against Content-MD5 and x-amz-checksum-*; fauxqs does not, the gateway does.
+		var codes struct{ MD5, SHA256 string }
+		run(t, &codes, "put-wrong-checksums", bucket, "scratch/"+name+"-wrong-checksum")
+		if codes.MD5 != "BadDigest" || codes.SHA256 != "BadDigest" {
+			t.Errorf("put_object with another object's Content-MD5 / ChecksumSHA256: %q / %q, want BadDigest both", codes.MD5, codes.SHA256)
+		}
 		if chunked {
 			chunkedDoc := filepath.Join(t.TempDir(), "chunked.json")
 			if err := os.WriteFile(chunkedDoc, document(symbol, name+"-chunked.json", author), 0o644); err != nil {

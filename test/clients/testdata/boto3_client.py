@@ -14,6 +14,8 @@ botocore sends Expect: 100-continue and, for an empty file, no Content-Type: wha
 put_object(Body=open(path, "rb")) sends.
 """
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -108,6 +110,22 @@ def cmd_put_chunked(bucket, key, path):
         httpchecksum.urlparse = real
         s3.meta.events.unregister("before-send.s3.PutObject", capture)
     return {"sent": {k: sent.get(k, "") for k in ("content-encoding", "x-amz-trailer", "x-amz-decoded-content-length", "transfer-encoding")}}
+
+
+def cmd_put_wrong_checksums(bucket, key):
+    """put_object with a Content-MD5, then with an x-amz-checksum-sha256, each of other data: S3
+    answers BadDigest. Returns each one's error code ("" when it was stored)."""
+    s3 = client("s3")
+    codes = {}
+    other = base64.b64encode(hashlib.md5(b"other data").digest()).decode()
+    other_sha = base64.b64encode(hashlib.sha256(b"other data").digest()).decode()
+    for name, kwargs in (("md5", {"ContentMD5": other}), ("sha256", {"ChecksumSHA256": other_sha})):
+        try:
+            s3.put_object(Bucket=bucket, Key=key, Body=b"some data", **kwargs)
+            codes[name] = ""
+        except botocore.exceptions.ClientError as e:
+            codes[name] = e.response["Error"]["Code"]
+    return codes
 
 
 def cmd_get(bucket, key):
