@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -218,7 +219,7 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 	if !ok {
 		return nil, Credential{}, &authError{kind: failUnknownKey, fields: [][2]string{{"AWSAccessKeyId", s.accessKey}}}
 	}
-	if s.token != cred.SessionToken {
+	if subtle.ConstantTimeCompare([]byte(s.token), []byte(cred.SessionToken)) != 1 { // a secret, as the signature
 		return nil, Credential{}, &authError{kind: failToken}
 	}
 	now := g.now()
