@@ -678,6 +678,11 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 		}
 		switch c.state {
 		case chunkDone:
+			// Nothing after the end: bytes there were accepted and not passed on.
+			var one [1]byte
+			if n, _ := c.br.read(one[:]); n > 0 {
+				return 0, c.fail("data after the body's final chunk")
+			}
 			return 0, io.EOF
 		case chunkHeader:
 			line, err := c.br.line()
