@@ -9,7 +9,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"hash/crc64"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -110,26 +109,4 @@ func (ds digests) check() *authError {
 		return &authError{kind: failBadDigest, msg: fmt.Sprintf("The %s you specified did not match the calculated checksum.", d.label)}
 	}
 	return nil
-}
-
-// digestCheck passes a body on and fails at its end if a checksum does not match its data.
-type digestCheck struct {
-	src io.Reader
-	ds  digests
-	err error
-}
-
-func (c *digestCheck) Read(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
-	}
-	n, err := c.src.Read(p)
-	c.ds.Write(p[:n])
-	if err == io.EOF {
-		if aerr := c.ds.check(); aerr != nil {
-			c.err = aerr
-			return n, c.err
-		}
-	}
-	return n, err
 }

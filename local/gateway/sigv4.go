@@ -338,7 +338,7 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 	var check io.Reader
 	switch {
 	case isSHA256Hex(declared):
-		check = &hashCheck{src: r.Body, h: sha256.New(), want: strings.ToLower(declared)}
+		check = payloadCheck(r.Body, strings.ToLower(declared))
 	case chunked:
 		// S3 requires the decoded length of an aws-chunked body, and so does this check.
 		decoded, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
@@ -352,7 +352,7 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		if check == nil {
 			check = r.Body
 		}
-		check = &digestCheck{src: check, ds: ds}
+		check = &endCheck{src: check, w: ds, check: ds.check}
 	}
 	if check != nil {
 		if r.ContentLength >= 0 && r.ContentLength <= verifyBufferLimit {
@@ -588,27 +588,39 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 	return strings.Join(out, ",")
 }
 
-// hashCheck passes a body on and fails at its end if its SHA-256 is not want.
-type hashCheck struct {
-	src  io.Reader
-	h    hash.Hash
-	want string
-	err  error
+// endCheck passes a body on, writing what it reads to w, and fails at its end if check does: the
+// body's SHA-256 against x-amz-content-sha256 (payloadCheck), its checksums (digests).
+type endCheck struct {
+	src   io.Reader
+	w     io.Writer
+	check func() *authError
+	err   error
 }
 
-func (c *hashCheck) Read(p []byte) (int, error) {
+func (c *endCheck) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
 	n, err := c.src.Read(p)
-	c.h.Write(p[:n])
+	c.w.Write(p[:n])
 	if err == io.EOF {
-		if got := hex.EncodeToString(c.h.Sum(nil)); got != c.want {
-			c.err = &authError{kind: failHashMismatch, fields: [][2]string{{"ClientComputedContentSHA256", c.want}, {"S3ComputedContentSHA256", got}}}
+		if aerr := c.check(); aerr != nil {
+			c.err = aerr
 			return n, c.err
 		}
 	}
 	return n, err
+}
+
+// payloadCheck fails at the body's end if its SHA-256 is not want (hex, lower case).
+func payloadCheck(src io.Reader, want string) *endCheck {
+	h := sha256.New()
+	return &endCheck{src: src, w: h, check: func() *authError {
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
+			return &authError{kind: failHashMismatch, fields: [][2]string{{"ClientComputedContentSHA256", want}, {"S3ComputedContentSHA256", got}}}
+		}
+		return nil
+	}}
 }
 
 // chunkVerifier passes an aws-chunked body on unchanged (the emulator decodes it) and checks each
