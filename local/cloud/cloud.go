@@ -212,7 +212,9 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		AccountID: AccountID, Logger: c.log})
 
 	for _, svc := range []string{"s3", "sqs", "sns"} {
-		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: c.fauxqs.Header(), PathStyle: svc == "s3"})
+		h := c.fauxqs.Header()
+		h.Set(emulators.ServiceHeader, svc) // S3's bodies stay bytes whatever their type (emulators.StartFauxqs)
+		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: h, PathStyle: svc == "s3"})
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("dynamodb", c.dynamoTables)

@@ -172,6 +172,34 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	// fauxqs parses a body by its type alone: an object stored as a form (curl --data-binary's
+	// default type) or as SQS's JSON reached its S3 handler as an object, and the PUT failed with 500.
+	t.Run("an S3 object of any Content-Type is stored as its bytes", func(t *testing.T) {
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		bucket := outputs["BucketName"]
+		for _, ct := range []string{"application/x-www-form-urlencoded", "application/x-amz-json-1.0", "application/json", "text/plain"} {
+			body := "a=1&b=%7B%7D"
+			if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/typed"),
+				Body: strings.NewReader(body), ContentType: aws.String(ct)}); err != nil {
+				t.Errorf("PutObject as %s: %v", ct, err)
+				continue
+			}
+			out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/typed")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(out.Body)
+			out.Body.Close()
+			if string(got) != body || aws.ToString(out.ContentType) != ct {
+				t.Errorf("stored as %s: %q of type %q, want the bytes put and their type", ct, got, aws.ToString(out.ContentType))
+			}
+		}
+		// SQS and SNS, whose bodies fauxqs must still parse, are served as before.
+		if _, err := sqs.NewFromConfig(cfg).ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
+			t.Errorf("ListQueues after: %v", err)
+		}
+	})
+
 	t.Run("S3 requests the emulator would answer as another operation are refused", func(t *testing.T) {
 		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 		bucket := outputs["BucketName"]

@@ -66,6 +66,11 @@ type Options struct {
 // SecretHeader is the header that carries an emulator's per-start secret on each request.
 const SecretHeader = "X-Chaoslab-Secret"
 
+// ServiceHeader tells fauxqs which service a request is for ("s3", "sqs", "sns"), as the gateway
+// knows it from the signature: fauxqs removes it, and reads an S3 request's body as bytes whatever
+// its Content-Type.
+const ServiceHeader = "X-Chaoslab-Service"
+
 func newSecret(o Options) string {
 	if o.Unguarded {
 		return ""

@@ -58,6 +58,23 @@ if (secret !== "") {
     return reply;
   });
 }
+// fauxqs chooses a body's parser by its Content-Type alone: x-www-form-urlencoded (SNS's query
+// protocol) and x-amz-json-1.0 (SQS's JSON) become objects, and an S3 object stored with either type
+// reached its S3 handler as an object, not bytes (500 ERR_INVALID_ARG_TYPE: a presigned PUT from
+// curl --data-binary, whose default type is the form's). The gateway names each request's service
+// (ServiceHeader); an S3 request's type is hidden from the parsers and given back before its handler.
+app.addHook("onRequest", async (req) => {
+  const service = req.headers["x-chaoslab-service"];
+  if (service === undefined) return;
+  delete req.headers["x-chaoslab-service"];
+  if (service === "s3" && req.headers["content-type"] !== undefined) {
+    req.raw.chaoslabContentType = req.headers["content-type"];
+    req.headers["content-type"] = "application/octet-stream";
+  }
+});
+app.addHook("preHandler", async (req) => {
+  if (req.raw.chaoslabContentType !== undefined) req.headers["content-type"] = req.raw.chaoslabContentType;
+});
 // buildApp caps every body at 11 MiB (its Fastify bodyLimit, which it does not let callers set):
 // S3 takes up to 5 GB in one PUT. S3 bodies go through the catch-all parser; replace it with the
 // same parser and a body limit of its own (the SQS and SNS parsers keep theirs).
