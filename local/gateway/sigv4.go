@@ -262,6 +262,11 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 	if !slicesContains(s.signedHeaders, "host") {
 		return nil, Credential{}, &authError{kind: failSignature, msg: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."}
 	}
+	// X-Amz-Target names a JSON request's operation, and the body alone does not: unsigned, a
+	// captured GetItem could be replayed as a DeleteItem of the same body. Every AWS SDK signs it.
+	if r.Header.Get("X-Amz-Target") != "" && !slicesContains(s.signedHeaders, "x-amz-target") {
+		return nil, Credential{}, &authError{kind: failSignature, msg: "'X-Amz-Target' names the operation and must be a 'SignedHeader' in the AWS Authorization."}
+	}
 	// S3 refuses a request carrying an x-amz-* header its signature does not cover (HeadersNotSigned):
 	// a client that sends one works here only if it would work there. A presigned URL too (AWS: the
 	// signed headers are host and "any x-amz-* headers that you plan to add to the request"): an

@@ -643,6 +643,14 @@ func TestSigV4Refusals(t *testing.T) {
 		if status, out := do(t, req); status != 400 || !strings.Contains(out, "IncompleteSignatureException") || !strings.Contains(out, "'Credential' twice") {
 			t.Errorf("two Credentials: %d %s, want 400 IncompleteSignatureException", status, out)
 		}
+		// X-Amz-Target is the operation: a request whose signature does not cover it is refused.
+		req, _ = http.NewRequest("POST", endpoint+"/", strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		sign(t, admin, req, hashOf([]byte("{}")), "ssm", now)
+		req.Header.Set("X-Amz-Target", "AmazonSSM.DeleteParameter")
+		if status, out := do(t, req); status < 400 || !strings.Contains(out, "X-Amz-Target") {
+			t.Errorf("an unsigned X-Amz-Target: %d %s, want it refused naming the header", status, out)
+		}
 		// The header is not signed, so a parameter of any other name is a third party's: an S3 PUT
 		// signed with UNSIGNED-PAYLOAD, an "X=Credential=" naming SQS put in front, and a body of
 		// SQS's, was routed to SQS (by the first "Credential=" text) and checked as S3's.
