@@ -55,13 +55,11 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 		case failUnsupported:
 			return 400, "InvalidRequest"
 		case failBadDigest:
-			if strings.HasSuffix(e.msg, "was invalid.") {
-				return 400, "InvalidDigest"
-			}
-			if strings.HasPrefix(e.msg, "x-amz-trailer") || strings.HasPrefix(e.msg, "the body announced") {
-				return 400, "InvalidRequest"
-			}
 			return 400, "BadDigest"
+		case failInvalidDigest:
+			return 400, "InvalidDigest"
+		case failBadTrailer:
+			return 400, "InvalidRequest"
 		}
 		return 403, "SignatureDoesNotMatch"
 	}

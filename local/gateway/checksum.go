@@ -64,7 +64,7 @@ func requestDigests(r *http.Request) (digests, *authError) {
 		}
 		alg, ok := checksumAlgorithms[t]
 		if !ok {
-			return nil, &authError{kind: failBadDigest, msg: fmt.Sprintf("x-amz-trailer %q: not a checksum S3 knows (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256)", t)}
+			return nil, &authError{kind: failBadTrailer, msg: fmt.Sprintf("x-amz-trailer %q: not a checksum S3 knows (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256)", t)}
 		}
 		ds = append(ds, &digest{name: t, label: alg.label, h: alg.new()})
 	}
@@ -78,22 +78,21 @@ func (ds digests) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fromTrailer sets the value of the announced checksum name; false when name was not announced.
-func (ds digests) fromTrailer(name, value string) bool {
+// fromTrailer sets the value of the announced checksum name (a trailer not announced is not one).
+func (ds digests) fromTrailer(name, value string) {
 	for _, d := range ds {
 		if d.name == name && d.want == "" {
 			d.want = value
-			return true
+			return
 		}
 	}
-	return false
 }
 
 // check compares each checksum with the data's, once all of it has been written.
 func (ds digests) check() *authError {
 	for _, d := range ds {
 		if d.want == "" {
-			return &authError{kind: failBadDigest, msg: fmt.Sprintf("the body announced a %s trailer (x-amz-trailer) and did not send it", d.name)}
+			return &authError{kind: failBadTrailer, msg: fmt.Sprintf("the body announced a %s trailer (x-amz-trailer) and did not send it", d.name)}
 		}
 		got := base64.StdEncoding.EncodeToString(d.h.Sum(nil))
 		if got == d.want {
@@ -101,7 +100,7 @@ func (ds digests) check() *authError {
 		}
 		if d.label == "Content-MD5" {
 			if _, err := base64.StdEncoding.DecodeString(d.want); err != nil || len(d.want) != 24 {
-				return &authError{kind: failBadDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", d.want}}}
+				return &authError{kind: failInvalidDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", d.want}}}
 			}
 			return &authError{kind: failBadDigest, msg: "The Content-MD5 you specified did not match what we received.",
 				fields: [][2]string{{"ExpectedDigest", d.want}, {"CalculatedDigest", got}}}

@@ -83,6 +83,8 @@ const (
 	failUnsignedHeaders                    // S3: an x-amz-* header the signature does not cover
 	failTwoMechanisms                      // an Authorization header and a presigned query, or two Credentials
 	failBadDigest                          // S3: Content-MD5 or an x-amz-checksum-* does not match the data
+	failInvalidDigest                      // S3: a Content-MD5 that is not a base64 MD5
+	failBadTrailer                         // S3: x-amz-trailer names no checksum, or its trailer never came
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.
@@ -716,11 +718,11 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			}
 			sizeHex, ext, _ := strings.Cut(string(head), ";")
 			size, err := strconv.ParseInt(sizeHex, 16, 64)
-			if err != nil || size < 0 || !isHex(sizeHex) {
+			if !isHex(sizeHex) || err != nil {
 				return 0, c.fail(fmt.Sprintf("bad chunk size in %q", head))
 			}
 			c.decoded += size
-			if size == 0 && c.wantDecoded >= 0 && c.decoded != c.wantDecoded {
+			if size == 0 && c.decoded != c.wantDecoded {
 				return 0, c.fail(fmt.Sprintf("%d bytes of data in its chunks; x-amz-decoded-content-length says %d", c.decoded, c.wantDecoded))
 			}
 			if c.unsigned {
@@ -754,7 +756,9 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 				n = int(c.remaining)
 			}
 			n, err := c.br.read(p[:n])
-			c.h.Write(p[:n])
+			if !c.unsigned {
+				c.h.Write(p[:n]) // for the chunk's signature
+			}
 			c.ds.Write(p[:n])
 			c.remaining -= int64(n)
 			if c.remaining == 0 {
@@ -802,9 +806,12 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			}
 			name, value, _ := strings.Cut(text, ":")
 			name = strings.ToLower(strings.TrimSpace(name))
-			if name != "x-amz-trailer-signature" || c.unsigned {
-				c.trailers = append(c.trailers, name+":"+strings.TrimSpace(value)+"\n")
-				c.ds.fromTrailer(name, strings.TrimSpace(value))
+			c.ds.fromTrailer(name, strings.TrimSpace(value))
+			if c.unsigned {
+				continue
+			}
+			if name != "x-amz-trailer-signature" {
+				c.trailers = append(c.trailers, name+":"+strings.TrimSpace(value)+"\n") // for the trailer's signature
 				continue
 			}
 			sum := sha256.Sum256([]byte(strings.Join(c.trailers, "")))
