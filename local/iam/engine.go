@@ -706,9 +706,7 @@ func (e *Engine) Authorize(r Request) Decision {
 		}
 	}
 	for _, p := range e.resource {
-		// A bucket's policy covers its objects (<bucket ARN>/<key>); any other policy its own
-		// resource only: a role's trust policy covered role/app/x, another role, as role/app's.
-		if r.Resource != p.attached && !(strings.HasPrefix(p.attached, "arn:aws:s3:::") && strings.HasPrefix(r.Resource, p.attached+"/")) {
+		if !covers(p.attached, r.Resource) {
 			continue
 		}
 		for _, st := range p.stmts {

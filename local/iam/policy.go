@@ -390,12 +390,19 @@ func (st *statement) matchAction(action string) bool {
 	return hit != st.notAction
 }
 
+// covers reports whether a policy attached to attached speaks for resource: a bucket's policy for
+// the bucket and its objects (<bucket ARN>/<key>), any other for its own resource only (the trust
+// policy of role/app covered role/app/x, another role, when every policy covered what is under it).
+func covers(attached, resource string) bool {
+	return resource == attached || strings.HasPrefix(attached, "arn:aws:s3:::") && strings.HasPrefix(resource, attached+"/")
+}
+
 // matchResource reports whether the statement's Resource/NotResource element covers resource.
-// attached is the resource a resource-based policy is attached to (its statements may omit
-// Resource).
+// attached is the resource a resource-based policy is attached to (a trust policy's statements have
+// no Resource: the role).
 func (st *statement) matchResource(resource, attached string) bool {
 	if st.resources == nil {
-		return resource == attached || strings.HasPrefix(resource, attached+"/")
+		return covers(attached, resource)
 	}
 	hit := false
 	for _, p := range st.resources {
