@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,29 +55,40 @@ func TestMain(m *testing.M) {
 // sandboxDriver runs a Service with the test function from codeDir, has it start a process of its
 // own ({"action":"spawn"}), prints that process's pid and waits to be killed.
 func sandboxDriver(codeDir string) {
-	dir, err := os.MkdirTemp("", "lambda-driver-")
-	if err == nil {
-		var s *Service
-		if s, err = New(Options{Dir: dir}); err == nil {
-			if _, err = s.CreateFunction(Function{Name: "fn", CodeDir: codeDir}); err == nil {
-				var out []byte
-				var fe *FunctionError
-				if out, fe, err = s.Invoke(context.Background(), "fn", []byte(`{"action":"spawn"}`)); err == nil && fe != nil {
-					err = fe
-				}
-				var r reply
-				if err == nil {
-					err = json.Unmarshal(out, &r)
-				}
-				if err == nil {
-					fmt.Println(r.Value)
-					select {}
-				}
-			}
-		}
+	pid, err := spawnInSandbox(codeDir)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
 	}
-	fmt.Println("error", err)
-	os.Exit(1)
+	fmt.Println(pid)
+	select {}
+}
+
+// spawnInSandbox is sandboxDriver's work: the pid of the process the function started.
+func spawnInSandbox(codeDir string) (string, error) {
+	dir, err := os.MkdirTemp("", "lambda-driver-")
+	if err != nil {
+		return "", err
+	}
+	s, err := New(Options{Dir: dir})
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.CreateFunction(Function{Name: "fn", CodeDir: codeDir}); err != nil {
+		return "", err
+	}
+	out, fe, err := s.Invoke(context.Background(), "fn", []byte(`{"action":"spawn"}`))
+	if err != nil {
+		return "", err
+	}
+	if fe != nil {
+		return "", fe
+	}
+	var r reply
+	if err := json.Unmarshal(out, &r); err != nil {
+		return "", err
+	}
+	return r.Value, nil
 }
 
 // recorder collects what the service publishes.
@@ -752,14 +764,8 @@ func TestFunctionsChildrenDieWithTheCloud(t *testing.T) {
 		t.Fatalf("the driver printed %q: %v", line, err)
 	}
 	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) }) // should the test fail
-	var spawned []proctest.Proc
 	tree := proctest.Descendants(driver.Process.Pid)
-	for _, p := range tree {
-		if p.Pid == child {
-			spawned = append(spawned, p)
-		}
-	}
-	if len(spawned) == 0 {
+	if !slices.ContainsFunc(tree, func(p proctest.Proc) bool { return p.Pid == child }) {
 		t.Fatalf("the function's process %d is not in the driver's tree %v", child, tree)
 	}
 	driver.Process.Kill()
