@@ -264,7 +264,7 @@ func FuzzParseConfig(f *testing.F) {
 					t.Fatalf("faults[%d]: mode %q out of 1.0's order or repeated", n, f.Mode)
 				}
 				last = at
-				if pct := f.Rate * 100; pct != math.Trunc(pct) || f.Scope != ScopeInvocation || len(f.Targets) > 0 || f.Error != "" {
+				if whole := math.Round(f.Rate * 100); whole/100 != f.Rate || f.Scope != ScopeInvocation || len(f.Targets) > 0 || f.Error != "" {
 					t.Fatalf("faults[%d]: not a 1.0 flag: %+v", n, f)
 				}
 			}
