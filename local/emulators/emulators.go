@@ -44,7 +44,9 @@ type Options struct {
 	// later one wins. For example -XX:TieredStopAtLevel=4 for the full JIT, or a flight recording for a
 	// profile (-XX:StartFlightRecording=filename=/tmp/ddb.jfr,settings=profile). Default: none.
 	JavaOptions []string
-	// StartTimeout bounds the wait for readiness. Default: 60s (DynamoDB Local's JVM start is ~3-10 s on 2 busy cores).
+	// StartTimeout bounds the wait for readiness, a guard against a hang (a crash ends the wait at once).
+	// Default: 2 min. DynamoDB Local's JVM starts in 3-10 s on 2 busy cores, but at nice 19 beside
+	// make test's other packages (load average 7.6) one took more than a minute.
 	StartTimeout time.Duration
 	// StopTimeout bounds the wait after SIGTERM before SIGKILL. Default: 5s.
 	StopTimeout time.Duration
@@ -227,7 +229,7 @@ func (o *Options) defaults(name string) error {
 		o.Logger = slog.Default()
 	}
 	if o.StartTimeout <= 0 {
-		o.StartTimeout = 60 * time.Second
+		o.StartTimeout = 2 * time.Minute
 	}
 	if o.S3BodyLimit <= 0 {
 		o.S3BodyLimit = DefaultS3BodyLimit
