@@ -58,7 +58,7 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 			return 400, "BadDigest"
 		case failInvalidDigest:
 			return 400, "InvalidDigest"
-		case failBadTrailer:
+		case failBadTrailer, failInvalidChecksum:
 			return 400, "InvalidRequest"
 		}
 		return 403, "SignatureDoesNotMatch"

@@ -50,11 +50,18 @@ type digests []*digest
 func requestDigests(r *http.Request) (digests, *authError) {
 	var ds digests
 	if v := r.Header.Get("Content-Md5"); v != "" {
+		if !isDigest(v, md5.Size) {
+			return nil, &authError{kind: failInvalidDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", v}}}
+		}
 		ds = append(ds, &digest{name: "content-md5", label: "Content-MD5", h: md5.New(), want: v})
 	}
 	for name, alg := range checksumAlgorithms {
 		if v := r.Header.Get(name); v != "" {
-			ds = append(ds, &digest{name: name, label: alg.label, h: alg.new(), want: v})
+			h := alg.new()
+			if !isDigest(v, h.Size()) {
+				return nil, &authError{kind: failInvalidChecksum, msg: fmt.Sprintf("Value for %s header is invalid.", name)}
+			}
+			ds = append(ds, &digest{name: name, label: alg.label, h: h, want: v})
 		}
 	}
 	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
@@ -69,6 +76,13 @@ func requestDigests(r *http.Request) (digests, *authError) {
 		ds = append(ds, &digest{name: t, label: alg.label, h: alg.new()})
 	}
 	return ds, nil
+}
+
+// isDigest says whether v is the standard base64 of size bytes, as a checksum header must be: a
+// malformed one is refused before the body is read.
+func isDigest(v string, size int) bool {
+	b, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && len(b) == size
 }
 
 func (ds digests) Write(p []byte) (int, error) {
@@ -99,9 +113,6 @@ func (ds digests) check() *authError {
 			continue
 		}
 		if d.label == "Content-MD5" {
-			if _, err := base64.StdEncoding.DecodeString(d.want); err != nil || len(d.want) != 24 {
-				return &authError{kind: failInvalidDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", d.want}}}
-			}
 			return &authError{kind: failBadDigest, msg: "The Content-MD5 you specified did not match what we received.",
 				fields: [][2]string{{"ExpectedDigest", d.want}, {"CalculatedDigest", got}}}
 		}

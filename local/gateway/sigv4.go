@@ -85,6 +85,7 @@ const (
 	failBadDigest                          // S3: Content-MD5 or an x-amz-checksum-* does not match the data
 	failInvalidDigest                      // S3: a Content-MD5 that is not a base64 MD5
 	failBadTrailer                         // S3: x-amz-trailer names no checksum, or its trailer never came
+	failInvalidChecksum                    // S3: an x-amz-checksum-* header that is not its algorithm's base64
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.

@@ -498,6 +498,11 @@ func TestSigV4Refusals(t *testing.T) {
 			{"Content-MD5", "UNSIGNED-PAYLOAD", "hello", map[string]string{"Content-MD5": goodMD5}, ""},
 			{"a wrong Content-MD5", "UNSIGNED-PAYLOAD", "hellO", map[string]string{"Content-MD5": goodMD5}, "BadDigest"},
 			{"a malformed Content-MD5", "UNSIGNED-PAYLOAD", "hello", map[string]string{"Content-MD5": "nope"}, "InvalidDigest"},
+			// Refused before the body is read: a body that does not match its signed hash would say so.
+			{"a malformed Content-MD5 is refused before the body", hashOf([]byte("other")), "hello", map[string]string{"Content-MD5": "nope"}, "InvalidDigest"},
+			{"a Content-MD5 of another length", "UNSIGNED-PAYLOAD", "hello", map[string]string{"Content-MD5": base64.StdEncoding.EncodeToString(sha[:])}, "InvalidDigest"},
+			{"a malformed x-amz-checksum-sha256", hashOf([]byte("other")), "hello", map[string]string{"X-Amz-Checksum-Sha256": "nope"}, "InvalidRequest"},
+			{"an x-amz-checksum-crc32 of a SHA-256's length", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Checksum-Crc32": base64.StdEncoding.EncodeToString(sha[:])}, "InvalidRequest"},
 			{"x-amz-checksum-sha256", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sha[:])}, ""},
 			{"a wrong x-amz-checksum-crc32", "UNSIGNED-PAYLOAD", "hellO", map[string]string{"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, "BadDigest"},
 			{"a wrong checksum with a signed payload", hashOf([]byte("hellO")), "hellO", map[string]string{"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, "BadDigest"},
