@@ -136,6 +136,18 @@ func parseDate(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// multivalued are the condition keys (lower case) that can hold several values in one request, each
+// of type ArrayOf... in AWS's service authorization reference: "Multivalued context keys require a
+// condition set operator" (IAM user guide), so a plain operator on one is refused.
+var multivalued = map[string]bool{
+	"aws:tagkeys":                   true,
+	"aws:calledvia":                 true,
+	"aws:principalservicenameslist": true,
+	"aws:principalorgpaths":         true,
+	"dynamodb:leadingkeys":          true,
+	"dynamodb:attributes":           true,
+}
+
 // parseConditions reads a Condition element: {operator: {key: value or [values]}}. An unknown
 // operator, or a value the operator cannot compare, is an error.
 func parseConditions(v any) ([]condition, error) {
@@ -192,6 +204,10 @@ func parseConditions(v any) ([]condition, error) {
 						return nil, fmt.Errorf("%s %s: %w", opName, key, err)
 					}
 				}
+			}
+			if c.set == single && op.name != "Null" && multivalued[strings.ToLower(key)] {
+				return nil, fmt.Errorf("%s %s: a multivalued key needs a set operator (ForAllValues:%s to allow only listed values, ForAnyValue:%s for any of them); without one AWS leaves a request of several values undocumented",
+					opName, key, opName, opName)
 			}
 			k := c
 			k.key, k.keyName = strings.ToLower(key), key
@@ -252,8 +268,8 @@ func (c *condition) eval(ctx map[string][]string) bool {
 		}
 		return false
 	}
-	// A single-valued key; for several values, a positive operator needs one to match and a
-	// negated one needs none to.
+	// A single-valued key (a multivalued one needs a set operator: parseConditions); for several
+	// values, a positive operator needs one to match and a negated one needs none to.
 	if c.op.negated {
 		for _, v := range vals {
 			if !one(v) {

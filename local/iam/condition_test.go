@@ -157,6 +157,7 @@ func TestConditionOperators(t *testing.T) {
 		{`{"ForAllValues:StringNotEquals": {"aws:TagKeys": ["secret"]}}`, ctx("aws:TagKeys", "owner", "aws:TagKeys", "env"), true},
 		{`{"ForAllValues:StringNotEquals": {"aws:TagKeys": ["secret"]}}`, ctx("aws:TagKeys", "owner", "aws:TagKeys", "secret"), false},
 		{`{"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["x"]}}`, ctx(), true},
+		{`{"Null": {"dynamodb:LeadingKeys": "false"}}`, ctx("dynamodb:LeadingKeys", "u1", "dynamodb:LeadingKeys", "u2"), true},
 		// Several keys, several operators: AND.
 		{`{"StringEquals": {"aws:SourceAccount": "0", "aws:SourceArn": "a"}}`, ctx("aws:SourceAccount", "0", "aws:SourceArn", "a"), true},
 		{`{"StringEquals": {"aws:SourceAccount": "0", "aws:SourceArn": "a"}}`, ctx("aws:SourceAccount", "0", "aws:SourceArn", "b"), false},
@@ -195,6 +196,10 @@ func TestConditionErrors(t *testing.T) {
 		{`{"StringEquals": "k"}`, "want {key: values}"},
 		{`{"StringEquals": {"k": []}}`, "empty list"},
 		{`{"StringLike": {"s3:prefix": "${aws:username}/*"}}`, "policy variables"},
+		// AWS: "Multivalued context keys require a condition set operator". Read as "any value", a
+		// StringEquals on dynamodb:LeadingKeys would let a BatchGetItem reach an unlisted partition.
+		{`{"StringEquals": {"dynamodb:LeadingKeys": "u1"}}`, `StringEquals dynamodb:LeadingKeys: a multivalued key needs a set operator (ForAllValues:StringEquals`},
+		{`{"StringNotLikeIfExists": {"aws:TagKeys": "secret*"}}`, "a multivalued key needs a set operator"},
 	} {
 		var raw any
 		if err := json.Unmarshal([]byte(c.cond), &raw); err != nil {
