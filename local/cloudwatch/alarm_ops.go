@@ -3,9 +3,10 @@ package cloudwatch
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
 // The alarm operations (PutMetricAlarm, DescribeAlarms, DeleteAlarms), written once against the
@@ -80,13 +81,17 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 		}
 		page = int(*in.MaxRecords)
 	}
-	skip := 0
+	// A token names this listing (the request's filters) and the last alarm answered: the next page
+	// starts after that name however alarms came and went meanwhile, and another listing's is refused.
+	listing := pagetoken.Scope("DescribeAlarms", strings.Join(in.AlarmNames, "\n"), in.AlarmNamePrefix,
+		strings.Join(in.AlarmTypes, "\n"), in.StateValue, in.ActionPrefix, in.ChildrenOfAlarmName, in.ParentsOfAlarmName)
+	after := ""
 	if in.NextToken != "" {
-		n, err := strconv.Atoi(in.NextToken)
-		if err != nil || n < 0 {
+		last, ok := pagetoken.Last(in.NextToken, listing)
+		if !ok {
 			return nil, badToken()
 		}
-		skip = n
+		after = last
 	}
 	metricAlarms := len(in.AlarmTypes) == 0
 	for _, t := range in.AlarmTypes {
@@ -112,7 +117,7 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 	defer b.mu.Unlock()
 	names := make([]string, 0, len(b.m))
 	for n := range b.m {
-		if (len(wanted) == 0 || wanted[n]) && strings.HasPrefix(n, in.AlarmNamePrefix) {
+		if (len(wanted) == 0 || wanted[n]) && strings.HasPrefix(n, in.AlarmNamePrefix) && (in.NextToken == "" || n > after) {
 			names = append(names, n)
 		}
 	}
@@ -129,15 +134,12 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 		}
 		matched = append(matched, r)
 	}
-	if skip > len(matched) {
-		skip = len(matched)
-	}
-	end := min(skip+page, len(matched))
-	for _, r := range matched[skip:end] {
+	end := min(page, len(matched))
+	for _, r := range matched[:end] {
 		out.MetricAlarms = append(out.MetricAlarms, r.shape())
 	}
 	if end < len(matched) {
-		out.NextToken = strconv.Itoa(end)
+		out.NextToken = pagetoken.After(listing, matched[end-1].cfg.Name)
 	}
 	return out, nil
 }

@@ -114,6 +114,17 @@ func TestProtocolsAlarms(t *testing.T) {
 			if got = alarms(map[string]any{"MaxRecords": 1.0, "NextToken": token}); len(got) != 1 || got[0].(map[string]any)["AlarmName"] != "lab-rate" {
 				t.Errorf("second page %v", got)
 			}
+			// A token is good for its own listing only: under another filter it would skip or repeat.
+			if rec := serve(h, p.request("DescribeAlarms", map[string]any{"MaxRecords": 1.0, "AlarmNamePrefix": "lab", "NextToken": token})); rec.Code != http.StatusBadRequest ||
+				!strings.Contains(rec.Body.String(), "InvalidNextToken") {
+				t.Errorf("another listing's token: %d %s, want 400 InvalidNextToken", rec.Code, rec.Body)
+			}
+			// The next page starts after the last alarm answered, not at a count: with the first alarm
+			// deleted between the pages, the second is still answered.
+			call("DeleteAlarms", map[string]any{"AlarmNames": []any{"lab-errors"}})
+			if got = alarms(map[string]any{"MaxRecords": 1.0, "NextToken": token}); len(got) != 1 || got[0].(map[string]any)["AlarmName"] != "lab-rate" {
+				t.Errorf("second page after the first alarm's deletion: %v", got)
+			}
 
 			call("DeleteAlarms", map[string]any{"AlarmNames": []any{"lab-errors", "lab-rate"}})
 			if got = alarms(map[string]any{}); len(got) != 0 {
