@@ -33,7 +33,7 @@ func FuzzChunkedBody(f *testing.F) {
 	})
 }
 
-// crlfDecodedLength reads an aws-chunked body as S3 does, each line up to its CRLF: the total of its
+// crlfDecodedLength reads an aws-chunked body as S3 (fauxqs) does, each line up to its CRLF: the total of its
 // chunks' sizes up to the final, empty one.
 func crlfDecodedLength(b []byte) (int64, bool) {
 	var total int64
@@ -42,7 +42,8 @@ func crlfDecodedLength(b []byte) (int64, bool) {
 		if i < 0 {
 			return 0, false
 		}
-		size, err := strconv.ParseInt(string(b[:i]), 16, 64)
+		sizeText, _, _ := bytes.Cut(b[:i], []byte(";")) // fauxqs 1.9: sizeLine.split(";")[0]
+		size, err := strconv.ParseInt(string(sizeText), 16, 64)
 		if err != nil || size < 0 {
 			return 0, false
 		}

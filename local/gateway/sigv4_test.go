@@ -523,6 +523,18 @@ func TestSigV4Refusals(t *testing.T) {
 			}
 		}
 
+		// An unsigned chunk has no extension, not even an empty one ("5;": found by FuzzChunkedBody).
+		for _, body := range []string{"5;\r\nhello\r\n0\r\n\r\n", "5;x=y\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0;\r\n\r\n"} {
+			req, _ := http.NewRequest("PUT", endpoint+"/b/ext", strings.NewReader(body))
+			req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+			req.Header.Set("Content-Encoding", "aws-chunked")
+			req.Header.Set("X-Amz-Decoded-Content-Length", "5")
+			sign(t, admin, req, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "s3", now)
+			if status, out := do(t, req); status != 403 || !strings.Contains(out, "an unsigned chunk with an extension") {
+				t.Errorf("%q: %d %s, want 403 naming the extension", body, status, out)
+			}
+		}
+
 		req, _ := http.NewRequest("PUT", endpoint+"/b/k", strings.NewReader("x"))
 		req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD")
 		sign(t, admin, req, "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "s3", now)
