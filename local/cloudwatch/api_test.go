@@ -370,10 +370,20 @@ func TestListMetricsPages(t *testing.T) {
 		if out.NextToken == nil {
 			break
 		}
+		if page == 1 {
+			// Another listing's token is refused; a metric that sorts before the page's end, put
+			// between the pages, shifts nothing: the next page starts after the last one named.
+			other := &cloudwatch.ListMetricsInput{Namespace: aws.String("Lab"), MetricName: aws.String("M001"), NextToken: out.NextToken}
+			var bad *types.InvalidNextToken
+			if _, err := cw.ListMetrics(ctx, other); !errors.As(err, &bad) {
+				t.Errorf("another listing's token: %v, want InvalidNextToken", err)
+			}
+			store.Put(localcw.Datum{Namespace: "Lab", Name: "A-late", Value: 1, Time: now.Add(-time.Minute)})
+		}
 		in.NextToken = out.NextToken
 	}
-	if len(names) != 502 || names[0] != "M000" || names[501] != "Old" {
-		t.Errorf("listed %d metrics (%v … %v), want 502, M000 … Old", len(names), names[0], names[len(names)-1])
+	if len(names) != 502 || names[0] != "M000" || names[500] != "M500" || names[501] != "Old" {
+		t.Errorf("listed %d metrics (%v … %v), want 502, M000 … M500, Old", len(names), names[0], names[len(names)-1])
 	}
 	out, err := cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("Lab"), MetricName: aws.String("Old"), RecentlyActive: types.RecentlyActivePt3h})
 	if err != nil || len(out.Metrics) != 0 {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
 // The CloudWatch operations, each written once against its input and output structs (shapes.go);
@@ -476,19 +478,13 @@ func (s *Store) ListMetrics(namespace, name string, filter map[string]string) []
 			out = append(out, m)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		ka, _ := keyOf(a.Namespace, a.Name, a.Dimensions)
-		kb, _ := keyOf(b.Namespace, b.Name, b.Dimensions)
-		return ka.dims < kb.dims
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].key().less(out[j].key()) })
 	return out
+}
+
+func (m ListedMetric) key() metricKey {
+	k, _ := keyOf(m.Namespace, m.Name, m.Dimensions)
+	return k
 }
 
 // listMetricsPage is how many metrics one ListMetrics answer holds (its documentation: "Up to
@@ -505,10 +501,19 @@ func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 	if in.RecentlyActive != "" && in.RecentlyActive != "PT3H" {
 		return nil, invalid("The value %s for parameter RecentlyActive is invalid (PT3H).", in.RecentlyActive)
 	}
-	digest := digestOf(listMetricsInput{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions, RecentlyActive: in.RecentlyActive})
-	offset, err := pageOffset(in.NextToken, digest)
-	if err != nil {
-		return nil, err
+	// A token names this listing (the request's filters) and the last metric answered: the next page
+	// starts after it however metrics came meanwhile (a new one sorting earlier would have shifted a
+	// count), and another listing's token is refused.
+	filters, _ := json.Marshal(listMetricsInput{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions, RecentlyActive: in.RecentlyActive})
+	listing := pagetoken.Scope("ListMetrics", string(filters))
+	var after *metricKey
+	if in.NextToken != "" {
+		last, ok := pagetoken.Last(in.NextToken, listing)
+		var k [3]string
+		if !ok || json.Unmarshal([]byte(last), &k) != nil {
+			return nil, badToken()
+		}
+		after = &metricKey{namespace: k[0], name: k[1], dims: k[2]}
 	}
 	ms := a.s.ListMetrics(in.Namespace, in.MetricName, dimensionMap(in.Dimensions))
 	if in.RecentlyActive != "" {
@@ -521,16 +526,19 @@ func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 		}
 		ms = recent
 	}
-	if offset > len(ms) {
-		return nil, badToken()
+	start := 0
+	if after != nil {
+		start = sort.Search(len(ms), func(i int) bool { return after.less(ms[i].key()) })
 	}
-	end := min(offset+listMetricsPage, len(ms))
-	out := &listMetricsOutput{Metrics: make([]metric, 0, end-offset)}
-	for _, m := range ms[offset:end] {
+	end := min(start+listMetricsPage, len(ms))
+	out := &listMetricsOutput{Metrics: make([]metric, 0, end-start)}
+	for _, m := range ms[start:end] {
 		out.Metrics = append(out.Metrics, metric{Namespace: m.Namespace, MetricName: m.Name, Dimensions: dimensionList(m.Dimensions)})
 	}
 	if end < len(ms) {
-		out.NextToken = pageToken(end, digest)
+		k := ms[end-1].key()
+		last, _ := json.Marshal([3]string{k.namespace, k.name, k.dims})
+		out.NextToken = pagetoken.After(listing, string(last))
 	}
 	return out, nil
 }

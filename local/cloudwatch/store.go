@@ -34,6 +34,17 @@ type metricKey struct {
 	dims            string // "k1=v1\x00k2=v2", sorted by k
 }
 
+// less is ListMetrics' order: by namespace, then name, then dimensions.
+func (k metricKey) less(o metricKey) bool {
+	if k.namespace != o.namespace {
+		return k.namespace < o.namespace
+	}
+	if k.name != o.name {
+		return k.name < o.name
+	}
+	return k.dims < o.dims
+}
+
 type series struct {
 	key    metricKey
 	dims   []Dimension
