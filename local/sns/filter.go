@@ -642,11 +642,11 @@ func (f *filterPolicy) decide(in PublishInput) filterOutcome {
 }
 
 // attributeValues are the values a message attribute offers a policy: one for String and Number,
-// each element of a String.Array; nil for Binary, which SNS does not filter on. ok is false for a
-// String.Array that is not a JSON array.
+// each element of a String.Array or Number.Array; nil for Binary, which SNS does not filter on. ok
+// is false for an array that is not a JSON array.
 func attributeValues(a MessageAttribute) ([]fval, bool) {
 	switch base, _, _ := strings.Cut(a.DataType, "."); {
-	case a.DataType == "String.Array":
+	case a.DataType == "String.Array" || a.DataType == "Number.Array":
 		var l []any
 		if err := decodeJSON(a.StringValue, &l); err != nil {
 			return nil, false

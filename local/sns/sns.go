@@ -116,8 +116,15 @@ type PublishInput struct {
 	// MessageGroupId and MessageDeduplicationId: for FIFO topics (a standard topic refuses a
 	// deduplication id; its group id is accepted and not passed on).
 	MessageGroupId, MessageDeduplicationId string
+	// MessageStructure "json": Message is a JSON object of a message per protocol, "default" for
+	// those it does not name (checkPublish).
+	MessageStructure string
 	// From is the service that publishes in process (nil for a Publish through the gateway).
 	From *Publisher
+
+	// structured: Message was a MessageStructure json object, now the SQS subscribers' message;
+	// its attributes are then not delivered ("sent only when the message structure is String").
+	structured bool
 }
 
 // Published is what a Publish answers: the message id and, on a FIFO topic, its sequence number.
@@ -305,8 +312,8 @@ func (s *Service) publish(ctx context.Context, in PublishInput) (Published, erro
 	if in.Message == "" {
 		return Published{}, invalid("Empty message")
 	}
-	if len(in.Message) > 262144 {
-		return Published{}, invalid("Message too long")
+	if err := checkPublish(&in); err != nil {
+		return Published{}, err
 	}
 	if in.From != nil && s.opts.Authorize != nil {
 		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
@@ -417,11 +424,18 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, deadli
 		// A FIFO topic's message keeps its group and deduplication ids in a FIFO queue.
 		send.MessageGroupId, send.MessageDeduplicationId = aws.String(in.MessageGroupId), aws.String(in.MessageDeduplicationId)
 	}
+	attrs := in.MessageAttributes
+	if in.structured {
+		attrs = nil
+	}
 	if sub.raw {
+		if len(attrs) > maxRawAttributes {
+			return permanent{fmt.Errorf("a raw delivery of %d message attributes: SQS takes %d, and SNS discards the message", len(attrs), maxRawAttributes)}
+		}
 		send.MessageBody = aws.String(in.Message)
-		if len(in.MessageAttributes) > 0 {
+		if len(attrs) > 0 {
 			send.MessageAttributes = map[string]sqstypes.MessageAttributeValue{}
-			for k, a := range in.MessageAttributes {
+			for k, a := range attrs {
 				v := sqstypes.MessageAttributeValue{DataType: aws.String(a.DataType), BinaryValue: a.BinaryValue}
 				if a.BinaryValue == nil {
 					v.StringValue = aws.String(a.StringValue)
@@ -440,9 +454,9 @@ func (s *Service) deliver(ctx context.Context, p Published, at time.Time, deadli
 			env.Signature = base64.StdEncoding.EncodeToString([]byte("local-cloud-unsigned"))
 			env.SigningCertURL = fmt.Sprintf("https://sns.%s.amazonaws.com/SimpleNotificationService-local.pem", s.opts.Region)
 		}
-		if len(in.MessageAttributes) > 0 {
+		if len(attrs) > 0 {
 			env.MessageAttributes = map[string]envelopeAttr{}
-			for k, a := range in.MessageAttributes {
+			for k, a := range attrs {
 				v := a.StringValue
 				if a.BinaryValue != nil {
 					v = base64.StdEncoding.EncodeToString(a.BinaryValue)
@@ -626,6 +640,7 @@ func AttributeEntries(form url.Values) map[string]string {
 // publishInput reads one message of a Publish (prefix "") or of a PublishBatch entry (its prefix).
 func publishInput(form url.Values, topic, prefix string) PublishInput {
 	return PublishInput{TopicArn: topic, Subject: form.Get(prefix + "Subject"), Message: form.Get(prefix + "Message"),
+		MessageStructure:  form.Get(prefix + "MessageStructure"),
 		MessageAttributes: attributes(form, prefix+"MessageAttributes.entry."),
 		MessageGroupId:    form.Get(prefix + "MessageGroupId"), MessageDeduplicationId: form.Get(prefix + "MessageDeduplicationId")}
 }
@@ -687,6 +702,16 @@ func (s *Service) publishBatch(w http.ResponseWriter, r *http.Request, form url.
 	}
 	if len(entries) == 0 {
 		writeError(w, &Error{Code: "EmptyBatchRequest", Message: "The batch request doesn't contain any entries.", Status: 400})
+		return
+	}
+	// "The maximum total payload size (the sum of the individual lengths of all of the batched
+	// messages)" is a message's: 256 KiB.
+	total := 0
+	for _, e := range entries {
+		total += len(e.in.Message)
+	}
+	if total > maxMessageBytes {
+		writeError(w, &Error{Code: "BatchRequestTooLong", Message: fmt.Sprintf("The length of all the messages put together is more than the limit: %d bytes, at most %d.", total, maxMessageBytes), Status: 400})
 		return
 	}
 	// SNS refuses the whole batch when an entry's group or deduplication id is missing or malformed.
