@@ -16,6 +16,7 @@
 // task's resolved Parameters to Go and waits for the answer, so the definition runs unchanged.
 //
 // argv[2]: the directory of the aws-local-stepfunctions package.
+import { registerHooks } from 'node:module';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,9 +26,57 @@ if (!libDir) {
   process.stderr.write('usage: node host.mjs <aws-local-stepfunctions dir>\n');
   process.exit(2);
 }
-const { StateMachine, ExecutionError, ExecutionTimeoutError, ExecutionAbortedError } = await import(
-  pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href
-);
+const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
+
+// intrinsicFixes mend the library's intrinsic functions where they differ from AWS's, as it is
+// loaded (package.json pins 3.0.0; other text fails the host's start, saying so). The library took
+// a literal string's escapes out by deleting every backslash of every function's string result, so
+// States.JsonToString of a value holding a quote or a newline was not JSON (the lab's machine writes
+// the fault's parameter and the journal with it) and States.Format lost a path's backslashes. Now a
+// literal's escapes (\' \{ \} \\) are read where the literal is, and results are left alone;
+// States.Format reads its template's escapes as it fills the template.
+const intrinsicFixes = [
+  [
+    String.raw`    const parsedArgs = parseArguments(input, context, ...args);
+    validateArguments(this.funcDefinition, ...parsedArgs);
+    let result = this.execute(...parsedArgs);
+    if (typeof result === "string") {
+      result = result.replaceAll("\\", "");
+    }
+    return result;`,
+    String.raw`    const template = this.funcDefinition.name === "States.Format";
+    const parsedArgs = parseArguments(input, context, ...args).map((v, i) =>
+      args[i][0] === "'" && !(template && i === 0) ? v.replace(/\\(.)/gs, "$1") : v);
+    validateArguments(this.funcDefinition, ...parsedArgs);
+    return this.execute(...parsedArgs);`,
+  ],
+  [
+    String.raw`    const placeholdersNumber = templateStr.match(/\{\}/g)?.length ?? 0;`,
+    String.raw`    const placeholdersNumber = (templateStr.match(/\\.|\{\}/gs) ?? []).filter((m) => m === "{}").length;`,
+  ],
+  [
+    String.raw`    return templateStr.replace(/\{\}/g, () => placeholderValues[i++]);`,
+    String.raw`    return templateStr.replace(/\\(.)|\{\}/gs, (m, escaped) => escaped !== undefined ? escaped : String(placeholderValues[i++]));`,
+  ],
+];
+
+registerHooks({
+  load(url, context, nextLoad) {
+    const loaded = nextLoad(url, context);
+    if (url !== libURL) return loaded;
+    let source = String(loaded.source);
+    for (const [from, to] of intrinsicFixes) {
+      const at = source.indexOf(from);
+      if (at < 0 || source.indexOf(from, at + 1) >= 0) {
+        throw new Error(`host.mjs: ${libURL} is not aws-local-stepfunctions 3.0.0 as package.json pins it: the intrinsic-function fix does not apply (${JSON.stringify(from.trim().split('\n')[0])})`);
+      }
+      source = source.slice(0, at) + to + source.slice(at + from.length);
+    }
+    return { ...loaded, source };
+  },
+});
+
+const { StateMachine, ExecutionError, ExecutionTimeoutError, ExecutionAbortedError } = await import(libURL);
 
 function send(msg) {
   process.stdout.write(JSON.stringify(msg) + '\n');
@@ -48,9 +97,18 @@ function taskStates(definition, out = new Map()) {
   return out;
 }
 
-// withStateNames rewrites $$.State.Name, which the library's Context Object cannot know, into the
-// literal name of the state it appears in (static: within a state it can only mean that state).
-function withStateNames(definition) {
+// asAWSRunsIt rewrites a definition where the library reads it otherwise than AWS does (each rule is
+// a test in sfn_test.go):
+//   - $$.State.Name, which the library's Context Object cannot know, becomes the literal name of the
+//     state it appears in (static: within a state it can only mean that state);
+//   - "ResultPath": "$" (a state's or a Catcher's) is dropped: it is the default, which the library
+//     reads right, while it reads "$" written out as a key named "$";
+//   - a Task without TimeoutSeconds(Path) gets no timeout, as in AWS (whose default is 99999999 s):
+//     the library's default is the spec's 60 s, and a task that waits longer (a function, a
+//     callback) would time out here only. "None" is Node's longest timer, about 24.8 days, and a
+//     longer TimeoutSeconds, or a Wait's longer Seconds, is cut to it (a longer Node timer fires
+//     at once).
+function asAWSRunsIt(definition) {
   const literal = (name) => `'${name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
   const rewrite = (value, name) => {
     if (Array.isArray(value)) return value.map((v) => rewrite(v, name));
@@ -72,14 +130,79 @@ function withStateNames(definition) {
       for (const field of ['Parameters', 'ResultSelector', 'ItemSelector']) {
         if (s[field] !== undefined) s[field] = rewrite(s[field], name);
       }
+      if (s.ResultPath === '$') delete s.ResultPath;
+      if (Array.isArray(s.Catch)) {
+        s.Catch = s.Catch.map((c) => {
+          if (c?.ResultPath !== '$') return c;
+          const { ResultPath, ...rest } = c;
+          return rest;
+        });
+      }
+      if (s.Type === 'Task' && s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) {
+        s.TimeoutSeconds = AWS_TASK_TIMEOUT_SECONDS;
+      }
+      if (typeof s.TimeoutSeconds === 'number') s.TimeoutSeconds = Math.min(s.TimeoutSeconds, AWS_TASK_TIMEOUT_SECONDS);
+      if (s.Type === 'Wait' && typeof s.Seconds === 'number') s.Seconds = Math.min(s.Seconds, AWS_TASK_TIMEOUT_SECONDS);
       if (s.ItemProcessor) s.ItemProcessor = walk(s.ItemProcessor);
       if (s.Iterator) s.Iterator = walk(s.Iterator);
       if (s.Branches) s.Branches = s.Branches.map(walk);
       states[name] = s;
     }
-    return { ...machine, States: states };
+    const out = { ...machine, States: states };
+    if (typeof out.TimeoutSeconds === 'number') out.TimeoutSeconds = Math.min(out.TimeoutSeconds, AWS_TASK_TIMEOUT_SECONDS);
+    return out;
   };
   return walk(definition);
+}
+
+// AWS_TASK_TIMEOUT_SECONDS: a Task's TimeoutSeconds when it has none. AWS's is 99999999 s (its
+// Task state docs); a Node timer of more than 2^31-1 ms fires at once, so here it is the longest
+// one that waits (24.8 days).
+const AWS_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+// awsRules are the problems of a definition that AWS refuses and the library's validator passes
+// (the Amazon States Language's MUSTs on retriers, catchers and choice rules), each naming its state.
+function awsRules(definition) {
+  const problems = [];
+  const errorList = (list, where) => {
+    (list ?? []).forEach((entry, i) => {
+      const errs = entry?.ErrorEquals ?? [];
+      if (errs.includes('States.ALL') && errs.length > 1)
+        problems.push(`${where}[${i}]: States.ALL must appear alone in its ErrorEquals`);
+      if (errs.includes('States.ALL') && i !== list.length - 1)
+        problems.push(`${where}[${i}]: States.ALL must appear in the last ${where.endsWith('.Retry') ? 'retrier' : 'catcher'}`);
+    });
+  };
+  const nestedNext = (rule, where) => {
+    for (const op of ['And', 'Or']) {
+      for (const [i, sub] of (rule?.[op] ?? []).entries()) {
+        if (sub?.Next !== undefined) problems.push(`${where}.${op}[${i}]: a nested choice rule has no Next`);
+        nestedNext(sub, `${where}.${op}[${i}]`);
+      }
+    }
+    if (rule?.Not) {
+      if (rule.Not.Next !== undefined) problems.push(`${where}.Not: a nested choice rule has no Next`);
+      nestedNext(rule.Not, `${where}.Not`);
+    }
+  };
+  const walk = (machine, prefix) => {
+    for (const [name, state] of Object.entries(machine?.States ?? {})) {
+      const where = `${prefix}States.${name}`;
+      errorList(state.Retry, `${where}.Retry`);
+      errorList(state.Catch, `${where}.Catch`);
+      (state.Retry ?? []).forEach((r, i) => {
+        if (typeof r?.BackoffRate === 'number' && r.BackoffRate < 1)
+          problems.push(`${where}.Retry[${i}].BackoffRate: ${r.BackoffRate} is below 1.0`);
+      });
+      if (typeof state.TimeoutSeconds === 'number' && typeof state.HeartbeatSeconds === 'number' && state.HeartbeatSeconds >= state.TimeoutSeconds)
+        problems.push(`${where}: HeartbeatSeconds (${state.HeartbeatSeconds}) must be smaller than TimeoutSeconds (${state.TimeoutSeconds})`);
+      (state.Choices ?? []).forEach((rule, i) => nestedNext(rule, `${where}.Choices[${i}]`));
+      if (state.ItemProcessor ?? state.Iterator) walk(state.ItemProcessor ?? state.Iterator, `${where}.ItemProcessor.`);
+      (state.Branches ?? []).forEach((b, i) => walk(b, `${where}.Branches[${i}].`));
+    }
+  };
+  walk(definition, '');
+  return problems;
 }
 
 let nextTaskId = 1;
@@ -145,6 +268,7 @@ function validate(msg) {
     try {
       // The validator annotates what it is given; keep msg.definition as it came.
       new StateMachine(structuredClone(msg.definition), { validationOptions: { checkPaths: true, checkArn: true } });
+      problem = awsRules(msg.definition).join('; ');
     } catch (err) {
       problem = String(err?.message ?? err);
     }
@@ -162,7 +286,7 @@ async function start(msg) {
   }
   let machine;
   try {
-    machine = new StateMachine(withStateNames(definition), { validationOptions: { noValidate: true } });
+    machine = new StateMachine(asAWSRunsIt(definition), { validationOptions: { noValidate: true } });
   } catch (err) {
     send({ type: 'end', arn, status: 'FAILED', error: 'States.Runtime', cause: String(err?.message ?? err) });
     return;

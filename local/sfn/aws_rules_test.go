@@ -1,0 +1,156 @@
+package sfn
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// Where the interpreter library reads a definition otherwise than AWS does, host.mjs rewrites it
+// (asAWSRunsIt) or refuses it (awsRules); each rule here, with what AWS documents.
+
+// succeedsWith runs def on input and requires SUCCEEDED with output equal (as JSON) to want.
+func succeedsWith(t *testing.T, name, def, input, want string) {
+	t.Helper()
+	out := wait(t, start(t, create(t, name, def), input))
+	if out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s error %q cause %q; want SUCCEEDED with %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause), want)
+	}
+	var got, exp any
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, exp) {
+		t.Fatalf("output %s, want %s", aws.ToString(out.Output), want)
+	}
+}
+
+// AWS's errors page: ResultPath "defaults to $ which selects, and so overwrites, the entire input";
+// written out, "$" does the same (the library made a key named "$" of it), for a Catcher too.
+func TestResultPathDollarReplacesTheInput(t *testing.T) {
+	succeedsWith(t, "rp-dollar", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"r":1},"ResultPath":"$","End":true}}}`,
+		`{"a":1}`, `{"r":1}`)
+	// A Task with an explicit TimeoutSeconds of AWS's default (more than a Node timer holds) runs.
+	succeedsWith(t, "long-timeout", `{"TimeoutSeconds":99999999,"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:putParameter",
+	  "Parameters":{"Name":"/rules/long","Value":"v","Type":"String","Overwrite":true},"TimeoutSeconds":99999999,"ResultPath":null,"End":true}}}`, `{"a":1}`, `{"a":1}`)
+	// A Wait of 25 days (more than a Node timer holds) still waits.
+	w := start(t, create(t, "long-wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2200000,"End":true}}}`), `{}`)
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Second)
+	defer wcancel()
+	if st, _ := svc.WaitExecution(wctx, w); st.Status != statusRunning {
+		t.Errorf("a 25-day Wait after a second: %s, want RUNNING", st.Status)
+	}
+	if _, err := svc.StopExecution(w, nil, nil); err != nil {
+		t.Error(err)
+	}
+	out := wait(t, start(t, create(t, "catch-dollar", `{"StartAt":"Get","States":{
+	  "Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/rules/missing"},
+	    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$","Next":"Done"}],"End":true},
+	  "Done":{"Type":"Succeed"}}}`), `{"a":1}`))
+	var got map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, hasInput := got["a"]; hasInput || got["Error"] != "Ssm.ParameterNotFoundException" {
+		t.Errorf("output %s, want the error object alone ({Error, Cause})", aws.ToString(out.Output))
+	}
+}
+
+// The Amazon States Language's MUSTs the library's validator does not check: States.ALL alone and
+// in the last retrier or catcher, BackoffRate at least 1.0, HeartbeatSeconds below TimeoutSeconds,
+// no Next in a nested choice rule. Each refusal names the state.
+func TestDefinitionsAWSRefuses(t *testing.T) {
+	task := `"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"}`
+	for _, tc := range []struct{ name, def, want string }{
+		{"States.ALL not alone", `{"StartAt":"T","States":{"T":{` + task + `,"Retry":[{"ErrorEquals":["States.ALL","X"]}],"End":true}}}`,
+			"States.T.Retry[0]: States.ALL must appear alone"},
+		{"States.ALL not last", `{"StartAt":"T","States":{"T":{` + task + `,"Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}],"End":true}}}`,
+			"States.T.Retry[0]: States.ALL must appear in the last retrier"},
+		{"a Catcher's States.ALL not last", `{"StartAt":"T","States":{"T":{` + task + `,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"},{"ErrorEquals":["X"],"Next":"S"}],"End":true},"S":{"Type":"Succeed"}}}`,
+			"States.T.Catch[0]: States.ALL must appear in the last catcher"},
+		{"BackoffRate below 1", `{"StartAt":"T","States":{"T":{` + task + `,"Retry":[{"ErrorEquals":["X"],"BackoffRate":0.5}],"End":true}}}`,
+			"States.T.Retry[0].BackoffRate: 0.5 is below 1.0"},
+		{"HeartbeatSeconds not below TimeoutSeconds", `{"StartAt":"T","States":{"T":{` + task + `,"TimeoutSeconds":10,"HeartbeatSeconds":10,"End":true}}}`,
+			"States.T: HeartbeatSeconds (10) must be smaller than TimeoutSeconds (10)"},
+		{"Next inside And", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"And":[{"Variable":"$.x","IsPresent":true,"Next":"S"}],"Next":"S"}]},"S":{"Type":"Succeed"}}}`,
+			"States.C.Choices[0].And[0]: a nested choice rule has no Next"},
+		{"in a Map's iterations", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{` + task + `,"Retry":[{"ErrorEquals":["X"],"BackoffRate":0}],"End":true}}},"End":true}}}`,
+			"States.M.ItemProcessor.States.T.Retry[0].BackoffRate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := svc.CreateStateMachine("bad", machineArn("bad-"+strings.ReplaceAll(tc.name, " ", "-")), tc.def, "")
+			if ErrorCode(err) != "InvalidDefinition" || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("CreateStateMachine: %v, want InvalidDefinition saying %q", err, tc.want)
+			}
+		})
+	}
+	// What the rules allow: States.ALL alone in the last retrier, a BackoffRate of 1, a heartbeat
+	// below the timeout.
+	ok := `{"StartAt":"T","States":{"T":{` + task + `,"TimeoutSeconds":10,"HeartbeatSeconds":9,"Retry":[{"ErrorEquals":["X"],"BackoffRate":1},{"ErrorEquals":["States.ALL"]}],"End":true}}}`
+	if err := svc.CreateStateMachine("fine", machineArn("rules-fine"), ok, ""); err != nil {
+		t.Errorf("a definition within the rules: %v", err)
+	}
+}
+
+// AWS's Task state docs: TimeoutSeconds defaults to 99999999 (the language's spec, and the library,
+// say 60). A task answered after 61 s succeeds. Takes about 61 s, run beside the package's others.
+func TestTaskWithoutTimeoutSecondsRunsPast60s(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits 61 s")
+	}
+	t.Parallel()
+	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Dir: mustTempDir(),
+		Call: func(ctx context.Context, service, action string, p json.RawMessage) (json.RawMessage, error) {
+			select {
+			case <-time.After(61 * time.Second):
+			case <-ctx.Done():
+			}
+			return json.RawMessage(`{"ok":true}`), nil
+		}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	arn := machineArn("slow")
+	if err := s.CreateStateMachine("slow", arn, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"},"End":true}}}`, ""); err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := s.StartExecution(arn, "", `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer wcancel()
+	st, _ := s.WaitExecution(wctx, x)
+	if st.Status != statusSucceeded {
+		t.Fatalf("%s %s %s; want SUCCEEDED (AWS's default TimeoutSeconds is 99999999)", st.Status, st.Error, st.Cause)
+	}
+}
+
+// AWS's intrinsic functions page: States.JsonToString returns the JSON text of its value, and only
+// a literal string's escapes (\' \{ \} \\) are read as escapes. The library deleted every backslash
+// of a string result: a fault parameter written with JsonToString and an exception message holding
+// a quote was not JSON, and a path's backslashes were lost in States.Format.
+func TestIntrinsicsKeepBackslashes(t *testing.T) {
+	input := `{"fault":{"exception_msg":"say \"hi\"\nbye"},"path":"C:\\tmp","n":3}`
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
+	  "json.$":"States.JsonToString($.fault)",
+	  "path.$":"States.Format('{}', $.path)",
+	  "literal.$":"States.Format('it\\'s \\{\\} and {}', $.n)",
+	  "split.$":"States.StringSplit($.path, ':')"},"End":true}}}`
+	succeedsWith(t, "intrinsic-backslashes", def, input,
+		`{"json":"{\"exception_msg\":\"say \\\"hi\\\"\\nbye\"}","path":"C:\\tmp","literal":"it's {} and 3","split":["C","\\tmp"]}`)
+}
