@@ -154,3 +154,26 @@ func TestIntrinsicsKeepBackslashes(t *testing.T) {
 	succeedsWith(t, "intrinsic-backslashes", def, input,
 		`{"json":"{\"exception_msg\":\"say \\\"hi\\\"\\nbye\"}","path":"C:\\tmp","literal":"it's {} and 3","split":["C","\\tmp"]}`)
 }
+
+// AWS's Context object docs: $$.Execution.Input is the execution's input in every state, the
+// documented way for a Map iteration to reach data outside its item; StartTime is the execution's.
+// States.JsonMerge leaves its arguments alone (a Map merging defaults into each item saw the last
+// item's fields), and a Pass state's Result is any JSON value, false included.
+func TestContextAndResultsInMaps(t *testing.T) {
+	succeedsWith(t, "exec-input-map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,
+	  "ItemSelector":{"v.$":"States.JsonMerge($.defaults, $$.Map.Item.Value, false)"},
+	  "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Parameters":{"cfg.$":"$$.Execution.Input.cfg","v.$":"$.v"},"End":true}}},"End":true}}}`,
+		`{"cfg":"C","defaults":{"x":1},"items":[{"a":1},{"b":2}]}`, `[{"cfg":"C","v":{"x":1,"a":1}},{"cfg":"C","v":{"x":1,"b":2}}]`)
+	succeedsWith(t, "pass-false", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":false,"ResultPath":"$.r","Next":"Z"},
+	  "Z":{"Type":"Pass","Result":0,"ResultPath":"$.z","End":true}}}`, `{"a":1}`, `{"a":1,"r":false,"z":0}`)
+
+	arn := start(t, create(t, "start-time", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"t.$":"$$.Execution.StartTime"},"End":true}}}`), `{}`)
+	out := wait(t, arn)
+	var got struct{ T time.Time }
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.T.Equal(aws.ToTime(out.StartDate)) {
+		t.Errorf("$$.Execution.StartTime %v, DescribeExecution's startDate %v: want the same time", got.T, aws.ToTime(out.StartDate))
+	}
+}

@@ -28,14 +28,21 @@ if (!libDir) {
 }
 const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
 
-// intrinsicFixes mend the library's intrinsic functions where they differ from AWS's, as it is
-// loaded (package.json pins 3.0.0; other text fails the host's start, saying so). The library took
-// a literal string's escapes out by deleting every backslash of every function's string result, so
-// States.JsonToString of a value holding a quote or a newline was not JSON (the lab's machine writes
-// the fault's parameter and the journal with it) and States.Format lost a path's backslashes. Now a
-// literal's escapes (\' \{ \} \\) are read where the literal is, and results are left alone;
-// States.Format reads its template's escapes as it fills the template.
-const intrinsicFixes = [
+// libraryFixes mend the library where it runs a definition otherwise than AWS, as it is loaded
+// (package.json pins 3.0.0; other text fails the host's start, saying so); each is a test in
+// aws_rules_test.go:
+//   - intrinsic functions: the library took a literal string's escapes out by deleting every
+//     backslash of every string result, so States.JsonToString of a value holding a quote or a
+//     newline was not JSON (the lab's machine writes the fault's parameter and the journal with it)
+//     and States.Format lost a path's backslashes. Now a literal's escapes (\' \{ \} \\) are read
+//     where the literal is, results are left alone, and States.Format reads its template's escapes
+//     as it fills it;
+//   - States.JsonMerge returns a new object (it merged into its first argument, so in a Map the
+//     next item saw the last one's fields);
+//   - a Pass state's Result of false, 0, "" or null is its result (it was ignored);
+//   - $$.Execution.Input and StartTime are the execution's inside Map and Parallel too (they were
+//     the iteration's input and start); the host puts the execution's input in the context.
+const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
     validateArguments(this.funcDefinition, ...parsedArgs);
@@ -58,6 +65,20 @@ const intrinsicFixes = [
     String.raw`    return templateStr.replace(/\{\}/g, () => placeholderValues[i++]);`,
     String.raw`    return templateStr.replace(/\\(.)|\{\}/gs, (m, escaped) => escaped !== undefined ? escaped : String(placeholderValues[i++]));`,
   ],
+  [`    return Object.assign(obj1, obj2);`, `    return Object.assign({}, obj1, obj2);`],
+  [`    if (this.stateDefinition.Result) {`, `    if (this.stateDefinition.Result !== undefined) {`],
+  [
+    `      Execution: {
+        ...options.runOptions?.context?.Execution,
+        Input: input,
+        StartTime: (/* @__PURE__ */ new Date()).toISOString()
+      }`,
+    `      Execution: {
+        Input: input,
+        StartTime: (/* @__PURE__ */ new Date()).toISOString(),
+        ...options.runOptions?.context?.Execution
+      }`,
+  ],
 ];
 
 registerHooks({
@@ -65,10 +86,10 @@ registerHooks({
     const loaded = nextLoad(url, context);
     if (url !== libURL) return loaded;
     let source = String(loaded.source);
-    for (const [from, to] of intrinsicFixes) {
+    for (const [from, to] of libraryFixes) {
       const at = source.indexOf(from);
       if (at < 0 || source.indexOf(from, at + 1) >= 0) {
-        throw new Error(`host.mjs: ${libURL} is not aws-local-stepfunctions 3.0.0 as package.json pins it: the intrinsic-function fix does not apply (${JSON.stringify(from.trim().split('\n')[0])})`);
+        throw new Error(`host.mjs: ${libURL} is not aws-local-stepfunctions 3.0.0 as package.json pins it: its fixes do not apply (${JSON.stringify(from.trim().split('\n')[0])})`);
       }
       source = source.slice(0, at) + to + source.slice(at + from.length);
     }
@@ -246,8 +267,9 @@ function taskHandler(arn, state, resource) {
 
 // contextObject builds the Context Object ($$). State.EnteredTime is evaluated when read: Parameters
 // and InputPath are evaluated synchronously as a state is entered, so "now" is the entered time there.
-function contextObject(ctx) {
+function contextObject(ctx, input) {
   const c = { ...(ctx ?? {}) };
+  c.Execution = { ...(c.Execution ?? {}), Input: input };
   c.State = {
     get EnteredTime() {
       return new Date().toISOString();
@@ -295,7 +317,7 @@ async function start(msg) {
   for (const [state, resource] of taskStates(definition)) handlers[state] = taskHandler(arn, state, resource);
   const execution = machine.run(msg.input ?? null, {
     overrides: { taskResourceLocalHandlers: handlers },
-    context: contextObject(msg.context),
+    context: contextObject(msg.context, msg.input ?? null),
   });
   const record = { execution, aborted: false };
   executions.set(arn, record);
