@@ -3,6 +3,7 @@ package sfn
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -175,5 +176,42 @@ func TestContextAndResultsInMaps(t *testing.T) {
 	}
 	if !got.T.Equal(aws.ToTime(out.StartDate)) {
 		t.Errorf("$$.Execution.StartTime %v, DescribeExecution's startDate %v: want the same time", got.T, aws.ToTime(out.StartDate))
+	}
+}
+
+// choiceOf is a machine whose Choice answers "yes" when rule holds, else "no".
+func choiceOf(rule string) string {
+	return `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[` + rule + `],"Default":"N"},
+	  "Y":{"Type":"Pass","Result":"yes","End":true},"N":{"Type":"Pass","Result":"no","End":true}}}`
+}
+
+// The Amazon States Language's choice rules as AWS decides them: a type test holds when its outcome
+// equals its boolean, false included; "Step Functions doesn't attempt to match a numeric field to a
+// string value" (a comparison with a value of another type does not match, and does not fail the
+// execution); StringMatches' only wildcard is *, with \* and \\ escapes.
+func TestChoiceRulesAsAWSDecides(t *testing.T) {
+	for i, tc := range []struct{ name, rule, input, want string }{
+		{"IsPresent false on a missing field", `{"Variable":"$.missing","IsPresent":false,"Next":"Y"}`, `{"x":5}`, "yes"},
+		{"IsPresent true on a null", `{"Variable":"$.x","IsPresent":true,"Next":"Y"}`, `{"x":null}`, "yes"},
+		{"IsNull false on a number", `{"Variable":"$.x","IsNull":false,"Next":"Y"}`, `{"x":5}`, "yes"},
+		{"IsString false on a number", `{"Variable":"$.x","IsString":false,"Next":"Y"}`, `{"x":5}`, "yes"},
+		{"IsNumeric false on a number", `{"Variable":"$.x","IsNumeric":false,"Next":"Y"}`, `{"x":5}`, "no"},
+		{"IsTimestamp on a timestamp", `{"Variable":"$.x","IsTimestamp":true,"Next":"Y"}`, `{"x":"2026-12-03T10:00:00Z"}`, "yes"},
+		{"Not IsPresent", `{"Not":{"Variable":"$.missing","IsPresent":true},"Next":"Y"}`, `{}`, "yes"},
+		{"NumericLessThan on a string", `{"Variable":"$.x","NumericLessThan":20,"Next":"Y"}`, `{"x":"10"}`, "no"},
+		{"NumericLessThan on a number", `{"Variable":"$.x","NumericLessThan":20,"Next":"Y"}`, `{"x":10}`, "yes"},
+		{"StringEquals on a number", `{"Variable":"$.x","StringEquals":"5","Next":"Y"}`, `{"x":5}`, "no"},
+		{"TimestampEquals on a number", `{"Variable":"$.x","TimestampEquals":"1970-01-01T00:00:00Z","Next":"Y"}`, `{"x":0}`, "no"},
+		{"BooleanEquals on a string", `{"Variable":"$.x","BooleanEquals":true,"Next":"Y"}`, `{"x":"true"}`, "no"},
+		{"StringMatches on a number", `{"Variable":"$.x","StringMatches":"*","Next":"Y"}`, `{"x":5}`, "no"},
+		{"StringMatches: ? is itself", `{"Variable":"$.x","StringMatches":"a?c","Next":"Y"}`, `{"x":"abc"}`, "no"},
+		{"StringMatches: * is any run", `{"Variable":"$.x","StringMatches":"log-*.txt","Next":"Y"}`, `{"x":"log-2026-12.txt"}`, "yes"},
+		{"StringMatches: \\* is a *", `{"Variable":"$.x","StringMatches":"a\\*c","Next":"Y"}`, `{"x":"abc"}`, "no"},
+		{"StringMatches: \\* matches a *", `{"Variable":"$.x","StringMatches":"a\\*c","Next":"Y"}`, `{"x":"a*c"}`, "yes"},
+		{"an And of both", `{"And":[{"Variable":"$.x","IsNumeric":true},{"Variable":"$.x","NumericGreaterThan":1}],"Next":"Y"}`, `{"x":5}`, "yes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			succeedsWith(t, fmt.Sprintf("choice-%d", i), choiceOf(tc.rule), tc.input, `"`+tc.want+`"`)
+		})
 	}
 }

@@ -41,7 +41,9 @@ const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
 //     next item saw the last one's fields);
 //   - a Pass state's Result of false, 0, "" or null is its result (it was ignored);
 //   - $$.Execution.Input and StartTime are the execution's inside Map and Parallel too (they were
-//     the iteration's input and start); the host puts the execution's input in the context.
+//     the iteration's input and start); the host puts the execution's input in the context;
+//   - a Choice rule is first put to awsChoice (below), which decides the rules the library decides
+//     otherwise than AWS.
 const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
@@ -79,7 +81,67 @@ const libraryFixes = [
         ...options.runOptions?.context?.Execution
       }`,
   ],
+  [
+    `  testChoiceRule(choiceRule, input, context) {
+    if ("And" in choiceRule) {`,
+    `  testChoiceRule(choiceRule, input, context) {
+    const decided = globalThis.chaoslabAWSChoice(choiceRule, (path, opts) => jsonPathQuery(path, input, context, opts));
+    if (decided !== undefined) return decided;
+    if ("And" in choiceRule) {`,
+  ],
 ];
+
+// RFC3339 is the timestamp form Choice's Timestamp rules and IsTimestamp accept.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+// awsChoice decides a choice rule where the library decides it otherwise than AWS, and returns
+// undefined for the library to decide the rest (And, Or and Not come back here for each rule):
+//   - the type tests (IsPresent, IsNull, IsBoolean, IsNumeric, IsString, IsTimestamp) with false
+//     hold when the test fails (the library's never held);
+//   - a comparison with a value of another type does not match: "Step Functions doesn't attempt
+//     to match a numeric field to a string value" (the library compared "10" < 20 as numbers,
+//     matched the number 0 as a timestamp, and failed the execution on StringMatches of a number);
+//   - StringMatches' only wildcard is *, and \* and \\ are a literal * and \ (the library also
+//     read ? as one).
+// query(path, opts) is the library's JSONPath query of the rule's input and context.
+function awsChoice(rule, query) {
+  if (typeof rule?.Variable !== 'string') return undefined;
+  const typeTests = {
+    IsNull: (v) => v === null,
+    IsBoolean: (v) => typeof v === 'boolean',
+    IsNumeric: (v) => typeof v === 'number',
+    IsString: (v) => typeof v === 'string',
+    IsTimestamp: (v) => typeof v === 'string' && RFC3339.test(v),
+  };
+  if ('IsPresent' in rule) return (query(rule.Variable, { ignoreDefinedValueConstraint: true }) !== undefined) === rule.IsPresent;
+  for (const [test, holds] of Object.entries(typeTests)) {
+    if (test in rule) return holds(query(rule.Variable)) === rule[test];
+  }
+  const kinds = { String: typeTests.IsString, Numeric: typeTests.IsNumeric, Boolean: typeTests.IsBoolean, Timestamp: typeTests.IsTimestamp };
+  for (const key of Object.keys(rule)) {
+    const kind = Object.keys(kinds).find((k) => key.startsWith(k));
+    if (!kind) continue;
+    const value = query(rule.Variable);
+    if (!kinds[kind](value)) return false;
+    if (key === 'StringMatches') return wildcard(rule.StringMatches).test(value);
+    return undefined;
+  }
+  return undefined;
+}
+globalThis.chaoslabAWSChoice = awsChoice;
+
+// wildcard is StringMatches' pattern as a regular expression: * any run of characters, \* a *,
+// \\ a \, everything else itself.
+function wildcard(pattern) {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\' && i + 1 < pattern.length) re += pattern[++i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (c === '*') re += '[\\s\\S]*';
+    else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
 
 registerHooks({
   load(url, context, nextLoad) {
