@@ -2,6 +2,11 @@ package sfn
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -214,4 +219,24 @@ func TestChoiceRulesAsAWSDecides(t *testing.T) {
 			succeedsWith(t, fmt.Sprintf("choice-%d", i), choiceOf(tc.rule), tc.input, `"`+tc.want+`"`)
 		})
 	}
+}
+
+// AWS's intrinsic functions page: States.Hash's hex digest (the library's was wrong from 56 bytes
+// on), Base64 of UTF-8 text, StringSplit at each delimiting character ("This.is+a,test=string" by
+// ".+,=" is five strings), MathAdd rounding non-integers to the nearest integer.
+func TestIntrinsicsAsAWSComputes(t *testing.T) {
+	long := strings.Repeat("chaos", 30) // 150 bytes: past the library's 56
+	sum := sha256.Sum256([]byte(long))
+	sum512 := sha512.Sum512([]byte(long))
+	md := md5.Sum([]byte(long))
+	want, _ := json.Marshal(map[string]any{
+		"sha256": hex.EncodeToString(sum[:]), "sha512": hex.EncodeToString(sum512[:]), "md5": hex.EncodeToString(md[:]),
+		"b64": base64.StdEncoding.EncodeToString([]byte("日本 ü")), "back": "日本 ü",
+		"split": []string{"This", "is", "a", "test", "string"}, "sum": 3,
+	})
+	succeedsWith(t, "intrinsics-aws", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
+	  "sha256.$":"States.Hash($.s, 'SHA-256')", "sha512.$":"States.Hash($.s, 'SHA-512')", "md5.$":"States.Hash($.s, 'MD5')",
+	  "b64.$":"States.Base64Encode($.u)", "back.$":"States.Base64Decode(States.Base64Encode($.u))",
+	  "split.$":"States.StringSplit($.t, '.+,=')", "sum.$":"States.MathAdd($.x, 1)"},"End":true}}}`,
+		`{"s":"`+long+`","u":"日本 ü","t":"This.is+a,test=string","x":1.6}`, string(want))
 }

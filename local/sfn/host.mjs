@@ -16,6 +16,7 @@
 // task's resolved Parameters to Go and waits for the answer, so the definition runs unchanged.
 //
 // argv[2]: the directory of the aws-local-stepfunctions package.
+import { createHash } from 'node:crypto';
 import { registerHooks } from 'node:module';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -43,7 +44,12 @@ const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
 //   - $$.Execution.Input and StartTime are the execution's inside Map and Parallel too (they were
 //     the iteration's input and start); the host puts the execution's input in the context;
 //   - a Choice rule is first put to awsChoice (below), which decides the rules the library decides
-//     otherwise than AWS.
+//     otherwise than AWS;
+//   - States.Hash is node:crypto's (the library's own digests were wrong from 56 bytes on),
+//     States.Base64Encode/Decode read and write UTF-8 (non-Latin-1 text failed), States.StringSplit
+//     splits at each of its delimiting characters (AWS's example: "This.is+a,test=string" by
+//     ".+,=" is five strings), and States.MathAdd rounds non-integers to the nearest integer, as
+//     AWS's intrinsic functions page says.
 const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
@@ -89,7 +95,34 @@ const libraryFixes = [
     if (decided !== undefined) return decided;
     if ("And" in choiceRule) {`,
   ],
+  [
+    `    switch (algorithm) {
+      case "MD5":
+        return md5.getDigest(str);
+      case "SHA-1":
+        return sha1.getDigest(str);
+      case "SHA-256":
+        return sha256.getDigest(str);
+      case "SHA-384":
+        return sha384.getDigest(str);
+      case "SHA-512":
+        return sha512.getDigest(str);
+    }`,
+    `    return globalThis.chaoslabHash(algorithm, str);`,
+  ],
+  [`    return btoa(str);`, `    return Buffer.from(str, "utf8").toString("base64");`],
+  [`    return atob(str);`, `    return Buffer.from(str, "base64").toString("utf8");`],
+  [
+    `    return str.split(separator);`,
+    String.raw`    return separator === "" ? str.split(separator) : str.split(new RegExp("[" + separator.replace(/[\\\]^-]/g, "\\$&") + "]"));`,
+  ],
+  [`    return num1 + num2;`, `    return Math.round(num1) + Math.round(num2);`],
 ];
+
+// chaoslabHash is States.Hash: the hex digest of str's UTF-8 by algorithm (MD5, SHA-1, SHA-256,
+// SHA-384, SHA-512: the library checked the name before).
+globalThis.chaoslabHash = (algorithm, str) =>
+  createHash(algorithm.replace('-', '').toLowerCase()).update(str, 'utf8').digest('hex');
 
 // RFC3339 is the timestamp form Choice's Timestamp rules and IsTimestamp accept.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
