@@ -379,6 +379,23 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 				t.Errorf("delivered with attributes %v, want client=%s", attrs, m[0])
 			}
 		})
+
+		t.Run("sns checks a publish as SNS does", func(t *testing.T) {
+			message := "for queues, from " + m[0]
+			structured, _ := json.Marshal(map[string]string{"default": "not for queues", "sqs": message})
+			var out struct{ MessageId string }
+			if err := cli.runJSON(ctx, &out, aws("sns", "publish", "--topic-arn", st.out["TopicArn"], "--message-structure", "json", "--message", string(structured))...); err != nil || out.MessageId == "" {
+				t.Fatalf("publish of a json structure: %+v, %v", out, err)
+			}
+			if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); len(attrs) != 0 {
+				t.Errorf("the json structure's sqs entry delivered with attributes %v", attrs)
+			}
+			_, err := cli.run(ctx, aws("sns", "publish", "--topic-arn", st.out["TopicArn"], "--message", "refused",
+				"--message-attributes", `{"price":{"DataType":"Number","StringValue":"cheap"}}`)...)
+			if err == nil || !strings.Contains(err.Error(), "InvalidParameterValue") || !strings.Contains(err.Error(), "price") {
+				t.Errorf("publish with a Number attribute that is not a number: %v, want InvalidParameterValue naming price", err)
+			}
+		})
 	})
 }
 
@@ -500,6 +517,21 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 		}
 		if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); attrs["client"] != "boto3" {
 			t.Errorf("delivered with attributes %v, want client=boto3", attrs)
+		}
+	})
+
+	t.Run("sns checks a publish as SNS does", func(t *testing.T) {
+		message := "for queues, from " + author
+		var out struct {
+			MessageId string
+			Codes     map[string]string
+		}
+		run(t, &out, "publish-checks", st.out["TopicArn"], message)
+		if out.MessageId == "" || out.Codes["number"] != "InvalidParameterValue" || out.Codes["subject"] != "InvalidParameter" {
+			t.Errorf("publish-checks = %+v, want a MessageId, InvalidParameterValue for a Number attribute that is not a number, InvalidParameter for a subject of two lines", out)
+		}
+		if attrs := st.snsDelivered(ctx, t, st.out["CsvQueueUrl"], message, 20*time.Second); len(attrs) != 0 {
+			t.Errorf("the json structure's sqs entry delivered with attributes %v", attrs)
 		}
 	})
 

@@ -181,6 +181,24 @@ def cmd_publish(topic_arn, message):
     return {"MessageId": out["MessageId"]}
 
 
+def cmd_publish_checks(topic_arn, message):
+    """publish with MessageStructure json (its "sqs" entry is message), then one with a Number
+    attribute that is not a number and one with a subject of two lines: SNS refuses both. Returns
+    the first's MessageId and the refusals' error codes."""
+    sns = client("sns")
+    out = sns.publish(TopicArn=topic_arn, MessageStructure="json",
+                      Message=json.dumps({"default": "not for queues", "sqs": message}))
+    codes = {}
+    for name, kwargs in (("number", {"MessageAttributes": {"price": {"DataType": "Number", "StringValue": "cheap"}}}),
+                         ("subject", {"Subject": "two\nlines"})):
+        try:
+            sns.publish(TopicArn=topic_arn, Message="refused", **kwargs)
+            codes[name] = ""
+        except botocore.exceptions.ClientError as e:
+            codes[name] = e.response["Error"]["Code"]
+    return {"MessageId": out["MessageId"], "Codes": codes}
+
+
 def cmd_scan(table):
     ddb = client("dynamodb")
     items, kwargs = [], {"TableName": table}
