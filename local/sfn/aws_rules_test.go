@@ -240,3 +240,26 @@ func TestIntrinsicsAsAWSComputes(t *testing.T) {
 	  "split.$":"States.StringSplit($.t, '.+,=')", "sum.$":"States.MathAdd($.x, 1)"},"End":true}}}`,
 		`{"s":"`+long+`","u":"日本 ü","t":"This.is+a,test=string","x":1.6}`, string(want))
 }
+
+// AWS's Fail state docs allow ErrorPath and CausePath to be intrinsic functions; variables (Assign)
+// and a state's own JSONata, which the interpreter cannot run, are refused at create naming the
+// state, not left to fail an execution with a path that "does not point to a value".
+func TestFailPathsAndWhatDoesNotRun(t *testing.T) {
+	out := wait(t, start(t, create(t, "fail-intrinsic", `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"States.Format('E{}', $.n)","CausePath":"States.Format('cause: {}', $.c)"}}}`), `{"c":"x","n":7}`))
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "E7" || aws.ToString(out.Cause) != "cause: x" {
+		t.Errorf("%s error %q cause %q, want FAILED E7, \"cause: x\"", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	for _, tc := range []struct{ name, def, want string }{
+		{"Assign", `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"x.$":"$.a"},"End":true}}}`, "States.P.Assign: variables do not run locally"},
+		{"Assign in a Catcher in a Map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"},"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e.$":"$"},"Next":"S"}],"End":true},"S":{"Type":"Succeed"}}},"End":true}}}`,
+			"States.M.ItemProcessor.States.T.Catch[0].Assign"},
+		{"a JSONata state", `{"StartAt":"P","States":{"P":{"Type":"Pass","QueryLanguage":"JSONata","Output":"{% 1 %}","End":true}}}`, "States.P: only the JSONPath query language runs locally"},
+	} {
+		err := svc.CreateStateMachine("unsupported", machineArn("unsupported-"+strings.ReplaceAll(tc.name, " ", "-")), tc.def, "")
+		if ErrorCode(err) != "InvalidDefinition" || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want InvalidDefinition saying %q", tc.name, err, tc.want)
+		}
+	}
+	// A payload key named Assign is data, not a variable.
+	succeedsWith(t, "assign-as-data", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"Assign":1},"End":true}}}`, `{}`, `{"Assign":1}`)
+}

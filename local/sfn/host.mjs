@@ -49,7 +49,9 @@ const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
 //     States.Base64Encode/Decode read and write UTF-8 (non-Latin-1 text failed), States.StringSplit
 //     splits at each of its delimiting characters (AWS's example: "This.is+a,test=string" by
 //     ".+,=" is five strings), and States.MathAdd rounds non-integers to the nearest integer, as
-//     AWS's intrinsic functions page says.
+//     AWS's intrinsic functions page says;
+//   - a Fail state's ErrorPath and CausePath may be intrinsic functions (States.Format(...)), as
+//     AWS's Fail state docs allow.
 const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
@@ -117,6 +119,14 @@ const libraryFixes = [
     String.raw`    return separator === "" ? str.split(separator) : str.split(new RegExp("[" + separator.replace(/[\\\]^-]/g, "\\$&") + "]"));`,
   ],
   [`    return num1 + num2;`, `    return Math.round(num1) + Math.round(num2);`],
+  [
+    `      error = jsonPathQuery(state.ErrorPath, input, context, {`,
+    `      error = state.ErrorPath.startsWith("States.") ? evaluateIntrinsicFunction(state.ErrorPath, input, context) : jsonPathQuery(state.ErrorPath, input, context, {`,
+  ],
+  [
+    `      cause = jsonPathQuery(state.CausePath, input, context, {`,
+    `      cause = state.CausePath.startsWith("States.") ? evaluateIntrinsicFunction(state.CausePath, input, context) : jsonPathQuery(state.CausePath, input, context, {`,
+  ],
 ];
 
 // chaoslabHash is States.Hash: the hex digest of str's UTF-8 by algorithm (MD5, SHA-1, SHA-256,

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,6 +222,50 @@ func (s *Service) watchHost(h *host) {
 	}
 }
 
+// unsupported names the first state (path from the definition's root) that uses what valid AWS
+// definitions may and the local interpreter cannot run: a state's own QueryLanguage other than
+// JSONPath, or variables (Assign, on a state, a Catcher or a Choice rule). Refused at create, with
+// the state named, rather than failing an execution with a path that "does not point to a value".
+func unsupported(machine map[string]any, prefix string) string {
+	states, _ := machine["States"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(states)) {
+		state, _ := states[name].(map[string]any)
+		at := prefix + "States." + name
+		if q, ok := state["QueryLanguage"]; ok && q != "JSONPath" {
+			return at + ": only the JSONPath query language runs locally"
+		}
+		if _, ok := state["Assign"]; ok {
+			return at + ".Assign: variables do not run locally (the interpreter has none)"
+		}
+		for _, list := range []string{"Catch", "Choices"} {
+			entries, _ := state[list].([]any)
+			for i, e := range entries {
+				if m, _ := e.(map[string]any); m != nil {
+					if _, ok := m["Assign"]; ok {
+						return fmt.Sprintf("%s.%s[%d].Assign: variables do not run locally (the interpreter has none)", at, list, i)
+					}
+				}
+			}
+		}
+		for _, field := range []string{"ItemProcessor", "Iterator"} {
+			if sub, ok := state[field].(map[string]any); ok {
+				if p := unsupported(sub, at+"."+field+"."); p != "" {
+					return p
+				}
+			}
+		}
+		branches, _ := state["Branches"].([]any)
+		for i, b := range branches {
+			if sub, ok := b.(map[string]any); ok {
+				if p := unsupported(sub, fmt.Sprintf("%s.Branches[%d].", at, i)); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // CreateStateMachine registers a state machine; the definition is validated by the interpreter's
 // ASL validator. A name already taken with another definition is StateMachineAlreadyExists.
 func (s *Service) CreateStateMachine(name, arn, definition, roleArn string) error {
@@ -232,6 +278,9 @@ func (s *Service) CreateStateMachine(name, arn, definition, roleArn string) erro
 	}
 	if _, ok := def["QueryLanguage"]; ok && def["QueryLanguage"] != "JSONPath" {
 		return &apiError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: only the JSONPath query language runs locally"}
+	}
+	if problem := unsupported(def, ""); problem != "" {
+		return &apiError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: " + problem}
 	}
 	if err := s.validate(definition); err != nil {
 		return err
