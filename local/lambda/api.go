@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -153,6 +154,21 @@ func readPayload(r *http.Request, typ string) ([]byte, *apiError) {
 	return payload, nil
 }
 
+// maxClientContext is the most base64 an Invoke's ClientContext may be (the API's constraint).
+const maxClientContext = 3583
+
+type clientContextKey struct{}
+
+func withClientContext(ctx context.Context, cc string) context.Context {
+	return context.WithValue(ctx, clientContextKey{}, cc)
+}
+
+// clientContextFrom is the ClientContext (decoded JSON) of the Invoke that ctx serves; "" for none.
+func clientContextFrom(ctx context.Context) string {
+	cc, _ := ctx.Value(clientContextKey{}).(string)
+	return cc
+}
+
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	// The request's members are checked first, as AWS validates a request before it looks anything up.
 	typ, logType := r.Header.Get("X-Amz-Invocation-Type"), r.Header.Get("X-Amz-Log-Type")
@@ -184,12 +200,27 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
+	// ClientContext: base64 JSON of up to 3,583 bytes, passed to the function "for synchronous
+	// invocations only" (Invoke's API reference).
+	ctx := r.Context()
+	if cc := r.Header.Get("X-Amz-Client-Context"); cc != "" {
+		decoded, err := base64.StdEncoding.DecodeString(cc)
+		switch {
+		case len(cc) > maxClientContext:
+			writeAPIError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("1 validation error detected: Value at 'clientContext' failed to satisfy constraint: Member must have length less than or equal to %d", maxClientContext))
+			return
+		case err != nil || !json.Valid(decoded):
+			writeAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.")
+			return
+		}
+		ctx = withClientContext(ctx, string(decoded))
+	}
 	// Tail: the invocation's own log, its last 4 KB, as Lambda returns it to a synchronous call.
 	var tail *logTail
 	if logType == "Tail" {
 		tail = &logTail{}
 	}
-	out, fnErr, err := fn.invoke(r.Context(), payload, tail)
+	out, fnErr, err := fn.invoke(ctx, payload, tail)
 	if tail != nil && err == nil {
 		w.Header().Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(tail.bytes()))
 	}

@@ -174,14 +174,16 @@ var reservedEnv = []string{"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION",
 	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
 	"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY",
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT",
-	"LAMBDA_RUNTIME_DIR"}
+	"LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_METADATA_API", "AWS_LAMBDA_METADATA_TOKEN", "AWS_LAMBDA_MAX_CONCURRENCY"}
 
-// environ builds the process environment: LANG, PATH and TZ as Lambda sets them, then the template's
+// environ builds the process environment as AWS's "defined runtime environment variables" page has
+// it for the OS-only runtimes, the only ones here (so no AWS_EXECUTION_ENV: "not defined for
+// OS-only runtimes"): LANG, PATH and TZ as Lambda sets them, then the template's
 // variables (which validate has checked hold no reserved key), then Lambda's reserved ones and the
 // local cloud's own (its endpoint, the sandbox's TMPDIR: Lambda gives each environment its own
 // /tmp). The host environment is not inherited.
 func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
-	env := map[string]string{"LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin", "TZ": ":UTC"}
+	env := map[string]string{"LANG": "en_US.UTF-8", "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "TZ": ":UTC"}
 	for k, v := range f.Environment {
 		env[k] = v
 	}
@@ -193,9 +195,9 @@ func environ(f Function, e sandboxEnv, runtimeAPI string) []string {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + f.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]local",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
-		"AWS_EXECUTION_ENV":               "AWS_Lambda_" + strings.ReplaceAll(runtimeOr(f.Runtime), ".", "_"),
 		"AWS_REGION":                      e.region,
 		"AWS_DEFAULT_REGION":              e.region,
+		"AWS_ACCESS_KEY":                  e.accessKey,
 		"AWS_ACCESS_KEY_ID":               e.accessKey,
 		"AWS_SECRET_ACCESS_KEY":           e.secretKey,
 		"_HANDLER":                        f.Handler,

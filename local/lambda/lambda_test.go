@@ -191,7 +191,11 @@ func TestInvoke(t *testing.T) {
 		{name: "template variable", payload: `{"action":"env","key":"TABLE"}`, wantValue: "chaos-data"},
 		{name: "a reserved variable, set by the cloud", payload: `{"action":"env","key":"AWS_REGION"}`, wantValue: "us-east-1"},
 		{name: "LANG is not reserved: the template's", payload: `{"action":"env","key":"LANG"}`, wantValue: "C.UTF-8"},
-		{name: "PATH as Lambda sets it", payload: `{"action":"env","key":"PATH"}`, wantValue: "/usr/local/bin:/usr/bin:/bin"},
+		{name: "PATH as Lambda sets it", payload: `{"action":"env","key":"PATH"}`, wantValue: "/usr/local/bin:/usr/bin/:/bin:/opt/bin"},
+		// AWS's defined runtime environment variables: AWS_EXECUTION_ENV "is not defined for OS-only
+		// runtimes (the provided runtime family)"; AWS_ACCESS_KEY is the access key id too.
+		{name: "no AWS_EXECUTION_ENV for an OS-only runtime", payload: `{"action":"env","key":"AWS_EXECUTION_ENV"}`, wantValue: ""},
+		{name: "AWS_ACCESS_KEY", payload: `{"action":"env","key":"AWS_ACCESS_KEY"}`, wantValue: "AKIDLOCAL"},
 		{name: "TZ as Lambda sets it", payload: `{"action":"env","key":"TZ"}`, wantValue: ":UTC"},
 		{name: "endpoint", payload: `{"action":"env","key":"AWS_ENDPOINT_URL"}`, wantValue: "http://127.0.0.1:4566"},
 		{name: "memory size", payload: `{"action":"env","key":"AWS_LAMBDA_FUNCTION_MEMORY_SIZE"}`, wantValue: "256"},
@@ -498,6 +502,8 @@ func TestCreateFunctionErrors(t *testing.T) {
 		{name: "timeout too long", fn: Function{Name: "c", CodeDir: dir, Timeout: time.Hour}, want: "Timeout"},
 		{name: "a reserved variable", fn: Function{Name: "d", CodeDir: dir, Environment: map[string]string{"AWS_REGION": "eu-west-1", "_HANDLER": "h", "TZ": "CET", "MINE": "x"}},
 			want: "Environment.Variables: _HANDLER, AWS_REGION reserved by Lambda"},
+		{name: "the newer reserved variables", fn: Function{Name: "d", CodeDir: dir, Environment: map[string]string{"AWS_LAMBDA_METADATA_API": "x", "AWS_LAMBDA_METADATA_TOKEN": "x", "AWS_LAMBDA_MAX_CONCURRENCY": "2"}},
+			want: "Environment.Variables: AWS_LAMBDA_METADATA_API, AWS_LAMBDA_METADATA_TOKEN, AWS_LAMBDA_MAX_CONCURRENCY reserved by Lambda"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -565,6 +571,14 @@ func TestInvokeAPI(t *testing.T) {
 			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "Function not found"},
 		{name: "not json", path: "fn", body: `{`, wantStatus: 400, wantHeader: [2]string{"X-Amzn-Errortype", "InvalidRequestContentException"}},
 		{name: "dry run", path: "fn", body: `{}`, header: map[string]string{"X-Amz-Invocation-Type": "DryRun"}, wantStatus: 204},
+		// ClientContext: base64 JSON passed to the function (the Runtime API's
+		// Lambda-Runtime-Client-Context, read by aws-lambda-go into lambdacontext.ClientContext).
+		{name: "ClientContext reaches the function", path: "fn", body: `{"action":"clientcontext","key":"k"}`,
+			header: map[string]string{"X-Amz-Client-Context": base64.StdEncoding.EncodeToString([]byte(`{"custom":{"k":"v"}}`))}, wantStatus: 200, wantBody: `"value":"v"`},
+		{name: "a ClientContext that is not base64 JSON", path: "fn", body: `{}`, header: map[string]string{"X-Amz-Client-Context": "not base64!"}, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "InvalidRequestContentException"}, wantBody: "Client context must be a valid Base64-encoded JSON object"},
+		{name: "a ClientContext over 3,583 bytes", path: "fn", body: `{}`, header: map[string]string{"X-Amz-Client-Context": strings.Repeat("A", 3584)}, wantStatus: 400,
+			wantHeader: [2]string{"X-Amzn-Errortype", "ValidationException"}, wantBody: "at 'clientContext'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

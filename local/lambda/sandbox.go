@@ -30,7 +30,10 @@ type invocation struct {
 	payload  []byte
 	deadline time.Time
 	traceID  string
-	done     chan outcome // buffered 1: the first response or error wins
+	// clientContext is Invoke's ClientContext, decoded (JSON): the Runtime API's
+	// Lambda-Runtime-Client-Context; "" for none.
+	clientContext string
+	done          chan outcome // buffered 1: the first response or error wins
 }
 
 type outcome struct {
@@ -389,6 +392,9 @@ func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 		h.Set("Lambda-Runtime-Invoked-Function-Arn", sb.fn.arn)
 		h.Set("Lambda-Runtime-Trace-Id", inv.traceID)
+		if inv.clientContext != "" {
+			h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+		}
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		w.Write(inv.payload)

@@ -412,7 +412,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	start := time.Now()
 	inv := &invocation{
 		id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout),
-		traceID: newTraceID(start), done: make(chan outcome, 1),
+		traceID: newTraceID(start), clientContext: clientContextFrom(ctx), done: make(chan outcome, 1),
 	}
 	fn.logf(tail, "START RequestId: %s Version: $LATEST", id)
 	sb.setTail(tail)

@@ -41,6 +41,8 @@ func handle(ctx context.Context, req request) (response, error) {
 		out.Value = req.Value
 	case "env":
 		out.Value = os.Getenv(req.Key)
+	case "clientcontext":
+		out.Value = lc.ClientContext.Custom[req.Key]
 	case "error":
 		return out, errors.New("boom: " + req.Value)
 	case "sleep":
