@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,6 +204,11 @@ func TestChoiceRulesAsAWSDecides(t *testing.T) {
 		{"IsString false on a number", `{"Variable":"$.x","IsString":false,"Next":"Y"}`, `{"x":5}`, "yes"},
 		{"IsNumeric false on a number", `{"Variable":"$.x","IsNumeric":false,"Next":"Y"}`, `{"x":5}`, "no"},
 		{"IsTimestamp on a timestamp", `{"Variable":"$.x","IsTimestamp":true,"Next":"Y"}`, `{"x":"2026-12-03T10:00:00Z"}`, "yes"},
+		// "an uppercase T must separate the date and time portions, and an uppercase Z" (AWS's Choice docs).
+		{"IsTimestamp on a lowercase t and z", `{"Variable":"$.x","IsTimestamp":true,"Next":"Y"}`, `{"x":"2016-03-14t01:59:00z"}`, "no"},
+		{"IsTimestamp on month 13", `{"Variable":"$.x","IsTimestamp":true,"Next":"Y"}`, `{"x":"2016-13-45T01:59:00Z"}`, "no"},
+		{"TimestampEquals on a lowercase timestamp", `{"Variable":"$.x","TimestampEquals":"2016-03-14T01:59:00Z","Next":"Y"}`, `{"x":"2016-03-14t01:59:00z"}`, "no"},
+		{"TimestampLessThan with fractions", `{"Variable":"$.x","TimestampLessThan":"2016-03-14T01:59:00.5Z","Next":"Y"}`, `{"x":"2016-03-14T01:59:00.25Z"}`, "yes"},
 		{"Not IsPresent", `{"Not":{"Variable":"$.missing","IsPresent":true},"Next":"Y"}`, `{}`, "yes"},
 		{"NumericLessThan on a string", `{"Variable":"$.x","NumericLessThan":20,"Next":"Y"}`, `{"x":"10"}`, "no"},
 		{"NumericLessThan on a number", `{"Variable":"$.x","NumericLessThan":20,"Next":"Y"}`, `{"x":10}`, "yes"},
@@ -262,4 +269,37 @@ func TestFailPathsAndWhatDoesNotRun(t *testing.T) {
 	}
 	// A payload key named Assign is data, not a variable.
 	succeedsWith(t, "assign-as-data", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"Assign":1},"End":true}}}`, `{}`, `{"Assign":1}`)
+}
+
+// The library's fixes apply when its package is reached through a symlink (a linked node_modules):
+// Node names the module by its real path, which the load hook must recognize.
+func TestFixesThroughASymlinkedLibrary(t *testing.T) {
+	lib, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "aws-local-stepfunctions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "linked-lib")
+	if err := os.Symlink(lib, link); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Dir: mustTempDir(), LibDir: link})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	arn := machineArn("linked")
+	if err := s.CreateStateMachine("linked", arn, choiceOf(`{"Variable":"$.x","StringMatches":"*","Next":"Y"}`), ""); err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := s.StartExecution(arn, "", `{"x":5}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer wcancel()
+	if st, _ := s.WaitExecution(wctx, x); st.Status != statusSucceeded || st.Output != `"no"` {
+		t.Errorf("StringMatches on a number through a linked library: %s %s %s %s, want SUCCEEDED \"no\" (the fixed library)", st.Status, st.Output, st.Error, st.Cause)
+	}
 }

@@ -17,6 +17,7 @@
 //
 // argv[2]: the directory of the aws-local-stepfunctions package.
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -27,7 +28,10 @@ if (!libDir) {
   process.stderr.write('usage: node host.mjs <aws-local-stepfunctions dir>\n');
   process.exit(2);
 }
-const libURL = pathToFileURL(join(libDir, 'build', 'main.node.esm.js')).href;
+// The loader names a module by its real path (a node_modules behind a symlink is resolved), so the
+// library's URL is made from it too, or the load hook below would never recognize it.
+const libURL = pathToFileURL(realpathSync(join(libDir, 'build', 'main.node.esm.js'))).href;
+let libraryPatched = false;
 
 // libraryFixes mend the library where it runs a definition otherwise than AWS, as it is loaded
 // (package.json pins 3.0.0; other text fails the host's start, saying so); each is a test in
@@ -93,7 +97,7 @@ const libraryFixes = [
     `  testChoiceRule(choiceRule, input, context) {
     if ("And" in choiceRule) {`,
     `  testChoiceRule(choiceRule, input, context) {
-    const decided = globalThis.chaoslabAWSChoice(choiceRule, (path, opts) => jsonPathQuery(path, input, context, opts));
+    const decided = globalThis.chaoslabAWSChoice(choiceRule, (path, opts) => jsonPathQuery(path, input, context, opts), isRFC3339Timestamp);
     if (decided !== undefined) return decided;
     if ("And" in choiceRule) {`,
   ],
@@ -134,9 +138,6 @@ const libraryFixes = [
 globalThis.chaoslabHash = (algorithm, str) =>
   createHash(algorithm.replace('-', '').toLowerCase()).update(str, 'utf8').digest('hex');
 
-// RFC3339 is the timestamp form Choice's Timestamp rules and IsTimestamp accept.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 // awsChoice decides a choice rule where the library decides it otherwise than AWS, and returns
 // undefined for the library to decide the rest (And, Or and Not come back here for each rule):
 //   - the type tests (IsPresent, IsNull, IsBoolean, IsNumeric, IsString, IsTimestamp) with false
@@ -146,15 +147,17 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 //     matched the number 0 as a timestamp, and failed the execution on StringMatches of a number);
 //   - StringMatches' only wildcard is *, and \* and \\ are a literal * and \ (the library also
 //     read ? as one).
-// query(path, opts) is the library's JSONPath query of the rule's input and context.
-function awsChoice(rule, query) {
+// query(path, opts) is the library's JSONPath query of the rule's input and context; isTimestamp
+// the library's own RFC 3339 check (uppercase T and Z, each field within its range), as AWS's
+// Timestamp rules and IsTimestamp read a timestamp.
+function awsChoice(rule, query, isTimestamp) {
   if (typeof rule?.Variable !== 'string') return undefined;
   const typeTests = {
     IsNull: (v) => v === null,
     IsBoolean: (v) => typeof v === 'boolean',
     IsNumeric: (v) => typeof v === 'number',
     IsString: (v) => typeof v === 'string',
-    IsTimestamp: (v) => typeof v === 'string' && RFC3339.test(v),
+    IsTimestamp: (v) => typeof v === 'string' && isTimestamp(v),
   };
   if ('IsPresent' in rule) return (query(rule.Variable, { ignoreDefinedValueConstraint: true }) !== undefined) === rule.IsPresent;
   for (const [test, holds] of Object.entries(typeTests)) {
@@ -198,11 +201,15 @@ registerHooks({
       }
       source = source.slice(0, at) + to + source.slice(at + from.length);
     }
+    libraryPatched = true;
     return { ...loaded, source };
   },
 });
 
 const { StateMachine, ExecutionError, ExecutionTimeoutError, ExecutionAbortedError } = await import(libURL);
+if (!libraryPatched) {
+  throw new Error(`host.mjs: ${libURL} was loaded without its fixes (the load hook never saw it)`);
+}
 
 function send(msg) {
   process.stdout.write(JSON.stringify(msg) + '\n');

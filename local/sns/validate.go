@@ -3,6 +3,8 @@ package sns
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -60,6 +62,24 @@ func checkPublish(in *PublishInput) *Error {
 		return invalid(fmt.Sprintf("MessageStructure %q: the only structure is json", in.MessageStructure))
 	}
 	return nil
+}
+
+// decimal is a number as SNS's Number attribute writes one: digits, a sign, a point, an exponent
+// (not Go's NaN, Inf or hexadecimal floats, which strconv.ParseFloat also reads).
+var decimal = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
+
+// isSNSNumber: "between 10^-128 and 10^+126" in magnitude (SNS's message attribute data types),
+// or 0.
+func isSNSNumber(v string) bool {
+	if !decimal.MatchString(v) {
+		return false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return false
+	}
+	m := math.Abs(f)
+	return m == 0 || m >= 1e-128 && m <= 1e126
 }
 
 // checkSubject: "UTF-8 text with no line breaks or control characters, and less than 100
@@ -123,7 +143,7 @@ func checkAttribute(name string, a MessageAttribute) *Error {
 			}
 		}
 	case base == "Number":
-		if _, err := strconv.ParseFloat(a.StringValue, 64); err != nil {
+		if !isSNSNumber(a.StringValue) {
 			return bad("with type 'Number' must contain a numeric value")
 		}
 	}

@@ -129,6 +129,12 @@ func TestPublishChecksAttributes(t *testing.T) {
 		want string // "" delivered, else a part of the 400's message
 	}{
 		{"a Number that is not a number", attr("price", "Number", "abc"), "&#39;price&#39; with type &#39;Number&#39; must contain a numeric value"},
+		{"a Number NaN", attr("price", "Number", "NaN"), "must contain a numeric value"},
+		{"a Number -Infinity", attr("price", "Number", "-Infinity"), "must contain a numeric value"},
+		{"a hexadecimal Number", attr("price", "Number", "0x1p4"), "must contain a numeric value"},
+		{"a Number beyond 10^126", attr("price", "Number", "1e127"), "must contain a numeric value"},
+		{"a Number of 10^126", attr("price", "Number", "-1E126"), ""},
+		{"a Number of 0", attr("price", "Number", "0"), ""},
 		{"an empty String value", attr("store", "String", ""), "&#39;store&#39; must contain a non-empty value"},
 		{"an unknown data type", attr("store", "Text", "x"), "&#39;store&#39; has an invalid message attribute type"},
 		{"a name starting with AWS.", attr("AWS.store", "String", "x"), "&#39;AWS.store&#39; has a name starting with AWS."},
