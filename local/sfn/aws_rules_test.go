@@ -118,34 +118,44 @@ func TestTaskWithoutTimeoutSecondsRunsPast60s(t *testing.T) {
 		t.Skip("-short: waits 61 s")
 	}
 	t.Parallel()
-	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Dir: mustTempDir(),
-		Call: func(ctx context.Context, service, action string, p json.RawMessage) (json.RawMessage, error) {
-			select {
-			case <-time.After(61 * time.Second):
-			case <-ctx.Done():
-			}
-			return json.RawMessage(`{"ok":true}`), nil
-		}})
+	slow := func(ctx context.Context, service, action string, p json.RawMessage) (json.RawMessage, error) {
+		select {
+		case <-time.After(61 * time.Second):
+		case <-ctx.Done():
+		}
+		return json.RawMessage(`{"ok":true}`), nil
+	}
+	st := runOnOwnService(t, Options{Call: slow}, "slow",
+		`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"},"End":true}}}`, `{}`, 2*time.Minute)
+	if st.Status != statusSucceeded {
+		t.Fatalf("%s %s %s; want SUCCEEDED (AWS's default TimeoutSeconds is 99999999)", st.Status, st.Error, st.Cause)
+	}
+}
+
+// runOnOwnService starts a Service of opts (its log discarded, a directory of its own), creates a
+// machine of def and runs it on input: the execution's end, bounded by wait.
+func runOnOwnService(t *testing.T, opts Options, name, def, input string, wait time.Duration) ExecutionStatus {
+	t.Helper()
+	opts.Log, opts.Dir = slog.New(slog.NewJSONHandler(io.Discard, nil)), mustTempDir()
+	s := New(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	arn := machineArn("slow")
-	if err := s.CreateStateMachine("slow", arn, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"},"End":true}}}`, ""); err != nil {
+	arn := machineArn(name)
+	if err := s.CreateStateMachine(name, arn, def, ""); err != nil {
 		t.Fatal(err)
 	}
-	x, _, err := s.StartExecution(arn, "", `{}`)
+	x, _, err := s.StartExecution(arn, "", input)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	wctx, wcancel := context.WithTimeout(context.Background(), wait)
 	defer wcancel()
 	st, _ := s.WaitExecution(wctx, x)
-	if st.Status != statusSucceeded {
-		t.Fatalf("%s %s %s; want SUCCEEDED (AWS's default TimeoutSeconds is 99999999)", st.Status, st.Error, st.Cause)
-	}
+	return st
 }
 
 // AWS's intrinsic functions page: States.JsonToString returns the JSON text of its value, and only
@@ -282,24 +292,8 @@ func TestFixesThroughASymlinkedLibrary(t *testing.T) {
 	if err := os.Symlink(lib, link); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Dir: mustTempDir(), LibDir: link})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	arn := machineArn("linked")
-	if err := s.CreateStateMachine("linked", arn, choiceOf(`{"Variable":"$.x","StringMatches":"*","Next":"Y"}`), ""); err != nil {
-		t.Fatal(err)
-	}
-	x, _, err := s.StartExecution(arn, "", `{"x":5}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer wcancel()
-	if st, _ := s.WaitExecution(wctx, x); st.Status != statusSucceeded || st.Output != `"no"` {
+	st := runOnOwnService(t, Options{LibDir: link}, "linked", choiceOf(`{"Variable":"$.x","StringMatches":"*","Next":"Y"}`), `{"x":5}`, 30*time.Second)
+	if st.Status != statusSucceeded || st.Output != `"no"` {
 		t.Errorf("StringMatches on a number through a linked library: %s %s %s %s, want SUCCEEDED \"no\" (the fixed library)", st.Status, st.Output, st.Error, st.Cause)
 	}
 }
