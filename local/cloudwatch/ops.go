@@ -448,6 +448,8 @@ type ListedMetric struct {
 	Name       string
 	Dimensions []Dimension
 	Latest     time.Time // its newest datapoint's timestamp
+
+	key metricKey // the series' key: ListMetrics' order and a page token's last metric
 }
 
 // ListMetrics returns the metrics matching namespace and name ("" = any) that have every filter
@@ -471,20 +473,15 @@ func (s *Store) ListMetrics(namespace, name string, filter map[string]string) []
 			ok = ok && found
 		}
 		if ok {
-			m := ListedMetric{Namespace: k.namespace, Name: k.name, Dimensions: se.dims}
+			m := ListedMetric{Namespace: k.namespace, Name: k.name, Dimensions: se.dims, key: k}
 			if n := len(se.points); n > 0 {
 				m.Latest = se.points[n-1].t
 			}
 			out = append(out, m)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key().less(out[j].key()) })
+	sort.Slice(out, func(i, j int) bool { return out[i].key.less(out[j].key) })
 	return out
-}
-
-func (m ListedMetric) key() metricKey {
-	k, _ := keyOf(m.Namespace, m.Name, m.Dimensions)
-	return k
 }
 
 // listMetricsPage is how many metrics one ListMetrics answer holds (its documentation: "Up to
@@ -528,7 +525,7 @@ func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 	}
 	start := 0
 	if after != nil {
-		start = sort.Search(len(ms), func(i int) bool { return after.less(ms[i].key()) })
+		start = sort.Search(len(ms), func(i int) bool { return after.less(ms[i].key) })
 	}
 	end := min(start+listMetricsPage, len(ms))
 	out := &listMetricsOutput{Metrics: make([]metric, 0, end-start)}
@@ -536,7 +533,7 @@ func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 		out.Metrics = append(out.Metrics, metric{Namespace: m.Namespace, MetricName: m.Name, Dimensions: dimensionList(m.Dimensions)})
 	}
 	if end < len(ms) {
-		k := ms[end-1].key()
+		k := ms[end-1].key
 		last, _ := json.Marshal([3]string{k.namespace, k.name, k.dims})
 		out.NextToken = pagetoken.After(listing, string(last))
 	}
