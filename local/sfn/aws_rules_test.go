@@ -270,6 +270,7 @@ func TestFailPathsAndWhatDoesNotRun(t *testing.T) {
 		{"Assign", `{"StartAt":"P","States":{"P":{"Type":"Pass","Assign":{"x.$":"$.a"},"End":true}}}`, "States.P.Assign: variables do not run locally"},
 		{"Assign in a Catcher in a Map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/x"},"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e.$":"$"},"Next":"S"}],"End":true},"S":{"Type":"Succeed"}}},"End":true}}}`,
 			"States.M.ItemProcessor.States.T.Catch[0].Assign"},
+		{"a JSONata definition", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, "Invalid State Machine Definition: only the JSONPath query language runs locally"},
 		{"a JSONata state", `{"StartAt":"P","States":{"P":{"Type":"Pass","QueryLanguage":"JSONata","Output":"{% 1 %}","End":true}}}`, "States.P: only the JSONPath query language runs locally"},
 	} {
 		err := svc.CreateStateMachine("unsupported", machineArn("unsupported-"+strings.ReplaceAll(tc.name, " ", "-")), tc.def, "")

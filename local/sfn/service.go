@@ -222,27 +222,32 @@ func (s *Service) watchHost(h *host) {
 	}
 }
 
-// unsupported names the first state (path from the definition's root) that uses what valid AWS
-// definitions may and the local interpreter cannot run: a state's own QueryLanguage other than
-// JSONPath, or variables (Assign, on a state, a Catcher or a Choice rule). Refused at create, with
-// the state named, rather than failing an execution with a path that "does not point to a value".
+// unsupported names the first place (path from the definition's root) that uses what valid AWS
+// definitions may and the local interpreter cannot run: a QueryLanguage other than JSONPath (the
+// definition's or a state's), or variables (Assign, on a state, a Catcher or a Choice rule). Refused
+// at create, with the place named, rather than failing an execution with a path that "does not
+// point to a value".
 func unsupported(machine map[string]any, prefix string) string {
+	const jsonPathOnly, noVariables = "only the JSONPath query language runs locally", ".Assign: variables do not run locally (the interpreter has none)"
+	if q, ok := machine["QueryLanguage"]; ok && q != "JSONPath" && prefix == "" {
+		return jsonPathOnly
+	}
 	states, _ := machine["States"].(map[string]any)
 	for _, name := range slices.Sorted(maps.Keys(states)) {
 		state, _ := states[name].(map[string]any)
 		at := prefix + "States." + name
 		if q, ok := state["QueryLanguage"]; ok && q != "JSONPath" {
-			return at + ": only the JSONPath query language runs locally"
+			return at + ": " + jsonPathOnly
 		}
 		if _, ok := state["Assign"]; ok {
-			return at + ".Assign: variables do not run locally (the interpreter has none)"
+			return at + noVariables
 		}
 		for _, list := range []string{"Catch", "Choices"} {
 			entries, _ := state[list].([]any)
 			for i, e := range entries {
 				if m, _ := e.(map[string]any); m != nil {
 					if _, ok := m["Assign"]; ok {
-						return fmt.Sprintf("%s.%s[%d].Assign: variables do not run locally (the interpreter has none)", at, list, i)
+						return fmt.Sprintf("%s.%s[%d]%s", at, list, i, noVariables)
 					}
 				}
 			}
@@ -275,9 +280,6 @@ func (s *Service) CreateStateMachine(name, arn, definition, roleArn string) erro
 	var def map[string]any
 	if err := json.Unmarshal([]byte(definition), &def); err != nil {
 		return &apiError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: definition is not JSON: " + err.Error()}
-	}
-	if _, ok := def["QueryLanguage"]; ok && def["QueryLanguage"] != "JSONPath" {
-		return &apiError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: only the JSONPath query language runs locally"}
 	}
 	if problem := unsupported(def, ""); problem != "" {
 		return &apiError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: " + problem}
