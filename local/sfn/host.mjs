@@ -219,14 +219,25 @@ function log(level, msg) {
   send({ type: 'log', level, msg });
 }
 
-// taskStates walks a definition and returns every Task state by name, nested ones included.
-// State names are unique across a whole state machine in AWS, so a name identifies a state.
-function taskStates(definition, out = new Map()) {
-  for (const [name, state] of Object.entries(definition?.States ?? {})) {
-    if (state.Type === 'Task') out.set(name, state.Resource);
-    if (state.Type === 'Map') taskStates(state.ItemProcessor ?? state.Iterator, out);
-    if (state.Type === 'Parallel') for (const branch of state.Branches ?? []) taskStates(branch, out);
+// eachState calls visit(name, state, where) for every state of a definition, nested ones included
+// (a Map's ItemProcessor or Iterator, a Parallel's Branches); where is its path from the root.
+function eachState(machine, visit, prefix = '') {
+  for (const [name, state] of Object.entries(machine?.States ?? {})) {
+    const where = `${prefix}States.${name}`;
+    visit(name, state, where);
+    const iteration = state.ItemProcessor ?? state.Iterator;
+    if (iteration) eachState(iteration, visit, `${where}.ItemProcessor.`);
+    (state.Branches ?? []).forEach((b, i) => eachState(b, visit, `${where}.Branches[${i}].`));
   }
+}
+
+// taskStates returns every Task state of a definition by name, nested ones included. State names
+// are unique across a whole state machine in AWS, so a name identifies a state.
+function taskStates(definition) {
+  const out = new Map();
+  eachState(definition, (name, state) => {
+    if (state.Type === 'Task') out.set(name, state.Resource);
+  });
   return out;
 }
 
@@ -318,23 +329,17 @@ function awsRules(definition) {
       nestedNext(rule.Not, `${where}.Not`);
     }
   };
-  const walk = (machine, prefix) => {
-    for (const [name, state] of Object.entries(machine?.States ?? {})) {
-      const where = `${prefix}States.${name}`;
-      errorList(state.Retry, `${where}.Retry`);
-      errorList(state.Catch, `${where}.Catch`);
-      (state.Retry ?? []).forEach((r, i) => {
-        if (typeof r?.BackoffRate === 'number' && r.BackoffRate < 1)
-          problems.push(`${where}.Retry[${i}].BackoffRate: ${r.BackoffRate} is below 1.0`);
-      });
-      if (typeof state.TimeoutSeconds === 'number' && typeof state.HeartbeatSeconds === 'number' && state.HeartbeatSeconds >= state.TimeoutSeconds)
-        problems.push(`${where}: HeartbeatSeconds (${state.HeartbeatSeconds}) must be smaller than TimeoutSeconds (${state.TimeoutSeconds})`);
-      (state.Choices ?? []).forEach((rule, i) => nestedNext(rule, `${where}.Choices[${i}]`));
-      if (state.ItemProcessor ?? state.Iterator) walk(state.ItemProcessor ?? state.Iterator, `${where}.ItemProcessor.`);
-      (state.Branches ?? []).forEach((b, i) => walk(b, `${where}.Branches[${i}].`));
-    }
-  };
-  walk(definition, '');
+  eachState(definition, (_name, state, where) => {
+    errorList(state.Retry, `${where}.Retry`);
+    errorList(state.Catch, `${where}.Catch`);
+    (state.Retry ?? []).forEach((r, i) => {
+      if (typeof r?.BackoffRate === 'number' && r.BackoffRate < 1)
+        problems.push(`${where}.Retry[${i}].BackoffRate: ${r.BackoffRate} is below 1.0`);
+    });
+    if (typeof state.TimeoutSeconds === 'number' && typeof state.HeartbeatSeconds === 'number' && state.HeartbeatSeconds >= state.TimeoutSeconds)
+      problems.push(`${where}: HeartbeatSeconds (${state.HeartbeatSeconds}) must be smaller than TimeoutSeconds (${state.TimeoutSeconds})`);
+    (state.Choices ?? []).forEach((rule, i) => nestedNext(rule, `${where}.Choices[${i}]`));
+  });
   return problems;
 }
 
@@ -425,8 +430,9 @@ async function start(msg) {
     send({ type: 'end', arn, status: 'FAILED', error: 'States.Runtime', cause: String(err?.message ?? err) });
     return;
   }
+  const tasks = taskStates(definition);
   const handlers = {};
-  for (const [state, resource] of taskStates(definition)) handlers[state] = taskHandler(arn, state, resource);
+  for (const [state, resource] of tasks) handlers[state] = taskHandler(arn, state, resource);
   const execution = machine.run(msg.input ?? null, {
     overrides: { taskResourceLocalHandlers: handlers },
     context: contextObject(msg.context, msg.input ?? null),
@@ -439,7 +445,7 @@ async function start(msg) {
     for await (const event of execution.eventLogs) {
       if (event.type === 'ExecutionStarted' || terminal.has(event.type)) continue; // Go writes these
       if (event.type === 'StateFailed' && event.state?.type === 'Task') {
-        event.resource = taskStates(definition).get(event.state.name);
+        event.resource = tasks.get(event.state.name);
       }
       send({ type: 'event', arn, event });
     }
