@@ -55,12 +55,39 @@ func ChromiumPath() (string, error) {
 // Start starts Chromium for the test; everything it does is bounded by limit (the browser is
 // stopped when limit passes or the test ends). Without Chromium the test skips, or fails when
 // the CI environment variable is set.
+//
+// A browser that exits before it listens for DevTools is started again, at most startAttempts
+// times in all, each failure logged with what Chromium printed: Debian's Chromium 148 crashed so
+// at start once in a CI run (its crash handler wrote a dump before any page was open), and 180
+// starts by hand, 6 at once under load, did not repeat it. A page's own failure is never retried.
 func Start(t testing.TB, limit time.Duration) *Browser {
 	t.Helper()
 	testenv.SkipIfShort(t, "starts Chromium")
 	path, err := ChromiumPath()
 	testenv.Require(t, "chromium (apt-get install chromium)", err)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	for attempt := 1; ; attempt++ {
+		bctx, stop := startBrowser(ctx, path, t.TempDir())
+		err := chromedp.Do(bctx)
+		if err == nil {
+			t.Cleanup(stop)
+			return &Browser{ctx: bctx}
+		}
+		stop()
+		if attempt == startAttempts || !strings.Contains(err.Error(), "chrome failed to start") || ctx.Err() != nil {
+			t.Fatalf("start chromium (%s), attempt %d of %d: %v", path, attempt, startAttempts, err)
+		}
+		t.Logf("start chromium (%s), attempt %d of %d, exited before it listened: %v", path, attempt, startAttempts, err)
+	}
+}
+
+// startAttempts bounds how often Start starts a browser that exits before it listens.
+const startAttempts = 3
+
+// startBrowser starts one Chromium with a fresh profile under dir; stop ends it and waits for
+// its process to exit.
+func startBrowser(ctx context.Context, path, dir string) (context.Context, func()) {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -76,19 +103,14 @@ func Start(t testing.TB, limit time.Duration) *Browser {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium-profile")),
+		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
 		chromedp.WindowSize(1400, 1000),
 	)
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
+	return bctx, func() {
 		cancelBrowser()
 		cancelAlloc() // waits for the browser process to exit
-		cancel()
-	})
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium (%s): %v", path, err)
 	}
-	return &Browser{ctx: bctx}
 }
 
 // Page is one tab, with what it logged and requested.

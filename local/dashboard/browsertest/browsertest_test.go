@@ -1,8 +1,11 @@
 package browsertest_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -76,5 +79,36 @@ func TestPixelsMostlyForgivesAGridLine(t *testing.T) {
 	}
 	if (browsertest.Pixels{grid}).Mostly(browsertest.Neutral) {
 		t.Error("a single pixel is not a row")
+	}
+}
+
+// TestStartAgainAfterABrowserThatExitsAtStart: a Chromium that exits before it listens for
+// DevTools (as Debian's once crashed in CI) is started again, and the test gets a working browser.
+func TestStartAgainAfterABrowserThatExitsAtStart(t *testing.T) {
+	real, err := browsertest.ChromiumPath()
+	if err != nil {
+		browsertest.Start(t, time.Second) // skips, or fails with CI set, naming Chromium
+		return
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "crashed-once")
+	script := filepath.Join(dir, "chromium-crashing-once")
+	body := fmt.Sprintf("#!/bin/sh\nif [ ! -e %q ]; then : > %q; echo 'crashed at start' >&2; exit 133; fi\nexec %q \"$@\"\n", marker, marker, real)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CHROMIUM", script)
+	b := browsertest.Start(t, 30*time.Second)
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("the first start did not run the crashing script: %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<!doctype html><link rel="icon" href="data:,"><title>up</title>`))
+	}))
+	defer srv.Close()
+	p := b.Open(t, srv.URL, browsertest.Loopback)
+	if got := browsertest.Eval[string](t, p, `document.title`); got != "up" {
+		t.Errorf("title = %q, want up", got)
 	}
 }
