@@ -49,19 +49,6 @@ func succeedsWith(t *testing.T, name, def, input, want string) {
 func TestResultPathDollarReplacesTheInput(t *testing.T) {
 	succeedsWith(t, "rp-dollar", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"r":1},"ResultPath":"$","End":true}}}`,
 		`{"a":1}`, `{"r":1}`)
-	// A Task with an explicit TimeoutSeconds of AWS's default (more than a Node timer holds) runs.
-	succeedsWith(t, "long-timeout", `{"TimeoutSeconds":99999999,"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:putParameter",
-	  "Parameters":{"Name":"/rules/long","Value":"v","Type":"String","Overwrite":true},"TimeoutSeconds":99999999,"ResultPath":null,"End":true}}}`, `{"a":1}`, `{"a":1}`)
-	// A Wait of 25 days (more than a Node timer holds) still waits.
-	w := start(t, create(t, "long-wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2200000,"End":true}}}`), `{}`)
-	wctx, wcancel := context.WithTimeout(context.Background(), time.Second)
-	defer wcancel()
-	if st, _ := svc.WaitExecution(wctx, w); st.Status != statusRunning {
-		t.Errorf("a 25-day Wait after a second: %s, want RUNNING", st.Status)
-	}
-	if _, err := svc.StopExecution(w, nil, nil); err != nil {
-		t.Error(err)
-	}
 	out := wait(t, start(t, create(t, "catch-dollar", `{"StartAt":"Get","States":{
 	  "Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/rules/missing"},
 	    "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$","Next":"Done"}],"End":true},
@@ -72,6 +59,40 @@ func TestResultPathDollarReplacesTheInput(t *testing.T) {
 	}
 	if _, hasInput := got["a"]; hasInput || got["Error"] != "Ssm.ParameterNotFoundException" {
 		t.Errorf("output %s, want the error object alone ({Error, Cause})", aws.ToString(out.Output))
+	}
+}
+
+// AWS waits as long as a definition says (a Task's TimeoutSeconds defaults to 99999999 s, its Task
+// state docs); a Node timer of more than 2^31-1 ms (24.8 days) fires at once, so the library's timers
+// are armed again a part at a time.
+func TestTimersLongerThanANodeTimer(t *testing.T) {
+	// A Task with an explicit TimeoutSeconds of AWS's default (more than a Node timer holds) runs.
+	succeedsWith(t, "long-timeout", `{"TimeoutSeconds":99999999,"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:putParameter",
+	  "Parameters":{"Name":"/rules/long","Value":"v","Type":"String","Overwrite":true},"TimeoutSeconds":99999999,"ResultPath":null,"End":true}}}`, `{"a":1}`, `{"a":1}`)
+	// A Wait of more than 24.8 days (more than a Node timer holds) still waits, however it is given,
+	// and so does a retrier's interval.
+	in40days := time.Now().Add(40 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	for _, c := range []struct{ name, wait, input string }{
+		{"long-wait", `"Seconds":2200000`, `{}`},
+		{"long-wait-path", `"SecondsPath":"$.s"`, `{"s":3000000}`},
+		{"long-wait-timestamp", `"Timestamp":"` + in40days + `"`, `{}`},
+		{"long-wait-timestamp-path", `"TimestampPath":"$.at"`, `{"at":"` + in40days + `"}`},
+		{"long-retry-interval", `"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter","Parameters":{"Name":"/rules/missing"},
+		  "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":3000000,"MaxAttempts":1}]`, `{}`},
+	} {
+		state := c.wait
+		if !strings.HasPrefix(state, `"Type"`) {
+			state = `"Type":"Wait",` + state
+		}
+		w := start(t, create(t, c.name, `{"StartAt":"W","States":{"W":{`+state+`,"End":true}}}`), c.input)
+		wctx, wcancel := context.WithTimeout(context.Background(), time.Second)
+		if st, _ := svc.WaitExecution(wctx, w); st.Status != statusRunning {
+			t.Errorf("%s (%s) after a second: %s, want RUNNING", c.name, c.wait, st.Status)
+		}
+		wcancel()
+		if _, err := svc.StopExecution(w, nil, nil); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

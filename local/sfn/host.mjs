@@ -56,6 +56,8 @@ let libraryPatched = false;
 //     AWS's intrinsic functions page says;
 //   - a Fail state's ErrorPath and CausePath may be intrinsic functions (States.Format(...)), as
 //     AWS's Fail state docs allow.
+//   - its timers wait as long as they are asked to (chaoslabLongTimers, below): a Wait of more
+//     than 24.8 days, by Seconds, SecondsPath or a timestamp, ended at once.
 const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
@@ -131,7 +133,37 @@ const libraryFixes = [
     `      cause = jsonPathQuery(state.CausePath, input, context, {`,
     `      cause = state.CausePath.startsWith("States.") ? evaluateIntrinsicFunction(state.CausePath, input, context) : jsonPathQuery(state.CausePath, input, context, {`,
   ],
+  [
+    `// src/util/index.ts
+var isBrowserEnvironment =`,
+    `// src/util/index.ts
+var { setTimeout, clearTimeout } = globalThis.chaoslabLongTimers;
+var isBrowserEnvironment =`,
+  ],
 ];
+
+// chaoslabLongTimers are the library's setTimeout and clearTimeout: Node fires a timer of more
+// than 2^31-1 ms (24.8 days) at once, where AWS waits the whole time (a Wait, a retry's interval,
+// a Task's or the machine's TimeoutSeconds), so a longer one is armed again, a part at a time,
+// until its end.
+const LONGEST_NODE_TIMER = 2 ** 31 - 1;
+globalThis.chaoslabLongTimers = {
+  setTimeout(fn, ms, ...args) {
+    const end = Date.now() + Math.max(0, Number(ms) || 0);
+    const handle = { timer: undefined };
+    const arm = () => {
+      const left = end - Date.now();
+      handle.timer = left > LONGEST_NODE_TIMER
+        ? globalThis.setTimeout(arm, LONGEST_NODE_TIMER)
+        : globalThis.setTimeout(fn, Math.max(0, left), ...args);
+    };
+    arm();
+    return handle;
+  },
+  clearTimeout(handle) {
+    if (handle) globalThis.clearTimeout(handle.timer);
+  },
+};
 
 // chaoslabHash is States.Hash: the hex digest of str's UTF-8 by algorithm (MD5, SHA-1, SHA-256,
 // SHA-384, SHA-512: the library checked the name before).
@@ -247,11 +279,9 @@ function taskStates(definition) {
 //     state it appears in (static: within a state it can only mean that state);
 //   - "ResultPath": "$" (a state's or a Catcher's) is dropped: it is the default, which the library
 //     reads right, while it reads "$" written out as a key named "$";
-//   - a Task without TimeoutSeconds(Path) gets no timeout, as in AWS (whose default is 99999999 s):
-//     the library's default is the spec's 60 s, and a task that waits longer (a function, a
-//     callback) would time out here only. "None" is Node's longest timer, about 24.8 days, and a
-//     longer TimeoutSeconds, or a Wait's longer Seconds, is cut to it (a longer Node timer fires
-//     at once).
+//   - a Task without TimeoutSeconds(Path) gets AWS's default, 99999999 s: the library's default is
+//     the spec's 60 s, and a task that waits longer (a function, a callback) would time out here
+//     only.
 function asAWSRunsIt(definition) {
   const literal = (name) => `'${name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
   const rewrite = (value, name) => {
@@ -285,24 +315,18 @@ function asAWSRunsIt(definition) {
       if (s.Type === 'Task' && s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) {
         s.TimeoutSeconds = AWS_TASK_TIMEOUT_SECONDS;
       }
-      if (typeof s.TimeoutSeconds === 'number') s.TimeoutSeconds = Math.min(s.TimeoutSeconds, AWS_TASK_TIMEOUT_SECONDS);
-      if (s.Type === 'Wait' && typeof s.Seconds === 'number') s.Seconds = Math.min(s.Seconds, AWS_TASK_TIMEOUT_SECONDS);
       if (s.ItemProcessor) s.ItemProcessor = walk(s.ItemProcessor);
       if (s.Iterator) s.Iterator = walk(s.Iterator);
       if (s.Branches) s.Branches = s.Branches.map(walk);
       states[name] = s;
     }
-    const out = { ...machine, States: states };
-    if (typeof out.TimeoutSeconds === 'number') out.TimeoutSeconds = Math.min(out.TimeoutSeconds, AWS_TASK_TIMEOUT_SECONDS);
-    return out;
+    return { ...machine, States: states };
   };
   return walk(definition);
 }
 
-// AWS_TASK_TIMEOUT_SECONDS: a Task's TimeoutSeconds when it has none. AWS's is 99999999 s (its
-// Task state docs); a Node timer of more than 2^31-1 ms fires at once, so here it is the longest
-// one that waits (24.8 days).
-const AWS_TASK_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+// AWS_TASK_TIMEOUT_SECONDS: a Task's TimeoutSeconds when it has none, AWS's (its Task state docs).
+const AWS_TASK_TIMEOUT_SECONDS = 99999999;
 
 // awsRules are the problems of a definition that AWS refuses and the library's validator passes
 // (the Amazon States Language's MUSTs on retriers, catchers and choice rules), each naming its state.
