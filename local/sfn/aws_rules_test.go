@@ -96,6 +96,50 @@ func TestTimersLongerThanANodeTimer(t *testing.T) {
 	}
 }
 
+// AWS's Context Object page: $$.State holds the state's Name, its EnteredTime, and RetryCount,
+// "the number of retries attempted for this state" (the library's was always 0). A retry stays in
+// the state it retries, so EnteredTime is the first attempt's.
+func TestStateContextCountsRetries(t *testing.T) {
+	out := wait(t, start(t, create(t, "retry-count", `{"StartAt":"Put","States":{
+	  "Put":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:putParameter",
+	    "Parameters":{"Name":"/retry-count/2","Value":"third","Type":"String","Overwrite":true},"ResultPath":null,"Next":"Get"},
+	  "Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ssm:getParameter",
+	    "Parameters":{"Name.$":"States.Format('/retry-count/{}', $$.State.RetryCount)"},
+	    "Retry":[{"ErrorEquals":["States.Timeout"],"MaxAttempts":5},{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"BackoffRate":1,"MaxAttempts":3}],
+	    "ResultSelector":{"value.$":"$.Parameter.Value","retries.$":"$$.State.RetryCount","state.$":"$$.State.Name","entered.$":"$$.State.EnteredTime"},
+	    "Next":"After"},
+	  "After":{"Type":"Pass","Parameters":{"got.$":"$","retries.$":"$$.State.RetryCount","state.$":"$$.State.Name"},"End":true}}}`), `{}`))
+	if out.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("status %s error %q cause %q", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	var got struct {
+		Got struct {
+			Value, State, Entered string
+			Retries               int
+		}
+		Retries int
+		State   string
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(out.Output)), &got); err != nil {
+		t.Fatal(err)
+	}
+	// Two retries: the third attempt read /retry-count/2.
+	if got.Got.Value != "third" || got.Got.Retries != 2 || got.Got.State != "Get" {
+		t.Errorf("Get's result %+v, want value third after 2 retries, in state Get", got.Got)
+	}
+	if got.Retries != 0 || got.State != "After" {
+		t.Errorf("the next state read RetryCount %d in %q, want 0 in After", got.Retries, got.State)
+	}
+	entered, err := time.Parse(time.RFC3339Nano, got.Got.Entered)
+	if err != nil {
+		t.Fatalf("EnteredTime %q: %v", got.Got.Entered, err)
+	}
+	// The retries waited 2 s in all; the first attempt began well before the last.
+	if ended := aws.ToTime(out.StopDate); ended.Sub(entered) < 1900*time.Millisecond {
+		t.Errorf("EnteredTime %s, %s before the execution ended: want the first attempt's, 2 s of retries before", entered, ended.Sub(entered))
+	}
+}
+
 // The Amazon States Language's MUSTs the library's validator does not check: States.ALL alone and
 // in the last retrier or catcher, BackoffRate at least 1.0, HeartbeatSeconds below TimeoutSeconds,
 // no Next in a nested choice rule. Each refusal names the state.

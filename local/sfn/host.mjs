@@ -56,6 +56,8 @@ let libraryPatched = false;
 //     AWS's intrinsic functions page says;
 //   - a Fail state's ErrorPath and CausePath may be intrinsic functions (States.Format(...)), as
 //     AWS's Fail state docs allow.
+//   - $$.State is the state's as it runs: its Name, its EnteredTime and its RetryCount
+//     (chaoslabEnterState, below; the library's Context Object had no State);
 //   - its timers wait as long as they are asked to (chaoslabLongTimers, below): a Wait of more
 //     than 24.8 days, by Seconds, SecondsPath or a timestamp, ended at once.
 const libraryFixes = [
@@ -134,6 +136,15 @@ const libraryFixes = [
     `      cause = state.CausePath.startsWith("States.") ? evaluateIntrinsicFunction(state.CausePath, input, context) : jsonPathQuery(state.CausePath, input, context, {`,
   ],
   [
+    `    const rawInput = cloneJSON(input);
+    try {
+      const processedInput = this.processInput(input, context);`,
+    `    const rawInput = cloneJSON(input);
+    globalThis.chaoslabEnterState(context, this.stateName, this.retrierAttempts);
+    try {
+      const processedInput = this.processInput(input, context);`,
+  ],
+  [
     `// src/util/index.ts
 var isBrowserEnvironment =`,
     `// src/util/index.ts
@@ -141,6 +152,17 @@ var { setTimeout, clearTimeout } = globalThis.chaoslabLongTimers;
 var isBrowserEnvironment =`,
   ],
 ];
+
+// chaoslabEnterState sets $$.State as a state, or a retry of it, starts: its name, when it was
+// entered (a retry keeps it: AWS enters a state once and retries within it) and RetryCount, how
+// many times its retriers have retried it (retrierAttempts counts each retrier's). Each machine
+// and each Map iteration or Parallel branch has a context object of its own, so a state sets its
+// own machine's only.
+globalThis.chaoslabEnterState = (context, name, retrierAttempts) => {
+  const retries = retrierAttempts.reduce((sum, n) => sum + n, 0);
+  const entered = retries > 0 && context.State?.Name === name ? context.State.EnteredTime : new Date().toISOString();
+  context.State = { Name: name, EnteredTime: entered, RetryCount: retries };
+};
 
 // chaoslabLongTimers are the library's setTimeout and clearTimeout: Node fires a timer of more
 // than 2^31-1 ms (24.8 days) at once, where AWS waits the whole time (a Wait, a retry's interval,
@@ -275,35 +297,17 @@ function taskStates(definition) {
 
 // asAWSRunsIt rewrites a definition where the library reads it otherwise than AWS does (each rule is
 // a test in sfn_test.go):
-//   - $$.State.Name, which the library's Context Object cannot know, becomes the literal name of the
-//     state it appears in (static: within a state it can only mean that state);
 //   - "ResultPath": "$" (a state's or a Catcher's) is dropped: it is the default, which the library
 //     reads right, while it reads "$" written out as a key named "$";
 //   - a Task without TimeoutSeconds(Path) gets AWS's default, 99999999 s: the library's default is
 //     the spec's 60 s, and a task that waits longer (a function, a callback) would time out here
 //     only.
 function asAWSRunsIt(definition) {
-  const literal = (name) => `'${name.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  const rewrite = (value, name) => {
-    if (Array.isArray(value)) return value.map((v) => rewrite(v, name));
-    if (value === null || typeof value !== 'object') return value;
-    const out = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (key.endsWith('.$') && v === '$$.State.Name') out[key.slice(0, -2)] = name;
-      else if (key.endsWith('.$') && typeof v === 'string' && v.startsWith('States.'))
-        out[key] = v.replaceAll('$$.State.Name', literal(name));
-      else out[key] = rewrite(v, name);
-    }
-    return out;
-  };
   const walk = (machine) => {
     if (!machine?.States) return machine;
     const states = {};
     for (const [name, state] of Object.entries(machine.States)) {
       const s = { ...state };
-      for (const field of ['Parameters', 'ResultSelector', 'ItemSelector']) {
-        if (s[field] !== undefined) s[field] = rewrite(s[field], name);
-      }
       if (s.ResultPath === '$') delete s.ResultPath;
       if (Array.isArray(s.Catch)) {
         s.Catch = s.Catch.map((c) => {
@@ -406,17 +410,11 @@ function taskHandler(arn, state, resource) {
   };
 }
 
-// contextObject builds the Context Object ($$). State.EnteredTime is evaluated when read: Parameters
-// and InputPath are evaluated synchronously as a state is entered, so "now" is the entered time there.
+// contextObject builds the Context Object ($$) an execution starts with; $$.State is set as each
+// state starts (chaoslabEnterState).
 function contextObject(ctx, input) {
   const c = { ...(ctx ?? {}) };
   c.Execution = { ...(c.Execution ?? {}), Input: input };
-  c.State = {
-    get EnteredTime() {
-      return new Date().toISOString();
-    },
-    RetryCount: 0,
-  };
   return c;
 }
 
