@@ -238,6 +238,21 @@ func TestIntrinsicsKeepBackslashes(t *testing.T) {
 		`{"json":"{\"exception_msg\":\"say \\\"hi\\\"\\nbye\"}","path":"C:\\tmp","literal":"it's {} and 3","split":["C","\\tmp"]}`)
 }
 
+// The same page's escapes: a literal's \\ is a backslash (the library's validator refused it), and
+// a literal is one argument whatever it holds: its parentheses, commas and escaped quotes (the
+// library counted a literal's parentheses, so 'smile :)' ended States.Format early).
+func TestIntrinsicLiteralsAreOneArgument(t *testing.T) {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{
+	  "backslash.$":"States.Format('C:\\\\tmp\\\\{}', $.n)",
+	  "smile.$":"States.Format('smile :) {}', $.n)",
+	  "frown.$":"States.Format('frown :( {} (really, {}', $.n, $.n)",
+	  "nested.$":"States.Format('{}|{}', States.Format('a(b{}', $.n), 'c)d')",
+	  "quote.$":"States.Format('it\\'s ({})', $.n)",
+	  "ends.$":"States.Array('x\\\\', 'y')"},"End":true}}}`
+	succeedsWith(t, "intrinsic-literals", def, `{"n":3}`,
+		`{"backslash":"C:\\tmp\\3","smile":"smile :) 3","frown":"frown :( 3 (really, 3","nested":"a(b3|c)d","quote":"it's (3)","ends":["x\\","y"]}`)
+}
+
 // AWS's Context object docs: $$.Execution.Input is the execution's input in every state, the
 // documented way for a Map iteration to reach data outside its item; StartTime is the execution's.
 // States.JsonMerge leaves its arguments alone (a Map merging defaults into each item saw the last

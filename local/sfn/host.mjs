@@ -18,9 +18,9 @@
 // argv[2]: the directory of the aws-local-stepfunctions package.
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { createRequire, registerHooks } from 'node:module';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const libDir = process.argv[2];
@@ -31,7 +31,9 @@ if (!libDir) {
 // The loader names a module by its real path (a node_modules behind a symlink is resolved), so the
 // library's URL is made from it too, or the load hook below would never recognize it.
 const libURL = pathToFileURL(realpathSync(join(libDir, 'build', 'main.node.esm.js'))).href;
-let libraryPatched = false;
+// The parser the library's validator (asl-validator) checks paths and intrinsic functions with.
+const pathsURL = pathToFileURL(realpathSync(join(dirname(
+  createRequire(createRequire(libURL).resolve('asl-validator')).resolve('asl-path-validator')), 'generated', 'aslPaths.js'))).href;
 
 // libraryFixes mend the library where it runs a definition otherwise than AWS, as it is loaded
 // (package.json pins 3.0.0; other text fails the host's start, saying so); each is a test in
@@ -56,6 +58,8 @@ let libraryPatched = false;
 //     AWS's intrinsic functions page says;
 //   - a Fail state's ErrorPath and CausePath may be intrinsic functions (States.Format(...)), as
 //     AWS's Fail state docs allow.
+//   - an intrinsic function's arguments are split by chaoslabSplitArguments (below): a quoted
+//     literal is one argument whatever it holds;
 //   - $$.State is the state's as it runs: its Name, its EnteredTime and its RetryCount
 //     (chaoslabEnterState, below; the library's Context Object had no State);
 //   - its timers wait as long as they are asked to (chaoslabLongTimers, below): a Wait of more
@@ -136,6 +140,44 @@ const libraryFixes = [
     `      cause = state.CausePath.startsWith("States.") ? evaluateIntrinsicFunction(state.CausePath, input, context) : jsonPathQuery(state.CausePath, input, context, {`,
   ],
   [
+    String.raw`  const splitArgs = [];
+  let partialArg = "";
+  let parensCount = 0;
+  let apostropheCount = 0;
+  for (let i = 0; i < funcArgs.length; i++) {
+    const char = funcArgs[i];
+    if (char === "(") {
+      parensCount++;
+    } else if (char === ")") {
+      parensCount--;
+    }
+    if (char === "'" && partialArg[partialArg.length - 1] !== "\\") {
+      if (apostropheCount === 1) {
+        apostropheCount--;
+      } else {
+        apostropheCount++;
+      }
+    }
+    if (char === "," && parensCount === 0 && apostropheCount === 0 || i === funcArgs.length - 1) {
+      if (i === funcArgs.length - 1) partialArg += char;
+      partialArg = partialArg.trim();
+      if (partialArg.startsWith("States")) {
+        const evaluatedNestedFunction = evaluateIntrinsicFunction(partialArg, input, context);
+        splitArgs.push(JSON.stringify(evaluatedNestedFunction));
+      } else {
+        splitArgs.push(partialArg);
+      }
+      partialArg = "";
+    } else {
+      partialArg += char;
+    }
+  }
+`,
+    `  const splitArgs = globalThis.chaoslabSplitArguments(funcArgs).map((arg) =>
+    arg.startsWith("States") ? JSON.stringify(evaluateIntrinsicFunction(arg, input, context)) : arg);
+`,
+  ],
+  [
     `    const rawInput = cloneJSON(input);
     try {
       const processedInput = this.processInput(input, context);`,
@@ -152,6 +194,39 @@ var { setTimeout, clearTimeout } = globalThis.chaoslabLongTimers;
 var isBrowserEnvironment =`,
   ],
 ];
+
+// pathParserFixes mend the parser the library's validator reads paths and intrinsic functions
+// with: its escaped character was any but a backslash or an n ([^\\n], meant [^\n]), so a
+// literal's \\, which AWS's intrinsic functions page lists among the escapes, failed the
+// definition; an escaped n stays refused (AWS fails an escape other than \' \{ \} \\).
+const pathParserFixes = [[String.raw`var peg$r6 = /^[^\\n]/;`, String.raw`var peg$r6 = /^[^n]/;`]];
+
+// chaoslabSplitArguments splits an intrinsic function's arguments (the text between its
+// parentheses) at its top-level commas. A quoted literal is one argument whatever it holds: the
+// library counted a literal's parentheses, so 'smile :)' ended its function early, and took the
+// quote after an escaped backslash ('a\\') for an escaped quote.
+globalThis.chaoslabSplitArguments = (text) => {
+  const args = [];
+  let from = 0;
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++; // an escape: the next character is the literal's
+      else if (c === "'") quoted = false;
+    } else if (c === "'") quoted = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      args.push(text.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  const last = text.slice(from).trim();
+  if (last !== '' || args.length > 0) args.push(last);
+  return args;
+};
 
 // chaoslabEnterState sets $$.State as a state, or a retry of it, starts: its name, when it was
 // entered (a retry keeps it: AWS enters a state once and retries within it) and RetryCount, how
@@ -243,26 +318,34 @@ function wildcard(pattern) {
   return new RegExp(`^${re}$`);
 }
 
+// patched are the modules mended as they load, by URL, each with its fixes; a module whose text
+// is not the pinned one, or that loaded without the hook seeing it, fails the host's start.
+const patched = new Map([
+  [libURL, { fixes: libraryFixes, pinned: 'aws-local-stepfunctions 3.0.0', done: false }],
+  [pathsURL, { fixes: pathParserFixes, pinned: 'asl-path-validator 0.16.1', done: false }],
+]);
+
 registerHooks({
   load(url, context, nextLoad) {
     const loaded = nextLoad(url, context);
-    if (url !== libURL) return loaded;
+    const module = patched.get(url);
+    if (!module) return loaded;
     let source = String(loaded.source);
-    for (const [from, to] of libraryFixes) {
+    for (const [from, to] of module.fixes) {
       const at = source.indexOf(from);
       if (at < 0 || source.indexOf(from, at + 1) >= 0) {
-        throw new Error(`host.mjs: ${libURL} is not aws-local-stepfunctions 3.0.0 as package.json pins it: its fixes do not apply (${JSON.stringify(from.trim().split('\n')[0])})`);
+        throw new Error(`host.mjs: ${url} is not ${module.pinned} as package.json pins it: its fixes do not apply (${JSON.stringify(from.trim().split('\n')[0])})`);
       }
       source = source.slice(0, at) + to + source.slice(at + from.length);
     }
-    libraryPatched = true;
+    module.done = true;
     return { ...loaded, source };
   },
 });
 
 const { StateMachine, ExecutionError, ExecutionTimeoutError, ExecutionAbortedError } = await import(libURL);
-if (!libraryPatched) {
-  throw new Error(`host.mjs: ${libURL} was loaded without its fixes (the load hook never saw it)`);
+for (const [url, module] of patched) {
+  if (!module.done) throw new Error(`host.mjs: ${url} was loaded without its fixes (the load hook never saw it)`);
 }
 
 function send(msg) {
