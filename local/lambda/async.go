@@ -31,7 +31,9 @@ func (s *Service) invokeAsync(fn *function, payload []byte) {
 			s.log.Info("async event dropped: the function was deleted", "function", fn.cfg.Name)
 			return
 		}
-		ctx, cancel := context.WithTimeout(s.asyncCtx, fn.cfg.Timeout+initTimeout)
+		// A cold start may take InitTimeout, then start again within the function's timeout; the
+		// margin is for the sandbox's start and stop.
+		ctx, cancel := context.WithTimeout(s.asyncCtx, fn.cfg.Timeout+s.opts.InitTimeout+5*time.Second)
 		_, fnErr, err := fn.invoke(ctx, payload, nil)
 		cancel()
 		if s.asyncCtx.Err() != nil {

@@ -48,8 +48,9 @@ type Function struct {
 const (
 	defaultMemoryMB = 128
 	defaultTimeout  = 3 * time.Second
-	// initTimeout is how long a sandbox may take to reach its first /next (Lambda's 10 s init limit).
-	initTimeout = 10 * time.Second
+	// defaultInitTimeout is how long a sandbox may take to reach its first /next (Lambda's 10 s init
+	// limit) before its init is tried again within the invocation (Options.InitTimeout).
+	defaultInitTimeout = 10 * time.Second
 	// drainTimeout is how long an exited runtime's output is read after its process group is killed:
 	// only a process that left the group (setsid) can hold the pipes longer.
 	drainTimeout = time.Second

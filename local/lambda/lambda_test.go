@@ -965,3 +965,46 @@ func TestAsyncInvocations(t *testing.T) {
 		}
 	})
 }
+
+// Lambda's execution environment docs: an Init phase that does not complete within 10 s is tried
+// again "at the time of the first function invocation with the configured function timeout". The
+// invocation succeeds when the second init and the handler fit the function's timeout (its
+// Duration includes that init, and its REPORT has no Init Duration), and times out when not.
+func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
+	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", InitTimeout: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, f := range []Function{
+		{Name: "fits", CodeDir: codeDir, Environment: map[string]string{"FN_INIT_MS": "800"}, Timeout: 3 * time.Second},
+		{Name: "does-not-fit", CodeDir: codeDir, Environment: map[string]string{"FN_INIT_MS": "1500"}, Timeout: time.Second},
+	} {
+		if _, err := s.CreateFunction(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+
+	log := tailOf(t, srv, "fits", `{"action":"echo","value":"v"}`)
+	if !regexp.MustCompile(`(?m)^INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: timeout$`).MatchString(log) {
+		t.Errorf("log:\n%s\nwant an INIT_REPORT of the init that timed out", log)
+	}
+	report := regexp.MustCompile(`(?m)^REPORT RequestId: \S+\tDuration: (\d+\.\d\d) ms.*$`).FindStringSubmatch(log)
+	if report == nil {
+		t.Fatalf("log:\n%s\nwant a REPORT line", log)
+	}
+	if d, _ := strconv.ParseFloat(report[1], 64); d < 800 || strings.Contains(report[0], "Init Duration") {
+		t.Errorf("%q: want a Duration of at least the second init's 800 ms, and no Init Duration", report[0])
+	}
+	// The sandbox the second init started serves the next invocation warm.
+	if log := tailOf(t, srv, "fits", `{"action":"echo"}`); strings.Contains(log, "INIT_REPORT") || strings.Contains(log, "Init Duration") {
+		t.Errorf("the second invocation's log:\n%s\nwant a warm start", log)
+	}
+
+	_, fe, err := invoke(t, s, "does-not-fit", `{"action":"echo"}`)
+	if err != nil || fe == nil || fe.Type != "Sandbox.Timedout" || !strings.HasSuffix(fe.Message, "Task timed out after 1.00 seconds") {
+		t.Errorf("an init longer than the function's timeout, twice: error %v, function error %+v; want Sandbox.Timedout, Task timed out after 1.00 seconds", err, fe)
+	}
+}

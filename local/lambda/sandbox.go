@@ -71,7 +71,7 @@ type sandbox struct {
 }
 
 // startSandbox starts a bootstrap process and waits until it asks for its first invocation.
-func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, error) {
+func (f *function) startSandbox(ctx context.Context, limit time.Duration) (*sandbox, *FunctionError, error) {
 	argv, err := command(f.cfg)
 	if err != nil {
 		return nil, nil, err
@@ -182,7 +182,7 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		close(sb.exited)
 	}()
 
-	timer := time.NewTimer(initTimeout)
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case <-sb.ready:
@@ -194,7 +194,7 @@ func (f *function) startSandbox(ctx context.Context) (*sandbox, *FunctionError, 
 		return nil, &FunctionError{Type: "Runtime.ExitError", Message: "Runtime exited during init: " + sb.exitString()}, nil
 	case <-timer.C:
 		sb.kill()
-		return nil, &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", initTimeout.Seconds())}, nil
+		return nil, &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("Init timed out after %.2f seconds", limit.Seconds())}, nil
 	case <-ctx.Done():
 		sb.kill()
 		return nil, nil, ctx.Err()

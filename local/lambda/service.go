@@ -50,6 +50,9 @@ type Options struct {
 	// MaxEventAge is how long an asynchronous event that cannot run (throttled) is retried. Default:
 	// 6 hours, as Lambda.
 	MaxEventAge time.Duration
+	// InitTimeout is how long a sandbox's init may take before it is started again within the
+	// invocation, under the function's timeout. Default: 10 s, as Lambda.
+	InitTimeout time.Duration
 }
 
 // Metric is one AWS/Lambda datum.
@@ -134,6 +137,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.AsyncRetryDelay <= 0 {
 		opts.AsyncRetryDelay = defaultAsyncDelay
+	}
+	if opts.InitTimeout <= 0 {
+		opts.InitTimeout = defaultInitTimeout
 	}
 	if opts.MaxEventAge <= 0 {
 		opts.MaxEventAge = defaultMaxEventAge
@@ -381,12 +387,24 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 
 	id := uuid.New()
 	var initTime time.Duration // a cold start's init, for the REPORT line (0: a warm sandbox)
+	var reinit time.Time       // when a timed-out init began again within the invocation
 	if sb == nil {
 		var initErr *FunctionError
 		var err error
 		initStart := time.Now()
-		sb, initErr, err = fn.startSandbox(ctx)
+		sb, initErr, err = fn.startSandbox(ctx, s.opts.InitTimeout)
 		initTime = time.Since(initStart)
+		if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
+			// As Lambda: "If all three tasks do not complete within 10 seconds, Lambda retries the
+			// Init phase at the time of the first function invocation with the configured function
+			// timeout." The second init is part of the invocation: its Duration and its timeout.
+			fn.logf(tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
+			reinit, initTime = time.Now(), 0
+			sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout)
+			if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
+				initErr.Message = fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339Nano), id, fn.cfg.Timeout.Seconds())
+			}
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -410,6 +428,9 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	}
 
 	start := time.Now()
+	if !reinit.IsZero() {
+		start = reinit // the invocation's Duration and deadline include the init it waited for
+	}
 	inv := &invocation{
 		id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout),
 		traceID: newTraceID(start), clientContext: clientContextFrom(ctx), done: make(chan outcome, 1),
