@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -290,7 +291,23 @@ func TestSandboxReuse(t *testing.T) {
 	}
 	initRe := regexp.MustCompile(`\tInit Duration: [0-9]+\.[0-9]{2} ms$`)
 	if len(reports) != 3 || !initRe.MatchString(reports[0]) || strings.Contains(reports[1]+reports[2], "Init Duration") {
-		t.Errorf("REPORT lines %q: want three, an Init Duration on the first (the cold start) only", reports)
+		t.Fatalf("REPORT lines %q: want three, an Init Duration on the first (the cold start) only", reports)
+	}
+	// Billed Duration is the Duration and the Init Duration, rounded up to the millisecond (a custom
+	// runtime's init is billed, and since 2025-08-01 every on-demand function's).
+	billed := regexp.MustCompile(`\tDuration: ([0-9.]+) ms\tBilled Duration: ([0-9]+) ms.*?(?:\tInit Duration: ([0-9.]+) ms)?$`)
+	for _, r := range reports {
+		m := billed.FindStringSubmatch(r)
+		if m == nil {
+			t.Fatalf("REPORT line %q: no Duration and Billed Duration", r)
+		}
+		d, _ := strconv.ParseFloat(m[1], 64)
+		b, _ := strconv.Atoi(m[2])
+		init, _ := strconv.ParseFloat(m[3], 64) // "" (a warm start): 0
+		// Each duration is printed rounded to 0.01 ms, so the sum may be off by that.
+		if want := math.Ceil(d + init); math.Abs(float64(b)-want) > 1 || float64(b) < d+init-0.02 {
+			t.Errorf("%q: Billed Duration %d ms, want Duration + Init Duration rounded up, %v ms", r, b, want)
+		}
 	}
 }
 

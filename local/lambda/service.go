@@ -449,11 +449,14 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	}
 	fn.logf(tail, "END RequestId: %s", id)
 	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
-	// its first request for an invocation), which is not part of Duration.
+	// its first request for an invocation), which is not part of Duration but is billed: custom
+	// runtimes' INIT phase always was, and since 2025-08-01 every on-demand function's is (AWS's
+	// "Lambda standardizes billing for INIT phase"), so Billed Duration is both, rounded up to 1 ms.
+	initMs := float64(initTime.Microseconds()) / 1000
 	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		id, ms, max(1, int(math.Ceil(ms))), fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
+		id, ms, max(1, int(math.Ceil(ms+initMs))), fn.cfg.MemoryMB, maxMemoryUsedMB(sb.pid))
 	if initTime > 0 {
-		report += fmt.Sprintf("\tInit Duration: %.2f ms", float64(initTime.Microseconds())/1000)
+		report += fmt.Sprintf("\tInit Duration: %.2f ms", initMs)
 	}
 	fn.logf(tail, "%s", report)
 
