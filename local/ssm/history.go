@@ -17,6 +17,11 @@ type Write struct {
 	Version int64  // the version the put made; 0 for a delete
 	Time    time.Time
 	Deleted bool
+	// KeyId, Description and AllowedPattern are the parameter's as of this version (empty for a
+	// delete): GetParameterHistory answers them per version, as the model's ParameterHistory has them.
+	KeyId          string
+	Description    string
+	AllowedPattern string
 }
 
 // maxHistory bounds the writes kept over every parameter for History and Writes (the oldest go
@@ -80,18 +85,20 @@ func (s *Service) versions(name string) []Write {
 // Name is a name or an ARN (no selector).
 func (s *Service) parameterHistory(body []byte) (any, error) {
 	var in struct {
-		Name       string
-		MaxResults *int
-		NextToken  string
+		Name           string
+		WithDecryption bool
+		MaxResults     *int
+		NextToken      string
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.Name == "" {
-		return nil, constraint("name", nil, "not be null")
+	ref, err := readRef(in.Name, ssmname.NameOrARN)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
-	p, ok := s.lookup(ssmname.Parse(in.Name, ssmname.NameOrARN))
+	p, ok := s.lookup(ref)
 	var versions []Write
 	if ok {
 		versions = s.versions(p.Name)
@@ -107,9 +114,15 @@ func (s *Service) parameterHistory(body []byte) (any, error) {
 	pg := page{op: pageScope("GetParameterHistory", body), token: in.NextToken, maxResults: in.MaxResults, limit: 50}
 	return pg.answer(keys, func(i int) map[string]any {
 		w := versions[i]
-		return map[string]any{
-			"Name": w.Name, "Type": w.Type, "Value": w.Value, "Version": w.Version,
+		out := map[string]any{
+			"Name": w.Name, "Type": w.Type, "Value": value(w.Type, w.Value, in.WithDecryption), "Version": w.Version,
 			"LastModifiedDate": epoch(w.Time), "Tier": "Standard", "DataType": "text", "Labels": []string{},
 		}
+		for k, v := range map[string]string{"KeyId": w.KeyId, "Description": w.Description, "AllowedPattern": w.AllowedPattern} {
+			if v != "" {
+				out[k] = v
+			}
+		}
+		return out
 	})
 }

@@ -333,6 +333,7 @@ func (s *Service) byPath(body []byte) (any, error) {
 	var in struct {
 		Path             *string
 		Recursive        bool
+		WithDecryption   bool
 		ParameterFilters []stringFilter
 		MaxResults       *int
 		NextToken        string
@@ -357,5 +358,5 @@ func (s *Service) byPath(body []byte) (any, error) {
 	}
 	params := s.matching(in.ParameterFilters, func(p Parameter) bool { return under(p.Name, path, in.Recursive) })
 	pg := page{op: pageScope("GetParametersByPath", body), token: in.NextToken, maxResults: in.MaxResults, limit: 10}
-	return pg.answer(names(params), func(i int) map[string]any { return s.paramJSON(params[i], "") })
+	return pg.answer(names(params), func(i int) map[string]any { return s.paramJSON(params[i], "", in.WithDecryption) })
 }

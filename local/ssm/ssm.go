@@ -8,9 +8,10 @@
 // Path, Tier, DataType and tag:<key>, or the deprecated Filters; paginated), GetParametersByPath
 // (Recursive, filters Type, KeyId and Label; paginated), GetParameterHistory (the last 100
 // versions; paginated). Requests are checked against the model's constraints and refused with
-// SSM's error codes. SecureString values are stored and returned as given (no KMS); only the
-// Standard tier and the text data type exist, and no labels or parameter policies (a request for
-// them is refused, not ignored).
+// SSM's error codes. SecureString values are stored as given (no KMS), and read in plain only with
+// WithDecryption (without it, base64-encoded, where SSM answers the ciphertext); only the
+// Standard tier (10,000 parameters at most) and the text data type exist, and no labels or
+// parameter policies (a request for them is refused, not ignored).
 //
 // The store also keeps every write in order, deletes included, for in-process readers: History
 // (one parameter) and Writes (all of them since a time). The live dashboard page uses Writes to
@@ -18,6 +19,7 @@
 package ssm
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,9 +169,22 @@ type putInput struct {
 	DataType       string
 }
 
+// maxParameters is how many Standard-tier parameters a Region holds.
+const maxParameters = 10000
+
 // maxValue is the Standard tier's value limit: the model documents it as 4 KB (PutParameter's
 // Value and Tier), so it counts bytes; the local store has only the Standard tier.
 const maxValue = 4096
+
+// nested is a value SSM refuses: the model's PutParameter Value says "You can't include values
+// wrapped in double brackets {{}} or {{ssm:parameter-name}} in a parameter value" (the refusal's
+// words are from memory of AWS's answer). A JSON value may end in "}}" but has no "{{".
+var nested = regexp.MustCompile(`(?s)\{\{.*\}\}`)
+
+// tagPattern is the model's pattern for a Tag's Key and Value.
+const tagPattern = `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`
+
+var tagChars = regexp.MustCompile(tagPattern)
 
 // keyID is the model's pattern for ParameterKeyId.
 var keyID = regexp.MustCompile(`^([a-zA-Z0-9:/_-]+)$`)
@@ -189,6 +204,9 @@ func (in *putInput) check() (*regexp.Regexp, error) {
 	}
 	if len(*in.Value) > maxValue {
 		return nil, validation(fmt.Sprintf("Standard tier parameters support a maximum parameter value of %d bytes (4 KB); the value of %s has %d", maxValue, in.Name, len(*in.Value)))
+	}
+	if nested.MatchString(*in.Value) {
+		return nil, validation("Parameter value can't nest another parameter. Do not use \"{{}}\" in the value.")
 	}
 	if in.Type != "" {
 		if err := oneOf("type", in.Type, "String", "StringList", "SecureString"); err != nil {
@@ -252,7 +270,7 @@ func checkDataType(dt string) error {
 }
 
 // checkTags refuses Tags with Overwrite (SSM tags only a parameter it creates; its message, from
-// memory of AWS's answer) and tags that break the model's Tag constraints.
+// memory of AWS's answer) and tags that break the model's Tag constraints (lengths, pattern).
 func (in *putInput) checkTags() error {
 	if len(in.Tags) == 0 {
 		return nil
@@ -278,6 +296,12 @@ func (in *putInput) checkTags() error {
 		if err := maxLength(at+"value", *t.Value, 256); err != nil {
 			return err
 		}
+		if !tagChars.MatchString(t.Key) {
+			return constraint(at+"key", t.Key, "satisfy regular expression pattern: "+tagPattern)
+		}
+		if !tagChars.MatchString(*t.Value) {
+			return constraint(at+"value", *t.Value, "satisfy regular expression pattern: "+tagPattern)
+		}
 	}
 	return nil
 }
@@ -299,6 +323,12 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	}
 	if !exists && in.Type == "" {
 		return Parameter{}, validation("A parameter type is required when you create a parameter: Type is one of String, StringList and SecureString.")
+	}
+	// The model's ParameterTier: "You can create a maximum of 10,000 standard parameters for each
+	// Region"; the local store has only the Standard tier, so the next one is refused.
+	if !exists && len(s.params) >= maxParameters {
+		return Parameter{}, &apiError{Code: "ParameterLimitExceeded", Status: 400,
+			Message: fmt.Sprintf("You have exceeded the number of parameters for this Amazon Web Services account (%d standard parameters). Delete one or more parameters and try again.", maxParameters)}
 	}
 	// An overwrite without AllowedPattern keeps the parameter's pattern, which its new value must match too.
 	if re == nil && exists && p.AllowedPattern != "" {
@@ -322,7 +352,8 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	p.update(in, re)
 	p.Version++
 	p.LastModifiedDate = s.now()
-	s.record(Write{Name: p.Name, Value: p.Value, Type: p.Type, Version: p.Version, Time: p.LastModifiedDate})
+	s.record(Write{Name: p.Name, Value: p.Value, Type: p.Type, Version: p.Version, Time: p.LastModifiedDate,
+		KeyId: p.KeyId, Description: p.Description, AllowedPattern: p.AllowedPattern})
 	return *p, nil
 }
 
@@ -394,18 +425,33 @@ func (s *Service) lookup(ref ssmname.Ref) (*Parameter, bool) {
 
 // get answers GetParameter's name (a name or ARN, with an optional selector).
 func (s *Service) get(member string) (Parameter, error) {
-	ref := ssmname.Parse(member, ssmname.Selectable)
-	if ref.Name+ref.ARN == "" {
-		return Parameter{}, constraint("name", nil, "not be null")
-	}
-	if strings.Contains(ref.Name+ref.ARN, " ") {
-		// The model's GetParameter documentation: a name with spaces between characters fails with
-		// a ValidationException.
-		return Parameter{}, validation(fmt.Sprintf("Parameter name %q contains spaces: a parameter name can't contain spaces", member))
+	ref, err := readRef(member, ssmname.Selectable)
+	if err != nil {
+		return Parameter{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.resolve(ref)
+}
+
+// maxName is the model's maximum length of PSParameterName, every operation's Name member.
+const maxName = 2048
+
+// readRef reads the Name member of a read (GetParameter(s), GetParameterHistory) as form reads
+// it, and refuses it as SSM does: absent, longer than the model's PSParameterName allows, or with
+// spaces between characters (those operations' documentation: such a request "fails with a
+// ValidationException error").
+func readRef(member string, form ssmname.Form) (ssmname.Ref, error) {
+	ref := ssmname.Parse(member, form)
+	switch {
+	case ref.Name+ref.ARN == "":
+		return ref, constraint("name", nil, "not be null")
+	case utf8.RuneCountInString(member) > maxName:
+		return ref, constraint("name", member, fmt.Sprintf("have length less than or equal to %d", maxName))
+	case strings.Contains(ref.Name+ref.ARN, " "):
+		return ref, validation(fmt.Sprintf("Parameter name %q contains spaces: a parameter name can't contain spaces", member))
+	}
+	return ref, nil
 }
 
 func (s *Service) arn(name string) string { return ssmname.ARN(s.region, account, name) }
@@ -413,11 +459,23 @@ func (s *Service) arn(name string) string { return ssmname.ARN(s.region, account
 // epoch renders a timestamp as awsJson does: seconds since the epoch, fractional.
 func epoch(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
+// value is a parameter's value as a read answers it. The model's WithDecryption: "Return decrypted
+// values for secure string parameters. This flag is ignored for String and StringList parameter
+// types." Without it SSM answers a SecureString's KMS ciphertext (base64); the local store has no
+// KMS, so it answers the value base64-encoded: not the plaintext, so that a reader that forgets
+// WithDecryption gets no usable value here either.
+func value(typ, v string, withDecryption bool) string {
+	if typ != "SecureString" || withDecryption {
+		return v
+	}
+	return base64.StdEncoding.EncodeToString([]byte(v))
+}
+
 // paramJSON is a Parameter as GetParameter(s) and GetParametersByPath answer it; selector is the
-// ":version" it was read with, if any.
-func (s *Service) paramJSON(p Parameter, selector string) map[string]any {
+// ":version" it was read with, if any, and decrypt the request's WithDecryption.
+func (s *Service) paramJSON(p Parameter, selector string, decrypt bool) map[string]any {
 	out := map[string]any{
-		"Name": p.Name, "Type": p.Type, "Value": p.Value, "Version": p.Version,
+		"Name": p.Name, "Type": p.Type, "Value": value(p.Type, p.Value, decrypt), "Version": p.Version,
 		"LastModifiedDate": epoch(p.LastModifiedDate), "ARN": s.arn(p.Name), "DataType": "text",
 	}
 	if selector != "" {
@@ -452,11 +510,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = map[string]any{"Version": p.Version, "Tier": "Standard"}
 		}
 	case "GetParameter":
-		var in struct{ Name string }
+		var in struct {
+			Name           string
+			WithDecryption bool
+		}
 		if err = decode(body, &in); err == nil {
 			var p Parameter
 			if p, err = s.get(in.Name); err == nil {
-				out = map[string]any{"Parameter": s.paramJSON(p, ssmname.Parse(in.Name, ssmname.Selectable).Selector)}
+				out = map[string]any{"Parameter": s.paramJSON(p, ssmname.Parse(in.Name, ssmname.Selectable).Selector, in.WithDecryption)}
 			}
 		}
 	case "GetParameters":
@@ -468,6 +529,8 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case name == "":
 				err = constraint("name", nil, "not be null")
+			case utf8.RuneCountInString(in.Name) > maxName: // the model's PSParameterName
+				err = constraint("name", in.Name, fmt.Sprintf("have length less than or equal to %d", maxName))
 			case s.Delete(name) != nil:
 				err = notFound(name)
 			}
@@ -522,7 +585,7 @@ func checkNames(names []string) error {
 		return constraint("names", "["+strings.Join(names, ", ")+"]", "have length less than or equal to 10")
 	}
 	for _, n := range names {
-		if n == "" || utf8.RuneCountInString(n) > 2048 {
+		if n == "" || utf8.RuneCountInString(n) > maxName {
 			return constraint("names", "["+strings.Join(names, ", ")+"]",
 				"satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]")
 		}
@@ -533,7 +596,10 @@ func checkNames(names []string) error {
 // getParameters answers GetParameters: the parameters found, sorted by name as the model's
 // documentation says, and the names (as given) of those not found.
 func (s *Service) getParameters(body []byte) (any, error) {
-	var in struct{ Names []string }
+	var in struct {
+		Names          []string
+		WithDecryption bool
+	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
@@ -561,7 +627,7 @@ func (s *Service) getParameters(body []byte) (any, error) {
 	sort.SliceStable(got, func(i, j int) bool { return got[i].p.Name < got[j].p.Name })
 	params := make([]any, 0, len(got))
 	for _, f := range got {
-		params = append(params, s.paramJSON(f.p, f.selector))
+		params = append(params, s.paramJSON(f.p, f.selector, in.WithDecryption))
 	}
 	return map[string]any{"Parameters": params, "InvalidParameters": invalid}, nil
 }

@@ -220,11 +220,23 @@ func TestRequestsAreCheckedAsSSMChecksThem(t *testing.T) {
 		{"key id outside the pattern", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "SecureString", "KeyId": "my key"}`, "ValidationException", "at 'keyId'"},
 		{"no name to get", "GetParameter", `{}`, "ValidationException", "at 'name'"},
 		{"no name to delete", "DeleteParameter", `{"Name": " "}`, "ValidationException", "at 'name'"},
+		// The model's PSParameterName: at most 2048 characters, for every operation's Name.
+		{"a name of 2049 characters to get", "GetParameter", `{"Name": ` + long(2049) + `}`, "ValidationException", "less than or equal to 2048"},
+		{"a name of 2049 characters to delete", "DeleteParameter", `{"Name": ` + long(2049) + `}`, "ValidationException", "less than or equal to 2048"},
+		{"a name of 2049 characters for history", "GetParameterHistory", `{"Name": ` + long(2049) + `}`, "ValidationException", "less than or equal to 2048"},
 		{"type outside the enum", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "Number"}`, "ValidationException", "at 'type'"},
 		{"tags with overwrite", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "String", "Overwrite": true, "Tags": [{"Key": "k", "Value": "v"}]}`, "ValidationException", "tags and overwrite"},
 		{"value breaking the pattern", "PutParameter", `{"Name": "/d", "Value": "abc", "Type": "String", "AllowedPattern": "^\\d+$"}`, "ParameterPatternMismatchException", `allowedPattern: ^\\d+$`},
 		{"overwrite breaking the kept pattern", "PutParameter", `{"Name": "plain", "Value": "x", "Overwrite": true}`, "ParameterPatternMismatchException", "allowedPattern"},
 		{"invalid pattern", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "String", "AllowedPattern": "("}`, "InvalidAllowedPatternException", "AllowedPattern"},
+		// The model's Tag: Key and Value match ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$.
+		{"tag key outside the pattern", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "String", "Tags": [{"Key": "a#b", "Value": "v"}]}`, "ValidationException", "at 'tags.1.member.key'"},
+		{"tag value outside the pattern", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "String", "Tags": [{"Key": "k", "Value": "x;y"}]}`, "ValidationException", "at 'tags.1.member.value'"},
+		{"tag in the pattern", "PutParameter", `{"Name": "/tagged", "Value": "v", "Type": "String", "Tags": [{"Key": "Team é 1:a/b=c+d-e@f", "Value": ""}]}`, "", `"Version":1`},
+		// The model's Value: "You can't include values wrapped in double brackets {{}} or {{ssm:parameter-name}}".
+		{"a value nesting a parameter", "PutParameter", `{"Name": "/d", "Value": "{{ssm:/app/db/url}}", "Type": "String"}`, "ValidationException", "{{}}"},
+		{"a value in double brackets", "PutParameter", `{"Name": "/d", "Value": "a {{x}} b", "Type": "String"}`, "ValidationException", "{{}}"},
+		{"JSON ending in two braces", "PutParameter", `{"Name": "/json", "Value": "{\"a\":{\"b\":1}}", "Type": "String"}`, "", `"Version":1`},
 		// 6: 4 KB is bytes.
 		{"4096 bytes of é", "PutParameter", `{"Name": "/e4096", "Value": "` + strings.Repeat("é", 2048) + `", "Type": "String"}`, "", `"Version":1`},
 		{"6000 bytes of é", "PutParameter", `{"Name": "/e6000", "Value": "` + strings.Repeat("é", 3000) + `", "Type": "String"}`, "ValidationException", "4096 bytes"},
@@ -274,6 +286,12 @@ func TestRequestsAreCheckedAsSSMChecksThem(t *testing.T) {
 		{"history, a token it did not make", "GetParameterHistory", `{"Name": "plain", "NextToken": "garbage"}`, "InvalidNextToken", "token"},
 		{"history, MaxResults 51", "GetParameterHistory", `{"Name": "plain", "MaxResults": 51}`, "ValidationException", "less than or equal to 50"},
 		{"history by ARN", "GetParameterHistory", `{"Name": "arn:aws:ssm:us-east-1:000000000000:parameter/plain"}`, "", `"Version":3`},
+		// GetParameterHistory's documentation: a name with spaces between characters is a ValidationException.
+		{"history, a name with a space inside", "GetParameterHistory", `{"Name": "/app/db url"}`, "ValidationException", "spaces"},
+		// The model's ParameterHistory has the KeyId (SecureString only), Description and AllowedPattern.
+		{"history of a SecureString", "GetParameterHistory", `{"Name": "/app/db/password", "WithDecryption": true}`, "", `"KeyId":"alias/aws/ssm"`},
+		{"history with a description", "GetParameterHistory", `{"Name": "/app/hosts", "MaxResults": 1}`, "", `"Description":"the hosts"`},
+		{"history with a pattern", "GetParameterHistory", `{"Name": "plain", "MaxResults": 1}`, "", `"AllowedPattern":"^\\d+$"`},
 		// 5: a body that is not the model's.
 		{"a number for a name", "GetParameter", `{"Name": 5}`, "SerializationException", "Name"},
 		{"broken JSON", "PutParameter", `{"Name": `, "SerializationException", "request body"},
@@ -446,5 +464,67 @@ func TestTypedErrors(t *testing.T) {
 	got, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/t:1")})
 	if err != nil || aws.ToString(got.Parameter.Selector) != ":1" || aws.ToString(got.Parameter.Name) != "/t" {
 		t.Errorf("GetParameter /t:1 = %+v, %v", got, err)
+	}
+}
+
+// A SecureString's value is answered decrypted only when the request says WithDecryption, as the
+// model documents the member ("Return decrypted values for secure string parameters. This flag is
+// ignored for String and StringList parameter types."): a reader that forgets it must not read the
+// secret, locally as on AWS.
+func TestSecureStringIsDecryptedOnlyWithDecryption(t *testing.T) {
+	svc := localssm.New()
+	seed(t, svc,
+		`{"Name": "/s/secret", "Value": "s3cret", "Type": "SecureString"}`,
+		`{"Name": "/s/plain", "Value": "open", "Type": "String"}`,
+	)
+	for _, tc := range []struct{ op, body string }{
+		{"GetParameter", `{"Name": "/s/secret"%s}`},
+		{"GetParameter", `{"Name": "/s/secret:1"%s}`},
+		{"GetParameters", `{"Names": ["/s/secret", "/s/plain"]%s}`},
+		{"GetParametersByPath", `{"Path": "/s"%s}`},
+		{"GetParameterHistory", `{"Name": "/s/secret"%s}`},
+	} {
+		_, code, out := call(t, svc, tc.op, fmt.Sprintf(tc.body, ""))
+		if code != "" || strings.Contains(out, "s3cret") || !strings.Contains(out, `"Value":"`) {
+			t.Errorf("%s without WithDecryption: %s %s, want the value not decrypted", tc.op, code, out)
+		}
+		if tc.op != "GetParameterHistory" && tc.op != "GetParameter" && !strings.Contains(out, `"Value":"open"`) {
+			t.Errorf("%s without WithDecryption: %s, want the String's value as it is", tc.op, out)
+		}
+		_, code, out = call(t, svc, tc.op, fmt.Sprintf(tc.body, `, "WithDecryption": true`))
+		if code != "" || !strings.Contains(out, `"Value":"s3cret"`) {
+			t.Errorf("%s WithDecryption: %s %s, want the value decrypted", tc.op, code, out)
+		}
+	}
+	// In-process readers are the store itself: they read the value as written.
+	if p, err := svc.Get("/s/secret"); err != nil || p.Value != "s3cret" {
+		t.Errorf("Get = %+v, %v", p, err)
+	}
+}
+
+// A Standard-tier store holds 10,000 parameters (the model's ParameterTier documentation: "You can
+// create a maximum of 10,000 standard parameters for each Region"); one more is refused with
+// ParameterLimitExceeded, while an overwrite of one of them is not.
+func TestStandardTierHoldsTenThousandParameters(t *testing.T) {
+	svc := localssm.New()
+	for i := range 10000 {
+		if _, err := svc.Put(fmt.Sprintf("/n/%05d", i), "v"); err != nil {
+			t.Fatalf("parameter %d: %v", i+1, err)
+		}
+	}
+	if _, code, out := call(t, svc, "PutParameter", `{"Name": "/n/one-more", "Value": "v", "Type": "String"}`); code != "ParameterLimitExceeded" {
+		t.Errorf("the 10,001st parameter: %s %s, want ParameterLimitExceeded", code, out)
+	}
+	if status, code, out := call(t, svc, "PutParameter", `{"Name": "/n/00000", "Value": "w", "Overwrite": true}`); status != 200 {
+		t.Errorf("an overwrite at the limit: %d %s %s", status, code, out)
+	}
+	if _, err := svc.Put("/n/one-more", "v"); err == nil {
+		t.Error("Put made the 10,001st parameter")
+	}
+	if err := svc.Delete("/n/00001"); err != nil {
+		t.Fatal(err)
+	}
+	if status, code, out := call(t, svc, "PutParameter", `{"Name": "/n/one-more", "Value": "v", "Type": "String"}`); status != 200 {
+		t.Errorf("after a delete: %d %s %s", status, code, out)
 	}
 }
