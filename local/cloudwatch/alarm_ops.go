@@ -74,6 +74,15 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 	if in.StateValue != "" && !alarmStates[in.StateValue] {
 		return nil, invalid("The value %s for parameter StateValue is invalid (OK, ALARM, INSUFFICIENT_DATA).", in.StateValue)
 	}
+	// "If you specify ChildrenOfAlarmName, you cannot specify any other parameters in the request
+	// except for MaxRecords and NextToken. If you do so, you receive a validation error" (and the
+	// same of ParentsOfAlarmName).
+	for _, family := range []struct{ field, name, other string }{
+		{"ChildrenOfAlarmName", in.ChildrenOfAlarmName, in.ParentsOfAlarmName}, {"ParentsOfAlarmName", in.ParentsOfAlarmName, in.ChildrenOfAlarmName}} {
+		if family.name != "" && (family.other != "" || len(in.AlarmNames) > 0 || in.AlarmNamePrefix != "" || len(in.AlarmTypes) > 0 || in.StateValue != "" || in.ActionPrefix != "") {
+			return nil, invalid("If %s is specified, no other parameter may be but MaxRecords and NextToken.", family.field)
+		}
+	}
 	page := describeAlarmsPage
 	if in.MaxRecords != nil {
 		if *in.MaxRecords < 1 || *in.MaxRecords > describeAlarmsPage {

@@ -25,10 +25,11 @@ import (
 // How: the evaluation range is the EvaluationPeriods periods that end at the evaluation time,
 // one datapoint per period (the alarm's statistic, or the returned query of a metric-math alarm,
 // through GetMetricData). A period without a datapoint is missing, and TreatMissingData says what
-// it counts as: breaching, notBreaching, or (missing, ignore) nothing. At least
-// DatapointsToAlarm breaching datapoints → ALARM. Otherwise, with no datapoint at all: missing →
-// INSUFFICIENT_DATA, ignore → the state stays. Otherwise OK. This is CloudWatch's M out of N
-// rule; its extra look-back for missing datapoints is not emulated.
+// it counts as: breaching, notBreaching, or (missing, ignore) nothing; an alarm on an AWS/DynamoDB
+// metric always ignores it, as CloudWatch's do. At least DatapointsToAlarm breaching datapoints →
+// ALARM. Otherwise, with no datapoint at all: missing → INSUFFICIENT_DATA, ignore → the state
+// stays. Otherwise OK. This is CloudWatch's M out of N rule; its extra look-back for missing
+// datapoints is not emulated.
 //
 // Not emulated: alarm actions (SNS, Auto Scaling, ... stored and returned, never run), composite
 // alarms, anomaly-detection thresholds (ThresholdMetricId), SetAlarmState, alarm history.
@@ -105,9 +106,25 @@ var comparisons = map[string]struct {
 
 var treatments = map[string]bool{"breaching": true, "notBreaching": true, "ignore": true, "missing": true}
 
-// maxEvaluationRange is CloudWatch's limit on Period × EvaluationPeriods for periods of an hour
-// or more (7 days; a day for shorter periods, not enforced here).
-const maxEvaluationRange = 7 * 24 * time.Hour
+// maxEvaluationRange and maxShortEvaluationRange bound Period × EvaluationPeriods: "An alarm's
+// total current evaluation period can be no longer than seven days ... For alarms with a period of
+// less than one hour (3,600 seconds), the total evaluation period can't be longer than one day
+// (86,400 seconds)" (PutMetricAlarm's Period).
+const (
+	maxEvaluationRange      = 7 * 24 * time.Hour
+	maxShortEvaluationRange = 24 * time.Hour
+)
+
+// checkEvaluationRange refuses EvaluationPeriods periods of p longer than the limits above.
+func checkEvaluationRange(p time.Duration, periods int) error {
+	switch r := p * time.Duration(periods); {
+	case r > maxEvaluationRange:
+		return invalid("The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.")
+	case p < time.Hour && r > maxShortEvaluationRange:
+		return invalid("The evaluation range (Period × EvaluationPeriods) must not exceed one day when Period is less than an hour.")
+	}
+	return nil
+}
 
 // alarmRecord is a stored alarm and its state.
 type alarmRecord struct {
@@ -200,10 +217,7 @@ func (a *Alarm) validate() error {
 	if err := validPeriod(a.Period, "Period"); err != nil {
 		return err
 	}
-	if a.Period*time.Duration(a.EvaluationPeriods) > maxEvaluationRange {
-		return invalid("The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.")
-	}
-	return nil
+	return checkEvaluationRange(a.Period, a.EvaluationPeriods)
 }
 
 // maxActions is the most actions an alarm has for each state (the model's ResourceList).
@@ -266,10 +280,7 @@ func (a *Alarm) validateMetrics() error {
 	if returned != 1 {
 		return invalid("Exactly one element of the Metrics array must have ReturnData set to true (%d have).", returned)
 	}
-	if p := a.period(); p*time.Duration(a.EvaluationPeriods) > maxEvaluationRange {
-		return invalid("The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.")
-	}
-	return nil
+	return checkEvaluationRange(a.period(), a.EvaluationPeriods)
 }
 
 // period is the length of one evaluated datapoint: the alarm's Period, or for metric math the
@@ -435,6 +446,7 @@ func (s *Store) evaluate(r *alarmRecord, t time.Time) {
 			}
 		}
 	}
+	treat := a.treatMissingData()
 	cmp := comparisons[a.ComparisonOperator]
 	breaching, present := 0, 0
 	for _, v := range slots {
@@ -444,7 +456,7 @@ func (s *Store) evaluate(r *alarmRecord, t time.Time) {
 			if cmp.breach(*v, a.Threshold) {
 				breaching++
 			}
-		case a.TreatMissingData == "breaching":
+		case treat == "breaching":
 			breaching++
 		}
 	}
@@ -454,9 +466,9 @@ func (s *Store) evaluate(r *alarmRecord, t time.Time) {
 		state = StateAlarm
 		reason = fmt.Sprintf("Threshold Crossed: %d out of the last %d datapoints %s was %s the threshold (%s) (minimum %d datapoint%s for OK -> ALARM transition).",
 			breaching, n, describeSlots(slots, start, p), cmp.words, formatValue(a.Threshold), a.DatapointsToAlarm, plural(a.DatapointsToAlarm))
-	case present == 0 && a.TreatMissingData == "ignore":
+	case present == 0 && treat == "ignore":
 		return
-	case present == 0 && a.TreatMissingData == "missing":
+	case present == 0 && treat == "missing":
 		state = StateInsufficientData
 		reason = fmt.Sprintf("Insufficient Data: %d datapoint%s %s unknown.", n, plural(n), map[bool]string{true: "was", false: "were"}[n == 1])
 	default:
@@ -465,6 +477,18 @@ func (s *Store) evaluate(r *alarmRecord, t time.Time) {
 			present, plural(present), describeSlots(slots, start, p), map[bool]string{true: "was", false: "were"}[present == 1], cmp.words, formatValue(a.Threshold))
 	}
 	s.transition(r, t, state, reason, slots, start)
+}
+
+// treatMissingData is how the alarm's evaluation treats a missing datapoint: as TreatMissingData
+// says, but "Alarms that evaluate metrics in the AWS/DynamoDB namespace always ignore missing data
+// even if you choose a different option for TreatMissingData" (PutMetricAlarm's TreatMissingData).
+func (a *Alarm) treatMissingData() string {
+	for _, q := range a.queries() {
+		if q.MetricStat != nil && q.MetricStat.Namespace == "AWS/DynamoDB" {
+			return "ignore"
+		}
+	}
+	return a.TreatMissingData
 }
 
 // transition records a state change (the reason and timestamps change only when the state does).

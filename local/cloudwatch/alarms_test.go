@@ -216,3 +216,68 @@ func TestPutAlarmReplaces(t *testing.T) {
 		t.Fatalf("after raising the threshold: %s, want OK", got.Value)
 	}
 }
+
+// TestAlarmEvaluationRangeOfShortPeriods: "For alarms with a period of less than one hour (3,600
+// seconds), the total evaluation period can't be longer than one day (86,400 seconds)"
+// (PutMetricAlarm's Period), for metric-math alarms too; a day itself is accepted.
+func TestAlarmEvaluationRangeOfShortPeriods(t *testing.T) {
+	math := func(periods int) Alarm {
+		return Alarm{Name: "m", EvaluationPeriods: periods, ComparisonOperator: "GreaterThanThreshold", Metrics: []Query{
+			{ID: "a", ReturnData: true, MetricStat: &MetricStat{Namespace: "N", Name: "x", Period: time.Minute, Stat: "Sum"}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		a    Alarm
+		ok   bool
+	}{
+		{"a day of minutes", errorsAlarm(func(a *Alarm) { a.EvaluationPeriods = 1440 }), true},
+		{"a day and a minute", errorsAlarm(func(a *Alarm) { a.EvaluationPeriods = 1441 }), false},
+		{"a day and 10 s", errorsAlarm(func(a *Alarm) { a.Period = 10 * time.Second; a.EvaluationPeriods = 8641 }), false},
+		{"metric math, a day and a minute", math(1441), false},
+		{"seven days of hours", errorsAlarm(func(a *Alarm) { a.Period = time.Hour; a.EvaluationPeriods = 168 }), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := NewStore().PutAlarm(tc.a)
+			if (err == nil) != tc.ok || err != nil && !strings.Contains(err.Error(), "one day") {
+				t.Errorf("err = %v, want ok %v (or an error about one day)", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestDynamoDBAlarmsIgnoreMissingData: "Alarms that evaluate metrics in the AWS/DynamoDB namespace
+// always ignore missing data even if you choose a different option for TreatMissingData. When an
+// AWS/DynamoDB metric has missing data, alarms that evaluate that metric remain in their current
+// state" (PutMetricAlarm's TreatMissingData); the alarm still shows the treatment it was given.
+func TestDynamoDBAlarmsIgnoreMissingData(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0).UTC()
+	for _, treat := range []string{"", "missing", "breaching"} {
+		t.Run(treat, func(t *testing.T) {
+			s, now := clockStore(t0)
+			dims := map[string]string{"TableName": "chaos"}
+			a := errorsAlarm(func(a *Alarm) {
+				a.Namespace, a.MetricName, a.Dimensions, a.TreatMissingData = "AWS/DynamoDB", "ThrottledRequests", dims, treat
+				a.ComparisonOperator, a.Threshold = "LessThanThreshold", 5 // 9 is OK; breaching missing data would not be
+			})
+			if err := s.PutAlarm(a); err != nil {
+				t.Fatal(err)
+			}
+			s.Put(Datum{Namespace: "AWS/DynamoDB", Name: "ThrottledRequests", Dimensions: dims, Value: 9, Time: t0})
+			*now = t0.Add(time.Second)
+			if got, _ := s.Alarm("errors"); got.Value != StateOK {
+				t.Fatalf("with a datapoint: %s, want OK", got.Value)
+			}
+			*now = t0.Add(10 * time.Minute)
+			if got, _ := s.Alarm("errors"); got.Value != StateOK {
+				t.Errorf("ten minutes without data: %s (%s), want OK (missing data ignored)", got.Value, got.Reason)
+			}
+			want := treat
+			if want == "" {
+				want = "missing"
+			}
+			if got := s.alarms.m["errors"].shape().TreatMissingData; got != want {
+				t.Errorf("TreatMissingData shown = %q, want %q", got, want)
+			}
+		})
+	}
+}

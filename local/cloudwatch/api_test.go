@@ -390,3 +390,56 @@ func TestListMetricsPages(t *testing.T) {
 		t.Errorf("RecentlyActive PT3H listed %+v, %v; want nothing (Old's datapoint is 4 hours old)", out, err)
 	}
 }
+
+// TestGetMetricDataPageTokenNamesTheLastDatapoint: a datapoint put between two pages, in a period
+// before the cut, neither repeats nor shifts what was answered: the next page starts after the
+// last datapoint answered (its query and timestamp), not at a count into the answer.
+func TestGetMetricDataPageTokenNamesTheLastDatapoint(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	query := func(id, name string) types.MetricDataQuery {
+		return types.MetricDataQuery{Id: aws.String(id), MetricStat: &types.MetricStat{Metric: &types.Metric{Namespace: aws.String("Lab"), MetricName: aws.String(name)},
+			Period: aws.Int32(60), Stat: aws.String("Sum")}}
+	}
+	for _, tc := range []struct {
+		scan types.ScanBy
+		late time.Duration // the time of the datapoint put after page 1, from start
+		want string        // every page's results, id [values]
+	}{
+		// TimestampDescending (the default): the lab's newest datapoint sorts first.
+		{scan: "", late: 7 * time.Minute, want: "a [7 6 5] a [4 3 2] a [1] b [10]"},
+		// TimestampAscending: one in the window's first period, empty until then.
+		{scan: types.ScanByTimestampAscending, late: -time.Minute, want: "a [1 2 3] a [4 5 6] a [7] b [10]"},
+	} {
+		t.Run(string(tc.scan), func(t *testing.T) {
+			store := localcw.NewStore()
+			cw := newClient(t, store)
+			for i := range 7 {
+				store.Put(localcw.Datum{Namespace: "Lab", Name: "A", Value: float64(i + 1), Time: start.Add(time.Duration(i) * time.Minute)})
+			}
+			store.Put(localcw.Datum{Namespace: "Lab", Name: "B", Value: 10, Time: start})
+			req := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start.Add(-time.Minute)), EndTime: aws.Time(start.Add(10 * time.Minute)), ScanBy: tc.scan,
+				MaxDatapoints: aws.Int32(3), MetricDataQueries: []types.MetricDataQuery{query("a", "A"), query("b", "B")}}
+			var got []string
+			for page := 1; page < 10; page++ {
+				out, err := cw.GetMetricData(ctx, req)
+				if err != nil {
+					t.Fatalf("page %d: %v", page, err)
+				}
+				for _, r := range out.MetricDataResults {
+					got = append(got, fmt.Sprintf("%s %v", aws.ToString(r.Id), r.Values))
+				}
+				if page == 1 {
+					store.Put(localcw.Datum{Namespace: "Lab", Name: "A", Value: 8, Time: start.Add(tc.late)})
+				}
+				if out.NextToken == nil {
+					break
+				}
+				req.NextToken = out.NextToken
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("pages = %q, want %q", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -278,62 +279,93 @@ func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error
 		}
 		queries = append(queries, q)
 	}
-	digest := digestOf(getMetricDataInput{MetricDataQueries: in.MetricDataQueries, StartTime: in.StartTime, EndTime: in.EndTime, ScanBy: in.ScanBy})
-	offset, err := pageOffset(in.NextToken, digest)
-	if err != nil {
-		return nil, err
+	// A token names this request (all but its token and page size) and the last datapoint answered
+	// (its query and timestamp): the next page starts after it however datapoints came meanwhile (the
+	// lab puts metrics all the time, and a new one in a period before the cut would have shifted a
+	// count and repeated a datapoint), and another request's token is refused.
+	req, _ := json.Marshal(getMetricDataInput{MetricDataQueries: in.MetricDataQueries, StartTime: in.StartTime, EndTime: in.EndTime, ScanBy: in.ScanBy})
+	listing := pagetoken.Scope("GetMetricData", string(req))
+	var after *cursor
+	if in.NextToken != "" {
+		last, ok := pagetoken.Last(in.NextToken, listing)
+		after = &cursor{}
+		if !ok || json.Unmarshal([]byte(last), after) != nil || after.ID == "" {
+			return nil, badToken()
+		}
 	}
 	results, err := a.s.GetMetricData(queries, in.StartTime, in.EndTime, descending)
 	if err != nil {
 		return nil, err
 	}
-	out, next, ok := pageOf(results, offset, page)
+	out, last, ok := pageOf(results, after, page, descending)
 	if !ok {
 		return nil, badToken()
 	}
-	if next > 0 {
-		out.NextToken = pageToken(next, digest)
+	if last != nil {
+		b, _ := json.Marshal(last)
+		out.NextToken = pagetoken.After(listing, string(b))
 	}
 	return out, nil
 }
 
-// pageOf is the page of at most size datapoints that starts offset datapoints into the results
-// (their datapoints counted in order, query after query), and the offset of the next page (0:
-// none); ok is false when offset is past the end. A result appears on each page that holds some of
-// its datapoints, PartialData while some remain for a later page; one without datapoints appears
-// once, on the page its place falls on.
-func pageOf(results []Result, offset, size int) (out *getMetricDataOutput, next int, ok bool) {
-	total := 0
-	for _, r := range results {
-		total += len(r.Values)
+// cursor is where a GetMetricData page ended: the query whose datapoint was answered last, and
+// that datapoint's timestamp (Unix nanoseconds; a result has one datapoint a timestamp).
+type cursor struct {
+	ID string
+	T  int64
+}
+
+// pageOf is the page of at most size datapoints that follows the datapoint after (nil: the first
+// page), the results' datapoints taken query after query, each query's in the scan order, and the
+// page's last datapoint when datapoints remain for a later page (nil: none); ok is false when no
+// result is after's query. A result appears on each page that holds some of its datapoints,
+// PartialData while some remain for a later page; one without datapoints appears once, on the page
+// its place falls on.
+func pageOf(results []Result, after *cursor, size int, descending bool) (out *getMetricDataOutput, last *cursor, ok bool) {
+	first, from := 0, 0 // the first result of the page, and its first datapoint
+	if after != nil {
+		first = slices.IndexFunc(results, func(r Result) bool { return r.ID == after.ID })
+		if first < 0 {
+			return nil, nil, false
+		}
+		ts := results[first].Timestamps
+		from = sort.Search(len(ts), func(i int) bool {
+			if descending {
+				return ts[i].UnixNano() < after.T
+			}
+			return ts[i].UnixNano() > after.T
+		})
 	}
-	if offset > total {
-		return nil, 0, false
+	left := -from // the datapoints not answered yet
+	for _, r := range results[first:] {
+		left += len(r.Values)
 	}
-	end := min(offset+size, total)
 	out = &getMetricDataOutput{MetricDataResults: []metricDataResult{}}
-	pos := 0
-	for _, r := range results {
-		first, n := pos, len(r.Values)
-		pos += n
-		from, to := max(offset, first), min(end, pos)
-		if n == 0 && (first < offset || first > end || first == end && end < total) || n > 0 && from >= to {
+	for i := first; i < len(results); i, from = i+1, 0 {
+		r := &results[i]
+		rest := len(r.Values) - from
+		switch {
+		case i == first && after != nil && rest == 0: // answered to its end on an earlier page
 			continue
+		case size == 0 && left > 0: // the page is full, and this result's place is on the next one
+			return out, last, true
 		}
-		res := metricDataResult{ID: r.ID, Label: r.Label, Timestamps: []time.Time{}, Values: []float64{}, StatusCode: "Complete"}
-		if n > 0 {
-			res.Timestamps = append(res.Timestamps, r.Timestamps[from-first:to-first]...)
-			res.Values = append(res.Values, r.Values[from-first:to-first]...)
-		}
-		if pos > end {
+		n := min(rest, size)
+		res := metricDataResult{ID: r.ID, Label: r.Label, StatusCode: "Complete",
+			Timestamps: append([]time.Time{}, r.Timestamps[from:from+n]...), Values: append([]float64{}, r.Values[from:from+n]...)}
+		if n < rest {
 			res.StatusCode = "PartialData"
 		}
+		if n > 0 {
+			last = &cursor{ID: r.ID, T: r.Timestamps[from+n-1].UnixNano()}
+		}
+		size, left = size-n, left-n
 		out.MetricDataResults = append(out.MetricDataResults, res)
 	}
-	if end < total {
-		next = end
+	if left == 0 {
+		last = nil
 	}
-	return out, next, true
+	return out, last, true
 }
 
 // maxStatisticsDatapoints is the most datapoints one GetMetricStatistics call may ask for.
@@ -488,6 +520,9 @@ func (s *Store) ListMetrics(namespace, name string, filter map[string]string) []
 // 500 results are returned for any one call").
 const listMetricsPage = 500
 
+// listMetricsActive is how recent a metric's newest datapoint must be for ListMetrics to list it.
+const listMetricsActive = 14 * 24 * time.Hour
+
 func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 	for _, err := range []error{checkNamespace(in.Namespace, "Namespace"), checkMetricName(in.MetricName, "MetricName"),
 		checkDimensions(in.Dimensions, "Dimensions", true)} {
@@ -513,16 +548,19 @@ func (a *api) listMetrics(in *listMetricsInput) (*listMetricsOutput, error) {
 		after = &metricKey{namespace: k[0], name: k[1], dims: k[2]}
 	}
 	ms := a.s.ListMetrics(in.Namespace, in.MetricName, dimensionMap(in.Dimensions))
+	// "ListMetrics doesn't return information about metrics if those metrics haven't reported data
+	// in the past two weeks" (its documentation); RecentlyActive narrows that to three hours.
+	since := a.s.now().Add(-listMetricsActive)
 	if in.RecentlyActive != "" {
-		since := a.s.now().Add(-3 * time.Hour)
-		recent := ms[:0]
-		for _, m := range ms {
-			if !m.Latest.Before(since) {
-				recent = append(recent, m)
-			}
-		}
-		ms = recent
+		since = a.s.now().Add(-3 * time.Hour)
 	}
+	recent := ms[:0]
+	for _, m := range ms {
+		if !m.Latest.Before(since) {
+			recent = append(recent, m)
+		}
+	}
+	ms = recent
 	start := 0
 	if after != nil {
 		start = sort.Search(len(ms), func(i int) bool { return after.less(ms[i].key) })
@@ -552,6 +590,9 @@ func (a *api) putDashboard(in *putDashboardInput) (*putDashboardOutput, error) {
 	if body == "" {
 		return nil, missing("DashboardBody")
 	}
+	if !validDashboardName(name) {
+		return nil, invalid("The value %s for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).", name)
+	}
 	var parsed struct {
 		Widgets *[]json.RawMessage `json:"widgets"`
 	}
@@ -566,6 +607,21 @@ func (a *api) putDashboard(in *putDashboardInput) (*putDashboardOutput, error) {
 	a.s.dashboards[name] = dashboard{body: body, modified: a.s.now()}
 	a.s.mu.Unlock()
 	return &putDashboardOutput{DashboardValidationMessages: []dashboardValidationMessage{}}, nil
+}
+
+// validDashboardName: "The maximum length is 255, and valid characters are A-Z, a-z, 0-9, "-",
+// and "_"" (PutDashboard's DashboardName). AWS answers another with InvalidParameterValue and the
+// message above (as quoted in aws/aws-cdk#2976).
+func validDashboardName(name string) bool {
+	if len(name) > 255 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func dashboardNotFound(name string) *apiErr {
@@ -607,15 +663,23 @@ func (a *api) deleteDashboards(in *deleteDashboardsInput) (*deleteDashboardsOutp
 	if len(in.DashboardNames) == 0 {
 		return nil, missing("DashboardNames")
 	}
+	// "You can specify up to 100 dashboards to delete. If there is an error during this call, the
+	// operation attempts to delete as many dashboards as possible" (DeleteDashboards'
+	// documentation): the names that exist are deleted, then a missing one is reported.
+	if len(in.DashboardNames) > 100 {
+		return nil, tooMany("DashboardNames", 100)
+	}
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
+	var notFound error
 	for _, n := range in.DashboardNames {
-		if _, ok := a.s.dashboards[n]; !ok {
-			return nil, dashboardNotFound(n)
+		if _, ok := a.s.dashboards[n]; !ok && notFound == nil {
+			notFound = dashboardNotFound(n)
 		}
-	}
-	for _, n := range in.DashboardNames {
 		delete(a.s.dashboards, n)
+	}
+	if notFound != nil {
+		return nil, notFound
 	}
 	return &deleteDashboardsOutput{}, nil
 }

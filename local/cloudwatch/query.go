@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,7 +215,7 @@ func (s *Store) statSeries(ms MetricStat, start, end time.Time) []tv {
 	pts := se.points
 	i := sort.Search(len(pts), func(i int) bool { return !pts[i].t.Before(start) })
 	var out []tv
-	var vals []float64
+	var vals []sample
 	for i < len(pts) && pts[i].t.Before(end) {
 		b := int64(pts[i].t.Sub(start) / ms.Period)
 		bStart := start.Add(time.Duration(b) * ms.Period)
@@ -222,6 +223,7 @@ func (s *Store) statSeries(ms MetricStat, start, end time.Time) []tv {
 		var agg point
 		agg.min, agg.max = math.Inf(1), math.Inf(-1)
 		vals = vals[:0]
+		percentiles := true
 		for ; i < len(pts) && pts[i].t.Before(bEnd) && pts[i].t.Before(end); i++ {
 			p := pts[i]
 			agg.sum += p.sum
@@ -229,8 +231,13 @@ func (s *Store) statSeries(ms MetricStat, start, end time.Time) []tv {
 			agg.min = math.Min(agg.min, p.min)
 			agg.max = math.Max(agg.max, p.max)
 			if p.count > 0 {
-				vals = append(vals, p.sum/p.count)
+				v, ok := p.sample()
+				percentiles = percentiles && ok
+				vals = append(vals, sample{v: v, n: p.count})
 			}
+		}
+		if !percentiles {
+			vals = vals[:0]
 		}
 		v, ok := statOf(ms.Stat, agg, vals)
 		if ok {
@@ -240,9 +247,30 @@ func (s *Store) statSeries(ms MetricStat, start, end time.Time) []tv {
 	return out
 }
 
-// statOf computes a statistic. Percentiles (pNN) are nearest-rank over the values put (a statistic
-// set contributes its average once).
-func statOf(stat string, a point, vals []float64) (float64, bool) {
+// sample is a value put and how many times it occurred, for percentiles.
+type sample struct{ v, n float64 }
+
+// sample is the value a statistic set stands for SampleCount times, if percentiles can be had
+// from it: PutMetricData's documentation says "CloudWatch needs raw data points to calculate
+// percentile statistics. If you publish data using a statistic set instead, you can only retrieve
+// percentile statistics for this data if ... The SampleCount value of the statistic set is 1 and
+// Min, Max, and Sum are all equal. The Min and Max are equal, and Sum is equal to Min multiplied by
+// SampleCount", and GetMetricStatistics' "Percentile statistics are not available for metrics
+// when any of the metric values are negative numbers" (taken here per period). One Value, or
+// one of Values with its Count, is such a set.
+func (p point) sample() (float64, bool) {
+	switch {
+	case p.min == p.max:
+		return p.min, p.min >= 0
+	case p.count == 1: // Sum is the value (Minimum and Maximum disagree with it)
+		return p.sum, p.sum >= 0
+	}
+	return 0, false
+}
+
+// statOf computes a statistic. A percentile (pNN) is nearest-rank over the values put, each
+// counted as many times as it occurred (none: no percentile).
+func statOf(stat string, a point, vals []sample) (float64, bool) {
 	if a.count == 0 {
 		return 0, false
 	}
@@ -259,11 +287,19 @@ func statOf(stat string, a point, vals []float64) (float64, bool) {
 		return a.count, true
 	}
 	if p, ok := percentile(stat); ok && len(vals) > 0 {
-		sorted := append([]float64(nil), vals...)
-		sort.Float64s(sorted)
-		rank := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-		rank = max(0, min(rank, len(sorted)-1))
-		return sorted[rank], true
+		sorted := slices.Clone(vals)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].v < sorted[j].v })
+		total := 0.0
+		for _, s := range sorted {
+			total += s.n
+		}
+		rank, seen := p*total/100, 0.0 // the value at rank: the first whose count reaches it
+		for _, s := range sorted {
+			if seen += s.n; seen >= rank {
+				return s.v, true
+			}
+		}
+		return sorted[len(sorted)-1].v, true
 	}
 	return 0, false
 }

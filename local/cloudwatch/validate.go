@@ -1,10 +1,6 @@
 package cloudwatch
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -159,35 +155,4 @@ func checkARN(s, field string) error {
 		return invalid("The value %s for parameter %s is invalid: it is not an ARN (arn:partition:service:region:account:resource).", s, field)
 	}
 	return nil
-}
-
-// pageToken is a NextToken: the offset of the next page and a digest of the request it
-// continues, so that a token is only good for the same request (the service's tokens are opaque
-// too; a forged, garbled or foreign one is InvalidNextToken).
-func pageToken(offset int, digest [sha256.Size]byte) string {
-	b := binary.BigEndian.AppendUint64(nil, uint64(offset))
-	return base64.RawURLEncoding.EncodeToString(append(b, digest[:8]...))
-}
-
-// pageOffset reads a NextToken made by pageToken for a request of this digest; "" is offset 0.
-func pageOffset(token string, digest [sha256.Size]byte) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) != 16 || string(b[8:]) != string(digest[:8]) {
-		return 0, badToken()
-	}
-	n := binary.BigEndian.Uint64(b)
-	if n > 1<<40 {
-		return 0, badToken()
-	}
-	return int(n), nil
-}
-
-// digestOf is the digest of the request a token continues: its input (JSON) with the token and
-// the page size left out by the caller.
-func digestOf(in any) [sha256.Size]byte {
-	b, _ := json.Marshal(in)
-	return sha256.Sum256(b)
 }
