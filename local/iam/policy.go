@@ -109,6 +109,9 @@ func parseDocument(doc any, kind policyKind, base StatementRef) ([]*statement, e
 		if err := json.Unmarshal([]byte(s), &v); err != nil {
 			return nil, fmt.Errorf("policy document is not JSON: %w", err)
 		}
+		if err := duplicateMember(s); err != nil {
+			return nil, fmt.Errorf("policy document: %w", err)
+		}
 		doc = v
 	}
 	m, ok := doc.(map[string]any)
@@ -154,6 +157,58 @@ func parseDocument(doc any, kind policyKind, base StatementRef) ([]*statement, e
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// duplicateMember refuses a document (valid JSON text) with an object that has a member twice.
+// AWS: "Individual elements must not contain multiple instances of the same key" (policy grammar);
+// encoding/json keeps the last, so a Condition with two StringEquals blocks lost the first and its
+// Allow held without it. (A document from a template arrives decoded: local/template reads it.)
+func duplicateMember(text string) error {
+	dec := json.NewDecoder(strings.NewReader(text))
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				name, _ := k.(string)
+				if seen[name] {
+					where := "the document"
+					if path != "" {
+						where = path
+					}
+					return fmt.Errorf("%s has %q more than once (AWS refuses an element with the same key twice)", where, name)
+				}
+				seen[name] = true
+				child := name
+				if path != "" {
+					child = path + "." + name
+				}
+				if err := walk(child); err != nil {
+					return err
+				}
+			}
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(path + "[" + strconv.Itoa(i) + "]"); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil
+		}
+		_, err = dec.Token() // the closing } or ]
+		return err
+	}
+	return walk("")
 }
 
 func sidSuffix(sid string) string {
@@ -228,6 +283,11 @@ func parseStatement(m map[string]any, kind policyKind, ref StatementRef) (*state
 			if strings.Contains(x, "${") {
 				return nil, fmt.Errorf("Resource %q: policy variables are not supported by the local IAM", x)
 			}
+			// AWS: "You can't use a wildcard in the service segment that identifies the AWS
+			// product" (IAM refuses it); matched like any segment, arn:aws:s*:::b/* granted S3.
+			if parts := strings.SplitN(x, ":", 4); len(parts) >= 3 && parts[0] == "arn" && strings.ContainsAny(parts[2], "*?") {
+				return nil, fmt.Errorf("Resource %q: AWS allows no wildcard in an ARN's service (%q)", x, parts[2])
+			}
 		}
 	}
 
@@ -278,6 +338,14 @@ func parsePrincipals(v any) (*principals, error) {
 		list, err := stringList(val)
 		if err != nil {
 			return nil, fmt.Errorf("Principal.%s: %w", typ, err)
+		}
+		// AWS: "You cannot use a wildcard to match part of a principal name or ARN", and * only
+		// means everyone (policy grammar). Compared as a plain string, role/* named no one: a Deny
+		// for it loaded here and denied nothing, where AWS refuses the policy.
+		for _, x := range list {
+			if strings.ContainsAny(x, "*?") && (typ != "AWS" || x != "*") {
+				return nil, fmt.Errorf("Principal.%s %q: AWS allows no wildcard in a principal (\"*\" alone, or {\"AWS\": \"*\"}, is everyone); name each principal, or match ARNs with a condition on aws:PrincipalArn", typ, x)
+			}
 		}
 		switch typ {
 		case "AWS":
