@@ -74,6 +74,14 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "local env with no cloud running", args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running from DIR"}},
 		// A word among the flags ended flag parsing: -dir was dropped and the default directory read.
 		{name: "local down with a stray word", args: []string{"local", "down", "extra", "-dir", "DIR"}, code: 2, wants: []string{`local down: unexpected argument "extra"`}},
+		// A flag the subcommand does not read is refused before anything is touched: down -stack
+		// stopped every stack where the user meant to remove one.
+		{name: "local down with a stack", args: []string{"local", "down", "-stack", "ChaosLabResilient", "-dir", "DIR"}, code: 2,
+			wants: []string{"local down: -stack does not apply to down (it reads only -dir)", "chaoslab local delete -stack NAME"}},
+		{name: "local env with a scenario", args: []string{"local", "env", "-scenario", "resilient", "-dir", "DIR"}, code: 2,
+			wants: []string{"local env: -scenario does not apply to env (it reads only -dir)"}},
+		{name: "local delete with a scenario", args: []string{"local", "delete", "-stack", "S", "-scenario", "flawed", "-dir", "DIR"}, code: 2,
+			wants: []string{"local delete: -scenario does not apply to delete (it reads -dir and -stack)"}},
 		{name: "local unknown subcommand outside the repository", outside: true, args: []string{"local", "sideways"}, code: 2,
 			wants: []string{`unknown subcommand "sideways"`}},
 		{name: "local deploy with no cloud running", args: []string{"local", "deploy", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
@@ -48,7 +49,7 @@ Usage:
 func (m *Main) local(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab local", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json)")
+	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json, the synthesized cdk.out)")
 	scenario := fs.String("scenario", contract.ScenarioFlawed, "scenario to deploy (up, deploy); empty with up: deploy nothing")
 	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy, delete): synthesized with -c stackName=, so stacks never share a name")
 	fs.Usage = usageFunc(fs.Output, localUsage, fs.PrintDefaults)
@@ -74,6 +75,17 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	// (local down extra -dir /other would look in the default directory).
 	if fs.NArg() > 0 {
 		return cli.Usagef("chaoslab local %s: unexpected argument %q (flags go after the subcommand; it takes no other argument)", sub, fs.Arg(0))
+	}
+	// A flag the subcommand does not read is refused, not ignored: `local down -stack X` stopped the
+	// whole cloud, every stack, where the user meant to remove one.
+	var unread error
+	fs.Visit(func(f *flag.Flag) {
+		if unread == nil && !slices.Contains(localFlags[sub], f.Name) {
+			unread = cli.Usagef("chaoslab local %s: -%s does not apply to %s (it reads %s)%s", sub, f.Name, sub, flagList(localFlags[sub]), localHint[sub])
+		}
+	})
+	if unread != nil {
+		return unread
 	}
 	if *scenario != "" {
 		if err := contract.CheckScenario("-scenario", *scenario); err != nil {
@@ -155,7 +167,7 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 		return fmt.Errorf("chaoslab local up: control API: %w", err)
 	}
 	if scenario != "" {
-		if err := m.synthAndDeploy(ctx, root, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
+		if err := m.synthAndDeploy(ctx, root, dir, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
 			return c.Deploy(ctx, cdkOut, stackName)
 		}); err != nil {
 			return err
@@ -178,9 +190,36 @@ func (m *Main) localDeploy(ctx context.Context, root, dir, scenario, stackName s
 	if _, err := cloud.ReadState(dir); err != nil {
 		return fmt.Errorf("chaoslab local deploy: %w", err)
 	}
-	return m.synthAndDeploy(ctx, root, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
+	return m.synthAndDeploy(ctx, root, dir, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
 		return cloud.RemoteDeploy(ctx, dir, cdkOut, stackName, m.Stderr)
 	})
+}
+
+// localFlags are the flags each local subcommand reads.
+var localFlags = map[string][]string{
+	"up":     {"dir", "scenario", "stack"},
+	"deploy": {"dir", "scenario", "stack"},
+	"delete": {"dir", "stack"},
+	"env":    {"dir"},
+	"down":   {"dir"},
+}
+
+// localHint says what a user who gave a subcommand a flag it does not read may have meant.
+var localHint = map[string]string{
+	"down": ": down stops the whole cloud, every stack; to remove one stack: chaoslab local delete -stack NAME",
+	"env":  ": the environment is the cloud's, the same for every stack in it",
+}
+
+// flagList names flags as a user types them: "-dir, -scenario and -stack".
+func flagList(names []string) string {
+	dashed := make([]string, len(names))
+	for i, n := range names {
+		dashed[i] = "-" + n
+	}
+	if len(dashed) == 1 {
+		return "only " + dashed[0]
+	}
+	return strings.Join(dashed[:len(dashed)-1], ", ") + " and " + dashed[len(dashed)-1]
 }
 
 // stackNamePattern is CloudFormation's rule for stack names (the CDK app checks it too).
@@ -188,12 +227,16 @@ var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 
 // synthAndDeploy synthesizes scenario as the stack stackName for the host and deploys it with
 // deploy, printing the outputs and where outputs.json is.
-func (m *Main) synthAndDeploy(ctx context.Context, root, scenario, stackName string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
+//
+// The cdk.out goes into the cloud's run directory, dir: the cloud runs the function binary from
+// it, so two clouds in two directories never write each other's (in the repository's .lab, a
+// second cloud's deploy of the same scenario replaced the binary the first one ran).
+func (m *Main) synthAndDeploy(ctx context.Context, root, dir, scenario, stackName string, deploy func(cdkOut string) (cloud.Outputs, error)) error {
 	base := "cdk.out." + scenario
 	if stackName != contract.DefaultStackName {
 		base = "cdk.out." + stackName + "-" + scenario
 	}
-	cdkOut := filepath.Join(root, ".lab", base)
+	cdkOut := filepath.Join(dir, base)
 	fmt.Fprintf(m.Stderr, "synthesizing scenario %s as stack %s into %s\n", scenario, stackName, cdkapp.Rel(root, cdkOut))
 	if err := cdkapp.SynthStack(ctx, root, scenario, stackName, cdkOut, cli.Indent(m.Stderr)); err != nil {
 		return err
