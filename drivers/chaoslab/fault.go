@@ -105,7 +105,9 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 		}
 		return cli.Usagef("chaoslab fault: unknown subcommand %q (want %s)", sub, strings.Join(faultSubcommands, ", "))
 	}
-	pos, err := parseInterspersed(fs, args[1:])
+	// Flags may follow the mode and its attributes (`enable latency min_latency=3000 -for 2m`).
+	err := cli.Parse(fs, args[1:])
+	pos := fs.Args()
 	if err != nil {
 		return err
 	}
@@ -173,27 +175,6 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	}
 	printFault(m.Stdout, now, time.Now())
 	return nil
-}
-
-// parseInterspersed parses args with fs, letting flags follow positional arguments
-// (`enable latency min_latency=3000 -for 2m`), and returns the positional ones in order.
-// Everything after "--" is positional.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := cli.Parse(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // enableValue is the value chaoslab fault enable writes: a failure-lambda 1.0 config from the

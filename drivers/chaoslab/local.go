@@ -71,8 +71,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	if err := cli.Parse(fs, args[1:]); err != nil {
 		return err
 	}
-	// A word among the flags ends the flag parsing: every flag after it would be dropped silently
-	// (local down extra -dir /other would look in the default directory).
+	// The subcommand takes no argument: a stray word is refused, not ignored.
 	if fs.NArg() > 0 {
 		return cli.Usagef("chaoslab local %s: unexpected argument %q (flags go after the subcommand; it takes no other argument)", sub, fs.Arg(0))
 	}

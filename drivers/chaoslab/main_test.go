@@ -342,6 +342,32 @@ func TestValidateAndCompileShipped(t *testing.T) {
 	}
 }
 
+// Flags may follow the experiment, as they follow a fault's mode (`fault enable latency -for 2m`):
+// they were taken for more arguments ("want one experiment, got 3 arguments") or, for validate, for
+// a file. After "--" a word that looks like a flag is an argument.
+func TestFlagsAfterTheExperiment(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	m, out, errb := newMain()
+	if err := m.Run(context.Background(), []string{"compile", "exp_1-minor_delay", "-outputs", outputs, "-pause", "7s"}); err != nil {
+		t.Fatalf("compile with flags after the experiment: %v\n%s", err, errb)
+	}
+	var c experiments.Compiled
+	if err := json.Unmarshal(out.Bytes(), &c); err != nil || len(c.Method) == 0 || c.Method[0].PauseAfterSeconds != 7 {
+		t.Errorf("compile exp_1 -pause 7s: %v, method %+v; want a pause of 7 s", err, c.Method)
+	}
+	// validate takes no -outputs: said so, where it read "-outputs" as a file that was not there.
+	m, _, errb = newMain()
+	err := m.Run(context.Background(), []string{"validate", "exp_1-minor_delay", "-outputs", outputs})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "flag provided but not defined: -outputs") {
+		t.Errorf("validate exp_1 -outputs: exit %d, stderr %q; want 2, the flag named", code, errb)
+	}
+	m, _, errb = newMain()
+	err = m.Run(context.Background(), []string{"compile", "-outputs", outputs, "--", "-pause"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-pause") {
+		t.Errorf("compile -- -pause: exit %d, stderr %q; want 2, -pause read as the experiment's name", code, errb)
+	}
+}
+
 // -onset defaults to the failure layer's cache TTL, and 0 asks for no onset at all (a stack whose
 // function reads the parameter on every invocation): not for the default.
 func TestCompileOnset(t *testing.T) {

@@ -138,12 +138,30 @@ func Report(w io.Writer, err error, fallback int) int {
 
 // Parse parses args with fs, turning a flag error into a UsageError (the
 // FlagSet has already printed it with the usage). -h returns flag.ErrHelp.
+//
+// Flags may follow the arguments (`chaoslab compile exp_1 -pause 3s`), as they do for
+// `fault enable latency -for 2m`: Go's flag package stops at the first argument, so a flag after it
+// was taken for another argument ("want one experiment, got 3 arguments") or for a file name.
+// After "--" everything is an argument.
 func Parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &UsageError{Err: err}
 		}
-		return &UsageError{Err: err}
+		rest := fs.Args()
+		if consumed := args[:len(args)-len(rest)]; len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
 	}
-	return nil
+	// fs.Args() is the arguments, in their order.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
