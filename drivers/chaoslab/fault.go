@@ -232,6 +232,13 @@ func enableValue(args []string, rawJSON string, forDur time.Duration, forSet boo
 			return "", err
 		}
 	}
+	// A latency of 0 ms is a valid config (1.0's latencies default to 0) but delays nothing: enabled
+	// by hand it is a mistake, as an enabled denylist without a deny_list is.
+	for _, f := range parsed.Faults {
+		if f.Mode == faultconfig.ModeLatency && f.MaxLatency == 0 {
+			return "", errors.New("latency: min_latency and max_latency are 0 ms, which delays nothing: give min_latency=MS (and max_latency=MS for a range)")
+		}
+	}
 	// Once more, as it will be written: the function reads exactly this.
 	if _, err := faultconfig.Parse(b); err != nil {
 		return "", err

@@ -172,6 +172,9 @@ func TestFaultEnableRefuses(t *testing.T) {
 		{name: "-json expiry too far", args: []string{"-json", `{"latency": {"enabled": true}, "expiresAfterSeconds": 90000}`}, want: "a fault set by hand may stay on at most 24h0m0s"},
 		{name: "-json and -for", args: []string{"-json", `{"latency": {"enabled": true}, "expiresAfterSeconds": 60}`, "-for", "1m"}, want: "leave out -for"},
 		{name: "-json and modes", args: []string{"-json", `{"latency": {"enabled": true}}`, "latency"}, want: "not both"},
+		// 1.0's latencies default to 0 ms: a latency that delays nothing is refused, said how to fix.
+		{name: "a latency of nothing", args: []string{"latency"}, want: "latency: min_latency and max_latency are 0 ms, which delays nothing: give min_latency=MS"},
+		{name: "-json latency of nothing", args: []string{"-json", `{"latency": {"enabled": true, "percentage": 50}}`}, want: "which delays nothing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,7 +213,7 @@ func TestFaultStatusOffStates(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{{"status"}, {"off"}, {"enable", "latency"}} {
+	for _, args := range [][]string{{"status"}, {"off"}, {"enable", "latency", "min_latency=100"}} {
 		code, out, errs := fault(t, append(args, "-fault-parameter", "no-such-fault")...)
 		if code != ExitError || !strings.Contains(errs, "no-such-fault") {
 			t.Errorf("%v on a missing parameter: exit %d\n%s%s", args, code, out, errs)

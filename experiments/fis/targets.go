@@ -119,7 +119,7 @@ func (tr *translator) targetTags(raw json.RawMessage, p string) {
 		return
 	}
 	if tr.opts.FunctionTags == nil {
-		tr.fail(p, "cannot tell which functions these tags select: the stack function's tags are not known (Options.FunctionTags); name the function in resourceArns instead")
+		tr.fail(p, "cannot tell which functions these tags select: the stack function's tags are not known: give them (chaoslab import-fis -function-tag KEY=VALUE, once per tag; Options.FunctionTags in Go), or name the function in resourceArns instead")
 		return
 	}
 	for _, k := range sortedKeys(tags) {
