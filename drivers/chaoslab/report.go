@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -100,8 +102,15 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if *exp != "" {
 		// Only its name is used with -series (the series hold the probes' data), but a name that
 		// is no experiment is a mistake to say, not to print in the report's title.
-		if _, err := loadExperiment(*exp); err != nil {
+		e, err := loadExperiment(*exp)
+		if err != nil {
 			return cli.Usagef("chaoslab report: -experiment: %w", err)
+		}
+		// Another experiment's probes charted the wrong metrics and left the journal's without
+		// charts, with exit 0.
+		if missing := probesNotIn(j, e); len(missing) > 0 {
+			return cli.Usagef("chaoslab report: -experiment %s is not the experiment %s is from: its steady-state hypothesis has no probe %s (the journal's run is %q)",
+				*exp, journalPath, strings.Join(missing, ", "), j.Title)
 		}
 	}
 	run := report.Run{Journal: &j}
@@ -178,4 +187,23 @@ func sameFile(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// probesNotIn names the probes the journal judged that e's steady-state hypothesis does not have.
+func probesNotIn(j experiments.Journal, e *experiments.Experiment) []string {
+	have := map[string]bool{}
+	if e.SteadyState != nil {
+		for _, p := range e.SteadyState.Probes {
+			have[p.Name] = true
+		}
+	}
+	var missing []string
+	for _, list := range [][]experiments.ProbeResult{j.Before, j.After, j.AfterRollback} {
+		for _, p := range list {
+			if !have[p.Name] && !slices.Contains(missing, strconv.Quote(p.Name)) {
+				missing = append(missing, strconv.Quote(p.Name))
+			}
+		}
+	}
+	return missing
 }

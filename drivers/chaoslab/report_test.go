@@ -233,6 +233,10 @@ func TestReportArgumentErrors(t *testing.T) {
 		{name: "no journal", args: []string{"report"}, want: "want one journal"},
 		{name: "-experiment that is none, with -series", args: []string{"report", "-series", writeFile(t, dir, "s.series.json", "{}"), "-experiment", "exp_9-nope",
 			writeFile(t, dir, "j.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: `-experiment: exp_9-nope: no such file here, nor a shipped experiment`},
+		// Another experiment's probes charted the wrong metrics and none of the journal's (exit 0).
+		{name: "-experiment another run's", args: []string{"report", "-series", writeFile(t, dir, "w.series.json", "{}"), "-experiment", "exp_1-minor_delay",
+			writeFile(t, dir, "w.json", `{"title": "another", "executionArn": "arn:aws:states:us-east-1:1:execution:m:e", "before": [{"name": "p99-latency"}]}`)},
+			want: `-experiment exp_1-minor_delay is not the experiment`},
 		{name: "missing file", args: []string{"report", filepath.Join(dir, "nope.json")}, want: "nope.json"},
 		{name: "not a journal", args: []string{"report", writeFile(t, dir, "bad.json", "[1, 2]")}, want: "bad.json: not a journal"},
 		{name: "JSON, but not a journal", args: []string{"report", writeFile(t, dir, "outputs.json", `{"ChaosLab":{"BucketName":"b"}}`)}, want: "outputs.json: not a chaoslab journal"},
