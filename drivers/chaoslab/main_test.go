@@ -305,6 +305,15 @@ func TestRollback(t *testing.T) {
 	if !strings.Contains(out.String(), "manual-fault") {
 		t.Errorf("output %q", out)
 	}
+	// -param, failure-lambda's CLI's spelling, as chaoslab fault takes it.
+	putParam(t, lc, "manual-fault", `{"isEnabled": true, "failureMode": "latency", "minLatency": 100, "maxLatency": 200}`)
+	m, _, errb = newMain()
+	if err := m.Run(context.Background(), []string{"rollback", "-param", "manual-fault"}); err != nil {
+		t.Fatalf("rollback -param: %v\n%s", err, errb)
+	}
+	if v := lc.Param(t, "manual-fault"); v != `{"isEnabled": false}` {
+		t.Fatalf("after rollback -param: parameter %s", v)
+	}
 	// A parameter that does not exist is a wrong name: refused, and not created.
 	m, _, errb = newMain()
 	if err := m.Run(context.Background(), []string{"rollback", "-fault-parameter", "manual-fualt"}); err == nil ||
@@ -595,7 +604,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{name: "run -h", args: []string{"run", "-h"}, code: 0, flags: []string{"outputs", "state-machine-arn", "fault-parameter",
 			"pause", "window", "recovery", "guard-interval", "expiry-margin", "journal", "name", "poll", "countdown", "v", "rollback-wait"}},
 		{name: "compile -h", args: []string{"compile", "-h"}, code: 0, flags: []string{"outputs", "pause", "window", "recovery", "guard-interval", "expiry-margin"}},
-		{name: "rollback -h", args: []string{"rollback", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter"}},
+		{name: "rollback -h", args: []string{"rollback", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter", "param"}},
 		{name: "fault -h", args: []string{"fault", "-h"}, code: 0, flags: []string{"outputs", "fault-parameter", "param", "for", "json"}},
 		{name: "run without machine", args: []string{"run", "-outputs", "/nonexistent/o.json", "exp_1-minor_delay"}, code: 2},
 		{name: "run two experiments", args: []string{"run", "a", "b"}, code: 2},

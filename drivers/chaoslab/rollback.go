@@ -19,6 +19,9 @@ func (m *Main) rollback(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab rollback", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
+	fs.Func("param", "same as -fault-parameter (the spelling of failure-lambda's CLI, as chaoslab fault takes it)", func(s string) error {
+		return fs.Set("fault-parameter", s)
+	})
 	fs.Usage = usageFunc(fs.Output, `
 chaoslab rollback writes {"isEnabled": false} to the stack's fault parameter,
 switching every injected fault off (the function sees it within its cache TTL).
