@@ -195,6 +195,8 @@ type Names struct {
 	// Stack picks a stack of the file (flag -stack). Default: the file's only stack.
 	Stack string
 	flags map[string]*string
+	// flagNames are the override flags' names by key, for errors.
+	flagNames map[string]string
 	// fileSet records whether -outputs was given explicitly.
 	fileSet bool
 	loaded  *Outputs
@@ -203,7 +205,7 @@ type Names struct {
 // Bind registers -outputs, -stack and one override flag per key on fs. The
 // flag name of a key is given in flagNames (e.g. "bucket" for BucketName).
 func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
-	n := &Names{flags: map[string]*string{}}
+	n := &Names{flags: map[string]*string{}, flagNames: flagNames}
 	fs.Func("outputs", "stack outputs `file` written by cdk deploy --outputs-file (default "+DefaultFile+")", func(s string) error {
 		if s == "" {
 			return errEmptyFlag
@@ -258,6 +260,9 @@ func (n *Names) Resolve(keys ...string) (map[string]string, error) {
 	for _, k := range missing {
 		v, err := o.Get(k)
 		if err != nil {
+			if name := n.flagNames[k]; name != "" {
+				err = fmt.Errorf("%w (the flag: -%s)", err, name)
+			}
 			errs = append(errs, err)
 			continue
 		}

@@ -135,7 +135,7 @@ func TestNamesResolve(t *testing.T) {
 		{name: "flags only, no file needed", args: []string{"-outputs", "/nonexistent/x.json", "-bucket", "b", "-csv-queue-url", "u"},
 			keys: []string{BucketName, CsvQueueUrl}, want: map[string]string{BucketName: "b", CsvQueueUrl: "u"}},
 		{name: "missing every key listed", args: []string{"-outputs", writeFile(t, `{"ChaosLab":{}}`)}, keys: []string{BucketName, CsvQueueUrl},
-			wantErr: []string{`"BucketName"`, `"CsvQueueUrl"`}},
+			wantErr: []string{`"BucketName"`, `"CsvQueueUrl"`, "(the flag: -bucket)", "(the flag: -csv-queue-url)"}},
 		{name: "missing file names it and the keys", args: []string{"-outputs", "/nonexistent/x.json"}, keys: []string{BucketName},
 			wantErr: []string{"/nonexistent/x.json", "needed for BucketName"}},
 		{name: "-stack picks one of several", args: []string{"-outputs", writeFile(t, `{"A":{"BucketName":"a"},"B":{"BucketName":"b"}}`), "-stack", "B"},
