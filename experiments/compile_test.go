@@ -343,6 +343,10 @@ func TestUnknownKeys(t *testing.T) {
 		{`"title": "t",`, `"title": "t", "runtime": {"rollbacks": {"strategy": "deviated"}},`, `runtime.rollbacks.strategy: "deviated" is not what the state machine does`},
 		{`"title": "t",`, `"title": "t", "runtime": {"hypothesis": {"strategy": "continuously"}},`, `runtime.hypothesis.strategy: "continuously" is not what the state machine does`},
 		{`"title": "t",`, `"title": "t", "runtime": {"rollback": {}},`, `runtime.rollback: unknown key`},
+		// JSON keeps the last of two, silently: the first may be the one meant.
+		{`"tolerance": 0,`, `"tolerance": 0, "tolerance": 5,`, `steady-state-hypothesis.probes[0].tolerance: given twice in one object (JSON keeps the last): say it once`},
+		{`"default": "fallback"`, `"default": "fallback", "default": "other"`, `configuration.dflt.default: given twice`},
+		{`"configuration": {`, `"configuration": {"dflt": 1, `, `configuration.dflt: given twice`},
 	} {
 		t.Run(tt.want, func(t *testing.T) {
 			changed := strings.Replace(src, tt.from, tt.to, 1)
@@ -560,5 +564,14 @@ func TestPauseFromTheConfiguration(t *testing.T) {
 		if _, err := Parse([]byte(src), "test.json", nil, "."); err == nil || !strings.Contains(err.Error(), "method[0].pauses.after: want a JSON number, got JSON") {
 			t.Errorf("pause %s: %v, want it refused as no number", pause, err)
 		}
+	}
+}
+
+// A file that is JSON null decoded as an empty experiment and was judged as one: it is said to be
+// null.
+func TestNullFileIsNoExperiment(t *testing.T) {
+	_, err := Parse([]byte(" null\n"), "null.json", Definitions, ".")
+	if err == nil || !strings.Contains(err.Error(), "want a JSON object, an experiment, got JSON null") {
+		t.Errorf("err = %v, want the file named null", err)
 	}
 }

@@ -66,6 +66,12 @@ type fileWalker struct {
 func checkFile(data []byte) (problems []Problem, types int) {
 	w := &fileWalker{dec: json.NewDecoder(bytes.NewReader(data))}
 	w.dec.UseNumber()
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		// Decoded, null is an empty experiment: say what the file is instead.
+		w.typeProblem("", "want a JSON object, an experiment, got JSON null")
+		return w.problems, w.types
+	}
+	w.problems = twiceGiven(data)
 	if err := w.walk(reflect.TypeFor[Experiment](), ""); err != nil {
 		// Not reached: the caller checked data is valid JSON.
 		return append(w.problems, Problem{Reason: err.Error()}), w.types + 1
@@ -212,6 +218,51 @@ func (w *fileWalker) object(t reflect.Type, p string) error {
 		w.problems = append(w.problems, Problem{Path: mp, Reason: unknownKey(m.key, known)})
 	}
 	return nil
+}
+
+// twiceGiven is a problem for each key given twice in one object, anywhere in the file (the
+// configuration's values too): JSON keeps the last of the two, silently, and the first may be the
+// one meant.
+func twiceGiven(data []byte) []Problem {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var problems []Problem
+	var walk func(p string) error
+	walk = func(p string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := k.(string)
+				if seen[key] {
+					problems = append(problems, Problem{Path: join(p, key), Reason: "given twice in one object (JSON keeps the last): say it once"})
+				}
+				seen[key] = true
+				if err := walk(join(p, key)); err != nil {
+					return err
+				}
+			}
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s[%d]", p, i)); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil
+		}
+		_, err = dec.Token() // the closing } or ]
+		return err
+	}
+	walk("") // the caller checked data is valid JSON
+	return problems
 }
 
 // skip reads the rest of a value whose first token is tok.
