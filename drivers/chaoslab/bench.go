@@ -92,6 +92,23 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	if cfg.InFlight < 1 {
 		return cli.Usagef("chaoslab bench: -in-flight %d: want 1 or more", cfg.InFlight)
 	}
+	// The output files are opened before the minutes of benchmarking, not after them: a path that
+	// cannot be written failed at the end and lost the run.
+	var jsonFile, profileFile *os.File
+	for _, o := range []struct {
+		flag, path string
+		f          **os.File
+	}{{"json", *out, &jsonFile}, {"profile", *profile, &profileFile}} {
+		if o.path == "" {
+			continue
+		}
+		f, err := os.Create(o.path)
+		if err != nil {
+			return cli.Usagef("chaoslab bench: -%s: %v", o.flag, err)
+		}
+		defer f.Close()
+		*o.f = f
+	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {
 		return err
@@ -116,15 +133,19 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	cfg.Outputs = o.Values
 	cfg.Processes = func(ctx context.Context) ([]cloud.Process, error) { return cloud.RemoteProcesses(ctx, *dir) }
 	cfg.Progress = m.Stderr
-	if *profile != "" {
+	var profileErr error // the profile of the last step, if it could not be taken
+	if profileFile != nil {
 		cfg.Profile = func(ctx context.Context, d time.Duration) {
-			f, err := os.Create(*profile)
-			if err == nil {
-				err = cloud.RemoteProfile(ctx, *dir, int(d.Seconds()), f)
-				f.Close()
+			if err := profileFile.Truncate(0); err != nil {
+				profileErr = err
+				return
 			}
-			if err != nil {
-				fmt.Fprintf(m.Stderr, "profile: %v\n", err)
+			if _, err := profileFile.Seek(0, 0); err != nil {
+				profileErr = err
+				return
+			}
+			if profileErr = cloud.RemoteProfile(ctx, *dir, int(d.Seconds()), profileFile); profileErr != nil {
+				fmt.Fprintf(m.Stderr, "profile: %v\n", profileErr)
 			}
 		}
 	}
@@ -137,13 +158,17 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		bench.PrintSteps(m.Stdout, steps)
 	}
 	fmt.Fprintf(m.Stdout, "\nload average after: %s (the machine's other work shares the cores)\n", loadAverage())
-	if *out != "" && len(steps) > 0 {
+	if jsonFile != nil && len(steps) > 0 {
 		b, _ := json.MarshalIndent(steps, "", "  ")
-		if werr := os.WriteFile(*out, append(b, '\n'), 0o644); werr != nil {
-			err = errors.Join(err, werr)
+		if _, werr := jsonFile.Write(append(b, '\n')); werr != nil {
+			err = errors.Join(err, fmt.Errorf("-json %s: %w", *out, werr))
 		}
 	}
-	if *profile != "" {
+	switch {
+	case profileFile == nil:
+	case profileErr != nil:
+		err = errors.Join(err, fmt.Errorf("-profile %s: the last step's profile was not taken: %w", *profile, profileErr))
+	default:
 		fmt.Fprintf(m.Stdout, "CPU profile of the cloud's Go side during the last step: %s (go tool pprof -top %s)\n", *profile, *profile)
 	}
 	return err

@@ -30,6 +30,9 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "bench rates must not be infinite", args: []string{"bench", "-rates", "50,Inf"}, code: 2, wants: []string{`-rates: "Inf" is not a positive number`}},
 		// Refused before a cloud starts: the benchmark swapped each for its default.
 		{name: "bench negative step", args: []string{"bench", "-step", "-5s"}, code: 2, wants: []string{"-step -5s: want a positive duration"}},
+		// Opened before the minutes of benchmarking: a path that cannot be written failed at the end.
+		{name: "bench -json that cannot be written", args: []string{"bench", "-json", "DIR/no/such/dir/steps.json"}, code: 2, wants: []string{"chaoslab bench: -json: open DIR/no/such/dir/steps.json"}},
+		{name: "bench -profile that cannot be written", args: []string{"bench", "-profile", "DIR/no/such/dir/cpu.pprof"}, code: 2, wants: []string{"chaoslab bench: -profile: open DIR/no/such/dir/cpu.pprof"}},
 		{name: "bench zero drain", args: []string{"bench", "-drain", "0"}, code: 2, wants: []string{"-drain 0s: want a positive duration"}},
 		{name: "bench nothing in flight", args: []string{"bench", "-in-flight", "0"}, code: 2, wants: []string{"-in-flight 0: want 1 or more"}},
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
@@ -99,9 +102,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 				t.Chdir(dir)
 			}
 			for i, a := range tt.args {
-				if a == "DIR" {
-					tt.args[i] = dir
-				}
+				tt.args[i] = strings.ReplaceAll(a, "DIR", dir)
 			}
 			m, out, errb := newMain()
 			err := m.Run(context.Background(), tt.args)
