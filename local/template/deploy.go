@@ -191,8 +191,9 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 		ssm: ssm.NewFromConfig(opts.AWS),
 		cw:  cloudwatch.NewFromConfig(opts.AWS),
 	}
-	for name, p := range asm.Template.Parameters {
-		d.ctx.Params[name] = p.Default
+	d.ctx.Mappings = asm.Template.Mappings
+	if err := d.ctx.SetParameters(asm.Template); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", asm.StackName, err)
 	}
 	if err := d.ctx.EvalConditions(asm.Template.Conditions); err != nil {
 		return nil, fmt.Errorf("stack %s: %w", asm.StackName, err)
@@ -263,11 +264,16 @@ var recordOnly = map[string]string{
 }
 
 // checkTypes fails on any resource type that would change behaviour and is not handled, before
-// anything is created.
+// anything is created. A resource whose condition is false is not created ("Resources that are
+// associated with a false condition are ignored", Conditions page), so its type does not matter.
 func (d *deployer) checkTypes(order []string) error {
 	var errs []error
 	for _, id := range order {
-		t := d.asm.Template.Resources[id].Type
+		res := d.asm.Template.Resources[id]
+		if res.Condition != "" && !d.ctx.Conditions[res.Condition] {
+			continue
+		}
+		t := res.Type
 		if _, ok := recordOnly[t]; ok || creators[t] != nil || d.providers[id] {
 			continue
 		}

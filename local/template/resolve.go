@@ -12,12 +12,11 @@ import (
 
 // Template is a CloudFormation template, as synthesized.
 type Template struct {
-	Parameters map[string]struct {
-		Type    string `json:"Type"`
-		Default any    `json:"Default"`
-	} `json:"Parameters"`
-	Conditions map[string]any      `json:"Conditions"`
-	Resources  map[string]Resource `json:"Resources"`
+	Parameters map[string]Parameter `json:"Parameters"`
+	// Mappings are Fn::FindInMap's two-level maps: map name → top-level key → second-level key → value.
+	Mappings   map[string]map[string]map[string]any `json:"Mappings"`
+	Conditions map[string]any                       `json:"Conditions"`
+	Resources  map[string]Resource                  `json:"Resources"`
 	Outputs    map[string]struct {
 		Value     any    `json:"Value"`
 		Condition string `json:"Condition"`
@@ -38,9 +37,13 @@ type Resource struct {
 type Context struct {
 	Region, AccountID, StackName string
 	Params                       map[string]any
-	Conditions                   map[string]bool
-	Refs                         map[string]string            // logical id → Ref value
-	Attrs                        map[string]map[string]string // logical id → attribute → value
+	// unresolvable are parameters whose value the local deployer cannot know (SSM parameter types):
+	// name → why. A Ref to one fails, naming it (params.go).
+	unresolvable map[string]string
+	Mappings     map[string]map[string]map[string]any
+	Conditions   map[string]bool
+	Refs         map[string]string            // logical id → Ref value
+	Attrs        map[string]map[string]string // logical id → attribute → value
 }
 
 // pseudo returns a pseudo parameter's value.
@@ -71,8 +74,16 @@ func (c *Context) ref(name string) (any, error) {
 	if name == "AWS::NoValue" {
 		return noValue{}, nil
 	}
+	if name == "AWS::NotificationARNs" {
+		// "Returns the list of notification Amazon Resource Names (ARNs) for the current stack"
+		// (Pseudo parameters reference): a local stack notifies no topic, so the list is empty.
+		return []any{}, nil
+	}
 	if v, ok := c.pseudo(name); ok {
 		return v, nil
+	}
+	if why, ok := c.unresolvable[name]; ok {
+		return nil, fmt.Errorf("Ref %s: %s", name, why)
 	}
 	if v, ok := c.Params[name]; ok {
 		return v, nil
@@ -225,7 +236,13 @@ func (c *Context) intrinsic(fn string, arg any) (any, error) {
 			if len(a) != 2 {
 				return nil, fmt.Errorf("Fn::Sub: want string or [string, variables]")
 			}
-			tmpl, _ = a[0].(string)
+			// "For the String parameter, you cannot use any functions. You must specify a
+			// string value." (Fn::Sub page)
+			s, ok := a[0].(string)
+			if !ok {
+				return nil, fmt.Errorf("Fn::Sub: the String must be a literal string, got %T", a[0])
+			}
+			tmpl = s
 			m, ok := a[1].(map[string]any)
 			if !ok {
 				return nil, fmt.Errorf("Fn::Sub: variables must be a map")
@@ -301,7 +318,18 @@ func (c *Context) intrinsic(fn string, arg any) (any, error) {
 		}
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "Fn::GetAZs":
-		return []any{c.Region + "a", c.Region + "b", c.Region + "c"}, nil
+		// The argument is the region ("Specifying an empty string is equivalent to specifying
+		// AWS::Region", Fn::GetAZs page). The local cloud has no zones: three names in it.
+		region, err := c.resolveString(arg, "Fn::GetAZs")
+		if err != nil {
+			return nil, err
+		}
+		if region == "" {
+			region = c.Region
+		}
+		return []any{region + "a", region + "b", region + "c"}, nil
+	case "Fn::FindInMap":
+		return c.findInMap(arg)
 	}
 	return nil, fmt.Errorf("%s: not supported by the local deployer", fn)
 }
@@ -360,19 +388,29 @@ func (c *Context) condition(v any) (bool, error) {
 			if !ok || len(a) != 2 {
 				return false, fmt.Errorf("Fn::Equals: want two values")
 			}
-			x, err := c.resolveString(a[0], "Fn::Equals")
-			if err != nil {
-				return false, err
+			var vals [2]string
+			for i, e := range a {
+				if err := conditionOperand(e); err != nil {
+					return false, err
+				}
+				s, err := c.resolveString(e, "Fn::Equals")
+				if err != nil {
+					return false, err
+				}
+				vals[i] = s
 			}
-			y, err := c.resolveString(a[1], "Fn::Equals")
-			if err != nil {
-				return false, err
-			}
-			return x == y, nil
+			return vals[0] == vals[1], nil
 		case "Fn::Not", "Fn::And", "Fn::Or":
+			// "Fn::Not": [{condition}]; Fn::And and Fn::Or: "The minimum number of conditions
+			// that you can include is 2, and the maximum is 10." (Condition functions page)
 			a, ok := arg.([]any)
-			if !ok || len(a) == 0 {
+			switch {
+			case !ok:
 				return false, fmt.Errorf("%s: want a list of conditions", fn)
+			case fn == "Fn::Not" && len(a) != 1:
+				return false, fmt.Errorf("Fn::Not: want one condition, got %d", len(a))
+			case fn != "Fn::Not" && (len(a) < 2 || len(a) > 10):
+				return false, fmt.Errorf("%s: want 2 to 10 conditions, got %d", fn, len(a))
 			}
 			vals := make([]bool, len(a))
 			for i, e := range a {
@@ -404,6 +442,66 @@ func (c *Context) condition(v any) (bool, error) {
 		return false, fmt.Errorf("condition function %s: not supported", fn)
 	}
 	return false, nil
+}
+
+// conditionOperand refuses the functions CloudFormation does not take in a condition function's
+// values: "You can use the following functions in all other condition functions, such as
+// Fn::Equals and Fn::Or: Fn::FindInMap, Ref, Other condition functions" (Condition functions
+// page); Fn::If in particular "is only supported in the metadata attribute, update policy
+// attribute, and property values in the Resources section and Outputs sections".
+func conditionOperand(v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			switch k {
+			case "Ref", "Condition", "Fn::FindInMap", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or":
+			default:
+				if strings.HasPrefix(k, "Fn::") {
+					return fmt.Errorf("%s: not allowed in a condition (only Ref, Fn::FindInMap and condition functions)", k)
+				}
+			}
+			if err := conditionOperand(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := conditionOperand(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// findInMap is Fn::FindInMap: [MapName, TopLevelKey, SecondLevelKey], each a string, a Ref or
+// another Fn::FindInMap, into the template's Mappings.
+func (c *Context) findInMap(arg any) (any, error) {
+	a, ok := arg.([]any)
+	if !ok || len(a) != 3 {
+		return nil, fmt.Errorf("Fn::FindInMap: want [MapName, TopLevelKey, SecondLevelKey]")
+	}
+	var keys [3]string
+	for i, e := range a {
+		s, err := c.resolveString(e, "Fn::FindInMap")
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = s
+	}
+	m, ok := c.Mappings[keys[0]]
+	if !ok {
+		return nil, fmt.Errorf("Fn::FindInMap: no mapping %q", keys[0])
+	}
+	top, ok := m[keys[1]]
+	if !ok {
+		return nil, fmt.Errorf("Fn::FindInMap: mapping %s has no key %q", keys[0], keys[1])
+	}
+	v, ok := top[keys[2]]
+	if !ok {
+		return nil, fmt.Errorf("Fn::FindInMap: mapping %s.%s has no key %q", keys[0], keys[1], keys[2])
+	}
+	return v, nil
 }
 
 // EvalConditions evaluates the template's Conditions (which may refer to each other).
@@ -464,15 +562,22 @@ func references(v any, into map[string]bool) {
 				}
 			case "Fn::Sub":
 				tmpl, _ := e.(string)
+				var vars map[string]any
 				if a, ok := e.([]any); ok && len(a) > 0 {
 					tmpl, _ = a[0].(string)
 					if len(a) > 1 {
 						references(a[1], into)
+						vars, _ = a[1].(map[string]any)
 					}
 				}
 				for _, m := range subVar.FindAllStringSubmatch(tmpl, -1) {
 					name := m[1]
 					if strings.HasPrefix(name, "!") || strings.HasPrefix(name, "AWS::") {
+						continue
+					}
+					// A variable of the map is its VarValue ("The value that AWS CloudFormation
+					// substitutes for the associated variable name"), not a resource of that name.
+					if _, ok := vars[name]; ok {
 						continue
 					}
 					l, _, _ := strings.Cut(name, ".")
@@ -490,22 +595,52 @@ func references(v any, into map[string]bool) {
 }
 
 // Order returns the logical ids of the resources to create, dependencies first (references and
-// DependsOn), ties broken by logical id so deployments are reproducible. Parameters and unknown
-// names are not resources and are ignored.
+// DependsOn), ties broken by logical id so deployments are reproducible. Parameters are not
+// resources. A name that is neither fails, as CloudFormation's validation does before it creates
+// anything ("Unresolved resource dependencies [X] in the Resources block of the template", AWS
+// Knowledge Center, "How do I resolve template validation or template format errors in
+// CloudFormation?"), also in a resource whose condition is false.
 func Order(t *Template) ([]string, error) {
+	ids := make([]string, 0, len(t.Resources))
+	for id := range t.Resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
 	deps := map[string][]string{}
-	for id, r := range t.Resources {
+	var unresolved []string
+	for _, id := range ids {
+		r := t.Resources[id]
 		set := map[string]bool{}
 		references(r.Properties, set)
+		for name := range set {
+			_, param := t.Parameters[name]
+			if _, res := t.Resources[name]; !param && !res {
+				unresolved = append(unresolved, id+" → "+name)
+			}
+		}
+		// "The DependsOn attribute can take a single string or list of strings" (DependsOn
+		// attribute page): logical ids, no functions.
+		var dependsOn []string
 		switch d := r.DependsOn.(type) {
+		case nil:
 		case string:
-			set[d] = true
+			dependsOn = []string{d}
 		case []any:
 			for _, e := range d {
-				if s, ok := e.(string); ok {
-					set[s] = true
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("resource %s: DependsOn: want logical ids, got %T", id, e)
 				}
+				dependsOn = append(dependsOn, s)
 			}
+		default:
+			return nil, fmt.Errorf("resource %s: DependsOn: want a logical id or a list of them, got %T", id, d)
+		}
+		for _, d := range dependsOn {
+			if _, ok := t.Resources[d]; !ok {
+				unresolved = append(unresolved, id+" → "+d)
+			}
+			set[d] = true
 		}
 		for dep := range set {
 			if _, ok := t.Resources[dep]; ok && dep != id {
@@ -513,11 +648,10 @@ func Order(t *Template) ([]string, error) {
 			}
 		}
 	}
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
+	if len(unresolved) > 0 {
+		sort.Strings(unresolved)
+		return nil, fmt.Errorf("unresolved resource dependencies (no such resource or parameter): %s", strings.Join(unresolved, ", "))
 	}
-	sort.Strings(ids)
 	state := map[string]int{} // 0 new, 1 visiting, 2 done
 	var out []string
 	var visit func(id string, path []string) error

@@ -190,8 +190,8 @@ func BenchmarkDeployPlan(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := testContext()
-		for name, p := range asm.Template.Parameters {
-			c.Params[name] = p.Default
+		if err := c.SetParameters(asm.Template); err != nil {
+			b.Fatal(err)
 		}
 		if err := c.EvalConditions(asm.Template.Conditions); err != nil {
 			b.Fatal(err)
