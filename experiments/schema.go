@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsondup"
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
@@ -224,44 +225,11 @@ func (w *fileWalker) object(t reflect.Type, p string) error {
 // configuration's values too): JSON keeps the last of the two, silently, and the first may be the
 // one meant.
 func twiceGiven(data []byte) []Problem {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var problems []Problem
-	var walk func(p string) error
-	walk = func(p string) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			seen := map[string]bool{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				key := k.(string)
-				if seen[key] {
-					problems = append(problems, Problem{Path: join(p, key), Reason: "given twice in one object (JSON keeps the last): say it once"})
-				}
-				seen[key] = true
-				if err := walk(join(p, key)); err != nil {
-					return err
-				}
-			}
-		case json.Delim('['):
-			for i := 0; dec.More(); i++ {
-				if err := walk(fmt.Sprintf("%s[%d]", p, i)); err != nil {
-					return err
-				}
-			}
-		default:
-			return nil
-		}
-		_, err = dec.Token() // the closing } or ]
-		return err
+	twice, _ := jsondup.Find(data) // the caller checked data is valid JSON
+	problems := make([]Problem, 0, len(twice))
+	for _, t := range twice {
+		problems = append(problems, Problem{Path: t.At(), Reason: "given twice in one object (JSON keeps the last): say it once"})
 	}
-	walk("") // the caller checked data is valid JSON
 	return problems
 }
 

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsondup"
 )
 
 // StatementRef names one statement of one policy document: where it came from in the template.
@@ -164,51 +166,15 @@ func parseDocument(doc any, kind policyKind, base StatementRef) ([]*statement, e
 // encoding/json keeps the last, so a Condition with two StringEquals blocks lost the first and its
 // Allow held without it. (A document from a template arrives decoded: local/template reads it.)
 func duplicateMember(text string) error {
-	dec := json.NewDecoder(strings.NewReader(text))
-	var walk func(path string) error
-	walk = func(path string) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			seen := map[string]bool{}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				name, _ := k.(string)
-				if seen[name] {
-					where := "the document"
-					if path != "" {
-						where = path
-					}
-					return fmt.Errorf("%s has %q more than once (AWS refuses an element with the same key twice)", where, name)
-				}
-				seen[name] = true
-				child := name
-				if path != "" {
-					child = path + "." + name
-				}
-				if err := walk(child); err != nil {
-					return err
-				}
-			}
-		case json.Delim('['):
-			for i := 0; dec.More(); i++ {
-				if err := walk(path + "[" + strconv.Itoa(i) + "]"); err != nil {
-					return err
-				}
-			}
-		default:
-			return nil
-		}
-		_, err = dec.Token() // the closing } or ]
+	twice, err := jsondup.Find([]byte(text))
+	if err != nil || len(twice) == 0 {
 		return err
 	}
-	return walk("")
+	where := "the document"
+	if twice[0].Path != "" {
+		where = twice[0].Path
+	}
+	return fmt.Errorf("%s has %q more than once (AWS refuses an element with the same key twice)", where, twice[0].Key)
 }
 
 func sidSuffix(sid string) string {

@@ -161,12 +161,7 @@ func TestFalseConditionResourceIsNotChecked(t *testing.T) {
 }
 
 func TestIntrinsicsAsCloudFormationDocumentsThem(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    string // JSON
-		wantErr string
-	}{
+	checkResolve(t, []resolveCase{
 		// Fn::GetAZs: "region: The name of the region for which you want to get the Availability
 		// Zones. ... Specifying an empty string is equivalent to specifying AWS::Region."
 		{name: "GetAZs of another region", in: `{"Fn::Select":[0,{"Fn::GetAZs":"eu-west-1"}]}`, want: `"eu-west-1a"`},
@@ -178,25 +173,7 @@ func TestIntrinsicsAsCloudFormationDocumentsThem(t *testing.T) {
 		// Fn::Sub: "For the String parameter, you cannot use any functions. You must specify a
 		// string value."
 		{name: "Sub String is a function", in: `{"Fn::Sub":[{"Ref":"Env"},{}]}`, wantErr: "Fn::Sub: the String must be a literal string"},
-	}
-	c := testContext()
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := c.Resolve(parse(t, tc.in))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := parse(t, tc.want); !reflect.DeepEqual(got, want) {
-				t.Errorf("got %#v, want %#v", got, want)
-			}
-		})
-	}
+	})
 }
 
 func TestConditionsAsCloudFormationDocumentsThem(t *testing.T) {
@@ -243,12 +220,7 @@ func TestConditionsAsCloudFormationDocumentsThem(t *testing.T) {
 }
 
 func TestOrderAsCloudFormationValidates(t *testing.T) {
-	tests := []struct {
-		name    string
-		tmpl    string
-		want    []string
-		wantErr string
-	}{
+	checkOrder(t, []orderCase{
 		{
 			// Fn::Sub's map: "VarValue: The value that AWS CloudFormation substitutes for the
 			// associated variable name at runtime" — ${B} is the variable, not resource B.
@@ -282,28 +254,7 @@ func TestOrderAsCloudFormationValidates(t *testing.T) {
 			tmpl:    `{"Resources":{"A":{"Type":"X","DependsOn":{"Ref":"B"}},"B":{"Type":"X"}}}`,
 			wantErr: "resource A: DependsOn: want a logical id",
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var tmpl Template
-			if err := json.Unmarshal([]byte(tc.tmpl), &tmpl); err != nil {
-				t.Fatal(err)
-			}
-			got, err := Order(&tmpl)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("order = %v, want %v", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // Number: "when you use the parameter elsewhere in your template (for example, by using the Ref

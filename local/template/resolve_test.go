@@ -40,12 +40,7 @@ func parse(t *testing.T, s string) any {
 }
 
 func TestResolve(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    string // JSON
-		wantErr string
-	}{
+	checkResolve(t, []resolveCase{
 		{name: "Ref resource", in: `{"Ref":"Bucket"}`, want: `"b-1"`},
 		{name: "Ref parameter", in: `{"Ref":"Env"}`, want: `"dev"`},
 		{name: "Ref pseudo", in: `[{"Ref":"AWS::Region"},{"Ref":"AWS::AccountId"},{"Ref":"AWS::Partition"},{"Ref":"AWS::StackName"},{"Ref":"AWS::URLSuffix"}]`,
@@ -72,7 +67,21 @@ func TestResolve(t *testing.T) {
 			want: `{"Attributes":{"RedrivePolicy":{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:q","maxReceiveCount":3}}}`},
 		{name: "policy Condition key is not an intrinsic", in: `{"Condition":{"ArnLike":{"aws:SourceArn":"x"}}}`, want: `{"Condition":{"ArnLike":{"aws:SourceArn":"x"}}}`},
 		{name: "ImportValue unsupported", in: `{"Fn::ImportValue":"x"}`, wantErr: "Fn::ImportValue: not supported"},
-	}
+	})
+}
+
+// resolveCase is a value for testContext's Resolve, with what it should resolve to (JSON) or a
+// part of its error.
+type resolveCase struct {
+	name    string
+	in      string
+	want    string
+	wantErr string
+}
+
+// checkResolve runs each case as a subtest.
+func checkResolve(t *testing.T, tests []resolveCase) {
+	t.Helper()
 	c := testContext()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,12 +111,7 @@ func TestConditions(t *testing.T) {
 }
 
 func TestOrder(t *testing.T) {
-	tests := []struct {
-		name    string
-		tmpl    string
-		want    []string
-		wantErr string
-	}{
+	checkOrder(t, []orderCase{
 		{
 			name: "references and DependsOn",
 			tmpl: `{"Resources":{
@@ -128,7 +132,20 @@ func TestOrder(t *testing.T) {
 			tmpl: `{"Parameters":{"P":{"Type":"String"}},"Resources":{"A":{"Type":"X","Properties":{"P":{"Ref":"P"},"R":{"Ref":"AWS::Region"}}}}}`,
 			want: []string{"A"},
 		},
-	}
+	})
+}
+
+// orderCase is a template for Order, with the order it should give or a part of its error.
+type orderCase struct {
+	name    string
+	tmpl    string
+	want    []string
+	wantErr string
+}
+
+// checkOrder runs each case as a subtest.
+func checkOrder(t *testing.T, tests []orderCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var tmpl Template
