@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -15,6 +16,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -146,11 +148,8 @@ func Report(w io.Writer, err error, fallback int) int {
 func Parse(fs *flag.FlagSet, args []string) error {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return &UsageError{Err: err}
+		if err := parseOnce(fs, args); err != nil {
+			return err
 		}
 		rest := fs.Args()
 		if consumed := args[:len(args)-len(rest)]; len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
@@ -164,4 +163,49 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	}
 	// fs.Args() is the arguments, in their order.
 	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// parseOnce is fs.Parse, where a duration that does not parse is said with what one looks like:
+// the flag package printed `invalid value "5 min" for flag -pause: parse error` and the usage.
+func parseOnce(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	var printed bytes.Buffer
+	fs.SetOutput(&printed) // the error and the usage, to be printed once the error is known
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err == nil {
+		return nil
+	}
+	text := printed.String()
+	if !errors.Is(err, flag.ErrHelp) {
+		if better := durationError(fs, err); better != nil {
+			text = strings.Replace(text, err.Error(), better.Error(), 1)
+			err = better
+		}
+		err = &UsageError{Err: err}
+	}
+	io.WriteString(out, text)
+	return err
+}
+
+// durationError says what a duration looks like when err is the flag package's refusal of a
+// duration flag's value, else nil.
+func durationError(fs *flag.FlagSet, err error) error {
+	var value, name string
+	if _, scanErr := fmt.Sscanf(err.Error(), "invalid value %q for flag -%s", &value, &name); scanErr != nil {
+		return nil
+	}
+	name = strings.TrimSuffix(name, ":")
+	f := fs.Lookup(name)
+	if f == nil {
+		return nil
+	}
+	g, ok := f.Value.(flag.Getter) // a Func flag is none
+	if !ok {
+		return nil
+	}
+	if _, isDuration := g.Get().(time.Duration); !isDuration {
+		return nil
+	}
+	return fmt.Errorf("-%s %q: want a duration, a number and its unit, such as 30s, 5m or 1h30m (units ns, us, ms, s, m, h)", name, value)
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestCodeAndReport(t *testing.T) {
@@ -32,5 +34,47 @@ func TestCodeAndReport(t *testing.T) {
 				t.Fatalf("printed %q, want %q", b.String(), tt.printed)
 			}
 		})
+	}
+}
+
+// Flags may follow the arguments, "--" ends them, and a duration that does not parse is said with
+// what one looks like, in the error and where the flag package printed it; other errors are its own.
+func TestParse(t *testing.T) {
+	newFS := func(out *bytes.Buffer) (*flag.FlagSet, *time.Duration, *string) {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(out)
+		d := fs.Duration("pause", time.Second, "")
+		s := fs.String("name", "", "")
+		fs.Func("tag", "", func(string) error { return errors.New("want key=value") })
+		return fs, d, s
+	}
+	var out bytes.Buffer
+	fs, d, s := newFS(&out)
+	if err := Parse(fs, []string{"exp", "-pause", "3s", "more", "-name", "n", "--", "-x"}); err != nil {
+		t.Fatal(err)
+	}
+	if *d != 3*time.Second || *s != "n" || fmt.Sprint(fs.Args()) != "[exp more -x]" {
+		t.Errorf("pause %s, name %q, args %q; want 3s, n, [exp more -x]", *d, *s, fs.Args())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-pause", "5 min"}, `-pause "5 min": want a duration, a number and its unit, such as 30s, 5m or 1h30m`},
+		{[]string{"-tag", "x"}, `invalid value "x" for flag -tag: want key=value`},
+		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+	} {
+		var out bytes.Buffer
+		fs, _, _ := newFS(&out)
+		err := Parse(fs, c.args)
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) || !strings.Contains(out.String(), c.want) || strings.Count(out.String(), c.want) != 1 {
+			t.Errorf("Parse(%q): %v, printed %q; want a usage error saying %q, printed once", c.args, err, out.String(), c.want)
+		}
+	}
+	out.Reset()
+	fs, _, _ = newFS(&out)
+	if err := Parse(fs, []string{"-h"}); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-pause") {
+		t.Errorf("-h: %v, printed %q; want ErrHelp and the usage", err, out.String())
 	}
 }
