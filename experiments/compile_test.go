@@ -575,3 +575,11 @@ func TestNullFileIsNoExperiment(t *testing.T) {
 		t.Errorf("err = %v, want the file named null", err)
 	}
 }
+
+// Chaos Toolkit also reads YAML: a .yaml experiment's syntax error says this lab reads JSON only.
+func TestYAMLFileSaysJSONOnly(t *testing.T) {
+	_, err := Parse([]byte("version: 1.0.0\ntitle: t\n"), "dir/e.yaml", Definitions, ".")
+	if err == nil || !strings.Contains(err.Error(), "a YAML experiment is not read here: convert it to JSON, e.g. yq -o json e.yaml") {
+		t.Errorf("err = %v, want the YAML named", err)
+	}
+}

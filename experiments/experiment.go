@@ -141,7 +141,12 @@ func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
 func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
 	var syntax json.RawMessage
 	if err := json.Unmarshal(data, &syntax); err != nil {
-		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: describeJSONError(data, err)}}}
+		reason := describeJSONError(data, err)
+		if ext := strings.ToLower(path.Ext(name)); ext == ".yaml" || ext == ".yml" {
+			// Chaos Toolkit also reads YAML; this lab reads JSON only.
+			reason += " (a YAML experiment is not read here: convert it to JSON, e.g. yq -o json " + path.Base(name) + ")"
+		}
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: reason}}}
 	}
 	problems, types := checkFile(data)
 	if types > 0 {
