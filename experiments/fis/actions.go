@@ -287,7 +287,8 @@ type segment struct {
 
 // segments cuts the schedule where an action starts or ends; consecutive stretches with the same
 // faults are one segment. Two faults on at once that are the same flag are a problem (the fault
-// parameter holds one config, with one flag per mode).
+// parameter holds one config, with one flag per mode), and so are an error and an HTTP response
+// (FIS applies one of them at a time: see conflict).
 func (tr *translator) segments(as []*fisAction) []segment {
 	var cuts []time.Duration
 	for _, a := range as {
@@ -310,10 +311,16 @@ func (tr *translator) segments(as []*fisAction) []segment {
 		}
 		for x, a := range s.faults {
 			for _, b := range s.faults[x+1:] {
-				if a.flag == b.flag && !clash[[2]string{a.name, b.name}] {
-					clash[[2]string{a.name, b.name}] = true
-					tr.fail(b.path, "runs at the same time as actions.%s (from %s to %s), and both are failure-lambda's %s flag: the fault parameter holds one; order them with startAfter",
-						a.name, formatSeconds(s.start), formatSeconds(min(a.end, b.end)), a.flag)
+				if !conflict(a.flag, b.flag) || clash[[2]string{a.name, b.name}] {
+					continue
+				}
+				clash[[2]string{a.name, b.name}] = true
+				when := fmt.Sprintf("runs at the same time as actions.%s (from %s to %s)", a.name, formatSeconds(s.start), formatSeconds(min(a.end, b.end)))
+				if a.flag == b.flag {
+					tr.fail(b.path, "%s, and both are failure-lambda's %s flag: the fault parameter holds one; order them with startAfter", when, a.flag)
+				} else {
+					tr.fail(b.path, "%s: FIS applies conflicting Lambda actions (%s and %s) one at a time, only the one with the earliest start date, where failure-lambda's %s and %s flags would both be on; order them with startAfter",
+						when, a.id, b.id, a.flag, b.flag)
 				}
 			}
 		}
@@ -325,6 +332,21 @@ func (tr *translator) segments(as []*fisAction) []segment {
 		out = append(out, s)
 	}
 	return out
+}
+
+// conflict says whether two flags' FIS actions cannot be on together as failure-lambda's flags
+// are. FIS's Lambda extension applies every action that differs from the others, but "if two
+// identical or conflicting actions are applied to the same function, then only the action with
+// the earliest start date will be applied", invocation-error and
+// invocation-http-integration-response being its example of a conflicting pair (FIS user guide,
+// use-lambda-actions, "Understanding concurrency"); failure-lambda's exception and statuscode
+// flags would both roll on every invocation. A delay goes with either, as in FIS ("you can add an
+// initial delay before returning an error").
+func conflict(a, b faultconfig.Mode) bool {
+	answers := func(m faultconfig.Mode) bool {
+		return m == faultconfig.ModeException || m == faultconfig.ModeStatusCode
+	}
+	return a == b || answers(a) && answers(b)
 }
 
 func sameFaults(a, b []*fisAction) bool {

@@ -62,7 +62,10 @@
 // written and no guard runs while they do; a -pause override does not shorten them), since the
 // state machine starts the window of the steady state after the method when method[0]'s write is in
 // force, which must be the first fault's. Two actions of the same flag on at once are a problem
-// (the parameter holds one flag per mode). The rollback writes {"isEnabled": false}; the extension
+// (the parameter holds one flag per mode), and so are invocation-error and
+// invocation-http-integration-response on at once: FIS applies such "conflicting actions" one at
+// a time, the earliest started first, where both flags would roll on every invocation (a delay
+// goes with either, in FIS as here). The rollback writes {"isEnabled": false}; the extension
 // "aws-fis" records each FIS action's start, end and flag.
 //
 // # Stop conditions

@@ -160,14 +160,14 @@ func TestTranslate(t *testing.T) {
 					t.Errorf("guard %+v, parameter %s", c.Guard, c.Method[0].Parameter)
 				}
 			}},
-		{name: "the get-experiment-template wrapper, tags target, parallel actions, a lent hypothesis", template: read(t, "get-experiment-template.json"),
+		{name: "the get-experiment-template wrapper, tags target, error then HTTP response, a lent hypothesis", template: read(t, "get-experiment-template.json"),
 			opts: func(o *fis.Options) {
 				o.FunctionTags = map[string]string{"app": "chaoslab", "stage": "lab"}
 				o.Hypothesis = exp1
 			},
 			method: []string{
-				`errors + unavailable 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20},"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
-				`unavailable 60s {"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
+				`errors 120s {"exception":{"enabled":true,"exception_msg":"Injected by AWS FIS action errors (aws:lambda:invocation-error)","percentage":20}}`,
+				`unavailable 180s {"statuscode":{"enabled":true,"percentage":10,"status_code":503}}`,
 			},
 			probes: []string{"zero-sns-errors", "messages-in-flight", "normal-error-rates"},
 			check: func(t *testing.T, e *experiments.Experiment, c *experiments.Compiled) {
@@ -536,5 +536,54 @@ func TestEmptyTargetMemberIsNotGiven(t *testing.T) {
 	e, problems, err := fis.Translate(withEmptyTags, fis.Options{FunctionName: function, Alarms: alarms(t)})
 	if err != nil || len(problems) > 0 || e == nil {
 		t.Errorf("resourceArns beside an empty resourceTags: %v %v", problems, err)
+	}
+}
+
+// FIS's Lambda extension applies conflicting actions one at a time: "If two identical or
+// conflicting actions are applied to the same function, then only the action with the earliest
+// start date will be applied", and its example of a conflicting pair is invocation-error and
+// invocation-http-integration-response (FIS user guide, use-lambda-actions, "Understanding
+// concurrency"). failure-lambda's exception and statuscode flags are different flags that both
+// roll on every invocation, so writing them together is not what FIS runs.
+func TestConflictingLambdaActions(t *testing.T) {
+	const head = `{"targets": {"fn": {"resourceType": "aws:lambda:function", "resourceArns": ["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"], "selectionMode": "ALL"}},
+		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}],
+		"actions": {
+			"errors": {"actionId": "aws:lambda:invocation-error", "parameters": {"duration": "PT3M", "invocationPercentage": "20", "preventExecution": "true"}, "targets": {"Functions": "fn"}},
+			"settle": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}},
+			"unavailable": {"actionId": "aws:lambda:invocation-http-integration-response", "targets": {"Functions": "fn"},
+				"parameters": {"duration": "PT3M", "invocationPercentage": "10", "preventExecution": "true", "statusCode": "503", "contentTypeHeader": "application/json"}`
+	for name, tc := range map[string]struct{ startAfter, want string }{
+		"both at the start":        {"", "runs at the same time as actions.errors (from 0s to 180s)"},
+		"the second a minute late": {`, "startAfter": ["settle"]`, "runs at the same time as actions.errors (from 60s to 180s)"},
+		"one after the other":      {`, "startAfter": ["errors"]`, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tpl := []byte(head + tc.startAfter + "}}}")
+			e, problems, err := fis.Translate(tpl, fis.Options{FunctionName: function, Alarms: alarms(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if len(problems) > 0 {
+					t.Fatalf("problems %v", problems)
+				}
+				if got := methodSummary(t, e); len(got) != 2 || !strings.HasPrefix(got[1], "unavailable 180s") {
+					t.Errorf("method %q", got)
+				}
+				return
+			}
+			var reasons []string
+			for _, p := range problems {
+				if p.Path == "actions.unavailable" && strings.Contains(p.Reason, tc.want) && strings.Contains(p.Reason, "earliest start") {
+					return
+				}
+				reasons = append(reasons, p.Path+": "+p.Reason)
+			}
+			if e != nil {
+				t.Errorf("translated with both flags on at once: %q", methodSummary(t, e))
+			}
+			t.Errorf("want a problem at actions.unavailable with %q, got %q", tc.want, reasons)
+		})
 	}
 }
