@@ -20,19 +20,24 @@
 //	platform, node     Platform (the state machine ran it); the execution ARN
 //	experiment         the experiment as its file has it, plus the extension {"name": "chaoslab-journal",
 //	                   "verdict", "executionArn", "rollbackOf", "error", "rollbackError",
-//	                   "recoveryError", "afterRollback", "onsets"}: what Chaos Toolkit's journal has
-//	                   no member for (afterRollback is the steady state after the rollbacks, as a
-//	                   state; onsets, per write with an onset, {"phase", "activity", "onsetSeconds",
-//	                   "inForceAt"}: when the fault was in force, where the window after the method
-//	                   starts)
+//	                   "recoveryError", "afterRollback", "onsets", "probesPastFailure"}: what Chaos
+//	                   Toolkit's journal has no member for (afterRollback is the steady state after
+//	                   the rollbacks, as a state; onsets, per write with an onset, {"phase",
+//	                   "activity", "onsetSeconds", "inForceAt"}: when the fault was in force, where
+//	                   the window after the method starts; probesPastFailure, per phase "before",
+//	                   "after", "during", the probe runs judged after the first not met)
 //	start, end         startedAt, endedAt as Python's isoformat() (2026-11-30T06:56:10.894000+00:00)
 //	duration           seconds between them
 //	status, deviated   held, deviated, not-steady-before → completed (chaoslib too says completed of
 //	                   a hypothesis not met before the method: steady_states.before tells);
-//	                   deviated → deviated true; aborted → aborted; a rollback run (rollbackOf) →
-//	                   interrupted (the execution it rolled back was stopped, timed out or broke)
+//	                   deviated → deviated true (chaoslib: the steady state after the method not
+//	                   met); a guard's breach → failed, deviated false (chaoslib's fail-fast
+//	                   continuous hypothesis with no hypothesis after it); aborted → aborted; a
+//	                   rollback run (rollbackOf) → interrupted (the execution it rolled back was
+//	                   stopped, timed out or broke)
 //	steady_states      before, after: {steady_state_met, probes} from the phases, null when a phase
-//	                   did not run; during: the guard's breach, if any, as a state not met
+//	                   did not run, the probes up to the first not met (chaoslib stops there);
+//	                   during: the guard's breach, if any, as a state not met
 //	run                the method's writes; after a guard breach, only the action whose pause the
 //	                   guard ended (the machine records no other then)
 //	rollbacks          the rollbacks' writes; a failed rollback is a run with status failed and the
@@ -44,7 +49,8 @@
 // (stdout "null\n" without data), a python provider's value (null without data). An action's
 // output is the value written (with the expiry the machine capped it to). Start and end are the
 // time of the query or the write (a probe's observed window is longer; pauses are in the
-// activity). Our probes are all evaluated where Chaos Toolkit stops at the first that fails.
+// activity). Our probes are all evaluated where Chaos Toolkit stops at the first that fails: the
+// journal's states stop there too, and the rest are in the extension's probesPastFailure.
 // Without the experiment (exp nil), the activities are described from the journal: a
 // chaoslab.cloudwatch.metric_data probe with its query, a chaosaws put_parameter action.
 //

@@ -102,6 +102,9 @@ func (w *writer) extension() (map[string]any, error) {
 	if len(onsets) > 0 {
 		ext["onsets"] = onsets
 	}
+	if len(w.pastFailure) > 0 {
+		ext["probesPastFailure"] = w.pastFailure
+	}
 	if j.AfterRollback != nil {
 		s, err := w.state(j.AfterRollback)
 		if err != nil {

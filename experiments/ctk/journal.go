@@ -94,16 +94,19 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 		return nil, fmt.Errorf("ctk: endedAt: %w", err)
 	}
 	w := &writer{exp: exp, j: j}
+	// Deviated: chaoslib sets it in one place only, when the hypothesis after the method is not
+	// met (chaoslib/run.py run_deviation_validation_hypothesis: `journal["deviated"] = True`);
+	// a guard's breach (during, with no hypothesis after it) is not a deviation there, see status.
 	out := &Journal{
 		ChaoslibVersion: FormatVersion, Platform: Platform, Node: cmpOr(j.ExecutionArn, "unknown"),
 		Start: start, End: end, Duration: seconds(j.StartedAt, j.EndedAt),
-		Status: status(j), Deviated: j.Verdict == experiments.VerdictDeviated,
+		Status: status(j), Deviated: j.Verdict == experiments.VerdictDeviated && j.GuardBreach == nil,
 		SteadyStates: SteadyStates{During: []State{}}, Run: []Run{}, Rollbacks: []Run{},
 	}
-	if out.SteadyStates.Before, err = w.state(j.Before); err != nil {
+	if out.SteadyStates.Before, err = w.judged("before", j.Before); err != nil {
 		return nil, err
 	}
-	if out.SteadyStates.After, err = w.state(j.After); err != nil {
+	if out.SteadyStates.After, err = w.judged("after", j.After); err != nil {
 		return nil, err
 	}
 	for _, a := range j.Method {
@@ -120,7 +123,7 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 			return nil, fmt.Errorf("ctk: guardBreach.putAt: %w", err)
 		}
 		out.Run = append(out.Run, Run{Activity: w.activity("method", g.Action, nil), Status: RunSucceeded, Start: at, End: at})
-		s, err := w.state([]experiments.ProbeResult{g.Probe})
+		s, err := w.judged("during", []experiments.ProbeResult{g.Probe})
 		if err != nil {
 			return nil, err
 		}
@@ -149,13 +152,19 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 
 // status maps a verdict: a run that judged the hypothesis (held, deviated, not steady before)
 // completed, as chaoslib says of a hypothesis not met before the method too; a run that failed
-// on the way aborted; a run that only rolled back another execution was interrupted.
+// on the way aborted; a run that only rolled back another execution was interrupted. A guard's
+// breach ends the method as chaoslib's continuous hypothesis does with fail_fast, which says
+// failed (chaoslib/run.py run_hypothesis_continuously: `journal["status"] = "failed"`); only a
+// hypothesis after the method not met turns that into completed and deviated, and the machine
+// runs none after a breach.
 func status(j *experiments.Journal) string {
 	switch {
 	case j.RollbackOf != "":
 		return StatusInterrupted
 	case j.Verdict == experiments.VerdictAborted:
 		return StatusAborted
+	case j.GuardBreach != nil:
+		return StatusFailed
 	}
 	return StatusCompleted
 }
@@ -167,6 +176,34 @@ func exception(e *experiments.StepError) []string {
 type writer struct {
 	exp *experiments.Experiment
 	j   *experiments.Journal
+	// pastFailure, per phase ("before", "after", "during"), are the probes after the first that
+	// was not met: chaoslib runs none of them, our machine judged them all (see judged).
+	pastFailure map[string][]Run
+}
+
+// judged is a check of the hypothesis as chaoslib records it: it stops at the first probe not
+// met (chaoslib/hypothesis.py run_steady_state_hypothesis: `if not checked: ...
+// return state`), so that probe is the state's last, the one chaoslib names
+// (chaoslib/run.py: `p = state["probes"][-1]`). The probes our machine judged after it are kept
+// in the extension (pastFailure).
+func (w *writer) judged(phase string, ps []experiments.ProbeResult) (*State, error) {
+	s, err := w.state(ps)
+	if s == nil || err != nil {
+		return s, err
+	}
+	for i, p := range s.Probes {
+		if !*p.ToleranceMet {
+			if rest := s.Probes[i+1:]; len(rest) > 0 {
+				if w.pastFailure == nil {
+					w.pastFailure = map[string][]Run{}
+				}
+				w.pastFailure[phase] = append(w.pastFailure[phase], rest...)
+			}
+			s.Probes = s.Probes[:i+1]
+			break
+		}
+	}
+	return s, nil
 }
 
 // state is one hypothesis check, or nil for a phase that did not run.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,7 +177,7 @@ func TestFromJournal(t *testing.T) {
 					t.Errorf("no-data probe %+v: the aws CLI prints null", p)
 				}
 			}},
-		{file: "guard-breach.json", guard: true, want: summary{status: "completed", deviated: true, before: "met", during: 1, run: action, rollback: "Disable Lambda failures (succeeded)"},
+		{file: "guard-breach.json", guard: true, want: summary{status: "failed", before: "met", during: 1, run: action, rollback: "Disable Lambda failures (succeeded)"},
 			check: func(t *testing.T, j *ctk.Journal) {
 				d := j.SteadyStates.During[0]
 				if d.SteadyStateMet || len(d.Probes) != 1 || stdout(t, d.Probes[0]) != "50.0\n" {
@@ -277,5 +278,67 @@ func TestRollbackStrategy(t *testing.T) {
 		if (err == nil) != tc.ok || (err != nil && (!errors.Is(err, ctk.ErrRollbackStrategy) || !strings.Contains(err.Error(), tc.want))) {
 			t.Errorf("RollbackStrategy(%q) = %v", tc.s, err)
 		}
+	}
+}
+
+// chaosJournals are the fixtures' journals as Chaos Toolkit journals.
+func chaosJournals(t *testing.T) map[string]*ctk.Journal {
+	t.Helper()
+	out := map[string]*ctk.Journal{}
+	for _, name := range []string{"held.json", "deviated.json", "not-steady-before.json", "guard-breach.json", "aborted.json", "rollback-failed.json", "rollback-of.json"} {
+		j, err := ctk.FromJournal(exp1(t, name == "guard-breach.json"), ourJournal(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = j
+	}
+	return out
+}
+
+// TestDeviatedOnlyAfterTheMethod: chaoslib sets deviated only when the hypothesis after the
+// method is not met (chaoslib/run.py run_deviation_validation_hypothesis), and a continuous
+// hypothesis that ends the method (fail_fast) says failed (run_hypothesis_continuously); the
+// guard's breach, with no hypothesis after it, is such a run.
+func TestDeviatedOnlyAfterTheMethod(t *testing.T) {
+	for name, j := range chaosJournals(t) {
+		after := j.SteadyStates.After
+		if j.Deviated != (after != nil && !after.SteadyStateMet) {
+			t.Errorf("%s: deviated %v with steady_states.after %+v: chaoslib deviates only on an after not met", name, j.Deviated, after)
+		}
+	}
+	if g := chaosJournals(t)["guard-breach.json"]; g.Status != ctk.StatusFailed || g.Deviated {
+		t.Errorf("guard breach: status %s deviated %v, want failed, not deviated (fail_fast)", g.Status, g.Deviated)
+	}
+}
+
+// TestHypothesisStopsAtFirstProbeNotMet: chaoslib runs a hypothesis' probes until one is not met
+// (chaoslib/hypothesis.py run_steady_state_hypothesis) and names the last as the culprit
+// (chaoslib/run.py: state["probes"][-1]); the probes our machine judged after it are in the
+// extension.
+func TestHypothesisStopsAtFirstProbeNotMet(t *testing.T) {
+	for name, j := range chaosJournals(t) {
+		states := map[string]*ctk.State{"before": j.SteadyStates.Before, "after": j.SteadyStates.After}
+		for i := range j.SteadyStates.During {
+			states[fmt.Sprint("during ", i)] = &j.SteadyStates.During[i]
+		}
+		for phase, s := range states {
+			if s == nil {
+				continue
+			}
+			for i, p := range s.Probes {
+				last := i == len(s.Probes)-1
+				if !*p.ToleranceMet && !last {
+					t.Errorf("%s %s: probe %d not met but not the last of %d", name, phase, i, len(s.Probes))
+				}
+				if last && *p.ToleranceMet != s.SteadyStateMet {
+					t.Errorf("%s %s: steady_state_met %v but the last probe's tolerance_met %v", name, phase, s.SteadyStateMet, *p.ToleranceMet)
+				}
+			}
+		}
+	}
+	j := chaosJournals(t)["not-steady-before.json"]
+	past, _ := json.Marshal(ext(t, j)["probesPastFailure"])
+	if !strings.Contains(string(past), `"before":[{"activity":{`) || !strings.Contains(string(past), "normal-error-rates") {
+		t.Errorf("probesPastFailure %s, want before's normal-error-rates", past)
 	}
 }
