@@ -386,30 +386,17 @@ function taskStates(definition) {
 //     the spec's 60 s, and a task that waits longer (a function, a callback) would time out here
 //     only.
 function asAWSRunsIt(definition) {
-  const walk = (machine) => {
-    if (!machine?.States) return machine;
-    const states = {};
-    for (const [name, state] of Object.entries(machine.States)) {
-      const s = { ...state };
-      if (s.ResultPath === '$') delete s.ResultPath;
-      if (Array.isArray(s.Catch)) {
-        s.Catch = s.Catch.map((c) => {
-          if (c?.ResultPath !== '$') return c;
-          const { ResultPath, ...rest } = c;
-          return rest;
-        });
-      }
-      if (s.Type === 'Task' && s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined) {
-        s.TimeoutSeconds = AWS_TASK_TIMEOUT_SECONDS;
-      }
-      if (s.ItemProcessor) s.ItemProcessor = walk(s.ItemProcessor);
-      if (s.Iterator) s.Iterator = walk(s.Iterator);
-      if (s.Branches) s.Branches = s.Branches.map(walk);
-      states[name] = s;
+  const copy = structuredClone(definition); // the caller's definition stays as it came
+  eachState(copy, (_, state) => {
+    if (state.ResultPath === '$') delete state.ResultPath;
+    for (const c of Array.isArray(state.Catch) ? state.Catch : []) {
+      if (c?.ResultPath === '$') delete c.ResultPath;
     }
-    return { ...machine, States: states };
-  };
-  return walk(definition);
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = AWS_TASK_TIMEOUT_SECONDS;
+    }
+  });
+  return copy;
 }
 
 // AWS_TASK_TIMEOUT_SECONDS: a Task's TimeoutSeconds when it has none, AWS's (its Task state docs).
