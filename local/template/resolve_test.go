@@ -79,6 +79,22 @@ type resolveCase struct {
 	wantErr string
 }
 
+// errorCase checks err for a case that wants an error containing wantErr (and reports true: the
+// case ends there), or, with wantErr empty, no error at all.
+func errorCase(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return false
+}
+
 // checkResolve runs each case as a subtest.
 func checkResolve(t *testing.T, tests []resolveCase) {
 	t.Helper()
@@ -86,14 +102,8 @@ func checkResolve(t *testing.T, tests []resolveCase) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := c.Resolve(parse(t, tc.in))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
+			if errorCase(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if want := parse(t, tc.want); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %#v, want %#v", got, want)
@@ -153,14 +163,8 @@ func checkOrder(t *testing.T, tests []orderCase) {
 				t.Fatal(err)
 			}
 			got, err := Order(&tmpl)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
+			if errorCase(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("order = %v, want %v", got, tc.want)
