@@ -17,6 +17,9 @@ type Counts struct {
 	SkippedTests []string
 	// BuildFailed is set when the package's tests did not compile or the binary failed outside a test.
 	BuildFailed bool
+	// Elapsed is how long the package's test binary ran, in seconds, as go test reports it: the
+	// table shows it so that a package grown slow can join the Makefile's SLOW_PKGS (started first).
+	Elapsed float64
 }
 
 // Summary is the result of a `go test -json` run, by package.
@@ -28,6 +31,7 @@ type event struct {
 	Package string
 	Test    string
 	Output  string
+	Elapsed float64
 }
 
 // Summarize reads `go test -json` from r and writes to w what `go test` without -v prints: each
@@ -81,6 +85,9 @@ func Summarize(r io.Reader, w io.Writer) (Summary, error) {
 				c.SkippedTests = append(c.SkippedTests, e.Test+": "+last[key])
 			}
 		}
+		if e.Test == "" && (e.Action == "pass" || e.Action == "fail") {
+			c.Elapsed = e.Elapsed
+		}
 		if e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip") {
 			delete(held, key)
 			delete(last, key)
@@ -110,22 +117,23 @@ func (s Summary) Problems(strict bool) []string {
 	return out
 }
 
-// Print writes one line per package: tests passed, failed, skipped.
+// Print writes one line per package: tests passed, failed, skipped, and the seconds its test binary
+// ran.
 func (s Summary) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tPASSED\tFAILED\tSKIPPED\t")
+	fmt.Fprintln(tw, "PACKAGE\tPASSED\tFAILED\tSKIPPED\tSECONDS\t")
 	var total Counts
 	for _, pkg := range s.packages() {
 		c := s[pkg]
 		if c.Passed+c.Failed+c.Skipped == 0 && !c.BuildFailed {
 			continue // no test files
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", pkg, c.Passed, c.Failed, c.Skipped)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t\n", pkg, c.Passed, c.Failed, c.Skipped, c.Elapsed)
 		total.Passed += c.Passed
 		total.Failed += c.Failed
 		total.Skipped += c.Skipped
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\n", total.Passed, total.Failed, total.Skipped)
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\t\n", total.Passed, total.Failed, total.Skipped)
 	tw.Flush()
 }
 

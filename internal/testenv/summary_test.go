@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ const stream = `{"Action":"start","Package":"x/a"}
 {"Action":"output","Package":"x/a","Test":"TestNeedsJava","Output":"    a_test.go:9: prerequisite missing: java\n"}
 {"Action":"output","Package":"x/a","Test":"TestNeedsJava","Output":"--- SKIP: TestNeedsJava (0.00s)\n"}
 {"Action":"skip","Package":"x/a","Test":"TestNeedsJava"}
-{"Action":"pass","Package":"x/a"}
+{"Action":"pass","Package":"x/a","Elapsed":12.34}
 {"Action":"run","Package":"x/b","Test":"TestBroken"}
 {"Action":"output","Package":"x/b","Test":"TestBroken","Output":"    b_test.go:3: got 1, want 2\n"}
 {"Action":"fail","Package":"x/b","Test":"TestBroken"}
@@ -59,5 +60,9 @@ func TestSummarize(t *testing.T) {
 	sum.Print(&table)
 	if !strings.Contains(table.String(), "total") {
 		t.Errorf("table has no total line:\n%s", table.String())
+	}
+	// How long each package's binary ran, to tell which ones make test should start first.
+	if !regexp.MustCompile(`(?m)^x/a +1 +0 +1 +12\.3 *$`).MatchString(table.String()) {
+		t.Errorf("table has no x/a line with its 12.3 seconds:\n%s", table.String())
 	}
 }
