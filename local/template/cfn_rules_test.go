@@ -267,3 +267,24 @@ func TestNumberParameterRefIsAString(t *testing.T) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
 }
+
+// A resource's or an output's Condition must name a condition of the template ("The logical ID of a
+// condition declared in the Conditions section", Condition attribute page): a misspelt one is a
+// refusal that names it, before anything is created, not a resource quietly left out.
+func TestConditionAttributeNamesACondition(t *testing.T) {
+	_, err := deployTemplate(t, `{
+		"Conditions":{"IsProd":{"Fn::Equals":["a","a"]}},
+		"Resources":{"Queue":{"Type":"AWS::SQS::Queue","Condition":"IsPord"}},
+		"Outputs":{"Url":{"Value":"x","Condition":"Nope"},"Ok":{"Value":"y","Condition":"IsProd"}}}`)
+	if err == nil {
+		t.Fatal("deployed, want the misspelt conditions refused")
+	}
+	for _, want := range []string{`resource Queue: Condition "IsPord" is not in the template's Conditions`, `output Url: Condition "Nope"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "output Ok") {
+		t.Errorf("err = %v, names an output whose condition exists", err)
+	}
+}

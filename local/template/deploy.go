@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -203,6 +205,9 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", asm.StackName, err)
 	}
+	if err := d.checkConditionNames(); err != nil {
+		return nil, err
+	}
 	if err := d.checkTypes(order); err != nil {
 		return nil, err
 	}
@@ -261,6 +266,29 @@ var recordOnly = map[string]string{
 	"AWS::Logs::LogGroup":         "function logs are files in the run directory",
 	"AWS::CDK::Metadata":          "CDK metadata",
 	"Custom::S3AutoDeleteObjects": "teardown deletes the bucket's objects itself",
+}
+
+// checkConditionNames fails on a resource or output whose Condition names no condition of the
+// template, before anything is created: CloudFormation refuses such a template ("Condition: ...
+// the logical ID of a condition declared in the Conditions section", Condition attribute page),
+// where skipping it as false would leave the resource out without a word.
+func (d *deployer) checkConditionNames() error {
+	var errs []error
+	check := func(section, id, cond string) {
+		if _, ok := d.ctx.Conditions[cond]; cond != "" && !ok {
+			errs = append(errs, fmt.Errorf("%s %s: Condition %q is not in the template's Conditions", section, id, cond))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(d.asm.Template.Resources)) {
+		check("resource", id, d.asm.Template.Resources[id].Condition)
+	}
+	for _, id := range slices.Sorted(maps.Keys(d.asm.Template.Outputs)) {
+		check("output", id, d.asm.Template.Outputs[id].Condition)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("stack %s: %w", d.asm.StackName, err)
+	}
+	return nil
 }
 
 // checkTypes fails on any resource type that would change behaviour and is not handled, before
