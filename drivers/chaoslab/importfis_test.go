@@ -209,7 +209,7 @@ func TestImportFISThenRun(t *testing.T) {
 		t.Fatalf("run: exit %d (%v)\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
 	}
 	ctkPath := filepath.Join(dir, "journal.ctk.json")
-	for _, want := range []string{"probe: alarm ChaosLab-EtlErrors m1=0", "put " + param + " = {", `"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":50}`,
+	for _, want := range []string{"probe alarm ChaosLab-EtlErrors: m1=0, tolerance", "put " + param + " = {", `"latency":{"enabled":true,"max_latency":1000,"min_latency":1000,"percentage":50}`,
 		"verdict: held", "journal: " + journal, "Chaos Toolkit journal: " + ctkPath} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("run output lacks %q:\n%s", want, out)

@@ -75,7 +75,7 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 			s := out.String()
 			for _, want := range []string{
 				"execution started",
-				"→ Probe before", "probe: zero-sns-errors m1=0",
+				"→ Probe before", "probe zero-sns-errors: m1=0, tolerance 0",
 				"put " + param + " = {", `"isEnabled":true`,
 				"⏸ Pause: pause 3s", "s left", "▶ Pause: pause over",
 				"put " + param + ` = {"isEnabled": false}`,

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
 
 // historyPage is how many events a GetExecutionHistory call of history asks for. A poll a
@@ -211,8 +213,9 @@ type follower struct {
 	w         io.Writer
 	start     time.Time
 	waits     map[string]waitSpec
-	countdown time.Duration // how often a pause prints the time left
-	verbose   bool          // also Pass and Choice states
+	countdown time.Duration        // how often a pause prints the time left
+	verbose   bool                 // also Pass and Choice states
+	probes    map[string]probeLine // by resultKey: the probe a GetMetricData answer is for
 
 	lastID  int64
 	pause   string    // Wait state in progress
@@ -271,7 +274,7 @@ func (f *follower) event(e types.HistoryEvent) (done bool) {
 	case types.HistoryEventTypeTaskSucceeded:
 		d := e.TaskSucceededEventDetails
 		if strings.EqualFold(aws.ToString(d.Resource), "getMetricData") {
-			f.printf(at, "  probe: %s", metricValues(aws.ToString(d.Output)))
+			f.printf(at, "  %s", f.probeValues(aws.ToString(d.Output)))
 		}
 	case types.HistoryEventTypeTaskFailed:
 		d := e.TaskFailedEventDetails
@@ -308,6 +311,66 @@ func (f *follower) tick(now time.Time) {
 		return
 	}
 	fmt.Fprintf(f.w, "[%7.1fs]   %s: paused for %s\n", now.Sub(f.start).Seconds(), f.pause, now.Sub(f.entered).Round(time.Second))
+}
+
+// probeLine is what a live probe line says of the probe beside its value.
+type probeLine struct {
+	name      string
+	tolerance string
+}
+
+// resultKey names a probe's first returned query by what GetMetricData answers of it: its Id and
+// Label.
+func resultKey(id, label string) string { return id + "\x00" + label }
+
+// probeLines maps each probe's first returned query (the one the state machine judges) to the
+// probe, for the live lines. The compiler labels that query with the probe's name only when it has
+// no label of its own, so a seed's probes answer "In flight %" or "e1"; their Id and Label name the
+// probe as long as no other probe's returned query has the same pair (those are left out: several
+// probes run at once, and the history does not say which Task a value answers).
+func probeLines(c *experiments.Compiled) map[string]probeLine {
+	if c == nil {
+		return nil
+	}
+	out := map[string]probeLine{}
+	shared := map[string]bool{}
+	for _, p := range c.SteadyState.Probes {
+		for _, q := range p.MetricDataQueries {
+			if q.ReturnData != nil && !*q.ReturnData {
+				continue
+			}
+			if q.Label == "" {
+				break // CloudWatch answers a label of its own choosing (a name holding "${" gets none)
+			}
+			k := resultKey(q.Id, q.Label)
+			if prev, ok := out[k]; ok && prev.name != p.Name {
+				shared[k] = true
+			}
+			out[k] = probeLine{name: p.Name, tolerance: p.Tolerance.Text}
+			break
+		}
+	}
+	for k := range shared {
+		delete(out, k)
+	}
+	return out
+}
+
+// probeValues is the live line of a GetMetricData output: the probe's name and tolerance when its
+// returned query names one probe of the experiment, then the values.
+func (f *follower) probeValues(output string) string {
+	values := metricValues(output)
+	var out struct{ MetricDataResults []struct{ Id, Label string } }
+	if json.Unmarshal([]byte(output), &out) == nil && len(out.MetricDataResults) > 0 {
+		r := out.MetricDataResults[0]
+		if p, ok := f.probes[resultKey(r.Id, r.Label)]; ok {
+			if r.Label == p.name { // the label is the name: say it once
+				values = strings.TrimPrefix(values, p.name+" ")
+			}
+			return fmt.Sprintf("probe %s: %s, tolerance %s", p.name, values, p.tolerance)
+		}
+	}
+	return "probe: " + values
 }
 
 // metricValues summarizes a GetMetricData output: each returned series'

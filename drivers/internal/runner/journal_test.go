@@ -49,3 +49,34 @@ func TestMetricValuesNameTheProbe(t *testing.T) {
 		}
 	}
 }
+
+// A live probe line names the probe and its tolerance, also when its query keeps a label of its own
+// (the seed's "In flight %"), as long as that query's Id and Label are the probe's alone: probes run
+// at once, so two probes answering the same pair stay as the values say them.
+func TestProbeLinesNameTheProbe(t *testing.T) {
+	yes := true
+	probe := func(name, id, label, tol string) experiments.CompiledProbe {
+		return experiments.CompiledProbe{Name: name, Tolerance: experiments.Tolerance{Text: tol},
+			MetricDataQueries: []experiments.MetricDataQuery{{Id: "hidden", ReturnData: new(bool)}, {Id: id, Label: label, ReturnData: &yes}}}
+	}
+	c := &experiments.Compiled{SteadyState: experiments.CompiledHypothesis{Probes: []experiments.CompiledProbe{
+		probe("messages-in-flight", "e1", "In flight %", "[0, 20]"),
+		probe("zero-sns-errors", "m1", "zero-sns-errors", "0"),
+		probe("twin-a", "e2", "same", "0"),
+		probe("twin-b", "e2", "same", "1"),
+	}}}
+	f := &follower{probes: probeLines(c)}
+	for _, tc := range []struct{ output, want string }{
+		{`{"MetricDataResults":[{"Id":"e1","Label":"In flight %","Values":[14.399999999999999]}]}`, "probe messages-in-flight: In flight % e1=14.4, tolerance [0, 20]"},
+		{`{"MetricDataResults":[{"Id":"m1","Label":"zero-sns-errors","Values":[]}]}`, "probe zero-sns-errors: m1=no data, tolerance 0"},
+		{`{"MetricDataResults":[{"Id":"e2","Label":"same","Values":[1]}]}`, "probe: same e2=1"},
+		{`{"MetricDataResults":[{"Id":"e9","Label":"other","Values":[1]}]}`, "probe: other e9=1"},
+	} {
+		if got := f.probeValues(tc.output); got != tc.want {
+			t.Errorf("probeValues(%s) = %q, want %q", tc.output, got, tc.want)
+		}
+	}
+	if got := (&follower{}).probeValues(`{"MetricDataResults":[{"Id":"e1","Label":"In flight %","Values":[3]}]}`); got != "probe: In flight % e1=3" {
+		t.Errorf("without the compiled experiment (a rollback run): %q", got)
+	}
+}

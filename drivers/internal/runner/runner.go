@@ -260,6 +260,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		f.start = time.Now()
 	}
 	f.waits = waitStates(definition)
+	f.probes = probeLines(compiled)
 
 	if err := r.follow(ctx, f, arn); err != nil {
 		if ctx.Err() != nil && !mode.own {
