@@ -378,3 +378,16 @@ func TestFixesThroughASymlinkedLibrary(t *testing.T) {
 		t.Errorf("StringMatches on a number through a linked library: %s %s %s %s, want SUCCEEDED \"no\" (the fixed library)", st.Status, st.Output, st.Error, st.Cause)
 	}
 }
+
+// $$.Map.Item is the context of a Map's ItemSelector (AWS's ItemSelector page); a state after the
+// Map finds no $$.Map, and a path to it fails the execution as a missing path does.
+func TestMapContextEndsWithTheMap(t *testing.T) {
+	out := wait(t, start(t, create(t, "map-context-after", `{"StartAt":"M","States":{
+	  "M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Index"},
+	    "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"ResultPath":"$.r","Next":"After"},
+	  "After":{"Type":"Pass","Parameters":{"i.$":"$$.Map.Item.Index"},"End":true}}}`), `{"items":["a","b"]}`))
+	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.Runtime" {
+		t.Fatalf("status %s error %q output %s: want FAILED States.Runtime ($$.Map is not there after the Map)",
+			out.Status, aws.ToString(out.Error), aws.ToString(out.Output))
+	}
+}
