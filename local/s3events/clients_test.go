@@ -65,21 +65,9 @@ func TestInterimStatusBeforeTheFinalOne(t *testing.T) {
 		}
 	}))
 	defer upstream.Close()
-	target, _ := url.Parse(upstream.URL)
-	// A bare proxy that relays Expect (the gateway no longer does; the recorder must not rely on it).
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	n, srvURL, queues := notifierBefore(t, upstream.URL, "json", "s3:ObjectCreated:*")
 
-	queues := &fakeQueues{}
-	n := s3events.New(s3events.Options{Queues: queues})
-	if err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{QueueConfigurations: []s3events.QueueConfiguration{
-		{ID: "json", QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:*"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(n.Middleware(proxy))
-	defer srv.Close()
-
-	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/lab/input/doc.json", strings.NewReader("hello"))
+	req, _ := http.NewRequest(http.MethodPut, srvURL+"/lab/input/doc.json", strings.NewReader("hello"))
 	req.Header.Set("Expect", "100-continue")
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ExpectContinueTimeout: time.Second}}
 	resp, err := client.Do(req)
@@ -241,4 +229,285 @@ type topicsFunc func(context.Context, sns.PublishInput) (string, error)
 
 func (f topicsFunc) Publish(ctx context.Context, in sns.PublishInput) (string, error) {
 	return f(ctx, in)
+}
+
+// A destination must be in the bucket's region ("The Amazon SQS queue must be in the same AWS
+// Region as your Amazon S3 bucket", and "The topic must be in the same AWS Region as your Amazon S3
+// bucket": Amazon S3 User Guide, Event notification types and destinations), and must exist: one of
+// another account does not in the one-account local cloud, even if a queue or topic of its name does.
+func TestDestinationsOfAnotherRegionOrAccount(t *testing.T) {
+	const region = "The notification destination service region is not valid for the bucket location constraint"
+	const unreachable = "Unable to validate the following destination configurations"
+	created := []string{"s3:ObjectCreated:*"}
+	for _, tt := range []struct {
+		name  string
+		queue string
+		topic string
+		want  string // "" = accepted
+	}{
+		{name: "queue here", queue: "arn:aws:sqs:us-east-1:000000000000:work"},
+		{name: "topic here", topic: "arn:aws:sns:us-east-1:000000000000:t"},
+		{name: "queue in another region", queue: "arn:aws:sqs:eu-west-1:000000000000:work",
+			want: region + ` (QueueConfiguration 1 (arn:aws:sqs:eu-west-1:000000000000:work): region "eu-west-1", the bucket's "us-east-1")`},
+		{name: "topic in another region", topic: "arn:aws:sns:eu-west-1:000000000000:t",
+			want: region + ` (TopicConfiguration 1 (arn:aws:sns:eu-west-1:000000000000:t): region "eu-west-1", the bucket's "us-east-1")`},
+		{name: "queue of another account", queue: "arn:aws:sqs:us-east-1:111122223333:work",
+			want: unreachable + ": arn:aws:sqs:us-east-1:111122223333:work (arn:aws:sqs:us-east-1:111122223333:work does not exist: its account 111122223333 is not the local cloud's (000000000000))"},
+		{name: "topic of another account", topic: "arn:aws:sns:us-east-1:111122223333:t",
+			want: unreachable + ": arn:aws:sns:us-east-1:111122223333:t (arn:aws:sns:us-east-1:111122223333:t does not exist"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			queues := &fakeQueues{}
+			var published []string
+			n := s3events.New(s3events.Options{Queues: queues, Topics: topicsFunc(func(_ context.Context, in sns.PublishInput) (string, error) {
+				published = append(published, in.TopicArn)
+				return "m", nil
+			})})
+			var cfg s3events.Configuration
+			if tt.queue != "" {
+				cfg.QueueConfigurations = []s3events.QueueConfiguration{{QueueArn: tt.queue, Events: created}}
+			} else {
+				cfg.TopicConfigurations = []s3events.TopicConfiguration{{TopicArn: tt.topic, Events: created}}
+			}
+			err := n.SetConfiguration(context.Background(), "lab", cfg)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want == "":
+				if len(queues.bodies())+len(published) != 1 {
+					t.Errorf("test events: %d to queues, %d to topics; want 1", len(queues.bodies()), len(published))
+				}
+			case err == nil || !strings.Contains(err.Error(), tt.want):
+				t.Fatalf("err %v, want InvalidArgument saying %q", err, tt.want)
+			default:
+				if len(queues.bodies())+len(published) != 0 {
+					t.Errorf("a refused destination was sent the test event: %q %q", queues.bodies(), published)
+				}
+				if _, ok := n.Configuration("lab"); ok {
+					t.Errorf("a refused configuration was kept")
+				}
+			}
+		})
+	}
+}
+
+// The record's responseElements are the answer's x-amz-request-id and x-amz-id-2: "These values
+// are the same as those that Amazon S3 returns in the response to the request that initiates the
+// events. This is so they can be used to match the event to the request." (Amazon S3 User Guide,
+// Event message structure). For PutObject, DeleteObject and each key of DeleteObjects.
+func TestResponseElementsAreTheAnswers(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amz-Request-Id", "4442587FB7D0A2F9")
+		w.Header().Set("X-Amz-Id-2", "vlR7PnpV2Ce81l0PRw6jlUpck7Jo5ZsQjryTjKlc5aLWGVHPZLj5NeC6qMa0emYBDXOo6QBU0Wo=")
+		switch r.Method {
+		case http.MethodPut:
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("ETag", `"abc"`)
+		case http.MethodDelete:
+			w.WriteHeader(http.StatusNoContent)
+		case http.MethodPost:
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><DeleteResult><Deleted><Key>input/b.json</Key></Deleted></DeleteResult>`)
+		}
+	}))
+	defer upstream.Close()
+	n, srvURL, queues := notifierBefore(t, upstream.URL, "all", "s3:ObjectCreated:*", "s3:ObjectRemoved:*")
+
+	for _, tc := range []struct{ name, method, path, body, event string }{
+		{"PutObject", http.MethodPut, "/lab/input/a.json", "hello", "ObjectCreated:Put"},
+		{"DeleteObject", http.MethodDelete, "/lab/input/a.json", "", "ObjectRemoved:Delete"},
+		{"DeleteObjects", http.MethodPost, "/lab?delete", "<Delete><Object><Key>input/b.json</Key></Object></Delete>", "ObjectRemoved:Delete"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(queues.bodies())
+			req, _ := http.NewRequest(tc.method, srvURL+tc.path, strings.NewReader(tc.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			n.Wait()
+			sent := queues.bodies()
+			if len(sent) != before+1 {
+				t.Fatalf("%d events, want 1", len(sent)-before)
+			}
+			var ev struct {
+				Records []struct {
+					EventName        string            `json:"eventName"`
+					ResponseElements map[string]string `json:"responseElements"`
+				}
+			}
+			if err := json.Unmarshal([]byte(sent[before]), &ev); err != nil || len(ev.Records) != 1 {
+				t.Fatalf("event %s (%v)", sent[before], err)
+			}
+			r := ev.Records[0]
+			if r.EventName != tc.event || r.ResponseElements["x-amz-request-id"] != resp.Header.Get("X-Amz-Request-Id") ||
+				r.ResponseElements["x-amz-id-2"] != resp.Header.Get("X-Amz-Id-2") {
+				t.Errorf("%s responseElements %v, want the answer's x-amz-request-id %q and x-amz-id-2 %q", r.EventName, r.ResponseElements,
+					resp.Header.Get("X-Amz-Request-Id"), resp.Header.Get("X-Amz-Id-2"))
+			}
+		})
+	}
+}
+
+// The notification configuration is the bucket's ("You store this configuration in the
+// notification subresource that's associated with a bucket", Amazon S3 User Guide, Amazon S3 Event
+// Notifications): DeleteBucket takes it with the bucket, so a bucket created again under the name
+// sends nothing. A refused DeleteBucket (BucketNotEmpty) or a subresource's delete keeps it.
+func TestDeleteBucketForgetsItsConfiguration(t *testing.T) {
+	var empty bool
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodDelete && !empty:
+			w.WriteHeader(http.StatusConflict)
+			io.WriteString(w, `<Error><Code>BucketNotEmpty</Code></Error>`)
+		case r.Method == http.MethodDelete:
+			w.WriteHeader(http.StatusNoContent)
+		case r.Method == http.MethodPut:
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("ETag", `"abc"`)
+		}
+	}))
+	defer upstream.Close()
+	n, srvURL, queues := notifierBefore(t, upstream.URL, "all", "s3:ObjectCreated:*")
+	do := func(method, path string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, srvURL+path, strings.NewReader(""))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		name, path string
+		empty      bool
+		kept       bool
+	}{
+		{name: "DeleteBucketTagging", path: "/lab?tagging", empty: true, kept: true},
+		{name: "BucketNotEmpty", path: "/lab", kept: true},
+		{name: "DeleteBucket", path: "/lab?x-id=DeleteBucket", empty: true, kept: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			empty = tc.empty
+			do(http.MethodDelete, tc.path)
+			if _, ok := n.Configuration("lab"); ok != tc.kept {
+				t.Errorf("configuration kept: %v, want %v", ok, tc.kept)
+			}
+		})
+	}
+	// The bucket made again: a PUT sends no event.
+	before := len(queues.bodies())
+	if code := do(http.MethodPut, "/lab/input/a.json"); code != 200 {
+		t.Fatalf("PUT: %d", code)
+	}
+	n.Wait()
+	if sent := queues.bodies()[before:]; len(sent) != 0 {
+		t.Errorf("a deleted bucket's configuration still sends: %q", sent)
+	}
+}
+
+// A configuration given without an Id gets one, whichever way it is put: "If you don't provide one,
+// Amazon S3 will assign an ID" (S3 API Reference, QueueConfiguration and TopicConfiguration). The
+// events name it as their configurationId.
+func TestConfigurationsWithoutIdGetOne(t *testing.T) {
+	queues := &fakeQueues{}
+	n := s3events.New(s3events.Options{Queues: queues, Topics: topicsFunc(func(context.Context, sns.PublishInput) (string, error) { return "m", nil })})
+	if err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{
+		QueueConfigurations: []s3events.QueueConfiguration{{QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:*"}}},
+		TopicConfigurations: []s3events.TopicConfiguration{{TopicArn: "arn:aws:sns:us-east-1:000000000000:t", Events: []string{"s3:ObjectRemoved:*"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := n.Configuration("lab")
+	if len(cfg.QueueConfigurations) != 1 || cfg.QueueConfigurations[0].ID == "" || len(cfg.TopicConfigurations) != 1 || cfg.TopicConfigurations[0].ID == "" {
+		t.Fatalf("configuration %+v, want an Id on each", cfg)
+	}
+	n.Notify("lab", "ObjectCreated:Put", s3events.Object{Key: "a.json", Size: 1, ETag: "e"}, "127.0.0.1", "R", "H")
+	n.Wait()
+	sent := queues.bodies()
+	if len(sent) != 2 || !strings.Contains(sent[1], `"configurationId":"`+cfg.QueueConfigurations[0].ID+`"`) {
+		t.Errorf("event %q, want configurationId %q", sent, cfg.QueueConfigurations[0].ID)
+	}
+}
+
+// someQueues are fakeQueues where the queues named missing* do not exist.
+type someQueues struct{ *fakeQueues }
+
+func (f someQueues) GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, o ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	if strings.HasPrefix(aws.ToString(in.QueueName), "missing") {
+		return nil, fmt.Errorf("AWS.SimpleQueueService.NonExistentQueue: The specified queue does not exist")
+	}
+	return f.fakeQueues.GetQueueUrl(ctx, in, o...)
+}
+
+// A configuration refused for a destination that does not exist sends its other destinations no
+// test event: "If enabling the notification fails, you don't receive a test notification." (Amazon
+// S3 User Guide, Supported event types for SQS, SNS, and Lambda).
+func TestNoTestEventWhenTheConfigurationFails(t *testing.T) {
+	queues := someQueues{&fakeQueues{}}
+	var published []string
+	n := s3events.New(s3events.Options{Queues: queues, Topics: topicsFunc(func(_ context.Context, in sns.PublishInput) (string, error) {
+		published = append(published, in.TopicArn)
+		return "m", nil
+	})})
+	err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{
+		QueueConfigurations: []s3events.QueueConfiguration{
+			{QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:Put"}},
+			{QueueArn: "arn:aws:sqs:us-east-1:000000000000:missing", Events: []string{"s3:ObjectCreated:Copy"}},
+		},
+		TopicConfigurations: []s3events.TopicConfiguration{{TopicArn: "arn:aws:sns:us-east-1:000000000000:t", Events: []string{"s3:ObjectRemoved:*"}}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "Unable to validate the following destination configurations: arn:aws:sqs:us-east-1:000000000000:missing (") {
+		t.Fatalf("err %v, want the missing queue refused", err)
+	}
+	if sent := queues.bodies(); len(sent)+len(published) != 0 {
+		t.Errorf("test events sent for a refused configuration: queues %q, topics %q", sent, published)
+	}
+	// Its validation skipped (x-amz-skip-destination-validation), the configuration is kept and the
+	// destinations that exist are sent the test event.
+	bucket := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})) // HeadBucket: 200
+	defer bucket.Close()
+	target, _ := url.Parse(bucket.URL)
+	srv := httptest.NewServer(n.Middleware(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}))
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/lab?notification", strings.NewReader(`<NotificationConfiguration>`+
+		`<QueueConfiguration><Queue>arn:aws:sqs:us-east-1:000000000000:missing</Queue><Event>s3:ObjectCreated:Copy</Event></QueueConfiguration>`+
+		`<QueueConfiguration><Queue>arn:aws:sqs:us-east-1:000000000000:work</Queue><Event>s3:ObjectCreated:Put</Event></QueueConfiguration>`+
+		`</NotificationConfiguration>`))
+	req.Header.Set("X-Amz-Skip-Destination-Validation", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if cfg, _ := n.Configuration("lab"); resp.StatusCode != 200 || len(cfg.QueueConfigurations) != 2 {
+		t.Fatalf("PutBucketNotificationConfiguration skipping validation: %s, configuration %+v", resp.Status, cfg)
+	}
+	if sent := queues.bodies(); len(sent) != 1 {
+		t.Errorf("test events %q, want one to the queue that exists", sent)
+	}
+}
+
+// notifierBefore is a Notifier's middleware in front of a bare reverse proxy to upstream (a
+// stand-in for the S3 emulator: the proxy relays Expect, so the recorder must not rely on the
+// gateway's handling of it), bucket "lab" configured to send events to a fake queue under
+// configID; it returns the Notifier, the middleware's URL and the queue.
+func notifierBefore(t *testing.T, upstream, configID string, events ...string) (n *s3events.Notifier, srvURL string, queues *fakeQueues) {
+	t.Helper()
+	target, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	queues = &fakeQueues{}
+	n = s3events.New(s3events.Options{Queues: queues})
+	if err := n.SetConfiguration(context.Background(), "lab", s3events.Configuration{QueueConfigurations: []s3events.QueueConfiguration{
+		{ID: configID, QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: events},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(n.Middleware(proxy))
+	t.Cleanup(srv.Close)
+	return n, srv.URL, queues
 }

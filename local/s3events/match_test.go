@@ -1,6 +1,15 @@
 package s3events
 
-import "testing"
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
 
 func TestMatchesAndEncodeKey(t *testing.T) {
 	in := &Filter{Key: KeyFilter{FilterRules: []FilterRule{{Name: "prefix", Value: "input/"}, {Name: "Suffix", Value: ".json"}}}}
@@ -39,5 +48,68 @@ func TestMatchesAndEncodeKey(t *testing.T) {
 				t.Errorf("EncodeKey(%q) = %q, want %q", tc.key, got, tc.want)
 			}
 		})
+	}
+}
+
+// queueFunc delivers to SQS with a function (the internal tests' fake queue).
+type queueFunc func(body string)
+
+func (f queueFunc) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	return &sqs.GetQueueUrlOutput{QueueUrl: aws.String("http://queues/" + aws.ToString(in.QueueName))}, nil
+}
+
+func (f queueFunc) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	f(aws.ToString(in.MessageBody))
+	return &sqs.SendMessageOutput{MessageId: aws.String("m")}, nil
+}
+
+// A later event on a key has the greater sequencer: "If you compare the sequencer strings from two
+// event notifications on the same object key, the event notification with the greater sequencer
+// hexadecimal value is the event that occurred later." (Amazon S3 User Guide, Event message
+// structure), also across 2027-01-31T23:57:30Z (2^56 × 25 ns since 1970) and in the same nanosecond.
+func TestSequencerGrows(t *testing.T) {
+	var mu sync.Mutex
+	var seqs []string
+	n := New(Options{Queues: queueFunc(func(body string) {
+		var ev struct {
+			Records []struct {
+				S3 struct {
+					Object struct {
+						Sequencer string `json:"sequencer"`
+					} `json:"object"`
+				} `json:"s3"`
+			}
+		}
+		if json.Unmarshal([]byte(body), &ev) == nil && len(ev.Records) == 1 {
+			mu.Lock()
+			seqs = append(seqs, ev.Records[0].S3.Object.Sequencer)
+			mu.Unlock()
+		}
+	})})
+	if err := n.SetConfiguration(context.Background(), "lab", Configuration{QueueConfigurations: []QueueConfiguration{
+		{QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	wrap := time.Unix(0, 25<<56)
+	for _, at := range []time.Time{wrap.Add(-time.Microsecond), wrap.Add(-time.Microsecond), wrap, wrap.Add(time.Second)} {
+		n.now = func() time.Time { return at }
+		n.Notify("lab", "ObjectCreated:Put", Object{Key: "k", Size: 1, ETag: "e"}, "127.0.0.1", "R", "H")
+		n.Wait()
+	}
+	if len(seqs) != 4 {
+		t.Fatalf("sequencers %q, want 4", seqs)
+	}
+	for i := 1; i < len(seqs); i++ {
+		a, b := seqs[i-1], seqs[i]
+		// "first right pad the shorter value with zeros, and then do a lexicographical comparison"
+		for len(a) < len(b) {
+			a += "0"
+		}
+		for len(b) < len(a) {
+			b += "0"
+		}
+		if b <= a {
+			t.Errorf("sequencer %d %s is not greater than the one before, %s (all: %q)", i+1, seqs[i], seqs[i-1], seqs)
+		}
 	}
 }

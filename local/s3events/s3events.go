@@ -7,7 +7,9 @@
 // ObjectRemoved:Delete (DeleteObject and each key of DeleteObjects). Deliveries run in the
 // background, as in S3 (Wait blocks until they are done). Putting a configuration sends
 // s3:TestEvent to each destination and fails with InvalidArgument if one cannot be reached, as S3
-// validates destinations. Lambda destinations are rejected (the lab wires S3 → SQS → Lambda).
+// validates destinations (one in another region than the bucket's is refused outright). Lambda
+// destinations are rejected (the lab wires S3 → SQS → Lambda). DeleteBucket takes the bucket's
+// configuration with it.
 //
 // S3 delivers as s3.amazonaws.com on the bucket's behalf: each delivery names the bucket as its
 // source (aws:SourceArn arn:aws:s3:::<bucket>, aws:SourceAccount Options.AccountID), to a queue in
@@ -117,8 +119,9 @@ type Notifier struct {
 	mu        sync.RWMutex
 	configs   map[string]Configuration
 	queueURLs map[string]string
-	seq       atomic.Uint64
+	seq       atomic.Uint64 // the last sequencer given
 	wg        sync.WaitGroup
+	now       func() time.Time
 }
 
 // New returns a Notifier.
@@ -135,7 +138,7 @@ func New(opts Options) *Notifier {
 	if opts.DeliveryTimeout <= 0 {
 		opts.DeliveryTimeout = 30 * time.Second
 	}
-	return &Notifier{opts: opts, configs: map[string]Configuration{}, queueURLs: map[string]string{}}
+	return &Notifier{opts: opts, configs: map[string]Configuration{}, queueURLs: map[string]string{}, now: time.Now}
 }
 
 // Wait blocks until every event delivery started so far has finished.
@@ -164,14 +167,21 @@ func (n *Notifier) SetConfiguration(ctx context.Context, bucket string, cfg Conf
 // setConfiguration sends the test events; with validate false (the request's
 // x-amz-skip-destination-validation), an unreachable destination is logged, not an error.
 func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Configuration, strict bool) error {
+	cfg = withIDs(cfg)
 	for i, q := range cfg.QueueConfigurations {
 		if err := validate(q.Events, q.Filter); err != nil {
 			return &InvalidArgumentError{Message: fmt.Sprintf("QueueConfiguration %d (%s): %v", i+1, q.QueueArn, err)}
+		}
+		if err := n.sameRegion(fmt.Sprintf("QueueConfiguration %d", i+1), q.QueueArn); err != nil {
+			return err
 		}
 	}
 	for i, t := range cfg.TopicConfigurations {
 		if err := validate(t.Events, t.Filter); err != nil {
 			return &InvalidArgumentError{Message: fmt.Sprintf("TopicConfiguration %d (%s): %v", i+1, t.TopicArn, err)}
+		}
+		if err := n.sameRegion(fmt.Sprintf("TopicConfiguration %d", i+1), t.TopicArn); err != nil {
+			return err
 		}
 	}
 	if err := overlaps(cfg); err != nil {
@@ -182,12 +192,32 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 		"Bucket": bucket, "RequestId": requestID(), "HostId": "local",
 	})
 	var unreachable []string
+	// Queues that do not exist are found before any test event is sent: "If enabling the
+	// notification fails, you don't receive a test notification" (Amazon S3 User Guide, Supported
+	// event types). A refusing policy or a missing topic shows only when sending: after one, no
+	// more test events are sent.
+	missing := map[string]bool{}
 	for _, q := range cfg.QueueConfigurations {
+		if _, err := n.queueURL(ctx, q.QueueArn); err != nil && !missing[q.QueueArn] {
+			missing[q.QueueArn] = true
+			unreachable = append(unreachable, q.QueueArn+" ("+err.Error()+")")
+		}
+	}
+	for _, q := range cfg.QueueConfigurations {
+		if strict && len(unreachable) > 0 {
+			break
+		}
+		if missing[q.QueueArn] {
+			continue
+		}
 		if err := n.sendQueue(ctx, bucket, q.QueueArn, string(test)); err != nil {
 			unreachable = append(unreachable, q.QueueArn+" ("+err.Error()+")")
 		}
 	}
 	for _, t := range cfg.TopicConfigurations {
+		if strict && len(unreachable) > 0 {
+			break
+		}
 		if err := n.sendTopic(ctx, bucket, t.TopicArn, string(test)); err != nil {
 			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
 		}
@@ -204,6 +234,47 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 		n.configs[bucket] = cfg
 	}
 	n.mu.Unlock()
+	return nil
+}
+
+// withIDs is a copy of cfg in which each configuration without an Id has one, as S3 gives it ("If
+// you don't provide one, Amazon S3 will assign an ID", S3 API Reference, QueueConfiguration and
+// TopicConfiguration): the events' configurationId and GetBucketNotificationConfiguration show it.
+func withIDs(cfg Configuration) Configuration {
+	qs := append([]QueueConfiguration(nil), cfg.QueueConfigurations...)
+	for i := range qs {
+		if qs[i].ID == "" {
+			qs[i].ID = fmt.Sprintf("queue-%d", i+1)
+		}
+	}
+	ts := append([]TopicConfiguration(nil), cfg.TopicConfigurations...)
+	for i := range ts {
+		if ts[i].ID == "" {
+			ts[i].ID = fmt.Sprintf("topic-%d", i+1)
+		}
+	}
+	return Configuration{QueueConfigurations: qs, TopicConfigurations: ts}
+}
+
+// sameRegion refuses a destination in another region than the bucket's, as S3 does whether or not
+// destinations are validated ("The Amazon SQS queue must be in the same AWS Region as your Amazon
+// S3 bucket", likewise the SNS topic: Amazon S3 User Guide, Event notification types and
+// destinations). A malformed ARN is left to the delivery, which names it.
+func (n *Notifier) sameRegion(name, arn string) error {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 6 || parts[3] == n.opts.Region {
+		return nil
+	}
+	return &InvalidArgumentError{Message: fmt.Sprintf("The notification destination service region is not valid for the bucket location constraint (%s (%s): region %q, the bucket's %q)",
+		name, arn, parts[3], n.opts.Region)}
+}
+
+// inAccount refuses a destination ARN of another account: the local cloud has one account, so no
+// such queue or topic exists (looking it up by name alone would find the local one of that name).
+func (n *Notifier) inAccount(arn string) error {
+	if parts := strings.Split(arn, ":"); len(parts) >= 6 && parts[4] != n.opts.AccountID {
+		return fmt.Errorf("%s does not exist: its account %s is not the local cloud's (%s)", arn, parts[4], n.opts.AccountID)
+	}
 	return nil
 }
 
@@ -357,9 +428,15 @@ func (n *Notifier) queueURL(ctx context.Context, arn string) (string, error) {
 	if ok {
 		return u, nil
 	}
+	if n.opts.Queues == nil {
+		return "", fmt.Errorf("no SQS client configured")
+	}
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[2] != "sqs" {
 		return "", fmt.Errorf("%q is not an SQS queue ARN", arn)
+	}
+	if err := n.inAccount(arn); err != nil {
+		return "", err
 	}
 	out, err := n.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
 	if err != nil {
@@ -388,6 +465,9 @@ func (n *Notifier) sendQueue(ctx context.Context, bucket, arn, body string) erro
 func (n *Notifier) sendTopic(ctx context.Context, bucket, arn, body string) error {
 	if n.opts.Topics == nil {
 		return fmt.Errorf("no SNS publisher configured")
+	}
+	if err := n.inAccount(arn); err != nil {
+		return err
 	}
 	_, err := n.opts.Topics.Publish(ctx, sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body,
 		From: &sns.Publisher{Principal: "s3.amazonaws.com", SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: n.opts.AccountID}})
@@ -442,23 +522,41 @@ func EncodeKey(key string) string {
 	return strings.Join(segs, "/")
 }
 
+// sequencer is the next event's sequencer: the time in nanoseconds, or one more than the last one
+// given if the clock has not passed it, so that it only grows ("the event notification with the
+// greater sequencer hexadecimal value is the event that occurred later", Amazon S3 User Guide,
+// Event message structure). 16 hex digits hold it until 2554.
+func (n *Notifier) sequencer() string {
+	now := uint64(n.now().UnixNano())
+	for {
+		last := n.seq.Load()
+		next := max(now, last+1)
+		if n.seq.CompareAndSwap(last, next) {
+			return fmt.Sprintf("%016X", next)
+		}
+	}
+}
+
 // Notify sends the event eventName ("ObjectCreated:Put", ...) about obj in bucket to every matching
-// destination, in the background. sourceIP and requestID fill the record's request fields.
-func (n *Notifier) Notify(bucket, eventName string, obj Object, sourceIP, reqID string) {
+// destination, in the background. sourceIP, reqID and hostID (the x-amz-request-id and x-amz-id-2
+// of the answer to the request) fill the record's request fields.
+func (n *Notifier) Notify(bucket, eventName string, obj Object, sourceIP, reqID, hostID string) {
 	n.mu.RLock()
 	cfg, ok := n.configs[bucket]
 	n.mu.RUnlock()
 	if !ok {
 		return
 	}
-	seq := fmt.Sprintf("%016X", uint64(time.Now().UnixNano())<<8|n.seq.Add(1)&0xff)
+	seq := n.sequencer()
 	build := func(configID string) string {
 		r := record{
 			EventVersion: "2.1", EventSource: "aws:s3", AwsRegion: n.opts.Region,
-			EventTime: time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), EventName: eventName,
+			EventTime: n.now().UTC().Format("2006-01-02T15:04:05.000Z"), EventName: eventName,
 			UserIdentity:      map[string]string{"principalId": "AWS:AKIDLOCAL"},
 			RequestParameters: map[string]string{"sourceIPAddress": sourceIP},
-			ResponseElements:  map[string]string{"x-amz-request-id": reqID, "x-amz-id-2": "local"},
+			// "These values are the same as those that Amazon S3 returns in the response to the
+			// request that initiates the events" (Amazon S3 User Guide, Event message structure).
+			ResponseElements: map[string]string{"x-amz-request-id": reqID, "x-amz-id-2": hostID},
 		}
 		r.S3.SchemaVersion = "1.0"
 		r.S3.ConfigurationID = configID
@@ -584,6 +682,10 @@ func (n *Notifier) Middleware(next http.Handler) http.Handler {
 				n.deleteObjects(w, r, next, bucket)
 				return
 			}
+			if r.Method == http.MethodDelete && !hasSubresource(q) {
+				n.deleteBucket(w, r, next, bucket)
+				return
+			}
 		case hasAny(q, subresources):
 		case r.Method == http.MethodPut && q.Get("uploadId") == "":
 			event = "ObjectCreated:Put"
@@ -621,8 +723,34 @@ func (n *Notifier) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		n.Notify(bucket, event, obj, sourceIP(r), w.Header().Get("X-Amz-Request-Id"))
+		n.Notify(bucket, event, obj, sourceIP(r), w.Header().Get("X-Amz-Request-Id"), w.Header().Get("X-Amz-Id-2"))
 	})
+}
+
+// hasSubresource reports whether q names a subresource: any parameter but the SDK's x-id and a
+// presigned URL's X-Amz-*.
+func hasSubresource(q url.Values) bool {
+	for k := range q {
+		if k != "x-id" && !strings.HasPrefix(strings.ToLower(k), "x-amz-") {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteBucket passes DeleteBucket through and, once the bucket is gone, forgets its notification
+// configuration: it is the bucket's ("You store this configuration in the notification subresource
+// that's associated with a bucket", Amazon S3 User Guide, Amazon S3 Event Notifications), so a
+// bucket created again under the name has none.
+func (n *Notifier) deleteBucket(w http.ResponseWriter, r *http.Request, next http.Handler, bucket string) {
+	rec := gateway.NewStatusRecorder(w)
+	next.ServeHTTP(rec, r)
+	if rec.Status()/100 != 2 {
+		return
+	}
+	n.mu.Lock()
+	delete(n.configs, bucket)
+	n.mu.Unlock()
 }
 
 func hasAny(q url.Values, keys []string) bool {
@@ -727,19 +855,11 @@ func (n *Notifier) serveNotification(w http.ResponseWriter, r *http.Request, nex
 			return
 		}
 		var cfg Configuration
-		for i, q := range in.Queues {
-			id := q.ID
-			if id == "" {
-				id = fmt.Sprintf("queue-%d", i+1)
-			}
-			cfg.QueueConfigurations = append(cfg.QueueConfigurations, QueueConfiguration{ID: id, QueueArn: q.Queue, Events: q.Events, Filter: filterOf(q.Filter)})
+		for _, q := range in.Queues {
+			cfg.QueueConfigurations = append(cfg.QueueConfigurations, QueueConfiguration{ID: q.ID, QueueArn: q.Queue, Events: q.Events, Filter: filterOf(q.Filter)})
 		}
-		for i, t := range in.Topics {
-			id := t.ID
-			if id == "" {
-				id = fmt.Sprintf("topic-%d", i+1)
-			}
-			cfg.TopicConfigurations = append(cfg.TopicConfigurations, TopicConfiguration{ID: id, TopicArn: t.Topic, Events: t.Events, Filter: filterOf(t.Filter)})
+		for _, t := range in.Topics {
+			cfg.TopicConfigurations = append(cfg.TopicConfigurations, TopicConfiguration{ID: t.ID, TopicArn: t.Topic, Events: t.Events, Filter: filterOf(t.Filter)})
 		}
 		validate := !strings.EqualFold(r.Header.Get("X-Amz-Skip-Destination-Validation"), "true")
 		if err := n.setConfiguration(r.Context(), bucket, cfg, validate); err != nil {
@@ -787,6 +907,6 @@ func (n *Notifier) deleteObjects(w http.ResponseWriter, r *http.Request, next ht
 		return
 	}
 	for _, d := range res.Deleted {
-		n.Notify(bucket, "ObjectRemoved:Delete", Object{Key: d.Key, VersionID: d.VersionID}, sourceIP(r), crec.Header().Get("X-Amz-Request-Id"))
+		n.Notify(bucket, "ObjectRemoved:Delete", Object{Key: d.Key, VersionID: d.VersionID}, sourceIP(r), crec.Header().Get("X-Amz-Request-Id"), crec.Header().Get("X-Amz-Id-2"))
 	}
 }
