@@ -150,3 +150,45 @@ func TestDescribeAlarmsFamilyTakesNoOtherFilter(t *testing.T) {
 		t.Errorf("ChildrenOfAlarmName with MaxRecords: %v", err)
 	}
 }
+
+// TestListDashboardsPages: "ListDashboards returns up to 1000 results on one page. If there are more
+// than 1000 dashboards, you can call ListDashboards and paginate your results" (its documentation).
+// The token continues after the last dashboard answered (one put meanwhile before it repeats
+// nothing), and is refused with another prefix.
+func TestListDashboardsPages(t *testing.T) {
+	ctx := context.Background()
+	cw := newClient(t, localcw.NewStore())
+	put := func(name string) {
+		t.Helper()
+		if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(name), DashboardBody: aws.String(`{"widgets":[]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 1002 {
+		put(fmt.Sprintf("lab-%04d", i))
+	}
+	first, err := cw.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{DashboardNamePrefix: aws.String("lab-")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.DashboardEntries) != 1000 || first.NextToken == nil {
+		t.Fatalf("first page: %d dashboards, token %v; want 1000 and a token", len(first.DashboardEntries), first.NextToken)
+	}
+	put("lab-0000a") // sorts within the page already answered
+	second, err := cw.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{DashboardNamePrefix: aws.String("lab-"), NextToken: first.NextToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range second.DashboardEntries {
+		names = append(names, aws.ToString(d.DashboardName))
+	}
+	if strings.Join(names, " ") != "lab-1000 lab-1001" || second.NextToken != nil {
+		t.Errorf("second page: %v, token %v; want lab-1000 lab-1001 and no token", names, second.NextToken)
+	}
+	_, err = cw.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{DashboardNamePrefix: aws.String("lab-1"), NextToken: first.NextToken})
+	var apiErr interface{ ErrorCode() string }
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidNextToken" {
+		t.Errorf("another prefix's token: %v, want InvalidNextToken", err)
+	}
+}

@@ -651,13 +651,35 @@ func (a *api) listDashboards(in *listDashboardsInput) (*listDashboardsOutput, er
 		}
 	}
 	sort.Strings(names)
-	out := &listDashboardsOutput{DashboardEntries: make([]dashboardEntry, 0, len(names))}
-	for _, n := range names {
+	// "ListDashboards returns up to 1000 results on one page. If there are more than 1000
+	// dashboards, you can call ListDashboards and paginate your results" (its documentation). A
+	// token names the prefix and the last dashboard answered, as ListMetrics' does.
+	listing := pagetoken.Scope("ListDashboards", in.DashboardNamePrefix)
+	start := 0
+	if in.NextToken != "" {
+		last, ok := pagetoken.Last(in.NextToken, listing)
+		if !ok {
+			return nil, badToken()
+		}
+		start = sort.SearchStrings(names, last)
+		if start < len(names) && names[start] == last {
+			start++
+		}
+	}
+	end := min(start+listDashboardsPage, len(names))
+	out := &listDashboardsOutput{DashboardEntries: make([]dashboardEntry, 0, end-start)}
+	for _, n := range names[start:end] {
 		d := a.s.dashboards[n]
 		out.DashboardEntries = append(out.DashboardEntries, dashboardEntry{DashboardName: n, DashboardArn: dashboardArn(n), LastModified: d.modified, Size: int64(len(d.body))})
 	}
+	if end < len(names) {
+		out.NextToken = pagetoken.After(listing, names[end-1])
+	}
 	return out, nil
 }
+
+// listDashboardsPage is how many dashboards a ListDashboards page holds at most.
+const listDashboardsPage = 1000
 
 func (a *api) deleteDashboards(in *deleteDashboardsInput) (*deleteDashboardsOutput, error) {
 	if len(in.DashboardNames) == 0 {

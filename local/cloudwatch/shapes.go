@@ -172,6 +172,7 @@ type dashboardEntry struct {
 
 type listDashboardsOutput struct {
 	DashboardEntries []dashboardEntry
+	NextToken        string `cw:",omitempty"`
 }
 
 type deleteDashboardsInput struct {
