@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"html"
 	"os"
 	"regexp"
@@ -203,6 +204,45 @@ func TestSetResultsNamesLinesWithoutData(t *testing.T) {
 	v.SetResults(w, []Result{{ID: "m1", Label: "Has", Timestamps: []time.Time{time.Now()}, Values: []float64{1}},
 		{ID: "m2", Label: "Empty"}})
 	if want := []string{"empty one", "Absent"}; !slices.Equal(v.NoData, want) {
+		t.Errorf("NoData = %q, want %q", v.NoData, want)
+	}
+}
+
+// Lines the body gave no label, of one metric name ("..." repeats it with other dimensions), are
+// told apart in the legend and the no-data note by their dimensions, and their statistic when
+// that differs too: the legend read "NumberOfMessagesSent" twice, and nothing said which line was
+// which queue. Labels the body gave, and lines whose label is their own, are kept.
+func TestSetResultsTellsApartLinesOfOneName(t *testing.T) {
+	b, err := Parse(`{"widgets":[{"type":"metric","properties":{"stat":"Sum","metrics":[
+		["AWS/SQS","NumberOfMessagesSent","QueueName","JsonQueue"],["...","CsvQueue"],["...","ErrorQueue"],
+		["AWS/Lambda","Duration","FunctionName","F"],["...",{"stat":"Maximum"}],
+		["AWS/Lambda","Errors","FunctionName","F",{"label":"Errors"}],["AWS/Lambda","Errors","FunctionName","G",{"label":"Errors"}],
+		["AWS/Lambda","Invocations","FunctionName","F"]]}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := b.Widgets[0]
+	now := []time.Time{time.Now()}
+	var results []Result
+	for _, l := range w.Lines {
+		r := Result{ID: l.ID, Label: cmp.Or(l.Label, l.MetricName)}
+		if l.ID != "m3" { // the error queue's line has no data
+			r.Timestamps, r.Values = now, []float64{1}
+		}
+		results = append(results, r)
+	}
+	var v WidgetView
+	v.SetResults(w, results)
+	var got []string
+	for _, l := range v.Lines {
+		got = append(got, l.Label)
+	}
+	want := []string{"NumberOfMessagesSent (JsonQueue)", "NumberOfMessagesSent (CsvQueue)", "NumberOfMessagesSent (ErrorQueue)",
+		"Duration (F, Sum)", "Duration (F, Maximum)", "Errors", "Errors", "Invocations"}
+	if !slices.Equal(got, want) {
+		t.Errorf("labels %q\nwant %q", got, want)
+	}
+	if want := []string{"NumberOfMessagesSent (ErrorQueue)"}; !slices.Equal(v.NoData, want) {
 		t.Errorf("NoData = %q, want %q", v.NoData, want)
 	}
 }

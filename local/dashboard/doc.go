@@ -23,7 +23,10 @@
 //     bar/pie/gauge/table as a table of latest values. Their queries (metrics, and metric math
 //     over them by id; hidden lines are evaluated, not drawn) go to the local CloudWatch's
 //     GetMetricData, the evaluator the experiment probes use. A graph's period is the body's,
-//     or shorter when the range would hold fewer than MinPoints points (GraphPeriod).
+//     or shorter when the range would hold fewer than MinPoints points (GraphPeriod). Its value
+//     axes are as wide as their labels; with lines on both axes the legend marks the right
+//     axis' lines "(right axis)", and lines the body left unlabelled that share a metric name
+//     are named after their dimensions ("NumberOfMessagesSent (ChaosLab-JsonQueue)").
 //   - text widgets: the markdown, rendered with goldmark (no raw HTML, images as their alt text).
 //   - any other type (alarm, log, explorer, custom, ...): a placeholder naming the type.
 //

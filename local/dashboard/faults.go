@@ -2,8 +2,8 @@ package dashboard
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -139,10 +139,12 @@ func flagFaults(top map[string]json.RawMessage) (parts []string, on bool) {
 }
 
 // withRate names a mode with its rate as a percentage when it is below always; whole is the
-// rate that means always (1 for 0.x's rate, 100 for 1.0's percentage).
+// rate that means always (1 for 0.x's rate, 100 for 1.0's percentage). The percentage has six
+// significant digits at most: a rate of 0.29 reads "29%", not the float product's
+// "28.999999999999996%", and any rate a person writes keeps its digits.
 func withRate(mode string, rate *float64, whole float64) string {
 	if rate != nil && *rate < whole {
-		return fmt.Sprintf("%s %g%%", mode, *rate/whole*100)
+		return mode + " " + strconv.FormatFloat(*rate/whole*100, 'g', 6, 64) + "%"
 	}
 	return mode
 }

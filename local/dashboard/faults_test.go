@@ -77,3 +77,22 @@ func TestFaultIsDecidedByTheValue(t *testing.T) {
 		}
 	}
 }
+
+// A fault's rate reads as it was written: the live page's banner and a report's timeline showed
+// a rate of 0.29 as "28.999999999999996%" (0.29 × 100 in floating point).
+func TestFaultSummaryRatesReadAsWritten(t *testing.T) {
+	for value, want := range map[string]string{
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.29}`:                                "latency 29%",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.07}`:                                "latency 7%",
+		`{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.57}]}`: "sdkerror (throttling) 57%",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.125}`:                               "latency 12.5%",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.0001}`:                              "latency 0.01%",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.333333}`:                            "latency 33.3333%",
+		`{"denylist": {"enabled": true, "percentage": 33.3}}`:                                        "denylist 33.3%",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 1}`:                                   "latency",
+	} {
+		if _, _, got := Fault(value, time.Now()); got != want {
+			t.Errorf("Fault(%s) summary %q, want %q", value, got, want)
+		}
+	}
+}

@@ -681,3 +681,113 @@ func TestLivePageGivesUpOnARequestNeverAnswered(t *testing.T) {
 	hang.Store(false)
 	p.Wait(t, fmt.Sprintf(`Number(document.body.dataset.updates) > %v && document.body.dataset.stale === "false"`, updates), 20*time.Second)
 }
+
+// axesPage opens, at 1280 × 800, a page with the lab's error-queue graph (messages on the left,
+// the oldest message's age, up to 1.2 million seconds, on the right) as w0 and a graph of numbers
+// down to -1.9 million as w1, each a third of the grid wide.
+func axesPage(t *testing.T) *browsertest.Page {
+	t.Helper()
+	b := browsertest.Start(t, 60*time.Second)
+	store := localcw.NewStore()
+	srv, cw := serve(t, store, nil)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
+		`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"Error queue","view":"timeSeries","stat":"Maximum","period":60,
+		"metrics":[["NS","Visible",{"label":"Messages visible"}],["NS","Age",{"label":"Oldest message age (s)","yAxis":"right"}]]}},
+		{"type":"metric","x":8,"y":0,"width":8,"height":6,"properties":{"title":"Balance","view":"timeSeries","stat":"Minimum","period":60,"metrics":[["NS","Balance"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for s := 240; s >= 1; s-- {
+		at := now.Add(-time.Duration(s) * time.Second)
+		store.Put(localcw.Datum{Namespace: "NS", Name: "Visible", Value: float64(240 - s), Unit: "Count", Time: at},
+			localcw.Datum{Namespace: "NS", Name: "Age", Value: float64(240-s) * 5000, Unit: "Seconds", Time: at},
+			localcw.Datum{Namespace: "NS", Name: "Balance", Value: -float64(240-s) * 8000, Unit: "None", Time: at})
+	}
+	p := b.Open(t, srv.URL("D")+"#range=300", browsertest.Loopback)
+	p.Viewport(t, 1280, 800)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1 && ChaosDash.charts.w1 && ChaosDash.charts.w1.width < 420`, 10*time.Second)
+	return p
+}
+
+// A graph's value axes are as wide as their labels: a fixed 52 px axis cut a right axis'
+// "1,000,000" to "1,000," and the minus off a left axis' "-1,500,000" at the chart's edge.
+func TestLivePageValueAxesShowTheirLabelsWhole(t *testing.T) {
+	p := axesPage(t)
+	all := browsertest.ValueLabels(t, p)
+	for _, c := range []struct {
+		id, scale string
+		wide      bool // has labels of seven digits and more: the ones that were cut off
+	}{{"w0", "y", false}, {"w0", "y2", true}, {"w1", "y", true}} {
+		ls, width, wide := all[c.id].Axes[c.scale], all[c.id].Width, false
+		if len(ls) < 3 {
+			t.Errorf("chart %s, axis %s: labels %v, want several", c.id, c.scale, ls)
+		}
+		for _, l := range ls {
+			wide = wide || len(l.Text) >= 9 // "1,000,000", "-1,500,000"
+			if l.Left < 0 || l.Right > width {
+				t.Errorf("chart %s, axis %s: label %q spans %.1f–%.1f px, cut off by the canvas (0–%v px)", c.id, c.scale, l.Text, l.Left, l.Right, width)
+			}
+		}
+		if c.wide && !wide {
+			t.Errorf("chart %s, axis %s: labels %v, want some of seven digits (the case that was cut off)", c.id, c.scale, ls)
+		}
+	}
+	p.Check(t)
+}
+
+// A graph with lines on both axes says in its legend which lines the right axis measures: the
+// error queue's "Oldest message age (s)" was drawn against an unnamed right axis, its legend
+// entry like the left line's.
+func TestLivePageLegendNamesTheRightAxis(t *testing.T) {
+	p := axesPage(t)
+	legend := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-widget-id="w0"] .u-legend .u-series:not(:first-child) .u-label')].map(e => e.textContent)`)
+	if !slices.Equal(legend, []string{"Messages visible", "Oldest message age (s) (right axis)"}) {
+		t.Errorf("legend %q, want the right axis' line marked as such", legend)
+	}
+	// A graph with one axis has nothing to tell apart.
+	if one := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-widget-id="w1"] .u-legend .u-series:not(:first-child) .u-label')].map(e => e.textContent)`); len(one) != 1 || strings.Contains(one[0], "axis") {
+		t.Errorf("one-axis legend %q, want the line's label alone", one)
+	}
+	p.Check(t)
+}
+
+// A fault window's dark edge marks when the fault went on: a fault on since before the range is
+// shaded from the range's start without one there (the edge read as the fault going on at the
+// range's start), and one that went on inside the range has it.
+func TestLivePageFaultEdgeOnlyWhereTheFaultWentOn(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	store := localcw.NewStore()
+	params := &fakeWrites{}
+	srv, cw := serve(t, store, params)
+	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
+		`{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN a fault on from 150 s to 40 s ago, and another on since 20 s ago
+	now := time.Now()
+	const param = "/ChaosLab/failureLambdaConfig"
+	second := now.Add(-20 * time.Second)
+	params.writes = []ssm.Write{
+		{Name: param, Time: now.Add(-150 * time.Second), Value: `{"isEnabled":true,"failureMode":"latency"}`},
+		{Name: param, Time: now.Add(-40 * time.Second), Value: `{"isEnabled":false}`},
+		{Name: param, Time: second, Value: `{"isEnabled":true,"failureMode":"latency"}`},
+	}
+	// WHEN the last minute is shown
+	p := b.Open(t, srv.URL("D")+"#range=60", browsertest.Loopback)
+	p.Wait(t, `Number(document.body.dataset.updates) >= 1 && ChaosDash.charts.w0`, 10*time.Second)
+	// THEN the first window is shaded from the plot's left edge, with no edge line there, and the
+	// second has its edge where it went on: the most opaque of three pixel columns around each
+	// start, at the plot's top (the canvas is transparent under the shading: its alpha is about 36
+	// alone, 90 to 156 with the edge over it, as the edge falls on a pixel or across two)
+	opacity := func(x string) int {
+		return browsertest.Eval[int](t, p, fmt.Sprintf(`(() => { const u = ChaosDash.charts.w0, b = u.bbox, x = Math.round(%s);
+			const d = u.ctx.getImageData(x - 1, b.top + 2, 3, 1).data; return Math.max(d[3], d[7], d[11]); })()`, x))
+	}
+	if a := opacity(`b.left + 1`); a > 60 {
+		t.Errorf("the plot's left edge, inside a fault on since before the range: alpha %d, want the shading's alone (about 36), not the edge's", a)
+	}
+	if a := opacity(fmt.Sprintf(`u.valToPos(%v, "x", true)`, dashboard.Seconds(second))); a < 60 {
+		t.Errorf("where the second fault went on: alpha %d, want the edge's (90 to 156)", a)
+	}
+	p.Check(t)
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -167,15 +168,58 @@ func (v *WidgetView) SetResults(w Widget, results []Result) {
 		}
 		v.Lines = append(v.Lines, lv)
 	}
+	distinctLabels(w, v.Lines)
 	v.NoData = noData(w, results, v.Lines)
+}
+
+// distinctLabels tells apart lines that would share a label in the legend: metrics the body
+// gave no label, of one name ("..." repeats a metric with other dimensions), are named after
+// their dimensions' values, and their statistic when that differs too ("NumberOfMessagesSent
+// (ChaosLab-JsonQueue)"). A label the body gave is kept as written.
+func distinctLabels(w Widget, lines []LineView) {
+	byID := map[string]Line{}
+	for _, l := range w.Lines {
+		byID[l.ID] = l
+	}
+	same := map[string][]int{}
+	for i, l := range lines {
+		same[l.Label] = append(same[l.Label], i)
+	}
+	for _, group := range same {
+		if len(group) < 2 {
+			continue
+		}
+		stats := map[string]bool{}
+		for _, i := range group {
+			stats[byID[lines[i].ID].Stat] = true
+		}
+		for _, i := range group {
+			l, ok := byID[lines[i].ID]
+			if !ok || l.Label != "" || l.Expression != "" {
+				continue
+			}
+			var parts []string
+			for _, d := range l.Dimensions {
+				parts = append(parts, d.Value)
+			}
+			if len(stats) > 1 && l.Stat != "" {
+				parts = append(parts, l.Stat)
+			}
+			if len(parts) > 0 {
+				lines[i].Label += " (" + strings.Join(parts, ", ") + ")"
+			}
+		}
+	}
 }
 
 // noData names the visible lines of w (or, for lines w does not name, the results) that have
 // no point in lines: by their label, else their metric or expression, else their id.
 func noData(w Widget, results []Result, lines []LineView) []string {
 	points := map[string]int{}
+	labels := map[string]string{} // as the legend names them (distinctLabels)
 	for _, l := range lines {
 		points[l.ID] += len(l.V)
+		labels[l.ID] = l.Label
 	}
 	var out []string
 	named := map[string]bool{}
@@ -184,7 +228,7 @@ func noData(w Widget, results []Result, lines []LineView) []string {
 		if !l.Visible || points[l.ID] > 0 {
 			continue
 		}
-		name := l.Label
+		name := cmp.Or(l.Label, labels[l.ID])
 		for _, r := range results {
 			if name == "" && r.ID == l.ID {
 				name = r.Label

@@ -96,16 +96,27 @@ func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWind
 			Value: `{"isEnabled": true, "failureMode": "on before this rollback run"}`})
 	}
 	// A guard breach fails the method's Map, whose results are lost: the breached action's write
-	// time is the guard's record of it (its value is in the experiment, not the journal).
-	if g := j.GuardBreach; g != nil && len(j.Method) == 0 && len(j.Rollbacks) > 0 {
+	// time is the guard's record of it (its value is in the experiment, not the journal). Its
+	// parameter is the rollbacks'; when their Map failed too, the journal names none, and nothing
+	// switched the fault off: it is on from the write to the journal's end (the report said no
+	// fault was on, under a timeline with the fault written and the rollback failed).
+	if g := j.GuardBreach; g != nil && len(j.Method) == 0 {
 		if t := parseTime(g.PutAt); !t.IsZero() {
-			mode, _ := json.Marshal(g.Action + ", until the guard breached")
-			ws = append(ws, dashboard.Write{Parameter: j.Rollbacks[0].Parameter, Time: t,
+			param, until := guardParameter, g.Action+", not rolled back"
+			if len(j.Rollbacks) > 0 {
+				param, until = j.Rollbacks[0].Parameter, g.Action+", until the guard breached"
+			}
+			mode, _ := json.Marshal(until)
+			ws = append(ws, dashboard.Write{Parameter: param, Time: t,
 				Value: `{"isEnabled": true, "failureMode": ` + string(mode) + `}`})
 		}
 	}
 	return dashboard.FaultWindows(ws)
 }
+
+// guardParameter names the parameter of a fault the guard breached on when the journal names
+// none (the method's and the rollbacks' results both lost).
+const guardParameter = "its parameter (not in the journal)"
 
 // verdicts say what each verdict means, for the reader of the report.
 var verdicts = map[string]string{

@@ -262,6 +262,11 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	breach.Verdict, breach.Method, breach.After = experiments.VerdictAborted, nil, nil
 	breach.GuardBreach = &experiments.GuardBreach{Action: "enable-latency", PutAt: sc.journal.Method[0].PutAt, Probe: sc.journal.After[0]}
 	breach.Error = &experiments.StepError{Error: experiments.ErrGuardBreached, Cause: "{}"}
+	// A guard breach whose rollbacks failed too: no result names the parameter, and nothing
+	// switched the fault off.
+	breachNotRolledBack := breach
+	breachNotRolledBack.Rollbacks, breachNotRolledBack.AfterRollback = nil, nil
+	breachNotRolledBack.RollbackError = &experiments.StepError{Error: "Ssm.InternalServerError", Cause: "{}"}
 	// A rollback that failed in the run: its Map's results are lost, its error kept.
 	rollbackFailed := held
 	rollbackFailed.Rollbacks = nil
@@ -274,6 +279,11 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended early by the guard", "Guard breached",
 			"enable-latency, until the guard breached on", "shaded red in every chart"}},
 		{"rollback failed", report.Run{Journal: &rollbackFailed}, []string{`<td class="r-when">failed</td>`, "Ssm.InternalServerError"}},
+		// The fault the guard breached on, never rolled back, is on to the journal's end and shaded
+		// (the report said "No fault was on during this run").
+		{"guard breach not rolled back", report.Run{Journal: &breachNotRolledBack}, []string{"Fault written: enable-latency", "Guard breached",
+			`<td class="r-when">failed</td>`, "enable-latency, not rolled back on its parameter (not in the journal) from 12:01:00 still on at the end of the journal",
+			"shaded red in every chart", `"summary":"enable-latency, not rolled back","ongoing":true`}},
 		{"deviated", report.Run{Journal: sc.journal, Scenario: "flawed", Experiment: "exp_1-minor_delay"},
 			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]",
 				`"label":"after rollback","pass":true,"notJudged":true`, "judged over each measured window (the marks)"}},

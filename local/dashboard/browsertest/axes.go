@@ -32,6 +32,37 @@ func TickLabels(t testing.TB, p *Page) map[string][]Label {
 		return out; })()`)
 }
 
+// ValueLabels are the value axes' labels of every chart (ChaosDash.charts), as drawn: for each
+// chart, each vertical axis' labels (its scale, "y" or "y2", then its labels), each label's text and
+// its box's left and right edges on the canvas, in CSS pixels, and Width, the canvas' width. A
+// label whose Left is below 0 or whose Right is past Width is cut off at the chart's edge. uPlot
+// draws a left axis' labels ending tick and gap short of the axis' inner edge (axis._pos), a
+// right axis' starting tick and gap past it.
+func ValueLabels(t testing.TB, p *Page) map[string]ValueAxes {
+	t.Helper()
+	return Eval[map[string]ValueAxes](t, p, `(() => { const out = {}, c = document.createElement("canvas").getContext("2d");
+		for (const [id, u] of Object.entries(ChaosDash.charts)) {
+			const axes = {}, px = devicePixelRatio;
+			for (const a of u.axes) {
+				if (a.side !== 1 && a.side !== 3 || !a._show) continue;
+				c.font = a.font[0];
+				const inset = (a.ticks.show ? a.ticks.size : 0) + a.gap;
+				axes[a.scale] = (a._values || []).filter(v => v != null).map(v => { const w = c.measureText(String(v)).width / px;
+					const left = a.side === 3 ? a._pos - inset - w : a._pos + inset;
+					return {text: String(v), left: left, right: left + w}; });
+			}
+			out[id] = {width: u.width, axes: axes};
+		}
+		return out; })()`)
+}
+
+// ValueAxes are one chart's value-axis labels (ValueLabels), by scale, and its canvas' width in
+// CSS pixels.
+type ValueAxes struct {
+	Width float64
+	Axes  map[string][]Label
+}
+
 // Label is a tick label's text and where its box spans on the canvas, in CSS pixels.
 type Label struct {
 	Text        string

@@ -402,12 +402,33 @@
     };
   }
 
+  // VALUE_AXIS_MIN is the least width of a value axis, in CSS px; valueAxisSize widens it to its
+  // widest label, with the tick and the gap beside it: a fixed width cut "1,000,000" to "1,000,"
+  // on a right axis and the minus off a left axis' "-1,500,000".
+  var VALUE_AXIS_MIN = 52;
+  var measure = null;
+
+  function valueAxisSize(u, values, axisIdx) {
+    var axis = u.axes[axisIdx];
+    if (!values || !values.length) return VALUE_AXIS_MIN;
+    if (!measure) measure = document.createElement("canvas").getContext("2d");
+    measure.font = axis.font[0]; // in device pixels
+    var widest = 0;
+    values.forEach(function (v) {
+      if (v != null) widest = Math.max(widest, measure.measureText(String(v)).width / devicePixelRatio);
+    });
+    var inset = (axis.ticks && axis.ticks.show !== false ? axis.ticks.size : 0) + axis.gap;
+    return Math.max(VALUE_AXIS_MIN, Math.ceil(widest + inset + 2));
+  }
+
   function options(s, w) {
     var right = (w.lines || []).some(function (l) { return l.axis === "right"; });
+    // With lines on both axes, the legend says which ones the right axis measures.
+    var left = (w.lines || []).some(function (l) { return l.axis !== "right"; });
     var series = [{ label: "time (UTC)", value: function (u, v) { return v == null ? "–" : utc(v); } }];
     (w.lines || []).forEach(function (l, i) {
       var sr = {
-        label: l.label,
+        label: l.label + (left && l.axis === "right" ? " (right axis)" : ""),
         stroke: l.color,
         width: 1.5,
         scale: l.axis === "right" ? "y2" : "y",
@@ -425,11 +446,11 @@
     var axes = [
       { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, values: timeTicks, font: AXIS_FONT,
         incrs: TIME_INCRS, space: timeLabelSpace },
-      { scale: "y", stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: 52,
+      { scale: "y", stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: valueAxisSize,
         label: (w.yAxis && w.yAxis.left && w.yAxis.left.label) || undefined }
     ];
     if (right) {
-      axes.push({ scale: "y2", side: 1, stroke: "#555", grid: { show: false }, size: 52,
+      axes.push({ scale: "y2", side: 1, stroke: "#555", grid: { show: false }, size: valueAxisSize,
         label: (w.yAxis && w.yAxis.right && w.yAxis.right.label) || undefined });
     }
     var scales = {
@@ -470,8 +491,12 @@
       var x0 = xpos(u, a), x1 = xpos(u, z);
       ctx.fillStyle = FAULT_FILL;
       ctx.fillRect(x0, b.top, Math.max(1, x1 - x0), b.height);
-      ctx.fillStyle = FAULT_EDGE;
-      ctx.fillRect(x0, b.top, Math.max(1, devicePixelRatio), b.height);
+      // The edge marks when the fault went on: a fault on since before the range has no edge at
+      // the range's start (it read as the fault going on there).
+      if (f.start >= xmin) {
+        ctx.fillStyle = FAULT_EDGE;
+        ctx.fillRect(x0, b.top, Math.max(1, devicePixelRatio), b.height);
+      }
       drawn.push([a, z]);
     });
     u.root.dataset.faults = JSON.stringify(drawn);
