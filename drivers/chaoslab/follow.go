@@ -80,9 +80,13 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	}
 	// The outputs are the user's, not the execution's: only the stack of its machine is read.
 	var dashboards []string
+	var scenario string // the stack's Scenario output: the report's header names it
 	switch o, err := stack.LoadWhere(*outputs, stack.ExperimentStateMachineArn, machineArn); {
-	case err == nil && o.Values[stack.DashboardName] != "":
-		dashboards = []string{o.Values[stack.DashboardName]}
+	case err == nil:
+		scenario = o.Values[stack.Scenario]
+		if d := o.Values[stack.DashboardName]; d != "" {
+			dashboards = []string{d}
+		}
 	case errors.Is(err, stack.ErrNoStack):
 		if flagSet(fs, "outputs") {
 			fmt.Fprintf(m.Stderr, "chaoslab follow: %v: the report charts the probes only\n", err)
@@ -108,7 +112,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 			experiment = experimentName(c.Source)
 		}
 		_, statErr := os.Stat(r.JournalPath)
-		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Experiment: experiment, Error: errText(err)}, r.JournalPath, statErr == nil)
+		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Scenario: scenario, Experiment: experiment, Error: errText(err)}, r.JournalPath, statErr == nil)
 	}
 	return runExit("chaoslab follow", err)
 }

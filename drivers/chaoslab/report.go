@@ -135,6 +135,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 				fmt.Fprintf(m.Stderr, "chaoslab report: -experiment %s did not compile (a probe that totals a metric over its window gets no line of that total): %v\n", *exp, err)
 			}
 		}
+		run.Scenario = s.Scenario
 		if err := opts.WriteFile(path, run, s); err != nil {
 			return fmt.Errorf("chaoslab report: %w", err)
 		}
@@ -158,6 +159,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	} else if name != "" {
 		dashboards = []string{name}
 	}
+	run.Scenario, _ = cf.names.Optional(stack.Scenario) // the header names it, as the lab's reports do
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return err

@@ -68,7 +68,8 @@ func TestReportFromJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"deviated", "What is the impact of minor delays?", "normal-error-rates", "uPlot"} {
+	// The header names the stack's scenario (its Scenario output), as the lab's reports do.
+	for _, want := range []string{"deviated", "What is the impact of minor delays?", "normal-error-rates", "uPlot", "scenario <strong>flawed</strong>"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -94,8 +95,10 @@ func TestReportFromJournal(t *testing.T) {
 	if strings.TrimSpace(out2.String()) != again {
 		t.Errorf("printed %q, want %q", out2.String(), again)
 	}
-	if _, err := os.Stat(again); err != nil {
+	if page, err := os.ReadFile(again); err != nil {
 		t.Error(err)
+	} else if !strings.Contains(string(page), "scenario <strong>flawed</strong>") {
+		t.Error("the report drawn again from the saved series does not name the scenario")
 	}
 
 	// With the cloud gone (an endpoint nothing listens on), the saved series is the only copy of

@@ -145,7 +145,8 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
 			dashboards = []string{name}
 		}
-		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
+		scenario, _ := cf.names.Optional(stack.Scenario) // the report's header names it
+		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Scenario: scenario, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {
 		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)

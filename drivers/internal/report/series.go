@@ -30,6 +30,9 @@ type Series struct {
 	Probes []QuerySet `json:"probes"`
 	// Dashboards are the dashboards' widgets over the window.
 	Dashboards []DashboardSeries `json:"dashboards"`
+	// Scenario is the run's (Run.Scenario), so that a report drawn again from the series names it
+	// as the first did ("" when the run's stack was not known).
+	Scenario string `json:"scenario,omitempty"`
 }
 
 // QuerySet is one GetMetricData call's answer: a probe's, or a dashboard widget's.
@@ -96,7 +99,7 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 		return nil, errors.New("report: fetch: no journal")
 	}
 	start, end, period := Window(run.Journal, time.Now())
-	s := &Series{Start: start, End: end, FetchedAt: time.Now().UTC(), Probes: []QuerySet{}, Dashboards: []DashboardSeries{}}
+	s := &Series{Start: start, End: end, FetchedAt: time.Now().UTC(), Probes: []QuerySet{}, Dashboards: []DashboardSeries{}, Scenario: run.Scenario}
 	var errs []error
 	for _, p := range compiledProbes(run.Compiled) {
 		qs := probeQueries(p, period)

@@ -228,7 +228,7 @@ func (c *Cloud) RollbackGuard(t testing.TB, machineArn string) {
 // shipped experiments' probes read (only exp_1's zero-sns-errors reads a metric: of csv-topic).
 func Outputs(machineArn, param string) map[string]string {
 	return map[string]string{"ExperimentStateMachineArn": machineArn, "FaultParameterName": param, "TopicName": "csv-topic",
-		"JsonQueueName": "json-q", "CsvQueueName": "csv-q", "TableName": "tbl", "FunctionName": "fn"}
+		"JsonQueueName": "json-q", "CsvQueueName": "csv-q", "TableName": "tbl", "FunctionName": "fn", "Scenario": "flawed"}
 }
 
 // Steady records, now, the metric that exp_1's zero-sns-errors probe reads: no notification
