@@ -92,6 +92,10 @@ func TestRunFollowsAndReportsVerdict(t *testing.T) {
 			if err != nil || !strings.Contains(string(html), tt.verdict) {
 				t.Errorf("report beside the journal: %v (holds the verdict %q: %v)", err, tt.verdict, strings.Contains(string(html), tt.verdict))
 			}
+			// It names the stack's scenario (its Scenario output, read as the run starts).
+			if !strings.Contains(string(html), "scenario <strong>flawed</strong>") {
+				t.Error("the run's report does not name the stack's scenario, flawed")
+			}
 			if _, err := os.Stat(strings.TrimSuffix(journal, ".json") + ".series.json"); err != nil {
 				t.Errorf("series beside the journal: %v", err)
 			}

@@ -159,7 +159,6 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	} else if name != "" {
 		dashboards = []string{name}
 	}
-	run.Scenario, _ = cf.names.Optional(stack.Scenario) // the header names it, as the lab's reports do
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return err

@@ -217,7 +217,9 @@ func TestSetResultsTellsApartLinesOfOneName(t *testing.T) {
 		["AWS/SQS","NumberOfMessagesSent","QueueName","JsonQueue"],["...","CsvQueue"],["...","ErrorQueue"],
 		["AWS/Lambda","Duration","FunctionName","F"],["...",{"stat":"Maximum"}],
 		["AWS/Lambda","Errors","FunctionName","F",{"label":"Errors"}],["AWS/Lambda","Errors","FunctionName","G",{"label":"Errors"}],
-		["AWS/Lambda","Invocations","FunctionName","F"]]}}]}`)
+		["AWS/Lambda","Invocations","FunctionName","F"],
+		["A","Throttles"],["B","Throttles"],
+		["AWS/Lambda","Timeouts","FunctionName","F",{"stat":"Maximum","label":"Timeouts"}],["AWS/Lambda","Timeouts","Resource","G"],["AWS/Lambda","Timeouts","FunctionName","G"]]}}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +240,10 @@ func TestSetResultsTellsApartLinesOfOneName(t *testing.T) {
 		got = append(got, l.Label)
 	}
 	want := []string{"NumberOfMessagesSent (JsonQueue)", "NumberOfMessagesSent (CsvQueue)", "NumberOfMessagesSent (ErrorQueue)",
-		"Duration (F, Sum)", "Duration (F, Maximum)", "Errors", "Errors", "Invocations"}
+		"Duration (F, Sum)", "Duration (F, Maximum)", "Errors", "Errors", "Invocations",
+		// Other namespaces, no dimensions; the same value under other dimension names; a labelled
+		// line's statistic is no reason to name one of the unlabelled ones'.
+		"Throttles (A)", "Throttles (B)", "Timeouts", "Timeouts (AWS/Lambda, Resource=G)", "Timeouts (AWS/Lambda, FunctionName=G)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("labels %q\nwant %q", got, want)
 	}

@@ -144,7 +144,11 @@ func flagFaults(top map[string]json.RawMessage) (parts []string, on bool) {
 // "28.999999999999996%", and any rate a person writes keeps its digits.
 func withRate(mode string, rate *float64, whole float64) string {
 	if rate != nil && *rate < whole {
-		return mode + " " + strconv.FormatFloat(*rate/whole*100, 'g', 6, 64) + "%"
+		pct := strconv.FormatFloat(*rate/whole*100, 'g', 6, 64)
+		if pct == "100" { // rounded up to always, which it is not: the digits that tell
+			pct = strconv.FormatFloat(*rate/whole*100, 'g', 15, 64) // 15: the float product's noise is in the 16th
+		}
+		return mode + " " + pct + "%"
 	}
 	return mode
 }

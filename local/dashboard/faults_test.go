@@ -90,6 +90,7 @@ func TestFaultSummaryRatesReadAsWritten(t *testing.T) {
 		`{"isEnabled": true, "failureMode": "latency", "rate": 0.333333}`:                            "latency 33.3333%",
 		`{"denylist": {"enabled": true, "percentage": 33.3}}`:                                        "denylist 33.3%",
 		`{"isEnabled": true, "failureMode": "latency", "rate": 1}`:                                   "latency",
+		`{"isEnabled": true, "failureMode": "latency", "rate": 0.9999999}`:                           "latency 99.99999%",
 	} {
 		if _, _, got := Fault(value, time.Now()); got != want {
 			t.Errorf("Fault(%s) summary %q, want %q", value, got, want)

@@ -173,9 +173,11 @@ func (v *WidgetView) SetResults(w Widget, results []Result) {
 }
 
 // distinctLabels tells apart lines that would share a label in the legend: metrics the body
-// gave no label, of one name ("..." repeats a metric with other dimensions), are named after
-// their dimensions' values, and their statistic when that differs too ("NumberOfMessagesSent
-// (ChaosLab-JsonQueue)"). A label the body gave is kept as written.
+// gave no label, of one name ("..." repeats a metric with other dimensions), are named after their
+// dimensions' values, and their statistic when that differs among them ("NumberOfMessagesSent
+// (ChaosLab-JsonQueue)"); when that still leaves two alike (the same values under other dimension
+// names, or other namespaces), after their namespace and dimensions in full. A label the body gave
+// is kept as written.
 func distinctLabels(w Widget, lines []LineView) {
 	byID := map[string]Line{}
 	for _, l := range w.Lines {
@@ -189,24 +191,46 @@ func distinctLabels(w Widget, lines []LineView) {
 		if len(group) < 2 {
 			continue
 		}
+		var renamed []int // the group's unlabelled metric lines
 		stats := map[string]bool{}
 		for _, i := range group {
-			stats[byID[lines[i].ID].Stat] = true
-		}
-		for _, i := range group {
-			l, ok := byID[lines[i].ID]
-			if !ok || l.Label != "" || l.Expression != "" {
-				continue
+			if l, ok := byID[lines[i].ID]; ok && l.Label == "" && l.Expression == "" {
+				renamed = append(renamed, i)
+				stats[l.Stat] = true
 			}
+		}
+		describe := func(l Line, full bool) string {
 			var parts []string
+			if full {
+				parts = append(parts, l.Namespace)
+			}
 			for _, d := range l.Dimensions {
-				parts = append(parts, d.Value)
+				if full {
+					parts = append(parts, d.Name+"="+d.Value)
+				} else {
+					parts = append(parts, d.Value)
+				}
 			}
 			if len(stats) > 1 && l.Stat != "" {
 				parts = append(parts, l.Stat)
 			}
-			if len(parts) > 0 {
-				lines[i].Label += " (" + strings.Join(parts, ", ") + ")"
+			if len(parts) == 0 {
+				return ""
+			}
+			return " (" + strings.Join(parts, ", ") + ")"
+		}
+		for _, full := range []bool{false, true} {
+			seen, alike := map[string]bool{}, false
+			for _, i := range renamed {
+				d := describe(byID[lines[i].ID], full)
+				alike = alike || seen[d]
+				seen[d] = true
+			}
+			if !alike || full {
+				for _, i := range renamed {
+					lines[i].Label += describe(byID[lines[i].ID], full)
+				}
+				break
 			}
 		}
 	}

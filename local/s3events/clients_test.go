@@ -464,6 +464,17 @@ func TestNoTestEventWhenTheConfigurationFails(t *testing.T) {
 	if sent := queues.bodies(); len(sent)+len(published) != 0 {
 		t.Errorf("test events sent for a refused configuration: queues %q, topics %q", sent, published)
 	}
+	// A topic of another account is found before sending too, whatever comes before it.
+	err = n.SetConfiguration(context.Background(), "lab", s3events.Configuration{
+		QueueConfigurations: []s3events.QueueConfiguration{{QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:Put"}}},
+		TopicConfigurations: []s3events.TopicConfiguration{{TopicArn: "arn:aws:sns:us-east-1:111122223333:t", Events: []string{"s3:ObjectRemoved:*"}}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "arn:aws:sns:us-east-1:111122223333:t (") {
+		t.Fatalf("err %v, want the other account's topic refused", err)
+	}
+	if sent := queues.bodies(); len(sent)+len(published) != 0 {
+		t.Errorf("test events sent for a configuration refused for its topic: queues %q, topics %q", sent, published)
+	}
 	// Its validation skipped (x-amz-skip-destination-validation), the configuration is kept and the
 	// destinations that exist are sent the test event.
 	bucket := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})) // HeadBucket: 200

@@ -192,15 +192,21 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 		"Bucket": bucket, "RequestId": requestID(), "HostId": "local",
 	})
 	var unreachable []string
-	// Queues that do not exist are found before any test event is sent: "If enabling the
-	// notification fails, you don't receive a test notification" (Amazon S3 User Guide, Supported
-	// event types). A refusing policy or a missing topic shows only when sending: after one, no
-	// more test events are sent.
+	// Queues that do not exist, and topics of another account, are found before any test event is
+	// sent: "If enabling the notification fails, you don't receive a test notification" (Amazon S3
+	// User Guide, Supported event types). A refusing policy or a missing topic shows only when
+	// sending: after one, no more test events are sent (destinations sent to before it have theirs).
 	missing := map[string]bool{}
 	for _, q := range cfg.QueueConfigurations {
 		if _, err := n.queueURL(ctx, q.QueueArn); err != nil && !missing[q.QueueArn] {
 			missing[q.QueueArn] = true
 			unreachable = append(unreachable, q.QueueArn+" ("+err.Error()+")")
+		}
+	}
+	for _, t := range cfg.TopicConfigurations {
+		if err := n.inAccount(t.TopicArn); err != nil && !missing[t.TopicArn] {
+			missing[t.TopicArn] = true
+			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
 		}
 	}
 	for _, q := range cfg.QueueConfigurations {
@@ -217,6 +223,9 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 	for _, t := range cfg.TopicConfigurations {
 		if strict && len(unreachable) > 0 {
 			break
+		}
+		if missing[t.TopicArn] {
+			continue
 		}
 		if err := n.sendTopic(ctx, bucket, t.TopicArn, string(test)); err != nil {
 			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")

@@ -246,6 +246,15 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 		}
 		run.Dashboards = ds
 	}
+	old, rerr := ReadSeries(seriesPath)
+	// The scenario is the run's, known when it ran (the lab's trial, chaoslab run's stack): a
+	// report drawn later takes it from the series saved then, not from a stack that may have been
+	// deployed again with the other scenario since.
+	if run.Scenario == "" && rerr == nil && run.Journal != nil {
+		if start, end, _ := Window(run.Journal, time.Now()); old.Start.Equal(start) && old.End.Equal(end) { // the same run's
+			run.Scenario = old.Scenario
+		}
+	}
 	s, err := Fetch(ctx, cw, run)
 	if err != nil {
 		errs = append(errs, err)
@@ -254,7 +263,7 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	// data: the stack deleted, the local cloud stopped, the metrics aged out. One of the same window
 	// (the same run: another run's journal at that path has another) that holds more data points
 	// than CloudWatch gives now, or as many when a read failed, is kept, and the report drawn from it.
-	if old, rerr := ReadSeries(seriesPath); rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
+	if rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
 		(old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
 		// What failed to be read now is not missing from the report: said, but as text only.
 		failed := ""
