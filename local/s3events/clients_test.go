@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -226,6 +227,16 @@ func TestConfigurationsS3Refuses(t *testing.T) {
 }
 
 type topicsFunc func(context.Context, sns.PublishInput) (string, error)
+
+// checkingTopics is a publisher that can check a Publish without making it, as sns.Service can.
+type checkingTopics struct {
+	topicsFunc
+	check func(sns.PublishInput) error
+}
+
+func (c checkingTopics) CheckPublish(_ context.Context, in sns.PublishInput) error {
+	return c.check(in)
+}
 
 func (f topicsFunc) Publish(ctx context.Context, in sns.PublishInput) (string, error) {
 	return f(ctx, in)
@@ -474,6 +485,36 @@ func TestNoTestEventWhenTheConfigurationFails(t *testing.T) {
 	}
 	if sent := queues.bodies(); len(sent)+len(published) != 0 {
 		t.Errorf("test events sent for a configuration refused for its topic: queues %q, topics %q", sent, published)
+	}
+	// A topic the publisher says does not exist (sns.Service's CheckPublish) is found before
+	// sending too; one it takes is sent the test event as S3's service principal.
+	var checked []sns.PublishInput
+	n = s3events.New(s3events.Options{Queues: queues, Topics: checkingTopics{
+		topicsFunc: func(_ context.Context, in sns.PublishInput) (string, error) {
+			published = append(published, in.TopicArn)
+			return "m", nil
+		},
+		check: func(in sns.PublishInput) error {
+			checked = append(checked, in)
+			if strings.HasSuffix(in.TopicArn, ":gone") {
+				return errors.New("NotFound: Topic does not exist")
+			}
+			return nil
+		}}})
+	err = n.SetConfiguration(context.Background(), "lab", s3events.Configuration{
+		QueueConfigurations: []s3events.QueueConfiguration{{QueueArn: "arn:aws:sqs:us-east-1:000000000000:work", Events: []string{"s3:ObjectCreated:Put"}}},
+		TopicConfigurations: []s3events.TopicConfiguration{
+			{TopicArn: "arn:aws:sns:us-east-1:000000000000:t", Events: []string{"s3:ObjectRemoved:*"}},
+			{TopicArn: "arn:aws:sns:us-east-1:000000000000:gone", Events: []string{"s3:ObjectCreated:Copy"}}},
+	})
+	if err == nil || !strings.Contains(err.Error(), "arn:aws:sns:us-east-1:000000000000:gone (NotFound: Topic does not exist)") {
+		t.Fatalf("err %v, want the missing topic refused", err)
+	}
+	if sent := queues.bodies(); len(sent)+len(published) != 0 {
+		t.Errorf("test events sent for a configuration refused for a missing topic: queues %q, topics %q", sent, published)
+	}
+	if len(checked) != 2 || checked[0].From == nil || checked[0].From.Principal != "s3.amazonaws.com" || checked[0].From.SourceArn != "arn:aws:s3:::lab" {
+		t.Errorf("checked %+v, want both topics checked as s3.amazonaws.com for arn:aws:s3:::lab", checked)
 	}
 	// Its validation skipped (x-amz-skip-destination-validation), the configuration is kept and the
 	// destinations that exist are sent the test event.

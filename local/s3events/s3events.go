@@ -192,10 +192,11 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 		"Bucket": bucket, "RequestId": requestID(), "HostId": "local",
 	})
 	var unreachable []string
-	// Queues that do not exist, and topics of another account, are found before any test event is
-	// sent: "If enabling the notification fails, you don't receive a test notification" (Amazon S3
-	// User Guide, Supported event types). A refusing policy or a missing topic shows only when
-	// sending: after one, no more test events are sent (destinations sent to before it have theirs).
+	// Queues that do not exist, and topics that do not exist, are of another account or refuse S3
+	// (when the publisher can say so: publishChecker), are found before any test event is sent: "If
+	// enabling the notification fails, you don't receive a test notification" (Amazon S3 User Guide,
+	// Supported event types). A queue whose policy refuses S3 shows only when sending: after one, no
+	// more test events are sent (destinations sent to before it have theirs).
 	missing := map[string]bool{}
 	for _, q := range cfg.QueueConfigurations {
 		if _, err := n.queueURL(ctx, q.QueueArn); err != nil && !missing[q.QueueArn] {
@@ -204,7 +205,11 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 		}
 	}
 	for _, t := range cfg.TopicConfigurations {
-		if err := n.inAccount(t.TopicArn); err != nil && !missing[t.TopicArn] {
+		err := n.inAccount(t.TopicArn)
+		if c, ok := n.opts.Topics.(publishChecker); ok && err == nil {
+			err = c.CheckPublish(ctx, n.topicInput(bucket, t.TopicArn, string(test)))
+		}
+		if err != nil && !missing[t.TopicArn] {
 			missing[t.TopicArn] = true
 			unreachable = append(unreachable, t.TopicArn+" ("+err.Error()+")")
 		}
@@ -478,9 +483,22 @@ func (n *Notifier) sendTopic(ctx context.Context, bucket, arn, body string) erro
 	if err := n.inAccount(arn); err != nil {
 		return err
 	}
-	_, err := n.opts.Topics.Publish(ctx, sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body,
-		From: &sns.Publisher{Principal: "s3.amazonaws.com", SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: n.opts.AccountID}})
+	_, err := n.opts.Topics.Publish(ctx, n.topicInput(bucket, arn, body))
 	return err
+}
+
+// topicInput is the Publish of body to the topic arn that S3 makes for bucket: as
+// s3.amazonaws.com on the bucket's behalf.
+func (n *Notifier) topicInput(bucket, arn, body string) sns.PublishInput {
+	return sns.PublishInput{TopicArn: arn, Subject: "Amazon S3 Notification", Message: body,
+		From: &sns.Publisher{Principal: "s3.amazonaws.com", SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: n.opts.AccountID}}
+}
+
+// publishChecker is a TopicPublisher that can tell, without publishing, whether a Publish would be
+// accepted (sns.Service can): a missing topic, or one whose policy refuses S3, is then found before
+// any test event is sent.
+type publishChecker interface {
+	CheckPublish(ctx context.Context, in sns.PublishInput) error
 }
 
 // Object describes the object an event is about.

@@ -305,6 +305,24 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (string, error) 
 	return out.MessageID, err
 }
 
+// CheckPublish reports whether a Publish to in.TopicArn by in.From would be accepted: the topic
+// exists and the publisher may publish to it. Nothing is published: S3 checks its notification
+// destinations before it sends any test event (s3events).
+func (s *Service) CheckPublish(ctx context.Context, in PublishInput) error {
+	if in.TopicArn == "" {
+		return invalid("TopicArn")
+	}
+	if in.From != nil && s.opts.Authorize != nil {
+		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
+			return &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
+		}
+	}
+	if _, err := s.subscriptions(ctx, in.TopicArn); err != nil {
+		return asError(err)
+	}
+	return nil
+}
+
 func (s *Service) publish(ctx context.Context, in PublishInput) (Published, error) {
 	if in.TopicArn == "" {
 		return Published{}, invalid("TopicArn")
