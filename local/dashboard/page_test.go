@@ -391,9 +391,10 @@ func TestLivePageInChromium(t *testing.T) {
 	}
 	p.Viewport(t, 1400, 1000)
 
-	// AND numbers keep three significant digits, however small (an error rate kept as a fraction)
-	formatted := browsertest.Eval[[]string](t, p, `[0.0049, 0.003, 0.0123, 1.2345, 9.87, 0.0009, 0, 25, 1234].map(ChaosDash.format)`)
-	if want := []string{"0.0049", "0.003", "0.0123", "1.23", "9.87", "9.00e-4", "0", "25.0", "1234"}; !slices.Equal(formatted, want) {
+	// AND numbers keep three significant digits, however small (an error rate kept as a fraction),
+	// and a whole number reads whole, as the probe table has it (not 25.0 or -64.0)
+	formatted := browsertest.Eval[[]string](t, p, `[0.0049, 0.003, 0.0123, 1.2345, 9.87, 0.0009, 0, 25, 25.04, -64, 1234].map(ChaosDash.format)`)
+	if want := []string{"0.0049", "0.003", "0.0123", "1.23", "9.87", "9.00e-4", "0", "25", "25.0", "-64", "1234"}; !slices.Equal(formatted, want) {
 		t.Errorf("ChaosDash.format = %q, want %q", formatted, want)
 	}
 

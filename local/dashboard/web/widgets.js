@@ -29,7 +29,9 @@
     if (v == null || !isFinite(v)) return "–";
     var a = Math.abs(v);
     if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(2);
-    if (a >= 100) return v.toFixed(0);
+    // A whole number reads whole ("25", as the probe table has it; "25.0" read as a rounded
+    // 25.04); a fraction keeps three significant digits.
+    if (a >= 100 || Number.isInteger(v)) return v.toFixed(0);
     if (a >= 10) return v.toFixed(1);
     return String(Number(v.toPrecision(3))); // 0.0049 stays 0.0049, not 0
   }
