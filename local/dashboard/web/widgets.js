@@ -486,7 +486,7 @@
     var ctx = u.ctx, b = u.bbox, view = s.view, w = s.widget;
     var xmin = u.scales.x.min, xmax = u.scales.x.max;
     ctx.save();
-    var drawn = [];
+    var drawn = [], edges = [];
     (view.faults || []).forEach(function (f) {
       var a = Math.max(f.start, xmin), z = Math.min(f.end, xmax);
       if (!(z > a)) return;
@@ -498,10 +498,14 @@
       if (f.start >= xmin) {
         ctx.fillStyle = FAULT_EDGE;
         ctx.fillRect(x0, b.top, Math.max(1, devicePixelRatio), b.height);
+        edges.push(a);
       }
       drawn.push([a, z]);
     });
+    // What is shaded and where the going-on edges are, in seconds, for the browser tests (the
+    // pixels are also the grid's, where a tick falls on them).
     u.root.dataset.faults = JSON.stringify(drawn);
+    u.root.dataset.faultEdges = JSON.stringify(edges);
     (w.bands || []).forEach(function (band) {
       var y0 = u.valToPos(band.max, "y", true), y1 = u.valToPos(band.min, "y", true);
       var top = Math.max(b.top, Math.min(y0, y1)), bottom = Math.min(b.top + b.height, Math.max(y0, y1));
