@@ -312,15 +312,24 @@ func (s *Service) CheckPublish(ctx context.Context, in PublishInput) error {
 	if in.TopicArn == "" {
 		return invalid("TopicArn")
 	}
+	_, err := s.accepted(ctx, in)
+	return err
+}
+
+// accepted decides whether the topic takes a Publish from in.From (Options.Authorize) and returns
+// the topic's subscriptions (NotFound for a topic that does not exist): what Publish and
+// CheckPublish both ask.
+func (s *Service) accepted(ctx context.Context, in PublishInput) (topicSubs, error) {
 	if in.From != nil && s.opts.Authorize != nil {
 		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
-			return &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
+			return topicSubs{}, &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
 		}
 	}
-	if _, err := s.subscriptions(ctx, in.TopicArn); err != nil {
-		return asError(err)
+	subs, err := s.subscriptions(ctx, in.TopicArn)
+	if err != nil {
+		return subs, asError(err)
 	}
-	return nil
+	return subs, nil
 }
 
 func (s *Service) publish(ctx context.Context, in PublishInput) (Published, error) {
@@ -333,14 +342,9 @@ func (s *Service) publish(ctx context.Context, in PublishInput) (Published, erro
 	if err := checkPublish(&in); err != nil {
 		return Published{}, err
 	}
-	if in.From != nil && s.opts.Authorize != nil {
-		if err := s.opts.Authorize(ctx, *in.From, in.TopicArn); err != nil {
-			return Published{}, &Error{Code: "AuthorizationError", Message: err.Error(), Status: 403}
-		}
-	}
-	subs, err := s.subscriptions(ctx, in.TopicArn)
+	subs, err := s.accepted(ctx, in)
 	if err != nil {
-		return Published{}, asError(err)
+		return Published{}, err
 	}
 	if err := checkIDs(in, subs); err != nil {
 		return Published{}, err

@@ -690,21 +690,7 @@ func TestDeliveryRetryBoundsAPublish(t *testing.T) {
 // takes it nil, with nothing delivered (S3 checks its destinations so before any test event).
 func TestCheckPublishPublishesNothing(t *testing.T) {
 	ctx, l := startLocal(t)
-	topic, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("checked")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := l.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("checked-q")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	qa, err := l.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.sns.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qa.Attributes["QueueArn"])}); err != nil {
-		t.Fatal(err)
-	}
+	topic, urls := l.topicWithQueues(ctx, t, "checked", "checked-q")
 	svc := sns.New(sns.Options{Topics: l.topics, Queues: l.sqs, Authorize: func(_ context.Context, from sns.Publisher, _ string) error {
 		if from.SourceArn != "arn:aws:s3:::allowed" {
 			return errors.New("not allowed by the topic's policy")
@@ -714,13 +700,13 @@ func TestCheckPublishPublishesNothing(t *testing.T) {
 	from := func(bucket string) *sns.Publisher {
 		return &sns.Publisher{Principal: "s3.amazonaws.com", SourceArn: "arn:aws:s3:::" + bucket, SourceAccount: "000000000000"}
 	}
-	gone := strings.TrimSuffix(aws.ToString(topic.TopicArn), "checked") + "gone"
+	gone := strings.TrimSuffix(topic, "checked") + "gone"
 	for _, tc := range []struct {
 		name, topic, bucket, wantCode string
 	}{
-		{"accepted", aws.ToString(topic.TopicArn), "allowed", ""},
+		{"accepted", topic, "allowed", ""},
 		{"no such topic", gone, "allowed", "NotFound"},
-		{"refused by the policy", aws.ToString(topic.TopicArn), "other", "AuthorizationError"},
+		{"refused by the policy", topic, "other", "AuthorizationError"},
 	} {
 		err := svc.CheckPublish(ctx, sns.PublishInput{TopicArn: tc.topic, Message: "x", From: from(tc.bucket)})
 		var e *sns.Error
@@ -731,7 +717,7 @@ func TestCheckPublishPublishesNothing(t *testing.T) {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.wantCode)
 		}
 	}
-	got, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1})
+	got, err := l.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(urls[0]), WaitTimeSeconds: 1})
 	if err != nil || len(got.Messages) != 0 {
 		t.Errorf("CheckPublish delivered %d messages (%v), want none", len(got.Messages), err)
 	}
