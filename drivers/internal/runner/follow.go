@@ -359,41 +359,37 @@ func probeLines(c *experiments.Compiled) map[string]probeLine {
 // probeValues is the live line of a GetMetricData output: the probe's name and tolerance when its
 // returned query names one probe of the experiment, then the values.
 func (f *follower) probeValues(output string) string {
-	values := metricValues(output)
-	var out struct{ MetricDataResults []struct{ Id, Label string } }
-	if json.Unmarshal([]byte(output), &out) == nil && len(out.MetricDataResults) > 0 {
-		r := out.MetricDataResults[0]
-		if p, ok := f.probes[resultKey(r.Id, r.Label)]; ok {
-			if r.Label == p.name { // the label is the name: say it once
-				values = strings.TrimPrefix(values, p.name+" ")
-			}
-			return fmt.Sprintf("probe %s: %s, tolerance %s", p.name, values, p.tolerance)
+	var out struct{ MetricDataResults []metricResult }
+	if err := json.Unmarshal([]byte(output), &out); err != nil {
+		return "probe: " + clip(output, 200)
+	}
+	rs := out.MetricDataResults
+	if len(rs) > 0 {
+		if p, ok := f.probes[resultKey(rs[0].Id, rs[0].Label)]; ok {
+			return fmt.Sprintf("probe %s: %s, tolerance %s", p.name, metricValues(rs, p.name), p.tolerance)
 		}
 	}
-	return "probe: " + values
+	return "probe: " + metricValues(rs, "")
 }
 
-// metricValues summarizes a GetMetricData output: each returned series'
-// first value, or "no data", after its label when that is not just its id (the
-// compiler labels a probe's query with the probe's name).
-func metricValues(output string) string {
-	var out struct {
-		MetricDataResults []struct {
-			Id     string
-			Label  string
-			Values []float64
-		}
-	}
-	if err := json.Unmarshal([]byte(output), &out); err != nil {
-		return clip(output, 200)
-	}
+// metricResult is one of GetMetricData's MetricDataResults, as the live lines read it.
+type metricResult struct {
+	Id     string
+	Label  string
+	Values []float64
+}
+
+// metricValues summarizes GetMetricData's results: each one's first value, or "no data", after
+// its label when that is more than its id and not said already (said: the probe's name, which the
+// compiler labels a probe's query with when it has no label of its own).
+func metricValues(rs []metricResult, said string) string {
 	var parts []string
-	for _, r := range out.MetricDataResults {
+	for _, r := range rs {
 		v := "no data"
 		if len(r.Values) > 0 {
 			v = strconv.FormatFloat(r.Values[0], 'g', 6, 64)
 		}
-		if r.Label != "" && r.Label != r.Id {
+		if r.Label != "" && r.Label != r.Id && r.Label != said {
 			parts = append(parts, fmt.Sprintf("%s %s=%s", r.Label, r.Id, v))
 		} else {
 			parts = append(parts, r.Id+"="+v)

@@ -44,8 +44,8 @@ func TestMetricValuesNameTheProbe(t *testing.T) {
 		{`{"MetricDataResults":[{"Id":"m1","Values":[0]}]}`, "m1=0"},
 		{`{"MetricDataResults":[]}`, "no data"},
 	} {
-		if got := metricValues(tc.output); got != tc.want {
-			t.Errorf("metricValues(%s) = %q, want %q", tc.output, got, tc.want)
+		if got := (&follower{}).probeValues(tc.output); got != "probe: "+tc.want {
+			t.Errorf("probeValues(%s) = %q, want %q", tc.output, got, "probe: "+tc.want)
 		}
 	}
 }
