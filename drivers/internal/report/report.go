@@ -246,25 +246,24 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 		}
 		run.Dashboards = ds
 	}
-	old, rerr := ReadSeries(seriesPath)
-	// The scenario is the run's, known when it ran (the lab's trial, chaoslab run's stack): a
-	// report drawn later takes it from the series saved then, not from a stack that may have been
-	// deployed again with the other scenario since.
-	if run.Scenario == "" && rerr == nil && run.Journal != nil {
-		if start, end, _ := Window(run.Journal, time.Now()); old.Start.Equal(start) && old.End.Equal(end) { // the same run's
-			run.Scenario = old.Scenario
-		}
-	}
 	s, err := Fetch(ctx, cw, run)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	// A series saved before (by the run, or an earlier report) may be the only copy of the run's
-	// data: the stack deleted, the local cloud stopped, the metrics aged out. One of the same window
-	// (the same run: another run's journal at that path has another) that holds more data points
-	// than CloudWatch gives now, or as many when a read failed, is kept, and the report drawn from it.
-	if rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End) &&
-		(old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
+	// A series saved before (by the run, or an earlier report) of the same window is the same
+	// run's: another run's journal at that path has another.
+	old, rerr := ReadSeries(seriesPath)
+	sameRun := rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End)
+	// The scenario is the run's, known when it ran (the lab's trial, chaoslab run's stack): a
+	// report drawn later takes it from the series saved then, not from a stack that may have been
+	// deployed again with the other scenario since.
+	if sameRun && run.Scenario == "" {
+		run.Scenario, s.Scenario = old.Scenario, old.Scenario
+	}
+	// That series may be the only copy of the run's data: the stack deleted, the local cloud
+	// stopped, the metrics aged out. One that holds more data points than CloudWatch gives now, or
+	// as many when a read failed, is kept, and the report drawn from it.
+	if sameRun && (old.Points() > s.Points() || err != nil && old.Points() >= s.Points()) {
 		// What failed to be read now is not missing from the report: said, but as text only.
 		failed := ""
 		if len(errs) > 0 {
