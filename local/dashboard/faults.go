@@ -139,16 +139,13 @@ func flagFaults(top map[string]json.RawMessage) (parts []string, on bool) {
 }
 
 // withRate names a mode with its rate as a percentage when it is below always; whole is the
-// rate that means always (1 for 0.x's rate, 100 for 1.0's percentage). The percentage has six
-// significant digits at most: a rate of 0.29 reads "29%", not the float product's
-// "28.999999999999996%", and any rate a person writes keeps its digits.
+// rate that means always (1 for 0.x's rate, 100 for 1.0's percentage). The percentage has 15
+// significant digits at most, which cuts the float product's noise in the 16th: a rate of 0.29
+// reads "29%", not "28.999999999999996%", and any rate a person writes keeps its digits (0.9999999
+// reads 99.99999%, not rounded up to always).
 func withRate(mode string, rate *float64, whole float64) string {
 	if rate != nil && *rate < whole {
-		pct := strconv.FormatFloat(*rate/whole*100, 'g', 6, 64)
-		if pct == "100" { // rounded up to always, which it is not: the digits that tell
-			pct = strconv.FormatFloat(*rate/whole*100, 'g', 15, 64) // 15: the float product's noise is in the 16th
-		}
-		return mode + " " + pct + "%"
+		return mode + " " + strconv.FormatFloat(*rate/whole*100, 'g', 15, 64) + "%"
 	}
 	return mode
 }
