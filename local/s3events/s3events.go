@@ -195,8 +195,8 @@ func (n *Notifier) setConfiguration(ctx context.Context, bucket string, cfg Conf
 	// Queues and topics that do not exist, topics of another account, and topics whose policy
 	// refuses S3 (when the publisher can say so: publishChecker) are found before any test event is
 	// sent: "If enabling the notification fails, you don't receive a test notification" (Amazon S3
-	// User Guide, Supported event types). A queue whose policy refuses S3 shows only when sending: after one, no
-	// more test events are sent (destinations sent to before it have theirs).
+	// User Guide, Supported event types). A queue whose policy refuses S3 shows only when sending:
+	// after one, no more test events are sent (destinations sent to before it have theirs).
 	missing := map[string]bool{}
 	for _, q := range cfg.QueueConfigurations {
 		if _, err := n.queueURL(ctx, q.QueueArn); err != nil && !missing[q.QueueArn] {
