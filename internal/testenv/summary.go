@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Counts are one package's test results. A subtest counts as a test of its own.
@@ -20,6 +21,10 @@ type Counts struct {
 	// Elapsed is how long the package's test binary ran, in seconds, as go test reports it: the
 	// table shows it so that a package grown slow can join the Makefile's SLOW_PKGS (started first).
 	Elapsed float64
+	// Ended is when the package's binary ended, counted from the first event of the whole stream
+	// (each event's Time): the packages that end last are the run's tail, the ones to start sooner
+	// or make faster. Zero when the events carry no time.
+	Ended time.Duration
 }
 
 // Summary is the result of a `go test -json` run, by package.
@@ -32,6 +37,7 @@ type event struct {
 	Test    string
 	Output  string
 	Elapsed float64
+	Time    time.Time
 }
 
 // Summarize reads `go test -json` from r and writes to w what `go test` without -v prints: each
@@ -42,6 +48,7 @@ func Summarize(r io.Reader, w io.Writer) (Summary, error) {
 	// Each running test's output, printed only if it fails; and its last line, its skip reason.
 	held := map[string][]string{}
 	last := map[string]string{}
+	var first time.Time // the stream's first event's time
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -51,6 +58,9 @@ func Summarize(r io.Reader, w io.Writer) (Summary, error) {
 			// Build errors are printed as plain text before any JSON.
 			fmt.Fprintln(w, string(line))
 			continue
+		}
+		if first.IsZero() {
+			first = e.Time
 		}
 		c := sum[e.Package]
 		if c == nil && e.Package != "" {
@@ -87,6 +97,9 @@ func Summarize(r io.Reader, w io.Writer) (Summary, error) {
 		}
 		if e.Test == "" && (e.Action == "pass" || e.Action == "fail") {
 			c.Elapsed = e.Elapsed
+			if !e.Time.IsZero() && !first.IsZero() {
+				c.Ended = e.Time.Sub(first)
+			}
 		}
 		if e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip") {
 			delete(held, key)
@@ -117,23 +130,23 @@ func (s Summary) Problems(strict bool) []string {
 	return out
 }
 
-// Print writes one line per package: tests passed, failed, skipped, and the seconds its test binary
-// ran.
+// Print writes one line per package: tests passed, failed, skipped, the seconds its test binary
+// ran, and when it ended (seconds after the stream's first event).
 func (s Summary) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tPASSED\tFAILED\tSKIPPED\tSECONDS\t")
+	fmt.Fprintln(tw, "PACKAGE\tPASSED\tFAILED\tSKIPPED\tSECONDS\tENDED AT\t")
 	var total Counts
 	for _, pkg := range s.packages() {
 		c := s[pkg]
 		if c.Passed+c.Failed+c.Skipped == 0 && !c.BuildFailed {
 			continue // no test files
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t\n", pkg, c.Passed, c.Failed, c.Skipped, c.Elapsed)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t\n", pkg, c.Passed, c.Failed, c.Skipped, c.Elapsed, c.Ended.Seconds())
 		total.Passed += c.Passed
 		total.Failed += c.Failed
 		total.Skipped += c.Skipped
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\t\n", total.Passed, total.Failed, total.Skipped)
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\t\t\n", total.Passed, total.Failed, total.Skipped)
 	tw.Flush()
 }
 

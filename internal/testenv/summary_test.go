@@ -9,7 +9,7 @@ import (
 
 // A `go test -json` stream as cmd/test2json writes it: one passing and one skipping test in a, a
 // failing one in b, and c whose tests did not compile.
-const stream = `{"Action":"start","Package":"x/a"}
+const stream = `{"Time":"2026-12-04T05:00:00Z","Action":"start","Package":"x/a"}
 {"Action":"run","Package":"x/a","Test":"TestOK"}
 {"Action":"output","Package":"x/a","Test":"TestOK","Output":"=== RUN   TestOK\n"}
 {"Action":"pass","Package":"x/a","Test":"TestOK"}
@@ -17,7 +17,7 @@ const stream = `{"Action":"start","Package":"x/a"}
 {"Action":"output","Package":"x/a","Test":"TestNeedsJava","Output":"    a_test.go:9: prerequisite missing: java\n"}
 {"Action":"output","Package":"x/a","Test":"TestNeedsJava","Output":"--- SKIP: TestNeedsJava (0.00s)\n"}
 {"Action":"skip","Package":"x/a","Test":"TestNeedsJava"}
-{"Action":"pass","Package":"x/a","Elapsed":12.34}
+{"Time":"2026-12-04T05:00:12.4Z","Action":"pass","Package":"x/a","Elapsed":12.34}
 {"Action":"run","Package":"x/b","Test":"TestBroken"}
 {"Action":"output","Package":"x/b","Test":"TestBroken","Output":"    b_test.go:3: got 1, want 2\n"}
 {"Action":"fail","Package":"x/b","Test":"TestBroken"}
@@ -62,7 +62,8 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("table has no total line:\n%s", table.String())
 	}
 	// How long each package's binary ran, to tell which ones make test should start first.
-	if !regexp.MustCompile(`(?m)^x/a +1 +0 +1 +12\.3 *$`).MatchString(table.String()) {
-		t.Errorf("table has no x/a line with its 12.3 seconds:\n%s", table.String())
+	// and when it ended, counted from the stream's first event: the run's tail shows.
+	if !regexp.MustCompile(`(?m)^x/a +1 +0 +1 +12\.3 +12 *$`).MatchString(table.String()) {
+		t.Errorf("table has no x/a line with its 12.3 seconds, ended at 12:\n%s", table.String())
 	}
 }
