@@ -78,8 +78,9 @@ LAB_PKG := ./test
 # The other packages whose tests take longest, longest first (10 s to 80 s each; most of it waiting,
 # on emulators, Chromium or a clock), named first so that go test starts them first and the run does
 # not end on one of them alone (go list keeps the patterns' order and lists a package once). The
-# summary's SECONDS column shows each package's time: one grown slow belongs here (local/sfn, 80 s,
-# missing from the list, started last and ran alone for its 80 s at the end of the run). -p 4: twice
+# summary's SECONDS and ENDED AT columns show each package's time and when it ended: one grown slow
+# belongs here (local/sfn, 80 s, missing from the list, started last and ran alone for its 80 s at
+# the end of the run). -p 4: twice
 # as many test binaries as a 2-core VM has cores, since most of these wait more than they run.
 SLOW_PKGS := ./local/cloud ./test/clients ./local/sfn ./drivers/chaoslab ./drivers/internal/runner \
 	./local/dashboard ./test/conformance/cloudwatch ./functions/etl ./local/esm ./constructs/experiment \
