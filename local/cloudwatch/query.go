@@ -304,8 +304,15 @@ func statOf(stat string, a point, vals []sample) (float64, bool) {
 	return 0, false
 }
 
+// percentile reads a percentile statistic, "p" and a plain decimal between 0 and 100 ("p99",
+// "p99.9", "p0.0", "p100": CloudWatch's "values between p0.0 and p100"). strconv.ParseFloat alone
+// would also take "pNaN", "p1e1", "p+5" and "p0x1p4", none of which CloudWatch names a statistic.
 func percentile(stat string) (float64, bool) {
 	if len(stat) < 2 || stat[0] != 'p' {
+		return 0, false
+	}
+	whole, frac, dotted := strings.Cut(stat[1:], ".")
+	if whole == "" || dotted && frac == "" || strings.Trim(whole+frac, "0123456789") != "" {
 		return 0, false
 	}
 	p, err := strconv.ParseFloat(stat[1:], 64)
