@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
@@ -117,8 +118,9 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
-// validation is a ValidationException in AWS's words whose message modelrule does not word: an
-// execution's input too long, whose value AWS does not quote.
+// validation is a ValidationException in AWS's words whose message modelrule does not word: a
+// sensitive member too long (an execution's input, a stop's error or cause), whose value AWS does
+// not quote.
 func validation(format string, args ...any) error {
 	return &apiError{Code: "ValidationException", Message: "1 validation error detected: " + fmt.Sprintf(format, args...)}
 }
@@ -354,6 +356,10 @@ func withoutData(events []historyEvent) []historyEvent {
 	return out
 }
 
+// maxStopError and maxStopCause are StopExecution's limits on its error and cause (the API
+// reference's length constraints, counted in characters as Java counts them).
+const maxStopError, maxStopCause = 256, 32768
+
 func (s *Service) apiStopExecution(body []byte) (any, error) {
 	var in struct {
 		ExecutionArn string  `json:"executionArn"`
@@ -362,6 +368,14 @@ func (s *Service) apiStopExecution(body []byte) (any, error) {
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
+	}
+	// The model's SensitiveError (at most 256 characters) and SensitiveCause (32768): sensitive
+	// members, so AWS's message leaves their values out.
+	if in.Error != nil && len(utf16.Encode([]rune(*in.Error))) > maxStopError {
+		return nil, validation("Value at 'error' failed to satisfy constraint: Member must have length less than or equal to %d", maxStopError)
+	}
+	if in.Cause != nil && len(utf16.Encode([]rune(*in.Cause))) > maxStopCause {
+		return nil, validation("Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to %d", maxStopCause)
 	}
 	if _, err := s.execution(body); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +20,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 )
 
 // Where the interpreter library reads a definition otherwise than AWS does, host.mjs rewrites it
@@ -389,5 +393,116 @@ func TestMapContextEndsWithTheMap(t *testing.T) {
 	if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.Runtime" {
 		t.Fatalf("status %s error %q output %s: want FAILED States.Runtime ($$.Map is not there after the Map)",
 			out.Status, aws.ToString(out.Error), aws.ToString(out.Output))
+	}
+}
+
+// AWS's intrinsic functions page: States.MathRandom returns a number from its start (inclusive) to
+// its end (exclusive), and it, States.ArrayPartition and States.ArrayRange round a non-integer
+// number argument to the nearest integer (from a path here: the validator takes integer literals
+// only). The library could draw the end (MathRandom(0, 1) gave 1 about half the time) and failed
+// the execution with States.Runtime on a non-integer.
+func TestIntrinsicsRoundAndExcludeTheEnd(t *testing.T) {
+	params := map[string]string{
+		"rounded.$": "States.MathRandom($.from, $.to, 7)",       // 4.6, 5.6: [5, 6), so 5
+		"chunks.$":  "States.ArrayPartition($.a, $.chunk)",      // 1.6: chunks of 2
+		"range.$":   "States.ArrayRange($.first, $.last, $.by)", // 0.6, 5.4, 2.4: 1 to 5 by 2
+	}
+	want := map[string]any{"rounded": 5, "chunks": [][]int{{1, 2}, {3, 4}, {5}}, "range": []int{1, 3, 5}}
+	for seed := 1; seed <= 24; seed++ { // a seed draws the same number every time: no flake
+		params[fmt.Sprintf("r%d.$", seed)] = fmt.Sprintf("States.MathRandom(0, 1, %d)", seed)
+		want[fmt.Sprintf("r%d", seed)] = 0
+	}
+	p, _ := json.Marshal(params)
+	w, _ := json.Marshal(want)
+	succeedsWith(t, "intrinsics-round", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":`+string(p)+`,"End":true}}}`,
+		`{"a":[1,2,3,4,5],"from":4.6,"to":5.6,"chunk":1.6,"first":0.6,"last":5.4,"by":2.4}`, string(w))
+
+	// A chunk size that rounds to 0 is no chunk size: the execution fails, as before.
+	out := wait(t, start(t, create(t, "partition-zero", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"c.$":"States.ArrayPartition($.a, $.chunk)"},"End":true}}}`), `{"a":[1],"chunk":0.4}`))
+	if out.Status != types.ExecutionStatusFailed {
+		t.Fatalf("ArrayPartition by 0.4: status %s output %s, want FAILED", out.Status, aws.ToString(out.Output))
+	}
+}
+
+// AWS's error handling page: States.DataLimitExceeded is reported "when the output of a connector
+// is larger than payload size quota", "when the output of a state is larger" and when "the input of
+// a state is larger than the payload size quota" after Parameters (256 KiB of UTF-8, the quotas
+// page); "a terminal error that cannot be caught by the States.ALL error type". The library had no
+// limit: such an execution succeeded.
+func TestPayloadsOver256KiBFailTheExecution(t *testing.T) {
+	big := strings.Repeat("é", 130<<10) // 130 Ki characters, 260 KiB of UTF-8: over only as bytes
+	catchAll := `"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}]`
+	for _, tc := range []struct{ name, def, input string }{
+		{"state output", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},"ResultPath":"$.copy","End":true}}}`,
+			`{"s":"` + strings.Repeat("x", 100<<10) + `"}`},
+		{"state input after Parameters", `{"StartAt":"P","States":{"P":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:cloudwatch:getMetricData",
+		  "Parameters":{"a.$":"$.s","b.$":"$.s","c.$":"$.s"},"ResultPath":null,` + catchAll + `,"End":true},"Caught":{"Type":"Succeed"}}}`,
+			`{"s":"` + strings.Repeat("x", 90<<10) + `"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := wait(t, start(t, create(t, "data-limit", tc.def), tc.input))
+			if out.Status != types.ExecutionStatusFailed || aws.ToString(out.Error) != "States.DataLimitExceeded" {
+				t.Fatalf("status %s error %q cause %.200q, want FAILED States.DataLimitExceeded", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+			}
+		})
+	}
+	// A connector's output over the limit, though ResultSelector would keep none of it.
+	bigOutput := func(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
+		return json.Marshal(map[string]string{"Label": big})
+	}
+	st := runOnOwnService(t, Options{Call: bigOutput}, "data-limit-connector", `{"StartAt":"Get","States":{
+	  "Get":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:cloudwatch:getMetricData","ResultSelector":{"n":1},`+catchAll+`,"End":true},
+	  "Caught":{"Type":"Succeed"}}}`, `{}`, 30*time.Second)
+	if st.Status != statusFailed || st.Error != "States.DataLimitExceeded" {
+		t.Fatalf("connector output: status %s error %q cause %.200q, want FAILED States.DataLimitExceeded", st.Status, st.Error, st.Cause)
+	}
+	// At the limit is within it.
+	succeedsWith(t, "data-limit-edge", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+		`"`+strings.Repeat("x", 256<<10-2)+`"`, `"`+strings.Repeat("x", 256<<10-2)+`"`)
+}
+
+// AWS's histories: ExecutionStarted and the first state's StateEntered both have previousEventId
+// 0 (the first state follows no event of its own); every later event here follows the one before.
+func TestHistoryFirstStateFollowsNoEvent(t *testing.T) {
+	arn := start(t, create(t, "previous-ids", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`), `{}`)
+	wait(t, arn)
+	events := history(t, arn, false)
+	var got []int64
+	for _, e := range events {
+		got = append(got, e.PreviousEventId)
+	}
+	if want := []int64{0, 0, 2, 3, 4, 5}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("previousEventIds %v of %v, want %v", got, eventTypes(events), want)
+	}
+}
+
+// The guide's "Handling errors in service integrations": an AWS SDK integration's error is
+// "ServiceName.ErrorName", both PascalCase, with the Exception suffix always: the AWS SDK for Java's
+// class, so a model's Fault shape ends in Exception, and an error the model does not name (a
+// throttle) is the service's own exception (Ssm.SsmException, as this repository's README also
+// says). The caller named every error by its wire code plus Exception: Ssm.ThrottlingException,
+// CloudWatch.InternalServiceErrorException.
+func TestSDKErrorNamesAreJavaClasses(t *testing.T) {
+	for _, tc := range []struct {
+		service string
+		err     error
+		want    string
+	}{
+		{"ssm", &ssmtypes.ParameterNotFound{Message: aws.String("p")}, "Ssm.ParameterNotFoundException"},
+		{"ssm", &ssmtypes.TooManyUpdates{}, "Ssm.TooManyUpdatesException"},
+		{"ssm", &ssmtypes.AccessDeniedException{}, "Ssm.AccessDeniedException"},
+		{"ssm", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}, "Ssm.SsmException"},
+		{"cloudwatch", &cwtypes.InternalServiceFault{}, "CloudWatch.InternalServiceException"},
+		{"cloudwatch", &cwtypes.MissingRequiredParameterException{}, "CloudWatch.MissingRequiredParameterException"},
+		{"cloudwatch", &cwtypes.InvalidParameterValueException{}, "CloudWatch.InvalidParameterValueException"},
+		{"cloudwatch", &smithy.GenericAPIError{Code: "Throttling"}, "CloudWatch.CloudWatchException"},
+		{"sfn", &smithy.GenericAPIError{Code: "AccessDeniedException"}, "Sfn.SfnException"},
+		{"sfn", fmt.Errorf("describe: %w", &types.ExecutionDoesNotExist{}), "Sfn.ExecutionDoesNotExistException"},
+		{"ssm", io.ErrUnexpectedEOF, "States.TaskFailed"},
+	} {
+		var te *TaskError
+		if !errors.As(sdkTaskError(tc.service, tc.err), &te) || te.Name != tc.want {
+			t.Errorf("%s %T: %+v, want %s", tc.service, tc.err, te, tc.want)
+		}
 	}
 }

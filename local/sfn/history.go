@@ -30,10 +30,16 @@ func (h historyEvent) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// add appends a history event; call with the service lock held.
+// add appends a history event; call with the service lock held. An event's previousEventId is the
+// one before it, but the first state's StateEntered follows no event: AWS's histories give it 0,
+// as they give ExecutionStarted (its StateEntered is the second event, after ExecutionStarted).
 func (e *execution) add(at time.Time, typ, detailsKey string, details map[string]any) int {
 	id := int64(len(e.history) + 1)
-	e.history = append(e.history, historyEvent{ID: id, PreviousID: id - 1, Timestamp: at, Type: typ, DetailsKey: detailsKey, Details: details})
+	previous := id - 1
+	if id == 2 && strings.HasSuffix(typ, "StateEntered") {
+		previous = 0
+	}
+	e.history = append(e.history, historyEvent{ID: id, PreviousID: previous, Timestamp: at, Type: typ, DetailsKey: detailsKey, Details: details})
 	return len(e.history) - 1
 }
 

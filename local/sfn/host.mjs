@@ -64,6 +64,13 @@ const pathsURL = pathToFileURL(realpathSync(join(dirname(
 //     (chaoslabEnterState, below; the library's Context Object had no State);
 //   - its timers wait as long as they are asked to (chaoslabLongTimers, below): a Wait of more
 //     than 24.8 days, by Seconds, SecondsPath or a timestamp, ended at once.
+//   - States.MathRandom draws from its start (inclusive) to its end (exclusive), as AWS's intrinsic
+//     functions page says (the library could draw the end), and it, States.ArrayPartition and
+//     States.ArrayRange round a non-integer number argument to the nearest integer, as the same
+//     page says of each (the library failed the execution with States.Runtime); a chunk size or a
+//     step that rounds to 0 still fails it;
+//   - a state's input after Parameters, and its output, of more than 256 KiB fail the execution
+//     with States.DataLimitExceeded (chaoslabDataLimit, below; the library had no limit).
 const libraryFixes = [
   [
     String.raw`    const parsedArgs = parseArguments(input, context, ...args);
@@ -131,6 +138,91 @@ const libraryFixes = [
     String.raw`    return separator === "" ? str.split(separator) : str.split(new RegExp("[" + separator.replace(/[\\\]^-]/g, "\\$&") + "]"));`,
   ],
   [`    return num1 + num2;`, `    return Math.round(num1) + Math.round(num2);`],
+  [
+    `      name: "States.MathRandom",
+      minArgs: 2,
+      arguments: [
+        {
+          allowedTypes: ["number"],
+          constraints: ["INTEGER"]
+        },
+        {
+          allowedTypes: ["number"],
+          constraints: ["INTEGER"]
+        },`,
+    `      name: "States.MathRandom",
+      minArgs: 2,
+      arguments: [
+        {
+          allowedTypes: ["number"]
+        },
+        {
+          allowedTypes: ["number"]
+        },`,
+  ],
+  [`    return getRandomNumber(min, max, rng);`, `    return getRandomNumber(Math.round(min), Math.round(max) - 1, rng);`],
+  [
+    `          allowedTypes: ["number"],
+          constraints: ["POSITIVE_INTEGER"]`,
+    `          allowedTypes: ["number"]`,
+  ],
+  [
+    `    for (let i = 0; i < array.length; i += chunkSize) {`,
+    `    chunkSize = Math.round(chunkSize);
+    if (chunkSize <= 0) {
+      throw new StatesRuntimeError(\`Intrinsic function \${this.funcDefinition.name} expected argument 2 to be a positive integer (rounded: \${chunkSize})\`);
+    }
+    for (let i = 0; i < array.length; i += chunkSize) {`,
+  ],
+  [
+    `      name: "States.ArrayRange",
+      exactArgs: 3,
+      arguments: [
+        {
+          allowedTypes: ["number"],
+          constraints: ["INTEGER"]
+        },
+        {
+          allowedTypes: ["number"],
+          constraints: ["INTEGER"]
+        },
+        {
+          allowedTypes: ["number"],
+          constraints: ["POSITIVE_INTEGER", "NEGATIVE_INTEGER"]
+        }`,
+    `      name: "States.ArrayRange",
+      exactArgs: 3,
+      arguments: [
+        {
+          allowedTypes: ["number"]
+        },
+        {
+          allowedTypes: ["number"]
+        },
+        {
+          allowedTypes: ["number"]
+        }`,
+  ],
+  [
+    `    const slots = (end - start) / step;`,
+    `    [start, end, step] = [start, end, step].map(Math.round);
+    if (step === 0) {
+      throw new StatesRuntimeError(\`Intrinsic function \${this.funcDefinition.name} expected argument 3 to be a non-zero integer (rounded: 0)\`);
+    }
+    const slots = (end - start) / step;`,
+  ],
+  [
+    `      const processedInput = this.processInput(input, context);
+      const {`,
+    `      const processedInput = this.processInput(input, context);
+      globalThis.chaoslabDataLimit(processedInput, \`The state '\${this.stateName}' has an input\`);
+      const {`,
+  ],
+  [
+    `      const processedResult = this.processResult(currResult, rawInput, context);`,
+    `      const processedResult = this.processResult(currResult, rawInput, context);
+      globalThis.chaoslabDataLimit(processedResult, \`The state '\${this.stateName}' returned a result\`);`,
+  ],
   [
     `      error = jsonPathQuery(state.ErrorPath, input, context, {`,
     `      error = state.ErrorPath.startsWith("States.") ? evaluateIntrinsicFunction(state.ErrorPath, input, context) : jsonPathQuery(state.ErrorPath, input, context, {`,
@@ -260,6 +352,29 @@ globalThis.chaoslabLongTimers = {
   clearTimeout(handle) {
     if (handle) globalThis.clearTimeout(handle.timer);
   },
+};
+
+// MAX_PAYLOAD_BYTES is AWS's quota on a task's, a state's or an execution's input or output:
+// 256 KiB of data as a UTF-8 encoded string (Step Functions service quotas).
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+// dataLimitExceeded is the error AWS's error handling page names for a payload over the quota:
+// "a terminal error that cannot be caught by the States.ALL error type", nor retried.
+function dataLimitExceeded(cause) {
+  const err = new Error(cause);
+  err.name = 'States.DataLimitExceeded';
+  Object.defineProperty(err, 'isRetryable', { value: false });
+  Object.defineProperty(err, 'isCatchable', { value: false });
+  return err;
+}
+
+// chaoslabDataLimit throws States.DataLimitExceeded when value's JSON text is over the quota in
+// UTF-8 bytes; what names the payload ("The state 'X' returned a result").
+globalThis.chaoslabDataLimit = (value, what) => {
+  const size = Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw dataLimitExceeded(`${what} with a size exceeding the maximum number of bytes service limit (${size} bytes; the limit is ${MAX_PAYLOAD_BYTES})`);
+  }
 };
 
 // chaoslabHash is States.Hash: the hex digest of str's UTF-8 by algorithm (MD5, SHA-1, SHA-256,
@@ -475,6 +590,14 @@ function taskHandler(arn, state, resource) {
       throw err;
     }
     const output = answer.output ?? null;
+    try {
+      // AWS's first case of States.DataLimitExceeded: "the output of a connector is larger than
+      // payload size quota", whatever ResultSelector or ResultPath would keep of it.
+      globalThis.chaoslabDataLimit(output, `The task '${resource}' of the state '${state}' returned a result`);
+    } catch (err) {
+      send({ type: 'event', arn, event: { type: 'TaskFailed', timestamp: ts(), stateName: state, resource, Error: err.name, Cause: err.message } });
+      throw err;
+    }
     send({ type: 'event', arn, event: { type: 'TaskSucceeded', timestamp: ts(), stateName: state, resource, output } });
     return output;
   };

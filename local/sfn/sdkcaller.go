@@ -108,9 +108,14 @@ var servicePrefix = map[string]string{
 	"s3": "S3", "sqs": "Sqs", "sns": "Sns", "lambda": "Lambda", "eventbridge": "EventBridge",
 }
 
-// sdkTaskError names an SDK call's error as Step Functions' AWS SDK integrations do:
-// `<Service>.<ErrorCode>` with the Exception suffix always present (e.g.
-// Ssm.ParameterNotFoundException); errors without an API code are States.TaskFailed.
+// sdkTaskError names an SDK call's error as Step Functions' AWS SDK integrations do (the guide's
+// "ServiceName.ErrorName", both PascalCase, "always add the Exception suffix"): the name is the
+// AWS SDK for Java's exception class, which Step Functions calls with. So a modeled error is its
+// model shape with Exception for a Fault suffix or none (Ssm.ParameterNotFoundException,
+// CloudWatch.InternalServiceException for InternalServiceFault, whose wire code is
+// InternalServiceError), and an error the service's model does not name (a throttle, a denial the
+// model lacks) is the service's own exception: Ssm.SsmException, as the AWS SDK for Java throws it.
+// Errors without an API code are States.TaskFailed.
 func sdkTaskError(service string, err error) error {
 	var te *TaskError
 	if errors.As(err, &te) {
@@ -122,19 +127,42 @@ func sdkTaskError(service string, err error) error {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		code := ae.ErrorCode()
-		if !strings.HasSuffix(code, "Exception") {
-			code += "Exception"
-		}
 		status, reqID := 0, ""
 		var re *awshttp.ResponseError
 		if errors.As(err, &re) {
 			status, reqID = re.HTTPStatusCode(), re.ServiceRequestID()
 		}
-		return &TaskError{Name: prefix + "." + code,
+		return &TaskError{Name: prefix + "." + javaExceptionName(prefix, ae),
 			Cause: fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", ae.ErrorMessage(), prefix, status, reqID)}
 	}
 	return &TaskError{Name: "States.TaskFailed", Cause: err.Error()}
+}
+
+// javaExceptionName is the AWS SDK for Java's class for ae: the Go SDK decodes a modeled error
+// into a type named after its shape, and an error its model does not have into a
+// smithy.GenericAPIError, which Java throws as the service's own <Service>Exception.
+func javaExceptionName(prefix string, ae smithy.APIError) string {
+	var generic *smithy.GenericAPIError
+	if errors.As(ae, &generic) {
+		return prefix + "Exception"
+	}
+	shape := ae.ErrorCode()
+	if t := reflect.TypeOf(ae); t.Kind() == reflect.Pointer && t.Elem().Name() != "" {
+		shape = t.Elem().Name()
+	}
+	var name string
+	switch {
+	case strings.HasSuffix(shape, "Fault"):
+		name = strings.TrimSuffix(shape, "Fault") + "Exception"
+	case strings.HasSuffix(shape, "Exception"):
+		name = shape
+	default:
+		name = shape + "Exception"
+	}
+	if name == prefix+"Exception" {
+		return "Default" + name // Java's name for a shape that would take the service's own
+	}
+	return name
 }
 
 var timeType = reflect.TypeOf(time.Time{})

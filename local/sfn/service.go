@@ -23,7 +23,8 @@ import (
 // CallFunc performs one AWS SDK call for an `arn:aws:states:::aws-sdk:<service>:<action>` Task:
 // params are the task's resolved Parameters (PascalCase, as Step Functions passes them) and the
 // result becomes the task's output. Return a *TaskError to choose the Step Functions error name;
-// a smithy.APIError becomes `<Service>.<Code>Exception`, anything else `States.TaskFailed`.
+// a smithy.APIError becomes `<Service>.<Exception>`, the AWS SDK for Java's class as AWS names it
+// (sdkTaskError), anything else `States.TaskFailed`.
 type CallFunc func(ctx context.Context, service, action string, params json.RawMessage) (json.RawMessage, error)
 
 // Task is the Task state a CallFunc answers, found in the call's context with TaskFromContext: a

@@ -706,6 +706,15 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Input: aws.String(`"` + strings.Repeat("x", 300<<10) + `"`)})
 			return err
 		}, errAs[*types.ValidationException]},
+		// StopExecution's error (at most 256 characters) and cause (32768), as the model's.
+		{"a stop error over 256 characters", func() error {
+			_, err := client.StopExecution(ctx, &sfnapi.StopExecutionInput{ExecutionArn: &running, Error: aws.String(strings.Repeat("e", 257))})
+			return err
+		}, errAs[*types.ValidationException]},
+		{"a stop cause over 32768 characters", func() error {
+			_, err := client.StopExecution(ctx, &sfnapi.StopExecutionInput{ExecutionArn: &running, Cause: aws.String(strings.Repeat("c", 32769))})
+			return err
+		}, errAs[*types.ValidationException]},
 		{"an empty name", func() error {
 			_, err := client.StartExecution(ctx, &sfnapi.StartExecutionInput{StateMachineArn: &machine, Name: aws.String("")})
 			return err
