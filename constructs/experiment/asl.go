@@ -283,15 +283,17 @@ func retry() []any {
 // SSM throttles PutParameter at a few a second per account (ThrottlingException, TooManyUpdates
 // when writes of one parameter overlap), which clears within seconds. Six retries, the waits
 // doubling from 1 s to at most 16 s, each drawn at random below that (full jitter, so rollbacks
-// throttled together do not retry together): 47 s of waiting at most. A denial named
-// AccessDeniedException is retried as any other task's error is (twice): it is a policy to mend,
-// not a burst to outlast, and whoever runs the experiment then switches the fault off with their
-// own credentials (drivers/internal/runner). (An error a service's SDK model does not name reaches
-// the machine as <Service>.<Service>Exception, Ssm.SsmException say, and gets the long budget:
-// a later end, not a different one.)
+// throttled together do not retry together): 47 s of waiting at most. SSM's denial
+// (Ssm.AccessDeniedException) is retried as any other task's error is (twice): it is a policy to
+// mend, not a burst to outlast, and whoever runs the experiment then switches the fault off with
+// their own credentials (drivers/internal/runner). An error a service's SDK model does not name
+// reaches the machine as <Service>.<Service>Exception and gets the long budget, a later end, not a
+// different one: Step Functions' own model names no AccessDeniedException, so its denial is
+// Sfn.SfnException, as are its throttles (the AWS SDK for Java's class, which the AWS SDK
+// integrations name their errors after).
 func rollbackRetry() []any {
 	return []any{
-		obj{"ErrorEquals": []any{"Ssm.AccessDeniedException", "Sfn.AccessDeniedException"}, "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2},
+		obj{"ErrorEquals": []any{"Ssm.AccessDeniedException"}, "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2},
 		obj{"ErrorEquals": []any{"States.ALL"}, "IntervalSeconds": 1, "MaxAttempts": 6, "BackoffRate": 2,
 			"MaxDelaySeconds": 16, "JitterStrategy": "FULL"},
 	}
