@@ -421,7 +421,7 @@ func (p *poller) events(batch []types.Message) (parts [][]types.Message, payload
 	var cur bytes.Buffer
 	start := 0
 	for i, m := range batch {
-		rec, err := json.Marshal(p.event([]types.Message{m}).Records[0])
+		rec, err := json.Marshal(record{SQSMessage: p.event([]types.Message{m}).Records[0], Md5OfMessageAttributes: m.MD5OfMessageAttributes})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -556,7 +556,15 @@ func (p *poller) delete(msgs []types.Message) {
 	}
 }
 
-// event builds the SQS event exactly as Lambda delivers it.
+// record is one record of the event as Lambda sends it: aws-lambda-go's, except that a message
+// without message attributes has "md5OfMessageAttributes": null (as in the events Lambda delivers),
+// where the library's string field would be "".
+type record struct {
+	events.SQSMessage
+	Md5OfMessageAttributes *string `json:"md5OfMessageAttributes"`
+}
+
+// event builds the SQS event as Lambda delivers it (events marshals each of its records as a record).
 func (p *poller) event(batch []types.Message) events.SQSEvent {
 	ev := events.SQSEvent{Records: make([]events.SQSMessage, 0, len(batch))}
 	for _, m := range batch {

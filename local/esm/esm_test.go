@@ -495,3 +495,44 @@ func TestBatchPartsAfterAFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordJSON: a record's JSON is Lambda's. A message without message attributes has
+// "messageAttributes": {} and "md5OfMessageAttributes": null, as in events Lambda delivers (a
+// function's own dump of one, 2024: `"messageAttributes": {}, "md5OfMessageAttributes": null`), not
+// the empty string aws-lambda-go's struct would give; one with attributes has SQS's digest, and
+// each attribute its empty lists as [] (the Lambda guide's example event).
+func TestRecordJSON(t *testing.T) {
+	const arn = "arn:aws:sqs:us-east-1:000000000000:q"
+	p := &poller{svc: &Service{opts: Options{Region: "us-east-1"}}, m: Mapping{QueueARN: arn}}
+	attrs := map[string]string{"ApproximateReceiveCount": "1", "SentTimestamp": "1545082649183", "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1545082649185"}
+	batch := []types.Message{
+		{MessageId: aws.String("m1"), ReceiptHandle: aws.String("h1"), Body: aws.String("test"), MD5OfBody: aws.String("098f6bcd4621d373cade4e832627b4f6"), Attributes: attrs},
+		{MessageId: aws.String("m2"), ReceiptHandle: aws.String("h2"), Body: aws.String("test"), MD5OfBody: aws.String("098f6bcd4621d373cade4e832627b4f6"), Attributes: attrs,
+			MD5OfMessageAttributes: aws.String("3a2d5ad6b2a4a4e1fb3f1b3c5e0c9b53"),
+			MessageAttributes:      map[string]types.MessageAttributeValue{"Kind": {DataType: aws.String("String"), StringValue: aws.String("test")}}},
+	}
+	_, payloads, err := p.events(batch)
+	if err != nil || len(payloads) != 1 {
+		t.Fatalf("events: %d payloads, %v", len(payloads), err)
+	}
+	var got struct{ Records []map[string]any }
+	if err := json.Unmarshal(payloads[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	common := func(id, handle string) map[string]any {
+		return map[string]any{"messageId": id, "receiptHandle": handle, "body": "test",
+			"attributes": map[string]any{"ApproximateReceiveCount": "1", "SentTimestamp": "1545082649183", "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1545082649185"},
+			"md5OfBody":  "098f6bcd4621d373cade4e832627b4f6", "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": "us-east-1"}
+	}
+	want := []map[string]any{common("m1", "h1"), common("m2", "h2")}
+	want[0]["messageAttributes"], want[0]["md5OfMessageAttributes"] = map[string]any{}, nil
+	want[1]["messageAttributes"] = map[string]any{"Kind": map[string]any{"stringValue": "test", "stringListValues": []any{}, "binaryListValues": []any{}, "dataType": "String"}}
+	want[1]["md5OfMessageAttributes"] = "3a2d5ad6b2a4a4e1fb3f1b3c5e0c9b53"
+	for i := range want {
+		g, _ := json.Marshal(got.Records[i])
+		w, _ := json.Marshal(want[i])
+		if string(g) != string(w) {
+			t.Errorf("record %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}

@@ -72,42 +72,44 @@ var qualifierPattern = regexp.MustCompile(`^(?:` + qualifierExpr + `)$`)
 // AWS::Lambda::Alias, as every type it does not create), so any other qualifier names a version or
 // alias that does not exist, and is refused rather than run as $LATEST.
 func (s *Service) lookup(w http.ResponseWriter, r *http.Request) *function {
-	fn, err := s.resolve(r)
+	fn, _, err := s.resolve(r)
 	if err != nil {
 		err.write(w)
 	}
 	return fn
 }
 
-func (s *Service) resolve(r *http.Request) (*function, *apiError) {
+// resolve is lookup's work; invokedARN is the function's ARN as the request named it: with its
+// qualifier when it gave one (Lambda's invoked function ARN).
+func (s *Service) resolve(r *http.Request) (fn *function, invokedARN string, _ *apiError) {
 	name := r.PathValue("name")
 	switch {
 	case name == "":
-		return nil, violates("functionName", "", "have length greater than or equal to 1")
+		return nil, "", violates("functionName", "", "have length greater than or equal to 1")
 	case len(name) > lambdaname.MaxLen:
-		return nil, violates("functionName", name, fmt.Sprintf("have length less than or equal to %d", lambdaname.MaxLen))
+		return nil, "", violates("functionName", name, fmt.Sprintf("have length less than or equal to %d", lambdaname.MaxLen))
 	}
 	ref, ok := lambdaname.Parse(name)
 	if !ok {
-		return nil, violates("functionName", name, "satisfy regular expression pattern: "+lambdaname.Pattern)
+		return nil, "", violates("functionName", name, "satisfy regular expression pattern: "+lambdaname.Pattern)
 	}
 	q := ref.Qualifier
 	if vs, ok := r.URL.Query()["Qualifier"]; ok {
 		v := vs[0]
 		switch {
 		case v == "":
-			return nil, violates("qualifier", "", "have length greater than or equal to 1")
+			return nil, "", violates("qualifier", "", "have length greater than or equal to 1")
 		case len(v) > 128:
-			return nil, violates("qualifier", v, "have length less than or equal to 128")
+			return nil, "", violates("qualifier", v, "have length less than or equal to 128")
 		case !qualifierPattern.MatchString(v):
-			return nil, violates("qualifier", v, "satisfy regular expression pattern: "+qualifierExpr)
+			return nil, "", violates("qualifier", v, "satisfy regular expression pattern: "+qualifierExpr)
 		case q != "" && q != v:
-			return nil, &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier."}
+			return nil, "", &apiError{http.StatusBadRequest, "InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier."}
 		}
 		q = v
 	}
 	s.mu.Lock()
-	fn := s.fns[ref.Name]
+	fn = s.fns[ref.Name]
 	s.mu.Unlock()
 	here := (!ref.ARN || ref.Partition == "aws") && (ref.Region == "" || ref.Region == s.opts.Region) &&
 		(ref.Account == "" || ref.Account == s.opts.AccountID)
@@ -116,9 +118,13 @@ func (s *Service) resolve(r *http.Request) (*function, *apiError) {
 		if q != "" {
 			arn += ":" + q
 		}
-		return nil, &apiError{http.StatusNotFound, "ResourceNotFoundException", "Function not found: " + arn}
+		return nil, "", &apiError{http.StatusNotFound, "ResourceNotFoundException", "Function not found: " + arn}
 	}
-	return fn, nil
+	invokedARN = fn.arn
+	if q != "" {
+		invokedARN += ":" + q
+	}
+	return fn, invokedARN, nil
 }
 
 // MaxAsyncPayload is Lambda's limit on an asynchronous (Event) invocation's payload: 1 MB, as the
@@ -169,6 +175,20 @@ func clientContextFrom(ctx context.Context) string {
 	return cc
 }
 
+type invokedARNKey struct{}
+
+// withInvokedARN gives the invocation ctx serves the ARN its caller named (Lambda-Runtime-Invoked-
+// Function-Arn: "the ARN of the Lambda function, version, or alias that's specified in the
+// invocation"); without one it is the function's own.
+func withInvokedARN(ctx context.Context, arn string) context.Context {
+	return context.WithValue(ctx, invokedARNKey{}, arn)
+}
+
+func invokedARNFrom(ctx context.Context) string {
+	arn, _ := ctx.Value(invokedARNKey{}).(string)
+	return arn
+}
+
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	// The request's members are checked first, as AWS validates a request before it looks anything up.
 	typ, logType := r.Header.Get("X-Amz-Invocation-Type"), r.Header.Get("X-Amz-Log-Type")
@@ -177,8 +197,9 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		err.write(w)
 		return
 	}
-	fn := s.lookup(w, r)
-	if fn == nil {
+	fn, invokedARN, lerr := s.resolve(r)
+	if lerr != nil {
+		lerr.write(w)
 		return
 	}
 	payload, perr := readPayload(r, typ)
@@ -193,7 +214,7 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		return
 	case "Event":
 		// Asynchronous: accepted now, queued, run in the background with Lambda's retries.
-		if err := s.InvokeAsync(fn.cfg.Name, payload); err != nil {
+		if err := s.invokeAsync(fn.cfg.Name, invokedARN, payload); err != nil {
 			writeAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+s.ARN(fn.cfg.Name))
 			return
 		}
@@ -202,7 +223,7 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	}
 	// ClientContext: base64 JSON of up to 3,583 bytes, passed to the function "for synchronous
 	// invocations only" (Invoke's API reference).
-	ctx := r.Context()
+	ctx := withInvokedARN(r.Context(), invokedARN)
 	if cc := r.Header.Get("X-Amz-Client-Context"); cc != "" {
 		decoded, err := base64.StdEncoding.DecodeString(cc)
 		switch {
@@ -226,8 +247,14 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, ErrThrottled):
+		// The Reason names the limit that was reached: the function's reserved concurrency, or
+		// the account's unreserved pool (Options.DefaultConcurrency stands in for it).
+		reason := "ConcurrentInvocationLimitExceeded"
+		if fn.cfg.ReservedConcurrency > 0 {
+			reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
+		}
 		w.Header().Set("Retry-After", "1")
-		writeAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.", "Reason", "ReservedFunctionConcurrentInvocationLimitExceeded")
+		writeAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.", "Reason", reason)
 	case err != nil:
 		writeAPIError(w, http.StatusInternalServerError, "ServiceException", err.Error())
 	case fnErr != nil:

@@ -19,9 +19,9 @@ const (
 	asyncBackoffLimit  = 5 * time.Minute
 )
 
-// invokeAsync is the life of one event in the queue. It ends when the event ran, was dropped, its
+// runAsync is the life of one event in the queue. It ends when the event ran, was dropped, its
 // function was deleted, or the service closed.
-func (s *Service) invokeAsync(fn *function, payload []byte) {
+func (s *Service) runAsync(fn *function, invokedARN string, payload []byte) {
 	defer s.async.Done()
 	received := time.Now()
 	s.metric("AsyncEventsReceived", fn.cfg.Name, 1, "Count", received)
@@ -33,7 +33,7 @@ func (s *Service) invokeAsync(fn *function, payload []byte) {
 		}
 		// A cold start may take InitTimeout, then start again within the function's timeout; the
 		// margin is for the sandbox's start and stop.
-		ctx, cancel := context.WithTimeout(s.asyncCtx, fn.cfg.Timeout+s.opts.InitTimeout+5*time.Second)
+		ctx, cancel := context.WithTimeout(withInvokedARN(s.asyncCtx, invokedARN), fn.cfg.Timeout+s.opts.InitTimeout+5*time.Second)
 		_, fnErr, err := fn.invoke(ctx, payload, nil)
 		cancel()
 		if s.asyncCtx.Err() != nil {

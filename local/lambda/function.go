@@ -59,8 +59,15 @@ const (
 	syncTimeout = time.Second
 )
 
-// MaxPayload is Lambda's limit on a synchronous invocation's request (and response): 6 MB.
+// MaxPayload is Lambda's limit on a synchronous invocation's request: 6 MB ("Request must be
+// smaller than 6291456 bytes for the InvokeFunction operation").
 const MaxPayload = 6 * 1024 * 1024
+
+// maxResponse is Lambda's limit on a function's response: 100 bytes more than the request's, as
+// Lambda's own error says ("Response payload size exceeded maximum allowed payload size (6291556
+// bytes).") and the runtime interface emulator declares it (interop.MaxPayloadSize, "6 MiB + 100
+// bytes").
+const maxResponse = MaxPayload + 100
 
 func (f Function) withDefaults() Function {
 	if f.MemoryMB == 0 {

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 )
 
@@ -387,6 +388,15 @@ func TestTimeoutKillsProcess(t *testing.T) {
 	if fe == nil || !strings.Contains(fe.Message, "Task timed out after 1.00 seconds") {
 		t.Fatalf("function error = %v, want a timeout", fe)
 	}
+	// Lambda's answer to the caller, as `aws lambda invoke` shows it: {"errorType":
+	// "Sandbox.Timedout","errorMessage":"RequestId: <id> Error: Task timed out after 3.00
+	// seconds"}; the log's line is "<time> <id> Task timed out after 3.00 seconds".
+	m := regexp.MustCompile(`^\{"errorMessage":"RequestId: (\S+) Error: Task timed out after 1\.00 seconds","errorType":"Sandbox\.Timedout"\}$`).FindSubmatch(fe.Body())
+	if m == nil {
+		t.Errorf("the timeout's payload %s, want Lambda's", fe.Body())
+	} else if logs, _ := os.ReadFile(s.LogPath("slow")); !regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT[\d:.]+Z ` + regexp.QuoteMeta(string(m[1])) + ` Task timed out after 1\.00 seconds$`).Match(logs) {
+		t.Errorf("log:\n%s\nwant the line <time> %s Task timed out after 1.00 seconds", logs, m[1])
+	}
 	// About 1 s; the bound is far from the function's 30 s sleep, and wide for make test's nice 19.
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("timed-out invocation returned after %v, want about 1 s (not the function's 30 s)", took)
@@ -588,6 +598,14 @@ func TestInvokeAPI(t *testing.T) {
 			wantHeader: [2]string{"X-Amzn-Errortype", "ResourceNotFoundException"}, wantBody: "Function not found"},
 		{name: "not json", path: "fn", body: `{`, wantStatus: 400, wantHeader: [2]string{"X-Amzn-Errortype", "InvalidRequestContentException"}},
 		{name: "dry run", path: "fn", body: `{}`, header: map[string]string{"X-Amz-Invocation-Type": "DryRun"}, wantStatus: 204},
+		// Lambda-Runtime-Invoked-Function-Arn is "the ARN of the Lambda function, version, or alias
+		// that's specified in the invocation" (the Runtime API's page): qualified when the call was.
+		{name: "invoked ARN, unqualified", path: "fn", body: `{"action":"arn"}`, wantStatus: 200,
+			wantBody: `"value":"arn:aws:lambda:us-east-1:000000000000:function:fn"`},
+		{name: "invoked ARN, qualifier in the name", path: "fn:$LATEST", body: `{"action":"arn"}`, wantStatus: 200,
+			wantBody: `"value":"arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST"`},
+		{name: "invoked ARN, Qualifier", path: "000000000000:function:fn", query: "?Qualifier=%24LATEST", body: `{"action":"arn"}`, wantStatus: 200,
+			wantBody: `"value":"arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST"`},
 		// ClientContext: base64 JSON passed to the function (the Runtime API's
 		// Lambda-Runtime-Client-Context, read by aws-lambda-go into lambdacontext.ClientContext).
 		{name: "ClientContext reaches the function", path: "fn", body: `{"action":"clientcontext","key":"k"}`,
@@ -631,12 +649,51 @@ func TestInvokeAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		<-done
 		if resp.StatusCode != 429 || resp.Header.Get("X-Amzn-ErrorType") != "TooManyRequestsException" {
 			t.Errorf("status %d %q, want 429 TooManyRequestsException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 		}
+		if !strings.Contains(string(body), `"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"`) {
+			t.Errorf("body %s, want the Reason of a function at its reserved concurrency", body)
+		}
 	})
+}
+
+// TestThrottleReason: a function without reserved concurrency is throttled by the account's
+// unreserved pool, and TooManyRequestsException says so: Invoke's API reference lists the Reason
+// ConcurrentInvocationLimitExceeded for that, ReservedFunctionConcurrentInvocationLimitExceeded
+// only for a function's own reserved concurrency.
+func TestThrottleReason(t *testing.T) {
+	s, err := New(Options{Dir: t.TempDir(), DefaultConcurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.CreateFunction(Function{Name: "fn", CodeDir: codeDir}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":1500}`))
+	}()
+	defer func() { <-done }()
+	if !poll.Until(10*time.Second, 20*time.Millisecond, func() bool { return len(s.Pids("fn")) == 1 }) {
+		t.Fatal("the first invocation's sandbox did not start")
+	}
+	resp, err := http.Post(srv.URL+"/2015-03-31/functions/fn/invocations", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 429 || !strings.Contains(string(body), `"Reason":"ConcurrentInvocationLimitExceeded"`) {
+		t.Errorf("%d %s, want 429 with Reason ConcurrentInvocationLimitExceeded", resp.StatusCode, body)
+	}
 }
 
 // tailOf invokes fn through the API with X-Amz-Log-Type: Tail and returns its decoded LogResult.
@@ -1021,7 +1078,7 @@ func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
 	}
 
 	_, fe, err := invoke(t, s, "does-not-fit", `{"action":"echo"}`)
-	if err != nil || fe == nil || fe.Type != "Sandbox.Timedout" || !strings.HasSuffix(fe.Message, "Task timed out after 1.00 seconds") {
+	if err != nil || fe == nil || fe.Type != "Sandbox.Timedout" || !regexp.MustCompile(`^RequestId: \S+ Error: Task timed out after 1\.00 seconds$`).MatchString(fe.Message) {
 		t.Errorf("an init longer than the function's timeout, twice: error %v, function error %+v; want Sandbox.Timedout, Task timed out after 1.00 seconds", err, fe)
 	}
 }

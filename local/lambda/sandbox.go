@@ -30,10 +30,16 @@ type invocation struct {
 	payload  []byte
 	deadline time.Time
 	traceID  string
+	// invokedARN is Lambda-Runtime-Invoked-Function-Arn: the function's ARN, qualified when the
+	// invocation named a qualifier.
+	invokedARN string
 	// clientContext is Invoke's ClientContext, decoded (JSON): the Runtime API's
 	// Lambda-Runtime-Client-Context; "" for none.
 	clientContext string
-	done          chan outcome // buffered 1: the first response or error wins
+	// begin runs as /next hands the invocation over, before the runtime sees it (Lambda's START
+	// line, the invocation's log tail): only an invocation a sandbox took has begun. Optional.
+	begin func()
+	done  chan outcome // buffered 1: the first response or error wins
 }
 
 type outcome struct {
@@ -323,17 +329,33 @@ func (sb *sandbox) alive() bool {
 	}
 }
 
+// timedOutError is Lambda's answer to an invocation that ran out of time, as its caller gets it:
+// {"errorType":"Sandbox.Timedout","errorMessage":"RequestId: <id> Error: Task timed out after
+// 3.00 seconds"} (the log's line is another, timedOutLine).
+func timedOutError(id string, timeout time.Duration) *FunctionError {
+	return &FunctionError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", id, timeout.Seconds())}
+}
+
+// timedOutLine is the line Lambda logs for a timed-out invocation: "<time> <id> Task timed out
+// after 3.00 seconds", its time in milliseconds, UTC.
+func timedOutLine(id string, timeout time.Duration) string {
+	return fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), id, timeout.Seconds())
+}
+
+// errGone is a sandbox whose process exited before it took the invocation (a runtime that exits
+// after it responded, as aws-lambda-go does when its response is refused): the invocation did not
+// begin there, and runs in a new sandbox, as Lambda resets an environment whose runtime exits.
+var errGone = errors.New("lambda: the sandbox exited before it took the invocation")
+
 // invoke hands inv to the process and waits for its response, its error, its exit or the deadline.
-// healthy is false when the sandbox must be discarded.
-func (sb *sandbox) invoke(ctx context.Context, inv *invocation) (out outcome, healthy bool, err error) {
+// healthy is false when the sandbox must be discarded. A sandbox that was idle (warm) and exited
+// before it took inv is errGone; a new one's exit is the invocation's crash.
+func (sb *sandbox) invoke(ctx context.Context, inv *invocation, warm bool) (out outcome, healthy bool, err error) {
 	timer := time.NewTimer(time.Until(inv.deadline))
 	defer timer.Stop()
 	timedOut := func() outcome {
 		sb.kill()
-		return outcome{fnErr: &FunctionError{
-			Type:    "Sandbox.Timedout",
-			Message: fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339Nano), inv.id, sb.fn.cfg.Timeout.Seconds()),
-		}}
+		return outcome{fnErr: timedOutError(inv.id, sb.fn.cfg.Timeout)}
 	}
 	crashed := func() outcome {
 		return outcome{fnErr: &FunctionError{
@@ -344,6 +366,9 @@ func (sb *sandbox) invoke(ctx context.Context, inv *invocation) (out outcome, he
 	select {
 	case sb.next <- inv:
 	case <-sb.exited:
+		if warm {
+			return outcome{}, false, errGone
+		}
 		return crashed(), false, nil
 	case <-timer.C:
 		return timedOut(), false, nil
@@ -387,10 +412,13 @@ func (sb *sandbox) handleNext(w http.ResponseWriter, r *http.Request) {
 		sb.mu.Lock()
 		sb.current = inv
 		sb.mu.Unlock()
+		if inv.begin != nil {
+			inv.begin()
+		}
 		h := w.Header()
 		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-		h.Set("Lambda-Runtime-Invoked-Function-Arn", sb.fn.arn)
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.invokedARN)
 		h.Set("Lambda-Runtime-Trace-Id", inv.traceID)
 		if inv.clientContext != "" {
 			h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
@@ -407,7 +435,7 @@ func (sb *sandbox) take(w http.ResponseWriter, id string) *invocation {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	if sb.current == nil || sb.current.id != id {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation in flight with id "+id)
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return nil
 	}
 	inv := sb.current
@@ -416,7 +444,7 @@ func (sb *sandbox) take(w http.ResponseWriter, id string) *invocation {
 }
 
 func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxResponse+1))
 	if err != nil {
 		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
 		return
@@ -425,10 +453,12 @@ func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
 	if inv == nil {
 		return
 	}
-	if len(body) > MaxPayload {
+	// Too large: the invocation fails (its caller gets Lambda's error), and the runtime is told.
+	if len(body) > maxResponse {
 		inv.done <- outcome{fnErr: &FunctionError{Type: "Function.ResponseSizeTooLarge",
-			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxPayload)}}
-		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "response too large")
+			Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxResponse)}}
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", maxResponse))
 		return
 	}
 	// aws-lambda-go reports a handler that failed mid-stream through trailers.
@@ -452,7 +482,16 @@ func (sb *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `{"status":"OK"}`)
 }
 
+// handleInitError takes a runtime's report that its init failed. Once init is over (the runtime
+// asked for an invocation) Lambda refuses it, 403 InvalidStateTransition, and nothing changes.
 func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-sb.ready:
+		writeRuntimeError(w, http.StatusForbidden, "InvalidStateTransition",
+			"State transition from Ready to InitError failed for runtime. Error: State transition is not allowed")
+		return
+	default:
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxPayload))
 	fe := parseFunctionError(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
 	select {

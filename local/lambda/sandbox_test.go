@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -151,4 +153,68 @@ func TestScanTCP(t *testing.T) {
 	if got, err := scanTCP(strings.NewReader(table), "0100007F:A1B2", "0100007F:1F90"); err != nil || got != "424242" {
 		t.Errorf("scanTCP = %q, %v; want the client end's inode 424242", got, err)
 	}
+}
+
+// TestResponseSizeLimit: Lambda takes a response of up to 6 MiB + 100 bytes (6,291,556: the
+// runtime interface emulator's MaxPayloadSize, and the number in Lambda's own error, "Response
+// payload size exceeded maximum allowed payload size (6291556 bytes)."); one byte more fails the
+// invocation with Function.ResponseSizeTooLarge, and the runtime (aws-lambda-go exits on the 413)
+// is replaced by a fresh sandbox for the next invocation.
+func TestResponseSizeLimit(t *testing.T) {
+	s, _ := newService(t, Function{Name: "fn", Timeout: 10 * time.Second})
+	const limit = 6291556
+	ctx := context.Background()
+	out, fe, err := s.Invoke(ctx, "fn", fmt.Appendf(nil, `{"action":"bytes","lines":%d}`, limit))
+	if err != nil || fe != nil || len(out) != limit {
+		t.Fatalf("a response of %d bytes: %d bytes, %v, %v; want it returned whole", limit, len(out), fe, err)
+	}
+	_, fe, err = s.Invoke(ctx, "fn", fmt.Appendf(nil, `{"action":"bytes","lines":%d}`, limit+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}`
+	if fe == nil || string(fe.Body()) != want {
+		t.Fatalf("a response of %d bytes: %v, want the function error %s", limit+1, fe, want)
+	}
+	if r, fe, err := invoke(t, s, "fn", `{"action":"echo","value":"after"}`); err != nil || fe != nil || r.Value != "after" {
+		t.Errorf("the invocation after: %+v %v %v, want it served", r, fe, err)
+	}
+}
+
+// TestRuntimeAPIErrors: the Runtime API's own refusals, as Lambda's (the runtime interface
+// emulator's rapi): a response for an invocation not in flight is 400 InvalidRequestID, one over
+// the size limit 413 RequestEntityTooLarge, and /runtime/init/error once init is over (the
+// runtime has asked for an invocation) 403 InvalidStateTransition; it does not end the invocation.
+func TestRuntimeAPIErrors(t *testing.T) {
+	t.Run("responses", func(t *testing.T) {
+		inv := &invocation{id: "req-1", done: make(chan outcome, 1)}
+		sb := &sandbox{current: inv}
+		post := func(path string, body []byte) (int, string) {
+			rec := httptest.NewRecorder()
+			sb.routes().ServeHTTP(rec, httptest.NewRequest("POST", path, bytes.NewReader(body)))
+			return rec.Code, strings.TrimSpace(rec.Body.String())
+		}
+		code, body := post("/2018-06-01/runtime/invocation/req-2/response", []byte(`{}`))
+		if want := `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`; code != 400 || body != want {
+			t.Errorf("another id: %d %s, want 400 %s", code, body, want)
+		}
+		code, body = post("/2018-06-01/runtime/invocation/req-1/response", bytes.Repeat([]byte("x"), 6291557))
+		if want := `{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`; code != 413 || body != want {
+			t.Errorf("too large: %d %s, want 413 %s", code, body, want)
+		}
+		if out := <-inv.done; out.fnErr == nil || out.fnErr.Type != "Function.ResponseSizeTooLarge" {
+			t.Errorf("the invocation's outcome %+v, want Function.ResponseSizeTooLarge", out)
+		}
+	})
+	t.Run("init error after init", func(t *testing.T) {
+		s, _ := newService(t, Function{Name: "fn"})
+		r, fe, err := invoke(t, s, "fn", `{"action":"late-init-error"}`)
+		if err != nil || fe != nil {
+			t.Fatalf("%v %v, want the invocation to go on", fe, err)
+		}
+		want := `403 {"errorMessage":"State transition from Ready to InitError failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}`
+		if strings.TrimSpace(r.Value) != want {
+			t.Errorf("the Runtime API answered %q, want %q", r.Value, want)
+		}
+	})
 }

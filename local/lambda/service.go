@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -285,6 +286,11 @@ func (s *Service) Close() error {
 // InvokeAsync queues an asynchronous invocation (InvocationType Event): it runs in the background,
 // with Lambda's retries (async.go). ErrNotFound when there is no such function.
 func (s *Service) InvokeAsync(name string, payload []byte) error {
+	return s.invokeAsync(name, "", payload)
+}
+
+// invokeAsync is InvokeAsync of an invocation that named the function as invokedARN ("": its own ARN).
+func (s *Service) invokeAsync(name, invokedARN string, payload []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fn := s.fns[name]
@@ -292,7 +298,7 @@ func (s *Service) InvokeAsync(name string, payload []byte) error {
 		return fmt.Errorf("function %s: %w", name, ErrNotFound)
 	}
 	s.async.Add(1)
-	go s.invokeAsync(fn, payload)
+	go s.runAsync(fn, invokedARN, payload)
 	return nil
 }
 
@@ -388,56 +394,52 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	id := uuid.New()
 	var initTime time.Duration // a cold start's init, for the REPORT line (0: a warm sandbox)
 	var reinit time.Time       // when a timed-out init began again within the invocation
-	if sb == nil {
-		var initErr *FunctionError
-		var err error
-		initStart := time.Now()
-		sb, initErr, err = fn.startSandbox(ctx, s.opts.InitTimeout)
-		initTime = time.Since(initStart)
-		if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
-			// As Lambda: "If all three tasks do not complete within 10 seconds, Lambda retries the
-			// Init phase at the time of the first function invocation with the configured function
-			// timeout." The second init is part of the invocation: its Duration and its timeout.
-			fn.logf(tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
-			reinit, initTime = time.Now(), 0
-			sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout)
-			if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
-				initErr.Message = fmt.Sprintf("%s %s Task timed out after %.2f seconds", time.Now().UTC().Format(time.RFC3339Nano), id, fn.cfg.Timeout.Seconds())
+	var start time.Time
+	var out outcome
+	var healthy bool
+	var err error
+	for warm := sb != nil; ; warm = false {
+		if sb == nil {
+			var initErr *FunctionError
+			sb, initTime, reinit, initErr, err = fn.coldStart(ctx, id, tail)
+			if err != nil {
+				return nil, nil, err
+			}
+			if initErr != nil {
+				s.metric("Invocations", fn.cfg.Name, 1, "Count", now)
+				s.metric("Errors", fn.cfg.Name, 1, "Count", now)
+				return nil, initErr, nil
 			}
 		}
-		if err != nil {
-			return nil, nil, err
+		start = time.Now()
+		if !reinit.IsZero() {
+			start = reinit // the invocation's Duration and deadline include the init it waited for
 		}
-		if initErr != nil {
-			fn.logf(tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
-			s.metric("Invocations", fn.cfg.Name, 1, "Count", now)
-			s.metric("Errors", fn.cfg.Name, 1, "Count", now)
-			return nil, initErr, nil
+		// Lambda's START line, and the sandbox's lines to this invocation's tail, from the moment
+		// the runtime takes the invocation (or it ends without being taken).
+		taker, once := sb, new(sync.Once)
+		begin := func() {
+			once.Do(func() {
+				fn.logf(tail, "START RequestId: %s Version: $LATEST", id)
+				taker.setTail(tail)
+			})
 		}
-		fn.mu.Lock()
-		closed := fn.closed
-		if !closed {
-			fn.all[sb] = struct{}{}
+		inv := &invocation{
+			id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout), begin: begin, invokedARN: cmp.Or(invokedARNFrom(ctx), fn.arn),
+			traceID: newTraceID(start), clientContext: clientContextFrom(ctx), done: make(chan outcome, 1),
 		}
-		fn.mu.Unlock()
-		if closed {
-			sb.kill()
-			return nil, nil, fmt.Errorf("function %s: deleted while its sandbox started: %w", fn.cfg.Name, ErrNotFound)
+		out, healthy, err = sb.invoke(ctx, inv, warm)
+		if errors.Is(err, errGone) {
+			fn.mu.Lock()
+			delete(fn.all, sb)
+			fn.mu.Unlock()
+			s.log.Debug("sandbox exited while idle; the invocation gets a new one", "function", fn.cfg.Name, "pid", sb.pid)
+			sb = nil
+			continue
 		}
-		s.log.Debug("sandbox started", "function", fn.cfg.Name, "pid", sb.pid)
+		begin()
+		break
 	}
-
-	start := time.Now()
-	if !reinit.IsZero() {
-		start = reinit // the invocation's Duration and deadline include the init it waited for
-	}
-	inv := &invocation{
-		id: id, payload: payload, deadline: start.Add(fn.cfg.Timeout),
-		traceID: newTraceID(start), clientContext: clientContextFrom(ctx), done: make(chan outcome, 1),
-	}
-	fn.logf(tail, "START RequestId: %s Version: $LATEST", id)
-	sb.setTail(tail)
-	out, healthy, err := sb.invoke(ctx, inv)
 	elapsed := time.Since(start)
 	if tail != nil {
 		sb.syncLogs()
@@ -445,7 +447,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	}
 	ms := float64(elapsed.Microseconds()) / 1000
 	if out.fnErr != nil && out.fnErr.Type == "Sandbox.Timedout" {
-		fn.logf(tail, "%s", out.fnErr.Message)
+		fn.logf(tail, "%s", timedOutLine(id, fn.cfg.Timeout))
 	}
 	fn.logf(tail, "END RequestId: %s", id)
 	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
@@ -488,6 +490,46 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	// so Errors/Invocations math has a datapoint for a healthy function too.
 	s.metric("Errors", fn.cfg.Name, 0, "Count", start)
 	return out.body, nil, nil
+}
+
+// coldStart starts a sandbox for invocation id: its init, and once more within the function's
+// timeout when the first init timed out (reinit is when that began). initErr is an init that
+// failed (logged as Lambda's INIT_REPORT); err a sandbox that could not start at all.
+func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb *sandbox, initTime time.Duration, reinit time.Time, initErr *FunctionError, err error) {
+	s := fn.svc
+	initStart := time.Now()
+	sb, initErr, err = fn.startSandbox(ctx, s.opts.InitTimeout)
+	initTime = time.Since(initStart)
+	if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
+		// As Lambda: "If all three tasks do not complete within 10 seconds, Lambda retries the
+		// Init phase at the time of the first function invocation with the configured function
+		// timeout." The second init is part of the invocation: its Duration and its timeout.
+		fn.logf(tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
+		reinit, initTime = time.Now(), 0
+		sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout)
+		if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
+			initErr = timedOutError(id, fn.cfg.Timeout)
+		}
+	}
+	if err != nil {
+		return nil, 0, reinit, nil, err
+	}
+	if initErr != nil {
+		fn.logf(tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
+		return nil, 0, reinit, initErr, nil
+	}
+	fn.mu.Lock()
+	closed := fn.closed
+	if !closed {
+		fn.all[sb] = struct{}{}
+	}
+	fn.mu.Unlock()
+	if closed {
+		sb.kill()
+		return nil, 0, reinit, nil, fmt.Errorf("function %s: deleted while its sandbox started: %w", fn.cfg.Name, ErrNotFound)
+	}
+	s.log.Debug("sandbox started", "function", fn.cfg.Name, "pid", sb.pid)
+	return sb, initTime, reinit, nil, nil
 }
 
 // logf writes one of Lambda's own lines (START, END, REPORT) to the function's log and to tail.

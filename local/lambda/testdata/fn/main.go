@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -16,9 +19,9 @@ import (
 )
 
 type request struct {
-	Action string `json:"action"` // echo, error, sleep, crash, crash-leaving-child, emf, env, log
+	Action string `json:"action"` // echo, error, sleep, crash, crash-leaving-child, emf, env, log, bytes, arn, late-init-error
 	Ms     int    `json:"ms"`
-	Lines  int    `json:"lines"` // log: how many times Value is printed
+	Lines  int    `json:"lines"` // log: how many times Value is printed; bytes: the response's size
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 }
@@ -31,7 +34,7 @@ type response struct {
 	Deadline  int64  `json:"deadlineMs"`
 }
 
-func handle(ctx context.Context, req request) (response, error) {
+func handle(ctx context.Context, req request) (any, error) {
 	lc, _ := lambdacontext.FromContext(ctx)
 	dl, _ := ctx.Deadline()
 	out := response{Action: req.Action, RequestID: lc.AwsRequestID, Pid: os.Getpid(), Deadline: dl.UnixMilli()}
@@ -43,6 +46,21 @@ func handle(ctx context.Context, req request) (response, error) {
 		out.Value = os.Getenv(req.Key)
 	case "clientcontext":
 		out.Value = lc.ClientContext.Custom[req.Key]
+	case "arn":
+		out.Value = lc.InvokedFunctionArn
+	case "bytes":
+		// A response of exactly Lines bytes: aws-lambda-go sends a reader's bytes as they are.
+		return strings.NewReader(strings.Repeat("x", req.Lines)), nil
+	case "late-init-error":
+		// /runtime/init/error after init is over: the value is the Runtime API's answer.
+		resp, err := http.Post("http://"+os.Getenv("AWS_LAMBDA_RUNTIME_API")+"/2018-06-01/runtime/init/error",
+			"application/json", strings.NewReader(`{"errorMessage":"late","errorType":"Late"}`))
+		if err != nil {
+			return out, err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out.Value = strconv.Itoa(resp.StatusCode) + " " + string(b)
 	case "error":
 		return out, errors.New("boom: " + req.Value)
 	case "sleep":
