@@ -227,7 +227,8 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
 	c.gw.Use("sqs", c.queuePolicies)
-	c.gw.Use("sqs", localsqs.LongPoll) // innermost: the metrics above see one answer per receive
+	c.gw.Use("sqs", localsqs.MessageAttributes) // a receive gets the attributes it names, of the long poll's one answer
+	c.gw.Use("sqs", localsqs.LongPoll)          // innermost: the metrics above see one answer per receive
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())

@@ -40,11 +40,13 @@ func isSQSQuery(r *http.Request) bool {
 }
 
 // SQSQuery is the interceptor that lets query-protocol SQS clients use a JSON-protocol SQS: the
-// gateway installs it in front of every "sqs" handler.
+// gateway installs it in front of every "sqs" handler. A JSON-protocol request passes through,
+// its answer's x-amzn-query-error header given SQS's query code (queryErrorHeader), which
+// botocore ≥ 1.31 reports as the error's code.
 func SQSQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isSQSQuery(r) {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(&queryErrorHeader{ResponseWriter: w}, r)
 			return
 		}
 		form, err := queryParams(r)
@@ -57,7 +59,17 @@ func SQSQuery(next http.Handler) http.Handler {
 			writeQueryError(w, http.StatusBadRequest, "MissingAction", "Sender", "The request must contain the parameter Action.")
 			return
 		}
+		if code, msg := checkQueryParams(action, form); code != "" {
+			writeQueryError(w, http.StatusBadRequest, code, "Sender", msg)
+			return
+		}
 		in := queryToJSON(form)
+		// Tag.N is a queue's tags in both actions, but the JSON protocol names them "tags" in
+		// CreateQueueRequest and "Tags" in TagQueueRequest (fauxqs reads each so).
+		if tags, ok := in["Tags"]; ok && action == "CreateQueue" {
+			delete(in, "Tags")
+			in["tags"] = tags
+		}
 		// Old SDKs send to the queue URL instead of naming it in QueueUrl.
 		if _, ok := in["QueueUrl"]; !ok && r.URL.Path != "" && r.URL.Path != "/" && action != "ListQueues" &&
 			action != "CreateQueue" && action != "GetQueueUrl" {
@@ -130,12 +142,57 @@ var (
 		"MessageAttribute":       {"MessageAttributes", "Name", "Value", true},
 		"MessageSystemAttribute": {"MessageSystemAttributes", "Name", "Value", true},
 	}
+	// JSON list names, for a list sent empty: botocore's query serializer sends an empty list as
+	// its bare member name with an empty value (AttributeNames=), which is [] in JSON.
+	jsonLists = func() map[string]bool {
+		m := map[string]bool{}
+		for _, name := range queryLists {
+			m[name] = true
+		}
+		return m
+	}()
 	// members that are integers in the JSON protocol
 	queryInts = map[string]bool{
 		"MaxNumberOfMessages": true, "WaitTimeSeconds": true, "VisibilityTimeout": true,
 		"DelaySeconds": true, "MaxResults": true,
 	}
 )
+
+// queryRequired lists, per action, the parameters besides QueueUrl that SQS's model requires and
+// that the emulator does not (all) ask for itself. QueueUrl is left to the emulator: a query
+// request may name its queue by its path instead.
+var queryRequired = map[string][]string{
+	"CreateQueue":             {"QueueName"},
+	"GetQueueUrl":             {"QueueName"},
+	"SendMessage":             {"MessageBody"},
+	"DeleteMessage":           {"ReceiptHandle"},
+	"ChangeMessageVisibility": {"ReceiptHandle", "VisibilityTimeout"},
+}
+
+// checkQueryParams returns the query protocol's error code and message for a request that lacks a
+// parameter its action requires or carries a number that is not an integer, or "" for one that
+// may go on: the JSON twin of either would reach the emulator as a request SQS never sees.
+func checkQueryParams(action string, form url.Values) (code, msg string) {
+	for _, p := range queryRequired[action] {
+		if _, ok := form[p]; !ok {
+			return "MissingParameter", "The request must contain the parameter " + p + "."
+		}
+	}
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the same request, the same error
+	for _, k := range keys {
+		if !queryInts[k[strings.LastIndexByte(k, '.')+1:]] || len(form[k]) == 0 {
+			continue
+		}
+		if _, err := strconv.ParseInt(form[k][0], 10, 64); err != nil {
+			return "InvalidParameterValue", fmt.Sprintf("Value %s for parameter %s is invalid. Reason: Must be an integer.", form[k][0], k)
+		}
+	}
+	return "", ""
+}
 
 // qnode is one level of dotted query keys: "A.1.B" → A → 1 → B.
 type qnode struct {
@@ -225,8 +282,12 @@ func structToJSON(n *qnode) map[string]any {
 			out[name] = structToJSON(c)
 			continue
 		}
+		if jsonLists[name] && c.value == "" {
+			out[name] = []any{}
+			continue
+		}
 		if queryInts[name] {
-			if i, err := strconv.ParseInt(c.value, 10, 64); err == nil {
+			if i, err := strconv.ParseInt(c.value, 10, 64); err == nil { // checkQueryParams refused the rest
 				out[name] = i
 				continue
 			}
@@ -264,6 +325,91 @@ func newRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// sqsQueryErrorCodes maps an SQS error shape (the JSON protocol's __type) to its code in the query
+// protocol, where the two differ: the awsQueryError trait of each shape in SQS's Smithy model (the
+// "error" codes of the query-protocol model that Debian's botocore 1.29 carries, and the KMS ones
+// added with the JSON protocol). The other shapes (OverLimit, ReceiptHandleIsInvalid,
+// InvalidAttributeName, ...) and the common errors (InvalidParameterValue, MissingParameter,
+// InvalidAction, AccessDenied, ...) keep their names.
+var sqsQueryErrorCodes = map[string]string{
+	"BatchEntryIdsNotDistinct":     "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+	"BatchRequestTooLong":          "AWS.SimpleQueueService.BatchRequestTooLong",
+	"EmptyBatchRequest":            "AWS.SimpleQueueService.EmptyBatchRequest",
+	"InvalidBatchEntryId":          "AWS.SimpleQueueService.InvalidBatchEntryId",
+	"MessageNotInflight":           "AWS.SimpleQueueService.MessageNotInflight",
+	"PurgeQueueInProgress":         "AWS.SimpleQueueService.PurgeQueueInProgress",
+	"QueueDeletedRecently":         "AWS.SimpleQueueService.QueueDeletedRecently",
+	"QueueDoesNotExist":            "AWS.SimpleQueueService.NonExistentQueue",
+	"QueueNameExists":              "QueueAlreadyExists",
+	"TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+	"UnsupportedOperation":         "AWS.SimpleQueueService.UnsupportedOperation",
+	"KmsAccessDenied":              "KMS.AccessDeniedException",
+	"KmsDisabled":                  "KMS.DisabledException",
+	"KmsInvalidKeyUsage":           "KMS.InvalidKeyUsageException",
+	"KmsInvalidState":              "KMS.InvalidStateException",
+	"KmsNotFound":                  "KMS.NotFoundException",
+	"KmsOptInRequired":             "KMS.OptInRequired",
+	"KmsThrottled":                 "KMS.ThrottlingException",
+}
+
+// isSQSQueryCode holds the query codes that sqsQueryErrorCodes gives.
+var isSQSQueryCode = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range sqsQueryErrorCodes {
+		m[c] = true
+	}
+	return m
+}()
+
+// sqsQueryCode is the query protocol's code for an SQS error named by its shape or by a query
+// code. fauxqs puts "AWS.SimpleQueueService." in front of every code in its x-amzn-query-error
+// header (AWS.SimpleQueueService.QueueNameExists, ...InvalidParameterValue), which is SQS's only
+// for the codes sqsQueryErrorCodes gives: elsewhere the prefix is dropped and the rest taken as
+// the shape. botocore 1.29 maps a wrong code to no exception class (QueueNameExists is caught by
+// QueueAlreadyExists), and botocore ≥ 1.31 reports the header's code as the error's Code.
+func sqsQueryCode(code string) string {
+	if isSQSQueryCode[code] {
+		return code
+	}
+	code = strings.TrimPrefix(code, "AWS.SimpleQueueService.")
+	if c, ok := sqsQueryErrorCodes[code]; ok {
+		return c
+	}
+	return code
+}
+
+// queryErrorHeader corrects the x-amzn-query-error header of a JSON-protocol answer (see
+// sqsQueryCode) as the answer's header is written.
+type queryErrorHeader struct {
+	http.ResponseWriter
+	written bool
+}
+
+func (q *queryErrorHeader) WriteHeader(status int) {
+	if !q.written {
+		q.written = true
+		h := q.Header()
+		if v := h.Get("X-Amzn-Query-Error"); v != "" {
+			code, fault, hasFault := strings.Cut(v, ";")
+			if code = sqsQueryCode(code); hasFault {
+				code += ";" + fault
+			}
+			h.Set("X-Amzn-Query-Error", code)
+		}
+	}
+	q.ResponseWriter.WriteHeader(status)
+}
+
+func (q *queryErrorHeader) Write(p []byte) (int, error) {
+	if !q.written {
+		q.WriteHeader(http.StatusOK)
+	}
+	return q.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (q *queryErrorHeader) Unwrap() http.ResponseWriter { return q.ResponseWriter }
+
 // writeQueryResponse writes the JSON answer rec of action as the query protocol's XML.
 func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffer) {
 	status := rec.Status()
@@ -281,12 +427,15 @@ func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffe
 			Message2 string `json:"Message"`
 		}
 		_ = json.Unmarshal(rec.Body.Bytes(), &e)
-		code, fault := "", "Sender"
+		// The code is the error shape's query code; the x-amzn-query-error header's only when the
+		// answer names no shape (see sqsQueryCode).
+		code := sqsQueryCode(e.Type[strings.LastIndexByte(e.Type, '#')+1:])
+		var headerCode, fault string
 		if q := rec.Header().Get("X-Amzn-Query-Error"); q != "" {
-			code, fault, _ = strings.Cut(q, ";")
+			headerCode, fault, _ = strings.Cut(q, ";")
 		}
 		if code == "" {
-			code = e.Type[strings.LastIndexByte(e.Type, '#')+1:]
+			code = sqsQueryCode(headerCode)
 		}
 		if code == "" {
 			code = rec.Header().Get("X-Amzn-Errortype")
@@ -321,14 +470,25 @@ func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffe
 	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
-	fmt.Fprintf(&b, `<%sResponse xmlns="%s"><%sResult>`, action, sqsXMLNS, action)
-	writeQueryStruct(&b, action, result)
-	fmt.Fprintf(&b, `</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, action, xmlText(reqID), action)
+	fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, action, sqsXMLNS)
+	if !queryNoResult[action] {
+		fmt.Fprintf(&b, `<%sResult>`, action)
+		writeQueryStruct(&b, action, result)
+		fmt.Fprintf(&b, `</%sResult>`, action)
+	}
+	fmt.Fprintf(&b, `<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`, xmlText(reqID), action)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", reqID)
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
+}
+
+// queryNoResult holds the actions that have no output in SQS's model: their answer is the
+// Response element with ResponseMetadata alone, no empty Result (the API Reference's samples).
+var queryNoResult = map[string]bool{
+	"AddPermission": true, "ChangeMessageVisibility": true, "DeleteMessage": true, "DeleteQueue": true,
+	"PurgeQueue": true, "RemovePermission": true, "SetQueueAttributes": true, "TagQueue": true, "UntagQueue": true,
 }
 
 // JSON map name → flattened XML entry name and its key member (the value member is Value).

@@ -1,5 +1,6 @@
 // Package sqs is the local cloud's SQS semantics that the emulator lacks: a long poll returns
-// empty only when its wait is over.
+// empty only when its wait is over (LongPoll), and a receive gets message attributes only when it
+// names them (MessageAttributes, in attributes.go).
 //
 // fauxqs wakes every ReceiveMessage waiting on a queue when a message arrives; one of them takes
 // it and the others return at once with nothing, though their wait is not over. In SQS a long poll

@@ -136,11 +136,12 @@ func TestClients(t *testing.T) {
 
 // cliMessage is one message of `aws sqs receive-message`.
 type cliMessage struct {
-	MessageID         string `json:"MessageId"`
-	ReceiptHandle     string
-	Body              string
-	Attributes        map[string]string
-	MessageAttributes map[string]struct{ StringValue, DataType string }
+	MessageID              string `json:"MessageId"`
+	ReceiptHandle          string
+	Body                   string
+	Attributes             map[string]string
+	MessageAttributes      map[string]struct{ StringValue, DataType string }
+	MD5OfMessageAttributes string
 }
 
 // cliTest drives the stack with an AWS CLI (v1 or v2).
@@ -314,18 +315,26 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 				"--message-attributes", `{"client":{"DataType":"String","StringValue":"`+m[0]+`"}}`)...); err != nil {
 				t.Fatal(err)
 			}
-			var recv struct{ Messages []cliMessage }
-			for deadline := time.Now().Add(10 * time.Second); len(recv.Messages) == 0 && time.Now().Before(deadline); {
-				if err := cli.runJSON(ctx, &recv, aws("sqs", "receive-message", "--queue-url", created.QueueUrl, "--wait-time-seconds", "1",
-					"--attribute-names", "All", "--message-attribute-names", "All")...); err != nil {
-					t.Fatal(err)
+			// A receive that names no message attributes gets none, as from SQS (the emulator
+			// answered all of them); its visibility timeout 0 leaves the message for the next.
+			receive := func(args ...string) []cliMessage {
+				t.Helper()
+				var recv struct{ Messages []cliMessage }
+				for deadline := time.Now().Add(10 * time.Second); len(recv.Messages) == 0 && time.Now().Before(deadline); {
+					if err := cli.runJSON(ctx, &recv, aws("sqs", append([]string{"receive-message", "--queue-url", created.QueueUrl, "--wait-time-seconds", "1"}, args...)...)...); err != nil {
+						t.Fatal(err)
+					}
 				}
+				if len(recv.Messages) != 1 {
+					t.Fatalf("received %d messages, want 1", len(recv.Messages))
+				}
+				return recv.Messages
 			}
-			if len(recv.Messages) != 1 {
-				t.Fatalf("received %d messages, want 1", len(recv.Messages))
+			if bare := receive("--visibility-timeout", "0")[0]; bare.Body != body || bare.MessageAttributes != nil || bare.MD5OfMessageAttributes != "" {
+				t.Errorf("a receive naming no message attributes got %+v, want the body and no attributes", bare)
 			}
-			got := recv.Messages[0]
-			if got.MessageID != sent.MessageId || got.Body != body || got.MessageAttributes["client"].StringValue != m[0] || got.Attributes["ApproximateReceiveCount"] != "1" {
+			got := receive("--attribute-names", "All", "--message-attribute-names", "All")[0]
+			if got.MessageID != sent.MessageId || got.Body != body || got.MessageAttributes["client"].StringValue != m[0] || got.Attributes["ApproximateReceiveCount"] != "2" {
 				t.Errorf("received %+v, want message %s with body %q and attribute client=%s", got, sent.MessageId, body, m[0])
 			}
 			if _, err := cli.run(ctx, aws("sqs", "delete-message", "--queue-url", created.QueueUrl, "--receipt-handle", got.ReceiptHandle)...); err != nil {

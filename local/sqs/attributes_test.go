@@ -1,0 +1,79 @@
+package sqs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
+)
+
+// On fauxqs, which gives every attribute to a receive that names none: a receive gets a message's
+// attributes only when it names them (All, a name, a prefix), as in SQS.
+func TestMessageAttributesOnTheEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulator")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fq.Stop()
+	g := gateway.New(gateway.Options{})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.Use("sqs", localsqs.MessageAttributes)
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("attributes")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		names []string
+		want  int // attributes received
+	}{
+		{"none named", nil, 0},
+		{"an empty list", []string{}, 0},
+		{"All", []string{"All"}, 2},
+		{"one name", []string{"reason"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("doc"),
+				MessageAttributes: map[string]types.MessageAttributeValue{
+					"reason": {DataType: aws.String("String"), StringValue: aws.String("too_large")},
+					"size":   {DataType: aws.String("Number"), StringValue: aws.String("300000")},
+				}}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MessageAttributeNames: tc.names, WaitTimeSeconds: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Messages) != 1 {
+				t.Fatalf("%d messages received, want 1", len(out.Messages))
+			}
+			m := out.Messages[0]
+			if len(m.MessageAttributes) != tc.want || (tc.want == 0) != (m.MD5OfMessageAttributes == nil) {
+				t.Errorf("MessageAttributeNames %q: got %d attributes %v (MD5 %v), want %d", tc.names, len(m.MessageAttributes), m.MessageAttributes, aws.ToString(m.MD5OfMessageAttributes), tc.want)
+			}
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
