@@ -34,9 +34,32 @@ import (
 // Its SQS store's host is cleared so queue URLs are built from the request's Host header: through
 // the gateway (which keeps the client's Host) a queue URL is http://127.0.0.1:<gateway port>/000000000000/<name>,
 // a URL that works, instead of fauxqs's default http://sqs.<region>.localhost:<port>/....
-const fauxqsScript = `import { buildApp } from %q;
+//
+// A message body may hold any character SQS allows, #x10000 to #x10FFFF too (the API reference's
+// SendMessage): fauxqs 1.9.2 checks bodies with a regular expression without the u flag, so a
+// character outside the BMP (an emoji: two UTF-16 code units, each outside its ranges) was
+// refused as InvalidMessageContents, and an SNS publish of one never reached its queue. Its
+// sqsTypes.js is mended as it loads (a module hook, as local/sfn's host mends its library); a
+// module that is not the pinned text fails the start.
+const fauxqsScript = `import { registerHooks } from "node:module";
 import { timingSafeEqual } from "node:crypto";
-import { SqsStore } from %q;
+const types = "/fauxqs/dist/sqs/sqsTypes.js"; // by its end: the loader may have resolved symlinks
+const narrow = "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;";
+const wide = "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;";
+let mended = false;
+registerHooks({
+  load(url, context, nextLoad) {
+    const loaded = nextLoad(url, context);
+    if (!url.endsWith(types)) return loaded;
+    const parts = String(loaded.source).split(narrow);
+    if (parts.length !== 2) throw new Error("fauxqs.mjs: " + url + " is not fauxqs 1.9.2's, as package.json pins it: its message-body check cannot be mended");
+    mended = true;
+    return { ...loaded, source: parts.join(wide) };
+  },
+});
+const { buildApp } = await import(%[1]q);
+const { SqsStore } = await import(%[2]q);
+if (!mended) throw new Error("fauxqs.mjs: fauxqs's " + types + " loaded without its mend");
 const sqsStore = new SqsStore();
 sqsStore.host = "";
 const app = buildApp({ logger: false, defaultRegion: "us-east-1", stores: { sqsStore } });
