@@ -52,7 +52,14 @@ func (m *Mapper) sqs(r *http.Request) (Operation, error) {
 		if acct == "" {
 			acct = m.account()
 		}
-		op.Checks = []Check{check("sqs:"+name, "arn:aws:sqs:"+m.region()+":"+acct+":"+q)}
+		arn := "arn:aws:sqs:" + m.region() + ":" + acct + ":" + q
+		op.Checks = []Check{check("sqs:"+name, arn)}
+		// "To be able to tag a queue on creation, you must have the sqs:CreateQueue and
+		// sqs:TagQueue permissions" (CreateQueue's API reference): tags in JSON's tags map or the
+		// query protocol's Tag.N.
+		if tags, _ := p.json["tags"].(map[string]any); name == "CreateQueue" && (len(tags) > 0 || p.has("Tag.1.Key")) {
+			op.Checks = append(op.Checks, check("sqs:TagQueue", arn))
+		}
 		return op, nil
 	case "ListQueues":
 		op.Checks = []Check{check("sqs:ListQueues", "*")}

@@ -104,6 +104,16 @@ func TestMap(t *testing.T) {
 			[]Check{c("sqs:GetQueueAttributes", qArn)}, nil, ""},
 		{"sqs json queue url", "sqs", jsonReq("AmazonSQS.GetQueueUrl", `{"QueueName":"chaos-json"}`), "GetQueueUrl",
 			[]Check{c("sqs:GetQueueUrl", qArn)}, nil, ""},
+		// "To be able to tag a queue on creation, you must have the sqs:CreateQueue and sqs:TagQueue
+		// permissions" (CreateQueue's reference): tags in either protocol ask for both.
+		{"sqs json create", "sqs", jsonReq("AmazonSQS.CreateQueue", `{"QueueName":"chaos-json"}`), "CreateQueue",
+			[]Check{c("sqs:CreateQueue", qArn)}, nil, ""},
+		{"sqs json create with tags", "sqs", jsonReq("AmazonSQS.CreateQueue", `{"QueueName":"chaos-json","tags":{"team":"a"}}`), "CreateQueue",
+			[]Check{c("sqs:CreateQueue", qArn), c("sqs:TagQueue", qArn)}, nil, ""},
+		{"sqs json create with no tags", "sqs", jsonReq("AmazonSQS.CreateQueue", `{"QueueName":"chaos-json","tags":{}}`), "CreateQueue",
+			[]Check{c("sqs:CreateQueue", qArn)}, nil, ""},
+		{"sqs query create with tags", "sqs", formReq("/", url.Values{"Action": {"CreateQueue"}, "QueueName": {"chaos-json"}, "Tag.1.Key": {"team"}, "Tag.1.Value": {"a"}}), "CreateQueue",
+			[]Check{c("sqs:CreateQueue", qArn), c("sqs:TagQueue", qArn)}, nil, ""},
 		{"sqs json list", "sqs", jsonReq("AmazonSQS.ListQueues", `{}`), "ListQueues", []Check{c("sqs:ListQueues", "*")}, nil, ""},
 		{"sqs json no queue", "sqs", jsonReq("AmazonSQS.SendMessage", `{"MessageBody":"x"}`), "SendMessage", nil, nil, "no QueueUrl"},
 		{"sqs json unknown", "sqs", jsonReq("AmazonSQS.Frobnicate", `{}`), "Frobnicate", nil, nil, "unmapped"},
