@@ -31,3 +31,24 @@ func TestNamesClaimAndRelease(t *testing.T) {
 		t.Errorf("after A released it: %v", err)
 	}
 }
+
+// An event source mapping's FunctionName is a name or an ARN, as Lambda reads it; a version or an
+// alias other than $LATEST does not exist locally and is refused (it ran $LATEST).
+func TestMappingFunction(t *testing.T) {
+	for ref, want := range map[string]string{
+		"fn":          "fn",
+		"fn:$LATEST":  "fn",
+		"function:fn": "fn",
+		"arn:aws:lambda:us-east-1:000000000000:function:ChaosLab-Etl":         "ChaosLab-Etl",
+		"arn:aws:lambda:us-east-1:000000000000:function:ChaosLab-Etl:$LATEST": "ChaosLab-Etl",
+		"fn:live": "", "arn:aws:lambda:us-east-1:000000000000:function:fn:7": "", "bad name!": "", "": "",
+	} {
+		got, err := mappingFunction(ref)
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("mappingFunction(%q) = %q, %v; want %q", ref, got, err, want)
+		}
+		if err != nil && !strings.Contains(err.Error(), "FunctionName") {
+			t.Errorf("mappingFunction(%q): %v, want the error to name FunctionName", ref, err)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
 
@@ -464,9 +465,9 @@ func createMapping(ctx context.Context, d *deployer, id string, props map[string
 	if err != nil {
 		return fmt.Errorf("EventSourceArn %s: %w", src, err)
 	}
-	fn := str(props, "FunctionName")
-	if i := strings.Index(fn, "function:"); i >= 0 {
-		fn = strings.SplitN(fn[i+len("function:"):], ":", 2)[0]
+	fn, err := mappingFunction(str(props, "FunctionName"))
+	if err != nil {
+		return err
 	}
 	role := d.functionRole(fn)
 	if role == "" {
@@ -820,4 +821,19 @@ func dimensions(v any, field string) (map[string]string, error) {
 		out[name] = value
 	}
 	return out, nil
+}
+
+// mappingFunction is the name of the function an event source mapping's FunctionName names (a
+// name or an ARN, full or partial, as Lambda reads it). A qualifier other than $LATEST names a
+// version or an alias, which the local cloud never publishes: refused as Lambda refuses a missing
+// one, where it ran $LATEST before.
+func mappingFunction(ref string) (string, error) {
+	r, ok := lambdaname.Parse(ref)
+	if !ok || len(ref) > lambdaname.MaxLen {
+		return "", fmt.Errorf("FunctionName %q: not a function name or ARN (%s)", ref, lambdaname.Pattern)
+	}
+	if r.Qualifier != "" && r.Qualifier != "$LATEST" {
+		return "", fmt.Errorf("FunctionName %s: ResourceNotFoundException: Function does not exist (version or alias %s: the local cloud publishes none)", ref, r.Qualifier)
+	}
+	return r.Name, nil
 }
