@@ -347,6 +347,11 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
 				t.Errorf("after delete-message: %v", attrs.Attributes)
 			}
+			// A typo in an attribute's name is refused, as SQS refuses it (the emulator answered nothing).
+			if _, err := cli.run(ctx, aws("sqs", "get-queue-attributes", "--queue-url", created.QueueUrl, "--attribute-names", "ApproximateNumberOfMessage")...); err == nil ||
+				!strings.Contains(err.Error(), "InvalidAttributeName") || !strings.Contains(err.Error(), "Unknown Attribute ApproximateNumberOfMessage.") {
+				t.Errorf("get-queue-attributes of ApproximateNumberOfMessage: %v, want InvalidAttributeName", err)
+			}
 			if _, err := cli.run(ctx, aws("sqs", "delete-queue", "--queue-url", created.QueueUrl)...); err != nil {
 				t.Fatal(err)
 			}

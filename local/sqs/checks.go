@@ -1,0 +1,140 @@
+package sqs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+)
+
+// Checks is the gateway interceptor for the "sqs" signing name (JSON protocol; a query-protocol
+// request reaches it translated) that refuses what SQS refuses and fauxqs lets through, where a
+// user would otherwise learn nothing of a typo:
+//
+//   - an attribute name that SQS does not have, in GetQueueAttributes' AttributeNames or
+//     CreateQueue's Attributes: InvalidAttributeName "Unknown Attribute <name>." (fauxqs answered
+//     GetQueueAttributes without it and created the queue without it; its SetQueueAttributes
+//     checks names itself);
+//   - a message's DelaySeconds outside 0 to 900 in SendMessage or a SendMessageBatch entry:
+//     InvalidParameterValue naming the value (fauxqs sent the message).
+//
+// Anything it cannot read goes on to the emulator, which answers it.
+func Checks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
+		if op != "CreateQueue" && op != "GetQueueAttributes" && op != "SendMessage" && op != "SendMessageBatch" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body)) // all of it, for the emulator
+		if err == nil {
+			if code, msg := check(op, body); code != "" {
+				writeError(w, code, msg)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxCheckedBody bounds what Checks reads of a request: SQS's largest, a batch of 1 MiB messages
+// is 1 MiB in all, plus its JSON.
+const maxCheckedBody = 2 << 20
+
+// maxDelaySeconds is the longest a message may be delayed (SendMessage's DelaySeconds: "Valid
+// values: 0 to 900").
+const maxDelaySeconds = 900
+
+// check returns the error code and message SQS answers a request of op with body, or "".
+func check(op string, body []byte) (code, msg string) {
+	switch op {
+	case "GetQueueAttributes":
+		var in struct{ AttributeNames []string }
+		if exactjson.Unmarshal(body, &in) != nil {
+			return "", ""
+		}
+		for _, name := range in.AttributeNames {
+			if !slices.Contains(queueAttributeNames, types.QueueAttributeName(name)) {
+				return unknownAttribute(name)
+			}
+		}
+	case "CreateQueue":
+		var in struct{ Attributes map[string]json.RawMessage }
+		if exactjson.Unmarshal(body, &in) != nil {
+			return "", ""
+		}
+		names := make([]string, 0, len(in.Attributes))
+		for name := range in.Attributes {
+			names = append(names, name)
+		}
+		slices.Sort(names) // the same request, the same error
+		for _, name := range names {
+			if !slices.Contains(queueAttributeNames, types.QueueAttributeName(name)) || readOnlyAttributes[name] {
+				return unknownAttribute(name)
+			}
+		}
+	case "SendMessage":
+		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) { // the usual send: nothing to decode
+			return "", ""
+		}
+		var in struct{ DelaySeconds *int64 }
+		if exactjson.Unmarshal(body, &in) == nil && in.DelaySeconds != nil && outsideDelay(*in.DelaySeconds) {
+			return "InvalidParameterValue", fmt.Sprintf("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and %d, if provided.", *in.DelaySeconds, maxDelaySeconds)
+		}
+	case "SendMessageBatch":
+		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) {
+			return "", ""
+		}
+		var in struct {
+			Entries []struct {
+				Id           string
+				DelaySeconds *int64
+			}
+		}
+		if exactjson.Unmarshal(body, &in) != nil {
+			return "", ""
+		}
+		for _, e := range in.Entries {
+			if e.DelaySeconds != nil && outsideDelay(*e.DelaySeconds) {
+				return "InvalidParameterValue", fmt.Sprintf("Value %d for parameter DelaySeconds of entry %s is invalid. Reason: must be between 0 and %d, if provided.", *e.DelaySeconds, e.Id, maxDelaySeconds)
+			}
+		}
+	}
+	return "", ""
+}
+
+func outsideDelay(s int64) bool { return s < 0 || s > maxDelaySeconds }
+
+func unknownAttribute(name string) (code, msg string) {
+	return "InvalidAttributeName", "Unknown Attribute " + name + "."
+}
+
+// queueAttributeNames are the names SQS's model gives a queue's attributes (All included, which
+// only GetQueueAttributes takes).
+var queueAttributeNames = types.QueueAttributeName("").Values()
+
+// readOnlyAttributes are the ones SQS computes, which CreateQueue cannot set.
+var readOnlyAttributes = map[string]bool{
+	"All": true, "ApproximateNumberOfMessages": true, "ApproximateNumberOfMessagesNotVisible": true,
+	"ApproximateNumberOfMessagesDelayed": true, "CreatedTimestamp": true, "LastModifiedTimestamp": true, "QueueArn": true,
+}
+
+// writeError answers in SQS's JSON protocol, with the x-amzn-query-error header that SDKs of
+// either protocol read the code from (the gateway turns it into the query protocol's XML for
+// query clients).
+func writeError(w http.ResponseWriter, code, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("X-Amzn-Query-Error", code+";Sender")
+	w.WriteHeader(http.StatusBadRequest)
+	b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": msg})
+	_, _ = w.Write(b)
+}

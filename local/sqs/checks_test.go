@@ -1,0 +1,120 @@
+package sqs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
+)
+
+// What SQS refuses and the emulator let through, refused before it reaches the emulator; the rest
+// reaches it untouched.
+func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		op, body string
+		code     string // "" when the request goes on
+		msg      string
+	}{
+		{"GetQueueAttributes", `{"QueueUrl":"q","AttributeNames":["ApproximateNumberOfMessages","All"]}`, "", ""},
+		{"GetQueueAttributes", `{"QueueUrl":"q","AttributeNames":["ApproximateNumberOfMessage"]}`, "InvalidAttributeName", "Unknown Attribute ApproximateNumberOfMessage."},
+		{"CreateQueue", `{"QueueName":"q","Attributes":{"VisibilityTimeout":"30","RedrivePolicy":"{}"}}`, "", ""},
+		{"CreateQueue", `{"QueueName":"q","Attributes":{"VisibilityTimeout":"30","VisibiltyTimeout":"60"}}`, "InvalidAttributeName", "Unknown Attribute VisibiltyTimeout."},
+		{"CreateQueue", `{"QueueName":"q","Attributes":{"QueueArn":"arn"}}`, "InvalidAttributeName", "Unknown Attribute QueueArn."},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x"}`, "", ""},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":900}`, "", ""},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":901}`, "InvalidParameterValue", "Value 901 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":-1}`, "InvalidParameterValue", "Value -1 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
+		{"SendMessageBatch", `{"QueueUrl":"q","Entries":[{"Id":"a","MessageBody":"x","DelaySeconds":0},{"Id":"b","MessageBody":"x","DelaySeconds":1000}]}`,
+			"InvalidParameterValue", "Value 1000 for parameter DelaySeconds of entry b is invalid. Reason: must be between 0 and 900, if provided."},
+		{"ReceiveMessage", `{"QueueUrl":"q","AttributeNames":["Bogus"]}`, "", ""}, // not this interceptor's
+		{"GetQueueAttributes", `{"QueueUrl":`, "", ""},                            // the emulator answers what cannot be read
+	} {
+		reached := false
+		h := localsqs.Checks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reached = true
+			if b, err := io.ReadAll(r.Body); err != nil || string(b) != tc.body {
+				t.Errorf("%s %s: the emulator got %q, %v", tc.op, tc.body, b, err)
+			}
+		}))
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+		r.Header.Set("X-Amz-Target", "AmazonSQS."+tc.op)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if tc.code == "" {
+			if !reached || w.Code != http.StatusOK {
+				t.Errorf("%s %s: reached the emulator %v, status %d; want it passed on", tc.op, tc.body, reached, w.Code)
+			}
+			continue
+		}
+		if reached || w.Code != http.StatusBadRequest || w.Header().Get("X-Amzn-Query-Error") != tc.code+";Sender" ||
+			!strings.Contains(w.Body.String(), `"com.amazonaws.sqs#`+tc.code+`"`) || !strings.Contains(w.Body.String(), tc.msg) {
+			t.Errorf("%s %s: reached %v, %d %q %s; want 400 %s %q", tc.op, tc.body, reached, w.Code, w.Header().Get("X-Amzn-Query-Error"), w.Body.String(), tc.code, tc.msg)
+		}
+	}
+}
+
+// Through the gateway to fauxqs, with the SDK: the SDK reads the refusals as SQS's typed errors,
+// and nothing refused reached the queue.
+func TestChecksOnTheEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts the real emulator")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fq.Stop()
+	g := gateway.New(gateway.Options{})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
+	g.Use("sqs", localsqs.Checks)
+	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+
+	_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("typo"), Attributes: map[string]string{"VisibiltyTimeout": "60"}})
+	var bad *types.InvalidAttributeName
+	if !errors.As(err, &bad) {
+		t.Errorf("CreateQueue with VisibiltyTimeout: %v, want InvalidAttributeName", err)
+	}
+	if _, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("typo")}); err == nil {
+		t.Error("the queue of the refused CreateQueue exists")
+	}
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("checks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessage"}})
+	if !errors.As(err, &bad) {
+		t.Errorf("GetQueueAttributes of ApproximateNumberOfMessage: %v, want InvalidAttributeName", err)
+	}
+	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("late"), DelaySeconds: 901})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+		t.Errorf("SendMessage with DelaySeconds 901: %v, want InvalidParameterValue", err)
+	}
+	a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
+	if err != nil || a.Attributes["ApproximateNumberOfMessages"] != "0" || a.Attributes["ApproximateNumberOfMessagesDelayed"] != "0" {
+		t.Errorf("the queue after the refused send: %v, %v; want no message", a, err)
+	}
+}
