@@ -224,6 +224,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sns", endpointHostOnly) // outermost, as s3Served for S3
 	c.gw.Use("sqs", endpointHostOnly)
 	c.gw.Use("sqs", localsqs.Checks) // what SQS refuses and fauxqs lets through, before anything counts it
+	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)

@@ -1,7 +1,7 @@
 // Package sqs is the local cloud's SQS semantics that the emulator lacks: a long poll returns
 // empty only when its wait is over (LongPoll), a receive gets message attributes only when it
-// names them (MessageAttributes, in attributes.go), and an unknown attribute name or a delay over
-// 900 s is refused (Checks, in checks.go).
+// names them (MessageAttributes, in attributes.go), an unknown attribute name or a delay over
+// 900 s is refused (Checks, in checks.go), and ListQueues pages (ListQueues, in listqueues.go).
 //
 // fauxqs wakes every ReceiveMessage waiting on a queue when a message arrives; one of them takes
 // it and the others return at once with nothing, though their wait is not over. In SQS a long poll

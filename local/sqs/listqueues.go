@@ -1,0 +1,91 @@
+package sqs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
+)
+
+// ListQueues is the gateway interceptor for the "sqs" signing name that pages ListQueues as SQS
+// does: with MaxResults (1 to 1,000) it answers at most that many queues and a NextToken while
+// more remain. fauxqs cut the list at MaxResults and gave no token, so a client that pages (the
+// AWS CLI's --page-size, an SDK paginator) saw the first page only. The queues are listed in the
+// order of their URLs, and a token names the last one answered: a page starts after it whatever
+// was created or deleted meanwhile, and is good only for the same QueueNamePrefix. A request with
+// neither MaxResults nor NextToken goes on to the emulator, which answers every queue.
+func ListQueues(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Target") != "AmazonSQS.ListQueues" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		var in struct {
+			QueueNamePrefix *string
+			MaxResults      *int64
+			NextToken       *string
+		}
+		if err != nil || exactjson.Unmarshal(body, &in) != nil || in.MaxResults == nil && in.NextToken == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		size := int64(maxListQueues)
+		if in.MaxResults != nil {
+			if size = *in.MaxResults; size < 1 || size > maxListQueues {
+				writeError(w, "InvalidParameterValue", fmt.Sprintf("Value %d for parameter MaxResults is invalid. Reason: must be between 1 and %d.", size, maxListQueues))
+				return
+			}
+		}
+		prefix := ""
+		if in.QueueNamePrefix != nil {
+			prefix = *in.QueueNamePrefix
+		}
+		listing := pagetoken.Scope("ListQueues", prefix)
+		after := ""
+		if in.NextToken != nil && *in.NextToken != "" {
+			var ok bool
+			if after, ok = pagetoken.Last(*in.NextToken, listing); !ok {
+				writeError(w, "InvalidParameterValue", "Invalid NextToken: it was not given for a ListQueues with this QueueNamePrefix.")
+				return
+			}
+		}
+		// Every queue of the prefix from the emulator, then the page cut here.
+		all, _ := json.Marshal(map[string]any{"QueueNamePrefix": in.QueueNamePrefix})
+		rec := gateway.NewResponseBuffer()
+		next.ServeHTTP(rec, withBody(r, all))
+		var out struct{ QueueUrls []string }
+		if rec.Status() != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			rec.SendTo(w)
+			return
+		}
+		urls := slices.Sorted(slices.Values(out.QueueUrls))
+		start, _ := slices.BinarySearch(urls, after)
+		if start < len(urls) && urls[start] == after {
+			start++
+		}
+		page := urls[start:min(len(urls), start+int(size))]
+		answer := map[string]any{}
+		if len(page) > 0 {
+			answer["QueueUrls"] = page
+		}
+		if start+len(page) < len(urls) {
+			answer["NextToken"] = pagetoken.After(listing, page[len(page)-1])
+		}
+		b, _ := json.Marshal(answer)
+		rec.Body.Reset()
+		rec.Body.Write(b)
+		rec.SendTo(w)
+	})
+}
+
+// maxListQueues is the most queues one ListQueues answers (its MaxResults: "Value range is 1 to
+// 1000").
+const maxListQueues = 1000
