@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -23,13 +24,17 @@ import (
 //     GetQueueAttributes without it and created the queue without it; its SetQueueAttributes
 //     checks names itself);
 //   - a message's DelaySeconds outside 0 to 900 in SendMessage or a SendMessageBatch entry:
-//     InvalidParameterValue naming the value (fauxqs sent the message).
+//     InvalidParameterValue naming the value (fauxqs sent the message);
+//   - a ReceiptHandle that no receive could have given (the emulator's are UUIDs) in
+//     DeleteMessage or ChangeMessageVisibility: ReceiptHandleIsInvalid (fauxqs answered the
+//     delete as done). A handle of the right form that is stale is SQS's business as before: the
+//     delete succeeds and deletes nothing.
 //
 // Anything it cannot read goes on to the emulator, which answers it.
 func Checks(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
-		if op != "CreateQueue" && op != "GetQueueAttributes" && op != "SendMessage" && op != "SendMessageBatch" {
+		if !checked[op] {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -44,6 +49,10 @@ func Checks(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// checked are the actions Checks reads.
+var checked = map[string]bool{"CreateQueue": true, "GetQueueAttributes": true, "SendMessage": true, "SendMessageBatch": true,
+	"DeleteMessage": true, "ChangeMessageVisibility": true}
 
 // maxCheckedBody bounds what Checks reads of a request: SQS's largest, a batch of 1 MiB messages
 // is 1 MiB in all, plus its JSON.
@@ -89,6 +98,11 @@ func check(op string, body []byte) (code, msg string) {
 		if exactjson.Unmarshal(body, &in) == nil && in.DelaySeconds != nil && outsideDelay(*in.DelaySeconds) {
 			return "InvalidParameterValue", fmt.Sprintf("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and %d, if provided.", *in.DelaySeconds, maxDelaySeconds)
 		}
+	case "DeleteMessage", "ChangeMessageVisibility":
+		var in struct{ ReceiptHandle *string }
+		if exactjson.Unmarshal(body, &in) == nil && in.ReceiptHandle != nil && !receiptHandle.MatchString(*in.ReceiptHandle) {
+			return "ReceiptHandleIsInvalid", fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", *in.ReceiptHandle)
+		}
 	case "SendMessageBatch":
 		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) {
 			return "", ""
@@ -110,6 +124,10 @@ func check(op string, body []byte) (code, msg string) {
 	}
 	return "", ""
 }
+
+// receiptHandle is the form of the emulator's receipt handles (fauxqs gives each receive a
+// crypto.randomUUID()).
+var receiptHandle = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func outsideDelay(s int64) bool { return s < 0 || s > maxDelaySeconds }
 

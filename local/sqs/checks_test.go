@@ -40,8 +40,11 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":-1}`, "InvalidParameterValue", "Value -1 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
 		{"SendMessageBatch", `{"QueueUrl":"q","Entries":[{"Id":"a","MessageBody":"x","DelaySeconds":0},{"Id":"b","MessageBody":"x","DelaySeconds":1000}]}`,
 			"InvalidParameterValue", "Value 1000 for parameter DelaySeconds of entry b is invalid. Reason: must be between 0 and 900, if provided."},
+		{"DeleteMessage", `{"QueueUrl":"q","ReceiptHandle":"0b7c3a52-5a0e-4d5e-9d3f-2a6f1c9e8b41"}`, "", ""},
+		{"DeleteMessage", `{"QueueUrl":"q","ReceiptHandle":"x"}`, "ReceiptHandleIsInvalid", `The input receipt handle \"x\" is not a valid receipt handle.`},
+		{"ChangeMessageVisibility", `{"QueueUrl":"q","ReceiptHandle":"AQEB+garbled==","VisibilityTimeout":5}`, "ReceiptHandleIsInvalid", `The input receipt handle \"AQEB+garbled==\" is not a valid receipt handle.`},
 		{"ReceiveMessage", `{"QueueUrl":"q","AttributeNames":["Bogus"]}`, "", ""}, // not this interceptor's
-		{"GetQueueAttributes", `{"QueueUrl":`, "", ""},                            // the emulator answers what cannot be read
+		{"GetQueueAttributes", `{"QueueUrl":`, "", ""}, // the emulator answers what cannot be read
 	} {
 		reached := false
 		h := localsqs.Checks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +109,11 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	_, err = c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessage"}})
 	if !errors.As(err, &bad) {
 		t.Errorf("GetQueueAttributes of ApproximateNumberOfMessage: %v, want InvalidAttributeName", err)
+	}
+	_, err = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: aws.String("x")})
+	var badHandle *types.ReceiptHandleIsInvalid
+	if !errors.As(err, &badHandle) {
+		t.Errorf("DeleteMessage of receipt handle x: %v, want ReceiptHandleIsInvalid", err)
 	}
 	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("late"), DelaySeconds: 901})
 	var ae smithy.APIError
