@@ -22,7 +22,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // authCode is the HTTP status and error code each service answers a failed authentication with.
 // S3 has its own codes; the query-protocol services (SQS, SNS, CloudWatch) answer
-// InvalidClientTokenId / SignatureDoesNotMatch with 403; the JSON services
+// InvalidClientTokenId / SignatureDoesNotMatch with 403, IncompleteSignature with 400; the JSON services
 // UnrecognizedClientException / InvalidSignatureException, with 400 (DynamoDB, SSM, Step
 // Functions) or 403 (Lambda).
 func authCode(service string, e *authError, presigned bool) (int, string) {
@@ -60,6 +60,10 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 			return 400, "InvalidDigest"
 		case failBadTrailer, failInvalidChecksum:
 			return 400, "InvalidRequest"
+		case failChunkSize:
+			return 400, "InvalidChunkSizeError"
+		case failChunkedEncoding:
+			return 400, "InvalidArgument"
 		}
 		return 403, "SignatureDoesNotMatch"
 	}
@@ -82,13 +86,14 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 		}
 		return status, "InvalidSignatureException"
 	}
-	// sqs, sns, monitoring and anything else: the query family.
+	// sqs, sns, monitoring and anything else: the query family. IncompleteSignature is 400 (the
+	// services' Common Errors pages; SQS answers a Date not in ISO 8601 so), the rest 403.
 	switch e.kind {
 	case failIncomplete, failUnsupported, failBadHash, failTwoMechanisms:
 		if strings.HasPrefix(e.msg, "Request is missing") {
 			return 403, "MissingAuthenticationToken"
 		}
-		return 403, "IncompleteSignature"
+		return 400, "IncompleteSignature"
 	case failUnknownKey, failToken:
 		return 403, "InvalidClientTokenId"
 	case failExpired:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -14,7 +15,8 @@ import (
 func FuzzChunkedBody(f *testing.F) {
 	f.Add([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n"), int64(5))
 	f.Add([]byte("5\nhello\r\n0\r\n\r\n"), int64(5))
-	f.Add([]byte("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"), int64(5))
+	f.Add([]byte("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"), int64(5)) // refused: a chunk under 8 KiB before another
+	f.Add([]byte("2000\r\n"+strings.Repeat("a", 8192)+"\r\n2\r\nde\r\n0\r\n\r\n"), int64(8194))
 	f.Fuzz(func(t *testing.T, body []byte, decoded int64) {
 		if decoded < 0 {
 			return // refused before a verifier is made

@@ -36,16 +36,20 @@ import (
 //     STREAMING-UNSIGNED-PAYLOAD-TRAILER are accepted as AWS accepts them (any other service hashes
 //     the body it got, whatever the header says); the chunks of
 //     STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) bodies are checked one by one against the seed
-//     signature's chain (and the trailer's signature). SigV4a (ECDSA) is refused.
+//     signature's chain (and the trailer's signature), each but the last with data at least 8 KiB
+//     (InvalidChunkSizeError). Content-Encoding aws-chunked goes with a streaming hash only (the S3
+//     behind decodes by the header). SigV4a (ECDSA) is refused.
 //   - Time: X-Amz-Date (or Date) within 15 minutes of the gateway's clock (RequestTimeTooSkewed,
 //     "Signature expired"); a presigned URL until X-Amz-Date + X-Amz-Expires (at most 7 days).
-//   - Scope: <key>/<yyyymmdd of X-Amz-Date>/<Options.Region>/<service>/aws4_request.
+//   - Scope: <key>/<yyyymmdd of X-Amz-Date>/<Options.Region>/<service>/aws4_request (another date
+//     is S3's AuthorizationHeaderMalformed, the other services' SignatureDoesNotMatch).
 //   - A temporary key's session token must come with it (X-Amz-Security-Token); a long-term key
 //     must come without one.
 //
-// Bodies up to verifyBufferLimit are checked before any handler runs, so that a mismatch is
-// answered with the service's error; a longer S3 body is checked as it streams to the emulator,
-// and a mismatch found at its end fails the upload (the emulator never gets a whole body).
+// Bodies up to verifyBufferLimit, of a known length or not, are checked before any handler runs,
+// so that a mismatch is answered with the service's error; a longer S3 body is checked as it
+// streams to the emulator, and a mismatch found at its end fails the upload (the emulator never
+// gets a whole body).
 
 const (
 	sigAlgorithm    = "AWS4-HMAC-SHA256"
@@ -86,6 +90,8 @@ const (
 	failInvalidDigest                      // S3: a Content-MD5 that is not a base64 MD5
 	failBadTrailer                         // S3: x-amz-trailer names no checksum, or its trailer never came
 	failInvalidChecksum                    // S3: an x-amz-checksum-* header that is not its algorithm's base64
+	failChunkSize                          // S3: an aws-chunked chunk under minChunkSize that is not the last
+	failChunkedEncoding                    // S3: Content-Encoding aws-chunked on a payload that is not streamed
 )
 
 // authError is a refused request; fields are extra elements of S3's <Error> document.
@@ -175,20 +181,23 @@ func parseSignature(r *http.Request) (*sigRequest, *authError) {
 			return nil, &authError{kind: failIncomplete, msg: "Request is missing Authentication Token"}
 		}
 		s.presigned = true
-		if alg := q.Get("X-Amz-Algorithm"); alg != sigAlgorithm {
+		if alg := q.Get("X-Amz-Algorithm"); alg != sigAlgorithm && alg != "" { // none is a missing parameter, below
 			return nil, &authError{kind: failUnsupported, msg: fmt.Sprintf("X-Amz-Algorithm only supports \"%s\" (got %q)", sigAlgorithm, alg)}
 		}
 		s.rawCrd, s.signature, s.amzDate = q.Get("X-Amz-Credential"), q.Get("X-Amz-Signature"), q.Get("X-Amz-Date")
 		headers := q.Get("X-Amz-SignedHeaders")
-		for _, p := range [][2]string{{"X-Amz-Credential", s.rawCrd}, {"X-Amz-SignedHeaders", headers}, {"X-Amz-Signature", s.signature}, {"X-Amz-Date", s.amzDate}, {"X-Amz-Expires", q.Get("X-Amz-Expires")}} {
+		for _, p := range [][2]string{{"X-Amz-Algorithm", q.Get("X-Amz-Algorithm")}, {"X-Amz-Credential", s.rawCrd}, {"X-Amz-SignedHeaders", headers}, {"X-Amz-Signature", s.signature}, {"X-Amz-Date", s.amzDate}, {"X-Amz-Expires", q.Get("X-Amz-Expires")}} {
 			if p[1] == "" {
 				return nil, &authError{kind: failIncomplete, msg: "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."}
 			}
 		}
 		s.signedHeaders = strings.Split(headers, ";")
 		secs, err := strconv.Atoi(q.Get("X-Amz-Expires"))
-		if err != nil || secs < 1 || time.Duration(secs)*time.Second > maxPresignedTTL {
+		if err != nil || secs < 1 {
 			return nil, &authError{kind: failIncomplete, msg: "X-Amz-Expires must be a number of seconds from 1 to 604800 (a week)"}
+		}
+		if time.Duration(secs)*time.Second > maxPresignedTTL { // S3's words
+			return nil, &authError{kind: failIncomplete, msg: "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"}
 		}
 		s.expires = time.Duration(secs) * time.Second
 		s.token = q.Get("X-Amz-Security-Token")
@@ -252,12 +261,24 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		return nil, Credential{}, e
 	}
 	if want := s.at.Format("20060102"); s.date != want {
+		if s.service == "s3" {
+			// S3 reads it as a malformed header or query (AuthorizationHeaderMalformed,
+			// AuthorizationQueryParametersError), not as a wrong signature.
+			msg := "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date."
+			if s.presigned {
+				msg = fmt.Sprintf("Invalid credential date %q. This date is not the same as X-Amz-Date: %q.", s.date, want)
+			}
+			return nil, Credential{}, &authError{kind: failIncomplete, msg: msg}
+		}
 		return nil, Credential{}, &authError{kind: failSignature, msg: fmt.Sprintf(
 			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, want, s.amzDate)}
 	}
 	if g.opts.Region != "" && s.region != g.opts.Region {
 		msg := "Credential should be scoped to a valid region."
-		if s.service == "s3" {
+		switch {
+		case s.service == "s3" && s.presigned:
+			msg = fmt.Sprintf("Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", s.region, g.opts.Region)
+		case s.service == "s3":
 			msg = fmt.Sprintf("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", s.region, g.opts.Region)
 		}
 		return nil, Credential{}, &authError{kind: failRegion, msg: msg, fields: [][2]string{{"Region", g.opts.Region}}}
@@ -343,6 +364,23 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		}
 	}
 	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
+	// The S3 behind decodes a body as aws-chunked when its Content-Encoding says so (fauxqs 1.9:
+	// the text anywhere in the header), the gateway when its payload hash is a streaming one. An
+	// aws-chunked body with a plain hash or UNSIGNED-PAYLOAD had its Content-MD5 and checksums
+	// checked over the bytes sent and was stored as the data decoded from them: refused, as
+	// S3-compatible stores refuse it, rather than read two ways.
+	if s.service == "s3" && !chunked && strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Content-Encoding"), ",")), "aws-chunked") {
+		return nil, Credential{}, &authError{kind: failChunkedEncoding, msg: fmt.Sprintf(
+			"Content-Encoding aws-chunked needs a streaming x-amz-content-sha256 (%s, %s or %s); got %q", streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer, declared)}
+	}
+	// The other way round, S3 reads a streaming payload as aws-chunked whatever Content-Encoding
+	// says, and some clients send none (minio-go and the Java SDK v1, by OpenStack Swift's s3api
+	// notes): the S3 behind stored such a body as sent, chunk headers and all. It is told.
+	if chunked {
+		if ce := strings.Join(r.Header.Values("Content-Encoding"), ","); !strings.Contains(strings.ToLower(ce), "aws-chunked") {
+			r.Header.Set("Content-Encoding", strings.TrimPrefix(ce+",aws-chunked", ","))
+		}
+	}
 	var check io.Reader
 	switch {
 	case isSHA256Hex(declared):
@@ -363,20 +401,29 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		check = &endCheck{src: check, w: ds, check: ds.check}
 	}
 	if check != nil {
-		if r.ContentLength >= 0 && r.ContentLength <= verifyBufferLimit {
-			body, err := io.ReadAll(check)
+		streamed := check
+		// A body of unknown length (Transfer-Encoding: chunked: botocore's aws-chunked uploads)
+		// is read as far as the limit too: one that ends there is checked before S3 sees it. A
+		// refusal found while streaming reaches the client as the proxy's 502, which it retries.
+		if r.ContentLength <= verifyBufferLimit {
+			body, err := io.ReadAll(io.LimitReader(check, verifyBufferLimit+1))
 			if err != nil {
 				if ae, ok := err.(*authError); ok {
 					return nil, Credential{}, ae
 				}
 				return nil, Credential{}, &authError{kind: failIncomplete, msg: "reading the request body: " + err.Error()}
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		} else {
+			streamed = io.MultiReader(bytes.NewReader(body), check)
+			if len(body) <= verifyBufferLimit {
+				streamed = nil
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+		}
+		if streamed != nil {
 			r.Body = struct {
 				io.Reader
 				io.Closer
-			}{check, r.Body}
+			}{streamed, r.Body}
 		}
 	}
 	return r, cred, nil
@@ -652,6 +699,10 @@ type chunkVerifier struct {
 	// wantDecoded is x-amz-decoded-content-length; decoded the data bytes the chunk headers have
 	// announced so far. They must agree at the final chunk.
 	wantDecoded, decoded int64
+	// chunks counts the chunk headers read; lastSize is the size the previous one announced (a
+	// chunk is known not to be the last data chunk only when another with data follows it).
+	chunks   int
+	lastSize int64
 	// unsigned: STREAMING-UNSIGNED-PAYLOAD-TRAILER, chunks "<hex size>\r\n<data>\r\n" with no
 	// signatures and trailers with none; ds the checksums of the data (its trailer's among them).
 	unsigned bool
@@ -665,6 +716,12 @@ type chunkVerifier struct {
 	trailers  []string
 	err       error
 }
+
+// minChunkSize is the least an aws-chunked chunk holds, but the last one with data: S3's
+// chunked-upload page ("Chunk size must be at least 8 KB ... applies to all chunks except the last
+// one"). S3 answers a smaller one InvalidChunkSizeError, for STREAMING-UNSIGNED-PAYLOAD-TRAILER
+// too (the JS SDK v3 asks its users to buffer a stream that makes them).
+const minChunkSize = 8192
 
 const (
 	chunkHeader = iota
@@ -722,6 +779,13 @@ func (c *chunkVerifier) Read(p []byte) (int, error) {
 			if !isHex(sizeHex) || err != nil {
 				return 0, c.fail(fmt.Sprintf("bad chunk size in %q", head))
 			}
+			c.chunks++
+			if size > 0 && c.chunks > 1 && c.lastSize < minChunkSize {
+				c.err = &authError{kind: failChunkSize, msg: "Only the last chunk is allowed to have a size less than 8192 bytes",
+					fields: [][2]string{{"Chunk", strconv.Itoa(c.chunks - 1)}, {"BadChunkSize", strconv.FormatInt(c.lastSize, 10)}}}
+				return 0, c.err
+			}
+			c.lastSize = size
 			c.decoded += size
 			if size == 0 && c.decoded != c.wantDecoded {
 				return 0, c.fail(fmt.Sprintf("%d bytes of data in its chunks; x-amz-decoded-content-length says %d", c.decoded, c.wantDecoded))
