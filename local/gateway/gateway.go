@@ -190,6 +190,14 @@ func newProxy(u Upstream) http.Handler {
 		},
 		Transport: tr,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			// A body too long to check before it is sent is checked as it streams: a refusal
+			// found at its end ended the upload, and is the client's answer (S3's error for it),
+			// not a 502 that clients retry with the same bytes.
+			var ae *authError
+			if errors.As(err, &ae) {
+				writeAuthError(w, r, SigningName(r), ae, r.Header.Get("Authorization") == "")
+				return
+			}
 			WriteError(w, r, http.StatusBadGateway, "ServiceUnavailable", fmt.Sprintf("local cloud: upstream %s: %v", target.Host, err))
 		},
 	}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +207,32 @@ func TestSigV4DocumentedAnswers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A body over the part checked before S3 sees it is checked as it streams to the emulator: a
+// mismatch found at its end ends the upload, and the client gets S3's error for it, not the
+// proxy's 502 ServiceUnavailable (which clients retry, sending the same bytes again).
+func TestStreamedBodyRefusedWithS3sError(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer upstream.Close()
+	keys := gateway.NewKeyStore()
+	g := gateway.New(gateway.Options{Keys: keys, Region: "us-east-1"})
+	u, _ := url.Parse(upstream.URL)
+	g.Proxy("s3", u, nil)
+	endpoint := serve(t, g)
+	admin := keys.NewKey("arn:aws:iam::000000000000:root")
+
+	data := bytes.Repeat([]byte("z"), 20<<20)
+	for _, length := range []int64{int64(len(data)), -1} {
+		req, _ := http.NewRequest("PUT", endpoint+"/b/big", bytes.NewReader(data))
+		req.ContentLength = length
+		wrong := hashOf(append([]byte("not "), data...))
+		req.Header.Set("X-Amz-Content-Sha256", wrong)
+		sign(t, admin, req, wrong, "s3", time.Now().UTC())
+		if status, out := do(t, req); status != 400 || !strings.Contains(out, "<Code>XAmzContentSHA256Mismatch</Code>") {
+			t.Errorf("20 MiB, Content-Length %d, a wrong hash: %d %.300s, want 400 XAmzContentSHA256Mismatch", length, status, out)
+		}
+	}
 }
