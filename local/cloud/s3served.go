@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -127,6 +129,21 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		case !s3Takes(r.Method, key != "", q, r.Header):
 			notImplemented(w, r)
 			return
+		case r.Method == http.MethodPut && key == "" && len(q) == 0:
+			if why := bucketNameProblem(bucket); why != "" {
+				gateway.WriteError(w, r, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid: "+why)
+				return
+			}
+		case len(key) > maxKeyLength && (r.Method == http.MethodPut || r.Method == http.MethodPost && q.Has("uploads")):
+			gateway.WriteError(w, r, http.StatusBadRequest, "KeyTooLongError",
+				fmt.Sprintf("Your key is too long: %d bytes in UTF-8, at most %d", len(key), maxKeyLength))
+			return
+		case r.Method == http.MethodGet && key == "" && q.Has("max-keys"):
+			if n, err := strconv.ParseInt(q.Get("max-keys"), 10, 32); err != nil || n < 0 {
+				gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument",
+					fmt.Sprintf("max-keys %q: must be an integer from 0 to 2147483647", q.Get("max-keys")))
+				return
+			}
 		}
 		if r.Method == http.MethodPost && q.Has("delete") {
 			if msg := versionedDelete(r); msg != "" {
@@ -159,6 +176,41 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// bucketNameProblem says why CreateBucket refuses name ("" when it takes it), by S3's rules for
+// general purpose buckets (the user guide's "Bucket naming rules"): the emulator creates a bucket
+// of any name, where S3 answers 400 InvalidBucketName.
+func bucketNameProblem(name string) string {
+	switch {
+	case len(name) < 3 || len(name) > 63:
+		return fmt.Sprintf("bucket name %q is %d characters long; it must be 3 to 63", name, len(name))
+	case strings.ContainsFunc(name, func(c rune) bool { return !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') }):
+		return fmt.Sprintf("bucket name %q may hold only lowercase letters, numbers, periods and hyphens", name)
+	case !isAlnum(name[0]) || !isAlnum(name[len(name)-1]):
+		return fmt.Sprintf("bucket name %q must begin and end with a letter or number", name)
+	case strings.Contains(name, ".."):
+		return fmt.Sprintf("bucket name %q has two adjacent periods", name)
+	case net.ParseIP(name) != nil:
+		return fmt.Sprintf("bucket name %q is formatted as an IP address", name)
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(name, p) {
+			return fmt.Sprintf("bucket name %q begins with the reserved prefix %q", name, p)
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(name, s) {
+			return fmt.Sprintf("bucket name %q ends with the reserved suffix %q", name, s)
+		}
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+// maxKeyLength is the longest object key S3 takes, in bytes of UTF-8 (the user guide's "Naming
+// objects"); it refuses a longer one as KeyTooLongError, where the emulator stored it.
+const maxKeyLength = 1024
 
 // maxDeleteBody bounds the DeleteObjects body read here: 1,000 keys of at most 1,024 bytes each,
 // with their XML.

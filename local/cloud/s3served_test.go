@@ -83,8 +83,8 @@ func TestS3Served(t *testing.T) {
 		// What the local cloud serves.
 		{"GET", "/", "", 0},
 		{"GET", "/?x-id=ListBuckets", "", 0},
-		{"PUT", "/b", "", 0},
-		{"PUT", "/b/", "", 0},
+		{"PUT", "/bkt", "", 0},
+		{"PUT", "/bkt/", "", 0},
 		{"HEAD", "/b", "", 0},
 		{"DELETE", "/b?x-id=DeleteBucket", "", 0},
 		{"GET", "/b?list-type=2&prefix=input%2F&delimiter=%2F&max-keys=5&continuation-token=t&start-after=a&encoding-type=url&fetch-owner=true", "", 0},
@@ -192,6 +192,65 @@ func TestS3ServedDeleteObjectsVersions(t *testing.T) {
 		}
 		if tc.want == 501 && len(got) != n {
 			t.Errorf("%s: passed on", tc.body)
+		}
+	}
+}
+
+// CreateBucket takes only the names S3 takes (its bucket naming rules); the rest are refused with
+// 400 InvalidBucketName before the emulator, which would create them.
+func TestS3ServedBucketNames(t *testing.T) {
+	reached := 0
+	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	for name, ok := range map[string]bool{
+		"abc": true, "my-bucket.v2": true, "stack-pipelinebucket5bc3f8ea-1a2b3c4d5e6f": true, strings.Repeat("a", 63): true,
+		"ab": false, strings.Repeat("a", 64): false, "Bad_Name": false, "UPPER": false, "-abc": false, "abc-": false,
+		"a..b": false, "192.168.5.4": false, "xn--abc": false, "sthree-abc": false, "amzn-s3-demo-x": false,
+		"abc-s3alias": false, "abc--ol-s3": false, "abc.mrap": false, "abc--x-s3": false, "abc--table-s3": false,
+	} {
+		r := httptest.NewRequest(http.MethodPut, "/"+name, nil)
+		r.Host = "127.0.0.1:4566"
+		rec := httptest.NewRecorder()
+		n := reached
+		h.ServeHTTP(rec, r)
+		switch {
+		case ok && (rec.Code != http.StatusOK || reached != n+1):
+			t.Errorf("CreateBucket %q: %d %s, want it passed on", name, rec.Code, rec.Body)
+		case !ok && (rec.Code != http.StatusBadRequest || reached != n || !strings.Contains(rec.Body.String(), "<Code>InvalidBucketName</Code>")):
+			t.Errorf("CreateBucket %q: %d %s (reached the emulator: %v), want 400 InvalidBucketName", name, rec.Code, rec.Body, reached > n)
+		}
+	}
+}
+
+// A key longer than S3 takes (1,024 bytes of UTF-8) is refused as KeyTooLongError, and a listing's
+// max-keys that is not an integer from 0 as InvalidArgument, before the emulator (which stored the
+// key, and listed every key for max-keys=abc).
+func TestS3ServedKeysAndMaxKeys(t *testing.T) {
+	reached := 0
+	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached++ }))
+	long := strings.Repeat("k", 1022) + "é" // 1,024 bytes
+	for _, tc := range []struct {
+		method, target string
+		want           int
+		code           string
+	}{
+		{"PUT", "/bkt/" + long, 200, ""},
+		{"PUT", "/bkt/" + long + "k", 400, "KeyTooLongError"},
+		{"POST", "/bkt/" + long + "k?uploads", 400, "KeyTooLongError"},
+		{"GET", "/bkt/" + long + "k", 200, ""}, // a read finds no such key
+		{"GET", "/bkt?list-type=2&max-keys=0", 200, ""},
+		{"GET", "/bkt?list-type=2&max-keys=2147483647", 200, ""},
+		{"GET", "/bkt?list-type=2&max-keys=abc", 400, "InvalidArgument"},
+		{"GET", "/bkt?max-keys=-1", 400, "InvalidArgument"},
+		{"GET", "/bkt?list-type=2&max-keys=2147483648", 400, "InvalidArgument"},
+	} {
+		r := httptest.NewRequest(tc.method, "/", nil)
+		r.URL.Path, r.URL.RawQuery, _ = strings.Cut(tc.target, "?")
+		r.Host = "127.0.0.1:4566"
+		rec := httptest.NewRecorder()
+		n := reached
+		h.ServeHTTP(rec, r)
+		if rec.Code != tc.want || (reached > n) != (tc.want == 200) || tc.code != "" && !strings.Contains(rec.Body.String(), "<Code>"+tc.code+"</Code>") {
+			t.Errorf("%s %.40s...: %d %s (reached the emulator: %v), want %d %s", tc.method, tc.target, rec.Code, rec.Body, reached > n, tc.want, tc.code)
 		}
 	}
 }

@@ -41,25 +41,174 @@ import (
 // refused as InvalidMessageContents, and an SNS publish of one never reached its queue. Its
 // sqsTypes.js is mended as it loads (a module hook, as local/sfn's host mends its library); a
 // module that is not the pinned text fails the start.
+//
+// Its S3 is mended so too, where a client meets it (the S3 API Reference of each operation):
+//   - ListObjects(V2) in the keys' binary order, as S3 lists them: fauxqs sorted by localeCompare
+//     but paged by code units, so a page after "a" skipped "B" (a listing of a, B, c by one key a
+//     page returned a and c).
+//   - A listing holds 1,000 keys at most, whatever its max-keys ("never more", the API Reference's
+//     ListObjectsV2).
+//   - Last-Modified in whole seconds, as S3 keeps it (a listing's LastModified ends ".000Z"): an
+//     If-Modified-Since giving back an object's Last-Modified was answered 200, not 304, and an
+//     If-Unmodified-Since 412, by the milliseconds the header cannot carry.
+//   - GetObject's and HeadObject's conditions as S3 decides them (RFC 7232's order: If-Match, else
+//     If-Unmodified-Since, may fail with 412; then If-None-Match, else If-Modified-Since, may
+//     answer 304 with the ETag and Last-Modified): fauxqs compared an ETag list or "*" as one
+//     string and HeadObject read none.
+//   - PutObject, CopyObject and CompleteMultipartUpload write conditionally: If-None-Match "*"
+//     fails with 412 where the key exists (another value than "*" is S3's 501 NotImplemented),
+//     If-Match with 412 where its ETag differs and 404 NoSuchKey where there is none; fauxqs
+//     overwrote.
+//   - CopyObject with the REPLACE directive takes the request's Content-Type (fauxqs kept the
+//     source's), and a copy of an object to itself that changes nothing is refused (400
+//     InvalidRequest).
+//   - Cache-Control, Content-Disposition, Content-Encoding, Content-Language and Expires are kept
+//     with an object and answered by GetObject and HeadObject (fauxqs dropped them).
+//   - DeleteObjects in quiet mode answers only the keys it could not delete (fauxqs listed all).
+//   - GetObject ignores a Range that is not one valid byte range (200), and a suffix range longer
+//     than the object gets all of it (206), where fauxqs answered 416 InvalidRange to both.
+//   - CopyObject decides its x-amz-copy-source-if-* conditions (fauxqs copied whatever they said)
+//     and refuses an unknown metadata directive (400 InvalidArgument; fauxqs read it as COPY).
+//   - NoSuchKey names the key in <Key>, as S3's does (fauxqs gave a <Resource> /bucket/key), and
+//     NoSuchBucket the bucket in <BucketName>, with S3's message.
 const fauxqsScript = `import { registerHooks } from "node:module";
 import { timingSafeEqual } from "node:crypto";
-const types = "/fauxqs/dist/sqs/sqsTypes.js"; // by its end: the loader may have resolved symlinks
-const narrow = "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;";
-const wide = "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;";
-let mended = false;
+// Each mend is a module (by its path's end: the loader may have resolved symlinks) and its edits:
+// [the pinned text, its replacement, how many times the pinned text occurs].
+const tick = "\x60"; // a backquote: the pinned text has template literals
+const preconditionFailed = "At least one of the pre-conditions you specified did not hold";
+const mends = [
+  { file: "/fauxqs/dist/sqs/sqsTypes.js", edits: [
+    ["/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;", "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;", 1]] },
+  { file: "/fauxqs/dist/s3/s3Store.js", edits: [
+    [".sort((a, b) => a.key.localeCompare(b.key));", ".sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));", 1],
+    ["lastModified: new Date(),", "lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),", 3],
+    ["const maxKeys = options?.maxKeys ?? 1000;", "const maxKeys = Math.min(options?.maxKeys ?? 1000, 1000);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/getObject.js", edits: [
+    ["const obj = store.getObject(bucket, key);", "const obj = store.getObject(bucket, key);\n    if (globalThis.chaoslabS3.read(request, reply, obj)) return;", 1],
+    ["const rangeHeader = request.headers[\"range\"];", "const rangeHeader = globalThis.chaoslabS3.range(request.headers[\"range\"], obj.body.length);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/headObject.js", edits: [
+    ["const obj = store.headObject(bucket, key);", "const obj = store.headObject(bucket, key);\n    if (globalThis.chaoslabS3.read(request, reply, obj)) return;", 1]] },
+  { file: "/fauxqs/dist/s3/actions/putObject.js", edits: [
+    ["const copySource = request.headers[\"x-amz-copy-source\"];", "const copySource = request.headers[\"x-amz-copy-source\"];\n    globalThis.chaoslabS3.write(request, store, bucket, key);", 1],
+    ["const metadataDirective = request.headers[\"x-amz-metadata-directive\"] ?? \"COPY\";", "const metadataDirective = request.headers[\"x-amz-metadata-directive\"] ?? \"COPY\";\n        globalThis.chaoslabS3.copy(request, bucket, key, srcBucket, srcKey, srcObj, metadataDirective);", 1],
+    ["store.putObject(bucket, key, srcObj.body, srcObj.contentType, metadata);", "store.putObject(bucket, key, srcObj.body, metadataDirective === \"REPLACE\" ? contentType : srcObj.contentType, metadata);", 1],
+    ["return metadata;", "return globalThis.chaoslabS3.keep(metadata, headers);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/createMultipartUpload.js", edits: [
+    ["return metadata;", "return globalThis.chaoslabS3.keep(metadata, headers);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/completeMultipartUpload.js", edits: [
+    ["const uploadId = query[\"uploadId\"];", "const uploadId = query[\"uploadId\"];\n    globalThis.chaoslabS3.write(request, store, bucket, key);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/deleteObjects.js", edits: [
+    ["const deletedData = deleted.map(", "const deletedData = (/<Quiet>true<\\/Quiet>/.test(body) ? [] : deleted).map(", 1]] },
+  { file: "/fauxqs/dist/common/errors.js", edits: [
+    ["parts.push(" + tick + "  <Resource>${escapeXml(this.resource)}</Resource>" + tick + ");",
+     "parts.push(this.code === \"NoSuchKey\" ? \"  <Key>\" + escapeXml(this.resource.slice(this.resource.indexOf(\"/\", 1) + 1)) + \"</Key>\" : \"  <Resource>\" + escapeXml(this.resource) + \"</Resource>\");", 1],
+    [tick + "  <Message>${escapeXml(this.message)}</Message>" + tick + ",", "globalThis.chaoslabS3.message(this, escapeXml),", 1]] },
+];
+const mended = new Set();
 registerHooks({
   load(url, context, nextLoad) {
     const loaded = nextLoad(url, context);
-    if (!url.endsWith(types)) return loaded;
-    const parts = String(loaded.source).split(narrow);
-    if (parts.length !== 2) throw new Error("fauxqs.mjs: " + url + " is not fauxqs 1.9.2's, as package.json pins it: its message-body check cannot be mended");
-    mended = true;
-    return { ...loaded, source: parts.join(wide) };
+    const mend = mends.find((m) => url.endsWith(m.file)); // by its end: the loader may have resolved symlinks
+    if (mend === undefined) return loaded;
+    let source = String(loaded.source);
+    for (const [pinned, fixed, times] of mend.edits) {
+      const parts = source.split(pinned);
+      if (parts.length !== times + 1) throw new Error("fauxqs.mjs: " + url + " is not fauxqs 1.9.2's, as package.json pins it: " + JSON.stringify(pinned) + " occurs " + (parts.length - 1) + " times, not " + times + ": it cannot be mended");
+      source = parts.join(fixed);
+    }
+    mended.add(mend.file);
+    return { ...loaded, source };
   },
 });
+// An ETag condition's list ("*", or ETags quoted or not, weak or strong) holds etag.
+const etagIn = (list, etag) => String(list).split(",").some((t) => {
+  t = t.trim().replace(/^W\//, "");
+  return t === "*" || t === etag || "\"" + t + "\"" === etag;
+});
+const httpDate = (v) => { const d = new Date(v); return isNaN(d.getTime()) ? undefined : d; };
+const conditions = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+const kept = Symbol("chaoslab: the headers kept with an object");
+globalThis.chaoslabS3 = {
+  // read decides a GetObject's or HeadObject's conditions and reports whether it answered (304);
+  // a failed one throws 412. It takes the conditions from the request, so that fauxqs's own check,
+  // which follows, sees none, and answers the headers kept with the object (keep).
+  read(request, reply, obj) {
+    const h = request.headers;
+    const since = (name) => h[name] === undefined ? undefined : httpDate(h[name]);
+    const failed = h["if-match"] !== undefined ? !etagIn(h["if-match"], obj.etag) : since("if-unmodified-since") < obj.lastModified;
+    const notModified = h["if-none-match"] !== undefined ? etagIn(h["if-none-match"], obj.etag) : obj.lastModified <= since("if-modified-since");
+    for (const k of conditions) delete h[k];
+    if (failed) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+    for (const [k, v] of Object.entries(obj.metadata[kept] ?? {})) reply.header(k, v);
+    if (!notModified) return false;
+    reply.header("etag", obj.etag);
+    reply.header("last-modified", obj.lastModified.toUTCString());
+    reply.status(304).send();
+    return true;
+  },
+  // write decides a PutObject's, CopyObject's or CompleteMultipartUpload's If-None-Match and
+  // If-Match on the object it would replace.
+  write(request, store, bucket, key) {
+    const h = request.headers;
+    if (h["if-none-match"] === undefined && h["if-match"] === undefined) return;
+    // A write's If-None-Match may only be "*" (the API Reference); S3 answers another value so.
+    if (h["if-none-match"] !== undefined && h["if-none-match"] !== "*") throw new S3Error("NotImplemented", "A header you provided implies functionality that is not implemented", 501);
+    const objects = store.buckets.get(bucket);
+    if (objects === undefined) return; // NoSuchBucket comes from the store
+    const obj = objects.get(key);
+    if (h["if-none-match"] !== undefined && obj !== undefined) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+    if (h["if-match"] === undefined) return;
+    if (obj === undefined) throw new S3Error("NoSuchKey", "The specified key does not exist.", 404, "/" + bucket + "/" + key);
+    if (!etagIn(h["if-match"], obj.etag)) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+  },
+  // message is an error's <Message>, and for NoSuchBucket S3's own message and the <BucketName>
+  // (fauxqs put the name in the message).
+  message(err, escapeXml) {
+    const [text, bucket] = err.message.split(": ");
+    if (err.code !== "NoSuchBucket" || text !== "The specified bucket does not exist") return "  <Message>" + escapeXml(err.message) + "</Message>";
+    return "  <Message>" + text + "</Message>" + (bucket === undefined ? "" : "\n  <BucketName>" + escapeXml(bucket) + "</BucketName>");
+  },
+  // range is the Range a GetObject is answered by: none for one that is not a valid single byte
+  // range (bytes=5-2, bytes=0-1,3-4, items=0-1), which S3 ignores as RFC 7233 lets it (200, the
+  // whole object; fauxqs answered 416), and the whole object for a suffix longer than it (206,
+  // as RFC 7233 has it; fauxqs answered 416). An unsatisfiable one stays, for fauxqs's 416.
+  range(header, size) {
+    if (header === undefined) return undefined;
+    const m = /^bytes=(\d*)-(\d*)$/.exec(String(header).trim());
+    if (m === null || m[1] === "" && m[2] === "" || m[1] !== "" && m[2] !== "" && Number(m[2]) < Number(m[1])) return undefined;
+    return m[1] === "" && size > 0 && Number(m[2]) > size ? "bytes=0-" : header;
+  },
+  // keep gives an object's user metadata the headers S3 keeps with it and answers again, unseen
+  // by fauxqs's x-amz-meta-* loops: the metadata goes with the object through a copy (a COPY
+  // directive's is the source's) and a multipart upload. An aws-chunked body's coding is not the
+  // object's.
+  keep(metadata, headers) {
+    const h = {};
+    for (const k of ["cache-control", "content-disposition", "content-language", "expires"]) if (headers[k] !== undefined) h[k] = headers[k];
+    const coding = String(headers["content-encoding"] ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "" && c !== "aws-chunked").join(",");
+    if (coding !== "") h["content-encoding"] = coding;
+    return Object.defineProperty(metadata, kept, { value: h });
+  },
+  // copy refuses a metadata directive other than COPY and REPLACE (fauxqs read it as COPY), decides
+  // a CopyObject's x-amz-copy-source-if-* conditions (as GetObject's, each failing with 412), then
+  // refuses a copy of an object to itself that changes none of what S3 lets such
+  // a copy change.
+  copy(request, bucket, key, srcBucket, srcKey, src, directive) {
+    const h = request.headers;
+    if (directive !== "COPY" && directive !== "REPLACE") throw new S3Error("InvalidArgument", "Unknown metadata directive.", 400);
+    const since = (name) => h[name] === undefined ? undefined : httpDate(h[name]);
+    if (h["x-amz-copy-source-if-match"] !== undefined ? !etagIn(h["x-amz-copy-source-if-match"], src.etag) : since("x-amz-copy-source-if-unmodified-since") < src.lastModified) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+    if (h["x-amz-copy-source-if-none-match"] !== undefined ? etagIn(h["x-amz-copy-source-if-none-match"], src.etag) : src.lastModified <= since("x-amz-copy-source-if-modified-since")) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+    if (bucket !== srcBucket || key !== srcKey || directive === "REPLACE" || h["x-amz-storage-class"] !== undefined ||
+      h["x-amz-website-redirect-location"] !== undefined || Object.keys(h).some((k) => k.startsWith("x-amz-server-side-encryption"))) return;
+    throw new S3Error("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
+  },
+};
 const { buildApp } = await import(%[1]q);
 const { SqsStore } = await import(%[2]q);
-if (!mended) throw new Error("fauxqs.mjs: fauxqs's " + types + " loaded without its mend");
+const { S3Error } = await import(%[3]q);
+for (const m of mends) if (!mended.has(m.file)) throw new Error("fauxqs.mjs: fauxqs's " + m.file + " loaded without its mend");
 const sqsStore = new SqsStore();
 sqsStore.host = "";
 const app = buildApp({ logger: false, defaultRegion: "us-east-1", stores: { sqsStore } });
@@ -198,7 +347,8 @@ func StartFauxqs(ctx context.Context, opts Options) (*Process, error) {
 	script := filepath.Join(opts.RunDir, "fauxqs.mjs")
 	appURL := (&url.URL{Scheme: "file", Path: app}).String()
 	storeURL := (&url.URL{Scheme: "file", Path: filepath.Join(filepath.Dir(app), "sqs", "sqsStore.js")}).String()
-	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL, storeURL), 0o644); err != nil {
+	errorsURL := (&url.URL{Scheme: "file", Path: filepath.Join(filepath.Dir(app), "common", "errors.js")}).String()
+	if err := os.WriteFile(script, fmt.Appendf(nil, fauxqsScript, appURL, storeURL, errorsURL), 0o644); err != nil {
 		return nil, fmt.Errorf("emulators: write %s: %w", script, err)
 	}
 	secret := newSecret(opts)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -14,13 +15,23 @@ import (
 const DefaultObjectContentType = "binary/octet-stream"
 
 // S3Compat is the interceptor the gateway installs in front of every "s3" handler: it gives the
-// emulator and the interceptors behind it the request S3 itself would see.
+// emulator and the interceptors behind it the request S3 itself would see, and the client an
+// object's answer as S3 gives it.
 //
 //   - An object PUT without Content-Type (boto3 and the AWS CLI send none for an empty body) gets
 //     binary/octet-stream, S3's default: the emulator would otherwise answer 500 to an empty one.
+//
 //   - A multi-object delete (POST /bucket?delete) is written again from its parsed keys
 //     (deleteObjectsBody), so that the emulator deletes the keys IAM decided on: it takes every
 //     <Key> wherever it stands (a comment too) and decodes only the five named entities.
+//
+//   - An object's GET or HEAD answer names its user metadata in lowercase (x-amz-meta-mykey), as S3
+//     stores and returns it: the proxy's header map is canonical (X-Amz-Meta-Mykey), and boto3 and
+//     the AWS CLI take the name after the prefix as they receive it ({"Mykey": ...} where S3 gives
+//     {"mykey": ...}). It carries Accept-Ranges: bytes, as S3's does, and the headers its
+//     response-* query parameters set (response-content-type, response-content-disposition, ...:
+//     GetObject's and HeadObject's overrides, which the emulator ignores; a presigned download link
+//     names its file so).
 //
 // Object bodies are passed on as they come, never buffered: S3 takes up to 5 GB in one PUT. aws-chunked
 // bodies (Content-Encoding: aws-chunked, with a trailing checksum) are decoded by the emulator.
@@ -52,15 +63,79 @@ func S3Compat(next http.Handler) http.Handler {
 				}
 			}
 		}
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isObjectPath(r.URL.Path) {
+			w = &objectAnswer{ResponseWriter: w, query: r.URL.Query()}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// objectAnswer mends an object's GET or HEAD answer's header as its final status is written.
+type objectAnswer struct {
+	http.ResponseWriter
+	query url.Values
+	done  bool
+}
+
+// responseOverrides are the query parameters of GetObject and HeadObject that set a header of
+// their answer (the API Reference's ResponseContentType, ...).
+var responseOverrides = map[string]string{
+	"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+	"response-expires": "Expires", "response-cache-control": "Cache-Control",
+	"response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
+}
+
+func (a *objectAnswer) WriteHeader(code int) {
+	if !a.done && (code < 100 || code > 199) { // a 1xx is interim: its header is not the answer's
+		a.done = true
+		h := a.Header()
+		for k, v := range h {
+			if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-meta-") && k != lk {
+				delete(h, k)
+				h[lk] = v // not canonicalized: net/http writes a key as the map holds it
+			}
+		}
+		if code == http.StatusOK || code == http.StatusPartialContent {
+			h.Set("Accept-Ranges", "bytes")
+			for p, name := range responseOverrides {
+				if v := a.query.Get(p); v != "" {
+					h.Set(name, v)
+				}
+			}
+		}
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *objectAnswer) Write(p []byte) (int, error) {
+	if !a.done {
+		a.WriteHeader(http.StatusOK)
+	}
+	return a.ResponseWriter.Write(p)
+}
+
+// Flush sends a streamed object body on to the client.
+func (a *objectAnswer) Flush() {
+	if !a.done {
+		a.WriteHeader(http.StatusOK)
+	}
+	if f, ok := a.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController (a reverse proxy's flushes) reach the underlying writer.
+func (a *objectAnswer) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // isObjectPath reports whether a path-style S3 path names an object (/bucket/key), not a bucket.
 func isObjectPath(p string) bool {
 	_, key, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 	return key != ""
 }
+
+// maxDeleteKeys is the most keys one DeleteObjects may name (the API Reference: "up to 1,000
+// keys"); S3 refuses more as MalformedXML, where the emulator deleted them all.
+const maxDeleteKeys = 1000
 
 // maxDeleteBody bounds a DeleteObjects body: 1,000 keys of up to 1,024 bytes, escaped, fit.
 const maxDeleteBody = 8 << 20
@@ -79,6 +154,9 @@ func deleteObjectsBody(b []byte) ([]byte, error) {
 	}
 	if err := xml.Unmarshal(b, &del); err != nil {
 		return nil, err
+	}
+	if len(del.Objects) > maxDeleteKeys {
+		return nil, fmt.Errorf("%d objects named, at most %d may be", len(del.Objects), maxDeleteKeys)
 	}
 	var out bytes.Buffer
 	out.WriteString(`<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)

@@ -1,7 +1,9 @@
 package gateway_test
 
 import (
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,6 +41,7 @@ func TestS3CompatRewritesDeleteObjects(t *testing.T) {
 		{name: "a key the emulator would read as another is refused",
 			body: `<Delete><Object><Key>&amp;lt;k</Key></Object></Delete>`, status: 400},
 		{name: "not XML", body: `<Delete><Object>`, status: 400},
+		{name: "1,001 keys, one more than S3 takes", body: `<Delete>` + strings.Repeat(`<Object><Key>k</Key></Object>`, 1001) + `</Delete>`, status: 400},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got = ""
@@ -57,5 +60,35 @@ func TestS3CompatRewritesDeleteObjects(t *testing.T) {
 				t.Errorf("refused with %q, the emulator got %q: want MalformedXML and nothing passed on", w.Body.String(), got)
 			}
 		})
+	}
+}
+
+// An object's answer names its user metadata in lowercase, as S3 returns it: the proxy's canonical
+// X-Amz-Meta-Mykey reached boto3 as {"Mykey": ...}, where S3 gives {"mykey": ...}. It carries
+// the headers its response-* parameters set, which the emulator ignores. A 100 Continue before it
+// is passed on as it is.
+func TestS3CompatMetadataNames(t *testing.T) {
+	srv := httptest.NewServer(gateway.S3Compat(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amz-Meta-My-Key", "Val Ue")
+		w.Header().Set("Etag", `"e"`)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusContinue)
+		w.WriteHeader(http.StatusOK)
+	})))
+	defer srv.Close()
+	for _, method := range []string{"GET", "HEAD"} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "%s /bucket/input/a.json?response-content-disposition=attachment%%3B%%20filename%%3Da.json&response-content-type=text%%2Fplain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", method)
+		raw, _ := io.ReadAll(c)
+		c.Close()
+		_, final, _ := strings.Cut(string(raw), "\r\n\r\n") // after the 100 Continue
+		for _, want := range []string{"x-amz-meta-my-key: Val Ue", "Accept-Ranges: bytes", "Content-Disposition: attachment; filename=a.json", "Content-Type: text/plain"} {
+			if !strings.Contains(final, "\r\n"+want+"\r\n") {
+				t.Errorf("%s answered\n%s\nwant %s", method, raw, want)
+			}
+		}
 	}
 }
