@@ -223,12 +223,12 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("s3", c.bucketPolicies)
 	c.gw.Use("sns", endpointHostOnly) // outermost, as s3Served for S3
 	c.gw.Use("sqs", endpointHostOnly)
-	c.gw.Use("sqs", localsqs.Checks) // what SQS refuses and fauxqs lets through, before anything counts it
-	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
 	c.gw.Use("sqs", c.queuePolicies)
+	c.gw.Use("sqs", localsqs.Checks) // what SQS refuses and fauxqs lets through, after the queue's policy (AccessDenied first)
+	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sqs", localsqs.MessageAttributes) // a receive gets the attributes it names, of the long poll's one answer
 	c.gw.Use("sqs", localsqs.LongPoll)          // innermost: the metrics above see one answer per receive
 	c.params = ssm.New()

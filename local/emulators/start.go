@@ -43,7 +43,8 @@ import (
 // module that is not the pinned text fails the start.
 //
 // Its S3 is mended so too, where a client meets it (the S3 API Reference of each operation):
-//   - ListObjects(V2) in the keys' binary order, as S3 lists them: fauxqs sorted by localeCompare
+//   - ListObjects(V2) in the keys' UTF-16 code-unit order, S3's UTF-8 byte order but for characters
+//     above U+FFFF against U+E000 to U+FFFF (the pages' start-after compares so too): fauxqs sorted by localeCompare
 //     but paged by code units, so a page after "a" skipped "B" (a listing of a, B, c by one key a
 //     page returned a and c).
 //   - A listing holds 1,000 keys at most, whatever its max-keys ("never more", the API Reference's

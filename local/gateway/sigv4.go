@@ -402,9 +402,9 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 	}
 	if check != nil {
 		streamed := check
-		// A body of unknown length (Transfer-Encoding: chunked: botocore's aws-chunked uploads)
-		// is read as far as the limit too: one that ends there is checked before S3 sees it. A
-		// refusal found while streaming reaches the client as the proxy's 502, which it retries.
+		// A body of unknown length (Transfer-Encoding: chunked) is read as far as the limit too:
+		// one that ends there is checked before S3 sees it. A longer one is checked as it streams,
+		// and a refusal at its end is answered by the proxy's ErrorHandler with the service's error.
 		if r.ContentLength <= verifyBufferLimit {
 			body, err := io.ReadAll(io.LimitReader(check, verifyBufferLimit+1))
 			if err != nil {

@@ -386,7 +386,7 @@ type queryErrorHeader struct {
 }
 
 func (q *queryErrorHeader) WriteHeader(status int) {
-	if !q.written {
+	if !q.written && (status < 100 || status > 199) { // a 1xx is interim: its header is not the answer's
 		q.written = true
 		h := q.Header()
 		if v := h.Get("X-Amzn-Query-Error"); v != "" {
@@ -405,6 +405,16 @@ func (q *queryErrorHeader) Write(p []byte) (int, error) {
 		q.WriteHeader(http.StatusOK)
 	}
 	return q.ResponseWriter.Write(p)
+}
+
+// Flush passes a flush on (the SQS metrics' recorder and the reverse proxy flush through it).
+func (q *queryErrorHeader) Flush() {
+	if !q.written {
+		q.WriteHeader(http.StatusOK)
+	}
+	if f, ok := q.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // Unwrap lets http.ResponseController reach the writer underneath.

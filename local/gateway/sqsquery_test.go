@@ -192,6 +192,28 @@ func TestSQSJSONQueryErrorHeader(t *testing.T) {
 	}
 }
 
+// A JSON-protocol request's handler may still flush through the header-mending writer (the SQS
+// metrics' recorder passes flushes on by http.Flusher).
+func TestSQSJSONAnswerFlushes(t *testing.T) {
+	flushed := false
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := w.(http.Flusher)
+		if !ok {
+			t.Fatal("the handler's writer is not an http.Flusher")
+		}
+		io.WriteString(w, "{}")
+		f.Flush()
+		flushed = true
+	})
+	req := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "AmazonSQS.ListQueues")
+	rec := httptest.NewRecorder()
+	gateway.SQSQuery(upstream).ServeHTTP(rec, req)
+	if !flushed || !rec.Flushed || rec.Body.String() != "{}" {
+		t.Errorf("flushed %v, the recorder saw a flush %v, body %q; want the flush passed on", flushed, rec.Flushed, rec.Body)
+	}
+}
+
 // An action without output answers with ResponseMetadata alone, as SQS's samples show
 // (<DeleteMessageResponse><ResponseMetadata><RequestId>...); one with output has its Result element
 // even when the result is empty (ListQueues of no queues).

@@ -478,10 +478,10 @@ func TestHistoryFirstStateFollowsNoEvent(t *testing.T) {
 
 // The guide's "Handling errors in service integrations": an AWS SDK integration's error is
 // "ServiceName.ErrorName", both PascalCase, with the Exception suffix always: the AWS SDK for Java's
-// class, so a model's Fault shape ends in Exception, and an error the model does not name (a
-// throttle) is the service's own exception (Ssm.SsmException, as this repository's README also
-// says). The caller named every error by its wire code plus Exception: Ssm.ThrottlingException,
-// CloudWatch.InternalServiceErrorException.
+// class, so a model's Fault shape ends in Exception, and an error the model does not name (Step
+// Functions' AccessDeniedException, CloudWatch's Throttling) is the service's own exception
+// (Sfn.SfnException). The caller named every error by its wire code plus Exception:
+// Sfn.AccessDeniedException, CloudWatch.InternalServiceErrorException.
 func TestSDKErrorNamesAreJavaClasses(t *testing.T) {
 	for _, tc := range []struct {
 		service string
@@ -491,7 +491,8 @@ func TestSDKErrorNamesAreJavaClasses(t *testing.T) {
 		{"ssm", &ssmtypes.ParameterNotFound{Message: aws.String("p")}, "Ssm.ParameterNotFoundException"},
 		{"ssm", &ssmtypes.TooManyUpdates{}, "Ssm.TooManyUpdatesException"},
 		{"ssm", &ssmtypes.AccessDeniedException{}, "Ssm.AccessDeniedException"},
-		{"ssm", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}, "Ssm.SsmException"},
+		{"ssm", &ssmtypes.ThrottlingException{Message: aws.String("Rate exceeded")}, "Ssm.ThrottlingException"}, // SSM's model names it
+		{"ssm", &smithy.GenericAPIError{Code: "ServiceUnavailable", Message: "try again"}, "Ssm.SsmException"},
 		{"cloudwatch", &cwtypes.InternalServiceFault{}, "CloudWatch.InternalServiceException"},
 		{"cloudwatch", &cwtypes.MissingRequiredParameterException{}, "CloudWatch.MissingRequiredParameterException"},
 		{"cloudwatch", &cwtypes.InvalidParameterValueException{}, "CloudWatch.InvalidParameterValueException"},

@@ -113,8 +113,9 @@ var servicePrefix = map[string]string{
 // AWS SDK for Java's exception class, which Step Functions calls with. So a modeled error is its
 // model shape with Exception for a Fault suffix or none (Ssm.ParameterNotFoundException,
 // CloudWatch.InternalServiceException for InternalServiceFault, whose wire code is
-// InternalServiceError), and an error the service's model does not name (a throttle, a denial the
-// model lacks) is the service's own exception: Ssm.SsmException, as the AWS SDK for Java throws it.
+// InternalServiceError), and an error the service's model does not name (a denial or a throttle
+// the model lacks) is the service's own exception: Sfn.SfnException for Step Functions'
+// AccessDeniedException, as the AWS SDK for Java throws it.
 // Errors without an API code are States.TaskFailed.
 func sdkTaskError(service string, err error) error {
 	var te *TaskError

@@ -1,9 +1,7 @@
 package sqs
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
@@ -17,16 +15,16 @@ import (
 // to receive, or you can return all of the attributes by specifying All or .*"). fauxqs returns
 // every attribute to such a receive; it filters them itself when names are given.
 //
-// The event source mapping and the drivers ask for All, so they see no change; a user's receive
-// that asks for none now gets none, as in AWS.
+// The event source mapping and the subscriber's error-queue receives ask for All, so they see no
+// change (the bench's and the subscriber's CSV-queue receives ask for none and read none); a
+// user's receive that asks for none now gets none, as in AWS.
 func MessageAttributes(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") != "AmazonSQS.ReceiveMessage" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body)) // all of it, for the emulator
+		body, err := peekBody(r)
 		var in struct{ MessageAttributeNames []json.RawMessage }
 		if err != nil || exactjson.Unmarshal(body, &in) != nil || len(in.MessageAttributeNames) > 0 {
 			next.ServeHTTP(w, r) // names given (the emulator filters), or a request it answers itself

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -38,8 +37,7 @@ func Checks(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body)) // all of it, for the emulator
+		body, err := peekBody(r)
 		if err == nil {
 			if code, msg := check(op, body); code != "" {
 				writeError(w, code, msg)

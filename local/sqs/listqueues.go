@@ -1,10 +1,8 @@
 package sqs
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 
@@ -26,8 +24,7 @@ func ListQueues(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		body, err := peekBody(r)
 		var in struct {
 			QueueNamePrefix *string
 			MaxResults      *int64
