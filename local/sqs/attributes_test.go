@@ -6,38 +6,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
-	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 )
 
 // On fauxqs, which gives every attribute to a receive that names none: a receive gets a message's
 // attributes only when it names them (All, a name, a prefix), as in SQS.
 func TestMessageAttributesOnTheEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulator")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fq.Stop()
-	g := gateway.New(gateway.Options{})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.Use("sqs", localsqs.MessageAttributes)
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	c := onTheEmulator(ctx, t, localsqs.MessageAttributes)
 	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("attributes")})
 	if err != nil {
 		t.Fatal(err)

@@ -11,13 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
-	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 )
 
@@ -73,28 +70,11 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 // Through the gateway to fauxqs, with the SDK: the SDK reads the refusals as SQS's typed errors,
 // and nothing refused reached the queue.
 func TestChecksOnTheEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulator")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fq.Stop()
-	g := gateway.New(gateway.Options{})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.Use("sqs", localsqs.Checks)
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	c := onTheEmulator(ctx, t, localsqs.Checks)
 
-	_, err = c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("typo"), Attributes: map[string]string{"VisibiltyTimeout": "60"}})
+	_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("typo"), Attributes: map[string]string{"VisibiltyTimeout": "60"}})
 	var bad *types.InvalidAttributeName
 	if !errors.As(err, &bad) {
 		t.Errorf("CreateQueue with VisibiltyTimeout: %v, want InvalidAttributeName", err)

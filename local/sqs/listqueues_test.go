@@ -9,12 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
-	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 )
 
@@ -22,26 +19,9 @@ import (
 // two at a time, lists every queue of the prefix once, in order, and a queue deleted between two
 // pages does not make the next one repeat or skip another.
 func TestListQueuesPagesOnTheEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulator")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fq.Stop()
-	g := gateway.New(gateway.Options{})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.Use("sqs", localsqs.ListQueues)
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	c := onTheEmulator(ctx, t, localsqs.ListQueues)
 	var want []string
 	for _, name := range []string{"page-e", "page-a", "page-c", "other", "page-b", "page-d"} {
 		q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})

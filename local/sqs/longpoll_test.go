@@ -12,11 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/emulators"
-	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 )
 
@@ -152,26 +149,9 @@ func TestLongPollAsksAgainForTheTimeLeft(t *testing.T) {
 // On fauxqs, which wakes every waiting poll when a message arrives: the poll that gets the message
 // returns it, the others go on waiting until their wait is over, as in SQS.
 func TestLongPollOnTheEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: starts the real emulator")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fq, err := emulators.StartFauxqs(ctx, emulators.Options{RunDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fq.Stop()
-	g := gateway.New(gateway.Options{})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	g.ProxyTo("sqs", gateway.Upstream{URL: fq.Endpoint(), Header: fq.Header()})
-	g.Use("sqs", localsqs.LongPoll)
-	c := sqs.New(sqs.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	c := onTheEmulator(ctx, t, localsqs.LongPoll)
 	const wait = 3 * time.Second
 	for _, tc := range []struct {
 		name  string
