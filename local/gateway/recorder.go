@@ -53,6 +53,44 @@ func (r *StatusRecorder) Flush() {
 // Unwrap lets http.ResponseController (a reverse proxy's flushes) reach the underlying writer.
 func (r *StatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// headerMend passes a response through and lets mend correct its header once, as its first final
+// status is written (or 200 with its first byte or flush), for interceptors that give the client
+// an answer's header as AWS would (S3's object answers, SQS's query error codes). An informational
+// 1xx passes untouched: its header is not the answer's.
+type headerMend struct {
+	http.ResponseWriter
+	mend func(h http.Header, status int)
+	done bool
+}
+
+func (m *headerMend) WriteHeader(code int) {
+	if !m.done && (code < 100 || code > 199) {
+		m.done = true
+		m.mend(m.Header(), code)
+	}
+	m.ResponseWriter.WriteHeader(code)
+}
+
+func (m *headerMend) Write(p []byte) (int, error) {
+	if !m.done {
+		m.WriteHeader(http.StatusOK)
+	}
+	return m.ResponseWriter.Write(p)
+}
+
+// Flush sends what is buffered (a streamed body) on to the client, its header mended first.
+func (m *headerMend) Flush() {
+	if !m.done {
+		m.WriteHeader(http.StatusOK)
+	}
+	if f, ok := m.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController (a reverse proxy's flushes) reach the underlying writer.
+func (m *headerMend) Unwrap() http.ResponseWriter { return m.ResponseWriter }
+
 // ResponseBuffer keeps a whole response instead of sending it (SQS answers are small), for
 // interceptors that look at it first: to translate it, or to ask again.
 type ResponseBuffer struct {

@@ -64,31 +64,16 @@ func S3Compat(next http.Handler) http.Handler {
 			}
 		}
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isObjectPath(r.URL.Path) {
-			w = &objectAnswer{ResponseWriter: w, query: r.URL.Query()}
+			w = &headerMend{ResponseWriter: w, mend: objectAnswer(r.URL.Query())}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// objectAnswer mends an object's GET or HEAD answer's header as its final status is written.
-type objectAnswer struct {
-	http.ResponseWriter
-	query url.Values
-	done  bool
-}
-
-// responseOverrides are the query parameters of GetObject and HeadObject that set a header of
-// their answer (the API Reference's ResponseContentType, ...).
-var responseOverrides = map[string]string{
-	"response-content-type": "Content-Type", "response-content-language": "Content-Language",
-	"response-expires": "Expires", "response-cache-control": "Cache-Control",
-	"response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
-}
-
-func (a *objectAnswer) WriteHeader(code int) {
-	if !a.done && (code < 100 || code > 199) { // a 1xx is interim: its header is not the answer's
-		a.done = true
-		h := a.Header()
+// objectAnswer mends an object's GET or HEAD answer's header (the metadata names, Accept-Ranges and
+// the overrides query names) as its final status is written.
+func objectAnswer(query url.Values) func(h http.Header, code int) {
+	return func(h http.Header, code int) {
 		for k, v := range h {
 			if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-meta-") && k != lk {
 				delete(h, k)
@@ -98,34 +83,21 @@ func (a *objectAnswer) WriteHeader(code int) {
 		if code == http.StatusOK || code == http.StatusPartialContent {
 			h.Set("Accept-Ranges", "bytes")
 			for p, name := range responseOverrides {
-				if v := a.query.Get(p); v != "" {
+				if v := query.Get(p); v != "" {
 					h.Set(name, v)
 				}
 			}
 		}
 	}
-	a.ResponseWriter.WriteHeader(code)
 }
 
-func (a *objectAnswer) Write(p []byte) (int, error) {
-	if !a.done {
-		a.WriteHeader(http.StatusOK)
-	}
-	return a.ResponseWriter.Write(p)
+// responseOverrides are the query parameters of GetObject and HeadObject that set a header of
+// their answer (the API Reference's ResponseContentType, ...).
+var responseOverrides = map[string]string{
+	"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+	"response-expires": "Expires", "response-cache-control": "Cache-Control",
+	"response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
 }
-
-// Flush sends a streamed object body on to the client.
-func (a *objectAnswer) Flush() {
-	if !a.done {
-		a.WriteHeader(http.StatusOK)
-	}
-	if f, ok := a.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController (a reverse proxy's flushes) reach the underlying writer.
-func (a *objectAnswer) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // isObjectPath reports whether a path-style S3 path names an object (/bucket/key), not a bucket.
 func isObjectPath(p string) bool {

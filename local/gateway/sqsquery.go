@@ -41,12 +41,12 @@ func isSQSQuery(r *http.Request) bool {
 
 // SQSQuery is the interceptor that lets query-protocol SQS clients use a JSON-protocol SQS: the
 // gateway installs it in front of every "sqs" handler. A JSON-protocol request passes through,
-// its answer's x-amzn-query-error header given SQS's query code (queryErrorHeader), which
+// its answer's x-amzn-query-error header given SQS's query code (mendQueryError), which
 // botocore ≥ 1.31 reports as the error's code.
 func SQSQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isSQSQuery(r) {
-			next.ServeHTTP(&queryErrorHeader{ResponseWriter: w}, r)
+			next.ServeHTTP(&headerMend{ResponseWriter: w, mend: mendQueryError}, r)
 			return
 		}
 		form, err := queryParams(r)
@@ -378,47 +378,17 @@ func sqsQueryCode(code string) string {
 	return code
 }
 
-// queryErrorHeader corrects the x-amzn-query-error header of a JSON-protocol answer (see
+// mendQueryError corrects the x-amzn-query-error header of a JSON-protocol answer (see
 // sqsQueryCode) as the answer's header is written.
-type queryErrorHeader struct {
-	http.ResponseWriter
-	written bool
-}
-
-func (q *queryErrorHeader) WriteHeader(status int) {
-	if !q.written && (status < 100 || status > 199) { // a 1xx is interim: its header is not the answer's
-		q.written = true
-		h := q.Header()
-		if v := h.Get("X-Amzn-Query-Error"); v != "" {
-			code, fault, hasFault := strings.Cut(v, ";")
-			if code = sqsQueryCode(code); hasFault {
-				code += ";" + fault
-			}
-			h.Set("X-Amzn-Query-Error", code)
+func mendQueryError(h http.Header, _ int) {
+	if v := h.Get("X-Amzn-Query-Error"); v != "" {
+		code, fault, hasFault := strings.Cut(v, ";")
+		if code = sqsQueryCode(code); hasFault {
+			code += ";" + fault
 		}
-	}
-	q.ResponseWriter.WriteHeader(status)
-}
-
-func (q *queryErrorHeader) Write(p []byte) (int, error) {
-	if !q.written {
-		q.WriteHeader(http.StatusOK)
-	}
-	return q.ResponseWriter.Write(p)
-}
-
-// Flush passes a flush on (the SQS metrics' recorder and the reverse proxy flush through it).
-func (q *queryErrorHeader) Flush() {
-	if !q.written {
-		q.WriteHeader(http.StatusOK)
-	}
-	if f, ok := q.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+		h.Set("X-Amzn-Query-Error", code)
 	}
 }
-
-// Unwrap lets http.ResponseController reach the writer underneath.
-func (q *queryErrorHeader) Unwrap() http.ResponseWriter { return q.ResponseWriter }
 
 // writeQueryResponse writes the JSON answer rec of action as the query protocol's XML.
 func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffer) {
