@@ -1,7 +1,6 @@
 package cloud
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"maps"
@@ -80,11 +79,7 @@ func (c *Cloud) applyPolicy(w http.ResponseWriter, r *http.Request, next http.Ha
 
 // readBody reads up to 2 MiB of r's body, the most a policy request carries, and puts it back
 // whole for the handlers after.
-func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	return body, err
-}
+func readBody(r *http.Request) ([]byte, error) { return gateway.PeekBody(r, 2<<20) }
 
 // queuePolicies is the interceptor for sqs (JSON protocol; the query protocol was turned into it).
 func (c *Cloud) queuePolicies(next http.Handler) http.Handler {

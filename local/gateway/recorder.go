@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 )
@@ -52,6 +53,14 @@ func (r *StatusRecorder) Flush() {
 
 // Unwrap lets http.ResponseController (a reverse proxy's flushes) reach the underlying writer.
 func (r *StatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// PeekBody reads up to limit bytes of r's body for an interceptor to decide by, and puts the body
+// back whole (what was read, then the rest) for the handlers after it.
+func PeekBody(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	return body, err
+}
 
 // headerMend passes a response through and lets mend correct its header once, as its first final
 // status is written (or 200 with its first byte or flush), for interceptors that give the client

@@ -24,7 +24,7 @@ func MessageAttributes(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := peekBody(r)
+		body, err := gateway.PeekBody(r, maxCheckedBody)
 		var in struct{ MessageAttributeNames []json.RawMessage }
 		if err != nil || exactjson.Unmarshal(body, &in) != nil || len(in.MessageAttributeNames) > 0 {
 			next.ServeHTTP(w, r) // names given (the emulator filters), or a request it answers itself

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 )
 
@@ -37,7 +38,7 @@ func Checks(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := peekBody(r)
+		body, err := gateway.PeekBody(r, maxCheckedBody)
 		if err == nil {
 			if code, msg := check(op, body); code != "" {
 				writeError(w, code, msg)

@@ -24,7 +24,7 @@ func ListQueues(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := peekBody(r)
+		body, err := gateway.PeekBody(r, maxCheckedBody)
 		var in struct {
 			QueueNamePrefix *string
 			MaxResults      *int64

@@ -38,7 +38,7 @@ func LongPoll(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := peekBody(r)
+		body, err := gateway.PeekBody(r, maxCheckedBody)
 		var in map[string]json.RawMessage
 		if err != nil || exactjson.Unmarshal(body, &in) != nil {
 			next.ServeHTTP(w, r) // the emulator answers what it cannot read
@@ -120,14 +120,6 @@ func pause(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-}
-
-// peekBody reads what an interceptor decides by, up to maxCheckedBody bytes of r's body, and
-// leaves r's body whole for the handlers after it.
-func peekBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	return body, err
 }
 
 // withBody is r with body as its body.
