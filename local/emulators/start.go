@@ -129,6 +129,18 @@ const etagIn = (list, etag) => String(list).split(",").some((t) => {
 });
 const httpDate = (v) => { const d = new Date(v); return isNaN(d.getTime()) ? undefined : d; };
 const conditions = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+// conditional decides RFC 7232's conditions on obj from the headers prefix + if-match and so on:
+// failed (If-Match, else If-Unmodified-Since) and notModified (If-None-Match, else
+// If-Modified-Since). GetObject's and HeadObject's have no prefix, CopyObject's source's
+// x-amz-copy-source-.
+const conditional = (h, prefix, obj) => {
+  const since = (name) => h[prefix + name] === undefined ? undefined : httpDate(h[prefix + name]);
+  const match = h[prefix + "if-match"], noneMatch = h[prefix + "if-none-match"];
+  return {
+    failed: match !== undefined ? !etagIn(match, obj.etag) : since("if-unmodified-since") < obj.lastModified,
+    notModified: noneMatch !== undefined ? etagIn(noneMatch, obj.etag) : obj.lastModified <= since("if-modified-since"),
+  };
+};
 const kept = Symbol("chaoslab: the headers kept with an object");
 globalThis.chaoslabS3 = {
   // read decides a GetObject's or HeadObject's conditions and reports whether it answered (304);
@@ -136,9 +148,7 @@ globalThis.chaoslabS3 = {
   // which follows, sees none, and answers the headers kept with the object (keep).
   read(request, reply, obj) {
     const h = request.headers;
-    const since = (name) => h[name] === undefined ? undefined : httpDate(h[name]);
-    const failed = h["if-match"] !== undefined ? !etagIn(h["if-match"], obj.etag) : since("if-unmodified-since") < obj.lastModified;
-    const notModified = h["if-none-match"] !== undefined ? etagIn(h["if-none-match"], obj.etag) : obj.lastModified <= since("if-modified-since");
+    const { failed, notModified } = conditional(h, "", obj);
     for (const k of conditions) delete h[k];
     if (failed) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
     for (const [k, v] of Object.entries(obj.metadata[kept] ?? {})) reply.header(k, v);
@@ -198,9 +208,8 @@ globalThis.chaoslabS3 = {
   copy(request, bucket, key, srcBucket, srcKey, src, directive) {
     const h = request.headers;
     if (directive !== "COPY" && directive !== "REPLACE") throw new S3Error("InvalidArgument", "Unknown metadata directive.", 400);
-    const since = (name) => h[name] === undefined ? undefined : httpDate(h[name]);
-    if (h["x-amz-copy-source-if-match"] !== undefined ? !etagIn(h["x-amz-copy-source-if-match"], src.etag) : since("x-amz-copy-source-if-unmodified-since") < src.lastModified) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
-    if (h["x-amz-copy-source-if-none-match"] !== undefined ? etagIn(h["x-amz-copy-source-if-none-match"], src.etag) : src.lastModified <= since("x-amz-copy-source-if-modified-since")) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
+    const { failed, notModified } = conditional(h, "x-amz-copy-source-", src);
+    if (failed || notModified) throw new S3Error("PreconditionFailed", preconditionFailed, 412);
     if (bucket !== srcBucket || key !== srcKey || directive === "REPLACE" || h["x-amz-storage-class"] !== undefined ||
       h["x-amz-website-redirect-location"] !== undefined || Object.keys(h).some((k) => k.startsWith("x-amz-server-side-encryption"))) return;
     throw new S3Error("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.", 400);
