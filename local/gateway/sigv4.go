@@ -364,22 +364,22 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		}
 	}
 	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
+	encoding := strings.Join(r.Header.Values("Content-Encoding"), ",")
+	saysChunked := strings.Contains(strings.ToLower(encoding), "aws-chunked")
 	// The S3 behind decodes a body as aws-chunked when its Content-Encoding says so (fauxqs 1.9:
 	// the text anywhere in the header), the gateway when its payload hash is a streaming one. An
 	// aws-chunked body with a plain hash or UNSIGNED-PAYLOAD had its Content-MD5 and checksums
 	// checked over the bytes sent and was stored as the data decoded from them: refused, as
 	// S3-compatible stores refuse it, rather than read two ways.
-	if s.service == "s3" && !chunked && strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Content-Encoding"), ",")), "aws-chunked") {
+	if s.service == "s3" && !chunked && saysChunked {
 		return nil, Credential{}, &authError{kind: failChunkedEncoding, msg: fmt.Sprintf(
 			"Content-Encoding aws-chunked needs a streaming x-amz-content-sha256 (%s, %s or %s); got %q", streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer, declared)}
 	}
 	// The other way round, S3 reads a streaming payload as aws-chunked whatever Content-Encoding
 	// says, and some clients send none (minio-go and the Java SDK v1, by OpenStack Swift's s3api
 	// notes): the S3 behind stored such a body as sent, chunk headers and all. It is told.
-	if chunked {
-		if ce := strings.Join(r.Header.Values("Content-Encoding"), ","); !strings.Contains(strings.ToLower(ce), "aws-chunked") {
-			r.Header.Set("Content-Encoding", strings.TrimPrefix(ce+",aws-chunked", ","))
-		}
+	if chunked && !saysChunked {
+		r.Header.Set("Content-Encoding", strings.TrimPrefix(encoding+",aws-chunked", ","))
 	}
 	var check io.Reader
 	switch {
