@@ -42,6 +42,10 @@ func S3Compat(next http.Handler) http.Handler {
 			r.Header.Set("Content-Type", DefaultObjectContentType)
 		}
 		if r.Method == http.MethodPost && r.URL.Query().Has("delete") && !isObjectPath(r.URL.Path) {
+			if !hasIntegrityChecksum(r.Header) {
+				WriteError(w, r, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
+				return
+			}
 			body, err := io.ReadAll(io.LimitReader(r.Body, maxDeleteBody+1))
 			if err == nil && len(body) > maxDeleteBody {
 				err = fmt.Errorf("a DeleteObjects body over %d bytes", maxDeleteBody)
@@ -103,6 +107,23 @@ var responseOverrides = map[string]string{
 func isObjectPath(p string) bool {
 	_, key, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 	return key != ""
+}
+
+// hasIntegrityChecksum says whether a request carries a checksum of its body, as S3 requires of a
+// DeleteObjects (the API Reference: "The Content-MD5 or x-amz-sdk-checksum-algorithm header is
+// required for all Multi-Object Delete requests"): Content-MD5, an x-amz-checksum-<algorithm>
+// header, or one an aws-chunked body's trailer brings (X-Amz-Trailer). The emulator deleted
+// without one, so a hand-made request that S3 refuses worked here. Every SDK and CLI sends one.
+func hasIntegrityChecksum(h http.Header) bool {
+	if h.Get("Content-MD5") != "" || strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-") {
+		return true
+	}
+	for k := range h {
+		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-checksum-") && lk != "x-amz-checksum-type" && lk != "x-amz-checksum-mode" {
+			return true
+		}
+	}
+	return false
 }
 
 // maxDeleteKeys is the most keys one DeleteObjects may name (the API Reference: "up to 1,000

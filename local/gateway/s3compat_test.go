@@ -63,6 +63,40 @@ func TestS3CompatRewritesDeleteObjects(t *testing.T) {
 	}
 }
 
+// A DeleteObjects without a checksum of its body is refused, as S3 refuses it (the emulator deleted
+// the keys); each of the ways a client sends one passes.
+func TestS3CompatDeleteObjectsNeedsAChecksum(t *testing.T) {
+	reached := false
+	h := gateway.S3Compat(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		status int
+	}{
+		{name: "none", status: 400},
+		{name: "only the checksum mode", header: map[string]string{"X-Amz-Checksum-Mode": "ENABLED"}, status: 400},
+		{name: "Content-MD5 (the CLI v2, boto3 1.26)", header: map[string]string{"Content-MD5": "x"}, status: 200},
+		{name: "a CRC32 header (the Go SDK, boto3 1.36 and later)", header: map[string]string{"X-Amz-Checksum-Crc32": "x"}, status: 200},
+		{name: "a checksum in the trailer", header: map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc64nvme"}, status: 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reached = false
+			r := httptest.NewRequest(http.MethodPost, "/bucket?delete", strings.NewReader(`<Delete><Object><Key>k</Key></Object></Delete>`))
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.status || reached != (tt.status == 200) {
+				t.Fatalf("status %d (%s), the emulator reached: %v; want %d", w.Code, w.Body.String(), reached, tt.status)
+			}
+			if tt.status == 400 && !strings.Contains(w.Body.String(), "<Code>InvalidRequest</Code>") {
+				t.Errorf("refused with %s, want InvalidRequest", w.Body.String())
+			}
+		})
+	}
+}
+
 // An object's answer names its user metadata in lowercase, as S3 returns it: the proxy's canonical
 // X-Amz-Meta-Mykey reached boto3 as {"Mykey": ...}, where S3 gives {"mykey": ...}. It carries
 // the headers its response-* parameters set, which the emulator ignores. A 100 Continue before it
