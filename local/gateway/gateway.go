@@ -461,15 +461,17 @@ func (g *Gateway) Close() error {
 
 // WriteError answers r with an AWS-shaped error in the protocol the request speaks: JSON (awsJson,
 // with __type and X-Amzn-ErrorType) for X-Amz-Target requests and RPCv2 paths, XML otherwise
-// (S3's <Error>, the query protocol's <ErrorResponse>).
+// (S3's <Error>, the query protocol's <ErrorResponse>). A request signed for S3 gets S3's <Error>
+// whatever its Content-Type: curl's --data sends a form's, and S3 answers it in its own shape.
 func WriteError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	w.Header().Set("X-Amzn-ErrorType", code)
+	s3 := SigningName(r) == "s3"
 	switch {
-	case r.Header.Get("X-Amz-Target") != "":
+	case r.Header.Get("X-Amz-Target") != "" && !s3:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, message)
-	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded"):
+	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") && !s3:
 		writeErrorResponse(w, status, code, message)
 	default:
 		w.Header().Set("Content-Type", "application/xml")

@@ -130,3 +130,35 @@ func TestRoutingProxyAndInterceptors(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// An error is answered in the protocol the request speaks; one signed for S3 in S3's <Error>
+// whatever its Content-Type (curl --data sends a form's: it was answered as the query protocol).
+func TestWriteErrorSpeaksTheRequestsProtocol(t *testing.T) {
+	auth := func(service string) string {
+		return "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=ab"
+	}
+	for _, tc := range []struct {
+		name, service, contentType, target, want string
+	}{
+		{name: "awsJson", service: "dynamodb", target: "DynamoDB_20120810.PutItem", want: `{"__type":"Bad","message":"m"}`},
+		{name: "query protocol", service: "sqs", contentType: "application/x-www-form-urlencoded", want: "<ErrorResponse><Error><Type>Sender</Type><Code>Bad</Code>"},
+		{name: "S3", service: "s3", want: "<Error><Code>Bad</Code><Message>m</Message>"},
+		{name: "S3 with a form's Content-Type", service: "s3", contentType: "application/x-www-form-urlencoded", want: "<Error><Code>Bad</Code><Message>m</Message>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/b?delete=", strings.NewReader("x"))
+			r.Header.Set("Authorization", auth(tc.service))
+			if tc.contentType != "" {
+				r.Header.Set("Content-Type", tc.contentType)
+			}
+			if tc.target != "" {
+				r.Header.Set("X-Amz-Target", tc.target)
+			}
+			w := httptest.NewRecorder()
+			gateway.WriteError(w, r, 400, "Bad", "m")
+			if w.Code != 400 || !strings.HasPrefix(w.Body.String(), tc.want) {
+				t.Errorf("%d %s, want 400 and a body starting %s", w.Code, w.Body.String(), tc.want)
+			}
+		})
+	}
+}
