@@ -63,24 +63,34 @@ func ListQueues(next http.Handler) http.Handler {
 			rec.SendTo(w)
 			return
 		}
-		urls := slices.Sorted(slices.Values(out.QueueUrls))
-		start, _ := slices.BinarySearch(urls, after)
-		if start < len(urls) && urls[start] == after {
-			start++
-		}
-		page := urls[start:min(len(urls), start+int(size))]
+		page, last := pageAfter(slices.Sorted(slices.Values(out.QueueUrls)), after, int(size))
 		answer := map[string]any{}
 		if len(page) > 0 {
 			answer["QueueUrls"] = page
 		}
-		if start+len(page) < len(urls) {
-			answer["NextToken"] = pagetoken.After(listing, page[len(page)-1])
+		if last != "" {
+			answer["NextToken"] = pagetoken.After(listing, last)
 		}
 		b, _ := json.Marshal(answer)
 		rec.Body.Reset()
 		rec.Body.Write(b)
 		rec.SendTo(w)
 	})
+}
+
+// pageAfter cuts a page of at most size URLs from the sorted urls, starting after the URL after
+// (the last of the page before; "" for the first page), and returns the page's last URL when more
+// remain after it ("" when none do).
+func pageAfter(urls []string, after string, size int) (page []string, last string) {
+	start, _ := slices.BinarySearch(urls, after)
+	if start < len(urls) && urls[start] == after {
+		start++
+	}
+	page = urls[start:min(len(urls), start+size)]
+	if start+len(page) < len(urls) {
+		last = page[len(page)-1]
+	}
+	return page, last
 }
 
 // maxListQueues is the most queues one ListQueues answers (its MaxResults: "Value range is 1 to
