@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
@@ -51,6 +54,11 @@ flag's (percentage and match on every flag; default percentage 100):
 Several modes in one command each start with their name. Our own extensions
 (sdkerror faults, targets such as dynamodb:PutItem) are written with -json.
 
+While an experiment of the stack's state machine holds the parameter, enable
+refuses (the experiment would be judged under this fault, and its rollback
+would end it; -alongside writes it anyway), and off goes ahead, saying whose
+fault it ends.
+
 Examples:
   chaoslab fault enable latency min_latency=3000 max_latency=5000 percentage=50 -for 2m
   chaoslab fault enable denylist deny_list='dynamodb\..*' statuscode status_code=503 percentage=10
@@ -87,6 +95,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	})
 	forDur := fs.Duration("for", defaultFaultFor, "enable: how long the fault stays on before it switches itself off (expiresAfterSeconds), at most 24h")
 	rawJSON := fs.String("json", "", "enable: a whole fault config (failure-lambda 0.x or 1.0 format, with our extensions) instead of MODE and attributes")
+	alongside := fs.Bool("alongside", false, "enable: write even while an experiment of the stack's state machine holds the parameter (its verdict would be judged under this fault, and its rollback would end it)")
 	fs.Usage = usageFunc(fs.Output, faultUsage, fs.PrintDefaults)
 	if len(args) == 0 {
 		fs.Usage()
@@ -114,7 +123,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if sub != "enable" {
-		for _, f := range []string{"for", "json"} {
+		for _, f := range []string{"for", "json", "alongside"} {
 			if set[f] {
 				return cli.Usagef("chaoslab fault %s: -%s is for enable only", sub, f)
 			}
@@ -140,6 +149,20 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return err
+	}
+	// An experiment holding the parameter: enable refuses (the experiment's verdict would be judged
+	// under this fault, and its rollback would end it); off goes ahead, it is the way out, and says
+	// what it ends.
+	if sub != "status" {
+		err := experimentHolding(ctx, cfg, names)
+		switch busy := errors.Is(err, runner.ErrBusy); {
+		case err != nil && !busy:
+			return fmt.Errorf("chaoslab fault %s: %w (nothing written)", sub, err)
+		case busy && sub == "enable" && !*alongside:
+			return cli.Usagef("chaoslab fault enable: %w (nothing written)", err)
+		case busy && sub == "off":
+			fmt.Fprintf(m.Stderr, "chaoslab fault off: switching off the fault of an experiment that holds the parameter: its verdict is judged without it from now on (%v)\n", err)
+		}
 	}
 	client := ssm.NewFromConfig(cfg)
 	// Read first, every time: a parameter that does not exist is a wrong name (the stack creates
@@ -175,6 +198,23 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	}
 	printFault(m.Stdout, now, time.Now())
 	return nil
+}
+
+// experimentHolding returns an error wrapping runner.ErrBusy when an experiment of the stack's
+// state machine holds the fault parameter; nil when none does, when the outputs name no state
+// machine (a parameter given by -fault-parameter alone is not checked) or one that does not exist
+// (nothing runs on it); another error when the executions cannot be read.
+func experimentHolding(ctx context.Context, cfg aws.Config, names *stack.Names) error {
+	machine, err := names.Optional(stack.ExperimentStateMachineArn)
+	if err != nil || machine == "" {
+		return nil
+	}
+	err = (&runner.Runner{SFN: sfn.NewFromConfig(cfg)}).Busy(ctx, machine)
+	var missing *sfntypes.StateMachineDoesNotExist
+	if errors.As(err, &missing) {
+		return nil
+	}
+	return err
 }
 
 // enableValue is the value chaoslab fault enable writes: a failure-lambda 1.0 config from the

@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 )
 
 // fault runs `chaoslab fault args...` and returns its exit code, stdout and stderr with the error.
@@ -246,5 +251,60 @@ func TestFaultUsage(t *testing.T) {
 				t.Errorf("exit %d, want %d and %q\n%s%s", code, tt.code, tt.want, out, errs)
 			}
 		})
+	}
+}
+
+// A fault enabled by hand over a running experiment's would be judged as the experiment's and
+// ended by its rollback: enable refuses, naming the execution, and writes nothing; -alongside
+// writes it on purpose; off goes ahead (it is the way out) and says whose fault it ends.
+func TestFaultEnableRefusedWhileAnExperimentRuns(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	const param = "fault-held"
+	putParam(t, lc, param, runner.FaultOff)
+	machineArn := lc.Machine(t, experiments.VerdictHeld, param)
+	outputs := outputsFile(t, machineArn, param)
+	client := sfnapi.NewFromConfig(lc.AWS)
+
+	// GIVEN a run whose execution is in its 60 s pause, its fault on
+	ctxA, cancelA := context.WithCancel(context.Background())
+	doneA := make(chan error, 1)
+	go func() {
+		a, _, _ := newMain()
+		doneA <- a.Run(ctxA, []string{"run", "-outputs", outputs, "-pause", "60s", "-window", "1s", "-poll", "200ms", "-report=false",
+			"-rollback-wait", "0", "-journal", filepath.Join(t.TempDir(), "a.json"), "exp_1-minor_delay"})
+	}()
+	defer func() { cancelA(); <-doneA }()
+	var running *sfnapi.ListExecutionsOutput
+	poll.Until(30*time.Second, 100*time.Millisecond, func() bool {
+		running, _ = client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
+			StatusFilter: sfntypes.ExecutionStatusRunning})
+		return running != nil && len(running.Executions) == 1 && lc.Param(t, param) != runner.FaultOff
+	})
+	held := lc.Param(t, param)
+	if running == nil || len(running.Executions) != 1 || held == runner.FaultOff {
+		t.Fatalf("the run's execution is not running with its fault on: %+v, parameter %s", running, held)
+	}
+	execution := aws.ToString(running.Executions[0].ExecutionArn)
+
+	// WHEN a fault is enabled by hand, THEN it is refused, naming the execution, and nothing is written
+	code, out, errs := fault(t, "enable", "-outputs", outputs, "latency", "min_latency=3000", "max_latency=5000")
+	if code != ExitError || !strings.Contains(errs, "another experiment is running on this state machine: "+execution) ||
+		!strings.Contains(errs, "-alongside") || !strings.Contains(errs, "(nothing written)") {
+		t.Errorf("enable during a run: exit %d\n%s%s\nwant 2 naming %s, -alongside and nothing written", code, out, errs, execution)
+	}
+	if got := lc.Param(t, param); got != held {
+		t.Errorf("the parameter after a refused enable = %s, want the run's %s", got, held)
+	}
+
+	// AND with -alongside it is written
+	if code, out, errs := fault(t, "enable", "-outputs", outputs, "-alongside", "latency", "min_latency=3000", "max_latency=5000"); code != 0 ||
+		lc.Param(t, param) == held {
+		t.Errorf("enable -alongside: exit %d, parameter %s\n%s%s", code, lc.Param(t, param), out, errs)
+	}
+	// AND off switches it off, saying whose fault it ends
+	code, out, errs = fault(t, "off", "-outputs", outputs)
+	if code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errs, "judged without it") || !strings.Contains(errs, execution) {
+		t.Errorf("off during a run: exit %d, parameter %s\n%s%s", code, lc.Param(t, param), out, errs)
 	}
 }

@@ -140,29 +140,11 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		return nil, err
 	}
 	if !r.Alongside {
-		running, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
-			StatusFilter: sfntypes.ExecutionStatusRunning, MaxResults: 1})
-		if err != nil {
+		if err := r.Busy(ctx, machineArn); err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
 			}
-			return nil, fmt.Errorf("list the running executions of %s: %w", machineArn, err)
-		}
-		if len(running.Executions) > 0 {
-			e := running.Executions[0]
-			return nil, fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
-				ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
-		}
-		due, err := r.rollbackDue(ctx, machineArn)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
-			}
-			return nil, fmt.Errorf("look for an execution of %s whose rollback is due: %w", machineArn, err)
-		}
-		if due != nil {
-			return nil, fmt.Errorf("%w: %s ended %s at %s, and the rollback guard's run for it has not started yet; its fault may still be on, and that run, when it starts, switches off the fault of any run started now: wait for it (chaoslab follow %s follows both), or start alongside it on purpose (-alongside)",
-				ErrBusy, aws.ToString(due.ExecutionArn), due.Status, aws.ToTime(due.StopDate).UTC().Format(time.RFC3339), aws.ToString(due.ExecutionArn))
+			return nil, err
 		}
 	}
 	started, err := r.SFN.StartExecution(ctx, &sfn.StartExecutionInput{
@@ -452,6 +434,35 @@ func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since
 // the rollback guard rolls back (experiments.StartsRollback) and whose rollback run has not
 // started; nil when there is none. Only the newest page is read: an execution that ended within
 // the minute is among the last hundred started unless a hundred more started since.
+// Busy returns an error wrapping ErrBusy when an experiment holds the fault parameter of
+// machineArn's stack: an execution of the machine is running, or one ended without its rollbacks
+// and the rollback guard's run for it has not started yet (its fault may still be on, and that
+// run will switch off whatever fault is on when it starts). Run refuses to start then (unless
+// Alongside), and so does chaoslab fault enable: a fault written by hand over a running
+// experiment's would be judged as the experiment's, and ended by its rollback. The error says
+// what to do. nil when the parameter is free; another error when the executions cannot be read.
+func (r *Runner) Busy(ctx context.Context, machineArn string) error {
+	running, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
+		StatusFilter: sfntypes.ExecutionStatusRunning, MaxResults: 1})
+	if err != nil {
+		return fmt.Errorf("list the running executions of %s: %w", machineArn, err)
+	}
+	if len(running.Executions) > 0 {
+		e := running.Executions[0]
+		return fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
+			ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
+	}
+	due, err := r.rollbackDue(ctx, machineArn)
+	if err != nil {
+		return fmt.Errorf("look for an execution of %s whose rollback is due: %w", machineArn, err)
+	}
+	if due != nil {
+		return fmt.Errorf("%w: %s ended %s at %s, and the rollback guard's run for it has not started yet; its fault may still be on, and that run, when it starts, switches off the fault of any run started now: wait for it (chaoslab follow %s follows both), or start alongside it on purpose (-alongside)",
+			ErrBusy, aws.ToString(due.ExecutionArn), due.Status, aws.ToTime(due.StopDate).UTC().Format(time.RFC3339), aws.ToString(due.ExecutionArn))
+	}
+	return nil
+}
+
 func (r *Runner) rollbackDue(ctx context.Context, machineArn string) (*sfn.DescribeExecutionOutput, error) {
 	list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 100})
 	if err != nil {
