@@ -29,6 +29,12 @@ import (
 // SIGTERM or SIGHUP is absorbed: the clean-up runs on (Ctrl-C, then the
 // terminal closed, must not leave a fault on).
 //
+// A SIGINT within interruptGrace of the first is the same interrupt, not a
+// second Ctrl-C: GNU timeout -s INT sends its signal to the process and then
+// to its process group, microseconds apart, and a Ctrl-C reaches every process
+// of the terminal's group. Taken as a second Ctrl-C, it killed chaoslab run
+// before it had stopped the execution or switched the fault off.
+//
 // SIGPIPE is caught for the process's life, so a write to a closed pipe
 // (`chaoslab lab | tee log`, and tee gone with the Ctrl-C) fails with EPIPE
 // instead of killing the process in the middle of its clean-up, as Go does
@@ -49,13 +55,26 @@ func SignalContext() (context.Context, context.CancelFunc) {
 	go func() {
 		select {
 		case <-ch:
-			signal.Reset(os.Interrupt)
 		case <-ctx.Done():
+			return
 		}
 		cancel()
+		grace := time.After(interruptGrace)
+		for {
+			select {
+			case <-ch: // the same interrupt, or a SIGTERM or SIGHUP: the clean-up runs on
+			case <-grace:
+				signal.Reset(os.Interrupt)
+				return
+			}
+		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
 }
+
+// interruptGrace is how long after the first signal a SIGINT is taken as the same interrupt
+// (SignalContext). A person's second Ctrl-C, meant to leave, comes later than that.
+var interruptGrace = time.Second
 
 // Logger is a JSON slog logger on w at LOG_LEVEL (debug, info, warn, error;
 // default info).

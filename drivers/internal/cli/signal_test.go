@@ -20,6 +20,7 @@ const signalHelperEnv = "CLI_SIGNAL_HELPER_MARKER"
 
 func TestMain(m *testing.M) {
 	if marker := os.Getenv(signalHelperEnv); marker != "" {
+		interruptGrace = 300 * time.Millisecond // a second Ctrl-C 0.6 s into the 1 s clean-up kills
 		ctx, stop := SignalContext()
 		defer stop()
 		fmt.Fprintln(os.Stderr, "ready")
@@ -124,7 +125,7 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 	t.Run("Ctrl-C twice", func(t *testing.T) {
 		cmd, marker := startSignalHelper(t, false, "slow")
 		cmd.Process.Signal(syscall.SIGINT)
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(600 * time.Millisecond) // after the grace, inside the clean-up
 		cmd.Process.Signal(syscall.SIGINT)
 		err := cmd.Wait()
 		if err == nil || !strings.Contains(err.Error(), "interrupt") {
@@ -134,6 +135,18 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 			t.Fatal("the clean-up ran to its end after a second Ctrl-C")
 		}
 	})
+}
+
+// Two SIGINTs at once are one interrupt: GNU timeout -s INT signals the process and then its
+// group, and a terminal's Ctrl-C reaches every process of its group. The second one killed
+// chaoslab run before it had stopped its execution or switched the fault off.
+func TestTwoSIGINTsAtOnceAreOneInterrupt(t *testing.T) {
+	cmd, marker := startSignalHelper(t, false, "slow")
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	waitClean(t, cmd, marker)
 }
 
 // `chaoslab lab | tee log` and Ctrl-C: tee is gone, and the clean-up's progress lines go to a

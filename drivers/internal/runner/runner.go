@@ -583,7 +583,7 @@ func (r *Runner) interrupted(arn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	out := r.stdout()
-	fmt.Fprintln(out, "interrupted: stopping the execution")
+	fmt.Fprintln(out, "interrupted: stopping the execution and switching the fault off (another Ctrl-C leaves at once, with both left to the rollback guard)")
 	var errs []error
 	if _, err := r.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn),
 		Error: aws.String("ChaoslabInterrupted"), Cause: aws.String("chaoslab run was interrupted")}); err != nil {
