@@ -157,8 +157,9 @@ func Report(w io.Writer, err error, fallback int) int {
 	return code
 }
 
-// Parse parses args with fs, turning a flag error into a UsageError (the
-// FlagSet has already printed it with the usage). -h returns flag.ErrHelp.
+// Parse parses args with fs, turning a flag error into a UsageError that says
+// it, and how to list the flags (nothing is printed: Report prints the error).
+// -h prints the usage and returns flag.ErrHelp.
 //
 // Flags may follow the arguments (`chaoslab compile exp_1 -pause 3s`), as they do for
 // `fault enable latency -for 2m`: Go's flag package stops at the first argument, so a flag after it
@@ -184,27 +185,71 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, positional...))
 }
 
-// parseOnce is fs.Parse, where a duration that does not parse is said with what one looks like:
-// the flag package printed `invalid value "5 min" for flag -pause: parse error` and the usage.
+// parseOnce is fs.Parse, where a bad command line is one error, without the usage: the flag
+// package printed the error and then the whole usage (82 lines for chaoslab run), the error scrolled
+// out of sight. The error says what one looks like for a duration that does not parse (the flag
+// package said `parse error`), the nearest flag for one that is not defined (-pasue: did you mean
+// -pause?), and how to list the flags. -h prints the usage, as before.
 func parseOnce(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()
 	var printed bytes.Buffer
-	fs.SetOutput(&printed) // the error and the usage, to be printed once the error is known
+	fs.SetOutput(&printed) // the usage, printed for -h only
 	err := fs.Parse(args)
 	fs.SetOutput(out)
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
+	case errors.Is(err, flag.ErrHelp):
+		io.WriteString(out, printed.String())
+		return err
 	}
-	text := printed.String()
-	if !errors.Is(err, flag.ErrHelp) {
-		if better := durationError(fs, err); better != nil {
-			text = strings.Replace(text, err.Error(), better.Error(), 1)
-			err = better
+	if better := durationError(fs, err); better != nil {
+		err = better
+	} else if near := nearestFlag(fs, err); near != "" {
+		err = fmt.Errorf("%w: did you mean -%s?", err, near)
+	}
+	return &UsageError{Err: fmt.Errorf("%w (%s -h lists the flags)", err, fs.Name())}
+}
+
+// nearestFlag is the flag of fs whose name is nearest the one err says is not defined, within
+// two edits (a typo, a letter swapped), or "".
+func nearestFlag(fs *flag.FlagSet, err error) string {
+	var name string
+	if _, scanErr := fmt.Sscanf(err.Error(), "flag provided but not defined: -%s", &name); scanErr != nil {
+		return ""
+	}
+	name = strings.TrimPrefix(name, "-") // --pasue
+	best, bestDist := "", 3
+	fs.VisitAll(func(f *flag.Flag) {
+		if d := editDistance(name, f.Name); d < bestDist {
+			best, bestDist = f.Name, d
 		}
-		err = &UsageError{Err: err}
+	})
+	return best
+}
+
+// editDistance is the optimal string alignment distance of a and b: insertions, deletions,
+// substitutions and swaps of two neighbours, one each.
+func editDistance(a, b string) int {
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
 	}
-	io.WriteString(out, text)
-	return err
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // durationError says what a duration looks like when err is the flag package's refusal of a
