@@ -221,8 +221,12 @@ func (m *Main) writeRunReport(cmd string, cfg aws.Config, dashboards []string, r
 	path, err := report.Options{Root: root}.Make(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, report.Base(journalPath))
 	switch {
 	case path == "" && reportLater:
-		fmt.Fprintf(m.Stderr, "%s: no report: %s; the journal %s holds the run, and `chaoslab report %s` makes its report later\n",
-			cmd, strings.TrimPrefix(err.Error(), "report: "), journalPath, journalPath)
+		later := "chaoslab report "
+		if run.Experiment != "" {
+			later += "-experiment " + run.Experiment + " " // else the probes' charts lack their queries
+		}
+		fmt.Fprintf(m.Stderr, "%s: no report: %s; the journal %s holds the run, and `%s%s` (from the repository, with this run's -outputs and -stack) makes its report later\n",
+			cmd, strings.TrimPrefix(err.Error(), "report: "), journalPath, later, journalPath)
 	case path == "":
 		fmt.Fprintf(m.Stderr, "%s: no report: %s\n", cmd, strings.TrimPrefix(err.Error(), "report: "))
 	case report.Incomplete(err) != nil:
