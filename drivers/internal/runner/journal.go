@@ -103,6 +103,20 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		}
 	}
 	fmt.Fprintf(w, "verdict: %s\n", j.Verdict)
+	if j.Verdict == experiments.VerdictNotSteadyBefore && noDataBefore(j) {
+		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber), then run the experiment again")
+	}
+}
+
+// noDataBefore says whether every probe of the check before the fault read no data (a run on a
+// stack nothing is being published to).
+func noDataBefore(j *experiments.Journal) bool {
+	for _, p := range j.Before {
+		if p.Status != experiments.ProbeNoData {
+			return false
+		}
+	}
+	return len(j.Before) > 0
 }
 
 func compactJSON(raw json.RawMessage) string {

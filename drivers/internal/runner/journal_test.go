@@ -36,6 +36,29 @@ func TestPrintJournalDoesNotJudgeTheRecovery(t *testing.T) {
 	}
 }
 
+// A run that is not steady before the fault because no probe read any data is told what it
+// lacks: the load (a run on a stack nobody publishes to). One with data gets no hint.
+func TestPrintJournalSaysWhenNothingFlowed(t *testing.T) {
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: -10, Max: 80, Text: "[-10, 80]"}
+	two := 2.0
+	for _, tc := range []struct {
+		name   string
+		before []experiments.ProbeResult
+		hint   bool
+	}{
+		{name: "no data anywhere", hint: true, before: []experiments.ProbeResult{
+			{Name: "a", Tolerance: tol, Status: experiments.ProbeNoData}, {Name: "b", Tolerance: tol, Status: experiments.ProbeNoData}}},
+		{name: "one probe read data", before: []experiments.ProbeResult{
+			{Name: "a", Tolerance: tol, Status: experiments.ProbeNoData}, {Name: "b", Tolerance: tol, Value: &two, Status: experiments.ProbeDeviated}}},
+	} {
+		var out bytes.Buffer
+		PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictNotSteadyBefore, Before: tc.before})
+		if got := bytes.Contains(out.Bytes(), []byte("hint:    no probe read any data before the fault")) && bytes.Contains(out.Bytes(), []byte("drivers/publisher")); got != tc.hint {
+			t.Errorf("%s: hint printed %v, want %v:\n%s", tc.name, got, tc.hint, out.String())
+		}
+	}
+}
+
 // A probe's progress line names the probe: its query's label, when that is more than the id.
 func TestMetricValuesNameTheProbe(t *testing.T) {
 	for _, tc := range []struct{ output, want string }{
