@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -256,7 +257,11 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 			mode.interrupted = true
 			return r.followRollback(rctx, machineArn, arn, start, why, mode)
 		}
-		// The watch ended, not the experiment: it runs on, its rollbacks in its own states.
+		// The watch ended, not the experiment: it runs on, its rollbacks in its own states. Unless
+		// nothing listens any more: a local cloud that stopped took its executions with it.
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("following execution %s: %w; nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it (chaoslab local up starts a new one); if not, the execution runs on and rolls its fault back itself, and chaoslab follow %s takes it up again once the endpoint answers", arn, err, arn)
+		}
 		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
 	}
 

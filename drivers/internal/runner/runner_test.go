@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -461,15 +463,52 @@ func TestRunInterruptedWhileStarting(t *testing.T) {
 	}
 }
 
-// failHistory answers every GetExecutionHistory with a 500 (the SDK retries none: RetryMaxAttempts 1).
-type failHistory struct{ next *awshttp.BuildableClient }
+// failHistory answers every GetExecutionHistory with a 500 (the SDK retries none: RetryMaxAttempts 1),
+// or, refused, with the error of a connection nothing listens for.
+type failHistory struct {
+	next    *awshttp.BuildableClient
+	refused bool
+}
 
 func (c failHistory) Do(r *http.Request) (*http.Response, error) {
+	if c.refused && r.Header.Get("X-Amz-Target") == "AWSStepFunctions.GetExecutionHistory" {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
 	if r.Header.Get("X-Amz-Target") == "AWSStepFunctions.GetExecutionHistory" {
 		return &http.Response{StatusCode: 500, Status: "500 Internal Server Error", Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
 			Body: io.NopCloser(strings.NewReader(`{"__type":"InternalServerError","message":"history unavailable"}`)), Request: r}, nil
 	}
 	return c.next.Do(r)
+}
+
+// When nothing listens at the endpoint any more (a local cloud stopped in the middle of a run),
+// the watch's end does not only say that the execution runs on: a stopped local cloud took it
+// with it.
+func TestRunWhoseEndpointIsGoneSaysTheCloudMayHaveStopped(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-endpoint-gone"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	r.Poll = 50 * time.Millisecond
+	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
+		o.HTTPClient = failHistory{next: awshttp.NewBuildableClient(), refused: true}
+		o.RetryMaxAttempts = 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := r.Run(ctx, arn, compiled(t, param, 2*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it") {
+		t.Fatalf("err %v, want it to say a stopped local cloud took the execution with it", err)
+	}
+	// The execution itself is the test cloud's, which runs on: let it end before the next test.
+	sfnc := sfn.NewFromConfig(lc.AWS)
+	exec := executionArn(arn, r.ExecutionName)
+	poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
+		d, err := sfnc.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(exec)})
+		return err == nil && d.Status != sfntypes.ExecutionStatusRunning
+	})
 }
 
 // When the history cannot be read (five reads in a row), the watch ends and says that the
