@@ -54,8 +54,10 @@ Each document is input/<run-id>-data_object_msg-<n>.json with the body
    "submissionDate":"23-Nov-2026 13:20:00","author":"the_publisher.py","version":1.1}
 and a share of them malformed (the first '"' removed), as the seed's publisher does.
 It runs until -count documents, -duration, or Ctrl-C, printing progress on stderr
-every -progress and a JSON summary on stdout at the end. Exit code 0 when every
-upload succeeded, 1 when some failed, 2 on a bad command line.
+every -progress and a JSON summary on stdout at the end; it gives up sooner
+(stopped_by "give-up") once uploads have kept failing, none succeeding, for
+-give-up (the cloud gone). Exit code 0 when every upload succeeded, 1 when some
+failed or it gave up, 2 on a bad command line or when no AWS region is set.
 
 The bucket comes from -bucket or the stack outputs file (-outputs); when the
 file holds several stacks (a local cloud holding several), -stack picks one.
@@ -80,6 +82,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	concurrency := fs.Int("concurrency", 8, "uploads in flight at most")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
 	manifest := fs.String("manifest", "", "also write the full summary, with every published key, to this file")
+	giveUp := fs.Duration("give-up", time.Minute, "stop, exit 1, once uploads have kept failing, none succeeding, for this long (0: never; a run where some uploads succeed goes on)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -109,6 +112,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	if *progress <= 0 {
 		return cli.Usagef("publisher: -progress %s: want a positive interval", *progress)
+	}
+	if *giveUp < 0 {
+		return cli.Usagef("publisher: -give-up %s must not be negative (0: never)", *giveUp)
 	}
 	res, err := names.Resolve(stack.BucketName)
 	if err != nil {
@@ -147,14 +153,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	cfg := publish.Config{
 		Bucket: res[stack.BucketName], RunID: *runID, Rate: *rate, Count: *count, Duration: *duration,
-		Malformed: share, Seed: *seed, Concurrency: *concurrency, ProgressEvery: *progress, Logger: log,
+		Malformed: share, Seed: *seed, Concurrency: *concurrency, GiveUp: *giveUp, ProgressEvery: *progress, Logger: log,
 		Progress: func(s publish.Stats) {
 			fmt.Fprintf(m.Stderr, "publisher: %6.1fs published=%d malformed=%d failed=%d rate=%.2f/s\n",
 				s.Elapsed.Seconds(), s.Published, s.Malformed, s.Failed, s.Rate)
 		},
 	}
 	log.Info("publishing", "bucket", cfg.Bucket, "run_id", cfg.RunID, "rate", *rate, "count", *count,
-		"duration", duration.String(), "malformed", *malformed, "seed", *seed)
+		"duration", duration.String(), "malformed", *malformed, "seed", *seed, "give_up", giveUp.String())
 	sum, err := publish.Run(ctx, client, cfg)
 	if err != nil {
 		return cli.Usagef("publisher: %w", err)
@@ -176,8 +182,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if manifestErr != nil {
 		return fmt.Errorf("publisher: the documents are published, but %w (their keys are in the summary above)", manifestErr)
 	}
+	if sum.StoppedBy == "give-up" {
+		return cli.Exit(1, fmt.Errorf("publisher: gave up: no upload succeeded for -give-up %s (%d of %d uploads failed); the last: %w%s",
+			*giveUp, sum.Failed, sum.Failed+sum.Published, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+	}
 	if sum.Failed > 0 {
-		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed", sum.Failed, sum.Failed+sum.Published))
+		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed; the last: %w%s",
+			sum.Failed, sum.Failed+sum.Published, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
 	}
 	return nil
 }
@@ -189,6 +200,9 @@ func (m *Main) client(ctx context.Context) (publish.Putter, error) {
 	cfg, err := cli.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if err := publish.CheckRegion(cfg); err != nil {
+		return nil, cli.Exit(2, fmt.Errorf("publisher: %w", err))
 	}
 	return s3.NewFromConfig(cfg), nil
 }

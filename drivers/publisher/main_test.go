@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func TestHelpMentionsEveryFlag(t *testing.T) {
 	if cli.Code(err, 1) != 0 {
 		t.Fatalf("-h: err %v", err)
 	}
-	for _, f := range []string{"outputs", "stack", "bucket", "rate", "count", "duration", "malformed", "seed", "run-id", "concurrency", "progress", "manifest"} {
+	for _, f := range []string{"outputs", "stack", "bucket", "rate", "count", "duration", "malformed", "seed", "run-id", "concurrency", "progress", "manifest", "give-up"} {
 		if !strings.Contains(errb.String(), "-"+f) {
 			t.Errorf("-h does not mention -%s", f)
 		}
@@ -99,6 +100,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "a rate whose spacing overflows", args: []string{"-bucket", "lab-bucket", "-rate", "1e-20", "-count", "2"}, want: 2, msg: "-rate 1e-20: want documents per second, at least one a day"},
 		{name: "a hundred million in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "100000000"}, want: 2, msg: "-concurrency 100000000: want 1 to 1024"},
 		{name: "negative progress", args: []string{"-bucket", "lab-bucket", "-progress", "-1s"}, want: 2, msg: "-progress -1s"},
+		{name: "negative give-up", args: []string{"-bucket", "lab-bucket", "-give-up", "-1s"}, want: 2, msg: "-give-up -1s must not be negative"},
 		{name: "negative count named alone", args: []string{"-bucket", "lab-bucket", "-count", "-3"}, want: 2, msg: "-count -3 must not be negative"},
 		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
 		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, want: 2, msg: "several stacks (ChaosLab, ChaosLabResilient): pick one with -stack"},
@@ -147,5 +149,90 @@ func TestDefaultRunIDsDoNotCollide(t *testing.T) {
 	}
 	if len(ids) != 2 {
 		t.Fatalf("two publishers started at the same instant got one run id: %v", ids)
+	}
+}
+
+// awsEnv is an environment of nothing but vars: no shared config or credentials file, no region
+// unless vars name one (a developer's own must not decide the test).
+func awsEnv(t *testing.T, vars map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
+		t.Setenv(k, vars[k])
+	}
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_CONFIG_FILE", empty)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+}
+
+// With no region anywhere, every upload failed with the endpoint resolver's "Invalid region"; the
+// publisher now refuses before the first, saying how the local cloud's environment is set.
+func TestRefusesWithoutARegion(t *testing.T) {
+	awsEnv(t, nil)
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	err := m.Run(context.Background(), []string{"-bucket", "lab-bucket", "-count", "3", "-rate", "0"})
+	if code := cli.Report(&errb, err, 1); code != 2 {
+		t.Fatalf("exit %d, want 2 (err %v)\n%s", code, err, errb.String())
+	}
+	for _, want := range []string{"publisher: no AWS region configured", `eval "$(go run ./drivers/chaoslab local env)"`} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errb.String())
+		}
+	}
+	if out.Len() > 0 || strings.Contains(errb.String(), "put failed") {
+		t.Errorf("refused, yet uploaded:\n%s\n%s", out.String(), errb.String())
+	}
+}
+
+// A publisher whose cloud is gone (its endpoint a 127.0.0.1 port nothing listens on) gives up after
+// -give-up: exit 1, its summary saying so, the connection's refusal and what to do said once, and
+// not one log line per failed upload. It ran on for 12 minutes until Ctrl-C.
+func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	// One attempt per upload: the SDK's retries would only make the test slower.
+	awsEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
+		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a publisher that never gives up fails, not hangs
+	defer cancel()
+	err = m.Run(ctx, []string{"-bucket", "lab-bucket", "-rate", "100", "-give-up", "300ms"})
+	if code := cli.Report(&errb, err, 1); code != 1 {
+		t.Fatalf("exit %d, want 1 (err %v)\n%s", code, err, errb.String())
+	}
+	var sum publish.Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("stdout is not a JSON summary: %v\n%s", err, out.String())
+	}
+	if sum.StoppedBy != "give-up" || sum.Published != 0 || sum.Failed < 10 || sum.Seconds > 10 {
+		t.Fatalf("summary stopped_by=%s published=%d failed=%d after %.1fs; want give-up, 0, some (100/s for 300 ms), about 0.3 s",
+			sum.StoppedBy, sum.Published, sum.Failed, sum.Seconds)
+	}
+	stderr := errb.String()
+	for _, want := range []string{
+		"error: publisher: gave up: no upload succeeded for -give-up 300ms",
+		"dial tcp " + ln.Addr().String() + ": connect: connection refused",
+		"the local cloud may not be running. Start it with `go run ./drivers/chaoslab local up`",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if n := strings.Count(stderr, "local cloud may not be running"); n != 1 {
+		t.Errorf("the hint is said %d times, want once", n)
+	}
+	if n := strings.Count(stderr, `"msg":"put failed"`); n > 2 || n == 0 {
+		t.Errorf("%d uploads failed, logged in %d lines; want 1 or 2 (a line every 5 s)", sum.Failed, n)
 	}
 }

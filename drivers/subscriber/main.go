@@ -64,9 +64,12 @@ With -verify it reads each CSV from S3 and checks the header
 objectName,submissionDate,author,formatVersion and the row. It also reads the
 error queue (peeking unless -drain-errors) and lists the documents there with
 their ErrorReason. It stops at -idle, -duration, -expect or Ctrl-C, prints
-progress on stderr every -progress and a JSON summary on stdout. Exit code 0,
-1 when a CSV failed verification or documents were lost, 2 on a bad command line
-or when no receive answered (a wrong queue URL or endpoint: nothing is known).
+progress on stderr every -progress and a JSON summary on stdout; it gives up
+sooner (stopped_by "give-up") once receives have kept failing, none answering,
+for -give-up (the cloud gone). Exit code 0, 1 when a CSV failed verification or
+documents were lost, 2 on a bad command line, when no AWS region is set, when no
+receive answered (a wrong queue URL or endpoint: nothing is known) or when it
+gave up (what was not read is not known).
 
 The queues and the bucket come from their flags or the stack outputs file
 (-outputs); when the file holds several stacks, -stack picks one.
@@ -95,6 +98,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	wait := fs.Duration("wait", 5*time.Second, "long-poll time of one receive (at most 20s)")
 	pollers := fs.Int("pollers", 2, "concurrent receivers on the CSV queue")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
+	giveUp := fs.Duration("give-up", time.Minute, "stop, exit 2, once receives have kept failing, none answering, for this long (0: never; an empty receive is an answer)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -114,6 +118,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		if d.v < 0 {
 			return cli.Usagef("subscriber: %s %s must not be negative (0: no limit)", d.flag, d.v)
 		}
+	}
+	if *giveUp < 0 {
+		return cli.Usagef("subscriber: -give-up %s must not be negative (0: never)", *giveUp)
 	}
 	switch {
 	case *expect < 0:
@@ -171,14 +178,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	cfg := subscribe.Config{
 		QueueURL: res[stack.CsvQueueUrl], ErrorQueueURL: errURL, DrainErrors: *drain, Verify: *verify, Bucket: bucket,
 		RunID: *runID, Idle: *idle, Duration: *duration, Expect: *expect, Wait: *wait, Pollers: *pollers,
-		ProgressEvery: *progress, Logger: log,
+		GiveUp: *giveUp, ProgressEvery: *progress, Logger: log,
 		Progress: func(s subscribe.Stats) {
 			fmt.Fprintf(m.Stderr, "subscriber: %6.1fs converted=%d duplicates=%d verify_failures=%d in_error_queue=%d rate=%.2f/s\n",
 				s.Elapsed.Seconds(), s.Converted, s.Duplicates, s.VerifyFailures, s.InErrorQueue, s.Rate)
 		},
 	}
 	log.Info("subscribing", "csv_queue_url", cfg.QueueURL, "error_queue_url", cfg.ErrorQueueURL, "verify", cfg.Verify,
-		"run_id", cfg.RunID, "idle", idle.String(), "duration", duration.String(), "expect", *expect)
+		"run_id", cfg.RunID, "idle", idle.String(), "duration", duration.String(), "expect", *expect, "give_up", giveUp.String())
 	sum, err := subscribe.Run(ctx, q, getter, cfg)
 	if err != nil {
 		return cli.Usagef("subscriber: %w", err)
@@ -194,13 +201,19 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	switch {
+	case sum.StoppedBy == "give-up":
+		// What the queues held after the failures began was not read: no verdict, as below.
+		return cli.Exit(2, fmt.Errorf("subscriber: gave up: no receive answered for -give-up %s (%d failed, %d answered); the last: %w%s",
+			*giveUp, sum.ReceiveErrors, sum.Receives, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
 	case sum.Receives == 0 && sum.ReceiveErrors > 0:
 		// Not one receive answered: nothing is known of the pipeline, not even a loss.
-		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?)", sum.ReceiveErrors))
+		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?); the last: %w%s",
+			sum.ReceiveErrors, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
 	case out.Tally != nil && out.Tally.Lost > 0 && sum.ReceiveErrors > 0:
-		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read", out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors))
+		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read; the last failure: %w%s",
+			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
 	case out.Tally != nil && out.Tally.Lost > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents lost", out.Tally.Lost, out.Tally.Published))
 	}
@@ -214,6 +227,9 @@ func (m *Main) clients(ctx context.Context) (subscribe.Queue, subscribe.Getter, 
 	cfg, err := cli.AWSConfig(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := publish.CheckRegion(cfg); err != nil {
+		return nil, nil, cli.Exit(2, fmt.Errorf("subscriber: %w", err))
 	}
 	// -verify reads every CSV back: an object stored without a checksum (the local cloud's, or one
 	// uploaded without) made the SDK log "Response has no supported checksum" once per document.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func TestHelpMentionsEveryFlag(t *testing.T) {
 		t.Fatalf("-h exit %d", code)
 	}
 	for _, f := range []string{"outputs", "stack", "csv-queue-url", "error-queue-url", "bucket", "verify", "error-queue", "drain-errors",
-		"idle", "duration", "expect", "run-id", "published", "wait", "pollers", "progress"} {
+		"idle", "duration", "expect", "run-id", "published", "wait", "pollers", "progress", "give-up"} {
 		if !strings.Contains(errb.String(), "-"+f+" ") && !strings.Contains(errb.String(), "-"+f+"\n") {
 			t.Errorf("-h does not mention -%s", f)
 		}
@@ -67,6 +68,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "a wait under a second", args: []string{"-csv-queue-url", "http://q", "-wait", "500ms"}, msg: "-wait 500ms"},
 		{name: "a wait in part seconds", args: []string{"-csv-queue-url", "http://q", "-wait", "1.5s"}, msg: "-wait 1.5s: a long poll is 1s to 20s, in whole seconds"},
 		{name: "negative expect", args: []string{"-csv-queue-url", "http://q", "-expect", "-2"}, msg: "-expect -2"},
+		{name: "negative give-up", args: []string{"-csv-queue-url", "http://q", "-give-up", "-1s"}, msg: "-give-up -1s must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,5 +184,87 @@ func TestEveryReceiveFailed(t *testing.T) {
 		if code := cli.Report(&errb, err, 1); code != 2 || !strings.Contains(errb.String(), "every receive failed") || strings.Contains(errb.String(), "lost") {
 			t.Errorf("%q: exit %d, stderr %s; want 2 and every receive failed", args, code, errb.String())
 		}
+	}
+}
+
+// awsEnv is an environment of nothing but vars: no shared config or credentials file, no region
+// unless vars name one (a developer's own must not decide the test).
+func awsEnv(t *testing.T, vars map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
+		t.Setenv(k, vars[k])
+	}
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_CONFIG_FILE", empty)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+}
+
+// With no region anywhere, the subscriber refuses before its first receive, saying how the local
+// cloud's environment is set (each receive failed with the endpoint resolver's "Invalid region").
+func TestRefusesWithoutARegion(t *testing.T) {
+	awsEnv(t, nil)
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	err := m.Run(context.Background(), []string{"-csv-queue-url", "http://127.0.0.1:1/q", "-duration", "2s", "-wait", "1s"})
+	if code := cli.Report(&errb, err, 1); code != 2 {
+		t.Fatalf("exit %d, want 2 (err %v)\n%s", code, err, errb.String())
+	}
+	for _, want := range []string{"subscriber: no AWS region configured", `eval "$(go run ./drivers/chaoslab local env)"`} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errb.String())
+		}
+	}
+	if out.Len() > 0 || strings.Contains(errb.String(), "receive failed") {
+		t.Errorf("refused, yet received:\n%s\n%s", out.String(), errb.String())
+	}
+}
+
+// A subscriber whose cloud is gone (its endpoint a 127.0.0.1 port nothing listens on) gives up after
+// -give-up: exit 2, its summary saying so, the connection's refusal and what to do said once. It ran
+// on until Ctrl-C.
+func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	awsEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
+		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a subscriber that never gives up fails, not hangs
+	defer cancel()
+	err = m.Run(ctx, []string{"-csv-queue-url", endpoint + "/000000000000/csv", "-error-queue-url", endpoint + "/000000000000/err",
+		"-give-up", "300ms", "-wait", "1s"})
+	if code := cli.Report(&errb, err, 1); code != 2 {
+		t.Fatalf("exit %d, want 2 (err %v)\n%s", code, err, errb.String())
+	}
+	var got Output
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not a JSON summary: %v\n%s", err, out.String())
+	}
+	if got.StoppedBy != "give-up" || got.Receives != 0 || got.ReceiveErrors == 0 || got.Seconds > 10 {
+		t.Fatalf("summary stopped_by=%s receives=%d receive_errors=%d after %.1fs; want give-up, 0, some, about 0.3 s",
+			got.StoppedBy, got.Receives, got.ReceiveErrors, got.Seconds)
+	}
+	stderr := errb.String()
+	for _, want := range []string{
+		"error: subscriber: gave up: no receive answered for -give-up 300ms",
+		"dial tcp " + ln.Addr().String() + ": connect: connection refused",
+		"the local cloud may not be running. Start it with `go run ./drivers/chaoslab local up`",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if n := strings.Count(stderr, "local cloud may not be running"); n != 1 {
+		t.Errorf("the hint is said %d times, want once", n)
 	}
 }

@@ -3,7 +3,9 @@ package publish
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http/httptest"
 	"path"
 	"reflect"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -327,5 +330,99 @@ func TestMalformedSpreadEvenly(t *testing.T) {
 		if len(firsts) < 5 {
 			t.Errorf("share %v: 20 seeds put the first malformed document at only %d places (%v), want the seed to move them", c.share, len(firsts), firsts)
 		}
+	}
+}
+
+// putFunc is a Putter made of a function, for failures an S3 does not make on demand.
+type putFunc func() error
+
+func (f putFunc) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if err := f(); err != nil {
+		return nil, err
+	}
+	return &s3.PutObjectOutput{}, nil
+}
+
+var _ Putter = putFunc(nil)
+
+var errGone = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+
+// A run whose every upload fails stops once they have failed for GiveUp, its summary complete and
+// saying so; the failures are logged a line every failureLogEvery, not one each. (The publisher
+// whose cloud had gone logged a line every 100 ms for 12 minutes, until Ctrl-C.)
+func TestRunGivesUpWhenEveryUploadFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var logs syncbuf.Buffer
+	sum, err := Run(ctx, putFunc(func() error { return errGone }), Config{Bucket: "bkt", Rate: 200, GiveUp: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.StoppedBy != "give-up" || sum.Published != 0 || sum.Failed < 10 || len(sum.FailedKeys) != sum.Failed || !errors.Is(sum.LastErr, errGone) {
+		t.Fatalf("stopped_by=%s published=%d failed=%d failed_keys=%d last_err=%v; want give-up, 0, at least 10 (200/s for 200 ms)",
+			sum.StoppedBy, sum.Published, sum.Failed, len(sum.FailedKeys), sum.LastErr)
+	}
+	if sum.Seconds > 5 {
+		t.Errorf("gave up after %.1f s, want about 0.2", sum.Seconds)
+	}
+	// One line at the first failure, one at the end for the rest: every failure counted once.
+	lines, counted := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct {
+			Msg    string `json:"msg"`
+			Failed int    `json:"failed_since_last_line"`
+		}
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "put failed" {
+			lines++
+			counted += rec.Failed
+		}
+	}
+	if lines != 2 || counted != sum.Failed {
+		t.Errorf("%d failures logged in %d lines counting %d, want 2 lines counting every one:\n%s", sum.Failed, lines, counted, logs.String())
+	}
+}
+
+// Giving up is for uploads that keep failing: a run where some succeed (a fault elsewhere), or whose
+// failures are a blip shorter than GiveUp, runs to its end.
+func TestRunDoesNotGiveUpWhileSomeSucceed(t *testing.T) {
+	// Documents are 5 ms apart, one upload at a time.
+	tests := []struct {
+		name   string
+		giveUp time.Duration
+		put    func(start time.Time) func() error
+	}{
+		{name: "every other upload fails", giveUp: 20 * time.Millisecond, put: func(time.Time) func() error {
+			var mu sync.Mutex
+			n := 0
+			return func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if n++; n%2 == 0 {
+					return errGone
+				}
+				return nil
+			}
+		}},
+		{name: "a blip: the first 100 ms fail", giveUp: 300 * time.Millisecond, put: func(start time.Time) func() error {
+			return func() error {
+				if time.Since(start) < 100*time.Millisecond {
+					return errGone
+				}
+				return nil
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sum, err := Run(context.Background(), putFunc(tt.put(time.Now())), Config{Bucket: "bkt", Rate: 200, Concurrency: 1,
+				Duration: 600 * time.Millisecond, GiveUp: tt.giveUp, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.StoppedBy != "duration" || sum.Published == 0 || sum.Failed == 0 {
+				t.Fatalf("stopped_by=%s published=%d failed=%d; want duration, some of each", sum.StoppedBy, sum.Published, sum.Failed)
+			}
+		})
 	}
 }

@@ -71,6 +71,12 @@ type Config struct {
 	Wait time.Duration
 	// Pollers receive from the CSV queue concurrently. Default: 2.
 	Pollers int
+	// GiveUp ends the run (StoppedBy "give-up") once receives have kept failing, none answering,
+	// for this long: when a receive fails and the first failure since the last receive that
+	// answered is at least GiveUp old. A receive that answers with no message is an answer, so an
+	// idle queue never gives up; any answer starts the count again, so a short blip is retried
+	// through. 0: never (the lab drains this way).
+	GiveUp time.Duration
 	// ProgressEvery is how often Progress is called. Default: 10s (the seed's).
 	ProgressEvery time.Duration
 	// Progress, if set, receives live totals.
@@ -127,11 +133,14 @@ type Summary struct {
 	ReceiveErrors int `json:"receive_errors"`
 	// Receives counts the receives that answered (with messages or none).
 	Receives  int       `json:"receives"`
-	StoppedBy string    `json:"stopped_by"` // idle, duration, expect or interrupt
+	StoppedBy string    `json:"stopped_by"` // idle, duration, expect, interrupt or give-up
 	Started   time.Time `json:"started"`
 	Ended     time.Time `json:"ended"`
 	Seconds   float64   `json:"seconds"`
 	Keys      []string  `json:"keys"` // converted documents' CSV keys, sorted
+	// LastErr is the error of the last receive that failed (nil when none did), for the caller to
+	// say why (errors.As sees the SDK's error); not in the JSON.
+	LastErr error `json:"-"`
 }
 
 // ErrConfig is wrapped by every configuration error.
@@ -163,8 +172,8 @@ func (c *Config) defaults(getter Getter) error {
 	if c.Verify && getter == nil {
 		errs = append(errs, fmt.Errorf("%w: Verify needs an S3 client", ErrConfig))
 	}
-	if c.Expect < 0 || c.Idle < 0 || c.Duration < 0 {
-		errs = append(errs, fmt.Errorf("%w: Expect, Idle and Duration must not be negative", ErrConfig))
+	if c.Expect < 0 || c.Idle < 0 || c.Duration < 0 || c.GiveUp < 0 {
+		errs = append(errs, fmt.Errorf("%w: Expect, Idle, Duration and GiveUp must not be negative", ErrConfig))
 	}
 	return errors.Join(errs...)
 }
@@ -182,9 +191,13 @@ type state struct {
 	last   time.Time // last message from either queue
 	expect chan struct{}
 	once   sync.Once
+	// failingSince is when the first receive failed since the last that answered; zero after an answer.
+	failingSince time.Time
+	giveUp       chan struct{} // closed once receives have failed for GiveUp
+	giveUpOnce   sync.Once
 }
 
-// Run drains until Idle, Duration, Expect or ctx is cancelled and returns the
+// Run drains until Idle, Duration, Expect, GiveUp or ctx is cancelled and returns the
 // summary. Cancelling ctx is a normal stop. The error is for a bad Config only;
 // receive failures are logged and retried.
 func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, error) {
@@ -192,7 +205,7 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 		return Summary{}, err
 	}
 	st := &state{cfg: cfg, s3: getter, start: time.Now(), seen: map[string]bool{}, errs: map[string]ErrorDocument{}, docs: map[string]bool{},
-		errIDs: map[string]bool{}, expect: make(chan struct{})}
+		errIDs: map[string]bool{}, expect: make(chan struct{}), giveUp: make(chan struct{})}
 	st.last = st.start
 	st.sum.Started = st.start.UTC()
 	st.sum.Verified = cfg.Verify
@@ -228,6 +241,9 @@ loop:
 			break loop
 		case <-st.expect:
 			st.sum.StoppedBy = "expect"
+			break loop
+		case <-st.giveUp:
+			st.sum.StoppedBy = "give-up"
 			break loop
 		case now := <-tick.C:
 			st.mu.Lock()
@@ -299,9 +315,18 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			if hard.Err() != nil {
 				return
 			}
+			now := time.Now()
 			st.mu.Lock()
 			st.sum.ReceiveErrors++
+			st.sum.LastErr = err
+			if st.failingSince.IsZero() {
+				st.failingSince = now
+			}
+			gaveUp := st.cfg.GiveUp > 0 && now.Sub(st.failingSince) >= st.cfg.GiveUp
 			st.mu.Unlock()
+			if gaveUp {
+				st.giveUpOnce.Do(func() { close(st.giveUp) })
+			}
 			log.Warn("receive failed", "err", err, "retry_in", backoff.String())
 			select {
 			case <-hard.Done():
@@ -316,6 +341,7 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 		backoff = 100 * time.Millisecond
 		st.mu.Lock()
 		st.sum.Receives++
+		st.failingSince = time.Time{}
 		st.mu.Unlock()
 		if len(out.Messages) == 0 {
 			continue

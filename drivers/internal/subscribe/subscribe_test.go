@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -323,6 +324,69 @@ func TestDocumentName(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := DocumentName(tt.key); got != tt.want {
 				t.Fatalf("DocumentName(%q) = %q, want %q", tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
+// scriptedQueue answers each receive as answer says for the receive's number (from 1): an error, or
+// no message after 10 ms (a long poll that found nothing, made short).
+type scriptedQueue struct {
+	mu     sync.Mutex
+	n      int
+	answer func(n int) error
+}
+
+func (q *scriptedQueue) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	q.mu.Lock()
+	q.n++
+	err := q.answer(q.n)
+	q.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Millisecond):
+	}
+	return &sqs.ReceiveMessageOutput{}, nil
+}
+
+func (q *scriptedQueue) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return &sqs.DeleteMessageBatchOutput{}, nil
+}
+
+var _ Queue = (*scriptedQueue)(nil)
+
+var errGone = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
+
+// Receives that keep failing, none answering, end the run at GiveUp (the subscriber of a cloud that
+// had gone ran until Ctrl-C); one that answers, even with nothing, starts the count again, so a
+// subscriber on a queue that fails now and then runs to its end.
+func TestRunGivesUpOnlyWhenNoReceiveAnswers(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(n int) error
+		want   string
+	}{
+		{name: "every receive fails", answer: func(int) error { return errGone }, want: "give-up"},
+		{name: "every other receive fails", answer: func(n int) error {
+			if n%2 == 0 {
+				return errGone
+			}
+			return nil
+		}, want: "duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sum, err := Run(context.Background(), &scriptedQueue{answer: tt.answer}, nil, Config{QueueURL: "q", ErrorQueueURL: "e",
+				GiveUp: 300 * time.Millisecond, Duration: time.Second, Wait: time.Second, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.StoppedBy != tt.want || sum.ReceiveErrors == 0 || !errors.Is(sum.LastErr, errGone) {
+				t.Fatalf("stopped_by=%s after %.1fs, receive_errors=%d, last_err=%v; want %s", sum.StoppedBy, sum.Seconds, sum.ReceiveErrors, sum.LastErr, tt.want)
 			}
 		})
 	}
