@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -306,5 +308,26 @@ func TestFaultEnableRefusedWhileAnExperimentRuns(t *testing.T) {
 	code, out, errs = fault(t, "off", "-outputs", outputs)
 	if code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errs, "judged without it") || !strings.Contains(errs, execution) {
 		t.Errorf("off during a run: exit %d, parameter %s\n%s%s", code, lc.Param(t, param), out, errs)
+	}
+}
+
+// With the local cloud gone (nothing listens at the endpoint), a command's error says what to do:
+// start it, and take its environment. The exit code stays the error's.
+func TestErrorSaysTheLocalCloudMayNotBeRunning(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "http://" + ln.Addr().String()
+	ln.Close()
+	m, out, errb := newMain()
+	m.AWSConfig = func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(gone), RetryMaxAttempts: 1,
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")}, nil
+	}
+	code := cli.Report(errb, m.Run(context.Background(), []string{"fault", "status", "-fault-parameter", "x"}), ExitError)
+	if code != ExitError || !strings.Contains(errb.String(), "connection refused\nnothing listens on "+strings.TrimPrefix(gone, "http://")+": the local cloud may not be running") ||
+		!strings.Contains(errb.String(), "chaoslab local env") {
+		t.Errorf("exit %d\n%s%s\nwant 2, the error and the hint on a line of its own", code, out, errb)
 	}
 }

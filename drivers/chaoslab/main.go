@@ -143,7 +143,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		m.usage(m.Stderr)
 		return cli.Usagef("chaoslab: unknown command %q", name)
 	}
-	return c.run(m, ctx, args[1:])
+	err := c.run(m, ctx, args[1:])
+	if hint := cli.LocalCloudHint(err); hint != "" {
+		err = fmt.Errorf("%w%s", err, hint) // exit codes kept: cli.Code reads through the wrap
+	}
+	return err
 }
 
 func (m *Main) now() time.Time {
@@ -157,7 +161,11 @@ func (m *Main) awsConfig(ctx context.Context) (aws.Config, error) {
 	if m.AWSConfig != nil {
 		return m.AWSConfig(ctx)
 	}
-	return cli.AWSConfig(ctx)
+	cfg, err := cli.AWSConfig(ctx)
+	if err == nil {
+		err = cli.CheckRegion(cfg)
+	}
+	return cfg, err
 }
 
 // usageFunc prints a command's help: its text, then its flags.

@@ -184,11 +184,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	if sum.StoppedBy == "give-up" {
 		return cli.Exit(1, fmt.Errorf("publisher: gave up: no upload succeeded for -give-up %s (%d of %d uploads failed); the last: %w%s",
-			*giveUp, sum.Failed, sum.Failed+sum.Published, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+			*giveUp, sum.Failed, sum.Failed+sum.Published, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
 	}
 	if sum.Failed > 0 {
 		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed; the last: %w%s",
-			sum.Failed, sum.Failed+sum.Published, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+			sum.Failed, sum.Failed+sum.Published, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (m *Main) client(ctx context.Context) (publish.Putter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := publish.CheckRegion(cfg); err != nil {
+	if err := cli.CheckRegion(cfg); err != nil {
 		return nil, cli.Exit(2, fmt.Errorf("publisher: %w", err))
 	}
 	return s3.NewFromConfig(cfg), nil

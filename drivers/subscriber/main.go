@@ -204,16 +204,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case sum.StoppedBy == "give-up":
 		// What the queues held after the failures began was not read: no verdict, as below.
 		return cli.Exit(2, fmt.Errorf("subscriber: gave up: no receive answered for -give-up %s (%d failed, %d answered); the last: %w%s",
-			*giveUp, sum.ReceiveErrors, sum.Receives, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+			*giveUp, sum.ReceiveErrors, sum.Receives, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
 	case sum.Receives == 0 && sum.ReceiveErrors > 0:
 		// Not one receive answered: nothing is known of the pipeline, not even a loss.
 		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?); the last: %w%s",
-			sum.ReceiveErrors, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+			sum.ReceiveErrors, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
 	case out.Tally != nil && out.Tally.Lost > 0 && sum.ReceiveErrors > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read; the last failure: %w%s",
-			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr, publish.LocalCloudHint(sum.LastErr)))
+			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
 	case out.Tally != nil && out.Tally.Lost > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents lost", out.Tally.Lost, out.Tally.Published))
 	}
@@ -228,7 +228,7 @@ func (m *Main) clients(ctx context.Context) (subscribe.Queue, subscribe.Getter, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := publish.CheckRegion(cfg); err != nil {
+	if err := cli.CheckRegion(cfg); err != nil {
 		return nil, nil, cli.Exit(2, fmt.Errorf("subscriber: %w", err))
 	}
 	// -verify reads every CSV back: an object stored without a checksum (the local cloud's, or one

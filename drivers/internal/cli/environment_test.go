@@ -1,4 +1,4 @@
-package publish
+package cli
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
 )
 
 func TestCheckRegion(t *testing.T) {
@@ -38,7 +39,7 @@ func TestLocalCloudHint(t *testing.T) {
 	addr := closedPort(t)
 	_, refused := (&net.Dialer{}).DialContext(context.Background(), "tcp", addr)
 	if refused == nil {
-		t.Skipf("%s answered after its listener closed", addr)
+		t.Fatalf("%s answered after its listener closed (another process took the port: run again)", addr)
 	}
 	elsewhere := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 443},
 		Err: &net.OpError{Op: "connect", Err: syscall.ECONNREFUSED}}
@@ -65,5 +66,22 @@ func TestLocalCloudHint(t *testing.T) {
 				t.Errorf("hint %q: want a line of its own naming %s, local up and local env", h, addr)
 			}
 		})
+	}
+}
+
+// A key the local cloud does not know (it was started again since the shell took its environment)
+// is told to take the environment again; not when the endpoint is AWS's.
+func TestLocalCloudHintForAStaleKey(t *testing.T) {
+	stale := fmt.Errorf("operation error SSM: GetParameter: %w", &smithy.GenericAPIError{Code: "UnrecognizedClientException", Message: "The security token included in the request is invalid."})
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+	if h := LocalCloudHint(stale); !strings.Contains(h, "does not know this key") || !strings.Contains(h, `eval "$(go run ./drivers/chaoslab local env)"`) {
+		t.Errorf("a stale key on the local cloud: hint %q", h)
+	}
+	if h := LocalCloudHint(fmt.Errorf("x: %w", &smithy.GenericAPIError{Code: "AccessDeniedException"})); h != "" {
+		t.Errorf("another refusal: hint %q, want none", h)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	if h := LocalCloudHint(stale); h != "" {
+		t.Errorf("a stale key on AWS: hint %q, want none", h)
 	}
 }

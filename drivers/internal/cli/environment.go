@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+)
+
+// What a shell needs to reach the local cloud, as the README's "To keep a local cloud up" says it:
+// the environment (AWS_ENDPOINT_URL, AWS_REGION, this start's key) comes from the running cloud.
+const (
+	localUp  = "go run ./drivers/chaoslab local up"
+	localEnv = `eval "$(go run ./drivers/chaoslab local env)"`
+)
+
+// ErrNoRegion is wrapped by CheckRegion's error.
+var ErrNoRegion = errors.New("no AWS region configured")
+
+// CheckRegion says what to do when cfg has no region, nil when it has one. Without it every
+// request failed, each on its own, with the endpoint resolver's "Invalid region: region was not a
+// valid DNS name", which names neither the cause nor the fix. The publisher and the subscriber
+// call it before their first request.
+func CheckRegion(cfg aws.Config) error {
+	if cfg.Region != "" {
+		return nil
+	}
+	return fmt.Errorf("%w (AWS_REGION and AWS_DEFAULT_REGION are unset, and the shared config names none): "+
+		"set one, or for the local cloud run %s", ErrNoRegion, localEnv)
+}
+
+// LocalCloudHint says what to do when err is a connection to a loopback address refused (the
+// local cloud stopped, or restarted on another port since the shell took its environment), or the
+// cloud at a loopback AWS_ENDPOINT_URL refusing the key (a cloud started again since the shell took
+// its environment: each start makes a key of its own), on a line of its own (it starts with a
+// newline); "" for any other error. It is for a command's final error, said once: the errors of
+// the requests stay as the SDK wrote them.
+func LocalCloudHint(err error) string {
+	if err == nil {
+		return ""
+	}
+	var op *net.OpError
+	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &op) && op.Op == "dial" {
+		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() {
+			return fmt.Sprintf("\nnothing listens on %s: the local cloud may not be running. Start it with `%s`, "+
+				"then, in this shell, %s (each start picks a port and a key of its own)", addr, localUp, localEnv)
+		}
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && staleKeyCodes[api.ErrorCode()] && loopbackEndpoint(os.Getenv("AWS_ENDPOINT_URL")) {
+		return fmt.Sprintf("\nthe local cloud at %s does not know this key: it was started again since this shell took its "+
+			"environment (each start makes a key of its own). Run %s again", os.Getenv("AWS_ENDPOINT_URL"), localEnv)
+	}
+	return ""
+}
+
+// staleKeyCodes are the errors AWS (and the local cloud) answer a key they do not know with.
+var staleKeyCodes = map[string]bool{"UnrecognizedClientException": true, "InvalidClientTokenId": true, "InvalidAccessKeyId": true}
+
+// loopbackEndpoint says whether endpoint is a URL whose host is a loopback address or localhost.
+func loopbackEndpoint(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Hostname() == "" {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
