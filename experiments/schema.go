@@ -15,10 +15,10 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsondup"
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // keyRule is what an object of the file may hold besides its type's json fields.
@@ -263,48 +263,8 @@ func join(p, key string) string {
 
 // unknownKey is the reason a member key is refused: unknown, and which known key it may be.
 func unknownKey(key string, known []string) string {
-	if s := suggest(key, known); s != "" {
+	if s := suggest.Nearest(key, known); s != "" {
 		return fmt.Sprintf("unknown key; did you mean %q?", s)
 	}
 	return "unknown key"
-}
-
-// suggest is the known key closest to key: the same but for case, one a prefix of the other, or
-// at most two edits away; "" when none is.
-func suggest(key string, known []string) string {
-	best, bestDist := "", 3
-	for _, k := range slices.Sorted(slices.Values(known)) {
-		lk, lkey := strings.ToLower(k), strings.ToLower(key)
-		d := editDistance(lk, lkey)
-		if lk == lkey {
-			d = 0
-		} else if len(lkey) >= 4 && (strings.HasPrefix(lk, lkey) || strings.HasPrefix(lkey, lk)) {
-			d = min(d, 2)
-		}
-		if d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // SignalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
@@ -211,45 +212,16 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 	return &UsageError{Err: fmt.Errorf("%w (%s -h lists the flags)", err, fs.Name())}
 }
 
-// nearestFlag is the flag of fs whose name is nearest the one err says is not defined, within
-// two edits (a typo, a letter swapped), or "".
+// nearestFlag is the flag of fs whose name is nearest the one err says is not defined
+// (suggest.Nearest), or "".
 func nearestFlag(fs *flag.FlagSet, err error) string {
 	var name string
 	if _, scanErr := fmt.Sscanf(err.Error(), "flag provided but not defined: -%s", &name); scanErr != nil {
 		return ""
 	}
-	name = strings.TrimPrefix(name, "-") // --pasue
-	best, bestDist := "", 3
-	fs.VisitAll(func(f *flag.Flag) {
-		if d := editDistance(name, f.Name); d < bestDist {
-			best, bestDist = f.Name, d
-		}
-	})
-	return best
-}
-
-// editDistance is the optimal string alignment distance of a and b: insertions, deletions,
-// substitutions and swaps of two neighbours, one each.
-func editDistance(a, b string) int {
-	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return suggest.Nearest(strings.TrimPrefix(name, "-"), names) // --pasue
 }
 
 // durationError says what a duration looks like when err is the flag package's refusal of a
