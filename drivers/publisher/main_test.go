@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
@@ -152,28 +153,10 @@ func TestDefaultRunIDsDoNotCollide(t *testing.T) {
 	}
 }
 
-// awsEnv is an environment of nothing but vars: no shared config or credentials file, no region
-// unless vars name one (a developer's own must not decide the test).
-func awsEnv(t *testing.T, vars map[string]string) {
-	t.Helper()
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
-		t.Setenv(k, vars[k])
-	}
-	t.Setenv("HOME", dir)
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-}
-
 // With no region anywhere, every upload failed with the endpoint resolver's "Invalid region"; the
 // publisher now refuses before the first, saying how the local cloud's environment is set.
 func TestRefusesWithoutARegion(t *testing.T) {
-	awsEnv(t, nil)
+	testenv.AWSEnv(t, nil)
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb}
 	err := m.Run(context.Background(), []string{"-bucket", "lab-bucket", "-count", "3", "-rate", "0"})
@@ -201,7 +184,7 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	endpoint := "http://" + ln.Addr().String()
 	ln.Close()
 	// One attempt per upload: the SDK's retries would only make the test slower.
-	awsEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
+	testenv.AWSEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
 		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb}

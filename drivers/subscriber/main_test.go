@@ -187,28 +187,10 @@ func TestEveryReceiveFailed(t *testing.T) {
 	}
 }
 
-// awsEnv is an environment of nothing but vars: no shared config or credentials file, no region
-// unless vars name one (a developer's own must not decide the test).
-func awsEnv(t *testing.T, vars map[string]string) {
-	t.Helper()
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
-		t.Setenv(k, vars[k])
-	}
-	t.Setenv("HOME", dir)
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-}
-
 // With no region anywhere, the subscriber refuses before its first receive, saying how the local
 // cloud's environment is set (each receive failed with the endpoint resolver's "Invalid region").
 func TestRefusesWithoutARegion(t *testing.T) {
-	awsEnv(t, nil)
+	testenv.AWSEnv(t, nil)
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb}
 	err := m.Run(context.Background(), []string{"-csv-queue-url", "http://127.0.0.1:1/q", "-duration", "2s", "-wait", "1s"})
@@ -235,7 +217,7 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	}
 	endpoint := "http://" + ln.Addr().String()
 	ln.Close()
-	awsEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
+	testenv.AWSEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
 		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb}

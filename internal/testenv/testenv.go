@@ -16,6 +16,7 @@ package testenv
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -45,4 +46,23 @@ func SkipIfShort(t testing.TB, why string) {
 	if testing.Short() {
 		t.Skip("-short: " + why)
 	}
+}
+
+// AWSEnv gives the test an AWS environment of nothing but vars: no shared config or credentials
+// file (empty ones, and a HOME of the test's own), no region, endpoint or key unless vars name
+// them. A developer's own configuration must not decide a test of what a command does without it.
+func AWSEnv(t testing.TB, vars map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
+		t.Setenv(k, vars[k])
+	}
+	t.Setenv("HOME", dir)
+	t.Setenv("AWS_CONFIG_FILE", empty)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
 }
