@@ -71,6 +71,10 @@ type Config struct {
 	Wait time.Duration
 	// Pollers receive from the CSV queue concurrently. Default: 2.
 	Pollers int
+	// ReceiveTimeout bounds one receive beyond its Wait: an endpoint that takes the connection and
+	// never answers (a hung cloud) fails the receive, which GiveUp counts, instead of holding its
+	// poller for good. Default: 30s.
+	ReceiveTimeout time.Duration
 	// GiveUp ends the run (StoppedBy "give-up") once receives have kept failing, none answering,
 	// for this long: when a receive fails and the first failure since the last receive that
 	// answered is at least GiveUp old. A receive that answers with no message is an answer, so an
@@ -155,6 +159,9 @@ func (c *Config) defaults(getter Getter) error {
 	}
 	if c.Pollers <= 0 {
 		c.Pollers = 2
+	}
+	if c.ReceiveTimeout <= 0 {
+		c.ReceiveTimeout = 30 * time.Second
 	}
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = 10 * time.Second
@@ -310,7 +317,9 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 				in.VisibilityTimeout = int32(st.cfg.PeekVisibility / time.Second)
 			}
 		}
-		out, err := q.ReceiveMessage(hard, in)
+		rctx, cancel := context.WithTimeout(hard, st.cfg.Wait+st.cfg.ReceiveTimeout)
+		out, err := q.ReceiveMessage(rctx, in)
+		cancel()
 		if err != nil {
 			if hard.Err() != nil {
 				return

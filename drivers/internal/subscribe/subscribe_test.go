@@ -391,3 +391,27 @@ func TestRunGivesUpOnlyWhenNoReceiveAnswers(t *testing.T) {
 		})
 	}
 }
+
+// hangingQueue takes every receive and never answers it (a cloud that accepts the connection and
+// hangs): only the receive's context ends it.
+type hangingQueue struct{ scriptedQueue }
+
+func (q *hangingQueue) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A receive that is never answered fails after its Wait and ReceiveTimeout, and GiveUp counts it:
+// without the bound a hung cloud held every poller, and the subscriber, for good.
+func TestRunGivesUpOnAReceiveNeverAnswered(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // one that never gives up fails here
+	defer cancel()
+	sum, err := Run(ctx, &hangingQueue{}, nil, Config{QueueURL: "q", ErrorQueueURL: "e", Wait: time.Second,
+		ReceiveTimeout: 50 * time.Millisecond, GiveUp: 300 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.StoppedBy != "give-up" || sum.ReceiveErrors == 0 || !errors.Is(sum.LastErr, context.DeadlineExceeded) {
+		t.Fatalf("stopped_by=%s after %.1fs, receive_errors=%d, last_err=%v; want give-up on receives timed out", sum.StoppedBy, sum.Seconds, sum.ReceiveErrors, sum.LastErr)
+	}
+}
