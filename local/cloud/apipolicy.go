@@ -85,6 +85,10 @@ func readBody(r *http.Request) ([]byte, error) { return gateway.PeekBody(r, 2<<2
 func (c *Cloud) queuePolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
+		if op == "GetQueueAttributes" {
+			c.queuePolicyAttribute(w, r, next)
+			return
+		}
 		if op != "CreateQueue" && op != "SetQueueAttributes" && op != "DeleteQueue" {
 			next.ServeHTTP(w, r)
 			return
@@ -114,6 +118,49 @@ func (c *Cloud) queuePolicies(next http.Handler) http.Handler {
 				return http.StatusBadRequest, "InvalidAttributeValue", "Invalid value for the parameter Policy. Reason: " + reason
 			}})
 	})
+}
+
+// queuePolicyAttribute answers a GetQueueAttributes that asks for Policy (or All) with the queue's
+// policy when the emulator has none: a stack's AWS::SQS::QueuePolicy is the IAM engine's, never set
+// on the emulator's queue, so `aws sqs get-queue-attributes --attribute-names Policy` on the stack's
+// queues answered nothing while the policy was enforced. SQS answers it.
+func (c *Cloud) queuePolicyAttribute(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	body, err := readBody(r)
+	var in struct {
+		QueueUrl       string
+		AttributeNames []string
+	}
+	if err != nil || exactjson.Unmarshal(body, &in) != nil || !slices.Contains(in.AttributeNames, "Policy") && !slices.Contains(in.AttributeNames, "All") {
+		next.ServeHTTP(w, r)
+		return
+	}
+	rec := gateway.NewResponseBuffer()
+	next.ServeHTTP(rec, r)
+	var out map[string]json.RawMessage
+	var attrs map[string]string
+	if rec.Status() != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil ||
+		out["Attributes"] != nil && json.Unmarshal(out["Attributes"], &attrs) != nil || attrs["Policy"] != "" {
+		rec.SendTo(w)
+		return
+	}
+	arn := attrs["QueueArn"]
+	if arn == "" {
+		arn = iam.QueueARN(in.QueueUrl, Region, AccountID)
+	}
+	doc, ok := c.resourcePolicy(arn)
+	if !ok {
+		rec.SendTo(w)
+		return
+	}
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs["Policy"] = doc
+	out["Attributes"], _ = json.Marshal(attrs)
+	b, _ := json.Marshal(out)
+	rec.Body.Reset()
+	rec.Body.Write(b)
+	rec.SendTo(w)
 }
 
 // topicPolicies is the interceptor for sns (the query protocol).
@@ -215,20 +262,22 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 	})
 }
 
-// bucketPolicy is the bucket's policy document: the one set through the API, else the one its
-// stack's AWS::S3::BucketPolicy gives it.
+// bucketPolicy is the bucket's policy document (resourcePolicy).
 func (c *Cloud) bucketPolicy(bucket string) (string, bool) {
+	return c.resourcePolicy("arn:aws:s3:::" + bucket)
+}
+
+// resourcePolicy is the policy document of a bucket, queue or topic: the one set through its
+// service's API, else the one its stack's policy resource gives it (which the emulator never saw).
+func (c *Cloud) resourcePolicy(arn string) (string, bool) {
 	c.iam.mu.Lock()
 	defer c.iam.mu.Unlock()
-	if doc, set := c.iam.policies["arn:aws:s3:::"+bucket]; set {
+	if doc, set := c.iam.policies[arn]; set {
 		return doc, doc != ""
 	}
-	for _, rs := range c.iam.stacks {
-		for _, r := range rs {
-			if b, _ := r.Properties["Bucket"].(string); r.Type == "AWS::S3::BucketPolicy" && b == bucket {
-				doc, err := json.Marshal(r.Properties["PolicyDocument"])
-				return string(doc), err == nil
-			}
+	for _, name := range slices.Sorted(maps.Keys(c.iam.stacks)) {
+		if doc, ok := iam.TemplatePolicy(c.iam.stacks[name], arn, Region, AccountID); ok {
+			return doc, true
 		}
 	}
 	return "", false

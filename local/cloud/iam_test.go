@@ -28,6 +28,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	snssdk "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -495,6 +496,22 @@ func TestLabUnderIAM(t *testing.T) {
 		if err := snsDelivers(ctx, full); err != nil {
 			t.Fatalf("the template's policy lets the topic deliver: %v", err)
 		}
+		// The policy GetQueueAttributes answers is the one in force: the template's (the emulator
+		// never saw it, and answered none), none once removed, the API's once set.
+		policyOf := func(name string) string {
+			t.Helper()
+			out, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(full.out["CsvQueueUrl"]),
+				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeName(name)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.Attributes["Policy"]
+		}
+		for _, name := range []string{"Policy", "All"} {
+			if doc := policyOf(name); !strings.Contains(doc, "sns.amazonaws.com") || !strings.Contains(doc, full.out["TopicArn"]) {
+				t.Errorf("GetQueueAttributes %s of the stack's CSV queue: Policy %q, want the template's (the topic may send)", name, doc)
+			}
+		}
 		// Removed: the template's policy no longer applies, as in SQS.
 		if err := setPolicy(""); err != nil {
 			t.Fatal(err)
@@ -502,12 +519,18 @@ func TestLabUnderIAM(t *testing.T) {
 		if err := denied(snsDelivers(ctx, full), "AccessDenied", "sqs:SendMessage"); err != nil {
 			t.Errorf("with the policy removed: %v", err)
 		}
+		if doc := policyOf("Policy"); doc != "" {
+			t.Errorf("the policy once removed: %q, want none", doc)
+		}
 		// A deploy of the queue's stack sets the template's policy again.
 		if _, err := c.setStackIAM(labStackName, c.Stack(labStackName).IAM); err != nil {
 			t.Fatal(err)
 		}
 		if err := snsDelivers(ctx, full); err != nil {
 			t.Errorf("after the stack's deploy: %v, want the template's policy again", err)
+		}
+		if doc := policyOf("Policy"); !strings.Contains(doc, "sns.amazonaws.com") {
+			t.Errorf("the policy after the stack's deploy: %q, want the template's", doc)
 		}
 		if err := setPolicy(""); err != nil {
 			t.Fatal(err)
@@ -521,6 +544,9 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		if err := snsDelivers(ctx, full); err != nil {
 			t.Errorf("with the topic allowed again through the API: %v", err)
+		}
+		if doc := policyOf("Policy"); doc != string(allow) {
+			t.Errorf("the policy set through the API: %q, want %s", doc, allow)
 		}
 	})
 

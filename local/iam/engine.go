@@ -2,6 +2,7 @@ package iam
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -397,6 +398,23 @@ func queueResolver(queueArn map[string]string, region, account string) func(stri
 		}
 		return QueueARN(u, region, account)
 	}
+}
+
+// TemplatePolicy is the policy document a stack's resources give the queue, topic or bucket arn
+// (its AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy or AWS::S3::BucketPolicy, and their inline
+// forms), as JSON; false when none names it. A queue named by URL is matched by the ARN the URL
+// names in region and account.
+func TemplatePolicy(resources []Resource, arn, region, account string) (string, bool) {
+	queue := queueResolver(nil, region, account)
+	for _, r := range resources {
+		targets, err := policyTargets(r, queue)
+		if err != nil || !slices.Contains(targets, arn) {
+			continue
+		}
+		doc, err := json.Marshal(r.Properties["PolicyDocument"])
+		return string(doc), err == nil
+	}
+	return "", false
 }
 
 // policyTargets are the ARNs a queue, topic or bucket policy resource attaches its document to
