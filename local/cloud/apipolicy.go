@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"maps"
 	"net/http"
@@ -120,6 +121,32 @@ func (c *Cloud) queuePolicies(next http.Handler) http.Handler {
 	})
 }
 
+// topicPolicyAttribute answers GetTopicAttributes with the topic's policy when the emulator's answer
+// has none, as queuePolicyAttribute does for a queue: a stack's AWS::SNS::TopicPolicy is the IAM
+// engine's alone.
+func (c *Cloud) topicPolicyAttribute(w http.ResponseWriter, r *http.Request, next http.Handler, arn string) {
+	rec := gateway.NewResponseBuffer()
+	next.ServeHTTP(rec, r)
+	answer := rec.Body.String()
+	end := strings.LastIndex(answer, "</Attributes>")
+	if rec.Status() != http.StatusOK || end < 0 || strings.Contains(answer, "<key>Policy</key>") {
+		rec.SendTo(w)
+		return
+	}
+	doc, ok := c.resourcePolicy(arn)
+	if !ok {
+		rec.SendTo(w)
+		return
+	}
+	var entry strings.Builder
+	entry.WriteString("<entry><key>Policy</key><value>")
+	_ = xml.EscapeText(&entry, []byte(doc))
+	entry.WriteString("</value></entry>")
+	rec.Body.Reset()
+	rec.Body.WriteString(answer[:end] + entry.String() + answer[end:])
+	rec.SendTo(w)
+}
+
 // queuePolicyAttribute answers a GetQueueAttributes that asks for Policy (or All) with the queue's
 // policy when the emulator has none: a stack's AWS::SQS::QueuePolicy is the IAM engine's, never set
 // on the emulator's queue, so `aws sqs get-queue-attributes --attribute-names Policy` on the stack's
@@ -181,6 +208,9 @@ func (c *Cloud) topicPolicies(next http.Handler) http.Handler {
 		}}
 		set := false
 		switch form.Get("Action") {
+		case "GetTopicAttributes":
+			c.topicPolicyAttribute(w, r, next, form.Get("TopicArn"))
+			return
 		case "CreateTopic":
 			ch.arn = "arn:aws:sns:" + Region + ":" + AccountID + ":" + form.Get("Name")
 			ch.policy, set = sns.AttributeEntries(form)["Policy"]

@@ -569,6 +569,18 @@ func TestLabUnderIAM(t *testing.T) {
 		if err := s3Publishes(); err != nil {
 			t.Fatalf("the template's policy lets S3 publish: %v", err)
 		}
+		// GetTopicAttributes answers the policy in force: the template's, which the emulator never saw.
+		policyOf := func() string {
+			t.Helper()
+			out, err := snsc.GetTopicAttributes(ctx, &snssdk.GetTopicAttributesInput{TopicArn: aws.String(topic)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.Attributes["Policy"]
+		}
+		if doc := policyOf(); !strings.Contains(doc, topic) || !strings.Contains(doc, `"Statement"`) {
+			t.Errorf("GetTopicAttributes of the stack's topic: Policy %q, want the template's", doc)
+		}
 		if err := setPolicy(""); !errors.As(err, &api) || api.ErrorCode() != "InvalidParameter" || !strings.Contains(err.Error(), "Policy is empty") {
 			t.Errorf("an empty policy: %v, want InvalidParameter (SNS refuses it)", err)
 		}
@@ -588,6 +600,9 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		if err := s3Publishes(); err != nil {
 			t.Errorf("with S3 allowed again through the API: %v", err)
+		}
+		if doc := policyOf(); doc != string(allow) {
+			t.Errorf("the policy set through the API: %q, want %s", doc, allow)
 		}
 	})
 
