@@ -151,17 +151,22 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 		return err
 	}
 	// An experiment holding the parameter: enable refuses (the experiment's verdict would be judged
-	// under this fault, and its rollback would end it); off goes ahead, it is the way out, and says
-	// what it ends.
-	if sub != "status" {
-		err := experimentHolding(ctx, cfg, names)
-		switch busy := errors.Is(err, runner.ErrBusy); {
-		case err != nil && !busy:
-			return fmt.Errorf("chaoslab fault %s: %w (nothing written)", sub, err)
-		case busy && sub == "enable" && !*alongside:
+	// under this fault, and its rollback would end it), fail-closed: a check that cannot be made
+	// refuses too, and -alongside skips it. Off goes ahead whatever the check says, it is the way
+	// out, and says what it ends or that it could not tell.
+	if sub == "off" || sub == "enable" && !*alongside {
+		err := experimentHolding(ctx, cfg, names, name)
+		var busy *runner.BusyError
+		switch {
+		case err == nil:
+		case sub == "off" && errors.As(err, &busy):
+			fmt.Fprintf(m.Stderr, "chaoslab fault off: switching off the fault of %s, which holds the parameter: its verdict is judged without it from now on\n", busy.Execution)
+		case sub == "off":
+			fmt.Fprintf(m.Stderr, "chaoslab fault off: could not tell whether an experiment holds the parameter (%v); switching it off all the same\n", err)
+		case errors.As(err, &busy):
 			return cli.Usagef("chaoslab fault enable: %w (nothing written)", err)
-		case busy && sub == "off":
-			fmt.Fprintf(m.Stderr, "chaoslab fault off: switching off the fault of an experiment that holds the parameter: its verdict is judged without it from now on (%v)\n", err)
+		default:
+			return fmt.Errorf("chaoslab fault enable: %w (nothing written; -alongside writes without the check)", err)
 		}
 	}
 	client := ssm.NewFromConfig(cfg)
@@ -200,11 +205,16 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	return nil
 }
 
-// experimentHolding returns an error wrapping runner.ErrBusy when an experiment of the stack's
-// state machine holds the fault parameter; nil when none does, when the outputs name no state
-// machine (a parameter given by -fault-parameter alone is not checked) or one that does not exist
-// (nothing runs on it); another error when the executions cannot be read.
-func experimentHolding(ctx context.Context, cfg aws.Config, names *stack.Names) error {
+// experimentHolding returns a *runner.BusyError when an experiment of the stack's state machine
+// holds param; nil when none does, when param is not the stack's fault parameter (one given by
+// -fault-parameter that the outputs do not name: the stack's machine does not write it), when the
+// outputs name no state machine or one that does not exist (nothing runs on it); another error
+// when the executions cannot be read.
+func experimentHolding(ctx context.Context, cfg aws.Config, names *stack.Names, param string) error {
+	own, err := names.InFile(stack.FaultParameterName)
+	if err != nil || own != param {
+		return nil
+	}
 	machine, err := names.Optional(stack.ExperimentStateMachineArn)
 	if err != nil || machine == "" {
 		return nil

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sfnapi "github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -309,17 +312,70 @@ func TestFaultEnableRefusedWhileAnExperimentRuns(t *testing.T) {
 	if code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errs, "judged without it") || !strings.Contains(errs, execution) {
 		t.Errorf("off during a run: exit %d, parameter %s\n%s%s", code, lc.Param(t, param), out, errs)
 	}
+	// AND a parameter the stack's machine does not write is not held by its experiment
+	const other = "fault-held-other"
+	putParam(t, lc, other, runner.FaultOff)
+	if code, out, errs := fault(t, "enable", "-outputs", outputs, "-fault-parameter", other, "latency", "min_latency=100", "max_latency=200"); code != 0 {
+		t.Errorf("enable of another parameter during the run: exit %d\n%s%s", code, out, errs)
+	}
+
+	// AND when the executions cannot be read: off goes ahead and says it could not tell; enable
+	// refuses (fail-closed) unless -alongside
+	noSFN := func(args ...string) (int, string, string) {
+		t.Helper()
+		m, out, errb := newMain()
+		m.AWSConfig = func(ctx context.Context) (aws.Config, error) {
+			cfg, err := runnertest.AWSConfig(ctx)
+			cfg.HTTPClient, cfg.RetryMaxAttempts = sfnRefused{awshttp.NewBuildableClient()}, 1
+			return cfg, err
+		}
+		err := m.Run(context.Background(), append([]string{"fault"}, args...))
+		return cli.Report(errb, err, ExitError), out.String(), errb.String()
+	}
+	putParam(t, lc, param, held)
+	if code, out, errs := noSFN("off", "-outputs", outputs); code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errs, "could not tell whether an experiment holds the parameter") {
+		t.Errorf("off with Step Functions unreachable: exit %d, parameter %s\n%s%s; want it off, saying it could not tell", code, lc.Param(t, param), out, errs)
+	}
+	if code, out, errs := noSFN("enable", "-outputs", outputs, "latency", "min_latency=100", "max_latency=200"); code != ExitError || !strings.Contains(errs, "-alongside writes without the check") ||
+		lc.Param(t, param) != runner.FaultOff {
+		t.Errorf("enable with Step Functions unreachable: exit %d, parameter %s\n%s%s; want 2 and nothing written", code, lc.Param(t, param), out, errs)
+	}
+	if code, out, errs := noSFN("enable", "-outputs", outputs, "-alongside", "latency", "min_latency=100", "max_latency=200"); code != 0 || lc.Param(t, param) == runner.FaultOff {
+		t.Errorf("enable -alongside with Step Functions unreachable: exit %d\n%s%s; want it written", code, out, errs)
+	}
+}
+
+// sfnRefused fails every Step Functions request as an unreachable endpoint would; the others go on.
+type sfnRefused struct{ next *awshttp.BuildableClient }
+
+func (c sfnRefused) Do(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.") {
+		return nil, errors.New("step functions unreachable (test)")
+	}
+	return c.next.Do(r)
 }
 
 // With the local cloud gone (nothing listens at the endpoint), a command's error says what to do:
 // start it, and take its environment. The exit code stays the error's.
 func TestErrorSaysTheLocalCloudMayNotBeRunning(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	gone := ""
+	for try := 0; gone == "" && try < 5; try++ { // a port closed, and still refused (no one took it since)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			continue
+		}
+		gone = "http://" + addr
 	}
-	gone := "http://" + ln.Addr().String()
-	ln.Close()
+	if gone == "" {
+		t.Fatal("no closed 127.0.0.1 port found in 5 tries")
+	}
+	t.Setenv("AWS_ENDPOINT_URL", gone) // the shell's, which the hint is about
 	m, out, errb := newMain()
 	m.AWSConfig = func(context.Context) (aws.Config, error) {
 		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(gone), RetryMaxAttempts: 1,

@@ -144,7 +144,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab: unknown command %q", name)
 	}
 	err := c.run(m, ctx, args[1:])
-	if hint := cli.LocalCloudHint(err); hint != "" {
+	// Not for lab and bench: they start a cloud of their own, which `local up` would not help.
+	if hint := cli.LocalCloudHint(err); hint != "" && name != "lab" && name != "bench" {
 		err = fmt.Errorf("%w%s", err, hint) // exit codes kept: cli.Code reads through the wrap
 	}
 	return err

@@ -163,7 +163,8 @@ func NewProxy(target *url.URL, dial func(ctx context.Context, network, addr stri
 // pipeline benchmark's load, and the garbage collector's work after it.
 var proxyBuffers = &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
 
-// bufferPool is an httputil.BufferPool on a sync.Pool (of *[]byte, so Put does not allocate).
+// bufferPool is an httputil.BufferPool on a sync.Pool of *[]byte (a Put allocates the 24-byte
+// slice header, not the 32 KiB).
 type bufferPool struct{ pool sync.Pool }
 
 func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }

@@ -118,13 +118,17 @@ func hasIntegrityChecksum(h http.Header) bool {
 	if h.Get("Content-MD5") != "" || strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-") {
 		return true
 	}
-	for k := range h {
-		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-checksum-") && lk != "x-amz-checksum-type" && lk != "x-amz-checksum-mode" {
+	for _, name := range checksumHeaders {
+		if h.Get(name) != "" {
 			return true
 		}
 	}
 	return false
 }
+
+// checksumHeaders are the headers that carry a checksum value (S3's five algorithms); not
+// x-amz-checksum-algorithm, -type or -mode, which name one without giving it.
+var checksumHeaders = []string{"X-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc32c", "X-Amz-Checksum-Crc64nvme", "X-Amz-Checksum-Sha1", "X-Amz-Checksum-Sha256"}
 
 // maxDeleteKeys is the most keys one DeleteObjects may name (the API Reference: "up to 1,000
 // keys"); S3 refuses more as MalformedXML, where the emulator deleted them all.

@@ -75,6 +75,8 @@ func TestS3CompatDeleteObjectsNeedsAChecksum(t *testing.T) {
 	}{
 		{name: "none", status: 400},
 		{name: "only the checksum mode", header: map[string]string{"X-Amz-Checksum-Mode": "ENABLED"}, status: 400},
+		{name: "an algorithm named, no value", header: map[string]string{"X-Amz-Checksum-Algorithm": "CRC32", "X-Amz-Sdk-Checksum-Algorithm": "CRC32"}, status: 400},
+		{name: "a SHA-256 header", header: map[string]string{"X-Amz-Checksum-Sha256": "x"}, status: 200},
 		{name: "Content-MD5 (the CLI v2, boto3 1.26)", header: map[string]string{"Content-MD5": "x"}, status: 200},
 		{name: "a CRC32 header (the Go SDK, boto3 1.36 and later)", header: map[string]string{"X-Amz-Checksum-Crc32": "x"}, status: 200},
 		{name: "a checksum in the trailer", header: map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc64nvme"}, status: 200},

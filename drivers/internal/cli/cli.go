@@ -50,7 +50,7 @@ func SignalContext() (context.Context, context.CancelFunc) {
 	if !signal.Ignored(syscall.SIGHUP) {
 		sigs = append(sigs, syscall.SIGHUP)
 	}
-	ch := make(chan os.Signal, 1) // read once: the signals after the first are dropped
+	ch := make(chan os.Signal, 1) // read for interruptGrace after the first, then left unread: later signals are dropped
 	signal.Notify(ch, sigs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,8 +35,8 @@ func CheckRegion(cfg aws.Config) error {
 		"set one, or for the local cloud run %s", ErrNoRegion, localEnv)
 }
 
-// LocalCloudHint says what to do when err is a connection to a loopback address refused (the
-// local cloud stopped, or restarted on another port since the shell took its environment), or the
+// LocalCloudHint says what to do when err is a connection to the loopback AWS_ENDPOINT_URL refused
+// (the local cloud stopped, or restarted on another port since the shell took its environment), or the
 // cloud at a loopback AWS_ENDPOINT_URL refusing the key (a cloud started again since the shell took
 // its environment: each start makes a key of its own), on a line of its own (it starts with a
 // newline); "" for any other error. It is for a command's final error, said once: the errors of
@@ -44,9 +45,12 @@ func LocalCloudHint(err error) string {
 	if err == nil {
 		return ""
 	}
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
 	var op *net.OpError
-	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &op) && op.Op == "dial" {
-		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() {
+	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &op) && op.Op == "dial" && loopbackEndpoint(endpoint) {
+		// The endpoint's own address only: a refused credentials server on loopback (aws-vault's)
+		// is not the local cloud.
+		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() && sameAddress(endpoint, addr) {
 			return fmt.Sprintf("\nnothing listens on %s: the local cloud may not be running. Start it with `%s`, "+
 				"then, in this shell, %s (each start picks a port and a key of its own)", addr, localUp, localEnv)
 		}
@@ -57,6 +61,13 @@ func LocalCloudHint(err error) string {
 			"environment (each start makes a key of its own). Run %s again", os.Getenv("AWS_ENDPOINT_URL"), localEnv)
 	}
 	return ""
+}
+
+// sameAddress says whether the URL endpoint names addr (its port, and a loopback host: localhost
+// and 127.0.0.1 are one).
+func sameAddress(endpoint string, addr *net.TCPAddr) bool {
+	u, err := url.Parse(endpoint)
+	return err == nil && u.Port() == strconv.Itoa(addr.Port)
 }
 
 // staleKeyCodes are the errors AWS (and the local cloud) answer a key they do not know with.

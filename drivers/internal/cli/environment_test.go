@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,47 +23,44 @@ func TestCheckRegion(t *testing.T) {
 	}
 }
 
-// closedPort is a 127.0.0.1 address nothing listens on any more.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+// refusedAt is the error of a dial to addr that nothing listens on, as net makes it.
+func refusedAt(port int) error {
+	return &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: port},
+		Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 }
 
+// A refused connection to the local cloud's endpoint (AWS_ENDPOINT_URL on loopback) gets the hint;
+// one to another address does not (a credentials server on loopback, AWS's endpoints), nor one
+// with no local endpoint configured.
 func TestLocalCloudHint(t *testing.T) {
-	addr := closedPort(t)
-	_, refused := (&net.Dialer{}).DialContext(context.Background(), "tcp", addr)
-	if refused == nil {
-		t.Fatalf("%s answered after its listener closed (another process took the port: run again)", addr)
-	}
 	elsewhere := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 443},
 		Err: &net.OpError{Op: "connect", Err: syscall.ECONNREFUSED}}
 	tests := []struct {
-		name string
-		err  error
-		want bool
+		name, endpoint string
+		err            error
+		want           bool
 	}{
-		{name: "refused on loopback", err: refused, want: true},
+		{name: "refused at the endpoint", endpoint: "http://127.0.0.1:4566", err: refusedAt(4566), want: true},
+		{name: "refused at the endpoint, named localhost", endpoint: "http://localhost:4566", err: refusedAt(4566), want: true},
 		// As the SDK wraps it, joined with the retry quota's refusal once the quota is spent.
-		{name: "refused on loopback, wrapped", err: errors.Join(fmt.Errorf("operation error S3: PutObject: %w", refused), errors.New("retry quota exceeded")), want: true},
-		{name: "refused elsewhere", err: elsewhere},
-		{name: "another error", err: errors.New("AccessDenied")},
-		{name: "none", err: nil},
+		{name: "refused at the endpoint, wrapped", endpoint: "http://127.0.0.1:4566", want: true,
+			err: errors.Join(fmt.Errorf("operation error S3: PutObject: %w", refusedAt(4566)), errors.New("retry quota exceeded"))},
+		{name: "refused at another loopback port (a credentials server)", endpoint: "http://127.0.0.1:4566", err: refusedAt(9911)},
+		{name: "refused on loopback, no local endpoint", err: refusedAt(4566)},
+		{name: "refused elsewhere", endpoint: "http://127.0.0.1:4566", err: elsewhere},
+		{name: "another error", endpoint: "http://127.0.0.1:4566", err: errors.New("AccessDenied")},
+		{name: "none", endpoint: "http://127.0.0.1:4566", err: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("AWS_ENDPOINT_URL", tt.endpoint)
 			h := LocalCloudHint(tt.err)
 			if tt.want != (h != "") {
 				t.Fatalf("hint %q for %v, want one: %v", h, tt.err, tt.want)
 			}
-			if tt.want && (!strings.HasPrefix(h, "\n") || !strings.Contains(h, addr) || !strings.Contains(h, "go run ./drivers/chaoslab local up") ||
+			if tt.want && (!strings.HasPrefix(h, "\n") || !strings.Contains(h, "127.0.0.1:4566") || !strings.Contains(h, "go run ./drivers/chaoslab local up") ||
 				!strings.Contains(h, `eval "$(go run ./drivers/chaoslab local env)"`)) {
-				t.Errorf("hint %q: want a line of its own naming %s, local up and local env", h, addr)
+				t.Errorf("hint %q: want a line of its own naming 127.0.0.1:4566, local up and local env", h)
 			}
 		})
 	}

@@ -104,7 +104,7 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 	}
 	fmt.Fprintf(w, "verdict: %s\n", j.Verdict)
 	if j.Verdict == experiments.VerdictNotSteadyBefore && noDataBefore(j) {
-		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber), then run the experiment again")
+		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber, each with this run's -outputs and -stack), then run the experiment again")
 	}
 }
 

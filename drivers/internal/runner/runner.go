@@ -61,6 +61,16 @@ type Runner struct {
 // ended so recently that the rollback guard's run for it has not started yet.
 var ErrBusy = errors.New("another experiment is running on this state machine")
 
+// BusyError is Busy's error: the execution that holds the fault parameter, and what to do about
+// it before a run. It wraps ErrBusy.
+type BusyError struct {
+	Execution string // its ARN
+	msg       string
+}
+
+func (e *BusyError) Error() string { return e.msg }
+func (e *BusyError) Unwrap() error { return ErrBusy }
+
 // guardGrace is how long after an execution ended without its rollbacks Run still expects the
 // rollback guard's run for it. EventBridge starts it within seconds; a minute is chaoslab run's
 // -rollback-wait default, the time a run waits for it too. Past that it is not coming.
@@ -435,17 +445,13 @@ func (r *Runner) findRollback(ctx context.Context, machineArn, arn string, since
 	}
 }
 
-// rollbackDue is the newest execution of machineArn that ended less than guardGrace ago in a way
-// the rollback guard rolls back (experiments.StartsRollback) and whose rollback run has not
-// started; nil when there is none. Only the newest page is read: an execution that ended within
-// the minute is among the last hundred started unless a hundred more started since.
-// Busy returns an error wrapping ErrBusy when an experiment holds the fault parameter of
-// machineArn's stack: an execution of the machine is running, or one ended without its rollbacks
-// and the rollback guard's run for it has not started yet (its fault may still be on, and that
-// run will switch off whatever fault is on when it starts). Run refuses to start then (unless
-// Alongside), and so does chaoslab fault enable: a fault written by hand over a running
-// experiment's would be judged as the experiment's, and ended by its rollback. The error says
-// what to do. nil when the parameter is free; another error when the executions cannot be read.
+// Busy returns a *BusyError when an experiment holds the fault parameter of machineArn's stack:
+// an execution of the machine is running, or one ended without its rollbacks and the rollback
+// guard's run for it has not started yet (its fault may still be on, and that run will switch off
+// whatever fault is on when it starts). Run refuses to start then (unless Alongside), and so does
+// chaoslab fault enable: a fault written by hand over a running experiment's would be judged as
+// the experiment's, and ended by its rollback. The error says what to do about a run. nil when the
+// parameter is free; another error when the executions cannot be read.
 func (r *Runner) Busy(ctx context.Context, machineArn string) error {
 	running, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn),
 		StatusFilter: sfntypes.ExecutionStatusRunning, MaxResults: 1})
@@ -454,20 +460,26 @@ func (r *Runner) Busy(ctx context.Context, machineArn string) error {
 	}
 	if len(running.Executions) > 0 {
 		e := running.Executions[0]
-		return fmt.Errorf("%w: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
-			ErrBusy, aws.ToString(e.ExecutionArn), aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), aws.ToString(e.ExecutionArn))
+		arn := aws.ToString(e.ExecutionArn)
+		return &BusyError{Execution: arn, msg: fmt.Sprintf("%v: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
+			ErrBusy, arn, aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), arn)}
 	}
 	due, err := r.rollbackDue(ctx, machineArn)
 	if err != nil {
 		return fmt.Errorf("look for an execution of %s whose rollback is due: %w", machineArn, err)
 	}
 	if due != nil {
-		return fmt.Errorf("%w: %s ended %s at %s, and the rollback guard's run for it has not started yet; its fault may still be on, and that run, when it starts, switches off the fault of any run started now: wait for it (chaoslab follow %s follows both), or start alongside it on purpose (-alongside)",
-			ErrBusy, aws.ToString(due.ExecutionArn), due.Status, aws.ToTime(due.StopDate).UTC().Format(time.RFC3339), aws.ToString(due.ExecutionArn))
+		arn := aws.ToString(due.ExecutionArn)
+		return &BusyError{Execution: arn, msg: fmt.Sprintf("%v: %s ended %s at %s, and the rollback guard's run for it has not started yet; its fault may still be on, and that run, when it starts, switches off the fault of any run started now: wait for it (chaoslab follow %s follows both), or start alongside it on purpose (-alongside)",
+			ErrBusy, arn, due.Status, aws.ToTime(due.StopDate).UTC().Format(time.RFC3339), arn)}
 	}
 	return nil
 }
 
+// rollbackDue is the newest execution of machineArn that ended less than guardGrace ago in a way
+// the rollback guard rolls back (experiments.StartsRollback) and whose rollback run has not
+// started; nil when there is none. Only the newest page is read: an execution that ended within
+// the minute is among the last hundred started unless a hundred more started since.
 func (r *Runner) rollbackDue(ctx context.Context, machineArn string) (*sfn.DescribeExecutionOutput, error) {
 	list, err := r.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(machineArn), MaxResults: 100})
 	if err != nil {
@@ -588,7 +600,7 @@ func (r *Runner) interrupted(arn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	out := r.stdout()
-	fmt.Fprintln(out, "interrupted: stopping the execution and switching the fault off (another Ctrl-C leaves at once, with both left to the rollback guard)")
+	fmt.Fprintln(out, "interrupted: stopping the execution and switching the fault off (a Ctrl-C more than a second from now leaves at once, the execution to its own rollback or the rollback guard's)")
 	var errs []error
 	if _, err := r.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn),
 		Error: aws.String("ChaoslabInterrupted"), Cause: aws.String("chaoslab run was interrupted")}); err != nil {

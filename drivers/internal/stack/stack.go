@@ -277,6 +277,13 @@ func (n *Names) Optional(key string) (string, error) {
 	if p := n.flags[key]; p != nil && *p != "" {
 		return *p, nil
 	}
+	return n.InFile(key)
+}
+
+// InFile returns a key's value from the outputs file alone, whatever its flag
+// says, or "" when the file does not have it (a missing file is not an error
+// when -outputs was not given).
+func (n *Names) InFile(key string) (string, error) {
 	o, err := n.outputs()
 	if err != nil {
 		if !n.fileSet && errors.Is(err, os.ErrNotExist) {
