@@ -217,15 +217,19 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 	st.sum.Started = st.start.UTC()
 	st.sum.Verified = cfg.Verify
 
-	// soft asks pollers to stop after their current poll; ctx stops them at once.
+	// soft asks pollers to stop after their current poll; hard (ctx, or a give-up) stops them at
+	// once: after a give-up, a receive in flight to a hung cloud would hold the stop for its whole
+	// Wait and ReceiveTimeout.
 	soft, softStop := context.WithCancel(context.Background())
 	defer softStop()
+	hard, hardStop := context.WithCancel(ctx)
+	defer hardStop()
 	var wg sync.WaitGroup
 	for range cfg.Pollers {
-		wg.Go(func() { st.poll(ctx, soft, q, cfg.QueueURL, false) })
+		wg.Go(func() { st.poll(hard, soft, q, cfg.QueueURL, false) })
 	}
 	if cfg.ErrorQueueURL != "" {
-		wg.Go(func() { st.poll(ctx, soft, q, cfg.ErrorQueueURL, true) })
+		wg.Go(func() { st.poll(hard, soft, q, cfg.ErrorQueueURL, true) })
 	}
 
 	var deadline <-chan time.Time
@@ -251,6 +255,7 @@ loop:
 			break loop
 		case <-st.giveUp:
 			st.sum.StoppedBy = "give-up"
+			hardStop()
 			break loop
 		case now := <-tick.C:
 			st.mu.Lock()

@@ -411,6 +411,7 @@ func TestRunGivesUpOnAReceiveNeverAnswered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	if sum.StoppedBy != "give-up" || sum.ReceiveErrors == 0 || !errors.Is(sum.LastErr, context.DeadlineExceeded) {
 		t.Fatalf("stopped_by=%s after %.1fs, receive_errors=%d, last_err=%v; want give-up on receives timed out", sum.StoppedBy, sum.Seconds, sum.ReceiveErrors, sum.LastErr)
 	}
