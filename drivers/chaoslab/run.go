@@ -69,7 +69,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<name>-<UTC time>.json)")
 	fs.StringVar(&r.ExecutionName, "name", "", "execution name (default <name>-<UTC time>)")
-	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault)")
+	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault), or the fault parameter holds a fault that is on (the steady state before the fault is measured under it)")
 	withReport := bindWatchFlags(fs, r)
 	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal without .json>.ctk.json)")
 	rollbackStrategy := fs.String("rollback-strategy", "default", "Chaos Toolkit's --rollback-strategy: default or always (the state machine always rolls back); never and deviated are refused")

@@ -61,6 +61,30 @@ type Runner struct {
 // ended so recently that the rollback guard's run for it has not started yet.
 var ErrBusy = errors.New("another experiment is running on this state machine")
 
+// ErrFaultOn is the error of a run refused because the fault parameter is on before it starts.
+var ErrFaultOn = errors.New("the fault parameter is on already")
+
+// faultAlreadyOn returns an error wrapping ErrFaultOn when the fault parameter holds a fault that
+// is on (one switched on by hand, `chaoslab fault enable`, its -for not over): the steady state
+// before the fault would be measured under it, and the run's own fault would replace it unsaid.
+// A parameter that cannot be read is not checked (the machine's role may read what the user
+// cannot).
+func (r *Runner) faultAlreadyOn(ctx context.Context) error {
+	if r.SSM == nil || r.FaultParameter == "" {
+		return nil
+	}
+	cur, err := ReadFault(ctx, r.SSM, r.FaultParameter)
+	if err != nil || !cur.On(time.Now()) {
+		return nil
+	}
+	left := ""
+	if exp := cur.ExpiresAt(time.Now()); !exp.IsZero() {
+		left = fmt.Sprintf(", %s left", time.Until(exp).Round(time.Second))
+	}
+	return fmt.Errorf("%w: %s holds %s (version %d%s); the steady state before the fault would be measured under it: switch it off (chaoslab fault off) or let it expire, or start anyway on purpose (-alongside)",
+		ErrFaultOn, cur.Name, cur.Value, cur.Version, left)
+}
+
 // BusyError is Busy's error: the execution that holds the fault parameter, and what to do about
 // it before a run. It wraps ErrBusy.
 type BusyError struct {
@@ -155,6 +179,9 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
 			}
+			return nil, err
+		}
+		if err := r.faultAlreadyOn(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -441,6 +441,7 @@ func TestRunInterruptedWhileStarting(t *testing.T) {
 	}
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
+	r.Alongside = true // the fault on stands for the one the execution wrote: the run starts over it
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
@@ -592,5 +593,33 @@ func TestAttachInterruptedLeavesTheExecutionRunning(t *testing.T) {
 	}
 	if v := lc.Param(t, param); v == FaultOff {
 		t.Errorf("the fault was switched off by a watch that does not own the run")
+	}
+}
+
+// A fault switched on by hand and still on when a run starts would be measured as the steady state
+// before the fault, then replaced by the run's own unsaid: the run is refused, saying so, and
+// nothing starts; with Alongside it starts.
+func TestRunRefusedWhileAFaultIsOn(t *testing.T) {
+	lc := runnertest.Need(t)
+	param := "runner-fault-on"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	lc.SetParam(t, param, `{"expiresAfterSeconds":300,"latency":{"enabled":true,"min_latency":100,"max_latency":200,"percentage":100}}`)
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := r.Run(ctx, arn, compiled(t, param, time.Second))
+	if !errors.Is(err, ErrFaultOn) || !strings.Contains(err.Error(), "chaoslab fault off") || !strings.Contains(err.Error(), "-alongside") {
+		t.Fatalf("err %v, want ErrFaultOn saying how to switch it off or start anyway", err)
+	}
+	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if lerr != nil || len(list.Executions) != 0 {
+		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
+	}
+	// Expired, it is off: the run starts (and is stopped here, its context cancelled at once).
+	lc.SetParam(t, param, `{"expiresAfterSeconds":1,"latency":{"enabled":true,"min_latency":100,"max_latency":200,"percentage":100}}`)
+	time.Sleep(1100 * time.Millisecond)
+	if err := r.faultAlreadyOn(ctx); err != nil {
+		t.Errorf("an expired fault: %v, want none", err)
 	}
 }
