@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
+	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
 // fault runs `chaoslab fault args...` and returns its exit code, stdout and stderr with the error.
@@ -358,23 +358,7 @@ func (c sfnRefused) Do(r *http.Request) (*http.Response, error) {
 // With the local cloud gone (nothing listens at the endpoint), a command's error says what to do:
 // start it, and take its environment. The exit code stays the error's.
 func TestErrorSaysTheLocalCloudMayNotBeRunning(t *testing.T) {
-	gone := ""
-	for try := 0; gone == "" && try < 5; try++ { // a port closed, and still refused (no one took it since)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			continue
-		}
-		gone = "http://" + addr
-	}
-	if gone == "" {
-		t.Fatal("no closed 127.0.0.1 port found in 5 tries")
-	}
+	gone := "http://" + testenv.ClosedAddress(t)
 	t.Setenv("AWS_ENDPOINT_URL", gone) // the shell's, which the hint is about
 	m, out, errb := newMain()
 	m.AWSConfig = func(context.Context) (aws.Config, error) {

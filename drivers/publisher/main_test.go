@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -177,12 +176,7 @@ func TestRefusesWithoutARegion(t *testing.T) {
 // -give-up: exit 1, its summary saying so, the connection's refusal and what to do said once, and
 // not one log line per failed upload. It ran on for 12 minutes until Ctrl-C.
 func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + ln.Addr().String()
-	ln.Close()
+	endpoint := "http://" + testenv.ClosedAddress(t)
 	// One attempt per upload: the SDK's retries would only make the test slower.
 	testenv.AWSEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
 		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
@@ -190,7 +184,7 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	m := &Main{Stdout: &out, Stderr: &errb}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a publisher that never gives up fails, not hangs
 	defer cancel()
-	err = m.Run(ctx, []string{"-bucket", "lab-bucket", "-rate", "100", "-give-up", "300ms"})
+	err := m.Run(ctx, []string{"-bucket", "lab-bucket", "-rate", "100", "-give-up", "300ms"})
 	if code := cli.Report(&errb, err, 1); code != 1 {
 		t.Fatalf("exit %d, want 1 (err %v)\n%s", code, err, errb.String())
 	}
@@ -205,7 +199,7 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	stderr := errb.String()
 	for _, want := range []string{
 		"error: publisher: gave up: no upload succeeded for -give-up 300ms",
-		"dial tcp " + ln.Addr().String() + ": connect: connection refused",
+		"dial tcp " + strings.TrimPrefix(endpoint, "http://") + ": connect: connection refused",
 		"the local cloud may not be running. Start it with `go run ./drivers/chaoslab local up`",
 	} {
 		if !strings.Contains(stderr, want) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,19 +210,14 @@ func TestRefusesWithoutARegion(t *testing.T) {
 // -give-up: exit 2, its summary saying so, the connection's refusal and what to do said once. It ran
 // on until Ctrl-C.
 func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + ln.Addr().String()
-	ln.Close()
+	endpoint := "http://" + testenv.ClosedAddress(t)
 	testenv.AWSEnv(t, map[string]string{"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDLOCAL",
 		"AWS_SECRET_ACCESS_KEY": "local", "AWS_MAX_ATTEMPTS": "1"})
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a subscriber that never gives up fails, not hangs
 	defer cancel()
-	err = m.Run(ctx, []string{"-csv-queue-url", endpoint + "/000000000000/csv", "-error-queue-url", endpoint + "/000000000000/err",
+	err := m.Run(ctx, []string{"-csv-queue-url", endpoint + "/000000000000/csv", "-error-queue-url", endpoint + "/000000000000/err",
 		"-give-up", "300ms", "-wait", "1s"})
 	if code := cli.Report(&errb, err, 1); code != 2 {
 		t.Fatalf("exit %d, want 2 (err %v)\n%s", code, err, errb.String())
@@ -239,7 +233,7 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	stderr := errb.String()
 	for _, want := range []string{
 		"error: subscriber: gave up: no receive answered for -give-up 300ms",
-		"dial tcp " + ln.Addr().String() + ": connect: connection refused",
+		"dial tcp " + strings.TrimPrefix(endpoint, "http://") + ": connect: connection refused",
 		"the local cloud may not be running. Start it with `go run ./drivers/chaoslab local up`",
 	} {
 		if !strings.Contains(stderr, want) {

@@ -15,6 +15,7 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,25 @@ func AWSEnv(t testing.TB, vars map[string]string) {
 	t.Setenv("HOME", dir)
 	t.Setenv("AWS_CONFIG_FILE", empty)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+}
+
+// ClosedAddress is a 127.0.0.1 address nothing listens on: a port listened on and closed, and
+// refused when dialled (tried again with another should a process have taken it since).
+func ClosedAddress(t testing.TB) string {
+	t.Helper()
+	for range 5 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			continue
+		}
+		return addr
+	}
+	t.Fatal("no closed 127.0.0.1 port in 5 tries")
+	return ""
 }
