@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -34,6 +35,11 @@ func TestMain(m *testing.M) {
 		os.WriteFile(marker, []byte("clean"), 0o600)
 		os.Exit(0)
 	}
+	// Under nohup (a CI step, a background run), SIGHUP is ignored, and an ignored signal stays
+	// ignored in every child: the drivers started here would keep it ignored, as they should, and
+	// the SIGHUP tests could not see them stop. Caught here instead, it is at its default in the
+	// children (exec resets caught signals); TestNohupKeepsSIGHUPIgnored starts its own nohup.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
 	os.Exit(m.Run())
 }
 
