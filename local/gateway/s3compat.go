@@ -114,21 +114,24 @@ func isObjectPath(p string) bool {
 // required for all Multi-Object Delete requests"): Content-MD5, an x-amz-checksum-<algorithm>
 // header, or one an aws-chunked body's trailer brings (X-Amz-Trailer). The emulator deleted
 // without one, so a hand-made request that S3 refuses worked here. Every SDK and CLI sends one.
+// Only the headers of S3's checksum algorithms (checksumAlgorithms) carry a value:
+// x-amz-checksum-algorithm, -type and -mode name one without giving it.
 func hasIntegrityChecksum(h http.Header) bool {
-	if h.Get("Content-MD5") != "" || strings.HasPrefix(strings.ToLower(h.Get("X-Amz-Trailer")), "x-amz-checksum-") {
+	if h.Get("Content-MD5") != "" {
 		return true
 	}
-	for _, name := range checksumHeaders {
+	for name := range checksumAlgorithms {
 		if h.Get(name) != "" {
+			return true
+		}
+	}
+	for _, t := range strings.Split(h.Get("X-Amz-Trailer"), ",") {
+		if _, ok := checksumAlgorithms[strings.ToLower(strings.TrimSpace(t))]; ok {
 			return true
 		}
 	}
 	return false
 }
-
-// checksumHeaders are the headers that carry a checksum value (S3's five algorithms); not
-// x-amz-checksum-algorithm, -type or -mode, which name one without giving it.
-var checksumHeaders = []string{"X-Amz-Checksum-Crc32", "X-Amz-Checksum-Crc32c", "X-Amz-Checksum-Crc64nvme", "X-Amz-Checksum-Sha1", "X-Amz-Checksum-Sha256"}
 
 // maxDeleteKeys is the most keys one DeleteObjects may name (the API Reference: "up to 1,000
 // keys"); S3 refuses more as MalformedXML, where the emulator deleted them all.
