@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 
@@ -41,12 +40,10 @@ func ListDeadLetterSourceQueues(next http.Handler) http.Handler {
 			writeError(w, "MissingParameter", "The request must contain the parameter QueueUrl.")
 			return
 		}
-		size := int64(maxListQueues)
-		if in.MaxResults != nil {
-			if size = *in.MaxResults; size < 1 || size > maxListQueues {
-				writeError(w, "InvalidParameterValue", fmt.Sprintf("Value %d for parameter MaxResults is invalid. Reason: must be between 1 and %d.", size, maxListQueues))
-				return
-			}
+		size, bad := pageSize(in.MaxResults)
+		if bad != "" {
+			writeError(w, "InvalidParameterValue", bad)
+			return
 		}
 		ask := func(action string, in any) (*gateway.ResponseBuffer, bool) {
 			b, _ := json.Marshal(in)
@@ -92,7 +89,7 @@ func ListDeadLetterSourceQueues(next http.Handler) http.Handler {
 			}
 		}
 		slices.Sort(sources)
-		page, last := pageAfter(sources, after, int(size))
+		page, last := pageAfter(sources, after, size)
 		if page == nil {
 			page = []string{} // SQS answers the member, empty
 		}

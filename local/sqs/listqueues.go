@@ -34,12 +34,10 @@ func ListQueues(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		size := int64(maxListQueues)
-		if in.MaxResults != nil {
-			if size = *in.MaxResults; size < 1 || size > maxListQueues {
-				writeError(w, "InvalidParameterValue", fmt.Sprintf("Value %d for parameter MaxResults is invalid. Reason: must be between 1 and %d.", size, maxListQueues))
-				return
-			}
+		size, bad := pageSize(in.MaxResults)
+		if bad != "" {
+			writeError(w, "InvalidParameterValue", bad)
+			return
 		}
 		prefix := ""
 		if in.QueueNamePrefix != nil {
@@ -63,7 +61,7 @@ func ListQueues(next http.Handler) http.Handler {
 			rec.SendTo(w)
 			return
 		}
-		page, last := pageAfter(slices.Sorted(slices.Values(out.QueueUrls)), after, int(size))
+		page, last := pageAfter(slices.Sorted(slices.Values(out.QueueUrls)), after, size)
 		answer := map[string]any{}
 		if len(page) > 0 {
 			answer["QueueUrls"] = page
@@ -76,6 +74,18 @@ func ListQueues(next http.Handler) http.Handler {
 		rec.Body.Write(b)
 		rec.SendTo(w)
 	})
+}
+
+// pageSize is a listing's page size from its MaxResults (1 to 1,000; maxListQueues when none is
+// given), or SQS's message refusing it.
+func pageSize(maxResults *int64) (int, string) {
+	if maxResults == nil {
+		return maxListQueues, ""
+	}
+	if n := *maxResults; n < 1 || n > maxListQueues {
+		return 0, fmt.Sprintf("Value %d for parameter MaxResults is invalid. Reason: must be between 1 and %d.", n, maxListQueues)
+	}
+	return int(*maxResults), ""
 }
 
 // pageAfter cuts a page of at most size URLs from the sorted urls, starting after the URL after
