@@ -42,46 +42,36 @@ func CheckRegion(cfg aws.Config) error {
 // newline); "" for any other error. It is for a command's final error, said once: the errors of
 // the requests stay as the SDK wrote them.
 func LocalCloudHint(err error) string {
-	if err == nil {
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
+	u, perr := url.Parse(endpoint)
+	if err == nil || perr != nil || !isLoopback(u.Hostname()) {
 		return ""
 	}
-	endpoint := os.Getenv("AWS_ENDPOINT_URL")
 	var op *net.OpError
-	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &op) && op.Op == "dial" && loopbackEndpoint(endpoint) {
+	if errors.Is(err, syscall.ECONNREFUSED) && errors.As(err, &op) && op.Op == "dial" {
 		// The endpoint's own address only: a refused credentials server on loopback (aws-vault's)
 		// is not the local cloud.
-		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() && sameAddress(endpoint, addr) {
+		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() && u.Port() == strconv.Itoa(addr.Port) {
 			return fmt.Sprintf("\nnothing listens on %s: the local cloud may not be running. Start it with `%s`, "+
 				"then, in this shell, %s (each start picks a port and a key of its own)", addr, localUp, localEnv)
 		}
 	}
 	var api smithy.APIError
-	if errors.As(err, &api) && staleKeyCodes[api.ErrorCode()] && loopbackEndpoint(os.Getenv("AWS_ENDPOINT_URL")) {
+	if errors.As(err, &api) && staleKeyCodes[api.ErrorCode()] {
 		return fmt.Sprintf("\nthe local cloud at %s does not know this key: it was started again since this shell took its "+
-			"environment (each start makes a key of its own). Run %s again", os.Getenv("AWS_ENDPOINT_URL"), localEnv)
+			"environment (each start makes a key of its own). Run %s again", endpoint, localEnv)
 	}
 	return ""
-}
-
-// sameAddress says whether the URL endpoint names addr (its port, and a loopback host: localhost
-// and 127.0.0.1 are one).
-func sameAddress(endpoint string, addr *net.TCPAddr) bool {
-	u, err := url.Parse(endpoint)
-	return err == nil && u.Port() == strconv.Itoa(addr.Port)
 }
 
 // staleKeyCodes are the errors AWS (and the local cloud) answer a key they do not know with.
 var staleKeyCodes = map[string]bool{"UnrecognizedClientException": true, "InvalidClientTokenId": true, "InvalidAccessKeyId": true}
 
-// loopbackEndpoint says whether endpoint is a URL whose host is a loopback address or localhost.
-func loopbackEndpoint(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Hostname() == "" {
-		return false
-	}
-	if u.Hostname() == "localhost" {
+// isLoopback says whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(u.Hostname())
+	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
