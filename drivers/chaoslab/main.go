@@ -144,11 +144,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab: unknown command %q", name)
 	}
 	err := c.run(m, ctx, args[1:])
-	// Not for lab and bench: they start a cloud of their own, which `local up` would not help.
-	if hint := cli.LocalCloudHint(err); hint != "" && name != "lab" && name != "bench" {
-		err = fmt.Errorf("%w%s", err, hint) // exit codes kept: cli.Code reads through the wrap
+	if name == "lab" || name == "bench" {
+		return err // they start a cloud of their own, which `local up` would not help
 	}
-	return err
+	return cli.WithLocalCloudHint(err)
 }
 
 func (m *Main) now() time.Time {

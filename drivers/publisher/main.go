@@ -70,6 +70,10 @@ Flags:
 
 // Run parses args and publishes.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	return cli.WithLocalCloudHint(m.run(ctx, args)) // what to do about a local cloud gone, said once
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("publisher", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{stack.BucketName: "bucket"})
@@ -183,12 +187,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("publisher: the documents are published, but %w (their keys are in the summary above)", manifestErr)
 	}
 	if sum.StoppedBy == "give-up" {
-		return cli.Exit(1, fmt.Errorf("publisher: gave up: no upload succeeded for -give-up %s (%d of %d uploads failed); the last: %w%s",
-			*giveUp, sum.Failed, sum.Failed+sum.Published, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
+		return cli.Exit(1, fmt.Errorf("publisher: gave up: no upload succeeded for -give-up %s (%d of %d uploads failed); the last: %w",
+			*giveUp, sum.Failed, sum.Failed+sum.Published, sum.LastErr))
 	}
 	if sum.Failed > 0 {
-		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed; the last: %w%s",
-			sum.Failed, sum.Failed+sum.Published, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
+		return cli.Exit(1, fmt.Errorf("publisher: %d of %d uploads failed; the last: %w",
+			sum.Failed, sum.Failed+sum.Published, sum.LastErr))
 	}
 	return nil
 }

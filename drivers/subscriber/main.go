@@ -82,6 +82,10 @@ Flags:
 
 // Run parses args and drains.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	return cli.WithLocalCloudHint(m.run(ctx, args)) // what to do about a local cloud gone, said once
+}
+
+func (m *Main) run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("subscriber", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{
@@ -203,17 +207,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	switch {
 	case sum.StoppedBy == "give-up":
 		// What the queues held after the failures began was not read: no verdict, as below.
-		return cli.Exit(2, fmt.Errorf("subscriber: gave up: no receive answered for -give-up %s (%d failed, %d answered); the last: %w%s",
-			*giveUp, sum.ReceiveErrors, sum.Receives, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
+		return cli.Exit(2, fmt.Errorf("subscriber: gave up: no receive answered for -give-up %s (%d failed, %d answered); the last: %w",
+			*giveUp, sum.ReceiveErrors, sum.Receives, sum.LastErr))
 	case sum.Receives == 0 && sum.ReceiveErrors > 0:
 		// Not one receive answered: nothing is known of the pipeline, not even a loss.
-		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?); the last: %w%s",
-			sum.ReceiveErrors, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
+		return cli.Exit(2, fmt.Errorf("subscriber: every receive failed (%d; their errors are logged above): the queues were never read (is the queue URL or the endpoint right?); the last: %w",
+			sum.ReceiveErrors, sum.LastErr))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
 	case out.Tally != nil && out.Tally.Lost > 0 && sum.ReceiveErrors > 0:
-		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read; the last failure: %w%s",
-			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr, cli.LocalCloudHint(sum.LastErr)))
+		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read; the last failure: %w",
+			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr))
 	case out.Tally != nil && out.Tally.Lost > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents lost", out.Tally.Lost, out.Tally.Published))
 	}

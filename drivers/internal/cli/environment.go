@@ -64,6 +64,15 @@ func LocalCloudHint(err error) string {
 	return ""
 }
 
+// WithLocalCloudHint is err with LocalCloudHint's line after it, or err as it is when it has none.
+// A command wraps its final error once: exit codes are kept (Code reads through the wrap).
+func WithLocalCloudHint(err error) error {
+	if hint := LocalCloudHint(err); hint != "" {
+		return fmt.Errorf("%w%s", err, hint)
+	}
+	return err
+}
+
 // staleKeyCodes are the errors AWS (and the local cloud) answer a key they do not know with.
 var staleKeyCodes = map[string]bool{"UnrecognizedClientException": true, "InvalidClientTokenId": true, "InvalidAccessKeyId": true}
 
