@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/giveup"
 )
 
 // Putter is the part of the S3 client the publisher uses.
@@ -193,8 +194,7 @@ func Run(ctx context.Context, client Putter, cfg Config) (Summary, error) {
 		results []result
 		st      Stats
 		lastErr error
-		// failingSince is when the first upload failed since the last success; zero after a success.
-		failingSince time.Time
+		streak  giveup.Streak // the failed uploads since the last success
 		// nextLog is when a failure may be logged again; held counts the failures not logged since
 		// the last line, heldDoc and heldErr the last of them.
 		nextLog time.Time
@@ -223,16 +223,13 @@ func Run(ctx context.Context, client Putter, cfg Config) (Summary, error) {
 				mu.Lock()
 				results = append(results, result{n: d.N, key: d.Key, malformed: d.Malformed, err: err})
 				if err == nil {
-					failingSince = time.Time{}
+					streak.Succeeded()
 				}
 				switch {
 				case err != nil:
 					st.Failed++
 					lastErr = err
-					if failingSince.IsZero() {
-						failingSince = now
-					}
-					if cfg.GiveUp > 0 && now.Sub(failingSince) >= cfg.GiveUp {
+					if streak.Failed(now, cfg.GiveUp) {
 						giveUp(errGaveUp)
 					}
 					if now.Before(nextLog) {

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/giveup"
 )
 
 // Queue is the part of the SQS client the subscriber uses.
@@ -186,22 +187,21 @@ func (c *Config) defaults(getter Getter) error {
 }
 
 type state struct {
-	cfg    Config
-	s3     Getter
-	start  time.Time
-	mu     sync.Mutex
-	seen   map[string]bool
-	errs   map[string]ErrorDocument
-	docs   map[string]bool // the documents converted or in the error queue, by name (DocumentName)
-	errIDs map[string]bool
-	sum    Summary
-	last   time.Time // last message from either queue
-	expect chan struct{}
-	once   sync.Once
-	// failingSince is when the first receive failed since the last that answered; zero after an answer.
-	failingSince time.Time
-	giveUp       chan struct{} // closed once receives have failed for GiveUp
-	giveUpOnce   sync.Once
+	cfg        Config
+	s3         Getter
+	start      time.Time
+	mu         sync.Mutex
+	seen       map[string]bool
+	errs       map[string]ErrorDocument
+	docs       map[string]bool // the documents converted or in the error queue, by name (DocumentName)
+	errIDs     map[string]bool
+	sum        Summary
+	last       time.Time // last message from either queue
+	expect     chan struct{}
+	once       sync.Once
+	streak     giveup.Streak // the failed receives since the last that answered
+	giveUp     chan struct{} // closed once receives have failed for GiveUp
+	giveUpOnce sync.Once
 }
 
 // Run drains until Idle, Duration, Expect, GiveUp or ctx is cancelled and returns the
@@ -329,14 +329,10 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			if hard.Err() != nil {
 				return
 			}
-			now := time.Now()
 			st.mu.Lock()
 			st.sum.ReceiveErrors++
 			st.sum.LastErr = err
-			if st.failingSince.IsZero() {
-				st.failingSince = now
-			}
-			gaveUp := st.cfg.GiveUp > 0 && now.Sub(st.failingSince) >= st.cfg.GiveUp
+			gaveUp := st.streak.Failed(time.Now(), st.cfg.GiveUp)
 			st.mu.Unlock()
 			if gaveUp {
 				st.giveUpOnce.Do(func() { close(st.giveUp) })
@@ -355,7 +351,7 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 		backoff = 100 * time.Millisecond
 		st.mu.Lock()
 		st.sum.Receives++
-		st.failingSince = time.Time{}
+		st.streak.Succeeded()
 		st.mu.Unlock()
 		if len(out.Messages) == 0 {
 			continue
