@@ -100,7 +100,9 @@
 //
 // See Journal: the execution's output when the verdict is held; the Cause (JSON) of the Fail
 // state otherwise (errors SteadyStateDeviated, NotSteadyBefore, ExperimentAborted,
-// RollbackFailed). Verdicts: held, deviated, not-steady-before, aborted.
+// RollbackFailed). Verdicts: held, deviated, not-steady-before, aborted. An execution that ended
+// without its rollbacks writes none: RecoverJournal reads what it ran from its history, and
+// MergeRollback completes that with the rollback guard's run's journal (recover.go).
 //
 // # Source files
 //

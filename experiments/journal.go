@@ -35,9 +35,14 @@ type Journal struct {
 	// DeliberateErrors (StartsRollback). The rollback guard's rule starts such a run
 	// (RollbackPattern); its verdict is aborted.
 	RollbackOf string `json:"rollbackOf"`
-	Verdict    string `json:"verdict"`
-	StartedAt  string `json:"startedAt"`
-	EndedAt    string `json:"endedAt"`
+	// RolledBackBy is set in the journal chaoslab writes for an execution that ended without its
+	// rollbacks: the rollback guard's run that rolled it back. The machine writes a journal only
+	// at its end, so the phases the execution ran are recovered from its history (RecoverJournal)
+	// and the rollbacks, the steady state after them and the error are that run's (MergeRollback).
+	RolledBackBy string `json:"rolledBackBy,omitempty"`
+	Verdict      string `json:"verdict"`
+	StartedAt    string `json:"startedAt"`
+	EndedAt      string `json:"endedAt"`
 
 	Before        []ProbeResult  `json:"before"`
 	Method        []ActionResult `json:"method"`

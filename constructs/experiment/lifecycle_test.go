@@ -246,13 +246,20 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 					t.Errorf("cause %q, want the missing path", runs[0].Cause)
 				}
 				wantRollbackOf(t, runs[1], runs[0], "States.Runtime")
+				wantRecovered(t, l, runs[1], runs[0], true) // the guard's first probe, after the onset
 			}},
 		{name: "aborted", input: input(long, false, nil), abort: true,
 			ends: []string{"ABORTED", "SUCCEEDED"}, faults: 1,
-			check: func(t *testing.T, runs []execution) { wantRollbackOf(t, runs[1], runs[0], "") }},
+			check: func(t *testing.T, runs []execution) {
+				wantRollbackOf(t, runs[1], runs[0], "")
+				wantRecovered(t, l, runs[1], runs[0], false)
+			}},
 		{name: "timed out", input: input(long, false, nil), timeout: 8,
 			ends: []string{"TIMED_OUT States.Timeout", "SUCCEEDED"}, faults: 1,
-			check: func(t *testing.T, runs []execution) { wantRollbackOf(t, runs[1], runs[0], "States.Timeout") }},
+			check: func(t *testing.T, runs []execution) {
+				wantRollbackOf(t, runs[1], runs[0], "States.Timeout")
+				wantRecovered(t, l, runs[1], runs[0], true)
+			}},
 		{name: "a failing rollback run is not rolled back in a loop", input: input(fast, true, func(in map[string]any) {
 			noGuardProbe(in)
 			// The rollback run fails too, with a runtime error after its write (Rollback.Done reads
@@ -360,6 +367,52 @@ func wantRollbackOf(t *testing.T, run, of execution, errName string) {
 		t.Errorf("journal error %+v, want none", j.Error)
 	case errName != "" && (j.Error == nil || j.Error.Error != errName || j.Error.Cause != of.Cause):
 		t.Errorf("journal error %+v, want %s: %s", j.Error, errName, of.Cause)
+	}
+}
+
+// wantRecovered checks the journal of the execution of, which ended during its pause, as chaoslab
+// writes it (experiments.RecoverJournal from its history, MergeRollback with its rollback run's):
+// the steady state before and the fault written are the execution's, in force when inForce (its
+// onset over), its pause ending when the execution did; the rollbacks are the rollback run's.
+func wantRecovered(t *testing.T, l *localStates, run, of execution, inForce bool) {
+	t.Helper()
+	var exits []experiments.StateExit
+	var stopped time.Time
+	pages := sfnapi.NewGetExecutionHistoryPaginator(l.client, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &of.Arn, IncludeExecutionData: aws.Bool(true)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if d := e.StateExitedEventDetails; d != nil {
+				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), Output: aws.ToString(d.Output)})
+			}
+			stopped = aws.ToTime(e.Timestamp)
+		}
+	}
+	part := experiments.RecoverJournal(exits, stopped)
+	if part == nil {
+		t.Fatalf("no journal recovered from %d state exits of %s", len(exits), of.Arn)
+	}
+	j := experiments.MergeRollback(part, run.journal(t))
+	if j.ExecutionArn != of.Arn || j.RolledBackBy != run.Arn || j.RollbackOf != "" || j.Verdict != experiments.VerdictAborted || j.StartedAt == "" {
+		t.Errorf("merged journal %+v, want %s's rolled back by %s, aborted", j, of.Arn, run.Arn)
+	}
+	if len(j.Before) != 3 || !j.Before[0].Pass || !j.Before[1].Pass || !j.Before[2].Pass {
+		t.Errorf("steady state before %+v, want the execution's 3 probes", j.Before)
+	}
+	if len(j.Method) != 1 {
+		t.Fatalf("method %+v, want the fault written", j.Method)
+	}
+	a := j.Method[0]
+	put, _ := time.Parse(time.RFC3339Nano, a.PutAt)
+	ended, _ := time.Parse(time.RFC3339Nano, a.EndedAt)
+	if a.Name == "" || a.Parameter == "" || len(a.Value) == 0 || put.IsZero() || ended.Before(put) || ended.After(stopped) || (a.InForceAt != "") != inForce {
+		t.Errorf("fault %+v (ended by %s), want its write, in force %t, its pause ending at the stop", a, stopped, inForce)
+	}
+	if j.After != nil || len(j.Rollbacks) != 1 || len(j.AfterRollback) != 3 {
+		t.Errorf("merged journal: after %v, %d rollbacks, %d probes after them; want none, the rollback run's 1 and 3", j.After, len(j.Rollbacks), len(j.AfterRollback))
 	}
 }
 

@@ -42,8 +42,11 @@ execution ends without its rollbacks — aborted or timed out (Ctrl-C, a stop
 from the console, the machine's timeout), or failed with an error that is not
 one of the machine's own (States.Runtime, an uncaught task error) — the
 machine's rollback guard starts a rollback execution: chaoslab waits up to
--rollback-wait for it, follows it and writes its journal (verdict aborted,
-with the original error). A second Ctrl-C leaves at once.
+-rollback-wait for it, follows it and writes the run's journal: what the
+execution ran (read from its history: the steady state before, the faults
+written), then that run's rollbacks and steady state after them (verdict
+aborted, with the original error, rolledBackBy naming the rollback run). A
+second Ctrl-C leaves at once.
 
 -journal-format chooses the journal's format: chaoslab (ours, the state
 machine's output), ctk (Chaos Toolkit's journal.json format, chaostoolkit-lib

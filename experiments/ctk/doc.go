@@ -19,7 +19,7 @@
 //	chaoslib-version   FormatVersion, the release whose format this is
 //	platform, node     Platform (the state machine ran it); the execution ARN
 //	experiment         the experiment as its file has it, plus the extension {"name": "chaoslab-journal",
-//	                   "verdict", "executionArn", "rollbackOf", "error", "rollbackError",
+//	                   "verdict", "executionArn", "rollbackOf", "rolledBackBy", "error", "rollbackError",
 //	                   "recoveryError", "afterRollback", "onsets", "probesPastFailure"}: what Chaos
 //	                   Toolkit's journal has no member for (afterRollback is the steady state after
 //	                   the rollbacks, as a state; onsets, per write with an onset, {"phase",
@@ -33,8 +33,8 @@
 //	                   deviated → deviated true (chaoslib: the steady state after the method not
 //	                   met); a guard's breach → failed, deviated false (chaoslib's fail-fast
 //	                   continuous hypothesis with no hypothesis after it); aborted → aborted; a
-//	                   rollback run (rollbackOf) → interrupted (the execution it rolled back was
-//	                   stopped, timed out or broke)
+//	                   rollback run (rollbackOf), and a run the rollback guard's run rolled back
+//	                   (rolledBackBy) → interrupted (the execution was stopped, timed out or broke)
 //	steady_states      before, after: {steady_state_met, probes} from the phases, null when a phase
 //	                   did not run, the probes up to the first not met (chaoslib stops there);
 //	                   during: the guard's breach, if any, as a state not met

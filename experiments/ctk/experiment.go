@@ -72,6 +72,9 @@ func (w *writer) extension() (map[string]any, error) {
 	if j.RollbackOf != "" {
 		ext["rollbackOf"] = j.RollbackOf
 	}
+	if j.RolledBackBy != "" {
+		ext["rolledBackBy"] = j.RolledBackBy
+	}
 	for k, e := range map[string]*experiments.StepError{"error": j.Error, "rollbackError": j.RollbackError, "recoveryError": j.RecoveryError} {
 		if e != nil {
 			ext[k] = map[string]any{"Error": e.Error, "Cause": e.Cause}

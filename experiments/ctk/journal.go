@@ -152,14 +152,15 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 
 // status maps a verdict: a run that judged the hypothesis (held, deviated, not steady before)
 // completed, as chaoslib says of a hypothesis not met before the method too; a run that failed
-// on the way aborted; a run that only rolled back another execution was interrupted. A guard's
+// on the way aborted; a run that ended before its rollbacks, which the rollback guard ran (RolledBackBy),
+// and a run that only rolled back another execution (RollbackOf) were interrupted. A guard's
 // breach ends the method as chaoslib's continuous hypothesis does with fail_fast, which says
 // failed (chaoslib/run.py run_hypothesis_continuously: `journal["status"] = "failed"`); only a
 // hypothesis after the method not met turns that into completed and deviated, and the machine
 // runs none after a breach.
 func status(j *experiments.Journal) string {
 	switch {
-	case j.RollbackOf != "":
+	case j.RollbackOf != "" || j.RolledBackBy != "":
 		return StatusInterrupted
 	case j.Verdict == experiments.VerdictAborted:
 		return StatusAborted

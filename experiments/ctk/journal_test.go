@@ -342,3 +342,35 @@ func TestHypothesisStopsAtFirstProbeNotMet(t *testing.T) {
 		t.Errorf("probesPastFailure %s, want before's normal-error-rates", past)
 	}
 }
+
+// The journal chaoslab writes for a run stopped during its pause (its own phases, the rollback
+// guard's run's rollbacks: experiments.MergeRollback) is an interrupted Chaos Toolkit run with the
+// steady state before and the fault it wrote, and names the run that rolled it back.
+func TestFromRolledBackJournal(t *testing.T) {
+	part := ourJournal(t, "held.json")
+	part.Verdict, part.After, part.Rollbacks, part.AfterRollback, part.EndedAt = "", nil, nil, nil, ""
+	rb := ourJournal(t, "rollback-of.json")
+	j, err := ctk.FromJournal(exp1(t, false), experiments.MergeRollback(part, rb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summary{status: j.Status, deviated: j.Deviated, before: met(j.SteadyStates.Before), after: met(j.SteadyStates.After),
+		during: len(j.SteadyStates.During), run: runs(t, j.Run), rollback: runs(t, j.Rollbacks)}
+	if want := (summary{status: "interrupted", before: "met", run: action, rollback: "Disable Lambda failures (succeeded)"}); got != want {
+		t.Errorf("journal\n got %+v\nwant %+v", got, want)
+	}
+	if e := ext(t, j); e["rolledBackBy"] != rb.ExecutionArn || e["executionArn"] != part.ExecutionArn || e["rollbackOf"] != nil {
+		t.Errorf("extension %v, want the run's ARN and the rollback run's", e)
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if errs := validateSchema(loadSchema(t), doc); len(errs) > 0 {
+		t.Errorf("not a Chaos Toolkit journal by the schema:\n%s", strings.Join(errs, "\n"))
+	}
+}

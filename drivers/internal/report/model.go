@@ -158,17 +158,17 @@ type probeRow struct {
 type errorBox struct{ Title, Error, Cause string }
 
 type model struct {
-	Title, Experiment, Scenario, ExecutionArn, RollbackOf string
-	Verdict, VerdictClass, VerdictText                    string
-	Started, Ended, Duration                              string
-	Errors                                                []errorBox
-	Timeline                                              []step
-	Probes                                                []probeRow
-	Faults                                                []string
-	Notes                                                 []string
-	Views                                                 views
-	HasProbeCharts                                        bool
-	Dashboards                                            []string
+	Title, Experiment, Scenario, ExecutionArn, RollbackOf, RolledBackBy string
+	Verdict, VerdictClass, VerdictText                                  string
+	Started, Ended, Duration                                            string
+	Errors                                                              []errorBox
+	Timeline                                                            []step
+	Probes                                                              []probeRow
+	Faults                                                              []string
+	Notes                                                               []string
+	Views                                                               views
+	HasProbeCharts                                                      bool
+	Dashboards                                                          []string
 }
 
 // views is what the renderer draws: one View of the probes, one per dashboard.
@@ -190,7 +190,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		j = &experiments.Journal{}
 	}
 	m := model{Title: j.Title, Experiment: run.Experiment, Scenario: run.Scenario, ExecutionArn: j.ExecutionArn,
-		RollbackOf: j.RollbackOf, Verdict: j.Verdict}
+		RollbackOf: j.RollbackOf, RolledBackBy: j.RolledBackBy, Verdict: j.Verdict}
 	if m.Title == "" {
 		m.Title = "(untitled experiment)"
 	}
@@ -309,6 +309,9 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			pause := fmt.Sprintf("%d s after the write", act.PauseAfterSeconds)
 			if act.InForceAt != "" {
 				pause += fmt.Sprintf(", the first %d s for the fault to be in force everywhere (to %s)", act.OnsetSeconds, clock(parseTime(act.InForceAt)))
+			}
+			if took := ended.Sub(put); !put.IsZero() && !ended.IsZero() && took < time.Duration(act.PauseAfterSeconds)*time.Second-time.Second {
+				pause += fmt.Sprintf("; cut short after %s, when the execution ended", took.Round(time.Second))
 			}
 			add("Pause", "pause", pause, !put.IsZero() && !ended.IsZero(), put, ended, false)
 		}

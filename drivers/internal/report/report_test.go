@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +268,13 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	breachNotRolledBack := breach
 	breachNotRolledBack.Rollbacks, breachNotRolledBack.AfterRollback = nil, nil
 	breachNotRolledBack.RollbackError = &experiments.StepError{Error: "Ssm.InternalServerError", Cause: "{}"}
+	// A run stopped during its pause (Ctrl-C), as chaoslab writes its journal: the phases it ran,
+	// then the rollback guard's run's rollbacks.
+	interrupted := *sc.journal
+	interrupted.Verdict, interrupted.After, interrupted.Error = experiments.VerdictAborted, nil, nil
+	interrupted.RolledBackBy = "arn:aws:states:us-east-1:000000000000:execution:Machine:rollback-1"
+	interrupted.Method = slices.Clone(sc.journal.Method)
+	interrupted.Method[0].EndedAt = sc.journal.Method[0].InForceAt
 	// A rollback that failed in the run: its Map's results are lost, its error kept.
 	rollbackFailed := held
 	rollbackFailed.Rollbacks = nil
@@ -289,6 +297,8 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 				`"label":"after rollback","pass":true,"notJudged":true`, "judged over each measured window (the marks)"}},
 		{"held", report.Run{Journal: &held}, []string{">held<", "held before the fault"}},
 		{"not steady before", report.Run{Journal: &notSteady}, []string{">not-steady-before<", "NotSteadyBefore", "did not run", "No fault was on"}},
+		{"interrupted, rolled back by the guard", report.Run{Journal: &interrupted}, []string{">aborted<", "Rolled back by", "rollback-1",
+			"Fault written: enable-latency", "from 12:01:00 to 12:03:05 (2m5s)", "120 s after the write", "cut short after 5s, when the execution ended"}},
 		{"rollback run", report.Run{Journal: &rollback}, []string{">aborted<", "Rollback of", "A rollback failed", "AccessDenied", "on before this rollback run"}},
 		{"no journal", report.Run{Error: "execution ex-1 without a journal: States.Runtime"}, []string{"no verdict", "without a journal", "left no journal"}},
 		{"empty journal", report.Run{Journal: &experiments.Journal{}}, []string{"no verdict", "(untitled experiment)"}},

@@ -329,7 +329,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		}
 		return r.followRollback(rctx, machineArn, arn, since, why, mode)
 	}
-	j, err := r.report(desc)
+	j, err := r.report(desc, nil)
 	if j != nil && j.RollbackError != nil {
 		return j, r.rollbackFailed(j, nil, mode)
 	}
@@ -436,7 +436,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	if err != nil {
 		return nil, fmt.Errorf("%w; describe the rollback execution: %w", why, err)
 	}
-	j, rerr := r.report(desc)
+	j, rerr := r.report(desc, func(rb *experiments.Journal) *experiments.Journal { return r.withRecovered(ctx, arn, rb) })
 	if j == nil {
 		return nil, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr)
 	}
@@ -699,8 +699,9 @@ func SplitExecutionArn(arn string) (machineArn, name string) {
 var ErrInterrupted = errors.New("interrupted")
 
 // report extracts the journal (the output when held, the Fail state's cause
-// otherwise), writes it, prints the table and verdict, and maps the verdict to the error.
-func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal, error) {
+// otherwise), completes it with complete (when not nil), writes it, prints the table and verdict,
+// and maps the verdict to the error.
+func (r *Runner) report(desc *sfn.DescribeExecutionOutput, complete func(*experiments.Journal) *experiments.Journal) (*experiments.Journal, error) {
 	out := r.stdout()
 	var raw string
 	switch desc.Status {
@@ -715,6 +716,15 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput) (*experiments.Journal
 	if err != nil || j.Verdict == "" {
 		return nil, fmt.Errorf("execution %s without a journal: %s: %s",
 			desc.Status, aws.ToString(desc.Error), clip(aws.ToString(desc.Cause), 500))
+	}
+	if complete != nil {
+		if c := complete(j); c != j {
+			b, err := json.Marshal(c)
+			if err != nil {
+				return nil, fmt.Errorf("journal: %w", err)
+			}
+			j, raw = c, string(b)
+		}
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, []byte(raw), "", "  ") != nil {

@@ -133,6 +133,58 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	}
 }
 
+// The journal of an interrupted run is the run's: the steady state before and the fault written,
+// recovered from the execution's history, then the rollback guard's rollbacks; not the rollback
+// run's alone (no steady state before, no fault, a start at the stop).
+func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	param := "runner-interrupted-journal"
+	arn := lc.JournalingMachine(t, param)
+	lc.RollbackGuard(t, arn)
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	r.RollbackWait = 5 * time.Second
+	lc.SetParam(t, param, FaultOff)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // during the 60 s pause
+		poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
+		time.Sleep(time.Second)
+		cancel()
+	}()
+
+	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
+
+	if err == nil || !strings.Contains(err.Error(), "the rollback guard rolled it back") || j == nil {
+		t.Fatalf("journal %+v err %v, want the run rolled back by the guard\n%s", j, err, out.String())
+	}
+	if !strings.HasPrefix(j.ExecutionArn, executionArn(arn, "")) || j.RolledBackBy == "" || j.RolledBackBy == j.ExecutionArn ||
+		j.RollbackOf != "" || j.Verdict != experiments.VerdictAborted {
+		t.Errorf("journal of %s rolled back by %s (rollbackOf %q), verdict %s; want the run's, rolled back by the guard's run, aborted",
+			j.ExecutionArn, j.RolledBackBy, j.RollbackOf, j.Verdict)
+	}
+	if len(j.Before) != 1 || j.Before[0].Value == nil || len(j.Method) != 1 || j.Method[0].PutAt == "" || j.Method[0].EndedAt == "" {
+		t.Errorf("before %+v, method %+v: want the probe and the fault written, its pause ended by the stop", j.Before, j.Method)
+	}
+	started, _ := time.Parse(time.RFC3339Nano, j.StartedAt)
+	put, _ := time.Parse(time.RFC3339Nano, j.Method[0].PutAt)
+	ended, _ := time.Parse(time.RFC3339Nano, j.Method[0].EndedAt)
+	if started.IsZero() || put.Before(started) || ended.Sub(put) < time.Second || ended.Sub(put) > 30*time.Second {
+		t.Errorf("started %s, fault put %s, its pause ended %s: want a start before the write, the pause cut after a second or more", j.StartedAt, j.Method[0].PutAt, j.Method[0].EndedAt)
+	}
+	if len(j.Rollbacks) != 1 || j.Rollbacks[0].Name != "switch-off" {
+		t.Errorf("rollbacks %+v, want the rollback run's", j.Rollbacks)
+	}
+	b, rerr := os.ReadFile(r.JournalPath)
+	if fj, perr := experiments.ParseJournal(b); rerr != nil || perr != nil || fj.RolledBackBy != j.RolledBackBy || len(fj.Before) != 1 || len(fj.Method) != 1 {
+		t.Errorf("journal file %s (%v %v), want the run's journal returned", b, rerr, perr)
+	}
+	if !strings.Contains(out.String(), "\nbefore ") {
+		t.Errorf("the printed table lacks the steady state before:\n%s", out.String())
+	}
+}
+
 // A run that fails before its rollbacks (States.Runtime, which no Catch sees) is rolled back by the
 // rollback guard: Run follows that run and returns its journal, with the original error, and an
 // error that is not a verdict on the hypothesis.

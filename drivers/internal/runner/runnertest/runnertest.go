@@ -204,6 +204,29 @@ func (c *Cloud) FailingMachine(t testing.TB, param string) string {
 	})
 }
 
+// JournalingMachine registers a stand-in machine that carries its journal in its state data as it
+// goes and records its fault write in an Action.Record state, as the experiment machine does: an
+// execution stopped during its pause leaves the history a run's journal is recovered from
+// (experiments.RecoverJournal). Only its way to the end of its pause is the experiment machine's.
+func (c *Cloud) JournalingMachine(t testing.TB, param string) string {
+	t.Helper()
+	return c.register(t, experiments.VerdictHeld, param, func(states map[string]any) {
+		type obj = map[string]any
+		states["Probe before"].(obj)["Next"] = "Journal so far"
+		states["Journal so far"] = obj{"Type": "Pass", "Parameters": obj{
+			"journal": obj{"title.$": "$.title", "executionArn.$": "$$.Execution.Id", "startedAt.$": "$$.State.EnteredTime",
+				"before": []any{obj{"name.$": "$.steadyState.probes[0].name", "tolerance.$": "$.steadyState.probes[0].tolerance",
+					"value.$": "$.probe.value", "status": experiments.ProbeOK, "pass": true}}},
+			"action.$": "$.method[0]"}, "Next": "Inject fault"}
+		inject := states["Inject fault"].(obj)
+		inject["Parameters"].(obj)["Value.$"] = "States.JsonToString($.action.value)"
+		inject["Next"] = "Action.Record"
+		states["Action.Record"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action",
+			"record": obj{"putAt.$": "$$.State.EnteredTime"}}, "Next": "Pause"}
+		states["Pause"].(obj)["SecondsPath"] = "$.action.pauseAfterSeconds"
+	})
+}
+
 // RollbackGuard registers the EventBridge rule the stack's Experiment construct declares, with its
 // very pattern and input (experiments.RollbackPattern): an execution of machineArn that is aborted,
 // times out, or fails with an error that is not one of the machine's own Fail states starts
