@@ -292,7 +292,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
 			mode.interrupted = true
-			return r.followRollback(rctx, machineArn, arn, start, why, mode)
+			return r.followRollback(rctx, machineArn, arn, start, why, mode, f)
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states. Unless
 		// nothing listens any more: a local cloud that stopped took its executions with it.
@@ -327,7 +327,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		if desc.StopDate != nil {
 			since = desc.StopDate.Add(-time.Second)
 		}
-		return r.followRollback(rctx, machineArn, arn, since, why, mode)
+		return r.followRollback(rctx, machineArn, arn, since, why, mode, f)
 	}
 	j, err := r.report(desc, nil)
 	if j != nil && j.RollbackError != nil {
@@ -394,11 +394,12 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 }
 
 // followRollback waits for the execution the rollback guard starts for arn (input
-// {"rollbackOf": arn}; started at since or later), follows it and reports its journal. why is the
+// {"rollbackOf": arn}; started at since or later), follows it as of followed arn (the same
+// machine's pauses and probes) and reports its journal. why is the
 // error the run ends with either way: a run that ended without its rollbacks is an error even
 // when the guard's rollback went well. A cancelled ctx (Ctrl-C while waiting or following) ends a
 // watch that is not Run's with ErrInterrupted; Run's switches the fault off from here first.
-func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode) (*experiments.Journal, error) {
+func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode, of *follower) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
 		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode)
@@ -421,7 +422,9 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	}
 	rbArn := aws.ToString(rb.ExecutionArn)
 	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)
+	// The same machine: its pauses and probes print as the execution's did.
 	f := r.follower(aws.ToTime(rb.StartDate))
+	f.waits, f.probes = of.waits, of.probes
 	if err := r.follow(ctx, f, rbArn); err != nil {
 		switch {
 		case cancelled() && !mode.own:

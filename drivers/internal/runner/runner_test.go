@@ -183,6 +183,10 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	if !strings.Contains(out.String(), "\nbefore ") {
 		t.Errorf("the printed table lacks the steady state before:\n%s", out.String())
 	}
+	// The rollback run is the same machine: its pauses print with their lengths, as the run's did.
+	if !strings.Contains(out.String(), "⏸ Observe recovery: pause 1s (until ") {
+		t.Errorf("the rollback run's pause printed without its length:\n%s", out.String())
+	}
 }
 
 // A run that fails before its rollbacks (States.Runtime, which no Catch sees) is rolled back by the
