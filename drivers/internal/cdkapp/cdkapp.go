@@ -15,6 +15,7 @@
 package cdkapp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,8 +123,11 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 	// notice about its versions after January 2027 say nothing about these pinned ones, and each
 	// printed nine lines into every deploy's output.
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Run(); err != nil {
+	q := &quietWriter{w: log}
+	cmd.Stdout, cmd.Stderr = q, q // one writer: exec calls it from one goroutine at a time
+	err := cmd.Run()
+	q.Flush()
+	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("timed out after %s", synthTimeout)
 		}
@@ -133,4 +137,51 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 		return fmt.Errorf("%w (see the log above)", err)
 	}
 	return nil
+}
+
+// jsiiExitRace is what jsii-runtime-go prints when the app exits: its Close and its watcher of the
+// node child both wait for that child, and the one that loses gets ECHILD. The synth has succeeded
+// by then; the text, which ends in no newline, ran into the CDK CLI's next line.
+const jsiiExitRace = "Runtime process exited abnormally: waitid: no child processes"
+
+// quietWriter copies a synth's output to w line by line without jsiiExitRace (a line left empty
+// by its removal is dropped). Flush writes what is left after the last newline.
+type quietWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (q *quietWriter) Write(p []byte) (int, error) {
+	q.buf = append(q.buf, p...)
+	for {
+		i := bytes.IndexByte(q.buf, '\n')
+		if i < 0 {
+			break
+		}
+		q.emit(q.buf[:i+1])
+		q.buf = q.buf[i+1:]
+	}
+	return len(p), q.err
+}
+
+// Flush writes the last line, if it has no newline.
+func (q *quietWriter) Flush() {
+	if len(q.buf) > 0 {
+		q.emit(q.buf)
+		q.buf = nil
+	}
+}
+
+func (q *quietWriter) emit(line []byte) {
+	if q.err != nil {
+		return
+	}
+	if bytes.Contains(line, []byte(jsiiExitRace)) {
+		line = bytes.ReplaceAll(line, []byte(jsiiExitRace), nil)
+		if len(bytes.TrimSpace(line)) == 0 {
+			return
+		}
+	}
+	_, q.err = q.w.Write(line)
 }

@@ -1,6 +1,7 @@
 package cdkapp
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,5 +32,26 @@ func TestRel(t *testing.T) {
 				t.Errorf("Rel(/repo, %s) = %s, want %s", tt.p, got, tt.want)
 			}
 		})
+	}
+}
+
+// The synth's output reaches the log whole, in whatever pieces it is written, but for jsii's exit
+// race, which ran into the next line ("...no child processes74 feature flags are not configured").
+func TestQuietWriterDropsTheJSIIExitRace(t *testing.T) {
+	in := "Successfully synthesized to cdk.out\n    " + jsiiExitRace + "74 feature flags are not configured.\n" +
+		jsiiExitRace + "\nError: a real one\nno newline at the end"
+	for _, size := range []int{1, 7, len(in)} {
+		var out bytes.Buffer
+		q := &quietWriter{w: &out}
+		for i := 0; i < len(in); i += size {
+			if _, err := q.Write([]byte(in[i:min(i+size, len(in))])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q.Flush()
+		want := "Successfully synthesized to cdk.out\n    74 feature flags are not configured.\nError: a real one\nno newline at the end"
+		if out.String() != want {
+			t.Errorf("written in pieces of %d:\n%q\nwant\n%q", size, out.String(), want)
+		}
 	}
 }
