@@ -38,6 +38,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
+	"github.com/chaoslab/serverless-chaos-lab/local/logs"
 	"github.com/chaoslab/serverless-chaos-lab/local/s3events"
 	"github.com/chaoslab/serverless-chaos-lab/local/sfn"
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
@@ -92,6 +93,7 @@ type Cloud struct {
 	gw             *gateway.Gateway
 	metrics        *cloudwatch.Store
 	params         *ssm.Service
+	logs           *logs.Store
 	dashboards     *dashboard.Server // nil when the page could not start (see Start)
 	lambda         *lambda.Service
 	esm            *esm.Service
@@ -235,11 +237,13 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())
+	c.logs = logs.New(Region, AccountID)
+	c.gw.Handle("logs", c.logs.Handler())
 	c.startDashboards(runCtx)
 
 	c.lambda, err = lambda.New(lambda.Options{
 		Dir: filepath.Join(opts.Dir, "lambda"), Region: Region, AccountID: AccountID, Endpoint: c.endpoint,
-		Credentials: c.roleCredentials, Logger: c.log,
+		Credentials: c.roleCredentials, Logger: c.log, Logs: c.logs,
 		Metric: func(m lambda.Metric) {
 			c.metrics.Put(cloudwatch.Datum{Namespace: "AWS/Lambda", Name: m.Name,
 				Dimensions: map[string]string{"FunctionName": m.Function}, Value: m.Value, Unit: m.Unit, Time: m.Time})

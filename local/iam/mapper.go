@@ -130,6 +130,8 @@ func (m *Mapper) Map(service string, r *http.Request) (Operation, error) {
 		op, err = m.states(r)
 	case "lambda":
 		op, err = m.lambda(r)
+	case "logs":
+		op, err = m.logs(r)
 	default:
 		return Operation{Service: service}, fmt.Errorf("%w: service %q", ErrUnmapped, service)
 	}

@@ -637,3 +637,43 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 	}
 	return op, nil
 }
+
+// logs maps the CloudWatch Logs reads the local cloud serves (local/logs). A log group's actions are
+// checked on arn:aws:logs:<region>:<account>:log-group:<name>:* (the form policies name a group's
+// streams by), a stream's on ...:log-group:<name>:log-stream:<stream>.
+func (m *Mapper) logs(r *http.Request) (Operation, error) {
+	_, name, ok := jsonTarget(r)
+	op := Operation{Name: name}
+	if !ok {
+		return op, unmapped("request without X-Amz-Target")
+	}
+	p, err := jsonParams(r)
+	if err != nil {
+		return op, err
+	}
+	group := p.str("logGroupName")
+	if id := p.str("logGroupIdentifier"); group == "" && id != "" {
+		group = id
+		if i := strings.Index(id, ":log-group:"); strings.HasPrefix(id, "arn:") && i >= 0 {
+			group = strings.TrimSuffix(id[i+len(":log-group:"):], ":*")
+		}
+	}
+	switch name {
+	case "DescribeLogGroups":
+		op.Checks = []Check{check("logs:DescribeLogGroups", m.arn("logs", "log-group:*"))}
+	case "DescribeLogStreams", "FilterLogEvents":
+		if group == "" {
+			return op, missing("logGroupName")
+		}
+		op.Checks = []Check{check("logs:"+name, m.arn("logs", "log-group:"+group+":*"))}
+	case "GetLogEvents":
+		stream := p.str("logStreamName")
+		if group == "" || stream == "" {
+			return op, missing("logGroupName and logStreamName")
+		}
+		op.Checks = []Check{check("logs:GetLogEvents", m.arn("logs", "log-group:"+group+":log-stream:"+stream))}
+	default:
+		return op, unmapped(name)
+	}
+	return op, nil
+}

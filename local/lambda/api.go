@@ -287,6 +287,7 @@ func (fn *function) configuration() map[string]any {
 		"Version":       "$LATEST",
 		"State":         "Active",
 		"PackageType":   "Zip",
+		"LoggingConfig": map[string]any{"LogFormat": "Text", "LogGroup": fn.cfg.logGroup()},
 	}
 }
 

@@ -42,6 +42,17 @@ type Function struct {
 	// ReservedConcurrency is ReservedConcurrentExecutions; 0 means unreserved, limited by
 	// Options.DefaultConcurrency.
 	ReservedConcurrency int
+	// LogGroup is LoggingConfig.LogGroup, the group Options.Logs puts the function's lines in.
+	// Default: /aws/lambda/<Name>, as Lambda's.
+	LogGroup string
+}
+
+// logGroup is the function's log group.
+func (f Function) logGroup() string {
+	if f.LogGroup != "" {
+		return f.LogGroup
+	}
+	return "/aws/lambda/" + f.Name
 }
 
 // Defaults of the Lambda service.

@@ -98,6 +98,22 @@ type recorder struct {
 	mu      sync.Mutex
 	metrics []Metric
 	emf     []string
+	logs    map[string][]string // "group stream" → lines (a LogSink)
+}
+
+func (r *recorder) NewStream(group string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprintf("stream-%d", len(r.logs))
+}
+
+func (r *recorder) Put(group, stream string, line []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.logs == nil {
+		r.logs = map[string][]string{}
+	}
+	r.logs[group+" "+stream] = append(r.logs[group+" "+stream], string(line))
 }
 
 func (r *recorder) metric(m Metric) {
@@ -140,7 +156,7 @@ func (r *recorder) sum(name string) float64 {
 func newService(t *testing.T, fns ...Function) (*Service, *recorder) {
 	t.Helper()
 	rec := &recorder{}
-	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", Metric: rec.metric, EMF: rec.line})
+	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", Metric: rec.metric, EMF: rec.line, Logs: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,6 +521,42 @@ func TestEMFLinesBecomeMetrics(t *testing.T) {
 	defer rec.mu.Unlock()
 	if len(rec.emf) != 1 || !strings.HasPrefix(rec.emf[0], `fn {"_aws"`) {
 		t.Fatalf("EMF lines = %q, want the one EMF document (and not the plain log line)", rec.emf)
+	}
+}
+
+// Every line of a function's log, Lambda's own and the function's, goes to its log group
+// (LoggingConfig.LogGroup, else /aws/lambda/<name>), in a stream of its own, as to the file.
+func TestLogLinesReachTheirGroup(t *testing.T) {
+	s, rec := newService(t, Function{Name: "fn"}, Function{Name: "other", LogGroup: "ChaosLab-FunctionLogs-X"})
+	for _, fn := range []string{"fn", "other"} {
+		if _, fe, err := invoke(t, s, fn, `{"action":"emf"}`); err != nil || fe != nil {
+			t.Fatal(fe, err)
+		}
+	}
+	want := map[string]bool{"/aws/lambda/fn": true, "ChaosLab-FunctionLogs-X": true}
+	if !poll.Until(10*time.Second, 10*time.Millisecond, func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for k, lines := range rec.logs {
+			group, _, _ := strings.Cut(k, " ")
+			joined := strings.Join(lines, "\n")
+			if want[group] && strings.Contains(joined, "START RequestId: ") && strings.Contains(joined, `{"_aws"`) &&
+				strings.Contains(joined, "REPORT RequestId: ") {
+				n++
+			}
+		}
+		return n == 2 && len(rec.logs) == 2
+	}) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		t.Fatalf("logs by group and stream: %q; want START, the function's line and REPORT in /aws/lambda/fn and in ChaosLab-FunctionLogs-X", rec.logs)
+	}
+	s.mu.Lock()
+	fn := s.fns["other"]
+	s.mu.Unlock()
+	if lc := fn.configuration()["LoggingConfig"].(map[string]any); lc["LogGroup"] != "ChaosLab-FunctionLogs-X" {
+		t.Errorf("LoggingConfig %v", lc)
 	}
 }
 

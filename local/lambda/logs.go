@@ -13,9 +13,21 @@ import (
 type functionLog struct {
 	name string
 	emf  func(function string, line []byte)
+	// sink, when not nil, gets every line too, into stream of group.
+	sink          LogSink
+	group, stream string
 
 	mu   sync.Mutex
 	file *os.File
+}
+
+// LogSink keeps the functions' log lines by log group and stream: the local CloudWatch Logs.
+type LogSink interface {
+	// NewStream makes group if it does not exist and names a new stream in it, for a function
+	// created now.
+	NewStream(group string) string
+	// Put adds a line (without its newline; the sink copies it) to stream of group.
+	Put(group, stream string, line []byte)
 }
 
 func openLog(path, name string, emf func(string, []byte)) (*functionLog, error) {
@@ -30,6 +42,9 @@ func (l *functionLog) line(b []byte) {
 	l.mu.Lock()
 	l.file.Write(append(b[:len(b):len(b)], '\n')) // one write per line; a copy, b is the caller's
 	l.mu.Unlock()
+	if l.sink != nil {
+		l.sink.Put(l.group, l.stream, b)
+	}
 	if l.emf != nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) && bytes.Contains(b, []byte(`"_aws"`)) {
 		l.emf(l.name, b)
 	}

@@ -43,6 +43,9 @@ type Options struct {
 	Metric func(Metric)
 	// EMF receives every log line of a function that is an embedded-metric-format document. Optional.
 	EMF func(function string, line []byte)
+	// Logs receives every log line of every function, by its log group (Function.LogGroup) and a
+	// stream of the function's (CloudWatch Logs). Optional.
+	Logs LogSink
 	// Logger logs sandbox lifecycle events. Default: discard.
 	Logger *slog.Logger
 	// AsyncRetryDelay is how long an asynchronous event the function failed waits before its first
@@ -207,6 +210,9 @@ func (s *Service) CreateFunction(f Function) (arn string, err error) {
 		return "", fmt.Errorf("function %s: ResourceConflictException: already exists", f.Name)
 	}
 	logs, err := openLog(filepath.Join(s.opts.Dir, "logs", f.Name+".log"), f.Name, s.opts.EMF)
+	if err == nil && s.opts.Logs != nil {
+		logs.sink, logs.group, logs.stream = s.opts.Logs, f.logGroup(), s.opts.Logs.NewStream(f.logGroup())
+	}
 	if err != nil {
 		return "", err
 	}

@@ -263,7 +263,7 @@ var recordOnly = map[string]string{
 	"AWS::SNS::TopicInlinePolicy": "enforced by the local IAM",
 	"AWS::S3::BucketPolicy":       "enforced by the local IAM",
 	"AWS::Lambda::Permission":     "enforced by the local IAM",
-	"AWS::Logs::LogGroup":         "function logs are files in the run directory",
+	"AWS::Logs::LogGroup":         "function logs: files in the run directory, and read back by the CloudWatch Logs API",
 	"AWS::CDK::Metadata":          "CDK metadata",
 	"Custom::S3AutoDeleteObjects": "teardown deletes the bucket's objects itself",
 }

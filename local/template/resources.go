@@ -439,6 +439,9 @@ func createFunction(ctx context.Context, d *deployer, id string, props map[strin
 			f.Environment[k] = s
 		}
 	}
+	if lc, ok := props["LoggingConfig"].(map[string]any); ok {
+		f.LogGroup = str(lc, "LogGroup")
+	}
 	arn, err := d.opts.Lambda.CreateFunction(f)
 	if err != nil {
 		return err

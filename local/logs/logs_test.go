@@ -1,0 +1,202 @@
+package logs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// call sends one Logs API request to the store and decodes the answer (or the error's __type).
+func call(t *testing.T, s *Store, op string, in any) (map[string]any, string) {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
+	r.Header.Set("X-Amz-Target", "Logs_20140328."+op)
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%s: %s: %v", op, w.Body.String(), err)
+	}
+	if w.Code != http.StatusOK {
+		return out, fmt.Sprint(out["__type"], ": ", out["message"])
+	}
+	return out, ""
+}
+
+func messages(out map[string]any) []string {
+	var m []string
+	for _, e := range out["events"].([]any) {
+		m = append(m, e.(map[string]any)["message"].(string))
+	}
+	return m
+}
+
+// newStore is a store whose clock starts at t0 and moves a second each time it is read (a new
+// group, a new stream, a line): in TestFilterLogEvents the lines are at t0+4s to t0+9s.
+func newStore() (*Store, time.Time) {
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	s := New("us-east-1", "000000000000")
+	now := t0
+	s.now = func() time.Time { now = now.Add(time.Second); return now }
+	return s, t0
+}
+
+func TestFilterLogEvents(t *testing.T) {
+	s, t0 := newStore()
+	a, b := s.NewStream("/aws/lambda/f"), s.NewStream("/aws/lambda/f")
+	if !strings.HasPrefix(a, "2026/12/04/[$LATEST]") || len(a) != len("2026/12/04/[$LATEST]")+32 || a == b {
+		t.Fatalf("stream names %q %q, want Lambda's form, each its own", a, b)
+	}
+	for i, line := range []string{"START RequestId: 1", `{"level":"ERROR","msg":"write failed"}`, "END RequestId: 1",
+		"START RequestId: 2", `{"level":"INFO","msg":"Task timed out"}`, "END RequestId: 2"} {
+		st := a
+		if i >= 3 {
+			st = b
+		}
+		s.Put("/aws/lambda/f", st, []byte(line))
+	}
+	ms := func(sec int) int64 { return t0.Add(time.Duration(sec) * time.Second).UnixMilli() }
+	for _, c := range []struct {
+		name string
+		in   map[string]any
+		want string
+	}{
+		{"all", map[string]any{}, "START RequestId: 1|" + `{"level":"ERROR","msg":"write failed"}` + "|END RequestId: 1|START RequestId: 2|" + `{"level":"INFO","msg":"Task timed out"}` + "|END RequestId: 2"},
+		{"a term", map[string]any{"filterPattern": "START"}, "START RequestId: 1|START RequestId: 2"},
+		{"terms are all needed, case counts", map[string]any{"filterPattern": "START 2"}, "START RequestId: 2"},
+		{"case-sensitive", map[string]any{"filterPattern": "start"}, ""},
+		{"a quoted phrase", map[string]any{"filterPattern": `"Task timed out"`}, `{"level":"INFO","msg":"Task timed out"}`},
+		{"alternatives", map[string]any{"filterPattern": "?ERROR ?timed"}, `{"level":"ERROR","msg":"write failed"}|{"level":"INFO","msg":"Task timed out"}`},
+		{"an exclusion", map[string]any{"filterPattern": "RequestId -END"}, "START RequestId: 1|START RequestId: 2"},
+		{"a stream", map[string]any{"logStreamNames": []string{b}, "filterPattern": "END"}, "END RequestId: 2"},
+		{"a time range, both ends inclusive", map[string]any{"startTime": ms(7), "endTime": ms(8)}, "START RequestId: 2|" + `{"level":"INFO","msg":"Task timed out"}`},
+	} {
+		c.in["logGroupName"] = "/aws/lambda/f"
+		out, err := call(t, s, "FilterLogEvents", c.in)
+		if err != "" {
+			t.Errorf("%s: %s", c.name, err)
+			continue
+		}
+		if got := strings.Join(messages(out), "|"); got != c.want {
+			t.Errorf("%s: %q\nwant %q", c.name, got, c.want)
+		}
+	}
+
+	// Pages of two, to the end, each event once, in order.
+	var got []string
+	in := map[string]any{"logGroupName": "/aws/lambda/f", "limit": 2}
+	for pages := 0; ; pages++ {
+		out, err := call(t, s, "FilterLogEvents", in)
+		if err != "" || pages > 5 {
+			t.Fatalf("page %d: %s", pages, err)
+		}
+		got = append(got, messages(out)...)
+		tok, ok := out["nextToken"].(string)
+		if !ok {
+			break
+		}
+		in["nextToken"] = tok
+	}
+	if len(got) != 6 || got[0] != "START RequestId: 1" || got[5] != "END RequestId: 2" {
+		t.Errorf("paged: %q", got)
+	}
+	// A token is the request's own: another pattern does not take it.
+	in["filterPattern"] = "START"
+	if _, err := call(t, s, "FilterLogEvents", in); !strings.HasPrefix(err, "InvalidParameterException") {
+		t.Errorf("a token under another pattern: %q, want InvalidParameterException", err)
+	}
+
+	for _, c := range []struct {
+		in   map[string]any
+		want string
+	}{
+		{map[string]any{"logGroupName": "/aws/lambda/g"}, "ResourceNotFoundException"},
+		{map[string]any{}, "InvalidParameterException: Either LogGroup name"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `{ $.level = "ERROR" }`}, "InvalidParameterException: filterPattern"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `"unclosed`}, "InvalidParameterException: filterPattern"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "limit": 0}, "InvalidParameterException: 1 validation error"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "logStreamNames": []string{a}, "logStreamNamePrefix": "2026"}, "InvalidParameterException"},
+	} {
+		if _, err := call(t, s, "FilterLogEvents", c.in); !strings.HasPrefix(err, c.want) {
+			t.Errorf("%v: %q, want %s", c.in, err, c.want)
+		}
+	}
+}
+
+func TestGetLogEventsAndDescribe(t *testing.T) {
+	s, _ := newStore()
+	st := s.NewStream("/aws/lambda/f")
+	s.CreateGroup("/aws/lambda/empty")
+	for i := 1; i <= 5; i++ {
+		s.Put("/aws/lambda/f", st, []byte(fmt.Sprint("line ", i)))
+	}
+	// The newest by default; forward from the head; the forward token at the end stays put, and
+	// reads what came since.
+	out, _ := call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": st, "limit": 2})
+	if got := strings.Join(messages(out), "|"); got != "line 4|line 5" {
+		t.Errorf("newest two: %q", got)
+	}
+	back := out["nextBackwardToken"]
+	out, _ = call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": st, "limit": 2, "nextToken": back})
+	if got := strings.Join(messages(out), "|"); got != "line 2|line 3" {
+		t.Errorf("the two before: %q", got)
+	}
+	out, _ = call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": st, "startFromHead": true})
+	fwd := out["nextForwardToken"]
+	if got := strings.Join(messages(out), "|"); got != "line 1|line 2|line 3|line 4|line 5" {
+		t.Errorf("from the head: %q", got)
+	}
+	out, _ = call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": st, "nextToken": fwd})
+	if len(messages(out)) != 0 || out["nextForwardToken"] != fwd {
+		t.Errorf("at the end: %v, want no events and the same token", out)
+	}
+	s.Put("/aws/lambda/f", st, []byte("line 6"))
+	out, _ = call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": st, "nextToken": fwd})
+	if got := strings.Join(messages(out), "|"); got != "line 6" {
+		t.Errorf("after a new line: %q", got)
+	}
+	if _, err := call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/f", "logStreamName": "nope"}); !strings.HasPrefix(err, "ResourceNotFoundException") {
+		t.Errorf("no such stream: %q", err)
+	}
+
+	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePrefix": "/aws/lambda/", "limit": 1})
+	g := out["logGroups"].([]any)[0].(map[string]any)
+	if g["logGroupName"] != "/aws/lambda/empty" || out["nextToken"] == nil {
+		t.Errorf("first page: %v", out)
+	}
+	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePrefix": "/aws/lambda/", "limit": 1, "nextToken": out["nextToken"]})
+	g = out["logGroups"].([]any)[0].(map[string]any)
+	if g["logGroupName"] != "/aws/lambda/f" || out["nextToken"] != nil || g["arn"] != "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*" {
+		t.Errorf("second page: %v", out)
+	}
+	out, _ = call(t, s, "DescribeLogStreams", map[string]any{"logGroupIdentifier": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f"})
+	if ls := out["logStreams"].([]any); len(ls) != 1 || ls[0].(map[string]any)["logStreamName"] != st {
+		t.Errorf("streams: %v", out)
+	}
+	out, _ = call(t, s, "DescribeLogStreams", map[string]any{"logGroupName": "/aws/lambda/empty"})
+	if ls := out["logStreams"].([]any); len(ls) != 0 {
+		t.Errorf("a group with no lines: %v", out)
+	}
+	if _, err := call(t, s, "PutLogEvents", map[string]any{}); !strings.HasPrefix(err, "UnknownOperationException") {
+		t.Errorf("PutLogEvents: %q", err)
+	}
+}
+
+// A group keeps its newest MaxEvents events.
+func TestGroupKeepsItsNewestEvents(t *testing.T) {
+	s, _ := newStore()
+	st := s.NewStream("g")
+	for i := 0; i < MaxEvents+10; i++ {
+		s.Put("g", st, []byte(fmt.Sprint(i)))
+	}
+	ev := s.groups["g"].events
+	if len(ev) > MaxEvents || ev[len(ev)-1].msg != fmt.Sprint(MaxEvents+9) || ev[0].msg != fmt.Sprint(MaxEvents+10-len(ev)) {
+		t.Errorf("%d events kept, from %s to %s", len(ev), ev[0].msg, ev[len(ev)-1].msg)
+	}
+}
