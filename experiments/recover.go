@@ -2,14 +2,16 @@ package experiments
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
 
-// StateExit is one state's exit in an execution's history: the state's name and its output (the
-// state data as it left the state).
+// StateExit is one state's exit in an execution's history: the state's name, when, and its output
+// (the state data as it left the state).
 type StateExit struct {
 	Name   string
+	At     time.Time
 	Output string
 }
 
@@ -27,12 +29,16 @@ const (
 // machine carries the journal in its state data (every phase null until it has run), so the last
 // exit whose data holds one has the phases that ended. The method's results join it only when its
 // Map ends, and an execution is usually stopped inside it, during a pause: the faults written are
-// then taken from the iterations' own states, and the pause of the last one ends at stoppedAt.
+// then taken from the iterations' own states, and the pause of the last one ends at stoppedAt. A
+// Map that ended by failing (a guard's breach, a failed write: the machine caught it and went on
+// to its rollbacks) ended that pause when the next state holding the journal exited; after a
+// breach the journal keeps no method, as the machine's own does (GuardBreach has the write).
 // RecoverJournal is nil when no state's data held a journal (the execution ended before its
 // first state, or it is not the experiment machine's).
 func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 	var j *Journal
 	var acts []ActionResult
+	open := false // the last action's pause has not ended in any state seen yet
 	for _, e := range exits {
 		switch e.Name {
 		case actionRecordState, actionInForceState:
@@ -46,19 +52,19 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 			if json.Unmarshal([]byte(e.Output), &d) != nil || d.Action == nil || d.Record.PutAt == "" {
 				continue
 			}
-			if n := len(acts); n == 0 || acts[n-1].PutAt != d.Record.PutAt {
+			if e.Name == actionRecordState || len(acts) == 0 {
 				a := *d.Action
 				a.PutAt, a.EndedAt = d.Record.PutAt, ""
 				acts = append(acts, a)
 			}
 			acts[len(acts)-1].InForceAt = d.Record.InForceAt
+			open = true
 			continue
 		case actionDoneState:
 			var a ActionResult
-			if json.Unmarshal([]byte(e.Output), &a) == nil && a.PutAt != "" {
-				if n := len(acts); n > 0 && acts[n-1].PutAt == a.PutAt {
-					acts[n-1] = a
-				}
+			if json.Unmarshal([]byte(e.Output), &a) == nil && a.PutAt != "" && open {
+				acts[len(acts)-1] = a
+				open = false
 			}
 			continue
 		}
@@ -70,24 +76,33 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 		}
 		if json.Unmarshal([]byte(e.Output), &d) == nil && d.Journal != nil && d.Journal.StartedAt != "" {
 			j = d.Journal
+			if open && !e.At.IsZero() { // the method's Map has ended: by failing, or it would hold its results
+				acts[len(acts)-1].EndedAt = stamp(e.At)
+			}
+			open = false
 		}
 	}
 	if j == nil {
 		return nil
 	}
-	if len(j.Method) == 0 && len(acts) > 0 {
+	if len(j.Method) == 0 && len(acts) > 0 && j.GuardBreach == nil {
 		if last := &acts[len(acts)-1]; last.EndedAt == "" && !stoppedAt.IsZero() {
-			last.EndedAt = stoppedAt.UTC().Format(time.RFC3339Nano)
+			last.EndedAt = stamp(stoppedAt)
 		}
 		j.Method = acts
 	}
 	return j
 }
 
+// stamp is t as the machine writes times ($$.State.EnteredTime): UTC, milliseconds.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
 // MergeRollback is the journal of an execution that ended without its rollbacks, as one record
 // of the run: part is what the execution recorded itself (RecoverJournal); rb is the journal of
-// the rollback guard's run for it, which gives the rollbacks, the steady state after them, why the
-// execution ended (Error), the verdict (aborted) and the end.
+// the rollback guard's run for it. The run's own records stay: a verdict it reached (else rb's,
+// aborted), the error that took it to its rollbacks (else rb's: why it ended), the rollbacks it
+// ran before it was stopped, which rb's follow (rb always runs them again). rb gives the steady
+// state after the rollbacks and the end.
 func MergeRollback(part, rb *Journal) *Journal {
 	j := *part
 	j.RollbackOf, j.RolledBackBy = "", rb.ExecutionArn
@@ -97,11 +112,15 @@ func MergeRollback(part, rb *Journal) *Journal {
 	if j.Title == "" {
 		j.Title = rb.Title
 	}
-	j.Verdict, j.EndedAt = rb.Verdict, rb.EndedAt
-	if rb.Error != nil || j.Error == nil {
+	if j.Verdict == "" {
+		j.Verdict = rb.Verdict
+	}
+	if j.Error == nil {
 		j.Error = rb.Error
 	}
-	j.Rollbacks, j.AfterRollback = rb.Rollbacks, rb.AfterRollback
+	j.EndedAt = rb.EndedAt
+	j.Rollbacks = append(slices.Clip(part.Rollbacks), rb.Rollbacks...)
+	j.AfterRollback = rb.AfterRollback
 	j.RollbackError, j.RecoveryError = rb.RollbackError, rb.RecoveryError
 	return &j
 }

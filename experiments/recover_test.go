@@ -31,7 +31,7 @@ func TestRecoverJournal(t *testing.T) {
 	if a := j.Method[0]; a.Name != "a1" || a.InForceAt != "2026-12-04T12:00:15Z" || a.EndedAt != "2026-12-04T12:00:20Z" {
 		t.Errorf("first fault %+v, want its Done state's record", a)
 	}
-	if a := j.Method[1]; a.Name != "a2" || a.PutAt != "2026-12-04T12:00:21Z" || a.InForceAt != "" || a.EndedAt != "2026-12-04T12:00:30Z" || a.PauseAfterSeconds != 60 {
+	if a := j.Method[1]; a.Name != "a2" || a.PutAt != "2026-12-04T12:00:21Z" || a.InForceAt != "" || a.EndedAt != "2026-12-04T12:00:30.000Z" || a.PauseAfterSeconds != 60 {
 		t.Errorf("second fault %+v, want it written, not yet in force, its pause ended at the stop", a)
 	}
 
@@ -42,6 +42,31 @@ func TestRecoverJournal(t *testing.T) {
 	}
 	if j := RecoverJournal(exits[3:], stop); j != nil {
 		t.Errorf("recovered %+v from states that held no journal, want nil", j)
+	}
+}
+
+// A method whose Map ended by failing: the machine caught it and went on (a failed write to its
+// rollbacks, a guard's breach to its record of it), and was stopped later. The pause ended when the
+// next state holding the journal exited, not at the stop; after a breach the journal keeps no
+// method (the breach holds the write), as the machine's own journal does.
+func TestRecoverJournalAfterTheMethodFailed(t *testing.T) {
+	at := func(s int) time.Time { return time.Date(2026, 12, 4, 12, 0, s, 0, time.UTC) }
+	stop := at(59)
+	record := StateExit{Name: "Action.Record", At: at(10), Output: `{"action":{"name":"a1","pauseAfterSeconds":60},"record":{"putAt":"2026-12-04T12:00:10.000Z"}}`}
+	before := StateExit{Name: "BeforeProbes", At: at(5), Output: `{"journal":{"startedAt":"2026-12-04T12:00:00Z","before":[{"name":"p"}]}}`}
+
+	aborted := []StateExit{before, record,
+		{Name: "Aborted", At: at(25), Output: `{"journal":{"startedAt":"2026-12-04T12:00:00Z","verdict":"aborted","error":{"Error":"States.TaskFailed"}}}`},
+		{Name: "Rollback.Record", At: at(26), Output: `{"action":{"name":"off"},"record":{"putAt":"2026-12-04T12:00:26.000Z"}}`}}
+	j := RecoverJournal(aborted, stop)
+	if j == nil || len(j.Method) != 1 || j.Method[0].EndedAt != "2026-12-04T12:00:25.000Z" || j.Verdict != VerdictAborted {
+		t.Errorf("after a caught failure: %+v, want the pause ended at 12:00:25 when Aborted exited", j)
+	}
+
+	breached := []StateExit{before, record,
+		{Name: "GuardRecord", At: at(25), Output: `{"journal":{"startedAt":"2026-12-04T12:00:00Z","guardBreach":{"action":"a1","putAt":"2026-12-04T12:00:10.000Z"}}}`}}
+	if j := RecoverJournal(breached, stop); j == nil || j.Method != nil || j.GuardBreach == nil {
+		t.Errorf("after a breach: %+v, want the breach and no method", j)
 	}
 }
 
@@ -58,5 +83,14 @@ func TestMergeRollback(t *testing.T) {
 	}
 	if part.RolledBackBy != "" || part.Rollbacks != nil {
 		t.Errorf("part changed: %+v", part)
+	}
+
+	// Stopped after its verdict and its own rollbacks (while observing the recovery): those stay, the
+	// rollback run's follow them, and the error that took it to its rollbacks stays too.
+	part.Verdict, part.Rollbacks, part.Error = VerdictDeviated, []ActionResult{{Name: "own"}}, &StepError{Error: "CloudWatch.InternalServiceException"}
+	j = MergeRollback(part, rb)
+	if j.Verdict != VerdictDeviated || len(j.Rollbacks) != 2 || j.Rollbacks[0].Name != "own" || j.Rollbacks[1].Name != "off" ||
+		j.Error.Error != "CloudWatch.InternalServiceException" || len(part.Rollbacks) != 1 {
+		t.Errorf("merged after its own rollbacks: %+v", j)
 	}
 }

@@ -386,7 +386,7 @@ func wantRecovered(t *testing.T, l *localStates, run, of execution, inForce bool
 		}
 		for _, e := range page.Events {
 			if d := e.StateExitedEventDetails; d != nil {
-				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), Output: aws.ToString(d.Output)})
+				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), At: aws.ToTime(e.Timestamp), Output: aws.ToString(d.Output)})
 			}
 			stopped = aws.ToTime(e.Timestamp)
 		}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -17,8 +18,12 @@ import (
 // that, the journal and the report of an interrupted run would be the rollback run's alone: no
 // steady state before, no fault, a run starting at the stop. When the history cannot be read or
 // holds no journal, it is rb, and a line says what is missing.
-func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.Journal) *experiments.Journal {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+//
+// offAt is when the runner switched the fault off itself (a Ctrl-C; zero: it did not): a write the
+// journal shows as the first rollback, where the fault window ends.
+func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.Journal, offAt time.Time) *experiments.Journal {
+	// Bounded on its own: the caller's context may be nearly spent following the rollback run.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	exits, stopped, err := stateExits(ctx, r.SFN, arn)
 	part := experiments.RecoverJournal(exits, stopped)
@@ -29,7 +34,14 @@ func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.
 	case part == nil:
 		return rb // nothing to recover: it ended before its first state, or its machine keeps no journal on the way
 	}
-	return experiments.MergeRollback(part, rb)
+	j := experiments.MergeRollback(part, rb)
+	if !offAt.IsZero() && r.FaultParameter != "" {
+		off := experiments.ActionResult{Name: "Switched off by chaoslab run (interrupted)", Parameter: r.FaultParameter,
+			Value: json.RawMessage(FaultOff), PutAt: offAt.UTC().Format("2006-01-02T15:04:05.000Z")}
+		off.EndedAt = off.PutAt
+		j.Rollbacks = append([]experiments.ActionResult{off}, j.Rollbacks...)
+	}
+	return j
 }
 
 // stateExits reads an execution's whole history, oldest first: its states' exits and when its
@@ -46,7 +58,7 @@ func stateExits(ctx context.Context, c *sfn.Client, arn string) ([]experiments.S
 		}
 		for _, e := range page.Events {
 			if d := e.StateExitedEventDetails; d != nil {
-				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), Output: aws.ToString(d.Output)})
+				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), At: aws.ToTime(e.Timestamp), Output: aws.ToString(d.Output)})
 			}
 			last = aws.ToTime(e.Timestamp)
 		}

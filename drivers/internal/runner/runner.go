@@ -252,6 +252,8 @@ type watchMode struct {
 	ended bool
 	// interrupted: Run's ctx was cancelled and the execution stopped (a second Ctrl-C leaves).
 	interrupted bool
+	// offAt: when the interrupted run switched the fault off itself (zero: it did not).
+	offAt time.Time
 }
 
 // watchEnded is the error of a watch (not Run's) whose ctx ended while arn ran on.
@@ -287,11 +289,11 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 			return nil, watchEnded(arn)
 		}
 		if ctx.Err() != nil {
-			why := r.interrupted(arn)
+			offAt, why := r.interrupted(arn)
 			// The run's context is cancelled: the rollback is followed on a fresh one, bounded.
 			rctx, cancel := context.WithTimeout(context.Background(), r.rollbackBound(compiled))
 			defer cancel()
-			mode.interrupted = true
+			mode.interrupted, mode.offAt = true, offAt
 			return r.followRollback(rctx, machineArn, arn, start, why, mode, f)
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states. Unless
@@ -329,7 +331,14 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		}
 		return r.followRollback(rctx, machineArn, arn, since, why, mode, f)
 	}
-	j, err := r.report(desc, nil)
+	// A rollback run followed by itself (chaoslab follow of its ARN) writes the journal of the run
+	// it rolled back, as when that run is followed.
+	j, err := r.report(desc, func(j *experiments.Journal) *experiments.Journal {
+		if compiled != nil || j.RollbackOf == "" {
+			return j
+		}
+		return r.withRecovered(ctx, j.RollbackOf, j, time.Time{})
+	})
 	if j != nil && j.RollbackError != nil {
 		return j, r.rollbackFailed(j, nil, mode)
 	}
@@ -439,7 +448,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	if err != nil {
 		return nil, fmt.Errorf("%w; describe the rollback execution: %w", why, err)
 	}
-	j, rerr := r.report(desc, func(rb *experiments.Journal) *experiments.Journal { return r.withRecovered(ctx, arn, rb) })
+	j, rerr := r.report(desc, func(rb *experiments.Journal) *experiments.Journal { return r.withRecovered(ctx, arn, rb, mode.offAt) })
 	if j == nil {
 		return nil, fmt.Errorf("%w; the rollback execution gave no journal: %w", why, rerr)
 	}
@@ -625,8 +634,9 @@ func (r *Runner) follow(ctx context.Context, f *follower, arn string) error {
 }
 
 // interrupted stops the execution and switches the fault off, with a fresh
-// context (the run's is cancelled). It returns the error the run ends with.
-func (r *Runner) interrupted(arn string) error {
+// context (the run's is cancelled). It returns when the fault was switched off (zero: it was
+// not) and the error the run ends with.
+func (r *Runner) interrupted(arn string) (offAt time.Time, why error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	out := r.stdout()
@@ -644,9 +654,10 @@ func (r *Runner) interrupted(arn string) error {
 	case err != nil:
 		errs = append(errs, err)
 	default:
+		offAt = time.Now()
 		fmt.Fprintf(out, "fault parameter %s set to %s\n", r.FaultParameter, FaultOff)
 	}
-	return errors.Join(append([]error{ErrInterrupted}, errs...)...)
+	return offAt, errors.Join(append([]error{ErrInterrupted}, errs...)...)
 }
 
 // interruptedStarting ends a run interrupted while StartExecution was in flight: the request may
@@ -667,7 +678,8 @@ func (r *Runner) interruptedStarting(machineArn string, startErr error) error {
 		return err == nil
 	}) {
 		fmt.Fprintf(r.stdout(), "interrupted while starting; the execution had started: %s\n", arn)
-		return r.interrupted(arn)
+		_, err := r.interrupted(arn)
+		return err
 	}
 	var missing *sfntypes.ExecutionDoesNotExist
 	if errors.As(err, &missing) {

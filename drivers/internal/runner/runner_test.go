@@ -173,8 +173,10 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	if started.IsZero() || put.Before(started) || ended.Sub(put) < time.Second || ended.Sub(put) > 30*time.Second {
 		t.Errorf("started %s, fault put %s, its pause ended %s: want a start before the write, the pause cut after a second or more", j.StartedAt, j.Method[0].PutAt, j.Method[0].EndedAt)
 	}
-	if len(j.Rollbacks) != 1 || j.Rollbacks[0].Name != "switch-off" {
-		t.Errorf("rollbacks %+v, want the rollback run's", j.Rollbacks)
+	// The run switched the fault off itself first: the fault window ends there.
+	if len(j.Rollbacks) != 2 || j.Rollbacks[0].Parameter != param || string(j.Rollbacks[0].Value) != FaultOff ||
+		j.Rollbacks[0].PutAt < j.Method[0].EndedAt || j.Rollbacks[1].Name != "switch-off" {
+		t.Errorf("rollbacks %+v, want the run's own switch-off, then the rollback run's", j.Rollbacks)
 	}
 	b, rerr := os.ReadFile(r.JournalPath)
 	if fj, perr := experiments.ParseJournal(b); rerr != nil || perr != nil || fj.RolledBackBy != j.RolledBackBy || len(fj.Before) != 1 || len(fj.Method) != 1 {
@@ -186,6 +188,15 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	// The rollback run is the same machine: its pauses print with their lengths, as the run's did.
 	if !strings.Contains(out.String(), "⏸ Observe recovery: pause 1s (until ") {
 		t.Errorf("the rollback run's pause printed without its length:\n%s", out.String())
+	}
+
+	// chaoslab follow of the rollback run's ARN (the last one a second Ctrl-C leaves on the screen)
+	// writes the same run's journal.
+	var later bytes.Buffer
+	a := newRunner(t, lc, param, &later)
+	fj, _, ferr := a.Attach(context.Background(), j.RolledBackBy)
+	if fj == nil || fj.ExecutionArn != j.ExecutionArn || fj.RolledBackBy != j.RolledBackBy || len(fj.Before) != 1 || len(fj.Method) != 1 {
+		t.Errorf("follow of the rollback run: journal %+v (err %v), want the run's\n%s", fj, ferr, later.String())
 	}
 }
 
