@@ -207,6 +207,47 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			}
 		})
 
+		t.Run("logs: the function's log, read back through CloudWatch Logs", func(t *testing.T) {
+			// The fixture's function names no LoggingConfig: its group is Lambda's default.
+			group := "/aws/lambda/" + st.out["FunctionName"]
+			var groups struct {
+				LogGroups []struct{ LogGroupName string }
+			}
+			if err := cli.runJSON(ctx, &groups, aws("logs", "describe-log-groups", "--log-group-name-prefix", group)...); err != nil {
+				t.Fatal(err)
+			}
+			if len(groups.LogGroups) != 1 || groups.LogGroups[0].LogGroupName != group {
+				t.Fatalf("log groups %+v, want %s", groups.LogGroups, group)
+			}
+			pattern := `"document processed" "` + docKey + `"`
+			var found struct {
+				Events []struct {
+					LogStreamName, Message string
+					Timestamp              int64
+				}
+			}
+			// The CSV is written before the line that says so: a moment's wait at most.
+			poll.Until(20*time.Second, 500*time.Millisecond, func() bool {
+				err := cli.runJSON(ctx, &found, aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", pattern)...)
+				return err != nil || len(found.Events) > 0
+			})
+			if len(found.Events) != 1 || !strings.Contains(found.Events[0].Message, `"object_key":"`+docKey+`"`) ||
+				!strings.Contains(found.Events[0].LogStreamName, "/[$LATEST]") || found.Events[0].Timestamp < time.Now().Add(-10*time.Minute).UnixMilli() {
+				t.Fatalf("filter-log-events %s: %+v, want the one line of the document's processing", pattern, found.Events)
+			}
+			if major != 2 {
+				return // the v1 has no logs tail
+			}
+			out, err := cli.run(ctx, aws("logs", "tail", group, "--since", "10m", "--filter-pattern", pattern)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], found.Events[0].LogStreamName+" ") ||
+				!strings.Contains(lines[0], "document processed") {
+				t.Errorf("logs tail: %q, want the line with its stream", out)
+			}
+		})
+
 		t.Run("empty and 12 MiB objects are in the error queue with their reasons", func(t *testing.T) {
 			want := map[string]string{
 				"input/" + name + "-empty.json":  "malformed_json",
@@ -486,6 +527,33 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 			if want := csvOf(d, author); got.Body != want || got.ContentType != "text/csv" {
 				t.Errorf("output/%s.csv = %q (%s), want %q (text/csv)", d, got.Body, got.ContentType, want)
 			}
+		}
+	})
+
+	t.Run("logs filter_log_events and get_log_events: the document's line", func(t *testing.T) {
+		group := "/aws/lambda/" + st.out["FunctionName"]
+		var found struct {
+			Events []struct{ LogStreamName, Message string }
+		}
+		filter := map[string]any{"logGroupName": group, "filterPattern": `"document processed" "input/` + name + `-doc.json"`}
+		poll.Until(20*time.Second, 500*time.Millisecond, func() bool {
+			err := sess.call(&found, "logs", "FilterLogEvents", filter)
+			return err != nil || len(found.Events) > 0
+		})
+		if len(found.Events) != 1 {
+			t.Fatalf("FilterLogEvents %v: %+v, want one line", filter, found.Events)
+		}
+		var got struct {
+			Events           []struct{ Message string }
+			NextForwardToken string
+		}
+		if err := sess.call(&got, "logs", "GetLogEvents", map[string]any{"logGroupName": group,
+			"logStreamName": found.Events[0].LogStreamName, "startFromHead": true}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(got.Events, func(e struct{ Message string }) bool { return e.Message == found.Events[0].Message }) ||
+			!strings.HasPrefix(got.NextForwardToken, "f/") {
+			t.Errorf("GetLogEvents of %s: %d events, token %q; want the line among them", found.Events[0].LogStreamName, len(got.Events), got.NextForwardToken)
 		}
 	})
 
