@@ -357,7 +357,7 @@ var labGrants = []grantCase{
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement WriteSymbolRows", call: fnWriteRow, code: "AccessDeniedException", action: "dynamodb:UpdateItem"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement ParkPoisonDocuments", call: fnPark, code: "AccessDenied", action: "sqs:SendMessage"},
 	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement ReadFaultConfig", call: fnReadFault, code: "AccessDeniedException", action: "ssm:GetParameter"},
-	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement #7", none: "logs:CreateLogStream/PutLogEvents: function logs are files locally, there is no CloudWatch Logs API to call"},
+	{statement: "PipelineFunctionRoleDefaultPolicyEAF49FF5 statement #7", none: "logs:CreateLogStream/PutLogEvents: the sandboxes' lines go into the local CloudWatch Logs directly, not through PutLogEvents"},
 	// The state machine's role.
 	{statement: "ExperimentRoleB2A893DC AssumeRolePolicyDocument statement #0", deploy: "Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role"},
 	{statement: "ExperimentRoleDefaultPolicy5F77114F statement #0", call: smWriteFault, code: "AccessDeniedException", action: "ssm:PutParameter"},
