@@ -7,8 +7,9 @@
 // What it keeps: each group's newest MaxEvents events (the file keeps every line). Lambda writes a
 // stream per sandbox; the local Lambda has one log per function, so a function writes one stream,
 // named as Lambda names them (2026/12/04/[$LATEST]<32 hex digits>). Filter patterns: terms (all
-// must occur), "quoted phrases", ?alternatives (any one must occur) and -exclusions; JSON ({ $.x
-// = 1 }) and space-delimited ([a, b]) patterns are refused with an error that says so.
+// must occur), "quoted phrases", ?alternatives (any one must occur), -exclusions, and JSON patterns
+// ({ $.level = "ERROR" && $.backoff_s > 10 }: jsonpattern.go); space-delimited ones ([a, b]) and
+// regular expressions (%...%) are refused with an error that says so.
 package logs
 
 import (

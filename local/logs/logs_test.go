@@ -75,6 +75,7 @@ func TestFilterLogEvents(t *testing.T) {
 		{"alternatives", map[string]any{"filterPattern": "?ERROR ?timed"}, `{"level":"ERROR","msg":"write failed"}|{"level":"INFO","msg":"Task timed out"}`},
 		{"an exclusion", map[string]any{"filterPattern": "RequestId -END"}, "START RequestId: 1|START RequestId: 2"},
 		{"a stream", map[string]any{"logStreamNames": []string{b}, "filterPattern": "END"}, "END RequestId: 2"},
+		{"a JSON pattern", map[string]any{"filterPattern": `{ $.level = "ERROR" }`}, `{"level":"ERROR","msg":"write failed"}`},
 		{"a time range, both ends inclusive", map[string]any{"startTime": ms(7), "endTime": ms(8)}, "START RequestId: 2|" + `{"level":"INFO","msg":"Task timed out"}`},
 	} {
 		c.in["logGroupName"] = "/aws/lambda/f"
@@ -118,7 +119,8 @@ func TestFilterLogEvents(t *testing.T) {
 	}{
 		{map[string]any{"logGroupName": "/aws/lambda/g"}, "ResourceNotFoundException"},
 		{map[string]any{}, "InvalidParameterException: Either LogGroup name"},
-		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `{ $.level = "ERROR" }`}, "InvalidParameterException: filterPattern"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `[ip, user]`}, "InvalidParameterException: filterPattern"},
+		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `{ $.level = }`}, "InvalidParameterException: filterPattern"},
 		{map[string]any{"logGroupName": "/aws/lambda/f", "filterPattern": `"unclosed`}, "InvalidParameterException: filterPattern"},
 		{map[string]any{"logGroupName": "/aws/lambda/f", "limit": 0}, "InvalidParameterException: 1 validation error"},
 		{map[string]any{"logGroupName": "/aws/lambda/f", "logStreamNames": []string{a}, "logStreamNamePrefix": "2026"}, "InvalidParameterException"},
@@ -198,5 +200,59 @@ func TestGroupKeepsItsNewestEvents(t *testing.T) {
 	ev := s.groups["g"].events
 	if len(ev) > MaxEvents || ev[len(ev)-1].msg != fmt.Sprint(MaxEvents+9) || ev[0].msg != fmt.Sprint(MaxEvents+10-len(ev)) {
 		t.Errorf("%d events kept, from %s to %s", len(ev), ev[0].msg, ev[len(ev)-1].msg)
+	}
+}
+
+// JSON patterns, as CloudWatch Logs reads them, against the function's slog lines.
+func TestJSONPatterns(t *testing.T) {
+	lines := []string{
+		`{"level":"INFO","msg":"document processed","object_key":"input/a/b.json","first_delivery":true}`,
+		`{"level":"ERROR","msg":"put CSV failed","object_key":"input/c.json","error":null}`,
+		`{"level":"INFO","msg":"failed record visible again after backoff","receive_count":4,"backoff_s":8,"tags":["x","y"]}`,
+		`START RequestId: 1 {"level":"ERROR"}`,
+		`{"level":"WARN","msg":"a","nested":{"depth":{"n":2.5}}}`,
+	}
+	for _, c := range []struct {
+		pattern string
+		want    string // indexes of the lines matched
+	}{
+		{`{ $.level = "ERROR" }`, "1"},
+		{`{$.level=ERROR}`, "1"},
+		{`{ $.level != "INFO" }`, "1 4"},
+		{`{ $.object_key = "input/*" }`, "0 1"},
+		{`{ $.object_key = "*/b.json" }`, "0"},
+		{`{ $.msg = "document processed" && $.object_key = "input/a*" }`, "0"},
+		{`{ $.receive_count > 3 }`, "2"},
+		{`{ $.receive_count >= 4 && $.backoff_s < 8 }`, ""},
+		{`{ ($.backoff_s <= 8 || $.level = "ERROR") && $.msg != "put CSV failed" }`, "2"},
+		{`{ $.level = "INFO" || $.level = "WARN" && $.nested.depth.n = 2.5 }`, "0 2 4"},
+		{`{ $.nested.depth.n > 2 }`, "4"},
+		{`{ $.tags[1] = "y" }`, "2"},
+		{`{ $.error IS NULL }`, "1"},
+		{`{ $.first_delivery IS TRUE }`, "0"},
+		{`{ $.first_delivery IS FALSE }`, ""},
+		{`{ $.object_key NOT EXISTS }`, "2 4"},
+		{`{ $.backoff_s EXISTS }`, "2"},
+		{`{ $.receive_count = "4" }`, ""}, // a string never equals a number
+	} {
+		pt, err := parsePattern(c.pattern)
+		if err != nil {
+			t.Errorf("%s: %v", c.pattern, err)
+			continue
+		}
+		var got []string
+		for i, l := range lines {
+			if pt.match(l) {
+				got = append(got, fmt.Sprint(i))
+			}
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s matched lines %q, want %q", c.pattern, strings.Join(got, " "), c.want)
+		}
+	}
+	for _, bad := range []string{`%ERR.R%`, `{ $.level = %ERR.R% }`, `{ level = "x" }`, `{ $.level }`, `{ $.level = "x" `, `{ $.n > "x" }`, `{ ($.a = 1 }`, `{ $.a = 1 } x`, `{ $.a[x] = 1 }`, `{ $. = 1 }`} {
+		if _, err := parsePattern(bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
 	}
 }

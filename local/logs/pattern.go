@@ -5,11 +5,13 @@ import (
 	"strings"
 )
 
-// pattern is a filter pattern of terms, as CloudWatch Logs reads one for unstructured events: an
+// pattern is a filter pattern as CloudWatch Logs reads one. Of terms, for unstructured events: an
 // event matches when it holds every term of all, at least one of any (when there are some), and
-// none of none. Terms match case-sensitively, anywhere in the message.
+// none of none; terms match case-sensitively, anywhere in the message. Or a JSON pattern
+// (jsonPattern).
 type pattern struct {
 	all, any, none []string
+	json           *jsonPattern // a JSON pattern ({ ... }) instead of terms
 }
 
 // parsePattern reads a filter pattern: terms separated by spaces, "quoted phrases" (which may hold
@@ -17,8 +19,13 @@ type pattern struct {
 func parsePattern(p string) (pattern, error) {
 	var pt pattern
 	t := strings.TrimSpace(p)
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-		return pt, errors.New("JSON ({ $.field = value }) and space-delimited ([a, b, ...]) filter patterns are not supported by the local cloud; terms, \"quoted phrases\", ?alternatives and -exclusions are")
+	switch {
+	case strings.HasPrefix(t, "{"):
+		jp, err := parseJSONPattern(t)
+		pt.json = &jp
+		return pt, err
+	case strings.HasPrefix(t, "["):
+		return pt, errors.New("space-delimited filter patterns ([a, b, ...]) are not supported by the local cloud; terms, \"quoted phrases\", ?alternatives, -exclusions and JSON patterns ({ $.field = value }) are")
 	}
 	for t != "" {
 		kind := &pt.all
@@ -45,6 +52,9 @@ func parsePattern(p string) (pattern, error) {
 		if term == "" {
 			return pt, errors.New("an empty term (a ?, - or \"\" with nothing after it)")
 		}
+		if len(term) > 1 && term[0] == '%' && term[len(term)-1] == '%' {
+			return pt, errors.New("regular expressions (%...%) are not supported by the local cloud")
+		}
 		*kind = append(*kind, term)
 		t = strings.TrimLeft(t, " \t")
 	}
@@ -52,6 +62,9 @@ func parsePattern(p string) (pattern, error) {
 }
 
 func (pt pattern) match(msg string) bool {
+	if pt.json != nil {
+		return pt.json.match(msg)
+	}
 	for _, term := range pt.all {
 		if !strings.Contains(msg, term) {
 			return false

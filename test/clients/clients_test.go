@@ -238,7 +238,9 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			if major != 2 {
 				return // the v1 has no logs tail
 			}
-			out, err := cli.run(ctx, aws("logs", "tail", group, "--since", "10m", "--filter-pattern", pattern)...)
+			// A JSON pattern, on the function's slog line.
+			out, err := cli.run(ctx, aws("logs", "tail", group, "--since", "10m", "--filter-pattern",
+				`{ $.msg = "document processed" && $.object_key = "`+docKey+`" }`)...)
 			if err != nil {
 				t.Fatal(err)
 			}
