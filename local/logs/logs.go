@@ -4,7 +4,8 @@
 // GetLogEvents and FilterLogEvents, so that `aws logs tail GROUP --follow`, `aws logs
 // filter-log-events` and the SDKs read a local function's log as they read it in AWS.
 //
-// What it keeps: each group's newest MaxEvents events (the file keeps every line). Lambda writes a
+// What it keeps: each group's newest MaxEvents events, MaxBytes of messages at most (the file keeps
+// every line). Lambda writes a
 // stream per sandbox; the local Lambda has one log per function, so a function writes one stream,
 // named as Lambda names them (2026/12/04/[$LATEST]<32 hex digits>). Filter patterns: terms (all
 // must occur), "quoted phrases", ?alternatives (any one must occur), -exclusions, and JSON patterns
@@ -22,8 +23,11 @@ import (
 	"time"
 )
 
-// MaxEvents is how many events a group keeps: the oldest go first.
-const MaxEvents = 100_000
+// MaxEvents and MaxBytes bound what a group keeps (its messages' bytes): the oldest go first.
+const (
+	MaxEvents = 100_000
+	MaxBytes  = 32 << 20
+)
 
 // Store holds the log groups. The zero value is not usable: New.
 type Store struct {
@@ -100,10 +104,15 @@ func (s *Store) Put(groupName, streamName string, line []byte) {
 	s.seq++
 	g.events = append(g.events, event{seq: s.seq, stream: streamName, time: now, ingested: now, msg: string(line)})
 	g.bytes += int64(len(line))
-	if len(g.events) > MaxEvents {
-		drop := len(g.events) - MaxEvents*9/10 // a tenth at once: the copy is paid rarely
+	if len(g.events) > MaxEvents || g.bytes > MaxBytes {
+		// Down to nine tenths of both bounds at once: the copy is paid rarely.
+		drop := max(len(g.events)-MaxEvents*9/10, 0)
 		for _, e := range g.events[:drop] {
 			g.bytes -= int64(len(e.msg))
+		}
+		for drop < len(g.events)-1 && g.bytes > MaxBytes*9/10 {
+			g.bytes -= int64(len(g.events[drop].msg))
+			drop++
 		}
 		g.events = append(g.events[:0:0], g.events[drop:]...)
 	}

@@ -201,6 +201,16 @@ func TestGroupKeepsItsNewestEvents(t *testing.T) {
 	if len(ev) > MaxEvents || ev[len(ev)-1].msg != fmt.Sprint(MaxEvents+9) || ev[0].msg != fmt.Sprint(MaxEvents+10-len(ev)) {
 		t.Errorf("%d events kept, from %s to %s", len(ev), ev[0].msg, ev[len(ev)-1].msg)
 	}
+
+	// And MaxBytes of messages: long lines go by bytes first.
+	big := strings.Repeat("x", 1<<20)
+	for i := 0; i < 40; i++ {
+		s.Put("h", st, []byte(fmt.Sprint(i, big)))
+	}
+	g := s.groups["h"]
+	if g.bytes > MaxBytes || len(g.events) < 20 || !strings.HasPrefix(g.events[len(g.events)-1].msg, "39x") {
+		t.Errorf("%d bytes in %d events kept, the last %.3s", g.bytes, len(g.events), g.events[len(g.events)-1].msg)
+	}
 }
 
 // JSON patterns, as CloudWatch Logs reads them, against the function's slog lines.
