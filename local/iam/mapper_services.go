@@ -410,15 +410,11 @@ func queryHashValue(body map[string]any, hashKey string) any {
 
 // SSM: JSON 1.1, X-Amz-Target: AmazonSSM.<Op>.
 func (m *Mapper) ssm(r *http.Request) (Operation, error) {
-	_, name, ok := jsonTarget(r)
-	op := Operation{Name: name}
-	if !ok {
-		return op, unmapped("request without X-Amz-Target")
-	}
-	p, err := jsonParams(r)
+	op, p, err := jsonOperation(r)
 	if err != nil {
 		return op, err
 	}
+	name := op.Name
 	// param is the ARN of the parameter n names, read as the operation reads it (ssmname): a
 	// selector only where SSM takes one, so a ':' in a written name is not cut off.
 	param := func(n string, form ssmname.Form) string {
@@ -552,15 +548,11 @@ func (m *Mapper) cloudwatch(r *http.Request) (Operation, error) {
 
 // Step Functions: JSON 1.0, X-Amz-Target: AWSStepFunctions.<Op>.
 func (m *Mapper) states(r *http.Request) (Operation, error) {
-	_, name, ok := jsonTarget(r)
-	op := Operation{Name: name}
-	if !ok {
-		return op, unmapped("request without X-Amz-Target")
-	}
-	p, err := jsonParams(r)
+	op, p, err := jsonOperation(r)
 	if err != nil {
 		return op, err
 	}
+	name := op.Name
 	on := func(member string) (Operation, error) {
 		arn := p.str(member)
 		if arn == "" {
@@ -642,15 +634,11 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 // checked on arn:aws:logs:<region>:<account>:log-group:<name>:* (the form policies name a group's
 // streams by), a stream's on ...:log-group:<name>:log-stream:<stream>.
 func (m *Mapper) logs(r *http.Request) (Operation, error) {
-	_, name, ok := jsonTarget(r)
-	op := Operation{Name: name}
-	if !ok {
-		return op, unmapped("request without X-Amz-Target")
-	}
-	p, err := jsonParams(r)
+	op, p, err := jsonOperation(r)
 	if err != nil {
 		return op, err
 	}
+	name := op.Name
 	group := p.str("logGroupName")
 	if id := p.str("logGroupIdentifier"); group == "" && id != "" {
 		group = id
@@ -676,4 +664,16 @@ func (m *Mapper) logs(r *http.Request) (Operation, error) {
 		return op, unmapped(name)
 	}
 	return op, nil
+}
+
+// jsonOperation reads a JSON-protocol request (X-Amz-Target <prefix>.<Op>): its operation, named,
+// and its members.
+func jsonOperation(r *http.Request) (Operation, params, error) {
+	_, name, ok := jsonTarget(r)
+	op := Operation{Name: name}
+	if !ok {
+		return op, params{}, unmapped("request without X-Amz-Target")
+	}
+	p, err := jsonParams(r)
+	return op, p, err
 }

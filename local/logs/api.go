@@ -119,19 +119,33 @@ func (s *Store) describeGroups(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups := []any{}
-	out := map[string]any{}
-	for i := from; i < len(names); i++ {
-		if len(groups) == n {
-			out["nextToken"] = pagetoken.After(scope, names[i-1])
-			break
-		}
+	groups, next := page(names, from, n, scope, func(i int) any {
 		g := s.groups[names[i]]
-		groups = append(groups, map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
-			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"})
+		return map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
+			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"}
+	})
+	return withToken(map[string]any{"logGroups": groups}, next), nil
+}
+
+// page is a page of a sorted listing: the items of keys from the index from on, at most n, and the
+// token of the next page ("" at the end).
+func page(keys []string, from, n int, scope string, item func(i int) any) ([]any, string) {
+	items := []any{}
+	for i := from; i < len(keys); i++ {
+		if len(items) == n {
+			return items, pagetoken.After(scope, keys[i-1])
+		}
+		items = append(items, item(i))
 	}
-	out["logGroups"] = groups
-	return out, nil
+	return items, ""
+}
+
+// withToken adds nextToken to out when there is a next page.
+func withToken(out map[string]any, next string) map[string]any {
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out
 }
 
 // after is where a page of the sorted keys starts: after the key token names (0 without one).
@@ -211,20 +225,13 @@ func (s *Store) describeStreams(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	streams := []any{}
-	out := map[string]any{}
-	for i := from; i < len(all); i++ {
-		if len(streams) == n {
-			out["nextToken"] = pagetoken.After(scope, keys[i-1])
-			break
-		}
+	streams, next := page(keys, from, n, scope, func(i int) any {
 		st := all[i].st
-		streams = append(streams, map[string]any{"logStreamName": st.name, "creationTime": st.created,
+		return map[string]any{"logStreamName": st.name, "creationTime": st.created,
 			"firstEventTimestamp": st.first, "lastEventTimestamp": st.last, "lastIngestionTime": st.ing,
-			"arn": s.arn(g.name) + ":log-stream:" + st.name, "storedBytes": 0})
-	}
-	out["logStreams"] = streams
-	return out, nil
+			"arn": s.arn(g.name) + ":log-stream:" + st.name, "storedBytes": 0}
+	})
+	return withToken(map[string]any{"logStreams": streams}, next), nil
 }
 
 // invert maps a key to one that sorts the other way against every other key of its kind (same

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/wildcard"
 )
 
 // jsonPattern is a filter pattern for JSON events, as CloudWatch Logs reads one:
@@ -109,32 +111,11 @@ func (t jsonTest) eval(doc any) bool {
 	if !ok {
 		return false
 	}
-	eq := wildcard(t.str, s)
+	eq := wildcard.Match(t.str, s)
 	if t.op == "!=" {
 		return !eq
 	}
 	return eq
-}
-
-// wildcard reports whether s matches pattern, in which * is any run of characters (also none, and
-// '/' too, unlike path.Match's), every other character itself.
-func wildcard(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return s == pattern
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 func (p jsonPattern) match(msg string) bool {

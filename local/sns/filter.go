@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/wildcard"
 )
 
 // A subscription's FilterPolicy, as SNS reads it: a JSON object whose keys name message attributes
@@ -477,26 +479,6 @@ func checkWildcard(p string) error {
 	return nil
 }
 
-// wildcardMatch is whether v matches p, '*' standing for any run of characters.
-func wildcardMatch(p, v string) bool {
-	parts := strings.Split(p, "*")
-	if len(parts) == 1 {
-		return p == v
-	}
-	if !strings.HasPrefix(v, parts[0]) {
-		return false
-	}
-	v = v[len(parts[0]):]
-	for _, mid := range parts[1 : len(parts)-1] {
-		i := strings.Index(v, mid)
-		if i < 0 {
-			return false
-		}
-		v = v[i+len(mid):]
-	}
-	return strings.HasSuffix(v, parts[len(parts)-1])
-}
-
 // combinations is the policy's size as SNS counts it, saturating above maxFilterCombinations (a
 // policy of many keys would overflow an int).
 func combinations(o *fpObject) int {
@@ -531,7 +513,7 @@ func (c cond) match(v fval) bool {
 	case condIgnoreCase:
 		return v.kind == fString && strings.EqualFold(v.s, c.s)
 	case condWildcard:
-		return v.kind == fString && wildcardMatch(c.s, v.s)
+		return v.kind == fString && wildcard.Match(c.s, v.s)
 	case condAnythingBut:
 		switch c.abKind {
 		case condPrefix:
@@ -539,7 +521,7 @@ func (c cond) match(v fval) bool {
 		case condSuffix:
 			return v.kind == fString && !strings.HasSuffix(v.s, c.s)
 		case condWildcard:
-			return v.kind == fString && !wildcardMatch(c.s, v.s)
+			return v.kind == fString && !wildcard.Match(c.s, v.s)
 		}
 		if v.kind != fString && v.kind != fNumber {
 			return false
