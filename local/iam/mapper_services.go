@@ -639,27 +639,31 @@ func (m *Mapper) logs(r *http.Request) (Operation, error) {
 		return op, err
 	}
 	name := op.Name
-	group := p.str("logGroupName")
-	if id := p.str("logGroupIdentifier"); group == "" && id != "" {
-		group = id
-		if i := strings.Index(id, ":log-group:"); strings.HasPrefix(id, "arn:") && i >= 0 {
-			group = strings.TrimSuffix(id[i+len(":log-group:"):], ":*")
-		}
+	// The group's ARN without its ":*": from its name, or as logGroupIdentifier gives it (an ARN of
+	// another account is checked as that account's).
+	group := ""
+	if n := p.str("logGroupName"); n != "" {
+		group = m.arn("logs", "log-group:"+n)
+	} else if id := p.str("logGroupIdentifier"); strings.HasPrefix(id, "arn:") {
+		group = strings.TrimSuffix(id, ":*")
+	} else if id != "" {
+		group = m.arn("logs", "log-group:"+id)
 	}
 	switch name {
 	case "DescribeLogGroups":
-		op.Checks = []Check{check("logs:DescribeLogGroups", m.arn("logs", "log-group:*"))}
+		// As AWS evaluates it: on the empty group's empty stream (a policy's log-group:*:* covers it).
+		op.Checks = []Check{check("logs:DescribeLogGroups", m.arn("logs", "log-group::log-stream:"))}
 	case "DescribeLogStreams", "FilterLogEvents":
 		if group == "" {
 			return op, missing("logGroupName")
 		}
-		op.Checks = []Check{check("logs:"+name, m.arn("logs", "log-group:"+group+":*"))}
+		op.Checks = []Check{check("logs:"+name, group+":*")}
 	case "GetLogEvents":
 		stream := p.str("logStreamName")
 		if group == "" || stream == "" {
 			return op, missing("logGroupName and logStreamName")
 		}
-		op.Checks = []Check{check("logs:GetLogEvents", m.arn("logs", "log-group:"+group+":log-stream:"+stream))}
+		op.Checks = []Check{check("logs:GetLogEvents", group+":log-stream:"+stream)}
 	default:
 		return op, unmapped(name)
 	}

@@ -192,7 +192,9 @@ func TestMap(t *testing.T) {
 		{"ddb streams", "dynamodb", jsonReq("DynamoDBStreams_20120810.GetRecords", `{}`), "GetRecords", nil, nil, "unmapped"},
 		// SSM.
 		{"logs groups", "logs", jsonReq("Logs_20140328.DescribeLogGroups", `{}`), "DescribeLogGroups",
-			[]Check{c("logs:DescribeLogGroups", "arn:aws:logs:us-east-1:000000000000:log-group:*")}, nil, ""},
+			[]Check{c("logs:DescribeLogGroups", "arn:aws:logs:us-east-1:000000000000:log-group::log-stream:")}, nil, ""},
+		{"logs filter by another account's ARN", "logs", jsonReq("Logs_20140328.FilterLogEvents", `{"logGroupIdentifier":"arn:aws:logs:us-east-1:111111111111:log-group:g"}`), "FilterLogEvents",
+			[]Check{c("logs:FilterLogEvents", "arn:aws:logs:us-east-1:111111111111:log-group:g:*")}, nil, ""},
 		{"logs filter", "logs", jsonReq("Logs_20140328.FilterLogEvents", `{"logGroupName":"/aws/lambda/f","filterPattern":"ERROR"}`), "FilterLogEvents",
 			[]Check{c("logs:FilterLogEvents", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*")}, nil, ""},
 		{"logs filter by the group's ARN", "logs", jsonReq("Logs_20140328.FilterLogEvents", `{"logGroupIdentifier":"arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*"}`), "FilterLogEvents",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,30 +83,67 @@ func limit(n *int, max, def int) (int, error) {
 	return *n, nil
 }
 
-// groupName is the group a request names by logGroupName or logGroupIdentifier (a name or an ARN).
-func groupName(name, identifier string) (string, error) {
+// groupName is the group a request names by logGroupName or logGroupIdentifier (a name or an ARN;
+// an ARN of another region or account names no group here).
+func (s *Store) groupName(name, identifier string) (string, error) {
 	switch {
 	case name != "" && identifier != "":
 		return "", invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
 	case identifier != "":
-		if i := strings.Index(identifier, ":log-group:"); strings.HasPrefix(identifier, "arn:") && i >= 0 {
-			return strings.TrimSuffix(identifier[i+len(":log-group:"):], ":*"), nil
+		if !strings.HasPrefix(identifier, "arn:") {
+			return identifier, nil
 		}
-		return identifier, nil
+		here := "arn:aws:logs:" + s.region + ":" + s.account + ":log-group:"
+		if !strings.HasPrefix(identifier, here) {
+			return "", errNoGroup
+		}
+		return strings.TrimSuffix(identifier[len(here):], ":*"), nil
 	case name == "":
 		return "", invalid("Either LogGroup name or LogGroup ARN must be provided.")
 	}
 	return name, nil
 }
 
+// maxResponse is how much of a response events may fill: "as many log events as can fit in a
+// response size of 1 MB", each counted as its message's bytes plus 26, as CloudWatch Logs counts an
+// event's size.
+const maxResponse = 1 << 20
+
+func eventSize(e event) int { return len(e.msg) + 26 }
+
+// snapshot is the group's events as they are now: appends never change them and trimming makes a
+// new array, so they are read without the lock (a JSON pattern decodes every event: seconds, which
+// every function's log lines would wait for).
+func (s *Store) snapshot(name string) ([]event, []stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groups[name]
+	if g == nil {
+		return nil, nil, errNoGroup
+	}
+	streams := make([]stream, 0, len(g.streams))
+	for _, st := range g.streams {
+		streams = append(streams, *st)
+	}
+	return g.events, streams, nil
+}
+
 func (s *Store) describeGroups(body []byte) (any, error) {
 	var in struct {
-		LogGroupNamePrefix string `json:"logGroupNamePrefix"`
-		Limit              *int   `json:"limit"`
-		NextToken          string `json:"nextToken"`
+		LogGroupNamePrefix  string   `json:"logGroupNamePrefix"`
+		LogGroupNamePattern string   `json:"logGroupNamePattern"`
+		LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
+		Limit               *int     `json:"limit"`
+		NextToken           string   `json:"nextToken"`
 	}
 	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
+	}
+	switch {
+	case in.LogGroupNamePrefix != "" && in.LogGroupNamePattern != "":
+		return nil, invalid("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+	case in.LogGroupIdentifiers != nil:
+		return nil, invalid("logGroupIdentifiers is not supported by the local cloud (logGroupNamePrefix and logGroupNamePattern are)")
 	}
 	n, err := limit(in.Limit, 50, 50)
 	if err != nil {
@@ -114,7 +152,12 @@ func (s *Store) describeGroups(body []byte) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	names := s.groupNames(in.LogGroupNamePrefix)
-	scope := pagetoken.Scope("DescribeLogGroups", in.LogGroupNamePrefix)
+	if in.LogGroupNamePattern != "" { // a case-insensitive substring, as CloudWatch Logs reads it
+		names = slices.DeleteFunc(names, func(n string) bool {
+			return !strings.Contains(strings.ToLower(n), strings.ToLower(in.LogGroupNamePattern))
+		})
+	}
+	scope := pagetoken.Scope("DescribeLogGroups", in.LogGroupNamePrefix, in.LogGroupNamePattern)
 	from, err := after(names, in.NextToken, scope)
 	if err != nil {
 		return nil, err
@@ -173,7 +216,7 @@ func (s *Store) describeStreams(body []byte) (any, error) {
 	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
-	name, err := groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +306,7 @@ func (s *Store) getEvents(body []byte) (any, error) {
 	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
-	name, err := groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
 	}
@@ -283,17 +326,15 @@ func (s *Store) getEvents(body []byte) (any, error) {
 		}
 		forward, bound = dir == "f", seq
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.groups[name]
-	if g == nil {
-		return nil, errNoGroup
+	all, streams, err := s.snapshot(name)
+	if err != nil {
+		return nil, err
 	}
-	if g.streams[in.LogStreamName] == nil {
+	if !slices.ContainsFunc(streams, func(st stream) bool { return st.name == in.LogStreamName }) {
 		return nil, &apiError{Code: "ResourceNotFoundException", Message: "The specified log stream does not exist."}
 	}
 	var match []event
-	for _, e := range g.events {
+	for _, e := range all {
 		if e.stream != in.LogStreamName || (in.StartTime != nil && e.time < *in.StartTime) || (in.EndTime != nil && e.time >= *in.EndTime) {
 			continue
 		}
@@ -309,6 +350,21 @@ func (s *Store) getEvents(body []byte) (any, error) {
 			match = match[len(match)-n:]
 		}
 	}
+	// At most maxResponse: from the head when reading forward, else the newest.
+	for size, i := 0, 0; i < len(match); i++ {
+		k := i
+		if !forward {
+			k = len(match) - 1 - i
+		}
+		if size += eventSize(match[k]); size > maxResponse && i > 0 {
+			if forward {
+				match = match[:i]
+			} else {
+				match = match[len(match)-i:]
+			}
+			break
+		}
+	}
 	events := []any{}
 	for _, e := range match {
 		events = append(events, map[string]any{"timestamp": e.time, "message": e.msg, "ingestionTime": e.ingested})
@@ -318,7 +374,9 @@ func (s *Store) getEvents(body []byte) (any, error) {
 	if len(match) > 0 {
 		first, last = match[0].seq, match[len(match)-1].seq
 	} else if bound < 0 {
+		s.mu.Lock()
 		first, last = s.seq+1, s.seq
+		s.mu.Unlock()
 	}
 	return map[string]any{"events": events, "nextForwardToken": eventToken('f', last), "nextBackwardToken": eventToken('b', first)}, nil
 }
@@ -340,7 +398,7 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 	if err := exactjson.Unmarshal(body, &in); err != nil {
 		return nil, err
 	}
-	name, err := groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
 	}
@@ -370,11 +428,9 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 			return nil, invalid("The specified nextToken is invalid.")
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.groups[name]
-	if g == nil {
-		return nil, errNoGroup
+	all, streams, err := s.snapshot(name)
+	if err != nil {
+		return nil, err
 	}
 	want := func(stream string) bool {
 		if len(in.LogStreamNames) > 0 {
@@ -389,12 +445,13 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 	}
 	events := []any{}
 	out := map[string]any{}
-	for _, e := range g.events {
+	size := 0
+	for _, e := range all {
 		if e.seq <= from || !want(e.stream) || (in.StartTime != nil && e.time < *in.StartTime) ||
 			(in.EndTime != nil && e.time > *in.EndTime) || !pt.match(e.msg) {
 			continue
 		}
-		if len(events) == n {
+		if size += eventSize(e); len(events) == n || (size > maxResponse && len(events) > 0) {
 			out["nextToken"] = pagetoken.After(scope, strconv.FormatInt(from, 10))
 			break
 		}
@@ -403,7 +460,7 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 		from = e.seq
 	}
 	searched := []any{}
-	for _, st := range g.streams {
+	for _, st := range streams {
 		if want(st.name) {
 			searched = append(searched, map[string]any{"logStreamName": st.name, "searchedCompletely": true})
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -18,10 +19,11 @@ import (
 //	{ ($.backoff_s >= 10 || $.receive_count > 3) && $.level != "DEBUG" }
 //	{ $.error IS NULL }   { $.retried IS TRUE }   { $.detail NOT EXISTS }
 //
-// A selector is $ followed by .field and [n] steps. A string value ("quoted", or a bare word) is
-// compared with = or != and may hold * for any run of characters; a number with =, !=, <, <=, >,
-// >=, against a JSON number only. && binds tighter than ||. An event that is not a JSON object, or
-// lacks the field, matches no comparison (NOT EXISTS is true of it).
+// A selector is $ followed by .field and [n] steps. A string value ("quoted", \" for a quote in
+// it, or a bare word) is compared with = or != and may hold * for any run of characters; a number
+// (JSON's syntax) with =, !=, <, <=, >, >=, against a JSON number only. && binds tighter than ||.
+// An event that lacks the field matches no comparison (NOT EXISTS is true of it); an event that is
+// not a JSON object matches no JSON pattern at all.
 type jsonPattern struct{ root jsonExpr }
 
 type jsonExpr interface {
@@ -226,11 +228,11 @@ func (p *jsonParser) term() (jsonExpr, error) {
 	p.skip()
 	switch {
 	case p.i < len(p.s) && p.s[p.i] == '"':
-		end := strings.IndexByte(p.s[p.i+1:], '"')
-		if end < 0 {
-			return nil, errors.New("a quoted value has no closing quote")
+		str, n, err := quoted(p.s[p.i:])
+		if err != nil {
+			return nil, err
 		}
-		t.str, p.i = p.s[p.i+1:p.i+1+end], p.i+2+end
+		t.str, p.i = str, p.i+n
 	default:
 		start := p.i
 		for p.i < len(p.s) && !strings.ContainsRune(" \t\n)&|", rune(p.s[p.i])) {
@@ -243,8 +245,9 @@ func (p *jsonParser) term() (jsonExpr, error) {
 		if len(word) > 1 && word[0] == '%' && word[len(word)-1] == '%' {
 			return nil, errors.New("regular expressions (%...%) are not supported by the local cloud")
 		}
-		if f, err := strconv.ParseFloat(word, 64); err == nil {
-			t.num, t.isNum = f, true
+		if jsonNumber.MatchString(word) {
+			t.num, _ = strconv.ParseFloat(word, 64)
+			t.isNum = true
 		} else {
 			t.str = word
 		}
@@ -274,6 +277,9 @@ func (p *jsonParser) selector() ([]any, error) {
 			if p.i == start {
 				return nil, errors.New("a . with no field name after it")
 			}
+			if strings.Contains(p.s[start:p.i], "*") {
+				return nil, errors.New("wildcard selectors ($.*, $.a[*]) are not supported by the local cloud")
+			}
 			steps = append(steps, p.s[start:p.i])
 		case '[':
 			end := strings.IndexByte(p.s[p.i:], ']')
@@ -293,4 +299,26 @@ func (p *jsonParser) selector() ([]any, error) {
 		return nil, errors.New("a selector names a field: $.field")
 	}
 	return steps, nil
+}
+
+// jsonNumber is JSON's number syntax: what a bare value must be to compare as a number (not
+// ParseFloat's, which also reads Infinity, NaN and hex).
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// quoted reads the quoted string s starts with ("...", \" a quote and \\ a backslash in it) and how
+// many bytes it took.
+func quoted(s string) (string, int, error) {
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return b.String(), i + 1, nil
+		case c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\'):
+			b.WriteByte(s[i+1])
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, errors.New("a quoted value has no closing quote")
 }

@@ -243,7 +243,10 @@ func TestJSONPatterns(t *testing.T) {
 		{`{ $.first_delivery IS FALSE }`, ""},
 		{`{ $.object_key NOT EXISTS }`, "2 4"},
 		{`{ $.backoff_s EXISTS }`, "2"},
-		{`{ $.receive_count = "4" }`, ""}, // a string never equals a number
+		{`{ $.receive_count = "4" }`, ""},                     // a string never equals a number
+		{`{ $.detail NOT EXISTS && $.level = "ERROR" }`, "1"}, // line 3 is not JSON: no JSON pattern matches it
+		{`{ $.msg = Infinity }`, ""},                          // a word, not a number
+		{`{ $.msg = "put \"CSV\" failed" || $.msg = "a" }`, "4"},
 	} {
 		pt, err := parsePattern(c.pattern)
 		if err != nil {
@@ -260,9 +263,58 @@ func TestJSONPatterns(t *testing.T) {
 			t.Errorf("%s matched lines %q, want %q", c.pattern, strings.Join(got, " "), c.want)
 		}
 	}
-	for _, bad := range []string{`%ERR.R%`, `{ $.level = %ERR.R% }`, `{ level = "x" }`, `{ $.level }`, `{ $.level = "x" `, `{ $.n > "x" }`, `{ ($.a = 1 }`, `{ $.a = 1 } x`, `{ $.a[x] = 1 }`, `{ $. = 1 }`} {
+	for _, bad := range []string{`{ $.* = "INFO" }`, `{ $.n > 0x1p1 }`, `%ERR.R%`, `{ $.level = %ERR.R% }`, `{ level = "x" }`, `{ $.level }`, `{ $.level = "x" `, `{ $.n > "x" }`, `{ ($.a = 1 }`, `{ $.a = 1 } x`, `{ $.a[x] = 1 }`, `{ $. = 1 }`} {
 		if _, err := parsePattern(bad); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
+	}
+}
+
+// Responses hold 1 MB of events at most (each its message's bytes plus 26): FilterLogEvents goes on
+// with nextToken, GetLogEvents with its tokens; a group is found by a name pattern, and an ARN of
+// another account names no group here.
+func TestResponseSizeAndNames(t *testing.T) {
+	s, _ := newStore()
+	st := s.NewStream("/aws/lambda/Big")
+	line := strings.Repeat("y", 300<<10) // four of these pass 1 MB
+	for i := 0; i < 5; i++ {
+		s.Put("/aws/lambda/Big", st, []byte(fmt.Sprint(i, line)))
+	}
+	out, _ := call(t, s, "FilterLogEvents", map[string]any{"logGroupName": "/aws/lambda/Big"})
+	if n := len(messages(out)); n != 3 || out["nextToken"] == nil {
+		t.Errorf("FilterLogEvents of 5 × 300 KiB: %d events, token %v; want 3 and a next page", n, out["nextToken"])
+	}
+	out, _ = call(t, s, "FilterLogEvents", map[string]any{"logGroupName": "/aws/lambda/Big", "nextToken": out["nextToken"]})
+	if m := messages(out); len(m) != 2 || !strings.HasPrefix(m[0], "3") || out["nextToken"] != nil {
+		t.Errorf("the next page: %d events, token %v", len(m), out["nextToken"])
+	}
+	out, _ = call(t, s, "GetLogEvents", map[string]any{"logGroupName": "/aws/lambda/Big", "logStreamName": st})
+	if m := messages(out); len(m) != 3 || !strings.HasPrefix(m[0], "2") || !strings.HasPrefix(m[2], "4") {
+		t.Errorf("GetLogEvents, newest: %d events", len(m))
+	}
+
+	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePattern": "big"})
+	if g := out["logGroups"].([]any); len(g) != 1 {
+		t.Errorf("pattern big: %v", out)
+	}
+	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePattern": "small"})
+	if g := out["logGroups"].([]any); len(g) != 0 {
+		t.Errorf("pattern small: %v", out)
+	}
+	for _, c := range []struct {
+		op   string
+		in   map[string]any
+		want string
+	}{
+		{"DescribeLogGroups", map[string]any{"logGroupNamePattern": "a", "logGroupNamePrefix": "b"}, "InvalidParameterException"},
+		{"DescribeLogGroups", map[string]any{"logGroupIdentifiers": []string{"x"}}, "InvalidParameterException"},
+		{"FilterLogEvents", map[string]any{"logGroupIdentifier": "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/Big"}, "ResourceNotFoundException"},
+	} {
+		if _, err := call(t, s, c.op, c.in); !strings.HasPrefix(err, c.want) {
+			t.Errorf("%s %v: %q, want %s", c.op, c.in, err, c.want)
+		}
+	}
+	if out, err := call(t, s, "FilterLogEvents", map[string]any{"logGroupIdentifier": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/Big:*", "limit": 1}); err != "" || len(messages(out)) != 1 {
+		t.Errorf("by this account's ARN: %q %v", err, out)
 	}
 }

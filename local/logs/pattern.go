@@ -37,11 +37,11 @@ func parsePattern(p string) (pattern, error) {
 		}
 		var term string
 		if strings.HasPrefix(t, `"`) {
-			end := strings.IndexByte(t[1:], '"')
-			if end < 0 {
+			q, n, err := quoted(t)
+			if err != nil {
 				return pt, errors.New("a quoted phrase has no closing quote")
 			}
-			term, t = t[1:1+end], t[2+end:]
+			term, t = q, t[n:]
 		} else {
 			end := strings.IndexAny(t, " \t")
 			if end < 0 {
