@@ -27,7 +27,10 @@ guard's run. It does what chaoslab run does once its execution has started:
 prints the states from the first (live while it runs), then the probe table
 and the verdict, writes the journal to -journal and the report beside it, and
 follows the rollback guard's execution when this one ended without its
-rollbacks.
+rollbacks. The journal of an execution that ended without its rollbacks is
+that execution's, recovered from its history and completed by the rollback
+guard's run (rolledBackBy): followed by either ARN, the stopped execution's or
+its rollback run's.
 
 The execution is not chaoslab follow's: Ctrl-C only ends the watch, and the
 execution runs on (aws stepfunctions stop-execution stops it; the rollback
