@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -480,6 +481,21 @@ func TestReportInChromium(t *testing.T) {
 		f, _ := time.Parse("15:04:05", from)
 		if to != end && to != f.Add(5*time.Minute).Format("15:04:05") {
 			t.Errorf("single value caption %q, want the span it covers, to the report's end %s (or its whole 5-minute period)", c, end)
+		}
+	}
+
+	// AND a single value with data while the fault was on says what it read then: its number is
+	// the range's last datapoint, after the rollback
+	during := browsertest.Eval[[]map[string]string](t, p, `[...document.querySelectorAll('[data-view="dashboard"] .cd-single-fault')].map(e => ({text: e.textContent, peak: e.dataset.peak, last: e.dataset.last}))`)
+	window := "during the fault, " + sc.faultOn.UTC().Format("15:04:05") + "–" + sc.faultOff.UTC().Format("15:04:05") + " UTC: peak "
+	if len(during) == 0 {
+		t.Errorf("no single value says what it read during the fault")
+	}
+	for _, d := range during {
+		peak, perr := strconv.ParseFloat(d["peak"], 64)
+		last, lerr := strconv.ParseFloat(d["last"], 64)
+		if !strings.HasPrefix(d["text"], window) || perr != nil || lerr != nil || last > peak {
+			t.Errorf("single value during the fault: %v, want %q..., a peak at least its last value", d, window)
 		}
 	}
 

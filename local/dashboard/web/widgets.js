@@ -173,6 +173,23 @@
     return "over " + utc(p.t).slice(0, 8) + "\u2013" + utc(to) + (to < p.t + w.period ? " (" + periodText(w.period) + " period, cut at the range's end)" : "");
   }
 
+  // duringFault is what a single value's line read while the view's last fault was on: the peak
+  // and the last of its datapoints whose period overlaps the fault, or null when none does. The
+  // number itself is the last datapoint of the range, which in a report is the one after the
+  // rollback: "0 %" errors beside a verdict on the fault read as the fault doing nothing.
+  function duringFault(l, view, period) {
+    var fs = view.faults || [];
+    if (!fs.length) return null;
+    var f = fs[fs.length - 1], end = Math.min(f.end, view.end);
+    var peak = null, last = null;
+    for (var i = 0; i < l.t.length; i++) {
+      if (l.t[i] + (period || 0) <= f.start || l.t[i] >= end || l.v[i] == null) continue;
+      if (peak === null || l.v[i] > peak) peak = l.v[i];
+      last = l.v[i];
+    }
+    return peak === null ? null : { start: f.start, end: end, peak: peak, last: last };
+  }
+
   function single(s, w, view) {
     s.body.textContent = "";
     s.body.classList.add("cd-singles");
@@ -187,6 +204,13 @@
       cell.appendChild(num);
       cell.appendChild(el("div", "cd-single-label", l.label));
       if (p) cell.appendChild(el("div", "cd-single-time", spanText(p, w, view)));
+      var d = duringFault(l, view, w.period);
+      if (d) {
+        var df = el("div", "cd-single-fault", "during the fault, " + utc(d.start).slice(0, 8) + "\u2013" + utc(d.end) + ": peak " + fmt(d.peak) + ", last " + fmt(d.last));
+        df.dataset.peak = String(d.peak);
+        df.dataset.last = String(d.last);
+        cell.appendChild(df);
+      }
       s.body.appendChild(cell);
     });
     s.box.dataset.points = String(countPoints(w));
