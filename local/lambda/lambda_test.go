@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -99,12 +100,14 @@ type recorder struct {
 	metrics []Metric
 	emf     []string
 	logs    map[string][]string // "group stream" → lines (a LogSink)
+	streams int
 }
 
 func (r *recorder) NewStream(group string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return fmt.Sprintf("stream-%d", len(r.logs))
+	r.streams++
+	return fmt.Sprintf("stream-%d", r.streams)
 }
 
 func (r *recorder) Put(group, stream string, line []byte) {
@@ -525,32 +528,35 @@ func TestEMFLinesBecomeMetrics(t *testing.T) {
 }
 
 // Every line of a function's log, Lambda's own and the function's, goes to its log group
-// (LoggingConfig.LogGroup, else /aws/lambda/<name>), in a stream of its own, as to the file.
+// (LoggingConfig.LogGroup, else /aws/lambda/<name>), in the stream of the sandbox it ran in, as
+// Lambda gives each execution environment its own: a sandbox that crashed is followed by another,
+// in another stream.
 func TestLogLinesReachTheirGroup(t *testing.T) {
 	s, rec := newService(t, Function{Name: "fn"}, Function{Name: "other", LogGroup: "ChaosLab-FunctionLogs-X"})
-	for _, fn := range []string{"fn", "other"} {
-		if _, fe, err := invoke(t, s, fn, `{"action":"emf"}`); err != nil || fe != nil {
-			t.Fatal(fe, err)
+	for _, c := range []struct{ fn, payload string }{{"fn", `{"action":"emf"}`}, {"other", `{"action":"emf"}`}, {"fn", `{"action":"crash"}`}, {"fn", `{"action":"emf"}`}} {
+		if _, _, err := invoke(t, s, c.fn, c.payload); err != nil {
+			t.Fatal(err)
 		}
 	}
-	want := map[string]bool{"/aws/lambda/fn": true, "ChaosLab-FunctionLogs-X": true}
+	// Per group: the streams holding START, the function's EMF line and REPORT.
+	want := map[string]int{"/aws/lambda/fn": 2, "ChaosLab-FunctionLogs-X": 1}
+	got := map[string]int{}
 	if !poll.Until(10*time.Second, 10*time.Millisecond, func() bool {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		n := 0
+		clear(got)
 		for k, lines := range rec.logs {
 			group, _, _ := strings.Cut(k, " ")
 			joined := strings.Join(lines, "\n")
-			if want[group] && strings.Contains(joined, "START RequestId: ") && strings.Contains(joined, `{"_aws"`) &&
-				strings.Contains(joined, "REPORT RequestId: ") {
-				n++
+			if strings.Contains(joined, "START RequestId: ") && strings.Contains(joined, `{"_aws"`) && strings.Contains(joined, "REPORT RequestId: ") {
+				got[group]++
 			}
 		}
-		return n == 2 && len(rec.logs) == 2
+		return maps.Equal(got, want)
 	}) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
-		t.Fatalf("logs by group and stream: %q; want START, the function's line and REPORT in /aws/lambda/fn and in ChaosLab-FunctionLogs-X", rec.logs)
+		t.Fatalf("streams with a whole invocation by group: %v, want %v; logs %q", got, want, rec.logs)
 	}
 	s.mu.Lock()
 	fn := s.fns["other"]

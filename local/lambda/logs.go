@@ -13,9 +13,10 @@ import (
 type functionLog struct {
 	name string
 	emf  func(function string, line []byte)
-	// sink, when not nil, gets every line too, into stream of group.
-	sink          LogSink
-	group, stream string
+	// sink, when not nil, gets every line too, into group, in the stream of the sandbox that
+	// printed it (Lambda's lines: the stream of the sandbox the invocation ran in).
+	sink  LogSink
+	group string
 
 	mu   sync.Mutex
 	file *os.File
@@ -23,8 +24,8 @@ type functionLog struct {
 
 // LogSink keeps the functions' log lines by log group and stream: the local CloudWatch Logs.
 type LogSink interface {
-	// NewStream makes group if it does not exist and names a new stream in it, for a function
-	// created now.
+	// NewStream makes group if it does not exist and names a new stream in it, for a sandbox
+	// started now (the group is made when its function is created).
 	NewStream(group string) string
 	// Put adds a line (without its newline; the sink copies it) to stream of group.
 	Put(group, stream string, line []byte)
@@ -38,12 +39,21 @@ func openLog(path, name string, emf func(string, []byte)) (*functionLog, error) 
 	return &functionLog{name: name, emf: emf, file: f}, nil
 }
 
-func (l *functionLog) line(b []byte) {
+// newStream names a new stream of the function's group for a sandbox ("" without a sink).
+func (l *functionLog) newStream() string {
+	if l.sink == nil {
+		return ""
+	}
+	return l.sink.NewStream(l.group)
+}
+
+// line writes one line to the file and, into stream, to the sink.
+func (l *functionLog) line(stream string, b []byte) {
 	l.mu.Lock()
 	l.file.Write(append(b[:len(b):len(b)], '\n')) // one write per line; a copy, b is the caller's
 	l.mu.Unlock()
-	if l.sink != nil {
-		l.sink.Put(l.group, l.stream, b)
+	if l.sink != nil && stream != "" {
+		l.sink.Put(l.group, stream, b)
 	}
 	if l.emf != nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) && bytes.Contains(b, []byte(`"_aws"`)) {
 		l.emf(l.name, b)

@@ -60,6 +60,10 @@ type sandbox struct {
 	exited     chan struct{}    // closed when the process has exited and its output is drained
 	initFailed chan *FunctionError
 
+	// stream is the sandbox's log stream (CloudWatch Logs: Options.Logs), as each execution
+	// environment has its own in Lambda.
+	stream string
+
 	// The log's write ends, kept to sync with (syncLogs): a marker written after what the function
 	// printed is read back once everything before it is logged. marker is random per sandbox.
 	logW    [2]*os.File
@@ -111,6 +115,7 @@ func (f *function) startSandbox(ctx context.Context, limit time.Duration) (*sand
 		initFailed: make(chan *FunctionError, 1),
 		marker:     newMarker(),
 		synced:     make(chan []byte, 4),
+		stream:     f.logs.newStream(),
 	}
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
 	// The Runtime API answers the sandbox's own processes only (peer.go).
@@ -240,7 +245,7 @@ func (sb *sandbox) copyLog(r io.Reader) {
 }
 
 func (sb *sandbox) logLine(b []byte) {
-	sb.fn.logs.line(b)
+	sb.fn.logs.line(sb.stream, b)
 	sb.mu.Lock()
 	t := sb.tail
 	sb.mu.Unlock()

@@ -211,7 +211,8 @@ func (s *Service) CreateFunction(f Function) (arn string, err error) {
 	}
 	logs, err := openLog(filepath.Join(s.opts.Dir, "logs", f.Name+".log"), f.Name, s.opts.EMF)
 	if err == nil && s.opts.Logs != nil {
-		logs.sink, logs.group, logs.stream = s.opts.Logs, f.logGroup(), s.opts.Logs.NewStream(f.logGroup())
+		logs.sink, logs.group = s.opts.Logs, f.logGroup()
+		s.opts.Logs.NewStream(logs.group) // the group exists from the function's creation, as its template's
 	}
 	if err != nil {
 		return "", err
@@ -426,7 +427,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 		taker, once := sb, new(sync.Once)
 		begin := func() {
 			once.Do(func() {
-				fn.logf(tail, "START RequestId: %s Version: $LATEST", id)
+				fn.logf(taker.stream, tail, "START RequestId: %s Version: $LATEST", id)
 				taker.setTail(tail)
 			})
 		}
@@ -453,9 +454,9 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	}
 	ms := float64(elapsed.Microseconds()) / 1000
 	if out.fnErr != nil && out.fnErr.Type == "Sandbox.Timedout" {
-		fn.logf(tail, "%s", timedOutLine(id, fn.cfg.Timeout))
+		fn.logf(sb.stream, tail, "%s", timedOutLine(id, fn.cfg.Timeout))
 	}
-	fn.logf(tail, "END RequestId: %s", id)
+	fn.logf(sb.stream, tail, "END RequestId: %s", id)
 	// As Lambda's: a cold start's REPORT line ends with its Init Duration (the sandbox's start up to
 	// its first request for an invocation), which is not part of Duration but is billed: custom
 	// runtimes' INIT phase always was, and since 2025-08-01 every on-demand function's is (AWS's
@@ -466,7 +467,7 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	if initTime > 0 {
 		report += fmt.Sprintf("\tInit Duration: %.2f ms", initMs)
 	}
-	fn.logf(tail, "%s", report)
+	fn.logf(sb.stream, tail, "%s", report)
 
 	fn.mu.Lock()
 	keep := healthy && err == nil && !fn.closed
@@ -510,7 +511,7 @@ func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb
 		// As Lambda: "If all three tasks do not complete within 10 seconds, Lambda retries the
 		// Init phase at the time of the first function invocation with the configured function
 		// timeout." The second init is part of the invocation: its Duration and its timeout.
-		fn.logf(tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
+		fn.logf(streamOf(sb, fn), tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
 		reinit, initTime = time.Now(), 0
 		sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout)
 		if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
@@ -521,7 +522,7 @@ func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb
 		return nil, 0, reinit, nil, err
 	}
 	if initErr != nil {
-		fn.logf(tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
+		fn.logf(streamOf(sb, fn), tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
 		return nil, 0, reinit, initErr, nil
 	}
 	fn.mu.Lock()
@@ -538,11 +539,21 @@ func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb
 	return sb, initTime, reinit, nil, nil
 }
 
-// logf writes one of Lambda's own lines (START, END, REPORT) to the function's log and to tail.
-func (fn *function) logf(tail *logTail, format string, args ...any) {
+// logf writes one of Lambda's own lines (START, END, REPORT) to the function's log, in stream (the
+// sandbox's), and to tail.
+func (fn *function) logf(stream string, tail *logTail, format string, args ...any) {
 	line := fmt.Appendf(nil, format, args...)
-	fn.logs.line(line)
+	fn.logs.line(stream, line)
 	tail.add(line)
+}
+
+// streamOf is sb's stream, or a new one when no sandbox came of a start (its init's lines still go
+// somewhere, as an environment's that Lambda gave up on).
+func streamOf(sb *sandbox, fn *function) string {
+	if sb != nil {
+		return sb.stream
+	}
+	return fn.logs.newStream()
 }
 
 // newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit random>;Parent=...;Sampled=0.

@@ -5,9 +5,8 @@
 // filter-log-events` and the SDKs read a local function's log as they read it in AWS.
 //
 // What it keeps: each group's newest MaxEvents events, MaxBytes of messages at most (the file keeps
-// every line). Lambda writes a
-// stream per sandbox; the local Lambda has one log per function, so a function writes one stream,
-// named as Lambda names them (2026/12/04/[$LATEST]<32 hex digits>). Filter patterns: terms (all
+// every line). Each sandbox writes a stream of its own, named as Lambda names an execution
+// environment's (2026/12/04/[$LATEST]<32 hex digits>). Filter patterns: terms (all
 // must occur), "quoted phrases", ?alternatives (any one must occur), -exclusions, and JSON patterns
 // ({ $.level = "ERROR" && $.backoff_s > 10 }: jsonpattern.go); space-delimited ones ([a, b]) and
 // regular expressions (%...%) are refused with an error that says so.
