@@ -318,3 +318,35 @@ func TestResponseSizeAndNames(t *testing.T) {
 		t.Errorf("by this account's ARN: %q %v", err, out)
 	}
 }
+
+// Reads scan a snapshot of the group while lines go on arriving (go test -race checks the sharing).
+func TestReadWhileWriting(t *testing.T) {
+	s, _ := newStore()
+	st := s.NewStream("g")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 20000; i++ {
+			s.Put("g", st, []byte(fmt.Sprintf(`{"level":"INFO","i":%d}`, i)))
+		}
+	}()
+	for n := 0; ; n++ {
+		out, err := call(t, s, "FilterLogEvents", map[string]any{"logGroupName": "g", "filterPattern": `{ $.i >= 0 }`, "limit": 10000})
+		if err != "" {
+			t.Fatal(err)
+		}
+		prev := -1
+		for _, m := range messages(out) {
+			var e struct{ I int }
+			if json.Unmarshal([]byte(m), &e) != nil || e.I != prev+1 {
+				t.Fatalf("event %q after %d: want the lines in order, none missing", m, prev)
+			}
+			prev = e.I
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+}
