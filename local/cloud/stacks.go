@@ -124,6 +124,7 @@ func (c *Cloud) DeployStack(ctx context.Context, d StackDeploy) (Outputs, error)
 		Lambda:        c.lambda,
 		ESM:           c.esm,
 		StateMachines: stateMachines{c.sfn},
+		LogGroups:     c.logs,
 		AccountID:     AccountID,
 		// A scratch directory per stack: two stacks of one template have the same logical ids.
 		ScratchDir: filepath.Join(c.opts.Dir, "deploy", asm.StackName),

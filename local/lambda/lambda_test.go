@@ -1103,7 +1103,8 @@ func TestAsyncInvocations(t *testing.T) {
 // invocation succeeds when the second init and the handler fit the function's timeout (its
 // Duration includes that init, and its REPORT has no Init Duration), and times out when not.
 func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
-	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", InitTimeout: 400 * time.Millisecond})
+	rec := &recorder{}
+	s, err := New(Options{Dir: t.TempDir(), Endpoint: "http://127.0.0.1:4566", InitTimeout: 400 * time.Millisecond, Logs: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1129,6 +1130,23 @@ func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
 	}
 	if d, _ := strconv.ParseFloat(report[1], 64); d < 800 || strings.Contains(report[0], "Init Duration") {
 		t.Errorf("%q: want a Duration of at least the second init's 800 ms, and no Init Duration", report[0])
+	}
+	// Each sandbox has its stream: the one whose init timed out holds its own line and its
+	// INIT_REPORT, the second one its init's line and the invocation.
+	rec.mu.Lock()
+	var streams []string
+	for k, lines := range rec.logs {
+		if strings.HasPrefix(k, "/aws/lambda/fits ") {
+			streams = append(streams, strings.Join(lines, "|"))
+		}
+	}
+	rec.mu.Unlock()
+	slices.SortFunc(streams, func(a, b string) int { // the one with INIT_REPORT first
+		return strings.Compare(strconv.FormatBool(!strings.Contains(a, "INIT_REPORT")), strconv.FormatBool(!strings.Contains(b, "INIT_REPORT")))
+	})
+	if len(streams) != 2 || !strings.Contains(streams[0], "init: sleeping 800 ms") || !strings.Contains(streams[0], "INIT_REPORT Init Duration: ") ||
+		!strings.Contains(streams[1], "init: sleeping 800 ms") || !strings.Contains(streams[1], "START RequestId: ") || strings.Contains(streams[1], "INIT_REPORT") {
+		t.Errorf("streams of fits: %q, want the timed-out sandbox's line and INIT_REPORT in one, the second sandbox's in another", streams)
 	}
 	// The sandbox the second init started serves the next invocation warm.
 	if log := tailOf(t, srv, "fits", `{"action":"echo"}`); strings.Contains(log, "INIT_REPORT") || strings.Contains(log, "Init Duration") {

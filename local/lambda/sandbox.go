@@ -80,8 +80,9 @@ type sandbox struct {
 	stopOnce  sync.Once
 }
 
-// startSandbox starts a bootstrap process and waits until it asks for its first invocation.
-func (f *function) startSandbox(ctx context.Context, limit time.Duration) (*sandbox, *FunctionError, error) {
+// startSandbox starts a bootstrap process, logging into stream, and waits until it asks for its
+// first invocation.
+func (f *function) startSandbox(ctx context.Context, limit time.Duration, stream string) (*sandbox, *FunctionError, error) {
 	argv, err := command(f.cfg)
 	if err != nil {
 		return nil, nil, err
@@ -115,7 +116,7 @@ func (f *function) startSandbox(ctx context.Context, limit time.Duration) (*sand
 		initFailed: make(chan *FunctionError, 1),
 		marker:     newMarker(),
 		synced:     make(chan []byte, 4),
-		stream:     f.logs.newStream(),
+		stream:     stream,
 	}
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 10 * time.Second}
 	// The Runtime API answers the sandbox's own processes only (peer.go).

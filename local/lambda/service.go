@@ -505,15 +505,18 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb *sandbox, initTime time.Duration, reinit time.Time, initErr *FunctionError, err error) {
 	s := fn.svc
 	initStart := time.Now()
-	sb, initErr, err = fn.startSandbox(ctx, s.opts.InitTimeout)
+	// The sandbox's stream: its INIT_REPORT goes there too, beside what its init printed.
+	stream := fn.logs.newStream()
+	sb, initErr, err = fn.startSandbox(ctx, s.opts.InitTimeout, stream)
 	initTime = time.Since(initStart)
 	if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
 		// As Lambda: "If all three tasks do not complete within 10 seconds, Lambda retries the
 		// Init phase at the time of the first function invocation with the configured function
 		// timeout." The second init is part of the invocation: its Duration and its timeout.
-		fn.logf(streamOf(sb, fn), tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
+		fn.logf(stream, tail, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout", float64(initTime.Microseconds())/1000)
 		reinit, initTime = time.Now(), 0
-		sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout)
+		stream = fn.logs.newStream() // a new sandbox: a new stream
+		sb, initErr, err = fn.startSandbox(ctx, fn.cfg.Timeout, stream)
 		if err == nil && initErr != nil && initErr.Type == "Sandbox.Timedout" {
 			initErr = timedOutError(id, fn.cfg.Timeout)
 		}
@@ -522,7 +525,7 @@ func (fn *function) coldStart(ctx context.Context, id string, tail *logTail) (sb
 		return nil, 0, reinit, nil, err
 	}
 	if initErr != nil {
-		fn.logf(streamOf(sb, fn), tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
+		fn.logf(stream, tail, "INIT_REPORT RequestId: %s\tStatus: error\tErrorType: %s\t%s", id, initErr.Type, initErr.Message)
 		return nil, 0, reinit, initErr, nil
 	}
 	fn.mu.Lock()
@@ -545,15 +548,6 @@ func (fn *function) logf(stream string, tail *logTail, format string, args ...an
 	line := fmt.Appendf(nil, format, args...)
 	fn.logs.line(stream, line)
 	tail.add(line)
-}
-
-// streamOf is sb's stream, or a new one when no sandbox came of a start (its init's lines still go
-// somewhere, as an environment's that Lambda gave up on).
-func streamOf(sb *sandbox, fn *function) string {
-	if sb != nil {
-		return sb.stream
-	}
-	return fn.logs.newStream()
 }
 
 // newTraceID returns an X-Ray trace header: Root=1-<epoch hex>-<96-bit random>;Parent=...;Sampled=0.

@@ -49,6 +49,7 @@ type group struct {
 type stream struct {
 	name                      string
 	created, first, last, ing int64
+	lastSeq                   int64 // its newest event: once the group has dropped it, the stream goes too
 }
 
 type event struct {
@@ -99,8 +100,8 @@ func (s *Store) Put(groupName, streamName string, line []byte) {
 		st = &stream{name: streamName, created: now, first: now}
 		g.streams[streamName] = st
 	}
-	st.last, st.ing = now, now
 	s.seq++
+	st.last, st.ing, st.lastSeq = now, now, s.seq
 	g.events = append(g.events, event{seq: s.seq, stream: streamName, time: now, ingested: now, msg: string(line)})
 	g.bytes += int64(len(line))
 	if len(g.events) > MaxEvents || g.bytes > MaxBytes {
@@ -114,6 +115,13 @@ func (s *Store) Put(groupName, streamName string, line []byte) {
 			drop++
 		}
 		g.events = append(g.events[:0:0], g.events[drop:]...)
+		// A stream none of whose events are left goes with them (a sandbox per timed-out
+		// invocation makes many).
+		for name, st := range g.streams {
+			if st.lastSeq < g.events[0].seq {
+				delete(g.streams, name)
+			}
+		}
 	}
 }
 

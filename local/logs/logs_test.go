@@ -190,16 +190,22 @@ func TestGetLogEventsAndDescribe(t *testing.T) {
 	}
 }
 
-// A group keeps its newest MaxEvents events.
+// A group keeps its newest MaxEvents events, and the streams that still have some.
 func TestGroupKeepsItsNewestEvents(t *testing.T) {
 	s, _ := newStore()
-	st := s.NewStream("g")
+	old, st := s.NewStream("g"), s.NewStream("g")
+	for i := 0; i < 50; i++ {
+		s.Put("g", old, []byte("old"))
+	}
 	for i := 0; i < MaxEvents+10; i++ {
 		s.Put("g", st, []byte(fmt.Sprint(i)))
 	}
 	ev := s.groups["g"].events
 	if len(ev) > MaxEvents || ev[len(ev)-1].msg != fmt.Sprint(MaxEvents+9) || ev[0].msg != fmt.Sprint(MaxEvents+10-len(ev)) {
 		t.Errorf("%d events kept, from %s to %s", len(ev), ev[0].msg, ev[len(ev)-1].msg)
+	}
+	if _, kept := s.groups["g"].streams[old]; kept || s.groups["g"].streams[st] == nil {
+		t.Errorf("streams %v: want the one whose events were all dropped gone, the other kept", s.groups["g"].streams)
 	}
 
 	// And MaxBytes of messages: long lines go by bytes first.

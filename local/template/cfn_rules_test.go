@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -286,5 +287,28 @@ func TestConditionAttributeNamesACondition(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "output Ok") {
 		t.Errorf("err = %v, names an output whose condition exists", err)
+	}
+}
+
+// groupRecorder is a LogGroups that remembers the groups made.
+type groupRecorder []string
+
+func (g *groupRecorder) CreateGroup(name string) { *g = append(*g, name) }
+
+// A log group of the template is made in the local CloudWatch Logs (Options.LogGroups) under its
+// name, or the one CloudFormation gives it, before any function writes to it.
+func TestLogGroupsAreMade(t *testing.T) {
+	var tt Template
+	if err := json.Unmarshal([]byte(`{"Resources": {
+		"Named": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/app/named"}},
+		"Unnamed": {"Type": "AWS::Logs::LogGroup"}}}`), &tt); err != nil {
+		t.Fatal(err)
+	}
+	var made groupRecorder
+	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), LogGroups: &made}); err != nil {
+		t.Fatal(err)
+	}
+	if len(made) != 2 || !slices.Contains(made, "/app/named") || !slices.ContainsFunc(made, func(n string) bool { return strings.HasPrefix(n, "S-Unnamed-") }) {
+		t.Errorf("groups made %q, want /app/named and S-Unnamed-<suffix>", made)
 	}
 }

@@ -72,6 +72,9 @@ type Options struct {
 	ESM *esm.Service
 	// StateMachines runs state machines and rules; nil makes them an error.
 	StateMachines StateMachines
+	// LogGroups, when set, makes each AWS::Logs::LogGroup in the local CloudWatch Logs (where the
+	// functions' lines go), so that a group no line has reached yet is listed too.
+	LogGroups interface{ CreateGroup(name string) }
 	// AccountID for ARNs. Default: 000000000000.
 	AccountID string
 	// ScratchDir receives extracted zip assets. Default: a temporary directory.
@@ -412,6 +415,9 @@ func (d *deployer) recordedIdentity(id, typ string, props map[string]any) (strin
 		name := str(props, "LogGroupName")
 		if name == "" {
 			name = cfnname.PhysicalName(d.asm.StackName, id, 512, false)
+		}
+		if d.opts.LogGroups != nil {
+			d.opts.LogGroups.CreateGroup(name)
 		}
 		return name, map[string]string{"Arn": d.arn("logs", "log-group:"+name+":*")}
 	}

@@ -173,21 +173,32 @@
     return "over " + utc(p.t).slice(0, 8) + "\u2013" + utc(to) + (to < p.t + w.period ? " (" + periodText(w.period) + " period, cut at the range's end)" : "");
   }
 
-  // duringFault is what a single value's line read while the view's last fault was on: the peak
-  // and the last of its datapoints whose period overlaps the fault, or null when none does. The
-  // number itself is the last datapoint of the range, which in a report is the one after the
-  // rollback: "0 %" errors beside a verdict on the fault read as the fault doing nothing.
-  function duringFault(l, view, period) {
+  // duringFault is what a single value's line read while the view's last fault was on: the lowest,
+  // the highest and the last of its datapoints whose period overlaps the fault (a fault lowers some
+  // values and raises others), or null when none does, or when the line's one datapoint spans the
+  // whole range (it is the number shown, fault and all). The number itself is the last datapoint of
+  // the range: in a report that crosses a period's boundary, the one after the rollback ("0 %"
+  // errors beside a verdict on the fault read as the fault doing nothing). The widget's period
+  // stands for every line's.
+  function duringFault(l, w, view) {
     var fs = view.faults || [];
-    if (!fs.length) return null;
-    var f = fs[fs.length - 1], end = Math.min(f.end, view.end);
-    var peak = null, last = null;
+    if (!fs.length || (l.t.length === 1 && l.t[0] <= view.start && l.t[0] + (w.period || 0) >= view.end)) return null;
+    var f = fs[fs.length - 1];
+    var start = Math.max(f.start, view.start), end = Math.min(f.end, view.end);
+    var lo = null, hi = null, last = null;
     for (var i = 0; i < l.t.length; i++) {
-      if (l.t[i] + (period || 0) <= f.start || l.t[i] >= end || l.v[i] == null) continue;
-      if (peak === null || l.v[i] > peak) peak = l.v[i];
+      if (l.t[i] + (w.period || 0) <= start || l.t[i] >= end || l.v[i] == null) continue;
+      if (lo === null || l.v[i] < lo) lo = l.v[i];
+      if (hi === null || l.v[i] > hi) hi = l.v[i];
       last = l.v[i];
     }
-    return peak === null ? null : { start: f.start, end: end, peak: peak, last: last };
+    return lo === null ? null : { start: start, end: end, ongoing: !!f.ongoing, lo: lo, hi: hi, last: last };
+  }
+
+  function faultText(d) {
+    var when = d.ongoing ? "during the fault (still on) since " + utc(d.start) : "during the fault, " + utc(d.start).slice(0, 8) + "\u2013" + utc(d.end);
+    var range = d.lo === d.hi ? fmt(d.lo) : fmt(d.lo) + " to " + fmt(d.hi);
+    return when + ": " + range + ", last " + fmt(d.last);
   }
 
   function single(s, w, view) {
@@ -204,10 +215,11 @@
       cell.appendChild(num);
       cell.appendChild(el("div", "cd-single-label", l.label));
       if (p) cell.appendChild(el("div", "cd-single-time", spanText(p, w, view)));
-      var d = duringFault(l, view, w.period);
+      var d = duringFault(l, w, view);
       if (d) {
-        var df = el("div", "cd-single-fault", "during the fault, " + utc(d.start).slice(0, 8) + "\u2013" + utc(d.end) + ": peak " + fmt(d.peak) + ", last " + fmt(d.last));
-        df.dataset.peak = String(d.peak);
+        var df = el("div", "cd-single-fault", faultText(d));
+        df.dataset.min = String(d.lo);
+        df.dataset.max = String(d.hi);
         df.dataset.last = String(d.last);
         cell.appendChild(df);
       }

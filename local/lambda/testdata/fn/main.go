@@ -96,6 +96,7 @@ func handle(ctx context.Context, req request) (any, error) {
 func main() {
 	// FN_INIT_MS: a slow init (a cold start the tests can act during).
 	if ms, err := strconv.Atoi(os.Getenv("FN_INIT_MS")); err == nil {
+		fmt.Printf("init: sleeping %d ms\n", ms)
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
 	lambda.Start(handle)
