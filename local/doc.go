@@ -16,6 +16,8 @@
 //	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR, JSON 1.0
 //	                 and the query protocol, chosen per request as each client sends it)
 //	lambda, states → packages lambda and sfn
+//	logs           → package logs (CloudWatch Logs reads: the functions' lines, which lambda
+//	                 puts there as it writes them to its files)
 //
 // The wiring, in order (local/cloud does this):
 //
@@ -36,6 +38,7 @@
 //	g.Proxy("dynamodb", ddb.Endpoint(), ddb.Dial)
 //	g.Use("s3", notifier.Middleware); g.Use("sns", snsSvc.Middleware); g.Use("sqs", sqsm.Middleware); g.Use("sqs", sqs.LongPoll)
 //	g.Handle("ssm", ssm.New()); g.Handle("monitoring", metrics.Handler())
+//	lg := logs.New(region, account); g.Handle("logs", lg.Handler())  // lambda.Options{Logs: lg}
 //
 // Queue URLs are built from the request's Host, so through the gateway they are
 // http://127.0.0.1:<gateway port>/000000000000/<name>. Every SQS call whose metric matters (the
