@@ -45,8 +45,10 @@ machine's rollback guard starts a rollback execution: chaoslab waits up to
 -rollback-wait for it, follows it and writes the run's journal: what the
 execution ran (read from its history: the steady state before, the faults
 written), then that run's rollbacks and steady state after them (verdict
-aborted, with the original error, rolledBackBy naming the rollback run). A
-second Ctrl-C leaves at once.
+aborted, with the original error, rolledBackBy naming the rollback run). When
+no rollback run comes (no rule, or -rollback-wait 0), chaoslab switches the
+fault off itself and the journal is what the execution ran with that switch-off
+as its rollback. A second Ctrl-C leaves at once.
 
 -journal-format chooses the journal's format: chaoslab (ours, the state
 machine's output), ctk (Chaos Toolkit's journal.json format, chaostoolkit-lib

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,13 +36,58 @@ func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.
 		return rb // nothing to recover: it ended before its first state, or its machine keeps no journal on the way
 	}
 	j := experiments.MergeRollback(part, rb)
-	if !offAt.IsZero() && r.FaultParameter != "" {
-		off := experiments.ActionResult{Name: "Switched off by chaoslab run (interrupted)", Parameter: r.FaultParameter,
-			Value: json.RawMessage(FaultOff), PutAt: offAt.UTC().Format("2006-01-02T15:04:05.000Z")}
-		off.EndedAt = off.PutAt
+	if off, ok := r.switchOffAction("Switched off by chaoslab run (interrupted)", offAt); ok {
 		j.Rollbacks = append([]experiments.ActionResult{off}, j.Rollbacks...)
 	}
 	return j
+}
+
+// switchOffAction is the runner's own write of FaultOff at t, as a rollback of the journal; ok is
+// false when there was none (t zero, or no parameter known).
+func (r *Runner) switchOffAction(name string, t time.Time) (experiments.ActionResult, bool) {
+	if t.IsZero() || r.FaultParameter == "" {
+		return experiments.ActionResult{}, false
+	}
+	at := t.UTC().Format("2006-01-02T15:04:05.000Z")
+	return experiments.ActionResult{Name: name, Parameter: r.FaultParameter, Value: json.RawMessage(FaultOff), PutAt: at, EndedAt: at}, true
+}
+
+// withoutRollbackRun writes the journal of arn, which ended without its rollbacks and which no
+// rollback guard's run rolled back (none came, none was waited for, or the wait was cut short):
+// what it ran, recovered from its history, its error, and the runner's own switch-off when it made
+// one (offErr, offFromHere's error, says; an interrupt's switch-off is mode.offAt). runErr is the
+// run's error, returned as it is; no journal is written when nothing can be recovered.
+func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*experiments.Journal, error) {
+	offAt := mode.offAt
+	if offAt.IsZero() && errors.Is(runErr, errSwitchedOffHere) {
+		offAt = time.Now()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	exits, stopped, err := stateExits(ctx, r.SFN, arn)
+	part := experiments.RecoverJournal(exits, stopped)
+	if err != nil || part == nil {
+		return nil, runErr
+	}
+	j := *part
+	if j.Verdict == "" {
+		j.Verdict = experiments.VerdictAborted
+	}
+	if desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); j.Error == nil && err == nil && desc.Error != nil {
+		j.Error = &experiments.StepError{Error: aws.ToString(desc.Error), Cause: aws.ToString(desc.Cause)}
+	}
+	j.EndedAt = stopped.UTC().Format("2006-01-02T15:04:05.000Z")
+	if off, ok := r.switchOffAction("Switched off by chaoslab run (no rollback run)", offAt); ok {
+		j.Rollbacks = append(j.Rollbacks, off)
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return nil, runErr
+	}
+	if err := r.record(&j, string(b)); err != nil && !errors.As(err, new(*VerdictError)) {
+		return &j, fmt.Errorf("%w; %w", runErr, err)
+	}
+	return &j, runErr
 }
 
 // stateExits reads an execution's whole history, oldest first: its states' exits and when its

@@ -377,8 +377,11 @@ func (r *Runner) offFromHere(failed error, what string, mode watchMode) error {
 		return fmt.Errorf("%w, and switching %s off from here failed too: %w: run `chaoslab rollback`, or the fault expires by itself", failed, r.FaultParameter, err)
 	}
 	fmt.Fprintf(r.stdout(), "%s: fault parameter %s set to %s from here\n", what, r.FaultParameter, FaultOff)
-	return fmt.Errorf("%w: chaoslab switched the fault off itself", failed)
+	return fmt.Errorf("%w: %w", failed, errSwitchedOffHere)
 }
+
+// errSwitchedOffHere ends the error of a run whose fault the runner switched off itself.
+var errSwitchedOffHere = errors.New("chaoslab switched the fault off itself")
 
 // errNoFaultParameter: the runner was given no fault parameter (or no SSM client) to switch off.
 var errNoFaultParameter = errors.New("no fault parameter known (FaultParameterName)")
@@ -411,7 +414,7 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode, of *follower) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
-		return nil, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode)
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode))
 	}
 	cancelled := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
 	leave := "Ctrl-C to leave"
@@ -424,10 +427,10 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		if !mode.own {
 			return nil, fmt.Errorf("%w: stopped waiting for the rollback guard's execution of %s, which ended without its rollbacks (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
 		}
-		return nil, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode)
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode))
 	}
 	if err != nil {
-		return nil, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode)
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode))
 	}
 	rbArn := aws.ToString(rb.ExecutionArn)
 	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)
@@ -717,7 +720,6 @@ var ErrInterrupted = errors.New("interrupted")
 // otherwise), completes it with complete (when not nil), writes it, prints the table and verdict,
 // and maps the verdict to the error.
 func (r *Runner) report(desc *sfn.DescribeExecutionOutput, complete func(*experiments.Journal) *experiments.Journal) (*experiments.Journal, error) {
-	out := r.stdout()
 	var raw string
 	switch desc.Status {
 	case sfntypes.ExecutionStatusSucceeded:
@@ -741,6 +743,13 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput, complete func(*experi
 			j, raw = c, string(b)
 		}
 	}
+	return j, r.record(j, raw)
+}
+
+// record writes the journal (raw, its JSON), prints its table and verdict, and maps the verdict
+// to the error.
+func (r *Runner) record(j *experiments.Journal, raw string) error {
+	out := r.stdout()
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, []byte(raw), "", "  ") != nil {
 		pretty.Reset()
@@ -748,10 +757,10 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput, complete func(*experi
 	}
 	pretty.WriteByte('\n')
 	if err := atomicfile.WriteFile(r.JournalPath, pretty.Bytes(), 0o644); err != nil {
-		return j, fmt.Errorf("write journal: %w", err)
+		return fmt.Errorf("write journal: %w", err)
 	}
 	fmt.Fprintln(out)
 	PrintJournal(out, j)
 	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
-	return j, verdictError(j)
+	return verdictError(j)
 }

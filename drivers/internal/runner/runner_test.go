@@ -200,6 +200,64 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	}
 }
 
+// A run stopped on the way that no rollback guard's run rolls back (no rule, or -rollback-wait 0)
+// still writes its journal: what it ran, recovered from its history, and the runner's own
+// switch-off as its rollback; the error says no rollback run came.
+func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	for _, tc := range []struct {
+		name      string
+		interrupt bool // Ctrl-C; else stopped from elsewhere, with -rollback-wait 0
+		wantErr   string
+	}{
+		{name: "interrupted, no rule", interrupt: true, wantErr: "no rollback execution started within"},
+		{name: "stopped elsewhere, not waiting", wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			param := "runner-no-guard-" + strings.ReplaceAll(tc.name, " ", "-")
+			param = strings.ReplaceAll(param, ",", "")
+			arn := lc.JournalingMachine(t, param)
+			var out bytes.Buffer
+			r := newRunner(t, lc, param, &out)
+			r.RollbackWait = time.Second
+			if !tc.interrupt {
+				r.RollbackWait = 0
+			}
+			lc.SetParam(t, param, FaultOff)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			client := sfn.NewFromConfig(lc.AWS)
+			go func() { // during the 60 s pause
+				poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
+				time.Sleep(time.Second)
+				if tc.interrupt {
+					cancel()
+					return
+				}
+				client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String(executionArn(arn, r.ExecutionName))})
+			}()
+
+			j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
+
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "chaoslab switched the fault off itself") {
+				t.Fatalf("err %v, want %q and the fault switched off from here\n%s", err, tc.wantErr, out.String())
+			}
+			if j == nil || j.Verdict != experiments.VerdictAborted || j.RolledBackBy != "" || len(j.Before) != 1 || len(j.Method) != 1 ||
+				len(j.Rollbacks) != 1 || j.Rollbacks[0].Parameter != param || string(j.Rollbacks[0].Value) != FaultOff ||
+				(j.Error != nil) != tc.interrupt { // a stop from elsewhere here gave no error
+				t.Fatalf("journal %+v, want the run's phases, the runner's switch-off as its rollback, its error if it had one", j)
+			}
+			if b, rerr := os.ReadFile(r.JournalPath); rerr != nil || !bytes.Contains(b, []byte(`"Switched off by chaoslab run (no rollback run)"`)) {
+				t.Errorf("journal file %s (%v)", b, rerr)
+			}
+			if v := lc.Param(t, param); v != FaultOff {
+				t.Errorf("fault parameter afterwards: %s", v)
+			}
+		})
+	}
+}
+
 // A run that fails before its rollbacks (States.Runtime, which no Catch sees) is rolled back by the
 // rollback guard: Run follows that run and returns its journal, with the original error, and an
 // error that is not a verdict on the hypothesis.
