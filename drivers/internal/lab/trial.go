@@ -163,11 +163,15 @@ func (t *trial) phases(ctx context.Context) {
 
 // report writes the run's HTML report and metric series beside its journal, while the stack still
 // exists (the metrics are read from it): every run that has a journal gets one, whatever its
-// verdict. A report written without some of its metric data is noted as a problem.
+// verdict. A report written without some of its metric data is noted as a problem. It is drawn on a
+// context of its own, bounded (reportTimeout), as chaoslab run's is: a lab stopped with Ctrl-C still
+// gets its trials' reports with their metrics (the cloud stops after the trials).
 func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *experiments.Journal, runErr error) {
 	if j == nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
+	defer cancel()
 	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment}
 	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) {
 		run.Error = runErr.Error()
@@ -184,6 +188,9 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 		t.problem("report: %v", err)
 	}
 }
+
+// reportTimeout bounds drawing a trial's report (a few GetMetricData calls on the local cloud).
+const reportTimeout = 30 * time.Second
 
 // fail records err as the trial's error.
 func (t *trial) fail(err error) { t.res.Error = err.Error() }
