@@ -77,7 +77,7 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 		if json.Unmarshal([]byte(e.Output), &d) == nil && d.Journal != nil && d.Journal.StartedAt != "" {
 			j = d.Journal
 			if open && !e.At.IsZero() { // the method's Map has ended: by failing, or it would hold its results
-				acts[len(acts)-1].EndedAt = stamp(e.At)
+				acts[len(acts)-1].EndedAt = Stamp(e.At)
 			}
 			open = false
 		}
@@ -87,15 +87,15 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 	}
 	if len(j.Method) == 0 && len(acts) > 0 && j.GuardBreach == nil {
 		if last := &acts[len(acts)-1]; last.EndedAt == "" && !stoppedAt.IsZero() {
-			last.EndedAt = stamp(stoppedAt)
+			last.EndedAt = Stamp(stoppedAt)
 		}
 		j.Method = acts
 	}
 	return j
 }
 
-// stamp is t as the machine writes times ($$.State.EnteredTime): UTC, milliseconds.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// Stamp is t as the machine writes times ($$.State.EnteredTime): UTC, milliseconds.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // MergeRollback is the journal of an execution that ended without its rollbacks, as one record
 // of the run: part is what the execution recorded itself (RecoverJournal); rb is the journal of

@@ -23,11 +23,7 @@ import (
 // offAt is when the runner switched the fault off itself (a Ctrl-C; zero: it did not): a write the
 // journal shows as the first rollback, where the fault window ends.
 func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.Journal, offAt time.Time) *experiments.Journal {
-	// Bounded on its own: the caller's context may be nearly spent following the rollback run.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	exits, stopped, err := stateExits(ctx, r.SFN, arn)
-	part := experiments.RecoverJournal(exits, stopped)
+	part, _, err := r.recovered(ctx, arn)
 	switch {
 	case err != nil:
 		fmt.Fprintf(r.stdout(), "the journal is the rollback run's alone (what %s ran before it ended is not in it): %v\n", arn, err)
@@ -48,24 +44,23 @@ func (r *Runner) switchOffAction(name string, t time.Time) (experiments.ActionRe
 	if t.IsZero() || r.FaultParameter == "" {
 		return experiments.ActionResult{}, false
 	}
-	at := t.UTC().Format("2006-01-02T15:04:05.000Z")
+	at := experiments.Stamp(t)
 	return experiments.ActionResult{Name: name, Parameter: r.FaultParameter, Value: json.RawMessage(FaultOff), PutAt: at, EndedAt: at}, true
 }
 
 // withoutRollbackRun writes the journal of arn, which ended without its rollbacks and which no
 // rollback guard's run rolled back (none came, none was waited for, or the wait was cut short):
 // what it ran, recovered from its history, its error, and the runner's own switch-off when it made
-// one (offErr, offFromHere's error, says; an interrupt's switch-off is mode.offAt). runErr is the
-// run's error, returned as it is; no journal is written when nothing can be recovered.
+// one (an interrupt's is mode.offAt; runErr, offFromHere's error, says whether it made another).
+// runErr is the run's error, returned as it is; no journal is written when nothing can be recovered.
 func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*experiments.Journal, error) {
 	offAt := mode.offAt
 	if offAt.IsZero() && errors.Is(runErr, errSwitchedOffHere) {
 		offAt = time.Now()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)
 	defer cancel()
-	exits, stopped, err := stateExits(ctx, r.SFN, arn)
-	part := experiments.RecoverJournal(exits, stopped)
+	part, stopped, err := r.recovered(ctx, arn)
 	if err != nil || part == nil {
 		return nil, runErr
 	}
@@ -76,7 +71,7 @@ func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*
 	if desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); j.Error == nil && err == nil && desc.Error != nil {
 		j.Error = &experiments.StepError{Error: aws.ToString(desc.Error), Cause: aws.ToString(desc.Cause)}
 	}
-	j.EndedAt = stopped.UTC().Format("2006-01-02T15:04:05.000Z")
+	j.EndedAt = experiments.Stamp(stopped)
 	if off, ok := r.switchOffAction("Switched off by chaoslab run (no rollback run)", offAt); ok {
 		j.Rollbacks = append(j.Rollbacks, off)
 	}
@@ -88,6 +83,22 @@ func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*
 		return &j, fmt.Errorf("%w; %w", runErr, err)
 	}
 	return &j, runErr
+}
+
+// recoverTimeout bounds reading an execution's history to recover its journal.
+const recoverTimeout = 30 * time.Second
+
+// recovered is what arn ran, recovered from its history (experiments.RecoverJournal; nil when its
+// history holds no journal), and when it ended. It is bounded on its own (recoverTimeout): the
+// caller's context may be nearly spent following the rollback run.
+func (r *Runner) recovered(ctx context.Context, arn string) (*experiments.Journal, time.Time, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recoverTimeout)
+	defer cancel()
+	exits, stopped, err := stateExits(ctx, r.SFN, arn)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return experiments.RecoverJournal(exits, stopped), stopped, nil
 }
 
 // stateExits reads an execution's whole history, oldest first: its states' exits and when its
