@@ -655,25 +655,14 @@ func (a *api) listDashboards(in *listDashboardsInput) (*listDashboardsOutput, er
 	// dashboards, you can call ListDashboards and paginate your results" (its documentation). A
 	// token names the prefix and the last dashboard answered, as ListMetrics' does.
 	listing := pagetoken.Scope("ListDashboards", in.DashboardNamePrefix)
-	start := 0
-	if in.NextToken != "" {
-		last, ok := pagetoken.Last(in.NextToken, listing)
-		if !ok {
-			return nil, badToken()
-		}
-		start = sort.SearchStrings(names, last)
-		if start < len(names) && names[start] == last {
-			start++
-		}
+	start, end, next, ok := pagetoken.Page(names, in.NextToken, listing, listDashboardsPage)
+	if !ok {
+		return nil, badToken()
 	}
-	end := min(start+listDashboardsPage, len(names))
-	out := &listDashboardsOutput{DashboardEntries: make([]dashboardEntry, 0, end-start)}
+	out := &listDashboardsOutput{DashboardEntries: make([]dashboardEntry, 0, end-start), NextToken: next}
 	for _, n := range names[start:end] {
 		d := a.s.dashboards[n]
 		out.DashboardEntries = append(out.DashboardEntries, dashboardEntry{DashboardName: n, DashboardArn: dashboardArn(n), LastModified: d.modified, Size: int64(len(d.body))})
-	}
-	if end < len(names) {
-		out.NextToken = pagetoken.After(listing, names[end-1])
 	}
 	return out, nil
 }

@@ -158,29 +158,17 @@ func (s *Store) describeGroups(body []byte) (any, error) {
 		})
 	}
 	scope := pagetoken.Scope("DescribeLogGroups", in.LogGroupNamePrefix, in.LogGroupNamePattern)
-	from, err := after(names, in.NextToken, scope)
-	if err != nil {
-		return nil, err
+	from, to, next, ok := pagetoken.Page(names, in.NextToken, scope, n)
+	if !ok {
+		return nil, errBadToken
 	}
-	groups, next := page(names, from, n, scope, func(i int) any {
-		g := s.groups[names[i]]
-		return map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
-			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"}
-	})
+	groups := []any{}
+	for _, name := range names[from:to] {
+		g := s.groups[name]
+		groups = append(groups, map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
+			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"})
+	}
 	return withToken(map[string]any{"logGroups": groups}, next), nil
-}
-
-// page is a page of a sorted listing: the items of keys from the index from on, at most n, and the
-// token of the next page ("" at the end).
-func page(keys []string, from, n int, scope string, item func(i int) any) ([]any, string) {
-	items := []any{}
-	for i := from; i < len(keys); i++ {
-		if len(items) == n {
-			return items, pagetoken.After(scope, keys[i-1])
-		}
-		items = append(items, item(i))
-	}
-	return items, ""
 }
 
 // withToken adds nextToken to out when there is a next page.
@@ -191,17 +179,7 @@ func withToken(out map[string]any, next string) map[string]any {
 	return out
 }
 
-// after is where a page of the sorted keys starts: after the key token names (0 without one).
-func after(keys []string, token, scope string) (int, error) {
-	if token == "" {
-		return 0, nil
-	}
-	last, ok := pagetoken.Last(token, scope)
-	if !ok {
-		return 0, invalid("The specified nextToken is invalid.")
-	}
-	return sort.Search(len(keys), func(i int) bool { return keys[i] > last }), nil
-}
+var errBadToken = invalid("The specified nextToken is invalid.")
 
 func (s *Store) describeStreams(body []byte) (any, error) {
 	var in struct {
@@ -264,16 +242,17 @@ func (s *Store) describeStreams(body []byte) (any, error) {
 		}
 	}
 	scope := pagetoken.Scope("DescribeLogStreams", name, in.LogStreamNamePrefix, in.OrderBy, strconv.FormatBool(in.Descending))
-	from, err := after(keys, in.NextToken, scope)
-	if err != nil {
-		return nil, err
+	from, to, next, ok := pagetoken.Page(keys, in.NextToken, scope, n)
+	if !ok {
+		return nil, errBadToken
 	}
-	streams, next := page(keys, from, n, scope, func(i int) any {
-		st := all[i].st
-		return map[string]any{"logStreamName": st.name, "creationTime": st.created,
+	streams := []any{}
+	for _, k := range all[from:to] {
+		st := k.st
+		streams = append(streams, map[string]any{"logStreamName": st.name, "creationTime": st.created,
 			"firstEventTimestamp": st.first, "lastEventTimestamp": st.last, "lastIngestionTime": st.ing,
-			"arn": s.arn(g.name) + ":log-stream:" + st.name, "storedBytes": 0}
-	})
+			"arn": s.arn(g.name) + ":log-stream:" + st.name, "storedBytes": 0})
+	}
 	return withToken(map[string]any{"logStreams": streams}, next), nil
 }
 
@@ -322,7 +301,7 @@ func (s *Store) getEvents(body []byte) (any, error) {
 		dir, num, ok := strings.Cut(in.NextToken, "/")
 		seq, perr := strconv.ParseInt(num, 10, 64)
 		if !ok || perr != nil || (dir != "f" && dir != "b") {
-			return nil, invalid("The specified nextToken is invalid.")
+			return nil, errBadToken
 		}
 		forward, bound = dir == "f", seq
 	}
@@ -425,7 +404,7 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 	if in.NextToken != "" {
 		last, ok := pagetoken.Last(in.NextToken, scope)
 		if from, err = strconv.ParseInt(last, 10, 64); !ok || err != nil {
-			return nil, invalid("The specified nextToken is invalid.")
+			return nil, errBadToken
 		}
 	}
 	all, streams, err := s.snapshot(name)

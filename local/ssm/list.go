@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
@@ -223,16 +222,9 @@ func (pg page) of(keys []string) (from, to int, next string, err error) {
 			return 0, 0, "", constraint("maxResults", n, fmt.Sprintf("have value less than or equal to %d", pg.limit))
 		}
 	}
-	if pg.token != "" {
-		last, ok := pagetoken.Last(pg.token, pg.op)
-		if !ok {
-			return 0, 0, "", &apiError{Code: "InvalidNextToken", Status: 400, Message: "The specified token isn't valid."}
-		}
-		from = sort.Search(len(keys), func(i int) bool { return keys[i] > last })
-	}
-	to = min(from+n, len(keys))
-	if to < len(keys) {
-		next = pagetoken.After(pg.op, keys[to-1])
+	from, to, next, ok := pagetoken.Page(keys, pg.token, pg.op, n)
+	if !ok {
+		return 0, 0, "", &apiError{Code: "InvalidNextToken", Status: 400, Message: "The specified token isn't valid."}
 	}
 	return from, to, next, nil
 }

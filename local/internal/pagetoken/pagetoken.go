@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"sort"
 	"strings"
 )
 
@@ -40,4 +41,23 @@ func Last(token, listing string) (last string, ok bool) {
 		return "", false
 	}
 	return strings.CutPrefix(string(raw), listing+"\n")
+}
+
+// Page is the page of a listing of sorted, distinct keys that a request with token asks for: the
+// indexes [from, to) of at most n keys after the one token names (from the first without a token),
+// and the token of the next page ("" when the listing ends there). ok is false for a token not
+// made for listing.
+func Page(keys []string, token, listing string, n int) (from, to int, next string, ok bool) {
+	if token != "" {
+		last, ok := Last(token, listing)
+		if !ok {
+			return 0, 0, "", false
+		}
+		from = sort.Search(len(keys), func(i int) bool { return keys[i] > last })
+	}
+	to = min(from+n, len(keys))
+	if to < len(keys) {
+		next = After(listing, keys[to-1])
+	}
+	return from, to, next, true
 }

@@ -1,6 +1,9 @@
 package pagetoken
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestAfterAndLast(t *testing.T) {
 	tok := After("DescribeParameters", "/a/b")
@@ -39,5 +42,33 @@ func TestScope(t *testing.T) {
 	}
 	if last, ok := Last(After(a, "7"), a); !ok || last != "7" {
 		t.Errorf("Last under its own scope: %q %v", last, ok)
+	}
+}
+
+// Page walks a sorted listing to its end, each key once, and refuses another listing's token.
+func TestPage(t *testing.T) {
+	keys := []string{"a", "b", "c", "d", "e"}
+	var got []string
+	token := ""
+	for pages := 0; ; pages++ {
+		from, to, next, ok := Page(keys, token, "L", 2)
+		if !ok || pages > 3 {
+			t.Fatalf("page %d: ok %t", pages, ok)
+		}
+		got = append(got, keys[from:to]...)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if strings.Join(got, "") != "abcde" {
+		t.Errorf("paged %q", got)
+	}
+	// A key deleted between pages shifts nothing: the next page starts after the last key answered.
+	if from, to, _, _ := Page([]string{"a", "c", "d"}, After("L", "b"), "L", 2); from != 1 || to != 3 {
+		t.Errorf("after a deleted b: [%d, %d)", from, to)
+	}
+	if _, _, _, ok := Page(keys, After("M", "b"), "L", 2); ok {
+		t.Error("another listing's token taken")
 	}
 }
