@@ -83,6 +83,21 @@ func limit(n *int, max, def int) (int, error) {
 	return *n, nil
 }
 
+// groupRef is how a request names its log group: logGroupName, or logGroupIdentifier (a name or an
+// ARN). The requests that name one embed it.
+type groupRef struct {
+	LogGroupName       string `json:"logGroupName"`
+	LogGroupIdentifier string `json:"logGroupIdentifier"`
+}
+
+// decodeNaming decodes body into in, a request that embeds ref, and returns the group it names.
+func (s *Store) decodeNaming(body []byte, in any, ref *groupRef) (string, error) {
+	if err := exactjson.Unmarshal(body, in); err != nil {
+		return "", err
+	}
+	return s.groupName(ref.LogGroupName, ref.LogGroupIdentifier)
+}
+
 // groupName is the group a request names by logGroupName or logGroupIdentifier (a name or an ARN;
 // an ARN of another region or account names no group here).
 func (s *Store) groupName(name, identifier string) (string, error) {
@@ -183,18 +198,14 @@ var errBadToken = invalid("The specified nextToken is invalid.")
 
 func (s *Store) describeStreams(body []byte) (any, error) {
 	var in struct {
-		LogGroupName        string `json:"logGroupName"`
-		LogGroupIdentifier  string `json:"logGroupIdentifier"`
+		groupRef
 		LogStreamNamePrefix string `json:"logStreamNamePrefix"`
 		OrderBy             string `json:"orderBy"`
 		Descending          bool   `json:"descending"`
 		Limit               *int   `json:"limit"`
 		NextToken           string `json:"nextToken"`
 	}
-	if err := exactjson.Unmarshal(body, &in); err != nil {
-		return nil, err
-	}
-	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.decodeNaming(body, &in, &in.groupRef)
 	if err != nil {
 		return nil, err
 	}
@@ -273,19 +284,15 @@ func eventToken(dir byte, seq int64) string { return string(dir) + "/" + fmt.Spr
 
 func (s *Store) getEvents(body []byte) (any, error) {
 	var in struct {
-		LogGroupName       string `json:"logGroupName"`
-		LogGroupIdentifier string `json:"logGroupIdentifier"`
-		LogStreamName      string `json:"logStreamName"`
-		StartTime          *int64 `json:"startTime"`
-		EndTime            *int64 `json:"endTime"`
-		Limit              *int   `json:"limit"`
-		StartFromHead      bool   `json:"startFromHead"`
-		NextToken          string `json:"nextToken"`
+		groupRef
+		LogStreamName string `json:"logStreamName"`
+		StartTime     *int64 `json:"startTime"`
+		EndTime       *int64 `json:"endTime"`
+		Limit         *int   `json:"limit"`
+		StartFromHead bool   `json:"startFromHead"`
+		NextToken     string `json:"nextToken"`
 	}
-	if err := exactjson.Unmarshal(body, &in); err != nil {
-		return nil, err
-	}
-	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.decodeNaming(body, &in, &in.groupRef)
 	if err != nil {
 		return nil, err
 	}
@@ -362,8 +369,7 @@ func (s *Store) getEvents(body []byte) (any, error) {
 
 func (s *Store) filterEvents(body []byte) (any, error) {
 	var in struct {
-		LogGroupName        string   `json:"logGroupName"`
-		LogGroupIdentifier  string   `json:"logGroupIdentifier"`
+		groupRef
 		LogStreamNames      []string `json:"logStreamNames"`
 		LogStreamNamePrefix string   `json:"logStreamNamePrefix"`
 		StartTime           *int64   `json:"startTime"`
@@ -374,10 +380,7 @@ func (s *Store) filterEvents(body []byte) (any, error) {
 		Interleaved         bool     `json:"interleaved"`
 		Unmask              bool     `json:"unmask"`
 	}
-	if err := exactjson.Unmarshal(body, &in); err != nil {
-		return nil, err
-	}
-	name, err := s.groupName(in.LogGroupName, in.LogGroupIdentifier)
+	name, err := s.decodeNaming(body, &in, &in.groupRef)
 	if err != nil {
 		return nil, err
 	}
