@@ -133,6 +133,16 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	}
 }
 
+// duringThePause does stop, in a goroutine of its own, a second after the fault is on in param:
+// during the pause of a run of the stand-in (its parameter set off first).
+func duringThePause(t *testing.T, lc *runnertest.Cloud, param string, stop func()) {
+	go func() {
+		poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
+		time.Sleep(time.Second)
+		stop()
+	}()
+}
+
 // The journal of an interrupted run is the run's: the steady state before and the fault written,
 // recovered from the execution's history, then the rollback guard's rollbacks; not the rollback
 // run's alone (no steady state before, no fault, a start at the stop).
@@ -148,11 +158,7 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	lc.SetParam(t, param, FaultOff)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { // during the 60 s pause
-		poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
-		time.Sleep(time.Second)
-		cancel()
-	}()
+	duringThePause(t, lc, param, cancel)
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 
@@ -228,15 +234,13 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			client := sfn.NewFromConfig(lc.AWS)
-			go func() { // during the 60 s pause
-				poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
-				time.Sleep(time.Second)
+			duringThePause(t, lc, param, func() {
 				if tc.interrupt {
 					cancel()
 					return
 				}
 				client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String(executionArn(arn, r.ExecutionName))})
-			}()
+			})
 
 			j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 
