@@ -134,13 +134,17 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 }
 
 // duringThePause does stop, in a goroutine of its own, a second after the fault is on in param:
-// during the pause of a run of the stand-in (its parameter set off first).
-func duringThePause(t *testing.T, lc *runnertest.Cloud, param string, stop func()) {
+// during the pause of a run of the stand-in (its parameter set off first). The channel gives the
+// time stop was called, once it has been.
+func duringThePause(t *testing.T, lc *runnertest.Cloud, param string, stop func()) <-chan time.Time {
+	at := make(chan time.Time, 1)
 	go func() {
 		poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
 		time.Sleep(time.Second)
+		at <- time.Now()
 		stop()
 	}()
+	return at
 }
 
 // The journal of an interrupted run is the run's: the steady state before and the fault written,
@@ -158,7 +162,7 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	lc.SetParam(t, param, FaultOff)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	duringThePause(t, lc, param, cancel)
+	stopped := duringThePause(t, lc, param, cancel)
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 
@@ -176,8 +180,13 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	started, _ := time.Parse(time.RFC3339Nano, j.StartedAt)
 	put, _ := time.Parse(time.RFC3339Nano, j.Method[0].PutAt)
 	ended, _ := time.Parse(time.RFC3339Nano, j.Method[0].EndedAt)
-	if started.IsZero() || put.Before(started) || ended.Sub(put) < time.Second || ended.Sub(put) > 30*time.Second {
-		t.Errorf("started %s, fault put %s, its pause ended %s: want a start before the write, the pause cut after a second or more", j.StartedAt, j.Method[0].PutAt, j.Method[0].EndedAt)
+	// The pause ends at the stop: not at the write (the machine's clock stamps the write when its
+	// state exits, after the parameter changed, so the stop is less than a second after it at times),
+	// nor at the pause's end a minute later. Stamps are to the millisecond.
+	stopAt := (<-stopped).Truncate(time.Millisecond)
+	if started.IsZero() || put.Before(started) || ended.Before(stopAt) || ended.Sub(stopAt) > 10*time.Second {
+		t.Errorf("started %s, fault put %s, its pause ended %s, stopped %s: want a start before the write, the pause cut at the stop",
+			j.StartedAt, j.Method[0].PutAt, j.Method[0].EndedAt, stopAt.UTC().Format(time.RFC3339Nano))
 	}
 	// The run switched the fault off itself first: the fault window ends there.
 	if len(j.Rollbacks) != 2 || j.Rollbacks[0].Parameter != param || string(j.Rollbacks[0].Value) != FaultOff ||
