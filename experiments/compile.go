@@ -35,6 +35,9 @@ type CompileOptions struct {
 	FaultParameterName string
 	// Env holds the values of the configuration's {"type": "env"} entries (see EnvFromOutputs).
 	Env map[string]string
+	// Missing, when set, says how a user gives the environment variable key that Env lacks (the
+	// stack output and flag it comes from); empty: the variable itself.
+	Missing func(key string) string
 	// Overrides shorten or lengthen the experiment's durations (a local run compresses time).
 	Overrides Overrides
 }

@@ -16,25 +16,38 @@ import (
 // EnvFromOutputs maps stack outputs (docs/contracts.md §1) to the environment variable names the
 // seed's and the shipped experiments' configuration use; the output ids themselves are kept too.
 func EnvFromOutputs(outputs map[string]string) map[string]string {
-	names := map[string]string{
-		"BucketName":         "S3_BUCKET_NAME",
-		"TopicName":          "SNS_TOPIC_NAME",
-		"TopicArn":           "SNS_TOPIC_ARN",
-		"FunctionName":       "LAMBDA_FUNCTION_NAME",
-		"JsonQueueName":      "JSON_QUEUE_NAME",
-		"CsvQueueName":       "CSV_QUEUE_NAME",
-		"ErrorQueueName":     "ERROR_QUEUE_NAME",
-		"TableName":          "DYNAMODB_TABLE_NAME",
-		"FaultParameterName": "FAILURE_INJECTION_PARAM",
-	}
 	env := make(map[string]string, 2*len(outputs))
 	for k, v := range outputs {
 		env[k] = v
-		if n, ok := names[k]; ok {
+		if n, ok := outputEnv[k]; ok {
 			env[n] = v
 		}
 	}
 	return env
+}
+
+// OutputOfEnv is the stack output whose value EnvFromOutputs gives the environment variable key
+// (FunctionName for LAMBDA_FUNCTION_NAME), or "" when none does.
+func OutputOfEnv(key string) string {
+	for out, env := range outputEnv {
+		if env == key {
+			return out
+		}
+	}
+	return ""
+}
+
+// outputEnv names the environment variable of the seed's experiments that each stack output fills.
+var outputEnv = map[string]string{
+	"BucketName":         "S3_BUCKET_NAME",
+	"TopicName":          "SNS_TOPIC_NAME",
+	"TopicArn":           "SNS_TOPIC_ARN",
+	"FunctionName":       "LAMBDA_FUNCTION_NAME",
+	"JsonQueueName":      "JSON_QUEUE_NAME",
+	"CsvQueueName":       "CSV_QUEUE_NAME",
+	"ErrorQueueName":     "ERROR_QUEUE_NAME",
+	"TableName":          "DYNAMODB_TABLE_NAME",
+	"FaultParameterName": "FAILURE_INJECTION_PARAM",
 }
 
 func (c *compiler) configuration() {
@@ -91,7 +104,13 @@ func (c *compiler) configuration() {
 				c.vars[name] = text
 				c.keepType(name, d) // chaoslib takes the default as JSON gave it
 			} else {
-				c.missing[name] = fmt.Sprintf("configuration %s: environment variable %s is not set (pass it, or the stack outputs)", name, key)
+				how := fmt.Sprintf("environment variable %s is not set (pass it, or the stack outputs)", key)
+				if c.opts.Missing != nil {
+					if h := c.opts.Missing(key); h != "" {
+						how = h
+					}
+				}
+				c.missing[name] = fmt.Sprintf("configuration %s: %s", name, how)
 			}
 		default:
 			c.fail(p, "want a string, a number or {\"type\": \"env\", \"key\": ...}")

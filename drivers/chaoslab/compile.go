@@ -35,7 +35,7 @@ Usage:
 		fs.Usage()
 		return cli.Usagef("chaoslab compile: want one experiment, got %d arguments", fs.NArg())
 	}
-	out, _, err := cf.compile(fs.Arg(0))
+	out, _, err := cf.compile(fs.Arg(0), m.Stderr)
 	if err != nil {
 		var xe *experiments.Error
 		if errors.As(err, &xe) {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,6 +83,15 @@ type compileFlags struct {
 	onsetSet      bool // -onset given on the command line
 }
 
+// sourceOf says where the stack's value of output comes from: its flag when given, else the outputs
+// file (and the stack picked in it); output "" names the file alone.
+func (c *compileFlags) sourceOf(output string) string {
+	if f, ok := outputFlags[output]; ok && c.names.Given(output) {
+		return "-" + f
+	}
+	return c.names.Source()
+}
+
 // outputFlags are the per-output overrides compile and run accept.
 var outputFlags = map[string]string{
 	stack.FaultParameterName:        "fault-parameter",
@@ -109,9 +120,13 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 }
 
 // compile loads, validates and compiles ref with the stack's names. The
-// configuration's env entries come from the stack outputs, and the process
-// environment overrides them (Chaos Toolkit reads env entries from there).
-func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]string, error) {
+// configuration's env entries come from the stack (its flags, then its outputs
+// file) and, for what the stack does not name, from the process environment
+// (Chaos Toolkit reads env entries from there). A variable the environment sets
+// to another name than the stack's is not used, and warn says so: exported for
+// the seed's Chaos Toolkit lab, it would point the probes at another stack's
+// function than the one the fault goes into.
+func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compiled, map[string]string, error) {
 	if err := badDuration([]flagDuration{{"-pause", c.pause}, {"-window", c.window}, {"-recovery", c.recovery},
 		{"-guard-interval", c.guardInterval}, {"-expiry-margin", c.expiryMargin}, {"-onset", c.onset}}); err != nil {
 		return nil, nil, err
@@ -124,15 +139,34 @@ func (c *compileFlags) compile(ref string) (*experiments.Compiled, map[string]st
 	if err != nil {
 		return nil, nil, err
 	}
-	env := experiments.EnvFromOutputs(outputs)
+	env := map[string]string{}
 	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(v) != "" {
 			env[k] = v
 		}
+	}
+	fromStack := experiments.EnvFromOutputs(outputs)
+	for _, k := range slices.Sorted(maps.Keys(fromStack)) {
+		if v, set := env[k]; set && v != fromStack[k] && experiments.OutputOfEnv(k) != "" {
+			fmt.Fprintf(warn, "chaoslab: %s=%s in the environment is not used: the stack's %s is %s (%s)\n",
+				k, v, experiments.OutputOfEnv(k), fromStack[k], c.sourceOf(experiments.OutputOfEnv(k)))
+		}
+		env[k] = fromStack[k]
 	}
 	out, err := experiments.Compile(e, experiments.CompileOptions{
 		FaultParameterName: outputs[stack.FaultParameterName],
 		Env:                env,
+		Missing: func(key string) string {
+			output := experiments.OutputOfEnv(key)
+			if output == "" {
+				return ""
+			}
+			how := fmt.Sprintf("the stack output %s is missing or empty in %s, and the environment variable %s is not set", output, c.sourceOf(""), key)
+			if f, ok := outputFlags[output]; ok {
+				how += " (the flag: -" + f + ")"
+			}
+			return how
+		},
 		Overrides: experiments.Overrides{
 			Pause: c.pause, ProbeWindow: c.window, Recovery: c.recovery,
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,

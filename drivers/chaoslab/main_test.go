@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -904,5 +905,49 @@ func TestFollowSwitchesOffOnlyALiveRunsFault(t *testing.T) {
 				t.Errorf("the machine's parameter %s = %s, want %s; err %v, want it to say %q", param, v, want, err, says)
 			}
 		})
+	}
+}
+
+// The stack's names beat the environment's: LAMBDA_FUNCTION_NAME and its kin, exported for the seed's
+// Chaos Toolkit lab, pointed the probes at another function than the stack's (over -outputs, and
+// over -function-name itself), and said nothing. An empty one named the function "". A name left
+// empty in the outputs file is missing, said with its output and flag.
+func TestStackNamesBeatTheEnvironment(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	functionOf := func(t *testing.T, args ...string) (string, string) {
+		t.Helper()
+		m, out, errb := newMain()
+		if err := m.Run(context.Background(), append(append([]string{"compile", "-outputs", outputs}, args...), "exp_1-minor_delay")); err != nil {
+			t.Fatalf("compile %q: %v\n%s", args, err, errb)
+		}
+		fn := regexp.MustCompile(`FunctionName=([^}]*)\}`).FindStringSubmatch(out.String())
+		if fn == nil {
+			t.Fatalf("compile %q: no FunctionName dimension in %s", args, out)
+		}
+		return fn[1], errb.String()
+	}
+	t.Setenv("LAMBDA_FUNCTION_NAME", "stale-fn")
+	if fn, warn := functionOf(t); fn != "fn" || !strings.Contains(warn, "LAMBDA_FUNCTION_NAME=stale-fn in the environment is not used: the stack's FunctionName is fn ("+outputs+", stack ChaosLab)") {
+		t.Errorf("the outputs file's function against the environment's: %q, stderr %q; want fn, and the environment's named as not used", fn, warn)
+	}
+	if fn, warn := functionOf(t, "-function-name", "flag-fn"); fn != "flag-fn" || !strings.Contains(warn, "is flag-fn (-function-name)") {
+		t.Errorf("-function-name against the environment's: %q, stderr %q; want flag-fn", fn, warn)
+	}
+	t.Setenv("LAMBDA_FUNCTION_NAME", "")
+	if fn, warn := functionOf(t); fn != "fn" || warn != "" {
+		t.Errorf("an empty LAMBDA_FUNCTION_NAME: %q, stderr %q; want the stack's, nothing said", fn, warn)
+	}
+
+	o := runnertest.Outputs("arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	o["FunctionName"] = " "
+	b, _ := json.Marshal(map[string]map[string]string{"ChaosLab": o})
+	blank := filepath.Join(t.TempDir(), "outputs.json")
+	if err := os.WriteFile(blank, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _, _ := newMain()
+	err := m.Run(context.Background(), []string{"compile", "-outputs", blank, "exp_1-minor_delay"})
+	if err == nil || !strings.Contains(err.Error(), "the stack output FunctionName is missing or empty in "+blank+", stack ChaosLab, and the environment variable LAMBDA_FUNCTION_NAME is not set (the flag: -function-name)") {
+		t.Errorf("a blank FunctionName in the outputs file: %v; want it missing, with its output and flag", err)
 	}
 }

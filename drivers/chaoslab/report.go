@@ -129,7 +129,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 			// A series saved before it recorded each probe's total (QuerySet.Total) takes it from
 			// the experiment. Without the stack's names it does not compile: the charts are drawn
 			// all the same, without that total.
-			if compiled, _, err := cf.compile(*exp); err == nil {
+			if compiled, _, err := cf.compile(*exp, m.Stderr); err == nil {
 				run.Compiled = compiled
 			} else if !s.HasTotals() {
 				fmt.Fprintf(m.Stderr, "chaoslab report: -experiment %s did not compile (a probe that totals a metric over its window gets no line of that total): %v\n", *exp, err)
@@ -147,7 +147,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	}
 
 	if *exp != "" {
-		compiled, _, err := cf.compile(*exp)
+		compiled, _, err := cf.compile(*exp, m.Stderr)
 		if err != nil {
 			return cli.Usagef("chaoslab report: -experiment: %w", err)
 		}

@@ -113,7 +113,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab run: -journal %s: %v", r.JournalPath, err)
 	}
 	ref := fs.Arg(0)
-	compiled, _, err := cf.compile(ref)
+	compiled, _, err := cf.compile(ref, m.Stderr)
 	if err != nil {
 		var xe *experiments.Error
 		if errors.As(err, &xe) {

@@ -13,6 +13,7 @@
 package stack
 
 import (
+	"maps"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -234,6 +235,28 @@ func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 	return n
 }
 
+// Given reports whether key's override flag was given.
+func (n *Names) Given(key string) bool {
+	p, ok := n.flags[key]
+	return ok && *p != ""
+}
+
+// Source names the outputs file and, once it has been read, the stack picked in it: where a value
+// not given as a flag comes from, for messages.
+func (n *Names) Source() string {
+	src := n.File
+	if src == "" {
+		src = DefaultFile
+	}
+	if n.loaded != nil && n.loaded.Stack != "" {
+		return src + ", stack " + n.loaded.Stack
+	}
+	if n.Stack != "" {
+		return src + ", stack " + n.Stack
+	}
+	return src
+}
+
 // errEmptyFlag refuses a name flag given an empty value.
 var errEmptyFlag = errors.New("empty: give a value, or leave the flag out to take it from the stack outputs file")
 
@@ -329,5 +352,8 @@ func (n *Names) All() (map[string]string, error) {
 			out[k] = *p
 		}
 	}
+	// A blank output names nothing: absent, as Get takes it (a name left empty in a hand-edited
+	// file is then reported missing, not sent to AWS as "").
+	maps.DeleteFunc(out, func(_, v string) bool { return strings.TrimSpace(v) == "" })
 	return out, nil
 }
