@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
@@ -92,22 +94,16 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	if cfg.InFlight < 1 {
 		return cli.Usagef("chaoslab bench: -in-flight %d: want 1 or more", cfg.InFlight)
 	}
-	// The output files are opened before the minutes of benchmarking, not after them: a path that
-	// cannot be written failed at the end and lost the run.
-	var jsonFile, profileFile *os.File
-	for _, o := range []struct {
-		flag, path string
-		f          **os.File
-	}{{"json", *out, &jsonFile}, {"profile", *profile, &profileFile}} {
+	// The output files are checked before the minutes of benchmarking, not after them (a path that
+	// cannot be written failed at the end and lost the run), and written only at the end: a run that
+	// fails or is interrupted leaves what was there before (they were emptied at the start).
+	for _, o := range []struct{ flag, path string }{{"json", *out}, {"profile", *profile}} {
 		if o.path == "" {
 			continue
 		}
-		f, err := os.Create(o.path)
-		if err != nil {
-			return cli.Usagef("chaoslab bench: -%s: %v", o.flag, err)
+		if err := writableFile(o.path); err != nil {
+			return cli.Usagef("chaoslab bench: -%s %s: %v", o.flag, o.path, err)
 		}
-		defer f.Close()
-		*o.f = f
 	}
 	root, err := cdkapp.FindRoot()
 	if err != nil {
@@ -133,20 +129,16 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	cfg.Outputs = o.Values
 	cfg.Processes = func(ctx context.Context) ([]cloud.Process, error) { return cloud.RemoteProcesses(ctx, *dir) }
 	cfg.Progress = m.Stderr
-	var profileErr error // the profile of the last step, if it could not be taken
-	if profileFile != nil {
+	var profileData []byte // the last step's profile
+	var profileErr error   // or why it could not be taken
+	if *profile != "" {
 		cfg.Profile = func(ctx context.Context, d time.Duration) {
-			if err := profileFile.Truncate(0); err != nil {
-				profileErr = err
-				return
-			}
-			if _, err := profileFile.Seek(0, 0); err != nil {
-				profileErr = err
-				return
-			}
-			if profileErr = cloud.RemoteProfile(ctx, *dir, int(d.Seconds()), profileFile); profileErr != nil {
+			var b bytes.Buffer
+			if profileErr = cloud.RemoteProfile(ctx, *dir, int(d.Seconds()), &b); profileErr != nil {
 				fmt.Fprintf(m.Stderr, "profile: %v\n", profileErr)
+				return
 			}
+			profileData = b.Bytes()
 		}
 	}
 	fmt.Fprintf(m.Stderr, "==> %d steps of %s, rates %s documents/s (load average before: %s)\n", len(cfg.Rates), cfg.Step, *rates, loadAverage())
@@ -158,17 +150,23 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		bench.PrintSteps(m.Stdout, steps)
 	}
 	fmt.Fprintf(m.Stdout, "\nload average after: %s (the machine's other work shares the cores)\n", loadAverage())
-	if jsonFile != nil && len(steps) > 0 {
+	if *out != "" && len(steps) > 0 {
 		b, _ := json.MarshalIndent(steps, "", "  ")
-		if _, werr := jsonFile.Write(append(b, '\n')); werr != nil {
+		if werr := atomicfile.WriteFile(*out, append(b, '\n'), 0o644); werr != nil {
 			err = errors.Join(err, fmt.Errorf("-json %s: %w", *out, werr))
 		}
 	}
 	switch {
-	case profileFile == nil:
+	case *profile == "":
 	case profileErr != nil:
 		err = errors.Join(err, fmt.Errorf("-profile %s: the last step's profile was not taken: %w", *profile, profileErr))
+	case profileData == nil:
+		err = errors.Join(err, fmt.Errorf("-profile %s: the last step did not run: no profile written", *profile))
 	default:
+		if werr := atomicfile.WriteFile(*profile, profileData, 0o644); werr != nil {
+			err = errors.Join(err, fmt.Errorf("-profile %s: %w", *profile, werr))
+			break
+		}
 		fmt.Fprintf(m.Stdout, "CPU profile of the cloud's Go side during the last step: %s (go tool pprof -top %s)\n", *profile, *profile)
 	}
 	return err

@@ -78,7 +78,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	if r.JournalPath == "" {
 		r.JournalPath = "journal-" + runner.ExecutionName(name) + ".json"
 	}
-	if err := writableJournal(r.JournalPath); err != nil {
+	if err := writableFile(r.JournalPath); err != nil {
 		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
 	}
 	// The outputs are the user's, not the execution's: only the stack of its machine is read.

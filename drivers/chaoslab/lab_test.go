@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,9 +32,11 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "bench rates must not be infinite", args: []string{"bench", "-rates", "50,Inf"}, code: 2, wants: []string{`-rates: "Inf" is not a positive number`}},
 		// Refused before a cloud starts: the benchmark swapped each for its default.
 		{name: "bench negative step", args: []string{"bench", "-step", "-5s"}, code: 2, wants: []string{"-step -5s: want a positive duration"}},
-		// Opened before the minutes of benchmarking: a path that cannot be written failed at the end.
-		{name: "bench -json that cannot be written", args: []string{"bench", "-json", "DIR/no/such/dir/steps.json"}, code: 2, wants: []string{"chaoslab bench: -json: open DIR/no/such/dir/steps.json"}},
-		{name: "bench -profile that cannot be written", args: []string{"bench", "-profile", "DIR/no/such/dir/cpu.pprof"}, code: 2, wants: []string{"chaoslab bench: -profile: open DIR/no/such/dir/cpu.pprof"}},
+		// Checked before the minutes of benchmarking: a path that cannot be written failed at the end.
+		{name: "bench -json that cannot be written", args: []string{"bench", "-json", "DIR/no/such/dir/steps.json"}, code: 2,
+			wants: []string{"chaoslab bench: -json DIR/no/such/dir/steps.json: directory DIR/no/such/dir does not exist"}},
+		{name: "bench -profile that cannot be written", args: []string{"bench", "-profile", "DIR/no/such/dir/cpu.pprof"}, code: 2,
+			wants: []string{"chaoslab bench: -profile DIR/no/such/dir/cpu.pprof: directory DIR/no/such/dir does not exist"}},
 		{name: "bench zero drain", args: []string{"bench", "-drain", "0"}, code: 2, wants: []string{"-drain 0s: want a positive duration"}},
 		{name: "bench nothing in flight", args: []string{"bench", "-in-flight", "0"}, code: 2, wants: []string{"-in-flight 0: want 1 or more"}},
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
@@ -116,6 +120,29 @@ func TestLabAndLocalArguments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A benchmark that fails before its end (here: run outside the repository) leaves the -json and
+// -profile files of an earlier run as they were: they were emptied when it started.
+func TestBenchKeepsEarlierFilesWhenItFails(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	steps, prof := filepath.Join(dir, "steps.json"), filepath.Join(dir, "cpu.pprof")
+	for _, f := range []string{steps, prof} {
+		if err := os.WriteFile(f, []byte("an earlier run's"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"bench", "-json", steps, "-profile", prof})
+	if err == nil || !strings.Contains(err.Error(), "no cdk.json") {
+		t.Fatalf("bench outside the repository: %v, want no cdk.json\n%s", err, errb)
+	}
+	for _, f := range []string{steps, prof} {
+		if b, err := os.ReadFile(f); err != nil || string(b) != "an earlier run's" {
+			t.Errorf("%s after the failed benchmark: %q %v, want the earlier run's", f, b, err)
+		}
 	}
 }
 

@@ -305,11 +305,30 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// A journal that names the experiment file is refused before the run starts: the run's end wrote the
+// journal over the experiment.
+func TestRunRefusesTheExperimentFileAsItsJournal(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "experiments", "exp_1-minor_delay.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := writeFile(t, t.TempDir(), "mine.json", string(b))
+	m, _, errb := newMain()
+	err = m.Run(context.Background(), []string{"run", "-state-machine-arn", "arn:aws:states:us-east-1:000000000000:stateMachine:X",
+		"-fault-parameter", "p", "-journal", exp, exp})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-journal "+exp+" is the experiment file") {
+		t.Errorf("run -journal <the experiment>: exit %d, stderr %q; want 2, refused", code, errb)
+	}
+	if after, _ := os.ReadFile(exp); string(after) != string(b) {
+		t.Errorf("the experiment file changed: %s", after)
+	}
+}
+
 // A journal that cannot be written is refused before the run starts (it failed only after the whole
 // experiment, the run's record lost).
 func TestRunRefusesAnUnwritableJournal(t *testing.T) {
 	for _, tt := range []struct{ journal, want string }{
-		{filepath.Join(t.TempDir(), "no", "such", "dir", "j.json"), "cannot take the journal"},
+		{filepath.Join(t.TempDir(), "no", "such", "dir", "j.json"), "dir does not exist"},
 		{t.TempDir(), "is a directory"},
 	} {
 		for _, cmd := range [][]string{

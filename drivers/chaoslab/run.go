@@ -106,13 +106,16 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	// The journal is the run's record: a directory it cannot be written to is found before the fault
 	// goes in, not after the whole experiment (a quarter of an hour with AWS's durations). The
 	// default journal goes in the working directory.
-	if err := writableJournal(r.JournalPath); err != nil {
+	if err := writableFile(r.JournalPath); err != nil {
 		if r.JournalPath == "" {
 			return cli.Usagef("chaoslab run: the journal goes in the working directory (or -journal): %v", err)
 		}
 		return cli.Usagef("chaoslab run: -journal %s: %v", r.JournalPath, err)
 	}
 	ref := fs.Arg(0)
+	if sameFile(ref, r.JournalPath) {
+		return cli.Usagef("chaoslab run: -journal %s is the experiment file: the journal would be written over it; give -journal another file", r.JournalPath)
+	}
 	compiled, _, err := cf.compile(ref, m.Stderr)
 	if err != nil {
 		var xe *experiments.Error
@@ -262,15 +265,26 @@ func runExit(cmd string, err error) error {
 	}
 }
 
-// writableJournal checks that the journal can be written at path: no directory is there, and its
-// directory exists and takes a file (created and removed).
-func writableJournal(path string) error {
+// writableFile checks that a file can be written at path, before the minutes of work that end
+// in writing it: no directory is there, and its directory exists and takes a file (one is created
+// and removed). What is at path is not touched.
+func writableFile(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return errors.New("is a directory: name the journal's file")
+		return errors.New("is a directory: name a file")
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".chaoslab-write-check-*")
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("directory %s does not exist", dir)
+	} else if err == nil && !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".chaoslab-write-check-*")
 	if err != nil {
-		return fmt.Errorf("its directory cannot take the journal: %w", err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("directory %s cannot take a file: %w", dir, err)
 	}
 	name := f.Name()
 	f.Close()
