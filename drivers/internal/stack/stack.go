@@ -13,11 +13,11 @@
 package stack
 
 import (
-	"maps"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strings"
