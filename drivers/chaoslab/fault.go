@@ -83,6 +83,30 @@ const (
 	maxFaultFor = 24 * time.Hour
 )
 
+// bindParamAlias registers -param on fs, failure-lambda's CLI's spelling of -fault-parameter (a
+// flag of names): usage says whose spelling it is. The check it returns, called once fs is parsed,
+// refuses the two given different names (the last one won, and a rollback switched off the other
+// parameter than the user may have meant).
+func bindParamAlias(fs *flag.FlagSet, names *stack.Names, usage string) (agree func() error) {
+	var param string
+	conflict := func(other string) error {
+		return fmt.Errorf("-param %s and -fault-parameter %s name two parameters: give one of them", param, other)
+	}
+	fs.Func("param", "same as -fault-parameter ("+usage+")", func(s string) error {
+		param = s
+		if v := names.Flag(stack.FaultParameterName); v != "" && v != s {
+			return conflict(v)
+		}
+		return fs.Set("fault-parameter", s)
+	})
+	return func() error {
+		if v := names.Flag(stack.FaultParameterName); param != "" && v != param {
+			return conflict(v)
+		}
+		return nil
+	}
+}
+
 // faultSubcommands are chaoslab fault's subcommands, in the order the usage lists them.
 var faultSubcommands = []string{"status", "enable", "off"}
 
@@ -90,9 +114,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab fault", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
-	fs.Func("param", "same as -fault-parameter (the spelling of failure-lambda's CLI)", func(s string) error {
-		return fs.Set("fault-parameter", s)
-	})
+	paramsAgree := bindParamAlias(fs, names, "the spelling of failure-lambda's CLI")
 	forDur := fs.Duration("for", defaultFaultFor, "enable: how long the fault stays on before it switches itself off (expiresAfterSeconds), at most 24h")
 	rawJSON := fs.String("json", "", "enable: a whole fault config (failure-lambda 0.x or 1.0 format, with our extensions) instead of MODE and attributes")
 	alongside := fs.Bool("alongside", false, "enable: write even while an experiment of the stack's state machine holds the parameter (its verdict would be judged under this fault, and its rollback would end it)")
@@ -119,6 +141,9 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	pos := fs.Args()
 	if err != nil {
 		return err
+	}
+	if err := paramsAgree(); err != nil {
+		return cli.Usagef("chaoslab fault: %w", err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -594,6 +594,23 @@ func TestCompileWithoutTheOutputsFile(t *testing.T) {
 	}
 }
 
+// -param and -fault-parameter naming two parameters are refused, in either order and before anything
+// is read or written: the last one given won, and the rollback switched off the other parameter.
+func TestParamAndFaultParameterMustAgree(t *testing.T) {
+	for _, args := range [][]string{
+		{"rollback", "-param", "a", "-fault-parameter", "b"},
+		{"rollback", "-fault-parameter", "b", "-param", "a"},
+		{"fault", "status", "-param", "a", "-fault-parameter", "b"},
+		{"fault", "off", "-fault-parameter", "b", "-param", "a"},
+	} {
+		m, _, errb := newMain()
+		err := m.Run(context.Background(), args)
+		if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "-param a and -fault-parameter b name two parameters") {
+			t.Errorf("%q: exit %d, stderr %q; want 2, both named", args, code, errb)
+		}
+	}
+}
+
 func TestUsageAndHelp(t *testing.T) {
 	tests := []struct {
 		name  string

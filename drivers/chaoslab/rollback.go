@@ -19,9 +19,7 @@ func (m *Main) rollback(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab rollback", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
-	fs.Func("param", "same as -fault-parameter (the spelling of failure-lambda's CLI, as chaoslab fault takes it)", func(s string) error {
-		return fs.Set("fault-parameter", s)
-	})
+	paramsAgree := bindParamAlias(fs, names, "the spelling of failure-lambda's CLI, as chaoslab fault takes it")
 	fs.Usage = usageFunc(fs.Output, `
 chaoslab rollback writes {"isEnabled": false} to the stack's fault parameter,
 switching every injected fault off (the function sees it within its cache TTL).
@@ -36,6 +34,9 @@ Usage:
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return cli.Usagef("chaoslab rollback: unexpected arguments %q", fs.Args())
+	}
+	if err := paramsAgree(); err != nil {
+		return cli.Usagef("chaoslab rollback: %w", err)
 	}
 	res, err := names.Resolve(stack.FaultParameterName)
 	if err != nil {

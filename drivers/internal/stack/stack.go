@@ -237,8 +237,15 @@ func Bind(fs *flag.FlagSet, flagNames map[string]string) *Names {
 
 // Given reports whether key's override flag was given.
 func (n *Names) Given(key string) bool {
-	p, ok := n.flags[key]
-	return ok && *p != ""
+	return n.Flag(key) != ""
+}
+
+// Flag is the value key's override flag was given, or "".
+func (n *Names) Flag(key string) string {
+	if p, ok := n.flags[key]; ok {
+		return *p
+	}
+	return ""
 }
 
 // Source names the outputs file and, once it has been read, the stack picked in it: where a value
