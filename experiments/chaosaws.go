@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 func (c *compiler) pythonArgs(pv *Provider, pp string) (map[string]any, bool) {
@@ -123,6 +126,12 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		} else {
 			m.Stat = "Average"
 		}
+	} else if why := badStatistic(args, statistics); why != "" {
+		key := "statistic"
+		if _, ok := args["statistic"]; !ok {
+			key = "extended_statistic"
+		}
+		c.fail(p+"."+key, "%s", why)
 	}
 	m.Unit = c.argString(args, "unit", p, false)
 	if c.argInt(args, "offset", p, 0) != 0 {
@@ -150,4 +159,39 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	t := true
 	pr.MetricDataQueries = []MetricDataQuery{{Id: "m1", Label: probeLabel(pr.Name), MetricStat: &m, ReturnData: &t}}
 	pr.Query = describeQuery(pr.MetricDataQueries, 0)
+}
+
+// basicStatistics are CloudWatch's statistics that are not extended ones.
+var basicStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
+
+// extendedStatistic matches CloudWatch's extended statistics by their shape: a percentile (p99,
+// p99.9), a trimmed or winsorized mean, count or sum (tm90, wm99.5), their ranges (TM(10%:90%),
+// PR(:300)) and IQM. The values inside are CloudWatch's to check.
+var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100|\d{1,2}(?:\.\d+)?)|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\)|IQM)$`)
+
+// badStatistic says why the probe's statistic (or extended_statistic) is not one CloudWatch
+// computes, or "". get_metric_statistics (statistics) takes one of the basic five as statistic and a
+// percentile as extended_statistic; get_metric_data's statistic is its query's Stat, any of them. A
+// misspelt one ("Summ") passed validation and failed only when the state machine queried it.
+func badStatistic(args map[string]any, statistics bool) string {
+	if es, ok := args["extended_statistic"].(string); ok && es != "" {
+		if !extendedStatistic.MatchString(es) || statistics && es[0] != 'p' {
+			return fmt.Sprintf("%q is not a CloudWatch percentile (p0.0 to p100, e.g. p99)", es)
+		}
+		return ""
+	}
+	st, _ := args["statistic"].(string)
+	if slices.Contains(basicStatistics, st) || !statistics && extendedStatistic.MatchString(st) {
+		return ""
+	}
+	want := strings.Join(basicStatistics, ", ")
+	if statistics {
+		want += "; a percentile goes in extended_statistic"
+	} else {
+		want += ", or an extended statistic such as p99"
+	}
+	if near := suggest.Nearest(st, basicStatistics); near != "" {
+		return fmt.Sprintf("%q is not a CloudWatch statistic: did you mean %s? (%s)", st, near, want)
+	}
+	return fmt.Sprintf("%q is not a CloudWatch statistic (%s)", st, want)
 }

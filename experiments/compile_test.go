@@ -228,6 +228,16 @@ func TestCompileErrors(t *testing.T) {
 		{name: "get_metric_data period 0", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Sum", "period": 0}}}`, action: okAction,
 			want: []string{"probes[0].provider.arguments.period: must be > 0"}},
+		// A statistic CloudWatch does not compute failed only when the state machine queried it.
+		{name: "a misspelt statistic", probe: strings.Replace(okProbe, `"statistic": "Sum"`, `"statistic": "Summ"`, 1), action: okAction,
+			want: []string{`probes[0].provider.arguments.statistic: "Summ" is not a CloudWatch statistic: did you mean Sum? (SampleCount, Average, Sum, Minimum, Maximum; a percentile goes in extended_statistic)`}},
+		{name: "a percentile as get_metric_statistics' statistic", probe: strings.Replace(okProbe, `"statistic": "Sum"`, `"statistic": "p99"`, 1), action: okAction,
+			want: []string{`probes[0].provider.arguments.statistic: "p99" is not a CloudWatch statistic (SampleCount, Average, Sum, Minimum, Maximum; a percentile goes in extended_statistic)`}},
+		{name: "an extended statistic that is no percentile", probe: strings.Replace(okProbe, `"statistic": "Sum"`, `"extended_statistic": "p101"`, 1), action: okAction,
+			want: []string{`probes[0].provider.arguments.extended_statistic: "p101" is not a CloudWatch percentile (p0.0 to p100, e.g. p99)`}},
+		{name: "get_metric_data's Stat is any CloudWatch statistic, not a made-up one", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Avg"}}}`, action: okAction,
+			want: []string{`probes[0].provider.arguments.statistic: "Avg" is not a CloudWatch statistic (SampleCount, Average, Sum, Minimum, Maximum, or an extended statistic such as p99)`}},
 		// Each chaosaws function's own arguments, and its dimensions as chaosaws reads them.
 		{name: "get_metric_data extended_statistic", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "extended_statistic": "p99"}}}`, action: okAction,
@@ -581,5 +591,34 @@ func TestYAMLFileSaysJSONOnly(t *testing.T) {
 	_, err := Parse([]byte("version: 1.0.0\ntitle: t\n"), "dir/e.yaml", Definitions, ".")
 	if err == nil || !strings.Contains(err.Error(), "a YAML experiment is not read here: convert it to JSON, e.g. yq -o json e.yaml") {
 		t.Errorf("err = %v, want the YAML named", err)
+	}
+}
+
+// The statistics CloudWatch computes pass, by function: get_metric_statistics takes the basic five as
+// statistic and a percentile as extended_statistic; get_metric_data any of them as statistic.
+func TestCloudWatchStatistics(t *testing.T) {
+	for _, tt := range []struct {
+		args       map[string]any
+		statistics bool
+		ok         bool
+	}{
+		{map[string]any{"statistic": "Sum"}, true, true},
+		{map[string]any{"statistic": "SampleCount"}, false, true},
+		{map[string]any{"extended_statistic": "p99.9"}, true, true},
+		{map[string]any{"extended_statistic": "p100"}, true, true},
+		{map[string]any{"extended_statistic": "tm90"}, true, false}, // GetMetricStatistics: percentiles only
+		{map[string]any{"statistic": "p99"}, false, true},
+		{map[string]any{"statistic": "tm90"}, false, true},
+		{map[string]any{"statistic": "TM(10%:90%)"}, false, true},
+		{map[string]any{"statistic": "PR(:300)"}, false, true},
+		{map[string]any{"statistic": "IQM"}, false, true},
+		{map[string]any{"statistic": "sum"}, true, false},
+		{map[string]any{"statistic": "p99"}, true, false},
+		{map[string]any{"statistic": "p"}, false, false},
+		{map[string]any{"statistic": "TM10"}, false, false},
+	} {
+		if why := badStatistic(tt.args, tt.statistics); (why == "") != tt.ok {
+			t.Errorf("badStatistic(%v, get_metric_statistics %v) = %q, want ok %v", tt.args, tt.statistics, why, tt.ok)
+		}
 	}
 }

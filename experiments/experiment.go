@@ -139,6 +139,8 @@ func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
 // at its JSON path, and every unknown key; the unknown keys of a file that decodes are reported
 // by Validate and Compile with the other problems.
 func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
+	// A UTF-8 byte-order mark (Windows editors and PowerShell write one) is not part of the JSON.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var syntax json.RawMessage
 	if err := json.Unmarshal(data, &syntax); err != nil {
 		reason := describeJSONError(data, err)

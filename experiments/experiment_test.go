@@ -52,3 +52,19 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// An experiment saved with a UTF-8 byte-order mark (Windows editors and PowerShell write one) reads
+// as the same experiment: it failed with "invalid character 'ï' looking for beginning of value".
+func TestParseSkipsAByteOrderMark(t *testing.T) {
+	b, err := definitions.ReadFile("exp_1-minor_delay.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Parse(append([]byte("\xef\xbb\xbf"), b...), "bom.json", nil, ".")
+	if err != nil {
+		t.Fatalf("an experiment with a byte-order mark: %v", err)
+	}
+	if want, _ := Parse(b, "bom.json", nil, "."); e.Title == "" || e.Title != want.Title || len(e.Method) != len(want.Method) {
+		t.Errorf("parsed %q with %d actions, want %q with %d", e.Title, len(e.Method), want.Title, len(want.Method))
+	}
+}
