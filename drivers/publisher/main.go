@@ -57,7 +57,8 @@ It runs until -count documents, -duration, or Ctrl-C, printing progress on stder
 every -progress and a JSON summary on stdout at the end; it gives up sooner
 (stopped_by "give-up") once uploads have kept failing, none succeeding, for
 -give-up (the cloud gone). Exit code 0 when every upload succeeded, 1 when some
-failed or it gave up, 2 on a bad command line or when no AWS region is set.
+failed, it gave up, or the -manifest file could not be written (the keys are
+then in the summary), 2 on a bad command line or when no AWS region is set.
 
 The bucket comes from -bucket or the stack outputs file (-outputs); when the
 file holds several stacks (a local cloud holding several), -stack picks one.

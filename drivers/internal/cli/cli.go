@@ -162,7 +162,7 @@ func Report(w io.Writer, err error, fallback int) int {
 // it, and how to list the flags (nothing is printed: Report prints the error).
 // -h prints the usage and returns flag.ErrHelp.
 //
-// Flags may follow the arguments (`chaoslab compile exp_1 -pause 3s`), as they do for
+// Flags may follow the arguments (`chaoslab compile exp_1 -pause 30s`), as they do for
 // `fault enable latency -for 2m`: Go's flag package stops at the first argument, so a flag after it
 // was taken for another argument ("want one experiment, got 3 arguments") or for a file name.
 // After "--" everything is an argument.
