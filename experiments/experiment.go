@@ -150,6 +150,9 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 		}
 		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: reason}}}
 	}
+	if kind := otherKind(data); kind != "" {
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "not an experiment: this is " + kind}}}
+	}
 	problems, types := checkFile(data)
 	if types > 0 {
 		return nil, &Error{Experiment: name, Problems: problems}
@@ -162,6 +165,28 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 	e.Name, e.FS, e.Dir = name, fsys, dir
 	e.keyProblems = problems
 	return &e, nil
+}
+
+// otherKind names the file this lab reads elsewhere that data is, with what reads it, or "": a FIS
+// template or a journal given to validate or run was a wall of "unknown key" lines, one per key.
+// Each is told by a key no experiment has.
+func otherKind(data []byte) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return ""
+	}
+	has := func(k string) bool { _, ok := top[k]; return ok }
+	switch {
+	case has("targets") && has("actions") && !has("method"):
+		return "an AWS FIS experiment template: chaoslab import-fis translates it into an experiment"
+	case has("chaoslib-version"):
+		return "a Chaos Toolkit journal (a run's record): chaoslab reports its own journals (chaoslab report)"
+	case has("verdict") && (has("executionArn") || has("startedAt")):
+		return "a chaoslab journal (a run's record): chaoslab report draws it"
+	case has("steadyState") && !has("steady-state-hypothesis"):
+		return "a compiled state machine input (what chaoslab compile prints): give the experiment it came from"
+	}
+	return ""
 }
 
 // describeJSONError adds the line and column to a JSON syntax error.

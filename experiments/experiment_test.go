@@ -68,3 +68,24 @@ func TestParseSkipsAByteOrderMark(t *testing.T) {
 		t.Errorf("parsed %q with %d actions, want %q with %d", e.Title, len(e.Method), want.Title, len(want.Method))
 	}
 }
+
+// A file of another kind this lab reads (a FIS template, a journal, a compiled input) given as an
+// experiment says what it is and what reads it: it was a wall of "unknown key" lines.
+func TestParseNamesOtherKindsOfFile(t *testing.T) {
+	for _, tt := range []struct{ name, data, want string }{
+		{"fis", `{"description": "d", "targets": {}, "actions": {}, "stopConditions": [{"source": "none"}], "roleArn": "arn", "tags": {}}`, "an AWS FIS experiment template: chaoslab import-fis"},
+		{"journal", `{"title": "t", "executionArn": "arn", "startedAt": "2026-12-04T10:00:00Z", "verdict": "held", "before": []}`, "a chaoslab journal"},
+		{"ctk journal", `{"chaoslib-version": "1.44.0", "experiment": {}, "status": "completed"}`, "a Chaos Toolkit journal"},
+		{"compiled", `{"version": 1, "title": "t", "steadyState": {}, "method": [], "rollbacks": []}`, "a compiled state machine input"},
+	} {
+		_, err := Parse([]byte(tt.data), tt.name+".json", nil, ".")
+		var xe *Error
+		if !errors.As(err, &xe) || len(xe.Problems) != 1 || !strings.Contains(xe.Problems[0].Reason, "not an experiment: this is "+tt.want) {
+			t.Errorf("%s: %v, want one problem saying it is %s", tt.name, err, tt.want)
+		}
+	}
+	// An experiment with a typo'd key is still an experiment, its problems its own.
+	if _, err := Parse([]byte(`{"title": "t", "methd": []}`), "typo.json", nil, "."); err != nil && strings.Contains(err.Error(), "not an experiment") {
+		t.Errorf("an experiment with a typo: %v", err)
+	}
+}
