@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -96,7 +97,28 @@ func AWSConfig(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
+	if err := checkEndpoint(cfg.BaseEndpoint); err != nil {
+		return aws.Config{}, err
+	}
 	return cfg, nil
+}
+
+// checkEndpoint refuses an endpoint that is not an http or https URL with a host: without its
+// scheme ("127.0.0.1:4566") every request failed with the SDK's "Failed to parse uri", which names
+// neither the variable nor the fix.
+func checkEndpoint(endpoint *string) error {
+	if endpoint == nil {
+		return nil
+	}
+	u, err := url.Parse(*endpoint)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
+	}
+	where := "endpoint_url in the AWS config"
+	if os.Getenv("AWS_ENDPOINT_URL") == *endpoint {
+		where = "AWS_ENDPOINT_URL"
+	}
+	return fmt.Errorf("%s %q is not an http:// or https:// URL with a host: write it whole (http://127.0.0.1:PORT for the local cloud; chaoslab local env prints it)", where, *endpoint)
 }
 
 // ExitError carries a process exit code chosen by a command.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -80,5 +81,28 @@ func TestLocalCloudHintForAStaleKey(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	if h := LocalCloudHint(stale); h != "" {
 		t.Errorf("a stale key on AWS: hint %q, want none", h)
+	}
+}
+
+// An endpoint without its scheme is refused, naming the variable: every request failed with the
+// SDK's "Failed to parse uri", which names neither.
+func TestAWSConfigRefusesAnEndpointThatIsNotAURL(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	for _, tt := range []struct {
+		endpoint string
+		ok       bool
+	}{
+		{"http://127.0.0.1:4566", true},
+		{"https://sqs.us-east-1.amazonaws.com", true},
+		{"127.0.0.1:4566", false},
+		{"localhost:4566", false},
+		{"http://", false},
+		{"ftp://127.0.0.1:21", false},
+	} {
+		t.Setenv("AWS_ENDPOINT_URL", tt.endpoint)
+		_, err := AWSConfig(context.Background())
+		if tt.ok != (err == nil) || err != nil && !strings.Contains(err.Error(), `AWS_ENDPOINT_URL "`+tt.endpoint+`" is not an http:// or https:// URL`) {
+			t.Errorf("AWS_ENDPOINT_URL=%s: %v, want ok %v", tt.endpoint, err, tt.ok)
+		}
 	}
 }
