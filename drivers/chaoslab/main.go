@@ -28,7 +28,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +38,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 func main() {
@@ -140,6 +143,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	c, ok := commands[name]
 	if !ok {
+		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(commands))); near != "" {
+			return cli.Usagef("chaoslab: unknown command %q: did you mean %s? (chaoslab -h lists the commands)", name, near)
+		}
 		m.usage(m.Stderr)
 		return cli.Usagef("chaoslab: unknown command %q", name)
 	}

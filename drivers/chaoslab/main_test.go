@@ -611,6 +611,16 @@ func TestParamAndFaultParameterMustAgree(t *testing.T) {
 	}
 }
 
+// A typo'd command gets the nearest one, as a typo'd flag does, and no page of usage above it.
+func TestTypoedCommand(t *testing.T) {
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"rnu", "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || out.Len() != 0 ||
+		strings.TrimSpace(errb.String()) != `error: chaoslab: unknown command "rnu": did you mean run? (chaoslab -h lists the commands)` {
+		t.Errorf("chaoslab rnu: exit %d, stdout %q, stderr %q; want 2 and the one line", code, out, errb)
+	}
+}
+
 func TestUsageAndHelp(t *testing.T) {
 	tests := []struct {
 		name  string
