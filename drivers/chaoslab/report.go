@@ -112,6 +112,13 @@ func (m *Main) report(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab report: -experiment %s is not the experiment %s is from: its steady-state hypothesis has no probe %s (the journal's run is %q)",
 				*exp, journalPath, strings.Join(missing, ", "), j.Title)
 		}
+		// The shipped experiments share their probes' names: the title tells them apart (the report
+		// was headed with one experiment and titled with the other's hypothesis). Said, not refused:
+		// an experiment's title may have been edited since its run.
+		if j.Title != "" && e.Title != j.Title {
+			fmt.Fprintf(m.Stderr, "chaoslab report: -experiment %s may not be the experiment %s is from: its title is %q, the journal's run's %q (the report is headed with %s)\n",
+				*exp, journalPath, e.Title, j.Title, experimentName(*exp))
+		}
 	}
 	run := report.Run{Journal: &j}
 	if *exp != "" {

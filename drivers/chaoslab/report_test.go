@@ -213,6 +213,9 @@ func TestReportFromSeriesAsTheLabDrawsIt(t *testing.T) {
 	}{
 		{"the series records the total", series("new.series.json", &report.Total{Stat: "Sum", WindowSeconds: 300}, ""), nil, 0, ""},
 		{"an older series, the total from -experiment", series("old.series.json", nil, ""), []string{"-outputs", outputs, "-experiment", "exp_1-minor_delay"}, 0, ""},
+		// The shipped experiments share their probes' names: the title tells them apart.
+		{"-experiment with the probes but another title", series("other.series.json", &report.Total{Stat: "Sum", WindowSeconds: 300}, ""),
+			[]string{"-experiment", "exp_2-dynamodb_disruption"}, 0, "-experiment exp_2-dynamodb_disruption may not be the experiment " + journal + " is from: its title is "},
 		{"a query failed", series("failed.series.json", &report.Total{Stat: "Sum", WindowSeconds: 300}, "InvalidParameterValue: bad"), nil, 2,
 			"the report is written, but the saved series " + filepath.Join(dir, "failed.series.json") + " holds metric data that could not be read: probe normal-error-rates: InvalidParameterValue: bad"},
 	} {
