@@ -111,9 +111,15 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 			if srcSt, err := os.Stat(src); err == nil && os.SameFile(st, srcSt) {
 				return cli.Usagef("chaoslab import-fis: -o %s is the template itself", dest)
 			}
+			if st.IsDir() {
+				return cli.Usagef("chaoslab import-fis: -o %s is a directory: name a file", dest)
+			}
 			if !*force {
 				return cli.Usagef("chaoslab import-fis: %s exists: pass -force to replace it, or -o another file", dest)
 			}
+		}
+		if err := writableFile(dest); err != nil {
+			return cli.Usagef("chaoslab import-fis: -o %s: %v", dest, err)
 		}
 	}
 	res, err := names.Resolve(stack.FunctionName)

@@ -367,6 +367,18 @@ func TestImportFISBorrowedHypothesis(t *testing.T) {
 	if code := cli.Report(errb, err, ExitError); code != ExitError || !strings.Contains(errb.String(), "exists: pass -force") {
 		t.Errorf("existing file: exit %d\n%s", code, errb)
 	}
+	// -o where no file can go says so, naming -o: a directory ("exists: pass -force", which then
+	// failed), or a directory that does not exist (the error named neither the flag nor the fix).
+	for o, want := range map[string]string{
+		filepath.Dir(exp): "-o " + filepath.Dir(exp) + " is a directory: name a file",
+		filepath.Join(filepath.Dir(exp), "no", "x.json"): "-o " + filepath.Join(filepath.Dir(exp), "no", "x.json") + ": directory " + filepath.Join(filepath.Dir(exp), "no") + " does not exist",
+	} {
+		m, _, errb = newMain()
+		err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-force", "-o", o, src})
+		if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), want) {
+			t.Errorf("-o %s: exit %d, stderr %q; want 2 and %q", o, code, errb, want)
+		}
+	}
 	m, _, errb = newMain()
 	err = m.Run(context.Background(), []string{"import-fis", "-function-name", "fn", "-hypothesis", "exp_1-minor_delay", "-force", "-o", exp, src})
 	if err != nil {

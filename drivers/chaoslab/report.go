@@ -85,6 +85,10 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	if *out != "" {
 		path = *out
 		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
+		// A mistyped -o made the whole missing path of directories.
+		if err := writableFile(path); err != nil {
+			return cli.Usagef("chaoslab report: -o %s: %v", path, err)
+		}
 	}
 	// Nothing written goes over what the report is drawn from (the journal, a saved series: maybe
 	// the run's only copy of its data). The series is written only when read from CloudWatch.

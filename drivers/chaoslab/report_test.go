@@ -262,6 +262,9 @@ func TestReportArgumentErrors(t *testing.T) {
 		{name: "-series that is no series", args: []string{"report", "-series", writeFile(t, dir, "outputs-as-series.json", `{"ChaosLab":{"BucketName":"b"}}`),
 			writeFile(t, dir, "n.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "outputs-as-series.json: not a saved series"},
 		// Nothing it reads is written over.
+		// A mistyped -o made the whole missing path of directories.
+		{name: "-o in a directory that does not exist", args: []string{"report", "-series", writeFile(t, dir, "d.series.json", "{}"), "-o", filepath.Join(dir, "no", "such", "r.html"),
+			writeFile(t, dir, "d.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "-o " + filepath.Join(dir, "no", "such", "r.html") + ": directory " + filepath.Join(dir, "no", "such") + " does not exist"},
 		{name: "-o the journal", args: []string{"report", "-series", writeFile(t, dir, "k.series.json", "{}"), "-o", filepath.Join(dir, "k.json"),
 			writeFile(t, dir, "k.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)}, want: "would be written over the journal"},
 		{name: "-o the series", args: []string{"report", "-series", writeFile(t, dir, "l.series.json", "{}"), "-o", filepath.Join(dir, "l.series.json"),
