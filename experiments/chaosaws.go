@@ -38,27 +38,43 @@ func (c *compiler) argString(args map[string]any, key, p string, required bool) 
 	}
 	s, ok := v.(string)
 	if !ok {
-		c.fail(p+"."+key, "want a string, got %v", v)
+		c.fail(p+"."+key, "want a string, got %s", jsonValue(v))
 	}
 	return s
 }
 
-func (c *compiler) argInt(args map[string]any, key, p string, def int) int {
+// argInt is the argument key, a whole number of seconds from least to 366 days, or def when it is
+// not given.
+func (c *compiler) argInt(args map[string]any, key, p string, def, least int) int {
 	v, ok := args[key]
 	if !ok || v == nil {
 		return def
 	}
 	n, ok := v.(json.Number)
 	if !ok {
-		c.fail(p+"."+key, "want a number, got %v", v)
+		c.fail(p+"."+key, "want a number, got %s", jsonValue(v))
 		return def
 	}
 	f, err := n.Float64()
-	if err != nil || f < 0 || f != math.Trunc(f) || f > maxSeconds {
-		c.fail(p+"."+key, "want a whole number of seconds from 0 to %d (366 days), got %s", maxSeconds, n)
+	if err != nil || f < float64(least) || f != math.Trunc(f) || f > maxSeconds {
+		c.fail(p+"."+key, "want a whole number of seconds from %d to %d (366 days), got %s", least, maxSeconds, n)
 		return def
 	}
 	return int(f)
+}
+
+// jsonValue describes a decoded JSON value for a message: a string quoted and called one ("300"
+// read as 300 where a number was wanted), an object or a list by its kind.
+func jsonValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprint(v)
 }
 
 func (c *compiler) knownArgs(args map[string]any, p string, known ...string) {
@@ -134,13 +150,10 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		c.fail(p+"."+key, "%s", why)
 	}
 	m.Unit = c.argString(args, "unit", p, false)
-	if c.argInt(args, "offset", p, 0) != 0 {
+	if c.argInt(args, "offset", p, 0, 0) != 0 {
 		c.fail(p+".offset", "must be 0: the machine observes windows that end when the probe runs")
 	}
-	pr.WindowSeconds = c.argInt(args, "duration", p, defDuration)
-	if pr.WindowSeconds == 0 {
-		c.fail(p+".duration", "must be > 0")
-	}
+	pr.WindowSeconds = c.argInt(args, "duration", p, defDuration, 1)
 	// chaosaws' get_metric_data reads the statistic per period (default 60 s) and returns the
 	// sum of the periods' values for Sum, their least or greatest for Minimum and Maximum, and
 	// their mean otherwise. The machine reads one value over the whole window: the same for
@@ -148,9 +161,7 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	// as many samples each (weighted by samples otherwise). A SampleCount would be the window's
 	// count, duration/period times chaosaws' mean count per period: refused.
 	if !statistics {
-		if period := c.argInt(args, "period", p, 60); period == 0 {
-			c.fail(p+".period", "must be > 0")
-		} else if m.Stat == "SampleCount" && period < pr.WindowSeconds {
+		if period := c.argInt(args, "period", p, 60, 1); m.Stat == "SampleCount" && period < pr.WindowSeconds {
 			c.fail(p+".statistic", "SampleCount over periods of %d s: chaosaws returns the mean count per period, where the state machine reads one count over the whole %d s window (%d times as much); set period to the duration (%d) to count over the window, or use Sum of a count metric",
 				period, pr.WindowSeconds, pr.WindowSeconds/period, pr.WindowSeconds)
 		}

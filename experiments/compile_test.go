@@ -227,7 +227,7 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"probes[0].provider.arguments.statistic: SampleCount over periods of 60 s: chaosaws returns the mean count per period, where the state machine reads one count over the whole 300 s window (5 times as much)"}},
 		{name: "get_metric_data period 0", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Sum", "period": 0}}}`, action: okAction,
-			want: []string{"probes[0].provider.arguments.period: must be > 0"}},
+			want: []string{"probes[0].provider.arguments.period: want a whole number of seconds from 1 to 31622400 (366 days), got 0"}},
 		// A statistic CloudWatch does not compute failed only when the state machine queried it.
 		{name: "a misspelt statistic", probe: strings.Replace(okProbe, `"statistic": "Sum"`, `"statistic": "Summ"`, 1), action: okAction,
 			want: []string{`probes[0].provider.arguments.statistic: "Summ" is not a CloudWatch statistic: did you mean Sum? (SampleCount, Average, Sum, Minimum, Maximum; a percentile goes in extended_statistic)`}},
@@ -404,8 +404,10 @@ func TestChaosToolkitKeysAccepted(t *testing.T) {
 func TestDurationBounds(t *testing.T) {
 	src := strings.NewReplacer("PROBES", okProbe+", "+strings.Replace(cliProbe, "ARG", "file://q.json", 1), "METHOD", okAction).Replace(base)
 	for _, tt := range []struct{ from, to, want string }{
-		{`"duration": 60`, `"duration": 1e19`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 1e19"},
-		{`"duration": 60`, `"duration": 31622401`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 0 to 31622400 (366 days), got 31622401"},
+		{`"duration": 60`, `"duration": 1e19`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 1 to 31622400 (366 days), got 1e19"},
+		{`"duration": 60`, `"duration": 31622401`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 1 to 31622400 (366 days), got 31622401"},
+		// 0 was "must be > 0", -1 "from 0": the least allowed is said once, right.
+		{`"duration": 60`, `"duration": 0`, "steady-state-hypothesis.probes[0].provider.arguments.duration: want a whole number of seconds from 1 to 31622400 (366 days), got 0"},
 		{`"pauses": {"after": 30}`, `"pauses": {"after": 1e19}`, "method[0].pauses.after: want seconds ≤ 31622400 (366 days), got 1e+19"},
 		{`"pauses": {"after": 30}`, `"pauses": {"before": 1e19, "after": 30}`, "method[0].pauses.before: want seconds ≤ 31622400 (366 days), got 1e+19"},
 		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "guard": {"probe": "sns", "interval": 1e19}}],`, "extensions[0].guard.interval: want seconds ≤ 31622400 (366 days), got 1e+19"},
@@ -472,7 +474,7 @@ func TestTypedSubstitution(t *testing.T) {
 	env := maps.Clone(testEnv)
 	env["WINDOW"] = "120"
 	if _, err := Compile(withDuration(`"${window}"`, `"window": {"type": "env", "key": "WINDOW"}`), CompileOptions{Env: env}); err == nil ||
-		!strings.Contains(err.Error(), "duration: want a number, got 120") {
+		!strings.Contains(err.Error(), `duration: want a number, got the string "120"`) {
 		t.Errorf("duration ${window} from the environment (text in Chaos Toolkit): err %v, want a number wanted", err)
 	}
 }

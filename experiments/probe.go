@@ -193,10 +193,7 @@ func describeQuery(qs []MetricDataQuery, returned int) string {
 // and no-data rule.
 func (c *compiler) nativeMetricData(pr *CompiledProbe, args map[string]any, p string) {
 	c.knownArgs(args, p, "metric_data_queries", "duration", "no_data")
-	pr.WindowSeconds = c.argInt(args, "duration", p, 300)
-	if pr.WindowSeconds == 0 {
-		c.fail(p+".duration", "must be > 0")
-	}
+	pr.WindowSeconds = c.argInt(args, "duration", p, 300, 1)
 	pr.NoData = NoDataFail
 	if nd := c.argString(args, "no_data", p, false); nd != "" {
 		if nd != NoDataFail && nd != NoDataZero {
