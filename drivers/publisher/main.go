@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -132,6 +133,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	if *runID == "" {
 		*runID = defaultRunID(now())
+	} else if strings.ContainsAny(*runID, "/ ") {
+		// Said before anything is logged or uploaded, naming the flag (publish.Config names its field).
+		return cli.Usagef("publisher: -run-id %q: must not contain '/' or spaces (it starts every object's name)", *runID)
 	}
 	if *seed == 0 {
 		*seed = uint64(now().UnixNano())

@@ -101,6 +101,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "a hundred million in flight", args: []string{"-bucket", "lab-bucket", "-concurrency", "100000000"}, want: 2, msg: "-concurrency 100000000: want 1 to 1024"},
 		{name: "negative progress", args: []string{"-bucket", "lab-bucket", "-progress", "-1s"}, want: 2, msg: "-progress -1s"},
 		{name: "negative give-up", args: []string{"-bucket", "lab-bucket", "-give-up", "-1s"}, want: 2, msg: "-give-up -1s must not be negative"},
+		// Named by its flag, before the "publishing" line (the error named publish.Config's field).
+		{name: "a run id with a space", args: []string{"-bucket", "lab-bucket", "-run-id", "bad id"}, want: 2, msg: `-run-id "bad id": must not contain '/' or spaces`},
 		{name: "negative count named alone", args: []string{"-bucket", "lab-bucket", "-count", "-3"}, want: 2, msg: "-count -3 must not be negative"},
 		{name: "no bucket anywhere", args: []string{"-outputs", "/nonexistent/outputs.json"}, want: 2, msg: "/nonexistent/outputs.json"},
 		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, want: 2, msg: "several stacks (ChaosLab, ChaosLabResilient): pick one with -stack"},

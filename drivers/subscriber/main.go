@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -150,6 +151,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		if bucket, err = names.Optional(stack.BucketName); err != nil {
 			return cli.Usagef("subscriber: %w", err)
 		}
+	}
+	// A run id names objects (publisher -run-id): one with '/' or spaces matches none, and the
+	// subscriber would wait for documents it can never count.
+	if strings.ContainsAny(*runID, "/ ") {
+		return cli.Usagef("subscriber: -run-id %q: must not contain '/' or spaces (the publisher refuses such a run id)", *runID)
 	}
 	var pub *publish.Summary
 	if *published != "" {

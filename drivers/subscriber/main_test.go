@@ -68,6 +68,8 @@ func TestUsageErrors(t *testing.T) {
 		{name: "a wait in part seconds", args: []string{"-csv-queue-url", "http://q", "-wait", "1.5s"}, msg: "-wait 1.5s: a long poll is 1s to 20s, in whole seconds"},
 		{name: "negative expect", args: []string{"-csv-queue-url", "http://q", "-expect", "-2"}, msg: "-expect -2"},
 		{name: "negative give-up", args: []string{"-csv-queue-url", "http://q", "-give-up", "-1s"}, msg: "-give-up -1s must not be negative"},
+		// A run id no object can have: it counted nothing and waited.
+		{name: "a run id with a space", args: []string{"-csv-queue-url", "http://q", "-run-id", "a b"}, msg: `-run-id "a b": must not contain '/' or spaces`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
