@@ -333,6 +333,11 @@ func (n *Names) outputs() (*Outputs, error) {
 		path = DefaultFile
 	}
 	o, err := LoadStack(path, n.Stack)
+	if errors.Is(err, os.ErrNotExist) && n.Stack != "" {
+		// Not the missing file the callers may pass over (every name given as a flag): -stack names
+		// a stack of the file, and was ignored.
+		return nil, fmt.Errorf("-stack %s: no stack outputs file %s to pick it from (-outputs)", n.Stack, path)
+	}
 	if err != nil {
 		return nil, err
 	}

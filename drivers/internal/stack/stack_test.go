@@ -244,3 +244,25 @@ func TestEmptyNameFlagRefused(t *testing.T) {
 		}
 	}
 }
+
+// -stack without an outputs file to pick it from is said: with every name given as a flag, the
+// missing file was passed over, and -stack with it.
+func TestStackWithoutAnOutputsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	n := Bind(fs, map[string]string{FunctionName: "function-name"})
+	if err := fs.Parse([]string{"-function-name", "f", "-stack", "Nope"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.All(); err == nil || !strings.Contains(err.Error(), "-stack Nope: no stack outputs file outputs.json to pick it from") {
+		t.Errorf("All with -stack and no file: %v", err)
+	}
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	n = Bind(fs, map[string]string{FunctionName: "function-name"})
+	if err := fs.Parse([]string{"-function-name", "f"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n.All(); err != nil || got[FunctionName] != "f" {
+		t.Errorf("All without -stack or file: %v %v, want the flag's name", got, err)
+	}
+}
