@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
@@ -51,6 +52,10 @@ More than one CANDIDATE are pooled into one lab, their runs numbered one
 after the other (two 5-run tables of the concurrent lab against one baseline:
 ten runs against five, a test that can see smaller differences).
 
+Only the experiment × scenario pairs both labs ran are compared; the others
+are named (a lab run with -experiments of one against a whole lab compares
+that one). Every candidate run's verdict is checked all the same.
+
 Usage:
   chaoslab lab-compare BASELINE CANDIDATE [CANDIDATE...]
 `
@@ -90,6 +95,15 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(m.Stdout, "The candidates pooled into one lab, their runs numbered one after the other: %s.\n\n", strings.Join(parts, ", "))
 	}
+	candAll := cand // every run's verdict is checked, compared or not
+	base, cand, left := commonTrials(base, cand)
+	if len(base) == 0 {
+		return cli.Usagef("chaoslab lab-compare: %s and %s ran no experiment on the same scenario: compare labs that ran the same experiments (-experiments, -scenarios)", names[0], candName)
+	}
+	if len(left) > 0 {
+		// Compared, their margins read as lost outright in the lab without them.
+		fmt.Fprintf(m.Stdout, "Only in one of the labs, so not compared: %s.\n\n", strings.Join(left, "; "))
+	}
 	cs := lab.Compare(base, cand)
 	flips := 0
 	for _, c := range cs {
@@ -102,7 +116,7 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 	}
 	p, smallest := lab.NarrowerOverall(cs)
 	narrower := lab.PrintComparison(m.Stdout, names[0], candName, cs, p, smallest)
-	unexpected := lab.UnexpectedVerdicts(cand)
+	unexpected := lab.UnexpectedVerdicts(candAll)
 	if len(unexpected) > 0 {
 		fmt.Fprintf(m.Stdout, "%d run(s) of %s did not give the expected verdict: %s.\n", len(unexpected), candName, strings.Join(unexpected, "; "))
 	}
@@ -110,6 +124,45 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return cli.Exit(ExitDeviated, nil)
 	}
 	return nil
+}
+
+// commonTrials keeps the runs of the experiment × scenario pairs both labs ran, and says which pairs
+// one of them ran alone ("exp_2-dynamodb_disruption flawed: only in BASELINE").
+func commonTrials(base, cand []lab.Result) (b, c []lab.Result, left []string) {
+	type pair struct{ exp, scenario string }
+	in := func(rs []lab.Result) map[pair]bool {
+		m := map[pair]bool{}
+		for _, r := range rs {
+			m[pair{r.Experiment, r.Scenario}] = true
+		}
+		return m
+	}
+	inBase, inCand := in(base), in(cand)
+	keep := func(rs []lab.Result, other map[pair]bool) []lab.Result {
+		var out []lab.Result
+		for _, r := range rs {
+			if other[pair{r.Experiment, r.Scenario}] {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, side := range []struct {
+		have, other map[pair]bool
+		name        string
+	}{{inBase, inCand, "BASELINE"}, {inCand, inBase, "the candidate"}} {
+		var only []string
+		for p := range side.have {
+			if !side.other[p] {
+				only = append(only, p.exp+" "+p.scenario)
+			}
+		}
+		if len(only) > 0 {
+			slices.Sort(only)
+			left = append(left, strings.Join(only, ", ")+": only in "+side.name)
+		}
+	}
+	return keep(base, inCand), keep(cand, inBase), left
 }
 
 // distinctResults refuses results named twice (names[i]'s are results[i]: a file as itself, through

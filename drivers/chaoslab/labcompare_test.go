@@ -61,6 +61,25 @@ func TestLabCompare(t *testing.T) {
 	} else if err := os.WriteFile(halved, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The five-at-a-time lab of exp_1 alone, and of exp_3 alone.
+	oneExperiment, otherExperiment := filepath.Join(t.TempDir(), "summary.json"), filepath.Join(t.TempDir(), "summary.json")
+	for path, exp := range map[string]string{oneExperiment: "exp_1-minor_delay", otherExperiment: "exp_3-output_write_failure"} {
+		all, err := lab.ReadResults(conc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var only []lab.Result
+		for _, r := range all {
+			if r.Experiment == exp {
+				only = append(only, r)
+			}
+		}
+		if b, err := json.Marshal(only); err != nil {
+			t.Fatal(err)
+		} else if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The five-at-a-time lab again, indented otherwise; and its first four runs only.
 	reformatted, fourRuns := filepath.Join(t.TempDir(), "summary.json"), filepath.Join(t.TempDir(), "summary.json")
 	concRuns, err := lab.ReadResults(conc)
@@ -111,7 +130,14 @@ func TestLabCompare(t *testing.T) {
 		}},
 		{name: "an object, not a summary", args: []string{seq, notSummary}, code: 2, want: []string{"it holds a JSON object, where a lab's summary is the list of its trials' results"}},
 		{name: "a candidate run with another verdict", args: []string{conc, extra}, code: 1, want: []string{
-			"21 of 21 margins as wide or wider", "1 run(s) of " + extra + " did not give the expected verdict: exp_9-new on resilient, run 1: deviated."}},
+			"21 of 21 margins as wide or wider", "1 run(s) of " + extra + " did not give the expected verdict: exp_9-new on resilient, run 1: deviated.",
+			"Only in one of the labs, so not compared: exp_9-new resilient: only in the candidate."}},
+		// A lab of one experiment against one of five: its margins, not the four it did not run
+		// "lost outright".
+		{name: "a candidate of fewer experiments", args: []string{seq, oneExperiment}, code: 0, want: []string{
+			"Only in one of the labs, so not compared: exp_2-dynamodb_disruption flawed, exp_2-dynamodb_disruption resilient, "}},
+		{name: "labs with nothing in common", args: []string{oneExperiment, otherExperiment}, code: 2, want: []string{
+			"ran no experiment on the same scenario: compare labs that ran the same experiments"}},
 		{name: "one lab", args: []string{seq}, code: 2, want: []string{"want two labs' results"}},
 		{name: "a missing baseline", args: []string{filepath.Join(t.TempDir(), "nope"), conc}, code: 2, want: []string{"BASELINE", "nope"}},
 		{name: "a journal as the candidate", args: []string{seq, notSummary}, code: 2, want: []string{"CANDIDATE", notSummary, "not a lab's summary.json"}},
