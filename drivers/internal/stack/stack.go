@@ -13,12 +13,14 @@
 package stack
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,7 +116,21 @@ func ParseStack(source string, b []byte, name string) (*Outputs, error) {
 func parseStacks(source string, b []byte) (map[string]map[string]any, []string, error) {
 	var stacks map[string]map[string]any
 	if err := json.Unmarshal(b, &stacks); err != nil {
-		return nil, nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks: %w", source, err)
+		// Said in JSON's words, not Go's ("cannot unmarshal array into Go value of type map[string]...").
+		var te *json.UnmarshalTypeError
+		var top map[string]json.RawMessage
+		switch {
+		case json.Unmarshal(b, &top) == nil:
+			for _, k := range slices.Sorted(maps.Keys(top)) {
+				if v := bytes.TrimSpace(top[k]); len(v) == 0 || v[0] != '{' {
+					err = fmt.Errorf("%q is not an object of outputs (a file of one stack's outputs alone? cdk deploy --outputs-file writes {\"<stack>\": {\"BucketName\": ...}})", k)
+					break
+				}
+			}
+		case errors.As(err, &te):
+			err = fmt.Errorf("the file is a JSON %s, where an object is wanted", te.Value)
+		}
+		return nil, nil, fmt.Errorf("stack outputs %s: not a `cdk deploy --outputs-file` JSON object of stacks, each an object of outputs: %w", source, err)
 	}
 	names := make([]string, 0, len(stacks))
 	for n := range stacks {

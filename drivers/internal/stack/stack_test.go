@@ -40,6 +40,11 @@ func TestLoadErrors(t *testing.T) {
 		{name: "no stack", body: `{}`, key: BucketName, wantErr: []string{"outputs.json: no stack in the file"}},
 		{name: "not json", body: `BucketName=x`, key: BucketName,
 			wantErr: []string{"outputs.json", "not a `cdk deploy --outputs-file` JSON"}},
+		// Said in JSON's words, not Go's ("cannot unmarshal array into Go value of type map[string]...").
+		{name: "a list", body: `[{"BucketName":"b"}]`, key: BucketName,
+			wantErr: []string{"outputs.json", "the file is a JSON array, where an object is wanted"}},
+		{name: "one stack's outputs alone", body: `{"BucketName":"b","TopicName":"t"}`, key: BucketName,
+			wantErr: []string{`"BucketName" is not an object of outputs (a file of one stack's outputs alone?`}},
 		{name: "non-string value", body: `{"ChaosLab":{"BucketName":{"a":1}}}`, key: BucketName,
 			wantErr: []string{"outputs.json", "ChaosLab.BucketName"}},
 	}
