@@ -181,7 +181,7 @@ func (c *compiler) subst(s, p string) string {
 		}
 		if why, ok := c.missing[name]; ok {
 			if !c.lenient {
-				c.fail(p, "%s", why)
+				c.problems = append(c.problems, Problem{Path: p, Reason: why, Unset: true})
 			}
 			return m
 		}

@@ -244,12 +244,25 @@ func jsonKind(t reflect.Type) string {
 type Problem struct {
 	Path   string // e.g. method[0].provider.arguments; "" for the file as a whole
 	Reason string
+	// Unset marks a configuration value the run did not give (an env entry with no value and no
+	// default): the experiment is not at fault, the stack's names or the environment are.
+	Unset bool `json:",omitempty"`
 }
 
 // Error lists every problem found in one experiment.
 type Error struct {
 	Experiment string
 	Problems   []Problem
+}
+
+// OnlyUnset reports whether every problem is a configuration value the run did not give.
+func (e *Error) OnlyUnset() bool {
+	for _, p := range e.Problems {
+		if !p.Unset {
+			return false
+		}
+	}
+	return len(e.Problems) > 0
 }
 
 func (e *Error) Error() string {

@@ -23,7 +23,8 @@ func (m *Main) compile(ctx context.Context, args []string) error {
 chaoslab compile translates an experiment into the experiment state machine's
 execution input (JSON on stdout), with the stack's names from -outputs (when
 that file exists) and the environment, and the duration overrides applied.
-Exit 0, 1 when the experiment is invalid, 2 on any other error.
+Exit 0, 1 when the experiment is invalid, 2 on any other error (a name
+neither the stack outputs nor the environment give among them).
 
 Usage:
   chaoslab compile [flags] <file|name>
@@ -37,8 +38,10 @@ Usage:
 	}
 	out, _, err := cf.compile(fs.Arg(0), m.Stderr)
 	if err != nil {
+		// Exit 1 is an invalid experiment; a name the stack did not give is the command line's
+		// (exit 2, as run says it).
 		var xe *experiments.Error
-		if errors.As(err, &xe) {
+		if errors.As(err, &xe) && !xe.OnlyUnset() {
 			return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab compile: %w", err))
 		}
 		return fmt.Errorf("chaoslab compile: %w", err)

@@ -972,9 +972,13 @@ func TestStackNamesBeatTheEnvironment(t *testing.T) {
 	if err := os.WriteFile(blank, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m, _, _ := newMain()
+	m, _, errb := newMain()
 	err := m.Run(context.Background(), []string{"compile", "-outputs", blank, "exp_1-minor_delay"})
 	if err == nil || !strings.Contains(err.Error(), "the stack output FunctionName is missing or empty in "+blank+", stack ChaosLab, and the environment variable LAMBDA_FUNCTION_NAME is not set (the flag: -function-name)") {
 		t.Errorf("a blank FunctionName in the outputs file: %v; want it missing, with its output and flag", err)
+	}
+	// Exit 2, as run gives: the experiment is valid (exit 1 says it is not).
+	if code := cli.Report(errb, err, ExitError); code != 2 {
+		t.Errorf("a name missing from the stack: exit %d, want 2", code)
 	}
 }
