@@ -142,7 +142,8 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		} else {
 			m.Stat = "Average"
 		}
-	} else if why := badStatistic(args, statistics); why != "" {
+	} else if why := badStatistic(args, statistics); why != "" && !varRef.MatchString(m.Stat) {
+		// A ${var} with no value yet (validate) is the configuration's to say.
 		key := "statistic"
 		if _, ok := args["statistic"]; !ok {
 			key = "extended_statistic"
@@ -161,9 +162,9 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	// as many samples each (weighted by samples otherwise). A SampleCount would be the window's
 	// count, duration/period times chaosaws' mean count per period: refused.
 	if !statistics {
-		if period := c.argInt(args, "period", p, 60, 1); m.Stat == "SampleCount" && period < pr.WindowSeconds {
-			c.fail(p+".statistic", "SampleCount over periods of %d s: chaosaws returns the mean count per period, where the state machine reads one count over the whole %d s window (%d times as much); set period to the duration (%d) to count over the window, or use Sum of a count metric",
-				period, pr.WindowSeconds, pr.WindowSeconds/period, pr.WindowSeconds)
+		if period := c.argInt(args, "period", p, 60, 1); countsPerPeriod(m.Stat) && period < pr.WindowSeconds {
+			c.fail(p+".statistic", "%s over periods of %d s: chaosaws returns the mean per period, where the state machine reads one %s over the whole %d s window (%d times as much); set period to the duration (%d) to read it over the window, or use Sum of a count metric",
+				m.Stat, period, m.Stat, pr.WindowSeconds, pr.WindowSeconds/period, pr.WindowSeconds)
 		}
 	}
 	pr.NoData = NoDataZero
@@ -172,13 +173,21 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 	pr.Query = describeQuery(pr.MetricDataQueries, 0)
 }
 
+// countsPerPeriod reports whether stat grows with the span it is read over, as a count or a sum of
+// part of the values does (SampleCount, trimmed count and trimmed sum): chaosaws' mean of per-period
+// values is then not the window's value the state machine reads.
+func countsPerPeriod(stat string) bool {
+	return stat == "SampleCount" || strings.HasPrefix(stat, "tc") || strings.HasPrefix(stat, "ts") ||
+		strings.HasPrefix(stat, "TC(") || strings.HasPrefix(stat, "TS(")
+}
+
 // basicStatistics are CloudWatch's statistics that are not extended ones.
 var basicStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 
 // extendedStatistic matches CloudWatch's extended statistics by their shape: a percentile (p99,
 // p99.9), a trimmed or winsorized mean, count or sum (tm90, wm99.5), their ranges (TM(10%:90%),
 // PR(:300)) and IQM. The values inside are CloudWatch's to check.
-var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100|\d{1,2}(?:\.\d+)?)|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\)|IQM)$`)
+var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\)|IQM)$`)
 
 // badStatistic says why the probe's statistic (or extended_statistic) is not one CloudWatch
 // computes, or "". get_metric_statistics (statistics) takes one of the basic five as statistic and a

@@ -224,7 +224,13 @@ func TestCompileErrors(t *testing.T) {
 		// chaosaws' get_metric_data averages a SampleCount over its periods; the machine counts over the window.
 		{name: "get_metric_data SampleCount per period", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "SampleCount"}}}`, action: okAction,
-			want: []string{"probes[0].provider.arguments.statistic: SampleCount over periods of 60 s: chaosaws returns the mean count per period, where the state machine reads one count over the whole 300 s window (5 times as much)"}},
+			want: []string{"probes[0].provider.arguments.statistic: SampleCount over periods of 60 s: chaosaws returns the mean per period, where the state machine reads one SampleCount over the whole 300 s window (5 times as much)"}},
+		{name: "get_metric_data trimmed sum per period", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
+			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "ts90"}}}`, action: okAction,
+			want: []string{"probes[0].provider.arguments.statistic: ts90 over periods of 60 s: chaosaws returns the mean per period"}},
+		// A statistic from the configuration, not given yet: the configuration's to say, not a bad statistic.
+		{name: "a statistic of an unset variable", probe: strings.Replace(okProbe, `"statistic": "Sum"`, `"statistic": "${nostat}"`, 1), action: okAction,
+			want: []string{"${nostat} is not defined in configuration"}},
 		{name: "get_metric_data period 0", probe: `{"type": "probe", "name": "d", "tolerance": [0, 5], "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_data",
 			"arguments": {"namespace": "N", "metric_name": "M", "dimension_name": "A", "dimension_value": "B", "statistic": "Sum", "period": 0}}}`, action: okAction,
 			want: []string{"probes[0].provider.arguments.period: want a whole number of seconds from 1 to 31622400 (366 days), got 0"}},
@@ -608,6 +614,7 @@ func TestCloudWatchStatistics(t *testing.T) {
 		{map[string]any{"statistic": "SampleCount"}, false, true},
 		{map[string]any{"extended_statistic": "p99.9"}, true, true},
 		{map[string]any{"extended_statistic": "p100"}, true, true},
+		{map[string]any{"extended_statistic": "p100.0"}, true, true},
 		{map[string]any{"extended_statistic": "tm90"}, true, false}, // GetMetricStatistics: percentiles only
 		{map[string]any{"statistic": "p99"}, false, true},
 		{map[string]any{"statistic": "tm90"}, false, true},

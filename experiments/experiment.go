@@ -183,7 +183,7 @@ func otherKind(data []byte) string {
 		return "a Chaos Toolkit journal (a run's record): chaoslab reports its own journals (chaoslab report)"
 	case has("verdict") && (has("executionArn") || has("startedAt")):
 		return "a chaoslab journal (a run's record): chaoslab report draws it"
-	case has("steadyState") && !has("steady-state-hypothesis"):
+	case has("steadyState") && has("guard") && has("source") && !has("steady-state-hypothesis"):
 		return "a compiled state machine input (what chaoslab compile prints): give the experiment it came from"
 	}
 	return ""

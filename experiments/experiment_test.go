@@ -76,7 +76,7 @@ func TestParseNamesOtherKindsOfFile(t *testing.T) {
 		{"fis", `{"description": "d", "targets": {}, "actions": {}, "stopConditions": [{"source": "none"}], "roleArn": "arn", "tags": {}}`, "an AWS FIS experiment template: chaoslab import-fis"},
 		{"journal", `{"title": "t", "executionArn": "arn", "startedAt": "2026-12-04T10:00:00Z", "verdict": "held", "before": []}`, "a chaoslab journal"},
 		{"ctk journal", `{"chaoslib-version": "1.44.0", "experiment": {}, "status": "completed"}`, "a Chaos Toolkit journal"},
-		{"compiled", `{"version": 1, "title": "t", "steadyState": {}, "method": [], "rollbacks": []}`, "a compiled state machine input"},
+		{"compiled", `{"version": 1, "title": "t", "source": "x.json", "steadyState": {}, "method": [], "rollbacks": [], "guard": {}}`, "a compiled state machine input"},
 	} {
 		_, err := Parse([]byte(tt.data), tt.name+".json", nil, ".")
 		var xe *Error
@@ -84,8 +84,11 @@ func TestParseNamesOtherKindsOfFile(t *testing.T) {
 			t.Errorf("%s: %v, want one problem saying it is %s", tt.name, err, tt.want)
 		}
 	}
-	// An experiment with a typo'd key is still an experiment, its problems its own.
-	if _, err := Parse([]byte(`{"title": "t", "methd": []}`), "typo.json", nil, "."); err != nil && strings.Contains(err.Error(), "not an experiment") {
-		t.Errorf("an experiment with a typo: %v", err)
+	// An experiment with a typo'd key is still an experiment, its problems its own (steadyState for
+	// steady-state-hypothesis too).
+	for _, typo := range []string{`{"title": "t", "methd": []}`, `{"title": "t", "steadyState": {}, "method": []}`} {
+		if _, err := Parse([]byte(typo), "typo.json", nil, "."); err != nil && strings.Contains(err.Error(), "not an experiment") {
+			t.Errorf("an experiment with a typo, %s: %v", typo, err)
+		}
 	}
 }

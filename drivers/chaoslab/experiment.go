@@ -141,7 +141,9 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	}
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(v) != "" {
+		// A blank variable of a stack output's name is unset (LAMBDA_FUNCTION_NAME= named the
+		// function ""); any other is the experiment's to read, blank or not, as Chaos Toolkit reads it.
+		if k, v, ok := strings.Cut(kv, "="); ok && (strings.TrimSpace(v) != "" || experiments.OutputOfEnv(k) == "") {
 			env[k] = v
 		}
 	}

@@ -88,15 +88,18 @@ const (
 // refuses the two given different names (the last one won, and a rollback switched off the other
 // parameter than the user may have meant).
 func bindParamAlias(fs *flag.FlagSet, names *stack.Names, usage string) (agree func() error) {
-	var param string
+	var param string // the last -param; the flag -fault-parameter holds it too, unless given after it
 	conflict := func(other string) error {
 		return fmt.Errorf("-param %s and -fault-parameter %s name two parameters: give one of them", param, other)
 	}
 	fs.Func("param", "same as -fault-parameter ("+usage+")", func(s string) error {
-		param = s
-		if v := names.Flag(stack.FaultParameterName); v != "" && v != s {
+		// A -fault-parameter given before: the flag holds a value no -param set (-param twice: the
+		// last one wins, as for any flag).
+		if v := names.Flag(stack.FaultParameterName); v != "" && v != param && v != s {
+			param = s
 			return conflict(v)
 		}
+		param = s
 		return fs.Set("fault-parameter", s)
 	})
 	return func() error {

@@ -119,6 +119,9 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 			}
 		}
 		if err := writableFile(dest); err != nil {
+			if *out == "" {
+				return cli.Usagef("chaoslab import-fis: the experiment goes in the working directory as %s (or -o): %v", dest, err)
+			}
 			return cli.Usagef("chaoslab import-fis: -o %s: %v", dest, err)
 		}
 	}

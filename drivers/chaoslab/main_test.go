@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -618,6 +621,24 @@ func TestTypoedCommand(t *testing.T) {
 	if code := cli.Report(errb, err, ExitError); code != 2 || out.Len() != 0 ||
 		strings.TrimSpace(errb.String()) != `error: chaoslab: unknown command "rnu": did you mean run? (chaoslab -h lists the commands)` {
 		t.Errorf("chaoslab rnu: exit %d, stdout %q, stderr %q; want 2 and the one line", code, out, errb)
+	}
+}
+
+// -param twice is a flag given twice: the last one wins, with no word of -fault-parameter, which
+// was not given.
+func TestParamTwice(t *testing.T) {
+	for _, args := range [][]string{{"-param", "a", "-param", "b"}, {"-param", "b", "-fault-parameter", "b"}, {"-fault-parameter", "b", "-param", "b"}} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
+		agree := bindParamAlias(fs, names, "")
+		if err := fs.Parse(args); err != nil {
+			t.Errorf("%q: %v", args, err)
+			continue
+		}
+		if err := agree(); err != nil || names.Flag(stack.FaultParameterName) != "b" {
+			t.Errorf("%q: parameter %q, %v; want b", args, names.Flag(stack.FaultParameterName), err)
+		}
 	}
 }
 

@@ -88,7 +88,8 @@ type Config struct {
 	// Default: no CPU figures.
 	Processes func(ctx context.Context) ([]cloud.Process, error)
 	// Profile, if set, is called at the start of the last step, in a goroutine of its own, with the
-	// step's length (to profile the cloud's Go side at the highest rate).
+	// step's length (to profile the cloud's Go side at the highest rate); the step ends once it has
+	// returned. It must return when ctx is done.
 	Profile func(ctx context.Context, d time.Duration)
 	// Progress gets a line per step. Default: discarded.
 	Progress io.Writer
@@ -289,7 +290,13 @@ func (b *bench) step(ctx context.Context, i int, rate float64, length time.Durat
 		return st, err
 	}
 	if last && b.c.Profile != nil {
-		go b.c.Profile(ctx, length)
+		// Waited for when the step returns: the caller reads what it wrote.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			b.c.Profile(ctx, length)
+		}()
+		defer func() { <-done }()
 	}
 	loadBefore, _ := cpuSeconds(os.Getpid())
 	machineBefore, machineOK := hostcpu.Read()

@@ -121,11 +121,18 @@ func parseStacks(source string, b []byte) (map[string]map[string]any, []string, 
 		var top map[string]json.RawMessage
 		switch {
 		case json.Unmarshal(b, &top) == nil:
+			var notObjects []string
 			for _, k := range slices.Sorted(maps.Keys(top)) {
 				if v := bytes.TrimSpace(top[k]); len(v) == 0 || v[0] != '{' {
-					err = fmt.Errorf("%q is not an object of outputs (a file of one stack's outputs alone? cdk deploy --outputs-file writes {\"<stack>\": {\"BucketName\": ...}})", k)
-					break
+					notObjects = append(notObjects, k)
 				}
+			}
+			switch {
+			case len(notObjects) == 0:
+			case len(notObjects) == len(top):
+				err = fmt.Errorf("%q is not an object of outputs (a file of one stack's outputs alone? cdk deploy --outputs-file writes {\"<stack>\": {\"BucketName\": ...}})", notObjects[0])
+			default:
+				err = fmt.Errorf("stack %q is not an object of outputs", notObjects[0])
 			}
 		case errors.As(err, &te):
 			err = fmt.Errorf("the file is a JSON %s, where an object is wanted", te.Value)
@@ -349,7 +356,7 @@ func (n *Names) outputs() (*Outputs, error) {
 		path = DefaultFile
 	}
 	o, err := LoadStack(path, n.Stack)
-	if errors.Is(err, os.ErrNotExist) && n.Stack != "" {
+	if errors.Is(err, os.ErrNotExist) && n.Stack != "" && !n.fileSet {
 		// Not the missing file the callers may pass over (every name given as a flag): -stack names
 		// a stack of the file, and was ignored.
 		return nil, fmt.Errorf("-stack %s: no stack outputs file %s to pick it from (-outputs)", n.Stack, path)

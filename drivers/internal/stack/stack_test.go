@@ -45,6 +45,8 @@ func TestLoadErrors(t *testing.T) {
 			wantErr: []string{"outputs.json", "the file is a JSON array, where an object is wanted"}},
 		{name: "one stack's outputs alone", body: `{"BucketName":"b","TopicName":"t"}`, key: BucketName,
 			wantErr: []string{`"BucketName" is not an object of outputs (a file of one stack's outputs alone?`}},
+		{name: "a stack that is no object beside one that is", body: `{"ChaosLab":{"BucketName":"b"},"Other":"x"}`, key: BucketName,
+			wantErr: []string{`stack "Other" is not an object of outputs`}},
 		{name: "non-string value", body: `{"ChaosLab":{"BucketName":{"a":1}}}`, key: BucketName,
 			wantErr: []string{"outputs.json", "ChaosLab.BucketName"}},
 	}
@@ -269,5 +271,14 @@ func TestStackWithoutAnOutputsFile(t *testing.T) {
 	}
 	if got, err := n.All(); err != nil || got[FunctionName] != "f" {
 		t.Errorf("All without -stack or file: %v %v, want the flag's name", got, err)
+	}
+	// A file given with -outputs that is not there is the file's error, not -stack's.
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	n = Bind(fs, map[string]string{FunctionName: "function-name"})
+	if err := fs.Parse([]string{"-outputs", "typo.json", "-stack", "ChaosLab"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.All(); err == nil || !strings.Contains(err.Error(), "typo.json: open typo.json: no such file") || strings.Contains(err.Error(), "-stack") {
+		t.Errorf("All with a missing -outputs file: %v, want the file's error", err)
 	}
 }
