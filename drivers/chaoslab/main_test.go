@@ -624,6 +624,18 @@ func TestTypoedCommand(t *testing.T) {
 	}
 }
 
+// A state machine ARN of the wrong shape is refused before anything is started, naming where it
+// came from (AWS's answer names no flag).
+func TestRunRefusesAMalformedMachineArn(t *testing.T) {
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"run", "-state-machine-arn", "notanarn", "-fault-parameter", "p",
+		"-function-name", "f", "-topic-name", "t", "-json-queue-name", "j", "-csv-queue-name", "c", "-table-name", "tb",
+		"-journal", filepath.Join(t.TempDir(), "j.json"), "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), `"notanarn" (-state-machine-arn) is not a state machine ARN`) {
+		t.Errorf("run -state-machine-arn notanarn: exit %d, stderr %q", code, errb)
+	}
+}
+
 // -param twice is a flag given twice: the last one wins, with no word of -fault-parameter, which
 // was not given.
 func TestParamTwice(t *testing.T) {
