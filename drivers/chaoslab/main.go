@@ -122,6 +122,19 @@ run).
 `)
 }
 
+// helpAsked reports whether args ask for help (-h, -help or --help before a "--").
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
 // Run dispatches args[0] to its subcommand.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -133,7 +146,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "-h", "-help", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				return c.run(m, ctx, []string{"-h"})
+				mm := *m // asked for: the help is the output, as with -h
+				mm.Stderr = m.Stdout
+				return c.run(&mm, ctx, []string{"-h"})
 			}
 			m.usage(m.Stderr)
 			return cli.Usagef("chaoslab help: unknown command %q", args[1])
@@ -148,6 +163,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		m.usage(m.Stderr)
 		return cli.Usagef("chaoslab: unknown command %q", name)
+	}
+	if helpAsked(args[1:]) {
+		// Asked for, the help is the command's output (chaoslab run -h | less), as chaoslab -h's is.
+		mm := *m
+		mm.Stderr = m.Stdout
+		return c.run(&mm, ctx, args[1:])
 	}
 	err := c.run(m, ctx, args[1:])
 	if name == "lab" || name == "bench" {

@@ -636,6 +636,19 @@ func TestRunRefusesAMalformedMachineArn(t *testing.T) {
 	}
 }
 
+// Asked for, a command's help is its output (chaoslab run -h | less showed nothing: it went to
+// stderr, where chaoslab -h's went to stdout).
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"run", "-h"}, {"compile", "--help"}, {"fault", "-h"}, {"fault", "status", "-h"},
+		{"local", "-h"}, {"lab", "-h"}, {"report", "-help"}, {"bench", "-h"}, {"help", "run"}} {
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), args)
+		if code := cli.Report(errb, err, ExitError); code != 0 || out.Len() == 0 || errb.Len() != 0 {
+			t.Errorf("chaoslab %q: exit %d, %d bytes on stdout, stderr %q; want 0, the help on stdout alone", args, code, out.Len(), errb)
+		}
+	}
+}
+
 // -param twice is a flag given twice: the last one wins, with no word of -fault-parameter, which
 // was not given.
 func TestParamTwice(t *testing.T) {
