@@ -383,7 +383,11 @@ func TestBase(t *testing.T) {
 func TestReportInChromium(t *testing.T) {
 	begin := time.Now()
 	b := browsertest.Start(t, 60*time.Second)
-	sc := newScenario(time.Now().Add(-5 * time.Minute).Truncate(time.Second))
+	// The run starts 90 s before a 5-minute boundary of the clock, so that the fault (60 s to 185 s
+	// in) spans two of the single values' 5-minute periods whatever the time: from now - 5 min, the
+	// report's range fell inside one period now and then, one datapoint spanned it, and a single
+	// value rightly said nothing of the fault (the test failed at those minutes).
+	sc := newScenario(time.Now().Add(-10 * time.Minute).Truncate(5 * time.Minute).Add(-90 * time.Second))
 	store, cw := cloudWatch(t)
 	putTraffic(store, sc, sc.t0.Add(-30*time.Second), sc.end)
 	body := labBody(t)
