@@ -16,9 +16,10 @@ type StateExit struct {
 }
 
 // The states of the method's Map iteration (constructs/experiment's machine) whose data record one
-// fault write: Record once it is written, InForce after its onset, Done at the end of its pause
-// (the whole ActionResult).
+// fault write: Put exits once the parameter is written, Record stamps the write, InForce after its
+// onset, Done at the end of its pause (the whole ActionResult).
 const (
+	actionPutState     = "Action.Put"
 	actionRecordState  = "Action.Record"
 	actionInForceState = "Action.InForce"
 	actionDoneState    = "Action.Done"
@@ -38,9 +39,25 @@ const (
 func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 	var j *Journal
 	var acts []ActionResult
-	open := false // the last action's pause has not ended in any state seen yet
+	open := false      // the last action's pause has not ended in any state seen yet
+	unstamped := false // the last action is known from its Put alone: Record had not exited
 	for _, e := range exits {
 		switch e.Name {
+		case actionPutState:
+			// The parameter is written: an execution stopped before Record exited (a few
+			// milliseconds; more on a loaded machine) wrote a fault all the same. Its time is the
+			// Put's exit until Record's stamp comes.
+			var d struct {
+				Action *ActionResult `json:"action"`
+			}
+			if json.Unmarshal([]byte(e.Output), &d) != nil || d.Action == nil || e.At.IsZero() {
+				continue
+			}
+			a := *d.Action
+			a.PutAt, a.InForceAt, a.EndedAt = Stamp(e.At), "", ""
+			acts = append(acts, a)
+			open, unstamped = true, true
+			continue
 		case actionRecordState, actionInForceState:
 			var d struct {
 				Action *ActionResult `json:"action"`
@@ -55,8 +72,13 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 			if e.Name == actionRecordState || len(acts) == 0 {
 				a := *d.Action
 				a.PutAt, a.EndedAt = d.Record.PutAt, ""
-				acts = append(acts, a)
+				if unstamped { // the write its Put exit announced
+					acts[len(acts)-1] = a
+				} else {
+					acts = append(acts, a)
+				}
 			}
+			unstamped = false
 			acts[len(acts)-1].InForceAt = d.Record.InForceAt
 			open = true
 			continue
@@ -64,7 +86,7 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 			var a ActionResult
 			if json.Unmarshal([]byte(e.Output), &a) == nil && a.PutAt != "" && open {
 				acts[len(acts)-1] = a
-				open = false
+				open, unstamped = false, false
 			}
 			continue
 		}

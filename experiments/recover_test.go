@@ -45,6 +45,29 @@ func TestRecoverJournal(t *testing.T) {
 	}
 }
 
+// An execution stopped between its fault's write (Action.Put exited) and the state that stamps it
+// (Action.Record) wrote the fault all the same: the journal has it, at the Put's exit, its pause
+// ended at the stop (it had none: the lifecycle test's abort, on a loaded machine, lost it). Once
+// Record has exited, it is the one write, with Record's stamp.
+func TestRecoverJournalOfAFaultWrittenNotYetStamped(t *testing.T) {
+	at := func(ms int) time.Time { return time.Date(2026, 12, 4, 12, 0, 10, ms*int(time.Millisecond), time.UTC) }
+	before := StateExit{Name: "BeforeProbes", At: at(0), Output: `{"journal":{"startedAt":"2026-12-04T12:00:00Z","before":[{"name":"p","pass":true}]}}`}
+	put := StateExit{Name: "Action.Put", At: at(100), Output: `{"action":{"name":"a1","parameter":"/f","value":{"isEnabled":true},"pauseAfterSeconds":60},"expiry":{"expiresAfterSeconds":180}}`}
+	record := StateExit{Name: "Action.Record", At: at(140), Output: `{"action":{"name":"a1","parameter":"/f","value":{"isEnabled":true},"pauseAfterSeconds":60},"record":{"putAt":"2026-12-04T12:00:10.120Z"}}`}
+
+	j := RecoverJournal([]StateExit{before, put}, at(150))
+	if j == nil || len(j.Method) != 1 {
+		t.Fatalf("recovered %+v, want the fault written", j)
+	}
+	if a := j.Method[0]; a.Name != "a1" || a.Parameter != "/f" || string(a.Value) != `{"isEnabled":true}` || a.PutAt != "2026-12-04T12:00:10.100Z" || a.EndedAt != "2026-12-04T12:00:10.150Z" {
+		t.Errorf("fault %+v, want a1 written at the Put's exit, its pause ended at the stop", a)
+	}
+	j = RecoverJournal([]StateExit{before, put, record}, at(150))
+	if j == nil || len(j.Method) != 1 || j.Method[0].PutAt != "2026-12-04T12:00:10.120Z" {
+		t.Errorf("recovered %+v, want the one write, with Record's stamp", j)
+	}
+}
+
 // A method whose Map ended by failing: the machine caught it and went on (a failed write to its
 // rollbacks, a guard's breach to its record of it), and was stopped later. The pause ended when the
 // next state holding the journal exited, not at the stop; after a breach the journal keeps no

@@ -293,7 +293,11 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.abort {
+				// Once the fault is written and its Put has exited: a stop between the write and
+				// the exit leaves a history that cannot say the write happened (the stop came
+				// first there, on a loaded machine, and the recovered journal had no fault).
 				waitForFault(t, l, param)
+				waitForExit(t, l, arn, StateActionPut)
 				if _, err := l.svc.StopExecution(arn, nil, nil); err != nil {
 					t.Fatal(err)
 				}
@@ -417,6 +421,25 @@ func wantRecovered(t *testing.T, l *localStates, run, of execution, inForce bool
 }
 
 // waitForFault waits until a fault is on in param.
+// waitForExit waits until the execution's history has an exit of the state name.
+func waitForExit(t *testing.T, l *localStates, arn, name string) {
+	t.Helper()
+	if !poll.Until(time.Minute, 20*time.Millisecond, func() bool {
+		out, err := l.client.GetExecutionHistory(context.Background(), &sfnapi.GetExecutionHistoryInput{ExecutionArn: &arn, ReverseOrder: true})
+		if err != nil {
+			return false
+		}
+		for _, e := range out.Events {
+			if d := e.StateExitedEventDetails; d != nil && aws.ToString(d.Name) == name {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("%s never left %s", arn, name)
+	}
+}
+
 func waitForFault(t *testing.T, l *localStates, param string) {
 	t.Helper()
 	if !poll.Until(time.Minute, 20*time.Millisecond, func() bool {
