@@ -157,6 +157,12 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		if problems, err = fis.CheckAlarms(tpl, opts.Alarms); err != nil {
 			return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
 		}
+		if *alarmsFile != "" { // read from the file, not asked of CloudWatch
+			for i := range problems {
+				problems[i].Reason = strings.Replace(problems[i].Reason, "does not exist (DescribeAlarms did not return it)",
+					"does not exist in -alarms "+*alarmsFile+" (a saved aws cloudwatch describe-alarms answer)", 1)
+			}
+		}
 	}
 	e, tps, err := fis.Translate(tpl, opts)
 	if err != nil {

@@ -239,6 +239,10 @@ func TestImportFISThenRun(t *testing.T) {
 func TestImportFISProblems(t *testing.T) {
 	lc := runnertest.Need(t)
 	putErrorsAlarm(t, lc, templateFunction)
+	emptyAlarms := filepath.Join(t.TempDir(), "alarms.json")
+	if err := os.WriteFile(emptyAlarms, []byte(`{"MetricAlarms": [], "CompositeAlarms": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	missingAlarm := strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)), "alarm:ChaosLab-EtlErrors", "alarm:NoSuchAlarm", 1)
 	tests := []struct {
 		name     string
@@ -254,6 +258,10 @@ func TestImportFISProblems(t *testing.T) {
 		}, stderr: []string{"2 part(s) not translated: nothing written"}},
 		{name: "missing alarm, said once", template: missingAlarm, code: ExitDeviated, problems: []string{
 			`stopConditions[0].value: alarm "NoSuchAlarm" does not exist (DescribeAlarms did not return it)`,
+		}},
+		// Read from a saved answer, the alarm is said missing from that file, not from DescribeAlarms.
+		{name: "missing alarm in -alarms", template: missingAlarm, args: []string{"-alarms", emptyAlarms}, code: ExitDeviated, problems: []string{
+			`stopConditions[0].value: alarm "NoSuchAlarm" does not exist in -alarms ` + emptyAlarms + ` (a saved aws cloudwatch describe-alarms answer)`,
 		}},
 		{name: "no stop condition, no hypothesis", template: "no-stop-condition.json", code: ExitDeviated, problems: []string{
 			"stopConditions: no alarm stop condition",
