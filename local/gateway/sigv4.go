@@ -644,27 +644,59 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 }
 
 // endCheck passes a body on, writing what it reads to w, and fails at its end if check does: the
-// body's SHA-256 against x-amz-content-sha256 (payloadCheck), its checksums (digests).
+// body's SHA-256 against x-amz-content-sha256 (payloadCheck), its checksums (digests). Its last
+// byte is held back until the check has passed: a body streamed to the emulator with its length
+// declared is then never whole there when the check fails. Passed on whole, the emulator could
+// answer (and store the object) before the check's error ended the upload, and the client got 200
+// for a body that did not match its hash (seen under load).
 type endCheck struct {
-	src   io.Reader
-	w     io.Writer
-	check func() *authError
-	err   error
+	src     io.Reader
+	w       io.Writer
+	check   func() *authError
+	err     error
+	held    byte // the last byte read, not yet passed on (hasHeld)
+	hasHeld bool
+	passed  bool // the check passed: held is the body's last byte, then EOF
 }
 
 func (c *endCheck) Read(p []byte) (int, error) {
-	if c.err != nil {
+	switch {
+	case c.err != nil:
 		return 0, c.err
+	case len(p) == 0:
+		return 0, nil
+	case c.passed:
+		if !c.hasHeld {
+			return 0, io.EOF
+		}
+		p[0], c.hasHeld = c.held, false
+		return 1, io.EOF
 	}
 	n, err := c.src.Read(p)
 	c.w.Write(p[:n])
-	if err == io.EOF {
-		if aerr := c.check(); aerr != nil {
-			c.err = aerr
-			return n, c.err
+	if n > 0 { // pass on the byte held before and these but the last, which is held now
+		last := p[n-1]
+		if c.hasHeld {
+			copy(p[1:n], p[:n-1])
+			p[0] = c.held
+		} else {
+			n--
 		}
+		c.held, c.hasHeld = last, true
 	}
-	return n, err
+	if err != io.EOF {
+		return n, err
+	}
+	if aerr := c.check(); aerr != nil {
+		c.err = aerr
+		return n, c.err
+	}
+	c.passed = true
+	if c.hasHeld && n < len(p) {
+		p[n], c.hasHeld = c.held, false
+		return n + 1, io.EOF
+	}
+	return n, nil // the held byte comes with EOF on the next Read
 }
 
 // payloadCheck fails at the body's end if its SHA-256 is not want (hex, lower case).
