@@ -130,25 +130,24 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		}
 	}
 	m.Stat = c.argString(args, "statistic", p, false)
+	statKey := "statistic"
 	if es := c.argString(args, "extended_statistic", p, false); es != "" {
 		if m.Stat != "" {
 			c.fail(p+".extended_statistic", "give statistic or extended_statistic, not both")
 		}
-		m.Stat = es
+		m.Stat, statKey = es, "extended_statistic"
 	}
-	if m.Stat == "" {
-		if statistics {
-			c.fail(p+".statistic", "required (or extended_statistic)")
-		} else {
-			m.Stat = "Average"
-		}
-	} else if why := badStatistic(args, statistics); why != "" && !varRef.MatchString(m.Stat) {
+	switch {
+	case m.Stat == "" && statistics:
+		c.fail(p+".statistic", "required (or extended_statistic)")
+	case m.Stat == "":
+		m.Stat = "Average"
+	case varRef.MatchString(m.Stat):
 		// A ${var} with no value yet (validate) is the configuration's to say.
-		key := "statistic"
-		if _, ok := args["statistic"]; !ok {
-			key = "extended_statistic"
+	default:
+		if why := badStatistic(m.Stat, statKey == "extended_statistic", statistics); why != "" {
+			c.fail(p+"."+statKey, "%s", why)
 		}
-		c.fail(p+"."+key, "%s", why)
 	}
 	m.Unit = c.argString(args, "unit", p, false)
 	if c.argInt(args, "offset", p, 0, 0) != 0 {
@@ -189,19 +188,19 @@ var basicStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maxi
 // PR(:300)) and IQM. The values inside are CloudWatch's to check.
 var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\)|IQM)$`)
 
-// badStatistic says why the probe's statistic (or extended_statistic) is not one CloudWatch
-// computes, or "". get_metric_statistics (statistics) takes one of the basic five as statistic and a
-// percentile as extended_statistic; get_metric_data's statistic is its query's Stat, any of them. A
-// misspelt one ("Summ") passed validation and failed only when the state machine queried it.
-func badStatistic(args map[string]any, statistics bool) string {
-	if es, ok := args["extended_statistic"].(string); ok && es != "" {
-		if !extendedStatistic.MatchString(es) || statistics && es[0] != 'p' {
-			return fmt.Sprintf("%q is not a CloudWatch percentile (p0.0 to p100, e.g. p99)", es)
+// badStatistic says why stat, the probe's statistic (or, extended, its extended_statistic), is not
+// one CloudWatch computes, or "". get_metric_statistics (statistics) takes one of the basic five as
+// statistic and a percentile as extended_statistic; get_metric_data's statistic is its query's Stat,
+// any of them. A misspelt one ("Summ") passed validation and failed only when the state machine
+// queried it.
+func badStatistic(stat string, extended, statistics bool) string {
+	if extended {
+		if !extendedStatistic.MatchString(stat) || statistics && stat[0] != 'p' {
+			return fmt.Sprintf("%q is not a CloudWatch percentile (p0.0 to p100, e.g. p99)", stat)
 		}
 		return ""
 	}
-	st, _ := args["statistic"].(string)
-	if slices.Contains(basicStatistics, st) || !statistics && extendedStatistic.MatchString(st) {
+	if slices.Contains(basicStatistics, stat) || !statistics && extendedStatistic.MatchString(stat) {
 		return ""
 	}
 	want := strings.Join(basicStatistics, ", ")
@@ -210,8 +209,8 @@ func badStatistic(args map[string]any, statistics bool) string {
 	} else {
 		want += ", or an extended statistic such as p99"
 	}
-	if near := suggest.Nearest(st, basicStatistics); near != "" {
-		return fmt.Sprintf("%q is not a CloudWatch statistic: did you mean %s? (%s)", st, near, want)
+	if near := suggest.Nearest(stat, basicStatistics); near != "" {
+		return fmt.Sprintf("%q is not a CloudWatch statistic: did you mean %s? (%s)", stat, near, want)
 	}
-	return fmt.Sprintf("%q is not a CloudWatch statistic (%s)", st, want)
+	return fmt.Sprintf("%q is not a CloudWatch statistic (%s)", stat, want)
 }

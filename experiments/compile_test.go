@@ -626,7 +626,11 @@ func TestCloudWatchStatistics(t *testing.T) {
 		{map[string]any{"statistic": "p"}, false, false},
 		{map[string]any{"statistic": "TM10"}, false, false},
 	} {
-		if why := badStatistic(tt.args, tt.statistics); (why == "") != tt.ok {
+		stat, extended := tt.args["extended_statistic"].(string)
+		if !extended {
+			stat = tt.args["statistic"].(string)
+		}
+		if why := badStatistic(stat, extended, tt.statistics); (why == "") != tt.ok {
 			t.Errorf("badStatistic(%v, get_metric_statistics %v) = %q, want ok %v", tt.args, tt.statistics, why, tt.ok)
 		}
 	}
