@@ -149,9 +149,11 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	}
 	fromStack := experiments.EnvFromOutputs(outputs)
 	for _, k := range slices.Sorted(maps.Keys(fromStack)) {
-		if v, set := env[k]; set && v != fromStack[k] && experiments.OutputOfEnv(k) != "" {
-			fmt.Fprintf(warn, "chaoslab: %s=%s in the environment is not used: the stack's %s is %s (%s)\n",
-				k, v, experiments.OutputOfEnv(k), fromStack[k], c.sourceOf(experiments.OutputOfEnv(k)))
+		if v, set := env[k]; set && v != fromStack[k] {
+			if output := experiments.OutputOfEnv(k); output != "" {
+				fmt.Fprintf(warn, "chaoslab: %s=%s in the environment is not used: the stack's %s is %s (%s)\n",
+					k, v, output, fromStack[k], c.sourceOf(output))
+			}
 		}
 		env[k] = fromStack[k]
 	}
