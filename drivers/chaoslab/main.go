@@ -122,6 +122,14 @@ run).
 `)
 }
 
+// forHelp is m with its Stderr on Stdout: asked for, a command's help is its output (chaoslab run
+// -h | less), as chaoslab -h's is.
+func (m *Main) forHelp() *Main {
+	mm := *m
+	mm.Stderr = m.Stdout
+	return &mm
+}
+
 // helpAsked reports whether args ask for help (-h, -help or --help before a "--").
 func helpAsked(args []string) bool {
 	for _, a := range args {
@@ -146,9 +154,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "-h", "-help", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				mm := *m // asked for: the help is the output, as with -h
-				mm.Stderr = m.Stdout
-				return c.run(&mm, ctx, []string{"-h"})
+				return c.run(m.forHelp(), ctx, []string{"-h"})
 			}
 			m.usage(m.Stderr)
 			return cli.Usagef("chaoslab help: unknown command %q", args[1])
@@ -165,10 +171,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab: unknown command %q", name)
 	}
 	if helpAsked(args[1:]) {
-		// Asked for, the help is the command's output (chaoslab run -h | less), as chaoslab -h's is.
-		mm := *m
-		mm.Stderr = m.Stdout
-		return c.run(&mm, ctx, args[1:])
+		return c.run(m.forHelp(), ctx, args[1:])
 	}
 	err := c.run(m, ctx, args[1:])
 	if name == "lab" || name == "bench" {
