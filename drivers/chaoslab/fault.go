@@ -113,6 +113,9 @@ func bindParamAlias(fs *flag.FlagSet, names *stack.Names, usage string) (agree f
 // faultSubcommands are chaoslab fault's subcommands, in the order the usage lists them.
 var faultSubcommands = []string{"status", "enable", "off"}
 
+// faultSynopsis is the command line in one line, for the errors of one that is not.
+const faultSynopsis = "chaoslab fault status | enable MODE [attr=value ...] | off [flags]"
+
 func (m *Main) fault(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab fault", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -123,8 +126,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	alongside := fs.Bool("alongside", false, "enable: write even while an experiment of the stack's state machine holds the parameter (its verdict would be judged under this fault, and its rollback would end it)")
 	fs.Usage = usageFunc(fs.Output, faultUsage, fs.PrintDefaults)
 	if len(args) == 0 {
-		fs.Usage()
-		return cli.Usagef("chaoslab fault: want %s", strings.Join(faultSubcommands, ", "))
+		return cli.Argsf(fs, faultSynopsis, "chaoslab fault: want %s", strings.Join(faultSubcommands, ", "))
 	}
 	sub := args[0]
 	switch sub {
@@ -133,11 +135,10 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 		return flag.ErrHelp
 	}
 	if !slices.Contains(faultSubcommands, sub) {
-		fs.Usage()
 		if strings.HasPrefix(sub, "-") {
-			return cli.Usagef("chaoslab fault: %s before the subcommand: write the subcommand first, then its flags (chaoslab fault status %s ...)", sub, sub)
+			return cli.Argsf(fs, faultSynopsis, "chaoslab fault: %s before the subcommand: write the subcommand first, then its flags (chaoslab fault status %s ...)", sub, sub)
 		}
-		return cli.Usagef("chaoslab fault: unknown subcommand %q (want %s)", sub, strings.Join(faultSubcommands, ", "))
+		return cli.Argsf(fs, faultSynopsis, "chaoslab fault: unknown subcommand %q (want %s)", sub, strings.Join(faultSubcommands, ", "))
 	}
 	// Flags may follow the mode and its attributes (`enable latency min_latency=3000 -for 2m`).
 	err := cli.Parse(fs, args[1:])

@@ -46,6 +46,9 @@ Usage:
   chaoslab local <up|deploy|delete|env|down> [flags]
 `
 
+// localSynopsis is the command line in one line, for the errors of one that is not.
+const localSynopsis = "chaoslab local up | deploy | delete | env | down [flags]"
+
 func (m *Main) local(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab local", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -54,8 +57,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy, delete): synthesized with -c stackName=, so stacks never share a name")
 	fs.Usage = usageFunc(fs.Output, localUsage, fs.PrintDefaults)
 	if len(args) == 0 {
-		fs.Usage()
-		return cli.Usagef("chaoslab local: want up, deploy, delete, env or down")
+		return cli.Argsf(fs, localSynopsis, "chaoslab local: want up, deploy, delete, env or down")
 	}
 	sub := args[0]
 	if sub == "-h" || sub == "-help" || sub == "--help" || sub == "help" {
@@ -65,8 +67,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	switch sub {
 	case "up", "deploy", "delete", "env", "down":
 	default:
-		fs.Usage()
-		return cli.Usagef("chaoslab local: unknown subcommand %q: want up, deploy, delete, env or down", sub)
+		return cli.Argsf(fs, localSynopsis, "chaoslab local: unknown subcommand %q: want up, deploy, delete, env or down", sub)
 	}
 	if err := cli.Parse(fs, args[1:]); err != nil {
 		return err

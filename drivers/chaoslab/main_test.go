@@ -1028,3 +1028,45 @@ func TestStackNamesBeatTheEnvironment(t *testing.T) {
 		t.Errorf("a name missing from the stack: exit %d, want 2", code)
 	}
 }
+
+// A command line with the wrong arguments gets the error, the command's synopsis and where its help
+// is, and nothing else: the whole usage printed above the error (86 lines for run) scrolled the
+// error out of sight.
+func TestArgumentErrorsAreShort(t *testing.T) {
+	tests := []struct {
+		args     []string
+		want     string
+		synopsis string
+	}{
+		{[]string{"run"}, "want one experiment, got 0 arguments", "chaoslab run [flags] EXPERIMENT"},
+		{[]string{"compile", "a", "b"}, "want one experiment, got 2 arguments", "chaoslab compile [flags] EXPERIMENT"},
+		{[]string{"validate"}, "no experiment given", "chaoslab validate [flags] EXPERIMENT..."},
+		{[]string{"report"}, "want one journal", "chaoslab report [flags] JOURNAL"},
+		{[]string{"follow", "a", "b"}, "want one execution ARN", "chaoslab follow [flags] EXECUTION_ARN"},
+		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] TEMPLATE.json"},
+		{[]string{"rollback", "now"}, `unexpected arguments ["now"]`, "chaoslab rollback [flags]"},
+		{[]string{"fault"}, "want status, enable, off", faultSynopsis},
+		{[]string{"fault", "sideways"}, `unknown subcommand "sideways"`, faultSynopsis},
+		{[]string{"fault", "-for", "2m"}, "-for before the subcommand", faultSynopsis},
+		{[]string{"local"}, "want up, deploy, delete, env or down", localSynopsis},
+		{[]string{"local", "sideways"}, `unknown subcommand "sideways"`, localSynopsis},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			m, out, errb := newMain()
+			err := m.Run(context.Background(), tt.args)
+			if code := cli.Report(errb, err, ExitError); code != 2 {
+				t.Fatalf("exit %d, want 2 (err %v)", code, err)
+			}
+			cmd := "chaoslab " + tt.args[0]
+			want := "error: " + cmd + ": "
+			if got := errb.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, tt.want) ||
+				!strings.HasSuffix(got, "\nusage: "+tt.synopsis+" ("+cmd+" -h for the flags)\n") || strings.Count(got, "\n") != 2 {
+				t.Errorf("stderr:\n%s\nwant two lines: %q…%q, then the synopsis %q and where the help is", got, want, tt.want, tt.synopsis)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+		})
+	}
+}

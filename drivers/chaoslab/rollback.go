@@ -32,8 +32,7 @@ Usage:
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return cli.Usagef("chaoslab rollback: unexpected arguments %q", fs.Args())
+		return cli.Argsf(fs, "chaoslab rollback [flags]", "chaoslab rollback: unexpected arguments %q", fs.Args())
 	}
 	if err := paramsAgree(); err != nil {
 		return cli.Usagef("chaoslab rollback: %w", err)

@@ -31,8 +31,7 @@ Usage:
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return cli.Usagef("chaoslab validate: no experiment given")
+		return cli.Argsf(fs, "chaoslab validate [flags] EXPERIMENT...", "chaoslab validate: no experiment given")
 	}
 	// Every experiment is checked, whatever is wrong with the ones before it.
 	invalid, unread := 0, 0

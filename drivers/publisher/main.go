@@ -97,8 +97,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return cli.Usagef("publisher: unexpected arguments %q", fs.Args())
+		return cli.Argsf(fs, "publisher [flags]", "publisher: unexpected arguments %q", fs.Args())
 	}
 	if !(*malformed >= 0 && *malformed <= 1) { // NaN fails both
 		return cli.Usagef("publisher: -malformed %v is not a share in [0, 1]", *malformed)

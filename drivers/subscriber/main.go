@@ -112,8 +112,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return cli.Usagef("subscriber: unexpected arguments %q", fs.Args())
+		return cli.Argsf(fs, "subscriber [flags]", "subscriber: unexpected arguments %q", fs.Args())
 	}
 	// Each refused by its flag's name (the library's checks name its Config fields).
 	for _, d := range []struct {
