@@ -139,7 +139,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 
 	// Checked here, as follow checks its execution's: AWS's answer to a malformed one names no flag.
-	if machine := res[stack.ExperimentStateMachineArn]; !isStateMachineArn(machine) {
+	if machine := res[stack.ExperimentStateMachineArn]; !runner.IsStateMachineArn(machine) {
 		return cli.Usagef("chaoslab run: %q (%s) is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
 			machine, cf.sourceOf(stack.ExperimentStateMachineArn))
 	}
@@ -267,14 +267,6 @@ func runExit(cmd string, err error) error {
 	default:
 		return cli.Exit(ExitError, fmt.Errorf("%s: %w", cmd, err))
 	}
-}
-
-// isStateMachineArn reports whether arn has a state machine ARN's shape:
-// arn:<partition>:states:<region>:<account>:stateMachine:<name>.
-func isStateMachineArn(arn string) bool {
-	parts := strings.Split(arn, ":")
-	return len(parts) == 7 && parts[0] == "arn" && parts[1] != "" && parts[2] == "states" && parts[3] != "" &&
-		parts[4] != "" && parts[5] == "stateMachine" && parts[6] != ""
 }
 
 // writableFile checks that a file can be written at path, before the minutes of work that end

@@ -702,6 +702,14 @@ func executionArn(machineArn, name string) string {
 	return prefix + ":execution:" + machine + ":" + name
 }
 
+// IsStateMachineArn reports whether arn has a state machine ARN's shape:
+// arn:<partition>:states:<region>:<account>:stateMachine:<name>.
+func IsStateMachineArn(arn string) bool {
+	parts := strings.Split(arn, ":")
+	return len(parts) == 7 && parts[0] == "arn" && parts[1] != "" && parts[2] == "states" && parts[3] != "" &&
+		parts[4] != "" && parts[5] == "stateMachine" && parts[6] != ""
+}
+
 // SplitExecutionArn is the state machine's ARN and the execution's name of an execution's ARN
 // (the inverse of executionArn); "", "" when arn is not one.
 func SplitExecutionArn(arn string) (machineArn, name string) {
