@@ -110,10 +110,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 			if srcSt, err := os.Stat(src); err == nil && os.SameFile(st, srcSt) {
 				return cli.Usagef("chaoslab import-fis: -o %s is the template itself", dest)
 			}
-			if st.IsDir() {
-				return cli.Usagef("chaoslab import-fis: -o %s is a directory: name a file", dest)
-			}
-			if !*force {
+			if !st.IsDir() && !*force { // a directory is writableFile's to refuse
 				return cli.Usagef("chaoslab import-fis: %s exists: pass -force to replace it, or -o another file", dest)
 			}
 		}

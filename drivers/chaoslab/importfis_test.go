@@ -378,7 +378,7 @@ func TestImportFISBorrowedHypothesis(t *testing.T) {
 	// -o where no file can go says so, naming -o: a directory ("exists: pass -force", which then
 	// failed), or a directory that does not exist (the error named neither the flag nor the fix).
 	for o, want := range map[string]string{
-		filepath.Dir(exp): "-o " + filepath.Dir(exp) + " is a directory: name a file",
+		filepath.Dir(exp): "-o " + filepath.Dir(exp) + ": is a directory: name a file",
 		filepath.Join(filepath.Dir(exp), "no", "x.json"): "-o " + filepath.Join(filepath.Dir(exp), "no", "x.json") + ": directory " + filepath.Join(filepath.Dir(exp), "no") + " does not exist",
 	} {
 		m, _, errb = newMain()
