@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/cwstat"
 	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
@@ -183,10 +183,17 @@ func countsPerPeriod(stat string) bool {
 // basicStatistics are CloudWatch's statistics that are not extended ones.
 var basicStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 
-// extendedStatistic matches CloudWatch's extended statistics by their shape: a percentile (p99,
-// p99.9), a trimmed or winsorized mean, count or sum (tm90, wm99.5), their ranges (TM(10%:90%),
-// PR(:300)) and IQM. The values inside are CloudWatch's to check.
-var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)|(?:TM|WM|TC|TS|PR)\([^()]*:[^()]*\)|IQM)$`)
+// extendedStatistic reports whether stat is one of CloudWatch's extended statistics: a
+// percentile (p99, p99.9), a trimmed or winsorized mean, count or sum (tm90, wm99.5), their ranges
+// (TM(10%:90%), TM(150:1000), PR(:300)) or IQM, read as the local CloudWatch reads them
+// (internal/cwstat), bounds included: what validates, the local cloud computes.
+func extendedStatistic(stat string) bool {
+	if _, ok := cwstat.Percentile(stat); ok {
+		return true
+	}
+	_, ok := cwstat.ParseExtended(stat)
+	return ok
+}
 
 // badStatistic says why stat, the probe's statistic (or, extended, its extended_statistic), is not
 // one CloudWatch computes, or "". get_metric_statistics (statistics) takes one of the basic five as
@@ -195,12 +202,12 @@ var extendedStatistic = regexp.MustCompile(`^(?:(?:p|tm|wm|tc|ts)(?:100(?:\.0+)?
 // queried it.
 func badStatistic(stat string, extended, statistics bool) string {
 	if extended {
-		if !extendedStatistic.MatchString(stat) || statistics && stat[0] != 'p' {
+		if !extendedStatistic(stat) || statistics && stat[0] != 'p' {
 			return fmt.Sprintf("%q is not a CloudWatch percentile (p0.0 to p100, e.g. p99)", stat)
 		}
 		return ""
 	}
-	if slices.Contains(basicStatistics, stat) || !statistics && extendedStatistic.MatchString(stat) {
+	if slices.Contains(basicStatistics, stat) || !statistics && extendedStatistic(stat) {
 		return ""
 	}
 	want := strings.Join(basicStatistics, ", ")

@@ -625,6 +625,12 @@ func TestCloudWatchStatistics(t *testing.T) {
 		{map[string]any{"statistic": "p99"}, true, false},
 		{map[string]any{"statistic": "p"}, false, false},
 		{map[string]any{"statistic": "TM10"}, false, false},
+		// Bounds as the local CloudWatch reads them (internal/cwstat): what validates, it computes.
+		{map[string]any{"statistic": "TM(150:1000)"}, false, true},
+		{map[string]any{"statistic": "TM(abc:)"}, false, false},
+		{map[string]any{"statistic": "TM(90%:10%)"}, false, false},
+		{map[string]any{"statistic": "WM(10:90)"}, false, false},
+		{map[string]any{"statistic": "PR(10%:20%)"}, false, false},
 	} {
 		stat, extended := tt.args["extended_statistic"].(string)
 		if !extended {

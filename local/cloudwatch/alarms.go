@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/cwstat"
 )
 
 // Metric alarms, held by the Store and evaluated on its own metrics.
@@ -208,7 +210,7 @@ func (a *Alarm) validate() error {
 	if a.Statistic != "" && (!ValidStat(a.Statistic) || strings.HasPrefix(a.Statistic, "p")) {
 		return invalid("The value %s for parameter Statistic is invalid.", a.Statistic)
 	}
-	if _, ok := percentile(a.ExtendedStatistic); a.ExtendedStatistic != "" && !ok {
+	if a.ExtendedStatistic != "" && !cwstat.Alarmable(a.ExtendedStatistic) {
 		return invalid("The value %s for parameter ExtendedStatistic is invalid.", a.ExtendedStatistic)
 	}
 	if !validUnits[a.Unit] {
@@ -270,7 +272,7 @@ func (a *Alarm) validateMetrics() error {
 				return err
 			}
 			if !ValidStat(q.MetricStat.Stat) {
-				return invalid("The value %q for parameter %s.MetricStat.Stat is not supported locally.", q.MetricStat.Stat, field)
+				return invalid("The value %q for parameter %s.MetricStat.Stat is invalid.", q.MetricStat.Stat, field)
 			}
 		}
 		if q.ReturnData {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/cwstat"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
@@ -227,7 +228,7 @@ func metricStatOf(m *metricStatShape, field string) (*MetricStat, error) {
 	}
 	ms.Period = time.Duration(m.Period) * time.Second
 	if !ValidStat(ms.Stat) {
-		return nil, invalid("The value %q for parameter %s.Stat is not supported locally (Sum, Average, Minimum, Maximum, SampleCount, pNN).", ms.Stat, field)
+		return nil, invalid("The value %q for parameter %s.Stat is not a CloudWatch statistic (Sum, Average, Minimum, Maximum, SampleCount, pNN, tmNN, wmNN, tcNN, tsNN, IQM, TM(a:b), WM(a:b), TC(a:b), TS(a:b), PR(a:b)).", ms.Stat, field)
 	}
 	return ms, nil
 }
@@ -407,7 +408,7 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 		}
 	}
 	for _, s := range in.ExtendedStatistics {
-		if _, ok := percentile(s); !ok {
+		if _, ok := cwstat.Percentile(s); !ok {
 			return nil, invalid("The value %s for parameter ExtendedStatistics is invalid.", s)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/cwstat"
 )
 
 // MetricStat selects one metric and how to aggregate it per period.
@@ -286,7 +288,7 @@ func statOf(stat string, a point, vals []sample) (float64, bool) {
 	case "SampleCount":
 		return a.count, true
 	}
-	if p, ok := percentile(stat); ok && len(vals) > 0 {
+	if p, ok := cwstat.Percentile(stat); ok && len(vals) > 0 {
 		sorted := slices.Clone(vals)
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].v < sorted[j].v })
 		total := 0.0
@@ -301,36 +303,14 @@ func statOf(stat string, a point, vals []sample) (float64, bool) {
 		}
 		return sorted[len(sorted)-1].v, true
 	}
+	if e, ok := cwstat.ParseExtended(stat); ok {
+		return computeExtended(e, vals)
+	}
 	return 0, false
 }
 
-// percentile reads a percentile statistic, "p" and a plain decimal between 0 and 100 ("p99",
-// "p99.9", "p0.0", "p100": CloudWatch's "values between p0.0 and p100"). strconv.ParseFloat alone
-// would also take "pNaN", "p1e1", "p+5" and "p0x1p4", none of which CloudWatch names a statistic.
-func percentile(stat string) (float64, bool) {
-	if len(stat) < 2 || stat[0] != 'p' {
-		return 0, false
-	}
-	whole, frac, dotted := strings.Cut(stat[1:], ".")
-	if whole == "" || dotted && frac == "" || strings.Trim(whole+frac, "0123456789") != "" {
-		return 0, false
-	}
-	p, err := strconv.ParseFloat(stat[1:], 64)
-	if err != nil || p < 0 || p > 100 {
-		return 0, false
-	}
-	return p, true
-}
-
-// ValidStat reports whether the local store computes stat.
-func ValidStat(stat string) bool {
-	switch stat {
-	case "Sum", "Average", "Minimum", "Maximum", "SampleCount":
-		return true
-	}
-	_, ok := percentile(stat)
-	return ok
-}
+// ValidStat reports whether the local store computes stat: every statistic CloudWatch does.
+func ValidStat(stat string) bool { return cwstat.Valid(stat) }
 
 // --- metric math ---------------------------------------------------------------------------
 //

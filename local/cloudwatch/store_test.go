@@ -137,20 +137,6 @@ func TestStatisticsAndPercentiles(t *testing.T) {
 	}
 }
 
-// A percentile statistic is "p" and a plain decimal from 0 to 100: what else strconv.ParseFloat
-// reads (NaN, exponents, signs, hex) names no CloudWatch statistic.
-func TestValidStatPercentiles(t *testing.T) {
-	for stat, want := range map[string]bool{
-		"p0": true, "p0.0": true, "p50": true, "p99.9": true, "p99.99": true, "p100": true, "p100.0": true,
-		"p": false, "p100.1": false, "p101": false, "pNaN": false, "pnan": false, "pInf": false, "p1e1": false,
-		"p+5": false, "p-0": false, "p0x1p4": false, "p.5": false, "p5.": false, "p 5": false, "p5.5.5": false, "P50": false,
-	} {
-		if got := ValidStat(stat); got != want {
-			t.Errorf("ValidStat(%q) = %v, want %v", stat, got, want)
-		}
-	}
-}
-
 // BenchmarkGetMetricData runs the seed's in-flight formula over three metrics of 10k datapoints
 // each (one every second), 1-minute periods.
 func BenchmarkGetMetricData(b *testing.B) {
