@@ -205,6 +205,7 @@ type params struct {
 	End           float64          `json:"end"`
 	T             float64          `json:"t"`
 	Queries       []map[string]any `json:"queries"`
+	Trimmed       []map[string]any `json:"trimmed_queries"`
 	Dashboard     string           `json:"dashboard"`
 	DashboardBody string           `json:"dashboard_body"`
 
@@ -221,6 +222,18 @@ const (
 
 var bulkValue = bulkDim + strings.Repeat("x", 80)
 
+// trimmedQueries asks GetMetricData for the Bulk values' trimmed mean and interquartile mean.
+func trimmedQueries(namespace string) []map[string]any {
+	var qs []map[string]any
+	for id, stat := range map[string]string{"tm90": "tm90", "iqm": "IQM"} {
+		qs = append(qs, map[string]any{"Id": id, "ReturnData": true, "MetricStat": map[string]any{
+			"Metric": map[string]any{"Namespace": namespace, "MetricName": "Bulk", "Dimensions": []map[string]string{{"Name": "Function", "Value": bulkValue}}},
+			"Period": 300, "Stat": stat}})
+	}
+	sort.Slice(qs, func(i, j int) bool { return qs[i]["Id"].(string) > qs[j]["Id"].(string) }) // tm90, then iqm
+	return qs
+}
+
 // newParams reads the seed's probe queries (experiments/steadyStateFlight.json) with the stack's
 // names filled in, and seeds the AWS/SQS metrics the probe reads (the gateway witnesses those in
 // the lab; PutMetricData may not write AWS/ namespaces).
@@ -234,6 +247,7 @@ func newParams(t *testing.T, f *fixture) *params {
 	p := &params{Namespace: "ChaosTransformer", Table: table, Dashboard: "lab-conformance", queriesJSON: raw,
 		start: now.Add(-5 * time.Minute), end: now, t: now.Add(-5 * time.Minute).Add(90 * time.Second)}
 	p.Start, p.End, p.T = float64(p.start.Unix()), float64(p.end.Unix()), float64(p.t.Unix())
+	p.Trimmed = trimmedQueries(p.Namespace)
 	if err := json.Unmarshal(raw, &p.Queries); err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +319,7 @@ type observed struct {
 	Metrics    []string    `json:"metrics"`
 	Latency    []datapoint `json:"latency"`
 	Bulk       []datapoint `json:"bulk"`
+	Trimmed    []result    `json:"trimmed"` // the Bulk values' tm90 and IQM (GetMetricData)
 	Dashboard  struct {
 		DashboardName, DashboardBody, DashboardArn string
 	} `json:"dashboard"`
@@ -492,6 +507,10 @@ func runCLI(ctx context.Context, t *testing.T, env []string, aws string, p *para
 	decode(must("get-metric-statistics", "--namespace", p.Namespace, "--metric-name", "Bulk", "--dimensions", "Name=Function,Value="+bulkValue,
 		"--start-time", iso(p.start), "--end-time", iso(p.end), "--period", "300", "--extended-statistics", "p50", "p90"), &st)
 	o.Bulk = st.Datapoints
+	write("trimmed.json", p.Trimmed)
+	gmd.MetricDataResults = nil
+	decode(must("get-metric-data", "--metric-data-queries", "file://trimmed.json", "--start-time", iso(p.start), "--end-time", iso(p.end)), &gmd)
+	o.Trimmed = gmd.MetricDataResults
 
 	must("put-dashboard", "--dashboard-name", p.Dashboard, "--dashboard-body", "file://dashboard.json")
 	decode(must("get-dashboard", "--dashboard-name", p.Dashboard), &o.Dashboard)
@@ -581,6 +600,12 @@ func checkObserved(t *testing.T, o *observed, p *params, boto3 bool) {
 		// Statistics and ExtendedStatistics may not be asked for together: percentiles only.
 		t.Errorf("Bulk datapoint = sum %s count %s max %s unit %s ext %v; want absent absent absent None map[p50:4 p90:8]",
 			ptr(d.Sum), ptr(d.SampleCount), ptr(d.Maximum), d.Unit, d.ExtendedStatistics)
+	}
+
+	// 300 values, 0 to 9 thirty times each: tm90 drops the 30 nines, IQM keeps ranks 76 to 225.
+	if len(o.Trimmed) != 2 || o.Trimmed[0].ID != "tm90" || fmt.Sprint(o.Trimmed[0].Values) != "[4]" ||
+		o.Trimmed[1].ID != "iqm" || fmt.Sprint(o.Trimmed[1].Values) != "[4.5]" {
+		t.Errorf("Bulk's tm90 and IQM = %+v, want [4] and [4.5]", o.Trimmed)
 	}
 
 	if d := o.Dashboard; d.DashboardName != p.Dashboard || d.DashboardBody != p.DashboardBody || d.DashboardArn != "arn:aws:cloudwatch::000000000000:dashboard/"+p.Dashboard {

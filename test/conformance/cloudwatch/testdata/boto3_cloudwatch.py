@@ -3,7 +3,8 @@
 # AWS/SQS metrics and checks the values.
 #
 # argv[1]: JSON {"endpoint": str|null, "namespace", "table", "start", "end", "t" (epoch seconds),
-#                "queries": [MetricDataQuery...], "dashboard", "dashboard_body"}
+#                "queries": [MetricDataQuery...], "trimmed_queries": [MetricDataQuery...], "dashboard",
+#                "dashboard_body"}
 import datetime
 import json
 import sys
@@ -97,6 +98,8 @@ r = cw.get_metric_statistics(
     ExtendedStatistics=["p50", "p90"],
 )
 out["bulk"] = [{k: (epoch(v) if k == "Timestamp" else v) for k, v in d.items()} for d in r["Datapoints"]]
+r = cw.get_metric_data(MetricDataQueries=p["trimmed_queries"], StartTime=start, EndTime=end)
+out["trimmed"] = [{"Id": x["Id"], "Values": x["Values"]} for x in r["MetricDataResults"]]
 
 cw.put_dashboard(DashboardName=p["dashboard"], DashboardBody=p["dashboard_body"])
 r = cw.get_dashboard(DashboardName=p["dashboard"])
