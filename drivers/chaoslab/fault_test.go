@@ -99,7 +99,7 @@ func TestFaultEnableForms(t *testing.T) {
 					t.Errorf("config %+v", c)
 				}
 			},
-			out: []string{`denylist: connections to hosts matching dynamodb\..*, s3 fail, 100% of invocations`, "statuscode: answers 503 without running the handler, 10% of invocations"}},
+			out: []string{`denylist: connections to hosts matching dynamodb\..*, s3 fail, 100% of invocations`, "statuscode: answers 503 without running the handler (one that answers no status code, as an SQS handler, fails instead), 10% of invocations"}},
 		{name: "a match condition",
 			args: []string{"exception", "exception_msg=boom", `match={"path": "body.Records.0.s3.object.key", "operator": "regex", "value": "[05][.]json$"}`, "-for", "90s"},
 			check: func(t *testing.T, c faultconfig.Config, _ string) {

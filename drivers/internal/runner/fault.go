@@ -110,7 +110,7 @@ func describeFault(f faultconfig.Fault) string {
 		}
 		what = "denylist: connections to hosts matching " + strings.Join(pats, ", ") + " fail"
 	case faultconfig.ModeStatusCode:
-		what = fmt.Sprintf("statuscode: answers %d without running the handler", f.StatusCode)
+		what = fmt.Sprintf("statuscode: answers %d without running the handler (one that answers no status code, as an SQS handler, fails instead)", f.StatusCode)
 	case faultconfig.ModeException:
 		what = fmt.Sprintf("exception: fails with %q before the handler", f.ExceptionMsg)
 	case faultconfig.ModeCorruption:
