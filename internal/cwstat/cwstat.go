@@ -89,7 +89,11 @@ func ParseExtended(stat string) (Extended, bool) {
 	}
 	read := func(s string) (float64, bool) {
 		if e.Percent {
-			return Percentile("p" + strings.TrimSuffix(s, "%"))
+			s = strings.TrimSuffix(s, "%")
+			if _, frac, _ := strings.Cut(s, "."); len(frac) > 10 {
+				return 0, false // the page's "up to 10 decimal places"
+			}
+			return Percentile("p" + s)
 		}
 		return value(s)
 	}
@@ -131,8 +135,8 @@ func Valid(stat string) bool {
 }
 
 // Alarmable reports whether an alarm's ExtendedStatistic may be stat: PutMetricAlarm's page allows
-// percentiles, the short forms, IQM and PR(n:m), and TC, TM, TS and WM with percentage bounds
-// between 10 and 90.
+// percentiles, the short forms, IQM and PR(n:m), and TC, TM, TS and WM with two percentage bounds,
+// each between 10 and 90 (its TM(X%:X%)).
 func Alarmable(stat string) bool {
 	if _, ok := Percentile(stat); ok {
 		return true
@@ -144,6 +148,6 @@ func Alarmable(stat string) bool {
 	if e.Short || e.Kind == "PR" {
 		return true
 	}
-	in := func(has bool, p float64) bool { return !has || p >= 10 && p <= 90 }
-	return e.Percent && in(e.HasLo, e.Lo) && in(e.HasHi, e.Hi)
+	in := func(p float64) bool { return p >= 10 && p <= 90 }
+	return e.Percent && e.HasLo && e.HasHi && in(e.Lo) && in(e.Hi)
 }

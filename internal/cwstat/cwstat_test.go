@@ -26,7 +26,7 @@ func TestValidStatExtended(t *testing.T) {
 		"tm":                 false, "tm101": false, "tm-1": false, "tmNaN": false, "TM90": false, "Tm90": false, "iqm": false,
 		"TM(10%:90)": false, "TM(10:90%)": false, "PR(10%:20%)": false, "PR(:5%)": false, "TM(:)": false,
 		"TM(90%:10%)": false, "TM(20:10)": false, "tm(10%:90%)": false, "TM(10%:90%": false, "TM10%:90%)": false,
-		"TM(1.01234567891:2)": false, "TM(1e3:)": false, "TM(+5:)": false, "TM(110%:)": false, "TM(a:b)": false,
+		"TM(1.01234567891:2)": false, "TM(1.0123456789%:2%)": true, "TM(1.01234567891%:2%)": false, "TM(1e3:)": false, "TM(+5:)": false, "TM(110%:)": false, "TM(a:b)": false,
 		"TM(10%:50%:90%)": false, "XX(1:2)": false, "TM((1:2))": false,
 	} {
 		if got := Valid(stat); got != want {
@@ -40,7 +40,7 @@ func TestValidStatExtended(t *testing.T) {
 func TestAlarmExtendedStatistics(t *testing.T) {
 	for stat, want := range map[string]bool{
 		"p99": true, "tm90": true, "wm95": true, "tc90": true, "ts90": true, "IQM": true, "PR(:300)": true,
-		"TM(10%:90%)": true, "WM(25%:75%)": true, "TC(:90%)": true,
+		"TM(10%:90%)": true, "WM(25%:75%)": true, "TC(:90%)": false, "TM(10%:)": false,
 		"TM(5%:90%)": false, "TS(10%:95%)": false, "TM(150:1000)": false, "Sum": false, "tm": false,
 	} {
 		if got := Alarmable(stat); got != want {

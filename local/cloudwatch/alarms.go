@@ -68,7 +68,7 @@ type Alarm struct {
 	MetricName        string
 	Dimensions        map[string]string
 	Statistic         string // SampleCount, Average, Sum, Minimum, Maximum
-	ExtendedStatistic string // pNN
+	ExtendedStatistic string // pNN, or another extended statistic an alarm may have (cwstat.Alarmable)
 	Period            time.Duration
 	Unit              string
 

@@ -15,11 +15,13 @@ import (
 // Where the page is exact it is followed: a value bound excludes its lower end and includes its
 // upper one (TM(150:1000) drops what is 150 or less and what is over 1000; "percentile rank is
 // exclusive on the lower bound and inclusive on the upper bound"). Percentage bounds are ranks, as
-// the page's "removes the lowest 2 % and the highest 2 % of the data points" says: of N values in
-// ascending order, the one of rank r (from 1) is kept when a·N < r ≤ b·N, so tm90 of 15 values
-// keeps the lowest 13. Winsorizing moves what is outside to the lowest and highest values kept.
-// AWS computes these from its own sketch of the values and may differ in the last rank; what it
-// does between ranks is not documented.
+// the page's "removes the lowest 2 % and the highest 2 % of the data points" says, and a rank may
+// fall inside a data point: of N values in ascending order, the one of rank r (from 1) spans
+// (r−1, r], and the bounds keep (a·N, b·N] of that line, part of a data point where a bound cuts
+// one ("Trimmed count can return decimal values rather than integers", the page says). So tm90 of
+// 15 values keeps 13.5 of them, IQM of one value is that value, and wm90 moves the highest values
+// to the one tm90 keeps last, which is p90. AWS computes all of these from a sketch of the values
+// and may differ in the last digits.
 
 // computeExtended is the statistic e over vals (each value with how many times it occurred); false when no
 // value is kept (TM, WM of nothing) or there are no values.
@@ -37,12 +39,12 @@ func computeExtended(e cwstat.Extended, vals []sample) (float64, bool) {
 	var kept func(i int, before float64) float64
 	lowest, highest := math.Inf(-1), math.Inf(1) // what winsorizing moves values to
 	if e.Percent {
-		from, to := 0.0, total // ranks (from, to]
+		from, to := 0.0, total // ranks (from, to], in fractions of a data point
 		if e.HasLo {
-			from = math.Floor(e.Lo * total / 100)
+			from = e.Lo * total / 100
 		}
 		if e.HasHi {
-			to = math.Floor(e.Hi * total / 100)
+			to = e.Hi * total / 100
 		}
 		kept = func(i int, before float64) float64 {
 			return max(0, min(before+sorted[i].n, to)-max(before, from))

@@ -94,19 +94,32 @@ func TestExtendedStatistics(t *testing.T) {
 	}
 }
 
-// Ranks are whole data points: tc90 of 15 values keeps 13 (13.5 is not a rank), and a value put
-// with a count is that many data points.
+// A bound may cut a data point: tc90 of 15 values is 13.5 (the page: "Trimmed count can return
+// decimal values rather than integers"), a period of one value has an IQM, wm90 caps at p90, and a
+// value put with a count is that many data points.
 func TestExtendedStatisticsRanks(t *testing.T) {
 	var fifteen []float64
 	for i := 1; i <= 15; i++ {
 		fifteen = append(fifteen, float64(i))
 	}
 	s, start := storeOf(fifteen...)
-	if got, _ := statValue(t, s, start, "tc90"); got != 13 {
-		t.Errorf("tc90 of 15 values = %v, want 13", got)
+	for stat, want := range map[string]float64{
+		"tc90":        13.5,
+		"tm90":        (91 + 0.5*14) / 13.5, // 1..13 whole, half of 14
+		"IQM":         8,                    // symmetric: the middle value
+		"TM(10%:90%)": 8,
+		"wm90":        (120 - 15 + 14) / 15.0, // 1+…+15, the 15 counted as 14 (p90)
+		"p90":         14,
+	} {
+		if got, ok := statValue(t, s, start, stat); !ok || math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s of 1..15 = %v (%v), want %v", stat, got, ok, want)
+		}
 	}
-	if got, _ := statValue(t, s, start, "tm90"); got != 7 {
-		t.Errorf("tm90 of 1..15 = %v, want 7 (the mean of 1..13)", got)
+	one, at1 := storeOf(7)
+	for _, stat := range []string{"tm90", "IQM", "wm90", "TM(10%:90%)", "p50"} {
+		if got, ok := statValue(t, one, at1, stat); !ok || got != 7 {
+			t.Errorf("%s of one value 7 = %v (%v), want 7", stat, got, ok)
+		}
 	}
 
 	w := NewStore()
