@@ -68,7 +68,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return cli.Usagef("chaoslab bench: unexpected arguments %q", fs.Args())
+		return cli.Argsf(fs, "chaoslab bench [flags]", "chaoslab bench: unexpected arguments %q", fs.Args())
 	}
 	for _, r := range splitList(*rates) {
 		v, err := strconv.ParseFloat(r, 64)

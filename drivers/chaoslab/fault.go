@@ -114,7 +114,7 @@ func bindParamAlias(fs *flag.FlagSet, names *stack.Names, usage string) (agree f
 var faultSubcommands = []string{"status", "enable", "off"}
 
 // faultSynopsis is the command line in one line, for the errors of one that is not.
-const faultSynopsis = "chaoslab fault status | enable MODE [attr=value ...] | off [flags]"
+const faultSynopsis = "chaoslab fault <status|enable|off> [flags] [arguments]"
 
 func (m *Main) fault(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab fault", flag.ContinueOnError)
@@ -136,7 +136,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	}
 	if !slices.Contains(faultSubcommands, sub) {
 		if strings.HasPrefix(sub, "-") {
-			return cli.Argsf(fs, faultSynopsis, "chaoslab fault: %s before the subcommand: write the subcommand first, then its flags (chaoslab fault status %s ...)", sub, sub)
+			return cli.Argsf(fs, faultSynopsis, "chaoslab fault: %s before the subcommand: write the subcommand first, then its flags (chaoslab fault <status|enable|off> %s ...)", sub, sub)
 		}
 		return cli.Argsf(fs, faultSynopsis, "chaoslab fault: unknown subcommand %q (want %s)", sub, strings.Join(faultSubcommands, ", "))
 	}
@@ -158,7 +158,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 			}
 		}
 		if len(pos) > 0 {
-			return cli.Usagef("chaoslab fault %s: unexpected arguments %q", sub, pos)
+			return cli.Argsf(fs, faultSynopsis, "chaoslab fault %s: unexpected arguments %q", sub, pos)
 		}
 	}
 

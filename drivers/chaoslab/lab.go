@@ -83,7 +83,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return cli.Usagef("chaoslab lab: unexpected arguments %q", fs.Args())
+		return cli.Argsf(fs, "chaoslab lab [flags]", "chaoslab lab: unexpected arguments %q", fs.Args())
 	}
 	c.Overrides.Onset = onset
 	c.Scenarios = uniqueList(scen, nil)

@@ -47,7 +47,7 @@ Usage:
 `
 
 // localSynopsis is the command line in one line, for the errors of one that is not.
-const localSynopsis = "chaoslab local up | deploy | delete | env | down [flags]"
+const localSynopsis = "chaoslab local <up|deploy|delete|env|down> [flags]"
 
 func (m *Main) local(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab local", flag.ContinueOnError)
@@ -74,7 +74,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	}
 	// The subcommand takes no argument: a stray word is refused, not ignored.
 	if fs.NArg() > 0 {
-		return cli.Usagef("chaoslab local %s: unexpected argument %q (flags go after the subcommand; it takes no other argument)", sub, fs.Arg(0))
+		return cli.Argsf(fs, localSynopsis, "chaoslab local %s: unexpected argument %q (flags go after the subcommand; it takes no other argument)", sub, fs.Arg(0))
 	}
 	// A flag the subcommand does not read is refused, not ignored: `local down -stack X` stopped the
 	// whole cloud, every stack, where the user meant to remove one.

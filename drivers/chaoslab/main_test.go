@@ -1040,7 +1040,7 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 	}{
 		{[]string{"run"}, "want one experiment, got 0 arguments", "chaoslab run [flags] EXPERIMENT"},
 		{[]string{"compile", "a", "b"}, "want one experiment, got 2 arguments", "chaoslab compile [flags] EXPERIMENT"},
-		{[]string{"validate"}, "no experiment given", "chaoslab validate [flags] EXPERIMENT..."},
+		{[]string{"validate"}, "no experiment given", "chaoslab validate EXPERIMENT..."},
 		{[]string{"report"}, "want one journal", "chaoslab report [flags] JOURNAL"},
 		{[]string{"follow", "a", "b"}, "want one execution ARN", "chaoslab follow [flags] EXECUTION_ARN"},
 		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] TEMPLATE.json"},
@@ -1048,6 +1048,12 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"fault"}, "want status, enable, off", faultSynopsis},
 		{[]string{"fault", "sideways"}, `unknown subcommand "sideways"`, faultSynopsis},
 		{[]string{"fault", "-for", "2m"}, "-for before the subcommand", faultSynopsis},
+		{[]string{"fault", "status", "x"}, `unexpected arguments ["x"]`, faultSynopsis},
+		{[]string{"local", "up", "extra"}, `unexpected argument "extra"`, localSynopsis},
+		{[]string{"list", "x"}, `unexpected arguments ["x"]`, "chaoslab list"},
+		{[]string{"bench", "x"}, `unexpected arguments ["x"]`, "chaoslab bench [flags]"},
+		{[]string{"lab", "x"}, `unexpected arguments ["x"]`, "chaoslab lab [flags]"},
+		{[]string{"lab-compare", "a"}, "want two labs' results or more", "chaoslab lab-compare BASELINE CANDIDATE..."},
 		{[]string{"local"}, "want up, deploy, delete, env or down", localSynopsis},
 		{[]string{"local", "sideways"}, `unknown subcommand "sideways"`, localSynopsis},
 	}
@@ -1059,9 +1065,9 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 				t.Fatalf("exit %d, want 2 (err %v)", code, err)
 			}
 			cmd := "chaoslab " + tt.args[0]
-			want := "error: " + cmd + ": "
+			want := "error: " + cmd // then ": ", or the subcommand first
 			if got := errb.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, tt.want) ||
-				!strings.HasSuffix(got, "\nusage: "+tt.synopsis+" ("+cmd+" -h for the flags)\n") || strings.Count(got, "\n") != 2 {
+				!strings.HasSuffix(got, "\nusage: "+tt.synopsis+" ("+cmd+" -h for help)\n") || strings.Count(got, "\n") != 2 {
 				t.Errorf("stderr:\n%s\nwant two lines: %q…%q, then the synopsis %q and where the help is", got, want, tt.want, tt.synopsis)
 			}
 			if out.Len() != 0 {

@@ -58,7 +58,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "the publisher's stdout summary", args: []string{"-csv-queue-url", "http://q", "-published", jsonFile(t, `{"run_id": "r", "published": 5}`)},
 			msg: "5 documents published but 0 keys listed: give the file the publisher's -manifest wrote"},
 		{name: "an empty object", args: []string{"-csv-queue-url", "http://q", "-published", jsonFile(t, `{}`)}, msg: "not a publisher manifest (no run_id)"},
-		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments [\"extra\"]\nusage: subscriber [flags] (subscriber -h for the flags)\n"},
+		{name: "argument", args: []string{"extra"}, msg: "unexpected arguments [\"extra\"]\nusage: subscriber [flags] (subscriber -h for help)\n"},
 		// Each named by its flag, where they were taken (-pollers -1, -wait 500ms: a poll loop with
 		// no wait) or refused by the library's field names.
 		{name: "negative idle", args: []string{"-csv-queue-url", "http://q", "-idle", "-1s"}, msg: "-idle -1s must not be negative"},

@@ -154,7 +154,7 @@ func Usagef(format string, args ...any) error {
 // message, the command's synopsis and where its help is. Nothing else is printed: the whole usage
 // printed above the error (86 lines for chaoslab run with no experiment) scrolled it out of sight.
 func Argsf(fs *flag.FlagSet, synopsis, format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf("%s\nusage: %s (%s -h for the flags)", fmt.Sprintf(format, args...), synopsis, fs.Name())}
+	return &UsageError{Err: fmt.Errorf("%s\nusage: %s (%s -h for help)", fmt.Sprintf(format, args...), synopsis, fs.Name())}
 }
 
 // Code maps a command's error to an exit code: nil and -h are 0, a usage
