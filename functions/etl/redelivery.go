@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // Redelivery backoff of resilient's failed records. A record reported in BatchItemFailures stays
@@ -38,7 +39,7 @@ const (
 	// retry always comes sooner than the fallback does.
 	DefaultRedeliveryMax = 60 * time.Second
 	// DefaultRedeliveryBudget bounds the visibility changes of one invocation (GetQueueUrl and
-	// ChangeMessageVisibility with the SDK's retries); they also end DeadlineMargin/2 before the
+	// ChangeMessageVisibilityBatch with the SDK's retries); they also end DeadlineMargin/2 before the
 	// invocation's deadline, keeping the other half to report the batch.
 	DefaultRedeliveryBudget = 2 * time.Second
 )
@@ -113,9 +114,13 @@ func (h *Handler) queueURL(ctx context.Context, arn string) (string, error) {
 }
 
 // scheduleRedelivery shortens the visibility timeout of each failed record to its backoff, so
-// another invocation retries it soon. A record whose visibility cannot be changed (no ARN or
-// receipt handle, SQS unreachable) is only logged: it is still reported failed, and the queue's
-// visibility timeout then brings it back. Nothing is lost either way.
+// another invocation retries it soon: one ChangeMessageVisibilityBatch per queue and ten records
+// (an invocation's batch is one queue's, ten at most in resilient), each entry with its own
+// backoff. One call, not one per record: ten calls at once, on a loaded machine, once took longer
+// than the budget, and the whole batch waited out the queue's 180 s instead. A record whose
+// visibility cannot be changed (no ARN or receipt handle, SQS unreachable, its entry refused) is
+// only logged: it is still reported failed, and the queue's visibility timeout then brings it
+// back. Nothing is lost either way.
 func (h *Handler) scheduleRedelivery(ctx context.Context, log *slog.Logger, failed []events.SQSMessage) {
 	if len(failed) == 0 {
 		return
@@ -130,17 +135,82 @@ func (h *Handler) scheduleRedelivery(ctx context.Context, log *slog.Logger, fail
 	}
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
-	sem := make(chan struct{}, max(h.Concurrency, 1))
-	var wg sync.WaitGroup
+	var arns []string // in the order first seen
+	byQueue := map[string][]events.SQSMessage{}
 	for _, msg := range failed {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			h.redeliverAfterBackoff(ctx, log.With("sqs_message_id", msg.MessageId), msg)
-		}()
+		if msg.EventSourceARN == "" || msg.ReceiptHandle == "" {
+			h.keepVisibility(log, msg, errors.New("record has no eventSourceARN or receipt handle"))
+			continue
+		}
+		if _, ok := byQueue[msg.EventSourceARN]; !ok {
+			arns = append(arns, msg.EventSourceARN)
+		}
+		byQueue[msg.EventSourceARN] = append(byQueue[msg.EventSourceARN], msg)
 	}
-	wg.Wait()
+	for _, arn := range arns {
+		msgs := byQueue[arn]
+		url, err := h.queueURL(ctx, arn)
+		if err != nil {
+			for _, msg := range msgs {
+				h.keepVisibility(log, msg, err)
+			}
+			continue
+		}
+		for len(msgs) > 0 {
+			n := min(len(msgs), maxBatchEntries)
+			h.redeliverAfterBackoff(ctx, log, url, msgs[:n])
+			msgs = msgs[n:]
+		}
+	}
+}
+
+// maxBatchEntries is the most entries one SQS batch request takes.
+const maxBatchEntries = 10
+
+// redeliverAfterBackoff changes the visibility of msgs (one queue's, at most maxBatchEntries) to
+// each one's backoff, in one ChangeMessageVisibilityBatch.
+func (h *Handler) redeliverAfterBackoff(ctx context.Context, log *slog.Logger, url string, msgs []events.SQSMessage) {
+	base, maxDelay := h.RedeliveryBase, h.RedeliveryMax
+	if base <= 0 {
+		base = DefaultRedeliveryBase
+	}
+	if maxDelay <= 0 {
+		maxDelay = DefaultRedeliveryMax
+	}
+	entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
+	delays := make([]time.Duration, len(msgs))
+	for i, msg := range msgs {
+		delays[i] = redeliveryDelay(receiveCount(msg), base, maxDelay, h.intN)
+		entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(msg.ReceiptHandle),
+			VisibilityTimeout: int32(delays[i] / time.Second),
+		}
+	}
+	out, err := h.SQS.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
+	if err != nil {
+		for _, msg := range msgs {
+			h.keepVisibility(log, msg, fmt.Errorf("change message visibility: %w", err))
+		}
+		return
+	}
+	refused := map[string]error{}
+	for _, f := range out.Failed {
+		refused[aws.ToString(f.Id)] = fmt.Errorf("change message visibility: %s: %s", aws.ToString(f.Code), aws.ToString(f.Message))
+	}
+	for i, msg := range msgs {
+		if err, ok := refused[strconv.Itoa(i)]; ok {
+			h.keepVisibility(log, msg, err)
+			continue
+		}
+		log.Info("failed record visible again after backoff", "sqs_message_id", msg.MessageId,
+			"receive_count", receiveCount(msg), "backoff_s", int(delays[i]/time.Second))
+	}
+}
+
+// keepVisibility logs that msg keeps the queue's visibility timeout, and why.
+func (h *Handler) keepVisibility(log *slog.Logger, msg events.SQSMessage, err error) {
+	log.Warn("could not shorten the visibility timeout; the queue's own visibility timeout brings the record back",
+		"sqs_message_id", msg.MessageId, "receive_count", receiveCount(msg), "error", err)
 }
 
 // receiveCount is the record's ApproximateReceiveCount: 1 when missing or unreadable.
@@ -150,39 +220,6 @@ func receiveCount(msg events.SQSMessage) int {
 		return 1
 	}
 	return n
-}
-
-func (h *Handler) redeliverAfterBackoff(ctx context.Context, log *slog.Logger, msg events.SQSMessage) {
-	n := receiveCount(msg)
-	base, maxDelay := h.RedeliveryBase, h.RedeliveryMax
-	if base <= 0 {
-		base = DefaultRedeliveryBase
-	}
-	if maxDelay <= 0 {
-		maxDelay = DefaultRedeliveryMax
-	}
-	delay := redeliveryDelay(n, base, maxDelay, h.intN)
-	keep := func(err error) {
-		log.Warn("could not shorten the visibility timeout; the queue's own visibility timeout brings the record back",
-			"receive_count", n, "error", err)
-	}
-	if msg.EventSourceARN == "" || msg.ReceiptHandle == "" {
-		keep(errors.New("record has no eventSourceARN or receipt handle"))
-		return
-	}
-	url, err := h.queueURL(ctx, msg.EventSourceARN)
-	if err != nil {
-		keep(err)
-		return
-	}
-	if _, err := h.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(url), ReceiptHandle: aws.String(msg.ReceiptHandle),
-		VisibilityTimeout: int32(delay / time.Second),
-	}); err != nil {
-		keep(fmt.Errorf("change message visibility: %w", err))
-		return
-	}
-	log.Info("failed record visible again after backoff", "receive_count", n, "backoff_s", int(delay/time.Second))
 }
 
 // intN is math/rand/v2's IntN unless a test set Handler.randIntN.
