@@ -232,8 +232,9 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sqs", localsqs.Checks) // what SQS refuses and fauxqs lets through, after the queue's policy (AccessDenied first)
 	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sqs", localsqs.ListDeadLetterSourceQueues)
-	c.gw.Use("sqs", localsqs.MessageAttributes) // a receive gets the attributes it names, of the long poll's one answer
-	c.gw.Use("sqs", localsqs.LongPoll)          // innermost: the metrics above see one answer per receive
+	c.gw.Use("sqs", localsqs.NewMoveTasks(runCtx).Interceptor) // dead-letter queue redrive
+	c.gw.Use("sqs", localsqs.MessageAttributes)                // a receive gets the attributes it names, of the long poll's one answer
+	c.gw.Use("sqs", localsqs.LongPoll)                         // innermost: the metrics above see one answer per receive
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
 	c.gw.Handle("monitoring", c.metrics.Handler())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/sqstask"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
@@ -70,6 +71,18 @@ func (m *Mapper) sqs(r *http.Request) (Operation, error) {
 			return op, missing("SourceArn")
 		}
 		op.Checks = []Check{check("sqs:"+name, src)}
+		return op, nil
+	case "CancelMessageMoveTask":
+		// Authorized on the task's source queue, which its handle names.
+		h := p.str("TaskHandle")
+		if h == "" {
+			return op, missing("TaskHandle")
+		}
+		src := sqstask.Source(h)
+		if src == "" {
+			src = "*" // not a handle: the service answers ResourceNotFound once IAM lets it through
+		}
+		op.Checks = []Check{check("sqs:CancelMessageMoveTask", src)}
 		return op, nil
 	}
 	return op, unmapped(name)

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/aws/smithy-go/encoding/cbor"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/sqstask"
 )
 
 const (
@@ -100,6 +102,11 @@ func TestMap(t *testing.T) {
 			[]Check{c("sqs:DeleteMessage", qArn)}, nil, ""},
 		{"sqs json visibility batch", "sqs", jsonReq("AmazonSQS.ChangeMessageVisibilityBatch", `{"QueueUrl":"`+qURL+`"}`), "ChangeMessageVisibilityBatch",
 			[]Check{c("sqs:ChangeMessageVisibility", qArn)}, nil, ""},
+		{"sqs json start move task", "sqs", jsonReq("AmazonSQS.StartMessageMoveTask", `{"SourceArn":"`+qArn+`"}`), "StartMessageMoveTask",
+			[]Check{c("sqs:StartMessageMoveTask", qArn)}, nil, ""},
+		// CancelMessageMoveTask names no queue: it is authorized on the source queue its handle names.
+		{"sqs json cancel move task", "sqs", jsonReq("AmazonSQS.CancelMessageMoveTask", `{"TaskHandle":"`+sqstask.Handle("1", qArn)+`"}`), "CancelMessageMoveTask",
+			[]Check{c("sqs:CancelMessageMoveTask", qArn)}, nil, ""},
 		{"sqs json attributes", "sqs", jsonReq("AmazonSQS.GetQueueAttributes", `{"QueueUrl":"`+qURL+`","AttributeNames":["All"]}`), "GetQueueAttributes",
 			[]Check{c("sqs:GetQueueAttributes", qArn)}, nil, ""},
 		{"sqs json queue url", "sqs", jsonReq("AmazonSQS.GetQueueUrl", `{"QueueName":"chaos-json"}`), "GetQueueUrl",

@@ -625,6 +625,14 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 		checkRows(t, items, symbol)
 	})
 
+	// The dead-letter queue redrive (StartMessageMoveTask, 2023) is in botocore's JSON-protocol SQS
+	// (1.31 and later); the local cloud does not translate it from the query protocol.
+	if awsclients.AtLeast(v.Botocore, 1, 31) {
+		t.Run("sqs dead-letter queue redrive: start_message_move_task", func(t *testing.T) {
+			redrive(t, sess, strings.ReplaceAll(name, ".", "-"))
+		})
+	}
+
 	// Lambda's async invoke and SNS's filter policies and FIFO topics are the cloud's features, not
 	// a client's: every botocore sends the same requests for them (rest-json; query or, from
 	// botocore 1.31, JSON for SQS), so they run with one required client, Debian's boto3 (its SQS
@@ -868,4 +876,60 @@ func longPollAttempt(ctx context.Context, t *testing.T, cli *proc, aws func(stri
 	t.Logf("%s: the message arrived %v after the first poll started, when neither poll had to be waiting; trying again",
 		queue, arrived.Sub(first).Round(time.Millisecond))
 	return false
+}
+
+// redrive makes a work queue whose redrive policy names a dead-letter queue, puts three messages
+// in the dead-letter queue, moves them back with StartMessageMoveTask and receives them in the
+// work queue; name prefixes the queues.
+func redrive(t *testing.T, sess *pySession, name string) {
+	call := func(out any, service, operation string, params any) {
+		t.Helper()
+		if err := sess.call(out, service, operation, params); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue := func(qname string, attrs map[string]string) (url, arn string) {
+		var q struct{ QueueUrl string }
+		call(&q, "sqs", "CreateQueue", map[string]any{"QueueName": qname, "Attributes": attrs})
+		t.Cleanup(func() { sess.call(nil, "sqs", "DeleteQueue", map[string]any{"QueueUrl": q.QueueUrl}) })
+		var a struct{ Attributes map[string]string }
+		call(&a, "sqs", "GetQueueAttributes", map[string]any{"QueueUrl": q.QueueUrl, "AttributeNames": []string{"QueueArn"}})
+		return q.QueueUrl, a.Attributes["QueueArn"]
+	}
+	dlqURL, dlq := queue(name+"-redrive-dlq", map[string]string{})
+	workURL, _ := queue(name+"-redrive-work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":3}`, dlq)})
+	for i := 1; i <= 3; i++ {
+		call(nil, "sqs", "SendMessage", map[string]any{"QueueUrl": dlqURL, "MessageBody": fmt.Sprintf("parked %d", i)})
+	}
+	var started struct{ TaskHandle string }
+	call(&started, "sqs", "StartMessageMoveTask", map[string]any{"SourceArn": dlq})
+	if started.TaskHandle == "" {
+		t.Fatal("StartMessageMoveTask gave no TaskHandle")
+	}
+	var list struct {
+		Results []struct {
+			Status                           string
+			ApproximateNumberOfMessagesMoved int64
+		}
+	}
+	poll.Until(20*time.Second, 200*time.Millisecond, func() bool {
+		call(&list, "sqs", "ListMessageMoveTasks", map[string]any{"SourceArn": dlq})
+		return len(list.Results) == 1 && list.Results[0].Status != "RUNNING"
+	})
+	if len(list.Results) != 1 || list.Results[0].Status != "COMPLETED" || list.Results[0].ApproximateNumberOfMessagesMoved != 3 {
+		t.Fatalf("ListMessageMoveTasks = %+v, want one task COMPLETED with 3 moved", list.Results)
+	}
+	var bodies []string
+	poll.Until(10*time.Second, 0, func() bool {
+		var out struct{ Messages []struct{ Body string } }
+		call(&out, "sqs", "ReceiveMessage", map[string]any{"QueueUrl": workURL, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1, "VisibilityTimeout": 60})
+		for _, m := range out.Messages {
+			bodies = append(bodies, m.Body)
+		}
+		return len(bodies) >= 3
+	})
+	slices.Sort(bodies)
+	if strings.Join(bodies, ",") != "parked 1,parked 2,parked 3" {
+		t.Errorf("the work queue received %q, want the three parked messages", bodies)
+	}
 }

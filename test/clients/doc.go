@@ -13,6 +13,8 @@
 //   - one boto3 client's uploads on one connection, an empty one before a 12 MiB one, each
 //     answered on its first attempt (botocore stalls 60 s and retries when an empty body's
 //     Expect: 100-continue gets no 100: boto/botocore#3755; the gateway sends it);
+//   - with a botocore of JSON-protocol SQS (1.31 and later), the dead-letter queue redrive:
+//     start_message_move_task back to the queue the messages were parked from;
 //   - with the required boto3 (Debian's) only, the cloud's features that every botocore asks for
 //     with the same requests: Lambda's async invoke, SNS filter policies and FIFO topics, as API
 //     calls of the script's session.
