@@ -69,6 +69,9 @@ func S3Compat(next http.Handler) http.Handler {
 		}
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isObjectPath(r.URL.Path) {
 			w = &headerMend{ResponseWriter: w, mend: objectAnswer(r.URL.Query())}
+			if spec := r.Header.Get("Range"); r.Method == http.MethodHead && spec != "" {
+				w = &rangedHead{ResponseWriter: w, spec: spec}
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -93,6 +96,86 @@ func objectAnswer(query url.Values) func(h http.Header, code int) {
 			}
 		}
 	}
+}
+
+// rangedHead answers a HEAD with a Range header as S3 answers it, and as the emulator answers the
+// same GET: 206 with the range's Content-Length and Content-Range (HeadObject's Range: "HeadObject
+// returns only the metadata for an object. If the Range is satisfiable, only the ContentLength is
+// affected in the response"), 416 for a range that starts past the object's end, and the whole
+// object's answer for a Range S3 ignores (not bytes, several ranges, first after last). The
+// emulator ignored the Range of a HEAD.
+type rangedHead struct {
+	http.ResponseWriter
+	spec string
+	done bool
+}
+
+func (h *rangedHead) WriteHeader(code int) {
+	if h.done {
+		return
+	}
+	h.done = true
+	size, err := strconv.ParseInt(h.Header().Get("Content-Length"), 10, 64)
+	if code == http.StatusOK && err == nil {
+		switch first, last, status := byteRange(h.spec, size); status {
+		case http.StatusPartialContent:
+			code = status
+			h.Header().Set("Content-Length", strconv.FormatInt(last-first+1, 10))
+			h.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", first, last, size))
+		case http.StatusRequestedRangeNotSatisfiable:
+			code = status
+			h.Header().Set("Content-Length", "0")
+			h.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", size))
+		}
+	}
+	h.ResponseWriter.WriteHeader(code)
+}
+
+func (h *rangedHead) Write(p []byte) (int, error) {
+	if !h.done {
+		h.WriteHeader(http.StatusOK)
+	}
+	return h.ResponseWriter.Write(p)
+}
+
+// byteRange reads one HTTP byte range of an object of size bytes ("bytes=2-4", "bytes=7-",
+// "bytes=-3"): its first and last byte and 206, or 416 when it starts at or past the end (or asks
+// for the last 0 bytes), or 200 when S3 ignores it (another unit, several ranges, not numbers,
+// first after last).
+func byteRange(spec string, size int64) (first, last int64, status int) {
+	r, ok := strings.CutPrefix(spec, "bytes=")
+	a, b, dash := strings.Cut(r, "-")
+	if !ok || !dash || strings.Contains(r, ",") || a == "" && b == "" {
+		return 0, 0, http.StatusOK
+	}
+	num := func(s string) (int64, bool) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil && n >= 0 && strings.Trim(s, "0123456789") == ""
+	}
+	if a == "" { // the last b bytes
+		n, ok := num(b)
+		switch {
+		case !ok:
+			return 0, 0, http.StatusOK
+		case n == 0 || size == 0:
+			return 0, 0, http.StatusRequestedRangeNotSatisfiable
+		}
+		return max(size-n, 0), size - 1, http.StatusPartialContent
+	}
+	first, ok = num(a)
+	if !ok {
+		return 0, 0, http.StatusOK
+	}
+	last = size - 1
+	if b != "" {
+		if last, ok = num(b); !ok || last < first {
+			return 0, 0, http.StatusOK
+		}
+	}
+	if first >= size {
+		return 0, 0, http.StatusRequestedRangeNotSatisfiable
+	}
+	return first, min(last, size-1), http.StatusPartialContent
 }
 
 // responseOverrides are the query parameters of GetObject and HeadObject that set a header of
