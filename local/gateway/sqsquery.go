@@ -154,7 +154,7 @@ var (
 	// members that are integers in the JSON protocol
 	queryInts = map[string]bool{
 		"MaxNumberOfMessages": true, "WaitTimeSeconds": true, "VisibilityTimeout": true,
-		"DelaySeconds": true, "MaxResults": true,
+		"DelaySeconds": true, "MaxResults": true, "MaxNumberOfMessagesPerSecond": true,
 	}
 )
 

@@ -71,6 +71,17 @@ func (m *Mapper) sqs(r *http.Request) (Operation, error) {
 			return op, missing("SourceArn")
 		}
 		op.Checks = []Check{check("sqs:"+name, src)}
+		if name == "StartMessageMoveTask" {
+			// What the task then does on the caller's behalf, as SQS's troubleshooting page for
+			// DLQ redrives lists it: read and delete the source's messages, send to the destination.
+			// (Without DestinationArn the destination is the source's source queue, not known here.)
+			for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} {
+				op.Checks = append(op.Checks, check(a, src))
+			}
+			if dst := p.str("DestinationArn"); dst != "" {
+				op.Checks = append(op.Checks, check("sqs:SendMessage", dst))
+			}
+		}
 		return op, nil
 	case "CancelMessageMoveTask":
 		// Authorized on the task's source queue, which its handle names.

@@ -102,8 +102,10 @@ func TestMap(t *testing.T) {
 			[]Check{c("sqs:DeleteMessage", qArn)}, nil, ""},
 		{"sqs json visibility batch", "sqs", jsonReq("AmazonSQS.ChangeMessageVisibilityBatch", `{"QueueUrl":"`+qURL+`"}`), "ChangeMessageVisibilityBatch",
 			[]Check{c("sqs:ChangeMessageVisibility", qArn)}, nil, ""},
-		{"sqs json start move task", "sqs", jsonReq("AmazonSQS.StartMessageMoveTask", `{"SourceArn":"`+qArn+`"}`), "StartMessageMoveTask",
-			[]Check{c("sqs:StartMessageMoveTask", qArn)}, nil, ""},
+		// A redrive is authorized for what it does on the caller's behalf (SQS's troubleshooting page).
+		{"sqs json start move task", "sqs", jsonReq("AmazonSQS.StartMessageMoveTask", `{"SourceArn":"`+qArn+`","DestinationArn":"`+qArn+`-out"}`), "StartMessageMoveTask",
+			[]Check{c("sqs:StartMessageMoveTask", qArn), c("sqs:ReceiveMessage", qArn), c("sqs:DeleteMessage", qArn), c("sqs:GetQueueAttributes", qArn),
+				c("sqs:SendMessage", qArn+"-out")}, nil, ""},
 		// CancelMessageMoveTask names no queue: it is authorized on the source queue its handle names.
 		{"sqs json cancel move task", "sqs", jsonReq("AmazonSQS.CancelMessageMoveTask", `{"TaskHandle":"`+sqstask.Handle("1", qArn)+`"}`), "CancelMessageMoveTask",
 			[]Check{c("sqs:CancelMessageMoveTask", qArn)}, nil, ""},

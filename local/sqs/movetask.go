@@ -22,8 +22,10 @@ import (
 //
 //   - the source must be a queue that some queue's redrive policy names as its dead-letter queue;
 //   - without DestinationArn each message goes back to the queue it was dead-lettered from (its
-//     DeadLetterQueueSourceArn attribute; where the emulator does not give one, the source's only
-//     source queue, and the task fails when it has several);
+//     DeadLetterQueueSourceArn attribute; the emulator gives none, so the dead-letter queue's only
+//     source queue, and with several the task fails, CouldNotDetermineMessageSource). Unlike SQS, a
+//     message sent to the dead-letter queue directly goes to that source queue too: SQS fails the
+//     task for it, and the emulator does not tell one from a dead-lettered message;
 //   - MaxNumberOfMessagesPerSecond from 1 to 500 (unset: as fast as the emulator goes);
 //   - one task running per source queue; ListMessageMoveTasks gives the most recent, up to 10
 //     (MaxResults, default 1), newest first, the TaskHandle only of a running one;
@@ -31,8 +33,12 @@ import (
 //     and completes; a cancelled one keeps what it moved.
 //
 // A message is sent to its destination (body and message attributes) and then deleted from the
-// source, so a cloud stopped between the two leaves a copy in both, never none. The tasks live as
-// long as the cloud (ctx) and are not kept across a restart.
+// source, so a cloud stopped between the two leaves a copy in both, never none. A cancel is taken
+// between two messages, never inside one's send and delete, and the messages received but not
+// moved are made visible again at once. IAM authorizes what SQS's troubleshooting page says a
+// redrive needs (local/iam: sqs:StartMessageMoveTask, ReceiveMessage, DeleteMessage and
+// GetQueueAttributes on the source, SendMessage on DestinationArn). The tasks live as long as the
+// cloud (ctx) and are not kept across a restart. FIFO queues are refused (the local cloud has none).
 type MoveTasks struct {
 	ctx   context.Context
 	mu    sync.Mutex
@@ -86,7 +92,7 @@ func (m *MoveTasks) Interceptor(next http.Handler) http.Handler {
 		case "StartMessageMoveTask":
 			m.start(w, em, in.SourceArn, in.DestinationArn, in.MaxNumberOfMessagesPerSecond)
 		case "ListMessageMoveTasks":
-			m.list(w, in.SourceArn, in.MaxResults)
+			m.list(w, em, in.SourceArn, in.MaxResults)
 		default:
 			m.cancelTask(w, in.TaskHandle)
 		}
@@ -115,6 +121,10 @@ func (m *MoveTasks) start(w http.ResponseWriter, em emulator, source, destinatio
 		}
 		dest = *destination
 	}
+	if strings.HasSuffix(*source, ".fifo") {
+		writeError(w, "UnsupportedOperation", "The local cloud moves messages of standard queues only.")
+		return
+	}
 	sources := em.sourcesOf(*source)
 	if len(sources) == 0 {
 		writeError(w, "InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue.")
@@ -142,17 +152,29 @@ func (m *MoveTasks) start(w http.ResponseWriter, em emulator, source, destinatio
 	}
 	m.tasks[*source] = ts
 	m.mu.Unlock()
-	go m.run(ctx, em.detached(ctx), t, srcURL, sources)
+	go m.run(ctx, em.detached(m.ctx), t, srcURL, sources)
 	writeJSON(w, map[string]any{"TaskHandle": t.handle})
 }
 
 // run moves t's messages until it has moved what the queue held at its start, the queue is empty,
-// or it is cancelled.
+// it fails or it is cancelled. Its requests run on the cloud's context (em), not the task's: a
+// cancel (ctx) is taken between two messages, so none is cut between its send and its delete.
 func (m *MoveTasks) run(ctx context.Context, em emulator, t *moveTask, srcURL string, sources []string) {
-	fail := func(reason string) {
+	var held []movedMessage // received and not yet moved
+	end := func(status, reason string) {
+		for _, msg := range held {
+			em.visibleNow(srcURL, msg.ReceiptHandle)
+		}
 		m.mu.Lock()
-		t.status, t.failure = "FAILED", reason
-		m.mu.Unlock()
+		defer m.mu.Unlock()
+		if t.status == "CANCELLING" {
+			status, reason = "CANCELLED", ""
+		}
+		t.status, t.failure = status, reason
+	}
+	if t.destination == "" && len(sources) != 1 {
+		end("FAILED", "CouldNotDetermineMessageSource")
+		return
 	}
 	urls := map[string]string{}
 	urlOf := func(arn string) (string, bool) {
@@ -173,24 +195,25 @@ func (m *MoveTasks) run(ctx context.Context, em emulator, t *moveTask, srcURL st
 	}
 	for {
 		m.mu.Lock()
-		done, moved := t.moved >= t.toMove, t.moved
+		left := t.toMove - t.moved
 		m.mu.Unlock()
-		if done || ctx.Err() != nil {
+		if left <= 0 || ctx.Err() != nil {
 			break
 		}
-		want := min(10, t.toMove-moved)
+		want := min(10, left)
 		if t.rate > 0 {
 			want = 1
 		}
 		msgs, ok := em.receive(srcURL, want)
 		if !ok {
-			fail("the source queue could not be read")
+			end("FAILED", "AWS.SimpleQueueService.NonExistentQueue")
 			return
 		}
 		if len(msgs) == 0 {
 			break // fewer than counted: read or deleted by others meanwhile
 		}
-		for _, msg := range msgs {
+		held = msgs
+		for len(held) > 0 {
 			if tick != nil {
 				select {
 				case <-tick:
@@ -198,40 +221,46 @@ func (m *MoveTasks) run(ctx context.Context, em emulator, t *moveTask, srcURL st
 				}
 			}
 			if ctx.Err() != nil {
-				break // the message becomes visible again in the source after its 30 s
+				break
 			}
+			msg := held[0]
 			dest := t.destination
 			if dest == "" {
 				dest = msg.Attributes["DeadLetterQueueSourceArn"]
 			}
-			if dest == "" && len(sources) == 1 {
+			if dest == "" {
 				dest = sources[0]
 			}
-			if dest == "" {
-				fail("the message's source queue is not known and the dead-letter queue has several sources: give DestinationArn")
-				return
-			}
 			destURL, ok := urlOf(dest)
-			if !ok || !em.send(destURL, msg) {
-				fail("the destination queue " + dest + " could not be written")
+			if !ok {
+				end("FAILED", "AWS.SimpleQueueService.NonExistentQueue")
 				return
 			}
-			em.delete(srcURL, msg.ReceiptHandle)
+			if !em.send(destURL, msg) {
+				end("FAILED", "the destination queue "+dest+" refused the message")
+				return
+			}
+			held = held[1:]
+			if !em.delete(srcURL, msg.ReceiptHandle) {
+				m.mu.Lock()
+				t.moved++
+				m.mu.Unlock()
+				end("FAILED", "a moved message could not be deleted from the source queue: it is in both")
+				return
+			}
 			m.mu.Lock()
 			t.moved++
 			m.mu.Unlock()
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if t.status == "CANCELLING" || ctx.Err() != nil {
-		t.status = "CANCELLED"
+	if ctx.Err() != nil {
+		end("CANCELLED", "") // cancelled, or the cloud stopping
 		return
 	}
-	t.status = "COMPLETED"
+	end("COMPLETED", "")
 }
 
-func (m *MoveTasks) list(w http.ResponseWriter, source *string, maxResults *int64) {
+func (m *MoveTasks) list(w http.ResponseWriter, em emulator, source *string, maxResults *int64) {
 	if source == nil || *source == "" {
 		writeError(w, "MissingParameter", "The request must contain the parameter SourceArn.")
 		return
@@ -243,6 +272,10 @@ func (m *MoveTasks) list(w http.ResponseWriter, source *string, maxResults *int6
 			return
 		}
 		n = *maxResults
+	}
+	if _, ok := em.queueURL(*source); !ok {
+		writeError(w, "ResourceNotFoundException", "The resource that you specified for the SourceArn parameter doesn't exist.")
+		return
 	}
 	m.mu.Lock()
 	ts := m.tasks[*source]
@@ -278,6 +311,10 @@ func (m *MoveTasks) cancelTask(w http.ResponseWriter, handle *string) {
 		return
 	}
 	source := sqstask.Source(*handle)
+	if source == "" {
+		writeError(w, "InvalidParameterValue", "Value for parameter TaskHandle is invalid.")
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, t := range m.tasks[source] {
@@ -293,7 +330,7 @@ func (m *MoveTasks) cancelTask(w http.ResponseWriter, handle *string) {
 		writeJSON(w, map[string]any{"ApproximateNumberOfMessagesMoved": t.moved})
 		return
 	}
-	writeError(w, "ResourceNotFoundException", "The resource that you specified for the TaskHandle parameter doesn't exist.")
+	writeError(w, "ResourceNotFoundException", "Task does not exist.")
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -381,6 +418,11 @@ func (em emulator) send(url string, msg movedMessage) bool {
 	return em.ask("SendMessage", in, nil)
 }
 
-func (em emulator) delete(url, receipt string) {
-	em.ask("DeleteMessage", map[string]any{"QueueUrl": url, "ReceiptHandle": receipt}, nil)
+func (em emulator) delete(url, receipt string) bool {
+	return em.ask("DeleteMessage", map[string]any{"QueueUrl": url, "ReceiptHandle": receipt}, nil)
+}
+
+// visibleNow hands a received message back to its queue at once.
+func (em emulator) visibleNow(url, receipt string) {
+	em.ask("ChangeMessageVisibility", map[string]any{"QueueUrl": url, "ReceiptHandle": receipt, "VisibilityTimeout": 0}, nil)
 }

@@ -42,11 +42,27 @@ func TestMessageMoveTasksOnTheEmulator(t *testing.T) {
 	workURL, _ := queue("work", map[string]string{"VisibilityTimeout": "1",
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlq)})
 	otherURL, other := queue("other", nil)
+	// Four documents dead-lettered as a pipeline's are: received once (maxReceiveCount 1), not
+	// deleted, and moved to the dead-letter queue by the next receive after their visibility timeout.
 	for i := 1; i <= 4; i++ {
-		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(dlqURL), MessageBody: aws.String(fmt.Sprintf("doc %d", i)),
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(workURL), MessageBody: aws.String(fmt.Sprintf("doc %d", i)),
 			MessageAttributes: map[string]types.MessageAttributeValue{"n": {DataType: aws.String("Number"), StringValue: aws.String(fmt.Sprint(i))}}}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for seen := 0; seen < 4; {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(workURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += len(out.Messages)
+	}
+	for deadline := time.Now().Add(15 * time.Second); inQueue(ctx, t, c, dlqURL) < 4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 4 messages dead-lettered", inQueue(ctx, t, c, dlqURL))
+		}
+		time.Sleep(1100 * time.Millisecond)
+		c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(workURL), MaxNumberOfMessages: 10}) // past maxReceiveCount: moves them
 	}
 	code := func(err error) string {
 		var ae smithy.APIError
@@ -96,8 +112,8 @@ func TestMessageMoveTasksOnTheEmulator(t *testing.T) {
 	if strings.Join(got, " ") != "doc 1/1 doc 2/2 doc 3/3 doc 4/4" {
 		t.Errorf("the source queue received %q, want the four documents with their attributes", got)
 	}
-	if n := visible(ctx, t, c, dlqURL); n != 0 {
-		t.Errorf("%d messages left in the dead-letter queue, want 0", n)
+	if n := inQueue(ctx, t, c, dlqURL); n != 0 {
+		t.Errorf("%d messages left in the dead-letter queue (visible or not), want 0", n)
 	}
 
 	// To a queue of the user's choice, one a second, cancelled after the first.
@@ -136,7 +152,104 @@ func TestMessageMoveTasksOnTheEmulator(t *testing.T) {
 	if err != nil || len(list.Results) != 2 || aws.ToString(list.Results[0].Status) != "CANCELLED" || aws.ToString(list.Results[1].Status) != "COMPLETED" {
 		t.Errorf("ListMessageMoveTasks = %+v, %v; want the cancelled task, then the completed one", list, err)
 	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"cancel with a handle that is none", func() error {
+			_, err := c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: aws.String("not-a-handle")})
+			return err
+		}(), "InvalidParameterValue"},
+		{"list of a queue that does not exist", func() error {
+			_, err := c.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(dlq + "-gone")})
+			return err
+		}(), "ResourceNotFoundException"},
+	} {
+		if code(tc.err) != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, tc.err, tc.want)
+		}
+	}
 
+	// A second queue dead-letters into the same queue: without DestinationArn a message's source
+	// cannot be told (the emulator does not say it), and the task fails without hiding any.
+	queue("work-2", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlq)})
+	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlq)}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := waitForTask(ctx, t, c, dlq, "FAILED"); aws.ToString(failed.FailureReason) != "CouldNotDetermineMessageSource" {
+		t.Errorf("FailureReason %q, want CouldNotDetermineMessageSource", aws.ToString(failed.FailureReason))
+	}
+	if n := visible(ctx, t, c, dlqURL); n != 5-int(moved) {
+		t.Errorf("%d visible in the dead-letter queue after the failed task, want %d (none hidden)", n, 5-moved)
+	}
+}
+
+// A cancel while messages move as fast as they can: the task ends CANCELLED, each message is in
+// exactly one of the two queues (none lost, none copied), and the ones it had received but not
+// moved are back in the source at once, not after a visibility timeout.
+func TestMessageMoveTaskCancelledMidway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := onTheEmulator(ctx, t, localsqs.NewMoveTasks(ctx).Interceptor)
+	mk := func(name string, attrs map[string]string) (url, arn string) {
+		q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(q.QueueUrl), a.Attributes["QueueArn"]
+	}
+	dlqURL, dlq := mk("errors", nil)
+	mk("work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlq)})
+	outURL, out := mk("out", nil)
+	const n = 300
+	for i := 0; i < n; i += 10 {
+		var entries []types.SendMessageBatchRequestEntry
+		for j := i; j < i+10; j++ {
+			entries = append(entries, types.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(j)), MessageBody: aws.String(fmt.Sprint(j))})
+		}
+		if _, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(dlqURL), Entries: entries}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlq), DestinationArn: aws.String(out)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); visible(ctx, t, c, outURL) < 20 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	if _, err := c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: start.TaskHandle}); err != nil {
+		t.Fatalf("cancel: %v (did the task end before it? 300 messages should take longer than 20)", err)
+	}
+	task := waitForTask(ctx, t, c, dlq, "CANCELLED")
+	left, moved := inQueue(ctx, t, c, dlqURL), visible(ctx, t, c, outURL)
+	if left+moved != n || int64(moved) != task.ApproximateNumberOfMessagesMoved {
+		t.Errorf("after the cancel: %d in the source, %d in the destination, the task says %d moved; want %d in all, the destination's count the task's",
+			left, moved, task.ApproximateNumberOfMessagesMoved, n)
+	}
+	if v := visible(ctx, t, c, dlqURL); v != left {
+		t.Errorf("%d of the source's %d visible: the messages received but not moved must be visible again at once", v, left)
+	}
+	t.Logf("cancelled after %d of %d", moved, n)
+
+}
+
+// inQueue is a queue's messages, visible or not.
+func inQueue(ctx context.Context, t *testing.T, c *sqs.Client, url string) int {
+	t.Helper()
+	a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v, nv int
+	fmt.Sscan(a.Attributes["ApproximateNumberOfMessages"], &v)
+	fmt.Sscan(a.Attributes["ApproximateNumberOfMessagesNotVisible"], &nv)
+	return v + nv
 }
 
 func visible(ctx context.Context, t *testing.T, c *sqs.Client, url string) int {

@@ -897,12 +897,14 @@ func redrive(t *testing.T, sess *pySession, name string) {
 		return q.QueueUrl, a.Attributes["QueueArn"]
 	}
 	dlqURL, dlq := queue(name+"-redrive-dlq", map[string]string{})
-	workURL, _ := queue(name+"-redrive-work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":3}`, dlq)})
+	workURL, work := queue(name+"-redrive-work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":3}`, dlq)})
 	for i := 1; i <= 3; i++ {
 		call(nil, "sqs", "SendMessage", map[string]any{"QueueUrl": dlqURL, "MessageBody": fmt.Sprintf("parked %d", i)})
 	}
+	// Sent to the dead-letter queue directly, so named their destination: SQS cannot tell such a
+	// message's source queue (CouldNotDetermineMessageSource).
 	var started struct{ TaskHandle string }
-	call(&started, "sqs", "StartMessageMoveTask", map[string]any{"SourceArn": dlq})
+	call(&started, "sqs", "StartMessageMoveTask", map[string]any{"SourceArn": dlq, "DestinationArn": work})
 	if started.TaskHandle == "" {
 		t.Fatal("StartMessageMoveTask gave no TaskHandle")
 	}
