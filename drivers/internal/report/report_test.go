@@ -563,6 +563,14 @@ func TestReportInChromium(t *testing.T) {
 	if len(heads) != 2 || !strings.Contains(heads[1]["note"].(string), "its total over the last 60 s (the probe's window before the fault)") {
 		t.Errorf("probe charts %v, want the second's note to name its total (a long note)", heads)
 	}
+	// AND at a phone's 420 px the page does not scroll sideways: the timeline gives its bars' room
+	// to its words, and the probe table scrolls inside itself
+	p.Viewport(t, 420, 900)
+	p.Wait(t, `window.innerWidth === 420`, 5*time.Second)
+	if w := browsertest.Eval[map[string]float64](t, p, `({page: document.documentElement.scrollWidth, view: window.innerWidth,
+			timeline: document.getElementById("timeline").getBoundingClientRect().right})`); w["page"] > w["view"] || w["timeline"] > w["view"] {
+		t.Errorf("at 420 px: page %v px wide, timeline to %v px, window %v px; want nothing wider than the window", w["page"], w["timeline"], w["view"])
+	}
 	p.Viewport(t, 1400, 1000)
 
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
