@@ -35,3 +35,24 @@ func TestWriteIndexLinksEveryReport(t *testing.T) {
 		t.Error("index links by absolute path; want links relative to the index")
 	}
 }
+
+// GIVEN a run whose documents did not all convert WHEN the index is written THEN its line accounts
+// for every published document (converted, in the error queue, pending, lost), as the console's
+// does: "506 published, 501 converted, 0 lost" left five unexplained.
+func TestWriteIndexAccountsForEveryDocument(t *testing.T) {
+	dir := t.TempDir()
+	r := Result{Experiment: "exp_2-dynamodb_disruption", Scenario: "resilient", Verdict: "held", Published: 506, Pending: 1, WritesMissing: 0}
+	r.Documents.Converted, r.Documents.InErrorQueue = 500, 5
+	path := filepath.Join(dir, "index.html")
+	if err := writeIndex(path, []Result{r}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "506 published, 500 converted, 5 in the error queue, 1 pending in the work queue, 0 lost; 0 DynamoDB writes missing"
+	if !strings.Contains(string(b), want) {
+		t.Errorf("index lacks %q:\n%s", want, b)
+	}
+}

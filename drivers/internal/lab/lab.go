@@ -227,13 +227,22 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	return sum, runErr
 }
 
+// documents is where the run's documents ended, as the console and the results page say it:
+// every published one converted, in the error queue, still pending in the work queue, or lost
+// (the five add up), and the DynamoDB writes the converted ones lack; more (the subscriber's
+// shortfalls) goes before the lost count.
+func (r Result) documents(more string) string {
+	return fmt.Sprintf("%d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing",
+		r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, more, r.Lost, r.WritesMissing)
+}
+
 // writeIndex writes the results page of one run of the lab: the verdict table, an experiment per
 // row and a scenario per column, each verdict linking to its report.
 func writeIndex(path string, rs []Result) error {
 	rows := make([]report.IndexRow, 0, len(rs))
 	for _, r := range rs {
 		row := report.IndexRow{Experiment: r.Experiment, Scenario: r.Scenario, Verdict: r.Verdict, Error: r.Error,
-			Detail: fmt.Sprintf("%d published, %d converted, %d lost, %d DynamoDB writes missing", r.Published, r.Documents.Converted, r.Lost, r.WritesMissing)}
+			Detail: r.documents("")}
 		if r.Report != "" {
 			row.Report = filepath.Base(r.Report)
 		}
@@ -435,8 +444,7 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			if r.ReceiveErrors > 0 {
 				subscriber += fmt.Sprintf(", %d of the subscriber's receives failed", r.ReceiveErrors)
 			}
-			fmt.Fprintf(tph.w, "    verdict %s; %d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing\n",
-				r.Verdict, r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, subscriber, r.Lost, r.WritesMissing)
+			fmt.Fprintf(tph.w, "    verdict %s; %s\n", r.Verdict, r.documents(subscriber))
 			if r.Error != "" {
 				return errors.New(r.Error)
 			}
