@@ -26,18 +26,7 @@ func TestMessageMoveTasksOnTheEmulator(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := onTheEmulator(ctx, t, localsqs.NewMoveTasks(ctx).Interceptor)
-	queue := func(name string, attrs map[string]string) (url, arn string) {
-		t.Helper()
-		q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(q.QueueUrl), a.Attributes["QueueArn"]
-	}
+	queue := func(name string, attrs map[string]string) (url, arn string) { return makeQueue(ctx, t, c, name, attrs) }
 	dlqURL, dlq := queue("errors", nil)
 	workURL, _ := queue("work", map[string]string{"VisibilityTimeout": "1",
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlq)})
@@ -192,17 +181,7 @@ func TestMessageMoveTaskCancelledMidway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := onTheEmulator(ctx, t, localsqs.NewMoveTasks(ctx).Interceptor)
-	mk := func(name string, attrs map[string]string) (url, arn string) {
-		q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return aws.ToString(q.QueueUrl), a.Attributes["QueueArn"]
-	}
+	mk := func(name string, attrs map[string]string) (url, arn string) { return makeQueue(ctx, t, c, name, attrs) }
 	dlqURL, dlq := mk("errors", nil)
 	mk("work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlq)})
 	outURL, out := mk("out", nil)
@@ -236,6 +215,20 @@ func TestMessageMoveTaskCancelledMidway(t *testing.T) {
 	}
 	t.Logf("cancelled after %d of %d", moved, n)
 
+}
+
+// makeQueue creates a queue and gives its URL and ARN.
+func makeQueue(ctx context.Context, t *testing.T, c *sqs.Client, name string, attrs map[string]string) (url, arn string) {
+	t.Helper()
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(q.QueueUrl), a.Attributes["QueueArn"]
 }
 
 // inQueue is a queue's messages, visible or not.
