@@ -243,6 +243,9 @@ func writeIndex(path string, rs []Result) error {
 	for _, r := range rs {
 		row := report.IndexRow{Experiment: r.Experiment, Scenario: r.Scenario, Verdict: r.Verdict, Error: r.Error,
 			Detail: r.documents("")}
+		if e, err := experiments.LoadDefinition(r.Experiment); err == nil {
+			row.Title = e.Title // the shipped experiment's; none for another's
+		}
 		if r.Report != "" {
 			row.Report = filepath.Base(r.Report)
 		}

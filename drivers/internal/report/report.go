@@ -120,8 +120,10 @@ func (o Options) WriteFile(path string, run Run, s *Series) error {
 // IndexRow is one run of a lab: an experiment on a scenario.
 type IndexRow struct {
 	Experiment string
-	Scenario   string
-	Verdict    string
+	// Title is the experiment's title, shown under its name ("" for none).
+	Title    string
+	Scenario string
+	Verdict  string
 	// Report is the link to the run's report (relative to the index file); "" when it has none.
 	Report string
 	// Error is the run's error, if any; Detail one more line to show (e.g. "0 documents lost").
@@ -138,12 +140,13 @@ func Index(w io.Writer, rows []IndexRow) error {
 		Found bool
 	}
 	type line struct {
-		Experiment string
-		Cells      []cell
+		Experiment, Title string
+		Cells             []cell
 	}
 	var scenarios, experiments []string
 	seen := map[string]bool{}
 	byKey := map[[2]string]IndexRow{}
+	titles := map[string]string{}
 	for _, r := range rows {
 		if !seen["s:"+r.Scenario] {
 			seen["s:"+r.Scenario] = true
@@ -154,10 +157,13 @@ func Index(w io.Writer, rows []IndexRow) error {
 			experiments = append(experiments, r.Experiment)
 		}
 		byKey[[2]string{r.Experiment, r.Scenario}] = r
+		if r.Title != "" {
+			titles[r.Experiment] = r.Title
+		}
 	}
 	var lines []line
 	for _, e := range experiments {
-		l := line{Experiment: e}
+		l := line{Experiment: e, Title: titles[e]}
 		for _, s := range scenarios {
 			r, ok := byKey[[2]string{e, s}]
 			c := cell{IndexRow: r, Found: ok, Class: verdictClass(r.Verdict)}
