@@ -526,6 +526,13 @@ func TestReportInChromium(t *testing.T) {
 	if px := browsertest.ChartPixels(t, p, "p0", before, "b.top + 2"); !px.Mostly(browsertest.Neutral) {
 		t.Errorf("pixels outside = %v, want neutral", px)
 	}
+	// AND a probe chart with no datapoints but values measured (lambda-errors: no Errors were put,
+	// the journal has readings) says its marks are the probe's readings, not only "no data"; one
+	// with data says nothing
+	notes := browsertest.Eval[[]string](t, p, `["p0", "p1"].map(id => { const n = document.querySelector('[data-widget-id="' + id + '"] .cd-nodata'); return n ? n.textContent : ""; })`)
+	if notes[0] != "" || !strings.HasPrefix(notes[1], "No data in this range") || !strings.Contains(notes[1], "the marks are the probe's readings") {
+		t.Errorf("no-data notes %q, want none on messages-in-flight and lambda-errors' saying what its marks are", notes)
+	}
 	// AND a probe measured with no value (lambda-errors after the fault) has its mark: a dashed
 	// segment in the failure's red (#c11b1b) along the chart's bottom over its window
 	marked := 0

@@ -392,6 +392,10 @@
     var text = "";
     if (!n) text = "No data in this range" + (missing.length ? ": " + missing.join(", ") : "");
     else if (missing.length) text = "No data in this range for " + missing.join(", ");
+    // A report's probe chart: its marks are what the probe read, a number even over no datapoint
+    // (its no-data value, 0 for a Sum), which "no data" alone seemed to contradict.
+    var valued = (w.marks || []).some(function (m) { return !m.noData; });
+    if (!n && valued) text += " (the marks are the probe's readings: with no datapoint, its no-data value)";
     var note = s.box.querySelector(".cd-nodata");
     if (!text) {
       if (note) note.remove();
