@@ -207,7 +207,7 @@ func (a *Alarm) validate() error {
 	if (a.Statistic == "") == (a.ExtendedStatistic == "") {
 		return &apiErr{code: "InvalidParameterCombinationException", query: "InvalidParameterCombination", msg: "Exactly one of the parameters Statistic and ExtendedStatistic must be specified."}
 	}
-	if a.Statistic != "" && (!ValidStat(a.Statistic) || strings.HasPrefix(a.Statistic, "p")) {
+	if a.Statistic != "" && !cwstat.Basic(a.Statistic) {
 		return invalid("The value %s for parameter Statistic is invalid.", a.Statistic)
 	}
 	if a.ExtendedStatistic != "" && !cwstat.Alarmable(a.ExtendedStatistic) {

@@ -281,3 +281,17 @@ func TestDynamoDBAlarmsIgnoreMissingData(t *testing.T) {
 		})
 	}
 }
+
+// An alarm's Statistic is one of the basic five: a percentile or another extended statistic goes
+// in ExtendedStatistic (PutMetricAlarm's page).
+func TestAlarmStatisticIsBasic(t *testing.T) {
+	s := NewStore()
+	for _, stat := range []string{"p99", "tm90", "IQM", "TC(10%:90%)"} {
+		if err := s.PutAlarm(errorsAlarm(func(a *Alarm) { a.Statistic = stat })); err == nil || !strings.Contains(err.Error(), "parameter Statistic is invalid") {
+			t.Errorf("Statistic %q: %v, want it refused", stat, err)
+		}
+	}
+	if err := s.PutAlarm(errorsAlarm(func(a *Alarm) { a.Statistic, a.ExtendedStatistic = "", "tm90" })); err != nil {
+		t.Errorf("ExtendedStatistic tm90: %v", err)
+	}
+}

@@ -403,7 +403,7 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 		return nil, tooMany("ExtendedStatistics", 10)
 	}
 	for _, s := range in.Statistics {
-		if !ValidStat(s) || strings.HasPrefix(s, "p") {
+		if !cwstat.Basic(s) {
 			return nil, invalid("The value %s for parameter Statistics is invalid.", s)
 		}
 	}

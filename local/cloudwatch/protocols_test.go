@@ -691,6 +691,9 @@ func TestProtocolErrors(t *testing.T) {
 			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "You have requested up to 2,881 datapoints, which exceeds the limit of 1,440"},
 		{name: "statistics and extended statistics", op: "GetMetricStatistics", in: statistics(map[string]any{"ExtendedStatistics": []any{"p99"}}),
 			status: 400, code: "InvalidParameterCombination", shape: "InvalidParameterCombinationException", msg: "Statistics and ExtendedStatistics are mutually exclusive"},
+		// Statistics takes the basic five only; an extended one goes in ExtendedStatistics.
+		{name: "a trimmed mean as a statistic", op: "GetMetricStatistics", in: statistics(map[string]any{"Statistics": []any{"tm90"}}),
+			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "The value tm90 for parameter Statistics is invalid."},
 		{name: "a period of 7 s", op: "GetMetricStatistics", in: statistics(map[string]any{"Period": 7}),
 			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Period"},
 		{name: "a period of 90 s", op: "GetMetricStatistics", in: statistics(map[string]any{"Period": 90}),
