@@ -176,24 +176,12 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 // part of the values does (SampleCount, trimmed count and trimmed sum): chaosaws' mean of per-period
 // values is then not the window's value the state machine reads.
 func countsPerPeriod(stat string) bool {
-	return stat == "SampleCount" || strings.HasPrefix(stat, "tc") || strings.HasPrefix(stat, "ts") ||
-		strings.HasPrefix(stat, "TC(") || strings.HasPrefix(stat, "TS(")
+	e, _ := cwstat.ParseExtended(stat)
+	return stat == "SampleCount" || e.Kind == "TC" || e.Kind == "TS"
 }
 
 // basicStatistics are CloudWatch's statistics that are not extended ones.
 var basicStatistics = []string{"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
-
-// extendedStatistic reports whether stat is one of CloudWatch's extended statistics: a
-// percentile (p99, p99.9), a trimmed or winsorized mean, count or sum (tm90, wm99.5), their ranges
-// (TM(10%:90%), TM(150:1000), PR(:300)) or IQM, read as the local CloudWatch reads them
-// (internal/cwstat), bounds included: what validates, the local cloud computes.
-func extendedStatistic(stat string) bool {
-	if _, ok := cwstat.Percentile(stat); ok {
-		return true
-	}
-	_, ok := cwstat.ParseExtended(stat)
-	return ok
-}
 
 // badStatistic says why stat, the probe's statistic (or, extended, its extended_statistic), is not
 // one CloudWatch computes, or "". get_metric_statistics (statistics) takes one of the basic five as
@@ -202,12 +190,12 @@ func extendedStatistic(stat string) bool {
 // queried it.
 func badStatistic(stat string, extended, statistics bool) string {
 	if extended {
-		if !extendedStatistic(stat) || statistics && stat[0] != 'p' {
+		if !cwstat.IsExtended(stat) || statistics && stat[0] != 'p' {
 			return fmt.Sprintf("%q is not a CloudWatch percentile (p0.0 to p100, e.g. p99)", stat)
 		}
 		return ""
 	}
-	if slices.Contains(basicStatistics, stat) || !statistics && extendedStatistic(stat) {
+	if slices.Contains(basicStatistics, stat) || !statistics && cwstat.IsExtended(stat) {
 		return ""
 	}
 	want := strings.Join(basicStatistics, ", ")

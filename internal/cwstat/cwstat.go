@@ -124,26 +124,26 @@ func value(s string) (float64, bool) {
 	return v, err == nil
 }
 
-// Valid reports whether stat is any statistic CloudWatch computes: a basic one, a percentile or
-// another extended one.
-func Valid(stat string) bool {
-	if _, ok := Percentile(stat); ok || Basic(stat) {
+// IsExtended reports whether stat is an extended statistic: a percentile or another one.
+func IsExtended(stat string) bool {
+	if _, ok := Percentile(stat); ok {
 		return true
 	}
 	_, ok := ParseExtended(stat)
 	return ok
 }
 
+// Valid reports whether stat is any statistic CloudWatch computes: a basic one or an extended one.
+func Valid(stat string) bool { return Basic(stat) || IsExtended(stat) }
+
 // Alarmable reports whether an alarm's ExtendedStatistic may be stat: PutMetricAlarm's page allows
 // percentiles, the short forms, IQM and PR(n:m), and TC, TM, TS and WM with two percentage bounds,
 // each between 10 and 90 (its TM(X%:X%)).
 func Alarmable(stat string) bool {
-	if _, ok := Percentile(stat); ok {
-		return true
-	}
 	e, ok := ParseExtended(stat)
 	if !ok {
-		return false
+		_, ok := Percentile(stat)
+		return ok
 	}
 	if e.Short || e.Kind == "PR" {
 		return true
