@@ -2,8 +2,6 @@ package cloudwatch
 
 import (
 	"math"
-	"slices"
-	"sort"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/cwstat"
 )
@@ -29,12 +27,7 @@ func computeExtended(e cwstat.Extended, vals []sample) (float64, bool) {
 	if len(vals) == 0 {
 		return 0, false
 	}
-	sorted := slices.Clone(vals)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].v < sorted[j].v })
-	total := 0.0
-	for _, s := range sorted {
-		total += s.n
-	}
+	sorted, total := ascending(vals)
 	// kept is how many of a value's occurrences are inside the bounds.
 	var kept func(i int, before float64) float64
 	lowest, highest := math.Inf(-1), math.Inf(1) // what winsorizing moves values to

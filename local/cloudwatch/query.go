@@ -289,12 +289,7 @@ func statOf(stat string, a point, vals []sample) (float64, bool) {
 		return a.count, true
 	}
 	if p, ok := cwstat.Percentile(stat); ok && len(vals) > 0 {
-		sorted := slices.Clone(vals)
-		sort.Slice(sorted, func(i, j int) bool { return sorted[i].v < sorted[j].v })
-		total := 0.0
-		for _, s := range sorted {
-			total += s.n
-		}
+		sorted, total := ascending(vals)
 		rank, seen := p*total/100, 0.0 // the value at rank: the first whose count reaches it
 		for _, s := range sorted {
 			if seen += s.n; seen >= rank {
@@ -307,6 +302,17 @@ func statOf(stat string, a point, vals []sample) (float64, bool) {
 		return computeExtended(e, vals)
 	}
 	return 0, false
+}
+
+// ascending is vals sorted by value (a copy) and how many values they count in all, what every
+// statistic of ranks reads.
+func ascending(vals []sample) (sorted []sample, total float64) {
+	sorted = slices.Clone(vals)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].v < sorted[j].v })
+	for _, s := range sorted {
+		total += s.n
+	}
+	return sorted, total
 }
 
 // ValidStat reports whether the local store computes stat: every statistic CloudWatch does.
