@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -132,7 +131,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	if *runID == "" {
 		*runID = defaultRunID(now())
-	} else if strings.ContainsAny(*runID, "/ ") {
+	} else if !publish.ValidRunID(*runID) {
 		// Said before anything is logged or uploaded, naming the flag (publish.Config names its field).
 		return cli.Usagef("publisher: -run-id %q: must not contain '/' or spaces (it starts every object's name)", *runID)
 	}

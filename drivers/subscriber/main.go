@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -153,7 +152,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	// A run id names objects (publisher -run-id): one with '/' or spaces matches none, and the
 	// subscriber would wait for documents it can never count.
-	if strings.ContainsAny(*runID, "/ ") {
+	if !publish.ValidRunID(*runID) {
 		return cli.Usagef("subscriber: -run-id %q: must not contain '/' or spaces (the publisher refuses such a run id)", *runID)
 	}
 	var pub *publish.Summary

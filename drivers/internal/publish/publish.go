@@ -145,11 +145,15 @@ func (c *Config) defaults() error {
 	if c.GiveUp < 0 {
 		errs = append(errs, fmt.Errorf("%w: GiveUp: %v is negative", ErrConfig, c.GiveUp))
 	}
-	if strings.ContainsAny(c.RunID, "/ ") {
+	if !ValidRunID(c.RunID) {
 		errs = append(errs, fmt.Errorf("%w: RunID: %q must not contain '/' or spaces", ErrConfig, c.RunID))
 	}
 	return errors.Join(errs...)
 }
+
+// ValidRunID reports whether id can name a run: it starts every object's name, so it holds no '/'
+// or space (the subscriber counts a run's documents by it, and could match none).
+func ValidRunID(id string) bool { return !strings.ContainsAny(id, "/ ") }
 
 type result struct {
 	n         int
