@@ -150,14 +150,12 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		}
 		// The stop conditions whose alarm is missing, said once, as CheckAlarms says it;
 		// Translate's own problem at the same path is the same news.
-		if problems, err = fis.CheckAlarms(tpl, opts.Alarms); err != nil {
-			return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
-		}
+		where := "(DescribeAlarms did not return it)"
 		if *alarmsFile != "" { // read from the file, not asked of CloudWatch
-			for i := range problems {
-				problems[i].Reason = strings.Replace(problems[i].Reason, "does not exist (DescribeAlarms did not return it)",
-					"does not exist in -alarms "+*alarmsFile+" (a saved aws cloudwatch describe-alarms answer)", 1)
-			}
+			where = "in -alarms " + *alarmsFile + " (a saved aws cloudwatch describe-alarms answer)"
+		}
+		if problems, err = fis.CheckAlarms(tpl, opts.Alarms, where); err != nil {
+			return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
 		}
 	}
 	e, tps, err := fis.Translate(tpl, opts)

@@ -109,8 +109,9 @@ func AlarmNames(template []byte) ([]string, error) {
 
 // CheckAlarms reports every alarm a stop condition names that is not among alarms (a
 // DescribeAlarms answer, ParseAlarms), at the stop condition's path: an imported template whose
-// stop condition is missing would run without the stop its author meant.
-func CheckAlarms(template []byte, alarms []Alarm) ([]Problem, error) {
+// stop condition is missing would run without the stop its author meant. where says where the
+// alarms were looked for, after "does not exist" ("(DescribeAlarms did not return it)").
+func CheckAlarms(template []byte, alarms []Alarm, where string) ([]Problem, error) {
 	t, err := parseTemplate(template)
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func CheckAlarms(template []byte, alarms []Alarm) ([]Problem, error) {
 	var ps []Problem
 	for _, sa := range t.stopAlarms() {
 		if findAlarm(alarms, sa.name) == nil {
-			ps = append(ps, Problem{Path: sa.path, Reason: fmt.Sprintf("alarm %q does not exist (DescribeAlarms did not return it)", sa.name)})
+			ps = append(ps, Problem{Path: sa.path, Reason: fmt.Sprintf("alarm %q does not exist %s", sa.name, where)})
 		}
 	}
 	return ps, nil

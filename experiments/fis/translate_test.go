@@ -497,11 +497,11 @@ func TestAlarmNamesAndCheckAlarms(t *testing.T) {
 	if err != nil || strings.Join(names, ",") != "NoSuchAlarm" {
 		t.Fatalf("AlarmNames = %v, %v", names, err)
 	}
-	ps, err := fis.CheckAlarms(tpl, alarms(t))
+	ps, err := fis.CheckAlarms(tpl, alarms(t), "(DescribeAlarms did not return it)")
 	if err != nil || len(ps) != 1 || ps[0].Path != "stopConditions[0].value" || !strings.Contains(ps[0].Reason, `"NoSuchAlarm" does not exist`) {
 		t.Fatalf("CheckAlarms = %+v, %v", ps, err)
 	}
-	if ps, _ := fis.CheckAlarms(read(t, "add-delay.json"), alarms(t)); len(ps) != 0 {
+	if ps, _ := fis.CheckAlarms(read(t, "add-delay.json"), alarms(t), "(DescribeAlarms did not return it)"); len(ps) != 0 {
 		t.Errorf("CheckAlarms of an existing alarm: %+v", ps)
 	}
 	if names, _ := fis.AlarmNames(read(t, "get-experiment-template.json")); len(names) != 0 {
