@@ -45,48 +45,27 @@ func ListDeadLetterSourceQueues(next http.Handler) http.Handler {
 			writeError(w, "InvalidParameterValue", bad)
 			return
 		}
-		ask := func(action string, in any) (*gateway.ResponseBuffer, bool) {
-			b, _ := json.Marshal(in)
-			sub := withBody(r, b)
-			sub.Header.Set("X-Amz-Target", "AmazonSQS."+action)
-			rec := gateway.NewResponseBuffer()
-			next.ServeHTTP(rec, sub)
-			return rec, rec.Status() == http.StatusOK
-		}
-		attribute := func(url, name string) (string, *gateway.ResponseBuffer, bool) {
-			rec, ok := ask("GetQueueAttributes", map[string]any{"QueueUrl": url, "AttributeNames": []string{name}})
-			var out struct{ Attributes map[string]string }
-			if !ok || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
-				return "", rec, false
-			}
-			return out.Attributes[name], rec, true
-		}
-		target, rec, ok := attribute(*in.QueueUrl, "QueueArn")
-		if !ok {
+		em := emulator{next: next, base: r}
+		rec := em.call("GetQueueAttributes", map[string]any{"QueueUrl": *in.QueueUrl, "AttributeNames": []string{"QueueArn"}})
+		var attrs struct{ Attributes map[string]string }
+		if rec.Status() != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &attrs) != nil {
 			rec.SendTo(w) // NonExistentQueue, as SQS answers a dead-letter queue that does not exist
 			return
 		}
+		target := attrs.Attributes["QueueArn"]
 		listing := pagetoken.Scope("ListDeadLetterSourceQueues", target)
 		after := ""
 		if in.NextToken != nil && *in.NextToken != "" {
+			var ok bool
 			if after, ok = pagetoken.Last(*in.NextToken, listing); !ok {
 				writeError(w, "InvalidParameterValue", "Invalid NextToken: it was not given for a ListDeadLetterSourceQueues of this queue.")
 				return
 			}
 		}
-		rec, ok = ask("ListQueues", map[string]any{})
-		var all struct{ QueueUrls []string }
-		if !ok || json.Unmarshal(rec.Body.Bytes(), &all) != nil {
-			rec.SendTo(w)
+		sources, failed := em.sourceURLs(target)
+		if failed != nil {
+			failed.SendTo(w)
 			return
-		}
-		var sources []string
-		for _, url := range all.QueueUrls {
-			policy, _, ok := attribute(url, "RedrivePolicy")
-			var redrive struct{ DeadLetterTargetArn string }
-			if ok && policy != "" && json.Unmarshal([]byte(policy), &redrive) == nil && redrive.DeadLetterTargetArn == target {
-				sources = append(sources, url) // a queue deleted since the list is not a source
-			}
 		}
 		slices.Sort(sources)
 		page, last := pageAfter(sources, after, size)
@@ -97,9 +76,6 @@ func ListDeadLetterSourceQueues(next http.Handler) http.Handler {
 		if last != "" && in.MaxResults != nil {
 			answer["NextToken"] = pagetoken.After(listing, last)
 		}
-		b, _ := json.Marshal(answer)
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(b)
+		writeJSON(w, answer)
 	})
 }

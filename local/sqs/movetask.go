@@ -333,64 +333,13 @@ func (m *MoveTasks) cancelTask(w http.ResponseWriter, handle *string) {
 	writeError(w, "ResourceNotFoundException", "Task does not exist.")
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	b, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-}
-
-// emulator makes SQS requests of the emulator behind the interceptors, each a copy of base with
-// another target and body.
-type emulator struct {
-	next http.Handler
-	base *http.Request
-}
-
-// detached is em with requests that live as long as ctx, not as the request that started them.
-func (em emulator) detached(ctx context.Context) emulator {
-	return emulator{next: em.next, base: em.base.Clone(ctx)}
-}
-
-func (em emulator) ask(action string, in any, out any) bool {
-	b, _ := json.Marshal(in)
-	sub := withBody(em.base, b)
-	sub.Header.Set("X-Amz-Target", "AmazonSQS."+action)
-	rec := gateway.NewResponseBuffer()
-	em.next.ServeHTTP(rec, sub)
-	return rec.Status() == http.StatusOK && (out == nil || json.Unmarshal(rec.Body.Bytes(), out) == nil)
-}
-
-// queueURL is the URL of the queue arn names (arn:aws:sqs:<region>:<account>:<name>).
-func (em emulator) queueURL(arn string) (string, bool) {
-	p := strings.Split(arn, ":")
-	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" || p[5] == "" {
-		return "", false
-	}
-	var out struct{ QueueUrl string }
-	ok := em.ask("GetQueueUrl", map[string]any{"QueueName": p[5], "QueueOwnerAWSAccountId": p[4]}, &out)
-	return out.QueueUrl, ok && out.QueueUrl != ""
-}
-
-func (em emulator) attribute(url, name string) string {
-	var out struct{ Attributes map[string]string }
-	em.ask("GetQueueAttributes", map[string]any{"QueueUrl": url, "AttributeNames": []string{name}}, &out)
-	return out.Attributes[name]
-}
-
 // sourcesOf is the ARNs of the queues whose redrive policy names dlq as their dead-letter queue.
 func (em emulator) sourcesOf(dlq string) []string {
-	var all struct{ QueueUrls []string }
-	if !em.ask("ListQueues", map[string]any{}, &all) {
-		return nil
-	}
+	urls, _ := em.sourceURLs(dlq)
 	var arns []string
-	for _, url := range all.QueueUrls {
-		var redrive struct{ DeadLetterTargetArn string }
-		if p := em.attribute(url, "RedrivePolicy"); p != "" && json.Unmarshal([]byte(p), &redrive) == nil && redrive.DeadLetterTargetArn == dlq {
-			if arn := em.attribute(url, "QueueArn"); arn != "" {
-				arns = append(arns, arn)
-			}
+	for _, url := range urls {
+		if arn := em.attribute(url, "QueueArn"); arn != "" {
+			arns = append(arns, arn)
 		}
 	}
 	return arns
