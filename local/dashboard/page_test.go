@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -748,6 +749,48 @@ func TestLivePageLegendNamesTheRightAxis(t *testing.T) {
 	// A graph with one axis has nothing to tell apart.
 	if one := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-widget-id="w1"] .u-legend .u-series:not(:first-child) .u-label')].map(e => e.textContent)`); len(one) != 1 || strings.Contains(one[0], "axis") {
 		t.Errorf("one-axis legend %q, want the line's label alone", one)
+	}
+	p.Check(t)
+}
+
+// Away from the cursor a legend reads each line's latest value in the range, and its time column
+// says "latest": it read "–" for every line until hovered (and on a printed report, always).
+// Hovering reads the values under the cursor; leaving reads the latest again.
+func TestLivePageLegendReadsTheLatestValues(t *testing.T) {
+	p := axesPage(t)
+	legend := `[...document.querySelectorAll('[data-widget-id="w0"] .u-legend .u-series .u-value')].map(e => e.textContent)`
+	// The chart's own data: the last point of each line (the period under way is left out).
+	last := browsertest.Eval[[]float64](t, p, `ChaosDash.charts.w0.data.slice(1).map(ys => ys.filter(v => v != null).at(-1))`)
+	if len(last) != 2 || last[0] <= 0 || last[1] <= 0 {
+		t.Fatalf("the chart's last points %v, want one per line", last)
+	}
+	// reads says whether a legend shows the values, as the page prints them (three significant
+	// digits).
+	reads := func(legend []string, time string, values []float64) bool {
+		if len(legend) != len(values)+1 || !strings.HasSuffix(legend[0], time) {
+			return false
+		}
+		for i, v := range values {
+			got, err := strconv.ParseFloat(legend[i+1], 64)
+			if err != nil || math.Abs(got-v) > 0.005*math.Abs(v) {
+				return false
+			}
+		}
+		return true
+	}
+	if got := browsertest.Eval[[]string](t, p, legend); !reads(got, "latest", last) {
+		t.Errorf("legend away from the cursor %q, want \"latest\" and the values %v", got, last)
+	}
+	// Hover over the first point, then leave.
+	hovered := browsertest.Eval[[]string](t, p, `(() => { const u = ChaosDash.charts.w0;
+		u.setCursor({left: u.valToPos(u.data[0][0], "x"), top: 10}); return `+legend+`; })()`)
+	first := browsertest.Eval[[]float64](t, p, `ChaosDash.charts.w0.data.slice(1).map(ys => ys[0])`)
+	if !reads(hovered, " UTC", first) {
+		t.Errorf("legend over the first point %q, want its time and the values %v", hovered, first)
+	}
+	left := browsertest.Eval[[]string](t, p, `(() => { ChaosDash.charts.w0.setCursor({left: -10, top: -10}); return `+legend+`; })()`)
+	if !reads(left, "latest", last) {
+		t.Errorf("legend after the cursor left %q, want the latest values %v again", left, last)
 	}
 	p.Check(t)
 }

@@ -467,7 +467,10 @@
     var right = (w.lines || []).some(function (l) { return l.axis === "right"; });
     // With lines on both axes, the legend says which ones the right axis measures.
     var left = (w.lines || []).some(function (l) { return l.axis !== "right"; });
-    var series = [{ label: "time (UTC)", value: function (u, v) { return v == null ? "–" : utc(v); } }];
+    // Away from the cursor, the legend reads each line's latest value in the range (on the live
+    // page, the value now), and the time column says so: a legend of dashes said nothing until
+    // hovered, and nothing at all on a printed report.
+    var series = [{ label: "time (UTC)", value: function (u, v, si, idx) { return idx == null ? "latest" : v == null ? "–" : utc(v); } }];
     (w.lines || []).forEach(function (l, i) {
       var sr = {
         label: l.label + (left && l.axis === "right" ? " (right axis)" : ""),
@@ -478,7 +481,8 @@
         points: { show: true, size: 3 },
         value: function (u, v, si, idx) {
           var raw = s.raw && s.raw[si - 1];
-          return fmt(raw && idx != null ? raw[idx] : v);
+          if (idx == null) return fmt(lastInRange(u.data[0], raw, s.view));
+          return fmt(raw ? raw[idx] : v);
         }
       };
       if (w.stacked) sr.fill = l.color + (l.axis === "right" ? "22" : "55");
@@ -515,6 +519,18 @@
         draw: [function (u) { drawOver(u, s); }]
       }
     };
+  }
+
+  // lastInRange is a line's last value at a time inside the view's range (null when it has none
+  // there).
+  function lastInRange(xs, raw, view) {
+    if (!raw || !xs) return null;
+    for (var i = Math.min(xs.length, raw.length) - 1; i >= 0; i--) {
+      if (xs[i] > view.end) continue;
+      if (xs[i] < view.start) break;
+      if (raw[i] != null && isFinite(raw[i])) return raw[i];
+    }
+    return null;
   }
 
   function xpos(u, t) {
