@@ -154,6 +154,27 @@ type probeRow struct {
 	Unjudged string
 }
 
+// reading says in words what one probe measures (experiments.CompiledProbe.Reads).
+type reading struct{ Name, Reads string }
+
+// readings are the table's probes' readings, each once, in the table's order; none without the
+// compiled experiment (a report from a journal alone).
+func readings(c *experiments.Compiled, rows []probeRow) []reading {
+	reads := map[string]string{}
+	for _, p := range compiledProbes(c) {
+		reads[p.Name] = p.Reads()
+	}
+	var out []reading
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.Name] && reads[r.Name] != "" {
+			seen[r.Name] = true
+			out = append(out, reading{r.Name, reads[r.Name]})
+		}
+	}
+	return out
+}
+
 // errorBox is one error the run ended with.
 type errorBox struct{ Title, Error, Cause string }
 
@@ -164,6 +185,7 @@ type model struct {
 	Errors                                                              []errorBox
 	Timeline                                                            []step
 	Probes                                                              []probeRow
+	Reads                                                               []reading
 	Faults                                                              []string
 	Notes                                                               []string
 	Views                                                               views
@@ -362,6 +384,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	if g := j.GuardBreach; g != nil {
 		m.Probes = append(m.Probes, row("guard", g.Probe))
 	}
+	m.Reads = readings(run.Compiled, m.Probes)
 
 	m.Views = buildViews(run, j, s, start, end, faults)
 	m.HasProbeCharts = len(m.Views.Probes.Widgets) > 0

@@ -447,6 +447,14 @@ func TestReportInChromium(t *testing.T) {
 		t.Errorf("after-rollback rows = %q, want inside/outside, not judged", rows[4:])
 	}
 
+	// AND above the table, what each probe reads, once each, in words: the metric math with the
+	// metrics named where its ids stood
+	reads := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll(".r-reads dt, .r-reads dd")].map(e => e.textContent)`)
+	if want := []string{"messages-in-flight", "in flight % = ((2 × NumberOfMessagesSent (ChaosLab-JsonQueue)) − (NumberOfMessagesSent (ChaosLab-CsvQueue) + SymbolWriteCount)) / (2 × NumberOfMessagesSent (ChaosLab-JsonQueue)) × 100 (each metric a Sum over the window)",
+		"lambda-errors", "the Sum of AWS/Lambda Errors over the window"}; !slices.Equal(reads, want) {
+		t.Errorf("probe readings %q, want %q", reads, want)
+	}
+
 	// AND a chart per probe and per dashboard widget, holding the fetched points
 	probes := browsertest.Eval[[]map[string]any](t, p, `[...document.querySelectorAll('[data-view="probes"] .cd-widget')].map(e => {
 		const u = ChaosDash.charts[e.dataset.widgetId]; let n = 0, max = -Infinity;
@@ -653,6 +661,10 @@ func TestReportIsReadable(t *testing.T) {
 			t.Errorf("%s report: %v px wide in a 768 px window, want no sideways scrolling", name, w)
 		}
 		p.Viewport(t, 1280, 1000)
+		// A journal alone does not say what the probes read (no compiled experiment): no readings.
+		if n := browsertest.Eval[float64](t, p, `document.querySelectorAll(".r-reads").length`); n != 0 {
+			t.Errorf("%s report without the compiled experiment: %v probe readings, want none", name, n)
+		}
 		labels := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="probes"] canvas')].map(c => c.getAttribute("role") + " " + c.getAttribute("aria-label"))`)
 		if len(labels) == 0 || !strings.HasPrefix(labels[0], "img messages-in-flight: ") {
 			t.Errorf("%s report: probe charts' canvases %q, want role img named after the probe", name, labels)
