@@ -43,6 +43,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/sqsurl"
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 )
 
@@ -118,7 +119,7 @@ type Notifier struct {
 
 	mu        sync.RWMutex
 	configs   map[string]Configuration
-	queueURLs map[string]string
+	queueURLs *sqsurl.Cache
 	seq       atomic.Uint64 // the last sequencer given
 	wg        sync.WaitGroup
 	now       func() time.Time
@@ -138,7 +139,7 @@ func New(opts Options) *Notifier {
 	if opts.DeliveryTimeout <= 0 {
 		opts.DeliveryTimeout = 30 * time.Second
 	}
-	return &Notifier{opts: opts, configs: map[string]Configuration{}, queueURLs: map[string]string{}, now: time.Now}
+	return &Notifier{opts: opts, configs: map[string]Configuration{}, queueURLs: sqsurl.New(opts.Queues), now: time.Now}
 }
 
 // Wait blocks until every event delivery started so far has finished.
@@ -436,30 +437,16 @@ func requestID() string {
 }
 
 func (n *Notifier) queueURL(ctx context.Context, arn string) (string, error) {
-	n.mu.RLock()
-	u, ok := n.queueURLs[arn]
-	n.mu.RUnlock()
-	if ok {
-		return u, nil
-	}
 	if n.opts.Queues == nil {
 		return "", fmt.Errorf("no SQS client configured")
 	}
-	parts := strings.Split(arn, ":")
-	if len(parts) != 6 || parts[2] != "sqs" {
+	if _, ok := sqsurl.Name(arn); !ok {
 		return "", fmt.Errorf("%q is not an SQS queue ARN", arn)
 	}
 	if err := n.inAccount(arn); err != nil {
 		return "", err
 	}
-	out, err := n.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
-	if err != nil {
-		return "", err
-	}
-	n.mu.Lock()
-	n.queueURLs[arn] = aws.ToString(out.QueueUrl)
-	n.mu.Unlock()
-	return aws.ToString(out.QueueUrl), nil
+	return n.queueURLs.URL(ctx, arn)
 }
 
 func (n *Notifier) sendQueue(ctx context.Context, bucket, arn, body string) error {

@@ -48,6 +48,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/sqsurl"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
@@ -167,7 +168,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	cache     map[string]topicSubs
-	queueURLs map[string]string
+	queueURLs *sqsurl.Cache
 	fifo      map[string]*fifoTopic // by topic ARN; created on a FIFO topic's first publish
 }
 
@@ -197,7 +198,7 @@ func New(opts Options) *Service {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: map[string]string{}, fifo: map[string]*fifoTopic{}}
+	return &Service{opts: opts, cache: map[string]topicSubs{}, queueURLs: sqsurl.New(opts.Queues), fifo: map[string]*fifoTopic{}}
 }
 
 func topicName(arn string) string { return arn[strings.LastIndexByte(arn, ':')+1:] }
@@ -415,24 +416,11 @@ type envelope struct {
 }
 
 func (s *Service) queueURL(ctx context.Context, queueArn string) (string, error) {
-	s.mu.Lock()
-	u, ok := s.queueURLs[queueArn]
-	s.mu.Unlock()
-	if ok {
-		return u, nil
-	}
-	parts := strings.Split(queueArn, ":")
-	if len(parts) != 6 {
+	u, err := s.queueURLs.URL(ctx, queueArn)
+	if nq := (*sqsurl.NotQueueError)(nil); errors.As(err, &nq) {
 		return "", permanent{fmt.Errorf("subscription endpoint %q is not an SQS queue ARN", queueArn)}
 	}
-	out, err := s.opts.Queues.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
-	if err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	s.queueURLs[queueArn] = aws.ToString(out.QueueUrl)
-	s.mu.Unlock()
-	return aws.ToString(out.QueueUrl), nil
+	return u, err
 }
 
 // permanent is a delivery failure no retry can mend (an endpoint that is not a queue).
