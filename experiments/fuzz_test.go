@@ -11,7 +11,8 @@ import (
 // FuzzExperimentFile: any bytes given as an experiment file are parsed, validated and compiled
 // without a panic, and an error, when there is one, is never empty (a user must be told why); what
 // compiles can be written as JSON (the state machine's input and the journal are JSON, which has no
-// Infinity: a bound of 1e400 once compiled to +Inf). The seeds are the shipped experiments.
+// Infinity: a bound of 1e400 once compiled to +Inf), and every probe says what it reads. The seeds
+// are the shipped experiments.
 func FuzzExperimentFile(f *testing.F) {
 	for _, name := range Names() {
 		b, err := fs.ReadFile(Definitions, name)
@@ -46,6 +47,13 @@ func FuzzExperimentFile(f *testing.F) {
 		}
 		if _, err := json.Marshal(c); err != nil {
 			t.Fatalf("the compiled experiment is not JSON: %v", err)
+		}
+		// What the report says each probe reads (its metric math in words) is said of any probe
+		// that compiles.
+		for _, p := range c.SteadyState.Probes {
+			if p.Reads() == "" {
+				t.Fatalf("probe %s compiled, but reads nothing", p.Name)
+			}
 		}
 	})
 }
