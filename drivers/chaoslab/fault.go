@@ -453,7 +453,7 @@ func printFault(w io.Writer, f *runner.Fault, now time.Time) {
 		fmt.Fprintf(w, "state:     on, %s left (it switches itself off at %s); failure-lambda %s format:\n",
 			exp.Sub(now).Round(time.Second), exp.UTC().Format(time.RFC3339), f.Config.Format)
 	}
-	for _, line := range runner.DescribeFaults(f.Config) {
+	for _, line := range f.Config.Describe() {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 )
 
@@ -112,6 +114,26 @@ func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWind
 		}
 	}
 	return dashboard.FaultWindows(ws)
+}
+
+// faultWords says what a fault value does, in words, after the summary that names its modes
+// (" — denylist: connections to hosts matching dynamodb.*.amazonaws.com fail, 50% of
+// invocations"): "blacklist 50%" alone left the reader to know failure-lambda. Nothing for a value
+// that switches no fault on or that the function would not read.
+func faultWords(value json.RawMessage) string {
+	raw := []byte(value)
+	var inner string
+	if json.Unmarshal(raw, &inner) == nil { // a value written as a JSON string
+		raw = []byte(inner)
+	}
+	c, err := faultconfig.Parse(raw)
+	if err != nil || !c.Enabled {
+		return ""
+	}
+	if words := c.Describe(); len(words) > 0 {
+		return " — " + strings.Join(words, "; ")
+	}
+	return ""
 }
 
 // guardParameter names the parameter of a fault the guard breached on when the journal names
@@ -327,7 +349,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			if summary == "" {
 				summary = "fault off"
 			}
-			add("Fault written: "+act.Name, "fault", act.Parameter+" = "+summary, !put.IsZero(), put, put, true)
+			add("Fault written: "+act.Name, "fault", act.Parameter+" = "+summary+faultWords(act.Value), !put.IsZero(), put, put, true)
 			pause := fmt.Sprintf("%d s after the write", act.PauseAfterSeconds)
 			if act.InForceAt != "" {
 				pause += fmt.Sprintf(", the first %d s for the fault to be in force everywhere (to %s)", act.OnsetSeconds, clock(parseTime(act.InForceAt)))

@@ -433,6 +433,10 @@ func TestReportInChromium(t *testing.T) {
 	if strings.Join(phases, " | ") != "Steady state before | Fault written: enable-latency | Pause | Steady state after | Rollback: disable-fault | Steady state after rollback" {
 		t.Errorf("timeline = %q", phases)
 	}
+	// AND the fault's write says what the fault does, in words
+	if cells := browsertest.Eval[string](t, p, `document.getElementById("timeline").textContent`); !strings.Contains(cells, "= latency — latency 3000–5000 ms, 100% of invocations") {
+		t.Errorf("timeline text lacks the fault in words:\n%s", cells)
+	}
 	// AND the pause says when the fault was in force, where the window after the method starts
 	if cells := browsertest.Eval[string](t, p, `document.getElementById("timeline").textContent`); !strings.Contains(cells, "120 s after the write, the first 5 s for the fault to be in force everywhere (to "+sc.t0.Add(65*time.Second).UTC().Format("15:04:05")) {
 		t.Errorf("timeline text lacks the fault's onset:\n%s", cells)

@@ -3,8 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,79 +80,4 @@ func (f *Fault) On(now time.Time) bool {
 	}
 	exp := f.ExpiresAt(now)
 	return exp.IsZero() || now.Before(exp)
-}
-
-// DescribeFaults says in words what each fault of c does, one line per fault, in the order the
-// function applies them: e.g. "latency 3000–5000 ms, 50% of invocations".
-func DescribeFaults(c faultconfig.Config) []string {
-	var out []string
-	for _, f := range c.Faults {
-		out = append(out, describeFault(f))
-	}
-	return out
-}
-
-func describeFault(f faultconfig.Fault) string {
-	var what string
-	switch f.Mode {
-	case faultconfig.ModeLatency:
-		what = "latency " + msRange(f.MinLatency, f.MaxLatency)
-	case faultconfig.ModeTimeout:
-		what = "timeout: waits until " + ms(f.TimeoutBuffer) + " before the invocation's deadline"
-	case faultconfig.ModeDiskSpace:
-		what = fmt.Sprintf("diskspace: fills %d MB of /tmp", f.DiskSpaceMB)
-	case faultconfig.ModeDenylist:
-		pats := make([]string, len(f.Denylist))
-		for i, re := range f.Denylist {
-			pats[i] = re.String()
-		}
-		what = "denylist: connections to hosts matching " + strings.Join(pats, ", ") + " fail"
-	case faultconfig.ModeStatusCode:
-		what = fmt.Sprintf("statuscode: answers %d without running the handler (one that answers no status code, as an SQS handler, fails instead)", f.StatusCode)
-	case faultconfig.ModeException:
-		what = fmt.Sprintf("exception: fails with %q before the handler", f.ExceptionMsg)
-	case faultconfig.ModeCorruption:
-		what = "corruption: mangles the response body"
-		if f.ReplaceBody {
-			what = fmt.Sprintf("corruption: replaces the response body with %q", f.Body)
-		}
-	case faultconfig.ModeSDKError:
-		what = "sdkerror: " + string(f.Error) + " errors"
-		if f.Error == faultconfig.SDKErrorTimeout && f.MaxLatency > 0 {
-			what += " after " + msRange(f.MinLatency, f.MaxLatency)
-		}
-	default:
-		what = string(f.Mode)
-	}
-	per := "invocations"
-	if f.SDKLevel() && f.Scope == faultconfig.ScopeCall {
-		per = "SDK calls"
-	}
-	what += ", " + strconv.FormatFloat(f.Rate*100, 'f', -1, 64) + "% of " + per
-	if len(f.Targets) > 0 {
-		ts := make([]string, len(f.Targets))
-		for i, t := range f.Targets {
-			ts[i] = t.String()
-		}
-		what += ", on " + strings.Join(ts, ", ")
-	}
-	if len(f.Match) > 0 {
-		cs := make([]string, len(f.Match))
-		for i, c := range f.Match {
-			cs[i] = c.String()
-		}
-		what += ", when " + strings.Join(cs, " and ")
-	}
-	return what
-}
-
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + " ms"
-}
-
-func msRange(lo, hi time.Duration) string {
-	if lo == hi {
-		return ms(lo)
-	}
-	return strings.TrimSuffix(ms(lo), " ms") + "–" + ms(hi)
 }

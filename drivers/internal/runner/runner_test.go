@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 )
@@ -466,35 +465,6 @@ func TestWaitStatesUntil(t *testing.T) {
 			got, ok := waits[tt.state].until(at, tt.input)
 			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
 				t.Errorf("until = %s, %t; want %s", got, ok, tt.want)
-			}
-		})
-	}
-}
-
-// Each fault is said in words, in the order the function applies them.
-func TestDescribeFaults(t *testing.T) {
-	tests := []struct {
-		name, value string
-		want        []string
-	}{
-		{name: "1.0 flags in injection order", value: `{"corruption": {"enabled": true, "percentage": 30}, "timeout": {"enabled": true, "timeout_buffer_ms": 500},
-			"diskspace": {"enabled": true, "disk_space": 200}, "latency": {"enabled": true, "min_latency": 100}, "exception": {"enabled": false}}`,
-			want: []string{"latency 100 ms, 100% of invocations", "timeout: waits until 500 ms before the invocation's deadline, 100% of invocations",
-				"diskspace: fills 200 MB of /tmp, 100% of invocations", "corruption: mangles the response body, 30% of invocations"}},
-		{name: "0.x top-level fault and faults entries", value: `{"isEnabled": true, "failureMode": "latency", "rate": 0.5, "minLatency": 3000, "maxLatency": 5000,
-			"faults": [{"mode": "sdkerror", "error": "timeout", "minLatency": 100, "maxLatency": 200, "targets": ["s3:PutObject"]}]}`,
-			want: []string{"latency 3000–5000 ms, 50% of invocations", "sdkerror: timeout errors after 100–200 ms, 100% of SDK calls, on s3:PutObject"}},
-		{name: "replaced body", value: `{"corruption": {"enabled": true, "body": "{}"}}`,
-			want: []string{`corruption: replaces the response body with "{}", 100% of invocations`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := faultconfig.Parse([]byte(tt.value))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := DescribeFaults(c); strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("DescribeFaults =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
 	}
