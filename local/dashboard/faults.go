@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // Which parameter is "the fault parameter" is decided from the values, not from a name: any
@@ -33,6 +35,9 @@ type FaultWindow struct {
 	End time.Time
 	// Summary names the fault: its modes and rates ("latency 50%, sdkerror 75%").
 	Summary string
+	// Words says what the fault does, as the function reads the value (FaultWords); empty when
+	// the function would not read it.
+	Words string
 }
 
 // Fault reports whether value turns a fault on when written at written, when it expires by itself
@@ -73,6 +78,24 @@ func Fault(value string, written time.Time) (on bool, expires time.Time, summary
 		parts = []string{"fault enabled"}
 	}
 	return true, expires, strings.Join(parts, ", ")
+}
+
+// FaultWords says what a fault value does, in words, as the function reads it (faultconfig's
+// Describe: "denylist: connections to hosts matching dynamodb.*.amazonaws.com fail, 50% of
+// invocations"; faults joined with "; "): a summary such as "blacklist 50%" left the reader to
+// know failure-lambda. Empty for a value that switches no fault on, or that the function would
+// not read (a fault of another tool's: Fault still shades it).
+func FaultWords(value string) string {
+	raw := []byte(strings.TrimSpace(value))
+	var inner string
+	if json.Unmarshal(raw, &inner) == nil { // a value written as a JSON string
+		raw = []byte(inner)
+	}
+	c, err := faultconfig.Parse(raw)
+	if err != nil || !c.Enabled {
+		return ""
+	}
+	return strings.Join(c.Describe(), "; ")
 }
 
 // flatFault reads failure-lambda 0.x's shape and ours: isEnabled, failureMode and rate (0..1),
@@ -175,7 +198,7 @@ func FaultWindows(writes []Write) []FaultWindow {
 			continue
 		}
 		if on, expires, summary := Fault(w.Value, w.Time); on {
-			open[w.Parameter] = &FaultWindow{Parameter: w.Parameter, Start: w.Time, End: expires, Summary: summary}
+			open[w.Parameter] = &FaultWindow{Parameter: w.Parameter, Start: w.Time, End: expires, Summary: summary, Words: FaultWords(w.Value)}
 		}
 	}
 	for _, o := range open {

@@ -27,8 +27,11 @@ func TestFaultWindows(t *testing.T) {
 	}
 	got := FaultWindows(writes)
 	want := []FaultWindow{
-		{Parameter: p, Start: at(10), End: at(40), Summary: "latency 50%"},
-		{Parameter: p, Start: at(50), End: at(70), Summary: "sdkerror (throttling) 75%"},
+		// What the fault does, in words, where the function reads the value (a latency with no
+		// bounds waits 0 ms; an enabled config without a mode, or a denylist without hosts, is
+		// not one the function reads).
+		{Parameter: p, Start: at(10), End: at(40), Summary: "latency 50%", Words: "latency 0 ms, 50% of invocations"},
+		{Parameter: p, Start: at(50), End: at(70), Summary: "sdkerror (throttling) 75%", Words: "sdkerror: throttling errors, 75% of SDK calls"},
 		{Parameter: q, Start: at(60), End: at(90), Summary: "fault enabled"},
 		{Parameter: p, Start: at(150), End: at(160), Summary: "denylist 50%, latency"},
 		{Parameter: p, Start: at(200), Summary: "denylist"},
@@ -94,6 +97,24 @@ func TestFaultSummaryRatesReadAsWritten(t *testing.T) {
 	} {
 		if _, _, got := Fault(value, time.Now()); got != want {
 			t.Errorf("Fault(%s) summary %q, want %q", value, got, want)
+		}
+	}
+}
+
+// A fault value in words: each fault the function would apply, joined; a value written as a JSON
+// string is read inside; a value that switches nothing on, or that the function refuses, has none.
+func TestFaultWords(t *testing.T) {
+	for _, tt := range []struct{ value, want string }{
+		{`{"isEnabled": true, "failureMode": "blacklist", "rate": 0.5, "blacklist": ["dynamodb.*.amazonaws.com"]}`,
+			"denylist: connections to hosts matching dynamodb.*.amazonaws.com fail, 50% of invocations"},
+		{`"{\"latency\": {\"enabled\": true, \"min_latency\": 100, \"max_latency\": 400}, \"exception\": {\"enabled\": true, \"percentage\": 10, \"exception_msg\": \"boom\"}}"`,
+			"latency 100–400 ms, 100% of invocations; exception: fails with \"boom\" before the handler, 10% of invocations"},
+		{`{"isEnabled": false, "failureMode": "latency"}`, ""},
+		{`{"isEnabled": true, "failureMode": "nonsense"}`, ""},
+		{`hello`, ""},
+	} {
+		if got := FaultWords(tt.value); got != tt.want {
+			t.Errorf("FaultWords(%s) = %q, want %q", tt.value, got, tt.want)
 		}
 	}
 }

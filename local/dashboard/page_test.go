@@ -343,7 +343,8 @@ func TestLivePageInChromium(t *testing.T) {
 		t.Errorf("pixels before the fault window = %v, want neutral", px)
 	}
 	banner := browsertest.Eval[string](t, p, `document.getElementById("fault").textContent`)
-	if !strings.Contains(banner, "Fault on since") || !strings.Contains(banner, param) || !strings.Contains(banner, "sdkerror (throttling) 75%") {
+	// (and says what the fault does, in words)
+	if !strings.Contains(banner, "Fault on since") || !strings.Contains(banner, param) || !strings.Contains(banner, "sdkerror (throttling) 75%) — sdkerror: throttling errors, 75% of SDK calls") {
 		t.Errorf("fault banner = %q", banner)
 	}
 

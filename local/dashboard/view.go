@@ -25,6 +25,7 @@ type FaultSpan struct {
 	End       float64 `json:"end"`
 	Parameter string  `json:"parameter"`
 	Summary   string  `json:"summary"`
+	Words     string  `json:"words,omitempty"` // FaultWindow.Words
 	Ongoing   bool    `json:"ongoing"`
 }
 
@@ -275,7 +276,7 @@ func noData(w Widget, results []Result, lines []LineView) []string {
 func Spans(ws []FaultWindow, end time.Time) []FaultSpan {
 	out := []FaultSpan{}
 	for _, w := range ws {
-		s := FaultSpan{Start: Seconds(w.Start), Parameter: w.Parameter, Summary: w.Summary}
+		s := FaultSpan{Start: Seconds(w.Start), Parameter: w.Parameter, Summary: w.Summary, Words: w.Words}
 		if w.End.IsZero() || w.End.After(end) {
 			s.End, s.Ongoing = Seconds(end), w.End.IsZero() || w.End.After(end)
 		} else {

@@ -7,11 +7,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 )
 
@@ -116,22 +114,10 @@ func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWind
 	return dashboard.FaultWindows(ws)
 }
 
-// faultWords says what a fault value does, in words, after the summary that names its modes
-// (" — denylist: connections to hosts matching dynamodb.*.amazonaws.com fail, 50% of
-// invocations"): "blacklist 50%" alone left the reader to know failure-lambda. Nothing for a value
-// that switches no fault on or that the function would not read.
+// faultWords follows a fault's summary with what it does, in words (dashboard.FaultWords).
 func faultWords(value json.RawMessage) string {
-	raw := []byte(value)
-	var inner string
-	if json.Unmarshal(raw, &inner) == nil { // a value written as a JSON string
-		raw = []byte(inner)
-	}
-	c, err := faultconfig.Parse(raw)
-	if err != nil || !c.Enabled {
-		return ""
-	}
-	if words := c.Describe(); len(words) > 0 {
-		return " — " + strings.Join(words, "; ")
+	if words := dashboard.FaultWords(string(value)); words != "" {
+		return " — " + words
 	}
 	return ""
 }

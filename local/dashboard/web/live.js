@@ -77,7 +77,9 @@
       fault.hidden = false;
       fault.className = "live-fault";
       fault.textContent = on.map(function (f) {
-        return "Fault on since " + clock(f.start) + " UTC: " + f.parameter + " (" + f.summary + ")";
+        // What the fault does, in words, after the modes that name it.
+        return "Fault on since " + clock(f.start) + " UTC: " + f.parameter + " (" + f.summary + ")" +
+          (f.words ? " — " + f.words : "");
       }).join(" · ");
     } else if (spans.length) {
       fault.hidden = false;
