@@ -636,6 +636,26 @@ func TestRunRefusesAMalformedMachineArn(t *testing.T) {
 	}
 }
 
+// A -fault-parameter that is not the one the state machine writes is refused before the run starts,
+// naming both: an interrupt would have switched off the flag's parameter, the fault left on in the
+// machine's (the journal saying it was switched off).
+func TestRunRefusesAFaultParameterTheMachineDoesNotWrite(t *testing.T) {
+	lc := runnertest.Need(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	outputs := outputsFile(t, lc.Machine(t, experiments.VerdictHeld, "fault-machine-writes"), "fault-machine-writes")
+	m, out, errb := newMain()
+	err := m.Run(ctx, []string{"run", "-outputs", outputs, "-fault-parameter", "fault-mistyped", "-pause", "3s", "-onset", "0", "-window", "1s",
+		"-journal", filepath.Join(t.TempDir(), "journal.json"), "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "the fault parameter fault-mistyped (-fault-parameter)") ||
+		!strings.Contains(errb.String(), "writes the fault parameter fault-machine-writes") {
+		t.Errorf("exit %d, stderr %q; want 2 naming both parameters", code, errb)
+	}
+	if strings.Contains(out.String(), "execution started") {
+		t.Errorf("an execution started:\n%s", out)
+	}
+}
+
 // Asked for, a command's help is its output (chaoslab run -h | less showed nothing: it went to
 // stderr, where chaoslab -h's went to stdout).
 func TestHelpGoesToStdout(t *testing.T) {

@@ -149,6 +149,10 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, err := r.Run(ctx, res[stack.ExperimentStateMachineArn], compiled)
+	if fe := (*runner.FaultParameterError)(nil); errors.As(err, &fe) {
+		return cli.Usagef("chaoslab run: the fault parameter %s (%s): %w; give the state machine's stack's outputs, or leave -fault-parameter out",
+			fe.Given, cf.sourceOf(stack.FaultParameterName), err)
+	}
 	if *withReport && j != nil {
 		// `chaoslab report` reads our journal: offered only when it stays at its path.
 		_, statErr := os.Stat(r.JournalPath)

@@ -169,6 +169,17 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	if r.SFN == nil || r.ExecutionName == "" || r.JournalPath == "" {
 		return nil, errors.New("runner: SFN, ExecutionName and JournalPath are required")
 	}
+	// The parameter the machine writes is the one to check before the start and to switch off on
+	// an interrupt: a FaultParameter naming another (a mistyped -fault-parameter, another stack's
+	// outputs) read and switched off that one while the fault stayed on.
+	if p := r.machineFaultParameter(ctx, machineArn); p != "" && p != r.FaultParameter {
+		if r.FaultParameter != "" {
+			return nil, &FaultParameterError{Machine: machineArn, Writes: p, Given: r.FaultParameter}
+		}
+		own := *r
+		own.FaultParameter = p
+		return own.Run(ctx, machineArn, compiled)
+	}
 	out := r.stdout()
 	input, err := json.Marshal(compiled)
 	if err != nil {
@@ -198,6 +209,24 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	fmt.Fprintf(out, "experiment: %s\nexecution:  %s\n", compiled.Title, arn)
 
 	return r.watch(ctx, machineArn, arn, aws.ToTime(started.StartDate), r.definition(ctx, arn), compiled, watchMode{own: true})
+}
+
+// FaultParameterError is Run's refusal of a FaultParameter other than the one its machine writes.
+type FaultParameterError struct{ Machine, Writes, Given string }
+
+func (e *FaultParameterError) Error() string {
+	return fmt.Sprintf("the state machine %s writes the fault parameter %s, not %s: a run interrupted here would check and switch off the wrong one", e.Machine, e.Writes, e.Given)
+}
+
+// machineFaultParameter is the parameter machineArn's definition writes ("" when it cannot be read
+// or names none, or several).
+func (r *Runner) machineFaultParameter(ctx context.Context, machineArn string) string {
+	d, err := r.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(machineArn)})
+	if err != nil {
+		r.logger().Debug("no definition: the fault parameter is FaultParameter", "err", err)
+		return ""
+	}
+	return faultParameterOf(aws.ToString(d.Definition))
 }
 
 // Attach follows an execution that is running or has ended — one whose `chaoslab run` lost its

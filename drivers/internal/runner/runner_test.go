@@ -731,3 +731,35 @@ func TestRunRefusedWhileAFaultIsOn(t *testing.T) {
 		t.Errorf("an expired fault: %v, want none", err)
 	}
 }
+
+// Run takes the fault parameter from the machine's definition: one given that names another is
+// refused before anything starts (an interrupt would have switched off the wrong parameter,
+// leaving the fault on), and none given is the machine's (the check for a fault already on reads
+// it).
+func TestRunTakesTheFaultParameterTheMachineWrites(t *testing.T) {
+	lc := runnertest.Need(t)
+	param := "runner-machine-param"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	r := newRunner(t, lc, "runner-other-param", &out)
+	_, err := r.Run(ctx, arn, compiled(t, param, time.Second))
+	var fe *FaultParameterError
+	if !errors.As(err, &fe) || fe.Writes != param || fe.Given != "runner-other-param" || !strings.Contains(err.Error(), "switch off the wrong one") {
+		t.Fatalf("err %v, want a FaultParameterError naming %s", err, param)
+	}
+	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if lerr != nil || len(list.Executions) != 0 {
+		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
+	}
+	// None given: the machine's, whose fault is on, so the run is refused as with it given.
+	lc.SetParam(t, param, `{"expiresAfterSeconds":300,"latency":{"enabled":true,"min_latency":100,"max_latency":200,"percentage":100}}`)
+	r = newRunner(t, lc, "", &out)
+	if _, err := r.Run(ctx, arn, compiled(t, param, time.Second)); !errors.Is(err, ErrFaultOn) || !strings.Contains(err.Error(), param) {
+		t.Errorf("err %v, want ErrFaultOn for the machine's parameter %s", err, param)
+	}
+	if r.FaultParameter != "" {
+		t.Errorf("Run changed the Runner's FaultParameter to %q", r.FaultParameter)
+	}
+}
