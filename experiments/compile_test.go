@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 var testEnv = EnvFromOutputs(map[string]string{
@@ -639,5 +640,15 @@ func TestCloudWatchStatistics(t *testing.T) {
 		if why := badStatistic(stat, extended, tt.statistics); (why == "") != tt.ok {
 			t.Errorf("badStatistic(%v, get_metric_statistics %v) = %q, want ok %v", tt.args, tt.statistics, why, tt.ok)
 		}
+	}
+}
+
+// A plan is the observation before, every pause, and the observation after the rollbacks.
+func TestPlanned(t *testing.T) {
+	c := Compiled{SteadyState: CompiledHypothesis{ObserveSeconds: 300, RecoverySeconds: 60},
+		Method:    []CompiledAction{{PauseBeforeSeconds: 5, PauseAfterSeconds: 600}, {PauseAfterSeconds: 30}},
+		Rollbacks: []CompiledAction{{PauseAfterSeconds: 10}}}
+	if got, want := c.Planned(), 1005*time.Second; got != want {
+		t.Errorf("Planned() = %s, want %s", got, want)
 	}
 }

@@ -36,6 +36,19 @@ func (c *Compiled) FaultSpan() time.Duration {
 	return span
 }
 
+// Planned is how long an execution of c waits by its plan: the observation before the fault,
+// every pause of the method and of the rollbacks, and the observation after them. The probes'
+// queries and the writes add seconds to it; a machine whose timeout is shorter stops the run.
+func (c *Compiled) Planned() time.Duration {
+	s := c.SteadyState.ObserveSeconds + c.SteadyState.RecoverySeconds
+	for _, as := range [][]CompiledAction{c.Method, c.Rollbacks} {
+		for _, a := range as {
+			s += a.PauseBeforeSeconds + a.PauseAfterSeconds
+		}
+	}
+	return time.Duration(s) * time.Second
+}
+
 // OnsetTakesAll reports whether onset, rounded up to whole seconds as the compiler rounds it,
 // takes the whole FaultSpan: the steady state after would observe no time with the fault in force.
 func (c *Compiled) OnsetTakesAll(onset time.Duration) bool {

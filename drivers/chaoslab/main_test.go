@@ -656,6 +656,19 @@ func TestRunRefusesAFaultParameterTheMachineDoesNotWrite(t *testing.T) {
 	}
 }
 
+// A plan longer than the machine's timeout is refused with what to shorten.
+func TestRunRefusesAPlanLongerThanTheTimeout(t *testing.T) {
+	lc := runnertest.Need(t)
+	outputs := outputsFile(t, lc.MachineWithTimeout(t, experiments.VerdictHeld, "fault-short-machine", 60), "fault-short-machine")
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"run", "-outputs", outputs, "-pause", "2m", "-window", "1s",
+		"-journal", filepath.Join(t.TempDir(), "journal.json"), "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "stops an execution after 1m0s (its TimeoutSeconds)") ||
+		!strings.Contains(errb.String(), "shorten the pauses (-pause)") {
+		t.Errorf("exit %d, stderr %q; want 2 saying the plan is longer than the timeout and what to shorten", code, errb)
+	}
+}
+
 // Asked for, a command's help is its output (chaoslab run -h | less showed nothing: it went to
 // stderr, where chaoslab -h's went to stdout).
 func TestHelpGoesToStdout(t *testing.T) {

@@ -149,6 +149,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, err := r.Run(ctx, res[stack.ExperimentStateMachineArn], compiled)
+	if te := (*runner.TimeoutError)(nil); errors.As(err, &te) {
+		return cli.Usagef("chaoslab run: %w; shorten the pauses (-pause) or the windows (-window, -recovery), or give the Experiment construct a longer Timeout", err)
+	}
 	if fe := (*runner.FaultParameterError)(nil); errors.As(err, &fe) {
 		return cli.Usagef("chaoslab run: the fault parameter %s (%s): %w; give the state machine's stack's outputs, or leave -fault-parameter out",
 			fe.Given, cf.sourceOf(stack.FaultParameterName), err)

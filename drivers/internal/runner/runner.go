@@ -172,7 +172,11 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	// The parameter the machine writes is the one to check before the start and to switch off on
 	// an interrupt: a FaultParameter naming another (a mistyped -fault-parameter, another stack's
 	// outputs) read and switched off that one while the fault stayed on.
-	if p := r.machineFaultParameter(ctx, machineArn); p != "" && p != r.FaultParameter {
+	def := r.machineDefinition(ctx, machineArn)
+	if timeout := timeoutOf(def); timeout > 0 && compiled != nil && compiled.Planned() >= timeout {
+		return nil, &TimeoutError{Machine: machineArn, Timeout: timeout, Planned: compiled.Planned()}
+	}
+	if p := faultParameterOf(def); p != "" && p != r.FaultParameter {
 		if r.FaultParameter != "" {
 			return nil, &FaultParameterError{Machine: machineArn, Writes: p, Given: r.FaultParameter}
 		}
@@ -218,15 +222,39 @@ func (e *FaultParameterError) Error() string {
 	return fmt.Sprintf("the state machine %s writes the fault parameter %s, not %s: a run interrupted here would check and switch off the wrong one", e.Machine, e.Writes, e.Given)
 }
 
-// machineFaultParameter is the parameter machineArn's definition writes ("" when it cannot be read
-// or names none, or several).
-func (r *Runner) machineFaultParameter(ctx context.Context, machineArn string) string {
+// TimeoutError is Run's refusal of an experiment whose plan takes as long as its machine's
+// timeout or longer: the execution would be stopped before its end, its fault rolled back by the
+// rollback guard as an abort's.
+type TimeoutError struct {
+	Machine          string
+	Timeout, Planned time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the experiment's plan takes %s (its observations and pauses), and the state machine %s stops an execution after %s (its TimeoutSeconds): the run would be aborted before its end",
+		e.Planned, e.Machine, e.Timeout)
+}
+
+// machineDefinition is machineArn's definition ("" when it cannot be read: Run then checks
+// neither its fault parameter nor its timeout).
+func (r *Runner) machineDefinition(ctx context.Context, machineArn string) string {
 	d, err := r.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(machineArn)})
 	if err != nil {
-		r.logger().Debug("no definition: the fault parameter is FaultParameter", "err", err)
+		r.logger().Debug("no definition: the fault parameter is FaultParameter, the timeout unchecked", "err", err)
 		return ""
 	}
-	return faultParameterOf(aws.ToString(d.Definition))
+	return aws.ToString(d.Definition)
+}
+
+// timeoutOf is a definition's TimeoutSeconds (0: none, or not readable).
+func timeoutOf(definition string) time.Duration {
+	var d struct {
+		TimeoutSeconds int `json:"TimeoutSeconds"`
+	}
+	if json.Unmarshal([]byte(definition), &d) != nil || d.TimeoutSeconds <= 0 {
+		return 0
+	}
+	return time.Duration(d.TimeoutSeconds) * time.Second
 }
 
 // Attach follows an execution that is running or has ended — one whose `chaoslab run` lost its

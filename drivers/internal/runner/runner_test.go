@@ -763,3 +763,26 @@ func TestRunTakesTheFaultParameterTheMachineWrites(t *testing.T) {
 		t.Errorf("Run changed the Runner's FaultParameter to %q", r.FaultParameter)
 	}
 }
+
+// An experiment whose plan takes as long as the machine's timeout or longer is refused before it
+// starts: the execution would be stopped by the timeout before its end and rolled back as an
+// abort (a 2-hour pause on the stack's 1-hour machine was accepted).
+func TestRunRefusesAPlanLongerThanTheMachinesTimeout(t *testing.T) {
+	lc := runnertest.Need(t)
+	param := "runner-timeout-param"
+	arn := lc.MachineWithTimeout(t, experiments.VerdictHeld, param, 60)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	c := compiled(t, param, time.Minute)
+	_, err := newRunner(t, lc, param, &out).Run(ctx, arn, c)
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Timeout != time.Minute || te.Planned != c.Planned() || te.Planned < time.Minute ||
+		!strings.Contains(err.Error(), "TimeoutSeconds") {
+		t.Fatalf("err %v, want a TimeoutError of the 60 s machine and the plan %s", err, c.Planned())
+	}
+	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if lerr != nil || len(list.Executions) != 0 {
+		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
+	}
+}

@@ -163,8 +163,24 @@ func (c *Cloud) Machine(t testing.TB, verdict, param string) string {
 	return c.register(t, verdict, param, nil)
 }
 
+// MachineWithTimeout registers the stand-in machine as Machine does, with a TimeoutSeconds.
+func (c *Cloud) MachineWithTimeout(t testing.TB, verdict, param string, seconds int) string {
+	t.Helper()
+	return c.registerDef(t, verdict, param, func(def map[string]any) { def["TimeoutSeconds"] = seconds })
+}
+
 // register registers the stand-in, its States changed by edit (when not nil), and returns its ARN.
 func (c *Cloud) register(t testing.TB, verdict, param string, edit func(states map[string]any)) string {
+	t.Helper()
+	if edit == nil {
+		return c.registerDef(t, verdict, param, nil)
+	}
+	return c.registerDef(t, verdict, param, func(def map[string]any) { edit(def["States"].(map[string]any)) })
+}
+
+// registerDef registers the stand-in, its definition changed by edit (when not nil), and returns
+// its ARN.
+func (c *Cloud) registerDef(t testing.TB, verdict, param string, edit func(def map[string]any)) string {
 	t.Helper()
 	pass, status := "true", experiments.ProbeOK
 	if verdict != experiments.VerdictHeld {
@@ -178,7 +194,7 @@ func (c *Cloud) register(t testing.TB, verdict, param string, edit func(states m
 		if err := json.Unmarshal([]byte(def), &m); err != nil {
 			t.Fatal(err)
 		}
-		edit(m["States"].(map[string]any))
+		edit(m)
 		b, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
