@@ -94,8 +94,9 @@ func TestListMetricsLeavesOutMetricsQuietForTwoWeeks(t *testing.T) {
 
 // TestDashboardNamesAndDeletes: a dashboard name is at most 255 characters of "A-Z, a-z, 0-9, "-",
 // and "_"" (PutDashboard's DashboardName; AWS answers InvalidParameterValue, aws/aws-cdk#2976);
-// DeleteDashboards takes "up to 100 dashboards" and "If there is an error during this call, the
-// operation attempts to delete as many dashboards as possible" (its documentation).
+// DeleteDashboards takes "up to 100 dashboards" and "If there is an error during this call, no
+// dashboards are deleted" (its API reference): a missing name is ResourceNotFound, and the names
+// that exist are kept.
 func TestDashboardNamesAndDeletes(t *testing.T) {
 	ctx := context.Background()
 	store := localcw.NewStore()
@@ -125,9 +126,18 @@ func TestDashboardNamesAndDeletes(t *testing.T) {
 	if _, ok := store.Dashboard("kept"); !ok {
 		t.Errorf("DeleteDashboards of 101 names deleted kept")
 	}
-	_, _ = cw.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{"deleted", "missing"}})
+	var notFound *types.DashboardNotFoundError // its code is ResourceNotFound
+	if _, err := cw.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{"deleted", "missing"}}); !errors.As(err, &notFound) {
+		t.Errorf("DeleteDashboards [deleted missing]: %v, want ResourceNotFound", err)
+	}
+	if _, ok := store.Dashboard("deleted"); !ok {
+		t.Errorf("DeleteDashboards [deleted missing] deleted deleted, want nothing deleted")
+	}
+	if _, err := cw.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{"deleted", "kept"}}); err != nil {
+		t.Fatalf("DeleteDashboards [deleted kept]: %v", err)
+	}
 	if _, ok := store.Dashboard("deleted"); ok {
-		t.Errorf("DeleteDashboards [deleted missing] left deleted, want it deleted")
+		t.Errorf("DeleteDashboards [deleted kept] left deleted")
 	}
 }
 

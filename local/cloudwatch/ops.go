@@ -675,23 +675,21 @@ func (a *api) deleteDashboards(in *deleteDashboardsInput) (*deleteDashboardsOutp
 	if len(in.DashboardNames) == 0 {
 		return nil, missing("DashboardNames")
 	}
-	// "You can specify up to 100 dashboards to delete. If there is an error during this call, the
-	// operation attempts to delete as many dashboards as possible" (DeleteDashboards'
-	// documentation): the names that exist are deleted, then a missing one is reported.
+	// "You can specify up to 100 dashboards to delete. If there is an error during this call, no
+	// dashboards are deleted" (DeleteDashboards' API reference): a missing name is reported and
+	// nothing is deleted. (This deleted the names that exist before, after an older wording.)
 	if len(in.DashboardNames) > 100 {
 		return nil, tooMany("DashboardNames", 100)
 	}
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	var notFound error
 	for _, n := range in.DashboardNames {
-		if _, ok := a.s.dashboards[n]; !ok && notFound == nil {
-			notFound = dashboardNotFound(n)
+		if _, ok := a.s.dashboards[n]; !ok {
+			return nil, dashboardNotFound(n)
 		}
-		delete(a.s.dashboards, n)
 	}
-	if notFound != nil {
-		return nil, notFound
+	for _, n := range in.DashboardNames {
+		delete(a.s.dashboards, n)
 	}
 	return &deleteDashboardsOutput{}, nil
 }
