@@ -250,6 +250,9 @@ func (g *Gateway) now() time.Time {
 // signing name.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := SigningName(r)
+	if name != "s3" {
+		w = withRequestID(w)
+	}
 	if auth := r.Header.Get("Authorization"); name == "" && auth != "" {
 		if _, aerr := authParams(auth); aerr != nil {
 			// Malformed, so not routed: the first credential scope in it only picks the error's form.
