@@ -18,7 +18,9 @@ type requestIDWriter struct {
 	done bool
 }
 
-func withRequestID(w http.ResponseWriter) http.ResponseWriter { return &requestIDWriter{ResponseWriter: w} }
+func withRequestID(w http.ResponseWriter) http.ResponseWriter {
+	return &requestIDWriter{ResponseWriter: w}
+}
 
 func (w *requestIDWriter) ensure() {
 	if w.done {
