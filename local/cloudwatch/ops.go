@@ -604,6 +604,11 @@ func (a *api) putDashboard(in *putDashboardInput) (*putDashboardOutput, error) {
 		}
 		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput", msg: msg}
 	}
+	if problems := checkDashboardBody(body); len(problems) > 0 {
+		list, _ := json.MarshalIndent(problems, "", "  ")
+		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput",
+			msg: fmt.Sprintf("The dashboard body is invalid, there are %d validation errors:\n%s", len(problems), list)}
+	}
 	a.s.mu.Lock()
 	a.s.dashboards[name] = dashboard{body: body, modified: a.s.now()}
 	a.s.mu.Unlock()

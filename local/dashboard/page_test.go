@@ -61,12 +61,12 @@ func labBody(t *testing.T) (string, int) {
 	}
 	var extra []map[string]any
 	if err := json.Unmarshal([]byte(`[
-	 {"type":"metric","x":0,"y":30,"width":12,"height":6,"properties":{"title":"Queues stacked","stacked":true,"view":"timeSeries","region":"us-east-1","period":300,"stat":"Sum",
+	 {"type":"metric","x":0,"y":30,"width":12,"height":6,"properties":{"region":"us-east-1","title":"Queues stacked","stacked":true,"view":"timeSeries","region":"us-east-1","period":300,"stat":"Sum",
 	  "metrics":[["AWS/SQS","NumberOfMessagesSent","QueueName","ChaosLab-JsonQueue"],["...","ChaosLab-CsvQueue"],["AWS/Lambda","Duration","FunctionName","ChaosLab-Function",{"stat":"Average","yAxis":"right","label":"duration"}]],
 	  "annotations":{"horizontal":[{"value":2,"label":"budget"}]}}},
-	 {"type":"metric","x":12,"y":30,"width":6,"height":6,"properties":{"title":"Errors gauge","view":"gauge","metrics":[["AWS/Lambda","Errors","FunctionName","ChaosLab-Function",{"stat":"Sum"}]]}},
+	 {"type":"metric","x":12,"y":30,"width":6,"height":6,"properties":{"region":"us-east-1","title":"Errors gauge","view":"gauge","metrics":[["AWS/Lambda","Errors","FunctionName","ChaosLab-Function",{"stat":"Sum"}]]}},
 	 {"type":"text","x":18,"y":30,"width":6,"height":3,"properties":{"markdown":"## Runbook\nThe **fault** is shaded in red."}},
-	 {"type":"log","x":18,"y":33,"width":6,"height":3,"properties":{"title":"Function logs","query":"SOURCE '/aws/lambda/x' | fields @message"}}
+	 {"type":"log","x":18,"y":33,"width":6,"height":3,"properties":{"region":"us-east-1","title":"Function logs","query":"SOURCE '/aws/lambda/x' | fields @message"}}
 	]`), &extra); err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +428,7 @@ func TestWholeRunStartsAtTheDeployment(t *testing.T) {
 	_, cw := serve(t, store, nil)
 	put := time.Now()
 	if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
-		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"region":"us-east-1","metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// WHEN the whole run is asked for
@@ -462,7 +462,7 @@ func TestSingleValueOfTheWholeRange(t *testing.T) {
 	}
 	_, cw := serve(t, store, nil)
 	if _, err := cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
-		`{"widgets":[{"type":"metric","properties":{"view":"singleValue","setPeriodToTimeRange":true,"stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		`{"widgets":[{"type":"metric","properties":{"region":"us-east-1","view":"singleValue","setPeriodToTimeRange":true,"stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// GIVEN one count a second for the last 20 minutes
@@ -500,8 +500,8 @@ func TestLiveGraphsLeaveOutThePeriodUnderWay(t *testing.T) {
 	}
 	_, cw := serve(t, store, nil)
 	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
-		`{"widgets":[{"type":"metric","properties":{"view":"timeSeries","stat":"Sum","metrics":[["NS","M"]]}},
-		{"type":"metric","properties":{"view":"singleValue","stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
+		`{"widgets":[{"type":"metric","properties":{"region":"us-east-1","view":"timeSeries","stat":"Sum","metrics":[["NS","M"]]}},
+		{"type":"metric","properties":{"region":"us-east-1","view":"singleValue","stat":"Sum","period":60,"metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// GIVEN a count every half second up to now
@@ -534,7 +534,7 @@ func TestLivePageSaysWhenItStopsUpdating(t *testing.T) {
 	params := &fakeWrites{writes: []ssm.Write{{Name: "/p", Time: time.Now().Add(-time.Minute), Value: `{"isEnabled":true,"failureMode":"latency"}`}}}
 	srv, cw := serve(t, store, params)
 	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
-		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"region":"us-east-1","title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	putLabMetrics(store, time.Now().Add(-30*time.Second))
@@ -606,7 +606,7 @@ func TestLivePageOverWeeksLabelsDates(t *testing.T) {
 			later := time.Now().Add(c.ran)
 			srv, cw := serveOpts(t, store, dashboard.Options{Metrics: store, Root: "../..", Now: func() time.Time { return later }})
 			if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
-				DashboardBody: aws.String(`{"widgets":[{"type":"metric","x":0,"y":0,"width":6,"height":6,"properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+				DashboardBody: aws.String(`{"widgets":[{"type":"metric","x":0,"y":0,"width":6,"height":6,"properties":{"region":"us-east-1","title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
 				t.Fatal(err)
 			}
 			// WHEN its whole run is shown in a quarter of the grid
@@ -641,7 +641,7 @@ func TestLivePageGivesUpOnARequestNeverAnswered(t *testing.T) {
 	store := localcw.NewStore()
 	srv, cw := serve(t, store, nil)
 	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"),
-		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		DashboardBody: aws.String(`{"widgets":[{"type":"metric","properties":{"region":"us-east-1","title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// The page is served through a proxy on 127.0.0.1 that, while hang is set, takes the data
@@ -694,9 +694,9 @@ func axesPage(t *testing.T) *browsertest.Page {
 	store := localcw.NewStore()
 	srv, cw := serve(t, store, nil)
 	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
-		`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"title":"Error queue","view":"timeSeries","stat":"Maximum","period":60,
+		`{"widgets":[{"type":"metric","x":0,"y":0,"width":8,"height":6,"properties":{"region":"us-east-1","title":"Error queue","view":"timeSeries","stat":"Maximum","period":60,
 		"metrics":[["NS","Visible",{"label":"Messages visible"}],["NS","Age",{"label":"Oldest message age (s)","yAxis":"right"}]]}},
-		{"type":"metric","x":8,"y":0,"width":8,"height":6,"properties":{"title":"Balance","view":"timeSeries","stat":"Minimum","period":60,"metrics":[["NS","Balance"]]}}]}`)}); err != nil {
+		{"type":"metric","x":8,"y":0,"width":8,"height":6,"properties":{"region":"us-east-1","title":"Balance","view":"timeSeries","stat":"Minimum","period":60,"metrics":[["NS","Balance"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -805,7 +805,7 @@ func TestLivePageFaultEdgeOnlyWhereTheFaultWentOn(t *testing.T) {
 	params := &fakeWrites{}
 	srv, cw := serve(t, store, params)
 	if _, err := cw.PutDashboard(context.Background(), &cloudwatch.PutDashboardInput{DashboardName: aws.String("D"), DashboardBody: aws.String(
-		`{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
+		`{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"region":"us-east-1","title":"M","metrics":[["NS","M"]]}}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// GIVEN a fault on from 150 s to 40 s ago, and another on since 20 s ago
