@@ -17,6 +17,8 @@ type Write struct {
 	Version int64  // the version the put made; 0 for a delete
 	Time    time.Time
 	Deleted bool
+	// User is the ARN that made the version (LastModifiedUser); empty for a delete.
+	User string
 	// KeyId, Description and AllowedPattern are the parameter's as of this version (empty for a
 	// delete): GetParameterHistory answers them per version, as the model's ParameterHistory has them.
 	KeyId          string
@@ -117,6 +119,7 @@ func (s *Service) parameterHistory(body []byte) (any, error) {
 		out := map[string]any{
 			"Name": w.Name, "Type": w.Type, "Value": value(w.Type, w.Value, in.WithDecryption), "Version": w.Version,
 			"LastModifiedDate": epoch(w.Time), "Tier": "Standard", "DataType": "text", "Labels": []string{},
+			"LastModifiedUser": w.User,
 		}
 		for k, v := range map[string]string{"KeyId": w.KeyId, "Description": w.Description, "AllowedPattern": w.AllowedPattern} {
 			if v != "" {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localssm "github.com/chaoslab/serverless-chaos-lab/local/ssm"
 )
 
@@ -120,5 +123,51 @@ func TestVersionsOutliveTheSharedHistory(t *testing.T) {
 	}
 	if n != 100 {
 		t.Errorf("GetParameterHistory /busy: %d versions, want the last 100", n)
+	}
+}
+
+// Each version says who made it, as GetParameterHistory and DescribeParameters answer
+// LastModifiedUser: the ARN that signed the PutParameter (here a role session's, as the gateway
+// puts it on a verified request), the account's root for a write through Put (the cloud's
+// deploys). After a run, the history tells the state machine's write from a person's.
+func TestVersionsSayWhoWroteThem(t *testing.T) {
+	ctx := context.Background()
+	svc := localssm.New()
+	g := gateway.New(gateway.Options{})
+	g.Handle("ssm", svc)
+	caller := "arn:aws:sts::000000000000:assumed-role/ChaosLab-Experiment-Role/run-1"
+	g.Use("ssm", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(gateway.WithPrincipal(r.Context(), caller)))
+		})
+	})
+	addr, err := g.Listen(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	c := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	const name = "/who/fault"
+	if _, err := svc.Put(name, `{"isEnabled":false}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(`{"isEnabled":true}`), Overwrite: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String(name)})
+	if err != nil || len(h.Parameters) != 2 {
+		t.Fatalf("history %+v, %v", h, err)
+	}
+	if got := []string{aws.ToString(h.Parameters[0].LastModifiedUser), aws.ToString(h.Parameters[1].LastModifiedUser)}; got[0] != "arn:aws:iam::000000000000:root" || got[1] != caller {
+		t.Errorf("history's LastModifiedUser %q, want the root's for Put, then the caller's", got)
+	}
+	d, err := c.DescribeParameters(ctx, &ssm.DescribeParametersInput{})
+	if err != nil || len(d.Parameters) != 1 || aws.ToString(d.Parameters[0].LastModifiedUser) != caller {
+		t.Errorf("DescribeParameters %+v, %v: want LastModifiedUser %s", d, err, caller)
+	}
+	v1, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name + ":1")})
+	if err != nil || aws.ToString(v1.Parameter.Value) != `{"isEnabled":false}` {
+		t.Errorf("version 1: %+v, %v", v1, err)
 	}
 }

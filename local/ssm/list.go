@@ -310,7 +310,7 @@ func (s *Service) metadataJSON(p Parameter) map[string]any {
 	out := map[string]any{
 		"Name": p.Name, "Type": p.Type, "Version": p.Version, "Description": p.Description,
 		"LastModifiedDate": epoch(p.LastModifiedDate), "Tier": "Standard", "DataType": "text", "ARN": s.arn(p.Name),
-		"Policies": []any{},
+		"Policies": []any{}, "LastModifiedUser": p.LastModifiedUser,
 	}
 	if p.KeyId != "" {
 		out["KeyId"] = p.KeyId

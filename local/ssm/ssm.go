@@ -32,6 +32,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
@@ -48,6 +49,9 @@ type Parameter struct {
 	Tags             map[string]string
 	Version          int64
 	LastModifiedDate time.Time
+	// LastModifiedUser is the ARN that made this version: the caller that signed the PutParameter
+	// (a role session's ARN for a role), the account's root for a write through Put.
+	LastModifiedUser string
 }
 
 // Service is the Parameter Store; it is an http.Handler for the "ssm" signing name.
@@ -66,6 +70,10 @@ var _ http.Handler = (*Service)(nil)
 
 // account is the local cloud's account, in parameter ARNs.
 const account = "000000000000"
+
+// rootUser is the LastModifiedUser of a write whose caller is not known (Put, from the cloud's
+// deploys): the account's.
+const rootUser = "arn:aws:iam::" + account + ":root"
 
 // New returns an empty Parameter Store.
 func New() *Service {
@@ -88,7 +96,7 @@ func (s *Service) Get(name string) (Parameter, error) {
 
 // Put creates or overwrites a String parameter and returns its new version.
 func (s *Service) Put(name, value string) (int64, error) {
-	p, err := s.put(putInput{Name: name, Value: &value, Type: "String", Overwrite: true})
+	p, err := s.put(putInput{Name: name, Value: &value, Type: "String", Overwrite: true, by: rootUser})
 	if err != nil {
 		return 0, err
 	}
@@ -167,6 +175,7 @@ type putInput struct {
 	Tier           string
 	Policies       *string
 	DataType       string
+	by             string // who writes: LastModifiedUser (not a member of the request)
 }
 
 // maxParameters is how many Standard-tier parameters a Region holds.
@@ -352,7 +361,11 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	p.update(in, re)
 	p.Version++
 	p.LastModifiedDate = s.now()
-	s.record(Write{Name: p.Name, Value: p.Value, Type: p.Type, Version: p.Version, Time: p.LastModifiedDate,
+	p.LastModifiedUser = in.by
+	if p.LastModifiedUser == "" {
+		p.LastModifiedUser = rootUser
+	}
+	s.record(Write{Name: p.Name, Value: p.Value, Type: p.Type, Version: p.Version, Time: p.LastModifiedDate, User: p.LastModifiedUser,
 		KeyId: p.KeyId, Description: p.Description, AllowedPattern: p.AllowedPattern})
 	return *p, nil
 }
@@ -392,7 +405,7 @@ func (s *Service) resolve(ref ssmname.Ref) (Parameter, error) {
 	for _, w := range s.versions(p.Name) {
 		if fmt.Sprint(w.Version) == ref.Selector {
 			v := *p
-			v.Value, v.Type, v.Version, v.LastModifiedDate = w.Value, w.Type, w.Version, w.Time
+			v.Value, v.Type, v.Version, v.LastModifiedDate, v.LastModifiedUser = w.Value, w.Type, w.Version, w.Time, w.User
 			return v, nil
 		}
 	}
@@ -505,6 +518,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "PutParameter":
 		var in putInput
 		if err = decode(body, &in); err == nil {
+			in.by = gateway.CallerFrom(r.Context())
 			var p Parameter
 			p, err = s.put(in)
 			out = map[string]any{"Version": p.Version, "Tier": "Standard"}
