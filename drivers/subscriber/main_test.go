@@ -171,6 +171,10 @@ func (unreadable) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInp
 	return nil, errors.New("dial tcp 127.0.0.1:1: connection refused")
 }
 
+func (unreadable) ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:1: connection refused")
+}
+
 // A queue never read is no verdict on the pipeline: exit 2 saying so, not 0 (nothing received, so
 // nothing wrong) nor "lost" (blaming the pipeline for documents nobody looked for).
 func TestEveryReceiveFailed(t *testing.T) {
@@ -244,5 +248,33 @@ func TestGivesUpWhenTheCloudIsGone(t *testing.T) {
 	}
 	if n := strings.Count(stderr, "local cloud may not be running"); n != 1 {
 		t.Errorf("the hint is said %d times, want once", n)
+	}
+}
+
+// emptyQueue answers every receive with nothing, after a moment.
+type emptyQueue struct{ unreadable }
+
+func (emptyQueue) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(50 * time.Millisecond):
+		return &sqs.ReceiveMessageOutput{}, nil
+	}
+}
+
+// Ctrl-C before the queue was read to its end is no verdict of loss: exit 2 saying the documents
+// are not accounted for yet, not 1 and "lost" (an interrupted reconciliation blamed the pipeline
+// for documents still in the queue).
+func TestInterruptedIsNotLost(t *testing.T) {
+	manifest := jsonFile(t, `{"run_id": "r", "published": 2, "keys": ["input/r-data_object_msg-1.json", "input/r-data_object_msg-2.json"]}`)
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, NewClients: func(context.Context) (subscribe.Queue, subscribe.Getter, error) { return emptyQueue{}, nil, nil }}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond) // the Ctrl-C
+	defer cancel()
+	err := m.Run(ctx, []string{"-csv-queue-url", "http://127.0.0.1:1/q", "-error-queue=false", "-wait", "1s", "-published", manifest})
+	if code := cli.Report(&errb, err, 1); code != 2 || !strings.Contains(errb.String(), "interrupted: 2 of 2 published documents not accounted for yet") ||
+		strings.Contains(errb.String(), "lost") {
+		t.Errorf("exit %d, stderr %s; want 2, not accounted for yet, no word of lost", code, errb.String())
 	}
 }

@@ -29,6 +29,7 @@ import (
 type Queue interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 }
 
 // Getter is the part of the S3 client -verify uses.
@@ -187,21 +188,22 @@ func (c *Config) defaults(getter Getter) error {
 }
 
 type state struct {
-	cfg        Config
-	s3         Getter
-	start      time.Time
-	mu         sync.Mutex
-	seen       map[string]bool
-	errs       map[string]ErrorDocument
-	docs       map[string]bool // the documents converted or in the error queue, by name (DocumentName)
-	errIDs     map[string]bool
-	sum        Summary
-	last       time.Time // last message from either queue
-	expect     chan struct{}
-	once       sync.Once
-	streak     giveup.Streak // the failed receives since the last that answered
-	giveUp     chan struct{} // closed once receives have failed for GiveUp
-	giveUpOnce sync.Once
+	cfg         Config
+	interrupted context.Context // Run's ctx: done once Ctrl-C came
+	s3          Getter
+	start       time.Time
+	mu          sync.Mutex
+	seen        map[string]bool
+	errs        map[string]ErrorDocument
+	docs        map[string]bool // the documents converted or in the error queue, by name (DocumentName)
+	errIDs      map[string]bool
+	sum         Summary
+	last        time.Time // last message from either queue
+	expect      chan struct{}
+	once        sync.Once
+	streak      giveup.Streak // the failed receives since the last that answered
+	giveUp      chan struct{} // closed once receives have failed for GiveUp
+	giveUpOnce  sync.Once
 }
 
 // Run drains until Idle, Duration, Expect, GiveUp or ctx is cancelled and returns the
@@ -222,8 +224,17 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 	// Wait and ReceiveTimeout.
 	soft, softStop := context.WithCancel(context.Background())
 	defer softStop()
-	hard, hardStop := context.WithCancel(ctx)
+	// A receive in flight when ctx ends is given interruptGrace to come back rather than cut: cut,
+	// the messages SQS had already handed it stayed invisible for the queue's visibility timeout
+	// (3 minutes on the CSV queue), neither counted nor deleted. What comes back is released.
+	hard, hardStop := context.WithCancel(context.Background())
 	defer hardStop()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(interruptGrace, hardStop)
+		context.AfterFunc(hard, func() { t.Stop() })
+	})
+	defer stopGrace()
+	st.interrupted = ctx
 	var wg sync.WaitGroup
 	for range cfg.Pollers {
 		wg.Go(func() { st.poll(hard, soft, q, cfg.QueueURL, false) })
@@ -356,6 +367,10 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 		if len(out.Messages) == 0 {
 			continue
 		}
+		if st.interrupted.Err() != nil {
+			st.release(q, url, out.Messages, log) // after Ctrl-C: handed back, not counted
+			return
+		}
 		// Activity, for -idle, is a message not seen before: a peeked error-queue message comes back
 		// after each visibility timeout, and would otherwise keep an idle subscriber running forever.
 		fresh := !errorQueue
@@ -377,6 +392,27 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			continue
 		}
 		st.delete(hard, q, url, done, log)
+	}
+}
+
+// interruptGrace is how long a receive in flight at Ctrl-C has to come back.
+const interruptGrace = 2 * time.Second
+
+// release makes messages received after Ctrl-C visible again at once (they are not counted), for
+// the next subscriber.
+func (st *state) release(q Queue, url string, msgs []sqstypes.Message, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+	}
+	out, err := q.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries})
+	if err == nil && len(out.Failed) > 0 {
+		err = fmt.Errorf("%d of %d refused (%s)", len(out.Failed), len(msgs), aws.ToString(out.Failed[0].Code))
+	}
+	if err != nil {
+		log.Warn("received after Ctrl-C and not released: back after the queue's visibility timeout", "messages", len(msgs), "err", err)
 	}
 }
 

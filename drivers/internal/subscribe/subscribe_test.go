@@ -357,6 +357,10 @@ func (q *scriptedQueue) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBa
 	return &sqs.DeleteMessageBatchOutput{}, nil
 }
 
+func (q *scriptedQueue) ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessageVisibilityBatchInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	return &sqs.ChangeMessageVisibilityBatchOutput{}, nil
+}
+
 var _ Queue = (*scriptedQueue)(nil)
 
 var errGone = errors.New("dial tcp 127.0.0.1:1: connect: connection refused")
@@ -414,5 +418,75 @@ func TestRunGivesUpOnAReceiveNeverAnswered(t *testing.T) {
 
 	if sum.StoppedBy != "give-up" || sum.ReceiveErrors == 0 || !errors.Is(sum.LastErr, context.DeadlineExceeded) {
 		t.Fatalf("stopped_by=%s after %.1fs, receive_errors=%d, last_err=%v; want give-up on receives timed out", sum.StoppedBy, sum.Seconds, sum.ReceiveErrors, sum.LastErr)
+	}
+}
+
+// inFlightQueue holds its first receive until release is closed, then answers two messages; it
+// records the handles made visible again and deleted.
+type inFlightQueue struct {
+	scriptedQueue
+	started, release chan struct{}
+	once             sync.Once
+	released         []string
+	deleted          int
+}
+
+func (q *inFlightQueue) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	first := false
+	q.once.Do(func() { first = true; close(q.started) })
+	if !first {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-q.release:
+	}
+	return &sqs.ReceiveMessageOutput{Messages: []sqstypes.Message{
+		{MessageId: aws.String("1"), ReceiptHandle: aws.String("h1"), Body: aws.String(eventJSON("b", "output/r-1.json.csv"))},
+		{MessageId: aws.String("2"), ReceiptHandle: aws.String("h2"), Body: aws.String(eventJSON("b", "output/r-2.json.csv"))}}}, nil
+}
+
+func (q *inFlightQueue) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.deleted += len(in.Entries)
+	return &sqs.DeleteMessageBatchOutput{}, nil
+}
+
+func (q *inFlightQueue) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range in.Entries {
+		if e.VisibilityTimeout != 0 {
+			return nil, fmt.Errorf("visibility %d, want 0", e.VisibilityTimeout)
+		}
+		q.released = append(q.released, aws.ToString(e.ReceiptHandle))
+	}
+	return &sqs.ChangeMessageVisibilityBatchOutput{}, nil
+}
+
+// A receive in flight at Ctrl-C is let come back, and what it brings is made visible again at once,
+// neither counted nor deleted: cut, those messages stayed invisible for the queue's visibility
+// timeout (3 minutes on the CSV queue), and a subscriber started again within it came up short.
+func TestInterruptReleasesWhatAReceiveInFlightBrings(t *testing.T) {
+	q := &inFlightQueue{started: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-q.started
+		cancel() // Ctrl-C while the receive is in flight
+		time.Sleep(100 * time.Millisecond)
+		close(q.release) // its answer comes back within the grace
+	}()
+	sum, err := Run(ctx, q, nil, Config{QueueURL: "http://127.0.0.1:1/q", Pollers: 1, Wait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.StoppedBy != "interrupt" || sum.Converted != 0 || q.deleted != 0 {
+		t.Errorf("stopped by %q, %d converted, %d deleted; want interrupt, none counted or deleted", sum.StoppedBy, sum.Converted, q.deleted)
+	}
+	if len(q.released) != 2 || q.released[0] != "h1" || q.released[1] != "h2" {
+		t.Errorf("released %v, want h1 and h2 made visible again", q.released)
 	}
 }
