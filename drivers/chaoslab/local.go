@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -143,8 +144,13 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		}
 		return nil
 	case "down":
+		_, starting := cloud.ReadState(*dir)
 		if err := cloud.Stop(ctx, *dir); err != nil {
 			return fmt.Errorf("chaoslab local down: %w", err)
+		}
+		if se := (*cloud.StartingError)(nil); errors.As(starting, &se) {
+			fmt.Fprintf(m.Stderr, "local cloud stopped while it was starting (pid %d)\n", se.Pid)
+			return nil
 		}
 		fmt.Fprintln(m.Stderr, "local cloud stopped")
 		return nil
@@ -154,7 +160,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 
 func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName string) error {
 	if st, err := cloud.ReadState(dir); err == nil {
-		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down`", dir, st.Pid, st.Endpoint)
+		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down -dir %s`", dir, st.Pid, st.Endpoint, dir)
 	}
 	cloud.TuneGC() // this process is the cloud from here on
 	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr, LongLived: true})

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -40,6 +42,34 @@ func Lock(path string) (*os.File, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+}
+
+// Holder returns the pid of the process holding the lock file at path, as the kernel lists it
+// (/proc/locks: the FLOCK WRITE lock on the file's device and inode); ok is false when none holds
+// it or the kernel does not say. A process that must stop the holder (a start not yet done)
+// signals it by this pid, which no file can hand it stale.
+func Holder(path string) (pid int, ok bool) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0, false
+	}
+	dev := uint64(st.Dev)
+	major, minor := (dev>>8)&0xfff|(dev>>32)&^0xfff, dev&0xff|(dev>>12)&^0xff
+	file := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
+	b, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		// "1: FLOCK  ADVISORY  WRITE 4242 00:2a:1234 0 EOF" (a waiter's line has "->" after the number)
+		if len(f) >= 6 && f[1] == "FLOCK" && f[3] == "WRITE" && f[5] == file {
+			if n, err := strconv.Atoi(f[4]); err == nil && n > 0 {
+				return n, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // Held reports whether a process holds the lock file at path. known is false when there is no

@@ -43,10 +43,17 @@ func TestOneHolderAndTheKernelLetsGo(t *testing.T) {
 	if _, err := Lock(path); !errors.Is(err, ErrLocked) {
 		t.Fatalf("Lock while another holds it: %v, want ErrLocked", err)
 	}
+	// The kernel names the holder: the process that took it, not this one that looked.
+	if pid, ok := Holder(path); !ok || pid != holder.Process.Pid {
+		t.Errorf("Holder = %d, %v; want the holder's pid %d", pid, ok, holder.Process.Pid)
+	}
 	holder.Process.Kill()
 	holder.Wait()
 	if held, known := Held(path); held || !known {
 		t.Fatalf("after the holder was killed: held %v known %v", held, known)
+	}
+	if pid, ok := Holder(path); ok {
+		t.Errorf("Holder after the holder was killed = %d, want none", pid)
 	}
 	f, err := Lock(path)
 	if err != nil {

@@ -439,12 +439,29 @@ func (c *Cloud) writeState() error {
 // ErrNotRunning is returned by ReadState when no local cloud runs from the directory.
 var ErrNotRunning = errors.New("no local cloud is running")
 
+// StartingError is ReadState's answer for a directory a local cloud is starting in: it holds the
+// directory's lock and has written no state yet. It is an ErrNotRunning (not serving yet); Stop
+// stops it by its pid.
+type StartingError struct {
+	Dir string
+	Pid int
+}
+
+func (e *StartingError) Error() string {
+	return fmt.Sprintf("%v from %s yet: a local cloud is starting there (pid %d)", ErrNotRunning, e.Dir, e.Pid)
+}
+
+func (e *StartingError) Unwrap() error { return ErrNotRunning }
+
 // ReadState finds the local cloud running from dir. A state file whose process is gone, or whose
 // pid no longer holds the directory's lock (given to another process since), is stale: it and the
 // start's key file are removed and ErrNotRunning returned.
 func ReadState(dir string) (State, error) {
 	b, err := os.ReadFile(statePath(dir))
 	if errors.Is(err, os.ErrNotExist) {
+		if pid, ok := dirlock.Holder(lockPath(dir)); ok {
+			return State{}, &StartingError{Dir: dir, Pid: pid}
+		}
 		return State{}, fmt.Errorf("%w from %s (start one with `chaoslab local up`, or name its directory with -dir)", ErrNotRunning, dir)
 	}
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 )
 
 // The control API lets other processes (`chaoslab local deploy`, `chaoslab local down`) drive a
@@ -173,6 +175,9 @@ func RemoteTeardown(ctx context.Context, dir string) error {
 // process has exited. If the control API does not answer, the process gets SIGTERM by its pid.
 func Stop(ctx context.Context, dir string) error {
 	st, err := ReadState(dir)
+	if se := (*StartingError)(nil); errors.As(err, &se) {
+		return stopStarting(ctx, se)
+	}
 	if err != nil {
 		return err
 	}
@@ -193,4 +198,24 @@ func Stop(ctx context.Context, dir string) error {
 		}
 	}
 	return nil
+}
+
+// stopStarting stops a local cloud that is still starting (its lock held, no state written): it
+// has no control API yet, so it is sent SIGTERM by its pid, which stops it as Ctrl-C does, and
+// Stop waits for it to let the directory go. Told "no local cloud is running" instead, `local
+// down` in a script left it to come up and run on.
+func stopStarting(ctx context.Context, se *StartingError) error {
+	if err := syscall.Kill(se.Pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stop the local cloud starting in %s (pid %d): %w", se.Dir, se.Pid, err)
+	}
+	for {
+		if held, _ := dirlock.Held(lockPath(se.Dir)); !held {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the local cloud starting in %s (pid %d) still holds it: %w", se.Dir, se.Pid, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
 	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
@@ -58,7 +59,19 @@ const (
 	labRollbackRule = "ExperimentRollbackAborted96F5B7C3"
 )
 
+// startingEnv makes the test binary a local cloud that is starting: it holds the run directory's
+// lock (of the directory it names), writes no state, says so on stdout and waits to be signalled.
+const startingEnv = "CLOUD_TEST_STARTING"
+
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(startingEnv); dir != "" {
+		if _, err := dirlock.Lock(lockPath(dir)); err != nil {
+			os.Stdout.WriteString("error " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("held\n")
+		select {}
+	}
 	code := m.Run()
 	if etl.dir != "" {
 		os.RemoveAll(etl.dir)
