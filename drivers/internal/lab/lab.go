@@ -141,6 +141,11 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}()
 	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
 	cpuStart, cpuOK := hostcpu.Read()
+	if n, err := setAside(c.Results); err != nil {
+		return nil, fmt.Errorf("lab: set the last lab's results aside in %s: %w", filepath.Join(c.Results, PreviousDir), err)
+	} else if n > 0 {
+		fmt.Fprintf(ph.w, "==> the last lab's results (%d files and folders) moved to %s\n", n, cdkapp.Rel(c.Root, filepath.Join(c.Results, PreviousDir)))
+	}
 
 	var specs []trialSpec
 	var stacks []cdkapp.Stack
@@ -187,7 +192,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 
 	var results []Result
 	var runErr error
-	longest := longestTrials(filepath.Join(c.Results, "summary.json")) // the last lab's, if any
+	longest := longestTrials(filepath.Join(c.Results, PreviousDir, "summary.json")) // the last lab's, if any
 	for run := 1; run <= c.Repeat && runErr == nil; run++ {
 		dir := c.Results
 		if c.Repeat > 1 {
