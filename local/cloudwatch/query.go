@@ -320,12 +320,16 @@ func ValidStat(stat string) bool { return cwstat.Valid(stat) }
 
 // --- metric math ---------------------------------------------------------------------------
 //
-// Supported: numbers, query ids, + - * / with the usual precedence, unary minus, parentheses, and
-// the functions FILL(x, number|REPEAT), ABS(x), METRICS() / METRICS("substring") (the MetricStat
-// queries, optionally those whose id or label contains the substring), SUM/AVG/MIN/MAX (over an
-// array of series: per timestamp; over one series: a scalar). Between two series an operator
-// applies at the timestamps both have; a result that is NaN or ±Inf (division by zero) is dropped,
-// so no datapoint is returned for it, as CloudWatch does.
+// Supported: numbers, query ids, + - * / with the usual precedence, unary minus, parentheses, the
+// comparison operators == != < <= > >= and the logical AND (&&), OR (||) and NOT (each 1 for true,
+// 0 for false; logical below comparison below arithmetic, as CloudWatch's metric math page lists
+// them), and the functions IF(condition, trueValue[, falseValue]) (per datapoint of a series
+// condition: trueValue where it is not 0, falseValue elsewhere, no datapoint without one), FILL(x,
+// number|REPEAT), ABS(x), METRICS() / METRICS("substring") (the MetricStat queries, optionally those
+// whose id or label contains the substring), SUM/AVG/MIN/MAX (over an array of series: per
+// timestamp; over one series: a scalar). Between two series an operator applies at the timestamps
+// both have; a result that is NaN or ±Inf (division by zero) is dropped, so no datapoint is
+// returned for it, as CloudWatch does.
 
 type node struct {
 	kind byte // 'n' number, 'i' id, 's' string, 'b' binary, 'u' unary minus, 'f' function
@@ -359,7 +363,87 @@ func (p *parser) skip() {
 	}
 }
 
-func (p *parser) expr() (*node, error) {
+// The binary operators below + and -, lowest first: OR, AND, then the comparisons. Each is a
+// byte of node.op: 'O' OR, 'A' AND, '=' ==, '!' !=, '<', 'l' <=, '>', 'g' >=.
+func (p *parser) expr() (*node, error) { return p.logical(0) }
+
+var logicalOps = [2][]struct {
+	text string
+	op   byte
+}{
+	{{"||", 'O'}, {"OR", 'O'}},
+	{{"&&", 'A'}, {"AND", 'A'}},
+}
+
+var comparisonOps = []struct {
+	text string
+	op   byte
+}{{"==", '='}, {"!=", '!'}, {"<=", 'l'}, {">=", 'g'}, {"<", '<'}, {">", '>'}}
+
+// logical parses level (0: OR, 1: AND) and the levels above it.
+func (p *parser) logical(level int) (*node, error) {
+	next := func() (*node, error) {
+		if level == 0 {
+			return p.logical(1)
+		}
+		return p.comparison()
+	}
+	l, err := next()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		op, ok := p.operator(logicalOps[level])
+		if !ok {
+			return l, nil
+		}
+		r, err := next()
+		if err != nil {
+			return nil, err
+		}
+		l = &node{kind: 'b', op: op, args: []*node{l, r}}
+	}
+}
+
+func (p *parser) comparison() (*node, error) {
+	l, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	op, ok := p.operator(comparisonOps)
+	if !ok {
+		return l, nil
+	}
+	r, err := p.sum()
+	if err != nil {
+		return nil, err
+	}
+	return &node{kind: 'b', op: op, args: []*node{l, r}}, nil
+}
+
+// operator takes the first of ops at the position (a word operator only as a whole word).
+func (p *parser) operator(ops []struct {
+	text string
+	op   byte
+}) (byte, bool) {
+	p.skip()
+	for _, o := range ops {
+		if !strings.HasPrefix(p.src[p.pos:], o.text) {
+			continue
+		}
+		end := p.pos + len(o.text)
+		if isWord(o.text[0]) && end < len(p.src) && (isWord(p.src[end]) || p.src[end] >= '0' && p.src[end] <= '9') {
+			continue
+		}
+		p.pos = end
+		return o.op, true
+	}
+	return 0, false
+}
+
+func isWord(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+
+func (p *parser) sum() (*node, error) {
 	l, err := p.term()
 	if err != nil {
 		return nil, err
@@ -401,6 +485,14 @@ func (p *parser) term() (*node, error) {
 
 func (p *parser) unary() (*node, error) {
 	p.skip()
+	if rest := p.src[p.pos:]; strings.HasPrefix(rest, "NOT") && (len(rest) == 3 || !isWord(rest[3]) && !(rest[3] >= '0' && rest[3] <= '9')) {
+		p.pos += 3
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: 'b', op: '=', args: []*node{x, {kind: 'n', num: 0}}}, nil // NOT x is x == 0
+	}
 	if p.pos < len(p.src) && p.src[p.pos] == '-' {
 		p.pos++
 		x, err := p.unary()
@@ -521,6 +613,12 @@ func (ev *evaluator) evalNode(n *node, q *Query) (value, error) {
 }
 
 func combine(a, b float64, op byte) float64 {
+	truth := func(c bool) float64 {
+		if c {
+			return 1
+		}
+		return 0
+	}
 	switch op {
 	case '+':
 		return a + b
@@ -528,6 +626,22 @@ func combine(a, b float64, op byte) float64 {
 		return a - b
 	case '*':
 		return a * b
+	case '=':
+		return truth(a == b)
+	case '!':
+		return truth(a != b)
+	case '<':
+		return truth(a < b)
+	case 'l':
+		return truth(a <= b)
+	case '>':
+		return truth(a > b)
+	case 'g':
+		return truth(a >= b)
+	case 'A':
+		return truth(a != 0 && b != 0)
+	case 'O':
+		return truth(a != 0 || b != 0)
 	default:
 		return a / b
 	}
@@ -541,6 +655,9 @@ func apply(l, r value, op byte) (value, error) {
 	}
 	switch {
 	case !l.isSeries && !r.isSeries:
+		if l.scalar == nil || r.scalar == nil { // a scalar with no value (0/0): none either
+			return value{period: max(l.period, r.period)}, nil
+		}
 		f := combine(*l.scalar, *r.scalar, op)
 		if !finite(f) {
 			return value{period: max(l.period, r.period)}, nil // no value
@@ -675,6 +792,8 @@ func (ev *evaluator) call(n *node, q *Query) (value, error) {
 			out.series = append(out.series, tv{p.t, math.Abs(p.v)})
 		}
 		return out, nil
+	case "IF":
+		return ev.ifFunc(n, q)
 	case "SUM", "AVG", "MIN", "MAX":
 		if len(n.args) != 1 {
 			return value{}, fmt.Errorf("%s takes 1 argument", n.name)
@@ -700,7 +819,68 @@ func (ev *evaluator) call(n *node, q *Query) (value, error) {
 		}
 		return x, nil
 	}
-	return value{}, fmt.Errorf("function %s is not supported by the local cloud (supported: FILL, ABS, METRICS, SUM, AVG, MIN, MAX)", n.name)
+	return value{}, fmt.Errorf("function %s is not supported by the local cloud (supported: IF, FILL, ABS, METRICS, SUM, AVG, MIN, MAX)", n.name)
+}
+
+// ifFunc is IF(condition, trueValue[, falseValue]): with a scalar condition, one of the values; with
+// a series, per datapoint of the condition, trueValue's (a scalar, or a series' datapoint at that
+// timestamp) where it is not 0 and falseValue's elsewhere; no datapoint where the chosen value has
+// none, or where the condition is 0 and no falseValue is given.
+func (ev *evaluator) ifFunc(n *node, q *Query) (value, error) {
+	if len(n.args) != 2 && len(n.args) != 3 {
+		return value{}, fmt.Errorf("IF takes 2 or 3 arguments: IF(condition, trueValue[, falseValue])")
+	}
+	vals := make([]value, len(n.args))
+	for i, a := range n.args {
+		v, err := ev.evalNode(a, q)
+		if err != nil {
+			return value{}, err
+		}
+		if v.multi != nil {
+			return value{}, fmt.Errorf("IF of an array of time series is not supported locally")
+		}
+		vals[i] = v
+	}
+	cond := vals[0]
+	pick := func(truth bool) *value {
+		if truth {
+			return &vals[1]
+		}
+		if len(vals) == 3 {
+			return &vals[2]
+		}
+		return nil
+	}
+	if !cond.isSeries {
+		if cond.scalar == nil {
+			return value{period: cond.period}, nil
+		}
+		if v := pick(*cond.scalar != 0); v != nil {
+			return *v, nil
+		}
+		return value{period: cond.period}, nil
+	}
+	period := cond.period
+	for _, v := range vals[1:] {
+		period = max(period, v.period)
+	}
+	out := value{isSeries: true, period: period, series: make([]tv, 0, len(cond.series))}
+	for _, c := range cond.series {
+		v := pick(c.v != 0)
+		if v == nil {
+			continue
+		}
+		if !v.isSeries {
+			if v.scalar != nil {
+				out.series = append(out.series, tv{c.t, *v.scalar})
+			}
+			continue
+		}
+		if i := sort.Search(len(v.series), func(i int) bool { return v.series[i].t >= c.t }); i < len(v.series) && v.series[i].t == c.t {
+			out.series = append(out.series, v.series[i])
+		}
+	}
+	return out, nil
 }
 
 func reduce(fn string, vals []float64) float64 {

@@ -89,6 +89,16 @@ func TestMetricMath(t *testing.T) {
 		{name: "constant", expr: "100", want: "[100 100 100 100 100]"},
 		{name: "ABS", expr: "ABS(b - 5)", want: "[5 5]"},
 		{name: "seed in-flight formula", expr: "((2*a)-(a+b))/(2*a)*100", want: "[-450 50]"},
+		{name: "IF guards a division", expr: "IF(b > 0, a / b * 100, 0)", want: "[10 0]"},
+		{name: "IF without a false value", expr: "IF(a >= 2, a)", want: "[2 3]"},
+		{name: "IF of a scalar condition", expr: "IF(SUM(a) > 5, 1, 2)", want: "[1 1 1 1 1]"},
+		{name: "comparison below arithmetic", expr: "a + 1 > 2", want: "[0 1 1]"},
+		{name: "AND", expr: "a > 1 AND a < 3", want: "[0 1 0]"},
+		{name: "OR and ==", expr: "a == 1 || a == 3", want: "[1 0 1]"},
+		{name: "NOT", expr: "NOT (a == 2)", want: "[1 0 1]"},
+		{name: "!= and <=", expr: "(a != 2) && (a <= 2)", want: "[1 0 0]"},
+		{name: "IF with one argument", expr: "IF(a)", wantErr: true},
+		{name: "a scalar with no value times a number", expr: "0/0*0", want: "[]"}, // it panicked (FuzzMetricMath)
 		{name: "unknown id", expr: "zz + 1", wantErr: true},
 		{name: "unknown function", expr: "ANOMALY_DETECTION_BAND(a)", wantErr: true},
 		{name: "syntax", expr: "a +", wantErr: true},
@@ -158,4 +168,28 @@ func BenchmarkGetMetricData(b *testing.B) {
 			b.Fatalf("%+v %v", res, err)
 		}
 	}
+}
+
+// FuzzMetricMath: any expression is evaluated or refused with an error that says why, never a
+// panic (the parser and IF's per-datapoint choice are the cloud's own code reading a user's text).
+func FuzzMetricMath(f *testing.F) {
+	for _, seed := range []string{"((2*a)-(a+b))/(2*a)*100", "IF(b > 0, a / b * 100, 0)", "NOT (a == 2) AND a >= 1 || b != 0",
+		`SUM(METRICS("a"))`, "FILL(b, REPEAT)", "-(a - 4) * 2", "IF(a)"} {
+		f.Add(seed)
+	}
+	s := NewStore()
+	start := time.Unix(1700000000, 0).UTC()
+	for i := range 3 {
+		s.Put(Datum{Namespace: "N", Name: "a", Value: float64(i), Time: start.Add(time.Duration(i) * time.Minute)},
+			Datum{Namespace: "N", Name: "b", Value: float64(2 - i), Time: start.Add(time.Duration(i) * time.Minute)})
+	}
+	q := func(id string) Query {
+		return Query{ID: id, MetricStat: &MetricStat{Namespace: "N", Name: id, Period: time.Minute, Stat: "Sum"}}
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		_, err := s.GetMetricData([]Query{q("a"), q("b"), {ID: "e", Expression: expr, ReturnData: true}}, start, start.Add(3*time.Minute), false)
+		if err != nil && err.Error() == "" {
+			t.Fatal("an empty error")
+		}
+	})
 }
