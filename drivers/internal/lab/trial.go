@@ -333,7 +333,7 @@ func CheckOnset(names []string, o experiments.Overrides) error {
 // run runs the experiment on the deployed state machine, as `chaoslab run` does, its output in
 // the trial's log and its journal next to it. No rollback wait: the lab's runs are not aborted.
 func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*experiments.Journal, error) {
-	r := &runner.Runner{
+	r := &runner.Runner{Command: "chaoslab lab",
 		SFN: sfn.NewFromConfig(t.aws), SSM: ssm.NewFromConfig(t.aws), FaultParameter: t.outputs[stack.FaultParameterName],
 		Stdout: t.log, Logger: cli.Logger(t.log),
 		ExecutionName: runner.ExecutionName(t.id + "-" + t.cfg.Now().UTC().Format("150405")),

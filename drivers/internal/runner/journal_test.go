@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
@@ -101,5 +102,18 @@ func TestProbeLinesNameTheProbe(t *testing.T) {
 	}
 	if got := (&follower{}).probeValues(`{"MetricDataResults":[{"Id":"e1","Label":"In flight %","Values":[3]}]}`); got != "probe: In flight % e1=3" {
 		t.Errorf("without the compiled experiment (a rollback run): %q", got)
+	}
+}
+
+// The journal's record of a switch-off the runner made itself names the command that ran it: the
+// lab's read "chaoslab run".
+func TestSwitchOffNamesTheCommand(t *testing.T) {
+	at := time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
+	for cmd, want := range map[string]string{"": "Switched off by chaoslab run (interrupted)", "chaoslab lab": "Switched off by chaoslab lab (interrupted)"} {
+		r := &Runner{Command: cmd, FaultParameter: "p"}
+		a, ok := r.switchOffAction("interrupted", at)
+		if !ok || a.Name != want || a.Parameter != "p" {
+			t.Errorf("Command %q: %+v, %v; want %q on p", cmd, a, ok, want)
+		}
 	}
 }

@@ -32,18 +32,20 @@ func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.
 		return rb // nothing to recover: it ended before its first state, or its machine keeps no journal on the way
 	}
 	j := experiments.MergeRollback(part, rb)
-	if off, ok := r.switchOffAction("Switched off by chaoslab run (interrupted)", offAt); ok {
+	if off, ok := r.switchOffAction("interrupted", offAt); ok {
 		j.Rollbacks = append([]experiments.ActionResult{off}, j.Rollbacks...)
 	}
 	return j
 }
 
-// switchOffAction is the runner's own write of FaultOff at t, as a rollback of the journal; ok is
-// false when there was none (t zero, or no parameter known).
-func (r *Runner) switchOffAction(name string, t time.Time) (experiments.ActionResult, bool) {
+// switchOffAction is the runner's own write of FaultOff at t, as a rollback of the journal named
+// after the command and why ("Switched off by chaoslab lab (interrupted)"); ok is false when there
+// was none (t zero, or no parameter known).
+func (r *Runner) switchOffAction(why string, t time.Time) (experiments.ActionResult, bool) {
 	if t.IsZero() || r.FaultParameter == "" {
 		return experiments.ActionResult{}, false
 	}
+	name := "Switched off by " + r.command() + " (" + why + ")"
 	at := experiments.Stamp(t)
 	return experiments.ActionResult{Name: name, Parameter: r.FaultParameter, Value: json.RawMessage(FaultOff), PutAt: at, EndedAt: at}, true
 }
@@ -72,7 +74,7 @@ func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*
 		j.Error = &experiments.StepError{Error: aws.ToString(desc.Error), Cause: aws.ToString(desc.Cause)}
 	}
 	j.EndedAt = experiments.Stamp(stopped)
-	if off, ok := r.switchOffAction("Switched off by chaoslab run (no rollback run)", offAt); ok {
+	if off, ok := r.switchOffAction("no rollback run", offAt); ok {
 		j.Rollbacks = append(j.Rollbacks, off)
 	}
 	b, err := json.Marshal(j)
@@ -121,4 +123,12 @@ func stateExits(ctx context.Context, c *sfn.Client, arn string) ([]experiments.S
 		}
 	}
 	return exits, last, nil
+}
+
+// command is the Runner's Command, chaoslab run by default.
+func (r *Runner) command() string {
+	if r.Command == "" {
+		return "chaoslab run"
+	}
+	return r.Command
 }

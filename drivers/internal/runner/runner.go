@@ -50,6 +50,9 @@ type Runner struct {
 	// RollbackWait is how long to wait, after an abort, a timeout or a failure before the
 	// rollbacks, for the rollback guard's execution to start. 0: do not wait.
 	RollbackWait time.Duration
+	// Command names the command that runs the experiment in the journal's record of a switch-off it
+	// made itself ("Switched off by chaoslab lab (interrupted)"). Default: chaoslab run.
+	Command string
 	// Alongside starts the experiment even while another execution of the machine runs, or its
 	// rollback run is due. Two experiments on one stack share its fault parameter: each one's
 	// rollback turns the other's fault off, and its verdict is of the wrong fault. Default false:
