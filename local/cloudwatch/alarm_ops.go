@@ -1,6 +1,8 @@
 package cloudwatch
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -219,6 +221,37 @@ func (a *api) deleteAlarms(in *deleteAlarmsInput) (*noOutput, error) {
 		return nil, invalid("The collection AlarmNames must not have a size greater than 100.")
 	}
 	if err := a.s.DeleteAlarms(in.AlarmNames...); err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// setAlarmState is SetAlarmState: the state holds until the alarm's next evaluation
+// (Store.SetAlarmState). Its errors are the API reference's: ResourceNotFound for an alarm that
+// does not exist, InvalidFormat for StateReasonData that is not JSON.
+func (a *api) setAlarmState(in *setAlarmStateInput) (*noOutput, error) {
+	for _, f := range []struct{ name, v string }{{"AlarmName", in.AlarmName}, {"StateValue", in.StateValue}, {"StateReason", in.StateReason}} {
+		if f.v == "" {
+			return nil, missing(f.name)
+		}
+	}
+	switch in.StateValue {
+	case StateOK, StateAlarm, StateInsufficientData:
+	default:
+		return nil, invalid("1 validation error detected: Value '%s' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]", in.StateValue)
+	}
+	if len(in.StateReason) > 1023 {
+		return nil, invalid("1 validation error detected: Value at 'stateReason' failed to satisfy constraint: Member must have length less than or equal to 1023")
+	}
+	if len(in.StateReasonData) > 4000 {
+		return nil, invalid("1 validation error detected: Value at 'stateReasonData' failed to satisfy constraint: Member must have length less than or equal to 4000")
+	}
+	if in.StateReasonData != "" && !json.Valid([]byte(in.StateReasonData)) {
+		return nil, &apiErr{code: "InvalidFormatFault", query: "InvalidFormat", msg: "StateReasonData is not valid JSON"}
+	}
+	if err := a.s.SetAlarmState(in.AlarmName, in.StateValue, in.StateReason, in.StateReasonData); errors.Is(err, ErrNoSuchAlarm) {
+		return nil, &apiErr{code: "ResourceNotFound", query: "ResourceNotFound", status: 404, msg: "Alarm " + in.AlarmName + " does not exist"}
+	} else if err != nil {
 		return nil, err
 	}
 	return &noOutput{}, nil

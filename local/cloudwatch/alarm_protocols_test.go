@@ -2,6 +2,7 @@ package cloudwatch_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -226,6 +227,24 @@ func TestAlarmsWithTheSDK(t *testing.T) {
 	if a.StateValue != types.StateValueAlarm || aws.ToFloat64(a.Threshold) != 0 || aws.ToInt32(a.Period) != 60 ||
 		a.Statistic != types.StatisticSum || a.StateUpdatedTimestamp == nil || aws.ToString(a.AlarmArn) != localcw.AlarmARN("etl-errors") {
 		t.Errorf("alarm = %+v (%s)", a, aws.ToString(a.StateReason))
+	}
+	// SetAlarmState, as a guard's test would: the state set, then its errors as the API reference has them.
+	if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("etl-errors"), StateValue: types.StateValueOk,
+		StateReason: aws.String("testing"), StateReasonData: aws.String(`{"x":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"etl-errors"}}); err != nil ||
+		out.MetricAlarms[0].StateValue != types.StateValueOk || aws.ToString(out.MetricAlarms[0].StateReason) != "testing" {
+		t.Errorf("after SetAlarmState OK: %+v, %v", out, err)
+	}
+	var notFound *types.ResourceNotFound
+	if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("nope"), StateValue: types.StateValueAlarm, StateReason: aws.String("r")}); !errors.As(err, &notFound) {
+		t.Errorf("SetAlarmState of a missing alarm: %v, want ResourceNotFound", err)
+	}
+	var badFormat *types.InvalidFormatFault
+	if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("etl-errors"), StateValue: types.StateValueAlarm,
+		StateReason: aws.String("r"), StateReasonData: aws.String("{not json")}); !errors.As(err, &badFormat) {
+		t.Errorf("SetAlarmState with StateReasonData not JSON: %v, want InvalidFormat", err)
 	}
 	if _, err = cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"etl-errors", "nope"}}); err != nil {
 		t.Fatalf("DeleteAlarms naming a missing alarm: %v, want success", err)

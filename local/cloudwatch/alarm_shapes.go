@@ -108,3 +108,7 @@ type describeAlarmsOutput struct {
 type deleteAlarmsInput struct {
 	AlarmNames []string
 }
+
+type setAlarmStateInput struct {
+	AlarmName, StateValue, StateReason, StateReasonData string
+}

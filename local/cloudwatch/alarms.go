@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -134,6 +135,8 @@ type alarmRecord struct {
 	configUpdated time.Time
 	status        AlarmStatus
 	evaluatedAt   time.Time
+	// heldUntil is the next evaluation after a SetAlarmState: the state set holds until then.
+	heldUntil time.Time
 }
 
 // alarmBook holds a Store's alarms; its zero value is empty and ready. Evaluations read metrics
@@ -377,6 +380,32 @@ func (s *Store) DeleteAlarms(names ...string) error {
 	return nil
 }
 
+// ErrNoSuchAlarm is SetAlarmState's error for an alarm that does not exist.
+var ErrNoSuchAlarm = errors.New("no such alarm")
+
+// SetAlarmState sets the alarm's state, reason and reason data until its next evaluation, as
+// SetAlarmState does: "the alarm state returns to its actual state quickly, often within seconds"
+// (its API reference), at the next evaluation time (a whole minute, or the alarm's shorter
+// Period). The way to try an alarm's consumers (a guard that reads it) without its metric.
+func (s *Store) SetAlarmState(name, state, reason, reasonData string) error {
+	b := &s.alarms
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.m[name]
+	if !ok {
+		return ErrNoSuchAlarm
+	}
+	now := s.now()
+	s.catchUp(r, now)
+	step := min(r.cfg.period(), time.Minute)
+	if step <= 0 {
+		step = time.Minute
+	}
+	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: reasonData, UpdatedAt: now}
+	r.evaluatedAt, r.heldUntil = now, now.Truncate(step).Add(step)
+	return nil
+}
+
 // Alarm evaluates the alarm name up to now and returns its state.
 func (s *Store) Alarm(name string) (AlarmStatus, bool) {
 	b := &s.alarms
@@ -410,6 +439,9 @@ const maxCatchUp = 1440
 // minute, or of a shorter Period), each over the complete periods that end there, then at now
 // over the periods that end now. The caller holds the book's lock.
 func (s *Store) catchUp(r *alarmRecord, now time.Time) {
+	if now.Before(r.heldUntil) {
+		return // a state SetAlarmState set holds until the next evaluation
+	}
 	step := min(r.cfg.period(), time.Minute)
 	if step <= 0 {
 		step = time.Minute

@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +294,35 @@ func TestAlarmStatisticIsBasic(t *testing.T) {
 	}
 	if err := s.PutAlarm(errorsAlarm(func(a *Alarm) { a.Statistic, a.ExtendedStatistic = "", "tm90" })); err != nil {
 		t.Errorf("ExtendedStatistic tm90: %v", err)
+	}
+}
+
+// SetAlarmState's state holds until the alarm's next evaluation (the next whole minute here),
+// then the evaluation gives the alarm its actual state again, as AWS does ("returns to its actual
+// state quickly").
+func TestSetAlarmStateHoldsUntilTheNextEvaluation(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0).UTC() // a whole minute
+	s, now := clockStore(t0)
+	if err := s.PutAlarm(errorsAlarm(func(a *Alarm) { a.TreatMissingData = "notBreaching" })); err != nil {
+		t.Fatal(err)
+	}
+	*now = t0.Add(90 * time.Second)
+	if got, _ := s.Alarm("errors"); got.Value != StateOK {
+		t.Fatalf("before: %s, want OK (no errors, missing data not breaching)", got.Value)
+	}
+	if err := s.SetAlarmState("errors", StateAlarm, "testing the guard", `{"by":"test"}`); err != nil {
+		t.Fatal(err)
+	}
+	*now = t0.Add(119 * time.Second)
+	if got, _ := s.Alarm("errors"); got.Value != StateAlarm || got.Reason != "testing the guard" || got.ReasonData != `{"by":"test"}` ||
+		!got.UpdatedAt.Equal(t0.Add(90*time.Second)) {
+		t.Errorf("before the next evaluation: %+v, want the state set", got)
+	}
+	*now = t0.Add(121 * time.Second)
+	if got, _ := s.Alarm("errors"); got.Value != StateOK || !got.UpdatedAt.Equal(t0.Add(120*time.Second)) {
+		t.Errorf("after the next evaluation (%v): %+v, want OK again since then", t0.Add(120*time.Second), got)
+	}
+	if err := s.SetAlarmState("nope", StateAlarm, "r", ""); !errors.Is(err, ErrNoSuchAlarm) {
+		t.Errorf("an alarm that does not exist: %v, want ErrNoSuchAlarm", err)
 	}
 }

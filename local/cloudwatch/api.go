@@ -42,7 +42,7 @@ func missing(field string) *apiErr {
 //
 // Answers and errors come in the request's protocol. Operations: PutMetricData (gzip bodies too),
 // GetMetricData, GetMetricStatistics, ListMetrics, PutDashboard, GetDashboard, ListDashboards,
-// DeleteDashboards, PutMetricAlarm, DescribeAlarms, DeleteAlarms (alarms.go).
+// DeleteDashboards, PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState (alarms.go).
 func (s *Store) Handler() http.Handler { return &api{s: s} }
 
 type api struct{ s *Store }
@@ -83,6 +83,7 @@ var operations = map[string]operation{
 	"PutMetricAlarm":      op((*api).putMetricAlarm),
 	"DescribeAlarms":      op((*api).describeAlarms),
 	"DeleteAlarms":        op((*api).deleteAlarms),
+	"SetAlarmState":       op((*api).setAlarmState),
 }
 
 // wire is a request's protocol.
