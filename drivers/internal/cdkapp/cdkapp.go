@@ -134,7 +134,10 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: %w", ctx.Err())
 		}
-		return fmt.Errorf("%w (see the log above)", err)
+		if t := q.tail(); t != "" {
+			return fmt.Errorf("%w; its last lines:\n%s", err, t)
+		}
+		return fmt.Errorf("%w (it printed nothing)", err)
 	}
 	return nil
 }
@@ -150,7 +153,16 @@ type quietWriter struct {
 	w   io.Writer
 	buf []byte
 	err error
+	// last holds the last lines written, for the error of a synth that failed: its log may be a
+	// file (the lab's synth.log), where "see the log above" sent the reader to nothing.
+	last []string
 }
+
+// lastLines is how many of the synth's last lines a failed synth's error quotes.
+const lastLines = 6
+
+// tail is the last lines written, joined.
+func (q *quietWriter) tail() string { return strings.Join(q.last, "\n") }
 
 func (q *quietWriter) Write(p []byte) (int, error) {
 	q.buf = append(q.buf, p...)
@@ -181,6 +193,12 @@ func (q *quietWriter) emit(line []byte) {
 		line = bytes.ReplaceAll(line, []byte(jsiiExitRace), nil)
 		if len(bytes.TrimSpace(line)) == 0 {
 			return
+		}
+	}
+	if l := strings.TrimSpace(string(line)); l != "" {
+		q.last = append(q.last, l)
+		if len(q.last) > lastLines {
+			q.last = q.last[1:]
 		}
 	}
 	_, q.err = q.w.Write(line)

@@ -2,8 +2,11 @@ package cdkapp
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +56,24 @@ func TestQuietWriterDropsTheJSIIExitRace(t *testing.T) {
 		if out.String() != want {
 			t.Errorf("written in pieces of %d:\n%q\nwant\n%q", size, out.String(), want)
 		}
+	}
+}
+
+// A synth that fails says why in its error, with the CLI's last lines: its output may have gone to
+// a file (the lab's synth.log), and "(see the log above)" sent the reader to nothing.
+func TestFailedSynthQuotesItsLastLines(t *testing.T) {
+	root := t.TempDir()
+	bin := filepath.Join(root, "node_modules", ".bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\necho 'synthesizing'\necho 'Another CLI (PID=4242) is currently synthing to cdk.out' >&2\nexit 3\n"
+	if err := os.WriteFile(filepath.Join(bin, "cdk"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := synth(context.Background(), root, filepath.Join(root, "cdk.out"), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "Another CLI (PID=4242) is currently synthing") || !strings.Contains(err.Error(), "synthesizing") ||
+		strings.Contains(err.Error(), "see the log above") {
+		t.Errorf("err %v, want the CLI's last lines in it", err)
 	}
 }
