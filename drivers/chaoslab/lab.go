@@ -161,8 +161,16 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fmt.Fprintln(m.Stdout)
 	lab.PrintTable(m.Stdout, sum.Results)
 	if c.Repeat > 1 {
-		fmt.Fprint(m.Stdout, repeatHeading(sum.Results, c.Repeat))
-		lab.PrintSpreads(m.Stdout, sum.Results)
+		spread := sum.Results
+		if interrupted {
+			// The run under way when the lab was stopped is no run: its trials stopped or never ran,
+			// and counted as misses ("1 of 2 runs deviated").
+			spread = completeRuns(sum.Results)
+		}
+		if len(spread) > 0 {
+			fmt.Fprint(m.Stdout, repeatHeading(spread, c.Repeat, interrupted))
+			lab.PrintSpreads(m.Stdout, spread)
+		}
 	}
 	machine := ""
 	if sum.MachineBusy >= 0 {
@@ -222,13 +230,39 @@ func splitList(s string) []string {
 
 // repeatHeading introduces the table of spreads over the runs. A run that failed stops the lab (its
 // error follows the table): the heading says so, or "2 of 2 runs" would read as a complete table.
-func repeatHeading(results []lab.Result, asked int) string {
+func repeatHeading(results []lab.Result, asked int, interrupted bool) string {
 	ran := 0
 	for _, r := range results {
 		ran = max(ran, r.Run)
 	}
-	if ran < asked {
-		return fmt.Sprintf("\nover %d runs (of %d asked: the lab stopped after run %d):\n", ran, asked, ran)
+	switch {
+	case interrupted && ran < asked:
+		return fmt.Sprintf("\nover %s (of %d asked: the lab was stopped during run %d, which is left out):\n", runsText(ran), asked, ran+1)
+	case ran < asked:
+		return fmt.Sprintf("\nover %s (of %d asked: the lab stopped after run %d):\n", runsText(ran), asked, ran)
 	}
 	return fmt.Sprintf("\nover %d runs:\n", asked)
+}
+
+func runsText(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs", n)
+}
+
+// completeRuns leaves out the results of the last run in results: the one under way when the lab
+// was stopped.
+func completeRuns(results []lab.Result) []lab.Result {
+	last := 0
+	for _, r := range results {
+		last = max(last, r.Run)
+	}
+	var out []lab.Result
+	for _, r := range results {
+		if r.Run < last {
+			out = append(out, r)
+		}
+	}
+	return out
 }

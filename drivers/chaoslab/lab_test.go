@@ -165,10 +165,19 @@ func TestRepeatHeading(t *testing.T) {
 		}
 		return rs
 	}
-	if got := repeatHeading(runs(1, 2, 3), 3); !strings.Contains(got, "over 3 runs:") {
+	if got := repeatHeading(runs(1, 2, 3), 3, false); !strings.Contains(got, "over 3 runs:") {
 		t.Errorf("every run done: %q", got)
 	}
-	if got := repeatHeading(runs(1, 2), 5); !strings.Contains(got, "over 2 runs (of 5 asked: the lab stopped after run 2)") {
+	if got := repeatHeading(runs(1, 2), 5, false); !strings.Contains(got, "over 2 runs (of 5 asked: the lab stopped after run 2)") {
 		t.Errorf("stopped after run 2 of 5: %q", got)
+	}
+	// Stopped during run 2: its trials, stopped or never run, are no run (they counted as misses,
+	// "1 of 2 runs deviated").
+	complete := completeRuns(runs(1, 2))
+	if len(complete) != 2 || complete[0].Run != 1 || complete[1].Run != 1 {
+		t.Errorf("complete runs of an interrupted lab: %+v, want run 1's alone", complete)
+	}
+	if got := repeatHeading(complete, 5, true); !strings.Contains(got, "over 1 run (of 5 asked: the lab was stopped during run 2, which is left out)") {
+		t.Errorf("stopped during run 2 of 5: %q", got)
 	}
 }
