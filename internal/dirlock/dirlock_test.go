@@ -14,9 +14,15 @@ import (
 // stdout and waits to be killed.
 const holderEnv = "DIRLOCK_TEST_HOLDER"
 
+// held is the holder process's lock.
+var held *os.File
+
 func TestMain(m *testing.M) {
 	if path := os.Getenv(holderEnv); path != "" {
-		if _, err := Lock(path); err != nil {
+		var err error
+		// Kept in a package variable: a lock file nothing refers to is closed by its finalizer at
+		// the next garbage collection, and its lock let go.
+		if held, err = Lock(path); err != nil {
 			os.Stdout.WriteString("error " + err.Error() + "\n")
 			os.Exit(1)
 		}

@@ -59,13 +59,19 @@ const (
 	labRollbackRule = "ExperimentRollbackAborted96F5B7C3"
 )
 
+// startingLock is the lock the starting process holds.
+var startingLock *os.File
+
 // startingEnv makes the test binary a local cloud that is starting: it holds the run directory's
 // lock (of the directory it names), writes no state, says so on stdout and waits to be signalled.
 const startingEnv = "CLOUD_TEST_STARTING"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(startingEnv); dir != "" {
-		if _, err := dirlock.Lock(lockPath(dir)); err != nil {
+		var err error
+		// Kept in a package variable: a lock file nothing refers to is closed by its finalizer, and
+		// its lock let go, at the next garbage collection (under make test's load, within a second).
+		if startingLock, err = dirlock.Lock(lockPath(dir)); err != nil {
 			os.Stdout.WriteString("error " + err.Error() + "\n")
 			os.Exit(1)
 		}
