@@ -605,9 +605,13 @@ func (a *api) putDashboard(in *putDashboardInput) (*putDashboardOutput, error) {
 		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput", msg: msg}
 	}
 	if problems := checkDashboardBody(body); len(problems) > 0 {
-		list, _ := json.MarshalIndent(problems, "", "  ")
+		var list strings.Builder
+		enc := json.NewEncoder(&list)
+		enc.SetEscapeHTML(false) // "Should be <= 24", not "\u003c= 24"
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(problems)
 		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput",
-			msg: fmt.Sprintf("The dashboard body is invalid, there are %d validation errors:\n%s", len(problems), list)}
+			msg: fmt.Sprintf("The dashboard body is invalid, there are %d validation errors:\n%s", len(problems), strings.TrimSpace(list.String()))}
 	}
 	a.s.mu.Lock()
 	a.s.dashboards[name] = dashboard{body: body, modified: a.s.now()}
