@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,8 +37,15 @@ type dashboardValidation struct {
 
 var widgetTypes = map[string]bool{"metric": true, "text": true, "log": true, "alarm": true, "explorer": true, "custom": true}
 
-// relativeTime is a dashboard's relative start or end: minus an ISO 8601 duration.
-var relativeTime = regexp.MustCompile(`^-P(\d+W|\d+D|(\d+D)?T(\d+H)?(\d+M)?(\d+S)?)$`)
+// relativeTime is a dashboard's relative start or end: minus an ISO 8601 duration in minutes,
+// hours, days, weeks or months ("-PT5M", "-PT3H", "-P1D", "-P1W", "-P3M", as the CDK's Dashboard
+// start documents them); a T takes at least one of hours, minutes and seconds.
+var relativeTime = regexp.MustCompile(`^-P(\d+[WDMY]|(\d+D)?T(\d+H)?(\d+M)?(\d+S)?)$`)
+
+// relativeTimeOK reports whether s is a relative time with something after its T.
+func relativeTimeOK(s string) bool {
+	return relativeTime.MatchString(s) && !strings.HasSuffix(s, "T")
+}
 
 // checkDashboardBody returns the body's problems (none: nil). body is valid JSON with a widgets
 // array (putDashboard checked).
@@ -64,7 +72,7 @@ func checkDashboardBody(body string) []dashboardValidation {
 		var s string
 		if json.Unmarshal(f.raw, &s) != nil {
 			add("/"+f.name, "Should be string")
-		} else if _, err := time.Parse(time.RFC3339, s); err != nil && !relativeTime.MatchString(s) {
+		} else if _, err := time.Parse(time.RFC3339, s); err != nil && !relativeTimeOK(s) {
 			add("/"+f.name, "Should be a relative time (-PT3H) or a date and time (2026-12-04T10:00:00Z), got %q", s)
 		}
 	}
@@ -129,7 +137,11 @@ func checkWidgetProperties(at, typ string, props map[string]json.RawMessage) []d
 	}
 	switch typ {
 	case "metric":
-		_, hasMetrics := props["metrics"]
+		rawMetrics, hasMetrics := props["metrics"]
+		if hasMetrics && string(rawMetrics) == "null" {
+			out = append(out, dashboardValidation{at + "/metrics", "Should be array"})
+			return out
+		}
 		var ann struct {
 			Alarms []json.RawMessage `json:"alarms"`
 		}

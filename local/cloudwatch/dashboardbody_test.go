@@ -32,6 +32,7 @@ func TestPutDashboardChecksTheBody(t *testing.T) {
 	for name, body := range map[string]string{
 		"the lab's synthesized body": string(lab),
 		"no widgets":                 `{"widgets":[]}`,
+		"the last three months":      `{"start":"-P3M","end":"-PT5M","widgets":[]}`,
 		"an alarm annotation alone":  `{"widgets":[{"type":"metric","properties":{"region":"us-east-1","annotations":{"alarms":["arn:aws:cloudwatch:us-east-1:000000000000:alarm:a"]}}}]}`,
 		"shorthand and an expression": `{"start":"-PT3H","widgets":[{"type":"metric","x":0,"y":0,"width":24,"height":6,"properties":{"region":"us-east-1",
 			"metrics":[["AWS/SQS","NumberOfMessagesSent","QueueName","a"],["...","b"],[{"expression":"SUM(METRICS())","label":"all"}]]}}]}`,
@@ -59,6 +60,8 @@ func TestPutDashboardChecksTheBody(t *testing.T) {
 		{"text without markdown", `{"widgets":[{"type":"text","properties":{}}]}`, `"message": "Should have required property 'markdown'"`},
 		{"no properties", `{"widgets":[{"type":"text"}]}`, `"dataPath": "/widgets/0", "message": "Should have required property 'properties'"`},
 		{"a start that is no time", `{"start":"yesterday","widgets":[]}`, `"dataPath": "/start"`},
+		{"a T with nothing after it", `{"start":"-PT","widgets":[]}`, `"dataPath": "/start"`},
+		{"metrics null", `{"widgets":[{"type":"metric","properties":{"region":"us-east-1","metrics":null}}]}`, `"dataPath": "/widgets/0/properties/metrics", "message": "Should be array"`},
 		{"two problems", `{"widgets":[{"type":"text","properties":{}},{"type":"log","properties":{"query":"q"}}]}`, `there are 2 validation errors`},
 	} {
 		err := put(tt.body)

@@ -386,7 +386,7 @@ func (p *parser) logical(level int) (*node, error) {
 		if level == 0 {
 			return p.logical(1)
 		}
-		return p.comparison()
+		return p.not()
 	}
 	l, err := next()
 	if err != nil {
@@ -403,6 +403,21 @@ func (p *parser) logical(level int) (*node, error) {
 		}
 		l = &node{kind: 'b', op: op, args: []*node{l, r}}
 	}
+}
+
+// not parses NOT x, which binds looser than the comparisons ("NOT m1 > 0" is NOT (m1 > 0)) and
+// tighter than AND: NOT x is x == 0.
+func (p *parser) not() (*node, error) {
+	p.skip()
+	if rest := p.src[p.pos:]; strings.HasPrefix(rest, "NOT") && (len(rest) == 3 || !isWord(rest[3]) && !(rest[3] >= '0' && rest[3] <= '9')) {
+		p.pos += 3
+		x, err := p.not()
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: 'b', op: '=', args: []*node{x, {kind: 'n', num: 0}}}, nil
+	}
+	return p.comparison()
 }
 
 func (p *parser) comparison() (*node, error) {
@@ -485,14 +500,6 @@ func (p *parser) term() (*node, error) {
 
 func (p *parser) unary() (*node, error) {
 	p.skip()
-	if rest := p.src[p.pos:]; strings.HasPrefix(rest, "NOT") && (len(rest) == 3 || !isWord(rest[3]) && !(rest[3] >= '0' && rest[3] <= '9')) {
-		p.pos += 3
-		x, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		return &node{kind: 'b', op: '=', args: []*node{x, {kind: 'n', num: 0}}}, nil // NOT x is x == 0
-	}
 	if p.pos < len(p.src) && p.src[p.pos] == '-' {
 		p.pos++
 		x, err := p.unary()

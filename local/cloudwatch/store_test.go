@@ -96,6 +96,9 @@ func TestMetricMath(t *testing.T) {
 		{name: "AND", expr: "a > 1 AND a < 3", want: "[0 1 0]"},
 		{name: "OR and ==", expr: "a == 1 || a == 3", want: "[1 0 1]"},
 		{name: "NOT", expr: "NOT (a == 2)", want: "[1 0 1]"},
+		{name: "NOT below comparison", expr: "NOT a == 2", want: "[1 0 1]"},    // NOT (a == 2), not (NOT a) == 2
+		{name: "NOT below arithmetic", expr: "NOT a - 1", want: "[1 0 0]"},     // NOT (a - 1)
+		{name: "NOT above AND", expr: "NOT a == 1 AND a < 3", want: "[0 1 0]"}, // (NOT (a == 1)) AND (a < 3)
 		{name: "!= and <=", expr: "(a != 2) && (a <= 2)", want: "[1 0 0]"},
 		{name: "IF with one argument", expr: "IF(a)", wantErr: true},
 		{name: "a scalar with no value times a number", expr: "0/0*0", want: "[]"}, // it panicked (FuzzMetricMath)

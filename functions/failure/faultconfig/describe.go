@@ -54,7 +54,9 @@ func describeFault(f Fault) string {
 	if f.SDKLevel() && f.Scope == ScopeCall {
 		per = "SDK calls"
 	}
-	what += ", " + strconv.FormatFloat(f.Rate*100, 'f', -1, 64) + "% of " + per
+	// 15 significant digits cut the float product's noise: a rate of 0.29 reads 29%, not
+	// 28.999999999999996% (dashboard.Fault's summary reads rates the same way).
+	what += ", " + strconv.FormatFloat(f.Rate*100, 'g', 15, 64) + "% of " + per
 	if len(f.Targets) > 0 {
 		ts := make([]string, len(f.Targets))
 		for i, t := range f.Targets {

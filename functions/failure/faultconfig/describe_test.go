@@ -18,6 +18,8 @@ func TestDescribeFaults(t *testing.T) {
 		{name: "0.x top-level fault and faults entries", value: `{"isEnabled": true, "failureMode": "latency", "rate": 0.5, "minLatency": 3000, "maxLatency": 5000,
 			"faults": [{"mode": "sdkerror", "error": "timeout", "minLatency": 100, "maxLatency": 200, "targets": ["s3:PutObject"]}]}`,
 			want: []string{"latency 3000–5000 ms, 50% of invocations", "sdkerror: timeout errors after 100–200 ms, 100% of SDK calls, on s3:PutObject"}},
+		{name: "rates read as written", value: `{"isEnabled": true, "failureMode": "latency", "rate": 0.29, "minLatency": 100, "faults": [{"mode": "exception", "rate": 0.07}]}`,
+			want: []string{"latency 100 ms, 29% of invocations", `exception: fails with "injected exception" before the handler, 7% of invocations`}},
 		{name: "replaced body", value: `{"corruption": {"enabled": true, "body": "{}"}}`,
 			want: []string{`corruption: replaces the response body with "{}", 100% of invocations`}},
 	}
