@@ -165,6 +165,7 @@ func writeServiceError(w http.ResponseWriter, r *http.Request, service string, s
 	h.Set("X-Amzn-ErrorType", code)
 	switch {
 	case service == "s3":
+		id := S3RequestID(w)
 		h.Set("Content-Type", "application/xml")
 		w.WriteHeader(status)
 		var b strings.Builder
@@ -179,7 +180,9 @@ func writeServiceError(w http.ResponseWriter, r *http.Request, service string, s
 			xml.EscapeText(&b, []byte(f[1]))
 			b.WriteString("</" + f[0] + ">")
 		}
-		b.WriteString("<RequestId>local</RequestId><HostId>local</HostId></Error>")
+		b.WriteString("<RequestId>")
+		xml.EscapeText(&b, []byte(id))
+		b.WriteString("</RequestId><HostId>local</HostId></Error>")
 		_, _ = w.Write([]byte(b.String()))
 	case strings.EqualFold(r.Header.Get("Smithy-Protocol"), "rpc-v2-cbor"):
 		h.Set("Smithy-Protocol", "rpc-v2-cbor")

@@ -251,7 +251,9 @@ func (g *Gateway) now() time.Time {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := SigningName(r)
 	if name != "s3" {
-		w = withRequestID(w)
+		rw := withRequestID(w)
+		defer rw.ensure() // an answer whose handler wrote nothing (an implicit 200) has one too
+		w = rw
 	}
 	if auth := r.Header.Get("Authorization"); name == "" && auth != "" {
 		if _, aerr := authParams(auth); aerr != nil {
@@ -478,20 +480,27 @@ func WriteError(w http.ResponseWriter, r *http.Request, status int, code, messag
 	case strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") && !s3:
 		writeErrorResponse(w, status, code, message)
 	default:
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(status)
 		type resp struct {
 			XMLName   xml.Name `xml:"Error"`
 			Code      string   `xml:"Code"`
 			Message   string   `xml:"Message"`
 			RequestID string   `xml:"RequestId"`
 		}
-		_ = xml.NewEncoder(w).Encode(resp{Code: code, Message: message, RequestID: "local"})
+		var id string
+		if s3 {
+			id = S3RequestID(w)
+		} else {
+			id = RequestID(w)
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		_ = xml.NewEncoder(w).Encode(resp{Code: code, Message: message, RequestID: id})
 	}
 }
 
 // writeErrorResponse writes the query protocol's error answer: a sender fault in <ErrorResponse>.
 func writeErrorResponse(w http.ResponseWriter, status int, code, message string) {
+	id := RequestID(w)
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	type errBody struct {
@@ -504,5 +513,5 @@ func writeErrorResponse(w http.ResponseWriter, status int, code, message string)
 		Error     errBody  `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
 	}
-	_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: message}, RequestID: "local"})
+	_ = xml.NewEncoder(w).Encode(resp{Error: errBody{Type: "Sender", Code: code, Message: message}, RequestID: id})
 }

@@ -12,6 +12,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
@@ -33,6 +34,8 @@ func TestAnswersCarryARequestID(t *testing.T) {
 	s3target, _ := url.Parse(bare.URL)
 	g.ProxyTo("s3", gateway.Upstream{URL: s3target, PathStyle: true})
 	g.Handle("ssm", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	// A handler that writes nothing: net/http answers 200 when it returns.
+	g.Handle("logs", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr, err := g.Listen(ctx)
@@ -52,6 +55,9 @@ func TestAnswersCarryARequestID(t *testing.T) {
 	if got := ids("ssm"); len(got) != 1 || len(got[0]) != 36 {
 		t.Errorf("ssm (a handler that sets none): %q, want one id", got)
 	}
+	if got := ids("logs"); len(got) != 1 || len(got[0]) != 36 {
+		t.Errorf("logs (a handler that writes nothing): %q, want one id", got)
+	}
 	if got := ids("sqs"); len(got) != 1 || got[0] != "upstream-id" {
 		t.Errorf("sqs (proxied, its own): %q, want the service's alone", got)
 	}
@@ -64,5 +70,12 @@ func TestAnswersCarryARequestID(t *testing.T) {
 	var re *awshttp.ResponseError
 	if !errors.As(err, &re) || re.ServiceRequestID() == "" {
 		t.Errorf("the SDK's error %v: no request id", err)
+	}
+	// In the query protocol the SDK reads the id from the error's body: the body names the
+	// header's (it said "local").
+	sn := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
+	_, err = sn.ListTopics(context.Background(), &sns.ListTopicsInput{})
+	if !errors.As(err, &re) || re.ServiceRequestID() == "" || re.ServiceRequestID() != re.Response.Header.Get("X-Amzn-Requestid") {
+		t.Errorf("the SDK's query-protocol error %v: its id %q, the header's %q; want the same", err, re.ServiceRequestID(), re.Response.Header.Get("X-Amzn-Requestid"))
 	}
 }

@@ -310,11 +310,12 @@ func writeQueryError(w http.ResponseWriter, status int, code, fault, message str
 		Error     errBody  `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
 	}
+	id := RequestID(w)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Query-Error", code+";"+fault)
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, xml.Header)
-	_ = xml.NewEncoder(w).Encode(resp{Xmlns: sqsXMLNS, Error: errBody{Type: fault, Code: code, Message: message}, RequestID: newRequestID()})
+	_ = xml.NewEncoder(w).Encode(resp{Xmlns: sqsXMLNS, Error: errBody{Type: fault, Code: code, Message: message}, RequestID: id})
 }
 
 func newRequestID() string {
