@@ -472,12 +472,19 @@ func ReadState(dir string) (State, error) {
 		return State{}, fmt.Errorf("%s: %w", statePath(dir), err)
 	}
 	held, known := dirlock.Held(lockPath(dir))
-	if st.Pid > 0 && syscall.Kill(st.Pid, 0) == nil && (held || !known) {
+	// The state's pid is the cloud's while it lives and holds the directory; the kernel names the
+	// holder, so a state file left by a killed cloud whose pid was given to another process, while
+	// a new start holds the directory, is not taken for a running cloud (Stop would signal that pid).
+	holder, named := dirlock.Holder(lockPath(dir))
+	if st.Pid > 0 && syscall.Kill(st.Pid, 0) == nil && (held || !known) && (!named || holder == st.Pid) {
 		return st, nil
 	}
 	if held {
 		// Another start holds the directory and has not written its state yet: the file read is
 		// its predecessor's, or it is being replaced; either way it is not this reader's to remove.
+		if named {
+			return State{}, &StartingError{Dir: dir, Pid: holder}
+		}
 		return State{}, fmt.Errorf("%w from %s yet (a local cloud is starting there)", ErrNotRunning, dir)
 	}
 	os.Remove(statePath(dir))
