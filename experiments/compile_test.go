@@ -651,4 +651,9 @@ func TestPlanned(t *testing.T) {
 	if got, want := c.Planned(), 1005*time.Second; got != want {
 		t.Errorf("Planned() = %s, want %s", got, want)
 	}
+	// No RecoverySeconds is the observation before's (its default).
+	c.SteadyState.RecoverySeconds = 0
+	if got, want := c.Planned(), 1245*time.Second; got != want {
+		t.Errorf("Planned() without RecoverySeconds = %s, want %s", got, want)
+	}
 }

@@ -40,7 +40,11 @@ func (c *Compiled) FaultSpan() time.Duration {
 // every pause of the method and of the rollbacks, and the observation after them. The probes'
 // queries and the writes add seconds to it; a machine whose timeout is shorter stops the run.
 func (c *Compiled) Planned() time.Duration {
-	s := c.SteadyState.ObserveSeconds + c.SteadyState.RecoverySeconds
+	recovery := c.SteadyState.RecoverySeconds
+	if recovery == 0 {
+		recovery = c.SteadyState.ObserveSeconds // its default
+	}
+	s := c.SteadyState.ObserveSeconds + recovery
 	for _, as := range [][]CompiledAction{c.Method, c.Rollbacks} {
 		for _, a := range as {
 			s += a.PauseBeforeSeconds + a.PauseAfterSeconds

@@ -176,7 +176,7 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	// an interrupt: a FaultParameter naming another (a mistyped -fault-parameter, another stack's
 	// outputs) read and switched off that one while the fault stayed on.
 	def := r.machineDefinition(ctx, machineArn)
-	if timeout := timeoutOf(def); timeout > 0 && compiled != nil && compiled.Planned() >= timeout {
+	if timeout := timeoutOf(def); timeout > 0 && compiled != nil && compiled.Planned()+timeoutMargin > timeout {
 		return nil, &TimeoutError{Machine: machineArn, Timeout: timeout, Planned: compiled.Planned()}
 	}
 	if p := faultParameterOf(def); p != "" && p != r.FaultParameter {
@@ -225,6 +225,11 @@ func (e *FaultParameterError) Error() string {
 	return fmt.Sprintf("the state machine %s writes the fault parameter %s, not %s: a run interrupted here would check and switch off the wrong one", e.Machine, e.Writes, e.Given)
 }
 
+// timeoutMargin is the time an execution takes beyond its plan's observations and pauses that a
+// plan must leave under the machine's timeout: the probes' queries, the writes, the retries of a
+// throttled one (a plan a second under the timeout would end TIMED_OUT).
+const timeoutMargin = time.Minute
+
 // TimeoutError is Run's refusal of an experiment whose plan takes as long as its machine's
 // timeout or longer: the execution would be stopped before its end, its fault rolled back by the
 // rollback guard as an abort's.
@@ -234,8 +239,8 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("the experiment's plan takes %s (its observations and pauses), and the state machine %s stops an execution after %s (its TimeoutSeconds): the run would be aborted before its end",
-		e.Planned, e.Machine, e.Timeout)
+	return fmt.Sprintf("the experiment's plan takes %s (its observations and pauses, and %s for its probes and writes), and the state machine %s stops an execution after %s (its TimeoutSeconds): the run would be aborted before its end",
+		e.Planned, timeoutMargin, e.Machine, e.Timeout)
 }
 
 // machineDefinition is machineArn's definition ("" when it cannot be read: Run then checks
