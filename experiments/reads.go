@@ -91,7 +91,10 @@ type exprToken struct {
 	kind byte // 'i' identifier, 'n' number, 's' string, 'o' operator, 'p' punctuation
 }
 
-var exprOperators = []string{"<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "<", ">"}
+var exprOperators = []string{"<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/", "^", "<", ">"}
+
+// wordOperators are metric math's operators spelled as words: a sign after one is a sign.
+var wordOperators = map[string]bool{"AND": true, "OR": true, "NOT": true}
 
 // tokenize splits a metric math expression; false when it holds a character metric math has
 // no use for (the caller then shows the expression as written).
@@ -150,12 +153,17 @@ func readExpression(expr string, name func(id string) (string, bool)) (string, b
 	var b strings.Builder
 	for i, t := range toks {
 		unary := t.kind == 'o' && (t.text == "-" || t.text == "+") &&
-			(i == 0 || toks[i-1].kind == 'o' || toks[i-1].text == "(" || toks[i-1].text == "," || toks[i-1].text == "[")
+			(i == 0 || toks[i-1].kind == 'o' || toks[i-1].text == "(" || toks[i-1].text == "," || toks[i-1].text == "[" ||
+				toks[i-1].kind == 'i' && wordOperators[toks[i-1].text])
 		text := t.text
 		switch t.kind {
 		case 'i':
 			// A function's name (followed by its parenthesis) is kept; an id is named.
 			if i+1 < len(toks) && toks[i+1].text == "(" {
+				break
+			}
+			if wordOperators[t.text] {
+				text = " " + t.text + " "
 				break
 			}
 			if n, ok := name(t.text); ok {

@@ -77,6 +77,8 @@ func TestReadExpression(t *testing.T) {
 		{`SEARCH('{AWS/Lambda,FunctionName} Errors', 'Sum', 60)`, `SEARCH('{AWS/Lambda,FunctionName} Errors', 'Sum', 60)`},
 		{"m1 * (-2)", "Errors × (−2)"},
 		{"x1 >= m2", "x1 >= Invocations"},
+		{"m1 > 0 && m2 > 0 || m1 == 0", "Errors > 0 && Invocations > 0 || Errors == 0"},
+		{"m1 > 0 AND -m2 < 0", "Errors > 0 AND −Invocations < 0"},
 	} {
 		got, ok := readExpression(tt.expr, name)
 		if !ok || got != tt.want {

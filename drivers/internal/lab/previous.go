@@ -35,17 +35,30 @@ func setAside(results string) (int, error) {
 	if len(names) == 0 {
 		return 0, nil
 	}
+	// Gathered in a folder of its own, then swapped in for previous/: a failure on the way leaves
+	// the older previous/ whole, and the files not yet moved where they were.
 	prev := filepath.Join(results, PreviousDir)
-	if err := os.RemoveAll(prev); err != nil {
+	next, err := os.MkdirTemp(results, PreviousDir+".new-")
+	if err != nil {
 		return 0, err
 	}
-	if err := os.Mkdir(prev, 0o755); err != nil {
+	if err := os.Chmod(next, 0o755); err != nil { // as the results directory's other folders
 		return 0, err
 	}
 	for _, n := range names {
-		if err := os.Rename(filepath.Join(results, n), filepath.Join(prev, n)); err != nil {
+		if err := os.Rename(filepath.Join(results, n), filepath.Join(next, n)); err != nil {
 			return 0, err
 		}
 	}
-	return len(names), nil
+	old := prev + ".old"
+	if err := os.RemoveAll(old); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(prev, old); err != nil && !os.IsNotExist(err) {
+		return 0, err
+	}
+	if err := os.Rename(next, prev); err != nil {
+		return 0, err
+	}
+	return len(names), os.RemoveAll(old)
 }
