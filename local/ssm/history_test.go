@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -133,21 +132,13 @@ func TestVersionsOutliveTheSharedHistory(t *testing.T) {
 func TestVersionsSayWhoWroteThem(t *testing.T) {
 	ctx := context.Background()
 	svc := localssm.New()
-	g := gateway.New(gateway.Options{})
-	g.Handle("ssm", svc)
 	caller := "arn:aws:sts::000000000000:assumed-role/ChaosLab-Experiment-Role/run-1"
-	g.Use("ssm", func(next http.Handler) http.Handler {
+	// As the gateway puts the verified caller on a request.
+	c := newClient(t, svc, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r.WithContext(gateway.WithPrincipal(r.Context(), caller)))
 		})
 	})
-	addr, err := g.Listen(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	c := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", "")})
 	const name = "/who/fault"
 	if _, err := svc.Put(name, `{"isEnabled":false}`); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -21,10 +22,15 @@ import (
 	localssm "github.com/chaoslab/serverless-chaos-lab/local/ssm"
 )
 
-func newClient(t *testing.T, svc *localssm.Service) *ssm.Client {
+// newClient serves svc behind a gateway (with interceptors, outermost first) and returns a client
+// of it.
+func newClient(t *testing.T, svc *localssm.Service, interceptors ...func(http.Handler) http.Handler) *ssm.Client {
 	t.Helper()
 	g := gateway.New(gateway.Options{})
 	g.Handle("ssm", svc)
+	for _, mw := range interceptors {
+		g.Use("ssm", mw)
+	}
 	addr, err := g.Listen(context.Background())
 	if err != nil {
 		t.Fatal(err)
