@@ -123,6 +123,18 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 	// notice about its versions after January 2027 say nothing about these pinned ones, and each
 	// printed nine lines into every deploy's output.
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true")
+	// The synth's temporary files (jsii's runtime, go run's build) go in a folder of its own beside
+	// outDir, removed after the synth and before the next one: a synth stopped by a signal left
+	// /tmp/jsii-runtime.* (1.6 MB each) and /tmp/go-build* (up to 83 MB) behind it, one per stop.
+	tmp := outDir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("synth's temporary folder %s: %w", tmp, err)
+	}
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return fmt.Errorf("synth's temporary folder %s: %w", tmp, err)
+	}
+	defer os.RemoveAll(tmp)
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 	q := &quietWriter{w: log}
 	cmd.Stdout, cmd.Stderr = q, q // one writer: exec calls it from one goroutine at a time
 	err := cmd.Run()

@@ -77,3 +77,34 @@ func TestFailedSynthQuotesItsLastLines(t *testing.T) {
 		t.Errorf("err %v, want the CLI's last lines in it", err)
 	}
 }
+
+// A synth's temporary files (jsii's runtime, go run's build) go in outDir.tmp, removed after it
+// and before the next: a synth stopped by a signal left /tmp/jsii-runtime.* and /tmp/go-build*
+// behind, one per stop.
+func TestSynthKeepsItsTemporaryFilesBesideItsOutput(t *testing.T) {
+	root := t.TempDir()
+	bin := filepath.Join(root, "node_modules", ".bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seen := filepath.Join(root, "tmpdir-seen")
+	script := "#!/bin/sh\necho \"$TMPDIR\" > " + seen + "\ntouch \"$TMPDIR/jsii-runtime.1\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "cdk"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(root, "cdk.out")
+	// What a synth killed with SIGKILL left.
+	if err := os.MkdirAll(filepath.Join(out+".tmp", "go-build123"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := synth(context.Background(), root, out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(seen)
+	if err != nil || strings.TrimSpace(string(b)) != out+".tmp" {
+		t.Errorf("the synth's TMPDIR %q, %v; want %s", b, err, out+".tmp")
+	}
+	if _, err := os.Stat(out + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("%s.tmp after the synth: %v, want it removed", out, err)
+	}
+}
