@@ -397,10 +397,7 @@ func (s *Store) SetAlarmState(name, state, reason, reasonData string) error {
 	}
 	now := s.now()
 	s.catchUp(r, now)
-	step := min(r.cfg.period(), time.Minute)
-	if step <= 0 {
-		step = time.Minute
-	}
+	step := r.cfg.evaluationStep()
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: reasonData, UpdatedAt: now}
 	r.evaluatedAt, r.heldUntil = now, now.Truncate(step).Add(step)
 	return nil
@@ -432,6 +429,15 @@ func (s *Store) AlarmNames() []string {
 	return names
 }
 
+// evaluationStep is how often the alarm is evaluated: every minute, or every Period when that is
+// shorter.
+func (a *Alarm) evaluationStep() time.Duration {
+	if step := min(a.period(), time.Minute); step > 0 {
+		return step
+	}
+	return time.Minute
+}
+
 // maxCatchUp bounds the evaluations a read replays (a day of minutes).
 const maxCatchUp = 1440
 
@@ -442,10 +448,7 @@ func (s *Store) catchUp(r *alarmRecord, now time.Time) {
 	if now.Before(r.heldUntil) {
 		return // a state SetAlarmState set holds until the next evaluation
 	}
-	step := min(r.cfg.period(), time.Minute)
-	if step <= 0 {
-		step = time.Minute
-	}
+	step := r.cfg.evaluationStep()
 	t := r.evaluatedAt.Truncate(step).Add(step)
 	if oldest := now.Add(-maxCatchUp * step).Truncate(step); t.Before(oldest) {
 		t = oldest

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // SQS speaks two protocols in the wild, chosen by the client's age: the JSON protocol
@@ -318,14 +319,6 @@ func writeQueryError(w http.ResponseWriter, status int, code, fault, message str
 	_ = xml.NewEncoder(w).Encode(resp{Xmlns: sqsXMLNS, Error: errBody{Type: fault, Code: code, Message: message}, RequestID: id})
 }
 
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 // sqsQueryErrorCodes maps an SQS error shape (the JSON protocol's __type) to its code in the query
 // protocol, where the two differ: the awsQueryError trait of each shape in SQS's Smithy model (the
 // "error" codes of the query-protocol model that Debian's botocore 1.29 carries, and the KMS ones
@@ -399,7 +392,7 @@ func writeQueryResponse(w http.ResponseWriter, action string, rec *ResponseBuffe
 		reqID = rec.Header().Get("X-Amz-Request-Id")
 	}
 	if reqID == "" {
-		reqID = newRequestID()
+		reqID = uuid.New()
 	}
 	if status/100 != 2 {
 		var e struct {
