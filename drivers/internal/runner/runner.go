@@ -183,9 +183,9 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 		if r.FaultParameter != "" {
 			return nil, &FaultParameterError{Machine: machineArn, Writes: p, Given: r.FaultParameter}
 		}
-		own := *r
+		own := *r // the caller's Runner keeps its fields
 		own.FaultParameter = p
-		return own.Run(ctx, machineArn, compiled)
+		r = &own
 	}
 	out := r.stdout()
 	input, err := json.Marshal(compiled)
