@@ -43,11 +43,7 @@ type FaultWindow struct {
 // Fault reports whether value turns a fault on when written at written, when it expires by itself
 // (zero: never) and a summary of its modes.
 func Fault(value string, written time.Time) (on bool, expires time.Time, summary string) {
-	raw := json.RawMessage(strings.TrimSpace(value))
-	var inner string
-	if json.Unmarshal(raw, &inner) == nil {
-		raw = json.RawMessage(strings.TrimSpace(inner))
-	}
+	raw := json.RawMessage(configBytes(value))
 	var top map[string]json.RawMessage
 	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &top) != nil {
 		return false, time.Time{}, ""
@@ -80,18 +76,24 @@ func Fault(value string, written time.Time) (on bool, expires time.Time, summary
 	return true, expires, strings.Join(parts, ", ")
 }
 
+// configBytes is a parameter value as the failure config it holds: the value itself, or the JSON
+// string it is (as some writers quote it) unquoted.
+func configBytes(value string) []byte {
+	raw := []byte(strings.TrimSpace(value))
+	var inner string
+	if json.Unmarshal(raw, &inner) == nil {
+		raw = []byte(strings.TrimSpace(inner))
+	}
+	return raw
+}
+
 // FaultWords says what a fault value does, in words, as the function reads it (faultconfig's
 // Describe: "denylist: connections to hosts matching dynamodb.*.amazonaws.com fail, 50% of
 // invocations"; faults joined with "; "): a summary such as "blacklist 50%" left the reader to
 // know failure-lambda. Empty for a value that switches no fault on, or that the function would
 // not read (a fault of another tool's: Fault still shades it).
 func FaultWords(value string) string {
-	raw := []byte(strings.TrimSpace(value))
-	var inner string
-	if json.Unmarshal(raw, &inner) == nil { // a value written as a JSON string
-		raw = []byte(inner)
-	}
-	c, err := faultconfig.Parse(raw)
+	c, err := faultconfig.Parse(configBytes(value))
 	if err != nil || !c.Enabled {
 		return ""
 	}
