@@ -11,7 +11,8 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
 )
 
-// The alarm operations (PutMetricAlarm, DescribeAlarms, DeleteAlarms), written once against the
+// The alarm operations (PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState, their history,
+// DescribeAlarmsForMetric, Enable/DisableAlarmActions), written once against the
 // shapes of alarm_shapes.go like the others in ops.go; the alarms themselves are in alarms.go.
 
 func (a *api) putMetricAlarm(in *putMetricAlarmInput) (*noOutput, error) {
@@ -254,5 +255,154 @@ func (a *api) setAlarmState(in *setAlarmStateInput) (*noOutput, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	return &noOutput{}, nil
+}
+
+// describeAlarmHistoryPage is DescribeAlarmHistory's MaxRecords when not given (and its maximum).
+const describeAlarmHistoryPage = 100
+
+// describeAlarmHistory is DescribeAlarmHistory (Store.AlarmHistory): newest first unless ScanBy is
+// TimestampAscending. A page token names the listing and the last item answered, as
+// DescribeAlarms' does.
+func (a *api) describeAlarmHistory(in *describeAlarmHistoryInput) (*describeAlarmHistoryOutput, error) {
+	page := describeAlarmHistoryPage
+	if in.MaxRecords != nil {
+		if *in.MaxRecords < 1 || *in.MaxRecords > describeAlarmHistoryPage {
+			return nil, invalid("The value %d for parameter MaxRecords is invalid: 1 to 100.", *in.MaxRecords)
+		}
+		page = int(*in.MaxRecords)
+	}
+	f := HistoryFilter{AlarmName: in.AlarmName, Type: in.HistoryItemType}
+	switch in.HistoryItemType {
+	case "", HistoryStateUpdate, HistoryConfigurationUpdate, HistoryAction:
+	default:
+		return nil, invalid("The value %s for parameter HistoryItemType is invalid (ConfigurationUpdate, StateUpdate, Action).", in.HistoryItemType)
+	}
+	switch in.ScanBy {
+	case "", "TimestampDescending":
+	case "TimestampAscending":
+		f.Ascending = true
+	default:
+		return nil, invalid("The value %s for parameter ScanBy is invalid (TimestampDescending, TimestampAscending).", in.ScanBy)
+	}
+	if in.StartDate != nil {
+		f.Start = *in.StartDate
+	}
+	if in.EndDate != nil {
+		f.End = *in.EndDate
+	}
+	if !f.Start.IsZero() && !f.End.IsZero() && f.End.Before(f.Start) {
+		return nil, invalid("The parameter EndDate must be greater than or equal to StartDate.")
+	}
+	metricAlarms := len(in.AlarmTypes) == 0
+	for _, t := range in.AlarmTypes {
+		switch t {
+		case "MetricAlarm":
+			metricAlarms = true
+		case "CompositeAlarm":
+		default:
+			return nil, invalid("The value %s for parameter AlarmTypes is invalid (MetricAlarm, CompositeAlarm).", t)
+		}
+	}
+	listing := pagetoken.Scope("DescribeAlarmHistory", in.AlarmName, strings.Join(in.AlarmTypes, "\n"), in.HistoryItemType,
+		fmt.Sprint(f.Start.UnixNano(), f.End.UnixNano()), in.ScanBy, in.AlarmContributorID)
+	after := ""
+	if in.NextToken != "" {
+		last, ok := pagetoken.Last(in.NextToken, listing)
+		if !ok {
+			return nil, badToken()
+		}
+		after = last
+	}
+	out := &describeAlarmHistoryOutput{AlarmHistoryItems: []alarmHistoryItem{}}
+	if !metricAlarms || in.AlarmContributorID != "" {
+		return out, nil
+	}
+	var items []HistoryItem
+	for _, h := range a.s.AlarmHistory(f) {
+		if k := h.historyKey(); after == "" || (f.Ascending && k > after) || (!f.Ascending && k < after) {
+			items = append(items, h)
+		}
+	}
+	end := min(page, len(items))
+	for _, h := range items[:end] {
+		out.AlarmHistoryItems = append(out.AlarmHistoryItems, alarmHistoryItem{AlarmName: h.AlarmName, AlarmType: "MetricAlarm",
+			Timestamp: h.At, HistoryItemType: h.Type, HistorySummary: h.Summary, HistoryData: h.Data})
+	}
+	if end < len(items) {
+		out.NextToken = pagetoken.After(listing, items[end-1].historyKey())
+	}
+	return out, nil
+}
+
+// describeAlarmsForMetric is DescribeAlarmsForMetric: the single-metric alarms on the metric
+// (namespace, name and the whole set of dimensions), narrowed by whichever of Statistic,
+// ExtendedStatistic, Period and Unit is given. As its API reference says, an alarm on metric math
+// that uses the metric is not one of them.
+func (a *api) describeAlarmsForMetric(in *describeAlarmsForMetricInput) (*describeAlarmsForMetricOutput, error) {
+	if in.MetricName == "" {
+		return nil, missing("MetricName")
+	}
+	if in.Namespace == "" {
+		return nil, missing("Namespace")
+	}
+	if err := checkDimensions(in.Dimensions, "Dimensions", false); err != nil {
+		return nil, err
+	}
+	dims := dimensionMap(in.Dimensions)
+	now := a.s.now()
+	b := &a.s.alarms
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := &describeAlarmsForMetricOutput{MetricAlarms: []metricAlarm{}}
+	names := make([]string, 0, len(b.m))
+	for n := range b.m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r := b.m[n]
+		c := &r.cfg
+		if len(c.Metrics) > 0 || c.Namespace != in.Namespace || c.MetricName != in.MetricName || !sameDimensions(c.Dimensions, dims) ||
+			in.Statistic != "" && c.Statistic != in.Statistic || in.ExtendedStatistic != "" && c.ExtendedStatistic != in.ExtendedStatistic ||
+			in.Period != nil && int64(c.Period/time.Second) != *in.Period || in.Unit != "" && c.Unit != in.Unit {
+			continue
+		}
+		a.s.catchUp(r, now)
+		out.MetricAlarms = append(out.MetricAlarms, r.shape())
+	}
+	return out, nil
+}
+
+func sameDimensions(x, y map[string]string) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		if w, ok := y[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *api) enableAlarmActions(in *alarmNamesInput) (*noOutput, error) {
+	return a.setActionsEnabled(true, in.AlarmNames)
+}
+
+func (a *api) disableAlarmActions(in *alarmNamesInput) (*noOutput, error) {
+	return a.setActionsEnabled(false, in.AlarmNames)
+}
+
+// setActionsEnabled is EnableAlarmActions and DisableAlarmActions: up to 100 names, those that do
+// not exist skipped (Store.SetActionsEnabled). Actions are not run locally either way.
+func (a *api) setActionsEnabled(enabled bool, names []string) (*noOutput, error) {
+	if len(names) == 0 {
+		return nil, missing("AlarmNames")
+	}
+	if len(names) > 100 {
+		return nil, invalid("The collection AlarmNames must not have a size greater than 100.")
+	}
+	a.s.SetActionsEnabled(enabled, names...)
 	return &noOutput{}, nil
 }

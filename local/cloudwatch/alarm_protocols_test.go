@@ -200,8 +200,8 @@ func TestProtocolAlarmErrors(t *testing.T) {
 	}
 }
 
-// TestAlarmsWithTheSDK: the pinned SDK for Go (RPCv2-CBOR) reads the alarms into its own types,
-// and DeleteAlarms naming a missing alarm deletes the others and succeeds, as AWS's does.
+// TestAlarmsWithTheSDK: the pinned SDK for Go (RPCv2-CBOR) reads the alarms and their history
+// into its own types, and DeleteAlarms naming a missing alarm deletes the others and succeeds, as AWS's does.
 func TestAlarmsWithTheSDK(t *testing.T) {
 	ctx := context.Background()
 	store := localcw.NewStore()
@@ -237,6 +237,21 @@ func TestAlarmsWithTheSDK(t *testing.T) {
 		out.MetricAlarms[0].StateValue != types.StateValueOk || aws.ToString(out.MetricAlarms[0].StateReason) != "testing" {
 		t.Errorf("after SetAlarmState OK: %+v, %v", out, err)
 	}
+	// Its history through the SDK's own paginator, a page of one item at a time, newest first.
+	var history []string
+	pages := cloudwatch.NewDescribeAlarmHistoryPaginator(cw, &cloudwatch.DescribeAlarmHistoryInput{AlarmName: aws.String("etl-errors"), MaxRecords: aws.Int32(1)})
+	for pages.HasMorePages() && len(history) < 10 {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range page.AlarmHistoryItems {
+			history = append(history, string(h.HistoryItemType)+": "+aws.ToString(h.HistorySummary))
+		}
+	}
+	if want := `StateUpdate: Alarm updated from ALARM to OK|StateUpdate: Alarm updated from INSUFFICIENT_DATA to ALARM|ConfigurationUpdate: Alarm "etl-errors" created`; strings.Join(history, "|") != want {
+		t.Errorf("history through the paginator: %q, want %q", history, want)
+	}
 	var notFound *types.ResourceNotFound
 	if _, err := cw.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("nope"), StateValue: types.StateValueAlarm, StateReason: aws.String("r")}); !errors.As(err, &notFound) {
 		t.Errorf("SetAlarmState of a missing alarm: %v, want ResourceNotFound", err)
@@ -251,5 +266,115 @@ func TestAlarmsWithTheSDK(t *testing.T) {
 	}
 	if _, ok := store.Alarm("etl-errors"); ok {
 		t.Error("DeleteAlarms naming a missing alarm kept etl-errors, a correct name")
+	}
+}
+
+// TestProtocolsAlarmHistory runs DescribeAlarmHistory, DescribeAlarmsForMetric and
+// Enable/DisableAlarmActions in every protocol: the history's pages (one item each, newest or
+// oldest first), the alarms of one metric, and the refusals of what they do not take.
+func TestProtocolsAlarmHistory(t *testing.T) {
+	fn := []any{map[string]any{"Name": "FunctionName", "Value": "etl"}}
+	for _, p := range protos {
+		t.Run(p.name, func(t *testing.T) {
+			store := localcw.NewStore()
+			h := store.Handler()
+			call := func(op string, in map[string]any) any {
+				t.Helper()
+				rec := serve(h, p.request(op, in))
+				if rec.Code != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
+				}
+				return p.answer(t, op, rec)
+			}
+			do := func(op string, in map[string]any) { // an operation without output
+				t.Helper()
+				if rec := serve(h, p.request(op, in)); rec.Code != http.StatusOK {
+					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
+				}
+			}
+			list := func(v any) []any {
+				if l, ok := v.([]any); ok {
+					return l
+				}
+				return nil // the query protocol's empty list
+			}
+			do("PutMetricAlarm", putAlarm(map[string]any{"AlarmName": "errors", "Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn,
+				"TreatMissingData": "breaching", "AlarmActions": []any{"arn:aws:sns:us-east-1:000000000000:ops"}}))
+			do("PutMetricAlarm", putAlarm(map[string]any{"AlarmName": "other", "Namespace": "Lab", "MetricName": "Errors"}))
+			do("SetAlarmState", map[string]any{"AlarmName": "errors", "StateValue": "OK", "StateReason": "testing"})
+			do("DisableAlarmActions", map[string]any{"AlarmNames": []any{"errors", "no-such-alarm"}})
+
+			// One item a page, following the tokens: the whole history of errors, newest first.
+			var summaries []string
+			in := map[string]any{"AlarmName": "errors", "MaxRecords": 1.0}
+			for page := 0; ; page++ {
+				if page == 10 {
+					t.Fatalf("more than 10 pages: %v", summaries)
+				}
+				out := call("DescribeAlarmHistory", in)
+				items := list(at(t, out, "AlarmHistoryItems"))
+				if len(items) != 1 {
+					t.Fatalf("page %d: %d items, want 1: %v", page, len(items), out)
+				}
+				item := items[0].(map[string]any)
+				if item["AlarmName"] != "errors" || item["AlarmType"] != "MetricAlarm" || stamp(t, p, item["Timestamp"]).IsZero() {
+					t.Errorf("item %v", item)
+				}
+				summaries = append(summaries, item["HistoryItemType"].(string)+": "+item["HistorySummary"].(string))
+				token, _ := out.(map[string]any)["NextToken"].(string) // absent on the last page
+				if token == "" {
+					break
+				}
+				in["NextToken"] = token
+			}
+			want := []string{`ConfigurationUpdate: Alarm "errors" updated`, "StateUpdate: Alarm updated from ALARM to OK",
+				"StateUpdate: Alarm updated from INSUFFICIENT_DATA to ALARM", `ConfigurationUpdate: Alarm "errors" created`}
+			if strings.Join(summaries, "|") != strings.Join(want, "|") {
+				t.Errorf("history, newest first:\n%s\nwant\n%s", strings.Join(summaries, "\n"), strings.Join(want, "\n"))
+			}
+			out := call("DescribeAlarmHistory", map[string]any{"ScanBy": "TimestampAscending", "HistoryItemType": "ConfigurationUpdate"})
+			if items := list(at(t, out, "AlarmHistoryItems")); len(items) != 3 || at(t, items[0], "HistorySummary") != `Alarm "errors" created` ||
+				at(t, items[1], "HistorySummary") != `Alarm "other" created` || at(t, items[2], "HistorySummary") != `Alarm "errors" updated` {
+				t.Errorf("configuration updates of both alarms, oldest first: %v", items)
+			}
+			if items := list(at(t, call("DescribeAlarmHistory", map[string]any{"AlarmTypes": []any{"CompositeAlarm"}}), "AlarmHistoryItems")); len(items) != 0 {
+				t.Errorf("composite alarms' history: %v", items)
+			}
+
+			// The alarms of Lab/Errors with FunctionName=etl: errors, not other (no dimensions).
+			out = call("DescribeAlarmsForMetric", map[string]any{"Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn, "Statistic": "Sum"})
+			if alarms := list(at(t, out, "MetricAlarms")); len(alarms) != 1 || at(t, alarms[0], "AlarmName") != "errors" ||
+				fmt.Sprint(at(t, alarms[0], "ActionsEnabled")) != "false" {
+				t.Errorf("alarms for Errors{FunctionName=etl}: %v", alarms)
+			}
+			if alarms := list(at(t, call("DescribeAlarmsForMetric", map[string]any{"Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn, "Period": 300.0}), "MetricAlarms")); len(alarms) != 0 {
+				t.Errorf("alarms for Errors{FunctionName=etl} of period 300: %v", alarms)
+			}
+			do("EnableAlarmActions", map[string]any{"AlarmNames": []any{"errors"}})
+			out = call("DescribeAlarms", map[string]any{"AlarmNames": []any{"errors"}})
+			if fmt.Sprint(at(t, out, "MetricAlarms.0.ActionsEnabled")) != "true" {
+				t.Errorf("after EnableAlarmActions: %v", out)
+			}
+
+			for _, tc := range []struct {
+				op   string
+				in   map[string]any
+				code string
+			}{
+				{"DescribeAlarmHistory", map[string]any{"HistoryItemType": "Everything"}, "InvalidParameterValue"},
+				{"DescribeAlarmHistory", map[string]any{"ScanBy": "Sideways"}, "InvalidParameterValue"},
+				{"DescribeAlarmHistory", map[string]any{"MaxRecords": 101.0}, "InvalidParameterValue"},
+				{"DescribeAlarmHistory", map[string]any{"StartDate": time.Now(), "EndDate": time.Now().Add(-time.Hour)}, "InvalidParameterValue"},
+				{"DescribeAlarmHistory", map[string]any{"NextToken": "garbage"}, "InvalidNextToken"},
+				{"DescribeAlarmsForMetric", map[string]any{"Namespace": "Lab"}, "MissingParameter"},
+				{"DisableAlarmActions", map[string]any{}, "MissingParameter"},
+			} {
+				// The code is the query protocol's <Code>, the others' X-Amzn-Query-Error.
+				if rec := serve(h, p.request(tc.op, tc.in)); rec.Code != http.StatusBadRequest ||
+					!strings.Contains(rec.Body.String()+rec.Header().Get("X-Amzn-Query-Error"), tc.code) {
+					t.Errorf("%s %v: %d %s, want 400 %s", tc.op, tc.in, rec.Code, rec.Body, tc.code)
+				}
+			}
+		})
 	}
 }

@@ -112,3 +112,50 @@ type deleteAlarmsInput struct {
 type setAlarmStateInput struct {
 	AlarmName, StateValue, StateReason, StateReasonData string
 }
+
+type describeAlarmHistoryInput struct {
+	AlarmName       string
+	AlarmTypes      []string
+	HistoryItemType string
+	StartDate       *time.Time
+	EndDate         *time.Time
+	MaxRecords      *int64
+	NextToken       string
+	ScanBy          string
+	// AlarmContributorId concerns Contributor Insights alarms, which the local CloudWatch does
+	// not hold: it matches nothing.
+	AlarmContributorID string `cw:"AlarmContributorId"`
+}
+
+type alarmHistoryItem struct {
+	AlarmName       string
+	AlarmType       string
+	Timestamp       time.Time
+	HistoryItemType string
+	HistorySummary  string
+	HistoryData     string
+}
+
+type describeAlarmHistoryOutput struct {
+	AlarmHistoryItems []alarmHistoryItem
+	NextToken         string `cw:",omitempty"`
+}
+
+type describeAlarmsForMetricInput struct {
+	MetricName        string
+	Namespace         string
+	Statistic         string
+	ExtendedStatistic string
+	Dimensions        []dimension
+	Period            *int64
+	Unit              string
+}
+
+type describeAlarmsForMetricOutput struct {
+	MetricAlarms []metricAlarm
+}
+
+// alarmNamesInput is EnableAlarmActions' and DisableAlarmActions' input.
+type alarmNamesInput struct {
+	AlarmNames []string
+}

@@ -34,8 +34,11 @@ import (
 // stays. Otherwise OK. This is CloudWatch's M out of N rule; its extra look-back for missing
 // datapoints is not emulated.
 //
-// Not emulated: alarm actions (SNS, Auto Scaling, ... stored and returned, never run), composite
-// alarms, anomaly-detection thresholds (ThresholdMetricId), SetAlarmState, alarm history.
+// Every change of state and configuration goes into the alarms' history (alarm_history.go).
+//
+// Not emulated: alarm actions (SNS, Auto Scaling, ... stored and returned, never run; Enable- and
+// DisableAlarmActions set ActionsEnabled), composite alarms, anomaly-detection thresholds
+// (ThresholdMetricId).
 
 // Alarm states.
 const (
@@ -142,8 +145,10 @@ type alarmRecord struct {
 // alarmBook holds a Store's alarms; its zero value is empty and ready. Evaluations read metrics
 // through Store.GetMetricData (which takes the store's lock), so the book has a lock of its own.
 type alarmBook struct {
-	mu sync.Mutex
-	m  map[string]*alarmRecord
+	mu      sync.Mutex
+	m       map[string]*alarmRecord
+	history []HistoryItem // in the order recorded
+	seq     uint64        // the last item's
 }
 
 // validate checks a like PutMetricAlarm and fills in its defaults.
@@ -345,11 +350,15 @@ func (s *Store) PutAlarm(a Alarm) error {
 		b.m = map[string]*alarmRecord{}
 	}
 	if r, ok := b.m[a.Name]; ok {
+		s.catchUp(r, now) // the evaluations until now were the old configuration's
+		old := r.cfg
 		r.cfg, r.configUpdated = a, now
+		b.recordConfig(&old, &r.cfg, false, now)
 		return nil
 	}
 	b.m[a.Name] = &alarmRecord{cfg: a, configUpdated: now, evaluatedAt: now, status: AlarmStatus{
 		ARN: AlarmARN(a.Name), Value: StateInsufficientData, Reason: "Unchecked: Initial alarm creation", UpdatedAt: now}}
+	b.recordConfig(nil, &a, false, now)
 	return nil
 }
 
@@ -374,10 +383,37 @@ func (s *Store) DeleteAlarms(names ...string) error {
 	b := &s.alarms
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	now := s.now()
 	for _, n := range names {
-		delete(b.m, n)
+		if r, ok := b.m[n]; ok {
+			s.catchUp(r, now) // its history until now
+			delete(b.m, n)
+			b.recordConfig(nil, &r.cfg, true, now)
+		}
 	}
 	return nil
+}
+
+// SetActionsEnabled sets the named alarms' ActionsEnabled, as EnableAlarmActions and
+// DisableAlarmActions do; a name that does not exist is skipped, as DeleteAlarms skips one. A
+// change is a ConfigurationUpdate in the history.
+func (s *Store) SetActionsEnabled(enabled bool, names ...string) {
+	b := &s.alarms
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := s.now()
+	for _, n := range names {
+		r, ok := b.m[n]
+		if !ok {
+			continue
+		}
+		old := r.cfg
+		r.cfg.ActionsEnabled = &enabled
+		if old.ActionsEnabled == nil || *old.ActionsEnabled != enabled {
+			r.configUpdated = now
+		}
+		b.recordConfig(&old, &r.cfg, false, now)
+	}
 }
 
 // ErrNoSuchAlarm is SetAlarmState's error for an alarm that does not exist.
@@ -398,8 +434,10 @@ func (s *Store) SetAlarmState(name, state, reason, reasonData string) error {
 	now := s.now()
 	s.catchUp(r, now)
 	step := r.cfg.evaluationStep()
+	old := r.status
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: reasonData, UpdatedAt: now}
 	r.evaluatedAt, r.heldUntil = now, now.Truncate(step).Add(step)
+	b.recordState(r, old, now)
 	return nil
 }
 
@@ -549,7 +587,9 @@ func (s *Store) transition(r *alarmRecord, t time.Time, state, reason string, sl
 		"startDate": start.UTC().Format("2006-01-02T15:04:05.000+0000"), "statistic": stat,
 		"period": int64(a.period() / time.Second), "recentDatapoints": recent, "threshold": a.Threshold,
 	})
+	old := r.status
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: string(data), UpdatedAt: t}
+	s.alarms.recordState(r, old, t)
 }
 
 // describeSlots is the reason's datapoint list, newest first: [12.0 (07/06/24 10:01:00), ...].

@@ -42,7 +42,8 @@ func missing(field string) *apiErr {
 //
 // Answers and errors come in the request's protocol. Operations: PutMetricData (gzip bodies too),
 // GetMetricData, GetMetricStatistics, ListMetrics, PutDashboard, GetDashboard, ListDashboards,
-// DeleteDashboards, PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState (alarms.go).
+// DeleteDashboards, PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState,
+// DescribeAlarmHistory, DescribeAlarmsForMetric, EnableAlarmActions, DisableAlarmActions (alarms.go).
 func (s *Store) Handler() http.Handler { return &api{s: s} }
 
 type api struct{ s *Store }
@@ -84,6 +85,11 @@ var operations = map[string]operation{
 	"DescribeAlarms":      op((*api).describeAlarms),
 	"DeleteAlarms":        op((*api).deleteAlarms),
 	"SetAlarmState":       op((*api).setAlarmState),
+	// alarm_ops.go
+	"DescribeAlarmHistory":    op((*api).describeAlarmHistory),
+	"DescribeAlarmsForMetric": op((*api).describeAlarmsForMetric),
+	"EnableAlarmActions":      op((*api).enableAlarmActions),
+	"DisableAlarmActions":     op((*api).disableAlarmActions),
 }
 
 // wire is a request's protocol.

@@ -704,8 +704,8 @@ func TestProtocolErrors(t *testing.T) {
 			status: 400, code: "InvalidParameterValue", shape: "InvalidParameterValueException", msg: "Dimensions must not have a size greater than 10"},
 		{name: "a garbled ListMetrics NextToken", op: "ListMetrics", in: map[string]any{"NextToken": "garbage"},
 			status: 400, code: "InvalidNextToken", shape: "InvalidNextToken", msg: "NextToken"},
-		{name: "unknown operation", op: "DescribeAlarmHistory", in: map[string]any{},
-			status: 0, code: "InvalidAction", shape: "UnknownOperationException", msg: "DescribeAlarmHistory"},
+		{name: "unknown operation", op: "PutCompositeAlarm", in: map[string]any{},
+			status: 0, code: "InvalidAction", shape: "UnknownOperationException", msg: "PutCompositeAlarm"},
 	}
 	for _, p := range protos {
 		for _, tc := range tests {

@@ -208,6 +208,8 @@ type params struct {
 	Trimmed       []map[string]any `json:"trimmed_queries"`
 	Dashboard     string           `json:"dashboard"`
 	DashboardBody string           `json:"dashboard_body"`
+	Alarm         string           `json:"alarm"`
+	AlarmReason   string           `json:"alarm_reason"` // SetAlarmState's
 
 	start, end, t time.Time
 	queriesJSON   []byte
@@ -244,7 +246,7 @@ func newParams(t *testing.T, f *fixture) *params {
 	}
 	raw = []byte(strings.NewReplacer("${json_queue}", jsonQueue, "${csv_queue}", csvQueue, "${dynamodb_table}", table).Replace(string(raw)))
 	now := time.Now().UTC().Truncate(time.Second)
-	p := &params{Namespace: "ChaosTransformer", Table: table, Dashboard: "lab-conformance", queriesJSON: raw,
+	p := &params{Namespace: "ChaosTransformer", Table: table, Dashboard: "lab-conformance", Alarm: "lab-conformance-errors", queriesJSON: raw,
 		start: now.Add(-5 * time.Minute), end: now, t: now.Add(-5 * time.Minute).Add(90 * time.Second)}
 	p.Start, p.End, p.T = float64(p.start.Unix()), float64(p.end.Unix()), float64(p.t.Unix())
 	p.Trimmed = trimmedQueries(p.Namespace)
@@ -330,6 +332,21 @@ type observed struct {
 	} `json:"dashboards"`
 	Errors      map[string]*clientError `json:"errors"`
 	AfterDelete int                     `json:"after_delete"`
+	Alarms      struct {
+		ForMetric []struct {
+			AlarmName      string
+			ActionsEnabled bool
+			Dimensions     []struct{ Name, Value string }
+		} `json:"for_metric"`
+		History     []historyItem `json:"history"`      // every page, newest first
+		AfterDelete []historyItem `json:"after_delete"` // the newest ConfigurationUpdate after DeleteAlarms
+	} `json:"alarms"`
+}
+
+// historyItem is an item of DescribeAlarmHistory's answer.
+type historyItem struct {
+	AlarmName, AlarmType, HistoryItemType, HistorySummary, HistoryData string
+	Timestamp                                                          flexTime
 }
 
 func TestCloudWatchWithClientsNotOurs(t *testing.T) {
@@ -353,6 +370,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 		}
 		env := childEnv(t, path, endpointEnv, f.key)
 		python := c.Kind == awsclients.Python
+		p.AlarmReason = "testing by " + c.Name
 		var o *observed
 		if python {
 			o = runBoto3(ctx, t, env, path, p)
@@ -360,6 +378,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 			o = runCLI(ctx, t, env, path, p)
 		}
 		checkObserved(t, o, p, python)
+		checkAlarms(t, o, p, f.requests())
 		checkProtocol(t, f.requests(), c.Name, want)
 	})
 }
@@ -530,7 +549,89 @@ func runCLI(ctx context.Context, t *testing.T, env []string, aws string, p *para
 	var after []json.RawMessage
 	decode(string(ld.DashboardEntries), &after)
 	o.AfterDelete = len(after)
+
+	// An alarm's life, as the boto3 script lives it; the CLI's own paginator reads the history a
+	// page of one item at a time (--page-size) and prints the items of every page as one list.
+	fn := "Name=FunctionName,Value=etl"
+	must("put-metric-alarm", "--alarm-name", p.Alarm, "--namespace", p.Namespace, "--metric-name", "Errors", "--dimensions", fn,
+		"--statistic", "Sum", "--period", "60", "--evaluation-periods", "1", "--threshold", "5", "--comparison-operator", "GreaterThanThreshold",
+		"--treat-missing-data", "breaching", "--alarm-actions", "arn:aws:sns:us-east-1:000000000000:ops")
+	must("set-alarm-state", "--alarm-name", p.Alarm, "--state-value", "OK", "--state-reason", p.AlarmReason)
+	must("disable-alarm-actions", "--alarm-names", p.Alarm)
+	var forMetric struct{ MetricAlarms json.RawMessage }
+	decode(must("describe-alarms-for-metric", "--namespace", p.Namespace, "--metric-name", "Errors", "--dimensions", fn), &forMetric)
+	decode(string(forMetric.MetricAlarms), &o.Alarms.ForMetric)
+	var history struct{ AlarmHistoryItems []historyItem }
+	decode(must("describe-alarm-history", "--alarm-name", p.Alarm, "--page-size", "1"), &history)
+	o.Alarms.History = history.AlarmHistoryItems
+	must("delete-alarms", "--alarm-names", p.Alarm)
+	history.AlarmHistoryItems = nil
+	decode(must("describe-alarm-history", "--alarm-name", p.Alarm, "--history-item-type", "ConfigurationUpdate", "--max-items", "1"), &history)
+	o.Alarms.AfterDelete = history.AlarmHistoryItems
 	return o
+}
+
+// checkAlarms checks the alarm's life as the client read it: DescribeAlarmsForMetric found it,
+// its actions disabled; its history, read a page of one at a time, newest first, holds its
+// creation (the oldest), its first evaluation (missing data breaching: INSUFFICIENT_DATA to ALARM),
+// SetAlarmState's OK with the client's reason, and the update that disabled its actions; after
+// DeleteAlarms its history says it was deleted.
+func checkAlarms(t *testing.T, o *observed, p *params, reqs []seen) {
+	t.Helper()
+	a := o.Alarms
+	if len(a.ForMetric) != 1 || a.ForMetric[0].AlarmName != p.Alarm || a.ForMetric[0].ActionsEnabled ||
+		len(a.ForMetric[0].Dimensions) != 1 || a.ForMetric[0].Dimensions[0].Value != "etl" {
+		t.Errorf("describe-alarms-for-metric = %+v, want %s with its actions disabled", a.ForMetric, p.Alarm)
+	}
+	pages := 0
+	for _, r := range reqs {
+		if r.op == "DescribeAlarmHistory" {
+			pages++
+		}
+	}
+	h := a.History
+	// Pages of one item: one request per item at least (the query protocol's op is read from the body).
+	if len(h) < 4 || pages < len(h) {
+		t.Fatalf("describe-alarm-history: %d items in %d requests, want 4 or more in a page each: %+v", len(h), pages, h)
+	}
+	type data struct {
+		Type                  string `json:"type"`
+		NewState              struct{ StateValue, StateReason string }
+		CreatedAlarm          map[string]any `json:"createdAlarm"`
+		UpdatedAlarm          map[string]any `json:"updatedAlarm"`
+		OriginalUpdatedFields map[string]any `json:"originalUpdatedFields"`
+	}
+	found := map[string]bool{}
+	for i, item := range h {
+		var d data
+		if err := json.Unmarshal([]byte(item.HistoryData), &d); err != nil {
+			t.Errorf("item %d: HistoryData is not JSON: %v: %s", i, err, item.HistoryData)
+		}
+		if item.AlarmName != p.Alarm || item.AlarmType != "MetricAlarm" {
+			t.Errorf("item %d: alarm %q of type %q", i, item.AlarmName, item.AlarmType)
+		}
+		if i > 0 && item.Timestamp.After(h[i-1].Timestamp.Time) {
+			t.Errorf("item %d at %v after item %d at %v: want newest first", i, item.Timestamp.Time, i-1, h[i-1].Timestamp.Time)
+		}
+		switch s := item.HistoryItemType + ": " + item.HistorySummary; s {
+		case `ConfigurationUpdate: Alarm "` + p.Alarm + `" created`:
+			found["created"] = d.Type == "Create" && fmt.Sprint(d.CreatedAlarm["threshold"]) == "5" && i == len(h)-1
+		case "StateUpdate: Alarm updated from INSUFFICIENT_DATA to ALARM":
+			found["evaluated"] = true
+		case "StateUpdate: Alarm updated from ALARM to OK":
+			found["set"] = found["set"] || d.NewState.StateReason == p.AlarmReason
+		case `ConfigurationUpdate: Alarm "` + p.Alarm + `" updated`:
+			found["disabled"] = d.Type == "Update" && d.OriginalUpdatedFields["actionsEnabled"] == true && d.UpdatedAlarm["actionsEnabled"] == false
+		}
+	}
+	for _, k := range []string{"created", "evaluated", "set", "disabled"} {
+		if !found[k] {
+			t.Errorf("the history has no item for %s as it should be: %+v", k, h)
+		}
+	}
+	if d := a.AfterDelete; len(d) != 1 || d[0].HistorySummary != `Alarm "`+p.Alarm+`" deleted` {
+		t.Errorf("the history after delete-alarms: %+v, want its deletion", d)
+	}
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

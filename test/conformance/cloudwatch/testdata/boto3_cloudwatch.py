@@ -4,7 +4,7 @@
 #
 # argv[1]: JSON {"endpoint": str|null, "namespace", "table", "start", "end", "t" (epoch seconds),
 #                "queries": [MetricDataQuery...], "trimmed_queries": [MetricDataQuery...], "dashboard",
-#                "dashboard_body"}
+#                "dashboard_body", "alarm", "alarm_reason"}
 import datetime
 import json
 import sys
@@ -120,4 +120,27 @@ out["errors"] = {
 }
 cw.delete_dashboards(DashboardNames=[p["dashboard"]])
 out["after_delete"] = len(cw.list_dashboards()["DashboardEntries"])
+
+# An alarm's life, read back through its history: missing data is breaching (ALARM at its first
+# evaluation), SetAlarmState sets OK, its actions are disabled, then it is deleted. boto3's own
+# paginator reads the history a page of one item at a time.
+alarm, fn = p["alarm"], [{"Name": "FunctionName", "Value": "etl"}]
+
+
+def history_items(items):
+    return [{k: (epoch(v) if k == "Timestamp" else v) for k, v in i.items()} for i in items]
+
+
+cw.put_metric_alarm(AlarmName=alarm, Namespace=p["namespace"], MetricName="Errors", Dimensions=fn, Statistic="Sum", Period=60,
+                    EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold", TreatMissingData="breaching",
+                    AlarmActions=["arn:aws:sns:us-east-1:000000000000:ops"])
+cw.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason=p["alarm_reason"])
+cw.disable_alarm_actions(AlarmNames=[alarm])
+r = cw.describe_alarms_for_metric(Namespace=p["namespace"], MetricName="Errors", Dimensions=fn)
+out["alarms"] = {"for_metric": [{k: a[k] for k in ("AlarmName", "ActionsEnabled", "Dimensions")} for a in r["MetricAlarms"]]}
+pages = cw.get_paginator("describe_alarm_history").paginate(AlarmName=alarm, PaginationConfig={"PageSize": 1})
+out["alarms"]["history"] = history_items(i for page in pages for i in page["AlarmHistoryItems"])
+cw.delete_alarms(AlarmNames=[alarm])
+r = cw.describe_alarm_history(AlarmName=alarm, HistoryItemType="ConfigurationUpdate", MaxRecords=1)
+out["alarms"]["after_delete"] = history_items(r["AlarmHistoryItems"])
 json.dump(out, sys.stdout)
