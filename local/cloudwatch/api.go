@@ -18,6 +18,9 @@ import (
 type apiErr struct {
 	code, query, msg string
 	status           int
+	// members are the error shape's members besides its message (DashboardInvalidInputError's
+	// dashboardValidationMessages), written after it in every protocol.
+	members obj
 }
 
 func (e *apiErr) Error() string { return e.code + ": " + e.msg }
@@ -245,7 +248,7 @@ func (x *exchange) fail(w http.ResponseWriter, err error) {
 	if e.query != "" {
 		w.Header().Set("X-Amzn-Query-Error", e.query+";"+fault)
 	}
-	body := obj{{"__type", "com.amazonaws.cloudwatch#" + e.code}, {"message", e.msg}}
+	body := append(obj{{"__type", "com.amazonaws.cloudwatch#" + e.code}, {"message", e.msg}}, e.members...)
 	if x.wire == wireJSON {
 		writeJSON(w, status, body)
 		return

@@ -3,6 +3,7 @@ package cloudwatch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -69,6 +70,15 @@ func TestPutDashboardChecksTheBody(t *testing.T) {
 		if !errors.As(err, &invalid) || invalid.ErrorCode() != "InvalidParameterInput" ||
 			!strings.Contains(strings.Join(strings.Fields(invalid.ErrorMessage()), " "), tt.want) {
 			t.Errorf("%s: %v, want InvalidParameterInput with %s", tt.name, err, tt.want)
+			continue
+		}
+		// The same problems, decoded by the SDK into the error's DashboardValidationMessages.
+		var listed []string
+		for _, m := range invalid.DashboardValidationMessages {
+			listed = append(listed, fmt.Sprintf(`"dataPath": %q, "message": %q`, aws.ToString(m.DataPath), aws.ToString(m.Message)))
+		}
+		if msg := strings.Join(strings.Fields(invalid.ErrorMessage()), " "); len(listed) == 0 || !strings.Contains(msg, strings.Join(listed, " }, { ")) {
+			t.Errorf("%s: DashboardValidationMessages %q, want the message's problems: %s", tt.name, listed, msg)
 		}
 	}
 	if body, _ := store.Dashboard("checked"); !strings.Contains(body, `"markdown":"kept"`) {

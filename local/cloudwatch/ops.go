@@ -610,7 +610,15 @@ func (a *api) putDashboard(in *putDashboardInput) (*putDashboardOutput, error) {
 		enc.SetEscapeHTML(false) // "Should be <= 24", not "\u003c= 24"
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(problems)
-		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput",
+		// The problems again as the error's dashboardValidationMessages, which the SDKs decode
+		// (types.DashboardInvalidInputError.DashboardValidationMessages).
+		var messages struct {
+			List []dashboardValidationMessage `cw:"dashboardValidationMessages"`
+		}
+		for _, p := range problems {
+			messages.List = append(messages.List, dashboardValidationMessage{DataPath: p.DataPath, Message: p.Message})
+		}
+		return nil, &apiErr{code: "DashboardInvalidInputError", query: "InvalidParameterInput", members: encodeTree(messages),
 			msg: fmt.Sprintf("The dashboard body is invalid, there are %d validation errors:\n%s", len(problems), strings.TrimSpace(list.String()))}
 	}
 	a.s.mu.Lock()

@@ -155,7 +155,7 @@ func writeXMLError(w http.ResponseWriter, status int, e *apiErr, fault, requestI
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	b.WriteString(`<ErrorResponse xmlns="` + xmlNamespace + `">`)
-	xmlElement(&b, "Error", obj{{"Type", fault}, {"Code", code}, {"Message", e.msg}})
+	xmlElement(&b, "Error", append(obj{{"Type", fault}, {"Code", code}, {"Message", e.msg}}, e.members...))
 	xmlElement(&b, "RequestId", requestID)
 	b.WriteString(`</ErrorResponse>`)
 	w.Header().Set("Content-Type", "text/xml")
