@@ -246,8 +246,11 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		Dir: filepath.Join(opts.Dir, "lambda"), Region: Region, AccountID: AccountID, Endpoint: c.endpoint,
 		Credentials: c.roleCredentials, Logger: c.log, Logs: c.logs,
 		Metric: func(m lambda.Metric) {
-			c.metrics.Put(cloudwatch.Datum{Namespace: "AWS/Lambda", Name: m.Name,
-				Dimensions: map[string]string{"FunctionName": m.Function}, Value: m.Value, Unit: m.Unit, Time: m.Time})
+			var dims map[string]string // the account's metric
+			if m.Function != "" {
+				dims = map[string]string{"FunctionName": m.Function}
+			}
+			c.metrics.Put(cloudwatch.Datum{Namespace: "AWS/Lambda", Name: m.Name, Dimensions: dims, Value: m.Value, Unit: m.Unit, Time: m.Time})
 		},
 		EMF: func(fn string, line []byte) {
 			if data, ok := cloudwatch.ParseEMF(line); ok {

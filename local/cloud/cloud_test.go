@@ -259,11 +259,11 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 
 	t.Run("AWS/Lambda metrics readable with the CloudWatch SDK", func(t *testing.T) {
 		cw := cloudwatch.NewFromConfig(cfg)
-		for _, name := range []string{"Invocations", "Duration", "ConcurrentExecutions"} {
+		// samples of the metric of the function, or of the account (no dimensions).
+		samples := func(name string, dims []cwtypes.Dimension) float64 {
 			out, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
-				Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(name),
-				Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(outputs["FunctionName"])}},
-				StartTime:  aws.Time(time.Now().Add(-5 * time.Minute)), EndTime: aws.Time(time.Now().Add(time.Minute)),
+				Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(name), Dimensions: dims,
+				StartTime: aws.Time(time.Now().Add(-5 * time.Minute)), EndTime: aws.Time(time.Now().Add(time.Minute)),
 				Period: aws.Int32(600), Statistics: []cwtypes.Statistic{cwtypes.StatisticSampleCount, cwtypes.StatisticSum},
 			})
 			if err != nil {
@@ -273,8 +273,17 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			for _, dp := range out.Datapoints {
 				n += aws.ToFloat64(dp.SampleCount)
 			}
+			return n
+		}
+		fn := []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(outputs["FunctionName"])}}
+		for _, name := range []string{"Invocations", "Duration", "ConcurrentExecutions"} {
+			n := samples(name, fn)
 			if n < 2 { // the S3 test event, the document, and the direct invoke
 				t.Errorf("%s: %v samples, want at least 2", name, n)
+			}
+			// The account's, as CDK's Function.metricAllInvocations() reads it: every function's.
+			if all := samples(name, nil); all < n {
+				t.Errorf("%s of the account: %v samples, want at least the function's %v", name, all, n)
 			}
 		}
 	})

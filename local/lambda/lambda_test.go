@@ -131,29 +131,55 @@ func (r *recorder) line(fn string, b []byte) {
 	r.emf = append(r.emf, fn+" "+string(b))
 }
 
-// count is the number of datapoints of a metric (AWS publishes zeros too).
+// count is the number of datapoints of a function's metric (AWS publishes zeros too).
 func (r *recorder) count(name string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
 	for _, m := range r.metrics {
-		if m.Name == name {
+		if m.Name == name && m.Function != "" {
 			n++
 		}
 	}
 	return n
 }
 
+// sum is the sum of a metric's datapoints of the function fn ("": the account's).
+func (r *recorder) sumOf(name, fn string) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s float64
+	for _, m := range r.metrics {
+		if m.Name == name && m.Function == fn {
+			s += m.Value
+		}
+	}
+	return s
+}
+
+// sum is the sum of a metric's datapoints of every function (without the account's).
 func (r *recorder) sum(name string) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var s float64
 	for _, m := range r.metrics {
-		if m.Name == name {
+		if m.Name == name && m.Function != "" {
 			s += m.Value
 		}
 	}
 	return s
+}
+
+// peak is the largest datapoint of a metric of the function fn ("": the account's).
+func (r *recorder) peak(name, fn string) (peak float64, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.metrics {
+		if m.Name == name && m.Function == fn {
+			peak, n = max(peak, m.Value), n+1
+		}
+	}
+	return peak, n
 }
 
 func newService(t *testing.T, fns ...Function) (*Service, *recorder) {
@@ -455,7 +481,7 @@ func TestTimeoutKillsProcess(t *testing.T) {
 }
 
 func TestConcurrencyThrottles(t *testing.T) {
-	s, rec := newService(t, Function{Name: "fn", ReservedConcurrency: 2})
+	s, rec := newService(t, Function{Name: "fn", ReservedConcurrency: 2}, Function{Name: "free"})
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
 	for i := range errs {
@@ -491,16 +517,23 @@ func TestConcurrencyThrottles(t *testing.T) {
 	if got := rec.sum("Invocations"); got != 2 {
 		t.Errorf("Invocations = %v, want 2 (throttles are not invocations)", got)
 	}
-	rec.mu.Lock()
-	var peak float64
-	for _, m := range rec.metrics {
-		if m.Name == "ConcurrentExecutions" && m.Value > peak {
-			peak = m.Value
-		}
-	}
-	rec.mu.Unlock()
-	if peak != 2 {
+	if peak, _ := rec.peak("ConcurrentExecutions", "fn"); peak != 2 {
 		t.Errorf("peak ConcurrentExecutions = %v, want 2", peak)
+	}
+	// The account's metrics, without dimensions, as Lambda publishes them beside the function's:
+	// the same invocations and throttles; its concurrency counts every function's invocations, the
+	// unreserved only those of functions without ReservedConcurrency (fn has some, free none).
+	if _, fe, err := s.Invoke(context.Background(), "free", []byte(`{"action":"echo"}`)); err != nil || fe != nil {
+		t.Fatal(fe, err)
+	}
+	if inv, thr := rec.sumOf("Invocations", ""), rec.sumOf("Throttles", ""); inv != 3 || thr != 1 {
+		t.Errorf("the account's Invocations %v, Throttles %v; want 3 and 1", inv, thr)
+	}
+	if peak, _ := rec.peak("ConcurrentExecutions", ""); peak != 2 {
+		t.Errorf("the account's peak ConcurrentExecutions = %v, want 2", peak)
+	}
+	if peak, n := rec.peak("UnreservedConcurrentExecutions", ""); peak != 1 || n != 3 {
+		t.Errorf("UnreservedConcurrentExecutions: peak %v in %d datapoints, want 1 (free's invocation alone) in 3", peak, n)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/procgroup"
@@ -61,8 +62,8 @@ type Options struct {
 
 // Metric is one AWS/Lambda datum.
 type Metric struct {
-	Name     string // Invocations, Errors, Duration, Throttles, ConcurrentExecutions
-	Function string // the FunctionName dimension
+	Name     string // Invocations, Errors, Duration, Throttles, ConcurrentExecutions, UnreservedConcurrentExecutions
+	Function string // the FunctionName dimension; "" for the account's metric, which has none
 	Value    float64
 	Unit     string // Count or Milliseconds
 	Time     time.Time
@@ -104,6 +105,11 @@ type Service struct {
 	mu     sync.Mutex
 	fns    map[string]*function
 	closed bool
+
+	// inflight counts the account's invocations running now, and unreserved those of functions
+	// without ReservedConcurrency (the account-level ConcurrentExecutions and
+	// UnreservedConcurrentExecutions).
+	inflight, unreserved atomic.Int64
 
 	// The asynchronous invocation queue (async.go): its events' lives end with asyncCtx.
 	asyncCtx  context.Context
@@ -346,10 +352,25 @@ func (s *Service) Pids(name string) []int {
 	return pids
 }
 
+// metric publishes the function's datum and, as Lambda does, the same datum for the account (no
+// dimensions: "aggregated across all functions", what the CDK's Function.metricAllErrors and
+// the like read). ConcurrentExecutions is not summed that way: concurrency publishes its own.
 func (s *Service) metric(name, fn string, v float64, unit string, at time.Time) {
 	if s.opts.Metric != nil {
 		s.opts.Metric(Metric{Name: name, Function: fn, Value: v, Unit: unit, Time: at})
+		s.opts.Metric(Metric{Name: name, Value: v, Unit: unit, Time: at})
 	}
+}
+
+// concurrency publishes the function's ConcurrentExecutions and the account's, and the account's
+// UnreservedConcurrentExecutions, as one invocation of fn starts.
+func (s *Service) concurrency(fn *function, concurrent int, at time.Time) {
+	if s.opts.Metric == nil {
+		return
+	}
+	s.opts.Metric(Metric{Name: "ConcurrentExecutions", Function: fn.cfg.Name, Value: float64(concurrent), Unit: "Count", Time: at})
+	s.opts.Metric(Metric{Name: "ConcurrentExecutions", Value: float64(s.inflight.Load()), Unit: "Count", Time: at})
+	s.opts.Metric(Metric{Name: "UnreservedConcurrentExecutions", Value: float64(s.unreserved.Load()), Unit: "Count", Time: at})
 }
 
 // Invoke runs one synchronous invocation. A failed invocation (handler error, crash, timeout) is
@@ -381,6 +402,11 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 	}
 	fn.inflight++
 	concurrent := fn.inflight
+	s.inflight.Add(1)
+	reserved := fn.cfg.ReservedConcurrency > 0
+	if !reserved {
+		s.unreserved.Add(1)
+	}
 	var sb *sandbox
 	for len(fn.idle) > 0 && sb == nil {
 		sb = fn.idle[len(fn.idle)-1]
@@ -395,8 +421,12 @@ func (fn *function) invoke(ctx context.Context, payload []byte, tail *logTail) (
 		fn.mu.Lock()
 		fn.inflight--
 		fn.mu.Unlock()
+		s.inflight.Add(-1)
+		if !reserved {
+			s.unreserved.Add(-1)
+		}
 	}()
-	s.metric("ConcurrentExecutions", fn.cfg.Name, float64(concurrent), "Count", now)
+	s.concurrency(fn, concurrent, now)
 
 	id := uuid.New()
 	var initTime time.Duration // a cold start's init, for the REPORT line (0: a warm sandbox)
