@@ -42,6 +42,13 @@ import (
 // sqsTypes.js is mended as it loads (a module hook, as local/sfn's host mends its library); a
 // module that is not the pinned text fails the start.
 //
+// GetQueueAttributes counts a message whose visibility timeout ran out as visible again, and a
+// delayed one whose delay ran out: fauxqs moved them only when a receive came (its sqsStore.js is
+// mended to do it before it counts), so without a receive a queue's ApproximateNumberOfMessages
+// stayed 0 and its NotVisible 1 for as long as nobody received, the AWS/SQS metrics sampled
+// from them said so, and a message move task (local/sqs), which sizes itself by the count,
+// moved nothing off a dead-letter queue that had been looked at.
+//
 // Its S3 is mended so too, where a client meets it (the S3 API Reference of each operation):
 //   - ListObjects(V2) in the keys' UTF-16 code-unit order, S3's UTF-8 byte order but for characters
 //     above U+FFFF against U+E000 to U+FFFF (the pages' start-after compares so too): fauxqs sorted by localeCompare
@@ -81,6 +88,8 @@ const preconditionFailed = "At least one of the pre-conditions you specified did
 const mends = [
   { file: "/fauxqs/dist/sqs/sqsTypes.js", edits: [
     ["/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;", "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;", 1]] },
+  { file: "/fauxqs/dist/sqs/sqsStore.js", edits: [
+    ["    getAllAttributes(requested) {", "    getAllAttributes(requested) {\n        this.processTimers();", 1]] },
   { file: "/fauxqs/dist/s3/s3Store.js", edits: [
     [".sort((a, b) => a.key.localeCompare(b.key));", ".sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));", 1],
     ["lastModified: new Date(),", "lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),", 3],

@@ -174,6 +174,44 @@ func TestMessageMoveTasksOnTheEmulator(t *testing.T) {
 	}
 }
 
+// A dead-letter queue someone looked at (a receive whose visibility timeout ran out, and no
+// receive since): its message counts as visible again, as SQS counts it, and a move task moves
+// it. The emulator moved it back only at the next receive, so the counts said 0 visible and 1 in
+// flight for as long as nobody received, and the task, sized by them, moved nothing.
+func TestMessageMoveTaskAfterALook(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := onTheEmulator(ctx, t, localsqs.NewMoveTasks(ctx).Interceptor)
+	dlqURL, dlq := makeQueue(ctx, t, c, "errors", nil)
+	workURL, work := makeQueue(ctx, t, c, "work", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":5}`, dlq)})
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(dlqURL), MessageBody: aws.String("looked at")}); err != nil {
+		t.Fatal(err)
+	}
+	// A short poll: a long one leaves the emulator moving timed-out messages back for a while.
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), VisibilityTimeout: 1})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("the look: %+v, %v", out, err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlqURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, nv := a.Attributes["ApproximateNumberOfMessages"], a.Attributes["ApproximateNumberOfMessagesNotVisible"]; v != "1" || nv != "0" {
+		t.Errorf("after its visibility timeout: %s visible, %s not visible; want 1 and 0", v, nv)
+	}
+	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlq), DestinationArn: aws.String(work)}); err != nil {
+		t.Fatal(err)
+	}
+	if task := waitForTask(ctx, t, c, dlq, "COMPLETED"); task.ApproximateNumberOfMessagesMoved != 1 {
+		t.Errorf("moved %d, want the message looked at", task.ApproximateNumberOfMessagesMoved)
+	}
+	if n := visible(ctx, t, c, workURL); n != 1 {
+		t.Errorf("the source queue holds %d visible, want 1", n)
+	}
+}
+
 // A cancel while messages move as fast as they can: the task ends CANCELLED, each message is in
 // exactly one of the two queues (none lost, none copied), and the ones it had received but not
 // moved are back in the source at once, not after a visibility timeout.
