@@ -126,13 +126,16 @@ func (c *Cloud) authorize(r *http.Request, principal string) error {
 			return err
 		}
 	}
-	if principal == PrincipalAccount || principal == PrincipalInternal {
+	if principal == PrincipalInternal {
 		return nil
 	}
 	service := gateway.SigningName(r)
 	code, status := iam.DeniedError(service)
 	eng := c.Engine()
 	op, err := eng.Mapper().Map(service, r)
+	if principal == PrincipalAccount {
+		return c.authorizeRoot(r, eng, op, err, code, status)
+	}
 	if err != nil {
 		why := "the local IAM cannot decide it"
 		if errors.Is(err, iam.ErrUnmapped) {
@@ -168,6 +171,32 @@ func (c *Cloud) authorize(r *http.Request, principal string) error {
 	}
 	c.log.Info("iam: denied", "principal", principal, "operation", service+":"+op.Name, "action", d.Action, "resource", d.Resource, "reason", d.Reason)
 	return &gateway.Error{Status: status, Code: code, Message: d.Reason}
+}
+
+// rootBucketPolicyOps are what the root user of the bucket's account may always do, whatever the
+// bucket's policy says: "As a security precaution, the root principal of the account that owns a
+// bucket can always use the GetBucketPolicy, PutBucketPolicy, and DeleteBucketPolicy API actions,
+// even if their bucket policy explicitly denies the root principal's access" (PutBucketPolicy's
+// API reference). So a policy that locks everyone out can be taken back.
+var rootBucketPolicyOps = map[string]bool{"GetBucketPolicy": true, "PutBucketPolicy": true, "DeleteBucketPolicy": true}
+
+// authorizeRoot decides a request of the user's key, the account's root user: it may do anything
+// no policy explicitly denies it, as in AWS, where a resource policy's Deny (Principal "*", or the
+// account) holds for the root user too. An operation the local IAM does not map (mapErr) is
+// allowed: no statement can name it.
+func (c *Cloud) authorizeRoot(r *http.Request, eng *iam.Engine, op iam.Operation, mapErr error, code string, status int) error {
+	if mapErr != nil || gateway.SigningName(r) == "s3" && rootBucketPolicyOps[op.Name] {
+		return nil
+	}
+	// Each of the operation's requests: one the root user is denied only for want of an Allow
+	// (it needs none) does not hide an explicit Deny of the next.
+	for _, req := range op.Requests(PrincipalAccount, nil) {
+		if d := eng.Authorize(req); !d.Allowed && d.Statement != nil {
+			c.log.Info("iam: denied", "principal", PrincipalAccount, "operation", gateway.SigningName(r)+":"+op.Name, "action", d.Action, "resource", d.Resource, "reason", d.Reason)
+			return &gateway.Error{Status: status, Code: code, Message: d.Reason}
+		}
+	}
+	return nil
 }
 
 // dynamoTables is the interceptor for dynamodb: a table named by an ARN of another region or

@@ -677,6 +677,60 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 	})
 
+	// The user's key is the account's root user: it needs no Allow, but a resource policy's
+	// explicit Deny holds for it as for anyone (Principal "*"), and it may always take its bucket's
+	// policy back, as S3 lets the root user do.
+	t.Run("a resource policy's explicit Deny holds for the user's key, the root user", func(t *testing.T) {
+		defer forgetAPIPolicies(t, c)
+		key := "misc/root-probe.txt" // outside input/: no document for the pipeline
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("root")}); err != nil {
+			t.Fatal(err)
+		}
+		get := func() error {
+			_, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			return err
+		}
+		var api smithy.APIError
+		denyAll := func(action, resource string) string {
+			doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Deny", "Principal": "*", "Action": action, "Resource": resource}}})
+			return string(doc)
+		}
+		if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket),
+			Policy: aws.String(denyAll("s3:*", "arn:aws:s3:::"+bucket+"/*"))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := get(); !errors.As(err, &api) || api.ErrorCode() != "AccessDenied" || !strings.Contains(err.Error(), "explicit deny") {
+			t.Errorf("GetObject under a Deny of s3:* to everyone: %v, want AccessDenied by the explicit deny", err)
+		}
+		if _, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Errorf("GetBucketPolicy, which the root user may always do: %v", err)
+		}
+		if _, err := s3c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatalf("DeleteBucketPolicy, which the root user may always do: %v", err)
+		}
+		if err := get(); err != nil {
+			t.Errorf("GetObject with the policy deleted: %v", err)
+		}
+
+		sq := sqs.NewFromConfig(user)
+		queue := aws.String(full.out["CsvQueueUrl"])
+		arn, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sq.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: queue,
+			Attributes: map[string]string{"Policy": denyAll("sqs:SendMessage", arn.Attributes["QueueArn"])}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: queue, MessageBody: aws.String("denied")}); !errors.As(err, &api) || !strings.Contains(err.Error(), "explicit deny") {
+			t.Errorf("SendMessage under a Deny of it to everyone: %v, want it denied by the explicit deny", err)
+		}
+		if _, err := sq.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue, AttributeNames: []sqstypes.QueueAttributeName{"All"}}); err != nil {
+			t.Errorf("GetQueueAttributes, which no statement denies: %v", err)
+		}
+	})
+
 	t.Run("the rollback guard's rule may start the machine", func(t *testing.T) {
 		if err := ruleMayStart(ctx, full); err != nil {
 			t.Error(err)
