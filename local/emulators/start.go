@@ -42,6 +42,10 @@ import (
 // sqsTypes.js is mended as it loads (a module hook, as local/sfn's host mends its library); a
 // module that is not the pinned text fails the start.
 //
+// Its SNS answers carry x-amzn-RequestId, the id their body names, as SNS's do (fauxqs gave every
+// answer S3's x-amz-request-id and x-amz-id-2, so an SNS answer's id differed from its body's and
+// the AWS CLI's --debug showed S3's headers on SNS).
+//
 // GetQueueAttributes counts a message whose visibility timeout ran out as visible again, and a
 // delayed one whose delay ran out: fauxqs moved them only when a receive came (its sqsStore.js is
 // mended to do it before it counts), so without a receive a queue's ApproximateNumberOfMessages
@@ -88,6 +92,9 @@ const preconditionFailed = "At least one of the pre-conditions you specified did
 const mends = [
   { file: "/fauxqs/dist/sqs/sqsTypes.js", edits: [
     ["/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;", "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;", 1]] },
+  { file: "/fauxqs/dist/app.js", edits: [
+    ["        if (!reply.hasHeader(\"x-amz-request-id\")) {",
+     "        const snsId = typeof payload === \"string\" && payload.includes(\"sns.amazonaws.com/doc/\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        if (snsId !== null) reply.header(\"x-amzn-requestid\", snsId[1]);\n        else if (!reply.hasHeader(\"x-amz-request-id\")) {", 1]] },
   { file: "/fauxqs/dist/sqs/sqsStore.js", edits: [
     ["    getAllAttributes(requested) {", "    getAllAttributes(requested) {\n        this.processTimers();", 1]] },
   { file: "/fauxqs/dist/s3/s3Store.js", edits: [

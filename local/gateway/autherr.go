@@ -24,7 +24,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // S3 has its own codes; the query-protocol services (SQS, SNS, CloudWatch) answer
 // InvalidClientTokenId / SignatureDoesNotMatch with 403, IncompleteSignature with 400; the JSON services
 // UnrecognizedClientException / InvalidSignatureException, with 400 (DynamoDB, SSM, Step
-// Functions) or 403 (Lambda).
+// Functions, CloudWatch Logs) or 403 (Lambda).
 func authCode(service string, e *authError, presigned bool) (int, string) {
 	if service == "s3" {
 		switch e.kind {
@@ -68,7 +68,7 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 		return 403, "SignatureDoesNotMatch"
 	}
 	switch service {
-	case "dynamodb", "ssm", "states", "lambda":
+	case "dynamodb", "ssm", "states", "logs", "lambda":
 		status := 400
 		if service == "lambda" {
 			status = 403

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -180,10 +181,10 @@ func (rec *recorder) principal(service string) string {
 	return rec.calls[service]
 }
 
-var allServices = []string{"s3", "sqs", "sns", "dynamodb", "ssm", "monitoring", "states", "lambda"}
+var allServices = []string{"s3", "sqs", "sns", "dynamodb", "ssm", "monitoring", "states", "lambda", "logs"}
 
-// sdkCalls makes one call per service with the SDK for Go v2 (Lambda, whose client the module does
-// not carry, with the SDK's signer).
+// sdkCalls makes one call per service with the SDK for Go v2 (Lambda and CloudWatch Logs, whose
+// clients the module does not carry, with the SDK's signer).
 func sdkCalls(endpoint string, creds aws.CredentialsProvider) map[string]func(context.Context) error {
 	return sdkCallsVia(endpoint, creds, http.DefaultClient)
 }
@@ -221,40 +222,62 @@ func sdkCallsVia(endpoint string, creds aws.CredentialsProvider, client *http.Cl
 			return err
 		},
 		"lambda": func(ctx context.Context) error {
-			c, err := creds.Retrieve(ctx)
-			if err != nil {
-				return err
-			}
-			payload := []byte(`{"hello":"world"}`)
-			req, _ := http.NewRequestWithContext(ctx, "POST", endpoint+"/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn/invocations", bytes.NewReader(payload))
-			sum := sha256.Sum256(payload)
-			if err := v4.NewSigner().SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), "lambda", "us-east-1", time.Now()); err != nil {
-				return err
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 200 {
-				return &lambdaError{status: resp.StatusCode, code: resp.Header.Get("X-Amzn-ErrorType"), body: string(b)}
-			}
-			return nil
+			return signedCall(ctx, creds, client, "lambda", "POST", endpoint+"/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn/invocations",
+				nil, []byte(`{"hello":"world"}`))
+		},
+		"logs": func(ctx context.Context) error { // awsJson1.1, as the CLI's logs commands send it
+			return signedCall(ctx, creds, client, "logs", "POST", endpoint+"/",
+				http.Header{"X-Amz-Target": {"Logs_20140328.DescribeLogGroups"}, "Content-Type": {"application/x-amz-json-1.1"}}, []byte(`{}`))
 		},
 	}
 }
 
-type lambdaError struct {
+// signedCall sends one request signed for service with the SDK's signer; a refusal is a
+// *rawError with the service's code (X-Amzn-ErrorType, or the JSON body's __type).
+func signedCall(ctx context.Context, creds aws.CredentialsProvider, client *http.Client, service, method, url string, header http.Header, payload []byte) error {
+	c, err := creds.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(payload))
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	sum := sha256.Sum256(payload)
+	if err := v4.NewSigner().SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == 200 {
+		return nil
+	}
+	code := resp.Header.Get("X-Amzn-ErrorType")
+	if code == "" {
+		var body struct {
+			Type string `json:"__type"`
+		}
+		_ = json.Unmarshal(b, &body)
+		code = body.Type
+	}
+	code, _, _ = strings.Cut(code, ":") // X-Amzn-ErrorType may carry ":http://..." after the code
+	return &rawError{status: resp.StatusCode, code: code, body: string(b)}
+}
+
+type rawError struct {
 	status     int
 	code, body string
 }
 
-func (e *lambdaError) Error() string { return fmt.Sprintf("%d %s %s", e.status, e.code, e.body) }
+func (e *rawError) Error() string { return fmt.Sprintf("%d %s %s", e.status, e.code, e.body) }
 
 // errorCode is an SDK error's code and HTTP status.
 func errorCode(err error) (string, int) {
-	var le *lambdaError
+	var le *rawError
 	if errors.As(err, &le) {
 		return le.code, le.status
 	}
@@ -318,16 +341,18 @@ func TestSigV4WithTheSDK(t *testing.T) {
 	}{
 		{"unknown key", credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local", ""), map[string]string{
 			"s3": "InvalidAccessKeyId", "sqs": "InvalidClientTokenId", "sns": "InvalidClientTokenId", "monitoring": "InvalidClientTokenId",
-			"dynamodb": "UnrecognizedClientException", "ssm": "UnrecognizedClientException", "states": "UnrecognizedClientException", "lambda": "UnrecognizedClientException"}},
+			"dynamodb": "UnrecognizedClientException", "ssm": "UnrecognizedClientException", "states": "UnrecognizedClientException", "lambda": "UnrecognizedClientException",
+			"logs": "UnrecognizedClientException"}},
 		{"wrong secret", credentials.NewStaticCredentialsProvider(admin.AccessKeyID, "not-the-secret", ""), map[string]string{
 			"s3": "SignatureDoesNotMatch", "sqs": "SignatureDoesNotMatch", "sns": "SignatureDoesNotMatch", "monitoring": "SignatureDoesNotMatch",
-			"dynamodb": "InvalidSignatureException", "ssm": "InvalidSignatureException", "states": "InvalidSignatureException", "lambda": "InvalidSignatureException"}},
+			"dynamodb": "InvalidSignatureException", "ssm": "InvalidSignatureException", "states": "InvalidSignatureException", "lambda": "InvalidSignatureException",
+			"logs": "InvalidSignatureException"}},
 		{"session key without its token", credentials.NewStaticCredentialsProvider(role.AccessKeyID, role.SecretAccessKey, ""), map[string]string{
 			"s3": "InvalidToken", "sqs": "InvalidClientTokenId", "dynamodb": "UnrecognizedClientException", "lambda": "UnrecognizedClientException"}},
 		{"long-term key with a token", credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretAccessKey, "stale"), map[string]string{
 			"sns": "InvalidClientTokenId", "ssm": "UnrecognizedClientException"}},
 	}
-	wantStatus := map[string]int{"dynamodb": 400, "ssm": 400, "states": 400}
+	wantStatus := map[string]int{"dynamodb": 400, "ssm": 400, "states": 400, "logs": 400}
 	for _, tc := range refusals {
 		calls := sdkCalls(endpoint, tc.creds)
 		for service, code := range tc.want {
