@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -313,6 +314,45 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("a table's ARN is this region's, and names the table in a transaction", func(t *testing.T) {
+		ddb := dynamodb.NewFromConfig(cfg)
+		d, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(outputs["TableName"])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn := aws.ToString(d.Table.TableArn)
+		if want := "arn:aws:dynamodb:" + Region + ":" + AccountID + ":table/" + outputs["TableName"]; arn != want {
+			t.Errorf("TableArn = %s, want %s (DynamoDB Local's region is ddblocal)", arn, want)
+		}
+		// An item of the table's key, whatever its schema: each key attribute a string or a number.
+		key := map[string]ddbtypes.AttributeValue{}
+		for _, k := range d.Table.KeySchema {
+			for _, def := range d.Table.AttributeDefinitions {
+				if aws.ToString(def.AttributeName) != aws.ToString(k.AttributeName) {
+					continue
+				}
+				if def.AttributeType == ddbtypes.ScalarAttributeTypeN {
+					key[aws.ToString(k.AttributeName)] = &ddbtypes.AttributeValueMemberN{Value: "7"}
+				} else {
+					key[aws.ToString(k.AttributeName)] = &ddbtypes.AttributeValueMemberS{Value: "ARNTX"}
+				}
+			}
+		}
+		// The ARN DescribeTable gave, given back where DynamoDB takes one: a transaction's items.
+		if _, err := ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
+			{Put: &ddbtypes.Put{TableName: aws.String(arn), Item: key}}}}); err != nil {
+			t.Fatalf("TransactWriteItems naming the table by its ARN: %v", err)
+		}
+		got, err := ddb.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []ddbtypes.TransactGetItem{
+			{Get: &ddbtypes.Get{TableName: aws.String(arn), Key: key}}}})
+		if err != nil || len(got.Responses) != 1 || len(got.Responses[0].Item) != len(key) {
+			t.Errorf("TransactGetItems naming the table by its ARN: %+v, %v; want the item put", got, err)
+		}
+		if _, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(arn), Key: key}); err != nil {
+			t.Errorf("GetItem by the ARN: %v", err)
 		}
 	})
 
