@@ -33,7 +33,7 @@ Usage:
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab compile [flags] EXPERIMENT", "chaoslab compile: want one experiment, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab compile [flags] <file|name>", "chaoslab compile: want one experiment, got %d arguments", fs.NArg())
 	}
 	out, _, err := cf.compile(fs.Arg(0), m.Stderr)
 	if err != nil {

@@ -61,7 +61,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab follow [flags] EXECUTION_ARN", "chaoslab follow: want one execution ARN, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab follow [flags] <execution ARN>", "chaoslab follow: want one execution ARN, got %d arguments", fs.NArg())
 	}
 	arn := fs.Arg(0)
 	machineArn, name := runner.SplitExecutionArn(arn)

@@ -90,7 +90,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab import-fis [flags] TEMPLATE.json", "chaoslab import-fis: want one template, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab import-fis [flags] <template.json>", "chaoslab import-fis: want one template, got %d arguments", fs.NArg())
 	}
 	src := fs.Arg(0)
 	tpl, err := os.ReadFile(src)

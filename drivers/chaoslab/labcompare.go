@@ -68,7 +68,7 @@ func (m *Main) labCompare(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return cli.Argsf(fs, "chaoslab lab-compare BASELINE CANDIDATE...", "chaoslab lab-compare: want two labs' results or more, BASELINE and CANDIDATE...; got %d argument(s)", fs.NArg())
+		return cli.Argsf(fs, "chaoslab lab-compare BASELINE CANDIDATE [CANDIDATE...]", "chaoslab lab-compare: want two labs' results or more, BASELINE and CANDIDATE...; got %d argument(s)", fs.NArg())
 	}
 	names := fs.Args()
 	base, err := lab.ReadResults(names[0])

@@ -102,6 +102,9 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	if sub == "up" || sub == "deploy" || !filepath.IsAbs(*dir) {
 		r, err := cdkapp.FindRoot()
 		if err != nil {
+			if st, running := cloud.ReadState(*dir); sub == "up" && running == nil {
+				return alreadyRuns(*dir, st) // the first thing wrong, wherever it is asked from
+			}
 			return err
 		}
 		root = r
@@ -134,7 +137,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	case "env":
 		st, err := cloud.ReadState(*dir)
 		if err != nil {
-			return err
+			return fmt.Errorf("chaoslab local env: %w", err)
 		}
 		if st.AccessKeyID == "" {
 			return fmt.Errorf("chaoslab local env: the local cloud (pid %d) records no key: it predates per-start keys; restart it", st.Pid)
@@ -160,7 +163,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 
 func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName string) error {
 	if st, err := cloud.ReadState(dir); err == nil {
-		return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down -dir %s`", dir, st.Pid, st.Endpoint, dir)
+		return alreadyRuns(dir, st)
 	}
 	cloud.TuneGC() // this process is the cloud from here on
 	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr, LongLived: true})
@@ -190,6 +193,10 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 	}
 	fmt.Fprintln(m.Stderr, "stopping the local cloud")
 	return c.Close()
+}
+
+func alreadyRuns(dir string, st cloud.State) error {
+	return fmt.Errorf("chaoslab local up: a local cloud already runs from %s (pid %d, %s); stop it with `chaoslab local down -dir %s`", dir, st.Pid, st.Endpoint, dir)
 }
 
 func (m *Main) localDeploy(ctx context.Context, root, dir, scenario, stackName string) error {

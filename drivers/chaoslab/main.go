@@ -24,7 +24,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -97,7 +99,7 @@ experiment state machine, reading resource names from the stack outputs
 (cdk deploy --outputs-file outputs.json) or from flags.
 
 Usage:
-  chaoslab <command> [flags] [arguments]
+  `+mainSynopsis+`
 
 Commands:
 `)
@@ -120,6 +122,19 @@ left on); lab-compare: margins narrower beyond chance or an unexpected verdict),
 2 error (bad command line, an experiment run cannot use, AWS failure, aborted
 run).
 `)
+}
+
+// mainSynopsis is chaoslab's own synopsis, the second line of a command line it cannot dispatch.
+const mainSynopsis = "chaoslab <command> [flags] [arguments]"
+
+// synopsis is the command's synopsis, from its help (cli.SynopsisOf), for the second line of a
+// wrong command line's error.
+func (m *Main) synopsis(ctx context.Context, c command) string {
+	var help bytes.Buffer
+	mm := *m
+	mm.Stdout, mm.Stderr = &help, &help
+	_ = c.run(&mm, ctx, []string{"-h"})
+	return cli.SynopsisOf(help.String())
 }
 
 // forHelp is m with its Stderr on Stdout: asked for, a command's help is its output (chaoslab run
@@ -146,8 +161,7 @@ func helpAsked(args []string) bool {
 // Run dispatches args[0] to its subcommand.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		m.usage(m.Stderr)
-		return cli.Usagef("chaoslab: no command")
+		return cli.WithSynopsis(cli.Usagef("chaoslab: no command"), mainSynopsis, "chaoslab")
 	}
 	name := args[0]
 	switch name {
@@ -156,8 +170,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			if c, ok := commands[args[1]]; ok {
 				return c.run(m.forHelp(), ctx, []string{"-h"})
 			}
-			m.usage(m.Stderr)
-			return cli.Usagef("chaoslab help: unknown command %q", args[1])
+			return cli.WithSynopsis(cli.Usagef("chaoslab help: unknown command %q", args[1]), mainSynopsis, "chaoslab")
 		}
 		m.usage(m.Stdout)
 		return nil
@@ -165,15 +178,18 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	c, ok := commands[name]
 	if !ok {
 		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(commands))); near != "" {
-			return cli.Usagef("chaoslab: unknown command %q: did you mean %s? (chaoslab -h lists the commands)", name, near)
+			return cli.WithSynopsis(cli.Usagef("chaoslab: unknown command %q: did you mean %s?", name, near), mainSynopsis, "chaoslab")
 		}
-		m.usage(m.Stderr)
-		return cli.Usagef("chaoslab: unknown command %q", name)
+		return cli.WithSynopsis(cli.Usagef("chaoslab: unknown command %q", name), mainSynopsis, "chaoslab")
 	}
 	if helpAsked(args[1:]) {
 		return c.run(m.forHelp(), ctx, args[1:])
 	}
 	err := c.run(m, ctx, args[1:])
+	var ue *cli.UsageError
+	if errors.As(err, &ue) {
+		err = cli.WithSynopsis(err, m.synopsis(ctx, c), "chaoslab "+name)
+	}
 	if name == "lab" || name == "bench" {
 		return err // they start a cloud of their own, which `local up` would not help
 	}

@@ -619,8 +619,8 @@ func TestTypoedCommand(t *testing.T) {
 	m, out, errb := newMain()
 	err := m.Run(context.Background(), []string{"rnu", "exp_1-minor_delay"})
 	if code := cli.Report(errb, err, ExitError); code != 2 || out.Len() != 0 ||
-		strings.TrimSpace(errb.String()) != `error: chaoslab: unknown command "rnu": did you mean run? (chaoslab -h lists the commands)` {
-		t.Errorf("chaoslab rnu: exit %d, stdout %q, stderr %q; want 2 and the one line", code, out, errb)
+		errb.String() != "error: chaoslab: unknown command \"rnu\": did you mean run?\nusage: "+mainSynopsis+" (chaoslab -h for help)\n" {
+		t.Errorf("chaoslab rnu: exit %d, stdout %q, stderr %q; want 2 and the two lines", code, out, errb)
 	}
 }
 
@@ -700,6 +700,18 @@ func TestParamTwice(t *testing.T) {
 	}
 }
 
+// chaoslab's own wrong command lines get the two lines too: no command, an unknown one.
+func TestUnknownCommandIsShort(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"help", "frobnicate"}, {"--version"}} {
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), args)
+		if code := cli.Report(errb, err, ExitError); code != 2 || out.Len() != 0 || strings.Count(errb.String(), "\n") != 2 ||
+			!strings.HasSuffix(errb.String(), "\nusage: "+mainSynopsis+" (chaoslab -h for help)\n") {
+			t.Errorf("chaoslab %q: exit %d, stdout %q, stderr %q; want 2 and two lines, the second the synopsis", args, code, out, errb)
+		}
+	}
+}
+
 func TestUsageAndHelp(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -732,7 +744,7 @@ func TestUsageAndHelp(t *testing.T) {
 			}
 			text := out.String() + errb.String()
 			for _, c := range []string{"validate", "compile", "run", "rollback", "list", "fault"} {
-				if len(tt.args) <= 1 && tt.code == 2 && tt.name != "validate nothing" && !strings.Contains(text, "  "+c+" ") {
+				if tt.name == "help" && !strings.Contains(text, "  "+c+" ") {
 					t.Errorf("usage does not list %s:\n%s", c, text)
 				}
 			}
@@ -1071,12 +1083,12 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		want     string
 		synopsis string
 	}{
-		{[]string{"run"}, "want one experiment, got 0 arguments", "chaoslab run [flags] EXPERIMENT"},
-		{[]string{"compile", "a", "b"}, "want one experiment, got 2 arguments", "chaoslab compile [flags] EXPERIMENT"},
-		{[]string{"validate"}, "no experiment given", "chaoslab validate EXPERIMENT..."},
-		{[]string{"report"}, "want one journal", "chaoslab report [flags] JOURNAL"},
-		{[]string{"follow", "a", "b"}, "want one execution ARN", "chaoslab follow [flags] EXECUTION_ARN"},
-		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] TEMPLATE.json"},
+		{[]string{"run"}, "want one experiment, got 0 arguments", "chaoslab run [flags] <file|name>"},
+		{[]string{"compile", "a", "b"}, "want one experiment, got 2 arguments", "chaoslab compile [flags] <file|name>"},
+		{[]string{"validate"}, "no experiment given", "chaoslab validate <file|name>..."},
+		{[]string{"report"}, "want one journal", "chaoslab report [flags] <journal.json>"},
+		{[]string{"follow", "a", "b"}, "want one execution ARN", "chaoslab follow [flags] <execution ARN>"},
+		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] <template.json>"},
 		{[]string{"rollback", "now"}, `unexpected arguments ["now"]`, "chaoslab rollback [flags]"},
 		{[]string{"fault"}, "want status, enable, off", faultSynopsis},
 		{[]string{"fault", "sideways"}, `unknown subcommand "sideways"`, faultSynopsis},
@@ -1086,9 +1098,17 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"list", "x"}, `unexpected arguments ["x"]`, "chaoslab list"},
 		{[]string{"bench", "x"}, `unexpected arguments ["x"]`, "chaoslab bench [flags]"},
 		{[]string{"lab", "x"}, `unexpected arguments ["x"]`, "chaoslab lab [flags]"},
-		{[]string{"lab-compare", "a"}, "want two labs' results or more", "chaoslab lab-compare BASELINE CANDIDATE..."},
+		{[]string{"lab-compare", "a"}, "want two labs' results or more", "chaoslab lab-compare BASELINE CANDIDATE [CANDIDATE...]"},
 		{[]string{"local"}, "want up, deploy, delete, env or down", localSynopsis},
 		{[]string{"local", "sideways"}, `unknown subcommand "sideways"`, localSynopsis},
+		// Flags and values the command does not take, as much as arguments wrong in number.
+		{[]string{"run", "-bogus", "exp_1-minor_delay"}, "flag provided but not defined: -bogus", "chaoslab run [flags] <file|name>"},
+		{[]string{"run", "-pause", "10", "exp_1-minor_delay"}, `-pause "10": want a duration`, "chaoslab run [flags] <file|name>"},
+		{[]string{"run", "-journal-format", "xml", "exp_1-minor_delay"}, `-journal-format "xml"`, "chaoslab run [flags] <file|name>"},
+		{[]string{"fault", "status", "-for", "1m"}, "-for is for enable only", faultSynopsis},
+		{[]string{"fault", "enable"}, "enable what?", faultSynopsis},
+		{[]string{"import-fis", "-function-tag", "bad", "t.json"}, `invalid value "bad" for flag -function-tag`, "chaoslab import-fis [flags] <template.json>"},
+		{[]string{"local", "down", "-stack", "x"}, "-stack does not apply to down", localSynopsis},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -1099,6 +1119,14 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 			}
 			cmd := "chaoslab " + tt.args[0]
 			want := "error: " + cmd // then ": ", or the subcommand first
+			// The synopsis is the one the command's help shows.
+			var help bytes.Buffer
+			hm, _, _ := newMain()
+			hm.Stdout, hm.Stderr = &help, &help
+			_ = hm.Run(context.Background(), []string{tt.args[0], "-h"})
+			if got := cli.SynopsisOf(help.String()); got != tt.synopsis {
+				t.Errorf("%s -h shows the synopsis %q, the error %q", cmd, got, tt.synopsis)
+			}
 			if got := errb.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, tt.want) ||
 				!strings.HasSuffix(got, "\nusage: "+tt.synopsis+" ("+cmd+" -h for help)\n") || strings.Count(got, "\n") != 2 {
 				t.Errorf("stderr:\n%s\nwant two lines: %q…%q, then the synopsis %q and where the help is", got, want, tt.want, tt.synopsis)

@@ -60,7 +60,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab report [flags] JOURNAL", "chaoslab report: want one journal, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab report [flags] <journal.json>", "chaoslab report: want one journal, got %d arguments", fs.NArg())
 	}
 	journalPath := fs.Arg(0)
 	b, err := os.ReadFile(journalPath)

@@ -83,7 +83,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab run [flags] EXPERIMENT", "chaoslab run: want one experiment, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab run [flags] <file|name>", "chaoslab run: want one experiment, got %d arguments", fs.NArg())
 	}
 	if r.Poll <= 0 {
 		return cli.Usagef("chaoslab run: -poll must be positive")

@@ -31,7 +31,7 @@ Usage:
 		return err
 	}
 	if fs.NArg() == 0 {
-		return cli.Argsf(fs, "chaoslab validate EXPERIMENT...", "chaoslab validate: no experiment given")
+		return cli.Argsf(fs, "chaoslab validate <file|name>...", "chaoslab validate: no experiment given")
 	}
 	// Every experiment is checked, whatever is wrong with the ones before it.
 	invalid, unread := 0, 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -125,6 +126,11 @@ func TestExitCodes(t *testing.T) {
 			}
 			if tt.msg != "" && !strings.Contains(errb.String(), tt.msg) {
 				t.Errorf("stderr does not mention %q:\n%s", tt.msg, errb)
+			}
+			// A wrong command line is two lines: the error, then the synopsis and where the help is.
+			var ue *cli.UsageError
+			if errors.As(err, &ue) && (strings.Count(errb.String(), "\n") != 2 || !strings.HasSuffix(errb.String(), "\nusage: publisher [flags] (publisher -h for help)\n")) {
+				t.Errorf("stderr:\n%s\nwant the error, then the synopsis", errb)
 			}
 		})
 	}

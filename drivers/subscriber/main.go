@@ -84,7 +84,8 @@ Flags:
 
 // Run parses args and drains.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	return cli.WithLocalCloudHint(m.run(ctx, args)) // what to do about a local cloud gone, said once
+	// A wrong command line gets its synopsis as its second line; a local cloud gone, what to do.
+	return cli.WithLocalCloudHint(cli.WithSynopsis(m.run(ctx, args), "subscriber [flags]", "subscriber"))
 }
 
 func (m *Main) run(ctx context.Context, args []string) error {

@@ -81,6 +81,10 @@ func TestUsageErrors(t *testing.T) {
 			if !strings.Contains(errb.String(), tt.msg) {
 				t.Errorf("stderr does not mention %q:\n%s", tt.msg, errb.String())
 			}
+			// Two lines: the error, then the synopsis and where the help is.
+			if got := errb.String(); strings.Count(got, "\n") != 2 || !strings.HasSuffix(got, "\nusage: subscriber [flags] (subscriber -h for help)\n") {
+				t.Errorf("stderr:\n%s\nwant the error, then the synopsis", got)
+			}
 		})
 	}
 }

@@ -154,7 +154,32 @@ func Usagef(format string, args ...any) error {
 // message, the command's synopsis and where its help is. Nothing else is printed: the whole usage
 // printed above the error (86 lines for chaoslab run with no experiment) scrolled it out of sight.
 func Argsf(fs *flag.FlagSet, synopsis, format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf("%s\nusage: %s (%s -h for help)", fmt.Sprintf(format, args...), synopsis, fs.Name())}
+	return WithSynopsis(Usagef(format, args...), synopsis, fs.Name())
+}
+
+// synopsisLine is the second line of every wrong command line's error.
+const synopsisLine = "\nusage: "
+
+// WithSynopsis gives err, when it is a UsageError without one, its second line: the command's
+// synopsis and where its help is ("usage: chaoslab run [flags] <file|name> (chaoslab run -h for
+// help)"). Every wrong command line is told in these two lines. Another error is err.
+func WithSynopsis(err error, synopsis, name string) error {
+	var ue *UsageError
+	if !errors.As(err, &ue) || strings.Contains(err.Error(), synopsisLine) || synopsis == "" {
+		return err
+	}
+	return &UsageError{Err: fmt.Errorf("%w%s%s (%s -h for help)", err, synopsisLine, synopsis, name)}
+}
+
+// SynopsisOf is the synopsis in a command's help text: the line after "Usage:", trimmed ("" when
+// there is none).
+func SynopsisOf(help string) string {
+	_, after, ok := strings.Cut(help, "Usage:\n")
+	if !ok {
+		return ""
+	}
+	line, _, _ := strings.Cut(after, "\n")
+	return strings.TrimSpace(line)
 }
 
 // Code maps a command's error to an exit code: nil and -h are 0, a usage
@@ -215,11 +240,12 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, positional...))
 }
 
-// parseOnce is fs.Parse, where a bad command line is one error, without the usage: the flag
+// parseOnce is fs.Parse, where a bad command line is told in two lines, without the usage: the flag
 // package printed the error and then the whole usage (82 lines for chaoslab run), the error scrolled
 // out of sight. The error says what one looks like for a duration that does not parse (the flag
 // package said `parse error`), the nearest flag for one that is not defined (-pasue: did you mean
-// -pause?), and how to list the flags. -h prints the usage, as before.
+// -pause?); its second line the command's synopsis and how to get its help (WithSynopsis). -h
+// prints the usage, as before.
 func parseOnce(fs *flag.FlagSet, args []string) error {
 	out := fs.Output()
 	var printed bytes.Buffer
@@ -237,6 +263,9 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 		err = better
 	} else if near := nearestFlag(fs, err); near != "" {
 		err = fmt.Errorf("%w: did you mean -%s?", err, near)
+	}
+	if synopsis := SynopsisOf(printed.String()); synopsis != "" { // the flag package printed the usage
+		return WithSynopsis(&UsageError{Err: fmt.Errorf("%s: %w", fs.Name(), err)}, synopsis, fs.Name())
 	}
 	return &UsageError{Err: fmt.Errorf("%w (%s -h lists the flags)", err, fs.Name())}
 }

@@ -80,6 +80,17 @@ func TestParse(t *testing.T) {
 	if err := Parse(func() *flag.FlagSet { fs, _, _ := newFS(&discard); return fs }(), []string{"-zzzzzz"}); err == nil || strings.Contains(err.Error(), "did you mean") {
 		t.Errorf("a flag far from every name: %v, want no suggestion", err)
 	}
+	// A command whose help shows its synopsis: the error names the command, and its second line is
+	// the synopsis and where the help is.
+	out.Reset()
+	fs, _, _ = newFS(&out)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "t does things.\n\nUsage:\n  t [flags] THING\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := Parse(fs, []string{"-zzzzzz"}); err == nil || err.Error() != "t: flag provided but not defined: -zzzzzz\nusage: t [flags] THING (t -h for help)" || out.Len() != 0 {
+		t.Errorf("Parse(-zzzzzz) with a synopsis: %v, printed %q; want the error and the synopsis", err, out.String())
+	}
 	out.Reset()
 	fs, _, _ = newFS(&out)
 	if err := Parse(fs, []string{"-h"}); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-pause") {
