@@ -56,6 +56,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	fs.StringVar(&r.FaultParameter, "fault-parameter", "", "the fault parameter to switch off when the rollback did not happen, for a machine whose definition names none (ours names it)")
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
 	withReport := bindWatchFlags(fs, r)
+	force := fs.Bool("force", false, "replace the journal, and the files beside it, where they hold another execution's record (a journal of this execution is replaced without it)")
 	fs.Usage = usageFunc(fs.Output, followUsage, fs.PrintDefaults)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -79,6 +80,11 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	}
 	if err := writableFile(r.JournalPath); err != nil {
 		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
+	}
+	// Following an execution again (after a Ctrl-C, say) writes its record again; another
+	// execution's is kept.
+	if err := kept("chaoslab follow", runOutputs(r.JournalPath, journalChaoslab, *withReport), *force || journalOf(r.JournalPath, arn)); err != nil {
+		return err
 	}
 	// The outputs are the user's, not the execution's: only the stack of its machine is read.
 	var dashboards []string

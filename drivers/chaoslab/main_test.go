@@ -636,6 +636,49 @@ func TestRunRefusesAMalformedMachineArn(t *testing.T) {
 	}
 }
 
+// A journal, report or series of an earlier run where this one would write is refused before the
+// run starts, naming the file (the earlier run's record was written over); -force replaces them.
+// follow writes an execution's record again without -force, another execution's only with it.
+func TestRunKeepsAnEarlierRunsRecord(t *testing.T) {
+	dir := t.TempDir()
+	journal := filepath.Join(dir, "j.json")
+	if err := os.WriteFile(journal, []byte(`{"executionArn":"arn:aws:states:us-east-1:000000000000:execution:m:earlier"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"-state-machine-arn", "notanarn", "-fault-parameter", "p", "-function-name", "f", "-topic-name", "t",
+		"-json-queue-name", "j", "-csv-queue-name", "c", "-table-name", "tb"}
+	run := func(args ...string) (int, string) {
+		m, _, errb := newMain()
+		return cli.Report(errb, m.Run(context.Background(), args), ExitError), errb.String()
+	}
+	if code, stderr := run(append(append([]string{"run"}, names...), "-journal", journal, "exp_1-minor_delay")...); code != 2 ||
+		!strings.Contains(stderr, journal+" exists (an earlier run's record)") || !strings.Contains(stderr, "-force") {
+		t.Errorf("run over an earlier journal: exit %d, stderr %q; want 2, the journal named and -force offered", code, stderr)
+	}
+	// Only the report beside it: refused as well, by its name.
+	other := filepath.Join(dir, "k.json")
+	if err := os.WriteFile(filepath.Join(dir, "k.report.html"), []byte("<html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr := run(append(append([]string{"run"}, names...), "-journal", other, "exp_1-minor_delay")...); code != 2 || !strings.Contains(stderr, "k.report.html exists") {
+		t.Errorf("run beside an earlier report: exit %d, stderr %q; want the report named", code, stderr)
+	}
+	// -force: on to the next check (the machine ARN here), the files untouched until the run writes.
+	if code, stderr := run(append(append([]string{"run"}, names...), "-journal", journal, "-force", "exp_1-minor_delay")...); code != 2 || strings.Contains(stderr, "exists") ||
+		!strings.Contains(stderr, "is not a state machine ARN") {
+		t.Errorf("run -force: exit %d, stderr %q; want it past the check", code, stderr)
+	}
+	// follow: another execution's journal is kept; this execution's may be written again.
+	if code, stderr := run("follow", "-journal", journal, "arn:aws:states:us-east-1:000000000000:execution:m:later"); code != 2 || !strings.Contains(stderr, journal+" exists") {
+		t.Errorf("follow over another execution's journal: exit %d, stderr %q; want it refused", code, stderr)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // nothing listens: the follow fails after the check
+	t.Setenv("AWS_REGION", "us-east-1")
+	if code, stderr := run("follow", "-rollback-wait", "0s", "-journal", journal, "arn:aws:states:us-east-1:000000000000:execution:m:earlier"); code == 0 || strings.Contains(stderr, "exists") {
+		t.Errorf("follow of the journal's own execution: exit %d, stderr %q; want it past the check", code, stderr)
+	}
+}
+
 // A -fault-parameter that is not the one the state machine writes is refused before the run starts,
 // naming both: an interrupt would have switched off the flag's parameter, the fault left on in the
 // machine's (the journal saying it was switched off).

@@ -76,6 +76,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs.StringVar(&r.ExecutionName, "name", "", "execution name (default <name>-<UTC time>)")
 	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault), or the fault parameter holds a fault that is on (the steady state before the fault is measured under it)")
 	withReport := bindWatchFlags(fs, r)
+	force := fs.Bool("force", false, "replace the journal, and the files beside it, where they exist already (else the run is refused before it starts)")
 	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal without .json>.ctk.json)")
 	rollbackStrategy := fs.String("rollback-strategy", "default", "Chaos Toolkit's --rollback-strategy: default or always (the state machine always rolls back); never and deviated are refused")
 	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
@@ -137,6 +138,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	if r.JournalPath == "" {
 		r.JournalPath = "journal-" + short + "-" + stamp + ".json"
 	}
+	if err := kept("chaoslab run", runOutputs(r.JournalPath, *journalFormat, *withReport), *force); err != nil {
+		return err
+	}
 
 	// Checked here, as follow checks its execution's: AWS's answer to a malformed one names no flag.
 	if machine := res[stack.ExperimentStateMachineArn]; !runner.IsStateMachineArn(machine) {
@@ -190,6 +194,47 @@ func bindWatchFlags(fs *flag.FlagSet, r *runner.Runner) *bool {
 	fs.BoolVar(&r.Verbose, "v", false, "also print Pass and Choice states")
 	fs.DurationVar(&r.RollbackWait, "rollback-wait", time.Minute, "when the execution ends without its rollbacks (an abort, a timeout, a failure before them), how long to wait for the rollback guard's execution to start (0: do not wait)")
 	return fs.Bool("report", true, "also write the run's HTML report and metric series beside the journal (see chaoslab report)")
+}
+
+// runOutputs are the files a run (or a followed execution) writes: the journal, and beside it the
+// Chaos Toolkit journal (-journal-format both), the report and its series (-report).
+func runOutputs(journalPath, format string, withReport bool) []string {
+	paths := []string{journalPath}
+	if format == journalBoth {
+		paths = append(paths, strings.TrimSuffix(journalPath, ".json")+".ctk.json")
+	}
+	if withReport {
+		base := report.Base(journalPath)
+		paths = append(paths, base+".report.html", base+".series.json")
+	}
+	return paths
+}
+
+// journalOf reports whether the file at path is a journal of the execution arn.
+func journalOf(path, arn string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var j struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	return json.Unmarshal(b, &j) == nil && j.ExecutionArn == arn
+}
+
+// kept refuses outputs that would replace a file there already, unless force: a journal is a run's
+// record, and another run's (its journal, report or series) written over it is lost. The refusal
+// names the first one found, and is given before anything runs.
+func kept(cmd string, outputs []string, force bool) error {
+	if force {
+		return nil
+	}
+	for _, p := range outputs {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return cli.Usagef("%s: %s exists (an earlier run's record): give -journal another file, or pass -force to replace it", cmd, p)
+		}
+	}
+	return nil
 }
 
 // The journal formats of -journal-format.

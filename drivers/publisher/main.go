@@ -87,7 +87,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	runID := fs.String("run-id", "", "prefix of every object name, so runs do not collide (default: run-<UTC time to the millisecond>-<6 random hex digits>)")
 	concurrency := fs.Int("concurrency", 8, "uploads in flight at most")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
-	manifest := fs.String("manifest", "", "also write the full summary, with every published key, to this file")
+	manifest := fs.String("manifest", "", "also write the full summary, with every published key, to this file (refused where one exists, unless -force)")
+	force := fs.Bool("force", false, "replace the -manifest file where it exists already")
 	giveUp := fs.Duration("give-up", time.Minute, "stop, exit 1, once uploads have kept failing, none succeeding, for this long (0: never; a run where some uploads succeed goes on)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
@@ -151,6 +152,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		// Before any upload: a manifest that cannot be written after them would lose the keys.
 		if err := writable(*manifest); err != nil {
 			return cli.Usagef("publisher: -manifest: %w", err)
+		}
+		// Another run's manifest is the only list of its keys that subscriber -published can
+		// account for: written over, that run could not be reconciled any more.
+		if st, err := os.Stat(*manifest); err == nil && !st.IsDir() && !*force {
+			return cli.Usagef("publisher: -manifest %s exists (an earlier run's keys): give another file, or pass -force to replace it", *manifest)
 		}
 	}
 

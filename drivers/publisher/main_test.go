@@ -112,6 +112,8 @@ func TestExitCodes(t *testing.T) {
 		{name: "ok", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0"}, want: 0},
 		// A manifest that could not be written after the uploads would lose their keys: refused first.
 		{name: "-manifest a directory", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", t.TempDir()}, want: 2, msg: "-manifest: " + os.TempDir()},
+		{name: "-manifest of an earlier run", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t)}, want: 2, msg: "exists (an earlier run's keys): give another file, or pass -force"},
+		{name: "-manifest of an earlier run, -force", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t), "-force"}, want: 0},
 		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest: cannot write /nonexistent/m.json"},
 	}
 	for _, tt := range tests {
@@ -134,6 +136,15 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// existing is a file there already: an earlier run's manifest.
+func existing(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "earlier.manifest.json")
+	if err := os.WriteFile(p, []byte(`{"run_id":"earlier"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Two publishers started in the same millisecond (a script starting one per
