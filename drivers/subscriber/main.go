@@ -202,8 +202,14 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return cli.Usagef("subscriber: %w", err)
 	}
 	out := Output{Summary: sum}
+	// Stopped before the queues were read to their end (Ctrl-C, a give-up, no receive answered),
+	// a document not found is not known to be lost: the summary says "unaccounted", as stderr does.
+	unread := sum.StoppedBy == "interrupt" || sum.StoppedBy == "give-up" || sum.Receives == 0 && sum.ReceiveErrors > 0
 	if pub != nil {
 		r := tally.ReconcileSummaries(*pub, sum)
+		if unread {
+			r.NotReadToEnd()
+		}
 		out.Tally = &r
 	}
 	enc := json.NewEncoder(m.Stdout)
@@ -222,11 +228,11 @@ func (m *Main) run(ctx context.Context, args []string) error {
 			sum.ReceiveErrors, sum.LastErr))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
-	case sum.StoppedBy == "interrupt" && out.Tally != nil && out.Tally.Lost > 0:
+	case sum.StoppedBy == "interrupt" && out.Tally != nil && out.Tally.Unaccounted > 0:
 		// Stopped before the queue was read to its end: what was not read is not known, as after a
 		// give-up. An interrupted reconciliation said "lost" of documents still in the queue.
 		return cli.Exit(2, fmt.Errorf("subscriber: interrupted: %d of %d published documents not accounted for yet (the queue was not read to its end: run it again to reconcile)",
-			out.Tally.Lost, out.Tally.Published))
+			out.Tally.Unaccounted, out.Tally.Published))
 	case out.Tally != nil && out.Tally.Lost > 0 && sum.ReceiveErrors > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d of %d published documents not accounted for, and %d receives failed: lost, or not read; the last failure: %w",
 			out.Tally.Lost, out.Tally.Published, sum.ReceiveErrors, sum.LastErr))

@@ -281,4 +281,15 @@ func TestInterruptedIsNotLost(t *testing.T) {
 		strings.Contains(errb.String(), "lost") {
 		t.Errorf("exit %d, stderr %s; want 2, not accounted for yet, no word of lost", code, errb.String())
 	}
+	// The summary on stdout says the same: unaccounted, none lost (it said "lost": 2).
+	var o struct {
+		Tally struct {
+			Lost, Unaccounted int
+			LostKeys          []string `json:"lost_keys"`
+			UnaccountedKeys   []string `json:"unaccounted_keys"`
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &o); err != nil || o.Tally.Lost != 0 || len(o.Tally.LostKeys) != 0 || o.Tally.Unaccounted != 2 || len(o.Tally.UnaccountedKeys) != 2 {
+		t.Errorf("summary %s (%v); want 2 unaccounted, 0 lost", out.String(), err)
+	}
 }

@@ -30,6 +30,10 @@ type Report struct {
 	Lost         int `json:"lost"`
 	// LostKeys are published documents neither converted nor in the error queue.
 	LostKeys []string `json:"lost_keys"`
+	// Unaccounted are the documents that would be lost had the queues been read to their end, when
+	// they were not (NotReadToEnd): not known to be lost. Lost is then 0.
+	Unaccounted     int      `json:"unaccounted"`
+	UnaccountedKeys []string `json:"unaccounted_keys"`
 	// Both were converted and also reached the error queue (a retry after a
 	// success that was not reported, e.g. a timeout after the write).
 	Both []string `json:"converted_and_in_error_queue"`
@@ -55,7 +59,7 @@ func set(keys []string) map[string]bool {
 // Reconcile matches the keys by document name. Lists are sorted and never nil.
 func Reconcile(in Input) Report {
 	pub, mal, conv, errq := set(in.Published), set(in.Malformed), set(in.Converted), set(in.InErrorQueue)
-	r := Report{Published: len(pub), LostKeys: []string{}, Both: []string{}, MalformedConverted: []string{},
+	r := Report{Published: len(pub), LostKeys: []string{}, UnaccountedKeys: []string{}, Both: []string{}, MalformedConverted: []string{},
 		WellFormedInErrorQueue: []string{}, Unpublished: []string{}}
 	for d := range pub {
 		switch {
@@ -89,6 +93,14 @@ func Reconcile(in Input) Report {
 	}
 	r.Unpublished = uniqSorted(r.Unpublished)
 	return r
+}
+
+// NotReadToEnd turns the lost documents into unaccounted ones: the queues were not read to their
+// end (an interrupt, a give-up), so a document not found may still be in them. The caller's
+// verdict is then no verdict of loss.
+func (r *Report) NotReadToEnd() {
+	r.Unaccounted, r.UnaccountedKeys = r.Unaccounted+r.Lost, append(r.UnaccountedKeys, r.LostKeys...)
+	r.Lost, r.LostKeys = 0, []string{}
 }
 
 // ReconcileSummaries reconciles one run from the drivers' own summaries: the publisher's keys

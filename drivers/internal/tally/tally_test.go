@@ -1,6 +1,7 @@
 package tally
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -71,7 +72,7 @@ func TestReconcile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Reconcile(tt.in)
-			for _, p := range []*[]string{&tt.want.LostKeys, &tt.want.Both, &tt.want.MalformedConverted, &tt.want.WellFormedInErrorQueue, &tt.want.Unpublished} {
+			for _, p := range []*[]string{&tt.want.LostKeys, &tt.want.UnaccountedKeys, &tt.want.Both, &tt.want.MalformedConverted, &tt.want.WellFormedInErrorQueue, &tt.want.Unpublished} {
 				if *p == nil {
 					*p = []string{}
 				}
@@ -81,6 +82,12 @@ func TestReconcile(t *testing.T) {
 			}
 			if got.Converted+got.InErrorQueue+got.Lost != got.Published {
 				t.Fatalf("converted+in error queue+lost = %d, published %d", got.Converted+got.InErrorQueue+got.Lost, got.Published)
+			}
+			// Queues not read to their end: the lost are unaccounted, and still add up.
+			lost, keys := got.Lost, fmt.Sprint(got.LostKeys)
+			got.NotReadToEnd()
+			if got.Lost != 0 || len(got.LostKeys) != 0 || got.Unaccounted != lost || fmt.Sprint(got.UnaccountedKeys) != keys {
+				t.Errorf("NotReadToEnd: lost %d %v, unaccounted %d %v; want 0 lost, %d unaccounted %s", got.Lost, got.LostKeys, got.Unaccounted, got.UnaccountedKeys, lost, keys)
 			}
 		})
 	}
