@@ -63,7 +63,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 	dir := fs.String("dir", ".lab/bench", "the benchmarked local cloud's run directory")
 	profile := fs.String("profile", "", "write a CPU profile of the cloud's Go side during the last step to this `file`")
 	out := fs.String("json", "", "also write the steps as JSON to this `file`")
-	fs.Usage = usageFunc(fs.Output, benchUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, benchUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

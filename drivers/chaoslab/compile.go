@@ -19,7 +19,7 @@ func (m *Main) compile(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab compile", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	cf := bindCompileFlags(fs)
-	fs.Usage = usageFunc(fs.Output, `
+	fs.Usage = usageFunc(fs, `
 chaoslab compile translates an experiment into the experiment state machine's
 execution input (JSON on stdout), with the stack's names from -outputs (when
 that file exists) and the environment, and the duration overrides applied.
@@ -28,7 +28,7 @@ neither the stack outputs nor the environment give among them).
 
 Usage:
   chaoslab compile [flags] <file|name>
-`, fs.PrintDefaults)
+`)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	forDur := fs.Duration("for", defaultFaultFor, "enable: how long the fault stays on before it switches itself off (expiresAfterSeconds), at most 24h")
 	rawJSON := fs.String("json", "", "enable: a whole fault config (failure-lambda 0.x or 1.0 format, with our extensions) instead of MODE and attributes")
 	alongside := fs.Bool("alongside", false, "enable: write even while an experiment of the stack's state machine holds the parameter (its verdict would be judged under this fault, and its rollback would end it)")
-	fs.Usage = usageFunc(fs.Output, faultUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, faultUsage)
 	if len(args) == 0 {
 		return cli.Argsf(fs, faultSynopsis, "chaoslab fault: want %s", strings.Join(faultSubcommands, ", "))
 	}

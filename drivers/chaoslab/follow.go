@@ -57,7 +57,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
 	withReport := bindWatchFlags(fs, r)
 	force := fs.Bool("force", false, "replace the journal, and the files beside it, where they hold another execution's record (a journal of this execution is replaced without it)")
-	fs.Usage = usageFunc(fs.Output, followUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, followUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

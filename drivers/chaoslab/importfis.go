@@ -85,7 +85,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		tags[k] = v
 		return nil
 	})
-	fs.Usage = usageFunc(fs.Output, importFISUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, importFISUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

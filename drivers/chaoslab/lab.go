@@ -78,7 +78,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Drain, "drain", 60*time.Second, "after the experiment, the longest wait for documents still in the pipeline")
 	fs.DurationVar(&c.Quiet, "quiet", 10*time.Second, "stop draining early once nothing has converted for this long; on flawed at most its function timeout + 3 s, since a failed document waits out the 180 s visibility timeout and cannot convert during the drain")
 	profile := fs.String("profile", "", "write a CPU profile of the lab's process (its local clouds' Go side and the drivers) to this `file`, for go tool pprof")
-	fs.Usage = usageFunc(fs.Output, labUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, labUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

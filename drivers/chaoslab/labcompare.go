@@ -63,7 +63,7 @@ Usage:
 func (m *Main) labCompare(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab lab-compare", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.Usage = usageFunc(fs.Output, labCompareUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, labCompareUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

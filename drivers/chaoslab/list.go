@@ -17,12 +17,12 @@ func init() {
 func (m *Main) list(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab list", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.Usage = usageFunc(fs.Output, `
+	fs.Usage = usageFunc(fs, `
 chaoslab list prints the experiments shipped with chaoslab; run one by name.
 
 Usage:
   chaoslab list
-`, fs.PrintDefaults)
+`)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

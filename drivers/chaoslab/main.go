@@ -27,6 +27,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -214,12 +215,17 @@ func (m *Main) awsConfig(ctx context.Context) (aws.Config, error) {
 	return cfg, err
 }
 
-// usageFunc prints a command's help: its text, then its flags.
-func usageFunc(fsOut func() io.Writer, text string, defaults func()) func() {
+// usageFunc prints a command's help: its text, then its flags, if it has any (list and validate
+// have none: no empty "Flags:" heading).
+func usageFunc(fs *flag.FlagSet, text string) func() {
 	return func() {
-		fmt.Fprint(fsOut(), strings.TrimLeft(text, "\n"))
-		fmt.Fprintln(fsOut(), "\nFlags:")
-		defaults()
+		fmt.Fprint(fs.Output(), strings.TrimLeft(text, "\n"))
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(fs.Output(), "\nFlags:")
+			fs.PrintDefaults()
+		}
 	}
 }
 

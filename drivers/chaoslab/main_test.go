@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -739,6 +740,19 @@ func TestParamTwice(t *testing.T) {
 		}
 		if err := agree(); err != nil || names.Flag(stack.FaultParameterName) != "b" {
 			t.Errorf("%q: parameter %q, %v; want b", args, names.Flag(stack.FaultParameterName), err)
+		}
+	}
+}
+
+// A command without flags shows no "Flags:" heading with nothing under it; one with flags shows it.
+func TestHelpFlagsHeading(t *testing.T) {
+	for cmd, want := range map[string]bool{"list": false, "validate": false, "run": true, "compile": true} {
+		m, out, _ := newMain()
+		if err := m.Run(context.Background(), []string{cmd, "-h"}); err != nil && !errors.Is(err, flag.ErrHelp) {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "\nFlags:\n"); got != want || strings.HasSuffix(out.String(), "Flags:\n") {
+			t.Errorf("chaoslab %s -h: a Flags heading %v, want %v:\n%s", cmd, got, want, out)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
 	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
 	out := fs.String("o", "", "write the report to this `file` (default: the journal's path with .report.html for .json, or for .journal.json); its series goes beside it as <file without .report.html or .html>.series.json")
-	fs.Usage = usageFunc(fs.Output, reportUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, reportUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

@@ -20,14 +20,14 @@ func (m *Main) rollback(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	names := stack.Bind(fs, map[string]string{stack.FaultParameterName: "fault-parameter"})
 	paramsAgree := bindParamAlias(fs, names, "the spelling of failure-lambda's CLI, as chaoslab fault takes it")
-	fs.Usage = usageFunc(fs.Output, `
+	fs.Usage = usageFunc(fs, `
 chaoslab rollback writes {"isEnabled": false} to the stack's fault parameter,
 switching every injected fault off (the function sees it within its cache TTL).
 Use it when an experiment was interrupted and its rollback did not run.
 
 Usage:
   chaoslab rollback [flags]
-`, fs.PrintDefaults)
+`)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

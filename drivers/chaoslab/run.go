@@ -79,7 +79,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	force := fs.Bool("force", false, "replace the journal, and the files beside it, where they exist already (else the run is refused before it starts)")
 	journalFormat := fs.String("journal-format", journalChaoslab, "the journal's `format`: chaoslab (ours), ctk (Chaos Toolkit's, at -journal), both (ours at -journal, Chaos Toolkit's beside it as <journal without .json>.ctk.json)")
 	rollbackStrategy := fs.String("rollback-strategy", "default", "Chaos Toolkit's --rollback-strategy: default or always (the state machine always rolls back); never and deviated are refused")
-	fs.Usage = usageFunc(fs.Output, runUsage, fs.PrintDefaults)
+	fs.Usage = usageFunc(fs, runUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

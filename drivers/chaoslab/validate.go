@@ -17,7 +17,7 @@ func init() {
 func (m *Main) validate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab validate", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	fs.Usage = usageFunc(fs.Output, `
+	fs.Usage = usageFunc(fs, `
 chaoslab validate checks each experiment: its JSON, every probe, action and
 tolerance it would translate, with the JSON path and reason of each problem:
 every unknown key and every value of the wrong type. Every experiment given is
@@ -26,7 +26,7 @@ are valid, 1 when one is not, 2 when a file cannot be read.
 
 Usage:
   chaoslab validate <file|name>...
-`, fs.PrintDefaults)
+`)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}

@@ -6,15 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // Comparison is one probe of one experiment on one scenario in two labs' runs: a baseline (say, one
@@ -203,20 +207,27 @@ func ReadResults(path string) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rs []Result
-	if err := json.Unmarshal(b, &rs); err != nil {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
 		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field == "" {
-			if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-				err = fmt.Errorf("it holds a list of JSON %ss, where a lab's summary lists its trials' results (objects)", ute.Value)
-			} else {
-				err = fmt.Errorf("it holds a JSON %s, where a lab's summary is the list of its trials' results", ute.Value)
-			}
+		if errors.As(err, &ute) {
+			err = fmt.Errorf("it holds a JSON %s, where a lab's summary is the list of its trials' results", ute.Value)
 		}
 		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): %w", path, err)
 	}
-	if len(rs) == 0 {
+	if len(raws) == 0 {
 		return nil, fmt.Errorf("%s: no results", path)
+	}
+	// Each result as the lab wrote it: a member it does not have (a misspelt verdict read as none)
+	// or of another type is refused, naming the result and the member.
+	if t := bytes.TrimSpace(raws[0]); len(t) > 0 && t[0] != '{' {
+		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): it holds a list of JSON %ss, where a lab's summary lists its trials' results (objects)", path, jsonKind(t))
+	}
+	rs := make([]Result, len(raws))
+	for i, raw := range raws {
+		if err := decodeResult(raw, &rs[i]); err != nil {
+			return nil, fmt.Errorf("%s: result %d of %d: %w", path, i+1, len(raws), err)
+		}
 	}
 	type trial struct {
 		run                  int
@@ -323,4 +334,64 @@ func UnexpectedVerdicts(rs []Result) []string {
 		}
 	}
 	return out
+}
+
+// decodeResult decodes one result of a summary, refusing members a Result does not have (with the
+// nearest one it has) and values of another type (naming the member).
+func decodeResult(raw json.RawMessage, r *Result) error {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return fmt.Errorf("a JSON %s, where a result is an object", jsonKind(t))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(r)
+	var ute *json.UnmarshalTypeError
+	var name string
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ute):
+		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonType(ute.Type), ute.Value)
+	case func() bool {
+		_, scanErr := fmt.Sscanf(err.Error(), "json: unknown field %q", &name)
+		return scanErr == nil
+	}():
+		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(jsonfields.Of(reflect.TypeFor[Result]())))); near != "" {
+			return fmt.Errorf("member %q is not a result's: did you mean %q?", name, near)
+		}
+		return fmt.Errorf("member %q is not a result's", name)
+	}
+	return err
+}
+
+// jsonKind names the JSON value that t starts.
+func jsonKind(t []byte) string {
+	switch {
+	case len(t) == 0:
+		return "nothing"
+	case t[0] == '[':
+		return "list"
+	case t[0] == '"':
+		return "string"
+	case t[0] == 't' || t[0] == 'f':
+		return "boolean"
+	case t[0] == 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// jsonType names the JSON type a Go type decodes from.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "object"
+	}
+	return "number"
 }
