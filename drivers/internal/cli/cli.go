@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
@@ -100,7 +101,24 @@ func AWSConfig(ctx context.Context) (aws.Config, error) {
 	if err := checkEndpoint(cfg.BaseEndpoint); err != nil {
 		return aws.Config{}, err
 	}
+	cfg.Logger = quietSDK{cfg.Logger}
 	return cfg, nil
+}
+
+// quietSDK is the SDK's logger without its warnings about a response body it could not drain or
+// close ("failed to discard remaining HTTP response body, this may affect connection reuse: ... use
+// of closed network connection"): the answer was read, only the connection is not reused, and the
+// line, printed between a run's states, read as if something had failed.
+type quietSDK struct{ next logging.Logger }
+
+func (q quietSDK) Logf(c logging.Classification, format string, v ...any) {
+	if c == logging.Warn && (strings.HasPrefix(format, "failed to discard remaining HTTP response body") ||
+		strings.HasPrefix(format, "failed to close HTTP response body")) {
+		return
+	}
+	if q.next != nil {
+		q.next.Logf(c, format, v...)
+	}
 }
 
 // checkEndpoint refuses an endpoint that is not an http or https URL with a host: without its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/aws/smithy-go/logging"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,21 @@ func TestParse(t *testing.T) {
 	if err := Parse(fs, []string{"-h"}); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-pause") {
 		t.Errorf("-h: %v, printed %q; want ErrHelp and the usage", err, out.String())
 	}
+}
+
+// The SDK's warnings about a body it could not drain or close are dropped; every other line of its
+// logger passes.
+func TestQuietSDK(t *testing.T) {
+	var got []string
+	q := quietSDK{logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		got = append(got, string(c)+" "+fmt.Sprintf(format, v...))
+	})}
+	q.Logf(logging.Warn, "failed to discard remaining HTTP response body, this may affect connection reuse: %v", errors.New("use of closed network connection"))
+	q.Logf(logging.Warn, "failed to close HTTP response body, this may affect connection reuse: %v", errors.New("x"))
+	q.Logf(logging.Warn, "Response has no supported checksum. Not validating response payload.")
+	q.Logf(logging.Debug, "failed to discard remaining HTTP response body")
+	if want := []string{"WARN Response has no supported checksum. Not validating response payload.", "DEBUG failed to discard remaining HTTP response body"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("logged %q, want %q", got, want)
+	}
+	quietSDK{}.Logf(logging.Warn, "no logger: nothing") // no panic
 }
