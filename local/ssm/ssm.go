@@ -225,6 +225,12 @@ func (in *putInput) check() (*regexp.Regexp, error) {
 	if in.KeyId != "" && (len(in.KeyId) > 256 || !keyID.MatchString(in.KeyId)) {
 		return nil, constraint("keyId", in.KeyId, "satisfy regular expression pattern: ^([a-zA-Z0-9:/_-]+)$ and have length less than or equal to 256")
 	}
+	// The local cloud has no KMS: SSM's own key is the only one there is, and another is a key
+	// that does not exist, which SSM refuses (it took any and recorded it).
+	if in.KeyId != "" && in.KeyId != defaultKey {
+		return nil, &apiError{Code: "InvalidKeyId", Status: 400,
+			Message: fmt.Sprintf("KeyId %s: the local cloud has no KMS keys; leave KeyId out for SSM's own key (%s)", in.KeyId, defaultKey)}
+	}
 	if in.Description != nil {
 		if err := maxLength("description", *in.Description, 1024); err != nil {
 			return nil, err

@@ -224,6 +224,9 @@ func TestRequestsAreCheckedAsSSMChecksThem(t *testing.T) {
 		{"data type of EC2 images", "PutParameter", `{"Name": "/d", "Value": "ami-1", "Type": "String", "DataType": "aws:ec2:image"}`, "ValidationException", "only the text data type"},
 		{"unknown data type", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "String", "DataType": "json"}`, "ValidationException", "DataType json"},
 		{"key id outside the pattern", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "SecureString", "KeyId": "my key"}`, "ValidationException", "at 'keyId'"},
+		// No KMS here: a key other than SSM's own does not exist.
+		{"a KMS key", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "SecureString", "KeyId": "alias/foo"}`, "InvalidKeyId", "no KMS keys"},
+		{"SSM's own key", "PutParameter", `{"Name": "/own", "Value": "v", "Type": "SecureString", "KeyId": "alias/aws/ssm"}`, "", `"Version":1`},
 		{"no name to get", "GetParameter", `{}`, "ValidationException", "at 'name'"},
 		{"no name to delete", "DeleteParameter", `{"Name": " "}`, "ValidationException", "at 'name'"},
 		// The model's PSParameterName: at most 2048 characters, for every operation's Name.
