@@ -645,6 +645,20 @@ func TestLabUnderIAM(t *testing.T) {
 		if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String("not a policy")}); !errors.As(err, &api) || api.ErrorCode() != "MalformedPolicy" {
 			t.Errorf("a policy that is not JSON: %v, want MalformedPolicy", err)
 		}
+		// What S3 refuses of a policy that parses: another service's action, another bucket's resource.
+		for what, c := range map[string]struct{ action, resource, want string }{
+			"an SQS action":                 {"sqs:SendMessage", "arn:aws:s3:::" + bucket + "/*", "Policy has invalid action"},
+			"another bucket's objects":      {"s3:GetObject", "arn:aws:s3:::other-bucket/*", "Policy has invalid resource"},
+			"every resource":                {"s3:GetObject", "*", "Policy has invalid resource"},
+			"a bucket whose name is longer": {"s3:GetObject", "arn:aws:s3:::" + bucket + "-2/*", "Policy has invalid resource"},
+		} {
+			doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Deny", "Principal": "*", "Action": c.action, "Resource": c.resource}}})
+			if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(doc))}); !errors.As(err, &api) ||
+				api.ErrorCode() != "MalformedPolicy" || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("a policy with %s: %v, want MalformedPolicy: %s", what, err, c.want)
+			}
+		}
 		deny, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 			"Effect": "Deny", "Principal": map[string]string{"AWS": full.fnRole}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + bucket + "/*"}}})
 		if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(deny))}); err != nil {
