@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,6 +240,17 @@ func (g *Gateway) Services() []string {
 	return out
 }
 
+// apiVersionPath is a REST-JSON API's path (Lambda's /2015-03-31/functions/...), not an S3 bucket's.
+var apiVersionPath = regexp.MustCompile(`^/\d{4}-\d{2}-\d{2}/`)
+
+// s3Shaped reports whether an unsigned request has S3's shape, a REST call on a bucket or key,
+// rather than another service's: no X-Amz-Target, no form-encoded body, no API-version or Smithy
+// path.
+func s3Shaped(r *http.Request) bool {
+	return r.Header.Get("X-Amz-Target") == "" && !strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") &&
+		!apiVersionPath.MatchString(r.URL.Path) && !strings.HasPrefix(r.URL.Path, "/service/")
+}
+
 func (g *Gateway) now() time.Time {
 	if g.opts.Now != nil {
 		return g.opts.Now()
@@ -261,6 +273,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeAuthError(w, r, firstScopeService(auth), aerr, false)
 			return
 		}
+	}
+	if name == "" && s3Shaped(r) {
+		// An anonymous S3 request (curl of an object's URL): S3 answers 403 AccessDenied, its
+		// buckets being private, in its own form.
+		S3RequestID(w)
+		WriteError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied (the request is not signed: the local cloud's buckets are private, as S3's are by default; sign it, or presign its URL)")
+		return
 	}
 	if name == "" {
 		WriteError(w, r, http.StatusBadRequest, "MissingAuthenticationToken",

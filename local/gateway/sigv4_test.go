@@ -413,6 +413,41 @@ func TestSigV4Refusals(t *testing.T) {
 	admin := keys.NewKey("arn:aws:iam::000000000000:root")
 	now := time.Now()
 
+	// Unsigned: an S3-shaped request (curl of an object's URL) gets S3's 403 AccessDenied, with
+	// S3's request id; another service's gets the gateway's 400 naming what is missing.
+	t.Run("unsigned", func(t *testing.T) {
+		for _, c := range []struct {
+			method, path, target, contentType string
+			status                            int
+			code                              string
+		}{
+			{"GET", "/bucket/key.json", "", "", 403, "<Code>AccessDenied</Code>"},
+			{"PUT", "/bucket/key.json", "", "text/plain", 403, "<Code>AccessDenied</Code>"},
+			{"GET", "/", "", "", 403, "<Code>AccessDenied</Code>"},
+			{"POST", "/", "AmazonSQS.ListQueues", "application/x-amz-json-1.0", 400, "MissingAuthenticationToken"},
+			{"POST", "/", "", "application/x-www-form-urlencoded", 400, "MissingAuthenticationToken"},
+			{"POST", "/2015-03-31/functions/fn/invocations", "", "", 400, "MissingAuthenticationToken"},
+		} {
+			req, _ := http.NewRequest(c.method, endpoint+c.path, strings.NewReader(""))
+			if c.target != "" {
+				req.Header.Set("X-Amz-Target", c.target)
+			}
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			s3 := c.status == 403
+			if resp.StatusCode != c.status || !strings.Contains(string(b), c.code) || (resp.Header.Get("X-Amz-Request-Id") != "") != s3 {
+				t.Errorf("unsigned %s %s: %d %s (x-amz-request-id %q), want %d %s", c.method, c.path, resp.StatusCode, b, resp.Header.Get("X-Amz-Request-Id"), c.status, c.code)
+			}
+		}
+	})
+
 	t.Run("tampered JSON body", func(t *testing.T) {
 		body := []byte(`{"QueueName":"a"}`)
 		req, _ := http.NewRequest("POST", endpoint+"/", bytes.NewReader(body))
