@@ -265,10 +265,11 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Handle("lambda", c.lambda.Handler())
 	// A mapping polls as its function's role (esm.Mapping.Role); the internal client serves none.
 	c.esm, err = esm.New(runCtx, esm.Options{SQS: sqs.NewFromConfig(c.as(PrincipalInternal)), SQSAs: c.sqsAs,
-		Lambda: c.lambda, Region: Region, Logger: c.log})
+		Lambda: c.lambda, Region: Region, AccountID: AccountID, Logger: c.log})
 	if err != nil {
 		return nil, fmt.Errorf("cloud: %w", err)
 	}
+	c.gw.Use("lambda", c.esm.Interceptor) // the mappings' part of the Lambda API
 
 	c.progress("local cloud: starting Step Functions (aws-local-stepfunctions on Node 22) ...")
 	c.sfn = sfn.New(sfn.Options{

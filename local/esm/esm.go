@@ -116,6 +116,9 @@ type Options struct {
 	SQSAs func(principal string) SQSAPI
 	// Region is each record's awsRegion. Default: us-east-1.
 	Region string
+	// AccountID is the account of the mappings' and functions' ARNs in the API's answers.
+	// Default: 000000000000.
+	AccountID string
 	// WaitTime is the long-poll wait of each ReceiveMessage. Default: 20 s (what Lambda uses).
 	WaitTime time.Duration
 	// Logger. Default: discard.
@@ -140,6 +143,9 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
 	}
 	if opts.WaitTime == 0 {
 		opts.WaitTime = 20 * time.Second
@@ -178,7 +184,8 @@ func (s *Service) Create(m Mapping) (string, error) {
 			m.QueueARN, m.FunctionName, int(visibility/time.Second), int(t/time.Second))
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, ctx: ctx, cancel: cancel, uuid: newUUID(m)}
+	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, ctx: ctx, cancel: cancel, uuid: newUUID(m),
+		modified: time.Now(), reason: "User action"}
 	s.mu.Lock()
 	s.mappings[p.uuid] = p
 	s.mu.Unlock()
@@ -213,7 +220,11 @@ func (s *Service) Delete(uuid string) error {
 	if p == nil {
 		return fmt.Errorf("event source mapping %s: not found", uuid)
 	}
+	p.state.Lock() // not while SetEnabled starts or stops it
+	p.mu.Lock()
 	p.cancel()
+	p.mu.Unlock()
+	p.state.Unlock()
 	p.wg.Wait()
 	return nil
 }
@@ -251,6 +262,13 @@ type poller struct {
 	active int
 	peak   int // the most pollers active at once
 	wg     sync.WaitGroup
+
+	// state serializes SetEnabled; disabled, modified and reason (its StateTransitionReason) are
+	// read and written under mu. ctx and cancel are replaced when a disabled mapping is enabled.
+	state    sync.Mutex
+	disabled bool
+	modified time.Time
+	reason   string
 }
 
 // Lambda's scaling of an SQS event source (services-sqs-scaling): "when messages are available,

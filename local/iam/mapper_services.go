@@ -616,8 +616,20 @@ func (m *Mapper) states(r *http.Request) (Operation, error) {
 	return op, unmapped(name)
 }
 
-// Lambda: REST, /2015-03-31/functions/...
+// Lambda: REST, /2015-03-31/functions/... and /2015-03-31/event-source-mappings/...
 func (m *Mapper) lambda(r *http.Request) (Operation, error) {
+	if mapping, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/event-source-mappings"); ok {
+		uuid := strings.Trim(mapping, "/")
+		switch {
+		case uuid == "" && r.Method == http.MethodGet:
+			return Operation{Name: "ListEventSourceMappings", Checks: []Check{check("lambda:ListEventSourceMappings", "*")}}, nil
+		case uuid != "" && r.Method == http.MethodGet:
+			return Operation{Name: "GetEventSourceMapping", Checks: []Check{check("lambda:GetEventSourceMapping", m.arn("lambda", "event-source-mapping:"+uuid))}}, nil
+		case uuid != "" && r.Method == http.MethodPut:
+			return Operation{Name: "UpdateEventSourceMapping", Checks: []Check{check("lambda:UpdateEventSourceMapping", m.arn("lambda", "event-source-mapping:"+uuid))}}, nil
+		}
+		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
 	if !ok {
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)

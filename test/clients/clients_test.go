@@ -794,6 +794,34 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 			t.Errorf("the standard queue received %q, want each message once: %q", std, want)
 		}
 	})
+
+	// Last: the stack's trigger switched off and on again, as a user practising "the trigger is
+	// off" does, through Lambda's own API (the documents above were all processed by now).
+	t.Run("lambda event source mapping: list, switch off, get, switch on", func(t *testing.T) {
+		type mapping struct {
+			UUID, State, EventSourceArn, FunctionArn, StateTransitionReason string
+			BatchSize                                                       int
+		}
+		var list struct{ EventSourceMappings []mapping }
+		call(t, &list, "lambda", "ListEventSourceMappings", map[string]any{"FunctionName": st.out["FunctionName"]})
+		if len(list.EventSourceMappings) != 1 {
+			t.Fatalf("the function's mappings: %+v, want its one", list.EventSourceMappings)
+		}
+		m := list.EventSourceMappings[0]
+		if m.State != "Enabled" || !strings.HasSuffix(m.FunctionArn, ":function:"+st.out["FunctionName"]) || !strings.HasPrefix(m.EventSourceArn, "arn:aws:sqs:") || m.BatchSize < 1 {
+			t.Errorf("the mapping = %+v", m)
+		}
+		var off, got, on mapping
+		call(t, &off, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "Enabled": false})
+		call(t, &got, "lambda", "GetEventSourceMapping", map[string]any{"UUID": m.UUID})
+		call(t, &on, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "Enabled": true})
+		if off.State != "Disabled" || got.State != "Disabled" || got.StateTransitionReason != "USER_INITIATED" || on.State != "Enabled" {
+			t.Errorf("switched off %s, then read %s (%s), switched on %s; want Disabled, Disabled (USER_INITIATED), Enabled", off.State, got.State, got.StateTransitionReason, on.State)
+		}
+		if err := sess.call(nil, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "BatchSize": 5}); err == nil || !strings.Contains(err.Error(), "Enabled only") {
+			t.Errorf("an update of BatchSize: %v, want it refused, saying what the local Lambda updates", err)
+		}
+	})
 }
 
 // longPollAttempt is one attempt of the long-poll subtest (see it): two receive-message calls
