@@ -272,6 +272,12 @@ func TestMap(t *testing.T) {
 			[]Check{c("states:ListExecutions", "arn:aws:states:us-east-1:000000000000:mapRun:m/run:1")}, nil, ""},
 		{"states list executions of nothing", "states", jsonReq("AWSStepFunctions.ListExecutions", `{}`), "ListExecutions", nil, nil, "no stateMachineArn"},
 		// Lambda.
+		{"lambda list mappings", "lambda", restReq(http.MethodGet, "/2015-03-31/event-source-mappings/?FunctionName=etl", nil, ""), "ListEventSourceMappings",
+			[]Check{c("lambda:ListEventSourceMappings", "*")}, nil, ""},
+		{"lambda get a mapping", "lambda", restReq(http.MethodGet, "/2015-03-31/event-source-mappings/1234-ab", nil, ""), "GetEventSourceMapping",
+			[]Check{c("lambda:GetEventSourceMapping", "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:1234-ab")}, nil, ""},
+		{"lambda switch a mapping off", "lambda", restReq(http.MethodPut, "/2015-03-31/event-source-mappings/1234-ab", nil, `{"Enabled":false}`), "UpdateEventSourceMapping",
+			[]Check{c("lambda:UpdateEventSourceMapping", "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:1234-ab")}, nil, ""},
 		{"lambda invoke", "lambda", restReq(http.MethodPost, "/2015-03-31/functions/etl/invocations", nil, "{}"), "Invoke",
 			[]Check{c("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:000000000000:function:etl")}, nil, ""},
 		{"lambda invoke qualified", "lambda", restReq(http.MethodPost, "/2015-03-31/functions/etl/invocations?Qualifier=live", nil, "{}"), "Invoke",
