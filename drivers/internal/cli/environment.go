@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,10 +16,24 @@ import (
 
 // What a shell needs to reach the local cloud, as the README's "To keep a local cloud up" says it:
 // the environment (AWS_ENDPOINT_URL, AWS_REGION, this start's key) comes from the running cloud.
-const (
-	localUp  = "go run ./drivers/chaoslab local up"
-	localEnv = `eval "$(go run ./drivers/chaoslab local env)"`
+// The commands are said as this program was started: `go run ./drivers/chaoslab` from the
+// repository, else the built `chaoslab`.
+var (
+	localUp  = chaoslabCmd() + " local up"
+	localEnv = `eval "$(` + chaoslabCmd() + ` local env)"`
 )
+
+// dirNote follows the hints: a cloud started with -dir is named by it again.
+const dirNote = " (add the -dir its `local up` was given, if any)"
+
+// chaoslabCmd is how to run chaoslab: as `go run` ran this program (its executable in Go's build
+// directory), or by its name.
+func chaoslabCmd() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(exe, string(os.PathSeparator)+"go-build") {
+		return "go run ./drivers/chaoslab"
+	}
+	return "chaoslab"
+}
 
 // ErrNoRegion is wrapped by CheckRegion's error.
 var ErrNoRegion = errors.New("no AWS region configured")
@@ -53,13 +68,13 @@ func LocalCloudHint(err error) string {
 		// is not the local cloud.
 		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() && u.Port() == strconv.Itoa(addr.Port) {
 			return fmt.Sprintf("\nnothing listens on %s: the local cloud may not be running. Start it with `%s`, "+
-				"then, in this shell, %s (each start picks a port and a key of its own)", addr, localUp, localEnv)
+				"then, in this shell, %s%s (each start picks a port and a key of its own)", addr, localUp, localEnv, dirNote)
 		}
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) && staleKeyCodes[api.ErrorCode()] {
 		return fmt.Sprintf("\nthe local cloud at %s does not know this key: it was started again since this shell took its "+
-			"environment (each start makes a key of its own). Run %s again", endpoint, localEnv)
+			"environment (each start makes a key of its own). Run %s again%s", endpoint, localEnv, dirNote)
 	}
 	return ""
 }
