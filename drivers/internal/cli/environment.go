@@ -23,8 +23,6 @@ var (
 	localEnv = `eval "$(` + chaoslabCmd() + ` local env)"`
 )
 
-// dirNote follows the hints: a cloud started with -dir is named by it again.
-const dirNote = " (add the -dir its `local up` was given, if any)"
 
 // chaoslabCmd is how to run chaoslab: as `go run` ran this program (its executable in Go's build
 // directory), or by its name.
@@ -68,13 +66,13 @@ func LocalCloudHint(err error) string {
 		// is not the local cloud.
 		if addr, ok := op.Addr.(*net.TCPAddr); ok && addr.IP.IsLoopback() && u.Port() == strconv.Itoa(addr.Port) {
 			return fmt.Sprintf("\nnothing listens on %s: the local cloud may not be running. Start it with `%s`, "+
-				"then, in this shell, %s%s (each start picks a port and a key of its own)", addr, localUp, localEnv, dirNote)
+				"then, in this shell, %s (each start picks a port and a key of its own; give both the cloud's -dir, if it was started with one)", addr, localUp, localEnv)
 		}
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) && staleKeyCodes[api.ErrorCode()] {
 		return fmt.Sprintf("\nthe local cloud at %s does not know this key: it was started again since this shell took its "+
-			"environment (each start makes a key of its own). Run %s again%s", endpoint, localEnv, dirNote)
+			"environment (each start makes a key of its own). Run %s again (with the cloud's -dir, if it was started with one)", endpoint, localEnv)
 	}
 	return ""
 }
