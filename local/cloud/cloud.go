@@ -220,7 +220,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("dynamodb", c.dynamoTables)
-	c.gw.Use("dynamodb", c.dynamoARNs) // after dynamoTables: the ARNs left are this region's and account's
+	c.gw.Use("dynamodb", c.dynamoARNs)       // after dynamoTables: the ARNs left are this region's and account's
 	c.gw.Use("s3", (&s3Served{}).Middleware) // outermost: what the interceptors and the emulator serve
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("s3", c.bucketPolicies)

@@ -23,7 +23,6 @@ var (
 	localEnv = `eval "$(` + chaoslabCmd() + ` local env)"`
 )
 
-
 // chaoslabCmd is how to run chaoslab: as `go run` ran this program (its executable in Go's build
 // directory), or by its name.
 func chaoslabCmd() string {
