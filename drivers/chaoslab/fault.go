@@ -93,14 +93,14 @@ func bindParamAlias(fs *flag.FlagSet, names *stack.Names, usage string) (agree f
 		return fmt.Errorf("-param %s and -fault-parameter %s name two parameters: give one of them", param, other)
 	}
 	fs.Func("param", "same as -fault-parameter ("+usage+")", func(s string) error {
-		// A -fault-parameter given before: the flag holds a value no -param set (-param twice: the
-		// last one wins, as for any flag).
+		// A -fault-parameter given before: the flag holds a value no -param set (-param twice is
+		// refused, as any flag given twice).
 		if v := names.Flag(stack.FaultParameterName); v != "" && v != param && v != s {
 			param = s
 			return conflict(v)
 		}
 		param = s
-		return fs.Set("fault-parameter", s)
+		return cli.SetAlias(fs, "fault-parameter", s) // not -fault-parameter given: that one may follow
 	})
 	return func() error {
 		if v := names.Flag(stack.FaultParameterName); param != "" && v != param {

@@ -1166,6 +1166,9 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"fault", "enable"}, "enable what?", faultSynopsis},
 		{[]string{"import-fis", "-function-tag", "bad", "t.json"}, `invalid value "bad" for flag -function-tag`, "chaoslab import-fis [flags] <template.json>"},
 		{[]string{"local", "down", "-stack", "x"}, "-stack does not apply to down", localSynopsis},
+		// A flag given twice is refused (the last one was taken without a word).
+		{[]string{"compile", "-pause", "10s", "-pause", "20s", "exp_1-minor_delay"}, `-pause: given twice: give it once ("10s", then "20s")`, "chaoslab compile [flags] <file|name>"},
+		{[]string{"run", "-v", "-alongside", "-v", "exp_1-minor_delay"}, "flag v: given twice", "chaoslab run [flags] <file|name>"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -239,6 +239,7 @@ func Report(w io.Writer, err error, fallback int) int {
 // was taken for another argument ("want one experiment, got 3 arguments") or for a file name.
 // After "--" everything is an argument.
 func Parse(fs *flag.FlagSet, args []string) error {
+	defer once(fs)() // a flag given twice is refused, not the last one taken
 	var positional []string
 	for {
 		if err := parseOnce(fs, args); err != nil {
@@ -258,6 +259,79 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, positional...))
 }
 
+// errTwice ends the message of a flag given twice.
+const errTwice = "given twice: give it once"
+
+// onceValue refuses a flag's second value: `-pause 10s -pause 20s` took 20 s without a word, where
+// a key given twice in an experiment file is refused. A flag whose usage says "repeatable" takes
+// several (import-fis -function-tag).
+type onceValue struct {
+	flag.Value
+	first *string
+}
+
+func (o *onceValue) Set(s string) error {
+	if o.first != nil {
+		return fmt.Errorf("%s (%q, then %q)", errTwice, *o.first, s)
+	}
+	o.first = &s
+	return o.Value.Set(s)
+}
+
+// IsBoolFlag keeps a boolean flag one (-v, not -v=true).
+func (o *onceValue) IsBoolFlag() bool {
+	b, ok := o.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// once wraps each of fs's flags that is not repeatable in an onceValue, and returns what puts the
+// flags back (the help names each flag's type by its own value's).
+func once(fs *flag.FlagSet) (restore func()) {
+	var wrapped []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, done := f.Value.(*onceValue); done || strings.Contains(f.Usage, "repeatable") {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value}
+		wrapped = append(wrapped, f)
+	})
+	return func() {
+		for _, f := range wrapped {
+			f.Value = f.Value.(*onceValue).Value
+		}
+	}
+}
+
+// SetAlias sets fs's flag name as another flag that stands for it does (an alias's value), without
+// counting as the flag's own: the flag may still be given once itself (the two then compared by
+// the caller, not refused as given twice).
+func SetAlias(fs *flag.FlagSet, name, value string) error {
+	f := fs.Lookup(name)
+	if f == nil {
+		return fmt.Errorf("no flag -%s", name)
+	}
+	if o, ok := f.Value.(*onceValue); ok {
+		return o.Value.Set(value)
+	}
+	return f.Value.Set(value)
+}
+
+// plain runs f with fs's flags unwrapped from once's onceValues.
+func plain(fs *flag.FlagSet, f func()) {
+	wrapped := map[*flag.Flag]*onceValue{}
+	fs.VisitAll(func(fl *flag.Flag) {
+		if o, ok := fl.Value.(*onceValue); ok {
+			wrapped[fl], fl.Value = o, o.Value
+		}
+	})
+	defer func() {
+		for fl, o := range wrapped {
+			fl.Value = o
+		}
+	}()
+	f()
+}
+
 // parseOnce is fs.Parse, where a bad command line is told in two lines, without the usage: the flag
 // package printed the error and then the whole usage (82 lines for chaoslab run), the error scrolled
 // out of sight. The error says what one looks like for a duration that does not parse (the flag
@@ -274,10 +348,13 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, flag.ErrHelp):
-		io.WriteString(out, printed.String())
+		// Printed again with the flags' own values (once's wrappers would name every type "value").
+		plain(fs, fs.Usage)
 		return err
 	}
-	if better := durationError(fs, err); better != nil {
+	if strings.Contains(err.Error(), errTwice) {
+		// as the flag package says it: invalid value "20s" for flag -pause: given twice ...
+	} else if better := durationError(fs, err); better != nil {
 		err = better
 	} else if near := nearestFlag(fs, err); near != "" {
 		err = fmt.Errorf("%w: did you mean -%s?", err, near)
@@ -312,7 +389,11 @@ func durationError(fs *flag.FlagSet, err error) error {
 	if f == nil {
 		return nil
 	}
-	g, ok := f.Value.(flag.Getter) // a Func flag is none
+	v := f.Value
+	if o, ok := v.(*onceValue); ok {
+		v = o.Value
+	}
+	g, ok := v.(flag.Getter) // a Func flag is none
 	if !ok {
 		return nil
 	}

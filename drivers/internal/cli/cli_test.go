@@ -115,3 +115,32 @@ func TestQuietSDK(t *testing.T) {
 	}
 	quietSDK{}.Logf(logging.Warn, "no logger: nothing") // no panic
 }
+
+// A flag given twice is refused, naming both values, unless its usage says it is repeatable; the
+// help still names each flag's type; an alias sets its flag without counting as it.
+func TestFlagGivenTwice(t *testing.T) {
+	var out bytes.Buffer
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	d := fs.Duration("pause", 0, "a `duration`")
+	var tags []string
+	fs.Func("tag", "a tag (repeatable)", func(s string) error { tags = append(tags, s); return nil })
+	name := fs.String("name", "", "a name")
+	fs.Func("alias", "same as -name", func(s string) error { return SetAlias(fs, "name", s) })
+	if err := Parse(fs, []string{"-pause", "1s", "-pause", "2s"}); err == nil || !strings.Contains(err.Error(), `-pause: given twice: give it once ("1s", then "2s")`) {
+		t.Errorf("-pause twice: %v, want it refused naming both", err)
+	}
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	d = fs.Duration("pause", 0, "a `duration`")
+	fs.Func("tag", "a tag (repeatable)", func(s string) error { tags = append(tags, s); return nil })
+	name = fs.String("name", "", "a name")
+	fs.Func("alias", "same as -name", func(s string) error { return SetAlias(fs, "name", s) })
+	if err := Parse(fs, []string{"-tag", "a", "x", "-tag", "b", "-pause", "3s", "-alias", "n", "-name", "n"}); err != nil || fmt.Sprint(tags) != "[a b]" || *d != 3*time.Second || *name != "n" {
+		t.Errorf("repeatable -tag, an alias and its flag: %v, tags %v, pause %v, name %q", err, tags, *d, *name)
+	}
+	out.Reset()
+	if err := Parse(fs, []string{"-h"}); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-pause duration") {
+		t.Errorf("-h: %v\n%s\nwant the flags with their types", err, out.String())
+	}
+}
