@@ -97,23 +97,13 @@ func (a *api) describeAlarms(in *describeAlarmsInput) (*describeAlarmsOutput, er
 	// starts after that name however alarms came and went meanwhile, and another listing's is refused.
 	listing := pagetoken.Scope("DescribeAlarms", strings.Join(in.AlarmNames, "\n"), in.AlarmNamePrefix,
 		strings.Join(in.AlarmTypes, "\n"), in.StateValue, in.ActionPrefix, in.ChildrenOfAlarmName, in.ParentsOfAlarmName)
-	after := ""
-	if in.NextToken != "" {
-		last, ok := pagetoken.Last(in.NextToken, listing)
-		if !ok {
-			return nil, badToken()
-		}
-		after = last
+	after, err := tokenAfter(in.NextToken, listing)
+	if err != nil {
+		return nil, err
 	}
-	metricAlarms := len(in.AlarmTypes) == 0
-	for _, t := range in.AlarmTypes {
-		switch t {
-		case "MetricAlarm":
-			metricAlarms = true
-		case "CompositeAlarm":
-		default:
-			return nil, invalid("The value %s for parameter AlarmTypes is invalid (MetricAlarm, CompositeAlarm).", t)
-		}
+	metricAlarms, err := wantsMetricAlarms(in.AlarmTypes)
+	if err != nil {
+		return nil, err
 	}
 	out := &describeAlarmsOutput{MetricAlarms: []metricAlarm{}, CompositeAlarms: []struct{}{}}
 	if !metricAlarms || in.ChildrenOfAlarmName != "" || in.ParentsOfAlarmName != "" {
@@ -294,25 +284,15 @@ func (a *api) describeAlarmHistory(in *describeAlarmHistoryInput) (*describeAlar
 	if !f.Start.IsZero() && !f.End.IsZero() && f.End.Before(f.Start) {
 		return nil, invalid("The parameter EndDate must be greater than or equal to StartDate.")
 	}
-	metricAlarms := len(in.AlarmTypes) == 0
-	for _, t := range in.AlarmTypes {
-		switch t {
-		case "MetricAlarm":
-			metricAlarms = true
-		case "CompositeAlarm":
-		default:
-			return nil, invalid("The value %s for parameter AlarmTypes is invalid (MetricAlarm, CompositeAlarm).", t)
-		}
+	metricAlarms, err := wantsMetricAlarms(in.AlarmTypes)
+	if err != nil {
+		return nil, err
 	}
 	listing := pagetoken.Scope("DescribeAlarmHistory", in.AlarmName, strings.Join(in.AlarmTypes, "\n"), in.HistoryItemType,
 		fmt.Sprint(f.Start.UnixNano(), f.End.UnixNano()), in.ScanBy, in.AlarmContributorID)
-	after := ""
-	if in.NextToken != "" {
-		last, ok := pagetoken.Last(in.NextToken, listing)
-		if !ok {
-			return nil, badToken()
-		}
-		after = last
+	after, err := tokenAfter(in.NextToken, listing)
+	if err != nil {
+		return nil, err
 	}
 	out := &describeAlarmHistoryOutput{AlarmHistoryItems: []alarmHistoryItem{}}
 	if !metricAlarms || in.AlarmContributorID != "" {
@@ -405,4 +385,33 @@ func (a *api) setActionsEnabled(enabled bool, names []string) (*noOutput, error)
 	}
 	a.s.SetActionsEnabled(enabled, names...)
 	return &noOutput{}, nil
+}
+
+// wantsMetricAlarms reports whether AlarmTypes asks for metric alarms (as none given does): the
+// local CloudWatch holds no composite ones. Another type is refused.
+func wantsMetricAlarms(types []string) (bool, error) {
+	metric := len(types) == 0
+	for _, t := range types {
+		switch t {
+		case "MetricAlarm":
+			metric = true
+		case "CompositeAlarm":
+		default:
+			return false, invalid("The value %s for parameter AlarmTypes is invalid (MetricAlarm, CompositeAlarm).", t)
+		}
+	}
+	return metric, nil
+}
+
+// tokenAfter is the last item a NextToken of the listing names ("" without a token); a token of
+// another listing is refused.
+func tokenAfter(token, listing string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	last, ok := pagetoken.Last(token, listing)
+	if !ok {
+		return "", badToken()
+	}
+	return last, nil
 }
