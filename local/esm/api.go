@@ -1,7 +1,6 @@
 package esm
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 )
 
 // The mappings as Lambda's API answers them: ListEventSourceMappings, GetEventSourceMapping, and
@@ -20,11 +21,12 @@ import (
 
 // Info is a mapping as GetEventSourceMapping describes it.
 type Info struct {
-	UUID                 string
-	Mapping              Mapping
-	Enabled              bool
-	LastModified         time.Time
-	StateTransitionSince string // USER_INITIATED (an update) or User action (the create)
+	UUID                  string
+	Mapping               Mapping
+	State                 string // Enabled, Disabling (its pollers still returning) or Disabled
+	LastModified          time.Time
+	StateTransitionReason string // USER_INITIATED
+	concurrencySet        bool   // ScalingConfig given
 }
 
 // ErrNotFound is the error of a mapping that does not exist.
@@ -57,8 +59,8 @@ func (s *Service) Get(uuid string) (Info, error) {
 	return p.info(), nil
 }
 
-// SetEnabled stops the mapping's polling (enabled false: the batches in flight finish, and its
-// messages wait in the queue) or starts it again.
+// SetEnabled stops the mapping's polling (enabled false: Disabling at once, then Disabled when the
+// batches in flight have finished; its messages wait in the queue) or starts it again.
 func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 	s.mu.Lock()
 	p := s.mappings[uuid]
@@ -77,20 +79,30 @@ func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 	if p.disabled == !enabled {
 		return p.info(), nil
 	}
-	if enabled {
-		p.mu.Lock()
-		p.ctx, p.cancel = context.WithCancel(s.ctx)
-		p.mu.Unlock()
-		p.scaleTo(idlePollers)
-	} else {
-		p.mu.Lock()
-		p.cancel()
-		p.mu.Unlock()
-		p.wg.Wait()
-	}
 	p.mu.Lock()
-	p.disabled, p.modified, p.reason = !enabled, time.Now(), "USER_INITIATED"
+	if enabled {
+		p.gen = newGeneration(s.ctx) // the old one, if still finishing, goes on until its batches are done
+		p.disabled, p.stopping = false, false
+	} else {
+		// Answered at once, as Lambda answers Disabling: the pollers return, their batches in flight
+		// finish (a function that switches off its own trigger is one of them), then it is Disabled.
+		g := p.gen
+		g.cancel()
+		p.disabled, p.stopping = true, true
+		go func() {
+			g.wg.Wait()
+			p.mu.Lock()
+			if p.gen == g {
+				p.stopping = false
+			}
+			p.mu.Unlock()
+		}()
+	}
+	p.modified, p.reason = time.Now(), "USER_INITIATED"
 	p.mu.Unlock()
+	if enabled {
+		p.scaleTo(idlePollers)
+	}
 	s.opts.Logger.Info("event source mapping updated", "uuid", uuid, "enabled", enabled)
 	return p.info(), nil
 }
@@ -98,22 +110,29 @@ func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 func (p *poller) info() Info {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Info{UUID: p.uuid, Mapping: p.m, Enabled: !p.disabled, LastModified: p.modified, StateTransitionSince: p.reason}
+	state := "Enabled"
+	switch {
+	case p.disabled && p.stopping:
+		state = "Disabling"
+	case p.disabled:
+		state = "Disabled"
+	}
+	return Info{UUID: p.uuid, Mapping: p.m, State: state, LastModified: p.modified, StateTransitionReason: p.reason, concurrencySet: p.concurrencySet}
 }
 
 // mappingConfiguration is Lambda's EventSourceMappingConfiguration, the members an SQS mapping has.
 type mappingConfiguration struct {
-	UUID                           string        `json:"UUID"`
-	BatchSize                      int           `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds int           `json:"MaximumBatchingWindowInSeconds"`
-	EventSourceArn                 string        `json:"EventSourceArn"`
-	FunctionArn                    string        `json:"FunctionArn"`
-	LastModified                   float64       `json:"LastModified"`
-	State                          string        `json:"State"`
-	StateTransitionReason          string        `json:"StateTransitionReason"`
-	FunctionResponseTypes          []string      `json:"FunctionResponseTypes"`
-	ScalingConfig                  scalingConfig `json:"ScalingConfig"`
-	EventSourceMappingArn          string        `json:"EventSourceMappingArn"`
+	UUID                           string         `json:"UUID"`
+	BatchSize                      int            `json:"BatchSize"`
+	MaximumBatchingWindowInSeconds int            `json:"MaximumBatchingWindowInSeconds"`
+	EventSourceArn                 string         `json:"EventSourceArn"`
+	FunctionArn                    string         `json:"FunctionArn"`
+	LastModified                   float64        `json:"LastModified"`
+	State                          string         `json:"State"`
+	StateTransitionReason          string         `json:"StateTransitionReason"`
+	FunctionResponseTypes          []string       `json:"FunctionResponseTypes"`
+	ScalingConfig                  *scalingConfig `json:"ScalingConfig,omitempty"`
+	EventSourceMappingArn          string         `json:"EventSourceMappingArn"`
 }
 
 type scalingConfig struct {
@@ -121,15 +140,13 @@ type scalingConfig struct {
 }
 
 func (s *Service) configuration(i Info) mappingConfiguration {
-	state := "Enabled"
-	if !i.Enabled {
-		state = "Disabled"
-	}
 	c := mappingConfiguration{UUID: i.UUID, BatchSize: i.Mapping.BatchSize, MaximumBatchingWindowInSeconds: int(i.Mapping.BatchingWindow / time.Second),
 		EventSourceArn: i.Mapping.QueueARN, FunctionArn: s.arn("function:" + i.Mapping.FunctionName),
-		LastModified: float64(i.LastModified.UnixMilli()) / 1e3, State: state, StateTransitionReason: i.StateTransitionSince,
-		FunctionResponseTypes: []string{}, ScalingConfig: scalingConfig{i.Mapping.MaximumConcurrency},
-		EventSourceMappingArn: s.arn("event-source-mapping:" + i.UUID)}
+		LastModified: float64(i.LastModified.UnixMilli()) / 1e3, State: i.State, StateTransitionReason: i.StateTransitionReason,
+		FunctionResponseTypes: []string{}, EventSourceMappingArn: s.arn("event-source-mapping:" + i.UUID)}
+	if i.concurrencySet { // as Lambda answers it: only when set
+		c.ScalingConfig = &scalingConfig{i.Mapping.MaximumConcurrency}
+	}
 	if i.Mapping.ReportBatchItemFailures {
 		c.FunctionResponseTypes = []string{"ReportBatchItemFailures"}
 	}
@@ -182,13 +199,18 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 		n = min(m, listPage)
 	}
 	fn, source := q.Get("FunctionName"), q.Get("EventSourceArn")
+	// FunctionName as Lambda reads it: a name, a partial or full ARN, $LATEST or no qualifier.
+	ref, ok := lambdaname.Parse(fn)
+	if fn != "" && (!ok || ref.Qualifier != "" && ref.Qualifier != "$LATEST" ||
+		ref.Region != "" && ref.Region != s.opts.Region || ref.Account != "" && ref.Account != s.opts.AccountID) {
+		ref.Name = "\x00" // a function that is none of this cloud's: no mapping
+	}
 	var list []mappingConfiguration
 	for _, i := range s.List() {
-		c := s.configuration(i)
-		if fn != "" && fn != i.Mapping.FunctionName && fn != c.FunctionArn || source != "" && source != i.Mapping.QueueARN {
+		if fn != "" && ref.Name != i.Mapping.FunctionName || source != "" && source != i.Mapping.QueueARN {
 			continue
 		}
-		list = append(list, c)
+		list = append(list, s.configuration(i))
 	}
 	// A marker is the last UUID answered: the next page starts after it.
 	if marker := q.Get("Marker"); marker != "" {

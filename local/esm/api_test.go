@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -36,31 +37,48 @@ func TestUpdateEnabledStopsAndStartsPolling(t *testing.T) {
 	}
 	m := ms[0].(map[string]any)
 	if m["UUID"] != p.uuid || m["State"] != "Enabled" || m["EventSourceArn"] != work.arn || m["FunctionArn"] != "arn:aws:lambda:us-east-1:000000000000:function:switch" ||
-		m["BatchSize"] != 10.0 || m["FunctionResponseTypes"].([]any)[0] != "ReportBatchItemFailures" {
+		m["BatchSize"] != 10.0 || m["FunctionResponseTypes"].([]any)[0] != "ReportBatchItemFailures" || m["ScalingConfig"] != nil || m["StateTransitionReason"] != "USER_INITIATED" {
 		t.Errorf("the mapping = %v", m)
+	}
+	for _, fn := range []string{"000000000000:function:switch", "switch:$LATEST", "arn:aws:lambda:us-east-1:000000000000:function:switch"} {
+		if _, l := call("GET", "/2015-03-31/event-source-mappings/?FunctionName="+url.QueryEscape(fn), ""); len(l["EventSourceMappings"].([]any)) != 1 {
+			t.Errorf("the mappings of %s: %v, want the one", fn, l)
+		}
 	}
 	if _, other := call("GET", "/2015-03-31/event-source-mappings/?EventSourceArn=arn:aws:sqs:us-east-1:000000000000:other", ""); len(other["EventSourceMappings"].([]any)) != 0 {
 		t.Errorf("the mappings of another queue: %v", other)
 	}
 
-	if code, m := call("PUT", "/2015-03-31/event-source-mappings/"+p.uuid, `{"Enabled": false}`); code != 202 || m["State"] != "Disabled" || m["StateTransitionReason"] != "USER_INITIATED" {
-		t.Fatalf("UpdateEventSourceMapping Enabled false: %d %v", code, m)
+	// Switched off with a batch in flight: answered at once, Disabling, as Lambda answers it (a
+	// function that switches off its own trigger waited on itself), then Disabled once the batch is done.
+	send(t, work, "slow")
+	waitFor(t, 10*time.Second, "the slow batch to start", func() bool { got, _ := seen(t, records); return len(got) == 1 })
+	start := time.Now()
+	code, m = call("PUT", "/2015-03-31/event-source-mappings/"+p.uuid, `{"Enabled": false}`)
+	if took := time.Since(start); code != 202 || m["State"] != "Disabling" || m["StateTransitionReason"] != "USER_INITIATED" || took > time.Second {
+		t.Fatalf("UpdateEventSourceMapping Enabled false: %d %v after %s; want 202 Disabling at once", code, m, took)
 	}
+	waitFor(t, 10*time.Second, "Disabled", func() bool {
+		_, m := call("GET", "/2015-03-31/event-source-mappings/"+p.uuid, "")
+		return m["State"] == "Disabled"
+	})
 	if now, _ := p.pollers(); now != 0 {
 		t.Errorf("%d pollers after it was switched off, want 0", now)
 	}
+	waitFor(t, 10*time.Second, "the slow batch deleted", func() bool { return depth(t, work) == 0 })
+
 	// A long poll cut short by the switch-off may still take a message that arrives within its wait
 	// (the emulator, as SQS, answers a connection gone): the message is sent after that wait.
 	time.Sleep(2500 * time.Millisecond)
 	send(t, work, "held")
 	time.Sleep(3 * time.Second) // longer than the test's long polls
-	if got, _ := seen(t, records); len(got) != 0 || depth(t, work) != 1 {
-		t.Fatalf("switched off: records %v, queue depth %d; want none, the message waiting", got, depth(t, work))
+	if got, _ := seen(t, records); len(got) != 1 || depth(t, work) != 1 {
+		t.Fatalf("switched off: records %v, queue depth %d; want the slow one only, the message waiting", got, depth(t, work))
 	}
 	if code, m := call("PUT", "/2015-03-31/event-source-mappings/"+p.uuid, `{"Enabled": true}`); code != 202 || m["State"] != "Enabled" {
 		t.Fatalf("UpdateEventSourceMapping Enabled true: %d %v", code, m)
 	}
-	waitFor(t, 20*time.Second, "the waiting message", func() bool { got, _ := seen(t, records); return len(got) == 1 })
+	waitFor(t, 20*time.Second, "the waiting message", func() bool { got, _ := seen(t, records); return len(got) == 2 })
 
 	for _, c := range []struct{ method, path, body, want string }{
 		{"GET", "/2015-03-31/event-source-mappings/no-such-uuid", "", "ResourceNotFoundException"},
@@ -75,4 +93,26 @@ func TestUpdateEnabledStopsAndStartsPolling(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %s", c.method, c.path, c.body, rec.Code, rec.Body, c.want)
 		}
 	}
+}
+
+// A mapping made with Enabled false (a template's) exists, listed as Disabled, polls nothing, and
+// takes its queue's messages once switched on.
+func TestMappingMadeDisabled(t *testing.T) {
+	t.Parallel()
+	work, _, records, p := setupMapping(t, "made-off", 30, Mapping{Disabled: true})
+	if now, _ := p.pollers(); now != 0 {
+		t.Fatalf("%d pollers, want none", now)
+	}
+	if i, err := p.svc.Get(p.uuid); err != nil || i.State != "Disabled" {
+		t.Fatalf("Get: %+v, %v; want Disabled", i, err)
+	}
+	send(t, work, "waits")
+	time.Sleep(2 * time.Second)
+	if got, _ := seen(t, records); len(got) != 0 {
+		t.Fatalf("records %v while disabled", got)
+	}
+	if i, err := p.svc.SetEnabled(p.uuid, true); err != nil || i.State != "Enabled" {
+		t.Fatalf("SetEnabled true: %+v, %v", i, err)
+	}
+	waitFor(t, 20*time.Second, "the message", func() bool { got, _ := seen(t, records); return len(got) == 1 })
 }

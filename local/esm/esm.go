@@ -68,6 +68,9 @@ type Mapping struct {
 	// when it is unset and scales up to 1,000), so by default a mapping stops at the five batches
 	// Lambda starts with once messages are available.
 	MaximumConcurrency int
+	// Disabled is Enabled false: the mapping exists (listed, switched on by
+	// UpdateEventSourceMapping) but does not poll.
+	Disabled bool
 }
 
 func (m Mapping) validate() error {
@@ -162,7 +165,8 @@ func (s *Service) Create(m Mapping) (string, error) {
 	if m.BatchSize == 0 {
 		m.BatchSize = 10
 	}
-	if m.MaximumConcurrency == 0 {
+	concurrencySet := m.MaximumConcurrency != 0
+	if !concurrencySet {
 		m.MaximumConcurrency = 5
 	}
 	if err := m.validate(); err != nil {
@@ -183,9 +187,11 @@ func (s *Service) Create(m Mapping) (string, error) {
 		return "", fmt.Errorf("event source mapping %s → %s: InvalidParameterValueException: Queue visibility timeout: %d seconds is less than Function timeout: %d seconds",
 			m.QueueARN, m.FunctionName, int(visibility/time.Second), int(t/time.Second))
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
-	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, ctx: ctx, cancel: cancel, uuid: newUUID(m),
-		modified: time.Now(), reason: "User action"}
+	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, gen: newGeneration(s.ctx), uuid: newUUID(m),
+		modified: time.Now(), reason: "USER_INITIATED", concurrencySet: concurrencySet, disabled: m.Disabled}
+	if m.Disabled {
+		p.gen.cancel() // no poller until it is switched on
+	}
 	s.mu.Lock()
 	s.mappings[p.uuid] = p
 	s.mu.Unlock()
@@ -222,10 +228,10 @@ func (s *Service) Delete(uuid string) error {
 	}
 	p.state.Lock() // not while SetEnabled starts or stops it
 	p.mu.Lock()
-	p.cancel()
+	p.gen.cancel()
 	p.mu.Unlock()
 	p.state.Unlock()
-	p.wg.Wait()
+	p.all.Wait()
 	return nil
 }
 
@@ -237,7 +243,7 @@ func (s *Service) Close() error {
 	s.mappings = map[string]*poller{}
 	s.mu.Unlock()
 	for _, p := range ps {
-		p.wg.Wait()
+		p.all.Wait()
 	}
 	return nil
 }
@@ -255,20 +261,36 @@ type poller struct {
 	sqs        SQSAPI // signs as the mapping's role
 	uuid       string
 	visibility time.Duration
-	ctx        context.Context
-	cancel     context.CancelFunc
+	// concurrencySet: MaximumConcurrency was given (the API answers ScalingConfig only then).
+	concurrencySet bool
 
 	mu     sync.Mutex
+	gen    *generation // the pollers started since the mapping was last switched on
 	active int
-	peak   int // the most pollers active at once
-	wg     sync.WaitGroup
+	peak   int            // the most pollers active at once
+	all    sync.WaitGroup // every poller of every generation: Delete and Close wait for them
 
-	// state serializes SetEnabled; disabled, modified and reason (its StateTransitionReason) are
-	// read and written under mu. ctx and cancel are replaced when a disabled mapping is enabled.
+	// state serializes SetEnabled and Delete; disabled, stopping (switched off, its pollers not all
+	// returned yet), modified and reason (its StateTransitionReason) are read and written under mu.
 	state    sync.Mutex
 	disabled bool
+	stopping bool
 	modified time.Time
 	reason   string
+}
+
+// generation is the pollers of one switch-on of a mapping: switched off, its context is cancelled
+// and its pollers return (their batches in flight finish); switched on again, a new one starts,
+// while the old one may still be finishing.
+type generation struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newGeneration(parent context.Context) *generation {
+	ctx, cancel := context.WithCancel(parent)
+	return &generation{ctx: ctx, cancel: cancel}
 }
 
 // Lambda's scaling of an SQS event source (services-sqs-scaling): "when messages are available,
@@ -295,12 +317,13 @@ func (p *poller) spawn() {
 
 // addLocked starts pollers until n are active, within MaximumConcurrency; p.mu is held.
 func (p *poller) addLocked(n int) {
-	for p.active < min(n, p.m.MaximumConcurrency) && p.ctx.Err() == nil {
+	for p.active < min(n, p.m.MaximumConcurrency) && p.gen.ctx.Err() == nil {
 		p.active++
 		p.peak = max(p.peak, p.active)
 		extra := p.active > idlePollers
-		p.wg.Add(1)
-		go p.loop(extra)
+		p.gen.wg.Add(1)
+		p.all.Add(1)
+		go p.loop(p.gen, extra)
 	}
 }
 
@@ -315,18 +338,20 @@ func (p *poller) pollers() (now, peak int) {
 // empty receive (in the local cloud a whole long poll without a message: its gateway keeps a long
 // poll waiting until its time is up, as SQS does), as Lambda scales pollers down when the queue
 // drains. (AWS keeps five when MaximumConcurrency is set; here every mapping goes back to two.)
-func (p *poller) loop(extra bool) {
-	defer p.wg.Done()
+func (p *poller) loop(g *generation, extra bool) {
+	defer p.all.Done()
+	defer g.wg.Done()
 	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()
+	ctx := g.ctx
 	backoff := time.Second
-	for p.ctx.Err() == nil {
-		batch, err := p.receive()
+	for ctx.Err() == nil {
+		batch, err := p.receive(ctx)
 		if err != nil {
-			if p.ctx.Err() != nil {
+			if ctx.Err() != nil {
 				return
 			}
 			p.svc.opts.Logger.Warn("receive failed", "uuid", p.uuid, "err", err)
-			sleep(p.ctx, backoff)
+			sleep(ctx, backoff)
 			backoff = min(backoff*2, 30*time.Second)
 			continue
 		}
@@ -341,7 +366,7 @@ func (p *poller) loop(extra bool) {
 		if len(batch) >= p.m.BatchSize {
 			p.spawn() // and more while batches come back full
 		}
-		p.process(batch)
+		p.process(ctx, batch)
 	}
 }
 
@@ -356,7 +381,7 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // receive gathers up to BatchSize messages: one long poll, then, within the batching window, more
 // receives until the batch is full.
-func (p *poller) receive() ([]types.Message, error) {
+func (p *poller) receive(ctx context.Context) ([]types.Message, error) {
 	var batch []types.Message
 	var windowEnd time.Time
 	for {
@@ -369,7 +394,7 @@ func (p *poller) receive() ([]types.Message, error) {
 			}
 			wait = min(wait, left)
 		}
-		out, err := p.sqs.ReceiveMessage(p.ctx, &sqs.ReceiveMessageInput{
+		out, err := p.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(p.m.QueueURL),
 			MaxNumberOfMessages:         int32(want),
 			WaitTimeSeconds:             int32(max(0, (wait+time.Second-1)/time.Second)),
@@ -377,7 +402,7 @@ func (p *poller) receive() ([]types.Message, error) {
 			MessageAttributeNames:       []string{"All"},
 		})
 		if err != nil {
-			if len(batch) > 0 && p.ctx.Err() == nil {
+			if len(batch) > 0 && ctx.Err() == nil {
 				return batch, nil
 			}
 			return batch, err
@@ -412,7 +437,7 @@ func appendUnique(batch, msgs []types.Message) []types.Message {
 
 // process invokes the function with batch, in as many invocations as Lambda's 6 MB payload limit
 // needs, one after the other, and deletes what succeeded.
-func (p *poller) process(batch []types.Message) {
+func (p *poller) process(ctx context.Context, batch []types.Message) {
 	received := time.Now()
 	parts, payloads, err := p.events(batch)
 	if err != nil {
@@ -423,7 +448,7 @@ func (p *poller) process(batch []types.Message) {
 		if i > 0 && time.Since(received) >= p.visibility {
 			return // the rest are visible again: another receive has them, or will
 		}
-		if !p.invoke(parts[i], payloads[i], received) && p.m.fifo() {
+		if !p.invoke(ctx, parts[i], payloads[i], received) && p.m.fifo() {
 			return // a FIFO queue's later messages wait for the earlier ones: they return with them
 		}
 	}
@@ -465,7 +490,7 @@ func (p *poller) events(batch []types.Message) (parts [][]types.Message, payload
 
 // invoke runs one invocation of batch (payload is its event) and deletes what succeeded; ok is true
 // when every record of it succeeded.
-func (p *poller) invoke(batch []types.Message, payload []byte, received time.Time) (ok bool) {
+func (p *poller) invoke(ctx context.Context, batch []types.Message, payload []byte, received time.Time) (ok bool) {
 	log := p.svc.opts.Logger
 	var err error
 	var out []byte
@@ -474,16 +499,16 @@ func (p *poller) invoke(batch []types.Message, payload []byte, received time.Tim
 	for {
 		// Invoke with the service context, not the mapping's: a batch in flight finishes (or times
 		// out) even while the mapping stops, as in Lambda.
-		out, fnErr, err = p.svc.opts.Lambda.Invoke(context.WithoutCancel(p.ctx), p.m.FunctionName, payload)
+		out, fnErr, err = p.svc.opts.Lambda.Invoke(context.WithoutCancel(ctx), p.m.FunctionName, payload)
 		if !errors.Is(err, lambda.ErrThrottled) {
 			break
 		}
 		// Throttled: Lambda retries while the messages are still hidden; after that they return to the
 		// queue by themselves.
-		if time.Since(received)+backoff >= p.visibility || p.ctx.Err() != nil {
+		if time.Since(received)+backoff >= p.visibility || ctx.Err() != nil {
 			return false
 		}
-		sleep(p.ctx, backoff)
+		sleep(ctx, backoff)
 		backoff = min(backoff*2, 5*time.Second)
 	}
 	log.Debug("invoked", "uuid", p.uuid, "records", len(batch), "err", err, "function_error", fnErr, "response", truncate(out))
@@ -509,7 +534,7 @@ func (p *poller) invoke(batch []types.Message, payload []byte, received time.Tim
 			}
 		}
 	}
-	p.delete(toDelete)
+	p.delete(ctx, toDelete)
 	return len(toDelete) == len(batch)
 }
 
@@ -556,8 +581,8 @@ func batchItemFailures(out []byte, batch []types.Message) (failed map[string]boo
 }
 
 // delete removes msgs from the queue in batches of 10 (the SQS limit).
-func (p *poller) delete(msgs []types.Message) {
-	ctx := context.WithoutCancel(p.ctx)
+func (p *poller) delete(ctx context.Context, msgs []types.Message) {
+	ctx = context.WithoutCancel(ctx)
 	for len(msgs) > 0 {
 		n := min(len(msgs), 10)
 		entries := make([]types.DeleteMessageBatchRequestEntry, n)

@@ -487,8 +487,8 @@ func TestBatchPartsAfterAFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := &recordingInvoker{}
 			p := &poller{svc: &Service{opts: Options{Lambda: inv, Logger: slog.New(slog.DiscardHandler)}}, sqs: deletes{},
-				m: Mapping{QueueARN: tt.arn, FunctionName: "f", ReportBatchItemFailures: true}, visibility: tt.visibility, ctx: context.Background()}
-			p.process(batch)
+				m: Mapping{QueueARN: tt.arn, FunctionName: "f", ReportBatchItemFailures: true}, visibility: tt.visibility}
+			p.process(context.Background(), batch)
 			if len(inv.calls) != tt.calls {
 				t.Errorf("%d invocations %v, want %d", len(inv.calls), inv.calls, tt.calls)
 			}

@@ -627,6 +627,12 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 			return Operation{Name: "GetEventSourceMapping", Checks: []Check{check("lambda:GetEventSourceMapping", m.arn("lambda", "event-source-mapping:"+uuid))}}, nil
 		case uuid != "" && r.Method == http.MethodPut:
 			return Operation{Name: "UpdateEventSourceMapping", Checks: []Check{check("lambda:UpdateEventSourceMapping", m.arn("lambda", "event-source-mapping:"+uuid))}}, nil
+		// Decided as Lambda's are, then refused by the local Lambda (deploys make and remove them),
+		// so every caller gets the same answer to them.
+		case uuid == "" && r.Method == http.MethodPost:
+			return Operation{Name: "CreateEventSourceMapping", Checks: []Check{check("lambda:CreateEventSourceMapping", "*")}}, nil
+		case uuid != "" && r.Method == http.MethodDelete:
+			return Operation{Name: "DeleteEventSourceMapping", Checks: []Check{check("lambda:DeleteEventSourceMapping", m.arn("lambda", "event-source-mapping:"+uuid))}}, nil
 		}
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
 	}

@@ -507,10 +507,9 @@ func createMapping(ctx context.Context, d *deployer, id string, props map[string
 			}
 		}
 	}
-	if str(props, "Enabled") == "false" {
-		d.record(id, res, "disabled", "Enabled is false: no poller runs", nil)
-		return nil
-	}
+	// Enabled false: made, listed and switched on by UpdateEventSourceMapping as in Lambda, but no
+	// poller runs until then.
+	m.Disabled = str(props, "Enabled") == "false"
 	uuid, err := d.opts.ESM.Create(m)
 	if err != nil {
 		return err

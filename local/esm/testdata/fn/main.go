@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -35,6 +36,8 @@ func handle(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, 
 		switch {
 		case r.Body == "error":
 			return resp, errors.New("whole batch fails")
+		case r.Body == "slow": // a batch still in flight while the test switches its mapping off
+			time.Sleep(3 * time.Second)
 		case r.Body == "badid":
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: "not-in-batch"})
 		case strings.HasPrefix(r.Body, "fail"):
