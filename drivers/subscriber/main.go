@@ -202,9 +202,10 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		return cli.Usagef("subscriber: %w", err)
 	}
 	out := Output{Summary: sum}
-	// Stopped before the queues were read to their end (Ctrl-C, a give-up, no receive answered),
-	// a document not found is not known to be lost: the summary says "unaccounted", as stderr does.
-	unread := sum.StoppedBy == "interrupt" || sum.StoppedBy == "give-up" || sum.Receives == 0 && sum.ReceiveErrors > 0
+	// Stopped before the queues were read to their end (Ctrl-C, -duration, a give-up, no receive
+	// answered), a document not found is not known to be lost: the summary says "unaccounted", as
+	// stderr does.
+	unread := sum.StoppedBy == "interrupt" || sum.StoppedBy == "duration" || sum.StoppedBy == "give-up" || sum.Receives == 0 && sum.ReceiveErrors > 0
 	if pub != nil {
 		r := tally.ReconcileSummaries(*pub, sum)
 		if unread {
@@ -228,6 +229,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 			sum.ReceiveErrors, sum.LastErr))
 	case len(sum.VerifyFailures) > 0:
 		return cli.Exit(1, fmt.Errorf("subscriber: %d converted documents failed verification", len(sum.VerifyFailures)))
+	case sum.StoppedBy == "duration" && out.Tally != nil && out.Tally.Unaccounted > 0:
+		return cli.Exit(2, fmt.Errorf("subscriber: -duration %s over: %d of %d published documents not accounted for yet (the queue was not read to its end: run it again, or longer, to reconcile)",
+			*duration, out.Tally.Unaccounted, out.Tally.Published))
 	case sum.StoppedBy == "interrupt" && out.Tally != nil && out.Tally.Unaccounted > 0:
 		// Stopped before the queue was read to its end: what was not read is not known, as after a
 		// give-up. An interrupted reconciliation said "lost" of documents still in the queue.

@@ -267,6 +267,19 @@ func (emptyQueue) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput
 	}
 }
 
+// -duration over before the queue was read to its end is no verdict of loss either: exit 2,
+// unaccounted.
+func TestDurationOverIsNotLost(t *testing.T) {
+	manifest := jsonFile(t, `{"run_id": "r", "published": 1, "keys": ["input/r-data_object_msg-1.json"]}`)
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, NewClients: func(context.Context) (subscribe.Queue, subscribe.Getter, error) { return emptyQueue{}, nil, nil }}
+	err := m.Run(context.Background(), []string{"-csv-queue-url", "http://127.0.0.1:1/q", "-error-queue=false", "-wait", "1s", "-duration", "300ms", "-published", manifest})
+	if code := cli.Report(&errb, err, 1); code != 2 || !strings.Contains(errb.String(), "-duration 300ms over: 1 of 1 published documents not accounted for yet") ||
+		!strings.Contains(out.String(), `"unaccounted": 1`) || !strings.Contains(out.String(), `"lost": 0`) {
+		t.Errorf("exit %d, stderr %s, stdout %s; want 2, not accounted for yet, 1 unaccounted and none lost", code, errb.String(), out.String())
+	}
+}
+
 // Ctrl-C before the queue was read to its end is no verdict of loss: exit 2 saying the documents
 // are not accounted for yet, not 1 and "lost" (an interrupted reconciliation blamed the pipeline
 // for documents still in the queue).

@@ -336,30 +336,27 @@ func UnexpectedVerdicts(rs []Result) []string {
 	return out
 }
 
-// decodeResult decodes one result of a summary, refusing members a Result does not have (with the
-// nearest one it has) and values of another type (naming the member).
+// decodeResult decodes one result of a summary. A member a Result does not have is refused when it
+// is near one it has (a misspelt "verdikt" was read as no verdict), and otherwise left unread (a
+// member a later chaoslab writes); a value of another type is refused, naming its member.
 func decodeResult(raw json.RawMessage, r *Result) error {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return fmt.Errorf("a JSON %s, where a result is an object", jsonKind(t))
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return fmt.Errorf("a JSON %s, where a result is an object", jsonKind(bytes.TrimSpace(raw)))
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(r)
-	var ute *json.UnmarshalTypeError
-	var name string
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ute):
-		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonType(ute.Type), ute.Value)
-	case func() bool {
-		_, scanErr := fmt.Sscanf(err.Error(), "json: unknown field %q", &name)
-		return scanErr == nil
-	}():
-		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(jsonfields.Of(reflect.TypeFor[Result]())))); near != "" {
+	known := jsonfields.Of(reflect.TypeFor[Result]())
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if _, ok := known[name]; ok {
+			continue
+		}
+		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(known))); near != "" {
 			return fmt.Errorf("member %q is not a result's: did you mean %q?", name, near)
 		}
-		return fmt.Errorf("member %q is not a result's", name)
+	}
+	err := json.Unmarshal(raw, r)
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonType(ute.Type), ute.Value)
 	}
 	return err
 }

@@ -32,8 +32,8 @@ type Report struct {
 	LostKeys []string `json:"lost_keys"`
 	// Unaccounted are the documents that would be lost had the queues been read to their end, when
 	// they were not (NotReadToEnd): not known to be lost. Lost is then 0.
-	Unaccounted     int      `json:"unaccounted"`
-	UnaccountedKeys []string `json:"unaccounted_keys"`
+	Unaccounted     int      `json:"unaccounted,omitempty"`
+	UnaccountedKeys []string `json:"unaccounted_keys,omitempty"`
 	// Both were converted and also reached the error queue (a retry after a
 	// success that was not reported, e.g. a timeout after the write).
 	Both []string `json:"converted_and_in_error_queue"`
