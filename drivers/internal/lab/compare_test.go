@@ -173,9 +173,9 @@ func TestReadResults(t *testing.T) {
 		"numbers.json": {`[1, 2]`, "a list of JSON numbers"},
 		"number.json":  {`7`, "it holds a JSON number,"},
 		// A member misspelt was read as none (the verdict empty, "did not give the expected verdict").
-		"misspelt.json": {`[{"run":1,"experiment":"exp_1","scenario":"flawed","verdikt":"deviated","probes":[]}]`, `result 1 of 1: member "verdikt" is not a result's: did you mean "verdict"?`},
+		"misspelt.json":                 {`[{"run":1,"experiment":"exp_1","scenario":"flawed","verdikt":"deviated","probes":[]}]`, `result 1 of 1: member "verdikt" is not a result's: did you mean "verdict"?`},
 		"a later member is left unread": {`[{"run":1,"experiment":"exp_1","scenario":"flawed","verdict":"deviated","probes":[],"some_new_measure_of_2027":3}]`, ""},
-		"mistyped.json": {`[{"run":1,"experiment":"exp_1","scenario":"flawed","verdict":7,"probes":[]}]`, "result 1 of 1: member verdict: want a JSON string, got a number"},
+		"mistyped.json":                 {`[{"run":1,"experiment":"exp_1","scenario":"flawed","verdict":7,"probes":[]}]`, "result 1 of 1: member verdict: want a JSON string, got a number"},
 		"twice.json": {`[{"run":2,"experiment":"exp_1","scenario":"flawed","probes":[]},{"run":1,"experiment":"exp_1","scenario":"flawed","probes":[]},` +
 			`{"run":2,"experiment":"exp_1","scenario":"flawed","probes":[]}]`, "result 3 of 3: exp_1 on flawed, run 2, again (result 1)"},
 	} {
