@@ -283,7 +283,7 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 			if strings.TrimSpace(ch.policy) == "" {
 				ch.policy = " " // not a removal: the engine refuses it as malformed
 			}
-			if msg := bucketPolicyProblem(bucket, body); msg != "" {
+			if msg := bucketPolicyProblem(bucket, body); msg != "" && s3events.BucketExists(r, next, bucket) { // a missing bucket's NoSuchBucket first
 				gateway.WriteError(w, r, http.StatusBadRequest, "MalformedPolicy", msg)
 				return
 			}

@@ -182,6 +182,9 @@ func (s *Store) AlarmHistory(f HistoryFilter) []HistoryItem {
 	}
 	var out []HistoryItem
 	for _, h := range b.history {
+		if h.At.Before(now.Add(-historyRetention)) {
+			continue // past retention, though nothing recorded since took it away
+		}
 		if (f.AlarmName == "" || h.AlarmName == f.AlarmName) && (f.Type == "" || h.Type == f.Type) &&
 			(f.Start.IsZero() || !h.At.Before(f.Start)) && (f.End.IsZero() || !h.At.After(f.End)) {
 			out = append(out, h)

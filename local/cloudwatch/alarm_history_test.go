@@ -108,12 +108,21 @@ func TestAlarmHistory(t *testing.T) {
 		t.Errorf("another alarm's history: %v", summaries(got, t0))
 	}
 
-	// Thirty days on, the history is gone with the next item recorded.
+	// Thirty days on, the history is gone, read before anything new is recorded too.
 	*now = t0.Add(historyRetention + 11*time.Minute)
+	if got := s.AlarmHistory(HistoryFilter{}); len(got) != 0 {
+		t.Errorf("30 days later: %v, want none", summaries(got, t0))
+	}
 	if err := s.PutAlarm(errorsAlarm(func(a *Alarm) { a.Name = "later" })); err != nil {
 		t.Fatal(err)
 	}
 	if got := summaries(s.AlarmHistory(HistoryFilter{}), t0); len(got) != 1 || !strings.Contains(got[0], `"later" created`) {
 		t.Errorf("30 days later: %v, want only the new alarm's creation", got)
+	}
+	// Enabling the actions of an alarm whose actions are on (ActionsEnabled not given) changes
+	// nothing: no update in the history, the configuration's time kept.
+	s.SetActionsEnabled(true, "later")
+	if got := s.AlarmHistory(HistoryFilter{AlarmName: "later"}); len(got) != 1 || !s.alarms.m["later"].configUpdated.Equal(*now) {
+		t.Errorf("EnableAlarmActions of an alarm whose actions are on: %v", summaries(got, t0))
 	}
 }

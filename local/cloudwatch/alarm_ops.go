@@ -263,10 +263,13 @@ func (a *api) describeAlarmHistory(in *describeAlarmHistoryInput) (*describeAlar
 		page = int(*in.MaxRecords)
 	}
 	f := HistoryFilter{AlarmName: in.AlarmName, Type: in.HistoryItemType}
+	contributors := false // Contributor Insights alarms' items: the local CloudWatch holds none
 	switch in.HistoryItemType {
 	case "", HistoryStateUpdate, HistoryConfigurationUpdate, HistoryAction:
+	case "AlarmContributorStateUpdate", "AlarmContributorAction":
+		contributors = true
 	default:
-		return nil, invalid("The value %s for parameter HistoryItemType is invalid (ConfigurationUpdate, StateUpdate, Action).", in.HistoryItemType)
+		return nil, invalid("The value %s for parameter HistoryItemType is invalid (ConfigurationUpdate, StateUpdate, Action, AlarmContributorStateUpdate, AlarmContributorAction).", in.HistoryItemType)
 	}
 	switch in.ScanBy {
 	case "", "TimestampDescending":
@@ -295,7 +298,7 @@ func (a *api) describeAlarmHistory(in *describeAlarmHistoryInput) (*describeAlar
 		return nil, err
 	}
 	out := &describeAlarmHistoryOutput{AlarmHistoryItems: []alarmHistoryItem{}}
-	if !metricAlarms || in.AlarmContributorID != "" {
+	if !metricAlarms || in.AlarmContributorID != "" || contributors {
 		return out, nil
 	}
 	var items []HistoryItem

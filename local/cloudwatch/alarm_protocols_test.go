@@ -340,6 +340,9 @@ func TestProtocolsAlarmHistory(t *testing.T) {
 			if items := list(at(t, call("DescribeAlarmHistory", map[string]any{"AlarmTypes": []any{"CompositeAlarm"}}), "AlarmHistoryItems")); len(items) != 0 {
 				t.Errorf("composite alarms' history: %v", items)
 			}
+			if items := list(at(t, call("DescribeAlarmHistory", map[string]any{"HistoryItemType": "AlarmContributorStateUpdate"}), "AlarmHistoryItems")); len(items) != 0 {
+				t.Errorf("Contributor Insights alarms' history: %v", items)
+			}
 
 			// The alarms of Lab/Errors with FunctionName=etl: errors, not other (no dimensions).
 			out = call("DescribeAlarmsForMetric", map[string]any{"Namespace": "Lab", "MetricName": "Errors", "Dimensions": fn, "Statistic": "Sum"})

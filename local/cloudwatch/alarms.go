@@ -408,10 +408,11 @@ func (s *Store) SetActionsEnabled(enabled bool, names ...string) {
 			continue
 		}
 		old := r.cfg
-		r.cfg.ActionsEnabled = &enabled
-		if old.ActionsEnabled == nil || *old.ActionsEnabled != enabled {
-			r.configUpdated = now
+		if was := old.ActionsEnabled == nil || *old.ActionsEnabled; was == enabled {
+			continue // no change: no update, as in the history
 		}
+		r.cfg.ActionsEnabled = &enabled
+		r.configUpdated = now
 		b.recordConfig(&old, &r.cfg, false, now)
 	}
 }

@@ -244,10 +244,11 @@ func (g *Gateway) Services() []string {
 var apiVersionPath = regexp.MustCompile(`^/\d{4}-\d{2}-\d{2}/`)
 
 // s3Shaped reports whether an unsigned request has S3's shape, a REST call on a bucket or key,
-// rather than another service's: no X-Amz-Target, no form-encoded body, no API-version or Smithy
-// path.
+// rather than another service's: no X-Amz-Target, no form-encoded body or Action parameter, no
+// API-version or Smithy path.
 func s3Shaped(r *http.Request) bool {
 	return r.Header.Get("X-Amz-Target") == "" && !strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") &&
+		!r.URL.Query().Has("Action") && // the query protocol by GET
 		!apiVersionPath.MatchString(r.URL.Path) && !strings.HasPrefix(r.URL.Path, "/service/")
 }
 

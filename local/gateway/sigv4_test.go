@@ -427,6 +427,7 @@ func TestSigV4Refusals(t *testing.T) {
 			{"POST", "/", "AmazonSQS.ListQueues", "application/x-amz-json-1.0", 400, "MissingAuthenticationToken"},
 			{"POST", "/", "", "application/x-www-form-urlencoded", 400, "MissingAuthenticationToken"},
 			{"POST", "/2015-03-31/functions/fn/invocations", "", "", 400, "MissingAuthenticationToken"},
+			{"GET", "/?Action=ListQueues&Version=2012-11-05", "", "", 400, "MissingAuthenticationToken"},
 		} {
 			req, _ := http.NewRequest(c.method, endpoint+c.path, strings.NewReader(""))
 			if c.target != "" {

@@ -225,12 +225,7 @@ func (in *putInput) check() (*regexp.Regexp, error) {
 	if in.KeyId != "" && (len(in.KeyId) > 256 || !keyID.MatchString(in.KeyId)) {
 		return nil, constraint("keyId", in.KeyId, "satisfy regular expression pattern: ^([a-zA-Z0-9:/_-]+)$ and have length less than or equal to 256")
 	}
-	// The local cloud has no KMS: SSM's own key is the only one there is, and another is a key
-	// that does not exist, which SSM refuses (it took any and recorded it).
-	if in.KeyId != "" && in.KeyId != defaultKey {
-		return nil, &apiError{Code: "InvalidKeyId", Status: 400,
-			Message: fmt.Sprintf("KeyId %s: the local cloud has no KMS keys; leave KeyId out for SSM's own key (%s)", in.KeyId, defaultKey)}
-	}
+
 	if in.Description != nil {
 		if err := maxLength("description", *in.Description, 1024); err != nil {
 			return nil, err
@@ -344,6 +339,14 @@ func (s *Service) put(in putInput) (Parameter, error) {
 	if !exists && len(s.params) >= maxParameters {
 		return Parameter{}, &apiError{Code: "ParameterLimitExceeded", Status: 400,
 			Message: fmt.Sprintf("You have exceeded the number of parameters for this Amazon Web Services account (%d standard parameters). Delete one or more parameters and try again.", maxParameters)}
+	}
+	// The local cloud has no KMS: SSM's own key (by its alias, or its alias's ARN) is the only one
+	// there is, and a SecureString's other key is one that does not exist, which SSM refuses (it
+	// took any and recorded it). A String's KeyId is not read, as before.
+	if secure := in.Type == "SecureString" || in.Type == "" && exists && p.Type == "SecureString"; secure && in.KeyId != "" &&
+		in.KeyId != defaultKey && in.KeyId != "arn:aws:kms:"+s.region+":"+account+":"+defaultKey {
+		return Parameter{}, &apiError{Code: "InvalidKeyId", Status: 400,
+			Message: fmt.Sprintf("KeyId %s: the local cloud has no KMS keys; leave KeyId out for SSM's own key (%s)", in.KeyId, defaultKey)}
 	}
 	// An overwrite without AllowedPattern keeps the parameter's pattern, which its new value must match too.
 	if re == nil && exists && p.AllowedPattern != "" {

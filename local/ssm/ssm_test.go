@@ -227,6 +227,8 @@ func TestRequestsAreCheckedAsSSMChecksThem(t *testing.T) {
 		// No KMS here: a key other than SSM's own does not exist.
 		{"a KMS key", "PutParameter", `{"Name": "/d", "Value": "v", "Type": "SecureString", "KeyId": "alias/foo"}`, "InvalidKeyId", "no KMS keys"},
 		{"SSM's own key", "PutParameter", `{"Name": "/own", "Value": "v", "Type": "SecureString", "KeyId": "alias/aws/ssm"}`, "", `"Version":1`},
+		{"SSM's own key by its ARN", "PutParameter", `{"Name": "/own-arn", "Value": "v", "Type": "SecureString", "KeyId": "arn:aws:kms:us-east-1:000000000000:alias/aws/ssm"}`, "", `"Version":1`},
+		{"a String's key id is not read", "PutParameter", `{"Name": "/plain", "Value": "v", "Type": "String", "KeyId": "alias/foo"}`, "", `"Version":1`},
 		{"no name to get", "GetParameter", `{}`, "ValidationException", "at 'name'"},
 		{"no name to delete", "DeleteParameter", `{"Name": " "}`, "ValidationException", "at 'name'"},
 		// The model's PSParameterName: at most 2048 characters, for every operation's Name.
