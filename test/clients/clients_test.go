@@ -811,12 +811,16 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		if m.State != "Enabled" || !strings.HasSuffix(m.FunctionArn, ":function:"+st.out["FunctionName"]) || !strings.HasPrefix(m.EventSourceArn, "arn:aws:sqs:") || m.BatchSize < 1 {
 			t.Errorf("the mapping = %+v", m)
 		}
+		// Switched off, it is Disabling until its pollers have returned (as Lambda answers), then Disabled.
 		var off, got, on mapping
 		call(t, &off, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "Enabled": false})
-		call(t, &got, "lambda", "GetEventSourceMapping", map[string]any{"UUID": m.UUID})
+		poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
+			call(t, &got, "lambda", "GetEventSourceMapping", map[string]any{"UUID": m.UUID})
+			return got.State == "Disabled"
+		})
 		call(t, &on, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "Enabled": true})
-		if off.State != "Disabled" || got.State != "Disabled" || got.StateTransitionReason != "USER_INITIATED" || on.State != "Enabled" {
-			t.Errorf("switched off %s, then read %s (%s), switched on %s; want Disabled, Disabled (USER_INITIATED), Enabled", off.State, got.State, got.StateTransitionReason, on.State)
+		if off.State != "Disabling" && off.State != "Disabled" || got.State != "Disabled" || got.StateTransitionReason != "USER_INITIATED" || on.State != "Enabled" {
+			t.Errorf("switched off %s, then read %s (%s), switched on %s; want Disabling (or Disabled), Disabled (USER_INITIATED), Enabled", off.State, got.State, got.StateTransitionReason, on.State)
 		}
 		if err := sess.call(nil, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "BatchSize": 5}); err == nil || !strings.Contains(err.Error(), "Enabled only") {
 			t.Errorf("an update of BatchSize: %v, want it refused, saying what the local Lambda updates", err)
