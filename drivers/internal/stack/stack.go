@@ -61,6 +61,9 @@ type Outputs struct {
 	Source string
 	Stack  string
 	Values map[string]string
+	// notStrings are the outputs whose value is a JSON number or boolean (a hand-edited file: cdk
+	// deploy writes strings), by the JSON kind they are: Get refuses one, naming it.
+	notStrings map[string]string
 }
 
 // Load reads an outputs file and picks its only stack (see Pick).
@@ -155,7 +158,12 @@ func outputsOf(source, name string, vals map[string]any) (*Outputs, error) {
 		case string:
 			o.Values[k] = v
 		case float64, bool:
-			o.Values[k] = fmt.Sprint(v)
+			// Kept out of Values: a name read from a number ("Parameter 5 not found") named neither
+			// the file nor the key. Outputs not read may be anything.
+			if o.notStrings == nil {
+				o.notStrings = map[string]string{}
+			}
+			o.notStrings[k] = map[bool]string{true: "number", false: "boolean"}[isNumber(v)]
 		default:
 			return nil, fmt.Errorf("stack outputs %s: %s.%s: want a string, got %T", source, name, k, v)
 		}
@@ -192,11 +200,16 @@ func listOrNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
+func isNumber(v any) bool { _, ok := v.(float64); return ok }
+
 // Get returns the output id's value, or an error naming the file and the key.
 func (o *Outputs) Get(key string) (string, error) {
 	if o != nil {
 		if v := o.Values[key]; v != "" {
 			return v, nil
+		}
+		if kind := o.notStrings[key]; kind != "" {
+			return "", fmt.Errorf("stack outputs %s: %s.%s: want a string, got a JSON %s", o.Source, o.Stack, key, kind)
 		}
 	}
 	src := "(no outputs file)"

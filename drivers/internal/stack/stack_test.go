@@ -119,6 +119,21 @@ func TestLoadStack(t *testing.T) {
 	}
 }
 
+// An output that is a JSON number or boolean (a hand-edited file) is refused where it is read,
+// naming the file, the stack and the key; one not read does not matter.
+func TestOutputNotAString(t *testing.T) {
+	o, err := Load(writeFile(t, `{"ChaosLab":{"FaultParameterName":5,"Debug":true,"BucketName":"b"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Get(FaultParameterName); err == nil || !strings.Contains(err.Error(), "ChaosLab.FaultParameterName: want a string, got a JSON number") || !strings.Contains(err.Error(), "outputs.json") {
+		t.Errorf("a number: %v, want it refused naming the file and the key", err)
+	}
+	if v, err := o.Get(BucketName); err != nil || v != "b" {
+		t.Errorf("the string beside it: %q, %v", v, err)
+	}
+}
+
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.json"))
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.json") {
