@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -209,6 +210,17 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		Logger:    c.log,
 		Authorize: c.authorizePublish,
 		Context:   runCtx, // a stopping cloud stops retrying deliveries
+	})
+	// Alarm actions: every 2 s the alarms with actions are evaluated and their changes' actions run
+	// (AWS evaluates each minute; SetAlarmState's actions run at once there, within 2 s here). A
+	// notification is published as the account's own (a topic's default policy lets CloudWatch
+	// publish in its account); only SNS topics are targets here.
+	go c.metrics.RunAlarmActions(runCtx, 2*time.Second, func(ctx context.Context, a cloudwatch.Action) error {
+		if !strings.HasPrefix(a.Target, "arn:aws:sns:") {
+			return fmt.Errorf("the local cloud runs SNS notification actions only, not %s", a.Target)
+		}
+		_, err := snsSvc.Publish(ctx, sns.PublishInput{TopicArn: a.Target, Subject: a.Subject, Message: a.Message})
+		return err
 	})
 	notifier := s3events.New(s3events.Options{Queues: sqs.NewFromConfig(c.as(PrincipalS3)), Topics: snsSvc, Region: Region,
 		AccountID: AccountID, Logger: c.log})

@@ -36,9 +36,8 @@ import (
 //
 // Every change of state and configuration goes into the alarms' history (alarm_history.go).
 //
-// Not emulated: alarm actions (SNS, Auto Scaling, ... stored and returned, never run; Enable- and
-// DisableAlarmActions set ActionsEnabled), composite alarms, anomaly-detection thresholds
-// (ThresholdMetricId).
+// Actions: SNS topics' run (alarm_actions.go, once RunAlarmActions runs), others' fail in the
+// history. Not emulated: composite alarms, anomaly-detection thresholds (ThresholdMetricId).
 
 // Alarm states.
 const (
@@ -149,6 +148,9 @@ type alarmBook struct {
 	m       map[string]*alarmRecord
 	history []HistoryItem // in the order recorded
 	seq     uint64        // the last item's
+	// runsActions: RunAlarmActions runs; pending are the actions it has not run yet (alarm_actions.go).
+	runsActions bool
+	pending     []Action
 }
 
 // validate checks a like PutMetricAlarm and fills in its defaults.
@@ -439,6 +441,9 @@ func (s *Store) SetAlarmState(name, state, reason, reasonData string) error {
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: reasonData, UpdatedAt: now}
 	r.evaluatedAt, r.heldUntil = now, now.Truncate(step).Add(step)
 	b.recordState(r, old, now)
+	if old.Value != state {
+		b.queueActions(r, old) // SetAlarmState runs the actions of the state it sets, as CloudWatch's does
+	}
 	return nil
 }
 
@@ -591,6 +596,7 @@ func (s *Store) transition(r *alarmRecord, t time.Time, state, reason string, sl
 	old := r.status
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: string(data), UpdatedAt: t}
 	s.alarms.recordState(r, old, t)
+	s.alarms.queueActions(r, old)
 }
 
 // describeSlots is the reason's datapoint list, newest first: [12.0 (07/06/24 10:01:00), ...].

@@ -757,6 +757,37 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		}
 	})
 
+	// An alarm's action: set to ALARM, its notification reaches the topic's queue (in an SNS
+	// envelope, CloudWatch's subject and JSON), and the run is in the alarm's history.
+	t.Run("cloudwatch alarm action notifies its topic", func(t *testing.T) {
+		topicArn := topic(t, name+"-alarms", nil)
+		queueArn, queueURL := queueFor(t, topicArn, name+"-alarm-notes", nil)
+		call(t, nil, "sns", "Subscribe", map[string]any{"TopicArn": topicArn, "Protocol": "sqs", "Endpoint": queueArn})
+		alarm := name + "-errors"
+		call(t, nil, "cloudwatch", "PutMetricAlarm", map[string]any{"AlarmName": alarm, "Namespace": "AWS/Lambda", "MetricName": "Errors",
+			"Dimensions": []map[string]string{{"Name": "FunctionName", "Value": st.out["FunctionName"]}}, "Statistic": "Sum", "Period": 60,
+			"EvaluationPeriods": 1, "Threshold": 1000, "ComparisonOperator": "GreaterThanThreshold", "AlarmActions": []string{topicArn}})
+		t.Cleanup(func() { sess.call(nil, "cloudwatch", "DeleteAlarms", map[string]any{"AlarmNames": []string{alarm}}) })
+		call(t, nil, "cloudwatch", "SetAlarmState", map[string]any{"AlarmName": alarm, "StateValue": "ALARM", "StateReason": "drill by " + name})
+		var note struct{ Subject, Message string }
+		poll.Until(20*time.Second, 500*time.Millisecond, func() bool {
+			for _, m := range receive(t, queueURL) {
+				_ = json.Unmarshal([]byte(m.Body), &note)
+			}
+			return note.Subject != ""
+		})
+		var msg struct{ AlarmName, NewStateValue, NewStateReason string }
+		_ = json.Unmarshal([]byte(note.Message), &msg)
+		if note.Subject != `ALARM: "`+alarm+`" in US East (N. Virginia)` || msg.AlarmName != alarm || msg.NewStateValue != "ALARM" || msg.NewStateReason != "drill by "+name {
+			t.Fatalf("the notification: subject %q, message %s", note.Subject, note.Message)
+		}
+		var history struct{ AlarmHistoryItems []struct{ HistorySummary string } }
+		call(t, &history, "cloudwatch", "DescribeAlarmHistory", map[string]any{"AlarmName": alarm, "HistoryItemType": "Action"})
+		if len(history.AlarmHistoryItems) != 1 || history.AlarmHistoryItems[0].HistorySummary != "Successfully executed action "+topicArn {
+			t.Errorf("the alarm's Action history: %+v", history.AlarmHistoryItems)
+		}
+	})
+
 	t.Run("sns FIFO topic: group ids, deduplication, order", func(t *testing.T) {
 		topicArn := topic(t, name+"-orders.fifo", map[string]string{"FifoTopic": "true"})
 		queueArn, queueURL := queueFor(t, topicArn, name+"-orders.fifo", map[string]string{"FifoQueue": "true"})
