@@ -781,7 +781,9 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 		if note.Subject != `ALARM: "`+alarm+`" in US East (N. Virginia)` || msg.AlarmName != alarm || msg.NewStateValue != "ALARM" || msg.NewStateReason != "drill by "+name {
 			t.Fatalf("the notification: subject %q, message %s", note.Subject, note.Message)
 		}
-		var history struct{ AlarmHistoryItems []struct{ HistorySummary string } }
+		var history struct {
+			AlarmHistoryItems []struct{ HistorySummary string }
+		}
 		call(t, &history, "cloudwatch", "DescribeAlarmHistory", map[string]any{"AlarmName": alarm, "HistoryItemType": "Action"})
 		if len(history.AlarmHistoryItems) != 1 || history.AlarmHistoryItems[0].HistorySummary != "Successfully executed action "+topicArn {
 			t.Errorf("the alarm's Action history: %+v", history.AlarmHistoryItems)
