@@ -63,11 +63,7 @@ func notification(r *alarmRecord, old AlarmStatus) string {
 		"ComparisonOperator": c.ComparisonOperator, "Threshold": c.Threshold, "TreatMissingData": c.TreatMissingData,
 		"EvaluateLowSampleCountPercentile": c.EvaluateLowSampleCountPercentile}
 	if len(c.Metrics) == 0 {
-		dims := []map[string]string{}
-		for _, k := range sortedKeys(c.Dimensions) {
-			dims = append(dims, map[string]string{"value": c.Dimensions[k], "name": k})
-		}
-		trigger["MetricName"], trigger["Namespace"], trigger["Period"], trigger["Dimensions"] = c.MetricName, c.Namespace, int64(c.Period/time.Second), dims
+		trigger["MetricName"], trigger["Namespace"], trigger["Period"], trigger["Dimensions"] = c.MetricName, c.Namespace, int64(c.Period/time.Second), dimensionsJSON(c.Dimensions)
 		trigger["Unit"] = nil
 		if c.Unit != "" {
 			trigger["Unit"] = c.Unit
@@ -78,22 +74,7 @@ func notification(r *alarmRecord, old AlarmStatus) string {
 			trigger["StatisticType"], trigger["ExtendedStatistic"] = "ExtendedStatistic", c.ExtendedStatistic
 		}
 	} else {
-		var qs []map[string]any
-		for _, q := range c.Metrics {
-			e := map[string]any{"id": q.ID, "returnData": q.ReturnData}
-			if q.Expression != "" {
-				e["expression"] = q.Expression
-			}
-			if q.Label != "" {
-				e["label"] = q.Label
-			}
-			if ms := q.MetricStat; ms != nil {
-				e["metricStat"] = map[string]any{"metric": map[string]any{"namespace": ms.Namespace, "name": ms.Name, "dimensions": ms.Dimensions},
-					"period": int64(ms.Period / time.Second), "stat": ms.Stat}
-			}
-			qs = append(qs, e)
-		}
-		trigger["Metrics"] = qs
+		trigger["Metrics"] = c.metricsJSON()
 	}
 	b, _ := json.Marshal(map[string]any{
 		"AlarmName": c.Name, "AlarmDescription": nilIfEmpty(c.Description), "AWSAccountId": AlarmAccount,

@@ -132,32 +132,43 @@ func (a *Alarm) historyConfig(arn string, at time.Time) map[string]any {
 		m["period"] = int64(a.Period / time.Second)
 	}
 	if len(a.Dimensions) > 0 {
-		dims := make([]map[string]string, 0, len(a.Dimensions))
-		for k, v := range a.Dimensions {
-			dims = append(dims, map[string]string{"name": k, "value": v})
-		}
-		sort.Slice(dims, func(i, j int) bool { return dims[i]["name"] < dims[j]["name"] })
-		m["dimensions"] = dims
+		m["dimensions"] = dimensionsJSON(a.Dimensions)
 	}
 	if len(a.Metrics) > 0 {
-		var qs []map[string]any
-		for _, q := range a.Metrics {
-			e := map[string]any{"id": q.ID, "returnData": q.ReturnData}
-			if q.Expression != "" {
-				e["expression"] = q.Expression
-			}
-			if q.Label != "" {
-				e["label"] = q.Label
-			}
-			if ms := q.MetricStat; ms != nil {
-				e["metricStat"] = map[string]any{"namespace": ms.Namespace, "metricName": ms.Name, "dimensions": ms.Dimensions,
-					"period": int64(ms.Period / time.Second), "stat": ms.Stat}
-			}
-			qs = append(qs, e)
-		}
-		m["metrics"] = qs
+		m["metrics"] = a.metricsJSON()
 	}
 	return m
+}
+
+// dimensionsJSON is a metric's dimensions as the history's and the notifications' JSON have them,
+// sorted by name.
+func dimensionsJSON(d map[string]string) []map[string]string {
+	dims := make([]map[string]string, 0, len(d))
+	for _, k := range sortedKeys(d) {
+		dims = append(dims, map[string]string{"name": k, "value": d[k]})
+	}
+	return dims
+}
+
+// metricsJSON is a metric-math alarm's queries as the history's and the notifications' JSON have
+// them.
+func (a *Alarm) metricsJSON() []map[string]any {
+	var qs []map[string]any
+	for _, q := range a.Metrics {
+		e := map[string]any{"id": q.ID, "returnData": q.ReturnData}
+		if q.Expression != "" {
+			e["expression"] = q.Expression
+		}
+		if q.Label != "" {
+			e["label"] = q.Label
+		}
+		if ms := q.MetricStat; ms != nil {
+			e["metricStat"] = map[string]any{"metric": map[string]any{"namespace": ms.Namespace, "name": ms.Name, "dimensions": dimensionsJSON(ms.Dimensions)},
+				"period": int64(ms.Period / time.Second), "stat": ms.Stat}
+		}
+		qs = append(qs, e)
+	}
+	return qs
 }
 
 // HistoryFilter selects items of the history; its zero value selects all.
