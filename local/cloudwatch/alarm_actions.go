@@ -32,7 +32,7 @@ const maxPendingActions = 1000
 // and RunAlarmActions runs them. The caller holds the book's lock.
 func (b *alarmBook) queueActions(r *alarmRecord, old AlarmStatus) {
 	c := &r.cfg
-	if !b.runsActions || c.ActionsEnabled != nil && !*c.ActionsEnabled {
+	if !b.runsActions || !c.actionsEnabled() {
 		return
 	}
 	targets := map[string][]string{StateAlarm: c.AlarmActions, StateOK: c.OKActions, StateInsufficientData: c.InsufficientDataActions}[r.status.Value]
@@ -134,7 +134,7 @@ func (s *Store) runActions(ctx context.Context, run func(context.Context, Action
 	now := s.now()
 	for _, r := range b.m {
 		c := &r.cfg
-		if (c.ActionsEnabled == nil || *c.ActionsEnabled) && len(c.AlarmActions)+len(c.OKActions)+len(c.InsufficientDataActions) > 0 {
+		if c.actionsEnabled() && len(c.AlarmActions)+len(c.OKActions)+len(c.InsufficientDataActions) > 0 {
 			s.catchUp(r, now)
 		}
 	}

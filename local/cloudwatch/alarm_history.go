@@ -55,13 +55,15 @@ func (b *alarmBook) record(name, kind, summary string, data any, at, now time.Ti
 	}
 }
 
-// recordState records r's change from old to r.status. The caller holds the book's lock.
-func (b *alarmBook) recordState(r *alarmRecord, old AlarmStatus, now time.Time) {
+// stateChanged records r's change from old to r.status, if its state changed, and queues that
+// state's actions (alarm_actions.go). The caller holds the book's lock.
+func (b *alarmBook) stateChanged(r *alarmRecord, old AlarmStatus, now time.Time) {
 	if old.Value == r.status.Value {
 		return
 	}
 	b.record(r.cfg.Name, HistoryStateUpdate, fmt.Sprintf("Alarm updated from %s to %s", old.Value, r.status.Value),
 		map[string]any{"version": "1.0", "oldState": stateData(old), "newState": stateData(r.status)}, r.status.UpdatedAt, now)
+	b.queueActions(r, old)
 }
 
 // stateData is a state as the history's JSON has it: its reason data as an object, not a string.
@@ -110,7 +112,7 @@ func (b *alarmBook) recordConfig(old, cur *Alarm, deleted bool, at time.Time) {
 // only those set), at the time of the change.
 func (a *Alarm) historyConfig(arn string, at time.Time) map[string]any {
 	m := map[string]any{
-		"alarmName": a.Name, "alarmArn": arn, "actionsEnabled": a.ActionsEnabled == nil || *a.ActionsEnabled,
+		"alarmName": a.Name, "alarmArn": arn, "actionsEnabled": a.actionsEnabled(),
 		"alarmActions": nonNil(a.AlarmActions), "oKActions": nonNil(a.OKActions), "insufficientDataActions": nonNil(a.InsufficientDataActions),
 		"evaluationPeriods": a.EvaluationPeriods, "datapointsToAlarm": a.DatapointsToAlarm, "threshold": a.Threshold,
 		"comparisonOperator": a.ComparisonOperator, "treatMissingData": a.TreatMissingData,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func hasPrefixed(prefix string, lists ...[]string) bool {
 // shape is the alarm as DescribeAlarms answers it.
 func (r *alarmRecord) shape() metricAlarm {
 	c := &r.cfg
-	enabled := c.ActionsEnabled == nil || *c.ActionsEnabled
+	enabled := c.actionsEnabled()
 	dtoa := int64(c.DatapointsToAlarm)
 	threshold := c.Threshold
 	m := metricAlarm{
@@ -346,7 +347,7 @@ func (a *api) describeAlarmsForMetric(in *describeAlarmsForMetricInput) (*descri
 	for _, n := range names {
 		r := b.m[n]
 		c := &r.cfg
-		if len(c.Metrics) > 0 || c.Namespace != in.Namespace || c.MetricName != in.MetricName || !sameDimensions(c.Dimensions, dims) ||
+		if len(c.Metrics) > 0 || c.Namespace != in.Namespace || c.MetricName != in.MetricName || !maps.Equal(c.Dimensions, dims) ||
 			in.Statistic != "" && c.Statistic != in.Statistic || in.ExtendedStatistic != "" && c.ExtendedStatistic != in.ExtendedStatistic ||
 			in.Period != nil && int64(c.Period/time.Second) != *in.Period || in.Unit != "" && c.Unit != in.Unit {
 			continue
@@ -355,18 +356,6 @@ func (a *api) describeAlarmsForMetric(in *describeAlarmsForMetricInput) (*descri
 		out.MetricAlarms = append(out.MetricAlarms, r.shape())
 	}
 	return out, nil
-}
-
-func sameDimensions(x, y map[string]string) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for k, v := range x {
-		if w, ok := y[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func (a *api) enableAlarmActions(in *alarmNamesInput) (*noOutput, error) {
@@ -378,7 +367,7 @@ func (a *api) disableAlarmActions(in *alarmNamesInput) (*noOutput, error) {
 }
 
 // setActionsEnabled is EnableAlarmActions and DisableAlarmActions: up to 100 names, those that do
-// not exist skipped (Store.SetActionsEnabled). Actions are not run locally either way.
+// not exist skipped (Store.SetActionsEnabled).
 func (a *api) setActionsEnabled(enabled bool, names []string) (*noOutput, error) {
 	if len(names) == 0 {
 		return nil, missing("AlarmNames")

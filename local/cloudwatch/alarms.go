@@ -410,7 +410,7 @@ func (s *Store) SetActionsEnabled(enabled bool, names ...string) {
 			continue
 		}
 		old := r.cfg
-		if was := old.ActionsEnabled == nil || *old.ActionsEnabled; was == enabled {
+		if old.actionsEnabled() == enabled {
 			continue // no change: no update, as in the history
 		}
 		r.cfg.ActionsEnabled = &enabled
@@ -440,10 +440,7 @@ func (s *Store) SetAlarmState(name, state, reason, reasonData string) error {
 	old := r.status
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: reasonData, UpdatedAt: now}
 	r.evaluatedAt, r.heldUntil = now, now.Truncate(step).Add(step)
-	b.recordState(r, old, now)
-	if old.Value != state {
-		b.queueActions(r, old) // SetAlarmState runs the actions of the state it sets, as CloudWatch's does
-	}
+	b.stateChanged(r, old, now) // its actions run too, as CloudWatch's SetAlarmState runs them
 	return nil
 }
 
@@ -472,6 +469,9 @@ func (s *Store) AlarmNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// actionsEnabled is ActionsEnabled, true when not given.
+func (a *Alarm) actionsEnabled() bool { return a.ActionsEnabled == nil || *a.ActionsEnabled }
 
 // evaluationStep is how often the alarm is evaluated: every minute, or every Period when that is
 // shorter.
@@ -595,8 +595,7 @@ func (s *Store) transition(r *alarmRecord, t time.Time, state, reason string, sl
 	})
 	old := r.status
 	r.status = AlarmStatus{ARN: r.status.ARN, Value: state, Reason: reason, ReasonData: string(data), UpdatedAt: t}
-	s.alarms.recordState(r, old, t)
-	s.alarms.queueActions(r, old)
+	s.alarms.stateChanged(r, old, t)
 }
 
 // describeSlots is the reason's datapoint list, newest first: [12.0 (07/06/24 10:01:00), ...].
