@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
+	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
 
 // The mappings as Lambda's API answers them: ListEventSourceMappings, GetEventSourceMapping, and
@@ -21,13 +22,15 @@ import (
 
 // Info is a mapping as GetEventSourceMapping describes it.
 type Info struct {
-	UUID                  string
-	Mapping               Mapping
-	State                 string // Enabled, Disabling (its pollers still returning) or Disabled
-	LastModified          time.Time
-	StateTransitionReason string // USER_INITIATED
-	concurrencySet        bool   // ScalingConfig given
+	UUID           string
+	Mapping        Mapping
+	State          string // Enabled, Disabling (its pollers still returning) or Disabled
+	LastModified   time.Time
+	concurrencySet bool // ScalingConfig given
 }
+
+// stateTransitionReason is every mapping's StateTransitionReason: made or changed by its user.
+const stateTransitionReason = "USER_INITIATED"
 
 // ErrNotFound is the error of a mapping that does not exist.
 var ErrNotFound = errors.New("event source mapping not found")
@@ -48,13 +51,21 @@ func (s *Service) List() []Info {
 	return out
 }
 
+// lookup is the mapping uuid, or ErrNotFound.
+func (s *Service) lookup(uuid string) (*poller, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.mappings[uuid]; p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%s: %w", uuid, ErrNotFound)
+}
+
 // Get returns the mapping uuid.
 func (s *Service) Get(uuid string) (Info, error) {
-	s.mu.Lock()
-	p := s.mappings[uuid]
-	s.mu.Unlock()
-	if p == nil {
-		return Info{}, fmt.Errorf("%s: %w", uuid, ErrNotFound)
+	p, err := s.lookup(uuid)
+	if err != nil {
+		return Info{}, err
 	}
 	return p.info(), nil
 }
@@ -62,18 +73,13 @@ func (s *Service) Get(uuid string) (Info, error) {
 // SetEnabled stops the mapping's polling (enabled false: Disabling at once, then Disabled when the
 // batches in flight have finished; its messages wait in the queue) or starts it again.
 func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
-	s.mu.Lock()
-	p := s.mappings[uuid]
-	s.mu.Unlock()
-	if p == nil {
-		return Info{}, fmt.Errorf("%s: %w", uuid, ErrNotFound)
+	p, err := s.lookup(uuid)
+	if err != nil {
+		return Info{}, err
 	}
 	p.state.Lock()
 	defer p.state.Unlock()
-	s.mu.Lock()
-	deleted := s.mappings[uuid] != p // meanwhile
-	s.mu.Unlock()
-	if deleted {
+	if now, _ := s.lookup(uuid); now != p { // deleted meanwhile
 		return Info{}, fmt.Errorf("%s: %w", uuid, ErrNotFound)
 	}
 	if p.disabled == !enabled {
@@ -98,7 +104,7 @@ func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 			p.mu.Unlock()
 		}()
 	}
-	p.modified, p.reason = time.Now(), "USER_INITIATED"
+	p.modified = time.Now()
 	p.mu.Unlock()
 	if enabled {
 		p.scaleTo(idlePollers)
@@ -117,7 +123,7 @@ func (p *poller) info() Info {
 	case p.disabled:
 		state = "Disabled"
 	}
-	return Info{UUID: p.uuid, Mapping: p.m, State: state, LastModified: p.modified, StateTransitionReason: p.reason, concurrencySet: p.concurrencySet}
+	return Info{UUID: p.uuid, Mapping: p.m, State: state, LastModified: p.modified, concurrencySet: p.concurrencySet}
 }
 
 // mappingConfiguration is Lambda's EventSourceMappingConfiguration, the members an SQS mapping has.
@@ -142,7 +148,7 @@ type scalingConfig struct {
 func (s *Service) configuration(i Info) mappingConfiguration {
 	c := mappingConfiguration{UUID: i.UUID, BatchSize: i.Mapping.BatchSize, MaximumBatchingWindowInSeconds: int(i.Mapping.BatchingWindow / time.Second),
 		EventSourceArn: i.Mapping.QueueARN, FunctionArn: s.arn("function:" + i.Mapping.FunctionName),
-		LastModified: float64(i.LastModified.UnixMilli()) / 1e3, State: i.State, StateTransitionReason: i.StateTransitionReason,
+		LastModified: float64(i.LastModified.UnixMilli()) / 1e3, State: i.State, StateTransitionReason: stateTransitionReason,
 		FunctionResponseTypes: []string{}, EventSourceMappingArn: s.arn("event-source-mapping:" + i.UUID)}
 	if i.concurrencySet { // as Lambda answers it: only when set
 		c.ScalingConfig = &scalingConfig{i.Mapping.MaximumConcurrency}
@@ -181,7 +187,7 @@ func (s *Service) Interceptor(next http.Handler) http.Handler {
 		case uuid != "" && !strings.Contains(uuid, "/") && r.Method == http.MethodPut:
 			s.serveUpdate(w, r, uuid)
 		default:
-			writeError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path+
+			lambda.WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path+
 				" (of the event source mappings: ListEventSourceMappings, GetEventSourceMapping, UpdateEventSourceMapping of Enabled)")
 		}
 	})
@@ -193,7 +199,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("MaxItems"); v != "" {
 		m, err := strconv.Atoi(v)
 		if err != nil || m < 1 || m > 10000 {
-			writeError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", v))
+			lambda.WriteAPIError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", v))
 			return
 		}
 		n = min(m, listPage)
@@ -201,13 +207,11 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	fn, source := q.Get("FunctionName"), q.Get("EventSourceArn")
 	// FunctionName as Lambda reads it: a name, a partial or full ARN, $LATEST or no qualifier.
 	ref, ok := lambdaname.Parse(fn)
-	if fn != "" && (!ok || ref.Qualifier != "" && ref.Qualifier != "$LATEST" ||
-		ref.Region != "" && ref.Region != s.opts.Region || ref.Account != "" && ref.Account != s.opts.AccountID) {
-		ref.Name = "\x00" // a function that is none of this cloud's: no mapping
-	}
+	ours := ok && (ref.Qualifier == "" || ref.Qualifier == "$LATEST") && // else no function of this cloud's: no mapping
+		(ref.Region == "" || ref.Region == s.opts.Region) && (ref.Account == "" || ref.Account == s.opts.AccountID)
 	var list []mappingConfiguration
 	for _, i := range s.List() {
-		if fn != "" && ref.Name != i.Mapping.FunctionName || source != "" && source != i.Mapping.QueueARN {
+		if fn != "" && (!ours || ref.Name != i.Mapping.FunctionName) || source != "" && source != i.Mapping.QueueARN {
 			continue
 		}
 		list = append(list, s.configuration(i))
@@ -235,18 +239,18 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveUpdate(w http.ResponseWriter, r *http.Request, uuid string) {
 	var in map[string]json.RawMessage
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidParameterValueException", "the request body is not a JSON object: "+err.Error())
+		lambda.WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "the request body is not a JSON object: "+err.Error())
 		return
 	}
 	var enabled *bool
 	for k, v := range in {
 		if k != "Enabled" {
-			writeError(w, http.StatusBadRequest, "InvalidParameterValueException",
+			lambda.WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException",
 				fmt.Sprintf("%s: the local Lambda updates a mapping's Enabled only (give the rest in the template, and deploy it again)", k))
 			return
 		}
 		if json.Unmarshal(v, &enabled) != nil || enabled == nil {
-			writeError(w, http.StatusBadRequest, "InvalidParameterValueException", "Enabled: want true or false")
+			lambda.WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "Enabled: want true or false")
 			return
 		}
 	}
@@ -261,11 +265,11 @@ func (s *Service) serveUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 
 func (s *Service) answer(w http.ResponseWriter, status int, i Info, err error) {
 	if errors.Is(err, ErrNotFound) {
-		writeError(w, http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: local) "+err.Error())
+		lambda.WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: local) "+err.Error())
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+		lambda.WriteAPIError(w, http.StatusInternalServerError, "ServiceException", err.Error())
 		return
 	}
 	writeJSON(w, status, s.configuration(i))
@@ -276,10 +280,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// writeError writes a Lambda API error: X-Amzn-ErrorType and {"Type", "message"}, as the SDKs read it.
-func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("X-Amzn-ErrorType", typ)
-	writeJSON(w, status, map[string]string{"Type": "User", "message": msg})
 }

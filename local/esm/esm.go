@@ -188,7 +188,7 @@ func (s *Service) Create(m Mapping) (string, error) {
 			m.QueueARN, m.FunctionName, int(visibility/time.Second), int(t/time.Second))
 	}
 	p := &poller{svc: s, m: m, sqs: s.sqsFor(m), visibility: visibility, gen: newGeneration(s.ctx), uuid: newUUID(m),
-		modified: time.Now(), reason: "USER_INITIATED", concurrencySet: concurrencySet, disabled: m.Disabled}
+		modified: time.Now(), concurrencySet: concurrencySet, disabled: m.Disabled}
 	if m.Disabled {
 		p.gen.cancel() // no poller until it is switched on
 	}
@@ -271,12 +271,11 @@ type poller struct {
 	all    sync.WaitGroup // every poller of every generation: Delete and Close wait for them
 
 	// state serializes SetEnabled and Delete; disabled, stopping (switched off, its pollers not all
-	// returned yet), modified and reason (its StateTransitionReason) are read and written under mu.
+	// returned yet) and modified are read and written under mu.
 	state    sync.Mutex
 	disabled bool
 	stopping bool
 	modified time.Time
-	reason   string
 }
 
 // generation is the pollers of one switch-on of a mapping: switched off, its context is cancelled

@@ -32,7 +32,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.serveList)
 	mux.HandleFunc("GET /2015-03-31/functions", s.serveList) // botocore 1.43 sends no trailing slash
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path)
+		WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path)
 	})
 	return mux
 }
@@ -43,7 +43,7 @@ type apiError struct {
 	typ, msg string
 }
 
-func (e *apiError) write(w http.ResponseWriter) { writeAPIError(w, e.status, e.typ, e.msg) }
+func (e *apiError) write(w http.ResponseWriter) { WriteAPIError(w, e.status, e.typ, e.msg) }
 
 // violates is AWS's ValidationException for member, whose value (nil: absent) breaks the model's
 // rule (modelrule.Message).
@@ -215,7 +215,7 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 	case "Event":
 		// Asynchronous: accepted now, queued, run in the background with Lambda's retries.
 		if err := s.invokeAsync(fn.cfg.Name, invokedARN, payload); err != nil {
-			writeAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+s.ARN(fn.cfg.Name))
+			WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "Function not found: "+s.ARN(fn.cfg.Name))
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
@@ -228,10 +228,10 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		decoded, err := base64.StdEncoding.DecodeString(cc)
 		switch {
 		case len(cc) > maxClientContext:
-			writeAPIError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("1 validation error detected: Value at 'clientContext' failed to satisfy constraint: Member must have length less than or equal to %d", maxClientContext))
+			WriteAPIError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("1 validation error detected: Value at 'clientContext' failed to satisfy constraint: Member must have length less than or equal to %d", maxClientContext))
 			return
 		case err != nil || !json.Valid(decoded):
-			writeAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.")
+			WriteAPIError(w, http.StatusBadRequest, "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.")
 			return
 		}
 		ctx = withClientContext(ctx, string(decoded))
@@ -254,9 +254,9 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 			reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
 		}
 		w.Header().Set("Retry-After", "1")
-		writeAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.", "Reason", reason)
+		WriteAPIError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.", "Reason", reason)
 	case err != nil:
-		writeAPIError(w, http.StatusInternalServerError, "ServiceException", err.Error())
+		WriteAPIError(w, http.StatusInternalServerError, "ServiceException", err.Error())
 	case fnErr != nil:
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amz-Function-Error", "Unhandled")
@@ -385,7 +385,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeAPIError(w http.ResponseWriter, status int, typ, msg string, extra ...string) {
+// WriteAPIError writes a Lambda API error: its status, X-Amzn-ErrorType and {"Type", "message"}
+// (and the extra members, name then value), as the SDKs read it.
+func WriteAPIError(w http.ResponseWriter, status int, typ, msg string, extra ...string) {
 	body := map[string]string{"Type": "User", "message": msg}
 	for i := 0; i+1 < len(extra); i += 2 {
 		body[extra[i]] = extra[i+1]
