@@ -283,7 +283,7 @@ func (c *Cloud) bucketPolicies(next http.Handler) http.Handler {
 			if strings.TrimSpace(ch.policy) == "" {
 				ch.policy = " " // not a removal: the engine refuses it as malformed
 			}
-			if msg := bucketPolicyProblem(bucket, body); msg != "" && s3events.BucketExists(r, next, bucket) { // a missing bucket's NoSuchBucket first
+			if msg := iam.BucketPolicyProblem(bucket, string(body)); msg != "" && s3events.BucketExists(r, next, bucket) { // a missing bucket's NoSuchBucket first
 				gateway.WriteError(w, r, http.StatusBadRequest, "MalformedPolicy", msg)
 				return
 			}
@@ -315,55 +315,4 @@ func (c *Cloud) resourcePolicy(arn string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// bucketPolicyProblem is S3's MalformedPolicy message for a bucket policy that names an action of
-// another service, or a resource that is not the bucket or its objects, as S3 refuses them
-// ("Policy has invalid action", "Policy has invalid resource"); "" when it has neither, or is not
-// JSON enough to tell (the IAM engine refuses that). The engine alone took them, and a statement
-// that could never apply to the bucket sat in its policy.
-func bucketPolicyProblem(bucket string, body []byte) string {
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal(body, &doc) != nil {
-		return ""
-	}
-	var stmts []map[string]json.RawMessage
-	if json.Unmarshal(doc.Statement, &stmts) != nil {
-		var one map[string]json.RawMessage
-		if json.Unmarshal(doc.Statement, &one) != nil {
-			return ""
-		}
-		stmts = []map[string]json.RawMessage{one}
-	}
-	strs := func(raw json.RawMessage) []string {
-		var l []string
-		if json.Unmarshal(raw, &l) == nil {
-			return l
-		}
-		var one string
-		if json.Unmarshal(raw, &one) == nil {
-			return []string{one}
-		}
-		return nil
-	}
-	arn := "arn:aws:s3:::" + bucket
-	for _, st := range stmts {
-		for _, k := range []string{"Action", "NotAction"} {
-			for _, a := range strs(st[k]) {
-				if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
-					return "Policy has invalid action: " + a + " is not an S3 action"
-				}
-			}
-		}
-		for _, k := range []string{"Resource", "NotResource"} {
-			for _, res := range strs(st[k]) {
-				if res != arn && !strings.HasPrefix(res, arn+"/") {
-					return "Policy has invalid resource: " + res + " is neither the bucket " + bucket + " nor an object in it"
-				}
-			}
-		}
-	}
-	return ""
 }

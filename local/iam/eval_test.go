@@ -574,3 +574,22 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// A bucket's policy names S3's actions and the bucket or its objects only, as S3 checks it.
+func TestBucketPolicyProblem(t *testing.T) {
+	doc := func(action, resource string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"` + action + `","Resource":"` + resource + `"}]}`
+	}
+	for _, c := range []struct{ doc, want string }{
+		{doc("s3:GetObject", "arn:aws:s3:::b/*"), ""},
+		{doc("s3:*", "arn:aws:s3:::b"), ""},
+		{doc("sqs:SendMessage", "arn:aws:s3:::b/*"), "Policy has invalid action: sqs:SendMessage"},
+		{doc("s3:GetObject", "arn:aws:s3:::b-2/*"), "Policy has invalid resource: arn:aws:s3:::b-2/*"},
+		{doc("s3:GetObject", "*"), "Policy has invalid resource: *"},
+		{"not JSON", ""},
+	} {
+		if got := BucketPolicyProblem("b", c.doc); c.want == "" && got != "" || c.want != "" && !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.doc, got, c.want)
+		}
+	}
+}

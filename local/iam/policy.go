@@ -104,6 +104,32 @@ type principals struct {
 	other    []string // Federated, CanonicalUser: no local principal is one
 }
 
+// BucketPolicyProblem is S3's MalformedPolicy message for bucket's policy doc when a statement
+// names an action of another service, or a resource that is not the bucket or its objects, as S3
+// refuses them ("Policy has invalid action", "Policy has invalid resource"); "" when none does,
+// or when doc does not parse (Load refuses that with its own reason). Load takes such statements:
+// they are well-formed, only never the bucket's.
+func BucketPolicyProblem(bucket, doc string) string {
+	stmts, err := parseDocument(doc, resourcePolicy, StatementRef{})
+	if err != nil {
+		return ""
+	}
+	arn := "arn:aws:s3:::" + bucket
+	for _, st := range stmts {
+		for _, a := range st.written {
+			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
+				return "Policy has invalid action: " + a + " is not an S3 action"
+			}
+		}
+		for _, res := range st.resources {
+			if res != arn && !strings.HasPrefix(res, arn+"/") {
+				return "Policy has invalid resource: " + res + " is neither the bucket " + bucket + " nor an object in it"
+			}
+		}
+	}
+	return ""
+}
+
 // parseDocument parses a policy document (a JSON object, or its text) of the given kind.
 func parseDocument(doc any, kind policyKind, base StatementRef) ([]*statement, error) {
 	if s, ok := doc.(string); ok {
