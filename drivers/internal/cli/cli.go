@@ -287,19 +287,36 @@ func (o *onceValue) IsBoolFlag() bool {
 // once wraps each of fs's flags that is not repeatable in an onceValue, and returns what puts the
 // flags back (the help names each flag's type by its own value's).
 func once(fs *flag.FlagSet) (restore func()) {
-	var wrapped []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) {
-		if _, done := f.Value.(*onceValue); done || strings.Contains(f.Usage, "repeatable") {
-			return
+		if _, done := f.Value.(*onceValue); !done && !strings.Contains(f.Usage, "repeatable") {
+			f.Value = &onceValue{Value: f.Value}
 		}
-		f.Value = &onceValue{Value: f.Value}
-		wrapped = append(wrapped, f)
+	})
+	return func() { unwrap(fs) }
+}
+
+// unwrap gives each of fs's flags its own value back from once's onceValue, and returns what wraps
+// them again.
+func unwrap(fs *flag.FlagSet) (rewrap func()) {
+	wrapped := map[*flag.Flag]*onceValue{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if o, ok := f.Value.(*onceValue); ok {
+			wrapped[f], f.Value = o, o.Value
+		}
 	})
 	return func() {
-		for _, f := range wrapped {
-			f.Value = f.Value.(*onceValue).Value
+		for f, o := range wrapped {
+			f.Value = o
 		}
 	}
+}
+
+// own is a flag's own value, once's onceValue or not.
+func own(v flag.Value) flag.Value {
+	if o, ok := v.(*onceValue); ok {
+		return o.Value
+	}
+	return v
 }
 
 // SetAlias sets fs's flag name as another flag that stands for it does (an alias's value), without
@@ -310,26 +327,7 @@ func SetAlias(fs *flag.FlagSet, name, value string) error {
 	if f == nil {
 		return fmt.Errorf("no flag -%s", name)
 	}
-	if o, ok := f.Value.(*onceValue); ok {
-		return o.Value.Set(value)
-	}
-	return f.Value.Set(value)
-}
-
-// plain runs f with fs's flags unwrapped from once's onceValues.
-func plain(fs *flag.FlagSet, f func()) {
-	wrapped := map[*flag.Flag]*onceValue{}
-	fs.VisitAll(func(fl *flag.Flag) {
-		if o, ok := fl.Value.(*onceValue); ok {
-			wrapped[fl], fl.Value = o, o.Value
-		}
-	})
-	defer func() {
-		for fl, o := range wrapped {
-			fl.Value = o
-		}
-	}()
-	f()
+	return own(f.Value).Set(value)
 }
 
 // parseOnce is fs.Parse, where a bad command line is told in two lines, without the usage: the flag
@@ -349,7 +347,9 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 		return nil
 	case errors.Is(err, flag.ErrHelp):
 		// Printed again with the flags' own values (once's wrappers would name every type "value").
-		plain(fs, fs.Usage)
+		rewrap := unwrap(fs)
+		fs.Usage()
+		rewrap()
 		return err
 	}
 	if strings.Contains(err.Error(), errTwice) {
@@ -389,11 +389,7 @@ func durationError(fs *flag.FlagSet, err error) error {
 	if f == nil {
 		return nil
 	}
-	v := f.Value
-	if o, ok := v.(*onceValue); ok {
-		v = o.Value
-	}
-	g, ok := v.(flag.Getter) // a Func flag is none
+	g, ok := own(f.Value).(flag.Getter) // a Func flag is none
 	if !ok {
 		return nil
 	}
