@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // Experiment is a Chaos Toolkit experiment as written in its JSON file.
@@ -201,7 +203,7 @@ func describeJSONError(data []byte, err error) string {
 			// The field's path has no array index (encoding/json does not keep it): the line and
 			// column say which element; the type is named as JSON names it, not as Go does.
 			line, col := position(data, off)
-			return fmt.Sprintf("line %d column %d: %s: want a JSON %s, got JSON %s", line, col, e.Field, jsonKind(e.Type), e.Value)
+			return fmt.Sprintf("line %d column %d: %s: want a JSON %s, got JSON %s", line, col, e.Field, jsonfields.Kind(e.Type), e.Value)
 		}
 	}
 	if off < 0 {
@@ -215,29 +217,6 @@ func describeJSONError(data []byte, err error) string {
 func position(data []byte, off int64) (line, col int) {
 	before := data[:max(0, min(int(off), len(data)))]
 	return 1 + bytes.Count(before, []byte("\n")), len(before) - bytes.LastIndexByte(before, '\n')
-}
-
-// jsonKind names a Go type as the JSON value it is decoded from.
-func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return "value"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
-		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Map, reflect.Struct:
-		return "object"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return "value"
 }
 
 // Problem is one reason an experiment cannot run, at a JSON path of its file.

@@ -135,14 +135,14 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 	}
 	got := tokenKind(tok)
 	switch {
-	case got == jsonKind(t) && got == "number":
+	case got == jsonfields.Kind(t) && got == "number":
 		// A number too large for a float64 (1e400) does not decode either.
 		if _, err := strconv.ParseFloat(tok.(json.Number).String(), 64); err != nil {
 			w.typeProblem(p, "number %s is out of range", tok)
 		}
-	case got == jsonKind(t) && (got == "string" || got == "boolean"):
+	case got == jsonfields.Kind(t) && (got == "string" || got == "boolean"):
 	default:
-		w.typeProblem(p, "want a JSON %s, got JSON %s", jsonKind(t), got)
+		w.typeProblem(p, "want a JSON %s, got JSON %s", jsonfields.Kind(t), got)
 	}
 	return w.skip(tok)
 }

@@ -1,8 +1,9 @@
 // Package jsonfields lists the JSON members a Go struct type decodes, by their exact names, as
 // encoding/json names them (the json tag's name, else the field's; "-" and unexported fields
-// left out; an untagged embedded struct's fields promoted). The experiment format's checker
-// (experiments) and the local cloud's exact-case decoder (local/internal/exactjson) walk JSON
-// along Go types with it.
+// left out; an untagged embedded struct's fields promoted), and names the JSON kind a Go type
+// decodes from (Kind). The experiment format's checker (experiments), the local cloud's exact-case
+// decoder (local/internal/exactjson) and lab-compare's summary reader walk JSON along Go types with
+// it.
 package jsonfields
 
 import (
@@ -51,4 +52,28 @@ func Of(t reflect.Type) map[string]reflect.Type {
 	}
 	cache.Store(t, out)
 	return out
+}
+
+// Kind names a Go type as the JSON value it is decoded from: string, boolean, number, array,
+// object (a pointer's as its element's), or value.
+func Kind(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Pointer:
+		return Kind(t.Elem())
+	}
+	return "value"
 }

@@ -26,3 +26,20 @@ func TestOf(t *testing.T) {
 	}
 	_ = sample{}.hidden
 }
+
+// Kind names the JSON kind each Go type is decoded from.
+func TestKind(t *testing.T) {
+	var n *int
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{"", "string"}, {true, "boolean"}, {1.5, "number"}, {uint8(1), "number"}, {n, "number"},
+		{[]string{}, "array"}, {map[string]int{}, "object"}, {struct{}{}, "object"}} {
+		if got := Kind(reflect.TypeOf(c.v)); got != c.want {
+			t.Errorf("Kind(%T) = %s, want %s", c.v, got, c.want)
+		}
+	}
+	if got := Kind(nil); got != "value" {
+		t.Errorf("Kind(nil) = %s, want value", got)
+	}
+}

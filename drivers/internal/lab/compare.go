@@ -356,7 +356,7 @@ func decodeResult(raw json.RawMessage, r *Result) error {
 	err := json.Unmarshal(raw, r)
 	var ute *json.UnmarshalTypeError
 	if errors.As(err, &ute) {
-		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonType(ute.Type), ute.Value)
+		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonfields.Kind(ute.Type), ute.Value)
 	}
 	return err
 }
@@ -378,17 +378,3 @@ func jsonKind(t []byte) string {
 	return "number"
 }
 
-// jsonType names the JSON type a Go type decodes from.
-func jsonType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Slice, reflect.Array:
-		return "list"
-	case reflect.Map, reflect.Struct, reflect.Pointer:
-		return "object"
-	}
-	return "number"
-}
