@@ -377,4 +377,3 @@ func jsonKind(t []byte) string {
 	}
 	return "number"
 }
-
