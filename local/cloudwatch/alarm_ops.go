@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -339,12 +340,7 @@ func (a *api) describeAlarmsForMetric(in *describeAlarmsForMetricInput) (*descri
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := &describeAlarmsForMetricOutput{MetricAlarms: []metricAlarm{}}
-	names := make([]string, 0, len(b.m))
-	for n := range b.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(b.m)) {
 		r := b.m[n]
 		c := &r.cfg
 		if len(c.Metrics) > 0 || c.Namespace != in.Namespace || c.MetricName != in.MetricName || !maps.Equal(c.Dimensions, dims) ||
