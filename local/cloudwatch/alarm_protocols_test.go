@@ -26,14 +26,7 @@ func TestProtocolsAlarms(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
 			h := store.Handler()
-			call := func(op string, in map[string]any) any {
-				t.Helper()
-				rec := serve(h, p.request(op, in))
-				if rec.Code != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
-				}
-				return p.answer(t, op, rec)
-			}
+			call := func(op string, in map[string]any) any { t.Helper(); return p.call(t, h, op, in) }
 			alarms := func(in map[string]any) []any {
 				t.Helper()
 				out := call("DescribeAlarms", in)
@@ -278,20 +271,8 @@ func TestProtocolsAlarmHistory(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
 			h := store.Handler()
-			call := func(op string, in map[string]any) any {
-				t.Helper()
-				rec := serve(h, p.request(op, in))
-				if rec.Code != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
-				}
-				return p.answer(t, op, rec)
-			}
-			do := func(op string, in map[string]any) { // an operation without output
-				t.Helper()
-				if rec := serve(h, p.request(op, in)); rec.Code != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
-				}
-			}
+			call := func(op string, in map[string]any) any { t.Helper(); return p.call(t, h, op, in) }
+			do := func(op string, in map[string]any) { t.Helper(); p.do(t, h, op, in) } // an operation without output
 			list := func(v any) []any {
 				if l, ok := v.([]any); ok {
 					return l

@@ -45,6 +45,22 @@ var protos = []proto{
 	{name: "query", request: queryRequest, answer: queryAnswer, failure: queryFailure, stamp: "string"},
 }
 
+// do runs op with in on h in p's protocol and fails the test unless it answers 200.
+func (p proto) do(t *testing.T, h http.Handler, op string, in map[string]any) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := serve(h, p.request(op, in))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
+	}
+	return rec
+}
+
+// call is do, and op's answer parsed (p.answer).
+func (p proto) call(t *testing.T, h http.Handler, op string, in map[string]any) any {
+	t.Helper()
+	return p.answer(t, op, p.do(t, h, op, in))
+}
+
 // checkFailure checks an error answer in p's shape: its code, its shape (the query code in the
 // query protocol) and a message containing msg.
 func checkFailure(t *testing.T, p proto, rec *httptest.ResponseRecorder, wantCode, shape, msg string) {
@@ -434,10 +450,7 @@ func TestProtocolsEveryOperation(t *testing.T) {
 			h := store.Handler()
 			call := func(op string, in map[string]any) any {
 				t.Helper()
-				rec := serve(h, p.request(op, in))
-				if rec.Code != http.StatusOK {
-					t.Fatalf("%s: status %d: %s", op, rec.Code, rec.Body)
-				}
+				rec := p.do(t, h, op, in)
 				if rec.Header().Get("X-Amzn-RequestId") == "" {
 					t.Errorf("%s: no X-Amzn-RequestId", op)
 				}
