@@ -51,13 +51,24 @@ const (
 var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 
 func main() {
-	defer jsii.Close()
-	app := awscdk.NewApp(nil)
-	if _, err := NewLabApp(app); err != nil {
+	err := synth()
+	// Closing jsii ends its Node process and removes the runtime it unpacked (jsii-runtime.* in the
+	// temporary directory): os.Exit would skip a deferred Close and leave both.
+	jsii.Close()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaoslab synth:", err)
 		os.Exit(1)
 	}
+}
+
+// synth builds the app's stacks from its context and writes their cloud assembly.
+func synth() error {
+	app := awscdk.NewApp(nil)
+	if _, err := NewLabApp(app); err != nil {
+		return err
+	}
 	app.Synth(nil)
+	return nil
 }
 
 // NewLabApp adds the ChaosLab stack (or the stacks of ContextStacks, in their order) to app,

@@ -25,10 +25,6 @@ var contractOutputs = []string{
 	"ExperimentStateMachineArn", "Scenario",
 }
 
-func newApp(context map[string]any) awscdk.App {
-	return awscdk.NewApp(&awscdk.AppProps{Context: &context})
-}
-
 func TestSynthBothScenarios(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -50,7 +46,7 @@ func TestSynthBothScenarios(t *testing.T) {
 			// every contract output under its exact id, the scenario's timeout, and no unsuppressed
 			// cdk-nag finding.
 			cdktest.Guard(t, func() {
-				labs, err := NewLabApp(newApp(c.context))
+				labs, err := NewLabApp(cdktest.NewApp(t, c.context))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -149,7 +145,7 @@ func TestContext(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			// GIVEN the context WHEN the app reads it THEN valid values reach the pipeline props, and
 			// invalid ones fail synth (before any build) with a message listing the choices.
-			stacks, err := propsFromContext(newApp(c.context))
+			stacks, err := propsFromContext(cdktest.NewApp(t, c.context))
 			if len(c.wantErrs) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -175,7 +171,7 @@ func TestContext(t *testing.T) {
 				}
 			}
 			// NewLabApp reports the same error, and builds no stack.
-			app := newApp(c.context)
+			app := cdktest.NewApp(t, c.context)
 			if _, err := NewLabApp(app); err == nil {
 				t.Error("NewLabApp accepted the context")
 			}
@@ -193,7 +189,7 @@ func TestSeveralStacksInOneSynth(t *testing.T) {
 	context := map[string]any{"scenario": "flawed", "architecture": "x86_64",
 		"stacks": "ChaosLab-resilient-exp1=resilient, ChaosLab-flawed-exp1=flawed"}
 	cdktest.Guard(t, func() {
-		labs, err := NewLabApp(newApp(context))
+		labs, err := NewLabApp(cdktest.NewApp(t, context))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +215,7 @@ func TestSeveralStacksInOneSynth(t *testing.T) {
 func TestNewLabAppTurnsConstructPanicsIntoErrors(t *testing.T) {
 	// GIVEN an app that already holds the ChaosLab stack WHEN the lab is added again THEN CDK's
 	// duplicate-id panic comes back as an error naming the clash, not a crash.
-	app := newApp(map[string]any{})
+	app := cdktest.NewApp(t, map[string]any{})
 	awscdk.NewStack(app, jsii.String(StackID), nil)
 	_, err := NewLabApp(app)
 	if err == nil || !strings.Contains(err.Error(), StackID) {

@@ -600,8 +600,7 @@ func TestNagHasNoUnsuppressedFindings(t *testing.T) {
 
 func TestNewPipelineRejectsBadProps(t *testing.T) {
 	// GIVEN several invalid props WHEN NewPipeline runs THEN synth fails once, naming every problem.
-	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
+	stack := awscdk.NewStack(cdktest.NewApp(t, nil), jsii.String("Bad"), nil)
 	var msg string
 	func() {
 		defer func() { msg = fmt.Sprint(recover()) }()

@@ -45,6 +45,18 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// NewApp is awscdk.NewApp with context (nil: none) that synthesizes into a directory of the test's
+// own, removed when it ends: an app without an outdir makes one of its own under the system's temporary
+// directory that nothing removes (one per synth).
+func NewApp(t testing.TB, context map[string]any) awscdk.App {
+	t.Helper()
+	props := &awscdk.AppProps{Outdir: jsii.String(t.TempDir())}
+	if context != nil {
+		props.Context = &context
+	}
+	return awscdk.NewApp(props)
+}
+
 // Guard runs f and turns a panic in it (a failed assertion, a jsii error) into t.Fatalf.
 func Guard(t testing.TB, f func()) {
 	t.Helper()
@@ -69,7 +81,7 @@ func SynthStack(t testing.TB, props *awscdk.StackProps, build func(stack awscdk.
 	t.Helper()
 	var tmpl assertions.Template
 	Guard(t, func() {
-		app := awscdk.NewApp(nil)
+		app := NewApp(t, nil)
 		stack := awscdk.NewStack(app, jsii.String(StackID), props)
 		build(stack)
 		tmpl = assertions.Template_FromStack(stack, nil)

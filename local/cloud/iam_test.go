@@ -80,17 +80,18 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if etl.dir != "" {
-		os.RemoveAll(etl.dir)
+	if etl.staging != "" {
+		os.RemoveAll(etl.staging)
 	}
 	os.Exit(code)
 }
 
 // etl is functions/etl built once per test binary.
 var etl struct {
-	once sync.Once
-	dir  string
-	err  error
+	once    sync.Once
+	staging string // made by buildETL, holding dir
+	dir     string
+	err     error
 }
 
 func buildETL(t *testing.T) string {
@@ -101,6 +102,7 @@ func buildETL(t *testing.T) string {
 			etl.err = err
 			return
 		}
+		etl.staging = staging
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a cold build of the SDK takes ~70 s here
 		defer cancel()
 		b, err := lambdabuild.Compile(ctx, lambdabuild.ETL, runtime.GOARCH, staging)

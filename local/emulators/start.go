@@ -458,8 +458,14 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulators: dynamodb: java: %w: %w", ErrUnavailable, err)
 	}
+	// DynamoDB Local copies its SQLite library into java.io.tmpdir at each start and never removes
+	// it: a directory of the run's own, removed when it stops.
+	javaTmp := filepath.Join(opts.RunDir, "java-tmp")
+	if err := os.MkdirAll(javaTmp, 0o700); err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb: %w", err)
+	}
 	shell := `ip link set lo up && exec "$0" "$@"`
-	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock),
+	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock, "-Djava.io.tmpdir="+javaTmp),
 		javaOptions(opts.JavaOptions, os.Getenv("CHAOSLAB_DYNAMODB_JAVA_OPTS"))...)
 	cmd := exec.Command(unshare, args...)
 	secret := newSecret(opts)
@@ -476,7 +482,7 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	}
 	p.socket = sock
 	p.endpoint = &url.URL{Scheme: "http", Host: "dynamodb.local"}
-	p.cleanup = append(p.cleanup, func() { _ = os.Remove(sock) })
+	p.cleanup = append(p.cleanup, func() { _ = os.Remove(sock); _ = os.RemoveAll(javaTmp) })
 	if opts.LoopbackTCP {
 		if _, err := p.Loopback(); err != nil {
 			p.Stop()

@@ -35,9 +35,13 @@ var codeDir string
 // of its own, for a test to kill.
 const driverEnv = "LAMBDA_TEST_DRIVER"
 
+// driverDirEnv names the directory the driver's service keeps its files in: the test's own, which
+// the test removes (the driver is killed, so it cannot).
+const driverDirEnv = "LAMBDA_TEST_DRIVER_DIR"
+
 func TestMain(m *testing.M) {
 	if code := os.Getenv(driverEnv); code != "" {
-		sandboxDriver(code)
+		sandboxDriver(code, os.Getenv(driverDirEnv))
 		return
 	}
 	dir, err := os.MkdirTemp("", "lambda-test-")
@@ -57,8 +61,8 @@ func TestMain(m *testing.M) {
 
 // sandboxDriver runs a Service with the test function from codeDir, has it start a process of its
 // own ({"action":"spawn"}), prints that process's pid and waits to be killed.
-func sandboxDriver(codeDir string) {
-	pid, err := spawnInSandbox(codeDir)
+func sandboxDriver(codeDir, dir string) {
+	pid, err := spawnInSandbox(codeDir, dir)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -68,11 +72,7 @@ func sandboxDriver(codeDir string) {
 }
 
 // spawnInSandbox is sandboxDriver's work: the pid of the process the function started.
-func spawnInSandbox(codeDir string) (string, error) {
-	dir, err := os.MkdirTemp("", "lambda-driver-")
-	if err != nil {
-		return "", err
-	}
+func spawnInSandbox(codeDir, dir string) (string, error) {
 	s, err := New(Options{Dir: dir})
 	if err != nil {
 		return "", err
@@ -937,7 +937,7 @@ func TestFunctionAPI(t *testing.T) {
 // the rest of its process group. (Without the reaper the function's process lives on, reparented to
 // init: this test fails.)
 func TestFunctionsChildrenDieWithTheCloud(t *testing.T) {
-	driver, line := proctest.StartSelf(t, driverEnv+"="+codeDir)
+	driver, line := proctest.StartSelf(t, driverEnv+"="+codeDir, driverDirEnv+"="+t.TempDir())
 	child, err := strconv.Atoi(line)
 	if err != nil {
 		t.Fatalf("the driver printed %q: %v", line, err)

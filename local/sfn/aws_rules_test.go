@@ -205,7 +205,7 @@ func TestTaskWithoutTimeoutSecondsRunsPast60s(t *testing.T) {
 // machine of def and runs it on input: the execution's end, bounded by wait.
 func runOnOwnService(t *testing.T, opts Options, name, def, input string, wait time.Duration) ExecutionStatus {
 	t.Helper()
-	opts.Log, opts.Dir = slog.New(slog.NewJSONHandler(io.Discard, nil)), mustTempDir()
+	opts.Log, opts.Dir = slog.New(slog.NewJSONHandler(io.Discard, nil)), t.TempDir()
 	s := New(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

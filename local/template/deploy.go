@@ -77,7 +77,8 @@ type Options struct {
 	LogGroups interface{ CreateGroup(name string) }
 	// AccountID for ARNs. Default: 000000000000.
 	AccountID string
-	// ScratchDir receives extracted zip assets. Default: a temporary directory.
+	// ScratchDir receives extracted zip assets, which the functions run from: the caller removes it
+	// after the stack is gone. Required.
 	ScratchDir string
 	// Progress receives one line per created resource. Optional.
 	Progress io.Writer
@@ -173,11 +174,8 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 		opts.Progress = io.Discard
 	}
 	if opts.ScratchDir == "" {
-		d, err := os.MkdirTemp("", "chaoslab-deploy-")
-		if err != nil {
-			return nil, err
-		}
-		opts.ScratchDir = d
+		// Not a temporary directory of Deploy's own: nothing would remove it.
+		return nil, errors.New("template: deploy: Options.ScratchDir is required (the functions' extracted code is kept there while they run)")
 	}
 	region := opts.AWS.Region
 	if region == "" {

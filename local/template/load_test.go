@@ -79,7 +79,7 @@ func TestUnknownTypeFailsBeforeCreatingAnything(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No backends at all: any creation attempt would fail differently.
-	_, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tmpl}, Options{})
+	_, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tmpl}, Options{ScratchDir: t.TempDir()})
 	if err == nil {
 		t.Fatal("deploy succeeded")
 	}

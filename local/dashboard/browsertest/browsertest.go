@@ -88,6 +88,10 @@ const startAttempts = 3
 // startBrowser starts one Chromium with a fresh profile under dir; stop ends it and waits for
 // its process to exit.
 func startBrowser(ctx context.Context, path, dir string) (context.Context, func()) {
+	tmp, err := os.MkdirTemp("", "chromium-")
+	if err != nil {
+		tmp = dir // the socket's path may then be too long, and the start fail saying so
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -104,12 +108,19 @@ func startBrowser(ctx context.Context, path, dir string) (context.Context, func(
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.UserDataDir(filepath.Join(dir, "chromium-profile")),
+		// Its singleton socket's directory (org.chromium.Chromium.*) is made under TMPDIR and left
+		// when the browser is killed: a directory of this browser's, removed by stop. Not one under
+		// the test's: a socket's path must fit in 108 bytes.
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.WindowSize(1400, 1000),
 	)
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
 	return bctx, func() {
 		cancelBrowser()
 		cancelAlloc() // waits for the browser process to exit
+		if tmp != dir {
+			os.RemoveAll(tmp)
+		}
 	}
 }
 
