@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 )
@@ -129,7 +130,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compiled, map[string]string, error) {
 	if err := badDuration([]flagDuration{{"-pause", c.pause}, {"-window", c.window}, {"-recovery", c.recovery},
 		{"-guard-interval", c.guardInterval}, {"-expiry-margin", c.expiryMargin}, {"-onset", c.onset}}); err != nil {
-		return nil, nil, err
+		return nil, nil, cli.Usagef("%w", err) // a wrong command line: its two lines
 	}
 	e, err := loadExperiment(ref)
 	if err != nil {
@@ -185,7 +186,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			if !c.onsetSet {
 				onset = fmt.Sprintf("the fault's onset (-onset, default %s)", c.onset)
 			}
-			return nil, nil, fmt.Errorf("%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
+			return nil, nil, cli.Usagef("%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
 				onset, out.FaultSpan())
 		}
 	}

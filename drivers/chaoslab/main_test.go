@@ -544,8 +544,8 @@ func TestNegativeDurationNamesItsFlag(t *testing.T) {
 }
 
 // An onset (given, or the default) that takes all the time from the first fault's write to the
-// method's end leaves the window after the method empty: refused, where the compiler clamped it to
-// the pause in silence.
+// method's end leaves the window after the method empty: refused as a wrong command line, where the
+// compiler clamped it to the pause in silence.
 func TestOnsetLeavesTimeToObserve(t *testing.T) {
 	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
 	for _, tt := range []struct {
@@ -564,6 +564,10 @@ func TestOnsetLeavesTimeToObserve(t *testing.T) {
 		code := cli.Report(errb, err, ExitError)
 		if tt.ok != (code == 0) || !tt.ok && !strings.Contains(errb.String(), "leaves no time to observe the fault") && !strings.Contains(errb.String(), "-pause 1000000h0m0s: at most 366 days") {
 			t.Errorf("%q: exit %d, stderr %q", tt.args, code, errb)
+		}
+		// A wrong command line: exit 2, and its two lines.
+		if !tt.ok && (code != 2 || !strings.Contains(errb.String(), "\nusage: chaoslab compile [flags] <file|name>")) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and the synopsis on the second line", tt.args, code, errb)
 		}
 	}
 }

@@ -52,6 +52,11 @@ const (
 	Scenario                  = "Scenario"
 )
 
+// outputIDs are the ids above: the outputs the drivers read.
+var outputIDs = []string{BucketName, JsonQueueUrl, CsvQueueUrl, ErrorQueueUrl, JsonQueueName, CsvQueueName,
+	ErrorQueueName, TopicArn, TopicName, TableName, FunctionName, FaultParameterName, DashboardName,
+	ExperimentStateMachineArn, Scenario}
+
 // ErrMissing is wrapped by every error about an output that is needed but absent.
 var ErrMissing = errors.New("missing stack output")
 
@@ -391,6 +396,15 @@ func (n *Names) All() (map[string]string, error) {
 	case err == nil:
 		for k, v := range o.Values {
 			out[k] = v
+		}
+		// A number or boolean where a driver reads a name is refused, as Get refuses it (left out,
+		// it was reported missing, or the name silently taken from elsewhere), unless its flag
+		// gives the name. Another output may be anything.
+		for _, k := range outputIDs {
+			if p := n.flags[k]; o.notStrings[k] != "" && (p == nil || *p == "") {
+				_, err := o.Get(k)
+				return nil, err
+			}
 		}
 	case n.fileSet || !errors.Is(err, os.ErrNotExist):
 		return nil, err

@@ -211,6 +211,7 @@ func TestOptionalWithoutDefaultFile(t *testing.T) {
 
 func TestNamesAll(t *testing.T) {
 	file := writeFile(t, `{"ChaosLab":{"BucketName":"from-file","TableName":"t"}}`)
+	numbers := writeFile(t, `{"ChaosLab":{"BucketName":5,"TableName":"t","Extra":true}}`)
 	tests := []struct {
 		name    string
 		chdir   bool
@@ -223,6 +224,11 @@ func TestNamesAll(t *testing.T) {
 		{name: "no default file: flags only", chdir: true, args: []string{"-bucket", "flag"},
 			want: map[string]string{BucketName: "flag"}},
 		{name: "explicit missing file is an error", args: []string{"-outputs", "/nonexistent/o.json"}, wantErr: "/nonexistent/o.json"},
+		// compile and run read the names through All: a number was left out and reported missing.
+		{name: "an output the drivers read given as a number is refused", args: []string{"-outputs", numbers},
+			wantErr: "ChaosLab.BucketName: want a string, got a JSON number"},
+		{name: "unless its flag names it; other outputs may be anything", args: []string{"-outputs", numbers, "-bucket", "b"},
+			want: map[string]string{BucketName: "b", TableName: "t"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
