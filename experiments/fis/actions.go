@@ -77,7 +77,7 @@ func (tr *translator) actions(targets map[string]bool) []*fisAction {
 
 func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
 	a := &fisAction{name: na.name, path: member("actions", na.name)}
-	n := len(tr.problems)
+	n := len(tr.t.problems)
 	keys, m, err := object(na.raw)
 	if err != nil {
 		tr.fail(a.path, "want an action object: %v", err)
@@ -142,7 +142,7 @@ func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
 	if a.flag != "" {
 		a.value = tr.flagValue(a, params, pp)
 	}
-	if len(tr.problems) > n {
+	if len(tr.t.problems) > n {
 		return nil
 	}
 	return a

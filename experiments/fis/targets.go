@@ -23,7 +23,7 @@ func (tr *translator) targets() map[string]bool {
 	ok := map[string]bool{}
 	for _, tg := range tr.t.targets {
 		p := member("targets", tg.name)
-		n := len(tr.problems)
+		n := len(tr.t.problems)
 		keys, m, err := object(tg.raw)
 		if err != nil {
 			tr.fail(p, "want a target object: %v", err)
@@ -76,7 +76,7 @@ func (tr *translator) targets() map[string]bool {
 				tr.fail(p+".selectionMode", "%s of the stack's one function is not translated (ALL, COUNT(n ≥ 1) or PERCENT(100) select it)", mode)
 			}
 		}
-		if len(tr.problems) == n {
+		if len(tr.t.problems) == n {
 			ok[tg.name] = true
 		}
 	}

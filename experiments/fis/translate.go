@@ -62,7 +62,7 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 	if err != nil {
 		return nil, nil, err
 	}
-	tr := &translator{t: t, opts: opts, problems: t.problems, targetNames: map[string]bool{}, actionNames: map[string]bool{}}
+	tr := &translator{t: t, opts: opts, targetNames: map[string]bool{}, actionNames: map[string]bool{}}
 	for _, tg := range t.targets {
 		tr.targetNames[tg.name] = true
 	}
@@ -70,8 +70,8 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 		tr.actionNames[a.name] = true
 	}
 	e := tr.translate()
-	if len(tr.problems) > 0 {
-		return nil, tr.problems, nil
+	if len(t.problems) > 0 {
+		return nil, t.problems, nil
 	}
 	if err := experiments.Validate(e); err != nil {
 		var ve *experiments.Error
@@ -81,7 +81,7 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 		for _, p := range ve.Problems {
 			tr.fail("(translated experiment) "+p.Path, "%s", p.Reason)
 		}
-		return nil, tr.problems, nil
+		return nil, t.problems, nil
 	}
 	return e, nil, nil
 }
@@ -89,13 +89,12 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 type translator struct {
 	t           *template
 	opts        Options
-	problems    []Problem
 	targetNames map[string]bool
 	actionNames map[string]bool
 }
 
 func (tr *translator) fail(path, format string, args ...any) {
-	tr.problems = append(tr.problems, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+	tr.t.fail(path, format, args...) // one list: the template's reading adds to it while translating too (t.str)
 }
 
 func (tr *translator) translate() *experiments.Experiment {
@@ -232,7 +231,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		}
 		probeName := "alarm " + name
 		probe, ps := alarmProbe(a, probeName, p+".value")
-		tr.problems = append(tr.problems, ps...)
+		tr.t.problems = append(tr.t.problems, ps...)
 		for _, q := range h.Probes {
 			if q.Name == probeName {
 				tr.fail(p, "the hypothesis already has a probe named %q", probeName)

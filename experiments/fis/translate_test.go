@@ -440,6 +440,11 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "tags the function does not have", template: read(t, "get-experiment-template.json"),
 			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"app": "other"} },
 			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app=chaoslab"}},
+		// Read while translating, after the template's own problems were taken: they were lost, and
+		// the template imported with no id and a made-up title.
+		{name: "a description and an id that are not strings", only: true,
+			template: []byte(strings.Replace(string(read(t, "add-delay.json")), `"description": "Slow half`, `"id": 123, "description": 5, "x": "Slow half`, 1)),
+			want: map[string]string{"id": "want a string", "description": "want a string", "x": "unknown member"}},
 		{name: "another account's function of the same name", template: read(t, "add-delay.json"), only: true,
 			opts: func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:" + function },
 			want: map[string]string{"targets.EtlFunction.resourceArns[0]": "another account's or region's function",
