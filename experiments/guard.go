@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,14 +39,8 @@ func (c *compiler) guardExtension() (name string, interval int) {
 			c.fail(p+".guard", "required: the chaoslab extension is {\"name\": \"chaoslab\", \"guard\": {\"probe\": ..., \"interval\": ...}}")
 			continue
 		}
-		var g struct {
-			Probe    string  `json:"probe"`
-			Interval float64 `json:"interval"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(ext.Guard))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&g); err != nil {
-			c.fail(p+".guard", "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}: %v", err)
+		g, ok := c.guardMembers(ext.Guard, p+".guard")
+		if !ok {
 			continue
 		}
 		found := false
@@ -61,4 +56,59 @@ func (c *compiler) guardExtension() (name string, interval int) {
 		name, interval = g.Probe, c.seconds(g.Interval, p+".guard.interval")
 	}
 	return name, interval
+}
+
+// guard is the chaoslab extension's guard member.
+type guard struct {
+	Probe    string
+	Interval float64
+}
+
+// guardMembers reads the guard object at p member by member, so that each problem is told as the
+// rest of the file's are: a misspelt key with the key it may be, a value of the wrong JSON type
+// with the type it is (a Go decoder's "cannot unmarshal string into Go struct field" named neither).
+func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		c.fail(p, "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}, got JSON %s", rawKind(raw))
+		return g, false
+	}
+	ok = true
+	for _, k := range slices.Sorted(maps.Keys(members)) {
+		var err error
+		switch k {
+		case "probe":
+			err = json.Unmarshal(members[k], &g.Probe)
+			if err != nil {
+				c.fail(p+".probe", "want a JSON string, got JSON %s", rawKind(members[k]))
+			}
+		case "interval":
+			err = json.Unmarshal(members[k], &g.Interval)
+			if err != nil {
+				c.fail(p+".interval", "want a JSON number of seconds, got JSON %s", rawKind(members[k]))
+			}
+		default:
+			c.fail(p+"."+k, "%s", unknownKey(k, []string{"probe", "interval"}))
+			err = errUnknownKey
+		}
+		ok = ok && err == nil
+	}
+	return g, ok
+}
+
+// errUnknownKey marks a member guardMembers refused by its key.
+var errUnknownKey = errors.New("unknown key")
+
+// rawKind names the JSON type of a raw value ("null" for null).
+func rawKind(raw json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // tokenKind knows a number as json.Number
+	tok, err := dec.Token()
+	if err != nil {
+		return "value"
+	}
+	if tok == nil {
+		return "null"
+	}
+	return tokenKind(tok)
 }

@@ -29,3 +29,21 @@ func TestSecondGuardExtensionRefused(t *testing.T) {
 		}
 	}
 }
+
+// The guard's members are told as the file's others are: each misspelt key with the key it may be,
+// each value of the wrong type with the type it is, all at once.
+func TestGuardMembersProblems(t *testing.T) {
+	e := experiment(t, okProbe, okAction)
+	for _, tt := range []struct{ guard, want string }{
+		{`{"probe": "sns", "interval": "60"}`, `extensions[0].guard.interval: want a JSON number of seconds, got JSON string`},
+		{`{"probe": "sns", "intervall": 60}`, `extensions[0].guard.intervall: unknown key; did you mean "interval"?`},
+		{`{"probe": 5, "intervall": 60}`, `extensions[0].guard.probe: want a JSON string, got JSON number`},
+		{`{"probe": 5, "intervall": 60}`, `extensions[0].guard.intervall: unknown key`},
+		{`["sns", 60]`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, got JSON array`},
+	} {
+		e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": ` + tt.guard + `}`)}
+		if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("guard %s: %v, want %q", tt.guard, err, tt.want)
+		}
+	}
+}
