@@ -444,7 +444,7 @@ func TestTranslateProblems(t *testing.T) {
 		// the template imported with no id and a made-up title.
 		{name: "a description and an id that are not strings", only: true,
 			template: []byte(strings.Replace(string(read(t, "add-delay.json")), `"description": "Slow half`, `"id": 123, "description": 5, "x": "Slow half`, 1)),
-			want: map[string]string{"id": "want a string", "description": "want a string", "x": "unknown member"}},
+			want:     map[string]string{"id": "want a string", "description": "want a string", "x": "unknown member"}},
 		{name: "another account's function of the same name", template: read(t, "add-delay.json"), only: true,
 			opts: func(o *fis.Options) { o.FunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:" + function },
 			want: map[string]string{"targets.EtlFunction.resourceArns[0]": "another account's or region's function",
