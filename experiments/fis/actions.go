@@ -84,8 +84,8 @@ func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
 		return nil
 	}
 	for _, k := range keys {
-		if !slices.Contains([]string{"actionId", "description", "parameters", "startAfter", "targets"}, k) {
-			tr.fail(member(a.path, k), "unknown member of an action")
+		if known := []string{"actionId", "description", "parameters", "startAfter", "targets"}; !slices.Contains(known, k) {
+			tr.fail(member(a.path, k), "%s", unknownMember("an action", k, known))
 		}
 	}
 	if err := json.Unmarshal(m["actionId"], &a.id); err != nil || a.id == "" {

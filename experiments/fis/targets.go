@@ -30,8 +30,8 @@ func (tr *translator) targets() map[string]bool {
 			continue
 		}
 		for _, k := range keys {
-			if !slices.Contains([]string{"resourceType", "resourceArns", "resourceTags", "filters", "selectionMode", "parameters"}, k) {
-				tr.fail(member(p, k), "unknown member of a target")
+			if known := []string{"resourceType", "resourceArns", "resourceTags", "filters", "selectionMode", "parameters"}; !slices.Contains(known, k) {
+				tr.fail(member(p, k), "%s", unknownMember("a target", k, known))
 			}
 		}
 		var rtype, mode string

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // template is an FIS experiment template, decoded member by member so that every problem has a
@@ -58,7 +60,7 @@ func parseTemplate(data []byte) (*template, error) {
 	t := &template{top: top, order: keys}
 	for _, k := range keys {
 		if !slices.Contains(knownTop, k) {
-			t.fail(member("", k), "unknown member of an experiment template")
+			t.fail(member("", k), "%s", unknownMember("an experiment template", k, knownTop))
 		}
 	}
 	t.actions = t.members("actions")
@@ -210,4 +212,12 @@ func member(parent, key string) string {
 		return parent + "." + key
 	}
 	return parent + "[" + strconv.Quote(key) + "]"
+}
+
+// unknownMember is the reason a member of what is refused: unknown, and which known member it may be.
+func unknownMember(what, key string, known []string) string {
+	if s := suggest.Nearest(key, known); s != "" {
+		return fmt.Sprintf("unknown member of %s; did you mean %q?", what, s)
+	}
+	return "unknown member of " + what
 }

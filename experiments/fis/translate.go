@@ -195,7 +195,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		}
 		for _, k := range keys {
 			if k != "source" && k != "value" {
-				tr.fail(member(p, k), "unknown member of a stop condition")
+				tr.fail(member(p, k), "%s", unknownMember("a stop condition", k, []string{"source", "value"}))
 			}
 		}
 		var source, value string

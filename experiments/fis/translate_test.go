@@ -440,6 +440,10 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "tags the function does not have", template: read(t, "get-experiment-template.json"),
 			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"app": "other"} },
 			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app=chaoslab"}},
+		{name: "misspelt members get the member they may be",
+			template: []byte(strings.Replace(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions"`, `"stopCondition"`, 1), `"actionId"`, `"actionID"`, 1)),
+			want: map[string]string{"stopCondition": `unknown member of an experiment template; did you mean "stopConditions"?`,
+				"actions.slowdown.actionID": `unknown member of an action; did you mean "actionId"?`}},
 		// Read while translating, after the template's own problems were taken: they were lost, and
 		// the template imported with no id and a made-up title.
 		{name: "a description and an id that are not strings", only: true,

@@ -150,6 +150,8 @@ func TestParseErrors(t *testing.T) {
 		{"isEnabled missing", `{"failureMode": "latency"}`, "isEnabled: required"},
 		{"isEnabled a string", `{"isEnabled": "true"}`, "isEnabled: want true or false"},
 		{"unknown top-level field", `{"isEnabled": true, "failureMode": "latency", "latency": 100}`, `unknown field "latency"`},
+		{"misspelt top-level field", `{"isEnabled": true, "failuremode": "latency"}`, `unknown field "failuremode"; did you mean "failureMode"?`},
+		{"misspelt fault field", `{"isEnabled": true, "faults": [{"mode": "latency", "minLatancy": 100}]}`, `faults[0]: unknown field "minLatancy"; did you mean "minLatency"?`},
 		{"unknown mode", `{"isEnabled": true, "failureMode": "slow"}`, `failureMode: unknown mode "slow"`},
 		{"mode case matters", `{"isEnabled": true, "failureMode": "Latency"}`, `unknown mode "Latency"`},
 		{"enabled with nothing to do", `{"isEnabled": true}`, "neither failureMode nor faults"},

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // FlagOrder is failure-lambda 1.0's injection order (src/types.ts FAILURE_MODE_ORDER): the
@@ -59,7 +61,11 @@ func (p *parser) flags(top map[string]json.RawMessage) (Config, error) {
 		if slices.Contains(topFields, k) {
 			return c, fmt.Errorf("unknown field %q: a failure-lambda 0.x field, but this config has no isEnabled, so it is read as 1.0 (one object per mode: %s); a 0.x config needs isEnabled", k, flagList())
 		}
-		return c, fmt.Errorf("unknown field %q (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, flagList())
+		if s := suggest.Nearest(k, flatKeys); s != "" {
+			// {"IsEnabled": ...}: a 0.x config misspelt, read as 1.0 for want of its keys.
+			return c, fmt.Errorf("unknown field %q; did you mean %q (failure-lambda 0.x)? Without isEnabled, failureMode or faults, spelt so, a config is read as 1.0 (one object per mode: %s)", k, s, flagList())
+		}
+		return c, fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, didYouMean(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
 	}
 	if err := p.expiry(top, &c); err != nil {
 		return c, err
@@ -102,7 +108,8 @@ func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err err
 		if s, ok := flatSpelling[k]; ok {
 			return f, false, fmt.Errorf("%s: unknown attribute %q: the 0.x spelling; 1.0 writes %s", join(at, k), k, s)
 		}
-		return f, false, fmt.Errorf("%s: unknown attribute %q (known: %s)", join(at, k), k, strings.Join(append(slices.Clone(flagCommon), own...), ", "))
+		known := append(slices.Clone(flagCommon), own...)
+		return f, false, fmt.Errorf("%s: unknown attribute %q%s (known: %s)", join(at, k), k, didYouMean(k, known), strings.Join(known, ", "))
 	}
 	rawOn, ok := m["enabled"]
 	if !ok {
@@ -202,9 +209,14 @@ func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err err
 }
 
 func flagList() string {
+	return strings.Join(modeNames(), ", ")
+}
+
+// modeNames are FlagOrder's modes as strings.
+func modeNames() []string {
 	s := make([]string, len(FlagOrder))
 	for i, m := range FlagOrder {
 		s[i] = string(m)
 	}
-	return strings.Join(s, ", ")
+	return s
 }
