@@ -193,6 +193,9 @@ func otherKind(data []byte) string {
 
 // describeJSONError adds the line and column to a JSON syntax error.
 func describeJSONError(data []byte, err error) string {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return "the file is empty (an experiment is a JSON object)" // not "line 1 column 1: unexpected end of JSON input"
+	}
 	var off int64 = -1
 	switch e := err.(type) {
 	case *json.SyntaxError:

@@ -69,6 +69,15 @@ func TestParseSkipsAByteOrderMark(t *testing.T) {
 	}
 }
 
+// An empty file says so, not "line 1 column 1: unexpected end of JSON input".
+func TestParseEmptyFile(t *testing.T) {
+	for _, in := range []string{"", " \n\t"} {
+		if _, err := Parse([]byte(in), "empty.json", nil, "."); err == nil || !strings.Contains(err.Error(), "empty.json") || !strings.Contains(err.Error(), "the file is empty") {
+			t.Errorf("%q: %v, want it named empty", in, err)
+		}
+	}
+}
+
 // A file of another kind this lab reads (a FIS template, a journal, a compiled input) given as an
 // experiment says what it is and what reads it: it was a wall of "unknown key" lines.
 func TestParseNamesOtherKindsOfFile(t *testing.T) {

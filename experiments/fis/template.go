@@ -125,6 +125,9 @@ func (t *template) stopAlarms() []stopAlarm {
 
 // object decodes a JSON object, keeping its members' order; a duplicate member is an error.
 func object(data []byte) ([]string, map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil, errors.New("the file is empty") // not EOF
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {

@@ -495,6 +495,9 @@ func TestNotATemplate(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrNotTemplate", in, err)
 		}
 	}
+	if _, _, err := fis.Translate([]byte(" \n"), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), ": the file is empty") {
+		t.Errorf("an empty file: err = %v, want ErrNotTemplate saying the file is empty", err)
+	}
 	if _, _, err := fis.Translate(read(t, "add-delay.json"), fis.Options{}); err == nil {
 		t.Error("no function name: want an error")
 	}
