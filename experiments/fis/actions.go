@@ -63,7 +63,7 @@ type fisAction struct {
 // actions reads every action; targets are the names of the targets that select the stack's
 // function. Only actions without problems are returned.
 func (tr *translator) actions(targets map[string]bool) []*fisAction {
-	if len(tr.t.actions) == 0 {
+	if len(tr.t.actions) == 0 && !tr.t.failedAt("actions") { // a list given for the object is told once
 		tr.fail("actions", "at least one action is required")
 	}
 	var out []*fisAction

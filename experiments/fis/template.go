@@ -77,6 +77,12 @@ func (t *template) fail(path, format string, args ...any) {
 	t.problems = append(t.problems, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
+// failedAt reports whether a problem is recorded at path: one of its type, say, which a second
+// problem about what it then lacks would only repeat.
+func (t *template) failedAt(path string) bool {
+	return slices.ContainsFunc(t.problems, func(p Problem) bool { return p.Path == path })
+}
+
 // members reads the object member key as named members, in order.
 func (t *template) members(key string) []namedRaw {
 	raw, ok := t.top[key]

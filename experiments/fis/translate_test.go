@@ -440,6 +440,10 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "tags the function does not have", template: read(t, "get-experiment-template.json"),
 			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"app": "other"} },
 			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app=chaoslab"}},
+		// A value of the wrong type is told once, not again as what it then lacks.
+		{name: "actions and stop conditions of the wrong type", only: true,
+			template: []byte(`{"targets": {}, "actions": [], "stopConditions": {"source": "none"}}`),
+			want: map[string]string{"actions": "want an object of named actions", "stopConditions": "want a list of"}},
 		{name: "misspelt members get the member they may be",
 			template: []byte(strings.Replace(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions"`, `"stopCondition"`, 1), `"actionId"`, `"actionID"`, 1)),
 			want: map[string]string{"stopCondition": `unknown member of an experiment template; did you mean "stopConditions"?`,
@@ -478,8 +482,8 @@ func TestTranslateProblems(t *testing.T) {
 			}
 			if tc.only {
 				for path, reasons := range got {
-					if _, ok := tc.want[path]; !ok {
-						t.Errorf("unexpected problem %s: %q", path, reasons)
+					if _, ok := tc.want[path]; !ok || len(reasons) != 1 {
+						t.Errorf("unexpected problem %s: %q (want one, of the reason %q)", path, reasons, tc.want[path])
 					}
 				}
 			}
