@@ -443,7 +443,7 @@ func TestTranslateProblems(t *testing.T) {
 		// A value of the wrong type is told once, not again as what it then lacks.
 		{name: "actions and stop conditions of the wrong type", only: true,
 			template: []byte(`{"targets": {}, "actions": [], "stopConditions": {"source": "none"}}`),
-			want: map[string]string{"actions": "want an object of named actions", "stopConditions": "want a list of"}},
+			want:     map[string]string{"actions": "want an object of named actions", "stopConditions": "want a list of"}},
 		{name: "misspelt members get the member they may be",
 			template: []byte(strings.Replace(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions"`, `"stopCondition"`, 1), `"actionId"`, `"actionID"`, 1)),
 			want: map[string]string{"stopCondition": `unknown member of an experiment template; did you mean "stopConditions"?`,
