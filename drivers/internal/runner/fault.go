@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,6 +58,11 @@ type Fault struct {
 // ReadFault reads the fault parameter name and parses its value (faultconfig.Parse).
 func ReadFault(ctx context.Context, c *ssm.Client, name string) (*Fault, error) {
 	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	if nf := (*ssmtypes.ParameterNotFound)(nil); errors.As(err, &nf) {
+		// The SDK's "operation error SSM: GetParameter, https response error StatusCode: 400,
+		// RequestID: ..., ParameterNotFound: " says neither which name nor where it came from.
+		return nil, fmt.Errorf("no parameter %s in the account and region of this configuration (a stack's FaultParameterName output, or -fault-parameter: is the stack deployed, and is it this one?): %w", name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("get parameter %s: %w", name, err)
 	}
