@@ -297,6 +297,10 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: a list of 3 values is the values Chaos Toolkit accepts: not translated"}},
 		{name: "a list of strings", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": ["0", "5"]`, 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: want [min, max], two numbers"}},
+		{name: "a range of a string and a number", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": {"type": "range", "range": ["a", 80]}`, 1), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].tolerance.range[0]: want a number, got JSON string "a"`}},
+		{name: "a range that is no list", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": {"type": "range", "range": 80}`, 1), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].tolerance.range: want [min, max], got JSON number 80`}},
 		{name: "a list upside down", probe: strings.Replace(okProbe, `"tolerance": 0`, `"tolerance": [5, 0]`, 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].tolerance: min 5 is above max 0"}},
 		// Beyond float64 the bound would be +Inf, which no journal can hold (JSON has no Infinity).

@@ -86,15 +86,19 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 		case !ok && process:
 			c.fail(p, "a range on a process probe needs \"target\": \"stdout\": without it Chaos Toolkit ranges the process's whole result ({\"status\", \"stdout\", \"stderr\"}), not the value it prints")
 		}
-		r, _ := x["range"].([]any)
-		if len(r) != 2 {
-			c.fail(p+".range", "want [min, max]")
+		r, isList := x["range"].([]any)
+		if !isList || len(r) != 2 {
+			c.fail(p+".range", "want [min, max], got %s", describeValue(x["range"]))
 			return Tolerance{}, false
 		}
 		lo, ok1 := r[0].(json.Number)
 		hi, ok2 := r[1].(json.Number)
+		for i, ok := range []bool{ok1, ok2} {
+			if !ok {
+				c.fail(fmt.Sprintf("%s.range[%d]", p, i), "want a number, got %s", describeValue(r[i]))
+			}
+		}
 		if !ok1 || !ok2 {
-			c.fail(p+".range", "want two numbers")
 			return Tolerance{}, false
 		}
 		a, ok1 := c.bound(lo, p+".range[0]")
@@ -138,4 +142,27 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 		c.fail(p, "tolerance %s is not translated (want a number, a boolean, [min, max] or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
 		return Tolerance{}, false
 	}
+}
+
+// describeValue names a decoded JSON value for a message: its kind, and the value itself when short
+// (`JSON string "a"`, `a list of 3`, `nothing`).
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing"
+	case []any:
+		return fmt.Sprintf("a list of %d", len(x))
+	case map[string]any:
+		return "a JSON object"
+	case string:
+		if len(x) <= 40 {
+			return fmt.Sprintf("JSON string %q", x)
+		}
+		return "a JSON string"
+	case json.Number:
+		return "JSON number " + x.String()
+	case bool:
+		return fmt.Sprintf("JSON %t", x)
+	}
+	return fmt.Sprintf("%v", v)
 }
