@@ -124,7 +124,12 @@ func (tr *translator) targetTags(raw json.RawMessage, p string) {
 	}
 	for _, k := range sortedKeys(tags) {
 		if v, ok := tr.opts.FunctionTags[k]; !ok || v != tags[k] {
-			tr.fail(member(p, k), "the stack's function %q has no tag %s=%s, so this target selects another function (or none)", tr.opts.FunctionName, k, tags[k])
+			// The function's tags are what the caller said they are (-function-tag): not looked up.
+			if ok {
+				tr.fail(member(p, k), "the stack's function %q has the tag %s=%s (as given with -function-tag), not %s=%s, so this target selects another function (or none)", tr.opts.FunctionName, k, v, k, tags[k])
+				continue
+			}
+			tr.fail(member(p, k), "the stack's function %q has no tag %s among the tags given (chaoslab import-fis -function-tag), so this target selects another function (or none); if the function has it, add -function-tag %s=%s", tr.opts.FunctionName, k, k, tags[k])
 		}
 	}
 }

@@ -437,9 +437,12 @@ func TestTranslateProblems(t *testing.T) {
 			"stopConditions[1]": "a second alarm stop condition is not translated"}},
 		{name: "tags without the function's tags", template: read(t, "get-experiment-template.json"), want: map[string]string{
 			"targets.etl-by-tag.resourceTags": "the stack function's tags are not known"}},
+		{name: "a tag not among those given", template: read(t, "get-experiment-template.json"),
+			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"team": "etl"} },
+			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app among the tags given (chaoslab import-fis -function-tag), so this target selects another function (or none); if the function has it, add -function-tag app=chaoslab"}},
 		{name: "tags the function does not have", template: read(t, "get-experiment-template.json"),
 			opts: func(o *fis.Options) { o.FunctionTags = map[string]string{"app": "other"} },
-			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has no tag app=chaoslab"}},
+			want: map[string]string{"targets.etl-by-tag.resourceTags.app": "has the tag app=other (as given with -function-tag), not app=chaoslab"}},
 		// A value of the wrong type is told once, not again as what it then lacks.
 		{name: "actions and stop conditions of the wrong type", only: true,
 			template: []byte(`{"targets": {}, "actions": [], "stopConditions": {"source": "none"}}`),
