@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // Alarm is a CloudWatch alarm as DescribeAlarms returns it (the members this package reads).
@@ -42,12 +44,12 @@ type Alarm struct {
 // list of metric alarms.
 func ParseAlarms(data []byte) ([]Alarm, error) {
 	data = bytes.TrimSpace(data)
-	var list []Alarm
 	if len(data) > 0 && data[0] == '[' {
-		if err := json.Unmarshal(data, &list); err != nil {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(data, &raws); err != nil {
 			return nil, fmt.Errorf("parse alarms: %w", err)
 		}
-		return list, nil
+		return decodeAlarms(raws, "")
 	}
 	var keys map[string]json.RawMessage
 	if json.Unmarshal(data, &keys) == nil {
@@ -58,7 +60,7 @@ func ParseAlarms(data []byte) ([]Alarm, error) {
 		}
 	}
 	var out struct {
-		MetricAlarms    []Alarm `json:"MetricAlarms"`
+		MetricAlarms    []json.RawMessage `json:"MetricAlarms"`
 		CompositeAlarms []struct {
 			AlarmName  string `json:"AlarmName"`
 			AlarmArn   string `json:"AlarmArn"`
@@ -68,10 +70,32 @@ func ParseAlarms(data []byte) ([]Alarm, error) {
 	if err := json.Unmarshal(data, &out); err != nil {
 		return nil, fmt.Errorf("parse alarms: want DescribeAlarms' answer ({\"MetricAlarms\": [...]}): %w", err)
 	}
-	for _, c := range out.CompositeAlarms {
-		out.MetricAlarms = append(out.MetricAlarms, Alarm{AlarmName: c.AlarmName, AlarmArn: c.AlarmArn, StateValue: c.StateValue, Composite: true})
+	list, err := decodeAlarms(out.MetricAlarms, "MetricAlarms")
+	if err != nil {
+		return nil, err
 	}
-	return out.MetricAlarms, nil
+	for _, c := range out.CompositeAlarms {
+		list = append(list, Alarm{AlarmName: c.AlarmName, AlarmArn: c.AlarmArn, StateValue: c.StateValue, Composite: true})
+	}
+	return list, nil
+}
+
+// decodeAlarms decodes each alarm of the list at path ("" for a top-level list), naming the alarm
+// and its member a wrong type is in (`MetricAlarms[0].Threshold: want a JSON number, got JSON
+// string`), where the decoder's message named a Go struct field.
+func decodeAlarms(raws []json.RawMessage, path string) ([]Alarm, error) {
+	list := make([]Alarm, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &list[i]); err != nil {
+			at := fmt.Sprintf("%s[%d]", path, i)
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				return nil, fmt.Errorf("parse alarms: %s.%s: want a JSON %s, got JSON %s", at, te.Field, jsonfields.Kind(te.Type), te.Value)
+			}
+			return nil, fmt.Errorf("parse alarms: %s: %w", at, err)
+		}
+	}
+	return list, nil
 }
 
 // stopAlarm is an alarm a stop condition names, and where.

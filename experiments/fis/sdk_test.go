@@ -62,3 +62,15 @@ func TestParseAlarmsRefusesAnotherObject(t *testing.T) {
 		}
 	}
 }
+
+// A member of the wrong type names its alarm and member as the file has them, not a Go field.
+func TestParseAlarmsNamesAWrongType(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"MetricAlarms": [{"AlarmName": "a", "Threshold": 1}, {"AlarmName": "b", "Threshold": "0"}]}`: `parse alarms: MetricAlarms[1].Threshold: want a JSON number, got JSON string`,
+		`[{"AlarmName": 5}]`: `parse alarms: [0].AlarmName: want a JSON string, got JSON number`,
+	} {
+		if _, err := fis.ParseAlarms([]byte(in)); err == nil || err.Error() != want {
+			t.Errorf("ParseAlarms(%s): %v, want %q", in, err, want)
+		}
+	}
+}
