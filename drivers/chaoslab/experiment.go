@@ -140,6 +140,11 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	if err != nil {
 		return nil, nil, err
 	}
+	// The compiler reads the fault parameter's name (the machine may write it by that name too):
+	// a number there was no name, silently.
+	if err := c.names.NotString(stack.FaultParameterName); err != nil {
+		return nil, nil, err
+	}
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		// A blank variable of a stack output's name is unset (LAMBDA_FUNCTION_NAME= named the
@@ -165,6 +170,9 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			output := experiments.OutputOfEnv(key)
 			if output == "" {
 				return ""
+			}
+			if err := c.names.NotString(output); err != nil {
+				return err.Error() // there, but no name: not "missing or empty"
 			}
 			how := fmt.Sprintf("the stack output %s is missing or empty in %s, and the environment variable %s is not set", output, c.sourceOf(""), key)
 			if f, ok := outputFlags[output]; ok {

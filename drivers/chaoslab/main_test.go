@@ -1201,3 +1201,19 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		})
 	}
 }
+
+// A name the experiment needs that outputs.json gives as a number is said so, with its flag (it
+// was "missing or empty"); one the experiment does not read (Scenario) stands in no one's way.
+func TestCompileRefusesANumberForAName(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "outputs.json")
+	if err := os.WriteFile(file, []byte(`{"ChaosLab":{"TopicName":"t","JsonQueueName":"j","CsvQueueName":"c","FunctionName":"f","TableName":5,"Scenario":1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"compile", "-outputs", file, "exp_1-minor_delay"})
+	if code := cli.Report(errb, err, ExitError); code == 0 || !strings.Contains(errb.String(), "ChaosLab.TableName: want a string, got a JSON number (the flag: -table-name)") ||
+		strings.Contains(errb.String(), "missing or empty") || strings.Contains(errb.String(), "Scenario") {
+		t.Errorf("exit %d, stderr %q", code, errb)
+	}
+}

@@ -52,11 +52,6 @@ const (
 	Scenario                  = "Scenario"
 )
 
-// outputIDs are the ids above: the outputs the drivers read.
-var outputIDs = []string{BucketName, JsonQueueUrl, CsvQueueUrl, ErrorQueueUrl, JsonQueueName, CsvQueueName,
-	ErrorQueueName, TopicArn, TopicName, TableName, FunctionName, FaultParameterName, DashboardName,
-	ExperimentStateMachineArn, Scenario}
-
 // ErrMissing is wrapped by every error about an output that is needed but absent.
 var ErrMissing = errors.New("missing stack output")
 
@@ -386,6 +381,25 @@ func (n *Names) outputs() (*Outputs, error) {
 	return o, nil
 }
 
+// NotString is the error of an output All leaves out because the file gives it as a number or
+// boolean (a hand-edited file), naming the file, stack, key and the flag that gives the name
+// instead; nil when the output is a string, absent, or given by its flag. A caller that finds a
+// name missing from All's map asks it first: the output is there, but is no name.
+func (n *Names) NotString(key string) error {
+	if p := n.flags[key]; p != nil && *p != "" {
+		return nil
+	}
+	o, err := n.outputs()
+	if err != nil || o.notStrings[key] == "" {
+		return nil
+	}
+	_, err = o.Get(key)
+	if f := n.flagNames[key]; f != "" {
+		err = fmt.Errorf("%w (the flag: -%s)", err, f)
+	}
+	return err
+}
+
 // All returns every output of the file with the flags given on the command
 // line laid over it. A missing default file is not an error (only flags
 // then); a missing file given with -outputs is.
@@ -396,15 +410,6 @@ func (n *Names) All() (map[string]string, error) {
 	case err == nil:
 		for k, v := range o.Values {
 			out[k] = v
-		}
-		// A number or boolean where a driver reads a name is refused, as Get refuses it (left out,
-		// it was reported missing, or the name silently taken from elsewhere), unless its flag
-		// gives the name. Another output may be anything.
-		for _, k := range outputIDs {
-			if p := n.flags[k]; o.notStrings[k] != "" && (p == nil || *p == "") {
-				_, err := o.Get(k)
-				return nil, err
-			}
 		}
 	case n.fileSet || !errors.Is(err, os.ErrNotExist):
 		return nil, err

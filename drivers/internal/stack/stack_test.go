@@ -224,11 +224,9 @@ func TestNamesAll(t *testing.T) {
 		{name: "no default file: flags only", chdir: true, args: []string{"-bucket", "flag"},
 			want: map[string]string{BucketName: "flag"}},
 		{name: "explicit missing file is an error", args: []string{"-outputs", "/nonexistent/o.json"}, wantErr: "/nonexistent/o.json"},
-		// compile and run read the names through All: a number was left out and reported missing.
-		{name: "an output the drivers read given as a number is refused", args: []string{"-outputs", numbers},
-			wantErr: "ChaosLab.BucketName: want a string, got a JSON number"},
-		{name: "unless its flag names it; other outputs may be anything", args: []string{"-outputs", numbers, "-bucket", "b"},
-			want: map[string]string{BucketName: "b", TableName: "t"}},
+		// A number or boolean is left out (NotString says why, for the outputs a caller needs).
+		{name: "outputs given as numbers or booleans are left out", args: []string{"-outputs", numbers},
+			want: map[string]string{TableName: "t"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,5 +299,32 @@ func TestStackWithoutAnOutputsFile(t *testing.T) {
 	}
 	if _, err := n.All(); err == nil || !strings.Contains(err.Error(), "typo.json: open typo.json: no such file") || strings.Contains(err.Error(), "-stack") {
 		t.Errorf("All with a missing -outputs file: %v, want the file's error", err)
+	}
+}
+
+// NotString names an output the file gives as a number or boolean, and the flag that gives it
+// instead; nothing for a string, an absent output, or one its flag gives.
+func TestNamesNotString(t *testing.T) {
+	file := writeFile(t, `{"ChaosLab":{"BucketName":5,"TableName":"t","Extra":true}}`)
+	for _, tt := range []struct {
+		args []string
+		key  string
+		want string // "" for nil
+	}{
+		{[]string{"-outputs", file}, BucketName, "ChaosLab.BucketName: want a string, got a JSON number (the flag: -bucket)"},
+		{[]string{"-outputs", file}, "Extra", "ChaosLab.Extra: want a string, got a JSON boolean"},
+		{[]string{"-outputs", file, "-bucket", "b"}, BucketName, ""},
+		{[]string{"-outputs", file}, TableName, ""},
+		{[]string{"-outputs", file}, FunctionName, ""},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		n := Bind(fs, map[string]string{BucketName: "bucket"})
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		err := n.NotString(tt.key)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%q NotString(%s) = %v, want %q", tt.args, tt.key, err, tt.want)
+		}
 	}
 }
