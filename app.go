@@ -51,10 +51,14 @@ const (
 var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 
 func main() {
-	err := synth()
-	// Closing jsii ends its Node process and removes the runtime it unpacked (jsii-runtime.* in the
-	// temporary directory): os.Exit would skip a deferred Close and leave both.
-	jsii.Close()
+	var err error
+	func() {
+		// Closing jsii ends its Node process and removes the runtime it unpacked (jsii-runtime.* in
+		// the temporary directory): deferred, so that a panic (how jsii reports a synth's error)
+		// closes it too, and here rather than in main, since os.Exit skips main's deferred calls.
+		defer jsii.Close()
+		err = synth()
+	}()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaoslab synth:", err)
 		os.Exit(1)

@@ -143,6 +143,9 @@ func LoadFS(fsys fs.FS, name string) (*Experiment, error) {
 func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error) {
 	// A UTF-8 byte-order mark (Windows editors and PowerShell write one) is not part of the JSON.
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "the file is empty (an experiment is a JSON object)"}}}
+	}
 	var syntax json.RawMessage
 	if err := json.Unmarshal(data, &syntax); err != nil {
 		reason := describeJSONError(data, err)
@@ -194,7 +197,7 @@ func otherKind(data []byte) string {
 // describeJSONError adds the line and column to a JSON syntax error.
 func describeJSONError(data []byte, err error) string {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return "the file is empty (an experiment is a JSON object)" // not "line 1 column 1: unexpected end of JSON input"
+		return "empty" // not "line 1 column 1: unexpected end of JSON input"
 	}
 	var off int64 = -1
 	switch e := err.(type) {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
@@ -89,10 +88,23 @@ func decodeAlarms(raws []json.RawMessage, path string) ([]Alarm, error) {
 		if err := json.Unmarshal(raw, &list[i]); err != nil {
 			at := fmt.Sprintf("%s[%d]", path, i)
 			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) && te.Field != "" {
-				return nil, fmt.Errorf("parse alarms: %s.%s: want a JSON %s, got JSON %s", at, te.Field, jsonfields.Kind(te.Type), te.Value)
+			if !errors.As(err, &te) {
+				return nil, fmt.Errorf("parse alarms: %s: %w", at, err)
 			}
-			return nil, fmt.Errorf("parse alarms: %s: %w", at, err)
+			want, got := "a JSON "+jsonfields.Kind(te.Type), "JSON "+te.Value
+			if strings.HasPrefix(te.Value, "number ") {
+				// A number where a number is wanted: a fraction or too large for the member's type.
+				want, got = "a whole number in range", strings.TrimPrefix(te.Value, "number ")
+			}
+			switch first, rest, nested := strings.Cut(te.Field, "."); {
+			case te.Field == "":
+				return nil, fmt.Errorf("parse alarms: %s: want an alarm object, got %s", at, got)
+			case nested:
+				// The decoder's path has no list index: the element is named by its member.
+				return nil, fmt.Errorf("parse alarms: %s.%s: its member %s: want %s, got %s", at, first, rest, want, got)
+			default:
+				return nil, fmt.Errorf("parse alarms: %s.%s: want %s, got %s", at, te.Field, want, got)
+			}
 		}
 	}
 	return list, nil

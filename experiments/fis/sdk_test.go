@@ -67,7 +67,10 @@ func TestParseAlarmsRefusesAnotherObject(t *testing.T) {
 func TestParseAlarmsNamesAWrongType(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"MetricAlarms": [{"AlarmName": "a", "Threshold": 1}, {"AlarmName": "b", "Threshold": "0"}]}`: `parse alarms: MetricAlarms[1].Threshold: want a JSON number, got JSON string`,
-		`[{"AlarmName": 5}]`: `parse alarms: [0].AlarmName: want a JSON string, got JSON number`,
+		`[{"AlarmName": 5}]`:                           `parse alarms: [0].AlarmName: want a JSON string, got JSON number`,
+		`[{"AlarmName": "a", "Period": 1.5}]`:          `parse alarms: [0].Period: want a whole number in range, got 1.5`,
+		`[{"AlarmName": "a", "Metrics": [{"Id": 5}]}]`: `parse alarms: [0].Metrics: its member Id: want a JSON string, got JSON number`,
+		`["x"]`: `parse alarms: [0]: want an alarm object, got JSON string`,
 	} {
 		if _, err := fis.ParseAlarms([]byte(in)); err == nil || err.Error() != want {
 			t.Errorf("ParseAlarms(%s): %v, want %q", in, err, want)
