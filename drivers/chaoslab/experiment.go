@@ -84,15 +84,6 @@ type compileFlags struct {
 	onsetSet      bool // -onset given on the command line
 }
 
-// sourceOf says where the stack's value of output comes from: its flag when given, else the outputs
-// file (and the stack picked in it); output "" names the file alone.
-func (c *compileFlags) sourceOf(output string) string {
-	if f, ok := outputFlags[output]; ok && c.names.Given(output) {
-		return "-" + f
-	}
-	return c.names.Source()
-}
-
 // outputFlags are the per-output overrides compile and run accept.
 var outputFlags = map[string]string{
 	stack.FaultParameterName:        "fault-parameter",
@@ -158,7 +149,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		if v, set := env[k]; set && v != fromStack[k] {
 			if output := experiments.OutputOfEnv(k); output != "" {
 				fmt.Fprintf(warn, "chaoslab: %s=%s in the environment is not used: the stack's %s is %s (%s)\n",
-					k, v, output, fromStack[k], c.sourceOf(output))
+					k, v, output, fromStack[k], c.names.SourceOf(output))
 			}
 		}
 		env[k] = fromStack[k]
@@ -174,7 +165,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			if err := c.names.NotString(output); err != nil {
 				return err.Error() // there, but no name: not "missing or empty"
 			}
-			how := fmt.Sprintf("the stack output %s is missing or empty in %s, and the environment variable %s is not set", output, c.sourceOf(""), key)
+			how := fmt.Sprintf("the stack output %s is missing or empty in %s, and the environment variable %s is not set", output, c.names.SourceOf(""), key)
 			if f, ok := outputFlags[output]; ok {
 				how += " (the flag: -" + f + ")"
 			}

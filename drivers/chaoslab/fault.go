@@ -203,7 +203,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	// it), and writing would create a parameter no function reads.
 	cur, err := runner.ReadFault(ctx, client, name)
 	if err != nil {
-		return fmt.Errorf("chaoslab fault %s: %w", sub, err)
+		return fmt.Errorf("chaoslab fault %s: %w%s", sub, err, nameFrom(err, names, stack.FaultParameterName))
 	}
 	switch sub {
 	case "status":
@@ -456,4 +456,13 @@ func printFault(w io.Writer, f *runner.Fault, now time.Time) {
 	for _, line := range f.Config.Describe() {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
+}
+
+// nameFrom is, for an error saying a parameter does not exist, where its name came from and what
+// to check; "" for another error.
+func nameFrom(err error, names *stack.Names, key string) string {
+	if !errors.Is(err, runner.ErrNoParameter) {
+		return ""
+	}
+	return fmt.Sprintf(" (the name is from %s: is the stack deployed, and is it this one?)", names.SourceOf(key))
 }

@@ -225,7 +225,7 @@ func TestFaultStatusOffStates(t *testing.T) {
 	}
 	for _, args := range [][]string{{"status"}, {"off"}, {"enable", "latency", "min_latency=100"}} {
 		code, out, errs := fault(t, append(args, "-fault-parameter", "no-such-fault")...)
-		if code != ExitError || !strings.Contains(errs, "no parameter no-such-fault in the account and region") {
+		if code != ExitError || !strings.Contains(errs, "no such parameter: no-such-fault, in the account and region of this configuration (SSM ParameterNotFound) (the name is from -fault-parameter: is the stack deployed") {
 			t.Errorf("%v on a missing parameter: exit %d\n%s%s", args, code, out, errs)
 		}
 	}

@@ -49,7 +49,7 @@ Usage:
 	// Read first: a parameter that does not exist is a wrong name (the stack creates it), and
 	// writing would create a parameter no function reads while the real fault stays on.
 	if _, err := runner.ReadFault(ctx, client, res[stack.FaultParameterName]); err != nil {
-		return fmt.Errorf("chaoslab rollback: %w (nothing written)", err)
+		return fmt.Errorf("chaoslab rollback: %w%s (nothing written)", err, nameFrom(err, names, stack.FaultParameterName))
 	}
 	v, err := runner.SwitchOff(ctx, client, res[stack.FaultParameterName])
 	if err != nil {

@@ -145,7 +145,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	// Checked here, as follow checks its execution's: AWS's answer to a malformed one names no flag.
 	if machine := res[stack.ExperimentStateMachineArn]; !runner.IsStateMachineArn(machine) {
 		return cli.Usagef("chaoslab run: %q (%s) is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)",
-			machine, cf.sourceOf(stack.ExperimentStateMachineArn))
+			machine, cf.names.SourceOf(stack.ExperimentStateMachineArn))
 	}
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
@@ -158,7 +158,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	}
 	if fe := (*runner.FaultParameterError)(nil); errors.As(err, &fe) {
 		return cli.Usagef("chaoslab run: the fault parameter %s (%s): %w; give the state machine's stack's outputs, or leave -fault-parameter out",
-			fe.Given, cf.sourceOf(stack.FaultParameterName), err)
+			fe.Given, cf.names.SourceOf(stack.FaultParameterName), err)
 	}
 	if *withReport && j != nil {
 		// `chaoslab report` reads our journal: offered only when it stays at its path.

@@ -55,13 +55,17 @@ type Fault struct {
 	Invalid error
 }
 
+// ErrNoParameter is wrapped by ReadFault's error when the parameter does not exist.
+var ErrNoParameter = errors.New("no such parameter")
+
 // ReadFault reads the fault parameter name and parses its value (faultconfig.Parse).
 func ReadFault(ctx context.Context, c *ssm.Client, name string) (*Fault, error) {
 	out, err := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	if nf := (*ssmtypes.ParameterNotFound)(nil); errors.As(err, &nf) {
 		// The SDK's "operation error SSM: GetParameter, https response error StatusCode: 400,
-		// RequestID: ..., ParameterNotFound: " says neither which name nor where it came from.
-		return nil, fmt.Errorf("no parameter %s in the account and region of this configuration (a stack's FaultParameterName output, or -fault-parameter: is the stack deployed, and is it this one?): %w", name, err)
+		// RequestID: ..., ParameterNotFound: " did not name the parameter; the caller says where
+		// the name came from.
+		return nil, fmt.Errorf("%w: %s, in the account and region of this configuration (SSM ParameterNotFound)", ErrNoParameter, name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get parameter %s: %w", name, err)

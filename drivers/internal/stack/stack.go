@@ -284,6 +284,15 @@ func (n *Names) Flag(key string) string {
 	return ""
 }
 
+// SourceOf names where key's value comes from: its flag ("-fault-parameter") when given, else the
+// outputs file and stack (Source).
+func (n *Names) SourceOf(key string) string {
+	if f := n.flagNames[key]; f != "" && n.Given(key) {
+		return "-" + f
+	}
+	return n.Source()
+}
+
 // Source names the outputs file and, once it has been read, the stack picked in it: where a value
 // not given as a flag comes from, for messages.
 func (n *Names) Source() string {
