@@ -3,7 +3,6 @@ package experiments
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -75,29 +74,24 @@ func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool
 	}
 	ok = true
 	for _, k := range slices.Sorted(maps.Keys(members)) {
-		var err error
 		switch k {
 		case "probe":
-			err = json.Unmarshal(members[k], &g.Probe)
-			if err != nil {
+			if json.Unmarshal(members[k], &g.Probe) != nil {
 				c.fail(p+".probe", "want a JSON string, got JSON %s", rawKind(members[k]))
+				ok = false
 			}
 		case "interval":
-			err = json.Unmarshal(members[k], &g.Interval)
-			if err != nil {
+			if json.Unmarshal(members[k], &g.Interval) != nil {
 				c.fail(p+".interval", "want a JSON number of seconds, got JSON %s", rawKind(members[k]))
+				ok = false
 			}
 		default:
 			c.fail(p+"."+k, "%s", unknownKey(k, []string{"probe", "interval"}))
-			err = errUnknownKey
+			ok = false
 		}
-		ok = ok && err == nil
 	}
 	return g, ok
 }
-
-// errUnknownKey marks a member guardMembers refused by its key.
-var errUnknownKey = errors.New("unknown key")
 
 // rawKind names the JSON type of a raw value ("null" for null).
 func rawKind(raw json.RawMessage) string {

@@ -86,9 +86,14 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 		case !ok && process:
 			c.fail(p, "a range on a process probe needs \"target\": \"stdout\": without it Chaos Toolkit ranges the process's whole result ({\"status\", \"stdout\", \"stderr\"}), not the value it prints")
 		}
-		r, isList := x["range"].([]any)
+		rv, given := x["range"]
+		r, isList := rv.([]any)
 		if !isList || len(r) != 2 {
-			c.fail(p+".range", "want [min, max], got %s", describeValue(x["range"]))
+			got := "none (required)"
+			if given {
+				got = describeValue(rv)
+			}
+			c.fail(p+".range", "want [min, max], got %s", got)
 			return Tolerance{}, false
 		}
 		lo, ok1 := r[0].(json.Number)
@@ -145,11 +150,11 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 }
 
 // describeValue names a decoded JSON value for a message: its kind, and the value itself when short
-// (`JSON string "a"`, `a list of 3`, `nothing`).
+// (`JSON string "a"`, `a list of 3`, `null`).
 func describeValue(v any) string {
 	switch x := v.(type) {
 	case nil:
-		return "nothing"
+		return "null"
 	case []any:
 		return fmt.Sprintf("a list of %d", len(x))
 	case map[string]any:

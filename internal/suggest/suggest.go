@@ -1,5 +1,6 @@
 // Package suggest names the known word nearest a mistyped one, for the "did you mean" of an
-// error: an experiment file's unknown key, a command line's undefined flag.
+// error: an experiment file's unknown key, a FIS template's unknown member, a fault value's unknown
+// field, a command line's undefined flag.
 package suggest
 
 import (

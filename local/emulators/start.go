@@ -464,6 +464,12 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	if err := os.MkdirAll(javaTmp, 0o700); err != nil {
 		return nil, fmt.Errorf("emulators: dynamodb: %w", err)
 	}
+	started := false
+	defer func() {
+		if !started { // stopped on the way: the copy goes with it (Stop removes it after a start)
+			_ = os.RemoveAll(javaTmp)
+		}
+	}()
 	shell := `ip link set lo up && exec "$0" "$@"`
 	args := append(append(nsArgs, "sh", "-c", shell, opts.Node, script, java, lib, "8000", sock, "-Djava.io.tmpdir="+javaTmp),
 		javaOptions(opts.JavaOptions, os.Getenv("CHAOSLAB_DYNAMODB_JAVA_OPTS"))...)
@@ -483,6 +489,7 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Process, error) {
 	p.socket = sock
 	p.endpoint = &url.URL{Scheme: "http", Host: "dynamodb.local"}
 	p.cleanup = append(p.cleanup, func() { _ = os.Remove(sock); _ = os.RemoveAll(javaTmp) })
+	started = true
 	if opts.LoopbackTCP {
 		if _, err := p.Loopback(); err != nil {
 			p.Stop()
