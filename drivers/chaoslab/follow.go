@@ -52,7 +52,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab follow", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	outputs := fs.String("outputs", stack.DefaultFile, "stack outputs `file`; the stack of the execution's state machine, if it is there, names the dashboard the report charts")
-	r := &runner.Runner{Command: "chaoslab follow", Stdout: m.Stdout, Logger: m.logger()}
+	r := &runner.Runner{Command: "chaoslab follow", Stdout: m.Stdout, Logger: m.logger(), LeaveNote: cli.SetLeaveNote}
 	fs.StringVar(&r.FaultParameter, "fault-parameter", "", "the fault parameter to switch off when the rollback did not happen, for a machine whose definition names none (ours names it)")
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<execution name>.json)")
 	withReport := bindWatchFlags(fs, r)

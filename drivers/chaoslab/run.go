@@ -48,7 +48,8 @@ written), then that run's rollbacks and steady state after them (verdict
 aborted, with the original error, rolledBackBy naming the rollback run). When
 no rollback run comes (no rule, or -rollback-wait 0), chaoslab switches the
 fault off itself and the journal is what the execution ran with that switch-off
-as its rollback. A second Ctrl-C leaves at once.
+as its rollback. A second Ctrl-C leaves at once, without the journal, saying
+what it leaves running and how to take it up (chaoslab follow <ARN>).
 
 -journal-format chooses the journal's format: chaoslab (ours, the state
 machine's output), ctk (Chaos Toolkit's journal.json format, chaostoolkit-lib
@@ -71,7 +72,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab run", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	cf := bindCompileFlags(fs)
-	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger()}
+	r := &runner.Runner{Stdout: m.Stdout, Logger: m.logger(), LeaveNote: cli.SetLeaveNote}
 	fs.StringVar(&r.JournalPath, "journal", "", "write the journal here (default journal-<name>-<UTC time>.json)")
 	fs.StringVar(&r.ExecutionName, "name", "", "execution name (default <name>-<UTC time>)")
 	fs.BoolVar(&r.Alongside, "alongside", false, "start even while another execution of the stack's state machine runs (each one's rollback would end the other's fault), or the fault parameter holds a fault that is on (the steady state before the fault is measured under it)")

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,10 +28,10 @@ import (
 
 // SignalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
 // terminal closed, the SSH session dropped): each gets the same clean stop,
-// the fault switched off and the results written. Then Ctrl-C goes back to
-// its default, so a second one kills the process at once, while a later
-// SIGTERM or SIGHUP is absorbed: the clean-up runs on (Ctrl-C, then the
-// terminal closed, must not leave a fault on).
+// the fault switched off and the results written. Then a second Ctrl-C leaves
+// at once (exit 130, after the note of SetLeaveNote), also in a process started
+// with SIGINT ignored, while a later SIGTERM or SIGHUP is absorbed: the clean-up
+// runs on (Ctrl-C, then the terminal closed, must not leave a fault on).
 //
 // A SIGINT within interruptGrace of the first is the same interrupt, not a
 // second Ctrl-C: GNU timeout -s INT sends its signal to the process and then
@@ -63,17 +64,39 @@ func SignalContext() (context.Context, context.CancelFunc) {
 		}
 		cancel()
 		grace := time.After(interruptGrace)
-		for {
+		for graced := false; !graced; {
 			select {
 			case <-ch: // the same interrupt, or a SIGTERM or SIGHUP: the clean-up runs on
 			case <-grace:
-				signal.Reset(os.Interrupt)
-				return
+				graced = true
+			}
+		}
+		for s := range ch { // a SIGTERM or SIGHUP is absorbed: the clean-up runs on
+			if s == os.Interrupt {
+				leave()
 			}
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
 }
+
+// leave ends the process at a second Ctrl-C, as the signal's default would (exit status 130, a
+// shell's for SIGINT), saying first what is left running (SetLeaveNote). Not by restoring the
+// default: a process started with SIGINT ignored (setsid, a background job of a script) gets the
+// ignore back, and its second Ctrl-C did nothing while the message promised it would leave.
+func leave() {
+	if note := leaveNote.Load(); note != nil && *note != "" {
+		fmt.Fprintln(os.Stderr, *note)
+	}
+	os.Exit(130)
+}
+
+// leaveNote is what leave says (SetLeaveNote).
+var leaveNote atomic.Pointer[string]
+
+// SetLeaveNote sets what a second Ctrl-C prints before the process leaves at once: what it leaves
+// running or unwritten, and how to take it up ("" for nothing).
+func SetLeaveNote(note string) { leaveNote.Store(&note) }
 
 // interruptGrace is how long after the first signal a SIGINT is taken as the same interrupt
 // (SignalContext). A person's second Ctrl-C, meant to leave, comes later than that.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +25,7 @@ func TestMain(m *testing.M) {
 		interruptGrace = 300 * time.Millisecond // a second Ctrl-C 0.6 s into the 1 s clean-up kills
 		ctx, stop := SignalContext()
 		defer stop()
+		SetLeaveNote("left at once: the helper's clean-up did not finish")
 		fmt.Fprintln(os.Stderr, "ready")
 		<-ctx.Done()
 		if os.Getenv(signalHelperEnv+"_SLOW") != "" {
@@ -75,9 +77,12 @@ func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cm
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	ready := make(chan bool, 1)
-	go func() {
+	go func() { // every line also into <marker>.stderr, for the tests to read after the exit
+		f, _ := os.Create(marker + ".stderr")
+		defer f.Close()
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			fmt.Fprintln(f, sc.Text())
 			if strings.Contains(sc.Text(), "ready") {
 				ready <- true
 			}
@@ -128,19 +133,35 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		waitClean(t, cmd, marker)
 	})
-	t.Run("Ctrl-C twice", func(t *testing.T) {
-		cmd, marker := startSignalHelper(t, false, "slow")
-		cmd.Process.Signal(syscall.SIGINT)
-		time.Sleep(600 * time.Millisecond) // after the grace, inside the clean-up
-		cmd.Process.Signal(syscall.SIGINT)
-		err := cmd.Wait()
-		if err == nil || !strings.Contains(err.Error(), "interrupt") {
-			t.Fatalf("the second Ctrl-C: %v, want the process killed by it", err)
-		}
-		if _, serr := os.Stat(marker); serr == nil {
-			t.Fatal("the clean-up ran to its end after a second Ctrl-C")
-		}
-	})
+	// Also in a process started with SIGINT ignored (setsid, a script's background job): restoring
+	// the signal's default restored the ignore there, and the second Ctrl-C did nothing.
+	for name, wrap := range map[string][]string{"Ctrl-C twice": {"slow"}, "Ctrl-C twice, SIGINT ignored at start": {"slow", "sh", "-c", `trap "" INT; exec "$0" "$@"`}} {
+		t.Run(name, func(t *testing.T) {
+			cmd, marker := startSignalHelper(t, false, wrap...)
+			cmd.Process.Signal(syscall.SIGINT)
+			time.Sleep(600 * time.Millisecond) // after the grace, inside the clean-up
+			cmd.Process.Signal(syscall.SIGINT)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the second Ctrl-C did not end the process")
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+				t.Fatalf("the second Ctrl-C: %v, want exit status 130 (a shell's for SIGINT)", err)
+			}
+			if _, serr := os.Stat(marker); serr == nil {
+				t.Fatal("the clean-up ran to its end after a second Ctrl-C")
+			}
+			time.Sleep(100 * time.Millisecond) // the stderr reader's last line
+			if b, _ := os.ReadFile(marker + ".stderr"); !strings.Contains(string(b), "left at once: the helper's clean-up did not finish") {
+				t.Errorf("stderr %q: want the leave note", b)
+			}
+		})
+	}
 }
 
 // Two SIGINTs at once are one interrupt: GNU timeout -s INT signals the process and then its

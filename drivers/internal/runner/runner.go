@@ -53,6 +53,11 @@ type Runner struct {
 	// Command names the command that runs the experiment in the journal's record of a switch-off it
 	// made itself ("Switched off by chaoslab lab (interrupted)"). Default: chaoslab run.
 	Command string
+	// LeaveNote, when set, is told what a second Ctrl-C would leave behind once the run is
+	// interrupted (the rollback run that goes on, the journal not written, how to take it up):
+	// chaoslab run and follow give it cli.SetLeaveNote. The lab leaves it nil (its own interrupt
+	// says what it stopped).
+	LeaveNote func(string)
 	// Alongside starts the experiment even while another execution of the machine runs, or its
 	// rollback run is due. Two experiments on one stack share its fault parameter: each one's
 	// rollback turns the other's fault off, and its verdict is of the wrong fault. Default false:
@@ -499,6 +504,15 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	}
 	rbArn := aws.ToString(rb.ExecutionArn)
 	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)
+	if mode.interrupted {
+		// The rollback run goes on through its rollbacks and then observes the recovery (minutes):
+		// followed here for the journal, which the user may leave to later.
+		bound := ""
+		if dl, ok := ctx.Deadline(); ok {
+			bound = fmt.Sprintf(" for up to %s", time.Until(dl).Round(time.Second))
+		}
+		fmt.Fprintf(out, "following it through its rollbacks and its observation of the recovery%s, to write the journal (Ctrl-C again to leave now: the rollback run goes on, and `chaoslab follow %s` writes the journal once it ends)\n", bound, arn)
+	}
 	// The same machine: its pauses and probes print as the execution's did.
 	f := r.follower(aws.ToTime(rb.StartDate))
 	f.waits, f.probes = of.waits, of.probes
@@ -708,7 +722,8 @@ func (r *Runner) interrupted(arn string) (offAt time.Time, why error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	out := r.stdout()
-	fmt.Fprintln(out, "interrupted: stopping the execution and switching the fault off (a Ctrl-C more than a second from now leaves at once, the execution to its own rollback or the rollback guard's)")
+	fmt.Fprintln(out, "interrupted: stopping the execution and switching the fault off (a Ctrl-C more than a second from now leaves at once, without the journal, the execution to its own rollback or the rollback guard's)")
+	r.leaveNote(fmt.Sprintf("left at once, no journal written: the execution %s was being stopped and its fault switched off; check with `chaoslab fault status`, and `chaoslab follow %s` writes the journal once its rollback run ends", arn, arn))
 	var errs []error
 	if _, err := r.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn),
 		Error: aws.String("ChaoslabInterrupted"), Cause: aws.String("chaoslab run was interrupted")}); err != nil {
@@ -724,6 +739,8 @@ func (r *Runner) interrupted(arn string) (offAt time.Time, why error) {
 	default:
 		offAt = time.Now()
 		fmt.Fprintf(out, "fault parameter %s set to %s\n", r.FaultParameter, FaultOff)
+		r.leaveNote(fmt.Sprintf("left at once, no journal written: the fault parameter %s is off (set at %s); the rollback guard's execution for %s runs on in the state machine, and `chaoslab follow %s` writes this run's journal once it ends",
+			r.FaultParameter, offAt.UTC().Format("15:04:05"), arn, arn))
 	}
 	return offAt, errors.Join(append([]error{ErrInterrupted}, errs...)...)
 }
@@ -836,4 +853,11 @@ func (r *Runner) record(j *experiments.Journal, raw string) error {
 	PrintJournal(out, j)
 	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
 	return verdictError(j)
+}
+
+// leaveNote tells LeaveNote, when set, what a second Ctrl-C would leave.
+func (r *Runner) leaveNote(note string) {
+	if r.LeaveNote != nil {
+		r.LeaveNote(note)
+	}
 }

@@ -114,11 +114,19 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
 	r.RollbackWait = 5 * time.Second
+	var note string // what a second Ctrl-C would say as it leaves
+	r.LeaveNote = func(s string) { note = s }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	time.AfterFunc(3*time.Second, cancel) // during the 60 s pause
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
+	if !strings.Contains(note, "left at once, no journal written: the fault parameter "+param+" is off") || !strings.Contains(note, "`chaoslab follow arn:aws:states:") || !strings.Contains(note, ":execution:") {
+		t.Errorf("leave note %q: want the fault off, no journal, and chaoslab follow of the execution", note)
+	}
+	if !strings.Contains(out.String(), "following it through its rollbacks and its observation of the recovery for up to ") {
+		t.Errorf("output does not say how long the rollback run is followed:\n%s", out.String())
+	}
 
 	if err == nil || errors.Is(err, ErrDeviated) || !strings.HasPrefix(err.Error(), "interrupted") ||
 		!strings.Contains(err.Error(), "the rollback guard rolled it back") {
