@@ -20,9 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,6 +137,9 @@ func synth(ctx context.Context, root, outDir string, log io.Writer, contextArgs 
 	}
 	defer os.RemoveAll(tmp)
 	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	if err := clearStaleLocks(outDir); err != nil {
+		return err
+	}
 	q := &quietWriter{w: log}
 	cmd.Stdout, cmd.Stderr = q, q // one writer: exec calls it from one goroutine at a time
 	err := cmd.Run()
@@ -214,4 +219,49 @@ func (q *quietWriter) emit(line []byte) {
 		}
 	}
 	_, q.err = q.w.Write(line)
+}
+
+// clearStaleLocks removes the CDK CLI's lock files in outDir (synth.lock, read.<pid>.<n>.lock) whose
+// process is no CDK CLI: a synth stopped by a signal leaves its lock, and the CLI takes the lock as
+// held while its pid lives, so once the pid was given to another process every later synth was
+// refused ("Another CLI (PID=...) is currently synthing"). A lock of a live CDK CLI stays: that synth
+// refuses this one, as it should.
+func clearStaleLocks(outDir string) error {
+	entries, err := os.ReadDir(outDir)
+	if err != nil {
+		return nil // no outDir yet: no lock
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if name != "synth.lock" && !(strings.HasPrefix(name, "read.") && strings.HasSuffix(name, ".lock")) {
+			continue
+		}
+		path := filepath.Join(outDir, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && isCDK(pid) {
+			continue
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("synth: remove the stale CDK lock %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// isCDK reports whether pid is a live CDK CLI: one of its arguments is the cdk command
+// (node_modules/.bin/cdk) or in the aws-cdk package.
+func isCDK(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	for _, arg := range strings.Split(string(b), "\x00") {
+		if filepath.Base(arg) == "cdk" || strings.Contains(arg, "/aws-cdk/") {
+			return true
+		}
+	}
+	return false
 }

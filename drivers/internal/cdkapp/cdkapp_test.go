@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -106,5 +108,41 @@ func TestSynthKeepsItsTemporaryFilesBesideItsOutput(t *testing.T) {
 	}
 	if _, err := os.Stat(out + ".tmp"); !os.IsNotExist(err) {
 		t.Errorf("%s.tmp after the synth: %v, want it removed", out, err)
+	}
+}
+
+// A CDK lock left by a synth stopped by a signal is removed before the next synth when its pid is
+// dead or is no CDK CLI (given to another process since: the CLI took the lock as held); a live
+// CDK CLI's lock stays.
+func TestClearStaleLocks(t *testing.T) {
+	dir := t.TempDir()
+	other := exec.Command("sleep", "30") // a live process that is no CDK CLI
+	cli := exec.Command("sh", "-c", "sleep 30; :", "/x/node_modules/.bin/cdk") // not exec'd into sleep: a command follows
+	for _, c := range []*exec.Cmd{other, cli} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]int{"synth.lock": other.Process.Pid, "read.1.1.lock": dead.Process.Pid, "read.2.1.lock": cli.Process.Pid}
+	for name, pid := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(strconv.Itoa(pid)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := clearStaleLocks(dir); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"synth.lock": false, "read.1.1.lock": false, "read.2.1.lock": true, "manifest.json": true} {
+		if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != want {
+			t.Errorf("%s there: %v, want %v", name, err == nil, want)
+		}
 	}
 }
