@@ -168,6 +168,9 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 	cloud.TuneGC() // this process is the cloud from here on
 	c, err := cloud.Start(ctx, cloud.Options{Dir: dir, Root: root, Log: m.Stderr, LongLived: true})
 	if err != nil {
+		if ctx.Err() != nil { // what failed was cut short: not a host problem
+			return interruptedStart("starting the cloud", err)
+		}
 		return fmt.Errorf("chaoslab local up: %w", err)
 	}
 	defer c.Close()
@@ -179,6 +182,10 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 		if err := m.synthAndDeploy(ctx, root, dir, scenario, stackName, func(cdkOut string) (cloud.Outputs, error) {
 			return c.Deploy(ctx, cdkOut, stackName)
 		}); err != nil {
+			if ctx.Err() != nil {
+				c.Close()
+				return interruptedStart("synthesizing and deploying the stack "+stackName, err)
+			}
 			return err
 		}
 	}
@@ -193,6 +200,13 @@ func (m *Main) localUp(ctx context.Context, root, dir, scenario, stackName strin
 	}
 	fmt.Fprintln(m.Stderr, "stopping the local cloud")
 	return c.Close()
+}
+
+// interruptedStart is the error of a local up stopped by a signal while what: the error it cut
+// short ("cannot create namespaces", "CreateBucket: context canceled") read like a host problem,
+// and nothing said the cloud was gone.
+func interruptedStart(what string, cut error) error {
+	return fmt.Errorf("chaoslab local up: interrupted while %s; the local cloud is stopped, and nothing it started runs on (what the interrupt cut short: %v)", what, cut)
 }
 
 func alreadyRuns(dir string, st cloud.State) error {

@@ -3,6 +3,7 @@ package cloud
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -25,14 +26,7 @@ import (
 // unshare, the DynamoDB relay and its JVM, the Step Functions host, the sandbox.
 func TestNothingOutlivesSIGKILL(t *testing.T) {
 	testenv.SkipIfShort(t, "builds chaoslab and starts a local cloud in it")
-	root, err := emulators.FindRoot()
-	testenv.Require(t, "the repository's node_modules (npm ci)", err)
-	bin := filepath.Join(t.TempDir(), "chaoslab")
-	build := exec.Command("go", "build", "-o", bin, "./drivers/chaoslab")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./drivers/chaoslab: %v\n%s", err, out)
-	}
+	root, bin := buildChaoslab(t)
 	records := t.TempDir()
 	cdkOut := fixture(t, records)
 	dir := t.TempDir()
@@ -53,6 +47,7 @@ func TestNothingOutlivesSIGKILL(t *testing.T) {
 		}
 	})
 	var st State
+	var err error
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		if st, err = ReadState(dir); err == nil && st.Pid == up.Process.Pid && st.Control != "" {
 			break
@@ -118,5 +113,74 @@ func TestNothingOutlivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-exited
+	proctest.WaitGone(t, tree, 10*time.Second)
+}
+
+// buildChaoslab builds drivers/chaoslab into a directory of the test's; root is the repository's.
+func buildChaoslab(t *testing.T) (root, bin string) {
+	t.Helper()
+	root, err := emulators.FindRoot()
+	testenv.Require(t, "the repository's node_modules (npm ci)", err)
+	bin = filepath.Join(t.TempDir(), "chaoslab")
+	build := exec.Command("go", "build", "-o", bin, "./drivers/chaoslab")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./drivers/chaoslab: %v\n%s", err, out)
+	}
+	return root, bin
+}
+
+// Ctrl-C while `chaoslab local up` starts: it says it was interrupted while starting and that the
+// cloud is stopped, and nothing it started runs on. It said "cannot create private user, network
+// and PID namespaces ... refusing to run DynamoDB Local", which read as a problem of the host.
+func TestCtrlCWhileLocalUpStarts(t *testing.T) {
+	testenv.SkipIfShort(t, "builds chaoslab and starts a local cloud in it")
+	root, bin := buildChaoslab(t)
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	up := exec.Command(bin, "local", "up", "-scenario", "", "-dir", dir)
+	up.Dir = root
+	up.Stderr = &stderr
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- up.Wait() }()
+	t.Cleanup(func() {
+		if up.ProcessState == nil {
+			up.Process.Kill()
+			<-exited
+		}
+	})
+	// Once it holds the directory and is still starting (its emulators take seconds).
+	var starting *StartingError
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := ReadState(dir); errors.As(err, &starting) {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("exited before it was seen starting: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never seen starting:\n%s", stderr.String())
+		}
+	}
+	tree := proctest.Descendants(up.Process.Pid)
+	if err := up.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err == nil {
+			t.Errorf("an interrupted start exited 0")
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("still running a minute after Ctrl-C:\n%s", stderr.String())
+	}
+	if got := stderr.String(); !strings.Contains(got, "chaoslab local up: interrupted while starting the cloud; the local cloud is stopped, and nothing it started runs on") {
+		t.Errorf("stderr does not say the start was interrupted and the cloud stopped:\n%s", got)
+	}
 	proctest.WaitGone(t, tree, 10*time.Second)
 }

@@ -116,7 +116,7 @@ func TestSynthKeepsItsTemporaryFilesBesideItsOutput(t *testing.T) {
 // CDK CLI's lock stays.
 func TestClearStaleLocks(t *testing.T) {
 	dir := t.TempDir()
-	other := exec.Command("sleep", "30") // a live process that is no CDK CLI
+	other := exec.Command("sleep", "30")                                       // a live process that is no CDK CLI
 	cli := exec.Command("sh", "-c", "sleep 30; :", "/x/node_modules/.bin/cdk") // not exec'd into sleep: a command follows
 	for _, c := range []*exec.Cmd{other, cli} {
 		if err := c.Start(); err != nil {

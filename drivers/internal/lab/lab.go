@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
@@ -141,11 +142,28 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}()
 	ph := &phaser{w: &lockedWriter{w: c.Progress}, start: time.Now()}
 	cpuStart, cpuOK := hostcpu.Read()
-	if n, err := setAside(c.Results); err != nil {
+	aside, err := setAside(c.Results)
+	if err != nil {
 		return nil, fmt.Errorf("lab: set the last lab's results aside in %s: %w", filepath.Join(c.Results, PreviousDir), err)
-	} else if n > 0 {
+	} else if n := aside.Moved(); n > 0 {
 		fmt.Fprintf(ph.w, "==> the last lab's results (%d files and folders) moved to %s\n", n, cdkapp.Rel(c.Root, filepath.Join(c.Results, PreviousDir)))
 	}
+	// A lab stopped (or failed) before any trial started has no results to stand in for the last
+	// lab's: they are put back, and the one before them too (two such stops had lost them).
+	var started atomic.Bool
+	defer func() {
+		if started.Load() {
+			_ = aside.Keep()
+			return
+		}
+		moved := aside.Moved()
+		switch err := aside.Undo(); {
+		case err != nil:
+			fmt.Fprintf(ph.w, "==> no trial ran, but putting the last lab's results back from %s failed: %v\n", cdkapp.Rel(c.Root, filepath.Join(c.Results, PreviousDir)), err)
+		case moved > 0:
+			fmt.Fprintf(ph.w, "==> no trial ran: the last lab's results are back in %s\n", cdkapp.Rel(c.Root, c.Results))
+		}
+	}()
 
 	var specs []trialSpec
 	var stacks []cdkapp.Stack
@@ -206,8 +224,15 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		if longest != nil {
 			fmt.Fprintf(ph.w, "==> trials in order of the longest of each experiment in the last run: %s\n", experimentsIn(specs, order))
 		}
-		rs, err := runTrials(labCtx, c, specs, order, syn, clouds, ph, dir, run)
+		rs, err := runTrials(labCtx, c, specs, order, syn, clouds, ph, dir, run, &started)
 		runErr = err
+		if !started.Load() {
+			// Nothing of this lab's to write: the last lab's results go back (above).
+			if dir != c.Results {
+				_ = os.Remove(dir)
+			}
+			break
+		}
 		results = append(results, rs...)
 		longest = longestOf(rs)
 		if err := writeSummary(filepath.Join(dir, "summary.json"), rs); err != nil {
@@ -410,7 +435,7 @@ func longestOf(rs []Result) map[string]float64 {
 // Trials run side by side: a trial mostly waits (windows, pauses, drain), and each has a stack of
 // its own, so their probes read only their own metrics. What they share is the machine: see
 // DefaultConcurrency for how many at once keep the probes' margins.
-func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int) ([]Result, error) {
+func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, syn *synthesizer, clouds []*cloud.Cloud, ph *phaser, dir string, run int, started *atomic.Bool) ([]Result, error) {
 	n := c.Concurrency
 	if n <= 0 {
 		n = len(specs)
@@ -429,6 +454,7 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			results[i].Error, errs[i] = err.Error(), err
 			if errors.Is(err, context.Canceled) {
 				results[i].Error = "not run: the lab was stopped before this trial started"
+				results[i].Verdict, results[i].NotRun = VerdictNotRun, true
 			}
 			return
 		}
@@ -439,6 +465,7 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 		}
 		label := sp.experiment + " " + sp.scenario
 		tph := &phaser{w: cli.Prefix(ph.w, fmt.Sprintf("[%-*s] ", width+1, label)), start: ph.start}
+		started.Store(true)
 		_ = tph.do(fmt.Sprintf("%s on %s: stack %s", sp.experiment, sp.scenario, sp.stack), func() error {
 			r := runTrial(ctx, c, clouds[i%len(clouds)], cdkOut, sp, dir, tph.w, release)
 			r.Run = run

@@ -28,9 +28,12 @@ func TestSetAsideMovesTheLastLabsResults(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, PreviousDir, "older.json"), nil, 0o644)
 
-	n, err := setAside(dir)
-	if err != nil || n != len(outputs)+1 {
-		t.Fatalf("setAside = %d, %v; want %d moved", n, err, len(outputs)+1)
+	a, err := setAside(dir)
+	if err != nil || a.Moved() != len(outputs)+1 {
+		t.Fatalf("setAside = %d, %v; want %d moved", a.Moved(), err, len(outputs)+1)
+	}
+	if err := a.Keep(); err != nil {
+		t.Fatal(err)
 	}
 	moved, _ := os.ReadDir(filepath.Join(dir, PreviousDir))
 	var got []string
@@ -53,10 +56,59 @@ func TestSetAsideMovesTheLastLabsResults(t *testing.T) {
 		t.Errorf("left in the results directory %q, want %q", rest, wantRest)
 	}
 	// Nothing of a lab's left: previous/ stays as it is.
-	if n, err := setAside(dir); err != nil || n != 0 {
-		t.Errorf("setAside again = %d, %v; want 0", n, err)
+	if a, err := setAside(dir); err != nil || a.Moved() != 0 {
+		t.Errorf("setAside again = %d, %v; want 0", a.Moved(), err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, PreviousDir, "summary.json")); err != nil {
 		t.Errorf("previous/ emptied by a lab with nothing to set aside: %v", err)
+	}
+}
+
+// A lab that ran no trial puts the last lab's results back where they were, and the lab before
+// them back into previous/: two labs stopped before their first trial had lost both.
+func TestUndoPutsTheLastLabsResultsBack(t *testing.T) {
+	dir := t.TempDir()
+	write := func(p, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "summary.json"), "last")
+	write(filepath.Join(dir, "run-1", "summary.json"), "last run 1")
+	write(filepath.Join(dir, PreviousDir, "summary.json"), "older")
+	for range 2 { // stopped twice before a trial
+		a, err := setAside(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Undo(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, want := range map[string]string{"summary.json": "last", "run-1/summary.json": "last run 1", PreviousDir + "/summary.json": "older"} {
+		if b, err := os.ReadFile(filepath.Join(dir, p)); err != nil || string(b) != want {
+			t.Errorf("%s = %q, %v; want %q", p, b, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, PreviousDir+".old")); err == nil {
+		t.Error("previous.old left behind")
+	}
+	// A lab that ran a trial keeps the move, and the lab before the last goes.
+	a, err := setAside(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Keep(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, PreviousDir, "summary.json")); string(b) != "last" {
+		t.Errorf("previous/summary.json = %q, want the last lab's", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, PreviousDir+".old")); err == nil {
+		t.Error("previous.old left behind after Keep")
 	}
 }

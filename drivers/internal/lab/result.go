@@ -86,6 +86,9 @@ type Result struct {
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int  `json:"writes_missing"`
 	FaultOff      bool `json:"fault_off_after_run"`
+	// NotRun is set for a trial the lab was stopped before (verdict VerdictNotRun): nothing of it
+	// ran, so FaultOff and the counts say nothing.
+	NotRun bool `json:"not_run,omitempty"`
 	// FaultUnread is set when the fault parameter could not be read after the run: FaultOff is then
 	// unknown, not false.
 	FaultUnread bool    `json:"fault_unread,omitempty"`
@@ -98,6 +101,9 @@ type Result struct {
 	MachineBusy  float64 `json:"machine_busy_percent"`
 	MachineSteal float64 `json:"machine_steal_percent"`
 }
+
+// VerdictNotRun is the verdict of a trial the lab was stopped before (Result.NotRun).
+const VerdictNotRun = "not run"
 
 // Probe is one probe of the after-fault phase, as the table shows it.
 type Probe struct {
@@ -178,6 +184,9 @@ func Expectations(rs []Result) []string {
 		}
 		if r.Error != "" {
 			out = append(out, id+": "+r.Error)
+		}
+		if r.NotRun {
+			continue // the error says it; no verdict and no fault parameter to judge
 		}
 		want := expectedVerdict(r.Scenario)
 		if r.Verdict != want {

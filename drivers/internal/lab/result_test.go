@@ -44,6 +44,10 @@ func TestLabExpectations(t *testing.T) {
 		{name: "fault unread is not fault on", edit: func(rs []Result) { rs[0].FaultOff, rs[0].FaultUnread = false, true },
 			wants: []string{"exp_1 on flawed: the fault parameter could not be read after the run, so whether it is off is unknown"}},
 		{name: "a run failed", edit: func(rs []Result) { rs[0].Error = "deploy: boom" }, wants: []string{"exp_1 on flawed: deploy: boom"}},
+		// A trial the lab was stopped before: its error alone, not "the fault parameter was still on".
+		{name: "not run", edit: func(rs []Result) {
+			rs[0] = Result{Scenario: "flawed", Experiment: "exp_1", Verdict: VerdictNotRun, NotRun: true, Error: "not run: the lab was stopped before this trial started"}
+		}, wants: []string{"exp_1 on flawed: not run: the lab was stopped before this trial started"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
