@@ -17,7 +17,12 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	r.fatal = append(r.fatal, fmt.Sprintf(format, args...))
 }
 
-// These tests start no jsii process: Synth and Main are exercised by every construct package's tests.
+// The awscdk packages this one imports start jsii's runtime as the binary starts (they register
+// their types), and only Main's jsii.Close removes what it unpacked (jsii-runtime.* in TMPDIR: one
+// left by every run of this package's tests before it had a TestMain).
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// Synth and Main are exercised by every construct package's tests.
 func TestGuard(t *testing.T) {
 	cases := []struct {
 		name string
