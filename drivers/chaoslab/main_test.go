@@ -938,8 +938,8 @@ func TestRunRefusesASecondExperimentOnTheMachine(t *testing.T) {
 		"-journal", filepath.Join(t.TempDir(), "b.json"), "exp_1-minor_delay"})
 	// THEN it is refused, naming the running one, and starts nothing
 	if code := cli.Code(err, ExitError); code != ExitError || !strings.Contains(fmt.Sprint(err), "another experiment is running on this state machine: "+first) ||
-		!strings.Contains(fmt.Sprint(err), "-alongside") {
-		t.Fatalf("second run: exit %d, err %v; want 2 naming %s and -alongside\n%s", code, err, first, out)
+		!strings.Contains(fmt.Sprint(err), "-alongside") || !strings.Contains(fmt.Sprint(err), "`chaoslab follow "+first+"` follows it there") {
+		t.Fatalf("second run: exit %d, err %v; want 2 naming %s, how to follow it and -alongside\n%s", code, err, first, out)
 	}
 	if list, _ := client.ListExecutions(context.Background(), &sfnapi.ListExecutionsInput{StateMachineArn: aws.String(machineArn)}); len(list.Executions) != 1 {
 		t.Errorf("%d executions, want the first one only", len(list.Executions))

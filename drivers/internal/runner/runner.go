@@ -582,8 +582,8 @@ func (r *Runner) Busy(ctx context.Context, machineArn string) error {
 	if len(running.Executions) > 0 {
 		e := running.Executions[0]
 		arn := aws.ToString(e.ExecutionArn)
-		return &BusyError{Execution: arn, msg: fmt.Sprintf("%v: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
-			ErrBusy, arn, aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), arn)}
+		return &BusyError{Execution: arn, msg: fmt.Sprintf("%v: %s, started %s; its fault and this one's are one parameter, so each one's rollback would end the other's fault: wait for it to end (`chaoslab follow %s` follows it there; an experiment that is not itself a rollback run, whose input names rollbackOf, may be stopped: aws stepfunctions stop-execution --execution-arn %s, and the rollback guard rolls it back), or start alongside it on purpose (-alongside)",
+			ErrBusy, arn, aws.ToTime(e.StartDate).UTC().Format(time.RFC3339), arn, arn)}
 	}
 	due, err := r.rollbackDue(ctx, machineArn)
 	if err != nil {
