@@ -30,22 +30,7 @@ func TestNothingOutlivesSIGKILL(t *testing.T) {
 	records := t.TempDir()
 	cdkOut := fixture(t, records)
 	dir := t.TempDir()
-
-	var stderr bytes.Buffer
-	up := exec.Command(bin, "local", "up", "-scenario", "", "-dir", dir)
-	up.Dir = root
-	up.Stderr = &stderr
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- up.Wait() }()
-	t.Cleanup(func() {
-		if up.ProcessState == nil {
-			up.Process.Kill()
-			<-exited
-		}
-	})
+	up, stderr, exited := startLocalUp(t, root, bin, dir)
 	var st State
 	var err error
 	for deadline := time.Now().Add(2 * time.Minute); ; {
@@ -137,21 +122,7 @@ func TestCtrlCWhileLocalUpStarts(t *testing.T) {
 	testenv.SkipIfShort(t, "builds chaoslab and starts a local cloud in it")
 	root, bin := buildChaoslab(t)
 	dir := t.TempDir()
-	var stderr bytes.Buffer
-	up := exec.Command(bin, "local", "up", "-scenario", "", "-dir", dir)
-	up.Dir = root
-	up.Stderr = &stderr
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- up.Wait() }()
-	t.Cleanup(func() {
-		if up.ProcessState == nil {
-			up.Process.Kill()
-			<-exited
-		}
-	})
+	up, stderr, exited := startLocalUp(t, root, bin, dir)
 	// Once it holds the directory and is still starting (its emulators take seconds).
 	var starting *StartingError
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
@@ -183,4 +154,26 @@ func TestCtrlCWhileLocalUpStarts(t *testing.T) {
 		t.Errorf("stderr does not say the start was interrupted and the cloud stopped:\n%s", got)
 	}
 	proctest.WaitGone(t, tree, 10*time.Second)
+}
+
+// startLocalUp starts `chaoslab local up` (no stack) on dir, its stderr into the buffer; exited
+// gets its Wait's error. The test's end kills it if it still runs.
+func startLocalUp(t *testing.T, root, bin, dir string) (up *exec.Cmd, stderr *bytes.Buffer, exited <-chan error) {
+	t.Helper()
+	stderr = &bytes.Buffer{}
+	up = exec.Command(bin, "local", "up", "-scenario", "", "-dir", dir)
+	up.Dir = root
+	up.Stderr = stderr
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- up.Wait() }()
+	t.Cleanup(func() {
+		if up.ProcessState == nil {
+			up.Process.Kill()
+			<-done
+		}
+	})
+	return up, stderr, done
 }
