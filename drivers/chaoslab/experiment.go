@@ -16,6 +16,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // loadExperiment reads ref as a file if one exists at that path, else as a
@@ -176,6 +177,15 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
+	if err == nil {
+		for _, a := range out.Method {
+			if c, perr := faultconfig.Parse(a.Value); perr == nil {
+				for _, n := range c.EnvelopeNotes() {
+					fmt.Fprintf(warn, "chaoslab: %s: note: %s\n", a.Name, n)
+				}
+			}
+		}
+	}
 	if err == nil && len(out.Method) > 0 {
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
 		// (given or the default) that takes all of that time (the compiler clamps it to each pause)

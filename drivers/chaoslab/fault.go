@@ -168,6 +168,11 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 		if value, err = enableValue(pos, *rawJSON, *forDur, set["for"], time.Now()); err != nil {
 			return cli.Usagef("chaoslab fault enable: %w (nothing written)", err)
 		}
+		if c, err := faultconfig.Parse([]byte(value)); err == nil {
+			for _, n := range c.EnvelopeNotes() {
+				fmt.Fprintf(m.Stderr, "chaoslab fault enable: note: %s\n", n)
+			}
+		}
 	}
 
 	res, err := names.Resolve(stack.FaultParameterName)

@@ -91,6 +91,7 @@ func TestFaultEnableForms(t *testing.T) {
 		args  []string
 		check func(t *testing.T, c faultconfig.Config, value string)
 		out   []string
+		errs  []string // on stderr
 	}{
 		{name: "two modes, a repeated deny_list, the default -for",
 			args: []string{"denylist", `deny_list=dynamodb\..*`, "deny_list=s3", "statuscode", "status_code=503", "percentage=10"},
@@ -108,6 +109,16 @@ func TestFaultEnableForms(t *testing.T) {
 				}
 			},
 			out: []string{`exception: fails with "boom" before the handler, 100% of invocations, when body.Records.0.s3.object.key regex`}},
+		// 1.0's envelope form: written (failure-lambda 1.0 accepts it), with a note that on this
+		// SQS-fed function it never holds.
+		{name: "a condition on the SQS envelope",
+			args: []string{"exception", `match={"path": "Records.0.eventSource", "operator": "eq", "value": "aws:sqs"}`},
+			check: func(t *testing.T, c faultconfig.Config, _ string) {
+				if len(c.Faults[0].Match) != 1 {
+					t.Errorf("config %+v", c)
+				}
+			},
+			errs: []string{`chaoslab fault enable: note: the exception fault's condition Records.0.eventSource eq "aws:sqs" reads the SQS event's envelope`, "so it never holds and the fault never fires"}},
 		{name: "a 0.x config with our extensions gets an expiry",
 			args: []string{"-json", `{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.5, "targets": ["dynamodb:*"]}]}`},
 			check: func(t *testing.T, c faultconfig.Config, value string) {
@@ -142,6 +153,11 @@ func TestFaultEnableForms(t *testing.T) {
 			for _, w := range tt.out {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.errs {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
 				}
 			}
 		})

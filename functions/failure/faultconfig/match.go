@@ -53,6 +53,21 @@ func (c Condition) String() string {
 // never holds there. Package failure logs it.
 func (c Condition) ReadsEnvelope() bool { return len(c.segs) > 0 && c.segs[0] == "Records" }
 
+// EnvelopeNotes are, for each match condition of c whose path starts at an SQS event's Records
+// (ReadsEnvelope), a sentence saying it never holds on an SQS-fed function: for a user who writes
+// one, before the fault is written (the function only logs it, once per sandbox).
+func (c Config) EnvelopeNotes() []string {
+	var out []string
+	for _, f := range c.Faults {
+		for _, m := range f.Match {
+			if m.ReadsEnvelope() {
+				out = append(out, fmt.Sprintf("the %s fault's condition %s reads the SQS event's envelope (Records...): on an SQS-fed function, as this lab's is, conditions read each record (paths such as body.Records.0.s3.object.key), so it never holds and the fault never fires", f.Mode, m))
+			}
+		}
+	}
+	return out
+}
+
 // conditions parses a flag's match list.
 func (p *parser) conditions(raw json.RawMessage, at string) ([]Condition, error) {
 	var list []json.RawMessage

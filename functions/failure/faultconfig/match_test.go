@@ -3,6 +3,7 @@ package faultconfig
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -147,5 +148,19 @@ func TestJSNumber(t *testing.T) {
 		if got := jsNumber(in); got != want {
 			t.Errorf("jsNumber(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A condition on the SQS envelope gets a note (it never holds on an SQS-fed function); one on a
+// record's body does not.
+func TestEnvelopeNotes(t *testing.T) {
+	c, err := Parse([]byte(`{"latency": {"enabled": true, "min_latency": 100, "match": [{"path": "Records.0.eventSource", "value": "aws:sqs"}]},
+		"exception": {"enabled": true, "match": [{"path": "body.Records.0.s3.object.key", "operator": "exists"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := c.EnvelopeNotes()
+	if len(notes) != 1 || !strings.Contains(notes[0], `the latency fault's condition Records.0.eventSource eq "aws:sqs" reads the SQS event's envelope`) {
+		t.Errorf("notes %q, want one, of the latency fault's envelope condition", notes)
 	}
 }
