@@ -344,7 +344,8 @@ func TestSecondLabOnTheSameDirectoriesIsRefused(t *testing.T) {
 }
 
 // A lab whose local cloud cannot start (another holds its directory) stops the synth it started
-// beside it: the synth is said to be stopped, not failed, and the cloud's refusal is the error.
+// beside it: the synth is said to be stopped, not failed, and the cloud's refusal is the error. It
+// ran no trial, so the last lab's results are where they were, and the lab before them in previous/.
 func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
 	root, err := filepath.Abs("../../..")
 	if err != nil {
@@ -353,6 +354,14 @@ func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
 	dir, results := t.TempDir(), t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	for p, body := range map[string]string{"summary.json": "last", "flawed-exp_1-minor_delay.journal.json": "last's", PreviousDir + "/summary.json": "older"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(results, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(results, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	held, err := dirlock.Lock(filepath.Join(dir, "cloud", "cloud.lock"))
 	if err != nil {
@@ -370,5 +379,13 @@ func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
 	out := progress.String()
 	if !strings.Contains(out, "synth stopped after") || strings.Contains(out, "synth FAILED") || strings.Contains(out, "killed") {
 		t.Errorf("progress:\n%s\nwant the synth said stopped, not failed", out)
+	}
+	for p, want := range map[string]string{"summary.json": "last", "flawed-exp_1-minor_delay.journal.json": "last's", PreviousDir + "/summary.json": "older"} {
+		if b, err := os.ReadFile(filepath.Join(results, p)); err != nil || string(b) != want {
+			t.Errorf("%s = %q, %v; want %q: the last lab's results put back", p, b, err, want)
+		}
+	}
+	if !strings.Contains(out, "no trial ran: the last lab's results are back in") {
+		t.Errorf("progress:\n%s\nwant it to say the last lab's results are back", out)
 	}
 }
