@@ -177,16 +177,14 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
-	if err == nil {
+	if err == nil && len(out.Method) > 0 {
 		for _, a := range out.Method {
-			if c, perr := faultconfig.Parse(a.Value); perr == nil {
-				for _, n := range c.EnvelopeNotes() {
+			if fc, perr := faultconfig.Parse(a.Value); perr == nil { // the compiler parsed it: no error
+				for _, n := range fc.EnvelopeNotes() {
 					fmt.Fprintf(warn, "chaoslab: %s: note: %s\n", a.Name, n)
 				}
 			}
 		}
-	}
-	if err == nil && len(out.Method) > 0 {
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
 		// (given or the default) that takes all of that time (the compiler clamps it to each pause)
 		// leaves that window empty: the run would judge nothing of the fault.
