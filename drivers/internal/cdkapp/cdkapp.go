@@ -254,8 +254,11 @@ func clearStaleLocks(outDir string) error {
 // isCDK reports whether pid is a live CDK CLI: one of its arguments is the cdk command
 // (node_modules/.bin/cdk) or in the aws-cdk package.
 func isCDK(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || pid <= 0 {
+	if err != nil {
 		return false
 	}
 	for _, arg := range strings.Split(string(b), "\x00") {

@@ -454,7 +454,7 @@ func runTrials(ctx context.Context, c Config, specs []trialSpec, order []int, sy
 			results[i].Error, errs[i] = err.Error(), err
 			if errors.Is(err, context.Canceled) {
 				results[i].Error = "not run: the lab was stopped before this trial started"
-				results[i].Verdict, results[i].NotRun = VerdictNotRun, true
+				results[i].Verdict = VerdictNotRun
 			}
 			return
 		}

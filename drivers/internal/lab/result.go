@@ -86,9 +86,6 @@ type Result struct {
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int  `json:"writes_missing"`
 	FaultOff      bool `json:"fault_off_after_run"`
-	// NotRun is set for a trial the lab was stopped before (verdict VerdictNotRun): nothing of it
-	// ran, so FaultOff and the counts say nothing.
-	NotRun bool `json:"not_run,omitempty"`
 	// FaultUnread is set when the fault parameter could not be read after the run: FaultOff is then
 	// unknown, not false.
 	FaultUnread bool    `json:"fault_unread,omitempty"`
@@ -102,7 +99,8 @@ type Result struct {
 	MachineSteal float64 `json:"machine_steal_percent"`
 }
 
-// VerdictNotRun is the verdict of a trial the lab was stopped before (Result.NotRun).
+// VerdictNotRun is the verdict of a trial the lab was stopped before: nothing of it ran, so its
+// FaultOff and counts say nothing.
 const VerdictNotRun = "not run"
 
 // Probe is one probe of the after-fault phase, as the table shows it.
@@ -185,7 +183,7 @@ func Expectations(rs []Result) []string {
 		if r.Error != "" {
 			out = append(out, id+": "+r.Error)
 		}
-		if r.NotRun {
+		if r.Verdict == VerdictNotRun {
 			continue // the error says it; no verdict and no fault parameter to judge
 		}
 		want := expectedVerdict(r.Scenario)

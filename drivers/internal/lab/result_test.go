@@ -46,7 +46,7 @@ func TestLabExpectations(t *testing.T) {
 		{name: "a run failed", edit: func(rs []Result) { rs[0].Error = "deploy: boom" }, wants: []string{"exp_1 on flawed: deploy: boom"}},
 		// A trial the lab was stopped before: its error alone, not "the fault parameter was still on".
 		{name: "not run", edit: func(rs []Result) {
-			rs[0] = Result{Scenario: "flawed", Experiment: "exp_1", Verdict: VerdictNotRun, NotRun: true, Error: "not run: the lab was stopped before this trial started"}
+			rs[0] = Result{Scenario: "flawed", Experiment: "exp_1", Verdict: VerdictNotRun, Error: "not run: the lab was stopped before this trial started"}
 		}, wants: []string{"exp_1 on flawed: not run: the lab was stopped before this trial started"}},
 	}
 	for _, tt := range tests {
