@@ -152,18 +152,17 @@ func parseStacks(source string, b []byte) (map[string]map[string]any, []string, 
 
 // outputsOf is the stack name's outputs vals, as read from source.
 func outputsOf(source, name string, vals map[string]any) (*Outputs, error) {
-	o := &Outputs{Source: source, Stack: name, Values: make(map[string]string, len(vals))}
+	o := &Outputs{Source: source, Stack: name, Values: make(map[string]string, len(vals)), notStrings: map[string]string{}}
 	for k, v := range vals {
+		// A number or boolean is kept out of Values: a name read from a number ("Parameter 5 not
+		// found") named neither the file nor the key. Outputs not read may be anything.
 		switch v := v.(type) {
 		case string:
 			o.Values[k] = v
-		case float64, bool:
-			// Kept out of Values: a name read from a number ("Parameter 5 not found") named neither
-			// the file nor the key. Outputs not read may be anything.
-			if o.notStrings == nil {
-				o.notStrings = map[string]string{}
-			}
-			o.notStrings[k] = map[bool]string{true: "number", false: "boolean"}[isNumber(v)]
+		case float64:
+			o.notStrings[k] = "number"
+		case bool:
+			o.notStrings[k] = "boolean"
 		default:
 			return nil, fmt.Errorf("stack outputs %s: %s.%s: want a string, got %T", source, name, k, v)
 		}
@@ -199,8 +198,6 @@ func listOrNone(names []string) string {
 	}
 	return strings.Join(names, ", ")
 }
-
-func isNumber(v any) bool { _, ok := v.(float64); return ok }
 
 // Get returns the output id's value, or an error naming the file and the key.
 func (o *Outputs) Get(key string) (string, error) {
@@ -395,7 +392,7 @@ func (n *Names) outputs() (*Outputs, error) {
 // instead; nil when the output is a string, absent, or given by its flag. A caller that finds a
 // name missing from All's map asks it first: the output is there, but is no name.
 func (n *Names) NotString(key string) error {
-	if p := n.flags[key]; p != nil && *p != "" {
+	if n.Given(key) {
 		return nil
 	}
 	o, err := n.outputs()
