@@ -263,8 +263,5 @@ func join(p, key string) string {
 
 // unknownKey is the reason a member key is refused: unknown, and which known key it may be.
 func unknownKey(key string, known []string) string {
-	if s := suggest.Nearest(key, known); s != "" {
-		return fmt.Sprintf("unknown key; did you mean %q?", s)
-	}
-	return "unknown key"
+	return "unknown key" + suggest.Hint(key, known)
 }

@@ -225,8 +225,5 @@ func member(parent, key string) string {
 
 // unknownMember is the reason a member of what is refused: unknown, and which known member it may be.
 func unknownMember(what, key string, known []string) string {
-	if s := suggest.Nearest(key, known); s != "" {
-		return fmt.Sprintf("unknown member of %s; did you mean %q?", what, s)
-	}
-	return "unknown member of " + what
+	return "unknown member of " + what + suggest.Hint(key, known)
 }

@@ -5,8 +5,18 @@ package suggest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
+
+// Hint is `; did you mean "<word>"?` naming the word of known nearest word (Nearest), for the end
+// of an "unknown ..." reason; "" when none is near.
+func Hint(word string, known []string) string {
+	if s := Nearest(word, known); s != "" {
+		return "; did you mean " + strconv.Quote(s) + "?"
+	}
+	return ""
+}
 
 // Nearest is the word of known closest to word: the same but for case, one a prefix of the other
 // (when word has four characters or more), or at most two edits away (a character inserted,

@@ -27,3 +27,12 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+func TestHint(t *testing.T) {
+	if got := Hint("intervall", []string{"probe", "interval"}); got != `; did you mean "interval"?` {
+		t.Errorf("Hint(intervall) = %q", got)
+	}
+	if got := Hint("zzz", []string{"probe", "interval"}); got != "" {
+		t.Errorf("Hint(zzz) = %q, want none", got)
+	}
+}

@@ -279,7 +279,7 @@ func (p *parser) flat(top map[string]json.RawMessage) (Config, error) {
 		if slices.Contains(FlagOrder, Mode(k)) {
 			return c, fmt.Errorf("unknown field %q: a failure-lambda 1.0 flag, but this config is 0.x (it has %s); write one format or the other", k, presentFlatKeys(top))
 		}
-		return c, fmt.Errorf("unknown field %q%s (known: %s)", k, didYouMean(k, topFields), strings.Join(topFields, ", "))
+		return c, fmt.Errorf("unknown field %q%s (known: %s)", k, suggest.Hint(k, topFields), strings.Join(topFields, ", "))
 	}
 	raw, ok := top["isEnabled"]
 	if !ok {
@@ -321,7 +321,7 @@ func (p *parser) flat(top map[string]json.RawMessage) (Config, error) {
 			}
 			for _, k := range slices.Sorted(maps.Keys(m)) {
 				if !slices.Contains(faultFields, k) {
-					return c, fmt.Errorf("%s: unknown field %q%s (known: %s)", at, k, didYouMean(k, faultFields), strings.Join(faultFields, ", "))
+					return c, fmt.Errorf("%s: unknown field %q%s (known: %s)", at, k, suggest.Hint(k, faultFields), strings.Join(faultFields, ", "))
 				}
 			}
 			modeRaw, ok := m["mode"]
@@ -693,13 +693,4 @@ func sdkErrorList() string {
 		s[i] = string(e)
 	}
 	return strings.Join(s, ", ")
-}
-
-// didYouMean is "; did you mean "<field>"?" naming the field of known that key may be misspelt from
-// (another case, a letter or two off), "" when none is near.
-func didYouMean(key string, known []string) string {
-	if s := suggest.Nearest(key, known); s != "" {
-		return fmt.Sprintf("; did you mean %q?", s)
-	}
-	return ""
 }

@@ -65,7 +65,7 @@ func (p *parser) flags(top map[string]json.RawMessage) (Config, error) {
 			// {"IsEnabled": ...}: a 0.x config misspelt, read as 1.0 for want of its keys.
 			return c, fmt.Errorf("unknown field %q; did you mean %q (failure-lambda 0.x)? Without isEnabled, failureMode or faults, spelt so, a config is read as 1.0 (one object per mode: %s)", k, s, flagList())
 		}
-		return c, fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, didYouMean(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
+		return c, fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, suggest.Hint(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
 	}
 	if err := p.expiry(top, &c); err != nil {
 		return c, err
@@ -109,7 +109,7 @@ func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err err
 			return f, false, fmt.Errorf("%s: unknown attribute %q: the 0.x spelling; 1.0 writes %s", join(at, k), k, s)
 		}
 		known := append(slices.Clone(flagCommon), own...)
-		return f, false, fmt.Errorf("%s: unknown attribute %q%s (known: %s)", join(at, k), k, didYouMean(k, known), strings.Join(known, ", "))
+		return f, false, fmt.Errorf("%s: unknown attribute %q%s (known: %s)", join(at, k), k, suggest.Hint(k, known), strings.Join(known, ", "))
 	}
 	rawOn, ok := m["enabled"]
 	if !ok {
