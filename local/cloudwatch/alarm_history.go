@@ -3,7 +3,9 @@ package cloudwatch
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"time"
 )
@@ -146,7 +148,7 @@ func (a *Alarm) historyConfig(arn string, at time.Time) map[string]any {
 // sorted by name.
 func dimensionsJSON(d map[string]string) []map[string]string {
 	dims := make([]map[string]string, 0, len(d))
-	for _, k := range sortedKeys(d) {
+	for _, k := range slices.Sorted(maps.Keys(d)) {
 		dims = append(dims, map[string]string{"name": k, "value": d[k]})
 	}
 	return dims
