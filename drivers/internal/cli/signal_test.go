@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,14 +63,19 @@ func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cm
 		t.Fatal(err)
 	}
 	cmd.Stdout = w
-	stderr, err := cmd.StderrPipe()
+	// stderr is a pipe of our own, not cmd.StderrPipe: Wait closes that one as soon as the process
+	// has exited, and a line still in it (the leave note, written just before exit) was lost.
+	stderr, ew, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd.Stderr = ew
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
+	ew.Close()
+	t.Cleanup(func() { stderr.Close() })
 	if closeStdout {
 		r.Close() // the reader is gone: the next write gets SIGPIPE/EPIPE
 	} else {
@@ -77,7 +83,10 @@ func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cm
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	ready := make(chan bool, 1)
+	done := make(chan struct{})
+	helperStderr.Store(marker, done)
 	go func() { // every line also into <marker>.stderr, for the tests to read after the exit
+		defer close(done)
 		f, _ := os.Create(marker + ".stderr")
 		defer f.Close()
 		sc := bufio.NewScanner(stderr)
@@ -94,6 +103,26 @@ func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cm
 		t.Fatal("the helper did not get ready")
 	}
 	return cmd, marker
+}
+
+// helperStderr holds, per helper's marker, a channel closed once its stderr has been read to the end.
+var helperStderr sync.Map
+
+// stderrOf returns all the helper wrote on stderr, once the helper (and every process holding its
+// stderr) has exited.
+func stderrOf(t *testing.T, marker string) string {
+	t.Helper()
+	done, _ := helperStderr.Load(marker)
+	select {
+	case <-done.(chan struct{}):
+	case <-time.After(10 * time.Second):
+		t.Fatal("the helper's stderr did not end after its exit")
+	}
+	b, err := os.ReadFile(marker + ".stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // waitClean waits for the helper's exit and checks it finished its clean-up and exited 0.
@@ -156,9 +185,8 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 			if _, serr := os.Stat(marker); serr == nil {
 				t.Fatal("the clean-up ran to its end after a second Ctrl-C")
 			}
-			time.Sleep(100 * time.Millisecond) // the stderr reader's last line
-			if b, _ := os.ReadFile(marker + ".stderr"); !strings.Contains(string(b), "left at once: the helper's clean-up did not finish") {
-				t.Errorf("stderr %q: want the leave note", b)
+			if s := stderrOf(t, marker); !strings.Contains(s, "left at once: the helper's clean-up did not finish") {
+				t.Errorf("stderr %q: want the leave note", s)
 			}
 		})
 	}
