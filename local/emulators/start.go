@@ -534,18 +534,28 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 		logf.Close()
 		return nil, nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// stdout is a pipe of our own, not cmd.StdoutPipe: Wait closes that one once the process has
+	// exited, and the lines still in it (often the emulator's last words: why it exited) never
+	// reached the log. This one is read to its end, and the log closed after.
+	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
 		logf.Close()
 		return nil, nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = stdoutW
+	err = cmd.Start()
+	stdoutW.Close()
+	if err != nil {
+		stdout.Close()
 		logf.Close()
 		return nil, nil, fmt.Errorf("emulators: start %s (%s): %w", name, cmd.Path, err)
 	}
 	p := &Process{Name: name, LogPath: logPath, cmd: cmd, log: opts.Logger, stopWait: opts.StopTimeout, exited: make(chan struct{})}
 	lines := make(chan []byte, 1)
+	copied := make(chan struct{})
 	go func() {
+		defer close(copied)
+		defer stdout.Close()
 		r := bufio.NewReader(stdout)
 		first, _ := r.ReadBytes('\n')
 		lines <- first
@@ -553,6 +563,12 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	}()
 	go func() {
 		p.waitErr = cmd.Wait()
+		// The pipe ends when the last process holding it has: the emulator's group is killed with it
+		// (procgroup.Own), so this wait is short; it is bounded all the same.
+		select {
+		case <-copied:
+		case <-time.After(stdoutDrain):
+		}
 		stdin.Close()
 		logf.Close()
 		close(p.exited)
@@ -576,6 +592,9 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 		return nil, nil, fmt.Errorf("emulators: start %s: %w", name, ctx.Err())
 	}
 }
+
+// stdoutDrain bounds the wait, after an emulator's exit, for the rest of its stdout to reach its log.
+const stdoutDrain = 2 * time.Second
 
 func (p *Process) waitReady(ctx context.Context, timeout time.Duration, probe func(*http.Client) error) error {
 	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DialContext: p.Dial, DisableKeepAlives: true}}
