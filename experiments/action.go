@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -158,7 +159,15 @@ func (c *compiler) seconds(f float64, p string) int {
 // parser the function reads the parameter with (faultconfig), under the action's path p: a typo
 // in an experiment fails at compile time, not as a silently fault-free run.
 func (c *compiler) faultValue(v []byte, p, what string) {
-	if _, err := faultconfig.Parse(v); err != nil {
-		c.fail(p, "%s: %v", what, err)
+	_, err := faultconfig.Parse(v)
+	var ps faultconfig.Problems
+	if !errors.As(err, &ps) {
+		if err != nil {
+			c.fail(p, "%s: %v", what, err)
+		}
+		return
+	}
+	for _, e := range ps { // each a problem of the file's, as its other problems are
+		c.fail(p, "%s: %v", what, e)
 	}
 }

@@ -268,6 +268,10 @@ func TestCompileErrors(t *testing.T) {
 			want: []string{`method[0].provider.arguments: the value is not a valid failure config: unknown field "scope"`}},
 		{name: "unknown sdkerror", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttle"}]}`),
 			want: []string{`method[0].provider.arguments: the value is not a valid failure config: faults[0].error: unknown error "throttle"`}},
+		// A fault value's problems are each a problem of the file's: all told at once.
+		{name: "a fault value with two problems", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "failureMode": "latency", "rate": 5, "minLatancy": 1}`),
+			want: []string{`method[0].provider.arguments: the value is not a valid failure config: unknown field "minLatancy"; did you mean "minLatency"?`,
+				`method[0].provider.arguments: the value is not a valid failure config: rate: want 0 ≤ rate ≤ 1, got 5`}},
 		{name: "call scope on a latency without targets", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "faults": [{"mode": "latency", "minLatency": 1, "scope": "call"}]}`),
 			want: []string{`method[0].provider.arguments: the value is not a valid failure config: faults[0].scope: "call" needs targets`}},
 		{name: "bad denylist regex", probe: okProbe, action: chaosawsAction(`{"isEnabled": true, "failureMode": "blacklist", "blacklist": ["dynamodb.(*"]}`),

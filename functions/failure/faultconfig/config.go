@@ -220,17 +220,50 @@ func (c *Config) ExpiresAtFor(lastModified, fetched time.Time) time.Time {
 // (e.g. `faults[1].rate`, `latency.percentage`). Top-level 0.x fields that the chosen failureMode
 // does not use are accepted, as failure-lambda's own sample config carries all of them; inside
 // `faults`, and inside a 1.0 flag, a field the mode does not use is an error.
+//
+// A value with several problems gets them all in one error (Problems), so that a user fixes them
+// in one go: every unknown field, each of the two expiry fields, and the first problem of each
+// fault (0.x's failureMode and every entry of faults) and of each 1.0 flag. Within one fault the
+// parser stops at the first: the next would often follow from it (an unknown mode makes every
+// field "not used by" it).
 func Parse(b []byte) (Config, error) {
 	top, err := object(b, "")
 	if err != nil {
 		return Config{}, err
 	}
 	p := &parser{}
+	var c Config
 	if isFlat(top) {
-		return p.flat(top)
+		c = p.flat(top)
+	} else {
+		c = p.flags(top)
 	}
-	return p.flags(top)
+	if len(p.problems) > 0 {
+		return c, p.problems
+	}
+	return c, nil
 }
+
+// Problems are every problem Parse found in a value, each an error naming its JSON path, in the
+// order of the value's fields.
+type Problems []error
+
+// Error is the one problem, or "N problems:" and each on a line of its own.
+func (ps Problems) Error() string {
+	if len(ps) == 1 {
+		return ps[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problems:", len(ps))
+	for _, e := range ps {
+		b.WriteString("\n  ")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap gives errors.Is and errors.As each problem.
+func (ps Problems) Unwrap() []error { return ps }
 
 // flatKeys are the top-level fields that only a 0.x config has; one of them makes a config 0.x.
 var flatKeys = []string{"isEnabled", "failureMode", "faults"}
@@ -244,101 +277,111 @@ func isFlat(top map[string]json.RawMessage) bool {
 	return false
 }
 
-// expiry reads our expiresAt and expiresAfterSeconds, accepted in both formats.
-func (p *parser) expiry(top map[string]json.RawMessage, c *Config) error {
+// expiry reads our expiresAt and expiresAfterSeconds, accepted in both formats; a problem of
+// each is added.
+func (p *parser) expiry(top map[string]json.RawMessage, c *Config) {
 	if raw, ok := top["expiresAt"]; ok {
-		s, err := p.str(raw, "expiresAt")
-		if err != nil {
-			return err
-		}
-		if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
-			return fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
-		}
+		p.add(func() error {
+			s, err := p.str(raw, "expiresAt")
+			if err != nil {
+				return err
+			}
+			if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
+				return fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
+			}
+			return nil
+		}())
 	}
 	if raw, ok := top["expiresAfterSeconds"]; ok {
-		n, err := p.number(raw, "expiresAfterSeconds")
-		if err != nil {
-			return err
-		}
-		if n <= 0 || n > 366*24*3600 {
-			return fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
-		}
-		c.ExpiresAfter = time.Duration(n * float64(time.Second))
+		p.add(func() error {
+			n, err := p.number(raw, "expiresAfterSeconds")
+			if err != nil {
+				return err
+			}
+			if n <= 0 || n > 366*24*3600 {
+				return fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
+			}
+			c.ExpiresAfter = time.Duration(n * float64(time.Second))
+			return nil
+		}())
 	}
-	return nil
 }
 
 // flat parses a 0.x config.
-func (p *parser) flat(top map[string]json.RawMessage) (Config, error) {
+func (p *parser) flat(top map[string]json.RawMessage) Config {
 	c := Config{Format: FormatFlat}
-	var err error
 	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if slices.Contains(topFields, k) {
-			continue
+		switch {
+		case slices.Contains(topFields, k):
+		case slices.Contains(FlagOrder, Mode(k)):
+			p.add(fmt.Errorf("unknown field %q: a failure-lambda 1.0 flag, but this config is 0.x (it has %s); write one format or the other", k, presentFlatKeys(top)))
+		default:
+			p.add(fmt.Errorf("unknown field %q%s (known: %s)", k, suggest.Hint(k, topFields), strings.Join(topFields, ", ")))
 		}
-		if slices.Contains(FlagOrder, Mode(k)) {
-			return c, fmt.Errorf("unknown field %q: a failure-lambda 1.0 flag, but this config is 0.x (it has %s); write one format or the other", k, presentFlatKeys(top))
-		}
-		return c, fmt.Errorf("unknown field %q%s (known: %s)", k, suggest.Hint(k, topFields), strings.Join(topFields, ", "))
 	}
-	raw, ok := top["isEnabled"]
-	if !ok {
-		return c, errors.New("isEnabled: required")
+	if raw, ok := top["isEnabled"]; !ok {
+		p.add(errors.New("isEnabled: required"))
+	} else {
+		var err error
+		c.Enabled, err = p.boolean(raw, "isEnabled")
+		p.add(err)
 	}
-	if c.Enabled, err = p.boolean(raw, "isEnabled"); err != nil {
-		return c, err
-	}
-	if err := p.expiry(top, &c); err != nil {
-		return c, err
-	}
+	p.expiry(top, &c)
 	if raw, ok := top["failureMode"]; ok {
 		f, err := p.fault(top, raw, "", "failureMode", true)
-		if err != nil {
-			return c, err
+		if p.add(err) {
+			c.Faults = append(c.Faults, f)
 		}
-		c.Faults = append(c.Faults, f)
 	} else {
 		// Without failureMode the failure-lambda fields configure nothing; still type-check them
 		// so a typo in a value is not silently ignored.
 		for _, k := range faultFields {
 			if raw, ok := top[k]; ok && k != "mode" {
-				if err := p.checkType(k, raw, k); err != nil {
-					return c, err
-				}
+				p.add(p.checkType(k, raw, k))
 			}
 		}
 	}
 	if raw, ok := top["faults"]; ok {
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw, &list); err != nil || list == nil {
-			return c, fmt.Errorf("faults: want a list of fault objects, got %s", snippet(raw))
+			p.add(fmt.Errorf("faults: want a list of fault objects, got %s", snippet(raw)))
 		}
 		for n, item := range list {
-			at := fmt.Sprintf("faults[%d]", n)
-			m, err := object(item, at)
-			if err != nil {
-				return c, err
+			if f, ok := p.listedFault(item, fmt.Sprintf("faults[%d]", n)); ok {
+				c.Faults = append(c.Faults, f)
 			}
-			for _, k := range slices.Sorted(maps.Keys(m)) {
-				if !slices.Contains(faultFields, k) {
-					return c, fmt.Errorf("%s: unknown field %q%s (known: %s)", at, k, suggest.Hint(k, faultFields), strings.Join(faultFields, ", "))
-				}
-			}
-			modeRaw, ok := m["mode"]
-			if !ok {
-				return c, fmt.Errorf("%s.mode: required", at)
-			}
-			f, err := p.fault(m, modeRaw, at, "mode", false)
-			if err != nil {
-				return c, err
-			}
-			c.Faults = append(c.Faults, f)
 		}
 	}
-	if c.Enabled && len(c.Faults) == 0 {
-		return c, errors.New("isEnabled is true but neither failureMode nor faults is set")
+	// Said only of a value without other problems: a misspelt failureMode, or a fault with a
+	// problem, is the reason there is none, and is named.
+	if c.Enabled && len(c.Faults) == 0 && len(p.problems) == 0 {
+		p.add(errors.New("isEnabled is true but neither failureMode nor faults is set"))
 	}
-	return c, nil
+	return c
+}
+
+// listedFault reads the entry at of 0.x's faults, adding its problems: every unknown field (then
+// nothing else, since a misspelt mode would read as missing), or its first other problem.
+func (p *parser) listedFault(item json.RawMessage, at string) (Fault, bool) {
+	m, err := object(item, at)
+	if !p.add(err) {
+		return Fault{}, false
+	}
+	ok := true
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(faultFields, k) {
+			ok = p.add(fmt.Errorf("%s: unknown field %q%s (known: %s)", at, k, suggest.Hint(k, faultFields), strings.Join(faultFields, ", ")))
+		}
+	}
+	if !ok {
+		return Fault{}, false
+	}
+	modeRaw, ok := m["mode"]
+	if !ok {
+		return Fault{}, p.add(fmt.Errorf("%s.mode: required", at))
+	}
+	f, err := p.fault(m, modeRaw, at, "mode", false)
+	return f, p.add(err)
 }
 
 // presentFlatKeys names the 0.x-only fields of top that made it a 0.x config.
@@ -372,7 +415,19 @@ var (
 	}
 )
 
-type parser struct{}
+// parser holds the problems found so far in one value.
+type parser struct {
+	problems Problems
+}
+
+// add adds err to the problems unless it is nil, and reports whether it was nil.
+func (p *parser) add(err error) bool {
+	if err == nil {
+		return true
+	}
+	p.problems = append(p.problems, err)
+	return false
+}
 
 // fault reads one fault from m (the top-level object when top is true, then the mode key is
 // failureMode and fields the mode does not use are tolerated).

@@ -1,6 +1,8 @@
 package faultconfig
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -200,6 +202,75 @@ func TestParseErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			// One mistake, one problem: none told twice, none that follows from another.
+			if strings.Contains(err.Error(), "problems:") {
+				t.Errorf("error %q: want the one problem", err)
+			}
+		})
+	}
+}
+
+// A value with several mistakes gets them all at once, in the order of its fields: a user
+// fixes them in one go, not one `fault enable` at a time. Within one fault, the first only.
+func TestParseTellsEveryProblem(t *testing.T) {
+	tests := []struct {
+		name, json string
+		want       []string // each problem's start, in order
+	}{
+		{
+			name: "0.x: top-level fields, expiry and each fault",
+			json: `{"isEnabled": "yes", "colour": 1, "expiresAt": "tomorrow", "expiresAfterSeconds": -1,
+				"failureMode": "latency", "rate": 2,
+				"faults": [{"mode": "latency", "rate": 5, "minLatency": -1}, {"mdoe": "denylist", "colr": 1}, {"mode": "exception"}, {"mode": "sdkerror"}]}`,
+			want: []string{
+				`unknown field "colour"`,
+				`isEnabled: want true or false, got "yes"`,
+				`expiresAt: want an RFC 3339 time`,
+				`expiresAfterSeconds: want 0 < seconds`,
+				`rate: want 0 ≤ rate ≤ 1, got 2`,
+				`faults[0].rate: want 0 ≤ rate ≤ 1, got 5`,
+				`faults[1]: unknown field "colr"`,
+				`faults[1]: unknown field "mdoe"; did you mean "mode"?`,
+				`faults[3].error: required by mode sdkerror`,
+			},
+		},
+		{
+			name: "0.x: a misspelt failureMode is the problem, not a missing one",
+			json: `{"isEnabled": true, "failuremode": "latency", "expiresAt": "soon"}`,
+			want: []string{`unknown field "failuremode"; did you mean "failureMode"?`, `expiresAt: want an RFC 3339 time`},
+		},
+		{
+			name: "1.0: unknown fields, expiry and each flag",
+			json: `{"latency": {"enabled": true, "min_latency": -1}, "exception": {"enabled": "yes"}, "expiresAfterSeconds": 0, "Latency": {}, "statuscode": {"enabled": true}}`,
+			want: []string{
+				`unknown field "Latency"; did you mean "latency"?`,
+				`expiresAfterSeconds: want 0 < seconds`,
+				`latency.min_latency: want 0..900000 ms, got -1`,
+				`exception.enabled: want true or false`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.json))
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("Parse: %v (%T), want Problems", err, err)
+			}
+			if len(ps) != len(tt.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(ps), len(tt.want), err)
+			}
+			for n, want := range tt.want {
+				if !strings.HasPrefix(ps[n].Error(), want) {
+					t.Errorf("problem %d: %q, want it to start %q", n, ps[n], want)
+				}
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, fmt.Sprintf("%d problems:\n  ", len(tt.want))) || strings.Count(msg, "\n  ") != len(tt.want) {
+				t.Errorf("message %q: want \"N problems:\" and each on a line of its own", msg)
+			}
+			if c.Enabled && len(c.Faults) > 0 && c.Faults[0].Mode == "" {
+				t.Errorf("a fault without its mode kept: %+v", c.Faults)
 			}
 		})
 	}

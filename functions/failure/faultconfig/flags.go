@@ -51,40 +51,41 @@ var flatSpelling = map[string]string{
 	"denylist": "deny_list", "blacklist": "deny_list", "isEnabled": "enabled",
 }
 
-// flags parses a failure-lambda 1.0 config: one flag object per mode, plus our expiry.
-func (p *parser) flags(top map[string]json.RawMessage) (Config, error) {
+// flags parses a failure-lambda 1.0 config: one flag object per mode, plus our expiry. It adds
+// every unknown field, each expiry field's problem and each flag's first problem.
+func (p *parser) flags(top map[string]json.RawMessage) Config {
 	c := Config{Format: FormatFlags}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if slices.Contains(FlagOrder, Mode(k)) || k == "expiresAt" || k == "expiresAfterSeconds" {
 			continue
 		}
-		if slices.Contains(topFields, k) {
-			return c, fmt.Errorf("unknown field %q: a failure-lambda 0.x field, but this config has no isEnabled, so it is read as 1.0 (one object per mode: %s); a 0.x config needs isEnabled", k, flagList())
-		}
-		if s := suggest.Nearest(k, flatKeys); s != "" {
-			// {"IsEnabled": ...}: a 0.x config misspelt, read as 1.0 for want of its keys.
-			return c, fmt.Errorf("unknown field %q; did you mean %q (failure-lambda 0.x)? Without isEnabled, failureMode or faults, spelt so, a config is read as 1.0 (one object per mode: %s)", k, s, flagList())
-		}
-		return c, fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, suggest.Hint(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
+		p.add(unknownFlagsField(k))
 	}
-	if err := p.expiry(top, &c); err != nil {
-		return c, err
-	}
+	p.expiry(top, &c)
 	for _, mode := range FlagOrder {
 		raw, ok := top[string(mode)]
 		if !ok {
 			continue
 		}
 		f, on, err := p.flag(mode, raw)
-		if err != nil {
-			return c, err
-		}
-		if on {
+		if p.add(err) && on {
 			c.Faults = append(c.Faults, f)
 		}
 	}
 	c.Enabled = len(c.Faults) > 0
-	return c, nil
+	return c
+}
+
+// unknownFlagsField is the problem of a top-level field k that a 1.0 config does not have.
+func unknownFlagsField(k string) error {
+	if slices.Contains(topFields, k) {
+		return fmt.Errorf("unknown field %q: a failure-lambda 0.x field, but this config has no isEnabled, so it is read as 1.0 (one object per mode: %s); a 0.x config needs isEnabled", k, flagList())
+	}
+	if s := suggest.Nearest(k, flatKeys); s != "" {
+		// {"IsEnabled": ...}: a 0.x config misspelt, read as 1.0 for want of its keys.
+		return fmt.Errorf("unknown field %q; did you mean %q (failure-lambda 0.x)? Without isEnabled, failureMode or faults, spelt so, a config is read as 1.0 (one object per mode: %s)", k, s, flagList())
+	}
+	return fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, suggest.Hint(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
 }
 
 // flag parses the 1.0 flag of mode. A disabled flag is validated all the same (as 1.0's
