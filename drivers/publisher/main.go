@@ -169,8 +169,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		Bucket: res[stack.BucketName], RunID: *runID, Rate: *rate, Count: *count, Duration: *duration,
 		Malformed: share, Seed: *seed, Concurrency: *concurrency, GiveUp: *giveUp, ProgressEvery: *progress, Logger: log,
 		Progress: func(s publish.Stats) {
-			fmt.Fprintf(m.Stderr, "publisher: %6.1fs published=%d malformed=%d failed=%d rate=%.2f/s\n",
-				s.Elapsed.Seconds(), s.Published, s.Malformed, s.Failed, s.Rate)
+			fmt.Fprintf(m.Stderr, "publisher: %6.1fs published=%d malformed=%d failed=%d rate=%.2f/s avg=%.2f/s\n",
+				s.Elapsed.Seconds(), s.Published, s.Malformed, s.Failed, s.Recent, s.Rate)
 		},
 	}
 	log.Info("publishing", "bucket", cfg.Bucket, "run_id", cfg.RunID, "rate", *rate, "count", *count,

@@ -191,8 +191,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 		RunID: *runID, Idle: *idle, Duration: *duration, Expect: *expect, Wait: *wait, Pollers: *pollers,
 		GiveUp: *giveUp, ProgressEvery: *progress, Logger: log,
 		Progress: func(s subscribe.Stats) {
-			fmt.Fprintf(m.Stderr, "subscriber: %6.1fs converted=%d duplicates=%d verify_failures=%d in_error_queue=%d rate=%.2f/s\n",
-				s.Elapsed.Seconds(), s.Converted, s.Duplicates, s.VerifyFailures, s.InErrorQueue, s.Rate)
+			fmt.Fprintf(m.Stderr, "subscriber: %6.1fs converted=%d duplicates=%d verify_failures=%d in_error_queue=%d rate=%.2f/s avg=%.2f/s\n",
+				s.Elapsed.Seconds(), s.Converted, s.Duplicates, s.VerifyFailures, s.InErrorQueue, s.Recent, s.Rate)
 		},
 	}
 	log.Info("subscribing", "csv_queue_url", cfg.QueueURL, "error_queue_url", cfg.ErrorQueueURL, "verify", cfg.Verify,

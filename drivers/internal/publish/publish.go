@@ -68,6 +68,9 @@ type Stats struct {
 	Malformed int
 	Failed    int
 	Rate      float64 // published per second since the start
+	// Recent is published per second since the last Progress call (the first: since the start):
+	// the pace now, which Rate, an average over the whole run, follows slowly.
+	Recent float64
 }
 
 // Summary is the outcome of a run.
@@ -261,6 +264,7 @@ func Run(ctx context.Context, client Putter, cfg Config) (Summary, error) {
 		progressWG.Go(func() {
 			t := time.NewTicker(cfg.ProgressEvery)
 			defer t.Stop()
+			var last Stats // at the last Progress call
 			for {
 				select {
 				case <-progressDone:
@@ -271,6 +275,10 @@ func Run(ctx context.Context, client Putter, cfg Config) (Summary, error) {
 					mu.Unlock()
 					s.Elapsed = time.Since(start)
 					s.Rate = float64(s.Published) / s.Elapsed.Seconds()
+					if d := s.Elapsed - last.Elapsed; d > 0 {
+						s.Recent = float64(s.Published-last.Published) / d.Seconds()
+					}
+					last = s
 					cfg.Progress(s)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"path"
 	"reflect"
@@ -202,6 +203,11 @@ func TestRunPacesAtRate(t *testing.T) {
 	for i := 1; i < len(progress); i++ {
 		if progress[i].Elapsed <= progress[i-1].Elapsed || progress[i].Published < progress[i-1].Published {
 			t.Fatalf("progress report %d (%+v) does not follow %d (%+v)", i, progress[i], i-1, progress[i-1])
+		}
+		// The pace now: what was published since the report before, over the time since it.
+		d, n := progress[i].Elapsed-progress[i-1].Elapsed, progress[i].Published-progress[i-1].Published
+		if want := float64(n) / d.Seconds(); math.Abs(progress[i].Recent-want) > 1e-9 {
+			t.Fatalf("progress report %d: Recent %v, want %d published over %v = %v", i, progress[i].Recent, n, d, want)
 		}
 	}
 }

@@ -103,6 +103,9 @@ type Stats struct {
 	// counts it twice.
 	Accounted int
 	Rate      float64 // converted per second since the start
+	// Recent is converted per second since the last Progress call (the first: since the start):
+	// the pace now, which Rate, an average over the whole run, follows slowly.
+	Recent float64
 }
 
 // VerifyFailure is a converted document whose CSV did not check out.
@@ -252,6 +255,7 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	nextProgress := st.start.Add(cfg.ProgressEvery)
+	var last Stats // at the last Progress call
 loop:
 	for {
 		select {
@@ -278,7 +282,10 @@ loop:
 			}
 			if cfg.Progress != nil && !now.Before(nextProgress) {
 				nextProgress = nextProgress.Add(cfg.ProgressEvery)
-				cfg.Progress(st.stats())
+				s := st.stats()
+				s.Recent = recent(s.Converted-last.Converted, s.Elapsed-last.Elapsed)
+				last = s
+				cfg.Progress(s)
 			}
 		}
 	}
@@ -314,6 +321,14 @@ func (st *state) stats() Stats {
 	return Stats{Elapsed: el, Converted: st.sum.Converted, Duplicates: st.sum.Duplicates,
 		VerifyFailures: len(st.sum.VerifyFailures), InErrorQueue: st.sum.InErrorQueue, Accounted: len(st.docs),
 		Rate: float64(st.sum.Converted) / el.Seconds()}
+}
+
+// recent is n per second over d (0 over no time).
+func recent(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
 }
 
 // poll receives until soft or hard is done. A receive is made with hard, so

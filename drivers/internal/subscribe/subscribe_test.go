@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -125,9 +126,9 @@ func TestRunAgainstFauxqs(t *testing.T) {
 		}}))
 	must[*sqs.SendMessageOutput](t)(c.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: errQ, MessageBody: aws.String(eventJSON(bucket, "input/r1-data_object_msg-9.json"))}))
 
-	var progress int
+	var progress []Stats
 	sum, err := Run(ctx, c.sqs, c.s3, Config{QueueURL: *csvQ, ErrorQueueURL: *errQ, Verify: true, RunID: "r1",
-		Idle: 1500 * time.Millisecond, Wait: time.Second, ProgressEvery: 200 * time.Millisecond, Progress: func(Stats) { progress++ }})
+		Idle: 1500 * time.Millisecond, Wait: time.Second, ProgressEvery: 200 * time.Millisecond, Progress: func(s Stats) { progress = append(progress, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +168,16 @@ func TestRunAgainstFauxqs(t *testing.T) {
 			t.Errorf("error document %d = %+v, want %+v", i, g, w)
 		}
 	}
-	if progress == 0 {
-		t.Error("no progress reported")
+	// The pace now (Recent) is the conversions since the last report: some while the queue held
+	// the documents, none in the idle reports at the end, where the average (Rate) stays above 0.
+	if len(progress) == 0 {
+		t.Fatal("no progress reported")
+	}
+	if end := progress[len(progress)-1]; end.Converted != 7 || end.Recent != 0 || end.Rate <= 0 {
+		t.Errorf("the last report during the idle end: %+v, want 7 converted, Recent 0 and Rate above 0", end)
+	}
+	if !slices.ContainsFunc(progress, func(s Stats) bool { return s.Recent > 0 }) {
+		t.Errorf("no report with a pace above 0: %+v", progress)
 	}
 	// The CSV queue is drained; the error queue was only peeked.
 	left := must[*sqs.GetQueueAttributesOutput](t)(c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: csvQ,
