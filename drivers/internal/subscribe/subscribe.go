@@ -283,7 +283,9 @@ loop:
 			if cfg.Progress != nil && !now.Before(nextProgress) {
 				nextProgress = nextProgress.Add(cfg.ProgressEvery)
 				s := st.stats()
-				s.Recent = recent(s.Converted-last.Converted, s.Elapsed-last.Elapsed)
+				if d := s.Elapsed - last.Elapsed; d > 0 {
+					s.Recent = float64(s.Converted-last.Converted) / d.Seconds()
+				}
 				last = s
 				cfg.Progress(s)
 			}
@@ -321,14 +323,6 @@ func (st *state) stats() Stats {
 	return Stats{Elapsed: el, Converted: st.sum.Converted, Duplicates: st.sum.Duplicates,
 		VerifyFailures: len(st.sum.VerifyFailures), InErrorQueue: st.sum.InErrorQueue, Accounted: len(st.docs),
 		Rate: float64(st.sum.Converted) / el.Seconds()}
-}
-
-// recent is n per second over d (0 over no time).
-func recent(n int, d time.Duration) float64 {
-	if d <= 0 {
-		return 0
-	}
-	return float64(n) / d.Seconds()
 }
 
 // poll receives until soft or hard is done. A receive is made with hard, so
