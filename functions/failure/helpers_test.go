@@ -159,3 +159,18 @@ func invokeWrapped(t *testing.T, config string, rand []float64, event events.SQS
 	}
 	return r
 }
+
+// waitStale waits until the injector's cached config is stale, as the timer armed at its fetch
+// marks it once the TTL is over: the SDK path refetches only then. A sleep of a few TTLs was not
+// enough on a starved machine (the sleeper ran before the timer's function), and the next call
+// used the cached config once more.
+func waitStale(t *testing.T, inj *Injector) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s := inj.snap.Load(); s == nil || !s.stale.Load(); s = inj.snap.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the cached fault config was not stale 10 s after its fetch")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

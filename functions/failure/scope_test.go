@@ -279,11 +279,11 @@ func TestInvocationDiceSurviveRefetch(t *testing.T) {
 	_, _ = Wrap(inj, func(ctx context.Context, _ string) (string, error) {
 		_, err := putItem(ctx, db)
 		errs = append(errs, err)
-		time.Sleep(20 * time.Millisecond) // past the TTL: the next call refetches the same version
+		waitStale(t, inj) // past the TTL: the next call refetches the same version
 		_, err = putItem(ctx, db)
 		errs = append(errs, err)
 		f.set(seedLab4) // a new version: the invocation rolls again (0.9: miss)
-		time.Sleep(20 * time.Millisecond)
+		waitStale(t, inj)
 		_, err = putItem(ctx, db)
 		errs = append(errs, err)
 		return "", nil

@@ -377,7 +377,7 @@ func TestOwnSSMCallsAreNeverFaulted(t *testing.T) {
 		if _, err := putItem(context.Background(), db); err == nil {
 			t.Fatal("PutItem succeeded, want the injected error")
 		}
-		time.Sleep(40 * time.Millisecond) // past the TTL: the next call refetches through the wrapped client
+		waitStale(t, inj) // past the TTL: the next call refetches through the wrapped client
 	}
 	if got := c.count("ssm"); got != 2 {
 		t.Errorf("GetParameter reached the server %d times, want 2", got)

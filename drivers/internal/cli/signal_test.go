@@ -23,14 +23,17 @@ const signalHelperEnv = "CLI_SIGNAL_HELPER_MARKER"
 
 func TestMain(m *testing.M) {
 	if marker := os.Getenv(signalHelperEnv); marker != "" {
-		interruptGrace = 300 * time.Millisecond // a second Ctrl-C 0.6 s into the 1 s clean-up kills
+		interruptGrace = 300 * time.Millisecond // a second Ctrl-C after it leaves at once
+		if d, err := time.ParseDuration(os.Getenv(signalHelperEnv + "_GRACE")); err == nil {
+			interruptGrace = d
+		}
 		ctx, stop := SignalContext()
 		defer stop()
 		SetLeaveNote("left at once: the helper's clean-up did not finish")
 		fmt.Fprintln(os.Stderr, "ready")
 		<-ctx.Done()
-		if os.Getenv(signalHelperEnv+"_SLOW") != "" {
-			time.Sleep(time.Second)
+		if d, err := time.ParseDuration(os.Getenv(signalHelperEnv + "_SLOW")); err == nil {
+			time.Sleep(d) // a clean-up that takes that long
 		}
 		for i := range 3 {
 			fmt.Printf("cleaning up, step %d\n", i) // stdout may be a pipe nobody reads any more
@@ -47,13 +50,22 @@ func TestMain(m *testing.M) {
 }
 
 // startSignalHelper runs the test binary as a driver (behind wrap, e.g. nohup, when given) and
-// waits for it to be ready. Its stdout is a pipe, closed at once when closeStdout.
+// waits for it to be ready. Its stdout is a pipe, closed at once when closeStdout. Options may come
+// before wrap: "slow" (a clean-up of a second), "endless" (of five minutes: only a second Ctrl-C
+// ends it) and "grace=DURATION" (interruptGrace, 300 ms unless given).
 func startSignalHelper(t *testing.T, closeStdout bool, wrap ...string) (*exec.Cmd, string) {
 	t.Helper()
 	marker := filepath.Join(t.TempDir(), "marker")
 	env := append(os.Environ(), signalHelperEnv+"="+marker)
-	if len(wrap) > 0 && wrap[0] == "slow" { // a clean-up that takes a second
-		env, wrap = append(env, signalHelperEnv+"_SLOW=1"), wrap[1:]
+	for len(wrap) > 0 {
+		if grace, ok := strings.CutPrefix(wrap[0], "grace="); ok {
+			env = append(env, signalHelperEnv+"_GRACE="+grace)
+		} else if slow := map[string]string{"slow": "1s", "endless": "5m"}[wrap[0]]; slow != "" {
+			env = append(env, signalHelperEnv+"_SLOW="+slow)
+		} else {
+			break
+		}
+		wrap = wrap[1:]
 	}
 	args := append(wrap, os.Args[0], "-test.run=^$")
 	cmd := exec.Command(args[0], args[1:]...)
@@ -164,19 +176,29 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 	})
 	// Also in a process started with SIGINT ignored (setsid, a script's background job): restoring
 	// the signal's default restored the ignore there, and the second Ctrl-C did nothing.
-	for name, wrap := range map[string][]string{"Ctrl-C twice": {"slow"}, "Ctrl-C twice, SIGINT ignored at start": {"slow", "sh", "-c", `trap "" INT; exec "$0" "$@"`}} {
+	// The clean-up is endless, and Ctrl-C is pressed again every half second: a press after the
+	// grace must end the process (a test that aimed one press between the grace and the end of a
+	// 1 s clean-up missed on a starved machine).
+	for name, wrap := range map[string][]string{"Ctrl-C twice": {"endless"}, "Ctrl-C twice, SIGINT ignored at start": {"endless", "sh", "-c", `trap "" INT; exec "$0" "$@"`}} {
 		t.Run(name, func(t *testing.T) {
 			cmd, marker := startSignalHelper(t, false, wrap...)
-			cmd.Process.Signal(syscall.SIGINT)
-			time.Sleep(600 * time.Millisecond) // after the grace, inside the clean-up
-			cmd.Process.Signal(syscall.SIGINT)
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
+			cmd.Process.Signal(syscall.SIGINT)
 			var err error
-			select {
-			case err = <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the second Ctrl-C did not end the process")
+			press := time.NewTicker(500 * time.Millisecond)
+			defer press.Stop()
+			giveUp := time.After(30 * time.Second)
+		wait:
+			for {
+				select {
+				case err = <-done:
+					break wait
+				case <-press.C:
+					cmd.Process.Signal(syscall.SIGINT)
+				case <-giveUp:
+					t.Fatal("Ctrl-C again and again for 30 s did not end the process")
+				}
 			}
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
@@ -196,7 +218,8 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 // group, and a terminal's Ctrl-C reaches every process of its group. The second one killed
 // chaoslab run before it had stopped its execution or switched the fault off.
 func TestTwoSIGINTsAtOnceAreOneInterrupt(t *testing.T) {
-	cmd, marker := startSignalHelper(t, false, "slow")
+	// A grace of 10 s: the third SIGINT, 100 ms after, lands inside it however slowly the machine runs.
+	cmd, marker := startSignalHelper(t, false, "grace=10s", "slow")
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(100 * time.Millisecond)
