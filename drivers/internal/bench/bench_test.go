@@ -29,11 +29,16 @@ func TestCPUSeconds(t *testing.T) {
 	if !ok {
 		testenv.Require(t, "/proc/<pid>/stat (Linux procfs)", errors.New("cannot read /proc/"+strconv.Itoa(os.Getpid())+"/stat"))
 	}
-	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	// Spin until the count grows (a tick is 10 ms of CPU: at nice 19 on a busy machine 50 ms of
+	// wall time may not give one), for 10 s at most.
+	after := before
+	for end := time.Now().Add(10 * time.Second); after <= before && time.Now().Before(end); {
+		for spin := time.Now().Add(5 * time.Millisecond); time.Now().Before(spin); {
+		}
+		after, _ = cpuSeconds(os.Getpid())
 	}
-	after, _ := cpuSeconds(os.Getpid())
 	if after <= before {
-		t.Errorf("CPU seconds did not grow while spinning: %v then %v", before, after)
+		t.Errorf("CPU seconds did not grow in 10 s of spinning: %v then %v", before, after)
 	}
 	if _, ok := cpuSeconds(-1); ok {
 		t.Error("a pid that does not exist has CPU seconds")

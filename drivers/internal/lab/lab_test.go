@@ -137,11 +137,12 @@ func TestDrainEnd(t *testing.T) {
 
 func TestScheduleStaggersTheFirstRoundAndCapsConcurrency(t *testing.T) {
 	// GIVEN five trials, at most two at once, the first round started at least 1 s apart, each
-	// running 1.05 s
+	// running 1.5 s (the third starts half a second after the second: a test stalled for less than
+	// that still sees the two apart, where a 50 ms gap let them start together, in either order)
 	// WHEN they are scheduled THEN they start in order, the first two 1 s apart, the later ones
 	// as soon as a slot is free (not another 1 s after the start before), and never more than
 	// two run at once.
-	const n, stagger, run = 2, time.Second, 1050 * time.Millisecond
+	const n, stagger, run = 2, time.Second, 1500 * time.Millisecond
 	var mu sync.Mutex
 	var starts []time.Time
 	var order []int
@@ -172,7 +173,7 @@ func TestScheduleStaggersTheFirstRoundAndCapsConcurrency(t *testing.T) {
 	if gap := starts[1].Sub(starts[0]); gap < stagger-10*time.Millisecond {
 		t.Errorf("the second start came %s after the first, want at least %s", gap, stagger)
 	}
-	// The third takes the first's slot when it ends, at 1.05 s: 50 ms after the second start (more
+	// The third takes the first's slot when it ends, at 1.5 s: 500 ms after the second start (more
 	// on a loaded machine, where a test binary at nice 19 can stall). A stagger for it would make that 1 s.
 	if gap := starts[2].Sub(starts[1]); gap >= stagger-10*time.Millisecond {
 		t.Errorf("the third start came %s after the second: staggered, want it as soon as the first's slot was free (about %s)", gap, run-stagger)

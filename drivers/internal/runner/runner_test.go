@@ -109,6 +109,7 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
 	param := "runner-interrupted"
+	lc.SetParam(t, param, FaultOff)
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
 	lc.RollbackGuard(t, arn)
 	var out bytes.Buffer
@@ -118,7 +119,7 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	r.LeaveNote = func(s string) { note = s }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	time.AfterFunc(3*time.Second, cancel) // during the 60 s pause
+	duringThePause(t, lc, param, cancel) // a second into the 60 s pause (a fixed 3 s could come before it on a starved machine)
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 	if !strings.Contains(note, "left at once, no journal written: the fault parameter "+param+" is off") || !strings.Contains(note, "`chaoslab follow arn:aws:states:") || !strings.Contains(note, ":execution:") {
@@ -146,7 +147,12 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 func duringThePause(t *testing.T, lc *runnertest.Cloud, param string, stop func()) <-chan time.Time {
 	at := make(chan time.Time, 1)
 	go func() {
-		poll.Until(30*time.Second, 50*time.Millisecond, func() bool { return lc.Param(t, param) != FaultOff })
+		// Read here without t.Fatal (not the test's goroutine): a parameter not there yet is not on.
+		c := ssm.NewFromConfig(lc.AWS)
+		poll.Until(30*time.Second, 50*time.Millisecond, func() bool {
+			out, err := c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(param)})
+			return err == nil && aws.ToString(out.Parameter.Value) != FaultOff
+		})
 		time.Sleep(time.Second)
 		at <- time.Now()
 		stop()
@@ -679,6 +685,7 @@ func TestAttachInterruptedLeavesTheExecutionRunning(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
 	param := "runner-attach-interrupted"
+	lc.SetParam(t, param, FaultOff)
 	machine := lc.Machine(t, experiments.VerdictHeld, param)
 	client := sfn.NewFromConfig(lc.AWS)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -696,7 +703,7 @@ func TestAttachInterruptedLeavesTheExecutionRunning(t *testing.T) {
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
 	actx, acancel := context.WithCancel(ctx)
-	time.AfterFunc(2*time.Second, acancel) // during the 60 s pause
+	duringThePause(t, lc, param, acancel) // a second into the 60 s pause
 
 	j, _, err := r.Attach(actx, exec)
 
