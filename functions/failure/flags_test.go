@@ -158,24 +158,26 @@ func TestFlagsStatusCodeAnswersLike10(t *testing.T) {
 
 func TestFlagsTimeout(t *testing.T) {
 	t.Run("waits until the deadline minus the buffer, then the handler runs", func(t *testing.T) {
-		r := newRig(t, `{"timeout": {"enabled": true, "timeout_buffer_ms": 100}}`, nil)
+		// Seconds, not tenths: a wait of 200 ms was skipped when a starved test took longer than
+		// that to reach it (the deadline minus the buffer already past).
+		r := newRig(t, `{"timeout": {"enabled": true, "timeout_buffer_ms": 1000}}`, nil)
 		var left time.Duration
 		h := Wrap(r.inj, func(ctx context.Context, _ string) (string, error) {
 			d, _ := ctx.Deadline()
 			left = time.Until(d)
 			return "ok", nil
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		start := time.Now()
 		if out, err := h(ctx, "x"); err != nil || out != "ok" {
 			t.Fatalf("got %q %v", out, err)
 		}
-		if d := time.Since(start); d < 190*time.Millisecond {
-			t.Errorf("waited %s, want about 200 ms", d)
+		if d := time.Since(start); d < 1900*time.Millisecond {
+			t.Errorf("waited %s, want about 2 s", d)
 		}
-		if left > 110*time.Millisecond {
-			t.Errorf("the handler had %s left, want about the 100 ms buffer", left)
+		if left > 1010*time.Millisecond {
+			t.Errorf("the handler had %s left, want about the 1 s buffer", left)
 		}
 		if got := injectedModes(r); !slices.Equal(got, []Mode{ModeTimeout}) {
 			t.Errorf("faults %v", got)
@@ -422,14 +424,14 @@ func TestDryRun(t *testing.T) {
 		}
 		return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: "m"}}}, nil
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
 	out, err := h(ctx, sqsEventFor("input/msg-5.json"))
 	if err != nil || len(out.BatchItemFailures) != 1 || out.BatchItemFailures[0].ItemIdentifier != "m" {
 		t.Fatalf("got %+v %v, want the handler's own answer", out, err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 4*time.Second { // the latency, had it been injected, is 5 s
 		t.Errorf("took %s: something waited", d)
 	}
 	if r.metrics.String() != "" || c.count("dynamodb") != 1 {

@@ -36,9 +36,10 @@ const (
 	SecretKey = "local"
 )
 
-// StartTimeout bounds how long a Start function waits for its emulator to answer. Java's start on a
-// busy 2-core machine takes several seconds.
-const StartTimeout = 90 * time.Second
+// StartTimeout bounds how long a Start function waits for its emulator to answer: a guard against a
+// hang (a crash ends the wait at once). Java's start on a busy 2-core machine takes several seconds;
+// at nice 19 with both cores busy at normal priority it took more than 90 s: 3 minutes.
+const StartTimeout = 3 * time.Minute
 
 // Service is a running emulator.
 type Service struct {

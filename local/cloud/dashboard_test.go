@@ -62,6 +62,10 @@ func TestLiveDashboardOfTheDeployedStack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The browser first: it may take a minute to start on a busy machine, and points sent before
+	// that would have left the page's 1-minute range.
+	browser := time.Now()
+	b := browsertest.Start(t, 90*time.Second)
 	send()
 	time.Sleep(1100 * time.Millisecond) // a second point: the page's 1-minute range has 1 s periods
 	send()
@@ -72,8 +76,6 @@ func TestLiveDashboardOfTheDeployedStack(t *testing.T) {
 	}
 
 	// WHEN the page is opened
-	browser := time.Now()
-	b := browsertest.Start(t, 90*time.Second)
 	p := b.Open(t, url+"&refresh=1", browsertest.Loopback)
 	p.Wait(t, `Number(document.body.dataset.updates) >= 1`, 10*time.Second)
 

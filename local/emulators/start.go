@@ -536,7 +536,7 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	}
 	// stdout is a pipe of our own, not cmd.StdoutPipe: Wait closes that one once the process has
 	// exited, and the lines still in it (often the emulator's last words: why it exited) never
-	// reached the log. This one is read to its end, and the log closed after.
+	// reached the log. This one is read to its end, and the log closed after, by the copy.
 	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
 		logf.Close()
@@ -555,6 +555,7 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
+		defer logf.Close() // the process's own copy of it (its stderr) is its own
 		defer stdout.Close()
 		r := bufio.NewReader(stdout)
 		first, _ := r.ReadBytes('\n')
@@ -564,13 +565,13 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	go func() {
 		p.waitErr = cmd.Wait()
 		// The pipe ends when the last process holding it has: the emulator's group is killed with it
-		// (procgroup.Own), so this wait is short; it is bounded all the same.
+		// (procgroup.Own), so this wait is short; it is bounded all the same (the copy goes on, and
+		// closes the log, when a process that outlived it lets the pipe go).
 		select {
 		case <-copied:
 		case <-time.After(stdoutDrain):
 		}
 		stdin.Close()
-		logf.Close()
 		close(p.exited)
 	}()
 	p.cleanup = append(p.cleanup, func() { stdin.Close() })

@@ -733,9 +733,9 @@ func TestInvokeAPI(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":600}`))
+			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":3000}`))
 		}()
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // the one sandbox is busy for seconds more, however slow the machine
 		resp, err := http.Post(srv.URL+"/2015-03-31/functions/fn/invocations", "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
@@ -1089,9 +1089,9 @@ func TestAsyncInvocations(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":1000}`))
+			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":3000}`))
 		}()
-		time.Sleep(300 * time.Millisecond) // the one sandbox the limit allows is busy
+		time.Sleep(300 * time.Millisecond) // the one sandbox the limit allows is busy (for seconds more)
 		event(t, `{"action":"emf"}`)
 		<-done
 		waitFor(t, "the throttled event ran (its EMF line)", func() bool {
