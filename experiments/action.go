@@ -161,11 +161,8 @@ func (c *compiler) seconds(f float64, p string) int {
 func (c *compiler) faultValue(v []byte, p, what string) {
 	_, err := faultconfig.Parse(v)
 	var ps faultconfig.Problems
-	if !errors.As(err, &ps) {
-		if err != nil {
-			c.fail(p, "%s: %v", what, err)
-		}
-		return
+	if !errors.As(err, &ps) && err != nil {
+		ps = faultconfig.Problems{err}
 	}
 	for _, e := range ps { // each a problem of the file's, as its other problems are
 		c.fail(p, "%s: %v", what, e)

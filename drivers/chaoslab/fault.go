@@ -167,7 +167,8 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 	if sub == "enable" {
 		var written faultconfig.Config
 		if value, written, err = enableValue(pos, *rawJSON, *forDur, set["for"], time.Now()); err != nil {
-			return cli.Usagef("chaoslab fault enable: %w (nothing written)", err)
+			// "(nothing written)" before the error: after it, it read as part of a value's last problem.
+			return cli.Usagef("chaoslab fault enable (nothing written): %w", err)
 		}
 		for _, n := range written.EnvelopeNotes() {
 			fmt.Fprintf(m.Stderr, "chaoslab fault enable: note: %s\n", n)
@@ -445,7 +446,8 @@ func printFault(w io.Writer, f *runner.Fault, now time.Time) {
 	exp := f.ExpiresAt(now)
 	switch {
 	case f.Invalid != nil:
-		fmt.Fprintf(w, "state:     off: not a valid fault config, so the function injects nothing: %v\n", f.Invalid)
+		// A value's several problems, a line each, under the value column.
+		fmt.Fprintf(w, "state:     off: not a valid fault config, so the function injects nothing: %s\n", strings.ReplaceAll(f.Invalid.Error(), "\n", "\n           "))
 		return
 	case !f.Config.Enabled:
 		fmt.Fprintln(w, "state:     off")

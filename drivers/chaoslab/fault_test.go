@@ -228,6 +228,9 @@ func TestFaultStatusOffStates(t *testing.T) {
 		{name: "expired", value: `{"latency": {"enabled": true}, "expiresAt": "2020-01-01T00:00:00Z"}`,
 			want: "state:     off: expired "},
 		{name: "invalid", value: `{"isEnabled": "yes"}`, want: "state:     off: not a valid fault config, so the function injects nothing: isEnabled"},
+		// Each problem on a line of its own, under the value column.
+		{name: "invalid twice", value: `{"isEnabled": "yes", "rate": "x"}`,
+			want: "injects nothing: 2 problems:\n             isEnabled: want true or false, got \"yes\"\n             rate: want a number, got \"x\""},
 		{name: "1.0 all flags off", value: `{"latency": {"enabled": false}}`, want: "state:     off\n"},
 		{name: "on with no expiry", value: `{"isEnabled": true, "failureMode": "exception", "rate": 0.25}`,
 			want: "state:     on, with no expiry: it stays on until switched off (chaoslab fault off); failure-lambda 0.x format:\n  exception: fails with \"injected exception\" before the handler, 25% of invocations"},

@@ -118,6 +118,7 @@ type Process struct {
 	stopWait time.Duration
 	waitErr  error
 	exited   chan struct{}
+	logged   chan struct{} // closed once the whole of its stdout is in its log
 	stopOnce sync.Once
 	cleanup  []func()
 }

@@ -553,6 +553,7 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	p := &Process{Name: name, LogPath: logPath, cmd: cmd, log: opts.Logger, stopWait: opts.StopTimeout, exited: make(chan struct{})}
 	lines := make(chan []byte, 1)
 	copied := make(chan struct{})
+	p.logged = copied
 	go func() {
 		defer close(copied)
 		defer logf.Close() // the process's own copy of it (its stderr) is its own
@@ -564,9 +565,9 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 	}()
 	go func() {
 		p.waitErr = cmd.Wait()
-		// The pipe ends when the last process holding it has: the emulator's group is killed with it
-		// (procgroup.Own), so this wait is short; it is bounded all the same (the copy goes on, and
-		// closes the log, when a process that outlived it lets the pipe go).
+		// The pipe ends when the last process holding it has: the emulator itself, unless a process it
+		// started outlives it (Stop kills its whole group). The wait is bounded: the copy goes on,
+		// and closes the log, when such a process lets the pipe go.
 		select {
 		case <-copied:
 		case <-time.After(stdoutDrain):

@@ -735,7 +735,7 @@ func TestInvokeAPI(t *testing.T) {
 			defer close(done)
 			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":3000}`))
 		}()
-		time.Sleep(200 * time.Millisecond) // the one sandbox is busy for seconds more, however slow the machine
+		waitRunning(t, s, 1) // the one sandbox is busy, for seconds more
 		resp, err := http.Post(srv.URL+"/2015-03-31/functions/fn/invocations", "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
@@ -1091,7 +1091,7 @@ func TestAsyncInvocations(t *testing.T) {
 			defer close(done)
 			s.Invoke(context.Background(), "fn", []byte(`{"action":"sleep","ms":3000}`))
 		}()
-		time.Sleep(300 * time.Millisecond) // the one sandbox the limit allows is busy (for seconds more)
+		waitRunning(t, s, 1) // the one sandbox the limit allows is busy, for seconds more
 		event(t, `{"action":"emf"}`)
 		<-done
 		waitFor(t, "the throttled event ran (its EMF line)", func() bool {
@@ -1189,5 +1189,16 @@ func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
 	_, fe, err := invoke(t, s, "does-not-fit", `{"action":"echo"}`)
 	if err != nil || fe == nil || fe.Type != "Sandbox.Timedout" || !regexp.MustCompile(`^RequestId: \S+ Error: Task timed out after 1\.00 seconds$`).MatchString(fe.Message) {
 		t.Errorf("an init longer than the function's timeout, twice: error %v, function error %+v; want Sandbox.Timedout, Task timed out after 1.00 seconds", err, fe)
+	}
+}
+
+// waitRunning waits until n invocations run in s (an invocation started in a goroutine has taken
+// its slot): a fixed sleep could end before it had, on a starved machine.
+func waitRunning(t *testing.T, s *Service, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); s.inflight.Load() < n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d invocations running after 10 s, want %d", s.inflight.Load(), n)
+		}
 	}
 }

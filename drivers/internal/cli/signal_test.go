@@ -200,12 +200,10 @@ func TestSignalsDuringTheCleanUp(t *testing.T) {
 					t.Fatal("Ctrl-C again and again for 30 s did not end the process")
 				}
 			}
+			// 130, not the clean-up's 0: the clean-up is endless here, and the second Ctrl-C ended it.
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 				t.Fatalf("the second Ctrl-C: %v, want exit status 130 (a shell's for SIGINT)", err)
-			}
-			if _, serr := os.Stat(marker); serr == nil {
-				t.Fatal("the clean-up ran to its end after a second Ctrl-C")
 			}
 			if s := stderrOf(t, marker); !strings.Contains(s, "left at once: the helper's clean-up did not finish") {
 				t.Errorf("stderr %q: want the leave note", s)

@@ -244,8 +244,9 @@ func Parse(b []byte) (Config, error) {
 	return c, nil
 }
 
-// Problems are every problem Parse found in a value, each an error naming its JSON path, in the
-// order of the value's fields.
+// Problems are every problem Parse found in a value, each an error naming its field or JSON path:
+// the unknown fields first (in sorted order), then isEnabled, the expiry, failureMode and the entries
+// of faults (0.x), or the flags in FlagOrder (1.0).
 type Problems []error
 
 // Error is the one problem, or "N problems:" and each on a line of its own.
@@ -320,7 +321,11 @@ func (p *parser) flat(top map[string]json.RawMessage) Config {
 		}
 	}
 	if raw, ok := top["isEnabled"]; !ok {
-		p.add(errors.New("isEnabled: required"))
+		// A misspelt isEnabled ({"IsEnabled": true}) is its unknown field's problem, said with its
+		// "did you mean"; that it is missing follows from it.
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(top)), func(k string) bool { return suggest.Nearest(k, []string{"isEnabled"}) != "" }) {
+			p.add(errors.New("isEnabled: required"))
+		}
 	} else {
 		var err error
 		c.Enabled, err = p.boolean(raw, "isEnabled")

@@ -153,6 +153,9 @@ func TestParseErrors(t *testing.T) {
 		{"isEnabled a string", `{"isEnabled": "true"}`, "isEnabled: want true or false"},
 		{"unknown top-level field", `{"isEnabled": true, "failureMode": "latency", "latency": 100}`, `unknown field "latency"`},
 		{"misspelt top-level field", `{"isEnabled": true, "failuremode": "latency"}`, `unknown field "failuremode"; did you mean "failureMode"?`},
+		// Its being missing follows from the misspelling: one problem.
+		{"misspelt isEnabled", `{"IsEnabled": true, "failureMode": "latency", "minLatency": 100}`, `unknown field "IsEnabled"; did you mean "isEnabled"?`},
+		{"misspelt isEnabled with faults", `{"isenabled": true, "faults": [{"mode": "exception"}]}`, `unknown field "isenabled"; did you mean "isEnabled"?`},
 		{"misspelt fault field", `{"isEnabled": true, "faults": [{"mode": "latency", "minLatancy": 100}]}`, `faults[0]: unknown field "minLatancy"; did you mean "minLatency"?`},
 		{"unknown mode", `{"isEnabled": true, "failureMode": "slow"}`, `failureMode: unknown mode "slow"`},
 		{"mode case matters", `{"isEnabled": true, "failureMode": "Latency"}`, `unknown mode "Latency"`},
@@ -239,6 +242,13 @@ func TestParseTellsEveryProblem(t *testing.T) {
 			name: "0.x: a misspelt failureMode is the problem, not a missing one",
 			json: `{"isEnabled": true, "failuremode": "latency", "expiresAt": "soon"}`,
 			want: []string{`unknown field "failuremode"; did you mean "failureMode"?`, `expiresAt: want an RFC 3339 time`},
+		},
+		{
+			// Read as 1.0 for want of its 0.x keys: the misspelt keys are the problems, not rate,
+			// which is only out of place because of them.
+			name: "0.x misspelt, read as 1.0",
+			json: `{"IsEnabled": true, "FailureMode": "latency", "rate": 1}`,
+			want: []string{`unknown field "FailureMode"; did you mean "failureMode" (failure-lambda 0.x)?`, `unknown field "IsEnabled"; did you mean "isEnabled" (failure-lambda 0.x)?`},
 		},
 		{
 			name: "1.0: unknown fields, expiry and each flag",
