@@ -61,7 +61,7 @@ fault it ends.
 
 Examples:
   chaoslab fault enable latency min_latency=3000 max_latency=5000 percentage=50 -for 2m
-  chaoslab fault enable denylist deny_list='dynamodb\..*' statuscode status_code=503 percentage=10
+  chaoslab fault enable denylist deny_list='dynamodb\..*' percentage=50 statuscode status_code=503 percentage=10
   chaoslab fault enable -json '{"isEnabled": true, "faults": [{"mode": "sdkerror", "error": "throttling", "rate": 0.5, "targets": ["dynamodb:*"]}]}'
   chaoslab fault status
   chaoslab fault off

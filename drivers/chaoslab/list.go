@@ -27,7 +27,7 @@ Usage:
 		return err
 	}
 	if fs.NArg() != 0 {
-		return cli.Argsf(fs, "chaoslab list", "chaoslab list: unexpected arguments %q (it takes none: chaoslab validate <name> shows one experiment)", fs.Args())
+		return cli.Argsf(fs, "chaoslab list", "chaoslab list: unexpected arguments %q (it takes none: an experiment's file is experiments/<name>.json in the repository)", fs.Args())
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tTITLE")

@@ -62,7 +62,7 @@ and deviated, which would leave a fault on, are refused before anything runs.
 
 Exit 0 held; 1 deviated or not steady before the fault (nothing was injected
 then, but the hypothesis did not hold, as in Chaos Toolkit); 2 error, aborted,
-failed before its rollbacks, or interrupted.
+failed before its rollbacks, or interrupted; 130 left at once by a second Ctrl-C.
 
 Usage:
   chaoslab run [flags] <file|name>

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -227,8 +228,16 @@ func writable(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("%s is a directory", path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".manifest-check-*")
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("cannot write %s: its directory %s does not exist", path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".manifest-check-*")
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the check's own file is not the user's: name only why
+		}
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	f.Close()

@@ -114,7 +114,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "-manifest a directory", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", t.TempDir()}, want: 2, msg: "-manifest: " + os.TempDir()},
 		{name: "-manifest of an earlier run", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t)}, want: 2, msg: "exists (an earlier run's keys): give another file, or pass -force"},
 		{name: "-manifest of an earlier run, -force", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t), "-force"}, want: 0},
-		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest: cannot write /nonexistent/m.json"},
+		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest: cannot write /nonexistent/m.json: its directory /nonexistent does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

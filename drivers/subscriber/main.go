@@ -69,8 +69,9 @@ sooner (stopped_by "give-up") once receives have kept failing, none answering,
 for -give-up (the cloud gone). Exit code 0, 1 when a CSV failed verification or
 documents were lost, 2 on a bad command line, when no AWS region is set, when no
 receive answered (a wrong queue URL or endpoint: nothing is known), when it
-gave up, or when Ctrl-C stopped it with documents not accounted for (what was
-not read is not known). Messages a receive brought in after Ctrl-C are made
+gave up, or when Ctrl-C or -duration stopped it with documents not accounted
+for (what was not read is not known); 1 also when documents are not accounted
+for and receives failed (lost, or not read). Messages a receive brought in after Ctrl-C are made
 visible again at once, not held for the queue's visibility timeout.
 
 The queues and the bucket come from their flags or the stack outputs file

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -32,6 +33,10 @@ const StackName = contract.DefaultStackName
 
 // DefaultFile is where `cdk deploy --outputs-file outputs.json` writes.
 const DefaultFile = "outputs.json"
+
+// LocalCloudFile is where `chaoslab local up` keeps its outputs file (its default -dir, .lab/local),
+// for the hint of a missing outputs file.
+const LocalCloudFile = ".lab/local/outputs.json"
 
 // Output ids, exactly as the CDK app declares them (docs/contracts.md §1).
 const (
@@ -325,6 +330,11 @@ func (n *Names) Resolve(keys ...string) (map[string]string, error) {
 		return out, nil
 	}
 	o, err := n.outputs()
+	if errors.Is(err, fs.ErrNotExist) {
+		// What to do next: which file, and where the local cloud keeps its own.
+		return nil, fmt.Errorf("%w (needed for %s): pass -outputs FILE, the file `cdk deploy --outputs-file` wrote (the local cloud's is %s), or give each name with its flag (-h lists them)",
+			err, strings.Join(missing, ", "), LocalCloudFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (needed for %s)", err, strings.Join(missing, ", "))
 	}

@@ -159,7 +159,7 @@ func TestNamesResolve(t *testing.T) {
 		{name: "missing every key listed", args: []string{"-outputs", writeFile(t, `{"ChaosLab":{}}`)}, keys: []string{BucketName, CsvQueueUrl},
 			wantErr: []string{`"BucketName"`, `"CsvQueueUrl"`, "(the flag: -bucket)", "(the flag: -csv-queue-url)"}},
 		{name: "missing file names it and the keys", args: []string{"-outputs", "/nonexistent/x.json"}, keys: []string{BucketName},
-			wantErr: []string{"/nonexistent/x.json", "needed for BucketName"}},
+			wantErr: []string{"/nonexistent/x.json", "needed for BucketName", "pass -outputs FILE", ".lab/local/outputs.json"}},
 		{name: "-stack picks one of several", args: []string{"-outputs", writeFile(t, `{"A":{"BucketName":"a"},"B":{"BucketName":"b"}}`), "-stack", "B"},
 			keys: []string{BucketName}, want: map[string]string{BucketName: "b"}},
 		{name: "several without -stack", args: []string{"-outputs", writeFile(t, `{"A":{"BucketName":"a"},"B":{"BucketName":"b"}}`)},
