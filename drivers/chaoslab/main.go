@@ -178,6 +178,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	c, ok := commands[name]
 	if !ok {
+		// A flag first (chaoslab -outputs o.json run ...): the flags are the command's, after it.
+		if strings.HasPrefix(name, "-") {
+			if i := slices.IndexFunc(args[1:], func(a string) bool { _, ok := commands[a]; return ok }); i >= 0 {
+				return cli.WithSynopsis(cli.Usagef("chaoslab: %s before the command: flags go after it, chaoslab %s %s ...", name, args[1+i], name), mainSynopsis, "chaoslab")
+			}
+			return cli.WithSynopsis(cli.Usagef("chaoslab: %s: a command comes first, then its flags (chaoslab -h lists the commands)", name), mainSynopsis, "chaoslab")
+		}
 		if near := suggest.Nearest(name, slices.Sorted(maps.Keys(commands))); near != "" {
 			return cli.WithSynopsis(cli.Usagef("chaoslab: unknown command %q: did you mean %s?", name, near), mainSynopsis, "chaoslab")
 		}

@@ -629,6 +629,21 @@ func TestTypoedCommand(t *testing.T) {
 	}
 }
 
+// A flag before the command (as some CLIs take global flags) is told where it goes, not called an
+// unknown command.
+func TestFlagBeforeTheCommand(t *testing.T) {
+	for args, want := range map[string]string{
+		"-outputs o.json run exp_1-minor_delay": "error: chaoslab: -outputs before the command: flags go after it, chaoslab run -outputs ...\n",
+		"-version":                              "error: chaoslab: -version: a command comes first, then its flags (chaoslab -h lists the commands)\n",
+	} {
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), strings.Fields(args))
+		if code := cli.Report(errb, err, ExitError); code != 2 || out.Len() != 0 || !strings.HasPrefix(errb.String(), want) {
+			t.Errorf("chaoslab %s: exit %d, stdout %q, stderr %q; want 2 and %q", args, code, out, errb, want)
+		}
+	}
+}
+
 // A state machine ARN of the wrong shape is refused before anything is started, naming where it
 // came from (AWS's answer names no flag).
 func TestRunRefusesAMalformedMachineArn(t *testing.T) {

@@ -375,9 +375,11 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 		rewrap()
 		return err
 	}
-	if strings.Contains(err.Error(), errTwice) {
-		// as the flag package says it: invalid value "20s" for flag -pause: given twice ...
-	} else if better := durationError(fs, err); better != nil {
+	if value, _, ok := badValue(err); ok && strings.Contains(err.Error(), errTwice) {
+		// The flag package said: invalid value "20s" for flag -pause: given twice: give it once
+		// ("10s", then "20s"); the value is not invalid: -pause: given twice: ...
+		err = errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid value %q for flag ", value)))
+	} else if better := valueError(fs, err); better != nil {
 		err = better
 	} else if near := nearestFlag(fs, err); near != "" {
 		err = fmt.Errorf("%w: did you mean -%s?", err, near)
@@ -400,14 +402,21 @@ func nearestFlag(fs *flag.FlagSet, err error) string {
 	return suggest.Nearest(strings.TrimPrefix(name, "-"), names) // --pasue
 }
 
-// durationError says what a duration looks like when err is the flag package's refusal of a
-// duration flag's value, else nil.
-func durationError(fs *flag.FlagSet, err error) error {
-	var value, name string
+// badValue reads the value and the flag's name out of the flag package's refusal of a value.
+func badValue(err error) (value, name string, ok bool) {
 	if _, scanErr := fmt.Sscanf(err.Error(), "invalid value %q for flag -%s", &value, &name); scanErr != nil {
+		return "", "", false
+	}
+	return value, strings.TrimSuffix(name, ":"), true
+}
+
+// valueError says what a value looks like when err is the flag package's refusal of a duration's
+// or a number's value (it said `parse error`), else nil.
+func valueError(fs *flag.FlagSet, err error) error {
+	value, name, ok := badValue(err)
+	if !ok {
 		return nil
 	}
-	name = strings.TrimSuffix(name, ":")
 	f := fs.Lookup(name)
 	if f == nil {
 		return nil
@@ -416,8 +425,15 @@ func durationError(fs *flag.FlagSet, err error) error {
 	if !ok {
 		return nil
 	}
-	if _, isDuration := g.Get().(time.Duration); !isDuration {
-		return nil
+	switch g.Get().(type) {
+	case time.Duration:
+		return fmt.Errorf("-%s %q: want a duration, a number and its unit, such as 30s, 5m or 1h30m (units ns, us, ms, s, m, h)", name, value)
+	case int, int64:
+		return fmt.Errorf("-%s %q: want a whole number", name, value)
+	case uint, uint64:
+		return fmt.Errorf("-%s %q: want a whole number, 0 or more", name, value)
+	case float64:
+		return fmt.Errorf("-%s %q: want a number, such as 10 or 0.5", name, value)
 	}
-	return fmt.Errorf("-%s %q: want a duration, a number and its unit, such as 30s, 5m or 1h30m (units ns, us, ms, s, m, h)", name, value)
+	return nil
 }
