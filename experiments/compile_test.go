@@ -209,7 +209,10 @@ func TestCompileErrors(t *testing.T) {
 		{name: "file outside the folder", probe: strings.Replace(cliProbe, "ARG", "file://../q.json", 1), action: okAction,
 			want: []string{"file://../q.json: a file:// path is relative to the experiment file's folder and inside it"}},
 		{name: "missing file", probe: strings.Replace(cliProbe, "ARG", "file://nope.json", 1), action: okAction,
-			want: []string{"probes[0].provider.arguments --metric-data-queries: read nope.json"}},
+			want: []string{"probes[0].provider.arguments --metric-data-queries: read nope.json (relative to the experiment file): no such file"}},
+		// A shipped experiment copied without its query files is told which to copy.
+		{name: "a shipped query file missing", probe: strings.Replace(cliProbe, "ARG", "file://steadyStateFlight.json", 1), action: okAction,
+			want: []string{"read steadyStateFlight.json (relative to the experiment file): no such file: a query file of the shipped experiments, copy experiments/steadyStateFlight.json beside the experiment"}},
 		{name: "broken file", probe: strings.Replace(cliProbe, "ARG", "file://junk.json", 1), action: okAction,
 			want: []string{"--metric-data-queries: metric data queries: line 2 column"}},
 		{name: "two returned queries", probe: strings.Replace(cliProbe, "ARG", "file://bad.json", 1), action: okAction,

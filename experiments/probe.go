@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -75,6 +76,15 @@ func (c *compiler) queries(pr *CompiledProbe, spec, p string) {
 			return
 		}
 		b, err := fs.ReadFile(c.e.FS, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A shipped experiment copied elsewhere without its query files: say which to copy.
+			hint := ""
+			if _, serr := fs.Stat(definitions, path.Base(rest)); serr == nil && path.Base(rest) == rest {
+				hint = fmt.Sprintf(": a query file of the shipped experiments, copy experiments/%s beside the experiment", rest)
+			}
+			c.fail(p, "read %s (relative to the experiment file): no such file%s", rest, hint)
+			return
+		}
 		if err != nil {
 			c.fail(p, "read %s (relative to the experiment file): %v", rest, err)
 			return
