@@ -71,7 +71,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s; 0: the experiment's)")
 	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s; 0: the experiment's); shorter makes redelivery delays look like lost work in the in-flight ratio")
 	fs.DurationVar(&c.Overrides.Recovery, "recovery", 5*time.Second, "observation after the rollback (0: the observation before)")
-	fs.DurationVar(&c.Overrides.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end (0: 120s)")
+	fs.DurationVar(&c.Overrides.ExpiryMargin, "expiry-margin", 30*time.Second, "a fault switches itself off this long after its planned end (the lab's 30s; 0: the compiler's 120s)")
 	onset := fs.Duration("onset", experiments.DefaultFaultOnset, "the first part of each pause: how long a written fault takes to be in force in every sandbox (the function's FAILURE_CACHE_TTL; 0 for none); the window after the fault starts there")
 	fs.Float64Var(&c.Rate, "rate", 10, "documents per second the publisher uploads (the seed: 2; more gives steadier percentages in short windows)")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "load before the experiment starts (a cold function and DynamoDB Local lag behind at first)")

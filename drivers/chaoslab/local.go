@@ -55,7 +55,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	fs.SetOutput(m.Stderr)
 	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json, the synthesized cdk.out)")
 	scenario := fs.String("scenario", contract.ScenarioFlawed, "scenario to deploy (up, deploy); empty with up: deploy nothing")
-	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy, delete): synthesized with -c stackName=, so stacks never share a name")
+	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy: this default; delete: required, named): synthesized with -c stackName=, so stacks never share a name")
 	fs.Usage = usageFunc(fs, localUsage)
 	if len(args) == 0 {
 		return cli.Argsf(fs, localSynopsis, "chaoslab local: want up, deploy, delete, env or down")

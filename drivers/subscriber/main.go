@@ -103,7 +103,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	expect := fs.Int("expect", 0, "stop once this many distinct documents are converted (0: no limit)")
 	runID := fs.String("run-id", "", "count only this publisher run's documents (<run-id>-data_object_msg-<n>); others are deleted and counted as other")
 	published := fs.String("published", "", "the publisher's -manifest file: reconcile published, converted, in the error queue, lost")
-	wait := fs.Duration("wait", 5*time.Second, "long-poll time of one receive (at most 20s)")
+	wait := fs.Duration("wait", 5*time.Second, "long-poll time of one receive (1s to 20s, in whole seconds)")
 	pollers := fs.Int("pollers", 2, "concurrent receivers on the CSV queue")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
 	giveUp := fs.Duration("give-up", time.Minute, "stop, exit 2, once receives have kept failing, none answering, for this long (0: never; an empty receive is an answer)")
