@@ -104,7 +104,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
 	c.onset = experiments.DefaultFaultOnset
-	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause, where the window after the method starts (default %s)", experiments.DefaultFaultOnset), func(s string) error {
+	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause; the probes' window after the fault starts at its end (default %s)", experiments.DefaultFaultOnset), func(s string) error {
 		d, err := time.ParseDuration(s)
 		c.onset, c.onsetSet = d, true
 		return err

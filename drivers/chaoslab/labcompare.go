@@ -20,7 +20,8 @@ func init() {
 const labCompareUsage = `
 chaoslab lab-compare puts two labs' runs side by side, each read from its
 summary.json (a -results directory of chaoslab lab, usually of -repeat N, or
-the file itself): per experiment, scenario and probe that decides the flip,
+the file itself): per experiment, scenario and probe that decides the flip (an
+experiment flips when it deviates on flawed and holds on resilient),
 the min, median and max of the value over the runs, how many runs gave the
 expected verdict, and the margin: the run closest to the tolerance's edge,
 inside it on resilient (every probe must hold) and outside it on flawed (the

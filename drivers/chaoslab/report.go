@@ -37,8 +37,10 @@ stack is gone); it is saved beside the report as <base>.series.json, which
 -series reads back later without any cloud. A saved series of the same run
 (the same window) that holds more data than CloudWatch gives now (the stack or the local cloud gone, a read
 that failed) is kept, and the report drawn from it. -experiment names the
-experiment the journal is from, so each probe gets a chart of its metrics;
-the stack's dashboard (output DashboardName) is charted widget by widget.
+experiment the journal is from, so each probe gets a chart of its metrics
+(the compile flags below, -pause and the rest, matter only with it: the
+experiment is compiled as the run compiled it); the stack's dashboard (output
+DashboardName) is charted widget by widget.
 
 Exit status: 0 when the report is written whole; 2 when it could not be
 written, or was written with only the metric data that could be read (with
@@ -54,7 +56,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	cf := bindCompileFlags(fs)
 	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
 	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
-	out := fs.String("o", "", "write the report to this `file` (default: the journal's path with .report.html for .json, or for .journal.json); its series goes beside it as <file without .report.html or .html>.series.json")
+	out := fs.String("o", "", "write the report to this `file` (default: beside the journal, x.journal.json → x.report.html, x.json → x.report.html); its series goes beside it as <file without .report.html or .html>.series.json")
 	fs.Usage = usageFunc(fs, reportUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
