@@ -184,7 +184,9 @@ func TestFaultEnableRefuses(t *testing.T) {
 		{name: "min above max", args: []string{"latency", "min_latency=5000", "max_latency=3000"}, want: "min_latency 5000 ms > max_latency 3000 ms"},
 		{name: "a bad regex", args: []string{"denylist", "deny_list=dynamodb(("}, want: "denylist.deny_list[0]: bad regex"},
 		{name: "an unknown mode", args: []string{"lag"}, want: `unknown mode "lag"`},
-		// Every flag's problem at once, a line each.
+		// Every attribute's problem at once, a line each, of one flag or of several.
+		{name: "one flag's attributes wrong", args: []string{"latency", "min_latency=abc", "max_latency=xyz", "percentage=150"},
+			want: "3 problems:\n  latency.percentage: want a whole number 0..100, got 150\n  latency.min_latency: want a number, got \"abc\"\n  latency.max_latency: want a number, got \"xyz\""},
 		{name: "two flags wrong", args: []string{"latency", "min_latency=abc", "statuscode", "status_code=99"},
 			want: "2 problems:\n  latency.min_latency: want a number, got \"abc\"\n  statuscode.status_code: want an HTTP status 100..599, got 99"},
 		{name: "an attribute without its value", args: []string{"latency", "min_latency"}, want: "latency.min_latency: an attribute takes a value: min_latency=VALUE"},

@@ -222,10 +222,10 @@ func (c *Config) ExpiresAtFor(lastModified, fetched time.Time) time.Time {
 // `faults`, and inside a 1.0 flag, a field the mode does not use is an error.
 //
 // A value with several problems gets them all in one error (Problems), so that a user fixes them
-// in one go: every unknown field, each of the two expiry fields, and the first problem of each
-// fault (0.x's failureMode and every entry of faults) and of each 1.0 flag. Within one fault the
-// parser stops at the first: the next would often follow from it (an unknown mode makes every
-// field "not used by" it).
+// in one go: every unknown field, each of the two expiry fields, the first problem of each 0.x
+// fault (failureMode and every entry of faults: within one the parser stops at the first, since
+// the next would often follow from it, an unknown mode making every field "not used by" it), and
+// each attribute's problem of each 1.0 flag (its attributes are independent).
 func Parse(b []byte) (Config, error) {
 	top, err := object(b, "")
 	if err != nil {

@@ -251,6 +251,24 @@ func TestParseTellsEveryProblem(t *testing.T) {
 			want: []string{`unknown field "FailureMode"; did you mean "failureMode" (failure-lambda 0.x)?`, `unknown field "IsEnabled"; did you mean "isEnabled" (failure-lambda 0.x)?`},
 		},
 		{
+			// A 1.0 flag's attributes are independent: each tells its own problem
+			// (`fault enable latency min_latency=abc max_latency=xyz percentage=150`).
+			name: "1.0: every attribute of a flag",
+			json: `{"latency": {"enabled": "yes", "min_latency": "abc", "max_latency": -5, "percentage": 150}}`,
+			want: []string{
+				`latency.enabled: want true or false, got "yes"`,
+				`latency.percentage: want a whole number 0..100, got 150`,
+				`latency.min_latency: want a number, got "abc"`,
+				`latency.max_latency: want 0..900000 ms, got -5`,
+			},
+		},
+		{
+			// Unknown attributes alone: a misspelt one would read as missing.
+			name: "1.0: a flag's unknown attributes",
+			json: `{"latency": {"enabled": true, "min_latncy": 1, "colour": 2, "percentage": 500}}`,
+			want: []string{`latency.colour: unknown attribute "colour"`, `latency.min_latncy: unknown attribute "min_latncy"; did you mean "min_latency"?`},
+		},
+		{
 			name: "1.0: unknown fields, expiry and each flag",
 			json: `{"latency": {"enabled": true, "min_latency": -1}, "exception": {"enabled": "yes"}, "expiresAfterSeconds": 0, "Latency": {}, "statuscode": {"enabled": true}}`,
 			want: []string{

@@ -52,7 +52,7 @@ var flatSpelling = map[string]string{
 }
 
 // flags parses a failure-lambda 1.0 config: one flag object per mode, plus our expiry. It adds
-// every unknown field, each expiry field's problem and each flag's first problem.
+// every unknown field, each expiry field's problem and each flag's problems (flag).
 func (p *parser) flags(top map[string]json.RawMessage) Config {
 	c := Config{Format: FormatFlags}
 	// A 0.x config whose isEnabled, failureMode or faults is misspelt ({"IsEnabled": true,
@@ -82,8 +82,7 @@ func (p *parser) flags(top map[string]json.RawMessage) Config {
 		if !ok {
 			continue
 		}
-		f, on, err := p.flag(mode, raw)
-		if p.add(err) && on {
+		if f, on, ok := p.flag(mode, raw); ok && on {
 			c.Faults = append(c.Faults, f)
 		}
 	}
@@ -103,65 +102,62 @@ func unknownFlagsField(k string) error {
 	return fmt.Errorf("unknown field %q%s (a failure-lambda 1.0 config has the flags %s, and ours: expiresAt, expiresAfterSeconds)", k, suggest.Hint(k, append(modeNames(), "expiresAt", "expiresAfterSeconds")), flagList())
 }
 
-// flag parses the 1.0 flag of mode. A disabled flag is validated all the same (as 1.0's
-// validateFlagValue does) and reported with on false.
-func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err error) {
+// flag parses the 1.0 flag of mode, adding its problems: every unknown attribute (then nothing
+// else: a misspelt attribute would read as missing), else each attribute's own problem, since they
+// are independent (min_latency > max_latency only when both read). A disabled flag is validated all
+// the same (as 1.0's validateFlagValue does) and reported with on false; ok is false when the flag
+// had a problem.
+func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on, ok bool) {
 	at := string(mode)
 	m, err := object(raw, at)
 	if err != nil {
-		return f, false, fmt.Errorf("%s: want a flag object such as {\"enabled\": true}, got %s", at, snippet(raw))
+		return f, false, p.add(fmt.Errorf("%s: want a flag object such as {\"enabled\": true}, got %s", at, snippet(raw)))
 	}
+	before := len(p.problems)
+	bad := func() bool { return len(p.problems) > before }
 	own := flagAttrs[mode]
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if slices.Contains(flagCommon, k) || slices.Contains(own, k) {
 			continue
 		}
-		for other, attrs := range flagAttrs {
-			if slices.Contains(attrs, k) {
-				return f, false, fmt.Errorf("%s: %q is an attribute of %s, not of %s (known: %s)", join(at, k), k, other, mode, strings.Join(append(slices.Clone(flagCommon), own...), ", "))
-			}
-		}
-		if s, ok := flatSpelling[k]; ok {
-			return f, false, fmt.Errorf("%s: unknown attribute %q: the 0.x spelling; 1.0 writes %s", join(at, k), k, s)
-		}
-		known := append(slices.Clone(flagCommon), own...)
-		return f, false, fmt.Errorf("%s: unknown attribute %q%s (known: %s)", join(at, k), k, suggest.Hint(k, known), strings.Join(known, ", "))
+		p.add(unknownAttribute(mode, k))
 	}
-	rawOn, ok := m["enabled"]
-	if !ok {
-		return f, false, fmt.Errorf("%s: required", join(at, "enabled"))
+	if bad() {
+		return f, false, false
 	}
-	if on, err = p.boolean(rawOn, join(at, "enabled")); err != nil {
-		return f, false, err
+	if rawOn, ok := m["enabled"]; !ok {
+		p.add(fmt.Errorf("%s: required", join(at, "enabled")))
+	} else {
+		on, err = p.boolean(rawOn, join(at, "enabled"))
+		p.add(err)
 	}
 	f = Fault{Mode: mode, Rate: 1, Scope: ScopeInvocation}
 	if raw, ok := m["percentage"]; ok {
 		pct, err := p.integer(raw, join(at, "percentage"))
-		if err != nil {
-			return f, false, fmt.Errorf("%s: want a whole number 0..100, got %s", join(at, "percentage"), snippet(raw))
+		switch {
+		case err != nil:
+			p.add(fmt.Errorf("%s: want a whole number 0..100, got %s", join(at, "percentage"), snippet(raw)))
+		case pct < 0 || pct > 100:
+			p.add(fmt.Errorf("%s: want a whole number 0..100, got %d", join(at, "percentage"), pct))
+		default:
+			f.Rate = float64(pct) / 100
 		}
-		if pct < 0 || pct > 100 {
-			return f, false, fmt.Errorf("%s: want a whole number 0..100, got %d", join(at, "percentage"), pct)
-		}
-		f.Rate = float64(pct) / 100
 	}
 	if raw, ok := m["match"]; ok {
-		if f.Match, err = p.conditions(raw, join(at, "match")); err != nil {
-			return f, false, err
-		}
+		f.Match, err = p.conditions(raw, join(at, "match"))
+		p.add(err)
 	}
 	switch mode {
 	case ModeLatency:
-		if f.MinLatency, err = p.latency(m, "min_latency", at); err != nil {
-			return f, false, err
-		}
-		if f.MaxLatency, err = p.latency(m, "max_latency", at); err != nil {
-			return f, false, err
-		}
+		var minErr, maxErr error
+		f.MinLatency, minErr = p.latency(m, "min_latency", at)
+		f.MaxLatency, maxErr = p.latency(m, "max_latency", at)
+		p.add(minErr)
+		p.add(maxErr)
 		_, hasMin := m["min_latency"]
 		_, hasMax := m["max_latency"]
-		if hasMin && hasMax && f.MinLatency > f.MaxLatency {
-			return f, false, fmt.Errorf("%s: min_latency %d ms > max_latency %d ms", at, f.MinLatency.Milliseconds(), f.MaxLatency.Milliseconds())
+		if minErr == nil && maxErr == nil && hasMin && hasMax && f.MinLatency > f.MaxLatency {
+			p.add(fmt.Errorf("%s: min_latency %d ms > max_latency %d ms", at, f.MinLatency.Milliseconds(), f.MaxLatency.Milliseconds()))
 		}
 		// 1.0 draws min + random·max(0, max − min) with both defaulting to 0: min alone is a
 		// fixed delay of min.
@@ -169,17 +165,15 @@ func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err err
 			f.MaxLatency = f.MinLatency
 		}
 	case ModeTimeout:
-		if f.TimeoutBuffer, err = p.latency(m, "timeout_buffer_ms", at); err != nil {
-			return f, false, err
-		}
+		f.TimeoutBuffer, err = p.latency(m, "timeout_buffer_ms", at)
+		p.add(err)
 	case ModeDiskSpace:
 		f.DiskSpaceMB = DefaultDiskSpaceMB
 		if raw, ok := m["disk_space"]; ok {
 			if f.DiskSpaceMB, err = p.integer(raw, join(at, "disk_space")); err != nil {
-				return f, false, err
-			}
-			if f.DiskSpaceMB < 1 || f.DiskSpaceMB > MaxDiskSpaceMB {
-				return f, false, fmt.Errorf("%s: want 1..%d MB, got %d", join(at, "disk_space"), MaxDiskSpaceMB, f.DiskSpaceMB)
+				p.add(err)
+			} else if f.DiskSpaceMB < 1 || f.DiskSpaceMB > MaxDiskSpaceMB {
+				p.add(fmt.Errorf("%s: want 1..%d MB, got %d", join(at, "disk_space"), MaxDiskSpaceMB, f.DiskSpaceMB))
 			}
 		}
 	case ModeDenylist:
@@ -189,39 +183,50 @@ func (p *parser) flag(mode Mode, raw json.RawMessage) (f Fault, on bool, err err
 		var list []json.RawMessage
 		switch {
 		case !ok && on:
-			return f, false, fmt.Errorf("%s: required when denylist is enabled (1.0 would block nothing)", join(at, "deny_list"))
+			p.add(fmt.Errorf("%s: required when denylist is enabled (1.0 would block nothing)", join(at, "deny_list")))
 		case ok && !on && json.Unmarshal(raw, &list) == nil && list != nil && len(list) == 0:
 		case ok:
-			if f.Denylist, err = p.regexps(raw, join(at, "deny_list")); err != nil {
-				return f, false, err
-			}
+			f.Denylist, err = p.regexps(raw, join(at, "deny_list"))
+			p.add(err)
 		}
 	case ModeStatusCode:
 		f.StatusCode = DefaultStatusCode
 		if raw, ok := m["status_code"]; ok {
 			if f.StatusCode, err = p.integer(raw, join(at, "status_code")); err != nil {
-				return f, false, err
-			}
-			if f.StatusCode < 100 || f.StatusCode > 599 {
-				return f, false, fmt.Errorf("%s: want an HTTP status 100..599, got %d", join(at, "status_code"), f.StatusCode)
+				p.add(err)
+			} else if f.StatusCode < 100 || f.StatusCode > 599 {
+				p.add(fmt.Errorf("%s: want an HTTP status 100..599, got %d", join(at, "status_code"), f.StatusCode))
 			}
 		}
 	case ModeException:
 		f.ExceptionMsg = DefaultExceptionMsg
 		if raw, ok := m["exception_msg"]; ok {
-			if f.ExceptionMsg, err = p.str(raw, join(at, "exception_msg")); err != nil {
-				return f, false, err
-			}
+			f.ExceptionMsg, err = p.str(raw, join(at, "exception_msg"))
+			p.add(err)
 		}
 	case ModeCorruption:
 		if raw, ok := m["body"]; ok {
-			if f.Body, err = p.str(raw, join(at, "body")); err != nil {
-				return f, false, err
-			}
-			f.ReplaceBody = true
+			f.Body, err = p.str(raw, join(at, "body"))
+			p.add(err)
+			f.ReplaceBody = err == nil
 		}
 	}
-	return f, on, nil
+	return f, on, !bad()
+}
+
+// unknownAttribute is the problem of an attribute k that the flag of mode does not have.
+func unknownAttribute(mode Mode, k string) error {
+	at, own := string(mode), flagAttrs[mode]
+	for other, attrs := range flagAttrs {
+		if slices.Contains(attrs, k) {
+			return fmt.Errorf("%s: %q is an attribute of %s, not of %s (known: %s)", join(at, k), k, other, mode, strings.Join(append(slices.Clone(flagCommon), own...), ", "))
+		}
+	}
+	if s, ok := flatSpelling[k]; ok {
+		return fmt.Errorf("%s: unknown attribute %q: the 0.x spelling; 1.0 writes %s", join(at, k), k, s)
+	}
+	known := append(slices.Clone(flagCommon), own...)
+	return fmt.Errorf("%s: unknown attribute %q%s (known: %s)", join(at, k), k, suggest.Hint(k, known), strings.Join(known, ", "))
 }
 
 func flagList() string {
