@@ -197,6 +197,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	var ue *cli.UsageError
 	if errors.As(err, &ue) {
 		err = cli.WithSynopsis(err, m.synopsis(ctx, c), "chaoslab "+name)
+	} else if err != nil && !errors.Is(err, flag.ErrHelp) && !strings.HasPrefix(err.Error(), "chaoslab") {
+		// An error from a helper every command shares (no AWS region, no cdk.json) names the
+		// command, as the commands' own errors do.
+		err = fmt.Errorf("chaoslab %s: %w", name, err)
 	}
 	if name == "lab" || name == "bench" {
 		return err // they start a cloud of their own, which `local up` would not help

@@ -644,6 +644,17 @@ func TestFlagBeforeTheCommand(t *testing.T) {
 	}
 }
 
+// An error every command may meet (no AWS region) names the command it came from, as the
+// commands' own errors do.
+func TestSharedErrorsNameTheCommand(t *testing.T) {
+	m, _, errb := newMain()
+	m.AWSConfig = func(context.Context) (aws.Config, error) { return aws.Config{}, cli.ErrNoRegion }
+	err := m.Run(context.Background(), []string{"fault", "status", "-fault-parameter", "p"})
+	if code := cli.Report(errb, err, ExitError); code == 0 || !strings.HasPrefix(errb.String(), "error: chaoslab fault: no AWS region configured") || !errors.Is(err, cli.ErrNoRegion) {
+		t.Errorf("exit %d, stderr %q; want the error under chaoslab fault, still ErrNoRegion", code, errb)
+	}
+}
+
 // A state machine ARN of the wrong shape is refused before anything is started, naming where it
 // came from (AWS's answer names no flag).
 func TestRunRefusesAMalformedMachineArn(t *testing.T) {
