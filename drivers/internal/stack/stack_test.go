@@ -297,7 +297,7 @@ func TestStackWithoutAnOutputsFile(t *testing.T) {
 	if err := fs.Parse([]string{"-outputs", "typo.json", "-stack", "ChaosLab"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.All(); err == nil || !strings.Contains(err.Error(), "typo.json: open typo.json: no such file") || strings.Contains(err.Error(), "-stack") {
+	if _, err := n.All(); err == nil || !strings.Contains(err.Error(), "stack outputs typo.json: no such file or directory") || strings.Contains(err.Error(), "-stack") || strings.Count(err.Error(), "typo.json") != 1 {
 		t.Errorf("All with a missing -outputs file: %v, want the file's error", err)
 	}
 }
