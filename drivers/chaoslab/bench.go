@@ -101,7 +101,7 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 		if o.path == "" {
 			continue
 		}
-		if err := writableFile(o.path); err != nil {
+		if err := cli.WritableFile(o.path); err != nil {
 			return cli.Usagef("chaoslab bench: -%s %s: %v", o.flag, o.path, err)
 		}
 	}

@@ -78,7 +78,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	if r.JournalPath == "" {
 		r.JournalPath = "journal-" + runner.ExecutionName(name) + ".json"
 	}
-	if err := writableFile(r.JournalPath); err != nil {
+	if err := cli.WritableFile(r.JournalPath); err != nil {
 		return cli.Usagef("chaoslab follow: -journal %s: %v", r.JournalPath, err)
 	}
 	// Following an execution again (after a Ctrl-C, say) writes its record again; another

@@ -114,7 +114,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 				return cli.Usagef("chaoslab import-fis: %s exists: pass -force to replace it, or -o another file", dest)
 			}
 		}
-		if err := writableFile(dest); err != nil {
+		if err := cli.WritableFile(dest); err != nil {
 			if *out == "" {
 				return cli.Usagef("chaoslab import-fis: the experiment goes in the working directory as %s (or -o): %v", dest, err)
 			}

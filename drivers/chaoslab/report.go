@@ -87,7 +87,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		path = *out
 		base = strings.TrimSuffix(strings.TrimSuffix(*out, ".html"), ".report")
 		// A mistyped -o made the whole missing path of directories.
-		if err := writableFile(path); err != nil {
+		if err := cli.WritableFile(path); err != nil {
 			return cli.Usagef("chaoslab report: -o %s: %v", path, err)
 		}
 	}

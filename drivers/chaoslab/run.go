@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -107,7 +106,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 	// The journal is the run's record: a directory it cannot be written to is found before the fault
 	// goes in, not after the whole experiment (a quarter of an hour with AWS's durations). The
 	// default journal goes in the working directory.
-	if err := writableFile(r.JournalPath); err != nil {
+	if err := cli.WritableFile(r.JournalPath); err != nil {
 		if r.JournalPath == "" {
 			return cli.Usagef("chaoslab run: the journal goes in the working directory (or -journal): %v", err)
 		}
@@ -320,30 +319,4 @@ func runExit(cmd string, err error) error {
 	default:
 		return cli.Exit(ExitError, fmt.Errorf("%s: %w", cmd, err))
 	}
-}
-
-// writableFile checks that a file can be written at path, before the minutes of work that end
-// in writing it: no directory is there, and its directory exists and takes a file (one is created
-// and removed). What is at path is not touched.
-func writableFile(path string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return errors.New("is a directory: name a file")
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("directory %s does not exist", dir)
-	} else if err == nil && !st.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	f, err := os.CreateTemp(dir, ".chaoslab-write-check-*")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("directory %s cannot take a file: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }

@@ -8,14 +8,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -151,8 +149,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 
 	if *manifest != "" {
 		// Before any upload: a manifest that cannot be written after them would lose the keys.
-		if err := writable(*manifest); err != nil {
-			return cli.Usagef("publisher: -manifest: %w", err)
+		if err := cli.WritableFile(*manifest); err != nil {
+			return cli.Usagef("publisher: -manifest %s: %w", *manifest, err)
 		}
 		// Another run's manifest is the only list of its keys that subscriber -published can
 		// account for: written over, that run could not be reconciled any more.
@@ -220,28 +218,6 @@ func (m *Main) client(ctx context.Context) (publish.Putter, error) {
 		return nil, cli.Exit(2, fmt.Errorf("publisher: %w", err))
 	}
 	return s3.NewFromConfig(cfg), nil
-}
-
-// writable says why path cannot be written as a file (nil when it can): a directory, or a
-// folder that does not exist or takes no new file. Nothing is left behind.
-func writable(path string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s is a directory", path)
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("cannot write %s: its directory %s does not exist", path, dir)
-	}
-	f, err := os.CreateTemp(dir, ".manifest-check-*")
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the check's own file is not the user's: name only why
-		}
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }
 
 // minRate is the slowest -rate: one document a day.

@@ -111,10 +111,10 @@ func TestExitCodes(t *testing.T) {
 		{name: "uploads fail", args: []string{"-bucket", "missing-bucket", "-count", "2", "-rate", "0"}, want: 1, msg: "2 of 2 uploads failed"},
 		{name: "ok", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0"}, want: 0},
 		// A manifest that could not be written after the uploads would lose their keys: refused first.
-		{name: "-manifest a directory", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", t.TempDir()}, want: 2, msg: "-manifest: " + os.TempDir()},
+		{name: "-manifest a directory", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", t.TempDir()}, want: 2, msg: "-manifest " + os.TempDir()},
 		{name: "-manifest of an earlier run", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t)}, want: 2, msg: "exists (an earlier run's keys): give another file, or pass -force"},
 		{name: "-manifest of an earlier run, -force", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", existing(t), "-force"}, want: 0},
-		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest: cannot write /nonexistent/m.json: its directory /nonexistent does not exist"},
+		{name: "-manifest in no folder", args: []string{"-bucket", "lab-bucket", "-count", "2", "-rate", "0", "-manifest", "/nonexistent/m.json"}, want: 2, msg: "-manifest /nonexistent/m.json: directory /nonexistent does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

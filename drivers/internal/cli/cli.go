@@ -1,7 +1,8 @@
 // Package cli holds what every driver's main shares: the signal-cancelled
 // context, the slog logger honouring LOG_LEVEL, the AWS SDK config, the
-// mapping of errors to exit codes, and writers that prefix lines (Indent,
-// Prefix) for progress nested in a phase.
+// mapping of errors to exit codes, the check that an output file can be written
+// (WritableFile), and writers that prefix lines (Indent, Prefix) for progress
+// nested in a phase.
 package cli
 
 import (
