@@ -282,36 +282,41 @@ func isFlat(top map[string]json.RawMessage) bool {
 // each is added.
 func (p *parser) expiry(top map[string]json.RawMessage, c *Config) {
 	if raw, ok := top["expiresAt"]; ok {
-		p.add(func() error {
-			s, err := p.str(raw, "expiresAt")
-			if err != nil {
-				return err
-			}
-			if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
-				return fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
-			}
-			return nil
-		}())
+		p.add(p.expiresAt(raw, c))
 	}
 	if raw, ok := top["expiresAfterSeconds"]; ok {
-		p.add(func() error {
-			n, err := p.number(raw, "expiresAfterSeconds")
-			if err != nil {
-				return err
-			}
-			if n <= 0 || n > 366*24*3600 {
-				return fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
-			}
-			c.ExpiresAfter = time.Duration(n * float64(time.Second))
-			return nil
-		}())
+		p.add(p.expiresAfter(raw, c))
 	}
+}
+
+func (p *parser) expiresAt(raw json.RawMessage, c *Config) error {
+	s, err := p.str(raw, "expiresAt")
+	if err != nil {
+		return err
+	}
+	if c.ExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
+		return fmt.Errorf("expiresAt: want an RFC 3339 time such as 2026-11-23T14:00:00Z, got %q", s)
+	}
+	return nil
+}
+
+func (p *parser) expiresAfter(raw json.RawMessage, c *Config) error {
+	n, err := p.number(raw, "expiresAfterSeconds")
+	if err != nil {
+		return err
+	}
+	if n <= 0 || n > 366*24*3600 {
+		return fmt.Errorf("expiresAfterSeconds: want 0 < seconds ≤ 31622400 (366 days), got %v", n)
+	}
+	c.ExpiresAfter = time.Duration(n * float64(time.Second))
+	return nil
 }
 
 // flat parses a 0.x config.
 func (p *parser) flat(top map[string]json.RawMessage) Config {
 	c := Config{Format: FormatFlat}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	keys := slices.Sorted(maps.Keys(top))
+	for _, k := range keys {
 		switch {
 		case slices.Contains(topFields, k):
 		case slices.Contains(FlagOrder, Mode(k)):
@@ -323,7 +328,7 @@ func (p *parser) flat(top map[string]json.RawMessage) Config {
 	if raw, ok := top["isEnabled"]; !ok {
 		// A misspelt isEnabled ({"IsEnabled": true}) is its unknown field's problem, said with its
 		// "did you mean"; that it is missing follows from it.
-		if !slices.ContainsFunc(slices.Collect(maps.Keys(top)), func(k string) bool { return suggest.Nearest(k, []string{"isEnabled"}) != "" }) {
+		if !slices.ContainsFunc(keys, func(k string) bool { return suggest.Nearest(k, []string{"isEnabled"}) != "" }) {
 			p.add(errors.New("isEnabled: required"))
 		}
 	} else {

@@ -58,19 +58,17 @@ func (p *parser) flags(top map[string]json.RawMessage) Config {
 	// A 0.x config whose isEnabled, failureMode or faults is misspelt ({"IsEnabled": true,
 	// "FailureMode": ...}) is read as 1.0 for want of them: its misspelt keys are its problems, and
 	// its other 0.x fields (rate, ...) fail only because of them.
-	var misspelt []string
-	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if suggest.Nearest(k, flatKeys) != "" {
-			misspelt = append(misspelt, k)
-		}
-	}
-	if len(misspelt) > 0 {
-		for _, k := range misspelt {
-			p.add(unknownFlagsField(k))
+	keys := slices.Sorted(maps.Keys(top))
+	misspelt := func(k string) bool { return suggest.Nearest(k, flatKeys) != "" }
+	if slices.ContainsFunc(keys, misspelt) {
+		for _, k := range keys {
+			if misspelt(k) {
+				p.add(unknownFlagsField(k))
+			}
 		}
 		return c
 	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	for _, k := range keys {
 		if slices.Contains(FlagOrder, Mode(k)) || k == "expiresAt" || k == "expiresAfterSeconds" {
 			continue
 		}
