@@ -376,12 +376,14 @@ func parseOnce(fs *flag.FlagSet, args []string) error {
 		rewrap()
 		return err
 	}
-	if value, _, ok := badValue(err); ok && strings.Contains(err.Error(), errTwice) {
-		// The flag package said: invalid value "20s" for flag -pause: given twice: give it once
-		// ("10s", then "20s"); the value is not invalid: -pause: given twice: ...
-		err = errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid value %q for flag ", value)))
-	} else if better := valueError(fs, err); better != nil {
-		err = better
+	if value, name, refused := badValue(err); refused {
+		if strings.Contains(err.Error(), errTwice) {
+			// The flag package said: invalid value "20s" for flag -pause: given twice: give it once
+			// ("10s", then "20s"); the value is not invalid: -pause: given twice: ...
+			err = errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("invalid value %q for flag ", value)))
+		} else if better := valueError(fs, name, value); better != nil {
+			err = better
+		}
 	} else if near := nearestFlag(fs, err); near != "" {
 		err = fmt.Errorf("%w: did you mean -%s?", err, near)
 	}
@@ -411,13 +413,9 @@ func badValue(err error) (value, name string, ok bool) {
 	return value, strings.TrimSuffix(name, ":"), true
 }
 
-// valueError says what a value looks like when err is the flag package's refusal of a duration's
-// or a number's value (it said `parse error`), else nil.
-func valueError(fs *flag.FlagSet, err error) error {
-	value, name, ok := badValue(err)
-	if !ok {
-		return nil
-	}
+// valueError says what a value looks like when the flag package refused value for the flag name,
+// a duration or a number (it said `parse error`), else nil.
+func valueError(fs *flag.FlagSet, name, value string) error {
 	f := fs.Lookup(name)
 	if f == nil {
 		return nil
