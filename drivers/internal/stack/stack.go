@@ -81,8 +81,8 @@ func LoadStack(path, name string) (*Outputs, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
-		if errors.As(err, &pe) { // "open <path>: " again after the path
-			err = &wrapped{msg: pe.Err.Error(), err: err}
+		if errors.As(err, &pe) { // "open <path>: " again after the path; the errno is still fs.ErrNotExist
+			err = pe.Err
 		}
 		return nil, fmt.Errorf("stack outputs %s: %w", path, err)
 	}
@@ -444,13 +444,3 @@ func (n *Names) All() (map[string]string, error) {
 	maps.DeleteFunc(out, func(_, v string) bool { return strings.TrimSpace(v) == "" })
 	return out, nil
 }
-
-// wrapped says msg and unwraps to err: the error kept for errors.Is (fs.ErrNotExist), the message
-// without what the caller already says.
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (w *wrapped) Error() string { return w.msg }
-func (w *wrapped) Unwrap() error { return w.err }
