@@ -550,12 +550,11 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 		logf.Close()
 		return nil, nil, fmt.Errorf("emulators: start %s (%s): %w", name, cmd.Path, err)
 	}
-	p := &Process{Name: name, LogPath: logPath, cmd: cmd, log: opts.Logger, stopWait: opts.StopTimeout, exited: make(chan struct{})}
+	p := &Process{Name: name, LogPath: logPath, cmd: cmd, log: opts.Logger, stopWait: opts.StopTimeout,
+		exited: make(chan struct{}), logged: make(chan struct{})}
 	lines := make(chan []byte, 1)
-	copied := make(chan struct{})
-	p.logged = copied
 	go func() {
-		defer close(copied)
+		defer close(p.logged)
 		defer logf.Close() // the process's own copy of it (its stderr) is its own
 		defer stdout.Close()
 		r := bufio.NewReader(stdout)
@@ -569,7 +568,7 @@ func start(ctx context.Context, name string, opts Options, cmd *exec.Cmd) (*Proc
 		// started outlives it (Stop kills its whole group). The wait is bounded: the copy goes on,
 		// and closes the log, when such a process lets the pipe go.
 		select {
-		case <-copied:
+		case <-p.logged:
 		case <-time.After(stdoutDrain):
 		}
 		stdin.Close()
