@@ -119,7 +119,7 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 	r.LeaveNote = func(s string) { note = s }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	duringThePause(t, lc, param, cancel) // a second into the 60 s pause (a fixed 3 s could come before it on a starved machine)
+	duringThePause(lc, param, cancel) // a second into the 60 s pause (a fixed 3 s could come before it on a starved machine)
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 	if !strings.Contains(note, "left at once, no journal written: the fault parameter "+param+" is off") || !strings.Contains(note, "`chaoslab follow arn:aws:states:") || !strings.Contains(note, ":execution:") {
@@ -144,7 +144,7 @@ func TestRunInterruptedReturnsRollbackJournal(t *testing.T) {
 // duringThePause does stop, in a goroutine of its own, a second after the fault is on in param:
 // during the pause of a run of the stand-in (its parameter set off first). The channel gives the
 // time stop was called, once it has been.
-func duringThePause(t *testing.T, lc *runnertest.Cloud, param string, stop func()) <-chan time.Time {
+func duringThePause(lc *runnertest.Cloud, param string, stop func()) <-chan time.Time {
 	at := make(chan time.Time, 1)
 	go func() {
 		// Read here without t.Fatal (not the test's goroutine): a parameter not there yet is not on.
@@ -175,7 +175,7 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 	lc.SetParam(t, param, FaultOff)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stopped := duringThePause(t, lc, param, cancel)
+	stopped := duringThePause(lc, param, cancel)
 
 	j, err := r.Run(ctx, arn, compiled(t, param, time.Minute))
 
@@ -256,7 +256,7 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			client := sfn.NewFromConfig(lc.AWS)
-			duringThePause(t, lc, param, func() {
+			duringThePause(lc, param, func() {
 				if tc.interrupt {
 					cancel()
 					return
@@ -703,7 +703,7 @@ func TestAttachInterruptedLeavesTheExecutionRunning(t *testing.T) {
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
 	actx, acancel := context.WithCancel(ctx)
-	duringThePause(t, lc, param, acancel) // a second into the 60 s pause
+	duringThePause(lc, param, acancel) // a second into the 60 s pause
 
 	j, _, err := r.Attach(actx, exec)
 
