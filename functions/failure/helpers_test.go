@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
 	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 
 	"context"
@@ -166,11 +167,7 @@ func invokeWrapped(t *testing.T, config string, rand []float64, event events.SQS
 // used the cached config once more.
 func waitStale(t *testing.T, inj *Injector) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s := inj.snap.Load(); s == nil || !s.stale.Load(); s = inj.snap.Load() {
-		if time.Now().After(deadline) {
-			t.Fatal("the cached fault config was not stale 10 s after its fetch")
-		}
-		time.Sleep(time.Millisecond)
+	if !poll.Until(10*time.Second, time.Millisecond, func() bool { s := inj.snap.Load(); return s != nil && s.stale.Load() }) {
+		t.Fatal("the cached fault config was not stale 10 s after its fetch")
 	}
 }

@@ -1196,9 +1196,7 @@ func TestSlowInitTriedAgainWithinTheInvocation(t *testing.T) {
 // its slot): a fixed sleep could end before it had, on a starved machine.
 func waitRunning(t *testing.T, s *Service, n int64) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); s.inflight.Load() < n; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d invocations running after 10 s, want %d", s.inflight.Load(), n)
-		}
+	if !poll.Until(10*time.Second, 5*time.Millisecond, func() bool { return s.inflight.Load() >= n }) {
+		t.Fatalf("%d invocations running after 10 s, want %d", s.inflight.Load(), n)
 	}
 }
