@@ -79,7 +79,7 @@ func (c *compiler) queries(pr *CompiledProbe, spec, p string) {
 		if errors.Is(err, fs.ErrNotExist) {
 			// A shipped experiment copied elsewhere without its query files: say which to copy.
 			hint := ""
-			if _, serr := fs.Stat(definitions, path.Base(rest)); serr == nil && path.Base(rest) == rest {
+			if _, serr := fs.Stat(definitions, rest); serr == nil { // the shipped ones are all at its top
 				hint = fmt.Sprintf(": a query file of the shipped experiments, copy experiments/%s beside the experiment", rest)
 			}
 			c.fail(p, "read %s (relative to the experiment file): no such file%s", rest, hint)
