@@ -146,6 +146,8 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		}
 	}
 	fromStack := experiments.EnvFromOutputs(outputs)
+	_, serr := os.Stat(stack.DefaultFile)
+	noFile := c.names.File == "" && errors.Is(serr, fs.ErrNotExist) // the names were looked for in a file that is not here
 	for _, k := range slices.Sorted(maps.Keys(fromStack)) {
 		if v, set := env[k]; set && v != fromStack[k] {
 			if output := experiments.OutputOfEnv(k); output != "" {
@@ -167,6 +169,9 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 				return err.Error() // there, but no name: not "missing or empty"
 			}
 			how := fmt.Sprintf("the stack output %s is missing or empty in %s, and the environment variable %s is not set", output, c.names.SourceOf(""), key)
+			if noFile { // the error's first line says so: not "missing or empty in" a file that is not there
+				how = fmt.Sprintf("the environment variable %s is not set, and there is no outputs file for the stack output %s", key, output)
+			}
 			if f, ok := outputFlags[output]; ok {
 				how += " (the flag: -" + f + ")"
 			}
@@ -201,7 +206,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		if verr := experiments.Validate(e); verr != nil {
 			return nil, nil, verr // invalid whatever the stack's names (exit 1): not the missing file's fault
 		}
-		if _, serr := os.Stat(stack.DefaultFile); c.names.File == "" && errors.Is(serr, fs.ErrNotExist) {
+		if noFile {
 			// Not an invalid experiment (exit 2, not 1): the stack's names were looked for in a
 			// file that is not here.
 			dir, _ := os.Getwd()

@@ -586,7 +586,8 @@ func TestCompileWithoutTheOutputsFile(t *testing.T) {
 		m, _, errb := newMain()
 		err := m.Run(context.Background(), []string{cmd, "exp_1-minor_delay"})
 		if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "no stack outputs file outputs.json in ") ||
-			!strings.Contains(errb.String(), "npx cdk deploy --outputs-file outputs.json") || !strings.Contains(errb.String(), "the local cloud's is .lab/local/outputs.json") || !strings.Contains(errb.String(), "SNS_TOPIC_NAME") {
+			!strings.Contains(errb.String(), "npx cdk deploy --outputs-file outputs.json") || !strings.Contains(errb.String(), "the local cloud's is .lab/local/outputs.json") || !strings.Contains(errb.String(), "the environment variable SNS_TOPIC_NAME is not set, and there is no outputs file for the stack output TopicName (the flag: -topic-name)") ||
+			strings.Contains(errb.String(), "missing or empty") {
 			t.Errorf("%s: exit %d, stderr %q; want 2, the missing outputs.json and the names", cmd, code, errb)
 		}
 	}

@@ -160,7 +160,7 @@ func checkEndpoint(endpoint *string) error {
 	if os.Getenv("AWS_ENDPOINT_URL") == *endpoint {
 		where = "AWS_ENDPOINT_URL"
 	}
-	return fmt.Errorf("%s %q is not an http:// or https:// URL with a host: write it whole (http://127.0.0.1:PORT for the local cloud; chaoslab local env prints it)", where, *endpoint)
+	return fmt.Errorf("%s %q is not an http:// or https:// URL with a host: write it whole (http://127.0.0.1:PORT for the local cloud; %s local env prints it)", where, *endpoint, chaoslabCmd())
 }
 
 // ExitError carries a process exit code chosen by a command.
