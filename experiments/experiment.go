@@ -107,7 +107,7 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	case nil:
 		*s = Seconds{}
 	default:
-		return &json.UnmarshalTypeError{Value: tokenKind(v), Type: reflect.TypeFor[float64]()}
+		return &json.UnmarshalTypeError{Value: jsonfields.TokenKind(v), Type: reflect.TypeFor[float64]()}
 	}
 	return nil
 }

@@ -1,11 +1,12 @@
 package experiments
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // guardExtension reads the chaoslab extension, its guard: the hypothesis probe it checks and its
@@ -69,7 +70,7 @@ type guard struct {
 func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool) {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		c.fail(p, "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}, got JSON %s", rawKind(raw))
+		c.fail(p, "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}, got JSON %s", jsonfields.RawKind(raw))
 		return g, false
 	}
 	ok = true
@@ -77,12 +78,12 @@ func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool
 		switch k {
 		case "probe":
 			if json.Unmarshal(members[k], &g.Probe) != nil {
-				c.fail(p+".probe", "want a JSON string, got JSON %s", rawKind(members[k]))
+				c.fail(p+".probe", "want a JSON string, got JSON %s", jsonfields.RawKind(members[k]))
 				ok = false
 			}
 		case "interval":
 			if json.Unmarshal(members[k], &g.Interval) != nil {
-				c.fail(p+".interval", "want a JSON number of seconds, got JSON %s", rawKind(members[k]))
+				c.fail(p+".interval", "want a JSON number of seconds, got JSON %s", jsonfields.RawKind(members[k]))
 				ok = false
 			}
 		default:
@@ -91,18 +92,4 @@ func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool
 		}
 	}
 	return g, ok
-}
-
-// rawKind names the JSON type of a raw value ("null" for null).
-func rawKind(raw json.RawMessage) string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // tokenKind knows a number as json.Number
-	tok, err := dec.Token()
-	if err != nil {
-		return "value"
-	}
-	if tok == nil {
-		return "null"
-	}
-	return tokenKind(tok)
 }

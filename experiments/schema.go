@@ -107,7 +107,7 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 				w.typeProblem(p, "want a JSON number, got JSON string %q (a pause written as a string is \"${name}\" of the configuration)", x)
 			}
 		default:
-			w.typeProblem(p, "want a JSON number, got JSON %s", tokenKind(tok))
+			w.typeProblem(p, "want a JSON number, got JSON %s", jsonfields.TokenKind(tok))
 		}
 		return w.skip(tok)
 	case t.Kind() == reflect.Struct && tok == json.Delim('{'):
@@ -133,7 +133,7 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 		_, err := w.dec.Token()
 		return err
 	}
-	got := tokenKind(tok)
+	got := jsonfields.TokenKind(tok)
 	switch {
 	case got == jsonfields.Kind(t) && got == "number":
 		// A number too large for a float64 (1e400) does not decode either.
@@ -150,25 +150,6 @@ func (w *fileWalker) value(t reflect.Type, p string, tok json.Token) error {
 func (w *fileWalker) typeProblem(p, format string, args ...any) {
 	w.problems = append(w.problems, Problem{Path: p, Reason: fmt.Sprintf(format, args...)})
 	w.types++
-}
-
-// tokenKind names the JSON type of the value a token starts.
-func tokenKind(tok json.Token) string {
-	switch tok {
-	case json.Delim('{'):
-		return "object"
-	case json.Delim('['):
-		return "array"
-	}
-	switch tok.(type) {
-	case string:
-		return "string"
-	case json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "value"
 }
 
 // object walks the members of a JSON object decoded into struct type t.

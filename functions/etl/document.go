@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
 // MaxDocumentBytes bounds the size of an input document. The seed's documents are about 200 bytes;
@@ -226,13 +228,13 @@ func decodeField(v json.RawMessage, kind fieldKind) (string, error) {
 	case kindString:
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return "", fmt.Errorf("want a string, got %s", jsonKind(v))
+			return "", fmt.Errorf("want a string, got %s", jsonfields.A(jsonfields.RawKind(v)))
 		}
 		return s, nil
 	default:
 		var n json.Number
 		if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
-			return "", fmt.Errorf("want a number, got %s", jsonKind(v))
+			return "", fmt.Errorf("want a number, got %s", jsonfields.A(jsonfields.RawKind(v)))
 		}
 		if err := json.Unmarshal(v, &n); err != nil {
 			return "", fmt.Errorf("want a number: %v", err)
@@ -246,26 +248,6 @@ func decodeField(v json.RawMessage, kind fieldKind) (string, error) {
 			return "", fmt.Errorf("number out of range: %s", n)
 		}
 		return n.String(), nil
-	}
-}
-
-func jsonKind(v json.RawMessage) string {
-	if len(v) == 0 {
-		return "nothing"
-	}
-	switch v[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
 	}
 }
 

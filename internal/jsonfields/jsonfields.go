@@ -1,9 +1,11 @@
 // Package jsonfields lists the JSON members a Go struct type decodes, by their exact names, as
 // encoding/json names them (the json tag's name, else the field's; "-" and unexported fields
 // left out; an untagged embedded struct's fields promoted), and names the JSON kind a Go type
-// decodes from (Kind). The experiment format's checker (experiments), the local cloud's exact-case
-// decoder (local/internal/exactjson) and lab-compare's summary reader walk JSON along Go types with
-// it.
+// decodes from (Kind) and the kind of a value met in JSON, raw, decoded or a token (RawKind,
+// ValueKind, TokenKind), in one wording for every "want a string, got an array". The experiment
+// format's checker (experiments), the local cloud's exact-case decoder (local/internal/exactjson)
+// and lab-compare's summary reader walk JSON along Go types with it; the ETL function and the local
+// SNS's filter policies name what they got with it.
 package jsonfields
 
 import (

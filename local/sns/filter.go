@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/wildcard"
 )
 
@@ -255,7 +256,7 @@ func parseObject(raw map[string]any, scope, path string) (*fpObject, error) {
 			}
 			o.keys = append(o.keys, fpKey{name: k, sub: sub})
 		default:
-			return nil, fmt.Errorf("%s: want an array of conditions, got %s", at, jsonType(v))
+			return nil, fmt.Errorf("%s: want an array of conditions, got %s", at, jsonfields.A(jsonfields.ValueKind(v)))
 		}
 	}
 	return o, nil
@@ -280,22 +281,6 @@ func parseOr(v []any, scope, path string) ([]*fpObject, error) {
 	return alts, nil
 }
 
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	}
-	return "an object"
-}
-
 // literal reads a string, number, boolean or null of a policy.
 func literal(v any) (fval, error) {
 	switch x := v.(type) {
@@ -312,7 +297,7 @@ func literal(v any) (fval, error) {
 		}
 		return fval{kind: fNumber, n: n}, nil
 	}
-	return fval{}, fmt.Errorf("want a value, got %s", jsonType(v))
+	return fval{}, fmt.Errorf("want a value, got %s", jsonfields.A(jsonfields.ValueKind(v)))
 }
 
 // number reads a bound of numeric matching, which SNS takes in -1e9..1e9.
@@ -340,7 +325,7 @@ func parseCond(c any) (cond, error) {
 		str := func(k condKind) (cond, error) {
 			s, ok := arg.(string)
 			if !ok {
-				return cond{}, fmt.Errorf("%s: want a string, got %s", op, jsonType(arg))
+				return cond{}, fmt.Errorf("%s: want a string, got %s", op, jsonfields.A(jsonfields.ValueKind(arg)))
 			}
 			return cond{kind: k, s: s}, nil
 		}
@@ -354,13 +339,13 @@ func parseCond(c any) (cond, error) {
 		case "exists":
 			b, ok := arg.(bool)
 			if !ok {
-				return cond{}, fmt.Errorf("exists: want true or false, got %s", jsonType(arg))
+				return cond{}, fmt.Errorf("exists: want true or false, got %s", jsonfields.A(jsonfields.ValueKind(arg)))
 			}
 			return cond{kind: condExists, exists: b}, nil
 		case "cidr":
 			s, ok := arg.(string)
 			if !ok {
-				return cond{}, fmt.Errorf("cidr: want a string, got %s", jsonType(arg))
+				return cond{}, fmt.Errorf("cidr: want a string, got %s", jsonfields.A(jsonfields.ValueKind(arg)))
 			}
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
@@ -454,7 +439,7 @@ func parseAnythingBut(arg any) (cond, error) {
 		for _, v := range x {
 			f, err := literal(v)
 			if err != nil || (f.kind != fString && f.kind != fNumber) {
-				return cond{}, fmt.Errorf("anything-but: list values are strings or numbers, got %s", jsonType(v))
+				return cond{}, fmt.Errorf("anything-but: list values are strings or numbers, got %s", jsonfields.A(jsonfields.ValueKind(v)))
 			}
 			c.set = append(c.set, f)
 		}
@@ -462,7 +447,7 @@ func parseAnythingBut(arg any) (cond, error) {
 	}
 	f, err := literal(arg)
 	if err != nil || (f.kind != fString && f.kind != fNumber) {
-		return cond{}, fmt.Errorf("anything-but: want a string, a number, a list of them, or a prefix/suffix, got %s", jsonType(arg))
+		return cond{}, fmt.Errorf("anything-but: want a string, a number, a list of them, or a prefix/suffix, got %s", jsonfields.A(jsonfields.ValueKind(arg)))
 	}
 	c.set = []fval{f}
 	return c, nil

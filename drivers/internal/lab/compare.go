@@ -221,7 +221,7 @@ func ReadResults(path string) ([]Result, error) {
 	// Each result as the lab wrote it: a member it does not have (a misspelt verdict read as none)
 	// or of another type is refused, naming the result and the member.
 	if t := bytes.TrimSpace(raws[0]); len(t) > 0 && t[0] != '{' {
-		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): it holds a list of JSON %ss, where a lab's summary lists its trials' results (objects)", path, jsonKind(t))
+		return nil, fmt.Errorf("%s: not a lab's summary.json (chaoslab lab writes one in its -results directory): it holds a list of JSON %ss, where a lab's summary lists its trials' results (objects)", path, jsonfields.RawKind(t))
 	}
 	rs := make([]Result, len(raws))
 	for i, raw := range raws {
@@ -342,7 +342,7 @@ func UnexpectedVerdicts(rs []Result) []string {
 func decodeResult(raw json.RawMessage, r *Result) error {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return fmt.Errorf("a JSON %s, where a result is an object", jsonKind(bytes.TrimSpace(raw)))
+		return fmt.Errorf("a JSON %s, where a result is an object", jsonfields.RawKind(raw))
 	}
 	known := jsonfields.Of(reflect.TypeFor[Result]())
 	for _, name := range slices.Sorted(maps.Keys(members)) {
@@ -359,21 +359,4 @@ func decodeResult(raw json.RawMessage, r *Result) error {
 		return fmt.Errorf("member %s: want a JSON %s, got a %s", ute.Field, jsonfields.Kind(ute.Type), ute.Value)
 	}
 	return err
-}
-
-// jsonKind names the JSON value that t starts.
-func jsonKind(t []byte) string {
-	switch {
-	case len(t) == 0:
-		return "nothing"
-	case t[0] == '[':
-		return "list"
-	case t[0] == '"':
-		return "string"
-	case t[0] == 't' || t[0] == 'f':
-		return "boolean"
-	case t[0] == 'n':
-		return "null"
-	}
-	return "number"
 }
