@@ -141,7 +141,11 @@ func (m *Main) bench(ctx context.Context, args []string) error {
 			profileData = b.Bytes()
 		}
 	}
-	fmt.Fprintf(m.Stderr, "==> %d steps of %s, rates %s documents/s (load average before: %s)\n", len(cfg.Rates), cfg.Step, *rates, loadAverage())
+	plan := fmt.Sprintf("%d steps of %s, rates %s", len(cfg.Rates), cfg.Step, *rates)
+	if len(cfg.Rates) == 1 {
+		plan = fmt.Sprintf("1 step of %s at %s", cfg.Step, *rates)
+	}
+	fmt.Fprintf(m.Stderr, "==> %s documents/s (load average before: %s)\n", plan, loadAverage())
 	steps, err := bench.Run(ctx, cfg)
 	fmt.Fprintln(m.Stdout)
 	if len(steps) == 0 {
