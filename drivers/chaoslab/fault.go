@@ -261,74 +261,83 @@ func experimentHolding(ctx context.Context, cfg aws.Config, names *stack.Names, 
 	return err
 }
 
-// enableValue is the value chaoslab fault enable writes, and that value as the function parses it:
-// a failure-lambda 1.0 config from the MODE [attr=value ...] groups of args, or the config rawJSON;
-// either way with an expiry of at most maxFaultFor, checked with faultconfig.Parse, and enabling
-// some fault. forSet says -for was given on the command line.
+// enableValue is the value chaoslab fault enable writes, and that value as the function parses it
+// (enableJSON's, read once more as it will be written: the function reads exactly this).
 func enableValue(args []string, rawJSON string, forDur time.Duration, forSet bool, now time.Time) (string, faultconfig.Config, error) {
+	b, err := enableJSON(args, rawJSON, forDur, forSet, now)
+	if err != nil {
+		return "", faultconfig.Config{}, err
+	}
+	written, err := faultconfig.Parse(b)
+	if err != nil {
+		return "", faultconfig.Config{}, err
+	}
+	return string(b), written, nil
+}
+
+// enableJSON is the value chaoslab fault enable writes: a failure-lambda 1.0 config from the MODE
+// [attr=value ...] groups of args, or the config rawJSON; either way with an expiry of at most
+// maxFaultFor, checked with faultconfig.Parse, and enabling some fault. forSet says -for was given
+// on the command line.
+func enableJSON(args []string, rawJSON string, forDur time.Duration, forSet bool, now time.Time) ([]byte, error) {
 	if forDur <= 0 || forDur > maxFaultFor {
-		return "", faultconfig.Config{}, fmt.Errorf("-for %s: want more than 0 and at most %s", forDur, maxFaultFor)
+		return nil, fmt.Errorf("-for %s: want more than 0 and at most %s", forDur, maxFaultFor)
 	}
 	var cfg map[string]any
 	switch {
 	case rawJSON != "" && len(args) > 0:
-		return "", faultconfig.Config{}, fmt.Errorf("give MODE and attributes, or -json, not both (got -json and %q)", args)
+		return nil, fmt.Errorf("give MODE and attributes, or -json, not both (got -json and %q)", args)
 	case rawJSON != "":
 		dec := json.NewDecoder(strings.NewReader(rawJSON))
 		dec.UseNumber()
 		if err := dec.Decode(&cfg); err != nil || cfg == nil || dec.More() {
-			return "", faultconfig.Config{}, fmt.Errorf("-json: want one JSON object, a fault config, got %q", clipArg(rawJSON))
+			return nil, fmt.Errorf("-json: want one JSON object, a fault config, got %q", clipArg(rawJSON))
 		}
 	case len(args) == 0:
-		return "", faultconfig.Config{}, fmt.Errorf("enable what? give a MODE (%s) and its attributes, or -json CONFIG", modeList())
+		return nil, fmt.Errorf("enable what? give a MODE (%s) and its attributes, or -json CONFIG", modeList())
 	default:
 		var err error
 		if cfg, err = flagConfig(args); err != nil {
-			return "", faultconfig.Config{}, err
+			return nil, err
 		}
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
-		return "", faultconfig.Config{}, err
+		return nil, err
 	}
 	parsed, err := faultconfig.Parse(b)
 	if err != nil {
-		return "", faultconfig.Config{}, err
+		return nil, err
 	}
 	if !parsed.Enabled {
-		return "", faultconfig.Config{}, errors.New("the config enables no fault: to switch the fault off, use `chaoslab fault off`")
+		return nil, errors.New("the config enables no fault: to switch the fault off, use `chaoslab fault off`")
 	}
 	if !parsed.ExpiresAt.IsZero() || parsed.ExpiresAfter > 0 {
 		// The config brought its own expiry (-json): keep it, within the same bound.
 		if forSet {
-			return "", faultconfig.Config{}, errors.New("the config has its own expiry (expiresAt or expiresAfterSeconds): leave out -for, or leave out the expiry")
+			return nil, errors.New("the config has its own expiry (expiresAt or expiresAfterSeconds): leave out -for, or leave out the expiry")
 		}
 		left := parsed.ExpiresAtFor(now, now).Sub(now)
 		if left <= 0 {
-			return "", faultconfig.Config{}, fmt.Errorf("expiresAt %s is past: the fault would be off", parsed.ExpiresAt.Format(time.RFC3339))
+			return nil, fmt.Errorf("expiresAt %s is past: the fault would be off", parsed.ExpiresAt.Format(time.RFC3339))
 		}
 		if left > maxFaultFor {
-			return "", faultconfig.Config{}, fmt.Errorf("the config's expiry is %s away: a fault set by hand may stay on at most %s", left.Round(time.Second), maxFaultFor)
+			return nil, fmt.Errorf("the config's expiry is %s away: a fault set by hand may stay on at most %s", left.Round(time.Second), maxFaultFor)
 		}
 	} else {
 		cfg["expiresAfterSeconds"] = int(math.Ceil(forDur.Seconds()))
 		if b, err = json.Marshal(cfg); err != nil {
-			return "", faultconfig.Config{}, err
+			return nil, err
 		}
 	}
 	// A latency of 0 ms is a valid config (1.0's latencies default to 0) but delays nothing: enabled
 	// by hand it is a mistake, as an enabled denylist without a deny_list is.
 	for _, f := range parsed.Faults {
 		if f.Mode == faultconfig.ModeLatency && f.MaxLatency == 0 {
-			return "", faultconfig.Config{}, errors.New("latency: min_latency and max_latency are 0 ms, which delays nothing: give min_latency=MS (and max_latency=MS for a range)")
+			return nil, errors.New("latency: min_latency and max_latency are 0 ms, which delays nothing: give min_latency=MS (and max_latency=MS for a range)")
 		}
 	}
-	// Once more, as it will be written: the function reads exactly this.
-	written, err := faultconfig.Parse(b)
-	if err != nil {
-		return "", faultconfig.Config{}, err
-	}
-	return string(b), written, nil
+	return b, nil
 }
 
 // Attribute kinds of failure-lambda 1.0's flags (README "Flag Attributes"): every other attribute
