@@ -93,13 +93,26 @@ func NewExperiment(scope constructs.Construct, id string, props *ExperimentProps
 			"rollbackOf": awsevents.EventField_FromPath(jsii.String("$.detail.executionArn")),
 		}),
 	}))
-	e.suppressNag(name)
+	e.suppressNag(stack, name)
 	return e
 }
 
+// nagArnPart is an ARN component as cdk-nag writes it in a finding's "applies to": a fixed value
+// (a stack with an account and a region: env) as it is, a token as <AWS::Region> and so on.
+func nagArnPart(v *string, pseudo string) string {
+	if *awscdk.Token_IsUnresolved(v) {
+		return "<AWS::" + pseudo + ">"
+	}
+	return *v
+}
+
 // suppressNag records, for cdk-nag (run on every synth of the app), why the findings on this
-// construct are accepted.
-func (e *Experiment) suppressNag(name string) {
+// construct are accepted. The execution ARN it accepts is the one the role's policy names: in a
+// stack with a fixed account and region those are in it, not their pseudo parameters (a suppression
+// for <AWS::Region> left an error, and a failed synth, in such a stack).
+func (e *Experiment) suppressNag(stack awscdk.Stack, name string) {
+	executions := fmt.Sprintf("Resource::arn:%s:states:%s:%s:execution:%s:*", nagArnPart(stack.Partition(), "Partition"),
+		nagArnPart(stack.Region(), "Region"), nagArnPart(stack.Account(), "AccountId"), name)
 	sup := func(id, reason string, appliesTo ...string) *cdknag.NagPackSuppression {
 		s := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
 		if len(appliesTo) > 0 {
@@ -114,7 +127,7 @@ func (e *Experiment) suppressNag(name string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(e.Role, &[]*cdknag.NagPackSuppression{
 		sup("AwsSolutions-IAM5", "cloudwatch:GetMetricData supports no resource-level permissions (it only reads metrics), "+
 			"and states:DescribeExecution is scoped to this state machine's own executions (the rollback of an aborted one)",
-			"Resource::*", "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"+name+":*"),
+			"Resource::*", executions),
 	}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(e.StateMachine, &[]*cdknag.NagPackSuppression{
 		sup("AwsSolutions-SF1", "every state's input and output is in the execution history, and the journal is the execution's "+

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/cdktest"
@@ -225,6 +226,44 @@ func TestSynthDefaults(t *testing.T) {
 			})})},
 		})
 	})
+}
+
+// The AwsSolutions pack finds nothing unsuppressed on the experiment in any stack a user builds:
+// environment-agnostic (the lab's), with a fixed account and region, with a region only, with a
+// name of the user's. The role's execution ARN names a fixed account and region as they are, and
+// its suppression must name them alike (it named their pseudo parameters: an error in such a stack,
+// and cdk synth failed).
+func TestNagAcceptsTheExperimentInAnyStack(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		env   *awscdk.Environment
+		props ExperimentProps
+	}{
+		{name: "environment-agnostic"},
+		{name: "account and region", env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}},
+		{name: "region only, in China's partition", env: &awscdk.Environment{Region: jsii.String("cn-north-1")}},
+		{name: "a name of the user's", env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")},
+			props: ExperimentProps{StateMachineName: "team-chaos"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stack awscdk.Stack
+			cdktest.SynthStack(t, &awscdk.StackProps{Env: c.env}, func(st awscdk.Stack) {
+				stack = st
+				props := c.props
+				props.FaultParameter = awsssm.NewStringParameter(st, jsii.String("Fault"), &awsssm.StringParameterProps{
+					StringValue: jsii.String(`{"isEnabled": false}`)})
+				NewExperiment(st, "Experiment", &props)
+				awscdk.Aspects_Of(st).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
+			})
+			cdktest.Guard(t, func() {
+				ann := assertions.Annotations_FromStack(stack)
+				nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+				for _, m := range append(*ann.FindError(jsii.String("*"), nag), *ann.FindWarning(jsii.String("*"), nag)...) {
+					t.Errorf("unsuppressed cdk-nag finding at %s: %v", *m.Id, m.Entry.Data)
+				}
+			})
+		})
+	}
 }
 
 // aParameter stands in for a fault parameter where only its presence matters: Validate needs no synth.
