@@ -7,10 +7,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/ssmname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/sqstask"
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
 // SQS: the JSON protocol (X-Amz-Target: AmazonSQS.<Op>, QueueUrl in the body) and the query

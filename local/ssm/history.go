@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
+	"github.com/chaoslab/serverless-chaos-lab/internal/ssmname"
 )
 
 // Write is one change of a parameter as the history keeps it: a put (its value and new version)

@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/ssmname"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/pagetoken"
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
 // stringFilter is one of ParameterFilters (DescribeParameters, GetParametersByPath).

@@ -32,10 +32,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/ssmname"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/modelrule"
-	"github.com/chaoslab/serverless-chaos-lab/local/internal/ssmname"
 )
 
 // Parameter is one stored parameter.

@@ -1,6 +1,7 @@
-// Package ssmname reads what an SSM Parameter Store request's name member refers to, in one place
-// for the local Parameter Store (local/ssm) and the local IAM's mapper (local/iam): the parameter
-// a request is authorized for must be the one it reads or writes.
+// Package ssmname is SSM Parameter Store's parameter names: what a request's name member refers to,
+// in one place for the local Parameter Store (local/ssm) and the local IAM's mapper (local/iam), so
+// that the parameter a request is authorized for is the one it reads or writes; and SSM's rule for
+// a name (CheckName), for the local Parameter Store and the pipeline construct's props alike.
 package ssmname
 
 import "strings"
