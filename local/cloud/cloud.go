@@ -232,11 +232,14 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
 	c.gw.Use("dynamodb", c.dynamoTables)
-	c.gw.Use("dynamodb", c.dynamoARNs)       // after dynamoTables: the ARNs left are this region's and account's
-	c.gw.Use("s3", (&s3Served{}).Middleware) // outermost: what the interceptors and the emulator serve
+	c.gw.Use("dynamodb", c.dynamoARNs) // after dynamoTables: the ARNs left are this region's and account's
+	for _, svc := range []string{"s3", "sqs", "sns"} {
+		c.gw.Use(svc, servedAs(svc)) // outermost: a request the emulator serves as another service is refused
+	}
+	c.gw.Use("s3", (&s3Served{}).Middleware) // what the interceptors and the emulator serve
 	c.gw.Use("s3", notifier.Middleware)
 	c.gw.Use("s3", c.bucketPolicies)
-	c.gw.Use("sns", endpointHostOnly) // outermost, as s3Served for S3
+	c.gw.Use("sns", endpointHostOnly) // as s3Served for S3
 	c.gw.Use("sqs", endpointHostOnly)
 	c.gw.Use("sns", snsSvc.Middleware)
 	c.gw.Use("sns", c.topicPolicies)

@@ -239,6 +239,99 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	// fauxqs serves S3, SQS and SNS on one port, telling them apart by the request's shape, while the
+	// gateway routes and IAM decides by the credential scope's service: a request signed for one and
+	// shaped as another's was served as the other's, past its policies (an object read with a
+	// request signed for sqs). Each is refused now, and the same request signed for its own service
+	// is served (the control: the refusal is the scope's).
+	t.Run("a request signed for one service and shaped as another's is refused", func(t *testing.T) {
+		creds, _ := cfg.Credentials.Retrieve(ctx)
+		send := func(method, target, service, contentType string, header map[string]string, body []byte) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest(method, c.Endpoint()+target, bytes.NewReader(body))
+			if contentType != "" {
+				req.Header.Set("Content-Type", contentType)
+			}
+			for k, v := range header {
+				req.Header.Set(k, v)
+			}
+			sum := sha256.Sum256(body)
+			req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+			if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, Region, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(out)
+		}
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		sqsc := sqs.NewFromConfig(cfg)
+		bucket := outputs["BucketName"]
+		const secret = "scope-probe-secret"
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/scoped"),
+			Body: strings.NewReader(secret)}); err != nil {
+			t.Fatal(err)
+		}
+		q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("scope-probe")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendMessage := []byte(`{"QueueUrl":"` + aws.ToString(q.QueueUrl) + `","MessageBody":"forged"}`)
+		sqsJSON := map[string]string{"X-Amz-Target": "AmazonSQS.SendMessage"}
+		for _, tc := range []struct {
+			what, method, target, service, contentType string
+			header                                     map[string]string
+			body                                       []byte
+			status                                     int
+			code                                       string
+		}{
+			{what: "GetObject signed for sqs", method: "GET", target: "/" + bucket + "/scratch/scoped", service: "sqs", status: 400, code: "InvalidAction"},
+			{what: "GetObject signed for sqs with an SQS target", method: "GET", target: "/" + bucket + "/scratch/scoped", service: "sqs",
+				header: map[string]string{"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, status: 400, code: "InvalidAction"},
+			{what: "GetObject signed for sns", method: "GET", target: "/" + bucket + "/scratch/scoped", service: "sns", status: 400, code: "InvalidAction"},
+			{what: "PutObject signed for sns", method: "PUT", target: "/" + bucket + "/input/forged.json", service: "sns",
+				contentType: "application/json", body: []byte(`{"symbol":"X"}`), status: 400, code: "InvalidAction"},
+			{what: "SendMessage signed for sns", method: "POST", target: "/", service: "sns", contentType: "application/x-amz-json-1.0",
+				header: sqsJSON, body: sendMessage, status: 400, code: "InvalidAction"},
+			{what: "SendMessage signed for s3", method: "POST", target: "/", service: "s3", contentType: "application/x-amz-json-1.0",
+				header: sqsJSON, body: sendMessage, status: 405, code: "MethodNotAllowed"},
+			{what: "SNS ListTopics signed for s3", method: "POST", target: "/", service: "s3",
+				contentType: "application/x-www-form-urlencoded", body: []byte("Action=ListTopics&Version=2010-03-31"), status: 405, code: "MethodNotAllowed"},
+			{what: "STS GetCallerIdentity signed for sns", method: "POST", target: "/", service: "sns",
+				contentType: "application/x-www-form-urlencoded", body: []byte("Action=GetCallerIdentity&Version=2011-06-15"), status: 400, code: "InvalidAction"},
+			{what: "the emulator's own page signed for s3", method: "GET", target: "/health", service: "s3", status: 405, code: "MethodNotAllowed"},
+		} {
+			status, out := send(tc.method, tc.target, tc.service, tc.contentType, tc.header, tc.body)
+			if status != tc.status || !strings.Contains(out, tc.code) || !strings.Contains(out, "signed for "+tc.service) || strings.Contains(out, secret) {
+				t.Errorf("%s: %d %s, want %d %s naming the scope, and not the object", tc.what, status, out, tc.status, tc.code)
+			}
+		}
+		if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("input/forged.json")}); err == nil {
+			t.Error("the PutObject signed for sns stored its object")
+		}
+		got, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10})
+		if err != nil || len(got.Messages) != 0 {
+			t.Errorf("the queue after the forged sends: %d messages (%v), want none", len(got.Messages), err)
+		}
+		// The controls: each request signed for its own service is served.
+		if status, out := send("GET", "/"+bucket+"/scratch/scoped", "s3", "", nil, nil); status != 200 || out != secret {
+			t.Errorf("GetObject signed for s3: %d %s", status, out)
+		}
+		if status, out := send("POST", "/", "sqs", "application/x-amz-json-1.0", sqsJSON, sendMessage); status != 200 || !strings.Contains(out, "MessageId") {
+			t.Errorf("SendMessage signed for sqs: %d %s", status, out)
+		}
+		if status, out := send("POST", "/", "sns", "application/x-www-form-urlencoded", nil, []byte("Action=ListTopics&Version=2010-03-31")); status != 200 || !strings.Contains(out, "ListTopicsResponse") {
+			t.Errorf("ListTopics signed for sns: %d %s", status, out)
+		}
+		if _, err := sqsc.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}); err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("Lambda Invoke API through the gateway", func(t *testing.T) {
 		body := []byte(`{"Records":[]}`)
 		req, _ := http.NewRequest("POST", c.Endpoint()+"/2015-03-31/functions/"+outputs["FunctionName"]+"/invocations", bytes.NewReader(body))

@@ -1,0 +1,97 @@
+package cloud
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+)
+
+// fauxqs serves S3, SQS and SNS on one port and tells them apart by the request alone (its router,
+// node_modules/fauxqs/dist/app.js): a POST to / is SQS's JSON protocol (Content-Type
+// application/x-amz-json-1.0) or a query-protocol form (SNS's actions, and STS's
+// GetCallerIdentity), GET /health and /_fauxqs/... are its own pages, and every other request is
+// S3's. The gateway routes by the service the credential scope names, and IAM decides on that
+// service's action: a request signed for sqs and shaped as an S3 GetObject was authorized as an
+// SQS action and served as GetObject, past the bucket's policy (and a PutObject so made sent no
+// event notification). So each service fauxqs serves admits only requests fauxqs serves as that
+// service (servedAs), as each of AWS's endpoints serves its own service only.
+
+// fauxqsService is the service fauxqs serves r as: s3, sqs, sns, sts, or "" (its own pages, or a
+// POST to / it refuses).
+func fauxqsService(r *http.Request) (string, error) {
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && path == "/":
+		ct := strings.ToLower(r.Header.Get("Content-Type"))
+		switch {
+		case strings.Contains(ct, "application/x-amz-json-1.0"):
+			return "sqs", nil
+		case strings.Contains(ct, "application/x-www-form-urlencoded"):
+			action, err := formAction(r)
+			if err != nil {
+				return "", err
+			}
+			if action == "GetCallerIdentity" {
+				return "sts", nil
+			}
+			return "sns", nil
+		}
+		return "", nil
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && path == "/health",
+		path == "/_fauxqs" || strings.HasPrefix(path, "/_fauxqs/"):
+		return "", nil
+	}
+	return "s3", nil
+}
+
+// formAction is the Action of r's form body, which it reads and puts back.
+func formAction(r *http.Request) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	if err != nil {
+		return "", err
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil {
+		return "", nil // the service's own parser answers it
+	}
+	return form.Get("Action"), nil
+}
+
+// maxFormBody bounds the form read for its Action: SNS's largest request, a 256 KiB message
+// percent-encoded, with room for its attributes.
+const maxFormBody = 2 << 20
+
+// servedAs admits a request of the scope's service svc only when fauxqs serves it as svc; any
+// other is refused as the service would refuse a request that is none of its operations.
+func servedAs(svc string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, err := fauxqsService(r)
+			if err != nil {
+				gateway.WriteError(w, r, http.StatusBadRequest, "IncompleteBody", "local cloud: reading the request's body: "+err.Error())
+				return
+			}
+			if got == svc {
+				next.ServeHTTP(w, r)
+				return
+			}
+			as := "as " + got
+			if got == "" {
+				as = "as none of the services (one of its own pages)"
+			}
+			why := "local cloud: the request is signed for " + svc + " (its credential scope) but is not a request of " + svc +
+				": the emulator would serve it " + as + ". Sign each request for the service it is for"
+			if svc == "s3" {
+				gateway.WriteError(w, r, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource. ("+why+")")
+				return
+			}
+			gateway.WriteError(w, r, http.StatusBadRequest, "InvalidAction", why)
+		})
+	}
+}
