@@ -207,42 +207,12 @@ func NewChaosLabStack(scope constructs.Construct, id string, props *ChaosLabStac
 	dprops.MetricsNamespace = props.Dashboard.MetricsNamespace
 	d := dashboard.NewDashboard(stack, "Dashboard", dprops)
 
-	lab := &ChaosLab{Stack: stack, Pipeline: p, Dashboard: d}
-	lab.addOutputs()
-
-	lab.Experiment = experiment.NewExperiment(stack, "Experiment", &experiment.ExperimentProps{
+	e := experiment.NewExperiment(stack, "Experiment", &experiment.ExperimentProps{
 		FaultParameter: p.FaultParameter,
 	})
-	output(stack, "ExperimentStateMachineArn", lab.Experiment.StateMachine.StateMachineArn(),
-		"Experiment state machine: start an execution with a compiled experiment as input")
-
-	return lab
-}
-
-// addOutputs writes the stack outputs of docs/contracts.md §1. They are created at stack scope so
-// their logical ids are exactly the ids below (no path hash), which is what `cdk deploy
-// --outputs-file` and the local cloud key on.
-func (l *ChaosLab) addOutputs() {
-	p, s := l.Pipeline, l.Stack
-	output(s, "Scenario", jsii.String(p.Scenario.Name), "Scenario this stack was synthesized with (flawed or resilient)")
-	output(s, "BucketName", p.Bucket.BucketName(), "Bucket: publish input/<name>.json; the function writes output/<name>.json.csv")
-	output(s, "JsonQueueUrl", p.JsonQueue.QueueUrl(), "JSON work queue (input/*.json notifications)")
-	output(s, "JsonQueueName", p.JsonQueue.QueueName(), "JSON work queue name (CloudWatch dimension)")
-	output(s, "CsvQueueUrl", p.CsvQueue.QueueUrl(), "CSV queue (SNS envelopes of output/*.csv notifications); the subscriber drains it")
-	output(s, "CsvQueueName", p.CsvQueue.QueueName(), "CSV queue name (CloudWatch dimension)")
-	output(s, "ErrorQueueUrl", p.ErrorQueue.QueueUrl(), "Error queue: the JSON queue's DLQ and the resilient function's poison-document queue")
-	output(s, "ErrorQueueName", p.ErrorQueue.QueueName(), "Error queue name (CloudWatch dimension)")
-	output(s, "TopicArn", p.Topic.TopicArn(), "CSV notification topic")
-	output(s, "TopicName", p.Topic.TopicName(), "CSV notification topic name (CloudWatch dimension)")
-	output(s, "TableName", p.Table.TableName(), "DynamoDB table (symbol / entryType)")
-	output(s, "FunctionName", p.Function.FunctionName(), "ETL function")
-	output(s, "FaultParameterName", p.FaultParameter.ParameterName(), "SSM parameter holding the failure-injection config")
-	output(s, "DashboardName", l.Dashboard.Dashboard.DashboardName(), "CloudWatch dashboard")
-}
-
-func output(stack awscdk.Stack, id string, value *string, description string) {
-	awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{
-		Value:       value,
-		Description: jsii.String(description),
-	})
+	// The stack outputs of docs/contracts.md §1, in the order the drivers' tables list them.
+	p.AddOutputs()
+	d.AddOutputs()
+	e.AddOutputs()
+	return &ChaosLab{Stack: stack, Pipeline: p, Dashboard: d, Experiment: e}
 }

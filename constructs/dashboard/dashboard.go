@@ -37,7 +37,8 @@ const (
 // DashboardProps names what the dashboard watches. Names may be CDK tokens (e.g. *queue.QueueName()),
 // so the dashboard works for resources of this app or for existing ones.
 type DashboardProps struct {
-	// DashboardName is the physical name. Default: "" (generated; the name is a stack output).
+	// DashboardName is the physical name. Default: "" (generated; AddOutputs writes it as the stack
+	// output DashboardName).
 	DashboardName string
 	// JsonQueueName, CsvQueueName and ErrorQueueName are the SQS queue names. Required.
 	JsonQueueName, CsvQueueName, ErrorQueueName string
@@ -222,4 +223,12 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 		Widgets:         &widgets,
 	})
 	return d
+}
+
+// AddOutputs writes the stack output DashboardName (docs/contracts.md §1: the id exactly, at the
+// stack's scope; one dashboard's per stack), which chaoslab's reports and the local cloud's live
+// dashboard read.
+func (d *Dashboard) AddOutputs() {
+	awscdk.NewCfnOutput(awscdk.Stack_Of(d.Construct), jsii.String("DashboardName"), &awscdk.CfnOutputProps{
+		Value: d.Dashboard.DashboardName(), Description: jsii.String("CloudWatch dashboard")})
 }

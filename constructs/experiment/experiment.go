@@ -136,3 +136,11 @@ func (e *Experiment) suppressNag(stack awscdk.Stack, name string) {
 			"X-Ray traces would add nothing the execution history does not show"),
 	}, jsii.Bool(true))
 }
+
+// AddOutputs writes the stack output ExperimentStateMachineArn (docs/contracts.md §1: the id
+// exactly, at the stack's scope; one experiment machine's per stack), which chaoslab run starts.
+func (e *Experiment) AddOutputs() {
+	awscdk.NewCfnOutput(awscdk.Stack_Of(e.Construct), jsii.String("ExperimentStateMachineArn"), &awscdk.CfnOutputProps{
+		Value:       e.StateMachine.StateMachineArn(),
+		Description: jsii.String("Experiment state machine: start an execution with a compiled experiment as input")})
+}

@@ -9,12 +9,16 @@ import (
 // Defaults, in one place. Each PipelineProps field documents the default it takes from here.
 const (
 	// DefaultFunctionSource is the Go main package of the lab's ETL function. As an import path it
-	// resolves from this module and from any module that requires it.
+	// resolves from this module, and from any module that requires it and names it in a tool
+	// directive (go mod tidy keeps its dependencies' go.sum entries then; PipelineProps.FunctionSource).
 	DefaultFunctionSource = lambdabuild.ETL
 	// DefaultArchitecture is arm64 (Graviton): AWS's recommendation for new functions, cheaper per ms.
 	DefaultArchitecture = ArchitectureARM64
 	// DefaultFailureCacheTTL is how long the function caches the fault config (contracts §2).
 	DefaultFailureCacheTTL = 5 * time.Second
+	// MinFailureCacheTTL is the shortest FailureCacheTTL: a shorter one reads SSM on nearly every
+	// invocation (and 5, meaning seconds, is five nanoseconds).
+	MinFailureCacheTTL = time.Second
 	// DefaultInitialFaultConfig is the seed's initial SSM value: injection off.
 	DefaultInitialFaultConfig = `{"isEnabled": false}`
 	// DefaultCsvVisibilityTimeout is the seed's 180 s on the CSV queue (drained by the subscriber).

@@ -612,3 +612,44 @@ func TestNewPipelineRejectsBadProps(t *testing.T) {
 		}
 	}
 }
+
+// A team's own app that nests the pipeline in a scope of its own still gets the outputs the drivers
+// read, by their exact ids, each the pipeline's own resource: chaoslab, the publisher and the
+// subscriber work against it as against the lab's stack.
+func TestAddOutputsFromANestedScope(t *testing.T) {
+	var p *pipeline.Pipeline
+	var stack awscdk.Stack
+	tmpl := cdktest.Synth(t, func(st awscdk.Stack) {
+		stack = st
+		team := constructs.NewConstruct(st, jsii.String("Orders"))
+		p = pipeline.NewPipeline(constructs.NewConstruct(team, jsii.String("Inner")), "Pipeline", &pipeline.PipelineProps{
+			FunctionCodeDir: prebuilt, Scenario: pipeline.ScenarioResilient})
+		p.AddOutputs()
+	})
+	var outputs map[string]any
+	cdktest.Guard(t, func() { outputs = (*tmpl.ToJSON())["Outputs"].(map[string]any) })
+	ref := func(c constructs.IConstruct) map[string]any {
+		return map[string]any{"Ref": *stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))}
+	}
+	want := map[string]any{
+		"Scenario": "resilient", "BucketName": ref(p.Bucket), "JsonQueueUrl": ref(p.JsonQueue), "CsvQueueUrl": ref(p.CsvQueue),
+		"ErrorQueueUrl": ref(p.ErrorQueue), "TopicArn": ref(p.Topic), "TableName": ref(p.Table), "FunctionName": ref(p.Function),
+		"FaultParameterName": ref(p.FaultParameter),
+	}
+	for _, id := range []string{"JsonQueueName", "CsvQueueName", "ErrorQueueName", "TopicName"} {
+		want[id] = nil // a GetAtt: present is enough
+	}
+	if len(outputs) != len(want) {
+		t.Errorf("%d outputs, want %d: %v", len(outputs), len(want), outputs)
+	}
+	for id, v := range want {
+		got, ok := outputs[id].(map[string]any)
+		if !ok {
+			t.Errorf("output %s missing (the drivers read it by this id)", id)
+			continue
+		}
+		if v != nil && fmt.Sprint(got["Value"]) != fmt.Sprint(v) {
+			t.Errorf("output %s = %v, want %v", id, got["Value"], v)
+		}
+	}
+}

@@ -44,6 +44,21 @@ func TestValidateCollectsEveryProblem(t *testing.T) {
 			want: []string{"InitialFaultConfig: 5029 bytes exceeds"}},
 		{name: "code dir is a directory", props: &pipeline.PipelineProps{FunctionCodeDir: "testdata"},
 			want: []string{`FunctionCodeDir: "testdata" has no bootstrap`}},
+		// SSM's rule, as the local Parameter Store answers it: what passed here failed at deploy.
+		{name: "a reserved prefix", props: &pipeline.PipelineProps{FaultParameterName: "awsFault"},
+			want: []string{`FaultParameterName: "awsFault" is not a name SSM takes: Parameter name: can't be prefixed with "aws" or "ssm"`}},
+		{name: "a hierarchy's reserved prefix", props: &pipeline.PipelineProps{FaultParameterName: "/SSM/fault"},
+			want: []string{`FaultParameterName: "/SSM/fault" is not a name SSM takes`}},
+		{name: "a hierarchy without its leading slash", props: &pipeline.PipelineProps{FaultParameterName: "team/fault"},
+			want: []string{`FaultParameterName: "team/fault" is not a name SSM takes: name "team/fault": a parameter name of more than one level must begin with a forward slash`}},
+		{name: "sixteen levels", props: &pipeline.PipelineProps{FaultParameterName: strings.Repeat("/a", 16)},
+			want: []string{"has 16 levels: a hierarchy can have a maximum of 15 levels"}},
+		{name: "a name too long for its ARN", props: &pipeline.PipelineProps{FaultParameterName: "/" + strings.Repeat("a", 1000)},
+			want: []string{"FaultParameterName: 1001 characters: SSM takes at most 1011 for the parameter's ARN, 967 for this name in us-east-1"}},
+		{name: "the longest name", props: &pipeline.PipelineProps{FaultParameterName: "/" + strings.Repeat("a", 966)}},
+		{name: "a TTL in nanoseconds", props: &pipeline.PipelineProps{FailureCacheTTL: 5},
+			want: []string{"FailureCacheTTL: 5ns is under 1s: a time.Duration counts nanoseconds (5 * time.Second is five seconds)"}},
+		{name: "a TTL of a second", props: &pipeline.PipelineProps{FailureCacheTTL: time.Second}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

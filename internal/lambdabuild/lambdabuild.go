@@ -61,8 +61,8 @@ func Compile(ctx context.Context, pkg, goarch, stagingRoot string) (Build, error
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", err, ctx.Err())
 		}
-		return Build{}, fmt.Errorf("build function %s for linux/%s: go build failed (%v):\n%s",
-			pkg, goarch, err, strings.TrimSpace(stderr.String()))
+		return Build{}, fmt.Errorf("build function %s for linux/%s: go build failed (%v):\n%s%s",
+			pkg, goarch, err, strings.TrimSpace(stderr.String()), otherModuleHint(pkg, stderr.String()))
 	}
 
 	hash, err := fileSHA256(out)
@@ -82,6 +82,20 @@ func Compile(ctx context.Context, pkg, goarch, stagingRoot string) (Build, error
 	}
 	pruneOtherBuilds(stagingRoot, goarch, dir)
 	return Build{Dir: dir, Hash: hash}, nil
+}
+
+// otherModuleHint says how to build pkg from a module that requires this one (a user's CDK app with
+// the default function source), when go build found no go.sum entries for the function's
+// dependencies: the module does not import pkg, so go mod tidy drops them, and go's own advice (go
+// get) lasts until the next tidy. A tool directive names the package in the module for good.
+func otherModuleHint(pkg, goOutput string) string {
+	if !strings.Contains(goOutput, "missing go.sum entry") {
+		return ""
+	}
+	return fmt.Sprintf("\n%s is built from the module of the working directory, which needs go.sum entries for the "+
+		"function's dependencies; go mod tidy drops them when that module does not import it. Name it there "+
+		"once: add the line `tool %s` to go.mod (Go 1.24 or later) and run go mod tidy; or build the function "+
+		"yourself and give its directory as FunctionCodeDir", pkg, pkg)
 }
 
 // pruneOtherBuilds removes earlier builds for the same architecture from stagingRoot, so repeated

@@ -20,6 +20,38 @@ func TestCompileErrorNamesPackageAndArchitecture(t *testing.T) {
 	}
 }
 
+// A CDK app in a module of its own that requires this one builds the default function source from
+// its own module: after go mod tidy its go.sum has no entries for the function's dependencies (it
+// does not import the function), and go's advice (go get) lasts until the next tidy. The error says
+// what lasts: a tool directive, or a prebuilt FunctionCodeDir.
+func TestCompileFromAnotherModuleSaysHowToKeepItsSums(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := t.TempDir()
+	mod := "module example.com/userapp\n\ngo 1.26\n\nrequire github.com/chaoslab/serverless-chaos-lab v0.0.0\n\n" +
+		"replace github.com/chaoslab/serverless-chaos-lab => " + repo + "\n"
+	if err := os.WriteFile(filepath.Join(app, "go.mod"), []byte(mod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(app)
+	t.Setenv("GOFLAGS", "-mod=readonly") // a user's default: go build changes no go.mod or go.sum
+	_, err = Compile(context.Background(), ETL, "arm64", t.TempDir())
+	if err == nil {
+		t.Fatal("built the function from a module without go.sum entries for its dependencies")
+	}
+	for _, want := range []string{"missing go.sum entry", "add the line `tool " + ETL + "` to go.mod", "FunctionCodeDir"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// An error of another kind gets no such advice.
+	if hint := otherModuleHint("./x", "undefined: foo"); hint != "" {
+		t.Errorf("hint for a compile error: %q", hint)
+	}
+}
+
 func TestCompileKeepsOneBuildPerArchitecture(t *testing.T) {
 	src := t.TempDir()
 	for name, body := range map[string]string{
