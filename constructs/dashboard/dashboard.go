@@ -6,6 +6,7 @@ package dashboard
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -80,8 +81,19 @@ func (p *DashboardProps) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: required", f.name))
 		}
 	}
-	if p.Period < 0 || p.Period%time.Minute != 0 {
+	switch {
+	case p.Period < 0:
+		errs = append(errs, fmt.Errorf("Period: %v is negative (0 is the default, %v)", p.Period, DefaultPeriod))
+	case p.Period%time.Minute != 0:
 		errs = append(errs, fmt.Errorf("Period: %v is not a whole number of minutes", p.Period))
+	}
+	// CloudWatch's rule for a dashboard's name (PutDashboard), checked here so that the error names
+	// the field, not CDK's dashboardName.
+	badRune := func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}
+	if n := p.DashboardName; n != "" && (len(n) > 255 || strings.ContainsFunc(n, badRune)) {
+		errs = append(errs, fmt.Errorf("DashboardName: %q is not a dashboard name CloudWatch takes (1 to 255 of A-Z, a-z, 0-9, - and _)", n))
 	}
 	return errors.Join(errs...)
 }

@@ -244,6 +244,17 @@ func TestValidate(t *testing.T) {
 			"TopicName: required", "FunctionName: required", "TableName: required",
 			"Period: 1m30s is not a whole number of minutes",
 		}},
+		{name: "a negative period and a name CloudWatch refuses", props: func() *dashboard.DashboardProps {
+			p := names()
+			p.Period, p.DashboardName = -5*time.Minute, "chaos lab/orders"
+			return p
+		}(), want: []string{"Period: -5m0s is negative (0 is the default, 5m0s)",
+			`DashboardName: "chaos lab/orders" is not a dashboard name CloudWatch takes (1 to 255 of A-Z, a-z, 0-9, - and _)`}},
+		{name: "a name of 255", props: func() *dashboard.DashboardProps {
+			p := names()
+			p.DashboardName = strings.Repeat("a-_9", 63) + "Zz_"
+			return p
+		}()},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
