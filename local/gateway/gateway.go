@@ -243,13 +243,47 @@ func (g *Gateway) Services() []string {
 // apiVersionPath is a REST-JSON API's path (Lambda's /2015-03-31/functions/...), not an S3 bucket's.
 var apiVersionPath = regexp.MustCompile(`^/\d{4}-\d{2}-\d{2}/`)
 
-// s3Shaped reports whether an unsigned request has S3's shape, a REST call on a bucket or key,
-// rather than another service's: no X-Amz-Target, no form-encoded body or Action parameter, no
-// API-version or Smithy path.
-func s3Shaped(r *http.Request) bool {
-	return r.Header.Get("X-Amz-Target") == "" && !strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") &&
-		!r.URL.Query().Has("Action") && // the query protocol by GET
-		!apiVersionPath.MatchString(r.URL.Path) && !strings.HasPrefix(r.URL.Path, "/service/")
+// shapeService is the service a request without a credential scope (unsigned, or with an
+// Authorization header that names none) is shaped for, so that it is refused in that service's
+// form: an X-Amz-Target names a JSON service (its prefix: AmazonSQS, AmazonSSM, AWSStepFunctions,
+// Logs_; any other is answered as DynamoDB, whose errors the other JSON services share), an
+// API-version path is Lambda's, a Smithy path CloudWatch's, a query-protocol call (a form POSTed
+// to the root, or an Action parameter) the query family's (SQS's); anything else is S3's, a REST
+// call on a bucket or key: a PUT, DELETE or HEAD whatever its Content-Type (curl --data-binary's
+// default is a form).
+func shapeService(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		prefix, _, _ := strings.Cut(t, ".")
+		switch {
+		case prefix == "AmazonSQS":
+			return "sqs"
+		case prefix == "AmazonSSM":
+			return "ssm"
+		case prefix == "AWSStepFunctions":
+			return "states"
+		case strings.HasPrefix(prefix, "Logs_"):
+			return "logs"
+		}
+		return "dynamodb"
+	}
+	switch {
+	case apiVersionPath.MatchString(r.URL.Path):
+		return "lambda"
+	case strings.HasPrefix(r.URL.Path, "/service/"):
+		return "monitoring"
+	case r.URL.Query().Has("Action"): // the query protocol by GET
+		return "sqs"
+	case r.Method == http.MethodPost && strings.Contains(r.Header.Get("Content-Type"), "x-www-form-urlencoded") &&
+		!r.URL.Query().Has("delete") && !r.URL.Query().Has("uploads") && !r.URL.Query().Has("uploadId"):
+		return "sqs"
+	}
+	return "s3"
+}
+
+// presignedParams reports whether r's query has any of a presigned URL's SigV4 parameters.
+func presignedParams(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature") || q.Has("X-Amz-SignedHeaders")
 }
 
 func (g *Gateway) now() time.Time {
@@ -268,23 +302,32 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer rw.ensure() // an answer whose handler wrote nothing (an implicit 200) has one too
 		w = rw
 	}
-	if auth := r.Header.Get("Authorization"); name == "" && auth != "" {
-		if _, aerr := authParams(auth); aerr != nil {
-			// Malformed, so not routed: the first credential scope in it only picks the error's form.
-			writeAuthError(w, r, firstScopeService(auth), aerr, false)
+	if name == "" {
+		// Not routed: refused in the form of the service the credential scope names, if the
+		// Authorization header has one, else of the service the request is shaped for.
+		service := shapeService(r)
+		auth := r.Header.Get("Authorization")
+		if scoped := firstScopeService(auth); scoped != "" {
+			service = scoped
+		}
+		if service == "s3" {
+			S3RequestID(w)
+		}
+		if _, aerr := authParams(auth); auth != "" && aerr != nil {
+			writeAuthError(w, r, service, aerr, false) // malformed, or another mechanism (SigV2)
 			return
 		}
-	}
-	if name == "" && s3Shaped(r) {
-		// An anonymous S3 request (curl of an object's URL): S3 answers 403 AccessDenied, its
-		// buckets being private, in its own form.
-		S3RequestID(w)
-		WriteError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied (the request is not signed: the local cloud's buckets are private, as S3's are by default; sign it, or presign its URL)")
-		return
-	}
-	if name == "" {
-		WriteError(w, r, http.StatusBadRequest, "MissingAuthenticationToken",
-			"local cloud: request has no SigV4 credential scope (Authorization header or X-Amz-Credential) naming its service")
+		if _, aerr := parseSignature(r); auth == "" && presignedParams(r) && aerr != nil {
+			writeAuthError(w, r, service, aerr, true) // a presigned URL without its credential
+			return
+		}
+		if service == "s3" {
+			// An anonymous S3 request (curl of an object's URL): S3 answers 403 AccessDenied, its
+			// buckets being private, in its own form.
+			WriteError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied (the request is not signed: the local cloud's buckets are private, as S3's are by default; sign it, or presign its URL)")
+			return
+		}
+		writeAuthError(w, r, service, &authError{kind: failIncomplete, msg: "Request is missing Authentication Token"}, false)
 		return
 	}
 	if g.opts.Keys != nil {

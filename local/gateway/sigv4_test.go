@@ -415,19 +415,34 @@ func TestSigV4Refusals(t *testing.T) {
 
 	// Unsigned: an S3-shaped request (curl of an object's URL) gets S3's 403 AccessDenied, with
 	// S3's request id; another service's gets the gateway's 400 naming what is missing.
+	// A request with no credential scope is refused in the form of the service it is shaped for
+	// (the AWS Common Errors pages: MissingAuthenticationToken is a 403; the JSON services answer
+	// MissingAuthenticationTokenException, Lambda with 403), S3's as S3 refuses an anonymous request.
 	t.Run("unsigned", func(t *testing.T) {
 		for _, c := range []struct {
-			method, path, target, contentType string
-			status                            int
-			code                              string
+			method, path, target, contentType, auth string
+			status                                  int
+			code                                    string
+			s3                                      bool
 		}{
-			{"GET", "/bucket/key.json", "", "", 403, "<Code>AccessDenied</Code>"},
-			{"PUT", "/bucket/key.json", "", "text/plain", 403, "<Code>AccessDenied</Code>"},
-			{"GET", "/", "", "", 403, "<Code>AccessDenied</Code>"},
-			{"POST", "/", "AmazonSQS.ListQueues", "application/x-amz-json-1.0", 400, "MissingAuthenticationToken"},
-			{"POST", "/", "", "application/x-www-form-urlencoded", 400, "MissingAuthenticationToken"},
-			{"POST", "/2015-03-31/functions/fn/invocations", "", "", 400, "MissingAuthenticationToken"},
-			{"GET", "/?Action=ListQueues&Version=2012-11-05", "", "", 400, "MissingAuthenticationToken"},
+			{method: "GET", path: "/bucket/key.json", status: 403, code: "<Code>AccessDenied</Code>", s3: true},
+			{method: "PUT", path: "/bucket/key.json", contentType: "text/plain", status: 403, code: "<Code>AccessDenied</Code>", s3: true},
+			// curl --data-binary's default type: a PUT is S3's whatever its type.
+			{method: "PUT", path: "/bucket/key.json", contentType: "application/x-www-form-urlencoded", status: 403, code: "<Code>AccessDenied</Code>", s3: true},
+			{method: "POST", path: "/bucket?delete", contentType: "application/x-www-form-urlencoded", status: 403, code: "<Code>AccessDenied</Code>", s3: true},
+			{method: "GET", path: "/", status: 403, code: "<Code>AccessDenied</Code>", s3: true},
+			{method: "POST", path: "/", target: "AmazonSQS.ListQueues", contentType: "application/x-amz-json-1.0", status: 403, code: "MissingAuthenticationToken"},
+			{method: "POST", path: "/", target: "DynamoDB_20120810.ListTables", contentType: "application/x-amz-json-1.0", status: 400, code: `"__type":"MissingAuthenticationTokenException"`},
+			{method: "POST", path: "/", target: "AmazonSSM.GetParameter", contentType: "application/x-amz-json-1.1", status: 400, code: `"__type":"MissingAuthenticationTokenException"`},
+			{method: "POST", path: "/", contentType: "application/x-www-form-urlencoded", status: 403, code: "<Code>MissingAuthenticationToken</Code>"},
+			{method: "POST", path: "/2015-03-31/functions/fn/invocations", status: 403, code: "Request is missing Authentication Token"},
+			{method: "GET", path: "/?Action=ListQueues&Version=2012-11-05", status: 403, code: "<Code>MissingAuthenticationToken</Code>"},
+			// A presigned URL without its credential: S3's answer names the parameters it needs.
+			{method: "GET", path: "/bucket/key.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261205T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00",
+				status: 400, code: "<Code>AuthorizationQueryParametersError</Code>", s3: true},
+			// Signature Version 2 on S3: refused as S3 refuses it, in S3's form.
+			{method: "GET", path: "/bucket/key.json", auth: "AWS AKIDEXAMPLE:c2lnbmF0dXJl", status: 400,
+				code: "<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>", s3: true},
 		} {
 			req, _ := http.NewRequest(c.method, endpoint+c.path, strings.NewReader(""))
 			if c.target != "" {
@@ -436,14 +451,16 @@ func TestSigV4Refusals(t *testing.T) {
 			if c.contentType != "" {
 				req.Header.Set("Content-Type", c.contentType)
 			}
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			s3 := c.status == 403
-			if resp.StatusCode != c.status || !strings.Contains(string(b), c.code) || (resp.Header.Get("X-Amz-Request-Id") != "") != s3 {
+			if resp.StatusCode != c.status || !strings.Contains(string(b), c.code) || (resp.Header.Get("X-Amz-Request-Id") != "") != c.s3 {
 				t.Errorf("unsigned %s %s: %d %s (x-amz-request-id %q), want %d %s", c.method, c.path, resp.StatusCode, b, resp.Header.Get("X-Amz-Request-Id"), c.status, c.code)
 			}
 		}
