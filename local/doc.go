@@ -13,6 +13,7 @@
 //	                 (a long poll returns empty only when its wait is over)
 //	dynamodb       → DynamoDB Local on Java 17 in its own network namespace (package emulators)
 //	ssm            → package ssm (Parameter Store)
+//	sts            → package sts (GetCallerIdentity)
 //	monitoring     → package cloudwatch (metrics, metric math, dashboards; RPCv2-CBOR, JSON 1.0
 //	                 and the query protocol, chosen per request as each client sends it)
 //	lambda, states → packages lambda and sfn

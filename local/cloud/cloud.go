@@ -45,6 +45,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/sns"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
+	"github.com/chaoslab/serverless-chaos-lab/local/sts"
 	"github.com/chaoslab/serverless-chaos-lab/local/template"
 )
 
@@ -253,6 +254,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sqs", localsqs.LongPoll)                         // innermost: the metrics above see one answer per receive
 	c.params = ssm.New()
 	c.gw.Handle("ssm", c.params)
+	c.gw.Handle("sts", sts.Handler{})
 	c.gw.Handle("monitoring", c.metrics.Handler())
 	c.logs = logs.New(Region, AccountID)
 	c.gw.Handle("logs", c.logs.Handler())

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -31,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // fixture copies the template package's cloud assembly fixture to a temporary directory, builds the
@@ -329,6 +331,28 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 		if _, err := sqsc.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}); err != nil {
 			t.Error(err)
+		}
+	})
+
+	// `aws sts get-caller-identity`, a user's first check of a shell's credentials: the user's key is
+	// the account's root user, a sandbox's key its role's session, whatever the role's policies say
+	// (GetCallerIdentity needs no permission).
+	t.Run("sts GetCallerIdentity names the key's principal", func(t *testing.T) {
+		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(out.Arn) != PrincipalAccount || aws.ToString(out.Account) != AccountID || aws.ToString(out.UserId) != AccountID {
+			t.Errorf("the user's key: %+v %v", out, err)
+		}
+		k := c.keys.RoleSessionKey("arn:aws:iam::"+AccountID+":role/FnServiceRole", "Fixture-Fn")
+		role := cfg.Copy()
+		role.Credentials = credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, k.SessionToken)
+		out, err = sts.NewFromConfig(role).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if want := "arn:aws:sts::" + AccountID + ":assumed-role/FnServiceRole/Fixture-Fn"; err != nil || aws.ToString(out.Arn) != want ||
+			!strings.HasPrefix(aws.ToString(out.UserId), "AROA") || !strings.HasSuffix(aws.ToString(out.UserId), ":Fixture-Fn") {
+			t.Errorf("a role's session: %+v %v, want %s", out, err, want)
+		}
+		if _, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + AccountID + ":role/FnServiceRole"),
+			RoleSessionName: aws.String("x")}); err == nil || !strings.Contains(err.Error(), "InvalidAction") {
+			t.Errorf("AssumeRole: %v, want InvalidAction", err)
 		}
 	})
 

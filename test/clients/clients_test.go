@@ -343,6 +343,16 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 
 	t.Run("sqs and sns", func(t *testing.T) {
 		t.Parallel()
+		// A user's first check of the shell's credentials: the local cloud's key is the account.
+		t.Run("sts get-caller-identity", func(t *testing.T) {
+			var id struct{ UserId, Account, Arn string }
+			if err := cli.runJSON(ctx, &id, aws("sts", "get-caller-identity")...); err != nil {
+				t.Fatal(err)
+			}
+			if id.Arn != cloud.PrincipalAccount || id.Account != cloud.AccountID || id.UserId != cloud.AccountID {
+				t.Errorf("get-caller-identity = %+v, want the account's root user %s", id, cloud.PrincipalAccount)
+			}
+		})
 		t.Run("sqs send and receive", func(t *testing.T) {
 			qname := "conformance-" + name
 			var created struct{ QueueUrl string }
