@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -70,6 +71,37 @@ type testLog struct{ t *testing.T }
 func (w testLog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// signedDo sends a request signed by hand for service with cfg's key (the shapes the SDKs do not
+// send), its header set on it before the signature (Host replaces the request's when set), and
+// returns the answer's status, headers and body.
+func signedDo(ctx context.Context, t *testing.T, cfg aws.Config, method, url, service string, header map[string]string, body []byte) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(out)
 }
 
 func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
@@ -210,30 +242,19 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			Body: strings.NewReader("a,b")}); err != nil {
 			t.Fatal(err)
 		}
-		creds, _ := cfg.Credentials.Retrieve(ctx)
 		for _, tc := range []struct{ method, target, host string }{
 			{"POST", "/" + bucket + "/input/doc.json?select", ""}, // was DeleteObjects of the body's keys
 			{"DELETE", "/" + bucket + "/output/x.csv?tagging", ""},
 			{"DELETE", "/output/x.csv", bucket + ".s3.local"}, // was the Host's bucket
 		} {
-			body := []byte(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`)
-			req, _ := http.NewRequest(tc.method, c.Endpoint()+tc.target, bytes.NewReader(body))
+			var header map[string]string
 			if tc.host != "" {
-				req.Host = tc.host
+				header = map[string]string{"Host": tc.host}
 			}
-			sum := sha256.Sum256(body)
-			req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
-			if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "s3", Region, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(string(out), "NotImplemented") {
-				t.Errorf("%s %s (Host %q): %d %s, want 501 NotImplemented", tc.method, tc.target, tc.host, resp.StatusCode, out)
+			status, _, out := signedDo(ctx, t, cfg, tc.method, c.Endpoint()+tc.target, "s3", header,
+				[]byte(`<Delete><Object><Key>output/x.csv</Key></Object></Delete>`))
+			if status != http.StatusNotImplemented || !strings.Contains(out, "NotImplemented") {
+				t.Errorf("%s %s (Host %q): %d %s, want 501 NotImplemented", tc.method, tc.target, tc.host, status, out)
 			}
 			if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("output/x.csv")}); err != nil {
 				t.Errorf("after %s %s: the object is gone: %v", tc.method, tc.target, err)
@@ -247,28 +268,15 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 	// request signed for sqs). Each is refused now, and the same request signed for its own service
 	// is served (the control: the refusal is the scope's).
 	t.Run("a request signed for one service and shaped as another's is refused", func(t *testing.T) {
-		creds, _ := cfg.Credentials.Retrieve(ctx)
 		send := func(method, target, service, contentType string, header map[string]string, body []byte) (int, string) {
 			t.Helper()
-			req, _ := http.NewRequest(method, c.Endpoint()+target, bytes.NewReader(body))
+			h := map[string]string{}
+			maps.Copy(h, header)
 			if contentType != "" {
-				req.Header.Set("Content-Type", contentType)
+				h["Content-Type"] = contentType
 			}
-			for k, v := range header {
-				req.Header.Set(k, v)
-			}
-			sum := sha256.Sum256(body)
-			req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
-			if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, Region, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			out, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(out)
+			status, _, out := signedDo(ctx, t, cfg, method, c.Endpoint()+target, service, h, body)
+			return status, out
 		}
 		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 		sqsc := sqs.NewFromConfig(cfg)
@@ -357,21 +365,10 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 	})
 
 	t.Run("Lambda Invoke API through the gateway", func(t *testing.T) {
-		body := []byte(`{"Records":[]}`)
-		req, _ := http.NewRequest("POST", c.Endpoint()+"/2015-03-31/functions/"+outputs["FunctionName"]+"/invocations", bytes.NewReader(body))
-		sum := sha256.Sum256(body)
-		creds, _ := cfg.Credentials.Retrieve(ctx)
-		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", Region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" || !strings.Contains(string(out), "batchItemFailures") {
-			t.Errorf("invoke: %d %q %s", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"), out)
+		status, header, out := signedDo(ctx, t, cfg, "POST", c.Endpoint()+"/2015-03-31/functions/"+outputs["FunctionName"]+"/invocations",
+			"lambda", nil, []byte(`{"Records":[]}`))
+		if status != 200 || header.Get("X-Amz-Function-Error") != "" || !strings.Contains(out, "batchItemFailures") {
+			t.Errorf("invoke: %d %q %s", status, header.Get("X-Amz-Function-Error"), out)
 		}
 	})
 
