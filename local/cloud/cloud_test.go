@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -361,6 +362,17 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		if _, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + AccountID + ":role/FnServiceRole"),
 			RoleSessionName: aws.String("x")}); err == nil || !strings.Contains(err.Error(), "InvalidAction") {
 			t.Errorf("AssumeRole: %v, want InvalidAction", err)
+		}
+	})
+
+	// One answer, one id: a client logs the header, a support case quotes the body.
+	t.Run("an S3 error's request id is its header's", func(t *testing.T) {
+		for _, target := range []string{"/" + outputs["BucketName"] + "/no/such/key", "/no-such-bucket-here/key"} {
+			status, header, out := signedDo(ctx, t, cfg, "GET", c.Endpoint()+target, "s3", nil, nil)
+			m := regexp.MustCompile(`<RequestId>([^<]+)</RequestId>`).FindStringSubmatch(out)
+			if status != 404 || m == nil || header.Get("X-Amz-Request-Id") != m[1] {
+				t.Errorf("GET %s: %d, x-amz-request-id %q, body %s: want 404 and the body's id in the header", target, status, header.Get("X-Amz-Request-Id"), out)
+			}
 		}
 	})
 

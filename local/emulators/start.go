@@ -83,6 +83,8 @@ import (
 //     and refuses an unknown metadata directive (400 InvalidArgument; fauxqs read it as COPY).
 //   - NoSuchKey names the key in <Key>, as S3's does (fauxqs gave a <Resource> /bucket/key), and
 //     NoSuchBucket the bucket in <BucketName>, with S3's message.
+//   - An S3 error's x-amz-request-id is its body's <RequestId>, as in S3's answers (fauxqs made
+//     each of its own).
 const fauxqsScript = `import { registerHooks } from "node:module";
 import { timingSafeEqual } from "node:crypto";
 // Each mend is a module (by its path's end: the loader may have resolved symlinks) and its edits:
@@ -94,7 +96,7 @@ const mends = [
     ["/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD]/;", "/[^\\x09\\x0A\\x0D\\x20-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]/u;", 1]] },
   { file: "/fauxqs/dist/app.js", edits: [
     ["        if (!reply.hasHeader(\"x-amz-request-id\")) {",
-     "        const snsId = typeof payload === \"string\" && payload.includes(\"sns.amazonaws.com/doc/\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        if (snsId !== null) reply.header(\"x-amzn-requestid\", snsId[1]);\n        else if (!reply.hasHeader(\"x-amz-request-id\")) {", 1]] },
+     "        const snsId = typeof payload === \"string\" && payload.includes(\"sns.amazonaws.com/doc/\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        const s3ErrorId = snsId === null && typeof payload === \"string\" && payload.includes(\"<Error>\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        if (snsId !== null) reply.header(\"x-amzn-requestid\", snsId[1]);\n        else if (s3ErrorId !== null && !reply.hasHeader(\"x-amz-request-id\")) { reply.header(\"x-amz-request-id\", s3ErrorId[1]); reply.header(\"x-amz-id-2\", \"fauxqs\"); }\n        else if (!reply.hasHeader(\"x-amz-request-id\")) {", 1]] },
   { file: "/fauxqs/dist/sqs/sqsStore.js", edits: [
     ["    getAllAttributes(requested) {", "    getAllAttributes(requested) {\n        this.processTimers();", 1]] },
   { file: "/fauxqs/dist/s3/s3Store.js", edits: [
