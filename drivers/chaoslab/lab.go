@@ -61,7 +61,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: one cdk.out for every stack (cdk.out.lab), the local clouds' logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written (the last lab's files there move to previous/ first)")
 	fs.StringVar(&scen, "scenarios", strings.Join(contract.Scenarios(), ","), "scenarios to run, in order")
-	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all; 1: one after the other); the default keeps the lab's load at 50 documents/s, a third to a sixth of what the local cloud converts on 2 cores, by the VM (make bench-pipeline), so the probes measure the fault, not a backlog, even beside other work (10 runs every shipped trial at once)")
+	fs.IntVar(&c.Concurrency, "concurrency", lab.DefaultConcurrency, "experiments running at once, each on a stack of its own (0: all at once; 1: one after the other); 5 keeps the load at 50 documents/s, well under what the local cloud converts on 2 cores, so that the probes measure the fault, not a backlog")
 	fs.IntVar(&c.NotSteadyRetries, "retry-not-steady", 1, "times a trial that was not steady before its fault (its experiment did not run) runs again on a fresh stack (0: never)")
 	fs.DurationVar(&c.Stagger, "stagger", lab.DefaultStagger, "the least time between the starts of the first round's trials (later ones start as a slot frees; 0: the first round at once): a cold start each, not five on the machine at once")
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
