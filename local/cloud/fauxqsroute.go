@@ -1,8 +1,6 @@
 package cloud
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,50 +19,33 @@ import (
 // service (servedAs), as each of AWS's endpoints serves its own service only.
 
 // fauxqsService is the service fauxqs serves r as: s3, sqs, sns, sts, or "" (its own pages, or a
-// POST to / it refuses).
-func fauxqsService(r *http.Request) (string, error) {
+// POST to / it refuses). A form's Action tells STS's GetCallerIdentity from SNS; a form whose body
+// cannot be read is SNS's, whose handler answers the read's error.
+func fauxqsService(r *http.Request) string {
 	path := r.URL.Path
 	switch {
 	case r.Method == http.MethodPost && path == "/":
 		ct := strings.ToLower(r.Header.Get("Content-Type"))
 		switch {
 		case strings.Contains(ct, "application/x-amz-json-1.0"):
-			return "sqs", nil
+			return "sqs"
 		case strings.Contains(ct, "application/x-www-form-urlencoded"):
-			action, err := formAction(r)
-			if err != nil {
-				return "", err
+			body, _ := gateway.PeekBody(r, maxFormBody)
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "GetCallerIdentity" {
+				return "sts"
 			}
-			if action == "GetCallerIdentity" {
-				return "sts", nil
-			}
-			return "sns", nil
+			return "sns"
 		}
-		return "", nil
+		return ""
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && path == "/health",
 		path == "/_fauxqs" || strings.HasPrefix(path, "/_fauxqs/"):
-		return "", nil
+		return ""
 	}
-	return "s3", nil
-}
-
-// formAction is the Action of r's form body, which it reads and puts back.
-func formAction(r *http.Request) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxFormBody+1))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	if err != nil {
-		return "", err
-	}
-	form, err := url.ParseQuery(string(b))
-	if err != nil {
-		return "", nil // the service's own parser answers it
-	}
-	return form.Get("Action"), nil
+	return "s3"
 }
 
 // maxFormBody bounds the form read for its Action: SNS's largest request, a 256 KiB message
-// percent-encoded, with room for its attributes.
+// percent-encoded, with room for its attributes (PeekBody puts the body back whole).
 const maxFormBody = 2 << 20
 
 // servedAs admits a request of the scope's service svc only when fauxqs serves it as svc; any
@@ -72,11 +53,7 @@ const maxFormBody = 2 << 20
 func servedAs(svc string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			got, err := fauxqsService(r)
-			if err != nil {
-				gateway.WriteError(w, r, http.StatusBadRequest, "IncompleteBody", "local cloud: reading the request's body: "+err.Error())
-				return
-			}
+			got := fauxqsService(r)
 			if got == svc {
 				next.ServeHTTP(w, r)
 				return
