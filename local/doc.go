@@ -6,8 +6,9 @@
 // start, region us-east-1, account 000000000000): package gateway verifies each request's SigV4
 // signature and routes it by the service in its credential scope.
 //
-//	s3, sqs, sns   → fauxqs on Node 22 (package emulators), with interceptors:
-//	                 s3events (S3 event notifications), sns (delivery to SQS subscribers,
+//	s3, sqs, sns   → fauxqs on Node 22 (package emulators), with interceptors: cloud's servedAs
+//	                 (fauxqs tells the three apart by a request's shape: one shaped as another
+//	                 service's than its scope names is refused), s3events (S3 event notifications), sns (delivery to SQS subscribers,
 //	                 filter policies, FIFO topics), cloudwatch.SQSMetrics (AWS/SQS counts),
 //	                 cloud's queue policies (SQS API policies into the IAM engine), sqs.LongPoll
 //	                 (a long poll returns empty only when its wait is over)
