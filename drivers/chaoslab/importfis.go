@@ -101,6 +101,9 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	if err != nil {
 		return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
 	}
+	if from := fis.Form(tpl); from != "" {
+		fmt.Fprintf(m.Stderr, "chaoslab import-fis: %s: reading %s, its members in the API's spelling (Actions, ActionId: actions, actionId)\n", src, from)
+	}
 	dest := *out
 	if dest == "" {
 		dest = defaultImportName(tpl, src)
@@ -146,6 +149,20 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	var problems []fis.Problem
 	if len(alarmNames) > 0 {
 		if opts.Alarms, err = m.readAlarms(ctx, *alarmsFile, alarmNames); err != nil {
+			// The rest of the template is worth knowing before the alarms can be read (a template
+			// whose actions the lab cannot translate needs no alarm): translated without them,
+			// the problems of its stop conditions left out (each names an alarm not read).
+			if _, others, terr := fis.Translate(tpl, opts); terr == nil {
+				others = slices.DeleteFunc(others, func(p fis.Problem) bool {
+					return strings.HasPrefix(p.Path, "stopConditions") || strings.HasPrefix(p.Path, "(translated experiment)")
+				})
+				for _, p := range others {
+					fmt.Fprintf(m.Stderr, "%s: %s\n", p.Path, p.Reason)
+				}
+				if len(others) > 0 {
+					return fmt.Errorf("chaoslab import-fis: %w; and %d other part(s) of %s not translated (above), whatever the alarms", err, len(others), src)
+				}
+			}
 			return fmt.Errorf("chaoslab import-fis: %w", err)
 		}
 		// The stop conditions whose alarm is missing, said once, as CheckAlarms says it;
@@ -171,7 +188,12 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		for _, p := range problems {
 			fmt.Fprintf(m.Stderr, "%s: %s\n", p.Path, p.Reason)
 		}
-		if len(alarmNames) == 0 && opts.Hypothesis == nil {
+		// Not when a stop condition has a problem of its own (a value that is no alarm's ARN, a
+		// misspelt member): the problem says what to mend there.
+		stopProblem := slices.ContainsFunc(problems, func(p fis.Problem) bool {
+			return strings.HasPrefix(strings.ToLower(p.Path), "stopconditions") && p.Path != "stopConditions"
+		})
+		if len(alarmNames) == 0 && opts.Hypothesis == nil && !stopProblem {
 			fmt.Fprintln(m.Stderr, "\nThe template has no alarm stop condition (aws:cloudwatch:alarm), so nothing would judge a run:"+
 				" pass -hypothesis with a shipped experiment (chaoslab list), e.g. -hypothesis exp_1-minor_delay, or an experiment file, to borrow its steady-state hypothesis.")
 		}

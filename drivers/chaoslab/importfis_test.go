@@ -275,6 +275,17 @@ func TestImportFISProblems(t *testing.T) {
 			`"resourceArns": [
                 "arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"
             ]`, `"resourceTags": {"app": "chaoslab"}`, 1), args: []string{"-function-tag", "app=chaoslab"}, code: 0},
+		// The alarms cannot be read (a file that is not there): the rest of the template is told
+		// all the same, and needs no alarm to be refused.
+		{name: "alarms not read, the rest told", template: strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)),
+			`"actions": {`, `"actions": {"automation": {"actionId": "aws:ssm:start-automation-execution", "parameters": {"documentArn": "arn:aws:ssm:us-east-1:123456789012:document/x", "maxDuration": "PT5M"}},`, 1),
+			args: []string{"-alarms", filepath.Join(t.TempDir(), "none.json")}, code: ExitError, problems: []string{
+				"actions.automation.actionId: aws:ssm:start-automation-execution is not translated"},
+			stderr: []string{"none.json", "and 1 other part(s) of", "not translated (above), whatever the alarms"}},
+		// CloudFormation's spelling (a CDK app's template), read as the API's JSON, said so.
+		{name: "a CloudFormation template", template: strings.ReplaceAll(readFile(t, "../../experiments/fis/testdata/cloudformation.json"),
+			"function:ChaosLab-Etl", "function:"+templateFunction), code: 0,
+			stderr: []string{"reading the CloudFormation template's resource SlowEtl, its members in the API's spelling"}},
 		{name: "not a template", template: `{"title": "an experiment of ours"}`, code: ExitError,
 			stderr: []string{"not an AWS FIS experiment template"}},
 		{name: "no template", code: ExitError},

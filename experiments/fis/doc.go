@@ -20,7 +20,9 @@
 // # Mapping
 //
 // The template is the CreateExperimentTemplate JSON, or `aws fis get-experiment-template`
-// output ({"experimentTemplate": {...}}); problem paths are relative to the template
+// output ({"experimentTemplate": {...}}), or CloudFormation's AWS::FIS::ExperimentTemplate (a
+// template holding one, the resource, or its Properties), read in the API's spelling
+// (cloudformation.go; Form says which); problem paths are relative to the template
 // (actions.slowdown.parameters.foo). Parameters are strings, as FIS takes them.
 //
 //	aws:lambda:invocation-add-delay     latency flag {"enabled": true, "percentage": invocationPercentage,

@@ -22,6 +22,9 @@ type template struct {
 	stops   []json.RawMessage
 	// problems found while reading the structure
 	problems []Problem
+	// unresolved are the paths of CloudFormation intrinsic functions: each is one problem, which
+	// what the translation then finds at or below or above it would only repeat.
+	unresolved []string
 }
 
 type namedRaw struct {
@@ -38,11 +41,22 @@ var knownTop = []string{"id", "arn", "description", "targets", "actions", "stopC
 // ErrNotTemplate is returned for JSON that is no FIS experiment template.
 var ErrNotTemplate = errors.New("not an AWS FIS experiment template (want the CreateExperimentTemplate JSON or `aws fis get-experiment-template` output)")
 
-// parseTemplate reads a template, bare or in GetExperimentTemplate's {"experimentTemplate": ...}.
+// parseTemplate reads a template, bare or in GetExperimentTemplate's {"experimentTemplate": ...},
+// or CloudFormation's AWS::FIS::ExperimentTemplate (cloudformation.go).
 func parseTemplate(data []byte) (*template, error) {
 	keys, top, err := object(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
+	}
+	props, from, err := cfnForm(keys, top)
+	if err != nil {
+		return nil, err
+	}
+	var cfn cfnReader
+	if props != nil {
+		if keys, top, err = object(cfn.properties(props)); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrNotTemplate, from, err)
+		}
 	}
 	if inner, ok := top["experimentTemplate"]; ok {
 		if len(keys) != 1 {
@@ -57,7 +71,10 @@ func parseTemplate(data []byte) (*template, error) {
 	if !hasActions && !hasTargets {
 		return nil, fmt.Errorf("%w: no actions and no targets", ErrNotTemplate)
 	}
-	t := &template{top: top, order: keys}
+	t := &template{top: top, order: keys, problems: cfn.problems}
+	for _, p := range cfn.problems {
+		t.unresolved = append(t.unresolved, p.Path)
+	}
 	for _, k := range keys {
 		if !slices.Contains(knownTop, k) {
 			t.fail(member("", k), "%s", unknownMember("an experiment template", k, knownTop))
@@ -74,7 +91,30 @@ func parseTemplate(data []byte) (*template, error) {
 }
 
 func (t *template) fail(path, format string, args ...any) {
+	for _, u := range t.unresolved {
+		if within(path, u) || within(u, path) {
+			return // the intrinsic function there is the problem
+		}
+	}
 	t.problems = append(t.problems, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// within reports whether path is at or below parent.
+func within(path, parent string) bool {
+	rest, ok := strings.CutPrefix(path, parent)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+}
+
+// Form names the form template is read in when it is not the API's JSON (a CloudFormation
+// AWS::FIS::ExperimentTemplate: its resource, a template holding it, or its Properties), "" when it
+// is, or is no template: for a note that the problems' paths name members in the API's spelling.
+func Form(template []byte) string {
+	keys, top, err := object(template)
+	if err != nil {
+		return ""
+	}
+	_, from, _ := cfnForm(keys, top)
+	return from
 }
 
 // failedAt reports whether a problem is recorded at path: one of its type, say, which a second

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -240,7 +241,10 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 		h.Probes = append(h.Probes, probe)
 		guard = probeName
 	}
-	if len(h.Probes) == 0 && named == 0 && !tr.t.failedAt("stopConditions") {
+	// Not when the stop conditions are there under another spelling (StopConditions): the unknown
+	// member's "did you mean" is the news.
+	misspelt := slices.ContainsFunc(tr.t.order, func(k string) bool { return k != "stopConditions" && strings.EqualFold(k, "stopConditions") })
+	if len(h.Probes) == 0 && named == 0 && !tr.t.failedAt("stopConditions") && !misspelt {
 		tr.fail("stopConditions", "no alarm stop condition: the lab judges a run by a steady-state hypothesis; add an %s stop condition, or lend a hypothesis (chaoslab import-fis -hypothesis, e.g. a shipped experiment's)", sourceAlarm)
 	}
 	return h, guard

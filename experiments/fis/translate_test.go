@@ -393,6 +393,10 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "a stop condition's value that is no alarm ARN", only: true,
 			template: []byte(strings.Replace(string(read(t, "add-delay.json")), "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors", "ChaosLab-EtlErrors", 1)),
 			want:     map[string]string{"stopConditions[0].value": `is not a CloudWatch alarm ARN`}},
+		// Misspelt, the stop conditions are the unknown member's news, not "no alarm stop condition" too.
+		{name: "StopConditions misspelt", only: true,
+			template: []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions"`, `"StopConditions"`, 1)),
+			want:     map[string]string{"StopConditions": `unknown member of an experiment template; did you mean "stopConditions"?`}},
 		{name: "two delays at once", template: twoDelays, want: map[string]string{
 			"actions.b": "runs at the same time as actions.a (from 0s to 60s), and both are failure-lambda's latency flag"}, only: true},
 		{name: "a startAfter cycle", template: cycle, want: map[string]string{"actions.a.startAfter": "cycle: a → b → a"}, only: true},
@@ -604,5 +608,93 @@ func TestConflictingLambdaActions(t *testing.T) {
 			}
 			t.Errorf("want a problem at actions.unavailable with %q, got %q", tc.want, reasons)
 		})
+	}
+}
+
+// CloudFormation's AWS::FIS::ExperimentTemplate, as CDK and SAM apps define FIS templates (its
+// members in PascalCase), is read as the API's JSON in each of its forms: a template holding one
+// such resource, the resource alone, its Properties. It translates as the same template in the
+// API's spelling does; an intrinsic function where nothing is translated (RoleArn, the log
+// configuration) stands unread.
+func TestCloudFormationForms(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t), Name: "fis-template.json"}
+	api := strings.Replace(string(read(t, "add-delay.json")), `"roleArn":`, `"logConfiguration": {"logSchemaVersion": 2}, "roleArn":`, 1)
+	want, problems, err := fis.Translate([]byte(api), opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	wantJSON, _ := experiments.MarshalFile(want)
+	var doc struct {
+		Resources map[string]json.RawMessage
+	}
+	whole := read(t, "cloudformation.json")
+	if err := json.Unmarshal(whole, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var resource struct{ Properties json.RawMessage }
+	if err := json.Unmarshal(doc.Resources["SlowEtl"], &resource); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		form, from string
+		data       []byte
+	}{
+		{"a template", "the CloudFormation template's resource SlowEtl", whole},
+		{"the resource", "a CloudFormation AWS::FIS::ExperimentTemplate resource", doc.Resources["SlowEtl"]},
+		{"its Properties", "a CloudFormation AWS::FIS::ExperimentTemplate's Properties", resource.Properties},
+	} {
+		if from := fis.Form(c.data); from != c.from {
+			t.Errorf("%s: Form = %q, want %q", c.form, from, c.from)
+		}
+		names, err := fis.AlarmNames(c.data)
+		if err != nil || len(names) != 1 || names[0] != "ChaosLab-EtlErrors" {
+			t.Errorf("%s: AlarmNames = %v, %v", c.form, names, err)
+		}
+		got, problems, err := fis.Translate(c.data, opts)
+		if err != nil || len(problems) > 0 {
+			t.Errorf("%s: %v %v", c.form, err, problems)
+			continue
+		}
+		if gotJSON, _ := experiments.MarshalFile(got); !bytes.Equal(gotJSON, wantJSON) {
+			t.Errorf("%s: translated as\n%s\nwant (the API's spelling)\n%s", c.form, gotJSON, wantJSON)
+		}
+	}
+	if from := fis.Form(read(t, "add-delay.json")); from != "" {
+		t.Errorf("the API's JSON: Form = %q, want none", from)
+	}
+}
+
+// An intrinsic function where a value is translated cannot be resolved: one problem at its path
+// (not a second about the placeholder), saying to import the deployed template. Several FIS
+// resources in one template, or none, are told apart.
+func TestCloudFormationUnresolved(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	data := strings.Replace(string(read(t, "cloudformation.json")), `["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`,
+		`[{"Fn::GetAtt": ["EtlFn", "Arn"]}]`, 1)
+	data = strings.Replace(data, `"invocationPercentage": "50"`, `"invocationPercentage": {"Ref": "Percent"}`, 1)
+	_, problems, err := fis.Translate([]byte(data), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"targets.EtlFunction.resourceArns[0]":              "a CloudFormation intrinsic function (Fn::GetAtt), which import-fis cannot resolve: import the deployed template (aws fis get-experiment-template --id <its id> prints it resolved)",
+		"actions.slowdown.parameters.invocationPercentage": "a CloudFormation intrinsic function (Ref)",
+	}
+	if len(problems) != len(want) {
+		t.Errorf("problems %v, want one for each intrinsic function", problems)
+	}
+	for _, p := range problems {
+		if w, ok := want[p.Path]; !ok || !strings.Contains(p.Reason, w) {
+			t.Errorf("problem %s: %s; want %q", p.Path, p.Reason, w)
+		}
+	}
+	two := strings.Replace(string(read(t, "cloudformation.json")), `"FisRole": {`, `"Other": {"Type": "AWS::FIS::ExperimentTemplate", "Properties": {"Actions": {}}}, "FisRole": {`, 1)
+	for _, c := range []struct{ data, want string }{
+		{two, "a CloudFormation template with 2 AWS::FIS::ExperimentTemplate resources (Other, SlowEtl): import one"},
+		{`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}`, "a CloudFormation template without an AWS::FIS::ExperimentTemplate resource"},
+	} {
+		if _, _, err := fis.Translate([]byte(c.data), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want ErrNotTemplate saying %q", err, c.want)
+		}
 	}
 }
