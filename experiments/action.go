@@ -16,8 +16,14 @@ import (
 func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	n := len(c.problems)
 	act := CompiledAction{Name: a.Name, Source: p}
+	if c.onlyRef(a, p, "action") {
+		return act, false
+	}
 	if a.Type != "action" {
-		c.fail(p+".type", "want \"action\", got %q (probes belong in the steady-state hypothesis; a guard is an extension)", a.Type)
+		c.fail(p+".type", "want \"action\", got %q (%s)", a.Type, notAnAction(a.Type))
+		if a.Type == "probe" {
+			return act, false // its provider, a probe's, would only repeat it
+		}
 	}
 	c.activityBasics(a, p, "action")
 	if a.Pauses != nil {
@@ -113,9 +119,21 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 
 func (c *compiler) faultNames() string {
 	if c.opts.FaultParameterName == "" {
-		return SeedFaultParameter
+		// validate knows no stack: chaoslab compile and run take the stack's name too.
+		return SeedFaultParameter + ", or the stack's own name where the stack's outputs are given (chaoslab compile or run -outputs)"
 	}
 	return SeedFaultParameter + " or " + c.opts.FaultParameterName
+}
+
+// notAnAction says why a method's or rollbacks' entry of another type than action is not one
+// here: Chaos Toolkit runs a probe there too (its method is "a sequence of probe and action
+// elements"), but the state machine's method is the fault's writes and their pauses, and its
+// probes are the hypothesis's, read before and after, and the guard's, during.
+func notAnAction(typ string) string {
+	if typ == "probe" {
+		return "the state machine's method writes the fault and pauses, and reads no probe: move it to the steady-state hypothesis, which is read before and after the method, or name it in the chaoslab extension's guard to read it during the pauses"
+	}
+	return "an entry of the method or the rollbacks is an action that writes the fault parameter"
 }
 
 // maxSeconds bounds every duration an experiment gives (pauses, probe windows, the guard's

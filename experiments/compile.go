@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -169,6 +170,16 @@ func (c *compiler) compile() *Compiled {
 	return out
 }
 
+// onlyRef reports (as one problem) an entry that is only Chaos Toolkit's reference to another
+// activity, {"ref": "<name>"}: its missing type, name and provider would only repeat it.
+func (c *compiler) onlyRef(a Activity, p, kind string) bool {
+	if a.Ref == "" || a.Type != "" || a.Name != "" || a.Provider != nil {
+		return false
+	}
+	c.fail(p+".ref", "a reference to the activity %q is not translated: write the %s out here", a.Ref, kind)
+	return true
+}
+
 // activityBasics checks what every activity needs, whatever its kind ("probe" or "action").
 func (c *compiler) activityBasics(a Activity, p, kind string) {
 	if a.Ref != "" {
@@ -187,7 +198,7 @@ func (c *compiler) activityBasics(a Activity, p, kind string) {
 // activity's level): they are Python code chaostoolkit runs around each level, which the state
 // machine cannot run.
 func (c *compiler) noControls(raw json.RawMessage, p string) {
-	if len(nonNull(raw)) > 0 {
+	if t := bytes.TrimSpace(nonNull(raw)); len(t) > 0 && !isEmptyList(t) {
 		c.fail(p, "controls are not supported: the state machine runs the experiment, not chaostoolkit")
 	}
 }
@@ -238,4 +249,10 @@ func (c *compiler) runtime() {
 var runtimeWhy = map[string]string{
 	"rollbacks":  "it always rolls back, whatever ended the run",
 	"hypothesis": "it checks the hypothesis before and after the method (a chaoslab guard extension checks a probe during the pauses)",
+}
+
+// isEmptyList reports whether t is the JSON of an empty list ([], white space allowed inside).
+func isEmptyList(t []byte) bool {
+	var l []json.RawMessage
+	return t[0] == '[' && json.Unmarshal(t, &l) == nil && len(l) == 0
 }

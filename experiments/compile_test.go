@@ -517,6 +517,60 @@ func TestCompileRefusesControls(t *testing.T) {
 			t.Errorf("err = %v, want %q", err, tt.want)
 		}
 	}
+	// An empty list of controls is none, as in Chaos Toolkit (a template's "controls": []).
+	for _, empty := range []string{`[]`, `[ ]`, `null`} {
+		e := parseExperiment(t, strings.Replace(src, `"title": "t",`, `"title": "t", "controls": `+empty+`,`, 1))
+		if err := Validate(e); err != nil {
+			t.Errorf("controls %s: %v, want valid", empty, err)
+		}
+	}
+}
+
+// What Chaos Toolkit's files hold and the lab does not run is told in one problem each, saying what
+// to write instead: a reference to another activity, a probe in the method (Chaos Toolkit runs one
+// there), a configuration value that is an object without a type or of another type than env, and
+// (with no stack's outputs, as validate has) a fault parameter named by the stack's own name.
+func TestChaosToolkitFormsNotRun(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	probeInMethod := `{"type": "probe", "name": "peek", "provider": {"type": "python", "module": "chaosaws.cloudwatch.probes", "func": "get_metric_statistics", "arguments": {}}}`
+	for _, tt := range []struct {
+		name, from, to string
+		want           []string // every problem, in order
+	}{
+		{"a reference", `"method": [`, `"method": [{"ref": "a"}, `,
+			[]string{`method[0].ref: a reference to the activity "a" is not translated: write the action out here`}},
+		{"a probe in the method", `"method": [`, `"method": [` + probeInMethod + `, `,
+			[]string{`method[0].type: want "action", got "probe" (the state machine's method writes the fault and pauses, and reads no probe: move it to the steady-state hypothesis`}},
+		{"an object without a type", `"configuration": {`, `"configuration": {"obj": {"a": 1}, `,
+			[]string{`configuration.obj: an object without a type is a literal value in Chaos Toolkit, which the lab substitutes as text: give a string, a number or a boolean, or {"type": "env", "key": ...}`}},
+		{"a value of another type", `"configuration": {`, `"configuration": {"url": {"type": "probe", "name": "x"}, `,
+			[]string{`configuration.url.type: want "env" (an environment variable; or a literal value), got the string "probe" (configuration values of another type are not read here)`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := parseExperiment(t, strings.Replace(src, tt.from, tt.to, 1))
+			err := Validate(e)
+			var verr *Error
+			if !errors.As(err, &verr) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			var got []string
+			for _, p := range verr.Problems {
+				got = append(got, p.Path+": "+p.Reason)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("problems:\n%s\nwant %d", strings.Join(got, "\n"), len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("problem %d: %s\nwant %s", i, got[i], w)
+				}
+			}
+		})
+	}
+	e := parseExperiment(t, strings.Replace(src, SeedFaultParameter, "/orders/fault", 1))
+	if err := Validate(e); err == nil || !strings.Contains(err.Error(), `parameter "/orders/fault": the state machine may write only the fault parameter (failureLambdaConfig, or the stack's own name where the stack's outputs are given (chaoslab compile or run -outputs))`) {
+		t.Errorf("the stack's own name without outputs: %v", err)
+	}
 }
 
 func TestValidateIgnoresUnsetEnv(t *testing.T) {

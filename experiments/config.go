@@ -74,8 +74,13 @@ func (c *compiler) configuration() {
 		}
 		switch x := v.(type) {
 		case map[string]any:
-			if x["type"] != "env" {
-				c.fail(p+".type", "want \"env\" (or a literal value), got %v", x["type"])
+			if t, typed := x["type"]; !typed {
+				// chaoslib keeps an object without a type as a literal; substituted as text into a
+				// command line or an argument, it would be Python's text of a dict here.
+				c.fail(p, "an object without a type is a literal value in Chaos Toolkit, which the lab substitutes as text: give a string, a number or a boolean, or {\"type\": \"env\", \"key\": ...}")
+				continue
+			} else if t != "env" {
+				c.fail(p+".type", "want \"env\" (an environment variable; or a literal value), got %s (configuration values of another type are not read here)", jsonValue(t))
 				continue
 			}
 			for _, k := range slices.Sorted(maps.Keys(x)) {

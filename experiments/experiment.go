@@ -151,7 +151,7 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 		reason := describeJSONError(data, err)
 		if ext := strings.ToLower(path.Ext(name)); ext == ".yaml" || ext == ".yml" {
 			// Chaos Toolkit also reads YAML; this lab reads JSON only.
-			reason += " (a YAML experiment is not read here: convert it to JSON, e.g. yq -o json " + path.Base(name) + ")"
+			reason += " (a YAML experiment is not read here: convert it to JSON, e.g. yq -o json " + path.Base(name) + " with mikefarah's yq, yq . " + path.Base(name) + " with the Python yq)"
 		}
 		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: reason}}}
 	}

@@ -16,6 +16,9 @@ import (
 func (c *compiler) probe(a Activity, p string) (CompiledProbe, bool) {
 	n := len(c.problems)
 	pr := CompiledProbe{Name: a.Name, Source: p}
+	if c.onlyRef(a, p, "probe") {
+		return pr, false
+	}
 	if a.Type != "probe" {
 		c.fail(p+".type", "want \"probe\" in the steady-state hypothesis, got %q", a.Type)
 	}
