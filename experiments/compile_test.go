@@ -370,7 +370,7 @@ func TestUnknownKeys(t *testing.T) {
 		{`"title": "t",`, `"title": "t", "dry": "actions",`, `dry: dry runs are not supported`},
 		{`"name": "off",`, `"name": "off", "dry": true,`, `rollbacks[0].dry: dry runs are not supported`},
 		{`"default": "fallback"`, `"defualt": "fallback"`, `configuration.dflt.defualt: unknown key; did you mean "default"?`},
-		{`"key": "NOPE"`, `"key": "NOPE", "env_var_type": "int"`, `configuration.dflt.env_var_type: not translated`},
+		{`"key": "NOPE"`, `"key": "NOPE", "env_var_type": "json"`, `configuration.dflt.env_var_type: want "str", "int" or "float", got the string "json"`},
 		{`"title": "t",`, `"title": "t", "extensions": [{"name": "chaoslab", "gaurd": {"probe": "sns"}}],`, `extensions[0].gaurd: unknown key; did you mean "guard"?`},
 		{`"title": "t",`, `"title": "t", "runtime": {"rollbacks": {"strategy": "deviated"}},`, `runtime.rollbacks.strategy: "deviated" is not what the state machine does`},
 		{`"title": "t",`, `"title": "t", "runtime": {"hypothesis": {"strategy": "continuously"}},`, `runtime.hypothesis.strategy: "continuously" is not what the state machine does`},
@@ -498,6 +498,27 @@ func TestTypedSubstitution(t *testing.T) {
 	if _, err := Compile(withDuration(`"${window}"`, `"window": {"type": "env", "key": "WINDOW"}`), CompileOptions{Env: env}); err == nil ||
 		!strings.Contains(err.Error(), `duration: want a number, got the string "120"`) {
 		t.Errorf("duration ${window} from the environment (text in Chaos Toolkit): err %v, want a number wanted", err)
+	}
+	// chaoslib's env_var_type makes the variable's text a number (int, float), which a whole
+	// ${name} then is; str keeps it text; a text that is no such number is the variable's problem.
+	for _, tt := range []struct {
+		typ, val string
+		window   int
+		err      string
+	}{
+		{"int", "120", 120, ""}, {"int", " +45 ", 45, ""}, {"float", "90.0", 90, ""},
+		{"str", "120", 0, `duration: want a number, got the string "120"`},
+		{"int", "2m", 0, `configuration.window: environment variable WINDOW is "2m", which is no int (env_var_type)`},
+		{"int", "1.5", 0, `which is no int`},
+	} {
+		env["WINDOW"] = tt.val
+		c, err := Compile(withDuration(`"${window}"`, `"window": {"type": "env", "key": "WINDOW", "env_var_type": "`+tt.typ+`"}`), CompileOptions{Env: env})
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("env_var_type %s of %q: err %v, want %q", tt.typ, tt.val, err, tt.err)
+		case tt.err == "" && (err != nil || c.SteadyState.Probes[0].WindowSeconds != tt.window):
+			t.Errorf("env_var_type %s of %q: %v, want a window of %d s", tt.typ, tt.val, err, tt.window)
+		}
 	}
 }
 

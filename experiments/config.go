@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/big"
 	"regexp"
 	"slices"
@@ -83,13 +84,19 @@ func (c *compiler) configuration() {
 				c.fail(p+".type", "want \"env\" (an environment variable; or a literal value), got %s (configuration values of another type are not read here)", jsonValue(t))
 				continue
 			}
+			envType := ""
 			for _, k := range slices.Sorted(maps.Keys(x)) {
 				switch k {
 				case "type", "key", "default":
 				case "env_var_type":
-					c.fail(p+"."+k, "not translated: configuration values are substituted as text")
+					// chaoslib converts the variable's text: str keeps it, int and float make it the
+					// number, which a whole "${name}" then is (a pause, a duration).
+					envType, _ = x[k].(string)
+					if envType != "str" && envType != "int" && envType != "float" {
+						c.fail(p+"."+k, "want \"str\", \"int\" or \"float\", got %s (the lab substitutes text and numbers)", jsonValue(x[k]))
+					}
 				default:
-					c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "key", "default"}))
+					c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "key", "default", "env_var_type"}))
 				}
 			}
 			key, _ := x["key"].(string)
@@ -105,6 +112,13 @@ func (c *compiler) configuration() {
 			}
 			if val, ok := c.opts.Env[key]; ok {
 				c.vars[name] = val
+				if envType == "int" || envType == "float" {
+					if n, ok := envNumber(val, envType); ok {
+						c.typed[name] = n
+					} else {
+						c.fail(p, "environment variable %s is %q, which is no %s (env_var_type)", key, val, envType)
+					}
+				}
 			} else if d != nil {
 				c.vars[name] = text
 				c.keepType(name, d) // chaoslib takes the default as JSON gave it
@@ -226,4 +240,22 @@ func (c *compiler) substAny(v any, p string) any {
 		}
 	}
 	return v
+}
+
+// envNumber is an environment variable's text as chaoslib's env_var_type int or float reads it
+// (Python's int() and float(): white space around it allowed; int() takes no fraction).
+func envNumber(text, typ string) (json.Number, bool) {
+	t := strings.TrimSpace(text)
+	if typ == "int" {
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return "", false
+		}
+		return json.Number(strconv.FormatInt(n, 10)), true
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", false
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), true
 }

@@ -60,7 +60,8 @@
 // secrets and timeout, other tools' extensions, and runtime when its strategies are what the
 // state machine does anyway (rollbacks "default" or "always", hypothesis "default"). Refused
 // with their path: dry (top level or activity), other runtime strategies, a configuration env
-// entry's env_var_type, and the members of the chaoslab extension other than name and guard.
+// entry's env_var_type other than str, int and float (which make the variable's text a number, as
+// chaoslib's do), and the members of the chaoslab extension other than name and guard.
 //
 // Everything else that would change what runs (probes in the method, background activities,
 // controls at the experiment's, the hypothesis's or an activity's level, other providers, http
