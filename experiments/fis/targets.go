@@ -99,7 +99,7 @@ func (tr *translator) targetARNs(raw json.RawMessage, p string) {
 			continue
 		}
 		if m[4] != want {
-			tr.fail(ap, "names function %q, not the stack's function %q: this lab injects faults into its own function only", m[4], want)
+			tr.fail(ap, "names function %q, not the stack's function %q: this lab injects faults into its own function only (write its ARN here, or select it by a tag with -function-tag)", m[4], want)
 			continue
 		}
 		if tr.opts.FunctionARN != "" {

@@ -59,8 +59,10 @@ func parseTemplate(data []byte) (*template, error) {
 		}
 	}
 	if inner, ok := top["experimentTemplate"]; ok {
-		if len(keys) != 1 {
-			return nil, fmt.Errorf("%w: experimentTemplate is not the only member", ErrNotTemplate)
+		// boto3's get_experiment_template answer, saved as JSON, has its ResponseMetadata beside it.
+		others := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k == "experimentTemplate" || k == "ResponseMetadata" })
+		if len(others) > 0 {
+			return nil, fmt.Errorf("%w: experimentTemplate is not the only member (also %s)", ErrNotTemplate, strings.Join(others, ", "))
 		}
 		if keys, top, err = object(inner); err != nil {
 			return nil, fmt.Errorf("%w: experimentTemplate: %v", ErrNotTemplate, err)
@@ -242,7 +244,7 @@ func stringMap(raw json.RawMessage, path string, fail func(p, format string, arg
 	for _, k := range keys {
 		var s string
 		if err := json.Unmarshal(m[k], &s); err != nil {
-			fail(member(path, k), "want a string (FIS takes every parameter as a string, e.g. \"50\", \"true\"), got %s", strings.TrimSpace(string(m[k])))
+			fail(member(path, k), "want a string (FIS takes each of these values as a string, e.g. \"50\", \"true\"), got %s", strings.TrimSpace(string(m[k])))
 			continue
 		}
 		out[k] = s

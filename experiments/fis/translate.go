@@ -114,6 +114,11 @@ func (tr *translator) translate() *experiments.Experiment {
 		lead, segs = segs[0].end-segs[0].start, segs[1:]
 	}
 	hyp, guard := tr.hypothesis()
+	// Only waits (or no action the lab translates): nothing would be injected, and the experiment
+	// would only observe. Said of the template, not of the experiment it would make.
+	if len(as) > 0 && !slices.ContainsFunc(segs, func(s segment) bool { return len(s.faults) > 0 }) && len(t.problems) == 0 {
+		tr.fail("actions", "no action injects a fault (aws:fis:wait only delays what starts after it): an experiment of it would only observe; add one of the Lambda actions")
+	}
 
 	name := tr.opts.Name
 	if name == "" {

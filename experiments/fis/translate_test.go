@@ -393,6 +393,10 @@ func TestTranslateProblems(t *testing.T) {
 		{name: "a stop condition's value that is no alarm ARN", only: true,
 			template: []byte(strings.Replace(string(read(t, "add-delay.json")), "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors", "ChaosLab-EtlErrors", 1)),
 			want:     map[string]string{"stopConditions[0].value": `is not a CloudWatch alarm ARN`}},
+		// Only a wait: nothing would be injected, said of the template (not of the method it would make).
+		{name: "waits only", only: true, template: []byte(`{"actions": {"w": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT2M"}}}, "targets": {},
+			"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`),
+			want: map[string]string{"actions": "no action injects a fault (aws:fis:wait only delays what starts after it)"}},
 		// Misspelt, the stop conditions are the unknown member's news, not "no alarm stop condition" too.
 		{name: "StopConditions misspelt", only: true,
 			template: []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions"`, `"StopConditions"`, 1)),
@@ -696,5 +700,20 @@ func TestCloudFormationUnresolved(t *testing.T) {
 		if _, _, err := fis.Translate([]byte(c.data), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("err = %v, want ErrNotTemplate saying %q", err, c.want)
 		}
+	}
+}
+
+// boto3's get_experiment_template answer, saved with json.dump, holds ResponseMetadata beside the
+// template: it is read as the CLI's; any other member beside it is named.
+func TestBoto3Answer(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	inner := string(read(t, "add-delay.json"))
+	answer := `{"experimentTemplate": ` + inner + `, "ResponseMetadata": {"RequestId": "x", "HTTPStatusCode": 200}}`
+	if _, problems, err := fis.Translate([]byte(answer), opts); err != nil || len(problems) > 0 {
+		t.Errorf("boto3's answer: %v %v", err, problems)
+	}
+	other := `{"experimentTemplate": ` + inner + `, "nextToken": "y"}`
+	if _, _, err := fis.Translate([]byte(other), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), "experimentTemplate is not the only member (also nextToken)") {
+		t.Errorf("another member beside it: %v", err)
 	}
 }
