@@ -182,6 +182,11 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			GuardInterval: c.guardInterval, ExpiryMargin: c.expiryMargin, Onset: &c.onset,
 		},
 	})
+	if err == nil {
+		for _, n := range otherStackNotes(out, outputs) {
+			fmt.Fprintf(warn, "chaoslab: note: %s\n", n)
+		}
+	}
 	if err == nil && len(out.Method) > 0 {
 		for _, a := range out.Method {
 			if fc, perr := faultconfig.Parse(a.Value); perr == nil { // the compiler parsed it: no error
@@ -216,4 +221,49 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		return nil, nil, err
 	}
 	return out, outputs, nil
+}
+
+// stackDimensions are the CloudWatch dimensions that name one of the stack's resources, and the
+// outputs that name them.
+var stackDimensions = map[string][]string{
+	"QueueName":    {stack.JsonQueueName, stack.CsvQueueName, stack.ErrorQueueName},
+	"FunctionName": {stack.FunctionName},
+	"TableName":    {stack.TableName},
+	"TopicName":    {stack.TopicName},
+}
+
+// otherStackNotes names each probe's metric dimension that names a queue, function, table or topic
+// that is not the stack's (a name written into a query file, where a ${var} of the stack's would
+// follow it): the fault goes into this stack's function, and a probe of another stack's resource
+// holds whatever the fault does. Notes, not problems: a probe may watch another resource on
+// purpose. None without the stack's outputs.
+func otherStackNotes(c *experiments.Compiled, outputs map[string]string) []string {
+	var notes []string
+	for _, p := range c.SteadyState.Probes {
+		seen := map[string]bool{}
+		for _, q := range p.MetricDataQueries {
+			if q.MetricStat == nil {
+				continue
+			}
+			for _, d := range q.MetricStat.Metric.Dimensions {
+				keys, ok := stackDimensions[d.Name]
+				if !ok || seen[d.Name+"="+d.Value] {
+					continue
+				}
+				var ours []string
+				for _, k := range keys {
+					if v := outputs[k]; v != "" {
+						ours = append(ours, v)
+					}
+				}
+				if len(ours) == 0 || slices.Contains(ours, d.Value) {
+					continue
+				}
+				seen[d.Name+"="+d.Value] = true
+				notes = append(notes, fmt.Sprintf("probe %q (%s) reads %s %s=%s, which is not this stack's (%s): the fault goes into this stack's function, so a probe of another resource holds whatever it does; write ${...} of the stack's name there",
+					p.Name, p.Source, q.MetricStat.Metric.Namespace, d.Name, d.Value, strings.Join(ours, ", ")))
+			}
+		}
+	}
+	return notes
 }

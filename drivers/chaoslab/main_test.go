@@ -414,6 +414,36 @@ func TestCompileOnset(t *testing.T) {
 	}
 }
 
+// A probe that reads another stack's resource (a name written into the experiment where a ${var}
+// of the stack's would follow it) is noted: the fault goes into this stack's function, and such a
+// probe holds whatever it does. The shipped experiment, reading the stack's names, gets no note.
+func TestCompileNotesAnotherStacksResource(t *testing.T) {
+	outputs := outputsFile(t, "arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+	dir := t.TempDir()
+	exp := strings.Replace(string(mustRead(t, "../../experiments/exp_1-minor_delay.json")), `"dimension_value": "${sns_topic}"`, `"dimension_value": "orders-prod-topic"`, 1)
+	files := map[string]string{"e.json": exp}
+	for _, q := range []string{"steadyStateFlight.json", "steadyStateError.json"} {
+		files[q] = string(mustRead(t, "../../experiments/"+q))
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, _, errb := newMain()
+	if err := m.Run(context.Background(), []string{"compile", "-outputs", outputs, filepath.Join(dir, "e.json")}); err != nil {
+		t.Fatalf("%v\n%s", err, errb)
+	}
+	if want := "chaoslab: note: probe \"zero-sns-errors\" (steady-state-hypothesis.probes[0]) reads AWS/SNS TopicName=orders-prod-topic, which is not this stack's ("; !strings.Contains(errb.String(), want) ||
+		strings.Count(errb.String(), "note: probe") != 1 {
+		t.Errorf("stderr:\n%s\nwant one note: %s", errb, want)
+	}
+	m, _, errb = newMain()
+	if err := m.Run(context.Background(), []string{"compile", "-outputs", outputs, "exp_1-minor_delay"}); err != nil || strings.Contains(errb.String(), "note: probe") {
+		t.Errorf("the shipped experiment: %v, stderr:\n%s", err, errb)
+	}
+}
+
 func TestValidateRejectsBadExperiment(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(p, []byte(`{"title":"bad","steady-state-hypothesis":{"title":"x","probes":[{"type":"probe","name":"p","tolerance":0,
