@@ -64,9 +64,21 @@ func (o Overrides) FaultOnset() time.Duration { return onsetOr(o.Onset, DefaultF
 // Validate reports every problem of e that does not depend on a run's options: environment
 // variables that are not set are not problems here.
 func Validate(e *Experiment) error {
+	_, err := Plan(e)
+	return err
+}
+
+// Plan is Validate's compile: e's durations (its pauses, windows, onset) as Compile would plan
+// them with no overrides, for what validate can tell without the stack (a method the default
+// fault onset takes whole). Names from the environment may be left as they were (${...}); the
+// result is for its durations, not to be started.
+func Plan(e *Experiment) (*Compiled, error) {
 	c := &compiler{e: e, lenient: true}
-	c.compile()
-	return c.err()
+	out := c.compile()
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Compile translates e into the state machine's input, or returns an *Error listing every problem.

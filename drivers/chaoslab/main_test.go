@@ -444,6 +444,38 @@ func TestCompileNotesAnotherStacksResource(t *testing.T) {
 	}
 }
 
+// An experiment that is valid but that run, with the default onset, refuses (its method does not
+// pause after the fault's write long enough to observe it) is valid with a note that says so and
+// what to change, before a run: Chaos Toolkit's own examples often have no pauses.
+func TestValidateNotesAMethodTooShortToObserve(t *testing.T) {
+	dir := t.TempDir()
+	for _, q := range []string{"steadyStateFlight.json", "steadyStateError.json"} {
+		if err := os.WriteFile(filepath.Join(dir, q), mustRead(t, "../../experiments/"+q), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp1 := string(mustRead(t, "../../experiments/exp_1-minor_delay.json"))
+	for _, tt := range []struct{ name, pauses, note string }{
+		{"none", `"pauses": {}`, "the method does not pause after its first write: chaoslab run would observe nothing of the fault and refuses it; give the action pauses.after"},
+		{"3 s", `"pauses": {"after": 3}`, "the method's pauses after its first write (3s) are no longer than the fault's default onset (5s): chaoslab run would observe nothing of the fault and refuses it; lengthen the pauses (pauses.after), or run with -onset 0"},
+		{"the shipped 300 s", "", ""},
+	} {
+		p := filepath.Join(dir, "e.json")
+		body := exp1
+		if tt.pauses != "" {
+			body = regexp.MustCompile(`"pauses": \{[^}]*\}`).ReplaceAllString(exp1, tt.pauses)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), []string{"validate", p})
+		if err != nil || !strings.HasPrefix(out.String(), "ok ") || strings.Contains(errb.String(), "note:") != (tt.note != "") || !strings.Contains(errb.String(), tt.note) {
+			t.Errorf("%s: %v\nstdout %s\nstderr %s\nwant valid, and the note %q", tt.name, err, out, errb, tt.note)
+		}
+	}
+}
+
 func TestValidateRejectsBadExperiment(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(p, []byte(`{"title":"bad","steady-state-hypothesis":{"title":"x","probes":[{"type":"probe","name":"p","tolerance":0,

@@ -21,8 +21,11 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 chaoslab validate checks each experiment: its JSON, every probe, action and
 tolerance it would translate, with the JSON path and reason of each problem:
 every unknown key and every value of the wrong type. Every experiment given is
-checked. Environment values (${var} from env) are not needed. Exit 0 when all
-are valid, 1 when one is not, 2 when a file cannot be read.
+checked. Environment values (${var} from env) are not needed. A valid
+experiment that chaoslab run would refuse with its default onset (a method
+that does not pause long enough after the fault's write to observe it) gets
+a note on stderr. Exit 0 when all are valid, 1 when one is not, 2 when a file
+cannot be read.
 
 Usage:
   chaoslab validate <file|name>...
@@ -37,13 +40,23 @@ Usage:
 	invalid, unread := 0, 0
 	for _, ref := range fs.Args() {
 		e, err := loadExperiment(ref)
+		var plan *experiments.Compiled
 		if err == nil {
-			err = experiments.Validate(e)
+			plan, err = experiments.Plan(e)
 		}
 		var xe *experiments.Error
 		switch {
 		case err == nil:
 			fmt.Fprintf(m.Stdout, "ok      %s: %s\n", ref, e.Title)
+			// Valid, but run with the default onset would observe nothing of the fault (run
+			// refuses it then): said here, before a run. With -onset 0 it runs.
+			switch span := plan.FaultSpan(); {
+			case len(plan.Method) > 0 && span == 0:
+				fmt.Fprintf(m.Stderr, "chaoslab validate: note: %s: the method does not pause after its first write: chaoslab run would observe nothing of the fault and refuses it; give the action pauses.after (the seed's lab paused 300 s)\n", ref)
+			case plan.OnsetTakesAll(experiments.DefaultFaultOnset):
+				fmt.Fprintf(m.Stderr, "chaoslab validate: note: %s: the method's pauses after its first write (%s) are no longer than the fault's default onset (%s): chaoslab run would observe nothing of the fault and refuses it; lengthen the pauses (pauses.after), or run with -onset 0\n",
+					ref, span, experiments.DefaultFaultOnset)
+			}
 		case errors.As(err, &xe):
 			invalid++
 			fmt.Fprintf(m.Stdout, "invalid %s\n", err)
