@@ -18,7 +18,8 @@ import (
 // Actions). A value that is a CloudFormation intrinsic function (Ref, Fn::GetAtt, Fn::Sub, ...)
 // cannot be resolved here: where it would be translated it is a problem that says to import the
 // deployed template, resolved, instead; where nothing is translated (roleArn, logConfiguration,
-// experimentOptions, experimentReportConfiguration, a tag's value) it stands as its name.
+// experimentReportConfiguration) it stands unread as its name, and so in a tag's value; Tags that
+// are one whole are left out. A template nested deeper than cfnMaxDepth levels (no FIS template is) is not read further.
 
 const cfnType = "AWS::FIS::ExperimentTemplate"
 
@@ -61,23 +62,31 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 		}
 		return top["Properties"], "a CloudFormation " + cfnType + " resource", nil
 	case (top["Actions"] != nil || top["Targets"] != nil) && top["actions"] == nil && top["targets"] == nil:
-		return json.RawMessage(wholeObject(keys, top)), "a CloudFormation " + cfnType + "'s Properties", nil
+		whole := writeObject(keys, func(k string) (string, []byte, bool) { return k, top[k], true })
+		return json.RawMessage(whole), "a CloudFormation " + cfnType + "'s Properties", nil
 	}
 	return nil, "", nil
 }
 
-// wholeObject writes the members back as one object, in their order.
-func wholeObject(keys []string, m map[string]json.RawMessage) []byte {
+// writeObject writes an object of keys, in their order, each member as member gives it (false:
+// left out).
+func writeObject(keys []string, member func(k string) (key string, value []byte, ok bool)) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
+	n := 0
+	for _, k := range keys {
+		key, v, ok := member(k)
+		if !ok {
+			continue
+		}
+		if n > 0 {
 			b.WriteByte(',')
 		}
-		kb, _ := json.Marshal(k)
+		n++
+		kb, _ := json.Marshal(key)
 		b.Write(kb)
 		b.WriteByte(':')
-		b.Write(m[k])
+		b.Write(v)
 	}
 	b.WriteByte('}')
 	return b.Bytes()
@@ -89,11 +98,15 @@ type cfnReader struct {
 	problems []Problem
 }
 
+// cfnMaxDepth bounds how deep the reader rewrites: a FIS template's deepest value (a target's
+// filter's values) is 5 levels down, and each level reads what is below it once more.
+const cfnMaxDepth = 16
+
 // the members whose values are written as they are (names the user chose), and those that are
-// not translated (an intrinsic there stands as its name).
+// not translated (an intrinsic function in them stands unread).
 var (
 	cfnVerbatim     = map[string]bool{"parameters": true, "targets": true, "resourceTags": true, "tags": true}
-	cfnUntranslated = map[string]bool{"roleArn": true, "logConfiguration": true, "experimentOptions": true, "experimentReportConfiguration": true, "tags": true}
+	cfnUntranslated = map[string]bool{"roleArn": true, "logConfiguration": true, "experimentReportConfiguration": true, "tags": true}
 )
 
 // properties rewrites the Properties object.
@@ -102,51 +115,51 @@ func (c *cfnReader) properties(raw json.RawMessage) []byte {
 	if err != nil {
 		return raw // the template's own reading says what is wrong with it
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
+	return writeObject(keys, func(k string) (string, []byte, bool) {
 		ck := lowerFirst(k)
-		writeKey(&b, ck)
-		untranslated := cfnUntranslated[ck]
-		switch ck {
-		case "actions", "targets": // named members: each one's members in the API's spelling
-			b.Write(c.named(m[k], ck, ck == "actions"))
-		default:
-			b.Write(c.value(m[k], ck, cfnVerbatim[ck], untranslated))
+		if fn := c.intrinsic(m[k]); fn != "" {
+			switch {
+			case ck == "tags":
+				return "", nil, false // the experiment's tags only: none read
+			case cfnUntranslated[ck]:
+				return ck, placeholder(fn), true // not carried over: named as such, unread
+			}
+			return ck, c.unresolved(ck, fn), true
 		}
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+		if ck == "actions" || ck == "targets" { // named members: each one's members in the API's spelling
+			return ck, c.named(m[k], ck), true
+		}
+		return ck, c.value(m[k], ck, cfnVerbatim[ck], cfnUntranslated[ck], 1), true
+	})
 }
 
 // named rewrites an object of named actions or targets.
-func (c *cfnReader) named(raw json.RawMessage, p string, actions bool) []byte {
+func (c *cfnReader) named(raw json.RawMessage, p string) []byte {
 	keys, m, err := object(raw)
 	if err != nil {
 		return raw
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, name := range keys {
-		if i > 0 {
-			b.WriteByte(',')
+	return writeObject(keys, func(name string) (string, []byte, bool) {
+		if fn := c.intrinsic(m[name]); fn != "" {
+			return name, c.unresolved(member(p, name), fn), true
 		}
-		writeKey(&b, name)
-		b.Write(c.value(m[name], member(p, name), false, false))
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+		return name, c.value(m[name], member(p, name), false, false, 2), true
+	})
 }
 
-// value rewrites a value at path p: an object's member names in the API's spelling unless
-// verbatim, a list's items alike; an intrinsic function is a problem unless untranslated.
-func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated bool) []byte {
+// value rewrites a value at path p, depth levels down: an object's member names in the API's
+// spelling unless verbatim, a list's items alike; an intrinsic function is a problem unless
+// untranslated.
+func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated bool, depth int) []byte {
 	t := bytes.TrimSpace(raw)
-	switch {
-	case len(t) > 0 && t[0] == '[':
+	if len(t) == 0 || t[0] != '[' && t[0] != '{' {
+		return raw
+	}
+	if depth > cfnMaxDepth {
+		c.problems = append(c.problems, Problem{Path: p, Reason: fmt.Sprintf("nested deeper than %d levels, which no FIS template is: not read", cfnMaxDepth)})
+		return raw
+	}
+	if t[0] == '[' {
 		var items []json.RawMessage
 		if json.Unmarshal(t, &items) != nil {
 			return raw
@@ -157,42 +170,54 @@ func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated 
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.Write(c.value(it, fmt.Sprintf("%s[%d]", p, i), verbatim, untranslated))
+			b.Write(c.value(it, fmt.Sprintf("%s[%d]", p, i), verbatim, untranslated, depth+1))
 		}
 		b.WriteByte(']')
 		return b.Bytes()
-	case len(t) > 0 && t[0] == '{':
-		keys, m, err := object(t)
-		if err != nil {
-			return raw
-		}
-		if fn := intrinsic(keys); fn != "" {
-			if !untranslated {
-				c.problems = append(c.problems, Problem{Path: p, Reason: fmt.Sprintf("a CloudFormation intrinsic function (%s), which import-fis cannot resolve: "+
-					"import the deployed template (aws fis get-experiment-template --id <its id> prints it resolved), or write the value", fn)})
-			}
-			s, _ := json.Marshal("(CloudFormation " + fn + ")")
-			return s
-		}
-		var b bytes.Buffer
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			ck := k
-			if !verbatim {
-				ck = lowerFirst(k)
-			}
-			writeKey(&b, ck)
-			// Below an action or a target, parameters, targets (an action's labels) and resource
-			// tags are names the user chose; below them, only values.
-			b.Write(c.value(m[k], member(p, ck), verbatim || cfnVerbatim[ck], untranslated))
-		}
-		b.WriteByte('}')
-		return b.Bytes()
 	}
-	return raw
+	keys, m, err := object(t)
+	if err != nil {
+		return raw
+	}
+	if fn := intrinsic(keys); fn != "" {
+		if untranslated {
+			return placeholder(fn)
+		}
+		return c.unresolved(p, fn)
+	}
+	return writeObject(keys, func(k string) (string, []byte, bool) {
+		ck := k
+		if !verbatim {
+			ck = lowerFirst(k)
+		}
+		// Below an action or a target, parameters, targets (an action's labels) and resource
+		// tags are names the user chose; below them, only values.
+		return ck, c.value(m[k], member(p, ck), verbatim || cfnVerbatim[ck], untranslated, depth+1), true
+	})
+}
+
+// intrinsic is the name of the intrinsic function raw is, or "".
+func (c *cfnReader) intrinsic(raw json.RawMessage) string {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return ""
+	}
+	keys, _, err := object(raw)
+	if err != nil {
+		return ""
+	}
+	return intrinsic(keys)
+}
+
+// unresolved records the intrinsic function fn at p as a problem and stands its name there.
+func (c *cfnReader) unresolved(p, fn string) []byte {
+	c.problems = append(c.problems, Problem{Path: p, Reason: fmt.Sprintf("a CloudFormation intrinsic function (%s), which import-fis cannot resolve: "+
+		"import the deployed template (aws fis get-experiment-template --id <its id> prints it resolved), or write the value", fn)})
+	return placeholder(fn)
+}
+
+func placeholder(fn string) []byte {
+	s, _ := json.Marshal("(CloudFormation " + fn + ")")
+	return s
 }
 
 // intrinsic is the name of the CloudFormation intrinsic function an object of these members is
@@ -205,12 +230,9 @@ func intrinsic(keys []string) string {
 }
 
 func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
-}
-
-func writeKey(b *bytes.Buffer, k string) {
-	kb, _ := json.Marshal(k)
-	b.Write(kb)
-	b.WriteByte(':')
 }

@@ -94,11 +94,19 @@ func parseTemplate(data []byte) (*template, error) {
 
 func (t *template) fail(path, format string, args ...any) {
 	for _, u := range t.unresolved {
-		if within(path, u) || within(u, path) {
-			return // the intrinsic function there is the problem
+		if within(path, u) || path == parentPath(u) {
+			return // the intrinsic function there (or in the list or object it is in) is the problem
 		}
 	}
 	t.problems = append(t.problems, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+}
+
+// parentPath is the path of the list or object that holds the value at path.
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i > 0 {
+		return path[:i]
+	}
+	return ""
 }
 
 // within reports whether path is at or below parent.

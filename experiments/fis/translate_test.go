@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -715,5 +716,52 @@ func TestBoto3Answer(t *testing.T) {
 	other := `{"experimentTemplate": ` + inner + `, "nextToken": "y"}`
 	if _, _, err := fis.Translate([]byte(other), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), "experimentTemplate is not the only member (also nextToken)") {
 		t.Errorf("another member beside it: %v", err)
+	}
+}
+
+// What the review of the CloudFormation reader found: experimentOptions is translated (an
+// intrinsic there is a problem, not a value), a tag's value or the whole Tags unread, an intrinsic
+// where an action is, an empty key kept, and a template nested deeper than any FIS template read
+// once to its bound, not again at every level.
+func TestCloudFormationEdges(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	base := string(read(t, "cloudformation.json"))
+	for _, c := range []struct {
+		name, from, to string
+		want           map[string]string // path → reason; empty: translated
+	}{
+		{"experimentOptions", `"Tags":`, `"ExperimentOptions": {"AccountTargeting": {"Ref": "Acct"}}, "Tags":`,
+			map[string]string{"experimentOptions.accountTargeting": "a CloudFormation intrinsic function (Ref)"}},
+		{"a tag's value", `"team": "etl"`, `"team": {"Ref": "Team"}`, nil},
+		{"the whole Tags", `"Tags": {"team": "etl", "Name": "slow-etl"}`, `"Tags": {"Fn::If": ["c", {}, {}]}`, nil},
+		{"an action", `"slowdown": {`, `"other": {"Fn::If": ["c", {}, {}]}, "slowdown": {`,
+			map[string]string{"actions.other": "a CloudFormation intrinsic function (Fn::If)"}},
+	} {
+		data := strings.Replace(base, c.from, c.to, 1)
+		if data == base {
+			t.Fatalf("%s: %q not in the fixture", c.name, c.from)
+		}
+		_, problems, err := fis.Translate([]byte(data), opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(problems) != len(c.want) {
+			t.Errorf("%s: problems %v, want %v", c.name, problems, c.want)
+		}
+		for _, p := range problems {
+			if w, ok := c.want[p.Path]; !ok || !strings.Contains(p.Reason, w) {
+				t.Errorf("%s: problem %s: %s, want %q", c.name, p.Path, p.Reason, w)
+			}
+		}
+	}
+	// Nested far deeper than a template: not rewritten below the bound, and said so at it (each
+	// level reads what is below it, so 9,000 levels with a large value at the bottom took minutes).
+	deep := strings.Repeat("[", 9000) + `"` + strings.Repeat("x", 1<<20) + `"` + strings.Repeat("]", 9000)
+	data := strings.Replace(base, `"duration": "PT5M"`, `"duration": "PT5M", "deep": `+deep, 1)
+	_, problems, err := fis.Translate([]byte(data), opts)
+	if err != nil || !slices.ContainsFunc(problems, func(p fis.Problem) bool {
+		return strings.HasPrefix(p.Path, "actions.slowdown.parameters.deep[0]") && strings.Contains(p.Reason, "nested deeper than 16 levels")
+	}) {
+		t.Errorf("deep: %v %v", err, problems)
 	}
 }
