@@ -250,6 +250,12 @@ func TestValidate(t *testing.T) {
 			return p
 		}(), want: []string{"Period: -5m0s is negative (0 is the default, 5m0s)",
 			`DashboardName: "chaos lab/orders" is not a dashboard name CloudWatch takes (1 to 255 of A-Z, a-z, 0-9, - and _)`}},
+		// A token (a name known at deploy, as another construct's attribute) is not judged here.
+		{name: "a name that is a token", props: func() *dashboard.DashboardProps {
+			p := names()
+			p.DashboardName = "team-${Token[TOKEN.123]}"
+			return p
+		}()},
 		{name: "a name of 255", props: func() *dashboard.DashboardProps {
 			p := names()
 			p.DashboardName = strings.Repeat("a-_9", 63) + "Zz_"

@@ -147,7 +147,7 @@ func (p *PipelineProps) Validate() error {
 	// SSM's rule (the local Parameter Store answers with the same), so that a name taken here is one
 	// CloudFormation's PutParameter takes. Its ARN's length depends on the region and the account,
 	// unknown here: counted in us-east-1, the shortest of the common regions' names.
-	if n := v.FaultParameterName; n != "" {
+	if n := v.FaultParameterName; n != "" && !strings.Contains(n, "${Token[") { // a token is known at deploy (CDK skips it too)
 		if err := ssmname.CheckName(n); err != nil {
 			bad("FaultParameterName", "%q is not a name SSM takes: %v", n, err)
 		} else if arn := ssmname.ARN("us-east-1", "123456789012", n); len(arn) > ssmname.MaxARN {

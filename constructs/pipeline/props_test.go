@@ -59,6 +59,7 @@ func TestValidateCollectsEveryProblem(t *testing.T) {
 		{name: "a TTL in nanoseconds", props: &pipeline.PipelineProps{FailureCacheTTL: 5},
 			want: []string{"FailureCacheTTL: 5ns is under 1s: a time.Duration counts nanoseconds (5 * time.Second is five seconds)"}},
 		{name: "a TTL of a second", props: &pipeline.PipelineProps{FailureCacheTTL: time.Second}},
+		{name: "a name that is a token", props: &pipeline.PipelineProps{FaultParameterName: "/${Token[TOKEN.42]}/fault"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -459,11 +459,14 @@ func TestValidateNotesAMethodTooShortToObserve(t *testing.T) {
 		{"none", `"pauses": {}`, "the method does not pause after its first write: chaoslab run would observe nothing of the fault and refuses it; give the action pauses.after"},
 		{"3 s", `"pauses": {"after": 3}`, "the method's pauses after its first write (3s) are no longer than the fault's default onset (5s): chaoslab run would observe nothing of the fault and refuses it; lengthen the pauses (pauses.after), or run with -onset 0"},
 		{"the shipped 300 s", "", ""},
+		// A pause from the environment is unknown to validate, which reads none: no note.
+		{"from the environment", `"pauses": {"after": "${pause}"}`, ""},
 	} {
 		p := filepath.Join(dir, "e.json")
 		body := exp1
 		if tt.pauses != "" {
-			body = regexp.MustCompile(`"pauses": \{[^}]*\}`).ReplaceAllString(exp1, tt.pauses)
+			body = regexp.MustCompile(`"pauses": \{[^}]*\}`).ReplaceAllLiteralString(exp1, tt.pauses)
+			body = strings.Replace(body, `"configuration": {`, `"configuration": {"pause": {"type": "env", "key": "PAUSE_SECONDS"}, `, 1)
 		}
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)

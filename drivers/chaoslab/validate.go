@@ -51,6 +51,8 @@ Usage:
 			// Valid, but run with the default onset would observe nothing of the fault (run
 			// refuses it then): said here, before a run. With -onset 0 it runs.
 			switch span := plan.FaultSpan(); {
+			case pausesFromConfiguration(e):
+				// A ${var} pause is unknown here (validate reads no environment): no note.
 			case len(plan.Method) > 0 && span == 0:
 				fmt.Fprintf(m.Stderr, "chaoslab validate: note: %s: the method does not pause after its first write: chaoslab run would observe nothing of the fault and refuses it; give the action pauses.after (the seed's lab paused 300 s)\n", ref)
 			case plan.OnsetTakesAll(experiments.DefaultFaultOnset):
@@ -74,4 +76,15 @@ Usage:
 		return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab validate: %d of %d experiments invalid", invalid, fs.NArg()))
 	}
 	return nil
+}
+
+// pausesFromConfiguration reports whether a method action's pause is a ${var} of the
+// configuration, whose value validate does not know.
+func pausesFromConfiguration(e *experiments.Experiment) bool {
+	for _, a := range e.Method {
+		if a.Pauses != nil && (a.Pauses.Before.Var != "" || a.Pauses.After.Var != "") {
+			return true
+		}
+	}
+	return false
 }

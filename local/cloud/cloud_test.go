@@ -315,6 +315,12 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			{what: "STS GetCallerIdentity signed for sns", method: "POST", target: "/", service: "sns",
 				contentType: "application/x-www-form-urlencoded", body: []byte("Action=GetCallerIdentity&Version=2011-06-15"), status: 400, code: "InvalidAction"},
 			{what: "the emulator's own page signed for s3", method: "GET", target: "/health", service: "s3", status: 405, code: "MethodNotAllowed"},
+			// fauxqs keeps the last of two Actions and splits at ';', where Go keeps the first and
+			// refuses ';': a form the two could read apart is refused.
+			{what: "two Actions signed for sns", method: "POST", target: "/", service: "sns", contentType: "application/x-www-form-urlencoded",
+				body: []byte("Action=ListTopics&Action=GetCallerIdentity&Version=2011-06-15"), status: 400, code: "InvalidAction"},
+			{what: "a form with ';' signed for sns", method: "POST", target: "/", service: "sns", contentType: "application/x-www-form-urlencoded",
+				body: []byte("x=a;Action=GetCallerIdentity&Version=2011-06-15"), status: 400, code: "InvalidAction"},
 		} {
 			status, out := send(tc.method, tc.target, tc.service, tc.contentType, tc.header, tc.body)
 			if status != tc.status || !strings.Contains(out, tc.code) || !strings.Contains(out, "signed for "+tc.service) || strings.Contains(out, secret) {

@@ -19,8 +19,8 @@ import (
 // service (servedAs), as each of AWS's endpoints serves its own service only.
 
 // fauxqsService is the service fauxqs serves r as: s3, sqs, sns, sts, or "" (its own pages, or a
-// POST to / it refuses). A form's Action tells STS's GetCallerIdentity from SNS; a form whose body
-// cannot be read is SNS's, whose handler answers the read's error.
+// POST to / it refuses, or a form it might read otherwise than Go). A form's Action tells STS's
+// GetCallerIdentity from SNS.
 func fauxqsService(r *http.Request) string {
 	path := r.URL.Path
 	switch {
@@ -30,8 +30,18 @@ func fauxqsService(r *http.Request) string {
 		case strings.Contains(ct, "application/x-amz-json-1.0"):
 			return "sqs"
 		case strings.Contains(ct, "application/x-www-form-urlencoded"):
-			body, _ := gateway.PeekBody(r, maxFormBody)
-			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == "GetCallerIdentity" {
+			// Told as fauxqs tells it, or not at all: fauxqs reads the whole body, takes ';' as
+			// a separator and the last of two Actions, where Go's parser refuses ';' and keeps the
+			// first. A form they could read apart, or one too long to read here, is none.
+			body, err := gateway.PeekBody(r, maxFormBody+1)
+			if err != nil || len(body) > maxFormBody || strings.Contains(string(body), ";") {
+				return ""
+			}
+			form, err := url.ParseQuery(string(body))
+			if err != nil || len(form["Action"]) > 1 {
+				return ""
+			}
+			if form.Get("Action") == "GetCallerIdentity" {
 				return "sts"
 			}
 			return "sns"
@@ -54,13 +64,13 @@ func servedAs(svc string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got := fauxqsService(r)
-			if got == svc {
+			if got == svc || svc == "s3" && !gateway.PathStyleHost(r.Host) { // s3Served answers a virtual-hosted request
 				next.ServeHTTP(w, r)
 				return
 			}
 			as := "as " + got
 			if got == "" {
-				as = "as none of the services (one of its own pages)"
+				as = "as none of s3, sqs and sns (one of its own pages, or a form it would read otherwise than the gateway)"
 			}
 			why := "local cloud: the request is signed for " + svc + " (its credential scope) but is not a request of " + svc +
 				": the emulator would serve it " + as + ". Sign each request for the service it is for"

@@ -1,6 +1,7 @@
 package ssm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,7 +29,10 @@ func (s *Service) checkName(name string) error {
 
 // nameError is SSM's answer to a name or a path that breaks its naming rules.
 func nameError(err error) error {
-	ne := err.(*ssmname.NameError)
+	var ne *ssmname.NameError
+	if !errors.As(err, &ne) {
+		return validation(err.Error())
+	}
 	if ne.TooDeep {
 		return &apiError{Code: "HierarchyLevelLimitExceededException", Status: 400, Message: ne.Msg}
 	}

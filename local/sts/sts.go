@@ -1,8 +1,10 @@
 // Package sts is the local cloud's AWS Security Token Service: GetCallerIdentity, the call a user
-// makes first to see which credentials a shell has (`aws sts get-caller-Caller`), answered for
+// makes first to see which credentials a shell has (`aws sts get-caller-identity`), answered for
 // the key that signed it: the account's root user for the user's key, a role's session for a
-// function's sandbox or a state machine's task. The local cloud makes its keys itself (package
-// gateway), so STS's other actions, which make keys, are not served.
+// function's sandbox. A state machine's task signs with its role's key, which names no session:
+// it has no identity here (AWS's is a session of the role that Step Functions names). The local
+// cloud makes its keys itself (package gateway), so STS's other actions, which make keys, are not
+// served.
 //
 // GetCallerIdentity needs no permission, and an explicit Deny of sts:GetCallerIdentity does not
 // stop it (the API reference), so the cloud's IAM does not decide it.
@@ -51,7 +53,7 @@ func (Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	id, ok := Identity(gateway.CallerFrom(r.Context()))
 	if !ok {
-		gateway.WriteError(w, r, http.StatusForbidden, "AccessDenied", "the local cloud has no Caller for this caller")
+		gateway.WriteError(w, r, http.StatusForbidden, "AccessDenied", "the local cloud has no identity for this key's principal ("+gateway.CallerFrom(r.Context())+"): GetCallerIdentity names the account's root user (the user's key) and a function's role session")
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
@@ -61,7 +63,8 @@ func (Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Identity is GetCallerIdentity's answer for the caller ARN: the account's root user
 // (arn:aws:iam::<account>:root, whose UserId is the account), or a role's session
 // (arn:aws:sts::<account>:assumed-role/<role>/<session>, whose UserId is the role's unique id and
-// the session's name). false for any other caller (a service principal, which calls no STS).
+// the session's name). false for any other caller: a service principal, which calls no STS, or a
+// role without a session.
 func Identity(caller string) (Caller, bool) {
 	parts := strings.SplitN(caller, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[4] == "" {
