@@ -93,6 +93,15 @@ func TestLabAndLocalArguments(t *testing.T) {
 			wants: []string{`unknown subcommand "sideways"`}},
 		{name: "local deploy with no cloud running", args: []string{"local", "deploy", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local bad scenario", args: []string{"local", "up", "-scenario", "chaotic", "-dir", "DIR"}, code: 2, wants: []string{`"chaotic"`}},
+		// A team's own synthesized app: its assembly and stack checked before the cloud is asked.
+		{name: "local deploy of an assembly and a scenario", args: []string{"local", "deploy", "-cdk-out", fixtureAssembly, "-scenario", "flawed", "-dir", "DIR"}, code: 2,
+			wants: []string{"give -scenario (the lab's app, synthesized here) or -cdk-out (your app's synthesized assembly), not both"}},
+		{name: "local deploy of a folder that is no assembly", args: []string{"local", "deploy", "-cdk-out", "DIR", "-dir", "DIR"}, code: 2,
+			wants: []string{"is not a cloud assembly (no manifest.json in it): write one with npx cdk synth -o"}},
+		{name: "local deploy of a stack the assembly lacks", args: []string{"local", "deploy", "-cdk-out", fixtureAssembly, "-stack", "Orders", "-dir", "DIR"}, code: 2,
+			wants: []string{"has no stack Orders (-stack): it has Fixture"}},
+		{name: "local deploy of an assembly with no cloud running", args: []string{"local", "deploy", "-cdk-out", fixtureAssembly, "-stack", "Fixture", "-dir", "DIR"}, code: 2,
+			wants: []string{"no local cloud is running"}},
 		// A cloud named by its absolute -dir is reached from anywhere: only up and deploy synthesize.
 		{name: "local env outside the repository", outside: true, args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running from DIR"}},
@@ -181,3 +190,6 @@ func TestRepeatHeading(t *testing.T) {
 		t.Errorf("stopped during run 2 of 5: %q", got)
 	}
 }
+
+// fixtureAssembly is a synthesized cloud assembly with one stack, Fixture (local/template's).
+const fixtureAssembly = "../../local/template/testdata/cdk.out"

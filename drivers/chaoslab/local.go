@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -30,6 +33,7 @@ outputs.json in its run directory holds every deployed stack.
 
   chaoslab local up [-scenario flawed|resilient] [-stack name]   start it (and deploy), stay in the foreground until Ctrl-C or "local down"
   chaoslab local deploy [-scenario ...] [-stack name]          synthesize that scenario as that stack (-c stackName=) and (re)deploy it into the running cloud
+  chaoslab local deploy -cdk-out DIR -stack name               (re)deploy the stack of your own app, synthesized with npx cdk synth -o DIR
   chaoslab local delete -stack name                            delete one stack, leaving the others
   chaoslab local env                                           print the environment a client needs (eval "$(chaoslab local env)")
   chaoslab local down                                          stop it: every process it started, by pid
@@ -42,6 +46,11 @@ Then, in another terminal:
 Both scenarios side by side:
   go run ./drivers/chaoslab local deploy -scenario resilient -stack ChaosLabResilient
   go run ./drivers/chaoslab run -outputs .lab/local/outputs.json -stack ChaosLabResilient exp_1-minor_delay
+
+A team's own app with the constructs (README: The constructs in your own app), its
+function built for this machine's architecture:
+  (cd ../orders-app && npx cdk synth -o cdk.out.local)
+  go run ./drivers/chaoslab local deploy -cdk-out ../orders-app/cdk.out.local -stack OrdersChaos
 
 Usage:
   chaoslab local <up|deploy|delete|env|down> [flags]
@@ -56,6 +65,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	dir := fs.String("dir", ".lab/local", "the local cloud's run directory (state file, logs, outputs.json, the synthesized cdk.out)")
 	scenario := fs.String("scenario", contract.ScenarioFlawed, "scenario to deploy (up, deploy); empty with up: deploy nothing")
 	stackName := fs.String("stack", contract.DefaultStackName, "the stack's name (up, deploy: this default; delete: required, named): synthesized with -c stackName=, so stacks never share a name")
+	cdkOut := fs.String("cdk-out", "", "deploy: the cloud assembly of your own CDK app (npx cdk synth -o `DIR`) whose stack -stack is deployed, instead of synthesizing the lab's (copied into the run directory: the cloud runs its function from there)")
 	fs.Usage = usageFunc(fs, localUsage)
 	if len(args) == 0 {
 		return cli.Argsf(fs, localSynopsis, "chaoslab local: want up, deploy, delete, env or down")
@@ -99,7 +109,7 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	// The repository is needed to synthesize (up, deploy) and to place a relative -dir; env, down
 	// and delete of a cloud named by its absolute -dir work from anywhere.
 	var root string
-	if sub == "up" || sub == "deploy" || !filepath.IsAbs(*dir) {
+	if sub == "up" || sub == "deploy" && *cdkOut == "" || !filepath.IsAbs(*dir) {
 		r, err := cdkapp.FindRoot()
 		if err != nil {
 			if st, running := cloud.ReadState(*dir); sub == "up" && running == nil {
@@ -116,6 +126,14 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	case "up":
 		return m.localUp(ctx, root, *dir, *scenario, *stackName)
 	case "deploy":
+		if *cdkOut != "" {
+			scenarioSet := false
+			fs.Visit(func(f *flag.Flag) { scenarioSet = scenarioSet || f.Name == "scenario" })
+			if scenarioSet {
+				return cli.Usagef("chaoslab local deploy: give -scenario (the lab's app, synthesized here) or -cdk-out (your app's synthesized assembly), not both")
+			}
+			return m.localDeployAssembly(ctx, root, *dir, *cdkOut, *stackName)
+		}
 		if *scenario == "" {
 			return cli.Usagef("chaoslab local deploy: -scenario is required")
 		}
@@ -222,10 +240,70 @@ func (m *Main) localDeploy(ctx context.Context, root, dir, scenario, stackName s
 	})
 }
 
+// localDeployAssembly deploys the stack stackName of a cloud assembly synthesized elsewhere (a
+// team's own app) into the cloud running from dir. The assembly is copied into the run directory
+// first, as the lab's own synth goes there: the cloud runs the function's bootstrap from it, and
+// a synth of the app into the same directory meanwhile would replace it under the running cloud.
+func (m *Main) localDeployAssembly(ctx context.Context, root, dir, assembly, stackName string) error {
+	b, err := os.ReadFile(filepath.Join(assembly, "manifest.json"))
+	if err != nil {
+		return cli.Usagef("chaoslab local deploy: -cdk-out %s is not a cloud assembly (no manifest.json in it): write one with npx cdk synth -o %s in your app", assembly, assembly)
+	}
+	// The stack is looked for before the assembly (its assets, tens of MB) is copied.
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string
+			Properties struct{ StackName string }
+		}
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		return cli.Usagef("chaoslab local deploy: -cdk-out %s: manifest.json: %v", assembly, err)
+	}
+	var stacks []string
+	found := false
+	for id, a := range manifest.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		name := cmp.Or(a.Properties.StackName, id)
+		found = found || name == stackName || id == stackName
+		stacks = append(stacks, name)
+	}
+	if !found {
+		slices.Sort(stacks)
+		return cli.Usagef("chaoslab local deploy: -cdk-out %s has no stack %s (-stack): it has %s", assembly, stackName, cmp.Or(strings.Join(stacks, ", "), "none"))
+	}
+	if _, err := cloud.ReadState(dir); err != nil {
+		return fmt.Errorf("chaoslab local deploy: %w", err)
+	}
+	copied := filepath.Join(dir, "cdk.out.app-"+stackName)
+	if err := os.RemoveAll(copied); err != nil {
+		return fmt.Errorf("chaoslab local deploy: %w", err)
+	}
+	fmt.Fprintf(m.Stderr, "copying the cloud assembly %s into %s\n", assembly, cdkapp.Rel(root, copied))
+	if err := os.CopyFS(copied, os.DirFS(assembly)); err != nil {
+		return fmt.Errorf("chaoslab local deploy: copy -cdk-out %s: %w", assembly, err)
+	}
+	out, err := cloud.RemoteDeploy(ctx, dir, copied, stackName, m.Stderr)
+	if err != nil {
+		return fmt.Errorf("chaoslab local deploy: %s from %s: %w", stackName, assembly, err)
+	}
+	m.printDeployed(stackName, out)
+	return nil
+}
+
+// printDeployed prints a deployed stack's outputs and where outputs.json is.
+func (m *Main) printDeployed(stackName string, out cloud.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		fmt.Fprintf(m.Stderr, "  %-26s %s\n", k, out[k])
+	}
+	fmt.Fprintf(m.Stderr, "deployed %s; its outputs are also in outputs.json in the cloud's run directory, with every other stack deployed there (-outputs, and -stack %s when there are several)\n", stackName, stackName)
+}
+
 // localFlags are the flags each local subcommand reads.
 var localFlags = map[string][]string{
 	"up":     {"dir", "scenario", "stack"},
-	"deploy": {"dir", "scenario", "stack"},
+	"deploy": {"dir", "scenario", "stack", "cdk-out"},
 	"delete": {"dir", "stack"},
 	"env":    {"dir"},
 	"down":   {"dir"},
@@ -272,9 +350,6 @@ func (m *Main) synthAndDeploy(ctx context.Context, root, dir, scenario, stackNam
 	if err != nil {
 		return fmt.Errorf("deploy %s: %w", scenario, err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(out)) {
-		fmt.Fprintf(m.Stderr, "  %-26s %s\n", k, out[k])
-	}
-	fmt.Fprintf(m.Stderr, "deployed %s; its outputs are also in outputs.json in the cloud's run directory, with every other stack deployed there (-outputs, and -stack %s when there are several)\n", stackName, stackName)
+	m.printDeployed(stackName, out)
 	return nil
 }
