@@ -49,6 +49,7 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 			c.fail(pp+".arguments", "%v", err)
 			break
 		}
+		c.commonNotes(opts, pp+".arguments")
 		if _, ok := opts["no-overwrite"]; ok {
 			c.fail(pp+".arguments", "--no-overwrite cannot change the fault parameter, which exists")
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -25,11 +26,27 @@ func (c *compiler) awsCommand(pv *Provider, pp, service, operation, kind string)
 	if !ok {
 		return nil, false
 	}
+	// Global options may come before the service too (aws --region eu-west-2 cloudwatch ...): they
+	// are read with the command's own.
+	var global []Word
+	for len(words) > 0 && strings.HasPrefix(words[0].Text, "--") {
+		name, _, inline := strings.Cut(strings.TrimPrefix(words[0].Text, "--"), "=")
+		takesValue, known := commonCLI[name]
+		if !known {
+			break
+		}
+		n := 1
+		if takesValue && !inline {
+			n = 2
+		}
+		n = min(n, len(words))
+		global, words = append(global, words[:n]...), words[n:]
+	}
 	if len(words) < 2 || words[0].Text != service || words[1].Text != operation {
 		c.fail(pp+".arguments", "only `aws %s %s ...` %s are translated, got `aws %s`", service, operation, kind, joinWords(words, 2))
 		return nil, false
 	}
-	return words[2:], true
+	return append(slices.Clone(words[2:]), global...), true
 }
 
 // processWords checks a process provider runs the aws CLI and splits its arguments.
@@ -98,6 +115,17 @@ func cliOptions(words []Word, flags map[string]bool) (map[string]Word, error) {
 var commonCLI = map[string]bool{"region": true, "profile": true, "output": true, "no-paginate": false,
 	"no-cli-pager": false, "cli-read-timeout": true, "cli-connect-timeout": true, "debug": false}
 
+// commonNotes notes the global options of an aws CLI command that the machine does otherwise:
+// it works in its own stack's region, with its own role.
+func (c *compiler) commonNotes(opts map[string]Word, p string) {
+	if r, ok := opts["region"]; ok {
+		c.note(p, "--region %s is not used: the state machine works in its own stack's region", r.Text)
+	}
+	if pr, ok := opts["profile"]; ok {
+		c.note(p, "--profile %s is not used: the state machine acts with its own role", pr.Text)
+	}
+}
+
 func withCommon(m map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	for k, v := range commonCLI {
@@ -118,6 +146,7 @@ func (c *compiler) getMetricDataCLI(pr *CompiledProbe, words []Word, p string) {
 		c.fail(p, "%v", err)
 		return
 	}
+	c.commonNotes(opts, p)
 	q, ok := opts["query"]
 	if !ok || !valuesZero.MatchString(q.Text) {
 		c.fail(p, "--query must be 'MetricDataResults[0].Values[0]' (the probe checks one number), got %q", q.Text)

@@ -99,6 +99,12 @@ type compiler struct {
 	vars     map[string]string
 	typed    map[string]any    // the configuration's numbers and booleans, as JSON gave them (json.Number, bool)
 	missing  map[string]string // configuration name → why it has no value
+	notes    []string          // Compiled.Notes
+}
+
+// note records what the machine does otherwise than the experiment asks, at path p.
+func (c *compiler) note(p, format string, args ...any) {
+	c.notes = append(c.notes, p+": "+fmt.Sprintf(format, args...))
 }
 
 func (c *compiler) fail(path, format string, args ...any) {
@@ -175,6 +181,7 @@ func (c *compiler) compile() *Compiled {
 		}
 	}
 	guardName, guardInterval := c.guardExtension()
+	out.Notes = c.notes
 	if len(c.problems) > 0 {
 		return out
 	}

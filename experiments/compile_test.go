@@ -747,3 +747,48 @@ func TestPlanned(t *testing.T) {
 		t.Errorf("Planned() without RecoverySeconds = %s, want %s", got, want)
 	}
 }
+
+// What the experiment asks and the machine does otherwise, without being wrong, is a note: an aws
+// CLI command's --region or --profile (before the service too, as the CLI takes them), chaosaws's
+// aws_region. The probe is translated as without them.
+func TestNotesForWhatTheMachineDoesOtherwise(t *testing.T) {
+	plain := strings.Replace(cliProbe, "ARG", "file://q.json", 1)
+	want := mustCompile(t, experiment(t, plain, okAction), CompileOptions{Env: testEnv})
+	if len(want.Notes) != 0 {
+		t.Fatalf("notes without a region: %v", want.Notes)
+	}
+	for _, tt := range []struct {
+		name, from, to string
+		notes          []string
+	}{
+		{"--region after", `"arguments": "cloudwatch get-metric-data`, `"arguments": "cloudwatch get-metric-data --region eu-west-2`,
+			[]string{"steady-state-hypothesis.probes[0].provider.arguments: --region eu-west-2 is not used: the state machine works in its own stack's region"}},
+		{"--region and --profile before the service", `"arguments": "cloudwatch get-metric-data`, `"arguments": "--region=eu-west-2 --profile lab cloudwatch get-metric-data`,
+			[]string{"--region eu-west-2 is not used", "--profile lab is not used: the state machine acts with its own role"}},
+	} {
+		c := mustCompile(t, experiment(t, strings.Replace(plain, tt.from, tt.to, 1), okAction), CompileOptions{Env: testEnv})
+		if len(c.Notes) != len(tt.notes) {
+			t.Errorf("%s: notes %v, want %d", tt.name, c.Notes, len(tt.notes))
+			continue
+		}
+		for i, n := range tt.notes {
+			if !strings.Contains(c.Notes[i], n) {
+				t.Errorf("%s: note %q, want %q", tt.name, c.Notes[i], n)
+			}
+		}
+		if got, _ := json.Marshal(c.SteadyState); string(got) != string(must(json.Marshal(want.SteadyState))) {
+			t.Errorf("%s: the probe is translated otherwise than without the options:\n%s\n%s", tt.name, got, must(json.Marshal(want.SteadyState)))
+		}
+	}
+	c := mustCompile(t, parseExperiment(t, strings.NewReplacer("PROBES", plain, "METHOD", okAction, `"lit": "literal-queue"`, `"lit": "literal-queue", "aws_region": "eu-west-2"`).Replace(base)), CompileOptions{Env: testEnv})
+	if len(c.Notes) != 1 || c.Notes[0] != "configuration.aws_region: not used: the state machine works in its own stack's region" {
+		t.Errorf("aws_region: notes %v", c.Notes)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -21,6 +21,10 @@ type Compiled struct {
 	Method      []CompiledAction   `json:"method"`
 	Rollbacks   []CompiledAction   `json:"rollbacks"`
 	Guard       CompiledGuard      `json:"guard"`
+	// Notes say what the experiment asks that the machine does otherwise, without being a problem
+	// (an aws CLI probe's --region: the machine reads its own stack's region), for the CLI to print.
+	// Not part of the execution's input.
+	Notes []string `json:"-"`
 }
 
 // FaultSpan is the time from the first method action's write to the method's end: the steady

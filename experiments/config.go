@@ -61,6 +61,9 @@ func (c *compiler) configuration() {
 	for _, name := range names {
 		raw := c.e.Configuration[name]
 		p := "configuration." + name
+		if name == "aws_region" { // chaosaws's: the region its calls go to
+			c.note(p, "not used: the state machine works in its own stack's region")
+		}
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()

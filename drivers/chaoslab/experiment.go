@@ -183,7 +183,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		},
 	})
 	if err == nil {
-		for _, n := range otherStackNotes(out, outputs) {
+		for _, n := range append(slices.Clone(out.Notes), otherStackNotes(out, outputs)...) {
 			fmt.Fprintf(warn, "chaoslab: note: %s\n", n)
 		}
 	}

@@ -48,6 +48,9 @@ Usage:
 		switch {
 		case err == nil:
 			fmt.Fprintf(m.Stdout, "ok      %s: %s\n", ref, e.Title)
+			for _, n := range plan.Notes {
+				fmt.Fprintf(m.Stderr, "chaoslab validate: note: %s: %s\n", ref, n)
+			}
 			// Valid, but run with the default onset would observe nothing of the fault (run
 			// refuses it then): said here, before a run. With -onset 0 it runs.
 			switch span := plan.FaultSpan(); {
