@@ -676,3 +676,61 @@ func TestReportIsReadable(t *testing.T) {
 		p.Check(t)
 	}
 }
+
+// A probe chart's per-second line can go far outside its band and marks (in flight at -1,235 %
+// after a rollback, when more CSVs came out than documents went in that second): the value axis
+// keeps the band and the judged marks in view, where the failing mark had been squeezed into a
+// few pixels, and a note above the chart says how far the line goes beyond it. A chart whose line
+// stays near its band has no note.
+func TestProbeChartKeepsTheJudgedReadingsInView(t *testing.T) {
+	b := browsertest.Start(t, 60*time.Second)
+	sc := newScenario(time.Now().Add(-10 * time.Minute).Truncate(5 * time.Minute).Add(-90 * time.Second))
+	store, cw := cloudWatch(t)
+	putTraffic(store, sc, sc.t0.Add(-30*time.Second), sc.end)
+	run := report.Run{Journal: sc.journal, Compiled: sc.compiled, Scenario: "flawed", Experiment: "exp_1-minor_delay"}
+	s, err := report.Fetch(context.Background(), cw, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	open := func(name string) *browsertest.Page {
+		path := filepath.Join(dir, name+".html")
+		if err := (report.Options{Root: root}).WriteFile(path, run, s); err != nil {
+			t.Fatal(err)
+		}
+		p := b.Open(t, (&url.URL{Scheme: "file", Path: path}).String(), browsertest.FileOnly)
+		p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
+		return p
+	}
+	const chart = `(() => { const e = [...document.querySelectorAll('[data-view="probes"] .cd-widget')].find(e => e.querySelector(".cd-title").textContent === "messages-in-flight");
+		const u = ChaosDash.charts[e.dataset.widgetId], note = e.querySelector(".cd-clipped");
+		return {clipped: e.dataset.clipped, min: u.scales.y.min, max: u.scales.y.max, note: note ? note.textContent : ""}; })()`
+	before := browsertest.Eval[map[string]any](t, open("plain"), chart)
+	if before["clipped"] != "false" || before["note"] != "" {
+		t.Errorf("a line near its band: %v, want no note", before)
+	}
+	// One second of the in-flight expression at -1,235.
+	found := false
+	for i := range s.Probes {
+		if s.Probes[i].Name != "messages-in-flight" {
+			continue
+		}
+		for j := range s.Probes[i].Results {
+			if r := &s.Probes[i].Results[j]; len(r.Values) > 5 {
+				r.Values[len(r.Values)-3] = -1235
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no messages-in-flight series to change")
+	}
+	p := open("outlier")
+	after := browsertest.Eval[map[string]any](t, p, chart)
+	// The band is [-10, 80] and the judged marks within [-10, 90]: the axis reaches at most a band's
+	// height beyond them, not to -1,235.
+	if min := after["min"].(float64); min < -200 || min > -10 || after["clipped"] != "true" || !strings.Contains(after["note"].(string), "the line (from -1235 to") {
+		t.Errorf("a line at -1,235: %v, want an axis kept near the band and a note naming -1235", after)
+	}
+	p.Check(t)
+}

@@ -371,6 +371,7 @@
     var n = countPoints(w);
     s.box.dataset.points = String(n);
     noDataNote(s, w, n);
+    clipNote(s, w, a.drawn);
     describe(s, w, n);
   }
 
@@ -429,6 +430,15 @@
         (w.bands || []).forEach(function (b) { take(b.min); take(b.max); });
         (w.marks || []).forEach(function (m) { if (!m.noData) take(m.value); });
         (w.horizontal || []).forEach(function (h) { take(h.value); });
+        // A report's probe chart is read for its marks against its band: a per-second line far
+        // outside them (in flight at -1,235 % after a rollback) squeezed the band and the failing
+        // mark into a few pixels. The axis keeps the band and the marks, and the line at most their
+        // own height beyond them; clipNote says where the line goes past.
+        var view = judgedView(w);
+        if (view) {
+          lo = Math.max(lo, view[0]);
+          hi = Math.min(hi, view[1]);
+        }
       }
       var axis = scale === "y" ? (w.yAxis && w.yAxis.left) : (w.yAxis && w.yAxis.right);
       if (lo == null) { lo = 0; hi = 1; }
@@ -442,6 +452,48 @@
       if (axis && axis.max != null) hi = axis.max;
       return [lo, hi];
     };
+  }
+
+  // judgedView is the most a probe chart's value axis shows: its band and judged marks (the
+  // readings the verdict is made of) and as much again beyond each side; null for a graph without
+  // judged marks (a dashboard's).
+  function judgedView(w) {
+    var marks = (w.marks || []).filter(function (m) { return !m.noData && !m.notJudged && m.value != null && isFinite(m.value); });
+    if (!marks.length) return null;
+    var lo = Infinity, hi = -Infinity;
+    function take(v) { if (v != null && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
+    marks.forEach(function (m) { take(m.value); });
+    (w.bands || []).forEach(function (b) { take(b.min); take(b.max); });
+    var reach = Math.max(hi - lo, 1);
+    return [lo - reach, hi + reach];
+  }
+
+  // clipNote says, above the chart, that its line leaves the axis (yRange keeps a probe chart's
+  // band and marks in view, judgedView) and how far.
+  function clipNote(s, w, drawn) {
+    var view = judgedView(w), min = Infinity, max = -Infinity;
+    (w.lines || []).forEach(function (l, k) {
+      if (l.axis === "right") return;
+      drawn[k].forEach(function (v) { if (v != null && isFinite(v)) { min = Math.min(min, v); max = Math.max(max, v); } });
+    });
+    var note = s.box.querySelector(".cd-clipped");
+    var beyond = view ? (w.marks || []).filter(function (m) {
+      return !m.noData && m.value != null && isFinite(m.value) && (m.value < view[0] || m.value > view[1]);
+    }) : [];
+    s.clip = view && (min < view[0] || max > view[1] || beyond.length) ? { min: min, max: max, marks: beyond } : null;
+    s.box.dataset.clipped = s.clip ? "true" : "false";
+    if (!s.clip) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = el("p", "cd-nodata cd-clipped");
+      s.box.insertBefore(note, s.body);
+    }
+    var parts = [];
+    if (s.clip.min < Infinity && (s.clip.min < view[0] || s.clip.max > view[1])) parts.push("the line (from " + fmt(s.clip.min) + " to " + fmt(s.clip.max) + ")");
+    s.clip.marks.forEach(function (m) { parts.push((m.label ? m.label + " " : "") + fmt(m.value)); });
+    note.textContent = "Beyond the axis, which is kept to the tolerance and the judged readings: " + parts.join(", ");
   }
 
   // VALUE_AXIS_MIN is the least width of a value axis, in CSS px; valueAxisSize widens it to its
