@@ -349,8 +349,8 @@ func TestIndexPutsScenariosSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := b.String()
-	for _, w := range []string{`<th>flawed</th><th>resilient</th>`, `href="flawed/exp_1.report.html">deviated</a>`,
-		`href="resilient/exp_1.report.html">held</a>`, "12 lost", "local cloud did not start", "not run"} {
+	for _, w := range []string{`<th>flawed</th><th>resilient</th>`, `href="flawed/exp_1.report.html" aria-label="exp_1-minor_delay on flawed: deviated (its report)">deviated</a>`,
+		`href="resilient/exp_1.report.html" aria-label="exp_1-minor_delay on resilient: held (its report)">held</a>`, "12 lost", "local cloud did not start", "not run"} {
 		if !strings.Contains(html, w) {
 			t.Errorf("index lacks %q", w)
 		}
@@ -415,6 +415,16 @@ func TestReportInChromium(t *testing.T) {
 	// WHEN the index is opened from disk and its link followed
 	ip := b.Open(t, (&url.URL{Scheme: "file", Path: filepath.Join(dir, "index.html")}).String(), browsertest.FileOnly)
 	href := browsertest.Eval[string](t, ip, `document.querySelector('td[data-scenario="flawed"] a').href`)
+	// AND the link says which run it is to a screen reader (five of them read "deviated")
+	if label := browsertest.Eval[string](t, ip, `document.querySelector('td[data-scenario="flawed"] a').getAttribute("aria-label")`); label != "exp_1-minor_delay on flawed: deviated (its report)" {
+		t.Errorf("the verdict link's label = %q", label)
+	}
+	// AND at a phone's width the page does not scroll sideways: the table scrolls in itself
+	ip.Viewport(t, 420, 800)
+	if w := browsertest.Eval[float64](t, ip, `document.documentElement.scrollWidth`); w > 420 {
+		t.Errorf("the index is %v px wide in a 420 px window, want no sideways scrolling", w)
+	}
+	ip.Viewport(t, 1280, 1000)
 	ip.Check(t)
 	p := b.Open(t, href, browsertest.FileOnly)
 	p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
