@@ -172,7 +172,10 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
 	defer cancel()
-	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment}
+	// The counts as reconciled (the report comes after the drain and the reconciliation), and the
+	// results index beside the report, which the lab writes at its end.
+	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment,
+		Documents: t.res.documents(""), Index: "index.html"}
 	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) {
 		run.Error = runErr.Error()
 	}

@@ -27,6 +27,12 @@ type Run struct {
 	Scenario, Experiment string
 	// Error is the run's error as the runner reported it, shown with the journal's. Optional.
 	Error string
+	// Documents is what became of the documents published during the run, in words, as the lab
+	// reconciled them ("506 published, 452 converted, ..."). Optional: a lab's trial has it.
+	Documents string
+	// Index is the results page the report belongs to, relative to the report ("index.html"), for a
+	// link back. Optional: a lab's trial has one.
+	Index string
 }
 
 // Dashboard is a deployed dashboard.
@@ -188,6 +194,7 @@ type errorBox struct{ Title, Error, Cause string }
 
 type model struct {
 	Title, Experiment, Scenario, ExecutionArn, RollbackOf, RolledBackBy string
+	Documents, Index                                                    string
 	Verdict, VerdictClass, VerdictText                                  string
 	Started, Ended, Duration                                            string
 	Errors                                                              []errorBox
@@ -220,7 +227,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		j = &experiments.Journal{}
 	}
 	m := model{Title: j.Title, Experiment: run.Experiment, Scenario: run.Scenario, ExecutionArn: j.ExecutionArn,
-		RollbackOf: j.RollbackOf, RolledBackBy: j.RolledBackBy, Verdict: j.Verdict}
+		RollbackOf: j.RollbackOf, RolledBackBy: j.RolledBackBy, Verdict: j.Verdict, Documents: run.Documents, Index: run.Index}
 	if m.Title == "" {
 		m.Title = "(untitled experiment)"
 	}

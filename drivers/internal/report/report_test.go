@@ -392,7 +392,9 @@ func TestReportInChromium(t *testing.T) {
 	putTraffic(store, sc, sc.t0.Add(-30*time.Second), sc.end)
 	body := labBody(t)
 	run := report.Run{Journal: sc.journal, Compiled: sc.compiled, Scenario: "flawed", Experiment: "exp_1-minor_delay",
-		Dashboards: []report.Dashboard{{Name: "ChaosLab-Dashboard", Body: body}}, Error: "verdict deviated"}
+		Dashboards: []report.Dashboard{{Name: "ChaosLab-Dashboard", Body: body}}, Error: "verdict deviated",
+		Documents: "506 published, 452 converted, 0 in the error queue, 54 pending in the work queue, 0 lost; 0 DynamoDB writes missing",
+		Index:     "../index.html"}
 	s, err := report.Fetch(context.Background(), cw, run)
 	if err != nil {
 		t.Fatal(err)
@@ -429,7 +431,14 @@ func TestReportInChromium(t *testing.T) {
 	p := b.Open(t, href, browsertest.FileOnly)
 	p.Wait(t, `document.body.dataset.rendered === "true"`, 10*time.Second)
 
-	// THEN the verdict is there in large type, and the error
+	// THEN it links back to the index, and says what became of the documents
+	if back := browsertest.Eval[string](t, p, `document.querySelector(".r-back a").href`); back != (&url.URL{Scheme: "file", Path: filepath.Join(dir, "index.html")}).String() {
+		t.Errorf("the link back = %q, want the index", back)
+	}
+	if docs := browsertest.Eval[string](t, p, `document.getElementById("documents").textContent`); docs != run.Documents {
+		t.Errorf("documents = %q", docs)
+	}
+	// AND the verdict is there in large type, and the error
 	verdict := browsertest.Eval[map[string]any](t, p, `(() => { const v = document.getElementById("verdict");
 		return {text: v.textContent, size: parseFloat(getComputedStyle(v).fontSize)}; })()`)
 	if verdict["text"] != "deviated" || verdict["size"].(float64) < 32 {
