@@ -57,3 +57,42 @@ func TestWriteIndexAccountsForEveryDocument(t *testing.T) {
 		t.Errorf("index lacks %q:\n%s", want, b)
 	}
 }
+
+// GIVEN a deviated run and one not steady before its fault WHEN the index is written THEN each
+// verdict says which reading decided it, its distance and tolerance (the lab's verdict table's
+// words); a held run says nothing more.
+func TestWriteIndexSaysWhy(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	rs := []Result{
+		{Experiment: "exp_2-dynamodb_disruption", Scenario: "flawed", Verdict: "deviated", Probes: []Probe{
+			{Name: "zero-sns-errors", Value: v(0), Tolerance: "0", Pass: true},
+			{Name: "messages-in-flight", Value: v(25.44), Tolerance: "[-10, 20]", Min: -10, Max: 20},
+		}},
+		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "not-steady-before", Before: []Probe{
+			{Name: "normal-error-rates", Value: v(7), Tolerance: "[0, 5]", Min: 0, Max: 5},
+		}},
+		{Experiment: "exp_3-output_write_failure", Scenario: "resilient", Verdict: "held", Probes: []Probe{
+			{Name: "messages-in-flight", Value: v(2), Tolerance: "[-10, 20]", Min: -10, Max: 20, Pass: true},
+		}},
+	}
+	path := filepath.Join(t.TempDir(), "index.html")
+	if err := writeIndex(path, rs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, want := range []string{
+		`<div class="r-why">after the fault: messages-in-flight 25.4, 5.4 above max (tolerance [-10, 20])</div>`,
+		`<div class="r-why">before the fault: normal-error-rates 7.0, 2.0 above max (tolerance [0, 5])</div>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index lacks %s", want)
+		}
+	}
+	if n := strings.Count(html, `class="r-why"`); n != 2 {
+		t.Errorf("%d why lines, want 2 (none for the held run)", n)
+	}
+}

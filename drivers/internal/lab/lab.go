@@ -266,13 +266,37 @@ func (r Result) documents(more string) string {
 		r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, more, r.Lost, r.WritesMissing)
 }
 
+// why is what decided a verdict other than held, for the index: the readings out of tolerance
+// after the fault (deviated), or before it (not steady before); "" otherwise.
+func (r Result) why() string {
+	probes, when := r.Probes, "after the fault"
+	switch r.Verdict {
+	case experiments.VerdictDeviated:
+	case experiments.VerdictNotSteadyBefore:
+		probes, when = r.Before, "before the fault"
+	default:
+		return ""
+	}
+	var out []string
+	for _, p := range probes {
+		if p.Pass || p.Value == nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %.1f, %s (tolerance %s)", p.Name, *p.Value, p.Distance(), p.Tolerance))
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return when + ": " + strings.Join(out, "; ")
+}
+
 // writeIndex writes the results page of one run of the lab: the verdict table, an experiment per
 // row and a scenario per column, each verdict linking to its report.
 func writeIndex(path string, rs []Result) error {
 	rows := make([]report.IndexRow, 0, len(rs))
 	for _, r := range rs {
 		row := report.IndexRow{Experiment: r.Experiment, Scenario: r.Scenario, Verdict: r.Verdict, Error: r.Error,
-			Detail: r.documents("")}
+			Detail: r.documents(""), Why: r.why()}
 		if e, err := experiments.LoadDefinition(r.Experiment); err == nil {
 			row.Title = e.Title // the shipped experiment's; none for another's
 		}

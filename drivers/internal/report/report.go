@@ -128,6 +128,8 @@ type IndexRow struct {
 	Report string
 	// Error is the run's error, if any; Detail one more line to show (e.g. "0 documents lost").
 	Error, Detail string
+	// Why is what decided the verdict, under it: the readings out of tolerance ("" for none).
+	Why string
 }
 
 // Index writes the lab's results page: a verdict table with an experiment per row and a
