@@ -114,7 +114,11 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	}
 	act.Parameter = name
 	act.Value, _ = json.Marshal(cfg)
-	c.faultValue(act.Value, vp, "the value is not a valid failure config")
+	if fc, ok := c.faultValue(act.Value, vp, "the value is not a valid failure config"); ok && strings.HasPrefix(p, "method") {
+		for _, note := range fc.EnvelopeNotes() { // a fault that would never fire on this SQS-fed function
+			c.note(p, "%s", note)
+		}
+	}
 	return act, len(c.problems) == n
 }
 
@@ -176,9 +180,10 @@ func (c *compiler) seconds(f float64, p string) int {
 
 // faultValue reports a fault parameter value that functions/failure would reject, with the very
 // parser the function reads the parameter with (faultconfig), under the action's path p: a typo
-// in an experiment fails at compile time, not as a silently fault-free run.
-func (c *compiler) faultValue(v []byte, p, what string) {
-	_, err := faultconfig.Parse(v)
+// in an experiment fails at compile time, not as a silently fault-free run. It returns the value
+// as the function reads it, and whether it is valid.
+func (c *compiler) faultValue(v []byte, p, what string) (faultconfig.Config, bool) {
+	cfg, err := faultconfig.Parse(v)
 	var ps faultconfig.Problems
 	if !errors.As(err, &ps) && err != nil {
 		ps = faultconfig.Problems{err}
@@ -186,4 +191,5 @@ func (c *compiler) faultValue(v []byte, p, what string) {
 	for _, e := range ps { // each a problem of the file's, as its other problems are
 		c.fail(p, "%s: %v", what, e)
 	}
+	return cfg, err == nil
 }

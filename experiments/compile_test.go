@@ -784,6 +784,16 @@ func TestNotesForWhatTheMachineDoesOtherwise(t *testing.T) {
 	if len(c.Notes) != 1 || c.Notes[0] != "configuration.aws_region: not used: the state machine works in its own stack's region" {
 		t.Errorf("aws_region: notes %v", c.Notes)
 	}
+	// A failure-lambda 1.0 condition on the SQS event's envelope never holds on this SQS-fed
+	// function (the parser accepts it, as failure-lambda does): a note on the method's action.
+	envelope := `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",
+		"arguments": {"name": "failureLambdaConfig", "type": "String", "overwrite": true,
+		"value": {"exception": {"enabled": true, "match": [{"path": "Records.0.eventSource", "operator": "eq", "value": "aws:sqs"}]}}}},
+		"pauses": {"after": 30}}`
+	c = mustCompile(t, experiment(t, plain, envelope), CompileOptions{Env: testEnv})
+	if len(c.Notes) != 1 || !strings.HasPrefix(c.Notes[0], `method[0]: the exception fault's condition Records.0.eventSource eq "aws:sqs" reads the SQS event's envelope`) {
+		t.Errorf("a condition on the envelope: notes %v", c.Notes)
+	}
 }
 
 func must[T any](v T, err error) T {

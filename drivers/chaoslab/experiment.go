@@ -16,7 +16,6 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
-	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // loadExperiment reads ref as a file if one exists at that path, else as a
@@ -188,13 +187,6 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 		}
 	}
 	if err == nil && len(out.Method) > 0 {
-		for _, a := range out.Method {
-			if fc, perr := faultconfig.Parse(a.Value); perr == nil { // the compiler parsed it: no error
-				for _, n := range fc.EnvelopeNotes() {
-					fmt.Fprintf(warn, "chaoslab: %s: note: %s\n", a.Name, n)
-				}
-			}
-		}
 		// The steady state after is observed from method[0]'s onset to the method's end. An onset
 		// (given or the default) that takes all of that time (the compiler clamps it to each pause)
 		// leaves that window empty: the run would judge nothing of the fault.
