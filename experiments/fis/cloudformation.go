@@ -117,14 +117,8 @@ func (c *cfnReader) properties(raw json.RawMessage) []byte {
 	}
 	return writeObject(keys, func(k string) (string, []byte, bool) {
 		ck := lowerFirst(k)
-		if fn := c.intrinsic(m[k]); fn != "" {
-			switch {
-			case ck == "tags":
-				return "", nil, false // the experiment's tags only: none read
-			case cfnUntranslated[ck]:
-				return ck, placeholder(fn), true // not carried over: named as such, unread
-			}
-			return ck, c.unresolved(ck, fn), true
+		if ck == "tags" && c.intrinsic(m[k]) != "" {
+			return "", nil, false // the experiment's tags only: none read
 		}
 		if ck == "actions" || ck == "targets" { // named members: each one's members in the API's spelling
 			return ck, c.named(m[k], ck), true
@@ -133,16 +127,17 @@ func (c *cfnReader) properties(raw json.RawMessage) []byte {
 	})
 }
 
-// named rewrites an object of named actions or targets.
+// named rewrites an object of named actions or targets (value says an intrinsic function in place
+// of one, or of them all).
 func (c *cfnReader) named(raw json.RawMessage, p string) []byte {
 	keys, m, err := object(raw)
 	if err != nil {
 		return raw
 	}
+	if fn := intrinsic(keys); fn != "" {
+		return c.unresolved(p, fn)
+	}
 	return writeObject(keys, func(name string) (string, []byte, bool) {
-		if fn := c.intrinsic(m[name]); fn != "" {
-			return name, c.unresolved(member(p, name), fn), true
-		}
 		return name, c.value(m[name], member(p, name), false, false, 2), true
 	})
 }

@@ -736,6 +736,9 @@ func TestCloudFormationEdges(t *testing.T) {
 		{"the whole Tags", `"Tags": {"team": "etl", "Name": "slow-etl"}`, `"Tags": {"Fn::If": ["c", {}, {}]}`, nil},
 		{"an action", `"slowdown": {`, `"other": {"Fn::If": ["c", {}, {}]}, "slowdown": {`,
 			map[string]string{"actions.other": "a CloudFormation intrinsic function (Fn::If)"}},
+		{"the whole Targets", `"Targets": {`, `"Targets": {"Fn::If": ["c", {}, {}]}, "Unused": {`,
+			map[string]string{"targets": "a CloudFormation intrinsic function (Fn::If)", "unused": "unknown member of an experiment template",
+				"actions.slowdown.targets.Functions": `no target is named "EtlFunction"`}},
 	} {
 		data := strings.Replace(base, c.from, c.to, 1)
 		if data == base {
