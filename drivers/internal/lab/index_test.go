@@ -16,15 +16,7 @@ func TestWriteIndexLinksEveryReport(t *testing.T) {
 		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "held", Report: filepath.Join(dir, "resilient-exp_1-minor_delay.report.html")},
 		{Experiment: "exp_2-dynamodb_disruption", Scenario: "flawed", Verdict: "error", Error: "deploy: boom"},
 	}
-	path := filepath.Join(dir, "index.html")
-	if err := writeIndex(path, rs); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	html := string(b)
+	html := indexOf(t, dir, rs)
 	for _, want := range []string{`href="flawed-exp_1-minor_delay.report.html"`, `href="resilient-exp_1-minor_delay.report.html"`,
 		"deviated", "held", "exp_2-dynamodb_disruption", "deploy: boom",
 		"Dependency disruption should not impact processing"} { // the shipped experiment's title
@@ -41,20 +33,12 @@ func TestWriteIndexLinksEveryReport(t *testing.T) {
 // for every published document (converted, in the error queue, pending, lost), as the console's
 // does: "506 published, 501 converted, 0 lost" left five unexplained.
 func TestWriteIndexAccountsForEveryDocument(t *testing.T) {
-	dir := t.TempDir()
 	r := Result{Experiment: "exp_2-dynamodb_disruption", Scenario: "resilient", Verdict: "held", Published: 506, Pending: 1, WritesMissing: 0}
 	r.Documents.Converted, r.Documents.InErrorQueue = 500, 5
-	path := filepath.Join(dir, "index.html")
-	if err := writeIndex(path, []Result{r}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	html := indexOf(t, t.TempDir(), []Result{r})
 	want := "506 published, 500 converted, 5 in the error queue, 1 pending in the work queue, 0 lost; 0 DynamoDB writes missing"
-	if !strings.Contains(string(b), want) {
-		t.Errorf("index lacks %q:\n%s", want, b)
+	if !strings.Contains(html, want) {
+		t.Errorf("index lacks %q:\n%s", want, html)
 	}
 }
 
@@ -75,15 +59,7 @@ func TestWriteIndexSaysWhy(t *testing.T) {
 			{Name: "messages-in-flight", Value: v(2), Tolerance: "[-10, 20]", Min: -10, Max: 20, Pass: true},
 		}},
 	}
-	path := filepath.Join(t.TempDir(), "index.html")
-	if err := writeIndex(path, rs); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	html := string(b)
+	html := indexOf(t, t.TempDir(), rs)
 	for _, want := range []string{
 		`<div class="r-why">after the fault: messages-in-flight 25.4, 5.4 above max (tolerance [-10, 20])</div>`,
 		`<div class="r-why">before the fault: normal-error-rates 7.0, 2.0 above max (tolerance [0, 5])</div>`,
@@ -95,4 +71,18 @@ func TestWriteIndexSaysWhy(t *testing.T) {
 	if n := strings.Count(html, `class="r-why"`); n != 2 {
 		t.Errorf("%d why lines, want 2 (none for the held run)", n)
 	}
+}
+
+// indexOf writes the index of rs into dir, as the lab does, and returns it.
+func indexOf(t *testing.T, dir string, rs []Result) string {
+	t.Helper()
+	path := filepath.Join(dir, "index.html")
+	if err := writeIndex(path, rs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
