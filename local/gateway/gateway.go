@@ -313,13 +313,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if service == "s3" {
 			S3RequestID(w)
 		}
-		if _, aerr := authParams(auth); auth != "" && aerr != nil {
-			writeAuthError(w, r, service, aerr, false) // malformed, or another mechanism (SigV2)
-			return
-		}
-		if _, aerr := parseSignature(r); auth == "" && presignedParams(r) && aerr != nil {
-			writeAuthError(w, r, service, aerr, true) // a presigned URL without its credential
-			return
+		if auth != "" {
+			if _, aerr := authParams(auth); aerr != nil {
+				writeAuthError(w, r, service, aerr, false) // malformed, or another mechanism (SigV2)
+				return
+			}
+		} else if presignedParams(r) {
+			if _, aerr := parseSignature(r); aerr != nil {
+				writeAuthError(w, r, service, aerr, true) // a presigned URL without its credential
+				return
+			}
 		}
 		if service == "s3" {
 			// An anonymous S3 request (curl of an object's URL): S3 answers 403 AccessDenied, its
