@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/ssmname"
@@ -147,7 +148,7 @@ func (p *PipelineProps) Validate() error {
 	// SSM's rule (the local Parameter Store answers with the same), so that a name taken here is one
 	// CloudFormation's PutParameter takes. Its ARN's length depends on the region and the account,
 	// unknown here: counted in us-east-1, the shortest of the common regions' names.
-	if n := v.FaultParameterName; n != "" && !strings.Contains(n, "${Token[") { // a token is known at deploy (CDK skips it too)
+	if n := v.FaultParameterName; n != "" && !*awscdk.Token_IsUnresolved(&n) { // a token is known at deploy (CDK skips it too)
 		if err := ssmname.CheckName(n); err != nil {
 			bad("FaultParameterName", "%q is not a name SSM takes: %v", n, err)
 		} else if arn := ssmname.ARN("us-east-1", "123456789012", n); len(arn) > ssmname.MaxARN {
