@@ -353,6 +353,7 @@
     s.widget = w;
     s.view = view;
     var data = [a.xs].concat(a.drawn);
+    s.judged = judgedView(w); // before the chart computes its scales (yRange)
     var key = seriesKey(w);
     if (!s.chart || s.key !== key) {
       if (s.chart) s.chart.destroy();
@@ -434,10 +435,9 @@
         // outside them (in flight at -1,235 % after a rollback) squeezed the band and the failing
         // mark into a few pixels. The axis keeps the band and the marks, and the line at most their
         // own height beyond them; clipNote says where the line goes past.
-        var view = judgedView(w);
-        if (view) {
-          lo = Math.max(lo, view[0]);
-          hi = Math.min(hi, view[1]);
+        if (s.judged) {
+          lo = Math.max(lo, s.judged[0]);
+          hi = Math.min(hi, s.judged[1]);
         }
       }
       var axis = scale === "y" ? (w.yAxis && w.yAxis.left) : (w.yAxis && w.yAxis.right);
@@ -469,9 +469,9 @@
   }
 
   // clipNote says, above the chart, that its line leaves the axis (yRange keeps a probe chart's
-  // band and marks in view, judgedView) and how far.
+  // band and marks in view, s.judged) and how far.
   function clipNote(s, w, drawn) {
-    var view = judgedView(w), min = Infinity, max = -Infinity;
+    var view = s.judged, min = Infinity, max = -Infinity;
     (w.lines || []).forEach(function (l, k) {
       if (l.axis === "right") return;
       drawn[k].forEach(function (v) { if (v != null && isFinite(v)) { min = Math.min(min, v); max = Math.max(max, v); } });
@@ -480,9 +480,10 @@
     var beyond = view ? (w.marks || []).filter(function (m) {
       return !m.noData && m.value != null && isFinite(m.value) && (m.value < view[0] || m.value > view[1]);
     }) : [];
-    s.clip = view && (min < view[0] || max > view[1] || beyond.length) ? { min: min, max: max, marks: beyond } : null;
-    s.box.dataset.clipped = s.clip ? "true" : "false";
-    if (!s.clip) {
+    var lineBeyond = view && (min < view[0] || max > view[1]);
+    var clipped = lineBeyond || beyond.length > 0;
+    s.box.dataset.clipped = clipped ? "true" : "false";
+    if (!clipped) {
       if (note) note.remove();
       return;
     }
@@ -491,8 +492,8 @@
       s.box.insertBefore(note, s.body);
     }
     var parts = [];
-    if (s.clip.min < Infinity && (s.clip.min < view[0] || s.clip.max > view[1])) parts.push("the line (from " + fmt(s.clip.min) + " to " + fmt(s.clip.max) + ")");
-    s.clip.marks.forEach(function (m) { parts.push((m.label ? m.label + " " : "") + fmt(m.value)); });
+    if (lineBeyond) parts.push("the line (from " + fmt(min) + " to " + fmt(max) + ")");
+    beyond.forEach(function (m) { parts.push((m.label ? m.label + " " : "") + fmt(m.value)); });
     note.textContent = "Beyond the axis, which is kept to the tolerance and the judged readings: " + parts.join(", ");
   }
 
