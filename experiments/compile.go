@@ -126,6 +126,11 @@ func (c *compiler) compile() *Compiled {
 	if strings.TrimSpace(e.Title) == "" {
 		c.fail("title", "required")
 	}
+	// Chaos Toolkit refuses an experiment without a description (chaoslib's "experiment requires a
+	// description"); one that runs here must run there.
+	if strings.TrimSpace(e.Description) == "" {
+		c.fail("description", "required, as Chaos Toolkit requires it: a sentence saying what the experiment asks")
+	}
 	c.noControls(e.Controls, "controls")
 	c.runtime()
 	c.configuration()

@@ -149,7 +149,7 @@ func TestSeedLab4CompilesUnchanged(t *testing.T) {
 
 // base is a minimal valid experiment; tests patch it.
 const base = `{
- "title": "t",
+ "title": "t", "description": "d",
  "configuration": {"topic": {"type": "env", "key": "SNS_TOPIC_NAME"}, "lit": "literal-queue", "dflt": {"type": "env", "key": "NOPE", "default": "fallback"}},
  "steady-state-hypothesis": {"title": "h", "probes": [PROBES]},
  "method": [METHOD],
@@ -400,7 +400,7 @@ func TestUnknownKeys(t *testing.T) {
 func TestChaosToolkitKeysAccepted(t *testing.T) {
 	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
 	src = strings.NewReplacer(
-		`"title": "t",`, `"title": "t", "version": "1.0.0", "description": "d", "tags": ["a"], "contributions": {"reliability": "high"},
+		`"title": "t",`, `"title": "t", "version": "1.0.0", "tags": ["a"], "contributions": {"reliability": "high"},
 		 "secrets": {"aws": {"token": {"type": "env", "key": "AWS_TOKEN"}}}, "controls": null,
 		 "runtime": {"rollbacks": {"strategy": "always"}, "hypothesis": {"strategy": "default"}},
 		 "extensions": [{"name": "vendorX", "data": "..."}, {"name": "chaoslab-journal", "verdict": "held"}],`,
@@ -801,4 +801,18 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// Chaos Toolkit refuses an experiment without a description ("experiment requires a
+// description"); validate did not, so a file that passed here failed in `chaos run`.
+func TestDescriptionRequired(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	for _, desc := range []string{``, `"description": "",`, `"description": "  ",`} {
+		e := parseExperiment(t, strings.Replace(src, `"description": "d",`, desc, 1))
+		err := Validate(e)
+		var cerr *Error
+		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), "description: required, as Chaos Toolkit requires it") {
+			t.Errorf("description %q: err = %v, want the one problem that the description is required", desc, err)
+		}
+	}
 }
