@@ -139,6 +139,9 @@ func (c *compiler) compile() *Compiled {
 		c.fail("steady-state-hypothesis", "required: an experiment without a hypothesis cannot deviate")
 	} else {
 		out.SteadyState.Title = e.SteadyState.Title
+		if strings.TrimSpace(e.SteadyState.Title) == "" {
+			c.fail("steady-state-hypothesis.title", "required, as Chaos Toolkit requires it: a sentence saying what holds")
+		}
 		c.noControls(e.SteadyState.Controls, "steady-state-hypothesis.controls")
 		if len(e.SteadyState.Probes) == 0 {
 			c.fail("steady-state-hypothesis.probes", "at least one probe is required")

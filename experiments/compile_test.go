@@ -804,15 +804,22 @@ func must[T any](v T, err error) T {
 }
 
 // Chaos Toolkit refuses an experiment without a description ("experiment requires a
-// description"); validate did not, so a file that passed here failed in `chaos run`.
-func TestDescriptionRequired(t *testing.T) {
+// description") and a hypothesis without a title ("hypothesis requires a title"); validate did
+// not, so a file that passed here failed in `chaos run`.
+func TestDescriptionAndHypothesisTitleRequired(t *testing.T) {
 	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
-	for _, desc := range []string{``, `"description": "",`, `"description": "  ",`} {
-		e := parseExperiment(t, strings.Replace(src, `"description": "d",`, desc, 1))
+	for _, tt := range []struct{ from, to, want string }{
+		{`"description": "d",`, ``, "description: required, as Chaos Toolkit requires it"},
+		{`"description": "d",`, `"description": "",`, "description: required, as Chaos Toolkit requires it"},
+		{`"description": "d",`, `"description": "  ",`, "description: required, as Chaos Toolkit requires it"},
+		{`{"title": "h",`, `{`, "steady-state-hypothesis.title: required, as Chaos Toolkit requires it"},
+		{`{"title": "h",`, `{"title": "",`, "steady-state-hypothesis.title: required, as Chaos Toolkit requires it"},
+	} {
+		e := parseExperiment(t, strings.Replace(src, tt.from, tt.to, 1))
 		err := Validate(e)
 		var cerr *Error
-		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), "description: required, as Chaos Toolkit requires it") {
-			t.Errorf("description %q: err = %v, want the one problem that the description is required", desc, err)
+		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s → %s: err = %v, want the one problem %q", tt.from, tt.to, err, tt.want)
 		}
 	}
 }
