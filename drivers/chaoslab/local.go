@@ -78,6 +78,9 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	switch sub {
 	case "up", "deploy", "delete", "env", "down":
 	default:
+		if strings.HasPrefix(sub, "-") {
+			return cli.Argsf(fs, localSynopsis, "chaoslab local: %s before the subcommand: write the subcommand first, then its flags (chaoslab local <up|deploy|delete|env|down> %s ...)", sub, sub)
+		}
 		return cli.Argsf(fs, localSynopsis, "chaoslab local: unknown subcommand %q: want up, deploy, delete, env or down", sub)
 	}
 	if err := cli.Parse(fs, args[1:]); err != nil {

@@ -1248,6 +1248,7 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"fault", "-for", "2m"}, "-for before the subcommand", faultSynopsis},
 		{[]string{"fault", "status", "x"}, `unexpected arguments ["x"]`, faultSynopsis},
 		{[]string{"local", "up", "extra"}, `unexpected argument "extra"`, localSynopsis},
+		{[]string{"local", "-dir", "x", "env"}, "-dir before the subcommand: write the subcommand first", localSynopsis},
 		{[]string{"list", "x"}, `unexpected arguments ["x"]`, "chaoslab list"},
 		{[]string{"bench", "x"}, `unexpected arguments ["x"]`, "chaoslab bench [flags]"},
 		{[]string{"lab", "x"}, `unexpected arguments ["x"]`, "chaoslab lab [flags]"},
