@@ -166,16 +166,26 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 	d.ErrorRate = math(ErrorRateExpression, "Error %", map[string]awscloudwatch.IMetric{
 		"jsonSent": jsonSent, "lambdaErrors": lambdaErrors})
 
-	graph := func(title string, width float64, left []awscloudwatch.IMetric, right ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+	// Each graph's axes say what they count (yAxis.<side>.label, the metric's own unit hidden): the
+	// metric math has no unit for CloudWatch to show, and a count beside a percentage read as one.
+	type axis struct {
+		label   string
+		metrics []awscloudwatch.IMetric
+	}
+	yAxis := func(label string) *awscloudwatch.YAxisProps {
+		return &awscloudwatch.YAxisProps{Label: jsii.String(label), ShowUnits: jsii.Bool(false)}
+	}
+	graph := func(title string, width float64, left axis, right ...axis) awscloudwatch.IWidget {
 		props := &awscloudwatch.GraphWidgetProps{
-			Title:  jsii.String(title),
-			Width:  jsii.Number(width),
-			Height: jsii.Number(6),
-			Left:   &left,
-			Period: period,
+			Title:     jsii.String(title),
+			Width:     jsii.Number(width),
+			Height:    jsii.Number(6),
+			Left:      &left.metrics,
+			LeftYAxis: yAxis(left.label),
+			Period:    period,
 		}
 		if len(right) > 0 {
-			props.Right = &right
+			props.Right, props.RightYAxis = &right[0].metrics, yAxis(right[0].label)
 		}
 		return awscloudwatch.NewGraphWidget(props)
 	}
@@ -188,38 +198,38 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 			Period:  period,
 		})
 	}
-	ms := func(m ...awscloudwatch.IMetric) []awscloudwatch.IMetric { return m }
+	on := func(label string, m ...awscloudwatch.IMetric) axis { return axis{label, m} }
 
 	rows := [][]awscloudwatch.IWidget{
 		// The steady state: trend and current value of each percentage.
-		{graph("In flight %", 8, ms(d.InFlight)), graph("Complete %", 8, ms(d.Complete)), graph("Error %", 8, ms(d.ErrorRate))},
+		{graph("In flight %", 8, on("%", d.InFlight)), graph("Complete %", 8, on("%", d.Complete)), graph("Error %", 8, on("%", d.ErrorRate))},
 		{single("In flight %", d.InFlight), single("Complete %", d.Complete), single("Error %", d.ErrorRate)},
 		// Traffic through the pipeline.
 		{
-			graph("JSON queue", 8, ms(jsonSent, jsonReceived)),
-			graph("CSV queue", 8, ms(csvSent, csvReceived)),
-			graph("Symbol writes", 8, ms(symbolWrites)),
+			graph("JSON queue", 8, on("messages", jsonSent, jsonReceived)),
+			graph("CSV queue", 8, on("messages", csvSent, csvReceived)),
+			graph("Symbol writes", 8, on("writes", symbolWrites)),
 		},
 		{
-			graph("CSV notifications (SNS)", 12, ms(
+			graph("CSV notifications (SNS)", 12, on("notifications",
 				sns("NumberOfNotificationsFailed", "Failed"),
 				sns("NumberOfNotificationsDelivered", "Delivered"),
 				sns("NumberOfMessagesPublished", "Published"))),
 			graph("Error queue", 12,
-				ms(queue(v.ErrorQueueName, "ApproximateNumberOfMessagesVisible", "Maximum", "Messages visible")),
-				queue(v.ErrorQueueName, "ApproximateAgeOfOldestMessage", "Maximum", "Oldest message age (s)")),
+				on("messages", queue(v.ErrorQueueName, "ApproximateNumberOfMessagesVisible", "Maximum", "Messages visible")),
+				on("seconds", queue(v.ErrorQueueName, "ApproximateAgeOfOldestMessage", "Maximum", "Oldest message age (s)"))),
 		},
 		// The function's health. ConcurrentExecutions is spelled as AWS publishes it (the seed misspelled
 		// it, so its widget never showed data).
 		{
-			graph("Function duration (ms)", 8, ms(
+			graph("Function duration (ms)", 8, on("ms",
 				lambda("Duration", "Average", "Average"),
 				lambda("Duration", "Maximum", "Maximum"))),
-			graph("Function invocations", 8, ms(
+			graph("Function invocations", 8, on("invocations",
 				lambda("Invocations", "Sum", "Invocations"),
 				lambdaErrors,
 				lambda("Throttles", "Sum", "Throttles"))),
-			graph("Function concurrency", 8, ms(lambda("ConcurrentExecutions", "Maximum", "Concurrent executions"))),
+			graph("Function concurrency", 8, on("executions", lambda("ConcurrentExecutions", "Maximum", "Concurrent executions"))),
 		},
 	}
 	widgets := make([]*[]awscloudwatch.IWidget, len(rows))

@@ -74,6 +74,10 @@ type widget struct {
 		View    string  `json:"view"`
 		Period  float64 `json:"period"`
 		Metrics [][]any `json:"metrics"`
+		YAxis   map[string]struct {
+			Label     string `json:"label"`
+			ShowUnits *bool  `json:"showUnits"`
+		} `json:"yAxis"`
 	} `json:"properties"`
 }
 
@@ -280,5 +284,43 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every graph's axes say what they count, and the metric's own unit is not shown beside it: the
+// percentages are metric math, which has no unit, and the error queue's right axis is seconds
+// beside a count of messages on its left.
+func TestGraphAxesSayWhatTheyCount(t *testing.T) {
+	want := map[string]string{
+		"In flight %": "left=%", "Complete %": "left=%", "Error %": "left=%",
+		"JSON queue": "left=messages", "CSV queue": "left=messages", "Symbol writes": "left=writes",
+		"CSV notifications (SNS)": "left=notifications", "Error queue": "left=messages right=seconds",
+		"Function duration (ms)": "left=ms", "Function invocations": "left=invocations", "Function concurrency": "left=executions",
+	}
+	got := map[string]string{}
+	for _, w := range widgets(t, body(t, names())) {
+		if w.Properties.View == "singleValue" {
+			continue
+		}
+		var axes []string
+		for _, side := range []string{"left", "right"} {
+			a, ok := w.Properties.YAxis[side]
+			if !ok {
+				continue
+			}
+			if a.ShowUnits == nil || *a.ShowUnits {
+				t.Errorf("%q: the %s axis shows the metric's unit beside its label", w.Properties.Title, side)
+			}
+			axes = append(axes, side+"="+a.Label)
+		}
+		got[w.Properties.Title] = strings.Join(axes, " ")
+	}
+	for title, axes := range want {
+		if got[title] != axes {
+			t.Errorf("%q: axes %q, want %q", title, got[title], axes)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("graphs %v, want %d", got, len(want))
 	}
 }
