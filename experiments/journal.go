@@ -68,11 +68,18 @@ type ProbeResult struct {
 	Query     string    `json:"query"`
 	Tolerance Tolerance `json:"tolerance"`
 	Value     *float64  `json:"value"` // nil: CloudWatch returned no data
-	Status    string    `json:"status"`
-	Pass      bool      `json:"pass"`
-	Start     string    `json:"start"`
-	End       string    `json:"end"`
+	// NoData says that Value is the 0 an empty result counts as (the probe's noData "zero", as
+	// chaosaws reads no data): CloudWatch returned nothing for the window.
+	NoData bool   `json:"noData,omitempty"`
+	Status string `json:"status"`
+	Pass   bool   `json:"pass"`
+	Start  string `json:"start"`
+	End    string `json:"end"`
 }
+
+// ReadNothing says whether CloudWatch returned nothing for the probe's window: no value, or the 0
+// an empty result counts as (NoData).
+func (p ProbeResult) ReadNothing() bool { return p.Value == nil || p.NoData }
 
 // Unjudged says where a probe's value is without judging it, for a phase the verdict does not read
 // (the steady state after the rollbacks): "inside, not judged", "outside, not judged" or "no data,

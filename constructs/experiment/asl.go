@@ -330,7 +330,10 @@ func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
 		if valuePath == "" {
 			params["value"] = nil
 		} else {
-			params["value.$"] = valuePath
+			// noData: the value is the 0 a probe counts an empty result as (noData "zero", as
+			// chaosaws does), so that the journal can say so: a misspelt metric or a pipeline
+			// without load reads 0, and 0 is inside many tolerances.
+			params["value.$"], params["noData.$"] = valuePath+".v", valuePath+".noData"
 		}
 		s := obj{"Type": "Pass", "Parameters": params}
 		if recordPath != "$" { // "$" is the default; some interpreters mishandle it written out
@@ -358,15 +361,15 @@ func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
 			obj{"Variable": "$.query.results[0].Values[0]", "IsPresent": true, "Next": p + ".Value"},
 			obj{"Variable": "$.probe.noData", "StringEquals": experiments.NoDataZero, "Next": p + ".Zero"},
 		}, "Default": p + ".NoData"},
-		p + ".Value": obj{"Type": "Pass", "Parameters": obj{"v.$": "$.query.results[0].Values[0]"}, "ResultPath": "$.value", "Next": p + ".Check"},
-		p + ".Zero":  obj{"Type": "Pass", "Result": obj{"v": 0}, "ResultPath": "$.value", "Next": p + ".Check"},
+		p + ".Value": obj{"Type": "Pass", "Parameters": obj{"v.$": "$.query.results[0].Values[0]", "noData": false}, "ResultPath": "$.value", "Next": p + ".Check"},
+		p + ".Zero":  obj{"Type": "Pass", "Result": obj{"v": 0, "noData": true}, "ResultPath": "$.value", "Next": p + ".Check"},
 		p + ".Check": obj{"Type": "Choice", "Choices": []any{obj{"And": []any{
 			obj{"Variable": "$.value.v", "IsNumeric": true},
 			obj{"Variable": "$.value.v", "NumericGreaterThanEqualsPath": "$.probe.tolerance.min"},
 			obj{"Variable": "$.value.v", "NumericLessThanEqualsPath": "$.probe.tolerance.max"},
 		}, "Next": p + ".OK"}}, "Default": p + ".Deviated"},
-		p + ".OK":       record(experiments.ProbeOK, true, "$.value.v", okNext),
-		p + ".Deviated": record(experiments.ProbeDeviated, false, "$.value.v", deviatedNext),
+		p + ".OK":       record(experiments.ProbeOK, true, "$.value", okNext),
+		p + ".Deviated": record(experiments.ProbeDeviated, false, "$.value", deviatedNext),
 		p + ".NoData":   record(experiments.ProbeNoData, false, "", noDataNext),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -500,6 +501,20 @@ func TestLabUnderIAM(t *testing.T) {
 		}
 		if !seen.made(full.smRole, "ssm AmazonSSM.PutParameter") || !seen.made(full.smRole, "monitoring") {
 			t.Errorf("the machine's role made no PutParameter or no GetMetricData; seen:\n%s", seen)
+		}
+		// Nothing flowed: every probe read no data and counted it as 0, and the journal says so
+		// (a 0 inside a tolerance read as a pass with nothing measured).
+		j, err := experiments.ParseJournal([]byte(aws.ToString(d.Output)))
+		if err != nil {
+			t.Fatalf("the execution's output is not a journal: %v\n%s", err, aws.ToString(d.Output))
+		}
+		for _, p := range slices.Concat(j.Before, j.After) {
+			if p.Value == nil || *p.Value != 0 || !p.NoData {
+				t.Errorf("probe %s: value %v, noData %t; want the 0 of no data, marked noData", p.Name, p.Value, p.NoData)
+			}
+		}
+		if len(j.Before) == 0 || len(j.After) == 0 {
+			t.Errorf("journal without probes before or after: %s", aws.ToString(d.Output))
 		}
 	})
 

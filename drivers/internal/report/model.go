@@ -354,7 +354,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		}
 		if g := j.GuardBreach; g != nil {
 			t := parseTime(g.Probe.End)
-			add("Guard breached", "guard", fmt.Sprintf("%s = %s, tolerance %s: the method ended early", g.Probe.Name, value(g.Probe.Value), g.Probe.Tolerance.Text), true, t, t, true)
+			add("Guard breached", "guard", fmt.Sprintf("%s = %s, tolerance %s: the method ended early", g.Probe.Name, value(g.Probe), g.Probe.Tolerance.Text), true, t, t, true)
 		}
 		a, b = window(j.After)
 		add("Steady state after", "after", phaseDetail(j.After), j.After != nil, a, b, false)
@@ -414,18 +414,22 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	return m
 }
 
-func value(v *float64) string {
-	if v == nil {
+// value is a probe's value as the table shows it; the 0 an empty result counts as says so.
+func value(p experiments.ProbeResult) string {
+	switch {
+	case p.Value == nil:
 		return "no data"
+	case p.NoData:
+		return strconv.FormatFloat(*p.Value, 'g', 6, 64) + " (no data)"
 	}
-	return strconv.FormatFloat(*v, 'g', 6, 64)
+	return strconv.FormatFloat(*p.Value, 'g', 6, 64)
 }
 
 // phaseAfterRollback names the phase whose probes the verdict does not read.
 const phaseAfterRollback = "after rollback"
 
 func row(phase string, p experiments.ProbeResult) probeRow {
-	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p.Value), Tolerance: p.Tolerance.Text,
+	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p), Tolerance: p.Tolerance.Text,
 		Status: p.Status, Pass: p.Pass}
 	if phase == phaseAfterRollback {
 		r.Unjudged = p.Unjudged()

@@ -33,3 +33,23 @@ func TestPhasesThatDidNotRunClaimNothing(t *testing.T) {
 		}
 	}
 }
+
+// The probe table says which 0 is the 0 an empty result counts as (chaosaws' way): a misspelt
+// metric or a pipeline without load reads it, and it passes any tolerance that holds 0.
+func TestProbeTableSaysWhichZeroIsNoData(t *testing.T) {
+	zero, also := 0.0, 0.0
+	j := &experiments.Journal{Title: "x", Before: []experiments.ProbeResult{
+		{Name: "empty", Value: &zero, NoData: true, Pass: true},
+		{Name: "measured", Value: &also, Pass: true},
+		{Name: "none", Status: experiments.ProbeNoData}}}
+	m := buildModel(Run{Journal: j}, nil, time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC))
+	want := map[string]string{"empty": "0 (no data)", "measured": "0", "none": "no data"}
+	for _, r := range m.Probes {
+		if r.Value != want[r.Name] {
+			t.Errorf("%s: value %q, want %q", r.Name, r.Value, want[r.Name])
+		}
+	}
+	if len(m.Probes) != len(want) {
+		t.Errorf("%d rows, want %d", len(m.Probes), len(want))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 
@@ -55,6 +56,9 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 			if len(v) > 10 {
 				v = strconv.FormatFloat(*p.Value, 'g', 6, 64)
 			}
+			if p.NoData {
+				v += " (no data)"
+			}
 		}
 		res := "pass"
 		switch {
@@ -103,9 +107,27 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		}
 	}
 	fmt.Fprintf(w, "verdict: %s\n", j.Verdict)
-	if j.Verdict == experiments.VerdictNotSteadyBefore && noDataBefore(j) {
-		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber, each with this run's -outputs and -stack), then run the experiment again")
+	switch {
+	case j.Verdict == experiments.VerdictNotSteadyBefore && noDataBefore(j):
+		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. "+startLoad)
+	case (j.Verdict == experiments.VerdictHeld || j.Verdict == experiments.VerdictDeviated) && readNothing(j):
+		fmt.Fprintln(w, "hint:    every probe read no data and counted it as 0 (as chaosaws reads no data): nothing was measured, "+
+			"and this verdict judged zeros. Check that each probe names a metric of the stack (name, namespace, dimensions), and "+startLoad)
 	}
+}
+
+// startLoad is what a run on a pipeline without load must do first.
+const startLoad = "Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber, each with this run's -outputs and -stack), then run the experiment again"
+
+// readNothing says whether every probe judged before and after the fault read no data (counted as
+// 0 or not): a run that measured nothing, whatever its verdict.
+func readNothing(j *experiments.Journal) bool {
+	for _, p := range slices.Concat(j.Before, j.After) {
+		if !p.ReadNothing() {
+			return false
+		}
+	}
+	return len(j.Before)+len(j.After) > 0
 }
 
 // noDataBefore says whether every probe of the check before the fault read no data (a run on a

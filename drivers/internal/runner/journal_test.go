@@ -60,6 +60,36 @@ func TestPrintJournalSaysWhenNothingFlowed(t *testing.T) {
 	}
 }
 
+// A probe that counts no data as 0 (chaosaws' way) passes a tolerance that holds 0 with nothing
+// measured: its value says "(no data)", and a run in which every judged probe read nothing says
+// that its verdict judged zeros, whatever the verdict. One probe with data is a run that measured.
+func TestPrintJournalSaysWhenEveryProbeReadNothing(t *testing.T) {
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
+	zero, two := 0.0, 2.0
+	noData := experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: &zero, NoData: true, Status: experiments.ProbeOK, Pass: true}
+	measured := experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: &two, Status: experiments.ProbeOK, Pass: true}
+	for _, tc := range []struct {
+		name          string
+		verdict       string
+		before, after experiments.ProbeResult
+		hint          bool
+	}{
+		{name: "held on zeros", verdict: experiments.VerdictHeld, before: noData, after: noData, hint: true},
+		{name: "deviated on zeros", verdict: experiments.VerdictDeviated, before: noData, after: noData, hint: true},
+		{name: "data after the fault", verdict: experiments.VerdictHeld, before: noData, after: measured},
+		{name: "data before the fault", verdict: experiments.VerdictHeld, before: measured, after: noData},
+	} {
+		var out bytes.Buffer
+		PrintJournal(&out, &experiments.Journal{Verdict: tc.verdict, Before: []experiments.ProbeResult{tc.before}, After: []experiments.ProbeResult{tc.after}})
+		if got := bytes.Contains(out.Bytes(), []byte("hint:    every probe read no data and counted it as 0")) && bytes.Contains(out.Bytes(), []byte("names a metric of the stack")); got != tc.hint {
+			t.Errorf("%s: hint printed %v, want %v:\n%s", tc.name, got, tc.hint, out.String())
+		}
+		if tc.before.NoData && !regexp.MustCompile(`(?m)^before\s+errors\s+0 \(no data\)\s+\[0, 5\]\s+pass$`).Match(out.Bytes()) {
+			t.Errorf("%s: the 0 of no data is not said so:\n%s", tc.name, out.String())
+		}
+	}
+}
+
 // A probe's progress line names the probe: its query's label, when that is more than the id.
 func TestMetricValuesNameTheProbe(t *testing.T) {
 	for _, tc := range []struct{ output, want string }{
