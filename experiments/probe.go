@@ -6,9 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // probe translates a steady-state hypothesis probe (an `aws cloudwatch get-metric-data` process, a
@@ -111,6 +116,10 @@ func (c *compiler) queryValue(pr *CompiledProbe, raw any, p string) {
 	dec.DisallowUnknownFields()
 	var qs []MetricDataQuery
 	if err := dec.Decode(&qs); err != nil {
+		if ps := checkValue(b, reflect.TypeFor[[]MetricDataQuery](), p); len(ps) > 0 {
+			c.problems = append(c.problems, ps...)
+			return
+		}
 		c.fail(p, "metric data queries: want CloudWatch MetricDataQuery objects: %v", err)
 		return
 	}
@@ -152,12 +161,36 @@ func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p strin
 		}
 		if m := q.MetricStat; m != nil && (m.Metric.Namespace == "" || m.Metric.MetricName == "" || m.Stat == "") {
 			c.fail(qp+".MetricStat", "Metric.Namespace, Metric.MetricName and Stat are required")
+		} else if m != nil && !strings.Contains(m.Stat, "${") {
+			// CloudWatch refuses another statistic ("sum"), and only when the machine queries it:
+			// after the window before the fault, minutes into the run.
+			if why := badStatistic(m.Stat, false, false); why != "" {
+				c.fail(qp+".MetricStat.Stat", "%s", why)
+			}
 		}
 		if q.ReturnData == nil || *q.ReturnData {
 			if returned >= 0 {
 				c.fail(qp+".ReturnData", "only one query may return data (set ReturnData false on %s or %s): the probe checks MetricDataResults[0]", qs[returned].Id, q.Id)
 			}
 			returned = i
+		}
+	}
+	// An expression's ids must be this probe's queries': CloudWatch refuses another ("Unrecognized
+	// metric id"), as it refuses a statistic, only when the machine queries it.
+	known := slices.Sorted(maps.Keys(ids))
+	for i, q := range qs {
+		if strings.Contains(q.Expression, "${") {
+			continue
+		}
+		for _, id := range expressionIDs(q.Expression) {
+			if ids[id] {
+				continue
+			}
+			hint := ""
+			if near := suggest.Nearest(id, known); near != "" {
+				hint = fmt.Sprintf("; did you mean %s?", near)
+			}
+			c.fail(fmt.Sprintf("%s[%d].Expression", p, i), "%q is not the Id of a query of this probe (%s)%s", id, strings.Join(known, ", "), hint)
 		}
 	}
 	if returned < 0 {
@@ -243,4 +276,43 @@ func numbersToFloat(v any) any {
 		}
 	}
 	return v
+}
+
+// expressionIDs lists the query ids a metric math expression names, once each, in order: the words
+// that start with a lower-case letter (an Id's first character) and are not a function's (a word
+// followed by "("), outside quoted strings (a SEARCH's text). Function names and keywords are upper
+// case; a number's exponent ("1e3") is part of the number.
+func expressionIDs(expr string) []string {
+	var out []string
+	word := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	}
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == '"' || c == '\'':
+			end := strings.IndexByte(expr[i+1:], c)
+			if end < 0 {
+				return out
+			}
+			i += end + 2
+		case c >= '0' && c <= '9' || c == '.':
+			for i < len(expr) && (word(expr[i]) || expr[i] == '.') {
+				i++
+			}
+		case word(c):
+			start := i
+			for i < len(expr) && word(expr[i]) {
+				i++
+			}
+			name := expr[start:i]
+			rest := strings.TrimLeft(expr[i:], " \t\n")
+			if name[0] >= 'a' && name[0] <= 'z' && !strings.HasPrefix(rest, "(") && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		default:
+			i++
+		}
+	}
+	return out
 }

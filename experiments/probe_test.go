@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -114,5 +115,36 @@ func TestUnjudged(t *testing.T) {
 		if got := tc.p.Unjudged(); got != tc.want {
 			t.Errorf("Unjudged(%+v) = %q, want %q", tc.p, got, tc.want)
 		}
+	}
+}
+
+// What CloudWatch refuses only when the machine queries it, minutes into a run, is a problem of the
+// file: a statistic CloudWatch does not compute ("sum"), an expression naming an id that is none of
+// the probe's queries, and a misspelt member of a query ("Dimension"), each at its path, with the
+// word meant. An id inside a SEARCH's text, a function's name and a number's exponent are no ids.
+func TestNativeQueriesCheckedAsCloudWatchChecksThem(t *testing.T) {
+	native := func(queries string) string {
+		return `{"type": "probe", "name": "n", "tolerance": 0, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
+			"arguments": {"duration": 120, "metric_data_queries": [` + queries + `]}}}`
+	}
+	const csv = `{"Id": "csv", "ReturnData": false, "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent"}, "Period": 60, "Stat": "Sum"}}`
+	const p = "steady-state-hypothesis.probes[0].provider.arguments.metric_data_queries"
+	for _, tt := range []struct{ name, queries, want string }{
+		{"lower-case statistic", strings.Replace(csv, `"Sum"`, `"sum"`, 1) + `, {"Id": "e1", "Expression": "csv * 2"}`,
+			p + `[0].MetricStat.Stat: "sum" is not a CloudWatch statistic: did you mean Sum?`},
+		{"expression naming no query", csv + `, {"Id": "e1", "Expression": "csvv * 100 / (csv + 1e3)"}`,
+			p + `[1].Expression: "csvv" is not the Id of a query of this probe (csv, e1); did you mean csv?`},
+		{"misspelt member", strings.Replace(csv, `"MetricName"`, `"Dimension": [], "MetricName"`, 1) + `, {"Id": "e1", "Expression": "csv"}`,
+			p + `[0].MetricStat.Metric.Dimension: unknown key; did you mean "Dimensions"?`},
+	} {
+		err := Validate(experiment(t, native(tt.queries), okAction))
+		var cerr *Error
+		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want the one problem %q", tt.name, err, tt.want)
+		}
+	}
+	ok := csv + `, {"Id": "e1", "Expression": "IF(csv > 1e3, SUM(METRICS()), FILL(csv, REPEAT)) + SEARCH('{AWS/SQS,QueueName} MetricName=\"x\"', 'Sum', 60) * 0"}`
+	if err := Validate(experiment(t, native(ok), okAction)); err != nil {
+		t.Errorf("functions, keywords, numbers and quoted text taken for ids: %v", err)
 	}
 }

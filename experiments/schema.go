@@ -80,6 +80,18 @@ func checkFile(data []byte) (problems []Problem, types int) {
 	return w.problems, w.types
 }
 
+// checkValue lists what checkFile lists for data (valid JSON) decoded into t, its paths under p:
+// a query file's metric data queries, whose misspelt member ("Dimension") json.Decoder names
+// without its place or the member meant.
+func checkValue(data []byte, t reflect.Type, p string) []Problem {
+	w := &fileWalker{dec: json.NewDecoder(bytes.NewReader(data))}
+	w.dec.UseNumber()
+	if err := w.walk(t, p); err != nil {
+		return nil
+	}
+	return w.problems
+}
+
 func (w *fileWalker) walk(t reflect.Type, p string) error {
 	tok, err := w.dec.Token()
 	if err != nil {
