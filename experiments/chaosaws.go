@@ -150,6 +150,9 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 		}
 	}
 	m.Unit = c.argString(args, "unit", p, false)
+	if why := badUnit(m.Unit); why != "" {
+		c.fail(p+".unit", "%s", why)
+	}
 	if c.argInt(args, "offset", p, 0, 0) != 0 {
 		c.fail(p+".offset", "must be 0: the machine observes windows that end when the probe runs")
 	}
@@ -178,6 +181,25 @@ func (c *compiler) chaosawsMetric(pr *CompiledProbe, args map[string]any, p stri
 func countsPerPeriod(stat string) bool {
 	e, _ := cwstat.ParseExtended(stat)
 	return stat == "SampleCount" || e.Kind == "TC" || e.Kind == "TS"
+}
+
+// units are CloudWatch's StandardUnit values, the units a metric's datapoints and a query's Unit may name.
+var units = []string{"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+	"Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
+	"Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second",
+	"Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"}
+
+// badUnit says why unit (a query's Unit, or chaosaws' unit argument; "" for none) is not one
+// CloudWatch takes, or "": CloudWatch refuses another ("Millisecond") when the machine queries it.
+// A ${var} with no value yet is the configuration's to say.
+func badUnit(unit string) string {
+	if unit == "" || slices.Contains(units, unit) || varRef.MatchString(unit) {
+		return ""
+	}
+	if near := suggest.Nearest(unit, units); near != "" {
+		return fmt.Sprintf("%q is not a CloudWatch unit: did you mean %s?", unit, near)
+	}
+	return fmt.Sprintf("%q is not a CloudWatch unit (%s)", unit, strings.Join(units, ", "))
 }
 
 // basicStatistics are CloudWatch's statistics that are not extended ones.

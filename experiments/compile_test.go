@@ -196,6 +196,8 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{name: "unknown provider function", probe: strings.Replace(okProbe, "get_metric_statistics", "describe_alarms", 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].provider: python provider chaosaws.cloudwatch.probes.describe_alarms is not translated"}},
+		{name: "unit CloudWatch has not", probe: strings.Replace(okProbe, `"duration": 60`, `"duration": 60, "unit": "Seconds/Second"`, 1), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].provider.arguments.unit: "Seconds/Second" is not a CloudWatch unit`}},
 		{name: "other aws command", probe: strings.Replace(cliProbe, "cloudwatch get-metric-data", "sqs purge-queue", 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].provider.arguments: only `aws cloudwatch get-metric-data ...` probes are translated, got `aws sqs purge-queue`"}},
 		{name: "absolute start time", probe: strings.Replace(cliProbe, "`date --date '5 min ago' -u`", "2021-01-01T00:00:00Z", 1), action: okAction,

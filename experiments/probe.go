@@ -168,6 +168,11 @@ func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p strin
 				c.fail(qp+".MetricStat.Stat", "%s", why)
 			}
 		}
+		if m := q.MetricStat; m != nil {
+			if why := badUnit(m.Unit); why != "" {
+				c.fail(qp+".MetricStat.Unit", "%s", why)
+			}
+		}
 		if q.ReturnData == nil || *q.ReturnData {
 			if returned >= 0 {
 				c.fail(qp+".ReturnData", "only one query may return data (set ReturnData false on %s or %s): the probe checks MetricDataResults[0]", qs[returned].Id, q.Id)

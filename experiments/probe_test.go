@@ -134,6 +134,8 @@ func TestNativeQueriesCheckedAsCloudWatchChecksThem(t *testing.T) {
 			p + `[0].MetricStat.Stat: "sum" is not a CloudWatch statistic: did you mean Sum?`},
 		{"expression naming no query", csv + `, {"Id": "e1", "Expression": "csvv * 100 / (csv + 1e3)"}`,
 			p + `[1].Expression: "csvv" is not the Id of a query of this probe (csv, e1); did you mean csv?`},
+		{"unit CloudWatch has not", strings.Replace(csv, `"Stat": "Sum"`, `"Stat": "Sum", "Unit": "Millisecond"`, 1) + `, {"Id": "e1", "Expression": "csv"}`,
+			p + `[0].MetricStat.Unit: "Millisecond" is not a CloudWatch unit: did you mean Milliseconds?`},
 		{"misspelt member", strings.Replace(csv, `"MetricName"`, `"Dimension": [], "MetricName"`, 1) + `, {"Id": "e1", "Expression": "csv"}`,
 			p + `[0].MetricStat.Metric.Dimension: unknown key; did you mean "Dimensions"?`},
 	} {
