@@ -825,3 +825,25 @@ func TestDescriptionAndHypothesisTitleRequired(t *testing.T) {
 		}
 	}
 }
+
+// A configuration variable's problem is said once per activity, with the name meant: an env key no
+// stack output gives lists the ones they give (the nearest first), and an undefined ${name} names
+// the configuration's nearest. A probe's arguments and the queries among them said each twice.
+func TestConfigurationProblemsNameWhatIsMeant(t *testing.T) {
+	native := `{"type": "probe", "name": "n", "tolerance": 0, "provider": {"type": "python", "module": "chaoslab.cloudwatch", "func": "metric_data",
+		"arguments": {"duration": 120, "metric_data_queries": [{"Id": "m1", "MetricStat": {"Metric": {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesSent",
+		"Dimensions": [{"Name": "QueueName", "Value": "${VAR}"}]}, "Period": 60, "Stat": "Sum"}}]}}}`
+	for _, tt := range []struct{ name, config, ref, want string }{
+		{"env key no output gives", `"errq": {"type": "env", "key": "ERROR_QUEUE"}`, "${errq}",
+			`configuration errq: environment variable ERROR_QUEUE is not set, and no stack output gives it: did you mean ERROR_QUEUE_NAME? (the stack's outputs give CSV_QUEUE_NAME, `},
+		{"undefined name", `"error_queue": "q"`, "${eror_queue}", `${eror_queue} is not defined in configuration; did you mean ${error_queue}?`},
+	} {
+		src := strings.NewReplacer("PROBES", strings.Replace(native, "${VAR}", tt.ref, 1), "METHOD", okAction).Replace(base)
+		src = strings.Replace(src, `"lit": "literal-queue",`, tt.config+", ", 1)
+		_, err := Compile(parseExperiment(t, src), CompileOptions{Env: testEnv, FaultParameterName: "p"})
+		var cerr *Error
+		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want the one problem %q", tt.name, err, tt.want)
+		}
+	}
+}

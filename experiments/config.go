@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // EnvFromOutputs maps stack outputs (docs/contracts.md §1) to the environment variable names the
@@ -49,6 +51,17 @@ var outputEnv = map[string]string{
 	"ErrorQueueName":     "ERROR_QUEUE_NAME",
 	"TableName":          "DYNAMODB_TABLE_NAME",
 	"FaultParameterName": "FAILURE_INJECTION_PARAM",
+}
+
+// stackEnvNames lists the environment variables the stack's outputs give (EnvFromOutputs), the one
+// nearest key first when key looks like a misspelling of it.
+func stackEnvNames(key string) string {
+	names := slices.Sorted(maps.Values(outputEnv))
+	list := "the stack's outputs give " + strings.Join(names, ", ")
+	if near := suggest.Nearest(key, names); near != "" {
+		return "did you mean " + near + "? (" + list + ")"
+	}
+	return list
 }
 
 func (c *compiler) configuration() {
@@ -127,6 +140,9 @@ func (c *compiler) configuration() {
 				c.keepType(name, d) // chaoslib takes the default as JSON gave it
 			} else {
 				how := fmt.Sprintf("environment variable %s is not set (pass it, or the stack outputs)", key)
+				if OutputOfEnv(key) == "" {
+					how = fmt.Sprintf("environment variable %s is not set, and no stack output gives it: %s", key, stackEnvNames(key))
+				}
 				if c.opts.Missing != nil {
 					if h := c.opts.Missing(key); h != "" {
 						how = h
@@ -203,13 +219,35 @@ func (c *compiler) subst(s, p string) string {
 		}
 		if why, ok := c.missing[name]; ok {
 			if !c.lenient {
-				c.problems = append(c.problems, Problem{Path: p, Reason: why, Unset: true})
+				c.varProblem(Problem{Path: p, Reason: why, Unset: true})
 			}
 			return m
 		}
-		c.fail(p, "${%s} is not defined in configuration", name)
+		why := fmt.Sprintf("${%s} is not defined in configuration", name)
+		if near := suggest.Nearest(name, slices.Collect(maps.Keys(c.e.Configuration))); near != "" {
+			why += fmt.Sprintf("; did you mean ${%s}?", near)
+		}
+		c.varProblem(Problem{Path: p, Reason: why})
 		return m
 	})
+}
+
+// varProblem records a variable's problem once for a value and what is inside it: a probe's
+// arguments are substituted, and then the query file or the queries among them once more, which
+// said each unset variable twice.
+func (c *compiler) varProblem(pr Problem) {
+	for _, q := range c.problems {
+		if q.Reason == pr.Reason && (within(pr.Path, q.Path) || within(q.Path, pr.Path)) {
+			return
+		}
+	}
+	c.problems = append(c.problems, pr)
+}
+
+// within reports whether path p is base or a member or element of it.
+func within(p, base string) bool {
+	rest, ok := strings.CutPrefix(p, base)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
 }
 
 // keepType records a configuration value that is a number or a boolean: a python argument that is
