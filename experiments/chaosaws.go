@@ -80,7 +80,11 @@ func jsonValue(v any) string {
 func (c *compiler) knownArgs(args map[string]any, p string, known ...string) {
 	for k := range args {
 		if !slices.Contains(known, k) {
-			c.fail(p+"."+k, "argument is not translated (known: %s)", strings.Join(known, ", "))
+			meant := ""
+			if near := suggest.Nearest(k, known); near != "" {
+				meant = fmt.Sprintf("; did you mean %s?", near)
+			}
+			c.fail(p+"."+k, "argument is not translated%s (known: %s)", meant, strings.Join(known, ", "))
 		}
 	}
 }

@@ -196,6 +196,8 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{name: "unknown provider function", probe: strings.Replace(okProbe, "get_metric_statistics", "describe_alarms", 1), action: okAction,
 			want: []string{"steady-state-hypothesis.probes[0].provider: python provider chaosaws.cloudwatch.probes.describe_alarms is not translated"}},
+		{name: "misspelt argument", probe: strings.Replace(okProbe, `"duration": 60`, `"duraton": 60`, 1), action: okAction,
+			want: []string{`steady-state-hypothesis.probes[0].provider.arguments.duraton: argument is not translated; did you mean duration? (known: `}},
 		{name: "unit CloudWatch has not", probe: strings.Replace(okProbe, `"duration": 60`, `"duration": 60, "unit": "Seconds/Second"`, 1), action: okAction,
 			want: []string{`steady-state-hypothesis.probes[0].provider.arguments.unit: "Seconds/Second" is not a CloudWatch unit`}},
 		{name: "other aws command", probe: strings.Replace(cliProbe, "cloudwatch get-metric-data", "sqs purge-queue", 1), action: okAction,
