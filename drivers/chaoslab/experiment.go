@@ -195,8 +195,13 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			if !c.onsetSet {
 				onset = fmt.Sprintf("the fault's onset (-onset, default %s)", c.onset)
 			}
-			return nil, nil, cli.Usagef("%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; shorten -onset or lengthen the pause (-pause)",
-				onset, out.FaultSpan())
+			const why = "%s leaves no time to observe the fault: the steady state after is observed from the first fault's onset to the method's end, %s after its write; %s, or shorten -onset (a window that starts before every sandbox has the fault measures fault-free time too)"
+			if c.pause == 0 && !c.onsetSet {
+				// The file's pauses against the default onset: the experiment's matter, not the
+				// command line's (no usage line).
+				return nil, nil, fmt.Errorf(why, onset, out.FaultSpan(), "lengthen the method's pauses after its first write (pauses.after in the experiment file, or -pause here)")
+			}
+			return nil, nil, cli.Usagef(why, onset, out.FaultSpan(), "lengthen the pause (-pause)")
 		}
 	}
 	if err != nil {

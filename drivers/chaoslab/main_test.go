@@ -461,12 +461,14 @@ func TestValidateNotesAMethodTooShortToObserve(t *testing.T) {
 		{"the shipped 300 s", "", ""},
 		// A pause from the environment is unknown to validate, which reads none: no note.
 		{"from the environment", `"pauses": {"after": "${pause}"}`, ""},
+		// One of the configuration's literal values is known, and judged.
+		{"a literal of the configuration", `"pauses": {"after": "${pause3}"}`, "the method's pauses after its first write (3s) are no longer than the fault's default onset (5s)"},
 	} {
 		p := filepath.Join(dir, "e.json")
 		body := exp1
 		if tt.pauses != "" {
 			body = regexp.MustCompile(`"pauses": \{[^}]*\}`).ReplaceAllLiteralString(exp1, tt.pauses)
-			body = strings.Replace(body, `"configuration": {`, `"configuration": {"pause": {"type": "env", "key": "PAUSE_SECONDS"}, `, 1)
+			body = strings.Replace(body, `"configuration": {`, `"configuration": {"pause": {"type": "env", "key": "PAUSE_SECONDS"}, "pause3": 3, `, 1)
 		}
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -634,6 +636,26 @@ func TestOnsetLeavesTimeToObserve(t *testing.T) {
 		if !tt.ok && (code != 2 || !strings.Contains(errb.String(), "\nusage: chaoslab compile [flags] <file|name>")) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and the synopsis on the second line", tt.args, code, errb)
 		}
+	}
+	// The file's own pause, 3 s, against the default onset: the experiment's matter, said of the
+	// file's pauses.after, with no usage line.
+	dir := t.TempDir()
+	for _, q := range []string{"steadyStateFlight.json", "steadyStateError.json"} {
+		if err := os.WriteFile(filepath.Join(dir, q), mustRead(t, "../../experiments/"+q), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "short.json")
+	short := regexp.MustCompile(`"pauses": \{[^}]*\}`).ReplaceAllLiteralString(string(mustRead(t, "../../experiments/exp_1-minor_delay.json")), `"pauses": {"after": 3}`)
+	if err := os.WriteFile(p, []byte(short), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, _, errb := newMain()
+	err := m.Run(context.Background(), []string{"compile", "-outputs", outputs, p})
+	if code := cli.Report(errb, err, ExitError); code == 0 || strings.Contains(errb.String(), "usage:") ||
+		!strings.Contains(errb.String(), "the fault's onset (-onset, default 5s) leaves no time to observe the fault") ||
+		!strings.Contains(errb.String(), "pauses.after in the experiment file") {
+		t.Errorf("a 3 s pause in the file: exit %d, stderr %q; want it said of the file's pauses.after, without a usage line", code, errb)
 	}
 }
 

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
@@ -54,8 +56,9 @@ Usage:
 			// Valid, but run with the default onset would observe nothing of the fault (run
 			// refuses it then): said here, before a run. With -onset 0 it runs.
 			switch span := plan.FaultSpan(); {
-			case pausesFromConfiguration(e):
-				// A ${var} pause is unknown here (validate reads no environment): no note.
+			case pausesFromEnvironment(e):
+				// A ${var} pause from the environment is unknown here (validate reads none): no
+				// note. One of the configuration's literal values is known, and judged.
 			case len(plan.Method) > 0 && span == 0:
 				fmt.Fprintf(m.Stderr, "chaoslab validate: note: %s: the method does not pause after its first write: chaoslab run would observe nothing of the fault and refuses it; give the action pauses.after (the seed's lab paused 300 s)\n", ref)
 			case plan.OnsetTakesAll(experiments.DefaultFaultOnset):
@@ -81,11 +84,15 @@ Usage:
 	return nil
 }
 
-// pausesFromConfiguration reports whether a method action's pause is a ${var} of the
-// configuration, whose value validate does not know.
-func pausesFromConfiguration(e *experiments.Experiment) bool {
+// pausesFromEnvironment reports whether a method action's pause is a ${var} of an env entry of the
+// configuration (or of none), whose value validate does not know.
+func pausesFromEnvironment(e *experiments.Experiment) bool {
+	fromEnv := func(v string) bool { // v is "${name}"
+		raw := bytes.TrimSpace(e.Configuration[strings.TrimSuffix(strings.TrimPrefix(v, "${"), "}")])
+		return len(raw) == 0 || raw[0] == '{' // an env entry (or none): its value is not known here
+	}
 	for _, a := range e.Method {
-		if a.Pauses != nil && (a.Pauses.Before.Var != "" || a.Pauses.After.Var != "") {
+		if a.Pauses != nil && (a.Pauses.Before.Var != "" && fromEnv(a.Pauses.Before.Var) || a.Pauses.After.Var != "" && fromEnv(a.Pauses.After.Var)) {
 			return true
 		}
 	}
