@@ -121,6 +121,13 @@ type GuardBreach struct {
 	Action string      `json:"action"`
 	PutAt  string      `json:"putAt"`
 	Probe  ProbeResult `json:"probe"`
+	// The breached write as the action's record would have it (a breach loses the method's
+	// records): the parameter, the value written, the onset and when the fault was in force.
+	// Empty in the journals of machines deployed before they were recorded.
+	Parameter    string          `json:"parameter,omitempty"`
+	Value        json.RawMessage `json:"value,omitempty"`
+	OnsetSeconds int             `json:"onsetSeconds,omitempty"`
+	InForceAt    string          `json:"inForceAt,omitempty"`
 }
 
 // StepError is Step Functions' error output ({"Error", "Cause"}).

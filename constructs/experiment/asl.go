@@ -408,15 +408,22 @@ func actionStates(p, faultParameterName string, guarded bool, putRetry []any) ob
 	guard[g+".Enabled"] = obj{"Type": "Choice",
 		"Choices": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".Input"}},
 		"Default": g + ".Held"}
-	guard[g+".Input"] = obj{"Type": "Pass", "Parameters": obj{"probe.$": "$.guard.probe", "start.$": "$.start", "action.$": "$.action"},
+	guard[g+".Input"] = obj{"Type": "Pass", "Parameters": obj{"probe.$": "$.guard.probe", "start.$": "$.start", "action.$": "$.action",
+		"fault.$": "$.fault"},
 		"Next": g + ".Window"}
 	guard[g+".Held"] = obj{"Type": "Succeed"}
-	guard[g+".Breach"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action", "putAt.$": "$.start", "probe.$": "$.result"},
+	// A breach fails the method's Map, whose results (the action's record) are lost: the breach
+	// records the breached write itself, its parameter, value and onset as the action's record has them.
+	guard[g+".Breach"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action", "putAt.$": "$.start", "probe.$": "$.result",
+		"parameter.$": "$.fault.parameter", "value.$": "$.fault.value", "onsetSeconds.$": "$.fault.onsetSeconds",
+		"inForceAt.$": "$.fault.inForceAt"},
 		"ResultPath": "$.breach", "Next": g + ".Cause"}
 	guard[g+".Cause"] = obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.breach)"}, "Next": g + ".Breached"}
 	guard[g+".Breached"] = obj{"Type": "Fail", "Error": experiments.ErrGuardBreached, "CausePath": "$.cause"}
 	s[p+".Pause"] = obj{"Type": "Map", "ItemsPath": "$.action.pauseSlices", "MaxConcurrency": 1,
-		"ItemSelector":  obj{"seconds.$": "$$.Map.Item.Value", "guard.$": "$.guard", "start.$": "$.record.putAt", "action.$": "$.action.name"},
+		"ItemSelector": obj{"seconds.$": "$$.Map.Item.Value", "guard.$": "$.guard", "start.$": "$.record.putAt", "action.$": "$.action.name",
+			"fault": obj{"parameter.$": "$.action.parameter", "value.$": "$.action.value", "onsetSeconds.$": "$.action.onsetSeconds",
+				"inForceAt.$": "$.record.inForceAt"}},
 		"ItemProcessor": processor(g+".Wait", guard),
 		"ResultPath":    nil,
 		"Next":          p + ".Done"}

@@ -247,8 +247,11 @@ func TestMachineRuns(t *testing.T) {
 				if got := statuses(j.After); got != "zero-sns-errors=ok,messages-in-flight=ok,normal-error-rates=ok" {
 					t.Errorf("after = %s", got)
 				}
-				if v := j.After[0].Value; v == nil || *v != 0 {
-					t.Errorf("zero-sns-errors without data = %v, want 0", v)
+				if v := j.After[0].Value; v == nil || *v != 0 || !j.After[0].NoData {
+					t.Errorf("zero-sns-errors without data = %v (noData %t), want the 0 of no data, marked noData", v, j.After[0].NoData)
+				}
+				if j.After[1].NoData {
+					t.Errorf("messages-in-flight, with data, is marked noData")
 				}
 				if len(j.Before) != 3 || len(j.AfterRollback) != 3 || len(j.Method) != 1 || len(j.Rollbacks) != 1 {
 					t.Errorf("journal phases: %+v", j)
@@ -349,6 +352,10 @@ func TestMachineRuns(t *testing.T) {
 				}
 				if j.After != nil || j.Method != nil {
 					t.Errorf("after %v method %v: want null after a breach", j.After, j.Method)
+				}
+				// The method's records are lost with the breach: the breach records the write.
+				if g.Parameter == "" || !strings.Contains(string(g.Value), `"latency"`) || !strings.Contains(string(g.Value), "expiresAfterSeconds") || g.InForceAt == "" {
+					t.Errorf("guard breach %+v (value %s): want the breached write's parameter, value (with its expiry) and in-force time", g, g.Value)
 				}
 			}},
 		{name: "guard that holds checks every slice", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "After": steady(), "Recovery": steady()}},

@@ -122,7 +122,14 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 		if err != nil {
 			return nil, fmt.Errorf("ctk: guardBreach.putAt: %w", err)
 		}
-		out.Run = append(out.Run, Run{Activity: w.activity("method", g.Action, nil), Status: RunSucceeded, Start: at, End: at})
+		run := Run{Activity: w.activity("method", g.Action, nil), Status: RunSucceeded, Start: at, End: at}
+		if len(g.Value) > 0 { // the breach kept the write (machines deployed since it does): the action's record
+			if run, err = w.action(experiments.ActionResult{Name: g.Action, Parameter: g.Parameter, Value: g.Value, PutAt: g.PutAt,
+				OnsetSeconds: g.OnsetSeconds, InForceAt: g.InForceAt}, "method"); err != nil {
+				return nil, err
+			}
+		}
+		out.Run = append(out.Run, run)
 		s, err := w.judged("during", []experiments.ProbeResult{g.Probe})
 		if err != nil {
 			return nil, err

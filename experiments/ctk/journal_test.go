@@ -184,6 +184,13 @@ func TestFromJournal(t *testing.T) {
 					t.Errorf("during %+v", d)
 				}
 			}},
+		// A machine deployed since keeps the breached write in the breach: the run is the action's record.
+		{file: "guard-breach-kept.json", guard: true, want: summary{status: "failed", before: "met", during: 1, run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				if v, ok := j.Run[0].Output.(map[string]any); !ok || v["failureMode"] != "latency" {
+					t.Errorf("the breached action's output %v, want the value written", j.Run[0].Output)
+				}
+			}},
 		{file: "aborted.json", want: summary{status: "aborted", before: "met", run: action, rollback: "Disable Lambda failures (succeeded)"},
 			check: func(t *testing.T, j *ctk.Journal) {
 				if e := ext(t, j)["error"].(map[string]any); e["Error"] != "CloudWatch.InternalServiceException" {

@@ -113,8 +113,14 @@ func faultWindows(j *experiments.Journal, start time.Time) []dashboard.FaultWind
 				param, until = j.Rollbacks[0].Parameter, g.Action+", until the guard breached"
 			}
 			mode, _ := json.Marshal(until)
-			ws = append(ws, dashboard.Write{Parameter: param, Time: t,
-				Value: `{"isEnabled": true, "failureMode": ` + string(mode) + `}`})
+			value := `{"isEnabled": true, "failureMode": ` + string(mode) + `}`
+			if len(g.Value) > 0 { // the breach kept the write (machines deployed since it does)
+				value = string(g.Value)
+			}
+			if g.Parameter != "" {
+				param = g.Parameter
+			}
+			ws = append(ws, dashboard.Write{Parameter: param, Time: t, Value: value})
 		}
 	}
 	return dashboard.FaultWindows(ws)
@@ -331,8 +337,17 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		if g := j.GuardBreach; j.Method == nil && g != nil && !parseTime(g.PutAt).IsZero() {
 			// The method's results are lost with the breach; the guard kept the breached write's time.
 			put := parseTime(g.PutAt)
-			add("Fault written: "+g.Action, "fault", "its value is the experiment's", true, put, put, true)
-			add("Pause", "pause", "ended early by the guard", true, put, parseTime(g.Probe.End), false)
+			detail := "its value is the experiment's"
+			if len(g.Value) > 0 { // the breach kept the write (machines deployed since it does)
+				_, _, summary := dashboard.Fault(string(g.Value), put)
+				detail = g.Parameter + " = " + summary + faultWords(g.Value)
+			}
+			add("Fault written: "+g.Action, "fault", detail, true, put, put, true)
+			pause := "ended early by the guard"
+			if g.InForceAt != "" {
+				pause = fmt.Sprintf("the first %d s for the fault to be in force everywhere (to %s); ended early by the guard", g.OnsetSeconds, clock(parseTime(g.InForceAt)))
+			}
+			add("Pause", "pause", pause, true, put, parseTime(g.Probe.End), false)
 		} else if j.Method == nil {
 			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
 		}

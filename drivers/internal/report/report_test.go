@@ -264,6 +264,12 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	breach.Verdict, breach.Method, breach.After = experiments.VerdictAborted, nil, nil
 	breach.GuardBreach = &experiments.GuardBreach{Action: "enable-latency", PutAt: sc.journal.Method[0].PutAt, Probe: sc.journal.After[0]}
 	breach.Error = &experiments.StepError{Error: experiments.ErrGuardBreached, Cause: "{}"}
+	// A guard breach of a machine that keeps the breached write in the breach: its value, its
+	// parameter and its onset are the report's, as an action's record's are.
+	breachKept := breach
+	m0 := sc.journal.Method[0]
+	breachKept.GuardBreach = &experiments.GuardBreach{Action: "enable-latency", PutAt: m0.PutAt, Probe: sc.journal.After[0],
+		Parameter: m0.Parameter, Value: m0.Value, OnsetSeconds: m0.OnsetSeconds, InForceAt: m0.InForceAt}
 	// A guard breach whose rollbacks failed too: no result names the parameter, and nothing
 	// switched the fault off.
 	breachNotRolledBack := breach
@@ -287,6 +293,8 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 	}{
 		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended early by the guard", "Guard breached",
 			"enable-latency, until the guard breached on", "shaded red in every chart"}},
+		{"guard breach that kept the write", report.Run{Journal: &breachKept}, []string{"Fault written: enable-latency", m0.Parameter + " = ",
+			"for the fault to be in force everywhere", "ended early by the guard", "Guard breached"}},
 		{"rollback failed", report.Run{Journal: &rollbackFailed}, []string{`<td class="r-when">failed</td>`, "Ssm.InternalServerError"}},
 		// The fault the guard breached on, never rolled back, is on to the journal's end and shaded
 		// (the report said "No fault was on during this run").

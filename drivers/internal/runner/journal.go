@@ -85,12 +85,19 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		row("after-rollback", p)
 	}
 	tw.Flush()
-	for _, a := range j.Method {
+	fault := func(name, putAt, inForceAt string, onset int, value json.RawMessage, after string) {
 		inForce := ""
-		if a.InForceAt != "" {
-			inForce = fmt.Sprintf(" (in force at %s, after a %d s onset)", a.InForceAt, a.OnsetSeconds)
+		if inForceAt != "" {
+			inForce = fmt.Sprintf(" (in force at %s, after a %d s onset)", inForceAt, onset)
 		}
-		fmt.Fprintf(w, "fault:    %s at %s%s: %s\n", a.Name, a.PutAt, inForce, compactJSON(a.Value))
+		fmt.Fprintf(w, "fault:    %s at %s%s: %s%s\n", name, putAt, inForce, compactJSON(value), after)
+	}
+	for _, a := range j.Method {
+		fault(a.Name, a.PutAt, a.InForceAt, a.OnsetSeconds, a.Value, "")
+	}
+	if g := j.GuardBreach; g != nil && len(j.Method) == 0 && len(g.Value) > 0 {
+		// The breach lost the method's records; it keeps the breached write's.
+		fault(g.Action, g.PutAt, g.InForceAt, g.OnsetSeconds, g.Value, ", ended early by the guard")
 	}
 	for _, a := range j.Rollbacks {
 		fmt.Fprintf(w, "rollback: %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
