@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // numberText writes a tolerance's bound as the number it is, not as the file spelled it: -10.0 and
@@ -67,14 +70,31 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 		}
 		return Tolerance{Type: ToleranceBoolean, Min: f, Max: f, Text: fmt.Sprint(x)}, true
 	case map[string]any:
-		if x["type"] != "range" {
-			c.fail(p+".type", "tolerance type %v is not translated (want a number, a boolean or {\"type\": \"range\"})", x["type"])
+		switch t, ok := x["type"]; {
+		case !ok:
+			c.fail(p, "an object tolerance needs a type: write {\"type\": \"range\", \"range\": [min, max]}")
+			return Tolerance{}, false
+		case t != "range":
+			what := jsonValue(t)
+			if str, ok := t.(string); ok {
+				what = strconv.Quote(str)
+			}
+			c.fail(p+".type", "tolerance type %s is not translated (want a number, a boolean or {\"type\": \"range\", \"range\": [min, max]})", what)
 			return Tolerance{}, false
 		}
-		for k := range x {
-			if k != "type" && k != "range" && k != "target" {
-				c.fail(p+"."+k, "not translated in a range tolerance")
+		var bounds []string // the bounds written as members of their own
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			switch k {
+			case "type", "range", "target":
+			case "min", "max", "lower", "upper", "from", "to":
+				bounds = append(bounds, strconv.Quote(k))
+			default:
+				c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "range", "target"}))
 			}
+		}
+		if len(bounds) > 0 {
+			c.fail(p, "a range tolerance has its bounds in one member: write \"range\": [min, max] (got %s)", strings.Join(bounds, " and "))
+			return Tolerance{}, false
 		}
 		// chaoslib ranges a process's {"status", "stdout", "stderr"} by the member target names,
 		// and a python probe's value as it is (a target there indexes a number and fails).
@@ -124,7 +144,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			return Tolerance{}, false
 		}
 		if len(x) != 2 {
-			c.fail(p, "a list of %d values is the values Chaos Toolkit accepts: not translated (want [min, max])", len(x))
+			c.fail(p, "a list of %d values is Chaos Toolkit's list of the values a probe may return, which the lab does not translate: write [min, max], the bounds of a range", len(x))
 			return Tolerance{}, false
 		}
 		lo, ok1 := x[0].(json.Number)
