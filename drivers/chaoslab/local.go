@@ -40,7 +40,7 @@ outputs.json in its run directory holds every deployed stack.
 
 Then, in another terminal:
   eval "$(go run ./drivers/chaoslab local env)"
-  go run ./drivers/publisher -outputs .lab/local/outputs.json -count 100
+  go run ./drivers/publisher -outputs .lab/local/outputs.json -rate 10 -duration 5m &   # load through the whole run, at the lab's rate
   go run ./drivers/chaoslab run -outputs .lab/local/outputs.json -pause 30s -window 20s exp_1-minor_delay
 
 Both scenarios side by side:
