@@ -97,6 +97,20 @@ func TestReportFromJournal(t *testing.T) {
 		t.Errorf("series hold no probe (the experiment's %d probes should each have their queries)", 3)
 	}
 
+	// A copy of the journal, with no series beside it: the header names the scenario of the
+	// stack the outputs name (flawed), as run's own report does.
+	copied := filepath.Join(dir, "copied.json")
+	if err := os.WriteFile(copied, mustRead(t, journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mc, _, errc := newMain()
+	if err := mc.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", copied}); err != nil {
+		t.Fatalf("report of a copied journal: %v\n%s", err, errc.String())
+	}
+	if page := mustRead(t, filepath.Join(dir, "copied.report.html")); !strings.Contains(string(page), "scenario <strong>flawed</strong>") {
+		t.Error("the report of a journal without a saved series does not name the stack's scenario")
+	}
+
 	// Later, without the cloud: from the saved series.
 	m2, out2, errb2 := newMain()
 	m2.AWSConfig = nil
