@@ -211,13 +211,17 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 			graph("Symbol writes", 8, on("writes", symbolWrites)),
 		},
 		{
-			graph("CSV notifications (SNS)", 12, on("notifications",
+			graph("CSV notifications (SNS)", 8, on("notifications",
 				sns("NumberOfNotificationsFailed", "Failed"),
 				sns("NumberOfNotificationsDelivered", "Delivered"),
 				sns("NumberOfMessagesPublished", "Published"))),
-			graph("Error queue", 12,
+			graph("Error queue", 8,
 				on("messages", queue(v.ErrorQueueName, "ApproximateNumberOfMessagesVisible", "Maximum", "Messages visible")),
 				on("seconds", queue(v.ErrorQueueName, "ApproximateAgeOfOldestMessage", "Maximum", "Oldest message age (s)"))),
+			// Whether the fault fires at all: a target that names no call the function makes
+			// ("dynamodb:PutItems") leaves the pipeline untouched, and the run holds.
+			graph("Faults injected", 8, on("faults",
+				metric("ChaosTransformer", "FaultsInjected", "FunctionName", v.FunctionName, "Sum", "Faults injected"))),
 		},
 		// The function's health. ConcurrentExecutions is spelled as AWS publishes it (the seed misspelled
 		// it, so its widget never showed data).

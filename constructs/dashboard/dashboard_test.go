@@ -156,6 +156,7 @@ func TestDashboardHasEverySeedWidget(t *testing.T) {
 		{name: "sns published", widget: "CSV notifications (SNS)", want: "AWS/SNS NumberOfMessagesPublished TopicName csv-topic"},
 		{name: "error queue visible", widget: "Error queue", want: "AWS/SQS ApproximateNumberOfMessagesVisible QueueName err-q"},
 		{name: "error queue age", widget: "Error queue", want: "AWS/SQS ApproximateAgeOfOldestMessage QueueName err-q"},
+		{name: "faults injected", widget: "Faults injected", want: "ChaosTransformer FaultsInjected FunctionName etl-fn"},
 		{name: "duration", widget: "Function duration (ms)", want: "AWS/Lambda Duration FunctionName etl-fn"},
 		{name: "errors", widget: "Function invocations", want: "AWS/Lambda Errors FunctionName etl-fn"},
 		{name: "invocations", widget: "Function invocations", want: "AWS/Lambda Invocations FunctionName etl-fn"},
@@ -294,7 +295,7 @@ func TestGraphAxesSayWhatTheyCount(t *testing.T) {
 	want := map[string]string{
 		"In flight %": "left=%", "Complete %": "left=%", "Error %": "left=%",
 		"JSON queue": "left=messages", "CSV queue": "left=messages", "Symbol writes": "left=writes",
-		"CSV notifications (SNS)": "left=notifications", "Error queue": "left=messages right=seconds",
+		"CSV notifications (SNS)": "left=notifications", "Error queue": "left=messages right=seconds", "Faults injected": "left=faults",
 		"Function duration (ms)": "left=ms", "Function invocations": "left=invocations", "Function concurrency": "left=executions",
 	}
 	got := map[string]string{}

@@ -302,7 +302,8 @@
 //
 // Every injected fault logs one WARN line ("fault injected", mode, service, operation, host, ...)
 // and writes one CloudWatch EMF line to Options.Metrics (stdout): namespace ChaosTransformer,
-// metric FaultsInjected, dimension Mode, unit Count; a corrupted batch response also writes
+// metric FaultsInjected, dimension Mode (and FunctionName, a set of its own, from
+// AWS_LAMBDA_FUNCTION_NAME: the dashboard counts one function's faults), unit Count; a corrupted batch response also writes
 // BatchItemFailuresCorrupted. With FAILURE_LAMBDA_DISABLED, or no parameter, Wrap costs a
 // pointer load and SDK calls an atomic load: nothing is fetched, not even the clock is read.
 package failure

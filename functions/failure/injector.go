@@ -72,6 +72,11 @@ type Options struct {
 	// ("fault dry run", action dryrun) but injects nothing; the handler and the SDK calls run as
 	// if no fault were configured (failure-lambda 1.0's dryRun option; FAILURE_INJECTION_DRY_RUN).
 	DryRun bool
+	// FunctionName is the function's name (AWS_LAMBDA_FUNCTION_NAME, FromEnv). The metric lines
+	// carry it in a second dimension set, FunctionName, beside Mode: a Mode's metric sums every
+	// function of the account and region, and the dashboard counts this function's faults.
+	// Empty: Mode only.
+	FunctionName string
 	// Now and Rand are for tests. Defaults: time.Now and math/rand/v2's Float64.
 	Now  func() time.Time
 	Rand func() float64
@@ -89,6 +94,7 @@ var _ ParameterGetter = (*ssm.Client)(nil)
 // one per sandbox, at init.
 type Injector struct {
 	param        string
+	function     string // Options.FunctionName
 	ttl          time.Duration
 	fetchTimeout time.Duration
 	ssm          ParameterGetter
@@ -142,6 +148,7 @@ func newInjector(o Options, offLogged bool) *Injector {
 	i := &Injector{
 		param: o.Parameter, ttl: o.TTL, fetchTimeout: o.FetchTimeout, ssm: o.SSM,
 		log: o.Logger, metrics: o.Metrics, tempDir: o.TempDir, now: o.Now, rand: o.Rand, dryRun: o.DryRun,
+		function: o.FunctionName,
 	}
 	if i.ttl <= 0 {
 		i.ttl = DefaultTTL
@@ -198,7 +205,7 @@ func newInjector(o Options, offLogged bool) *Injector {
 // CONFIGURATION (1.0's AppConfig source, not supported) turns injection off with an error.
 func FromEnv(cfg aws.Config) (*Injector, error) {
 	log := slog.Default()
-	o := Options{Parameter: os.Getenv(EnvParameter)}
+	o := Options{Parameter: os.Getenv(EnvParameter), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
 	if s := os.Getenv(EnvCacheTTL); s != "" {
 		d, err := parseTTL(s)
 		if err != nil {
@@ -504,7 +511,7 @@ func (i *Injector) wouldInject(ctx context.Context, f *Fault, args ...any) {
 }
 
 // Metrics the layer writes (CloudWatch EMF on Options.Metrics): namespace ChaosTransformer,
-// dimension Mode, unit Count.
+// dimension Mode and, with Options.FunctionName, FunctionName as a second set; unit Count.
 const (
 	// MetricFaultsInjected: 1 per fault that fired.
 	MetricFaultsInjected = "FaultsInjected"
@@ -513,10 +520,17 @@ const (
 	MetricBatchItemFailuresCorrupted = "BatchItemFailuresCorrupted"
 )
 
-// metric writes one EMF line: value of metric name, dimension Mode mode.
+// metric writes one EMF line: value of metric name, dimension Mode mode, and the function's name in
+// a set of its own when the injector knows it.
 func (i *Injector) metric(name string, mode Mode, value int) {
-	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,%q:%d}`+"\n",
-		i.now().UnixMilli(), name, string(mode), name, value)
+	var line string
+	if i.function == "" {
+		line = fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,%q:%d}`+"\n",
+			i.now().UnixMilli(), name, string(mode), name, value)
+	} else {
+		line = fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"],["FunctionName"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,"FunctionName":%q,%q:%d}`+"\n",
+			i.now().UnixMilli(), name, string(mode), i.function, name, value)
+	}
 	i.metricsMu.Lock()
 	_, _ = io.WriteString(i.metrics, line)
 	i.metricsMu.Unlock()

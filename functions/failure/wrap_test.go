@@ -3,6 +3,8 @@ package failure
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/syncbuf"
 )
 
 func TestInvocationModes(t *testing.T) {
@@ -168,5 +172,26 @@ func TestInjectedLatencyRespectsTheDeadline(t *testing.T) {
 	_, err := h(ctx, "x")
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "injected latency") {
 		t.Errorf("err = %v, want the deadline, named as injected latency", err)
+	}
+}
+
+// With the function's name (AWS_LAMBDA_FUNCTION_NAME), a fault's metric line carries it as a
+// dimension set of its own beside Mode: CloudWatch then keeps FaultsInjected per function too, which
+// the dashboard counts (Mode alone sums every function of the account).
+func TestFaultMetricNamesTheFunction(t *testing.T) {
+	var metrics syncbuf.Buffer
+	ssm := &fakeSSM{}
+	ssm.set(`{"isEnabled": true, "failureMode": "exception", "exceptionMsg": "x"}`)
+	inj := New(Options{Parameter: "p", SSM: ssm, FunctionName: "ChaosLab-Fn", Metrics: &metrics, Rand: seq(0),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TempDir: t.TempDir()})
+	h := Wrap(inj, func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+		return events.SQSEventResponse{}, nil
+	})
+	if _, err := h(context.Background(), events.SQSEvent{}); err == nil {
+		t.Fatal("the exception fault did not fire")
+	}
+	lines := metrics.Lines("FaultsInjected")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"Dimensions":[["Mode"],["FunctionName"]]`) || !strings.Contains(lines[0], `"FunctionName":"ChaosLab-Fn"`) {
+		t.Fatalf("metric lines %q, want one with the dimension sets Mode and FunctionName", lines)
 	}
 }
