@@ -128,7 +128,7 @@ func (c *compiler) compile() *Compiled {
 	}
 	// Chaos Toolkit refuses an experiment without a description (chaoslib's "experiment requires a
 	// description"); one that runs here must run there.
-	if strings.TrimSpace(e.Description) == "" {
+	if e.Description == "" {
 		c.fail("description", "required, as Chaos Toolkit requires it: a sentence saying what the experiment asks")
 	}
 	c.noControls(e.Controls, "controls")
@@ -139,7 +139,7 @@ func (c *compiler) compile() *Compiled {
 		c.fail("steady-state-hypothesis", "required: an experiment without a hypothesis cannot deviate")
 	} else {
 		out.SteadyState.Title = e.SteadyState.Title
-		if strings.TrimSpace(e.SteadyState.Title) == "" {
+		if e.SteadyState.Title == "" {
 			c.fail("steady-state-hypothesis.title", "required, as Chaos Toolkit requires it: a sentence saying what holds")
 		}
 		c.noControls(e.SteadyState.Controls, "steady-state-hypothesis.controls")

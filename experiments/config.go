@@ -140,7 +140,9 @@ func (c *compiler) configuration() {
 				c.keepType(name, d) // chaoslib takes the default as JSON gave it
 			} else {
 				how := fmt.Sprintf("environment variable %s is not set (pass it, or the stack outputs)", key)
-				if OutputOfEnv(key) == "" {
+				// An environment-style name (upper case) that no output gives: said with the ones
+				// they give. A stack output's own name (JsonQueueUrl) is given too, when the outputs are.
+				if OutputOfEnv(key) == "" && key == strings.ToUpper(key) {
 					how = fmt.Sprintf("environment variable %s is not set, and no stack output gives it: %s", key, stackEnvNames(key))
 				}
 				if c.opts.Missing != nil {

@@ -184,7 +184,7 @@ func (c *compiler) checkQueries(pr *CompiledProbe, qs []MetricDataQuery, p strin
 	// metric id"), as it refuses a statistic, only when the machine queries it.
 	known := slices.Sorted(maps.Keys(ids))
 	for i, q := range qs {
-		if strings.Contains(q.Expression, "${") {
+		if strings.Contains(q.Expression, "${") || isInsightsQuery(q.Expression) {
 			continue
 		}
 		for _, id := range expressionIDs(q.Expression) {
@@ -283,6 +283,13 @@ func numbersToFloat(v any) any {
 	return v
 }
 
+// isInsightsQuery reports whether expr is a Metrics Insights query (SELECT ... FROM ..., its
+// keywords in any case), whose words are metrics, namespaces and dimensions, not query ids.
+func isInsightsQuery(expr string) bool {
+	f := strings.Fields(expr)
+	return len(f) > 0 && strings.EqualFold(f[0], "select")
+}
+
 // expressionIDs lists the query ids a metric math expression names, once each, in order: the words
 // that start with a lower-case letter (an Id's first character) and are not a function's (a word
 // followed by "("), outside quoted strings (a SEARCH's text). Function names and keywords are upper
@@ -296,11 +303,14 @@ func expressionIDs(expr string) []string {
 		c := expr[i]
 		switch {
 		case c == '"' || c == '\'':
-			end := strings.IndexByte(expr[i+1:], c)
-			if end < 0 {
-				return out
+			i++ // to the closing quote, past escaped characters (a SEARCH's \')
+			for i < len(expr) && expr[i] != c {
+				if expr[i] == '\\' {
+					i++
+				}
+				i++
 			}
-			i += end + 2
+			i++
 		case c >= '0' && c <= '9' || c == '.':
 			for i < len(expr) && (word(expr[i]) || expr[i] == '.') {
 				i++

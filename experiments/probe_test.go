@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -148,5 +149,16 @@ func TestNativeQueriesCheckedAsCloudWatchChecksThem(t *testing.T) {
 	ok := csv + `, {"Id": "e1", "Expression": "IF(csv > 1e3, SUM(METRICS()), FILL(csv, REPEAT)) + SEARCH('{AWS/SQS,QueueName} MetricName=\"x\"', 'Sum', 60) * 0"}`
 	if err := Validate(experiment(t, native(ok), okAction)); err != nil {
 		t.Errorf("functions, keywords, numbers and quoted text taken for ids: %v", err)
+	}
+	// A Metrics Insights query's words are metrics and dimensions, its keywords in any case; a
+	// SEARCH's quoted text may hold an escaped quote.
+	for _, expr := range []string{
+		`select sum(symbolWrites) from ChaosTransformer where stage = 'prod'`,
+		`SEARCH('{AWS/SQS,QueueName} QueueName=\'it\'s\' queue', 'Sum', 60)`,
+	} {
+		src, _ := json.Marshal(expr)
+		if err := Validate(experiment(t, native(`{"Id": "q", "Expression": `+string(src)+`, "Period": 60}`), okAction)); err != nil {
+			t.Errorf("%s: %v", expr, err)
+		}
 	}
 }

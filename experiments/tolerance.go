@@ -87,7 +87,11 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			switch k {
 			case "type", "range", "target":
 			case "min", "max", "lower", "upper", "from", "to":
-				bounds = append(bounds, strconv.Quote(k))
+				if _, hasRange := x["range"]; !hasRange {
+					bounds = append(bounds, strconv.Quote(k))
+					continue
+				}
+				c.fail(p+"."+k, "%s: the bounds are range's, [min, max]", unknownKey(k, []string{"type", "range", "target"}))
 			default:
 				c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "range", "target"}))
 			}

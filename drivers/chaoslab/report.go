@@ -171,9 +171,9 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	} else if name != "" {
 		dashboards = []string{name}
 	}
-	// The stack's scenario heads the report, as run's does (the journal does not record it), unless
-	// the series the run saved beside its journal names the run's own (report.Options.MakeAt).
-	run.Scenario, _ = cf.names.Optional(stack.Scenario)
+	// The stack's scenario heads the report, said to be the stack's, when the series the run saved
+	// beside its journal does not name the run's own (the journal does not record it).
+	run.StackScenario, _ = cf.names.Optional(stack.Scenario)
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return err

@@ -107,8 +107,13 @@ func TestReportFromJournal(t *testing.T) {
 	if err := mc.Run(ctx, []string{"report", "-outputs", outputs, "-experiment", "exp_1-minor_delay", copied}); err != nil {
 		t.Fatalf("report of a copied journal: %v\n%s", err, errc.String())
 	}
-	if page := mustRead(t, filepath.Join(dir, "copied.report.html")); !strings.Contains(string(page), "scenario <strong>flawed</strong>") {
-		t.Error("the report of a journal without a saved series does not name the stack's scenario")
+	if page := string(mustRead(t, filepath.Join(dir, "copied.report.html"))); !strings.Contains(page, "scenario <strong>flawed</strong>") ||
+		!strings.Contains(page, "The scenario is the stack&#39;s now") {
+		t.Error("the report of a journal without a saved series does not name the stack's scenario as the stack's")
+	}
+	// The stack's scenario is not the run's: the series written beside the copy does not keep it.
+	if cs, err := report.ReadSeries(filepath.Join(dir, "copied.series.json")); err != nil || cs.Scenario != "" {
+		t.Errorf("the copy's series: scenario %q (%v), want none", cs.Scenario, err)
 	}
 
 	// Later, without the cloud: from the saved series.

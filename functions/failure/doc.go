@@ -197,7 +197,8 @@
 //
 // A response that reports no failure has nothing to corrupt and is left as is. The effect is
 // visible to a probe: each corruption writes FaultsInjected (Mode corruption) and
-// BatchItemFailuresCorrupted (namespace ChaosTransformer, dimension Mode, the number of failures
+// BatchItemFailuresCorrupted (namespace ChaosTransformer, dimension Mode, and FunctionName as a
+// set of its own when the function's name is known, the number of failures
 // garbled or dropped); in the pipeline's own metrics dropped records never reach SymbolWriteCount
 // or the CSV queue, so messages-in-flight rises, while a mangled list shows as repeated
 // processing and records kept in flight for a visibility timeout (180 s). The flawed scenario

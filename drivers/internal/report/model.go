@@ -25,6 +25,10 @@ type Run struct {
 	Dashboards []Dashboard
 	// Scenario and Experiment label the report (e.g. "flawed", "exp_1-minor_delay"). Optional.
 	Scenario, Experiment string
+	// StackScenario is the scenario of the stack the outputs name now, for a run whose own is not
+	// known (a copied journal, no series saved by its run): the report's header shows it, saying
+	// whose it is, and the series written beside the journal does not keep it as the run's.
+	StackScenario string
 	// Error is the run's error as the runner reported it, shown with the journal's. Optional.
 	Error string
 	// Documents is what became of the documents published during the run, in words, as the lab
@@ -236,6 +240,10 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		RollbackOf: j.RollbackOf, RolledBackBy: j.RolledBackBy, Verdict: j.Verdict, Documents: run.Documents, Index: run.Index}
 	if m.Title == "" {
 		m.Title = "(untitled experiment)"
+	}
+	if m.Scenario == "" && run.StackScenario != "" {
+		m.Scenario = run.StackScenario
+		m.Notes = append(m.Notes, "The scenario is the stack's now: the journal does not record its run's, and no series saved by the run says it.")
 	}
 	if run.Journal == nil {
 		m.Notes = append(m.Notes, "The run left no journal: only its error is known.")

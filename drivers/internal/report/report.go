@@ -264,9 +264,8 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	sameRun := rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End)
 	// The scenario is the run's, known when it ran (the lab's trial, chaoslab run's stack): a
 	// report drawn later takes it from the series saved then, not from a stack that may have been
-	// deployed again with the other scenario since; the stack's (run.Scenario, given) is for a
-	// journal without one.
-	if sameRun && old.Scenario != "" {
+	// deployed again with the other scenario since (run.StackScenario, shown as such otherwise).
+	if sameRun && run.Scenario == "" {
 		run.Scenario, s.Scenario = old.Scenario, old.Scenario
 	}
 	// That series may be the only copy of the run's data: the stack deleted, the local cloud

@@ -119,17 +119,21 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		fmt.Fprintln(w, "hint:    no probe read any data before the fault: nothing flowed through the pipeline. "+startLoad)
 	case (j.Verdict == experiments.VerdictHeld || j.Verdict == experiments.VerdictDeviated) && readNothing(j):
 		fmt.Fprintln(w, "hint:    every probe read no data and counted it as 0 (as chaosaws reads no data): nothing was measured, "+
-			"and this verdict judged zeros. Check that each probe names a metric of the stack (name, namespace, dimensions), and "+startLoad)
+			"and this verdict judged zeros. Check that each probe names a metric of the stack (name, namespace, dimensions). "+startLoad)
 	}
 }
 
 // startLoad is what a run on a pipeline without load must do first.
-const startLoad = "Start the load first (go run ./drivers/publisher -duration 20m &, and the subscriber, each with this run's -outputs and -stack), then run the experiment again"
+const startLoad = "Start the load first, for the whole run (go run ./drivers/publisher -rate 10 -duration 20m &, and the subscriber, each with this run's -outputs and -stack), then run the experiment again"
 
-// readNothing says whether every probe judged before and after the fault read no data (counted as
-// 0 or not): a run that measured nothing, whatever its verdict.
+// readNothing says whether every probe judged before and after the fault, and the guard's that
+// breached, read no data (counted as 0 or not): a run that measured nothing, whatever its verdict.
 func readNothing(j *experiments.Journal) bool {
-	for _, p := range slices.Concat(j.Before, j.After) {
+	judged := slices.Concat(j.Before, j.After)
+	if j.GuardBreach != nil {
+		judged = append(judged, j.GuardBreach.Probe)
+	}
+	for _, p := range judged {
 		if !p.ReadNothing() {
 			return false
 		}

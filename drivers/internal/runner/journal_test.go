@@ -82,12 +82,24 @@ func TestPrintJournalSaysWhenEveryProbeReadNothing(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		PrintJournal(&out, &experiments.Journal{Verdict: tc.verdict, Before: []experiments.ProbeResult{tc.before}, After: []experiments.ProbeResult{tc.after}})
-		if got := bytes.Contains(out.Bytes(), []byte("hint:    every probe read no data and counted it as 0")) && bytes.Contains(out.Bytes(), []byte("names a metric of the stack")); got != tc.hint {
-			t.Errorf("%s: hint printed %v, want %v:\n%s", tc.name, got, tc.hint, out.String())
-		}
-		if tc.before.NoData && !regexp.MustCompile(`(?m)^before\s+errors\s+0 \(no data\)\s+\[0, 5\]\s+pass$`).Match(out.Bytes()) {
-			t.Errorf("%s: the 0 of no data is not said so:\n%s", tc.name, out.String())
-		}
+		saysNoData(t, tc.name, tc.before, tc.hint, out.String())
+	}
+	// A guard's breach ends the run without a check after the fault: the guard's reading is one.
+	var out bytes.Buffer
+	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictDeviated, Before: []experiments.ProbeResult{noData},
+		GuardBreach: &experiments.GuardBreach{Action: "a", Probe: experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: &two, Status: experiments.ProbeDeviated}}})
+	saysNoData(t, "a guard that read data", noData, false, out.String())
+}
+
+// saysNoData asserts PrintJournal's output for TestPrintJournalSaysWhenEveryProbeReadNothing: the
+// hint printed or not, and a before-probe's 0 of no data said so.
+func saysNoData(t *testing.T, name string, before experiments.ProbeResult, hint bool, out string) {
+	t.Helper()
+	if got := strings.Contains(out, "hint:    every probe read no data and counted it as 0") && strings.Contains(out, "names a metric of the stack"); got != hint {
+		t.Errorf("%s: hint printed %v, want %v:\n%s", name, got, hint, out)
+	}
+	if before.NoData && !regexp.MustCompile(`(?m)^before\s+errors\s+0 \(no data\)\s+\[0, 5\]\s+pass$`).MatchString(out) {
+		t.Errorf("%s: the 0 of no data is not said so:\n%s", name, out)
 	}
 }
 
