@@ -398,13 +398,20 @@
     // (its no-data value, 0 for a Sum), which "no data" alone seemed to contradict.
     var valued = (w.marks || []).some(function (m) { return !m.noData; });
     if (!n && valued) text += " (the marks are the probe's readings: with no datapoint, its no-data value)";
-    var note = s.box.querySelector(".cd-nodata");
+    chartNote(s, "cd-missing", text);
+  }
+
+  // chartNote sets the note of one kind (a class) above a chart, never over its marks and axes,
+  // or removes it when text is empty: noDataNote's and clipNote's, each found by its own class
+  // (both are styled .cd-nodata, and a lookup by that found the other's, or the body's "No data").
+  function chartNote(s, kind, text) {
+    var note = s.box.querySelector("p." + kind);
     if (!text) {
       if (note) note.remove();
       return;
     }
     if (!note) {
-      note = el("p", "cd-nodata");
+      note = el("p", "cd-nodata " + kind);
       s.box.insertBefore(note, s.body);
     }
     note.textContent = text;
@@ -476,25 +483,16 @@
       if (l.axis === "right") return;
       drawn[k].forEach(function (v) { if (v != null && isFinite(v)) { min = Math.min(min, v); max = Math.max(max, v); } });
     });
-    var note = s.box.querySelector(".cd-clipped");
     var beyond = view ? (w.marks || []).filter(function (m) {
       return !m.noData && m.value != null && isFinite(m.value) && (m.value < view[0] || m.value > view[1]);
     }) : [];
     var lineBeyond = view && (min < view[0] || max > view[1]);
     var clipped = lineBeyond || beyond.length > 0;
     s.box.dataset.clipped = clipped ? "true" : "false";
-    if (!clipped) {
-      if (note) note.remove();
-      return;
-    }
-    if (!note) {
-      note = el("p", "cd-nodata cd-clipped");
-      s.box.insertBefore(note, s.body);
-    }
     var parts = [];
     if (lineBeyond) parts.push("the line (from " + fmt(min) + " to " + fmt(max) + ")");
     beyond.forEach(function (m) { parts.push((m.label ? m.label + " " : "") + fmt(m.value)); });
-    note.textContent = "Beyond the axis, which is kept to the tolerance and the judged readings: " + parts.join(", ");
+    chartNote(s, "cd-clipped", clipped ? "Beyond the axis, which is kept to the tolerance and the judged readings: " + parts.join(", ") : "");
   }
 
   // VALUE_AXIS_MIN is the least width of a value axis, in CSS px; valueAxisSize widens it to its
