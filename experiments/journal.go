@@ -81,6 +81,16 @@ type ProbeResult struct {
 // an empty result counts as (NoData).
 func (p ProbeResult) ReadNothing() bool { return p.Value == nil || p.NoData }
 
+// Write is the breached write as the action's record would have it (a breach loses the method's
+// records); false for a breach of a machine deployed before it kept the write.
+func (g GuardBreach) Write() (ActionResult, bool) {
+	if len(g.Value) == 0 {
+		return ActionResult{}, false
+	}
+	return ActionResult{Name: g.Action, Parameter: g.Parameter, Value: g.Value, PutAt: g.PutAt,
+		OnsetSeconds: g.OnsetSeconds, InForceAt: g.InForceAt}, true
+}
+
 // Unjudged says where a probe's value is without judging it, for a phase the verdict does not read
 // (the steady state after the rollbacks): "inside, not judged", "outside, not judged" or "no data,
 // not judged".

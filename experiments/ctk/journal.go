@@ -123,9 +123,8 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 			return nil, fmt.Errorf("ctk: guardBreach.putAt: %w", err)
 		}
 		run := Run{Activity: w.activity("method", g.Action, nil), Status: RunSucceeded, Start: at, End: at}
-		if len(g.Value) > 0 { // the breach kept the write (machines deployed since it does): the action's record
-			if run, err = w.action(experiments.ActionResult{Name: g.Action, Parameter: g.Parameter, Value: g.Value, PutAt: g.PutAt,
-				OnsetSeconds: g.OnsetSeconds, InForceAt: g.InForceAt}, "method"); err != nil {
+		if a, ok := g.Write(); ok { // the breach kept the write (machines deployed since it does): the action's record
+			if run, err = w.action(a, "method"); err != nil {
 				return nil, err
 			}
 		}

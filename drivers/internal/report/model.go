@@ -345,30 +345,24 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		if g := j.GuardBreach; j.Method == nil && g != nil && !parseTime(g.PutAt).IsZero() {
 			// The method's results are lost with the breach; the guard kept the breached write's time.
 			put := parseTime(g.PutAt)
-			detail := "its value is the experiment's"
-			if len(g.Value) > 0 { // the breach kept the write (machines deployed since it does)
-				_, _, summary := dashboard.Fault(string(g.Value), put)
-				detail = g.Parameter + " = " + summary + faultWords(g.Value)
+			detail, pause := "its value is the experiment's", "ended early by the guard"
+			if a, ok := g.Write(); ok { // the breach kept the write (machines deployed since it does)
+				detail = written(a, put)
+				if a.InForceAt != "" {
+					pause = inForce(a) + "; " + pause
+				}
 			}
 			add("Fault written: "+g.Action, "fault", detail, true, put, put, true)
-			pause := "ended early by the guard"
-			if g.InForceAt != "" {
-				pause = fmt.Sprintf("the first %d s for the fault to be in force everywhere (to %s); ended early by the guard", g.OnsetSeconds, clock(parseTime(g.InForceAt)))
-			}
 			add("Pause", "pause", pause, true, put, parseTime(g.Probe.End), false)
 		} else if j.Method == nil {
 			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
 		}
 		for _, act := range j.Method {
 			put, ended := parseTime(act.PutAt), parseTime(act.EndedAt)
-			_, _, summary := dashboard.Fault(string(act.Value), put)
-			if summary == "" {
-				summary = "fault off"
-			}
-			add("Fault written: "+act.Name, "fault", act.Parameter+" = "+summary+faultWords(act.Value), !put.IsZero(), put, put, true)
+			add("Fault written: "+act.Name, "fault", written(act, put), !put.IsZero(), put, put, true)
 			pause := fmt.Sprintf("%d s after the write", act.PauseAfterSeconds)
 			if act.InForceAt != "" {
-				pause += fmt.Sprintf(", the first %d s for the fault to be in force everywhere (to %s)", act.OnsetSeconds, clock(parseTime(act.InForceAt)))
+				pause += ", " + inForce(act)
 			}
 			if took := ended.Sub(put); !put.IsZero() && !ended.IsZero() && took < time.Duration(act.PauseAfterSeconds)*time.Second-time.Second {
 				pause += fmt.Sprintf("; cut short after %s, when the execution ended", took.Round(time.Second))
@@ -435,6 +429,20 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		m.Notes = append(m.Notes, "The probes' metric queries were not given (the compiled experiment): their charts show the measured values only.")
 	}
 	return m
+}
+
+// written says what an action wrote, for the timeline: its parameter, the fault in short and in words.
+func written(act experiments.ActionResult, put time.Time) string {
+	_, _, summary := dashboard.Fault(string(act.Value), put)
+	if summary == "" {
+		summary = "fault off"
+	}
+	return act.Parameter + " = " + summary + faultWords(act.Value)
+}
+
+// inForce says when an action's fault was in force everywhere, after its onset.
+func inForce(act experiments.ActionResult) string {
+	return fmt.Sprintf("the first %d s for the fault to be in force everywhere (to %s)", act.OnsetSeconds, clock(parseTime(act.InForceAt)))
 }
 
 // value is a probe's value as the table shows it; the 0 an empty result counts as says so.

@@ -85,19 +85,20 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 		row("after-rollback", p)
 	}
 	tw.Flush()
-	fault := func(name, putAt, inForceAt string, onset int, value json.RawMessage, after string) {
+	fault := func(a experiments.ActionResult, after string) {
 		inForce := ""
-		if inForceAt != "" {
-			inForce = fmt.Sprintf(" (in force at %s, after a %d s onset)", inForceAt, onset)
+		if a.InForceAt != "" {
+			inForce = fmt.Sprintf(" (in force at %s, after a %d s onset)", a.InForceAt, a.OnsetSeconds)
 		}
-		fmt.Fprintf(w, "fault:    %s at %s%s: %s%s\n", name, putAt, inForce, compactJSON(value), after)
+		fmt.Fprintf(w, "fault:    %s at %s%s: %s%s\n", a.Name, a.PutAt, inForce, compactJSON(a.Value), after)
 	}
 	for _, a := range j.Method {
-		fault(a.Name, a.PutAt, a.InForceAt, a.OnsetSeconds, a.Value, "")
+		fault(a, "")
 	}
-	if g := j.GuardBreach; g != nil && len(j.Method) == 0 && len(g.Value) > 0 {
-		// The breach lost the method's records; it keeps the breached write's.
-		fault(g.Action, g.PutAt, g.InForceAt, g.OnsetSeconds, g.Value, ", ended early by the guard")
+	if g := j.GuardBreach; g != nil && len(j.Method) == 0 {
+		if a, ok := g.Write(); ok { // the breach lost the method's records; it keeps the breached write's
+			fault(a, ", ended early by the guard")
+		}
 	}
 	for _, a := range j.Rollbacks {
 		fmt.Fprintf(w, "rollback: %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
@@ -138,7 +139,7 @@ func readNothing(j *experiments.Journal) bool {
 			return false
 		}
 	}
-	return len(j.Before)+len(j.After) > 0
+	return len(judged) > 0
 }
 
 // noDataBefore says whether every probe of the check before the fault read no data (a run on a
