@@ -83,6 +83,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			return Tolerance{}, false
 		}
 		var bounds []string // the bounds written as members of their own
+		members := []string{"type", "range", "target"}
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			switch k {
 			case "type", "range", "target":
@@ -91,9 +92,9 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 					bounds = append(bounds, strconv.Quote(k))
 					continue
 				}
-				c.fail(p+"."+k, "%s: the bounds are range's, [min, max]", unknownKey(k, []string{"type", "range", "target"}))
+				c.fail(p+"."+k, "%s: the bounds are range's, [min, max]", unknownKey(k, members))
 			default:
-				c.fail(p+"."+k, "%s", unknownKey(k, []string{"type", "range", "target"}))
+				c.fail(p+"."+k, "%s", unknownKey(k, members))
 			}
 		}
 		if len(bounds) > 0 {

@@ -93,17 +93,19 @@ var _ ParameterGetter = (*ssm.Client)(nil)
 // into the AWS SDK calls it makes (HTTPClient, Instrument). It is safe for concurrent use; build
 // one per sandbox, at init.
 type Injector struct {
-	param        string
-	function     string // Options.FunctionName
-	ttl          time.Duration
-	fetchTimeout time.Duration
-	ssm          ParameterGetter
-	log          *slog.Logger
-	metrics      io.Writer
-	tempDir      string
-	now          func() time.Time
-	rand         func() float64
-	dryRun       bool
+	param string
+	// emfDims and emfFunction are the metric lines' dimension sets and the function's member, fixed
+	// at New: Mode alone, or Mode and FunctionName (Options.FunctionName).
+	emfDims, emfFunction string
+	ttl                  time.Duration
+	fetchTimeout         time.Duration
+	ssm                  ParameterGetter
+	log                  *slog.Logger
+	metrics              io.Writer
+	tempDir              string
+	now                  func() time.Time
+	rand                 func() float64
+	dryRun               bool
 
 	snap atomic.Pointer[snapshot] // the config in effect; nil until the first fetch
 
@@ -148,7 +150,10 @@ func newInjector(o Options, offLogged bool) *Injector {
 	i := &Injector{
 		param: o.Parameter, ttl: o.TTL, fetchTimeout: o.FetchTimeout, ssm: o.SSM,
 		log: o.Logger, metrics: o.Metrics, tempDir: o.TempDir, now: o.Now, rand: o.Rand, dryRun: o.DryRun,
-		function: o.FunctionName,
+		emfDims: `[["Mode"]]`,
+	}
+	if o.FunctionName != "" {
+		i.emfDims, i.emfFunction = `[["Mode"],["FunctionName"]]`, fmt.Sprintf(`,"FunctionName":%q`, o.FunctionName)
 	}
 	if i.ttl <= 0 {
 		i.ttl = DefaultTTL
@@ -523,14 +528,8 @@ const (
 // metric writes one EMF line: value of metric name, dimension Mode mode, and the function's name in
 // a set of its own when the injector knows it.
 func (i *Injector) metric(name string, mode Mode, value int) {
-	var line string
-	if i.function == "" {
-		line = fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,%q:%d}`+"\n",
-			i.now().UnixMilli(), name, string(mode), name, value)
-	} else {
-		line = fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"],["FunctionName"]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q,"FunctionName":%q,%q:%d}`+"\n",
-			i.now().UnixMilli(), name, string(mode), i.function, name, value)
-	}
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":%s,"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q%s,%q:%d}`+"\n",
+		i.now().UnixMilli(), i.emfDims, name, string(mode), i.emfFunction, name, value)
 	i.metricsMu.Lock()
 	_, _ = io.WriteString(i.metrics, line)
 	i.metricsMu.Unlock()
