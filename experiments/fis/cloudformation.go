@@ -123,7 +123,7 @@ func (c *cfnReader) properties(raw json.RawMessage) []byte {
 		if ck == "actions" || ck == "targets" { // named members: each one's members in the API's spelling
 			return ck, c.named(m[k], ck), true
 		}
-		return ck, c.value(m[k], ck, cfnVerbatim[ck], cfnUntranslated[ck], 1), true
+		return ck, c.value(m[k], member("", ck), cfnVerbatim[ck], cfnUntranslated[ck], 1), true
 	})
 }
 
