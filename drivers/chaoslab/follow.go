@@ -89,9 +89,10 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	// The outputs are the user's, not the execution's: only the stack of its machine is read.
 	var dashboards []string
 	var scenario string // the stack's Scenario output: the report's header names it
+	var function string // the stack's FunctionName: the faults it injected are counted
 	switch o, err := stack.LoadWhere(*outputs, stack.ExperimentStateMachineArn, machineArn); {
 	case err == nil:
-		scenario = o.Values[stack.Scenario]
+		scenario, function = o.Values[stack.Scenario], o.Values[stack.FunctionName]
 		if d := o.Values[stack.DashboardName]; d != "" {
 			dashboards = []string{d}
 		}
@@ -114,6 +115,9 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	}
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, c, err := r.Attach(ctx, arn)
+	if j != nil && function != "" {
+		m.printInjected(cfg, function, j)
+	}
 	if *withReport && j != nil {
 		experiment := name
 		if c != nil && c.Source != "" {

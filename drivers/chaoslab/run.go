@@ -34,7 +34,10 @@ chaoslab run compiles an experiment with the stack's names, starts it on the
 experiment state machine (ExperimentStateMachineArn), prints its states live
 (probe values, fault writes, pauses with a countdown, rollbacks), then the
 probe table and the verdict, and writes the journal to -journal, and beside it
-the run's HTML report and metric series (-report=false: no report).
+the run's HTML report and metric series (-report=false: no report). Under the
+verdict it prints how many faults the stack's function (FunctionName) injected
+while the fault was on, its FaultsInjected metric: "injected: none" says that
+the verdict says nothing of the fault, and what to check.
 
 Ctrl-C stops the execution and also switches the fault off directly. When an
 execution ends without its rollbacks — aborted or timed out (Ctrl-C, a stop
@@ -160,6 +163,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab run: the fault parameter %s (%s): %w; give the state machine's stack's outputs, or leave -fault-parameter out",
 			fe.Given, cf.names.SourceOf(stack.FaultParameterName), err)
 	}
+	if function, _ := cf.names.Optional(stack.FunctionName); j != nil && function != "" {
+		m.printInjected(cfg, function, j)
+	}
 	if *withReport && j != nil {
 		// `chaoslab report` reads our journal: offered only when it stays at its path.
 		_, statErr := os.Stat(r.JournalPath)
@@ -272,6 +278,21 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 		return "", err
 	}
 	return path, nil
+}
+
+// printInjected prints how many faults function injected while j's fault was on (report.Injected),
+// under the verdict. Bounded in time, on a context of its own (an interrupted run's too); a count
+// that cannot be read is said, never fatal.
+func (m *Main) printInjected(cfg aws.Config, function string, j *experiments.Journal) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	in, ok, err := report.CountInjected(ctx, cloudwatch.NewFromConfig(cfg), function, j, time.Now())
+	switch {
+	case err != nil:
+		fmt.Fprintf(m.Stdout, "injected: not read: %v\n", err)
+	case ok:
+		fmt.Fprintln(m.Stdout, in.Line())
+	}
 }
 
 // writeRunReport writes the report of a run beside its journal, charting the dashboards named; cmd

@@ -1,0 +1,79 @@
+package report_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
+)
+
+// CountInjected reads, through the CloudWatch API, the faults the function's failure layer counted
+// while the journal's fault was on: the function's own (another function's are not), in the
+// fault's window only (those before the write and after the rollback are not).
+func TestCountInjected(t *testing.T) {
+	store, cw := cloudWatch(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	put := now.Add(-5 * time.Minute).Truncate(time.Minute).Add(10 * time.Second) // 10 s into a minute
+	off := put.Add(3 * time.Minute)
+	injected := func(function string, at time.Time, n float64) {
+		store.Put(localcw.Datum{Namespace: "ChaosTransformer", Name: "FaultsInjected", Unit: "Count",
+			Dimensions: map[string]string{"FunctionName": function}, Value: n, Time: at})
+	}
+	injected("ChaosLab-Etl", put.Add(20*time.Second), 7)
+	injected("ChaosLab-Etl", put.Add(2*time.Minute), 5)
+	injected("Other-Etl", put.Add(time.Minute), 100)                                              // another function's
+	injected("ChaosLab-Etl", put.Add(-3*time.Minute), 1000)                                       // before the write
+	injected("ChaosLab-Etl", off.Add(2*time.Minute), 1000)                                        // after the rollback
+	store.Put(localcw.Datum{Namespace: "ChaosTransformer", Name: "FaultsInjected", Unit: "Count", // the Mode set
+		Dimensions: map[string]string{"Mode": "latency"}, Value: 12, Time: put.Add(20 * time.Second)})
+
+	on, _ := json.Marshal(map[string]any{"isEnabled": true, "failureMode": "latency", "minLatency": 100, "maxLatency": 400})
+	journal := func(method json.RawMessage) *experiments.Journal {
+		return &experiments.Journal{Verdict: experiments.VerdictHeld,
+			StartedAt: put.Add(-time.Minute).Format(time.RFC3339Nano), EndedAt: off.Add(time.Minute).Format(time.RFC3339Nano),
+			Method:    []experiments.ActionResult{{Name: "fault", Parameter: "p", Value: method, PutAt: put.Format(time.RFC3339Nano)}},
+			Rollbacks: []experiments.ActionResult{{Name: "off", Parameter: "p", Value: json.RawMessage(`{"isEnabled": false}`), PutAt: off.Format(time.RFC3339Nano)}},
+		}
+	}
+	ctx := context.Background()
+
+	in, ok, err := report.CountInjected(ctx, cw, "ChaosLab-Etl", journal(on), now)
+	if err != nil || !ok {
+		t.Fatalf("CountInjected: %v (read %v)", err, ok)
+	}
+	if in.Count != 12 || !in.Data {
+		t.Errorf("count %v (data %v), want the 12 of ChaosLab-Etl's while the fault was on", in.Count, in.Data)
+	}
+	if line := in.Line(); !strings.HasPrefix(line, "injected: 12 faults by ChaosLab-Etl while the fault was on") ||
+		!strings.Contains(line, put.Truncate(time.Minute).Format("15:04")+"–"+off.Truncate(time.Minute).Add(time.Minute).Format("15:04")+" UTC") {
+		t.Errorf("line %q", line)
+	}
+
+	// A function that injected nothing: the line says what the verdict is worth, and what to check.
+	in, ok, err = report.CountInjected(ctx, cw, "Quiet-Etl", journal(on), now)
+	if err != nil || !ok || in.Count != 0 || in.Data {
+		t.Fatalf("quiet function: %+v, read %v, %v", in, ok, err)
+	}
+	for _, want := range []string{"injected: none: Quiet-Etl's failure layer counted no fault", "says nothing of the fault", "targets"} {
+		if !strings.Contains(in.Line(), want) {
+			t.Errorf("line %q lacks %q", in.Line(), want)
+		}
+	}
+
+	// No fault was on (a method that only switches off): nothing to count, nothing read.
+	if _, ok, err := report.CountInjected(ctx, cw, "ChaosLab-Etl", journal(json.RawMessage(`{"isEnabled": false}`)), now); ok || err != nil {
+		t.Errorf("a journal without a fault on: read %v, %v", ok, err)
+	}
+
+	// A fault never switched off counts up to now, the datapoints after the "rollback" included.
+	j := journal(on)
+	j.Rollbacks = nil
+	if in, _, err := report.CountInjected(ctx, cw, "ChaosLab-Etl", j, now); err != nil || in.Count != 1012 {
+		t.Errorf("a fault left on: count %v, %v; want 1012", in.Count, err)
+	}
+}
