@@ -67,7 +67,7 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 			MetricStat: &cwtypes.MetricStat{
 				Metric: &cwtypes.Metric{Namespace: aws.String(injectedNamespace), MetricName: aws.String(injectedMetric),
 					Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}}},
-				Period: aws.Int32(int32(to.Sub(from) / time.Second)), Stat: aws.String("Sum"), Unit: cwtypes.StandardUnitCount,
+				Period: aws.Int32(int32(to.Sub(from) / time.Second)), Stat: aws.String("Sum"),
 			},
 		}
 		out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
