@@ -71,6 +71,20 @@ func TestRunSaysHowManyFaultsTheFunctionInjected(t *testing.T) {
 			if !tt.want.MatchString(out.String()) {
 				t.Errorf("output lacks %v:\n%s", tt.want, out)
 			}
+			// follow of the ended execution says the same, of the stack whose machine ran it.
+			arn := regexp.MustCompile(`(?m)^execution:\s+(\S+)$`).FindStringSubmatch(out.String())
+			if arn == nil {
+				t.Fatalf("no execution ARN in:\n%s", out)
+			}
+			m, out, errb = newMain()
+			err = m.Run(ctx, []string{"follow", "-outputs", outputs, "-poll", "200ms", "-report=false",
+				"-journal", filepath.Join(t.TempDir(), "followed.json"), arn[1]})
+			if code := cli.Code(err, ExitError); code != ExitHeld {
+				t.Fatalf("follow: exit %d (err %v)\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
+			}
+			if !tt.want.MatchString(out.String()) {
+				t.Errorf("follow's output lacks %v:\n%s", tt.want, out)
+			}
 		})
 	}
 }

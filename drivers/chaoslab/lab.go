@@ -199,7 +199,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 		}
 		return cli.Exit(ExitDeviated, nil)
 	}
-	fmt.Fprintln(m.Stdout, "\nevery experiment deviated on flawed and held on resilient; resilient lost no document; every fault was off after its run.")
+	fmt.Fprintln(m.Stdout, "\nevery experiment deviated on flawed and held on resilient; every fault fired; resilient lost no document; every fault was off after its run.")
 	return nil
 }
 

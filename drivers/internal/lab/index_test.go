@@ -40,6 +40,12 @@ func TestWriteIndexAccountsForEveryDocument(t *testing.T) {
 	if !strings.Contains(html, want) {
 		t.Errorf("index lacks %q:\n%s", want, html)
 	}
+	// With the faults the function injected, when they were read.
+	n := 212.0
+	r.Injected = &n
+	if html := indexOf(t, t.TempDir(), []Result{r}); !strings.Contains(html, want+"; 212 faults injected") {
+		t.Errorf("index lacks the faults injected:\n%s", html)
+	}
 }
 
 // GIVEN a deviated run and one not steady before its fault WHEN the index is written THEN each

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -262,8 +263,12 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 // (the five add up), and the DynamoDB writes the converted ones lack; more (the subscriber's
 // shortfalls) goes before the lost count.
 func (r Result) documents(more string) string {
-	return fmt.Sprintf("%d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing",
+	s := fmt.Sprintf("%d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing",
 		r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, more, r.Lost, r.WritesMissing)
+	if r.Injected != nil {
+		s += fmt.Sprintf("; %s faults injected", strconv.FormatFloat(*r.Injected, 'f', -1, 64))
+	}
+	return s
 }
 
 // why is what decided a verdict other than held, for the index: the readings out of tolerance

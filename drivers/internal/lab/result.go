@@ -86,6 +86,10 @@ type Result struct {
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int  `json:"writes_missing"`
 	FaultOff      bool `json:"fault_off_after_run"`
+	// Injected are the faults the trial's function injected while its fault was on (its
+	// FaultsInjected metric, report.CountInjected); nil when not read (no journal, no fault written,
+	// or the read failed: Error says why). None is a problem: the verdict said nothing of the fault.
+	Injected *float64 `json:"faults_injected,omitempty"`
 	// FaultUnread is set when the fault parameter could not be read after the run: FaultOff is then
 	// unknown, not false.
 	FaultUnread bool    `json:"fault_unread,omitempty"`
@@ -185,6 +189,9 @@ func Expectations(rs []Result) []string {
 		}
 		if r.Verdict == VerdictNotRun {
 			continue // the error says it; no verdict and no fault parameter to judge
+		}
+		if r.Injected != nil && *r.Injected == 0 {
+			out = append(out, id+": the fault never fired: the function's FaultsInjected counted none while the fault was on, so the verdict says nothing of it")
 		}
 		want := expectedVerdict(r.Scenario)
 		if r.Verdict != want {

@@ -43,6 +43,11 @@ func TestLabExpectations(t *testing.T) {
 		{name: "fault left on", edit: func(rs []Result) { rs[0].FaultOff = false }, wants: []string{"exp_1 on flawed: the fault parameter was still on"}},
 		{name: "fault unread is not fault on", edit: func(rs []Result) { rs[0].FaultOff, rs[0].FaultUnread = false, true },
 			wants: []string{"exp_1 on flawed: the fault parameter could not be read after the run, so whether it is off is unknown"}},
+		{name: "faults fired", edit: func(rs []Result) { n := 41.0; rs[0].Injected, rs[1].Injected = &n, &n }},
+		// A verdict on a fault that never fired (a target that matches nothing the function does)
+		// says nothing of the fault, whatever it is.
+		{name: "the fault never fired", edit: func(rs []Result) { n := 0.0; rs[1].Injected = &n },
+			wants: []string{"exp_1 on resilient: the fault never fired: the function's FaultsInjected counted none while the fault was on"}},
 		{name: "a run failed", edit: func(rs []Result) { rs[0].Error = "deploy: boom" }, wants: []string{"exp_1 on flawed: deploy: boom"}},
 		// A trial the lab was stopped before: its error alone, not "the fault parameter was still on".
 		{name: "not run", edit: func(rs []Result) {

@@ -155,6 +155,7 @@ func (t *trial) phases(ctx context.Context) {
 	})
 	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
+	t.injected(ctx, journal)
 	t.report(ctx, compiled, journal, runErr)
 	if ctx.Err() != nil {
 		t.problem("interrupted: the lab was stopped during this trial; its counts are what was done by then")
@@ -569,6 +570,25 @@ func (t *trial) audit(ctx context.Context, l *load) {
 		t.res.FaultUnread = true
 	}
 	t.res.FaultOff = off
+}
+
+// injected reads how many faults the trial's function injected while the journal's fault was on,
+// after the drain (every invocation the fault delayed has ended and written its count), and says
+// it in the trial's log.
+func (t *trial) injected(ctx context.Context, j *experiments.Journal) {
+	if j == nil {
+		return
+	}
+	ctx, cancel := readContext(ctx)
+	defer cancel()
+	in, ok, err := report.CountInjected(ctx, cloudwatch.NewFromConfig(t.aws), t.outputs[stack.FunctionName], j, time.Now())
+	switch {
+	case err != nil:
+		t.problem("count the faults injected: %v", err)
+	case ok:
+		t.res.Injected = &in.Count
+		fmt.Fprintln(t.log, in.Line())
+	}
 }
 
 // readContext bounds the reads after a trial's run (queue depths, DynamoDB rows, the fault
