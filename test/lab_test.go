@@ -46,14 +46,15 @@ type labResult struct {
 		Key    string `json:"key"`
 		Reason string `json:"reason"`
 	} `json:"error_documents"`
-	Pending       int     `json:"pending_in_work_queue"`
-	NotifPending  int     `json:"pending_in_csv_queue"`
-	Lost          int     `json:"lost"`
-	WritesMissing int     `json:"writes_missing"`
-	FaultOff      bool    `json:"fault_off_after_run"`
-	Error         string  `json:"error"`
-	MachineBusy   float64 `json:"machine_busy_percent"`
-	MachineSteal  float64 `json:"machine_steal_percent"`
+	Pending       int      `json:"pending_in_work_queue"`
+	NotifPending  int      `json:"pending_in_csv_queue"`
+	Lost          int      `json:"lost"`
+	WritesMissing int      `json:"writes_missing"`
+	FaultOff      bool     `json:"fault_off_after_run"`
+	Injected      *float64 `json:"faults_injected"`
+	Error         string   `json:"error"`
+	MachineBusy   float64  `json:"machine_busy_percent"`
+	MachineSteal  float64  `json:"machine_steal_percent"`
 }
 
 func repoRoot(t *testing.T) string {
@@ -171,6 +172,11 @@ func TestLab(t *testing.T) {
 		}
 		if r.Error != "" {
 			t.Errorf("%s: %s", id, r.Error)
+		}
+		// AND its fault fired: the function counted faults injected while it was on (a verdict on a
+		// fault that never fired says nothing of it).
+		if r.Injected == nil || *r.Injected < 1 {
+			t.Errorf("%s: faults injected %v, want at least one", id, r.Injected)
 		}
 		// THEN each experiment deviates on flawed and holds on resilient.
 		if r.Verdict != want[r.Scenario] {

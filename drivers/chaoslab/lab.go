@@ -39,15 +39,21 @@ everything it started, also on Ctrl-C or failure. The stacks are reused while
 the app's inputs and the set of stacks are unchanged since their synth
 (-resynth: synthesize anyway).
 
+-experiments takes experiment files of your own beside the shipped names: each
+runs under its file's name on every scenario and is held to the same
+expectations (does your experiment tell flawed from resilient?).
+
 With -repeat N it runs the lab N times on the same cloud (files in
 -results/run-<n>) and then prints, per experiment, scenario and probe, the
 min, median and max of the value, how close the nearest run came to the
 tolerance ("4.3 outside": every run failed the probe by at least that much), and
 how many runs gave the expected verdict.
 
-Exit 0 when every experiment deviated on flawed and held on resilient, with no
-document lost on resilient and the fault off after every run (every run, with
--repeat); 1 when such an expectation failed (the table says which); 2 on errors.
+Exit 0 when every experiment deviated on flawed and held on resilient, its
+fault fired (the function counted faults injected while it was on), no
+document was lost on resilient and the fault was off after every run (every
+run, with -repeat); 1 when such an expectation failed (the table says which);
+2 on errors.
 
 Usage:
   chaoslab lab [flags]
@@ -67,7 +73,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Clouds, "clouds", 1, "local clouds the stacks are spread over")
 	fs.IntVar(&c.Repeat, "repeat", 1, "run the lab this many times and print each probe's spread over the runs")
 	fs.BoolVar(&c.Resynth, "resynth", false, "synthesize the stacks even when their cdk.out was made from the same inputs")
-	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names, or all")
+	fs.StringVar(&exps, "experiments", "all", "comma-separated shipped experiment names and experiment files of yours (each runs under its file's name, on every scenario, and must flip too), or all")
 	fs.DurationVar(&c.Overrides.ProbeWindow, "window", 10*time.Second, "steady-state observation window (AWS default: the experiment's, 300s; 0: the experiment's)")
 	fs.DurationVar(&c.Overrides.Pause, "pause", 30*time.Second, "how long each fault stays on (AWS default: the experiment's, 300s; 0: the experiment's); shorter makes redelivery delays look like lost work in the in-flight ratio")
 	fs.DurationVar(&c.Overrides.Recovery, "recovery", 5*time.Second, "observation after the rollback (0: the observation before)")
@@ -95,17 +101,12 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab lab: %v", err)
 		}
 	}
-	if exps == "all" {
-		exps = strings.Join(experiments.Names(), ",")
-	}
-	c.Experiments = uniqueList(exps, func(e string) string { return strings.TrimSuffix(e, ".json") })
-	if len(c.Experiments) == 0 {
-		return cli.Usagef("chaoslab lab: -experiments %q names no experiment (all, or some of: %s)", exps, strings.Join(experiments.Names(), ", "))
-	}
-	for _, e := range c.Experiments {
-		if _, err := experiments.LoadDefinition(e); err != nil {
-			return cli.Usagef("chaoslab lab: -experiments: %v", err)
+	if err := labExperiments(&c, exps); err != nil {
+		var xe *experiments.Error
+		if errors.As(err, &xe) { // a file of the user's that is no valid experiment: its problems, as validate says them
+			return cli.Exit(ExitError, fmt.Errorf("chaoslab lab: %w", err))
 		}
+		return cli.Usagef("chaoslab lab: %w", err)
 	}
 	if !(c.Rate > 0) || math.IsInf(c.Rate, 1) { // NaN fails the first test too
 		return cli.Usagef("chaoslab lab: -rate %v: want a positive number of documents per second", c.Rate)
@@ -125,7 +126,7 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab lab: %s %d: want %d or more", n.flag, n.v, n.least)
 		}
 	}
-	if err := lab.CheckOnset(c.Experiments, c.Overrides); err != nil {
+	if err := c.CheckOnset(); err != nil {
 		return cli.Usagef("chaoslab lab: %w", err)
 	}
 	root, err := cdkapp.FindRoot()
@@ -205,6 +206,50 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 
 // uniqueList is the comma-separated list s, each item normalized by norm (when not nil), each
 // once: a scenario or experiment named twice is one trial, as it is one stack name.
+// labExperiments sets c's Experiments (and Own) from -experiments: all (the shipped ones), or a list
+// of shipped names and experiment files of the user's, each file loaded and validated here (as
+// chaoslab run loads one: a path that exists is a file) and run under its file's name.
+func labExperiments(c *lab.Config, list string) error {
+	if list == "all" {
+		list = strings.Join(experiments.Names(), ",")
+	}
+	files := map[string]string{} // the file each name of Own was read from, as an absolute path
+	for _, ref := range splitList(list) {
+		name := strings.TrimSuffix(ref, ".json")
+		if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+			if name, err = lab.OwnName(ref); err != nil {
+				return fmt.Errorf("-experiments: %w", err)
+			}
+			if slices.Contains(experiments.Names(), name+".json") {
+				return fmt.Errorf("-experiments: %s runs under its file's name, %s, which is a shipped experiment's: rename the file", ref, name)
+			}
+			abs, _ := filepath.Abs(ref)
+			if f, seen := files[name]; seen && f != abs {
+				return fmt.Errorf("-experiments: %s runs under its file's name, %s, as another file given does (%s): rename one", ref, name, f)
+			} else if !seen {
+				e, err := loadExperiment(ref)
+				if err != nil {
+					return fmt.Errorf("-experiments: %w", err)
+				}
+				if c.Own == nil {
+					c.Own = map[string]*experiments.Experiment{}
+				}
+				c.Own[name], files[name] = e, abs
+			}
+		} else if _, err := loadExperiment(ref); err != nil {
+			// Not a file here, nor a shipped experiment: loadExperiment says which it was taken for.
+			return fmt.Errorf("-experiments: %w", err)
+		}
+		if !slices.Contains(c.Experiments, name) {
+			c.Experiments = append(c.Experiments, name)
+		}
+	}
+	if len(c.Experiments) == 0 {
+		return fmt.Errorf("-experiments %q names no experiment (all, experiment files of yours, or some of: %s)", list, strings.Join(experiments.Names(), ", "))
+	}
+	return nil
+}
+
 func uniqueList(s string, norm func(string) string) []string {
 	var out []string
 	for _, f := range splitList(s) {

@@ -17,7 +17,8 @@ import (
 func TestLabAndLocalArguments(t *testing.T) {
 	tests := []struct {
 		name    string
-		outside bool // run from a directory outside the repository
+		outside bool              // run from a directory outside the repository
+		files   map[string]string // written into DIR first, by name
 		args    []string
 		code    int
 		wants   []string // in the output or the error
@@ -42,6 +43,27 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "unknown scenario", args: []string{"lab", "-scenarios", "flawed,chaotic"}, code: 2, wants: []string{`"chaotic"`, "flawed, resilient"}},
 		{name: "unknown experiment names the shipped ones", args: []string{"lab", "-experiments", "exp_9-nope"}, code: 2,
 			wants: []string{"exp_9-nope", "exp_1-minor_delay"}},
+		// Experiment files of the user's run beside the shipped ones, under their files' names: each
+		// is loaded and compiled with the lab's durations before anything starts.
+		{name: "an experiment file of one's own is compiled up front", files: map[string]string{"latency.json": ownExperiment},
+			args: []string{"lab", "-pause", "3s", "-experiments", "exp_1-minor_delay,DIR/latency.json"}, code: 2,
+			wants: []string{"-onset 5s leaves no time to observe exp_1-minor_delay's fault"}},
+		{name: "an experiment file of one's own is named in the onset check", files: ownFiles,
+			args: []string{"lab", "-pause", "3s", "-experiments", "DIR/latency.json"}, code: 2,
+			wants: []string{"-onset 5s leaves no time to observe latency's fault"}},
+		{name: "an invalid experiment file says its problems", files: map[string]string{"broken.json": `{"title": "t", "description": "d", "method": [], "steady-state-hypothesis": {"title": "h", "probes": []}, "rollbacks": [], "pause": 3}`},
+			args: []string{"lab", "-experiments", "DIR/broken.json"}, code: 2, wants: []string{"broken.json", "pause"}},
+		{name: "a file named as a shipped experiment", files: map[string]string{"exp_1-minor_delay.json": ownExperiment},
+			args: []string{"lab", "-experiments", "DIR/exp_1-minor_delay.json"}, code: 2,
+			wants: []string{"runs under its file's name, exp_1-minor_delay, which is a shipped experiment's: rename the file"}},
+		{name: "two files of one name", files: map[string]string{"latency.json": ownExperiment, "b/latency.json": ownExperiment},
+			args: []string{"lab", "-experiments", "DIR/latency.json,DIR/b/latency.json"}, code: 2,
+			wants: []string{"runs under its file's name, latency, as another file given does (", "): rename one"}},
+		{name: "a file whose name cannot name a stack", files: map[string]string{"9 lives.json": ownExperiment},
+			args: []string{"lab", "-experiments", "DIR/9 lives.json"}, code: 2,
+			wants: []string{`"9 lives", which must start with a letter`, "rename the file"}},
+		{name: "no such experiment file", args: []string{"lab", "-experiments", "DIR/nope.json"}, code: 2,
+			wants: []string{"no experiment file DIR/nope.json"}},
 		{name: "rate must be positive", args: []string{"lab", "-rate", "0"}, code: 2, wants: []string{"-rate"}},
 		{name: "a negative wait is refused, naming its flag", args: []string{"lab", "-drain", "-5s"}, code: 2,
 			wants: []string{"-drain -5s: a duration must not be negative"}},
@@ -117,6 +139,15 @@ func TestLabAndLocalArguments(t *testing.T) {
 			for i, a := range tt.args {
 				tt.args[i] = strings.ReplaceAll(a, "DIR", dir)
 			}
+			for name, text := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			m, out, errb := newMain()
 			err := m.Run(context.Background(), tt.args)
 			if code := cli.Report(errb, err, ExitError); code != tt.code {
@@ -155,16 +186,46 @@ func TestBenchKeepsEarlierFilesWhenItFails(t *testing.T) {
 	}
 }
 
-// A scenario or experiment named twice is run once: two trials would share one stack name.
+// A scenario or experiment named twice is run once: two trials would share one stack name. An
+// experiment file of one's own runs under its file's name, once however often it is given.
 func TestLabListsAreUnique(t *testing.T) {
 	if got := uniqueList(" flawed, flawed,resilient,,flawed", nil); !slices.Equal(got, []string{"flawed", "resilient"}) {
 		t.Errorf("scenarios %q, want flawed, resilient", got)
 	}
-	trim := func(e string) string { return strings.TrimSuffix(e, ".json") }
-	if got := uniqueList("exp_1-minor_delay.json,exp_2-dynamodb_disruption,exp_1-minor_delay", trim); !slices.Equal(got, []string{"exp_1-minor_delay", "exp_2-dynamodb_disruption"}) {
-		t.Errorf("experiments %q, want exp_1 and exp_2 once each", got)
+	own := filepath.Join(t.TempDir(), "latency.json")
+	if err := os.WriteFile(own, []byte(ownExperiment), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var c lab.Config
+	if err := labExperiments(&c, "exp_1-minor_delay.json,"+own+",exp_2-dynamodb_disruption,exp_1-minor_delay,"+own); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"exp_1-minor_delay", "latency", "exp_2-dynamodb_disruption"}; !slices.Equal(c.Experiments, want) {
+		t.Errorf("experiments %q, want %q", c.Experiments, want)
+	}
+	// The lab runs the file's experiment under that name, and the shipped ones as shipped.
+	if e, err := c.Definition("latency"); err != nil || e.Title != "My latency experiment" {
+		t.Errorf("latency: %v, %v", e, err)
+	}
+	if e, err := c.Definition("exp_1-minor_delay"); err != nil || e.Title != "Minor delays should not impact processing" {
+		t.Errorf("exp_1: %v, %v", e, err)
 	}
 }
+
+// ownExperiment is an experiment of one's own, as lab 3 has the learner write: the shipped exp_1's
+// probes and fault, under a title of its own; ownFiles it with the query files its probes read
+// (beside it, as the shipped ones have theirs).
+var ownExperiment, ownFiles = func() (string, map[string]string) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "..", "experiments", name))
+		if err != nil {
+			panic(err)
+		}
+		return string(b)
+	}
+	e := strings.Replace(read("exp_1-minor_delay.json"), `"title": "Minor delays should not impact processing"`, `"title": "My latency experiment"`, 1)
+	return e, map[string]string{"latency.json": e, "steadyStateFlight.json": read("steadyStateFlight.json"), "steadyStateError.json": read("steadyStateError.json")}
+}()
 
 func TestRepeatHeading(t *testing.T) {
 	runs := func(n ...int) []lab.Result {

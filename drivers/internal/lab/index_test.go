@@ -83,7 +83,7 @@ func TestWriteIndexSaysWhy(t *testing.T) {
 func indexOf(t *testing.T, dir string, rs []Result) string {
 	t.Helper()
 	path := filepath.Join(dir, "index.html")
-	if err := writeIndex(path, rs); err != nil {
+	if err := writeIndex(path, rs, Config{}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)

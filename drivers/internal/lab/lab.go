@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,9 +36,12 @@ type Config struct {
 	// Dir is the work directory (one cdk.out for every stack, the local clouds' logs) and Results where
 	// journals, logs and summary.json are written; both relative to Root unless absolute.
 	Dir, Results string
-	// Scenarios and Experiments are run: every experiment (a shipped name) on every scenario,
-	// each pair on a stack of its own (StackName).
+	// Scenarios and Experiments are run: every experiment (a shipped name, or a name of Own) on
+	// every scenario, each pair on a stack of its own (StackName).
 	Scenarios, Experiments []string
+	// Own are the user's experiments among Experiments, by the name they run under (their file's
+	// name without .json, OwnName): each is asked to flip as the shipped ones are. Optional.
+	Own map[string]*experiments.Experiment
 	// Overrides compress the experiments' durations (windows, pauses, recovery, expiry margin).
 	Overrides experiments.Overrides
 	// Rate is the documents per second the publisher uploads, per trial.
@@ -66,6 +70,28 @@ type Config struct {
 	Progress io.Writer
 	// Now is the clock for the executions' names. Default: time.Now.
 	Now func() time.Time
+}
+
+// Definition is the experiment the lab runs under name: one of Own, else the shipped one.
+func (c Config) Definition(name string) (*experiments.Experiment, error) {
+	if e, ok := c.Own[name]; ok {
+		return e, nil
+	}
+	return experiments.LoadDefinition(name)
+}
+
+// ownNameRe is what a name of Own may be: it names the trials' files and, through StackName, their
+// stacks (CloudFormation: letters, digits and hyphens, from a letter).
+var ownNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+
+// OwnName is the name an experiment file of the user's runs under in a lab: the file's name without
+// .json. An error says why the file cannot give one (a name that could not name a stack).
+func OwnName(path string) (string, error) {
+	name := strings.TrimSuffix(filepath.Base(path), ".json")
+	if !ownNameRe.MatchString(name) {
+		return "", fmt.Errorf("%s: the lab names each trial's stack and files after the file's name, %q, which must start with a letter and hold only letters, digits, '-', '_' and '.': rename the file", path, name)
+	}
+	return name, nil
 }
 
 // DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all at
@@ -239,7 +265,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		if err := writeSummary(filepath.Join(dir, "summary.json"), rs); err != nil {
 			return nil, err
 		}
-		if err := writeIndex(filepath.Join(dir, "index.html"), rs); err != nil {
+		if err := writeIndex(filepath.Join(dir, "index.html"), rs, c); err != nil {
 			return nil, err
 		}
 		// The combined summary after every run, not only the last: a repeat stopped at run k leaves
@@ -297,13 +323,13 @@ func (r Result) why() string {
 
 // writeIndex writes the results page of one run of the lab: the verdict table, an experiment per
 // row and a scenario per column, each verdict linking to its report.
-func writeIndex(path string, rs []Result) error {
+func writeIndex(path string, rs []Result, c Config) error {
 	rows := make([]report.IndexRow, 0, len(rs))
 	for _, r := range rs {
 		row := report.IndexRow{Experiment: r.Experiment, Scenario: r.Scenario, Verdict: r.Verdict, Error: r.Error,
 			Detail: r.documents(""), Why: r.why()}
-		if e, err := experiments.LoadDefinition(r.Experiment); err == nil {
-			row.Title = e.Title // the shipped experiment's; none for another's
+		if e, err := c.Definition(r.Experiment); err == nil {
+			row.Title = e.Title
 		}
 		if r.Report != "" {
 			row.Report = filepath.Base(r.Report)

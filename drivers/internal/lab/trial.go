@@ -291,27 +291,27 @@ func (t *trial) load(ctx context.Context) *load {
 // compile compiles the shipped experiment with the deployed stack's names and the lab's
 // compressed durations.
 func (t *trial) compile() (*experiments.Compiled, error) {
-	return compileShipped(t.experiment, t.outputs, t.cfg.Overrides)
+	return t.cfg.compile(t.experiment, t.outputs)
 }
 
-// compileShipped compiles the shipped experiment name for a stack of these outputs with the lab's
-// durations o.
-func compileShipped(name string, outputs map[string]string, o experiments.Overrides) (*experiments.Compiled, error) {
-	def, err := experiments.LoadDefinition(name)
+// compile compiles the experiment name (Definition) for a stack of these outputs with the lab's
+// durations.
+func (c Config) compile(name string, outputs map[string]string) (*experiments.Compiled, error) {
+	def, err := c.Definition(name)
 	if err != nil {
 		return nil, err
 	}
 	return experiments.Compile(def, experiments.CompileOptions{FaultParameterName: outputs[stack.FaultParameterName],
-		Env: experiments.EnvFromOutputs(outputs), Overrides: o})
+		Env: experiments.EnvFromOutputs(outputs), Overrides: c.Overrides})
 }
 
-// CheckOnset refuses an onset (o.Onset, nil: the default) that takes the whole of an experiment's
-// fault span with the lab's durations o (chaoslab run refuses it for one run): every trial of it
+// CheckOnset refuses an onset (Overrides.Onset, nil: the default) that takes the whole of an
+// experiment's fault span with the lab's durations (chaoslab run refuses it for one run): every trial of it
 // would observe nothing of its fault, found only after the cloud, the stacks and the warm-ups. The
 // span does not depend on the stack's names, so the experiments are compiled as trials compile
 // them, with stand-ins for the names.
-func CheckOnset(names []string, o experiments.Overrides) error {
-	onset := o.FaultOnset()
+func (c Config) CheckOnset() error {
+	onset := c.Overrides.FaultOnset()
 	const account, region = "000000000000", "us-east-1"
 	outputs := map[string]string{
 		stack.BucketName: "onset-check", stack.TableName: "onset-check", stack.FunctionName: "onset-check",
@@ -321,8 +321,8 @@ func CheckOnset(names []string, o experiments.Overrides) error {
 		stack.TopicArn: "arn:aws:sns:" + region + ":" + account + ":onset-check", stack.FaultParameterName: "/onset-check/fault",
 		stack.DashboardName: "onset-check", stack.ExperimentStateMachineArn: "arn:aws:states:" + region + ":" + account + ":stateMachine:onset-check",
 	}
-	for _, name := range names {
-		out, err := compileShipped(name, outputs, o)
+	for _, name := range c.Experiments {
+		out, err := c.compile(name, outputs)
 		if err != nil {
 			return fmt.Errorf("%s with the lab's durations: %w", name, err)
 		}
@@ -350,7 +350,7 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 	j, err := r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
 	if j != nil {
 		// Beside it, <id>.ctk.json: the run as a Chaos Toolkit journal, for the tools that read those.
-		def, _ := experiments.LoadDefinition(t.experiment) // nil: ctk describes the activities from the journal
+		def, _ := t.cfg.Definition(t.experiment) // nil: ctk describes the activities from the journal
 		cj, cerr := ctk.FromJournal(def, j)
 		var b []byte
 		if cerr == nil {
