@@ -28,7 +28,7 @@ func TestRunSaysHowManyFaultsTheFunctionInjected(t *testing.T) {
 		injected float64
 		want     *regexp.Regexp
 	}{
-		{"fired", 42, regexp.MustCompile(`(?m)^injected: 42 faults by fn-fired while the fault was on \(its FaultsInjected, \d\d:\d\d–\d\d:\d\d UTC\)$`)},
+		{"fired", 42, regexp.MustCompile(`(?m)^injected: 42 faults by fn-fired while the fault was on \(its FaultsInjected, \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC\)$`)},
 		{"none", 0, regexp.MustCompile(`(?m)^injected: none: fn-none's failure layer counted no fault while the fault was on .*says nothing of the fault`)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

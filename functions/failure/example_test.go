@@ -107,6 +107,6 @@ func ExampleWrap() {
 	_, err := h(context.Background(), "world")
 	fmt.Println(err)
 	// Output:
-	// {"_aws":{"Timestamp":1795957200000,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":"FaultsInjected","Unit":"Count"}]}]},"Mode":"exception","FaultsInjected":1}
+	// {"_aws":{"Timestamp":1795957200000,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":[["Mode"]],"Metrics":[{"Name":"FaultsInjected","Unit":"Count","StorageResolution":1}]}]},"Mode":"exception","FaultsInjected":1}
 	// injected: handler not run
 }

@@ -516,7 +516,9 @@ func (i *Injector) wouldInject(ctx context.Context, f *Fault, args ...any) {
 }
 
 // Metrics the layer writes (CloudWatch EMF on Options.Metrics): namespace ChaosTransformer,
-// dimension Mode and, with Options.FunctionName, FunctionName as a second set; unit Count.
+// dimension Mode and, with Options.FunctionName, FunctionName as a second set; unit Count; high
+// resolution (StorageResolution 1), so that the faults of a run can be counted from the second its
+// fault was written (chaoslab run's injected line), not from the minute before it.
 const (
 	// MetricFaultsInjected: 1 per fault that fired.
 	MetricFaultsInjected = "FaultsInjected"
@@ -528,7 +530,7 @@ const (
 // metric writes one EMF line: value of metric name, dimension Mode mode, and the function's name in
 // a set of its own when the injector knows it.
 func (i *Injector) metric(name string, mode Mode, value int) {
-	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":%s,"Metrics":[{"Name":%q,"Unit":"Count"}]}]},"Mode":%q%s,%q:%d}`+"\n",
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":%s,"Metrics":[{"Name":%q,"Unit":"Count","StorageResolution":1}]}]},"Mode":%q%s,%q:%d}`+"\n",
 		i.now().UnixMilli(), i.emfDims, name, string(mode), i.emfFunction, name, value)
 	i.metricsMu.Lock()
 	_, _ = io.WriteString(i.metrics, line)

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,8 +21,10 @@ import (
 // of the fault: the count says whether it fired at all.
 type Injected struct {
 	Function string
-	// From and To are the span read: the fault's windows, whole minutes (the metric's resolution).
+	// From and To are the span read: from the first write that turned the fault on to the fault's
+	// end. Exact: to the second; else by whole minutes (a span older than highResolutionKept).
 	From, To time.Time
+	Exact    bool
 	// Count is the faults injected in it; Data whether CloudWatch had any datapoint there.
 	Count float64
 	Data  bool
@@ -40,56 +43,111 @@ func FaultWindows(j *experiments.Journal) []dashboard.FaultWindow {
 	return faultWindows(j, first)
 }
 
+// highResolutionKept is how long CloudWatch keeps a high-resolution metric's datapoints at 1 s
+// (then at 1 min): a count from further back is read by whole minutes.
+const highResolutionKept = 3 * time.Hour
+
 // CountInjected reads the faults function injected while j's fault was on, up to now (a fault not
 // switched off counts to now). false: no write of j turned a fault on (a not-steady-before run,
 // a method that only switches off), and nothing was read.
+//
+// The failure layer's metric is high resolution: its datapoints are read at a period of 1 s over
+// the exact spans the fault was on, so that faults of a fault switched off seconds before the run's
+// write (by hand, by another run) are not this run's. A span that began more than
+// highResolutionKept ago is read by whole minutes, the minutes it touches.
 func CountInjected(ctx context.Context, cw MetricData, function string, j *experiments.Journal, now time.Time) (Injected, bool, error) {
-	ws := FaultWindows(j)
-	if len(ws) == 0 {
+	spans := onSpans(FaultWindows(j), now)
+	if len(spans) == 0 {
 		return Injected{}, false, nil
 	}
-	in := Injected{Function: function, From: ws[0].Start.Truncate(time.Minute)}
-	// One call per window, each over its own span (GetMetricData takes one): a minute's period
-	// would read up to a run's length in datapoints, one sum over the whole span reads one.
-	for _, w := range ws {
-		end := w.End
-		if end.IsZero() || end.After(now) {
-			end = now
-		}
-		// Whole minutes: EMF metrics are stored at a minute's resolution. A minute holds this run's
-		// faults only: the run refuses to start while another's is on.
-		from, to := w.Start.Truncate(time.Minute), end.Truncate(time.Minute).Add(time.Minute)
-		if to.After(in.To) {
-			in.To = to
+	in := Injected{Function: function, From: spans[0][0], To: spans[len(spans)-1][1], Exact: now.Sub(spans[0][0]) < highResolutionKept}
+	period := time.Second
+	if !in.Exact {
+		period = time.Minute
+		in.From, in.To = in.From.Truncate(time.Minute), ceilMinute(in.To)
+	}
+	for _, sp := range spans {
+		from, to := sp[0], sp[1]
+		if !in.Exact {
+			from, to = from.Truncate(time.Minute), ceilMinute(to)
 		}
 		q := cwtypes.MetricDataQuery{
 			Id: aws.String("injected"),
 			MetricStat: &cwtypes.MetricStat{
 				Metric: &cwtypes.Metric{Namespace: aws.String(injectedNamespace), MetricName: aws.String(injectedMetric),
 					Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}}},
-				Period: aws.Int32(int32(to.Sub(from) / time.Second)), Stat: aws.String("Sum"),
+				Period: aws.Int32(int32(period / time.Second)), Stat: aws.String("Sum"),
 			},
 		}
-		out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
-			StartTime: aws.Time(from), EndTime: aws.Time(to), MetricDataQueries: []cwtypes.MetricDataQuery{q},
-		})
-		if err != nil {
-			return in, true, fmt.Errorf("CloudWatch GetMetricData %s %s (FunctionName %s): %w", injectedNamespace, injectedMetric, function, err)
-		}
-		for _, r := range out.MetricDataResults {
-			for _, v := range r.Values {
-				in.Count += v
-				in.Data = true
+		input := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(from), EndTime: aws.Time(to), MetricDataQueries: []cwtypes.MetricDataQuery{q}}
+		for page := 0; ; page++ {
+			out, err := cw.GetMetricData(ctx, input)
+			if err != nil {
+				return in, true, fmt.Errorf("CloudWatch GetMetricData %s %s (FunctionName %s): %w", injectedNamespace, injectedMetric, function, err)
 			}
+			for _, r := range out.MetricDataResults {
+				for _, v := range r.Values {
+					in.Count += v
+					in.Data = true
+				}
+			}
+			if aws.ToString(out.NextToken) == "" || page == maxPages {
+				break
+			}
+			input.NextToken = out.NextToken
 		}
 	}
 	return in, true, nil
 }
 
+// maxPages bounds the pages of one span's datapoints (a page holds up to 100,800: a span of 3 hours
+// at 1 s is one).
+const maxPages = 10
+
+// onSpans are the windows' [start, end) spans, each ended by now at the latest (a fault still on),
+// ordered and merged where they overlap or touch, so that no instant is counted twice.
+func onSpans(ws []dashboard.FaultWindow, now time.Time) [][2]time.Time {
+	var spans [][2]time.Time
+	for _, w := range ws {
+		end := w.End
+		if end.IsZero() || end.After(now) {
+			end = now
+		}
+		if !end.After(w.Start) {
+			continue
+		}
+		spans = append(spans, [2]time.Time{w.Start, end})
+	}
+	slices.SortFunc(spans, func(a, b [2]time.Time) int { return a[0].Compare(b[0]) })
+	var merged [][2]time.Time
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && !sp[0].After(merged[n-1][1]) {
+			if sp[1].After(merged[n-1][1]) {
+				merged[n-1][1] = sp[1]
+			}
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// ceilMinute is t rounded up to a whole minute.
+func ceilMinute(t time.Time) time.Time {
+	if m := t.Truncate(time.Minute); !m.Equal(t) {
+		return m.Add(time.Minute)
+	}
+	return t
+}
+
 // Line is the count as chaoslab run prints it under the verdict: how many faults, when; and, when
 // none fired, what the verdict is worth and what to check.
 func (in Injected) Line() string {
-	span := fmt.Sprintf("%s–%s UTC", in.From.UTC().Format("15:04"), in.To.UTC().Format("15:04"))
+	layout := "15:04:05"
+	if !in.Exact {
+		layout = "15:04"
+	}
+	span := fmt.Sprintf("%s–%s UTC", in.From.UTC().Format(layout), in.To.UTC().Format(layout))
 	if in.Count > 0 {
 		return fmt.Sprintf("injected: %s faults by %s while the fault was on (its FaultsInjected, %s)",
 			strconv.FormatFloat(in.Count, 'f', -1, 64), in.Function, span)

@@ -28,6 +28,7 @@ func TestCountInjected(t *testing.T) {
 	injected("ChaosLab-Etl", put.Add(2*time.Minute), 5)
 	injected("Other-Etl", put.Add(time.Minute), 100)                                              // another function's
 	injected("ChaosLab-Etl", put.Add(-3*time.Minute), 1000)                                       // before the write
+	injected("ChaosLab-Etl", put.Add(-5*time.Second), 100)                                        // before the write, in its minute (a fault switched off just before)
 	injected("ChaosLab-Etl", off.Add(2*time.Minute), 1000)                                        // after the rollback
 	store.Put(localcw.Datum{Namespace: "ChaosTransformer", Name: "FaultsInjected", Unit: "Count", // the Mode set
 		Dimensions: map[string]string{"Mode": "latency"}, Value: 12, Time: put.Add(20 * time.Second)})
@@ -50,8 +51,17 @@ func TestCountInjected(t *testing.T) {
 		t.Errorf("count %v (data %v), want the 12 of ChaosLab-Etl's while the fault was on", in.Count, in.Data)
 	}
 	if line := in.Line(); !strings.HasPrefix(line, "injected: 12 faults by ChaosLab-Etl while the fault was on") ||
-		!strings.Contains(line, put.Truncate(time.Minute).Format("15:04")+"–"+off.Truncate(time.Minute).Add(time.Minute).Format("15:04")+" UTC") {
+		!strings.Contains(line, put.Format("15:04:05")+"–"+off.Format("15:04:05")+" UTC") {
 		t.Errorf("line %q", line)
+	}
+
+	// Two writes one after the other (a method of two actions): the minute they share is counted
+	// once.
+	j := journal(on)
+	second := put.Add(80 * time.Second)
+	j.Method = append(j.Method, experiments.ActionResult{Name: "more", Parameter: "p", Value: on, PutAt: second.Format(time.RFC3339Nano)})
+	if in, _, err := report.CountInjected(ctx, cw, "ChaosLab-Etl", j, now); err != nil || in.Count != 12 {
+		t.Errorf("two writes: count %v, %v; want 12", in.Count, err)
 	}
 
 	// A function that injected nothing: the line says what the verdict is worth, and what to check.
@@ -71,9 +81,26 @@ func TestCountInjected(t *testing.T) {
 	}
 
 	// A fault never switched off counts up to now, the datapoints after the "rollback" included.
-	j := journal(on)
+	j = journal(on)
 	j.Rollbacks = nil
 	if in, _, err := report.CountInjected(ctx, cw, "ChaosLab-Etl", j, now); err != nil || in.Count != 1012 {
 		t.Errorf("a fault left on: count %v, %v; want 1012", in.Count, err)
+	}
+
+	// A run more than 3 hours back (CloudWatch keeps 1 s datapoints that long): read by whole
+	// minutes, those its fault touched.
+	old := now.Add(-5 * time.Hour).Truncate(time.Minute).Add(10 * time.Second)
+	injected("ChaosLab-Old", old.Add(-5*time.Second), 3) // in the write's minute: counted, by the minute
+	injected("ChaosLab-Old", old.Add(time.Minute), 4)
+	injected("ChaosLab-Old", old.Add(-2*time.Minute), 1000)
+	j = journal(on)
+	j.Method[0].PutAt = old.Format(time.RFC3339Nano)
+	j.Rollbacks[0].PutAt = old.Add(2 * time.Minute).Format(time.RFC3339Nano)
+	in, _, err = report.CountInjected(ctx, cw, "ChaosLab-Old", j, now)
+	if err != nil || in.Count != 7 || in.Exact {
+		t.Errorf("an old run: %+v, %v; want 7 by whole minutes", in, err)
+	}
+	if want := old.Truncate(time.Minute).Format("15:04") + "–" + old.Add(3*time.Minute).Truncate(time.Minute).Format("15:04") + " UTC"; !strings.Contains(in.Line(), want) {
+		t.Errorf("an old run's line %q lacks %q", in.Line(), want)
 	}
 }
