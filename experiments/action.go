@@ -93,7 +93,10 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 		return act, false
 	}
 	vp := pp + ".arguments"
-	if name != SeedFaultParameter && (c.opts.FaultParameterName == "" || name != c.opts.FaultParameterName) {
+	// Without the stack (validate), a name from the environment is left as its ${name}: the stack's
+	// FAILURE_INJECTION_PARAM, say, which compile and run check once they have it.
+	unresolved := c.lenient && varRef.MatchString(name)
+	if !unresolved && name != SeedFaultParameter && (c.opts.FaultParameterName == "" || name != c.opts.FaultParameterName) {
 		c.fail(vp, "parameter %q: the state machine may write only the fault parameter (%s)", name, c.faultNames())
 	}
 	if typ != "" && typ != "String" {

@@ -68,7 +68,7 @@ func (c *compiler) processWords(pv *Provider, pp string) ([]Word, bool) {
 		}
 		return ws, true
 	}
-	words, err := SplitWords(c.subst(args, pp+".arguments"))
+	words, err := splitWordsKeepingVars(c.subst(args, pp+".arguments"))
 	if err != nil {
 		c.fail(pp+".arguments", "%v", err)
 		return nil, false

@@ -616,6 +616,29 @@ func TestValidateIgnoresUnsetEnv(t *testing.T) {
 	}
 }
 
+// The fault parameter may be named by the stack's variable (FAILURE_INJECTION_PARAM, as the
+// README lists it): validate, without the stack, leaves it to compile, which checks it is the
+// stack's.
+func TestFaultParameterFromTheEnvironment(t *testing.T) {
+	src := strings.NewReplacer("PROBES", okProbe, "METHOD", okAction).Replace(base)
+	src = strings.Replace(src, `"lit": "literal-queue",`, `"lit": "literal-queue", "fault_param": {"type": "env", "key": "FAILURE_INJECTION_PARAM"},`, 1)
+	src = strings.ReplaceAll(src, "--name failureLambdaConfig", "--name ${fault_param}")
+	e := parseExperiment(t, src)
+	if err := Validate(e); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	out, err := Compile(e, CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"})
+	if err != nil || out.Method[0].Parameter != "/ChaosLab/fault" {
+		t.Fatalf("Compile with the stack's name: %v", err)
+	}
+	env := maps.Clone(testEnv)
+	env["FAILURE_INJECTION_PARAM"] = "/prod/db-password"
+	if _, err := Compile(e, CompileOptions{Env: env, FaultParameterName: "/ChaosLab/fault"}); err == nil ||
+		!strings.Contains(err.Error(), `parameter "/prod/db-password": the state machine may write only the fault parameter`) {
+		t.Errorf("Compile with another parameter's name: %v", err)
+	}
+}
+
 func BenchmarkCompile(b *testing.B) {
 	e, err := LoadDefinition("exp_2-dynamodb_disruption")
 	if err != nil {

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -135,4 +136,28 @@ func FuzzSplitWords(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A configuration ${name} in a process provider's arguments is Chaos Toolkit's, substituted before
+// the line is split: left as it was (validate, no stack), it stays in its word, quoted or not,
+// where a shell variable ($PARAM, ${PARAM} of no configuration) is still refused by the splitting.
+func TestSplitWordsKeepingVars(t *testing.T) {
+	words, err := splitWordsKeepingVars(`cloudwatch get-metric-statistics --dimensions Name=FunctionName,Value=${lambda_function} "--x=${a}b" '${c}' --end-time $(date -d '${d} min ago')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range words {
+		got = append(got, w.Text)
+	}
+	want := []string{"cloudwatch", "get-metric-statistics", "--dimensions", "Name=FunctionName,Value=${lambda_function}", "--x=${a}b", "${c}", "--end-time", "$(date -d '${d} min ago')"}
+	if !slices.Equal(got, want) {
+		t.Errorf("words %q, want %q", got, want)
+	}
+	if words[7].Subst != "date -d '${d} min ago'" {
+		t.Errorf("the substitution's command %q", words[7].Subst)
+	}
+	if _, err := splitWordsKeepingVars(`--name $PARAM`); err == nil || !strings.Contains(err.Error(), "shell variable $PARAM") {
+		t.Errorf("a shell variable: %v", err)
+	}
 }

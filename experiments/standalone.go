@@ -57,7 +57,7 @@ func InlineFiles(e *Experiment) error {
 			if json.Unmarshal(pv.Arguments, &argStr) != nil || !strings.Contains(argStr, "file://") {
 				continue
 			}
-			words, err := SplitWords(argStr)
+			words, err := splitWordsKeepingVars(argStr)
 			if err != nil {
 				continue // the compiler reports it
 			}
