@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -159,6 +160,24 @@ func TestNativeQueriesCheckedAsCloudWatchChecksThem(t *testing.T) {
 		src, _ := json.Marshal(expr)
 		if err := Validate(experiment(t, native(`{"Id": "q", "Expression": `+string(src)+`, "Period": 60}`), okAction)); err != nil {
 			t.Errorf("%s: %v", expr, err)
+		}
+	}
+}
+
+// A range open on one side (import-fis writes an alarm's threshold so) reads as that side alone,
+// not as float64's largest number.
+func TestRangeText(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{-math.MaxFloat64, 50, "at most 50"},
+		{5, math.MaxFloat64, "at least 5"},
+		{-math.MaxFloat64, math.MaxFloat64, "any number"},
+		{-10, 20, "[-10, 20]"},
+	} {
+		if got := rangeText(tt.lo, tt.hi); got != tt.want {
+			t.Errorf("rangeText(%v, %v) = %q, want %q", tt.lo, tt.hi, got, tt.want)
 		}
 	}
 }

@@ -25,6 +25,21 @@ func numberText(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
+// rangeText is how a range tolerance reads: [min, max], or one side alone where the other is the
+// largest number there is (an alarm's threshold as import-fis writes it: [-1.7976931348623157e+308,
+// 50] is "at most 50").
+func rangeText(lo, hi float64) string {
+	switch {
+	case lo == -math.MaxFloat64 && hi == math.MaxFloat64:
+		return "any number"
+	case lo == -math.MaxFloat64:
+		return "at most " + numberText(hi)
+	case hi == math.MaxFloat64:
+		return "at least " + numberText(lo)
+	}
+	return fmt.Sprintf("[%s, %s]", numberText(lo), numberText(hi))
+}
+
 // bound reads a tolerance's number; one beyond float64's range (1e400) is a problem at p, not +Inf.
 func (c *compiler) bound(n json.Number, p string) (float64, bool) {
 	f, err := n.Float64()
@@ -140,7 +155,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p+".range", "min %v is above max %v", a, b)
 			return Tolerance{}, false
 		}
-		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", numberText(a), numberText(b))}, true
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: rangeText(a, b)}, true
 	case []any:
 		// Chaos Toolkit: min <= value <= max for two values, the value is one of them for more;
 		// for a process, its exit status is one of them (chaoslib hypothesis.within_tolerance).
@@ -167,7 +182,7 @@ func (c *compiler) tolerance(raw json.RawMessage, p string, process bool) (Toler
 			c.fail(p, "min %v is above max %v", a, b)
 			return Tolerance{}, false
 		}
-		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: fmt.Sprintf("[%s, %s]", numberText(a), numberText(b))}, true
+		return Tolerance{Type: ToleranceRange, Min: a, Max: b, Text: rangeText(a, b)}, true
 	default:
 		c.fail(p, "tolerance %s is not translated (want a number, a boolean, [min, max] or {\"type\": \"range\", \"range\": [min, max]})", string(raw))
 		return Tolerance{}, false
