@@ -819,6 +819,14 @@ func TestNotesForWhatTheMachineDoesOtherwise(t *testing.T) {
 	if len(c.Notes) != 1 || c.Notes[0] != "configuration.aws_region: not used: the state machine works in its own stack's region" {
 		t.Errorf("aws_region: notes %v", c.Notes)
 	}
+	// chaosaws's profile and role: neither is used, and each is said so (a role in another account
+	// would have been ignored unsaid).
+	c = mustCompile(t, parseExperiment(t, strings.NewReplacer("PROBES", plain, "METHOD", okAction, `"lit": "literal-queue"`,
+		`"lit": "literal-queue", "aws_profile_name": "ops", "aws_assume_role_arn": "arn:aws:iam::210987654321:role/chaos"`).Replace(base)), CompileOptions{Env: testEnv})
+	if len(c.Notes) != 2 || c.Notes[0] != "configuration.aws_assume_role_arn: not used: the state machine calls AWS with its own execution role, in its own account; no other role is assumed" ||
+		!strings.HasPrefix(c.Notes[1], "configuration.aws_profile_name: not used") {
+		t.Errorf("aws_profile_name and aws_assume_role_arn: notes %v", c.Notes)
+	}
 	// A failure-lambda 1.0 condition on the SQS event's envelope never holds on this SQS-fed
 	// function (the parser accepts it, as failure-lambda does): a note on the method's action.
 	envelope := `{"type": "action", "name": "on", "provider": {"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter",

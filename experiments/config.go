@@ -64,6 +64,15 @@ func stackEnvNames(key string) string {
 	return list
 }
 
+// chaosawsUnused are chaosaws's configuration keys for where and as whom its calls go, and why
+// none is used: the state machine makes its calls in its own stack, with its own role.
+var chaosawsUnused = map[string]string{
+	"aws_region":                   "not used: the state machine works in its own stack's region",
+	"aws_profile_name":             "not used: the state machine calls AWS with its own execution role, not a profile of this machine",
+	"aws_assume_role_arn":          "not used: the state machine calls AWS with its own execution role, in its own account; no other role is assumed",
+	"aws_assume_role_session_name": "not used: no role is assumed (the state machine calls AWS with its own execution role)",
+}
+
 func (c *compiler) configuration() {
 	c.vars, c.missing, c.typed = map[string]string{}, map[string]string{}, map[string]any{}
 	names := make([]string, 0, len(c.e.Configuration))
@@ -74,8 +83,8 @@ func (c *compiler) configuration() {
 	for _, name := range names {
 		raw := c.e.Configuration[name]
 		p := "configuration." + name
-		if name == "aws_region" { // chaosaws's: the region its calls go to
-			c.note(p, "not used: the state machine works in its own stack's region")
+		if why, ok := chaosawsUnused[name]; ok {
+			c.note(p, "%s", why)
 		}
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(raw))
