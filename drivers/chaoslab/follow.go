@@ -115,8 +115,9 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	}
 	r.SFN, r.SSM = sfn.NewFromConfig(cfg), ssm.NewFromConfig(cfg)
 	j, c, err := r.Attach(ctx, arn)
+	var injected *report.Injected
 	if j != nil && function != "" {
-		m.printInjected(cfg, function, j)
+		injected = m.printInjected(cfg, function, j)
 	}
 	if *withReport && j != nil {
 		experiment := name
@@ -124,7 +125,7 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 			experiment = experimentName(c.Source)
 		}
 		_, statErr := os.Stat(r.JournalPath)
-		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Scenario: scenario, Experiment: experiment, Error: errText(err)}, r.JournalPath, statErr == nil)
+		m.writeRunReport("chaoslab follow", cfg, dashboards, report.Run{Journal: j, Compiled: c, Scenario: scenario, Experiment: experiment, Error: errText(err), Injected: injected}, r.JournalPath, statErr == nil)
 	}
 	return runExit("chaoslab follow", err)
 }

@@ -163,8 +163,9 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		return cli.Usagef("chaoslab run: the fault parameter %s (%s): %w; give the state machine's stack's outputs, or leave -fault-parameter out",
 			fe.Given, cf.names.SourceOf(stack.FaultParameterName), err)
 	}
+	var injected *report.Injected
 	if function, _ := cf.names.Optional(stack.FunctionName); j != nil && function != "" {
-		m.printInjected(cfg, function, j)
+		injected = m.printInjected(cfg, function, j)
 	}
 	if *withReport && j != nil {
 		// `chaoslab report` reads our journal: offered only when it stays at its path.
@@ -175,7 +176,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 			dashboards = []string{name}
 		}
 		scenario, _ := cf.names.Optional(stack.Scenario) // the report's header names it
-		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Scenario: scenario, Experiment: short, Error: errText(err)}, r.JournalPath, reportLater)
+		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Scenario: scenario, Experiment: short, Error: errText(err), Injected: injected}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {
 		path, werr := writeCTKJournal(ref, j, r.JournalPath, *journalFormat == journalCTK)
@@ -281,9 +282,9 @@ func writeCTKJournal(ref string, j *experiments.Journal, journalPath string, rep
 }
 
 // printInjected prints how many faults function injected while j's fault was on (report.Injected),
-// under the verdict. Bounded in time, on a context of its own (an interrupted run's too); a count
-// that cannot be read is said, never fatal.
-func (m *Main) printInjected(cfg aws.Config, function string, j *experiments.Journal) {
+// under the verdict, and returns the count for the report (nil: none read). Bounded in time, on a
+// context of its own (an interrupted run's too); a count that cannot be read is said, never fatal.
+func (m *Main) printInjected(cfg aws.Config, function string, j *experiments.Journal) *report.Injected {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	in, ok, err := report.CountInjected(ctx, cloudwatch.NewFromConfig(cfg), function, j, time.Now())
@@ -292,7 +293,9 @@ func (m *Main) printInjected(cfg aws.Config, function string, j *experiments.Jou
 		fmt.Fprintf(m.Stdout, "injected: not read: %v\n", err)
 	case ok:
 		fmt.Fprintln(m.Stdout, in.Line())
+		return &in
 	}
+	return nil
 }
 
 // writeRunReport writes the report of a run beside its journal, charting the dashboards named; cmd

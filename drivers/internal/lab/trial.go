@@ -66,6 +66,9 @@ type trial struct {
 	aws     aws.Config
 
 	res Result
+	// injectedCount is the faults the function injected (t.injected), for the report: nil when not
+	// read.
+	injectedCount *report.Injected
 }
 
 // outputsUsed are the stack outputs the trial's phases read.
@@ -176,7 +179,7 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 	// The counts as reconciled (the report comes after the drain and the reconciliation), and the
 	// results index beside the report, which the lab writes at its end.
 	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment,
-		Documents: t.res.documents(""), Index: "index.html"}
+		Documents: t.res.documents(""), Index: "index.html", Injected: t.injectedCount}
 	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) {
 		run.Error = runErr.Error()
 	}
@@ -586,6 +589,7 @@ func (t *trial) injected(ctx context.Context, j *experiments.Journal) {
 	case err != nil:
 		t.problem("count the faults injected: %v", err)
 	case ok:
+		t.injectedCount = &in
 		t.res.Injected = &in.Count
 		fmt.Fprintln(t.log, in.Line())
 	}

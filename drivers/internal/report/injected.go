@@ -143,17 +143,35 @@ func ceilMinute(t time.Time) time.Time {
 // Line is the count as chaoslab run prints it under the verdict: how many faults, when; and, when
 // none fired, what the verdict is worth and what to check.
 func (in Injected) Line() string {
+	if in.Count > 0 {
+		return fmt.Sprintf("injected: %s faults by %s while the fault was on (its FaultsInjected, %s)", in.count(), in.Function, in.span())
+	}
+	return fmt.Sprintf("injected: none: %s's failure layer counted no fault while the fault was on (its FaultsInjected, %s), "+
+		"so this verdict says nothing of the fault. %s", in.Function, in.span(), checkNone)
+}
+
+// Fact is the count as the report states it among the run's facts.
+func (in Injected) Fact() string {
+	return fmt.Sprintf("%s by %s while the fault was on (its FaultsInjected metric, %s)", in.count(), in.Function, in.span())
+}
+
+// NoneNote is what the report says when no fault fired.
+func (in Injected) NoneNote() string {
+	return fmt.Sprintf("No fault fired: %s's failure layer counted none while the fault was on, so this verdict says nothing of the fault. %s",
+		in.Function, checkNone)
+}
+
+// checkNone is what to check when no fault fired.
+const checkNone = "Check that the function ran (the load: publisher and subscriber for the whole run), " +
+	"and that the fault matches what the function does (an sdkerror's or a denylist's targets, a rate, a match on the event). " +
+	"In AWS, a count reaches CloudWatch a minute or so after the fault fired"
+
+func (in Injected) count() string { return strconv.FormatFloat(in.Count, 'f', -1, 64) }
+
+func (in Injected) span() string {
 	layout := "15:04:05"
 	if !in.Exact {
 		layout = "15:04"
 	}
-	span := fmt.Sprintf("%s–%s UTC", in.From.UTC().Format(layout), in.To.UTC().Format(layout))
-	if in.Count > 0 {
-		return fmt.Sprintf("injected: %s faults by %s while the fault was on (its FaultsInjected, %s)",
-			strconv.FormatFloat(in.Count, 'f', -1, 64), in.Function, span)
-	}
-	return fmt.Sprintf("injected: none: %s's failure layer counted no fault while the fault was on (its FaultsInjected, %s), "+
-		"so this verdict says nothing of the fault. Check that the function ran (the load: publisher and subscriber for the whole run), "+
-		"and that the fault matches what the function does (an sdkerror's or a denylist's targets, a rate, a match on the event). "+
-		"In AWS, a count reaches CloudWatch a minute or so after the fault fired", in.Function, span)
+	return fmt.Sprintf("%s–%s UTC", in.From.UTC().Format(layout), in.To.UTC().Format(layout))
 }

@@ -104,3 +104,27 @@ func TestCountInjected(t *testing.T) {
 		t.Errorf("an old run's line %q lacks %q", in.Line(), want)
 	}
 }
+
+// A report of a run whose fault never fired says so above its timeline, with what the verdict is
+// worth: the terminal's line alone was lost with the terminal.
+func TestReportSaysNoFaultFired(t *testing.T) {
+	now := time.Now()
+	j := &experiments.Journal{Title: "t", Verdict: experiments.VerdictHeld, StartedAt: now.Add(-2 * time.Minute).Format(time.RFC3339Nano), EndedAt: now.Format(time.RFC3339Nano)}
+	for _, tt := range []struct {
+		count float64
+		want  string
+		not   string
+	}{
+		{0, "No fault fired: ChaosLab-Etl&#39;s failure layer counted none while the fault was on, so this verdict says nothing of the fault.", ""},
+		{5, "5 by ChaosLab-Etl while the fault was on", "No fault fired"},
+	} {
+		var b strings.Builder
+		in := &report.Injected{Function: "ChaosLab-Etl", From: now.Add(-time.Minute), To: now, Count: tt.count, Exact: true}
+		if err := report.Render(&b, report.Run{Journal: j, Injected: in}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) || tt.not != "" && strings.Contains(b.String(), tt.not) {
+			t.Errorf("%v injected: the report lacks %q (or says %q)", tt.count, tt.want, tt.not)
+		}
+	}
+}

@@ -37,6 +37,9 @@ type Run struct {
 	// Index is the results page the report belongs to, relative to the report ("index.html"), for a
 	// link back. Optional: a lab's trial has one.
 	Index string
+	// Injected is how many faults the function injected while the fault was on (CountInjected).
+	// Optional: the report says it among its facts, and when none fired, what the verdict is worth.
+	Injected *Injected
 }
 
 // Dashboard is a deployed dashboard.
@@ -204,7 +207,7 @@ type errorBox struct{ Title, Error, Cause string }
 
 type model struct {
 	Title, Experiment, Scenario, ExecutionArn, RollbackOf, RolledBackBy string
-	Documents, Index                                                    string
+	Documents, Index, Injected                                          string
 	Verdict, VerdictClass, VerdictText                                  string
 	Started, Ended, Duration                                            string
 	Errors                                                              []errorBox
@@ -247,6 +250,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	}
 	if run.Journal == nil {
 		m.Notes = append(m.Notes, "The run left no journal: only its error is known.")
+	}
+	if in := run.Injected; in != nil {
+		m.Injected = in.Fact()
+		if in.Count == 0 {
+			m.Notes = append(m.Notes, in.NoneNote())
+		}
 	}
 	m.VerdictClass = verdictClass(j.Verdict)
 	m.VerdictText = verdicts[j.Verdict]

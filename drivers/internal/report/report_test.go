@@ -402,7 +402,7 @@ func TestReportInChromium(t *testing.T) {
 	run := report.Run{Journal: sc.journal, Compiled: sc.compiled, Scenario: "flawed", Experiment: "exp_1-minor_delay",
 		Dashboards: []report.Dashboard{{Name: "ChaosLab-Dashboard", Body: body}}, Error: "verdict deviated",
 		Documents: "506 published, 452 converted, 0 in the error queue, 54 pending in the work queue, 0 lost; 0 DynamoDB writes missing",
-		Index:     "../index.html"}
+		Index:     "../index.html", Injected: &report.Injected{Function: "ChaosLab-Etl", From: sc.t0, To: sc.end, Count: 212, Exact: true}}
 	s, err := report.Fetch(context.Background(), cw, run)
 	if err != nil {
 		t.Fatal(err)
@@ -445,6 +445,10 @@ func TestReportInChromium(t *testing.T) {
 	}
 	if docs := browsertest.Eval[string](t, p, `document.getElementById("documents").textContent`); docs != run.Documents {
 		t.Errorf("documents = %q", docs)
+	}
+	// AND how many faults the function injected while the fault was on
+	if in := browsertest.Eval[string](t, p, `document.getElementById("injected").textContent`); !strings.HasPrefix(in, "212 by ChaosLab-Etl while the fault was on") {
+		t.Errorf("faults injected = %q", in)
 	}
 	// AND the verdict is there in large type, and the error
 	verdict := browsertest.Eval[map[string]any](t, p, `(() => { const v = document.getElementById("verdict");
