@@ -276,7 +276,7 @@ func (w *writer) find(phase, name string) *experiments.Activity {
 // (what the machine ran: a CloudWatch query, a write of the fault parameter).
 func (w *writer) activity(phase, name string, from any) json.RawMessage {
 	if a := w.find(phase, name); a != nil {
-		return marshal(activityMap(*a))
+		return marshal(asRun(activityMap(*a), from))
 	}
 	m := map[string]any{"name": name}
 	switch x := from.(type) {
@@ -293,6 +293,27 @@ func (w *writer) activity(phase, name string, from any) json.RawMessage {
 		m["provider"] = map[string]any{"type": "python", "module": "chaosaws.ssm.actions", "func": "put_parameter"}
 	}
 	return marshal(m)
+}
+
+// asRun makes the experiment's action m say the pauses it ran with, where chaoslab's -pause (or
+// the lab's) changed the file's: a tool reading the journal would otherwise take the file's 300 s
+// pause for the run's 30. (A probe's window is not in our journal: its arguments stay the file's.)
+func asRun(m map[string]any, from any) map[string]any {
+	x, ok := from.(*experiments.ActionResult)
+	if !ok {
+		return m
+	}
+	if _, had := m["pauses"]; had || x.PauseBeforeSeconds > 0 || x.PauseAfterSeconds > 0 {
+		p := map[string]any{}
+		if x.PauseBeforeSeconds > 0 {
+			p["before"] = x.PauseBeforeSeconds
+		}
+		if x.PauseAfterSeconds > 0 {
+			p["after"] = x.PauseAfterSeconds
+		}
+		m["pauses"] = p
+	}
+	return m
 }
 
 // probeOutput is what Chaos Toolkit would record as the probe's output: a process provider's

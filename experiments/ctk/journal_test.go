@@ -148,6 +148,11 @@ func TestFromJournal(t *testing.T) {
 				if stdout(t, p[1]) != "1.5\n" || stdout(t, p[2]) != "3.0\n" {
 					t.Errorf("process probe outputs %v %v (the aws CLI's printout)", p[1].Output, p[2].Output)
 				}
+				// The action's pauses are those it ran with.
+				var act struct{ Pauses map[string]float64 }
+				if err := json.Unmarshal(j.Run[0].Activity, &act); err != nil || act.Pauses["after"] != 300 {
+					t.Errorf("action pauses %v (%v), want after 300", act.Pauses, err)
+				}
 				v := j.Run[0].Output.(map[string]any)
 				if v["failureMode"] != "latency" || v["expiresAfterSeconds"] != 420.0 {
 					t.Errorf("action output %v, want the value written", v)
@@ -254,6 +259,21 @@ func TestFromJournal(t *testing.T) {
 				tc.check(t, j)
 			}
 		})
+	}
+}
+
+// A run whose pause was shortened (-pause 30s) says so in its Chaos Toolkit journal: the action's
+// pauses are the run's, not the file's 300 s.
+func TestFromJournalSaysThePausesItRanWith(t *testing.T) {
+	j := ourJournal(t, "held.json")
+	j.Method[0].PauseAfterSeconds = 30
+	cj, err := ctk.FromJournal(exp1(t, false), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var act struct{ Pauses map[string]float64 }
+	if err := json.Unmarshal(cj.Run[0].Activity, &act); err != nil || len(act.Pauses) != 1 || act.Pauses["after"] != 30 {
+		t.Errorf("action pauses %v (%v), want after 30 alone", act.Pauses, err)
 	}
 }
 
