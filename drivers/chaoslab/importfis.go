@@ -52,7 +52,9 @@ line (the path is the template's JSON path), and nothing is written. Otherwise
 the experiment is written to -o: by default fis-<template id>.json (the id of
 get-experiment-template's output), or fis-<template file's name>.json for a
 template without an id, in the current directory; "-o -" writes to stdout. An
-existing file is replaced only with -force. The experiment stands alone (the
+existing file is replaced only with -force. A CloudFormation template holding
+several FIS templates imports one at a time: -resource <logical id>, written
+to fis-<logical id>.json by default. The experiment stands alone (the
 borrowed hypothesis's file:// queries are written inline), passes chaoslab
 validate, and runs with chaoslab run.
 
@@ -76,6 +78,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	force := fs.Bool("force", false, "replace the -o file if it exists")
 	hypothesis := fs.String("hypothesis", "", "borrow the steady-state hypothesis (and configuration) of this `experiment`, a shipped name or a file; required when the template has no alarm stop condition")
 	alarmsFile := fs.String("alarms", "", "read the stop conditions' alarms from this `file` (aws cloudwatch describe-alarms output) instead of asking CloudWatch")
+	resource := fs.String("resource", "", "import the AWS::FIS::ExperimentTemplate of this logical `id` from a CloudFormation template that holds several (default fis-<id>.json)")
 	tags := map[string]string{}
 	fs.Func("function-tag", "a tag `key=value` of the stack's function, for targets that select by resourceTags (repeatable)", func(s string) error {
 		k, v, ok := strings.Cut(s, "=")
@@ -97,16 +100,24 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	if err != nil {
 		return cli.Usagef("chaoslab import-fis: %w", err)
 	}
+	if *resource != "" {
+		if tpl, err = fis.Resource(tpl, *resource); err != nil {
+			return cli.Usagef("chaoslab import-fis: -resource %s: %s: %w", *resource, src, err)
+		}
+	}
 	alarmNames, err := fis.AlarmNames(tpl)
 	if err != nil {
 		return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
 	}
 	if from := fis.Form(tpl); from != "" {
+		if *resource != "" {
+			from = "the CloudFormation template's resource " + *resource
+		}
 		fmt.Fprintf(m.Stderr, "chaoslab import-fis: %s: reading %s, its members in the API's spelling (Actions, ActionId: actions, actionId)\n", src, from)
 	}
 	dest := *out
 	if dest == "" {
-		dest = defaultImportName(tpl, src)
+		dest = defaultImportName(tpl, src, *resource)
 	}
 	if dest != "-" {
 		if st, err := os.Stat(dest); err == nil {
@@ -130,7 +141,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	}
 	opts := fis.Options{FunctionName: res[stack.FunctionName], Name: filepath.Base(dest)}
 	if dest == "-" {
-		opts.Name = defaultImportName(tpl, src)
+		opts.Name = defaultImportName(tpl, src, *resource)
 	}
 	if len(tags) > 0 {
 		opts.FunctionTags = tags
@@ -230,7 +241,10 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 // defaultImportName is the file an imported template is written to without -o: fis-<id>.json
 // for a template with an id (get-experiment-template's output), else fis-<template's file
 // name>.json, so that importing add-delay.json writes fis-add-delay.json.
-func defaultImportName(tpl []byte, src string) string {
+func defaultImportName(tpl []byte, src, resource string) string {
+	if resource != "" && !strings.ContainsAny(resource, `/\`) {
+		return "fis-" + resource + ".json" // a CloudFormation logical id: letters and digits
+	}
 	var t struct {
 		ID      string `json:"id"`
 		Wrapped *struct {

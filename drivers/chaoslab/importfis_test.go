@@ -286,6 +286,15 @@ func TestImportFISProblems(t *testing.T) {
 		{name: "a CloudFormation template", template: strings.ReplaceAll(readFile(t, "../../experiments/fis/testdata/cloudformation.json"),
 			"function:ChaosLab-Etl", "function:"+templateFunction), code: 0,
 			stderr: []string{"reading the CloudFormation template's resource SlowEtl, its members in the API's spelling"}},
+		// Two FIS templates in one stack: one at a time, by logical id.
+		{name: "a CloudFormation template with two", template: twoFIS(t), code: ExitError,
+			stderr: []string{"2 AWS::FIS::ExperimentTemplate resources (SlowEtl, SlowerEtl): import one, named by its logical id (chaoslab import-fis -resource SlowEtl)"}},
+		{name: "one of two, by its logical id", template: twoFIS(t), args: []string{"-resource", "SlowerEtl"}, code: 0,
+			stderr: []string{"reading the CloudFormation template's resource SlowerEtl, its members in the API's spelling"}},
+		{name: "a logical id of none", template: twoFIS(t), args: []string{"-resource", "Slow"}, code: ExitError,
+			stderr: []string{"-resource Slow:", "the template has no resource Slow (its AWS::FIS::ExperimentTemplate resources: SlowEtl, SlowerEtl)"}},
+		{name: "a logical id of another type", template: twoFIS(t), args: []string{"-resource", "FisRole"}, code: ExitError,
+			stderr: []string{`the template's resource FisRole is "AWS::IAM::Role", not an AWS::FIS::ExperimentTemplate`}},
 		{name: "not a template", template: `{"title": "an experiment of ours"}`, code: ExitError,
 			stderr: []string{"not an AWS FIS experiment template"}},
 		{name: "no template", code: ExitError},
@@ -337,6 +346,27 @@ func TestImportFISProblems(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoFIS is the CloudFormation fixture with its FIS template twice, as SlowEtl and SlowerEtl.
+func twoFIS(t *testing.T) string {
+	t.Helper()
+	var tpl map[string]json.RawMessage
+	src := strings.ReplaceAll(readFile(t, "../../experiments/fis/testdata/cloudformation.json"), "function:ChaosLab-Etl", "function:"+templateFunction)
+	if err := json.Unmarshal([]byte(src), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var resources map[string]json.RawMessage
+	if err := json.Unmarshal(tpl["Resources"], &resources); err != nil {
+		t.Fatal(err)
+	}
+	resources["SlowerEtl"] = resources["SlowEtl"]
+	tpl["Resources"], _ = json.Marshal(resources)
+	b, err := json.Marshal(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestImportFISBorrowedHypothesis: a template without a stop condition imports with a shipped
@@ -426,15 +456,17 @@ func TestImportFISBorrowedHypothesis(t *testing.T) {
 }
 
 func TestDefaultImportName(t *testing.T) {
-	tests := []struct{ name, template, src, want string }{
+	tests := []struct{ name, template, src, resource, want string }{
 		{name: "get-experiment-template's id", template: `{"experimentTemplate": {"id": "EXT1a2b3c"}}`, src: "dir/t.json", want: "fis-EXT1a2b3c.json"},
 		{name: "bare, with an id", template: `{"id": "EXT9", "actions": {}}`, src: "t.json", want: "fis-EXT9.json"},
 		{name: "no id: the file's name", template: `{"actions": {}}`, src: "templates/add-delay.json", want: "fis-add-delay.json"},
 		{name: "an id that is a path", template: `{"id": "../x"}`, src: "a.json", want: "fis-a.json"},
+		// One of a CloudFormation template's: its logical id, so that each of them has a name.
+		{name: "a resource picked", template: `{"Type": "AWS::FIS::ExperimentTemplate", "Properties": {}}`, src: "stack.json", resource: "SlowerEtl", want: "fis-SlowerEtl.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := defaultImportName([]byte(tt.template), tt.src); got != tt.want {
+			if got := defaultImportName([]byte(tt.template), tt.src, tt.resource); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})

@@ -53,8 +53,8 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 			}
 			return res["Properties"], "the CloudFormation template's resource " + found[0], nil
 		default:
-			return nil, "", fmt.Errorf("%w: a CloudFormation template with %d %s resources (%s): import one, its resource or its Properties in a file of its own",
-				ErrNotTemplate, len(found), cfnType, strings.Join(found, ", "))
+			return nil, "", fmt.Errorf("%w: a CloudFormation template with %d %s resources (%s): import one, named by its logical id (chaoslab import-fis -resource %s)",
+				ErrNotTemplate, len(found), cfnType, strings.Join(found, ", "), found[0])
 		}
 	case typ == cfnType:
 		if top["Properties"] == nil {
@@ -66,6 +66,46 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 		return json.RawMessage(whole), "a CloudFormation " + cfnType + "'s Properties", nil
 	}
 	return nil, "", nil
+}
+
+// Resource is the AWS::FIS::ExperimentTemplate resource id of a CloudFormation template, as JSON
+// (a form Translate reads): how one of several in a template is imported. The error names the
+// template's FIS resources when id is none of them.
+func Resource(template []byte, id string) ([]byte, error) {
+	_, top, err := object(template)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
+	}
+	if top["Resources"] == nil {
+		return nil, fmt.Errorf("a resource is picked from a CloudFormation template, one with Resources; this is not one")
+	}
+	rkeys, resources, err := object(top["Resources"])
+	if err != nil {
+		return nil, fmt.Errorf("%w: Resources: %v", ErrNotTemplate, err)
+	}
+	var found []string
+	for _, k := range rkeys {
+		var r struct{ Type string }
+		if json.Unmarshal(resources[k], &r) == nil && r.Type == cfnType {
+			found = append(found, k)
+		}
+	}
+	raw, ok := resources[id]
+	var r struct{ Type string }
+	if ok && (json.Unmarshal(raw, &r) != nil || r.Type != cfnType) {
+		return nil, fmt.Errorf("the template's resource %s is %q, not an %s (the template's: %s)", id, r.Type, cfnType, orNone(found))
+	}
+	if !ok {
+		return nil, fmt.Errorf("the template has no resource %s (its %s resources: %s)", id, cfnType, orNone(found))
+	}
+	return raw, nil
+}
+
+func orNone(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
 }
 
 // writeObject writes an object of keys, in their order, each member as member gives it (false:
