@@ -344,7 +344,9 @@ func (tr *translator) description(id, desc string, segs []segment) string {
 	}
 	b.WriteString("; the rollback turns every fault off.")
 	var dropped []string
-	for _, k := range []string{"roleArn", "logConfiguration", "experimentReportConfiguration"} {
+	// experimentOptions is checked (options): one account, and either empty-target mode, since the
+	// target always resolves to the stack's function; nothing of it changes the run either.
+	for _, k := range []string{"roleArn", "logConfiguration", "experimentReportConfiguration", "experimentOptions"} {
 		if raw, ok := tr.t.top[k]; ok && !isNull(raw) {
 			dropped = append(dropped, k)
 		}

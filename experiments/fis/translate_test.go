@@ -175,7 +175,7 @@ func TestTranslate(t *testing.T) {
 				if e.Name != "fis-EXT4Bq9wVd2Lm8ReZ.json" || e.Title != "Errors, then HTTP 503 answers from the ETL function" {
 					t.Errorf("name %q title %q", e.Name, e.Title)
 				}
-				if !strings.Contains(e.Description, "logConfiguration") || c.Guard.Enabled {
+				if !strings.Contains(e.Description, "logConfiguration") || !strings.Contains(e.Description, "experimentOptions") || c.Guard.Enabled {
 					t.Errorf("description %q guard %+v", e.Description, c.Guard)
 				}
 			}},
