@@ -83,10 +83,16 @@ func (w *writer) extension() (map[string]any, error) {
 	// The onset of each write (Chaos Toolkit has no member for it): the window after the method
 	// starts at the method's inForceAt.
 	var onsets []any
+	method := j.Method
+	if g := j.GuardBreach; g != nil && len(method) == 0 {
+		if a, ok := g.Write(); ok { // the breach lost the method's records; it kept the breached write's
+			method = []experiments.ActionResult{a}
+		}
+	}
 	for _, p := range []struct {
 		phase string
 		as    []experiments.ActionResult
-	}{{"method", j.Method}, {"rollbacks", j.Rollbacks}} {
+	}{{"method", method}, {"rollbacks", j.Rollbacks}} {
 		phase := p.phase
 		for _, a := range p.as {
 			if a.OnsetSeconds > 0 || a.InForceAt != "" {

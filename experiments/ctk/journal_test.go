@@ -195,6 +195,11 @@ func TestFromJournal(t *testing.T) {
 				if v, ok := j.Run[0].Output.(map[string]any); !ok || v["failureMode"] != "latency" {
 					t.Errorf("the breached action's output %v, want the value written", j.Run[0].Output)
 				}
+				// The breached write's onset, which the breach kept, beside the rollback's.
+				onsets, _ := json.Marshal(ext(t, j)["onsets"])
+				if !strings.HasPrefix(string(onsets), `[{"activity":"Enable Lambda failure: LATENCY","inForceAt":"2026-12-05T13:03:00.078000+00:00","onsetSeconds":5,"phase":"method"}`) {
+					t.Errorf("onsets %s, want the breached write's first", onsets)
+				}
 			}},
 		{file: "aborted.json", want: summary{status: "aborted", before: "met", run: action, rollback: "Disable Lambda failures (succeeded)"},
 			check: func(t *testing.T, j *ctk.Journal) {
