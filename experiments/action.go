@@ -118,7 +118,7 @@ func (c *compiler) action(a Activity, p string) (CompiledAction, bool) {
 	act.Parameter = name
 	act.Value, _ = json.Marshal(cfg)
 	if fc, ok := c.faultValue(act.Value, vp, "the value is not a valid failure config"); ok && strings.HasPrefix(p, "method") {
-		for _, note := range fc.EnvelopeNotes() { // a fault that would never fire on this SQS-fed function
+		for _, note := range fc.SQSNotes() { // a fault that does otherwise on this SQS-fed function
 			c.note(p, "%s", note)
 		}
 	}

@@ -170,7 +170,7 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 			// "(nothing written)" before the error: after it, it read as part of a value's last problem.
 			return cli.Usagef("chaoslab fault enable (nothing written): %w", err)
 		}
-		for _, n := range written.EnvelopeNotes() {
+		for _, n := range written.SQSNotes() {
 			fmt.Fprintf(m.Stderr, "chaoslab fault enable: note: %s\n", n)
 		}
 	}

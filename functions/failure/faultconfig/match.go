@@ -53,12 +53,17 @@ func (c Condition) String() string {
 // never holds there. Package failure logs it.
 func (c Condition) ReadsEnvelope() bool { return len(c.segs) > 0 && c.segs[0] == "Records" }
 
-// EnvelopeNotes are, for each match condition of c whose path starts at an SQS event's Records
-// (ReadsEnvelope), a sentence saying it never holds on an SQS-fed function: for a user who writes
-// one, before the fault is written (the function only logs it, once per sandbox).
-func (c Config) EnvelopeNotes() []string {
+// SQSNotes say what c's faults do otherwise on an SQS-fed function (as this lab's is) than their
+// names promise, for a user who writes them, before the fault is written (the function only logs
+// it, once per sandbox): a match condition whose path starts at the SQS event's Records
+// (ReadsEnvelope) never holds; a statuscode fault has no status code to answer with, so the
+// invocation fails as an exception fault's does.
+func (c Config) SQSNotes() []string {
 	var out []string
 	for _, f := range c.Faults {
+		if f.Mode == ModeStatusCode {
+			out = append(out, fmt.Sprintf("the statuscode fault answers %d only where the handler's answer has a status code (an API Gateway or function URL handler): on an SQS-fed function, as this lab's is, the invocation fails instead, as an exception fault's does, and its batch comes back after the queue's visibility timeout", f.StatusCode))
+		}
 		for _, m := range f.Match {
 			if m.ReadsEnvelope() {
 				out = append(out, fmt.Sprintf("the %s fault's condition %s reads the SQS event's envelope (Records...): on an SQS-fed function, as this lab's is, conditions read each record (paths such as body.Records.0.s3.object.key), so it never holds and the fault never fires", f.Mode, m))

@@ -153,14 +153,23 @@ func TestJSNumber(t *testing.T) {
 
 // A condition on the SQS envelope gets a note (it never holds on an SQS-fed function); one on a
 // record's body does not.
-func TestEnvelopeNotes(t *testing.T) {
+func TestSQSNotes(t *testing.T) {
 	c, err := Parse([]byte(`{"latency": {"enabled": true, "min_latency": 100, "match": [{"path": "Records.0.eventSource", "value": "aws:sqs"}]},
 		"exception": {"enabled": true, "match": [{"path": "body.Records.0.s3.object.key", "operator": "exists"}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes := c.EnvelopeNotes()
+	notes := c.SQSNotes()
 	if len(notes) != 1 || !strings.Contains(notes[0], `the latency fault's condition Records.0.eventSource eq "aws:sqs" reads the SQS event's envelope`) {
 		t.Errorf("notes %q, want one, of the latency fault's envelope condition", notes)
+	}
+	// A statuscode fault (FIS's invocation-http-integration-response imports as one) fails an
+	// SQS-fed invocation: said, with the code it would have answered.
+	c, err = Parse([]byte(`{"statuscode": {"enabled": true, "status_code": 503}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := c.SQSNotes(); len(notes) != 1 || !strings.HasPrefix(notes[0], "the statuscode fault answers 503 only where the handler's answer has a status code") {
+		t.Errorf("notes %q, want one, of the statuscode fault", notes)
 	}
 }
