@@ -126,6 +126,9 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 			return cli.Usagef("chaoslab lab: %s %d: want %d or more", n.flag, n.v, n.least)
 		}
 	}
+	if err := c.CheckStackNames(); err != nil {
+		return cli.Usagef("chaoslab lab: -experiments: %w", err)
+	}
 	if err := c.CheckOnset(); err != nil {
 		return cli.Usagef("chaoslab lab: %w", err)
 	}
@@ -204,11 +207,11 @@ func (m *Main) lab(ctx context.Context, args []string) error {
 	return nil
 }
 
-// uniqueList is the comma-separated list s, each item normalized by norm (when not nil), each
-// once: a scenario or experiment named twice is one trial, as it is one stack name.
 // labExperiments sets c's Experiments (and Own) from -experiments: all (the shipped ones), or a list
-// of shipped names and experiment files of the user's, each file loaded and validated here (as
-// chaoslab run loads one: a path that exists is a file) and run under its file's name.
+// of shipped names and experiment files of the user's, each file loaded and validated here and run
+// under its file's name. A shipped experiment's name is the shipped one, even where a file of that
+// name lies in the working directory (the experiments/ folder holds them); anything else that is a
+// file is one of the user's.
 func labExperiments(c *lab.Config, list string) error {
 	if list == "all" {
 		list = strings.Join(experiments.Names(), ",")
@@ -216,12 +219,13 @@ func labExperiments(c *lab.Config, list string) error {
 	files := map[string]string{} // the file each name of Own was read from, as an absolute path
 	for _, ref := range splitList(list) {
 		name := strings.TrimSuffix(ref, ".json")
-		if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		shipped := !strings.ContainsAny(ref, `/\`) && slices.Contains(experiments.Names(), name+".json")
+		if st, err := os.Stat(ref); !shipped && err == nil && !st.IsDir() {
+			if name = experimentName(ref); slices.Contains(experiments.Names(), name+".json") {
+				return fmt.Errorf("-experiments: %s runs under its file's name, %s, which is a shipped experiment's: rename the file", ref, name)
+			}
 			if name, err = lab.OwnName(ref); err != nil {
 				return fmt.Errorf("-experiments: %w", err)
-			}
-			if slices.Contains(experiments.Names(), name+".json") {
-				return fmt.Errorf("-experiments: %s runs under its file's name, %s, which is a shipped experiment's: rename the file", ref, name)
 			}
 			abs, _ := filepath.Abs(ref)
 			if f, seen := files[name]; seen && f != abs {
@@ -250,6 +254,8 @@ func labExperiments(c *lab.Config, list string) error {
 	return nil
 }
 
+// uniqueList is the comma-separated list s, each item normalized by norm (when not nil), each
+// once: a scenario named twice is one trial, as it is one stack name.
 func uniqueList(s string, norm func(string) string) []string {
 	var out []string
 	for _, f := range splitList(s) {

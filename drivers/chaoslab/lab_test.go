@@ -62,6 +62,9 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "a file whose name cannot name a stack", files: map[string]string{"9 lives.json": ownExperiment},
 			args: []string{"lab", "-experiments", "DIR/9 lives.json"}, code: 2,
 			wants: []string{`"9 lives", which must start with a letter`, "rename the file"}},
+		{name: "a file whose name a stack's could not hold", files: map[string]string{"latency.v2.json": ownExperiment},
+			args: []string{"lab", "-experiments", "DIR/latency.v2.json"}, code: 2,
+			wants: []string{`"latency.v2", which must start with a letter, hold only letters, digits and '-'`}},
 		{name: "no such experiment file", args: []string{"lab", "-experiments", "DIR/nope.json"}, code: 2,
 			wants: []string{"no experiment file DIR/nope.json"}},
 		{name: "rate must be positive", args: []string{"lab", "-rate", "0"}, code: 2, wants: []string{"-rate"}},
@@ -209,6 +212,31 @@ func TestLabListsAreUnique(t *testing.T) {
 	}
 	if e, err := c.Definition("exp_1-minor_delay"); err != nil || e.Title != "Minor delays should not impact processing" {
 		t.Errorf("exp_1: %v, %v", e, err)
+	}
+}
+
+// In the experiments folder, where the shipped files lie, the shipped names are the shipped
+// experiments (the default list was refused there as files named as shipped ones).
+func TestLabShippedNamesInTheExperimentsFolder(t *testing.T) {
+	t.Chdir(filepath.Join("..", "..", "experiments"))
+	var c lab.Config
+	if err := labExperiments(&c, "all"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Own) != 0 || len(c.Experiments) != 5 {
+		t.Errorf("experiments %q, own %d; want the five shipped, none of one's own", c.Experiments, len(c.Own))
+	}
+}
+
+// Two experiments that would share a stack are refused before anything is synthesized.
+func TestLabStackNamesAreTheirOwn(t *testing.T) {
+	c := lab.Config{Scenarios: []string{"flawed"}, Experiments: []string{"exp_1-minor_delay", "exp1-z", "exp-1-minor-delay", "exp-x"}}
+	if err := c.CheckStackNames(); err == nil || !strings.Contains(err.Error(), "would both run on the stack ChaosLab-flawed-exp-1-minor-delay") {
+		t.Errorf("CheckStackNames: %v", err)
+	}
+	c.Experiments = []string{"exp_1-minor_delay", "latency", "latency-v2"}
+	if err := c.CheckStackNames(); err != nil {
+		t.Errorf("CheckStackNames of distinct stacks: %v", err)
 	}
 }
 

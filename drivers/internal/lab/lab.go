@@ -81,17 +81,34 @@ func (c Config) Definition(name string) (*experiments.Experiment, error) {
 }
 
 // ownNameRe is what a name of Own may be: it names the trials' files and, through StackName, their
-// stacks (CloudFormation: letters, digits and hyphens, from a letter).
-var ownNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+// stacks (CloudFormation: letters, digits and hyphens, from a letter; at most 128 characters, of
+// which the lab's prefix, ChaosLab-resilient-, takes 19).
+var ownNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,99}$`)
 
 // OwnName is the name an experiment file of the user's runs under in a lab: the file's name without
 // .json. An error says why the file cannot give one (a name that could not name a stack).
 func OwnName(path string) (string, error) {
 	name := strings.TrimSuffix(filepath.Base(path), ".json")
 	if !ownNameRe.MatchString(name) {
-		return "", fmt.Errorf("%s: the lab names each trial's stack and files after the file's name, %q, which must start with a letter and hold only letters, digits, '-', '_' and '.': rename the file", path, name)
+		return "", fmt.Errorf("%s: the lab names each trial's stack and files after the file's name, %q, which must start with a letter, hold only letters, digits and '-' (as a CloudFormation stack's name), and be at most 100 characters: rename the file", path, name)
 	}
 	return name, nil
+}
+
+// CheckStackNames refuses experiments two of which would share a stack (StackName), before anything
+// is synthesized: a file of one's own may be named as a shipped experiment's stack is.
+func (c Config) CheckStackNames() error {
+	seen := map[string]string{}
+	for _, s := range c.Scenarios {
+		for _, e := range c.Experiments {
+			name := StackName(s, e, c.Experiments)
+			if other, dup := seen[name]; dup {
+				return fmt.Errorf("%s and %s would both run on the stack %s: rename one's file", other, e, name)
+			}
+			seen[name] = e
+		}
+	}
+	return nil
 }
 
 // DefaultConcurrency is how many trials `chaoslab lab` runs at once: 5, so 50 documents/s in all at

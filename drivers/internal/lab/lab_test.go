@@ -390,3 +390,14 @@ func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
 		t.Errorf("progress:\n%s\nwant it to say the last lab's results are back", out)
 	}
 }
+
+// An experiment of one's own may read a variable of the process's environment, as chaoslab run
+// lets it; a stack output's variable is the trial's stack's, whatever the process has.
+func TestLabEnv(t *testing.T) {
+	t.Setenv("MY_MODE", "latency")
+	t.Setenv("LAMBDA_FUNCTION_NAME", "another-stacks-function")
+	env := labEnv(map[string]string{"FunctionName": "ChaosLab-flawed-exp1-Etl"})
+	if env["MY_MODE"] != "latency" || env["LAMBDA_FUNCTION_NAME"] != "ChaosLab-flawed-exp1-Etl" {
+		t.Errorf("MY_MODE %q, LAMBDA_FUNCTION_NAME %q; want the process's and the stack's", env["MY_MODE"], env["LAMBDA_FUNCTION_NAME"])
+	}
+}

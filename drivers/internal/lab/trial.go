@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,7 +74,7 @@ type trial struct {
 
 // outputsUsed are the stack outputs the trial's phases read.
 var outputsUsed = []string{stack.BucketName, stack.JsonQueueUrl, stack.CsvQueueUrl, stack.ErrorQueueUrl, stack.TableName,
-	stack.FaultParameterName, stack.ExperimentStateMachineArn}
+	stack.FaultParameterName, stack.ExperimentStateMachineArn, stack.FunctionName}
 
 // runTrial runs the phases in order: deploy, load (and warm up), run the experiment, drain,
 // reconcile, audit, delete the stack. A failure before the experiment ends the trial with verdict
@@ -305,7 +306,22 @@ func (c Config) compile(name string, outputs map[string]string) (*experiments.Co
 		return nil, err
 	}
 	return experiments.Compile(def, experiments.CompileOptions{FaultParameterName: outputs[stack.FaultParameterName],
-		Env: experiments.EnvFromOutputs(outputs), Overrides: c.Overrides})
+		Env: labEnv(outputs), Overrides: c.Overrides})
+}
+
+// labEnv is what the experiments' configuration reads as its environment: the stack's outputs under
+// their variables' names, and, for any other variable (an experiment of one's own may read one), the
+// process's, as chaoslab run reads it. A variable of a stack output is the trial's stack's, whatever
+// the process has: each trial has a stack of its own.
+func labEnv(outputs map[string]string) map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && experiments.OutputOfEnv(k) == "" {
+			env[k] = v
+		}
+	}
+	maps.Copy(env, experiments.EnvFromOutputs(outputs))
+	return env
 }
 
 // CheckOnset refuses an onset (Overrides.Onset, nil: the default) that takes the whole of an
