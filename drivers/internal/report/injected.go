@@ -56,21 +56,30 @@ const highResolutionKept = 3 * time.Hour
 // write (by hand, by another run) are not this run's. A span that began more than
 // highResolutionKept ago is read by whole minutes, the minutes it touches.
 func CountInjected(ctx context.Context, cw MetricData, function string, j *experiments.Journal, now time.Time) (Injected, bool, error) {
-	spans := onSpans(FaultWindows(j), now)
+	ws := FaultWindows(j)
+	if len(ws) == 0 {
+		return Injected{}, false, nil
+	}
+	exact := now.Sub(ws[0].Start) < highResolutionKept
+	period := time.Second
+	round := func(t time.Time, up bool) time.Time { return t }
+	if !exact {
+		// Whole minutes, rounded before the spans are merged: two spans in one minute read it once.
+		period = time.Minute
+		round = func(t time.Time, up bool) time.Time {
+			if up {
+				return ceilMinute(t)
+			}
+			return t.Truncate(time.Minute)
+		}
+	}
+	spans := onSpans(ws, now, round)
 	if len(spans) == 0 {
 		return Injected{}, false, nil
 	}
-	in := Injected{Function: function, From: spans[0][0], To: spans[len(spans)-1][1], Exact: now.Sub(spans[0][0]) < highResolutionKept}
-	period := time.Second
-	if !in.Exact {
-		period = time.Minute
-		in.From, in.To = in.From.Truncate(time.Minute), ceilMinute(in.To)
-	}
+	in := Injected{Function: function, From: spans[0][0], To: spans[len(spans)-1][1], Exact: exact}
 	for _, sp := range spans {
 		from, to := sp[0], sp[1]
-		if !in.Exact {
-			from, to = from.Truncate(time.Minute), ceilMinute(to)
-		}
 		q := cwtypes.MetricDataQuery{
 			Id: aws.String("injected"),
 			MetricStat: &cwtypes.MetricStat{
@@ -85,8 +94,13 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 			if err != nil {
 				return in, true, fmt.Errorf("CloudWatch GetMetricData %s %s (FunctionName %s): %w", injectedNamespace, injectedMetric, function, err)
 			}
+			// Each datapoint by its own time: CloudWatch may round a StartTime down (to the minute,
+			// for some periods), which would take in faults from before the write.
 			for _, r := range out.MetricDataResults {
-				for _, v := range r.Values {
+				for i, v := range r.Values {
+					if i < len(r.Timestamps) && (r.Timestamps[i].Before(from) || !r.Timestamps[i].Before(to)) {
+						continue
+					}
 					in.Count += v
 					in.Data = true
 				}
@@ -105,8 +119,9 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 const maxPages = 10
 
 // onSpans are the windows' [start, end) spans, each ended by now at the latest (a fault still on),
-// ordered and merged where they overlap or touch, so that no instant is counted twice.
-func onSpans(ws []dashboard.FaultWindow, now time.Time) [][2]time.Time {
+// rounded (start down, end up) as the reading needs, ordered and merged where they overlap or
+// touch, so that no instant is counted twice.
+func onSpans(ws []dashboard.FaultWindow, now time.Time, round func(t time.Time, up bool) time.Time) [][2]time.Time {
 	var spans [][2]time.Time
 	for _, w := range ws {
 		end := w.End
@@ -116,7 +131,7 @@ func onSpans(ws []dashboard.FaultWindow, now time.Time) [][2]time.Time {
 		if !end.After(w.Start) {
 			continue
 		}
-		spans = append(spans, [2]time.Time{w.Start, end})
+		spans = append(spans, [2]time.Time{round(w.Start, false), round(end, true)})
 	}
 	slices.SortFunc(spans, func(a, b [2]time.Time) int { return a[0].Compare(b[0]) })
 	var merged [][2]time.Time
@@ -144,7 +159,7 @@ func ceilMinute(t time.Time) time.Time {
 // none fired, what the verdict is worth and what to check.
 func (in Injected) Line() string {
 	if in.Count > 0 {
-		return fmt.Sprintf("injected: %s faults by %s while the fault was on (its FaultsInjected, %s)", in.count(), in.Function, in.span())
+		return fmt.Sprintf("injected: %s by %s while the fault was on (its FaultsInjected, %s)", in.faults(), in.Function, in.span())
 	}
 	return fmt.Sprintf("injected: none: %s's failure layer counted no fault while the fault was on (its FaultsInjected, %s), "+
 		"so this verdict says nothing of the fault. %s", in.Function, in.span(), checkNone)
@@ -167,6 +182,14 @@ const checkNone = "Check that the function ran (the load: publisher and subscrib
 	"In AWS, a count reaches CloudWatch a minute or so after the fault fired"
 
 func (in Injected) count() string { return strconv.FormatFloat(in.Count, 'f', -1, 64) }
+
+// faults is the count with its noun: "1 fault", "43 faults".
+func (in Injected) faults() string {
+	if in.Count == 1 {
+		return "1 fault"
+	}
+	return in.count() + " faults"
+}
 
 func (in Injected) span() string {
 	layout := "15:04:05"

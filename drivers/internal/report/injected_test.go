@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
@@ -55,8 +57,14 @@ func TestCountInjected(t *testing.T) {
 		t.Errorf("line %q", line)
 	}
 
-	// Two writes one after the other (a method of two actions): the minute they share is counted
-	// once.
+	// CloudWatch may round a StartTime down to the minute: a datapoint then returned from before the
+	// write (the 100 at 5 s before it) is not the run's.
+	if in, _, err := report.CountInjected(ctx, roundingStart{cw}, "ChaosLab-Etl", journal(on), now); err != nil || in.Count != 12 {
+		t.Errorf("StartTime rounded down by CloudWatch: count %v, %v; want 12", in.Count, err)
+	}
+
+	// Two writes one after the other (a method of two actions): the same count as one write's over
+	// the same time.
 	j := journal(on)
 	second := put.Add(80 * time.Second)
 	j.Method = append(j.Method, experiments.ActionResult{Name: "more", Parameter: "p", Value: on, PutAt: second.Format(time.RFC3339Nano)})
@@ -103,6 +111,30 @@ func TestCountInjected(t *testing.T) {
 	if want := old.Truncate(time.Minute).Format("15:04") + "–" + old.Add(3*time.Minute).Truncate(time.Minute).Format("15:04") + " UTC"; !strings.Contains(in.Line(), want) {
 		t.Errorf("an old run's line %q lacks %q", in.Line(), want)
 	}
+	// Two spans of an old run in one minute (on at :10, off at :30, on again at :40): that minute is
+	// read once.
+	older := now.Add(-6 * time.Hour).Truncate(time.Minute)
+	injected("ChaosLab-Older", older.Add(20*time.Second), 3)
+	j = journal(on)
+	j.Method[0].PutAt = older.Add(10 * time.Second).Format(time.RFC3339Nano)
+	j.Method = append(j.Method, experiments.ActionResult{Name: "off", Parameter: "p", Value: json.RawMessage(`{"isEnabled": false}`), PutAt: older.Add(30 * time.Second).Format(time.RFC3339Nano)},
+		experiments.ActionResult{Name: "on again", Parameter: "p", Value: on, PutAt: older.Add(40 * time.Second).Format(time.RFC3339Nano)})
+	j.Rollbacks[0].PutAt = older.Add(50 * time.Second).Format(time.RFC3339Nano)
+	if in, _, err := report.CountInjected(ctx, cw, "ChaosLab-Older", j, now); err != nil || in.Count != 3 {
+		t.Errorf("two spans in one minute of an old run: count %v, %v; want 3, once", in.Count, err)
+	}
+	if in.Count = 1; !strings.HasPrefix(in.Line(), "injected: 1 fault by") {
+		t.Errorf("one fault: %q", in.Line())
+	}
+}
+
+// roundingStart asks CloudWatch with the StartTime rounded down to the minute, as AWS may round it.
+type roundingStart struct{ report.MetricData }
+
+func (r roundingStart) GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	c := *in
+	c.StartTime = aws.Time(in.StartTime.Truncate(time.Minute))
+	return r.MetricData.GetMetricData(ctx, &c, optFns...)
 }
 
 // A report of a run whose fault never fired says so above its timeline, with what the verdict is
