@@ -131,15 +131,16 @@ func SplitWords(s string) ([]Word, error) {
 }
 
 // hiddenVar stands for a ${name} of the configuration while a command line is split: it holds no
-// character the splitting reads (no $, quote, backslash or blank).
-var hiddenVar = regexp.MustCompile("\x01([A-Za-z_][A-Za-z0-9_]*)\x02")
+// character the splitting reads (no $, quote, backslash or blank), and is as long as ${name}, so
+// that an error's character positions are the line's.
+var hiddenVar = regexp.MustCompile("\x01\x01([A-Za-z_][A-Za-z0-9_]*)\x02")
 
 // splitWordsKeepingVars is SplitWords for a process provider's arguments after the configuration's
 // ${name}s were substituted, as Chaos Toolkit substitutes them before it splits the line: a ${name}
 // left as it was (validate has no stack to give it; an unset one is a problem of its own) stays in
 // its word as text, quoted or not, where a shell would have read a variable.
 func splitWordsKeepingVars(s string) ([]Word, error) {
-	words, err := SplitWords(varRef.ReplaceAllString(s, "\x01$1\x02"))
+	words, err := SplitWords(varRef.ReplaceAllString(s, "\x01\x01$1\x02"))
 	for i := range words {
 		words[i].Text = hiddenVar.ReplaceAllString(words[i].Text, "$${$1}")
 		words[i].Subst = hiddenVar.ReplaceAllString(words[i].Subst, "$${$1}")

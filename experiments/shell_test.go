@@ -160,4 +160,8 @@ func TestSplitWordsKeepingVars(t *testing.T) {
 	if _, err := splitWordsKeepingVars(`--name $PARAM`); err == nil || !strings.Contains(err.Error(), "shell variable $PARAM") {
 		t.Errorf("a shell variable: %v", err)
 	}
+	// An error's position is the line's, whatever ${name}s come before it.
+	if _, err := splitWordsKeepingVars(`--x ${a}${bb}$B`); err == nil || !strings.Contains(err.Error(), "shell variable $B at character 14") {
+		t.Errorf("a shell variable after two of the configuration: %v", err)
+	}
 }

@@ -300,19 +300,19 @@ func (w *writer) activity(phase, name string, from any) json.RawMessage {
 // pause for the run's 30. (A probe's window is not in our journal: its arguments stay the file's.)
 func asRun(m map[string]any, from any) map[string]any {
 	x, ok := from.(*experiments.ActionResult)
-	if !ok {
+	// A result without pauses (a guard breach's write: the breach does not record them) leaves the
+	// file's.
+	if !ok || x.PauseBeforeSeconds == 0 && x.PauseAfterSeconds == 0 {
 		return m
 	}
-	if _, had := m["pauses"]; had || x.PauseBeforeSeconds > 0 || x.PauseAfterSeconds > 0 {
-		p := map[string]any{}
-		if x.PauseBeforeSeconds > 0 {
-			p["before"] = x.PauseBeforeSeconds
-		}
-		if x.PauseAfterSeconds > 0 {
-			p["after"] = x.PauseAfterSeconds
-		}
-		m["pauses"] = p
+	p := map[string]any{}
+	if x.PauseBeforeSeconds > 0 {
+		p["before"] = x.PauseBeforeSeconds
 	}
+	if x.PauseAfterSeconds > 0 {
+		p["after"] = x.PauseAfterSeconds
+	}
+	m["pauses"] = p
 	return m
 }
 

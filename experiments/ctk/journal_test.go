@@ -195,6 +195,11 @@ func TestFromJournal(t *testing.T) {
 				if v, ok := j.Run[0].Output.(map[string]any); !ok || v["failureMode"] != "latency" {
 					t.Errorf("the breached action's output %v, want the value written", j.Run[0].Output)
 				}
+				// The breached action's pauses are the file's (the breach does not record them).
+				var act struct{ Pauses map[string]float64 }
+				if err := json.Unmarshal(j.Run[0].Activity, &act); err != nil || act.Pauses["after"] != 300 {
+					t.Errorf("the breached action's pauses %v (%v), want the file's, after 300", act.Pauses, err)
+				}
 				// The breached write's onset, which the breach kept, beside the rollback's.
 				onsets, _ := json.Marshal(ext(t, j)["onsets"])
 				if !strings.HasPrefix(string(onsets), `[{"activity":"Enable Lambda failure: LATENCY","inForceAt":"2026-12-05T13:03:00.078000+00:00","onsetSeconds":5,"phase":"method"}`) {

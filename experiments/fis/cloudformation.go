@@ -93,7 +93,11 @@ func Resource(template []byte, id string) ([]byte, error) {
 	raw, ok := resources[id]
 	var r struct{ Type string }
 	if ok && (json.Unmarshal(raw, &r) != nil || r.Type != cfnType) {
-		return nil, fmt.Errorf("the template's resource %s is %q, not an %s (the template's: %s)", id, r.Type, cfnType, orNone(found))
+		what := fmt.Sprintf("is %q", r.Type)
+		if r.Type == "" {
+			what = "has no Type"
+		}
+		return nil, fmt.Errorf("the template's resource %s %s, not an %s (the template's: %s)", id, what, cfnType, orNone(found))
 	}
 	if !ok {
 		return nil, fmt.Errorf("the template has no resource %s (its %s resources: %s)", id, cfnType, orNone(found))
