@@ -520,7 +520,7 @@ func TestRunJournalFormat(t *testing.T) {
 		if code := cli.Code(err, ExitError); code != ExitDeviated {
 			t.Fatalf("exit %d (%v), want 1\nstdout:\n%s\nstderr:\n%s", code, err, out, errb)
 		}
-		if !strings.Contains(out.String(), "Chaos Toolkit journal: "+journal) {
+		if !strings.Contains(out.String(), "Chaos Toolkit journal: "+journal+" (written over ours: -journal-format ctk)") {
 			t.Errorf("output:\n%s", out)
 		}
 		b, err := os.ReadFile(journal)

@@ -187,7 +187,11 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 				err = fmt.Errorf("write the Chaos Toolkit journal: %w", werr)
 			}
 		} else {
-			fmt.Fprintf(m.Stdout, "Chaos Toolkit journal: %s\n", path)
+			if *journalFormat == journalCTK { // the journal line above named the same file, ours then
+				fmt.Fprintf(m.Stdout, "Chaos Toolkit journal: %s (written over ours: -journal-format ctk)\n", path)
+			} else {
+				fmt.Fprintf(m.Stdout, "Chaos Toolkit journal: %s\n", path)
+			}
 		}
 	}
 	return runExit("chaoslab run", err)
