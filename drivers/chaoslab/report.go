@@ -147,7 +147,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 				fmt.Fprintf(m.Stderr, "chaoslab report: -experiment %s did not compile (a probe that totals a metric over its window gets no line of that total): %v\n", *exp, err)
 			}
 		}
-		run.Scenario = s.Scenario
+		run.Scenario, run.Injected = s.Scenario, s.Injected
 		if err := opts.WriteFile(path, run, s); err != nil {
 			return fmt.Errorf("chaoslab report: %w", err)
 		}

@@ -62,7 +62,8 @@ func TestReportFromJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	wstart, wend, _ := report.Window(&jj, time.Now())
-	if err := (&report.Series{Start: wstart, End: wend, Scenario: "resilient"}).WriteFile(base + ".series.json"); err != nil {
+	if err := (&report.Series{Start: wstart, End: wend, Scenario: "resilient",
+		Injected: &report.Injected{Function: "ChaosLab-Etl", From: wstart, To: wend, Count: 31, Exact: true}}).WriteFile(base + ".series.json"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -79,9 +80,10 @@ func TestReportFromJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The header names the run's scenario, from the series its first report saved, as the lab's
-	// reports do.
-	for _, want := range []string{"deviated", "What is the impact of minor delays?", "normal-error-rates", "uPlot", "scenario <strong>resilient</strong>"} {
+	// The header names the run's scenario, and its facts the faults injected, from the series its
+	// first report saved, as the lab's reports do.
+	for _, want := range []string{"deviated", "What is the impact of minor delays?", "normal-error-rates", "uPlot", "scenario <strong>resilient</strong>",
+		"31 by ChaosLab-Etl while the fault was on"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -216,7 +218,8 @@ func TestReportFromSeriesAsTheLabDrawsIt(t *testing.T) {
 		}
 		s := &report.Series{Start: start, End: end, Probes: []report.QuerySet{
 			{Name: "zero-sns-errors", Widget: -1, Period: 10, Results: []dashboard.Result{res}, Total: total},
-			{Name: "normal-error-rates", Widget: -1, Period: 10, Results: []dashboard.Result{}, Error: queryErr}}}
+			{Name: "normal-error-rates", Widget: -1, Period: 10, Results: []dashboard.Result{}, Error: queryErr}},
+			Injected: &report.Injected{Function: "ChaosLab-Etl", From: start, To: end, Count: 77, Exact: true}}
 		p := filepath.Join(dir, name)
 		if err := s.WriteFile(p); err != nil {
 			t.Fatal(err)
@@ -251,7 +254,8 @@ func TestReportFromSeriesAsTheLabDrawsIt(t *testing.T) {
 				t.Errorf("printed %q, want the report's path", out)
 			}
 			page := string(mustRead(t, html))
-			for _, want := range []string{`"label":"Sum over 300 s"`, "and its total over the last 300 s (the probe's window before the fault)"} {
+			// The faults injected, as the run counted them and saved them in its series.
+			for _, want := range []string{`"label":"Sum over 300 s"`, "and its total over the last 300 s (the probe's window before the fault)", "77 by ChaosLab-Etl while the fault was on"} {
 				if !strings.Contains(page, want) {
 					t.Errorf("report lacks %q", want)
 				}

@@ -268,6 +268,10 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	if sameRun && run.Scenario == "" {
 		run.Scenario, s.Scenario = old.Scenario, old.Scenario
 	}
+	// So is the count of the faults injected, read when the run ended.
+	if sameRun && run.Injected == nil {
+		run.Injected, s.Injected = old.Injected, old.Injected
+	}
 	// That series may be the only copy of the run's data: the stack deleted, the local cloud
 	// stopped, the metrics aged out. One that holds more data points than CloudWatch gives now, or
 	// as many when a read failed, is kept, and the report drawn from it.

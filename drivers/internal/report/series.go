@@ -33,6 +33,9 @@ type Series struct {
 	// Scenario is the run's (Run.Scenario), so that a report drawn again from the series names it
 	// as the first did ("" when the run's stack was not known).
 	Scenario string `json:"scenario,omitempty"`
+	// Injected is the run's count of the faults its function injected (Run.Injected), so that a
+	// report drawn again from the series states it as the first did.
+	Injected *Injected `json:"injected,omitempty"`
 }
 
 // QuerySet is one GetMetricData call's answer: a probe's, or a dashboard widget's.
@@ -99,7 +102,7 @@ func Fetch(ctx context.Context, cw MetricData, run Run) (*Series, error) {
 		return nil, errors.New("report: fetch: no journal")
 	}
 	start, end, period := Window(run.Journal, time.Now())
-	s := &Series{Start: start, End: end, FetchedAt: time.Now().UTC(), Probes: []QuerySet{}, Dashboards: []DashboardSeries{}, Scenario: run.Scenario}
+	s := &Series{Start: start, End: end, FetchedAt: time.Now().UTC(), Probes: []QuerySet{}, Dashboards: []DashboardSeries{}, Scenario: run.Scenario, Injected: run.Injected}
 	var errs []error
 	for _, p := range compiledProbes(run.Compiled) {
 		qs := probeQueries(p, period)
