@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Verdicts a Journal can carry.
@@ -89,6 +90,19 @@ func (g GuardBreach) Write() (ActionResult, bool) {
 	}
 	return ActionResult{Name: g.Action, Parameter: g.Parameter, Value: g.Value, PutAt: g.PutAt,
 		OnsetSeconds: g.OnsetSeconds, InForceAt: g.InForceAt}, true
+}
+
+// Ended says how the guard's breach ended the breached action's pause, for a line of its own:
+// "ended by the guard's breach 53 s after the write", the breaching check's time from the write
+// (at the pause's last check too: a breach need not come early), or without the time when either
+// is not recorded.
+func (g GuardBreach) Ended() string {
+	put, err1 := time.Parse(time.RFC3339Nano, g.PutAt)
+	at, err2 := time.Parse(time.RFC3339Nano, g.Probe.End)
+	if err1 != nil || err2 != nil || at.Before(put) {
+		return "ended by the guard's breach"
+	}
+	return fmt.Sprintf("ended by the guard's breach %d s after the write", int(at.Sub(put).Round(time.Second)/time.Second))
 }
 
 // Unjudged says where a probe's value is without judging it, for a phase the verdict does not read

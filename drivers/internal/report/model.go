@@ -354,7 +354,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		if g := j.GuardBreach; j.Method == nil && g != nil && !parseTime(g.PutAt).IsZero() {
 			// The method's results are lost with the breach; the guard kept the breached write's time.
 			put := parseTime(g.PutAt)
-			detail, pause := "its value is the experiment's", "ended early by the guard"
+			detail, pause := "its value is the experiment's", g.Ended()
 			if a, ok := g.Write(); ok { // the breach kept the write (machines deployed since it does)
 				detail = written(a, put)
 				if a.InForceAt != "" {
@@ -380,7 +380,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		}
 		if g := j.GuardBreach; g != nil {
 			t := parseTime(g.Probe.End)
-			add("Guard breached", "guard", fmt.Sprintf("%s = %s, tolerance %s: the method ended early", g.Probe.Name, value(g.Probe), g.Probe.Tolerance.Text), true, t, t, true)
+			add("Guard breached", "guard", fmt.Sprintf("%s = %s, tolerance %s: the method ended there", g.Probe.Name, value(g.Probe), g.Probe.Tolerance.Text), true, t, t, true)
 		}
 		a, b = window(j.After)
 		add("Steady state after", "after", phaseDetail(j.After), j.After != nil, a, b, false)

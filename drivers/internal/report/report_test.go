@@ -291,10 +291,10 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 		run  report.Run
 		want []string
 	}{
-		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended early by the guard", "Guard breached",
+		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended by the guard&#39;s breach", "Guard breached",
 			"enable-latency, until the guard breached on", "shaded red in every chart"}},
 		{"guard breach that kept the write", report.Run{Journal: &breachKept}, []string{"Fault written: enable-latency", m0.Parameter + " = ",
-			"for the fault to be in force everywhere", "ended early by the guard", "Guard breached"}},
+			"for the fault to be in force everywhere", "ended by the guard&#39;s breach", "Guard breached"}},
 		{"rollback failed", report.Run{Journal: &rollbackFailed}, []string{`<td class="r-when">failed</td>`, "Ssm.InternalServerError"}},
 		// The fault the guard breached on, never rolled back, is on to the journal's end and shaded
 		// (the report said "No fault was on during this run").

@@ -97,7 +97,7 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 	}
 	if g := j.GuardBreach; g != nil && len(j.Method) == 0 {
 		if a, ok := g.Write(); ok { // the breach lost the method's records; it keeps the breached write's
-			fault(a, ", ended early by the guard")
+			fault(a, ", "+g.Ended())
 		}
 	}
 	for _, a := range j.Rollbacks {

@@ -162,17 +162,18 @@ func TestSwitchOffNamesTheCommand(t *testing.T) {
 }
 
 // A guard breach loses the method's records; the fault line comes from the breach, which keeps
-// the breached write, and says the guard ended it early.
+// the breached write, and says when the guard's breach ended it (not "early": the breach may come
+// at the pause's last check).
 func TestPrintJournalShowsTheBreachedFault(t *testing.T) {
 	ten := 10.0
 	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
 	j := &experiments.Journal{Verdict: experiments.VerdictDeviated, GuardBreach: &experiments.GuardBreach{
 		Action: "Enable Lambda failure", PutAt: "2026-12-05T13:00:00Z", InForceAt: "2026-12-05T13:00:05Z", OnsetSeconds: 5,
 		Parameter: "/f", Value: []byte(`{"isEnabled": true, "failureMode": "latency"}`),
-		Probe: experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: &ten, Status: experiments.ProbeDeviated}}}
+		Probe: experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: &ten, Status: experiments.ProbeDeviated, End: "2026-12-05T13:00:53.4Z"}}}
 	var out bytes.Buffer
 	PrintJournal(&out, j)
-	want := `fault:    Enable Lambda failure at 2026-12-05T13:00:00Z (in force at 2026-12-05T13:00:05Z, after a 5 s onset): {"isEnabled":true,"failureMode":"latency"}, ended early by the guard`
+	want := `fault:    Enable Lambda failure at 2026-12-05T13:00:00Z (in force at 2026-12-05T13:00:05Z, after a 5 s onset): {"isEnabled":true,"failureMode":"latency"}, ended by the guard's breach 53 s after the write`
 	if !strings.Contains(out.String(), want+"\n") || !strings.Contains(out.String(), "guard:    errors breached during Enable Lambda failure") {
 		t.Errorf("no line %q, or no guard line, in:\n%s", want, out.String())
 	}
