@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/chaoslab/serverless-chaos-lab/constructs/pipeline"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // The seed's steady-state metric math (seeds/original-lab-facts.md), over Sum per period. Ids: jsonSent
@@ -221,7 +222,7 @@ func NewDashboard(scope constructs.Construct, id string, props *DashboardProps) 
 			// Whether the fault fires at all: a target that names no call the function makes
 			// ("dynamodb:PutItems") leaves the pipeline untouched, and the run holds.
 			graph("Faults injected", 8, on("faults",
-				metric("ChaosTransformer", "FaultsInjected", "FunctionName", v.FunctionName, "Sum", "Faults injected"))),
+				metric(contract.MetricsNamespace, contract.MetricFaultsInjected, "FunctionName", v.FunctionName, "Sum", "Faults injected"))),
 		},
 		// The function's health. ConcurrentExecutions is spelled as AWS publishes it (the seed misspelled
 		// it, so its widget never showed data).

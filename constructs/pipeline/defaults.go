@@ -3,6 +3,7 @@ package pipeline
 import (
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/internal/lambdabuild"
 )
 
@@ -26,7 +27,7 @@ const (
 	// DefaultLogRetention keeps a week of function logs: enough to investigate a lab run.
 	DefaultLogRetention = 7 * 24 * time.Hour
 	// MetricsNamespace is the namespace of the function's own metrics (contracts §2).
-	MetricsNamespace = "ChaosTransformer"
+	MetricsNamespace = contract.MetricsNamespace
 )
 
 // Architectures accepted by PipelineProps.Architecture.

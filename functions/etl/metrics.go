@@ -5,12 +5,14 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // Metric names of docs/contracts.md §2. The seed called PutMetricData once per write; an EMF line
 // on stdout costs no API call, no IAM action on "*" and cannot itself fail the write path.
 const (
-	metricNamespace    = "ChaosTransformer"
+	metricNamespace    = contract.MetricsNamespace
 	metricSymbolWrites = "SymbolWriteCount"
 	dimensionTable     = "DynamoDBTable"
 )

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	smithy "github.com/aws/smithy-go"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
 // Environment variables read by FromEnv (docs/contracts.md §2).
@@ -515,13 +516,13 @@ func (i *Injector) wouldInject(ctx context.Context, f *Fault, args ...any) {
 		slog.Float64("rate", f.Rate)}, attrs(args)...)...)
 }
 
-// Metrics the layer writes (CloudWatch EMF on Options.Metrics): namespace ChaosTransformer,
+// Metrics the layer writes (CloudWatch EMF on Options.Metrics): namespace contract.MetricsNamespace,
 // dimension Mode and, with Options.FunctionName, FunctionName as a second set; unit Count; high
 // resolution (StorageResolution 1), so that the faults of a run can be counted from the second its
 // fault was written (chaoslab run's injected line), not from the minute before it.
 const (
 	// MetricFaultsInjected: 1 per fault that fired.
-	MetricFaultsInjected = "FaultsInjected"
+	MetricFaultsInjected = contract.MetricFaultsInjected
 	// MetricBatchItemFailuresCorrupted: the batch item failures a corruption fault garbled or
 	// dropped from an SQS (or stream) batch response.
 	MetricBatchItemFailuresCorrupted = "BatchItemFailuresCorrupted"
@@ -530,8 +531,8 @@ const (
 // metric writes one EMF line: value of metric name, dimension Mode mode, and the function's name in
 // a set of its own when the injector knows it.
 func (i *Injector) metric(name string, mode Mode, value int) {
-	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ChaosTransformer","Dimensions":%s,"Metrics":[{"Name":%q,"Unit":"Count","StorageResolution":1}]}]},"Mode":%q%s,%q:%d}`+"\n",
-		i.now().UnixMilli(), i.emfDims, name, string(mode), i.emfFunction, name, value)
+	line := fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":%q,"Dimensions":%s,"Metrics":[{"Name":%q,"Unit":"Count","StorageResolution":1}]}]},"Mode":%q%s,%q:%d}`+"\n",
+		i.now().UnixMilli(), contract.MetricsNamespace, i.emfDims, name, string(mode), i.emfFunction, name, value)
 	i.metricsMu.Lock()
 	_, _ = io.WriteString(i.metrics, line)
 	i.metricsMu.Unlock()

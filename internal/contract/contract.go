@@ -16,6 +16,14 @@ import (
 // none (docs/contracts.md §1).
 const DefaultStackName = "ChaosLab"
 
+// MetricsNamespace is the CloudWatch namespace of the ETL function's metrics and of its failure
+// layer's (docs/contracts.md §2).
+const MetricsNamespace = "ChaosTransformer"
+
+// MetricFaultsInjected is the failure layer's count of the faults that fired, one each, in
+// MetricsNamespace: what the dashboard's Faults injected graph draws and chaoslab run counts.
+const MetricFaultsInjected = "FaultsInjected"
+
 // Scenario names, as given on the command line (`-c scenario=...`) and passed to the function in
 // SCENARIO.
 const (

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard"
 )
 
@@ -29,12 +30,6 @@ type Injected struct {
 	Count float64
 	Data  bool
 }
-
-// Namespace and metric of the failure layer's count (functions/failure: MetricFaultsInjected).
-const (
-	injectedNamespace = "ChaosTransformer"
-	injectedMetric    = "FaultsInjected"
-)
 
 // FaultWindows are the spans when the journal's writes had a fault on, ordered by start (a rollback
 // run's starts at the journal's first record, with its fault already on).
@@ -83,7 +78,7 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 		q := cwtypes.MetricDataQuery{
 			Id: aws.String("injected"),
 			MetricStat: &cwtypes.MetricStat{
-				Metric: &cwtypes.Metric{Namespace: aws.String(injectedNamespace), MetricName: aws.String(injectedMetric),
+				Metric: &cwtypes.Metric{Namespace: aws.String(contract.MetricsNamespace), MetricName: aws.String(contract.MetricFaultsInjected),
 					Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}}},
 				Period: aws.Int32(int32(period / time.Second)), Stat: aws.String("Sum"),
 			},
@@ -92,7 +87,7 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 		for page := 0; ; page++ {
 			out, err := cw.GetMetricData(ctx, input)
 			if err != nil {
-				return in, true, fmt.Errorf("CloudWatch GetMetricData %s %s (FunctionName %s): %w", injectedNamespace, injectedMetric, function, err)
+				return in, true, fmt.Errorf("CloudWatch GetMetricData %s %s (FunctionName %s): %w", contract.MetricsNamespace, contract.MetricFaultsInjected, function, err)
 			}
 			// Each datapoint by its own time: CloudWatch may round a StartTime down (to the minute,
 			// for some periods), which would take in faults from before the write.
