@@ -67,9 +67,6 @@ type trial struct {
 	aws     aws.Config
 
 	res Result
-	// injectedCount is the faults the function injected (t.injected), for the report: nil when not
-	// read.
-	injectedCount *report.Injected
 }
 
 // outputsUsed are the stack outputs the trial's phases read.
@@ -159,8 +156,8 @@ func (t *trial) phases(ctx context.Context) {
 	})
 	t.reconcile(l, depths, depthErr)
 	t.audit(ctx, l)
-	t.injected(ctx, journal)
-	t.report(ctx, compiled, journal, runErr)
+	injected := t.injected(ctx, journal)
+	t.report(ctx, compiled, journal, runErr, injected)
 	if ctx.Err() != nil {
 		t.problem("interrupted: the lab was stopped during this trial; its counts are what was done by then")
 	}
@@ -171,7 +168,7 @@ func (t *trial) phases(ctx context.Context) {
 // verdict. A report written without some of its metric data is noted as a problem. It is drawn on a
 // context of its own, bounded (reportTimeout), as chaoslab run's is: a lab stopped with Ctrl-C still
 // gets its trials' reports with their metrics (the cloud stops after the trials).
-func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *experiments.Journal, runErr error) {
+func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *experiments.Journal, runErr error, injected *report.Injected) {
 	if j == nil {
 		return
 	}
@@ -180,7 +177,7 @@ func (t *trial) report(ctx context.Context, compiled *experiments.Compiled, j *e
 	// The counts as reconciled (the report comes after the drain and the reconciliation), and the
 	// results index beside the report, which the lab writes at its end.
 	run := report.Run{Journal: j, Compiled: compiled, Scenario: t.scenario, Experiment: t.experiment,
-		Documents: t.res.documents(""), Index: "index.html", Injected: t.injectedCount}
+		Documents: t.res.documents(""), Index: "index.html", Injected: injected}
 	if runErr != nil && !errors.Is(runErr, runner.ErrDeviated) {
 		run.Error = runErr.Error()
 	}
@@ -593,10 +590,10 @@ func (t *trial) audit(ctx context.Context, l *load) {
 
 // injected reads how many faults the trial's function injected while the journal's fault was on,
 // after the drain (every invocation the fault delayed has ended and written its count), and says
-// it in the trial's log.
-func (t *trial) injected(ctx context.Context, j *experiments.Journal) {
+// it in the trial's log and its result; the count, for the report, is nil when none was read.
+func (t *trial) injected(ctx context.Context, j *experiments.Journal) *report.Injected {
 	if j == nil {
-		return
+		return nil
 	}
 	ctx, cancel := readContext(ctx)
 	defer cancel()
@@ -605,10 +602,11 @@ func (t *trial) injected(ctx context.Context, j *experiments.Journal) {
 	case err != nil:
 		t.problem("count the faults injected: %v", err)
 	case ok:
-		t.injectedCount = &in
 		t.res.Injected = &in.Count
 		fmt.Fprintln(t.log, in.Line())
+		return &in
 	}
+	return nil
 }
 
 // readContext bounds the reads after a trial's run (queue depths, DynamoDB rows, the fault
