@@ -31,7 +31,7 @@ func TestCountInjected(t *testing.T) {
 	injected("Other-Etl", put.Add(time.Minute), 100)                                              // another function's
 	injected("ChaosLab-Etl", put.Add(-3*time.Minute), 1000)                                       // before the write
 	injected("ChaosLab-Etl", put.Add(-5*time.Second), 100)                                        // before the write, in its minute (a fault switched off just before)
-	injected("ChaosLab-Etl", off.Add(2*time.Minute), 1000)                                        // after the rollback
+	injected("ChaosLab-Etl", off.Add(time.Minute), 1000)                                          // after the rollback, before now whatever now's second
 	store.Put(localcw.Datum{Namespace: "ChaosTransformer", Name: "FaultsInjected", Unit: "Count", // the Mode set
 		Dimensions: map[string]string{"Mode": "latency"}, Value: 12, Time: put.Add(20 * time.Second)})
 
