@@ -817,13 +817,17 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 		}
 	})
 	t.Run("list and describe state machines", func(t *testing.T) {
-		list, err := client.ListStateMachines(ctx, &sfnapi.ListStateMachinesInput{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		// Every page: the package's tests make more machines than a page holds when run with
+		// -count above 1 (the service is the package's; the list is in creation order).
 		found := false
-		for _, m := range list.StateMachines {
-			found = found || aws.ToString(m.StateMachineArn) == machine
+		for pages := sfnapi.NewListStateMachinesPaginator(client, &sfnapi.ListStateMachinesInput{}); pages.HasMorePages(); {
+			list, err := pages.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range list.StateMachines {
+				found = found || aws.ToString(m.StateMachineArn) == machine
+			}
 		}
 		d, err := client.DescribeStateMachine(ctx, &sfnapi.DescribeStateMachineInput{StateMachineArn: &machine})
 		if err != nil || !found || !strings.Contains(aws.ToString(d.Definition), `"Wait"`) || d.Status != types.StateMachineStatusActive {
