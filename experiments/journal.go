@@ -45,9 +45,13 @@ type Journal struct {
 	StartedAt    string `json:"startedAt"`
 	EndedAt      string `json:"endedAt"`
 
-	Before        []ProbeResult  `json:"before"`
-	Method        []ActionResult `json:"method"`
-	GuardBreach   *GuardBreach   `json:"guardBreach"`
+	Before      []ProbeResult  `json:"before"`
+	Method      []ActionResult `json:"method"`
+	GuardBreach *GuardBreach   `json:"guardBreach"`
+	// GuardChecks are the guard's checks during the method's pauses, oldest first, a breach the
+	// last. The machine does not write them (see GuardCheck): chaoslab adds them from the
+	// execution's history when it follows the run; absent otherwise, and with no guard.
+	GuardChecks   []GuardCheck   `json:"guardChecks,omitempty"`
 	After         []ProbeResult  `json:"after"`
 	Rollbacks     []ActionResult `json:"rollbacks"`
 	AfterRollback []ProbeResult  `json:"afterRollback"`

@@ -33,7 +33,8 @@ const (
 // then taken from the iterations' own states, and the pause of the last one ends at stoppedAt. A
 // Map that ended by failing (a guard's breach, a failed write: the machine caught it and went on
 // to its rollbacks) ended that pause when the next state holding the journal exited; after a
-// breach the journal keeps no method, as the machine's own does (GuardBreach has the write).
+// breach the journal keeps no method, as the machine's own does (GuardBreach has the write). The
+// guard's checks are taken from their record states (GuardChecks).
 // RecoverJournal is nil when no state's data held a journal (the execution ended before its
 // first state, or it is not the experiment machine's).
 func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
@@ -107,6 +108,7 @@ func RecoverJournal(exits []StateExit, stoppedAt time.Time) *Journal {
 	if j == nil {
 		return nil
 	}
+	j.GuardChecks = GuardChecks(exits)
 	if len(j.Method) == 0 && len(acts) > 0 && j.GuardBreach == nil {
 		if last := &acts[len(acts)-1]; last.EndedAt == "" && !stoppedAt.IsZero() {
 			last.EndedAt = Stamp(stoppedAt)

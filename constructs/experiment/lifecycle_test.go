@@ -188,6 +188,8 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 
 	// exp_1 in seconds: 1 s observed before and after the rollbacks, a 2 s pause (cap 2 s + margin).
 	fast := experiments.Overrides{ProbeWindow: time.Second, Recovery: time.Second, Pause: 2 * time.Second, GuardInterval: time.Second, Onset: new(time.Second)}
+	guarded := fast
+	guarded.Pause = 3 * time.Second
 	long := fast
 	long.Pause = time.Minute // stopped or timed out during its pause
 	input := func(o experiments.Overrides, guard bool, edit func(in map[string]any)) map[string]any {
@@ -259,6 +261,31 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 			check: func(t *testing.T, runs []execution) {
 				wantRollbackOf(t, runs[1], runs[0], "States.Timeout")
 				wantRecovered(t, l, runs[1], runs[0], true)
+			}},
+		// The guard's checks are in the history (chaoslab adds them to the journal it writes): the
+		// state names experiments.GuardChecks reads are the machine's.
+		{name: "a guard that holds is checked every slice", input: input(guarded, true, nil),
+			ends: []string{"SUCCEEDED"}, faults: 1,
+			check: func(t *testing.T, runs []execution) {
+				j := wantVerdict(t, runs[0], experiments.VerdictHeld, 1)
+				cs := guardChecks(t, l, runs[0].Arn)
+				if len(cs) != 2 { // 3 s after the write: 1 s onset, then 2 slices of 1 s
+					t.Fatalf("%d guard checks %+v, want 2", len(cs), cs)
+				}
+				for _, c := range cs {
+					if c.Action != j.Method[0].Name || c.Name != "normal-error-rates" || c.Status != experiments.ProbeOK || !c.Pass || c.Value == nil || c.Start != j.Method[0].PutAt {
+						t.Errorf("guard check %+v, want normal-error-rates ok over a window from %s's write (%s)", c, j.Method[0].Name, j.Method[0].PutAt)
+					}
+				}
+			}},
+		{name: "a guard's breach is its last check", input: input(guarded, true, nil), metrics: map[string]any{"Guard": 40},
+			ends: []string{"FAILED " + experiments.ErrSteadyStateDeviated}, faults: 1,
+			check: func(t *testing.T, runs []execution) {
+				j := runs[0].journal(t)
+				cs := guardChecks(t, l, runs[0].Arn)
+				if j.GuardBreach == nil || len(cs) != 1 || cs[0].Status != experiments.ProbeDeviated || cs[0].Pass || cs[0].End != j.GuardBreach.Probe.End {
+					t.Errorf("guard checks %+v with the breach %+v: want the breach alone", cs, j.GuardBreach)
+				}
 			}},
 		{name: "a failing rollback run is not rolled back in a loop", input: input(fast, true, func(in map[string]any) {
 			noGuardProbe(in)
@@ -348,6 +375,33 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 	}
 }
 
+// guardChecks are the guard checks in the history of the execution arn (experiments.GuardChecks).
+func guardChecks(t *testing.T, l *localStates, arn string) []experiments.GuardCheck {
+	t.Helper()
+	exits, _ := stateExits(t, l, arn)
+	return experiments.GuardChecks(exits)
+}
+
+// stateExits are the state exits in the history of the execution arn, oldest first, and the time
+// of its last event.
+func stateExits(t *testing.T, l *localStates, arn string) (exits []experiments.StateExit, last time.Time) {
+	t.Helper()
+	pages := sfnapi.NewGetExecutionHistoryPaginator(l.client, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &arn, IncludeExecutionData: aws.Bool(true)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Events {
+			if d := e.StateExitedEventDetails; d != nil {
+				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), At: aws.ToTime(e.Timestamp), Output: aws.ToString(d.Output)})
+			}
+			last = aws.ToTime(e.Timestamp)
+		}
+	}
+	return exits, last
+}
+
 // wantVerdict checks the journal of an experiment that ran its own rollbacks.
 func wantVerdict(t *testing.T, e execution, verdict string, rollbacks int) *experiments.Journal {
 	t.Helper()
@@ -380,21 +434,7 @@ func wantRollbackOf(t *testing.T, run, of execution, errName string) {
 // onset over), its pause ending when the execution did; the rollbacks are the rollback run's.
 func wantRecovered(t *testing.T, l *localStates, run, of execution, inForce bool) {
 	t.Helper()
-	var exits []experiments.StateExit
-	var stopped time.Time
-	pages := sfnapi.NewGetExecutionHistoryPaginator(l.client, &sfnapi.GetExecutionHistoryInput{ExecutionArn: &of.Arn, IncludeExecutionData: aws.Bool(true)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page.Events {
-			if d := e.StateExitedEventDetails; d != nil {
-				exits = append(exits, experiments.StateExit{Name: aws.ToString(d.Name), At: aws.ToTime(e.Timestamp), Output: aws.ToString(d.Output)})
-			}
-			stopped = aws.ToTime(e.Timestamp)
-		}
-	}
+	exits, stopped := stateExits(t, l, of.Arn)
 	part := experiments.RecoverJournal(exits, stopped)
 	if part == nil {
 		t.Fatalf("no journal recovered from %d state exits of %s", len(exits), of.Arn)
