@@ -217,7 +217,10 @@ type follower struct {
 	verbose   bool                 // also Pass and Choice states
 	probes    map[string]probeLine // by resultKey: the probe a GetMetricData answer is for
 
-	lastID  int64
+	lastID int64
+	// guard are the exits of the guard's record states seen (experiments.GuardChecks reads them):
+	// the machine's journal does not keep the checks, its history does.
+	guard   []experiments.StateExit
 	pause   string    // Wait state in progress
 	until   time.Time // its end, zero if unknown
 	entered time.Time
@@ -234,6 +237,9 @@ func (f *follower) event(e types.HistoryEvent) (done bool) {
 	at := aws.ToTime(e.Timestamp)
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if d := e.StateExitedEventDetails; d != nil && experiments.IsGuardCheckState(aws.ToString(d.Name)) {
+		f.guard = append(f.guard, experiments.StateExit{Name: aws.ToString(d.Name), At: at, Output: aws.ToString(d.Output)})
 	}
 	switch e.Type {
 	case types.HistoryEventTypeExecutionStarted:

@@ -178,3 +178,35 @@ func TestPrintJournalShowsTheBreachedFault(t *testing.T) {
 		t.Errorf("no line %q, or no guard line, in:\n%s", want, out.String())
 	}
 }
+
+// The guard's checks, read from the history, are told per action: how many, the values they
+// read, and how they were judged; a check with no data is not a breach, and says so.
+func TestPrintJournalTellsTheGuardChecks(t *testing.T) {
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
+	check := func(action string, v *float64, status string) experiments.GuardCheck {
+		return experiments.GuardCheck{Action: action, ProbeResult: experiments.ProbeResult{Name: "errors", Tolerance: tol, Value: v,
+			Status: status, Pass: status == experiments.ProbeOK}}
+	}
+	j := &experiments.Journal{Verdict: experiments.VerdictDeviated, GuardChecks: []experiments.GuardCheck{
+		check("Enable latency", new(0.4), experiments.ProbeOK),
+		check("Enable latency", nil, experiments.ProbeNoData),
+		check("Enable latency", new(3.1), experiments.ProbeOK),
+		check("Enable errors", new(2.0), experiments.ProbeOK),
+		check("Enable errors", new(12.0), experiments.ProbeDeviated),
+	}}
+	var out bytes.Buffer
+	PrintJournal(&out, j)
+	for _, want := range []string{
+		"guard:    errors checked 3 times in Enable latency's pause: 0.4 to 3.1, all within [0, 5] (1 with no data: not known yet, not a breach)\n",
+		"guard:    errors checked 2 times in Enable errors's pause: 2 to 12, 1 out of [0, 5]\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no line %q in:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictHeld, GuardChecks: []experiments.GuardCheck{check("Enable latency", new(1.0), experiments.ProbeOK)}})
+	if !strings.Contains(out.String(), "guard:    errors checked once in Enable latency's pause: 1, all within [0, 5]\n") {
+		t.Errorf("one check:\n%s", out.String())
+	}
+}

@@ -405,7 +405,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 	// it rolled back, as when that run is followed.
 	j, err := r.report(desc, func(j *experiments.Journal) *experiments.Journal {
 		if compiled != nil || j.RollbackOf == "" {
-			return j
+			return withGuardChecks(j, f.guard)
 		}
 		return r.withRecovered(ctx, j.RollbackOf, j, time.Time{})
 	})
@@ -413,6 +413,18 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		return j, r.rollbackFailed(j, nil, mode)
 	}
 	return j, err
+}
+
+// withGuardChecks is j with the guard's checks read from its execution's history (exits of the
+// guard's record states, as the follower saw them): j itself when there are none.
+func withGuardChecks(j *experiments.Journal, exits []experiments.StateExit) *experiments.Journal {
+	checks := experiments.GuardChecks(exits)
+	if len(checks) == 0 || len(j.GuardChecks) > 0 {
+		return j
+	}
+	c := *j
+	c.GuardChecks = checks
+	return &c
 }
 
 // ErrRollbackFailed is in the error of a run whose rollback failed in the state machine (its

@@ -801,3 +801,31 @@ func TestRunRefusesAPlanLongerThanTheMachinesTimeout(t *testing.T) {
 		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
 	}
 }
+
+// The guard's checks are not in the machine's journal; the runner reads them from the execution's
+// history as it follows the run, writes them into the journal file and tells them.
+func TestRunJournalHoldsTheGuardChecks(t *testing.T) {
+	lc := runnertest.Need(t)
+	lc.Steady()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	param := "runner-guarded"
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+
+	j, err := r.Run(ctx, lc.GuardedMachine(t, param, 1.5), compiled(t, param, time.Second))
+
+	if err != nil || j == nil || len(j.GuardChecks) != 1 {
+		t.Fatalf("journal %+v (err %v), want its guard check\n%s", j, err, out.String())
+	}
+	if c := j.GuardChecks[0]; c.Action != "Inject fault" || c.Name != j.Before[0].Name || c.Value == nil || *c.Value != 1.5 || !c.Pass || c.Start != j.Method[0].PutAt {
+		t.Errorf("guard check %+v, want the probe's 1.5 over the window from Inject fault's write (%s)", c, j.Method[0].PutAt)
+	}
+	b, err := os.ReadFile(r.JournalPath)
+	if fj, perr := experiments.ParseJournal(b); err != nil || perr != nil || len(fj.GuardChecks) != 1 || fj.GuardChecks[0].Action != "Inject fault" {
+		t.Errorf("journal file without the guard check: %v %v\n%s", err, perr, b)
+	}
+	if want := "guard:    " + j.Before[0].Name + " checked once in Inject fault's pause: 1.5, all within " + j.Before[0].Tolerance.Text + "\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}

@@ -243,6 +243,23 @@ func (c *Cloud) JournalingMachine(t testing.TB, param string) string {
 	})
 }
 
+// GuardedMachine registers a stand-in machine that checks a guard once in its pause, as the
+// experiment machine's guard records a check: a Guard.OK state whose data holds the judged probe
+// at $.result and the action's name at $.action (experiments.GuardChecks reads them from the
+// history). The check reads value, inside the probe's tolerance. It returns the machine's ARN.
+func (c *Cloud) GuardedMachine(t testing.TB, param string, value float64) string {
+	t.Helper()
+	return c.register(t, experiments.VerdictHeld, param, func(states map[string]any) {
+		type obj = map[string]any
+		states["Inject fault"].(obj)["Next"] = "Guard.Input"
+		states["Guard.Input"] = obj{"Type": "Pass", "Result": "Inject fault", "ResultPath": "$.action", "Next": "Guard.OK"}
+		states["Guard.OK"] = obj{"Type": "Pass", "Parameters": obj{"name.$": "$.steadyState.probes[0].name",
+			"query.$": "$.steadyState.probes[0].query", "tolerance.$": "$.steadyState.probes[0].tolerance", "value": value,
+			"status": experiments.ProbeOK, "pass": true, "start.$": "$.injected.at", "end.$": "$$.State.EnteredTime"},
+			"ResultPath": "$.result", "Next": "Pause"}
+	})
+}
+
 // RollbackGuard registers the EventBridge rule the stack's Experiment construct declares, with its
 // very pattern and input (experiments.RollbackPattern): an execution of machineArn that is aborted,
 // times out, or fails with an error that is not one of the machine's own Fail states starts
