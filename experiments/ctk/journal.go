@@ -51,7 +51,7 @@ type Journal struct {
 }
 
 // SteadyStates are the hypothesis' checks: before and after the method (null when not run), and
-// during it (chaoslib's continuous hypothesis; here, the guard's breach).
+// during it (chaoslib's continuous hypothesis; here, the guard's checks).
 type SteadyStates struct {
 	Before *State  `json:"before"`
 	After  *State  `json:"after"`
@@ -129,11 +129,9 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 			}
 		}
 		out.Run = append(out.Run, run)
-		s, err := w.judged("during", []experiments.ProbeResult{g.Probe})
-		if err != nil {
-			return nil, err
-		}
-		out.SteadyStates.During = append(out.SteadyStates.During, *s)
+	}
+	if out.SteadyStates.During, err = w.during(j); err != nil {
+		return nil, err
 	}
 	for _, a := range j.Rollbacks {
 		r, err := w.action(a, "rollbacks")
@@ -152,6 +150,31 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 	}
 	if out.Experiment, err = w.experiment(); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// during are the hypothesis' checks during the method, as chaoslib's continuous hypothesis
+// records them: the guard's checks that judged a value (chaoslab run reads them from the history;
+// one that read no data is not known yet, not a check the hypothesis failed), else the guard's
+// breach alone (the machine's own journal keeps only that).
+func (w *writer) during(j *experiments.Journal) ([]State, error) {
+	var ps []experiments.ProbeResult
+	for _, c := range j.GuardChecks {
+		if c.Status != experiments.ProbeNoData {
+			ps = append(ps, c.ProbeResult)
+		}
+	}
+	if len(j.GuardChecks) == 0 && j.GuardBreach != nil {
+		ps = append(ps, j.GuardBreach.Probe)
+	}
+	out := []State{}
+	for _, p := range ps {
+		s, err := w.judged("during", []experiments.ProbeResult{p})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
 	}
 	return out, nil
 }

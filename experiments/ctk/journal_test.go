@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,6 +205,21 @@ func TestFromJournal(t *testing.T) {
 				onsets, _ := json.Marshal(ext(t, j)["onsets"])
 				if !strings.HasPrefix(string(onsets), `[{"activity":"Enable Lambda failure: LATENCY","inForceAt":"2026-12-05T13:03:00.078000+00:00","onsetSeconds":5,"phase":"method"}`) {
 					t.Errorf("onsets %s, want the breached write's first", onsets)
+				}
+			}},
+		// chaoslab run adds the guard's checks from the history: each that judged a value is a
+		// check during the method, the breach the last; one with no data judged nothing.
+		{file: "guard-checks.json", guard: true, want: summary{status: "failed", before: "met", during: 3, run: action, rollback: "Disable Lambda failures (succeeded)"},
+			check: func(t *testing.T, j *ctk.Journal) {
+				var got []string
+				for _, d := range j.SteadyStates.During {
+					if len(d.Probes) != 1 {
+						t.Fatalf("during %+v, want one probe a check", d)
+					}
+					got = append(got, fmt.Sprintf("%t %s", d.SteadyStateMet, strings.TrimSpace(stdout(t, d.Probes[0]))))
+				}
+				if want := []string{"true 1.0", "true 2.5", "false 50.0"}; !slices.Equal(got, want) {
+					t.Errorf("during %q, want %q", got, want)
 				}
 			}},
 		{file: "aborted.json", want: summary{status: "aborted", before: "met", run: action, rollback: "Disable Lambda failures (succeeded)"},
