@@ -1,6 +1,11 @@
 package experiments
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+)
 
 // GuardCheck is one check of the guard during the method's pauses: the guard's probe over its
 // window (from the write to the check), judged, and the action whose pause it was.
@@ -41,3 +46,63 @@ func GuardChecks(exits []StateExit) []GuardCheck {
 	}
 	return out
 }
+
+// GuardSummary is how the guard's checks in one action's pause read.
+type GuardSummary struct {
+	Action string // whose pause
+	// Text says it in a line: "normal-error-rates checked 9 times in Enable latency's pause: 0.4
+	// to 3.1, all within [0, 5]"; a check with no data is counted as not known yet (not a breach).
+	Text string
+}
+
+// SummarizeGuardChecks summarizes checks, in their order, one GuardSummary per run of checks of
+// one action's pause.
+func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
+	var out []GuardSummary
+	for i := 0; i < len(checks); {
+		n := i + 1
+		for n < len(checks) && checks[n].Action == checks[i].Action && checks[n].Name == checks[i].Name {
+			n++
+		}
+		group := checks[i:n]
+		var values []float64
+		noData, breached := 0, 0
+		for _, c := range group {
+			switch {
+			case c.Status == ProbeDeviated:
+				breached++
+			case c.ReadNothing():
+				noData++
+			}
+			if c.Value != nil && !c.NoData {
+				values = append(values, *c.Value)
+			}
+		}
+		times := "once"
+		if len(group) > 1 {
+			times = strconv.Itoa(len(group)) + " times"
+		}
+		text := fmt.Sprintf("%s checked %s in %s's pause: ", group[0].Name, times, group[0].Action)
+		switch {
+		case len(values) == 0:
+			text += "no value read"
+		case slices.Min(values) == slices.Max(values):
+			text += formatFloat(values[0])
+		default:
+			text += formatFloat(slices.Min(values)) + " to " + formatFloat(slices.Max(values))
+		}
+		if breached == 0 {
+			text += ", all within " + group[0].Tolerance.Text
+		} else {
+			text += fmt.Sprintf(", %d out of %s", breached, group[0].Tolerance.Text)
+		}
+		if noData > 0 {
+			text += fmt.Sprintf(" (%d with no data: not known yet, not a breach)", noData)
+		}
+		out = append(out, GuardSummary{Action: group[0].Action, Text: text})
+		i = n
+	}
+	return out
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }

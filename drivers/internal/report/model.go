@@ -345,6 +345,11 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		return fmt.Sprintf("%d of %d probes out of tolerance", failed, len(ps))
 	}
 
+	// What the guard's checks in each action's pause read, for its Pause row.
+	guarded := map[string]string{}
+	for _, g := range experiments.SummarizeGuardChecks(j.GuardChecks) {
+		guarded[g.Action] = "; the guard's " + g.Text
+	}
 	if j.RollbackOf == "" {
 		a, b := window(j.Before)
 		if a.IsZero() {
@@ -362,7 +367,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 				}
 			}
 			add("Fault written: "+g.Action, "fault", detail, true, put, put, true)
-			add("Pause", "pause", pause, true, put, parseTime(g.Probe.End), false)
+			add("Pause", "pause", pause+guarded[g.Action], true, put, parseTime(g.Probe.End), false)
 		} else if j.Method == nil {
 			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
 		}
@@ -376,7 +381,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			if took := ended.Sub(put); !put.IsZero() && !ended.IsZero() && took < time.Duration(act.PauseAfterSeconds)*time.Second-time.Second {
 				pause += fmt.Sprintf("; cut short after %s, when the execution ended", took.Round(time.Second))
 			}
-			add("Pause", "pause", pause, !put.IsZero() && !ended.IsZero(), put, ended, false)
+			add("Pause", "pause", pause+guarded[act.Name], !put.IsZero() && !ended.IsZero(), put, ended, false)
 		}
 		if g := j.GuardBreach; g != nil {
 			t := parseTime(g.Probe.End)
@@ -422,7 +427,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			m.Probes = append(m.Probes, row(ph.name, p))
 		}
 	}
-	if g := j.GuardBreach; g != nil {
+	// The guard's checks, when the journal has them (chaoslab run reads them from the history); the
+	// breach is the last of them. Else the breach alone, as the machine's journal keeps it.
+	for _, c := range j.GuardChecks {
+		m.Probes = append(m.Probes, row("guard", c.ProbeResult))
+	}
+	if g := j.GuardBreach; g != nil && len(j.GuardChecks) == 0 {
 		m.Probes = append(m.Probes, row("guard", g.Probe))
 	}
 	m.Reads = readings(run.Compiled, m.Probes)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,42 @@ func TestProbeTableSaysWhichZeroIsNoData(t *testing.T) {
 	}
 	if len(m.Probes) != len(want) {
 		t.Errorf("%d rows, want %d", len(m.Probes), len(want))
+	}
+}
+
+// The guard's checks, when the journal has them: a probe row each (the breach the last of them,
+// not a second row), and the pause they were in says how they read.
+func TestGuardChecksInTheProbesTableAndThePause(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)
+	ts := func(s int) string { return t0.Add(time.Duration(s) * time.Second).Format(time.RFC3339) }
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
+	check := func(end int, v float64, status string) experiments.GuardCheck {
+		return experiments.GuardCheck{Action: "enable", ProbeResult: experiments.ProbeResult{Name: "errors", Tolerance: tol,
+			Value: &v, Status: status, Pass: status == experiments.ProbeOK, Start: ts(60), End: ts(end)}}
+	}
+	breach := check(120, 9, experiments.ProbeDeviated)
+	j := &experiments.Journal{Title: "x", StartedAt: ts(0), Verdict: experiments.VerdictDeviated,
+		Before: []experiments.ProbeResult{{Name: "errors", Tolerance: tol, Value: new(float64), Pass: true, Start: ts(0), End: ts(60)}},
+		GuardBreach: &experiments.GuardBreach{Action: "enable", PutAt: ts(60), Parameter: "/f",
+			Value: json.RawMessage(`{"isEnabled":true,"failureMode":"latency"}`), Probe: breach.ProbeResult},
+		GuardChecks: []experiments.GuardCheck{check(80, 1, experiments.ProbeOK), check(100, 2, experiments.ProbeOK), breach}}
+	m := buildModel(Run{Journal: j}, nil, t0.Add(5*time.Minute))
+	var guard []string
+	for _, r := range m.Probes {
+		if r.Phase == "guard" {
+			guard = append(guard, r.Value+" "+r.Status)
+		}
+	}
+	if want := "1 ok, 2 ok, 9 deviated"; strings.Join(guard, ", ") != want {
+		t.Errorf("guard rows %q, want %s", guard, want)
+	}
+	pause := ""
+	for _, st := range m.Timeline {
+		if st.Phase == "Pause" {
+			pause = st.Detail
+		}
+	}
+	if want := "the guard's errors checked 3 times in enable's pause: 1 to 9, 1 out of [0, 5]"; !strings.Contains(pause, want) {
+		t.Errorf("pause %q, want it to say %q", pause, want)
 	}
 }

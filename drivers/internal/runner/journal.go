@@ -103,8 +103,8 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 	for _, a := range j.Rollbacks {
 		fmt.Fprintf(w, "rollback: %s at %s: %s\n", a.Name, a.PutAt, compactJSON(a.Value))
 	}
-	for _, line := range guardLines(j.GuardChecks) {
-		fmt.Fprintln(w, "guard:    "+line)
+	for _, g := range experiments.SummarizeGuardChecks(j.GuardChecks) {
+		fmt.Fprintln(w, "guard:    "+g.Text)
 	}
 	if j.GuardBreach != nil {
 		fmt.Fprintf(w, "guard:    %s breached during %s\n", j.GuardBreach.Probe.Name, j.GuardBreach.Action)
@@ -163,56 +163,3 @@ func compactJSON(raw json.RawMessage) string {
 	}
 	return b.String()
 }
-
-// guardLines say how the guard's checks read, one line per action whose pause it checked: "normal-
-// error-rates checked 9 times in Enable latency's pause: 0.4 to 3.1, all within [0, 5]". A check
-// with no data is not a breach (not known yet) and is counted as such; a breach is the last check.
-func guardLines(checks []experiments.GuardCheck) []string {
-	var lines []string
-	for i := 0; i < len(checks); {
-		n := i + 1
-		for n < len(checks) && checks[n].Action == checks[i].Action && checks[n].Name == checks[i].Name {
-			n++
-		}
-		group := checks[i:n]
-		var values []float64
-		noData, out := 0, 0
-		for _, c := range group {
-			switch {
-			case c.Status == experiments.ProbeDeviated:
-				out++
-			case c.ReadNothing():
-				noData++
-			}
-			if c.Value != nil && !c.NoData {
-				values = append(values, *c.Value)
-			}
-		}
-		times := "once"
-		if len(group) > 1 {
-			times = strconv.Itoa(len(group)) + " times"
-		}
-		line := fmt.Sprintf("%s checked %s in %s's pause: ", group[0].Name, times, group[0].Action)
-		switch {
-		case len(values) == 0:
-			line += "no value read"
-		case slices.Min(values) == slices.Max(values):
-			line += formatValue(values[0])
-		default:
-			line += formatValue(slices.Min(values)) + " to " + formatValue(slices.Max(values))
-		}
-		if out == 0 {
-			line += ", all within " + group[0].Tolerance.Text
-		} else {
-			line += fmt.Sprintf(", %d out of %s", out, group[0].Tolerance.Text)
-		}
-		if noData > 0 {
-			line += fmt.Sprintf(" (%d with no data: not known yet, not a breach)", noData)
-		}
-		lines = append(lines, line)
-		i = n
-	}
-	return lines
-}
-
-func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
