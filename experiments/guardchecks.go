@@ -50,8 +50,8 @@ func GuardChecks(exits []StateExit) []GuardCheck {
 // GuardSummary is how the guard's checks in one action's pause read.
 type GuardSummary struct {
 	Action string // whose pause
-	// Text says it in a line: "normal-error-rates checked 9 times in Enable latency's pause: 0.4
-	// to 3.1, all within [0, 5]"; a check with no data is counted as not known yet (not a breach).
+	// Text says it in a line: 'normal-error-rates checked 9 times in the pause after "Enable latency": 0.4
+	// to 3.1, all within [0, 5]'; a check with no data is counted as not known yet (not a breach).
 	Text string
 }
 
@@ -82,7 +82,7 @@ func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
 		if len(group) > 1 {
 			times = strconv.Itoa(len(group)) + " times"
 		}
-		text := fmt.Sprintf("%s checked %s in %s's pause: ", group[0].Name, times, group[0].Action)
+		text := fmt.Sprintf("%s checked %s in the pause after %q: ", group[0].Name, times, group[0].Action)
 		switch {
 		case len(values) == 0:
 			text += "no value read"

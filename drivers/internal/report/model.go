@@ -419,21 +419,23 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		m.Faults = append(m.Faults, fmt.Sprintf("%s on %s from %s %s", f.Summary, f.Parameter, clock(f.Start), e))
 	}
 
+	// In the order they ran: the guard's checks during the pause, between before and after. The
+	// checks when the journal has them (chaoslab run reads them from the history), the breach the
+	// last of them; else the breach alone, as the machine's journal keeps it.
+	guard := make([]experiments.ProbeResult, 0, len(j.GuardChecks))
+	for _, c := range j.GuardChecks {
+		guard = append(guard, c.ProbeResult)
+	}
+	if g := j.GuardBreach; g != nil && len(j.GuardChecks) == 0 {
+		guard = append(guard, g.Probe)
+	}
 	for _, ph := range []struct {
 		name string
 		ps   []experiments.ProbeResult
-	}{{"before", j.Before}, {"after", j.After}, {phaseAfterRollback, j.AfterRollback}} {
+	}{{"before", j.Before}, {"guard", guard}, {"after", j.After}, {phaseAfterRollback, j.AfterRollback}} {
 		for _, p := range ph.ps {
 			m.Probes = append(m.Probes, row(ph.name, p))
 		}
-	}
-	// The guard's checks, when the journal has them (chaoslab run reads them from the history); the
-	// breach is the last of them. Else the breach alone, as the machine's journal keeps it.
-	for _, c := range j.GuardChecks {
-		m.Probes = append(m.Probes, row("guard", c.ProbeResult))
-	}
-	if g := j.GuardBreach; g != nil && len(j.GuardChecks) == 0 {
-		m.Probes = append(m.Probes, row("guard", g.Probe))
 	}
 	m.Reads = readings(run.Compiled, m.Probes)
 

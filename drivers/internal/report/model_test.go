@@ -87,7 +87,7 @@ func TestGuardChecksInTheProbesTableAndThePause(t *testing.T) {
 			pause = st.Detail
 		}
 	}
-	if want := "the guard's errors checked 3 times in enable's pause: 1 to 9, 1 out of [0, 5]"; !strings.Contains(pause, want) {
+	if want := "the guard's errors checked 3 times in the pause after \"enable\": 1 to 9, 1 out of [0, 5]"; !strings.Contains(pause, want) {
 		t.Errorf("pause %q, want it to say %q", pause, want)
 	}
 }

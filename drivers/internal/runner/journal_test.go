@@ -197,8 +197,8 @@ func TestPrintJournalTellsTheGuardChecks(t *testing.T) {
 	var out bytes.Buffer
 	PrintJournal(&out, j)
 	for _, want := range []string{
-		"guard:    errors checked 3 times in Enable latency's pause: 0.4 to 3.1, all within [0, 5] (1 with no data: not known yet, not a breach)\n",
-		"guard:    errors checked 2 times in Enable errors's pause: 2 to 12, 1 out of [0, 5]\n",
+		"guard:    errors checked 3 times in the pause after \"Enable latency\": 0.4 to 3.1, all within [0, 5] (1 with no data: not known yet, not a breach)\n",
+		"guard:    errors checked 2 times in the pause after \"Enable errors\": 2 to 12, 1 out of [0, 5]\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no line %q in:\n%s", want, out.String())
@@ -206,7 +206,7 @@ func TestPrintJournalTellsTheGuardChecks(t *testing.T) {
 	}
 	out.Reset()
 	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictHeld, GuardChecks: []experiments.GuardCheck{check("Enable latency", new(1.0), experiments.ProbeOK)}})
-	if !strings.Contains(out.String(), "guard:    errors checked once in Enable latency's pause: 1, all within [0, 5]\n") {
+	if !strings.Contains(out.String(), "guard:    errors checked once in the pause after \"Enable latency\": 1, all within [0, 5]\n") {
 		t.Errorf("one check:\n%s", out.String())
 	}
 }

@@ -825,7 +825,7 @@ func TestRunJournalHoldsTheGuardChecks(t *testing.T) {
 	if fj, perr := experiments.ParseJournal(b); err != nil || perr != nil || len(fj.GuardChecks) != 1 || fj.GuardChecks[0].Action != "Inject fault" {
 		t.Errorf("journal file without the guard check: %v %v\n%s", err, perr, b)
 	}
-	if want := "guard:    " + j.Before[0].Name + " checked once in Inject fault's pause: 1.5, all within " + j.Before[0].Tolerance.Text + "\n"; !strings.Contains(out.String(), want) {
+	if want := "guard:    " + j.Before[0].Name + " checked once in the pause after \"Inject fault\": 1.5, all within " + j.Before[0].Tolerance.Text + "\n"; !strings.Contains(out.String(), want) {
 		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 }
