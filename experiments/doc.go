@@ -103,7 +103,9 @@
 // state otherwise (errors SteadyStateDeviated, NotSteadyBefore, ExperimentAborted,
 // RollbackFailed). Verdicts: held, deviated, not-steady-before, aborted. An execution that ended
 // without its rollbacks writes none: RecoverJournal reads what it ran from its history, and
-// MergeRollback completes that with the rollback guard's run's journal (recover.go).
+// MergeRollback completes that with the rollback guard's run's journal (recover.go). The guard's
+// checks are not in the machine's journal (its pause Map keeps no iteration's result): GuardChecks
+// reads them from the history (guardchecks.go), and chaoslab adds them as Journal.GuardChecks.
 //
 // # Source files
 //
