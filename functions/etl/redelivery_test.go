@@ -206,11 +206,13 @@ func TestFailedRecordVisibleAgainAfterBackoff(t *testing.T) {
 					t.Fatalf("delivery %d: ApproximateReceiveCount %q", delivery, got)
 				}
 				rec.EventSourceARN = tt.arn(q)
+				// Before the invocation, which hides the record while it runs: an invocation slow to
+				// return (a loaded machine) would otherwise shorten the wait measured below.
+				failedAt := time.Now()
 				resp, err := l.invoke(context.Background(), event(rec))
 				if err != nil || len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != rec.MessageId {
 					t.Fatalf("delivery %d: %+v, %v; want the record reported failed", delivery, resp, err)
 				}
-				failedAt := time.Now()
 				if again := l.receive(q, 0); len(again) != 0 {
 					t.Fatalf("delivery %d: the record is visible at once, want it hidden for its backoff", delivery)
 				}

@@ -25,6 +25,10 @@ func TestProtocolsAlarms(t *testing.T) {
 	for _, p := range protos {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
+			// A clock that stands still, as in TestAlarmsWithTheSDK: SetAlarmState's state holds
+			// until the next whole minute, when missing data (breaching) would set ALARM again.
+			t0 := time.Now().Truncate(time.Minute).Add(10 * time.Second)
+			store.SetClock(func() time.Time { return t0 })
 			h := store.Handler()
 			call := func(op string, in map[string]any) any { t.Helper(); return p.call(t, h, op, in) }
 			alarms := func(in map[string]any) []any {
@@ -198,6 +202,10 @@ func TestProtocolAlarmErrors(t *testing.T) {
 func TestAlarmsWithTheSDK(t *testing.T) {
 	ctx := context.Background()
 	store := localcw.NewStore()
+	// A clock that stands still: a state SetAlarmState sets holds until the next whole minute, and
+	// a minute that turned between it and the reads below re-evaluated the alarm (ALARM again).
+	t0 := time.Now().Truncate(time.Minute).Add(10 * time.Second)
+	store.SetClock(func() time.Time { return t0 })
 	cw := newClient(t, store)
 	fn := types.Dimension{Name: aws.String("FunctionName"), Value: aws.String("etl")}
 	_, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
@@ -208,7 +216,7 @@ func TestAlarmsWithTheSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.Put(localcw.Datum{Namespace: "AWS/Lambda", Name: "Errors", Dimensions: map[string]string{"FunctionName": "etl"}, Value: 1, Time: time.Now().Add(-time.Second)})
+	store.Put(localcw.Datum{Namespace: "AWS/Lambda", Name: "Errors", Dimensions: map[string]string{"FunctionName": "etl"}, Value: 1, Time: t0.Add(-time.Second)})
 	out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"etl-errors"}})
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +278,10 @@ func TestProtocolsAlarmHistory(t *testing.T) {
 	for _, p := range protos {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
+			// A clock that stands still, as in TestAlarmsWithTheSDK: SetAlarmState's state holds
+			// until the next whole minute, when missing data (breaching) would set ALARM again.
+			t0 := time.Now().Truncate(time.Minute).Add(10 * time.Second)
+			store.SetClock(func() time.Time { return t0 })
 			h := store.Handler()
 			call := func(op string, in map[string]any) any { t.Helper(); return p.call(t, h, op, in) }
 			do := func(op string, in map[string]any) { t.Helper(); p.do(t, h, op, in) } // an operation without output

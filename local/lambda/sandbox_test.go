@@ -79,7 +79,7 @@ func TestSandboxTempDir(t *testing.T) {
 		out, _, _ := s.Invoke(ctx, "fn", []byte(`{"action":"sleep","ms":1500}`))
 		done <- string(out)
 	}()
-	time.Sleep(300 * time.Millisecond)
+	waitRunning(t, s, 1) // the first sandbox is busy
 	r2, _, err := invoke(t, s, "fn", `{"action":"env","key":"TMPDIR"}`)
 	<-done
 	if err != nil || r2.Value == tmp || r2.Value == "" {
