@@ -4,7 +4,7 @@
 // Use it in order: find the repository once, then synthesize each scenario into a cdk.out of its
 // own, which the local cloud deploys:
 //
-//	root, err := cdkapp.FindRoot()                            // the folder holding cdk.json
+//	root, err := cdkapp.FindRoot()                            // the lab's checkout
 //	err = cdkapp.Synth(ctx, root, "flawed", outDir, logFile)  // node_modules/.bin/cdk synth
 //
 // SynthStack names the stack (`-c stackName=`), for stacks deployed side by side; SynthStacks
@@ -43,20 +43,49 @@ func HostArchitecture() string {
 	return "x86_64"
 }
 
-// FindRoot walks up from the working directory to the folder holding cdk.json.
+// Module is the lab's Go module path: the line of its go.mod that tells its checkout from another
+// CDK app's folder (a team's own app has a cdk.json too).
+const Module = "github.com/chaoslab/serverless-chaos-lab"
+
+// FindRoot walks up from the working directory to the lab's checkout: the folder holding cdk.json
+// and a go.mod of Module. A cdk.json of another app on the way is passed by, and named if no
+// checkout is found above it.
 func FindRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
+	other := ""
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "cdk.json")); err == nil {
-			return d, nil
+			if isLab(d) {
+				return d, nil
+			}
+			if other == "" {
+				other = d
+			}
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no cdk.json in %s or above: run chaoslab from the repository", dir)
+			if other != "" {
+				return "", fmt.Errorf("%s has a cdk.json, but it is not the lab's checkout (its go.mod is not module %s), and none is above it: run chaoslab from the lab's repository (a stack of your own app goes into a running local cloud with chaoslab local deploy -cdk-out <its cdk.out>)", other, Module)
+			}
+			return "", fmt.Errorf("no cdk.json in %s or above: run chaoslab from the lab's repository", dir)
 		}
 	}
+}
+
+// isLab says whether dir's go.mod is the lab's module.
+func isLab(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == Module {
+			return true
+		}
+	}
+	return false
 }
 
 // Rel is p relative to root when p is inside root, else p: for messages.

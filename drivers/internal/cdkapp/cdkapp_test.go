@@ -146,3 +146,36 @@ func TestClearStaleLocks(t *testing.T) {
 		}
 	}
 }
+
+// A team's own CDK app has a cdk.json too: it is not the lab's checkout. Below a checkout it is
+// passed by; with none above it, the error names it and what to do instead.
+func TestFindRootPassesByAnotherAppsCDKJSON(t *testing.T) {
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top := t.TempDir()
+	lab, team := filepath.Join(top, "lab"), filepath.Join(top, "lab", "work", "orders-app")
+	write(filepath.Join(lab, "cdk.json"), `{"app": "go run ."}`)
+	write(filepath.Join(lab, "go.mod"), "module "+Module+"\n\ngo 1.26\n")
+	write(filepath.Join(team, "cdk.json"), `{"app": "go run ."}`)
+	write(filepath.Join(team, "go.mod"), "module example.com/orders\n")
+
+	t.Chdir(team)
+	if root, err := FindRoot(); err != nil || root != lab {
+		t.Errorf("from the team's app inside the checkout: %q, %v; want %s", root, err, lab)
+	}
+	alone := filepath.Join(t.TempDir(), "orders-app")
+	write(filepath.Join(alone, "cdk.json"), `{"app": "go run ."}`)
+	write(filepath.Join(alone, "go.mod"), "module example.com/orders\n")
+	t.Chdir(alone)
+	if _, err := FindRoot(); err == nil || !strings.Contains(err.Error(), alone+" has a cdk.json, but it is not the lab's checkout") ||
+		!strings.Contains(err.Error(), "chaoslab local deploy -cdk-out") {
+		t.Errorf("from a team's app alone: %v, want it named, not taken for the lab", err)
+	}
+}
