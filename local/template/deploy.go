@@ -181,6 +181,9 @@ func Deploy(ctx context.Context, asm *Assembly, opts Options) (*Deployment, erro
 	if region == "" {
 		region = "us-east-1"
 	}
+	if err := asm.CheckEnvironment(opts.AccountID, region); err != nil {
+		return nil, err
+	}
 	d := &deployer{
 		asm:  asm,
 		opts: opts,

@@ -19,7 +19,10 @@ import (
 type Assembly struct {
 	Dir       string // the cdk.out directory
 	StackName string
-	Template  *Template
+	// Environment is the stack's target as the manifest has it, aws://<account>/<region>, each
+	// unknown-account or unknown-region for an environment-agnostic stack ("" when it says none).
+	Environment string
+	Template    *Template
 	// assets maps an asset's S3 object key ("<hash>.zip") to its source path under Dir.
 	assets map[string]string
 }
@@ -27,6 +30,7 @@ type Assembly struct {
 type manifest struct {
 	Artifacts map[string]struct {
 		Type         string   `json:"type"`
+		Environment  string   `json:"environment"`
 		Dependencies []string `json:"dependencies"`
 		Properties   struct {
 			TemplateFile string `json:"templateFile"`
@@ -61,7 +65,7 @@ func Load(cdkOut, stackName string) (*Assembly, error) {
 		return nil, fmt.Errorf("%s: %w", mpath, err)
 	}
 	var found bool
-	var templateFile string
+	var templateFile, env string
 	var deps []string
 	var stacks []string
 	for id, a := range m.Artifacts {
@@ -70,7 +74,7 @@ func Load(cdkOut, stackName string) (*Assembly, error) {
 		}
 		stacks = append(stacks, id)
 		if id == stackName || a.Properties.StackName == stackName {
-			found, templateFile, deps = true, a.Properties.TemplateFile, a.Dependencies
+			found, templateFile, deps, env = true, a.Properties.TemplateFile, a.Dependencies, a.Environment
 			if a.Properties.StackName != "" {
 				stackName = a.Properties.StackName
 			}
@@ -88,7 +92,7 @@ func Load(cdkOut, stackName string) (*Assembly, error) {
 	if err := json.Unmarshal(tb, &t); err != nil {
 		return nil, fmt.Errorf("%s: %w", tpath, err)
 	}
-	asm := &Assembly{Dir: cdkOut, StackName: stackName, Template: &t, assets: map[string]string{}}
+	asm := &Assembly{Dir: cdkOut, StackName: stackName, Environment: env, Template: &t, assets: map[string]string{}}
 	for _, dep := range deps {
 		a, ok := m.Artifacts[dep]
 		if !ok || a.Type != "cdk:asset-manifest" {
@@ -179,4 +183,28 @@ func unzip(src, dest string) error {
 		}
 	}
 	return nil
+}
+
+// CheckEnvironment refuses a stack synthesized for another account or region than account and
+// region, as the CDK CLI refuses to deploy it with credentials of another account: its policies
+// and ARNs name that account and region (arn:aws:ssm:eu-west-1:123456789012:parameter/...), so
+// every call the stack's roles make here would be denied.
+func (a *Assembly) CheckEnvironment(account, region string) error {
+	rest, ok := strings.CutPrefix(a.Environment, "aws://")
+	if !ok {
+		return nil // none given: environment-agnostic
+	}
+	acct, reg, _ := strings.Cut(rest, "/")
+	var wrong []string
+	if acct != "unknown-account" && acct != account {
+		wrong = append(wrong, "account "+acct)
+	}
+	if reg != "unknown-region" && reg != region {
+		wrong = append(wrong, "region "+reg)
+	}
+	if len(wrong) == 0 {
+		return nil
+	}
+	return fmt.Errorf("stack %s is synthesized for %s (its manifest's environment %s), and this cloud is account %s in %s: its policies and ARNs would name that environment and every call its roles make would be denied; synthesize it environment-agnostic (no env on the stack) or for aws://%s/%s",
+		a.StackName, strings.Join(wrong, " and "), a.Environment, account, region, account, region)
 }

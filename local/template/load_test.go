@@ -89,3 +89,36 @@ func TestUnknownTypeFailsBeforeCreatingAnything(t *testing.T) {
 		}
 	}
 }
+
+// A stack synthesized for an account or region other than the cloud's is refused before anything
+// is created, as the CDK CLI refuses to deploy it with another account's credentials: its
+// policies would name that environment, and every call of its roles be denied at run time.
+func TestDeployRefusesAStackOfAnotherEnvironment(t *testing.T) {
+	asm, err := Load("testdata/cdk.out", "Fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asm.Environment != "aws://unknown-account/unknown-region" {
+		t.Errorf("the fixture's environment %q, want the manifest's", asm.Environment)
+	}
+	for _, tc := range []struct{ env, want string }{
+		{"aws://unknown-account/unknown-region", ""},
+		{"", ""},
+		{"aws://000000000000/us-east-1", ""},
+		{"aws://unknown-account/us-east-1", ""},
+		{"aws://123456789012/eu-west-1", "stack Fixture is synthesized for account 123456789012 and region eu-west-1 (its manifest's environment aws://123456789012/eu-west-1), and this cloud is account 000000000000 in us-east-1"},
+		{"aws://000000000000/eu-west-1", "synthesized for region eu-west-1"},
+		{"aws://123456789012/unknown-region", "synthesized for account 123456789012 ("},
+	} {
+		asm.Environment = tc.env
+		err := asm.CheckEnvironment("000000000000", "us-east-1")
+		if (err != nil) != (tc.want != "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	// Deploy asks first: no backends here, so any creation would fail otherwise.
+	asm.Environment = "aws://123456789012/eu-west-1"
+	if _, err := Deploy(context.Background(), asm, Options{ScratchDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "synthesize it environment-agnostic") {
+		t.Errorf("deploy: %v, want the environment refused", err)
+	}
+}
