@@ -174,7 +174,8 @@ func command(f Function) ([]string, error) {
 	path, err := exec.LookPath(emulator)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %s is built for %s but this host is %s: synthesize for the host "+
-			"(npx cdk synth -c architecture=%s) or install %s (apt-get install qemu-user-static)",
+			"(npx cdk synth -c architecture=%s; an app of your own: the function's architecture, "+
+			"pipeline.PipelineProps.Architecture with the lab's constructs) or install %s (apt-get install qemu-user-static)",
 			f.Name, bootstrap, arch, hostArch(), hostArch(), emulator)
 	}
 	return []string{path, bootstrap}, nil

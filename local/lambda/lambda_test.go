@@ -1034,7 +1034,8 @@ func TestForeignArchitecture(t *testing.T) {
 		wantErr  string
 	}{
 		{name: "no emulator: a clear error saying how to fix", path: t.TempDir(),
-			wantErr: "built for " + arch + " but this host is " + hostArch() + ": synthesize for the host (npx cdk synth -c architecture=" + hostArch() + ") or install " + emulator},
+			wantErr: "built for " + arch + " but this host is " + hostArch() + ": synthesize for the host (npx cdk synth -c architecture=" + hostArch() + "; an app of your own: the function's architecture, " +
+				"pipeline.PipelineProps.Architecture with the lab's constructs) or install " + emulator},
 		{name: "emulator on PATH runs the bootstrap", path: withQemu, wantArgv: filepath.Join(withQemu, emulator) + " " + filepath.Join(dir, "bootstrap")},
 	}
 	for _, tc := range tests {
