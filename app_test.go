@@ -222,3 +222,35 @@ func TestNewLabAppTurnsConstructPanicsIntoErrors(t *testing.T) {
 		t.Errorf("err = %v, want the duplicate %s", err, StackID)
 	}
 }
+
+// A team's own app needs every replace directive of the lab's go.mod (Go reads only the main
+// module's), so the README's section on the constructs in one's own app quotes each, as written.
+func TestREADMEQuotesTheReplaceDirectivesATeamNeeds(t *testing.T) {
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## The constructs in your own app\n")
+	if !ok {
+		t.Fatal(`README.md has no section "## The constructs in your own app"`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var directives []string
+	for _, line := range strings.Split(string(mod), "\n") {
+		if strings.HasPrefix(line, "replace ") {
+			directives = append(directives, strings.TrimSpace(line))
+		}
+	}
+	if strings.Contains(string(mod), "replace (") {
+		t.Fatal("go.mod has a replace block: quote its lines in the README as single-line replace directives and teach this test to read it")
+	}
+	for _, d := range directives {
+		if !strings.Contains(section, d) {
+			t.Errorf("the README's own-app section does not quote go.mod's %q", d)
+		}
+	}
+}

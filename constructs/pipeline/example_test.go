@@ -16,7 +16,9 @@ import (
 // state machine that writes that parameter, and the stack outputs chaoslab, the publisher and the
 // subscriber read. In a module of the team's own, go.mod names the function's package once
 // (`tool github.com/chaoslab/serverless-chaos-lab/functions/etl`) so that go mod tidy keeps its
-// dependencies for the synth's build of it.
+// dependencies for the synth's build of it, and repeats the lab's go.mod `replace` of
+// constructs-go (Go reads only the main module's: README). The environment is pinned here to
+// show where a team's account goes; for the local cloud, leave it out.
 func Example_teamApp() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("OrdersChaos"), &awscdk.StackProps{
