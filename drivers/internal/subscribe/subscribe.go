@@ -325,6 +325,12 @@ func (st *state) stats() Stats {
 		Rate: float64(st.sum.Converted) / el.Seconds()}
 }
 
+// receiveOnce makes a receive without the SDK's retries: a receive whose answer was lost has
+// hidden its messages for the queue's visibility timeout, and retried out of sight it counted as
+// one that answered, so a drain that ended before they came back said "lost" with no failed
+// receive to explain it. Each failure is counted (Summary.ReceiveErrors) and retried by poll.
+func receiveOnce(o *sqs.Options) { o.RetryMaxAttempts = 1 }
+
 // poll receives until soft or hard is done. A receive is made with hard, so
 // Ctrl-C interrupts it; soft is only checked between receives.
 func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueue bool) {
@@ -343,7 +349,7 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 			}
 		}
 		rctx, cancel := context.WithTimeout(hard, st.cfg.Wait+st.cfg.ReceiveTimeout)
-		out, err := q.ReceiveMessage(rctx, in)
+		out, err := q.ReceiveMessage(rctx, in, receiveOnce)
 		cancel()
 		if err != nil {
 			if hard.Err() != nil {
