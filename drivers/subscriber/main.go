@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -102,7 +103,7 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this long (0: no limit)")
 	expect := fs.Int("expect", 0, "stop once this many distinct documents are converted (0: no limit)")
 	runID := fs.String("run-id", "", "count only this publisher run's documents (<run-id>-data_object_msg-<n>); others are deleted and counted as other")
-	published := fs.String("published", "", "the publisher's -manifest file: reconcile published, converted, in the error queue, lost")
+	published := fs.String("published", "", "the publisher's -manifest file: reconcile published, converted, in the error queue, lost (the publisher writes it when it ends: start the subscriber after)")
 	wait := fs.Duration("wait", 5*time.Second, "long-poll time of one receive (1s to 20s, in whole seconds)")
 	pollers := fs.Int("pollers", 2, "concurrent receivers on the CSV queue")
 	progress := fs.Duration("progress", 10*time.Second, "how often to print progress on stderr (the seed's 10 s)")
@@ -162,6 +163,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	var pub *publish.Summary
 	if *published != "" {
 		b, err := os.ReadFile(*published)
+		if errors.Is(err, os.ErrNotExist) {
+			return cli.Usagef("subscriber: -published: %w: the publisher writes its -manifest when it ends; to reconcile, run the subscriber after the publisher has exited (the documents wait in the queues)", err)
+		}
 		if err != nil {
 			return cli.Usagef("subscriber: -published: %w", err)
 		}

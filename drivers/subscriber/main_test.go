@@ -53,7 +53,7 @@ func TestUsageErrors(t *testing.T) {
 		{name: "no queue", args: []string{"-outputs", "/nonexistent/o.json"}, msg: "/nonexistent/o.json"},
 		{name: "several stacks, none picked", args: []string{"-outputs", twoStacks(t)}, msg: "several stacks (A, B): pick one with -stack"},
 		{name: "no such stack", args: []string{"-outputs", twoStacks(t), "-stack", "C"}, msg: `no stack "C" (stacks in file: A, B)`},
-		{name: "bad manifest", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "-published"},
+		{name: "no manifest yet", args: []string{"-csv-queue-url", "http://q", "-published", "/nonexistent/m.json"}, msg: "run the subscriber after the publisher has exited"},
 		// JSON that is no manifest would count every document as neither converted nor lost.
 		{name: "the publisher's stdout summary", args: []string{"-csv-queue-url", "http://q", "-published", jsonFile(t, `{"run_id": "r", "published": 5}`)},
 			msg: "5 documents published but 0 keys listed: give the file the publisher's -manifest wrote"},
