@@ -244,10 +244,17 @@ func (c *Cloud) deleteStack(ctx context.Context, name string, progress io.Writer
 		return fmt.Errorf("cloud: %w %s (deployed: %s)", ErrNoStack, name, strings.Join(deployed, ", "))
 	}
 	fmt.Fprintf(progress, "local cloud: deleting %s ...\n", name)
-	err := dep.Teardown(ctx)
-	if _, ierr := c.setStackIAM(name, nil); ierr != nil && err == nil {
-		err = ierr
+	if err := dep.Teardown(ctx); err != nil {
+		// As CloudFormation's DELETE_FAILED: the stack stays, with what could not be deleted (its
+		// outputs and IAM too), so that a delete again finishes it, where it had been forgotten
+		// and its bucket, say, left behind with no stack to delete it.
+		c.stacks.mu.Lock()
+		c.stacks.deployed[name] = dep
+		c.stacks.order = append(c.stacks.order, name)
+		c.stacks.mu.Unlock()
+		return fmt.Errorf("cloud: delete %s: %w; the stack stays with what could not be deleted (CloudFormation's DELETE_FAILED): delete it again (chaoslab local delete -stack %s) once the cause is mended", name, err, name)
 	}
+	_, err := c.setStackIAM(name, nil)
 	if werr := c.writeOutputs(); err == nil {
 		err = werr
 	}

@@ -429,23 +429,32 @@ func (d *deployer) arn(service, resource string) string {
 	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, d.ctx.Region, d.opts.AccountID, resource)
 }
 
-// Teardown deletes what the deployment created, newest first, and reports every failure.
+// Teardown deletes what the deployment created, newest first, and reports every failure. What it
+// could not delete stays in the deployment, as a stack CloudFormation could not delete keeps its
+// remaining resources (DELETE_FAILED), so that a Teardown again deletes it, and only it; the
+// physical names the stack claimed are released once nothing is left.
 func (dep *Deployment) Teardown(ctx context.Context) error {
 	var errs []error
+	var left []undo
 	for i := len(dep.undo) - 1; i >= 0; i-- {
 		u := dep.undo[i]
 		uctx, cancel := context.WithTimeout(ctx, u.timeout)
 		if err := u.fn(uctx); err != nil {
 			errs = append(errs, fmt.Errorf("delete %s: %w", u.what, err))
+			left = append(left, u)
 		}
 		cancel()
 	}
-	dep.undo = nil
+	slices.Reverse(left) // creation order, as dep.undo keeps it
+	dep.undo = left
+	if len(left) > 0 {
+		return errors.Join(errs...)
+	}
 	for _, r := range dep.releases {
 		r()
 	}
 	dep.releases = nil
-	return errors.Join(errs...)
+	return nil
 }
 
 // WriteOutputs writes the outputs in `cdk deploy --outputs-file` format: {"<stack>": {...}}.

@@ -3,9 +3,11 @@ package template
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadFixture(t *testing.T) {
@@ -120,5 +122,35 @@ func TestDeployRefusesAStackOfAnotherEnvironment(t *testing.T) {
 	asm.Environment = "aws://123456789012/eu-west-1"
 	if _, err := Deploy(context.Background(), asm, Options{ScratchDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "synthesize it environment-agnostic") {
 		t.Errorf("deploy: %v, want the environment refused", err)
+	}
+}
+
+// What a teardown could not delete stays in the deployment, and a teardown again deletes it and only
+// it (CloudFormation's DELETE_FAILED keeps a stack's remaining resources for a retry); the names
+// the stack claimed are released once nothing is left.
+func TestTeardownKeepsWhatItCouldNotDelete(t *testing.T) {
+	var deleted []string
+	bucketFails := true
+	released := 0
+	dep := &Deployment{StackName: "S", releases: []func(){func() { released++ }}}
+	for _, what := range []string{"Queue", "Bucket", "Function"} {
+		dep.undo = append(dep.undo, undo{what: what, timeout: time.Second, fn: func(context.Context) error {
+			if what == "Bucket" && bucketFails {
+				return errors.New("ListObjectsV2: XML syntax error")
+			}
+			deleted = append(deleted, what)
+			return nil
+		}})
+	}
+	err := dep.Teardown(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "delete Bucket: ListObjectsV2: XML syntax error") || released != 0 {
+		t.Fatalf("first teardown: %v, %d releases; want the bucket's failure, no name released", err, released)
+	}
+	if strings.Join(deleted, ",") != "Function,Queue" || len(dep.undo) != 1 || dep.undo[0].what != "Bucket" {
+		t.Fatalf("deleted %v, left %v; want the others deleted, newest first, and the bucket left", deleted, dep.undo)
+	}
+	bucketFails = false
+	if err := dep.Teardown(context.Background()); err != nil || strings.Join(deleted, ",") != "Function,Queue,Bucket" || released != 1 || len(dep.undo) != 0 {
+		t.Errorf("second teardown: %v, deleted %v, %d releases; want the bucket alone deleted, the names released", err, deleted, released)
 	}
 }
