@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -28,7 +30,9 @@ import (
 //   - a ReceiptHandle that no receive could have given (the emulator's are UUIDs) in
 //     DeleteMessage or ChangeMessageVisibility: ReceiptHandleIsInvalid (fauxqs answered the
 //     delete as done). A handle of the right form that is stale is SQS's business as before: the
-//     delete succeeds and deletes nothing.
+//     delete succeeds and deletes nothing;
+//   - such a handle in a DeleteMessageBatch entry: that entry Failed with ReceiptHandleIsInvalid
+//     and the others deleted (fauxqs listed it Successful, so a script took it for deleted).
 //
 // Anything it cannot read goes on to the emulator, which answers it.
 func Checks(next http.Handler) http.Handler {
@@ -39,6 +43,10 @@ func Checks(next http.Handler) http.Handler {
 			return
 		}
 		body, err := gateway.PeekBody(r, maxCheckedBody)
+		if err == nil && op == "DeleteMessageBatch" {
+			deleteBatch(w, r, next, body)
+			return
+		}
 		if err == nil {
 			if code, msg := check(op, body); code != "" {
 				writeError(w, code, msg)
@@ -51,7 +59,7 @@ func Checks(next http.Handler) http.Handler {
 
 // checked are the actions Checks reads.
 var checked = map[string]bool{"CreateQueue": true, "GetQueueAttributes": true, "SendMessage": true, "SendMessageBatch": true,
-	"DeleteMessage": true, "ChangeMessageVisibility": true}
+	"DeleteMessage": true, "ChangeMessageVisibility": true, "DeleteMessageBatch": true}
 
 // maxCheckedBody bounds what Checks reads of a request: SQS's largest, a batch of 1 MiB messages
 // is 1 MiB in all, plus its JSON.
@@ -122,6 +130,70 @@ func check(op string, body []byte) (code, msg string) {
 		}
 	}
 	return "", ""
+}
+
+// deleteBatch answers a DeleteMessageBatch (body, read already) whose entries hold receipt handles
+// no receive could have given: those entries Failed, as SQS lists them, and the rest passed on to
+// the emulator, whose answer they join. A batch it cannot read goes on as it is.
+func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte) {
+	var in map[string]json.RawMessage
+	var entries []struct {
+		Id            string
+		ReceiptHandle string
+	}
+	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["Entries"], &entries) != nil {
+		next.ServeHTTP(w, r)
+		return
+	}
+	type failed struct {
+		Id          string
+		SenderFault bool
+		Code        string
+		Message     string
+	}
+	var bad []failed
+	var good []json.RawMessage
+	var raw []json.RawMessage
+	json.Unmarshal(in["Entries"], &raw)
+	for i, e := range entries {
+		if receiptHandle.MatchString(e.ReceiptHandle) {
+			good = append(good, raw[i])
+			continue
+		}
+		bad = append(bad, failed{Id: e.Id, SenderFault: true, Code: "ReceiptHandleIsInvalid",
+			Message: fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", e.ReceiptHandle)})
+	}
+	if len(bad) == 0 || len(raw) != len(entries) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	out := map[string]any{"Successful": []any{}, "Failed": bad}
+	if len(good) > 0 {
+		in["Entries"], _ = json.Marshal(good)
+		b, _ := json.Marshal(in)
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		rec := gateway.NewResponseBuffer()
+		next.ServeHTTP(rec, r)
+		var answer struct {
+			Successful []json.RawMessage
+			Failed     []json.RawMessage
+		}
+		if rec.Status() != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &answer) != nil {
+			rec.SendTo(w) // the batch's own error: the emulator's answer
+			return
+		}
+		out["Successful"] = append([]json.RawMessage{}, answer.Successful...)
+		merged := append([]json.RawMessage{}, answer.Failed...)
+		for _, f := range bad {
+			b, _ := json.Marshal(f)
+			merged = append(merged, b)
+		}
+		out["Failed"] = merged
+	}
+	b, _ := json.Marshal(out)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Write(b)
 }
 
 // receiptHandle is the form of the emulator's receipt handles (fauxqs gives each receive a

@@ -105,4 +105,29 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	if err != nil || a.Attributes["ApproximateNumberOfMessages"] != "0" || a.Attributes["ApproximateNumberOfMessagesDelayed"] != "0" {
 		t.Errorf("the queue after the refused send: %v, %v; want no message", a, err)
 	}
+
+	// A batch delete with a handle no receive gave: that entry Failed, the real one deleted.
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("real")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, VisibilityTimeout: 60})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("receive: %v, %v", got, err)
+	}
+	del, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.DeleteMessageBatchRequestEntry{
+		{Id: aws.String("bogus"), ReceiptHandle: aws.String("bogus")}, {Id: aws.String("real"), ReceiptHandle: got.Messages[0].ReceiptHandle}}})
+	if err != nil || len(del.Successful) != 1 || aws.ToString(del.Successful[0].Id) != "real" || len(del.Failed) != 1 ||
+		aws.ToString(del.Failed[0].Id) != "bogus" || aws.ToString(del.Failed[0].Code) != "ReceiptHandleIsInvalid" || !del.Failed[0].SenderFault {
+		t.Errorf("DeleteMessageBatch of a bogus handle and a real one: %+v, %v; want bogus Failed (ReceiptHandleIsInvalid), real Successful", del, err)
+	}
+	a, err = c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil || a.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Errorf("the queue after the batch delete: %v, %v; want the real message deleted", a, err)
+	}
+	del, err = c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.DeleteMessageBatchRequestEntry{
+		{Id: aws.String("only"), ReceiptHandle: aws.String("bogus")}}})
+	if err != nil || len(del.Successful) != 0 || len(del.Failed) != 1 || aws.ToString(del.Failed[0].Code) != "ReceiptHandleIsInvalid" {
+		t.Errorf("DeleteMessageBatch of a bogus handle alone: %+v, %v; want it Failed", del, err)
+	}
 }
