@@ -246,7 +246,8 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sns", c.topicPolicies)
 	c.gw.Use("sqs", sqsMetrics.Middleware)
 	c.gw.Use("sqs", c.queuePolicies)
-	c.gw.Use("sqs", localsqs.Checks) // what SQS refuses and fauxqs lets through, after the queue's policy (AccessDenied first)
+	c.gw.Use("sqs", localsqs.Checks)                     // what SQS refuses and fauxqs lets through, after the queue's policy (AccessDenied first)
+	c.gw.Use("sqs", localsqs.NewPurges(nil).Interceptor) // a queue purged at most once a minute, as SQS allows
 	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sqs", localsqs.ListDeadLetterSourceQueues)
 	c.gw.Use("sqs", localsqs.NewMoveTasks(runCtx).Interceptor) // dead-letter queue redrive
