@@ -556,11 +556,18 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		}
 		switch action := form.Get("Action"); action {
 		case "Publish":
-			if form.Get("TopicArn") == "" { // TargetArn / PhoneNumber: not a topic
+			// A topic's ARN as TargetArn is a publish to the topic, as SNS takes it ("If you don't
+			// specify a value for the TargetArn parameter, you must specify a value for the
+			// PhoneNumber or TopicArn"); a mobile endpoint's or a phone number is not a topic.
+			topic := form.Get("TopicArn")
+			if t := form.Get("TargetArn"); topic == "" && isTopicARN(t) {
+				topic = t
+			}
+			if topic == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
-			out, err := s.publish(r.Context(), publishInput(form, form.Get("TopicArn"), ""))
+			out, err := s.publish(r.Context(), publishInput(form, topic, ""))
 			if err != nil {
 				writeError(w, asError(err))
 				return
@@ -587,6 +594,13 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// isTopicARN says whether arn names a topic: arn:<partition>:sns:<region>:<account>:<name>, where
+// a platform application's endpoint has a path (endpoint/GCM/<app>/<id>).
+func isTopicARN(arn string) bool {
+	parts := strings.Split(arn, ":")
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "sns" && parts[5] != "" && !strings.Contains(parts[5], "/")
 }
 
 // checkFilterPolicy refuses a Subscribe or SetSubscriptionAttributes that would leave a subscription

@@ -206,6 +206,13 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		})
 	}
 
+	// The topic's ARN as TargetArn publishes to it too, as SNS takes it.
+	if _, err := snsc.Publish(ctx, &awssns.PublishInput{TargetArn: topic.TopicArn, Message: aws.String("by target")}); err != nil {
+		t.Errorf("Publish with the topic as TargetArn: %v", err)
+	} else if got := receive(ctx, t, l, rawQ, 1); len(got) != 1 || aws.ToString(got[0].Body) != "by target" {
+		t.Errorf("the raw subscriber got %d messages (%v), want the one published by TargetArn", len(got), got)
+	}
+
 	g.Close()
 	fq.Stop()
 	for _, a := range []string{addr, fq.Addr()} {
