@@ -323,6 +323,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeAuthError(w, r, service, aerr, true) // a presigned URL without its credential
 				return
 			}
+		} else if q := r.URL.Query(); q.Has("AWSAccessKeyId") && q.Has("Signature") {
+			// A SigV2 presigned URL (the AWS CLI v1's `s3 presign` unless told s3v4): signed, with
+			// a mechanism S3 refuses for buckets made since June 2020, as the header form is.
+			writeAuthError(w, r, service, &authError{kind: failUnsupported, msg: "The authorization mechanism you have provided is not supported. Please use " + sigAlgorithm + "."}, true)
+			return
 		}
 		if service == "s3" {
 			// An anonymous S3 request (curl of an object's URL): S3 answers 403 AccessDenied, its

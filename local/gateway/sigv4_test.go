@@ -443,6 +443,9 @@ func TestSigV4Refusals(t *testing.T) {
 			// Signature Version 2 on S3: refused as S3 refuses it, in S3's form.
 			{method: "GET", path: "/bucket/key.json", auth: "AWS AKIDEXAMPLE:c2lnbmF0dXJl", status: 400,
 				code: "<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>", s3: true},
+			// And a SigV2 presigned URL (the AWS CLI v1's s3 presign): signed, not anonymous.
+			{method: "GET", path: "/bucket/key.json?AWSAccessKeyId=AKIDEXAMPLE&Signature=c2lnbmF0dXJl&Expires=1796500000", status: 400,
+				code: "<Code>InvalidRequest</Code><Message>The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.</Message>", s3: true},
 		} {
 			req, _ := http.NewRequest(c.method, endpoint+c.path, strings.NewReader(""))
 			if c.target != "" {
