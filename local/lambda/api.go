@@ -275,7 +275,7 @@ func (fn *function) configuration() map[string]any {
 	for k, v := range fn.cfg.Environment {
 		vars[k] = v
 	}
-	return map[string]any{
+	c := map[string]any{
 		"FunctionName":  fn.cfg.Name,
 		"FunctionArn":   fn.arn,
 		"Runtime":       runtimeOr(fn.cfg.Runtime),
@@ -286,9 +286,19 @@ func (fn *function) configuration() map[string]any {
 		"Environment":   map[string]any{"Variables": vars},
 		"Version":       "$LATEST",
 		"State":         "Active",
-		"PackageType":   "Zip",
-		"LoggingConfig": map[string]any{"LogFormat": "Text", "LogGroup": fn.cfg.logGroup()},
+		// A function here is ready once made, and never updated in place (a deploy makes it
+		// anew): the waiters that poll these, `aws lambda wait function-updated` (LastUpdateStatus)
+		// and `function-active` (State), end at once, where without it the first polled for
+		// minutes and failed.
+		"LastUpdateStatus": "Successful",
+		"LastModified":     fn.created.Format("2006-01-02T15:04:05.000-0700"),
+		"PackageType":      "Zip",
+		"LoggingConfig":    map[string]any{"LogFormat": "Text", "LogGroup": fn.cfg.logGroup()},
 	}
+	if fn.cfg.Role != "" {
+		c["Role"] = fn.cfg.Role
+	}
+	return c
 }
 
 func (s *Service) serveGetFunction(w http.ResponseWriter, r *http.Request) {

@@ -842,7 +842,7 @@ func TestLogTail(t *testing.T) {
 }
 
 func TestFunctionAPI(t *testing.T) {
-	s, _ := newService(t, Function{Name: "c"}, Function{Name: "a"}, Function{Name: "b"})
+	s, _ := newService(t, Function{Name: "c"}, Function{Name: "a", Role: "arn:aws:iam::000000000000:role/a"}, Function{Name: "b"})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	get := func(t *testing.T, path string, v any) (status int, errType string) {
@@ -873,6 +873,14 @@ func TestFunctionAPI(t *testing.T) {
 		if status, typ := get(t, tc.path, nil); status != tc.wantStatus || typ != tc.wantType {
 			t.Errorf("GET %s: %d %q, want %d %q", tc.path, status, typ, tc.wantStatus, tc.wantType)
 		}
+	}
+
+	// What the AWS CLI's waiters poll: a function here is ready once made.
+	var conf struct{ State, LastUpdateStatus, LastModified, Role string }
+	if status, _ := get(t, "a/configuration", &conf); status != 200 || conf.State != "Active" || conf.LastUpdateStatus != "Successful" || conf.Role != "arn:aws:iam::000000000000:role/a" {
+		t.Errorf("GetFunctionConfiguration: %d %+v, want Active, LastUpdateStatus Successful, its role", status, conf)
+	} else if _, err := time.Parse("2006-01-02T15:04:05.000-0700", conf.LastModified); err != nil {
+		t.Errorf("LastModified %q: %v, want Lambda's form", conf.LastModified, err)
 	}
 
 	type page struct {

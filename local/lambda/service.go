@@ -187,6 +187,8 @@ type function struct {
 	arn   string
 	limit int
 	logs  *functionLog
+	// created is when the function was made: its LastModified (a deploy makes it anew).
+	created time.Time
 
 	mu       sync.Mutex
 	inflight int
@@ -229,7 +231,8 @@ func (s *Service) CreateFunction(f Function) (arn string, err error) {
 	}
 	fn := &function{
 		svc: s, cfg: f, limit: limit, logs: logs, all: map[*sandbox]struct{}{},
-		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.opts.Region, s.opts.AccountID, f.Name),
+		arn:     fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.opts.Region, s.opts.AccountID, f.Name),
+		created: time.Now().UTC(),
 	}
 	s.fns[f.Name] = fn
 	s.log.Info("function created", "function", f.Name, "timeout", f.Timeout.String(), "concurrency", limit)
