@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
@@ -137,6 +139,10 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		case len(key) > maxKeyLength && (r.Method == http.MethodPut || r.Method == http.MethodPost && q.Has("uploads")):
 			gateway.WriteError(w, r, http.StatusBadRequest, "KeyTooLongError",
 				fmt.Sprintf("Your key is too long: %d bytes in UTF-8, at most %d", len(key), maxKeyLength))
+			return
+		case r.Method == http.MethodGet && key == "" && q.Has("continuation-token") && !listToken(q.Get("continuation-token")):
+			// A token no listing gave: S3 refuses it, where the emulator listed nothing, silently.
+			gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument", "The continuation token provided is incorrect")
 			return
 		case r.Method == http.MethodGet && key == "" && q.Has("max-keys"):
 			if n, err := strconv.ParseInt(q.Get("max-keys"), 10, 32); err != nil || n < 0 {
@@ -348,4 +354,12 @@ func (t *bodyTee) Flush() {
 	if f, ok := t.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// listToken says whether token is one the emulator's listings give: the last key listed, in
+// standard base64 (a key: valid UTF-8 of at most 1,024 bytes). The token is opaque to clients
+// (S3: "obfuscated and is not a real key"), so anything else is one no listing gave.
+func listToken(token string) bool {
+	key, err := base64.StdEncoding.DecodeString(token)
+	return err == nil && len(key) > 0 && len(key) <= maxKeyLength && utf8.Valid(key)
 }

@@ -87,7 +87,7 @@ func TestS3Served(t *testing.T) {
 		{"PUT", "/bkt/", "", 0},
 		{"HEAD", "/b", "", 0},
 		{"DELETE", "/b?x-id=DeleteBucket", "", 0},
-		{"GET", "/b?list-type=2&prefix=input%2F&delimiter=%2F&max-keys=5&continuation-token=t&start-after=a&encoding-type=url&fetch-owner=true", "", 0},
+		{"GET", "/b?list-type=2&prefix=input%2F&delimiter=%2F&max-keys=5&continuation-token=aW5wdXQvYQ%3D%3D&start-after=a&encoding-type=url&fetch-owner=true", "", 0},
 		{"GET", "/b?marker=a&prefix=b", "", 0},
 		{"GET", "/b?policy", "", 0},
 		{"PUT", "/b?policy", "", 0},
@@ -242,6 +242,11 @@ func TestS3ServedKeysAndMaxKeys(t *testing.T) {
 		{"GET", "/bkt?list-type=2&max-keys=abc", 400, "InvalidArgument"},
 		{"GET", "/bkt?max-keys=-1", 400, "InvalidArgument"},
 		{"GET", "/bkt?list-type=2&max-keys=2147483648", 400, "InvalidArgument"},
+		// A continuation token is one a listing gave (the emulator's: the last key, base64): one
+		// made up is S3's InvalidArgument, where the emulator listed nothing.
+		{"GET", "/bkt?list-type=2&continuation-token=aW5wdXQvYQ%3D%3D", 200, ""},
+		{"GET", "/bkt?list-type=2&continuation-token=garbage", 400, "InvalidArgument"},
+		{"GET", "/bkt?list-type=2&continuation-token=", 400, "InvalidArgument"},
 	} {
 		r := httptest.NewRequest(tc.method, "/", nil)
 		r.URL.Path, r.URL.RawQuery, _ = strings.Cut(tc.target, "?")
