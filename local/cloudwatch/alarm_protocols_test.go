@@ -25,10 +25,6 @@ func TestProtocolsAlarms(t *testing.T) {
 	for _, p := range protos {
 		t.Run(p.name, func(t *testing.T) {
 			store := localcw.NewStore()
-			// A clock that stands still, as in TestAlarmsWithTheSDK: SetAlarmState's state holds
-			// until the next whole minute, when missing data (breaching) would set ALARM again.
-			t0 := time.Now().Truncate(time.Minute).Add(10 * time.Second)
-			store.SetClock(func() time.Time { return t0 })
 			h := store.Handler()
 			call := func(op string, in map[string]any) any { t.Helper(); return p.call(t, h, op, in) }
 			alarms := func(in map[string]any) []any {
