@@ -60,6 +60,10 @@ import (
 //     page returned a and c).
 //   - A listing holds 1,000 keys at most, whatever its max-keys ("never more", the API Reference's
 //     ListObjectsV2).
+//   - A page's NextContinuationToken (V2) and NextMarker (V1) are after the last entry it listed, a
+//     key or a common prefix, whichever sorts last: fauxqs took the last key even when a common
+//     prefix came after it, so the next page listed that prefix again (aws s3 ls --page-size 7 of
+//     30 keys and 30 "folders" listed 65). NextMarker comes only with a delimiter, as S3 sends it.
 //   - Last-Modified in whole seconds, as S3 keeps it (a listing's LastModified ends ".000Z"): an
 //     If-Modified-Since giving back an object's Last-Modified was answered 200, not 304, and an
 //     If-Unmodified-Since 412, by the milliseconds the header cannot carry.
@@ -103,6 +107,11 @@ const mends = [
     [".sort((a, b) => a.key.localeCompare(b.key));", ".sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));", 1],
     ["lastModified: new Date(),", "lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),", 3],
     ["const maxKeys = options?.maxKeys ?? 1000;", "const maxKeys = Math.min(options?.maxKeys ?? 1000, 1000);", 1]] },
+  { file: "/fauxqs/dist/s3/actions/listObjects.js", edits: [
+    ["const lastKey = objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\";",
+     "const lastKey = [objects.length > 0 ? objects[objects.length - 1].key : \"\", commonPrefixesData.length > 0 ? commonPrefixesData[commonPrefixesData.length - 1].Prefix : \"\"].reduce((a, b) => (a > b ? a : b));", 1],
+    ["const nextMarker = isTruncated\n        ? objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\"\n        : \"\";",
+     "const nextMarker = isTruncated && delimiter\n        ? [objects.length > 0 ? objects[objects.length - 1].key : \"\", commonPrefixesData.length > 0 ? commonPrefixesData[commonPrefixesData.length - 1].Prefix : \"\"].reduce((a, b) => (a > b ? a : b))\n        : \"\";", 1]] },
   { file: "/fauxqs/dist/s3/actions/getObject.js", edits: [
     ["const obj = store.getObject(bucket, key);", "const obj = store.getObject(bucket, key);\n    if (globalThis.chaoslabS3.read(request, reply, obj)) return;", 1],
     ["const rangeHeader = request.headers[\"range\"];", "const rangeHeader = globalThis.chaoslabS3.range(request.headers[\"range\"], obj.body.length);", 1]] },
