@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 var contractOutputs = []string{
 	"BucketName", "JsonQueueUrl", "CsvQueueUrl", "ErrorQueueUrl", "JsonQueueName", "CsvQueueName", "ErrorQueueName",
 	"TopicArn", "TopicName", "TableName", "FunctionName", "FaultParameterName", "DashboardName",
-	"ExperimentStateMachineArn", "Scenario",
+	"ExperimentStateMachineArn", "Scenario", "FailureCacheTTL",
 }
 
 func TestSynthBothScenarios(t *testing.T) {

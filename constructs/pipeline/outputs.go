@@ -7,8 +7,8 @@ import (
 
 // AddOutputs writes the pipeline's stack outputs of docs/contracts.md §1, the names the drivers
 // (publisher, subscriber, chaoslab) and the experiments read from `cdk deploy --outputs-file`:
-// Scenario, BucketName, the queues' URLs and names, TopicArn, TopicName, TableName, FunctionName and
-// FaultParameterName. They are created at the stack's scope, so their logical ids are exactly those
+// Scenario, BucketName, the queues' URLs and names, TopicArn, TopicName, TableName, FunctionName,
+// FaultParameterName and FailureCacheTTL. They are created at the stack's scope, so their logical ids are exactly those
 // ids (no path hash), which is what the outputs file and the local cloud key on: one pipeline's
 // per stack (a second call in one stack fails synth, its ids taken). The lab's app calls it, with
 // the dashboard's and the experiment's AddOutputs.
@@ -30,4 +30,5 @@ func (p *Pipeline) AddOutputs() {
 	output("TableName", p.Table.TableName(), "DynamoDB table (symbol / entryType)")
 	output("FunctionName", p.Function.FunctionName(), "ETL function")
 	output("FaultParameterName", p.FaultParameter.ParameterName(), "SSM parameter holding the failure-injection config")
+	output("FailureCacheTTL", jsii.String(p.FailureCacheTTL.String()), "How long the function caches the failure-injection config (FAILURE_CACHE_TTL): a written fault is in force everywhere after it")
 }

@@ -62,6 +62,9 @@ type Pipeline struct {
 	EventSource awslambdaeventsources.SqsEventSource
 	// CodeHash is the SHA-256 of the function's bootstrap binary, used as the asset hash.
 	CodeHash string
+	// FailureCacheTTL is the function's FAILURE_CACHE_TTL: how long a written fault takes to be in
+	// force in every sandbox (the stack output FailureCacheTTL, chaoslab run's default -onset).
+	FailureCacheTTL time.Duration
 }
 
 // NewPipeline builds the pipeline. nil props mean all defaults. Invalid props, or a function that does
@@ -184,6 +187,7 @@ func NewPipeline(scope constructs.Construct, id string, props *PipelineProps) *P
 		codeDir, hash = abs, h
 	}
 	p.CodeHash = hash
+	p.FailureCacheTTL = v.FailureCacheTTL
 
 	env := map[string]*string{
 		"SCENARIO":                jsii.String(scenario.Name),

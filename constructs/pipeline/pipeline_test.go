@@ -634,7 +634,7 @@ func TestAddOutputsFromANestedScope(t *testing.T) {
 	want := map[string]any{
 		"Scenario": "resilient", "BucketName": ref(p.Bucket), "JsonQueueUrl": ref(p.JsonQueue), "CsvQueueUrl": ref(p.CsvQueue),
 		"ErrorQueueUrl": ref(p.ErrorQueue), "TopicArn": ref(p.Topic), "TableName": ref(p.Table), "FunctionName": ref(p.Function),
-		"FaultParameterName": ref(p.FaultParameter),
+		"FaultParameterName": ref(p.FaultParameter), "FailureCacheTTL": "5s",
 	}
 	for _, id := range []string{"JsonQueueName", "CsvQueueName", "ErrorQueueName", "TopicName"} {
 		want[id] = nil // a GetAtt: present is enough

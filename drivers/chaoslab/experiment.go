@@ -103,12 +103,31 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
 	c.onset = experiments.DefaultFaultOnset
-	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause; the probes' window after the fault starts at its end (default %s)", experiments.DefaultFaultOnset), func(s string) error {
+	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause; the probes' window after the fault starts at its end (default: the stack's output FailureCacheTTL, else %s)", experiments.DefaultFaultOnset), func(s string) error {
 		d, err := time.ParseDuration(s)
 		c.onset, c.onsetSet = d, true
 		return err
 	})
 	return c
+}
+
+// onsetFromStack makes the stack's FailureCacheTTL output (the function's config cache: a written
+// fault is in force in every sandbox after it) the onset, unless -onset was given: a stack of
+// one's own with a TTL of 10 s judged its window after the fault from 5 s, when warm sandboxes
+// had not read the fault yet. A stack without the output (synthesized before it) keeps the
+// default; one that is not a duration is said and keeps it too.
+func (c *compileFlags) onsetFromStack(ttl string, warn io.Writer) {
+	if c.onsetSet || ttl == "" {
+		return
+	}
+	d, err := time.ParseDuration(ttl)
+	switch {
+	case err != nil || d < 0:
+		fmt.Fprintf(warn, "chaoslab: the stack output FailureCacheTTL %q is not a duration: the fault's onset stays %s (-onset sets it)\n", ttl, c.onset)
+	case d != c.onset:
+		fmt.Fprintf(warn, "chaoslab: note: the fault's onset is %s, the stack's FailureCacheTTL (how long its function caches the fault config): the window after the fault starts once every sandbox has it (-onset sets another)\n", d)
+		c.onset = d
+	}
 }
 
 // compile loads, validates and compiles ref with the stack's names. The
@@ -136,6 +155,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	if err := c.names.NotString(stack.FaultParameterName); err != nil {
 		return nil, nil, err
 	}
+	c.onsetFromStack(outputs[stack.FailureCacheTTL], warn)
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		// A blank variable of a stack output's name is unset (LAMBDA_FUNCTION_NAME= named the

@@ -1332,3 +1332,46 @@ func TestCompileRefusesANumberForAName(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errb)
 	}
 }
+
+// The fault's onset is the stack's FailureCacheTTL (its function's config cache) unless -onset is
+// given: a team's stack with a TTL of 10 s was judged from 5 s after the write, before warm
+// sandboxes had the fault. A stack without the output keeps the default; a value that is no
+// duration is said and keeps it too.
+func TestOnsetFromTheStacksFailureCacheTTL(t *testing.T) {
+	for _, tc := range []struct {
+		name, ttl string
+		args      []string
+		onset     int
+		stderr    string
+	}{
+		{name: "the stack's TTL", ttl: "10s", onset: 10, stderr: "chaoslab: note: the fault's onset is 10s, the stack's FailureCacheTTL"},
+		{name: "the default TTL", ttl: "5s", onset: 5},
+		{name: "no output (a stack synthesized before it)", onset: 5},
+		{name: "-onset wins", ttl: "10s", args: []string{"-onset", "3s"}, onset: 3},
+		{name: "not a duration", ttl: "ten", onset: 5, stderr: `the stack output FailureCacheTTL "ten" is not a duration: the fault's onset stays 5s`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outs := runnertest.Outputs("arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")
+			if tc.ttl != "" {
+				outs["FailureCacheTTL"] = tc.ttl
+			}
+			p := filepath.Join(t.TempDir(), "outputs.json")
+			b, _ := json.Marshal(map[string]map[string]string{"ChaosLab": outs})
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			m, out, errb := newMain()
+			args := append(append([]string{"compile", "-outputs", p, "-pause", "30s"}, tc.args...), "exp_1-minor_delay")
+			if err := m.Run(context.Background(), args); err != nil {
+				t.Fatalf("compile: %v\n%s", err, errb)
+			}
+			var c experiments.Compiled
+			if err := json.Unmarshal(out.Bytes(), &c); err != nil || len(c.Method) == 0 || c.Method[0].OnsetSeconds != tc.onset {
+				t.Errorf("compiled onset %+v (%v), want %d s", c.Method, err, tc.onset)
+			}
+			if tc.stderr != "" && !strings.Contains(errb.String(), tc.stderr) || tc.stderr == "" && strings.Contains(errb.String(), "onset") {
+				t.Errorf("stderr %q, want %q", errb.String(), tc.stderr)
+			}
+		})
+	}
+}

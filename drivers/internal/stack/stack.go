@@ -52,6 +52,7 @@ const (
 	TableName                 = "TableName"
 	FunctionName              = "FunctionName"
 	FaultParameterName        = "FaultParameterName"
+	FailureCacheTTL           = "FailureCacheTTL"
 	DashboardName             = "DashboardName"
 	ExperimentStateMachineArn = "ExperimentStateMachineArn"
 	Scenario                  = "Scenario"
