@@ -393,8 +393,11 @@ func TestRunGivesUpOnlyWhenNoReceiveAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A give-up of 1 s: with 300 ms a stall of the test binary (it runs at nice 19 beside the
+			// lab) between a failed receive and the next answered one could give up the run that
+			// should go to its end.
 			sum, err := Run(context.Background(), &scriptedQueue{answer: tt.answer}, nil, Config{QueueURL: "q", ErrorQueueURL: "e",
-				GiveUp: 300 * time.Millisecond, Duration: time.Second, Wait: time.Second, Logger: slog.New(slog.DiscardHandler)})
+				GiveUp: time.Second, Duration: 3 * time.Second, Wait: time.Second, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatal(err)
 			}
