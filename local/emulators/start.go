@@ -109,9 +109,9 @@ const mends = [
     ["const maxKeys = options?.maxKeys ?? 1000;", "const maxKeys = Math.min(options?.maxKeys ?? 1000, 1000);", 1]] },
   { file: "/fauxqs/dist/s3/actions/listObjects.js", edits: [
     ["const lastKey = objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\";",
-     "const lastKey = [objects.length > 0 ? objects[objects.length - 1].key : \"\", commonPrefixesData.length > 0 ? commonPrefixesData[commonPrefixesData.length - 1].Prefix : \"\"].reduce((a, b) => (a > b ? a : b));", 1],
+     "const lastKey = globalThis.chaoslabS3.last(objects, commonPrefixesData);", 1],
     ["const nextMarker = isTruncated\n        ? objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\"\n        : \"\";",
-     "const nextMarker = isTruncated && delimiter\n        ? [objects.length > 0 ? objects[objects.length - 1].key : \"\", commonPrefixesData.length > 0 ? commonPrefixesData[commonPrefixesData.length - 1].Prefix : \"\"].reduce((a, b) => (a > b ? a : b))\n        : \"\";", 1]] },
+     "const nextMarker = isTruncated && delimiter ? globalThis.chaoslabS3.last(objects, commonPrefixesData) : \"\";", 1]] },
   { file: "/fauxqs/dist/s3/actions/getObject.js", edits: [
     ["const obj = store.getObject(bucket, key);", "const obj = store.getObject(bucket, key);\n    if (globalThis.chaoslabS3.read(request, reply, obj)) return;", 1],
     ["const rangeHeader = request.headers[\"range\"];", "const rangeHeader = globalThis.chaoslabS3.range(request.headers[\"range\"], obj.body.length);", 1]] },
@@ -206,6 +206,13 @@ globalThis.chaoslabS3 = {
     const [text, bucket] = err.message.split(": ");
     if (err.code !== "NoSuchBucket" || text !== "The specified bucket does not exist") return "  <Message>" + escapeXml(err.message) + "</Message>";
     return "  <Message>" + text + "</Message>" + (bucket === undefined ? "" : "\n  <BucketName>" + escapeXml(bucket) + "</BucketName>");
+  },
+  // last is a listing page's last entry, where the next page starts after: its last key or its
+  // last common prefix, whichever sorts last (the store's code-unit order); "" for an empty page.
+  last(objects, commonPrefixes) {
+    const key = objects.length > 0 ? objects[objects.length - 1].key : "";
+    const prefix = commonPrefixes.length > 0 ? commonPrefixes[commonPrefixes.length - 1].Prefix : "";
+    return key > prefix ? key : prefix;
   },
   // range is the Range a GetObject is answered by: none for one that is not a valid single byte
   // range (bytes=5-2, bytes=0-1,3-4, items=0-1), which S3 ignores as RFC 7233 lets it (200, the
