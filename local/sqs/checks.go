@@ -137,11 +137,8 @@ func check(op string, body []byte) (code, msg string) {
 // the emulator, whose answer they join. A batch it cannot read goes on as it is.
 func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte) {
 	var in map[string]json.RawMessage
-	var entries []struct {
-		Id            string
-		ReceiptHandle string
-	}
-	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["Entries"], &entries) != nil {
+	var raw []json.RawMessage
+	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["Entries"], &raw) != nil {
 		next.ServeHTTP(w, r)
 		return
 	}
@@ -153,17 +150,20 @@ func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body
 	}
 	var bad []failed
 	var good []json.RawMessage
-	var raw []json.RawMessage
-	json.Unmarshal(in["Entries"], &raw)
-	for i, e := range entries {
+	for _, entry := range raw {
+		var e struct{ Id, ReceiptHandle string }
+		if json.Unmarshal(entry, &e) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if receiptHandle.MatchString(e.ReceiptHandle) {
-			good = append(good, raw[i])
+			good = append(good, entry)
 			continue
 		}
 		bad = append(bad, failed{Id: e.Id, SenderFault: true, Code: "ReceiptHandleIsInvalid",
 			Message: fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", e.ReceiptHandle)})
 	}
-	if len(bad) == 0 || len(raw) != len(entries) {
+	if len(bad) == 0 {
 		next.ServeHTTP(w, r)
 		return
 	}

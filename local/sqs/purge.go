@@ -3,6 +3,8 @@ package sqs
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -49,8 +51,7 @@ func (p *Purges) Interceptor(next http.Handler) http.Handler {
 		last, purged := p.last[key]
 		p.mu.Unlock()
 		if now := p.now(); purged && now.Sub(last) < purgeInterval {
-			writeError(w, "PurgeQueueInProgress", "Only one PurgeQueue operation on "+key[strings.LastIndex(key, "/")+1:]+
-				" is allowed every 60 seconds.")
+			writeError(w, "PurgeQueueInProgress", "Only one PurgeQueue operation on "+path.Base(key)+" is allowed every 60 seconds.")
 			return
 		}
 		rec := gateway.NewResponseBuffer()
@@ -65,12 +66,9 @@ func (p *Purges) Interceptor(next http.Handler) http.Handler {
 }
 
 // queuePath is a queue URL's path, /<account>/<name>, whatever host names the endpoint.
-func queuePath(url string) string {
-	if i := strings.Index(url, "://"); i >= 0 {
-		url = url[i+3:]
+func queuePath(queueURL string) string {
+	if u, err := url.Parse(queueURL); err == nil && u.Path != "" {
+		return strings.TrimRight(u.Path, "/")
 	}
-	if i := strings.Index(url, "/"); i >= 0 {
-		return strings.TrimRight(url[i:], "/")
-	}
-	return url
+	return queueURL
 }
