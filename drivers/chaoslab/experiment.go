@@ -16,6 +16,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
 // loadExperiment reads ref as a file if one exists at that path, else as a
@@ -120,9 +121,9 @@ func (c *compileFlags) onsetFromStack(ttl string, warn io.Writer) {
 	if c.onsetSet || ttl == "" {
 		return
 	}
-	d, err := time.ParseDuration(ttl)
+	d, err := faultconfig.ParseCacheTTL(ttl) // as the function reads its FAILURE_CACHE_TTL
 	switch {
-	case err != nil || d < 0:
+	case err != nil:
 		fmt.Fprintf(warn, "chaoslab: the stack output FailureCacheTTL %q is not a duration: the fault's onset stays %s (-onset sets it)\n", ttl, c.onset)
 	case d != c.onset:
 		fmt.Fprintf(warn, "chaoslab: note: the fault's onset is %s, the stack's FailureCacheTTL (how long its function caches the fault config): the window after the fault starts once every sandbox has it (-onset sets another)\n", d)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	smithy "github.com/aws/smithy-go"
+
+	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
@@ -28,7 +29,7 @@ const (
 	EnvParameter = "FAILURE_INJECTION_PARAM"
 	// EnvCacheTTL is the config cache TTL: a Go duration ("5s") or, as in failure-lambda 1.0, a
 	// number of seconds ("60").
-	EnvCacheTTL = "FAILURE_CACHE_TTL"
+	EnvCacheTTL = faultconfig.EnvCacheTTL
 	// EnvDisabled is failure-lambda 1.0's kill switch: "true" turns injection off (Options.Disabled).
 	EnvDisabled = "FAILURE_LAMBDA_DISABLED"
 	// EnvDryRun is ours: "true" sets Options.DryRun, failure-lambda 1.0's dryRun option, which
@@ -213,7 +214,7 @@ func FromEnv(cfg aws.Config) (*Injector, error) {
 	log := slog.Default()
 	o := Options{Parameter: os.Getenv(EnvParameter), FunctionName: os.Getenv("AWS_LAMBDA_FUNCTION_NAME")}
 	if s := os.Getenv(EnvCacheTTL); s != "" {
-		d, err := parseTTL(s)
+		d, err := faultconfig.ParseCacheTTL(s)
 		if err != nil {
 			return nil, err
 		}
@@ -247,21 +248,6 @@ func FromEnv(cfg aws.Config) (*Injector, error) {
 		o.SSM = ssm.NewFromConfig(cfg)
 	}
 	return New(o), nil
-}
-
-// parseTTL reads FAILURE_CACHE_TTL: a Go duration, or failure-lambda 1.0's seconds (a number).
-func parseTTL(s string) (time.Duration, error) {
-	if n, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) {
-		if n <= 0 || n > 366*24*3600 {
-			return 0, fmt.Errorf("%s=%q: want a positive number of seconds (failure-lambda 1.0 reads 0 as no cache; this layer never fetches the parameter per invocation)", EnvCacheTTL, s)
-		}
-		return time.Duration(n * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a positive Go duration such as 5s, or seconds such as 60", EnvCacheTTL, s)
-	}
-	return d, nil
 }
 
 // Parameter returns the SSM parameter name ("" when injection is off for good).
