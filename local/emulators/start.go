@@ -54,6 +54,10 @@ import (
 // moved nothing off a dead-letter queue that had been looked at.
 //
 // Its S3 is mended so too, where a client meets it (the S3 API Reference of each operation):
+//   - ListObjects(V2) with encoding-type=url (which botocore, so the AWS CLI, asks for on every
+//     listing) encodes keys, prefixes, the delimiter and markers and says so in <EncodingType>:
+//     fauxqs answered them raw, so a key holding a control character, which XML cannot carry,
+//     broke every listing of its bucket; another encoding type is 400 InvalidArgument.
 //   - ListObjects(V2) in the keys' UTF-16 code-unit order, S3's UTF-8 byte order but for characters
 //     above U+FFFF against U+E000 to U+FFFF (the pages' start-after compares so too): fauxqs sorted by localeCompare
 //     but paged by code units, so a page after "a" skipped "B" (a listing of a, B, c by one key a
@@ -111,7 +115,16 @@ const mends = [
     ["const lastKey = objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\";",
      "const lastKey = globalThis.chaoslabS3.last(objects, commonPrefixesData);", 1],
     ["const nextMarker = isTruncated\n        ? objects.length > 0\n            ? objects[objects.length - 1].key\n            : commonPrefixesData.length > 0\n                ? (commonPrefixesData[commonPrefixesData.length - 1].Prefix ?? \"\")\n                : \"\"\n        : \"\";",
-     "const nextMarker = isTruncated && delimiter ? globalThis.chaoslabS3.last(objects, commonPrefixesData) : \"\";", 1]] },
+     "const nextMarker = isTruncated && delimiter ? globalThis.chaoslabS3.last(objects, commonPrefixesData) : \"\";", 1],
+    ["const listType = query[\"list-type\"];", "const listType = query[\"list-type\"];\n    globalThis.chaoslabS3.encoding(query);", 1],
+    [tick + "  <MaxKeys>${maxKeys}</MaxKeys>" + tick + ",", tick + "  <MaxKeys>${maxKeys}</MaxKeys>" + tick + ", ...globalThis.chaoslabS3.encodingType(query),", 2],
+    ["<Key>${escapeXml(obj.Key)}</Key>", "<Key>${escapeXml(globalThis.chaoslabS3.url(query, obj.Key))}</Key>", 2],
+    ["<Prefix>${escapeXml(p.Prefix)}</Prefix>", "<Prefix>${escapeXml(globalThis.chaoslabS3.url(query, p.Prefix))}</Prefix>", 2],
+    ["<Prefix>${escapeXml(prefix)}</Prefix>", "<Prefix>${escapeXml(globalThis.chaoslabS3.url(query, prefix))}</Prefix>", 2],
+    ["<Delimiter>${escapeXml(delimiter)}</Delimiter>", "<Delimiter>${escapeXml(globalThis.chaoslabS3.url(query, delimiter))}</Delimiter>", 2],
+    ["<StartAfter>${escapeXml(startAfter)}</StartAfter>", "<StartAfter>${escapeXml(globalThis.chaoslabS3.url(query, startAfter))}</StartAfter>", 1],
+    ["<Marker>${escapeXml(marker)}</Marker>", "<Marker>${escapeXml(globalThis.chaoslabS3.url(query, marker))}</Marker>", 1],
+    ["<NextMarker>${escapeXml(nextMarker)}</NextMarker>", "<NextMarker>${escapeXml(globalThis.chaoslabS3.url(query, nextMarker))}</NextMarker>", 1]] },
   { file: "/fauxqs/dist/s3/actions/getObject.js", edits: [
     ["const obj = store.getObject(bucket, key);", "const obj = store.getObject(bucket, key);\n    if (globalThis.chaoslabS3.read(request, reply, obj)) return;", 1],
     ["const rangeHeader = request.headers[\"range\"];", "const rangeHeader = globalThis.chaoslabS3.range(request.headers[\"range\"], obj.body.length);", 1]] },
@@ -213,6 +226,21 @@ globalThis.chaoslabS3 = {
     const key = objects.length > 0 ? objects[objects.length - 1].key : "";
     const prefix = commonPrefixes.length > 0 ? commonPrefixes[commonPrefixes.length - 1].Prefix : "";
     return key > prefix ? key : prefix;
+  },
+  // encoding refuses a listing's encoding-type other than url, the one S3 knows (400
+  // InvalidArgument); encodingType is the <EncodingType> element a listing that asked for url
+  // answers, and url a listed key, prefix, delimiter, start-after or marker as S3 encodes it then:
+  // UTF-8 percent-encoded but for letters, digits, "-", "_", ".", "~" and "/", a space as "+" (a
+  // "+" is %%2B, so a client that decodes tells "a b" from "a+b"). botocore asks for url on every
+  // listing and decodes: a key holding a control character, which XML 1.0 cannot carry, lists so.
+  encoding(query) {
+    const e = query["encoding-type"];
+    if (e !== undefined && e !== "url") throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", 400);
+  },
+  encodingType: (query) => query["encoding-type"] === "url" ? ["  <EncodingType>url</EncodingType>"] : [],
+  url(query, text) {
+    if (query["encoding-type"] !== "url") return text;
+    return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%%" + c.charCodeAt(0).toString(16).toUpperCase()).replaceAll("%%20", "+").replaceAll("%%2F", "/");
   },
   // range is the Range a GetObject is answered by: none for one that is not a valid single byte
   // range (bytes=5-2, bytes=0-1,3-4, items=0-1), which S3 ignores as RFC 7233 lets it (200, the
