@@ -47,18 +47,29 @@ func (p *Purges) Interceptor(next http.Handler) http.Handler {
 			return
 		}
 		key := queuePath(in.QueueUrl)
+		// The purge is recorded as it is let through, in one step with the check, so that two at
+		// the same instant cannot both pass; one that fails gives its minute back.
 		p.mu.Lock()
 		last, purged := p.last[key]
-		p.mu.Unlock()
-		if now := p.now(); purged && now.Sub(last) < purgeInterval {
+		now := p.now()
+		if purged && now.Sub(last) < purgeInterval {
+			p.mu.Unlock()
 			writeError(w, "PurgeQueueInProgress", "Only one PurgeQueue operation on "+path.Base(key)+" is allowed every 60 seconds.")
 			return
 		}
+		p.last[key] = now
+		p.mu.Unlock()
 		rec := gateway.NewResponseBuffer()
 		next.ServeHTTP(rec, r)
-		if rec.Status() == http.StatusOK {
+		if rec.Status() != http.StatusOK {
 			p.mu.Lock()
-			p.last[key] = p.now()
+			if p.last[key].Equal(now) {
+				if purged {
+					p.last[key] = last
+				} else {
+					delete(p.last, key)
+				}
+			}
 			p.mu.Unlock()
 		}
 		rec.SendTo(w)
