@@ -50,18 +50,21 @@ func GuardChecks(exits []StateExit) []GuardCheck {
 // GuardSummary is how the guard's checks in one action's pause read.
 type GuardSummary struct {
 	Action string // whose pause
+	// PutAt is when that action wrote its fault, where each of its checks' windows starts (the
+	// checks' Start): it tells apart two actions of one name.
+	PutAt string
 	// Text says it in a line: 'normal-error-rates checked 9 times in the pause after "Enable latency": 0.4
 	// to 3.1, all within [0, 5]'; a check with no data is counted as not known yet (not a breach).
 	Text string
 }
 
 // SummarizeGuardChecks summarizes checks, in their order, one GuardSummary per run of checks of
-// one action's pause.
+// one action's pause (one action's name and write: two actions may share a name).
 func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
 	var out []GuardSummary
 	for i := 0; i < len(checks); {
 		n := i + 1
-		for n < len(checks) && checks[n].Action == checks[i].Action && checks[n].Name == checks[i].Name {
+		for n < len(checks) && checks[n].Action == checks[i].Action && checks[n].Start == checks[i].Start && checks[n].Name == checks[i].Name {
 			n++
 		}
 		group := checks[i:n]
@@ -99,7 +102,7 @@ func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
 		if noData > 0 {
 			text += fmt.Sprintf(" (%d with no data: not known yet, not a breach)", noData)
 		}
-		out = append(out, GuardSummary{Action: group[0].Action, Text: text})
+		out = append(out, GuardSummary{Action: group[0].Action, PutAt: group[0].Start, Text: text})
 		i = n
 	}
 	return out

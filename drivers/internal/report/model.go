@@ -345,10 +345,12 @@ func buildModel(run Run, s *Series, now time.Time) model {
 		return fmt.Sprintf("%d of %d probes out of tolerance", failed, len(ps))
 	}
 
-	// What the guard's checks in each action's pause read, for its Pause row.
-	guarded := map[string]string{}
+	// What the guard's checks in each action's pause read, for its Pause row, by the action's name
+	// and write (two actions may share a name).
+	type pauseOf struct{ action, putAt string }
+	guarded := map[pauseOf]string{}
 	for _, g := range experiments.SummarizeGuardChecks(j.GuardChecks) {
-		guarded[g.Action] = "; the guard's " + g.Text
+		guarded[pauseOf{g.Action, g.PutAt}] = "; the guard's " + g.Text
 	}
 	if j.RollbackOf == "" {
 		a, b := window(j.Before)
@@ -367,7 +369,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 				}
 			}
 			add("Fault written: "+g.Action, "fault", detail, true, put, put, true)
-			add("Pause", "pause", pause+guarded[g.Action], true, put, parseTime(g.Probe.End), false)
+			add("Pause", "pause", pause+guarded[pauseOf{g.Action, g.PutAt}], true, put, parseTime(g.Probe.End), false)
 		} else if j.Method == nil {
 			add("Fault written", "fault", "", false, time.Time{}, time.Time{}, true)
 		}
@@ -381,7 +383,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 			if took := ended.Sub(put); !put.IsZero() && !ended.IsZero() && took < time.Duration(act.PauseAfterSeconds)*time.Second-time.Second {
 				pause += fmt.Sprintf("; cut short after %s, when the execution ended", took.Round(time.Second))
 			}
-			add("Pause", "pause", pause+guarded[act.Name], !put.IsZero() && !ended.IsZero(), put, ended, false)
+			add("Pause", "pause", pause+guarded[pauseOf{act.Name, act.PutAt}], !put.IsZero() && !ended.IsZero(), put, ended, false)
 		}
 		if g := j.GuardBreach; g != nil {
 			t := parseTime(g.Probe.End)

@@ -91,3 +91,34 @@ func TestGuardChecksInTheProbesTableAndThePause(t *testing.T) {
 		t.Errorf("pause %q, want it to say %q", pause, want)
 	}
 }
+
+// Two method actions of one name, each guarded: each pause says its own checks (they are told
+// apart by the write, where their windows start).
+func TestGuardChecksOfTwoActionsOfOneName(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)
+	ts := func(s int) string { return t0.Add(time.Duration(s) * time.Second).Format(time.RFC3339) }
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
+	check := func(put, end int, v float64) experiments.GuardCheck {
+		return experiments.GuardCheck{Action: "enable", ProbeResult: experiments.ProbeResult{Name: "errors", Tolerance: tol,
+			Value: &v, Status: experiments.ProbeOK, Pass: true, Start: ts(put), End: ts(end)}}
+	}
+	action := func(put int) experiments.ActionResult {
+		return experiments.ActionResult{Name: "enable", Parameter: "/f", Value: json.RawMessage(`{"isEnabled":true}`),
+			PauseAfterSeconds: 60, PutAt: ts(put), EndedAt: ts(put + 60)}
+	}
+	j := &experiments.Journal{Title: "x", StartedAt: ts(0), Verdict: experiments.VerdictHeld,
+		Method:      []experiments.ActionResult{action(60), action(200)},
+		GuardChecks: []experiments.GuardCheck{check(60, 80, 1), check(60, 100, 2), check(200, 230, 3)}}
+	m := buildModel(Run{Journal: j}, nil, t0.Add(10*time.Minute))
+	var pauses []string
+	for _, st := range m.Timeline {
+		if st.Phase == "Pause" {
+			pauses = append(pauses, st.Detail)
+		}
+	}
+	want := []string{`errors checked 2 times in the pause after "enable": 1 to 2, all within [0, 5]`,
+		`errors checked once in the pause after "enable": 3, all within [0, 5]`}
+	if len(pauses) != 2 || !strings.Contains(pauses[0], want[0]) || !strings.Contains(pauses[1], want[1]) {
+		t.Errorf("pauses %q, want the first to say %q and the second %q", pauses, want[0], want[1])
+	}
+}
