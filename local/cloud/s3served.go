@@ -106,6 +106,54 @@ func (s s3Request) served(method string, object bool, q url.Values) bool {
 type s3Served struct {
 	mu      sync.Mutex
 	uploads map[string]string // upload id → "bucket/key" of its CreateMultipartUpload
+	// aclsOn are the buckets created with ACLs enabled (x-amz-object-ownership ObjectWriter or
+	// BucketOwnerPreferred); every other bucket is BucketOwnerEnforced, S3's default since April
+	// 2023 (and the pipeline construct's), which refuses ACLs.
+	aclsOn map[string]bool
+}
+
+// The canned ACL S3 takes on a bucket whose ACLs are off (BucketOwnerEnforced): it grants what the
+// bucket owner holds anyway.
+const ownerFullControl = "bucket-owner-full-control"
+
+// Object Ownership settings (CreateBucket's x-amz-object-ownership).
+const (
+	ownershipEnforced  = "BucketOwnerEnforced"
+	ownershipWriter    = "ObjectWriter"
+	ownershipPreferred = "BucketOwnerPreferred"
+)
+
+// setsACL reports whether a request's headers set an ACL other than bucket-owner-full-control: a
+// canned x-amz-acl or an x-amz-grant-* grant.
+func setsACL(h http.Header) bool {
+	if a := h.Values("X-Amz-Acl"); len(a) > 0 && (len(a) > 1 || a[0] != ownerFullControl) {
+		return true
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "X-Amz-Grant-") {
+			return true
+		}
+	}
+	return false
+}
+
+// ownership checks a CreateBucket's x-amz-object-ownership and ACL headers as S3 does, answering
+// a refusal itself; it reports the bucket's setting and whether the request may go on.
+func ownership(w http.ResponseWriter, r *http.Request) (string, bool) {
+	o := r.Header.Get("X-Amz-Object-Ownership")
+	switch o {
+	case "":
+		o = ownershipEnforced
+	case ownershipEnforced, ownershipWriter, ownershipPreferred:
+	default:
+		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument", fmt.Sprintf("x-amz-object-ownership %q: must be %s, %s or %s", o, ownershipEnforced, ownershipPreferred, ownershipWriter))
+		return "", false
+	}
+	if o == ownershipEnforced && setsACL(r.Header) {
+		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+		return "", false
+	}
+	return o, true
 }
 
 // Middleware refuses what the local cloud does not serve and holds uploads to their objects.
@@ -136,6 +184,26 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 				gateway.WriteError(w, r, http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid: "+why)
 				return
 			}
+			o, ok := ownership(w, r)
+			if !ok {
+				return
+			}
+			rec := gateway.NewStatusRecorder(w)
+			next.ServeHTTP(rec, r)
+			if rec.Status()/100 == 2 {
+				s.mu.Lock()
+				if s.aclsOn == nil {
+					s.aclsOn = map[string]bool{}
+				}
+				s.aclsOn[bucket] = o != ownershipEnforced
+				s.mu.Unlock()
+			}
+			return
+		case (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads")) && key != "" && setsACL(r.Header) && !s.acls(bucket):
+			// PutObject, CopyObject, CreateMultipartUpload with an ACL, on a bucket whose ACLs are
+			// off: S3 refuses it, where the emulator ignored the ACL and stored the object.
+			gateway.WriteError(w, r, http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+			return
 		case len(key) > maxKeyLength && (r.Method == http.MethodPut || r.Method == http.MethodPost && q.Has("uploads")):
 			gateway.WriteError(w, r, http.StatusBadRequest, "KeyTooLongError",
 				fmt.Sprintf("Your key is too long: %d bytes in UTF-8, at most %d", len(key), maxKeyLength))
@@ -176,6 +244,9 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 			if rec.Status()/100 == 2 {
 				s.forget(func(_, object string) bool { return strings.HasPrefix(object, bucket+"/") })
+				s.mu.Lock()
+				delete(s.aclsOn, bucket)
+				s.mu.Unlock()
 			}
 		default:
 			next.ServeHTTP(w, r)
@@ -307,6 +378,13 @@ func (s *s3Served) create(w http.ResponseWriter, r *http.Request, next http.Hand
 		s.uploads = map[string]string{}
 	}
 	s.uploads[out.UploadID] = object
+}
+
+// acls reports whether bucket was created with ACLs enabled.
+func (s *s3Served) acls(bucket string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.aclsOn[bucket]
 }
 
 // forget drops the uploads gone reports true of (by upload id and "bucket/key").

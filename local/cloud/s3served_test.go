@@ -259,3 +259,52 @@ func TestS3ServedKeysAndMaxKeys(t *testing.T) {
 		}
 	}
 }
+
+// Object Ownership: a bucket is BucketOwnerEnforced unless created otherwise, and then an object
+// write that sets an ACL (but bucket-owner-full-control) is refused, as S3 refuses it; a bucket
+// created ObjectWriter takes ACLs until it is deleted.
+func TestS3ServedObjectOwnership(t *testing.T) {
+	forwarded := 0
+	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ }))
+	serve := func(method, target string, header ...string) (int, string, bool) {
+		r := httptest.NewRequest(method, target, nil)
+		r.Host = "127.0.0.1:4566"
+		for i := 0; i < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		n := forwarded
+		h.ServeHTTP(rec, r)
+		return rec.Code, rec.Body.String(), forwarded > n
+	}
+	for _, tc := range []struct {
+		what, method, target string
+		header               []string
+		code                 string // "": forwarded
+	}{
+		{"a bucket with no setting", "PUT", "/enforced", nil, ""},
+		{"a bucket ObjectWriter", "PUT", "/writer", []string{"X-Amz-Object-Ownership", "ObjectWriter"}, ""},
+		{"a bucket of an unknown setting", "PUT", "/other", []string{"X-Amz-Object-Ownership", "Everyone"}, "InvalidArgument"},
+		{"a BucketOwnerEnforced bucket with an ACL", "PUT", "/other", []string{"X-Amz-Object-Ownership", "BucketOwnerEnforced", "X-Amz-Acl", "public-read"}, "InvalidBucketAclWithObjectOwnership"},
+		{"a bucket with no setting and an ACL", "PUT", "/other", []string{"X-Amz-Acl", "private"}, "InvalidBucketAclWithObjectOwnership"},
+		{"PutObject with no ACL", "PUT", "/enforced/k", nil, ""},
+		{"PutObject bucket-owner-full-control", "PUT", "/enforced/k", []string{"X-Amz-Acl", "bucket-owner-full-control"}, ""},
+		{"PutObject public-read", "PUT", "/enforced/k", []string{"X-Amz-Acl", "public-read"}, "AccessControlListNotSupported"},
+		{"PutObject private", "PUT", "/enforced/k", []string{"X-Amz-Acl", "private"}, "AccessControlListNotSupported"},
+		{"PutObject with a grant", "PUT", "/enforced/k", []string{"X-Amz-Grant-Read", `uri="http://acs.amazonaws.com/groups/global/AllUsers"`}, "AccessControlListNotSupported"},
+		{"CopyObject public-read", "PUT", "/enforced/k2", []string{"X-Amz-Copy-Source", "/enforced/k", "X-Amz-Acl", "public-read"}, "AccessControlListNotSupported"},
+		{"CreateMultipartUpload public-read", "POST", "/enforced/k?uploads", []string{"X-Amz-Acl", "public-read"}, "AccessControlListNotSupported"},
+		{"PutObject public-read on ObjectWriter", "PUT", "/writer/k", []string{"X-Amz-Acl", "public-read"}, ""},
+		{"the ObjectWriter bucket deleted", "DELETE", "/writer", nil, ""},
+		{"and made again with no setting", "PUT", "/writer", nil, ""},
+		{"PutObject public-read there now", "PUT", "/writer/k", []string{"X-Amz-Acl", "public-read"}, "AccessControlListNotSupported"},
+	} {
+		code, body, passed := serve(tc.method, tc.target, tc.header...)
+		switch {
+		case tc.code == "" && !passed:
+			t.Errorf("%s: %d %s, want it forwarded", tc.what, code, body)
+		case tc.code != "" && (passed || code != http.StatusBadRequest || !strings.Contains(body, "<Code>"+tc.code+"</Code>")):
+			t.Errorf("%s: %d %s (forwarded %t), want 400 %s and not forwarded", tc.what, code, body, passed, tc.code)
+		}
+	}
+}

@@ -86,7 +86,17 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 	if err := d.claim("AWS::S3::Bucket", name); err != nil {
 		return err
 	}
-	if _, err := d.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	// The bucket's Object Ownership (its ACLs on or off), as CloudFormation creates it: S3's
+	// default, BucketOwnerEnforced, when the template names none.
+	var oc struct{ Rules []struct{ ObjectOwnership string } }
+	if err := convert(props["OwnershipControls"], &oc); err != nil {
+		return fmt.Errorf("OwnershipControls: %w", err)
+	}
+	if len(oc.Rules) > 0 && oc.Rules[0].ObjectOwnership != "" {
+		in.ObjectOwnership = s3types.ObjectOwnership(oc.Rules[0].ObjectOwnership)
+	}
+	if _, err := d.s3.CreateBucket(ctx, in); err != nil {
 		return fmt.Errorf("CreateBucket %s: %w", name, err)
 	}
 	attrs := map[string]string{

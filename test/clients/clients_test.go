@@ -348,6 +348,14 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			}
 		})
 
+		t.Run("s3api put-object with an ACL: the stack's bucket does not allow ACLs", func(t *testing.T) {
+			// The pipeline's bucket is BucketOwnerEnforced, as every new S3 bucket is by default.
+			_, err := cli.run(ctx, aws("s3api", "put-object", "--bucket", bucket, "--key", "notes/"+name+"/public.txt", "--acl", "public-read")...)
+			if err == nil || !strings.Contains(err.Error(), "AccessControlListNotSupported") {
+				t.Errorf("put-object --acl public-read: %v, want AccessControlListNotSupported", err)
+			}
+		})
+
 		t.Run("dynamodb scan", func(t *testing.T) {
 			var out struct{ Items []map[string]map[string]any }
 			if err := cli.runJSON(ctx, &out, aws("dynamodb", "scan", "--table-name", st.out["TableName"])...); err != nil {
