@@ -89,7 +89,9 @@ func createBucket(ctx context.Context, d *deployer, id string, props map[string]
 	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
 	// The bucket's Object Ownership (its ACLs on or off), as CloudFormation creates it: S3's
 	// default, BucketOwnerEnforced, when the template names none.
-	var oc struct{ Rules []struct{ ObjectOwnership string } }
+	var oc struct {
+		Rules []struct{ ObjectOwnership string }
+	}
 	if err := convert(props["OwnershipControls"], &oc); err != nil {
 		return fmt.Errorf("OwnershipControls: %w", err)
 	}
