@@ -137,6 +137,42 @@ func setsACL(h http.Header) bool {
 	return false
 }
 
+// s3StorageClasses are the storage classes S3 knows (PutObject's x-amz-storage-class).
+var s3StorageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+	"GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE", "FSX_OPENZFS"}
+
+// storedAsSent checks an object write's (PutObject, CopyObject, CreateMultipartUpload) storage
+// class and encryption, answering a refusal itself, and reports whether the request may go on. The
+// local cloud stores every object as S3 stores one by default, STANDARD and encrypted with S3's
+// own keys (SSE-S3, AES256): an unknown storage class or encryption is refused as S3 refuses it,
+// and one S3 knows but the local cloud would store otherwise (another class, KMS, a customer's
+// key) NotImplemented, where the emulator ignored them and the listing, GetObject and the
+// function saw a STANDARD, unencrypted object.
+func storedAsSent(w http.ResponseWriter, r *http.Request) bool {
+	if c := r.Header.Get("X-Amz-Storage-Class"); c != "" && c != "STANDARD" {
+		if !slices.Contains(s3StorageClasses, c) {
+			gateway.WriteError(w, r, http.StatusBadRequest, "InvalidStorageClass", "The storage class you specified is not valid: "+c)
+		} else {
+			gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-storage-class "+c+": the local cloud stores every object as STANDARD")
+		}
+		return false
+	}
+	switch e := r.Header.Get("X-Amz-Server-Side-Encryption"); e {
+	case "", "AES256":
+	case "aws:kms", "aws:kms:dsse":
+		gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-server-side-encryption "+e+": the local cloud has no KMS; it encrypts every object with S3's own keys (AES256, S3's default)")
+		return false
+	default:
+		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument", "The encryption method specified is not supported: x-amz-server-side-encryption "+e)
+		return false
+	}
+	if r.Header.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "" {
+		gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-server-side-encryption-customer-algorithm: the local cloud does not take customer-provided keys (SSE-C); it encrypts every object with S3's own keys (AES256)")
+		return false
+	}
+	return true
+}
+
 // ownership checks a CreateBucket's x-amz-object-ownership and ACL headers as S3 does, answering
 // a refusal itself; it reports the bucket's setting and whether the request may go on.
 func ownership(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -198,6 +234,8 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 				s.aclsOn[bucket] = o != ownershipEnforced
 				s.mu.Unlock()
 			}
+			return
+		case (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads")) && key != "" && !storedAsSent(w, r):
 			return
 		case (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads")) && key != "" && setsACL(r.Header) && !s.acls(bucket):
 			// PutObject, CopyObject, CreateMultipartUpload with an ACL, on a bucket whose ACLs are

@@ -308,3 +308,43 @@ func TestS3ServedObjectOwnership(t *testing.T) {
 		}
 	}
 }
+
+// An object write's storage class and encryption: STANDARD and SSE-S3 (AES256) are what the local
+// cloud stores, an unknown class or encryption is refused as S3 refuses it, and one S3 knows that
+// the local cloud would store otherwise is NotImplemented, never stored as something else.
+func TestS3ServedStorageClassAndEncryption(t *testing.T) {
+	forwarded := 0
+	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ }))
+	for _, tc := range []struct {
+		method, target string
+		header         []string
+		status         int // 0: forwarded
+		code           string
+	}{
+		{"PUT", "/b/k", []string{"X-Amz-Storage-Class", "STANDARD"}, 0, ""},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES256"}, 0, ""},
+		{"PUT", "/b/k", []string{"X-Amz-Storage-Class", "FROZEN"}, 400, "InvalidStorageClass"},
+		{"PUT", "/b/k", []string{"X-Amz-Storage-Class", "GLACIER"}, 501, "NotImplemented"},
+		{"POST", "/b/k?uploads", []string{"X-Amz-Storage-Class", "STANDARD_IA"}, 501, "NotImplemented"},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "aws:kms"}, 501, "NotImplemented"},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES128"}, 400, "InvalidArgument"},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256"}, 501, "NotImplemented"},
+		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/b/k", "X-Amz-Storage-Class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
+	} {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		r.Host = "127.0.0.1:4566"
+		for i := 0; i < len(tc.header); i += 2 {
+			r.Header.Set(tc.header[i], tc.header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		n := forwarded
+		h.ServeHTTP(rec, r)
+		passed := forwarded > n
+		switch {
+		case tc.status == 0 && !passed:
+			t.Errorf("%s %s %v: %d %s, want it forwarded", tc.method, tc.target, tc.header, rec.Code, rec.Body)
+		case tc.status != 0 && (passed || rec.Code != tc.status || !strings.Contains(rec.Body.String(), "<Code>"+tc.code+"</Code>")):
+			t.Errorf("%s %s %v: %d %s (forwarded %t), want %d %s", tc.method, tc.target, tc.header, rec.Code, rec.Body, passed, tc.status, tc.code)
+		}
+	}
+}

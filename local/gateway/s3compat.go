@@ -33,6 +33,9 @@ const DefaultObjectContentType = "binary/octet-stream"
 //     GetObject's and HeadObject's overrides, which the emulator ignores; a presigned download link
 //     names its file so).
 //
+//   - An object write's and read's answer says the object is encrypted with S3's keys
+//     (x-amz-server-side-encryption: AES256), as every S3 object is by default.
+//
 // Object bodies are passed on as they come, never buffered: S3 takes up to 5 GB in one PUT. aws-chunked
 // bodies (Content-Encoding: aws-chunked, with a trailing checksum) are decoded by the emulator.
 func S3Compat(next http.Handler) http.Handler {
@@ -73,6 +76,9 @@ func S3Compat(next http.Handler) http.Handler {
 				w = &rangedHead{ResponseWriter: w, spec: spec}
 			}
 		}
+		if (r.Method == http.MethodPut || r.Method == http.MethodPost) && isObjectPath(r.URL.Path) {
+			w = &headerMend{ResponseWriter: w, mend: encrypted}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -89,12 +95,23 @@ func objectAnswer(query url.Values) func(h http.Header, code int) {
 		}
 		if code == http.StatusOK || code == http.StatusPartialContent {
 			h.Set("Accept-Ranges", "bytes")
+			encrypted(h, code)
 			for p, name := range responseOverrides {
 				if v := query.Get(p); v != "" {
 					h.Set(name, v)
 				}
 			}
 		}
+	}
+}
+
+// encrypted says an object write's or read's 2xx answer (PutObject, CopyObject, UploadPart, the
+// multipart upload's create and complete, GetObject, HeadObject) is of an object encrypted with
+// S3's own keys, as S3 encrypts every object by default (x-amz-server-side-encryption: AES256); the
+// emulator said nothing, and a client that checks the header found the object unencrypted.
+func encrypted(h http.Header, code int) {
+	if code/100 == 2 {
+		h.Set("X-Amz-Server-Side-Encryption", "AES256")
 	}
 }
 

@@ -166,3 +166,34 @@ func TestS3CompatHeadWithRange(t *testing.T) {
 		}
 	}
 }
+
+// An object's write and read answers say it is encrypted with S3's keys, as every S3 object is by
+// default; an error does not.
+func TestS3CompatSaysObjectsAreEncrypted(t *testing.T) {
+	status := http.StatusOK
+	h := gateway.S3Compat(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) }))
+	for _, tc := range []struct {
+		method, target string
+		status         int
+		want           string
+	}{
+		{"PUT", "/b/input/a.json", 200, "AES256"},                         // PutObject, CopyObject
+		{"PUT", "/b/input/a.json?partNumber=1&uploadId=u", 200, "AES256"}, // UploadPart
+		{"POST", "/b/input/a.json?uploads", 200, "AES256"},
+		{"POST", "/b/input/a.json?uploadId=u", 200, "AES256"},
+		{"GET", "/b/input/a.json", 200, "AES256"},
+		{"GET", "/b/input/a.json", 206, "AES256"},
+		{"HEAD", "/b/input/a.json", 200, "AES256"},
+		{"GET", "/b/input/a.json", 404, ""},
+		{"PUT", "/b/input/a.json", 403, ""},
+		{"PUT", "/b", 200, ""}, // CreateBucket
+		{"GET", "/b?list-type=2", 200, ""},
+	} {
+		status = tc.status
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+		if got := rec.Header().Get("X-Amz-Server-Side-Encryption"); got != tc.want {
+			t.Errorf("%s %s answered %d: x-amz-server-side-encryption %q, want %q", tc.method, tc.target, tc.status, got, tc.want)
+		}
+	}
+}

@@ -332,12 +332,16 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			}
 		})
 
-		t.Run("s3api list-objects-v2 of a key with a space, a plus and a control character", func(t *testing.T) {
+		t.Run("s3api put-object and list-objects-v2 of a key with a space, a plus and a control character", func(t *testing.T) {
 			// The CLI asks for encoding-type=url and decodes: "+" is a space, %2B a plus, and the
 			// control character, which XML cannot carry, comes back whole.
 			key := "notes/" + name + "/a b+c\x01.txt"
-			if _, err := cli.run(ctx, aws("s3api", "put-object", "--bucket", bucket, "--key", key)...); err != nil {
+			var put struct{ ServerSideEncryption string }
+			if err := cli.runJSON(ctx, &put, aws("s3api", "put-object", "--bucket", bucket, "--key", key)...); err != nil {
 				t.Fatal(err)
+			}
+			if put.ServerSideEncryption != "AES256" {
+				t.Errorf("put-object: ServerSideEncryption %q, want AES256 (S3 encrypts every object)", put.ServerSideEncryption)
 			}
 			var out struct{ Contents []struct{ Key string } }
 			if err := cli.runJSON(ctx, &out, aws("s3api", "list-objects-v2", "--bucket", bucket, "--prefix", "notes/"+name+"/")...); err != nil {
