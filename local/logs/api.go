@@ -180,8 +180,12 @@ func (s *Store) describeGroups(body []byte) (any, error) {
 	groups := []any{}
 	for _, name := range names[from:to] {
 		g := s.groups[name]
-		groups = append(groups, map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
-			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"})
+		lg := map[string]any{"logGroupName": g.name, "creationTime": g.created, "metricFilterCount": 0,
+			"arn": s.arn(g.name) + ":*", "logGroupArn": s.arn(g.name), "storedBytes": g.bytes, "logGroupClass": "STANDARD"}
+		if g.retention > 0 {
+			lg["retentionInDays"] = g.retention
+		}
+		groups = append(groups, lg)
 	}
 	return withToken(map[string]any{"logGroups": groups}, next), nil
 }

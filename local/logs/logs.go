@@ -39,11 +39,12 @@ type Store struct {
 }
 
 type group struct {
-	name    string
-	created int64 // ms since the epoch, as every time here
-	streams map[string]*stream
-	events  []event // oldest first
-	bytes   int64
+	name      string
+	created   int64 // ms since the epoch, as every time here
+	retention int   // days; 0: kept for ever
+	streams   map[string]*stream
+	events    []event // oldest first
+	bytes     int64
 }
 
 type stream struct {
@@ -64,11 +65,13 @@ func New(region, account string) *Store {
 	return &Store{region: region, account: account, now: time.Now, groups: map[string]*group{}}
 }
 
-// CreateGroup makes the group name if it does not exist (Lambda's first write would).
-func (s *Store) CreateGroup(name string) {
+// CreateGroup makes the group name if it does not exist (Lambda's first write would), with
+// retentionDays (0: its events never expire) as DescribeLogGroups says it. The local cloud keeps
+// every event for its life: a lab's cloud lives minutes, the shortest retention is a day.
+func (s *Store) CreateGroup(name string, retentionDays int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.group(name)
+	s.group(name).retention = retentionDays
 }
 
 func (s *Store) group(name string) *group {
@@ -83,7 +86,9 @@ func (s *Store) group(name string) *group {
 // NewStream makes group if it does not exist and names a new stream in it, as Lambda names a
 // sandbox's: its day, the version and 32 random hex digits. The stream exists from its first line.
 func (s *Store) NewStream(group string) string {
-	s.CreateGroup(group)
+	s.mu.Lock()
+	s.group(group)
+	s.mu.Unlock()
 	var b [16]byte
 	rand.Read(b[:])
 	return s.now().UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(b[:])

@@ -134,7 +134,7 @@ func TestFilterLogEvents(t *testing.T) {
 func TestGetLogEventsAndDescribe(t *testing.T) {
 	s, _ := newStore()
 	st := s.NewStream("/aws/lambda/f")
-	s.CreateGroup("/aws/lambda/empty")
+	s.CreateGroup("/aws/lambda/empty", 7)
 	for i := 1; i <= 5; i++ {
 		s.Put("/aws/lambda/f", st, []byte(fmt.Sprint("line ", i)))
 	}
@@ -169,12 +169,12 @@ func TestGetLogEventsAndDescribe(t *testing.T) {
 
 	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePrefix": "/aws/lambda/", "limit": 1})
 	g := out["logGroups"].([]any)[0].(map[string]any)
-	if g["logGroupName"] != "/aws/lambda/empty" || out["nextToken"] == nil {
-		t.Errorf("first page: %v", out)
+	if g["logGroupName"] != "/aws/lambda/empty" || g["retentionInDays"] != float64(7) || out["nextToken"] == nil {
+		t.Errorf("first page: %v, want /aws/lambda/empty with its retention of 7 days", out)
 	}
 	out, _ = call(t, s, "DescribeLogGroups", map[string]any{"logGroupNamePrefix": "/aws/lambda/", "limit": 1, "nextToken": out["nextToken"]})
 	g = out["logGroups"].([]any)[0].(map[string]any)
-	if g["logGroupName"] != "/aws/lambda/f" || out["nextToken"] != nil || g["arn"] != "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*" {
+	if _, kept := g["retentionInDays"]; g["logGroupName"] != "/aws/lambda/f" || kept || out["nextToken"] != nil || g["arn"] != "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*" {
 		t.Errorf("second page: %v", out)
 	}
 	out, _ = call(t, s, "DescribeLogStreams", map[string]any{"logGroupIdentifier": "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f"})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -290,17 +291,19 @@ func TestConditionAttributeNamesACondition(t *testing.T) {
 	}
 }
 
-// groupRecorder is a LogGroups that remembers the groups made.
+// groupRecorder is a LogGroups that remembers the groups made, and their retention.
 type groupRecorder []string
 
-func (g *groupRecorder) CreateGroup(name string) { *g = append(*g, name) }
+func (g *groupRecorder) CreateGroup(name string, days int) {
+	*g = append(*g, name+" "+strconv.Itoa(days))
+}
 
 // A log group of the template is made in the local CloudWatch Logs (Options.LogGroups) under its
 // name, or the one CloudFormation gives it, before any function writes to it.
 func TestLogGroupsAreMade(t *testing.T) {
 	var tt Template
 	if err := json.Unmarshal([]byte(`{"Resources": {
-		"Named": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/app/named"}},
+		"Named": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/app/named", "RetentionInDays": 7}},
 		"Unnamed": {"Type": "AWS::Logs::LogGroup"}}}`), &tt); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +311,15 @@ func TestLogGroupsAreMade(t *testing.T) {
 	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), LogGroups: &made}); err != nil {
 		t.Fatal(err)
 	}
-	if len(made) != 2 || !slices.Contains(made, "/app/named") || !slices.ContainsFunc(made, func(n string) bool { return strings.HasPrefix(n, "S-Unnamed-") }) {
-		t.Errorf("groups made %q, want /app/named and S-Unnamed-<suffix>", made)
+	if len(made) != 2 || !slices.Contains(made, "/app/named 7") || !slices.ContainsFunc(made, func(n string) bool { return strings.HasPrefix(n, "S-Unnamed-") && strings.HasSuffix(n, " 0") }) {
+		t.Errorf("groups made %q, want /app/named (7 days) and S-Unnamed-<suffix> (none)", made)
+	}
+	// A retention CloudWatch Logs does not take fails the deploy, naming the property.
+	if err := json.Unmarshal([]byte(`{"Resources": {"Odd": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 8}}}}`), &tt); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), LogGroups: &made})
+	if err == nil || !strings.Contains(err.Error(), "RetentionInDays: 8 is not a retention") {
+		t.Errorf("a retention of 8 days: %v, want it refused", err)
 	}
 }

@@ -74,7 +74,10 @@ type Options struct {
 	StateMachines StateMachines
 	// LogGroups, when set, makes each AWS::Logs::LogGroup in the local CloudWatch Logs (where the
 	// functions' lines go), so that a group no line has reached yet is listed too.
-	LogGroups interface{ CreateGroup(name string) }
+	// retentionDays is the template's RetentionInDays (0: none, kept for ever).
+	LogGroups interface {
+		CreateGroup(name string, retentionDays int)
+	}
 	// AccountID for ARNs. Default: 000000000000.
 	AccountID string
 	// ScratchDir receives extracted zip assets, which the functions run from: the caller removes it
@@ -389,6 +392,9 @@ func (d *deployer) create(ctx context.Context, id string, res Resource) error {
 		d.record(id, res, name, "CDK custom resource provider: the deployer does its job",
 			map[string]string{"Arn": d.arn("lambda", "function:"+name)})
 	case recorded:
+		if err := checkRecorded(res.Type, props); err != nil {
+			return err
+		}
 		physical, attrs := d.recordedIdentity(id, res.Type, props)
 		d.record(id, res, physical, note, attrs)
 	default:
@@ -397,6 +403,24 @@ func (d *deployer) create(ctx context.Context, id string, res Resource) error {
 		}
 	}
 	return d.addIAM(id, res.Type, props)
+}
+
+// logRetentions are the RetentionInDays CloudWatch Logs takes (PutRetentionPolicy).
+var logRetentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// checkRecorded refuses a recorded resource's property that CloudFormation would fail on.
+func checkRecorded(typ string, props map[string]any) error {
+	if typ != "AWS::Logs::LogGroup" {
+		return nil
+	}
+	days, set, err := intProp(props, "RetentionInDays")
+	if err != nil {
+		return err
+	}
+	if set && !slices.Contains(logRetentions, days) {
+		return fmt.Errorf("RetentionInDays: %d is not a retention CloudWatch Logs takes (one of %v days)", days, logRetentions)
+	}
+	return nil
 }
 
 // recordedIdentity gives a recorded resource the Ref and attributes other resources may use.
@@ -418,7 +442,8 @@ func (d *deployer) recordedIdentity(id, typ string, props map[string]any) (strin
 			name = cfnname.PhysicalName(d.asm.StackName, id, 512, false)
 		}
 		if d.opts.LogGroups != nil {
-			d.opts.LogGroups.CreateGroup(name)
+			days, _, _ := intProp(props, "RetentionInDays") // checked in checkLogGroup
+			d.opts.LogGroups.CreateGroup(name, days)
 		}
 		return name, map[string]string{"Arn": d.arn("logs", "log-group:"+name+":*")}
 	}
