@@ -156,7 +156,14 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	if err := c.names.NotString(stack.FaultParameterName); err != nil {
 		return nil, nil, err
 	}
-	c.onsetFromStack(outputs[stack.FailureCacheTTL], warn)
+	if c.names.Given(stack.FunctionName) && slices.Contains(c.names.Elsewhere(), "-"+outputFlags[stack.FunctionName]) {
+		// Another function than the file's stack's: its FailureCacheTTL is not the file's to say.
+		if !c.onsetSet && outputs[stack.FailureCacheTTL] != "" {
+			fmt.Fprintf(warn, "chaoslab: note: the fault's onset stays %s: -function-name names another function than the stack's, whose FailureCacheTTL the outputs give (-onset sets it to that function's)\n", c.onset)
+		}
+	} else {
+		c.onsetFromStack(outputs[stack.FailureCacheTTL], warn)
+	}
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		// A blank variable of a stack output's name is unset (LAMBDA_FUNCTION_NAME= named the

@@ -1349,6 +1349,9 @@ func TestOnsetFromTheStacksFailureCacheTTL(t *testing.T) {
 		{name: "no output (a stack synthesized before it)", onset: 5},
 		{name: "-onset wins", ttl: "10s", args: []string{"-onset", "3s"}, onset: 3},
 		{name: "not a duration", ttl: "ten", onset: 5, stderr: `the stack output FailureCacheTTL "ten" is not a duration: the fault's onset stays 5s`},
+		// Another stack's function: the file's stack's TTL is not its.
+		{name: "-function-name of another function", ttl: "10s", args: []string{"-function-name", "other-fn"}, onset: 5,
+			stderr: "the fault's onset stays 5s: -function-name names another function than the stack's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			outs := runnertest.Outputs("arn:aws:states:us-east-1:1:stateMachine:x", "StackFault")

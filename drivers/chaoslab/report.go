@@ -173,7 +173,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	}
 	// The stack's scenario heads the report, said to be the stack's, when the series the run saved
 	// beside its journal does not name the run's own (the journal does not record it).
-	run.StackScenario, _ = cf.names.Optional(stack.Scenario)
+	run.StackScenario = cf.names.Scenario()
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		return err

@@ -175,7 +175,7 @@ func (m *Main) runExperiment(ctx context.Context, args []string) error {
 		if name, _ := cf.names.Optional(stack.DashboardName); name != "" {
 			dashboards = []string{name}
 		}
-		scenario, _ := cf.names.Optional(stack.Scenario) // the report's header names it
+		scenario := cf.names.Scenario() // the report's header names it
 		m.writeRunReport("chaoslab run", cfg, dashboards, report.Run{Journal: j, Compiled: compiled, Scenario: scenario, Experiment: short, Error: errText(err), Injected: injected}, r.JournalPath, reportLater)
 	}
 	if j != nil && *journalFormat != journalChaoslab {

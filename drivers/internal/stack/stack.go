@@ -300,6 +300,34 @@ func (n *Names) SourceOf(key string) string {
 	return n.Source()
 }
 
+// Elsewhere lists the override flags given ("-function-name") whose value is not the outputs
+// file's: the command drives another stack's resource than the file's stack, so what only the
+// file says of its stack (its Scenario, its function's FailureCacheTTL) is not the driven one's.
+// Sorted; empty when every flag agrees with the file or none was given.
+func (n *Names) Elsewhere() []string {
+	var out []string
+	for k, p := range n.flags {
+		if *p == "" {
+			continue
+		}
+		if v, err := n.InFile(k); err != nil || v != *p {
+			out = append(out, "-"+n.flagNames[k])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Scenario is the stack's Scenario output, "" when the file has none or an override flag names
+// another stack's resource (Elsewhere): a run driven so is not labelled with the file's stack.
+func (n *Names) Scenario() string {
+	if len(n.Elsewhere()) > 0 {
+		return ""
+	}
+	s, _ := n.InFile(Scenario)
+	return s
+}
+
 // Source names the outputs file and, once it has been read, the stack picked in it: where a value
 // not given as a flag comes from, for messages.
 func (n *Names) Source() string {

@@ -257,6 +257,38 @@ func TestNamesAll(t *testing.T) {
 	}
 }
 
+// Elsewhere names the flags that point at another stack's resource than the file's, and then the
+// file's Scenario is not the run's: a run on a second pipeline by override flags was labelled
+// with the first's.
+func TestNamesElsewhereAndScenario(t *testing.T) {
+	file := writeFile(t, `{"ChaosLab":{"BucketName":"b","TableName":"t","Scenario":"flawed"}}`)
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		elsewhere string
+		scenario  string
+	}{
+		{name: "no flags", args: []string{"-outputs", file}, scenario: "flawed"},
+		{name: "a flag that agrees with the file", args: []string{"-outputs", file, "-bucket", "b"}, scenario: "flawed"},
+		{name: "a flag naming another bucket", args: []string{"-outputs", file, "-bucket", "other"}, elsewhere: "-bucket"},
+		{name: "two", args: []string{"-outputs", file, "-bucket", "other", "-table", "u"}, elsewhere: "-bucket -table"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("t", flag.ContinueOnError)
+			n := Bind(fs, map[string]string{BucketName: "bucket", TableName: "table"})
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(n.Elsewhere(), " "); got != tc.elsewhere {
+				t.Errorf("Elsewhere %q, want %q", got, tc.elsewhere)
+			}
+			if got := n.Scenario(); got != tc.scenario {
+				t.Errorf("Scenario %q, want %q", got, tc.scenario)
+			}
+		})
+	}
+}
+
 // A name flag or -outputs given empty (an unset $VAR) is refused at parse time, naming the flag:
 // it fell back to the outputs file's stack, acting on another resource than the one meant.
 func TestEmptyNameFlagRefused(t *testing.T) {
