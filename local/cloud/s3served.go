@@ -123,10 +123,11 @@ const (
 	ownershipPreferred = "BucketOwnerPreferred"
 )
 
-// setsACL reports whether a request's headers set an ACL other than bucket-owner-full-control: a
-// canned x-amz-acl or an x-amz-grant-* grant.
-func setsACL(h http.Header) bool {
-	if a := h.Values("X-Amz-Acl"); len(a) > 0 && (len(a) > 1 || a[0] != ownerFullControl) {
+// setsACL reports whether a request's headers set an ACL other than the canned ones in allowed: a
+// canned x-amz-acl or an x-amz-grant-* grant. An object write on a bucket whose ACLs are off may
+// give bucket-owner-full-control; a CreateBucket private too (S3 takes it, and rclone sends it).
+func setsACL(h http.Header, allowed ...string) bool {
+	if a := h.Values("X-Amz-Acl"); len(a) > 0 && (len(a) > 1 || !slices.Contains(allowed, a[0])) {
 		return true
 	}
 	for k := range h {
@@ -157,7 +158,12 @@ func storedAsSent(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
-	switch e := r.Header.Get("X-Amz-Server-Side-Encryption"); e {
+	e := r.Header.Get("X-Amz-Server-Side-Encryption")
+	if (r.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id") != "" || r.Header.Get("X-Amz-Server-Side-Encryption-Context") != "") && !strings.HasPrefix(e, "aws:kms") {
+		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument", "x-amz-server-side-encryption-aws-kms-key-id and -context go only with x-amz-server-side-encryption aws:kms")
+		return false
+	}
+	switch e {
 	case "", "AES256":
 	case "aws:kms", "aws:kms:dsse":
 		gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-server-side-encryption "+e+": the local cloud has no KMS; it encrypts every object with S3's own keys (AES256, S3's default)")
@@ -185,7 +191,7 @@ func ownership(w http.ResponseWriter, r *http.Request) (string, bool) {
 		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidArgument", fmt.Sprintf("x-amz-object-ownership %q: must be %s, %s or %s", o, ownershipEnforced, ownershipPreferred, ownershipWriter))
 		return "", false
 	}
-	if o == ownershipEnforced && setsACL(r.Header) {
+	if o == ownershipEnforced && setsACL(r.Header, ownerFullControl, "private") {
 		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 		return "", false
 	}
@@ -204,6 +210,8 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		bucket, key, _ := strings.Cut(path, "/")
 		q, err := url.ParseQuery(r.URL.RawQuery) // strictly: a pair Go drops (a ";") the emulator reads
 		q = s3Subresources(q)
+		// PutObject, CopyObject, CreateMultipartUpload: the requests that say how an object is stored.
+		objectWrite := key != "" && (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads"))
 		switch {
 		case err != nil, bucket == "" && (r.Method == http.MethodDelete || r.Method == http.MethodGet && len(q) > 0):
 			// ListBuckets: the emulator lists every bucket whatever the query.
@@ -231,13 +239,17 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 				if s.aclsOn == nil {
 					s.aclsOn = map[string]bool{}
 				}
-				s.aclsOn[bucket] = o != ownershipEnforced
+				// A CreateBucket of a bucket one owns already is answered 200 in us-east-1 and
+				// changes nothing of it: the first setting stays.
+				if _, made := s.aclsOn[bucket]; !made {
+					s.aclsOn[bucket] = o != ownershipEnforced
+				}
 				s.mu.Unlock()
 			}
 			return
-		case (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads")) && key != "" && !storedAsSent(w, r):
+		case objectWrite && !storedAsSent(w, r):
 			return
-		case (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads")) && key != "" && setsACL(r.Header) && !s.acls(bucket):
+		case objectWrite && setsACL(r.Header, ownerFullControl) && !s.acls(bucket):
 			// PutObject, CopyObject, CreateMultipartUpload with an ACL, on a bucket whose ACLs are
 			// off: S3 refuses it, where the emulator ignored the ACL and stored the object.
 			gateway.WriteError(w, r, http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")

@@ -286,7 +286,10 @@ func TestS3ServedObjectOwnership(t *testing.T) {
 		{"a bucket ObjectWriter", "PUT", "/writer", []string{"X-Amz-Object-Ownership", "ObjectWriter"}, ""},
 		{"a bucket of an unknown setting", "PUT", "/other", []string{"X-Amz-Object-Ownership", "Everyone"}, "InvalidArgument"},
 		{"a BucketOwnerEnforced bucket with an ACL", "PUT", "/other", []string{"X-Amz-Object-Ownership", "BucketOwnerEnforced", "X-Amz-Acl", "public-read"}, "InvalidBucketAclWithObjectOwnership"},
-		{"a bucket with no setting and an ACL", "PUT", "/other", []string{"X-Amz-Acl", "private"}, "InvalidBucketAclWithObjectOwnership"},
+		{"a bucket with no setting and a public ACL", "PUT", "/other", []string{"X-Amz-Acl", "public-read"}, "InvalidBucketAclWithObjectOwnership"},
+		{"a bucket with no setting and the private ACL", "PUT", "/private", []string{"X-Amz-Acl", "private"}, ""},
+		{"the ObjectWriter bucket made again with no setting", "PUT", "/writer", nil, ""}, // changes nothing
+		{"PutObject public-read on it still", "PUT", "/writer/k", []string{"X-Amz-Acl", "public-read"}, ""},
 		{"PutObject with no ACL", "PUT", "/enforced/k", nil, ""},
 		{"PutObject bucket-owner-full-control", "PUT", "/enforced/k", []string{"X-Amz-Acl", "bucket-owner-full-control"}, ""},
 		{"PutObject public-read", "PUT", "/enforced/k", []string{"X-Amz-Acl", "public-read"}, "AccessControlListNotSupported"},
@@ -329,6 +332,8 @@ func TestS3ServedStorageClassAndEncryption(t *testing.T) {
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "aws:kms"}, 501, "NotImplemented"},
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES128"}, 400, "InvalidArgument"},
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256"}, 501, "NotImplemented"},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "k"}, 400, "InvalidArgument"},
+		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES256", "X-Amz-Server-Side-Encryption-Context", "e30="}, 400, "InvalidArgument"},
 		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/b/k", "X-Amz-Storage-Class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,14 +377,29 @@ func TestFauxqsS3Mends(t *testing.T) {
 			if got.Encoding != "url" || got.Delimiter != "/" || strings.Join(got.Keys, " ") != wantKeys || strings.Join(got.Prefixes, " ") != wantPrefixes {
 				t.Errorf("list (v2 %t) encoding-type=url: %+v, want EncodingType url, delimiter /, keys %s, prefixes %s", v2, got, wantKeys, wantPrefixes)
 			}
+			var decoded []string
 			for _, k := range got.Keys {
-				if d, err := url.QueryUnescape(k); err != nil || !strings.Contains("100%.csv a b.txt a+b.txt ctl\x01key tilde~(1)!.txt", d) {
-					t.Errorf("key %q decodes to %q, %v: not a key put", k, d, err)
+				d, err := url.QueryUnescape(k)
+				if err != nil {
+					t.Errorf("key %q: %v", k, err)
 				}
+				decoded = append(decoded, d)
+			}
+			if want := []string{"100%.csv", "a b.txt", "a+b.txt", "ctl\x01key", "tilde~(1)!.txt"}; !slices.Equal(decoded, want) {
+				t.Errorf("keys decoded %q, want the keys put, %q", decoded, want)
 			}
 		}
+		// V1's markers: a page's NextMarker, and the Marker a request gave, encoded.
+		_, body, _ := s3Do(t, "GET", enc+"?encoding-type=url&delimiter=%2F&max-keys=2", nil, nil)
+		if !strings.Contains(body, "<NextMarker>a+b.txt</NextMarker>") {
+			t.Errorf("a V1 page of 2 with a delimiter: %s, want NextMarker a+b.txt (a b.txt, encoded)", body)
+		}
+		_, body, _ = s3Do(t, "GET", enc+"?encoding-type=url&delimiter=%2F&max-keys=2&marker=a%20b.txt", nil, nil)
+		if !strings.Contains(body, "<Marker>a+b.txt</Marker>") || !strings.Contains(body, "<Key>a%2Bb.txt</Key>") {
+			t.Errorf("the V1 page after marker \"a b.txt\": %s, want Marker a+b.txt and the key a%%2Bb.txt", body)
+		}
 		// The prefix and start-after a request gave are encoded back too.
-		_, body, _ := s3Do(t, "GET", enc+"?list-type=2&encoding-type=url&prefix=run%20b&start-after=a%20b", nil, nil)
+		_, body, _ = s3Do(t, "GET", enc+"?list-type=2&encoding-type=url&prefix=run%20b&start-after=a%20b", nil, nil)
 		if !strings.Contains(body, "<Prefix>run+b</Prefix>") || !strings.Contains(body, "<StartAfter>a+b</StartAfter>") || !strings.Contains(body, "<Key>run+books/x.txt</Key>") {
 			t.Errorf("list with prefix and start-after, encoding-type=url: %s", body)
 		}

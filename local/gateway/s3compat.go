@@ -36,7 +36,8 @@ const DefaultObjectContentType = "binary/octet-stream"
 //   - An object write's and read's answer says the object is encrypted with S3's keys
 //     (x-amz-server-side-encryption: AES256), as every S3 object is by default.
 //
-// Object bodies are passed on as they come, never buffered: S3 takes up to 5 GB in one PUT. aws-chunked
+// Object bodies are passed on as they come, not buffered here (S3 takes up to 5 GB in one PUT; the
+// proxy's transport holds one of up to 1 MiB, wholeBody). aws-chunked
 // bodies (Content-Encoding: aws-chunked, with a trailing checksum) are decoded by the emulator.
 func S3Compat(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -27,7 +28,7 @@ func (c writeCounter) Write(p []byte) (int, error) {
 
 // A forwarded request whose body came through the gateway's wrappers (not a bytes reader) leaves
 // in one write, header and body, when the two fit net/http's 4 KiB buffer; every body arrives
-// whole, one over the limit streamed.
+// whole, at the limit and over it.
 func TestProxySendsASmallBodyInOneWrite(t *testing.T) {
 	var got atomic.Value
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -69,5 +70,32 @@ func TestProxySendsASmallBodyInOneWrite(t *testing.T) {
 				t.Errorf("%d writes on the upstream connection, want one", n)
 			}
 		})
+	}
+}
+
+// failingBody gives some bytes, then an error (a client gone mid-body).
+type failingBody struct{ n int }
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if b.n == 0 {
+		return 0, errors.New("client gone")
+	}
+	n := min(len(p), b.n)
+	b.n -= n
+	return n, nil
+}
+
+// A small body whose read fails is not forwarded: the proxy answers the error itself.
+func TestProxyBodyThatFailsToRead(t *testing.T) {
+	var reached atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) }))
+	defer up.Close()
+	target, _ := url.Parse(up.URL)
+	r := httptest.NewRequest(http.MethodPost, "/", &failingBody{n: 100})
+	r.ContentLength = 600
+	w := httptest.NewRecorder()
+	gateway.NewProxy(target, nil).ServeHTTP(w, r)
+	if w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), "client gone") || reached.Load() != 0 {
+		t.Errorf("answered %d %s, the upstream reached %d times; want 502 naming the error, and no request upstream", w.Code, w.Body, reached.Load())
 	}
 }

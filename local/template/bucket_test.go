@@ -2,6 +2,7 @@ package template
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -79,6 +80,9 @@ func (f *bulkS3) Do(r *http.Request) (*http.Response, error) {
 		var b strings.Builder
 		page := f.keys[:min(1000, len(f.keys))]
 		fmt.Fprintf(&b, `<ListBucketResult><Name>b</Name><KeyCount>%d</KeyCount><IsTruncated>%v</IsTruncated>`, len(page), len(page) < len(f.keys))
+		if q.Get("encoding-type") == "url" {
+			b.WriteString("<EncodingType>url</EncodingType>")
+		}
 		for _, k := range page {
 			if q.Get("encoding-type") == "url" {
 				k = url.QueryEscape(k)
@@ -172,5 +176,35 @@ func TestEmptyBucketDeletesAThousandKeysACall(t *testing.T) {
 				t.Errorf("DeleteObjects batches %v and %d DeleteObject calls, want batches %v and %d", f.batches, f.singles, tc.batches, tc.singles)
 			}
 		})
+	}
+}
+
+// A bucket's OwnershipControls reach CreateBucket as x-amz-object-ownership (the local S3 decides
+// its ACLs by it); a bucket without them sends none, S3's default being BucketOwnerEnforced.
+func TestCreateBucketSendsItsObjectOwnership(t *testing.T) {
+	var mu sync.Mutex
+	owned := map[string]string{} // bucket → x-amz-object-ownership of its CreateBucket
+	fake := smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPut && strings.Count(strings.Trim(r.URL.Path, "/"), "/") == 0 && r.URL.RawQuery == "" {
+			owned[strings.Trim(r.URL.Path, "/")] = r.Header.Get("X-Amz-Object-Ownership")
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})
+	var tt Template
+	if err := json.Unmarshal([]byte(`{"Resources": {
+		"Writer": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "writer-bucket", "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}},
+		"Plain": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "plain-bucket"}}}}`), &tt); err != nil {
+		t.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", HTTPClient: fake, RetryMaxAttempts: 1,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1")}
+	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), AWS: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if owned["writer-bucket"] != "ObjectWriter" || owned["plain-bucket"] != "" || len(owned) != 2 {
+		t.Errorf("CreateBucket x-amz-object-ownership by bucket %v, want writer-bucket ObjectWriter and plain-bucket none", owned)
 	}
 }

@@ -442,7 +442,7 @@ func (d *deployer) recordedIdentity(id, typ string, props map[string]any) (strin
 			name = cfnname.PhysicalName(d.asm.StackName, id, 512, false)
 		}
 		if d.opts.LogGroups != nil {
-			days, _, _ := intProp(props, "RetentionInDays") // checked in checkLogGroup
+			days, _, _ := intProp(props, "RetentionInDays") // checked in checkRecorded
 			d.opts.LogGroups.CreateGroup(name, days)
 		}
 		return name, map[string]string{"Arn": d.arn("logs", "log-group:"+name+":*")}

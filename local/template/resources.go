@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -151,6 +152,9 @@ func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 			return nil
 		}
 		for i, o := range out.Contents {
+			if out.EncodingType != s3types.EncodingTypeUrl {
+				break // an S3 that did not encode them (it says so by EncodingType)
+			}
 			key, err := url.QueryUnescape(aws.ToString(o.Key))
 			if err != nil {
 				return fmt.Errorf("bucket %s: listed key %q: %w", name, aws.ToString(o.Key), err)
@@ -208,8 +212,12 @@ func deleteEach(ctx context.Context, c *s3.Client, name string, ids []s3types.Ob
 	return nil
 }
 
-// xmlCarries reports whether every character of key is one XML 1.0 allows (its Char production).
+// xmlCarries reports whether key is UTF-8 and every character one XML 1.0 allows (its Char
+// production): the SDK writes U+FFFD in place of any other.
 func xmlCarries(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
 	for _, r := range key {
 		if !(r == 0x09 || r == 0x0A || r == 0x0D || 0x20 <= r && r <= 0xD7FF || 0xE000 <= r && r <= 0xFFFD || 0x10000 <= r && r <= 0x10FFFF) {
 			return false

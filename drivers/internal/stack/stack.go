@@ -303,16 +303,16 @@ func (n *Names) SourceOf(key string) string {
 // Elsewhere lists the override flags given ("-function-name") whose value is not the outputs
 // file's: the command drives another stack's resource than the file's stack, so what only the
 // file says of its stack (its Scenario, its function's FailureCacheTTL) is not the driven one's.
-// Sorted; empty when every flag agrees with the file or none was given.
+// A flag giving as an ARN the name the file gives agrees with it; one for an output the file
+// lacks (an older stack's) says nothing either way. Sorted; empty when none was given.
 func (n *Names) Elsewhere() []string {
 	var out []string
 	for k, p := range n.flags {
-		if *p == "" {
+		v, err := n.InFile(k)
+		if *p == "" || err == nil && (v == "" || v == *p || strings.HasSuffix(*p, ":"+v)) {
 			continue
 		}
-		if v, err := n.InFile(k); err != nil || v != *p {
-			out = append(out, "-"+n.flagNames[k])
-		}
+		out = append(out, "-"+n.flagNames[k])
 	}
 	slices.Sort(out)
 	return out

@@ -261,7 +261,7 @@ func TestNamesAll(t *testing.T) {
 // file's Scenario is not the run's: a run on a second pipeline by override flags was labelled
 // with the first's.
 func TestNamesElsewhereAndScenario(t *testing.T) {
-	file := writeFile(t, `{"ChaosLab":{"BucketName":"b","TableName":"t","Scenario":"flawed"}}`)
+	file := writeFile(t, `{"ChaosLab":{"BucketName":"b","TableName":"t","FunctionName":"fn","Scenario":"flawed"}}`)
 	for _, tc := range []struct {
 		name      string
 		args      []string
@@ -272,10 +272,13 @@ func TestNamesElsewhereAndScenario(t *testing.T) {
 		{name: "a flag that agrees with the file", args: []string{"-outputs", file, "-bucket", "b"}, scenario: "flawed"},
 		{name: "a flag naming another bucket", args: []string{"-outputs", file, "-bucket", "other"}, elsewhere: "-bucket"},
 		{name: "two", args: []string{"-outputs", file, "-bucket", "other", "-table", "u"}, elsewhere: "-bucket -table"},
+		{name: "the file's function as an ARN", args: []string{"-outputs", file, "-function", "arn:aws:lambda:us-east-1:000000000000:function:fn"}, scenario: "flawed"},
+		{name: "another function's ARN", args: []string{"-outputs", file, "-function", "arn:aws:lambda:us-east-1:000000000000:function:other"}, elsewhere: "-function"},
+		{name: "an output the file lacks", args: []string{"-outputs", file, "-csv-queue", "q"}, scenario: "flawed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := flag.NewFlagSet("t", flag.ContinueOnError)
-			n := Bind(fs, map[string]string{BucketName: "bucket", TableName: "table"})
+			n := Bind(fs, map[string]string{BucketName: "bucket", TableName: "table", FunctionName: "function", CsvQueueName: "csv-queue"})
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
