@@ -260,13 +260,13 @@ func TestS3ServedKeysAndMaxKeys(t *testing.T) {
 	}
 }
 
-// Object Ownership: a bucket is BucketOwnerEnforced unless created otherwise, and then an object
-// write that sets an ACL (but bucket-owner-full-control) is refused, as S3 refuses it; a bucket
-// created ObjectWriter takes ACLs until it is deleted.
-func TestS3ServedObjectOwnership(t *testing.T) {
+// s3ServedStub is the S3 filter before a stand-in emulator that answers 200 to everything: serve
+// sends it a request with the headers given (name, value, ...) and reports the answer and whether
+// the request reached the emulator.
+func s3ServedStub() func(method, target string, header ...string) (int, string, bool) {
 	forwarded := 0
 	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ }))
-	serve := func(method, target string, header ...string) (int, string, bool) {
+	return func(method, target string, header ...string) (int, string, bool) {
 		r := httptest.NewRequest(method, target, nil)
 		r.Host = "127.0.0.1:4566"
 		for i := 0; i < len(header); i += 2 {
@@ -277,6 +277,13 @@ func TestS3ServedObjectOwnership(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		return rec.Code, rec.Body.String(), forwarded > n
 	}
+}
+
+// Object Ownership: a bucket is BucketOwnerEnforced unless created otherwise, and then an object
+// write that sets an ACL (but bucket-owner-full-control) is refused, as S3 refuses it; a bucket
+// created ObjectWriter takes ACLs until it is deleted.
+func TestS3ServedObjectOwnership(t *testing.T) {
+	serve := s3ServedStub()
 	for _, tc := range []struct {
 		what, method, target string
 		header               []string
@@ -316,8 +323,7 @@ func TestS3ServedObjectOwnership(t *testing.T) {
 // cloud stores, an unknown class or encryption is refused as S3 refuses it, and one S3 knows that
 // the local cloud would store otherwise is NotImplemented, never stored as something else.
 func TestS3ServedStorageClassAndEncryption(t *testing.T) {
-	forwarded := 0
-	h := (&s3Served{}).Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ }))
+	serve := s3ServedStub()
 	for _, tc := range []struct {
 		method, target string
 		header         []string
@@ -336,20 +342,12 @@ func TestS3ServedStorageClassAndEncryption(t *testing.T) {
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES256", "X-Amz-Server-Side-Encryption-Context", "e30="}, 400, "InvalidArgument"},
 		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/b/k", "X-Amz-Storage-Class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
 	} {
-		r := httptest.NewRequest(tc.method, tc.target, nil)
-		r.Host = "127.0.0.1:4566"
-		for i := 0; i < len(tc.header); i += 2 {
-			r.Header.Set(tc.header[i], tc.header[i+1])
-		}
-		rec := httptest.NewRecorder()
-		n := forwarded
-		h.ServeHTTP(rec, r)
-		passed := forwarded > n
+		code, body, passed := serve(tc.method, tc.target, tc.header...)
 		switch {
 		case tc.status == 0 && !passed:
-			t.Errorf("%s %s %v: %d %s, want it forwarded", tc.method, tc.target, tc.header, rec.Code, rec.Body)
-		case tc.status != 0 && (passed || rec.Code != tc.status || !strings.Contains(rec.Body.String(), "<Code>"+tc.code+"</Code>")):
-			t.Errorf("%s %s %v: %d %s (forwarded %t), want %d %s", tc.method, tc.target, tc.header, rec.Code, rec.Body, passed, tc.status, tc.code)
+			t.Errorf("%s %s %v: %d %s, want it forwarded", tc.method, tc.target, tc.header, code, body)
+		case tc.status != 0 && (passed || code != tc.status || !strings.Contains(body, "<Code>"+tc.code+"</Code>")):
+			t.Errorf("%s %s %v: %d %s (forwarded %t), want %d %s", tc.method, tc.target, tc.header, code, body, passed, tc.status, tc.code)
 		}
 	}
 }
