@@ -46,6 +46,9 @@ import (
 // answer S3's x-amz-request-id and x-amz-id-2, so an SNS answer's id differed from its body's and
 // the AWS CLI's --debug showed S3's headers on SNS).
 //
+// A subscription's SubscriptionPrincipal is the account's root, the local cloud's one caller
+// (sts get-caller-identity), where fauxqs named a user "local" that no call could be made as.
+//
 // GetQueueAttributes counts a message whose visibility timeout ran out as visible again, and a
 // delayed one whose delay ran out: fauxqs moved them only when a receive came (its sqsStore.js is
 // mended to do it before it counts), so without a receive a queue's ApproximateNumberOfMessages
@@ -105,6 +108,8 @@ const mends = [
   { file: "/fauxqs/dist/app.js", edits: [
     ["        if (!reply.hasHeader(\"x-amz-request-id\")) {",
      "        const snsId = typeof payload === \"string\" && payload.includes(\"sns.amazonaws.com/doc/\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        const s3ErrorId = snsId === null && typeof payload === \"string\" && payload.includes(\"<Error>\") ? /<RequestId>([^<]*)<\\/RequestId>/.exec(payload) : null;\n        if (snsId !== null) reply.header(\"x-amzn-requestid\", snsId[1]);\n        else if (s3ErrorId !== null && !reply.hasHeader(\"x-amz-request-id\")) { reply.header(\"x-amz-request-id\", s3ErrorId[1]); reply.header(\"x-amz-id-2\", \"fauxqs\"); }\n        else if (!reply.hasHeader(\"x-amz-request-id\")) {", 1]] },
+  { file: "/fauxqs/dist/sns/actions/getSubscriptionAttributes.js", edits: [
+    ["SubscriptionPrincipal: \"arn:aws:iam::000000000000:user/local\",", "SubscriptionPrincipal: \"arn:aws:iam::000000000000:root\",", 1]] },
   { file: "/fauxqs/dist/sqs/sqsStore.js", edits: [
     ["    getAllAttributes(requested) {", "    getAllAttributes(requested) {\n        this.processTimers();", 1]] },
   { file: "/fauxqs/dist/s3/s3Store.js", edits: [

@@ -575,6 +575,19 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			writeXML(w, "Publish", "<MessageId>"+out.MessageID+"</MessageId>"+sequenceXML(out))
 		case "PublishBatch":
 			s.publishBatch(w, r, form)
+		case "ListSubscriptionsByTopic":
+			// The emulator lists no subscriptions for a topic that does not exist, where SNS says
+			// so: a typo'd ARN looked like a topic nobody subscribes to.
+			topic := form.Get("TopicArn")
+			if !isTopicARN(topic) {
+				writeError(w, &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400})
+				return
+			}
+			if _, err := s.opts.Topics.GetTopicAttributes(r.Context(), &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)}); err != nil {
+				writeError(w, asError(err))
+				return
+			}
+			next.ServeHTTP(w, r)
 		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "SetTopicAttributes", "DeleteTopic", "ConfirmSubscription":
 			if err := s.checkFilterPolicy(r.Context(), form); err != nil {
 				writeError(w, err)

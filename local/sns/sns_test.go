@@ -213,6 +213,18 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 		t.Errorf("the raw subscriber got %d messages (%v), want the one published by TargetArn", len(got), got)
 	}
 
+	// A topic's subscriptions: the topic's listed; a topic that does not exist, or an ARN that is
+	// none, is said to be so (the emulator listed nothing for either).
+	if subs, err := snsc.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn}); err != nil || len(subs.Subscriptions) == 0 {
+		t.Errorf("ListSubscriptionsByTopic of the topic: %v, %v", subs, err)
+	}
+	for arn, code := range map[string]string{"arn:aws:sns:us-east-1:000000000000:nope": "NotFound", "notanarn": "InvalidParameter"} {
+		var ae smithy.APIError
+		if _, err := snsc.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: aws.String(arn)}); !errors.As(err, &ae) || ae.ErrorCode() != code {
+			t.Errorf("ListSubscriptionsByTopic of %s: %v, want %s", arn, err, code)
+		}
+	}
+
 	g.Close()
 	fq.Stop()
 	for _, a := range []string{addr, fq.Addr()} {
