@@ -187,7 +187,7 @@ func (s *Service) Interceptor(next http.Handler) http.Handler {
 		case uuid != "" && !strings.Contains(uuid, "/") && r.Method == http.MethodPut:
 			s.serveUpdate(w, r, uuid)
 		default:
-			lambda.WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path+
+			lambda.WriteAPIError(w, http.StatusBadRequest, "UnknownOperationException", "the local Lambda does not serve "+r.Method+" "+r.URL.Path+
 				" (of the event source mappings: ListEventSourceMappings, GetEventSourceMapping, UpdateEventSourceMapping of Enabled)")
 		}
 	})

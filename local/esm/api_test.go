@@ -86,7 +86,7 @@ func TestUpdateEnabledStopsAndStartsPolling(t *testing.T) {
 		{"GET", "/2015-03-31/event-source-mappings/no-such-uuid", "", "ResourceNotFoundException"},
 		{"PUT", "/2015-03-31/event-source-mappings/" + p.uuid, `{"BatchSize": 5}`, "updates a mapping's Enabled only"},
 		{"PUT", "/2015-03-31/event-source-mappings/" + p.uuid, `{"Enabled": "no"}`, "Enabled: want true or false"},
-		{"DELETE", "/2015-03-31/event-source-mappings/" + p.uuid, "", "operation not supported by the local Lambda"},
+		{"DELETE", "/2015-03-31/event-source-mappings/" + p.uuid, "", "UnknownOperationException"},
 		{"GET", "/2015-03-31/event-source-mappings/?MaxItems=0", "", "maxItems"},
 	} {
 		rec := httptest.NewRecorder()

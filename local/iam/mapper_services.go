@@ -637,6 +637,9 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/2015-03-31/functions/")
+	if c, isConcurrency := strings.CutPrefix(r.URL.Path, "/2019-09-30/functions/"); isConcurrency && strings.HasSuffix(c, "/concurrency") {
+		rest, ok = c, true
+	}
 	if !ok {
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
 	}
@@ -666,6 +669,8 @@ func (m *Mapper) lambda(r *http.Request) (Operation, error) {
 		op = Operation{Name: "GetFunction", Checks: []Check{check("lambda:GetFunction", fnArn())}}
 	case sub == "configuration" && r.Method == http.MethodGet:
 		op = Operation{Name: "GetFunctionConfiguration", Checks: []Check{check("lambda:GetFunctionConfiguration", fnArn())}}
+	case sub == "concurrency" && r.Method == http.MethodGet:
+		op = Operation{Name: "GetFunctionConcurrency", Checks: []Check{check("lambda:GetFunctionConcurrency", fnArn())}}
 	default:
 		return Operation{Name: r.Method + " " + r.URL.Path}, unmapped(r.Method + " " + r.URL.Path)
 	}

@@ -294,6 +294,8 @@ func TestMap(t *testing.T) {
 			[]Check{c("lambda:GetFunction", "arn:aws:lambda:us-east-1:000000000000:function:etl")}, nil, ""},
 		{"lambda configuration", "lambda", restReq(http.MethodGet, "/2015-03-31/functions/etl/configuration", nil, ""), "GetFunctionConfiguration",
 			[]Check{c("lambda:GetFunctionConfiguration", "arn:aws:lambda:us-east-1:000000000000:function:etl")}, nil, ""},
+		{"lambda concurrency", "lambda", restReq(http.MethodGet, "/2019-09-30/functions/etl/concurrency", nil, ""), "GetFunctionConcurrency",
+			[]Check{c("lambda:GetFunctionConcurrency", "arn:aws:lambda:us-east-1:000000000000:function:etl")}, nil, ""},
 		{"lambda list", "lambda", restReq(http.MethodGet, "/2015-03-31/functions/", nil, ""), "ListFunctions", []Check{c("lambda:ListFunctions", "*")}, nil, ""},
 		{"lambda unknown", "lambda", restReq(http.MethodPut, "/2015-03-31/functions/etl/concurrency", nil, "{}"), "PUT /2015-03-31/functions/etl/concurrency", nil, nil, "unmapped"},
 		// S3, path style.

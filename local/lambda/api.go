@@ -22,17 +22,22 @@ import (
 )
 
 // Handler serves the Lambda API (signing name "lambda", REST-JSON) for the gateway to mount:
-// Invoke (RequestResponse, Event, DryRun), GetFunction, GetFunctionConfiguration and ListFunctions.
-// Errors are AWS-shaped (X-Amzn-ErrorType + {"Type","message"}), so the SDK's typed errors work.
+// Invoke (RequestResponse, Event, DryRun), GetFunction, GetFunctionConfiguration,
+// GetFunctionConcurrency and ListFunctions. Errors are AWS-shaped (X-Amzn-ErrorType +
+// {"Type","message"}), so the SDK's typed errors work. Another operation is
+// UnknownOperationException, naming what is served: it is the local Lambda's limit, not a
+// parameter of the caller's (it was InvalidParameterValueException).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.serveInvoke)
 	mux.HandleFunc("GET /2015-03-31/functions/{name}", s.serveGetFunction)
 	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", s.serveGetConfiguration)
+	mux.HandleFunc("GET /2019-09-30/functions/{name}/concurrency", s.serveGetConcurrency)
 	mux.HandleFunc("GET /2015-03-31/functions/{$}", s.serveList)
 	mux.HandleFunc("GET /2015-03-31/functions", s.serveList) // botocore 1.43 sends no trailing slash
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteAPIError(w, http.StatusBadRequest, "InvalidParameterValueException", "operation not supported by the local Lambda: "+r.Method+" "+r.URL.Path)
+		WriteAPIError(w, http.StatusBadRequest, "UnknownOperationException", "the local Lambda does not serve "+r.Method+" "+r.URL.Path+
+			": it serves Invoke, GetFunction, GetFunctionConfiguration, GetFunctionConcurrency, ListFunctions and the event source mappings' List, Get and Update")
 	})
 	return mux
 }
@@ -309,6 +314,20 @@ func (s *Service) serveGetFunction(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"Configuration": fn.configuration()}
 	if fn.cfg.ReservedConcurrency > 0 {
 		body["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": fn.cfg.ReservedConcurrency}
+	}
+	writeJSON(w, body)
+}
+
+// serveGetConcurrency is GetFunctionConcurrency: the function's reserved concurrency, {} when it
+// has none (the unreserved pool's).
+func (s *Service) serveGetConcurrency(w http.ResponseWriter, r *http.Request) {
+	fn := s.lookup(w, r)
+	if fn == nil {
+		return
+	}
+	body := map[string]int{}
+	if fn.cfg.ReservedConcurrency > 0 {
+		body["ReservedConcurrentExecutions"] = fn.cfg.ReservedConcurrency
 	}
 	writeJSON(w, body)
 }

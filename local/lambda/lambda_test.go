@@ -842,7 +842,7 @@ func TestLogTail(t *testing.T) {
 }
 
 func TestFunctionAPI(t *testing.T) {
-	s, _ := newService(t, Function{Name: "c"}, Function{Name: "a", Role: "arn:aws:iam::000000000000:role/a"}, Function{Name: "b"})
+	s, _ := newService(t, Function{Name: "c", ReservedConcurrency: 3}, Function{Name: "a", Role: "arn:aws:iam::000000000000:role/a"}, Function{Name: "b"})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	get := func(t *testing.T, path string, v any) (status int, errType string) {
@@ -881,6 +881,28 @@ func TestFunctionAPI(t *testing.T) {
 		t.Errorf("GetFunctionConfiguration: %d %+v, want Active, LastUpdateStatus Successful, its role", status, conf)
 	} else if _, err := time.Parse("2006-01-02T15:04:05.000-0700", conf.LastModified); err != nil {
 		t.Errorf("LastModified %q: %v, want Lambda's form", conf.LastModified, err)
+	}
+
+	// GetFunctionConcurrency: the reserved concurrency, {} for none; an operation the local Lambda
+	// does not serve says so (UnknownOperationException), not that a parameter was wrong.
+	for _, tc := range []struct{ path, want string }{
+		{"/2019-09-30/functions/c/concurrency", `{"ReservedConcurrentExecutions":3}`},
+		{"/2019-09-30/functions/a/concurrency", `{}`},
+	} {
+		resp, err := http.Get(srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.TrimSpace(string(b)) != tc.want {
+			t.Errorf("GET %s: %d %s, want %s", tc.path, resp.StatusCode, b, tc.want)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/2017-03-31/tags/arn:aws:lambda:us-east-1:000000000000:function:a"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != 400 || resp.Header.Get("X-Amzn-ErrorType") != "UnknownOperationException" {
+		t.Errorf("ListTags: %d %q, want 400 UnknownOperationException", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 	}
 
 	type page struct {
