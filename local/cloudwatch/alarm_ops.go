@@ -173,8 +173,11 @@ func (r *alarmRecord) shape() metricAlarm {
 		StateUpdatedTimestamp: r.status.UpdatedAt, StateTransitionedTimestamp: r.status.UpdatedAt,
 		MetricName: c.MetricName, Namespace: c.Namespace, Statistic: c.Statistic, ExtendedStatistic: c.ExtendedStatistic,
 		Dimensions: dimensionList(dimsOf(c.Dimensions)), Unit: c.Unit,
-		EvaluationPeriods: int64(c.EvaluationPeriods), DatapointsToAlarm: &dtoa, Threshold: &threshold,
+		EvaluationPeriods: int64(c.EvaluationPeriods), Threshold: &threshold,
 		ComparisonOperator: c.ComparisonOperator, TreatMissingData: c.TreatMissingData,
+	}
+	if !c.datapointsDefaulted {
+		m.DatapointsToAlarm = &dtoa
 	}
 	sort.Slice(m.Dimensions, func(i, j int) bool { return m.Dimensions[i].Name < m.Dimensions[j].Name })
 	if len(c.Metrics) == 0 {

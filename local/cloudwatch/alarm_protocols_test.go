@@ -56,10 +56,14 @@ func TestProtocolsAlarms(t *testing.T) {
 			e, r := got[0].(map[string]any), got[1].(map[string]any)
 			if e["AlarmName"] != "lab-errors" || e["AlarmArn"] != "arn:aws:cloudwatch:us-east-1:000000000000:alarm:lab-errors" ||
 				e["AlarmDescription"] != "errors of etl" || e["Statistic"] != "Sum" || num(t, e["Period"]) != 60 ||
-				num(t, e["Threshold"]) != 5 || num(t, e["EvaluationPeriods"]) != 1 || num(t, e["DatapointsToAlarm"]) != 1 ||
+				num(t, e["Threshold"]) != 5 || num(t, e["EvaluationPeriods"]) != 1 || e["DatapointsToAlarm"] != nil ||
 				fmt.Sprint(e["ActionsEnabled"]) != "true" || at(t, e, "AlarmActions.0") != "arn:aws:sns:us-east-1:000000000000:ops" ||
 				length(t, e["OKActions"]) != 0 || at(t, e, "Dimensions.0.Value") != "etl" || e["TreatMissingData"] != "notBreaching" {
 				t.Errorf("lab-errors = %v", e)
+			}
+			// DatapointsToAlarm is answered when it was given, as CloudWatch answers it.
+			if num(t, r["DatapointsToAlarm"]) != 1 {
+				t.Errorf("lab-rate's DatapointsToAlarm = %v, want the 1 given", r["DatapointsToAlarm"])
 			}
 			// No data: notBreaching is OK at once; missing (the default) stays INSUFFICIENT_DATA.
 			if e["StateValue"] != "OK" || r["StateValue"] != "INSUFFICIENT_DATA" {

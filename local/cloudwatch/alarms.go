@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -80,7 +81,11 @@ type Alarm struct {
 
 	EvaluationPeriods int
 	// DatapointsToAlarm: Default EvaluationPeriods.
-	DatapointsToAlarm  int
+	DatapointsToAlarm int
+	// datapointsDefaulted: DatapointsToAlarm was not given (DescribeAlarms leaves it out, as
+	// CloudWatch does).
+	datapointsDefaulted bool
+
 	Threshold          float64
 	ComparisonOperator string // GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold
 	// TreatMissingData: breaching, notBreaching, ignore, missing. Default missing.
@@ -108,6 +113,10 @@ var comparisons = map[string]struct {
 	"LessThanThreshold":             {"less than", func(v, t float64) bool { return v < t }},
 	"LessThanOrEqualToThreshold":    {"less than or equal to", func(v, t float64) bool { return v <= t }},
 }
+
+// anomalyComparisons are CloudWatch's comparisons against an anomaly detection band, which the
+// local CloudWatch does not emulate.
+var anomalyComparisons = []string{"LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"}
 
 var treatments = map[string]bool{"breaching": true, "notBreaching": true, "ignore": true, "missing": true}
 
@@ -173,7 +182,7 @@ func (a *Alarm) validate() error {
 		return invalid("The value %d for parameter EvaluationPeriods is invalid: it must be at least 1.", a.EvaluationPeriods)
 	}
 	if a.DatapointsToAlarm == 0 {
-		a.DatapointsToAlarm = a.EvaluationPeriods
+		a.DatapointsToAlarm, a.datapointsDefaulted = a.EvaluationPeriods, true
 	}
 	if a.DatapointsToAlarm < 1 || a.DatapointsToAlarm > a.EvaluationPeriods {
 		return invalid("DatapointsToAlarm (%d) must be between 1 and EvaluationPeriods (%d).", a.DatapointsToAlarm, a.EvaluationPeriods)
@@ -182,6 +191,9 @@ func (a *Alarm) validate() error {
 		return missing("ComparisonOperator")
 	}
 	if _, ok := comparisons[a.ComparisonOperator]; !ok {
+		if !slices.Contains(anomalyComparisons, a.ComparisonOperator) {
+			return &apiErr{code: "ValidationException", query: "ValidationError", msg: fmt.Sprintf("1 validation error detected: Value '%s' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, %s]", a.ComparisonOperator, strings.Join(anomalyComparisons, ", "))}
+		}
 		return invalid("The value %s for parameter ComparisonOperator is not supported locally (GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold; anomaly detection is not emulated).", a.ComparisonOperator)
 	}
 	if !finite(a.Threshold) {

@@ -148,6 +148,8 @@ func TestPutAlarmValidation(t *testing.T) {
 		{name: "no evaluation periods", mod: func(a *Alarm) { a.EvaluationPeriods = 0 }, msg: "EvaluationPeriods"},
 		{name: "datapoints above periods", mod: func(a *Alarm) { a.DatapointsToAlarm = 2 }, msg: "DatapointsToAlarm"},
 		{name: "anomaly band", mod: func(a *Alarm) { a.ComparisonOperator = "LessThanLowerOrGreaterThanUpperThreshold" }, msg: "anomaly"},
+		// An operator CloudWatch does not have is the caller's mistake, said as CloudWatch says it.
+		{name: "no such operator", mod: func(a *Alarm) { a.ComparisonOperator = "Greater" }, msg: "Value 'Greater' at 'comparisonOperator' failed to satisfy constraint"},
 		{name: "both statistics", mod: func(a *Alarm) { a.ExtendedStatistic = "p99" }, msg: "Statistic and ExtendedStatistic"},
 		{name: "percentile as Statistic", mod: func(a *Alarm) { a.Statistic = "p99" }, msg: "Statistic"},
 		{name: "period of 45 s", mod: func(a *Alarm) { a.Period = 45 * time.Second }, msg: "10, 20, 30 or a multiple of 60"},

@@ -187,6 +187,9 @@ func (ev *evaluator) eval(id string) (value, error) {
 	if q.MetricStat != nil {
 		v = value{series: ev.store.statSeries(*q.MetricStat, ev.start, ev.end), period: q.MetricStat.Period, isSeries: true}
 	} else {
+		if metricsInsights(q.Expression) {
+			return value{}, &apiErr{code: "ValidationException", query: "ValidationError", msg: fmt.Sprintf("Error in expression %s: Metrics Insights queries (SELECT ... FROM ...) are not served by the local CloudWatch; use a metric stat or metric math", id)}
+		}
 		n, err := parseExpr(q.Expression)
 		if err != nil {
 			return value{}, &apiErr{code: "ValidationException", query: "ValidationError", msg: fmt.Sprintf("Error in expression %s: %v", id, err)}
@@ -342,6 +345,13 @@ type node struct {
 type parser struct {
 	src string
 	pos int
+}
+
+// metricsInsights says whether expr is a Metrics Insights query (SELECT ... FROM ...), which
+// CloudWatch runs in an Expression too, and not metric math.
+func metricsInsights(expr string) bool {
+	f := strings.Fields(expr)
+	return len(f) > 0 && strings.EqualFold(f[0], "SELECT")
 }
 
 func parseExpr(src string) (*node, error) {

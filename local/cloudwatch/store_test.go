@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,6 +77,7 @@ func TestMetricMath(t *testing.T) {
 		expr    string
 		want    string
 		wantErr bool
+		errSays string // when wantErr, what the error must say (any error when "")
 	}{
 		{name: "precedence", expr: "a + 2 * a", want: "[3 6 9]"},
 		{name: "parens and unary minus", expr: "-(a - 4) * 2", want: "[6 4 2]"},
@@ -106,14 +108,18 @@ func TestMetricMath(t *testing.T) {
 		{name: "unknown function", expr: "ANOMALY_DETECTION_BAND(a)", wantErr: true},
 		{name: "syntax", expr: "a +", wantErr: true},
 		{name: "self reference", expr: "e + 1", wantErr: true},
+		// A Metrics Insights query is said to be one the local CloudWatch does not serve, not a
+		// syntax error in the caller's query.
+		{name: "Metrics Insights", expr: `SELECT SUM(Invocations) FROM "AWS/Lambda"`, wantErr: true, errSays: "Metrics Insights queries (SELECT ... FROM ...) are not served"},
+		{name: "Metrics Insights, lowercase", expr: `select avg(CPUUtilization) from SCHEMA("AWS/EC2")`, wantErr: true, errSays: "Metrics Insights"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := s.GetMetricData([]Query{q("a", "a"), q("b", "b"), {ID: "e", Expression: tc.expr, ReturnData: true}},
 				start, start.Add(5*time.Minute), false)
 			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("want an error, got %+v", res)
+				if err == nil || !strings.Contains(err.Error(), tc.errSays) {
+					t.Fatalf("got %+v, %v; want an error saying %q", res, err, tc.errSays)
 				}
 				return
 			}
