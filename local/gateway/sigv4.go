@@ -274,7 +274,8 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, want, s.amzDate)}
 	}
 	if g.opts.Region != "" && s.region != g.opts.Region {
-		msg := "Credential should be scoped to a valid region."
+		// AWS's words, then the local cloud's one region, so that the fix is in the message.
+		msg := fmt.Sprintf("Credential should be scoped to a valid region. (The local cloud serves %s only; the request is signed for %s.)", g.opts.Region, s.region)
 		switch {
 		case s.service == "s3" && s.presigned:
 			msg = fmt.Sprintf("Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", s.region, g.opts.Region)

@@ -769,8 +769,8 @@ func TestSigV4Refusals(t *testing.T) {
 		cfg := aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
 			Credentials: credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretAccessKey, "")}
 		_, err := sqs.NewFromConfig(cfg).ListQueues(context.Background(), &sqs.ListQueuesInput{})
-		if code, _ := errorCode(err); code != "SignatureDoesNotMatch" || !strings.Contains(err.Error(), "region") {
-			t.Errorf("eu-west-1 scope: %v, want SignatureDoesNotMatch naming the region", err)
+		if code, _ := errorCode(err); code != "SignatureDoesNotMatch" || !strings.Contains(err.Error(), "serves us-east-1 only; the request is signed for eu-west-1") {
+			t.Errorf("eu-west-1 scope: %v, want SignatureDoesNotMatch naming the region served and the one signed for", err)
 		}
 	})
 }
