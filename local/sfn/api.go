@@ -245,6 +245,12 @@ func (s *Service) apiDescribeExecution(body []byte) (any, error) {
 	if snap.Cause != nil {
 		out["cause"] = *snap.Cause
 	}
+	// Every execution's redrive fields, as AWS answers them: none here was redriven, and none can
+	// be (the local service has no RedriveExecution), which its status says rather than AWS's
+	// REDRIVABLE for a failed one.
+	out["redriveCount"] = 0
+	out["redriveStatus"] = "NOT_REDRIVABLE"
+	out["redriveStatusReason"] = "The local Step Functions does not redrive executions (RedriveExecution is not served)"
 	return out, nil
 }
 
@@ -499,6 +505,7 @@ func (s *Service) describeMachine(m *machine) map[string]any {
 		"stateMachineArn": m.arn, "name": m.name, "status": "ACTIVE", "definition": m.definition,
 		"roleArn": m.roleArn, "type": "STANDARD", "creationDate": epoch(m.created),
 		"loggingConfiguration": map[string]any{"level": "OFF", "includeExecutionData": false},
+		"tracingConfiguration": map[string]any{"enabled": false},
 	}
 }
 

@@ -304,6 +304,10 @@ func TestExecutionRunsTheDefinition(t *testing.T) {
 			if out.StartDate == nil || out.StopDate == nil || out.StopDate.Before(*out.StartDate) {
 				t.Errorf("start %v stop %v", out.StartDate, out.StopDate)
 			}
+			// Not redriven, and not redrivable here (no RedriveExecution), saying why.
+			if aws.ToInt32(out.RedriveCount) != 0 || out.RedriveCount == nil || out.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || !strings.Contains(aws.ToString(out.RedriveStatusReason), "does not redrive") {
+				t.Errorf("redrive %v %q %q, want 0, NOT_REDRIVABLE and the reason", out.RedriveCount, out.RedriveStatus, aws.ToString(out.RedriveStatusReason))
+			}
 			events := history(t, arn, false)
 			got := eventTypes(events)
 			if !containsInOrder(got, tt.wantEvents) {
@@ -830,7 +834,8 @@ func TestAPIErrorsAreTypedInTheSDK(t *testing.T) {
 			}
 		}
 		d, err := client.DescribeStateMachine(ctx, &sfnapi.DescribeStateMachineInput{StateMachineArn: &machine})
-		if err != nil || !found || !strings.Contains(aws.ToString(d.Definition), `"Wait"`) || d.Status != types.StateMachineStatusActive {
+		if err != nil || !found || !strings.Contains(aws.ToString(d.Definition), `"Wait"`) || d.Status != types.StateMachineStatusActive ||
+			d.TracingConfiguration == nil || d.TracingConfiguration.Enabled {
 			t.Fatalf("found %v, describe %+v %v", found, d, err)
 		}
 	})
