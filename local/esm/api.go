@@ -24,7 +24,7 @@ import (
 type Info struct {
 	UUID           string
 	Mapping        Mapping
-	State          string // Enabled, Disabling (its pollers still returning) or Disabled
+	State          string // Enabled, Enabling (switched on again, not polling yet), Disabling (its pollers still returning) or Disabled
 	LastModified   time.Time
 	concurrencySet bool // ScalingConfig given
 }
@@ -89,6 +89,7 @@ func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 	if enabled {
 		p.gen = newGeneration(s.ctx) // the old one, if still finishing, goes on until its batches are done
 		p.disabled, p.stopping = false, false
+		p.starting = p.gen // Enabling until a poller of it polls, as Lambda answers Enabling
 	} else {
 		// Answered at once, as Lambda answers Disabling: the pollers return, their batches in flight
 		// finish (a function that switches off its own trigger is one of them), then it is Disabled.
@@ -106,11 +107,12 @@ func (s *Service) SetEnabled(uuid string, enabled bool) (Info, error) {
 	}
 	p.modified = time.Now()
 	p.mu.Unlock()
+	answer := p.info() // Enabling, before the pollers start (they end it once they poll)
 	if enabled {
 		p.scaleTo(idlePollers)
 	}
 	s.opts.Logger.Info("event source mapping updated", "uuid", uuid, "enabled", enabled)
-	return p.info(), nil
+	return answer, nil
 }
 
 func (p *poller) info() Info {
@@ -118,6 +120,8 @@ func (p *poller) info() Info {
 	defer p.mu.Unlock()
 	state := "Enabled"
 	switch {
+	case !p.disabled && p.starting != nil && p.starting == p.gen:
+		state = "Enabling"
 	case p.disabled && p.stopping:
 		state = "Disabling"
 	case p.disabled:

@@ -77,9 +77,14 @@ func TestUpdateEnabledStopsAndStartsPolling(t *testing.T) {
 	if got, _ := seen(t, records); len(got) != 1 || depth(t, work) != 1 {
 		t.Fatalf("switched off: records %v, queue depth %d; want the slow one only, the message waiting", got, depth(t, work))
 	}
-	if code, m := call("PUT", "/2015-03-31/event-source-mappings/"+p.uuid, `{"Enabled": true}`); code != 202 || m["State"] != "Enabled" {
-		t.Fatalf("UpdateEventSourceMapping Enabled true: %d %v", code, m)
+	// Switched on again: Enabling, as Lambda answers it, then Enabled once its pollers poll.
+	if code, m := call("PUT", "/2015-03-31/event-source-mappings/"+p.uuid, `{"Enabled": true}`); code != 202 || m["State"] != "Enabling" {
+		t.Fatalf("UpdateEventSourceMapping Enabled true: %d %v, want Enabling", code, m)
 	}
+	waitFor(t, 10*time.Second, "Enabled", func() bool {
+		_, m := call("GET", "/2015-03-31/event-source-mappings/"+p.uuid, "")
+		return m["State"] == "Enabled"
+	})
 	waitFor(t, 20*time.Second, "the waiting message", func() bool { got, _ := seen(t, records); return len(got) == 2 })
 
 	for _, c := range []struct{ method, path, body, want string }{
@@ -113,8 +118,8 @@ func TestMappingMadeDisabled(t *testing.T) {
 	if got, _ := seen(t, records); len(got) != 0 {
 		t.Fatalf("records %v while disabled", got)
 	}
-	if i, err := p.svc.SetEnabled(p.uuid, true); err != nil || i.State != "Enabled" {
-		t.Fatalf("SetEnabled true: %+v, %v", i, err)
+	if i, err := p.svc.SetEnabled(p.uuid, true); err != nil || i.State != "Enabling" {
+		t.Fatalf("SetEnabled true: %+v, %v; want Enabling", i, err)
 	}
 	waitFor(t, 20*time.Second, "the message", func() bool { got, _ := seen(t, records); return len(got) == 1 })
 }

@@ -271,10 +271,12 @@ type poller struct {
 	all    sync.WaitGroup // every poller of every generation: Delete and Close wait for them
 
 	// state serializes SetEnabled and Delete; disabled, stopping (switched off, its pollers not all
-	// returned yet) and modified are read and written under mu.
+	// returned yet), starting (switched on again, no poller of its generation polling yet) and
+	// modified are read and written under mu.
 	state    sync.Mutex
 	disabled bool
 	stopping bool
+	starting *generation
 	modified time.Time
 }
 
@@ -344,6 +346,11 @@ func (p *poller) loop(g *generation, extra bool) {
 	ctx := g.ctx
 	backoff := time.Second
 	for ctx.Err() == nil {
+		p.mu.Lock()
+		if p.starting == g { // polling again: Enabling is over
+			p.starting = nil
+		}
+		p.mu.Unlock()
 		batch, err := p.receive(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

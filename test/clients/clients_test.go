@@ -890,8 +890,8 @@ func cloudFeatures(t *testing.T, st *stack, sess *pySession, name string) {
 			return got.State == "Disabled"
 		})
 		call(t, &on, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "Enabled": true})
-		if off.State != "Disabling" && off.State != "Disabled" || got.State != "Disabled" || got.StateTransitionReason != "USER_INITIATED" || on.State != "Enabled" {
-			t.Errorf("switched off %s, then read %s (%s), switched on %s; want Disabling (or Disabled), Disabled (USER_INITIATED), Enabled", off.State, got.State, got.StateTransitionReason, on.State)
+		if off.State != "Disabling" && off.State != "Disabled" || got.State != "Disabled" || got.StateTransitionReason != "USER_INITIATED" || on.State != "Enabling" {
+			t.Errorf("switched off %s, then read %s (%s), switched on %s; want Disabling (or Disabled), Disabled (USER_INITIATED), Enabling", off.State, got.State, got.StateTransitionReason, on.State)
 		}
 		if err := sess.call(nil, "lambda", "UpdateEventSourceMapping", map[string]any{"UUID": m.UUID, "BatchSize": 5}); err == nil || !strings.Contains(err.Error(), "Enabled only") {
 			t.Errorf("an update of BatchSize: %v, want it refused, saying what the local Lambda updates", err)
