@@ -59,8 +59,12 @@ func checkPath(path, member string) error {
 }
 
 // under tells whether the parameter name is in the hierarchy path: directly below it, or at any
-// depth when recursive.
+// depth when recursive. A name without a leading "/" (no hierarchy: SSM takes "a/b" only as
+// "/a/b") is at the root, as the user guide's hierarchies page has it: path "/" finds it.
 func under(name, path string, recursive bool) bool {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
 	rest, ok := strings.CutPrefix(name, strings.TrimSuffix(path, "/")+"/")
 	return ok && rest != "" && (recursive || !strings.Contains(rest, "/"))
 }

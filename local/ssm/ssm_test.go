@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -537,5 +538,40 @@ func TestStandardTierHoldsTenThousandParameters(t *testing.T) {
 	}
 	if status, code, out := call(t, svc, "PutParameter", `{"Name": "/n/one-more", "Value": "v", "Type": "String"}`); status != 200 {
 		t.Errorf("after a delete: %d %s %s", status, code, out)
+	}
+}
+
+// A name without a leading "/" is at the root of the hierarchy, as SSM's user guide has it: path
+// "/" finds it, recursive or not (the stack's own fault parameter is such a name), and a deeper
+// path does not.
+func TestRootLevelNamesAreUnderTheRootPath(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, localssm.New())
+	for _, name := range []string{"rootp", "/slashp", "/app/deep"} {
+		if _, err := c.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("v"), Type: types.ParameterTypeString}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		path      string
+		recursive bool
+		want      string
+	}{
+		{"/", false, "/slashp rootp"},
+		{"/", true, "/app/deep /slashp rootp"},
+		{"/app", true, "/app/deep"},
+	} {
+		out, err := c.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{Path: aws.String(tc.path), Recursive: aws.Bool(tc.recursive)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range out.Parameters {
+			names = append(names, aws.ToString(p.Name))
+		}
+		slices.Sort(names)
+		if got := strings.Join(names, " "); got != tc.want {
+			t.Errorf("by path %s (recursive %t): %s, want %s", tc.path, tc.recursive, got, tc.want)
+		}
 	}
 }
