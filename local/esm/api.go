@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/lambdaname"
 	"github.com/chaoslab/serverless-chaos-lab/local/lambda"
 )
@@ -269,7 +270,7 @@ func (s *Service) serveUpdate(w http.ResponseWriter, r *http.Request, uuid strin
 
 func (s *Service) answer(w http.ResponseWriter, status int, i Info, err error) {
 	if errors.Is(err, ErrNotFound) {
-		lambda.WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: local) "+err.Error())
+		lambda.WriteAPIError(w, http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: "+gateway.RequestID(w)+") "+err.Error())
 		return
 	}
 	if err != nil {

@@ -100,6 +100,12 @@ func TestUpdateEnabledStopsAndStartsPolling(t *testing.T) {
 			t.Errorf("%s %s %s: %d %s, want %s", c.method, c.path, c.body, rec.Code, rec.Body, c.want)
 		}
 	}
+	// The not-found message names the answer's own request id, as Lambda's does.
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest("GET", "/2015-03-31/event-source-mappings/no-such-uuid", nil))
+	if id := rec.Header().Get("X-Amzn-Requestid"); id == "" || !strings.Contains(rec.Body.String(), "Request ID: "+id+")") {
+		t.Errorf("not found: %s, header id %q; want the message to name the answer's request id", rec.Body, id)
+	}
 }
 
 // A mapping made with Enabled false (a template's) exists, listed as Disabled, polls nothing, and
