@@ -490,6 +490,55 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	t.Run("a table's encryption and point-in-time recovery, as DynamoDB answers them", func(t *testing.T) {
+		ddb := dynamodb.NewFromConfig(cfg)
+		schema := func(name string, sse *ddbtypes.SSESpecification) *dynamodb.CreateTableInput {
+			return &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: ddbtypes.BillingModePayPerRequest, SSESpecification: sse,
+				KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: ddbtypes.KeyTypeHash}},
+				AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: ddbtypes.ScalarAttributeTypeS}}}
+		}
+		if _, err := ddb.CreateTable(ctx, schema("sse-kms", &ddbtypes.SSESpecification{Enabled: aws.Bool(true), SSEType: ddbtypes.SSETypeKms})); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ddb.CreateTable(ctx, schema("sse-owned", nil)); err != nil {
+			t.Fatal(err)
+		}
+		kms, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sse-kms")})
+		if err != nil || kms.Table.SSEDescription == nil || kms.Table.SSEDescription.Status != ddbtypes.SSEStatusEnabled ||
+			kms.Table.SSEDescription.SSEType != ddbtypes.SSETypeKms || !strings.HasPrefix(aws.ToString(kms.Table.SSEDescription.KMSMasterKeyArn), "arn:aws:kms:"+Region+":"+AccountID+":key/") {
+			t.Errorf("DescribeTable of a KMS-encrypted table: %+v, %v; want its SSEDescription, the account's managed key", kms, err)
+		}
+		if owned, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sse-owned")}); err != nil || owned.Table.SSEDescription != nil {
+			t.Errorf("DescribeTable of a table with DynamoDB's own key: %+v, %v; want no SSEDescription", owned, err)
+		}
+		pitr := func(name string) (string, error) {
+			out, err := ddb.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})
+			if err != nil {
+				return "", err
+			}
+			return string(out.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus), nil
+		}
+		if got, err := pitr("sse-owned"); got != "DISABLED" || err != nil {
+			t.Errorf("point-in-time recovery of a new table: %q, %v; want DISABLED", got, err)
+		}
+		if _, err := ddb.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: aws.String("sse-owned"),
+			PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := pitr("sse-owned"); got != "ENABLED" || err != nil {
+			t.Errorf("point-in-time recovery switched on: %q, %v; want ENABLED", got, err)
+		}
+		for _, name := range []string{"sse-kms", "sse-owned"} {
+			if _, err := ddb.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var nf *ddbtypes.TableNotFoundException
+		if _, err := pitr("sse-owned"); !errors.As(err, &nf) {
+			t.Errorf("point-in-time recovery of a deleted table: %v, want TableNotFoundException", err)
+		}
+	})
+
 	t.Run("redeploy from another process's view: control API", func(t *testing.T) {
 		var progress strings.Builder
 		again, err := RemoteDeploy(ctx, dir, cdkOut, "Fixture", &progress)

@@ -208,3 +208,54 @@ func TestCreateBucketSendsItsObjectOwnership(t *testing.T) {
 		t.Errorf("CreateBucket x-amz-object-ownership by bucket %v, want writer-bucket ObjectWriter and plain-bucket none", owned)
 	}
 }
+
+// A table's SSESpecification reaches CreateTable, and its PointInTimeRecoverySpecification an
+// UpdateContinuousBackups after it (the local cloud answers both as DynamoDB does); a table
+// without them asks for neither.
+func TestCreateTableSendsEncryptionAndRecovery(t *testing.T) {
+	var mu sync.Mutex
+	var calls []string // target and body of each DynamoDB call
+	fake := smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		calls = append(calls, strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")+" "+string(b))
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
+	})
+	var tt Template
+	if err := json.Unmarshal([]byte(`{"Resources": {
+		"Kept": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "kept", "BillingMode": "PAY_PER_REQUEST",
+			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+			"SSESpecification": {"SSEEnabled": true}, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true, "RecoveryPeriodInDays": 7}}},
+		"Plain": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "plain", "BillingMode": "PAY_PER_REQUEST",
+			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]}}}}`), &tt); err != nil {
+		t.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", HTTPClient: fake, RetryMaxAttempts: 1,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1")}
+	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), AWS: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	var kept, plain, backups []string
+	for _, c := range calls {
+		switch {
+		case strings.HasPrefix(c, "CreateTable ") && strings.Contains(c, `"TableName":"kept"`):
+			kept = append(kept, c)
+		case strings.HasPrefix(c, "CreateTable ") && strings.Contains(c, `"TableName":"plain"`):
+			plain = append(plain, c)
+		case strings.HasPrefix(c, "UpdateContinuousBackups "):
+			backups = append(backups, c)
+		}
+	}
+	if len(kept) != 1 || !strings.Contains(kept[0], `"SSESpecification":{"Enabled":true}`) {
+		t.Errorf("CreateTable of kept: %q, want SSESpecification Enabled", kept)
+	}
+	if len(plain) != 1 || strings.Contains(plain[0], "SSESpecification") {
+		t.Errorf("CreateTable of plain: %q, want no SSESpecification", plain)
+	}
+	if len(backups) != 1 || !strings.Contains(backups[0], `"TableName":"kept"`) || !strings.Contains(backups[0], `"PointInTimeRecoveryEnabled":true`) || !strings.Contains(backups[0], `"RecoveryPeriodInDays":7`) {
+		t.Errorf("UpdateContinuousBackups calls %q, want one for kept, on, 7 days", backups)
+	}
+}
