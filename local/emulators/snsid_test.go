@@ -27,27 +27,8 @@ func TestFauxqsSNSRequestID(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fq.Stop()
-	bodyID := regexp.MustCompile(`<RequestId>([^<]+)</RequestId>`)
-	for _, form := range []string{"Action=ListTopics&Version=2010-03-31", "Action=GetTopicAttributes&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Anone"} {
-		req, _ := http.NewRequestWithContext(ctx, "POST", fq.Endpoint().String()+"/", strings.NewReader(form))
-		for k, v := range fq.Header() {
-			req.Header[k] = v
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := bodyID.FindSubmatch(b)
-		if m == nil || resp.Header.Get("X-Amzn-Requestid") != string(m[1]) || resp.Header.Get("X-Amz-Request-Id") != "" || resp.Header.Get("X-Amz-Id-2") != "" {
-			t.Errorf("%s: %d, headers %v, body %s; want x-amzn-RequestId the body's RequestId and no S3 ids", form, resp.StatusCode, resp.Header, b)
-		}
-	}
-	// A subscription names the account's root as its principal, the one caller of the local cloud.
-	sns := func(form string) string {
+	// sns posts an SNS query-protocol form to fauxqs and returns the answer.
+	sns := func(form string) (*http.Response, []byte) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", fq.Endpoint().String()+"/", strings.NewReader(form+"&Version=2010-03-31"))
 		for k, v := range fq.Header() {
 			req.Header[k] = v
@@ -60,14 +41,24 @@ func TestFauxqsSNSRequestID(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		return resp, b
 	}
+	bodyID := regexp.MustCompile(`<RequestId>([^<]+)</RequestId>`)
+	for _, form := range []string{"Action=ListTopics", "Action=GetTopicAttributes&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Anone"} {
+		resp, b := sns(form)
+		m := bodyID.FindSubmatch(b)
+		if m == nil || resp.Header.Get("X-Amzn-Requestid") != string(m[1]) || resp.Header.Get("X-Amz-Request-Id") != "" || resp.Header.Get("X-Amz-Id-2") != "" {
+			t.Errorf("%s: %d, headers %v, body %s; want x-amzn-RequestId the body's RequestId and no S3 ids", form, resp.StatusCode, resp.Header, b)
+		}
+	}
+	// A subscription names the account's root as its principal, the one caller of the local cloud.
 	sns("Action=CreateTopic&Name=principal")
-	sub := regexp.MustCompile(`<SubscriptionArn>([^<]+)</SubscriptionArn>`).FindStringSubmatch(sns("Action=Subscribe&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aprincipal&Protocol=sqs&Endpoint=arn%3Aaws%3Asqs%3Aus-east-1%3A000000000000%3Aq"))
+	_, subscribed := sns("Action=Subscribe&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aprincipal&Protocol=sqs&Endpoint=arn%3Aaws%3Asqs%3Aus-east-1%3A000000000000%3Aq")
+	sub := regexp.MustCompile(`<SubscriptionArn>([^<]+)</SubscriptionArn>`).FindSubmatch(subscribed)
 	if sub == nil {
 		t.Fatal("Subscribe gave no SubscriptionArn")
 	}
-	if attrs := sns("Action=GetSubscriptionAttributes&SubscriptionArn=" + url.QueryEscape(sub[1])); !strings.Contains(attrs, "<key>SubscriptionPrincipal</key><value>arn:aws:iam::000000000000:root</value>") {
+	if _, attrs := sns("Action=GetSubscriptionAttributes&SubscriptionArn=" + url.QueryEscape(string(sub[1]))); !strings.Contains(string(attrs), "<key>SubscriptionPrincipal</key><value>arn:aws:iam::000000000000:root</value>") {
 		t.Errorf("GetSubscriptionAttributes: %s, want SubscriptionPrincipal the account's root", attrs)
 	}
 

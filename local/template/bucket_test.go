@@ -179,6 +179,21 @@ func TestEmptyBucketDeletesAThousandKeysACall(t *testing.T) {
 	}
 }
 
+// deployWith deploys the template (JSON) with every AWS call answered by fake.
+func deployWith(t *testing.T, fake smithyhttp.ClientDoFunc, template string) {
+	t.Helper()
+	var tt Template
+	if err := json.Unmarshal([]byte(template), &tt); err != nil {
+		t.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", HTTPClient: fake, RetryMaxAttempts: 1,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:1")}
+	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), AWS: cfg}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A bucket's OwnershipControls reach CreateBucket as x-amz-object-ownership (the local S3 decides
 // its ACLs by it); a bucket without them sends none, S3's default being BucketOwnerEnforced.
 func TestCreateBucketSendsItsObjectOwnership(t *testing.T) {
@@ -192,18 +207,9 @@ func TestCreateBucketSendsItsObjectOwnership(t *testing.T) {
 		}
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
 	})
-	var tt Template
-	if err := json.Unmarshal([]byte(`{"Resources": {
+	deployWith(t, fake, `{"Resources": {
 		"Writer": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "writer-bucket", "OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}},
-		"Plain": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "plain-bucket"}}}}`), &tt); err != nil {
-		t.Fatal(err)
-	}
-	cfg := aws.Config{Region: "us-east-1", HTTPClient: fake, RetryMaxAttempts: 1,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
-		BaseEndpoint: aws.String("http://127.0.0.1:1")}
-	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), AWS: cfg}); err != nil {
-		t.Fatal(err)
-	}
+		"Plain": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "plain-bucket"}}}}`)
 	if owned["writer-bucket"] != "ObjectWriter" || owned["plain-bucket"] != "" || len(owned) != 2 {
 		t.Errorf("CreateBucket x-amz-object-ownership by bucket %v, want writer-bucket ObjectWriter and plain-bucket none", owned)
 	}
@@ -223,21 +229,12 @@ func TestCreateTableSendsEncryptionAndRecovery(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
 			Body: io.NopCloser(strings.NewReader("{}")), Request: r}, nil
 	})
-	var tt Template
-	if err := json.Unmarshal([]byte(`{"Resources": {
+	deployWith(t, fake, `{"Resources": {
 		"Kept": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "kept", "BillingMode": "PAY_PER_REQUEST",
 			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
 			"SSESpecification": {"SSEEnabled": true}, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true, "RecoveryPeriodInDays": 7}}},
 		"Plain": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "plain", "BillingMode": "PAY_PER_REQUEST",
-			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]}}}}`), &tt); err != nil {
-		t.Fatal(err)
-	}
-	cfg := aws.Config{Region: "us-east-1", HTTPClient: fake, RetryMaxAttempts: 1,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
-		BaseEndpoint: aws.String("http://127.0.0.1:1")}
-	if _, err := Deploy(context.Background(), &Assembly{StackName: "S", Template: &tt}, Options{ScratchDir: t.TempDir(), AWS: cfg}); err != nil {
-		t.Fatal(err)
-	}
+			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]}}}}`)
 	var kept, plain, backups []string
 	for _, c := range calls {
 		switch {
