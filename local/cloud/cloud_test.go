@@ -508,8 +508,9 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			kms.Table.SSEDescription.SSEType != ddbtypes.SSETypeKms || !strings.HasPrefix(aws.ToString(kms.Table.SSEDescription.KMSMasterKeyArn), "arn:aws:kms:"+Region+":"+AccountID+":key/") {
 			t.Errorf("DescribeTable of a KMS-encrypted table: %+v, %v; want its SSEDescription, the account's managed key", kms, err)
 		}
-		if owned, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sse-owned")}); err != nil || owned.Table.SSEDescription != nil {
-			t.Errorf("DescribeTable of a table with DynamoDB's own key: %+v, %v; want no SSEDescription", owned, err)
+		if owned, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sse-owned")}); err != nil || owned.Table.SSEDescription != nil ||
+			len(aws.ToString(owned.Table.TableId)) != 36 || aws.ToString(owned.Table.TableId) == aws.ToString(kms.Table.TableId) {
+			t.Errorf("DescribeTable of a table with DynamoDB's own key: %+v, %v; want no SSEDescription, a TableId of its own", owned, err)
 		}
 		pitr := func(name string) (string, error) {
 			out, err := ddb.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})

@@ -13,13 +13,15 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/uuid"
 )
 
 // DynamoDB Local takes a table's SSESpecification and keeps nothing of it, and has no continuous
 // backups (DescribeContinuousBackups is its UnknownOperationException): a stack that asks for
 // encryption and point-in-time recovery, as the pipeline's does, read back as a table with neither.
 // dynamoSettings keeps both for each table made through the gateway (every table here is) and
-// answers them as DynamoDB does:
+// answers them as DynamoDB does (and the TableId DynamoDB gives each table, which DynamoDB Local
+// leaves out of its descriptions):
 //   - DescribeTable (and CreateTable's and UpdateTable's TableDescription) carry SSEDescription
 //     for a table encrypted with a KMS key (SSESpecification Enabled; without it DynamoDB uses a
 //     key it owns, and says nothing); the key is the account's AWS managed key for DynamoDB
@@ -30,6 +32,7 @@ import (
 
 // dynamoTableSettings is what dynamoSettings keeps of one table.
 type dynamoTableSettings struct {
+	id        string // TableId, a UUID
 	sseKey    string // the KMS key's ARN; "" when the table is encrypted with a key DynamoDB owns
 	pitr      bool
 	pitrDays  int
@@ -122,18 +125,18 @@ func (c *Cloud) dynamoSettingsMiddleware(s *dynamoSettings) func(http.Handler) h
 					delete(s.tables, name)
 					t = nil
 				case op == "CreateTable":
-					t = &dynamoTableSettings{sseKey: sseKeyOf(in.SSESpecification)}
+					t = &dynamoTableSettings{id: uuid.New(), sseKey: sseKeyOf(in.SSESpecification)}
 					s.tables[name] = t
 				case op == "UpdateTable" && t != nil && in.SSESpecification != nil:
 					t.sseKey = sseKeyOf(in.SSESpecification)
 				}
-				var key string
+				var id, key string
 				if t != nil {
-					key = t.sseKey
+					id, key = t.id, t.sseKey
 				}
 				s.mu.Unlock()
-				if key != "" {
-					withSSEDescription(rec, key)
+				if id != "" {
+					describeTable(rec, id, key)
 				}
 			}
 			rec.SendTo(w)
@@ -141,9 +144,10 @@ func (c *Cloud) dynamoSettingsMiddleware(s *dynamoSettings) func(http.Handler) h
 	}
 }
 
-// withSSEDescription adds SSEDescription to the table description in rec's answer ("Table" of
-// DescribeTable, "TableDescription" of the others), and the CRC32 the SDKs check it by.
-func withSSEDescription(rec *gateway.ResponseBuffer, key string) {
+// describeTable adds TableId, and SSEDescription for a table encrypted with the KMS key key, to
+// the table description in rec's answer ("Table" of DescribeTable, "TableDescription" of the
+// others), with the CRC32 the SDKs check it by.
+func describeTable(rec *gateway.ResponseBuffer, id, key string) {
 	dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
 	dec.UseNumber()
 	var out map[string]any
@@ -152,7 +156,10 @@ func withSSEDescription(rec *gateway.ResponseBuffer, key string) {
 	}
 	for _, k := range []string{"Table", "TableDescription"} {
 		if t, ok := out[k].(map[string]any); ok {
-			t["SSEDescription"] = map[string]any{"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+			t["TableId"] = id
+			if key != "" {
+				t["SSEDescription"] = map[string]any{"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+			}
 		}
 	}
 	b, err := json.Marshal(out)
