@@ -146,10 +146,11 @@ func readNothing(j *experiments.Journal) bool {
 }
 
 // noDataBefore says whether every probe of the check before the fault read no data (a run on a
-// stack nothing is being published to).
+// stack nothing is being published to), whether it failed for it or counted it as 0 and passed (the
+// shipped zero-sns-errors does: without this, its pass hid the hint on every idle stack).
 func noDataBefore(j *experiments.Journal) bool {
 	for _, p := range j.Before {
-		if p.Status != experiments.ProbeNoData {
+		if !p.ReadNothing() {
 			return false
 		}
 	}

@@ -50,6 +50,9 @@ func TestPrintJournalSaysWhenNothingFlowed(t *testing.T) {
 	}{
 		{name: "no data anywhere", hint: true, before: []experiments.ProbeResult{
 			{Name: "a", Tolerance: tol, Status: experiments.ProbeNoData}, {Name: "b", Tolerance: tol, Status: experiments.ProbeNoData}}},
+		// The shipped zero-sns-errors counts no data as 0 and passes: still nothing flowed.
+		{name: "no data, one probe counting it as 0", hint: true, before: []experiments.ProbeResult{
+			{Name: "a", Tolerance: tol, Status: experiments.ProbeNoData}, {Name: "zero", Tolerance: tol, Value: new(float64), NoData: true, Status: experiments.ProbeOK, Pass: true}}},
 		{name: "one probe read data", before: []experiments.ProbeResult{
 			{Name: "a", Tolerance: tol, Status: experiments.ProbeNoData}, {Name: "b", Tolerance: tol, Value: &two, Status: experiments.ProbeDeviated}}},
 	} {
