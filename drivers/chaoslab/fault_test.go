@@ -336,6 +336,15 @@ func TestFaultEnableRefusedWhileAnExperimentRuns(t *testing.T) {
 	if code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errs, "judged without it") || !strings.Contains(errs, execution) {
 		t.Errorf("off during a run: exit %d, parameter %s\n%s%s", code, lc.Param(t, param), out, errs)
 	}
+	// AND rollback, the same way out, says so too
+	putParam(t, lc, param, held)
+	{
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), []string{"rollback", "-outputs", outputs})
+		if code := cli.Report(errb, err, ExitError); code != 0 || lc.Param(t, param) != runner.FaultOff || !strings.Contains(errb.String(), "judged without it") || !strings.Contains(errb.String(), execution) {
+			t.Errorf("rollback during a run: exit %d, parameter %s\n%s%s; want it off, saying whose fault it ends", code, lc.Param(t, param), out, errb)
+		}
+	}
 	// AND a parameter the stack's machine does not write is not held by its experiment
 	const other = "fault-held-other"
 	putParam(t, lc, other, runner.FaultOff)
