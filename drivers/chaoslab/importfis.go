@@ -121,8 +121,12 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	}
 	if dest != "-" {
 		if st, err := os.Stat(dest); err == nil {
-			if srcSt, err := os.Stat(src); err == nil && os.SameFile(st, srcSt) {
-				return cli.Usagef("chaoslab import-fis: -o %s is the template itself", dest)
+			// No input is written over, -force or not: the template, the saved alarms, the
+			// experiment whose hypothesis is borrowed (a file; a shipped name is not one here).
+			for _, in := range []struct{ path, what string }{{src, "the template itself"}, {*alarmsFile, "-alarms, an input"}, {*hypothesis, "-hypothesis, an input"}} {
+				if inSt, err := os.Stat(in.path); in.path != "" && err == nil && os.SameFile(st, inSt) {
+					return cli.Usagef("chaoslab import-fis: -o %s is %s", dest, in.what)
+				}
 			}
 			if !st.IsDir() && !*force { // a directory is writableFile's to refuse
 				return cli.Usagef("chaoslab import-fis: %s exists: pass -force to replace it, or -o another file", dest)

@@ -433,6 +433,22 @@ func TestImportFISBorrowedHypothesis(t *testing.T) {
 	if err != nil {
 		t.Errorf("-force: %v\n%s", err, errb)
 	}
+	// -force replaces an output, never an input: the template, nor the experiment whose hypothesis
+	// is borrowed (whose file would be the experiment it was borrowed into).
+	before, _ := os.ReadFile(exp)
+	for _, args := range [][]string{
+		{"-hypothesis", "exp_1-minor_delay", "-o", src},
+		{"-hypothesis", exp, "-o", exp},
+	} {
+		m, _, errb = newMain()
+		err = m.Run(context.Background(), append(append([]string{"import-fis", "-function-name", "fn", "-force"}, args...), src))
+		if code := cli.Report(errb, err, ExitError); code != 2 || !strings.Contains(errb.String(), "is the template itself") && !strings.Contains(errb.String(), "is -hypothesis, an input") {
+			t.Errorf("import-fis -force %v: exit %d, stderr %q; want 2, the input named", args, code, errb)
+		}
+	}
+	if after, _ := os.ReadFile(exp); !bytes.Equal(before, after) {
+		t.Errorf("the borrowed experiment was written over")
+	}
 	// A borrowed experiment with a key the format does not have is refused, not written without it.
 	def, err := experiments.Definitions.Open("exp_1-minor_delay.json")
 	if err != nil {
