@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -50,6 +52,26 @@ Usage:
   chaoslab report [flags] <journal.json>
 `
 
+// notOurs says whether path is a file that report did not write: not a report (its generator meta,
+// or the header of one written before the meta) nor a saved series. A path with nothing there, or
+// that cannot be read, is not refused here.
+func notOurs(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		return false // WritableFile refuses a directory
+	}
+	if strings.HasSuffix(path, ".series.json") {
+		_, err := report.ReadSeries(path)
+		return err != nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, 4<<20))
+	return !bytes.Contains(b, []byte(`<meta name="generator" content="chaoslab report">`)) && !bytes.Contains(b, []byte(`<header class="r-head">`))
+}
+
 func (m *Main) report(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab report", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -57,6 +79,7 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	exp := fs.String("experiment", "", "the experiment `file or name` the journal is from (its probes are charted)")
 	seriesFile := fs.String("series", "", "render from this saved series `file` instead of reading CloudWatch")
 	out := fs.String("o", "", "write the report to this `file` (default: beside the journal, x.journal.json → x.report.html, x.json → x.report.html); its series goes beside it as <file without .report.html or .html>.series.json")
+	force := fs.Bool("force", false, "replace a file at -o (or its series' place) that is not a chaoslab report (or saved series)")
 	fs.Usage = usageFunc(fs, reportUsage)
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -102,6 +125,11 @@ func (m *Main) report(ctx context.Context, args []string) error {
 			if in != "" && sameFile(w, in) {
 				return cli.Usagef("chaoslab report: %s would be written over %s (%s): give -o another file", w, what, in)
 			}
+		}
+		// A report, or a series, is drawn again in its place; another file at -o's (notes.txt) is
+		// the user's, replaced only with -force. The places beside the journal are the run's own.
+		if *out != "" && !*force && notOurs(w) {
+			return cli.Usagef("chaoslab report: %s exists and is not a chaoslab report or saved series: pass -force to replace it, or -o another file", w)
 		}
 	}
 	if *exp != "" {

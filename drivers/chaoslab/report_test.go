@@ -133,6 +133,24 @@ func TestReportFromJournal(t *testing.T) {
 	} else if !strings.Contains(string(page), "scenario <strong>resilient</strong>") {
 		t.Error("the report drawn again from the saved series does not name the scenario")
 	}
+	// Drawn once more at the same -o: a report there is replaced without -force; a file of the
+	// user's is not (it was, HTML over notes.txt, exit 0), unless -force.
+	if m, _, errb := newMain(); m.Run(ctx, []string{"report", "-series", base + ".series.json", "-o", again, journal}) != nil {
+		t.Errorf("report -o over its own report: %s", errb)
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("my notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m4, _, errb4 := newMain()
+	if err := m4.Run(ctx, []string{"report", "-series", base + ".series.json", "-o", notes, journal}); err == nil ||
+		!strings.Contains(err.Error(), "exists and is not a chaoslab report") || string(mustRead(t, notes)) != "my notes\n" {
+		t.Errorf("report -o notes.txt: %v (%s), notes %q; want it refused and the notes kept", err, errb4, mustRead(t, notes))
+	}
+	if m, _, errb := newMain(); m.Run(ctx, []string{"report", "-series", base + ".series.json", "-force", "-o", notes, journal}) != nil ||
+		!strings.Contains(string(mustRead(t, notes)), "<!doctype html>") {
+		t.Errorf("report -force -o notes.txt: %s; want it replaced", errb)
+	}
 
 	// With the cloud gone (an endpoint nothing listens on), the saved series is the only copy of
 	// the run's data: report keeps it, draws the report from it, says so, and exits 0.
