@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -110,6 +111,12 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	}
 
 	cfg, err := m.awsConfig(ctx)
+	if errors.Is(err, cli.ErrNoRegion) {
+		// The execution's ARN names its region: follow needs no other.
+		if region := arnRegion(arn); region != "" {
+			cfg.Region, err = region, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -135,4 +142,13 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// arnRegion is the region an ARN names (arn:partition:service:region:...), "" when it names none.
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[3]
 }

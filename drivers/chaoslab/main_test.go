@@ -1152,6 +1152,26 @@ func TestFollowRefusesWhatIsNotAnExecution(t *testing.T) {
 	}
 }
 
+// follow takes its region from the execution's ARN when none is configured: it asked for one the
+// ARN names. Here nothing answers at the endpoint: the error is the connection's, not the region's.
+func TestFollowTakesTheRegionFromTheARN(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	t.Chdir(t.TempDir())
+	m, _, errb := newMain()
+	m.AWSConfig = nil // the command's own, from the environment
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := m.Run(ctx, []string{"follow", "-journal", filepath.Join(t.TempDir(), "j.json"), "arn:aws:states:eu-west-1:123456789012:execution:ChaosLab:x"})
+	if err == nil || strings.Contains(err.Error(), "no AWS region configured") {
+		t.Errorf("follow with no region configured: %v\n%s; want it to use the ARN's eu-west-1", err, errb)
+	}
+}
+
 // TestFollowSwitchesOffOnlyALiveRunsFault: when the rollback failed in the machine, follow
 // switches off the parameter the execution's machine writes (not the one of the outputs file's
 // stack) if the execution was running when the watch began; for one that had ended it writes
