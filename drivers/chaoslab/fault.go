@@ -21,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsondup"
 )
 
 func init() {
@@ -292,6 +293,11 @@ func enableJSON(args []string, rawJSON string, forDur time.Duration, forSet bool
 		dec.UseNumber()
 		if err := dec.Decode(&cfg); err != nil || cfg == nil || dec.More() {
 			return nil, fmt.Errorf("-json: want one JSON object, a fault config, got %q", clipArg(rawJSON))
+		}
+		// A key given twice is read as its last value: refused, as in experiment files (the first
+		// may be the one meant: "isEnabled": true, "isEnabled": false enabled nothing).
+		if twice, _ := jsondup.Find([]byte(rawJSON)); len(twice) > 0 {
+			return nil, fmt.Errorf("-json: %q is given twice: give each key once", twice[0].At())
 		}
 	case len(args) == 0:
 		return nil, fmt.Errorf("enable what? give a MODE (%s) and its attributes, or -json CONFIG", modeList())

@@ -199,6 +199,8 @@ func TestFaultEnableRefuses(t *testing.T) {
 		{name: "-for too long", args: []string{"latency", "-for", "25h"}, want: "-for 25h0m0s"},
 		{name: "-json that is not a config", args: []string{"-json", `{"isEnabled": true}`}, want: "isEnabled is true but neither failureMode nor faults is set"},
 		{name: "-json that enables nothing", args: []string{"-json", `{"isEnabled": false}`}, want: "the config enables no fault"},
+		{name: "-json with a key twice", args: []string{"-json", `{"isEnabled": true, "failureMode": "latency", "isEnabled": false}`}, want: `"isEnabled" is given twice`},
+		{name: "-json with a nested key twice", args: []string{"-json", `{"latency": {"enabled": true, "enabled": false}}`}, want: `"latency.enabled" is given twice`},
 		{name: "-json past expiry", args: []string{"-json", `{"latency": {"enabled": true}, "expiresAt": "2020-01-01T00:00:00Z"}`}, want: "expiresAt 2020-01-01T00:00:00Z is past"},
 		{name: "-json expiry too far", args: []string{"-json", `{"latency": {"enabled": true}, "expiresAfterSeconds": 90000}`}, want: "a fault set by hand may stay on at most 24h0m0s"},
 		{name: "-json and -for", args: []string{"-json", `{"latency": {"enabled": true}, "expiresAfterSeconds": 60}`, "-for", "1m"}, want: "leave out -for"},
