@@ -240,7 +240,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 			// Not an invalid experiment (exit 2, not 1): the stack's names were looked for in a
 			// file that is not here.
 			dir, _ := os.Getwd()
-			return nil, nil, fmt.Errorf("no stack outputs file %s in %s, where the stack's names come from (write it with npx cdk deploy --outputs-file %s, or name one with -outputs, the local cloud's is %s; or set each name with its flag or environment variable):\n%s",
+			return nil, nil, fmt.Errorf("no stack outputs file %s in %s, where the stack's names come from (write it with npx cdk deploy --outputs-file %s, or name one with -outputs, the local cloud's is %s, or <dir>/outputs.json for `local up -dir <dir>`: `local env` names it; or set each name with its flag or environment variable):\n%s",
 				stack.DefaultFile, dir, stack.DefaultFile, stack.LocalCloudFile, err.Error())
 		}
 		return nil, nil, err

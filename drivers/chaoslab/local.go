@@ -166,6 +166,10 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		for _, kv := range cloud.ClientEnv(st.Endpoint, st.Credentials()) {
 			fmt.Fprintf(m.Stdout, "export %s\n", kv)
 		}
+		// The environment has no outputs file: where this cloud's is, as a comment eval passes over.
+		if abs, err := filepath.Abs(filepath.Join(*dir, "outputs.json")); err == nil {
+			fmt.Fprintf(m.Stdout, "# the stacks' outputs: -outputs %s (or ln -sf it as outputs.json where you work)\n", abs)
+		}
 		return nil
 	case "down":
 		_, starting := cloud.ReadState(*dir)

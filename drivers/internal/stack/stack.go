@@ -365,7 +365,7 @@ func (n *Names) Resolve(keys ...string) (map[string]string, error) {
 	o, err := n.outputs()
 	if errors.Is(err, fs.ErrNotExist) {
 		// What to do next: which file, and where the local cloud keeps its own.
-		return nil, fmt.Errorf("%w (needed for %s): pass -outputs FILE, the file `cdk deploy --outputs-file` wrote (the local cloud's is %s), or give each name with its flag (-h lists them)",
+		return nil, fmt.Errorf("%w (needed for %s): pass -outputs FILE, the file `cdk deploy --outputs-file` wrote (the local cloud's is %s, or <dir>/outputs.json for `local up -dir <dir>`: `local env` names it), or give each name with its flag (-h lists them)",
 			err, strings.Join(missing, ", "), LocalCloudFile)
 	}
 	if err != nil {
