@@ -2,6 +2,9 @@ package runner
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -211,5 +214,36 @@ func TestPrintJournalTellsTheGuardChecks(t *testing.T) {
 	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictHeld, GuardChecks: []experiments.GuardCheck{check("Enable latency", new(1.0), experiments.ProbeOK)}})
 	if !strings.Contains(out.String(), "guard:    errors checked once in the pause after \"Enable latency\": 1, all within [0, 5]\n") {
 		t.Errorf("one check:\n%s", out.String())
+	}
+}
+
+// A journal written again for the same execution (follow after an interrupted run) keeps the
+// runner's own switch-off the first one recorded, which the execution's history does not show;
+// another execution's journal lends it nothing, and one already there is not written twice.
+func TestJournalWrittenAgainKeepsTheRunnersSwitchOff(t *testing.T) {
+	off := experiments.ActionResult{Name: "Switched off by chaoslab run (interrupted)", Parameter: "p", PutAt: "2026-12-05T21:00:00.000Z"}
+	machine := experiments.ActionResult{Name: "Disable the fault", Parameter: "p", PutAt: "2026-12-05T21:00:05.000Z"}
+	path := filepath.Join(t.TempDir(), "run.json")
+	b, _ := json.Marshal(experiments.Journal{ExecutionArn: "arn:x", Rollbacks: []experiments.ActionResult{off, machine}})
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	names := func(j *experiments.Journal) string {
+		var n []string
+		for _, a := range j.Rollbacks {
+			n = append(n, a.Name)
+		}
+		return strings.Join(n, "; ")
+	}
+	again := &experiments.Journal{ExecutionArn: "arn:x", Rollbacks: []experiments.ActionResult{machine}}
+	if !keepSwitchOffs(path, again) || names(again) != off.Name+"; "+machine.Name {
+		t.Errorf("the same execution's journal again: %s, want the switch-off first, then the machine's", names(again))
+	}
+	if keepSwitchOffs(path, again) || len(again.Rollbacks) != 2 {
+		t.Errorf("kept twice: %s", names(again))
+	}
+	other := &experiments.Journal{ExecutionArn: "arn:y", Rollbacks: []experiments.ActionResult{machine}}
+	if keepSwitchOffs(path, other) || len(other.Rollbacks) != 1 {
+		t.Errorf("another execution's journal took %s", names(other))
 	}
 }

@@ -38,6 +38,9 @@ func (r *Runner) withRecovered(ctx context.Context, arn string, rb *experiments.
 	return j
 }
 
+// switchedOffBy begins the name of the runner's own switch-off in a journal's rollbacks.
+const switchedOffBy = "Switched off by "
+
 // switchOffAction is the runner's own write of FaultOff at t, as a rollback of the journal named
 // after the command and why ("Switched off by chaoslab lab (interrupted)"); ok is false when there
 // was none (t zero, or no parameter known).
@@ -45,7 +48,7 @@ func (r *Runner) switchOffAction(why string, t time.Time) (experiments.ActionRes
 	if t.IsZero() || r.FaultParameter == "" {
 		return experiments.ActionResult{}, false
 	}
-	name := "Switched off by " + r.command() + " (" + why + ")"
+	name := switchedOffBy + r.command() + " (" + why + ")"
 	at := experiments.Stamp(t)
 	return experiments.ActionResult{Name: name, Parameter: r.FaultParameter, Value: json.RawMessage(FaultOff), PutAt: at, EndedAt: at}, true
 }

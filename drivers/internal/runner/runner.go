@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -852,6 +854,11 @@ func (r *Runner) report(desc *sfn.DescribeExecutionOutput, complete func(*experi
 // to the error.
 func (r *Runner) record(j *experiments.Journal, raw string) error {
 	out := r.stdout()
+	if keepSwitchOffs(r.JournalPath, j) {
+		if b, err := json.Marshal(j); err == nil {
+			raw = string(b)
+		}
+	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, []byte(raw), "", "  ") != nil {
 		pretty.Reset()
@@ -865,6 +872,36 @@ func (r *Runner) record(j *experiments.Journal, raw string) error {
 	PrintJournal(out, j)
 	fmt.Fprintf(out, "journal: %s\n", r.JournalPath)
 	return verdictError(j)
+}
+
+// keepSwitchOffs gives j the runner's own switch-offs ("Switched off by chaoslab run
+// (interrupted)") that the journal already at path recorded for the same execution, and reports
+// whether it gave any: a follow of that execution cannot see the interrupted run's write in the
+// execution's history, and writing its journal again lost the record of it.
+func keepSwitchOffs(path string, j *experiments.Journal) bool {
+	b, err := os.ReadFile(path)
+	if err != nil || j.ExecutionArn == "" {
+		return false
+	}
+	var old experiments.Journal
+	if json.Unmarshal(b, &old) != nil || old.ExecutionArn != j.ExecutionArn {
+		return false
+	}
+	kept := false
+	for i, a := range old.Rollbacks {
+		if !strings.HasPrefix(a.Name, switchedOffBy) || slices.ContainsFunc(j.Rollbacks, func(b experiments.ActionResult) bool { return b.Name == a.Name && b.PutAt == a.PutAt }) {
+			continue
+		}
+		// Where the journal had it: an interrupt's first (it came before the machine's
+		// rollbacks), another's last.
+		if i == 0 {
+			j.Rollbacks = append([]experiments.ActionResult{a}, j.Rollbacks...)
+		} else {
+			j.Rollbacks = append(j.Rollbacks, a)
+		}
+		kept = true
+	}
+	return kept
 }
 
 // leaveNote tells LeaveNote, when set, what a second Ctrl-C would leave.
