@@ -31,3 +31,18 @@ func TestCheckExecutionName(t *testing.T) {
 		}
 	}
 }
+
+// A name of characters an execution name cannot have is not a row of dashes: a run of them is one,
+// and none leads.
+func TestExecutionNameOfOtherCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"実験 🚀-20261205T210335Z":              "20261205T210335Z",
+		"exp 1/2: a run-20261205T210335Z":    "exp-1-2-a-run-20261205T210335Z",
+		"exp_1-minor_delay-20261205T210335Z": "exp_1-minor_delay-20261205T210335Z",
+		"🚀":                                  "experiment",
+	} {
+		if got := ExecutionName(in); got != want || CheckExecutionName(got) != nil {
+			t.Errorf("ExecutionName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -113,12 +113,16 @@ const guardGrace = time.Minute
 // defaultPoll is chaoslab run's -poll default.
 const defaultPoll = time.Second
 
-var badName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+var badName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 // ExecutionName makes s a valid execution name (1-80 of [A-Za-z0-9_-]), keeping its end, where
-// the callers put the time stamp.
+// the callers put the time stamp. A run of other characters is one "-", and none leads: an
+// experiment file named "実験 🚀.json" made "-----20261205T210335Z".
 func ExecutionName(s string) string {
-	s = badName.ReplaceAllString(s, "-")
+	s = strings.TrimLeft(badName.ReplaceAllString(s, "-"), "-")
+	if s == "" {
+		s = "experiment"
+	}
 	if len(s) > 80 {
 		s = s[len(s)-80:]
 	}
