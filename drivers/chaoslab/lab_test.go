@@ -94,6 +94,9 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "local delete names its stack", args: []string{"local", "delete", "-dir", "DIR"}, code: 2,
 			wants: []string{"-stack is required", "outputs.json"}},
 		{name: "chaoslab -h lists local delete", args: []string{"-h"}, code: 0, wants: []string{"local up | deploy | delete | env | down"}},
+		// chaoslab -h run is run's help, as chaoslab help run and chaoslab run -h are (it printed the list).
+		{name: "chaoslab -h run", args: []string{"-h", "run"}, code: 0, wants: []string{"Usage:\n  chaoslab run [flags]", "-rollback-wait"}},
+		{name: "chaoslab -h nonsense", args: []string{"-h", "nonsense"}, code: 2, wants: []string{`chaoslab -h: unknown command "nonsense"`}},
 		{name: "chaoslab -h lists follow", args: []string{"-h"}, code: 0, wants: []string{"follow", "take up an execution that runs or has ended"}},
 		{name: "follow -h says Ctrl-C only ends the watch", args: []string{"follow", "-h"}, code: 0,
 			wants: []string{"Ctrl-C only ends the watch", "-journal", "-outputs", "-fault-parameter", "-rollback-wait", "-report", "<execution ARN>"}},

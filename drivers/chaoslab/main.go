@@ -167,11 +167,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help", "help":
-		if name == "help" && len(args) > 1 {
+		// chaoslab help run, and chaoslab -h run: the command's help (-h run printed the list).
+		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
 				return c.run(m.forHelp(), ctx, []string{"-h"})
 			}
-			return cli.WithSynopsis(cli.Usagef("chaoslab help: unknown command %q", args[1]), mainSynopsis, "chaoslab")
+			return cli.WithSynopsis(cli.Usagef("chaoslab %s: unknown command %q", name, args[1]), mainSynopsis, "chaoslab")
 		}
 		m.usage(m.Stdout)
 		return nil
