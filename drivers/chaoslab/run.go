@@ -318,7 +318,7 @@ func (m *Main) writeRunReport(cmd string, cfg aws.Config, dashboards []string, r
 			later += "-experiment " + run.Experiment + " " // else the probes' charts lack their queries
 		}
 		fmt.Fprintf(m.Stderr, "%s: no report: %s; the journal %s holds the run, and `%s%s` (from the repository, with this run's -outputs and -stack) makes its report later\n",
-			cmd, strings.TrimPrefix(err.Error(), "report: "), journalPath, later, journalPath)
+			cmd, err, journalPath, later, journalPath)
 	case path == "":
 		fmt.Fprintf(m.Stderr, "%s: no report: %s\n", cmd, strings.TrimPrefix(err.Error(), "report: "))
 	case report.Incomplete(err) != nil:

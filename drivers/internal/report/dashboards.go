@@ -25,7 +25,7 @@ func Dashboards(ctx context.Context, cw DashboardAPI, names ...string) ([]Dashbo
 		for {
 			out, err := cw.ListDashboards(ctx, in)
 			if err != nil {
-				return nil, fmt.Errorf("report: ListDashboards: %w", err)
+				return nil, fmt.Errorf("ListDashboards: %w", err)
 			}
 			for _, e := range out.DashboardEntries {
 				names = append(names, aws.ToString(e.DashboardName))
@@ -40,7 +40,7 @@ func Dashboards(ctx context.Context, cw DashboardAPI, names ...string) ([]Dashbo
 	for _, n := range names {
 		d, err := cw.GetDashboard(ctx, &cloudwatch.GetDashboardInput{DashboardName: aws.String(n)})
 		if err != nil {
-			return out, fmt.Errorf("report: GetDashboard %s: %w", n, err)
+			return out, fmt.Errorf("GetDashboard %s: %w", n, err)
 		}
 		out = append(out, Dashboard{Name: n, Body: aws.ToString(d.DashboardBody)})
 	}

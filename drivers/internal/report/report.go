@@ -60,7 +60,7 @@ func (o Options) Render(w io.Writer, run Run, s *Series) error {
 	if chart == nil {
 		c, err := dashboard.LoadChartLibrary(o.Root)
 		if err != nil {
-			return fmt.Errorf("report: %w", err)
+			return err
 		}
 		chart = c
 	}
@@ -68,7 +68,7 @@ func (o Options) Render(w io.Writer, run Run, s *Series) error {
 	m := buildModel(run, s, now)
 	data, err := jsonData(m.Views)
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	chartJS, rendererJS, reportJS := string(chart.JS), string(dashboard.RendererJS()), asset("report.js")
 	page := struct {
@@ -93,7 +93,7 @@ func (o Options) Render(w io.Writer, run Run, s *Series) error {
 	}
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, "report.html", page); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	_, err = w.Write(b.Bytes())
 	return err
@@ -112,7 +112,7 @@ func (o Options) WriteFile(path string, run Run, s *Series) error {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
