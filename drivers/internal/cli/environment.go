@@ -78,9 +78,16 @@ func LocalCloudHint(err error) string {
 
 // WithLocalCloudHint is err with LocalCloudHint's line after it, or err as it is when it has none.
 // A command wraps its final error once: exit codes are kept (Code reads through the wrap).
+//
+// An error of no credentials at all (the SDK's chain found none and fell back to an instance role
+// there is not) gets the same kind of line: what to configure, or the local cloud's environment.
 func WithLocalCloudHint(err error) error {
 	if hint := LocalCloudHint(err); hint != "" {
 		return fmt.Errorf("%w%s", err, hint)
+	}
+	if err != nil && strings.Contains(err.Error(), "failed to refresh cached credentials") {
+		return fmt.Errorf("%w\nno AWS credentials were found (environment, shared config and credentials files, SSO, an instance role): "+
+			"configure them (aws configure, or AWS_PROFILE), or for the local cloud run %s", err, localEnv)
 	}
 	return err
 }

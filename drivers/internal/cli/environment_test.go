@@ -106,3 +106,15 @@ func TestAWSConfigRefusesAnEndpointThatIsNotAURL(t *testing.T) {
 		}
 	}
 }
+
+// No credentials anywhere: the SDK's error (its chain ended at an instance role there is not) is
+// followed by what to configure, or the local cloud's environment.
+func TestNoCredentialsHint(t *testing.T) {
+	err := WithLocalCloudHint(errors.New("operation error SSM: GetParameter, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found"))
+	if !strings.Contains(err.Error(), "no AWS credentials were found") || !strings.Contains(err.Error(), "local env") {
+		t.Errorf("no credentials: %v, want the hint", err)
+	}
+	if err := WithLocalCloudHint(errors.New("AccessDenied")); strings.Contains(err.Error(), "credentials were found") {
+		t.Errorf("another error got the hint: %v", err)
+	}
+}
