@@ -178,6 +178,9 @@ func (c *compiler) seconds(f float64, p string) int {
 		c.fail(p, "want seconds ≤ %d (366 days), got %v", maxSeconds, f)
 		return 0
 	}
+	if f != math.Ceil(f) {
+		c.note(p, "%v s is waited as %v s: the state machine waits whole seconds (rounded up)", f, math.Ceil(f))
+	}
 	return int(math.Ceil(f))
 }
 

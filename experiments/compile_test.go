@@ -819,6 +819,11 @@ func TestNotesForWhatTheMachineDoesOtherwise(t *testing.T) {
 	if len(c.Notes) != 1 || c.Notes[0] != "configuration.aws_region: not used: the state machine works in its own stack's region" {
 		t.Errorf("aws_region: notes %v", c.Notes)
 	}
+	// A pause of a fraction of a second is waited whole seconds: said, with what is waited.
+	c = mustCompile(t, experiment(t, plain, strings.Replace(okAction, `"after": 30`, `"after": 1.5`, 1)), CompileOptions{Env: testEnv})
+	if len(c.Notes) != 1 || c.Notes[0] != "method[0].pauses.after: 1.5 s is waited as 2 s: the state machine waits whole seconds (rounded up)" || c.Method[0].PauseAfterSeconds != 2 {
+		t.Errorf("a pause of 1.5 s: notes %v, pause %d s", c.Notes, c.Method[0].PauseAfterSeconds)
+	}
 	// chaosaws's profile and role: neither is used, and each is said so (a role in another account
 	// would have been ignored unsaid).
 	c = mustCompile(t, parseExperiment(t, strings.NewReplacer("PROBES", plain, "METHOD", okAction, `"lit": "literal-queue"`,
