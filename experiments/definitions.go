@@ -24,13 +24,23 @@ func Names() []string {
 	return matches
 }
 
+// ShortNames are the shipped experiments' names as chaoslab list prints them and the commands
+// take them: without ".json".
+func ShortNames() []string {
+	names := Names()
+	for i, n := range names {
+		names[i] = strings.TrimSuffix(n, ".json")
+	}
+	return names
+}
+
 // LoadDefinition loads a shipped experiment by file name, with or without ".json".
 func LoadDefinition(name string) (*Experiment, error) {
 	if !strings.HasSuffix(name, ".json") {
 		name += ".json"
 	}
 	if !slices.Contains(Names(), path.Base(name)) {
-		return nil, fmt.Errorf("no shipped experiment %q (have %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("no shipped experiment %q (have %s)", name, strings.Join(ShortNames(), ", "))
 	}
 	return LoadFS(definitions, path.Base(name))
 }

@@ -23,7 +23,7 @@ import (
 // shipped experiment's name (exp_1-minor_delay or exp_1-minor_delay.json). An error
 // says which of the two ref was taken for and what is wrong with it.
 func loadExperiment(ref string) (*experiments.Experiment, error) {
-	shipped := strings.Join(experiments.Names(), ", ")
+	shipped := strings.Join(experiments.ShortNames(), ", ")
 	if ref == "" {
 		return nil, fmt.Errorf("the experiment is an empty argument: give an experiment's JSON file or a shipped experiment's name (%s)", shipped)
 	}

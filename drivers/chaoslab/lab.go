@@ -255,7 +255,7 @@ func labExperiments(c *lab.Config, list string) error {
 		}
 	}
 	if len(c.Experiments) == 0 {
-		return fmt.Errorf("-experiments %q names no experiment (all, experiment files of yours, or some of: %s)", list, strings.Join(experiments.Names(), ", "))
+		return fmt.Errorf("-experiments %q names no experiment (all, experiment files of yours, or some of: %s)", list, strings.Join(experiments.ShortNames(), ", "))
 	}
 	return nil
 }

@@ -562,7 +562,7 @@ func TestExperimentArgumentErrors(t *testing.T) {
 		{"adir", "adir is a directory"},
 		{"../" + filepath.Base(dir) + "/adir", "is a directory"},
 		{"./missing.json", "no experiment file ./missing.json"},
-		{"missing.json", "missing.json: no such file here, nor a shipped experiment of that name (have exp_1-minor_delay.json"},
+		{"missing.json", "missing.json: no such file here, nor a shipped experiment of that name (have exp_1-minor_delay, exp_2"},
 		{"", "the experiment is an empty argument"},
 	} {
 		cmds := [][]string{{"validate", tt.ref}, {"compile", "-outputs", outputs, tt.ref}}
