@@ -204,6 +204,10 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	run.StackScenario = cf.names.Scenario()
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
+		// Without AWS the report can still be drawn from the series the run saved, if it did.
+		if saved := report.Base(journalPath) + ".series.json"; *seriesFile == "" && fileExists(saved) {
+			return fmt.Errorf("%w\nthe run's saved series is there: chaoslab report -series %s %s draws the report without AWS", err, saved, journalPath)
+		}
 		return err
 	}
 	path, err = opts.MakeAt(ctx, cloudwatch.NewFromConfig(cfg), run, dashboards, path, base+".series.json")
@@ -220,6 +224,12 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab report: the report is written, but some metric data could not be read: %w", err)
 	}
 	return nil
+}
+
+// fileExists reports whether path names a file (not a directory) that exists.
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
 
 // sameFile reports whether a and b name one file that exists (a link or another spelling of the

@@ -390,3 +390,21 @@ func TestRunRefusesAnUnwritableJournal(t *testing.T) {
 		}
 	}
 }
+
+// With no AWS region the report is still there to draw from the run's saved series: the error
+// says how.
+func TestReportWithoutAWSNamesTheSavedSeries(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	dir := t.TempDir()
+	t.Chdir(dir)
+	journal := writeFile(t, dir, "run.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)
+	writeFile(t, dir, "run.series.json", `{"start": "2026-12-05T20:00:00Z", "end": "2026-12-05T20:05:00Z"}`)
+	m, _, errb := newMain()
+	m.AWSConfig = nil
+	err := m.Run(context.Background(), []string{"report", journal})
+	if err == nil || !strings.Contains(err.Error(), "no AWS region configured") || !strings.Contains(err.Error(), "chaoslab report -series "+filepath.Join(dir, "run.series.json")) {
+		t.Errorf("report without a region: %v\n%s; want the saved series named", err, errb)
+	}
+}
