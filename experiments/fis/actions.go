@@ -3,6 +3,7 @@ package fis
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
+	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
 // The FIS actions translated, with the parameters each takes (true: required) and the
@@ -94,6 +96,12 @@ func (tr *translator) action(na namedRaw, targets map[string]bool) *fisAction {
 	}
 	spec, ok := actionSpecs[a.id]
 	if !ok {
+		// A typo of one it translates is said as one (aws:lambda:invocation-add-dely was told the
+		// lab injects faults into its Lambda function only).
+		if near := suggest.Nearest(a.id, slices.Collect(maps.Keys(actionSpecs))); near != "" {
+			tr.fail(a.path+".actionId", "%s is no FIS action: did you mean %s?", a.id, near)
+			return nil
+		}
 		tr.fail(a.path+".actionId", "%s is not translated: this lab injects faults into its Lambda function only (translated: %s, %s, %s, %s)",
 			a.id, actionDelay, actionError, actionHTTP, actionWait)
 		return nil

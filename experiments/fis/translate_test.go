@@ -386,6 +386,9 @@ func TestTranslateProblems(t *testing.T) {
 			"stopConditions[1].source":                          `"aws:cloudwatch:composite-alarm" is not translated`,
 			"experimentOptions.accountTargeting":                `"multi-account" is not translated`,
 		}},
+		// A typo of an action it translates is said as one.
+		{name: "a misspelt Lambda action", template: []byte(strings.Replace(string(read(t, "add-delay.json")), `"aws:lambda:invocation-add-delay"`, `"aws:lambda:invocation-add-dely"`, 1)),
+			want: map[string]string{"actions.slowdown.actionId": "aws:lambda:invocation-add-dely is no FIS action: did you mean aws:lambda:invocation-add-delay?"}},
 		// DescribeAlarms answered none (import-fis -alarms with []): the alarm is missing, said
 		// once; the template has an alarm stop condition, so not "no alarm stop condition" too.
 		{name: "the stop condition's alarm not described", template: read(t, "add-delay.json"), only: true,
