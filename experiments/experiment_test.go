@@ -23,7 +23,8 @@ func TestParseReportsEveryProblem(t *testing.T) {
 			[]string{"steady-state-hypothesis.probes[0].background: want a JSON boolean, got JSON string",
 				"steady-state-hypothesis.probes[0].provider: want a JSON object, got JSON array", "tags[0]: want a JSON string, got JSON number"}},
 		{`{"method": [{"pauses": {"before": 1e400}}]}`, []string{"method[0].pauses.before: number 1e400 is out of range"}},
-		{`[]`, []string{": want a JSON object, got JSON array"}},
+		// An array is most likely a probe's query file (steadyState*.json): said so.
+		{`[]`, []string{": want a JSON object, an experiment, got JSON array (a probe's file:// query file, such as steadyState*.json, is not an experiment: validate the experiment that names it)"}},
 		{"{\n \"title\": ,\n}", []string{": line 2 column 12: invalid character ','"}},
 	} {
 		_, err := Parse([]byte(tt.src), "x.json", nil, ".")

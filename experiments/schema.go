@@ -72,6 +72,12 @@ func checkFile(data []byte) (problems []Problem, types int) {
 		w.typeProblem("", "want a JSON object, an experiment, got JSON null")
 		return w.problems, w.types
 	}
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {
+		// A probe's file:// queries are an array (steadyState*.json beside the shipped
+		// experiments): validate experiments/*.json called them invalid experiments, unexplained.
+		w.typeProblem("", "want a JSON object, an experiment, got JSON array (a probe's file:// query file, such as steadyState*.json, is not an experiment: validate the experiment that names it)")
+		return w.problems, w.types
+	}
 	w.problems = twiceGiven(data)
 	if err := w.walk(reflect.TypeFor[Experiment](), ""); err != nil {
 		// Not reached: the caller checked data is valid JSON.
