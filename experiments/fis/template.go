@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
 
@@ -190,7 +191,7 @@ func object(data []byte) ([]string, map[string]json.RawMessage, error) {
 		return nil, nil, err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, fmt.Errorf("want a JSON object")
+		return nil, nil, fmt.Errorf("want a JSON object, got JSON %s", jsonfields.TokenKind(tok))
 	}
 	var keys []string
 	m := map[string]json.RawMessage{}

@@ -514,6 +514,9 @@ func TestNotATemplate(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrNotTemplate", in, err)
 		}
 	}
+	if _, _, err := fis.Translate([]byte(`[{"actionId": "x"}]`), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), "want a JSON object, got JSON array") {
+		t.Errorf("an array: err = %v, want ErrNotTemplate saying what it got", err)
+	}
 	if _, _, err := fis.Translate([]byte(" \n"), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), ": the file is empty") {
 		t.Errorf("an empty file: err = %v, want ErrNotTemplate saying the file is empty", err)
 	}
