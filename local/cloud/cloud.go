@@ -235,6 +235,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("dynamodb", c.dynamoTables)
 	c.gw.Use("dynamodb", c.dynamoARNs) // after dynamoTables: the ARNs left are this region's and account's
 	c.gw.Use("dynamodb", c.dynamoSettingsMiddleware(&dynamoSettings{tables: map[string]*dynamoTableSettings{}, now: time.Now}))
+	c.gw.Use("dynamodb", c.dynamoMessages) // DynamoDB's words for DynamoDB Local's errors
 	for _, svc := range []string{"s3", "sqs", "sns"} {
 		c.gw.Use(svc, servedAs(svc)) // outermost: a request the emulator serves as another service is refused
 	}

@@ -35,6 +35,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // fixture copies the template package's cloud assembly fixture to a temporary directory, builds the
@@ -537,6 +538,27 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		var nf *ddbtypes.TableNotFoundException
 		if _, err := pitr("sse-owned"); !errors.As(err, &nf) {
 			t.Errorf("point-in-time recovery of a deleted table: %v, want TableNotFoundException", err)
+		}
+	})
+
+	t.Run("DynamoDB's words for DynamoDB Local's errors", func(t *testing.T) {
+		ddb := dynamodb.NewFromConfig(cfg)
+		var rnf *ddbtypes.ResourceNotFoundException
+		_, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("no-such-table"),
+			Key: map[string]ddbtypes.AttributeValue{"k": &ddbtypes.AttributeValueMemberS{Value: "x"}}})
+		if !errors.As(err, &rnf) || aws.ToString(rnf.Message) != "Requested resource not found: Table: no-such-table not found" {
+			t.Errorf("GetItem of no table: %v, want ResourceNotFoundException, DynamoDB's message", err)
+		}
+		// The fixture's table has a partition and a sort key: a key of one is not the table's.
+		_, err = ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(outputs["TableName"]),
+			Key: map[string]ddbtypes.AttributeValue{"symbol": &ddbtypes.AttributeValueMemberS{Value: "x"}}})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationException" || ae.ErrorMessage() != "The provided key element does not match the schema" {
+			t.Errorf("GetItem with half the key: %v, want ValidationException, DynamoDB's message", err)
+		}
+		// A success passes as it was.
+		if _, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(outputs["TableName"])}); err != nil {
+			t.Errorf("DescribeTable: %v", err)
 		}
 	})
 
