@@ -194,10 +194,8 @@ func (m *Main) fault(ctx context.Context, args []string) error {
 		var busy *runner.BusyError
 		switch {
 		case err == nil:
-		case sub == "off" && errors.As(err, &busy):
-			fmt.Fprintf(m.Stderr, "chaoslab fault off: switching off the fault of %s, which holds the parameter: its verdict is judged without it from now on\n", busy.Execution)
 		case sub == "off":
-			fmt.Fprintf(m.Stderr, "chaoslab fault off: could not tell whether an experiment holds the parameter (%v); switching it off all the same\n", err)
+			sayWhatOffEnds(m.Stderr, "chaoslab fault off", err)
 		case errors.As(err, &busy):
 			return cli.Usagef("chaoslab fault enable: %w (nothing written)", err)
 		default:
@@ -260,6 +258,19 @@ func experimentHolding(ctx context.Context, cfg aws.Config, names *stack.Names, 
 		return nil
 	}
 	return err
+}
+
+// sayWhatOffEnds is what a switch-off by hand (fault off, rollback) says when experimentHolding
+// answered err: it goes ahead, it is the way out, and says whose fault it ends, or that it could
+// not tell.
+func sayWhatOffEnds(w io.Writer, cmd string, err error) {
+	var busy *runner.BusyError
+	switch {
+	case errors.As(err, &busy):
+		fmt.Fprintf(w, "%s: switching off the fault of %s, which holds the parameter: its verdict is judged without it from now on\n", cmd, busy.Execution)
+	case err != nil:
+		fmt.Fprintf(w, "%s: could not tell whether an experiment holds the parameter (%v); switching it off all the same\n", cmd, err)
+	}
 }
 
 // enableValue is the value chaoslab fault enable writes, and that value as the function parses it

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -46,15 +45,8 @@ Usage:
 	if err != nil {
 		return err
 	}
-	// As fault off: it goes ahead (it is the way out), and says what it ends, since an experiment
-	// holding the parameter is judged without its fault from now on.
-	var busy *runner.BusyError
-	switch err := experimentHolding(ctx, cfg, names, res[stack.FaultParameterName]); {
-	case errors.As(err, &busy):
-		fmt.Fprintf(m.Stderr, "chaoslab rollback: switching off the fault of %s, which holds the parameter: its verdict is judged without it from now on\n", busy.Execution)
-	case err != nil:
-		fmt.Fprintf(m.Stderr, "chaoslab rollback: could not tell whether an experiment holds the parameter (%v); switching it off all the same\n", err)
-	}
+	// As fault off: an experiment holding the parameter is judged without its fault from now on.
+	sayWhatOffEnds(m.Stderr, "chaoslab rollback", experimentHolding(ctx, cfg, names, res[stack.FaultParameterName]))
 	client := ssm.NewFromConfig(cfg)
 	// Read first: a parameter that does not exist is a wrong name (the stack creates it), and
 	// writing would create a parameter no function reads while the real fault stays on.
