@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
+	awsarn "github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
@@ -113,8 +113,8 @@ func (m *Main) follow(ctx context.Context, args []string) error {
 	cfg, err := m.awsConfig(ctx)
 	if errors.Is(err, cli.ErrNoRegion) {
 		// The execution's ARN names its region: follow needs no other.
-		if region := arnRegion(arn); region != "" {
-			cfg.Region, err = region, nil
+		if a, perr := awsarn.Parse(arn); perr == nil && a.Region != "" {
+			cfg.Region, err = a.Region, nil
 		}
 	}
 	if err != nil {
@@ -142,13 +142,4 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// arnRegion is the region an ARN names (arn:partition:service:region:...), "" when it names none.
-func arnRegion(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[3]
 }
