@@ -156,7 +156,7 @@ func (c *compileFlags) compile(ref string, warn io.Writer) (*experiments.Compile
 	if err := c.names.NotString(stack.FaultParameterName); err != nil {
 		return nil, nil, err
 	}
-	if slices.Contains(c.names.Elsewhere(), "-"+outputFlags[stack.FunctionName]) {
+	if c.names.Differs(stack.FunctionName) {
 		// Another function than the file's stack's: its FailureCacheTTL is not the file's to say.
 		if !c.onsetSet && outputs[stack.FailureCacheTTL] != "" {
 			fmt.Fprintf(warn, "chaoslab: note: the fault's onset stays %s: -function-name names another function than the stack's, whose FailureCacheTTL the outputs give (-onset sets it to that function's)\n", c.onset)

@@ -307,15 +307,24 @@ func (n *Names) SourceOf(key string) string {
 // lacks (an older stack's) says nothing either way. Sorted; empty when none was given.
 func (n *Names) Elsewhere() []string {
 	var out []string
-	for k, p := range n.flags {
-		v, err := n.InFile(k)
-		if *p == "" || err == nil && (v == "" || v == *p || strings.HasSuffix(*p, ":"+v)) {
-			continue
+	for k := range n.flags {
+		if n.Differs(k) {
+			out = append(out, "-"+n.flagNames[k])
 		}
-		out = append(out, "-"+n.flagNames[k])
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Differs reports whether key's override flag was given a value that is not the outputs file's
+// (Elsewhere's test for one key).
+func (n *Names) Differs(key string) bool {
+	p := n.flags[key]
+	if p == nil || *p == "" {
+		return false
+	}
+	v, err := n.InFile(key)
+	return err != nil || v != "" && v != *p && !strings.HasSuffix(*p, ":"+v)
 }
 
 // Scenario is the stack's Scenario output, "" when the file has none or an override flag names
