@@ -49,19 +49,28 @@ func (c *Cloud) dynamoARNs(next http.Handler) http.Handler {
 			rec := gateway.NewResponseBuffer()
 			next.ServeHTTP(rec, r)
 			if b := rec.Body.Bytes(); bytes.Contains(b, []byte(dynamoLocalARN)) {
-				b = bytes.ReplaceAll(b, []byte(dynamoLocalARN), []byte(dynamoARN))
-				rec.Body.Reset()
-				rec.Body.Write(b)
-				// The SDKs check DynamoDB's answers against this header.
-				if rec.Header().Get("X-Amz-Crc32") != "" {
-					rec.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
-				}
+				setDynamoBody(rec, bytes.ReplaceAll(b, []byte(dynamoLocalARN), []byte(dynamoARN)))
 			}
 			rec.SendTo(w)
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// setDynamoBody makes b the body of the answer rec keeps, with its CRC32 (dynamoCRC32).
+func setDynamoBody(rec *gateway.ResponseBuffer, b []byte) {
+	rec.Body.Reset()
+	rec.Body.Write(b)
+	dynamoCRC32(rec.Header(), b)
+}
+
+// dynamoCRC32 sets the X-Amz-Crc32 of an answer whose body is now b, where DynamoDB Local gave
+// one: the SDKs check DynamoDB's answers against it.
+func dynamoCRC32(h http.Header, b []byte) {
+	if h.Get("X-Amz-Crc32") != "" {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	}
 }
 
 // transactionTableNames gives each item of r's TransactItems that names its table by an ARN the

@@ -3,7 +3,6 @@ package cloud
 import (
 	"bytes"
 	"encoding/json"
-	"hash/crc32"
 	"io"
 	"net/http"
 	"strconv"
@@ -86,9 +85,7 @@ func (m *dynamoErrorMend) finish(op, table string) {
 	}
 	h := m.ResponseWriter.Header()
 	h.Set("Content-Length", strconv.Itoa(len(b)))
-	if h.Get("X-Amz-Crc32") != "" {
-		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
-	}
+	dynamoCRC32(h, b)
 	m.ResponseWriter.WriteHeader(m.code)
 	m.ResponseWriter.Write(b)
 }

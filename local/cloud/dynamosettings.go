@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"hash/crc32"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,12 +52,21 @@ func dynamoManagedKey() string {
 	return "arn:aws:kms:" + Region + ":" + AccountID + ":key/" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// sseKeyOf is the KMS key a request's SSESpecification asks for ("" for DynamoDB's own key).
-func sseKeyOf(spec *struct {
+// dynamoSSESpec is a CreateTable's or UpdateTable's SSESpecification.
+type dynamoSSESpec struct {
 	Enabled        *bool
 	SSEType        string
 	KMSMasterKeyId string
-}) string {
+}
+
+// dynamoPITRSpec is an UpdateContinuousBackups' PointInTimeRecoverySpecification.
+type dynamoPITRSpec struct {
+	PointInTimeRecoveryEnabled *bool
+	RecoveryPeriodInDays       *int
+}
+
+// sseKeyOf is the KMS key a request's SSESpecification asks for ("" for DynamoDB's own key).
+func sseKeyOf(spec *dynamoSSESpec) string {
 	if spec == nil || spec.Enabled == nil || !*spec.Enabled {
 		return ""
 	}
@@ -94,16 +102,9 @@ func (c *Cloud) dynamoSettingsMiddleware(s *dynamoSettings) func(http.Handler) h
 			}
 			body, err := gateway.PeekBody(r, dynamoMaxBody)
 			var in struct {
-				TableName        string
-				SSESpecification *struct {
-					Enabled        *bool
-					SSEType        string
-					KMSMasterKeyId string
-				}
-				PointInTimeRecoverySpecification *struct {
-					PointInTimeRecoveryEnabled *bool
-					RecoveryPeriodInDays       *int
-				}
+				TableName                        string
+				SSESpecification                 *dynamoSSESpec
+				PointInTimeRecoverySpecification *dynamoPITRSpec
 			}
 			if err != nil || json.Unmarshal(body, &in) != nil || in.TableName == "" {
 				next.ServeHTTP(w, r) // DynamoDB Local answers what it cannot read
@@ -162,22 +163,13 @@ func describeTable(rec *gateway.ResponseBuffer, id, key string) {
 			}
 		}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return
-	}
-	rec.Body.Reset()
-	rec.Body.Write(b)
-	if rec.Header().Get("X-Amz-Crc32") != "" {
-		rec.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	if b, err := json.Marshal(out); err == nil {
+		setDynamoBody(rec, b)
 	}
 }
 
 // continuousBackups answers DescribeContinuousBackups and UpdateContinuousBackups for table name.
-func (s *dynamoSettings) continuousBackups(w http.ResponseWriter, r *http.Request, op, name string, spec *struct {
-	PointInTimeRecoveryEnabled *bool
-	RecoveryPeriodInDays       *int
-}) {
+func (s *dynamoSettings) continuousBackups(w http.ResponseWriter, r *http.Request, op, name string, spec *dynamoPITRSpec) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tables[name]
