@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/chaoslab/serverless-chaos-lab/internal/xmlchar"
 )
 
 // maxDetail bounds the ErrorDetail attribute in bytes (SQS counts attributes in its 256 KiB message
@@ -61,21 +63,15 @@ func stringAttr(v string) sqstypes.MessageAttributeValue {
 // which would turn a poison record into one retried until the redrive. Everything else (a control
 // character in an object key, invalid UTF-8 quoted in an error) becomes U+FFFD.
 func attrText(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, notInSQSText) < 0 {
+	if xmlchar.Valid(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune { // strings.Map sees each invalid byte as utf8.RuneError
-		if notInSQSText(r) {
+		if !xmlchar.Is(r) {
 			return utf8.RuneError
 		}
 		return r
 	}, s)
-}
-
-func notInSQSText(r rune) bool {
-	ok := r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xD7FF) ||
-		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= utf8.MaxRune)
-	return !ok
 }
 
 // truncateUTF8 cuts s to at most n bytes on a character boundary, ending it with "…" when it cut, so

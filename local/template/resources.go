@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -23,6 +22,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/xmlchar"
 	localcw "github.com/chaoslab/serverless-chaos-lab/local/cloudwatch"
 	"github.com/chaoslab/serverless-chaos-lab/local/esm"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/cfnname"
@@ -151,15 +151,15 @@ func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 		if len(out.Contents) == 0 {
 			return nil
 		}
-		for i, o := range out.Contents {
-			if out.EncodingType != s3types.EncodingTypeUrl {
-				break // an S3 that did not encode them (it says so by EncodingType)
+		// An S3 that did not encode the keys says so by EncodingType: they are as they are.
+		if out.EncodingType == s3types.EncodingTypeUrl {
+			for i, o := range out.Contents {
+				key, err := url.QueryUnescape(aws.ToString(o.Key))
+				if err != nil {
+					return fmt.Errorf("bucket %s: listed key %q: %w", name, aws.ToString(o.Key), err)
+				}
+				out.Contents[i].Key = aws.String(key)
 			}
-			key, err := url.QueryUnescape(aws.ToString(o.Key))
-			if err != nil {
-				return fmt.Errorf("bucket %s: listed key %q: %w", name, aws.ToString(o.Key), err)
-			}
-			out.Contents[i].Key = aws.String(key)
 		}
 		if aws.ToString(out.Contents[0].Key) == first {
 			return fmt.Errorf("bucket %s: %q still listed after it was deleted", name, first)
@@ -177,7 +177,7 @@ func emptyBucket(ctx context.Context, c *s3.Client, name string) error {
 func deletePage(ctx context.Context, c *s3.Client, name string, objects []s3types.Object) error {
 	var ids, singles []s3types.ObjectIdentifier
 	for _, o := range objects {
-		if xmlCarries(aws.ToString(o.Key)) {
+		if xmlchar.Valid(aws.ToString(o.Key)) {
 			ids = append(ids, s3types.ObjectIdentifier{Key: o.Key})
 		} else {
 			singles = append(singles, s3types.ObjectIdentifier{Key: o.Key})
@@ -210,20 +210,6 @@ func deleteEach(ctx context.Context, c *s3.Client, name string, ids []s3types.Ob
 		}
 	}
 	return nil
-}
-
-// xmlCarries reports whether key is UTF-8 and every character one XML 1.0 allows (its Char
-// production): the SDK writes U+FFFD in place of any other.
-func xmlCarries(key string) bool {
-	if !utf8.ValidString(key) {
-		return false
-	}
-	for _, r := range key {
-		if !(r == 0x09 || r == 0x0A || r == 0x0D || 0x20 <= r && r <= 0xD7FF || 0xE000 <= r && r <= 0xFFFD || 0x10000 <= r && r <= 0x10FFFF) {
-			return false
-		}
-	}
-	return true
 }
 
 // queueAttributes are the AWS::SQS::Queue properties that are queue attributes.
