@@ -345,12 +345,12 @@ func (p *poller) loop(g *generation, extra bool) {
 	defer func() { p.mu.Lock(); p.active--; p.mu.Unlock() }()
 	ctx := g.ctx
 	backoff := time.Second
+	p.mu.Lock()
+	if p.starting == g { // a poller of the generation switched on polls: Enabling is over
+		p.starting = nil
+	}
+	p.mu.Unlock()
 	for ctx.Err() == nil {
-		p.mu.Lock()
-		if p.starting == g { // polling again: Enabling is over
-			p.starting = nil
-		}
-		p.mu.Unlock()
 		batch, err := p.receive(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
