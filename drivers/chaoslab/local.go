@@ -173,7 +173,12 @@ func (m *Main) local(ctx context.Context, args []string) error {
 		return nil
 	case "down":
 		_, starting := cloud.ReadState(*dir)
-		if err := cloud.Stop(ctx, *dir); err != nil {
+		if err := cloud.Stop(ctx, *dir); errors.Is(err, cloud.ErrNothingToStop) {
+			// A stop is idempotent, as docker compose down and systemctl stop are: a script's
+			// `trap 'chaoslab local down' EXIT` after the cloud ended (or crashed) does not fail.
+			fmt.Fprintf(m.Stderr, "chaoslab local down: %v\n", err)
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("chaoslab local down: %w", err)
 		}
 		if se := (*cloud.StartingError)(nil); errors.As(starting, &se) {

@@ -171,6 +171,11 @@ func RemoteTeardown(ctx context.Context, dir string) error {
 	return err
 }
 
+// ErrNothingToStop is Stop's error when no local cloud runs from the directory and nothing holds
+// it: a stop that finds nothing to stop (`local down` twice, or after a crash) is not a failure.
+// It wraps ReadState's ErrNotRunning, which says whether a stale state file was removed.
+var ErrNothingToStop = errors.New("nothing to stop")
+
 // Stop asks the local cloud running from dir to shut down and waits (bounded by ctx) until its
 // process has exited. If the control API does not answer, the process gets SIGTERM by its pid.
 func Stop(ctx context.Context, dir string) error {
@@ -179,6 +184,9 @@ func Stop(ctx context.Context, dir string) error {
 		return stopStarting(ctx, se)
 	}
 	if err != nil {
+		if held, _ := dirlock.Held(lockPath(dir)); errors.Is(err, ErrNotRunning) && !held {
+			return fmt.Errorf("%w: %w", ErrNothingToStop, err)
+		}
 		return err
 	}
 	if _, err := control(ctx, dir, "/shutdown", struct{}{}); err != nil {

@@ -78,8 +78,8 @@ func TestStaleStateOfAReusedPid(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := Stop(ctx, dir); !errors.Is(err, ErrNotRunning) {
-		t.Fatalf("Stop: %v, want ErrNotRunning", err)
+	if err := Stop(ctx, dir); !errors.Is(err, ErrNotRunning) || !errors.Is(err, ErrNothingToStop) || !strings.Contains(err.Error(), "stale state file") {
+		t.Fatalf("Stop: %v, want ErrNothingToStop and ErrNotRunning, saying the stale state file was removed", err)
 	}
 	if err := syscall.Kill(stranger.Process.Pid, 0); err != nil {
 		t.Fatalf("Stop signalled the process its stale state file named: %v", err)
