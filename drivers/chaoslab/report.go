@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
@@ -202,6 +203,9 @@ func (m *Main) report(ctx context.Context, args []string) error {
 	// The stack's scenario heads the report, said to be the stack's, when the series the run saved
 	// beside its journal does not name the run's own (the journal does not record it).
 	run.StackScenario = cf.names.Scenario()
+	if run.Compiled == nil && len(dashboards) == 0 {
+		return m.reportWithoutQueries(run, opts, journalPath, path, noDashboard(cf.names))
+	}
 	cfg, err := m.awsConfig(ctx)
 	if err != nil {
 		// Without AWS the report can still be drawn from the series the run saved, if it did.
@@ -224,6 +228,53 @@ func (m *Main) report(ctx context.Context, args []string) error {
 		return fmt.Errorf("chaoslab report: the report is written, but some metric data could not be read: %w", err)
 	}
 	return nil
+}
+
+// reportWithoutQueries writes the report of a run with nothing to read from CloudWatch: no
+// -experiment (its probes' queries) and no dashboard (why: noDashboard). The run's own saved series
+// beside its journal, of the run's window, is drawn from; else the report charts the probes'
+// measured values alone. Either way it is said, with what would give the charts: the report was
+// written without a word, and "CloudWatch gave 0 now" said of a read never made.
+func (m *Main) reportWithoutQueries(run report.Run, opts report.Options, journalPath, path, why string) error {
+	saved := report.Base(journalPath) + ".series.json"
+	s, err := report.ReadSeries(saved)
+	start, end, _ := report.Window(run.Journal, time.Now())
+	if err == nil && s.Start.Equal(start) && s.End.Equal(end) {
+		run.Scenario, run.Injected = s.Scenario, s.Injected
+		if err := opts.WriteFile(path, run, s); err != nil {
+			return fmt.Errorf("chaoslab report: %w", err)
+		}
+		fmt.Fprintln(m.Stdout, path)
+		fmt.Fprintf(m.Stderr, "chaoslab report: nothing to read from CloudWatch (no -experiment, and %s): drawn from the run's saved series %s\n", why, saved)
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("chaoslab report: the report is written, but the saved series %s holds metric data that could not be read: %w", saved, err)
+		}
+		return nil
+	}
+	if err := opts.WriteFile(path, run, nil); err != nil {
+		return fmt.Errorf("chaoslab report: %w", err)
+	}
+	fmt.Fprintln(m.Stdout, path)
+	fmt.Fprintf(m.Stderr, "chaoslab report: no metric charts: nothing to read from CloudWatch (no -experiment, and %s), and no saved series of the run at %s; the report charts the probes' measured values. For the charts: -experiment <the run's experiment> (its probes), and the stack's outputs file (-outputs: its dashboard)\n", why, saved)
+	return nil
+}
+
+// noDashboard says why no dashboard is charted: no outputs file, or one without DashboardName.
+func noDashboard(n *stack.Names) string {
+	file := n.File
+	if file == "" {
+		file = stack.DefaultFile
+	}
+	_, err := n.InFile(stack.DashboardName)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("no dashboard: %v", err)
+	case !fileExists(file):
+		dir, _ := os.Getwd()
+		return fmt.Sprintf("no dashboard: no stack outputs file %s in %s (-outputs names one; the local cloud's is %s)", stack.DefaultFile, dir, stack.LocalCloudFile)
+	default:
+		return fmt.Sprintf("no dashboard: %s has no output %s", n.Source(), stack.DashboardName)
+	}
 }
 
 // fileExists reports whether path names a file (not a directory) that exists.

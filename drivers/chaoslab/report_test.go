@@ -401,10 +401,95 @@ func TestReportWithoutAWSNamesTheSavedSeries(t *testing.T) {
 	t.Chdir(dir)
 	journal := writeFile(t, dir, "run.json", `{"executionArn": "arn:aws:states:us-east-1:1:execution:m:e"}`)
 	writeFile(t, dir, "run.series.json", `{"start": "2026-12-05T20:00:00Z", "end": "2026-12-05T20:05:00Z"}`)
+	// The stack's dashboard is there to be read: without anything to read, no AWS is asked for.
+	outputs := writeFile(t, dir, "outputs.json", `{"ChaosLab": {"DashboardName": "ChaosLab-Dashboard"}}`)
 	m, _, errb := newMain()
 	m.AWSConfig = nil
-	err := m.Run(context.Background(), []string{"report", journal})
+	err := m.Run(context.Background(), []string{"report", "-outputs", outputs, journal})
 	if err == nil || !strings.Contains(err.Error(), "no AWS region configured") || !strings.Contains(err.Error(), "chaoslab report -series "+filepath.Join(dir, "run.series.json")) {
 		t.Errorf("report without a region: %v\n%s; want the saved series named", err, errb)
+	}
+}
+
+// GIVEN a journal and neither -experiment nor a stack outputs file (so no dashboard) WHEN `chaoslab
+// report` runs THEN nothing is read from CloudWatch (no AWS needed): the report charts the probes'
+// measured values, the run's own saved series is drawn from when it is there (of the run's
+// window, the file left as it was), and stderr says why there are no metric charts and what
+// would give them. It wrote the report without a word, an empty series beside it, and with a
+// saved series said "CloudWatch gave 0 now" of a read it never made.
+func TestReportWithNothingToReadFromCloudWatch(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	here, _ := os.Getwd()
+	noOutputs := "no dashboard: no stack outputs file outputs.json in " + here
+	bare := writeFile(t, t.TempDir(), "outputs.json", `{"ChaosLab": {"TopicName": "t"}}`)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		saved  bool
+		stderr []string
+	}{
+		{"no outputs file, no saved series", nil, false, []string{
+			"chaoslab report: no metric charts: nothing to read from CloudWatch (no -experiment, and " + noOutputs,
+			"and no saved series of the run at ", "For the charts: -experiment <the run's experiment> (its probes), and the stack's outputs file (-outputs: its dashboard)"}},
+		{"an outputs file without a dashboard", []string{"-outputs", bare}, false, []string{
+			"no dashboard: " + bare + ", stack ChaosLab has no output DashboardName"}},
+		{"the run's saved series", nil, true, []string{
+			"chaoslab report: nothing to read from CloudWatch (no -experiment, and " + noOutputs, "): drawn from the run's saved series /"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			journal := deviatedJournal(t, dir)
+			seriesPath := strings.TrimSuffix(journal, ".json") + ".series.json"
+			var saved []byte
+			if tc.saved {
+				var j experiments.Journal
+				if err := json.Unmarshal(mustRead(t, journal), &j); err != nil {
+					t.Fatal(err)
+				}
+				start, end, _ := report.Window(&j, time.Now())
+				s := &report.Series{Start: start, End: end, Scenario: "resilient", Probes: []report.QuerySet{}, Dashboards: []report.DashboardSeries{},
+					Injected: &report.Injected{Function: "ChaosLab-Etl", From: start, To: end, Count: 41, Exact: true}}
+				if err := s.WriteFile(seriesPath); err != nil {
+					t.Fatal(err)
+				}
+				saved = mustRead(t, seriesPath)
+			}
+			m, out, errb := newMain()
+			m.AWSConfig = nil
+			err := m.Run(context.Background(), append(append([]string{"report"}, tc.args...), journal))
+			if err != nil {
+				t.Fatalf("report: %v\nstderr:\n%s", err, errb)
+			}
+			html := strings.TrimSuffix(journal, ".json") + ".report.html"
+			if strings.TrimSpace(out.String()) != html {
+				t.Errorf("printed %q, want the report's path %s", out, html)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(errb.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errb)
+				}
+			}
+			if strings.Contains(errb.String(), "CloudWatch gave") {
+				t.Errorf("stderr speaks of a CloudWatch read never made:\n%s", errb)
+			}
+			page := string(mustRead(t, html))
+			if tc.saved {
+				if got := mustRead(t, seriesPath); !bytes.Equal(got, saved) {
+					t.Errorf("the saved series was written over:\n%s", got)
+				}
+				if !strings.Contains(page, "41 by ChaosLab-Etl while the fault was on") {
+					t.Errorf("the report is not drawn from the saved series (no count of the faults it saved)")
+				}
+				return
+			}
+			if _, err := os.Stat(seriesPath); !os.IsNotExist(err) {
+				t.Errorf("a series was written with nothing read: %v", err)
+			}
+			if !strings.Contains(page, "No metric series were fetched for this run") {
+				t.Errorf("the report does not say it has no metric series")
+			}
+		})
 	}
 }
