@@ -237,6 +237,10 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 		}
 	})
 
+	t.Run("an object's checksum, kept and answered as S3 does", func(t *testing.T) {
+		testObjectChecksums(ctx, t, s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), outputs["BucketName"])
+	})
+
 	t.Run("S3 requests the emulator would answer as another operation are refused", func(t *testing.T) {
 		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 		bucket := outputs["BucketName"]

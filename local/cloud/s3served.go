@@ -110,6 +110,8 @@ type s3Served struct {
 	// BucketOwnerPreferred); every other bucket is BucketOwnerEnforced, S3's default since April
 	// 2023 (and the pipeline construct's), which refuses ACLs.
 	aclsOn map[string]bool
+	// sums are the objects' checksums (s3checksums.go).
+	sums objectSums
 }
 
 // The canned ACL S3 takes on a bucket whose ACLs are off (BucketOwnerEnforced): it grants what the
@@ -275,6 +277,7 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		w = s.sums.checksums(w, r, bucket, key, q)
 		id, multipart := q["uploadId"]
 		switch {
 		case r.Method == http.MethodPost && q.Has("uploads"):
@@ -294,6 +297,7 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 			if rec.Status()/100 == 2 {
 				s.forget(func(_, object string) bool { return strings.HasPrefix(object, bucket+"/") })
+				s.sums.drop(func(object string) bool { return strings.HasPrefix(object, bucket+"/") })
 				s.mu.Lock()
 				delete(s.aclsOn, bucket)
 				s.mu.Unlock()

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"hash/crc64"
 	"net/http"
 	"strings"
+	"sync/atomic"
 )
 
 // S3's integrity checks on a request's data, made here because the S3 emulator behind does not
@@ -35,11 +37,15 @@ var checksumAlgorithms = map[string]struct {
 }
 
 // digest is one checksum the data must have: want is its base64 value ("" until a trailer gives it).
+// A computed one (S3's own of an object sent without one) has no value to match: it is only kept.
 type digest struct {
-	name  string // the header or trailer that carried it, lower case
-	label string // as S3's message names it: "Content-MD5", "CRC32", ...
-	h     hash.Hash
-	want  string
+	name     string // the header or trailer that carried it, lower case
+	label    string // as S3's message names it: "Content-MD5", "CRC32", ...
+	h        hash.Hash
+	want     string
+	computed bool
+	// sum is the data's checksum, base64, once the whole body has passed every check.
+	sum atomic.Pointer[string]
 }
 
 // digests are a request's checksums; nil when it has none.
@@ -102,13 +108,19 @@ func (ds digests) fromTrailer(name, value string) {
 	}
 }
 
-// check compares each checksum with the data's, once all of it has been written.
+// check compares each checksum with the data's, once all of it has been written; when all match,
+// each digest's sum is set.
 func (ds digests) check() *authError {
-	for _, d := range ds {
+	sums := make([]string, len(ds))
+	for i, d := range ds {
+		sums[i] = base64.StdEncoding.EncodeToString(d.h.Sum(nil))
+		if d.computed {
+			continue
+		}
 		if d.want == "" {
 			return &authError{kind: failBadTrailer, msg: fmt.Sprintf("the body announced a %s trailer (x-amz-trailer) and did not send it", d.name)}
 		}
-		got := base64.StdEncoding.EncodeToString(d.h.Sum(nil))
+		got := sums[i]
 		if got == d.want {
 			continue
 		}
@@ -118,5 +130,64 @@ func (ds digests) check() *authError {
 		}
 		return &authError{kind: failBadDigest, msg: fmt.Sprintf("The %s you specified did not match the calculated checksum.", d.label)}
 	}
+	for i, d := range ds {
+		d.sum.Store(&sums[i])
+	}
 	return nil
+}
+
+// S3 keeps a checksum with each object (the user guide's "Checking object integrity"): the one its
+// PutObject gave (a header or a trailer), else one of the algorithm x-amz-sdk-checksum-algorithm
+// names, else CRC64NVME, which S3 computes for an object uploaded without one (since 2024-12). The
+// gateway computes it as it checks the body; the S3 interceptors (local/cloud) keep it and answer
+// it to a GetObject or HeadObject that asks (x-amz-checksum-mode: ENABLED). The emulator keeps
+// none.
+
+// keptKey holds a PutObject's kept digest in its request's context.
+type keptKey struct{}
+
+// keep adds to r's context the digest of ds whose checksum S3 keeps of the object r (a PutObject)
+// writes, adding a computed one to ds when r gives none; it returns both.
+func (ds digests) keep(r *http.Request) (*http.Request, digests) {
+	var kept *digest
+	for _, d := range ds {
+		if d.label != "Content-MD5" {
+			kept = d
+			break
+		}
+	}
+	if kept == nil {
+		name := "x-amz-checksum-crc64nvme"
+		if alg := "x-amz-checksum-" + strings.ToLower(r.Header.Get("X-Amz-Sdk-Checksum-Algorithm")); checksumAlgorithms[alg].new != nil {
+			name = alg
+		}
+		kept = &digest{name: name, label: checksumAlgorithms[name].label, h: checksumAlgorithms[name].new(), computed: true}
+		ds = append(ds, kept)
+	}
+	return r.WithContext(context.WithValue(r.Context(), keptKey{}, kept)), ds
+}
+
+// KeptChecksum is the checksum S3 keeps of the object r, a PutObject, writes: its algorithm as S3
+// names it ("CRC32", "CRC64NVME", ...) and its base64 value. ok is false until the body has been
+// read whole and has passed its checks, and for any other request.
+func KeptChecksum(r *http.Request) (algorithm, value string, ok bool) {
+	d, _ := r.Context().Value(keptKey{}).(*digest)
+	if d == nil {
+		return "", "", false
+	}
+	sum := d.sum.Load()
+	if sum == nil {
+		return "", "", false
+	}
+	return d.label, *sum, true
+}
+
+// isObjectPut reports whether r is a PutObject: an object PUT that copies nothing and is no part of
+// a multipart upload (whose object's checksum is the parts', composite).
+func isObjectPut(r *http.Request) bool {
+	if r.Method != http.MethodPut || !isObjectPath(r.URL.Path) || r.Header.Get("X-Amz-Copy-Source") != "" {
+		return false
+	}
+	q := r.URL.Query()
+	return !q.Has("uploadId") && !q.Has("partNumber")
 }

@@ -146,3 +146,9 @@ func (b *ResponseBuffer) SendTo(w http.ResponseWriter) {
 	w.WriteHeader(b.Status())
 	_, _ = w.Write(b.Body.Bytes())
 }
+
+// MendHeader passes a response through w and has mend correct its header once, as its first final
+// status is written (headerMend), for the interceptors of other packages.
+func MendHeader(w http.ResponseWriter, mend func(h http.Header, status int)) http.ResponseWriter {
+	return &headerMend{ResponseWriter: w, mend: mend}
+}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,15 +62,21 @@ func S3Compat(next http.Handler) http.Handler {
 				WriteError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error())
 				return
 			}
-			r = r.Clone(r.Context())
-			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-			r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-			// The checksums were of the body as sent (and checked with its signature).
-			for k := range r.Header {
-				if lk := strings.ToLower(k); lk == "content-md5" || strings.HasPrefix(lk, "x-amz-checksum-") || lk == "x-amz-sdk-checksum-algorithm" {
-					r.Header.Del(k)
-				}
+			r = withBody(r, body)
+		}
+		if r.Method == http.MethodPost && isObjectPath(r.URL.Path) && r.URL.Query().Has("uploadId") {
+			body, err := io.ReadAll(io.LimitReader(r.Body, maxCompleteBody+1))
+			if err == nil && len(body) > maxCompleteBody {
+				err = fmt.Errorf("a CompleteMultipartUpload body over %d bytes", maxCompleteBody)
 			}
+			if err == nil {
+				body, err = completeBody(body)
+			}
+			if err != nil {
+				WriteError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error())
+				return
+			}
+			r = withBody(r, body)
 		}
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isObjectPath(r.URL.Path) {
 			w = &headerMend{ResponseWriter: w, mend: objectAnswer(r.URL.Query())}
@@ -276,6 +283,64 @@ func deleteObjectsBody(b []byte) ([]byte, error) {
 		out.WriteString("</Object>")
 	}
 	out.WriteString("</Delete>")
+	return out.Bytes(), nil
+}
+
+// withBody is r with the body written again by an interceptor: its length set, and the checksums
+// of the body as sent (checked with its signature) dropped.
+func withBody(r *http.Request, body []byte) *http.Request {
+	r = r.Clone(r.Context())
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	for k := range r.Header {
+		if lk := strings.ToLower(k); lk == "content-md5" || strings.HasPrefix(lk, "x-amz-checksum-") || lk == "x-amz-sdk-checksum-algorithm" {
+			r.Header.Del(k)
+		}
+	}
+	return r
+}
+
+// maxCompleteBody bounds a CompleteMultipartUpload body: 10,000 parts, each with its ETag and
+// checksums, fit.
+const maxCompleteBody = 8 << 20
+
+// completeBody writes a CompleteMultipartUpload body again from what encoding/xml reads of it:
+// each part's number and ETag, in the one shape the emulator (fauxqs 1.9.2) reads. It reads the
+// parts with a pattern of <Part><PartNumber/><ETag/></Part> (or the ETag first) and nothing else
+// in them, decoding the five named entities only: the Go SDK's body (the ETag's quotes as &#34;,
+// a part's ChecksumCRC32 beside them, which the SDKs send by default) failed with InvalidPart, or
+// matched no part at all. S3 checks each part's checksum against the part's; the local cloud keeps
+// none of a part's (a composite object checksum is not kept: see local/cloud/s3checksums.go).
+func completeBody(b []byte) ([]byte, error) {
+	var c struct {
+		XMLName xml.Name
+		Parts   []struct {
+			PartNumber int    `xml:"PartNumber"`
+			ETag       string `xml:"ETag"`
+		} `xml:"Part"`
+	}
+	if err := xml.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	if c.XMLName.Local != "CompleteMultipartUpload" {
+		return nil, fmt.Errorf("the root element is <%s>, not <CompleteMultipartUpload>", c.XMLName.Local)
+	}
+	if len(c.Parts) == 0 {
+		return nil, errors.New("no <Part>: a CompleteMultipartUpload names each part uploaded")
+	}
+	var out bytes.Buffer
+	out.WriteString(`<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`)
+	for _, p := range c.Parts {
+		if p.PartNumber < 1 || p.PartNumber > 10000 {
+			return nil, fmt.Errorf("part number %d: must be from 1 to 10000", p.PartNumber)
+		}
+		e := emulatorEscape(p.ETag)
+		if emulatorUnescape(e) != p.ETag {
+			return nil, fmt.Errorf("part %d's ETag %q: the local S3 would read it as %q", p.PartNumber, p.ETag, emulatorUnescape(e))
+		}
+		fmt.Fprintf(&out, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", p.PartNumber, e)
+	}
+	out.WriteString("</CompleteMultipartUpload>")
 	return out.Bytes(), nil
 }
 

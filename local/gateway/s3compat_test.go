@@ -63,6 +63,49 @@ func TestS3CompatRewritesDeleteObjects(t *testing.T) {
 	}
 }
 
+// A CompleteMultipartUpload reaches the emulator written again as its parts' numbers and ETags, the
+// one shape fauxqs reads: the Go SDK writes the ETag's quotes as &#34; and each part's CRC32
+// beside it, and the emulator answered InvalidPart (or read no part).
+func TestS3CompatRewritesCompleteMultipartUpload(t *testing.T) {
+	var got string
+	h := gateway.S3Compat(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+		if r.ContentLength != int64(len(b)) || r.Header.Get("Content-MD5") != "" {
+			t.Errorf("length %d for %d bytes, Content-MD5 %q: want the new body's length and no checksum of the old", r.ContentLength, len(b), r.Header.Get("Content-MD5"))
+		}
+	}))
+	const ns = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`
+	for _, tt := range []struct {
+		name, body, want string
+	}{
+		{name: "the Go SDK's: checksums beside the ETag, its quotes as references",
+			body: `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ChecksumCRC32>NjowIA==</ChecksumCRC32><ETag>&#34;c7d6&#34;</ETag><PartNumber>1</PartNumber></Part>` +
+				`<Part><ETag>&#34;a1&#34;</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>`,
+			want: ns + `<Part><PartNumber>1</PartNumber><ETag>"c7d6"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"a1"</ETag></Part></CompleteMultipartUpload>`},
+		{name: "botocore's", body: `<CompleteMultipartUpload><Part><ETag>"e"</ETag><PartNumber>3</PartNumber></Part></CompleteMultipartUpload>`,
+			want: ns + `<Part><PartNumber>3</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>`},
+		{name: "no part", body: `<CompleteMultipartUpload></CompleteMultipartUpload>`},
+		{name: "another root", body: `<Delete><Part><ETag>"e"</ETag><PartNumber>1</PartNumber></Part></Delete>`},
+		{name: "part 0", body: `<CompleteMultipartUpload><Part><ETag>"e"</ETag><PartNumber>0</PartNumber></Part></CompleteMultipartUpload>`},
+		{name: "not XML", body: `<CompleteMultipartUpload><Part>`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got = ""
+			r := httptest.NewRequest(http.MethodPost, "/bucket/key?uploadId=u1", strings.NewReader(tt.body))
+			r.Header.Set("Content-MD5", "stale")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if tt.want != "" && (w.Code != 200 || got != tt.want) {
+				t.Errorf("%d: the emulator got\n%s\nwant\n%s", w.Code, got, tt.want)
+			}
+			if tt.want == "" && (w.Code != 400 || got != "" || !strings.Contains(w.Body.String(), "MalformedXML")) {
+				t.Errorf("%d %q, the emulator got %q: want 400 MalformedXML and nothing passed on", w.Code, w.Body.String(), got)
+			}
+		})
+	}
+}
+
 // A DeleteObjects without a checksum of its body is refused, as S3 refuses it (the emulator deleted
 // the keys); each of the ways a client sends one passes.
 func TestS3CompatDeleteObjectsNeedsAChecksum(t *testing.T) {
@@ -191,7 +234,11 @@ func TestS3CompatSaysObjectsAreEncrypted(t *testing.T) {
 	} {
 		status = tc.status
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, nil))
+		var body io.Reader
+		if strings.Contains(tc.target, "?uploadId=") { // CompleteMultipartUpload: its parts
+			body = strings.NewReader(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>`)
+		}
+		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.target, body))
 		if got := rec.Header().Get("X-Amz-Server-Side-Encryption"); got != tc.want {
 			t.Errorf("%s %s answered %d: x-amz-server-side-encryption %q, want %q", tc.method, tc.target, tc.status, got, tc.want)
 		}

@@ -363,6 +363,9 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		if ds, aerr = requestDigests(r); aerr != nil {
 			return nil, Credential{}, aerr
 		}
+		if isObjectPut(r) {
+			r, ds = ds.keep(r)
+		}
 	}
 	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
 	encoding := strings.Join(r.Header.Values("Content-Encoding"), ",")

@@ -3,6 +3,8 @@ package clients
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -552,6 +554,20 @@ func boto3Test(ctx context.Context, t *testing.T, st *stack, c awsclients.Client
 			if !strings.Contains(sent.Sent["content-encoding"], "aws-chunked") || sent.Sent["x-amz-trailer"] == "" {
 				t.Errorf("botocore did not send aws-chunked with a trailer: %v", sent.Sent)
 			}
+		}
+	})
+
+	// S3 keeps an object's checksum and answers it to a read that asks; botocore checks the body
+	// against it (the emulator kept none, so botocore checked nothing).
+	t.Run("s3 an object's checksum, kept and checked", func(t *testing.T) {
+		data := "the data " + name + " checks\n"
+		sum := sha256.Sum256([]byte(data))
+		want := base64.StdEncoding.EncodeToString(sum[:])
+		var got struct{ Put, Get, Head, Body, Checked string }
+		run(t, &got, "checksums", bucket, "scratch/"+name+"-checksum", data)
+		if got.Put != want || got.Get != want || got.Head != want || got.Body != data || got.Checked != want {
+			t.Errorf("put/get/head ChecksumSHA256 %q/%q/%q, body %q, botocore checked the body against %q; want %q each, and the data",
+				got.Put, got.Get, got.Head, got.Body, got.Checked, want)
 		}
 	})
 

@@ -128,6 +128,22 @@ def cmd_put_wrong_checksums(bucket, key):
     return codes
 
 
+def cmd_checksums(bucket, key, data):
+    """S3 keeps an object's checksum and answers it to a read that asks: put_object with a SHA-256,
+    then get_object and head_object with ChecksumMode ENABLED. Returns what each answered, the body,
+    and the checksum botocore checked the body against as it read it ("" when it checked none: it
+    wraps the body to check only when the answer carries a checksum it knows; a mismatch raises)."""
+    s3 = client("s3")
+    put = s3.put_object(Bucket=bucket, Key=key, Body=data.encode(), ChecksumAlgorithm="SHA256")
+    get = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    stream = get["Body"]
+    checked = getattr(stream, "_expected", "") if type(stream).__name__ == "StreamingChecksumBody" else ""
+    body = stream.read().decode()
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    return {"Put": put.get("ChecksumSHA256", ""), "Get": get.get("ChecksumSHA256", ""), "Head": head.get("ChecksumSHA256", ""),
+            "Body": body, "Checked": checked}
+
+
 def cmd_get(bucket, key):
     out = client("s3").get_object(Bucket=bucket, Key=key)
     return {"Body": out["Body"].read().decode("utf-8"), "ContentType": out.get("ContentType", "")}
