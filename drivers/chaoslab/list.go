@@ -4,10 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 )
 
 func init() {
@@ -29,7 +29,7 @@ Usage:
 	if fs.NArg() != 0 {
 		return cli.Argsf(fs, "chaoslab list", "chaoslab list: unexpected arguments %q (it takes none: an experiment's file is experiments/<name>.json in the repository)", fs.Args())
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	tw := columns.NewWriter(m.Stdout, 2)
 	fmt.Fprintln(tw, "NAME\tTITLE")
 	for _, n := range experiments.Names() {
 		e, err := experiments.LoadDefinition(n)

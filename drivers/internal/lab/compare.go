@@ -14,8 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
@@ -258,7 +258,7 @@ func PrintComparison(w io.Writer, baseName, candName string, cs []Comparison, ov
 	spread := func(s Spread) string {
 		return fmt.Sprintf("%s / %s / %s (%d of %d)", tenth(s.Min()), tenth(s.Median()), tenth(s.Max()), s.Expected, s.Runs())
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := columns.NewWriter(w, 2)
 	fmt.Fprintf(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tTOLERANCE\tBASELINE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tCANDIDATE MIN / MEDIAN / MAX (EXPECTED VERDICTS)\tMARGIN\tAS WIDE\tNARROWER (p)\n")
 	flips, closer, narrower, crossed := 0, []string{}, []string{}, []string{}
 	for _, c := range cs {

@@ -7,9 +7,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
@@ -158,7 +158,7 @@ func Spreads(rs []Result) []Spread {
 // probe's value over the runs, its tolerance, how close the runs came to its edge (Closest), and how
 // many runs gave the expected verdict.
 func PrintSpreads(w io.Writer, rs []Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := columns.NewWriter(w, 2)
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tPROBE AFTER THE FAULT\tMIN\tMEDIAN\tMAX\tTOLERANCE\tCLOSEST RUN TO IT\tEXPECTED VERDICT")
 	var last [2]string
 	for _, sp := range Spreads(rs) {

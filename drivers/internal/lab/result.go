@@ -6,11 +6,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/tally"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
@@ -215,7 +215,7 @@ func Expectations(rs []Result) []string {
 // trial without probes after the fault (not steady before it) shows those of the check before it,
 // each marked "(before)", since they decided it.
 func PrintTable(w io.Writer, rs []Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := columns.NewWriter(w, 2)
 	fmt.Fprintln(tw, "EXPERIMENT\tSCENARIO\tVERDICT\tPROBE AFTER THE FAULT\tVALUE\tTOLERANCE\t\tDISTANCE TO THE TOLERANCE\tPUBLISHED\tCONVERTED\tERROR Q\tPENDING\tLOST\tDDB WRITES MISSING")
 	for _, r := range rs {
 		counts := fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending+r.NotificationsPending, r.Lost, r.WritesMissing)

@@ -8,9 +8,9 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 )
 
 // ErrDeviated is wrapped by the VerdictError of a run whose hypothesis did not hold: deviated,
@@ -47,7 +47,7 @@ func verdictError(j *experiments.Journal) error {
 // after-rollback rows say whether the value is inside its tolerance but are not pass or FAIL: the
 // verdict judges the phases before and after the fault only.
 func PrintJournal(w io.Writer, j *experiments.Journal) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := columns.NewWriter(w, 2)
 	fmt.Fprintln(tw, "PHASE\tPROBE\tVALUE\tTOLERANCE\tRESULT")
 	row := func(phase string, p experiments.ProbeResult) {
 		v := "no data"

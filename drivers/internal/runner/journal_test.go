@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 )
 
 // The probe table judges the phases before and after the fault; the rows after the rollback say
@@ -245,5 +246,32 @@ func TestJournalWrittenAgainKeepsTheRunnersSwitchOff(t *testing.T) {
 	other := &experiments.Journal{ExecutionArn: "arn:y", Rollbacks: []experiments.ActionResult{machine}}
 	if keepSwitchOffs(path, other) || len(other.Rollbacks) != 1 {
 		t.Errorf("another execution's journal took %s", names(other))
+	}
+}
+
+// A probe named in a script a terminal draws two columns wide (CJK, emoji) keeps the table's
+// columns aligned on the terminal: text/tabwriter counted its runes, and each row after it
+// started its value a column off per such character.
+func TestPrintJournalAlignsWideProbeNames(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: 0, Max: 5, Text: "[0, 5]"}
+	j := &experiments.Journal{Verdict: experiments.VerdictHeld,
+		Before: []experiments.ProbeResult{
+			{Name: "エラー率", Tolerance: tol, Value: v(1), Status: experiments.ProbeOK, Pass: true},
+			{Name: "error-rate", Tolerance: tol, Value: v(2), Status: experiments.ProbeOK, Pass: true},
+			{Name: "🔥-rate", Tolerance: tol, Value: v(3), Status: experiments.ProbeOK, Pass: true}},
+	}
+	var out bytes.Buffer
+	PrintJournal(&out, j)
+	at := map[int]bool{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "before") {
+			continue
+		}
+		i := strings.Index(line, "[0, 5]")
+		at[columns.Width(line[:i])] = true
+	}
+	if len(at) != 1 {
+		t.Errorf("the tolerance starts at terminal columns %v, want one:\n%s", at, out.String())
 	}
 }
