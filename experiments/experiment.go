@@ -148,7 +148,7 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 	}
 	var syntax json.RawMessage
 	if err := json.Unmarshal(data, &syntax); err != nil {
-		reason := describeJSONError(data, err)
+		reason := DescribeJSONError(data, err)
 		if ext := strings.ToLower(path.Ext(name)); ext == ".yaml" || ext == ".yml" {
 			// Chaos Toolkit also reads YAML; this lab reads JSON only.
 			reason += " (a YAML experiment is not read here: convert it to JSON, e.g. yq -o json " + path.Base(name) + " with mikefarah's yq, yq . " + path.Base(name) + " with the Python yq)"
@@ -165,7 +165,7 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 	var e Experiment
 	if err := json.Unmarshal(data, &e); err != nil {
 		// Not reached: checkFile reports what json.Unmarshal refuses.
-		return nil, &Error{Experiment: name, Problems: append(problems, Problem{Reason: describeJSONError(data, err)})}
+		return nil, &Error{Experiment: name, Problems: append(problems, Problem{Reason: DescribeJSONError(data, err)})}
 	}
 	e.Name, e.FS, e.Dir = name, fsys, dir
 	e.keyProblems = problems
@@ -194,8 +194,9 @@ func otherKind(data []byte) string {
 	return ""
 }
 
-// describeJSONError adds the line and column to a JSON syntax error.
-func describeJSONError(data []byte, err error) string {
+// DescribeJSONError adds the line and column to a JSON syntax or type error of data (an experiment
+// file, its query file, an AWS FIS template), and says "empty" of a file with nothing in it.
+func DescribeJSONError(data []byte, err error) string {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return "empty" // not "line 1 column 1: unexpected end of JSON input"
 	}

@@ -103,7 +103,7 @@ func (c *compiler) queries(pr *CompiledProbe, spec, p string) {
 	}
 	var raw any
 	if err := json.Unmarshal(data, &raw); err != nil {
-		c.fail(p, "metric data queries: %s", describeJSONError(data, err))
+		c.fail(p, "metric data queries: %s", DescribeJSONError(data, err))
 		return
 	}
 	c.queryValue(pr, raw, p)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 	"github.com/chaoslab/serverless-chaos-lab/internal/suggest"
 )
@@ -184,6 +185,14 @@ func (t *template) stopAlarms() []stopAlarm {
 func object(data []byte) ([]string, map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil, errors.New("the file is empty") // not EOF
+	}
+	// A syntax error is told where it is (a truncated file said "unexpected EOF", a stray
+	// character no more than its kind).
+	var syntax any
+	if err := json.Unmarshal(data, &syntax); err != nil {
+		if _, ok := err.(*json.SyntaxError); ok {
+			return nil, nil, errors.New(experiments.DescribeJSONError(data, err))
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()

@@ -520,6 +520,16 @@ func TestNotATemplate(t *testing.T) {
 	if _, _, err := fis.Translate([]byte(" \n"), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), ": the file is empty") {
 		t.Errorf("an empty file: err = %v, want ErrNotTemplate saying the file is empty", err)
 	}
+	// A JSON syntax error says where it is (a truncated file said "unexpected EOF" alone).
+	for in, want := range map[string]string{
+		"{\n  \"actions\": {\n": ": line 3 column 1: unexpected end of JSON input",
+		"{\"a\": 1,\n \"b\": }": ": line 2 column 8: invalid character '}' looking for beginning of value",
+		"[":                     ": line 1 column 2: unexpected end of JSON input",
+	} {
+		if _, _, err := fis.Translate([]byte(in), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("%q: err = %v, want ErrNotTemplate ending %q", in, err, want)
+		}
+	}
 	if _, _, err := fis.Translate(read(t, "add-delay.json"), fis.Options{}); err == nil {
 		t.Error("no function name: want an error")
 	}
