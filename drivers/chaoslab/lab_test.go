@@ -134,7 +134,7 @@ func TestLabAndLocalArguments(t *testing.T) {
 		{name: "local env outside the repository", outside: true, args: []string{"local", "env", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		// A stop finds nothing to stop: said, not failed (a script's trap after a crash).
 		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 0,
-			wants: []string{"chaoslab local down: nothing to stop: no local cloud is running from DIR"}},
+			wants: []string{"chaoslab local down: nothing to stop: no local cloud is running from DIR\n"}},
 		{name: "local delete outside the repository", outside: true, args: []string{"local", "delete", "-stack", "S", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local up outside the repository", outside: true, args: []string{"local", "up", "-dir", "DIR"}, code: 2, wants: []string{"no cdk.json"}},
 	}

@@ -251,11 +251,21 @@ func (m *Main) reportWithoutQueries(run report.Run, opts report.Options, journal
 		}
 		return nil
 	}
+	var series string
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		series = "no saved series of the run at " + saved
+	case err != nil:
+		series = fmt.Sprintf("the saved series could not be read (%v)", err)
+	default:
+		series = fmt.Sprintf("the series saved at %s is of another window (%s to %s; the run's is %s to %s: another run's, or this one's before it ended; -series %s draws from it all the same)",
+			saved, s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339), start.Format(time.RFC3339), end.Format(time.RFC3339), saved)
+	}
 	if err := opts.WriteFile(path, run, nil); err != nil {
 		return fmt.Errorf("chaoslab report: %w", err)
 	}
 	fmt.Fprintln(m.Stdout, path)
-	fmt.Fprintf(m.Stderr, "chaoslab report: no metric charts: nothing to read from CloudWatch (no -experiment, and %s), and no saved series of the run at %s; the report charts the probes' measured values. For the charts: -experiment <the run's experiment> (its probes), and the stack's outputs file (-outputs: its dashboard)\n", why, saved)
+	fmt.Fprintf(m.Stderr, "chaoslab report: no metric charts: nothing to read from CloudWatch (no -experiment, and %s), and %s; the report charts the probes' measured values. For the charts: -experiment <the run's experiment> (its probes), and the stack's outputs file (-outputs: its dashboard)\n", why, series)
 	return nil
 }
 

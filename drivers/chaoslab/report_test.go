@@ -424,19 +424,23 @@ func TestReportWithNothingToReadFromCloudWatch(t *testing.T) {
 	here, _ := os.Getwd()
 	noOutputs := "no dashboard: no stack outputs file outputs.json in " + here
 	bare := writeFile(t, t.TempDir(), "outputs.json", `{"ChaosLab": {"TopicName": "t"}}`)
+	dirMark := os.TempDir() // the saved series named by its path
 	for _, tc := range []struct {
 		name   string
 		args   []string
 		saved  bool
+		other  bool // the saved series is of another window
 		stderr []string
 	}{
-		{"no outputs file, no saved series", nil, false, []string{
+		{"no outputs file, no saved series", nil, false, false, []string{
 			"chaoslab report: no metric charts: nothing to read from CloudWatch (no -experiment, and " + noOutputs,
 			"and no saved series of the run at ", "For the charts: -experiment <the run's experiment> (its probes), and the stack's outputs file (-outputs: its dashboard)"}},
-		{"an outputs file without a dashboard", []string{"-outputs", bare}, false, []string{
+		{"an outputs file without a dashboard", []string{"-outputs", bare}, false, false, []string{
 			"no dashboard: " + bare + ", stack ChaosLab has no output DashboardName"}},
-		{"the run's saved series", nil, true, []string{
-			"chaoslab report: nothing to read from CloudWatch (no -experiment, and " + noOutputs, "): drawn from the run's saved series /"}},
+		{"another run's saved series", nil, true, true, []string{
+			"is of another window (", "-series " + dirMark}},
+		{"the run's saved series", nil, true, false, []string{
+			"chaoslab report: nothing to read from CloudWatch (no -experiment, and " + noOutputs, "): drawn from the run's saved series " + dirMark}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -449,6 +453,9 @@ func TestReportWithNothingToReadFromCloudWatch(t *testing.T) {
 					t.Fatal(err)
 				}
 				start, end, _ := report.Window(&j, time.Now())
+				if tc.other {
+					start, end = start.Add(-time.Hour), end.Add(-time.Hour)
+				}
 				s := &report.Series{Start: start, End: end, Scenario: "resilient", Probes: []report.QuerySet{}, Dashboards: []report.DashboardSeries{},
 					Injected: &report.Injected{Function: "ChaosLab-Etl", From: start, To: end, Count: 41, Exact: true}}
 				if err := s.WriteFile(seriesPath); err != nil {
@@ -479,12 +486,17 @@ func TestReportWithNothingToReadFromCloudWatch(t *testing.T) {
 				if got := mustRead(t, seriesPath); !bytes.Equal(got, saved) {
 					t.Errorf("the saved series was written over:\n%s", got)
 				}
+			}
+			if tc.saved && !tc.other {
+				if got := mustRead(t, seriesPath); !bytes.Equal(got, saved) {
+					t.Errorf("the saved series was written over:\n%s", got)
+				}
 				if !strings.Contains(page, "41 by ChaosLab-Etl while the fault was on") {
 					t.Errorf("the report is not drawn from the saved series (no count of the faults it saved)")
 				}
 				return
 			}
-			if _, err := os.Stat(seriesPath); !os.IsNotExist(err) {
+			if _, err := os.Stat(seriesPath); !tc.saved && !os.IsNotExist(err) {
 				t.Errorf("a series was written with nothing read: %v", err)
 			}
 			if !strings.Contains(page, "No metric series were fetched for this run") {

@@ -2,8 +2,10 @@
 // text/tabwriter aligns them by their count of runes: a probe named 遅延 takes four columns on a
 // terminal, not two, and one named with a combining accent (e + U+0301) takes one, not two. The
 // rules are text/tabwriter's (a cell is the text before a tab; the text after a line's last tab is
-// no column's; a column runs over the consecutive lines that have a cell in it), with its settings
-// as the CLI uses them: no minimum width, spaces for padding, cells left-aligned.
+// no column's; a column runs over the consecutive lines that have a cell in it) for tabs and
+// newlines, with its settings as the CLI uses them: no minimum width, spaces for padding, cells
+// left-aligned. Its other controls are not read: '\v' and '\f' are text here, and so are the tabs
+// between two 0xff bytes (its escapes); the CLI's tables write none of them.
 package columns
 
 import (

@@ -171,21 +171,26 @@ func RemoteTeardown(ctx context.Context, dir string) error {
 	return err
 }
 
-// ErrNothingToStop is Stop's error when no local cloud runs from the directory and nothing holds
+// ErrNothingToStop is in Stop's error when no local cloud runs from the directory and nothing holds
 // it: a stop that finds nothing to stop (`local down` twice, or after a crash) is not a failure.
-// It wraps ReadState's ErrNotRunning, which says whether a stale state file was removed.
+// That error wraps ErrNotRunning too, and says whether a stale state file was removed.
 var ErrNothingToStop = errors.New("nothing to stop")
 
 // Stop asks the local cloud running from dir to shut down and waits (bounded by ctx) until its
 // process has exited. If the control API does not answer, the process gets SIGTERM by its pid.
 func Stop(ctx context.Context, dir string) error {
+	_, stateErr := os.Stat(statePath(dir))
 	st, err := ReadState(dir)
 	if se := (*StartingError)(nil); errors.As(err, &se) {
 		return stopStarting(ctx, se)
 	}
 	if err != nil {
 		if held, _ := dirlock.Held(lockPath(dir)); errors.Is(err, ErrNotRunning) && !held {
-			return fmt.Errorf("%w: %w", ErrNothingToStop, err)
+			stale := ""
+			if stateErr == nil { // ReadState found it stale, and removed it
+				stale = " (the state file a cloud left there, ended without stopping, is removed)"
+			}
+			return fmt.Errorf("%w: %w from %s%s", ErrNothingToStop, ErrNotRunning, dir, stale)
 		}
 		return err
 	}

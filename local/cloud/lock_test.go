@@ -78,7 +78,7 @@ func TestStaleStateOfAReusedPid(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := Stop(ctx, dir); !errors.Is(err, ErrNotRunning) || !errors.Is(err, ErrNothingToStop) || !strings.Contains(err.Error(), "stale state file") {
+	if err := Stop(ctx, dir); !errors.Is(err, ErrNotRunning) || !errors.Is(err, ErrNothingToStop) || !strings.Contains(err.Error(), "the state file a cloud left there, ended without stopping, is removed") {
 		t.Fatalf("Stop: %v, want ErrNothingToStop and ErrNotRunning, saying the stale state file was removed", err)
 	}
 	if err := syscall.Kill(stranger.Process.Pid, 0); err != nil {

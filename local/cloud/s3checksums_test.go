@@ -75,6 +75,10 @@ func testObjectChecksums(ctx context.Context, t *testing.T, s3c *s3.Client, buck
 	if out := get("scratch/sum-crc32", true, "bytes=0-3"); out.ChecksumCRC32 != nil {
 		t.Errorf("GetObject of a range answered CRC32 %q, want none (it is the whole object's)", aws.ToString(out.ChecksumCRC32))
 	}
+	if out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/sum-crc32"),
+		ChecksumMode: s3types.ChecksumModeEnabled, Range: aws.String("bytes=0-3")}); err != nil || out.ChecksumCRC32 != nil || aws.ToInt64(out.ContentLength) != 4 {
+		t.Errorf("HeadObject of a range: %v, CRC32 %q, %d bytes; want none and 4 bytes", err, aws.ToString(out.ChecksumCRC32), aws.ToInt64(out.ContentLength))
+	}
 
 	const check = "rosUhgp5mIg=" // base64 of 0xae8b14860a799888, CRC-64/NVME of "123456789"
 	if out := put("scratch/sum-default", "123456789", noChecksum); aws.ToString(out.ChecksumCRC64NVME) != check {

@@ -297,7 +297,7 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 			if rec.Status()/100 == 2 {
 				s.forget(func(_, object string) bool { return strings.HasPrefix(object, bucket+"/") })
-				s.sums.drop(func(object string) bool { return strings.HasPrefix(object, bucket+"/") })
+				s.sums.forgetBucket(bucket)
 				s.mu.Lock()
 				delete(s.aclsOn, bucket)
 				s.mu.Unlock()

@@ -64,6 +64,8 @@ func authCode(service string, e *authError, presigned bool) (int, string) {
 			return 400, "InvalidChunkSizeError"
 		case failChunkedEncoding:
 			return 400, "InvalidArgument"
+		case failNotImplemented:
+			return 501, "NotImplemented"
 		}
 		return 403, "SignatureDoesNotMatch"
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
 	"hash"
@@ -34,7 +35,14 @@ var checksumAlgorithms = map[string]struct {
 	"x-amz-checksum-crc64nvme": {"CRC64NVME", func() hash.Hash { return crc64.New(crc64NVME) }},
 	"x-amz-checksum-sha1":      {"SHA1", sha1.New},
 	"x-amz-checksum-sha256":    {"SHA256", sha256.New},
+	"x-amz-checksum-sha512":    {"SHA512", sha512.New},
+	"x-amz-checksum-md5":       {"MD5", md5.New},
 }
+
+// uncomputed are the checksums S3 takes that the local cloud does not compute (the Go SDK's
+// XXHASH algorithms: no XXHASH in Go's standard library): a request that sends one is refused as
+// NotImplemented, never stored unchecked.
+var uncomputed = []string{"x-amz-checksum-xxhash64", "x-amz-checksum-xxhash3", "x-amz-checksum-xxhash128"}
 
 // digest is one checksum the data must have: want is its base64 value ("" until a trailer gives it).
 // A computed one (S3's own of an object sent without one) has no value to match: it is only kept.
@@ -52,15 +60,23 @@ type digest struct {
 type digests []*digest
 
 // requestDigests reads r's checksums: Content-MD5 and x-amz-checksum-* headers, and the checksum an
-// X-Amz-Trailer announces (its value comes at the body's end: fromTrailer).
+// X-Amz-Trailer announces (its value comes at the body's end: fromTrailer). A request may carry one
+// x-amz-checksum-*, as a header or a trailer, as S3 has it; x-amz-sdk-checksum-algorithm names the
+// one it carries ("When you send this header, there must be a corresponding x-amz-checksum-algorithm
+// or x-amz-trailer header sent. Otherwise, Amazon S3 fails the request", the API Reference's
+// PutObject). A CompleteMultipartUpload's x-amz-checksum-* is the whole object's, not its body's:
+// only Content-MD5 is of its body there.
 func requestDigests(r *http.Request) (digests, *authError) {
-	var ds digests
-	if v := r.Header.Get("Content-Md5"); v != "" {
-		if !isDigest(v, md5.Size) {
-			return nil, &authError{kind: failInvalidDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", v}}}
+	for _, name := range uncomputed {
+		if r.Header.Get(name) != "" || strings.Contains(strings.ToLower(r.Header.Get("X-Amz-Trailer")), name) {
+			return nil, &authError{kind: failNotImplemented, msg: name + ": the local cloud does not compute XXHASH checksums; use CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512 or MD5"}
 		}
-		ds = append(ds, &digest{name: "content-md5", label: "Content-MD5", h: md5.New(), want: v})
 	}
+	ds, aerr := md5Digest(r)
+	if aerr != nil || r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
+		return ds, aerr
+	}
+	first := len(ds)
 	for name, alg := range checksumAlgorithms {
 		if v := r.Header.Get(name); v != "" {
 			h := alg.new()
@@ -81,7 +97,25 @@ func requestDigests(r *http.Request) (digests, *authError) {
 		}
 		ds = append(ds, &digest{name: t, label: alg.label, h: alg.new()})
 	}
+	if len(ds)-first > 1 {
+		return nil, &authError{kind: failInvalidChecksum, msg: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."}
+	}
+	if alg := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); alg != "" && len(ds) == first {
+		return nil, &authError{kind: failInvalidChecksum, msg: fmt.Sprintf("x-amz-sdk-checksum-algorithm %s: the request sends no x-amz-checksum-%s header and no x-amz-trailer with it", alg, strings.ToLower(alg))}
+	}
 	return ds, nil
+}
+
+// md5Digest reads r's Content-MD5, if it has one.
+func md5Digest(r *http.Request) (digests, *authError) {
+	v := r.Header.Get("Content-Md5")
+	if v == "" {
+		return nil, nil
+	}
+	if !isDigest(v, md5.Size) {
+		return nil, &authError{kind: failInvalidDigest, msg: "The Content-MD5 you specified was invalid.", fields: [][2]string{{"Content-MD5", v}}}
+	}
+	return digests{{name: "content-md5", label: "Content-MD5", h: md5.New(), want: v}}, nil
 }
 
 // isDigest says whether v is the standard base64 of size bytes, as a checksum header must be: a
@@ -137,8 +171,8 @@ func (ds digests) check() *authError {
 }
 
 // S3 keeps a checksum with each object (the user guide's "Checking object integrity"): the one its
-// PutObject gave (a header or a trailer), else one of the algorithm x-amz-sdk-checksum-algorithm
-// names, else CRC64NVME, which S3 computes for an object uploaded without one (since 2024-12). The
+// PutObject gave (a header or a trailer), else CRC64NVME, which S3 computes for an object uploaded
+// without one (since 2024-12). The
 // gateway computes it as it checks the body; the S3 interceptors (local/cloud) keep it and answer
 // it to a GetObject or HeadObject that asks (x-amz-checksum-mode: ENABLED). The emulator keeps
 // none.
@@ -157,10 +191,7 @@ func (ds digests) keep(r *http.Request) (*http.Request, digests) {
 		}
 	}
 	if kept == nil {
-		name := "x-amz-checksum-crc64nvme"
-		if alg := "x-amz-checksum-" + strings.ToLower(r.Header.Get("X-Amz-Sdk-Checksum-Algorithm")); checksumAlgorithms[alg].new != nil {
-			name = alg
-		}
+		const name = "x-amz-checksum-crc64nvme"
 		kept = &digest{name: name, label: checksumAlgorithms[name].label, h: checksumAlgorithms[name].new(), computed: true}
 		ds = append(ds, kept)
 	}
