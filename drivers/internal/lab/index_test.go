@@ -92,3 +92,30 @@ func indexOf(t *testing.T, dir string, rs []Result) string {
 	}
 	return string(b)
 }
+
+// A trial run again after an attempt that was not steady before says so in the index, with the
+// first attempt's reading and a link to its report when it has one (the index showed the last
+// attempt alone, as if the trial had run once).
+func TestIndexSaysATrialRanAgain(t *testing.T) {
+	dir := t.TempDir()
+	v := func(f float64) *float64 { return &f }
+	first := filepath.Join(dir, "resilient-exp_4-dynamodb_throttling.journal.json")
+	if err := os.WriteFile(strings.TrimSuffix(first, ".journal.json")+".report.html", []byte("<html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs := []Result{{Experiment: "exp_4-dynamodb_throttling", Scenario: "resilient", Verdict: "held",
+		Report: filepath.Join(dir, "resilient-exp_4-dynamodb_throttling-again-1.report.html"),
+		NotSteadyAttempts: []Attempt{
+			{Journal: first, Before: []Probe{{Name: "messages-in-flight", Value: v(95), Tolerance: "[-10, 80]"}}},
+			{Journal: filepath.Join(dir, "gone.journal.json"), Before: []Probe{{Name: "normal-error-rates", Tolerance: "[0, 5]"}}},
+		}}}
+	html := indexOf(t, dir, rs)
+	for _, want := range []string{
+		`run again: attempt 1 was not steady before its fault (messages-in-flight 95.0 outside [-10, 80]), <a href="resilient-exp_4-dynamodb_throttling.report.html">its report</a>`,
+		`run again: attempt 2 was not steady before its fault (normal-error-rates no data outside [0, 5])</div>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index lacks %s:\n%s", want, html)
+		}
+	}
+}

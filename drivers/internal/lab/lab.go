@@ -351,6 +351,17 @@ func writeIndex(path string, rs []Result, c Config) error {
 		if r.Report != "" {
 			row.Report = filepath.Base(r.Report)
 		}
+		// An attempt not steady before was run again: the index says so, and links its report
+		// (it showed the last attempt alone, as if the trial had run once).
+		for _, a := range r.NotSteadyAttempts {
+			e := report.EarlierAttempt{Why: a.Outside()}
+			if a.Journal != "" {
+				if rep := report.Base(a.Journal) + ".report.html"; statOK(rep) {
+					e.Report = filepath.Base(rep)
+				}
+			}
+			row.Earlier = append(row.Earlier, e)
+		}
 		rows = append(rows, row)
 	}
 	var b bytes.Buffer
@@ -358,6 +369,12 @@ func writeIndex(path string, rs []Result, c Config) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// statOK reports whether path names something that exists.
+func statOK(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // writeSummary writes summary.json whole (renamed into place): lab-compare reads it, and a lab stopped

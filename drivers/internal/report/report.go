@@ -25,7 +25,8 @@ import (
 var web embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"pct": func(f float64) string { return fmt.Sprintf("%.3f%%", f) },
+	"pct":  func(f float64) string { return fmt.Sprintf("%.3f%%", f) },
+	"add1": func(i int) int { return i + 1 },
 }).ParseFS(web, "web/*.html"))
 
 func asset(name string) string {
@@ -130,6 +131,15 @@ type IndexRow struct {
 	Error, Detail string
 	// Why is what decided the verdict, under it: the readings out of tolerance ("" for none).
 	Why string
+	// Earlier are the attempts before this one that were not steady before their fault (the lab
+	// runs such a trial again): each is said under the verdict, with a link to its report.
+	Earlier []EarlierAttempt
+}
+
+// EarlierAttempt is an attempt of a trial that did not count: its report (relative to the index
+// file; "" for none) and why it did not.
+type EarlierAttempt struct {
+	Report, Why string
 }
 
 // Index writes the lab's results page: a verdict table with an experiment per row and a

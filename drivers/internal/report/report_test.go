@@ -352,13 +352,17 @@ func TestIndexPutsScenariosSideBySide(t *testing.T) {
 		{Experiment: "exp_1-minor_delay", Scenario: "resilient", Verdict: "held", Report: "resilient/exp_1.report.html"},
 		{Experiment: "exp_2-dynamodb_disruption", Scenario: "flawed", Verdict: "", Error: "local cloud did not start"},
 		{Experiment: "exp_3-output_write_failure", Scenario: "flawed", Verdict: "error", Error: "no journal"},
+		{Experiment: "exp_3-output_write_failure", Scenario: "resilient", Verdict: "held", Report: "r3-again-1.report.html",
+			Earlier: []report.EarlierAttempt{{Report: "r3.report.html", Why: "messages-in-flight 95.0 outside [-10, 80]"}}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	html := b.String()
 	for _, w := range []string{`<th>flawed</th><th>resilient</th>`, `href="flawed/exp_1.report.html" aria-label="exp_1-minor_delay on flawed: deviated (its report)">deviated</a>`,
-		`href="resilient/exp_1.report.html" aria-label="exp_1-minor_delay on resilient: held (its report)">held</a>`, "12 lost", "local cloud did not start", "not run"} {
+		`href="resilient/exp_1.report.html" aria-label="exp_1-minor_delay on resilient: held (its report)">held</a>`, "12 lost", "local cloud did not start", "not run",
+		// A trial run again says so, and links the attempt that did not count.
+		`run again: attempt 1 was not steady before its fault (messages-in-flight 95.0 outside [-10, 80]), <a href="r3.report.html">its report</a>`} {
 		if !strings.Contains(html, w) {
 			t.Errorf("index lacks %q", w)
 		}
