@@ -625,6 +625,14 @@ func TestReportInChromium(t *testing.T) {
 			timeline: document.getElementById("timeline").getBoundingClientRect().right})`); w["page"] > w["view"] || w["timeline"] > w["view"] {
 		t.Errorf("at 420 px: page %v px wide, timeline to %v px, window %v px; want nothing wider than the window", w["page"], w["timeline"], w["view"])
 	}
+	// AND each chart takes a row of its own there (three a row were 120 px wide, their numbers cut),
+	// its canvas as wide as its box
+	p.Wait(t, `[...document.querySelectorAll(".cd-widget")].every(w => w.getBoundingClientRect().width > 300)`, 5*time.Second)
+	if narrow := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll(".cd-widget")].filter(w => {
+			const c = w.querySelector("canvas"); return c && c.getBoundingClientRect().width < w.getBoundingClientRect().width - 40;
+		}).map(w => w.querySelector(".cd-title").textContent)`); len(narrow) > 0 {
+		t.Errorf("at 420 px, charts narrower than their boxes: %v", narrow)
+	}
 	p.Viewport(t, 1400, 1000)
 
 	if os.Getenv("UPDATE_SCREENSHOTS") != "" {

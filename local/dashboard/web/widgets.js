@@ -81,14 +81,20 @@
     root.textContent = "";
     root.classList.add("cd-grid");
     var state = { key: key, widgets: {} };
-    view.widgets.forEach(function (w) {
+    view.widgets.forEach(function (w, i) {
       var box = el("section", "cd-widget cd-type-" + w.type);
       box.dataset.widgetId = w.id;
       box.dataset.type = w.type;
       if (w.view) box.dataset.view = w.view;
       box.dataset.points = "0";
-      box.style.gridColumn = (w.placed ? (w.x + 1) + " / " : "") + "span " + w.width;
-      box.style.gridRow = (w.placed ? (w.y + 1) + " / " : "") + "span " + w.height;
+      // The body's place of the widget, as custom properties widgets.css reads: at a phone's
+      // width it puts each widget on a row of its own, in the body's reading order (top to
+      // bottom, left to right), keeping its height (three 8-column widgets a row were 120 px
+      // wide each there, their numbers and titles cut).
+      box.style.setProperty("--cd-col", (w.placed ? (w.x + 1) + " / " : "") + "span " + w.width);
+      box.style.setProperty("--cd-rows", (w.placed ? (w.y + 1) + " / " : "") + "span " + w.height);
+      box.style.setProperty("--cd-span", "span " + w.height);
+      box.style.setProperty("--cd-order", String(w.placed ? w.y * 24 + w.x : 100000 + i));
       var head = el("header", "cd-head");
       var title = el("h3", "cd-title");
       head.appendChild(title);
