@@ -11,7 +11,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -346,11 +345,6 @@ func TestLivePageInChromium(t *testing.T) {
 	// (and says what the fault does, in words)
 	if !strings.Contains(banner, "Fault on since") || !strings.Contains(banner, param) || !strings.Contains(banner, "sdkerror (throttling) 75%) — sdkerror: throttling errors, 75% of SDK calls") {
 		t.Errorf("fault banner = %q", banner)
-	}
-
-	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
-		png := p.Screenshot(t, filepath.Join("..", "..", "docs", "images", "dashboard.png"))
-		t.Logf("docs/images/dashboard.png: %d bytes", len(png))
 	}
 
 	// WHEN more traffic arrives with documents stuck in flight (JSON sent, nothing converted)

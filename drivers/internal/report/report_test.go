@@ -635,11 +635,6 @@ func TestReportInChromium(t *testing.T) {
 	}
 	p.Viewport(t, 1400, 1000)
 
-	if os.Getenv("UPDATE_SCREENSHOTS") != "" {
-		png := p.Screenshot(t, filepath.Join(root, "docs", "images", "report.png"))
-		t.Logf("docs/images/report.png: %d bytes", len(png))
-	}
-
 	// AND nothing but the file itself was loaded, and no error was logged
 	p.Check(t)
 	t.Logf("report %d KB; %d requests; test %s", fileSize(t, path)/1024, len(p.Requests()), time.Since(begin).Round(time.Millisecond))
