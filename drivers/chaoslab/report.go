@@ -239,7 +239,7 @@ func (m *Main) reportWithoutQueries(run report.Run, opts report.Options, journal
 	saved := report.Base(journalPath) + ".series.json"
 	s, err := report.ReadSeries(saved)
 	start, end, _ := report.Window(run.Journal, time.Now())
-	if err == nil && s.Start.Equal(start) && s.End.Equal(end) {
+	if err == nil && s.Of(run.Journal, time.Now()) {
 		run.Scenario, run.Injected = s.Scenario, s.Injected
 		if err := opts.WriteFile(path, run, s); err != nil {
 			return fmt.Errorf("chaoslab report: %w", err)

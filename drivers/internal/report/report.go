@@ -271,7 +271,7 @@ func (o Options) MakeAt(ctx context.Context, cw CloudWatch, run Run, dashboards 
 	// A series saved before (by the run, or an earlier report) of the same window is the same
 	// run's: another run's journal at that path has another.
 	old, rerr := ReadSeries(seriesPath)
-	sameRun := rerr == nil && s != nil && old.Start.Equal(s.Start) && old.End.Equal(s.End)
+	sameRun := rerr == nil && s != nil && old.Of(run.Journal, time.Now())
 	// The scenario is the run's, known when it ran (the lab's trial, chaoslab run's stack): a
 	// report drawn later takes it from the series saved then, not from a stack that may have been
 	// deployed again with the other scenario since (run.StackScenario, shown as such otherwise).

@@ -77,6 +77,10 @@ var _ MetricData = (*cloudwatch.Client)(nil)
 
 // Window is the span a report charts for a journal: from the run's start to its end (or its
 // last recorded time), with a period of margin on each side, and the period graphs use over it.
+// A run shorter than a minute is charted over the minute that ends with it: the time before it is
+// its steady state's context, where the minute after it was drawn blank when the report was made
+// as the run ended (the lab's 45 s runs: a quarter of each chart), and said so in each single
+// value's "over ... " span.
 func Window(j *experiments.Journal, now time.Time) (start, end time.Time, period int) {
 	first, last := journalSpan(j)
 	if first.IsZero() {
@@ -86,11 +90,23 @@ func Window(j *experiments.Journal, now time.Time) (start, end time.Time, period
 		last = now
 	}
 	if last.Sub(first) < time.Minute {
-		last = first.Add(time.Minute)
+		first = last.Add(-time.Minute)
 	}
 	period = dashboard.GraphPeriod(dashboard.DefaultPeriod, int(last.Sub(first).Seconds()))
 	margin := time.Duration(period) * time.Second
 	return first.Add(-margin), last.Add(margin), period
+}
+
+// Of reports whether s, a saved series, is of the run j: of its window, or of one that covers the
+// whole run (saved when Window drew a short run's minute after it: a report drawn again keeps that
+// series, which may be the run's only copy of its data, rather than taking it for another run's).
+func (s *Series) Of(j *experiments.Journal, now time.Time) bool {
+	start, end, _ := Window(j, now)
+	if s.Start.Equal(start) && s.End.Equal(end) {
+		return true
+	}
+	first, last := journalSpan(j)
+	return !first.IsZero() && !last.IsZero() && !s.Start.After(first) && !s.End.Before(last)
 }
 
 // Fetch gets the run's metric data with GetMetricData over the window of run's journal: each

@@ -98,14 +98,14 @@ func TestSavedSeriesKeptOnlyForItsRun(t *testing.T) {
 	start, end, _ := Window(j, time.Now())
 	dir := t.TempDir()
 	seriesPath := filepath.Join(dir, "j.series.json")
-	saved := func(from time.Time) {
-		s := &Series{Start: from, End: end, Probes: []QuerySet{{Name: "p", Results: []dashboard.Result{{ID: "m1", Timestamps: []time.Time{from}, Values: []float64{7}}}}}}
+	saved := func(from, to time.Time) {
+		s := &Series{Start: from, End: to, Probes: []QuerySet{{Name: "p", Results: []dashboard.Result{{ID: "m1", Timestamps: []time.Time{from}, Values: []float64{7}}}}}}
 		if err := s.WriteFile(seriesPath); err != nil {
 			t.Fatal(err)
 		}
 	}
 	run := Run{Journal: j}
-	saved(start) // this run's, with a point CloudWatch no longer has
+	saved(start, end) // this run's, with a point CloudWatch no longer has
 	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath); !errors.Is(err, ErrSeriesKept) {
 		t.Errorf("this run's saved series: err %v, want it kept", err)
 	}
@@ -122,11 +122,23 @@ func TestSavedSeriesKeptOnlyForItsRun(t *testing.T) {
 	if rest := Incomplete(err); !errors.Is(err, ErrSeriesKept) || rest == nil || !strings.Contains(rest.Error(), "probe p: Throttling: slow down") {
 		t.Errorf("a kept series with a failed query: err %v, incomplete %v; want it kept and the failure said", err, rest)
 	}
-	saved(start.Add(-time.Hour)) // another run's
+	saved(start.Add(-time.Hour), end.Add(-time.Hour)) // another run's, an hour before
 	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, run, nil, filepath.Join(dir, "j.report.html"), seriesPath); err != nil {
 		t.Errorf("another run's saved series: err %v, want it replaced", err)
 	}
 	if s, _ := ReadSeries(seriesPath); s == nil || !s.Start.Equal(start) || s.Points() != 0 {
 		t.Errorf("another run's saved series: %+v, want this run's window", s)
+	}
+
+	// A 45 s run's series saved when its window was the minute after its start (a report made
+	// before 2026-12-06) is still this run's: kept, not taken for another run's and replaced.
+	short := &experiments.Journal{Title: "x", StartedAt: t0.Format(time.RFC3339), EndedAt: t0.Add(45 * time.Second).Format(time.RFC3339)}
+	start, end, _ = Window(short, time.Now())
+	if !end.After(t0.Add(45*time.Second)) || end.After(t0.Add(50*time.Second)) || !start.Before(t0) {
+		t.Errorf("a 45 s run's window %s to %s: want the minute that ends with it, and a period after it", start, end)
+	}
+	saved(t0.Add(-5*time.Second), t0.Add(65*time.Second))
+	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, Run{Journal: short}, nil, filepath.Join(dir, "j.report.html"), seriesPath); !errors.Is(err, ErrSeriesKept) {
+		t.Errorf("a short run's series of its former window: err %v, want it kept", err)
 	}
 }
