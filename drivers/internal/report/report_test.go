@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -710,6 +711,10 @@ func TestReportIsReadable(t *testing.T) {
 		labels := browsertest.Eval[[]string](t, p, `[...document.querySelectorAll('[data-view="probes"] canvas')].map(c => c.getAttribute("role") + " " + c.getAttribute("aria-label"))`)
 		if len(labels) == 0 || !strings.HasPrefix(labels[0], "img messages-in-flight: ") {
 			t.Errorf("%s report: probe charts' canvases %q, want role img named after the probe", name, labels)
+		}
+		// AND each chart's label reads its values, for a reader with no mouse to hover them
+		if len(labels) > 0 && !strings.HasSuffix(labels[0], "(no data in this range)") && !regexp.MustCompile(` -?[0-9.]+ latest(, -?[0-9.]+ to -?[0-9.]+ in the range)?`).MatchString(labels[0]) {
+			t.Errorf("%s report: the first probe chart's label %q does not read its values", name, labels[0])
 		}
 		p.Check(t)
 	}

@@ -383,13 +383,25 @@
   }
 
   // describe names the chart for assistive technology: the canvas is an image of the widget's
-  // metrics.
+  // metrics, so its label says what the chart shows of each, its latest value and its least and
+  // greatest in the range (a value was otherwise read only by hovering the chart with a mouse).
   function describe(s, w, n) {
     var canvas = s.chart.root.querySelector("canvas");
     if (!canvas) return;
-    var names = (w.lines || []).map(function (l) { return l.label; });
+    var names = (w.lines || []).map(function (l) {
+      var lo = null, hi = null, last = null;
+      for (var i = 0; i < l.v.length; i++) {
+        var v = l.v[i];
+        if (v == null || !isFinite(v)) continue;
+        if (lo === null || v < lo) lo = v;
+        if (hi === null || v > hi) hi = v;
+        last = v;
+      }
+      if (!n || last === null) return l.label;
+      return l.label + " " + fmt(last) + " latest" + (lo === hi ? "" : ", " + fmt(lo) + " to " + fmt(hi) + " in the range");
+    });
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join(", ") : "no metric") +
+    canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join("; ") : "no metric") +
       (n ? "" : " (no data in this range)"));
   }
 
