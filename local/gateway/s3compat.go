@@ -51,32 +51,16 @@ func S3Compat(next http.Handler) http.Handler {
 				WriteError(w, r, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*")
 				return
 			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxDeleteBody+1))
-			if err == nil && len(body) > maxDeleteBody {
-				err = fmt.Errorf("a DeleteObjects body over %d bytes", maxDeleteBody)
-			}
-			if err == nil {
-				body, err = deleteObjectsBody(body)
-			}
-			if err != nil {
-				WriteError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error())
+			var ok bool
+			if r, ok = rewriteBody(w, r, "DeleteObjects", maxDeleteBody, deleteObjectsBody); !ok {
 				return
 			}
-			r = withBody(r, body)
 		}
 		if r.Method == http.MethodPost && isObjectPath(r.URL.Path) && r.URL.Query().Has("uploadId") {
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxCompleteBody+1))
-			if err == nil && len(body) > maxCompleteBody {
-				err = fmt.Errorf("a CompleteMultipartUpload body over %d bytes", maxCompleteBody)
-			}
-			if err == nil {
-				body, err = completeBody(body)
-			}
-			if err != nil {
-				WriteError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error())
+			var ok bool
+			if r, ok = rewriteBody(w, r, "CompleteMultipartUpload", maxCompleteBody, completeBody); !ok {
 				return
 			}
-			r = withBody(r, body)
 		}
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isObjectPath(r.URL.Path) {
 			w = &headerMend{ResponseWriter: w, mend: objectAnswer(r.URL.Query())}
@@ -284,6 +268,24 @@ func deleteObjectsBody(b []byte) ([]byte, error) {
 	}
 	out.WriteString("</Delete>")
 	return out.Bytes(), nil
+}
+
+// rewriteBody reads r's XML body (at most limit bytes) and passes r on with the body rewrite makes
+// of it (withBody); a body over the limit, or one rewrite refuses, is answered MalformedXML and ok
+// is false.
+func rewriteBody(w http.ResponseWriter, r *http.Request, op string, limit int, rewrite func([]byte) ([]byte, error)) (_ *http.Request, ok bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	if err == nil && len(body) > limit {
+		err = fmt.Errorf("a %s body over %d bytes", op, limit)
+	}
+	if err == nil {
+		body, err = rewrite(body)
+	}
+	if err != nil {
+		WriteError(w, r, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: "+err.Error())
+		return r, false
+	}
+	return withBody(r, body), true
 }
 
 // withBody is r with the body written again by an interceptor: its length set, and the checksums
