@@ -1,8 +1,10 @@
 package cloud
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,8 +19,8 @@ import (
 // kept here with the object's ETag, and answered only while the object's ETag is still that one:
 // an object written another way since (a multipart upload, whose checksum is the parts'
 // composite, or a DeleteObjects and a write) gets none, never another object's. A copy keeps its
-// source's, as S3 does, unless it asks for another algorithm (x-amz-checksum-algorithm), which
-// is not computed here: that copy gets none.
+// source's, as S3 does, and names it in its answer's CopyObjectResult, unless it asks for another
+// algorithm (x-amz-checksum-algorithm), which is not computed here: that copy gets none.
 
 // objectSum is one object's checksum: its algorithm as S3 names it, its base64 value, and the
 // ETag of the object it is of.
@@ -91,13 +93,16 @@ func sumHeaders(h http.Header, s objectSum) {
 // checksums wraps w for the request r (bucket, key; q its subresources) so that the
 // object's checksum is kept from a PutObject's or CopyObject's answer, answered to a GetObject or
 // HeadObject that asks for it, and forgotten with a DeleteObject. Other requests get w as it is.
-func (o *objectSums) checksums(w http.ResponseWriter, r *http.Request, bucket, key string, q url.Values) http.ResponseWriter {
+// finish is called once the request has been served: a CopyObject's answer is held until then, to
+// name the copy's checksum in its CopyObjectResult, as S3's does.
+func (o *objectSums) checksums(w http.ResponseWriter, r *http.Request, bucket, key string, q url.Values) (_ http.ResponseWriter, finish func()) {
 	object := bucket + "/" + key
+	none := func() {}
 	switch {
 	case key == "":
-		return w
+		return w, none
 	case r.Method == http.MethodPut && len(q) > 0, r.Method == http.MethodDelete && q.Has("uploadId"):
-		return w // an UploadPart, an AbortMultipartUpload: not the object's
+		return w, none // an UploadPart, an AbortMultipartUpload: not the object's
 	case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") == "":
 		return gateway.MendHeader(w, func(h http.Header, code int) {
 			alg, value, ok := gateway.KeptChecksum(r)
@@ -107,25 +112,27 @@ func (o *objectSums) checksums(w http.ResponseWriter, r *http.Request, bucket, k
 			s := objectSum{algorithm: alg, value: value, etag: h.Get("ETag")}
 			o.set(object, s)
 			sumHeaders(h, s)
-		})
+		}), none
 	case r.Method == http.MethodPut:
-		return gateway.MendHeader(w, func(h http.Header, code int) {
-			if code/100 != 2 {
-				return
+		held := gateway.NewResponseBuffer()
+		return held, func() {
+			if held.Status()/100 == 2 {
+				src, have := o.get(copySource(r.Header.Get("X-Amz-Copy-Source")))
+				if want := r.Header.Get("X-Amz-Checksum-Algorithm"); !have || want != "" && !strings.EqualFold(want, src.algorithm) {
+					o.forget(object)
+				} else {
+					o.set(object, src) // the same data: the same ETag (an MD5 of it) and checksum
+					copyResultSum(&held.Body, src)
+				}
 			}
-			src, have := o.get(copySource(r.Header.Get("X-Amz-Copy-Source")))
-			if want := r.Header.Get("X-Amz-Checksum-Algorithm"); !have || want != "" && !strings.EqualFold(want, src.algorithm) {
-				o.forget(object)
-				return
-			}
-			o.set(object, src) // the same data: the same ETag (an MD5 of it) and checksum
-		})
+			held.SendTo(w)
+		}
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED"):
 		// A range's answer is not the full object's data: S3 gives no checksum with it. The
 		// emulator answers a ranged GET 206, but a ranged HEAD 200: the gateway makes it 206
 		// after this answer (S3Compat), so a HEAD with a Range gets none here.
 		if r.Method == http.MethodHead && r.Header.Get("Range") != "" {
-			return w
+			return w, none
 		}
 		return gateway.MendHeader(w, func(h http.Header, code int) {
 			if code != http.StatusOK {
@@ -134,15 +141,29 @@ func (o *objectSums) checksums(w http.ResponseWriter, r *http.Request, bucket, k
 			if s, ok := o.answer(object, h.Get("ETag")); ok {
 				sumHeaders(h, s)
 			}
-		})
+		}), none
 	case r.Method == http.MethodDelete:
 		return gateway.MendHeader(w, func(h http.Header, code int) {
 			if code/100 == 2 {
 				o.forget(object)
 			}
-		})
+		}), none
 	}
-	return w
+	return w, none
+}
+
+// copyResultSum names s in a CopyObjectResult (<ChecksumCRC32>, <ChecksumType>), as S3's copy
+// answer does; a body that is none is left as it is.
+func copyResultSum(body *bytes.Buffer, s objectSum) {
+	b := body.Bytes()
+	end := bytes.LastIndex(b, []byte("</CopyObjectResult>"))
+	if end < 0 {
+		return
+	}
+	out := append(slices.Clip(b[:end]), "<Checksum"+s.algorithm+">"+s.value+"</Checksum"+s.algorithm+"><ChecksumType>FULL_OBJECT</ChecksumType>"...)
+	out = append(out, b[end:]...)
+	body.Reset()
+	body.Write(out)
 }
 
 // copySource is "bucket/key" of a CopyObject's x-amz-copy-source (URL-encoded, with or without a

@@ -88,9 +88,11 @@ func testObjectChecksums(ctx context.Context, t *testing.T, s3c *s3.Client, buck
 		t.Errorf("GetObject of an object sent without a checksum: CRC64NVME %q, CRC32 %q; want %q alone", aws.ToString(out.ChecksumCRC64NVME), aws.ToString(out.ChecksumCRC32), check)
 	}
 
-	if _, err := s3c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/sum-copy"),
+	if out, err := s3c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/sum-copy"),
 		CopySource: aws.String(bucket + "/scratch/sum-crc32")}); err != nil {
 		t.Fatalf("CopyObject: %v", err)
+	} else if r := out.CopyObjectResult; r == nil || aws.ToString(r.ChecksumCRC32) != crc || r.ChecksumType != s3types.ChecksumTypeFullObject || aws.ToString(r.ETag) == "" {
+		t.Errorf("CopyObject's result %+v, want its ETag and the source's CRC32 %q (FULL_OBJECT)", r, crc)
 	}
 	if out := head("scratch/sum-copy"); aws.ToString(out.ChecksumCRC32) != crc {
 		t.Errorf("HeadObject of a copy: CRC32 %q, want its source's %q", aws.ToString(out.ChecksumCRC32), crc)

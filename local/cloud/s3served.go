@@ -277,7 +277,8 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		w = s.sums.checksums(w, r, bucket, key, q)
+		w, finish := s.sums.checksums(w, r, bucket, key, q)
+		defer finish()
 		id, multipart := q["uploadId"]
 		switch {
 		case r.Method == http.MethodPost && q.Has("uploads"):
