@@ -52,17 +52,15 @@ func (o *objectSums) get(object string) (objectSum, bool) {
 }
 
 // answer is object's checksum if it is of the object whose ETag is etag. One of another ETag is
-// of an object written over since (a multipart upload, or a DeleteObjects and a write): it is
-// forgotten.
+// of another object at that key: one written over since (a multipart upload, or a DeleteObjects
+// and a write), or one written while this read was answered (the kept one is then the newer's):
+// not answered, and not forgotten either.
 func (o *objectSums) answer(object, etag string) (objectSum, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s, ok := o.sums[object]
-	if ok && (s.etag == "" || s.etag != etag) {
-		delete(o.sums, object)
+	s, ok := o.get(object)
+	if !ok || s.etag == "" || s.etag != etag {
 		return objectSum{}, false
 	}
-	return s, ok
+	return s, true
 }
 
 // forget forgets object's checksum.

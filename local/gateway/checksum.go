@@ -67,14 +67,15 @@ type digests []*digest
 // PutObject). A CompleteMultipartUpload's x-amz-checksum-* is the whole object's, not its body's:
 // only Content-MD5 is of its body there.
 func requestDigests(r *http.Request) (digests, *authError) {
-	for _, name := range uncomputed {
-		if r.Header.Get(name) != "" || strings.Contains(strings.ToLower(r.Header.Get("X-Amz-Trailer")), name) {
-			return nil, &authError{kind: failNotImplemented, msg: name + ": the local cloud does not compute XXHASH checksums; use CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512 or MD5"}
-		}
-	}
 	ds, aerr := md5Digest(r)
 	if aerr != nil || r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
 		return ds, aerr
+	}
+	trailers := trailerNames(r.Header)
+	for _, name := range uncomputed {
+		if r.Header.Get(name) != "" || strings.Contains(trailers, name) {
+			return nil, &authError{kind: failNotImplemented, msg: name + ": the local cloud does not compute XXHASH checksums; use CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512 or MD5"}
+		}
 	}
 	first := len(ds)
 	for name, alg := range checksumAlgorithms {
@@ -86,24 +87,39 @@ func requestDigests(r *http.Request) (digests, *authError) {
 			ds = append(ds, &digest{name: name, label: alg.label, h: h, want: v})
 		}
 	}
-	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
-		t = strings.ToLower(strings.TrimSpace(t))
+	for _, t := range strings.Split(trailers, ",") {
+		t = strings.TrimSpace(t)
 		if t == "" {
 			continue
 		}
 		alg, ok := checksumAlgorithms[t]
 		if !ok {
-			return nil, &authError{kind: failBadTrailer, msg: fmt.Sprintf("x-amz-trailer %q: not a checksum S3 knows (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256)", t)}
+			return nil, &authError{kind: failBadTrailer, msg: fmt.Sprintf("x-amz-trailer %q: not a checksum S3 knows (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256, -sha512, -md5)", t)}
 		}
 		ds = append(ds, &digest{name: t, label: alg.label, h: alg.new()})
 	}
 	if len(ds)-first > 1 {
 		return nil, &authError{kind: failInvalidChecksum, msg: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."}
 	}
-	if alg := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); alg != "" && len(ds) == first {
-		return nil, &authError{kind: failInvalidChecksum, msg: fmt.Sprintf("x-amz-sdk-checksum-algorithm %s: the request sends no x-amz-checksum-%s header and no x-amz-trailer with it", alg, strings.ToLower(alg))}
+	if alg := r.Header.Get("X-Amz-Sdk-Checksum-Algorithm"); alg != "" {
+		want := "x-amz-checksum-" + strings.ToLower(alg)
+		switch {
+		case len(ds) == first:
+			return nil, &authError{kind: failInvalidChecksum, msg: fmt.Sprintf("x-amz-sdk-checksum-algorithm %s: the request sends no %s header and no x-amz-trailer with it", alg, want)}
+		case ds[first].name != want:
+			// "If the individual checksum value you provide through x-amz-checksum-algorithm
+			// doesn't match the checksum algorithm you set through x-amz-sdk-checksum-algorithm,
+			// Amazon S3 fails the request with a BadDigest error" (PutObject).
+			return nil, &authError{kind: failBadDigest, msg: fmt.Sprintf("x-amz-sdk-checksum-algorithm %s, and the request sends %s", alg, ds[first].name)}
+		}
 	}
 	return ds, nil
+}
+
+// trailerNames are the trailers a request announces (every X-Amz-Trailer line), lower case,
+// comma-separated.
+func trailerNames(h http.Header) string {
+	return strings.ToLower(strings.Join(h.Values("X-Amz-Trailer"), ","))
 }
 
 // md5Digest reads r's Content-MD5, if it has one.

@@ -217,8 +217,8 @@ func hasIntegrityChecksum(h http.Header) bool {
 			return true
 		}
 	}
-	for _, t := range strings.Split(h.Get("X-Amz-Trailer"), ",") {
-		if _, ok := checksumAlgorithms[strings.ToLower(strings.TrimSpace(t))]; ok {
+	for _, t := range strings.Split(trailerNames(h), ",") {
+		if _, ok := checksumAlgorithms[strings.TrimSpace(t)]; ok {
 			return true
 		}
 	}

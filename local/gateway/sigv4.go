@@ -370,7 +370,8 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		}
 		// A body whose only digest is the one S3 keeps has nothing that can fail: it streams on
 		// as it comes (below), not read whole before the handler sees it.
-		keptOnly = len(ds) == 1 && ds[0].computed
+		// (An empty body is not streamed at all: the proxy sends none, so the check is made here.)
+		keptOnly = len(ds) == 1 && ds[0].computed && r.ContentLength != 0
 	}
 	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
 	encoding := strings.Join(r.Header.Values("Content-Encoding"), ",")

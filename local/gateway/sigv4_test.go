@@ -603,6 +603,8 @@ func TestSigV4Refusals(t *testing.T) {
 			{"an algorithm named, no checksum sent", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Sdk-Checksum-Algorithm": "CRC32"}, "InvalidRequest"},
 			{"an algorithm named and sent", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Sdk-Checksum-Algorithm": "CRC32",
 				"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, ""},
+			{"an algorithm named, another sent", "UNSIGNED-PAYLOAD", "hello", map[string]string{"X-Amz-Sdk-Checksum-Algorithm": "SHA256",
+				"X-Amz-Checksum-Crc32": crc32Base64([]byte("hello"))}, "BadDigest"},
 		} {
 			req, _ := http.NewRequest("PUT", endpoint+"/b/sum", strings.NewReader(tc.body))
 			req.Header.Set("X-Amz-Content-Sha256", tc.mode)

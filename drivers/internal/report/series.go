@@ -105,8 +105,12 @@ func (s *Series) Of(j *experiments.Journal, now time.Time) bool {
 	if s.Start.Equal(start) && s.End.Equal(end) {
 		return true
 	}
+	// Only a run that has ended has a span to cover (one with a start alone spans an instant).
+	if j == nil || parseTime(j.EndedAt).IsZero() {
+		return false
+	}
 	first, last := journalSpan(j)
-	return !first.IsZero() && !last.IsZero() && !s.Start.After(first) && !s.End.Before(last)
+	return !first.IsZero() && !s.Start.After(first) && !s.End.Before(last)
 }
 
 // Fetch gets the run's metric data with GetMetricData over the window of run's journal: each

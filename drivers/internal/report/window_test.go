@@ -141,4 +141,9 @@ func TestSavedSeriesKeptOnlyForItsRun(t *testing.T) {
 	if _, err := (Options{}).MakeAt(context.Background(), noCloud{}, Run{Journal: short}, nil, filepath.Join(dir, "j.report.html"), seriesPath); !errors.Is(err, ErrSeriesKept) {
 		t.Errorf("a short run's series of its former window: err %v, want it kept", err)
 	}
+	// A run with a start alone spans an instant: a series that covers it is not known to be its.
+	started := &experiments.Journal{Title: "x", StartedAt: t0.Format(time.RFC3339)}
+	if (&Series{Start: t0.Add(-2 * time.Hour), End: t0.Add(time.Second)}).Of(started, t0.Add(time.Minute)) {
+		t.Error("a series of two hours before a run that has not ended taken for the run's")
+	}
 }

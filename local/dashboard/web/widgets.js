@@ -88,9 +88,10 @@
       if (w.view) box.dataset.view = w.view;
       box.dataset.points = "0";
       // The body's place of the widget, as custom properties widgets.css reads: at a phone's
-      // width it puts each widget on a row of its own, in the body's reading order (top to
-      // bottom, left to right), keeping its height (three 8-column widgets a row were 120 px
-      // wide each there, their numbers and titles cut).
+      // width it puts each widget on a row of its own, shown in the body's reading order (top to
+      // bottom, left to right; the widgets the body does not place after those it does), keeping
+      // its height (three 8-column widgets a row were 120 px wide each there, their numbers and
+      // titles cut). Only the order on screen: a screen reader reads them in the body's order.
       box.style.setProperty("--cd-col", (w.placed ? (w.x + 1) + " / " : "") + "span " + w.width);
       box.style.setProperty("--cd-rows", (w.placed ? (w.y + 1) + " / " : "") + "span " + w.height);
       box.style.setProperty("--cd-span", "span " + w.height);
@@ -388,7 +389,8 @@
   function describe(s, w, n) {
     var canvas = s.chart.root.querySelector("canvas");
     if (!canvas) return;
-    var names = (w.lines || []).map(function (l) {
+    var lines = w.lines || [];
+    var names = lines.slice(0, 8).map(function (l) {
       var lo = null, hi = null, last = null;
       for (var i = 0; i < l.v.length; i++) {
         var v = l.v[i];
@@ -401,6 +403,8 @@
       return l.label + " " + fmt(last) + " latest" + (lo === hi ? "" : ", " + fmt(lo) + " to " + fmt(hi) + " in the range");
     });
     canvas.setAttribute("role", "img");
+    // A SEARCH expression's dozens of lines: the first eight are read, the rest counted.
+    if (lines.length > 8) names.push("and " + (lines.length - 8) + " more lines");
     canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join("; ") : "no metric") +
       (n ? "" : " (no data in this range)"));
   }
