@@ -271,15 +271,11 @@ func (m *Main) reportWithoutQueries(run report.Run, opts report.Options, journal
 
 // noDashboard says why no dashboard is charted: no outputs file, or one without DashboardName.
 func noDashboard(n *stack.Names) string {
-	file := n.File
-	if file == "" {
-		file = stack.DefaultFile
-	}
 	_, err := n.InFile(stack.DashboardName)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("no dashboard: %v", err)
-	case !fileExists(file):
+	case !fileExists(n.Path()):
 		dir, _ := os.Getwd()
 		return fmt.Sprintf("no dashboard: no stack outputs file %s in %s (-outputs names one; the local cloud's is %s)", stack.DefaultFile, dir, stack.LocalCloudFile)
 	default:

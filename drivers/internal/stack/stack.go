@@ -337,13 +337,18 @@ func (n *Names) Scenario() string {
 	return s
 }
 
+// Path is the outputs file the names are read from: -outputs, else DefaultFile.
+func (n *Names) Path() string {
+	if n.File == "" {
+		return DefaultFile
+	}
+	return n.File
+}
+
 // Source names the outputs file and, once it has been read, the stack picked in it: where a value
 // not given as a flag comes from, for messages.
 func (n *Names) Source() string {
-	src := n.File
-	if src == "" {
-		src = DefaultFile
-	}
+	src := n.Path()
 	if n.loaded != nil && n.loaded.Stack != "" {
 		return src + ", stack " + n.loaded.Stack
 	}
@@ -422,10 +427,7 @@ func (n *Names) outputs() (*Outputs, error) {
 	if n.loaded != nil {
 		return n.loaded, nil
 	}
-	path := n.File
-	if path == "" {
-		path = DefaultFile
-	}
+	path := n.Path()
 	o, err := LoadStack(path, n.Stack)
 	if errors.Is(err, os.ErrNotExist) && n.Stack != "" && !n.fileSet {
 		// Not the missing file the callers may pass over (every name given as a flag): -stack names
