@@ -99,15 +99,12 @@ func indexOf(t *testing.T, dir string, rs []Result) string {
 func TestIndexSaysATrialRanAgain(t *testing.T) {
 	dir := t.TempDir()
 	v := func(f float64) *float64 { return &f }
-	first := filepath.Join(dir, "resilient-exp_4-dynamodb_throttling.journal.json")
-	if err := os.WriteFile(strings.TrimSuffix(first, ".journal.json")+".report.html", []byte("<html>"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	first := filepath.Join(dir, "resilient-exp_4-dynamodb_throttling")
 	rs := []Result{{Experiment: "exp_4-dynamodb_throttling", Scenario: "resilient", Verdict: "held",
 		Report: filepath.Join(dir, "resilient-exp_4-dynamodb_throttling-again-1.report.html"),
 		NotSteadyAttempts: []Attempt{
-			{Journal: first, Before: []Probe{{Name: "messages-in-flight", Value: v(95), Tolerance: "[-10, 80]"}}},
-			{Journal: filepath.Join(dir, "gone.journal.json"), Before: []Probe{{Name: "normal-error-rates", Tolerance: "[0, 5]"}}},
+			{Journal: first + ".journal.json", Report: first + ".report.html", Before: []Probe{{Name: "messages-in-flight", Value: v(95), Tolerance: "[-10, 80]"}}},
+			{Journal: filepath.Join(dir, "no-report.journal.json"), Before: []Probe{{Name: "normal-error-rates", Tolerance: "[0, 5]"}}},
 		}}}
 	html := indexOf(t, dir, rs)
 	for _, want := range []string{

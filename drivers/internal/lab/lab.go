@@ -355,10 +355,8 @@ func writeIndex(path string, rs []Result, c Config) error {
 		// (it showed the last attempt alone, as if the trial had run once).
 		for _, a := range r.NotSteadyAttempts {
 			e := report.EarlierAttempt{Why: a.Outside()}
-			if a.Journal != "" {
-				if rep := report.Base(a.Journal) + ".report.html"; statOK(rep) {
-					e.Report = filepath.Base(rep)
-				}
+			if a.Report != "" {
+				e.Report = filepath.Base(a.Report)
 			}
 			row.Earlier = append(row.Earlier, e)
 		}
@@ -369,12 +367,6 @@ func writeIndex(path string, rs []Result, c Config) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, b.Bytes(), 0o644)
-}
-
-// statOK reports whether path names something that exists.
-func statOK(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // writeSummary writes summary.json whole (renamed into place): lab-compare reads it, and a lab stopped

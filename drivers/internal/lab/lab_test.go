@@ -264,7 +264,7 @@ func TestScheduleReleaseGivesTheSlotBackEarly(t *testing.T) {
 // the earlier attempts; any other verdict stands at once.
 func TestNotSteadyTrialsRunAgain(t *testing.T) {
 	v := 26.7
-	notSteady := Result{Verdict: "not-steady-before", Journal: "j0", Before: []Probe{
+	notSteady := Result{Verdict: "not-steady-before", Journal: "j0", Report: "r0", Before: []Probe{
 		{Name: "messages-in-flight", Value: &v, Tolerance: "[-10, 20]", Pass: false}, {Name: "zero-sns-errors", Tolerance: "0", Pass: true}}}
 	for _, tt := range []struct {
 		name     string
@@ -292,7 +292,7 @@ func TestNotSteadyTrialsRunAgain(t *testing.T) {
 			if calls != tt.calls || res.Verdict != tt.final || len(res.NotSteadyAttempts) != tt.calls-1 {
 				t.Fatalf("%d attempts, verdict %s, %d earlier attempts kept; want %d, %s, %d", calls, res.Verdict, len(res.NotSteadyAttempts), tt.calls, tt.final, tt.calls-1)
 			}
-			if tt.calls > 1 && (res.NotSteadyAttempts[0].Journal != "j0" ||
+			if tt.calls > 1 && (res.NotSteadyAttempts[0].Journal != "j0" || res.NotSteadyAttempts[0].Report != "r0" ||
 				!strings.Contains(out.String(), "not steady before the fault (messages-in-flight 26.7 outside [-10, 20]): the experiment did not run; once more on a fresh stack")) {
 				t.Errorf("earlier attempt %+v, progress %q", res.NotSteadyAttempts[0], out.String())
 			}

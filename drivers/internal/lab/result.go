@@ -14,10 +14,11 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
 )
 
-// Attempt is an attempt of a trial that was not steady before its fault: its journal, and the
-// probes that decided it.
+// Attempt is an attempt of a trial that was not steady before its fault: its journal and report
+// ("" when it has none), and the probes that decided it.
 type Attempt struct {
 	Journal string  `json:"journal,omitempty"`
+	Report  string  `json:"report,omitempty"`
 	Before  []Probe `json:"probes_before_fault"`
 }
 

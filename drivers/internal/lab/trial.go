@@ -112,7 +112,7 @@ func attempts(progress io.Writer, retries int, attempt func(n int, retryable boo
 			res.NotSteadyAttempts = earlier
 			return res
 		}
-		a := Attempt{Journal: res.Journal, Before: res.Before}
+		a := Attempt{Journal: res.Journal, Report: res.Report, Before: res.Before}
 		earlier = append(earlier, a)
 		fmt.Fprintf(progress, "    not steady before the fault (%s): the experiment did not run; once more on a fresh stack\n", a.Outside())
 	}
