@@ -68,7 +68,7 @@ type digests []*digest
 // only Content-MD5 is of its body there.
 func requestDigests(r *http.Request) (digests, *authError) {
 	ds, aerr := md5Digest(r)
-	if aerr != nil || r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
+	if aerr != nil || isCompletion(r) {
 		return ds, aerr
 	}
 	trailers := trailerNames(r.Header)
@@ -227,6 +227,11 @@ func KeptChecksum(r *http.Request) (algorithm, value string, ok bool) {
 		return "", "", false
 	}
 	return d.label, *sum, true
+}
+
+// isCompletion reports whether r is a CompleteMultipartUpload (POST /bucket/key?uploadId=...).
+func isCompletion(r *http.Request) bool {
+	return r.Method == http.MethodPost && isObjectPath(r.URL.Path) && r.URL.Query().Has("uploadId")
 }
 
 // isObjectPut reports whether r is a PutObject: an object PUT that copies nothing and is no part of

@@ -56,7 +56,7 @@ func S3Compat(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.Method == http.MethodPost && isObjectPath(r.URL.Path) && r.URL.Query().Has("uploadId") {
+		if isCompletion(r) {
 			var ok bool
 			if r, ok = rewriteBody(w, r, "CompleteMultipartUpload", maxCompleteBody, completeBody); !ok {
 				return
@@ -256,9 +256,9 @@ func deleteObjectsBody(b []byte) ([]byte, error) {
 		out.WriteString("<Quiet>true</Quiet>")
 	}
 	for _, o := range del.Objects {
-		k := emulatorEscape(o.Key)
-		if emulatorUnescape(k) != o.Key {
-			return nil, fmt.Errorf("key %q: the local S3 would read it as %q, another key", o.Key, emulatorUnescape(k))
+		k, read := emulatorText(o.Key)
+		if read != o.Key {
+			return nil, fmt.Errorf("key %q: the local S3 would read it as %q, another key", o.Key, read)
 		}
 		out.WriteString("<Object><Key>" + k + "</Key>")
 		if o.VersionID != "" {
@@ -336,14 +336,21 @@ func completeBody(b []byte) ([]byte, error) {
 		if p.PartNumber < 1 || p.PartNumber > 10000 {
 			return nil, fmt.Errorf("part number %d: must be from 1 to 10000", p.PartNumber)
 		}
-		e := emulatorEscape(p.ETag)
-		if emulatorUnescape(e) != p.ETag {
-			return nil, fmt.Errorf("part %d's ETag %q: the local S3 would read it as %q", p.PartNumber, p.ETag, emulatorUnescape(e))
+		e, read := emulatorText(p.ETag)
+		if read != p.ETag {
+			return nil, fmt.Errorf("part %d's ETag %q: the local S3 would read it as %q", p.PartNumber, p.ETag, read)
 		}
 		fmt.Fprintf(&out, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", p.PartNumber, e)
 	}
 	out.WriteString("</CompleteMultipartUpload>")
 	return out.Bytes(), nil
+}
+
+// emulatorText escapes s for the emulator (emulatorEscape) and says what the emulator reads of
+// that: s again, or another text when s holds one of the named entities as text ("&lt;").
+func emulatorText(s string) (escaped, readAs string) {
+	escaped = emulatorEscape(s)
+	return escaped, emulatorUnescape(escaped)
 }
 
 // emulatorEscape writes text for the emulator's reading: &, < and > as entities, the rest as is.

@@ -368,10 +368,7 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		if isObjectPut(r) {
 			r, ds = ds.keep(r)
 		}
-		// A body whose only digest is the one S3 keeps has nothing that can fail: it streams on
-		// as it comes (below), not read whole before the handler sees it.
-		// (An empty body is not streamed at all: the proxy sends none, so the check is made here.)
-		keptOnly = len(ds) == 1 && ds[0].computed && r.ContentLength != 0
+		keptOnly = len(ds) == 1 && ds[0].computed
 	}
 	chunked := declared == streamingSigned || declared == streamingSignedTrailer || declared == streamingUnsignedTrailer
 	encoding := strings.Join(r.Header.Values("Content-Encoding"), ",")
@@ -404,25 +401,22 @@ func (g *Gateway) verify(r *http.Request, service string) (*http.Request, Creden
 		check = &chunkVerifier{src: r.Body, key: key, amzDate: s.amzDate, scope: s.scope, prev: want, wantDecoded: decoded, ds: ds,
 			trailer: declared != streamingSigned, unsigned: declared == streamingUnsignedTrailer}
 	}
+	// A body whose only check is the digest S3 keeps (no payload hash, no checksum given) has
+	// nothing that can fail: it streams on as it comes, not read whole before the handler sees it.
+	// An empty one is read here all the same: the proxy sends no body on, so the digest is made here.
+	streamOn := keptOnly && check == nil && r.ContentLength != 0
 	if len(ds) > 0 && !chunked {
-		if keptOnly && check == nil {
-			r.Body = struct {
-				io.Reader
-				io.Closer
-			}{&endCheck{src: r.Body, w: ds, check: ds.check}, r.Body}
-		} else {
-			if check == nil {
-				check = r.Body
-			}
-			check = &endCheck{src: check, w: ds, check: ds.check}
+		if check == nil {
+			check = r.Body
 		}
+		check = &endCheck{src: check, w: ds, check: ds.check}
 	}
 	if check != nil {
 		streamed := check
 		// A body of unknown length (Transfer-Encoding: chunked) is read as far as the limit too:
 		// one that ends there is checked before S3 sees it. A longer one is checked as it streams,
 		// and a refusal at its end is answered by the proxy's ErrorHandler with the service's error.
-		if r.ContentLength <= verifyBufferLimit {
+		if r.ContentLength <= verifyBufferLimit && !streamOn {
 			body, err := io.ReadAll(io.LimitReader(check, verifyBufferLimit+1))
 			if err != nil {
 				if ae, ok := err.(*authError); ok {
