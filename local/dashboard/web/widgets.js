@@ -192,14 +192,22 @@
     if (!fs.length || (l.t.length === 1 && l.t[0] <= view.start && l.t[0] + (w.period || 0) >= view.end)) return null;
     var f = fs[fs.length - 1];
     var start = Math.max(f.start, view.start), end = Math.min(f.end, view.end);
+    var x = extent(l, function (i) { return l.t[i] + (w.period || 0) > start && l.t[i] < end; });
+    return x && { start: start, end: end, ongoing: !!f.ongoing, lo: x.lo, hi: x.hi, last: x.last };
+  }
+
+  // extent is the least, the greatest and the last of the line's values at the points take(i)
+  // keeps (every point when take is not given), or null when none has a value.
+  function extent(l, take) {
     var lo = null, hi = null, last = null;
-    for (var i = 0; i < l.t.length; i++) {
-      if (l.t[i] + (w.period || 0) <= start || l.t[i] >= end || l.v[i] == null) continue;
-      if (lo === null || l.v[i] < lo) lo = l.v[i];
-      if (hi === null || l.v[i] > hi) hi = l.v[i];
-      last = l.v[i];
+    for (var i = 0; i < l.v.length; i++) {
+      var v = l.v[i];
+      if (v == null || !isFinite(v) || take && !take(i)) continue;
+      if (lo === null || v < lo) lo = v;
+      if (hi === null || v > hi) hi = v;
+      last = v;
     }
-    return lo === null ? null : { start: start, end: end, ongoing: !!f.ongoing, lo: lo, hi: hi, last: last };
+    return last === null ? null : { lo: lo, hi: hi, last: last };
   }
 
   function faultText(d) {
@@ -391,16 +399,9 @@
     if (!canvas) return;
     var lines = w.lines || [];
     var names = lines.slice(0, 8).map(function (l) {
-      var lo = null, hi = null, last = null;
-      for (var i = 0; i < l.v.length; i++) {
-        var v = l.v[i];
-        if (v == null || !isFinite(v)) continue;
-        if (lo === null || v < lo) lo = v;
-        if (hi === null || v > hi) hi = v;
-        last = v;
-      }
-      if (!n || last === null) return l.label;
-      return l.label + " " + fmt(last) + " latest" + (lo === hi ? "" : ", " + fmt(lo) + " to " + fmt(hi) + " in the range");
+      var x = extent(l);
+      if (!n || !x) return l.label;
+      return l.label + " " + fmt(x.last) + " latest" + (x.lo === x.hi ? "" : ", " + fmt(x.lo) + " to " + fmt(x.hi) + " in the range");
     });
     canvas.setAttribute("role", "img");
     // A SEARCH expression's dozens of lines: the first eight are read, the rest counted.
