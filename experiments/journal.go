@@ -122,6 +122,23 @@ func (p ProbeResult) Unjudged() string {
 	return "outside, not judged"
 }
 
+// Failed says in a few words why a judged probe failed, as its phase means it: outside its
+// tolerance before the fault is "not steady" (the run's not-steady-before), at the guard's check
+// "breached", after the fault "deviated"; CloudWatch's nothing "no-data" in every phase. A phase is
+// "before", "guard" or "after", as the CLI's probe table and the report name them.
+func (p ProbeResult) Failed(phase string) string {
+	if p.Status != ProbeDeviated {
+		return p.Status
+	}
+	switch phase {
+	case "before":
+		return "not steady"
+	case "guard":
+		return "breached"
+	}
+	return p.Status
+}
+
 // ProbeResult statuses.
 const (
 	ProbeOK       = "ok"

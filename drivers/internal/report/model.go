@@ -484,7 +484,7 @@ const phaseAfterRollback = "after rollback"
 
 func row(phase string, p experiments.ProbeResult) probeRow {
 	r := probeRow{Phase: phase, Name: p.Name, Query: p.Query, Value: value(p), Tolerance: p.Tolerance.Text,
-		Status: p.Status, Pass: p.Pass}
+		Status: p.Failed(phase), Pass: p.Pass}
 	if phase == phaseAfterRollback {
 		r.Unjudged = p.Unjudged()
 	}

@@ -78,7 +78,7 @@ func TestGuardChecksInTheProbesTableAndThePause(t *testing.T) {
 			guard = append(guard, r.Value+" "+r.Status)
 		}
 	}
-	if want := "1 ok, 2 ok, 9 deviated"; strings.Join(guard, ", ") != want {
+	if want := "1 ok, 2 ok, 9 breached"; strings.Join(guard, ", ") != want {
 		t.Errorf("guard rows %q, want %s", guard, want)
 	}
 	pause := ""

@@ -292,7 +292,7 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 		run  report.Run
 		want []string
 	}{
-		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended by the guard&#39;s breach", "Guard breached",
+		{"guard breach", report.Run{Journal: &breach}, []string{">aborted<", "Fault written: enable-latency", "ended by the guard&#39;s breach", "Guard breached", `FAIL <span class="r-sub">breached</span>`,
 			"enable-latency, until the guard breached on", "shaded red in every chart"}},
 		{"guard breach that kept the write", report.Run{Journal: &breachKept}, []string{"Fault written: enable-latency", m0.Parameter + " = ",
 			"for the fault to be in force everywhere", "ended by the guard&#39;s breach", "Guard breached"}},
@@ -303,10 +303,12 @@ func TestRenderEveryKindOfRun(t *testing.T) {
 			`<td class="r-when">failed</td>`, "enable-latency, not rolled back on its parameter (not in the journal) from 12:01:00 still on at the end of the journal",
 			"shaded red in every chart", `"summary":"enable-latency, not rolled back","ongoing":true`}},
 		{"deviated", report.Run{Journal: sc.journal, Scenario: "flawed", Experiment: "exp_1-minor_delay"},
-			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]",
+			[]string{">deviated<", "SteadyStateDeviated", "messages-in-flight 87.5 is outside", "Fault written: enable-latency", "latency", "scenario <strong>flawed</strong>", "87.5", "[-10, 80]", `FAIL <span class="r-sub">deviated</span>`,
 				`"label":"after rollback","pass":true,"notJudged":true`, "judged over each measured window (the marks)"}},
 		{"held", report.Run{Journal: &held}, []string{">held<", "held before the fault"}},
-		{"not steady before", report.Run{Journal: &notSteady}, []string{">not-steady-before<", "NotSteadyBefore", "did not run", "No fault was on"}},
+		{"not steady before", report.Run{Journal: &notSteady}, []string{">not-steady-before<", "NotSteadyBefore", "did not run", "No fault was on",
+			// a probe outside its tolerance before the fault is not steady, not "deviated"
+			`FAIL <span class="r-sub">not steady</span>`}},
 		{"interrupted, rolled back by the guard", report.Run{Journal: &interrupted}, []string{">aborted<", "Rolled back by", "rollback-1",
 			"Fault written: enable-latency", "from 12:01:00 to 12:03:05 (2m5s)", "120 s after the write", "cut short after 5s, when the execution ended"}},
 		{"rollback run", report.Run{Journal: &rollback}, []string{">aborted<", "Rollback of", "A rollback failed", "AccessDenied", "on before this rollback run"}},

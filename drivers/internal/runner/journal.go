@@ -66,8 +66,8 @@ func PrintJournal(w io.Writer, j *experiments.Journal) {
 			res = p.Unjudged()
 		case !p.Pass:
 			res = "FAIL"
-			if p.Status != "" && p.Status != experiments.ProbeDeviated {
-				res += " (" + p.Status + ")"
+			if why := p.Failed(phase); why != "" && why != experiments.ProbeDeviated {
+				res += " (" + why + ")"
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", phase, p.Name, v, p.Tolerance.Text, res)

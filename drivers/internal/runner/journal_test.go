@@ -14,6 +14,34 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/columns"
 )
 
+// A probe outside its tolerance fails as its phase means it: not steady before the fault, breached
+// at the guard's check, deviated after the fault (the verdict's word, left unsaid).
+func TestPrintJournalSaysWhatAFailureMeansInItsPhase(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: -10, Max: 20, Text: "[-10, 20]"}
+	out := func(name string, x float64) experiments.ProbeResult {
+		return experiments.ProbeResult{Name: name, Tolerance: tol, Value: v(x), Status: experiments.ProbeDeviated}
+	}
+	for _, tc := range []struct {
+		j    experiments.Journal
+		want string
+	}{
+		{experiments.Journal{Verdict: experiments.VerdictNotSteadyBefore, Before: []experiments.ProbeResult{out("messages-in-flight", 31)}},
+			`(?m)^before\s+messages-in-flight\s+31\s+\[-10, 20\]\s+FAIL \(not steady\)$`},
+		{experiments.Journal{Verdict: experiments.VerdictAborted, GuardBreach: &experiments.GuardBreach{Probe: out("error-rate", 40)}},
+			`(?m)^guard\s+error-rate\s+40\s+\[-10, 20\]\s+FAIL \(breached\)$`},
+		{experiments.Journal{Verdict: experiments.VerdictDeviated, After: []experiments.ProbeResult{out("messages-in-flight", 25),
+			{Name: "zero-sns-errors", Tolerance: tol, Status: experiments.ProbeNoData}}},
+			`(?m)^after\s+messages-in-flight\s+25\s+\[-10, 20\]\s+FAIL\nafter\s+zero-sns-errors\s+no data\s+\[-10, 20\]\s+FAIL \(no-data\)$`},
+	} {
+		var b bytes.Buffer
+		PrintJournal(&b, &tc.j)
+		if !regexp.MustCompile(tc.want).MatchString(b.String()) {
+			t.Errorf("%s: no line like %s in:\n%s", tc.j.Verdict, tc.want, b.String())
+		}
+	}
+}
+
 // The probe table judges the phases before and after the fault; the rows after the rollback say
 // where the value is, never pass or FAIL, since the verdict does not read them.
 func TestPrintJournalDoesNotJudgeTheRecovery(t *testing.T) {
