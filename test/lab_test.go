@@ -1,7 +1,8 @@
 // Package test holds the end-to-end test: it runs the lab the way a user does
 // (`chaoslab lab`, what `make lab` runs: every experiment × scenario side by
 // side, each on a stack of its own in one local cloud), with short durations, and
-// checks the lab's claims from its journals and the drivers' summaries.
+// checks the lab's claims from its journals and the drivers' summaries; and chaoslab as a binary
+// built into a checkout and run from elsewhere.
 package test
 
 import (

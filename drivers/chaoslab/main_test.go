@@ -953,7 +953,7 @@ func TestRunOutsideTheRepositoryKeepsTheJournal(t *testing.T) {
 	}
 	for _, want := range []string{
 		"chaoslab run: no report: chart library: no node_modules/uplot in " + elsewhere,
-		"run from the lab's repository, where `npm ci`",
+		"run from the lab's repository (or a chaoslab built into it: go build -o bin/chaoslab ./drivers/chaoslab), where `npm ci`",
 		"`chaoslab report -experiment exp_1-minor_delay " + journal + "` (from the repository, with this run's -outputs and -stack) makes its report later",
 	} {
 		if !strings.Contains(errb.String(), want) {

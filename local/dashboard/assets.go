@@ -76,7 +76,7 @@ func FindRoot() (string, error) {
 			return dir, nil
 		}
 		if filepath.Dir(dir) == dir {
-			return "", errors.New("chart library: no node_modules/uplot in " + wd + " or above it: run from the lab's repository, where `npm ci` (make lab runs it) installs it")
+			return "", errors.New("chart library: no node_modules/uplot in " + wd + " or above it: run from the lab's repository (or a chaoslab built into it: go build -o bin/chaoslab ./drivers/chaoslab), where `npm ci` (make lab runs it) installs it")
 		}
 	}
 }

@@ -49,27 +49,47 @@ const Module = "github.com/chaoslab/serverless-chaos-lab"
 
 // FindRoot walks up from the working directory to the lab's checkout: the folder holding cdk.json
 // and a go.mod of Module. A cdk.json of another app on the way is passed by, and named if no
-// checkout is found above it.
+// checkout is found above it. From outside any checkout it walks up from chaoslab's own binary
+// instead, so a binary built into the checkout (go build -o bin/chaoslab ./drivers/chaoslab) finds
+// it from anywhere.
 func FindRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
-	other := ""
+	root, other := walkUp(dir)
+	if root != "" {
+		return root, nil
+	}
+	if exe, err := executable(); err == nil {
+		if exe, err = filepath.EvalSymlinks(exe); err == nil {
+			if r, _ := walkUp(filepath.Dir(exe)); r != "" {
+				return r, nil
+			}
+		}
+	}
+	if other != "" {
+		return "", fmt.Errorf("%s has a cdk.json, but it is not the lab's checkout (its go.mod is not module %s), and none is above it or chaoslab's binary: run chaoslab from the lab's repository (a stack of your own app goes into a running local cloud with chaoslab local deploy -cdk-out <its cdk.out>)", other, Module)
+	}
+	return "", fmt.Errorf("no cdk.json in %s or above, nor above chaoslab's binary: run chaoslab from the lab's repository", dir)
+}
+
+// executable is os.Executable, replaced by the tests.
+var executable = os.Executable
+
+// walkUp finds the checkout at or above dir; other is the first cdk.json of another app on the way.
+func walkUp(dir string) (root, other string) {
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "cdk.json")); err == nil {
 			if isLab(d) {
-				return d, nil
+				return d, other
 			}
 			if other == "" {
 				other = d
 			}
 		}
 		if filepath.Dir(d) == d {
-			if other != "" {
-				return "", fmt.Errorf("%s has a cdk.json, but it is not the lab's checkout (its go.mod is not module %s), and none is above it: run chaoslab from the lab's repository (a stack of your own app goes into a running local cloud with chaoslab local deploy -cdk-out <its cdk.out>)", other, Module)
-			}
-			return "", fmt.Errorf("no cdk.json in %s or above: run chaoslab from the lab's repository", dir)
+			return "", other
 		}
 	}
 }

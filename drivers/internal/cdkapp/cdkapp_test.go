@@ -179,3 +179,37 @@ func TestFindRootPassesByAnotherAppsCDKJSON(t *testing.T) {
 		t.Errorf("from a team's app alone: %v, want it named, not taken for the lab", err)
 	}
 }
+
+// A binary built into the checkout finds it from a folder outside any (a team's CDK app, a temp
+// dir): the working directory first, then the binary's own place.
+func TestFindRootFromTheBinarysCheckout(t *testing.T) {
+	top := t.TempDir()
+	lab := filepath.Join(top, "lab")
+	for name, text := range map[string]string{"cdk.json": `{"app": "go run ."}`, "go.mod": "module " + Module + "\n", "bin/chaoslab": "binary"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(lab, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(lab, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// installed as a symbolic link on the PATH: the link's target is the binary's place
+	link := filepath.Join(top, "usr-local-bin", "chaoslab")
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(lab, "bin", "chaoslab"), link); err != nil {
+		t.Fatal(err)
+	}
+	defer func(e func() (string, error)) { executable = e }(executable)
+	executable = func() (string, error) { return link, nil }
+
+	t.Chdir(t.TempDir())
+	if root, err := FindRoot(); err != nil || root != lab {
+		t.Errorf("from elsewhere, the binary in the checkout: %q, %v; want %s", root, err, lab)
+	}
+	executable = func() (string, error) { return filepath.Join(top, "usr-local-bin", "chaoslab-alone"), nil }
+	if _, err := FindRoot(); err == nil || !strings.Contains(err.Error(), "nor above chaoslab's binary") {
+		t.Errorf("from elsewhere, the binary outside any checkout: %v, want both places named", err)
+	}
+}
