@@ -29,6 +29,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/local/dashboard/browsertest"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/ssm"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // fakeWrites is a parameter history with chosen times (the real store stamps writes with now).
@@ -795,6 +796,50 @@ func TestLivePageLegendReadsTheLatestValues(t *testing.T) {
 	left := browsertest.Eval[[]string](t, p, `(() => { ChaosDash.charts.w0.setCursor({left: -10, top: -10}); return `+legend+`; })()`)
 	if !reads(left, "latest", last) {
 		t.Errorf("legend after the cursor left %q, want the latest values %v again", left, last)
+	}
+	p.Check(t)
+}
+
+// A chart is read from the keyboard as with a mouse: Tab reaches its plot; Home, the arrows and End
+// move the cursor from one time to the next, the legend reads the values there and a live region
+// says them; Escape takes the cursor away and the legend reads the latest again.
+func TestLivePageChartsTakeTheKeyboard(t *testing.T) {
+	p := axesPage(t)
+	const focused = `document.activeElement && document.activeElement.matches('[data-widget-id="w0"] canvas')`
+	for i := 0; i < 30 && !browsertest.Eval[bool](t, p, focused); i++ {
+		p.Press(t, kb.Tab)
+	}
+	if !browsertest.Eval[bool](t, p, focused) {
+		t.Fatalf("30 presses of Tab never reached the first chart; the focus is on %s", browsertest.Eval[string](t, p, `document.activeElement.outerHTML.slice(0, 120)`))
+	}
+	legend := `[...document.querySelectorAll('[data-widget-id="w0"] .u-legend .u-series .u-value')].map(e => e.textContent)`
+	said := `document.querySelector('[data-widget-id="w0"] .cd-sr[aria-live]').textContent`
+	// in the range, the chart's points: their times and the first line's values
+	points := browsertest.Eval[[][]float64](t, p, `(() => { const u = ChaosDash.charts.w0, out = [];
+		u.data[0].forEach((x, i) => { if (x >= u.scales.x.min && x <= u.scales.x.max) out.push([x, u.data[1][i]]); }); return out; })()`)
+	if len(points) < 3 {
+		t.Fatalf("%d points in the range, want several", len(points))
+	}
+	at := func(name, key string, want []float64) {
+		t.Helper()
+		p.Press(t, key)
+		clock := time.Unix(int64(want[0]), 0).UTC().Format("15:04:05") + " UTC"
+		got := browsertest.Eval[[]string](t, p, legend)
+		if len(got) != 3 || got[0] != clock || strings.TrimSpace(got[1]) != strconv.FormatFloat(want[1], 'f', -1, 64) {
+			t.Errorf("after %s the legend reads %q, want %s and %v", name, got, clock, want[1])
+		}
+		if s := browsertest.Eval[string](t, p, said); !strings.HasPrefix(s, clock+": Messages visible "+strconv.FormatFloat(want[1], 'f', -1, 64)+"; Oldest message age (s) ") {
+			t.Errorf("after %s the live region says %q, want the time and each line's value", name, s)
+		}
+	}
+	at("Home", kb.Home, points[0])
+	at("ArrowRight", kb.ArrowRight, points[1])
+	at("ArrowLeft", kb.ArrowLeft, points[0])
+	at("ArrowLeft", kb.ArrowLeft, points[0]) // the range's first point is as far as it goes
+	at("End", kb.End, points[len(points)-1])
+	p.Press(t, kb.Escape)
+	if got := browsertest.Eval[[]string](t, p, legend); len(got) == 0 || !strings.HasSuffix(got[0], "latest") {
+		t.Errorf("after Escape the legend reads %q, want the latest values", got)
 	}
 	p.Check(t)
 }

@@ -725,6 +725,10 @@ func TestReportIsReadable(t *testing.T) {
 		if len(labels) > 0 && !strings.HasSuffix(labels[0], "(no data in this range)") && !regexp.MustCompile(` -?[0-9.]+ latest(, -?[0-9.]+ to -?[0-9.]+ in the range)?`).MatchString(labels[0]) {
 			t.Errorf("%s report: the first probe chart's label %q does not read its values", name, labels[0])
 		}
+		// AND Tab reaches every chart, whose arrow keys read it (the live page's test presses them)
+		if n := browsertest.Eval[float64](t, p, `[...document.querySelectorAll(".cd-widget canvas")].filter(c => c.tabIndex !== 0).length`); n != 0 {
+			t.Errorf("%s report: %v charts Tab does not reach", name, n)
+		}
 		p.Check(t)
 	}
 }

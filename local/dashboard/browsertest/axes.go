@@ -16,6 +16,15 @@ func (p *Page) Viewport(t testing.TB, width, height int64) {
 	}
 }
 
+// Press types keys (chromedp's kb names: kb.Tab, kb.ArrowRight, ...) as the keyboard does, into the
+// element that has the focus.
+func (p *Page) Press(t testing.TB, keys string) {
+	t.Helper()
+	if err := p.do(10*time.Second, chromedp.KeyEvent(keys)); err != nil {
+		t.Fatalf("press %q: %v", keys, err)
+	}
+}
+
 // TickLabels are the time axis' labels of every chart (ChaosDash.charts), as drawn: each label's
 // text and its box's left and right edges on the canvas, in CSS pixels (the label is centred on
 // its tick and as wide as the axis font makes it).

@@ -376,6 +376,7 @@
       s.key = key;
       s.chart = new uPlot(options(s, w), data, s.body);
       charts[w.id] = s.chart;
+      keys(s);
       if (!s.observer && window.ResizeObserver) {
         s.observer = new ResizeObserver(function () { resize(s); });
         s.observer.observe(s.body);
@@ -408,6 +409,60 @@
     if (lines.length > 8) names.push("and " + (lines.length - 8) + " more lines");
     canvas.setAttribute("aria-label", (w.title || "graph") + ": " + (names.length ? names.join("; ") : "no metric") +
       (n ? "" : " (no data in this range)"));
+  }
+
+  // keys lets a chart be read from the keyboard as it is with a mouse: Tab reaches its plot, the
+  // arrow keys move the cursor from one time to the next inside the range (Page Up and Page Down
+  // ten at a time, Home and End to the first and the last; Escape takes it away), the legend shows
+  // each line's value there, and a live region reads the time and the values out.
+  function keys(s) {
+    var u = s.chart, canvas = u.root.querySelector("canvas");
+    if (!canvas) return;
+    canvas.tabIndex = 0;
+    var live = el("p", "cd-sr");
+    live.setAttribute("aria-live", "polite");
+    u.root.appendChild(live);
+    canvas.addEventListener("keydown", function (e) {
+      var xs = u.data[0], first = -1, last = -1;
+      for (var k = 0; k < xs.length; k++) {
+        if (xs[k] < s.view.start || xs[k] > s.view.end) continue;
+        if (first < 0) first = k;
+        last = k;
+      }
+      var at = u.cursor.idx, to;
+      switch (e.key) {
+        case "ArrowRight": to = at == null ? first : at + 1; break;
+        case "ArrowLeft": to = at == null ? last : at - 1; break;
+        case "PageDown": to = at == null ? first : at + 10; break;
+        case "PageUp": to = at == null ? last : at - 10; break;
+        case "Home": to = first; break;
+        case "End": to = last; break;
+        case "Escape":
+          u.setCursor({ left: -10, top: -10 });
+          live.textContent = "";
+          return;
+        default:
+          return;
+      }
+      e.preventDefault();
+      if (first < 0) {
+        live.textContent = "No data in this range";
+        return;
+      }
+      to = Math.max(first, Math.min(last, to));
+      u.setCursor({ left: u.valToPos(xs[to], "x"), top: u.over.clientHeight / 2 });
+      live.textContent = readOut(s, to);
+    });
+    canvas.addEventListener("blur", function () { live.textContent = ""; });
+  }
+
+  // readOut says a chart's time i and each line's value there, as the legend shows them.
+  function readOut(s, i) {
+    var lines = s.widget.lines || [];
+    return utc(s.chart.data[0][i]) + ": " + lines.map(function (l, k) {
+      var v = s.raw && s.raw[k] ? s.raw[k][i] : null;
+      return l.label + " " + (v == null || !isFinite(v) ? "no value" : fmt(v));
+    }).join("; ");
   }
 
   // noDataNote says, above the chart (never over its marks and axes), which of the graph's
