@@ -841,6 +841,12 @@ func TestLivePageChartsTakeTheKeyboard(t *testing.T) {
 	if got := browsertest.Eval[[]string](t, p, legend); len(got) == 0 || !strings.HasSuffix(got[0], "latest") {
 		t.Errorf("after Escape the legend reads %q, want the latest values", got)
 	}
+	// Tab on to the next chart takes the cursor away from this one, as the mouse leaving it does.
+	at("End", kb.End, points[len(points)-1])
+	p.Press(t, kb.Tab)
+	if got := browsertest.Eval[[]string](t, p, legend); len(got) == 0 || !strings.HasSuffix(got[0], "latest") {
+		t.Errorf("after Tab on to the next chart the legend reads %q, want the latest values", got)
+	}
 	p.Check(t)
 }
 

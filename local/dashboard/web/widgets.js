@@ -422,6 +422,12 @@
     var live = el("p", "cd-sr");
     live.setAttribute("aria-live", "polite");
     u.root.appendChild(live);
+    var byKey = false; // the cursor is where the keys put it
+    function away() {
+      u.setCursor({ left: -10, top: -10 });
+      live.textContent = "";
+      byKey = false;
+    }
     canvas.addEventListener("keydown", function (e) {
       var xs = u.data[0], first = -1, last = -1;
       for (var k = 0; k < xs.length; k++) {
@@ -438,8 +444,7 @@
         case "Home": to = first; break;
         case "End": to = last; break;
         case "Escape":
-          u.setCursor({ left: -10, top: -10 });
-          live.textContent = "";
+          away();
           return;
         default:
           return;
@@ -452,8 +457,10 @@
       to = Math.max(first, Math.min(last, to));
       u.setCursor({ left: u.valToPos(xs[to], "x"), top: u.over.clientHeight / 2 });
       live.textContent = readOut(s, to);
+      byKey = true;
     });
-    canvas.addEventListener("blur", function () { live.textContent = ""; });
+    // Tab on to the next chart takes this one's cursor away, as the mouse leaving it does.
+    canvas.addEventListener("blur", function () { if (byKey) away(); });
   }
 
   // readOut says a chart's time i and each line's value there, as the legend shows them.
