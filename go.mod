@@ -26,6 +26,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/yuin/goldmark v1.7.16
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

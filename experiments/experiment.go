@@ -203,7 +203,12 @@ func DescribeJSONError(data []byte, err error) string {
 	var off int64 = -1
 	switch e := err.(type) {
 	case *json.SyntaxError:
+		// Offset counts the byte that is wrong: it is the one before it. The end of the input is
+		// where a truncated file is wrong, just past its last byte.
 		off = e.Offset
+		if off > 0 && off <= int64(len(data)) && e.Error() != "unexpected end of JSON input" {
+			off--
+		}
 	case *json.UnmarshalTypeError:
 		off = e.Offset
 		if e.Field != "" {

@@ -25,7 +25,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		{`{"method": [{"pauses": {"before": 1e400}}]}`, []string{"method[0].pauses.before: number 1e400 is out of range"}},
 		// An array is most likely a probe's query file (steadyState*.json): said so.
 		{`[]`, []string{": want a JSON object, an experiment, got JSON array (a probe's file:// query file, such as steadyState*.json, is not an experiment: validate the experiment that names it)"}},
-		{"{\n \"title\": ,\n}", []string{": line 2 column 12: invalid character ','"}},
+		{"{\n \"title\": ,\n}", []string{": line 2 column 11: invalid character ','"}},
 	} {
 		_, err := Parse([]byte(tt.src), "x.json", nil, ".")
 		var perr *Error
@@ -49,7 +49,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	}
 	// A syntax error is the whole file's problem: no path before its position.
 	_, err := Parse([]byte("{\n \"title\": ,\n}"), "x.json", nil, ".")
-	if err == nil || !strings.Contains(err.Error(), "x.json: 1 problem(s):\n  line 2 column 12: ") {
+	if err == nil || !strings.Contains(err.Error(), "x.json: 1 problem(s):\n  line 2 column 11: ") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -25,8 +25,9 @@ func init() {
 
 const importFISUsage = `
 chaoslab import-fis translates an AWS Fault Injection Service experiment
-template (the CreateExperimentTemplate JSON, or what aws fis
-get-experiment-template prints) into an experiment of ours for the stack's
+template (the CreateExperimentTemplate JSON, what aws fis
+get-experiment-template prints, or a CloudFormation template's
+AWS::FIS::ExperimentTemplate; JSON or YAML) into an experiment of ours for the stack's
 function (FunctionName from -outputs, or -function-name). FIS's Lambda actions
 (invocation-add-delay, invocation-error, invocation-http-integration-response)
 become failure-lambda 1.0 flags written to the fault parameter on FIS's
@@ -35,8 +36,9 @@ rollback switches every fault off.
 
 The stop conditions' CloudWatch alarms are read with DescribeAlarms, from AWS
 or from the local cloud (AWS_ENDPOINT_URL); -alarms reads a saved answer of
-aws cloudwatch describe-alarms instead. Each alarm becomes a steady-state probe
-over its own metric and threshold, and the guard checked during every pause.
+aws cloudwatch describe-alarms instead. The alarm becomes a steady-state probe
+over its own metric and threshold, and the guard checked during every pause
+(one alarm stop condition: the guard checks one probe, so a second is reported).
 The probe judges one value over its whole window where the alarm judges each
 period, so only alarms it judges at least as strictly are translated: Sum,
 SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, Minimum
@@ -93,12 +95,15 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return cli.Argsf(fs, "chaoslab import-fis [flags] <template.json>", "chaoslab import-fis: want one template, got %d arguments", fs.NArg())
+		return cli.Argsf(fs, "chaoslab import-fis [flags] <template.json|.yaml>", "chaoslab import-fis: want one template, got %d arguments", fs.NArg())
 	}
 	src := fs.Arg(0)
 	tpl, err := os.ReadFile(src)
 	if err != nil {
 		return cli.Usagef("chaoslab import-fis: %w", err)
+	}
+	if tpl, err = fis.JSON(tpl); err != nil { // a YAML template: read once, as its JSON
+		return cli.Usagef("chaoslab import-fis: %s: %w", src, err)
 	}
 	if *resource != "" {
 		if tpl, err = fis.Resource(tpl, *resource); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
 )
 
 // The FIS templates of testdata/fis are written for the function ChaosLab-Etl (the FIS user
@@ -477,12 +478,19 @@ func TestDefaultImportName(t *testing.T) {
 		{name: "bare, with an id", template: `{"id": "EXT9", "actions": {}}`, src: "t.json", want: "fis-EXT9.json"},
 		{name: "no id: the file's name", template: `{"actions": {}}`, src: "templates/add-delay.json", want: "fis-add-delay.json"},
 		{name: "an id that is a path", template: `{"id": "../x"}`, src: "a.json", want: "fis-a.json"},
+		// In YAML, as `aws fis get-experiment-template --output yaml` prints it: its id too.
+		{name: "get-experiment-template's id, in YAML", template: "experimentTemplate:\n  id: EXT4d5e6f\n", src: "dir/t.yaml", want: "fis-EXT4d5e6f.json"},
+		{name: "YAML without an id: the file's name", template: "actions: {}\n", src: "templates/slow.yaml", want: "fis-slow.json"},
 		// One of a CloudFormation template's: its logical id, so that each of them has a name.
 		{name: "a resource picked", template: `{"Type": "AWS::FIS::ExperimentTemplate", "Properties": {}}`, src: "stack.json", resource: "SlowerEtl", want: "fis-SlowerEtl.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := defaultImportName([]byte(tt.template), tt.src, tt.resource); got != tt.want {
+			tpl, err := fis.JSON([]byte(tt.template)) // as importFIS reads it
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := defaultImportName(tpl, tt.src, tt.resource); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})

@@ -72,6 +72,10 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 // (a form Translate reads): how one of several in a template is imported. The error names the
 // template's FIS resources when id is none of them.
 func Resource(template []byte, id string) ([]byte, error) {
+	template, err := asJSON(template)
+	if err != nil {
+		return nil, err
+	}
 	_, top, err := object(template)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
@@ -192,7 +196,7 @@ func (c *cfnReader) named(raw json.RawMessage, p string) []byte {
 func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated bool, depth int) []byte {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || t[0] != '[' && t[0] != '{' {
-		return raw
+		return c.scalar(raw, untranslated)
 	}
 	if depth > cfnMaxDepth {
 		c.problems = append(c.problems, Problem{Path: p, Reason: fmt.Sprintf("nested deeper than %d levels, which no FIS template is: not read", cfnMaxDepth)})
@@ -233,6 +237,27 @@ func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated 
 		// tags are names the user chose; below them, only values.
 		return ck, c.value(m[k], member(p, ck), verbatim || cfnVerbatim[ck], untranslated, depth+1), true
 	})
+}
+
+// scalar is a scalar value as CloudFormation passes it to FIS: a number or a boolean where FIS
+// takes a string (every value the translation reads: parameters, tags, ARNs, modes) is that
+// string, as CloudFormation converts it ("invocationPercentage": 50 is "50"; a YAML template
+// writes it unquoted). An untranslated member's scalars stay as they are.
+func (c *cfnReader) scalar(raw json.RawMessage, untranslated bool) []byte {
+	t := bytes.TrimSpace(raw)
+	if untranslated || len(t) == 0 {
+		return raw
+	}
+	var v any
+	if json.Unmarshal(t, &v) != nil {
+		return raw
+	}
+	switch v.(type) {
+	case float64, bool:
+		s, _ := json.Marshal(string(t))
+		return s
+	}
+	return raw
 }
 
 // intrinsic is the name of the intrinsic function raw is, or "".

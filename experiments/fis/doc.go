@@ -22,7 +22,7 @@
 // The template is the CreateExperimentTemplate JSON, or `aws fis get-experiment-template`
 // output ({"experimentTemplate": {...}}), or CloudFormation's AWS::FIS::ExperimentTemplate (a
 // template holding one, the resource, or its Properties), read in the API's spelling
-// (cloudformation.go; Form says which); problem paths are relative to the template
+// (cloudformation.go; Form says which), each in JSON or YAML (yaml.go); problem paths are relative to the template
 // (actions.slowdown.parameters.foo). Parameters are strings, as FIS takes them.
 //
 //	aws:lambda:invocation-add-delay     latency flag {"enabled": true, "percentage": invocationPercentage,
@@ -30,8 +30,9 @@
 //	aws:lambda:invocation-error         exception flag (the handler does not run), exception_msg naming
 //	  preventExecution "true"             the action; "false" (run, then fail) is a problem
 //	aws:lambda:invocation-http-         statuscode flag {"status_code": statusCode}; statusCode 100..599,
-//	  integration-response                contentTypeHeader application/json (the flag's answer),
-//	                                      preventExecution "true"; anything else is a problem
+//	  integration-response                preventExecution "true"; anything else is a problem; the
+//	                                      answer's content type is application/json (the flag's),
+//	                                      another contentTypeHeader said so in the description
 //	aws:fis:wait                        adds no fault: it only delays what starts after it
 //	invocationPercentage (100)          the flag's percentage (1..100)
 //	duration                            ISO 8601 (PT5M, PT1H30M, PT90S, P1D): how long the flag is on

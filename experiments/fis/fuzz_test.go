@@ -10,12 +10,17 @@ import (
 
 // FuzzTranslate: any bytes given as an FIS template translate without a panic into exactly one of
 // an error (not a template), problems (each with a path and a reason), or an experiment that
-// passes experiments.Validate. Seeds: the templates in testdata.
+// passes experiments.Validate. Seeds: the templates in testdata, JSON and YAML.
 func FuzzTranslate(f *testing.F) {
 	files, err := filepath.Glob("testdata/*.json")
 	if err != nil {
 		f.Fatal(err)
 	}
+	yamls, err := filepath.Glob("testdata/*.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	files = append(files, yamls...)
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

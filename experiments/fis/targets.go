@@ -56,10 +56,10 @@ func (tr *translator) targets() map[string]bool {
 		default:
 			tr.fail(p, "resourceArns or resourceTags is required")
 		}
-		if f, ok := m["filters"]; ok && !isNull(f) && string(f) != "[]" {
+		if f, ok := m["filters"]; ok && !isNull(f) && !isEmpty(f) {
 			tr.fail(p+".filters", "filters are not translated: the target must name the stack's function itself")
 		}
-		if pr, ok := m["parameters"]; ok && !isNull(pr) && string(pr) != "{}" {
+		if pr, ok := m["parameters"]; ok && !isNull(pr) && !isEmpty(pr) {
 			tr.fail(p+".parameters", "a Lambda function target has no parameters")
 		}
 		if err := json.Unmarshal(m["selectionMode"], &mode); err != nil || mode == "" {

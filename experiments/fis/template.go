@@ -46,6 +46,10 @@ var ErrNotTemplate = errors.New("not an AWS FIS experiment template (want the Cr
 // parseTemplate reads a template, bare or in GetExperimentTemplate's {"experimentTemplate": ...},
 // or CloudFormation's AWS::FIS::ExperimentTemplate (cloudformation.go).
 func parseTemplate(data []byte) (*template, error) {
+	data, err := asJSON(data)
+	if err != nil {
+		return nil, err
+	}
 	keys, top, err := object(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
@@ -121,6 +125,10 @@ func within(path, parent string) bool {
 // AWS::FIS::ExperimentTemplate: its resource, a template holding it, or its Properties), "" when it
 // is, or is no template: for a note that the problems' paths name members in the API's spelling.
 func Form(template []byte) string {
+	template, err := asJSON(template)
+	if err != nil {
+		return ""
+	}
 	keys, top, err := object(template)
 	if err != nil {
 		return ""

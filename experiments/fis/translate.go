@@ -92,6 +92,8 @@ type translator struct {
 	opts        Options
 	targetNames map[string]bool
 	actionNames map[string]bool
+	// notes are what the translation changed without refusing it, said in the description.
+	notes []string
 }
 
 func (tr *translator) fail(path, format string, args ...any) {
@@ -353,6 +355,9 @@ func (tr *translator) description(id, desc string, segs []segment) string {
 	}
 	if len(dropped) > 0 {
 		fmt.Fprintf(&b, " Not carried over (they change nothing that runs; the journal is the report): %s.", strings.Join(dropped, ", "))
+	}
+	for _, n := range tr.notes {
+		fmt.Fprintf(&b, " Translated as near as it goes: %s.", n)
 	}
 	return b.String()
 }

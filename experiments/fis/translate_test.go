@@ -377,7 +377,6 @@ func TestTranslateProblems(t *testing.T) {
 			"actions.run-then-fail.parameters.preventExecution": `"false" (run the function, then answer the fault) is not translated`,
 			"actions.run-then-fail.targets.Functions":           `target "etl" does not select`,
 			"actions.teapot.parameters.statusCode":              "999 is not translated",
-			"actions.teapot.parameters.contentTypeHeader":       `"text/plain" is not translated`,
 			"actions.teapot.targets.Functions":                  `target "etl" does not select`,
 			"actions.short-wait.parameters.duration":            "from one minute to 12 hours",
 			"actions.short-wait.startAfter[0]":                  `no action is named "nobody"`,
@@ -523,8 +522,9 @@ func TestNotATemplate(t *testing.T) {
 	// A JSON syntax error says where it is (a truncated file said "unexpected EOF" alone).
 	for in, want := range map[string]string{
 		"{\n  \"actions\": {\n": ": line 3 column 1: unexpected end of JSON input",
-		"{\"a\": 1,\n \"b\": }": ": line 2 column 8: invalid character '}' looking for beginning of value",
+		"{\"a\": 1,\n \"b\": }": ": line 2 column 7: invalid character '}' looking for beginning of value",
 		"[":                     ": line 1 column 2: unexpected end of JSON input",
+		"{x":                    ": line 1 column 2: invalid character 'x' looking for beginning of object key string",
 	} {
 		if _, _, err := fis.Translate([]byte(in), fis.Options{FunctionName: function}); !errors.Is(err, fis.ErrNotTemplate) || !strings.HasSuffix(err.Error(), want) {
 			t.Errorf("%q: err = %v, want ErrNotTemplate ending %q", in, err, want)
@@ -682,6 +682,96 @@ func TestCloudFormationForms(t *testing.T) {
 	}
 	if from := fis.Form(read(t, "add-delay.json")); from != "" {
 		t.Errorf("the API's JSON: Form = %q, want none", from)
+	}
+}
+
+// A template in YAML (a SAM or CloudFormation template.yaml, `aws fis get-experiment-template
+// --output yaml`) is read as the JSON it stands for: the CloudFormation form's unquoted numbers are
+// the strings FIS takes, its short tags the long forms (!GetAtt where nothing is translated stands
+// unread; where a value is translated it is the problem the long form is), anchors followed.
+func TestYAMLTemplates(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t), Name: "fis-template.json"}
+	api := strings.Replace(string(read(t, "add-delay.json")), `"roleArn":`, `"logConfiguration": {"logSchemaVersion": 2}, "roleArn":`, 1)
+	want, problems, err := fis.Translate([]byte(api), opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	wantJSON, _ := experiments.MarshalFile(want)
+	yml := read(t, "cloudformation.yaml")
+	if from := fis.Form(yml); from != "the CloudFormation template's resource SlowEtl" {
+		t.Errorf("Form = %q", from)
+	}
+	if names, err := fis.AlarmNames(yml); err != nil || !slices.Equal(names, []string{"ChaosLab-EtlErrors"}) {
+		t.Errorf("AlarmNames = %v, %v", names, err)
+	}
+	got, problems, err := fis.Translate(yml, opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("the YAML template: %v %v", err, problems)
+	}
+	if gotJSON, _ := experiments.MarshalFile(got); !bytes.Equal(gotJSON, wantJSON) {
+		t.Errorf("the YAML template translated as\n%s\nwant (the JSON's)\n%s", gotJSON, wantJSON)
+	}
+	if r, err := fis.Resource(yml, "SlowEtl"); err != nil || !strings.Contains(string(r), `"invocationPercentage":50`) {
+		t.Errorf("Resource of the YAML template: %s, %v", r, err)
+	}
+
+	// The API's form in YAML (get-experiment-template --output yaml) takes its strings as FIS does:
+	// an unquoted 50 there is refused, as the API refuses it.
+	apiYAML := "experimentTemplate:\n  id: EXT1a2b3c\n  targets:\n    EtlFunction:\n      resourceType: aws:lambda:function\n" +
+		"      resourceArns: [arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl]\n      selectionMode: ALL\n" +
+		"  actions:\n    slowdown:\n      actionId: aws:lambda:invocation-add-delay\n      parameters: {duration: PT5M, invocationPercentage: 50}\n" +
+		"      targets: {Functions: EtlFunction}\n  stopConditions:\n  - source: aws:cloudwatch:alarm\n" +
+		"    value: arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors\n"
+	if _, problems, err := fis.Translate([]byte(apiYAML), opts); err != nil || len(problems) != 1 ||
+		problems[0].Path != "actions.slowdown.parameters.invocationPercentage" || !strings.Contains(problems[0].Reason, "want a string") {
+		t.Errorf("the API's form in YAML with an unquoted number: %v %v, want it refused as the API does", err, problems)
+	}
+	quoted := strings.Replace(apiYAML, "invocationPercentage: 50", `invocationPercentage: "50"`, 1)
+	if e, problems, err := fis.Translate([]byte(quoted), opts); err != nil || len(problems) > 0 || e.Name != "fis-template.json" {
+		t.Errorf("the API's form in YAML: %v %v", err, problems)
+	}
+
+	// A short tag where a value is translated is the problem its long form is, at its path.
+	tagged := strings.Replace(string(yml), "- &etl arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl", "- !GetAtt EtlFn.Arn", 1)
+	if _, problems, err := fis.Translate([]byte(tagged), opts); err != nil || len(problems) != 1 ||
+		problems[0].Path != "targets.EtlFunction.resourceArns[0]" || !strings.Contains(problems[0].Reason, "(Fn::GetAtt)") {
+		t.Errorf("!GetAtt where the function's ARN is: %v %v", err, problems)
+	}
+
+	for _, c := range []struct{ name, data, want string }{
+		{"bad YAML", "Resources:\n  A: [1,\n", "read as YAML (it is not JSON): line"},
+		{"two documents", "actions: {}\n---\nactions: {}\n", "several documents"},
+		{"an unknown tag", "actions: !Frobnicate x\n", "line 1: the tag !Frobnicate is no CloudFormation function"},
+		{"a billion laughs", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nactions: [*e, *e]\n", "over 100000 YAML nodes"},
+	} {
+		if _, _, err := fis.Translate([]byte(c.data), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want ErrNotTemplate saying %q", c.name, err, c.want)
+		}
+	}
+}
+
+// CloudFormation passes a number or a boolean where FIS takes a string as that string: a
+// template's "invocationPercentage": 50 is "50" (the API's JSON refuses it, as the API does).
+// A parameter of the wrong type is told once: as such, not also as missing.
+func TestCloudFormationScalarsAreStrings(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	cfn := strings.Replace(string(read(t, "cloudformation.json")), `"invocationPercentage": "50"`, `"invocationPercentage": 50`, 1)
+	if _, problems, err := fis.Translate([]byte(cfn), opts); err != nil || len(problems) > 0 {
+		t.Errorf("a CloudFormation number: %v %v", err, problems)
+	}
+	cfnErr := strings.Replace(string(read(t, "cloudformation.json")), `"aws:lambda:invocation-add-delay"`, `"aws:lambda:invocation-error"`, 1)
+	cfnErr = strings.Replace(cfnErr, `"invocationPercentage": "50", "startupDelayMilliseconds": "3000"`, `"invocationPercentage": 50, "preventExecution": true`, 1)
+	if e, problems, err := fis.Translate([]byte(cfnErr), opts); err != nil || len(problems) > 0 {
+		t.Errorf("a CloudFormation boolean: %v %v", err, problems)
+	} else if v := value(t, e.Method[0]); !strings.Contains(v, `"exception"`) {
+		t.Errorf("the error action's write %s, want the exception flag", v)
+	}
+	api := strings.Replace(string(read(t, "add-delay.json")), `"aws:lambda:invocation-add-delay"`, `"aws:lambda:invocation-error"`, 1)
+	api = strings.Replace(api, `"startupDelayMilliseconds": "3000"`, `"preventExecution": true`, 1)
+	_, problems, err := fis.Translate([]byte(api), opts)
+	if err != nil || len(problems) != 1 || problems[0].Path != "actions.slowdown.parameters.preventExecution" || !strings.Contains(problems[0].Reason, "want a string") {
+		t.Errorf("the API's JSON with a boolean: %v %v, want it refused once, as a boolean (not also as missing)", err, problems)
 	}
 }
 
