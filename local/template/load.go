@@ -92,6 +92,10 @@ func Load(cdkOut, stackName string) (*Assembly, error) {
 	if err := json.Unmarshal(tb, &t); err != nil {
 		return nil, fmt.Errorf("%s: %w", tpath, err)
 	}
+	if t.Transform != nil {
+		tr, _ := json.Marshal(t.Transform)
+		return nil, fmt.Errorf("%s: Transform %s: the local cloud runs no transforms (CloudFormation's macros, SAM's among them): deploy the template it expands to (aws cloudformation get-template --template-stage Processed prints it)", tpath, tr)
+	}
 	asm := &Assembly{Dir: cdkOut, StackName: stackName, Environment: env, Template: &t, assets: map[string]string{}}
 	for _, dep := range deps {
 		a, ok := m.Artifacts[dep]

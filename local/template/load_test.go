@@ -1,9 +1,11 @@
 package template
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +63,21 @@ func TestLoadErrors(t *testing.T) {
 		{name: "no assembly", dir: t.TempDir(), stack: "X", want: "run npx cdk synth first"},
 		{name: "unknown stack", dir: "testdata/cdk.out", stack: "Other", want: `no stack "Other" (stacks: Fixture)`},
 	}
+	// A template with a Transform (SAM's, a macro) is refused, where it was deployed without it.
+	sam := t.TempDir()
+	if err := os.CopyFS(sam, os.DirFS("testdata/cdk.out")); err != nil {
+		t.Fatal(err)
+	}
+	tpl := filepath.Join(sam, "Fixture.template.json")
+	b, err := os.ReadFile(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tpl, bytes.Replace(b, []byte("{"), []byte(`{"Transform": "AWS::Serverless-2016-10-31",`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct{ name, dir, stack, want string }{name: "a transform", dir: sam, stack: "Fixture",
+		want: `Fixture.template.json: Transform "AWS::Serverless-2016-10-31": the local cloud runs no transforms`})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.dir, tc.stack)

@@ -21,6 +21,9 @@ type Template struct {
 		Value     any    `json:"Value"`
 		Condition string `json:"Condition"`
 	} `json:"Outputs"`
+	// Transform names macros CloudFormation runs on the template before it deploys it (SAM's
+	// AWS::Serverless-2016-10-31): not run here, so a template with one is refused (Load).
+	Transform any `json:"Transform"`
 }
 
 // Resource is one template resource.

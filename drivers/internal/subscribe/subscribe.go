@@ -227,13 +227,14 @@ func Run(ctx context.Context, q Queue, getter Getter, cfg Config) (Summary, erro
 	// Wait and ReceiveTimeout.
 	soft, softStop := context.WithCancel(context.Background())
 	defer softStop()
-	// A receive in flight when ctx ends is given interruptGrace to come back rather than cut: cut,
-	// the messages SQS had already handed it stayed invisible for the queue's visibility timeout
-	// (3 minutes on the CSV queue), neither counted nor deleted. What comes back is released.
+	// A receive in flight when ctx ends is given its whole long poll (Wait) and interruptGrace
+	// more to come back rather than cut: cut, the messages SQS had already handed it, or handed
+	// the poll it kept open for nobody, stayed invisible for the queue's visibility timeout (3
+	// minutes on the CSV queue), neither counted nor deleted. What comes back is released.
 	hard, hardStop := context.WithCancel(context.Background())
 	defer hardStop()
 	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(interruptGrace, hardStop)
+		t := time.AfterFunc(cfg.Wait+interruptGrace, hardStop)
 		context.AfterFunc(hard, func() { t.Stop() })
 	})
 	defer stopGrace()
@@ -410,7 +411,7 @@ func (st *state) poll(hard, soft context.Context, q Queue, url string, errorQueu
 	}
 }
 
-// interruptGrace is how long a receive in flight at Ctrl-C has to come back.
+// interruptGrace is how long a receive in flight at Ctrl-C has to come back after its long poll.
 const interruptGrace = 2 * time.Second
 
 // release makes messages received after Ctrl-C visible again at once (they are not counted), for

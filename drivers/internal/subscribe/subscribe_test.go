@@ -501,4 +501,22 @@ func TestInterruptReleasesWhatAReceiveInFlightBrings(t *testing.T) {
 	if len(q.released) != 2 || q.released[0] != "h1" || q.released[1] != "h2" {
 		t.Errorf("released %v, want h1 and h2 made visible again", q.released)
 	}
+
+	// A long poll that ends late in its Wait (a message handed it just before its end) is waited
+	// for too: a grace of 2 s cut a 5 s poll, and SQS handed what came to a poll nobody read.
+	q = &inFlightQueue{started: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		<-q.started
+		cancel()
+		time.Sleep(2500 * time.Millisecond)
+		close(q.release) // past 2 s, inside the 3 s poll
+	}()
+	sum, err = Run(ctx, q, nil, Config{QueueURL: "http://127.0.0.1:1/q", Pollers: 1, Wait: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.released) != 2 {
+		t.Errorf("a poll answered 2.5 s into its 3 s: released %v, want h1 and h2 made visible again", q.released)
+	}
 }
