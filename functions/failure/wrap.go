@@ -95,8 +95,9 @@ func readEvent[In any](ctx context.Context, i *Injector, s *snapshot, in In) fau
 }
 
 // matches reports whether f's match conditions hold for ev. On an SQS event a condition whose
-// path starts at Records (the envelope, as a 1.0 config for another event source might read it)
-// never holds, since paths read each record there: logged once per config.
+// path starts at Records (the envelope, as a 1.0 config for another event source might read it),
+// or at a member no record has (an API Gateway event's), never holds, since paths read each
+// record there: logged once per config.
 func (i *Injector) matches(ctx context.Context, s *snapshot, f *Fault, ev faultconfig.Event) bool {
 	if len(f.Match) == 0 {
 		return true
@@ -106,8 +107,8 @@ func (i *Injector) matches(ctx context.Context, s *snapshot, f *Fault, ev faultc
 	}
 	if ev.SQS() {
 		for _, c := range f.Match {
-			if c.ReadsEnvelope() && s.envelopeLog.CompareAndSwap(false, true) {
-				i.log.ErrorContext(ctx, "match: on an SQS event paths read each record (body decoded), not the event: this condition never holds; write e.g. body.Records.0.s3.object.key",
+			if c.NeverOnSQS() && s.envelopeLog.CompareAndSwap(false, true) {
+				i.log.ErrorContext(ctx, "match: on an SQS event paths read each record (body decoded), not the event, and no record has this path's first member: this condition never holds; write e.g. body.Records.0.s3.object.key",
 					"parameter", i.param, "version", s.version, "mode", string(f.Mode), "condition", c.String())
 			}
 		}

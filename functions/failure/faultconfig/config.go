@@ -638,7 +638,7 @@ func (p *parser) regexps(raw json.RawMessage, at string) ([]*regexp.Regexp, erro
 		}
 		re, err := regexp.Compile(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s[%d]: bad regex %q: %v", at, n, s, err)
+			return nil, fmt.Errorf("%s[%d]: bad regex %q (RE2 syntax: no lookaround, no backreferences): %v", at, n, s, err)
 		}
 		out = append(out, re)
 	}

@@ -270,6 +270,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"denylist enabled without deny_list", `{"denylist": {"enabled": true}}`, `denylist.deny_list: required when denylist is enabled`},
 		{"denylist enabled with an empty list", `{"denylist": {"enabled": true, "deny_list": []}}`, `denylist.deny_list: empty`},
 		{"denylist bad regex", `{"denylist": {"enabled": true, "deny_list": ["ok", "(*"]}}`, `denylist.deny_list[1]: bad regex "(*"`},
+		// JavaScript's RegExp (1.0's) takes a lookahead; Go's RE2 does not, and says why.
+		{"denylist lookahead", `{"denylist": {"enabled": true, "deny_list": ["^(?!sqs).*amazonaws\\.com$"]}}`, `denylist.deny_list[0]: bad regex "^(?!sqs).*amazonaws\\.com$" (RE2 syntax: no lookaround, no backreferences)`},
 		{"denylist not a list", `{"denylist": {"enabled": true, "deny_list": "dynamodb"}}`, `denylist.deny_list: want a list of host regexes`},
 		// statuscode
 		{"statuscode out of range", `{"statuscode": {"enabled": true, "status_code": 99}}`, `statuscode.status_code: want an HTTP status 100..599, got 99`},

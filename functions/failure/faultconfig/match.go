@@ -53,6 +53,19 @@ func (c Condition) String() string {
 // never holds there. Package failure logs it.
 func (c Condition) ReadsEnvelope() bool { return len(c.segs) > 0 && c.segs[0] == "Records" }
 
+// sqsRecordMembers are the members of an SQS event's record (aws-lambda-go's events.SQSMessage),
+// where each condition's path starts on an SQS event.
+var sqsRecordMembers = []string{"messageId", "receiptHandle", "body", "md5OfBody", "md5OfMessageAttributes",
+	"attributes", "messageAttributes", "eventSourceARN", "eventSource", "awsRegion"}
+
+// NeverOnSQS reports whether the path can hold on no SQS record: it starts at the event's Records
+// (ReadsEnvelope), or at a member no SQS record has (failure-lambda's own examples read an API
+// Gateway event's requestContext.http.method or headers). Its exists-not and not-equal conditions
+// hold everywhere instead, as on any path that is not there.
+func (c Condition) NeverOnSQS() bool {
+	return len(c.segs) > 0 && !slices.Contains(sqsRecordMembers, c.segs[0])
+}
+
 // SQSNotes say what c's faults do otherwise on an SQS-fed function (as this lab's is) than their
 // names promise, for a user who writes them, before the fault is written (the function only logs
 // it, once per sandbox): a match condition whose path starts at the SQS event's Records
@@ -65,8 +78,11 @@ func (c Config) SQSNotes() []string {
 			out = append(out, fmt.Sprintf("the statuscode fault answers %d only where the handler's answer has a status code (an API Gateway or function URL handler): on an SQS-fed function, as this lab's is, the invocation fails instead, as an exception fault's does, and its batch comes back after the queue's visibility timeout", f.StatusCode))
 		}
 		for _, m := range f.Match {
-			if m.ReadsEnvelope() {
+			switch {
+			case m.ReadsEnvelope():
 				out = append(out, fmt.Sprintf("the %s fault's condition %s reads the SQS event's envelope (Records...): on an SQS-fed function, as this lab's is, conditions read each record (paths such as body.Records.0.s3.object.key), so it never holds and the fault never fires", f.Mode, m))
+			case m.NeverOnSQS():
+				out = append(out, fmt.Sprintf("the %s fault's condition %s reads %s, which no SQS record has (an API Gateway event's member, say): on an SQS-fed function, as this lab's is, conditions read each record (%s; the body decoded, e.g. body.Records.0.s3.object.key), so it reads nothing there", f.Mode, m, m.segs[0], strings.Join(sqsRecordMembers, ", ")))
 			}
 		}
 	}

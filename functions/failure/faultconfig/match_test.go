@@ -163,6 +163,15 @@ func TestSQSNotes(t *testing.T) {
 	if len(notes) != 1 || !strings.Contains(notes[0], `the latency fault's condition Records.0.eventSource eq "aws:sqs" reads the SQS event's envelope`) {
 		t.Errorf("notes %q, want one, of the latency fault's envelope condition", notes)
 	}
+	// failure-lambda's README's own examples read an API Gateway event: said, not silently kept.
+	c, err = Parse([]byte(`{"latency": {"enabled": true, "min_latency": 100, "match": [{"path": "requestContext.http.method", "value": "GET"},
+		{"path": "messageAttributes.team.stringValue", "value": "etl"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := c.SQSNotes(); len(notes) != 1 || !strings.Contains(notes[0], `the latency fault's condition requestContext.http.method eq "GET" reads requestContext, which no SQS record has`) {
+		t.Errorf("notes %q, want one, of the API Gateway path (an SQS record's messageAttributes are read)", notes)
+	}
 	// A statuscode fault (FIS's invocation-http-integration-response imports as one) fails an
 	// SQS-fed invocation: said, with the code it would have answered.
 	c, err = Parse([]byte(`{"statuscode": {"enabled": true, "status_code": 503}}`))
