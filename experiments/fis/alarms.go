@@ -128,7 +128,7 @@ func alarmName(arn string) (string, bool) {
 // AlarmNames lists the alarms the template's stop conditions name, for DescribeAlarms'
 // AlarmNames (the answer goes to CheckAlarms and Options.Alarms).
 func AlarmNames(template []byte) ([]string, error) {
-	t, err := parseTemplate(template)
+	t, err := parseTemplate(template, "")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func AlarmNames(template []byte) ([]string, error) {
 // stop condition is missing would run without the stop its author meant. where says where the
 // alarms were looked for, after "does not exist" ("(DescribeAlarms did not return it)").
 func CheckAlarms(template []byte, alarms []Alarm, where string) ([]Problem, error) {
-	t, err := parseTemplate(template)
+	t, err := parseTemplate(template, "")
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,8 @@ import (
 // CloudFormation template holding one such resource, the resource alone, or its Properties, as
 // the API's JSON: the problems' paths name the members in the API's spelling (actions, not
 // Actions). A value that is a CloudFormation intrinsic function (Ref, Fn::GetAtt, Fn::Sub, ...)
-// cannot be resolved here: where it would be translated it is a problem that says to import the
-// deployed template, resolved, instead; where nothing is translated (roleArn, logConfiguration,
+// cannot be resolved here, but for the two the template itself gives the value of (cfnresolve.go):
+// where it would be translated it is a problem that says to import the deployed template, resolved, instead; where nothing is translated (roleArn, logConfiguration,
 // experimentReportConfiguration) it stands unread as its name, and so in a tag's value; Tags that
 // are one whole are left out. A template nested deeper than cfnMaxDepth levels (no FIS template is) is not read further.
 
@@ -26,6 +26,12 @@ const cfnType = "AWS::FIS::ExperimentTemplate"
 // cfnForm finds the experiment template's Properties in a CloudFormation form: nil props when the
 // JSON is no CloudFormation form (the API's), from says which form it was.
 func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessage, from string, err error) {
+	props, from, _, err = cfnFormResources(keys, top)
+	return props, from, err
+}
+
+// cfnFormResources is cfnForm, with the template's Resources when the form is a whole template.
+func cfnFormResources(keys []string, top map[string]json.RawMessage) (props json.RawMessage, from string, all map[string]json.RawMessage, err error) {
 	var typ string
 	if raw, ok := top["Type"]; ok {
 		_ = json.Unmarshal(raw, &typ)
@@ -34,7 +40,7 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 	case top["Resources"] != nil:
 		rkeys, resources, err := object(top["Resources"])
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: Resources: %v", ErrNotTemplate, err)
+			return nil, "", nil, fmt.Errorf("%w: Resources: %v", ErrNotTemplate, err)
 		}
 		var found []string
 		for _, id := range rkeys {
@@ -45,27 +51,27 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 		}
 		switch len(found) {
 		case 0:
-			return nil, "", fmt.Errorf("%w: a CloudFormation template without an %s resource", ErrNotTemplate, cfnType)
+			return nil, "", nil, fmt.Errorf("%w: a CloudFormation template without an %s resource", ErrNotTemplate, cfnType)
 		case 1:
 			_, res, err := object(resources[found[0]])
 			if err != nil || res["Properties"] == nil {
-				return nil, "", fmt.Errorf("%w: the CloudFormation resource %s has no Properties", ErrNotTemplate, found[0])
+				return nil, "", nil, fmt.Errorf("%w: the CloudFormation resource %s has no Properties", ErrNotTemplate, found[0])
 			}
-			return res["Properties"], "the CloudFormation template's resource " + found[0], nil
+			return res["Properties"], "the CloudFormation template's resource " + found[0], resources, nil
 		default:
-			return nil, "", fmt.Errorf("%w: a CloudFormation template with %d %s resources (%s): import one, named by its logical id (chaoslab import-fis -resource %s)",
+			return nil, "", nil, fmt.Errorf("%w: a CloudFormation template with %d %s resources (%s): import one, named by its logical id (chaoslab import-fis -resource %s)",
 				ErrNotTemplate, len(found), cfnType, strings.Join(found, ", "), found[0])
 		}
 	case typ == cfnType:
 		if top["Properties"] == nil {
-			return nil, "", fmt.Errorf("%w: the CloudFormation resource has no Properties", ErrNotTemplate)
+			return nil, "", nil, fmt.Errorf("%w: the CloudFormation resource has no Properties", ErrNotTemplate)
 		}
-		return top["Properties"], "a CloudFormation " + cfnType + " resource", nil
+		return top["Properties"], "a CloudFormation " + cfnType + " resource", nil, nil
 	case (top["Actions"] != nil || top["Targets"] != nil) && top["actions"] == nil && top["targets"] == nil:
 		whole := writeObject(keys, func(k string) (string, []byte, bool) { return k, top[k], true })
-		return json.RawMessage(whole), "a CloudFormation " + cfnType + "'s Properties", nil
+		return json.RawMessage(whole), "a CloudFormation " + cfnType + "'s Properties", nil, nil
 	}
-	return nil, "", nil
+	return nil, "", nil, nil
 }
 
 // Resource is the AWS::FIS::ExperimentTemplate resource id of a CloudFormation template, as JSON
@@ -144,6 +150,11 @@ func writeObject(keys []string, member func(k string) (key string, value []byte,
 // object's members in their order, and records the intrinsic functions it meets.
 type cfnReader struct {
 	problems []Problem
+	// resources are the template's Resources (what Fn::GetAtt may name: cfnresolve.go); nil when
+	// the form is a resource or its Properties alone.
+	resources map[string]json.RawMessage
+	// pseudo are the pseudo parameters' values, as the stack's own (pseudoParameters).
+	pseudo map[string]string
 }
 
 // cfnMaxDepth bounds how deep the reader rewrites: a FIS template's deepest value (a target's
@@ -225,6 +236,9 @@ func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated 
 	if fn := intrinsic(keys); fn != "" {
 		if untranslated {
 			return placeholder(fn)
+		}
+		if v, ok := c.resolve(fn, m[fn]); ok {
+			return v
 		}
 		return c.unresolved(p, fn)
 	}

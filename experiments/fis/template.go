@@ -44,8 +44,9 @@ var knownTop = []string{"id", "arn", "description", "targets", "actions", "stopC
 var ErrNotTemplate = errors.New("not an AWS FIS experiment template (want the CreateExperimentTemplate JSON or `aws fis get-experiment-template` output)")
 
 // parseTemplate reads a template, bare or in GetExperimentTemplate's {"experimentTemplate": ...},
-// or CloudFormation's AWS::FIS::ExperimentTemplate (cloudformation.go).
-func parseTemplate(data []byte) (*template, error) {
+// or CloudFormation's AWS::FIS::ExperimentTemplate (cloudformation.go), whose pseudo parameters
+// are the account's and region of functionARN (cfnresolve.go; "" when unknown).
+func parseTemplate(data []byte, functionARN string) (*template, error) {
 	data, err := asJSON(data)
 	if err != nil {
 		return nil, err
@@ -54,11 +55,11 @@ func parseTemplate(data []byte) (*template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
 	}
-	props, from, err := cfnForm(keys, top)
+	props, from, resources, err := cfnFormResources(keys, top)
 	if err != nil {
 		return nil, err
 	}
-	var cfn cfnReader
+	cfn := cfnReader{resources: resources, pseudo: pseudoParameters(functionARN)}
 	if props != nil {
 		if keys, top, err = object(cfn.properties(props)); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrNotTemplate, from, err)

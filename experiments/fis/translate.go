@@ -59,7 +59,7 @@ func Translate(template []byte, opts Options) (*experiments.Experiment, []Proble
 	if opts.FunctionName == "" {
 		return nil, nil, errors.New("fis: Options.FunctionName is required (the stack's function)")
 	}
-	t, err := parseTemplate(template)
+	t, err := parseTemplate(template, opts.FunctionARN)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -810,6 +810,72 @@ func TestCloudFormationUnresolved(t *testing.T) {
 	}
 }
 
+// What a hand-written or SAM template writes where a stop condition names its alarm and a target its
+// function is resolved when the template itself says the value: a Fn::Sub of the pseudo parameters
+// alone (the stack's own account and region), a Fn::GetAtt of the ARN of an alarm or a function of
+// the template whose name is written out. Anything else stays the problem it was.
+func TestCloudFormationResolvesWhatTheTemplateSays(t *testing.T) {
+	const arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function
+	opts := fis.Options{FunctionName: function, FunctionARN: arn, Alarms: alarms(t)}
+	base := string(read(t, "cloudformation.json"))
+	withResources := func(data, more string) string {
+		return strings.Replace(data, `"FisRole": {`, more+`, "FisRole": {`, 1)
+	}
+	subFunction := `{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ChaosLab-Etl"}`
+	subAlarm := `{"Fn::Sub": "arn:aws:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:ChaosLab-EtlErrors"}`
+	alarmRes := `"EtlErrors": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": "ChaosLab-EtlErrors", "Threshold": 5}}`
+	fnRes := `"EtlFn": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": {"Fn::Sub": "ChaosLab-${!Etl}"}}}`
+	for _, c := range []struct {
+		name string
+		data string
+		want string // a problem's path; "" for translated
+	}{
+		{name: "Fn::Sub of pseudo parameters", data: strings.NewReplacer(
+			`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, "["+subFunction+"]",
+			`"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, subAlarm).Replace(base)},
+		{name: "Fn::GetAtt of the template's alarm and function", data: strings.NewReplacer(
+			`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, `[{"Fn::GetAtt": ["EtlFn", "Arn"]}]`,
+			`"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, `{"Fn::GetAtt": ["EtlErrors", "Arn"]}`).Replace(
+			withResources(base, alarmRes+", "+strings.Replace(fnRes, "${!Etl}", "Etl", 1)))},
+		{name: "Fn::Sub of a template parameter", want: "targets.EtlFunction.resourceArns[0]", data: strings.Replace(base,
+			`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, `[{"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}"}]`, 1)},
+		// ${!Etl} is the text ${Etl}: a function of another name, told as such
+		{name: "Fn::Sub's escape", want: "targets.EtlFunction.resourceArns[0]", data: strings.Replace(withResources(base, fnRes),
+			`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, `[{"Fn::GetAtt": ["EtlFn", "Arn"]}]`, 1)},
+		{name: "Fn::GetAtt of a function whose name CloudFormation makes", want: "targets.EtlFunction.resourceArns[0]", data: strings.Replace(
+			withResources(base, `"EtlFn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"}}`),
+			`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, `[{"Fn::GetAtt": ["EtlFn", "Arn"]}]`, 1)},
+	} {
+		_, problems, err := fis.Translate([]byte(c.data), opts)
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want == "" && len(problems) > 0:
+			t.Errorf("%s: %v, want it translated", c.name, problems)
+		case c.want != "" && (len(problems) == 0 || problems[0].Path != c.want):
+			t.Errorf("%s: %v, want a problem at %s first", c.name, problems, c.want)
+		}
+	}
+	// The alarm a Fn::Sub names is the one DescribeAlarms is asked for.
+	if names, err := fis.AlarmNames([]byte(strings.Replace(base, `"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, subAlarm, 1))); err != nil ||
+		!slices.Equal(names, []string{"ChaosLab-EtlErrors"}) {
+		t.Errorf("AlarmNames of a Fn::Sub: %v, %v", names, err)
+	}
+	// Another account's function, written with the pseudo parameters, is the stack's account's.
+	other := fis.Options{FunctionName: function, FunctionARN: "arn:aws:lambda:eu-west-1:999999999999:function:" + function, Alarms: alarms(t)}
+	if _, problems, err := fis.Translate([]byte(strings.Replace(base, `["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, "["+subFunction+"]", 1)), other); err != nil || len(problems) > 0 {
+		t.Errorf("Fn::Sub of pseudo parameters for a stack in eu-west-1: %v %v", err, problems)
+	}
+	// And in YAML, the short forms.
+	yml := strings.NewReplacer("- &etl arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl",
+		`- !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:ChaosLab-Etl"`,
+		"Value: arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors", "Value: !GetAtt EtlErrors.Arn",
+		"Resources:\n", "Resources:\n  EtlErrors:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      AlarmName: ChaosLab-EtlErrors\n").Replace(string(read(t, "cloudformation.yaml")))
+	if _, problems, err := fis.Translate([]byte(yml), opts); err != nil || len(problems) > 0 {
+		t.Errorf("YAML's !Sub and !GetAtt: %v %v", err, problems)
+	}
+}
+
 // boto3's get_experiment_template answer, saved with json.dump, holds ResponseMetadata beside the
 // template: it is read as the CLI's; any other member beside it is named.
 func TestBoto3Answer(t *testing.T) {
