@@ -64,7 +64,7 @@ Exit 0 written; 1 something is not translated (nothing written); 2 bad command
 line, a file that is not a template, or an AWS error.
 
 Usage:
-  chaoslab import-fis [flags] <template.json>
+  chaoslab import-fis [flags] <template.json|.yaml>
 
 Example:
   aws fis get-experiment-template --id EXT4Bq9wVd2Lm8ReZ > template.json

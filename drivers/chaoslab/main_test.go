@@ -1283,7 +1283,7 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"validate"}, "no experiment given", "chaoslab validate <file|name>..."},
 		{[]string{"report"}, "want one journal", "chaoslab report [flags] <journal.json>"},
 		{[]string{"follow", "a", "b"}, "want one execution ARN", "chaoslab follow [flags] <execution ARN>"},
-		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] <template.json>"},
+		{[]string{"import-fis"}, "want one template", "chaoslab import-fis [flags] <template.json|.yaml>"},
 		{[]string{"rollback", "now"}, `unexpected arguments ["now"]`, "chaoslab rollback [flags]"},
 		{[]string{"fault"}, "want status, enable, off", faultSynopsis},
 		{[]string{"fault", "sideways"}, `unknown subcommand "sideways"`, faultSynopsis},
@@ -1303,7 +1303,7 @@ func TestArgumentErrorsAreShort(t *testing.T) {
 		{[]string{"run", "-journal-format", "xml", "exp_1-minor_delay"}, `-journal-format "xml"`, "chaoslab run [flags] <file|name>"},
 		{[]string{"fault", "status", "-for", "1m"}, "-for is for enable only", faultSynopsis},
 		{[]string{"fault", "enable"}, "enable what?", faultSynopsis},
-		{[]string{"import-fis", "-function-tag", "bad", "t.json"}, `invalid value "bad" for flag -function-tag`, "chaoslab import-fis [flags] <template.json>"},
+		{[]string{"import-fis", "-function-tag", "bad", "t.json"}, `invalid value "bad" for flag -function-tag`, "chaoslab import-fis [flags] <template.json|.yaml>"},
 		{[]string{"local", "down", "-stack", "x"}, "-stack does not apply to down", localSynopsis},
 		// A flag given twice is refused (the last one was taken without a word).
 		{[]string{"compile", "-pause", "10s", "-pause", "20s", "exp_1-minor_delay"}, `-pause: given twice: give it once ("10s", then "20s")`, "chaoslab compile [flags] <file|name>"},

@@ -78,6 +78,11 @@ func parseTemplate(data []byte, functionARN string) (*template, error) {
 	_, hasActions := top["actions"]
 	_, hasTargets := top["targets"]
 	if !hasActions && !hasTargets {
+		// The FIS template library ships SSM documents beside its templates, which FIS runs with
+		// aws:ssm:send-command or aws:ssm:start-automation-execution.
+		if _, ssm := top["schemaVersion"]; ssm && (top["mainSteps"] != nil || top["runtimeConfig"] != nil) {
+			return nil, fmt.Errorf("%w: an SSM document (schemaVersion and mainSteps or runtimeConfig), which a template's aws:ssm:send-command or aws:ssm:start-automation-execution action runs: import the experiment template that names it", ErrNotTemplate)
+		}
 		return nil, fmt.Errorf("%w: no actions and no targets", ErrNotTemplate)
 	}
 	t := &template{top: top, order: keys, problems: cfn.problems}

@@ -741,6 +741,7 @@ func TestYAMLTemplates(t *testing.T) {
 	for _, c := range []struct{ name, data, want string }{
 		{"bad YAML", "Resources:\n  A: [1,\n", "read as YAML (it is not JSON): line"},
 		{"two documents", "actions: {}\n---\nactions: {}\n", "several documents"},
+		{"an SSM document", "description: Stop an instance\nschemaVersion: '0.3'\nmainSteps:\n  - name: stop\n    action: aws:changeInstanceState\n", "an SSM document"},
 		{"an unknown tag", "actions: !Frobnicate x\n", "line 1: the tag !Frobnicate is no CloudFormation function"},
 		{"a billion laughs", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
 			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nactions: [*e, *e]\n", "over 100000 YAML nodes"},
