@@ -3,6 +3,8 @@ package experiments
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"maps"
 	"strings"
 	"testing"
@@ -720,12 +722,95 @@ func TestNullFileIsNoExperiment(t *testing.T) {
 	}
 }
 
-// Chaos Toolkit also reads YAML: a .yaml experiment's syntax error says this lab reads JSON only.
-func TestYAMLFileSaysJSONOnly(t *testing.T) {
-	_, err := Parse([]byte("version: 1.0.0\ntitle: t\n"), "dir/e.yaml", Definitions, ".")
-	if err == nil || !strings.Contains(err.Error(), "a YAML experiment is not read here: convert it to JSON, e.g. yq -o json e.yaml") {
-		t.Errorf("err = %v, want the YAML named", err)
+// Chaos Toolkit reads YAML experiments too, and so does this lab: a shipped experiment written in
+// YAML (as yq writes JSON out as YAML) compiles exactly as its JSON does; a problem names its path,
+// and a YAML syntax error its line.
+func TestYAMLExperiments(t *testing.T) {
+	raw, err := fs.ReadFile(Definitions, "exp_1-minor_delay.json")
+	if err != nil {
+		t.Fatal(err)
 	}
+	fromJSON, err := Parse(raw, "exp_1-minor_delay.json", Definitions, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yml := toYAML(t, raw)
+	fromYAML, err := Parse(yml, "exp_1-minor_delay.yaml", Definitions, ".")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, yml)
+	}
+	opts := CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"}
+	a, b := mustCompile(t, fromJSON, opts), mustCompile(t, fromYAML, opts)
+	if a.Source != "exp_1-minor_delay.json" || b.Source != "exp_1-minor_delay.yaml" {
+		t.Errorf("sources %s and %s, want each file's", a.Source, b.Source)
+	}
+	b.Source = a.Source
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("the YAML compiles as\n%s\nwant (the JSON's)\n%s", jb, ja)
+	}
+	if BaseName("dir/exp_1-minor_delay.yml") != "exp_1-minor_delay" || BaseName("x.JSON") != "x" || BaseName("a.b") != "a.b" {
+		t.Errorf("BaseName: %s %s %s", BaseName("dir/exp_1-minor_delay.yml"), BaseName("x.JSON"), BaseName("a.b"))
+	}
+
+	for _, c := range []struct{ name, src, want string }{
+		{"a type", "title: t\nmethod:\n  - name: 7\n", "method[0].name: want a JSON string, got JSON number"},
+		{"syntax", "title: t\nmethod: [\n", "read as YAML: line"},
+		{"a tag", "title: !Ref T\n", "read as YAML: line 1: the tag !Ref is not read here"},
+	} {
+		_, err := Parse([]byte(c.src), "e.yml", Definitions, ".")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// toYAML writes JSON out as block YAML (what `yq -P` does), keys in their order: every string
+// quoted, numbers, booleans and null as they are.
+func toYAML(t *testing.T, data []byte) []byte {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var b strings.Builder
+	var value func(indent string, inList bool) // writes the value whose first token is next
+	value = func(indent string, inList bool) {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			empty := !dec.More()
+			if empty {
+				dec.Token()
+				b.WriteString(map[json.Delim]string{'{': " {}\n", '[': " []\n"}[v])
+				return
+			}
+			b.WriteString("\n")
+			for first := true; dec.More(); first = false {
+				if v == '{' {
+					k, _ := dec.Token()
+					kb, _ := json.Marshal(k)
+					b.WriteString(indent + string(kb) + ":")
+				} else {
+					b.WriteString(indent + "-")
+				}
+				_ = first
+				value(indent+"  ", v == '[')
+			}
+			dec.Token()
+		case string:
+			sb, _ := json.Marshal(v)
+			b.WriteString(" " + string(sb) + "\n")
+		case nil:
+			b.WriteString(" null\n")
+		default:
+			b.WriteString(" " + fmt.Sprint(v) + "\n")
+		}
+	}
+	value("", false)
+	return []byte(strings.TrimPrefix(b.String(), "\n"))
 }
 
 // The statistics CloudWatch computes pass, by function: get_metric_statistics takes the basic five as

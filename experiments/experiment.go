@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
+	"github.com/chaoslab/serverless-chaos-lab/internal/yamljson"
 )
 
 // Experiment is a Chaos Toolkit experiment as written in its JSON file.
@@ -112,7 +113,26 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Load reads an experiment file; file:// arguments are read relative to its directory.
+// IsYAML says whether an experiment file is YAML, by its name (.yaml, .yml), as Chaos Toolkit tells
+// it; any other is JSON.
+func IsYAML(file string) bool {
+	ext := strings.ToLower(path.Ext(file))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// BaseName is an experiment file's name without its folder and its extension (.json, .yaml, .yml):
+// what runs and journals are named after.
+func BaseName(file string) string {
+	base := filepath.Base(file)
+	for _, ext := range []string{".json", ".yaml", ".yml"} {
+		if strings.HasSuffix(strings.ToLower(base), ext) {
+			return base[:len(base)-len(ext)]
+		}
+	}
+	return base
+}
+
+// Load reads an experiment file, JSON or YAML (IsYAML); file:// arguments are read relative to its directory.
 func Load(file string) (*Experiment, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -146,14 +166,18 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "the file is empty (an experiment is a JSON object)"}}}
 	}
+	if IsYAML(name) {
+		// Chaos Toolkit reads YAML experiments too: read as the JSON they stand for, each value on
+		// its YAML line, so that every problem below names its JSON path, and a line its YAML line.
+		j, err := yamljson.Convert(data, yamljson.Plain)
+		if err != nil {
+			return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "read as YAML: " + err.Error()}}}
+		}
+		data = j
+	}
 	var syntax json.RawMessage
 	if err := json.Unmarshal(data, &syntax); err != nil {
-		reason := DescribeJSONError(data, err)
-		if ext := strings.ToLower(path.Ext(name)); ext == ".yaml" || ext == ".yml" {
-			// Chaos Toolkit also reads YAML; this lab reads JSON only.
-			reason += " (a YAML experiment is not read here: convert it to JSON, e.g. yq -o json " + path.Base(name) + " with mikefarah's yq, yq . " + path.Base(name) + " with the Python yq)"
-		}
-		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: reason}}}
+		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: DescribeJSONError(data, err)}}}
 	}
 	if kind := otherKind(data); kind != "" {
 		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "not an experiment: this is " + kind}}}

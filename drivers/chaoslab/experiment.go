@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -69,7 +68,7 @@ func badDuration(ds []flagDuration) error {
 
 // experimentName is the short name of ref, for execution and journal names.
 func experimentName(ref string) string {
-	return strings.TrimSuffix(filepath.Base(ref), ".json")
+	return experiments.BaseName(ref)
 }
 
 // compileFlags are the flags compile and run share: where the stack's names

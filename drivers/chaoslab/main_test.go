@@ -495,6 +495,62 @@ func TestValidateRejectsBadExperiment(t *testing.T) {
 	}
 }
 
+// A Chaos Toolkit experiment in YAML validates, and runs under its file's name without .yaml; a
+// problem in it names its path.
+func TestValidateYAMLExperiment(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "minor-delay.yaml")
+	os.WriteFile(good, []byte(`title: Minor delays should not impact processing
+description: 3 to 5 s of latency on half of the invocations.
+configuration:
+  sns_topic: {type: env, key: SNS_TOPIC_NAME}
+steady-state-hypothesis:
+  title: System operating within norms
+  probes:
+    - type: probe
+      name: zero-sns-errors
+      tolerance: 0
+      provider:
+        type: python
+        module: chaosaws.cloudwatch.probes
+        func: get_metric_statistics
+        arguments: {namespace: AWS/SNS, metric_name: NumberOfNotificationsFailed, dimension_name: TopicName,
+          dimension_value: "${sns_topic}", statistic: Sum, duration: 300}
+method:
+  - type: action
+    name: Enable Lambda failure
+    provider:
+      type: process
+      path: aws
+      arguments: >-
+        ssm put-parameter --name failureLambdaConfig --type String --overwrite
+        --value '{"isEnabled": true, "failureMode": "latency", "rate": 0.5, "minLatency": 3000, "maxLatency": 5000}'
+    pauses: {after: 300}
+rollbacks:
+  - type: action
+    name: Disable Lambda failures
+    provider:
+      type: process
+      path: aws
+      arguments: "ssm put-parameter --name failureLambdaConfig --type String --overwrite --value '{\"isEnabled\": false}'"
+`), 0o600)
+	bad := filepath.Join(dir, "bad.yml")
+	os.WriteFile(bad, []byte("title: t\nmethod:\n  - name: 7\n"), 0o600)
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"validate", good, bad})
+	if code := cli.Report(errb, err, ExitError); code != 1 {
+		t.Fatalf("exit %d, want 1 (err %v)\n%s%s", code, err, out, errb)
+	}
+	for _, want := range []string{"ok      " + good + ": Minor delays should not impact processing", "invalid " + bad + ": ", "method[0].name: want a JSON string, got JSON number"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+	if name := experimentName(good); name != "minor-delay" {
+		t.Errorf("experimentName = %q, want the file's name without .yaml", name)
+	}
+}
+
 // validate reports every problem of every file: type errors at their indexed JSON paths with
 // the unknown keys, and goes on past an invalid or unreadable file; exit 2 when a file cannot
 // be read, else 1 when one is invalid.

@@ -86,9 +86,9 @@ func (c Config) Definition(name string) (*experiments.Experiment, error) {
 var ownNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,99}$`)
 
 // OwnName is the name an experiment file of the user's runs under in a lab: the file's name without
-// .json. An error says why the file cannot give one (a name that could not name a stack).
+// its extension (experiments.BaseName). An error says why the file cannot give one (a name that could not name a stack).
 func OwnName(path string) (string, error) {
-	name := strings.TrimSuffix(filepath.Base(path), ".json")
+	name := experiments.BaseName(path)
 	if !ownNameRe.MatchString(name) {
 		return "", fmt.Errorf("%s: the lab names each trial's stack and files after the file's name, %q, which must start with a letter, hold only letters, digits and '-' (as a CloudFormation stack's name), and be at most 100 characters: rename the file", path, name)
 	}

@@ -1,0 +1,207 @@
+// Package yamljson reads a YAML file as the JSON it stands for, so that a reader of JSON reads YAML
+// too: each mapping an object with its members in the file's order, each scalar as YAML 1.2's core
+// schema types it (50 a number, true a boolean, "50" a string, null), anchors and aliases followed
+// (at most MaxNodes nodes in all: an alias repeats what it names, so a few lines could stand for
+// billions), one document a file. The JSON keeps the YAML's lines: each value starts on the line its
+// YAML node does (an alias's repeat excepted), so a problem told by its JSON line is on that line of
+// the YAML file. With CloudFormation, the short tags (!Ref, !GetAtt Res.Attr, !Sub, ...) are their
+// long forms ({"Ref": ...}, {"Fn::GetAtt": ["Res", "Attr"]}); any other tag is refused.
+//
+//	json, err := yamljson.Convert(data, yamljson.CloudFormation) // a SAM or CloudFormation template.yaml
+//	json, err := yamljson.Convert(data, yamljson.Plain)          // a Chaos Toolkit experiment in YAML
+package yamljson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Tags says which YAML tags a file may use besides the core schema's.
+type Tags int
+
+const (
+	// Plain refuses every tag of its own (!Ref, !custom).
+	Plain Tags = iota
+	// CloudFormation reads CloudFormation's short-form functions as their long forms.
+	CloudFormation
+)
+
+// MaxNodes bounds the nodes one YAML file may expand to; no template or experiment has more than a
+// few thousand.
+const MaxNodes = 100000
+
+// Convert reads data, one YAML document, and writes it as JSON. An error names its line.
+func Convert(data []byte, tags Tags) ([]byte, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err == io.EOF {
+		return nil, errors.New("the file is empty")
+	} else if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var more yaml.Node
+	if dec.Decode(&more) == nil {
+		return nil, errors.New("a YAML file of several documents (---): give one")
+	}
+	w := writer{tags: tags, line: 1}
+	if err := w.node(&doc); err != nil {
+		return nil, err
+	}
+	return w.b.Bytes(), nil
+}
+
+type writer struct {
+	b     bytes.Buffer
+	tags  Tags
+	nodes int
+	line  int // the output's line
+}
+
+// pad starts the next value on line, when the output is not past it.
+func (w *writer) pad(line int) {
+	for ; w.line < line; w.line++ {
+		w.b.WriteByte('\n')
+	}
+}
+
+// cfnShortTags are CloudFormation's short forms whose long form is "Fn::<name>"; !Ref and
+// !Condition are "Ref" and "Condition".
+var cfnShortTags = map[string]bool{"Base64": true, "Cidr": true, "FindInMap": true, "GetAtt": true, "GetAZs": true,
+	"ImportValue": true, "Join": true, "Select": true, "Split": true, "Sub": true, "Transform": true, "And": true,
+	"Equals": true, "If": true, "Not": true, "Or": true, "Length": true, "ToJsonString": true}
+
+func (w *writer) node(n *yaml.Node) error {
+	if w.nodes++; w.nodes > MaxNodes {
+		return fmt.Errorf("line %d: over %d YAML nodes (its aliases expand to more than any file of this kind holds)", n.Line, MaxNodes)
+	}
+	if n.Kind != yaml.DocumentNode && n.Kind != yaml.AliasNode {
+		w.pad(n.Line)
+	}
+	if name, ok := strings.CutPrefix(n.Tag, "!"); ok && !strings.HasPrefix(name, "!") {
+		return w.shortTag(n, name)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return errors.New("the file is empty")
+		}
+		return w.node(n.Content[0])
+	case yaml.AliasNode:
+		return w.node(n.Alias)
+	case yaml.MappingNode:
+		w.b.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: a key that is not a plain value", k.Line)
+			}
+			if k.Tag == "!!merge" {
+				return fmt.Errorf("line %d: a merge key (<<) is not read: write the members out", k.Line)
+			}
+			if i > 0 {
+				w.b.WriteByte(',')
+			}
+			w.pad(k.Line)
+			w.str(k.Value)
+			w.b.WriteByte(':')
+			if err := w.node(v); err != nil {
+				return err
+			}
+		}
+		w.b.WriteByte('}')
+		return nil
+	case yaml.SequenceNode:
+		w.b.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				w.b.WriteByte(',')
+			}
+			if err := w.node(c); err != nil {
+				return err
+			}
+		}
+		w.b.WriteByte(']')
+		return nil
+	}
+	return w.scalar(n)
+}
+
+// scalar writes a scalar as its resolved tag types it.
+func (w *writer) scalar(n *yaml.Node) error {
+	switch n.ShortTag() {
+	case "!!null":
+		w.b.WriteString("null")
+	case "!!bool":
+		var v bool
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: %v", n.Line, err)
+		}
+		w.b.WriteString(strconv.FormatBool(v))
+	case "!!int", "!!float":
+		// An integer keeps its digits (a 12-digit account id must not become 1.23456789012e+11).
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+			w.b.WriteString(strconv.FormatInt(i, 10))
+			return nil
+		}
+		var v float64
+		if err := n.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: %v", n.Line, err)
+		}
+		b, err := json.Marshal(v)
+		if err != nil { // .inf, .nan
+			return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
+		}
+		w.b.Write(b)
+	default:
+		w.str(n.Value)
+	}
+	return nil
+}
+
+// shortTag writes CloudFormation's short form !name as its long form.
+func (w *writer) shortTag(n *yaml.Node, name string) error {
+	long := "Fn::" + name
+	switch {
+	case w.tags != CloudFormation:
+		return fmt.Errorf("line %d: the tag !%s is not read here (a value is a string, a number, a boolean, null, a list or a mapping)", n.Line, name)
+	case name == "Ref" || name == "Condition":
+		long = name
+	case !cfnShortTags[name]:
+		return fmt.Errorf("line %d: the tag !%s is no CloudFormation function", n.Line, name)
+	}
+	w.b.WriteByte('{')
+	w.str(long)
+	w.b.WriteByte(':')
+	// !GetAtt Resource.Attribute is the list [Resource, Attribute].
+	if name == "GetAtt" && n.Kind == yaml.ScalarNode {
+		res, attr, _ := strings.Cut(n.Value, ".")
+		w.b.WriteByte('[')
+		w.str(res)
+		w.b.WriteByte(',')
+		w.str(attr)
+		w.b.WriteString("]}")
+		return nil
+	}
+	plain := *n
+	plain.Tag = ""
+	if n.Kind == yaml.ScalarNode {
+		plain.Tag = "!!str" // !Ref 50 names the parameter "50"
+	}
+	if err := w.node(&plain); err != nil {
+		return err
+	}
+	w.b.WriteByte('}')
+	return nil
+}
+
+func (w *writer) str(s string) {
+	b, _ := json.Marshal(s)
+	w.b.Write(b)
+}

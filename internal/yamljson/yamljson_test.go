@@ -1,0 +1,90 @@
+package yamljson
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// A YAML file reads as the JSON it stands for: members in order, scalars typed as YAML 1.2's core
+// schema types them (an account id's digits kept), anchors followed, each value on its YAML line.
+func TestConvert(t *testing.T) {
+	in := `# a comment
+title: Minor delays
+count: 50
+ratio: 0.5
+account: 123456789012
+quoted: "50"
+on: true
+none: null
+empty:
+list:
+  - a
+  - &x {k: v}
+  - *x
+text: |
+  two
+  lines
+`
+	out, err := Convert([]byte(in), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"title":"Minor delays","count":50,"ratio":0.5,"account":123456789012,"quoted":"50","on":true,"none":null,"empty":null,` +
+		`"list":["a",{"k":"v"},{"k":"v"}],"text":"two\nlines\n"}`
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, out); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if compact.String() != want {
+		t.Errorf("got  %s\nwant %s", compact.String(), want)
+	}
+	// Each value on its line: "ratio" is on line 4 of the YAML, and of the JSON.
+	lines := strings.Split(string(out), "\n")
+	if len(lines) < 4 || !strings.Contains(lines[3], `"ratio":0.5`) {
+		t.Errorf("line 4 of the JSON is %q, want the ratio's (the YAML's line 4)\n%s", lines[min(3, len(lines)-1)], out)
+	}
+}
+
+func TestConvertRefuses(t *testing.T) {
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e]\n"
+	for _, c := range []struct {
+		name, in string
+		tags     Tags
+		want     string
+	}{
+		{"empty", "", Plain, "the file is empty"},
+		{"comments only", "# nothing\n", Plain, "the file is empty"},
+		{"bad YAML", "a: [1,\n", Plain, "line"},
+		{"two documents", "a: 1\n---\nb: 2\n", Plain, "several documents"},
+		{"a merge key", "base: &b {x: 1}\nother:\n  <<: *b\n", Plain, "line 3: a merge key (<<) is not read"},
+		{"a tag, plain", "a: !Ref B\n", Plain, "line 1: the tag !Ref is not read here"},
+		{"an unknown CloudFormation tag", "a: !Frobnicate B\n", CloudFormation, "line 1: the tag !Frobnicate is no CloudFormation function"},
+		{"a key that is a list", "? [a, b]\n: 1\n", Plain, "line 1: a key that is not a plain value"},
+		{"infinity", "a: .inf\n", Plain, "line 1: .inf is no JSON number"},
+		{"an alias bomb", bomb, Plain, "over 100000 YAML nodes"},
+	} {
+		if _, err := Convert([]byte(c.in), c.tags); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
+}
+
+// CloudFormation's short tags are their long forms; !GetAtt's dotted form is the list.
+func TestConvertCloudFormationTags(t *testing.T) {
+	in := "a: !Ref Bucket\nb: !GetAtt Role.Arn\nc: !Sub 'arn:${AWS::Partition}:s3:::x'\nd: !Join [',', [x, !Ref Y]]\ne: !Ref 50\n"
+	out, err := Convert([]byte(in), CloudFormation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, out); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":{"Ref":"Bucket"},"b":{"Fn::GetAtt":["Role","Arn"]},"c":{"Fn::Sub":"arn:${AWS::Partition}:s3:::x"},"d":{"Fn::Join":[",",["x",{"Ref":"Y"}]]},"e":{"Ref":"50"}}`
+	if compact.String() != want {
+		t.Errorf("got  %s\nwant %s", compact.String(), want)
+	}
+}
