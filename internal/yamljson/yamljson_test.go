@@ -88,3 +88,19 @@ func TestConvertCloudFormationTags(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", compact.String(), want)
 	}
 }
+
+// FuzzConvert: any bytes convert without a panic into valid JSON or an error, and never past
+// MaxNodes (an alias bomb is refused, not expanded).
+func FuzzConvert(f *testing.F) {
+	for _, s := range []string{"a: 1\n", "- [a, {b: c}]\n", "x: &a [1, 2]\ny: *a\n", "k: !Sub '${AWS::Region}'\n", "t: |\n  x\n", "? [a]\n: b\n", "a: .nan\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, tags := range []Tags{Plain, CloudFormation} {
+			out, err := Convert(data, tags)
+			if err == nil && !json.Valid(out) {
+				t.Fatalf("not JSON: %q from %q", out, data)
+			}
+		}
+	})
+}
