@@ -20,6 +20,7 @@ import (
 // journal's report with its charts. A binary outside any checkout says there is none, and where it
 // looked.
 func TestBinaryBuiltIntoTheCheckoutReportsFromAnywhere(t *testing.T) {
+	testenv.SkipIfShort(t, "it builds chaoslab")
 	root := repoRoot(t)
 	_, err := os.Stat(filepath.Join(root, "node_modules", "uplot", "dist", "uPlot.iife.min.js"))
 	testenv.Require(t, "node_modules/uplot (run `npm ci`; make test does)", err)
@@ -58,7 +59,7 @@ func TestBinaryBuiltIntoTheCheckoutReportsFromAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A deviated run's journal, as run wrote it.
+	// A journal of a run not steady before its fault, as run wrote it.
 	v := 31.5
 	tol := experiments.Tolerance{Type: experiments.ToleranceRange, Min: -10, Max: 20, Text: "[-10, 20]"}
 	at := func(s int) string { return time.Date(2026, 12, 6, 2, 0, s, 0, time.UTC).Format(time.RFC3339) }

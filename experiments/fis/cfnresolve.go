@@ -6,16 +6,18 @@ import (
 	"strings"
 )
 
-// Two intrinsic functions are resolved where a value is translated, since the value they stand for
-// is in the template itself, or is the stack's own: what every hand-written and SAM template writes
+// Three intrinsic functions are resolved where a value is translated, since the value they stand
+// for is in the template itself, or is the stack's own: what hand-written and SAM templates write
 // where a stop condition names its alarm or a target its function.
 //
 //   - Fn::Sub of a string whose variables are pseudo parameters only (AWS::Region, AWS::AccountId,
 //     AWS::Partition, AWS::URLSuffix), as the stack's own: the template deploys beside the stack's
 //     function, in its account and region (from Options.FunctionARN; without it only names are
 //     compared, and a placeholder account and region stand in). ${!Literal} is the text ${Literal}.
-//   - Fn::GetAtt [Id, "Arn"] of an AWS::CloudWatch::Alarm or an AWS::Lambda::Function of the same
-//     template whose name (AlarmName, FunctionName) is written out: its ARN.
+//   - Ref of a pseudo parameter, alike.
+//   - Fn::GetAtt [Id, "Arn"] of an AWS::CloudWatch::Alarm, an AWS::Lambda::Function or a SAM
+//     AWS::Serverless::Function of the same template whose name (AlarmName, FunctionName) is
+//     written out: its ARN.
 //
 // Anything else (a Ref to a parameter, a name CloudFormation generates) stays a problem that says to
 // import the deployed template.
@@ -26,6 +28,9 @@ func pseudoParameters(functionARN string) map[string]string {
 		"AWS::Region": "us-east-1", "AWS::AccountId": "000000000000"}
 	if m := lambdaARN.FindStringSubmatch(functionARN); m != nil {
 		p["AWS::Partition"], p["AWS::Region"], p["AWS::AccountId"] = m[1], m[2], m[3]
+		if m[1] == "aws-cn" {
+			p["AWS::URLSuffix"] = "amazonaws.com.cn"
+		}
 	}
 	return p
 }
@@ -36,6 +41,13 @@ var subVariable = regexp.MustCompile(`\$\{([^}]*)\}`)
 // give it (a JSON string), or false.
 func (c *cfnReader) resolve(fn string, arg json.RawMessage) ([]byte, bool) {
 	switch fn {
+	case "Ref":
+		var name string
+		if json.Unmarshal(arg, &name) != nil || c.pseudo[name] == "" {
+			return nil, false
+		}
+		b, _ := json.Marshal(c.pseudo[name])
+		return b, true
 	case "Fn::Sub":
 		var s string
 		if json.Unmarshal(arg, &s) != nil {
@@ -81,7 +93,7 @@ func (c *cfnReader) resolve(fn string, arg json.RawMessage) ([]byte, bool) {
 			if name, ok := c.literal(res.Properties["AlarmName"]); ok {
 				arn = "arn:" + c.pseudo["AWS::Partition"] + ":cloudwatch:" + c.pseudo["AWS::Region"] + ":" + c.pseudo["AWS::AccountId"] + ":alarm:" + name
 			}
-		case "AWS::Lambda::Function":
+		case "AWS::Lambda::Function", "AWS::Serverless::Function":
 			if name, ok := c.literal(res.Properties["FunctionName"]); ok {
 				arn = "arn:" + c.pseudo["AWS::Partition"] + ":lambda:" + c.pseudo["AWS::Region"] + ":" + c.pseudo["AWS::AccountId"] + ":function:" + name
 			}

@@ -207,7 +207,7 @@ func (c *cfnReader) named(raw json.RawMessage, p string) []byte {
 func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated bool, depth int) []byte {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || t[0] != '[' && t[0] != '{' {
-		return c.scalar(raw, untranslated)
+		return c.scalar(raw, untranslated && !verbatim) // a tag's value is read (the experiment's tags)
 	}
 	if depth > cfnMaxDepth {
 		c.problems = append(c.problems, Problem{Path: p, Reason: fmt.Sprintf("nested deeper than %d levels, which no FIS template is: not read", cfnMaxDepth)})
@@ -234,11 +234,11 @@ func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated 
 		return raw
 	}
 	if fn := intrinsic(keys); fn != "" {
-		if untranslated {
-			return placeholder(fn)
-		}
 		if v, ok := c.resolve(fn, m[fn]); ok {
 			return v
+		}
+		if untranslated {
+			return placeholder(fn)
 		}
 		return c.unresolved(p, fn)
 	}
@@ -256,7 +256,8 @@ func (c *cfnReader) value(raw json.RawMessage, p string, verbatim, untranslated 
 // scalar is a scalar value as CloudFormation passes it to FIS: a number or a boolean where FIS
 // takes a string (every value the translation reads: parameters, tags, ARNs, modes) is that
 // string, as CloudFormation converts it ("invocationPercentage": 50 is "50"; a YAML template
-// writes it unquoted). An untranslated member's scalars stay as they are.
+// writes it unquoted). The scalars of a member not translated stay as they are
+// (logConfiguration's logSchemaVersion is a number).
 func (c *cfnReader) scalar(raw json.RawMessage, untranslated bool) []byte {
 	t := bytes.TrimSpace(raw)
 	if untranslated || len(t) == 0 {

@@ -752,14 +752,35 @@ func TestYAMLTemplates(t *testing.T) {
 	}
 }
 
+// A contentTypeHeader other than the flag's own is translated, and the description says how.
+func TestContentTypeIsSaid(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	tpl := strings.Replace(string(read(t, "add-delay.json")), `"aws:lambda:invocation-add-delay"`, `"aws:lambda:invocation-http-integration-response"`, 1)
+	tpl = strings.Replace(tpl, `"startupDelayMilliseconds": "3000"`, `"preventExecution": "true", "statusCode": "503", "contentTypeHeader": "text/html"`, 1)
+	e, problems, err := fis.Translate([]byte(tpl), opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	if !strings.Contains(e.Description, `Translated as near as it goes: action slowdown's contentTypeHeader "text/html" is answered as application/json`) {
+		t.Errorf("description %q, want the content type said", e.Description)
+	}
+	// A byte-order mark before the JSON (Windows editors write one) is not the template's.
+	if _, problems, err := fis.Translate(append([]byte("\ufeff"), read(t, "add-delay.json")...), opts); err != nil || len(problems) > 0 {
+		t.Errorf("with a byte-order mark: %v %v", err, problems)
+	}
+}
+
 // CloudFormation passes a number or a boolean where FIS takes a string as that string: a
 // template's "invocationPercentage": 50 is "50" (the API's JSON refuses it, as the API does).
 // A parameter of the wrong type is told once: as such, not also as missing.
 func TestCloudFormationScalarsAreStrings(t *testing.T) {
 	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
 	cfn := strings.Replace(string(read(t, "cloudformation.json")), `"invocationPercentage": "50"`, `"invocationPercentage": 50`, 1)
-	if _, problems, err := fis.Translate([]byte(cfn), opts); err != nil || len(problems) > 0 {
+	cfn = strings.Replace(cfn, `"team": "etl"`, `"team": 5, "ok": true`, 1)
+	if e, problems, err := fis.Translate([]byte(cfn), opts); err != nil || len(problems) > 0 {
 		t.Errorf("a CloudFormation number: %v %v", err, problems)
+	} else if !slices.Contains(e.Tags, "team=5") || !slices.Contains(e.Tags, "ok=true") {
+		t.Errorf("tags %v, want team=5 and ok=true", e.Tags)
 	}
 	cfnErr := strings.Replace(string(read(t, "cloudformation.json")), `"aws:lambda:invocation-add-delay"`, `"aws:lambda:invocation-error"`, 1)
 	cfnErr = strings.Replace(cfnErr, `"invocationPercentage": "50", "startupDelayMilliseconds": "3000"`, `"invocationPercentage": 50, "preventExecution": true`, 1)
@@ -856,6 +877,16 @@ func TestCloudFormationResolvesWhatTheTemplateSays(t *testing.T) {
 		case c.want != "" && (len(problems) == 0 || problems[0].Path != c.want):
 			t.Errorf("%s: %v, want a problem at %s first", c.name, problems, c.want)
 		}
+	}
+	// A SAM function's ARN, and a Ref of a pseudo parameter inside a Fn::Join... is not read; a Ref
+	// of one alone is.
+	sam := strings.Replace(withResources(base, `"EtlFn": {"Type": "AWS::Serverless::Function", "Properties": {"FunctionName": "ChaosLab-Etl"}}`),
+		`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, `[{"Fn::GetAtt": ["EtlFn", "Arn"]}]`, 1)
+	sam = strings.Replace(sam, `"Tags": {"team": "etl"`, `"Tags": {"team": "etl", "region": {"Ref": "AWS::Region"}`, 1)
+	if e, problems, err := fis.Translate([]byte(sam), opts); err != nil || len(problems) > 0 {
+		t.Errorf("a SAM function's ARN: %v %v", err, problems)
+	} else if !slices.Contains(e.Tags, "region=us-east-1") {
+		t.Errorf("tags %v, want region=us-east-1 (a Ref of AWS::Region, the stack's)", e.Tags)
 	}
 	// The alarm a Fn::Sub names is the one DescribeAlarms is asked for.
 	if names, err := fis.AlarmNames([]byte(strings.Replace(base, `"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, subAlarm, 1))); err != nil ||

@@ -17,7 +17,8 @@ import (
 func JSON(data []byte) ([]byte, error) { return asJSON(data) }
 
 func asJSON(data []byte) ([]byte, error) {
-	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte-order mark (Windows editors write one) is not the file's
+	t := bytes.TrimLeft(data, " \t\r\n")
 	if len(t) == 0 || t[0] == '{' || t[0] == '[' {
 		return data, nil
 	}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,8 +35,12 @@ const (
 )
 
 // MaxNodes bounds the nodes one YAML file may expand to; no template or experiment has more than a
-// few thousand.
-const MaxNodes = 100000
+// few thousand. The JSON written is bounded too, to MaxBytes or 64 times the YAML's length, the more:
+// an anchor on a long string, aliased a few thousand times, stays under MaxNodes.
+const (
+	MaxNodes = 100000
+	MaxBytes = 16 << 20
+)
 
 // Convert reads data, one YAML document, and writes it as JSON. An error names its line.
 func Convert(data []byte, tags Tags) ([]byte, error) {
@@ -50,7 +55,7 @@ func Convert(data []byte, tags Tags) ([]byte, error) {
 	if dec.Decode(&more) == nil {
 		return nil, errors.New("a YAML file of several documents (---): give one")
 	}
-	w := writer{tags: tags, line: 1}
+	w := writer{tags: tags, line: 1, limit: max(MaxBytes, 64*len(data))}
 	if err := w.node(&doc); err != nil {
 		return nil, err
 	}
@@ -62,6 +67,7 @@ type writer struct {
 	tags  Tags
 	nodes int
 	line  int // the output's line
+	limit int // the most bytes written
 }
 
 // pad starts the next value on line, when the output is not past it.
@@ -73,6 +79,11 @@ func (w *writer) pad(line int) {
 
 // cfnShortTags are CloudFormation's short forms whose long form is "Fn::<name>"; !Ref and
 // !Condition are "Ref" and "Condition".
+var (
+	jsonNumber  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+	leadingZero = regexp.MustCompile(`^0[0-9]+$`)
+)
+
 var cfnShortTags = map[string]bool{"Base64": true, "Cidr": true, "FindInMap": true, "GetAtt": true, "GetAZs": true,
 	"ImportValue": true, "Join": true, "Select": true, "Split": true, "Sub": true, "Transform": true, "And": true,
 	"Equals": true, "If": true, "Not": true, "Or": true, "Length": true, "ToJsonString": true}
@@ -80,6 +91,9 @@ var cfnShortTags = map[string]bool{"Base64": true, "Cidr": true, "FindInMap": tr
 func (w *writer) node(n *yaml.Node) error {
 	if w.nodes++; w.nodes > MaxNodes {
 		return fmt.Errorf("line %d: over %d YAML nodes (its aliases expand to more than any file of this kind holds)", n.Line, MaxNodes)
+	}
+	if w.b.Len() > w.limit {
+		return fmt.Errorf("line %d: over %d bytes as JSON (its aliases repeat more than any file of this kind holds)", n.Line, w.limit)
 	}
 	if n.Kind != yaml.DocumentNode && n.Kind != yaml.AliasNode {
 		w.pad(n.Line)
@@ -145,9 +159,15 @@ func (w *writer) scalar(n *yaml.Node) error {
 		}
 		w.b.WriteString(strconv.FormatBool(v))
 	case "!!int", "!!float":
-		// An integer keeps its digits (a 12-digit account id must not become 1.23456789012e+11).
-		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
-			w.b.WriteString(strconv.FormatInt(i, 10))
+		// A number written as JSON writes one keeps its digits, however many (a 12-digit account id
+		// must not become 1.23456789012e+11). Decimal digits with a leading zero (an account id,
+		// 012345678901) are the string they spell: read as a number they would lose the zero.
+		switch {
+		case jsonNumber.MatchString(n.Value):
+			w.b.WriteString(n.Value)
+			return nil
+		case leadingZero.MatchString(n.Value):
+			w.str(n.Value)
 			return nil
 		}
 		var v float64

@@ -15,6 +15,8 @@ title: Minor delays
 count: 50
 ratio: 0.5
 account: 123456789012
+zeroed: 012345678901
+big: 12345678901234567890
 quoted: "50"
 on: true
 none: null
@@ -31,7 +33,7 @@ text: |
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"title":"Minor delays","count":50,"ratio":0.5,"account":123456789012,"quoted":"50","on":true,"none":null,"empty":null,` +
+	want := `{"title":"Minor delays","count":50,"ratio":0.5,"account":123456789012,"zeroed":"012345678901","big":12345678901234567890,"quoted":"50","on":true,"none":null,"empty":null,` +
 		`"list":["a",{"k":"v"},{"k":"v"}],"text":"two\nlines\n"}`
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, out); err != nil {
@@ -65,6 +67,8 @@ func TestConvertRefuses(t *testing.T) {
 		{"a key that is a list", "? [a, b]\n: 1\n", Plain, "line 1: a key that is not a plain value"},
 		{"infinity", "a: .inf\n", Plain, "line 1: .inf is no JSON number"},
 		{"an alias bomb", bomb, Plain, "over 100000 YAML nodes"},
+		// 10 KB behind an anchor, aliased 10,000 times: 100 MB of JSON from a 50 KB file.
+		{"an alias bomb of a long string", "a: &a \"" + strings.Repeat("x", 10000) + "\"\nb: [" + strings.TrimSuffix(strings.Repeat("*a, ", 10000), ", ") + "]\n", Plain, "bytes as JSON"},
 	} {
 		if _, err := Convert([]byte(c.in), c.tags); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)

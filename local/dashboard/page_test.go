@@ -828,7 +828,7 @@ func TestLivePageChartsTakeTheKeyboard(t *testing.T) {
 		if len(got) != 3 || got[0] != clock || strings.TrimSpace(got[1]) != strconv.FormatFloat(want[1], 'f', -1, 64) {
 			t.Errorf("after %s the legend reads %q, want %s and %v", name, got, clock, want[1])
 		}
-		if s := browsertest.Eval[string](t, p, said); !strings.HasPrefix(s, clock+": Messages visible "+strconv.FormatFloat(want[1], 'f', -1, 64)+"; Oldest message age (s) ") {
+		if s := browsertest.Eval[string](t, p, said); !strings.HasPrefix(s, clock+": Messages visible "+strconv.FormatFloat(want[1], 'f', -1, 64)+"; Oldest message age (s) (right axis) ") {
 			t.Errorf("after %s the live region says %q, want the time and each line's value", name, s)
 		}
 	}
@@ -837,6 +837,8 @@ func TestLivePageChartsTakeTheKeyboard(t *testing.T) {
 	at("ArrowLeft", kb.ArrowLeft, points[0])
 	at("ArrowLeft", kb.ArrowLeft, points[0]) // the range's first point is as far as it goes
 	at("End", kb.End, points[len(points)-1])
+	at("PageUp", kb.PageUp, points[max(0, len(points)-11)])
+	at("PageDown", kb.PageDown, points[len(points)-1])
 	p.Press(t, kb.Escape)
 	if got := browsertest.Eval[[]string](t, p, legend); len(got) == 0 || !strings.HasSuffix(got[0], "latest") {
 		t.Errorf("after Escape the legend reads %q, want the latest values", got)

@@ -208,7 +208,12 @@ func TestFindRootFromTheBinarysCheckout(t *testing.T) {
 	if root, err := FindRoot(); err != nil || root != lab {
 		t.Errorf("from elsewhere, the binary in the checkout: %q, %v; want %s", root, err, lab)
 	}
-	executable = func() (string, error) { return filepath.Join(top, "usr-local-bin", "chaoslab-alone"), nil }
+	// A binary that is a file outside any checkout: walked up from, nothing found.
+	alone := filepath.Join(top, "usr-local-bin", "chaoslab-alone")
+	if err := os.WriteFile(alone, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	executable = func() (string, error) { return alone, nil }
 	if _, err := FindRoot(); err == nil || !strings.Contains(err.Error(), "nor above chaoslab's binary") {
 		t.Errorf("from elsewhere, the binary outside any checkout: %v, want both places named", err)
 	}

@@ -60,8 +60,7 @@ var sqsRecordMembers = []string{"messageId", "receiptHandle", "body", "md5OfBody
 
 // NeverOnSQS reports whether the path can hold on no SQS record: it starts at the event's Records
 // (ReadsEnvelope), or at a member no SQS record has (failure-lambda's own examples read an API
-// Gateway event's requestContext.http.method or headers). Its exists-not and not-equal conditions
-// hold everywhere instead, as on any path that is not there.
+// Gateway event's requestContext.http.method or headers).
 func (c Condition) NeverOnSQS() bool {
 	return len(c.segs) > 0 && !slices.Contains(sqsRecordMembers, c.segs[0])
 }

@@ -423,6 +423,11 @@
     live.setAttribute("aria-live", "polite");
     u.root.appendChild(live);
     var byKey = false; // the cursor is where the keys put it
+    // New data (the live page's every few seconds) moves the points under a parked cursor: its
+    // read-out follows, as the legend does.
+    u.hooks.setData = (u.hooks.setData || []).concat(function () {
+      if (byKey && u.cursor.idx != null) live.textContent = readOut(s, u.cursor.idx);
+    });
     function away() {
       u.setCursor({ left: -10, top: -10 });
       live.textContent = "";
@@ -463,12 +468,13 @@
     canvas.addEventListener("blur", function () { if (byKey) away(); });
   }
 
-  // readOut says a chart's time i and each line's value there, as the legend shows them.
+  // readOut says a chart's time i and each line's value there, as the legend shows them (its
+  // labels, "(right axis)" included).
   function readOut(s, i) {
-    var lines = s.widget.lines || [];
-    return utc(s.chart.data[0][i]) + ": " + lines.map(function (l, k) {
+    var u = s.chart;
+    return utc(u.data[0][i]) + ": " + u.series.slice(1).map(function (sr, k) {
       var v = s.raw && s.raw[k] ? s.raw[k][i] : null;
-      return l.label + " " + (v == null || !isFinite(v) ? "no value" : fmt(v));
+      return sr.label + " " + (v == null || !isFinite(v) ? "no value" : fmt(v));
     }).join("; ");
   }
 
