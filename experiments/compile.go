@@ -188,12 +188,12 @@ func (c *compiler) compile() *Compiled {
 			c.fail(fmt.Sprintf("rollbacks[%d]", n), "the last rollback enables a fault, which would stay on after the run: end the rollbacks with the fault off (e.g. the value {\"isEnabled\": false})")
 		}
 	}
-	guardName, guardInterval := c.guardExtension()
+	guardNames, guardInterval := c.guardExtension()
 	out.Notes = c.notes
 	if len(c.problems) > 0 {
 		return out
 	}
-	c.durations(out, guardName, guardInterval)
+	c.durations(out, guardNames, guardInterval)
 	return out
 }
 

@@ -169,10 +169,13 @@ type CompiledAction struct {
 	PauseSlices []int `json:"pauseSlices"`
 }
 
-// CompiledGuard is the optional probe checked after each pause slice; a deviated value ends the
-// method early (verdict deviated). No data does not breach the guard: it means "not known yet".
+// CompiledGuard is the optional probes checked, one after the other, after each pause slice; a
+// deviated value of any ends the method early (verdict deviated). No data does not breach the guard:
+// it means "not known yet". Probe is the first of Probes, for a machine deployed before it checked
+// several (it reads $.guard.probe; the runner refuses it an experiment of more than one).
 type CompiledGuard struct {
-	Enabled         bool           `json:"enabled"`
-	IntervalSeconds int            `json:"intervalSeconds"`
-	Probe           *CompiledProbe `json:"probe"`
+	Enabled         bool            `json:"enabled"`
+	IntervalSeconds int             `json:"intervalSeconds"`
+	Probes          []CompiledProbe `json:"probes"`
+	Probe           *CompiledProbe  `json:"probe"`
 }

@@ -47,7 +47,8 @@
 //   - rollbacks ending with the fault off: the machine runs them as written, so none, or a last
 //     one that enables a fault, is rejected (no run may leave a fault on).
 //   - a guard, in Chaos Toolkit's free-form extensions:
-//     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}.
+//     {"name": "chaoslab", "guard": {"probe": "<hypothesis probe name>", "interval": 60}}, or
+//     "probes": [names] for several, each checked after every interval.
 //
 // Every member of the file is one of the format's: a key it does not have is an error at its
 // JSON path ("method[0].pause: unknown key; did you mean \"pauses\"?"), since ignoring it

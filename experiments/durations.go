@@ -19,7 +19,7 @@ func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
 // durations checks and applies the overrides, then sets what follows from the durations: the
 // observation and recovery windows, the guard, the pause slices, the faults' expiries and the
 // metrics' period.
-func (c *compiler) durations(out *Compiled, guardName string, guardInterval int) {
+func (c *compiler) durations(out *Compiled, guardNames []string, guardInterval int) {
 	o := c.opts.Overrides
 	for _, d := range []struct {
 		name string
@@ -51,17 +51,21 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 	if o.GuardInterval > 0 {
 		guardInterval = ceilSeconds(o.GuardInterval)
 	}
-	if guardName != "" {
+	if len(guardNames) > 0 {
 		if guardInterval <= 0 {
 			guardInterval = ceilSeconds(DefaultGuardInterval)
 		}
-		for _, pr := range out.SteadyState.Probes {
-			if pr.Name == guardName {
-				g := pr
-				g.Source = "guard: " + pr.Source
-				out.Guard = CompiledGuard{Enabled: true, IntervalSeconds: guardInterval, Probe: &g}
+		out.Guard = CompiledGuard{Enabled: true, IntervalSeconds: guardInterval}
+		for _, name := range guardNames {
+			for _, pr := range out.SteadyState.Probes {
+				if pr.Name == name {
+					g := pr
+					g.Source = "guard: " + pr.Source
+					out.Guard.Probes = append(out.Guard.Probes, g)
+				}
 			}
 		}
+		out.Guard.Probe = &out.Guard.Probes[0]
 	}
 	onset := ceilSeconds(o.FaultOnset())
 	for i := range out.Method {
@@ -86,8 +90,11 @@ func (c *compiler) durations(out *Compiled, guardName string, guardInterval int)
 	for i := range out.SteadyState.Probes {
 		setPeriod(&out.SteadyState.Probes[i], period)
 	}
-	if out.Guard.Probe != nil {
-		setPeriod(out.Guard.Probe, period)
+	for i := range out.Guard.Probes {
+		setPeriod(&out.Guard.Probes[i], period)
+	}
+	if len(out.Guard.Probes) > 0 {
+		out.Guard.Probe = &out.Guard.Probes[0]
 	}
 }
 

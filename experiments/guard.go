@@ -9,10 +9,11 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 )
 
-// guardExtension reads the chaoslab extension, its guard: the hypothesis probe it checks and its
-// interval in seconds (0 when not given); name is "" when there is none. There is one at most: a
-// second is refused, whatever it says, rather than read or ignored.
-func (c *compiler) guardExtension() (name string, interval int) {
+// guardExtension reads the chaoslab extension, its guard: the hypothesis probes it checks ("probe":
+// one, or "probes": several, each once) and its interval in seconds (0 when not given); names is
+// empty when there is none. There is one extension at most: a second is refused, whatever it says,
+// rather than read or ignored.
+func (c *compiler) guardExtension() (names []string, interval int) {
 	first := ""
 	for i, raw := range c.e.Extensions {
 		p := fmt.Sprintf("extensions[%d]", i)
@@ -43,24 +44,35 @@ func (c *compiler) guardExtension() (name string, interval int) {
 		if !ok {
 			continue
 		}
-		found := false
-		if c.e.SteadyState != nil {
-			for _, a := range c.e.SteadyState.Probes {
-				found = found || a.Name == g.Probe
+		at := func(i int) string {
+			if g.one {
+				return p + ".guard.probe"
+			}
+			return fmt.Sprintf("%s.guard.probes[%d]", p, i)
+		}
+		var found []string
+		for i, name := range g.Probes {
+			switch {
+			case slices.Contains(found, name):
+				c.fail(at(i), "%q is named twice", name)
+			case c.e.SteadyState == nil || !slices.ContainsFunc(c.e.SteadyState.Probes, func(a Activity) bool { return a.Name == name }):
+				c.fail(at(i), "no hypothesis probe is named %q", name)
+			default:
+				found = append(found, name)
 			}
 		}
-		if !found {
-			c.fail(p+".guard.probe", "no hypothesis probe is named %q", g.Probe)
+		if len(found) < len(g.Probes) {
 			continue
 		}
-		name, interval = g.Probe, c.seconds(g.Interval, p+".guard.interval")
+		names, interval = found, c.seconds(g.Interval, p+".guard.interval")
 	}
-	return name, interval
+	return names, interval
 }
 
 // guard is the chaoslab extension's guard member.
 type guard struct {
-	Probe    string
+	Probes   []string
+	one      bool // given as "probe"
 	Interval float64
 }
 
@@ -68,17 +80,28 @@ type guard struct {
 // rest of the file's are: a misspelt key with the key it may be, a value of the wrong JSON type
 // with the type it is (a Go decoder's "cannot unmarshal string into Go struct field" named neither).
 func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool) {
+	const want = "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}, or {\"probes\": [names], ...} for several"
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		c.fail(p, "want {\"probe\": \"<hypothesis probe name>\", \"interval\": seconds}, got JSON %s", jsonfields.RawKind(raw))
+		c.fail(p, "%s, got JSON %s", want, jsonfields.RawKind(raw))
 		return g, false
 	}
 	ok = true
 	for _, k := range slices.Sorted(maps.Keys(members)) {
 		switch k {
 		case "probe":
-			if json.Unmarshal(members[k], &g.Probe) != nil {
+			var name string
+			if json.Unmarshal(members[k], &name) != nil {
 				c.fail(p+".probe", "want a JSON string, got JSON %s", jsonfields.RawKind(members[k]))
+				ok = false
+			}
+			g.Probes, g.one = []string{name}, true
+		case "probes":
+			if json.Unmarshal(members[k], &g.Probes) != nil {
+				c.fail(p+".probes", "want a JSON array of probe names, got JSON %s", jsonfields.RawKind(members[k]))
+				ok = false
+			} else if len(g.Probes) == 0 {
+				c.fail(p+".probes", "empty: name at least one hypothesis probe")
 				ok = false
 			}
 		case "interval":
@@ -87,9 +110,19 @@ func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool
 				ok = false
 			}
 		default:
-			c.fail(p+"."+k, "%s", unknownKey(k, []string{"probe", "interval"}))
+			c.fail(p+"."+k, "%s", unknownKey(k, []string{"probe", "probes", "interval"}))
 			ok = false
 		}
+	}
+	_, one := members["probe"]
+	_, several := members["probes"]
+	switch {
+	case one && several:
+		c.fail(p, "both probe and probes: give one of them")
+		ok = false
+	case !one && !several && ok:
+		c.fail(p, "%s: the probe is required", want)
+		ok = false
 	}
 	return g, ok
 }

@@ -39,11 +39,45 @@ func TestGuardMembersProblems(t *testing.T) {
 		{`{"probe": "sns", "intervall": 60}`, `extensions[0].guard.intervall: unknown key; did you mean "interval"?`},
 		{`{"probe": 5, "intervall": 60}`, `extensions[0].guard.probe: want a JSON string, got JSON number`},
 		{`{"probe": 5, "intervall": 60}`, `extensions[0].guard.intervall: unknown key`},
-		{`["sns", 60]`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, got JSON array`},
+		{`["sns", 60]`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, or {"probes": [names], ...} for several, got JSON array`},
+		{`{"probes": "sns"}`, `extensions[0].guard.probes: want a JSON array of probe names, got JSON string`},
+		{`{"probes": []}`, `extensions[0].guard.probes: empty: name at least one hypothesis probe`},
+		{`{"probe": "sns", "probes": ["sns"]}`, `extensions[0].guard: both probe and probes: give one of them`},
+		{`{"interval": 60}`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, or {"probes": [names], ...} for several: the probe is required`},
+		{`{"probes": ["sns", "nope"]}`, `extensions[0].guard.probes[1]: no hypothesis probe is named "nope"`},
+		{`{"probes": ["sns", "sns"]}`, `extensions[0].guard.probes[1]: "sns" is named twice`},
 	} {
 		e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": ` + tt.guard + `}`)}
 		if _, err := Compile(e, CompileOptions{Env: testEnv}); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("guard %s: %v, want %q", tt.guard, err, tt.want)
 		}
+	}
+}
+
+// A guard of several probes checks each of them after each slice, in the order given (an imported
+// FIS template's several alarm stop conditions); the first is also the machine input's probe, for a
+// machine deployed before it read several.
+func TestGuardOfSeveralProbes(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": {"probes": ["normal-error-rates", "messages-in-flight"], "interval": 60}}`)}
+	c := mustCompile(t, e, CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault"})
+	if !c.Guard.Enabled || len(c.Guard.Probes) != 2 || c.Guard.Probes[0].Name != "normal-error-rates" || c.Guard.Probes[1].Name != "messages-in-flight" ||
+		c.Guard.Probe == nil || c.Guard.Probe.Name != "normal-error-rates" {
+		t.Fatalf("guard %+v", c.Guard)
+	}
+	// Each probe's queries summarize the whole window, as the hypothesis' do.
+	for _, g := range c.Guard.Probes {
+		for _, q := range g.MetricDataQueries {
+			if q.MetricStat != nil && q.MetricStat.Period != c.SteadyState.Probes[1].MetricDataQueries[0].MetricStat.Period {
+				t.Errorf("guard probe %s: period %d, want the hypothesis' %d", g.Name, q.MetricStat.Period, c.SteadyState.Probes[1].MetricDataQueries[0].MetricStat.Period)
+			}
+		}
+	}
+	b, _ := json.Marshal(c.Guard)
+	if !strings.Contains(string(b), `"probes":[{"name":"normal-error-rates"`) || !strings.Contains(string(b), `"probe":{"name":"normal-error-rates"`) {
+		t.Errorf("machine input %s, want probes and probe", b)
 	}
 }

@@ -58,16 +58,23 @@ type GuardSummary struct {
 	Text string
 }
 
-// SummarizeGuardChecks summarizes checks, in their order, one GuardSummary per run of checks of
-// one action's pause (one action's name and write: two actions may share a name).
+// SummarizeGuardChecks summarizes checks, one GuardSummary per probe of one action's pause (one
+// action's name and write: two actions may share a name), in the order of their first checks: a
+// guard of several probes checks them in turn after each slice.
 func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
-	var out []GuardSummary
-	for i := 0; i < len(checks); {
-		n := i + 1
-		for n < len(checks) && checks[n].Action == checks[i].Action && checks[n].Start == checks[i].Start && checks[n].Name == checks[i].Name {
-			n++
+	type key struct{ action, start, probe string }
+	var order []key
+	groups := map[key][]GuardCheck{}
+	for _, c := range checks {
+		k := key{c.Action, c.Start, c.Name}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
 		}
-		group := checks[i:n]
+		groups[k] = append(groups[k], c)
+	}
+	var out []GuardSummary
+	for _, k := range order {
+		group := groups[k]
 		var values []float64
 		noData, breached := 0, 0
 		for _, c := range group {
@@ -103,7 +110,6 @@ func SummarizeGuardChecks(checks []GuardCheck) []GuardSummary {
 			text += fmt.Sprintf(" (%d with no data: not known yet, not a breach)", noData)
 		}
 		out = append(out, GuardSummary{Action: group[0].Action, PutAt: group[0].Start, Text: text})
-		i = n
 	}
 	return out
 }

@@ -375,7 +375,8 @@ func probeStates(p, recordPath, okNext, deviatedNext, noDataNext string) obj {
 }
 
 // actionStates writes one action's fault ({action[, guard]}), retrying the write as putRetry says,
-// and pauses after it; with a guard the pause is a sequence of slices, each followed by the guard probe.
+// and pauses after it; with a guard the pause is a sequence of slices, each followed by the guard's
+// probes, one after the other.
 func actionStates(p, faultParameterName string, guarded bool, putRetry []any) obj {
 	s := obj{
 		p + ".PauseBefore": obj{"Type": "Wait", "SecondsPath": "$.action.pauseBeforeSeconds", "Next": p + ".Expiry"},
@@ -403,28 +404,36 @@ func actionStates(p, faultParameterName string, guarded bool, putRetry []any) ob
 		return s
 	}
 	g := PhaseGuard
-	guard := probeStates(g, "$.result", g+".Held", g+".Breach", g+".Held")
-	guard[g+".Wait"] = obj{"Type": "Wait", "SecondsPath": "$.seconds", "Next": g + ".Enabled"}
-	guard[g+".Enabled"] = obj{"Type": "Choice",
-		"Choices": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".Input"}},
-		"Default": g + ".Held"}
-	guard[g+".Input"] = obj{"Type": "Pass", "Parameters": obj{"probe.$": "$.guard.probe", "start.$": "$.start", "action.$": "$.action",
-		"fault.$": "$.fault"},
-		"Next": g + ".Window"}
-	guard[g+".Held"] = obj{"Type": "Succeed"}
+	// One check: a guard probe over [the write, now]; a breach fails its Map, and so the pause's.
+	check := probeStates(g, "$.result", g+".Passed", g+".Breach", g+".Passed")
+	check[g+".Passed"] = obj{"Type": "Succeed"}
 	// A breach fails the method's Map, whose results (the action's record) are lost: the breach
 	// records the breached write itself, its parameter, value and onset as the action's record has them.
-	guard[g+".Breach"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action", "putAt.$": "$.start", "probe.$": "$.result",
+	check[g+".Breach"] = obj{"Type": "Pass", "Parameters": obj{"action.$": "$.action", "putAt.$": "$.start", "probe.$": "$.result",
 		"parameter.$": "$.fault.parameter", "value.$": "$.fault.value", "onsetSeconds.$": "$.fault.onsetSeconds",
 		"inForceAt.$": "$.fault.inForceAt"},
 		"ResultPath": "$.breach", "Next": g + ".Cause"}
-	guard[g+".Cause"] = obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.breach)"}, "Next": g + ".Breached"}
-	guard[g+".Breached"] = obj{"Type": "Fail", "Error": experiments.ErrGuardBreached, "CausePath": "$.cause"}
+	check[g+".Cause"] = obj{"Type": "Pass", "Parameters": obj{"cause.$": "States.JsonToString($.breach)"}, "Next": g + ".Breached"}
+	check[g+".Breached"] = obj{"Type": "Fail", "Error": experiments.ErrGuardBreached, "CausePath": "$.cause"}
+	// Each slice of the pause: the wait, then every guard probe, one after the other (the first
+	// breach ends the pause).
+	slice := obj{
+		g + ".Wait": obj{"Type": "Wait", "SecondsPath": "$.seconds", "Next": g + ".Enabled"},
+		g + ".Enabled": obj{"Type": "Choice",
+			"Choices": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".Probes"}},
+			"Default": g + ".Held"},
+		g + ".Probes": obj{"Type": "Map", "ItemsPath": "$.guard.probes", "MaxConcurrency": 1,
+			"ItemSelector":  obj{"probe.$": "$$.Map.Item.Value", "start.$": "$.start", "action.$": "$.action", "fault.$": "$.fault"},
+			"ItemProcessor": processor(g+".Window", check),
+			"ResultPath":    nil,
+			"Next":          g + ".Held"},
+		g + ".Held": obj{"Type": "Succeed"},
+	}
 	s[p+".Pause"] = obj{"Type": "Map", "ItemsPath": "$.action.pauseSlices", "MaxConcurrency": 1,
 		"ItemSelector": obj{"seconds.$": "$$.Map.Item.Value", "guard.$": "$.guard", "start.$": "$.record.putAt", "action.$": "$.action.name",
 			"fault": obj{"parameter.$": "$.action.parameter", "value.$": "$.action.value", "onsetSeconds.$": "$.action.onsetSeconds",
 				"inForceAt.$": "$.record.inForceAt"}},
-		"ItemProcessor": processor(g+".Wait", guard),
+		"ItemProcessor": processor(g+".Wait", slice),
 		"ResultPath":    nil,
 		"Next":          p + ".Done"}
 	return s

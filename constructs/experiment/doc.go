@@ -15,8 +15,8 @@
 //  2. Method: per action, ssm:putParameter of the fault (the deployed fault parameter only), then
 //     the pause: first its onset (onsetSeconds, a Wait: the failure layer's config cache TTL, after
 //     which every sandbox reads the new fault), recorded as the action's inForceAt, then the rest as
-//     slices; with a guard, the guard probe runs after each slice and a deviated value fails the Map
-//     with GuardBreached (verdict deviated). Every write is capped (below).
+//     slices; with a guard, its probes run after each slice, one after the other (a Map in the
+//     slice's), and a deviated value of any fails the Map with GuardBreached (verdict deviated). Every write is capped (below).
 //  3. Steady state after, over the window since the first fault was in force (inForceAt).
 //  4. Rollbacks always run (every Task/Map has a States.ALL Catch), then the steady state is
 //     observed for recoverySeconds and recorded. A probe or the fault's write is retried twice (2 s,

@@ -192,6 +192,10 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 	guarded.Pause = 3 * time.Second
 	long := fast
 	long.Pause = time.Minute // stopped or timed out during its pause
+	// Stopped before its fault is in force: an onset the stop always comes within (with one of 1 s,
+	// a loaded machine's stop came after it, and the fault was in force).
+	abortable := long
+	abortable.Onset = new(10 * time.Second)
 	input := func(o experiments.Overrides, guard bool, edit func(in map[string]any)) map[string]any {
 		in := asMap(t, compiled(t, guard, o))
 		if edit != nil {
@@ -199,9 +203,9 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 		}
 		return in
 	}
-	// A guard without its probe: the guard's Pass state (Guard.Input) reads $.guard.probe after the
+	// A guard without its probes: the guard's Map (Guard.Probes) reads $.guard.probes after the
 	// fault is written, a States.Runtime error that no Catch sees.
-	noGuardProbe := func(in map[string]any) { delete(in["guard"].(map[string]any), "probe") }
+	noGuardProbe := func(in map[string]any) { delete(in["guard"].(map[string]any), "probes") }
 
 	tests := []struct {
 		name    string
@@ -244,13 +248,13 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 		{name: "a runtime error in a Pass state", input: input(fast, true, noGuardProbe),
 			ends: []string{"FAILED States.Runtime", "SUCCEEDED"}, faults: 1,
 			check: func(t *testing.T, runs []execution) {
-				if !strings.Contains(runs[0].Cause, "$.guard.probe") {
+				if !strings.Contains(runs[0].Cause, "$.guard.probes") {
 					t.Errorf("cause %q, want the missing path", runs[0].Cause)
 				}
 				wantRollbackOf(t, runs[1], runs[0], "States.Runtime")
 				wantRecovered(t, l, runs[1], runs[0], true) // the guard's first probe, after the onset
 			}},
-		{name: "aborted", input: input(long, false, nil), abort: true,
+		{name: "aborted", input: input(abortable, false, nil), abort: true,
 			ends: []string{"ABORTED", "SUCCEEDED"}, faults: 1,
 			check: func(t *testing.T, runs []execution) {
 				wantRollbackOf(t, runs[1], runs[0], "")

@@ -128,12 +128,22 @@ func runMachine(t *testing.T, scs ...scenario) []runResult {
 // normal-error-rates every 60 s (o.GuardInterval overrides that too).
 func compiled(t *testing.T, guard bool, o experiments.Overrides) *experiments.Compiled {
 	t.Helper()
+	if guard {
+		return compiledGuard(t, `{"probe": "normal-error-rates", "interval": 60}`, o)
+	}
+	return compiledGuard(t, "", o)
+}
+
+// compiledGuard is exp_1 compiled as compiled does, with the chaoslab extension's guard member
+// guard ("" for none).
+func compiledGuard(t *testing.T, guard string, o experiments.Overrides) *experiments.Compiled {
+	t.Helper()
 	e, err := experiments.LoadDefinition("exp_1-minor_delay")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if guard {
-		e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates", "interval": 60}}`))
+	if guard != "" {
+		e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": `+guard+`}`))
 	}
 	c, err := experiments.Compile(e, experiments.CompileOptions{FaultParameterName: testParam, Overrides: o, Env: experiments.EnvFromOutputs(map[string]string{
 		"TopicName": "t", "JsonQueueName": "jq", "CsvQueueName": "cq", "TableName": "tbl", "FunctionName": "fn"})})
@@ -228,6 +238,9 @@ func TestMachineRuns(t *testing.T) {
 	noSNSData := steady()
 	noSNSData["zero-sns-errors"] = nil // chaosaws semantics: no datapoint counts as 0
 	guardSeries := map[string]any{"normal-error-rates": []any{1, 50}}
+	// A guard of two probes, each checked after every slice; the second breaches at the second slice.
+	guardedTwice := compiledGuard(t, `{"probes": ["normal-error-rates", "messages-in-flight"], "interval": 60}`, experiments.Overrides{})
+	twoSeries := map[string]any{"normal-error-rates": []any{1, 2, 3}, "messages-in-flight": []any{1.5, 95}}
 	brokenAfter := steady()
 	brokenAfter["messages-in-flight"] = "error"
 
@@ -356,6 +369,23 @@ func TestMachineRuns(t *testing.T) {
 				// The method's records are lost with the breach: the breach records the write.
 				if g.Parameter == "" || !strings.Contains(string(g.Value), `"latency"`) || !strings.Contains(string(g.Value), "expiresAfterSeconds") || g.InForceAt == "" {
 					t.Errorf("guard breach %+v (value %s): want the breached write's parameter, value (with its expiry) and in-force time", g, g.Value)
+				}
+			}},
+		{name: "a guard of two probes checks both, and the second's breach ends the pause", sc: scenario{Input: guardedTwice,
+			Metrics: map[string]map[string]any{"Before": steady(), "Guard": twoSeries, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				var checked []string
+				for _, q := range r.Queries {
+					if q.Phase == "Guard" {
+						checked = append(checked, q.Probe)
+					}
+				}
+				if want := "normal-error-rates,messages-in-flight,normal-error-rates,messages-in-flight"; strings.Join(checked, ",") != want {
+					t.Errorf("guard checks %v, want %s (both probes after each slice, to the breach)", checked, want)
+				}
+				if g := j.GuardBreach; g == nil || g.Probe.Name != "messages-in-flight" || g.Probe.Value == nil || *g.Probe.Value != 95 {
+					t.Fatalf("guard breach = %+v, want messages-in-flight at 95", g)
 				}
 			}},
 		{name: "guard that holds checks every slice", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "After": steady(), "Recovery": steady()}},

@@ -36,9 +36,9 @@ rollback switches every fault off.
 
 The stop conditions' CloudWatch alarms are read with DescribeAlarms, from AWS
 or from the local cloud (AWS_ENDPOINT_URL); -alarms reads a saved answer of
-aws cloudwatch describe-alarms instead. The alarm becomes a steady-state probe
-over its own metric and threshold, and the guard checked during every pause
-(one alarm stop condition: the guard checks one probe, so a second is reported).
+aws cloudwatch describe-alarms instead. Each alarm becomes a steady-state probe
+over its own metric and threshold, and the guard checks them all during every
+pause (a breach of any ends it, as FIS stops on any alarm).
 The probe judges one value over its whole window where the alarm judges each
 period, so only alarms it judges at least as strictly are translated: Sum,
 SampleCount or Maximum compared with GreaterThan(OrEqualTo)Threshold, Minimum
@@ -319,8 +319,8 @@ func printImported(w io.Writer, dest string, e *experiments.Experiment) {
 		probes = append(probes, p.Name)
 	}
 	fmt.Fprintf(w, "  hypothesis: %s\n", strings.Join(probes, ", "))
-	if g := guardProbe(e); g != "" {
-		fmt.Fprintf(w, "  guard:      %s, checked during every pause\n", g)
+	if g := guardProbes(e); len(g) > 0 {
+		fmt.Fprintf(w, "  guard:      %s, checked during every pause\n", strings.Join(g, ", "))
 	}
 	for _, a := range e.Method {
 		pause := ""
@@ -335,18 +335,22 @@ func printImported(w io.Writer, dest string, e *experiments.Experiment) {
 	fmt.Fprintf(w, "next: chaoslab validate %s; chaoslab run %s\n", dest, dest)
 }
 
-// guardProbe is the probe the chaoslab extension's guard names, if any.
-func guardProbe(e *experiments.Experiment) string {
+// guardProbes are the probes the chaoslab extension's guard names, if any.
+func guardProbes(e *experiments.Experiment) []string {
 	for _, raw := range e.Extensions {
 		var x struct {
 			Name  string `json:"name"`
 			Guard struct {
-				Probe string `json:"probe"`
+				Probe  string   `json:"probe"`
+				Probes []string `json:"probes"`
 			} `json:"guard"`
 		}
-		if json.Unmarshal(raw, &x) == nil && x.Name == "chaoslab" && x.Guard.Probe != "" {
-			return x.Guard.Probe
+		if json.Unmarshal(raw, &x) == nil && x.Name == "chaoslab" {
+			if x.Guard.Probe != "" {
+				return []string{x.Guard.Probe}
+			}
+			return x.Guard.Probes
 		}
 	}
-	return ""
+	return nil
 }

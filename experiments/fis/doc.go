@@ -45,8 +45,9 @@
 //	  resourceTags                        every tag must be on the function (Options.FunctionTags)
 //	  selectionMode                       ALL, COUNT(n ≥ 1) or PERCENT(100) (one function);
 //	                                      filters and parameters are problems
-//	stopConditions aws:cloudwatch:alarm a hypothesis probe, and the guard (the chaoslab extension)
-//	                                    checked during every pause; source none adds nothing
+//	stopConditions aws:cloudwatch:alarm a hypothesis probe each, and the guard (the chaoslab
+//	                                    extension) of them all, checked during every pause; source
+//	                                    none adds nothing
 //	experimentOptions                   single-account only; emptyTargetResolutionMode fail or skip
 //	roleArn, logConfiguration,          dropped (named in the description): they change nothing that
 //	  experimentReportConfiguration       runs, and the journal is the report
@@ -106,8 +107,8 @@
 // Missing data never puts an alarm in ALARM unless TreatMissingData is breaching: the probe then
 // counts no data as 0 (no_data "zero"), and a comparison that 0 breaches is a problem; breaching
 // makes no data fail the hypothesis (the guard treats no data as "not known yet"). Composite
-// alarms, anomaly bands and a second alarm stop condition (the guard checks one probe) are
-// problems. An alarm named by a stop condition that DescribeAlarms did not return is a problem:
+// alarms and anomaly bands are problems. Several alarm stop conditions are a probe each, and the
+// guard checks them all, as FIS stops on any. An alarm named by a stop condition that DescribeAlarms did not return is a problem:
 // the template would run without the stop its author meant.
 //
 // Without an alarm there is no hypothesis, and the lab cannot judge a run: Options.Hypothesis

@@ -148,8 +148,12 @@ func (tr *translator) translate() *experiments.Experiment {
 		e.Method[0].Pauses.Before = experiments.Seconds{N: math.Ceil(lead.Seconds())}
 	}
 	e.Rollbacks = []experiments.Activity{tr.put("Turn the FIS faults off", map[string]any{"isEnabled": false}, 0)}
-	if guard != "" {
-		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": map[string]any{"probe": guard}})
+	switch {
+	case len(guard) == 1:
+		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": map[string]any{"probe": guard[0]}})
+		e.Extensions = append(e.Extensions, g)
+	case len(guard) > 1:
+		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": map[string]any{"probes": guard}})
 		e.Extensions = append(e.Extensions, g)
 	}
 	origin := map[string]any{"name": ExtensionName, "templateId": id, "actions": tr.origin(as)}
@@ -183,17 +187,16 @@ func (tr *translator) options() {
 }
 
 // hypothesis is the steady-state hypothesis: Options.Hypothesis's probes, then one probe per
-// alarm stop condition; the first alarm's probe guards the method.
-func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
+// alarm stop condition; the alarms' probes guard the method, all of them, as FIS stops on any.
+func (tr *translator) hypothesis() (*experiments.Hypothesis, []string) {
 	h := &experiments.Hypothesis{Title: "The stop conditions' alarms would not stop the experiment"}
 	if lent := tr.opts.Hypothesis; lent != nil && lent.SteadyState != nil {
 		h.Title = lent.SteadyState.Title
 		h.Probes = append(h.Probes, lent.SteadyState.Probes...)
 	}
-	guard := ""
+	var guard []string
 	seen := map[string]bool{}
-	alarms := 0 // translated
-	named := 0  // alarm stop conditions with an alarm's ARN: each one not translated says why itself
+	named := 0 // alarm stop conditions with an alarm's ARN: each one not translated says why itself
 	for i, raw := range tr.t.stops {
 		p := fmt.Sprintf("stopConditions[%d]", i)
 		keys, m, err := object(raw)
@@ -232,11 +235,6 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 			tr.fail(p+".value", "alarm %q does not exist (it is not among the alarms DescribeAlarms returned, Options.Alarms)", name)
 			continue
 		}
-		alarms++
-		if alarms > 1 {
-			tr.fail(p, "a second alarm stop condition is not translated: the lab's guard checks one probe during the method (the alarm %q would be checked before and after only); keep one as the stop condition, and check the other's metric before and after as a probe of the hypothesis (-hypothesis)", name)
-			continue
-		}
 		probeName := "alarm " + name
 		probe, ps := alarmProbe(a, probeName, p+".value")
 		tr.t.problems = append(tr.t.problems, ps...)
@@ -246,7 +244,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, string) {
 			}
 		}
 		h.Probes = append(h.Probes, probe)
-		guard = probeName
+		guard = append(guard, probeName)
 	}
 	// Not when the stop conditions are there under another spelling (StopConditions): the unknown
 	// member's "did you mean" is the news.

@@ -351,8 +351,6 @@ func TestTranslateProblems(t *testing.T) {
 			"a": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["b"]},
 			"b": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}, "startAfter": ["a"]}},
 		"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"}]}`)
-	twoAlarms := []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions": [`,
-		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorCount"},`, 1))
 	lessMinimum := fis.Alarm{AlarmName: "ChaosLab-FewWrites", Namespace: "ChaosTransformer", MetricName: "SymbolWriteCount",
 		Statistic: "Minimum", Period: 60, EvaluationPeriods: 1, Threshold: ptr(1), ComparisonOperator: "LessThanThreshold"}
 
@@ -444,8 +442,6 @@ func TestTranslateProblems(t *testing.T) {
 			want: map[string]string{"stopConditions[0].value": "with no data the probe counts 0, which LessThanThreshold the threshold 1"}},
 		{name: "a composite alarm", template: withAlarm(t, "ChaosLab-AnyTrouble"), only: true, want: map[string]string{
 			"stopConditions[0].value": "a composite alarm is not translated"}},
-		{name: "two alarms", template: twoAlarms, only: true, want: map[string]string{
-			"stopConditions[1]": "a second alarm stop condition is not translated"}},
 		{name: "tags without the function's tags", template: read(t, "get-experiment-template.json"), want: map[string]string{
 			"targets.etl-by-tag.resourceTags": "the stack function's tags are not known"}},
 		{name: "a tag not among those given", template: read(t, "get-experiment-template.json"),
@@ -749,6 +745,32 @@ func TestYAMLTemplates(t *testing.T) {
 		if _, _, err := fis.Translate([]byte(c.data), opts); !errors.Is(err, fis.ErrNotTemplate) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want ErrNotTemplate saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// Several alarm stop conditions: each a probe of the hypothesis, and the guard checks all of them,
+// as FIS stops the experiment when any goes to ALARM.
+func TestSeveralAlarmsGuardTogether(t *testing.T) {
+	opts := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	two := []byte(strings.Replace(string(read(t, "add-delay.json")), `"stopConditions": [`,
+		`"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-ErrorCount"},`, 1))
+	e, problems, err := fis.Translate(two, opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	var names []string
+	for _, p := range e.SteadyState.Probes {
+		names = append(names, p.Name)
+	}
+	if want := "alarm ChaosLab-ErrorCount,alarm ChaosLab-EtlErrors"; strings.Join(names, ",") != want {
+		t.Errorf("hypothesis probes %v, want %s", names, want)
+	}
+	c, err := experiments.Compile(e, experiments.CompileOptions{Env: env, FaultParameterName: faultName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Guard.Probes) != 2 || c.Guard.Probes[0].Name != "alarm ChaosLab-ErrorCount" || c.Guard.Probes[1].Name != "alarm ChaosLab-EtlErrors" {
+		t.Errorf("guard %+v, want both alarms' probes", c.Guard)
 	}
 }
 

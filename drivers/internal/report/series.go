@@ -176,8 +176,11 @@ func compiledProbes(c *experiments.Compiled) []experiments.CompiledProbe {
 			out = append(out, p)
 		}
 	}
-	if g := c.Guard.Probe; g != nil && !seen[g.Name] {
-		out = append(out, *g)
+	for _, g := range c.Guard.Probes {
+		if !seen[g.Name] {
+			seen[g.Name] = true
+			out = append(out, g)
+		}
 	}
 	return out
 }

@@ -239,6 +239,23 @@ func TestPrintJournalTellsTheGuardChecks(t *testing.T) {
 			t.Errorf("no line %q in:\n%s", want, out.String())
 		}
 	}
+	// A guard of two probes checks them in turn: a line for each probe of a pause.
+	inFlight := func(v float64) experiments.GuardCheck {
+		c := check("Enable latency", &v, experiments.ProbeOK)
+		c.Name = "in-flight"
+		return c
+	}
+	out.Reset()
+	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictHeld, GuardChecks: []experiments.GuardCheck{
+		check("Enable latency", new(1.0), experiments.ProbeOK), inFlight(3), check("Enable latency", new(2.0), experiments.ProbeOK), inFlight(4)}})
+	for _, want := range []string{
+		"guard:    errors checked 2 times in the pause after \"Enable latency\": 1 to 2, all within [0, 5]\n",
+		"guard:    in-flight checked 2 times in the pause after \"Enable latency\": 3 to 4, all within [0, 5]\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("two probes: no line %q in:\n%s", want, out.String())
+		}
+	}
 	out.Reset()
 	PrintJournal(&out, &experiments.Journal{Verdict: experiments.VerdictHeld, GuardChecks: []experiments.GuardCheck{check("Enable latency", new(1.0), experiments.ProbeOK)}})
 	if !strings.Contains(out.String(), "guard:    errors checked once in the pause after \"Enable latency\": 1, all within [0, 5]\n") {

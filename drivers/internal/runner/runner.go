@@ -190,6 +190,11 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	if timeout := timeoutOf(def); timeout > 0 && compiled != nil && compiled.Planned()+timeoutMargin > timeout {
 		return nil, &TimeoutError{Machine: machineArn, Timeout: timeout, Planned: compiled.Planned()}
 	}
+	// A machine deployed before its guard checked several probes reads the first alone: the others
+	// would go unwatched, where the experiment (an FIS template's several alarms) stops on any.
+	if compiled != nil && len(compiled.Guard.Probes) > 1 && def != "" && !strings.Contains(def, "$.guard.probes") {
+		return nil, fmt.Errorf("the state machine %s checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has %d: redeploy the stack (npx cdk deploy; chaoslab local deploy), or give the guard one probe", machineArn, len(compiled.Guard.Probes))
+	}
 	if p := faultParameterOf(def); p != "" && p != r.FaultParameter {
 		if r.FaultParameter != "" {
 			return nil, &FaultParameterError{Machine: machineArn, Writes: p, Given: r.FaultParameter}

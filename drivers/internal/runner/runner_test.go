@@ -802,6 +802,27 @@ func TestRunRefusesAPlanLongerThanTheMachinesTimeout(t *testing.T) {
 	}
 }
 
+// A machine deployed before its guard checked several probes (it reads $.guard.probe alone) is not
+// given an experiment whose guard has several: the others would go unwatched.
+func TestRunRefusesSeveralGuardProbesToAMachineOfOne(t *testing.T) {
+	lc := runnertest.Need(t)
+	param := "runner-guard-probes-param"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := compiled(t, param, time.Second)
+	c.Guard = experiments.CompiledGuard{Enabled: true, IntervalSeconds: 1, Probes: c.SteadyState.Probes[:2], Probe: &c.SteadyState.Probes[0]}
+	var out bytes.Buffer
+	_, err := newRunner(t, lc, param, &out).Run(ctx, arn, c)
+	if err == nil || !strings.Contains(err.Error(), "checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has 2: redeploy the stack") {
+		t.Fatalf("err %v, want the machine refused", err)
+	}
+	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if lerr != nil || len(list.Executions) != 0 {
+		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
+	}
+}
+
 // The guard's checks are not in the machine's journal; the runner reads them from the execution's
 // history as it follows the run, writes them into the journal file and tells them.
 func TestRunJournalHoldsTheGuardChecks(t *testing.T) {
