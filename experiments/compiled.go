@@ -169,6 +169,10 @@ type CompiledAction struct {
 	PauseSlices []int `json:"pauseSlices"`
 }
 
+// GuardProbesPath is where the state machine reads the guard's probes in its input (CompiledGuard's
+// Probes): a machine whose definition does not name it reads $.guard.probe alone.
+const GuardProbesPath = "$.guard.probes"
+
 // CompiledGuard is the optional probes checked, one after the other, after each pause slice; a
 // deviated value of any ends the method early (verdict deviated). No data does not breach the guard:
 // it means "not known yet". Probe is the first of Probes, for a machine deployed before it checked

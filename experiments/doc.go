@@ -82,7 +82,7 @@
 //	   "value": {"isEnabled": true, ..., "expiresAfterSeconds": 420},
 //	   "pauseBeforeSeconds": 0, "pauseAfterSeconds": 300, "onsetSeconds": 5, "pauseSlices": [295]}],
 //	 "rollbacks": [{... "value": {"isEnabled": false} ...}],
-//	 "guard": {"enabled": false, "intervalSeconds": 0, "probe": null}}
+//	 "guard": {"enabled": false, "intervalSeconds": 0, "probes": null, "probe": null}}
 //
 // Probe windows are observed, not looked back on: Step Functions' JSONPath cannot compute
 // "now - 5 min", so the machine records $$.State.EnteredTime when a phase starts and queries

@@ -65,7 +65,6 @@ func (c *compiler) durations(out *Compiled, guardNames []string, guardInterval i
 				}
 			}
 		}
-		out.Guard.Probe = &out.Guard.Probes[0]
 	}
 	onset := ceilSeconds(o.FaultOnset())
 	for i := range out.Method {
@@ -74,6 +73,7 @@ func (c *compiler) durations(out *Compiled, guardNames []string, guardInterval i
 	for i := range out.Rollbacks {
 		splitPause(&out.Rollbacks[i], onset, 0)
 	}
+	c.guardHistory(out)
 
 	// Remaining method time after each action's write, for its fault's expiry.
 	margin := secondsOr(o.ExpiryMargin, DefaultExpiryMargin)
@@ -169,4 +169,45 @@ func (c *compiler) expire(a *CompiledAction, seconds int) {
 	cfg["expiresAfterSeconds"] = seconds
 	a.Value, _ = json.Marshal(cfg)
 	c.faultValue(a.Value, a.Source+".provider.arguments", fmt.Sprintf("with the expiry the compiler adds (expiresAfterSeconds %d = the rest of the method + the expiry margin)", seconds))
+}
+
+// Step Functions ends a standard execution at 25,000 history events; the guard's checks are most of
+// a guarded run's. A slice of a pause costs about guardSliceEvents, and each of its guard probes
+// about guardCheckEvents more (a Map iteration, the query Task, the record states), counted from
+// the machine's states; the checks may take guardHistoryBudget of the limit, the rest of the run
+// (observations, writes, rollbacks, recovery) far less than the remainder.
+const (
+	guardSliceEvents   = 12
+	guardCheckEvents   = 19
+	guardHistoryBudget = 20000
+)
+
+// guardHistory refuses a guard whose checks would outgrow the execution's history: the run would
+// fail at Step Functions' limit, and the rollback guard's run would roll it back.
+func (c *compiler) guardHistory(out *Compiled) {
+	if !out.Guard.Enabled {
+		return
+	}
+	slices := 0
+	for _, a := range out.Method {
+		slices += len(a.PauseSlices)
+	}
+	per := guardSliceEvents + guardCheckEvents*len(out.Guard.Probes)
+	if events := slices * per; events > guardHistoryBudget {
+		least := out.Guard.IntervalSeconds + 1 // the least interval whose slices fit
+		for c.slicesAt(out, least)*per > guardHistoryBudget {
+			least++
+		}
+		c.fail("extensions", "the guard's %d checks (%d slices of the pauses × %d probes) would take about %d of the execution's history events, more than the %d a run may give them (Step Functions ends an execution at 25,000): check every %d s or more (the guard's interval, -guard-interval), or guard fewer probes",
+			slices*len(out.Guard.Probes), slices, len(out.Guard.Probes), events, guardHistoryBudget, least)
+	}
+}
+
+// slicesAt is how many slices the method's pauses would be at the guard interval interval.
+func (c *compiler) slicesAt(out *Compiled, interval int) int {
+	n := 0
+	for _, a := range out.Method {
+		n += len(slicePause(a.PauseAfterSeconds-a.OnsetSeconds, interval))
+	}
+	return n
 }

@@ -97,12 +97,23 @@ func (c *compiler) guardMembers(raw json.RawMessage, p string) (g guard, ok bool
 			}
 			g.Probes, g.one = []string{name}, true
 		case "probes":
-			if json.Unmarshal(members[k], &g.Probes) != nil {
+			var list []json.RawMessage
+			if json.Unmarshal(members[k], &list) != nil || list == nil {
 				c.fail(p+".probes", "want a JSON array of probe names, got JSON %s", jsonfields.RawKind(members[k]))
 				ok = false
-			} else if len(g.Probes) == 0 {
+				break
+			}
+			if len(list) == 0 {
 				c.fail(p+".probes", "empty: name at least one hypothesis probe")
 				ok = false
+			}
+			for i, item := range list {
+				var name string
+				if json.Unmarshal(item, &name) != nil {
+					c.fail(fmt.Sprintf("%s.probes[%d]", p, i), "want a JSON string, got JSON %s", jsonfields.RawKind(item))
+					ok = false
+				}
+				g.Probes = append(g.Probes, name)
 			}
 		case "interval":
 			if json.Unmarshal(members[k], &g.Interval) != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGuardExtension(t *testing.T) {
@@ -42,6 +43,7 @@ func TestGuardMembersProblems(t *testing.T) {
 		{`["sns", 60]`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, or {"probes": [names], ...} for several, got JSON array`},
 		{`{"probes": "sns"}`, `extensions[0].guard.probes: want a JSON array of probe names, got JSON string`},
 		{`{"probes": []}`, `extensions[0].guard.probes: empty: name at least one hypothesis probe`},
+		{`{"probes": ["sns", 5]}`, `extensions[0].guard.probes[1]: want a JSON string, got JSON number`},
 		{`{"probe": "sns", "probes": ["sns"]}`, `extensions[0].guard: both probe and probes: give one of them`},
 		{`{"interval": 60}`, `extensions[0].guard: want {"probe": "<hypothesis probe name>", "interval": seconds}, or {"probes": [names], ...} for several: the probe is required`},
 		{`{"probes": ["sns", "nope"]}`, `extensions[0].guard.probes[1]: no hypothesis probe is named "nope"`},
@@ -79,5 +81,23 @@ func TestGuardOfSeveralProbes(t *testing.T) {
 	b, _ := json.Marshal(c.Guard)
 	if !strings.Contains(string(b), `"probes":[{"name":"normal-error-rates"`) || !strings.Contains(string(b), `"probe":{"name":"normal-error-rates"`) {
 		t.Errorf("machine input %s, want probes and probe", b)
+	}
+}
+
+// A guard whose checks would outgrow the execution's history (Step Functions ends one at 25,000
+// events) is refused before anything runs, with the interval that fits; a coarser one compiles.
+func TestGuardChecksFitTheHistory(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": {"probes": ["zero-sns-errors", "normal-error-rates", "messages-in-flight"]}}`)}
+	opts := CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault", Overrides: Overrides{Pause: 59 * time.Minute, GuardInterval: 10 * time.Second}}
+	if _, err := Compile(e, opts); err == nil || !strings.Contains(err.Error(), "would take about") || !strings.Contains(err.Error(), "check every 13 s or more") {
+		t.Errorf("err = %v, want the guard refused, with the interval that fits", err)
+	}
+	opts.Overrides.GuardInterval = 13 * time.Second
+	if _, err := Compile(e, opts); err != nil {
+		t.Errorf("at 13 s: %v", err)
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"strconv"
 )
 
-// GuardCheck is one check of the guard during the method's pauses: the guard's probe over its
-// window (from the write to the check), judged, and the action whose pause it was.
+// GuardCheck is one check of the guard during the method's pauses: one of the guard's probes over
+// its window (from the write to the check), judged, and the action whose pause it was.
 //
 // The machine's own journal has no list of them: its pause is a Map whose iterations' results are
 // dropped (a breach fails the Map, and a Fail cause is capped at 32 KB), so chaoslab reads them

@@ -420,9 +420,16 @@ func actionStates(p, faultParameterName string, guarded bool, putRetry []any) ob
 	slice := obj{
 		g + ".Wait": obj{"Type": "Wait", "SecondsPath": "$.seconds", "Next": g + ".Enabled"},
 		g + ".Enabled": obj{"Type": "Choice",
-			"Choices": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".Probes"}},
+			"Choices": []any{
+				obj{"And": []any{obj{"Variable": "$.guard.enabled", "BooleanEquals": true}, obj{"Variable": experiments.GuardProbesPath, "IsPresent": true}},
+					"Next": g + ".Probes"},
+				obj{"Variable": "$.guard.enabled", "BooleanEquals": true, "Next": g + ".One"}},
 			"Default": g + ".Held"},
-		g + ".Probes": obj{"Type": "Map", "ItemsPath": "$.guard.probes", "MaxConcurrency": 1,
+		// An input compiled before a guard took several probes names its one at $.guard.probe
+		// (a saved `chaoslab compile`, the console's run again): a guard of one.
+		g + ".One": obj{"Type": "Pass", "Parameters": obj{"enabled": true, "probes.$": "States.Array($.guard.probe)"},
+			"ResultPath": "$.guard", "Next": g + ".Probes"},
+		g + ".Probes": obj{"Type": "Map", "ItemsPath": experiments.GuardProbesPath, "MaxConcurrency": 1,
 			"ItemSelector":  obj{"probe.$": "$$.Map.Item.Value", "start.$": "$.start", "action.$": "$.action", "fault.$": "$.fault"},
 			"ItemProcessor": processor(g+".Window", check),
 			"ResultPath":    nil,

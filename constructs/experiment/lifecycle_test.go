@@ -203,9 +203,12 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 		}
 		return in
 	}
-	// A guard without its probes: the guard's Map (Guard.Probes) reads $.guard.probes after the
+	// A guard without its probes: the guard's Pass state (Guard.One) reads $.guard.probe after the
 	// fault is written, a States.Runtime error that no Catch sees.
-	noGuardProbe := func(in map[string]any) { delete(in["guard"].(map[string]any), "probes") }
+	noGuardProbe := func(in map[string]any) {
+		delete(in["guard"].(map[string]any), "probes")
+		delete(in["guard"].(map[string]any), "probe")
+	}
 
 	tests := []struct {
 		name    string
@@ -248,7 +251,7 @@ func TestNoFaultOutlivesItsExperiment(t *testing.T) {
 		{name: "a runtime error in a Pass state", input: input(fast, true, noGuardProbe),
 			ends: []string{"FAILED States.Runtime", "SUCCEEDED"}, faults: 1,
 			check: func(t *testing.T, runs []execution) {
-				if !strings.Contains(runs[0].Cause, "$.guard.probes") {
+				if !strings.Contains(runs[0].Cause, "$.guard.probe") {
 					t.Errorf("cause %q, want the missing path", runs[0].Cause)
 				}
 				wantRollbackOf(t, runs[1], runs[0], "States.Runtime")

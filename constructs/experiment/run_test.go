@@ -241,6 +241,10 @@ func TestMachineRuns(t *testing.T) {
 	// A guard of two probes, each checked after every slice; the second breaches at the second slice.
 	guardedTwice := compiledGuard(t, `{"probes": ["normal-error-rates", "messages-in-flight"], "interval": 60}`, experiments.Overrides{})
 	twoSeries := map[string]any{"normal-error-rates": []any{1, 2, 3}, "messages-in-flight": []any{1.5, 95}}
+	firstBreaches := map[string]any{"normal-error-rates": []any{1, 50}, "messages-in-flight": []any{1.5, 2}}
+	// An input compiled before a guard took several probes: its one at $.guard.probe.
+	oneProbeInput := asMap(t, guarded)
+	delete(oneProbeInput["guard"].(map[string]any), "probes")
 	brokenAfter := steady()
 	brokenAfter["messages-in-flight"] = "error"
 
@@ -386,6 +390,31 @@ func TestMachineRuns(t *testing.T) {
 				}
 				if g := j.GuardBreach; g == nil || g.Probe.Name != "messages-in-flight" || g.Probe.Value == nil || *g.Probe.Value != 95 {
 					t.Fatalf("guard breach = %+v, want messages-in-flight at 95", g)
+				}
+			}},
+		{name: "a guard of two probes: the first's breach ends the pause before the second is asked", sc: scenario{Input: guardedTwice,
+			Metrics: map[string]map[string]any{"Before": steady(), "Guard": firstBreaches, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				var checked []string
+				for _, q := range r.Queries {
+					if q.Phase == "Guard" {
+						checked = append(checked, q.Probe)
+					}
+				}
+				if want := "normal-error-rates,messages-in-flight,normal-error-rates"; strings.Join(checked, ",") != want {
+					t.Errorf("guard checks %v, want %s", checked, want)
+				}
+				if g := j.GuardBreach; g == nil || g.Probe.Name != "normal-error-rates" {
+					t.Fatalf("guard breach = %+v, want normal-error-rates", g)
+				}
+			}},
+		{name: "an input of one guard probe (compiled before several) is guarded by it", sc: scenario{Input: oneProbeInput,
+			Metrics: map[string]map[string]any{"Before": steady(), "Guard": guardSeries, "Recovery": steady()}},
+			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
+			check: func(t *testing.T, r runResult, j *experiments.Journal) {
+				if g := j.GuardBreach; g == nil || g.Probe.Name != "normal-error-rates" || *g.Probe.Value != 50 {
+					t.Fatalf("guard breach = %+v", g)
 				}
 			}},
 		{name: "guard that holds checks every slice", sc: scenario{Input: guarded, Metrics: map[string]map[string]any{"Before": steady(), "Guard": steady(), "After": steady(), "Recovery": steady()}},
@@ -534,5 +563,13 @@ func TestMachineRollbackOfUnknownExecution(t *testing.T) {
 	e := r.Executions[0]
 	if e.Status != "FAILED" || e.Error != experiments.ErrRollbackFailed || !strings.Contains(e.Cause, "Does Not Exist") || len(r.Puts) != 0 {
 		t.Fatalf("%+v puts %v", e, r.Puts)
+	}
+}
+
+// The runner tells a machine that reads a guard of several probes by the path it reads them at in
+// its definition (experiments.GuardProbesPath): the machine this package builds names it.
+func TestDefinitionNamesTheGuardProbesPath(t *testing.T) {
+	if def := DefinitionJSON(testParam, 3600); !strings.Contains(def, experiments.GuardProbesPath) {
+		t.Errorf("the definition does not name %s: chaoslab run would refuse it a guard of several probes", experiments.GuardProbesPath)
 	}
 }

@@ -100,7 +100,7 @@ func bindCompileFlags(fs *flag.FlagSet) *compileFlags {
 	fs.DurationVar(&c.pause, "pause", 0, "override every method action's pause after the fault, e.g. 1m (0: the experiment's)")
 	fs.DurationVar(&c.window, "window", 0, "override every probe's window, and so the observation before the fault (0: the experiment's)")
 	fs.DurationVar(&c.recovery, "recovery", 0, "override the observation after the rollbacks (0: the observation before)")
-	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard probe is checked during a pause (0: the experiment's, else 60s)")
+	fs.DurationVar(&c.guardInterval, "guard-interval", 0, "override how often the guard's probes are checked during a pause (0: the experiment's, else 60s)")
 	fs.DurationVar(&c.expiryMargin, "expiry-margin", 0, "override how long a fault may outlive the method's planned end (0: 120s)")
 	c.onset = experiments.DefaultFaultOnset
 	fs.Func("onset", fmt.Sprintf("how long a written fault takes to be in force, a `duration` (the function's FAILURE_CACHE_TTL; 0 for none): the first part of each pause; the probes' window after the fault starts at its end (default: the stack's output FailureCacheTTL, else %s)", experiments.DefaultFaultOnset), func(s string) error {

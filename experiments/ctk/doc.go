@@ -37,9 +37,10 @@
 //	                   (rolledBackBy) → interrupted (the execution was stopped, timed out or broke)
 //	steady_states      before, after: {steady_state_met, probes} from the phases, null when a phase
 //	                   did not run, the probes up to the first not met (chaoslib stops there);
-//	                   during: each guard check that judged a value (Journal.GuardChecks, which
-//	                   chaoslab run reads from the history), a state of one probe, the breach the
-//	                   last; without checks, the guard's breach, if any, as a state not met
+//	                   during: the guard checks that judged a value (Journal.GuardChecks, which
+//	                   chaoslab run reads from the history), a state an interval holding each of
+//	                   the guard's probes, the breach the last; without checks, the guard's breach,
+//	                   if any, as a state not met
 //	run                the method's writes; after a guard breach, only the action whose pause the
 //	                   guard ended (the machine records no other then)
 //	rollbacks          the rollbacks' writes; a failed rollback is a run with status failed and the

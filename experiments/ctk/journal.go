@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,16 +162,26 @@ func FromJournal(exp *experiments.Experiment, j *experiments.Journal) (*Journal,
 func (w *writer) during(j *experiments.Journal) ([]State, error) {
 	var ps []experiments.ProbeResult
 	for _, c := range j.GuardChecks {
-		if c.Status != experiments.ProbeNoData {
-			ps = append(ps, c.ProbeResult)
-		}
+		ps = append(ps, c.ProbeResult)
 	}
 	if len(j.GuardChecks) == 0 && j.GuardBreach != nil {
 		ps = append(ps, j.GuardBreach.Probe)
 	}
+	// A guard of several probes checks them in turn after each interval: one state an interval,
+	// as chaoslib's holds every probe of one check, cut where a probe's name comes round again;
+	// within it, only the checks that judged a value.
 	out := []State{}
-	for _, p := range ps {
-		s, err := w.judged("during", []experiments.ProbeResult{p})
+	for start := 0; start < len(ps); {
+		end := start + 1
+		for end < len(ps) && !slices.ContainsFunc(ps[start:end], func(q experiments.ProbeResult) bool { return q.Name == ps[end].Name }) {
+			end++
+		}
+		judged := slices.DeleteFunc(slices.Clone(ps[start:end]), func(q experiments.ProbeResult) bool { return q.Status == experiments.ProbeNoData })
+		start = end
+		if len(judged) == 0 {
+			continue
+		}
+		s, err := w.judged("during", judged)
 		if err != nil {
 			return nil, err
 		}

@@ -427,3 +427,44 @@ func TestFromRolledBackJournal(t *testing.T) {
 		t.Errorf("not a Chaos Toolkit journal by the schema:\n%s", strings.Join(errs, "\n"))
 	}
 }
+
+// A guard of several probes checks them in turn after each interval: one "during" state an
+// interval, holding each probe's check, as chaoslib's continuous hypothesis holds every probe of
+// one check; the breach's interval ends at the breach.
+func TestGuardOfSeveralProbesDuring(t *testing.T) {
+	j := ourJournal(t, "guard-checks.json")
+	var checks []experiments.GuardCheck
+	for _, c := range j.GuardChecks {
+		checks = append(checks, c)
+		if c.Status == experiments.ProbeDeviated {
+			break // the breach ends the pause: the second probe is not asked
+		}
+		second := c
+		second.Name, second.Query, second.Status, second.Pass, second.Value = "messages-in-flight", "in flight", experiments.ProbeOK, true, new(1.5)
+		checks = append(checks, second)
+	}
+	j.GuardChecks = checks
+	e := exp1(t, false)
+	e.Extensions = append(e.Extensions, json.RawMessage(`{"name": "chaoslab", "guard": {"probes": ["normal-error-rates", "messages-in-flight"], "interval": 60}}`))
+	out, err := ctk.FromJournal(e, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range out.SteadyStates.During {
+		var names []string
+		for _, p := range d.Probes {
+			var a struct{ Name string }
+			if err := json.Unmarshal(p.Activity, &a); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, a.Name)
+		}
+		got = append(got, fmt.Sprintf("%t %s", d.SteadyStateMet, strings.Join(names, "+")))
+	}
+	// The check with no data judged nothing: its interval holds the second probe alone.
+	want := []string{"true normal-error-rates+messages-in-flight", "true messages-in-flight", "true normal-error-rates+messages-in-flight", "false normal-error-rates"}
+	if !slices.Equal(got, want) {
+		t.Errorf("during %q, want %q", got, want)
+	}
+}

@@ -350,7 +350,7 @@ func buildModel(run Run, s *Series, now time.Time) model {
 	type pauseOf struct{ action, putAt string }
 	guarded := map[pauseOf]string{}
 	for _, g := range experiments.SummarizeGuardChecks(j.GuardChecks) {
-		guarded[pauseOf{g.Action, g.PutAt}] = "; the guard's " + g.Text
+		guarded[pauseOf{g.Action, g.PutAt}] += "; the guard's " + g.Text // a summary per probe of a guard of several
 	}
 	if j.RollbackOf == "" {
 		a, b := window(j.Before)

@@ -90,6 +90,27 @@ func TestGuardChecksInTheProbesTableAndThePause(t *testing.T) {
 	if want := "the guard's errors checked 3 times in the pause after \"enable\": 1 to 9, 1 out of [0, 5]"; !strings.Contains(pause, want) {
 		t.Errorf("pause %q, want it to say %q", pause, want)
 	}
+
+	// A guard of two probes: the pause says each one's checks.
+	inFlight := func(end int, v float64) experiments.GuardCheck {
+		c := check(end, v, experiments.ProbeOK)
+		c.Name = "in-flight"
+		return c
+	}
+	j.GuardChecks = []experiments.GuardCheck{check(80, 1, experiments.ProbeOK), inFlight(80, 3), check(100, 2, experiments.ProbeOK), inFlight(100, 4), breach}
+	m = buildModel(Run{Journal: j}, nil, t0.Add(5*time.Minute))
+	pause = ""
+	for _, st := range m.Timeline {
+		if st.Phase == "Pause" {
+			pause = st.Detail
+		}
+	}
+	for _, want := range []string{"the guard's errors checked 3 times in the pause after \"enable\": 1 to 9, 1 out of [0, 5]",
+		"the guard's in-flight checked 2 times in the pause after \"enable\": 3 to 4, all within [0, 5]"} {
+		if !strings.Contains(pause, want) {
+			t.Errorf("two probes: pause %q, want it to say %q", pause, want)
+		}
+	}
 }
 
 // Two method actions of one name, each guarded: each pause says its own checks (they are told

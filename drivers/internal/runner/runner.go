@@ -192,7 +192,7 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	}
 	// A machine deployed before its guard checked several probes reads the first alone: the others
 	// would go unwatched, where the experiment (an FIS template's several alarms) stops on any.
-	if compiled != nil && len(compiled.Guard.Probes) > 1 && def != "" && !strings.Contains(def, "$.guard.probes") {
+	if compiled != nil && len(compiled.Guard.Probes) > 1 && def != "" && !strings.Contains(def, experiments.GuardProbesPath) {
 		return nil, fmt.Errorf("the state machine %s checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has %d: redeploy the stack (npx cdk deploy; chaoslab local deploy), or give the guard one probe", machineArn, len(compiled.Guard.Probes))
 	}
 	if p := faultParameterOf(def); p != "" && p != r.FaultParameter {
