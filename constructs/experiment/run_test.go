@@ -379,14 +379,9 @@ func TestMachineRuns(t *testing.T) {
 			Metrics: map[string]map[string]any{"Before": steady(), "Guard": twoSeries, "Recovery": steady()}},
 			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
 			check: func(t *testing.T, r runResult, j *experiments.Journal) {
-				var checked []string
-				for _, q := range r.Queries {
-					if q.Phase == "Guard" {
-						checked = append(checked, q.Probe)
-					}
-				}
-				if want := "normal-error-rates,messages-in-flight,normal-error-rates,messages-in-flight"; strings.Join(checked, ",") != want {
-					t.Errorf("guard checks %v, want %s (both probes after each slice, to the breach)", checked, want)
+				checked := guardChecked(r)
+				if want := "normal-error-rates,messages-in-flight,normal-error-rates,messages-in-flight"; checked != want {
+					t.Errorf("guard checks %s, want %s (both probes after each slice, to the breach)", checked, want)
 				}
 				if g := j.GuardBreach; g == nil || g.Probe.Name != "messages-in-flight" || g.Probe.Value == nil || *g.Probe.Value != 95 {
 					t.Fatalf("guard breach = %+v, want messages-in-flight at 95", g)
@@ -396,14 +391,9 @@ func TestMachineRuns(t *testing.T) {
 			Metrics: map[string]map[string]any{"Before": steady(), "Guard": firstBreaches, "Recovery": steady()}},
 			status: "FAILED", errorName: experiments.ErrSteadyStateDeviated, verdict: experiments.VerdictDeviated, puts: "Action.Put,Rollback.Put",
 			check: func(t *testing.T, r runResult, j *experiments.Journal) {
-				var checked []string
-				for _, q := range r.Queries {
-					if q.Phase == "Guard" {
-						checked = append(checked, q.Probe)
-					}
-				}
-				if want := "normal-error-rates,messages-in-flight,normal-error-rates"; strings.Join(checked, ",") != want {
-					t.Errorf("guard checks %v, want %s", checked, want)
+				checked := guardChecked(r)
+				if want := "normal-error-rates,messages-in-flight,normal-error-rates"; checked != want {
+					t.Errorf("guard checks %s, want %s", checked, want)
 				}
 				if g := j.GuardBreach; g == nil || g.Probe.Name != "normal-error-rates" {
 					t.Fatalf("guard breach = %+v, want normal-error-rates", g)
@@ -572,4 +562,15 @@ func TestDefinitionNamesTheGuardProbesPath(t *testing.T) {
 	if def := DefinitionJSON(testParam, 3600); !strings.Contains(def, experiments.GuardProbesPath) {
 		t.Errorf("the definition does not name %s: chaoslab run would refuse it a guard of several probes", experiments.GuardProbesPath)
 	}
+}
+
+// guardChecked names the probes the guard asked CloudWatch about, in order.
+func guardChecked(r runResult) string {
+	var checked []string
+	for _, q := range r.Queries {
+		if q.Phase == "Guard" {
+			checked = append(checked, q.Probe)
+		}
+	}
+	return strings.Join(checked, ",")
 }

@@ -635,12 +635,7 @@ func TestConflictingLambdaActions(t *testing.T) {
 // configuration) stands unread.
 func TestCloudFormationForms(t *testing.T) {
 	opts := fis.Options{FunctionName: function, Alarms: alarms(t), Name: "fis-template.json"}
-	api := strings.Replace(string(read(t, "add-delay.json")), `"roleArn":`, `"logConfiguration": {"logSchemaVersion": 2}, "roleArn":`, 1)
-	want, problems, err := fis.Translate([]byte(api), opts)
-	if err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	wantJSON, _ := experiments.MarshalFile(want)
+	wantJSON := addDelayWithLogs(t, opts)
 	var doc struct {
 		Resources map[string]json.RawMessage
 	}
@@ -687,12 +682,7 @@ func TestCloudFormationForms(t *testing.T) {
 // unread; where a value is translated it is the problem the long form is), anchors followed.
 func TestYAMLTemplates(t *testing.T) {
 	opts := fis.Options{FunctionName: function, Alarms: alarms(t), Name: "fis-template.json"}
-	api := strings.Replace(string(read(t, "add-delay.json")), `"roleArn":`, `"logConfiguration": {"logSchemaVersion": 2}, "roleArn":`, 1)
-	want, problems, err := fis.Translate([]byte(api), opts)
-	if err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
-	}
-	wantJSON, _ := experiments.MarshalFile(want)
+	wantJSON := addDelayWithLogs(t, opts)
 	yml := read(t, "cloudformation.yaml")
 	if from := fis.Form(yml); from != "the CloudFormation template's resource SlowEtl" {
 		t.Errorf("Form = %q", from)
@@ -993,4 +983,17 @@ func TestCloudFormationEdges(t *testing.T) {
 	}) {
 		t.Errorf("deep: %v %v", err, problems)
 	}
+}
+
+// addDelayWithLogs is add-delay.json, with a log configuration as cloudformation.json's, translated
+// with opts: what every form of cloudformation.json must translate to.
+func addDelayWithLogs(t *testing.T, opts fis.Options) []byte {
+	t.Helper()
+	api := strings.Replace(string(read(t, "add-delay.json")), `"roleArn":`, `"logConfiguration": {"logSchemaVersion": 2}, "roleArn":`, 1)
+	want, problems, err := fis.Translate([]byte(api), opts)
+	if err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	wantJSON, _ := experiments.MarshalFile(want)
+	return wantJSON
 }
