@@ -205,17 +205,9 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		}
 	}
 	if len(problems) > 0 {
+		// The stopConditions problem (no alarm stop condition) says what to pass; it is told once.
 		for _, p := range problems {
 			fmt.Fprintf(m.Stderr, "%s: %s\n", p.Path, p.Reason)
-		}
-		// Not when a stop condition has a problem of its own (a value that is no alarm's ARN, a
-		// misspelt member): the problem says what to mend there.
-		stopProblem := slices.ContainsFunc(problems, func(p fis.Problem) bool {
-			return strings.HasPrefix(strings.ToLower(p.Path), "stopconditions") && p.Path != "stopConditions"
-		})
-		if len(alarmNames) == 0 && opts.Hypothesis == nil && !stopProblem {
-			fmt.Fprintln(m.Stderr, "\nThe template has no alarm stop condition (aws:cloudwatch:alarm), so nothing would judge a run:"+
-				" pass -hypothesis with a shipped experiment (chaoslab list), e.g. -hypothesis exp_1-minor_delay, or an experiment file, to borrow its steady-state hypothesis.")
 		}
 		return cli.Exit(ExitDeviated, fmt.Errorf("chaoslab import-fis: %s: %d part(s) not translated: nothing written", src, len(problems)))
 	}

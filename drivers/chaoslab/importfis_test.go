@@ -265,8 +265,8 @@ func TestImportFISProblems(t *testing.T) {
 			`stopConditions[0].value: alarm "NoSuchAlarm" does not exist in -alarms ` + emptyAlarms + ` (a saved aws cloudwatch describe-alarms answer)`,
 		}},
 		{name: "no stop condition, no hypothesis", template: "no-stop-condition.json", code: ExitDeviated, problems: []string{
-			"stopConditions: no alarm stop condition",
-		}, stderr: []string{"The template has no alarm stop condition (aws:cloudwatch:alarm), so nothing would judge a run: pass -hypothesis"}},
+			"stopConditions: no alarm stop condition, so nothing would judge a run (the lab judges one by a steady-state hypothesis): add an aws:cloudwatch:alarm stop condition, or lend a hypothesis: chaoslab import-fis -hypothesis exp_1-minor_delay (a shipped experiment, chaoslab list, or an experiment file)",
+		}},
 		{name: "tags without the function's tags", template: strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)),
 			`"resourceArns": [
                 "arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"

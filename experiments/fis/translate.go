@@ -250,7 +250,7 @@ func (tr *translator) hypothesis() (*experiments.Hypothesis, []string) {
 	// member's "did you mean" is the news.
 	misspelt := slices.ContainsFunc(tr.t.order, func(k string) bool { return k != "stopConditions" && strings.EqualFold(k, "stopConditions") })
 	if len(h.Probes) == 0 && named == 0 && !tr.t.failedAt("stopConditions") && !misspelt {
-		tr.fail("stopConditions", "no alarm stop condition: the lab judges a run by a steady-state hypothesis; add an %s stop condition, or lend a hypothesis (chaoslab import-fis -hypothesis, e.g. a shipped experiment's)", sourceAlarm)
+		tr.fail("stopConditions", "no alarm stop condition, so nothing would judge a run (the lab judges one by a steady-state hypothesis): add an %s stop condition, or lend a hypothesis: chaoslab import-fis -hypothesis exp_1-minor_delay (a shipped experiment, chaoslab list, or an experiment file)", sourceAlarm)
 	}
 	return h, guard
 }
