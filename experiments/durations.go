@@ -188,25 +188,23 @@ func (c *compiler) guardHistory(out *Compiled) {
 	if !out.Guard.Enabled {
 		return
 	}
-	slices := 0
-	for _, a := range out.Method {
-		slices += len(a.PauseSlices)
-	}
+	n := slicesAt(out.Method, out.Guard.IntervalSeconds)
 	per := guardSliceEvents + guardCheckEvents*len(out.Guard.Probes)
-	if events := slices * per; events > guardHistoryBudget {
+	if events := n * per; events > guardHistoryBudget {
 		least := out.Guard.IntervalSeconds + 1 // the least interval whose slices fit
-		for c.slicesAt(out, least)*per > guardHistoryBudget {
+		for slicesAt(out.Method, least)*per > guardHistoryBudget {
 			least++
 		}
 		c.fail("extensions", "the guard's %d checks (%d slices of the pauses × %d probes) would take about %d of the execution's history events, more than the %d a run may give them (Step Functions ends an execution at 25,000): check every %d s or more (the guard's interval, -guard-interval), or guard fewer probes",
-			slices*len(out.Guard.Probes), slices, len(out.Guard.Probes), events, guardHistoryBudget, least)
+			n*len(out.Guard.Probes), n, len(out.Guard.Probes), events, guardHistoryBudget, least)
 	}
 }
 
-// slicesAt is how many slices the method's pauses would be at the guard interval interval.
-func (c *compiler) slicesAt(out *Compiled, interval int) int {
+// slicesAt is how many slices the method's pauses are at the guard interval interval, as
+// splitPause cuts them.
+func slicesAt(method []CompiledAction, interval int) int {
 	n := 0
-	for _, a := range out.Method {
+	for _, a := range method {
 		n += len(slicePause(a.PauseAfterSeconds-a.OnsetSeconds, interval))
 	}
 	return n

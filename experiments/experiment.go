@@ -113,9 +113,9 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// IsYAML says whether an experiment file is YAML, by its name (.yaml, .yml), as Chaos Toolkit tells
+// isYAML says whether an experiment file is YAML, by its name (.yaml, .yml), as Chaos Toolkit tells
 // it; any other is JSON.
-func IsYAML(file string) bool {
+func isYAML(file string) bool {
 	ext := strings.ToLower(path.Ext(file))
 	return ext == ".yaml" || ext == ".yml"
 }
@@ -132,7 +132,7 @@ func BaseName(file string) string {
 	return base
 }
 
-// Load reads an experiment file, JSON or YAML (IsYAML); file:// arguments are read relative to its directory.
+// Load reads an experiment file, JSON or YAML (isYAML); file:// arguments are read relative to its directory.
 func Load(file string) (*Experiment, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -166,7 +166,7 @@ func Parse(data []byte, name string, fsys fs.FS, dir string) (*Experiment, error
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Experiment: name, Problems: []Problem{{Reason: "the file is empty (an experiment is a JSON object)"}}}
 	}
-	if IsYAML(name) {
+	if isYAML(name) {
 		// Chaos Toolkit reads YAML experiments too: read as the JSON they stand for, each value on
 		// its YAML line, so that every problem below names its JSON path, and a line its YAML line.
 		j, err := yamljson.Convert(data, yamljson.Plain)

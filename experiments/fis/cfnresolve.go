@@ -87,21 +87,21 @@ func (c *cfnReader) resolve(fn string, arg json.RawMessage) ([]byte, bool) {
 		if json.Unmarshal(c.resources[ref[0]], &res) != nil {
 			return nil, false
 		}
-		var arn string
+		// The resource's ARN: "arn:<partition>:<service>:<region>:<account>:<kind>:<name>".
+		service, kind, nameKey := "", "", ""
 		switch res.Type {
 		case "AWS::CloudWatch::Alarm":
-			if name, ok := c.literal(res.Properties["AlarmName"]); ok {
-				arn = "arn:" + c.pseudo["AWS::Partition"] + ":cloudwatch:" + c.pseudo["AWS::Region"] + ":" + c.pseudo["AWS::AccountId"] + ":alarm:" + name
-			}
+			service, kind, nameKey = "cloudwatch", "alarm", "AlarmName"
 		case "AWS::Lambda::Function", "AWS::Serverless::Function":
-			if name, ok := c.literal(res.Properties["FunctionName"]); ok {
-				arn = "arn:" + c.pseudo["AWS::Partition"] + ":lambda:" + c.pseudo["AWS::Region"] + ":" + c.pseudo["AWS::AccountId"] + ":function:" + name
-			}
-		}
-		if arn == "" {
+			service, kind, nameKey = "lambda", "function", "FunctionName"
+		default:
 			return nil, false
 		}
-		b, _ := json.Marshal(arn)
+		name, ok := c.literal(res.Properties[nameKey])
+		if !ok {
+			return nil, false
+		}
+		b, _ := json.Marshal(strings.Join([]string{"arn", c.pseudo["AWS::Partition"], service, c.pseudo["AWS::Region"], c.pseudo["AWS::AccountId"], kind, name}, ":"))
 		return b, true
 	}
 	return nil, false

@@ -16,22 +16,18 @@ import (
 // CloudFormation template holding one such resource, the resource alone, or its Properties, as
 // the API's JSON: the problems' paths name the members in the API's spelling (actions, not
 // Actions). A value that is a CloudFormation intrinsic function (Ref, Fn::GetAtt, Fn::Sub, ...)
-// cannot be resolved here, but for the two the template itself gives the value of (cfnresolve.go):
-// where it would be translated it is a problem that says to import the deployed template, resolved, instead; where nothing is translated (roleArn, logConfiguration,
+// cannot be resolved here, but for those whose value the template itself gives (cfnresolve.go):
+// where it would be translated it is a problem that says to import the deployed template,
+// resolved, instead; where nothing is translated (roleArn, logConfiguration,
 // experimentReportConfiguration) it stands unread as its name, and so in a tag's value; Tags that
 // are one whole are left out. A template nested deeper than cfnMaxDepth levels (no FIS template is) is not read further.
 
 const cfnType = "AWS::FIS::ExperimentTemplate"
 
 // cfnForm finds the experiment template's Properties in a CloudFormation form: nil props when the
-// JSON is no CloudFormation form (the API's), from says which form it was.
-func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessage, from string, err error) {
-	props, from, _, err = cfnFormResources(keys, top)
-	return props, from, err
-}
-
-// cfnFormResources is cfnForm, with the template's Resources when the form is a whole template.
-func cfnFormResources(keys []string, top map[string]json.RawMessage) (props json.RawMessage, from string, all map[string]json.RawMessage, err error) {
+// JSON is no CloudFormation form (the API's), from says which form it was, all is the template's
+// Resources when the form is a whole template (what Fn::GetAtt may name).
+func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessage, from string, all map[string]json.RawMessage, err error) {
 	var typ string
 	if raw, ok := top["Type"]; ok {
 		_ = json.Unmarshal(raw, &typ)
@@ -78,7 +74,7 @@ func cfnFormResources(keys []string, top map[string]json.RawMessage) (props json
 // (a form Translate reads): how one of several in a template is imported. The error names the
 // template's FIS resources when id is none of them.
 func Resource(template []byte, id string) ([]byte, error) {
-	template, err := asJSON(template)
+	template, err := JSON(template)
 	if err != nil {
 		return nil, err
 	}

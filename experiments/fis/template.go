@@ -47,7 +47,7 @@ var ErrNotTemplate = errors.New("not an AWS FIS experiment template (want the Cr
 // or CloudFormation's AWS::FIS::ExperimentTemplate (cloudformation.go), whose pseudo parameters
 // are the account's and region of functionARN (cfnresolve.go; "" when unknown).
 func parseTemplate(data []byte, functionARN string) (*template, error) {
-	data, err := asJSON(data)
+	data, err := JSON(data)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func parseTemplate(data []byte, functionARN string) (*template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
 	}
-	props, from, resources, err := cfnFormResources(keys, top)
+	props, from, resources, err := cfnForm(keys, top)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func within(path, parent string) bool {
 // AWS::FIS::ExperimentTemplate: its resource, a template holding it, or its Properties), "" when it
 // is, or is no template: for a note that the problems' paths name members in the API's spelling.
 func Form(template []byte) string {
-	template, err := asJSON(template)
+	template, err := JSON(template)
 	if err != nil {
 		return ""
 	}
@@ -139,7 +139,7 @@ func Form(template []byte) string {
 	if err != nil {
 		return ""
 	}
-	_, from, _ := cfnForm(keys, top)
+	_, from, _, _ := cfnForm(keys, top)
 	return from
 }
 

@@ -148,12 +148,12 @@ func (tr *translator) translate() *experiments.Experiment {
 		e.Method[0].Pauses.Before = experiments.Seconds{N: math.Ceil(lead.Seconds())}
 	}
 	e.Rollbacks = []experiments.Activity{tr.put("Turn the FIS faults off", map[string]any{"isEnabled": false}, 0)}
-	switch {
-	case len(guard) == 1:
-		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": map[string]any{"probe": guard[0]}})
-		e.Extensions = append(e.Extensions, g)
-	case len(guard) > 1:
-		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": map[string]any{"probes": guard}})
+	if len(guard) > 0 {
+		member := map[string]any{"probes": guard}
+		if len(guard) == 1 {
+			member = map[string]any{"probe": guard[0]} // the form of one, as a hand-written guard says it
+		}
+		g, _ := json.Marshal(map[string]any{"name": guardExtension, "guard": member})
 		e.Extensions = append(e.Extensions, g)
 	}
 	origin := map[string]any{"name": ExtensionName, "templateId": id, "actions": tr.origin(as)}

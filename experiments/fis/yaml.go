@@ -14,9 +14,7 @@ import (
 // that reads the template itself too (its id, say) converts it once here. Scalars are typed as YAML
 // types them: the CloudFormation form turns numbers and booleans into the strings FIS takes, the
 // API's forms refuse them as FIS does.
-func JSON(data []byte) ([]byte, error) { return asJSON(data) }
-
-func asJSON(data []byte) ([]byte, error) {
+func JSON(data []byte) ([]byte, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte-order mark (Windows editors write one) is not the file's
 	t := bytes.TrimLeft(data, " \t\r\n")
 	if len(t) == 0 || t[0] == '{' || t[0] == '[' {

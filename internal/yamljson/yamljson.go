@@ -77,13 +77,14 @@ func (w *writer) pad(line int) {
 	}
 }
 
-// cfnShortTags are CloudFormation's short forms whose long form is "Fn::<name>"; !Ref and
-// !Condition are "Ref" and "Condition".
+// jsonNumber is a number as JSON writes one; leadingZero decimal digits with a leading zero.
 var (
 	jsonNumber  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 	leadingZero = regexp.MustCompile(`^0[0-9]+$`)
 )
 
+// cfnShortTags are CloudFormation's short forms whose long form is "Fn::<name>"; !Ref and
+// !Condition are "Ref" and "Condition".
 var cfnShortTags = map[string]bool{"Base64": true, "Cidr": true, "FindInMap": true, "GetAtt": true, "GetAZs": true,
 	"ImportValue": true, "Join": true, "Select": true, "Split": true, "Sub": true, "Transform": true, "And": true,
 	"Equals": true, "If": true, "Not": true, "Or": true, "Length": true, "ToJsonString": true}

@@ -735,10 +735,7 @@ func TestRunRefusedWhileAFaultIsOn(t *testing.T) {
 	if !errors.Is(err, ErrFaultOn) || !strings.Contains(err.Error(), "chaoslab fault off") || !strings.Contains(err.Error(), "-alongside") {
 		t.Fatalf("err %v, want ErrFaultOn saying how to switch it off or start anyway", err)
 	}
-	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
-	if lerr != nil || len(list.Executions) != 0 {
-		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
-	}
+	noExecutions(ctx, t, lc, arn)
 	// Expired, it is off: the run starts (and is stopped here, its context cancelled at once).
 	lc.SetParam(t, param, `{"expiresAfterSeconds":1,"latency":{"enabled":true,"min_latency":100,"max_latency":200,"percentage":100}}`)
 	time.Sleep(1100 * time.Millisecond)
@@ -764,10 +761,7 @@ func TestRunTakesTheFaultParameterTheMachineWrites(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Writes != param || fe.Given != "runner-other-param" || !strings.Contains(err.Error(), "switch off the wrong one") {
 		t.Fatalf("err %v, want a FaultParameterError naming %s", err, param)
 	}
-	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
-	if lerr != nil || len(list.Executions) != 0 {
-		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
-	}
+	noExecutions(ctx, t, lc, arn)
 	// None given: the machine's, whose fault is on, so the run is refused as with it given.
 	lc.SetParam(t, param, `{"expiresAfterSeconds":300,"latency":{"enabled":true,"min_latency":100,"max_latency":200,"percentage":100}}`)
 	r = newRunner(t, lc, "", &out)
@@ -796,10 +790,7 @@ func TestRunRefusesAPlanLongerThanTheMachinesTimeout(t *testing.T) {
 		!strings.Contains(err.Error(), "TimeoutSeconds") {
 		t.Fatalf("err %v, want a TimeoutError of the 60 s machine and the plan %s", err, c.Planned())
 	}
-	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
-	if lerr != nil || len(list.Executions) != 0 {
-		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
-	}
+	noExecutions(ctx, t, lc, arn)
 }
 
 // A machine deployed before its guard checked several probes (it reads $.guard.probe alone) is not
@@ -817,10 +808,7 @@ func TestRunRefusesSeveralGuardProbesToAMachineOfOne(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has 2: redeploy the stack") {
 		t.Fatalf("err %v, want the machine refused", err)
 	}
-	list, lerr := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
-	if lerr != nil || len(list.Executions) != 0 {
-		t.Errorf("executions after the refusal: %+v %v, want none", list, lerr)
-	}
+	noExecutions(ctx, t, lc, arn)
 }
 
 // The guard's checks are not in the machine's journal; the runner reads them from the execution's
@@ -848,5 +836,14 @@ func TestRunJournalHoldsTheGuardChecks(t *testing.T) {
 	}
 	if want := "guard:    " + j.Before[0].Name + " checked once in the pause after \"Inject fault\": 1.5, all within " + j.Before[0].Tolerance.Text + "\n"; !strings.Contains(out.String(), want) {
 		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
+
+// noExecutions checks that a refused run started nothing on the machine arn.
+func noExecutions(ctx context.Context, t *testing.T, lc *runnertest.Cloud, arn string) {
+	t.Helper()
+	list, err := sfn.NewFromConfig(lc.AWS).ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn)})
+	if err != nil || len(list.Executions) != 0 {
+		t.Errorf("executions after the refusal: %+v %v, want none", list, err)
 	}
 }
