@@ -221,9 +221,10 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	}
 	// What is written is what chaoslab validate and run will read: check it alone, without the
 	// borrowed experiment's directory.
+	var plan *experiments.Compiled
 	back, err := experiments.Parse(b, opts.Name, experiments.NoFiles, ".")
 	if err == nil {
-		err = experiments.Validate(back)
+		plan, err = experiments.Plan(back)
 	}
 	if err != nil {
 		return fmt.Errorf("chaoslab import-fis: the written experiment would not validate (a bug: please report it): %w", err)
@@ -235,7 +236,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 	if err := os.WriteFile(dest, b, 0o644); err != nil {
 		return fmt.Errorf("chaoslab import-fis: %w", err)
 	}
-	printImported(m.Stdout, dest, e)
+	printImported(m.Stdout, dest, e, plan.Guard)
 	return nil
 }
 
@@ -303,16 +304,20 @@ func (m *Main) readAlarms(ctx context.Context, file string, names []string) ([]f
 	return fis.ParseAlarms(b)
 }
 
-// printImported says what was written and what it does.
-func printImported(w io.Writer, dest string, e *experiments.Experiment) {
+// printImported says what was written and what it does; guard is its compiled guard (Plan's).
+func printImported(w io.Writer, dest string, e *experiments.Experiment, guard experiments.CompiledGuard) {
 	fmt.Fprintf(w, "wrote %s: %s\n", dest, e.Title)
 	var probes []string
 	for _, p := range e.SteadyState.Probes {
 		probes = append(probes, p.Name)
 	}
 	fmt.Fprintf(w, "  hypothesis: %s\n", strings.Join(probes, ", "))
-	if g := guardProbes(e); len(g) > 0 {
-		fmt.Fprintf(w, "  guard:      %s, checked during every pause\n", strings.Join(g, ", "))
+	if guard.Enabled {
+		var names []string
+		for _, p := range guard.Probes {
+			names = append(names, p.Name)
+		}
+		fmt.Fprintf(w, "  guard:      %s, checked during every pause\n", strings.Join(names, ", "))
 	}
 	for _, a := range e.Method {
 		pause := ""
@@ -327,22 +332,3 @@ func printImported(w io.Writer, dest string, e *experiments.Experiment) {
 	fmt.Fprintf(w, "next: chaoslab validate %s; chaoslab run %s\n", dest, dest)
 }
 
-// guardProbes are the probes the chaoslab extension's guard names, if any.
-func guardProbes(e *experiments.Experiment) []string {
-	for _, raw := range e.Extensions {
-		var x struct {
-			Name  string `json:"name"`
-			Guard struct {
-				Probe  string   `json:"probe"`
-				Probes []string `json:"probes"`
-			} `json:"guard"`
-		}
-		if json.Unmarshal(raw, &x) == nil && x.Name == "chaoslab" {
-			if x.Guard.Probe != "" {
-				return []string{x.Guard.Probe}
-			}
-			return x.Guard.Probes
-		}
-	}
-	return nil
-}

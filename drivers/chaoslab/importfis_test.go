@@ -49,8 +49,14 @@ func template(t *testing.T, name, function string) string {
 // its metric, which the stand-in machine's probe reads.
 func putErrorsAlarm(t *testing.T, lc *runnertest.Cloud, function string) {
 	t.Helper()
+	putLambdaAlarm(t, lc, "ChaosLab-EtlErrors", "Errors", function)
+}
+
+// putLambdaAlarm puts alarm name on function's metric (any datapoint above 0), and a datapoint of 0.
+func putLambdaAlarm(t *testing.T, lc *runnertest.Cloud, name, metric, function string) {
+	t.Helper()
 	_, err := cloudwatch.NewFromConfig(lc.AWS).PutMetricAlarm(context.Background(), &cloudwatch.PutMetricAlarmInput{
-		AlarmName: aws.String("ChaosLab-EtlErrors"), Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Errors"),
+		AlarmName: aws.String(name), Namespace: aws.String("AWS/Lambda"), MetricName: aws.String(metric),
 		Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String(function)}},
 		Statistic:  cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(2), DatapointsToAlarm: aws.Int32(1),
 		Threshold: aws.Float64(0), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold, TreatMissingData: aws.String("notBreaching"),
@@ -58,7 +64,7 @@ func putErrorsAlarm(t *testing.T, lc *runnertest.Cloud, function string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lc.Metrics.Add("AWS/Lambda", "Errors", map[string]string{"FunctionName": function}, 0)
+	lc.Metrics.Add("AWS/Lambda", metric, map[string]string{"FunctionName": function}, 0)
 }
 
 // fullJournalMachine is the stand-in machine ending with verdict, its journal also carrying what
@@ -240,6 +246,7 @@ func TestImportFISThenRun(t *testing.T) {
 func TestImportFISProblems(t *testing.T) {
 	lc := runnertest.Need(t)
 	putErrorsAlarm(t, lc, templateFunction)
+	putLambdaAlarm(t, lc, "ChaosLab-EtlThrottles", "Throttles", templateFunction)
 	emptyAlarms := filepath.Join(t.TempDir(), "alarms.json")
 	if err := os.WriteFile(emptyAlarms, []byte(`{"MetricAlarms": [], "CompositeAlarms": []}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -252,6 +259,7 @@ func TestImportFISProblems(t *testing.T) {
 		code     int
 		problems []string // lines on stderr
 		stderr   []string // also on stderr
+		stdout   []string // on stdout
 	}{
 		{name: "unsupported action", template: "stop-instances.json", code: ExitDeviated, problems: []string{
 			`targets.myInstances.resourceType: resource type "aws:ec2:instance" is not translated: this lab injects faults into its Lambda function only (aws:lambda:function)`,
@@ -298,6 +306,11 @@ func TestImportFISProblems(t *testing.T) {
 			stderr: []string{`the template's resource FisRole is "AWS::IAM::Role", not an AWS::FIS::ExperimentTemplate`}},
 		{name: "not a template", template: `{"title": "an experiment of ours"}`, code: ExitError,
 			stderr: []string{"not an AWS FIS experiment template"}},
+		// Two alarm stop conditions: each a hypothesis probe, and the guard checks both.
+		{name: "two alarms, a guard of both", template: strings.Replace(readFile(t, template(t, "add-delay.json", templateFunction)),
+			`"stopConditions": [`, `"stopConditions": [{"source": "aws:cloudwatch:alarm", "value": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlThrottles"},`, 1),
+			code: 0, stdout: []string{"hypothesis: alarm ChaosLab-EtlThrottles, alarm ChaosLab-EtlErrors\n",
+				"guard:      alarm ChaosLab-EtlThrottles, alarm ChaosLab-EtlErrors, checked during every pause\n"}},
 		{name: "no template", code: ExitError},
 	}
 	for _, tt := range tests {
@@ -339,6 +352,11 @@ func TestImportFISProblems(t *testing.T) {
 			for _, want := range tt.stderr {
 				if !strings.Contains(errb.String(), want) {
 					t.Errorf("stderr lacks %q:\n%s", want, errb)
+				}
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
 				}
 			}
 			_, statErr := os.Stat(exp)
