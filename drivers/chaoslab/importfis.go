@@ -331,4 +331,3 @@ func printImported(w io.Writer, dest string, e *experiments.Experiment, guard ex
 	}
 	fmt.Fprintf(w, "next: chaoslab validate %s; chaoslab run %s\n", dest, dest)
 }
-
