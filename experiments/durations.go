@@ -68,12 +68,21 @@ func (c *compiler) durations(out *Compiled, guardNames []string, guardInterval i
 	}
 	onset := ceilSeconds(o.FaultOnset())
 	for i := range out.Method {
-		splitPause(&out.Method[i], onset, out.Guard.IntervalSeconds)
+		setOnset(&out.Method[i], onset)
 	}
 	for i := range out.Rollbacks {
-		splitPause(&out.Rollbacks[i], onset, 0)
+		setOnset(&out.Rollbacks[i], onset)
 	}
-	c.guardHistory(out)
+	// The slices are cut once the guard is known to fit: a year's pause checked every second would
+	// be 31 million of them, refused.
+	if c.guardHistory(out) {
+		for i := range out.Method {
+			out.Method[i].PauseSlices = slicePause(out.Method[i].PauseAfterSeconds-out.Method[i].OnsetSeconds, out.Guard.IntervalSeconds)
+		}
+	}
+	for i := range out.Rollbacks {
+		out.Rollbacks[i].PauseSlices = slicePause(out.Rollbacks[i].PauseAfterSeconds-out.Rollbacks[i].OnsetSeconds, 0)
+	}
 
 	// Remaining method time after each action's write, for its fault's expiry.
 	margin := secondsOr(o.ExpiryMargin, DefaultExpiryMargin)
@@ -129,16 +138,15 @@ func onsetOr(o *time.Duration, def time.Duration) time.Duration {
 	return *o
 }
 
-// splitPause makes the first onset seconds of a's pause (at most the pause) its onset, and slices
-// the rest into guard intervals.
-func splitPause(a *CompiledAction, onset, interval int) {
+// setOnset makes the first onset seconds of a's pause (at most the pause) its onset; the rest is
+// cut into guard intervals (slicePause).
+func setOnset(a *CompiledAction, onset int) {
 	a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
-	a.PauseSlices = slicePause(a.PauseAfterSeconds-a.OnsetSeconds, interval)
 }
 
-// slicePause splits a pause into guard intervals.
+// slicePause splits a pause into guard intervals (interval ≤ 0: one slice).
 func slicePause(pause, interval int) []int {
-	out := []int{}
+	out := make([]int, 0, sliceCount(pause, interval))
 	if pause <= 0 {
 		return out
 	}
@@ -149,6 +157,17 @@ func slicePause(pause, interval int) []int {
 		out = append(out, min(interval, left))
 	}
 	return out
+}
+
+// sliceCount is len(slicePause(pause, interval)), counted.
+func sliceCount(pause, interval int) int {
+	switch {
+	case pause <= 0:
+		return 0
+	case interval <= 0 || interval >= pause:
+		return 1
+	}
+	return (pause + interval - 1) / interval
 }
 
 // expire adds expiresAfterSeconds to a fault that enables injection, unless it has an expiry.
@@ -183,29 +202,50 @@ const (
 )
 
 // guardHistory refuses a guard whose checks would outgrow the execution's history: the run would
-// fail at Step Functions' limit, and the rollback guard's run would roll it back.
-func (c *compiler) guardHistory(out *Compiled) {
+// fail at Step Functions' limit, and the rollback guard's run would roll it back. It says whether
+// the guard fits (a run without one does).
+func (c *compiler) guardHistory(out *Compiled) bool {
 	if !out.Guard.Enabled {
-		return
+		return true
 	}
 	n := slicesAt(out.Method, out.Guard.IntervalSeconds)
 	per := guardSliceEvents + guardCheckEvents*len(out.Guard.Probes)
-	if events := n * per; events > guardHistoryBudget {
-		least := out.Guard.IntervalSeconds + 1 // the least interval whose slices fit
-		for slicesAt(out.Method, least)*per > guardHistoryBudget {
-			least++
-		}
-		c.fail("extensions", "the guard's %d checks (%d slices of the pauses × %d probes) would take about %d of the execution's history events, more than the %d a run may give them (Step Functions ends an execution at 25,000): check every %d s or more (the guard's interval, -guard-interval), or guard fewer probes",
-			n*len(out.Guard.Probes), n, len(out.Guard.Probes), events, guardHistoryBudget, least)
+	events := n * per
+	if events <= guardHistoryBudget {
+		return true
 	}
+	told := fmt.Sprintf("the guard's %d checks (%d slices of the pauses × %d probes) would take about %d of the execution's history events, more than the %d a run may give them (Step Functions ends an execution at 25,000)",
+		n*len(out.Guard.Probes), n, len(out.Guard.Probes), events, guardHistoryBudget)
+	// The longest interval checks each pause once: when even that does not fit, no interval does.
+	longest := 0
+	for _, a := range out.Method {
+		longest = max(longest, a.PauseAfterSeconds-a.OnsetSeconds)
+	}
+	if fewest := slicesAt(out.Method, longest); fewest*per > guardHistoryBudget {
+		c.fail("extensions", "%s, and checked once a pause, %d pauses × %d probes would still take about %d: guard fewer probes, or split the method into experiments of fewer pausing actions",
+			told, fewest, len(out.Guard.Probes), fewest*per)
+		return false
+	}
+	// The least interval that fits: the slices only grow fewer as the interval grows.
+	lo, hi := out.Guard.IntervalSeconds+1, longest
+	for lo < hi {
+		if mid := lo + (hi-lo)/2; slicesAt(out.Method, mid)*per <= guardHistoryBudget {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	c.fail("extensions", "%s: check every %d s or more (the chaoslab extension's guard.interval; run and compile also take -guard-interval), or guard fewer probes",
+		told, lo)
+	return false
 }
 
 // slicesAt is how many slices the method's pauses are at the guard interval interval, as
-// splitPause cuts them.
+// slicePause cuts them.
 func slicesAt(method []CompiledAction, interval int) int {
 	n := 0
 	for _, a := range method {
-		n += len(slicePause(a.PauseAfterSeconds-a.OnsetSeconds, interval))
+		n += sliceCount(a.PauseAfterSeconds-a.OnsetSeconds, interval)
 	}
 	return n
 }

@@ -2,6 +2,9 @@ package experiments
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +102,48 @@ func TestGuardChecksFitTheHistory(t *testing.T) {
 	opts.Overrides.GuardInterval = 13 * time.Second
 	if _, err := Compile(e, opts); err != nil {
 		t.Errorf("at 13 s: %v", err)
+	}
+}
+
+// The interval the refusal names is the least that fits, found without cutting a long pause into
+// its slices at each interval tried (a year's pause checked every second is 31 million of them).
+func TestGuardRefusalNamesTheLeastIntervalThatFits(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": {"probe": "normal-error-rates"}}`)}
+	opts := CompileOptions{Env: testEnv, FaultParameterName: "/ChaosLab/fault", Overrides: Overrides{Pause: 31_000_000 * time.Second, GuardInterval: time.Second}}
+	_, err = Compile(e, opts)
+	m := regexp.MustCompile(`check every (\d+) s or more`).FindStringSubmatch(fmt.Sprint(err))
+	if m == nil {
+		t.Fatalf("err = %v, want the guard refused, with the interval that fits", err)
+	}
+	least, _ := strconv.Atoi(m[1])
+	opts.Overrides.GuardInterval = time.Duration(least) * time.Second
+	if _, err := Compile(e, opts); err != nil {
+		t.Errorf("at the %d s it names: %v", least, err)
+	}
+	opts.Overrides.GuardInterval = time.Duration(least-1) * time.Second
+	if _, err := Compile(e, opts); err == nil {
+		t.Errorf("at %d s, one less than it names, the guard compiled: the named interval is not the least", least-1)
+	}
+}
+
+// A method of so many pausing actions that even one check a pause outgrows the history is refused
+// as such (the search for an interval that fits had none to find, and never ended).
+func TestGuardOfTooManyPausesIsRefused(t *testing.T) {
+	e, err := LoadDefinition("exp_1-minor_delay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(e.Method) < 290 {
+		e.Method = append(e.Method, e.Method[0])
+	}
+	e.Extensions = []json.RawMessage{json.RawMessage(`{"name": "chaoslab", "guard": {"probes": ["zero-sns-errors", "normal-error-rates", "messages-in-flight"]}}`)}
+	err = Validate(e)
+	if err == nil || !strings.Contains(err.Error(), "checked once a pause, 290 pauses × 3 probes would still take about 20010") ||
+		!strings.Contains(err.Error(), "guard fewer probes, or split the method") {
+		t.Errorf("err = %v, want the guard refused: no interval fits", err)
 	}
 }

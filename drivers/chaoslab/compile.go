@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{name: "compile", synopsis: "print the state machine input an experiment compiles to", run: (*Main).compile})
+	register(command{name: "compile", synopsis: "print the state machine input an experiment compiles to", run: (*Main).compile, plainSignals: true})
 }
 
 func (m *Main) compile(ctx context.Context, args []string) error {

@@ -17,10 +17,11 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
+	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 )
 
 func init() {
-	register(command{name: "import-fis", synopsis: "translate an AWS FIS experiment template into an experiment file", run: (*Main).importFIS})
+	register(command{name: "import-fis", synopsis: "translate an AWS FIS experiment template into an experiment file", run: (*Main).importFIS, plainSignals: true})
 }
 
 const importFISUsage = `
@@ -233,7 +234,7 @@ func (m *Main) importFIS(ctx context.Context, args []string) error {
 		_, err := m.Stdout.Write(b)
 		return err
 	}
-	if err := os.WriteFile(dest, b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(dest, b, 0o644); err != nil {
 		return fmt.Errorf("chaoslab import-fis: %w", err)
 	}
 	printImported(m.Stdout, dest, e, plan.Guard)

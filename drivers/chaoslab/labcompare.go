@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{name: "lab-compare", synopsis: "compare two labs' margins (a baseline's summary.json and a candidate's), probe by probe", run: (*Main).labCompare})
+	register(command{name: "lab-compare", synopsis: "compare two labs' margins (a baseline's summary.json and a candidate's), probe by probe", run: (*Main).labCompare, plainSignals: true})
 }
 
 const labCompareUsage = `

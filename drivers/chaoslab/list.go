@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(command{name: "list", synopsis: "list the shipped experiments", run: (*Main).list})
+	register(command{name: "list", synopsis: "list the shipped experiments", run: (*Main).list, plainSignals: true})
 }
 
 func (m *Main) list(ctx context.Context, args []string) error {

@@ -45,8 +45,15 @@ import (
 )
 
 func main() {
-	ctx, stop := cli.SignalContext()
-	defer stop()
+	ctx := context.Background()
+	// A command that leaves nothing behind ends at a signal, as Go's default has it: SignalContext
+	// would hold a SIGTERM (timeout, a CI's cancel) until a clean-up it has none of, and a command
+	// that never looks at its context would run on.
+	if len(os.Args) < 2 || !commands[os.Args[1]].plainSignals {
+		var stop context.CancelFunc
+		ctx, stop = cli.SignalContext()
+		defer stop()
+	}
 	m := NewMain()
 	os.Exit(cli.Report(m.Stderr, m.Run(ctx, os.Args[1:]), ExitError))
 }
@@ -82,6 +89,9 @@ type command struct {
 	name     string
 	synopsis string
 	run      func(m *Main, ctx context.Context, args []string) error
+	// plainSignals: the command starts nothing, changes nothing in a cloud, and writes its files
+	// whole or not at all, so Ctrl-C or a SIGTERM ends it at once (no cli.SignalContext).
+	plainSignals bool
 }
 
 var commands = map[string]command{}

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{name: "validate", synopsis: "check experiment files (or shipped names) without running them", run: (*Main).validate})
+	register(command{name: "validate", synopsis: "check experiment files (or shipped names) without running them", run: (*Main).validate, plainSignals: true})
 }
 
 func (m *Main) validate(ctx context.Context, args []string) error {
