@@ -1,6 +1,7 @@
 // Package yamljson reads a YAML file as the JSON it stands for, so that a reader of JSON reads YAML
 // too: each mapping an object with its members in the file's order, each scalar as YAML 1.2's core
-// schema types it (50 a number, true a boolean, "50" a string, null), anchors and aliases followed
+// schema types it (50 a number, true a boolean, "50" a string, null; YAML 1.1's unquoted yes, no, on
+// and off, booleans to a 1.1 reader and strings to 1.2, are refused), anchors and aliases followed
 // (at most MaxNodes nodes in all: an alias repeats what it names, so a few lines could stand for
 // billions), one document a file. The JSON keeps the YAML's lines: each value starts on the line its
 // YAML node does (an alias's repeat excepted), so a problem told by its JSON line is on that line of
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,9 +53,12 @@ func Convert(data []byte, tags Tags) ([]byte, error) {
 	} else if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	// A second document is refused whole or broken: one that does not parse is no less there.
 	var more yaml.Node
-	if dec.Decode(&more) == nil {
+	if err := dec.Decode(&more); err == nil {
 		return nil, errors.New("a YAML file of several documents (---): give one")
+	} else if err != io.EOF {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	w := writer{tags: tags, line: 1, limit: max(MaxBytes, 64*len(data))}
 	if err := w.node(&doc); err != nil {
@@ -80,8 +85,25 @@ func (w *writer) pad(line int) {
 // jsonNumber is a number as JSON writes one; leadingZero decimal digits with a leading zero.
 var (
 	jsonNumber  = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-	leadingZero = regexp.MustCompile(`^0[0-9]+$`)
+	leadingZero = regexp.MustCompile(`^-?0[0-9]+$`)
 )
+
+// The numbers of YAML 1.2's core schema. yaml.v3 also reads YAML 1.1's spellings as numbers (0b101,
+// 1_000, -0x1F, and -012 as octal -10), which YAML 1.2 reads as strings: they are written as the
+// strings they are there.
+var (
+	coreInt      = regexp.MustCompile(`^[-+]?[0-9]+$`)
+	coreBased    = regexp.MustCompile(`^0(o[0-7]+|x[0-9a-fA-F]+)$`)
+	coreFloat    = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	coreInfinity = regexp.MustCompile(`^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`)
+)
+
+// yaml11Bool are YAML 1.1's booleans that YAML 1.2 reads as strings (true and false are both's).
+// PyYAML, which Chaos Toolkit reads its YAML with, is a YAML 1.1 reader: `overwrite: yes` is true
+// there and would be the string "yes" here, so such a value is refused rather than read either way.
+// (YAML 1.1 also has y and n; PyYAML leaves them strings, and so do we.)
+var yaml11Bool = map[string]bool{"yes": true, "Yes": true, "YES": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true}
 
 // cfnShortTags are CloudFormation's short forms whose long form is "Fn::<name>"; !Ref and
 // !Condition are "Ref" and "Condition".
@@ -91,7 +113,7 @@ var cfnShortTags = map[string]bool{"Base64": true, "Cidr": true, "FindInMap": tr
 
 func (w *writer) node(n *yaml.Node) error {
 	if w.nodes++; w.nodes > MaxNodes {
-		return fmt.Errorf("line %d: over %d YAML nodes (its aliases expand to more than any file of this kind holds)", n.Line, MaxNodes)
+		return fmt.Errorf("line %d: over %d YAML nodes, more than any file of this kind holds (an alias counts what it names again each time it is used)", n.Line, MaxNodes)
 	}
 	if w.b.Len() > w.limit {
 		return fmt.Errorf("line %d: over %d bytes as JSON (its aliases repeat more than any file of this kind holds)", n.Line, w.limit)
@@ -160,29 +182,55 @@ func (w *writer) scalar(n *yaml.Node) error {
 		}
 		w.b.WriteString(strconv.FormatBool(v))
 	case "!!int", "!!float":
+		return w.number(n)
+	default:
+		if n.Style == 0 && yaml11Bool[n.Value] {
+			return fmt.Errorf("line %d: %s is a boolean in YAML 1.1 (PyYAML's, which Chaos Toolkit reads with) and the string %q in YAML 1.2: write true or false, or quote it for the string", n.Line, n.Value, n.Value)
+		}
+		w.str(n.Value)
+	}
+	return nil
+}
+
+// number writes a scalar yaml.v3 resolved as a number: as YAML 1.2's core schema reads it.
+func (w *writer) number(n *yaml.Node) error {
+	if n.Style&yaml.TaggedStyle == 0 { // not !!int "12", which says what it is
+		v := strings.TrimPrefix(n.Value, "+")
+		switch {
+		case coreInfinity.MatchString(n.Value):
+			return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
+		case coreBased.MatchString(v):
+			i, ok := new(big.Int).SetString(v[2:], map[byte]int{'o': 8, 'x': 16}[v[1]])
+			if !ok {
+				return fmt.Errorf("line %d: %s is no number", n.Line, n.Value)
+			}
+			w.b.WriteString(i.String())
+			return nil
+		case !coreInt.MatchString(n.Value) && !coreFloat.MatchString(n.Value):
+			w.str(n.Value) // a YAML 1.1 spelling: a string in 1.2
+			return nil
+		}
 		// A number written as JSON writes one keeps its digits, however many (a 12-digit account id
 		// must not become 1.23456789012e+11). Decimal digits with a leading zero (an account id,
 		// 012345678901) are the string they spell: read as a number they would lose the zero.
 		switch {
-		case jsonNumber.MatchString(n.Value):
-			w.b.WriteString(n.Value)
+		case jsonNumber.MatchString(v):
+			w.b.WriteString(v)
 			return nil
-		case leadingZero.MatchString(n.Value):
+		case leadingZero.MatchString(v):
 			w.str(n.Value)
 			return nil
 		}
-		var v float64
-		if err := n.Decode(&v); err != nil {
-			return fmt.Errorf("line %d: %v", n.Line, err)
-		}
-		b, err := json.Marshal(v)
-		if err != nil { // .inf, .nan
-			return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
-		}
-		w.b.Write(b)
-	default:
-		w.str(n.Value)
 	}
+	var v float64
+	if err := n.Decode(&v); err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil { // .inf, .nan
+		return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
+	}
+	w.b.Write(b)
 	return nil
 }
 

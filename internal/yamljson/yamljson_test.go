@@ -61,18 +61,44 @@ func TestConvertRefuses(t *testing.T) {
 		{"comments only", "# nothing\n", Plain, "the file is empty"},
 		{"bad YAML", "a: [1,\n", Plain, "line"},
 		{"two documents", "a: 1\n---\nb: 2\n", Plain, "several documents"},
+		// A second document that does not parse is there all the same, and so is what follows "...".
+		{"a broken second document", "a: 1\n---\nb: [\n", Plain, "line"},
+		{"garbage after the document's end", "a: 1\n...\ngarbage: [\n", Plain, "line"},
+		// PyYAML (Chaos Toolkit's) reads yes, no, on, off as booleans, YAML 1.2 as strings.
+		{"a YAML 1.1 boolean", "overwrite: yes\n", Plain, `line 1: yes is a boolean in YAML 1.1 (PyYAML's, which Chaos Toolkit reads with) and the string "yes" in YAML 1.2: write true or false`},
+		{"a YAML 1.1 boolean in a list", "a:\n  - Off\n", CloudFormation, "line 2: Off is a boolean in YAML 1.1"},
 		{"a merge key", "base: &b {x: 1}\nother:\n  <<: *b\n", Plain, "line 3: a merge key (<<) is not read"},
 		{"a tag, plain", "a: !Ref B\n", Plain, "line 1: the tag !Ref is not read here"},
 		{"an unknown CloudFormation tag", "a: !Frobnicate B\n", CloudFormation, "line 1: the tag !Frobnicate is no CloudFormation function"},
 		{"a key that is a list", "? [a, b]\n: 1\n", Plain, "line 1: a key that is not a plain value"},
 		{"infinity", "a: .inf\n", Plain, "line 1: .inf is no JSON number"},
 		{"an alias bomb", bomb, Plain, "over 100000 YAML nodes"},
+		{"many nodes, no alias", strings.Repeat("- x\n", 100001), Plain, "over 100000 YAML nodes, more than any file of this kind holds"},
 		// 10 KB behind an anchor, aliased 10,000 times: 100 MB of JSON from a 50 KB file.
 		{"an alias bomb of a long string", "a: &a \"" + strings.Repeat("x", 10000) + "\"\nb: [" + strings.TrimSuffix(strings.Repeat("*a, ", 10000), ", ") + "]\n", Plain, "bytes as JSON"},
 	} {
 		if _, err := Convert([]byte(c.in), c.tags); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// Numbers are YAML 1.2's core schema's: YAML 1.1's other spellings, which yaml.v3 also reads as
+// numbers, are the strings 1.2 reads; 1.2's hexadecimal and octal are their values; a quoted or
+// 1.1 boolean-looking value that is quoted is the string.
+func TestConvertNumbersAsYAML12(t *testing.T) {
+	in := "a: -012\nb: 0b101\nc: 1_000\nd: +12\ne: 0o17\nf: 0x1F\ng: -0x1F\nh: .5\ni: 1e3\nj: 012\nk: -7\nl: \"yes\"\nm: !!str no\nn: 12345678901234567890123\no: y\n"
+	out, err := Convert([]byte(in), Plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, out); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	want := `{"a":"-012","b":"0b101","c":"1_000","d":12,"e":15,"f":31,"g":"-0x1F","h":0.5,"i":1e3,"j":"012","k":-7,"l":"yes","m":"no","n":12345678901234567890123,"o":"y"}`
+	if compact.String() != want {
+		t.Errorf("got  %s\nwant %s", compact.String(), want)
 	}
 }
 
