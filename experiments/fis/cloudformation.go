@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,15 +71,16 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 	return nil, "", nil, nil
 }
 
-// Resource is the AWS::FIS::ExperimentTemplate resource id of a CloudFormation template, as JSON
-// (a form Translate reads): how one of several in a template is imported. The error names the
-// template's FIS resources when id is none of them.
+// Resource is a CloudFormation template whose AWS::FIS::ExperimentTemplate resources are id alone,
+// as JSON (a form Translate reads): how one of several in a template is imported. Its other
+// resources stay, for what the template itself resolves (the Fn::GetAtt of an alarm or a function
+// it defines). The error names the template's FIS resources when id is none of them.
 func Resource(template []byte, id string) ([]byte, error) {
 	template, err := JSON(template)
 	if err != nil {
 		return nil, err
 	}
-	_, top, err := object(template)
+	keys, top, err := object(template)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTemplate, err)
 	}
@@ -108,7 +110,15 @@ func Resource(template []byte, id string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("the template has no resource %s (its %s resources: %s)", id, cfnType, orNone(found))
 	}
-	return raw, nil
+	kept := writeObject(rkeys, func(k string) (string, []byte, bool) {
+		return k, resources[k], k == id || !slices.Contains(found, k)
+	})
+	return writeObject(keys, func(k string) (string, []byte, bool) {
+		if k == "Resources" {
+			return k, kept, true
+		}
+		return k, top[k], true
+	}), nil
 }
 
 func orNone(ids []string) string {

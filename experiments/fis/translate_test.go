@@ -918,6 +918,30 @@ func TestCloudFormationResolvesWhatTheTemplateSays(t *testing.T) {
 	if _, problems, err := fis.Translate([]byte(yml), opts); err != nil || len(problems) > 0 {
 		t.Errorf("YAML's !Sub and !GetAtt: %v %v", err, problems)
 	}
+	// One of two FIS templates, picked by its logical id: the alarm its !GetAtt names is still the
+	// template's (Resource once gave the resource alone, and nothing resolved).
+	whole, err := fis.JSON([]byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]json.RawMessage
+	var resources map[string]json.RawMessage
+	if err := json.Unmarshal(whole, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(tpl["Resources"], &resources); err != nil {
+		t.Fatal(err)
+	}
+	resources["SlowerEtl"] = resources["SlowEtl"]
+	tpl["Resources"], _ = json.Marshal(resources)
+	two, _ := json.Marshal(tpl)
+	picked, err := fis.Resource(two, "SlowerEtl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, problems, err := fis.Translate(picked, opts); err != nil || len(problems) > 0 {
+		t.Errorf("one of two templates, its !Sub and !GetAtt: %v %v", err, problems)
+	}
 }
 
 // boto3's get_experiment_template answer, saved with json.dump, holds ResponseMetadata beside the
