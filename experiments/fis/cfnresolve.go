@@ -12,9 +12,12 @@ import (
 //
 //   - Fn::Sub of a string whose variables are pseudo parameters only (AWS::Region, AWS::AccountId,
 //     AWS::Partition, AWS::URLSuffix), as the stack's own: the template deploys beside the stack's
-//     function, in its account and region (from Options.FunctionARN; without it only names are
-//     compared, and a placeholder account and region stand in). ${!Literal} is the text ${Literal}.
-//   - Ref of a pseudo parameter, alike.
+//     function, in its account and region (from Options.FunctionARN). Without it the account and
+//     region are not known, and are resolved only where they stand as an ARN's own region and
+//     account (arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:Etl), whose name alone is
+//     compared: a placeholder account and region stand in there. Anywhere else (a name, a
+//     description) they stay unresolved, not guessed. ${!Literal} is the text ${Literal}.
+//   - Ref of a pseudo parameter, alike (AWS::Region and AWS::AccountId only when known).
 //   - Fn::GetAtt [Id, "Arn"] of an AWS::CloudWatch::Alarm, an AWS::Lambda::Function or a SAM
 //     AWS::Serverless::Function of the same template whose name (AlarmName, FunctionName) is
 //     written out: its ARN.
@@ -22,17 +25,37 @@ import (
 // Anything else (a Ref to a parameter, a name CloudFormation generates) stays a problem that says to
 // import the deployed template.
 
-// pseudoParameters are the pseudo parameters a Fn::Sub may name here, as the stack's own.
-func pseudoParameters(functionARN string) map[string]string {
-	p := map[string]string{"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+// pseudoParameters are the pseudo parameters a Fn::Sub may name here, as the stack's own; known
+// says whether the account and region are the stack's (from functionARN) or placeholders.
+func pseudoParameters(functionARN string) (p map[string]string, known bool) {
+	p = map[string]string{"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
 		"AWS::Region": "us-east-1", "AWS::AccountId": "000000000000"}
 	if m := lambdaARN.FindStringSubmatch(functionARN); m != nil {
 		p["AWS::Partition"], p["AWS::Region"], p["AWS::AccountId"] = m[1], m[2], m[3]
 		if m[1] == "aws-cn" {
 			p["AWS::URLSuffix"] = "amazonaws.com.cn"
 		}
+		return p, true
 	}
-	return p
+	return p, false
+}
+
+// placeholdersOnlyInARNFields says whether the Fn::Sub string s names AWS::Region and
+// AWS::AccountId only as an ARN's region and account (its fourth and fifth fields), where a
+// placeholder changes no name.
+func placeholdersOnlyInARNFields(s string) bool {
+	// The variables hold colons themselves: each is marked without them first, then the ARN is
+	// split at its colons.
+	s = subVariable.ReplaceAllStringFunc(s, func(v string) string { return "\x00" + strings.ReplaceAll(v, ":", "") })
+	const region, account = "\x00${AWSRegion}", "\x00${AWSAccountId}"
+	f := strings.SplitN(s, ":", 6)
+	arnField := func(i int, v string) int {
+		if len(f) == 6 && f[0] == "arn" && f[i] == v {
+			return 1
+		}
+		return 0
+	}
+	return strings.Count(s, region) == arnField(3, region) && strings.Count(s, account) == arnField(4, account)
 }
 
 var subVariable = regexp.MustCompile(`\$\{([^}]*)\}`)
@@ -46,12 +69,18 @@ func (c *cfnReader) resolve(fn string, arg json.RawMessage) ([]byte, bool) {
 		if json.Unmarshal(arg, &name) != nil || c.pseudo[name] == "" {
 			return nil, false
 		}
+		if !c.pseudoKnown && (name == "AWS::Region" || name == "AWS::AccountId") {
+			return nil, false // a placeholder, wherever this lands
+		}
 		b, _ := json.Marshal(c.pseudo[name])
 		return b, true
 	case "Fn::Sub":
 		var s string
 		if json.Unmarshal(arg, &s) != nil {
 			return nil, false // the [string, {variables}] form names variables of its own
+		}
+		if !c.pseudoKnown && !placeholdersOnlyInARNFields(s) {
+			return nil, false
 		}
 		ok := true
 		out := subVariable.ReplaceAllStringFunc(s, func(v string) string {

@@ -159,8 +159,10 @@ type cfnReader struct {
 	// resources are the template's Resources (what Fn::GetAtt may name: cfnresolve.go); nil when
 	// the form is a resource or its Properties alone.
 	resources map[string]json.RawMessage
-	// pseudo are the pseudo parameters' values, as the stack's own (pseudoParameters).
-	pseudo map[string]string
+	// pseudo are the pseudo parameters' values, as the stack's own (pseudoParameters); pseudoKnown
+	// says whether the account and region among them are the stack's, or placeholders.
+	pseudo      map[string]string
+	pseudoKnown bool
 }
 
 // cfnMaxDepth bounds how deep the reader rewrites: a FIS template's deepest value (a target's

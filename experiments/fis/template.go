@@ -59,7 +59,8 @@ func parseTemplate(data []byte, functionARN string) (*template, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfn := cfnReader{resources: resources, pseudo: pseudoParameters(functionARN)}
+	cfn := cfnReader{resources: resources}
+	cfn.pseudo, cfn.pseudoKnown = pseudoParameters(functionARN)
 	if props != nil {
 		if keys, top, err = object(cfn.properties(props)); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrNotTemplate, from, err)

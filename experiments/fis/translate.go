@@ -25,7 +25,9 @@ type Options struct {
 	FunctionName string
 	// FunctionARN, when set, must be the account and region of every ARN target too (the
 	// qualifier aside). Empty: ARNs are matched by function name, so a template written for an
-	// AWS account imports into the local lab.
+	// AWS account imports into the local lab. A CloudFormation template's AWS::Region and
+	// AWS::AccountId are its region and account; empty, they are resolved only as an ARN's own
+	// (cfnresolve.go), where the name alone is compared.
 	FunctionARN string
 	// FunctionTags are the function's tags, to resolve resourceTags targets. Nil: tag targets
 	// are problems.

@@ -900,6 +900,26 @@ func TestCloudFormationResolvesWhatTheTemplateSays(t *testing.T) {
 	} else if !slices.Contains(e.Tags, "region=us-east-1") {
 		t.Errorf("tags %v, want region=us-east-1 (a Ref of AWS::Region, the stack's)", e.Tags)
 	}
+	// Without the stack's function ARN its account and region are not known: a placeholder stands
+	// in as an ARN's own account and region, whose name alone is compared, and nowhere else (an
+	// alarm named after its region, a tag's value), where it would be a name nobody wrote.
+	unknown := fis.Options{FunctionName: function, Alarms: alarms(t)}
+	if _, problems, err := fis.Translate([]byte(strings.NewReplacer(
+		`["arn:aws:lambda:us-east-1:123456789012:function:ChaosLab-Etl"]`, "["+subFunction+"]",
+		`"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, subAlarm).Replace(base)), unknown); err != nil || len(problems) > 0 {
+		t.Errorf("Fn::Sub of an ARN's account and region, unknown: %v %v, want them translated", err, problems)
+	}
+	regional := strings.Replace(withResources(base, `"EtlErrors": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": {"Fn::Sub": "ChaosLab-EtlErrors-${AWS::Region}"}}}`),
+		`"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, `{"Fn::GetAtt": ["EtlErrors", "Arn"]}`, 1)
+	if _, problems, err := fis.Translate([]byte(regional), unknown); err != nil || len(problems) == 0 || problems[0].Path != "stopConditions[0].value" {
+		t.Errorf("an alarm named after the region, unknown: %v %v, want the stop condition unresolved", err, problems)
+	}
+	if names, _ := fis.AlarmNames([]byte(regional)); len(names) != 0 {
+		t.Errorf("AlarmNames of an alarm named after an unknown region: %v, want none (not ChaosLab-EtlErrors-us-east-1)", names)
+	}
+	if e, _, err := fis.Translate([]byte(sam), unknown); err != nil || e == nil || slices.Contains(e.Tags, "region=us-east-1") {
+		t.Errorf("a tag of Ref AWS::Region, unknown: %v, tags %v, want no placeholder region", err, e)
+	}
 	// The alarm a Fn::Sub names is the one DescribeAlarms is asked for.
 	if names, err := fis.AlarmNames([]byte(strings.Replace(base, `"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ChaosLab-EtlErrors"`, subAlarm, 1))); err != nil ||
 		!slices.Equal(names, []string{"ChaosLab-EtlErrors"}) {
