@@ -186,14 +186,20 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	// The parameter the machine writes is the one to check before the start and to switch off on
 	// an interrupt: a FaultParameter naming another (a mistyped -fault-parameter, another stack's
 	// outputs) read and switched off that one while the fault stayed on.
-	def := r.machineDefinition(ctx, machineArn)
+	def, defErr := r.machineDefinition(ctx, machineArn)
 	if timeout := timeoutOf(def); timeout > 0 && compiled != nil && compiled.Planned()+timeoutMargin > timeout {
 		return nil, &TimeoutError{Machine: machineArn, Timeout: timeout, Planned: compiled.Planned()}
 	}
 	// A machine deployed before its guard checked several probes reads the first alone: the others
 	// would go unwatched, where the experiment (an FIS template's several alarms) stops on any.
-	if compiled != nil && len(compiled.Guard.Probes) > 1 && def != "" && !strings.Contains(def, experiments.GuardProbesPath) {
-		return nil, fmt.Errorf("the state machine %s checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has %d: redeploy the stack (npx cdk deploy; chaoslab local deploy), or give the guard one probe", machineArn, len(compiled.Guard.Probes))
+	// Unread, the definition cannot tell, and the guard is not given the benefit of the doubt.
+	if compiled != nil && len(compiled.Guard.Probes) > 1 {
+		switch {
+		case defErr != nil:
+			return nil, fmt.Errorf("cannot tell whether the state machine %s checks every guard probe (one deployed before a guard checked several reads the first alone), and this experiment's guard has %d: its definition could not be read (allow states:DescribeStateMachine, or give the guard one probe): %w", machineArn, len(compiled.Guard.Probes), defErr)
+		case !strings.Contains(def, experiments.GuardProbesPath):
+			return nil, fmt.Errorf("the state machine %s checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has %d: redeploy the stack (npx cdk deploy; chaoslab local deploy), or give the guard one probe", machineArn, len(compiled.Guard.Probes))
+		}
 	}
 	if p := faultParameterOf(def); p != "" && p != r.FaultParameter {
 		if r.FaultParameter != "" {
@@ -259,15 +265,15 @@ func (e *TimeoutError) Error() string {
 		e.Planned, timeoutMargin, e.Machine, e.Timeout)
 }
 
-// machineDefinition is machineArn's definition ("" when it cannot be read: Run then checks
-// neither its fault parameter nor its timeout).
-func (r *Runner) machineDefinition(ctx context.Context, machineArn string) string {
+// machineDefinition is machineArn's definition ("" and the error when it cannot be read: Run then
+// checks neither its fault parameter nor its timeout, and refuses a guard of several probes).
+func (r *Runner) machineDefinition(ctx context.Context, machineArn string) (string, error) {
 	d, err := r.SFN.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(machineArn)})
 	if err != nil {
 		r.logger().Debug("no definition: the fault parameter is FaultParameter, the timeout unchecked", "err", err)
-		return ""
+		return "", fmt.Errorf("DescribeStateMachine: %w", err)
 	}
-	return aws.ToString(d.Definition)
+	return aws.ToString(d.Definition), nil
 }
 
 // timeoutOf is a definition's TimeoutSeconds (0: none, or not readable).

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner/runnertest"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
@@ -807,6 +808,36 @@ func TestRunRefusesSeveralGuardProbesToAMachineOfOne(t *testing.T) {
 	_, err := newRunner(t, lc, param, &out).Run(ctx, arn, c)
 	if err == nil || !strings.Contains(err.Error(), "checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has 2: redeploy the stack") {
 		t.Fatalf("err %v, want the machine refused", err)
+	}
+	noExecutions(ctx, t, lc, arn)
+}
+
+// A machine whose definition cannot be read (DescribeStateMachine denied) cannot say it checks
+// every guard probe: a guard of several is refused, not run on the chance (where it fails, the
+// timeout and the fault parameter go unchecked, and a guard of one runs).
+func TestRunRefusesSeveralGuardProbesWhereTheDefinitionIsUnread(t *testing.T) {
+	lc := runnertest.Need(t)
+	param := "runner-guard-probes-unread"
+	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := compiled(t, param, time.Second)
+	c.Guard = experiments.CompiledGuard{Enabled: true, IntervalSeconds: 1, Probes: c.SteadyState.Probes[:2], Probe: &c.SteadyState.Probes[0]}
+	var out bytes.Buffer
+	r := newRunner(t, lc, param, &out)
+	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("deny", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if middleware.GetOperationName(ctx) == "DescribeStateMachine" {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, errors.New("AccessDeniedException: not authorized to perform states:DescribeStateMachine")
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+		})
+	})
+	_, err := r.Run(ctx, arn, c)
+	if err == nil || !strings.Contains(err.Error(), "cannot tell whether the state machine") || !strings.Contains(err.Error(), "states:DescribeStateMachine") {
+		t.Fatalf("err %v, want the guard of several refused", err)
 	}
 	noExecutions(ctx, t, lc, arn)
 }
