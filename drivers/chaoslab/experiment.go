@@ -15,6 +15,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
+	"github.com/chaoslab/serverless-chaos-lab/experiments/fis"
 	"github.com/chaoslab/serverless-chaos-lab/functions/failure/faultconfig"
 )
 
@@ -31,6 +32,9 @@ func loadExperiment(ref string) (*experiments.Experiment, error) {
 	case err == nil && st.IsDir():
 		return nil, fmt.Errorf("%s is a directory: give an experiment's JSON file or a shipped experiment's name (%s)", ref, shipped)
 	case err == nil:
+		if b, err := os.ReadFile(ref); err == nil && fis.IsTemplate(b) {
+			return nil, fmt.Errorf("%s is an AWS FIS experiment template (or a CloudFormation template holding one), not a Chaos Toolkit experiment: translate it into one first (chaoslab import-fis %s)", ref, ref)
+		}
 		return experiments.Load(ref)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("experiment file %s: %w", ref, err)

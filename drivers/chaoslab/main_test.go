@@ -495,6 +495,31 @@ func TestValidateRejectsBadExperiment(t *testing.T) {
 	}
 }
 
+// An FIS template given where an experiment goes (validate, run) is told as one, with the command
+// that translates it: in the API's JSON, and as a SAM template in YAML, whose tags a Chaos Toolkit
+// reader refused ("the tag !Equals is not read here") and whose members it listed as unknown.
+func TestAnFISTemplateIsPointedToImportFIS(t *testing.T) {
+	dir := t.TempDir()
+	api := filepath.Join(dir, "add-delay.json")
+	b, err := os.ReadFile(filepath.Join("testdata", "fis", "add-delay.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(api, b, 0o600)
+	sam := filepath.Join(dir, "template.yaml")
+	os.WriteFile(sam, []byte("AWSTemplateFormatVersion: '2010-09-09'\nConditions:\n  Prod: !Equals [!Ref Env, prod]\nResources:\n"+
+		"  A:\n    Type: AWS::FIS::ExperimentTemplate\n    Properties: {}\n  B:\n    Type: AWS::FIS::ExperimentTemplate\n    Properties: {}\n"), 0o600)
+	for _, args := range [][]string{{"validate", api}, {"validate", sam}, {"run", "-outputs", filepath.Join(dir, "outputs.json"), api}} {
+		m, out, errb := newMain()
+		err := m.Run(context.Background(), args)
+		cli.Report(errb, err, ExitError)
+		file := args[len(args)-1]
+		if want := file + " is an AWS FIS experiment template (or a CloudFormation template holding one), not a Chaos Toolkit experiment: translate it into one first (chaoslab import-fis " + file + ")"; !strings.Contains(out.String()+errb.String(), want) {
+			t.Errorf("chaoslab %v: %v\nstdout:\n%s\nstderr:\n%s\nwant %q", args, err, out, errb, want)
+		}
+	}
+}
+
 // A Chaos Toolkit experiment in YAML validates, and runs under its file's name without .yaml; a
 // problem in it names its path.
 func TestValidateYAMLExperiment(t *testing.T) {

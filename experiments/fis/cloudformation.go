@@ -121,6 +121,32 @@ func Resource(template []byte, id string) ([]byte, error) {
 	}), nil
 }
 
+// IsTemplate says whether data is an FIS experiment template in a form Translate reads (the API's
+// JSON or YAML, get-experiment-template's answer, a CloudFormation template or resource holding
+// one, even several): what a reader of Chaos Toolkit experiments, given one by mistake, can point
+// to import-fis with.
+func IsTemplate(data []byte) bool {
+	if _, err := parseTemplate(data, ""); err == nil {
+		return true
+	}
+	data, err := JSON(data)
+	if err != nil {
+		return false
+	}
+	var t struct {
+		Resources map[string]struct{ Type string }
+	}
+	if json.Unmarshal(data, &t) != nil {
+		return false
+	}
+	for _, r := range t.Resources {
+		if r.Type == cfnType {
+			return true
+		}
+	}
+	return false
+}
+
 func orNone(ids []string) string {
 	if len(ids) == 0 {
 		return "none"
