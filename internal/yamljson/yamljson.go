@@ -178,7 +178,7 @@ func (w *writer) scalar(n *yaml.Node) error {
 	case "!!bool":
 		var v bool
 		if err := n.Decode(&v); err != nil {
-			return fmt.Errorf("line %d: %v", n.Line, err)
+			return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		w.b.WriteString(strconv.FormatBool(v))
 	case "!!int", "!!float":
@@ -224,7 +224,7 @@ func (w *writer) number(n *yaml.Node) error {
 	}
 	var v float64
 	if err := n.Decode(&v); err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
+		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	b, err := json.Marshal(v)
 	if err != nil { // .inf, .nan

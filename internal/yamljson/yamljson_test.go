@@ -72,6 +72,7 @@ func TestConvertRefuses(t *testing.T) {
 		{"an unknown CloudFormation tag", "a: !Frobnicate B\n", CloudFormation, "line 1: the tag !Frobnicate is no CloudFormation function"},
 		{"a key that is a list", "? [a, b]\n: 1\n", Plain, "line 1: a key that is not a plain value"},
 		{"infinity", "a: .inf\n", Plain, "line 1: .inf is no JSON number"},
+		{"a tagged value that is not its tag", "a: !!bool maybe\n", Plain, "line 1: cannot decode !!str `maybe` as a !!bool"},
 		{"an alias bomb", bomb, Plain, "over 100000 YAML nodes"},
 		{"many nodes, no alias", strings.Repeat("- x\n", 100001), Plain, "over 100000 YAML nodes, more than any file of this kind holds"},
 		// 10 KB behind an anchor, aliased 10,000 times: 100 MB of JSON from a 50 KB file.
