@@ -62,7 +62,7 @@ Usage:
 func (m *Main) lab(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chaoslab lab", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	c := lab.Config{Progress: m.Stderr, Now: m.now}
+	c := lab.Config{Progress: m.Stderr, Now: m.now, LeaveNote: cli.SetLeaveNote}
 	var scen, exps string
 	fs.StringVar(&c.Dir, "dir", ".lab", "work directory: one cdk.out for every stack (cdk.out.lab), the local clouds' logs")
 	fs.StringVar(&c.Results, "results", "lab-results", "where journals, logs and summary.json are written (the last lab's files there move to previous/ first)")

@@ -70,6 +70,10 @@ type Config struct {
 	Progress io.Writer
 	// Now is the clock for the executions' names. Default: time.Now.
 	Now func() time.Time
+	// LeaveNote, when set, is told what a second Ctrl-C (which leaves at once) would leave behind,
+	// and told again as the lab goes: the results written so far, whether the local clouds were
+	// stopped, and how to stop what is left (chaoslab lab gives it cli.SetLeaveNote).
+	LeaveNote func(string)
 }
 
 // Definition is the experiment the lab runs under name: one of Own, else the shipped one.
@@ -192,9 +196,25 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	} else if n := aside.Moved(); n > 0 {
 		fmt.Fprintf(ph.w, "==> the last lab's results (%d files and folders) moved to %s\n", n, cdkapp.Rel(c.Root, filepath.Join(c.Results, PreviousDir)))
 	}
+	var started atomic.Bool
+	leave := &leaver{note: c.LeaveNote, root: c.Root, results: c.Results, clouds: cloudDirs(c), started: &started, previous: aside.Moved() > 0}
+	leave.set(leaveRunning)
+	// An interrupt is said on the lab's own output, as it comes: the trials' runners say theirs in
+	// the trials' logs.
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-ctx.Done():
+			leave.refresh() // the trials started since the last note
+			if errors.Is(ctx.Err(), context.Canceled) {
+				fmt.Fprintln(ph.w, interruptLine)
+			}
+		case <-ended:
+		}
+	}()
 	// A lab stopped (or failed) before any trial started has no results to stand in for the last
 	// lab's: they are put back, and the one before them too (two such stops had lost them).
-	var started atomic.Bool
 	defer func() {
 		if started.Load() {
 			_ = aside.Keep()
@@ -205,6 +225,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		case err != nil:
 			fmt.Fprintf(ph.w, "==> no trial ran, but putting the last lab's results back from %s failed: %v\n", cdkapp.Rel(c.Root, filepath.Join(c.Results, PreviousDir)), err)
 		case moved > 0:
+			leave.putBack()
 			fmt.Fprintf(ph.w, "==> no trial ran: the last lab's results are back in %s\n", cdkapp.Rel(c.Root, c.Results))
 		}
 	}()
@@ -234,6 +255,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}()
 	clouds, cloudErr := startClouds(labCtx, c, ph)
 	defer func() {
+		leave.set(leaveStoppingClouds)
 		_ = ph.do("stop the local cloud(s) (every process by pid)", func() error {
 			var errs []error
 			for _, lc := range clouds {
@@ -241,6 +263,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			}
 			return errors.Join(errs...)
 		})
+		leave.set(leaveStopped)
 	}()
 	if cloudErr != nil {
 		stop()
@@ -292,6 +315,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 				return nil, err
 			}
 		}
+		leave.wrote(filepath.Join(c.Results, "summary.json")) // with the run's, for -repeat
 	}
 	if runErr != nil && len(results) == 0 {
 		return nil, runErr
@@ -408,10 +432,11 @@ func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, err
 	errs := make([]error, c.Clouds)
 	cloud.TuneGC() // the lab's process hosts its clouds
 	var wg sync.WaitGroup
+	dirs := cloudDirs(c)
 	for i := range clouds {
-		dir, w := filepath.Join(c.Dir, "cloud"), ph.w
+		dir, w := dirs[i], ph.w
 		if c.Clouds > 1 {
-			dir, w = filepath.Join(c.Dir, fmt.Sprintf("cloud-%d", i+1)), cli.Prefix(ph.w, fmt.Sprintf("[cloud %d] ", i+1))
+			w = cli.Prefix(ph.w, fmt.Sprintf("[cloud %d] ", i+1))
 		}
 		wg.Add(1)
 		go func() {
@@ -432,6 +457,19 @@ func startClouds(ctx context.Context, c Config, ph *phaser) ([]*cloud.Cloud, err
 		}
 	}
 	return started, errors.Join(errs...)
+}
+
+// cloudDirs are the directories of the lab's Config.Clouds local clouds: <Dir>/cloud (one) or
+// <Dir>/cloud-<n>.
+func cloudDirs(c Config) []string {
+	if c.Clouds <= 1 {
+		return []string{filepath.Join(c.Dir, "cloud")}
+	}
+	var dirs []string
+	for i := range c.Clouds {
+		dirs = append(dirs, filepath.Join(c.Dir, fmt.Sprintf("cloud-%d", i+1)))
+	}
+	return dirs
 }
 
 // trialSpec is one experiment on one scenario, on its stack.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -400,5 +401,83 @@ func TestLabEnv(t *testing.T) {
 	env := labEnv(map[string]string{"FunctionName": "ChaosLab-flawed-exp1-Etl"})
 	if env["MY_MODE"] != "latency" || env["LAMBDA_FUNCTION_NAME"] != "ChaosLab-flawed-exp1-Etl" {
 		t.Errorf("MY_MODE %q, LAMBDA_FUNCTION_NAME %q; want the process's and the stack's", env["MY_MODE"], env["LAMBDA_FUNCTION_NAME"])
+	}
+}
+
+// A second Ctrl-C leaves the lab at once: its note says what is left as the lab goes, the results
+// written so far and the local clouds not stopped yet, with how to stop them (a lab left during its
+// clean-up exited 130 without a word, its cloud's state file and key in its -dir).
+func TestLeaveNoteFollowsTheLab(t *testing.T) {
+	root := t.TempDir()
+	results := filepath.Join(root, "lab-results")
+	var notes []string
+	var started atomic.Bool
+	l := &leaver{note: func(s string) { notes = append(notes, s) }, root: root, results: results,
+		clouds: cloudDirs(Config{Dir: filepath.Join(root, ".lab"), Clouds: 2}), started: &started, previous: true}
+	last := func() string { return notes[len(notes)-1] }
+	l.set(leaveRunning)
+	for _, want := range []string{"no trial had started: the last lab's results are in lab-results/previous, not put back",
+		"the local cloud(s) were not stopped", "`chaoslab local down -dir .lab/cloud-1`, `chaoslab local down -dir .lab/cloud-2`"} {
+		if !strings.Contains(last(), want) {
+			t.Errorf("before any trial: note %q, want %q", last(), want)
+		}
+	}
+	started.Store(true)
+	l.refresh() // at the interrupt, after a trial started
+	if want := "no summary.json or index.html written: each trial's log, and the journals and reports written by then, are in lab-results"; !strings.Contains(last(), want) {
+		t.Errorf("trials running: note %q, want %q", last(), want)
+	}
+	l.wrote(filepath.Join(results, "summary.json"))
+	if want := "the results so far are written: lab-results/summary.json"; !strings.Contains(last(), want) || !strings.Contains(last(), "were not stopped") {
+		t.Errorf("summary written: note %q, want %q and the clouds not stopped", last(), want)
+	}
+	l.set(leaveStoppingClouds)
+	if want := "while the local cloud(s) were stopping"; !strings.Contains(last(), want) || !strings.Contains(last(), "chaoslab local down -dir .lab/cloud-1") {
+		t.Errorf("clouds stopping: note %q, want %q and local down", last(), want)
+	}
+	l.set(leaveStopped)
+	if want := "every process the lab started is stopped; the results so far are written: lab-results/summary.json"; !strings.Contains(last(), want) || strings.Contains(last(), "local down") {
+		t.Errorf("clouds stopped: note %q, want %q and no local down", last(), want)
+	}
+}
+
+// An interrupted lab says so on its own output at once, and that a second Ctrl-C leaves (the
+// trials' runners said it in the trials' logs alone), and the note of that second Ctrl-C follows
+// the lab to its end: here one interrupted before its cloud started, which stops it.
+func TestInterruptedLabSaysSoAndWhatASecondCtrlCLeaves(t *testing.T) {
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, results := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, err := dirlock.Lock(filepath.Join(dir, "cloud", "cloud.lock")) // the cloud cannot start: nothing is left of it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var progress bytes.Buffer
+	var mu sync.Mutex
+	var notes []string
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl-C
+	sum, err := Run(ctx, Config{Root: root, Dir: dir, Results: results, Scenarios: []string{"flawed"},
+		Experiments: []string{"exp_1-minor_delay"}, Progress: &progress,
+		LeaveNote: func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }})
+	if sum != nil || err == nil {
+		t.Fatalf("Run = %v, %v; want no summary and an error", sum, err)
+	}
+	if out := progress.String(); !strings.Contains(out, "==> interrupted: each trial stops its execution") ||
+		!strings.Contains(out, "a Ctrl-C more than a second from now leaves at once, and says what it leaves") {
+		t.Errorf("progress:\n%s\nwant the interrupt said, and that a second Ctrl-C leaves at once", out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) < 3 || !strings.Contains(notes[0], "chaoslab local down -dir "+filepath.Join(dir, "cloud")) ||
+		!strings.Contains(notes[len(notes)-2], "while the local cloud(s) were stopping") ||
+		!strings.Contains(notes[len(notes)-1], "every process the lab started is stopped; no trial had started") {
+		t.Errorf("leave notes %q: want the cloud's local down, then the clouds stopping, then stopped", notes)
 	}
 }

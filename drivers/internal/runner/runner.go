@@ -57,8 +57,8 @@ type Runner struct {
 	Command string
 	// LeaveNote, when set, is told what a second Ctrl-C would leave behind once the run is
 	// interrupted (the rollback run that goes on, the journal not written, how to take it up):
-	// chaoslab run and follow give it cli.SetLeaveNote. The lab leaves it nil (its own interrupt
-	// says what it stopped).
+	// chaoslab run and follow give it cli.SetLeaveNote. The lab leaves it nil: its trials' executions
+	// and faults are in its own local cloud, and the lab tells its own note (lab.Config.LeaveNote).
 	LeaveNote func(string)
 	// Alongside starts the experiment even while another execution of the machine runs, or its
 	// rollback run is due. Two experiments on one stack share its fault parameter: each one's
