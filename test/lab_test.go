@@ -51,7 +51,7 @@ type labResult struct {
 	NotifPending  int      `json:"pending_in_csv_queue"`
 	Lost          int      `json:"lost"`
 	WritesMissing int      `json:"writes_missing"`
-	FaultOff      bool     `json:"fault_off_after_run"`
+	FaultOff      *bool    `json:"fault_off_after_run"`
 	Injected      *float64 `json:"faults_injected"`
 	Error         string   `json:"error"`
 	MachineBusy   float64  `json:"machine_busy_percent"`
@@ -238,8 +238,8 @@ func TestLab(t *testing.T) {
 			}
 		}
 		// AND the fault is off after every run.
-		if !r.FaultOff {
-			t.Errorf("%s: the fault parameter is still on", id)
+		if r.FaultOff == nil || !*r.FaultOff {
+			t.Errorf("%s: the fault parameter is still on, or was not read (%v)", id, r.FaultOff)
 		}
 		if r.Published < 50 {
 			t.Errorf("%s: only %d documents published: the load did not run", id, r.Published)

@@ -3,6 +3,7 @@ package lab
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -316,6 +317,46 @@ func TestTrialVerdictKeepsTheRunsError(t *testing.T) {
 	deviated.verdict(&experiments.Journal{Verdict: experiments.VerdictDeviated}, runner.ErrDeviated)
 	if deviated.res.Error != "" {
 		t.Errorf("a deviated verdict's own error recorded as the trial's: %q", deviated.res.Error)
+	}
+}
+
+// A trial stopped by the lab's interrupt before its experiment ran (here: in its deploy) says it was
+// interrupted, as every interrupted trial does, with what the interrupt cut short; a deploy that
+// failed by itself keeps its own error. Neither wrote a fault: summary.json says nothing of one,
+// where "fault_off_after_run": false read as a fault left on.
+func TestTrialInterruptedBeforeItsExperiment(t *testing.T) {
+	cut := errors.New("deploy: stack ChaosLab-resilient-exp1: CreateTopic ChaosLab-Topic: operation error SNS: CreateTopic, canceled, context canceled")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	interrupted := &trial{res: Result{Scenario: "resilient", Experiment: "exp_1", Verdict: "error"}}
+	interrupted.failBefore(ctx, cut)
+	if e := interrupted.res.Error; !strings.HasPrefix(e, "interrupted: the lab was stopped before this trial's experiment ran, so no fault was written") ||
+		!strings.Contains(e, "(what the interrupt cut short: deploy: stack ChaosLab-resilient-exp1: CreateTopic") {
+		t.Errorf("error %q: want it said interrupted, with what the interrupt cut short", e)
+	}
+	failed := &trial{}
+	failed.failBefore(context.Background(), errors.New("deploy: boom"))
+	if failed.res.Error != "deploy: boom" {
+		t.Errorf("a deploy that failed by itself: error %q, want its own", failed.res.Error)
+	}
+
+	path := filepath.Join(t.TempDir(), "summary.json")
+	on := true
+	rs := []Result{{Scenario: "flawed", Experiment: "exp_1", Verdict: VerdictNotRun}, interrupted.res,
+		{Scenario: "resilient", Experiment: "exp_2", Verdict: experiments.VerdictHeld, FaultOff: &on}}
+	if err := writeSummary(path, rs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), `"fault_off_after_run"`); n != 1 || !strings.Contains(string(b), `"fault_off_after_run": true`) {
+		t.Errorf("summary.json has fault_off_after_run %d times, want once, true, for the trial that ran:\n%s", n, b)
+	}
+	back, err := ReadResults(path)
+	if err != nil || len(back) != 3 || back[0].FaultOff != nil || back[1].FaultOff != nil || back[2].FaultOff == nil || !*back[2].FaultOff {
+		t.Errorf("read back: %+v, %v", back, err)
 	}
 }
 

@@ -85,14 +85,18 @@ type Result struct {
 	ErrorDocs []subscribe.ErrorDocument `json:"error_documents"`
 	Written   int                       `json:"documents_written_to_dynamodb"`
 	// WritesMissing are well-formed documents without a per-message row in the table.
-	WritesMissing int  `json:"writes_missing"`
-	FaultOff      bool `json:"fault_off_after_run"`
+	WritesMissing int `json:"writes_missing"`
+	// FaultOff says whether the fault parameter was off after the run; nil (left out of summary.json)
+	// when it was not read: a trial that never reached its stack's parameter (not run, or stopped
+	// while it deployed) wrote no fault, and false read as a fault left on. FaultUnread says when the
+	// read failed.
+	FaultOff *bool `json:"fault_off_after_run,omitempty"`
 	// Injected are the faults the trial's function injected while its fault was on (its
 	// FaultsInjected metric, report.CountInjected); nil when not read (no journal, no fault written,
 	// or the read failed: Error says why). None is a problem: the verdict said nothing of the fault.
 	Injected *float64 `json:"faults_injected,omitempty"`
 	// FaultUnread is set when the fault parameter could not be read after the run: FaultOff is then
-	// unknown, not false.
+	// unknown (nil), not false.
 	FaultUnread bool    `json:"fault_unread,omitempty"`
 	Seconds     float64 `json:"seconds"`
 	Error       string  `json:"error,omitempty"`
@@ -105,7 +109,7 @@ type Result struct {
 }
 
 // VerdictNotRun is the verdict of a trial the lab was stopped before: nothing of it ran, so its
-// FaultOff and counts say nothing.
+// counts say nothing, and it has no FaultOff.
 const VerdictNotRun = "not run"
 
 // Probe is one probe of the after-fault phase, as the table shows it.
@@ -204,7 +208,7 @@ func Expectations(rs []Result) []string {
 		switch {
 		case r.FaultUnread:
 			out = append(out, id+": the fault parameter could not be read after the run, so whether it is off is unknown")
-		case !r.FaultOff:
+		case r.FaultOff != nil && !*r.FaultOff: // nil: no fault was written (Error says why)
 			out = append(out, id+": the fault parameter was still on after the run")
 		}
 	}

@@ -18,12 +18,13 @@ import (
 // The lab's proof: every experiment flips, resilient loses nothing, every fault is off; anything else
 // is named.
 func TestLabExpectations(t *testing.T) {
+	on, off := true, false
 	ok := func(s, e string) Result {
 		v := experiments.VerdictDeviated
 		if s == "resilient" {
 			v = experiments.VerdictHeld
 		}
-		return Result{Scenario: s, Experiment: e, Verdict: v, FaultOff: true}
+		return Result{Scenario: s, Experiment: e, Verdict: v, FaultOff: &on}
 	}
 	tests := []struct {
 		name  string
@@ -40,8 +41,8 @@ func TestLabExpectations(t *testing.T) {
 			rs[1].Documents = tally.Report{LostKeys: []string{"doc-7.json"}}
 		}, wants: []string{"exp_1 on resilient: 1 documents lost (in no queue and no output): doc-7.json"}},
 		{name: "pending is not lost", edit: func(rs []Result) { rs[1].Pending = 2 }},
-		{name: "fault left on", edit: func(rs []Result) { rs[0].FaultOff = false }, wants: []string{"exp_1 on flawed: the fault parameter was still on"}},
-		{name: "fault unread is not fault on", edit: func(rs []Result) { rs[0].FaultOff, rs[0].FaultUnread = false, true },
+		{name: "fault left on", edit: func(rs []Result) { rs[0].FaultOff = &off }, wants: []string{"exp_1 on flawed: the fault parameter was still on"}},
+		{name: "fault unread is not fault on", edit: func(rs []Result) { rs[0].FaultOff, rs[0].FaultUnread = nil, true },
 			wants: []string{"exp_1 on flawed: the fault parameter could not be read after the run, so whether it is off is unknown"}},
 		{name: "faults fired", edit: func(rs []Result) { n := 41.0; rs[0].Injected, rs[1].Injected = &n, &n }},
 		// A verdict on a fault that never fired (a target that matches nothing the function does)
@@ -53,6 +54,10 @@ func TestLabExpectations(t *testing.T) {
 		{name: "not run", edit: func(rs []Result) {
 			rs[0] = Result{Scenario: "flawed", Experiment: "exp_1", Verdict: VerdictNotRun, Error: "not run: the lab was stopped before this trial started"}
 		}, wants: []string{"exp_1 on flawed: not run: the lab was stopped before this trial started"}},
+		// A trial stopped while it deployed wrote no fault: its error alone, not "still on".
+		{name: "interrupted in its deploy", edit: func(rs []Result) {
+			rs[0] = Result{Scenario: "flawed", Experiment: "exp_1", Verdict: "error", Error: "interrupted: the lab was stopped before this trial's experiment ran"}
+		}, wants: []string{"exp_1 on flawed: interrupted", "exp_1 on flawed: verdict error, want deviated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

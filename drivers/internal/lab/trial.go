@@ -129,7 +129,7 @@ func (t *trial) phases(ctx context.Context) {
 	t.log, t.logger = logf, slog.New(slog.NewJSONHandler(logf, nil))
 
 	if err := t.deploy(ctx); err != nil {
-		t.fail(err)
+		t.failBefore(ctx, err)
 		return
 	}
 	// The stack goes when the trial ends, whatever happened: the next run deploys it afresh.
@@ -199,6 +199,17 @@ const reportTimeout = 30 * time.Second
 
 // fail records err as the trial's error.
 func (t *trial) fail(err error) { t.res.Error = err.Error() }
+
+// failBefore records err, which ended the trial before its experiment ran, as its error: in the
+// interrupt's words when the lab was stopped (ctx done), the raw error in brackets (an interrupted
+// deploy read "deploy: ... CreateTopic ... canceled, context canceled").
+func (t *trial) failBefore(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		t.fail(err)
+		return
+	}
+	t.res.Error = fmt.Sprintf("interrupted: the lab was stopped before this trial's experiment ran, so no fault was written (what the interrupt cut short: %v)", err)
+}
 
 // problem adds a problem found after the experiment to the trial's error.
 func (t *trial) problem(format string, args ...any) {
@@ -585,7 +596,9 @@ func (t *trial) audit(ctx context.Context, l *load) {
 		t.problem("read fault parameter: %v", err)
 		t.res.FaultUnread = true
 	}
-	t.res.FaultOff = off
+	if err == nil {
+		t.res.FaultOff = &off
+	}
 }
 
 // injected reads how many faults the trial's function injected while the journal's fault was on,
