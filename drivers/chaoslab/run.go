@@ -48,9 +48,10 @@ machine's rollback guard starts a rollback execution: chaoslab waits up to
 execution ran (read from its history: the steady state before, the faults
 written), then that run's rollbacks and steady state after them (verdict
 aborted, with the original error, rolledBackBy naming the rollback run). When
-no rollback run comes (no rule, or -rollback-wait 0), chaoslab switches the
-fault off itself and the journal is what the execution ran with that switch-off
-as its rollback. A second Ctrl-C leaves at once, without the journal, saying
+no rollback run comes (no rule), or none is waited for (-rollback-wait 0: the
+guard's may run all the same; chaoslab follow <ARN> follows it), chaoslab
+switches the fault off itself and the journal is what the execution ran with
+that switch-off as its rollback. A second Ctrl-C leaves at once, without the journal, saying
 what it leaves running and how to take it up (chaoslab follow <ARN>).
 
 -journal-format chooses the journal's format: chaoslab (ours, the state

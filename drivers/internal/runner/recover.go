@@ -58,7 +58,9 @@ func (r *Runner) switchOffAction(why string, t time.Time) (experiments.ActionRes
 // what it ran, recovered from its history, its error, and the runner's own switch-off when it made
 // one (an interrupt's is mode.offAt; runErr, offFromHere's error, says whether it made another).
 // runErr is the run's error, returned as it is; no journal is written when nothing can be recovered.
-func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*experiments.Journal, error) {
+// offWhy names the switch-off in the journal: "no rollback run" (none came, or the wait for one was
+// cut short), "rollback run not waited for" (-rollback-wait 0: one may be running).
+func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error, offWhy string) (*experiments.Journal, error) {
 	offAt := mode.offAt
 	if offAt.IsZero() && errors.Is(runErr, errSwitchedOffHere) {
 		offAt = time.Now()
@@ -77,7 +79,7 @@ func (r *Runner) withoutRollbackRun(arn string, mode watchMode, runErr error) (*
 		j.Error = &experiments.StepError{Error: aws.ToString(desc.Error), Cause: aws.ToString(desc.Cause)}
 	}
 	j.EndedAt = experiments.Stamp(stopped)
-	if off, ok := r.switchOffAction("no rollback run", offAt); ok {
+	if off, ok := r.switchOffAction(offWhy, offAt); ok {
 		j.Rollbacks = append(j.Rollbacks, off)
 	}
 	b, err := json.Marshal(j)

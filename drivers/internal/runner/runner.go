@@ -513,7 +513,10 @@ func (r *Runner) rollbackBound(c *experiments.Compiled) time.Duration {
 func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, since time.Time, why error, mode watchMode, of *follower) (*experiments.Journal, error) {
 	out := r.stdout()
 	if r.RollbackWait <= 0 {
-		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0)", why), "no rollback followed", mode))
+		// Not waited for is not none: the guard starts its run all the same (seen running 3 s after
+		// a `run -rollback-wait 0` said "no rollback followed" and its journal "no rollback run").
+		notWaited := fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow %s` follows it, and a run on this machine is refused while it runs", why, arn)
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(notWaited, "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running", mode), "rollback run not waited for")
 	}
 	cancelled := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
 	leave := "Ctrl-C to leave"
@@ -526,10 +529,10 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		if !mode.own {
 			return nil, fmt.Errorf("%w: stopped waiting for the rollback guard's execution of %s, which ended without its rollbacks (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
 		}
-		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode))
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode), "no rollback run")
 	}
 	if err != nil {
-		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode))
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w: check the machine's EventBridge rule", why, err), "no rollback execution came", mode), "no rollback run")
 	}
 	rbArn := aws.ToString(rb.ExecutionArn)
 	fmt.Fprintf(out, "rollback execution: %s\n", rbArn)

@@ -231,17 +231,22 @@ func TestRunInterruptedJournalHoldsTheRun(t *testing.T) {
 
 // A run stopped on the way that no rollback guard's run rolls back (no rule, or -rollback-wait 0)
 // still writes its journal: what it ran, recovered from its history, and the runner's own
-// switch-off as its rollback; the error says no rollback run came.
+// switch-off as its rollback; the error says no rollback run came, or that none was waited for.
 func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 	lc := runnertest.Need(t)
 	lc.Steady()
 	for _, tc := range []struct {
 		name      string
-		interrupt bool // Ctrl-C; else stopped from elsewhere, with -rollback-wait 0
+		interrupt bool          // Ctrl-C; else stopped from elsewhere
+		wait      time.Duration // -rollback-wait
 		wantErr   string
+		wantOff   string // the runner's switch-off in the journal
 	}{
-		{name: "interrupted, no rule", interrupt: true, wantErr: "no rollback execution started within"},
-		{name: "stopped elsewhere, not waiting", wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0)"},
+		{name: "interrupted, no rule", interrupt: true, wait: time.Second, wantErr: "no rollback execution started within", wantOff: "no rollback run"},
+		// Not waited for is not none: the guard's run may have started (a real one did, 3 s after
+		// `run -rollback-wait 0` said "no rollback followed" and wrote "no rollback run").
+		{name: "stopped elsewhere, not waiting", wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow ", wantOff: "rollback run not waited for"},
+		{name: "interrupted, not waiting", interrupt: true, wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same", wantOff: "rollback run not waited for"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			param := "runner-no-guard-" + strings.ReplaceAll(tc.name, " ", "-")
@@ -249,10 +254,7 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			arn := lc.JournalingMachine(t, param)
 			var out bytes.Buffer
 			r := newRunner(t, lc, param, &out)
-			r.RollbackWait = time.Second
-			if !tc.interrupt {
-				r.RollbackWait = 0
-			}
+			r.RollbackWait = tc.wait
 			lc.SetParam(t, param, FaultOff)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -275,8 +277,11 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 				(j.Error != nil) != tc.interrupt { // a stop from elsewhere here gave no error
 				t.Fatalf("journal %+v, want the run's phases, the runner's switch-off as its rollback, its error if it had one", j)
 			}
-			if b, rerr := os.ReadFile(r.JournalPath); rerr != nil || !bytes.Contains(b, []byte(`"Switched off by chaoslab run (no rollback run)"`)) {
-				t.Errorf("journal file %s (%v)", b, rerr)
+			if b, rerr := os.ReadFile(r.JournalPath); rerr != nil || !bytes.Contains(b, []byte(`"Switched off by chaoslab run (`+tc.wantOff+`)"`)) {
+				t.Errorf("journal file %s (%v), want the switch-off named %q", b, rerr, tc.wantOff)
+			}
+			if tc.wait == 0 && (strings.Contains(out.String(), "no rollback") || !strings.Contains(out.String(), "which may be running")) {
+				t.Errorf("output says no rollback came, or not that one may be running:\n%s", out.String())
 			}
 			if v := lc.Param(t, param); v != FaultOff {
 				t.Errorf("fault parameter afterwards: %s", v)
