@@ -332,6 +332,13 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 func (r Result) documents(more string) string {
 	s := fmt.Sprintf("%d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing",
 		r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, more, r.Lost, r.WritesMissing)
+	if r.WritesUnaccounted > 0 {
+		of := "still pending"
+		if r.Lost > 0 || r.Unknown > 0 {
+			of = "still pending or lost"
+		}
+		s += fmt.Sprintf(" (%d of them for documents %s)", r.WritesUnaccounted, of)
+	}
 	if r.Injected != nil {
 		s += fmt.Sprintf("; %s faults injected", strconv.FormatFloat(*r.Injected, 'f', -1, 64))
 	}

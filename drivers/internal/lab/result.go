@@ -86,6 +86,11 @@ type Result struct {
 	Written   int                       `json:"documents_written_to_dynamodb"`
 	// WritesMissing are well-formed documents without a per-message row in the table.
 	WritesMissing int `json:"writes_missing"`
+	// WritesUnaccounted are those of WritesMissing whose documents are not accounted for (still pending in
+	// the work queue or the CSV queue, or lost: Pending, NotificationsPending and Lost say which):
+	// a pending document's write is not made yet, not lost. The rest are documents converted or in
+	// the error queue without a row (flawed's silent loss).
+	WritesUnaccounted int `json:"writes_missing_of_unaccounted,omitempty"`
 	// FaultOff says whether the fault parameter was off after the run; nil (left out of summary.json)
 	// when it was not read: a trial that never reached its stack's parameter (not run, or stopped
 	// while it deployed) wrote no fault, and false read as a fault left on. FaultUnread says when the
@@ -250,4 +255,14 @@ func PrintTable(w io.Writer, rs []Result) {
 		}
 	}
 	tw.Flush()
+}
+
+// writesMissing sets WritesMissing to missing, the well-formed documents without a per-message row
+// (published less malformed less written), and WritesUnaccounted to those of them not accounted for yet
+// (Documents' lost and unaccounted keys without a row among written, the rows' messageIds:
+// writesOfUnaccounted).
+func (r *Result) writesMissing(missing int, written map[int]bool, malformed []string) {
+	unaccounted := append(append([]string(nil), r.Documents.LostKeys...), r.Documents.UnaccountedKeys...)
+	r.WritesMissing = missing
+	r.WritesUnaccounted = min(writesOfUnaccounted(unaccounted, malformed, written), max(missing, 0))
 }

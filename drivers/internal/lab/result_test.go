@@ -184,3 +184,36 @@ func TestReconcileSplitsTheUnaccounted(t *testing.T) {
 		t.Errorf("queues unread: lost %d, unknown %d; want 0 and 6 (neither pending nor lost as far as can be told)", tr.res.Lost, tr.res.Unknown)
 	}
 }
+
+// A document still pending in the work queue has not been written yet: of the writes missing, those
+// of documents still pending are said so. An interrupted resilient trial read "31 pending in the
+// work queue, 0 lost; 28 DynamoDB writes missing", as if 28 writes were lost.
+func TestWritesMissingSayThoseStillPending(t *testing.T) {
+	// The tally's keys are document names; the publisher's malformed keys have its prefix.
+	name := func(n int) string { return "resilient-exp_1-data_object_msg-" + strconv.Itoa(n) + ".json" }
+	key := func(n int) string { return "input/" + name(n) }
+	// 10 published, document 10 malformed; 1-6 converted, 7-9 and 10 still in the work queue.
+	// Rows: 1-4 and 8 (a pending one written before its invocation timed out); 5 and 6 converted
+	// without a row (missing), 7 and 9 not written yet.
+	r := Result{Published: 10, Malformed: 1, Pending: 4}
+	r.Documents.LostKeys = []string{name(7), name(8), name(9), name(10)}
+	written := map[int]bool{1: true, 2: true, 3: true, 4: true, 8: true}
+	r.writesMissing(10-1-len(written), written, []string{key(10)})
+	if r.WritesMissing != 4 || r.WritesUnaccounted != 2 {
+		t.Fatalf("writes missing %d, of documents unaccounted %d; want 4 (5, 6, 7 and 9), 2 (7 and 9, still pending)", r.WritesMissing, r.WritesUnaccounted)
+	}
+	if got, want := r.documents(""), "0 lost; 4 DynamoDB writes missing (2 of them for documents still pending)"; !strings.HasSuffix(got, want) {
+		t.Errorf("documents %q, want it to end %q", got, want)
+	}
+	// Some of the unaccounted lost: they are said to be pending or lost.
+	r.Lost, r.Pending = 1, 3
+	if got := r.documents(""); !strings.Contains(got, "for documents still pending or lost") {
+		t.Errorf("documents %q, want the unaccounted said pending or lost", got)
+	}
+	// Nothing unaccounted: no write missing is said pending.
+	all := Result{Published: 5}
+	all.writesMissing(3, map[int]bool{1: true, 2: true}, nil)
+	if all.WritesMissing != 3 || all.WritesUnaccounted != 0 || strings.Contains(all.documents(""), "of them") {
+		t.Errorf("writes missing %d, of unaccounted documents %d, %q; want 3, 0 and none said pending", all.WritesMissing, all.WritesUnaccounted, all.documents(""))
+	}
+}

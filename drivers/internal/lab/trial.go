@@ -585,11 +585,11 @@ func (t *trial) reconcile(l *load, depths queueDepths, depthErr error) {
 func (t *trial) audit(ctx context.Context, l *load) {
 	ctx, cancel := readContext(ctx)
 	defer cancel()
-	if n, err := writtenDocuments(ctx, dynamodb.NewFromConfig(t.aws), t.outputs[stack.TableName]); err != nil {
+	if n, ids, err := writtenDocuments(ctx, dynamodb.NewFromConfig(t.aws), t.outputs[stack.TableName]); err != nil {
 		t.problem("count DynamoDB rows: %v", err)
 	} else {
 		t.res.Written = n
-		t.res.WritesMissing = l.pub.Published - l.pub.Malformed - n
+		t.res.writesMissing(l.pub.Published-l.pub.Malformed-n, ids, l.pub.MalformedKeys)
 	}
 	off, err := faultIsOff(ctx, ssm.NewFromConfig(t.aws), t.outputs[stack.FaultParameterName])
 	if err != nil {
