@@ -49,10 +49,12 @@ func TestBinaryBuiltIntoTheCheckoutReportsFromAnywhere(t *testing.T) {
 	bin := filepath.Join(checkout, "bin", "chaoslab")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./drivers/chaoslab")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build chaoslab: %v\n%s", err, out)
+	exe, err := os.ReadFile(chaoslabBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	link := filepath.Join(tmp, "path", "chaoslab")
 	if err := os.Symlink(bin, link); err != nil {

@@ -81,12 +81,7 @@ func TestLab(t *testing.T) {
 		testenv.Require(t, need+" (run `npm ci`; make test does)", err)
 	}
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "chaoslab")
-	build := exec.Command("go", "build", "-o", bin, "./drivers/chaoslab")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build chaoslab: %v\n%s", err, out)
-	}
+	bin := chaoslabBinary(t)
 
 	// A token in the environment marks every process the lab starts (those
 	// that inherit it), so the test can prove none is left.

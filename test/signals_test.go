@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -20,16 +19,8 @@ import (
 // after `timeout` had sent it one.) Stuck here: reading a named pipe nobody writes.
 func TestASignalEndsACommandWithNothingToCleanUp(t *testing.T) {
 	testenv.SkipIfShort(t, "it builds chaoslab")
-	root := repoRoot(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "chaoslab")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./drivers/chaoslab")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build chaoslab: %v\n%s", err, out)
-	}
+	bin := chaoslabBinary(t)
 	fifo := filepath.Join(tmp, "experiment.json")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
