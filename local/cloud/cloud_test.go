@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -239,6 +240,35 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 
 	t.Run("an object's checksum, kept and answered as S3 does", func(t *testing.T) {
 		testObjectChecksums(ctx, t, s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }), outputs["BucketName"])
+	})
+
+	// Bucket owner condition through the SDK (the header signed as every client signs it): another
+	// account than the local one is 403 AccessDenied, as S3 answers it; the emulator ignored it.
+	t.Run("an S3 request expecting another bucket owner is AccessDenied", func(t *testing.T) {
+		s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		bucket := outputs["BucketName"]
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/owned"),
+			Body: strings.NewReader("x"), ExpectedBucketOwner: aws.String(AccountID)}); err != nil {
+			t.Fatalf("PutObject expecting the local account: %v", err)
+		}
+		for owner, want := range map[string]int{AccountID: 200, "111111111111": 403} {
+			var status int
+			_, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/owned"), ExpectedBucketOwner: aws.String(owner)})
+			var re *awshttp.ResponseError
+			if errors.As(err, &re) {
+				status = re.HTTPStatusCode()
+			} else if err == nil {
+				status = 200
+			}
+			if status != want {
+				t.Errorf("HeadObject expecting owner %s: %v, want %d", owner, err, want)
+			}
+			_, err = s3c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), ExpectedBucketOwner: aws.String(owner)})
+			var ae smithy.APIError
+			if got := err == nil; got != (want == 200) || !got && (!errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied") {
+				t.Errorf("ListObjectsV2 expecting owner %s: %v, want %d", owner, err, want)
+			}
+		}
 	})
 
 	t.Run("S3 requests the emulator would answer as another operation are refused", func(t *testing.T) {

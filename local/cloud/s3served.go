@@ -222,6 +222,15 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		case bucket == "":
 			next.ServeHTTP(w, r) // ListBuckets; anything else sent to the root IAM has refused
 			return
+		case !ownerExpected(r.Header):
+			// Bucket owner condition (the user guide's "Verifying bucket ownership with bucket
+			// owner condition"; every operation's ExpectedBucketOwner): "If the account ID that
+			// you provide does not match the actual owner of the bucket, the request fails with
+			// the HTTP status code 403 Forbidden (access denied)". Every bucket here is the one
+			// account's; the emulator ignored the header, so a request meant for another
+			// account's bucket went through.
+			gateway.WriteError(w, r, http.StatusForbidden, "AccessDenied", "Access Denied")
+			return
 		case !s3Takes(r.Method, key != "", q, r.Header):
 			notImplemented(w, r)
 			return
@@ -307,6 +316,23 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// ownerExpected reports whether the bucket owner conditions a request carries, if any, name the
+// local cloud's account, which owns every bucket: x-amz-expected-bucket-owner (the bucket the
+// request names; CopyObject's destination) and x-amz-source-expected-bucket-owner (CopyObject's
+// source bucket). A bucket that does not exist is refused so too (S3 would answer NoSuchBucket
+// first): the condition says the caller expected another account, and no bucket of that account
+// is here.
+func ownerExpected(h http.Header) bool {
+	for _, name := range []string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"} {
+		for _, v := range h.Values(name) {
+			if v != AccountID {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // bucketNameProblem says why CreateBucket refuses name ("" when it takes it), by S3's rules for

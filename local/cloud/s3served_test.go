@@ -351,3 +351,43 @@ func TestS3ServedStorageClassAndEncryption(t *testing.T) {
 		}
 	}
 }
+
+// Bucket owner condition: a request whose x-amz-expected-bucket-owner (or CopyObject's
+// x-amz-source-expected-bucket-owner) names another account than the local cloud's, which owns
+// every bucket, is 403 AccessDenied, as S3 answers it; one naming the account goes through.
+func TestS3ServedExpectedBucketOwner(t *testing.T) {
+	serve := s3ServedStub()
+	const other = "111111111111"
+	for _, tc := range []struct {
+		method, target string
+		header         []string
+		denied         bool
+	}{
+		{"HEAD", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", AccountID}, false},
+		{"HEAD", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", other}, true}, // HeadObject
+		{"GET", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", other}, true},  // GetObject
+		{"GET", "/b?list-type=2", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"GET", "/b?list-type=2", []string{"X-Amz-Expected-Bucket-Owner", AccountID}, false},
+		{"PUT", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"PUT", "/b", []string{"X-Amz-Expected-Bucket-Owner", other}, true}, // CreateBucket
+		{"HEAD", "/b", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"DELETE", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"DELETE", "/b", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"GET", "/b?policy", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"POST", "/b/k?uploads", []string{"X-Amz-Expected-Bucket-Owner", other}, true},
+		{"HEAD", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", ""}, true},
+		{"HEAD", "/b/k", []string{"X-Amz-Expected-Bucket-Owner", "0"}, true},
+		// CopyObject: the destination's owner and the source's.
+		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/a/k", "X-Amz-Source-Expected-Bucket-Owner", AccountID, "X-Amz-Expected-Bucket-Owner", AccountID}, false},
+		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/a/k", "X-Amz-Source-Expected-Bucket-Owner", other}, true},
+		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/a/k", "X-Amz-Source-Expected-Bucket-Owner", AccountID, "X-Amz-Expected-Bucket-Owner", other}, true},
+	} {
+		code, body, passed := serve(tc.method, tc.target, tc.header...)
+		switch {
+		case !tc.denied && !passed:
+			t.Errorf("%s %s %v: %d %s, want it forwarded", tc.method, tc.target, tc.header, code, body)
+		case tc.denied && (passed || code != http.StatusForbidden || tc.method != "HEAD" && !strings.Contains(body, "<Code>AccessDenied</Code>")):
+			t.Errorf("%s %s %v: %d %s (forwarded %t), want 403 AccessDenied", tc.method, tc.target, tc.header, code, body, passed)
+		}
+	}
+}
