@@ -575,6 +575,14 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			writeXML(w, "Publish", "<MessageId>"+out.MessageID+"</MessageId>"+sequenceXML(out))
 		case "PublishBatch":
 			s.publishBatch(w, r, form)
+		case "CreateTopic":
+			if _, named := form["Name"]; named {
+				if err := checkTopicName(form.Get("Name"), strings.EqualFold(AttributeEntries(form)["FifoTopic"], "true")); err != nil {
+					writeError(w, err)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
 		case "ListSubscriptionsByTopic":
 			// The emulator lists no subscriptions for a topic that does not exist, where SNS says
 			// so: a typo'd ARN looked like a topic nobody subscribes to.

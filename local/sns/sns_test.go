@@ -306,6 +306,28 @@ func TestFilterPolicyThroughTheGateway(t *testing.T) {
 	}
 }
 
+// Topic names SNS refuses, which the emulator created (x.fifo as a FIFO topic), are refused with
+// InvalidParameter through the SDK, and no topic is made.
+func TestCreateTopicNamesOnTheEmulator(t *testing.T) {
+	ctx, l := startLocal(t)
+	for _, name := range []string{"bad name", strings.Repeat("t", 257), "x.fifo"} {
+		var invalid *snstypes.InvalidParameterException
+		if _, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String(name)}); !errors.As(err, &invalid) {
+			t.Errorf("CreateTopic %.20q: %v, want InvalidParameter", name, err)
+		}
+	}
+	if _, err := l.sns.CreateTopic(ctx, &awssns.CreateTopicInput{Name: aws.String("x.fifo"), Attributes: map[string]string{"FifoTopic": "true"}}); err != nil {
+		t.Errorf("CreateTopic x.fifo, FifoTopic true: %v", err)
+	}
+	out, err := l.topics.ListTopics(ctx, &awssns.ListTopicsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Topics) != 1 || !strings.HasSuffix(aws.ToString(out.Topics[0].TopicArn), ":x.fifo") {
+		t.Errorf("topics after: %v, want x.fifo alone", out.Topics)
+	}
+}
+
 // A FIFO topic is delivered here too: group id required, deduplication by id or by content within
 // the window, sequence numbers in order, group and deduplication ids on a FIFO queue's messages.
 func TestFIFOTopic(t *testing.T) {

@@ -82,6 +82,32 @@ func isSNSNumber(v string) bool {
 	return m == 0 || m >= 1e-128 && m <= 1e126
 }
 
+// maxTopicName is the longest topic name, a FIFO topic's .fifo suffix included.
+const maxTopicName = 256
+
+// checkTopicName checks a CreateTopic's Name, of a FIFO topic (FifoTopic true) or not, as
+// CreateTopic's reference states it: "Topic names must be made up of only uppercase and lowercase
+// ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.
+// For a FIFO (first-in-first-out) topic, the name must end with the .fifo suffix": a standard
+// topic's may not (a period is none of those characters). The emulator took any name, and made
+// x.fifo a FIFO topic without FifoTopic.
+func checkTopicName(name string, fifo bool) *Error {
+	base, suffixed := strings.CutSuffix(name, ".fifo")
+	if !fifo {
+		base = name
+	}
+	chars := base != "" && strings.IndexFunc(base, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) < 0
+	switch {
+	case fifo && (!suffixed || !chars || len(name) > maxTopicName):
+		return invalid("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
+	case !chars || len(name) > maxTopicName:
+		return invalid("Topic Name")
+	}
+	return nil
+}
+
 // checkSubject: "UTF-8 text with no line breaks or control characters, and less than 100
 // characters long".
 func checkSubject(s string) *Error {

@@ -226,3 +226,47 @@ func TestPublishBatchTotalSize(t *testing.T) {
 		t.Errorf("three 100 KiB entries (300 KiB): %d, %d deliveries; want 400 BatchRequestTooLong", w.Code, len(q.sent))
 	}
 }
+
+// CreateTopic's Name as SNS's reference states it: 1 to 256 of A-Z a-z 0-9 _ -, a FIFO topic's
+// ending in .fifo, a standard topic's not; refused before the emulator, which created them all.
+func TestCreateTopicChecksName(t *testing.T) {
+	svc, _ := serviceOfFakes(false)
+	for _, tc := range []struct {
+		name, fifo string // fifo: FifoTopic's value, "" for none
+		msg        string // "": passed on
+	}{
+		{"orders", "", ""},
+		{"Orders_v2-dlq", "false", ""},
+		{strings.Repeat("t", 256), "", ""},
+		{"orders.fifo", "true", ""},
+		{strings.Repeat("t", 251) + ".fifo", "true", ""},
+		{"bad name", "", "Invalid parameter: Topic Name"},
+		{"semi;colon", "", "Invalid parameter: Topic Name"},
+		{"", "", "Invalid parameter: Topic Name"},
+		{strings.Repeat("t", 257), "", "Invalid parameter: Topic Name"},
+		{"x.fifo", "", "Invalid parameter: Topic Name"},
+		{"x.fifo", "false", "Invalid parameter: Topic Name"},
+		{"x", "true", "Invalid parameter: Fifo Topic names must end with .fifo"},
+		{".fifo", "true", "Invalid parameter: Fifo Topic names must end with .fifo"},
+		{"a.b.fifo", "true", "Invalid parameter: Fifo Topic names must end with .fifo"},
+		{strings.Repeat("t", 252) + ".fifo", "true", "Invalid parameter: Fifo Topic names must end with .fifo"},
+	} {
+		form := url.Values{"Action": {"CreateTopic"}, "Name": {tc.name}}
+		if tc.fifo != "" {
+			form.Set("Attributes.entry.1.key", "FifoTopic")
+			form.Set("Attributes.entry.1.value", tc.fifo)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		reached := false
+		svc.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true })).ServeHTTP(w, r)
+		switch {
+		case tc.msg == "" && !reached:
+			t.Errorf("CreateTopic %.20q FifoTopic %q: %d %s, want it passed on", tc.name, tc.fifo, w.Code, w.Body)
+		case tc.msg != "" && (reached || w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<Code>InvalidParameter</Code>") ||
+			!strings.Contains(w.Body.String(), tc.msg)):
+			t.Errorf("CreateTopic %.20q FifoTopic %q: reached %v, %d %s; want 400 InvalidParameter %q", tc.name, tc.fifo, reached, w.Code, w.Body, tc.msg)
+		}
+	}
+}

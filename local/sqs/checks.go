@@ -32,7 +32,10 @@ import (
 //     delete as done). A handle of the right form that is stale is SQS's business as before: the
 //     delete succeeds and deletes nothing;
 //   - such a handle in a DeleteMessageBatch entry: that entry Failed with ReceiptHandleIsInvalid
-//     and the others deleted (fauxqs listed it Successful, so a script took it for deleted).
+//     and the others deleted (fauxqs listed it Successful, so a script took it for deleted);
+//   - a CreateQueue's QueueName of other characters than A-Z a-z 0-9 _ -, or longer than 80, or
+//     without the .fifo suffix a FIFO queue's name must have, or with it on a standard queue:
+//     InvalidParameterValue (fauxqs took any name, and made x.fifo a FIFO queue unasked).
 //
 // Anything it cannot read goes on to the emulator, which answers it.
 func Checks(next http.Handler) http.Handler {
@@ -83,9 +86,19 @@ func check(op string, body []byte) (code, msg string) {
 			}
 		}
 	case "CreateQueue":
-		var in struct{ Attributes map[string]json.RawMessage }
+		var in struct {
+			QueueName  *string
+			Attributes map[string]json.RawMessage
+		}
 		if exactjson.Unmarshal(body, &in) != nil {
 			return "", ""
+		}
+		if in.QueueName != nil {
+			var fifo string
+			_ = json.Unmarshal(in.Attributes["FifoQueue"], &fifo)
+			if code, msg := queueNameProblem(*in.QueueName, strings.EqualFold(fifo, "true")); code != "" {
+				return code, msg
+			}
 		}
 		names := make([]string, 0, len(in.Attributes))
 		for name := range in.Attributes {
@@ -199,6 +212,37 @@ func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body
 // receiptHandle is the form of the emulator's receipt handles (fauxqs gives each receive a
 // crypto.randomUUID()).
 var receiptHandle = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// maxQueueName is the longest queue name, a FIFO queue's .fifo suffix included (CreateQueue's
+// QueueName: "A queue name can have up to 80 characters").
+const maxQueueName = 80
+
+// queueNameProblem returns the error SQS answers a CreateQueue of name, of a FIFO queue or not, or
+// "". CreateQueue's QueueName: "Valid values: alphanumeric characters, hyphens (-), and underscores
+// (_)", up to 80 characters, and "A FIFO queue name must end with the .fifo suffix": a standard
+// queue's may not (its period is not among the valid characters). fauxqs took any name, and made a
+// queue named x.fifo a FIFO queue without FifoQueue, where SQS refuses it.
+func queueNameProblem(name string, fifo bool) (code, msg string) {
+	base, suffixed := strings.CutSuffix(name, ".fifo")
+	if !fifo {
+		base = name
+	}
+	if fifo && !suffixed || len(name) > maxQueueName || !nameChars(base) {
+		if fifo {
+			return "InvalidParameterValue", "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
+		}
+		return "InvalidParameterValue", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+	}
+	return "", ""
+}
+
+// nameChars reports whether s is one or more of A-Z a-z 0-9 _ -, the characters of a queue's name
+// (and of a topic's: local/sns).
+func nameChars(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) < 0
+}
 
 func outsideDelay(s int64) bool { return s < 0 || s > maxDelaySeconds }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	localsqs "github.com/chaoslab/serverless-chaos-lab/local/sqs"
 )
 
@@ -31,6 +33,21 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 		{"CreateQueue", `{"QueueName":"q","Attributes":{"VisibilityTimeout":"30","RedrivePolicy":"{}"}}`, "", ""},
 		{"CreateQueue", `{"QueueName":"q","Attributes":{"VisibilityTimeout":"30","VisibiltyTimeout":"60"}}`, "InvalidAttributeName", "Unknown Attribute VisibiltyTimeout."},
 		{"CreateQueue", `{"QueueName":"q","Attributes":{"QueueArn":"arn"}}`, "InvalidAttributeName", "Unknown Attribute QueueArn."},
+		// Queue names: 1 to 80 of A-Z a-z 0-9 _ -, and .fifo on a FIFO queue's, only there.
+		{"CreateQueue", `{"QueueName":"Orders_v2-dlq"}`, "", ""},
+		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 80) + `"}`, "", ""},
+		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 75) + `.fifo","Attributes":{"FifoQueue":"true"}}`, "", ""},
+		{"CreateQueue", `{"QueueName":"bad name"}`, "InvalidParameterValue", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"},
+		{"CreateQueue", `{"QueueName":"semi;colon"}`, "InvalidParameterValue", "Can only include alphanumeric characters"},
+		{"CreateQueue", `{"QueueName":"caf\u00e9"}`, "InvalidParameterValue", "Can only include alphanumeric characters"},
+		{"CreateQueue", `{"QueueName":""}`, "InvalidParameterValue", "Can only include alphanumeric characters"},
+		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 81) + `"}`, "InvalidParameterValue", "1 to 80 in length"},
+		{"CreateQueue", `{"QueueName":"x.fifo"}`, "InvalidParameterValue", "Can only include alphanumeric characters"},
+		{"CreateQueue", `{"QueueName":"x.fifo","Attributes":{"FifoQueue":"false"}}`, "InvalidParameterValue", "Can only include alphanumeric characters"},
+		{"CreateQueue", `{"QueueName":"x","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."},
+		{"CreateQueue", `{"QueueName":".fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
+		{"CreateQueue", `{"QueueName":"a.b.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
+		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 76) + `.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x"}`, "", ""},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":900}`, "", ""},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":901}`, "InvalidParameterValue", "Value 901 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
@@ -67,6 +84,24 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 	}
 }
 
+// The query protocol's CreateQueue (the AWS CLI 2.9's) reaches Checks translated, and is refused
+// as SQS's query protocol refuses it.
+func TestChecksQueueNameOverTheQueryProtocol(t *testing.T) {
+	reached := false
+	h := gateway.SQSQuery(localsqs.Checks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })))
+	for name, ok := range map[string]bool{"good-name": true, "bad name": false, "x.fifo": false} {
+		reached = false
+		form := url.Values{"Action": {"CreateQueue"}, "Version": {"2012-11-05"}, "QueueName": {name}}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if ok != reached || !ok && (w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<Code>InvalidParameterValue</Code>")) {
+			t.Errorf("CreateQueue %q: reached %v, %d %s", name, reached, w.Code, w.Body)
+		}
+	}
+}
+
 // Through the gateway to fauxqs, with the SDK: the SDK reads the refusals as SQS's typed errors,
 // and nothing refused reached the queue.
 func TestChecksOnTheEmulator(t *testing.T) {
@@ -81,6 +116,20 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	}
 	if _, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("typo")}); err == nil {
 		t.Error("the queue of the refused CreateQueue exists")
+	}
+	// Names SQS refuses, which fauxqs created (x.fifo as a FIFO queue).
+	for _, name := range []string{"bad name", "semi;colon", strings.Repeat("q", 81), "x.fifo"} {
+		_, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+			t.Errorf("CreateQueue %.20q: %v, want InvalidParameterValue", name, err)
+		}
+		if _, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)}); err == nil {
+			t.Errorf("the queue %.20q of the refused CreateQueue exists", name)
+		}
+	}
+	if _, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("x.fifo"), Attributes: map[string]string{"FifoQueue": "true"}}); err != nil {
+		t.Errorf("CreateQueue x.fifo, FifoQueue true: %v", err)
 	}
 	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("checks")})
 	if err != nil {

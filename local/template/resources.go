@@ -265,13 +265,26 @@ func createQueue(ctx context.Context, d *deployer, id string, props map[string]a
 
 func createTopic(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "TopicName")
+	fifo := str(props, "FifoTopic") == "true"
 	if name == "" {
-		name = cfnname.PhysicalName(d.asm.StackName, id, 256, false)
+		if fifo { // a FIFO topic's name ends in .fifo, as CreateTopic requires
+			name = cfnname.PhysicalName(d.asm.StackName, id, 251, false) + ".fifo"
+		} else {
+			name = cfnname.PhysicalName(d.asm.StackName, id, 256, false)
+		}
 	}
 	if err := d.claim("AWS::SNS::Topic", name); err != nil {
 		return err
 	}
-	out, err := d.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+	// FifoTopic and ContentBasedDeduplication are topic attributes CreateTopic takes: CreateTopic
+	// refuses a name ending in .fifo without FifoTopic true (local/sns), as SNS does.
+	attrs := map[string]string{}
+	for _, k := range []string{"FifoTopic", "ContentBasedDeduplication"} {
+		if v := str(props, k); v != "" {
+			attrs[k] = v
+		}
+	}
+	out, err := d.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name), Attributes: attrs})
 	if err != nil {
 		return fmt.Errorf("CreateTopic %s: %w", name, err)
 	}
