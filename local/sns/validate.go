@@ -3,12 +3,11 @@ package sns
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/msgattr"
 )
 
 // What SNS checks of a Publish before it accepts it (the emulator behind checks none of it): the
@@ -64,24 +63,6 @@ func checkPublish(in *PublishInput) *Error {
 	return nil
 }
 
-// decimal is a number as SNS's Number attribute writes one: digits, a sign, a point, an exponent
-// (not Go's NaN, Inf or hexadecimal floats, which strconv.ParseFloat also reads).
-var decimal = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$`)
-
-// isSNSNumber: "between 10^-128 and 10^+126" in magnitude (SNS's message attribute data types),
-// or 0.
-func isSNSNumber(v string) bool {
-	if !decimal.MatchString(v) {
-		return false
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return false
-	}
-	m := math.Abs(f)
-	return m == 0 || m >= 1e-128 && m <= 1e126
-}
-
 // maxTopicName is the longest topic name, a FIFO topic's .fifo suffix included.
 const maxTopicName = 256
 
@@ -119,25 +100,16 @@ func checkSubject(s string) *Error {
 
 // checkAttribute checks one message attribute as SNS's guide states it: a name of up to 256
 // characters of A-Z a-z 0-9 _ - ., not starting with AWS. or Amazon., not starting or ending with
-// a period and without two in a row; a type String, Number or Binary, optionally with a custom
-// label after a period (String.Array and Number.Array are JSON arrays); a value that is not empty,
-// and a number for Number.
+// a period and without two in a row (msgattr.NameProblem, as SQS's); a type String, Number or
+// Binary, optionally with a custom label after a period (String.Array and Number.Array are JSON
+// arrays); a value that is not empty, and a number for Number (msgattr.IsNumber: up to 38 digits,
+// 0 or 10^-128 to 10^126 in magnitude).
 func checkAttribute(name string, a MessageAttribute) *Error {
 	bad := func(reason string) *Error {
 		return &Error{Code: "InvalidParameterValue", Message: fmt.Sprintf("The message attribute '%s' %s.", name, reason), Status: 400}
 	}
-	lower := strings.ToLower(name)
-	switch {
-	case len(name) > 256:
-		return bad("has a name longer than 256 characters")
-	case strings.IndexFunc(name, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
-	}) >= 0:
-		return bad("has a character other than A-Z, a-z, 0-9, underscore, hyphen and period in its name")
-	case strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon."):
-		return bad("has a name starting with AWS. or Amazon., which are reserved")
-	case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
-		return bad("has a name starting or ending with a period, or with two periods in a row")
+	if why := msgattr.NameProblem(name); why != "" {
+		return bad(why)
 	}
 	base, label, _ := strings.Cut(a.DataType, ".")
 	switch base {
@@ -169,7 +141,7 @@ func checkAttribute(name string, a MessageAttribute) *Error {
 			}
 		}
 	case base == "Number":
-		if !isSNSNumber(a.StringValue) {
+		if !msgattr.IsNumber(a.StringValue) {
 			return bad("with type 'Number' must contain a numeric value")
 		}
 	}

@@ -135,6 +135,8 @@ func TestPublishChecksAttributes(t *testing.T) {
 		{"a Number beyond 10^126", attr("price", "Number", "1e127"), "must contain a numeric value"},
 		{"a Number of 10^126", attr("price", "Number", "-1E126"), ""},
 		{"a Number of 0", attr("price", "Number", "0"), ""},
+		{"a Number of 38 digits", attr("price", "Number", strings.Repeat("9", 38)), ""},
+		{"a Number of 39 digits", attr("price", "Number", "1."+strings.Repeat("1", 38)), "must contain a numeric value"},
 		{"an empty String value", attr("store", "String", ""), "&#39;store&#39; must contain a non-empty value"},
 		{"an unknown data type", attr("store", "Text", "x"), "&#39;store&#39; has an invalid message attribute type"},
 		{"a name starting with AWS.", attr("AWS.store", "String", "x"), "&#39;AWS.store&#39; has a name starting with AWS."},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/msgattr"
 )
 
 // Checks is the gateway interceptor for the "sqs" signing name (JSON protocol; a query-protocol
@@ -33,6 +35,10 @@ import (
 //     delete succeeds and deletes nothing;
 //   - such a handle in a DeleteMessageBatch entry: that entry Failed with ReceiptHandleIsInvalid
 //     and the others deleted (fauxqs listed it Successful, so a script took it for deleted);
+//   - a message's attributes that SQS refuses, in SendMessage (InvalidParameterValue) or a
+//     SendMessageBatch entry (that entry Failed with InvalidParameterValue, the others sent):
+//     more than 10, a name or data type SQS does not take, an empty value, a Number that is not
+//     one (attributesProblem; fauxqs stored them all);
 //   - a CreateQueue's QueueName of other characters than A-Z a-z 0-9 _ -, or longer than 80, or
 //     without the .fifo suffix a FIFO queue's name must have, or with it on a standard queue:
 //     InvalidParameterValue (fauxqs took any name, and made x.fifo a FIFO queue unasked).
@@ -55,6 +61,10 @@ func Checks(next http.Handler) http.Handler {
 				writeError(w, code, msg)
 				return
 			}
+		}
+		if err == nil && op == "SendMessageBatch" && bytes.Contains(body, []byte(`"MessageAttributes"`)) {
+			failBatchEntries(w, r, next, body, sendEntryFailure)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -111,12 +121,21 @@ func check(op string, body []byte) (code, msg string) {
 			}
 		}
 	case "SendMessage":
-		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) { // the usual send: nothing to decode
+		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) && !bytes.Contains(body, []byte(`"MessageAttributes"`)) { // the usual send: nothing to decode
 			return "", ""
 		}
-		var in struct{ DelaySeconds *int64 }
-		if exactjson.Unmarshal(body, &in) == nil && in.DelaySeconds != nil && outsideDelay(*in.DelaySeconds) {
+		var in struct {
+			DelaySeconds      *int64
+			MessageAttributes map[string]attributeValue
+		}
+		if exactjson.Unmarshal(body, &in) != nil {
+			return "", ""
+		}
+		if in.DelaySeconds != nil && outsideDelay(*in.DelaySeconds) {
 			return "InvalidParameterValue", fmt.Sprintf("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and %d, if provided.", *in.DelaySeconds, maxDelaySeconds)
+		}
+		if msg := attributesProblem(in.MessageAttributes); msg != "" {
+			return "InvalidParameterValue", msg
 		}
 	case "DeleteMessage", "ChangeMessageVisibility":
 		var in struct{ ReceiptHandle *string }
@@ -147,11 +166,51 @@ func check(op string, body []byte) (code, msg string) {
 
 // deleteBatch answers a DeleteMessageBatch (body, read already) whose entries hold receipt handles
 // no receive could have given: those entries Failed, as SQS lists them, and the rest passed on to
-// the emulator, whose answer they join. A batch it cannot read goes on as it is.
+// the emulator, whose answer they join.
 func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte) {
+	failBatchEntries(w, r, next, body, func(entry json.RawMessage) (id, code, msg string, ok bool) {
+		var e struct{ Id, ReceiptHandle string }
+		if json.Unmarshal(entry, &e) != nil {
+			return "", "", "", false
+		}
+		if receiptHandle.MatchString(e.ReceiptHandle) {
+			return e.Id, "", "", true
+		}
+		return e.Id, "ReceiptHandleIsInvalid", fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", e.ReceiptHandle), true
+	})
+}
+
+// sendEntryFailure is the failure SQS lists for a SendMessageBatch entry whose message attributes
+// it refuses: the entry Failed with InvalidParameterValue (SenderFault), the others sent, as
+// SendMessageBatch's reference has it ("The result of sending each message is reported
+// individually in the response") and as SQS answers a bad attribute in a batch (an entry's
+// "error_code: InvalidParameterValue" for its empty value, in boto's issue 3335). ok is false
+// for an entry it cannot read.
+func sendEntryFailure(entry json.RawMessage) (id, code, msg string, ok bool) {
+	var e struct {
+		Id                string
+		MessageAttributes map[string]attributeValue
+	}
+	if exactjson.Unmarshal(entry, &e) != nil {
+		return "", "", "", false
+	}
+	if msg := attributesProblem(e.MessageAttributes); msg != "" {
+		return e.Id, "InvalidParameterValue", msg, true
+	}
+	return e.Id, "", "", true
+}
+
+// maxBatchEntries is a batch's most entries (TooManyEntriesInBatchRequest beyond).
+const maxBatchEntries = 10
+
+// failBatchEntries answers a batch request (body, read already) some of whose entries SQS fails
+// one by one (failure's code not ""): those entries Failed, as SQS lists them, and the rest
+// passed on to the emulator, whose answer they join. A batch it cannot read, or that SQS refuses
+// whole (no entries, more than ten, ids not distinct: the emulator's answer), goes on as it is.
+func failBatchEntries(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte, failure func(entry json.RawMessage) (id, code, msg string, ok bool)) {
 	var in map[string]json.RawMessage
 	var raw []json.RawMessage
-	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["Entries"], &raw) != nil {
+	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["Entries"], &raw) != nil || len(raw) == 0 || len(raw) > maxBatchEntries {
 		next.ServeHTTP(w, r)
 		return
 	}
@@ -163,18 +222,19 @@ func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body
 	}
 	var bad []failed
 	var good []json.RawMessage
+	ids := map[string]bool{}
 	for _, entry := range raw {
-		var e struct{ Id, ReceiptHandle string }
-		if json.Unmarshal(entry, &e) != nil {
+		id, code, msg, ok := failure(entry)
+		if !ok || ids[id] {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if receiptHandle.MatchString(e.ReceiptHandle) {
+		ids[id] = true
+		if code == "" {
 			good = append(good, entry)
 			continue
 		}
-		bad = append(bad, failed{Id: e.Id, SenderFault: true, Code: "ReceiptHandleIsInvalid",
-			Message: fmt.Sprintf("The input receipt handle %q is not a valid receipt handle.", e.ReceiptHandle)})
+		bad = append(bad, failed{Id: id, SenderFault: true, Code: code, Message: msg})
 	}
 	if len(bad) == 0 {
 		next.ServeHTTP(w, r)
@@ -207,6 +267,48 @@ func deleteBatch(w http.ResponseWriter, r *http.Request, next http.Handler, body
 	b, _ := json.Marshal(out)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Write(b)
+}
+
+// maxMessageAttributes: "Each message can have up to 10 attributes" (SQS's developer guide,
+// "Amazon SQS message attributes").
+const maxMessageAttributes = 10
+
+// attributesProblem says why SQS refuses a message's attributes ("" when it takes them), as its
+// developer guide ("Amazon SQS message attributes") states them: at most 10; each name as
+// msgattr.NameProblem has it (the characters A-Z a-z 0-9 _ - ., up to 256, no AWS. or Amazon.
+// prefix in any case, no period first, last or twice in a row); a DataType of String, Number or
+// Binary, optionally followed by a period and a custom label ("Number.float"); a String's or
+// Number's value not empty ("String" and "Number" values are text) and a Number a number
+// (msgattr.IsNumber: up to 38 digits, 10^-128 to 10^126), a Binary's not empty either (stricter
+// than the guide says, as SNS is). fauxqs took them all; the messages are SQS's wording.
+func attributesProblem(attrs map[string]attributeValue) string {
+	if len(attrs) > maxMessageAttributes {
+		return fmt.Sprintf("Number of message attributes [%d] exceeds the allowed maximum [%d].", len(attrs), maxMessageAttributes)
+	}
+	names := slices.Sorted(maps.Keys(attrs)) // the same request, the same error
+	for _, name := range names {
+		a := attrs[name]
+		if why := msgattr.NameProblem(name); why != "" {
+			return fmt.Sprintf("The message (user) attribute '%s' %s.", name, why)
+		}
+		base, _, _ := strings.Cut(a.DataType, ".")
+		switch base {
+		case "String", "Number":
+			if a.StringValue == nil || *a.StringValue == "" {
+				return fmt.Sprintf("The message (user) attribute '%s' must contain a non-empty message attribute value for message attribute type '%s'.", name, a.DataType)
+			}
+			if base == "Number" && !msgattr.IsNumber(*a.StringValue) {
+				return fmt.Sprintf("Can't cast the value of message (user) attribute '%s' to a number.", name)
+			}
+		case "Binary":
+			if len(a.BinaryValue) == 0 {
+				return fmt.Sprintf("The message (user) attribute '%s' must contain a non-empty message attribute value for message attribute type '%s'.", name, a.DataType)
+			}
+		default:
+			return fmt.Sprintf("The type of message (user) attribute '%s' is invalid. You must use only the following supported type prefixes: Binary, Number, String.", name)
+		}
+	}
+	return ""
 }
 
 // receiptHandle is the form of the emulator's receipt handles (fauxqs gives each receive a

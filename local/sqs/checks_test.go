@@ -2,7 +2,9 @@ package sqs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -49,6 +51,31 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 		{"CreateQueue", `{"QueueName":"a.b.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
 		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 76) + `.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x"}`, "", ""},
+		// Message attributes: names, types, values and count as SQS's developer guide states them.
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","MessageAttributes":{"price":{"DataType":"Number","StringValue":"-1.5e3"},` +
+			`"Order_Id-2.v1":{"DataType":"String.uuid","StringValue":"a"},"blob":{"DataType":"Binary","BinaryValue":"AA=="},` +
+			`"awsome":{"DataType":"Number.int","StringValue":"` + strings.Repeat("9", 38) + `"}}}`, "", ""},
+		{"SendMessage", attrBody("n", `{"DataType":"Number","StringValue":"abc"}`), "InvalidParameterValue", "Can't cast the value of message (user) attribute 'n' to a number."},
+		{"SendMessage", attrBody("n", `{"DataType":"Number","StringValue":"NaN"}`), "InvalidParameterValue", "to a number"},
+		{"SendMessage", attrBody("n", `{"DataType":"Number","StringValue":"1e127"}`), "InvalidParameterValue", "to a number"},
+		{"SendMessage", attrBody("n", `{"DataType":"Number","StringValue":"`+strings.Repeat("9", 39)+`"}`), "InvalidParameterValue", "to a number"},
+		{"SendMessage", attrBody("s", `{"DataType":"string","StringValue":"v"}`), "InvalidParameterValue",
+			"The type of message (user) attribute 's' is invalid. You must use only the following supported type prefixes: Binary, Number, String."},
+		{"SendMessage", attrBody("s", `{"DataType":"Strings","StringValue":"v"}`), "InvalidParameterValue", "is invalid. You must use only"},
+		{"SendMessage", attrBody("s", `{"StringValue":"v"}`), "InvalidParameterValue", "is invalid. You must use only"},
+		{"SendMessage", attrBody("s", `{"DataType":"String","StringValue":""}`), "InvalidParameterValue",
+			"The message (user) attribute 's' must contain a non-empty message attribute value for message attribute type 'String'."},
+		{"SendMessage", attrBody("s", `{"DataType":"Number"}`), "InvalidParameterValue", "must contain a non-empty message attribute value"},
+		{"SendMessage", attrBody("b", `{"DataType":"Binary"}`), "InvalidParameterValue", "must contain a non-empty message attribute value"},
+		{"SendMessage", attrBody("AWS.trace", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "AWS. or Amazon."},
+		{"SendMessage", attrBody("amazon.x", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "AWS. or Amazon."},
+		{"SendMessage", attrBody("a b", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "a character other than"},
+		{"SendMessage", attrBody("a..b", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "two periods in a row"},
+		{"SendMessage", attrBody(".a", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "starting or ending with a period"},
+		{"SendMessage", attrBody(strings.Repeat("n", 257), `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "longer than 256"},
+		{"SendMessage", attrBody("", `{"DataType":"String","StringValue":"v"}`), "InvalidParameterValue", "empty name"},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","MessageAttributes":{` + attrs(11) + `}}`, "InvalidParameterValue", "Number of message attributes [11] exceeds the allowed maximum [10]."},
+		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","MessageAttributes":{` + attrs(10) + `}}`, "", ""},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":900}`, "", ""},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":901}`, "InvalidParameterValue", "Value 901 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","DelaySeconds":-1}`, "InvalidParameterValue", "Value -1 for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided."},
@@ -84,6 +111,78 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 	}
 }
 
+// attrBody is a SendMessage whose one message attribute is named name, of value (JSON).
+func attrBody(name, value string) string {
+	return `{"QueueUrl":"q","MessageBody":"x","MessageAttributes":{"` + name + `":` + value + `}}`
+}
+
+// attrs is n String message attributes, a0 to a(n-1), as JSON members.
+func attrs(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprintf(`"a%d":{"DataType":"String","StringValue":"v"}`, i)
+	}
+	return strings.Join(s, ",")
+}
+
+// A SendMessageBatch entry whose attributes SQS refuses is Failed (InvalidParameterValue, the
+// sender's fault) and the others sent, their answer joined with it; a batch SQS refuses whole (11
+// entries, ids not distinct) reaches the emulator as it is, which answers it.
+func TestChecksSendMessageBatchAttributes(t *testing.T) {
+	var got []string // the entries' ids the emulator was sent
+	h := localsqs.Checks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Entries []struct{ Id string } }
+		b, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(b, &in)
+		got = got[:0]
+		var ok []string
+		for _, e := range in.Entries {
+			got = append(got, e.Id)
+			ok = append(ok, `{"Id":"`+e.Id+`","MessageId":"m-`+e.Id+`","MD5OfMessageBody":"x"}`)
+		}
+		fmt.Fprintf(w, `{"Successful":[%s]}`, strings.Join(ok, ","))
+	}))
+	send := func(body string) (int, string) {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.Header.Set("X-Amz-Target", "AmazonSQS.SendMessageBatch")
+		w := httptest.NewRecorder()
+		got = nil
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	good := `{"Id":"good","MessageBody":"x","MessageAttributes":{"n":{"DataType":"Number","StringValue":"1"}}}`
+	bad := `{"Id":"bad","MessageBody":"x","MessageAttributes":{"n":{"DataType":"Number","StringValue":"one"}}}`
+
+	code, body := send(`{"QueueUrl":"q","Entries":[` + good + `,` + bad + `]}`)
+	var out struct {
+		Successful []struct{ Id, MessageId string }
+		Failed     []struct {
+			Id, Code, Message string
+			SenderFault       bool
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || code != 200 || len(got) != 1 || got[0] != "good" ||
+		len(out.Successful) != 1 || out.Successful[0].MessageId != "m-good" || len(out.Failed) != 1 || out.Failed[0].Id != "bad" ||
+		out.Failed[0].Code != "InvalidParameterValue" || !out.Failed[0].SenderFault || !strings.Contains(out.Failed[0].Message, "'n' to a number") {
+		t.Errorf("a good entry and a bad: %d %s (the emulator sent %v); want good sent, bad Failed", code, body, got)
+	}
+	if code, body := send(`{"QueueUrl":"q","Entries":[` + bad + `]}`); code != 200 || got != nil || !strings.Contains(body, `"Successful":[]`) || !strings.Contains(body, `"Id":"bad"`) {
+		t.Errorf("a bad entry alone: %d %s (the emulator sent %v); want it Failed, nothing sent", code, body, got)
+	}
+	send(`{"QueueUrl":"q","Entries":[` + good + `,` + strings.Replace(bad, `"bad"`, `"good"`, 1) + `]}`)
+	if len(got) != 2 {
+		t.Errorf("ids not distinct: the emulator was sent %v, want the batch as it is", got)
+	}
+	entries := []string{bad}
+	for i := range 10 {
+		entries = append(entries, strings.Replace(good, `"good"`, fmt.Sprintf(`"g%d"`, i), 1))
+	}
+	send(`{"QueueUrl":"q","Entries":[` + strings.Join(entries, ",") + `]}`)
+	if len(got) != 11 {
+		t.Errorf("11 entries: the emulator was sent %d, want the batch as it is", len(got))
+	}
+}
+
 // The query protocol's CreateQueue (the AWS CLI 2.9's) reaches Checks translated, and is refused
 // as SQS's query protocol refuses it.
 func TestChecksQueueNameOverTheQueryProtocol(t *testing.T) {
@@ -98,6 +197,33 @@ func TestChecksQueueNameOverTheQueryProtocol(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if ok != reached || !ok && (w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<Code>InvalidParameterValue</Code>")) {
 			t.Errorf("CreateQueue %q: reached %v, %d %s", name, reached, w.Code, w.Body)
+		}
+	}
+}
+
+// The query protocol's SendMessage (MessageAttribute.N.Name, .Value.DataType, ...) reaches Checks
+// translated, and an attribute SQS refuses is refused as its query protocol refuses it.
+func TestChecksMessageAttributesOverTheQueryProtocol(t *testing.T) {
+	reached := false
+	h := gateway.SQSQuery(localsqs.Checks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })))
+	for _, tc := range []struct {
+		name, dataType, value string
+		ok                    bool
+	}{
+		{"price", "Number", "12.5", true},
+		{"price", "Number", "twelve", false},
+		{"AWS.trace", "String", "v", false},
+		{"kind", "Text", "v", false},
+	} {
+		reached = false
+		form := url.Values{"Action": {"SendMessage"}, "Version": {"2012-11-05"}, "QueueUrl": {"http://127.0.0.1/000000000000/q"}, "MessageBody": {"x"},
+			"MessageAttribute.1.Name": {tc.name}, "MessageAttribute.1.Value.DataType": {tc.dataType}, "MessageAttribute.1.Value.StringValue": {tc.value}}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if tc.ok != reached || !tc.ok && (w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "<Code>InvalidParameterValue</Code>")) {
+			t.Errorf("SendMessage with %s %s %q: reached %v, %d %s", tc.name, tc.dataType, tc.value, reached, w.Code, w.Body)
 		}
 	}
 }
@@ -149,15 +275,36 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
 		t.Errorf("SendMessage with DelaySeconds 901: %v, want InvalidParameterValue", err)
 	}
+	// Message attributes SQS refuses, which fauxqs stored: the send refused, a batch's entry Failed.
+	_, err = c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("bad attribute"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"price": {DataType: aws.String("Number"), StringValue: aws.String("twelve")}}})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+		t.Errorf("SendMessage with a Number attribute twelve: %v, want InvalidParameterValue", err)
+	}
+	batch, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("reserved"), MessageBody: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
+			"AWS.trace": {DataType: aws.String("String"), StringValue: aws.String("v")}}},
+		{Id: aws.String("typed"), MessageBody: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
+			"kind": {DataType: aws.String("Text"), StringValue: aws.String("v")}}}}})
+	if err != nil || len(batch.Successful) != 0 || len(batch.Failed) != 2 || aws.ToString(batch.Failed[0].Code) != "InvalidParameterValue" || !batch.Failed[1].SenderFault {
+		t.Errorf("SendMessageBatch of two entries with attributes SQS refuses: %+v, %v; want both Failed, InvalidParameterValue", batch, err)
+	}
 	a, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl,
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesDelayed}})
 	if err != nil || a.Attributes["ApproximateNumberOfMessages"] != "0" || a.Attributes["ApproximateNumberOfMessagesDelayed"] != "0" {
 		t.Errorf("the queue after the refused send: %v, %v; want no message", a, err)
 	}
 
-	// A batch delete with a handle no receive gave: that entry Failed, the real one deleted.
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("real")}); err != nil {
-		t.Fatal(err)
+	// A batch delete with a handle no receive gave: that entry Failed, the real one deleted. The
+	// message is sent in a batch with an entry SQS refuses, which is Failed and not sent.
+	batch, err = c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("real"), MessageBody: aws.String("real"), MessageAttributes: map[string]types.MessageAttributeValue{
+			"price": {DataType: aws.String("Number.cents"), StringValue: aws.String("1250")}}},
+		{Id: aws.String("empty"), MessageBody: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
+			"note": {DataType: aws.String("String"), StringValue: aws.String("")}}}}})
+	if err != nil || len(batch.Successful) != 1 || aws.ToString(batch.Successful[0].Id) != "real" || aws.ToString(batch.Successful[0].MD5OfMessageAttributes) == "" ||
+		len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Id) != "empty" || aws.ToString(batch.Failed[0].Code) != "InvalidParameterValue" {
+		t.Fatalf("SendMessageBatch of a good entry and one with an empty attribute: %+v, %v; want real sent, empty Failed", batch, err)
 	}
 	got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, VisibilityTimeout: 60})
 	if err != nil || len(got.Messages) != 1 {
