@@ -443,3 +443,76 @@ func TestGetMetricDataPageTokenNamesTheLastDatapoint(t *testing.T) {
 		})
 	}
 }
+
+// GetMetricData and GetMetricStatistics round StartTime down as CloudWatch does (to the minute
+// for a start less than 15 days ago, to 5 minutes up to 63 days): a start of hh:mm:54 answers
+// datapoints at whole minutes, the first holding all of its minute, where the local cloud answered
+// them at :54 seconds.
+func TestStartTimeRounded(t *testing.T) {
+	ctx := context.Background()
+	store := localcw.NewStore()
+	cw := newClient(t, store)
+	m := time.Now().Add(-10 * time.Minute).Truncate(5 * time.Minute).UTC()
+	for i := range 30 { // every 10 s for 5 minutes
+		store.Put(localcw.Datum{Namespace: "Lab", Name: "Hits", Value: 1, Unit: "Count", Time: m.Add(time.Duration(i) * 10 * time.Second)})
+	}
+	start, end := m.Add(54*time.Second), m.Add(5*time.Minute)
+	check := func(api string, stamps []time.Time, counts []float64) {
+		t.Helper()
+		if len(stamps) != 5 || !stamps[0].Equal(m) || counts[0] != 6 {
+			t.Errorf("%s from %s: %d datapoints, first at %v of %v; want 5, the first at %s of 6", api, start.Format(time.TimeOnly), len(stamps), stamps, counts, m.Format(time.TimeOnly))
+		}
+		for _, ts := range stamps {
+			if ts.Second() != 0 {
+				t.Errorf("%s: a datapoint at %s, want whole minutes", api, ts.Format(time.TimeOnly))
+			}
+		}
+	}
+	st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("Lab"), MetricName: aws.String("Hits"),
+		StartTime: aws.Time(start), EndTime: aws.Time(end), Period: aws.Int32(60), Statistics: []types.Statistic{types.StatisticSampleCount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stamps []time.Time
+	var counts []float64
+	for _, dp := range st.Datapoints {
+		stamps, counts = append(stamps, aws.ToTime(dp.Timestamp)), append(counts, aws.ToFloat64(dp.SampleCount))
+	}
+	sortByTime(stamps, counts)
+	check("GetMetricStatistics", stamps, counts)
+	md, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start), EndTime: aws.Time(end), ScanBy: types.ScanByTimestampAscending,
+		MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("m"), MetricStat: &types.MetricStat{
+			Metric: &types.Metric{Namespace: aws.String("Lab"), MetricName: aws.String("Hits")}, Period: aws.Int32(60), Stat: aws.String("SampleCount")}}}})
+	if err != nil || len(md.MetricDataResults) != 1 {
+		t.Fatalf("GetMetricData: %+v, %v", md, err)
+	}
+	check("GetMetricData", md.MetricDataResults[0].Timestamps, md.MetricDataResults[0].Values)
+
+	// 20 days later, a start of m + 2:34 is rounded to its 5 minutes, m (to the minute, m + 2:00).
+	store.SetClock(func() time.Time { return m.Add(20 * 24 * time.Hour) })
+	st, err = cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("Lab"), MetricName: aws.String("Hits"),
+		StartTime: aws.Time(m.Add(2*time.Minute + 34*time.Second)), EndTime: aws.Time(end), Period: aws.Int32(60), Statistics: []types.Statistic{types.StatisticSampleCount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := end
+	for _, dp := range st.Datapoints {
+		if ts := aws.ToTime(dp.Timestamp); ts.Before(first) {
+			first = ts
+		}
+	}
+	if !first.Equal(m) {
+		t.Errorf("GetMetricStatistics 20 days on from %s: first datapoint at %s, want %s", m.Add(2*time.Minute+34*time.Second).Format(time.TimeOnly), first.Format(time.TimeOnly), m.Format(time.TimeOnly))
+	}
+}
+
+// sortByTime sorts stamps, and counts with them, oldest first (GetMetricStatistics answers in no
+// order).
+func sortByTime(stamps []time.Time, counts []float64) {
+	for i := 1; i < len(stamps); i++ {
+		for j := i; j > 0 && stamps[j].Before(stamps[j-1]); j-- {
+			stamps[j], stamps[j-1] = stamps[j-1], stamps[j]
+			counts[j], counts[j-1] = counts[j-1], counts[j]
+		}
+	}
+}

@@ -47,8 +47,8 @@ const highResolutionKept = 3 * time.Hour
 // a method that only switches off), and nothing was read.
 //
 // The failure layer's metric is high resolution: its datapoints are read at a period of 1 s over
-// the exact spans the fault was on, so that faults of a fault switched off seconds before the run's
-// write (by hand, by another run) are not this run's. A span that began more than
+// the spans the fault was on, to the second, so that faults of a fault switched off seconds before
+// the run's write (by hand, by another run) are not this run's. A span that began more than
 // highResolutionKept ago is read by whole minutes, the minutes it touches.
 func CountInjected(ctx context.Context, cw MetricData, function string, j *experiments.Journal, now time.Time) (Injected, bool, error) {
 	ws := FaultWindows(j)
@@ -56,17 +56,19 @@ func CountInjected(ctx context.Context, cw MetricData, function string, j *exper
 		return Injected{}, false, nil
 	}
 	exact := now.Sub(ws[0].Start) < highResolutionKept
+	// Whole seconds, the high-resolution datapoints' (CloudWatch rounds a StartTime down to its
+	// period's division of a minute, so a span from 12:00:03.400 is answered from 12:00:03, whose
+	// datapoint holds the faults of 12:00:03.600); whole minutes further back. Rounded before the
+	// spans are merged: two spans in one second or minute read it once.
 	period := time.Second
-	round := func(t time.Time, up bool) time.Time { return t }
 	if !exact {
-		// Whole minutes, rounded before the spans are merged: two spans in one minute read it once.
 		period = time.Minute
-		round = func(t time.Time, up bool) time.Time {
-			if up {
-				return ceilMinute(t)
-			}
-			return t.Truncate(time.Minute)
+	}
+	round := func(t time.Time, up bool) time.Time {
+		if up {
+			return ceilTo(t, period)
 		}
+		return t.Truncate(period)
 	}
 	spans := onSpans(ws, now, round)
 	if len(spans) == 0 {
@@ -142,10 +144,10 @@ func onSpans(ws []dashboard.FaultWindow, now time.Time, round func(t time.Time, 
 	return merged
 }
 
-// ceilMinute is t rounded up to a whole minute.
-func ceilMinute(t time.Time) time.Time {
-	if m := t.Truncate(time.Minute); !m.Equal(t) {
-		return m.Add(time.Minute)
+// ceilTo is t rounded up to a whole d.
+func ceilTo(t time.Time, d time.Duration) time.Time {
+	if m := t.Truncate(d); !m.Equal(t) {
+		return m.Add(d)
 	}
 	return t
 }

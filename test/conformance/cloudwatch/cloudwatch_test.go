@@ -245,7 +245,9 @@ func newParams(t *testing.T, f *fixture) *params {
 		t.Fatal(err)
 	}
 	raw = []byte(strings.NewReplacer("${json_queue}", jsonQueue, "${csv_queue}", csvQueue, "${dynamodb_table}", table).Replace(string(raw)))
-	now := time.Now().UTC().Truncate(time.Second)
+	// Whole minutes: CloudWatch rounds a query's StartTime down to its minute (its age under 15
+	// days), so the datapoints expected below are at the start's whole minutes.
+	now := time.Now().UTC().Truncate(time.Minute)
 	p := &params{Namespace: "ChaosTransformer", Table: table, Dashboard: "lab-conformance", Alarm: "lab-conformance-errors", queriesJSON: raw,
 		start: now.Add(-5 * time.Minute), end: now, t: now.Add(-5 * time.Minute).Add(90 * time.Second)}
 	p.Start, p.End, p.T = float64(p.start.Unix()), float64(p.end.Unix()), float64(p.t.Unix())
