@@ -121,7 +121,8 @@ func check(op string, body []byte) (code, msg string) {
 			}
 		}
 	case "SendMessage":
-		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) && !bytes.Contains(body, []byte(`"MessageAttributes"`)) { // the usual send: nothing to decode
+		// The usual send (no delay, no attributes): nothing to decode.
+		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) && !bytes.Contains(body, []byte(`"MessageAttributes"`)) {
 			return "", ""
 		}
 		var in struct {
