@@ -247,53 +247,6 @@ func timeRange(start, end time.Time) error {
 	return nil
 }
 
-// roundedStart is a query's StartTime as CloudWatch rounds it down before it answers: by its age
-// at now, and, for periods of less than a minute, to their divisions of a minute. GetMetricData's
-// and GetMetricStatistics' StartTime: "Start time less than 15 days ago - Round down to the
-// nearest whole minute. For example, 12:32:34 is rounded down to 12:32:00. Start time between 15
-// and 63 days ago - Round down to the nearest 5-minute clock interval. For example, 12:32:34 is
-// rounded down to 12:30:00. Start time greater than 63 days ago - Round down to the nearest
-// 1-hour clock interval. For example, 12:32:34 is rounded down to 12:00:00", and "If you set
-// Period to 5, 10, 20, or 30, the start time of your request is rounded down to the nearest time
-// that corresponds to even 5-, 10-, 20-, or 30-second divisions of a minute" (a period of 1, to
-// the second). Periods are the request's (GetMetricData's queries may differ): the start is
-// rounded to the least interval that every one of them rounds to (their least common multiple,
-// which divides a minute), so that each query's periods begin where CloudWatch's would; with a
-// period of a minute or more among them, to the whole minute. Unrounded, a start of 04:16:54
-// gave datapoints at :54 seconds, which CloudWatch never answers.
-func roundedStart(start, now time.Time, periods []time.Duration) time.Time {
-	age := now.Sub(start)
-	switch {
-	case age > 63*24*time.Hour:
-		return start.Truncate(time.Hour)
-	case age >= 15*24*time.Hour:
-		return start.Truncate(5 * time.Minute)
-	}
-	unit := int64(0) // seconds; 0: no period given
-	for _, p := range periods {
-		u := int64(p / time.Second)
-		if p >= time.Minute || u < 1 {
-			u = 60
-		}
-		if unit == 0 {
-			unit = u
-		} else {
-			unit = unit / gcd(unit, u) * u
-		}
-	}
-	if unit == 0 || unit > 60 {
-		unit = 60
-	}
-	return start.Truncate(time.Duration(unit) * time.Second)
-}
-
-func gcd(a, b int64) int64 {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // defaultMaxDatapoints is GetMetricData's page when MaxDatapoints is not given (its documentation).
 const defaultMaxDatapoints = 100800
 
@@ -341,17 +294,7 @@ func (a *api) getMetricData(in *getMetricDataInput) (*getMetricDataOutput, error
 			return nil, badToken()
 		}
 	}
-	var periods []time.Duration
-	for _, q := range queries {
-		switch {
-		case q.MetricStat != nil:
-			periods = append(periods, q.MetricStat.Period)
-		case q.Period != 0:
-			periods = append(periods, q.Period)
-		}
-	}
-	start := roundedStart(in.StartTime, a.s.now(), periods)
-	results, err := a.s.GetMetricData(queries, start, in.EndTime, descending)
+	results, err := a.s.GetMetricData(queries, in.StartTime, in.EndTime, descending)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +413,7 @@ func (a *api) getMetricStatistics(in *getMetricStatisticsInput) (*getMetricStati
 		}
 	}
 	period := time.Duration(in.Period) * time.Second
-	start, end := roundedStart(in.StartTime, a.s.now(), []time.Duration{period}), in.EndTime
+	start, end := in.StartTime, in.EndTime
 	// The message is CloudWatch's (from memory).
 	if n := (end.Sub(start) + period - 1) / period; n > maxStatisticsDatapoints {
 		return nil, combination("You have requested up to %s datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.", thousands(int64(n)))
