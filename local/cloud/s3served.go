@@ -150,8 +150,22 @@ var s3StorageClasses = []string{"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA",
 // own keys (SSE-S3, AES256): an unknown storage class or encryption is refused as S3 refuses it,
 // and one S3 knows but the local cloud would store otherwise (another class, KMS, a customer's
 // key) NotImplemented, where the emulator ignored them and the listing, GetObject and the
-// function saw a STANDARD, unencrypted object.
+// function saw a STANDARD, unencrypted object. So are what S3 keeps with an object and the
+// emulator dropped: its tags (x-amz-tagging; GetObjectTagging is not served either) and a website
+// redirect; and an object lock, which S3 refuses on a bucket made without Object Lock, as every
+// bucket here is ("Bucket is missing Object Lock Configuration").
 func storedAsSent(w http.ResponseWriter, r *http.Request) bool {
+	switch {
+	case r.Header.Get("X-Amz-Tagging") != "":
+		gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-tagging: the local cloud does not keep object tags")
+		return false
+	case r.Header.Get("X-Amz-Website-Redirect-Location") != "":
+		gateway.WriteError(w, r, http.StatusNotImplemented, "NotImplemented", "x-amz-website-redirect-location: the local cloud does not keep an object's website redirect")
+		return false
+	case r.Header.Get("X-Amz-Object-Lock-Mode") != "" || r.Header.Get("X-Amz-Object-Lock-Retain-Until-Date") != "" || r.Header.Get("X-Amz-Object-Lock-Legal-Hold") != "":
+		gateway.WriteError(w, r, http.StatusBadRequest, "InvalidRequest", "Bucket is missing Object Lock Configuration")
+		return false
+	}
 	if c := r.Header.Get("X-Amz-Storage-Class"); c != "" && c != "STANDARD" {
 		if !slices.Contains(s3StorageClasses, c) {
 			gateway.WriteError(w, r, http.StatusBadRequest, "InvalidStorageClass", "The storage class you specified is not valid: "+c)

@@ -341,6 +341,14 @@ func TestS3ServedStorageClassAndEncryption(t *testing.T) {
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", "k"}, 400, "InvalidArgument"},
 		{"PUT", "/b/k", []string{"X-Amz-Server-Side-Encryption", "AES256", "X-Amz-Server-Side-Encryption-Context", "e30="}, 400, "InvalidArgument"},
 		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/b/k", "X-Amz-Storage-Class", "DEEP_ARCHIVE"}, 501, "NotImplemented"},
+		// What S3 keeps with an object and the emulator dropped, silently: tags, a website redirect;
+		// an object lock, which S3 refuses on a bucket without Object Lock (every bucket here).
+		{"PUT", "/b/k", []string{"X-Amz-Tagging", "a=b"}, 501, "NotImplemented"},
+		{"POST", "/b/k?uploads", []string{"X-Amz-Tagging", "a=b"}, 501, "NotImplemented"},
+		{"PUT", "/b/k2", []string{"X-Amz-Copy-Source", "/b/k", "X-Amz-Tagging-Directive", "REPLACE", "X-Amz-Tagging", "a=b"}, 501, "NotImplemented"},
+		{"PUT", "/b/k", []string{"X-Amz-Website-Redirect-Location", "/x"}, 501, "NotImplemented"},
+		{"PUT", "/b/k", []string{"X-Amz-Object-Lock-Mode", "GOVERNANCE", "X-Amz-Object-Lock-Retain-Until-Date", "2030-01-01T00:00:00Z"}, 400, "InvalidRequest"},
+		{"PUT", "/b/k", []string{"X-Amz-Object-Lock-Legal-Hold", "ON"}, 400, "InvalidRequest"},
 	} {
 		code, body, passed := serve(tc.method, tc.target, tc.header...)
 		switch {
