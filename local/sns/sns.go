@@ -554,7 +554,16 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		switch action := form.Get("Action"); action {
+		action := form.Get("Action")
+		// A subscription is named by its ARN, the topic's and an id: anything else (a typo, the
+		// topic's ARN, "pending confirmation") is SNS's InvalidParameter, where the emulator
+		// answered an Unsubscribe of it as done and a read of it as NotFound.
+		if (action == "Unsubscribe" || action == "GetSubscriptionAttributes" || action == "SetSubscriptionAttributes") &&
+			!isSubscriptionARN(form.Get("SubscriptionArn")) {
+			writeError(w, &Error{Code: "InvalidParameter", Message: "Invalid parameter: SubscriptionArn", Status: 400})
+			return
+		}
+		switch action {
 		case "Publish":
 			// A topic's ARN as TargetArn is a publish to the topic, as SNS takes it ("If you don't
 			// specify a value for the TargetArn parameter, you must specify a value for the
@@ -622,6 +631,13 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 func isTopicARN(arn string) bool {
 	parts := strings.Split(arn, ":")
 	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "sns" && parts[5] != "" && !strings.Contains(parts[5], "/")
+}
+
+// isSubscriptionARN says whether arn names a subscription: a topic's ARN and the subscription's id,
+// arn:<partition>:sns:<region>:<account>:<topic>:<id>.
+func isSubscriptionARN(arn string) bool {
+	i := strings.LastIndex(arn, ":")
+	return i > 0 && isTopicARN(arn[:i]) && arn[i+1:] != ""
 }
 
 // checkFilterPolicy refuses a Subscribe or SetSubscriptionAttributes that would leave a subscription

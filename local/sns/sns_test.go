@@ -224,6 +224,21 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 			t.Errorf("ListSubscriptionsByTopic of %s: %v, want %s", arn, err, code)
 		}
 	}
+	// A subscription is named by its ARN: a typo or the topic's ARN is InvalidParameter (the
+	// emulator answered an Unsubscribe of it as done); a subscription's is read.
+	sub := subs(ctx, t, snsc, topic.TopicArn)
+	for _, arn := range []string{"bogus", aws.ToString(topic.TopicArn), "pending confirmation", aws.ToString(topic.TopicArn) + ":"} {
+		var ae smithy.APIError
+		if _, err := snsc.Unsubscribe(ctx, &awssns.UnsubscribeInput{SubscriptionArn: aws.String(arn)}); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameter" {
+			t.Errorf("Unsubscribe of %q: %v, want InvalidParameter", arn, err)
+		}
+		if _, err := snsc.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(arn)}); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameter" {
+			t.Errorf("GetSubscriptionAttributes of %q: %v, want InvalidParameter", arn, err)
+		}
+	}
+	if _, err := snsc.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(sub)}); err != nil {
+		t.Errorf("GetSubscriptionAttributes of %s: %v", sub, err)
+	}
 
 	g.Close()
 	fq.Stop()
@@ -762,4 +777,14 @@ func TestCheckPublishPublishesNothing(t *testing.T) {
 	if err != nil || len(got.Messages) != 0 {
 		t.Errorf("CheckPublish delivered %d messages (%v), want none", len(got.Messages), err)
 	}
+}
+
+// subs is the ARN of topic's first subscription.
+func subs(ctx context.Context, t *testing.T, c *awssns.Client, topic *string) string {
+	t.Helper()
+	out, err := c.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: topic})
+	if err != nil || len(out.Subscriptions) == 0 {
+		t.Fatalf("ListSubscriptionsByTopic: %v, %v", out, err)
+	}
+	return aws.ToString(out.Subscriptions[0].SubscriptionArn)
 }
