@@ -804,11 +804,9 @@ func TestRunRefusesAPlanLongerThanTheMachinesTimeout(t *testing.T) {
 func TestRunRefusesSeveralGuardProbesToAMachineOfOne(t *testing.T) {
 	lc := runnertest.Need(t)
 	param := "runner-guard-probes-param"
-	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	arn, c := guardOfTwo(t, lc, param)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := compiled(t, param, time.Second)
-	c.Guard = experiments.CompiledGuard{Enabled: true, IntervalSeconds: 1, Probes: c.SteadyState.Probes[:2], Probe: &c.SteadyState.Probes[0]}
 	var out bytes.Buffer
 	_, err := newRunner(t, lc, param, &out).Run(ctx, arn, c)
 	if err == nil || !strings.Contains(err.Error(), "checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has 2: redeploy the stack") {
@@ -817,17 +815,24 @@ func TestRunRefusesSeveralGuardProbesToAMachineOfOne(t *testing.T) {
 	noExecutions(ctx, t, lc, arn)
 }
 
+// guardOfTwo is the stand-in machine of one guard probe for param, and exp_1 compiled for it with a
+// guard of two.
+func guardOfTwo(t *testing.T, lc *runnertest.Cloud, param string) (string, *experiments.Compiled) {
+	t.Helper()
+	c := compiled(t, param, time.Second)
+	c.Guard = experiments.CompiledGuard{Enabled: true, IntervalSeconds: 1, Probes: c.SteadyState.Probes[:2], Probe: &c.SteadyState.Probes[0]}
+	return lc.Machine(t, experiments.VerdictHeld, param), c
+}
+
 // A machine whose definition cannot be read (DescribeStateMachine denied) cannot say it checks
 // every guard probe: a guard of several is refused, not run on the chance (where it fails, the
 // timeout and the fault parameter go unchecked, and a guard of one runs).
 func TestRunRefusesSeveralGuardProbesWhereTheDefinitionIsUnread(t *testing.T) {
 	lc := runnertest.Need(t)
 	param := "runner-guard-probes-unread"
-	arn := lc.Machine(t, experiments.VerdictHeld, param)
+	arn, c := guardOfTwo(t, lc, param)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := compiled(t, param, time.Second)
-	c.Guard = experiments.CompiledGuard{Enabled: true, IntervalSeconds: 1, Probes: c.SteadyState.Probes[:2], Probe: &c.SteadyState.Probes[0]}
 	var out bytes.Buffer
 	r := newRunner(t, lc, param, &out)
 	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
