@@ -138,6 +138,11 @@ func Load(file string) (*Experiment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load experiment: %w", err)
 	}
+	return LoadData(file, data)
+}
+
+// LoadData is Load of file's data, read already (a pipe gives its data once).
+func LoadData(file string, data []byte) (*Experiment, error) {
 	dir, _ := filepath.Split(file)
 	if dir == "" {
 		dir = "."

@@ -32,10 +32,15 @@ func loadExperiment(ref string) (*experiments.Experiment, error) {
 	case err == nil && st.IsDir():
 		return nil, fmt.Errorf("%s is a directory: give an experiment's JSON file or a shipped experiment's name (%s)", ref, shipped)
 	case err == nil:
-		if b, err := os.ReadFile(ref); err == nil && fis.IsTemplate(b) {
+		// Read once: a pipe (<(...), /dev/stdin) gives its data once.
+		b, err := os.ReadFile(ref)
+		if err != nil {
+			return nil, fmt.Errorf("load experiment: %w", err)
+		}
+		if fis.IsTemplate(b) {
 			return nil, fmt.Errorf("%s is an AWS FIS experiment template (or a CloudFormation template holding one), not a Chaos Toolkit experiment: translate it into one first (chaoslab import-fis %s)", ref, ref)
 		}
-		return experiments.Load(ref)
+		return experiments.LoadData(ref, b)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("experiment file %s: %w", ref, err)
 	case strings.ContainsAny(ref, `/\`):

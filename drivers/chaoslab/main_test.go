@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -517,6 +518,48 @@ func TestAnFISTemplateIsPointedToImportFIS(t *testing.T) {
 		if want := file + " is an AWS FIS experiment template (or a CloudFormation template holding one), not a Chaos Toolkit experiment: translate it into one first (chaoslab import-fis " + file + ")"; !strings.Contains(out.String()+errb.String(), want) {
 			t.Errorf("chaoslab %v: %v\nstdout:\n%s\nstderr:\n%s\nwant %q", args, err, out, errb, want)
 		}
+	}
+}
+
+// An experiment read from a pipe (validate <(cat exp.json), a named pipe) is read once: the check
+// for an FIS template read it first, and the experiment's read found the pipe empty.
+func TestValidateReadsAPipeOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "piped.json")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The writer gives the experiment to the first open, and nothing to any later one: a second
+	// read finds the pipe empty, as it does behind <(cat exp.json).
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		close(done)
+		if f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil { // frees a writer waiting to open
+			f.Close()
+		}
+	})
+	go func() {
+		for first := true; ; first = false {
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			if first {
+				f.WriteString(`{"title":"bad","steady-state-hypothesis":{"title":"x","probes":[{"type":"probe","name":"p","tolerance":0,
+			"provider":{"type":"http","url":"http://example.com"}}]},"method":[]}`)
+			}
+			f.Close()
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	m, out, errb := newMain()
+	err := m.Run(context.Background(), []string{"validate", p})
+	cli.Report(errb, err, ExitError)
+	if !strings.Contains(out.String(), "steady-state-hypothesis.probes[0]") {
+		t.Errorf("validate of a pipe: %v\nstdout:\n%s\nstderr:\n%s\nwant the experiment's own problem (its content read)", err, out, errb)
 	}
 }
 
