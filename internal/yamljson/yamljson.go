@@ -142,6 +142,9 @@ func (w *writer) node(n *yaml.Node) error {
 			if k.Tag == "!!merge" {
 				return fmt.Errorf("line %d: a merge key (<<) is not read: write the members out", k.Line)
 			}
+			if k.Style == 0 && yaml11Bool[k.Value] {
+				return fmt.Errorf("line %d: the key %s is a boolean in YAML 1.1 (PyYAML's, which Chaos Toolkit reads with) and the string %q in YAML 1.2: quote it", k.Line, k.Value, k.Value)
+			}
 			if i > 0 {
 				w.b.WriteByte(',')
 			}
@@ -194,13 +197,13 @@ func (w *writer) scalar(n *yaml.Node) error {
 
 // number writes a scalar yaml.v3 resolved as a number: as YAML 1.2's core schema reads it.
 func (w *writer) number(n *yaml.Node) error {
+	v := strings.TrimPrefix(n.Value, "+")
 	if n.Style&yaml.TaggedStyle == 0 { // not !!int "12", which says what it is
-		v := strings.TrimPrefix(n.Value, "+")
 		switch {
 		case coreInfinity.MatchString(n.Value):
 			return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
-		case coreBased.MatchString(v):
-			i, ok := new(big.Int).SetString(v[2:], map[byte]int{'o': 8, 'x': 16}[v[1]])
+		case coreBased.MatchString(n.Value): // unsigned in 1.2: +0x1F is a string
+			i, ok := new(big.Int).SetString(n.Value[2:], map[byte]int{'o': 8, 'x': 16}[n.Value[1]])
 			if !ok {
 				return fmt.Errorf("line %d: %s is no number", n.Line, n.Value)
 			}
@@ -210,23 +213,24 @@ func (w *writer) number(n *yaml.Node) error {
 			w.str(n.Value) // a YAML 1.1 spelling: a string in 1.2
 			return nil
 		}
-		// A number written as JSON writes one keeps its digits, however many (a 12-digit account id
-		// must not become 1.23456789012e+11). Decimal digits with a leading zero (an account id,
-		// 012345678901) are the string they spell: read as a number they would lose the zero.
-		switch {
-		case jsonNumber.MatchString(v):
-			w.b.WriteString(v)
-			return nil
-		case leadingZero.MatchString(v):
-			w.str(n.Value)
-			return nil
-		}
 	}
-	var v float64
-	if err := n.Decode(&v); err != nil {
+	// A number written as JSON writes one keeps its digits, however many (a 12-digit account id
+	// must not become 1.23456789012e+11). Decimal digits with a leading zero (an account id,
+	// 012345678901) are the string they spell: read as a number they would lose the zero. So for a
+	// tagged one too (!!int 012345678901).
+	switch {
+	case jsonNumber.MatchString(v):
+		w.b.WriteString(v)
+		return nil
+	case leadingZero.MatchString(v):
+		w.str(n.Value)
+		return nil
+	}
+	var f float64
+	if err := n.Decode(&f); err != nil {
 		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(f)
 	if err != nil { // .inf, .nan
 		return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
 	}

@@ -18,7 +18,7 @@ account: 123456789012
 zeroed: 012345678901
 big: 12345678901234567890
 quoted: "50"
-on: true
+"on": true
 none: null
 empty:
 list:
@@ -67,6 +67,7 @@ func TestConvertRefuses(t *testing.T) {
 		// PyYAML (Chaos Toolkit's) reads yes, no, on, off as booleans, YAML 1.2 as strings.
 		{"a YAML 1.1 boolean", "overwrite: yes\n", Plain, `line 1: yes is a boolean in YAML 1.1 (PyYAML's, which Chaos Toolkit reads with) and the string "yes" in YAML 1.2: write true or false`},
 		{"a YAML 1.1 boolean in a list", "a:\n  - Off\n", CloudFormation, "line 2: Off is a boolean in YAML 1.1"},
+		{"a YAML 1.1 boolean as a key", "a: 1\non: 2\n", Plain, "line 2: the key on is a boolean in YAML 1.1"},
 		{"a merge key", "base: &b {x: 1}\nother:\n  <<: *b\n", Plain, "line 3: a merge key (<<) is not read"},
 		{"a tag, plain", "a: !Ref B\n", Plain, "line 1: the tag !Ref is not read here"},
 		{"an unknown CloudFormation tag", "a: !Frobnicate B\n", CloudFormation, "line 1: the tag !Frobnicate is no CloudFormation function"},
@@ -88,7 +89,7 @@ func TestConvertRefuses(t *testing.T) {
 // numbers, are the strings 1.2 reads; 1.2's hexadecimal and octal are their values; a quoted or
 // 1.1 boolean-looking value that is quoted is the string.
 func TestConvertNumbersAsYAML12(t *testing.T) {
-	in := "a: -012\nb: 0b101\nc: 1_000\nd: +12\ne: 0o17\nf: 0x1F\ng: -0x1F\nh: .5\ni: 1e3\nj: 012\nk: -7\nl: \"yes\"\nm: !!str no\nn: 12345678901234567890123\no: y\n"
+	in := "a: -012\nb: 0b101\nc: 1_000\nd: +12\ne: 0o17\nf: 0x1F\ng: -0x1F\nh: .5\ni: 1e3\nj: 012\nk: -7\nl: \"yes\"\nm: !!str no\nn: 12345678901234567890123\no: y\np: +0x1F\nq: !!int 012\nr: !!int 123456789012345678901\n"
 	out, err := Convert([]byte(in), Plain)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func TestConvertNumbersAsYAML12(t *testing.T) {
 	if err := json.Compact(&compact, out); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	want := `{"a":"-012","b":"0b101","c":"1_000","d":12,"e":15,"f":31,"g":"-0x1F","h":0.5,"i":1e3,"j":"012","k":-7,"l":"yes","m":"no","n":12345678901234567890123,"o":"y"}`
+	want := `{"a":"-012","b":"0b101","c":"1_000","d":12,"e":15,"f":31,"g":"-0x1F","h":0.5,"i":1e3,"j":"012","k":-7,"l":"yes","m":"no","n":12345678901234567890123,"o":"y","p":"+0x1F","q":"012","r":123456789012345678901}`
 	if compact.String() != want {
 		t.Errorf("got  %s\nwant %s", compact.String(), want)
 	}
