@@ -201,16 +201,21 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	leave.set(leaveRunning)
 	// An interrupt is said on the lab's own output, as it comes: the trials' runners say theirs in
 	// the trials' logs.
-	ended := make(chan struct{})
-	defer close(ended)
+	// Run waits for it: it writes to the lab's output, which is the caller's once Run returns.
+	ended, told := make(chan struct{}), make(chan struct{})
+	defer func() { close(ended); <-told }()
 	go func() {
+		defer close(told)
 		select {
 		case <-ctx.Done():
-			leave.refresh() // the trials started since the last note
-			if errors.Is(ctx.Err(), context.Canceled) {
-				fmt.Fprintln(ph.w, interruptLine)
-			}
 		case <-ended:
+			if ctx.Err() == nil {
+				return
+			}
+		}
+		leave.refresh() // the trials started since the last note
+		if errors.Is(ctx.Err(), context.Canceled) {
+			fmt.Fprintln(ph.w, interruptLine)
 		}
 	}()
 	// A lab stopped (or failed) before any trial started has no results to stand in for the last
@@ -333,8 +338,10 @@ func (r Result) documents(more string) string {
 	s := fmt.Sprintf("%d published, %d converted, %d in the error queue, %d pending in the work queue%s, %d lost; %d DynamoDB writes missing",
 		r.Published, r.Documents.Converted, r.Documents.InErrorQueue, r.Pending, more, r.Lost, r.WritesMissing)
 	if r.WritesUnaccounted > 0 {
+		// Only a document still in the work queue is sure to be unwritten yet: one converted whose
+		// notification is still in the CSV queue had its writes due, and those not in the table lost.
 		of := "still pending"
-		if r.Lost > 0 || r.Unknown > 0 {
+		if r.Lost > 0 || r.Unknown > 0 || r.NotificationsPending > 0 {
 			of = "still pending or lost"
 		}
 		s += fmt.Sprintf(" (%d of them for documents %s)", r.WritesUnaccounted, of)

@@ -88,8 +88,10 @@ type Result struct {
 	WritesMissing int `json:"writes_missing"`
 	// WritesUnaccounted are those of WritesMissing whose documents are not accounted for (still pending in
 	// the work queue or the CSV queue, or lost: Pending, NotificationsPending and Lost say which):
-	// a pending document's write is not made yet, not lost. The rest are documents converted or in
-	// the error queue without a row (flawed's silent loss).
+	// the write of a document pending in the work queue is not made yet, not lost; one converted
+	// whose notification is still in the CSV queue had its writes due (the line then says "still
+	// pending or lost"). The rest are documents converted or in the error queue without a row
+	// (flawed's silent loss).
 	WritesUnaccounted int `json:"writes_missing_of_unaccounted,omitempty"`
 	// FaultOff says whether the fault parameter was off after the run; nil (left out of summary.json)
 	// when it was not read: a trial that never reached its stack's parameter (not run, or stopped
