@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -21,6 +22,14 @@ func TestASignalEndsACommandWithNothingToCleanUp(t *testing.T) {
 	testenv.SkipIfShort(t, "it builds chaoslab")
 	tmp := t.TempDir()
 	bin := chaoslabBinary(t)
+	// A background job of a script (make test's own, or `make test &`) starts with SIGINT ignored, and
+	// chaoslab started from it would keep it so: caught here, it is at its default in them (exec
+	// resets a caught signal).
+	if signal.Ignored(syscall.SIGINT) {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGINT)
+		defer signal.Stop(c)
+	}
 	fifo := filepath.Join(tmp, "experiment.json")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -60,9 +69,6 @@ func TestASignalEndsACommandWithNothingToCleanUp(t *testing.T) {
 				_ = cmd.Process.Kill() // by its own pid
 				<-done
 				t.Fatalf("chaoslab %v still ran 10 s after a %s", tc.args, tc.name)
-			}
-			if _, err := os.Stat(filepath.Join(tmp, "out.json")); err == nil {
-				t.Errorf("import-fis left %s behind", filepath.Join(tmp, "out.json"))
 			}
 		})
 	}

@@ -195,8 +195,10 @@ func (r *Runner) Run(ctx context.Context, machineArn string, compiled *experimen
 	// Unread, the definition cannot tell, and the guard is not given the benefit of the doubt.
 	if compiled != nil && len(compiled.Guard.Probes) > 1 {
 		switch {
+		case defErr != nil && ctx.Err() != nil:
+			return nil, fmt.Errorf("%w before the execution started", ErrInterrupted)
 		case defErr != nil:
-			return nil, fmt.Errorf("cannot tell whether the state machine %s checks every guard probe (one deployed before a guard checked several reads the first alone), and this experiment's guard has %d: its definition could not be read (allow states:DescribeStateMachine, or give the guard one probe): %w", machineArn, len(compiled.Guard.Probes), defErr)
+			return nil, fmt.Errorf("cannot tell whether the state machine %s checks every guard probe (one deployed before a guard checked several reads the first alone), and this experiment's guard has %d: its definition could not be read (if that was denied, allow states:DescribeStateMachine; or give the guard one probe): %w", machineArn, len(compiled.Guard.Probes), defErr)
 		case !strings.Contains(def, experiments.GuardProbesPath):
 			return nil, fmt.Errorf("the state machine %s checks one guard probe (it was deployed before a guard checked several), and this experiment's guard has %d: redeploy the stack (npx cdk deploy; chaoslab local deploy), or give the guard one probe", machineArn, len(compiled.Guard.Probes))
 		}
