@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/awsnames"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/msgattr"
 )
 
@@ -73,20 +74,13 @@ const maxTopicName = 256
 // topic's may not (a period is none of those characters). The emulator took any name, and made
 // x.fifo a FIFO topic without FifoTopic.
 func checkTopicName(name string, fifo bool) *Error {
-	base, suffixed := strings.CutSuffix(name, ".fifo")
-	if !fifo {
-		base = name
-	}
-	chars := base != "" && strings.IndexFunc(base, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
-	}) < 0
 	switch {
-	case fifo && (!suffixed || !chars || len(name) > maxTopicName):
+	case awsnames.QueueOrTopic(name, fifo, maxTopicName):
+		return nil
+	case fifo:
 		return invalid("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
-	case !chars || len(name) > maxTopicName:
-		return invalid("Topic Name")
 	}
-	return nil
+	return invalid("Topic Name")
 }
 
 // checkSubject: "UTF-8 text with no line breaks or control characters, and less than 100

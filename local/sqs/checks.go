@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+	"github.com/chaoslab/serverless-chaos-lab/local/internal/awsnames"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/exactjson"
 	"github.com/chaoslab/serverless-chaos-lab/local/internal/msgattr"
 )
@@ -326,25 +327,13 @@ const maxQueueName = 80
 // queue's may not (its period is not among the valid characters). fauxqs took any name, and made a
 // queue named x.fifo a FIFO queue without FifoQueue, where SQS refuses it.
 func queueNameProblem(name string, fifo bool) (code, msg string) {
-	base, suffixed := strings.CutSuffix(name, ".fifo")
-	if !fifo {
-		base = name
-	}
-	if fifo && !suffixed || len(name) > maxQueueName || !nameChars(base) {
+	if !awsnames.QueueOrTopic(name, fifo, maxQueueName) {
 		if fifo {
 			return "InvalidParameterValue", "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
 		}
 		return "InvalidParameterValue", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
 	}
 	return "", ""
-}
-
-// nameChars reports whether s is one or more of A-Z a-z 0-9 _ -, the characters of a queue's name
-// (and of a topic's: local/sns).
-func nameChars(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
-	}) < 0
 }
 
 func outsideDelay(s int64) bool { return s < 0 || s > maxDelaySeconds }
