@@ -1,7 +1,8 @@
 // Package yamljson reads a YAML file as the JSON it stands for, so that a reader of JSON reads YAML
 // too: each mapping an object with its members in the file's order, each scalar as YAML 1.2's core
 // schema types it (50 a number, true a boolean, "50" a string, null; YAML 1.1's unquoted yes, no, on
-// and off, booleans to a 1.1 reader and strings to 1.2, are refused), anchors and aliases followed
+// and off, booleans to a 1.1 reader and strings to 1.2, are refused; in a Plain file, a Chaos Toolkit
+// experiment, so is any plain value PyYAML reads as another kind), anchors and aliases followed
 // (at most MaxNodes nodes in all: an alias repeats what it names, so a few lines could stand for
 // billions), one document a file. The JSON keeps the YAML's lines: each value starts on the line its
 // YAML node does (an alias's repeat excepted), so a problem told by its JSON line is on that line of
@@ -175,6 +176,11 @@ func (w *writer) node(n *yaml.Node) error {
 
 // scalar writes a scalar as its resolved tag types it.
 func (w *writer) scalar(n *yaml.Node) error {
+	if w.tags == Plain && n.Style == 0 {
+		if py, here := pyYAMLKind(n.Value), yaml12Kind(n); py != here {
+			return fmt.Errorf("line %d: %s is %s to PyYAML (YAML 1.1, which Chaos Toolkit reads with) and %s in YAML 1.2: quote it for the string, or write it as both read it", n.Line, n.Value, py, here)
+		}
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		w.b.WriteString("null")
@@ -193,6 +199,49 @@ func (w *writer) scalar(n *yaml.Node) error {
 		w.str(n.Value)
 	}
 	return nil
+}
+
+// PyYAML's implicit types (its resolver's expressions, YAML 1.1's): what Chaos Toolkit reads a plain
+// scalar as. Where it reads a number and YAML 1.2 a string, or the other way round (012 is octal 10
+// there, 1e3 and 0o17 strings, 1_000 and 1:30 numbers), a plain experiment's value is refused:
+// read either way, one of the two would be surprised.
+var (
+	pyFloat = regexp.MustCompile(`^([-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?|\.[0-9_]+([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`)
+	pyInt   = regexp.MustCompile(`^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$`)
+	pyNull  = regexp.MustCompile(`^(~|null|Null|NULL|)$`)
+	pyBool  = regexp.MustCompile(`^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+)
+
+// pyYAMLKind is what PyYAML reads the plain scalar v as: "a number", "a boolean", "null" or "a string".
+func pyYAMLKind(v string) string {
+	switch {
+	case pyNull.MatchString(v):
+		return "null"
+	case pyBool.MatchString(v):
+		return "a boolean"
+	case pyInt.MatchString(v), pyFloat.MatchString(v):
+		return "a number"
+	}
+	return "a string"
+}
+
+// yaml12Kind is what this package writes the plain scalar n as, in pyYAMLKind's words.
+func yaml12Kind(n *yaml.Node) string {
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return "a boolean"
+	case "!!int", "!!float":
+		v := strings.TrimPrefix(n.Value, "+")
+		if coreBased.MatchString(n.Value) || (coreInt.MatchString(n.Value) || coreFloat.MatchString(n.Value) || coreInfinity.MatchString(n.Value)) && !leadingZero.MatchString(v) {
+			return "a number"
+		}
+	}
+	if yaml11Bool[n.Value] {
+		return "a boolean" // refused below as such, in either form
+	}
+	return "a string"
 }
 
 // number writes a scalar yaml.v3 resolved as a number: as YAML 1.2's core schema reads it.

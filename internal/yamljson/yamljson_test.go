@@ -90,7 +90,7 @@ func TestConvertRefuses(t *testing.T) {
 // 1.1 boolean-looking value that is quoted is the string.
 func TestConvertNumbersAsYAML12(t *testing.T) {
 	in := "a: -012\nb: 0b101\nc: 1_000\nd: +12\ne: 0o17\nf: 0x1F\ng: -0x1F\nh: .5\ni: 1e3\nj: 012\nk: -7\nl: \"yes\"\nm: !!str no\nn: 12345678901234567890123\no: y\np: +0x1F\nq: !!int 012\nr: !!int 123456789012345678901\n"
-	out, err := Convert([]byte(in), Plain)
+	out, err := Convert([]byte(in), CloudFormation)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,25 @@ func TestConvertNumbersAsYAML12(t *testing.T) {
 	want := `{"a":"-012","b":"0b101","c":"1_000","d":12,"e":15,"f":31,"g":"-0x1F","h":0.5,"i":1e3,"j":"012","k":-7,"l":"yes","m":"no","n":12345678901234567890123,"o":"y","p":"+0x1F","q":"012","r":123456789012345678901}`
 	if compact.String() != want {
 		t.Errorf("got  %s\nwant %s", compact.String(), want)
+	}
+}
+
+// A Chaos Toolkit experiment's plain scalar that PyYAML (Chaos Toolkit's YAML 1.1 reader) and YAML
+// 1.2 read as different kinds is refused with its line; one both read alike is written.
+func TestConvertRefusesWhatPyYAMLReadsOtherwise(t *testing.T) {
+	for _, v := range []string{"012", "-012", "1_000", "0b101", "0o17", "1e3", "1:30", "1.0e3"} {
+		if _, err := Convert([]byte("a: "+v+"\n"), Plain); err == nil || !strings.Contains(err.Error(), "line 1: "+v+" is a ") || !strings.Contains(err.Error(), "to PyYAML") {
+			t.Errorf("%s: %v, want it refused, PyYAML reading it otherwise", v, err)
+		}
+		if _, err := Convert([]byte("a: \""+v+"\"\n"), Plain); err != nil {
+			t.Errorf("%q quoted: %v", v, err)
+		}
+	}
+	for v, want := range map[string]string{"0x1F": "31", "12": "12", "1.5": "1.5", ".5": "0.5", "+12": "12", "-7": "-7", "0": "0", "1.0e+3": "1.0e+3", "~": "null", "text": `"text"`, "2026-12-06": `"2026-12-06"`} {
+		out, err := Convert([]byte("a: "+v+"\n"), Plain)
+		if err != nil || string(out) != `{"a":`+want+`}` {
+			t.Errorf("%s: %s %v, want {\"a\":%s}", v, out, err, want)
+		}
 	}
 }
 
