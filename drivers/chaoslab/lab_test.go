@@ -135,6 +135,9 @@ func TestLabAndLocalArguments(t *testing.T) {
 		// A stop finds nothing to stop: said, not failed (a script's trap after a crash).
 		{name: "local down outside the repository", outside: true, args: []string{"local", "down", "-dir", "DIR"}, code: 0,
 			wants: []string{"chaoslab local down: nothing to stop: no local cloud is running from DIR\n"}},
+		// After a crash: the stale state file it left is removed, and said so.
+		{name: "local down after a crash", args: []string{"local", "down", "-dir", "DIR"}, code: 0, files: map[string]string{"cloud.json": `{"pid": 999999999}`},
+			wants: []string{"chaoslab local down: nothing to stop: no local cloud is running from DIR (its stale state file, of pid 999999999, removed"}},
 		{name: "local delete outside the repository", outside: true, args: []string{"local", "delete", "-stack", "S", "-dir", "DIR"}, code: 2, wants: []string{"no local cloud is running"}},
 		{name: "local up outside the repository", outside: true, args: []string{"local", "up", "-dir", "DIR"}, code: 2, wants: []string{"no cdk.json"}},
 	}

@@ -174,6 +174,9 @@ func (m *Main) local(ctx context.Context, args []string) error {
 	case "down":
 		_, starting := cloud.ReadState(*dir)
 		if err := cloud.Stop(ctx, *dir); errors.Is(err, cloud.ErrNothingToStop) {
+			if errors.Is(starting, cloud.ErrStaleState) { // this read removed it, and says so
+				err = fmt.Errorf("%w: %w", cloud.ErrNothingToStop, starting)
+			}
 			// A stop is idempotent, as docker compose down and systemctl stop are: a script's
 			// `trap 'chaoslab local down' EXIT` after the cloud ended (or crashed) does not fail.
 			fmt.Fprintf(m.Stderr, "chaoslab local down: %v\n", err)

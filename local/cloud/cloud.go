@@ -514,7 +514,7 @@ func ReadState(dir string) (State, error) {
 	}
 	os.Remove(statePath(dir))
 	os.Remove(credentialsPath(dir))
-	return State{}, fmt.Errorf("%w from %s (its stale state file, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, strconv.Itoa(st.Pid))
+	return State{}, fmt.Errorf("%w from %s (%w, of pid %s, removed; start one with `chaoslab local up`)", ErrNotRunning, dir, ErrStaleState, strconv.Itoa(st.Pid))
 }
 
 // dynamoJavaOptions are DynamoDB Local's extra JVM options: the full JIT for a long-lived cloud. The

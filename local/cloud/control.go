@@ -176,6 +176,10 @@ func RemoteTeardown(ctx context.Context, dir string) error {
 // That error wraps ErrNotRunning too, and says whether a stale state file was removed.
 var ErrNothingToStop = errors.New("nothing to stop")
 
+// ErrStaleState is in ReadState's error when it found and removed the state file of a cloud that
+// ended without stopping (killed, crashed).
+var ErrStaleState = errors.New("its stale state file")
+
 // Stop asks the local cloud running from dir to shut down and waits (bounded by ctx) until its
 // process has exited. If the control API does not answer, the process gets SIGTERM by its pid.
 func Stop(ctx context.Context, dir string) error {
