@@ -576,6 +576,12 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			// Another region's topic is none of this endpoint's: SNS refuses its ARN, where the
+			// emulator, which reads the name alone, answered NotFound.
+			if parts := strings.Split(topic, ":"); isTopicARN(topic) && parts[3] != s.opts.Region {
+				writeError(w, &Error{Code: "InvalidParameter", Message: "Invalid parameter: TopicArn", Status: 400})
+				return
+			}
 			out, err := s.publish(r.Context(), publishInput(form, topic, ""))
 			if err != nil {
 				writeError(w, asError(err))

@@ -224,6 +224,14 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 			t.Errorf("ListSubscriptionsByTopic of %s: %v, want %s", arn, err, code)
 		}
 	}
+	// Another region's topic ARN is InvalidParameter, as SNS answers it (the emulator said NotFound).
+	{
+		var ae smithy.APIError
+		other := strings.Replace(aws.ToString(topic.TopicArn), ":us-east-1:", ":eu-west-1:", 1)
+		if _, err := snsc.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String(other), Message: aws.String("x")}); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameter" {
+			t.Errorf("Publish to %s: %v, want InvalidParameter", other, err)
+		}
+	}
 	// A subscription is named by its ARN: a typo or the topic's ARN is InvalidParameter (the
 	// emulator answered an Unsubscribe of it as done); a subscription's is read.
 	sub := subs(ctx, t, snsc, topic.TopicArn)
