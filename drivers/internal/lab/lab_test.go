@@ -391,14 +391,7 @@ func TestSecondLabOnTheSameDirectoriesIsRefused(t *testing.T) {
 // beside it: the synth is said to be stopped, not failed, and the cloud's refusal is the error. It
 // ran no trial, so the last lab's results are where they were, and the lab before them in previous/.
 func TestLabWhoseCloudCannotStartSaysWhy(t *testing.T) {
-	root, err := filepath.Abs("../../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, results := t.TempDir(), t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root, dir, results := labDirs(t)
 	for p, body := range map[string]string{"summary.json": "last", "flawed-exp_1-minor_delay.journal.json": "last's", PreviousDir + "/summary.json": "older"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(results, p)), 0o755); err != nil {
 			t.Fatal(err)
@@ -486,14 +479,7 @@ func TestLeaveNoteFollowsTheLab(t *testing.T) {
 // trials' runners said it in the trials' logs alone), and the note of that second Ctrl-C follows
 // the lab to its end: here one interrupted before its cloud started, which stops it.
 func TestInterruptedLabSaysSoAndWhatASecondCtrlCLeaves(t *testing.T) {
-	root, err := filepath.Abs("../../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, results := t.TempDir(), t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	root, dir, results := labDirs(t)
 	held, err := dirlock.Lock(filepath.Join(dir, "cloud", "cloud.lock")) // the cloud cannot start: nothing is left of it
 	if err != nil {
 		t.Fatal(err)
@@ -521,4 +507,18 @@ func TestInterruptedLabSaysSoAndWhatASecondCtrlCLeaves(t *testing.T) {
 		!strings.Contains(notes[len(notes)-1], "every process the lab started is stopped; no trial had started") {
 		t.Errorf("leave notes %q: want the cloud's local down, then the clouds stopping, then stopped", notes)
 	}
+}
+
+// labDirs are the repository's root, a lab's -dir with its cloud's folder made, and its -results.
+func labDirs(t *testing.T) (root, dir, results string) {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, results = t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "cloud"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, dir, results
 }
