@@ -250,6 +250,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 	c.gw.Use("sqs", c.queuePolicies)
 	c.gw.Use("sqs", localsqs.Owner(AccountID))           // another account's queue does not exist here
 	c.gw.Use("sqs", localsqs.Checks)                     // what SQS refuses and fauxqs lets through, after the queue's policy (AccessDenied first)
+	c.gw.Use("sqs", localsqs.NewSSE().Interceptor)       // SqsManagedSseEnabled, which fauxqs drops
 	c.gw.Use("sqs", localsqs.NewPurges(nil).Interceptor) // a queue purged at most once a minute, as SQS allows
 	c.gw.Use("sqs", localsqs.ListQueues)
 	c.gw.Use("sqs", localsqs.ListDeadLetterSourceQueues)

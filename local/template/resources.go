@@ -215,7 +215,7 @@ func deleteEach(ctx context.Context, c *s3.Client, name string, ids []s3types.Ob
 // queueAttributes are the AWS::SQS::Queue properties that are queue attributes.
 var queueAttributes = []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
 	"ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication",
-	"DeduplicationScope", "FifoThroughputLimit"}
+	"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled"}
 
 func createQueue(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "QueueName")
