@@ -70,18 +70,16 @@ func (c *compiler) durations(out *Compiled, guardNames []string, guardInterval i
 	for i := range out.Method {
 		setOnset(&out.Method[i], onset)
 	}
-	for i := range out.Rollbacks {
-		setOnset(&out.Rollbacks[i], onset)
-	}
-	// The slices are cut once the guard is known to fit: a year's pause checked every second would
-	// be 31 million of them, refused.
+	// The method's slices are cut once the guard is known to fit: a year's pause checked every
+	// second would be 31 million of them, refused. The rollbacks' pauses are unguarded: one slice.
 	if c.guardHistory(out) {
 		for i := range out.Method {
-			out.Method[i].PauseSlices = slicePause(out.Method[i].PauseAfterSeconds-out.Method[i].OnsetSeconds, out.Guard.IntervalSeconds)
+			slicePause(&out.Method[i], out.Guard.IntervalSeconds)
 		}
 	}
 	for i := range out.Rollbacks {
-		out.Rollbacks[i].PauseSlices = slicePause(out.Rollbacks[i].PauseAfterSeconds-out.Rollbacks[i].OnsetSeconds, 0)
+		setOnset(&out.Rollbacks[i], onset)
+		slicePause(&out.Rollbacks[i], 0)
 	}
 
 	// Remaining method time after each action's write, for its fault's expiry.
@@ -144,22 +142,23 @@ func setOnset(a *CompiledAction, onset int) {
 	a.OnsetSeconds = max(0, min(onset, a.PauseAfterSeconds))
 }
 
-// slicePause splits a pause into guard intervals (interval ≤ 0: one slice).
-func slicePause(pause, interval int) []int {
-	out := make([]int, 0, sliceCount(pause, interval))
+// slicePause cuts a's pause after its onset into guard intervals (interval ≤ 0: one slice).
+func slicePause(a *CompiledAction, interval int) {
+	pause := a.PauseAfterSeconds - a.OnsetSeconds
+	a.PauseSlices = make([]int, 0, sliceCount(pause, interval))
 	if pause <= 0 {
-		return out
+		return
 	}
 	if interval <= 0 || interval >= pause {
-		return append(out, pause)
+		a.PauseSlices = append(a.PauseSlices, pause)
+		return
 	}
 	for left := pause; left > 0; left -= interval {
-		out = append(out, min(interval, left))
+		a.PauseSlices = append(a.PauseSlices, min(interval, left))
 	}
-	return out
 }
 
-// sliceCount is len(slicePause(pause, interval)), counted.
+// sliceCount is how many slices slicePause cuts a pause into, counted.
 func sliceCount(pause, interval int) int {
 	switch {
 	case pause <= 0:

@@ -176,7 +176,8 @@ func (w *writer) node(n *yaml.Node) error {
 
 // scalar writes a scalar as its resolved tag types it.
 func (w *writer) scalar(n *yaml.Node) error {
-	if w.tags == Plain && n.Style == 0 {
+	// A YAML 1.1 boolean is refused below in words of its own.
+	if w.tags == Plain && n.Style == 0 && !yaml11Bool[n.Value] {
 		if py, here := pyYAMLKind(n.Value), yaml12Kind(n); py != here {
 			return fmt.Errorf("line %d: %s is %s to PyYAML (YAML 1.1, which Chaos Toolkit reads with) and %s in YAML 1.2: quote it for the string, or write it as both read it", n.Line, n.Value, py, here)
 		}
@@ -233,15 +234,19 @@ func yaml12Kind(n *yaml.Node) string {
 	case "!!bool":
 		return "a boolean"
 	case "!!int", "!!float":
-		v := strings.TrimPrefix(n.Value, "+")
-		if coreBased.MatchString(n.Value) || (coreInt.MatchString(n.Value) || coreFloat.MatchString(n.Value) || coreInfinity.MatchString(n.Value)) && !leadingZero.MatchString(v) {
+		if plainNumber(n.Value) {
 			return "a number"
 		}
 	}
-	if yaml11Bool[n.Value] {
-		return "a boolean" // refused below as such, in either form
-	}
 	return "a string"
+}
+
+// plainNumber says whether a plain scalar yaml.v3 resolved as a number is one in YAML 1.2's core
+// schema, as number writes it: YAML 1.1's other spellings, and decimal digits with a leading zero,
+// are strings.
+func plainNumber(v string) bool {
+	return coreBased.MatchString(v) ||
+		(coreInt.MatchString(v) || coreFloat.MatchString(v) || coreInfinity.MatchString(v)) && !leadingZero.MatchString(strings.TrimPrefix(v, "+"))
 }
 
 // number writes a scalar yaml.v3 resolved as a number: as YAML 1.2's core schema reads it.
@@ -249,6 +254,9 @@ func (w *writer) number(n *yaml.Node) error {
 	v := strings.TrimPrefix(n.Value, "+")
 	if n.Style&yaml.TaggedStyle == 0 { // not !!int "12", which says what it is
 		switch {
+		case !plainNumber(n.Value):
+			w.str(n.Value) // a YAML 1.1 spelling (a string in 1.2), or a leading zero
+			return nil
 		case coreInfinity.MatchString(n.Value):
 			return fmt.Errorf("line %d: %s is no JSON number", n.Line, n.Value)
 		case coreBased.MatchString(n.Value): // unsigned in 1.2: +0x1F is a string
@@ -257,9 +265,6 @@ func (w *writer) number(n *yaml.Node) error {
 				return fmt.Errorf("line %d: %s is no number", n.Line, n.Value)
 			}
 			w.b.WriteString(i.String())
-			return nil
-		case !coreInt.MatchString(n.Value) && !coreFloat.MatchString(n.Value):
-			w.str(n.Value) // a YAML 1.1 spelling: a string in 1.2
 			return nil
 		}
 	}
