@@ -39,13 +39,7 @@ func cfnForm(keys []string, top map[string]json.RawMessage) (props json.RawMessa
 		if err != nil {
 			return nil, "", nil, fmt.Errorf("%w: Resources: %v", ErrNotTemplate, err)
 		}
-		var found []string
-		for _, id := range rkeys {
-			var r struct{ Type string }
-			if json.Unmarshal(resources[id], &r) == nil && r.Type == cfnType {
-				found = append(found, id)
-			}
-		}
+		found := fisResources(rkeys, resources)
 		switch len(found) {
 		case 0:
 			return nil, "", nil, fmt.Errorf("%w: a CloudFormation template without an %s resource", ErrNotTemplate, cfnType)
@@ -91,13 +85,7 @@ func Resource(template []byte, id string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Resources: %v", ErrNotTemplate, err)
 	}
-	var found []string
-	for _, k := range rkeys {
-		var r struct{ Type string }
-		if json.Unmarshal(resources[k], &r) == nil && r.Type == cfnType {
-			found = append(found, k)
-		}
-	}
+	found := fisResources(rkeys, resources)
 	raw, ok := resources[id]
 	var r struct{ Type string }
 	if ok && (json.Unmarshal(raw, &r) != nil || r.Type != cfnType) {
@@ -126,25 +114,32 @@ func Resource(template []byte, id string) ([]byte, error) {
 // one, even several): what a reader of Chaos Toolkit experiments, given one by mistake, can point
 // to import-fis with.
 func IsTemplate(data []byte) bool {
-	if _, err := parseTemplate(data, ""); err == nil {
-		return true
-	}
-	data, err := JSON(data)
+	data, err := JSON(data) // once: parseTemplate takes JSON as it is
 	if err != nil {
 		return false
 	}
-	var t struct {
-		Resources map[string]struct{ Type string }
+	if _, err := parseTemplate(data, ""); err == nil {
+		return true
 	}
-	if json.Unmarshal(data, &t) != nil {
+	_, top, err := object(data)
+	if err != nil || top["Resources"] == nil {
 		return false
 	}
-	for _, r := range t.Resources {
-		if r.Type == cfnType {
-			return true
+	rkeys, resources, err := object(top["Resources"])
+	return err == nil && len(fisResources(rkeys, resources)) > 0
+}
+
+// fisResources are the logical ids, in the template's order, of its AWS::FIS::ExperimentTemplate
+// resources.
+func fisResources(ids []string, resources map[string]json.RawMessage) []string {
+	var found []string
+	for _, id := range ids {
+		var r struct{ Type string }
+		if json.Unmarshal(resources[id], &r) == nil && r.Type == cfnType {
+			found = append(found, id)
 		}
 	}
-	return false
+	return found
 }
 
 func orNone(ids []string) string {
