@@ -217,15 +217,21 @@ var queueAttributes = []string{"VisibilityTimeout", "MessageRetentionPeriod", "D
 	"ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication",
 	"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled"}
 
+// generatedName is the name CloudFormation gives resource id of the stack when the template gives
+// none, of at most max characters: a FIFO queue's or topic's ends in .fifo within them, as
+// CreateQueue and CreateTopic require.
+func (d *deployer) generatedName(id string, max int, fifo bool) string {
+	if fifo {
+		return cfnname.PhysicalName(d.asm.StackName, id, max-len(".fifo"), false) + ".fifo"
+	}
+	return cfnname.PhysicalName(d.asm.StackName, id, max, false)
+}
+
 func createQueue(ctx context.Context, d *deployer, id string, props map[string]any, res Resource) error {
 	name := str(props, "QueueName")
 	fifo := str(props, "FifoQueue") == "true"
 	if name == "" {
-		if fifo {
-			name = cfnname.PhysicalName(d.asm.StackName, id, 75, false) + ".fifo"
-		} else {
-			name = cfnname.PhysicalName(d.asm.StackName, id, 80, false)
-		}
+		name = d.generatedName(id, 80, fifo)
 	}
 	if err := d.claim("AWS::SQS::Queue", name); err != nil {
 		return err
@@ -267,11 +273,7 @@ func createTopic(ctx context.Context, d *deployer, id string, props map[string]a
 	name := str(props, "TopicName")
 	fifo := str(props, "FifoTopic") == "true"
 	if name == "" {
-		if fifo { // a FIFO topic's name ends in .fifo, as CreateTopic requires
-			name = cfnname.PhysicalName(d.asm.StackName, id, 251, false) + ".fifo"
-		} else {
-			name = cfnname.PhysicalName(d.asm.StackName, id, 256, false)
-		}
+		name = d.generatedName(id, 256, fifo)
 	}
 	if err := d.claim("AWS::SNS::Topic", name); err != nil {
 		return err

@@ -78,12 +78,13 @@ func (l *leaver) putBack() {
 // tell gives the note, l.mu held.
 func (l *leaver) tell() {
 	if l.note != nil {
-		l.note(l.text(l.stage, l.written))
+		l.note(l.text())
 	}
 }
 
-// text is the note of stage s with the summaries written.
-func (l *leaver) text(s leaveStage, written []string) string {
+// text is the note of the lab's stage, with the summaries written so far; l.mu held.
+func (l *leaver) text() string {
+	written := l.written
 	rel := func(p string) string { return cdkapp.Rel(l.root, p) }
 	var results string
 	switch {
@@ -101,7 +102,7 @@ func (l *leaver) text(s leaveStage, written []string) string {
 		downs = append(downs, fmt.Sprintf("`chaoslab local down -dir %s`", rel(d)))
 	}
 	down := strings.Join(downs, ", ")
-	switch s {
+	switch l.stage {
 	case leaveStoppingClouds:
 		return fmt.Sprintf("left at once while the local cloud(s) were stopping: %s; %s stops what is left of it and removes the state file and key it leaves in its directory", results, down)
 	case leaveStopped:
