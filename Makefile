@@ -113,7 +113,7 @@ test-short: deps
 	$(GO) test -short -count=1 ./...
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./functions/... ./local/... ./experiments/... ./drivers/...
+	$(GO) test -run '^$$' -bench . -benchmem ./functions/... ./local/... ./experiments/... ./drivers/... ./internal/awsclients
 
 # Every fuzz target of the module, each for FUZZTIME (run by .ci/run after make test): .ci/fuzz finds
 # them with go test -list, so a new one is fuzzed without touching this file, and tells a crash from

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,11 +26,12 @@ import (
 // callTimeout bounds one client process.
 const callTimeout = 2 * time.Minute
 
-// proc runs one client executable in a clean environment.
+// proc is one client executable in a clean environment.
 type proc struct {
-	path string   // absolute
-	env  []string // the whole environment
-	dir  string   // working directory
+	path string                // absolute
+	env  []string              // the whole environment
+	dir  string                // working directory
+	cli  *awsclients.CLIRunner // a CLI's: how run runs its commands
 }
 
 // cleanEnv is a client's whole environment: a fresh HOME with empty AWS config and credentials
@@ -65,23 +65,18 @@ func cleanEnv(t *testing.T, c *cloud.Cloud) (env []string, home string) {
 	return append(env, c.Env()...), home
 }
 
-// run runs the executable with args, bounded by callTimeout, and returns its stdout.
+// run runs a CLI's command, bounded by callTimeout, and returns its stdout.
 func (p *proc) run(ctx context.Context, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.path, args...)
-	cmd.Env, cmd.Dir = p.env, p.dir
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	stdout, stderr, err := p.cli.Run(ctx, args...)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w (timed out after %s)", err, callTimeout)
 	}
 	if err != nil {
-		return stdout.Bytes(), fmt.Errorf("%s %s: %w\nstderr: %s", filepath.Base(p.path), strings.Join(args, " "), err, tail(stderr.String(), 3000))
+		return stdout, fmt.Errorf("%w\nstderr: %s", err, tail(string(stderr), 3000))
 	}
-	return stdout.Bytes(), nil
+	return stdout, nil
 }
 
 // runJSON runs and decodes stdout as JSON into out (empty stdout leaves out untouched).
@@ -155,7 +150,12 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 	}
 	t.Logf("%s: %s", path, c.Version)
 	env, home := cleanEnv(t, st.cloud)
-	cli := &proc{path: path, env: env, dir: home}
+	runner, err := awsclients.NewCLIRunner(ctx, c, env, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runner.Close)
+	cli := &proc{path: path, env: env, dir: home, cli: runner}
 	endpoint := []string{"--endpoint-url", st.cloud.Endpoint()}
 	// Which commands need --endpoint-url: every one for a CLI older than AWS_ENDPOINT_URL (v2 < 2.13,
 	// botocore < 1.31); sqs for the v1, whose sqs customization sets its own endpoint unless one is

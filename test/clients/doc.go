@@ -19,9 +19,11 @@
 //     with the same requests: Lambda's async invoke, SNS filter policies and FIFO topics, as API
 //     calls of the script's session.
 //
-// A CLI runs once per command, as a user types them; boto3 runs testdata/boto3_client.py once
-// per client, as one session answering request after request (a user's script: one Python start,
-// one client per service, its connections kept).
+// A CLI runs once per command, as a user types them: its own script, run whole in a process of
+// its own, forked from a server that has imported awscli once (awsclients.CLIRunner: a third of an
+// exec's CPU; its --version is an exec of its path, and awsclients' tests check that the two answer
+// alike); boto3 runs testdata/boto3_client.py once per client, as one session answering request
+// after request (a user's script: one Python start, one client per service, its connections kept).
 //
 // The clients, each run by its absolute path with a fresh HOME, AWS_CONFIG_FILE and
 // AWS_SHARED_CREDENTIALS_FILE (no user configuration leaks in) and only the local cloud's

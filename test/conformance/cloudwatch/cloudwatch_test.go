@@ -4,7 +4,8 @@
 // AWS CLI v1 and boto3 of a pip-installed Python first on PATH (pyenv's here, botocore 1.43: JSON
 // 1.0). Each runs the seed's probe (`aws cloudwatch get-metric-data --metric-data-queries
 // file://steadyStateFlight.json ...` with its metric-math expression) and the other calls the lab makes, and the test checks the values
-// that come back and which protocol each client spoke.
+// that come back and which protocol each client spoke. A CLI's commands are each a process of their
+// own forked from a server that has imported awscli (awsclients.CLIRunner).
 //
 // internal/awsclients finds the clients. Debian's two are required (`make test` installs them
 // with apt): one missing fails its subtest when the environment variable CI is set and skips it
@@ -377,7 +378,7 @@ func TestCloudWatchWithClientsNotOurs(t *testing.T) {
 		if python {
 			o = runBoto3(ctx, t, env, path, p)
 		} else {
-			o = runCLI(ctx, t, env, path, p)
+			o = runCLI(ctx, t, env, c, p)
 		}
 		checkObserved(t, o, p, python)
 		checkAlarms(t, o, p, f.requests())
@@ -413,8 +414,13 @@ func runBoto3(ctx context.Context, t *testing.T, env []string, python string, p 
 
 var cliErrorCode = regexp.MustCompile(`An error occurred \((\w+)\)`)
 
-func runCLI(ctx context.Context, t *testing.T, env []string, aws string, p *params) *observed {
+func runCLI(ctx context.Context, t *testing.T, env []string, c awsclients.Client, p *params) *observed {
 	dir := t.TempDir()
+	cli, err := awsclients.NewCLIRunner(ctx, c, env, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
 	write := func(name string, v any) {
 		t.Helper()
 		b, ok := v.([]byte)
@@ -453,7 +459,13 @@ func runCLI(ctx context.Context, t *testing.T, env []string, aws string, p *para
 		base = []string{"--endpoint-url", p.Endpoint}
 	}
 	run := func(args ...string) (string, error) {
-		return output(ctx, env, dir, aws, append(append(slices.Clone(base), "cloudwatch"), args...)...)
+		ctx, cancel := context.WithTimeout(ctx, childTimeout)
+		defer cancel()
+		stdout, stderr, err := cli.Run(ctx, append(append(slices.Clone(base), "cloudwatch"), args...)...)
+		if err != nil {
+			return string(stdout), &childError{err: err, stderr: string(stderr)}
+		}
+		return string(stdout), nil
 	}
 	must := func(args ...string) string {
 		t.Helper()
