@@ -80,18 +80,19 @@ LAB_PKG := ./test
 # not end on one of them alone (go list keeps the patterns' order and lists a package once). The
 # summary's SECONDS and ENDED AT columns show each package's time and when it ended: one grown slow
 # belongs here (local/sfn, 80 s, missing from the list, started last and ran alone for its 80 s at
-# the end of the run). -p 4: twice
-# as many test binaries as a 2-core VM has cores, since most of these wait more than they run.
+# the end of the run). -p 8: go test's -p counts a test binary that is running as one of its jobs,
+# and most of these wait more than they run; at -p 4 four waiting binaries held every job while the
+# links and runs of the rest queued, the machine 42-62 % busy for a minute of each run (2026-12-06).
 SLOW_PKGS := ./local/cloud ./test/clients ./local/sfn ./drivers/chaoslab ./drivers/internal/runner \
 	./local/dashboard ./test/conformance/cloudwatch ./functions/etl ./local/esm ./constructs/experiment \
 	./local/sns . ./local/s3events ./constructs/pipeline ./local/lambda ./local/gateway ./local/sqs \
-	./drivers/internal/subscribe ./local/emulators ./constructs/dashboard ./drivers/internal/lab
+	./drivers/internal/subscribe ./local/emulators ./constructs/dashboard ./drivers/internal/lab ./internal/awsclients
 test: test-deps
 	@$(MAKE) --no-print-directory -j2 node_modules/.installed modules
 	set -o pipefail; restlog=$$(mktemp); trap 'rm -f "$$restlog"' EXIT; { \
 		lab=$$($(GO) list $(LAB_PKG)) && others=$$($(GO) list $(SLOW_PKGS) ./... | grep -vx "$$lab") || exit 1; \
 		nice -n 19 sh -c '$(MAKE) --no-print-directory vet; vetrc=$$?; \
-			$(GO) test -vet=off -ldflags=-w -p 4 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
+			$(GO) test -vet=off -ldflags=-w -p 8 -json -count=1 -timeout 20m "$$@"; rc=$$?; \
 			[ $$vetrc = 0 ] && [ $$rc = 0 ]' rest $$others >"$$restlog" 2>&1 & rest=$$!; \
 		$(GO) test -vet=off -ldflags=-w -json -count=1 -timeout 20m $$lab; labrc=$$?; \
 		echo "==> the other packages (go vet, then go test at nice 19 beside the lab): waiting for them"; \
