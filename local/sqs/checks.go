@@ -42,7 +42,12 @@ import (
 //     one (attributesProblem; fauxqs stored them all);
 //   - a CreateQueue's QueueName of other characters than A-Z a-z 0-9 _ -, or longer than 80, or
 //     without the .fifo suffix a FIFO queue's name must have, or with it on a standard queue:
-//     InvalidParameterValue (fauxqs took any name, and made x.fifo a FIFO queue unasked).
+//     InvalidParameterValue (fauxqs took any name, and made x.fifo a FIFO queue unasked);
+//   - a KmsMasterKeyId in CreateQueue or SetQueueAttributes: InvalidAttributeValue saying that this
+//     cloud has no KMS. fauxqs dropped it, and the queue read back unencrypted by KMS while the
+//     user's template or script believed otherwise; SQS's own encryption (SqsManagedSseEnabled,
+//     on by default: SSE) is what there is. Stricter than SQS, which takes any key's id at
+//     CreateQueue and fails the sends when KMS does not know it.
 //
 // Anything it cannot read goes on to the emulator, which answers it.
 func Checks(next http.Handler) http.Handler {
@@ -72,8 +77,8 @@ func Checks(next http.Handler) http.Handler {
 }
 
 // checked are the actions Checks reads.
-var checked = map[string]bool{"CreateQueue": true, "GetQueueAttributes": true, "SendMessage": true, "SendMessageBatch": true,
-	"DeleteMessage": true, "ChangeMessageVisibility": true, "DeleteMessageBatch": true}
+var checked = map[string]bool{"CreateQueue": true, "SetQueueAttributes": true, "GetQueueAttributes": true, "SendMessage": true,
+	"SendMessageBatch": true, "DeleteMessage": true, "ChangeMessageVisibility": true, "DeleteMessageBatch": true}
 
 // maxCheckedBody bounds what Checks reads of a request: SQS's largest, a batch of 1 MiB messages
 // is 1 MiB in all, plus its JSON.
@@ -121,6 +126,13 @@ func check(op string, body []byte) (code, msg string) {
 				return unknownAttribute(name)
 			}
 		}
+		return noKMS(in.Attributes)
+	case "SetQueueAttributes": // the names are fauxqs's to check
+		var in struct{ Attributes map[string]json.RawMessage }
+		if exactjson.Unmarshal(body, &in) != nil {
+			return "", ""
+		}
+		return noKMS(in.Attributes)
 	case "SendMessage":
 		// The usual send (no delay, no attributes): nothing to decode.
 		if !bytes.Contains(body, []byte(`"DelaySeconds"`)) && !bytes.Contains(body, []byte(`"MessageAttributes"`)) {
@@ -337,6 +349,18 @@ func queueNameProblem(name string, fifo bool) (code, msg string) {
 }
 
 func outsideDelay(s int64) bool { return s < 0 || s > maxDelaySeconds }
+
+// noKMS refuses a KmsMasterKeyId among a queue's attributes: there is no KMS to hold its key.
+func noKMS(attrs map[string]json.RawMessage) (code, msg string) {
+	raw, ok := attrs[string(types.QueueAttributeNameKmsMasterKeyId)]
+	if !ok {
+		return "", ""
+	}
+	var key string
+	_ = json.Unmarshal(raw, &key)
+	return "InvalidAttributeValue", fmt.Sprintf("Invalid value for the parameter KmsMasterKeyId. Reason: the local cloud has no KMS to hold %q; "+
+		"leave KmsMasterKeyId out: SQS's own encryption (SqsManagedSseEnabled, on unless set to false) encrypts the queue.", key)
+}
 
 func unknownAttribute(name string) (code, msg string) {
 	return "InvalidAttributeName", "Unknown Attribute " + name + "."

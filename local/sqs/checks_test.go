@@ -50,6 +50,11 @@ func TestChecksRefuseWhatSQSRefuses(t *testing.T) {
 		{"CreateQueue", `{"QueueName":".fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
 		{"CreateQueue", `{"QueueName":"a.b.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
 		{"CreateQueue", `{"QueueName":"` + strings.Repeat("q", 76) + `.fifo","Attributes":{"FifoQueue":"true"}}`, "InvalidParameterValue", "must end with .fifo suffix"},
+		// No KMS: a key's id is refused, whichever (alias/aws/sqs is every account's).
+		{"CreateQueue", `{"QueueName":"q","Attributes":{"KmsMasterKeyId":"alias/aws/sqs","KmsDataKeyReusePeriodSeconds":"300"}}`, "InvalidAttributeValue",
+			`Invalid value for the parameter KmsMasterKeyId. Reason: the local cloud has no KMS to hold \"alias/aws/sqs\"`},
+		{"SetQueueAttributes", `{"QueueUrl":"q","Attributes":{"KmsMasterKeyId":"arn:aws:kms:us-east-1:000000000000:key/1"}}`, "InvalidAttributeValue", "SqsManagedSseEnabled"},
+		{"SetQueueAttributes", `{"QueueUrl":"q","Attributes":{"SqsManagedSseEnabled":"false","VisibilityTimeout":"60"}}`, "", ""},
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x"}`, "", ""},
 		// Message attributes: names, types, values and count as SQS's developer guide states them.
 		{"SendMessage", `{"QueueUrl":"q","MessageBody":"x","MessageAttributes":{"price":{"DataType":"Number","StringValue":"-1.5e3"},` +

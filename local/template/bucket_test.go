@@ -256,3 +256,25 @@ func TestCreateTableSendsEncryptionAndRecovery(t *testing.T) {
 		t.Errorf("UpdateContinuousBackups calls %q, want one for kept, on, 7 days", backups)
 	}
 }
+
+// A queue's KMS properties reach CreateQueue with the others, for the local cloud to refuse (it has
+// no KMS): a template asking for a key must not deploy a queue without it unsaid.
+func TestCreateQueueSendsItsKMSKey(t *testing.T) {
+	var mu sync.Mutex
+	var creates []string // bodies of CreateQueue
+	fake := smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Amz-Target") == "AmazonSQS.CreateQueue" {
+			creates = append(creates, string(b))
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body: io.NopCloser(strings.NewReader(`{"QueueUrl":"http://127.0.0.1:1/000000000000/q"}`)), Request: r}, nil
+	})
+	deployWith(t, fake, `{"Resources": {
+		"Keyed": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "keyed", "KmsMasterKeyId": "alias/aws/sqs", "KmsDataKeyReusePeriodSeconds": 600}}}}`)
+	if len(creates) != 1 || !strings.Contains(creates[0], `"KmsMasterKeyId":"alias/aws/sqs"`) || !strings.Contains(creates[0], `"KmsDataKeyReusePeriodSeconds":"600"`) {
+		t.Errorf("CreateQueue bodies %q, want the key and its reuse period", creates)
+	}
+}

@@ -212,10 +212,12 @@ func deleteEach(ctx context.Context, c *s3.Client, name string, ids []s3types.Ob
 	return nil
 }
 
-// queueAttributes are the AWS::SQS::Queue properties that are queue attributes.
+// queueAttributes are the AWS::SQS::Queue properties that are queue attributes. The KMS ones go to
+// CreateQueue like the others, where the local cloud refuses a key (it has no KMS), so that a
+// template asking for one fails to deploy saying so instead of deploying a queue without it.
 var queueAttributes = []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
 	"ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "FifoQueue", "ContentBasedDeduplication",
-	"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled"}
+	"DeduplicationScope", "FifoThroughputLimit", "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"}
 
 // generatedName is the name CloudFormation gives resource id of the stack when the template gives
 // none, of at most max characters: a FIFO queue's or topic's ends in .fifo within them, as
