@@ -16,7 +16,8 @@ import (
 // Python script (pip's v1, Debian's v2) runs each command as a child of a fork server that has
 // imported awscli once (internal/forkcli): the CLI's own script, run whole, minus the 60 % of a
 // call's CPU that is importing awscli and botocore. One that is not (the AWS CLI v2 installer's
-// frozen executable) runs by exec. Find's `--version` of each CLI is always an exec of its path.
+// frozen executable) runs by exec, and so does a command whose arguments are too long for the
+// server's requests. Find's `--version` of each CLI is always an exec of its path.
 type CLIRunner struct {
 	path string
 	env  []string
@@ -50,11 +51,12 @@ func (r *CLIRunner) Forked() bool { return r.fork != nil }
 
 // Run runs one command bounded by ctx and returns its stdout and stderr. A status other than 0 is
 // an error that says the command and its status, as exec.Cmd's (its stderr is returned, not in
-// the error).
+// the error), wrapping a *forkcli.ExitError or an *exec.ExitError by how it ran.
 func (r *CLIRunner) Run(ctx context.Context, args ...string) (stdout, stderr []byte, err error) {
 	if r.fork != nil {
 		stdout, stderr, err = r.fork.Run(ctx, args...)
-	} else {
+	}
+	if r.fork == nil || errors.Is(err, forkcli.ErrTooLong) { // by exec
 		cmd := exec.CommandContext(ctx, r.path, args...)
 		cmd.Env, cmd.Dir, cmd.WaitDelay = r.env, r.dir, 5*time.Second
 		var o, e strings.Builder

@@ -164,3 +164,32 @@ func BenchmarkCLI(b *testing.B) {
 		})
 	}
 }
+
+// A command whose arguments are too long for the fork server's requests runs by exec; the others
+// forked (a forked command's parent is the server, an exec'd one's this process).
+func TestCLIRunnerLongArgumentsByExec(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		testenv.Require(t, "python3 at /usr/bin/python3 with awscli (apt-get install awscli; make test-deps)", err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "aws")
+	if err := os.WriteFile(path, []byte("#!/usr/bin/python3\nimport os, sys\nprint(len(''.join(sys.argv[1:])), os.getppid() == int(os.environ['TEST_PID']))\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewCLIRunner(context.Background(), Client{Spec: Spec{Name: "py", Kind: CLI}, Path: path},
+		[]string{"PATH=/usr/bin:/bin", "TEST_PID=" + strconv.Itoa(os.Getpid())}, dir)
+	testenv.Require(t, "Debian's awscli for /usr/bin/python3 (apt-get install awscli; make test-deps)", err)
+	defer r.Close()
+	long := strings.Repeat("x", 100<<10)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"short"}, "5 False\n"},
+		{[]string{long, long}, "204800 True\n"},
+	} {
+		if out, _, err := r.Run(context.Background(), tc.args...); err != nil || string(out) != tc.want {
+			t.Errorf("Run of %d bytes: %q, %v; want %q", len(strings.Join(tc.args, "")), out, err, tc.want)
+		}
+	}
+}

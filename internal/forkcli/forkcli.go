@@ -8,13 +8,17 @@
 //
 // What a command shares with the server is what a fresh interpreter would compute the same way at
 // the same point: the environment (the server's, fixed at Start: a command cannot change it),
-// the modules' state after import, the hash seed; the random module reseeds itself in each child.
+// the modules' state after import; the random module reseeds itself in each child. Two things
+// differ from an exec: every command has the server's string hash seed (a set of strings iterates
+// in one order in every command, where a fresh interpreter would vary it), and sys.orig_argv is the
+// server's. A command's arguments travel in one socket message: a request over maxRequest is
+// ErrTooLong, for the caller to run by exec.
 // A program whose script is not a Python file (the AWS CLI v2's own installer ships a frozen
 // executable) is refused by Start with ErrNotPython: run it with os/exec.
 //
 // The server runs until Close, and dies with this process (the kernel's parent-death signal); a
 // command still running then is killed, as one whose context ends is (by its pidfd, never a
-// process that took its pid).
+// process that took its pid), and by the kernel if the server itself died.
 package forkcli
 
 import (
@@ -42,6 +46,13 @@ var serverSource string
 // ErrNotPython is a script whose first line does not name a Python interpreter by absolute path.
 var ErrNotPython = errors.New("not a Python script")
 
+// ErrTooLong is a command whose arguments do not fit in one request.
+var ErrTooLong = errors.New("arguments too long for the fork server")
+
+// maxRequest bounds a request's JSON: a socket's default send buffer is about 200 KiB, and the
+// server reads at most 1 MiB.
+const maxRequest = 128 << 10
+
 // waitDelay bounds the wait for a command's output once it has exited (a grandchild holding its
 // stdout) and for the server's exit once told to stop, as exec.Cmd.WaitDelay does.
 const waitDelay = 5 * time.Second
@@ -61,8 +72,14 @@ type Server struct {
 	readErr error // set when the server stopped answering; every later Run fails with it
 }
 
-// call is a command waiting for its exit status (the channel closed: the server ended first).
-type call struct{ exit chan int }
+// call is a command waiting for its end (the channel closed: the server ended first).
+type call struct{ done chan answer }
+
+// answer is the server's last word on a command: its exit status, or why it did not start.
+type answer struct {
+	code int
+	err  string
+}
 
 // Interpreter returns the Python interpreter a script's first line names (`#!/usr/bin/python3`),
 // or ErrNotPython.
@@ -91,6 +108,11 @@ func Start(ctx context.Context, script string, env []string, dir string, preload
 	python, err := Interpreter(script)
 	if err != nil {
 		return nil, err
+	}
+	if dir == "" { // as exec's: the current directory, fixed now
+		if dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
 	}
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -156,9 +178,14 @@ func (s *Server) read(ready chan<- error) {
 		var msg struct {
 			Ready, ID int
 			Exit      *int
+			Error     string
 		}
 		if err := json.Unmarshal(buf[:n], &msg); err != nil {
-			s.fail(fmt.Errorf("forkcli: the server for %s said %q: %w", s.script, buf[:n], err))
+			err = fmt.Errorf("forkcli: the server for %s said %q: %w", s.script, buf[:n], err)
+			if first {
+				ready <- err
+			}
+			s.fail(err)
 			return
 		}
 		if first {
@@ -168,12 +195,16 @@ func (s *Server) read(ready chan<- error) {
 		}
 		s.mu.Lock()
 		c := s.calls[msg.ID]
-		if msg.Exit != nil {
+		if msg.Exit != nil || msg.Error != "" {
 			delete(s.calls, msg.ID)
 		}
 		s.mu.Unlock()
-		if c != nil && msg.Exit != nil {
-			c.exit <- *msg.Exit
+		switch {
+		case c == nil:
+		case msg.Error != "":
+			c.done <- answer{err: msg.Error}
+		case msg.Exit != nil:
+			c.done <- answer{code: *msg.Exit}
 		}
 	}
 }
@@ -213,7 +244,7 @@ func (s *Server) fail(err error) {
 		s.readErr = err
 	}
 	for id, c := range s.calls {
-		close(c.exit)
+		close(c.done)
 		delete(s.calls, id)
 	}
 }
@@ -266,9 +297,17 @@ func (s *Server) Run(ctx context.Context, args ...string) (stdout, stderr []byte
 	}
 	s.next++
 	id := s.next
-	c := &call{exit: make(chan int, 1)}
-	s.calls[id] = c
 	req, _ := json.Marshal(map[string]any{"id": id, "argv": append([]string{}, args...), "cwd": s.dir})
+	if len(req) > maxRequest {
+		s.mu.Unlock()
+		outW.Close()
+		errW.Close()
+		return nil, nil, fmt.Errorf("%w: %d bytes of request, at most %d", ErrTooLong, len(req), maxRequest)
+	}
+	c := &call{done: make(chan answer, 1)}
+	s.calls[id] = c
+	// A server that stopped reading must not hold this (and every other) call forever.
+	s.conn.SetWriteDeadline(time.Now().Add(waitDelay))
 	_, _, err = s.conn.WriteMsgUnix(req, syscall.UnixRights(int(devnull.Fd()), int(outW.Fd()), int(errW.Fd())), nil)
 	if err != nil {
 		delete(s.calls, id)
@@ -280,15 +319,15 @@ func (s *Server) Run(ctx context.Context, args ...string) (stdout, stderr []byte
 		return nil, nil, fmt.Errorf("forkcli: send a command to the server for %s: %w", s.script, err)
 	}
 
-	var code int
+	var a answer
 	var ok, killed bool
 	select {
-	case code, ok = <-c.exit:
+	case a, ok = <-c.done:
 	case <-ctx.Done():
 		killed = true
 		s.kill(id)
 		select {
-		case code, ok = <-c.exit:
+		case a, ok = <-c.done:
 		case <-time.After(waitDelay):
 			return nil, nil, fmt.Errorf("not ended %s after SIGKILL (its context ended: %w)", waitDelay, ctx.Err())
 		}
@@ -304,7 +343,10 @@ func (s *Server) Run(ctx context.Context, args ...string) (stdout, stderr []byte
 		<-done
 	}
 	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
+	code := a.code
 	switch {
+	case ok && a.err != "":
+		return stdout, stderr, fmt.Errorf("forkcli: the server for %s started no command: %s", s.script, a.err)
 	case !ok:
 		s.mu.Lock()
 		err = s.readErr
@@ -325,6 +367,7 @@ func (s *Server) kill(id int) {
 	msg, _ := json.Marshal(map[string]int{"kill": id})
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.conn.SetWriteDeadline(time.Now().Add(waitDelay))
 	s.conn.Write(msg)
 }
 

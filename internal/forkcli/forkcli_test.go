@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,7 +84,8 @@ func codeOf(t *testing.T, err error) int {
 
 // A command run by the server prints, writes to stderr and ends exactly as the script started by its
 // path does: argv, working directory, environment, empty stdin, sys.path[0], __main__, exit status,
-// sys.exit with a message, an uncaught exception's traceback, death by signal.
+// sys.exit with a message, an uncaught exception's traceback, death by signal, a thread that is not a
+// daemon waited for at the end, an uncaught KeyboardInterrupt's death by SIGINT.
 func TestRunAsExec(t *testing.T) {
 	script, env, _ := probe(t)
 	dir := t.TempDir()
@@ -98,6 +98,8 @@ func TestRunAsExec(t *testing.T) {
 		{"exit-message"},
 		{"raise"},
 		{"signal"},
+		{"thread"},
+		{"interrupt"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			wantOut, wantErr, wantCode := execRun(t, script, env, dir, args...)
@@ -133,25 +135,32 @@ func tracebackTail(s string) string {
 	return strings.Join(keep, "\n")
 }
 
-// The modules are imported once, by the server, however many commands run, several at once.
+// The modules are imported once, by the server, however many commands run; and the commands run
+// at once (eight of a second each end well before eight seconds).
 func TestImportedOnceCommandsConcurrent(t *testing.T) {
 	script, env, imports := probe(t)
-	s := start(t, script, env, t.TempDir(), "probe_mod")
+	dir := t.TempDir()
+	s := start(t, script, env, dir, "probe_mod")
 	var wg sync.WaitGroup
 	const n = 8
 	errs := make([]error, n)
+	began := time.Now()
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, _, err := s.Run(context.Background(), "sleep", "0.3", strconv.Itoa(i))
-			if err == nil && !strings.Contains(string(out), fmt.Sprintf("argv ['sleep', '0.3', '%d']", i)) {
+			pidfile := filepath.Join(dir, fmt.Sprint("pid", i))
+			out, _, err := s.Run(context.Background(), "sleep", "1", pidfile)
+			if err == nil && !strings.Contains(string(out), fmt.Sprintf("argv ['sleep', '1', '%s']", pidfile)) {
 				err = fmt.Errorf("stdout %q", out)
 			}
 			errs[i] = err
 		}()
 	}
 	wg.Wait()
+	if took := time.Since(began); took > 6*time.Second {
+		t.Errorf("%d commands of a second took %s: not at once", n, took)
+	}
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("command %d: %v", i, err)
@@ -163,7 +172,21 @@ func TestImportedOnceCommandsConcurrent(t *testing.T) {
 	}
 }
 
-var pidRe = regexp.MustCompile(`pid (\d+)`)
+// waitPid waits for the pid a "sleep" command writes once it runs.
+func waitPid(t *testing.T, pidfile string) int {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidfile); err == nil {
+			pid, err := strconv.Atoi(string(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+	}
+	t.Fatalf("no %s within a minute", pidfile)
+	return 0
+}
 
 func gone(t *testing.T, pid int) bool {
 	t.Helper()
@@ -178,19 +201,27 @@ func gone(t *testing.T, pid int) bool {
 // A command whose context ends is killed, and Run says so at once.
 func TestContextKills(t *testing.T) {
 	script, env, _ := probe(t)
-	s := start(t, script, env, t.TempDir(), "probe_mod")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	dir := t.TempDir()
+	s := start(t, script, env, dir, "probe_mod")
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	began := time.Now()
-	_, errOut, err := s.Run(ctx, "sleep", "60")
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(began) > 20*time.Second {
-		t.Fatalf("Run of a 60 s sleep with 500 ms: %v after %s, want killed at the deadline", err, time.Since(began))
+	pidfile := filepath.Join(dir, "pid")
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Run(ctx, "sleep", "60", pidfile)
+		done <- err
+	}()
+	pid := waitPid(t, pidfile)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run of a 60 s sleep cancelled: %v, want killed at the cancel", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after its context ended")
 	}
-	m := pidRe.FindSubmatch(errOut)
-	if m == nil {
-		t.Fatalf("stderr %q names no pid", errOut)
-	}
-	if pid, _ := strconv.Atoi(string(m[1])); !gone(t, pid) {
+	if !gone(t, pid) {
 		t.Errorf("the command's process %d is still there", pid)
 	}
 	// The server goes on.
@@ -202,18 +233,20 @@ func TestContextKills(t *testing.T) {
 // Close kills the commands still running and ends the server; later commands fail.
 func TestCloseKillsCommands(t *testing.T) {
 	script, env, _ := probe(t)
-	s := start(t, script, env, t.TempDir(), "probe_mod")
+	dir := t.TempDir()
+	s := start(t, script, env, dir, "probe_mod")
 	server := s.cmd.Process.Pid
 	type result struct {
 		stderr []byte
 		err    error
 	}
 	done := make(chan result, 1)
+	pidfile := filepath.Join(dir, "pid")
 	go func() {
-		_, errOut, err := s.Run(context.Background(), "sleep", "60")
+		_, errOut, err := s.Run(context.Background(), "sleep", "60", pidfile)
 		done <- result{errOut, err}
 	}()
-	time.Sleep(time.Second) // the command has started
+	pid := waitPid(t, pidfile)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -226,9 +259,7 @@ func TestCloseKillsCommands(t *testing.T) {
 	if r.err == nil || !strings.Contains(r.err.Error(), "the server for") {
 		t.Errorf("Run across Close: %v, want the server's end", r.err)
 	}
-	if m := pidRe.FindSubmatch(r.stderr); m == nil {
-		t.Errorf("stderr %q names no pid", r.stderr)
-	} else if pid, _ := strconv.Atoi(string(m[1])); !gone(t, pid) {
+	if !gone(t, pid) {
 		t.Errorf("the command's process %d is still there", pid)
 	}
 	if !gone(t, server) {
@@ -268,5 +299,55 @@ func TestNotPython(t *testing.T) {
 	}
 	if p, err := Interpreter("testdata/probe.py"); err != nil || p != "/usr/bin/python3" {
 		t.Errorf("Interpreter(probe.py) = %q, %v", p, err)
+	}
+}
+
+// With no directory, commands run in the current one, as exec's do; arguments too long for one
+// request are ErrTooLong (the caller's to run by exec), and the server goes on.
+func TestEmptyDirAndLongArguments(t *testing.T) {
+	script, env, _ := probe(t)
+	s := start(t, script, env, "", "probe_mod")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := s.Run(context.Background()); err != nil || !strings.Contains(string(out), "cwd "+wd+"\n") {
+		t.Errorf("Run with no directory: %v\n%s\nwant cwd %s", err, out, wd)
+	}
+	long := strings.Repeat("x", 100<<10)
+	if _, _, err := s.Run(context.Background(), long, long); !errors.Is(err, ErrTooLong) {
+		t.Errorf("Run of 200 KiB of arguments: %v, want ErrTooLong", err)
+	}
+	if _, _, err := s.Run(context.Background(), "ok", long); err != nil {
+		t.Errorf("Run of 100 KiB of arguments: %v", err)
+	}
+}
+
+// A server that dies kills its commands (the kernel's parent-death signal) and fails the calls
+// waiting for them with its end.
+func TestServerDeathKillsCommands(t *testing.T) {
+	script, env, _ := probe(t)
+	dir := t.TempDir()
+	s := start(t, script, env, dir, "probe_mod")
+	pidfile := filepath.Join(dir, "pid")
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.Run(context.Background(), "sleep", "60", pidfile)
+		done <- err
+	}()
+	pid := waitPid(t, pidfile)
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "the server for") {
+			t.Errorf("Run across the server's death: %v, want its end", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after the server died")
+	}
+	if !gone(t, pid) {
+		t.Errorf("the command's process %d outlived its server", pid)
 	}
 }

@@ -4,11 +4,15 @@
 #   {"id": n, "argv": [...], "cwd": "..."} with three descriptors (the child's stdin, stdout and
 #     stderr): a child is forked, runs the script as a process started by its path would ("__main__",
 #     sys.argv = [script, *argv]), and exits with its status; the answer, {"id": n, "exit": c}, comes
-#     when it has ended (c negative: killed by signal -c);
+#     when it has ended (c negative: killed by signal -c), or {"id": n, "error": "..."} when no child
+#     could be started;
 #   {"kill": n}: child n is sent SIGKILL (through its pidfd: never another process that took its pid).
 #
-# End of file on the socket (the Go side closed it, or died) kills every child still running and
-# ends the server. It never starts a thread, so that each fork copies one whole interpreter.
+# End of file on the socket (the Go side closed it, or died), or any failure of the server itself,
+# kills every child still running and ends the server; a child also gets SIGKILL from the kernel
+# when the server dies, however it died. It never starts a thread, so that each fork copies one
+# whole interpreter.
+import ctypes
 import gc
 import importlib
 import json
@@ -29,6 +33,9 @@ for name in preload:
 gc.collect()
 gc.freeze()
 
+PR_SET_PDEATHSIG = 1
+libc = ctypes.CDLL(None, use_errno=True)
+server = os.getpid()
 sock = socket.socket(fileno=3)
 sel = selectors.DefaultSelector()
 sel.register(sock, selectors.EVENT_READ)
@@ -39,46 +46,75 @@ def send(msg):
     sock.send(json.dumps(msg).encode())
 
 
+def exit_code(e):
+    """The status Python exits with for SystemExit e."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    print(e.code, file=sys.stderr)
+    return 1
+
+
 def child(req, fds):
     """Runs in the forked child: never returns."""
     code = 1
+    interrupted = False
     try:
-        sel.close()
-        sock.close()
-        for _, pidfd in children.values():
-            os.close(pidfd)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        os.chdir(req["cwd"])
-        sys.argv = [script] + req["argv"]
+        try:
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0 or os.getppid() != server:
+                os._exit(1)  # the server died between the fork and the prctl
+            sel.close()
+            sock.close()
+            for _, pidfd in children.values():
+                os.close(pidfd)
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+                os.close(fd)
+            os.chdir(req["cwd"])
+            sys.argv = [script] + req["argv"]
+        except BaseException:
+            traceback.print_exc()
+            raise
         try:
             runpy.run_path(script, run_name="__main__")
             code = 0
         except SystemExit as e:
-            if e.code is None:
-                code = 0
-            elif isinstance(e.code, int):
-                code = e.code
-            else:
-                print(e.code, file=sys.stderr)
-                code = 1
+            code = exit_code(e)
+        except KeyboardInterrupt:
+            traceback.print_exc()
+            interrupted = True
         except BaseException:
             traceback.print_exc()
             code = 1
+        # What Python does at exit: wait for the threads that are not daemons (an s3 transfer's
+        # pool), then the exit functions.
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
         import atexit
+
         atexit._run_exitfuncs()
     finally:
         for f in (sys.stdout, sys.stderr):
             try:
                 f.flush()
             except BaseException:
-                pass
+                code = code or 120  # as Python exits when its stdout cannot be flushed
+        if interrupted:  # Python ends an uncaught KeyboardInterrupt by SIGINT
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         os._exit(code & 0xFF)
 
 
 def start(req, fds):
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        for fd in fds:
+            os.close(fd)
+        send({"id": req["id"], "error": f"fork: {e}"})
+        return
     if pid == 0:
         child(req, fds)
     for fd in fds:
@@ -96,7 +132,7 @@ def reap(n):
     send({"id": n, "exit": os.waitstatus_to_exitcode(status)})
 
 
-def main():
+def serve():
     send({"ready": os.getpid()})
     while True:
         for key, _ in sel.select():
@@ -105,11 +141,6 @@ def main():
                 continue
             data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
             if not data:
-                for n in list(children):
-                    signal.pidfd_send_signal(children[n][1], signal.SIGKILL)
-                    pid, pidfd = children.pop(n)
-                    os.waitpid(pid, 0)
-                    os.close(pidfd)
                 return
             req = json.loads(data)
             if "kill" in req:
@@ -121,8 +152,17 @@ def main():
             if len(fds) != 3:
                 for fd in fds:
                     os.close(fd)
-                raise SystemExit(f"forkcli server: request {req['id']} came with {len(fds)} descriptors, want 3")
+                send({"id": req["id"], "error": f"the request came with {len(fds)} descriptors, want 3"})
+                continue
             start(req, fds)
 
 
-main()
+try:
+    serve()
+finally:
+    for pid, pidfd in children.values():
+        try:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass

@@ -3,6 +3,7 @@
 import os
 import signal
 import sys
+import threading
 import time
 
 import probe_mod  # counts its imports in $PROBE_IMPORTS
@@ -24,6 +25,15 @@ if how == "raise":
 if how == "signal":
     sys.stdout.flush()
     os.kill(os.getpid(), signal.SIGTERM)
-if how == "sleep":
+if how == "sleep":  # sleep SECONDS [PIDFILE]: the pid to stderr, and to PIDFILE once printed
     print("pid", os.getpid(), file=sys.stderr, flush=True)
+    if len(sys.argv) > 3:
+        with open(sys.argv[3] + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(sys.argv[3] + ".tmp", sys.argv[3])
     time.sleep(float(sys.argv[2]))
+if how == "thread":  # a thread that is not a daemon outlives the script's end, as Python waits
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread done", flush=True))).start()
+    print("main done", flush=True)
+if how == "interrupt":
+    raise KeyboardInterrupt
