@@ -18,7 +18,7 @@
 // a sequence number per message, and each topic's messages delivered one at a time in the order of
 // their sequence numbers, with the group and deduplication ids on deliveries to FIFO queues.
 //
-// Not covered: only the sqs protocol is delivered.
+// Not covered: only the sqs protocol is delivered (a Subscribe of another is refused: checkProtocol).
 package sns
 
 import (
@@ -612,6 +612,10 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			}
 			next.ServeHTTP(w, r)
 		case "Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "SetTopicAttributes", "DeleteTopic", "ConfirmSubscription":
+			if err := checkProtocol(form); err != nil {
+				writeError(w, err)
+				return
+			}
 			if err := s.checkFilterPolicy(r.Context(), form); err != nil {
 				writeError(w, err)
 				return
@@ -630,6 +634,25 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// checkProtocol refuses a Subscribe of a protocol other than sqs: nothing here delivers to an
+// email address, a URL, a phone, a function, an app or a stream, and the emulator confirmed such a
+// subscription at once and dropped every message for it (an email subscription looked live where
+// SNS would have left it pending confirmation). Stricter than SNS, as a template's S3 → Lambda
+// notification is refused at deploy: the user learns it before publishing, not from silence.
+func checkProtocol(form url.Values) *Error {
+	if form.Get("Action") != "Subscribe" {
+		return nil
+	}
+	switch p := form.Get("Protocol"); p {
+	case "sqs":
+		return nil
+	case "email", "email-json", "http", "https", "sms", "lambda", "application", "firehose":
+		return &Error{Code: "InvalidParameter", Status: 400, Message: "Invalid parameter: Protocol Reason: the local cloud delivers to sqs subscriptions only, not " + p}
+	default: // as SNS words an unknown one
+		return &Error{Code: "InvalidParameter", Status: 400, Message: "Invalid parameter: Amazon SNS does not support this protocol string: " + p}
+	}
 }
 
 // isTopicARN says whether arn names a topic: arn:<partition>:sns:<region>:<account>:<name>, where

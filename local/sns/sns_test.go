@@ -247,6 +247,23 @@ func TestPublishDeliversWithWitness(t *testing.T) {
 	if _, err := snsc.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(sub)}); err != nil {
 		t.Errorf("GetSubscriptionAttributes of %s: %v", sub, err)
 	}
+	// Only sqs is delivered here: a Subscribe of another protocol is refused naming it (the
+	// emulator confirmed an email subscription and dropped its messages), an unknown one as SNS words it.
+	for protocol, endpoint := range map[string]string{"email": "ops@example.com", "https": "https://example.com/hook",
+		"lambda": "arn:aws:lambda:us-east-1:000000000000:function:f", "carrier-pigeon": "coop"} {
+		var ae smithy.APIError
+		_, err := snsc.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String(protocol), Endpoint: aws.String(endpoint)})
+		want := "delivers to sqs subscriptions only, not " + protocol
+		if protocol == "carrier-pigeon" {
+			want = "does not support this protocol string: carrier-pigeon"
+		}
+		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameter" || !strings.Contains(ae.ErrorMessage(), want) {
+			t.Errorf("Subscribe of %s: %v, want InvalidParameter %q", protocol, err, want)
+		}
+	}
+	if out, err := snsc.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn}); err != nil || len(out.Subscriptions) != 2 {
+		t.Errorf("ListSubscriptionsByTopic after the refused ones: %v, want the two queues' alone", err)
+	}
 
 	g.Close()
 	fq.Stop()
