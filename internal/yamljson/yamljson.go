@@ -204,18 +204,22 @@ func (w *writer) scalar(n *yaml.Node) error {
 
 // PyYAML's implicit types (its resolver's expressions, YAML 1.1's): what Chaos Toolkit reads a plain
 // scalar as. Where it reads a number and YAML 1.2 a string, or the other way round (012 is octal 10
-// there, 1e3 and 0o17 strings, 1_000 and 1:30 numbers), a plain experiment's value is refused:
-// read either way, one of the two would be surprised.
+// there, 1e3 and 0o17 strings, 1_000 and 1:30 numbers; 2026-12-06 a date there, which no JSON
+// holds), a plain experiment's value is refused: read either way, one of the two would be surprised.
 var (
 	pyFloat = regexp.MustCompile(`^([-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?|\.[0-9_]+([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$`)
 	pyInt   = regexp.MustCompile(`^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$`)
 	pyNull  = regexp.MustCompile(`^(~|null|Null|NULL|)$`)
 	pyBool  = regexp.MustCompile(`^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	pyTime  = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$`)
 )
 
-// pyYAMLKind is what PyYAML reads the plain scalar v as: "a number", "a boolean", "null" or "a string".
+// pyYAMLKind is what PyYAML reads the plain scalar v as: "a number", "a boolean", "null", "a
+// timestamp" or "a string".
 func pyYAMLKind(v string) string {
 	switch {
+	case pyTime.MatchString(v):
+		return "a timestamp"
 	case pyNull.MatchString(v):
 		return "null"
 	case pyBool.MatchString(v):

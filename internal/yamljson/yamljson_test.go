@@ -107,7 +107,10 @@ func TestConvertNumbersAsYAML12(t *testing.T) {
 // A Chaos Toolkit experiment's plain scalar that PyYAML (Chaos Toolkit's YAML 1.1 reader) and YAML
 // 1.2 read as different kinds is refused with its line; one both read alike is written.
 func TestConvertRefusesWhatPyYAMLReadsOtherwise(t *testing.T) {
-	for _, v := range []string{"012", "-012", "1_000", "0b101", "0o17", "1e3", "1:30", "1.0e3"} {
+	// The timestamps as PyYAML 6.0 resolves them (checked by hand: a date, datetimes with a t, a
+	// space, a fraction, a zone, one-digit month and hour; 2026-13-45 matches and fails to load).
+	for _, v := range []string{"012", "-012", "1_000", "0b101", "0o17", "1e3", "1:30", "1.0e3", "2026-12-06", "2001-12-14t21:59:43.10-05:00",
+		"2001-12-14 21:59:43.10 -5", "2001-1-2 3:04:05", "2026-12-06T10:00:00 Z", "2026-13-45"} {
 		if _, err := Convert([]byte("a: "+v+"\n"), Plain); err == nil || !strings.Contains(err.Error(), "line 1: "+v+" is a ") || !strings.Contains(err.Error(), "to PyYAML") {
 			t.Errorf("%s: %v, want it refused, PyYAML reading it otherwise", v, err)
 		}
@@ -115,7 +118,9 @@ func TestConvertRefusesWhatPyYAMLReadsOtherwise(t *testing.T) {
 			t.Errorf("%q quoted: %v", v, err)
 		}
 	}
-	for v, want := range map[string]string{"0x1F": "31", "12": "12", "1.5": "1.5", ".5": "0.5", "+12": "12", "-7": "-7", "0": "0", "1.0e+3": "1.0e+3", "~": "null", "text": `"text"`, "2026-12-06": `"2026-12-06"`} {
+	for v, want := range map[string]string{"0x1F": "31", "12": "12", "1.5": "1.5", ".5": "0.5", "+12": "12", "-7": "-7", "0": "0", "1.0e+3": "1.0e+3", "~": "null", "text": `"text"`,
+		// Strings to PyYAML too.
+		"2026-12-6": `"2026-12-6"`, "2026-12-06 10:00": `"2026-12-06 10:00"`, "2026-12-06T10:00:00+0100": `"2026-12-06T10:00:00+0100"`} {
 		out, err := Convert([]byte("a: "+v+"\n"), Plain)
 		if err != nil || string(out) != `{"a":`+want+`}` {
 			t.Errorf("%s: %s %v, want {\"a\":%s}", v, out, err, want)
