@@ -173,7 +173,7 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 	docKey := "input/" + name + "-doc.json"
 	docPath, _, bigPath := files(t, document(symbol, name+"-doc.json", "aws-cli "+m[0]))
 
-	// Two groups side by side (each CLI call is a second of CPU or so, one after the other): the
+	// Two groups side by side (each CLI call is a quarter-second of CPU forked, a second by exec): the
 	// stack's own pipeline, bucket and table, in order (the CSV and the error queue follow the
 	// uploads); and queues and topics the subtests make for themselves.
 	t.Run("s3, the pipeline, dynamodb", func(t *testing.T) {
