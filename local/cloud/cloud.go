@@ -232,6 +232,7 @@ func Start(ctx context.Context, opts Options) (_ *Cloud, err error) {
 		c.gw.ProxyTo(svc, gateway.Upstream{URL: c.fauxqs.Endpoint(), Header: h, PathStyle: svc == "s3"})
 	}
 	c.gw.Proxy("dynamodb", c.dynamo.Endpoint(), c.dynamo.Dial)
+	c.gw.Use("dynamodb", dynamoTypes) // an attribute value of the wrong JSON type, before DynamoDB Local's 500
 	c.gw.Use("dynamodb", c.dynamoTables)
 	c.gw.Use("dynamodb", c.dynamoARNs) // after dynamoTables: the ARNs left are this region's and account's
 	c.gw.Use("dynamodb", c.dynamoSettingsMiddleware(&dynamoSettings{tables: map[string]*dynamoTableSettings{}, now: time.Now}))

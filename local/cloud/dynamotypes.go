@@ -1,0 +1,191 @@
+package cloud
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
+)
+
+// dynamoTypes is the gateway interceptor for the "dynamodb" signing name that refuses an attribute
+// value of the wrong JSON type as DynamoDB does, with a SerializationException (400), before DynamoDB
+// Local sees it: DynamoDB Local stored {"S": 5} and {"N": 5} as if they were strings, and answered
+// {"BOOL": "yes"} with a 500 that the SDKs retry. The message names the value's place in the request
+// (Item.price.N), which DynamoDB's does not. Only a client without parameter validation sends these
+// (the AWS CLIs, boto3 and the Go SDK check the types first); a request it cannot read goes on.
+func dynamoTypes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+		if !itemOperations[op] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := gateway.PeekBody(r, 16<<20) // BatchWriteItem's 16 MB
+		var in map[string]json.RawMessage
+		if err != nil || json.Unmarshal(body, &in) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if problem := itemValuesProblem(op, in); problem != "" {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusBadRequest)
+			b, _ := json.Marshal(map[string]string{"__type": "com.amazon.coral.service#SerializationException", "Message": problem})
+			w.Write(b)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// itemOperations are the operations whose requests carry attribute values.
+var itemOperations = map[string]bool{"PutItem": true, "GetItem": true, "DeleteItem": true, "UpdateItem": true, "Query": true,
+	"Scan": true, "BatchWriteItem": true, "BatchGetItem": true, "TransactWriteItems": true, "TransactGetItems": true}
+
+// itemValuesProblem checks the attribute values of op's request, at the places DynamoDB's model gives
+// them, and says the first wrong one ("" when they are all right).
+func itemValuesProblem(op string, in map[string]json.RawMessage) string {
+	var problem string
+	var walk func(path string, raw json.RawMessage, shape []string)
+	// shape is the way from raw to its attribute values: "map" (names to the rest), "list" (each
+	// element), a member's name, and at the end "values" (names to values) or "value".
+	walk = func(path string, raw json.RawMessage, shape []string) {
+		if problem != "" || len(raw) == 0 || string(raw) == "null" {
+			return
+		}
+		switch step := shape[0]; step {
+		case "value":
+			problem = attributeValueProblem(path, raw)
+		case "values", "map":
+			var m map[string]json.RawMessage
+			if json.Unmarshal(raw, &m) != nil {
+				problem = path + ": not a JSON object"
+				return
+			}
+			for _, k := range sortedKeys(m) {
+				if step == "values" {
+					walk(path+"."+k, m[k], []string{"value"})
+				} else {
+					walk(path+"."+k, m[k], shape[1:])
+				}
+			}
+		case "list":
+			var l []json.RawMessage
+			if json.Unmarshal(raw, &l) != nil {
+				problem = path + ": not a JSON array"
+				return
+			}
+			for i, e := range l {
+				walk(fmt.Sprintf("%s[%d]", path, i), e, shape[1:])
+			}
+		default: // a member
+			var m map[string]json.RawMessage
+			if json.Unmarshal(raw, &m) != nil {
+				problem = path + ": not a JSON object"
+				return
+			}
+			walk(path+"."+step, m[step], shape[1:])
+		}
+	}
+	switch op {
+	case "BatchWriteItem":
+		walk("RequestItems", in["RequestItems"], []string{"map", "list", "PutRequest", "Item", "values"})
+		walk("RequestItems", in["RequestItems"], []string{"map", "list", "DeleteRequest", "Key", "values"})
+	case "BatchGetItem":
+		walk("RequestItems", in["RequestItems"], []string{"map", "Keys", "list", "values"})
+	case "TransactWriteItems", "TransactGetItems":
+		for _, p := range [][]string{{"Put", "Item"}, {"Put", "ExpressionAttributeValues"}, {"Update", "Key"}, {"Update", "ExpressionAttributeValues"},
+			{"Delete", "Key"}, {"Delete", "ExpressionAttributeValues"}, {"ConditionCheck", "Key"}, {"ConditionCheck", "ExpressionAttributeValues"}, {"Get", "Key"}} {
+			walk("TransactItems", in["TransactItems"], []string{"list", p[0], p[1], "values"})
+		}
+	default:
+		for _, member := range []string{"Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"} {
+			walk(member, in[member], []string{"values"})
+		}
+		walk("AttributeUpdates", in["AttributeUpdates"], []string{"map", "Value", "value"})
+	}
+	return problem
+}
+
+// attributeValueProblem checks one AttributeValue: an object of exactly one of DynamoDB's types,
+// its value of that type's JSON kind.
+func attributeValueProblem(path string, raw json.RawMessage) string {
+	var av map[string]json.RawMessage
+	if json.Unmarshal(raw, &av) != nil {
+		return path + ": an attribute value must be a JSON object of one type (S, N, B, SS, NS, BS, M, L, NULL, BOOL)"
+	}
+	if len(av) != 1 {
+		return fmt.Sprintf("%s: an attribute value must have exactly one type (S, N, B, SS, NS, BS, M, L, NULL, BOOL), not %d", path, len(av))
+	}
+	for t, v := range av {
+		at := path + "." + t
+		var s string
+		var ss []string
+		var b bool
+		switch t {
+		case "S", "N", "B":
+			if json.Unmarshal(v, &s) != nil || string(v) == "null" {
+				return at + ": a JSON string, not " + jsonKind(v)
+			}
+		case "SS", "NS", "BS":
+			if json.Unmarshal(v, &ss) != nil || string(v) == "null" {
+				return at + ": a JSON array of strings, not " + jsonKind(v)
+			}
+		case "NULL", "BOOL":
+			if json.Unmarshal(v, &b) != nil || string(v) == "null" {
+				return at + ": true or false, not " + jsonKind(v)
+			}
+		case "M":
+			var m map[string]json.RawMessage
+			if json.Unmarshal(v, &m) != nil || string(v) == "null" {
+				return at + ": a JSON object of attribute values, not " + jsonKind(v)
+			}
+			for _, k := range sortedKeys(m) {
+				if p := attributeValueProblem(at+"."+k, m[k]); p != "" {
+					return p
+				}
+			}
+		case "L":
+			var l []json.RawMessage
+			if json.Unmarshal(v, &l) != nil || string(v) == "null" {
+				return at + ": a JSON array of attribute values, not " + jsonKind(v)
+			}
+			for i, e := range l {
+				if p := attributeValueProblem(fmt.Sprintf("%s[%d]", at, i), e); p != "" {
+					return p
+				}
+			}
+		default:
+			return fmt.Sprintf("%s: %q is not an attribute value's type (S, N, B, SS, NS, BS, M, L, NULL, BOOL)", path, t)
+		}
+	}
+	return ""
+}
+
+// jsonKind names a JSON value's kind for a message.
+func jsonKind(v json.RawMessage) string {
+	switch s := strings.TrimSpace(string(v)); {
+	case s == "null":
+		return "null"
+	case s == "true" || s == "false":
+		return "a boolean"
+	case strings.HasPrefix(s, `"`):
+		return "a string"
+	case strings.HasPrefix(s, "{"):
+		return "an object"
+	case strings.HasPrefix(s, "["):
+		return "an array"
+	}
+	return "a number"
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
