@@ -24,7 +24,7 @@ func dynamoTypes(next http.Handler) http.Handler {
 			return
 		}
 		body, err := gateway.PeekBody(r, 16<<20) // BatchWriteItem's 16 MB
-		var in map[string]json.RawMessage
+		var in map[string]any                    // decoded once: the walk below reads it by type
 		if err != nil || json.Unmarshal(body, &in) != nil {
 			next.ServeHTTP(w, r)
 			return
@@ -46,21 +46,21 @@ var itemOperations = map[string]bool{"PutItem": true, "GetItem": true, "DeleteIt
 
 // itemValuesProblem checks the attribute values of op's request, at the places DynamoDB's model gives
 // them, and says the first wrong one ("" when they are all right).
-func itemValuesProblem(op string, in map[string]json.RawMessage) string {
+func itemValuesProblem(op string, in map[string]any) string {
 	var problem string
-	var walk func(path string, raw json.RawMessage, shape []string)
-	// shape is the way from raw to its attribute values: "map" (names to the rest), "list" (each
+	var walk func(path string, v any, shape []string)
+	// shape is the way from v to its attribute values: "map" (names to the rest), "list" (each
 	// element), a member's name, and at the end "values" (names to values) or "value".
-	walk = func(path string, raw json.RawMessage, shape []string) {
-		if problem != "" || len(raw) == 0 || string(raw) == "null" {
+	walk = func(path string, v any, shape []string) {
+		if problem != "" || v == nil {
 			return
 		}
 		switch step := shape[0]; step {
 		case "value":
-			problem = attributeValueProblem(path, raw)
+			problem = attributeValueProblem(path, v)
 		case "values", "map":
-			var m map[string]json.RawMessage
-			if json.Unmarshal(raw, &m) != nil {
+			m, ok := v.(map[string]any)
+			if !ok {
 				problem = path + ": not a JSON object"
 				return
 			}
@@ -72,8 +72,8 @@ func itemValuesProblem(op string, in map[string]json.RawMessage) string {
 				}
 			}
 		case "list":
-			var l []json.RawMessage
-			if json.Unmarshal(raw, &l) != nil {
+			l, ok := v.([]any)
+			if !ok {
 				problem = path + ": not a JSON array"
 				return
 			}
@@ -81,8 +81,8 @@ func itemValuesProblem(op string, in map[string]json.RawMessage) string {
 				walk(fmt.Sprintf("%s[%d]", path, i), e, shape[1:])
 			}
 		default: // a member
-			var m map[string]json.RawMessage
-			if json.Unmarshal(raw, &m) != nil {
+			m, ok := v.(map[string]any)
+			if !ok {
 				problem = path + ": not a JSON object"
 				return
 			}
@@ -111,36 +111,39 @@ func itemValuesProblem(op string, in map[string]json.RawMessage) string {
 
 // attributeValueProblem checks one AttributeValue: an object of exactly one of DynamoDB's types,
 // its value of that type's JSON kind.
-func attributeValueProblem(path string, raw json.RawMessage) string {
-	var av map[string]json.RawMessage
-	if json.Unmarshal(raw, &av) != nil {
+func attributeValueProblem(path string, v any) string {
+	av, ok := v.(map[string]any)
+	if !ok {
 		return path + ": an attribute value must be a JSON object of one type (S, N, B, SS, NS, BS, M, L, NULL, BOOL)"
 	}
 	if len(av) != 1 {
 		return fmt.Sprintf("%s: an attribute value must have exactly one type (S, N, B, SS, NS, BS, M, L, NULL, BOOL), not %d", path, len(av))
 	}
-	for t, v := range av {
+	for t, x := range av {
 		at := path + "." + t
-		var s string
-		var ss []string
-		var b bool
 		switch t {
 		case "S", "N", "B":
-			if json.Unmarshal(v, &s) != nil || string(v) == "null" {
-				return at + ": a JSON string, not " + jsonKind(v)
+			if _, ok := x.(string); !ok {
+				return at + ": a JSON string, not " + jsonKind(x)
 			}
 		case "SS", "NS", "BS":
-			if json.Unmarshal(v, &ss) != nil || string(v) == "null" {
-				return at + ": a JSON array of strings, not " + jsonKind(v)
+			l, ok := x.([]any)
+			if !ok {
+				return at + ": a JSON array of strings, not " + jsonKind(x)
+			}
+			for i, e := range l {
+				if _, ok := e.(string); !ok {
+					return fmt.Sprintf("%s[%d]: a JSON string, not %s", at, i, jsonKind(e))
+				}
 			}
 		case "NULL", "BOOL":
-			if json.Unmarshal(v, &b) != nil || string(v) == "null" {
-				return at + ": true or false, not " + jsonKind(v)
+			if _, ok := x.(bool); !ok {
+				return at + ": true or false, not " + jsonKind(x)
 			}
 		case "M":
-			var m map[string]json.RawMessage
-			if json.Unmarshal(v, &m) != nil || string(v) == "null" {
-				return at + ": a JSON object of attribute values, not " + jsonKind(v)
+			m, ok := x.(map[string]any)
+			if !ok {
+				return at + ": a JSON object of attribute values, not " + jsonKind(x)
 			}
 			for _, k := range sortedKeys(m) {
 				if p := attributeValueProblem(at+"."+k, m[k]); p != "" {
@@ -148,9 +151,9 @@ func attributeValueProblem(path string, raw json.RawMessage) string {
 				}
 			}
 		case "L":
-			var l []json.RawMessage
-			if json.Unmarshal(v, &l) != nil || string(v) == "null" {
-				return at + ": a JSON array of attribute values, not " + jsonKind(v)
+			l, ok := x.([]any)
+			if !ok {
+				return at + ": a JSON array of attribute values, not " + jsonKind(x)
 			}
 			for i, e := range l {
 				if p := attributeValueProblem(fmt.Sprintf("%s[%d]", at, i), e); p != "" {
@@ -164,24 +167,24 @@ func attributeValueProblem(path string, raw json.RawMessage) string {
 	return ""
 }
 
-// jsonKind names a JSON value's kind for a message.
-func jsonKind(v json.RawMessage) string {
-	switch s := strings.TrimSpace(string(v)); {
-	case s == "null":
+// jsonKind names a decoded JSON value's kind for a message.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
 		return "null"
-	case s == "true" || s == "false":
+	case bool:
 		return "a boolean"
-	case strings.HasPrefix(s, `"`):
+	case string:
 		return "a string"
-	case strings.HasPrefix(s, "{"):
+	case map[string]any:
 		return "an object"
-	case strings.HasPrefix(s, "["):
+	case []any:
 		return "an array"
 	}
 	return "a number"
 }
 
-func sortedKeys(m map[string]json.RawMessage) []string {
+func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -67,3 +67,18 @@ func TestDynamoTypesRefusesWrongValueTypes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDynamoTypes is the check of one document's write as the ETL function sends it (a
+// transaction of a row put under a condition and a summary's ADD): its cost on the pipeline's path.
+func BenchmarkDynamoTypes(b *testing.B) {
+	body := `{"TransactItems":[{"Put":{"TableName":"ChaosLab-PipelineTable","Item":{"symbol":{"S":"ACME"},"entryType":{"S":"msg#4f1c2a7e-0d2b-4c55-9a1e-3b8f7c6d5e4a"},` +
+		`"price":{"N":"123.45"},"quantity":{"N":"10"},"sourceKey":{"S":"input/doc-000123.json"},"processedAt":{"S":"2026-12-06T09:33:16Z"}},` +
+		`"ConditionExpression":"attribute_not_exists(entryType)"}},{"Update":{"TableName":"ChaosLab-PipelineTable","Key":{"symbol":{"S":"ACME"},"entryType":{"S":"summary"}},` +
+		`"UpdateExpression":"ADD writeCount :one, totalQuantity :q","ExpressionAttributeValues":{":one":{"N":"1"},":q":{"N":"10"}}}}]}`
+	h := dynamoTypes(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.Header.Set("X-Amz-Target", "DynamoDB_20120810.TransactWriteItems")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+}
