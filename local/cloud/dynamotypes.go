@@ -3,10 +3,12 @@ package cloud
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/jsonfields"
 	"github.com/chaoslab/serverless-chaos-lab/local/gateway"
 )
 
@@ -64,7 +66,7 @@ func itemValuesProblem(op string, in map[string]any) string {
 				problem = path + ": not a JSON object"
 				return
 			}
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				if step == "values" {
 					walk(path+"."+k, m[k], []string{"value"})
 				} else {
@@ -124,28 +126,28 @@ func attributeValueProblem(path string, v any) string {
 		switch t {
 		case "S", "N", "B":
 			if _, ok := x.(string); !ok {
-				return at + ": a JSON string, not " + jsonKind(x)
+				return at + ": a JSON string, not " + kindOf(x)
 			}
 		case "SS", "NS", "BS":
 			l, ok := x.([]any)
 			if !ok {
-				return at + ": a JSON array of strings, not " + jsonKind(x)
+				return at + ": a JSON array of strings, not " + kindOf(x)
 			}
 			for i, e := range l {
 				if _, ok := e.(string); !ok {
-					return fmt.Sprintf("%s[%d]: a JSON string, not %s", at, i, jsonKind(e))
+					return fmt.Sprintf("%s[%d]: a JSON string, not %s", at, i, kindOf(e))
 				}
 			}
 		case "NULL", "BOOL":
 			if _, ok := x.(bool); !ok {
-				return at + ": true or false, not " + jsonKind(x)
+				return at + ": true or false, not " + kindOf(x)
 			}
 		case "M":
 			m, ok := x.(map[string]any)
 			if !ok {
-				return at + ": a JSON object of attribute values, not " + jsonKind(x)
+				return at + ": a JSON object of attribute values, not " + kindOf(x)
 			}
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				if p := attributeValueProblem(at+"."+k, m[k]); p != "" {
 					return p
 				}
@@ -153,7 +155,7 @@ func attributeValueProblem(path string, v any) string {
 		case "L":
 			l, ok := x.([]any)
 			if !ok {
-				return at + ": a JSON array of attribute values, not " + jsonKind(x)
+				return at + ": a JSON array of attribute values, not " + kindOf(x)
 			}
 			for i, e := range l {
 				if p := attributeValueProblem(fmt.Sprintf("%s[%d]", at, i), e); p != "" {
@@ -167,28 +169,5 @@ func attributeValueProblem(path string, v any) string {
 	return ""
 }
 
-// jsonKind names a decoded JSON value's kind for a message.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	}
-	return "a number"
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// kindOf names a decoded JSON value's kind with its article ("a string", "an array", "null").
+func kindOf(v any) string { return jsonfields.A(jsonfields.ValueKind(v)) }

@@ -379,11 +379,15 @@ var readOnlyAttributes = map[string]bool{
 // writeError answers in SQS's JSON protocol, with the x-amzn-query-error header that SDKs of
 // either protocol read the code from (the gateway turns it into the query protocol's XML for
 // query clients).
-func writeError(w http.ResponseWriter, code, msg string) {
+func writeError(w http.ResponseWriter, code, msg string) { writeCodedError(w, code, code, msg) }
+
+// writeCodedError is writeError for an error whose query-protocol code differs from its JSON type
+// (QueueDoesNotExist is AWS.SimpleQueueService.NonExistentQueue to a query client).
+func writeCodedError(w http.ResponseWriter, jsonType, queryCode, msg string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/x-amz-json-1.0")
-	h.Set("X-Amzn-Query-Error", code+";Sender")
+	h.Set("X-Amzn-Query-Error", queryCode+";Sender")
 	w.WriteHeader(http.StatusBadRequest)
-	b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + code, "message": msg})
+	b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + jsonType, "message": msg})
 	_, _ = w.Write(b)
 }

@@ -24,12 +24,7 @@ func Owner(account string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			h := w.Header()
-			h.Set("Content-Type", "application/x-amz-json-1.0")
-			h.Set("X-Amzn-Query-Error", "AWS.SimpleQueueService.NonExistentQueue;Sender")
-			w.WriteHeader(http.StatusBadRequest)
-			b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "The specified queue does not exist."})
-			_, _ = w.Write(b)
+			writeCodedError(w, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
 		})
 	}
 }
