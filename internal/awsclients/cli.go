@@ -1,6 +1,7 @@
 package awsclients
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,10 +60,10 @@ func (r *CLIRunner) Run(ctx context.Context, args ...string) (stdout, stderr []b
 	if r.fork == nil || errors.Is(err, forkcli.ErrTooLong) { // by exec
 		cmd := exec.CommandContext(ctx, r.path, args...)
 		cmd.Env, cmd.Dir, cmd.WaitDelay = r.env, r.dir, 5*time.Second
-		var o, e strings.Builder
+		var o, e bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &e
 		err = cmd.Run()
-		stdout, stderr = []byte(o.String()), []byte(e.String())
+		stdout, stderr = o.Bytes(), e.Bytes()
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", err, ctx.Err())
 		}

@@ -175,10 +175,10 @@ func (s *Server) read(ready chan<- error) {
 			s.fail(err)
 			return
 		}
-		var msg struct {
-			Ready, ID int
-			Exit      *int
-			Error     string
+		var msg struct { // the first is {"ready": pid}, of which only its coming matters
+			ID    int
+			Exit  *int
+			Error string
 		}
 		if err := json.Unmarshal(buf[:n], &msg); err != nil {
 			err = fmt.Errorf("forkcli: the server for %s said %q: %w", s.script, buf[:n], err)
@@ -343,8 +343,7 @@ func (s *Server) Run(ctx context.Context, args ...string) (stdout, stderr []byte
 		<-done
 	}
 	stdout, stderr = outBuf.Bytes(), errBuf.Bytes()
-	code := a.code
-	switch {
+	switch code := a.code; {
 	case ok && a.err != "":
 		return stdout, stderr, fmt.Errorf("forkcli: the server for %s started no command: %s", s.script, a.err)
 	case !ok:

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/poll"
+	"github.com/chaoslab/serverless-chaos-lab/internal/proctest"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
@@ -172,30 +174,19 @@ func TestImportedOnceCommandsConcurrent(t *testing.T) {
 	}
 }
 
-// waitPid waits for the pid a "sleep" command writes once it runs.
-func waitPid(t *testing.T, pidfile string) int {
+// waitRunning waits for the pid a "sleep" command writes once it runs, and returns its process and
+// those it started, for proctest.WaitGone.
+func waitRunning(t *testing.T, pidfile string) []proctest.Proc {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if b, err := os.ReadFile(pidfile); err == nil {
-			pid, err := strconv.Atoi(string(b))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return pid
-		}
+	var pid int
+	if !poll.Until(time.Minute, 20*time.Millisecond, func() bool {
+		b, err := os.ReadFile(pidfile)
+		pid, _ = strconv.Atoi(string(b))
+		return err == nil
+	}) {
+		t.Fatalf("no %s within a minute", pidfile)
 	}
-	t.Fatalf("no %s within a minute", pidfile)
-	return 0
-}
-
-func gone(t *testing.T, pid int) bool {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return true
-		}
-	}
-	return false
+	return proctest.Descendants(pid)
 }
 
 // A command whose context ends is killed, and Run says so at once.
@@ -211,7 +202,7 @@ func TestContextKills(t *testing.T) {
 		_, _, err := s.Run(ctx, "sleep", "60", pidfile)
 		done <- err
 	}()
-	pid := waitPid(t, pidfile)
+	procs := waitRunning(t, pidfile)
 	cancel()
 	select {
 	case err := <-done:
@@ -221,9 +212,7 @@ func TestContextKills(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
-	if !gone(t, pid) {
-		t.Errorf("the command's process %d is still there", pid)
-	}
+	proctest.WaitGone(t, procs, 10*time.Second)
 	// The server goes on.
 	if _, _, err := s.Run(context.Background()); err != nil {
 		t.Errorf("the next command: %v", err)
@@ -235,36 +224,26 @@ func TestCloseKillsCommands(t *testing.T) {
 	script, env, _ := probe(t)
 	dir := t.TempDir()
 	s := start(t, script, env, dir, "probe_mod")
-	server := s.cmd.Process.Pid
-	type result struct {
-		stderr []byte
-		err    error
-	}
-	done := make(chan result, 1)
+	done := make(chan error, 1)
 	pidfile := filepath.Join(dir, "pid")
 	go func() {
-		_, errOut, err := s.Run(context.Background(), "sleep", "60", pidfile)
-		done <- result{errOut, err}
+		_, _, err := s.Run(context.Background(), "sleep", "60", pidfile)
+		done <- err
 	}()
-	pid := waitPid(t, pidfile)
+	waitRunning(t, pidfile)
+	procs := proctest.Descendants(s.cmd.Process.Pid) // the server and the command
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var r result
 	select {
-	case r = <-done:
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "the server for") {
+			t.Errorf("Run across Close: %v, want the server's end", err)
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after Close")
 	}
-	if r.err == nil || !strings.Contains(r.err.Error(), "the server for") {
-		t.Errorf("Run across Close: %v, want the server's end", r.err)
-	}
-	if !gone(t, pid) {
-		t.Errorf("the command's process %d is still there", pid)
-	}
-	if !gone(t, server) {
-		t.Errorf("the server %d is still there", server)
-	}
+	proctest.WaitGone(t, procs, 10*time.Second)
 	if _, _, err := s.Run(context.Background()); err == nil {
 		t.Error("Run after Close succeeded")
 	}
@@ -335,7 +314,7 @@ func TestServerDeathKillsCommands(t *testing.T) {
 		_, _, err := s.Run(context.Background(), "sleep", "60", pidfile)
 		done <- err
 	}()
-	pid := waitPid(t, pidfile)
+	procs := waitRunning(t, pidfile)
 	if err := s.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +326,5 @@ func TestServerDeathKillsCommands(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after the server died")
 	}
-	if !gone(t, pid) {
-		t.Errorf("the command's process %d outlived its server", pid)
-	}
+	proctest.WaitGone(t, procs, 10*time.Second) // the command, which would outlive its server
 }
