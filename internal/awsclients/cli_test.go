@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
 
@@ -105,23 +106,15 @@ func TestCLIRunnerExec(t *testing.T) {
 	}
 }
 
-// machineCPU is the CPU time the whole machine has spent (/proc/stat's first line without idle and
-// iowait): a forked command is a child of the server, which no rusage of this process counts.
+// machineCPU is the CPU time the whole machine has spent (hostcpu): a forked command is a child of
+// the server, which no rusage of this process counts.
 func machineCPU(b *testing.B) time.Duration {
 	b.Helper()
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		b.Fatal(err)
+	s, ok := hostcpu.Read()
+	if !ok {
+		b.Fatal("cannot read /proc/stat")
 	}
-	fields := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])[1:]
-	var ticks int64
-	for i, f := range fields {
-		n, _ := strconv.ParseInt(f, 10, 64)
-		if i != 3 && i != 4 {
-			ticks += n
-		}
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return s.BusyTime()
 }
 
 // BenchmarkCLI is one call of each AWS CLI that fails at once (nothing listens at its endpoint),

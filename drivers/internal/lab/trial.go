@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
-	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/hostcpu"
+	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"

@@ -3,6 +3,7 @@ package hostcpu
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/chaoslab/serverless-chaos-lab/internal/testenv"
 )
@@ -15,6 +16,9 @@ func TestShares(t *testing.T) {
 		t.Fatalf("Parse = %+v, %v; want busy 160 of 1000 (guest is inside user)", before, ok)
 	}
 	after, _ := Parse("cpu  250 10 100 830 50 3 2 5 0 0\n")
+	if got := before.BusyTime(); got != 1600*time.Millisecond { // 160 ticks at 100 a second
+		t.Errorf("BusyTime = %v, want 1.6s", got)
+	}
 	if got := BusyPercent(before, after); got != 84 { // 210 of 250 ticks busy (irq, softirq and steal count)
 		t.Errorf("BusyPercent = %v, want 84", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sample is the machine's CPU time from boot, in clock ticks, from /proc/stat's first line: Busy
@@ -75,6 +76,11 @@ func Since(before Sample, ok bool) (busy, steal float64) {
 	}
 	return BusyPercent(before, after), StealPercent(before, after)
 }
+
+// BusyTime is the CPU time the busy ticks of s stand for, at Linux's USER_HZ of 100 ticks a second:
+// with two samples, what the whole machine spent between them, children of other processes
+// included (a benchmark's forked commands, which no rusage of the benchmark counts).
+func (s Sample) BusyTime() time.Duration { return time.Duration(s.Busy) * 10 * time.Millisecond }
 
 // share is how much a counter grew between two samples, as a percentage of the total time between
 // them, clamped to [0, 100]; -1 when no time passed.
