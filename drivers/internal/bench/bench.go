@@ -57,10 +57,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/stack"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/subscribe"
+	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 

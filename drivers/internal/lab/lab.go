@@ -20,11 +20,11 @@ import (
 
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cdkapp"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
-	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/experiments"
 	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/internal/dirlock"
+	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 

@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/cli"
-	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/publish"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/report"
 	"github.com/chaoslab/serverless-chaos-lab/drivers/internal/runner"
@@ -35,6 +34,7 @@ import (
 	"github.com/chaoslab/serverless-chaos-lab/experiments/ctk"
 	"github.com/chaoslab/serverless-chaos-lab/internal/atomicfile"
 	"github.com/chaoslab/serverless-chaos-lab/internal/contract"
+	"github.com/chaoslab/serverless-chaos-lab/internal/hostcpu"
 	"github.com/chaoslab/serverless-chaos-lab/local/cloud"
 )
 
@@ -373,6 +373,8 @@ func (t *trial) run(ctx context.Context, compiled *experiments.Compiled) (*exper
 		// The stack is the trial's own, deployed for it: an execution still listed under the same
 		// name (a stack of an earlier run or attempt, deleted while its execution ran) is not its.
 		Alongside: true,
+		// The lab stops its local cloud as it ends: no `chaoslab follow` of an execution it leaves.
+		EphemeralCloud: true,
 	}
 	j, err := r.Run(ctx, t.outputs[stack.ExperimentStateMachineArn], compiled)
 	if j != nil {

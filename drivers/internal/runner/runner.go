@@ -60,6 +60,10 @@ type Runner struct {
 	// chaoslab run and follow give it cli.SetLeaveNote. The lab leaves it nil: its trials' executions
 	// and faults are in its own local cloud, and the lab tells its own note (lab.Config.LeaveNote).
 	LeaveNote func(string)
+	// EphemeralCloud: the state machine is in a local cloud that Command stops as it ends (the
+	// lab's). An error that would send the user to `chaoslab follow` of an execution that runs on
+	// then says it ends with that cloud instead: a follow would find nothing to take up.
+	EphemeralCloud bool
 	// Alongside starts the experiment even while another execution of the machine runs, or its
 	// rollback run is due. Two experiments on one stack share its fault parameter: each one's
 	// rollback turns the other's fault off, and its verdict is of the wrong fault. Default false:
@@ -346,8 +350,17 @@ type watchMode struct {
 }
 
 // watchEnded is the error of a watch (not Run's) whose ctx ended while arn ran on.
-func watchEnded(arn string) error {
-	return fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+func (r *Runner) watchEnded(arn string) error {
+	return fmt.Errorf("%w: stopped following %s, which runs on and rolls its fault back itself (%s)", ErrInterrupted, arn, r.takeUp(arn))
+}
+
+// takeUp says how an execution arn that runs on after its watch ended can be taken up again:
+// `chaoslab follow`, or, in an ephemeral cloud (EphemeralCloud), that it ends with that cloud.
+func (r *Runner) takeUp(arn string) string {
+	if r.EphemeralCloud {
+		return fmt.Sprintf("it ends when %s stops its local cloud", r.command())
+	}
+	return fmt.Sprintf("chaoslab follow %s takes it up again", arn)
 }
 
 // definition is the definition of the machine arn is an execution of ("" when it cannot be read:
@@ -375,7 +388,7 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 
 	if err := r.follow(ctx, f, arn); err != nil {
 		if ctx.Err() != nil && !mode.own {
-			return nil, watchEnded(arn)
+			return nil, r.watchEnded(arn)
 		}
 		if ctx.Err() != nil {
 			offAt, why := r.interrupted(arn)
@@ -387,8 +400,14 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states. Unless
 		// nothing listens any more: a local cloud that stopped took its executions with it.
+		if errors.Is(err, syscall.ECONNREFUSED) && r.EphemeralCloud {
+			return nil, fmt.Errorf("following execution %s: %w; nothing listens at the endpoint any more: the local cloud stopped, and the execution and the fault parameter ended with it", arn, err)
+		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("following execution %s: %w; nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it (chaoslab local up starts a new one); if not, the execution runs on and rolls its fault back itself, and chaoslab follow %s takes it up again once the endpoint answers", arn, err, arn)
+		}
+		if r.EphemeralCloud {
+			return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself; %s", arn, err, r.takeUp(arn))
 		}
 		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
 	}
@@ -518,6 +537,9 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		// Not waited for is not none: the guard starts its run all the same (seen running 3 s after
 		// a `run -rollback-wait 0` said "no rollback followed" and its journal "no rollback run").
 		notWaited := fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow %s` follows it, and a run on this machine is refused while it runs", why, arn)
+		if r.EphemeralCloud {
+			notWaited = fmt.Errorf("%w; not waiting for the rollback guard's execution, which may have started all the same: it ends when %s stops its local cloud", why, r.command())
+		}
 		return r.withoutRollbackRun(arn, mode, r.offFromHere(notWaited, "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running", mode), "rollback run not waited for")
 	}
 	cancelled := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
@@ -529,7 +551,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	rb, err := r.findRollback(ctx, machineArn, arn, since)
 	if err != nil && cancelled() {
 		if !mode.own {
-			return nil, fmt.Errorf("%w: stopped waiting for the rollback guard's execution of %s, which ended without its rollbacks (chaoslab follow %s takes it up again)", ErrInterrupted, arn, arn)
+			return nil, fmt.Errorf("%w: stopped waiting for the rollback guard's execution of %s, which ended without its rollbacks (%s)", ErrInterrupted, arn, r.takeUp(arn))
 		}
 		return r.withoutRollbackRun(arn, mode, r.offFromHere(fmt.Errorf("%w; %w while waiting for the rollback guard's execution", why, ErrInterrupted), "interrupted while waiting for the rollback", mode), "no rollback run")
 	}
@@ -553,7 +575,7 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	if err := r.follow(ctx, f, rbArn); err != nil {
 		switch {
 		case cancelled() && !mode.own:
-			return nil, watchEnded(rbArn)
+			return nil, r.watchEnded(rbArn)
 		case cancelled():
 			// A rollback run is never stopped (it would not be rolled back again): it runs on.
 			return nil, r.offFromHere(fmt.Errorf("%w; %w while following the rollback execution %s, which runs on", why, ErrInterrupted, rbArn), "interrupted while following the rollback", mode)

@@ -238,6 +238,7 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		interrupt bool          // Ctrl-C; else stopped from elsewhere
+		ephemeral bool          // EphemeralCloud: the lab's cloud, which ends with it
 		wait      time.Duration // -rollback-wait
 		wantErr   string
 		wantOff   string // the runner's switch-off in the journal
@@ -247,6 +248,8 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 		// `run -rollback-wait 0` said "no rollback followed" and wrote "no rollback run").
 		{name: "stopped elsewhere, not waiting", wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow ", wantOff: "rollback run not waited for"},
 		{name: "interrupted, not waiting", interrupt: true, wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same", wantOff: "rollback run not waited for"},
+		// The lab's: its cloud stops as it ends, so no follow is offered of a run it did not wait for.
+		{name: "stopped elsewhere, not waiting, ephemeral cloud", ephemeral: true, wantErr: "not waiting for the rollback guard's execution, which may have started all the same: it ends when chaoslab run stops its local cloud", wantOff: "rollback run not waited for"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			param := "runner-no-guard-" + strings.ReplaceAll(tc.name, " ", "-")
@@ -255,6 +258,7 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			var out bytes.Buffer
 			r := newRunner(t, lc, param, &out)
 			r.RollbackWait = tc.wait
+			r.EphemeralCloud = tc.ephemeral
 			lc.SetParam(t, param, FaultOff)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -271,6 +275,9 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "chaoslab switched the fault off itself") {
 				t.Fatalf("err %v, want %q and the fault switched off from here\n%s", err, tc.wantErr, out.String())
+			}
+			if tc.ephemeral && strings.Contains(err.Error(), "chaoslab follow") {
+				t.Errorf("err %v sends the user to chaoslab follow in a cloud that ends with its command", err)
 			}
 			if j == nil || j.Verdict != experiments.VerdictAborted || j.RolledBackBy != "" || len(j.Before) != 1 || len(j.Method) != 1 ||
 				len(j.Rollbacks) != 1 || j.Rollbacks[0].Parameter != param || string(j.Rollbacks[0].Value) != FaultOff ||
@@ -682,6 +689,17 @@ func TestRunThatCannotFollowSaysTheExecutionRunsOn(t *testing.T) {
 		if !strings.Contains(again.String(), want) {
 			t.Errorf("Attach's output lacks %q:\n%s", want, again.String())
 		}
+	}
+
+	// The lab's runner (EphemeralCloud; the first run has ended, its fault off): the execution
+	// ends with the lab's cloud, so the error sends nobody to chaoslab follow.
+	lab := newRunner(t, lc, param, &out)
+	lab.Command, lab.EphemeralCloud, lab.Poll, lab.SFN = "chaoslab lab", true, r.Poll, r.SFN
+	lab.ExecutionName = ExecutionName(t.Name() + "-lab")
+	_, err = lab.Run(ctx, arn, compiled(t, param, 2*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "the execution runs on and rolls its fault back itself; it ends when chaoslab lab stops its local cloud") ||
+		strings.Contains(err.Error(), "chaoslab follow") {
+		t.Errorf("the lab's err %v, want that the execution ends with the lab's cloud and no chaoslab follow", err)
 	}
 }
 
