@@ -34,6 +34,13 @@ import (
 //     DeleteMessage or ChangeMessageVisibility: ReceiptHandleIsInvalid (fauxqs answered the
 //     delete as done). A handle of the right form that is stale is SQS's business as before: the
 //     delete succeeds and deletes nothing;
+//   - a ChangeMessageVisibility of a handle of the right form whose message is not in flight (deleted,
+//     or visible again): InvalidParameterValue "Value <handle> for parameter ReceiptHandle is
+//     invalid. Reason: Message does not exist or is not available for visibility timeout change.",
+//     SQS's words for a deleted message's handle (fauxqs answered MessageNotInflight, a code of
+//     SQS's model that SQS is not seen to answer: an SDK's handler for InvalidParameterValue missed
+//     it). SQS answers a handle whose visibility ran out with success and changes nothing; here
+//     that is the same refusal, since the emulator cannot tell it from a deleted one;
 //   - such a handle in a DeleteMessageBatch entry: that entry Failed with ReceiptHandleIsInvalid
 //     and the others deleted (fauxqs listed it Successful, so a script took it for deleted);
 //   - a message's attributes that SQS refuses, in SendMessage (InvalidParameterValue) or a
@@ -67,6 +74,10 @@ func Checks(next http.Handler) http.Handler {
 				writeError(w, code, msg)
 				return
 			}
+		}
+		if err == nil && op == "ChangeMessageVisibility" {
+			changeVisibility(w, r, next, body)
+			return
 		}
 		if err == nil && op == "SendMessageBatch" && bytes.Contains(body, []byte(`"MessageAttributes"`)) {
 			failBatchEntries(w, r, next, body, sendEntryFailure)
@@ -176,6 +187,23 @@ func check(op string, body []byte) (code, msg string) {
 		}
 	}
 	return "", ""
+}
+
+// changeVisibility passes a ChangeMessageVisibility (body, read already) on to the emulator and
+// answers its refusal of a message not in flight as SQS does (Checks).
+func changeVisibility(w http.ResponseWriter, r *http.Request, next http.Handler, body []byte) {
+	rec := gateway.NewResponseBuffer()
+	next.ServeHTTP(rec, r)
+	var answer struct {
+		Type string `json:"__type"`
+	}
+	var in struct{ ReceiptHandle string }
+	if rec.Status() != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &answer) != nil ||
+		answer.Type != "com.amazonaws.sqs#MessageNotInflight" || json.Unmarshal(body, &in) != nil {
+		rec.SendTo(w)
+		return
+	}
+	writeError(w, "InvalidParameterValue", fmt.Sprintf("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", in.ReceiptHandle))
 }
 
 // deleteBatch answers a DeleteMessageBatch (body, read already) whose entries hold receipt handles

@@ -315,6 +315,9 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	if err != nil || len(got.Messages) != 1 {
 		t.Fatalf("receive: %v, %v", got, err)
 	}
+	if _, err := c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: q.QueueUrl, ReceiptHandle: got.Messages[0].ReceiptHandle, VisibilityTimeout: 90}); err != nil {
+		t.Errorf("ChangeMessageVisibility of a message in flight: %v", err)
+	}
 	del, err := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.DeleteMessageBatchRequestEntry{
 		{Id: aws.String("bogus"), ReceiptHandle: aws.String("bogus")}, {Id: aws.String("real"), ReceiptHandle: got.Messages[0].ReceiptHandle}}})
 	if err != nil || len(del.Successful) != 1 || aws.ToString(del.Successful[0].Id) != "real" || len(del.Failed) != 1 ||
@@ -325,6 +328,13 @@ func TestChecksOnTheEmulator(t *testing.T) {
 		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
 	if err != nil || a.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
 		t.Errorf("the queue after the batch delete: %v, %v; want the real message deleted", a, err)
+	}
+	// The deleted message's visibility: SQS's InvalidParameterValue naming the handle, not fauxqs's
+	// MessageNotInflight.
+	_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: q.QueueUrl, ReceiptHandle: got.Messages[0].ReceiptHandle, VisibilityTimeout: 30})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" ||
+		ae.ErrorMessage() != "Value "+aws.ToString(got.Messages[0].ReceiptHandle)+" for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change." {
+		t.Errorf("ChangeMessageVisibility of a deleted message: %v, want SQS's InvalidParameterValue", err)
 	}
 	del, err = c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.DeleteMessageBatchRequestEntry{
 		{Id: aws.String("only"), ReceiptHandle: aws.String("bogus")}}})

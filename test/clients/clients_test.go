@@ -430,6 +430,12 @@ func cliTest(ctx context.Context, t *testing.T, st *stack, c awsclients.Client) 
 			if attrs.Attributes["ApproximateNumberOfMessages"] != "0" || attrs.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
 				t.Errorf("after delete-message: %v", attrs.Attributes)
 			}
+			// The deleted message's visibility: SQS's InvalidParameterValue and its words (the
+			// emulator answered MessageNotInflight).
+			if _, err := cli.run(ctx, aws("sqs", "change-message-visibility", "--queue-url", created.QueueUrl, "--receipt-handle", got.ReceiptHandle, "--visibility-timeout", "30")...); err == nil ||
+				!strings.Contains(err.Error(), "InvalidParameterValue") || !strings.Contains(err.Error(), "Reason: Message does not exist or is not available for visibility timeout change.") {
+				t.Errorf("change-message-visibility of a deleted message: %v, want InvalidParameterValue", err)
+			}
 			// A typo in an attribute's name is refused, as SQS refuses it (the emulator answered nothing).
 			if _, err := cli.run(ctx, aws("sqs", "get-queue-attributes", "--queue-url", created.QueueUrl, "--attribute-names", "ApproximateNumberOfMessage")...); err == nil ||
 				!strings.Contains(err.Error(), "InvalidAttributeName") || !strings.Contains(err.Error(), "Unknown Attribute ApproximateNumberOfMessage.") {
