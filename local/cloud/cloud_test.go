@@ -268,6 +268,19 @@ func TestCloudDeploysFixtureAndStopsEverything(t *testing.T) {
 			if got := err == nil; got != (want == 200) || !got && (!errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied") {
 				t.Errorf("ListObjectsV2 expecting owner %s: %v, want %d", owner, err, want)
 			}
+			// A presigned URL carries the condition in its query (the SDK hoists the header).
+			pre, err := s3.NewPresignClient(s3c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("scratch/owned"), ExpectedBucketOwner: aws.String(owner)})
+			if err != nil || !strings.Contains(strings.ToLower(pre.URL), "x-amz-expected-bucket-owner="+owner) {
+				t.Fatalf("presigned GetObject expecting owner %s: %v, %v; want the condition in the query", owner, pre, err)
+			}
+			got, err := http.Get(pre.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Body.Close()
+			if got.StatusCode != want {
+				t.Errorf("presigned GetObject expecting owner %s: %s, want %d", owner, got.Status, want)
+			}
 		}
 	})
 

@@ -236,7 +236,7 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		case bucket == "":
 			next.ServeHTTP(w, r) // ListBuckets; anything else sent to the root IAM has refused
 			return
-		case !ownerExpected(r.Header):
+		case !ownerExpected(r.Header, r.URL.Query()):
 			// Bucket owner condition (the user guide's "Verifying bucket ownership with bucket
 			// owner condition"; every operation's ExpectedBucketOwner): "If the account ID that
 			// you provide does not match the actual owner of the bucket, the request fails with
@@ -335,14 +335,26 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 // ownerExpected reports whether the bucket owner conditions a request carries, if any, name the
 // local cloud's account, which owns every bucket: x-amz-expected-bucket-owner (the bucket the
 // request names; CopyObject's destination) and x-amz-source-expected-bucket-owner (CopyObject's
-// source bucket). A bucket that does not exist is refused so too (S3 would answer NoSuchBucket
-// first): the condition says the caller expected another account, and no bucket of that account
-// is here.
-func ownerExpected(h http.Header) bool {
+// source bucket), as headers or, in a presigned URL, as query parameters (the SDKs hoist the
+// x-amz- headers a presigned request would need into its query: the Go SDK's presigned GetObject
+// with ExpectedBucketOwner carries x-amz-expected-bucket-owner there, signed; names compared without case). A bucket that does
+// not exist is refused so too (S3 would answer NoSuchBucket first): the condition says the caller
+// expected another account, and no bucket of that account is here.
+func ownerExpected(h http.Header, q url.Values) bool {
 	for _, name := range []string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"} {
 		for _, v := range h.Values(name) {
 			if v != AccountID {
 				return false
+			}
+		}
+		for k, vs := range q {
+			if !strings.EqualFold(k, name) {
+				continue
+			}
+			for _, v := range vs {
+				if v != AccountID {
+					return false
+				}
 			}
 		}
 	}
