@@ -355,10 +355,11 @@ func (r *Runner) watchEnded(arn string) error {
 }
 
 // takeUp says how an execution arn that runs on after its watch ended can be taken up again:
-// `chaoslab follow`, or, in an ephemeral cloud (EphemeralCloud), that it ends with that cloud.
+// `chaoslab follow`, or, in an ephemeral cloud (EphemeralCloud), that nothing can follow it once
+// that cloud stops.
 func (r *Runner) takeUp(arn string) string {
 	if r.EphemeralCloud {
-		return fmt.Sprintf("it ends when %s stops its local cloud", r.command())
+		return fmt.Sprintf("it cannot be followed once %s stops its local cloud, which ends it at the latest", r.command())
 	}
 	return fmt.Sprintf("chaoslab follow %s takes it up again", arn)
 }
@@ -537,10 +538,12 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 		// Not waited for is not none: the guard starts its run all the same (seen running 3 s after
 		// a `run -rollback-wait 0` said "no rollback followed" and its journal "no rollback run").
 		notWaited := fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow %s` follows it, and a run on this machine is refused while it runs", why, arn)
-		if r.EphemeralCloud {
-			notWaited = fmt.Errorf("%w; not waiting for the rollback guard's execution, which may have started all the same: it ends when %s stops its local cloud", why, r.command())
+		what := "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running"
+		if r.EphemeralCloud { // the lab's: no flag, and no follow once its cloud stops
+			notWaited = fmt.Errorf("%w; not waiting for the rollback guard's execution, which may have started all the same: %s", why, r.takeUp(arn))
+			what = "not waiting for the rollback guard's execution, which may be running"
 		}
-		return r.withoutRollbackRun(arn, mode, r.offFromHere(notWaited, "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running", mode), "rollback run not waited for")
+		return r.withoutRollbackRun(arn, mode, r.offFromHere(notWaited, what, mode), "rollback run not waited for")
 	}
 	cancelled := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
 	leave := "Ctrl-C to leave"

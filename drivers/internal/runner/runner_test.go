@@ -249,7 +249,7 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 		{name: "stopped elsewhere, not waiting", wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow ", wantOff: "rollback run not waited for"},
 		{name: "interrupted, not waiting", interrupt: true, wantErr: "not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same", wantOff: "rollback run not waited for"},
 		// The lab's: its cloud stops as it ends, so no follow is offered of a run it did not wait for.
-		{name: "stopped elsewhere, not waiting, ephemeral cloud", ephemeral: true, wantErr: "not waiting for the rollback guard's execution, which may have started all the same: it ends when chaoslab run stops its local cloud", wantOff: "rollback run not waited for"},
+		{name: "stopped elsewhere, not waiting, ephemeral cloud", ephemeral: true, wantErr: "not waiting for the rollback guard's execution, which may have started all the same: it cannot be followed once chaoslab lab stops its local cloud, which ends it at the latest", wantOff: "rollback run not waited for"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			param := "runner-no-guard-" + strings.ReplaceAll(tc.name, " ", "-")
@@ -258,7 +258,11 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			var out bytes.Buffer
 			r := newRunner(t, lc, param, &out)
 			r.RollbackWait = tc.wait
-			r.EphemeralCloud = tc.ephemeral
+			command := "chaoslab run"
+			if tc.ephemeral {
+				command, r.EphemeralCloud = "chaoslab lab", true
+				r.Command = command
+			}
 			lc.SetParam(t, param, FaultOff)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -276,15 +280,15 @@ func TestRunWithoutRollbackRunWritesItsJournal(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "chaoslab switched the fault off itself") {
 				t.Fatalf("err %v, want %q and the fault switched off from here\n%s", err, tc.wantErr, out.String())
 			}
-			if tc.ephemeral && strings.Contains(err.Error(), "chaoslab follow") {
-				t.Errorf("err %v sends the user to chaoslab follow in a cloud that ends with its command", err)
+			if tc.ephemeral && (strings.Contains(err.Error(), "chaoslab follow") || strings.Contains(err.Error()+out.String(), "-rollback-wait")) {
+				t.Errorf("err %v sends the user to chaoslab follow, or names a flag the lab does not have, in a cloud that ends with its command\n%s", err, out.String())
 			}
 			if j == nil || j.Verdict != experiments.VerdictAborted || j.RolledBackBy != "" || len(j.Before) != 1 || len(j.Method) != 1 ||
 				len(j.Rollbacks) != 1 || j.Rollbacks[0].Parameter != param || string(j.Rollbacks[0].Value) != FaultOff ||
 				(j.Error != nil) != tc.interrupt { // a stop from elsewhere here gave no error
 				t.Fatalf("journal %+v, want the run's phases, the runner's switch-off as its rollback, its error if it had one", j)
 			}
-			if b, rerr := os.ReadFile(r.JournalPath); rerr != nil || !bytes.Contains(b, []byte(`"Switched off by chaoslab run (`+tc.wantOff+`)"`)) {
+			if b, rerr := os.ReadFile(r.JournalPath); rerr != nil || !bytes.Contains(b, []byte(`"Switched off by `+command+` (`+tc.wantOff+`)"`)) {
 				t.Errorf("journal file %s (%v), want the switch-off named %q", b, rerr, tc.wantOff)
 			}
 			if tc.wait == 0 && (strings.Contains(out.String(), "no rollback") || !strings.Contains(out.String(), "which may be running")) {
@@ -625,22 +629,37 @@ func TestRunWhoseEndpointIsGoneSaysTheCloudMayHaveStopped(t *testing.T) {
 	lc.Steady()
 	param := "runner-endpoint-gone"
 	arn := lc.Machine(t, experiments.VerdictHeld, param)
-	var out bytes.Buffer
-	r := newRunner(t, lc, param, &out)
-	r.Poll = 50 * time.Millisecond
-	r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
-		o.HTTPClient = failHistory{next: awshttp.NewBuildableClient(), refused: true}
-		o.RetryMaxAttempts = 1
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := r.Run(ctx, arn, compiled(t, param, 2*time.Second))
-	if err == nil || !strings.Contains(err.Error(), "nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it") {
-		t.Fatalf("err %v, want it to say a stopped local cloud took the execution with it", err)
+	for _, tc := range []struct {
+		name      string
+		ephemeral bool // the lab's runner: its own cloud, so no "if"
+		want      string
+	}{
+		{"chaoslab run", false, "nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it"},
+		{"the lab", true, "nothing listens at the endpoint any more: the local cloud stopped, and the execution and the fault parameter ended with it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			r := newRunner(t, lc, param, &out)
+			r.Poll, r.EphemeralCloud = 50*time.Millisecond, tc.ephemeral
+			r.SFN = sfn.NewFromConfig(lc.AWS, func(o *sfn.Options) {
+				o.HTTPClient = failHistory{next: awshttp.NewBuildableClient(), refused: true}
+				o.RetryMaxAttempts = 1
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := r.Run(ctx, arn, compiled(t, param, 2*time.Second))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || tc.ephemeral && strings.Contains(err.Error(), "chaoslab follow") {
+				t.Fatalf("err %v, want it to say %q", err, tc.want)
+			}
+			// The execution itself is the test cloud's, which runs on: let it end before the next run.
+			waitEnded(ctx, lc, executionArn(arn, r.ExecutionName))
+		})
 	}
-	// The execution itself is the test cloud's, which runs on: let it end before the next test.
+}
+
+// waitEnded waits (30 s at most) for the execution exec of the test cloud lc to end.
+func waitEnded(ctx context.Context, lc *runnertest.Cloud, exec string) {
 	sfnc := sfn.NewFromConfig(lc.AWS)
-	exec := executionArn(arn, r.ExecutionName)
 	poll.Until(30*time.Second, 200*time.Millisecond, func() bool {
 		d, err := sfnc.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(exec)})
 		return err == nil && d.Status != sfntypes.ExecutionStatusRunning
@@ -697,10 +716,11 @@ func TestRunThatCannotFollowSaysTheExecutionRunsOn(t *testing.T) {
 	lab.Command, lab.EphemeralCloud, lab.Poll, lab.SFN = "chaoslab lab", true, r.Poll, r.SFN
 	lab.ExecutionName = ExecutionName(t.Name() + "-lab")
 	_, err = lab.Run(ctx, arn, compiled(t, param, 2*time.Second))
-	if err == nil || !strings.Contains(err.Error(), "the execution runs on and rolls its fault back itself; it ends when chaoslab lab stops its local cloud") ||
+	if err == nil || !strings.Contains(err.Error(), "the execution runs on and rolls its fault back itself; it cannot be followed once chaoslab lab stops its local cloud, which ends it at the latest") ||
 		strings.Contains(err.Error(), "chaoslab follow") {
-		t.Errorf("the lab's err %v, want that the execution ends with the lab's cloud and no chaoslab follow", err)
+		t.Errorf("the lab's err %v, want that the execution ends with the lab's cloud at the latest and no chaoslab follow", err)
 	}
+	waitEnded(ctx, lc, executionArn(arn, lab.ExecutionName))
 }
 
 // Attach watches an execution that is not its own: when its context ends it leaves the execution
