@@ -54,7 +54,10 @@ import (
 // mended to do it before it counts), so without a receive a queue's ApproximateNumberOfMessages
 // stayed 0 and its NotVisible 1 for as long as nobody received, the AWS/SQS metrics sampled
 // from them said so, and a message move task (local/sqs), which sizes itself by the count,
-// moved nothing off a dead-letter queue that had been looked at.
+// moved nothing off a dead-letter queue that had been looked at. ChangeMessageVisibility (and each
+// entry of its batch) moves them first too: fauxqs found such a message still in flight and hid
+// it again for the new timeout, where SQS leaves a message whose visibility ran out visible (its
+// handle's change answered with success; local/sqs answers a refusal, as for a deleted message's).
 //
 // Its S3 is mended so too, where a client meets it (the S3 API Reference of each operation):
 //   - ListObjects(V2) with encoding-type=url (which botocore, so the AWS CLI, asks for on every
@@ -112,6 +115,10 @@ const mends = [
     ["SubscriptionPrincipal: \"arn:aws:iam::000000000000:user/local\",", "SubscriptionPrincipal: \"arn:aws:iam::000000000000:root\",", 1]] },
   { file: "/fauxqs/dist/sqs/sqsStore.js", edits: [
     ["    getAllAttributes(requested) {", "    getAllAttributes(requested) {\n        this.processTimers();", 1]] },
+  { file: "/fauxqs/dist/sqs/actions/changeMessageVisibility.js", edits: [
+    ["    if (!queue.inflightMessages.has(receiptHandle)) {", "    queue.processTimers();\n    if (!queue.inflightMessages.has(receiptHandle)) {", 1]] },
+  { file: "/fauxqs/dist/sqs/actions/changeMessageVisibilityBatch.js", edits: [
+    ["    const successful = [];", "    queue.processTimers();\n    const successful = [];", 1]] },
   { file: "/fauxqs/dist/s3/s3Store.js", edits: [
     [".sort((a, b) => a.key.localeCompare(b.key));", ".sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));", 1],
     ["lastModified: new Date(),", "lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),", 3],

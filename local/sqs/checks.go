@@ -40,7 +40,10 @@ import (
 //     SQS's words for a deleted message's handle (fauxqs answered MessageNotInflight, a code of
 //     SQS's model that SQS is not seen to answer: an SDK's handler for InvalidParameterValue missed
 //     it). SQS answers a handle whose visibility ran out with success and changes nothing; here
-//     that is the same refusal, since the emulator cannot tell it from a deleted one;
+//     that is the same refusal (the emulator, mended to move such a message back first, cannot
+//     tell it from a deleted one), and the message stays visible. A ChangeMessageVisibilityBatch
+//     entry of such a handle is Failed with fauxqs's ReceiptHandleIsInvalid, unchanged: what SQS
+//     lists for it is not on record here;
 //   - such a handle in a DeleteMessageBatch entry: that entry Failed with ReceiptHandleIsInvalid
 //     and the others deleted (fauxqs listed it Successful, so a script took it for deleted);
 //   - a message's attributes that SQS refuses, in SendMessage (InvalidParameterValue) or a
@@ -199,7 +202,7 @@ func changeVisibility(w http.ResponseWriter, r *http.Request, next http.Handler,
 	}
 	var in struct{ ReceiptHandle string }
 	if rec.Status() != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &answer) != nil ||
-		answer.Type != "com.amazonaws.sqs#MessageNotInflight" || json.Unmarshal(body, &in) != nil {
+		answer.Type != "com.amazonaws.sqs#MessageNotInflight" || exactjson.Unmarshal(body, &in) != nil {
 		rec.SendTo(w)
 		return
 	}

@@ -329,6 +329,45 @@ func TestChecksOnTheEmulator(t *testing.T) {
 	if err != nil || a.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
 		t.Errorf("the queue after the batch delete: %v, %v; want the real message deleted", a, err)
 	}
+	// A handle whose visibility ran out: refused as a deleted one's (SQS answers success and
+	// changes nothing), and the message stays visible (fauxqs hid it again for the new timeout).
+	// One queue for the call, one for the batch: the emulator moves a queue's lapsed messages
+	// back at either, so one queue would not tell whether both do.
+	lapsed := map[string]string{} // queue URL -> the handle of its message, lapsed
+	for _, name := range []string{"lapsed-one", "lapsed-batch"} {
+		lq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: lq.QueueUrl, MessageBody: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: lq.QueueUrl, VisibilityTimeout: 1})
+		if err != nil || len(got.Messages) != 1 {
+			t.Fatalf("receive: %v, %v", got, err)
+		}
+		lapsed[aws.ToString(lq.QueueUrl)] = aws.ToString(got.Messages[0].ReceiptHandle)
+	}
+	time.Sleep(1100 * time.Millisecond) // the visibility timeouts run out: what is tested is a clock
+	for url, handle := range lapsed {
+		if strings.HasSuffix(url, "/lapsed-one") {
+			_, err := c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: aws.String(handle), VisibilityTimeout: 60})
+			if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+				t.Errorf("ChangeMessageVisibility of a handle whose visibility ran out: %v, want InvalidParameterValue", err)
+			}
+		} else {
+			out, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
+				{Id: aws.String("lapsed"), ReceiptHandle: aws.String(handle), VisibilityTimeout: 60}}})
+			if err != nil || len(out.Successful) != 0 || len(out.Failed) != 1 {
+				t.Errorf("ChangeMessageVisibilityBatch of a handle whose visibility ran out: %+v, %v; want it Failed", out, err)
+			}
+		}
+		again, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+		if err != nil || len(again.Messages) != 1 {
+			t.Errorf("receive from %s after the refused change: %v, %v; want the message, visible again", url, again, err)
+		}
+	}
+
 	// The deleted message's visibility: SQS's InvalidParameterValue naming the handle, not fauxqs's
 	// MessageNotInflight.
 	_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: q.QueueUrl, ReceiptHandle: got.Messages[0].ReceiptHandle, VisibilityTimeout: 30})
