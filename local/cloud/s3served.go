@@ -224,8 +224,8 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		}
 		path := strings.TrimPrefix(r.URL.Path, "/")
 		bucket, key, _ := strings.Cut(path, "/")
-		q, err := url.ParseQuery(r.URL.RawQuery) // strictly: a pair Go drops (a ";") the emulator reads
-		q = s3Subresources(q)
+		query, err := url.ParseQuery(r.URL.RawQuery) // strictly: a pair Go drops (a ";") the emulator reads
+		q := s3Subresources(query)
 		// PutObject, CopyObject, CreateMultipartUpload: the requests that say how an object is stored.
 		objectWrite := key != "" && (r.Method == http.MethodPut && len(q) == 0 || r.Method == http.MethodPost && q.Has("uploads"))
 		switch {
@@ -236,7 +236,7 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 		case bucket == "":
 			next.ServeHTTP(w, r) // ListBuckets; anything else sent to the root IAM has refused
 			return
-		case !ownerExpected(r.Header, r.URL.Query()):
+		case !ownerExpected(r.Header, presignedQuery(query)):
 			// Bucket owner condition (the user guide's "Verifying bucket ownership with bucket
 			// owner condition"; every operation's ExpectedBucketOwner): "If the account ID that
 			// you provide does not match the actual owner of the bucket, the request fails with
@@ -330,6 +330,16 @@ func (s *s3Served) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// presignedQuery is query when it is a presigned URL's (it carries X-Amz-Signature or
+// X-Amz-Credential), whose parameters stand for headers; nil otherwise: a request signed in its
+// Authorization header sends its conditions as headers.
+func presignedQuery(query url.Values) url.Values {
+	if query.Has("X-Amz-Signature") || query.Has("X-Amz-Credential") {
+		return query
+	}
+	return nil
 }
 
 // ownerExpected reports whether the bucket owner conditions a request carries, if any, name the
