@@ -345,11 +345,11 @@ func presignedQuery(query url.Values) url.Values {
 // ownerExpected reports whether the bucket owner conditions a request carries, if any, name the
 // local cloud's account, which owns every bucket: x-amz-expected-bucket-owner (the bucket the
 // request names; CopyObject's destination) and x-amz-source-expected-bucket-owner (CopyObject's
-// source bucket), as headers or, in a presigned URL, as query parameters (the SDKs hoist the
-// x-amz- headers a presigned request would need into its query: the Go SDK's presigned GetObject
-// with ExpectedBucketOwner carries x-amz-expected-bucket-owner there, signed; names compared without case). A bucket that does
-// not exist is refused so too (S3 would answer NoSuchBucket first): the condition says the caller
-// expected another account, and no bucket of that account is here.
+// source bucket), as headers or, in a presigned URL, as query parameters (the Go SDK hoists the
+// x-amz- headers a presigned request would need into its query: its presigned GetObject with
+// ExpectedBucketOwner carries x-amz-expected-bucket-owner there, signed; names are compared without
+// case). A bucket that does not exist is refused so too (S3 would answer NoSuchBucket first): the
+// condition says the caller expected another account, and no bucket of that account is here.
 func ownerExpected(h http.Header, q url.Values) bool {
 	for _, name := range []string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"} {
 		for _, v := range h.Values(name) {

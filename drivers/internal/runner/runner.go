@@ -401,16 +401,17 @@ func (r *Runner) watch(ctx context.Context, machineArn, arn string, start time.T
 		}
 		// The watch ended, not the experiment: it runs on, its rollbacks in its own states. Unless
 		// nothing listens any more: a local cloud that stopped took its executions with it.
-		if errors.Is(err, syscall.ECONNREFUSED) && r.EphemeralCloud {
+		refused := errors.Is(err, syscall.ECONNREFUSED)
+		switch {
+		case refused && r.EphemeralCloud:
 			return nil, fmt.Errorf("following execution %s: %w; nothing listens at the endpoint any more: the local cloud stopped, and the execution and the fault parameter ended with it", arn, err)
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		case refused:
 			return nil, fmt.Errorf("following execution %s: %w; nothing listens at the endpoint any more: if it was a local cloud that stopped, the execution and the fault parameter ended with it (chaoslab local up starts a new one); if not, the execution runs on and rolls its fault back itself, and chaoslab follow %s takes it up again once the endpoint answers", arn, err, arn)
-		}
-		if r.EphemeralCloud {
+		case r.EphemeralCloud:
 			return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself; %s", arn, err, r.takeUp(arn))
+		default:
+			return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
 		}
-		return nil, fmt.Errorf("following execution %s: %w; the execution runs on and rolls its fault back itself: chaoslab follow %s takes it up again and writes its journal", arn, err, arn)
 	}
 
 	desc, err := r.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
@@ -537,11 +538,14 @@ func (r *Runner) followRollback(ctx context.Context, machineArn, arn string, sin
 	if r.RollbackWait <= 0 {
 		// Not waited for is not none: the guard starts its run all the same (seen running 3 s after
 		// a `run -rollback-wait 0` said "no rollback followed" and its journal "no rollback run").
-		notWaited := fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow %s` follows it, and a run on this machine is refused while it runs", why, arn)
-		what := "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running"
+		var notWaited error
+		var what string
 		if r.EphemeralCloud { // the lab's: no flag, and no follow once its cloud stops
 			notWaited = fmt.Errorf("%w; not waiting for the rollback guard's execution, which may have started all the same: %s", why, r.takeUp(arn))
 			what = "not waiting for the rollback guard's execution, which may be running"
+		} else {
+			notWaited = fmt.Errorf("%w; not waiting for the rollback guard's execution (-rollback-wait 0), which may have started all the same: `chaoslab follow %s` follows it, and a run on this machine is refused while it runs", why, arn)
+			what = "not waiting for the rollback guard's execution (-rollback-wait 0), which may be running"
 		}
 		return r.withoutRollbackRun(arn, mode, r.offFromHere(notWaited, what, mode), "rollback run not waited for")
 	}
